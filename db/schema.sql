@@ -5224,17 +5224,32 @@ CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, dis
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    authorization_codes integer := 0;
   begin
-    update astapa.users as u set disabled = disable_user.disabled
-    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
+    -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
+    -- update here (no key update) and a for update taken later could each wait for the other.
+    perform from astapa.users as u
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id
+    for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id);
+    update astapa.users as u set disabled = disable_user.disabled
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    -- A disabled user's codes are refused at redemption anyway; void, they stay refused after a re-enable within
+    -- their lifetime (up to 10 minutes).
+    if disable_user.disabled then
+      authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
+      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes)
+           else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes (astapa.void_authorization_codes; audited user.disable with {authorization_codes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -9835,6 +9850,10 @@ CREATE OR REPLACE FUNCTION api.reset_password(token_hash bytea, password_hash te
 AS $function$
   declare
     owner bigint;
+    sessions integer;
+    refresh_tokens integer;
+    authorization_codes integer;
+    mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
@@ -9850,23 +9869,29 @@ AS $function$
     end if;
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
-    -- is now out everywhere.
+    -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
     perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
-    perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    get diagnostics sessions = row_count;
+    refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
     -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
     -- begun with the old password would still end in a session for its 10 minutes.
-    perform astapa.void_authorization_codes(owner);
+    authorization_codes := astapa.void_authorization_codes(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
-    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
+    get diagnostics mfa_challenges = row_count;
+    -- Counted as user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already,
+    -- counted in its own entry).
+    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
+      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+        'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
     return owner;
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10235,6 +10260,7 @@ AS $function$
     sign_in_ends timestamptz;
     presented_id bigint;
     successor_lookup_id uuid;
+    reused boolean;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -10243,18 +10269,34 @@ AS $function$
     -- The token as astapa.presented_refresh_token_id finds it: by the lookup id it carries (an older one by its
     -- hash alone).
     presented_id := astapa.presented_refresh_token_id(rotate_refresh_token.lookup_id, rotate_refresh_token.token_hash);
-    -- Its owner's row first, for key share (rotations do not wait for each other; the successor's foreign key
-    -- takes this lock anyway, but later): a revocation of every token of the user (api.revoke_user_refresh_tokens)
-    -- locks it before its scan, so it either waits for this successor and revokes it, or this rotation waits and
-    -- finds the token revoked. Always user, then token: the two never wait for each other in a circle.
+    -- A token not used yet: its owner's row first, for key share (rotations do not wait for each other; the
+    -- successor's foreign key takes this lock anyway, but later): a revocation of every token of the user
+    -- (api.revoke_user_refresh_tokens) locks it before its scan, so it either waits for this successor and revokes
+    -- it, or this rotation waits and finds the token revoked. Always user, then token: never a circle.
     perform from astapa.users u
     where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id)
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null)
     for key share of u;
-    -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    select * into presented from astapa.refresh_tokens r
-    where r.project_id = acting_project and r.id = presented_id
-    for update;
+    reused := not found;
+    if reused then
+      -- A token used already (used_at, once set, stays; or an unknown one): a retry in the grace window, or a
+      -- reuse that revokes the family. The owner's row for update, as api.revoke_user_refresh_tokens takes it, and
+      -- no lock on the token: two detections in one family queue here instead of each holding the token it
+      -- presented while it locks the rest (a deadlock), and a rotation or redemption of the user under way (key
+      -- share) commits first, so the family's revocation below sees its successor. Then the family, in id order.
+      perform from astapa.users u
+      where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id)
+      for update of u;
+      select * into presented from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id;
+    else
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
+      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      select * into presented from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id
+      for update;
+    end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;
@@ -10295,11 +10337,16 @@ AS $function$
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
-      -- Until a pass finds nothing: a pass waits for a rotation of the family's newest token under way, and that
-      -- rotation's successor, committed meanwhile, is only visible to the next statement.
+      -- The family's tokens locked in id order, one order for every detection. Until a pass finds nothing: under
+      -- the key share (a token found used only once locked) a pass may wait for a rotation of the family's newest
+      -- token under way, whose successor, committed meanwhile, only the next statement sees.
       loop
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
-        where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+        where r.project_id = presented.project_id and r.id in (
+          select f.id from astapa.refresh_tokens f
+          where f.project_id = presented.project_id and f.family_id = presented.family_id and f.revoked_at is null
+          order by f.id
+          for update of f);
         exit when not found;
       end loop;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
@@ -10324,7 +10371,7 @@ AS $function$
       || astapa.organization_grant(presented.user_id, presented.organization_id);
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0).';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner

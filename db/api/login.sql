@@ -242,6 +242,10 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
   as $$
   declare
     owner bigint;
+    sessions integer;
+    refresh_tokens integer;
+    authorization_codes integer;
+    mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
@@ -257,19 +261,25 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     end if;
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
-    -- is now out everywhere.
+    -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
     perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
-    perform api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
+    get diagnostics sessions = row_count;
+    refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
     -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
     -- begun with the old password would still end in a session for its 10 minutes.
-    perform astapa.void_authorization_codes(owner);
+    authorization_codes := astapa.void_authorization_codes(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
-    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner);
+    get diagnostics mfa_challenges = row_count;
+    -- Counted as user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already,
+    -- counted in its own entry).
+    perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
+      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+        'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
     return owner;
   end
   $$;
@@ -277,7 +287,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
 comment on function api.reset_password(bytea, text) is
   'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes '
   'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
-  'every open second-step challenge of the user. An account whose address was unverified is claimed first '
+  'every open second-step challenge of the user; audited user.password_reset with the counts {sessions, '
+  'refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first '
   '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an '
   'unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 

@@ -897,6 +897,7 @@ create or replace function api.rotate_refresh_token(
     sign_in_ends timestamptz;
     presented_id bigint;
     successor_lookup_id uuid;
+    reused boolean;
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -905,18 +906,34 @@ create or replace function api.rotate_refresh_token(
     -- The token as astapa.presented_refresh_token_id finds it: by the lookup id it carries (an older one by its
     -- hash alone).
     presented_id := astapa.presented_refresh_token_id(rotate_refresh_token.lookup_id, rotate_refresh_token.token_hash);
-    -- Its owner's row first, for key share (rotations do not wait for each other; the successor's foreign key
-    -- takes this lock anyway, but later): a revocation of every token of the user (api.revoke_user_refresh_tokens)
-    -- locks it before its scan, so it either waits for this successor and revokes it, or this rotation waits and
-    -- finds the token revoked. Always user, then token: the two never wait for each other in a circle.
+    -- A token not used yet: its owner's row first, for key share (rotations do not wait for each other; the
+    -- successor's foreign key takes this lock anyway, but later): a revocation of every token of the user
+    -- (api.revoke_user_refresh_tokens) locks it before its scan, so it either waits for this successor and revokes
+    -- it, or this rotation waits and finds the token revoked. Always user, then token: never a circle.
     perform from astapa.users u
     where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id)
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null)
     for key share of u;
-    -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
-    select * into presented from astapa.refresh_tokens r
-    where r.project_id = acting_project and r.id = presented_id
-    for update;
+    reused := not found;
+    if reused then
+      -- A token used already (used_at, once set, stays; or an unknown one): a retry in the grace window, or a
+      -- reuse that revokes the family. The owner's row for update, as api.revoke_user_refresh_tokens takes it, and
+      -- no lock on the token: two detections in one family queue here instead of each holding the token it
+      -- presented while it locks the rest (a deadlock), and a rotation or redemption of the user under way (key
+      -- share) commits first, so the family's revocation below sees its successor. Then the family, in id order.
+      perform from astapa.users u
+      where u.project_id = acting_project and u.id = (select r.user_id from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id)
+      for update of u;
+      select * into presented from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id;
+    else
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
+      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      select * into presented from astapa.refresh_tokens r
+      where r.project_id = acting_project and r.id = presented_id
+      for update;
+    end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
     end if;
@@ -957,11 +974,16 @@ create or replace function api.rotate_refresh_token(
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
-      -- Until a pass finds nothing: a pass waits for a rotation of the family's newest token under way, and that
-      -- rotation's successor, committed meanwhile, is only visible to the next statement.
+      -- The family's tokens locked in id order, one order for every detection. Until a pass finds nothing: under
+      -- the key share (a token found used only once locked) a pass may wait for a rotation of the family's newest
+      -- token under way, whose successor, committed meanwhile, only the next statement sees.
       loop
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
-        where r.project_id = presented.project_id and r.family_id = presented.family_id and r.revoked_at is null;
+        where r.project_id = presented.project_id and r.id in (
+          select f.id from astapa.refresh_tokens f
+          where f.project_id = presented.project_id and f.family_id = presented.family_id and f.revoked_at is null
+          order by f.id
+          for update of f);
         exit when not found;
       end loop;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
@@ -991,10 +1013,10 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its '
   'successor, whose secret''s hash the caller derives from the token, so a retry yields the same one '
   '(refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). '
-  'Reuse after the grace '
-  'window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after '
-  'auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the '
-  'project''s own (AS4S0 / AS4T0).';
+  'Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends '
+  'astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or '
+  'resource is no longer the project''s own (AS4S0 / AS4T0). Locks: an unused token''s user for key share, then '
+  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;
 

@@ -268,19 +268,37 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
   volatile
   set search_path = ''
   as $$
+  declare
+    authorization_codes integer := 0;
   begin
-    update astapa.users as u set disabled = disable_user.disabled
-    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
+    -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
+    -- update here (no key update) and a for update taken later could each wait for the other.
+    perform from astapa.users as u
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id
+    for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id);
+    update astapa.users as u set disabled = disable_user.disabled
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
+    -- A disabled user's codes are refused at redemption anyway; void, they stay refused after a re-enable within
+    -- their lifetime (up to 10 minutes).
+    if disable_user.disabled then
+      authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
+    end if;
+    perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
+      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes)
+           else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
   $$;
 
 comment on function api.disable_user(text, bigint, boolean) is
-  'Disables (or with disabled = false re-enables) a user; AS404 when not in this project.';
+  'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the '
+  'user''s unredeemed authorization codes (astapa.void_authorization_codes; audited user.disable with '
+  '{authorization_codes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and '
+  'work again after. Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 

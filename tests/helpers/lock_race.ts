@@ -28,13 +28,16 @@ export async function lockRace(
   return [firstResult, secondResult];
 }
 
-/** Resolves once some session of this database waits for a lock (asks again every 10 ms of server time). */
-async function waitForLockWaiter(sql: Sql): Promise<void> {
+/**
+ * Resolves once `count` sessions of this database wait for a lock (asks again every 10 ms of server time): a
+ * test holding a lock knows the transactions it started are all queued behind it, or behind each other.
+ */
+export async function waitForLockWaiter(sql: Sql, count = 1): Promise<void> {
   for (let asked = 0; asked < 1000; asked++) {
     const [row] = await sql`
-      select count(*)::int as waiting, pg_sleep(case when count(*) = 0 then 0.01 else 0 end)
+      select count(*)::int as waiting, pg_sleep(case when count(*) < ${count} then 0.01 else 0 end)
       from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
-    if (row.waiting > 0) return;
+    if (row.waiting >= count) return;
   }
-  throw new Error("the second transaction never waited for the first one's lock");
+  throw new Error(`${count} transaction(s) never waited for a lock`);
 }

@@ -1,9 +1,10 @@
 /**
  * astapa.void_authorization_codes (db/api/tokens.sql) through the three ways every way into an account is
- * ended — api.sign_out_everywhere, api.reset_password and astapa.claim_unproven_account: a code issued before
- * is refused by api.redeem_authorization_code as invalid_grant (void, nothing revoked), a code issued after still
- * starts a refresh token, and another user's code is left alone. Then the lock order with a redemption under
- * way (tests/helpers/lock_race.ts): never a code redeemed after the sign-out, never a refresh token left live.
+ * ended — api.sign_out_everywhere, api.reset_password and astapa.claim_unproven_account — and api.disable_user:
+ * a code issued before is refused by api.redeem_authorization_code as invalid_grant (void, nothing revoked), a
+ * code issued after still starts a refresh token, and another user's code is left alone. Then the lock order with
+ * a redemption under way (tests/helpers/lock_race.ts): never a code redeemed after the sign-out, never a refresh
+ * token left live.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -76,6 +77,57 @@ Deno.test("api.reset_password — a code issued before is void, one issued after
     const after = await issueCode(db.sql, project, { userId: user });
     assertRedeemed(await redeemCode(db.sql, project, after, `void-reset-after-${verified}`));
   }
+});
+
+Deno.test("api.reset_password — audited with the sessions, tokens, codes and second steps it ended", async () => {
+  const user = await seedUser(db.sql, project.id, "void-reset-counts@example.com", { verified: true });
+  const redeemed = await issueCode(db.sql, project, { userId: user });
+  assertRedeemed(await redeemCode(db.sql, project, redeemed, "void-reset-counts-rt"));
+  await issueCode(db.sql, project, { userId: user });
+  await issueCode(db.sql, project, { userId: user });
+  for (const n of [1, 2, 3]) {
+    await db.sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+      values (${project.id}, ${await sha256(
+      `void-reset-counts-session-${n}`,
+    )}, ${user}, now() + interval '1 day')`;
+  }
+  await db.sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (${project.id}, ${await sha256(
+    "void-reset-counts-mfa",
+  )}, ${user}, '{pwd}', now() + interval '10 minutes')`;
+  const token = await sha256("void-reset-counts");
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
+    await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
+  });
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.password_reset' and target = ${`user:${user}`}`;
+  assert.deepEqual(audit.details, {
+    sessions: 3,
+    refresh_tokens: 1,
+    authorization_codes: 2,
+    mfa_challenges: 1,
+  });
+});
+
+Deno.test("api.disable_user — a code issued before stays void after a re-enable; one after works", async () => {
+  const user = await seedUser(db.sql, project.id, "void-disable@example.com", { verified: true });
+  const neighbour = await seedUser(db.sql, project.id, "void-disable-neighbour@example.com", {
+    verified: true,
+  });
+  const before = await issueCode(db.sql, project, { userId: user });
+  const theirs = await issueCode(db.sql, project, { userId: neighbour });
+  const disable = (disabled: boolean) =>
+    asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, ${disabled})`);
+  await disable(true);
+  await disable(false);
+  assertVoid(await redeemCode(db.sql, project, before, "void-disable-rt"));
+  assertRedeemed(await redeemCode(db.sql, project, theirs, "void-disable-theirs"));
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.disable' and target = ${`user:${user}`}`;
+  assert.deepEqual(audit.details, { authorization_codes: 1 });
+  const after = await issueCode(db.sql, project, { userId: user });
+  assertRedeemed(await redeemCode(db.sql, project, after, "void-disable-after"));
 });
 
 Deno.test("astapa.claim_unproven_account — a code issued before is void and counted, one issued after works", async () => {
