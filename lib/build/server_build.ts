@@ -33,6 +33,7 @@ export class BuildError extends Error {}
 export async function buildServer(root: string): Promise<{ modules: number }> {
   const target = join(root, "_build");
   const staging = `${target}.staging-${crypto.randomUUID()}`;
+  const retired = `${target}.retired-${crypto.randomUUID()}`;
   try {
     const modules = await listModules(root);
     await transpile(root, modules, staging);
@@ -41,13 +42,15 @@ export async function buildServer(root: string): Promise<{ modules: number }> {
       await Deno.writeTextFile(file, renameImports(await Deno.readTextFile(file), module));
     }
     await copyRuntimeFiles(root, staging);
-    await Deno.remove(target, { recursive: true }).catch((error) => {
+    // Two renames, then the old tree removed: a server already running from _build/ (another instance of this
+    // checkout) finds a whole tree whenever it loads a lazy module, but for the moment between the renames.
+    await Deno.rename(target, retired).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     await Deno.rename(staging, target);
     return { modules: modules.length };
   } finally {
-    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    for (const folder of [staging, retired]) await Deno.remove(folder, { recursive: true }).catch(() => {});
   }
 }
 
