@@ -1,0 +1,189 @@
+/**
+ * Google and GitHub that cannot be reached at all: while a test says so, the deployment's provider address is a
+ * closed loopback port (or the fake stops listening between the authorize redirect and the callback), so the
+ * unmodified oauth4webapi's connections are refused. The person reads the sign-in error page in their language
+ * with 502 Bad Gateway — "could not be reached", not the 400 "could not confirm who you are" that blames them —
+ * the log names the provider and why without the code, and the sign-in counter has its own reason. A provider's
+ * own error answer (invalid_grant, bad_verification_code) is still the 400 page (social_login_deadline_test.ts
+ * is the stalled provider's twin of this file).
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { startFakeGoogle } from "../fakes/google.ts";
+import { startFakeGitHub } from "../fakes/github.ts";
+
+const METRICS_TOKEN = "metrics-token-0123456789abcdef";
+const google = await startFakeGoogle();
+const github = startFakeGitHub();
+const t = await testApp({
+  env: {
+    GOOGLE_CLIENT_ID: google.clientId,
+    GOOGLE_CLIENT_SECRET: google.clientSecret,
+    GOOGLE_ISSUER: google.issuer,
+    GITHUB_CLIENT_ID: github.clientId,
+    GITHUB_CLIENT_SECRET: github.clientSecret,
+    GITHUB_BASE_URL: github.origin,
+    GITHUB_API_URL: github.origin,
+    ASTAPA_METRICS_TOKEN: METRICS_TOKEN,
+  },
+});
+Deno.test.afterAll(async () => {
+  await t.close();
+  await google.close();
+  await github.close();
+});
+
+const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
+const html = { accept: "text/html" };
+const UNREACHABLE = {
+  en: "The provider could not be reached. Please try again shortly.",
+  id: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
+} as const;
+const FAILED = {
+  en: "The provider could not confirm who you are. Please try again.",
+  id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
+} as const;
+const LANGS = ["en", "id"] as const;
+
+/** A loopback address nothing listens on: connecting to it is refused at once. */
+function closedPortUrl(): string {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return `http://127.0.0.1:${port}`;
+}
+const CLOSED = closedPortUrl();
+
+type Started = { start: Response; cookie: string; back: URL };
+
+/** "Continue with …": Astapa's start route, then the provider's authorize endpoint and its redirect back. */
+async function start(provider: string, lang: "en" | "id"): Promise<Started> {
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, lang });
+  const res = await t.app.request(`/auth/social/${provider}?${query}`, { headers: html });
+  assert.equal(res.status, 303, await res.text());
+  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const upstream = await fetch(res.headers.get("location")!, { redirect: "manual" });
+  await upstream.body?.cancel();
+  return { start: res, cookie, back: new URL(upstream.headers.get("location")!) };
+}
+
+/** The provider's redirect back, as the browser that started the flow follows it. */
+async function callback(started: Started, url = started.back): Promise<Response> {
+  return await t.app.request(url.pathname + url.search, { headers: { ...html, cookie: started.cookie } });
+}
+
+/** Runs `work` with the deployment's configuration changed by `change`, then puts it back. */
+async function withConfig<T>(change: () => void, work: () => Promise<T>): Promise<T> {
+  const saved = structuredClone({ google: t.deps.config.google, github: t.deps.config.github });
+  change();
+  try {
+    return await work();
+  } finally {
+    Object.assign(t.deps.config, saved);
+  }
+}
+
+async function assertUnreachablePage(res: Response, lang: "en" | "id") {
+  const page = await res.text();
+  assert.equal(
+    res.status,
+    502,
+    `the provider could not be reached: a bad gateway, not the person's fault\n${page}`,
+  );
+  assert.match(page, /role="alert"/);
+  assert.ok(page.includes(UNREACHABLE[lang]), page);
+  assert.ok(!page.includes(FAILED[lang]), page);
+}
+
+/** The last social_sign_in_stopped log line. */
+const lastStop = () => t.logs.filter((line) => line.msg === "social_sign_in_stopped").at(-1)!;
+
+/** astapa_sign_ins_total for one provider's failures with `reason`. */
+async function failures(method: string, reason: string): Promise<number> {
+  const res = await t.app.request("/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const line = (await res.text()).split("\n").find((l) =>
+    l.startsWith("astapa_sign_ins_total{") && l.includes(`method="${method}"`) &&
+    l.includes(`outcome="failure"`) && l.includes(`reason="${reason}"`)
+  );
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}
+
+Deno.test("social unreachable — Google's token endpoint refuses the connection: a 502 page, en and id", async () => {
+  // A Google of its own that stops listening once the person is back: discovery was done (and kept) at the
+  // start, so the callback's token request goes to a port nothing listens on any more.
+  const gone = await startFakeGoogle({ clientId: google.clientId, clientSecret: google.clientSecret });
+  const before = await failures("google", "socialUnreachable");
+  await withConfig(() => t.deps.config.google.issuer = gone.issuer, async () => {
+    const flows = [];
+    for (const lang of LANGS) flows.push({ lang, started: await start("google", lang) });
+    await gone.close();
+    for (const { lang, started } of flows) {
+      await assertUnreachablePage(await callback(started), lang);
+      const stop = lastStop();
+      assert.equal(stop.level, "warn");
+      assert.equal(stop.provider, "google");
+      assert.equal(stop.reason, "socialUnreachable");
+      assert.equal(stop.cause, "TypeError");
+      // Refused, or reset if the client's pool still held the discovery's connection when the fake went away.
+      assert.match(String(stop.network), /^connection_(refused|reset)$/);
+      const code = started.back.searchParams.get("code")!;
+      assert.ok(!JSON.stringify(stop).includes(code), "the log line never carries the code");
+    }
+  });
+  assert.equal(await failures("google", "socialUnreachable") - before, 2);
+});
+
+Deno.test("social unreachable — Google's discovery at a closed port: the start route says so with 502", async () => {
+  await withConfig(() => t.deps.config.google.issuer = CLOSED, async () => {
+    for (const lang of LANGS) {
+      const query = new URLSearchParams({
+        client_id: project.clientId,
+        redirect_uri: project.redirectUri,
+        lang,
+      });
+      const res = await t.app.request(`/auth/social/google?${query}`, { headers: html });
+      await assertUnreachablePage(res, lang);
+    }
+  });
+});
+
+Deno.test("social unreachable — GitHub's token endpoint at a closed port: a 502 page, en and id", async () => {
+  const before = await failures("github", "socialUnreachable");
+  for (const lang of LANGS) {
+    const started = await start("github", lang);
+    const res = await withConfig(() => t.deps.config.github.baseUrl = CLOSED, () => callback(started));
+    await assertUnreachablePage(res, lang);
+    assert.equal(lastStop().provider, "github");
+    assert.equal(lastStop().network, "connection_refused");
+  }
+  assert.equal(await failures("github", "socialUnreachable") - before, 2);
+});
+
+Deno.test("social unreachable — GitHub's API (/user) at a closed port: a 502 page, en and id", async () => {
+  for (const lang of LANGS) {
+    const started = await start("github", lang);
+    const res = await withConfig(() => t.deps.config.github.apiUrl = CLOSED, () => callback(started));
+    await assertUnreachablePage(res, lang);
+    const stop = lastStop();
+    assert.equal(stop.reason, "socialUnreachable");
+    assert.ok(!JSON.stringify(stop).includes("gho_"), "the log line never carries the access token");
+  }
+});
+
+Deno.test("social unreachable — a provider's own error answer is still the 400 page, not 'unreachable'", async () => {
+  for (const provider of ["google", "github"]) {
+    for (const lang of LANGS) {
+      const started = await start(provider, lang);
+      const badCode = new URL(started.back);
+      badCode.searchParams.set("code", "expired-code");
+      const res = await callback(started, badCode);
+      const page = await res.text();
+      assert.equal(res.status, 400, `${provider} answered invalid_grant / bad_verification_code\n${page}`);
+      assert.ok(page.includes(FAILED[lang]), page);
+      assert.ok(!page.includes(UNREACHABLE[lang]), page);
+      assert.equal(lastStop().reason, "socialFailed");
+      assert.equal(lastStop().level, "info");
+    }
+  }
+});
