@@ -2792,10 +2792,18 @@ AS $function$
       raise exception 'a connected app is a self-registered client (dcl_…) or a client metadata URL'
         using errcode = 'AS400';
     end if;
+    -- The person's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of one of
+    -- the app's families waits, or this waits for it. Then the tokens in id order, as a reuse detection locks them.
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with gone as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
-      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
-        and r.revoked_at is null
+      where r.project_id = project and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = project and t.user_id = person and t.client_id = account_revoke_app.client_id
+          and t.revoked_at is null
+        order by t.id
+        for update of t)
       returning 1)
     select pg_catalog.count(*)::integer into revoked from gone;
     -- Its remembered consents go too: the next time it asks, the person is asked again.
@@ -2811,7 +2819,7 @@ AS $function$
     return revoked;
   end
   $function$;
-comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that third-party client for them is revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked.';
+comment on function api.account_revoke_app(bytea,text) is 'The person removes a connected app: every live refresh token of that third-party client for them is revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked. Locks the person''s row for update first, then the tokens in id order.';
 grant execute on function api.account_revoke_app(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8279,9 +8287,20 @@ AS $function$
       raise exception 'the resource differs from the one the device authorization named' using errcode = 'AS4T0';
     end if;
     if request.status = 'redeemed' then
-      -- Like a replayed authorization code: whoever polls again may hold a stolen device code.
+      -- Like a replayed authorization code: whoever polls again may hold a stolen device code. The user's row for
+      -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
+      -- commits first, and one that comes later waits. After the device row, as on every path of the device flow
+      -- (its redemption inserts the token and updates the user after it too); nothing locks a user, then a device
+      -- row. Then the family in id order, as a reuse detection locks it; one pass: no rotation can commit now.
+      perform from astapa.users u
+      where u.project_id = request.project_id and u.id = request.user_id
+      for update of u;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = request.project_id and r.family_id = request.refresh_family and r.revoked_at is null;
+      where r.project_id = request.project_id and r.id in (
+        select f.id from astapa.refresh_tokens f
+        where f.project_id = request.project_id and f.family_id = request.refresh_family and f.revoked_at is null
+        order by f.id
+        for update of f);
       get diagnostics revoked = row_count;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
@@ -8326,7 +8345,7 @@ AS $function$
       || pg_catalog.jsonb_build_object('refresh_token_id', refresh_lookup_id);
   end
   $function$;
-comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant).';
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant). Locks the device row, then (a replay) its user''s row for update, then the family''s tokens in id order.';
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9053,17 +9072,31 @@ AS $function$
     policy record;
     refresh_expires timestamptz;
     revoked integer;
+    pass integer;
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
-    -- Its user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a voiding of the
-    -- user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either waits for this
-    -- redemption or this one waits and finds the code void. Always user, then code: never a circle.
+    -- An unredeemed code's user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a
+    -- voiding of the user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either
+    -- waits for this redemption or this one waits and finds the code void. Always user, then code: never a circle.
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
       from astapa.authorization_codes c
-      where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash)
+      where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
+        and c.redeemed_at is null)
     for key share of u;
+    if not found then
+      -- A code redeemed already (a replay, or void; redeemed_at, once set, stays) or unknown: the user's row for
+      -- update, as every revocation of a family takes it, so a rotation or a reuse detection of the family under
+      -- way commits first and the revocation below sees its successor. Taken here, never after the key share: two
+      -- replays of one code would each hold a key share while one waited for the other's to go (a deadlock).
+      perform from astapa.users u
+      where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
+        from astapa.authorization_codes c
+        where c.project_id = (select astapa.current_project_id())
+          and c.code_hash = redeem_authorization_code.code_hash)
+      for update of u;
+    end if;
     select * into code from astapa.authorization_codes c
     where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
     for update;
@@ -9076,10 +9109,22 @@ AS $function$
         'into the account was ended since it was issued (a sign-out everywhere, a password reset, a claim).');
     end if;
     if code.redeemed_at is not null then
-      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = code.project_id and r.family_id = code.refresh_family and r.revoked_at is null;
-      get diagnostics revoked = row_count;
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. The family's
+      -- tokens in id order, as a reuse detection locks them. Until a pass finds nothing: a code redeemed by
+      -- another redemption while this one waited for it holds only the key share, under which a rotation of the
+      -- family may commit a successor that only the next statement sees.
+      revoked := 0;
+      loop
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+        where r.project_id = code.project_id and r.id in (
+          select f.id from astapa.refresh_tokens f
+          where f.project_id = code.project_id and f.family_id = code.refresh_family and f.revoked_at is null
+          order by f.id
+          for update of f);
+        get diagnostics pass = row_count;
+        exit when pass = 0;
+        revoked := revoked + pass;
+      end loop;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;
@@ -9133,7 +9178,7 @@ AS $function$
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row for key share before the code.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does).';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10090,19 +10135,30 @@ AS $function$
   declare
     tokens integer;
   begin
+    -- The user's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of one of
+    -- these families waits, or this waits for it, instead of each holding a token the other locks next.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = revoke_consent.user_id
+    for update of u;
     delete from astapa.consents c
     where c.project_id = (select astapa.current_project_id()) and c.user_id = revoke_consent.user_id
       and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
     end if;
-    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt.
+    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt. In id
+    -- order, as a reuse detection locks a family's.
     update astapa.refresh_tokens r
     set revoked_at = pg_catalog.now(),
         revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
-    where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_consent.user_id
-      and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
-      and r.revoked_at is null;
+    where r.project_id = (select astapa.current_project_id()) and r.id in (
+      select t.id from astapa.refresh_tokens t
+      where t.project_id = (select astapa.current_project_id()) and t.user_id = revoke_consent.user_id
+        and t.client_id = revoke_consent.client_id and t.resource = revoke_consent.resource
+        and t.revoked_at is null
+      order by t.id
+      for update of t);
     get diagnostics tokens = row_count;
     perform astapa.audit(astapa.current_project_id(), 'consent.revoked', 'user:' || user_id,
       pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'resource', resource,
@@ -10111,7 +10167,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('refresh_tokens_revoked', tokens);
   end
   $function$;
-comment on function api.revoke_consent(bigint,text,text,boolean) is 'Forgets a user''s consent for a client and resource of the current project and revokes the refresh tokens issued under it (revoked_by_admin, or consent_revoked when the person did it); audited as consent.revoked. AS404 when there is none.';
+comment on function api.revoke_consent(bigint,text,text,boolean) is 'Forgets a user''s consent for a client and resource of the current project and revokes the refresh tokens issued under it (revoked_by_admin, or consent_revoked when the person did it); audited as consent.revoked. AS404 when there is none. Locks the user''s row for update first, then the tokens in id order.';
 grant execute on function api.revoke_consent(bigint,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -10147,31 +10203,50 @@ CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, tok
 AS $function$
   declare
     revoked integer;
+    token_owner bigint := revoke_self_registered_tokens.user_id;
+    family uuid;
   begin
     if token_hash is not null then
       -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
+      select f.user_id, f.family_id into token_owner, family from astapa.refresh_tokens f
+      where f.project_id = (select astapa.current_project_id())
+        and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
+                                                     revoke_self_registered_tokens.token_hash)
+        and f.client_id = revoke_self_registered_tokens.client_id;
+      if not found then
+        return 0;
+      end if;
+    end if;
+    -- The owner's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of the
+    -- family waits, or this waits for it. Then the tokens in id order, as a reuse detection locks them.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = token_owner
+    for update of u;
+    if family is not null then
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.family_id in (
-          select f.family_id from astapa.refresh_tokens f
-          where f.project_id = (select astapa.current_project_id())
-            and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
-                                                         revoke_self_registered_tokens.token_hash)
-            and f.client_id = revoke_self_registered_tokens.client_id);
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = (select astapa.current_project_id()) and t.family_id = family
+          and t.client_id = revoke_self_registered_tokens.client_id and t.revoked_at is null
+        order by t.id
+        for update of t);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.user_id = revoke_self_registered_tokens.user_id
-        and r.resource is not distinct from revoke_self_registered_tokens.resource;
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = (select astapa.current_project_id()) and t.user_id = token_owner
+          and t.client_id = revoke_self_registered_tokens.client_id and t.revoked_at is null
+          and t.resource is not distinct from revoke_self_registered_tokens.resource
+        order by t.id
+        for update of t);
     end if;
     get diagnostics revoked = row_count;
     return revoked;
   end
   $function$;
-comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text,uuid) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many.';
+comment on function api.revoke_self_registered_tokens(text,bytea,bigint,text,uuid) is 'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) the tokens it holds for the user and resource an access token named. Never another client''s tokens, never the user''s other sessions. Returns how many. Locks the tokens'' user''s row for update first, then the tokens in id order.';
 grant execute on function api.revoke_self_registered_tokens(text,bytea,bigint,text,uuid) to astapa_app;
 
 -- owner: astapa_owner

@@ -462,10 +462,18 @@ create or replace function api.account_revoke_app(session_hash bytea, client_id 
       raise exception 'a connected app is a self-registered client (dcl_…) or a client metadata URL'
         using errcode = 'AS400';
     end if;
+    -- The person's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of one of
+    -- the app's families waits, or this waits for it. Then the tokens in id order, as a reuse detection locks them.
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with gone as (
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_user'
-      where r.project_id = project and r.user_id = person and r.client_id = account_revoke_app.client_id
-        and r.revoked_at is null
+      where r.project_id = project and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = project and t.user_id = person and t.client_id = account_revoke_app.client_id
+          and t.revoked_at is null
+        order by t.id
+        for update of t)
       returning 1)
     select pg_catalog.count(*)::integer into revoked from gone;
     -- Its remembered consents go too: the next time it asks, the person is asked again.
@@ -485,7 +493,8 @@ create or replace function api.account_revoke_app(session_hash bytea, client_id 
 comment on function api.account_revoke_app(bytea, text) is
   'The person removes a connected app: every live refresh token of that third-party client for them is '
   'revoked (revoked_by_user) and its remembered consents are forgotten. Audited user.app_revoked. AS400 not a '
-  'dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked.';
+  'dcl_ id or metadata URL; AS404 nothing to revoke. Returns the refresh tokens revoked. Locks the person''s row '
+  'for update first, then the tokens in id order.';
 
 grant execute on function api.account_revoke_app(bytea, text) to astapa_app;
 

@@ -143,19 +143,30 @@ create or replace function api.revoke_consent(user_id bigint, client_id text, re
   declare
     tokens integer;
   begin
+    -- The user's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of one of
+    -- these families waits, or this waits for it, instead of each holding a token the other locks next.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = revoke_consent.user_id
+    for update of u;
     delete from astapa.consents c
     where c.project_id = (select astapa.current_project_id()) and c.user_id = revoke_consent.user_id
       and c.client_id = revoke_consent.client_id and c.resource = revoke_consent.resource;
     if not found then
       raise exception using errcode = 'AS404', message = 'There is no such consent to revoke.';
     end if;
-    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt.
+    -- The tokens issued under it end too: revoking consent must stop the client, not only the next prompt. In id
+    -- order, as a reuse detection locks a family's.
     update astapa.refresh_tokens r
     set revoked_at = pg_catalog.now(),
         revoked_reason = case when by_admin then 'revoked_by_admin' else 'consent_revoked' end
-    where r.project_id = (select astapa.current_project_id()) and r.user_id = revoke_consent.user_id
-      and r.client_id = revoke_consent.client_id and r.resource = revoke_consent.resource
-      and r.revoked_at is null;
+    where r.project_id = (select astapa.current_project_id()) and r.id in (
+      select t.id from astapa.refresh_tokens t
+      where t.project_id = (select astapa.current_project_id()) and t.user_id = revoke_consent.user_id
+        and t.client_id = revoke_consent.client_id and t.resource = revoke_consent.resource
+        and t.revoked_at is null
+      order by t.id
+      for update of t);
     get diagnostics tokens = row_count;
     perform astapa.audit(astapa.current_project_id(), 'consent.revoked', 'user:' || user_id,
       pg_catalog.jsonb_build_object('client_id', pg_catalog.left(client_id, 200), 'resource', resource,
@@ -168,7 +179,7 @@ create or replace function api.revoke_consent(user_id bigint, client_id text, re
 comment on function api.revoke_consent(bigint, text, text, boolean) is
   'Forgets a user''s consent for a client and resource of the current project and revokes the refresh tokens '
   'issued under it (revoked_by_admin, or consent_revoked when the person did it); audited as consent.revoked. '
-  'AS404 when there is none.';
+  'AS404 when there is none. Locks the user''s row for update first, then the tokens in id order.';
 
 grant execute on function api.revoke_consent(bigint, text, text, boolean) to astapa_app;
 

@@ -236,9 +236,20 @@ create or replace function api.poll_device_authorization(
       raise exception 'the resource differs from the one the device authorization named' using errcode = 'AS4T0';
     end if;
     if request.status = 'redeemed' then
-      -- Like a replayed authorization code: whoever polls again may hold a stolen device code.
+      -- Like a replayed authorization code: whoever polls again may hold a stolen device code. The user's row for
+      -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
+      -- commits first, and one that comes later waits. After the device row, as on every path of the device flow
+      -- (its redemption inserts the token and updates the user after it too); nothing locks a user, then a device
+      -- row. Then the family in id order, as a reuse detection locks it; one pass: no rotation can commit now.
+      perform from astapa.users u
+      where u.project_id = request.project_id and u.id = request.user_id
+      for update of u;
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = request.project_id and r.family_id = request.refresh_family and r.revoked_at is null;
+      where r.project_id = request.project_id and r.id in (
+        select f.id from astapa.refresh_tokens f
+        where f.project_id = request.project_id and f.family_id = request.refresh_family and f.revoked_at is null
+        order by f.id
+        for update of f);
       get diagnostics revoked = row_count;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
@@ -289,6 +300,7 @@ comment on function api.poll_device_authorization(bytea, text, bytea, text) is
   'authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is '
   'nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token '
   'family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that '
-  'family (invalid_grant).';
+  'family (invalid_grant). Locks the device row, then (a replay) its user''s row for update, then the family''s '
+  'tokens in id order.';
 
 grant execute on function api.poll_device_authorization(bytea, text, bytea, text) to astapa_app;

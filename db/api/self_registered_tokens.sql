@@ -62,25 +62,44 @@ create or replace function api.revoke_self_registered_tokens(
   as $$
   declare
     revoked integer;
+    token_owner bigint := revoke_self_registered_tokens.user_id;
+    family uuid;
   begin
     if token_hash is not null then
       -- A refresh token: its whole family (the one sign-in's chain of rotations), RFC 7009 §2.1.
+      select f.user_id, f.family_id into token_owner, family from astapa.refresh_tokens f
+      where f.project_id = (select astapa.current_project_id())
+        and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
+                                                     revoke_self_registered_tokens.token_hash)
+        and f.client_id = revoke_self_registered_tokens.client_id;
+      if not found then
+        return 0;
+      end if;
+    end if;
+    -- The owner's row first, for update, as every revocation of a user's tokens takes it: a rotation under way
+    -- (key share, then its token) commits first and its successor is revoked below; a reuse detection of the
+    -- family waits, or this waits for it. Then the tokens in id order, as a reuse detection locks them.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = token_owner
+    for update of u;
+    if family is not null then
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.family_id in (
-          select f.family_id from astapa.refresh_tokens f
-          where f.project_id = (select astapa.current_project_id())
-            and f.id = astapa.presented_refresh_token_id(revoke_self_registered_tokens.lookup_id,
-                                                         revoke_self_registered_tokens.token_hash)
-            and f.client_id = revoke_self_registered_tokens.client_id);
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = (select astapa.current_project_id()) and t.family_id = family
+          and t.client_id = revoke_self_registered_tokens.client_id and t.revoked_at is null
+        order by t.id
+        for update of t);
     else
       -- An access token: the refresh tokens of the same grant (this person, this client, this resource).
       update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_client'
-      where r.project_id = (select astapa.current_project_id()) and r.revoked_at is null
-        and r.client_id = revoke_self_registered_tokens.client_id
-        and r.user_id = revoke_self_registered_tokens.user_id
-        and r.resource is not distinct from revoke_self_registered_tokens.resource;
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select t.id from astapa.refresh_tokens t
+        where t.project_id = (select astapa.current_project_id()) and t.user_id = token_owner
+          and t.client_id = revoke_self_registered_tokens.client_id and t.revoked_at is null
+          and t.resource is not distinct from revoke_self_registered_tokens.resource
+        order by t.id
+        for update of t);
     end if;
     get diagnostics revoked = row_count;
     return revoked;
@@ -91,7 +110,8 @@ comment on function api.revoke_self_registered_tokens(text, bytea, bigint, text,
   'Revokes, in the current project, the refresh tokens of one grant of a self-registered or metadata-document '
   'client: the family of the refresh token with token_hash (and the lookup_id it carries), or (token_hash null) '
   'the tokens it holds for the user and resource an access token named. Never another client''s tokens, never '
-  'the user''s other sessions. Returns how many.';
+  'the user''s other sessions. Returns how many. Locks the tokens'' user''s row for update first, then the '
+  'tokens in id order.';
 
 grant execute on function api.revoke_self_registered_tokens(text, bytea, bigint, text, uuid) to astapa_app;
 

@@ -786,17 +786,31 @@ create or replace function api.redeem_authorization_code(
     policy record;
     refresh_expires timestamptz;
     revoked integer;
+    pass integer;
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
-    -- Its user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a voiding of the
-    -- user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either waits for this
-    -- redemption or this one waits and finds the code void. Always user, then code: never a circle.
+    -- An unredeemed code's user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a
+    -- voiding of the user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either
+    -- waits for this redemption or this one waits and finds the code void. Always user, then code: never a circle.
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
       from astapa.authorization_codes c
-      where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash)
+      where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
+        and c.redeemed_at is null)
     for key share of u;
+    if not found then
+      -- A code redeemed already (a replay, or void; redeemed_at, once set, stays) or unknown: the user's row for
+      -- update, as every revocation of a family takes it, so a rotation or a reuse detection of the family under
+      -- way commits first and the revocation below sees its successor. Taken here, never after the key share: two
+      -- replays of one code would each hold a key share while one waited for the other's to go (a deadlock).
+      perform from astapa.users u
+      where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
+        from astapa.authorization_codes c
+        where c.project_id = (select astapa.current_project_id())
+          and c.code_hash = redeem_authorization_code.code_hash)
+      for update of u;
+    end if;
     select * into code from astapa.authorization_codes c
     where c.project_id = (select astapa.current_project_id()) and c.code_hash = redeem_authorization_code.code_hash
     for update;
@@ -809,10 +823,22 @@ create or replace function api.redeem_authorization_code(
         'into the account was ended since it was issued (a sign-out everywhere, a password reset, a claim).');
     end if;
     if code.redeemed_at is not null then
-      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued.
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = code.project_id and r.family_id = code.refresh_family and r.revoked_at is null;
-      get diagnostics revoked = row_count;
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. The family's
+      -- tokens in id order, as a reuse detection locks them. Until a pass finds nothing: a code redeemed by
+      -- another redemption while this one waited for it holds only the key share, under which a rotation of the
+      -- family may commit a successor that only the next statement sees.
+      revoked := 0;
+      loop
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
+        where r.project_id = code.project_id and r.id in (
+          select f.id from astapa.refresh_tokens f
+          where f.project_id = code.project_id and f.family_id = code.refresh_family and f.revoked_at is null
+          order by f.id
+          for update of f);
+        get diagnostics pass = row_count;
+        exit when pass = 0;
+        revoked := revoked + pass;
+      end loop;
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;
@@ -873,7 +899,8 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'id the first token carries beside refresh_hash''s secret). A second redemption revokes '
   'that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both '
   'return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the '
-  'code''s user''s row for key share before the code.';
+  'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
+  'then locks the family''s tokens in id order, as a reuse detection does).';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
