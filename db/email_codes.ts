@@ -3,7 +3,8 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import type { Mail } from "@/lib/login/mail.ts";
-import { Removed } from "@/lib/login/claimed_mail.ts";
+import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
+import { Claimed, tellClaim } from "./claim_notice.ts";
 
 /** Mails a code and link to the user behind `email`; silent (false) when there is nobody. */
 export async function mailEmailCode(
@@ -26,29 +27,11 @@ export async function mailEmailCode(
  * `created`: the code made the account (a sign-up), so the page may offer a passkey next. `claimed`: the code
  * claimed an account whose address nobody had proven (what was removed), `email` the address to tell.
  */
-const Redeemed = z.object({
-  user_id: z.string(),
-  created: z.boolean(),
-  claimed: Removed.optional(),
-  email: z.string().optional(),
-}).nullable();
+const Redeemed = z.object({ user_id: z.string(), created: z.boolean() }).merge(Claimed).nullable();
 
-/** The notice a claim sends, composed by the page in the person's language from what was removed. */
-export type ClaimNotice = (removed: Removed) => Mail;
-
-/** Queues the claim's notice in the redeeming transaction, so it goes out exactly when the claim commits. */
-async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed>, notice?: ClaimNotice) {
-  const mail = redeemed?.claimed && redeemed.email && notice ? notice(redeemed.claimed) : null;
-  if (mail && redeemed?.email) {
-    const queued = {
-      to: redeemed.email,
-      template: mail.kind,
-      subject: mail.subject,
-      text: mail.body,
-      html: mail.html,
-    };
-    await tx`select api.queue_mail(${projectId}, ${JSON.stringify(queued)}::text::jsonb)`;
-  }
+/** Queues the claim's notice, if the redemption claimed and removed something, and answers it. */
+async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed>, notice: ClaimNotice) {
+  await tellClaim(tx, projectId, redeemed, notice);
   return redeemed;
 }
 
@@ -58,7 +41,7 @@ export async function redeemEmailCode(
   projectId: string,
   email: string,
   codeHash: Uint8Array,
-  notice?: ClaimNotice,
+  notice: ClaimNotice,
 ) {
   return await asApp(
     sql,
@@ -79,7 +62,7 @@ export async function redeemEmailCodeLink(
   sql: Sql,
   projectId: string,
   linkHash: Uint8Array,
-  notice?: ClaimNotice,
+  notice: ClaimNotice,
 ) {
   return await asApp(
     sql,

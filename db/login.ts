@@ -2,6 +2,9 @@
 import { z } from "zod";
 import { asApp, asAppStatement, retrying, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
+import { result } from "./result.ts";
+import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
+import { Claimed, tellClaim } from "./claim_notice.ts";
 
 const AuthorizationClient = z.object({
   project_id: z.string(),
@@ -131,19 +134,30 @@ export async function resetLinkUsable(sql: Sql, projectId: string, token: string
   return row.usable === true;
 }
 
+/**
+ * Uses a reset link: the user whose password it set. A reset that claimed the account (its address was
+ * unproven) queues `notice` with what the claim removed, in the same transaction.
+ */
 export async function resetPassword(
   sql: Sql,
   projectId: string,
   token: string,
   passwordHash: string,
+  notice: ClaimNotice,
 ): Promise<string> {
-  const [row] = await asApp(
+  return await asApp(
     sql,
     projectId,
-    async (tx) => tx`select api.reset_password(${await sha256(token)}, ${passwordHash})::text as user_id`,
+    async (tx) => {
+      const reset = await result(
+        tx`select api.reset_password(${await sha256(token)}, ${passwordHash}) as result`,
+        z.object({ user_id: z.string() }).merge(Claimed),
+      );
+      await tellClaim(tx, projectId, reset, notice);
+      return reset.user_id;
+    },
     { actor: "hosted_login" },
   );
-  return row.user_id;
 }
 
 export async function sessionUser(sql: Sql, projectId: string, token: string): Promise<string | null> {

@@ -4,6 +4,8 @@ import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 import type { NewPasskey } from "./passkeys.ts";
 import type { Mail } from "@/lib/login/mail.ts";
+import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
+import { Claimed, tellClaim } from "./claim_notice.ts";
 
 /** Mails the code of a new attempt (token and code as hashes); silent (false) when nobody qualifies. */
 export async function mailPasskeySignUpCode(
@@ -21,21 +23,28 @@ export async function mailPasskeySignUpCode(
     ), { actor: "hosted_login" });
 }
 
-/** The user a right code proves (created, verified, when new), or null; a wrong code spends a try. */
+/**
+ * The user a right code proves (created, verified, when new), or null; a wrong code spends a try. A proof that
+ * claimed an existing account (its address was unproven) queues `notice` with what the claim removed.
+ */
 export async function provePasskeySignUp(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
   codeHash: Uint8Array,
-) {
+  notice: ClaimNotice,
+): Promise<{ user_id: string } | null> {
   return await asApp(
     sql,
     projectId,
-    (tx) =>
-      result(
+    async (tx) => {
+      const proven = await result(
         tx`select api.prove_passkey_sign_up(${tokenHash}, ${codeHash}) as result`,
-        z.object({ user_id: z.string() }).nullable(),
-      ),
+        z.object({ user_id: z.string() }).merge(Claimed).nullable(),
+      );
+      await tellClaim(tx, projectId, proven, notice);
+      return proven && { user_id: proven.user_id };
+    },
     { actor: "hosted_login" },
   );
 }

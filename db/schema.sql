@@ -8544,6 +8544,7 @@ AS $function$
     live astapa.passkey_sign_ups;
     person bigint;
     created boolean := false;
+    claimed jsonb;
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
@@ -8579,7 +8580,7 @@ AS $function$
     end if;
     -- The mailbox answered: an existing account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it).
-    perform astapa.claim_unproven_account(live.project_id, person, 'email');
+    claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
     -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
     -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
     update astapa.users u set awaiting_passkey_since = pg_catalog.now()
@@ -8589,10 +8590,12 @@ AS $function$
     where s.project_id = live.project_id and s.token_hash = live.token_hash;
     perform astapa.audit(live.project_id, 'sign_up.email_proven', 'user:' || person,
       pg_catalog.jsonb_build_object('created', live.user_id is null));
-    return pg_catalog.jsonb_build_object('user_id', person::text);
+    -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
+    return pg_catalog.jsonb_build_object('user_id', person::text)
+      || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}; wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice); wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9889,12 +9892,13 @@ grant execute on function api.reset_link_usable(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.reset_password(token_hash bytea, password_hash text)
- RETURNS bigint
+ RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     owner bigint;
+    claimed jsonb;
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
@@ -9915,7 +9919,7 @@ AS $function$
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
     -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
-    perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
+    claimed := astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
@@ -9933,10 +9937,12 @@ AS $function$
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
         'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
-    return owner;
+    -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
+    return pg_catalog.jsonb_build_object('user_id', owner::text)
+      || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14491,6 +14497,27 @@ comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.claim_notice(project_id text, user_id bigint, removed jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Whoever proved the address is told what a claim removed (lib/login/claimed_mail.ts), by every path that
+    -- claims: only when it removed something (an account with nothing on it has nothing to tell), and only at
+    -- a proven address (a phone code's claim removes an unproven one, and leaves nowhere to write).
+    select coalesce((
+      select pg_catalog.jsonb_build_object('claimed', claim_notice.removed, 'email', u.email)
+      from astapa.users u
+      where u.project_id = claim_notice.project_id and u.id = claim_notice.user_id
+        and u.email is not null and u.email_verified
+        and exists (select from pg_catalog.jsonb_each(claim_notice.removed) as e
+                    where pg_catalog.jsonb_typeof(e.value) = 'number' and (e.value)::integer > 0)), '{}'::jsonb)
+  $function$;
+comment on function astapa.claim_notice(text,bigint,jsonb) is 'What a caller of astapa.claim_unproven_account returns so its page can tell the person, in their language and in the claim''s transaction, what went: {claimed: the counts removed, email: the proven address} when the claim removed something and the account has a verified address; {} otherwise (removed null: nothing claimed; all zero; a phone claim on an account left without an address).';
+grant execute on function astapa.claim_notice(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.claim_unproven_account(project_id text, user_id bigint, proven text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -18274,14 +18301,9 @@ AS $function$
       case when created then '{"created": true}'::jsonb
            when claimed is not null then '{"claimed": true}'::jsonb else '{}'::jsonb end);
     -- created: the page offers a new person a passkey next, as after a password sign-up. claimed: what the claim
-    -- removed and the address, so the caller can tell the person in their language (in this transaction); only
-    -- when it removed something (an account with nothing on it has nothing to tell).
+    -- removed and the address, so the caller can tell the person in their language (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created)
-      || case when claimed is null
-                or not exists (select from pg_catalog.jsonb_each(claimed) as e where (e.value)::integer > 0)
-              then '{}'::jsonb
-              else pg_catalog.jsonb_build_object('claimed', claimed, 'email',
-                (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
+      || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
 comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number).';

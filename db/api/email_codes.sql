@@ -171,14 +171,9 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
       case when created then '{"created": true}'::jsonb
            when claimed is not null then '{"claimed": true}'::jsonb else '{}'::jsonb end);
     -- created: the page offers a new person a passkey next, as after a password sign-up. claimed: what the claim
-    -- removed and the address, so the caller can tell the person in their language (in this transaction); only
-    -- when it removed something (an account with nothing on it has nothing to tell).
+    -- removed and the address, so the caller can tell the person in their language (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created)
-      || case when claimed is null
-                or not exists (select from pg_catalog.jsonb_each(claimed) as e where (e.value)::integer > 0)
-              then '{}'::jsonb
-              else pg_catalog.jsonb_build_object('claimed', claimed, 'email',
-                (select u.email from astapa.users u where u.project_id = live.project_id and u.id = person)) end;
+      || astapa.claim_notice(live.project_id, person, claimed);
   end
   $$;
 

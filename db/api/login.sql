@@ -235,13 +235,14 @@ comment on function api.verify_email(bytea) is 'Uses a verification link once an
 
 grant execute on function api.verify_email(bytea) to astapa_app;
 
-create or replace function api.reset_password(token_hash bytea, password_hash text) returns bigint
+create or replace function api.reset_password(token_hash bytea, password_hash text) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
     owner bigint;
+    claimed jsonb;
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
@@ -262,7 +263,7 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
     -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
-    perform astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
+    claimed := astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
@@ -280,7 +281,9 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
         'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
-    return owner;
+    -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
+    return pg_catalog.jsonb_build_object('user_id', owner::text)
+      || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $$;
 
@@ -289,8 +292,10 @@ comment on function api.reset_password(bytea, text) is
   'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
   'every open second-step challenge of the user; audited user.password_reset with the counts {sessions, '
   'refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first '
-  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). AS4G0 for an '
-  'unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns '
+  '{user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
+  '(astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign '
+  'in (astapa.proof_signs_in).';
 
 grant execute on function api.reset_password(bytea, text) to astapa_app;
 

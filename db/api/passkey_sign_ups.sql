@@ -107,6 +107,7 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
     live astapa.passkey_sign_ups;
     person bigint;
     created boolean := false;
+    claimed jsonb;
   begin
     -- Locked: two instances given guesses for one attempt count them one after the other.
     select s.* into live from astapa.passkey_sign_ups s
@@ -142,7 +143,7 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
     end if;
     -- The mailbox answered: an existing account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it).
-    perform astapa.claim_unproven_account(live.project_id, person, 'email');
+    claimed := astapa.claim_unproven_account(live.project_id, person, 'email');
     -- A user this sign-up made is left out of user lists, and swept 7 days on, until its first passkey
     -- (migration 4070); one awaiting it from an earlier attempt starts its 7 days again.
     update astapa.users u set awaiting_passkey_since = pg_catalog.now()
@@ -152,7 +153,9 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
     where s.project_id = live.project_id and s.token_hash = live.token_hash;
     perform astapa.audit(live.project_id, 'sign_up.email_proven', 'user:' || person,
       pg_catalog.jsonb_build_object('created', live.user_id is null));
-    return pg_catalog.jsonb_build_object('user_id', person::text);
+    -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
+    return pg_catalog.jsonb_build_object('user_id', person::text)
+      || astapa.claim_notice(live.project_id, person, claimed);
   end
   $$;
 
@@ -160,7 +163,8 @@ comment on function api.prove_passkey_sign_up(bytea, bytea) is
   'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, '
   'when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is '
   'claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a '
-  'passkey: {user_id}; wrong (one of 5 tries spent), '
+  'passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
+  '(astapa.claim_notice); wrong (one of 5 tries spent), '
   'used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
 
 grant execute on function api.prove_passkey_sign_up(bytea, bytea) to astapa_app;

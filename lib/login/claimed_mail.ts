@@ -1,7 +1,9 @@
 /**
- * What Astapa tells a person whose code sign-in claimed an account (astapa.claim_unproven_account): the address
- * is now confirmed as theirs, and what was on the account before — which anyone could have set up — was
- * removed. In their language, plain text and HTML, no link and nothing secret.
+ * What Astapa tells a person whose proof of their address claimed an account (astapa.claim_unproven_account):
+ * the address is now confirmed as theirs, and what was on the account before — which anyone could have set up —
+ * was removed. One notice for every way that claims (an email code or link, a password reset, a passkey
+ * sign-up's code), each saying how the address was proven. In their language, plain text and HTML, no link and
+ * nothing secret.
  */
 import { z } from "zod";
 import type { Lang } from "./i18n.ts";
@@ -13,66 +15,116 @@ export const Removed = z.object({
   password: z.number().int().default(0),
   passkeys: z.number().int().default(0),
   factors: z.number().int().default(0),
+  recovery_codes: z.number().int().default(0),
   identities: z.number().int().default(0),
+  consents: z.number().int().default(0),
   sessions: z.number().int().default(0),
   refresh_tokens: z.number().int().default(0),
+  authorization_codes: z.number().int().default(0),
   phone_number: z.number().int().default(0),
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
 
+/** How the address was proven: an email code or magic link, a password reset link, a passkey sign-up's code. */
+export type ClaimWay = "email_code" | "reset" | "passkey_sign_up";
+
+/** The notice a claim sends, composed from what was removed (db/claim_notice.ts queues it). */
+export type ClaimNotice = (removed: Removed) => Mail;
+
 const WORDING = {
   en: {
     subject: (app: string) => `Your email is confirmed for ${app}`,
-    intro: (app: string) =>
-      `You signed in to ${app} with a code sent to this address, which confirms it is yours. It had not been ` +
-      "confirmed before, so in case someone else set them up, these were removed from the account:",
-    password: "its password",
+    proven: {
+      email_code: (app: string) =>
+        `You signed in to ${app} with a code sent to this address, which confirms it is yours.`,
+      reset: (app: string) =>
+        `You chose a new password for ${app} with a link sent to this address, which confirms it is yours.`,
+      passkey_sign_up: (app: string) =>
+        `You entered a code sent to this address to add a passkey on ${app}, which confirms it is yours.`,
+    },
+    removed:
+      "It had not been confirmed before, so in case someone else set them up, these were removed from the " +
+      "account:",
+    password: { email_code: "its password", reset: "the password it had before (your new one stays)" },
     passkeys: (n: number) => (n === 1 ? "a passkey" : `${n} passkeys`),
     factors: "two-step verification",
     identities: "linked Google or GitHub sign-in",
+    consents: "apps it had allowed to sign in without asking",
     phone: "a phone number nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
-    after:
-      "If you set these up yourself, add them again from your account page. If you did not just sign in, " +
-      "contact the app's support.",
+    again: "If you set these up yourself, add them again from your account page.",
+    notYou: {
+      email_code: "If you did not just sign in, contact the app's support.",
+      reset: "If you did not just reset your password, contact the app's support.",
+      passkey_sign_up: "If you did not just add a passkey, contact the app's support.",
+    },
   },
   id: {
     subject: (app: string) => `Email Anda terkonfirmasi untuk ${app}`,
-    intro: (app: string) =>
-      `Anda masuk ke ${app} dengan kode yang dikirim ke alamat ini, jadi alamat ini terbukti milik Anda. ` +
-      "Sebelumnya alamat ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal berikut " +
-      "dihapus dari akun:",
-    password: "kata sandinya",
+    proven: {
+      email_code: (app: string) =>
+        `Anda masuk ke ${app} dengan kode yang dikirim ke alamat ini, jadi alamat ini terbukti milik Anda.`,
+      reset: (app: string) =>
+        `Anda membuat kata sandi baru untuk ${app} lewat tautan yang dikirim ke alamat ini, jadi alamat ini ` +
+        "terbukti milik Anda.",
+      passkey_sign_up: (app: string) =>
+        `Anda memasukkan kode yang dikirim ke alamat ini untuk menambahkan passkey di ${app}, jadi alamat ini ` +
+        "terbukti milik Anda.",
+    },
+    removed: "Sebelumnya alamat ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal " +
+      "berikut dihapus dari akun:",
+    password: {
+      email_code: "kata sandinya",
+      reset: "kata sandi sebelumnya (kata sandi baru Anda tetap berlaku)",
+    },
     passkeys: (n: number) => (n === 1 ? "sebuah passkey" : `${n} passkey`),
     factors: "verifikasi dua langkah",
     identities: "masuk dengan Google atau GitHub yang tertaut",
+    consents: "aplikasi yang diizinkan masuk tanpa bertanya",
     phone: "nomor telepon yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
-    after:
-      "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda. Jika Anda tidak baru saja " +
-      "masuk, hubungi dukungan aplikasi.",
+    again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
+    notYou: {
+      email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
+      reset: "Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi.",
+      passkey_sign_up: "Jika Anda tidak baru saja menambahkan passkey, hubungi dukungan aplikasi.",
+    },
   },
 };
 
-/** The notice for a claimed account: the kinds removed, as a list. */
-export function claimedMail(lang: Lang, appName: string, removed: Removed): Mail {
+/** The notice for a claimed account: how the address was proven, then the kinds removed, as a list. */
+export function claimedMail(
+  lang: Lang,
+  appName: string,
+  removed: Removed,
+  way: ClaimWay = "email_code",
+): Mail {
   const w = WORDING[lang];
+  // Every count the claim returns has its line (recovery codes go with the factors, unredeemed codes with the
+  // sign-ins), so a claim that removed anything never mails an empty list.
   const items = [
-    removed.password > 0 ? w.password : null,
+    removed.password > 0 ? (way === "reset" ? w.password.reset : w.password.email_code) : null,
     removed.passkeys > 0 ? w.passkeys(removed.passkeys) : null,
-    removed.factors > 0 ? w.factors : null,
+    removed.factors + removed.recovery_codes > 0 ? w.factors : null,
     removed.identities > 0 ? w.identities : null,
+    removed.consents > 0 ? w.consents : null,
     removed.phone_number > 0 ? w.phone : null,
-    removed.sessions + removed.refresh_tokens > 0 ? w.sessions : null,
+    removed.sessions + removed.refresh_tokens + removed.authorization_codes > 0 ? w.sessions : null,
   ].filter((item): item is string => item !== null);
   const hello = lang === "id" ? "Halo," : "Hello,";
-  const intro = w.intro(appName);
-  const body = `${hello}\n\n${intro}\n\n${items.map((item) => `- ${item}`).join("\n")}\n\n${w.after}\n`;
+  const intro = `${w.proven[way](appName)} ${w.removed}`;
+  const after = `${w.again} ${w.notYou[way]}`;
+  const body = `${hello}\n\n${intro}\n\n${items.map((item) => `- ${item}`).join("\n")}\n\n${after}\n`;
   const html = mailDocument(
     lang,
     `<p>${escape(hello)}</p><p>${escape(intro)}</p><ul>${
       items.map((item) => `<li>${escape(item)}</li>`).join("")
-    }</ul><p>${escape(w.after)}</p>`,
+    }</ul><p>${escape(after)}</p>`,
   );
   return { kind: "account_claimed", subject: w.subject(appName), body, html };
+}
+
+/** The notice a claiming page passes down: in the person's language, under the app's name, for its way. */
+export function claimNotice(lang: Lang, appName: string, way: ClaimWay): ClaimNotice {
+  return (removed) => claimedMail(lang, appName, removed, way);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { claimedMail, Removed } from "./claimed_mail.ts";
+import { claimedMail, claimNotice, Removed } from "./claimed_mail.ts";
 
 Deno.test("claimedMail — lists only the kinds removed, in English and Indonesian, HTML escaped", () => {
   const removed = Removed.parse({
@@ -21,4 +21,43 @@ Deno.test("claimedMail — lists only the kinds removed, in English and Indonesi
   assert.equal(id.subject, "Email Anda terkonfirmasi untuk Toko");
   assert.match(id.body, /- nomor telepon yang belum pernah dikonfirmasi\n- semua sesi masuk lainnya/);
   assert.match(id.html, /^<!doctype html><html lang="id">/);
+});
+
+Deno.test("claimedMail — each way says how the address was proven, in English and Indonesian", () => {
+  const removed = Removed.parse({ password: 1, sessions: 1 });
+  const reset = claimedMail("en", "Toko", removed, "reset");
+  assert.equal(reset.subject, "Your email is confirmed for Toko");
+  assert.match(reset.body, /^Hello,\n\nYou chose a new password for Toko with a link sent to this address/);
+  assert.match(reset.body, /- the password it had before \(your new one stays\)\n- every other sign-in/);
+  assert.match(reset.body, /If you did not just reset your password, contact the app's support\.\n$/);
+  const resetId = claimedMail("id", "Toko", removed, "reset");
+  assert.match(
+    resetId.body,
+    /Anda membuat kata sandi baru untuk Toko lewat tautan yang dikirim ke alamat ini/,
+  );
+  assert.match(resetId.body, /- kata sandi sebelumnya \(kata sandi baru Anda tetap berlaku\)/);
+  assert.match(
+    resetId.body,
+    /Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi\./,
+  );
+  const passkey = claimedMail("en", "Toko", removed, "passkey_sign_up");
+  assert.match(passkey.body, /You entered a code sent to this address to add a passkey on Toko/);
+  assert.match(passkey.body, /- its password\n/);
+  assert.match(passkey.body, /If you did not just add a passkey/);
+  const passkeyId = claimedMail("id", "Toko", removed, "passkey_sign_up");
+  assert.match(
+    passkeyId.body,
+    /Anda memasukkan kode yang dikirim ke alamat ini untuk menambahkan passkey di Toko/,
+  );
+  assert.match(passkeyId.body, /Jika Anda tidak baru saja menambahkan passkey/);
+  // The default, and claimNotice, keep the code sign-in's wording.
+  assert.deepEqual(claimNotice("en", "Toko", "email_code")(removed), claimedMail("en", "Toko", removed));
+  assert.match(claimedMail("id", "Toko", removed).body, /Anda masuk ke Toko dengan kode yang dikirim/);
+});
+
+Deno.test("claimedMail — every kind the claim counts has a line: consents, and codes under their kinds", () => {
+  const en = claimedMail("en", "Toko", Removed.parse({ consents: 1 }));
+  assert.match(en.body, /:\n\n- apps it had allowed to sign in without asking\n\n/);
+  const id = claimedMail("id", "Toko", Removed.parse({ recovery_codes: 3, authorization_codes: 1 }));
+  assert.match(id.body, /:\n\n- verifikasi dua langkah\n- semua sesi masuk lainnya/);
 });

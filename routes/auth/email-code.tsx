@@ -23,8 +23,8 @@ import {
   typedCode,
 } from "@/lib/login/email_codes.ts";
 import { emailCodeMail } from "@/lib/login/email_code_mail.ts";
-import { type ClaimNotice, mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
-import { claimedMail } from "@/lib/login/claimed_mail.ts";
+import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
+import { type ClaimNotice, claimNotice } from "@/lib/login/claimed_mail.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
@@ -79,8 +79,8 @@ function signedIn(
  * The mail that tells a person their code claimed an account nobody had proven the address of, and what it
  * removed (docs/security.md, "Pre-account hijacking"). Postgres reports a claim only when it removed something.
  */
-function claimNotice(c: Ctx, request: AuthorizeRequest): ClaimNotice {
-  return (removed) => claimedMail(pickLang(c), request.project.name, removed);
+function noticeOfClaim(c: Ctx, request: AuthorizeRequest): ClaimNotice {
+  return claimNotice(pickLang(c), request.project.name, "email_code");
 }
 
 export const handler: Handlers<EmailCodeData> = {
@@ -105,7 +105,7 @@ export const handler: Handlers<EmailCodeData> = {
           sql,
           request.project.id,
           await sha256(form.token),
-          claimNotice(c, request),
+          noticeOfClaim(c, request),
         )
         : null;
       if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
@@ -130,7 +130,7 @@ export const handler: Handlers<EmailCodeData> = {
     }
     const code = typedCode(form.code);
     const redeemed = code
-      ? await redeemEmailCode(sql, request.project.id, email, await sha256(code), claimNotice(c, request))
+      ? await redeemEmailCode(sql, request.project.id, email, await sha256(code), noticeOfClaim(c, request))
       : null;
     if (!redeemed) {
       await countAttempt(c, request.project, email, "sign_in.failed");

@@ -14,7 +14,8 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES } from "@/lib/login/i18n.ts";
+import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
@@ -56,6 +57,7 @@ export const handler: Handlers<AuthPageData> = {
         request.project.id,
         form.token,
         await hashPassword(form.password),
+        claimNotice(pickLang(c), request.project.name, "reset"),
       );
     } catch (error) {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);

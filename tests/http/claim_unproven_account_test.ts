@@ -3,8 +3,9 @@
  * address (or has the app put someone else's number on their account) with a password, signs in, keeps a
  * refresh token and sets up a passkey and an authenticator app. The real owner then proves the address or
  * number — an email code, a phone code, a password reset — and lands signed in, with no second step asked for
- * a factor that was not theirs; everything the attacker held stops working. A verified account's code sign-in
- * changes nothing. A code overtaken by a proof of the other channel gets a page saying so (en, id).
+ * a factor that was not theirs; everything the attacker held stops working, and a proven address is told what
+ * went (a phone code's claim leaves none to tell). A verified account's code sign-in changes nothing. A code
+ * overtaken by a proof of the other channel gets a page saying so (en, id).
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -238,6 +239,11 @@ Deno.test("pre-account hijacking — a phone code claims an account whose number
   });
   assert.equal(await passwordSignIn("penyerang@example.com", "attacker knows this"), 422);
   await refreshRefused(attacker.refreshToken);
+  // Nobody to tell by mail: the only address on it was the unproven one that went.
+  const [told] = await t.db
+    .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
+    and kind = 'account_claimed' and to_address = 'penyerang@example.com'`;
+  assert.equal(told.n, 0);
 });
 
 Deno.test("pre-account hijacking — a password reset claims the account: the passkey and app set up before it are gone", async () => {
@@ -256,7 +262,7 @@ Deno.test("pre-account hijacking — a password reset claims the account: the pa
   const html = await form.text();
   const field = (name: string) =>
     new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1].replace(/&amp;/g, "&");
-  const reset = await t.app.request("/auth/reset", {
+  const reset = await t.app.request("/auth/reset?lang=id", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie },
     body: new URLSearchParams({
@@ -276,6 +282,19 @@ Deno.test("pre-account hijacking — a password reset claims the account: the pa
   assert.equal(await passwordSignIn("dicuri@example.com", "attacker knows this"), 422);
   await refreshRefused(attacker.refreshToken);
   assert.equal(await passwordSignIn("dicuri@example.com", "the owner's password"), 303);
+  // Told, in the language of the page they reset it on, that the reset proved the address and what went.
+  const notice = mailText(
+    (await sink.waitFor("dicuri@example.com", /Subject: Email Anda terkonfirmasi untuk Pasar/)).data,
+  );
+  assert.match(notice, /Anda membuat kata sandi baru untuk Pasar lewat tautan/);
+  assert.match(
+    notice,
+    /- kata sandi sebelumnya \(kata sandi baru Anda tetap berlaku\)\n- sebuah passkey\n- verifikasi dua langkah\n/,
+  );
+  const [told] = await t.db
+    .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
+    and kind = 'account_claimed' and to_address = 'dicuri@example.com'`;
+  assert.equal(told.n, 1);
 });
 
 Deno.test("pre-account hijacking — a user created unverified by the app is claimed by a code the same way", async () => {

@@ -234,3 +234,30 @@ Deno.test("passkey sign-up — only where passwords and account-making codes are
   });
   assert.match((await browser(closed)).text, /action="\/auth\/signup\/passkey\?lang=en"/);
 });
+
+Deno.test("passkey sign-up — proving an unconfirmed account's address claims it and tells the owner", async () => {
+  // Someone registered the address with a password and put a number on it before this project went passkeys-only.
+  const user = await seedUser(t.db.sql, project.id, "klaim@example.com");
+  await t.db.sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    phone_number = '+6281299990001' where project_id = ${project.id} and id = ${user}`;
+  const { post } = await browser();
+  const sent = await post("/auth/signup/passkey?lang=en", { action: "send", email: "klaim@example.com" });
+  const token = signUpToken(await sent.text());
+  const code = await mailedCode("klaim@example.com");
+  const proven = await post("/auth/signup/passkey?lang=id", {
+    action: "verify",
+    sign_up: token,
+    email: "klaim@example.com",
+    code,
+  });
+  assert.equal(proven.status, 200);
+  await proven.body?.cancel();
+  const notice = mailText(
+    (await sink.waitFor("klaim@example.com", /Subject: Email Anda terkonfirmasi untuk Kunci Saja/)).data,
+  );
+  assert.match(notice, /untuk menambahkan passkey di Kunci Saja/);
+  assert.match(notice, /- kata sandinya\n- nomor telepon yang belum pernah dikonfirmasi\n/);
+  const [{ count }] = await t.db.sql`select count(*)::int from astapa.mail_outbox
+    where project_id = ${project.id} and to_address = 'klaim@example.com' and kind = 'account_claimed'`;
+  assert.equal(count, 1);
+});

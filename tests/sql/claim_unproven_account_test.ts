@@ -11,6 +11,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -265,9 +266,18 @@ Deno.test("api.prove_passkey_sign_up — proving the mailbox of an existing unve
     await mailPasskeySignUpCode(db.sql, passkeysOnly.id, "claim-passkey@example.com", hashes, mail),
     true,
   );
-  assert.deepEqual(await provePasskeySignUp(db.sql, passkeysOnly.id, hashes.token, hashes.code), {
-    user_id: user,
-  });
+  assert.deepEqual(
+    await provePasskeySignUp(
+      db.sql,
+      passkeysOnly.id,
+      hashes.token,
+      hashes.code,
+      claimNotice("en", "App", "passkey_sign_up"),
+    ),
+    {
+      user_id: user,
+    },
+  );
   const after = await left(db.sql, passkeysOnly.id, user);
   assert.deepEqual([after.email_verified, after.password, after.identities], [true, false, 0]);
 });

@@ -9,9 +9,11 @@ import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
+const codeNotice = claimNotice("en", "App", "email_code");
 const project = await seedProject(db.sql);
 const other = await seedProject(db.sql);
 const mail = { kind: "email_code", subject: "Your code", body: "123456", html: "<p>123456</p>" };
@@ -33,13 +35,19 @@ Deno.test("api.mail_email_code — only to a user of the project, silently; a ne
     "ani@example.com",
     "email_code",
   ]]);
-  assert.equal(await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("111111")), null);
-  assert.deepEqual(await redeemEmailCode(db.sql, project.id, "Ani@Example.com", await sha256("222222")), {
-    user_id: user,
-    created: false,
-  });
   assert.equal(
-    await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("222222")),
+    await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("111111"), codeNotice),
+    null,
+  );
+  assert.deepEqual(
+    await redeemEmailCode(db.sql, project.id, "Ani@Example.com", await sha256("222222"), codeNotice),
+    {
+      user_id: user,
+      created: false,
+    },
+  );
+  assert.equal(
+    await redeemEmailCode(db.sql, project.id, "ani@example.com", await sha256("222222"), codeNotice),
     null,
     "once",
   );
@@ -51,10 +59,19 @@ Deno.test("api.redeem_email_code — five wrong tries spend the code", async () 
   await seedUser(db.sql, project.id, "budi@example.com");
   await mailed("budi@example.com", "333333", "l3");
   for (let i = 0; i < 5; i++) {
-    assert.equal(await redeemEmailCode(db.sql, project.id, "budi@example.com", await sha256("000000")), null);
+    assert.equal(
+      await redeemEmailCode(db.sql, project.id, "budi@example.com", await sha256("000000"), codeNotice),
+      null,
+    );
   }
-  assert.equal(await redeemEmailCode(db.sql, project.id, "budi@example.com", await sha256("333333")), null);
-  assert.equal(await redeemEmailCode(db.sql, other.id, "budi@example.com", await sha256("333333")), null);
+  assert.equal(
+    await redeemEmailCode(db.sql, project.id, "budi@example.com", await sha256("333333"), codeNotice),
+    null,
+  );
+  assert.equal(
+    await redeemEmailCode(db.sql, other.id, "budi@example.com", await sha256("333333"), codeNotice),
+    null,
+  );
 });
 
 Deno.test("api.email_code_link and api.redeem_email_code_link — reading changes nothing; the link works once", async () => {
@@ -66,11 +83,17 @@ Deno.test("api.email_code_link and api.redeem_email_code_link — reading change
     usable: true,
   });
   assert.equal(await emailCodeLink(db.sql, other.id, link), null);
-  assert.equal(await redeemEmailCodeLink(db.sql, other.id, link), null);
-  assert.deepEqual(await redeemEmailCodeLink(db.sql, project.id, link), { user_id: user, created: false });
-  assert.equal(await redeemEmailCodeLink(db.sql, project.id, link), null);
+  assert.equal(await redeemEmailCodeLink(db.sql, other.id, link, codeNotice), null);
+  assert.deepEqual(await redeemEmailCodeLink(db.sql, project.id, link, codeNotice), {
+    user_id: user,
+    created: false,
+  });
+  assert.equal(await redeemEmailCodeLink(db.sql, project.id, link, codeNotice), null);
   assert.equal((await emailCodeLink(db.sql, project.id, link))?.usable, false);
-  assert.equal(await redeemEmailCode(db.sql, project.id, "citra@example.com", await sha256("444444")), null);
+  assert.equal(
+    await redeemEmailCode(db.sql, project.id, "citra@example.com", await sha256("444444"), codeNotice),
+    null,
+  );
   const [entry] = await db
     .sql`select count(*)::int as n from astapa.audit_log where project_id = ${project.id}
     and action = 'sign_in.email_code' and target = ${`user:${user}`}`;
@@ -109,14 +132,26 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
   assert.equal(await send(" New@Example.com ", "444444", "s2"), true);
   assert.equal(await send("new@example.com", "555555", "s3"), true, "a newer code voids the older");
   assert.deepEqual((await users("new@example.com")).length, 0, "nothing is created before the code is used");
-  assert.equal(await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("444444")), null);
-  assert.equal(await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("000000")), null);
-  const created = await redeemEmailCode(db.sql, open.id, "NEW@example.com", await sha256("555555"));
+  assert.equal(
+    await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("444444"), codeNotice),
+    null,
+  );
+  assert.equal(
+    await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("000000"), codeNotice),
+    null,
+  );
+  const created = await redeemEmailCode(
+    db.sql,
+    open.id,
+    "NEW@example.com",
+    await sha256("555555"),
+    codeNotice,
+  );
   const [user] = await users("new@example.com");
   assert.deepEqual(created, { user_id: user.id, created: true });
   assert.deepEqual([user.email, user.email_verified, user.password_hash], ["new@example.com", true, null]);
   assert.equal(
-    await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("555555")),
+    await redeemEmailCode(db.sql, open.id, "new@example.com", await sha256("555555"), codeNotice),
     null,
     "once",
   );
@@ -126,12 +161,12 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
 
   // By link; and a sign-up code for an address someone took since signs that account in (the mailbox answered).
   assert.equal(await send("link@example.com", "666666", "s4"), true);
-  const created2 = await redeemEmailCodeLink(db.sql, open.id, await sha256("s4"));
+  const created2 = await redeemEmailCodeLink(db.sql, open.id, await sha256("s4"), codeNotice);
   assert.deepEqual(created2, { user_id: (await users("link@example.com"))[0].id, created: true });
   assert.equal(await send("race@example.com", "777777", "s5"), true);
   const racer = await seedUser(db.sql, open.id, "race@example.com");
   // Someone else made the account meanwhile: this code signs them in but did not create it.
-  assert.deepEqual(await redeemEmailCodeLink(db.sql, open.id, await sha256("s5")), {
+  assert.deepEqual(await redeemEmailCodeLink(db.sql, open.id, await sha256("s5"), codeNotice), {
     user_id: racer,
     created: false,
   });
@@ -140,7 +175,7 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
   const off = await seedUser(db.sql, open.id, "off@example.com");
   await db.sql`update astapa.users set disabled = true where id = ${off}`;
   assert.equal(await send("off@example.com", "999999", "s7"), false);
-  assert.equal(await redeemEmailCodeLink(db.sql, open.id, await sha256("s7")), null);
+  assert.equal(await redeemEmailCodeLink(db.sql, open.id, await sha256("s7"), codeNotice), null);
 
   // Turning the setting off ends the codes already mailed.
   assert.equal(await send("late@example.com", "888888", "s6"), true);
@@ -149,7 +184,10 @@ Deno.test("api.mail_email_code — with email_code_sign_up, an unknown address g
     open.id,
     (tx) => tx`select api.update_project_settings(${open.id}, '{"email_code_sign_up": null}')`,
   );
-  assert.equal(await redeemEmailCode(db.sql, open.id, "late@example.com", await sha256("888888")), null);
+  assert.equal(
+    await redeemEmailCode(db.sql, open.id, "late@example.com", await sha256("888888"), codeNotice),
+    null,
+  );
   assert.equal((await users("late@example.com")).length, 0);
   await rejectsAs(
     asApp(

@@ -17,6 +17,7 @@ import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -31,7 +32,13 @@ async function send(email: string, token: string, code: string, projectId = proj
   return await mailPasskeySignUpCode(db.sql, projectId, email, hashes, mail);
 }
 const prove = async (token: string, code: string, projectId = project.id) =>
-  await provePasskeySignUp(db.sql, projectId, await sha256(token), await sha256(code));
+  await provePasskeySignUp(
+    db.sql,
+    projectId,
+    await sha256(token),
+    await sha256(code),
+    claimNotice("en", "App", "passkey_sign_up"),
+  );
 const challenge = async (token: string, name: string, projectId = project.id) =>
   await startPasskeySignUpChallenge(db.sql, projectId, await sha256(token), await sha256(name), limit);
 

@@ -17,9 +17,13 @@ import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.t
 import { changeAccount, confirmEmailChange } from "@/db/account.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
+const codeNotice = claimNotice("en", "App", "email_code");
+const resetNotice = claimNotice("en", "App", "reset");
+const passkeyNotice = claimNotice("en", "App", "passkey_sign_up");
 const project = await seedProject(db.sql, {
   settings: { passkeys: true, email_codes: true, phone: { enabled: true, signup: true } },
 });
@@ -113,9 +117,9 @@ Deno.test("api.mail_email_code, api.redeem_email_code(_link) — an unverified a
     "silent, as for nobody",
   );
   assert.deepEqual(await outbox(email), ["email_code"], "only the mail from before the number was proven");
-  assert.equal(await redeemEmailCode(db.sql, project.id, email, early.code), null);
+  assert.equal(await redeemEmailCode(db.sql, project.id, email, early.code, codeNotice), null);
   assert.equal(
-    await redeemEmailCodeLink(db.sql, project.id, early.link),
+    await redeemEmailCodeLink(db.sql, project.id, early.link, codeNotice),
     null,
     "used up by the refused code",
   );
@@ -134,7 +138,7 @@ Deno.test("api.mail_email_code, api.redeem_email_code(_link) — an unverified a
     false,
     "the page says so on opening",
   );
-  assert.equal(await redeemEmailCodeLink(db.sql, project.id, link.link), null);
+  assert.equal(await redeemEmailCodeLink(db.sql, project.id, link.link, codeNotice), null);
   assert.deepEqual(await state(project.id, user), before);
 });
 
@@ -162,7 +166,7 @@ Deno.test("api.mail_email_link, api.reset_password — no reset to an unverified
   );
   assert.equal(await resetLinkUsable(db.sql, project.id, early), false);
   await rejectsAs(
-    resetPassword(db.sql, project.id, early, "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3"),
+    resetPassword(db.sql, project.id, early, "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3", resetNotice),
     "invalid_grant",
   );
   assert.deepEqual(await state(project.id, user), before);
@@ -250,7 +254,10 @@ Deno.test("api.mail_passkey_sign_up_code, api.prove_passkey_sign_up — an unver
   await db.sql`update astapa.users set phone_number_verified = true where id = ${user}`;
   const late = { token: await sha256("psu-late"), code: await sha256("434343") };
   assert.equal(await mailPasskeySignUpCode(db.sql, passkeysOnly.id, email, late, mail), false);
-  assert.equal(await provePasskeySignUp(db.sql, passkeysOnly.id, early.token, early.code), null);
+  assert.equal(
+    await provePasskeySignUp(db.sql, passkeysOnly.id, early.token, early.code, passkeyNotice),
+    null,
+  );
   const after = await state(passkeysOnly.id, user);
   assert.deepEqual([after.email_verified, after.password, after.claims], [false, true, 0]);
 });

@@ -19,6 +19,7 @@ import { newEmailCode, typedCode } from "@/lib/login/email_codes.ts";
 import { passkeySignUp } from "@/lib/login/passkeys/settings.ts";
 import { finishSignUp } from "@/lib/login/passkeys/sign_up.ts";
 import { passkeySignUpMail } from "@/lib/login/passkey_sign_up_mail.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -94,7 +95,13 @@ export const handler: Handlers<PasskeySignUpData> = {
       }
       const code = typedCode(form.code);
       const proven = code
-        ? await provePasskeySignUp(sql, request.project.id, await sha256(token), await sha256(code))
+        ? await provePasskeySignUp(
+          sql,
+          request.project.id,
+          await sha256(token),
+          await sha256(code),
+          claimNotice(pickLang(c), request.project.name, "passkey_sign_up"),
+        )
         : null;
       if (!proven) {
         await countAttempt(c, request.project, email, "sign_in.failed");
