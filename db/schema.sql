@@ -8291,17 +8291,11 @@ AS $function$
       -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
       -- commits first, and one that comes later waits. After the device row, as on every path of the device flow
       -- (its redemption inserts the token and updates the user after it too); nothing locks a user, then a device
-      -- row. Then the family in id order, as a reuse detection locks it; one pass: no rotation can commit now.
+      -- row. Then the family in id order, as a reuse detection locks it.
       perform from astapa.users u
       where u.project_id = request.project_id and u.id = request.user_id
       for update of u;
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = request.project_id and r.id in (
-        select f.id from astapa.refresh_tokens f
-        where f.project_id = request.project_id and f.family_id = request.refresh_family and f.revoked_at is null
-        order by f.id
-        for update of f);
-      get diagnostics revoked = row_count;
+      revoked := astapa.revoke_refresh_family(request.refresh_family, 'code_replayed');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;
@@ -9075,7 +9069,6 @@ AS $function$
     policy record;
     refresh_expires timestamptz;
     revoked integer;
-    pass integer;
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -9112,22 +9105,10 @@ AS $function$
         'into the account was ended since it was issued (a sign-out everywhere, a password reset, a claim).');
     end if;
     if code.redeemed_at is not null then
-      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. The family's
-      -- tokens in id order, as a reuse detection locks them. Until a pass finds nothing: a code redeemed by
-      -- another redemption while this one waited for it holds only the key share, under which a rotation of the
-      -- family may commit a successor that only the next statement sees.
-      revoked := 0;
-      loop
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-        where r.project_id = code.project_id and r.id in (
-          select f.id from astapa.refresh_tokens f
-          where f.project_id = code.project_id and f.family_id = code.refresh_family and f.revoked_at is null
-          order by f.id
-          for update of f);
-        get diagnostics pass = row_count;
-        exit when pass = 0;
-        revoked := revoked + pass;
-      end loop;
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. Passes until none
+      -- is left matter here: a code redeemed by another redemption while this one waited for it holds only the
+      -- key share, under which a rotation of the family may commit a successor.
+      revoked := astapa.revoke_refresh_family(code.refresh_family, 'code_replayed');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;
@@ -10418,18 +10399,9 @@ AS $function$
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
-      -- The family's tokens locked in id order, one order for every detection. Until a pass finds nothing: under
-      -- the key share (a token found used only once locked) a pass may wait for a rotation of the family's newest
-      -- token under way, whose successor, committed meanwhile, only the next statement sees.
-      loop
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
-        where r.project_id = presented.project_id and r.id in (
-          select f.id from astapa.refresh_tokens f
-          where f.project_id = presented.project_id and f.family_id = presented.family_id and f.revoked_at is null
-          order by f.id
-          for update of f);
-        exit when not found;
-      end loop;
+      -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
+      -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
+      perform astapa.revoke_refresh_family(presented.family_id, 'reuse_detected');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The refresh token was already used; every token of this sign-in is revoked.');
     end if;
@@ -17778,6 +17750,37 @@ AS $function$
   $function$;
 comment on function astapa.retire_client_id(text) is 'Gives a deleted project a new random client id, so the old one names nothing (hosted login, billing). Security definer because the app role may never change a client id; guard: only the project the transaction acts for, and only once api.delete_project has marked it deleted.';
 grant execute on function astapa.retire_client_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.revoke_refresh_family(family_id uuid, reason text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    revoked integer := 0;
+    pass integer;
+  begin
+    -- The family's tokens locked in id order, one order for every revocation of a family, so two of them never
+    -- wait for each other in a circle. Until a pass finds nothing: a pass may wait for a rotation of the
+    -- family's newest token under way, whose successor, committed meanwhile, only the next statement sees.
+    loop
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = revoke_refresh_family.reason
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select f.id from astapa.refresh_tokens f
+        where f.project_id = (select astapa.current_project_id()) and f.family_id = revoke_refresh_family.family_id
+          and f.revoked_at is null
+        order by f.id
+        for update of f);
+      get diagnostics pass = row_count;
+      exit when pass = 0;
+      revoked := revoked + pass;
+    end loop;
+    return revoked;
+  end
+  $function$;
+comment on function astapa.revoke_refresh_family(uuid,text) is 'Revokes every live refresh token of a family in the current project (revoked_reason: reuse_detected, code_replayed, …); returns how many. Locks the tokens in id order. Callers lock the owner''s row for update first (api.rotate_refresh_token, api.redeem_authorization_code, api.poll_device_authorization).';
+grant execute on function astapa.revoke_refresh_family(uuid,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scheduled_plan_change(o astapa.organizations)

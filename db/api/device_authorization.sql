@@ -240,17 +240,11 @@ create or replace function api.poll_device_authorization(
       -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
       -- commits first, and one that comes later waits. After the device row, as on every path of the device flow
       -- (its redemption inserts the token and updates the user after it too); nothing locks a user, then a device
-      -- row. Then the family in id order, as a reuse detection locks it; one pass: no rotation can commit now.
+      -- row. Then the family in id order, as a reuse detection locks it.
       perform from astapa.users u
       where u.project_id = request.project_id and u.id = request.user_id
       for update of u;
-      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-      where r.project_id = request.project_id and r.id in (
-        select f.id from astapa.refresh_tokens f
-        where f.project_id = request.project_id and f.family_id = request.refresh_family and f.revoked_at is null
-        order by f.id
-        for update of f);
-      get diagnostics revoked = row_count;
+      revoked := astapa.revoke_refresh_family(request.refresh_family, 'code_replayed');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The device code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;

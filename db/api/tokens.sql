@@ -347,6 +347,41 @@ comment on function astapa.void_authorization_codes(bigint) is
 
 grant execute on function astapa.void_authorization_codes(bigint) to astapa_app;
 
+create or replace function astapa.revoke_refresh_family(family_id uuid, reason text) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    revoked integer := 0;
+    pass integer;
+  begin
+    -- The family's tokens locked in id order, one order for every revocation of a family, so two of them never
+    -- wait for each other in a circle. Until a pass finds nothing: a pass may wait for a rotation of the
+    -- family's newest token under way, whose successor, committed meanwhile, only the next statement sees.
+    loop
+      update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = revoke_refresh_family.reason
+      where r.project_id = (select astapa.current_project_id()) and r.id in (
+        select f.id from astapa.refresh_tokens f
+        where f.project_id = (select astapa.current_project_id()) and f.family_id = revoke_refresh_family.family_id
+          and f.revoked_at is null
+        order by f.id
+        for update of f);
+      get diagnostics pass = row_count;
+      exit when pass = 0;
+      revoked := revoked + pass;
+    end loop;
+    return revoked;
+  end
+  $$;
+
+comment on function astapa.revoke_refresh_family(uuid, text) is
+  'Revokes every live refresh token of a family in the current project (revoked_reason: reuse_detected, '
+  'code_replayed, …); returns how many. Locks the tokens in id order. Callers lock the owner''s row for update '
+  'first (api.rotate_refresh_token, api.redeem_authorization_code, api.poll_device_authorization).';
+
+grant execute on function astapa.revoke_refresh_family(uuid, text) to astapa_app;
+
 create or replace function astapa.presented_refresh_token_id(lookup_id uuid, token_hash bytea) returns bigint
   language sql
   stable
@@ -786,7 +821,6 @@ create or replace function api.redeem_authorization_code(
     policy record;
     refresh_expires timestamptz;
     revoked integer;
-    pass integer;
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -823,22 +857,10 @@ create or replace function api.redeem_authorization_code(
         'into the account was ended since it was issued (a sign-out everywhere, a password reset, a claim).');
     end if;
     if code.redeemed_at is not null then
-      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. The family's
-      -- tokens in id order, as a reuse detection locks them. Until a pass finds nothing: a code redeemed by
-      -- another redemption while this one waited for it holds only the key share, under which a rotation of the
-      -- family may commit a successor that only the next statement sees.
-      revoked := 0;
-      loop
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'code_replayed'
-        where r.project_id = code.project_id and r.id in (
-          select f.id from astapa.refresh_tokens f
-          where f.project_id = code.project_id and f.family_id = code.refresh_family and f.revoked_at is null
-          order by f.id
-          for update of f);
-        get diagnostics pass = row_count;
-        exit when pass = 0;
-        revoked := revoked + pass;
-      end loop;
+      -- RFC 6749 §4.1.2: a code used twice is likely stolen; revoke what the first use issued. Passes until none
+      -- is left matter here: a code redeemed by another redemption while this one waited for it holds only the
+      -- key share, under which a rotation of the family may commit a successor.
+      revoked := astapa.revoke_refresh_family(code.refresh_family, 'code_replayed');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The authorization code was already used; tokens issued with it are revoked.', 'revoked', revoked);
     end if;
@@ -1001,18 +1023,9 @@ create or replace function api.rotate_refresh_token(
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id);
       end if;
-      -- The family's tokens locked in id order, one order for every detection. Until a pass finds nothing: under
-      -- the key share (a token found used only once locked) a pass may wait for a rotation of the family's newest
-      -- token under way, whose successor, committed meanwhile, only the next statement sees.
-      loop
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'reuse_detected'
-        where r.project_id = presented.project_id and r.id in (
-          select f.id from astapa.refresh_tokens f
-          where f.project_id = presented.project_id and f.family_id = presented.family_id and f.revoked_at is null
-          order by f.id
-          for update of f);
-        exit when not found;
-      end loop;
+      -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
+      -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
+      perform astapa.revoke_refresh_family(presented.family_id, 'reuse_detected');
       return pg_catalog.jsonb_build_object('error', 'invalid_grant', 'error_description',
         'The refresh token was already used; every token of this sign-in is revoked.');
     end if;
