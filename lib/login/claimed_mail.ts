@@ -16,6 +16,7 @@ export const Removed = z.object({
   identities: z.number().int().default(0),
   sessions: z.number().int().default(0),
   refresh_tokens: z.number().int().default(0),
+  device_authorizations: z.number().int().default(0),
   phone_number: z.number().int().default(0),
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
@@ -63,7 +64,8 @@ export function claimedMail(lang: Lang, appName: string, removed: Removed): Mail
     removed.factors > 0 ? w.factors : null,
     removed.identities > 0 ? w.identities : null,
     removed.phone_number > 0 ? w.phone : null,
-    removed.sessions + removed.refresh_tokens > 0 ? w.sessions : null,
+    // A device approved and not yet signed in is one of those sign-ins (apps) too.
+    removed.sessions + removed.refresh_tokens + removed.device_authorizations > 0 ? w.sessions : null,
   ].filter((item): item is string => item !== null);
   const hello = lang === "id" ? "Halo," : "Hello,";
   const intro = w.intro(appName);
