@@ -378,13 +378,14 @@ create table astapa.device_authorizations (
   constraint device_authorizations_device_code_hash_check CHECK (length(device_code_hash) = 32),
   constraint device_authorizations_interval_seconds_check CHECK (interval_seconds >= 5 AND interval_seconds <= 60),
   constraint device_authorizations_scope_check CHECK (length(scope) <= 1000),
-  constraint device_authorizations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'denied'::text, 'redeemed'::text])),
+  constraint device_authorizations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'denied'::text, 'redeemed'::text, 'voided'::text])),
   constraint device_authorizations_user_code_check CHECK (user_code ~ '^[BCDFGHJKLMNPQRSTVWXZ]{8}$'::text),
-  constraint device_authorizations_user_id_check CHECK ((status = ANY (ARRAY['approved'::text, 'redeemed'::text])) = (user_id IS NOT NULL))
+  constraint device_authorizations_user_id_check CHECK ((status = ANY (ARRAY['approved'::text, 'redeemed'::text, 'voided'::text])) = (user_id IS NOT NULL))
 );
 alter table astapa.device_authorizations enable row level security;
 alter table astapa.device_authorizations force row level security;
-comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family. Expired rows are swept when new requests start.';
+comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family, unless every way into the account was ended first (voided: astapa.void_device_authorizations). Expired rows are swept when new requests start.';
+CREATE INDEX device_authorizations_approved_user_idx ON astapa.device_authorizations USING btree (project_id, user_id) WHERE (status = 'approved'::text);
 CREATE INDEX device_authorizations_expires_at_idx ON astapa.device_authorizations USING btree (expires_at);
 grant delete, select on astapa.device_authorizations to astapa_app;
 grant insert (project_id, device_code_hash, user_code, client_id, scope, resource, interval_seconds, expires_at) on astapa.device_authorizations to astapa_app;
@@ -5234,6 +5235,7 @@ CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, dis
 AS $function$
   declare
     authorization_codes integer := 0;
+    device_authorizations integer := 0;
   begin
     -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
     -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
@@ -5250,14 +5252,16 @@ AS $function$
     -- their lifetime (up to 10 minutes).
     if disable_user.disabled then
       authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
+      device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
-      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes)
+      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
+                                                                         'device_authorizations', device_authorizations)
            else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes (astapa.void_authorization_codes; audited user.disable with {authorization_codes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes and approved, unpolled device authorizations (astapa.void_authorization_codes, astapa.void_device_authorizations; audited user.disable with {authorization_codes, device_authorizations}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -8289,9 +8293,10 @@ AS $function$
     if request.status = 'redeemed' then
       -- Like a replayed authorization code: whoever polls again may hold a stolen device code. The user's row for
       -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
-      -- commits first, and one that comes later waits. After the device row, as on every path of the device flow
-      -- (its redemption inserts the token and updates the user after it too); nothing locks a user, then a device
-      -- row. Then the family in id order, as a reuse detection locks it.
+      -- commits first, and one that comes later waits. After the device row, as on every path of the device flow.
+      -- No cycle with astapa.void_device_authorizations, which locks a user, then device rows: it locks only rows
+      -- approved in its snapshot, never a redeemed one like this, and the approved path below never waits for the
+      -- user. Then the family in id order, as a reuse detection locks it.
       perform from astapa.users u
       where u.project_id = request.project_id and u.id = request.user_id
       for update of u;
@@ -8306,6 +8311,11 @@ AS $function$
     if request.status = 'denied' then
       return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
         'The person denied this request.');
+    end if;
+    -- Voided after the approval (astapa.void_device_authorizations): the approval was withdrawn, not timed out.
+    if request.status = 'voided' then
+      return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
+        'The approval was withdrawn: the account was signed out everywhere, reset, claimed or disabled since.');
     end if;
     if request.status = 'pending' then
       -- Returned, not raised, so that the poll's time (and a longer interval) is kept.
@@ -8324,6 +8334,18 @@ AS $function$
       return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
         'The person has not decided yet: keep polling at the interval.');
     end if;
+    -- Approved: the user's row for key share (the refresh token's foreign key takes it too) before redeeming, but
+    -- never waiting for it while this row is held: a voiding (astapa.void_device_authorizations) holds the user's
+    -- row for update, then locks the user's approved rows. While anything holds it for update (a voiding, a
+    -- revocation), the poll is answered pending; the next redeems, or finds the row voided. A voiding that comes
+    -- later waits, then its caller revokes the refresh token started here.
+    perform from astapa.users u
+    where u.project_id = request.project_id and u.id = request.user_id
+    for key share of u skip locked;
+    if not found then
+      return pg_catalog.jsonb_build_object('error', 'authorization_pending', 'error_description',
+        'The account is being changed: keep polling at the interval.');
+    end if;
     perform astapa.assert_grant_target(request.scope, request.resource);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => (select p.refresh_ttl from astapa.token_policy() as p));
     update astapa.device_authorizations a set status = 'redeemed', refresh_family = family
@@ -8339,7 +8361,7 @@ AS $function$
       || pg_catalog.jsonb_build_object('refresh_token_id', refresh_lookup_id);
   end
   $function$;
-comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant). Locks the device row, then (a replay) its user''s row for update, then the family''s tokens in id order.';
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant); a request voided after its approval (astapa.void_device_authorizations) answers access_denied. Locks the device row, then its user''s row: for update on a replay (then the family''s tokens in id order), for key share skip locked on a redemption (held by a voiding: authorization_pending).';
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9883,6 +9905,7 @@ AS $function$
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
+    device_authorizations integer;
     mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
@@ -9907,9 +9930,11 @@ AS $function$
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     get diagnostics sessions = row_count;
     refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
-    -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
-    -- begun with the old password would still end in a session for its 10 minutes.
+    -- A code issued to one of those sessions a moment ago would still start a refresh token, as would a device
+    -- approved in one at its next poll, and a second step begun with the old password would still end in a
+    -- session for its 10 minutes.
     authorization_codes := astapa.void_authorization_codes(owner);
+    device_authorizations := astapa.void_device_authorizations(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     get diagnostics mfa_challenges = row_count;
@@ -9917,13 +9942,14 @@ AS $function$
     -- counted in its own entry).
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-        'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
+        'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
+        'mfa_challenges', mfa_challenges));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every approved device authorization not yet polled (astapa.void_device_authorizations) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11617,14 +11643,16 @@ AS $function$
     select pg_catalog.count(*)::integer into sessions from ended;
     -- The same revocation POST /api/platform/revoke performs.
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- A code issued to an ended session a moment ago would still start a refresh token.
+    -- A code issued to an ended session a moment ago would still start a refresh token, and so would a device
+    -- approved in one at its next poll.
     counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-      'authorization_codes', astapa.void_authorization_codes(user_id));
+      'authorization_codes', astapa.void_authorization_codes(user_id),
+      'device_authorizations', astapa.void_device_authorizations(user_id));
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and every approved device authorization not yet polled for tokens (astapa.void_device_authorizations); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -14507,6 +14535,7 @@ AS $function$
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
+    device_authorizations integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -14619,18 +14648,21 @@ AS $function$
       returning 1)
     select pg_catalog.count(*)::integer into sessions from ended;
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token.
+    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token, and a
+    -- device approved in one of them, not yet polled for its tokens.
     authorization_codes := astapa.void_authorization_codes(user_id);
+    device_authorizations := astapa.void_device_authorizations(user_id);
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
       'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
+      'device_authorizations', device_authorizations,
       case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token, unredeemed authorization codes (astapa.void_authorization_codes) and approved, unpolled device authorizations (astapa.void_device_authorizations). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18385,6 +18417,38 @@ AS $function$
   $function$;
 comment on function astapa.void_authorization_codes(bigint) is 'Voids every unredeemed, unexpired authorization code of a user in the current project (redeemed_at set, no refresh family: a redemption answers invalid_grant); returns how many. For the callers that end every way in (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account): a code issued to a session they end would otherwise still start a refresh token for its 60 s. Locks the user''s row first.';
 grant execute on function astapa.void_authorization_codes(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.void_device_authorizations(user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    voided integer;
+  begin
+    -- The user's row first, for update, as astapa.void_authorization_codes takes it; then the device rows, the
+    -- reverse of api.poll_device_authorization's order, without a cycle: a poll redeeming an approved row takes
+    -- the user's row skip locked (never waits for it while holding the device row), and a replay holds a
+    -- redeemed row, which this never locks (the update locks only rows approved in its snapshot). A poll that got
+    -- the user's row first commits its redemption before this gets it; the caller's revocation revokes its token.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
+    for update of u;
+    -- Pending requests carry no user until approved, and approving takes a live session (/device), which whoever
+    -- ends every way in ends too: an approval after this comes from a fresh sign-in. Kept, not deleted: who
+    -- approved stays on the row until it expires (30 minutes at most) and is swept.
+    with void as (
+      update astapa.device_authorizations a set status = 'voided'
+      where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id
+        and a.status = 'approved' and a.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into voided from void;
+    return voided;
+  end
+  $function$;
+comment on function astapa.void_device_authorizations(bigint) is 'Voids every approved, unexpired device authorization of a user in the current project that its device has not polled for tokens yet (status voided: the poll answers access_denied); returns how many. For the callers of astapa.void_authorization_codes (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): an approval given in a session they end would otherwise still start a refresh token at the next poll. Locks the user''s row first, then the device rows.';
+grant execute on function astapa.void_device_authorizations(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)

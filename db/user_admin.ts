@@ -46,6 +46,7 @@ const SignOutSchema = z.object({
   sessions: z.number().int(),
   refresh_tokens: z.number().int(),
   authorization_codes: z.number().int(),
+  device_authorizations: z.number().int(),
 });
 
 /** The user when they belong to the project's current environment; not_found otherwise. */

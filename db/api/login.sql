@@ -246,6 +246,7 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
+    device_authorizations integer;
     mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
@@ -270,9 +271,11 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
     get diagnostics sessions = row_count;
     refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
-    -- A code issued to one of those sessions a moment ago would still start a refresh token, and a second step
-    -- begun with the old password would still end in a session for its 10 minutes.
+    -- A code issued to one of those sessions a moment ago would still start a refresh token, as would a device
+    -- approved in one at its next poll, and a second step begun with the old password would still end in a
+    -- session for its 10 minutes.
     authorization_codes := astapa.void_authorization_codes(owner);
+    device_authorizations := astapa.void_device_authorizations(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     get diagnostics mfa_challenges = row_count;
@@ -280,7 +283,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     -- counted in its own entry).
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-        'authorization_codes', authorization_codes, 'mfa_challenges', mfa_challenges));
+        'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
+        'mfa_challenges', mfa_challenges));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
@@ -289,11 +293,12 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
 
 comment on function api.reset_password(bytea, text) is
   'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes '
-  'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
-  'every open second-step challenge of the user; audited user.password_reset with the counts {sessions, '
-  'refresh_tokens, authorization_codes, mfa_challenges}. An account whose address was unverified is claimed first '
-  '(astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns '
-  '{user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
+  'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every '
+  'approved device authorization not yet polled (astapa.void_device_authorizations) and every open second-step '
+  'challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, '
+  'authorization_codes, device_authorizations, mfa_challenges}. An account whose address was unverified is '
+  'claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). '
+  'Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign '
   'in (astapa.proof_signs_in).';
 

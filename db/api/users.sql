@@ -270,6 +270,7 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
   as $$
   declare
     authorization_codes integer := 0;
+    device_authorizations integer := 0;
   begin
     -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
     -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
@@ -286,9 +287,11 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
     -- their lifetime (up to 10 minutes).
     if disable_user.disabled then
       authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
+      device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
-      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes)
+      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
+                                                                         'device_authorizations', device_authorizations)
            else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
@@ -296,9 +299,10 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
 
 comment on function api.disable_user(text, bigint, boolean) is
   'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the '
-  'user''s unredeemed authorization codes (astapa.void_authorization_codes; audited user.disable with '
-  '{authorization_codes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and '
-  'work again after. Locks the user''s row first.';
+  'user''s unredeemed authorization codes and approved, unpolled device authorizations '
+  '(astapa.void_authorization_codes, astapa.void_device_authorizations; audited user.disable with '
+  '{authorization_codes, device_authorizations}), so a re-enable does not revive them; its refresh tokens are '
+  'refused while disabled and work again after. Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 
@@ -655,6 +659,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     sessions integer;
     refresh_tokens integer;
     authorization_codes integer;
+    device_authorizations integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -767,11 +772,14 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
       returning 1)
     select pg_catalog.count(*)::integer into sessions from ended;
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token.
+    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token, and a
+    -- device approved in one of them, not yet polled for its tokens.
     authorization_codes := astapa.void_authorization_codes(user_id);
+    device_authorizations := astapa.void_device_authorizations(user_id);
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
       'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
+      'device_authorizations', device_authorizations,
       case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
@@ -786,7 +794,8 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
-  'token, unredeemed authorization codes (astapa.void_authorization_codes). A verified other channel stays; a '
+  'token, unredeemed authorization codes (astapa.void_authorization_codes) and approved, unpolled device '
+  'authorizations (astapa.void_device_authorizations). A verified other channel stays; a '
   'proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) '
   'is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). '
   'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
@@ -926,9 +935,11 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
     select pg_catalog.count(*)::integer into sessions from ended;
     -- The same revocation POST /api/platform/revoke performs.
     refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- A code issued to an ended session a moment ago would still start a refresh token.
+    -- A code issued to an ended session a moment ago would still start a refresh token, and so would a device
+    -- approved in one at its next poll.
     counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-      'authorization_codes', astapa.void_authorization_codes(user_id));
+      'authorization_codes', astapa.void_authorization_codes(user_id),
+      'device_authorizations', astapa.void_device_authorizations(user_id));
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
@@ -936,10 +947,11 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
 
 comment on function api.sign_out_everywhere(text, bigint) is
   'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, '
-  'reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes); '
-  'returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes}. '
-  'The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, '
-  'revoked or voided too. AS404 unknown user.';
+  'reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
+  'every approved device authorization not yet polled for tokens (astapa.void_device_authorizations); returns '
+  'and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, '
+  'device_authorizations}. The user''s row is locked first, so a session, refresh token or code being created '
+  'meanwhile is ended, revoked or voided too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
 

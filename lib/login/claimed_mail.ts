@@ -21,6 +21,7 @@ export const Removed = z.object({
   sessions: z.number().int().default(0),
   refresh_tokens: z.number().int().default(0),
   authorization_codes: z.number().int().default(0),
+  device_authorizations: z.number().int().default(0),
   phone_number: z.number().int().default(0),
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
@@ -109,7 +110,11 @@ export function claimedMail(
     removed.identities > 0 ? w.identities : null,
     removed.consents > 0 ? w.consents : null,
     removed.phone_number > 0 ? w.phone : null,
-    removed.sessions + removed.refresh_tokens + removed.authorization_codes > 0 ? w.sessions : null,
+    // Unredeemed codes and a device approved and not yet signed in are sign-ins (apps) too.
+    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations >
+        0
+      ? w.sessions
+      : null,
   ].filter((item): item is string => item !== null);
   const hello = lang === "id" ? "Halo," : "Hello,";
   const intro = `${w.proven[way](appName)} ${w.removed}`;

@@ -21,6 +21,8 @@ Deno.test("claimedMail — lists only the kinds removed, in English and Indonesi
   assert.equal(id.subject, "Email Anda terkonfirmasi untuk Toko");
   assert.match(id.body, /- nomor telepon yang belum pernah dikonfirmasi\n- semua sesi masuk lainnya/);
   assert.match(id.html, /^<!doctype html><html lang="id">/);
+  const device = claimedMail("en", "Toko", Removed.parse({ device_authorizations: 1 }));
+  assert.match(device.body, /- every other sign-in \(browsers and apps\)\n\n/, "an approved device too");
 });
 
 Deno.test("claimedMail — each way says how the address was proven, in English and Indonesian", () => {

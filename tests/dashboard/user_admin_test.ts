@@ -284,6 +284,7 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
     sessions: 1,
     refresh_tokens: 1,
     authorization_codes: 0,
+    device_authorizations: 0,
   }]);
 });
 

@@ -135,6 +135,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     sessions: 2,
     refresh_tokens: 1,
     authorization_codes: 1,
+    device_authorizations: 0,
     phone_number: 1,
   });
   assert.deepEqual(await left(db.sql, project.id, victim), {

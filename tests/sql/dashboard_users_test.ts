@@ -377,7 +377,12 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
   assert.ok(before.every((s) => s.live && s.ended_at === null));
   assert.ok(!("token_hash" in before[0]));
   const counts = await in_(p.id, (tx) => signOutEverywhere(tx, p.id, ayu));
-  assert.deepEqual(counts, { sessions: 2, refresh_tokens: 2, authorization_codes: 0 });
+  assert.deepEqual(counts, {
+    sessions: 2,
+    refresh_tokens: 2,
+    authorization_codes: 0,
+    device_authorizations: 0,
+  });
   const after = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
   assert.ok(after.every((s) => !s.live && s.ended_at !== null));
   assert.equal(await liveRefreshTokens(p.id, ayu), 0);
@@ -394,12 +399,13 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
   assert.deepEqual({ ...audit }, {
     actor: "account:1",
     target: `user:${ayu}`,
-    details: { sessions: 2, refresh_tokens: 2, authorization_codes: 0 },
+    details: { sessions: 2, refresh_tokens: 2, authorization_codes: 0, device_authorizations: 0 },
   });
   assert.deepEqual(await in_(p.id, (tx) => signOutEverywhere(tx, p.id, ayu)), {
     sessions: 0,
     refresh_tokens: 0,
     authorization_codes: 0,
+    device_authorizations: 0,
   });
   await rejectsAs(in_(p.id, (tx) => signOutEverywhere(tx, p.id, "999999")), "not_found");
   await rejectsAs(in_(p.id, (tx) => listLoginSessions(tx, p.id, "999999")), "not_found");

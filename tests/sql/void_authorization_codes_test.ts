@@ -52,7 +52,12 @@ Deno.test("api.sign_out_everywhere — a code issued before is void, one issued 
     project.id,
     async (tx) => (await tx`select api.sign_out_everywhere(${project.id}, ${user}) as r`)[0].r,
   );
-  assert.deepEqual(counts, { sessions: 0, refresh_tokens: 1, authorization_codes: 2 });
+  assert.deepEqual(counts, {
+    sessions: 0,
+    refresh_tokens: 1,
+    authorization_codes: 2,
+    device_authorizations: 0,
+  });
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.sign_out_everywhere' and target = ${`user:${user}`}`;
   assert.deepEqual(audit.details, counts);
@@ -106,6 +111,7 @@ Deno.test("api.reset_password — audited with the sessions, tokens, codes and s
     sessions: 3,
     refresh_tokens: 1,
     authorization_codes: 2,
+    device_authorizations: 0,
     mfa_challenges: 1,
   });
 });
@@ -125,7 +131,7 @@ Deno.test("api.disable_user — a code issued before stays void after a re-enabl
   assertRedeemed(await redeemCode(db.sql, project, theirs, "void-disable-theirs"));
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.disable' and target = ${`user:${user}`}`;
-  assert.deepEqual(audit.details, { authorization_codes: 1 });
+  assert.deepEqual(audit.details, { authorization_codes: 1, device_authorizations: 0 });
   const after = await issueCode(db.sql, project, { userId: user });
   assertRedeemed(await redeemCode(db.sql, project, after, "void-disable-after"));
 });
@@ -181,6 +187,7 @@ Deno.test("api.sign_out_everywhere — during a code redemption: it waits, and r
     sessions: 0,
     refresh_tokens: 1,
     authorization_codes: 0,
+    device_authorizations: 0,
   });
   assert.equal(await liveRefreshTokens(user), 0);
 });
