@@ -105,20 +105,42 @@ export function listLinkedMethods(tx: Tx, projectId: string, userId: string): Pr
   );
 }
 
-/** One of a user's methods, locked until `tx` ends (api.hold_linked_method): an unlink holds it across Xendit. */
-export function holdLinkedMethod(
+/** An unlink under way: the method marked, and whether Xendit must expire it first (api.request_method_unlink). */
+export const UnlinkRequestSchema = LinkedMethodSchema.extend({
+  unlink_requested_at: z.string().nullable(),
+  expire_at_xendit: z.boolean(),
+});
+export type UnlinkRequest = z.infer<typeof UnlinkRequestSchema>;
+
+/** Marks one of a user's live methods as being unlinked by the current actor: never charged from now on. */
+export function requestMethodUnlink(
   tx: Tx,
   projectId: string,
   userId: string,
   methodId: string,
+): Promise<UnlinkRequest> {
+  return result(
+    tx`select api.request_method_unlink(${projectId}, ${userId}::bigint, ${methodId}) as result`,
+    UnlinkRequestSchema,
+  );
+}
+
+/** Clears this unlink's mark (Xendit refused to expire the method): linked and chargeable again. */
+export function cancelMethodUnlink(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  methodId: string,
+  requestedAt: string,
 ): Promise<LinkedMethod> {
   return result(
-    tx`select api.hold_linked_method(${projectId}, ${userId}::bigint, ${methodId}) as result`,
+    tx`select api.cancel_method_unlink(${projectId}, ${userId}::bigint, ${methodId}, ${requestedAt}::text::timestamptz)
+       as result`,
     LinkedMethodSchema,
   );
 }
 
-/** Marks a user's method unlinked (after it was expired at Xendit). */
+/** Ends an unlink (after the method was expired at Xendit), audited as the actor who asked for it. */
 export function unlinkMethod(
   tx: Tx,
   projectId: string,

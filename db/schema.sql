@@ -634,6 +634,8 @@ create table astapa.linked_methods (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   activated_at timestamp with time zone,
+  unlink_requested_at timestamp with time zone,
+  unlink_actor text,
   constraint linked_methods_pkey PRIMARY KEY (project_id, id),
   constraint linked_methods_provider_id_key UNIQUE (project_id, provider_id),
   constraint linked_methods_public_id_key UNIQUE (public_id),
@@ -645,16 +647,19 @@ create table astapa.linked_methods (
   constraint linked_methods_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint linked_methods_public_id_check CHECK (public_id ~ '^lpm_[a-z2-7]{24}$'::text),
   constraint linked_methods_status_check CHECK (status = ANY (ARRAY['requires_action'::text, 'active'::text, 'failed'::text, 'expired'::text])),
+  constraint linked_methods_unlink_check CHECK ((unlink_requested_at IS NULL) = (unlink_actor IS NULL) AND length(unlink_actor) >= 1 AND length(unlink_actor) <= 200),
   constraint linked_methods_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
 );
 alter table astapa.linked_methods enable row level security;
 alter table astapa.linked_methods force row level security;
 comment on table astapa.linked_methods is 'Reusable methods users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE): e-wallets (OVO, DANA, SHOPEEPAY, GOPAY), direct debit (BRI, MANDIRI) and cards on file (CARD). status: requires_action (the customer has not approved yet: in the e-wallet, at the bank, by OTP or 3-D Secure), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel or card network and the last four digits), never a full number. One requires_action or active method per user and channel.';
+comment on column astapa.linked_methods.unlink_requested_at is 'When the latest unlink began (api.request_method_unlink); null when none is under way. A method with it set is never charged; cleared again only when Xendit refused to expire it. Kept once the method has ended.';
+comment on column astapa.linked_methods.unlink_actor is 'Who asked for that unlink (the audit log''s actor: account:<id>, user:<id>, api): the actor the unlink is audited as, even when Xendit''s expiry callback records it.';
 CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
 CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
 grant select on astapa.linked_methods to astapa_app;
 grant insert (project_id, user_id, environment, xendit_account, channel, label) on astapa.linked_methods to astapa_app;
-grant update (label, provider_id, status, failure_code, updated_at, activated_at) on astapa.linked_methods to astapa_app;
+grant update (label, provider_id, status, failure_code, updated_at, activated_at, unlink_requested_at, unlink_actor) on astapa.linked_methods to astapa_app;
 create policy "a project links its own users' methods" on astapa.linked_methods as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own linked methods" on astapa.linked_methods as permissive for select to astapa_app, astapa_owner
@@ -3211,12 +3216,18 @@ AS $function$
       updated_at = pg_catalog.now()
     where m.project_id = target.project_id and m.id = target.id
     returning * into target;
-    perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
-      pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    -- Xendit's answer to an unlink's expiry can be this callback, arriving before the unlink ends the method:
+    -- then it is the unlink, audited as whoever asked for it (api.request_method_unlink).
+    if next_status = 'expired' and target.unlink_requested_at is not null then
+      perform astapa.audit_method_unlinked(target);
+    else
+      perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
+        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    end if;
     return astapa.linked_method_json(target) || '{"changed": true}';
   end
   $function$;
-comment on function api.apply_method_callback(text,text,jsonb) is 'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only and idempotent (duplicates and late callbacks answer changed: false). AS400 unknown event; AS404 unknown method; AS409 another provider id. Audited.';
+comment on function api.apply_method_callback(text,text,jsonb) is 'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only and idempotent (duplicates and late callbacks answer changed: false). The expiry of a method being unlinked is that unlink (billing.method_unlinked, as the actor who asked). AS400 unknown event; AS404 unknown method; AS409 another provider id. Audited.';
 grant execute on function api.apply_method_callback(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3625,6 +3636,28 @@ AS $function$
   $function$;
 comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.cancel_method_unlink(project_id text, user_id bigint, method_id text, requested_at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    target := astapa.held_linked_method(project_id, user_id, method_id);
+    -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
+    if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
+      update astapa.linked_methods as m set unlink_requested_at = null, unlink_actor = null
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $function$;
+comment on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) is 'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this requested_at only), so the method is linked and chargeable as before. AS404 not this user''s method.';
+grant execute on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_organization_plan(project_id text, organization_id text, sub text)
@@ -5826,20 +5859,6 @@ comment on function api.get_webhook_endpoint(text) is 'The project''s webhook en
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.hold_linked_method(project_id text, user_id bigint, method_id text)
- RETURNS jsonb
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-    -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
-    -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
-    -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
-    select astapa.linked_method_json(astapa.held_linked_method(project_id, user_id, method_id))
-  $function$;
-comment on function api.hold_linked_method(text,bigint,text) is 'One of a user''s linked methods, whatever its status, locked for the rest of the transaction (an unlink holds it across the call to Xendit; lib/payments/linked_methods.ts). AS404 not this user''s method.';
-grant execute on function api.hold_linked_method(text,bigint,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7707,12 +7726,16 @@ AS $function$
       return astapa.fail_renewal_charge(rc, target, case paid_status when 'failed' then 'FAILED'
         when 'expired' then 'EXPIRED' else 'NO_ANSWER' end, now);
     end if;
+    -- Shared with an unlink's mark (api.request_method_unlink): a claim either comes before it or sees it.
     select * into chosen from astapa.linked_methods as m
-    where m.project_id = rc.project_id and m.id = rc.linked_method_id;
+    where m.project_id = rc.project_id and m.id = rc.linked_method_id
+    for share;
     if target.status not in ('open', 'pending') then
       return astapa.fail_renewal_charge(rc, target, 'CHECKOUT_' || pg_catalog.upper(target.status), now);
     elsif chosen.status <> 'active' then
       return astapa.fail_renewal_charge(rc, target, 'METHOD_' || pg_catalog.upper(chosen.status), now);
+    elsif chosen.unlink_requested_at is not null then
+      return astapa.fail_renewal_charge(rc, target, 'METHOD_UNLINKING', now);
     elsif rc.tries >= 3 then
       return astapa.fail_renewal_charge(rc, target, 'NO_ANSWER', now);
     end if;
@@ -7726,7 +7749,7 @@ AS $function$
       'checkout', astapa.checkout_json(target));
   end
   $function$;
-comment on function api.next_renewal_charge(text,timestamp with time zone,integer) is 'The renewal pass''s next linked-method charge (FOR UPDATE SKIP LOCKED; null when none is left): action charge (claimed: tries + 1, attempted_at = now; the caller asks Xendit with idempotency key charge_id and records the answer), mail (it failed: the payment failed or expired, no answer within a day, three tries without an answer, or the method was unlinked; the caller queues the pay-link mail), paid (bookkeeping), or none (the checkout was paid some other way or expired). AS400 without now or with a negative delay.';
+comment on function api.next_renewal_charge(text,timestamp with time zone,integer) is 'The renewal pass''s next linked-method charge (FOR UPDATE SKIP LOCKED; null when none is left): action charge (claimed: tries + 1, attempted_at = now; the caller asks Xendit with idempotency key charge_id and records the answer), mail (it failed: the payment failed or expired, no answer within a day, three tries without an answer, or the method was unlinked or is being unlinked; the caller queues the pay-link mail), paid (bookkeeping), or none (the checkout was paid some other way or expired). AS400 without now or with a negative delay.';
 grant execute on function api.next_renewal_charge(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -9704,6 +9727,33 @@ comment on function api.renewal_step(text,timestamp with time zone,text) is 'One
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.request_method_unlink(project_id text, user_id bigint, method_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    -- The first of an unlink's two short transactions (lib/payments/linked_methods.ts); the call to Xendit
+    -- between them holds no lock. Marked, the method is charged no more, and an expiry callback is the unlink.
+    -- A second unlink marks it again (its actor, its time), so an unlink that died half-way is simply redone.
+    target := astapa.held_linked_method(project_id, user_id, method_id);
+    if target.status in ('requires_action', 'active') then
+      update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
+        unlink_actor = astapa.current_actor()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
+      'unlink_requested_at', target.unlink_requested_at,
+      'expire_at_xendit', target.status in ('requires_action', 'active') and target.provider_id is not null);
+  end
+  $function$;
+comment on function api.request_method_unlink(text,bigint,text) is 'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at, unlink_actor = the current actor), so it is never charged again and Xendit''s expiry callback records the unlink as that actor. Answers the method with unlink_requested_at (the mark, for api.cancel_method_unlink) and expire_at_xendit (whether Xendit must be asked to expire it first). An ended method is answered unchanged. AS404 not this user''s method.';
+grant execute on function api.request_method_unlink(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.request_refund(project_id text, refund jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -10993,6 +11043,9 @@ AS $function$
       elsif picked.status <> 'active' then
         raise exception using errcode = 'AS409', message = 'This method is not active: link it first.',
           detail = '{"method_id": ["This method is not active."]}';
+      elsif picked.unlink_requested_at is not null then
+        raise exception using errcode = 'AS409', message = 'This method is being unlinked.',
+          detail = '{"method_id": ["This method is being unlinked."]}';
       end if;
     end if;
     update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()
@@ -12490,17 +12543,17 @@ AS $function$
     target astapa.linked_methods;
   begin
     target := astapa.held_linked_method(project_id, user_id, method_id);
+    -- Already ended (Xendit's expiry callback came first and recorded the unlink, or a second unlink): nothing.
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
-      perform astapa.audit(target.project_id, 'billing.method_unlinked', 'linked_method:' || target.public_id,
-        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+      perform astapa.audit_method_unlinked(target);
     end if;
     return astapa.linked_method_json(target);
   end
   $function$;
-comment on function api.unlink_method(text,bigint,text) is 'Unlinks a user''s method (after the caller expired it at Xendit): expired, never charged again. Unlinking one already ended changes nothing. AS404 not this user''s method.';
+comment on function api.unlink_method(text,bigint,text) is 'Ends an unlink (after the caller expired the method at Xendit): expired, never charged again, audited as the actor who asked (api.request_method_unlink), else the current one. Unlinking one already ended changes nothing. AS404 not this user''s method.';
 grant execute on function api.unlink_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14307,6 +14360,21 @@ comment on function astapa.audit(text,text,text,jsonb) is 'Appends one entry to 
 grant execute on function astapa.audit(text,text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.audit_method_unlinked(m astapa.linked_methods)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    -- As whoever asked for the unlink, which may end in another transaction (or Xendit's expiry callback).
+    insert into astapa.audit_log (project_id, actor, action, target, details)
+    values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
+            'linked_method:' || m.public_id,
+            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel))
+  $function$;
+comment on function astapa.audit_method_unlinked(astapa.linked_methods) is 'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method.';
+grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
  RETURNS bigint
  LANGUAGE sql
@@ -15692,7 +15760,7 @@ AS $function$
     return target;
   end
   $function$;
-comment on function astapa.held_linked_method(text,bigint,text) is 'One of a user''s linked methods, locked until the transaction ends (api.hold_linked_method, api.unlink_method). AS404 not this user''s method.';
+comment on function astapa.held_linked_method(text,bigint,text) is 'One of a user''s linked methods, locked until the transaction ends (the short steps of an unlink: api.request_method_unlink, api.cancel_method_unlink, api.unlink_method). AS404 not this user''s method.';
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16518,6 +16586,7 @@ AS $function$
     -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and m.unlink_requested_at is null
       and (target.organization_id is null or m.id = (
             select o.billing_method_id from astapa.organizations as o
             join astapa.organization_memberships as om
@@ -16547,7 +16616,7 @@ AS $function$
       'channel', chosen.channel, 'label', chosen.label, 'purpose', opened.purpose);
   end
   $function$;
-comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
+comment on function astapa.open_renewal_charge(text,text) is 'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when settings.linked_methods.enabled and the user has an active method, not being unlinked, linked through the checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail is held back while it runs.';
 grant execute on function astapa.open_renewal_charge(text,text) to astapa_app;
 
 -- owner: astapa_owner

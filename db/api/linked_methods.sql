@@ -281,15 +281,22 @@ create or replace function api.apply_method_callback(project_id text, method_id 
       updated_at = pg_catalog.now()
     where m.project_id = target.project_id and m.id = target.id
     returning * into target;
-    perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
-      pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    -- Xendit's answer to an unlink's expiry can be this callback, arriving before the unlink ends the method:
+    -- then it is the unlink, audited as whoever asked for it (api.request_method_unlink).
+    if next_status = 'expired' and target.unlink_requested_at is not null then
+      perform astapa.audit_method_unlinked(target);
+    else
+      perform astapa.audit(target.project_id, 'billing.method_' || next_status, 'linked_method:' || target.public_id,
+        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+    end if;
     return astapa.linked_method_json(target) || '{"changed": true}';
   end
   $$;
 
 comment on function api.apply_method_callback(text, text, jsonb) is
   'Applies a Xendit payment_method.* callback to our method: {event, provider_id, failure_code?}. Forward-only '
-  'and idempotent (duplicates and late callbacks answer changed: false). AS400 unknown event; AS404 unknown '
+  'and idempotent (duplicates and late callbacks answer changed: false). The expiry of a method being unlinked '
+  'is that unlink (billing.method_unlinked, as the actor who asked). AS400 unknown event; AS404 unknown '
   'method; AS409 another provider id. Audited.';
 
 grant execute on function api.apply_method_callback(text, text, jsonb) to astapa_app;
@@ -331,27 +338,89 @@ create or replace function astapa.held_linked_method(project_id text, user_id bi
   $$;
 
 comment on function astapa.held_linked_method(text, bigint, text) is
-  'One of a user''s linked methods, locked until the transaction ends (api.hold_linked_method, '
-  'api.unlink_method). AS404 not this user''s method.';
+  'One of a user''s linked methods, locked until the transaction ends (the short steps of an unlink: '
+  'api.request_method_unlink, api.cancel_method_unlink, api.unlink_method). AS404 not this user''s method.';
 
 grant execute on function astapa.held_linked_method(text, bigint, text) to astapa_app;
 
-create or replace function api.hold_linked_method(project_id text, user_id bigint, method_id text) returns jsonb
+create or replace function astapa.audit_method_unlinked(m astapa.linked_methods) returns void
   language sql
   volatile
   set search_path = ''
   as $$
-    -- Locked until the caller's transaction ends: an unlink holds the method while it asks Xendit to expire it,
-    -- so Xendit's payment_method.expired callback, which can arrive before Xendit's answer does, waits and then
-    -- finds the method unlinked, and the unlink is the change audited, with who asked for it.
-    select astapa.linked_method_json(astapa.held_linked_method(project_id, user_id, method_id))
+    -- As whoever asked for the unlink, which may end in another transaction (or Xendit's expiry callback).
+    insert into astapa.audit_log (project_id, actor, action, target, details)
+    values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
+            'linked_method:' || m.public_id,
+            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel))
   $$;
 
-comment on function api.hold_linked_method(text, bigint, text) is
-  'One of a user''s linked methods, whatever its status, locked for the rest of the transaction (an unlink '
-  'holds it across the call to Xendit; lib/payments/linked_methods.ts). AS404 not this user''s method.';
+comment on function astapa.audit_method_unlinked(astapa.linked_methods) is
+  'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as '
+  'the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method.';
 
-grant execute on function api.hold_linked_method(text, bigint, text) to astapa_app;
+grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
+
+create or replace function api.request_method_unlink(project_id text, user_id bigint, method_id text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+  begin
+    -- The first of an unlink's two short transactions (lib/payments/linked_methods.ts); the call to Xendit
+    -- between them holds no lock. Marked, the method is charged no more, and an expiry callback is the unlink.
+    -- A second unlink marks it again (its actor, its time), so an unlink that died half-way is simply redone.
+    target := astapa.held_linked_method(project_id, user_id, method_id);
+    if target.status in ('requires_action', 'active') then
+      update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
+        unlink_actor = astapa.current_actor()
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
+      'unlink_requested_at', target.unlink_requested_at,
+      'expire_at_xendit', target.status in ('requires_action', 'active') and target.provider_id is not null);
+  end
+  $$;
+
+comment on function api.request_method_unlink(text, bigint, text) is
+  'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at, unlink_actor = the '
+  'current actor), so it is never charged again and Xendit''s expiry callback records the unlink as that actor. '
+  'Answers the method with unlink_requested_at (the mark, for api.cancel_method_unlink) and expire_at_xendit '
+  '(whether Xendit must be asked to expire it first). An ended method is answered unchanged. AS404 not this '
+  'user''s method.';
+
+grant execute on function api.request_method_unlink(text, bigint, text) to astapa_app;
+
+create or replace function api.cancel_method_unlink(project_id text, user_id bigint, method_id text,
+                                                    requested_at timestamptz)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+  begin
+    target := astapa.held_linked_method(project_id, user_id, method_id);
+    -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
+    if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
+      update astapa.linked_methods as m set unlink_requested_at = null, unlink_actor = null
+      where m.project_id = target.project_id and m.id = target.id
+      returning * into target;
+    end if;
+    return astapa.linked_method_json(target);
+  end
+  $$;
+
+comment on function api.cancel_method_unlink(text, bigint, text, timestamptz) is
+  'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this '
+  'requested_at only), so the method is linked and chargeable as before. AS404 not this user''s method.';
+
+grant execute on function api.cancel_method_unlink(text, bigint, text, timestamptz) to astapa_app;
 
 create or replace function api.unlink_method(project_id text, user_id bigint, method_id text) returns jsonb
   language plpgsql
@@ -362,20 +431,21 @@ create or replace function api.unlink_method(project_id text, user_id bigint, me
     target astapa.linked_methods;
   begin
     target := astapa.held_linked_method(project_id, user_id, method_id);
+    -- Already ended (Xendit's expiry callback came first and recorded the unlink, or a second unlink): nothing.
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
-      perform astapa.audit(target.project_id, 'billing.method_unlinked', 'linked_method:' || target.public_id,
-        pg_catalog.jsonb_build_object('sub', target.user_id::text, 'channel', target.channel));
+      perform astapa.audit_method_unlinked(target);
     end if;
     return astapa.linked_method_json(target);
   end
   $$;
 
 comment on function api.unlink_method(text, bigint, text) is
-  'Unlinks a user''s method (after the caller expired it at Xendit): expired, never charged again. Unlinking '
-  'one already ended changes nothing. AS404 not this user''s method.';
+  'Ends an unlink (after the caller expired the method at Xendit): expired, never charged again, audited as the '
+  'actor who asked (api.request_method_unlink), else the current one. Unlinking one already ended changes '
+  'nothing. AS404 not this user''s method.';
 
 grant execute on function api.unlink_method(text, bigint, text) to astapa_app;
 

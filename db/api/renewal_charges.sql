@@ -59,6 +59,7 @@ create or replace function astapa.open_renewal_charge(project_id text, checkout_
     -- (api.organization_renewal_step makes them the payer); a person's: any of theirs.
     select * into chosen from astapa.linked_methods as m
     where m.project_id = target.project_id and m.user_id = target.user_id and m.status = 'active'
+      and m.unlink_requested_at is null
       and (target.organization_id is null or m.id = (
             select o.billing_method_id from astapa.organizations as o
             join astapa.organization_memberships as om
@@ -93,10 +94,10 @@ comment on function astapa.open_renewal_charge(text, text) is
   'Opens the linked-method charge of a pay link the renewal pass just opened — a renewal, a trial''s first paid '
   'period (purpose trial), a team plan''s (purpose organization: only the organization''s chosen method, its '
   'owner being the payer and still an owner or admin) — (one per checkout: again answers the same) when '
-  'settings.linked_methods.enabled and the user has an active method linked through the checkout''s Xendit '
-  'account and environment (ShopeePay, GoPay, direct debit and cards only while their switches are on); null '
-  'otherwise. Answers {charge_id, method_id, channel, label, '
-  'purpose}: the pay-link mail is held back while it runs.';
+  'settings.linked_methods.enabled and the user has an active method, not being unlinked, linked through the '
+  'checkout''s Xendit account and environment (ShopeePay, GoPay, direct debit and cards only while their '
+  'switches are on); null otherwise. Answers {charge_id, method_id, channel, label, purpose}: the pay-link mail '
+  'is held back while it runs.';
 
 grant execute on function astapa.open_renewal_charge(text, text) to astapa_app;
 
@@ -190,12 +191,16 @@ create or replace function api.next_renewal_charge(project_id text, now timestam
       return astapa.fail_renewal_charge(rc, target, case paid_status when 'failed' then 'FAILED'
         when 'expired' then 'EXPIRED' else 'NO_ANSWER' end, now);
     end if;
+    -- Shared with an unlink's mark (api.request_method_unlink): a claim either comes before it or sees it.
     select * into chosen from astapa.linked_methods as m
-    where m.project_id = rc.project_id and m.id = rc.linked_method_id;
+    where m.project_id = rc.project_id and m.id = rc.linked_method_id
+    for share;
     if target.status not in ('open', 'pending') then
       return astapa.fail_renewal_charge(rc, target, 'CHECKOUT_' || pg_catalog.upper(target.status), now);
     elsif chosen.status <> 'active' then
       return astapa.fail_renewal_charge(rc, target, 'METHOD_' || pg_catalog.upper(chosen.status), now);
+    elsif chosen.unlink_requested_at is not null then
+      return astapa.fail_renewal_charge(rc, target, 'METHOD_UNLINKING', now);
     elsif rc.tries >= 3 then
       return astapa.fail_renewal_charge(rc, target, 'NO_ANSWER', now);
     end if;
@@ -214,7 +219,8 @@ comment on function api.next_renewal_charge(text, timestamptz, integer) is
   'The renewal pass''s next linked-method charge (FOR UPDATE SKIP LOCKED; null when none is left): action '
   'charge (claimed: tries + 1, attempted_at = now; the caller asks Xendit with idempotency key charge_id and '
   'records the answer), mail (it failed: the payment failed or expired, no answer within a day, three tries '
-  'without an answer, or the method was unlinked; the caller queues the pay-link mail), paid (bookkeeping), or '
+  'without an answer, or the method was unlinked or is being unlinked; the caller queues the pay-link mail), '
+  'paid (bookkeeping), or '
   'none (the checkout was paid some other way or expired). AS400 without now or with a negative delay.';
 
 grant execute on function api.next_renewal_charge(text, timestamptz, integer) to astapa_app;

@@ -608,6 +608,9 @@ create or replace function api.set_organization_billing_method(project_id text, 
       elsif picked.status <> 'active' then
         raise exception using errcode = 'AS409', message = 'This method is not active: link it first.',
           detail = '{"method_id": ["This method is not active."]}';
+      elsif picked.unlink_requested_at is not null then
+        raise exception using errcode = 'AS409', message = 'This method is being unlinked.',
+          detail = '{"method_id": ["This method is being unlinked."]}';
       end if;
     end if;
     update astapa.organizations as x set billing_method_id = picked.id, updated_at = pg_catalog.now()

@@ -1,7 +1,8 @@
 /**
  * The shape of every dashboard form: check the member's role, run one action in the same transaction, then
  * 303 back to the page with a `?done=` key — or, when the SQL function refuses the input, render the page
- * again with its message and 422 (in a fresh transaction: the refused one is aborted).
+ * again with its message and 422 (in a fresh transaction: the refused one is aborted). An action that calls a
+ * provider (Xendit) answers an AfterCommit: the call runs once the transaction has ended, holding no connection.
  */
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
@@ -19,6 +20,14 @@ class ActionRefused extends Error {
 
 const REFUSALS = new Set(["validation_failed", "conflict", "not_found"]);
 
+/**
+ * The rest of an action that must hold no transaction — it calls Xendit — run once the action's transaction
+ * has committed; its refusals render like the action's own. Any transaction it needs, it opens itself.
+ */
+export class AfterCommit<D> {
+  constructor(readonly rest: () => Promise<string | D>) {}
+}
+
 export type Loader<D> = (
   tx: Tx,
   role: MemberRole,
@@ -33,21 +42,18 @@ export type FormAction<D> = {
   /** The page's data, for a re-render with an error (or an answer rendered at once). */
   load: Loader<D>;
   /** Answers a `?done=` key to redirect with, or page data to render now (e.g. a secret shown once). */
-  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D>;
+  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D | AfterCommit<D>>;
   title: (data: D) => string;
 };
 
 export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Response | PageResult<D>> {
   try {
-    const outcome = await withProject(c, form.needed, async (tx, role, projectId) => {
-      try {
-        return await form.run(tx, projectId, role);
-      } catch (thrown) {
-        const error = toAppError(thrown);
-        if (REFUSALS.has(error.code)) throw new ActionRefused(error.description);
-        throw thrown;
-      }
-    });
+    const answer = await withProject(
+      c,
+      form.needed,
+      (tx, role, projectId) => refusing(() => form.run(tx, projectId, role)),
+    );
+    const outcome = answer instanceof AfterCommit ? await refusing(answer.rest) : answer;
     if (typeof outcome === "string") return c.redirect(`${form.back}?done=${outcome}`, 303);
     return page(outcome, { title: form.title(outcome) });
   } catch (thrown) {
@@ -58,5 +64,16 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
       (tx, role, projectId) => form.load(tx, role, projectId, { error: thrown.description }),
     );
     return page(data, { title: form.title(data), status: 422 });
+  }
+}
+
+/** Runs `work`, turning an action's own refusal into ActionRefused (the page is rendered again with it). */
+async function refusing<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (thrown) {
+    const error = toAppError(thrown);
+    if (REFUSALS.has(error.code)) throw new ActionRefused(error.description);
+    throw thrown;
   }
 }

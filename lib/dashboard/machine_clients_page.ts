@@ -12,7 +12,7 @@ import { projectThirdPartyClients } from "@/db/consents.ts";
 import type { MachineClientsData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
-import { formAction } from "./form_action.ts";
+import { AfterCommit, formAction } from "./form_action.ts";
 
 const DONE_MESSAGES: Record<string, string> = {
   client_enabled: "Machine client enabled: it can get tokens again.",
@@ -47,7 +47,7 @@ export async function machineClientsView(
 /** Runs one form of the page for a member with at least `needed` (admin for every change). */
 export function machineClientsAction(
   c: Ctx,
-  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData>>,
+  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData> | AfterCommit<never>>,
 ): Promise<Response | PageResult<MachineClientsData>> {
   return formAction<MachineClientsData>(c, {
     needed: "admin",
@@ -55,7 +55,8 @@ export function machineClientsAction(
     load: (tx, role, projectId, extra) => machineClientsView(c, tx, projectId, role, extra),
     run: async (tx, projectId, role) => {
       const answer = await run(tx, projectId);
-      return typeof answer === "string" ? answer : await machineClientsView(c, tx, projectId, role, answer);
+      if (typeof answer === "string" || answer instanceof AfterCommit) return answer;
+      return await machineClientsView(c, tx, projectId, role, answer);
     },
     title: (data) => `Machine clients · ${data.project.name}`,
   });

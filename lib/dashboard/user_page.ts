@@ -21,7 +21,7 @@ import { userBilling } from "@/db/user_billing.ts";
 import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
-import { formAction, type Loader } from "./form_action.ts";
+import { type AfterCommit, formAction, type Loader } from "./form_action.ts";
 import { maskPhone } from "../phone/number.ts";
 import type { PageResult } from "../router/page.tsx";
 
@@ -106,7 +106,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
  */
 export function userAction(
   c: Ctx,
-  run: (tx: Tx, projectId: string, userId: string) => Promise<string>,
+  run: (tx: Tx, projectId: string, userId: string) => Promise<string | AfterCommit<UserViewData>>,
 ): Promise<Response | PageResult<UserViewData>> {
   const userId = userIdOf(c);
   return formAction(c, {

@@ -6,23 +6,26 @@
  * method id; the call takes no idempotency key, so a retry is a new link, which replaces the waiting one), record
  * the answer and send the customer to Xendit's AUTH page — or, for BRI, take the OTP on the portal
  * (confirmMethodOtp). The method becomes active when the payment_method.activated callback arrives
- * (lib/payments/method_callbacks.ts). Unlinking expires it at Xendit first, then in Postgres.
+ * (lib/payments/method_callbacks.ts). Unlinking marks it in Postgres, expires it at Xendit, then ends it in
+ * Postgres — three steps, so no transaction is open while Xendit is asked.
  */
-import { asApp, type Tx } from "@/db/client.ts";
+import { type AppContext, asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import {
   applyMethodCallback,
-  holdLinkedMethod,
+  cancelMethodUnlink,
   type LinkedMethod,
   recordMethodLinkAnswer,
+  requestMethodUnlink,
   startMethodLink,
   unlinkMethod,
+  type UnlinkRequest,
 } from "@/db/linked_methods.ts";
 import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, providerError, xenditClient } from "./xendit.ts";
+import { asChargeError, type ChargeError, providerError, xenditClient } from "./xendit.ts";
 import { linkCard } from "./card_link.ts";
 
 export type LinkInput = {
@@ -181,47 +184,82 @@ export async function confirmMethodOtp(
   return active;
 }
 
-/** Runs an unlink's work in one transaction: the caller's own (the dashboard's, so the audit names the developer). */
-export type InTransaction = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>;
-
 /**
- * Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again. The
- * method stays locked from before the call to Xendit until it is unlinked here, so Xendit's expiry callback
- * cannot end it first and leave the unlink unaudited.
+ * Unlinks one of the user's methods: expired at Xendit (when it got that far), then never charged again. Three
+ * steps, each with its own short transaction as `context`'s actor (the audit names who asked): mark the method
+ * (api.request_method_unlink), ask Xendit with no transaction open, end it (api.unlink_method). A stalled Xendit
+ * so holds neither a pooled connection nor the method's row. Marked, the method is not charged, and Xendit's
+ * expiry callback, should it come first, records this unlink as the same actor.
  */
 export async function unlinkUserMethod(
   deps: PaymentDeps,
   projectId: string,
   userId: string,
   methodId: string,
-  inTransaction: InTransaction = (work) => asApp(deps.sql, projectId, work),
+  context: AppContext,
 ): Promise<LinkedMethod> {
-  return await inTransaction(async (tx) => {
-    const method = await holdLinkedMethod(tx, projectId, userId, methodId);
-    const live = method.status === "active" || method.status === "requires_action";
-    if (live && method.provider_id) await expireAtXendit(deps, projectId, method);
-    return await unlinkMethod(tx, projectId, userId, methodId);
-  });
+  const requested = await asApp(
+    deps.sql,
+    projectId,
+    (tx) => requestMethodUnlink(tx, projectId, userId, methodId),
+    context,
+  );
+  return await finishUnlink(deps, projectId, userId, requested, context);
 }
 
-/** Asks Xendit to expire a linked method; already expired or gone there counts as done. */
-async function expireAtXendit(deps: PaymentDeps, projectId: string, method: LinkedMethod): Promise<void> {
+/**
+ * The rest of an unlink once its method is marked (requestMethodUnlink, in the caller's transaction — which must
+ * have ended): expire it at Xendit, then end it here. When Xendit answers with a refusal the mark is cleared and
+ * the method stays linked; with no answer (timeout, unreachable, 5xx) it stays marked — not charged, and ended by
+ * Xendit's expiry callback if Xendit did expire it, or by unlinking again.
+ */
+export async function finishUnlink(
+  deps: PaymentDeps,
+  projectId: string,
+  userId: string,
+  requested: UnlinkRequest,
+  context: AppContext,
+): Promise<LinkedMethod> {
+  const methodId = requested.method_id;
+  const failure = requested.expire_at_xendit ? await expireAtXendit(deps, projectId, requested) : null;
+  if (failure) {
+    // An answer is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
+    if (failure.status !== null && failure.status < 500 && requested.unlink_requested_at) {
+      const markedAt = requested.unlink_requested_at;
+      await asApp(
+        deps.sql,
+        projectId,
+        (tx) => cancelMethodUnlink(tx, projectId, userId, methodId, markedAt),
+        context,
+      );
+    }
+    throw providerError(failure);
+  }
+  return await asApp(deps.sql, projectId, (tx) => unlinkMethod(tx, projectId, userId, methodId), context);
+}
+
+/** Asks Xendit to expire a linked method: null when done (already expired or gone there counts), else why not. */
+async function expireAtXendit(
+  deps: PaymentDeps,
+  projectId: string,
+  method: LinkedMethod,
+): Promise<ChargeError | null> {
   // Without the keys that linked it, Xendit cannot be asked, and nothing can charge the method either.
   const account = await xenditAccount(deps, projectId, method.environment, method.xendit_account);
-  if (!account) return;
+  if (!account) return null;
   try {
     const xendit = await xenditClient(account.connection);
     await xendit.PaymentMethod.expirePaymentMethod({ paymentMethodId: method.provider_id! });
+    return null;
   } catch (error) {
     const failure = asChargeError(error);
     // Already expired or gone at Xendit: unlinked there, so unlink here too. Anything else: keep it linked.
-    if (failure.status !== 404 && failure.status !== 409 && failure.status !== 400) {
-      log("warn", "xendit_unlink_failed", {
-        project_id: projectId,
-        method_id: method.method_id,
-        code: failure.code,
-      });
-      throw providerError(failure);
-    }
+    if (failure.status === 404 || failure.status === 409 || failure.status === 400) return null;
+    log("warn", "xendit_unlink_failed", {
+      project_id: projectId,
+      method_id: method.method_id,
+      code: failure.code,
+    });
+    return failure;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A deadline on every request the unmodified xendit-node client makes. The SDK calls global fetch without a
  * signal, so a Xendit that accepts the connection and never answers would hang the caller for good — a
- * checkout request, a renewal pass, or an unlink holding its row lock and pool connection (linked_methods.ts).
+ * checkout request, a renewal pass, or an unlink (linked_methods.ts; none holds a transaction across a call).
  * xendit-node 7.0.0 runs each API object's `middleware[].pre` before fetch and sends the {url, init} it
  * returns. Its middleware helpers cannot be used instead: 7.0.0 has no withPreMiddleware, and clone() rebuilds
  * the API through a constructor that drops the secret key and URL. So the deadline is appended in place.

@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
-import { asApp, type Tx } from "@/db/client.ts";
+import { type AppContext, asApp, type Tx } from "@/db/client.ts";
 import { bodyKind, formToObject, readBody, readText } from "../http/body.ts";
 import type { AuthenticatedClient } from "../oauth/authenticate_client.ts";
 import type { OAuthParams } from "../oauth/params.ts";
@@ -47,13 +47,15 @@ export function clientOf(c: Ctx): AuthenticatedClient {
   return client;
 }
 
+/** The calling client as a transaction's context: actor `api` (the audit log), its kind set for SQL. */
+export function clientContext(c: Ctx): AppContext {
+  return { actor: "api", clientKind: clientOf(c).kind };
+}
+
 /** Runs `work` for the calling client's project, as the app role, with the client's kind set for SQL. */
 export function asClient<T>(c: Ctx, work: (tx: Tx, projectId: string) => Promise<T>): Promise<T> {
   const client = clientOf(c);
-  return asApp(c.var.deps.sql, client.projectId, (tx) => work(tx, client.projectId), {
-    actor: "api",
-    clientKind: client.kind,
-  });
+  return asApp(c.var.deps.sql, client.projectId, (tx) => work(tx, client.projectId), clientContext(c));
 }
 
 /** A JSON object body without the client credentials it may carry (they are not data). */

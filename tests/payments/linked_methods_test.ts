@@ -132,6 +132,12 @@ Deno.test("linked methods — link OVO from the portal, approve, activated by ca
   await served.sim.webhooks.idle();
   assert.equal((await methodRows(shop))[0].status, "expired", "the expired callback changes nothing more");
   assert.doesNotMatch((await me.page()).html, /data-linked-method=/);
+  const audited = await asApp(t.db.sql, shop.project.id, async (tx) =>
+    rows(
+      await tx`select actor from astapa.audit_log where action = 'billing.method_unlinked'
+               and target = ${"linked_method:" + waiting.public_id}`,
+    ));
+  assert.deepEqual(audited, [{ actor: `user:${shop.userId}` }], "the person who unlinked it, once");
 });
 
 Deno.test("linked methods — a declined DANA link fails; refused channels and bad numbers come back worded", async () => {

@@ -1,9 +1,9 @@
 /**
  * A Xendit that accepts each request and never answers (the simulator, hung), with XENDIT_TIMEOUT_MS at 300 ms
  * set the way the server reads it: the unmodified xendit-node client gives up with ChargeError "timeout"; a
- * charge over the Platform API answers payment_provider_error; an unlink — which holds its row lock across the
- * call — answers the same error, leaves the method linked and releases the lock and connection, so the same
- * unlink succeeds once Xendit answers again; the hosted checkout page shows the error page, in en and id. The
+ * charge over the Platform API answers payment_provider_error; an unlink — which holds no transaction across the
+ * call — answers the same error and leaves the method listed (marked as being unlinked, so never charged), and
+ * the same unlink succeeds once Xendit answers again; the hosted checkout page shows the error page, in en and id. The
  * API's error_description and the page both say Xendit did not answer in time, not that it refused.
  */
 import assert from "node:assert/strict";
@@ -148,7 +148,7 @@ Deno.test("Xendit deadline — the checkout page's method form shows the error p
   }
 });
 
-Deno.test("Xendit deadline — an unlink Xendit never answers fails, stays linked and lets go of its lock", async () => {
+Deno.test("Xendit deadline — an unlink Xendit never answers fails, stays listed and marked, and can be done again", async () => {
   const { method } = await linkMethod(t.deps, shop.project.id, shop.userId, {
     channel: "OVO",
     mobileNumber: "+6281234567890",
@@ -162,10 +162,16 @@ Deno.test("Xendit deadline — an unlink Xendit never answers fails, stays linke
   const kept = listed.json.linked_methods.find((m: { method_id: string }) =>
     m.method_id === method.method_id
   );
-  assert.equal(kept?.status, "requires_action", "Xendit did not expire it, so it stays linked here");
+  assert.equal(kept?.status, "requires_action", "Xendit did not say it expired it, so it is not ended here");
   assert.equal(served.sim.paymentMethods.get(method.provider_id!)?.status, "REQUIRES_ACTION");
+  const [marked] = await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => tx`select unlink_actor from astapa.linked_methods where public_id = ${method.method_id}`,
+  );
+  assert.equal(marked.unlink_actor, "api", "no answer is not a no: still marked, so never charged");
 
-  // The first unlink's transaction ended with its error: the row is free, so this one takes it and finishes.
+  // Unlinking again, once Xendit answers, finishes it.
   const unlinked = await call("DELETE", path);
   assert.equal(unlinked.res.status, 200, JSON.stringify(unlinked.json));
   assert.equal(unlinked.json.status, "expired");

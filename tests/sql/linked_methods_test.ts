@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import {
   applyMethodCallback,
-  holdLinkedMethod,
+  cancelMethodUnlink,
   linkedMethodAccount,
   listLinkedMethods,
   recordMethodLinkAnswer,
+  requestMethodUnlink,
   setXenditPublicKey,
   startMethodLink,
   unlinkMethod,
@@ -17,7 +18,6 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
-import { lockRace } from "../helpers/lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -215,51 +215,119 @@ Deno.test("api.unlink_method — the user's own method only; expired, listed no 
   assert.equal((await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id))).status, "expired");
 });
 
-Deno.test("api.hold_linked_method — Xendit's expiry callback waits for the unlink that holds the method; the unlink is audited", async () => {
-  const shop = await linkingShop("hold@example.com");
+/** An active DANA of a fresh shop's user, and its audit trail (actions with their actors, oldest first). */
+async function activeMethod(email: string, providerId: string) {
+  const shop = await linkingShop(email);
   const p = shop.project.id;
   const m = await as(p, (tx) => startMethodLink(tx, p, shop.userId, { channel: "DANA", ...through }));
   await as(
     p,
     (tx) =>
-      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: "pm-hold" }),
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: providerId }),
   );
-  const otherUser = await linkingShop("hold-other@example.com");
-  await rejectsAs(as(p, (tx) => holdLinkedMethod(tx, p, otherUser.userId, m.method_id)), "not_found");
+  const audited = async () =>
+    rows(
+      await db.sql`select action, actor from astapa.audit_log where project_id = ${p}
+                   and target = ${
+        "linked_method:" + m.method_id
+      } and action <> 'billing.method_active' order by id`,
+    ).map((r) => `${r.action} ${r.actor}`);
+  const marks = async () =>
+    rows(
+      await db.sql`select unlink_requested_at, unlink_actor from astapa.linked_methods
+                   where public_id = ${m.method_id}`,
+    )[0];
+  return { shop, p, m, audited, marks };
+}
 
-  // The unlink holds the method across its call to Xendit; the callback Xendit sends meanwhile queues behind it.
-  const [unlink, callback] = await lockRace(
+Deno.test("api.request_method_unlink — marks a live method as the actor's unlink; an ended one is answered as it is", async () => {
+  const { shop, p, m, audited, marks } = await activeMethod("mark@example.com", "pm-mark");
+  const otherUser = await linkingShop("mark-other@example.com");
+  await rejectsAs(as(p, (tx) => requestMethodUnlink(tx, p, otherUser.userId, m.method_id)), "not_found");
+  const requested = await asApp(
     db.sql,
     p,
-    async (tx) => {
-      assert.equal((await holdLinkedMethod(tx, p, shop.userId, m.method_id)).status, "active");
-      return await unlinkMethod(tx, p, shop.userId, m.method_id);
-    },
-    () =>
-      as(
-        p,
-        (tx) =>
-          applyMethodCallback(tx, p, m.method_id, {
-            event: "payment_method.expired",
-            provider_id: "pm-hold",
-          }),
-      ),
+    (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id),
+    { actor: "user:7" },
   );
-  assert.equal(unlink.status, "fulfilled");
-  assert.equal(callback.status, "fulfilled");
+  assert.deepEqual([requested.status, requested.expire_at_xendit], ["active", true]);
+  assert.ok(requested.unlink_requested_at);
+  assert.equal((await marks()).unlink_actor, "user:7");
   assert.equal(
-    (callback as PromiseFulfilledResult<{ changed: boolean }>).value.changed,
-    false,
-    "already unlinked",
+    (await as(p, (tx) => listLinkedMethods(tx, p, shop.userId))).length,
+    1,
+    "still listed until ended",
   );
-  const audited = rows(
-    await db.sql`select action from astapa.audit_log where project_id = ${p}
-                 and target = ${"linked_method:" + m.method_id} order by id`,
-  ).map((r) => r.action);
-  assert.deepEqual(audited.filter((a) => a !== "billing.method_active"), ["billing.method_unlinked"]);
 
-  // An ended method is still held and answered (the unlink then skips Xendit and changes nothing).
-  assert.equal((await as(p, (tx) => holdLinkedMethod(tx, p, shop.userId, m.method_id))).status, "expired");
+  // Ended by another transaction (no actor of its own): audited as the one who asked.
+  assert.equal((await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id))).status, "expired");
+  assert.deepEqual(await audited(), ["billing.method_unlinked user:7"]);
+  const again = await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id));
+  assert.deepEqual([again.status, again.expire_at_xendit], ["expired", false]);
+  assert.equal((await marks()).unlink_actor, "user:7", "an ended method is not marked again");
+
+  // A link Xendit never answered has nothing to expire there.
+  const waiting = await as(
+    p,
+    (tx) =>
+      startMethodLink(tx, p, shop.userId, { channel: "OVO", ...through, mobile_number: "+6281234567890" }),
+  );
+  const plain = await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, waiting.method_id));
+  assert.deepEqual([plain.status, plain.expire_at_xendit], ["requires_action", false]);
+});
+
+Deno.test("api.apply_method_callback — Xendit's expiry of a method being unlinked is that unlink, audited once as its actor", async () => {
+  const { shop, p, m, audited } = await activeMethod("mark-callback@example.com", "pm-mark-cb");
+  await asApp(db.sql, p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id), {
+    actor: "account:3",
+  });
+  // The callback arrives before the unlink's last step (as the webhook: no actor of its own).
+  const callback = await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.expired", provider_id: "pm-mark-cb" }),
+  );
+  assert.deepEqual([callback.status, callback.changed], ["expired", true]);
+  assert.equal((await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id))).status, "expired");
+  assert.deepEqual(await audited(), ["billing.method_unlinked account:3"]);
+
+  // An expiry nobody asked for is Xendit's own.
+  const other = await activeMethod("mark-callback-2@example.com", "pm-mark-cb2");
+  await as(
+    other.p,
+    (tx) =>
+      applyMethodCallback(tx, other.p, other.m.method_id, {
+        event: "payment_method.expired",
+        provider_id: "pm-mark-cb2",
+      }),
+  );
+  assert.deepEqual(await other.audited(), ["billing.method_expired app"]);
+});
+
+Deno.test("api.cancel_method_unlink — clears its own mark only; nothing once the method ended", async () => {
+  const { shop, p, m, audited, marks } = await activeMethod("mark-cancel@example.com", "pm-mark-cancel");
+  const first = await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id));
+  const second = await asApp(
+    db.sql,
+    p,
+    (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id),
+    { actor: "api" },
+  );
+  assert.notEqual(first.unlink_requested_at, second.unlink_requested_at);
+  // The first unlink's refusal leaves the second one's mark alone.
+  await as(p, (tx) => cancelMethodUnlink(tx, p, shop.userId, m.method_id, first.unlink_requested_at!));
+  assert.equal((await marks()).unlink_actor, "api");
+  const cleared = await as(
+    p,
+    (tx) => cancelMethodUnlink(tx, p, shop.userId, m.method_id, second.unlink_requested_at!),
+  );
+  assert.equal(cleared.status, "active");
+  assert.deepEqual(await marks(), { unlink_requested_at: null, unlink_actor: null });
+  assert.deepEqual(await audited(), [], "a cancelled unlink is no unlink");
+  await rejectsAs(
+    as(p, (tx) => cancelMethodUnlink(tx, p, "999999", m.method_id, second.unlink_requested_at!)),
+    "not_found",
+  );
 });
 
 Deno.test("linked methods — policies: a project sees only its own; api.linked_method_account only outside a project", async () => {

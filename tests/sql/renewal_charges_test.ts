@@ -9,7 +9,9 @@ import { asApp } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import {
   applyMethodCallback,
+  cancelMethodUnlink,
   recordMethodLinkAnswer,
+  requestMethodUnlink,
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
@@ -142,6 +144,39 @@ Deno.test("api.renewal_step — no charge when linking is off, the method went t
   for (const c of [off, other, gone, shopee]) {
     assert.equal((await as(c.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
   }
+});
+
+Deno.test("renewal charges — a method being unlinked is not charged: no charge opened, a claimed one falls back to mail", async () => {
+  const paidThrough = new Date("2034-04-15T00:00:00Z");
+  const now = at(paidThrough, -6);
+  // Marked before the renewal: no charge is opened, the pay link is mailed as usual.
+  const early = await linkedCustomer("linked-unlinking@example.com", paidThrough);
+  await as(early.p, (tx) => requestMethodUnlink(tx, early.p, early.user, early.methodId));
+  assert.equal((await step(early.shop, now))?.linked_charge, null);
+
+  // Marked after the charge was opened: the claim fails it (the pay-link mail) and never asks Xendit.
+  const late = await linkedCustomer("linked-unlinking-late@example.com", paidThrough);
+  assert.ok((await step(late.shop, now))?.linked_charge);
+  const marked = await as(late.p, (tx) => requestMethodUnlink(tx, late.p, late.user, late.methodId));
+  const failed = await next(late.p, now);
+  assert.deepEqual(failed?.action === "mail" && [failed.failure_code, failed.checkout.status], [
+    "METHOD_UNLINKING",
+    "open",
+  ]);
+  // Xendit refused the unlink: the method is charged again at the next renewal.
+  await as(
+    late.p,
+    (tx) => cancelMethodUnlink(tx, late.p, late.user, late.methodId, marked.unlink_requested_at!),
+  );
+  const again = await as(
+    late.p,
+    async (tx) =>
+      rows(
+        await tx`select astapa.open_renewal_charge(${late.p}, c.public_id) as opened
+                  from astapa.checkouts as c where c.status = 'open'`,
+      ),
+  );
+  assert.equal((again[0].opened as { method_id: string }).method_id, late.methodId);
 });
 
 Deno.test("api.next_renewal_charge — claimed once, asked again after the delay, given up after three tries (mail)", async () => {

@@ -89,7 +89,10 @@ export const handler: Handlers = {
       })}`;
     try {
       if (form.action === "unlink") {
-        await unlinkUserMethod(c.var.deps, who.projectId, who.userId, form.method_id);
+        // The person unlinking their own method is the actor the audit names.
+        await unlinkUserMethod(c.var.deps, who.projectId, who.userId, form.method_id, {
+          actor: `user:${who.userId}`,
+        });
         return c.redirect(portal("unlinked"), 303);
       }
       if (form.action === "otp") {

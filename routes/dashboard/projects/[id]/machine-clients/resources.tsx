@@ -9,6 +9,8 @@ import { proofForMode, proofOptions } from "@/lib/oauth/resource_registration.ts
 import { AppError } from "@/lib/http/errors.ts";
 import { refuse } from "@/lib/dashboard/form_fields.ts";
 import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
+import { withProject } from "@/lib/dashboard/access.ts";
+import { AfterCommit } from "@/lib/dashboard/form_action.ts";
 import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
 
 const ResourceForm = z.object({
@@ -29,14 +31,19 @@ export const handler: Handlers<MachineClientsData> = {
       }
       const uri = canonicalResource(form.uri.trim());
       if (!uri) refuse(`${form.uri} is not an absolute URI without a fragment.`);
-      // A production project proves control (a fetch of at most a few seconds, admins only, rare).
+      // A production project proves control by a fetch, made once this transaction has ended (it holds no
+      // connection); the resource is then added in a transaction of its own, the role checked again.
       const { mode } = await getProject(tx, projectId);
-      const proven = await proofForMode(proofOptions(c.var.deps.config), mode, projectId, uri).catch((e) => {
-        if (e instanceof AppError) refuse(e.description);
-        throw e;
+      return new AfterCommit(async () => {
+        const proven = await proofForMode(proofOptions(c.var.deps.config), mode, projectId, uri).catch(
+          (e) => {
+            if (e instanceof AppError) refuse(e.description);
+            throw e;
+          },
+        );
+        await withProject(c, "admin", (tx) => addResource(tx, uri, form.name?.trim() ?? "", proven));
+        return "resource_added";
       });
-      await addResource(tx, uri, form.name?.trim() ?? "", proven);
-      return "resource_added";
     });
   },
 };

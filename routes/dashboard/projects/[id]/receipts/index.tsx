@@ -2,7 +2,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { actorOf, developer, withProject } from "@/lib/dashboard/access.ts";
-import { formAction } from "@/lib/dashboard/form_action.ts";
+import { AfterCommit, formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView, RefundFormSchema } from "@/lib/dashboard/receipts_page.ts";
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { refundPayment } from "@/lib/payments/refunds.ts";
@@ -25,16 +25,20 @@ export const handler: Handlers<ReceiptsData> = {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
       load: receiptsView(c),
-      run: async (_tx, projectId) => {
-        await refundPayment(c.var.deps, projectId, {
-          receipt: form.receipt,
-          amount: form.amount === "" ? undefined : Number(form.amount),
-          reason: form.reason,
-          plan_effect: form.plan_effect,
-          requested_by: by,
-        });
-        return "refunded";
-      },
+      // The role is checked in the form's transaction; the refund (a call to Xendit) runs once that has ended.
+      run: (_tx, projectId) =>
+        Promise.resolve(
+          new AfterCommit(async () => {
+            await refundPayment(c.var.deps, projectId, {
+              receipt: form.receipt,
+              amount: form.amount === "" ? undefined : Number(form.amount),
+              reason: form.reason,
+              plan_effect: form.plan_effect,
+              requested_by: by,
+            });
+            return "refunded";
+          }),
+        ),
       title: (data) => `Receipts · ${data.project.name}`,
     });
   },

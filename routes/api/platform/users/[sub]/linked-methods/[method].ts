@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { validate } from "@/lib/http/body.ts";
-import { clientOf } from "@/lib/platform/caller.ts";
+import { clientContext, clientOf } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
 import { clients } from "@/lib/router/callers.ts";
@@ -19,7 +19,7 @@ export const handler: Handlers = {
   async DELETE(c) {
     const sub = subParam(c);
     const { method } = validate(Params, { method: c.req.param("method") });
-    const unlinked = await unlinkUserMethod(c.var.deps, clientOf(c).projectId, sub, method);
+    const unlinked = await unlinkUserMethod(c.var.deps, clientOf(c).projectId, sub, method, clientContext(c));
     return c.json(unlinked, 200, NO_STORE);
   },
 };
