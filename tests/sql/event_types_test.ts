@@ -49,7 +49,9 @@ async function revocationReasons(): Promise<string[]> {
     for (const match of text.matchAll(/revoked_reason = (case .*? end|'[a-z_]+')/g)) {
       for (const literal of match[1].matchAll(/'([a-z_]+)'/g)) found.add(literal[1]);
     }
-    for (const match of text.matchAll(/revoke_user_refresh_tokens\([^,]+,\s*'([a-z_]+)'\)/g)) {
+    for (
+      const match of text.matchAll(/revoke_(?:user_refresh_tokens|refresh_family)\([^,]+,\s*'([a-z_]+)'\)/g)
+    ) {
       found.add(match[1]);
     }
   }
