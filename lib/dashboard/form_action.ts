@@ -24,8 +24,8 @@ const REFUSALS = new Set(["validation_failed", "conflict", "not_found"]);
  * The rest of an action that must hold no transaction — it calls Xendit — run once the action's transaction
  * has committed; its refusals render like the action's own. Any transaction it needs, it opens itself.
  */
-export class AfterCommit<D> {
-  constructor(readonly rest: () => Promise<string | D>) {}
+export class AfterCommit<R> {
+  constructor(readonly rest: () => Promise<R>) {}
 }
 
 export type Loader<D> = (
@@ -42,7 +42,7 @@ export type FormAction<D> = {
   /** The page's data, for a re-render with an error (or an answer rendered at once). */
   load: Loader<D>;
   /** Answers a `?done=` key to redirect with, or page data to render now (e.g. a secret shown once). */
-  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D | AfterCommit<D>>;
+  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D | AfterCommit<string | D>>;
   title: (data: D) => string;
 };
 

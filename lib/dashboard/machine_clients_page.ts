@@ -47,7 +47,7 @@ export async function machineClientsView(
 /** Runs one form of the page for a member with at least `needed` (admin for every change). */
 export function machineClientsAction(
   c: Ctx,
-  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData> | AfterCommit<never>>,
+  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData> | AfterCommit<string>>,
 ): Promise<Response | PageResult<MachineClientsData>> {
   return formAction<MachineClientsData>(c, {
     needed: "admin",

@@ -106,7 +106,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
  */
 export function userAction(
   c: Ctx,
-  run: (tx: Tx, projectId: string, userId: string) => Promise<string | AfterCommit<UserViewData>>,
+  run: (tx: Tx, projectId: string, userId: string) => Promise<string | AfterCommit<string | UserViewData>>,
 ): Promise<Response | PageResult<UserViewData>> {
   const userId = userIdOf(c);
   return formAction(c, {
