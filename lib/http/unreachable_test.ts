@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as oauth from "oauth4webapi";
 import { isUnreachableError, unreachableKind } from "./unreachable.ts";
+import { closedPort } from "@/tests/helpers/ports.ts";
 
 /** What fetch(url) throws (it must throw). */
 async function fetchError(url: string, init: RequestInit = {}): Promise<unknown> {
@@ -15,13 +16,6 @@ async function fetchError(url: string, init: RequestInit = {}): Promise<unknown>
     return error;
   }
   throw new Error(`${url} answered`);
-}
-
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 Deno.test("unreachable — a closed port, an unknown host and a failed TLS handshake, with their kinds", async () => {

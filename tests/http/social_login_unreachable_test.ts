@@ -12,6 +12,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
 const google = await startFakeGoogle();
@@ -47,13 +48,7 @@ const FAILED = {
 const LANGS = ["en", "id"] as const;
 
 /** A loopback address nothing listens on: connecting to it is refused at once. */
-function closedPortUrl(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return `http://127.0.0.1:${port}`;
-}
-const CLOSED = closedPortUrl();
+const CLOSED = `http://127.0.0.1:${closedPort()}`;
 
 type Started = { start: Response; cookie: string; back: URL };
 

@@ -18,6 +18,7 @@ import { basic } from "../helpers/oauth.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 const served = serveSimulator();
 const t = await testApp({
@@ -39,13 +40,7 @@ Deno.test.afterAll(async () => {
 });
 
 /** A loopback port nothing listens on: connecting to it is refused at once. */
-function closedPortUrl(): string {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return `http://127.0.0.1:${port}`;
-}
-const CLOSED = closedPortUrl();
+const CLOSED = `http://127.0.0.1:${closedPort()}`;
 
 const shop = await seedShop(t.db.sql, { email: "unreachable@example.com" });
 await asApp(

@@ -15,6 +15,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { submitForm } from "../helpers/login.ts";
 import { buildSdkPackage } from "@/sdk/build.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRATCH = new URL("./scratch/", import.meta.url).pathname;
@@ -122,17 +123,9 @@ async function copyFolder(from: string, to: string): Promise<void> {
   }
 }
 
-/** A port free a moment ago, for servers that cannot be told "port 0" (next start). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /** Starts the scratch app and waits for its "listening <port>" line. */
 async function start(scratch: Scratch, dir: string) {
-  const fixedPort = scratch.command.includes("PORT") ? String(freePort()) : "0";
+  const fixedPort = scratch.command.includes("PORT") ? String(closedPort()) : "0";
   const child = new Deno.Command(scratch.command[0], {
     args: scratch.command.slice(1).map((arg) => arg === "PORT" ? fixedPort : arg),
     cwd: dir,
