@@ -48,7 +48,7 @@ export async function scanRoutes(dir: string): Promise<RouteFile[]> {
       if (entry.isDirectory) await walk(full);
       else if (ROUTE_MODULE.test(entry.name) && !/_test\.tsx?$/.test(entry.name)) {
         const rel = relative(dir, full).split(sep).join("/");
-        const isMiddleware = /(^|\/)_middleware\.(tsx?|js)$/.test(rel);
+        const isMiddleware = /(^|\/)_middleware$/.test(rel.replace(ROUTE_MODULE, ""));
         files.push({ file: full, path: toUrlPattern(rel), kind: isMiddleware ? "middleware" : "route" });
       }
     }
