@@ -115,15 +115,6 @@ export async function emailLinkRequest(sql: Sql, projectId: string, token: strin
   return row.request ?? null;
 }
 
-export async function verifyEmail(sql: Sql, projectId: string, token: string): Promise<string> {
-  const [row] = await asApp(
-    sql,
-    projectId,
-    async (tx) => tx`select api.verify_email(${await sha256(token)})::text as user_id`,
-  );
-  return row.user_id;
-}
-
 /** Whether a reset link is still unused and unexpired (reading it does not use it). */
 export async function resetLinkUsable(sql: Sql, projectId: string, token: string): Promise<boolean> {
   const [row] = await asApp(

@@ -4367,6 +4367,60 @@ comment on function api.client_metadata_document(text) is 'The cached metadata d
 grant execute on function api.client_metadata_document(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.confirm_email(token_hash bytea, password_hash text DEFAULT NULL::text, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    owner bigint;
+    project text := astapa.current_project_id();
+    claimed jsonb;
+  begin
+    update astapa.email_tokens t set used_at = pg_catalog.now()
+    where t.project_id = project and t.token_hash = confirm_email.token_hash
+      and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
+    returning t.user_id into owner;
+    if owner is null then
+      raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    -- The user's row first, as every claim, reset and sign-out takes it: the password or session checked below
+    -- stays the account's until this commits.
+    perform from astapa.users u where u.project_id = project and u.id = owner for update;
+    if confirm_email.password_hash is null and session_hash is null then
+      -- Opening the link proves the mailbox, nothing more. Whoever registered the address may not hold it
+      -- (pre-account hijacking, docs/security.md): the mailbox's owner takes the account, as with a reset link.
+      claimed := astapa.claim_unproven_account(project, owner, 'email');
+      perform astapa.audit(project, 'user.email_verified', 'user:' || owner,
+        pg_catalog.jsonb_build_object('confirmed_with', 'link'));
+      return pg_catalog.jsonb_build_object('user_id', owner::text) || astapa.claim_notice(project, owner, claimed);
+    end if;
+    -- The person also knows the account's password (the hash the page verified it against is still the enabled
+    -- user's: astapa.lock_password_sign_in, AS4C0 otherwise), or opened the link in a browser signed in to the
+    -- account: they registered it; nothing is removed.
+    if confirm_email.password_hash is not null then
+      perform astapa.lock_password_sign_in(project, owner, confirm_email.password_hash);
+    elsif not exists (select from astapa.login_sessions s join astapa.users u on u.project_id = s.project_id
+                                                                               and u.id = s.user_id
+                      where s.project_id = project and s.token_hash = session_hash and s.user_id = owner
+                        and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled) then
+      raise exception using errcode = 'AS4C0',
+        message = 'This browser is no longer signed in to the account: confirm with its password instead.';
+    end if;
+    -- Beside a number proven since the link was mailed, the address is still the sign-up's own: confirmed, as
+    -- the number's owner would from the account page.
+    update astapa.users u set email_verified = true
+    where u.project_id = project and u.id = owner and not u.email_verified;
+    perform astapa.audit(project, 'user.email_verified', 'user:' || owner,
+      pg_catalog.jsonb_build_object('confirmed_with',
+        case when confirm_email.password_hash is not null then 'password' else 'session' end));
+    return pg_catalog.jsonb_build_object('user_id', owner::text);
+  end
+  $function$;
+comment on function api.confirm_email(bytea,text,bytea) is 'Uses a confirmation link once (AS4G0 unknown, used or expired). With the stored password hash the page verified the typed password against (password_hash), or a live login session of the same user in this browser (session_hash), the address is verified and nothing else changes (AS4C0 when that hash or session is no longer the account''s). With neither, the mailbox''s owner claims the account (astapa.claim_unproven_account: whatever was set up unproven goes) and the answer carries the claim''s notice (astapa.claim_notice). Audited user.email_verified {confirmed_with: password | session | link}.';
+grant execute on function api.confirm_email(bytea,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.confirm_email_change(token_hash bytea, old_mail jsonb DEFAULT NULL::jsonb)
  RETURNS text
  LANGUAGE plpgsql
@@ -5399,6 +5453,22 @@ AS $function$
   $function$;
 comment on function api.email_link_request(bytea) is 'The sign-in request (hosted-login path and query) a short mailed link opens, or null for an unknown token. Used and expired links lead on too: the page they open says what became of the link.';
 grant execute on function api.email_link_request(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.email_verification(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('user_id', u.id::text, 'email', u.email)
+    from astapa.email_tokens t
+    join astapa.users u on u.project_id = t.project_id and u.id = t.user_id
+    where t.project_id = (select astapa.current_project_id()) and t.token_hash = email_verification.token_hash
+      and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
+  $function$;
+comment on function api.email_verification(bytea) is 'The account an unused, unexpired confirmation link names, {user_id, email}, or null. Reading it does not use the link (the page asks first; api.user_for_sign_in gives it the hash to check a password against).';
+grant execute on function api.email_verification(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_dashboard_session(session_hash bytea)
@@ -13440,31 +13510,6 @@ AS $function$
   $function$;
 comment on function api.verify_dynamic_client(text,bytea) is 'True when a confidential dynamic client''s id and secret (as SHA-256) match. Security definer because the app role may not select secret hashes; it answers yes or no for the one client named and nothing else.';
 grant execute on function api.verify_dynamic_client(text,bytea) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.verify_email(token_hash bytea)
- RETURNS bigint
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    owner bigint;
-  begin
-    update astapa.email_tokens t set used_at = pg_catalog.now()
-    where t.project_id = (select astapa.current_project_id()) and t.token_hash = verify_email.token_hash
-      and t.purpose = 'verify_email' and t.used_at is null and t.expires_at > pg_catalog.now()
-    returning t.user_id into owner;
-    if owner is null then
-      raise exception 'this verification link is unknown, used or expired' using errcode = 'AS4G0';
-    end if;
-    update astapa.users u set email_verified = true
-    where u.project_id = (select astapa.current_project_id()) and u.id = owner;
-    perform astapa.audit(astapa.current_project_id(), 'user.email_verified', 'user:' || owner);
-    return owner;
-  end
-  $function$;
-comment on function api.verify_email(bytea) is 'Uses a verification link once and marks the address verified.';
-grant execute on function api.verify_email(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_organization_domain(organization_id text, domain text)

@@ -26,8 +26,11 @@ export const Removed = z.object({
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
 
-/** How the address was proven: an email code or magic link, a password reset link, a passkey sign-up's code. */
-export type ClaimWay = "email_code" | "reset" | "passkey_sign_up";
+/**
+ * How the address was proven: an email code or magic link, a password reset link, a passkey sign-up's code, a
+ * confirmation link opened by someone who did not sign up.
+ */
+export type ClaimWay = "email_code" | "reset" | "passkey_sign_up" | "verify_link";
 
 /** The notice a claim sends, composed from what was removed (db/claim_notice.ts queues it). */
 export type ClaimNotice = (removed: Removed) => Mail;
@@ -42,6 +45,9 @@ const WORDING = {
         `You chose a new password for ${app} with a link sent to this address, which confirms it is yours.`,
       passkey_sign_up: (app: string) =>
         `You entered a code sent to this address to add a passkey on ${app}, which confirms it is yours.`,
+      verify_link: (app: string) =>
+        `You took the ${app} account someone had created with this address, with the confirmation link sent ` +
+        "to it, which confirms it is yours.",
     },
     removed:
       "It had not been confirmed before, so in case someone else set them up, these were removed from the " +
@@ -58,6 +64,7 @@ const WORDING = {
       email_code: "If you did not just sign in, contact the app's support.",
       reset: "If you did not just reset your password, contact the app's support.",
       passkey_sign_up: "If you did not just add a passkey, contact the app's support.",
+      verify_link: "If you did not just open a confirmation link, contact the app's support.",
     },
   },
   id: {
@@ -71,6 +78,9 @@ const WORDING = {
       passkey_sign_up: (app: string) =>
         `Anda memasukkan kode yang dikirim ke alamat ini untuk menambahkan passkey di ${app}, jadi alamat ini ` +
         "terbukti milik Anda.",
+      verify_link: (app: string) =>
+        `Anda mengambil alih akun ${app} yang dibuat seseorang dengan alamat ini, lewat tautan konfirmasi yang ` +
+        "dikirim ke alamat ini, jadi alamat ini terbukti milik Anda.",
     },
     removed: "Sebelumnya alamat ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal " +
       "berikut dihapus dari akun:",
@@ -89,6 +99,7 @@ const WORDING = {
       email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
       reset: "Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi.",
       passkey_sign_up: "Jika Anda tidak baru saja menambahkan passkey, hubungi dukungan aplikasi.",
+      verify_link: "Jika Anda tidak baru saja membuka tautan konfirmasi, hubungi dukungan aplikasi.",
     },
   },
 };

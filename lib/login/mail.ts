@@ -19,13 +19,17 @@ const WORDING: Record<"verify_email" | "reset_password", Record<Lang, (app: stri
     en: (app) => ({
       subject: `Confirm your email for ${app}`,
       intro: `Confirm your email address for ${app}`,
-      note: "The link works for 3 days. If you did not sign up, ignore this message.",
+      note:
+        "The link works for 3 days. If you did not sign up, someone typed your address: ignore this message, or " +
+        "open the link and answer that you did not, to take the account.",
       action: "Confirm email",
     }),
     id: (app) => ({
       subject: `Konfirmasi email Anda untuk ${app}`,
       intro: `Konfirmasi alamat email Anda untuk ${app}`,
-      note: "Tautan berlaku 3 hari. Jika Anda tidak mendaftar, abaikan email ini.",
+      note:
+        "Tautan berlaku 3 hari. Jika Anda tidak mendaftar, seseorang mengetik alamat Anda: abaikan email ini, " +
+        "atau buka tautannya dan jawab bahwa Anda tidak mendaftar, untuk mengambil alih akun itu.",
       action: "Konfirmasi email",
     }),
   },

@@ -1,79 +1,208 @@
+import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { verifyEmail } from "@/db/login.ts";
+import { type AuthorizationClient, sessionUser } from "@/db/login.ts";
+import { confirmEmail, type Kept, type VerificationLink, verificationLink } from "@/db/email_verification.ts";
 import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
-import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { readBody } from "@/lib/http/body.ts";
+import { csrfToken, formAccepted, readSession } from "@/lib/login/browser.ts";
+import { type Lang, type MessageKey, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { claimNotice } from "@/lib/login/claimed_mail.ts";
+import { countAttempt, signInWait } from "@/lib/login/flow.ts";
+import { verifyAnyPassword } from "@/lib/import/verify_hash.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { useBrand } from "@/lib/branding/use_brand.ts";
+import { ConfirmEmailForm, type ConfirmQuestion } from "@/components/login/ConfirmEmailForm.tsx";
 
+const VerifyForm = z.object({
+  csrf: z.string().max(100),
+  token: z.string().max(100),
+  action: z.enum(["confirm", "not_mine"]),
+  password: z.string().max(1024).default(""),
+});
+
+type Outcome = "confirmed" | "claimed" | "expired";
+const HEADINGS: Record<Outcome, MessageKey> = {
+  confirmed: "verifiedTitle",
+  claimed: "claimedTitle",
+  expired: "linkExpired",
+};
 type VerifyData = {
   lang: Lang;
   appName: string;
-  verified: boolean;
+  /** The question with its forms, or what became of the link. */
+  ask?: ConfirmQuestion;
+  outcome?: Outcome;
+  /** After confirming: back into the sign-up's own authorization request. */
   continueHref?: string;
-  /** The same page in the other language (after success: the confirmation, which needs no token). */
+  /** After taking the account: the way to a password of one's own. */
+  passwordHref?: string;
+  /** The same page in the other language. */
   switchHref: string;
 };
 
 /**
- * The mailed verification link: confirms the address once, then redirects to the confirmation (so a reload
- * or the language switch does not present the used token again and read "link expired").
+ * The mailed confirmation link. Opening it changes nothing (mail scanners open every link): the page asks. The
+ * person who signed up confirms with the account's password (or from a browser signed in to the account), which
+ * keeps the account as it is; whoever holds the mailbox and did not sign up takes the account instead, as a
+ * reset link would (docs/security.md, "Pre-account hijacking"). Either answer uses the link once, then redirects
+ * to the outcome, so a reload or the language switch does not present the used token again.
  */
 export const handler: Handlers<VerifyData> = {
   async GET(c) {
-    const clientId = c.req.query("client_id") ?? "";
+    const client = await linkClient(c);
+    const shown = c.req.query("confirmed");
+    if (shown === "1") return outcomePage(c, client, "confirmed");
+    if (shown === "claimed") return outcomePage(c, client, "claimed");
     const token = c.req.query("token") ?? "";
-    const client = await requestClient(c.var.deps, clientId);
-    if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
-    useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
-    const shown = (verified: boolean, lang: Lang) =>
-      `/auth/verify?${new URLSearchParams({
-        client_id: clientId,
-        ...(verified ? { confirmed: "1" } : { token }),
-        ...(c.req.query("continue") ? { continue: c.req.query("continue")! } : {}),
-        lang,
-      })}`;
-    // The confirmation itself: it says only that the address was confirmed (nothing to use up or leak).
-    if (c.req.query("confirmed") === "1") return verifiedPage(c, c.var.brand!.name, clientId, true, shown);
-    let verified = true;
-    try {
-      await verifyEmail(c.var.deps.sql, client.project_id, token);
-    } catch (error) {
-      if (toAppError(error).code !== "invalid_grant") throw error;
-      verified = false;
+    const link = token ? await verificationLink(c.var.deps.sql, client.project_id, token) : null;
+    if (!link) return outcomePage(c, client, "expired");
+    return askPage(c, client, token, link, !!await ownSession(c, client, link));
+  },
+
+  async POST(c) {
+    const form = await readBody(c, VerifyForm, ["form"]);
+    const client = await linkClient(c);
+    const { sql } = c.var.deps;
+    const link = await verificationLink(sql, client.project_id, form.token);
+    if (!link) return outcomePage(c, client, "expired");
+    const session = await ownSession(c, client, link);
+    const again = (error: MessageKey, status: number, waitSeconds?: number) =>
+      askPage(c, client, form.token, link, !!session, { error, waitSeconds }, status);
+    if (!formAccepted(c, form.csrf)) return again("staleForm", 403);
+    let kept: Kept = null;
+    if (form.action === "confirm" && session) kept = { sessionToken: session };
+    else if (form.action === "confirm" && link.password_hash) {
+      // Throttled as a sign-in is: the page checks the account's password.
+      const project = {
+        id: client.project_id,
+        name: client.name,
+        mode: client.mode,
+        settings: client.settings,
+      };
+      if (!form.password) return again("passwordNeeded", 422);
+      const wait = await signInWait(c, project, link.email, "password");
+      if (wait > 0) return again("tooMany", 429, wait);
+      if (!await verifyAnyPassword(link.password_hash, form.password)) {
+        await countAttempt(c, project, link.email, "sign_in.failed");
+        return again("wrongPassword", 422);
+      }
+      kept = { passwordHash: link.password_hash };
     }
-    if (verified) return c.redirect(shown(true, pickLang(c)), 303);
-    return verifiedPage(c, c.var.brand!.name, clientId, false, shown);
+    const notice = claimNotice(pickLang(c), c.var.brand!.name, "verify_link");
+    try {
+      await confirmEmail(sql, client.project_id, form.token, kept, notice);
+    } catch (error) {
+      const code = toAppError(error).code;
+      if (code === "invalid_grant") return outcomePage(c, client, "expired");
+      // The password was changed (or the session ended) between the check and the confirmation.
+      if (code === "credentials_changed") return again("wrongPassword", 422);
+      throw error;
+    }
+    // A confirmation without a password (an account that has none) claims too, and reads as confirmed.
+    return c.redirect(outcomeHref(c, form.action === "not_mine" ? "claimed" : "confirmed", pickLang(c)), 303);
   },
 };
 
-function verifiedPage(
-  c: Ctx,
-  appName: string,
-  clientId: string,
-  verified: boolean,
-  shown: (verified: boolean, lang: Lang) => string,
-) {
-  // The sign-up's own authorization request, so "Continue" leads back into the app the person came from.
-  const next = new URLSearchParams(c.req.query("continue") ?? "");
-  const continueHref = next.get("client_id") === clientId ? `/auth/login?${next}` : undefined;
-  const lang = pickLang(c);
-  const switchHref = shown(verified, lang === "en" ? "id" : "en");
-  const data = { lang, appName, verified, continueHref, switchHref };
-  return page(data, { title: MESSAGES[lang].verifiedTitle, lang, status: verified ? 200 : 400 });
+/** The client the link names (its brand on the page); an unknown one reads as an expired link. */
+async function linkClient(c: Ctx): Promise<AuthorizationClient> {
+  const client = await requestClient(c.var.deps, c.req.query("client_id") ?? "");
+  if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+  useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
+  return client;
 }
 
-export default function Verified({ data }: PageProps<VerifyData>) {
+/** This browser's session token when it is signed in to the account the link names. */
+async function ownSession(c: Ctx, client: AuthorizationClient, link: VerificationLink) {
+  const session = readSession(c, client.project_id);
+  if (!session) return undefined;
+  return await sessionUser(c.var.deps.sql, client.project_id, session) === link.user_id ? session : undefined;
+}
+
+/** The page's own address, keeping the client and the sign-up's request, with what else it shows. */
+function verifyHref(c: Ctx, lang: Lang, shown: Record<string, string>): string {
+  const next = c.req.query("continue");
+  return `/auth/verify?${new URLSearchParams({
+    client_id: c.req.query("client_id") ?? "",
+    ...shown,
+    ...(next ? { continue: next } : {}),
+    lang,
+  })}`;
+}
+
+function outcomeHref(c: Ctx, outcome: "confirmed" | "claimed", lang: Lang): string {
+  return verifyHref(c, lang, { confirmed: outcome === "confirmed" ? "1" : "claimed" });
+}
+
+function askPage(
+  c: Ctx,
+  client: AuthorizationClient,
+  token: string,
+  link: VerificationLink,
+  signedIn: boolean,
+  failed: { error?: MessageKey; waitSeconds?: number } = {},
+  status = 200,
+) {
+  const lang = pickLang(c);
+  const ask: ConfirmQuestion = {
+    email: link.email,
+    token,
+    csrf: csrfToken(c),
+    action: verifyHref(c, lang, {}),
+    // A browser signed in to the account, or an account without a password, confirms by the button alone.
+    password: !signedIn && link.password_hash !== null,
+    ...failed,
+  };
+  const switchHref = verifyHref(c, lang === "en" ? "id" : "en", { token });
+  const data = { lang, appName: c.var.brand?.name ?? client.name, ask, switchHref };
+  return page(data, { title: MESSAGES[lang].confirmTitle, lang, status });
+}
+
+function outcomePage(c: Ctx, client: AuthorizationClient, outcome: Outcome) {
+  const lang = pickLang(c);
+  const other = lang === "en" ? "id" : "en";
+  // The sign-up's own authorization request, so "Continue" leads back into the app the person came from.
+  const next = new URLSearchParams(c.req.query("continue") ?? "");
+  const sameClient = next.get("client_id") === c.req.query("client_id");
+  const data: VerifyData = {
+    lang,
+    appName: c.var.brand?.name ?? client.name,
+    outcome,
+    ...(sameClient && outcome !== "claimed" ? { continueHref: `/auth/login?${next}` } : {}),
+    ...(sameClient && outcome === "claimed" ? { passwordHref: `/auth/forgot?${next}&lang=${lang}` } : {}),
+    switchHref: outcome === "expired"
+      ? verifyHref(c, other, { token: c.req.query("token") ?? "" })
+      : outcomeHref(c, outcome, other),
+  };
+  return page(data, {
+    title: MESSAGES[lang][HEADINGS[outcome]],
+    lang,
+    status: outcome === "expired" ? 400 : 200,
+  });
+}
+
+export default function Verify({ data }: PageProps<VerifyData>) {
+  if (data.ask) {
+    return (
+      <ConfirmEmailForm lang={data.lang} appName={data.appName} ask={data.ask} switchHref={data.switchHref} />
+    );
+  }
   const t = MESSAGES[data.lang];
   return (
     <section class="card auth" lang={data.lang}>
       <p class="eyebrow">{data.appName}</p>
-      <h1 id="auth-heading">{data.verified ? t.verifiedTitle : t.linkExpired}</h1>
-      {data.verified && <p>{t.verifiedBody}</p>}
+      <h1 id="auth-heading">{t[HEADINGS[data.outcome!]]}</h1>
+      {data.outcome === "confirmed" && <p>{t.verifiedBody}</p>}
+      {data.outcome === "claimed" && <p>{t.claimedBody}</p>}
       {data.continueHref && (
         <p>
           <a class="button" href={data.continueHref}>{t.continueTo}</a>
+        </p>
+      )}
+      {data.passwordHref && (
+        <p>
+          <a class="button" href={data.passwordHref}>{t.chooseOwnPassword}</a>
         </p>
       )}
       <p class="muted lang-switch">

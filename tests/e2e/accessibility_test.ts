@@ -110,12 +110,27 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id}: ${v.targets.join(", ")}`);
 }
 
+// dian signed up and has not confirmed: her link opens the question (password field, two forms).
+const dian = await seedUser(t.db.sql, project.id, "dian@example.com");
+await t.db.sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'
+  where id = ${dian}`;
+const confirmation = randomSecret();
+await asApp(
+  t.db.sql,
+  project.id,
+  async (tx) => tx`select api.issue_email_token(${dian}, 'verify_email', ${await sha256(confirmation)})`,
+);
+
 const login = new URLSearchParams({
   client_id: project.clientId,
   redirect_uri: project.redirectUri,
   state: "s",
 });
 const HOSTED = [
+  `/auth/verify?client_id=${project.clientId}&token=${confirmation}`,
+  `/auth/verify?client_id=${project.clientId}&confirmed=claimed&continue=${
+    encodeURIComponent(login.toString())
+  }`,
   `/auth/login?${login}`,
   `/auth/signup?${login}`,
   `/auth/forgot?${login}`,

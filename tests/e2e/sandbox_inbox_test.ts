@@ -35,6 +35,8 @@ async function signedInPage() {
 }
 
 const CONFIRMED = { en: "Email confirmed", id: "Email terkonfirmasi" };
+const PASSWORD = { en: "Password", id: "Kata sandi" };
+const CONFIRM = { en: "Confirm my address", id: "Konfirmasi alamat saya" };
 
 for (const lang of ["en", "id"] as const) {
   Deno.test(`sandbox inbox (${lang}) — queued without SMTP_URL, read in the inbox, its link confirms`, async () => {
@@ -64,6 +66,9 @@ for (const lang of ["en", "id"] as const) {
       const link = mail.getByRole("link", { name: /\/auth\/link\?p=/ });
       assert.match(await link.innerText(), /^http:\/\/[^/]+\/auth\/link\?p=proj_[a-z2-7]{16}&t=[\w-]{43}$/);
       await link.click();
+      // The link opens a question, not a confirmation: the password of the sign-up confirms.
+      await page.getByLabel(PASSWORD[lang], { exact: true }).fill("teh tarik manis");
+      await page.getByRole("button", { name: CONFIRM[lang] }).click();
       await page.getByRole("heading", { name: CONFIRMED[lang] }).waitFor();
       const [user] = await t.db.sql`select email_verified from astapa.users where email = ${email}`;
       assert.equal(user.email_verified, true);

@@ -66,3 +66,33 @@ export async function openMailedLink(t: TestApp, text: string): Promise<string> 
   if (opened.status !== 303) throw new Error(`the mailed link answered ${opened.status}, not 303`);
   return opened.headers.get("location")!;
 }
+
+/**
+ * Answers the page a mailed confirmation link opens (`/auth/verify?…&token=…`) as a browser would: reads the
+ * form (CSRF cookie and token, the link's token), then posts `action` ("confirm" or "not_mine") with `fields`.
+ * `cookie`: the browser's other cookies (a session of the account); `lang`: the page's language.
+ */
+export async function answerConfirmation(
+  t: TestApp,
+  target: string,
+  action: "confirm" | "not_mine",
+  fields: Record<string, string> = {},
+  cookie = "",
+  lang?: "en" | "id",
+): Promise<Response> {
+  const page = lang ? target.replace(/([?&])lang=[^&]*/, `$1lang=${lang}`) : target;
+  const opened = await t.app.request(page, { headers: cookie ? { cookie } : {} });
+  if (opened.status !== 200) throw new Error(`the confirmation page answered ${opened.status}, not 200`);
+  const csrfCookie = (opened.headers.get("set-cookie") ?? "").split(";")[0];
+  const html = await opened.text();
+  const token = /<input type="hidden" name="token" value="([^"]*)"/.exec(html)![1];
+  const posted = /<form method="post" action="([^"]+)"/.exec(html)![1].replace(/&amp;/g, "&");
+  return await t.app.request(posted, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: [csrfCookie, cookie].filter(Boolean).join("; "),
+    },
+    body: new URLSearchParams({ csrf: csrfOf(html), token, action, ...fields }),
+  });
+}

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { mailText, openMailedLink, submitForm } from "../helpers/login.ts";
+import { answerConfirmation, mailText, openMailedLink, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
@@ -45,7 +45,7 @@ Deno.test("verification — sign-up mails a link that confirms the address once"
   });
   assert.equal(res.status, 303);
   const link = await mailedLink("sari@example.com", /Subject: Confirm your email for Warung/);
-  const used = await t.app.request(link);
+  const used = await answerConfirmation(t, link, "confirm", { password: "rendang enak" });
   assert.equal(used.status, 303, "confirmed, then shown without the token (a reload does not reuse it)");
   const confirmedAt = used.headers.get("location")!;
   assert.ok(!confirmedAt.includes("token="));
@@ -216,7 +216,9 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
   const links = sink.messages.filter((m) => m.to.includes("rina@example.com"));
   assert.equal(links.length, 2, "the first mail and the resent one (not the one asked too soon)");
 
-  const verified = await t.app.request(await openMailedLink(t, mailText(links[1].data)));
+  const verified = await answerConfirmation(t, await openMailedLink(t, mailText(links[1].data)), "confirm", {
+    password: "long and careful",
+  });
   const page = await (await t.app.request(verified.headers.get("location")!)).text();
   assert.match(page, /Email confirmed/);
   const next = /href="(\/auth\/login\?[^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");

@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { emailCodeLink, mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_codes.ts";
-import { mailEmailLink, resetLinkUsable, resetPassword, verifyEmail } from "@/db/login.ts";
+import { mailEmailLink, resetLinkUsable, resetPassword } from "@/db/login.ts";
+import { confirmEmail } from "@/db/email_verification.ts";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { checkPhoneCode, startPhoneCode } from "@/db/phone.ts";
 import { accountConfirmPhone, accountStartPhoneCode } from "@/db/phone_account.ts";
@@ -188,7 +189,8 @@ Deno.test("api.mail_email_link, api.reset_password — no reset to an unverified
     mail: { kind: "verify_email", subject: "Confirm", body: "link" },
   });
   assert.deepEqual(await outbox("psi-fresh@example.com"), ["verify_email"]);
-  assert.equal(await verifyEmail(db.sql, project.id, confirmation), fresh);
+  const notice = claimNotice("en", "Shop", "verify_link");
+  assert.equal(await confirmEmail(db.sql, project.id, confirmation, null, notice), fresh);
 });
 
 Deno.test("api.account_request_email_change — the owner confirms an address left unverified beside their number from the account page", async () => {
