@@ -7,7 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { seedProject } from "../helpers/identity.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { answerConfirmation, openMailedLink, sessionCookie, submitForm } from "../helpers/login.ts";
 import { postForm } from "../helpers/token_client.ts";
 
@@ -184,4 +186,25 @@ Deno.test("confirmation — Bahasa Indonesia", async () => {
   assert.match(html, /<h1 id="auth-heading">Konfirmasi alamat email Anda<\/h1>/);
   assert.match(html, /Saya tidak mendaftar: jadikan milik saya/);
   assert.match(html, /hreflang="en"/);
+});
+
+Deno.test("confirmation — an account without a password confirms by the button alone", async () => {
+  const user = await seedUser(t.db.sql, project.id, "tanpa-sandi@example.com");
+  const token = randomSecret();
+  await asApp(
+    t.db.sql,
+    project.id,
+    async (tx) => tx`select api.issue_email_token(${user}, 'verify_email', ${await sha256(token)})`,
+  );
+  const link = `/auth/verify?client_id=${project.clientId}&token=${token}&lang=en`;
+  const page = await (await t.app.request(link)).text();
+  assert.ok(!page.includes('name="password"'), "nothing to type");
+  const confirmed = await answerConfirmation(t, link, "confirm");
+  assert.equal(confirmed.status, 303);
+  assert.match(confirmed.headers.get("location")!, /confirmed=1/);
+  assert.deepEqual(await account("tanpa-sandi@example.com"), {
+    email_verified: true,
+    password: false,
+    sessions: 0,
+  });
 });
