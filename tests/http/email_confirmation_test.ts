@@ -11,7 +11,7 @@ import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { answerConfirmation, openMailedLink, sessionCookie, submitForm } from "../helpers/login.ts";
-import { postForm } from "../helpers/token_client.ts";
+import { credentials, postForm } from "../helpers/token_client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -122,8 +122,7 @@ Deno.test("confirmation — 'I did not sign up': the mailbox's owner takes the a
     grant_type: "authorization_code",
     code,
     redirect_uri: project.redirectUri,
-    client_id: project.clientId,
-    client_secret: project.secret,
+    ...credentials(project),
   });
   assert.equal(tokens.res.status, 200);
 
@@ -155,8 +154,7 @@ Deno.test("confirmation — 'I did not sign up': the mailbox's owner takes the a
   const refresh = await postForm(t, "/api/platform/token", {
     grant_type: "refresh_token",
     refresh_token: tokens.body.refresh_token,
-    client_id: project.clientId,
-    client_secret: project.secret,
+    ...credentials(project),
   });
   assert.equal(refresh.body.error, "invalid_grant", "their refresh token is revoked");
   const [notice] = await t.db.sql`select subject, body_text from astapa.mail_outbox
