@@ -13,6 +13,13 @@ import { countAttempt, signInWait } from "@/lib/login/flow.ts";
 import { verifyAnyPassword } from "@/lib/import/verify_hash.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { useBrand } from "@/lib/branding/use_brand.ts";
+import {
+  AuthorizeRedirectError,
+  type AuthorizeRequest,
+  parseAuthorizeRequest,
+} from "@/lib/login/authorize_request.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
 import { ConfirmEmailForm, type ConfirmQuestion } from "@/components/login/ConfirmEmailForm.tsx";
 
 const VerifyForm = z.object({
@@ -100,10 +107,42 @@ export const handler: Handlers<VerifyData> = {
       if (code === "credentials_changed") return again("wrongPassword", 422);
       throw error;
     }
+    if (kept) {
+      return await signInOnward(c, kept, link.user_id) ??
+        c.redirect(outcomeHref(c, "confirmed", pickLang(c)), 303);
+    }
     // A confirmation without a password (an account that has none) claims too, and reads as confirmed.
     return c.redirect(outcomeHref(c, form.action === "not_mine" ? "claimed" : "confirmed", pickLang(c)), 303);
   },
 };
+
+/**
+ * The person who signed up, just proven by the password (or this browser's session), goes on into the sign-up's
+ * own authorization request instead of signing in again. Null, for the confirmation page and its "Continue",
+ * when there is none or it cannot go on as it is: another client's, one the project no longer accepts, or a
+ * self-registered client's (its consent is asked on the sign-in page).
+ */
+async function signInOnward(c: Ctx, kept: NonNullable<Kept>, userId: string): Promise<Response | null> {
+  const next = new URLSearchParams(c.req.query("continue") ?? "");
+  if (!next.get("client_id") || next.get("client_id") !== c.req.query("client_id")) return null;
+  if ("sessionToken" in kept) return c.redirect(`/auth/login?${next}&lang=${pickLang(c)}`, 303);
+  let request: AuthorizeRequest;
+  try {
+    const parsed = await parseAuthorizeRequest(c.var.deps, next, [], clientAddress(c));
+    if (parsed.thirdParty) return null;
+    request = parsed;
+  } catch (error) {
+    if (error instanceof AuthorizeRedirectError || error instanceof AppError) return null;
+    throw error;
+  }
+  try {
+    return await afterFirstFactor(c, request, next, userId, ["pwd"], { passwordHash: kept.passwordHash });
+  } catch (error) {
+    // Reset, claimed or disabled in between: the address is confirmed; signing in starts over.
+    if (toAppError(error).code === "credentials_changed") return null;
+    throw error;
+  }
+}
 
 /** The client the link names (its brand on the page); an unknown one reads as an expired link. */
 async function linkClient(c: Ctx): Promise<AuthorizationClient> {

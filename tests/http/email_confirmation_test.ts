@@ -11,7 +11,7 @@ import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { answerConfirmation, openMailedLink, sessionCookie, submitForm } from "../helpers/login.ts";
-import { credentials, postForm } from "../helpers/token_client.ts";
+import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -78,16 +78,24 @@ Deno.test("confirmation — with the password: confirmed, the account and its si
 
   const right = await answerConfirmation(t, link, "confirm", { password: "kopi tubruk pahit" });
   assert.equal(right.status, 303);
-  const done = right.headers.get("location")!;
-  assert.match(done, /confirmed=1/);
-  assert.ok(!done.includes("token="));
-  const shown = await (await t.app.request(done)).text();
-  assert.match(shown, /Email confirmed/);
-  assert.match(shown, /href="\/auth\/login\?[^"]*client_id=/, "on to sign in to the app");
+  const landed = right.headers.get("location")!;
+  assert.ok(
+    landed.startsWith(`${project.redirectUri}?code=`),
+    `on into the app signed up for, not ${landed}`,
+  );
+  assert.ok(sessionCookie(right, project.id), "signed in: the password was just typed");
+  const tokens = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code: new URL(landed).searchParams.get("code")!,
+    redirect_uri: project.redirectUri,
+    ...credentials(project),
+  });
+  assert.equal(tokens.res.status, 200);
+  assert.equal(claimsOf(tokens.body.access_token).email_verified, true);
   assert.deepEqual(await account("pemilik@example.com"), {
     email_verified: true,
     password: true,
-    sessions: 1,
+    sessions: 2,
   });
   assert.equal(await passwordSignIn("pemilik@example.com", "kopi tubruk pahit"), 303);
   const again = await t.app.request(link);
@@ -101,7 +109,11 @@ Deno.test("confirmation — in the browser that signed up, no password is asked"
   assert.ok(!page.includes('name="password"'), "the session of the same account stands for the password");
   const confirmed = await answerConfirmation(t, link, "confirm", {}, session);
   assert.equal(confirmed.status, 303);
-  assert.match(confirmed.headers.get("location")!, /confirmed=1/);
+  const onward = confirmed.headers.get("location")!;
+  assert.match(onward, /^\/auth\/login\?/, "back into the sign-up's request, where the session signs in");
+  const signedIn = await t.app.request(onward, { headers: { cookie: session } });
+  assert.equal(signedIn.status, 303);
+  assert.ok(signedIn.headers.get("location")!.startsWith(`${project.redirectUri}?code=`));
   assert.deepEqual(await account("sama@example.com"), { email_verified: true, password: true, sessions: 1 });
 
   // Another account's session is no such proof: that browser is asked for the password.
@@ -205,4 +217,19 @@ Deno.test("confirmation — an account without a password confirms by the button
     password: false,
     sessions: 0,
   });
+});
+
+Deno.test("confirmation — without a sign-up to continue, the page says it is done and leads nowhere else", async () => {
+  const { link } = await signUp("tanpa-lanjut@example.com", "kopi hitam saja");
+  const bare = link.replace(/&continue=[^&]*/, "");
+  assert.notEqual(bare, link, "the mailed link carries the sign-up's request");
+  const right = await answerConfirmation(t, bare, "confirm", { password: "kopi hitam saja" });
+  assert.equal(right.status, 303);
+  const done = right.headers.get("location")!;
+  assert.match(done, /confirmed=1/);
+  assert.ok(!done.includes("token="), "shown without the token: a reload does not reuse it");
+  const shown = await (await t.app.request(done)).text();
+  assert.match(shown, /Email confirmed/);
+  assert.ok(!shown.includes('href="/auth/login'), "no request to continue");
+  assert.equal((await account("tanpa-lanjut@example.com")).email_verified, true);
 });

@@ -46,10 +46,10 @@ Deno.test("verification — sign-up mails a link that confirms the address once"
   assert.equal(res.status, 303);
   const link = await mailedLink("sari@example.com", /Subject: Confirm your email for Warung/);
   const used = await answerConfirmation(t, link, "confirm", { password: "rendang enak" });
-  assert.equal(used.status, 303, "confirmed, then shown without the token (a reload does not reuse it)");
-  const confirmedAt = used.headers.get("location")!;
-  assert.ok(!confirmedAt.includes("token="));
-  const first = await t.app.request(confirmedAt);
+  assert.equal(used.status, 303, "confirmed, and on into the app the person signed up for");
+  assert.ok(used.headers.get("location")!.startsWith("https://warung.example/cb?code="));
+  // The confirmation itself, shown without the token (a reload does not reuse it).
+  const first = await t.app.request(`/auth/verify?client_id=${project.clientId}&confirmed=1&lang=en`);
   assert.equal(first.status, 200);
   const confirmed = await first.text();
   assert.match(confirmed, /Email confirmed/);
@@ -219,10 +219,11 @@ Deno.test("require_verified_email — sign-up waits for the link; sign-in too; r
   const verified = await answerConfirmation(t, await openMailedLink(t, mailText(links[1].data)), "confirm", {
     password: "long and careful",
   });
-  const page = await (await t.app.request(verified.headers.get("location")!)).text();
-  assert.match(page, /Email confirmed/);
-  const next = /href="(\/auth\/login\?[^"]+)"/.exec(page)![1].replace(/&amp;/g, "&");
-  assert.match(next, new RegExp(`client_id=${strict.clientId}`));
+  assert.equal(verified.status, 303);
+  assert.ok(
+    verified.headers.get("location")!.startsWith(`${strict.redirectUri}?code=`),
+    "confirmed with the password: signed in, into the app",
+  );
   const now = await submitForm(t, strict, "/auth/login", {
     email: "rina@example.com",
     password: "long and careful",
