@@ -4960,14 +4960,20 @@ comment on function api.dashboard_session(bytea) is 'The account a live dashboar
 grant execute on function api.dashboard_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, session_hash bytea, approve boolean)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     request astapa.device_authorizations;
+    person bigint;
   begin
+    -- The person is whoever the browser's session is still live for, checked under their row's key share before
+    -- the device row (astapa.hold_live_login_session): /device found the session live in an earlier transaction,
+    -- and a sign-out everywhere, a reset, a claim or a disable committed since voided the approvals already, not
+    -- this one. One that comes later waits for this transaction, then voids the approval made here.
+    person := astapa.hold_live_login_session(session_hash);
     select * into request from astapa.device_authorizations a
     where a.project_id = (select astapa.current_project_id()) and a.user_code = decide_device_authorization.user_code
       and a.status = 'pending' and a.expires_at > pg_catalog.now()
@@ -4976,26 +4982,26 @@ AS $function$
       return false;
     end if;
     if approve then
-      perform astapa.assert_user_may_sign_in(user_id);
+      perform astapa.assert_user_may_sign_in(person);
       -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
-      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
+      perform astapa.remember_consent(person, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,
-        user_id = case when approve then decide_device_authorization.user_id end,
+        user_id = case when approve then person end,
         auth_time = case when approve then pg_catalog.now() end,
         decided_at = pg_catalog.now()
     where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
     perform astapa.audit(astapa.current_project_id(),
       case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
       request.client_id,
-      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', person::text,
         'scope', nullif(request.scope, ''), 'resource', request.resource)));
     return true;
   end
   $function$;
-comment on function api.decide_device_authorization(text,bigint,boolean) is 'The signed-in person allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown).';
-grant execute on function api.decide_device_authorization(text,bigint,boolean) to astapa_app;
+comment on function api.decide_device_authorization(text,bytea,boolean) is 'The person signed in by a browser session (session_hash: its token''s SHA-256) allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a sign-out everywhere, reset, claim or disable that ended the session.';
+grant execute on function api.decide_device_authorization(text,bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.declare_scope(name text, description text DEFAULT ''::text)
@@ -6196,7 +6202,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text, session_hash bytea DEFAULT NULL::bytea)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -6204,6 +6210,13 @@ AS $function$
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
+    end if;
+    -- The browser session the code is for, still live, under its user's row lock: the hosted login found it live
+    -- in an earlier transaction (a returning person, the consent or organization step), and a sign-out everywhere,
+    -- a reset, a claim or a disable committed since has voided the codes already, not this one.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from issue_authorization_code.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
@@ -6218,8 +6231,8 @@ AS $function$
     perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered.';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -11960,7 +11973,7 @@ comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking 
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text, session_hash bytea DEFAULT NULL::bytea)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11975,6 +11988,13 @@ AS $function$
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+    end if;
+    -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
+    -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
+    -- committed since would leave a challenge (one that lets a factor be set up, when none is left) for it.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from start_mfa_challenge.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -11993,8 +12013,8 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in).';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -15764,6 +15784,33 @@ comment on function astapa.held_linked_method(text,bigint,text) is 'One of a use
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+  begin
+    -- Whose session it is (a session's user never changes), to lock that user's row before asking anything else.
+    select s.user_id into person from astapa.login_sessions s
+    where s.project_id = (select astapa.current_project_id())
+      and s.token_hash = hold_live_login_session.session_hash;
+    -- The user's row for key share, as a code redemption or a rotation takes it: a sign-out everywhere, a reset,
+    -- a claim and a disable hold it for update while they end the sessions and void the codes and approved
+    -- devices, so this waits for one under way and then finds the session ended; one that comes later waits for
+    -- this transaction and voids what it issued. Held until the caller's transaction ends.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = person
+    for key share of u;
+    -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
+    return astapa.account_user(session_hash);
+  end
+  $function$;
+comment on function astapa.hold_live_login_session(bytea) is 'For what a browser''s live session decides in a later transaction than the one that found it live (a code for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and voids what it issued.';
+grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
  RETURNS text
  LANGUAGE plpgsql
@@ -18504,9 +18551,10 @@ AS $function$
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
     for update of u;
-    -- Pending requests carry no user until approved, and approving takes a live session (/device), which whoever
-    -- ends every way in ends too: an approval after this comes from a fresh sign-in. Kept, not deleted: who
-    -- approved stays on the row until it expires (30 minutes at most) and is swept.
+    -- Pending requests carry no user until approved, and approving takes a live session, checked under the user's
+    -- row lock (api.decide_device_authorization), which whoever ends every way in ends too: an approval after
+    -- this comes from a fresh sign-in. Kept, not deleted: who approved stays on the row until it expires (30
+    -- minutes at most) and is swept.
     with void as (
       update astapa.device_authorizations a set status = 'voided'
       where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id
