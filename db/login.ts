@@ -232,13 +232,16 @@ export async function writeSignIn(
   const fresh = "tokenHash" in session ? session : null;
   // The code names the session it is for; a new one is live here by construction, a reused one is checked.
   const sessionHash = "tokenHash" in session ? session.tokenHash : session.live;
-  if (fresh?.replaces) await tx`select api.end_login_session(${fresh.replaces})`;
   if (fresh) {
     await tx`select api.start_login_session(${userId}, ${fresh.tokenHash}, ${fresh.ttlSeconds}, ${amr},
       ${passwordHash ?? null})`;
     if (fresh.userAgent) {
       await tx`select api.describe_login_session(${fresh.tokenHash}, ${fresh.userAgent})`;
     }
+    // The browser's previous session ends after the new one starts (which takes the user's row): the one lock
+    // order, user before sessions, as a sign-out everywhere and a project's deletion take them. Ended first, it
+    // was held while the start waited for a user's row that a sign-out held while waiting for it.
+    if (fresh.replaces) await tx`select api.end_login_session(${fresh.replaces})`;
   }
   if (!code) return;
   await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
