@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { asApp, type Fragment, type Sql } from "./client.ts";
 import { result } from "./result.ts";
+import { sha256 } from "../lib/secrets.ts";
 import type { FailureBucket } from "./client_authentication.ts";
 
 export type DeviceAuthorizationInput = {
@@ -67,16 +68,20 @@ export function deviceAuthorizationForUserCode(
     ));
 }
 
-/** The signed-in person's decision; false when the request is no longer pending. */
-export function decideDeviceAuthorization(
+/**
+ * The decision of the person signed in by the browser's session (`session`: its token; `userId`: its person, for
+ * the audit's actor); false when the request is no longer pending. Postgres checks the session is still live under
+ * the user's row lock, else AS4G0 (invalid_grant: sign in again).
+ */
+export async function decideDeviceAuthorization(
   sql: Sql,
   projectId: string,
-  decision: { userCode: string; userId: string; approve: boolean },
+  decision: { userCode: string; session: string; userId: string; approve: boolean },
 ): Promise<boolean> {
-  return asApp(sql, projectId, (tx) =>
+  const sessionHash = await sha256(decision.session);
+  return await asApp(sql, projectId, (tx) =>
     result(
-      tx`select api.decide_device_authorization(${decision.userCode}, ${decision.userId}::bigint,
-        ${decision.approve}) as result`,
+      tx`select api.decide_device_authorization(${decision.userCode}, ${sessionHash}, ${decision.approve}) as result`,
       z.boolean(),
     ), { actor: `user:${decision.userId}` });
 }

@@ -45,15 +45,18 @@ export async function signInOrChallenge(
     required: boolean;
     remembered: Uint8Array | null;
     firstFactor: "phone" | null;
+    /** A step-up: the SHA-256 of the live session whose amr is the first factor (checked live again). */
+    stepUpSession?: Uint8Array;
   },
   code: CodeRequest | null,
-  session: NewSession | null,
+  session: NewSession,
   method: SignInMethod,
 ): Promise<boolean> {
   return await asApp(sql, projectId, async (tx) => {
     const verified = method.passwordHash ?? null;
     const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
-      ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}, ${verified}) as started`;
+      ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}, ${verified},
+      ${challenge.stepUpSession ?? null}) as started`;
     if (row.started) return true;
     await writeSignIn(tx, userId, code, session, method);
     return false;

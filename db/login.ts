@@ -189,15 +189,22 @@ export type NewSession = {
 export type SignInMethod = { amr: string[]; authTime?: Date; passwordHash?: string };
 
 /**
+ * The browser session a code is for: a new one this sign-in starts, or the live one the browser already holds
+ * (`live`: its token's SHA-256), found live in an earlier transaction and checked again when the code is issued.
+ */
+export type SignInSession = NewSession | { live: Uint8Array };
+
+/**
  * Starts a session (when a new sign-in gives one, ending the browser's previous one) and issues the
- * authorization code (unless the client must be allowed first: null), in one transaction.
+ * authorization code (unless the client must be allowed first: null), in one transaction. For a live session,
+ * the code is issued only while it is still live (else Postgres raises AS4G0, invalid_grant: sign in again).
  */
 export async function completeSignIn(
   sql: Sql,
   projectId: string,
   userId: string,
   code: CodeRequest | null,
-  session: NewSession | null,
+  session: SignInSession,
   method: SignInMethod = { amr: ["pwd"] },
 ): Promise<void> {
   await asApp(sql, projectId, (tx) => writeSignIn(tx, userId, code, session, method), {
@@ -210,23 +217,30 @@ export async function writeSignIn(
   tx: Tx,
   userId: string,
   code: CodeRequest | null,
-  session: NewSession | null,
+  session: SignInSession,
   { amr, authTime, passwordHash }: SignInMethod,
 ): Promise<void> {
-  if (session?.replaces) await tx`select api.end_login_session(${session.replaces})`;
-  if (session) {
-    await tx`select api.start_login_session(${userId}, ${session.tokenHash}, ${session.ttlSeconds}, ${amr},
+  const fresh = "tokenHash" in session ? session : null;
+  // The code names the session it is for; a new one is live here by construction, a reused one is checked.
+  const sessionHash = "tokenHash" in session ? session.tokenHash : session.live;
+  if (fresh) {
+    await tx`select api.start_login_session(${userId}, ${fresh.tokenHash}, ${fresh.ttlSeconds}, ${amr},
       ${passwordHash ?? null})`;
-    if (session.userAgent) {
-      await tx`select api.describe_login_session(${session.tokenHash}, ${session.userAgent})`;
+    if (fresh.userAgent) {
+      await tx`select api.describe_login_session(${fresh.tokenHash}, ${fresh.userAgent})`;
     }
+    // The browser's previous session ends after the new one starts (which takes the user's row): the one lock
+    // order, user before sessions, as a sign-out everywhere and a project's deletion take them. Ended first, it
+    // was held while the start waited for a user's row that a sign-out held while waiting for it.
+    if (fresh.replaces) await tx`select api.end_login_session(${fresh.replaces})`;
   }
   if (!code) return;
   await tx`select api.issue_authorization_code(${code.codeHash}, ${code.clientId}, ${userId}, ${code.redirectUri},
     ${code.scope}, ${code.resource ?? null}, ${code.codeChallenge ?? null}, ${
     code.codeChallenge ? "S256" : null
   },
-    ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr}, ${code.organization ?? null})`;
+    ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr}, ${code.organization ?? null},
+    ${sessionHash})`;
 }
 
 const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });

@@ -5014,14 +5014,20 @@ comment on function api.dashboard_session(bytea) is 'The account a live dashboar
 grant execute on function api.dashboard_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+CREATE OR REPLACE FUNCTION api.decide_device_authorization(user_code text, session_hash bytea, approve boolean)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     request astapa.device_authorizations;
+    person bigint;
   begin
+    -- The person is whoever the browser's session is still live for, checked under their row's key share before
+    -- the device row (astapa.hold_live_login_session): /device found the session live in an earlier transaction,
+    -- and a sign-out everywhere, a reset, a claim or a disable committed since voided the approvals already, not
+    -- this one. One that comes later waits for this transaction, then voids the approval made here.
+    person := astapa.hold_live_login_session(session_hash);
     select * into request from astapa.device_authorizations a
     where a.project_id = (select astapa.current_project_id()) and a.user_code = decide_device_authorization.user_code
       and a.status = 'pending' and a.expires_at > pg_catalog.now()
@@ -5030,26 +5036,26 @@ AS $function$
       return false;
     end if;
     if approve then
-      perform astapa.assert_user_may_sign_in(user_id);
+      perform astapa.assert_user_may_sign_in(person);
       -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
-      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
+      perform astapa.remember_consent(person, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,
-        user_id = case when approve then decide_device_authorization.user_id end,
+        user_id = case when approve then person end,
         auth_time = case when approve then pg_catalog.now() end,
         decided_at = pg_catalog.now()
     where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
     perform astapa.audit(astapa.current_project_id(),
       case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
       request.client_id,
-      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', person::text,
         'scope', nullif(request.scope, ''), 'resource', request.resource)));
     return true;
   end
   $function$;
-comment on function api.decide_device_authorization(text,bigint,boolean) is 'The signed-in person allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown).';
-grant execute on function api.decide_device_authorization(text,bigint,boolean) to astapa_app;
+comment on function api.decide_device_authorization(text,bytea,boolean) is 'The person signed in by a browser session (session_hash: its token''s SHA-256) allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a sign-out everywhere, reset, claim or disable that ended the session.';
+grant execute on function api.decide_device_authorization(text,bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.declare_scope(name text, description text DEFAULT ''::text)
@@ -5189,8 +5195,11 @@ AS $function$
     ended jsonb;
   begin
     perform astapa.require_project(project_id);
+    -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
+    -- holds a user's row and tokens and then writes its audit entry (a key share on this row), is not held up by
+    -- it. Held for update from the start, this waited for those tokens while they waited for it (a deadlock).
     select p.name, p.mode, p.deleted_at into found
-    from astapa.projects as p where p.id = delete_project.project_id for update;
+    from astapa.projects as p where p.id = delete_project.project_id for no key update;
     if exists (select from astapa.deployment as d where d.console_project_id = delete_project.project_id) then
       raise exception using errcode = 'AS403',
         message = 'The console project signs developers in to this deployment; it cannot be deleted.';
@@ -5211,11 +5220,15 @@ AS $function$
         message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
           'sandbox first, then delete it; its payment records are kept either way.', live_payments);
     end if;
-    update astapa.projects as p
-    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
-        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
-    where p.id = delete_project.project_id;
-    perform astapa.retire_client_id(project_id);
+    -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
+    -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
+    -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
+    -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
+    -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
+    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
+    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
+    -- the project's row held for update, and a successor committed during the scan stayed live.
+    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
     where r.project_id = delete_project.project_id and r.revoked_at is null;
     update astapa.login_sessions as s set ended_at = pg_catalog.now()
@@ -5235,12 +5248,20 @@ AS $function$
       returning s.id)
     select pg_catalog.jsonb_build_object('subscriptions_ended', count(*)) into ended from closed;
     delete from astapa.memberships as m where m.project_id = delete_project.project_id;
+    -- The client id changes last: a key update, which takes this row for update and so waits for every
+    -- transaction that wrote a row naming the project (an audit entry, an event) meanwhile. Taken first, it made
+    -- those that hold a user's row or tokens, a session, a payment, wait for it while it waited for them.
+    update astapa.projects as p
+    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
+        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where p.id = delete_project.project_id;
+    perform astapa.retire_client_id(project_id);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then every user''s row in id order before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6266,7 +6287,7 @@ comment on function api.is_sandbox_callback_token(bytea) is 'Whether a callback 
 grant execute on function api.is_sandbox_callback_token(bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text, code_challenge text, code_challenge_method text, nonce text, auth_time timestamp with time zone, ttl_seconds integer DEFAULT 60, amr text[] DEFAULT '{pwd}'::text[], organization_id text DEFAULT NULL::text, session_hash bytea DEFAULT NULL::bytea)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -6274,6 +6295,13 @@ AS $function$
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
+    end if;
+    -- The browser session the code is for, still live, under its user's row lock: the hosted login found it live
+    -- in an earlier transaction (a returning person, the consent or organization step), and a sign-out everywhere,
+    -- a reset, a claim or a disable committed since has voided the codes already, not this one.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from issue_authorization_code.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
@@ -6288,8 +6316,8 @@ AS $function$
     perform astapa.remember_consent(user_id, client_id, resource, scope);
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered.';
-grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text) to astapa_app;
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks).';
+grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.issue_email_token(user_id bigint, purpose text, token_hash bytea, sign_in_request text DEFAULT NULL::text)
@@ -12030,7 +12058,7 @@ comment on function api.start_method_link(text,bigint,jsonb) is 'Starts linking 
 grant execute on function api.start_method_link(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean, remembered bytea DEFAULT NULL::bytea, first_factor text DEFAULT NULL::text, password_hash text DEFAULT NULL::text, session_hash bytea DEFAULT NULL::bytea)
  RETURNS boolean
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -12045,6 +12073,13 @@ AS $function$
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+    end if;
+    -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
+    -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
+    -- committed since would leave a challenge (one that lets a factor be set up, when none is left) for it.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from start_mfa_challenge.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -12063,8 +12098,8 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in).';
-grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text) to astapa_app;
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
+grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_mfa_new_phone_code(challenge_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text)
@@ -15809,6 +15844,33 @@ comment on function astapa.held_linked_method(text,bigint,text) is 'One of a use
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person bigint;
+  begin
+    -- Whose session it is (a session's user never changes), to lock that user's row before asking anything else.
+    select s.user_id into person from astapa.login_sessions s
+    where s.project_id = (select astapa.current_project_id())
+      and s.token_hash = hold_live_login_session.session_hash;
+    -- The user's row for key share, as a code redemption or a rotation takes it: a sign-out everywhere, a reset,
+    -- a claim and a disable hold it for update while they end the sessions and void the codes and approved
+    -- devices, so this waits for one under way and then finds the session ended; one that comes later waits for
+    -- this transaction and voids what it issued. Held until the caller's transaction ends.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = person
+    for key share of u;
+    -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
+    return astapa.account_user(session_hash);
+  end
+  $function$;
+comment on function astapa.hold_live_login_session(bytea) is 'For what a browser''s live session decides in a later transaction than the one that found it live (a code for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and voids what it issued.';
+grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
  RETURNS text
  LANGUAGE plpgsql
@@ -18549,9 +18611,10 @@ AS $function$
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
     for update of u;
-    -- Pending requests carry no user until approved, and approving takes a live session (/device), which whoever
-    -- ends every way in ends too: an approval after this comes from a fresh sign-in. Kept, not deleted: who
-    -- approved stays on the row until it expires (30 minutes at most) and is swept.
+    -- Pending requests carry no user until approved, and approving takes a live session, checked under the user's
+    -- row lock (api.decide_device_authorization), which whoever ends every way in ends too: an approval after
+    -- this comes from a fresh sign-in. Kept, not deleted: who approved stays on the row until it expires (30
+    -- minutes at most) and is swept.
     with void as (
       update astapa.device_authorizations a set status = 'voided'
       where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id

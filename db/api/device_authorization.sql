@@ -163,7 +163,7 @@ comment on function api.device_authorization_for_user_code(text, jsonb) is
 
 grant execute on function api.device_authorization_for_user_code(text, jsonb) to astapa_app;
 
-create or replace function api.decide_device_authorization(user_code text, user_id bigint, approve boolean)
+create or replace function api.decide_device_authorization(user_code text, session_hash bytea, approve boolean)
   returns boolean
   language plpgsql
   volatile
@@ -171,7 +171,13 @@ create or replace function api.decide_device_authorization(user_code text, user_
   as $$
   declare
     request astapa.device_authorizations;
+    person bigint;
   begin
+    -- The person is whoever the browser's session is still live for, checked under their row's key share before
+    -- the device row (astapa.hold_live_login_session): /device found the session live in an earlier transaction,
+    -- and a sign-out everywhere, a reset, a claim or a disable committed since voided the approvals already, not
+    -- this one. One that comes later waits for this transaction, then voids the approval made here.
+    person := astapa.hold_live_login_session(session_hash);
     select * into request from astapa.device_authorizations a
     where a.project_id = (select astapa.current_project_id()) and a.user_code = decide_device_authorization.user_code
       and a.status = 'pending' and a.expires_at > pg_catalog.now()
@@ -180,30 +186,33 @@ create or replace function api.decide_device_authorization(user_code text, user_
       return false;
     end if;
     if approve then
-      perform astapa.assert_user_may_sign_in(user_id);
+      perform astapa.assert_user_may_sign_in(person);
       -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
-      perform astapa.remember_consent(user_id, request.client_id, request.resource, request.scope);
+      perform astapa.remember_consent(person, request.client_id, request.resource, request.scope);
     end if;
     update astapa.device_authorizations a
     set status = case when approve then 'approved' else 'denied' end,
-        user_id = case when approve then decide_device_authorization.user_id end,
+        user_id = case when approve then person end,
         auth_time = case when approve then pg_catalog.now() end,
         decided_at = pg_catalog.now()
     where a.project_id = request.project_id and a.device_code_hash = request.device_code_hash;
     perform astapa.audit(astapa.current_project_id(),
       case when approve then 'device_authorization.approved' else 'device_authorization.denied' end,
       request.client_id,
-      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', user_id::text,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('user_id', person::text,
         'scope', nullif(request.scope, ''), 'resource', request.resource)));
     return true;
   end
   $$;
 
-comment on function api.decide_device_authorization(text, bigint, boolean) is
-  'The signed-in person allows (approve) or denies the pending device authorization their user code names, in '
-  'the current project; audited. False when it is no longer pending (decided, expired or unknown).';
+comment on function api.decide_device_authorization(text, bytea, boolean) is
+  'The person signed in by a browser session (session_hash: its token''s SHA-256) allows (approve) or denies the '
+  'pending device authorization their user code names, in the current project; audited. False when it is no '
+  'longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the '
+  'user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a '
+  'sign-out everywhere, reset, claim or disable that ended the session.';
 
-grant execute on function api.decide_device_authorization(text, bigint, boolean) to astapa_app;
+grant execute on function api.decide_device_authorization(text, bytea, boolean) to astapa_app;
 
 create or replace function astapa.void_device_authorizations(user_id bigint) returns integer
   language plpgsql
@@ -221,9 +230,10 @@ create or replace function astapa.void_device_authorizations(user_id bigint) ret
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
     for update of u;
-    -- Pending requests carry no user until approved, and approving takes a live session (/device), which whoever
-    -- ends every way in ends too: an approval after this comes from a fresh sign-in. Kept, not deleted: who
-    -- approved stays on the row until it expires (30 minutes at most) and is swept.
+    -- Pending requests carry no user until approved, and approving takes a live session, checked under the user's
+    -- row lock (api.decide_device_authorization), which whoever ends every way in ends too: an approval after
+    -- this comes from a fresh sign-in. Kept, not deleted: who approved stays on the row until it expires (30
+    -- minutes at most) and is swept.
     with void as (
       update astapa.device_authorizations a set status = 'voided'
       where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id

@@ -81,7 +81,8 @@ create policy "a project forgets its own remembered browsers" on astapa.remember
   with check (project_id = (select astapa.current_project_id()));
 
 create or replace function api.start_mfa_challenge(user_id bigint, token_hash bytea, amr text[], required boolean,
-  remembered bytea default null, first_factor text default null, password_hash text default null)
+  remembered bytea default null, first_factor text default null, password_hash text default null,
+  session_hash bytea default null)
   returns boolean
   language plpgsql
   volatile
@@ -97,6 +98,13 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+    end if;
+    -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
+    -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
+    -- committed since would leave a challenge (one that lets a factor be set up, when none is left) for it.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from start_mfa_challenge.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
@@ -116,7 +124,7 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
   end
   $$;
 
-comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text) is
+comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text, bytea) is
   'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user '
   'has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is '
   'required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; '
@@ -124,9 +132,11 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
   'remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until '
   'api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), '
   'AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s '
-  '(astapa.lock_password_sign_in).';
+  '(astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the '
+  'first factor), only while that session is still live, under the user''s row lock '
+  '(astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
 
-grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text) to astapa_app;
+grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text, bytea) to astapa_app;
 
 create or replace function astapa.challenge_factor_kinds(project_id text, user_id bigint, first_factor text,
   phone_settings jsonb default null)

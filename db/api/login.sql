@@ -154,6 +154,40 @@ comment on function api.login_session_user(bytea) is
 
 grant execute on function api.login_session_user(bytea) to astapa_app;
 
+create or replace function astapa.hold_live_login_session(session_hash bytea) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    person bigint;
+  begin
+    -- Whose session it is (a session's user never changes), to lock that user's row before asking anything else.
+    select s.user_id into person from astapa.login_sessions s
+    where s.project_id = (select astapa.current_project_id())
+      and s.token_hash = hold_live_login_session.session_hash;
+    -- The user's row for key share, as a code redemption or a rotation takes it: a sign-out everywhere, a reset,
+    -- a claim and a disable hold it for update while they end the sessions and void the codes and approved
+    -- devices, so this waits for one under way and then finds the session ended; one that comes later waits for
+    -- this transaction and voids what it issued. Held until the caller's transaction ends.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = person
+    for key share of u;
+    -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
+    return astapa.account_user(session_hash);
+  end
+  $$;
+
+comment on function astapa.hold_live_login_session(bytea) is
+  'For what a browser''s live session decides in a later transaction than the one that found it live (a code '
+  'for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the '
+  'user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, '
+  'not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. '
+  'So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or '
+  'waits for the caller and voids what it issued.';
+
+grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+
 create or replace function api.end_login_session(token_hash bytea) returns void
   language sql
   volatile

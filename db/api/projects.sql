@@ -896,8 +896,11 @@ create or replace function api.delete_project(project_id text, confirm_name text
     ended jsonb;
   begin
     perform astapa.require_project(project_id);
+    -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
+    -- holds a user's row and tokens and then writes its audit entry (a key share on this row), is not held up by
+    -- it. Held for update from the start, this waited for those tokens while they waited for it (a deadlock).
     select p.name, p.mode, p.deleted_at into found
-    from astapa.projects as p where p.id = delete_project.project_id for update;
+    from astapa.projects as p where p.id = delete_project.project_id for no key update;
     if exists (select from astapa.deployment as d where d.console_project_id = delete_project.project_id) then
       raise exception using errcode = 'AS403',
         message = 'The console project signs developers in to this deployment; it cannot be deleted.';
@@ -918,11 +921,15 @@ create or replace function api.delete_project(project_id text, confirm_name text
         message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
           'sandbox first, then delete it; its payment records are kept either way.', live_payments);
     end if;
-    update astapa.projects as p
-    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
-        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
-    where p.id = delete_project.project_id;
-    perform astapa.retire_client_id(project_id);
+    -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
+    -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
+    -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
+    -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
+    -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
+    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
+    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
+    -- the project's row held for update, and a successor committed during the scan stayed live.
+    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
     where r.project_id = delete_project.project_id and r.revoked_at is null;
     update astapa.login_sessions as s set ended_at = pg_catalog.now()
@@ -942,6 +949,14 @@ create or replace function api.delete_project(project_id text, confirm_name text
       returning s.id)
     select pg_catalog.jsonb_build_object('subscriptions_ended', count(*)) into ended from closed;
     delete from astapa.memberships as m where m.project_id = delete_project.project_id;
+    -- The client id changes last: a key update, which takes this row for update and so waits for every
+    -- transaction that wrote a row naming the project (an audit entry, an event) meanwhile. Taken first, it made
+    -- those that hold a user's row or tokens, a session, a payment, wait for it while it waited for them.
+    update astapa.projects as p
+    set client_secret_hash = pg_catalog.sha256(pg_catalog.uuid_send(pg_catalog.gen_random_uuid())),
+        redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
+    where p.id = delete_project.project_id;
+    perform astapa.retire_client_id(project_id);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
@@ -952,6 +967,8 @@ comment on function api.delete_project(text, text) is
   'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, '
   'sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, '
   'members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already '
-  'deleted, AS409 for a production project with live paid payments (switch to sandbox first).';
+  'deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the '
+  'project''s row for no key update, then every user''s row in id order before revoking their tokens and '
+  'ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
 
 grant execute on function api.delete_project(text, text) to astapa_app;

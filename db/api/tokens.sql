@@ -248,7 +248,7 @@ grant execute on function astapa.pkce_s256(text) to astapa_app;
 create or replace function api.issue_authorization_code(
   code_hash bytea, client_id text, user_id bigint, redirect_uri text, scope text, resource text,
   code_challenge text, code_challenge_method text, nonce text, auth_time timestamptz, ttl_seconds integer default 60,
-  amr text[] default '{pwd}', organization_id text default null)
+  amr text[] default '{pwd}', organization_id text default null, session_hash bytea default null)
   returns void
   language plpgsql
   volatile
@@ -257,6 +257,13 @@ create or replace function api.issue_authorization_code(
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
+    end if;
+    -- The browser session the code is for, still live, under its user's row lock: the hosted login found it live
+    -- in an earlier transaction (a returning person, the consent or organization step), and a sign-out everywhere,
+    -- a reset, a claim or a disable committed since has voided the codes already, not this one.
+    if session_hash is not null
+       and astapa.hold_live_login_session(session_hash) is distinct from issue_authorization_code.user_id then
+      raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
@@ -272,14 +279,17 @@ create or replace function api.issue_authorization_code(
   end
   $$;
 
-comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text) is
+comment on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text, bytea) is
   'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope '
   'and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); '
   'auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a '
   'member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent '
-  'is remembered.';
+  'is remembered. session_hash: the browser session the code is for (the hosted login always passes it), '
+  'checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another '
+  'person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only '
+  'for callers with no browser (tests, benchmarks).';
 
-grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text) to astapa_app;
+grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text, bytea) to astapa_app;
 
 create or replace function api.revoke_user_refresh_tokens(user_id bigint, reason text default 'revoked_by_client')
   returns integer

@@ -18,6 +18,7 @@ import {
 } from "@/db/device_authorizations.ts";
 import { readBody } from "../http/body.ts";
 import { clientAddress } from "../http/client_address.ts";
+import { toAppError } from "../http/errors.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { consentCovers } from "@/db/consents.ts";
 import { displayUserCode, normalizeUserCode, USER_CODE_FAILURES } from "../oauth/device_codes.ts";
@@ -132,12 +133,22 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | R
   // passkeys); a session without the second factor the project's policy asks for signs in again there.
   const session = readSession(c, project.id);
   const live = session ? await liveSession(sql, project.id, session) : null;
-  if (!live || mfaOwed(project, undefined, live.amr)) return signInFirst(c, found, base.lang, code);
+  if (!session || !live || mfaOwed(project, undefined, live.amr)) {
+    return signInFirst(c, found, base.lang, code);
+  }
   const userId = live.user_id;
   const remembered = form.step !== "decide" && await alreadyAllowed(c, found, userId);
   if (!remembered && (form.step !== "decide" || !form.decision)) return again("consent", { request });
   const approve = remembered || form.decision === "allow";
-  const decided = await decideDeviceAuthorization(sql, project.id, { userCode: code, userId, approve });
+  let decided: boolean;
+  try {
+    decided = await decideDeviceAuthorization(sql, project.id, { userCode: code, session, userId, approve });
+  } catch (error) {
+    // The session ended since it was found live (a sign-out everywhere, a reset, a claim, a disable): nothing was
+    // decided; the person signs in again.
+    if (toAppError(error).code !== "invalid_grant") throw error;
+    return signInFirst(c, found, base.lang, code);
+  }
   if (!decided) return again("enter", { error: "expired" }, 422);
   return again(approve ? "allowed" : "denied", remembered ? { request, remembered } : {});
 }

@@ -1,42 +1,47 @@
 /**
- * The end of every successful sign-in or sign-up: a session for this browser (unless it came with one), a
- * single-use authorization code, and the redirect back to the app with code, state and iss.
+ * The end of a signed-in browser's way back to the app (a returning person, the consent or the organization step):
+ * a single-use authorization code for the session it holds, and the redirect back to the app with code, state and
+ * iss. Other sign-ins start their session and code together (lib/login/factors/step.ts).
  */
 import type { Ctx } from "../app_env.ts";
 import { asApp } from "@/db/client.ts";
 import { type CodeRequest, completeSignIn, type NewSession, type SignInMethod } from "@/db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
+import { toAppError } from "../http/errors.ts";
 import { lockoutBuckets } from "../http/lockout_buckets.ts";
 import type { FailureBucket } from "@/db/client_authentication.ts";
-import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
-import { readSession, SESSION_TTL_SECONDS, writeSession } from "./browser.ts";
+import { type AuthorizeRequest, redirectTo, requestQuery } from "./authorize_request.ts";
+import { readSession, SESSION_TTL_SECONDS } from "./browser.ts";
 import { countLockout } from "../metrics/metrics.ts";
 import { decideOrganization } from "./organization_step.ts";
 
+/**
+ * `session`: the browser's session token, found live for `userId` in an earlier transaction. The code is issued
+ * only while it is still live (api.issue_authorization_code checks it under the user's row lock): one ended since
+ * — a sign-out everywhere, a reset, a claim, a disable — gets the sign-in page again (`query`: the request).
+ */
 export async function finishSignIn(
   c: Ctx,
   request: AuthorizeRequest,
+  query: URLSearchParams,
   userId: string,
-  newSession: boolean,
-  method: SignInMethod = { amr: ["pwd"] },
+  session: string,
+  method: SignInMethod,
 ) {
   const decision = await decideOrganization(c, request, userId);
-  const code = randomSecret();
-  const session = newSession ? await newBrowserSession(c, request) : null;
-  const codeRecord = "redirect" in decision
-    ? null
-    : await codeRequest({ ...request, organization: decision.organization }, code);
-  await completeSignIn(
-    c.var.deps.sql,
-    request.project.id,
-    userId,
-    codeRecord,
-    session?.record ?? null,
-    method,
-  );
-  if (session) writeSession(c, request.project.id, session.token);
   if ("redirect" in decision) return c.redirect(decision.redirect, 303);
+  const code = randomSecret();
+  const codeRecord = await codeRequest({ ...request, organization: decision.organization }, code);
+  try {
+    await completeSignIn(c.var.deps.sql, request.project.id, userId, codeRecord, {
+      live: await sha256(session),
+    }, method);
+  } catch (error) {
+    // AS4G0 from the session check: nothing was issued; the session's person signs in again.
+    if (toAppError(error).code !== "invalid_grant") throw error;
+    return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+  }
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }
 

@@ -27,10 +27,10 @@ export const handler: Handlers<AuthPageData> = {
     const session = readSession(c, request.project.id);
     const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
     // The session ended meanwhile, or lacks a factor this request needs: sign in (or step up) again first.
-    if (!live || mfaOwed(request.project, request.acrValues, live.amr)) {
+    if (!session || !live || mfaOwed(request.project, request.acrValues, live.amr)) {
       return c.redirect(`/auth/login?${query}`, 303);
     }
-    return await finishSignIn(c, request, live.user_id, false, {
+    return await finishSignIn(c, request, query, live.user_id, session, {
       amr: live.amr,
       authTime: new Date(live.auth_time * 1000),
     });

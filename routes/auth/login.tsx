@@ -82,10 +82,10 @@ export const handler: Handlers<AuthPageData> = {
           return c.redirect(target, 303);
         }
         // Step-up: the session's person presents a factor (or sets one up) before this app gets a code.
-        return await afterFirstFactor(c, request, query, userId, live.amr, { stepUp: true });
+        return await afterFirstFactor(c, request, query, userId, live.amr, { stepUp: { session } });
       }
       if (live && userId) {
-        return await finishSignIn(c, request, userId, false, {
+        return await finishSignIn(c, request, query, userId, session, {
           amr: live.amr,
           authTime: new Date(live.auth_time * 1000),
         });

@@ -55,7 +55,7 @@ export const handler: Handlers<OrganizationPageData> = {
     const { form, request, query } = posted;
     const session = readSession(c, request.project.id);
     const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
-    if (!live || mfaOwed(request.project, request.acrValues, live.amr)) {
+    if (!session || !live || mfaOwed(request.project, request.acrValues, live.amr)) {
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
     if (form.join) {
@@ -72,7 +72,7 @@ export const handler: Handlers<OrganizationPageData> = {
     if (organization === "" && organizationRequired(request)) {
       return c.redirect(`/auth/organization?${requestQuery(query)}`, 303);
     }
-    return await finishSignIn(c, { ...request, organization }, live.user_id, false, {
+    return await finishSignIn(c, { ...request, organization }, query, live.user_id, session, {
       amr: live.amr,
       authTime: new Date(live.auth_time * 1000),
     });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { asApp, type Sql, type Tx } from "@/db/client.ts";
 import { type ErrorCode, toAppError } from "@/lib/http/errors.ts";
-import { newClientSecret } from "@/lib/secrets.ts";
+import { newClientSecret, sha256 } from "@/lib/secrets.ts";
 
 export type SeededProject = { id: string; clientId: string; secret: string; redirectUri: string };
 
@@ -40,6 +40,17 @@ export function seedUser(
     }) ->> 'id' as id`;
     return row.id as string;
   });
+}
+
+/**
+ * A live hosted-login session of the user, inserted as the owner (none of api.start_login_session's audit or
+ * last_sign_in_at): the SHA-256 of its token, as the browser's cookie names it to the SQL API.
+ */
+export async function seedSession(sql: Sql, projectId: string, userId: string): Promise<Uint8Array> {
+  const hash = await sha256(crypto.randomUUID());
+  await sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+    values (${projectId}, ${hash}, ${userId}, now() + interval '1 day')`;
+  return hash;
 }
 
 /** The single value of a one-column query run as the app role for `projectId`. */

@@ -1,7 +1,7 @@
 /** SQL tests for the device authorization grant (db/api/device_authorization.sql, RFC 8628). */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { appValue, rejectsAs, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 
@@ -88,20 +88,27 @@ Deno.test("api.decide_device_authorization and api.poll_device_authorization —
   assert.equal(slow.interval, 10);
   await rejectsAs(poll(a.id, hash, bytes(31), "cid_other"), "invalid_grant");
   await rejectsAs(poll(b.id, hash, bytes(31)), "invalid_grant", /unknown/);
+  const session = await seedSession(db.sql, a.id, user);
+  const bSession = await seedSession(db.sql, b.id, await seedUser(db.sql, b.id, "bayu@example.com"));
   assert.equal(
     await appValue(
       db.sql,
       b.id,
-      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${user}, true)`,
+      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${bSession}, true)`,
     ),
     false,
     "another project cannot decide it",
+  );
+  await rejectsAs(
+    appValue(db.sql, b.id, (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${session}, true)`),
+    "invalid_grant",
+    /session has ended/,
   );
   assert.equal(
     await appValue(
       db.sql,
       a.id,
-      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${user}, true)`,
+      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${session}, true)`,
     ),
     true,
   );
@@ -109,7 +116,7 @@ Deno.test("api.decide_device_authorization and api.poll_device_authorization —
     await appValue(
       db.sql,
       a.id,
-      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${user}, false)`,
+      (tx) => tx`select api.decide_device_authorization('FGHJKLMN', ${session}, false)`,
     ),
     false,
     "decided once",
@@ -123,7 +130,11 @@ Deno.test("api.decide_device_authorization and api.poll_device_authorization —
 
   const denied = bytes(40);
   await start(a.id, denied, "GHJKLMNP");
-  await asApp(db.sql, a.id, (tx) => tx`select api.decide_device_authorization('GHJKLMNP', ${user}, false)`);
+  await asApp(
+    db.sql,
+    a.id,
+    (tx) => tx`select api.decide_device_authorization('GHJKLMNP', ${session}, false)`,
+  );
   assert.equal((await poll(a.id, denied, bytes(41))).error, "access_denied");
 
   const expired = bytes(50);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
-import { appValue, seedProject, seedUser } from "../helpers/identity.ts";
+import { appValue, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { lockRace } from "../helpers/lock_race.ts";
 
@@ -38,12 +38,14 @@ async function startDevice(): Promise<Device> {
   return { hash, userCode };
 }
 
+/** Approves the device from a fresh live session of the user, as /device does. */
 async function approve(device: Device, user: string): Promise<void> {
+  const session = await seedSession(db.sql, project.id, user);
   assert.equal(
     await appValue(
       db.sql,
       project.id,
-      (tx) => tx`select api.decide_device_authorization(${device.userCode}, ${user}, true)`,
+      (tx) => tx`select api.decide_device_authorization(${device.userCode}, ${session}, true)`,
     ),
     true,
   );
@@ -106,8 +108,9 @@ Deno.test("api.sign_out_everywhere — an approved device gets access_denied and
     project.id,
     async (tx) => (await tx`select api.sign_out_everywhere(${project.id}, ${user}) as r`)[0].r,
   );
+  // Each approval came from a session of its own (approve): the three end with the rest.
   assert.deepEqual(counts, {
-    sessions: 0,
+    sessions: 3,
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 2,
@@ -214,7 +217,7 @@ Deno.test("api.sign_out_everywhere — during a poll's redemption: waits, revoke
   assert.equal(polled.status, "fulfilled");
   assertIssued((polled as PromiseFulfilledResult<Grant>).value, user);
   assert.deepEqual((signOut as PromiseFulfilledResult<unknown>).value, {
-    sessions: 0,
+    sessions: 1,
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 0,

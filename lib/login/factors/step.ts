@@ -17,6 +17,7 @@ import { authPage, type AuthPageData, authPageData } from "../pages.ts";
 import type { PageResult } from "@/lib/router/page.tsx";
 import { mfaOwed, mfaPolicy, wantsMfa } from "./policy.ts";
 import { pickLang } from "../i18n.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 
 const CHALLENGE_SECONDS = 600;
 
@@ -60,7 +61,9 @@ export function writeChallenge(c: Ctx, projectId: string, token: string | null):
 /**
  * A first factor passed (`amr`, e.g. ["pwd"]): either the sign-in completes (session and code, or the consent
  * page first when `consentFirst`), or a challenge starts and the browser goes to the second-factor page.
- * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session).
+ * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session); `session`
+ * is that browser's session token, found live in an earlier transaction: the challenge starts only while it is
+ * still live (else the sign-in page again: a sign-out everywhere, reset, claim or disable ended it meanwhile).
  * `onward`: where a sign-in that needs no second factor goes instead of the app (no code is issued).
  * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
  * `passwordHash`: the first factor was a password, verified against this stored hash; nothing starts unless it
@@ -72,7 +75,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: boolean; onward?: string; firstFactor?: "phone"; passwordHash?: string },
+  options?: { stepUp?: { session: string }; onward?: string; firstFactor?: "phone"; passwordHash?: string },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -80,7 +83,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options: { consentFirst: boolean; stepUp?: boolean },
+  options: { consentFirst: boolean; stepUp?: { session: string } },
 ): Promise<Response | PageResult<AuthPageData>>;
 export async function afterFirstFactor(
   c: Ctx,
@@ -88,9 +91,9 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp = false, onward, firstFactor, passwordHash }: {
+  { consentFirst = false, stepUp, onward, firstFactor, passwordHash }: {
     consentFirst?: boolean;
-    stepUp?: boolean;
+    stepUp?: { session: string };
     onward?: string;
     firstFactor?: "phone";
     passwordHash?: string;
@@ -106,7 +109,7 @@ export async function afterFirstFactor(
   const codeRecord = consentFirst || onward || "redirect" in decision
     ? null
     : await codeRequest({ ...request, organization: decision.organization }, code);
-  const required = stepUp || mfaOwed(request.project, request.acrValues, amr);
+  const required = !!stepUp || mfaOwed(request.project, request.acrValues, amr);
   if (mfaPolicy(request.project) === "off" || amr.includes("mfa")) {
     // Nobody is asked for a second factor in this project, or the first one was two already (a passkey that
     // verified the person): sign in as before factors existed.
@@ -116,19 +119,34 @@ export async function afterFirstFactor(
     // A remembered browser skips the factor the project or the user's own set-up would ask for, never one the
     // request itself asks for (acr_values, a step-up).
     const remembered = readRemembered(c, request.project.id);
-    const asked = stepUp || wantsMfa(request.acrValues);
+    const asked = !!stepUp || wantsMfa(request.acrValues);
     const challenge = {
       tokenHash,
       required,
       remembered: remembered && !asked ? await sha256(remembered) : null,
       firstFactor: firstFactor ?? null,
+      stepUpSession: stepUp ? await sha256(stepUp.session) : undefined,
     };
-    if (
-      await signInOrChallenge(sql, request.project.id, userId, challenge, codeRecord, session.record, {
-        amr,
-        passwordHash,
-      })
-    ) {
+    let started: boolean;
+    try {
+      started = await signInOrChallenge(
+        sql,
+        request.project.id,
+        userId,
+        challenge,
+        codeRecord,
+        session.record,
+        {
+          amr,
+          passwordHash,
+        },
+      );
+    } catch (error) {
+      // AS4G0: the stepped-up session ended since it was found live; nothing started, sign in again.
+      if (!stepUp || toAppError(error).code !== "invalid_grant") throw error;
+      return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    }
+    if (started) {
       writeChallenge(c, request.project.id, token);
       // The person's language goes along (requestQuery keeps only the authorization request).
       const lang = pickLang(c);
