@@ -8,6 +8,7 @@
  * has passed — never earlier — with the same outcomes.
  */
 import assert from "node:assert/strict";
+import { loadConfig } from "@/config.ts";
 import { asApp } from "@/db/client.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
@@ -15,7 +16,9 @@ import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { requestMethodUnlink } from "@/db/linked_methods.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
-import { UNLINK_STALE_SECONDS } from "@/lib/payments/stalled_unlinks.ts";
+import { finishStalledUnlinks, UNLINK_STALE_SECONDS } from "@/lib/payments/stalled_unlinks.ts";
+import { ChargeError } from "@/lib/payments/xendit.ts";
+import { XenditBreaker } from "@/lib/payments/xendit_breaker.ts";
 import { rows } from "../helpers/db.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
@@ -303,4 +306,39 @@ Deno.test("unlink — a stalled unlink Xendit again does not answer stays marked
   assert.equal(served.sim.paymentMethods.get(providerId)?.status, "EXPIRED");
   await served.sim.webhooks.idle();
   assert.deepEqual(await audited(shop, methodId), ["billing.method_unlinked api"]);
+});
+
+Deno.test("unlink — a stalled unlink waits while the pass's breaker is open for its account: no call, no try stamped", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-stalled-breaker@example.com");
+  const since = await diedAfterMark(shop, methodId, "api");
+  const attempted = async () =>
+    (await asApp(t.db.sql, shop.project.id, async (tx) =>
+      rows(
+        await tx`select unlink_attempted_at from astapa.linked_methods where public_id = ${methodId}`,
+      )))[0].unlink_attempted_at;
+  const before = await attempted();
+  // Earlier in the pass a call with this account went unanswered.
+  const breaker = new XenditBreaker();
+  const ref = { projectId: shop.project.id, environment: "sandbox" as const, account: "project" as const };
+  breaker.failed(ref, new ChargeError("Xendit did not answer in time.", "timeout", null), "renewal charge");
+  const at = after(since, UNLINK_STALE_SECONDS);
+  assert.deepEqual(await finishStalledUnlinks(t.deps, shop.project.id, at, breaker), []);
+  assert.equal(breaker.skipped, 1);
+  assert.deepEqual(await attempted(), before, "the claim was rolled back");
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE", "Xendit was not asked");
+  // The next pass, with a new breaker, finishes it.
+  assert.deepEqual(
+    (await finishStalledUnlinks(t.deps, shop.project.id, at)).map((u) => u.outcome),
+    ["unlinked"],
+  );
+});
+
+Deno.test("unlink — the window outlasts the longest deadline a call to Xendit may have (XENDIT_TIMEOUT_MS)", () => {
+  // The longest deadline the configuration accepts, and the first it refuses.
+  const longest = loadConfig({ XENDIT_TIMEOUT_MS: "600000" }).xendit.timeoutMs;
+  assert.throws(() => loadConfig({ XENDIT_TIMEOUT_MS: String(longest + 1) }), /XENDIT_TIMEOUT_MS/);
+  assert.ok(
+    longest < UNLINK_STALE_SECONDS * 1000,
+    "an unlink still waiting on Xendit is never taken as stalled",
+  );
 });
