@@ -1,5 +1,6 @@
 /**
- * The portal's linked methods (automatic renewal): each active or waiting method with Unlink (a waiting BRI
+ * The portal's linked methods (automatic renewal): each active or waiting method with Unlink — one being unlinked
+ * says since when, and Unlink tries again (docs/payments.md "Unlinking a method") — (a waiting BRI
  * direct debit also asks for the code the bank sent), and one form per channel the project allows: OVO asks for
  * the account's number, BRI for the debit card's last digits, expiry, phone and email. Plain forms to
  * /billing/account/methods, so they work without JavaScript — except a card, which Xendit.js tokenises in the
@@ -14,6 +15,7 @@ import {
   CHANNEL_NAMES_ID,
   LINKED_METHOD_TEXT,
   type LinkedMethodText,
+  unlinkTime,
 } from "@/lib/payments/linked_method_text.ts";
 
 type Props = {
@@ -105,8 +107,17 @@ export function LinkedMethodsSection(props: Props) {
       {props.methods.length === 0 ? <p>{text.none}</p> : (
         <ul>
           {props.methods.map((m) => (
-            <li key={m.method_id} data-linked-method={m.channel} data-status={m.status}>
-              {m.label} — {m.status === "active" ? text.active : text.waiting}{" "}
+            <li
+              key={m.method_id}
+              data-linked-method={m.channel}
+              data-status={m.status}
+              data-unlinking={m.unlink_requested_at ? "" : undefined}
+            >
+              {m.label} — {m.unlink_requested_at
+                ? text.unlinking(unlinkTime(m.unlink_requested_at, props.lang))
+                : m.status === "active"
+                ? text.active
+                : text.waiting}{" "}
               <form method="post" action="/billing/account/methods" class="inline">
                 <Hidden {...props} action="unlink" />
                 <input type="hidden" name="method_id" value={m.method_id} />

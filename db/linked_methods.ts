@@ -22,6 +22,8 @@ export const LinkedMethodSchema = z.object({
   created_at: z.string(),
   activated_at: z.string().nullable(),
   updated_at: z.string(),
+  /** Live: an unlink is under way since then (not charged meanwhile). Ended: when the unlink that ended it began. */
+  unlink_requested_at: z.string().nullable(),
 });
 export type LinkedMethod = z.infer<typeof LinkedMethodSchema>;
 
@@ -107,10 +109,27 @@ export function listLinkedMethods(tx: Tx, projectId: string, userId: string): Pr
 
 /** An unlink under way: the method marked, and whether Xendit must expire it first (api.request_method_unlink). */
 export const UnlinkRequestSchema = LinkedMethodSchema.extend({
-  unlink_requested_at: z.string().nullable(),
   expire_at_xendit: z.boolean(),
 });
 export type UnlinkRequest = z.infer<typeof UnlinkRequestSchema>;
+
+/** An unlink that stalled, taken by the billing pass to finish (api.next_stalled_unlink). */
+export const StalledUnlinkSchema = UnlinkRequestSchema.extend({ unlink_actor: z.string() });
+export type StalledUnlink = z.infer<typeof StalledUnlinkSchema>;
+
+/** The next unlink whose last try is `staleSeconds` old (stamped as tried at `now`), or null. */
+export function nextStalledUnlink(
+  tx: Tx,
+  projectId: string,
+  now: Date,
+  staleSeconds: number,
+): Promise<StalledUnlink | null> {
+  return result(
+    tx`select api.next_stalled_unlink(${projectId}, ${now.toISOString()}::timestamptz, ${staleSeconds})
+       as result`,
+    StalledUnlinkSchema.nullable(),
+  );
+}
 
 /** Marks one of a user's live methods as being unlinked by the current actor: never charged from now on. */
 export function requestMethodUnlink(

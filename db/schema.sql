@@ -636,6 +636,7 @@ create table astapa.linked_methods (
   activated_at timestamp with time zone,
   unlink_requested_at timestamp with time zone,
   unlink_actor text,
+  unlink_attempted_at timestamp with time zone,
   constraint linked_methods_pkey PRIMARY KEY (project_id, id),
   constraint linked_methods_provider_id_key UNIQUE (project_id, provider_id),
   constraint linked_methods_public_id_key UNIQUE (public_id),
@@ -647,6 +648,7 @@ create table astapa.linked_methods (
   constraint linked_methods_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint linked_methods_public_id_check CHECK (public_id ~ '^lpm_[a-z2-7]{24}$'::text),
   constraint linked_methods_status_check CHECK (status = ANY (ARRAY['requires_action'::text, 'active'::text, 'failed'::text, 'expired'::text])),
+  constraint linked_methods_unlink_attempted_check CHECK ((unlink_attempted_at IS NULL) = (unlink_requested_at IS NULL)),
   constraint linked_methods_unlink_check CHECK ((unlink_requested_at IS NULL) = (unlink_actor IS NULL) AND length(unlink_actor) >= 1 AND length(unlink_actor) <= 200),
   constraint linked_methods_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
 );
@@ -655,11 +657,13 @@ alter table astapa.linked_methods force row level security;
 comment on table astapa.linked_methods is 'Reusable methods users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE): e-wallets (OVO, DANA, SHOPEEPAY, GOPAY), direct debit (BRI, MANDIRI) and cards on file (CARD). status: requires_action (the customer has not approved yet: in the e-wallet, at the bank, by OTP or 3-D Secure), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel or card network and the last four digits), never a full number. One requires_action or active method per user and channel.';
 comment on column astapa.linked_methods.unlink_requested_at is 'When the latest unlink began (api.request_method_unlink); null when none is under way. A method with it set is never charged; cleared again only when Xendit refused to expire it. Kept once the method has ended.';
 comment on column astapa.linked_methods.unlink_actor is 'Who asked for that unlink (the audit log''s actor: account:<id>, user:<id>, api): the actor the unlink is audited as, even when Xendit''s expiry callback records it.';
+comment on column astapa.linked_methods.unlink_attempted_at is 'When the unlink under way was last tried: its request (api.request_method_unlink), or the billing pass finishing it once it stalled (api.next_stalled_unlink). Null exactly when unlink_requested_at is.';
 CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
+CREATE INDEX linked_methods_unlink_idx ON astapa.linked_methods USING btree (project_id, unlink_attempted_at) WHERE ((unlink_requested_at IS NOT NULL) AND (status = ANY (ARRAY['requires_action'::text, 'active'::text])));
 CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
 grant select on astapa.linked_methods to astapa_app;
 grant insert (project_id, user_id, environment, xendit_account, channel, label) on astapa.linked_methods to astapa_app;
-grant update (label, provider_id, status, failure_code, updated_at, activated_at, unlink_requested_at, unlink_actor) on astapa.linked_methods to astapa_app;
+grant update (label, provider_id, status, failure_code, updated_at, activated_at, unlink_requested_at, unlink_actor, unlink_attempted_at) on astapa.linked_methods to astapa_app;
 create policy "a project links its own users' methods" on astapa.linked_methods as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own linked methods" on astapa.linked_methods as permissive for select to astapa_app, astapa_owner
@@ -669,6 +673,8 @@ create policy "a project updates its own linked methods" on astapa.linked_method
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the linked method a callback names" on astapa.linked_methods as permissive for select to astapa_owner
   using ((public_id = current_setting('astapa.lookup_linked_method'::text, true)));
+create policy "definer functions see which projects have unlinks under way" on astapa.linked_methods as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (unlink_requested_at IS NOT NULL) AND (status = ANY (ARRAY['requires_action'::text, 'active'::text]))));
 
 -- owner: astapa_owner
 create table astapa.login_sessions (
@@ -3649,7 +3655,8 @@ AS $function$
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      update astapa.linked_methods as m set unlink_requested_at = null, unlink_actor = null
+      update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
+        unlink_actor = null
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
     end if;
@@ -7851,6 +7858,41 @@ comment on function api.next_renewal_charge(text,timestamp with time zone,intege
 grant execute on function api.next_renewal_charge(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.next_stalled_unlink(project_id text, now timestamp with time zone, stale_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.linked_methods;
+  begin
+    if now is null or stale_seconds is null or stale_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Stalled unlinks need now and a non-negative window.';
+    end if;
+    -- An unlink whose last try is older than any call to Xendit can last (the window outlasts XENDIT_TIMEOUT_MS)
+    -- got no answer, or its instance died: nobody is finishing it. Taken by one pass at a time (SKIP LOCKED),
+    -- and stamped, so the next try comes a window later; the mark, its time and its actor stay as they were.
+    select * into target from astapa.linked_methods as m
+    where m.project_id = next_stalled_unlink.project_id and m.unlink_requested_at is not null
+      and m.status in ('requires_action', 'active')
+      and m.unlink_attempted_at <= next_stalled_unlink.now - pg_catalog.make_interval(secs => stale_seconds)
+    order by m.unlink_attempted_at, m.id
+    for update of m skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    update astapa.linked_methods as m set unlink_attempted_at = next_stalled_unlink.now
+    where m.project_id = target.project_id and m.id = target.id
+    returning * into target;
+    return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
+      'unlink_actor', target.unlink_actor, 'expire_at_xendit', target.provider_id is not null);
+  end
+  $function$;
+comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end. Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
+grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_billing(user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -7880,8 +7922,10 @@ AS $function$
             where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
           -- The linked method chosen to pay the renewals (its label is masked), whoever of the admins chose it.
           'billing_method', (
+            -- unlinking: an unlink is under way (docs/payments.md "Unlinking a method"), so it is not charged.
             select pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label,
-              'active', l.status = 'active', 'mine', l.user_id = organization_billing.user_id)
+              'active', l.status = 'active', 'mine', l.user_id = organization_billing.user_id,
+              'unlinking', l.status = 'active' and l.unlink_requested_at is not null)
             from astapa.linked_methods as l
             where l.project_id = o.project_id and l.id = o.billing_method_id),
           'payments', coalesce((
@@ -7903,15 +7947,15 @@ AS $function$
         where p.project_id = (select astapa.current_project_id())
               and p.seat_pricing is not null and p.archived_at is null
           and p.price_idr > 0), '[]'),
-      -- The user's own active linked methods: the ones they may choose for an organization.
+      -- The user's own active linked methods, not being unlinked: the ones they may choose for an organization.
       'linked_methods', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label)
                                     order by l.id)
         from astapa.linked_methods as l
         where l.project_id = (select astapa.current_project_id()) and l.user_id = organization_billing.user_id
-          and l.status = 'active'), '[]'))
+          and l.status = 'active' and l.unlink_requested_at is null), '[]'))
   $function$;
-comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; the team plans on sale; and the user''s own active linked methods (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
+comment on function api.organization_billing(bigint) is 'The organization billing portal of a user: the organizations they are owner or admin of, each with its team plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine, unlinking: an unlink under way, so not charged) and paid team checkouts; the team plans on sale; and the user''s own active linked methods not being unlinked (those they may choose). Members who are neither owner nor admin see none (they do not pay).';
 grant execute on function api.organization_billing(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -7996,7 +8040,7 @@ AS $function$
       -- admin); the label is masked.
       'billing_method', (
         select astapa.linked_method_json(l) || pg_catalog.jsonb_build_object(
-                 'charged', l.status = 'active' and exists (
+                 'charged', l.status = 'active' and l.unlink_requested_at is null and exists (
                    select from astapa.organization_memberships as m
                    where m.project_id = o.project_id and m.organization_id = o.id and m.user_id = l.user_id
                      and m.role in ('owner', 'admin')))
@@ -8005,7 +8049,7 @@ AS $function$
       'renewal_charges', astapa.renewal_charge_list(o.project_id, null, o.id, max_count));
   end
   $function$;
-comment on function api.organization_renewal_billing(text,text,integer) is 'An organization''s automatic renewal as the project''s backend reads it: its team plan and paid-through date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; charged: active and the chooser still owner or admin) or null, and the renewal charges made for it (newest max_count, 1-200, default 50). By id or slug. AS404 unknown organization or project (RLS: the project in context).';
+comment on function api.organization_renewal_billing(text,text,integer) is 'An organization''s automatic renewal as the project''s backend reads it: its team plan and paid-through date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; unlink_requested_at; charged: active, not being unlinked, and the chooser still owner or admin) or null, and the renewal charges made for it (newest max_count, 1-200, default 50). By id or slug. AS404 unknown organization or project (RLS: the project in context).';
 grant execute on function api.organization_renewal_billing(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -8566,12 +8610,16 @@ AS $function$
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
-      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')
+      union
+      -- An unlink under way may stall (no answer from Xendit, a dead instance): the pass finishes it.
+      select m.project_id from astapa.linked_methods as m
+      where m.unlink_requested_at is not null and m.status in ('requires_action', 'active')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, unsettled refunds or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
@@ -9839,16 +9887,15 @@ AS $function$
     target := astapa.held_linked_method(project_id, user_id, method_id);
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
-        unlink_actor = astapa.current_actor()
+        unlink_attempted_at = pg_catalog.clock_timestamp(), unlink_actor = astapa.current_actor()
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
     end if;
     return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
-      'unlink_requested_at', target.unlink_requested_at,
       'expire_at_xendit', target.status in ('requires_action', 'active') and target.provider_id is not null);
   end
   $function$;
-comment on function api.request_method_unlink(text,bigint,text) is 'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at, unlink_actor = the current actor), so it is never charged again and Xendit''s expiry callback records the unlink as that actor. Answers the method with unlink_requested_at (the mark, for api.cancel_method_unlink) and expire_at_xendit (whether Xendit must be asked to expire it first). An ended method is answered unchanged. AS404 not this user''s method.';
+comment on function api.request_method_unlink(text,bigint,text) is 'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at and unlink_attempted_at = now, unlink_actor = the current actor), so it is never charged again and Xendit''s expiry callback records the unlink as that actor; an unlink that stalls is finished by the billing pass (api.next_stalled_unlink). Answers the method with unlink_requested_at (the mark, for api.cancel_method_unlink) and expire_at_xendit (whether Xendit must be asked to expire it first). An ended method is answered unchanged. AS404 not this user''s method.';
 grant execute on function api.request_method_unlink(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16307,9 +16354,9 @@ AS $function$
       'method_id', m.public_id, 'sub', m.user_id::text, 'channel', m.channel, 'label', m.label,
       'status', m.status, 'provider_id', m.provider_id, 'failure_code', m.failure_code,
       'environment', m.environment, 'xendit_account', m.xendit_account, 'created_at', m.created_at,
-      'activated_at', m.activated_at, 'updated_at', m.updated_at)
+      'activated_at', m.activated_at, 'updated_at', m.updated_at, 'unlink_requested_at', m.unlink_requested_at)
   $function$;
-comment on function astapa.linked_method_json(astapa.linked_methods) is 'A linked method as the portal, the API and the renewal pass read it (the label is already masked).';
+comment on function astapa.linked_method_json(astapa.linked_methods) is 'A linked method as the portal, the API and the renewal pass read it (the label is already masked). unlink_requested_at: on a live method, an unlink is under way (not charged meanwhile; the billing pass finishes one that stalled); on an ended one, when the unlink that ended it began.';
 grant execute on function astapa.linked_method_json(astapa.linked_methods) to astapa_app;
 
 -- owner: astapa_owner

@@ -76,12 +76,16 @@ export const OrganizationBilling = z.object({
     members: z.number().int(),
     /** The team plan scheduled for the next period (api.change_organization_plan), or null. */
     plan_change: OrganizationPlanChange.extend({ to_plan_name: z.string() }).nullable(),
-    /** The linked method chosen to pay the renewals (masked label); `mine` when this user chose it. */
+    /**
+     * The linked method chosen to pay the renewals (masked label); `mine` when this user chose it; `unlinking`
+     * while an unlink of it is under way (not charged meanwhile).
+     */
     billing_method: z.object({
       method_id: z.string(),
       label: z.string(),
       active: z.boolean(),
       mine: z.boolean(),
+      unlinking: z.boolean(),
     }).nullable(),
     payments: z.array(z.object({
       checkout_id: z.string(),

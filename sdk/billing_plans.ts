@@ -57,6 +57,11 @@ export type LinkedMethod = {
   status: "requires_action" | "active" | "failed" | "expired";
   created_at: string;
   activated_at: string | null;
+  /**
+   * Set while an unlink is under way (the method is not charged meanwhile; Astapa finishes one Xendit did not
+   * answer within 15 minutes, or unlink again); on an ended method, when the unlink that ended it began.
+   */
+  unlink_requested_at?: string | null;
 };
 export type NewCoupon = {
   code: string;

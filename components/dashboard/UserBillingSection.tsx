@@ -153,7 +153,17 @@ export function UserBillingSection(
               {billing.linked_methods.map((method) => (
                 <tr key={method.method_id} data-method={method.method_id}>
                   <td>{method.label}</td>
-                  <td>{method.status.replace("_", " ")}</td>
+                  <td>
+                    {method.status.replace("_", " ")}
+                    {(method.status === "active" || method.status === "requires_action") &&
+                      method.unlink_requested_at && (
+                      <span class="muted" data-unlinking={method.method_id}>
+                        {` · being unlinked since ${
+                          formatWhen(method.unlink_requested_at)
+                        }: not charged meanwhile; Unlink tries again`}
+                      </span>
+                    )}
+                  </td>
                   <td>{formatWhen(method.activated_at ?? method.created_at)}</td>
                   {canEdit && (
                     <td>

@@ -359,6 +359,12 @@ create policy "definer functions see which projects have unpaid checkouts" on as
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and status in ('open', 'pending'));
 
+drop policy if exists "definer functions see which projects have unlinks under way" on astapa.linked_methods;
+create policy "definer functions see which projects have unlinks under way" on astapa.linked_methods
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on'
+         and unlink_requested_at is not null and status in ('requires_action', 'active'));
+
 create or replace function api.projects_with_billing_work() returns text[]
   language plpgsql
   stable
@@ -379,7 +385,11 @@ create or replace function api.projects_with_billing_work() returns text[]
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
-      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')) as w;
+      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')
+      union
+      -- An unlink under way may stall (no answer from Xendit, a dead instance): the pass finishes it.
+      select m.project_id from astapa.linked_methods as m
+      where m.unlink_requested_at is not null and m.status in ('requires_action', 'active')) as w;
     perform pg_catalog.set_config('astapa.list_billing_projects', '', true);
     return coalesce(projects, '{}');
   end
@@ -387,7 +397,7 @@ create or replace function api.projects_with_billing_work() returns text[]
 
 comment on function api.projects_with_billing_work() is
   'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, '
-  'unpaid checkouts or unsettled refunds. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'unpaid checkouts, unsettled refunds or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
   'project set.';
 
 revoke execute on function api.projects_with_billing_work() from public;

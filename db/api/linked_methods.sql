@@ -57,11 +57,13 @@ create or replace function astapa.linked_method_json(m astapa.linked_methods) re
       'method_id', m.public_id, 'sub', m.user_id::text, 'channel', m.channel, 'label', m.label,
       'status', m.status, 'provider_id', m.provider_id, 'failure_code', m.failure_code,
       'environment', m.environment, 'xendit_account', m.xendit_account, 'created_at', m.created_at,
-      'activated_at', m.activated_at, 'updated_at', m.updated_at)
+      'activated_at', m.activated_at, 'updated_at', m.updated_at, 'unlink_requested_at', m.unlink_requested_at)
   $$;
 
 comment on function astapa.linked_method_json(astapa.linked_methods) is
-  'A linked method as the portal, the API and the renewal pass read it (the label is already masked).';
+  'A linked method as the portal, the API and the renewal pass read it (the label is already masked). '
+  'unlink_requested_at: on a live method, an unlink is under way (not charged meanwhile; the billing pass '
+  'finishes one that stalled); on an ended one, when the unlink that ended it began.';
 
 grant execute on function astapa.linked_method_json(astapa.linked_methods) to astapa_app;
 
@@ -376,19 +378,19 @@ create or replace function api.request_method_unlink(project_id text, user_id bi
     target := astapa.held_linked_method(project_id, user_id, method_id);
     if target.status in ('requires_action', 'active') then
       update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
-        unlink_actor = astapa.current_actor()
+        unlink_attempted_at = pg_catalog.clock_timestamp(), unlink_actor = astapa.current_actor()
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
     end if;
     return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
-      'unlink_requested_at', target.unlink_requested_at,
       'expire_at_xendit', target.status in ('requires_action', 'active') and target.provider_id is not null);
   end
   $$;
 
 comment on function api.request_method_unlink(text, bigint, text) is
-  'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at, unlink_actor = the '
-  'current actor), so it is never charged again and Xendit''s expiry callback records the unlink as that actor. '
+  'Starts unlinking one of a user''s methods: a live one is marked (unlink_requested_at and unlink_attempted_at '
+  '= now, unlink_actor = the current actor), so it is never charged again and Xendit''s expiry callback records '
+  'the unlink as that actor; an unlink that stalls is finished by the billing pass (api.next_stalled_unlink). '
   'Answers the method with unlink_requested_at (the mark, for api.cancel_method_unlink) and expire_at_xendit '
   '(whether Xendit must be asked to expire it first). An ended method is answered unchanged. AS404 not this '
   'user''s method.';
@@ -408,7 +410,8 @@ create or replace function api.cancel_method_unlink(project_id text, user_id big
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      update astapa.linked_methods as m set unlink_requested_at = null, unlink_actor = null
+      update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
+        unlink_actor = null
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
     end if;
@@ -421,6 +424,49 @@ comment on function api.cancel_method_unlink(text, bigint, text, timestamptz) is
   'requested_at only), so the method is linked and chargeable as before. AS404 not this user''s method.';
 
 grant execute on function api.cancel_method_unlink(text, bigint, text, timestamptz) to astapa_app;
+
+create or replace function api.next_stalled_unlink(project_id text, now timestamptz, stale_seconds integer)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.linked_methods;
+  begin
+    if now is null or stale_seconds is null or stale_seconds < 0 then
+      raise exception using errcode = 'AS400', message = 'Stalled unlinks need now and a non-negative window.';
+    end if;
+    -- An unlink whose last try is older than any call to Xendit can last (the window outlasts XENDIT_TIMEOUT_MS)
+    -- got no answer, or its instance died: nobody is finishing it. Taken by one pass at a time (SKIP LOCKED),
+    -- and stamped, so the next try comes a window later; the mark, its time and its actor stay as they were.
+    select * into target from astapa.linked_methods as m
+    where m.project_id = next_stalled_unlink.project_id and m.unlink_requested_at is not null
+      and m.status in ('requires_action', 'active')
+      and m.unlink_attempted_at <= next_stalled_unlink.now - pg_catalog.make_interval(secs => stale_seconds)
+    order by m.unlink_attempted_at, m.id
+    for update of m skip locked
+    limit 1;
+    if not found then
+      return null;
+    end if;
+    update astapa.linked_methods as m set unlink_attempted_at = next_stalled_unlink.now
+    where m.project_id = target.project_id and m.id = target.id
+    returning * into target;
+    return astapa.linked_method_json(target) || pg_catalog.jsonb_build_object(
+      'unlink_actor', target.unlink_actor, 'expire_at_xendit', target.provider_id is not null);
+  end
+  $$;
+
+comment on function api.next_stalled_unlink(text, timestamptz, integer) is
+  'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method '
+  'marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or '
+  'the instance died between the mark and the end. Stamps the try (unlink_attempted_at = now) and answers the '
+  'method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, '
+  'then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a '
+  'negative window.';
+
+grant execute on function api.next_stalled_unlink(text, timestamptz, integer) to astapa_app;
 
 create or replace function api.unlink_method(project_id text, user_id bigint, method_id text) returns jsonb
   language plpgsql

@@ -343,8 +343,10 @@ create or replace function api.organization_billing(user_id bigint) returns json
             where c.project_id = o.project_id and c.organization_id = o.id and c.status = 'scheduled'),
           -- The linked method chosen to pay the renewals (its label is masked), whoever of the admins chose it.
           'billing_method', (
+            -- unlinking: an unlink is under way (docs/payments.md "Unlinking a method"), so it is not charged.
             select pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label,
-              'active', l.status = 'active', 'mine', l.user_id = organization_billing.user_id)
+              'active', l.status = 'active', 'mine', l.user_id = organization_billing.user_id,
+              'unlinking', l.status = 'active' and l.unlink_requested_at is not null)
             from astapa.linked_methods as l
             where l.project_id = o.project_id and l.id = o.billing_method_id),
           'payments', coalesce((
@@ -366,20 +368,21 @@ create or replace function api.organization_billing(user_id bigint) returns json
         where p.project_id = (select astapa.current_project_id())
               and p.seat_pricing is not null and p.archived_at is null
           and p.price_idr > 0), '[]'),
-      -- The user's own active linked methods: the ones they may choose for an organization.
+      -- The user's own active linked methods, not being unlinked: the ones they may choose for an organization.
       'linked_methods', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('method_id', l.public_id, 'label', l.label)
                                     order by l.id)
         from astapa.linked_methods as l
         where l.project_id = (select astapa.current_project_id()) and l.user_id = organization_billing.user_id
-          and l.status = 'active'), '[]'))
+          and l.status = 'active' and l.unlink_requested_at is null), '[]'))
   $$;
 
 comment on function api.organization_billing(bigint) is
   'The organization billing portal of a user: the organizations they are owner or admin of, each with its team '
   'plan, seats (limit in force, a different one paid for the next period, members), paid-through date, cancel '
-  'and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine) and paid team checkouts; '
-  'the team plans on sale; and the user''s own active linked methods (those they may choose). '
+  'and grace, the team plan scheduled for the next period (plan_change), the linked method chosen to pay its renewals (masked label, active, mine, '
+  'unlinking: an unlink under way, so not charged) and paid team checkouts; '
+  'the team plans on sale; and the user''s own active linked methods not being unlinked (those they may choose). '
   'Members who are neither owner nor admin see none (they do not pay).';
 
 grant execute on function api.organization_billing(bigint) to astapa_app;
@@ -656,7 +659,7 @@ create or replace function api.organization_renewal_billing(project_id text, org
       -- admin); the label is masked.
       'billing_method', (
         select astapa.linked_method_json(l) || pg_catalog.jsonb_build_object(
-                 'charged', l.status = 'active' and exists (
+                 'charged', l.status = 'active' and l.unlink_requested_at is null and exists (
                    select from astapa.organization_memberships as m
                    where m.project_id = o.project_id and m.organization_id = o.id and m.user_id = l.user_id
                      and m.role in ('owner', 'admin')))
@@ -668,7 +671,8 @@ create or replace function api.organization_renewal_billing(project_id text, org
 
 comment on function api.organization_renewal_billing(text, text, integer) is
   'An organization''s automatic renewal as the project''s backend reads it: its team plan and paid-through '
-  'date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; charged: active and the '
+  'date, the linked method chosen to pay the renewals (masked; sub: its owner, the payer; unlink_requested_at; '
+  'charged: active, not being unlinked, and the '
   'chooser still owner or admin) or null, and the renewal charges made for it (newest max_count, 1-200, '
   'default 50). By id or slug. AS404 unknown organization or project (RLS: the project in context).';
 

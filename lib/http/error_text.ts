@@ -77,6 +77,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
 const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_timeout: "Penyedia pembayaran tidak menjawab tepat waktu. Coba lagi sebentar lagi.",
   payment_provider_unreachable: "Penyedia pembayaran tidak dapat dihubungi. Coba lagi sebentar lagi.",
+  payment_provider_interrupted: "Jawaban penyedia pembayaran terputus. Coba lagi sebentar lagi.",
 };
 
 /** The page's message for `code` and, when the description says more than the catalogue, that too. */

@@ -90,6 +90,8 @@ export const DESCRIPTIONS = {
   payment_provider_timeout: "The payment provider did not answer in time. Try again shortly.",
   // payment_provider_error when no connection to Xendit could be made (refused, DNS, network): not a refusal.
   payment_provider_unreachable: "The payment provider could not be reached. Try again shortly.",
+  // payment_provider_error when the connection broke while Xendit answered: it may have acted, not a refusal.
+  payment_provider_interrupted: "The payment provider's answer was cut off. Try again shortly.",
 } as const satisfies Record<string, string>;
 
 export type DescriptionKey = keyof typeof DESCRIPTIONS;

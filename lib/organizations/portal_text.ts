@@ -23,7 +23,7 @@ type PortalWords = {
   resume: string;
   /** The linked method that pays the renewals (the form to choose it). */
   method: string;
-  methodNow: (label: string, mine: boolean, active: boolean) => string;
+  methodNow: (label: string, mine: boolean, active: boolean, unlinking: boolean) => string;
   methodNone: string;
   methodPickNone: string;
   methodSave: string;
@@ -82,9 +82,10 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     cancel: "Cancel at the end of the period",
     resume: "Keep the plan (resume renewals)",
     method: "Pay renewals with a linked method",
-    methodNow: (label, mine, active) =>
+    methodNow: (label, mine, active, unlinking) =>
       `Renewals are charged to ${label}${mine ? " (yours)" : " (another owner's or admin's)"}.` +
-      (active ? "" : " It is no longer active: renewals are sent as pay links."),
+      (active ? "" : " It is no longer active: renewals are sent as pay links.") +
+      (unlinking ? " It is being unlinked: renewals are sent as pay links meanwhile." : ""),
     methodNone: "No linked method is chosen: renewals are sent as pay links by email.",
     methodPickNone: "None (pay each renewal by link)",
     methodSave: "Save payment method",
@@ -143,9 +144,12 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
     cancel: "Batalkan di akhir periode",
     resume: "Pertahankan paket (lanjutkan perpanjangan)",
     method: "Bayar perpanjangan dengan metode tertaut",
-    methodNow: (label, mine, active) =>
+    methodNow: (label, mine, active, unlinking) =>
       `Perpanjangan ditagihkan ke ${label}${mine ? " (milik Anda)" : " (milik pemilik atau admin lain)"}.` +
-      (active ? "" : " Metode ini tidak aktif lagi: perpanjangan dikirim sebagai tautan pembayaran."),
+      (active ? "" : " Metode ini tidak aktif lagi: perpanjangan dikirim sebagai tautan pembayaran.") +
+      (unlinking
+        ? " Metode ini sedang dilepaskan: sementara itu perpanjangan dikirim sebagai tautan pembayaran."
+        : ""),
     methodNone:
       "Belum ada metode tertaut yang dipilih: perpanjangan dikirim sebagai tautan pembayaran lewat email.",
     methodPickNone: "Tidak ada (bayar tiap perpanjangan lewat tautan)",

@@ -1,5 +1,6 @@
 /**
- * The billing pass every instance runs periodically: for each project with billing work, renewals (next
+ * The billing pass every instance runs periodically: for each project with billing work, unlinks that stalled
+ * (stalled_unlinks.ts: finished once their mark is older than the window, before anything is charged), renewals (next
  * period's checkout + mail, past_due, expiry to the default plan, cancel at period end), charges of linked
  * e-wallets for those renewals (lib/payments/renewal_charges.ts), then reconciliation
  * of stale charges and expiry of old checkouts. Each pass has its own Xendit breaker (xendit_breaker.ts):
@@ -21,6 +22,7 @@ import { renewProject, type StepHook } from "./renewals.ts";
 import { type ChargeOutcome, chargeRenewals } from "./renewal_charges.ts";
 import { renewOrganizations } from "./organization_renewals.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
+import { finishStalledUnlinks, type StalledUnlinkOutcome } from "./stalled_unlinks.ts";
 
 export type Clock = () => Date;
 
@@ -40,6 +42,8 @@ export type PassReport = {
   charges: ChargeOutcome[];
   /** Team plans' steps (organization_renewals.ts). */
   organizationRenewals?: (OrganizationRenewalStep & { projectId: string })[];
+  /** Stalled unlinks the pass finished, found refused, or left for a window later (stalled_unlinks.ts). */
+  unlinks?: StalledUnlinkOutcome[];
   reconciled: number;
   expired: number;
   /**
@@ -84,9 +88,10 @@ export class BillingScheduler {
       const report = await this.pass();
       if (
         report.renewals.length || report.charges.length || report.reconciled || report.expired ||
-        report.skipped
+        report.skipped || report.unlinks?.length
       ) {
         log("info", "billing_pass", {
+          unlinks: report.unlinks?.length ?? 0,
           renewals: report.renewals.length,
           charges: report.charges.length,
           reconciled: report.reconciled,
@@ -108,6 +113,14 @@ export class BillingScheduler {
     for (const projectId of projects) {
       if (this.#stopped) break;
       try {
+        // First: a method whose unlink Xendit refuses is chargeable again for this pass's renewals. Its own
+        // trouble is logged and does not hold the renewals up (the unlink is tried again a window later).
+        (report.unlinks ??= []).push(
+          ...await finishStalledUnlinks(this.deps, projectId, now, breaker).catch((error) => {
+            log("error", "stalled_unlinks_failed", { project_id: projectId, error: String(error) });
+            return [];
+          }),
+        );
         const steps = await renewProject(this.deps, projectId, now, this.options.beforeCommit);
         report.renewals.push(...steps.map((step) => ({ ...step, projectId })));
         const teams = await renewOrganizations(this.deps, projectId, now);

@@ -85,7 +85,9 @@ export async function chargeCheckout(
       metadata: { project_id: projectId, checkout_id: checkout.checkout_id },
     });
   } catch (error) {
-    if (error instanceof ChargeError && (error.code === "limit" || error.status === 400)) {
+    // Not Xendit's failure but ours (createCharge classifies Xendit's): a 500, never "did not accept".
+    if (!(error instanceof ChargeError)) throw error;
+    if (error.code === "limit" || error.status === 400) {
       throw new AppError("validation_failed", {
         description: error.message,
         fields: { method: [error.message] },

@@ -8,6 +8,8 @@ const en = {
   none: "Nothing is linked: renewals come as pay links by email.",
   waiting: "waiting for your approval",
   active: "linked",
+  unlinking: (since: string) =>
+    `being unlinked since ${since}: not charged meanwhile. If it stays like this, unlink it again.`,
   unlink: "Unlink",
   link: (channel: string) => `Link ${channel}`,
   mobile: "Mobile number (OVO)",
@@ -38,6 +40,8 @@ const id: LinkedMethodText = {
   none: "Belum ada yang tertaut: perpanjangan dikirim sebagai tautan bayar lewat email.",
   waiting: "menunggu persetujuan Anda",
   active: "tertaut",
+  unlinking: (since: string) =>
+    `sedang dilepaskan sejak ${since}: tidak ditagih selama itu. Jika tetap begini, lepaskan lagi.`,
   unlink: "Lepaskan",
   link: (channel: string) => `Tautkan ${channel}`,
   mobile: "Nomor ponsel (OVO)",
@@ -61,6 +65,16 @@ const id: LinkedMethodText = {
 };
 
 export const LINKED_METHOD_TEXT: Record<Lang, LinkedMethodText> = { en, id };
+
+/** When an unlink began, as the portal shows it: date and minute, Jakarta time. */
+export const unlinkTime = (iso: string, lang: Lang) =>
+  `${
+    new Date(iso).toLocaleString(lang === "id" ? "id-ID" : "en-GB", {
+      dateStyle: "medium",
+      timeStyle: "short",
+      timeZone: "Asia/Jakarta",
+    })
+  } WIB`;
 
 /** What the customer sees for a channel code (GOPAY is GoPay's recurring linking). */
 export const CHANNEL_NAMES: Record<string, string> = {

@@ -211,7 +211,8 @@ export async function unlinkUserMethod(
  * The rest of an unlink once its method is marked (requestMethodUnlink, in the caller's transaction — which must
  * have ended): expire it at Xendit, then end it here. When Xendit answers with a refusal the mark is cleared and
  * the method stays linked; with no answer (timeout, unreachable, 5xx) it stays marked — not charged, and ended by
- * Xendit's expiry callback if Xendit did expire it, or by unlinking again.
+ * Xendit's expiry callback if Xendit did expire it, by unlinking again, or by the billing pass once the unlink has
+ * stalled for the window (stalled_unlinks.ts).
  */
 export async function finishUnlink(
   deps: PaymentDeps,
@@ -220,22 +221,47 @@ export async function finishUnlink(
   requested: UnlinkRequest,
   context: AppContext,
 ): Promise<LinkedMethod> {
+  const done = await completeUnlink(deps, projectId, userId, requested, context);
+  if (done.outcome !== "unlinked") throw providerError(done.failure);
+  return done.method;
+}
+
+/** How an unlink's call to Xendit ended: unlinked here, kept linked (Xendit refused), or no answer (still marked). */
+export type UnlinkOutcome =
+  | { outcome: "unlinked"; method: LinkedMethod }
+  | { outcome: "kept" | "unanswered"; failure: ChargeError };
+
+/** Steps 2 and 3 of an unlink (finishUnlink's, and the billing pass's for a stalled one), as an outcome. */
+export async function completeUnlink(
+  deps: PaymentDeps,
+  projectId: string,
+  userId: string,
+  requested: UnlinkRequest,
+  context: AppContext,
+): Promise<UnlinkOutcome> {
   const methodId = requested.method_id;
   const failure = requested.expire_at_xendit ? await expireAtXendit(deps, projectId, requested) : null;
-  if (failure) {
-    // An answer is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
-    if (failure.status !== null && failure.status < 500 && requested.unlink_requested_at) {
-      const markedAt = requested.unlink_requested_at;
-      await asApp(
-        deps.sql,
-        projectId,
-        (tx) => cancelMethodUnlink(tx, projectId, userId, methodId, markedAt),
-        context,
-      );
-    }
-    throw providerError(failure);
+  if (!failure) {
+    const method = await asApp(
+      deps.sql,
+      projectId,
+      (tx) => unlinkMethod(tx, projectId, userId, methodId),
+      context,
+    );
+    return { outcome: "unlinked", method };
   }
-  return await asApp(deps.sql, projectId, (tx) => unlinkMethod(tx, projectId, userId, methodId), context);
+  // An answer is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
+  if (failure.status !== null && failure.status < 500 && requested.unlink_requested_at) {
+    const markedAt = requested.unlink_requested_at;
+    await asApp(
+      deps.sql,
+      projectId,
+      (tx) => cancelMethodUnlink(tx, projectId, userId, methodId, markedAt),
+      context,
+    );
+    return { outcome: "kept", failure };
+  }
+  return { outcome: "unanswered", failure };
 }
 
 /** Asks Xendit to expire a linked method: null when done (already expired or gone there counts), else why not. */

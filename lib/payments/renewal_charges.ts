@@ -23,7 +23,7 @@ import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { organizationRenewalMail } from "./organization_renewal_mail.ts";
 import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
-import { asChargeError, chargeLinkedMethod } from "./xendit.ts";
+import { asChargeError, type ChargeError, chargeLinkedMethod } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 
 /** A charge Xendit did not answer is asked again (same idempotency key) after this long. */
@@ -92,7 +92,7 @@ const accountOf = (projectId: string, work: ChargeWork): AccountRef => ({
   account: work.checkout.xendit_account,
 });
 
-/** Xendit's answer; null when it could not be had (unreachable, 5xx): the charge is asked again later. */
+/** Xendit's answer; null when it could not be had (unreachable, 5xx, a bug): the charge is asked again later. */
 async function askXendit(
   deps: PaymentDeps,
   projectId: string,
@@ -117,13 +117,29 @@ async function askXendit(
     });
     return { provider_id: charged.providerId, amount: charged.amount, status: charged.status };
   } catch (error) {
-    const failure = asChargeError(error);
+    const failure = chargeFailure(error, projectId, work.charge_id);
+    if (!failure) return null;
     breaker.failed(accountOf(projectId, work), failure, "renewal charge");
     if (failure.status === null || failure.status >= 500) {
       log("warn", "renewal_charge_retry", { project_id: projectId, charge_id: work.charge_id });
       return null;
     }
     return { failure: `${failure.code}: ${failure.message}`.slice(0, 500) };
+  }
+}
+
+/**
+ * Xendit's failure, or null for one of ours (a bug, an answer we cannot read): that is logged as an error with
+ * its stack, never counted by the breaker, and the charge is asked again like an unanswered one — the same
+ * request under the same key, so a charge Xendit did make is not made twice — at most three tries in all, then
+ * the pay-link mail (NO_ANSWER). The project's other charges go on meanwhile.
+ */
+function chargeFailure(error: unknown, projectId: string, chargeId: string): ChargeError | null {
+  try {
+    return asChargeError(error);
+  } catch {
+    log("error", "renewal_charge_error", { project_id: projectId, charge_id: chargeId, error });
+    return null;
   }
 }
 

@@ -5,6 +5,7 @@
  * looked up before creating. Amounts are whole rupiah and checked against the method's limits first.
  */
 import { isDeadlineError } from "../http/deadline.ts";
+import { isUnreachableError } from "../http/unreachable.ts";
 import { log } from "../http/log.ts";
 import { AppError, DESCRIPTIONS } from "../http/errors.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
@@ -307,9 +308,22 @@ function invoiceCharge(invoice: Invoice): Charge {
 }
 
 /**
- * Xendit's refusal (status + code), no answer before the deadline ("timeout") or unreachability, as a
- * ChargeError. The last two have no status: callers treat them alike (payment_provider_error, or try later),
- * and Xendit may have acted on a request it did not answer (docs/payments.md "When Xendit does not answer").
+ * Whether the connection failed while Xendit's answer was being read (it had the request): Deno's fetch gives a
+ * body read that loses its connection no other shape than a TypeError without a cause, named by its message.
+ */
+function isCutOffAnswer(error: unknown): boolean {
+  return error instanceof TypeError && error.cause === undefined &&
+    /^error reading a body from connection/.test(error.message);
+}
+
+/**
+ * Xendit's refusal (status + code), no answer before the deadline ("timeout"), no connection at all
+ * ("unreachable": refused, DNS, TLS, reset — lib/http/unreachable.ts, as for Google and GitHub) or an answer
+ * cut off ("interrupted") as a ChargeError. The last three have no status: callers treat them alike
+ * (payment_provider_error, or try later), and Xendit may have acted on a request it did not answer
+ * (docs/payments.md "When Xendit does not answer"). Anything else — a bug of ours, an answer we cannot read —
+ * is no failure of Xendit's and is thrown again as it is: a 500 with the request id, logged with its stack,
+ * never "Xendit could not be reached", and never counted by the pass's breaker.
  */
 export function asChargeError(error: unknown): ChargeError {
   if (error instanceof ChargeError) return error;
@@ -327,19 +341,28 @@ export function asChargeError(error: unknown): ChargeError {
   if (isDeadlineError(error)) {
     return new ChargeError("Xendit did not answer in time.", "timeout", null, { cause: error });
   }
-  return new ChargeError("Xendit could not be reached.", "unreachable", null, { cause: error });
+  if (isUnreachableError(error)) {
+    return new ChargeError("Xendit could not be reached.", "unreachable", null, { cause: error });
+  }
+  if (isCutOffAnswer(error)) {
+    return new ChargeError("Xendit's answer was cut off.", "interrupted", null, { cause: error });
+  }
+  throw error;
 }
 
 /**
- * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline or one that
- * never reached Xendit says so instead of reading as a refusal (the cause, logged, says which).
+ * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline, one that
+ * never reached Xendit or one whose answer was cut off says so instead of reading as a refusal (the cause,
+ * logged, says which).
  */
-export function providerError(failure: unknown): AppError {
-  const code = failure instanceof ChargeError ? failure.code : undefined;
+export function providerError(failure: ChargeError): AppError {
+  const code = failure.code;
   const description = code === "timeout"
     ? DESCRIPTIONS.payment_provider_timeout
     : code === "unreachable"
     ? DESCRIPTIONS.payment_provider_unreachable
+    : code === "interrupted"
+    ? DESCRIPTIONS.payment_provider_interrupted
     : undefined;
   return new AppError("payment_provider_error", { cause: failure, ...(description ? { description } : {}) });
 }

@@ -35,10 +35,13 @@ export class XenditBreaker {
     return false;
   }
 
-  /** Notes a failed call: no answer in time or no connection (not a refusal) opens the account's breaker. */
+  /**
+   * Notes a failed call: no answer in time, no connection or a connection lost mid-answer (not a refusal, nor
+   * a bug of ours) opens the account's breaker.
+   */
   failed(ref: AccountRef, error: unknown, call: string): void {
     const noAnswer = error instanceof ChargeError &&
-      (error.code === "timeout" || error.code === "unreachable");
+      (error.code === "timeout" || error.code === "unreachable" || error.code === "interrupted");
     const key = keyOf(ref);
     if (!noAnswer || this.#open.has(key)) return;
     this.#open.add(key);

@@ -322,7 +322,9 @@ function MethodForm(
     <form method="post" action="/billing/organizations" class="stack" data-method-form>
       <h3>{text.method}</h3>
       <p data-billing-method={chosen?.method_id ?? "none"}>
-        {chosen ? text.methodNow(chosen.label, chosen.mine, chosen.active) : text.methodNone}
+        {chosen
+          ? text.methodNow(chosen.label, chosen.mine, chosen.active, chosen.unlinking)
+          : text.methodNone}
       </p>
       <input type="hidden" name="csrf" value={data.csrf} />
       <input type="hidden" name="client_id" value={data.clientId} />

@@ -1,7 +1,7 @@
 /**
  * The user page's Billing section (issue 23): admins start a user's free trial through api.start_trial (one
  * per user and plan, refusals worded in English and Indonesian, audited as the developer), see the user's
- * trials, plan changes, linked e-wallets (Unlink: expired, audited as the developer), renewal charges and
+ * trials, plan changes, linked e-wallets (an unlink under way shown; Unlink: expired, audited as the developer), renewal charges and
  * payments with receipt links; viewers read only; other projects' developers see nothing.
  */
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { seedShop } from "../helpers/payments.ts";
 import { paidCheckout } from "../helpers/paid_checkouts.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
-import { applyMethodCallback } from "@/db/linked_methods.ts";
+import { applyMethodCallback, requestMethodUnlink } from "@/db/linked_methods.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { assignPlan, createPlan, updatePlan } from "@/db/plans.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
@@ -130,6 +130,17 @@ Deno.test("user page billing — linked e-wallet listed masked and unlinked by a
     (await postAs(t, owner, `${base}/users/${sub}/linked-methods`, { method: methodId }, "wrong")).status,
     403,
   );
+  assert.ok(!page.includes("being unlinked"), "no unlink under way yet");
+  // An unlink over the Platform API that never finished (no answer from Xendit): shown, and Unlink tries again.
+  await asApp(t.db.sql, p, (tx) => requestMethodUnlink(tx, p, sub, methodId), { actor: "api" });
+  const marked = await (await getAs(t, owner, `${base}/users/${sub}`)).text();
+  assert.match(
+    marked,
+    new RegExp(
+      `data-unlinking="${methodId}">[^<]*being unlinked since [^<]+ UTC: not charged meanwhile; Unlink tries again`,
+    ),
+  );
+  assert.ok(marked.includes(`name="method" value="${methodId}"`), "Unlink is still offered");
   const unlinked = await postAs(t, owner, `${base}/users/${sub}/linked-methods`, { method: methodId });
   assert.equal(unlinked.status, 303);
   assert.equal(unlinked.headers.get("location"), `${base}/users/${sub}?done=method_unlinked`);
@@ -149,6 +160,7 @@ Deno.test("user page billing — linked e-wallet listed masked and unlinked by a
   const after = await (await getAs(t, owner, `${base}/users/${sub}`)).text();
   assert.match(after, new RegExp(`data-method="${methodId}"[\\s\\S]*?expired`));
   assert.ok(!after.includes(`name="method" value="${methodId}"`), "an ended link has no Unlink");
+  assert.ok(!after.includes("being unlinked"), "ended: no unlink under way");
 
   // Someone else's method id: 422 with the reason, nothing changes.
   const stranger = await seedUser(t.db.sql, p, "no-methods@example.com");

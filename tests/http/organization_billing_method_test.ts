@@ -2,13 +2,16 @@
  * Choosing the linked method that pays an organization's team plan renewals, on the organization billing portal
  * (`POST /billing/organizations`, issue 23): an owner or admin picks one of their own active linked methods or
  * none, with a plain form (CSRF, no JavaScript), and sees the chosen one's masked label; a member, another
- * person's method, an inactive one and another project's organization are refused with a readable notice.
+ * person's method, an inactive one and another project's organization are refused with a readable notice. The
+ * chosen method's unlink under way is said (en, id), and the method is not offered meanwhile.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import {
   applyMethodCallback,
+  cancelMethodUnlink,
   recordMethodLinkAnswer,
+  requestMethodUnlink,
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
@@ -103,6 +106,29 @@ Deno.test("organization billing portal — an admin chooses their own linked met
   assert.match(ownerPage, /You have no active linked method\./);
   const inIndonesian = await (await owner.browser.get(`${url}&lang=id`)).text();
   assert.match(inIndonesian, /Perpanjangan ditagihkan ke DANA \(milik pemilik atau admin lain\)\./);
+
+  // The admin's unlink of it has not finished (Xendit gave no answer): said, and not offered meanwhile.
+  const marked = await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => requestMethodUnlink(tx, project.id, admin.id, method),
+  );
+  assert.match(
+    await (await owner.browser.get(url)).text(),
+    /It is being unlinked: renewals are sent as pay links meanwhile\./,
+  );
+  assert.match(
+    await (await owner.browser.get(`${url}&lang=id`)).text(),
+    /Metode ini sedang dilepaskan: sementara itu perpanjangan dikirim sebagai tautan pembayaran\./,
+  );
+  assert.doesNotMatch(await (await admin.browser.get(url)).text(), new RegExp(`value="${method}"`));
+  // Xendit refused the unlink: linked, chosen and charged as before.
+  await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => cancelMethodUnlink(tx, project.id, admin.id, method, marked.unlink_requested_at!),
+  );
+  assert.doesNotMatch(await (await owner.browser.get(url)).text(), /being unlinked/);
 
   const cleared = await choose(owner.browser, inIndonesian, { method: "none" });
   assert.equal(cleared.notice, "method_cleared");

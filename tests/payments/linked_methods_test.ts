@@ -1,11 +1,13 @@
 /**
  * Linked e-wallets end to end over HTTP: the portal's link form → xendit-node's PaymentMethod API on the
  * simulator (loopback) → the customer approves on the AUTH page → payment_method.activated reaches the app's
- * webhook → the portal shows the method; unlinking expires it at Xendit; declines, refused channels, a wrong
+ * webhook → the portal shows the method; unlinking expires it at Xendit (an unlink under way is shown, and
+ * Unlink tries it again); declines, refused channels, a wrong
  * callback token and someone else's method change nothing they should not.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
+import { requestMethodUnlink } from "@/db/linked_methods.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
@@ -138,6 +140,43 @@ Deno.test("linked methods — link OVO from the portal, approve, activated by ca
                and target = ${"linked_method:" + waiting.public_id}`,
     ));
   assert.deepEqual(audited, [{ actor: `user:${shop.userId}` }], "the person who unlinked it, once");
+});
+
+Deno.test("linked methods — the portal shows an unlink under way (en, id), and Unlink tries it again", async () => {
+  const shop = await shopWithKeys("link-unlinking@example.com");
+  const me = await customer(shop);
+  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  const approved = await fetch(`${linked.headers.get("location")}/approve`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await approved.body?.cancel();
+  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
+  const [method] = await methodRows(shop);
+  // An unlink that never finished (Xendit gave no answer, or its instance died): the method is marked.
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => requestMethodUnlink(tx, shop.project.id, shop.userId, method.public_id),
+    { actor: `user:${shop.userId}` },
+  );
+  const en = (await me.page("&lang=en")).html;
+  assert.match(en, /data-linked-method="OVO" data-status="active" data-unlinking/);
+  assert.match(
+    en,
+    /OVO •••• 7890 — being unlinked since [^<]+ WIB: not charged meanwhile\. If it stays like this, unlink it again\./,
+  );
+  assert.match(en, new RegExp(`name="method_id" value="${method.public_id}"`), "Unlink is still offered");
+  const id = (await me.page("&lang=id")).html;
+  assert.match(
+    id,
+    /OVO •••• 7890 — sedang dilepaskan sejak [^<]+ WIB: tidak ditagih selama itu\. Jika tetap begini, lepaskan lagi\./,
+  );
+
+  const again = await me.post({ action: "unlink", method_id: method.public_id });
+  assert.match(again.headers.get("location")!, /notice=unlinked/);
+  assert.equal((await methodRows(shop))[0].status, "expired");
+  assert.doesNotMatch((await me.page()).html, /data-linked-method=/);
 });
 
 Deno.test("linked methods — a declined DANA link fails; refused channels and bad numbers come back worded", async () => {

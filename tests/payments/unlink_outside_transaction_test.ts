@@ -3,22 +3,33 @@
  * xendit-node client talks to the simulator through a gate that can hold the expire call. While it is held the
  * method's row can be locked with NOWAIT and no connection sits idle in a transaction; Xendit's
  * payment_method.expired callback arriving meanwhile records the unlink once, as the actor who asked; a second
- * unlink meanwhile ends it once too; a refusal leaves the method linked and chargeable.
+ * unlink meanwhile ends it once too; a refusal leaves the method linked and chargeable. An unlink that stalled
+ * (its instance died after the mark, or Xendit gave no answer) is finished by the billing pass once the window
+ * has passed — never earlier — with the same outcomes.
  */
 import assert from "node:assert/strict";
+import { loadConfig } from "@/config.ts";
 import { asApp } from "@/db/client.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
+import { requestMethodUnlink } from "@/db/linked_methods.ts";
+import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
+import { finishStalledUnlinks, UNLINK_STALE_SECONDS } from "@/lib/payments/stalled_unlinks.ts";
+import { ChargeError } from "@/lib/payments/xendit.ts";
+import { XenditBreaker } from "@/lib/payments/xendit_breaker.ts";
 import { rows } from "../helpers/db.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
-/** How the next expire call is held: before Xendit sees it, after Xendit did it (its answer held), or refused. */
-type Hold = "before" | "after" | "refuse";
+/**
+ * How the next expire call is held: before Xendit sees it, after Xendit did it (its answer held), refused, or
+ * answered 503 without reaching Xendit.
+ */
+type Hold = "before" | "after" | "refuse" | "unavailable";
 type Gate = { hold: Hold; reached: PromiseWithResolvers<void>; release: PromiseWithResolvers<void> };
 
 const served = serveSimulator();
@@ -49,6 +60,9 @@ const front = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} },
     return Response.json({ error_code: "REQUEST_FORBIDDEN_ERROR", message: "This key may not expire it." }, {
       status: 403,
     });
+  }
+  if (held.hold === "unavailable") {
+    return Response.json({ error_code: "SERVER_ERROR", message: "Try again later." }, { status: 503 });
   }
   return answer ?? await forward();
 });
@@ -202,4 +216,129 @@ Deno.test("unlink — Xendit refuses: 502, the method stays linked and chargeabl
   assert.equal(again.status, 200, JSON.stringify(again.json));
   assert.equal(again.json.status, "expired");
   assert.deepEqual(await audited(shop, methodId), ["billing.method_unlinked api"]);
+});
+
+/** An unlink whose instance died after the mark: the method is marked (by `actor`), and nothing else happened. */
+async function diedAfterMark(shop: Shop, methodId: string, actor: string): Promise<Date> {
+  const marked = await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => requestMethodUnlink(tx, shop.project.id, shop.userId, methodId),
+    { actor },
+  );
+  return new Date(marked.unlink_requested_at!);
+}
+
+/** A billing pass at `at`: what it did with the stalled unlink of `methodId`. */
+async function passAt(at: Date, methodId: string) {
+  const report = await new BillingScheduler(t.deps).pass(at);
+  return (report.unlinks ?? []).filter((u) => u.methodId === methodId).map((u) => u.outcome);
+}
+
+const after = (since: Date, seconds: number) => new Date(since.getTime() + seconds * 1000 + 1);
+
+/** The method as the Platform API lists it. */
+async function listed(shop: Shop, methodId: string) {
+  const res = await fetch(`${t.origin}/api/platform/users/${shop.userId}/linked-methods`, {
+    headers: { authorization: basic(shop.project.clientId, shop.project.secret) },
+  });
+  const body = await res.json();
+  return body.linked_methods.find((m: { method_id: string }) => m.method_id === methodId);
+}
+
+Deno.test("unlink — one that died after its mark is shown as under way, and finished by the billing pass once the window has passed", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-stalled@example.com");
+  const since = await diedAfterMark(shop, methodId, `user:${shop.userId}`);
+  const shown = await listed(shop, methodId);
+  assert.equal(shown?.status, "active");
+  assert.equal(Date.parse(shown?.unlink_requested_at), since.getTime(), "the Platform API shows the unlink");
+
+  // Within the window the unlink may still be waiting on Xendit: the pass leaves it alone.
+  assert.deepEqual(await passAt(after(since, UNLINK_STALE_SECONDS - 60), methodId), []);
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE");
+  assert.deepEqual(await methodRow(shop, methodId), {
+    status: "active",
+    marked: true,
+    unlink_actor: `user:${shop.userId}`,
+  });
+
+  // Past it, the pass does what the customer asked: expired at Xendit, ended here, audited as them.
+  assert.deepEqual(await passAt(after(since, UNLINK_STALE_SECONDS), methodId), ["unlinked"]);
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "EXPIRED");
+  await served.sim.webhooks.idle();
+  assert.equal((await methodRow(shop, methodId)).status, "expired");
+  assert.equal(await listed(shop, methodId), undefined, "listed no more");
+  assert.deepEqual(await audited(shop, methodId), [`billing.method_unlinked user:${shop.userId}`]);
+  assert.deepEqual(await passAt(after(since, 10 * UNLINK_STALE_SECONDS), methodId), [], "nothing left to do");
+});
+
+Deno.test("unlink — the billing pass finds a stalled unlink refused by Xendit: the mark is cleared, linked and chargeable", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-stalled-refused@example.com");
+  const since = await diedAfterMark(shop, methodId, "api");
+  const held = holdExpire("refuse");
+  held.release.resolve();
+  assert.deepEqual(await passAt(after(since, UNLINK_STALE_SECONDS), methodId), ["kept"]);
+  assert.deepEqual(await methodRow(shop, methodId), { status: "active", marked: false, unlink_actor: null });
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE");
+  assert.equal((await listed(shop, methodId))?.unlink_requested_at, null);
+  assert.deepEqual(await audited(shop, methodId), []);
+});
+
+Deno.test("unlink — a stalled unlink Xendit again does not answer stays marked and is tried a window later", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-stalled-unanswered@example.com");
+  const since = await diedAfterMark(shop, methodId, "api");
+  const held = holdExpire("unavailable");
+  held.release.resolve();
+  const tried = after(since, UNLINK_STALE_SECONDS);
+  assert.deepEqual(await passAt(tried, methodId), ["retry"]);
+  assert.deepEqual(await methodRow(shop, methodId), { status: "active", marked: true, unlink_actor: "api" });
+  assert.equal(
+    served.sim.paymentMethods.get(providerId)?.status,
+    "ACTIVE",
+    "no answer, and Xendit did nothing",
+  );
+  assert.deepEqual(
+    await passAt(after(tried, UNLINK_STALE_SECONDS - 60), methodId),
+    [],
+    "not before a window",
+  );
+  assert.deepEqual(await passAt(after(tried, UNLINK_STALE_SECONDS), methodId), ["unlinked"]);
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "EXPIRED");
+  await served.sim.webhooks.idle();
+  assert.deepEqual(await audited(shop, methodId), ["billing.method_unlinked api"]);
+});
+
+Deno.test("unlink — a stalled unlink waits while the pass's breaker is open for its account: no call, no try stamped", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-stalled-breaker@example.com");
+  const since = await diedAfterMark(shop, methodId, "api");
+  const attempted = async () =>
+    (await asApp(t.db.sql, shop.project.id, async (tx) =>
+      rows(
+        await tx`select unlink_attempted_at from astapa.linked_methods where public_id = ${methodId}`,
+      )))[0].unlink_attempted_at;
+  const before = await attempted();
+  // Earlier in the pass a call with this account went unanswered.
+  const breaker = new XenditBreaker();
+  const ref = { projectId: shop.project.id, environment: "sandbox" as const, account: "project" as const };
+  breaker.failed(ref, new ChargeError("Xendit did not answer in time.", "timeout", null), "renewal charge");
+  const at = after(since, UNLINK_STALE_SECONDS);
+  assert.deepEqual(await finishStalledUnlinks(t.deps, shop.project.id, at, breaker), []);
+  assert.equal(breaker.skipped, 1);
+  assert.deepEqual(await attempted(), before, "the claim was rolled back");
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE", "Xendit was not asked");
+  // The next pass, with a new breaker, finishes it.
+  assert.deepEqual(
+    (await finishStalledUnlinks(t.deps, shop.project.id, at)).map((u) => u.outcome),
+    ["unlinked"],
+  );
+});
+
+Deno.test("unlink — the window outlasts the longest deadline a call to Xendit may have (XENDIT_TIMEOUT_MS)", () => {
+  // The longest deadline the configuration accepts, and the first it refuses.
+  const longest = loadConfig({ XENDIT_TIMEOUT_MS: "600000" }).xendit.timeoutMs;
+  assert.throws(() => loadConfig({ XENDIT_TIMEOUT_MS: String(longest + 1) }), /XENDIT_TIMEOUT_MS/);
+  assert.ok(
+    longest < UNLINK_STALE_SECONDS * 1000,
+    "an unlink still waiting on Xendit is never taken as stalled",
+  );
 });

@@ -4,7 +4,8 @@
  * that goes unanswered is the pass's last call with that account — the second renewal is not attempted (no try
  * counted, no failure, no pay-link mail) and is charged by a later pass; another project's account is charged
  * in the same pass; reconciliation stops after its first unanswered question likewise. Calls are counted at
- * the simulator, not timed.
+ * the simulator, not timed. An answer the pass cannot read is no silence: logged as an error, the breaker
+ * stays shut, and after three tries the charge falls back to the pay-link mail.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -151,4 +152,46 @@ Deno.test("Xendit breaker — a stalled account's pass makes one call, skips the
     t.logs.filter((line) => line.msg === "xendit_breaker_open").map((line) => line.call),
     ["renewal charge", "reconcile charge"],
   );
+});
+
+Deno.test("Xendit breaker — an answer the pass cannot read is logged as an error, opens nothing, and ends in the pay-link mail after three tries", async () => {
+  const p = await shopWithLinkedPayers(
+    { secretKey: TEST_SECRET_KEY, callbackToken: TEST_CALLBACK_TOKEN },
+    ["garbled-0@example.com", "garbled-1@example.com"],
+  );
+  // Something in front of Xendit answers 200 with a page: every charge's answer is unreadable.
+  let calls = 0;
+  const garbled = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    if (request.method === "POST") calls++; // charges (reconciliation's questions are GETs)
+    return new Response("<html>maintenance</html>", { headers: { "content-type": "application/json" } });
+  });
+  t.deps.config.xendit.baseUrl = `http://127.0.0.1:${garbled.addr.port}`;
+  const errors = () => t.logs.filter((line) => line.msg === "renewal_charge_error" && line.project_id === p);
+  const opened = () => t.logs.filter((line) => line.msg === "xendit_breaker_open" && line.project_id === p);
+  try {
+    let now = new Date();
+    const scheduler = new BillingScheduler(t.deps, { clock: () => now });
+    const outcomes = async () => (await scheduler.pass()).charges.filter((c) => c.projectId === p);
+    for (let pass = 1; pass <= 3; pass++) {
+      const before = calls;
+      assert.deepEqual((await outcomes()).map((c) => c.outcome), ["retry", "retry"], `pass ${pass}`);
+      assert.equal(calls - before, 2, "both charges asked: a bug of ours does not open the breaker");
+      assert.equal(errors().length, 2 * pass);
+      now = new Date(now.getTime() + 11 * MINUTE);
+    }
+    assert.deepEqual(opened(), []);
+    assert.match(JSON.stringify(errors()[0].error), /SyntaxError/, "the error itself, with its stack");
+    assert.deepEqual(
+      (await outcomes()).map((c) => c.outcome),
+      ["mailed", "mailed"],
+      "given up after three tries",
+    );
+    assert.deepEqual((await chargeRows(p)).map((r) => [r.status, r.tries, r.failure_code, r.mailed]), [
+      ["failed", 3, "NO_ANSWER", true],
+      ["failed", 3, "NO_ANSWER", true],
+    ]);
+  } finally {
+    t.deps.config.xendit.baseUrl = served.url;
+    await garbled.shutdown();
+  }
 });

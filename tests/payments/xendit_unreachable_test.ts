@@ -4,7 +4,8 @@
  * ChargeError "unreachable"; a charge, an unlink and a refund over the Platform API answer
  * payment_provider_error whose error_description says Xendit could not be reached, and the hosted checkout page
  * says so in en and id — none of them reads as Xendit refusing the charge (xendit_deadline_test.ts is the
- * stalled Xendit's twin of this file).
+ * stalled Xendit's twin of this file). A Xendit that answers what we cannot read is no unreachable Xendit: a
+ * 500 with the request id, the error logged with it.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -179,4 +180,40 @@ Deno.test("Xendit unreachable — a refund says the provider could not be reache
       call("POST", "/api/platform/refunds", { receipt: receipt.number, amount: 10_000, plan_effect: "none" })
     ),
   );
+});
+
+Deno.test("Xendit unreachable — an answer we cannot read is no unreachable Xendit: a 500 with the request id, logged", async () => {
+  // Xendit (or something in front of it) answers 200 with a page, not JSON: a failure of ours to read it.
+  const garbled = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("<html>maintenance</html>", { headers: { "content-type": "application/json" } }),
+  );
+  t.deps.config.xendit.baseUrl = `http://127.0.0.1:${garbled.addr.port}`;
+  let answer;
+  try {
+    const res = await fetch(`${t.origin}/api/platform/checkout`, {
+      method: "POST",
+      headers: {
+        authorization: basic(shop.project.clientId, shop.project.secret),
+        "content-type": "application/json",
+        "x-request-id": "garbled-xendit-answer",
+      },
+      body: JSON.stringify({ user: shop.userId, plan: "pro", method: "qris" }),
+    });
+    answer = { res, json: await res.json() };
+  } finally {
+    t.deps.config.xendit.baseUrl = served.url;
+    await garbled.shutdown();
+  }
+  assert.equal(answer.res.status, 500, JSON.stringify(answer.json));
+  assert.equal(answer.json.error, "internal_error");
+  assert.doesNotMatch(JSON.stringify(answer.json), /could not be reached|did not accept/);
+  assert.equal(answer.res.headers.get("x-request-id"), "garbled-xendit-answer");
+  const logged = t.logs.filter((line) =>
+    line.msg === "request failed" && line.request_id === "garbled-xendit-answer"
+  );
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].code, "internal_error");
+  assert.match(JSON.stringify(logged[0].error), /SyntaxError/);
+  assert.doesNotMatch(JSON.stringify(logged[0]), /Xendit could not be reached/);
 });

@@ -9,7 +9,9 @@ import { asApp, type Tx } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import {
   applyMethodCallback,
+  cancelMethodUnlink,
   recordMethodLinkAnswer,
+  requestMethodUnlink,
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
@@ -302,9 +304,14 @@ Deno.test("api.organization_billing — the chosen method (masked label, active,
   assert.deepEqual(before.linked_methods, [{ method_id: adminMethod, label: "DANA" }]);
   assert.deepEqual((await billing(t.owner)).linked_methods, [], "another person's methods are not offered");
   await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, adminMethod));
-  const chosen = { method_id: adminMethod, label: "DANA", active: true };
+  const chosen = { method_id: adminMethod, label: "DANA", active: true, unlinking: false };
   assert.deepEqual((await billing(t.admin)).organizations[0].billing_method, { ...chosen, mine: true });
   assert.deepEqual((await billing(t.owner)).organizations[0].billing_method, { ...chosen, mine: false });
+  // An unlink under way (Xendit has not answered): said, and not offered as a choice meanwhile.
+  await as(t.p, (tx) => requestMethodUnlink(tx, t.p, t.admin, adminMethod));
+  const unlinking = await billing(t.admin);
+  assert.deepEqual(unlinking.organizations[0].billing_method, { ...chosen, unlinking: true, mine: true });
+  assert.deepEqual(unlinking.linked_methods, [], "a method being unlinked is not offered");
   await as(t.p, (tx) => unlinkMethod(tx, t.p, t.admin, adminMethod));
   const unlinked = await billing(t.admin);
   assert.deepEqual(unlinked.organizations[0].billing_method, { ...chosen, active: false, mine: true });
@@ -439,6 +446,16 @@ Deno.test("api.organization_renewal_billing — the chosen method (whose, charge
     [method, t.admin, "DANA"],
   );
   assert.equal(seen.billing_method?.charged, true);
+  // While an unlink of it is under way it is not charged, and says so; Xendit refusing the unlink undoes both.
+  const marked = await as(t.p, (tx) => requestMethodUnlink(tx, t.p, t.admin, method));
+  const unlinking = await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, t.org));
+  assert.deepEqual(
+    [unlinking.billing_method?.charged, unlinking.billing_method?.unlink_requested_at],
+    [false, marked.unlink_requested_at],
+  );
+  await as(t.p, (tx) => cancelMethodUnlink(tx, t.p, t.admin, method, marked.unlink_requested_at!));
+  const kept = await as(t.p, (tx) => organizationRenewalBilling(tx, t.p, t.org));
+  assert.deepEqual([kept.billing_method?.charged, kept.billing_method?.unlink_requested_at], [true, null]);
   assert.deepEqual(
     seen.renewal_charges.map((
       c,

@@ -6,6 +6,7 @@ import {
   cancelMethodUnlink,
   linkedMethodAccount,
   listLinkedMethods,
+  nextStalledUnlink,
   recordMethodLinkAnswer,
   requestMethodUnlink,
   setXenditPublicKey,
@@ -13,6 +14,7 @@ import {
   unlinkMethod,
   xenditPublicKey,
 } from "@/db/linked_methods.ts";
+import { projectsWithBillingWork } from "@/db/billing.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
@@ -328,6 +330,82 @@ Deno.test("api.cancel_method_unlink — clears its own mark only; nothing once t
     as(p, (tx) => cancelMethodUnlink(tx, p, "999999", m.method_id, second.unlink_requested_at!)),
     "not_found",
   );
+});
+
+Deno.test("api.next_stalled_unlink — a mark whose last try is older than the window, once per window; never one in flight", async () => {
+  const { shop, p, m, audited } = await activeMethod("stalled@example.com", "pm-stalled");
+  const marked = await asApp(
+    db.sql,
+    p,
+    (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id),
+    { actor: "user:7" },
+  );
+  // The mark has microseconds; a Date has milliseconds: the next one up.
+  const since = Date.parse(marked.unlink_requested_at!) + 1;
+  const stalled = (seconds: number) =>
+    as(p, (tx) => nextStalledUnlink(tx, p, new Date(since + seconds * 1000), 900));
+  // The method's JSON says an unlink is under way, wherever it is listed.
+  const [listed] = await as(p, (tx) => listLinkedMethods(tx, p, shop.userId));
+  assert.equal(listed.unlink_requested_at, marked.unlink_requested_at);
+  assert.equal(
+    await stalled(899),
+    null,
+    "younger than the window: the unlink may still be waiting on Xendit",
+  );
+
+  const taken = await stalled(900);
+  assert.deepEqual(
+    [taken?.method_id, taken?.unlink_actor, taken?.unlink_requested_at, taken?.expire_at_xendit, taken?.sub],
+    [m.method_id, "user:7", marked.unlink_requested_at, true, shop.userId],
+    "the mark, its time and its actor stay as they were",
+  );
+  assert.equal(await stalled(900), null, "taken once: the try is stamped");
+  assert.equal(await stalled(900 + 899), null, "the next try comes a window after the last");
+  assert.equal((await stalled(900 + 900))?.method_id, m.method_id);
+
+  // Another project sees none of it.
+  const stranger = await linkingShop("stalled-stranger@example.com");
+  assert.equal(
+    await as(stranger.project.id, (tx) => nextStalledUnlink(tx, p, new Date(since + 86_400_000), 900)),
+    null,
+  );
+  await rejectsAs(as(p, (tx) => nextStalledUnlink(tx, p, new Date(), -1)), "validation_failed");
+
+  // A new unlink marks it afresh: in flight again, so not taken.
+  const again = await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id));
+  assert.equal(
+    await as(
+      p,
+      (tx) => nextStalledUnlink(tx, p, new Date(Date.parse(again.unlink_requested_at!) + 899_000), 900),
+    ),
+    null,
+  );
+  // Ended: nothing left to finish, and the unlink is audited once, as whoever asked last.
+  await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id));
+  assert.equal(await stalled(86_400), null);
+  assert.deepEqual(await audited(), ["billing.method_unlinked app"]);
+});
+
+Deno.test("api.next_stalled_unlink — a cleared mark (Xendit refused) is not taken, and the method lists no unlink", async () => {
+  const { shop, p, m } = await activeMethod("stalled-cleared@example.com", "pm-stalled-cleared");
+  const marked = await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id));
+  await as(p, (tx) => cancelMethodUnlink(tx, p, shop.userId, m.method_id, marked.unlink_requested_at!));
+  assert.equal(await as(p, (tx) => nextStalledUnlink(tx, p, new Date(Date.now() + 86_400_000), 900)), null);
+  const [listed] = await as(p, (tx) => listLinkedMethods(tx, p, shop.userId));
+  assert.deepEqual([listed.status, listed.unlink_requested_at], ["active", null]);
+  const attempted = rows(
+    await db.sql`select unlink_attempted_at from astapa.linked_methods where public_id = ${m.method_id}`,
+  );
+  assert.deepEqual(attempted, [{ unlink_attempted_at: null }]);
+});
+
+Deno.test("api.projects_with_billing_work — a project whose only work is an unlink under way is listed", async () => {
+  const { shop, p, m } = await activeMethod("stalled-work@example.com", "pm-stalled-work");
+  assert.ok(!(await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "nothing to do yet");
+  await as(p, (tx) => requestMethodUnlink(tx, p, shop.userId, m.method_id));
+  assert.ok((await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "an unlink may stall");
+  await as(p, (tx) => unlinkMethod(tx, p, shop.userId, m.method_id));
+  assert.ok(!(await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "ended: no work left");
 });
 
 Deno.test("linked methods — policies: a project sees only its own; api.linked_method_account only outside a project", async () => {

@@ -29,7 +29,9 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "Unlink a user's e-wallet",
     description:
-      "Expires the method at Xendit, then here (status expired); renewals go back to pay links by email.",
+      "Expires the method at Xendit, then here (status expired); renewals go back to pay links by email. " +
+      "When Xendit does not answer (502) the method stays marked (unlink_requested_at) and is not charged; " +
+      "call again, or Astapa finishes the unlink after 15 minutes.",
     auth: "client",
     responses: {
       200: { description: "The method, expired", schema: BILLING_ANSWERS.linkedMethod },

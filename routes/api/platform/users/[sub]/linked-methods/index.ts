@@ -24,7 +24,8 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "A user's linked e-wallets (automatic renewal)",
     description:
-      "Active and waiting-for-approval methods, newest first: method_id, channel, masked label, status.",
+      "Active and waiting-for-approval methods, newest first: method_id, channel, masked label, status, and " +
+      "unlink_requested_at when an unlink is under way (not charged meanwhile; unlink again to retry).",
     auth: "client",
     responses: {
       200: { description: "{linked_methods: [...]}", schema: BILLING_ANSWERS.linkedMethods },

@@ -1,0 +1,140 @@
+/**
+ * asChargeError against what the unmodified xendit-node client really throws on loopback: Xendit's refusal, no
+ * answer by the deadline, no connection, a connection lost mid-answer — each a ChargeError — and, thrown again
+ * as they are, a bug of ours and an answer we cannot read (never "Xendit could not be reached").
+ */
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { asChargeError, ChargeError, createCharge, fetchCharge, providerError } from "./xendit.ts";
+import { XenditBreaker } from "./xendit_breaker.ts";
+import { closedPort } from "@/tests/helpers/ports.ts";
+
+const SECRET = "xnd_development_xendit_test_0123456789";
+const PR = "pr-00000000-0000-0000-0000-000000000000";
+const ref = { projectId: "p1", environment: "sandbox" as const, account: "project" as const };
+
+/** Xendit on loopback answering every request with `answer`. */
+async function withXendit<T>(
+  answer: () => Response | Promise<Response>,
+  work: (baseUrl: string) => Promise<T>,
+): Promise<T> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, answer);
+  try {
+    return await work(`http://127.0.0.1:${server.addr.port}`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/** What `call` rejects with (it must reject). */
+async function rejection(call: Promise<unknown>): Promise<unknown> {
+  try {
+    await call;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("the call succeeded");
+}
+
+const get = (baseUrl: string, timeoutMs = 5000) =>
+  fetchCharge({ secretKey: SECRET, baseUrl, timeoutMs }, "payment_request", PR);
+
+Deno.test("asChargeError — Xendit's refusal keeps its status and code", async () => {
+  const error = await withXendit(
+    () => Response.json({ error_code: "DATA_NOT_FOUND", message: "No such request." }, { status: 404 }),
+    (url) => rejection(get(url)),
+  );
+  assert.ok(error instanceof ChargeError);
+  assert.deepEqual([error.code, error.status, error.message], ["DATA_NOT_FOUND", 404, "No such request."]);
+});
+
+Deno.test("asChargeError — no answer by the deadline is 'timeout'", async () => {
+  const release = Promise.withResolvers<void>();
+  const error = await withXendit(async () => {
+    await release.promise;
+    return new Response(null, { status: 504 });
+  }, (url) => rejection(get(url, 100)).finally(() => release.resolve()));
+  assert.ok(error instanceof ChargeError);
+  assert.deepEqual([error.code, error.status], ["timeout", null]);
+});
+
+Deno.test("asChargeError — a closed port is 'unreachable', and opens the pass's breaker", async () => {
+  const error = await rejection(get(`http://127.0.0.1:${closedPort()}`));
+  assert.ok(error instanceof ChargeError);
+  assert.deepEqual([error.code, error.status, error.message], [
+    "unreachable",
+    null,
+    "Xendit could not be reached.",
+  ]);
+  assert.ok(error.cause instanceof TypeError, "fetch's own error is kept as the cause");
+  assert.equal(
+    providerError(error).description,
+    "The payment provider could not be reached. Try again shortly.",
+  );
+  const breaker = new XenditBreaker();
+  breaker.failed(ref, error, "test");
+  assert.equal(breaker.allows(ref), false);
+  // Deno's connection errors, however they arrive, are the same.
+  assert.equal(asChargeError(new Deno.errors.ConnectionRefused("refused")).code, "unreachable");
+});
+
+Deno.test("asChargeError — a connection lost while Xendit answered is 'interrupted' (Xendit may have acted)", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    const conn = await listener.accept();
+    await conn.read(new Uint8Array(65_536));
+    const head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n";
+    await conn.write(new TextEncoder().encode(`${head}{"id": "${PR}", "stat`));
+    conn.close();
+  })();
+  const error = await rejection(get(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`));
+  await served;
+  listener.close();
+  assert.ok(error instanceof ChargeError, String(error));
+  assert.deepEqual([error.code, error.status], ["interrupted", null]);
+  assert.equal(
+    providerError(error).description,
+    "The payment provider's answer was cut off. Try again shortly.",
+  );
+});
+
+Deno.test("asChargeError — an answer we cannot read is thrown as it is: not 'unreachable', no breaker", async () => {
+  // 200 with a body that is not JSON: the SDK's parse fails.
+  const unparsable = await withXendit(
+    () => new Response("<html>maintenance</html>", { headers: { "content-type": "application/json" } }),
+    (url) => rejection(get(url)),
+  );
+  assert.ok(unparsable instanceof SyntaxError, String(unparsable));
+  // 200 JSON without what a charge needs: our reading of it fails (a TypeError of our own code).
+  const request = {
+    method: "qris" as const,
+    amount: 50_000,
+    reference: "chk_bug",
+    idempotencyKey: "chk_bug:qris:",
+    description: "Pro",
+    customerName: "Ayu",
+    expiresAt: new Date(Date.now() + 3600_000),
+    metadata: {},
+  };
+  const unreadable = await withXendit(
+    () => Response.json({ id: PR }),
+    (baseUrl) => rejection(createCharge({ secretKey: SECRET, baseUrl, timeoutMs: 5000 }, request)),
+  );
+  assert.ok(unreadable instanceof TypeError && !(unreadable instanceof ChargeError), String(unreadable));
+  const breaker = new XenditBreaker();
+  breaker.failed(ref, unreadable, "test");
+  assert.equal(breaker.allows(ref), true, "a bug of ours is not Xendit's silence");
+});
+
+Deno.test("asChargeError — a bug's error (TypeError, zod) is thrown again, the same object; a ChargeError passes", () => {
+  const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+  assert.throws(() => asChargeError(bug), (thrown) => thrown === bug);
+  const parsed = z.object({ id: z.string() }).safeParse({});
+  assert.ok(!parsed.success);
+  assert.throws(() => asChargeError(parsed.error), (thrown) => thrown === parsed.error);
+  // A TypeError that wraps no transport error is no fetch failure, whatever it says.
+  const lookalike = new TypeError("fetch failed");
+  assert.throws(() => asChargeError(lookalike), (thrown) => thrown === lookalike);
+  const refused = new ChargeError("Over the limit.", "limit", null);
+  assert.equal(asChargeError(refused), refused);
+});
