@@ -11,7 +11,7 @@ import { claimStalePayments, expireCheckouts } from "@/db/billing.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { type ChargeStatus, fetchCharge } from "./xendit.ts";
+import { type ChargeStatus, fetchCharge, isXenditFailure } from "./xendit.ts";
 import { reconcileRefunds } from "./refund_reconcile.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
 
@@ -67,10 +67,11 @@ export async function reconcileProject(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      log("warn", "reconcile_failed", {
+      // Xendit's silence is asked again next pass; anything else is a bug, logged with its stack.
+      log(isXenditFailure(error) ? "warn" : "error", "reconcile_failed", {
         project_id: projectId,
         provider_id: payment.provider_id,
-        error: String(error),
+        error,
       });
     }
   }

@@ -11,7 +11,7 @@ import { recordPaymentEvent } from "@/db/payments.ts";
 import { claimStaleRefunds, recordRefundAnswer, type Refund } from "@/db/refunds.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, xenditClient } from "./xendit.ts";
+import { asChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
 
@@ -118,10 +118,11 @@ export async function reconcileRefunds(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      log("warn", "refund_reconcile_failed", {
+      // Xendit's silence is asked again next pass; anything else is a bug, logged with its stack.
+      log(isXenditFailure(error) ? "warn" : "error", "refund_reconcile_failed", {
         project_id: projectId,
         refund_id: refund.refund_id,
-        error: String(error),
+        error,
       });
     }
   }

@@ -351,6 +351,20 @@ export function asChargeError(error: unknown): ChargeError {
 }
 
 /**
+ * Whether an error is Xendit's (a refusal, no answer, a cut-off answer: asChargeError's kinds), which a pass
+ * expects now and then and asks again later, rather than one of ours (a bug, an answer we cannot read, the
+ * database), which it logs as an error with its stack.
+ */
+export function isXenditFailure(error: unknown): boolean {
+  try {
+    asChargeError(error);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline, one that
  * never reached Xendit or one whose answer was cut off says so instead of reading as a refusal (the cause,
  * logged, says which).

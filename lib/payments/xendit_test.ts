@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { asChargeError, ChargeError, createCharge, fetchCharge, providerError } from "./xendit.ts";
+import {
+  asChargeError,
+  ChargeError,
+  createCharge,
+  fetchCharge,
+  isXenditFailure,
+  providerError,
+} from "./xendit.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
 import { closedPort } from "@/tests/helpers/ports.ts";
 
@@ -137,4 +144,13 @@ Deno.test("asChargeError — a bug's error (TypeError, zod) is thrown again, the
   assert.throws(() => asChargeError(lookalike), (thrown) => thrown === lookalike);
   const refused = new ChargeError("Over the limit.", "limit", null);
   assert.equal(asChargeError(refused), refused);
+});
+
+Deno.test("isXenditFailure — Xendit's kinds are; a bug, an unreadable answer or a database error is not", async () => {
+  const closed = await rejection(get(`http://127.0.0.1:${closedPort()}`));
+  assert.equal(isXenditFailure(closed), true);
+  assert.equal(isXenditFailure(new ChargeError("Xendit refused.", "INVALID", 400)), true);
+  assert.equal(isXenditFailure(new TypeError("Cannot read properties of undefined (reading 'id')")), false);
+  assert.equal(isXenditFailure(new SyntaxError("Unexpected token '<'")), false);
+  assert.equal(isXenditFailure(Object.assign(new Error("deadlock detected"), { code: "40P01" })), false);
 });
