@@ -2544,7 +2544,9 @@ CREATE OR REPLACE FUNCTION api.account_confirm_phone(session_hash bytea, token_h
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
+    -- Under the user's row lock (astapa.hold_live_login_session), before the code's: a claim, a reset, a sign-out
+    -- everywhere or a disable under way is waited for and refuses this; the number is not made theirs after it.
+    person bigint := astapa.hold_live_login_session(session_hash);
     pending astapa.phone_codes;
     previous text;
   begin
@@ -2580,7 +2582,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
   end
   $function$;
-comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed). AS4G0 once the session ended, checked under the user''s row lock (astapa.hold_live_login_session).';
 grant execute on function api.account_confirm_phone(bytea,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -2743,7 +2745,9 @@ CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, 
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; a claim that comes later deletes the link's change.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     wanted text := pg_catalog.btrim(coalesce(new_email, ''));
     held boolean;
   begin
@@ -2778,7 +2782,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403.';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -2877,7 +2881,9 @@ CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later replaces or removes this password.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     had_password boolean;
     ended integer;
   begin
@@ -2903,7 +2909,7 @@ AS $function$
     return ended;
   end
   $function$;
-comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3027,7 +3033,11 @@ CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, c
  SET search_path TO ''
 AS $function$
   begin
-    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+    -- Still live and recent (the 10 minutes of astapa.passkey_session_user) under the user's row lock
+    -- (astapa.hold_live_login_session): the page found the session live before the ceremony, and a claim, a
+    -- reset, a sign-out everywhere or a disable that committed since is refused here (AS4G0), while one that
+    -- comes later waits for this key (a claim then removes it).
+    if astapa.hold_live_login_session(session_hash, 600) is distinct from add_passkey.user_id then
       raise exception using errcode = 'AS403',
         message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
     end if;
@@ -3035,7 +3045,7 @@ AS $function$
       transports, device_type, backed_up, name);
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be live (AS4G0), that user''s and recent (AS403), checked under the user''s row lock (astapa.hold_live_login_session); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7359,10 +7369,10 @@ AS $function$
     if action = 'regenerate' and pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
       raise exception 'regenerating needs 10 recovery code hashes' using errcode = 'AS400';
     end if;
-    person := api.login_session_user(session_hash);
-    if person is null then
-      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
-    end if;
+    -- Still live under the user's row lock (astapa.hold_live_login_session), before the factor's: a claim, a reset,
+    -- a sign-out everywhere or a disable under way is waited for and refuses this (AS4G0); one that comes later
+    -- waits for the codes written here (a claim then removes them).
+    person := astapa.hold_live_login_session(session_hash);
     target := 'user:' || person;
     -- Row lock: a code's time step is used once, here as at sign-in (api.meet_mfa_challenge).
     select * into factor from astapa.user_factors f
@@ -7408,7 +7418,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', person::text);
   end
   $function$;
-comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session, AS409 without an app.';
+comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 without an app.';
 grant execute on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -11220,7 +11230,9 @@ CREATE OR REPLACE FUNCTION api.set_own_phone_factor(session_hash bytea, enabled 
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later waits for it (a claim removes it).
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     target text := 'user:' || person;
     changed integer;
   begin
@@ -11260,7 +11272,7 @@ AS $function$
       'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)));
   end
   $function$;
-comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
+comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number. The session is checked under the user''s row lock (astapa.hold_live_login_session).';
 grant execute on function api.set_own_phone_factor(bytea,boolean,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -15844,7 +15856,7 @@ comment on function astapa.held_linked_method(text,bigint,text) is 'One of a use
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea)
+CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -15864,11 +15876,11 @@ AS $function$
     where u.project_id = (select astapa.current_project_id()) and u.id = person
     for key share of u;
     -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
-    return astapa.account_user(session_hash);
+    return astapa.account_user(session_hash, fresh_seconds);
   end
   $function$;
-comment on function astapa.hold_live_login_session(bytea) is 'For what a browser''s live session decides in a later transaction than the one that found it live (a code for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and voids what it issued.';
-grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+comment on function astapa.hold_live_login_session(bytea,integer) is 'For what a browser''s live session decides or adds after it was found live (a code for a signed-in person, a device approval, a passkey, recovery codes, a password, a phone number or factor, an email change): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''; with fresh_seconds, AS403 unless it started that recently. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and then ends, voids or removes what it made.';
+grant execute on function astapa.hold_live_login_session(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)

@@ -538,10 +538,10 @@ create or replace function api.manage_own_factor(session_hash bytea, action text
     if action = 'regenerate' and pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
       raise exception 'regenerating needs 10 recovery code hashes' using errcode = 'AS400';
     end if;
-    person := api.login_session_user(session_hash);
-    if person is null then
-      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
-    end if;
+    -- Still live under the user's row lock (astapa.hold_live_login_session), before the factor's: a claim, a reset,
+    -- a sign-out everywhere or a disable under way is waited for and refuses this (AS4G0); one that comes later
+    -- waits for the codes written here (a claim then removes them).
+    person := astapa.hold_live_login_session(session_hash);
     target := 'user:' || person;
     -- Row lock: a code's time step is used once, here as at sign-in (api.meet_mfa_challenge).
     select * into factor from astapa.user_factors f
@@ -594,7 +594,8 @@ comment on function api.manage_own_factor(bytea, text, text, bigint, bytea, byte
   'regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); '
   'remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). '
   'With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts '
-  'it); AS4G0 without a live session, AS409 without an app.';
+  'it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 '
+  'without an app.';
 
 grant execute on function api.manage_own_factor(bytea, text, text, bigint, bytea, bytea[], jsonb) to astapa_app;
 
@@ -797,7 +798,9 @@ create or replace function api.set_own_phone_factor(session_hash bytea, enabled 
   as $$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later waits for it (a claim removes it).
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     target text := 'user:' || person;
     changed integer;
   begin
@@ -842,6 +845,7 @@ comment on function api.set_own_phone_factor(bytea, boolean, integer) is
   'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified '
   'number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited '
   'and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, '
-  'AS403 not fresh or not offered, AS409 no verified number.';
+  'AS403 not fresh or not offered, AS409 no verified number. The session is checked under the user''s row lock '
+  '(astapa.hold_live_login_session).';
 
 grant execute on function api.set_own_phone_factor(bytea, boolean, integer) to astapa_app;
