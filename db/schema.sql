@@ -852,16 +852,19 @@ create table astapa.mfa_challenges (
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
   first_factor text,
+  step_up_session_hash bytea,
   constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
   constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint mfa_challenges_first_factor_check CHECK (first_factor = 'phone'::text),
   constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint mfa_challenges_step_up_session_hash_check CHECK (length(step_up_session_hash) = 32),
   constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.mfa_challenges enable row level security;
 alter table astapa.mfa_challenges force row level security;
 comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
 comment on column astapa.mfa_challenges.first_factor is 'phone when the first factor was a code sent to the person''s phone (it cannot be the second too); null otherwise.';
+comment on column astapa.mfa_challenges.step_up_session_hash is 'A step-up''s challenge: the SHA-256 of the live session whose amr is its first factor; it is met only while that session is live. Null for a sign-in''s challenge.';
 CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
 grant insert, select on astapa.mfa_challenges to astapa_app;
 grant update (used_at) on astapa.mfa_challenges to astapa_app;
@@ -7433,6 +7436,11 @@ AS $function$
     project text := astapa.current_project_id();
     target text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.step_up_session_hash is not null;
     -- Row locks: two instances given the same code queue here, and only the first may use its step.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
@@ -7499,7 +7507,7 @@ AS $function$
         order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended).';
 grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7513,6 +7521,11 @@ AS $function$
     project text := astapa.current_project_id();
     used jsonb;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+      and c.step_up_session_hash is not null;
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now()
@@ -7551,7 +7564,7 @@ AS $function$
         || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge.';
+comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session ended (as api.meet_mfa_challenge).';
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7571,6 +7584,11 @@ AS $function$
     adding boolean;
     previous text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+      and c.step_up_session_hash is not null;
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
@@ -7643,7 +7661,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, and a step-up''s challenge (AS4G0 once its session ended), as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7726,8 +7744,12 @@ AS $function$
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      -- A step-up's, while the session it stepped up is live (a sign-out everywhere ended it: sign in again).
+      and (c.step_up_session_hash is null or exists (select from astapa.login_sessions s
+        where s.project_id = c.project_id and s.token_hash = c.step_up_session_hash and s.user_id = c.user_id
+          and s.ended_at is null and s.expires_at > pg_catalog.now()))
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment, or when it is a step-up''s and the session it stepped up has ended.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12104,13 +12126,15 @@ AS $function$
        and pg_catalog.cardinality(kinds) > 0 then
       return false;
     end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor)
+    -- A step-up's challenge names its session: it is met only while that is live (api.meet_mfa_challenge).
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor,
+      step_up_session_hash)
     values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes',
-            first_factor);
+            first_factor, session_hash);
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live.';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner

@@ -2,7 +2,8 @@
  * The signed-in person's own credential pages against the end of their session (docs/security.md, the
  * lock-order paragraphs of "Pre-account hijacking"): /auth/passkeys finds the session live (api.own_passkeys),
  * checks the new passkey's attestation and stores it; /auth/mfa/manage finds it live (api.own_factor), checks
- * the app's code and writes new recovery codes. A claim, a reset or a sign-out everywhere is made to land
+ * the app's code and writes new recovery codes; /auth/mfa, at a step-up of someone with no factor yet, reads the
+ * challenge (api.mfa_challenge) and sets the app up. A claim, a reset or a sign-out everywhere is made to land
  * between the two by a seam: the app's pool, wrapped so that right after the page's live check returned, the
  * test's own transaction ends every way in and holds the user's row until the page's write waits for it
  * (pg_stat_activity, no sleeps), then commits. The page then asks for a sign-in (not a 500), and nothing it
@@ -209,3 +210,52 @@ for (
     assert.equal(await recoveryCodesOf(user), left, "the enrolment's codes, or none after a claim");
   });
 }
+
+/** Signed up without a factor, then stepped up from the live session: the app set-up page's form. */
+async function settingUpApp(email: string): Promise<{ browser: FormBrowser; user: string; html: string }> {
+  const browser = new FormBrowser(t);
+  const signedUp = await browser.submit(`/auth/signup?${requestOf}`, { email, password: "correct horse" });
+  assert.equal(signedUp.status, 303, await signedUp.clone().text());
+  const stepUp = await browser.get(`/auth/login?${requestOf}&acr_values=${encodeURIComponent(ACR_MFA)}`);
+  assert.equal(stepUp.status, 303, await stepUp.clone().text());
+  assert.match(stepUp.headers.get("location")!, /^\/auth\/mfa\?/, "a step-up's challenge");
+  const page = await browser.get(`/auth/mfa?${requestOf}`);
+  const html = await page.text();
+  assert.equal(page.status, 200, html.slice(0, 300));
+  assert.match(html, /class="totp-key"/, "the set-up form");
+  return { browser, user: await userOf(email), html };
+}
+
+const appsOf = async (user: string) =>
+  (await t.db.sql`select count(*)::int as n from astapa.user_factors where user_id = ${user}`)[0].n;
+
+/** The set-up refused as a sign-in step that expired: nothing set up, no new session. */
+async function setUpRefused(res: Response, browser: FormBrowser, user: string, before: string | undefined) {
+  const html = await res.text();
+  assert.equal(res.status, 400, html.slice(0, 300));
+  assert.doesNotMatch(html, /<li><code>[a-z2-9-]{14}<\/code><\/li>/, "no recovery codes shown");
+  assert.equal(await appsOf(user), 0, "no app set up");
+  assert.equal(browser.cookies.get(`astapa_session_${project.id}`), before, "no new session");
+}
+
+Deno.test("live session credential race — setting an app up at a step-up: a sign-out everywhere committed since, nothing set up", async () => {
+  const { browser, user, html } = await settingUpApp("langkah-keluar@example.com");
+  const before = browser.cookies.get(`astapa_session_${project.id}`);
+  await asApp(t.db.sql, project.id, (tx) => signOutEverywhere(tx, user));
+  const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
+  const res = await browser.post(html, { code: appCode(key) });
+  await setUpRefused(res, browser, user, before);
+});
+
+Deno.test("live session credential race — setting an app up at a step-up: a sign-out everywhere lands first, nothing set up", async () => {
+  const { browser, user, html } = await settingUpApp("langkah-balapan@example.com");
+  const before = browser.cookies.get(`astapa_session_${project.id}`);
+  const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1];
+  const res = await racing(
+    "api.mfa_challenge(",
+    user,
+    signOutEverywhere,
+    () => browser.post(html, { code: appCode(key) }),
+  );
+  await setUpRefused(res, browser, user, before);
+});

@@ -1,12 +1,14 @@
 /**
  * What a signed-in person adds from their own pages — a passkey (api.add_passkey), new recovery codes
  * (api.manage_own_factor), the phone factor (api.set_own_phone_factor), a phone number (api.account_confirm_phone),
- * a password (api.account_set_password), an email change's link (api.account_request_email_change) — is added
- * only while their session is live under the user's row lock (astapa.hold_live_login_session). A sign-out
- * everywhere, a reset, a claim or a disable that ended the session before, or holds the user's row while the
- * write waits for it (tests/helpers/lock_race.ts), leaves nothing added: AS4G0. Before, each checked the session
- * in its first statement, unlocked, and its insert or update then waited for the ender's row lock and went
- * through once it committed. A claim that comes after the write waits for it and removes what it added.
+ * a password (api.account_set_password), an email change's link (api.account_request_email_change), an app or a
+ * phone set up at a step-up (api.meet_mfa_challenge, api.meet_mfa_challenge_by_phone: the challenge names the
+ * session it stepped up) — is added only while their session is live under the user's row lock
+ * (astapa.hold_live_login_session). A sign-out everywhere, a reset, a claim or a disable that ended the session
+ * before, or holds the user's row while the write waits for it (tests/helpers/lock_race.ts), leaves nothing
+ * added: AS4G0. Before, each checked the session in its first statement, unlocked, and its insert or update then
+ * waited for the ender's row lock and went through once it committed (a step-up's challenge was not tied to its
+ * session at all). A claim that comes after the write waits for it and removes what it added.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
@@ -61,6 +63,8 @@ type Addition = {
 const one = async (query: PromiseLike<readonly Record<string, unknown>[]>) =>
   Object.values((await query)[0] ?? {})[0];
 const exists = async (query: PromiseLike<readonly Record<string, unknown>[]>) => (await one(query)) === true;
+const hexes = async (p: Person) =>
+  (await recoveryHashes(p)).map((h) => Array.from(h, (b) => b.toString(16).padStart(2, "0")).join(""));
 const recoveryHashes = (p: Person) =>
   Promise.all(Array.from({ length: 10 }, (_, i) => sha256(`new-${p.n}-${i}`)));
 const phoneOf = (p: Person) => `+6281377${String(p.n).padStart(5, "0")}`;
@@ -137,7 +141,56 @@ const ADDITIONS: Record<string, Addition> = {
       exists(db.sql`select exists (select from astapa.email_changes where user_id = ${p.user}
         and used_at is null)`),
   },
+  "an authenticator app set up at a step-up (api.meet_mfa_challenge)": {
+    claimable: true,
+    setUp: (p) => stepUp(p),
+    add: async (tx, p) =>
+      await tx`select api.meet_mfa_challenge(${await sha256(`step-up-${p.n}`)}, 'enrol', 1000, null, '\\x00',
+        (select array_agg(decode(h, 'hex')) from unnest(${await hexes(p)}::text[]) as h)) as r`,
+    added: (p) =>
+      exists(
+        db.sql`select exists (select from astapa.user_factors where user_id = ${p.user} and kind = 'totp')`,
+      ),
+  },
+  "a phone number and factor set up at a step-up (api.meet_mfa_challenge_by_phone)": {
+    claimable: true,
+    setUp: async (p) => {
+      await stepUp(p);
+      await asApp(
+        db.sql,
+        project.id,
+        async (tx) =>
+          tx`select api.start_mfa_new_phone_code(${await sha256(`step-up-${p.n}`)}, ${
+            phoneOf(p)
+          }, 'ID', 'whatsapp',
+          ${await sha256(`mfa-phone-${p.n}`)}, ${await sha256(`mfa-phone-${p.n}:123456`)},
+          ${`10.8.${p.n % 250}.1`})`,
+      );
+    },
+    add: async (tx, p) =>
+      await tx`select api.meet_mfa_challenge_by_phone(${await sha256(`step-up-${p.n}`)},
+        ${await sha256(`mfa-phone-${p.n}`)}, ${await sha256(`mfa-phone-${p.n}:123456`)}) as r`,
+    added: (p) =>
+      exists(
+        db.sql`select exists (select from astapa.user_factors where user_id = ${p.user} and kind = 'phone')
+        or exists (select from astapa.users where id = ${p.user} and phone_number is not null)`,
+      ),
+  },
 };
+
+/** A step-up of the signed-in person, who has no factor yet: the challenge that lets them set one up. */
+async function stepUp(p: Person) {
+  const started = await asApp(
+    db.sql,
+    project.id,
+    async (tx) =>
+      tx`select api.start_mfa_challenge(${p.user}, ${await sha256(
+        `step-up-${p.n}`,
+      )}, '{pwd}', true, null, null,
+      null, ${p.session}) as started`,
+  );
+  assert.equal(started[0].started, true);
+}
 
 let people = 0;
 /** A user signed in by a live session started now (fresh), verified or not as the ender needs. */
@@ -222,4 +275,22 @@ Deno.test("live session credentials — a claim after the addition waits for it,
     assert.equal(claimed.status, "fulfilled", `${name}: ${(claimed as PromiseRejectedResult).reason}`);
     assert.equal(await addition.added(p), false, `${name}: removed by the claim`);
   }
+});
+
+Deno.test("api.mfa_challenge — a step-up's challenge shows while its session is live; a sign-in's does not depend on one", async () => {
+  const addition = ADDITIONS["an authenticator app set up at a step-up (api.meet_mfa_challenge)"];
+  const p = await signedIn(addition, true);
+  const challenge = (token: string) =>
+    asApp(db.sql, project.id, async (tx) => tx`select api.mfa_challenge(${await sha256(token)}) as c`);
+  const signIn = `sign-in-${p.n}`;
+  await asApp(
+    db.sql,
+    project.id,
+    async (tx) => tx`select api.start_mfa_challenge(${p.user}, ${await sha256(signIn)}, '{pwd}', true)`,
+  );
+  assert.notEqual((await challenge(`step-up-${p.n}`))[0].c, null);
+  await asApp(db.sql, project.id, (tx) => tx`select api.end_login_session(${p.session})`);
+  assert.equal((await challenge(`step-up-${p.n}`))[0].c, null, "the step-up's session ended");
+  assert.notEqual((await challenge(signIn))[0].c, null, "a sign-in's challenge names no session");
+  await rejectsAs(addAlone(addition, p), "invalid_grant", /session has ended/);
 });
