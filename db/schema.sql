@@ -858,16 +858,19 @@ create table astapa.mfa_challenges (
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
   first_factor text,
+  step_up_session_hash bytea,
   constraint mfa_challenges_pkey PRIMARY KEY (project_id, token_hash),
   constraint mfa_challenges_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint mfa_challenges_first_factor_check CHECK (first_factor = 'phone'::text),
   constraint mfa_challenges_lifetime_check CHECK (expires_at > created_at),
+  constraint mfa_challenges_step_up_session_hash_check CHECK (length(step_up_session_hash) = 32),
   constraint mfa_challenges_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.mfa_challenges enable row level security;
 alter table astapa.mfa_challenges force row level security;
 comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
 comment on column astapa.mfa_challenges.first_factor is 'phone when the first factor was a code sent to the person''s phone (it cannot be the second too); null otherwise.';
+comment on column astapa.mfa_challenges.step_up_session_hash is 'A step-up''s challenge: the SHA-256 of the live session whose amr is its first factor; it is met only while that session is live. Null for a sign-in''s challenge.';
 CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
 grant insert, select on astapa.mfa_challenges to astapa_app;
 grant update (used_at) on astapa.mfa_challenges to astapa_app;
@@ -2550,7 +2553,9 @@ CREATE OR REPLACE FUNCTION api.account_confirm_phone(session_hash bytea, token_h
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
+    -- Under the user's row lock (astapa.hold_live_login_session), before the code's: a claim, a reset, a sign-out
+    -- everywhere or a disable under way is waited for and refuses this; the number is not made theirs after it.
+    person bigint := astapa.hold_live_login_session(session_hash);
     pending astapa.phone_codes;
     previous text;
   begin
@@ -2586,7 +2591,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('accepted', true, 'phone_number', pending.phone_number);
   end
   $function$;
-comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+comment on function api.account_confirm_phone(bytea,bytea,bytea) is 'The signed-in person types the code sent to the number they are adding: once right (five attempts, single use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); {accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed). AS4G0 once the session ended, checked under the user''s row lock (astapa.hold_live_login_session).';
 grant execute on function api.account_confirm_phone(bytea,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -2749,7 +2754,9 @@ CREATE OR REPLACE FUNCTION api.account_request_email_change(session_hash bytea, 
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; a claim that comes later deletes the link's change.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     wanted text := pg_catalog.btrim(coalesce(new_email, ''));
     held boolean;
   begin
@@ -2784,7 +2791,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403.';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -2883,7 +2890,9 @@ CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later replaces or removes this password.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     had_password boolean;
     ended integer;
   begin
@@ -2909,7 +2918,7 @@ AS $function$
     return ended;
   end
   $function$;
-comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3033,7 +3042,11 @@ CREATE OR REPLACE FUNCTION api.add_passkey(session_hash bytea, user_id bigint, c
  SET search_path TO ''
 AS $function$
   begin
-    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+    -- Still live and recent (the 10 minutes of astapa.passkey_session_user) under the user's row lock
+    -- (astapa.hold_live_login_session): the page found the session live before the ceremony, and a claim, a
+    -- reset, a sign-out everywhere or a disable that committed since is refused here (AS4G0), while one that
+    -- comes later waits for this key (a claim then removes it).
+    if astapa.hold_live_login_session(session_hash, 600) is distinct from add_passkey.user_id then
       raise exception using errcode = 'AS403',
         message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
     end if;
@@ -3041,7 +3054,7 @@ AS $function$
       transports, device_type, backed_up, name);
   end
   $function$;
-comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
+comment on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session must still be live (AS4G0), that user''s and recent (AS403), checked under the user''s row lock (astapa.hold_live_login_session); a credential id the project has already is AS409. Audited; emits user.passkey_added.';
 grant execute on function api.add_passkey(bytea,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7366,10 +7379,10 @@ AS $function$
     if action = 'regenerate' and pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
       raise exception 'regenerating needs 10 recovery code hashes' using errcode = 'AS400';
     end if;
-    person := api.login_session_user(session_hash);
-    if person is null then
-      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
-    end if;
+    -- Still live under the user's row lock (astapa.hold_live_login_session), before the factor's: a claim, a reset,
+    -- a sign-out everywhere or a disable under way is waited for and refuses this (AS4G0); one that comes later
+    -- waits for the codes written here (a claim then removes them).
+    person := astapa.hold_live_login_session(session_hash);
     target := 'user:' || person;
     -- Row lock: a code's time step is used once, here as at sign-in (api.meet_mfa_challenge).
     select * into factor from astapa.user_factors f
@@ -7415,7 +7428,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', person::text);
   end
   $function$;
-comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session, AS409 without an app.';
+comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 without an app.';
 grant execute on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -7430,6 +7443,11 @@ AS $function$
     project text := astapa.current_project_id();
     target text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.step_up_session_hash is not null;
     -- Row locks: two instances given the same code queue here, and only the first may use its step.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
@@ -7496,7 +7514,7 @@ AS $function$
         order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge).';
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended).';
 grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7510,6 +7528,11 @@ AS $function$
     project text := astapa.current_project_id();
     used jsonb;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+      and c.step_up_session_hash is not null;
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now()
@@ -7548,7 +7571,7 @@ AS $function$
         || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge.';
+comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session ended (as api.meet_mfa_challenge).';
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7568,6 +7591,11 @@ AS $function$
     adding boolean;
     previous text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+      and c.step_up_session_hash is not null;
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
@@ -7640,7 +7668,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, and a step-up''s challenge (AS4G0 once its session ended), as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7723,8 +7751,12 @@ AS $function$
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      -- A step-up's, while the session it stepped up is live (a sign-out everywhere ended it: sign in again).
+      and (c.step_up_session_hash is null or exists (select from astapa.login_sessions s
+        where s.project_id = c.project_id and s.token_hash = c.step_up_session_hash and s.user_id = c.user_id
+          and s.ended_at is null and s.expires_at > pg_catalog.now()))
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment, or when it is a step-up''s and the session it stepped up has ended.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11267,7 +11299,9 @@ CREATE OR REPLACE FUNCTION api.set_own_phone_factor(session_hash bytea, enabled 
 AS $function$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later waits for it (a claim removes it).
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     target text := 'user:' || person;
     changed integer;
   begin
@@ -11307,7 +11341,7 @@ AS $function$
       'second_factors', pg_catalog.to_jsonb(astapa.second_factor_kinds(project, person)));
   end
   $function$;
-comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number.';
+comment on function api.set_own_phone_factor(bytea,boolean,integer) is 'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, AS403 not fresh or not offered, AS409 no verified number. The session is checked under the user''s row lock (astapa.hold_live_login_session).';
 grant execute on function api.set_own_phone_factor(bytea,boolean,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -12139,13 +12173,15 @@ AS $function$
        and pg_catalog.cardinality(kinds) > 0 then
       return false;
     end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor)
+    -- A step-up's challenge names its session: it is met only while that is live (api.meet_mfa_challenge).
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor,
+      step_up_session_hash)
     values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes',
-            first_factor);
+            first_factor, session_hash);
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live.';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -15891,7 +15927,7 @@ comment on function astapa.held_linked_method(text,bigint,text) is 'One of a use
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea)
+CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -15911,11 +15947,11 @@ AS $function$
     where u.project_id = (select astapa.current_project_id()) and u.id = person
     for key share of u;
     -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
-    return astapa.account_user(session_hash);
+    return astapa.account_user(session_hash, fresh_seconds);
   end
   $function$;
-comment on function astapa.hold_live_login_session(bytea) is 'For what a browser''s live session decides in a later transaction than the one that found it live (a code for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and voids what it issued.';
-grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+comment on function astapa.hold_live_login_session(bytea,integer) is 'For what a browser''s live session decides or adds after it was found live (a code for a signed-in person, a device approval, a passkey, recovery codes, a password, a phone number or factor, an email change): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''; with fresh_seconds, AS403 unless it started that recently. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and then ends, voids or removes what it made.';
+grant execute on function astapa.hold_live_login_session(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)

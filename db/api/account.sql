@@ -229,7 +229,9 @@ create or replace function api.account_set_password(session_hash bytea, password
   as $$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later replaces or removes this password.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     had_password boolean;
     ended integer;
   begin
@@ -259,7 +261,8 @@ create or replace function api.account_set_password(session_hash bytea, password
 comment on function api.account_set_password(bytea, text, integer, jsonb) is
   'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a '
   'social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed '
-  'when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh.';
+  'when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh (the '
+  'session checked under the user''s row lock: astapa.hold_live_login_session).';
 
 grant execute on function api.account_set_password(bytea, text, integer, jsonb) to astapa_app;
 
@@ -272,7 +275,9 @@ create or replace function api.account_request_email_change(session_hash bytea, 
   as $$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; a claim that comes later deletes the link's change.
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     wanted text := pg_catalog.btrim(coalesce(new_email, ''));
     held boolean;
   begin
@@ -313,7 +318,7 @@ comment on function api.account_request_email_change(bytea, text, bytea, integer
   'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
   'request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: '
   'confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified '
-  'one; AS4G0; AS403.';
+  'one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 

@@ -117,9 +117,11 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
        and pg_catalog.cardinality(kinds) > 0 then
       return false;
     end if;
-    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor)
+    -- A step-up's challenge names its session: it is met only while that is live (api.meet_mfa_challenge).
+    insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at, first_factor,
+      step_up_session_hash)
     values (astapa.current_project_id(), token_hash, user_id, amr, pg_catalog.now() + interval '10 minutes',
-            first_factor);
+            first_factor, session_hash);
     return true;
   end
   $$;
@@ -134,7 +136,8 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
   'AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s '
   '(astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the '
   'first factor), only while that session is still live, under the user''s row lock '
-  '(astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s).';
+  '(astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session '
+  '(step_up_session_hash) and is met only while it stays live.';
 
 grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text, bytea) to astapa_app;
 
@@ -238,6 +241,10 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      -- A step-up's, while the session it stepped up is live (a sign-out everywhere ended it: sign in again).
+      and (c.step_up_session_hash is null or exists (select from astapa.login_sessions s
+        where s.project_id = c.project_id and s.token_hash = c.step_up_session_hash and s.user_id = c.user_id
+          and s.ended_at is null and s.expires_at > pg_catalog.now()))
   $$;
 
 comment on function api.mfa_challenge(bytea) is
@@ -247,7 +254,8 @@ comment on function api.mfa_challenge(bytea) is
   'a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery '
   'codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
-  'null when unknown, used, expired, or the user is disabled or of the other environment.';
+  'null when unknown, used, expired, or the user is disabled or of the other environment, or when it is a '
+  'step-up''s and the session it stepped up has ended.';
 
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
@@ -265,6 +273,11 @@ create or replace function api.meet_mfa_challenge(token_hash bytea, method text,
     project text := astapa.current_project_id();
     target text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+      and c.step_up_session_hash is not null;
     -- Row locks: two instances given the same code queue here, and only the first may use its step.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
@@ -338,7 +351,8 @@ comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, by
   'is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns '
   '{accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the '
   'failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser '
-  'may skip the factor that long (api.start_mfa_challenge).';
+  'may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it '
+  'stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended).';
 
 grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) to astapa_app;
 
@@ -355,6 +369,11 @@ create or replace function api.meet_mfa_challenge_by_passkey(token_hash bytea, c
     project text := astapa.current_project_id();
     used jsonb;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+      and c.step_up_session_hash is not null;
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.used_at is null and c.expires_at > pg_catalog.now()
@@ -401,7 +420,8 @@ comment on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, bool
   'recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days '
   '1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s '
   'amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|'
-  'unknown_credential} with the challenge left open; AS4G0 for a dead challenge.';
+  'unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session '
+  'ended (as api.meet_mfa_challenge).';
 
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean, bytea,
   integer) to astapa_app;
@@ -538,10 +558,10 @@ create or replace function api.manage_own_factor(session_hash bytea, action text
     if action = 'regenerate' and pg_catalog.cardinality(recovery_hashes) is distinct from 10 then
       raise exception 'regenerating needs 10 recovery code hashes' using errcode = 'AS400';
     end if;
-    person := api.login_session_user(session_hash);
-    if person is null then
-      raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
-    end if;
+    -- Still live under the user's row lock (astapa.hold_live_login_session), before the factor's: a claim, a reset,
+    -- a sign-out everywhere or a disable under way is waited for and refuses this (AS4G0); one that comes later
+    -- waits for the codes written here (a claim then removes them).
+    person := astapa.hold_live_login_session(session_hash);
     target := 'user:' || person;
     -- Row lock: a code's time step is used once, here as at sign-in (api.meet_mfa_challenge).
     select * into factor from astapa.user_factors f
@@ -594,7 +614,8 @@ comment on function api.manage_own_factor(bytea, text, text, bigint, bytea, byte
   'regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); '
   'remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). '
   'With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts '
-  'it); AS4G0 without a live session, AS409 without an app.';
+  'it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 '
+  'without an app.';
 
 grant execute on function api.manage_own_factor(bytea, text, text, bigint, bytea, bytea[], jsonb) to astapa_app;
 
@@ -702,6 +723,11 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     adding boolean;
     previous text;
   begin
+    -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+      and c.step_up_session_hash is not null;
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
@@ -785,7 +811,7 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   '(astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, '
   'step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. '
   'remember/'
-  'remember_days as api.meet_mfa_challenge.';
+  'remember_days, and a step-up''s challenge (AS4G0 once its session ended), as api.meet_mfa_challenge.';
 
 grant execute on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) to astapa_app;
 
@@ -797,7 +823,9 @@ create or replace function api.set_own_phone_factor(session_hash bytea, enabled 
   as $$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash, fresh_seconds);
+    -- Under the user's row lock (astapa.hold_live_login_session): a claim, a reset, a sign-out everywhere or a
+    -- disable under way is waited for and refuses this; one that comes later waits for it (a claim removes it).
+    person bigint := astapa.hold_live_login_session(session_hash, fresh_seconds);
     target text := 'user:' || person;
     changed integer;
   begin
@@ -842,6 +870,7 @@ comment on function api.set_own_phone_factor(bytea, boolean, integer) is
   'The signed-in person (a session fresher than fresh_seconds) turns their phone factor on (needs a verified '
   'number and astapa.phone_second_factor; audited and emitted user.mfa_enrolled, factor phone) or off (audited '
   'and emitted user.mfa_removed; remembered browsers forgotten). {changed, second_factors}. AS4G0 no session, '
-  'AS403 not fresh or not offered, AS409 no verified number.';
+  'AS403 not fresh or not offered, AS409 no verified number. The session is checked under the user''s row lock '
+  '(astapa.hold_live_login_session).';
 
 grant execute on function api.set_own_phone_factor(bytea, boolean, integer) to astapa_app;

@@ -154,7 +154,8 @@ comment on function api.login_session_user(bytea) is
 
 grant execute on function api.login_session_user(bytea) to astapa_app;
 
-create or replace function astapa.hold_live_login_session(session_hash bytea) returns bigint
+create or replace function astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer default null)
+  returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -174,19 +175,20 @@ create or replace function astapa.hold_live_login_session(session_hash bytea) re
     where u.project_id = (select astapa.current_project_id()) and u.id = person
     for key share of u;
     -- A statement of its own, after the lock: read committed sees what the transaction waited for committed.
-    return astapa.account_user(session_hash);
+    return astapa.account_user(session_hash, fresh_seconds);
   end
   $$;
 
-comment on function astapa.hold_live_login_session(bytea) is
-  'For what a browser''s live session decides in a later transaction than the one that found it live (a code '
-  'for a signed-in person, a device approval): holds the session''s user''s row for key share, then returns the '
-  'user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, '
-  'not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''. '
-  'So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or '
-  'waits for the caller and voids what it issued.';
+comment on function astapa.hold_live_login_session(bytea, integer) is
+  'For what a browser''s live session decides or adds after it was found live (a code for a signed-in person, a '
+  'device approval, a passkey, recovery codes, a password, a phone number or factor, an email change): holds the '
+  'session''s user''s row for key share, then returns the user while the session is still live '
+  '(astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s '
+  'current environment), else AS4G0 ''this session has ended; sign in again''; with fresh_seconds, AS403 unless '
+  'it started that recently. So a sign-out everywhere, a password reset, a claim or a disable either committed '
+  'first (refused here) or waits for the caller and then ends, voids or removes what it made.';
 
-grant execute on function astapa.hold_live_login_session(bytea) to astapa_app;
+grant execute on function astapa.hold_live_login_session(bytea, integer) to astapa_app;
 
 create or replace function api.end_login_session(token_hash bytea) returns void
   language sql

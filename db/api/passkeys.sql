@@ -221,7 +221,11 @@ create or replace function api.add_passkey(session_hash bytea, user_id bigint, c
   set search_path = ''
   as $$
   begin
-    if astapa.passkey_session_user(session_hash, true) is distinct from add_passkey.user_id then
+    -- Still live and recent (the 10 minutes of astapa.passkey_session_user) under the user's row lock
+    -- (astapa.hold_live_login_session): the page found the session live before the ceremony, and a claim, a
+    -- reset, a sign-out everywhere or a disable that committed since is refused here (AS4G0), while one that
+    -- comes later waits for this key (a claim then removes it).
+    if astapa.hold_live_login_session(session_hash, 600) is distinct from add_passkey.user_id then
       raise exception using errcode = 'AS403',
         message = 'Adding a passkey needs a sign-in within the last 10 minutes, by the person it is for.';
     end if;
@@ -232,8 +236,9 @@ create or replace function api.add_passkey(session_hash bytea, user_id bigint, c
 
 comment on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text) is
   'Stores a passkey whose attestation TypeScript verified against a challenge taken for user_id; the session '
-  'must still be that user''s and recent (AS403); a credential id the project has already is AS409. Audited; '
-  'emits user.passkey_added.';
+  'must still be live (AS4G0), that user''s and recent (AS403), checked under the user''s row lock '
+  '(astapa.hold_live_login_session); a credential id the project has already is AS409. Audited; emits '
+  'user.passkey_added.';
 
 grant execute on function api.add_passkey(bytea, bigint, bytea, bytea, bigint, text[], text, boolean, text)
   to astapa_app;

@@ -565,7 +565,9 @@ create or replace function api.account_confirm_phone(session_hash bytea, token_h
   as $$
   declare
     project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
+    -- Under the user's row lock (astapa.hold_live_login_session), before the code's: a claim, a reset, a sign-out
+    -- everywhere or a disable under way is waited for and refuses this; the number is not made theirs after it.
+    person bigint := astapa.hold_live_login_session(session_hash);
     pending astapa.phone_codes;
     previous text;
   begin
@@ -606,7 +608,8 @@ comment on function api.account_confirm_phone(bytea, bytea, bytea) is
   'The signed-in person types the code sent to the number they are adding: once right (five attempts, single '
   'use, only their own code) the number becomes theirs, verified, and is audited (user.profile_updated); '
   '{accepted: false, taken: true} when another account of the project holds it; {accepted: false, expired} '
-  'when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed).';
+  'when the code is dead; {accepted: false, attempts_left} when wrong (audited account.phone_failed). AS4G0 once '
+  'the session ended, checked under the user''s row lock (astapa.hold_live_login_session).';
 
 grant execute on function api.account_confirm_phone(bytea, bytea, bytea) to astapa_app;
 

@@ -31,6 +31,7 @@ import {
 import { meetChallengeByPhone } from "@/db/phone_factor.ts";
 import { sayPhoneFactor } from "@/lib/login/factors/phone_i18n.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { SecondFactor, type SecondFactorData } from "@/components/login/SecondFactor.tsx";
 
 const FactorForm = AuthForm.extend({
@@ -197,52 +198,59 @@ export const handler: Handlers<SecondFactorData> = {
     const codeRecord = issueCode
       ? await codeRequest({ ...request, organization: decision.organization }, code)
       : null;
-    if (phoneProof) {
-      const met = await meetChallengeByPhone(
-        c.var.deps.sql,
-        request.project.id,
-        tokenHash,
-        phoneProof,
-        codeRecord,
-        session.record,
-        rememberRecord,
-      );
-      if ("refused" in met) {
-        if (met.refused.expired) forgetPhoneFactorCode(c, request.project.id);
-        // The right code for a number typed here that another account holds: not a guess, so not counted.
-        if (met.refused.taken) return await phoneTaken(c, request, query, challenge, tokenHash);
-        return await refused();
-      }
-      forgetPhoneFactorCode(c, request.project.id);
-    } else if (passkey) {
-      const met = await meetChallengeByPasskey(
-        c.var.deps.sql,
-        request.project.id,
-        tokenHash,
-        passkey,
-        codeRecord,
-        session.record,
-        rememberRecord,
-      );
-      if ("refused" in met) {
-        await passkeyFactorRefused(c, request.project.id, met.refused);
-        return await refused();
-      }
-    } else {
-      try {
-        await meetChallenge(
+    try {
+      if (phoneProof) {
+        const met = await meetChallengeByPhone(
           c.var.deps.sql,
           request.project.id,
           tokenHash,
-          proof.proof!,
+          phoneProof,
           codeRecord,
           session.record,
           rememberRecord,
         );
-      } catch (error) {
-        if (error instanceof FactorRefused) return await refused();
-        throw error;
+        if ("refused" in met) {
+          if (met.refused.expired) forgetPhoneFactorCode(c, request.project.id);
+          // The right code for a number typed here that another account holds: not a guess, so not counted.
+          if (met.refused.taken) return await phoneTaken(c, request, query, challenge, tokenHash);
+          return await refused();
+        }
+        forgetPhoneFactorCode(c, request.project.id);
+      } else if (passkey) {
+        const met = await meetChallengeByPasskey(
+          c.var.deps.sql,
+          request.project.id,
+          tokenHash,
+          passkey,
+          codeRecord,
+          session.record,
+          rememberRecord,
+        );
+        if ("refused" in met) {
+          await passkeyFactorRefused(c, request.project.id, met.refused);
+          return await refused();
+        }
+      } else {
+        try {
+          await meetChallenge(
+            c.var.deps.sql,
+            request.project.id,
+            tokenHash,
+            proof.proof!,
+            codeRecord,
+            session.record,
+            rememberRecord,
+          );
+        } catch (error) {
+          if (error instanceof FactorRefused) return await refused();
+          throw error;
+        }
       }
+    } catch (error) {
+      // A dead challenge, or a step-up whose session ended meanwhile (a sign-out everywhere, a disable): nothing
+      // was met or set up; the page says to sign in again.
+      if (toAppError(error).code !== "invalid_grant") throw error;
+      return await show(c, request, query, null, null, "expired", { error: "mfaExpired" }, 400);
     }
     writeChallenge(c, request.project.id, null);
     if (remembered) writeRemembered(c, request.project.id, remembered, days);

@@ -115,6 +115,8 @@ export const handler: Handlers<PasskeysData> = {
       return await show(c, request, query, { done: "passkeyRemoved" });
     } catch (error) {
       const code = toAppError(error).code;
+      // Signed out, reset, claimed or disabled since the session was found live: the page asks for a sign-in.
+      if (code === "invalid_grant") return await show(c, request, query);
       if (code === "forbidden") return await show(c, request, query, { error: "passkeysNotRecent" }, 403);
       if (code === "not_found") return await show(c, request, query, { error: "passkeyUnknown" }, 404);
       if (code === "conflict") {

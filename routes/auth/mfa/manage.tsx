@@ -12,6 +12,7 @@ import { ownFactorMail } from "@/lib/login/factors/mail.ts";
 import { newRecoveryCodes, recoveryCodeHash } from "@/lib/login/factors/recovery_codes.ts";
 import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
 import { sha256 } from "@/lib/secrets.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { ManageFactor, type ManageFactorData } from "@/components/login/ManageFactor.tsx";
 
 const ManageForm = AuthForm.extend({
@@ -83,6 +84,8 @@ export const handler: Handlers<ManageFactorData> = {
       );
     } catch (error) {
       if (error instanceof FactorRefused) return await refused();
+      // Signed out, reset, claimed or disabled since the session was found live: nothing changed; sign in again.
+      if (toAppError(error).code === "invalid_grant") return show(c, request, query, "signedOut");
       throw error;
     }
     return codes ? show(c, request, query, "codes", { codes }) : show(c, request, query, "removed");
