@@ -4451,6 +4451,11 @@ AS $function$
     change astapa.email_changes;
     old_email text;
   begin
+    -- The user's row before the change's (astapa.void_email_changes takes them in that order): a sign-out
+    -- everywhere, a reset or a disable under way is waited for, and its voiding then leaves this link used.
+    perform from astapa.users u join astapa.email_changes e on e.project_id = u.project_id and e.user_id = u.id
+    where e.project_id = project and e.token_hash = confirm_email_change.token_hash
+    for no key update of u;
     update astapa.email_changes e set used_at = pg_catalog.now()
     where e.project_id = project and e.token_hash = confirm_email_change.token_hash
       and e.used_at is null and e.expires_at > pg_catalog.now()
@@ -5364,6 +5369,7 @@ AS $function$
   declare
     authorization_codes integer := 0;
     device_authorizations integer := 0;
+    email_changes integer := 0;
   begin
     -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
     -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
@@ -5381,15 +5387,17 @@ AS $function$
     if disable_user.disabled then
       authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
       device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
+      email_changes := astapa.void_email_changes(disable_user.user_id);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
       case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
-                                                                         'device_authorizations', device_authorizations)
+                                                                         'device_authorizations', device_authorizations,
+                                                                         'email_changes', email_changes)
            else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes and approved, unpolled device authorizations (astapa.void_authorization_codes, astapa.void_device_authorizations; audited user.disable with {authorization_codes, device_authorizations}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes and approved, unpolled device authorizations and pending address changes (astapa.void_authorization_codes, astapa.void_device_authorizations, astapa.void_email_changes; audited user.disable with {authorization_codes, device_authorizations, email_changes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -10133,6 +10141,7 @@ AS $function$
     refresh_tokens integer;
     authorization_codes integer;
     device_authorizations integer;
+    email_changes integer;
     mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
@@ -10162,6 +10171,8 @@ AS $function$
     -- session for its 10 minutes.
     authorization_codes := astapa.void_authorization_codes(owner);
     device_authorizations := astapa.void_device_authorizations(owner);
+    -- And an address change asked for with the old password would hand the account to that mailbox.
+    email_changes := astapa.void_email_changes(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     get diagnostics mfa_challenges = row_count;
@@ -10170,13 +10181,13 @@ AS $function$
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
         'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-        'mfa_challenges', mfa_challenges));
+        'email_changes', email_changes, 'mfa_challenges', mfa_challenges));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every approved device authorization not yet polled (astapa.void_device_authorizations) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every approved device authorization not yet polled (astapa.void_device_authorizations), every pending address change (astapa.void_email_changes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11879,12 +11890,14 @@ AS $function$
     -- approved in one at its next poll.
     counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
       'authorization_codes', astapa.void_authorization_codes(user_id),
-      'device_authorizations', astapa.void_device_authorizations(user_id));
+      'device_authorizations', astapa.void_device_authorizations(user_id),
+      -- An address change asked for from one of those sessions would move the account within the hour.
+      'email_changes', astapa.void_email_changes(user_id));
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and every approved device authorization not yet polled for tokens (astapa.void_device_authorizations); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and every approved device authorization not yet polled for tokens (astapa.void_device_authorizations) and every pending address change (astapa.void_email_changes); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -18709,6 +18722,32 @@ AS $function$
   $function$;
 comment on function astapa.void_device_authorizations(bigint) is 'Voids every approved, unexpired device authorization of a user in the current project that its device has not polled for tokens yet (status voided: the poll answers access_denied); returns how many. For the callers of astapa.void_authorization_codes (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): an approval given in a session they end would otherwise still start a refresh token at the next poll. Locks the user''s row first, then the device rows.';
 grant execute on function astapa.void_device_authorizations(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.void_email_changes(user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    voided integer;
+  begin
+    -- The user's row first, for update, as every caller holds it: api.confirm_email_change takes it (for no key
+    -- update) before the change's row, so a confirmation under way either committed first or finds its link void.
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = void_email_changes.user_id
+    for update of u;
+    with void as (
+      update astapa.email_changes e set used_at = pg_catalog.now()
+      where e.project_id = (select astapa.current_project_id()) and e.user_id = void_email_changes.user_id
+        and e.used_at is null and e.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into voided from void;
+    return voided;
+  end
+  $function$;
+comment on function astapa.void_email_changes(bigint) is 'Voids every pending address change of a user in the current project (used_at set: its link then reads as used); returns how many. For the callers that end every way in (api.sign_out_everywhere, api.reset_password, api.disable_user): a change asked for from a session they end — whoever held the password — would otherwise move the account to that person''s mailbox within the hour, a way back in that outlives the sign-out. Locks the user''s row first.';
+grant execute on function astapa.void_email_changes(bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)

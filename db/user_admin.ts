@@ -47,6 +47,7 @@ const SignOutSchema = z.object({
   refresh_tokens: z.number().int(),
   authorization_codes: z.number().int(),
   device_authorizations: z.number().int(),
+  email_changes: z.number().int(),
 });
 
 /** The user when they belong to the project's current environment; not_found otherwise. */

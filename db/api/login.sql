@@ -337,6 +337,7 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     refresh_tokens integer;
     authorization_codes integer;
     device_authorizations integer;
+    email_changes integer;
     mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
@@ -366,6 +367,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     -- session for its 10 minutes.
     authorization_codes := astapa.void_authorization_codes(owner);
     device_authorizations := astapa.void_device_authorizations(owner);
+    -- And an address change asked for with the old password would hand the account to that mailbox.
+    email_changes := astapa.void_email_changes(owner);
     update astapa.mfa_challenges c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
     get diagnostics mfa_challenges = row_count;
@@ -374,7 +377,7 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
       pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
         'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-        'mfa_challenges', mfa_challenges));
+        'email_changes', email_changes, 'mfa_challenges', mfa_challenges));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
@@ -384,9 +387,10 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
 comment on function api.reset_password(bytea, text) is
   'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes '
   'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every '
-  'approved device authorization not yet polled (astapa.void_device_authorizations) and every open second-step '
-  'challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, '
-  'authorization_codes, device_authorizations, mfa_challenges}. An account whose address was unverified is '
+  'approved device authorization not yet polled (astapa.void_device_authorizations), every pending address '
+  'change (astapa.void_email_changes) and every open second-step challenge of the user; audited '
+  'user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, '
+  'email_changes, mfa_challenges}. An account whose address was unverified is '
   'claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). '
   'Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign '

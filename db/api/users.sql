@@ -271,6 +271,7 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
   declare
     authorization_codes integer := 0;
     device_authorizations integer := 0;
+    email_changes integer := 0;
   begin
     -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
     -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
@@ -288,10 +289,12 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
     if disable_user.disabled then
       authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
       device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
+      email_changes := astapa.void_email_changes(disable_user.user_id);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
       case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
-                                                                         'device_authorizations', device_authorizations)
+                                                                         'device_authorizations', device_authorizations,
+                                                                         'email_changes', email_changes)
            else '{}'::jsonb end);
     return astapa.user_json(project_id, user_id);
   end
@@ -300,8 +303,9 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
 comment on function api.disable_user(text, bigint, boolean) is
   'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the '
   'user''s unredeemed authorization codes and approved, unpolled device authorizations '
-  '(astapa.void_authorization_codes, astapa.void_device_authorizations; audited user.disable with '
-  '{authorization_codes, device_authorizations}), so a re-enable does not revive them; its refresh tokens are '
+  'and pending address changes (astapa.void_authorization_codes, astapa.void_device_authorizations, '
+  'astapa.void_email_changes; audited user.disable with {authorization_codes, device_authorizations, '
+  'email_changes}), so a re-enable does not revive them; its refresh tokens are '
   'refused while disabled and work again after. Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
@@ -939,7 +943,9 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
     -- approved in one at its next poll.
     counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
       'authorization_codes', astapa.void_authorization_codes(user_id),
-      'device_authorizations', astapa.void_device_authorizations(user_id));
+      'device_authorizations', astapa.void_device_authorizations(user_id),
+      -- An address change asked for from one of those sessions would move the account within the hour.
+      'email_changes', astapa.void_email_changes(user_id));
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
@@ -948,9 +954,9 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
 comment on function api.sign_out_everywhere(text, bigint) is
   'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, '
   'reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
-  'every approved device authorization not yet polled for tokens (astapa.void_device_authorizations); returns '
-  'and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, '
-  'device_authorizations}. The user''s row is locked first, so a session, refresh token or code being created '
+  'every approved device authorization not yet polled for tokens (astapa.void_device_authorizations) and every '
+  'pending address change (astapa.void_email_changes); returns and audits user.sign_out_everywhere with the '
+  'counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes}. The user''s row is locked first, so a session, refresh token or code being created '
   'meanwhile is ended, revoked or voided too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;

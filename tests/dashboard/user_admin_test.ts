@@ -285,6 +285,7 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 0,
+    email_changes: 0,
   }]);
 });
 

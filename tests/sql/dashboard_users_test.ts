@@ -382,6 +382,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
     refresh_tokens: 2,
     authorization_codes: 0,
     device_authorizations: 0,
+    email_changes: 0,
   });
   const after = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
   assert.ok(after.every((s) => !s.live && s.ended_at !== null));
@@ -399,13 +400,20 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
   assert.deepEqual({ ...audit }, {
     actor: "account:1",
     target: `user:${ayu}`,
-    details: { sessions: 2, refresh_tokens: 2, authorization_codes: 0, device_authorizations: 0 },
+    details: {
+      sessions: 2,
+      refresh_tokens: 2,
+      authorization_codes: 0,
+      device_authorizations: 0,
+      email_changes: 0,
+    },
   });
   assert.deepEqual(await in_(p.id, (tx) => signOutEverywhere(tx, p.id, ayu)), {
     sessions: 0,
     refresh_tokens: 0,
     authorization_codes: 0,
     device_authorizations: 0,
+    email_changes: 0,
   });
   await rejectsAs(in_(p.id, (tx) => signOutEverywhere(tx, p.id, "999999")), "not_found");
   await rejectsAs(in_(p.id, (tx) => listLoginSessions(tx, p.id, "999999")), "not_found");

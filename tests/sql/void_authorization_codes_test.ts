@@ -57,6 +57,7 @@ Deno.test("api.sign_out_everywhere — a code issued before is void, one issued 
     refresh_tokens: 1,
     authorization_codes: 2,
     device_authorizations: 0,
+    email_changes: 0,
   });
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.sign_out_everywhere' and target = ${`user:${user}`}`;
@@ -112,6 +113,7 @@ Deno.test("api.reset_password — audited with the sessions, tokens, codes and s
     refresh_tokens: 1,
     authorization_codes: 2,
     device_authorizations: 0,
+    email_changes: 0,
     mfa_challenges: 1,
   });
 });
@@ -131,7 +133,7 @@ Deno.test("api.disable_user — a code issued before stays void after a re-enabl
   assertRedeemed(await redeemCode(db.sql, project, theirs, "void-disable-theirs"));
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.disable' and target = ${`user:${user}`}`;
-  assert.deepEqual(audit.details, { authorization_codes: 1, device_authorizations: 0 });
+  assert.deepEqual(audit.details, { authorization_codes: 1, device_authorizations: 0, email_changes: 0 });
   const after = await issueCode(db.sql, project, { userId: user });
   assertRedeemed(await redeemCode(db.sql, project, after, "void-disable-after"));
 });
@@ -188,6 +190,7 @@ Deno.test("api.sign_out_everywhere — during a code redemption: it waits, and r
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 0,
+    email_changes: 0,
   });
   assert.equal(await liveRefreshTokens(user), 0);
 });

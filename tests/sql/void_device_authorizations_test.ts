@@ -114,6 +114,7 @@ Deno.test("api.sign_out_everywhere — an approved device gets access_denied and
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 2,
+    email_changes: 0,
   });
   assert.deepEqual(await auditDetails("user.sign_out_everywhere", user), counts);
 
@@ -177,6 +178,7 @@ Deno.test("api.disable_user — an approved device stays withdrawn after a re-en
   assert.deepEqual(await auditDetails("user.disable", user), {
     authorization_codes: 0,
     device_authorizations: 1,
+    email_changes: 0,
   });
   assertWithdrawn(await poll(device));
   assertIssued(await poll(theirs), neighbour);
@@ -221,6 +223,7 @@ Deno.test("api.sign_out_everywhere — during a poll's redemption: waits, revoke
     refresh_tokens: 1,
     authorization_codes: 0,
     device_authorizations: 0,
+    email_changes: 0,
   });
   assert.deepEqual(await refreshTokens(user), { all: 1, live: 0 });
 });
