@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
-import { asApp, type Sql, type Tx } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
+import { pausingPool } from "../helpers/pausing_pool.ts";
 import { importUsers } from "@/db/user_import.ts";
 import { hashPassword, verifyPassword } from "@/lib/passwords.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -38,44 +39,9 @@ async function seedImported(email: string): Promise<{ id: string; hash: string }
 }
 
 /**
- * `sql` for the app that holds every statement naming api.user_for_sign_in, once it returned, until `count` of
- * them have; then runs `between` (committed on the test's own connections) once and lets them all go on.
+ * `signIns` password sign-ins of `email` at once, each held after its hash read (api.user_for_sign_in) until all
+ * have read it; then `between` runs (committed on the test's own connections) once and they all go on.
  */
-function withBarrierAfterHashRead(sql: Sql, count: number, between: () => Promise<unknown>): Sql {
-  let arrived = 0;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => release = resolve);
-  const watch = (tx: Tx) =>
-    new Proxy(tx, {
-      apply(target, self, args) {
-        const query = Reflect.apply(target, self, args);
-        const text = Array.isArray(args[0]) ? args[0].join("") : "";
-        if (!text.includes("api.user_for_sign_in")) return query;
-        return query.then(async (rows: unknown) => {
-          if (++arrived === count) {
-            await between();
-            release();
-          }
-          await released;
-          return rows;
-        });
-      },
-    });
-  return new Proxy(sql, {
-    get(target, property) {
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: Tx) => unknown;
-          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: Tx) => work(watch(tx)));
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/** `signIns` password sign-ins of `email` at once, each held after its hash read until all have read it. */
 async function signInTogether(
   email: string,
   signIns: number,
@@ -83,7 +49,20 @@ async function signInTogether(
   lang: "en" | "id" = "en",
 ): Promise<Response[]> {
   const pool = t.deps.sql;
-  t.deps.sql = withBarrierAfterHashRead(pool, signIns, between);
+  let arrived = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const barrier = async () => {
+    if (++arrived === signIns) {
+      await between();
+      release();
+    }
+    await released;
+  };
+  t.deps.sql = pausingPool(
+    pool,
+    (statement) => statement.includes("api.user_for_sign_in") ? barrier() : undefined,
+  );
   try {
     return await Promise.all(
       Array.from(

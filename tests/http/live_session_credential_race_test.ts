@@ -11,12 +11,12 @@
  */
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
-import { asApp, type Sql, type Tx } from "@/db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
+import { endHolding, onceAfter, pausingPool } from "../helpers/pausing_pool.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { FormBrowser, HostedBrowser } from "../helpers/form_browser.ts";
 import { noneRegistration } from "../helpers/passkey_registration.ts";
 
@@ -35,47 +35,6 @@ const reset: Ender = async (tx, user) => {
 };
 const claim: Ender = (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`;
 
-/**
- * `sql` for the app: once, right after the first statement naming `marker` (the page's live check) returned,
- * `end` runs in a transaction on the test's own connections, which commits only once another transaction waits
- * for a lock (the page's write, for the user's row the ender holds).
- */
-function withEnderAfter(sql: Sql, marker: string, user: string, end: Ender, ended: Promise<unknown>[]): Sql {
-  let done = false;
-  const watch = (tx: Tx) =>
-    new Proxy(tx, {
-      apply(target, self, args) {
-        const query = Reflect.apply(target, self, args);
-        const text = Array.isArray(args[0]) ? args[0].join("") : "";
-        if (done || !text.includes(marker)) return query;
-        done = true;
-        return query.then(async (rows: unknown) => {
-          let holding!: () => void;
-          const held = new Promise<void>((resolve) => holding = resolve);
-          ended.push(asApp(t.db.sql, project.id, async (own) => {
-            await end(own, user);
-            holding();
-            await waitForLockWaiter(t.db.sql);
-          }));
-          await held;
-          return rows;
-        });
-      },
-    });
-  return new Proxy(sql, {
-    get(target, property) {
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: Tx) => unknown;
-          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: Tx) => work(watch(tx)));
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
 /** Runs `request` through the app while `end` lands between the page's live check (`marker`) and its write. */
 async function racing(
   marker: string,
@@ -85,7 +44,10 @@ async function racing(
 ): Promise<Response> {
   const pool = t.deps.sql;
   const ended: Promise<unknown>[] = [];
-  t.deps.sql = withEnderAfter(pool, marker, user, end, ended);
+  t.deps.sql = pausingPool(
+    pool,
+    onceAfter(marker, () => endHolding(t.db.sql, project.id, (tx) => end(tx, user), ended)),
+  );
   try {
     const res = await request();
     assert.equal(ended.length, 1, "the ender ran between the live check and the write");

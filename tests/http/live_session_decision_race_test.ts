@@ -8,12 +8,12 @@
  * no challenge, no approved device.
  */
 import assert from "node:assert/strict";
-import { asApp, type Sql, type Tx } from "@/db/client.ts";
+import { asApp, type Tx } from "@/db/client.ts";
+import { endHolding, onceAfter, pausingPool } from "../helpers/pausing_pool.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { waitForLockWaiter } from "../helpers/lock_race.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -28,47 +28,6 @@ const reset: Ender = async (tx, user) => {
 };
 const claim: Ender = (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`;
 const disable: Ender = (tx, user) => tx`select api.disable_user(${project.id}, ${user}, true)`;
-
-/**
- * `sql` for the app: once, right after the first statement naming api.login_session returned, `end` runs in a
- * transaction on the test's own connections, which commits only once another transaction waits for a lock (the
- * page's next step, for the user's row the ender holds).
- */
-function withEnderAfterLiveCheck(sql: Sql, user: string, end: Ender, ended: Promise<unknown>[]): Sql {
-  let done = false;
-  const watch = (tx: Tx) =>
-    new Proxy(tx, {
-      apply(target, self, args) {
-        const query = Reflect.apply(target, self, args);
-        const text = Array.isArray(args[0]) ? args[0].join("") : "";
-        if (done || !text.includes("api.login_session(")) return query;
-        done = true;
-        return query.then(async (rows: unknown) => {
-          let holding!: () => void;
-          const held = new Promise<void>((resolve) => holding = resolve);
-          ended.push(asApp(t.db.sql, project.id, async (own) => {
-            await end(own, user);
-            holding();
-            await waitForLockWaiter(t.db.sql);
-          }));
-          await held;
-          return rows;
-        });
-      },
-    });
-  return new Proxy(sql, {
-    get(target, property) {
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: Tx) => unknown;
-          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: Tx) => work(watch(tx)));
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /** A user signed in by a live session of `amr`; returns its cookie token. */
 async function signedIn(email: string, verified: boolean): Promise<{ user: string; token: string }> {
@@ -87,7 +46,10 @@ async function racing(
 ): Promise<Response> {
   const pool = t.deps.sql;
   const ended: Promise<unknown>[] = [];
-  t.deps.sql = withEnderAfterLiveCheck(pool, user, end, ended);
+  t.deps.sql = pausingPool(
+    pool,
+    onceAfter("api.login_session(", () => endHolding(t.db.sql, project.id, (tx) => end(tx, user), ended)),
+  );
   try {
     const res = await request();
     assert.equal(ended.length, 1, "the ender ran between the live check and the decision");

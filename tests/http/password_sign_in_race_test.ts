@@ -6,7 +6,8 @@
  * wrong-password page, in English or Indonesian, and no session, challenge or code.
  */
 import assert from "node:assert/strict";
-import { asApp, type Sql, type Tx } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
+import { onceAfter, pausingPool } from "../helpers/pausing_pool.ts";
 import { hashPassword } from "@/lib/passwords.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
@@ -21,39 +22,9 @@ const mfaProject = await seedProject(t.db.sql, { settings: { mfa: { policy: "req
 const PASSWORD = "the password they knew";
 
 /**
- * `sql` for the app, running `between` (committed on the test's own connections) once, right after the first
- * statement naming api.user_for_sign_in returned: between the page's password check and its session start.
+ * Signs in with the password while `between` commits mid-way — right after the page's hash read
+ * (api.user_for_sign_in), between its password check and its session start; the app's own pool is back after.
  */
-function withCommitAfterHashRead(sql: Sql, between: () => Promise<unknown>): Sql {
-  let done = false;
-  const watch = (tx: Tx) =>
-    new Proxy(tx, {
-      apply(target, self, args) {
-        const query = Reflect.apply(target, self, args);
-        const text = Array.isArray(args[0]) ? args[0].join("") : "";
-        if (done || !text.includes("api.user_for_sign_in")) return query;
-        done = true;
-        return query.then(async (rows: unknown) => {
-          await between();
-          return rows;
-        });
-      },
-    });
-  return new Proxy(sql, {
-    get(target, property) {
-      if (property === "begin") {
-        return (...args: unknown[]) => {
-          const work = args.pop() as (tx: Tx) => unknown;
-          return (target.begin as (...a: unknown[]) => unknown)(...args, (tx: Tx) => work(watch(tx)));
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
-
-/** Signs in with the password while `between` commits mid-way; the app's own pool is back afterwards. */
 async function signInRacing(
   p: typeof project,
   email: string,
@@ -61,7 +32,7 @@ async function signInRacing(
   lang: "en" | "id" = "en",
 ): Promise<Response> {
   const pool = t.deps.sql;
-  t.deps.sql = withCommitAfterHashRead(pool, between);
+  t.deps.sql = pausingPool(pool, onceAfter("api.user_for_sign_in", between));
   try {
     return await submitForm(t, p, "/auth/login", { email, password: PASSWORD }, {}, `&lang=${lang}`);
   } finally {
