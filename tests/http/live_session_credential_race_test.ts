@@ -11,12 +11,12 @@
  */
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
-import { asApp, type Tx } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { endHolding, onceAfter, pausingPool } from "../helpers/pausing_pool.ts";
-import { sha256 } from "@/lib/secrets.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { type Ender, enders } from "../helpers/enders.ts";
 import { FormBrowser, HostedBrowser } from "../helpers/form_browser.ts";
 import { noneRegistration } from "../helpers/passkey_registration.ts";
 
@@ -26,14 +26,7 @@ const project = await seedProject(t.db.sql, { name: "Toko Kunci", settings: { pa
 const requestOf = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri })
   .toString();
 
-type Ender = (tx: Tx, user: string) => Promise<unknown>;
-const signOutEverywhere: Ender = (tx, user) => tx`select api.sign_out_everywhere(${project.id}, ${user})`;
-const reset: Ender = async (tx, user) => {
-  const token = await sha256(`race-reset-${user}`);
-  await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
-  return await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
-};
-const claim: Ender = (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`;
+const { signOutEverywhere, reset, claim } = enders(project.id);
 
 /** Runs `request` through the app while `end` lands between the page's live check (`marker`) and its write. */
 async function racing(

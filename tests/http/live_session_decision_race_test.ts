@@ -8,26 +8,19 @@
  * no challenge, no approved device.
  */
 import assert from "node:assert/strict";
-import { asApp, type Tx } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { endHolding, onceAfter, pausingPool } from "../helpers/pausing_pool.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
+import { type Ender, enders } from "../helpers/enders.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { redirectUri: "https://warung.example/cb" });
 
-type Ender = (tx: Tx, user: string) => Promise<unknown>;
-const signOutEverywhere: Ender = (tx, user) => tx`select api.sign_out_everywhere(${project.id}, ${user})`;
-const reset: Ender = async (tx, user) => {
-  const token = await sha256(`race-reset-${user}`);
-  await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
-  return await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
-};
-const claim: Ender = (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`;
-const disable: Ender = (tx, user) => tx`select api.disable_user(${project.id}, ${user}, true)`;
+const { signOutEverywhere, reset, claim, disable } = enders(project.id);
 
 /** A user signed in by a live session of `amr`; returns its cookie token. */
 async function signedIn(email: string, verified: boolean): Promise<{ user: string; token: string }> {

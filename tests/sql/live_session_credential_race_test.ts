@@ -16,6 +16,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { lockRace, type Settled } from "../helpers/lock_race.ts";
 import { rejectsAs, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
+import { enders } from "../helpers/enders.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -26,29 +27,7 @@ const project = await seedProject(db.sql, {
 const NEW_PASSWORD = "$argon2id$v=19$m=19456,t=2,p=1$YWRkZWQ$YWRkZWRhZGRlZGFkZGVk";
 const MAIL = { template: "account_notice", subject: "s", text: "t" };
 
-/** The four ways every way into an account is ended, each as the statement(s) of one transaction. */
-const ENDERS: Record<string, { verified: boolean; end: (tx: Tx, user: string) => Promise<unknown> }> = {
-  "a sign-out everywhere": {
-    verified: true,
-    end: (tx, user) => tx`select api.sign_out_everywhere(${project.id}, ${user})`,
-  },
-  "a password reset": {
-    verified: true,
-    end: async (tx, user) => {
-      const token = await sha256(`reset-${user}`);
-      await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
-      return await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
-    },
-  },
-  "a claim": {
-    verified: false,
-    end: (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`,
-  },
-  "a disable": {
-    verified: true,
-    end: (tx, user) => tx`select api.disable_user(${project.id}, ${user}, true)`,
-  },
-};
+const ENDERS = enders(project.id).all;
 
 type Person = { user: string; session: Uint8Array; n: number };
 /** An addition from the person's own page: `setUp` before the race, `add` the write, `added` what it left. */

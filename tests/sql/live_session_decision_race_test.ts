@@ -8,11 +8,12 @@
  * One that comes after the decision waits for it, then voids the code or approval it made.
  */
 import assert from "node:assert/strict";
-import { asApp, type Tx } from "@/db/client.ts";
+import { asApp } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { lockRace, type Settled } from "../helpers/lock_race.ts";
 import { appValue, rejectsAs, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
+import { enders } from "../helpers/enders.ts";
 import { redeemCode } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
@@ -21,29 +22,7 @@ const project = await seedProject(db.sql, { settings: { mfa: { policy: "optional
 
 type Grant = Record<string, unknown>;
 
-/** The four ways every way into an account is ended, each as the statement(s) of one transaction. */
-const ENDERS: Record<string, { verified: boolean; end: (tx: Tx, user: string) => Promise<unknown> }> = {
-  "a sign-out everywhere": {
-    verified: true,
-    end: (tx, user) => tx`select api.sign_out_everywhere(${project.id}, ${user})`,
-  },
-  "a password reset": {
-    verified: true,
-    end: async (tx, user) => {
-      const token = await sha256(`reset-${user}`);
-      await tx`select api.issue_email_token(${user}, 'reset_password', ${token})`;
-      return await tx`select api.reset_password(${token}, '$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3')`;
-    },
-  },
-  "a claim": {
-    verified: false,
-    end: (tx, user) => tx`select astapa.claim_unproven_account(${project.id}, ${user}, 'email')`,
-  },
-  "a disable": {
-    verified: true,
-    end: (tx, user) => tx`select api.disable_user(${project.id}, ${user}, true)`,
-  },
-};
+const ENDERS = enders(project.id).all;
 
 let people = 0;
 /** A user signed in by a live session (its token's SHA-256), verified or not as the ender needs. */
