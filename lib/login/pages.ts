@@ -57,15 +57,16 @@ export type AuthPageData = {
   phoneSignIn?: boolean;
 };
 
+/** Astapa's billing, account and device pages sign people in through the same flow (their callback.ts). */
+export function ownCallbacks(c: Ctx): string[] {
+  const base = c.var.deps.config.baseUrl;
+  return [`${base}/billing/callback`, `${base}/account/callback`, `${base}/device/callback`];
+}
+
 /** Parses the request; a protocol error the app should hear about becomes a redirect Response. */
 export async function authorizeRequest(c: Ctx, query: URLSearchParams): Promise<AuthorizeRequest | Response> {
   try {
-    // Astapa's billing, account and device pages sign people in through the same flow (routes/*/callback.ts).
-    const request = await parseAuthorizeRequest(c.var.deps, query, [
-      `${c.var.deps.config.baseUrl}/billing/callback`,
-      `${c.var.deps.config.baseUrl}/account/callback`,
-      `${c.var.deps.config.baseUrl}/device/callback`,
-    ], clientAddress(c));
+    const request = await parseAuthorizeRequest(c.var.deps, query, ownCallbacks(c), clientAddress(c));
     useBrand(c, request.project); // every hosted-login page of this request shows the project's brand
     return request;
   } catch (error) {

@@ -19,6 +19,7 @@ import {
   parseAuthorizeRequest,
 } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { ownCallbacks } from "@/lib/login/pages.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { ConfirmEmailForm, type ConfirmQuestion } from "@/components/login/ConfirmEmailForm.tsx";
 
@@ -118,9 +119,10 @@ export const handler: Handlers<VerifyData> = {
 
 /**
  * The person who signed up, just proven by the password (or this browser's session), goes on into the sign-up's
- * own authorization request instead of signing in again. Null, for the confirmation page and its "Continue",
- * when there is none or it cannot go on as it is: another client's, one the project no longer accepts, or a
- * self-registered client's (its consent is asked on the sign-in page).
+ * own authorization request instead of signing in again (an app's, or Astapa's own account, billing or device
+ * page's). Null, for the confirmation page and its "Continue", when there is none or it cannot go on as it is:
+ * another client's, one the project no longer accepts, or a self-registered client's (its consent is asked on
+ * the sign-in page).
  */
 async function signInOnward(c: Ctx, kept: NonNullable<Kept>, userId: string): Promise<Response | null> {
   const next = new URLSearchParams(c.req.query("continue") ?? "");
@@ -128,7 +130,7 @@ async function signInOnward(c: Ctx, kept: NonNullable<Kept>, userId: string): Pr
   if ("sessionToken" in kept) return c.redirect(`/auth/login?${next}&lang=${pickLang(c)}`, 303);
   let request: AuthorizeRequest;
   try {
-    const parsed = await parseAuthorizeRequest(c.var.deps, next, [], clientAddress(c));
+    const parsed = await parseAuthorizeRequest(c.var.deps, next, ownCallbacks(c), clientAddress(c));
     if (parsed.thirdParty) return null;
     request = parsed;
   } catch (error) {

@@ -233,3 +233,21 @@ Deno.test("confirmation — without a sign-up to continue, the page says it is d
   assert.ok(!shown.includes('href="/auth/login'), "no request to continue");
   assert.equal((await account("tanpa-lanjut@example.com")).email_verified, true);
 });
+
+Deno.test("confirmation — a sign-up begun from Astapa's own account page goes on into it too", async () => {
+  const accountCallback = `${t.deps.config.baseUrl}/account/callback`;
+  const email = "dari-akun@example.com";
+  const res = await submitForm(t, project, "/auth/signup", { email, password: "kopi dari akun" }, {
+    redirect_uri: accountCallback,
+    state: "account-state",
+  });
+  assert.equal(res.status, 303);
+  await res.body?.cancel();
+  const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+    where to_address = ${email} and kind = 'verify_email' order by id desc limit 1`;
+  const link = await openMailedLink(t, mail.body_text);
+  const right = await answerConfirmation(t, link, "confirm", { password: "kopi dari akun" });
+  assert.equal(right.status, 303);
+  const landed = right.headers.get("location")!;
+  assert.ok(landed.startsWith(`${accountCallback}?code=`), `into the account page's callback, not ${landed}`);
+});
