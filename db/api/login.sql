@@ -273,6 +273,7 @@ create or replace function api.confirm_email(token_hash bytea, password_hash tex
     owner bigint;
     project text := astapa.current_project_id();
     claimed jsonb;
+    session_user_id bigint;
   begin
     update astapa.email_tokens t set used_at = pg_catalog.now()
     where t.project_id = project and t.token_hash = confirm_email.token_hash
@@ -297,12 +298,18 @@ create or replace function api.confirm_email(token_hash bytea, password_hash tex
     -- account: they registered it; nothing is removed.
     if confirm_email.password_hash is not null then
       perform astapa.lock_password_sign_in(project, owner, confirm_email.password_hash);
-    elsif not exists (select from astapa.login_sessions s join astapa.users u on u.project_id = s.project_id
-                                                                               and u.id = s.user_id
-                      where s.project_id = project and s.token_hash = session_hash and s.user_id = owner
-                        and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled) then
-      raise exception using errcode = 'AS4C0',
-        message = 'This browser is no longer signed in to the account: confirm with its password instead.';
+    else
+      -- The session's rules are astapa.hold_live_login_session's; an ended one is no proof here (AS4C0, so the
+      -- page asks for the password) rather than an expired link.
+      begin
+        session_user_id := astapa.hold_live_login_session(session_hash);
+      exception when sqlstate 'AS4G0' then
+        session_user_id := null;
+      end;
+      if session_user_id is distinct from owner then
+        raise exception using errcode = 'AS4C0',
+          message = 'This browser is no longer signed in to the account: confirm with its password instead.';
+      end if;
     end if;
     -- Beside a number proven since the link was mailed, the address is still the sign-up's own: confirmed, as
     -- the number's owner would from the account page.
