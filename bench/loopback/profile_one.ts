@@ -4,7 +4,16 @@
  */
 import { loginPagePath, SCOPE, seed, startDatabase } from "./fixtures.ts";
 import { load } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startEntry, startServer } from "./servers.ts";
+import {
+  ASTAPA_RUN_FLAGS,
+  astapaEnv,
+  cpuSeconds,
+  freePort,
+  perRequestByThread,
+  startEntry,
+  startServer,
+  threadCpuSeconds,
+} from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
 const [out, ...names] = Deno.args;
@@ -38,6 +47,7 @@ try {
     });
     const cc = name === "cc";
     const cpuBefore = cpuSeconds([server.pid]);
+    const threadsBefore = threadCpuSeconds(server.pid);
     const result = await load({
       url: server.origin + urls[name],
       method: cc ? "POST" : "GET",
@@ -64,6 +74,8 @@ try {
       Math.round(server.peakRssMb()),
       "server CPU µs/request (warm-up included)",
       Math.round((cpuSeconds([server.pid]) - cpuBefore) / result.requests * 1e6),
+      "by thread:",
+      perRequestByThread(threadsBefore, threadCpuSeconds(server.pid), result.requests),
     );
     await server.stop();
   }

@@ -161,3 +161,35 @@ export function cpuSeconds(pids: number[]): number {
   }
   return ticks / 100;
 }
+
+/**
+ * CPU seconds of one process by thread kind: `deno` (the JavaScript thread), `tokio-runtime-w` (Deno's
+ * blocking pool, where OpenSSL signs), `V8 DefaultWorke` (V8's GC and compiler helpers), …; threads that
+ * ended since are not counted.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const kinds = new Map<string, number>();
+  for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+    try {
+      const kind = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/comm`).trim();
+      const fields = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/stat`).split(") ")[1].split(" ");
+      kinds.set(kind, (kinds.get(kind) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch { /* gone */ }
+  }
+  return kinds;
+}
+
+/** µs of CPU per request by thread kind between two threadCpuSeconds readings, e.g. "deno 290, tokio-runtime-w 410". */
+export function perRequestByThread(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  requests: number,
+): string {
+  return [...after].map(([kind, seconds]) =>
+    [kind, (seconds - (before.get(kind) ?? 0)) / requests * 1e6] as const
+  )
+    .filter(([, us]) => us >= 1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, us]) => `${kind} ${Math.round(us)}`)
+    .join(", ");
+}

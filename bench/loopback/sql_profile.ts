@@ -16,7 +16,16 @@ import {
   startDatabase,
 } from "./fixtures.ts";
 import { load, refreshChains } from "./drive.ts";
-import { ASTAPA_RUN_FLAGS, astapaEnv, cpuSeconds, freePort, startEntry, startServer } from "./servers.ts";
+import {
+  ASTAPA_RUN_FLAGS,
+  astapaEnv,
+  cpuSeconds,
+  freePort,
+  perRequestByThread,
+  startEntry,
+  startServer,
+  threadCpuSeconds,
+} from "./servers.ts";
 import { basic } from "@/tests/helpers/oauth.ts";
 
 const which = Deno.args[0] ?? "refresh";
@@ -74,6 +83,7 @@ try {
   await db.sql`select pg_stat_reset()`;
   await db.sql`select pg_stat_reset_slru()`;
   const before = { server: cpuSeconds([server.pid]), postgres: cpuSeconds(db.processes()) };
+  const threadsBefore = threadCpuSeconds(server.pid);
   // PROFILE_PERF=FILE: Linux perf samples the whole machine during the load; the report keeps this cluster's.
   const perfFile = Deno.env.get("PROFILE_PERF");
   const perf = perfFile
@@ -114,7 +124,8 @@ try {
     (cpu.server / result.requests * 1e6).toFixed(0),
     "µs, postgres",
     (cpu.postgres / result.requests * 1e6).toFixed(0),
-    "µs",
+    "µs; server by thread:",
+    perRequestByThread(threadsBefore, threadCpuSeconds(server.pid), result.requests),
   );
   if (perf && perfFile) {
     await perf.status;
