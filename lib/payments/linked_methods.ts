@@ -24,9 +24,10 @@ import {
 import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
-import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
+import { chooseXendit, type PaymentDeps, type ResolvedXendit, xenditAccount } from "./accounts.ts";
 import { asChargeError, type ChargeError, providerError, xenditClient } from "./xendit.ts";
 import { linkCard } from "./card_link.ts";
+import { failBrokenLink } from "./link_failures.ts";
 
 export type LinkInput = {
   channel: string;
@@ -109,6 +110,25 @@ export async function linkMethod(
       xendit_account: chosen.account,
       environment: project.mode,
     }));
+  try {
+    return await askToLink(deps, chosen, method, projectId, userId, input);
+  } catch (error) {
+    // An AppError is an outcome askToLink recorded; anything else is ours (a bug, an answer we cannot read, the
+    // database), which would leave the link waiting for an approval nobody can give.
+    if (!(error instanceof AppError)) await failBrokenLink(deps, projectId, method.method_id, error);
+    throw error;
+  }
+}
+
+/** Asks Xendit for the reserved link and records its answer (linkMethod's second half). */
+async function askToLink(
+  deps: PaymentDeps,
+  chosen: ResolvedXendit,
+  method: LinkedMethod,
+  projectId: string,
+  userId: string,
+  input: LinkInput,
+): Promise<{ method: LinkedMethod; authUrl: string; next: LinkNext }> {
   let providerId: string;
   let action: { url?: string; urlType?: string } | undefined;
   try {

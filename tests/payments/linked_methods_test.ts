@@ -246,3 +246,45 @@ Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate chang
   assert.equal(res.status, 404);
   assert.equal((await methodRows(shop))[0].status, "active", "someone else's method stays linked");
 });
+
+Deno.test("linked methods — a link that fails on our side mid-way ends failed, not waiting: logged with its stack, linked again after", async () => {
+  const { LINK_ERROR_FAILURE } = await import("@/lib/payments/link_failures.ts");
+  const shop = await shopWithKeys("link-bug@example.com");
+  const me = await customer(shop);
+  // Xendit's answer reaches code of ours that cannot handle it (a TypeError: a bug, not Xendit's failure).
+  const odd = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ id: "pm-odd-answer", status: "REQUIRES_ACTION", actions: 5 }),
+  );
+  t.deps.config.xendit.baseUrl = `http://127.0.0.1:${odd.addr.port}`;
+  let broken;
+  try {
+    broken = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  } finally {
+    t.deps.config.xendit.baseUrl = served.url;
+    await odd.shutdown();
+  }
+  assert.equal(broken.status, 500, "a 500 with the request id, not a refusal");
+  const [failed] = await methodRows(shop);
+  assert.deepEqual([failed.channel, failed.status, failed.failure_code], [
+    "OVO",
+    "failed",
+    LINK_ERROR_FAILURE,
+  ]);
+  const logged = t.logs.filter((line) =>
+    line.msg === "method_link_error" && line.method_id === failed.public_id
+  );
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].level, "error");
+  const error = logged[0].error as { name: string; stack: string[] };
+  assert.equal(error.name, "TypeError");
+  assert.ok(error.stack.length > 0, "with its stack");
+  const portal = (await me.page()).html;
+  assert.doesNotMatch(portal, /data-linked-method=/, "not shown as waiting for approval");
+  assert.match(portal, /data-link-channel="OVO"/, "offered again");
+
+  const again = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  assert.equal(again.status, 303);
+  assert.ok(again.headers.get("location")!.startsWith(`${served.url}/web/payment_methods/pm-`));
+  assert.deepEqual((await methodRows(shop)).map((m) => m.status), ["failed", "requires_action"]);
+});
