@@ -74,7 +74,7 @@ export async function linkCard(
     } catch (error) {
       const failure = asChargeError(error);
       if (failure.status === null || failure.status >= 500) {
-        throw providerError(failure);
+        throw providerError(failure, "link");
       }
       throw refused(failure.message);
     }

@@ -145,7 +145,7 @@ async function askToLink(
         failure: `${failure.code}: ${failure.message}`,
       }));
     if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure);
+      throw providerError(failure, "link");
     }
     throw new AppError("conflict", { description: `Xendit refused the link: ${failure.message}` });
   }
@@ -190,7 +190,7 @@ export async function confirmMethodOtp(
   } catch (error) {
     const failure = asChargeError(error);
     if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure);
+      throw providerError(failure, "link");
     }
     throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
   }
@@ -242,7 +242,7 @@ export async function finishUnlink(
   context: AppContext,
 ): Promise<LinkedMethod> {
   const done = await completeUnlink(deps, projectId, userId, requested, context);
-  if (done.outcome !== "unlinked") throw providerError(done.failure);
+  if (done.outcome !== "unlinked") throw providerError(done.failure, "unlink");
   return done.method;
 }
 
