@@ -6,7 +6,8 @@
  * method id; the call takes no idempotency key, so a retry is a new link, which replaces the waiting one), record
  * the answer and send the customer to Xendit's AUTH page — or, for BRI, take the OTP on the portal
  * (confirmMethodOtp). The method becomes active when the payment_method.activated callback arrives
- * (lib/payments/method_callbacks.ts). Unlinking marks it in Postgres, expires it at Xendit, then ends it in
+ * (lib/payments/method_callbacks.ts). A failure on our side once the link is reserved ends it failed, not
+ * waiting (link_failures.ts). Unlinking marks it in Postgres, expires it at Xendit, then ends it in
  * Postgres — three steps, so no transaction is open while Xendit is asked.
  */
 import { type AppContext, asApp } from "@/db/client.ts";
