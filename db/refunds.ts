@@ -27,6 +27,10 @@ export const RefundSchema = z.object({
   requested_by: z.string(),
   created_at: z.string(),
   succeeded_at: z.string().nullable(),
+  /** Errors of ours while the billing pass reconciled it; the third stops that (reconcile_stopped_at). */
+  reconcile_errors: z.number().int(),
+  /** When the billing pass stopped asking Xendit about it (its callback still settles it), or null. */
+  reconcile_stopped_at: z.string().nullable(),
   payment: z.object({
     kind: z.enum(["payment_request", "invoice"]),
     provider_id: z.string(),
@@ -111,5 +115,22 @@ export function claimStaleRefunds(
     tx`select api.claim_stale_refunds(${projectId}, ${now.toISOString()}::timestamptz, ${olderThanSeconds},
       ${maxRows}) as result`,
     z.array(RefundSchema),
+  );
+}
+
+/**
+ * Counts an error of ours while reconciling a refund (the wait before its next claim doubles; the third stops
+ * its reconciliation): the refund as now, or null when it was settled meanwhile or had stopped already.
+ */
+export function recordRefundReconcileError(
+  tx: Tx,
+  projectId: string,
+  refundId: string,
+  now: Date,
+): Promise<Refund | null> {
+  return result(
+    tx`select api.record_refund_reconcile_error(${projectId}, ${refundId}, ${now.toISOString()}::timestamptz)
+      as result`,
+    RefundSchema.nullable(),
   );
 }

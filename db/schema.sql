@@ -1747,6 +1747,8 @@ create table astapa.refunds (
   updated_at timestamp with time zone default now() not null,
   succeeded_at timestamp with time zone,
   checked_at timestamp with time zone,
+  reconcile_errors integer default 0 not null,
+  reconcile_stopped_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1757,6 +1759,7 @@ create table astapa.refunds (
   constraint refunds_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint refunds_public_id_check CHECK (public_id ~ '^rfd_[a-z2-7]{24}$'::text),
   constraint refunds_reason_check CHECK (reason = ANY (ARRAY['REQUESTED_BY_CUSTOMER'::text, 'CANCELLATION'::text, 'DUPLICATE'::text, 'FRAUDULENT'::text, 'OTHERS'::text])),
+  constraint refunds_reconcile_errors_check CHECK (reconcile_errors >= 0),
   constraint refunds_requested_by_check CHECK (length(requested_by) >= 1 AND length(requested_by) <= 200),
   constraint refunds_status_check CHECK (status = ANY (ARRAY['requested'::text, 'pending'::text, 'succeeded'::text, 'failed'::text]))
 );
@@ -1765,10 +1768,12 @@ alter table astapa.refunds force row level security;
 comment on table astapa.refunds is 'Refunds of paid payments through Xendit. status: requested (asked of Xendit), pending (Xendit accepted it), succeeded (the refund callback said so; final) or failed (Xendit refused it or reported failure; its amount is free again). A payment''s requested, pending and succeeded refunds never add up to more than it paid. plan_effect is applied when the refund succeeds: end_now (back to the default plan), keep_to_period_end (canceled at period end) or none.';
 comment on column astapa.refunds.checkout_public_id is 'The checkout the refunded payment belongs to, kept here so a refund callback finds its account from the refund alone.';
 comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
+comment on column astapa.refunds.reconcile_errors is 'How many times reconciling this refund failed on an error of ours (not Xendit''s): each doubles the wait before the next question; the third stops automatic reconciliation (reconcile_stopped_at).';
+comment on column astapa.refunds.reconcile_stopped_at is 'When the billing pass stopped asking Xendit about this refund after its third error of ours; null while it still asks. The refund''s callback still settles it.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at, reconcile_errors, reconcile_stopped_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -4217,12 +4222,16 @@ AS $function$
     if now is null or older_than_seconds is null or older_than_seconds < 0 then
       raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
     end if;
-    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance; each
+    -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     with stale as (
       select r.id from astapa.refunds as r
       where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.reconcile_stopped_at is null
         and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
-        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+        and (r.checked_at is null
+             or r.checked_at <= now - pg_catalog.make_interval(
+                  secs => older_than_seconds::double precision * pg_catalog.power(2, r.reconcile_errors)))
       order by r.id
       for update skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -4235,7 +4244,7 @@ AS $function$
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors; never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -8657,7 +8666,8 @@ AS $function$
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
-      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')
+      select r.project_id from astapa.refunds as r
+      where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
       union
       -- An unlink under way may stall (no answer from Xendit, a dead instance): the pass finishes it.
       select m.project_id from astapa.linked_methods as m
@@ -8666,7 +8676,7 @@ AS $function$
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, unsettled refunds or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
@@ -9175,6 +9185,38 @@ AS $function$
   $function$;
 comment on function api.record_refund_answer(text,text,jsonb) is 'Records Xendit''s answer to a refund request: {provider_id} (accepted: pending unless a callback already settled it) or {failure} (refused: failed, the amount is free again). AS404 unknown refund.';
 grant execute on function api.record_refund_answer(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_refund_reconcile_error(project_id text, refund_id text, now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.refunds;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
+    end if;
+    select * into target from astapa.refunds as r
+    where r.project_id = record_refund_reconcile_error.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
+    if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
+      return null;
+    end if;
+    update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
+      reconcile_stopped_at = case when r.reconcile_errors + 1 >= 3 then now end, updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id
+    returning * into target;
+    return astapa.refund_json(target);
+  end
+  $function$;
+comment on function api.record_refund_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_refunds); the third sets reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown refund.';
+grant execute on function api.record_refund_reconcile_error(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_refused_client(client_id text, kind text, method text, path text)
@@ -17733,7 +17775,8 @@ AS $function$
       'refund_id', r.public_id, 'amount', r.amount, 'currency', 'IDR', 'reason', r.reason,
       'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
       'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
-      'succeeded_at', r.succeeded_at,
+      'succeeded_at', r.succeeded_at, 'reconcile_errors', r.reconcile_errors,
+      'reconcile_stopped_at', r.reconcile_stopped_at,
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'amount', y.amount,
                     'refunded', astapa.refunded_amount(y.project_id, y.id))
@@ -17748,7 +17791,7 @@ AS $function$
                      on c.project_id = y.project_id and c.id = y.checkout_id
                    where y.project_id = r.project_id and y.id = r.payment_id))
   $function$;
-comment on function astapa.refund_json(astapa.refunds) is 'A refund as the API and the dashboard show it, with its payment, receipt and checkout.';
+comment on function astapa.refund_json(astapa.refunds) is 'A refund as the API and the dashboard show it, with its payment, receipt and checkout. reconcile_errors and reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it.';
 grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
 
 -- owner: astapa_owner

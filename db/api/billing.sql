@@ -385,7 +385,8 @@ create or replace function api.projects_with_billing_work() returns text[]
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
-      select r.project_id from astapa.refunds as r where r.status in ('requested', 'pending')
+      select r.project_id from astapa.refunds as r
+      where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
       union
       -- An unlink under way may stall (no answer from Xendit, a dead instance): the pass finishes it.
       select m.project_id from astapa.linked_methods as m
@@ -397,7 +398,7 @@ create or replace function api.projects_with_billing_work() returns text[]
 
 comment on function api.projects_with_billing_work() is
   'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, '
-  'unpaid checkouts, unsettled refunds or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
   'project set.';
 
 revoke execute on function api.projects_with_billing_work() from public;

@@ -54,7 +54,8 @@ create or replace function astapa.refund_json(r astapa.refunds) returns jsonb
       'refund_id', r.public_id, 'amount', r.amount, 'currency', 'IDR', 'reason', r.reason,
       'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
       'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
-      'succeeded_at', r.succeeded_at,
+      'succeeded_at', r.succeeded_at, 'reconcile_errors', r.reconcile_errors,
+      'reconcile_stopped_at', r.reconcile_stopped_at,
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'amount', y.amount,
                     'refunded', astapa.refunded_amount(y.project_id, y.id))
@@ -71,7 +72,8 @@ create or replace function astapa.refund_json(r astapa.refunds) returns jsonb
   $$;
 
 comment on function astapa.refund_json(astapa.refunds) is
-  'A refund as the API and the dashboard show it, with its payment, receipt and checkout.';
+  'A refund as the API and the dashboard show it, with its payment, receipt and checkout. reconcile_errors and '
+  'reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it.';
 
 grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
 
@@ -358,12 +360,16 @@ create or replace function api.claim_stale_refunds(project_id text, now timestam
     if now is null or older_than_seconds is null or older_than_seconds < 0 then
       raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
     end if;
-    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance.
+    -- Claiming stamps checked_at, so each stale refund is asked about once per period by one instance; each
+    -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     with stale as (
       select r.id from astapa.refunds as r
       where r.project_id = claim_stale_refunds.project_id and r.status in ('requested', 'pending')
+        and r.reconcile_stopped_at is null
         and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
-        and (r.checked_at is null or r.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+        and (r.checked_at is null
+             or r.checked_at <= now - pg_catalog.make_interval(
+                  secs => older_than_seconds::double precision * pg_catalog.power(2, r.reconcile_errors)))
       order by r.id
       for update skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -379,7 +385,47 @@ create or replace function api.claim_stale_refunds(project_id text, now timestam
 
 comment on function api.claim_stale_refunds(text, timestamptz, integer, integer) is
   'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds '
-  'and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and '
-  'returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+  'and not checked within that time — doubled for each of their reconcile_errors; never one whose reconciliation '
+  'stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, '
+  'for the billing pass to ask Xendit. AS400 without now or with a negative age.';
 
 grant execute on function api.claim_stale_refunds(text, timestamptz, integer, integer) to astapa_app;
+
+create or replace function api.record_refund_reconcile_error(project_id text, refund_id text, now timestamptz)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.refunds;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
+    end if;
+    select * into target from astapa.refunds as r
+    where r.project_id = record_refund_reconcile_error.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
+    if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
+      return null;
+    end if;
+    update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
+      reconcile_stopped_at = case when r.reconcile_errors + 1 >= 3 then now end, updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id
+    returning * into target;
+    return astapa.refund_json(target);
+  end
+  $$;
+
+comment on function api.record_refund_reconcile_error(text, text, timestamptz) is
+  'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass '
+  'reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim '
+  '(api.claim_stale_refunds); the third sets reconcile_stopped_at = now and the refund is no longer claimed. '
+  'Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported '
+  'once). AS400 without now; AS404 unknown refund.';
+
+grant execute on function api.record_refund_reconcile_error(text, text, timestamptz) to astapa_app;

@@ -70,7 +70,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   service_unavailable: "Layanan belum siap. Coba lagi sebentar lagi.",
   credentials_changed: "Kata sandi atau akun berubah saat Anda sedang masuk. Silakan masuk lagi.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
-  payment_provider_error: "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi.",
+  payment_provider_error: "Penyedia pembayaran tidak menerima permintaan ini. Coba lagi sebentar lagi.",
 };
 
 /** The catalogue's specific descriptions in Indonesian. */
@@ -78,6 +78,17 @@ const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_timeout: "Penyedia pembayaran tidak menjawab tepat waktu. Coba lagi sebentar lagi.",
   payment_provider_unreachable: "Penyedia pembayaran tidak dapat dihubungi. Coba lagi sebentar lagi.",
   payment_provider_interrupted: "Jawaban penyedia pembayaran terputus. Coba lagi sebentar lagi.",
+  payment_provider_refused_charge: "Penyedia pembayaran tidak menerima tagihan ini. Coba lagi sebentar lagi.",
+  payment_provider_refused_link: "Penyedia pembayaran tidak menerima penautan ini. Coba lagi sebentar lagi.",
+  payment_provider_refused_unlink:
+    "Penyedia pembayaran menolak melepas metode pembayaran ini, jadi metode ini tetap tertaut. " +
+    "Coba lagi sebentar lagi.",
+  payment_provider_failed_unlink:
+    "Penyedia pembayaran menjawab pelepasan dengan galat. Metode pembayaran ini " +
+    "tidak ditagih selama itu; coba lagi sebentar lagi.",
+  payment_provider_failed_refund:
+    "Penyedia pembayaran menjawab pengembalian dana dengan galat. Jumlahnya tetap " +
+    "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
 };
 
 /** The page's message for `code` and, when the description says more than the catalogue, that too. */

@@ -47,9 +47,11 @@ export const ERRORS = {
     message:
       "Payments are not configured for this project: add Xendit keys (sandbox projects can use the simulator).",
   },
+  // Xendit gave no usable answer to a charge, link, unlink or refund: DESCRIPTIONS say which call and what
+  // happened (lib/payments/xendit.ts providerError); this message is only their common ground.
   payment_provider_error: {
     status: 502,
-    message: "The payment provider did not accept the charge. Try again shortly.",
+    message: "The payment provider did not accept the request. Try again shortly.",
   },
 
   // OAuth 2.0 codes, spelled exactly as RFC 6749 §5.2, RFC 6750 §3.1 and RFC 8707 define them.
@@ -92,6 +94,21 @@ export const DESCRIPTIONS = {
   payment_provider_unreachable: "The payment provider could not be reached. Try again shortly.",
   // payment_provider_error when the connection broke while Xendit answered: it may have acted, not a refusal.
   payment_provider_interrupted: "The payment provider's answer was cut off. Try again shortly.",
+  // payment_provider_error when Xendit answered a charge with an error.
+  payment_provider_refused_charge: "The payment provider did not accept the charge. Try again shortly.",
+  // … a link of a reusable method (or its one-time code) with a server error (a refusal is a 409).
+  payment_provider_refused_link: "The payment provider did not accept the link. Try again shortly.",
+  // … an unlink with a refusal: the unlink's mark is cleared, the method is linked and charged as before.
+  payment_provider_refused_unlink:
+    "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
+  // … an unlink with a server error: the method stays marked (never charged) and the billing pass finishes it.
+  payment_provider_failed_unlink:
+    "The payment provider answered the unlink with an error. The payment method " +
+    "is not charged meanwhile; try again shortly.",
+  // … a refund with a server error: the amount stays reserved and the billing pass asks again (same key).
+  payment_provider_failed_refund:
+    "The payment provider answered the refund with an error. The amount stays " +
+    "reserved, and the refund is asked for again in about 15 minutes.",
 } as const satisfies Record<string, string>;
 
 export type DescriptionKey = keyof typeof DESCRIPTIONS;

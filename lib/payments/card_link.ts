@@ -19,6 +19,7 @@ import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, type ResolvedXendit } from "./accounts.ts";
 import { asChargeError, providerError, xenditClient } from "./xendit.ts";
 import { simulatorPublicKey } from "./xendit_simulator/xendit_js.ts";
+import { failBrokenLink } from "./link_failures.ts";
 
 /** What the card island needs: where Xendit.js comes from, the key it uses, and the origins the page allows. */
 export type CardTokenizer = { scriptUrl: string; publicKey: string; origins: string[] };
@@ -73,7 +74,7 @@ export async function linkCard(
     } catch (error) {
       const failure = asChargeError(error);
       if (failure.status === null || failure.status >= 500) {
-        throw providerError(failure);
+        throw providerError(failure, "link");
       }
       throw refused(failure.message);
     }
@@ -106,6 +107,11 @@ export async function linkCard(
       })
     );
   } catch (error) {
+    // Xendit's refusal or silence (an AppError from ask) is the link's failure; anything else is ours.
+    if (!(error instanceof AppError)) {
+      await failBrokenLink(deps, projectId, method.method_id, error);
+      throw error;
+    }
     await asApp(
       deps.sql,
       projectId,
@@ -121,6 +127,6 @@ export async function linkCard(
   return { method: recorded, authUrl: action.url, next: { kind: "page", url: action.url } };
 }
 
-function toText(error: unknown): string {
-  return error instanceof Error ? error.message.slice(0, 200) : "refused";
+function toText(error: AppError): string {
+  return error.message.slice(0, 200);
 }

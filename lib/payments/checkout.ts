@@ -93,7 +93,7 @@ export async function chargeCheckout(
         fields: { method: [error.message] },
       });
     }
-    throw providerError(error);
+    throw providerError(error, "charge");
   }
   return await asApp(deps.sql, projectId, (tx) =>
     recordPayment(tx, projectId, checkout.checkout_id, {

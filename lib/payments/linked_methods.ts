@@ -6,7 +6,8 @@
  * method id; the call takes no idempotency key, so a retry is a new link, which replaces the waiting one), record
  * the answer and send the customer to Xendit's AUTH page — or, for BRI, take the OTP on the portal
  * (confirmMethodOtp). The method becomes active when the payment_method.activated callback arrives
- * (lib/payments/method_callbacks.ts). Unlinking marks it in Postgres, expires it at Xendit, then ends it in
+ * (lib/payments/method_callbacks.ts). A failure on our side once the link is reserved ends it failed, not
+ * waiting (link_failures.ts). Unlinking marks it in Postgres, expires it at Xendit, then ends it in
  * Postgres — three steps, so no transaction is open while Xendit is asked.
  */
 import { type AppContext, asApp } from "@/db/client.ts";
@@ -24,9 +25,10 @@ import {
 import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
-import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
+import { chooseXendit, type PaymentDeps, type ResolvedXendit, xenditAccount } from "./accounts.ts";
 import { asChargeError, type ChargeError, providerError, xenditClient } from "./xendit.ts";
 import { linkCard } from "./card_link.ts";
+import { failBrokenLink } from "./link_failures.ts";
 
 export type LinkInput = {
   channel: string;
@@ -109,6 +111,25 @@ export async function linkMethod(
       xendit_account: chosen.account,
       environment: project.mode,
     }));
+  try {
+    return await askToLink(deps, chosen, method, projectId, userId, input);
+  } catch (error) {
+    // An AppError is an outcome askToLink recorded; anything else is ours (a bug, an answer we cannot read, the
+    // database), which would leave the link waiting for an approval nobody can give.
+    if (!(error instanceof AppError)) await failBrokenLink(deps, projectId, method.method_id, error);
+    throw error;
+  }
+}
+
+/** Asks Xendit for the reserved link and records its answer (linkMethod's second half). */
+async function askToLink(
+  deps: PaymentDeps,
+  chosen: ResolvedXendit,
+  method: LinkedMethod,
+  projectId: string,
+  userId: string,
+  input: LinkInput,
+): Promise<{ method: LinkedMethod; authUrl: string; next: LinkNext }> {
   let providerId: string;
   let action: { url?: string; urlType?: string } | undefined;
   try {
@@ -125,7 +146,7 @@ export async function linkMethod(
         failure: `${failure.code}: ${failure.message}`,
       }));
     if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure);
+      throw providerError(failure, "link");
     }
     throw new AppError("conflict", { description: `Xendit refused the link: ${failure.message}` });
   }
@@ -170,7 +191,7 @@ export async function confirmMethodOtp(
   } catch (error) {
     const failure = asChargeError(error);
     if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure);
+      throw providerError(failure, "link");
     }
     throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
   }
@@ -222,7 +243,7 @@ export async function finishUnlink(
   context: AppContext,
 ): Promise<LinkedMethod> {
   const done = await completeUnlink(deps, projectId, userId, requested, context);
-  if (done.outcome !== "unlinked") throw providerError(done.failure);
+  if (done.outcome !== "unlinked") throw providerError(done.failure, "unlink");
   return done.method;
 }
 

@@ -5,10 +5,17 @@
  * refund callback (marked `reconciled`) in the durable events table and applied by the payment worker exactly
  * like one — a callback arriving later is a duplicate, and succeeded and failed stay final. A refund whose
  * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one.
+ * An error of ours while asking (a bug, an answer we cannot read) is counted in SQL: the next question waits twice
+ * as long, and the third stops automatic reconciliation of that refund (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
-import { claimStaleRefunds, recordRefundAnswer, type Refund } from "@/db/refunds.ts";
+import {
+  claimStaleRefunds,
+  recordRefundAnswer,
+  recordRefundReconcileError,
+  type Refund,
+} from "@/db/refunds.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { asChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
@@ -118,13 +125,45 @@ export async function reconcileRefunds(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      // Xendit's silence is asked again next pass; anything else is a bug, logged with its stack.
-      log(isXenditFailure(error) ? "warn" : "error", "refund_reconcile_failed", {
-        project_id: projectId,
-        refund_id: refund.refund_id,
-        error,
-      });
+      // Xendit's silence is asked again next pass; anything else is ours, counted with a back-off.
+      if (isXenditFailure(error)) {
+        log("warn", "refund_reconcile_failed", { project_id: projectId, refund_id: refund.refund_id, error });
+      } else {
+        await countError(deps, projectId, refund, now, error);
+      }
     }
   }
   return recorded;
+}
+
+/**
+ * A bug of ours (or an answer we cannot read) while reconciling a refund: counted in SQL, so the refund is asked
+ * about again after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the
+ * API and on the dashboard). Each try is logged with its stack; the stop, once, as an error.
+ */
+async function countError(
+  deps: PaymentDeps,
+  projectId: string,
+  refund: Refund,
+  now: Date,
+  error: unknown,
+): Promise<void> {
+  const fields = { project_id: projectId, refund_id: refund.refund_id, error };
+  let counted: Refund | null;
+  try {
+    counted = await asApp(
+      deps.sql,
+      projectId,
+      (tx) => recordRefundReconcileError(tx, projectId, refund.refund_id, now),
+    );
+  } catch (failure) {
+    // Not even counted (the database): the refund is asked about again next period, as before.
+    log("error", "refund_reconcile_failed", { ...fields, count_error: failure });
+    return;
+  }
+  if (counted?.reconcile_stopped_at) {
+    log("error", "refund_reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
+  } else {
+    log("warn", "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
+  }
 }

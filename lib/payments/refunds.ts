@@ -50,7 +50,7 @@ export async function refundPayment(
       // No answer: Xendit may have made it. The amount stays reserved; its callback (reference_id = our
       // refund id) still applies it, and the same request again would be replayed by the idempotency key.
       log("warn", "xendit_refund_unanswered", { project_id: projectId, refund_id: refund.refund_id });
-      throw providerError(failure);
+      throw providerError(failure, "refund");
     }
     await asApp(
       deps.sql,

@@ -7,7 +7,7 @@
 import { isDeadlineError } from "../http/deadline.ts";
 import { isUnreachableError } from "../http/unreachable.ts";
 import { log } from "../http/log.ts";
-import { AppError, DESCRIPTIONS } from "../http/errors.ts";
+import { AppError, type DescriptionKey, DESCRIPTIONS } from "../http/errors.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
@@ -364,19 +364,31 @@ export function isXenditFailure(error: unknown): boolean {
   }
 }
 
+/** The calls to Xendit a person or a developer waits on, each with its own words for Xendit's error answer. */
+export type ProviderCall = "charge" | "link" | "unlink" | "refund";
+
 /**
- * payment_provider_error (502) for a call Xendit gave no usable answer to; one past the deadline, one that
- * never reached Xendit or one whose answer was cut off says so instead of reading as a refusal (the cause,
- * logged, says which).
+ * payment_provider_error (502) for a `call` Xendit gave no usable answer to, saying what happened: one past the
+ * deadline, one that never reached Xendit or one whose answer was cut off says so, whatever the call; an answer
+ * with an error says which call it refused — a charge, a link, an unlink (kept linked on a refusal, still marked
+ * on a server error) or a refund (still reserved, asked again by the billing pass) — never "the charge" for the
+ * others. The cause, logged, says more.
  */
-export function providerError(failure: ChargeError): AppError {
+export function providerError(failure: ChargeError, call: ProviderCall): AppError {
   const code = failure.code;
-  const description = code === "timeout"
-    ? DESCRIPTIONS.payment_provider_timeout
+  const serverError = failure.status === null || failure.status >= 500;
+  const key: DescriptionKey = code === "timeout"
+    ? "payment_provider_timeout"
     : code === "unreachable"
-    ? DESCRIPTIONS.payment_provider_unreachable
+    ? "payment_provider_unreachable"
     : code === "interrupted"
-    ? DESCRIPTIONS.payment_provider_interrupted
-    : undefined;
-  return new AppError("payment_provider_error", { cause: failure, ...(description ? { description } : {}) });
+    ? "payment_provider_interrupted"
+    : call === "unlink"
+    ? (serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink")
+    : call === "refund"
+    ? "payment_provider_failed_refund"
+    : call === "link"
+    ? "payment_provider_refused_link"
+    : "payment_provider_refused_charge";
+  return new AppError("payment_provider_error", { cause: failure, description: DESCRIPTIONS[key] });
 }

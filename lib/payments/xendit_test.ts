@@ -11,6 +11,7 @@ import {
   createCharge,
   fetchCharge,
   isXenditFailure,
+  type ProviderCall,
   providerError,
 } from "./xendit.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
@@ -75,7 +76,7 @@ Deno.test("asChargeError — a closed port is 'unreachable', and opens the pass'
   ]);
   assert.ok(error.cause instanceof TypeError, "fetch's own error is kept as the cause");
   assert.equal(
-    providerError(error).description,
+    providerError(error, "unlink").description,
     "The payment provider could not be reached. Try again shortly.",
   );
   const breaker = new XenditBreaker();
@@ -100,7 +101,7 @@ Deno.test("asChargeError — a connection lost while Xendit answered is 'interru
   assert.ok(error instanceof ChargeError, String(error));
   assert.deepEqual([error.code, error.status], ["interrupted", null]);
   assert.equal(
-    providerError(error).description,
+    providerError(error, "refund").description,
     "The payment provider's answer was cut off. Try again shortly.",
   );
 });
@@ -153,4 +154,49 @@ Deno.test("isXenditFailure — Xendit's kinds are; a bug, an unreadable answer o
   assert.equal(isXenditFailure(new TypeError("Cannot read properties of undefined (reading 'id')")), false);
   assert.equal(isXenditFailure(new SyntaxError("Unexpected token '<'")), false);
   assert.equal(isXenditFailure(Object.assign(new Error("deadlock detected"), { code: "40P01" })), false);
+});
+
+Deno.test("providerError — says what happened, and to which call: no call but a charge hears of 'the charge'", () => {
+  const noAnswer = (code: string) => new ChargeError("Xendit did not answer.", code, null);
+  const answered = (status: number) => new ChargeError("Refused.", "REQUEST_FORBIDDEN_ERROR", status);
+  const said = (failure: ChargeError, call: ProviderCall) => {
+    const error = providerError(failure, call);
+    assert.deepEqual([error.code, error.status, error.cause], ["payment_provider_error", 502, failure]);
+    return error.description;
+  };
+  for (const call of ["charge", "link", "unlink", "refund"] as const) {
+    assert.equal(
+      said(noAnswer("timeout"), call),
+      "The payment provider did not answer in time. Try again shortly.",
+    );
+    assert.equal(
+      said(noAnswer("unreachable"), call),
+      "The payment provider could not be reached. Try again shortly.",
+    );
+    assert.equal(
+      said(noAnswer("interrupted"), call),
+      "The payment provider's answer was cut off. Try again shortly.",
+    );
+    if (call !== "charge") assert.doesNotMatch(said(answered(503), call), /the charge/);
+  }
+  assert.equal(
+    said(answered(503), "charge"),
+    "The payment provider did not accept the charge. Try again shortly.",
+  );
+  assert.equal(
+    said(answered(500), "link"),
+    "The payment provider did not accept the link. Try again shortly.",
+  );
+  assert.equal(
+    said(answered(403), "unlink"),
+    "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
+  );
+  assert.match(
+    said(answered(503), "unlink"),
+    /^The payment provider answered the unlink with an error\. .*not charged/,
+  );
+  assert.match(
+    said(answered(502), "refund"),
+    /^The payment provider answered the refund with an error\. .*reserved/,
+  );
 });

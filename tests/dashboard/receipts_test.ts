@@ -142,3 +142,23 @@ Deno.test("dashboard receipts — the PPN settings form: owners save them (audit
     where project_id = ${p} and action = 'project.tax_settings'`;
   assert.equal(audit.n, 2, "each saved change is audited");
 });
+
+Deno.test("dashboard receipts — a refund whose reconciliation stopped after our errors says so", async () => {
+  const { recordRefundReconcileError, requestRefund } = await import("@/db/refunds.ts");
+  const receipt = await paid("qris");
+  const stuck = await asApp(
+    t.db.sql,
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.receipt_id, amount: 1_000, plan_effect: "none" }),
+  );
+  const now = new Date();
+  for (let i = 0; i < 3; i++) {
+    await asApp(t.db.sql, p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, now));
+  }
+  const html = await (await getAs(t, viewer, base)).text();
+  const row = html.slice(html.indexOf(`data-refund="${stuck.refund_id}"`));
+  assert.match(
+    row.slice(0, row.indexOf("</tr>")),
+    /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking it with Xendit failed on our side 3 times/,
+  );
+});

@@ -17,6 +17,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { csrfOf } from "../helpers/csrf.ts";
+import { closedPort } from "../helpers/ports.ts";
 
 const served = serveSimulator();
 const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
@@ -75,7 +76,16 @@ async function customer(shop: Shop) {
     await res.body?.cancel();
     return res;
   };
-  return { page, post };
+  /** Posts as a browser does (asking for HTML), in `lang`: answers the page an error renders. */
+  const postPage = async (fields: Record<string, string>, lang: "en" | "id") => {
+    const res = await t.app.request(`/billing/account/methods?lang=${lang}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
+      body: new URLSearchParams({ client_id: shop.project.clientId, csrf, lang, ...fields }),
+    });
+    return { res, html: await res.text() };
+  };
+  return { page, post, postPage };
 }
 
 type MethodRow = {
@@ -245,4 +255,119 @@ Deno.test("linked methods — callbacks: a wrong token is 401; a duplicate chang
   const res = await stranger.post({ action: "unlink", method_id: m.public_id as string });
   assert.equal(res.status, 404);
   assert.equal((await methodRows(shop))[0].status, "active", "someone else's method stays linked");
+});
+
+Deno.test("linked methods — a link that fails on our side mid-way ends failed, not waiting: logged with its stack, linked again after", async () => {
+  const { LINK_ERROR_FAILURE } = await import("@/lib/payments/link_failures.ts");
+  const shop = await shopWithKeys("link-bug@example.com");
+  const me = await customer(shop);
+  // Xendit's answer reaches code of ours that cannot handle it (a TypeError: a bug, not Xendit's failure).
+  const odd = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ id: "pm-odd-answer", status: "REQUIRES_ACTION", actions: 5 }),
+  );
+  t.deps.config.xendit.baseUrl = `http://127.0.0.1:${odd.addr.port}`;
+  let broken;
+  try {
+    broken = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  } finally {
+    t.deps.config.xendit.baseUrl = served.url;
+    await odd.shutdown();
+  }
+  assert.equal(broken.status, 500, "a 500 with the request id, not a refusal");
+  const [failed] = await methodRows(shop);
+  assert.deepEqual([failed.channel, failed.status, failed.failure_code], [
+    "OVO",
+    "failed",
+    LINK_ERROR_FAILURE,
+  ]);
+  const logged = t.logs.filter((line) =>
+    line.msg === "method_link_error" && line.method_id === failed.public_id
+  );
+  assert.equal(logged.length, 1);
+  assert.equal(logged[0].level, "error");
+  const error = logged[0].error as { name: string; stack: string[] };
+  assert.equal(error.name, "TypeError");
+  assert.ok(error.stack.length > 0, "with its stack");
+  const portal = (await me.page()).html;
+  assert.doesNotMatch(portal, /data-linked-method=/, "not shown as waiting for approval");
+  assert.match(portal, /data-link-channel="OVO"/, "offered again");
+
+  const again = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  assert.equal(again.status, 303);
+  assert.ok(again.headers.get("location")!.startsWith(`${served.url}/web/payment_methods/pm-`));
+  assert.deepEqual((await methodRows(shop)).map((m) => m.status), ["failed", "requires_action"]);
+});
+
+Deno.test("linked methods — an unlink Xendit does not take says on the portal what happened (en, id), never 'the charge'", async () => {
+  const shop = await shopWithKeys("unlink-words@example.com");
+  const me = await customer(shop);
+  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  const approved = await fetch(`${linked.headers.get("location")}/approve`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await approved.body?.cancel();
+  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
+  const [method] = await methodRows(shop);
+  // Xendit answering every call with `status` (a local fake), or not there at all (null: a closed port).
+  const unlinkWith = async (status: number | null, lang: "en" | "id") => {
+    const xendit = status === null ? null : Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => Response.json({ error_code: "SOME_ERROR", message: "Not now." }, { status }),
+    );
+    t.deps.config.xendit.baseUrl = xendit
+      ? `http://127.0.0.1:${xendit.addr.port}`
+      : `http://127.0.0.1:${closedPort()}`;
+    try {
+      return await me.postPage({ action: "unlink", method_id: method.public_id }, lang);
+    } finally {
+      t.deps.config.xendit.baseUrl = served.url;
+      await xendit?.shutdown();
+    }
+  };
+  const cases: [number | null, "en" | "id", string][] = [
+    [null, "en", "The payment provider could not be reached. Try again shortly."],
+    [null, "id", "Penyedia pembayaran tidak dapat dihubungi. Coba lagi sebentar lagi."],
+    [
+      503,
+      "en",
+      "The payment provider answered the unlink with an error. The payment method is not charged meanwhile; " +
+      "try again shortly.",
+    ],
+    [
+      503,
+      "id",
+      "Penyedia pembayaran menjawab pelepasan dengan galat. Metode pembayaran ini tidak ditagih selama itu; " +
+      "coba lagi sebentar lagi.",
+    ],
+    [
+      403,
+      "en",
+      "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
+    ],
+    [
+      403,
+      "id",
+      "Penyedia pembayaran menolak melepas metode pembayaran ini, jadi metode ini tetap tertaut. " +
+      "Coba lagi sebentar lagi.",
+    ],
+  ];
+  for (const [status, lang, message] of cases) {
+    const { res, html } = await unlinkWith(status, lang);
+    assert.equal(res.status, 502, `${status} ${lang}`);
+    assert.ok(html.includes(`<p>${message}</p>`), `${status} ${lang}: ${html}`);
+    assert.doesNotMatch(html, /the charge|tagihan ini|<p lang="en">/, "no charge, no English detail");
+    const [row] = await methodRows(shop);
+    assert.equal(row.status, "active", "still linked");
+  }
+  const marked = rows(
+    await t.db
+      .sql`select unlink_requested_at from astapa.linked_methods where public_id = ${method.public_id}`,
+  );
+  assert.equal(
+    marked[0].unlink_requested_at,
+    null,
+    "the refusal cleared the mark: linked and charged as before",
+  );
 });

@@ -210,3 +210,70 @@ Deno.test("refunds — a lost callback and an unanswered request are settled by 
   );
   assert.equal(outcomes.filter((r) => r.outcome === "refunded").length, 2, "each refund applied once");
 });
+
+Deno.test("refunds — a reconciliation that keeps failing on our side backs off, stops after three errors, is shown and logged once", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const { settleRefund } = await import("@/lib/payments/xendit_simulator/refunds.ts");
+  const shop = await seedShop(t.db.sql, { email: "reconcile-bug@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  let held;
+  try {
+    held = await refund(shop, { receipt: receipt.number, amount: 15_000, plan_effect: "none" });
+    assert.equal(held.body.status, "pending", JSON.stringify(held.body));
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+  // Something answers 200 with a page where Xendit's JSON should be: every question fails on our side.
+  let asked = 0;
+  const garbled = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    asked++;
+    return new Response("<html>maintenance</html>", { headers: { "content-type": "application/json" } });
+  });
+  const simulatorUrl = t.deps.xenditSandbox.baseUrl;
+  const lines = () =>
+    t.logs.filter((line) =>
+      String(line.msg).startsWith("refund_reconcile") && line.refund_id === held.body.refund_id
+    );
+  const start = Date.now() + 3_600_000;
+  const pass = (seconds: number) => reconcileProject(t.deps, p, new Date(start + seconds * 1000), 900);
+  try {
+    t.deps.xenditSandbox.baseUrl = `http://127.0.0.1:${garbled.addr.port}`;
+    await pass(0);
+    await pass(901); // one error: not asked again before 30 minutes
+    await pass(1_801);
+    await pass(1_801 + 1_801); // two errors: not before an hour
+    await pass(1_801 + 3_601);
+    await pass(86_400); // stopped: never again
+    await pass(86_400 * 7);
+  } finally {
+    t.deps.xenditSandbox.baseUrl = simulatorUrl;
+    await garbled.shutdown();
+  }
+  assert.equal(asked, 3, "asked three times in all");
+  const logged = lines();
+  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.errors]), [
+    ["warn", "refund_reconcile_failed", 1],
+    ["warn", "refund_reconcile_failed", 2],
+    ["error", "refund_reconcile_stopped", 3],
+  ]);
+  const stopped = logged.at(-1)!.error as { name: string; stack: string[] };
+  assert.equal(stopped.name, "SyntaxError");
+  assert.ok(stopped.stack.length > 0, "with its stack");
+
+  // The operator sees it over the API (and on the dashboard's refunds list, from the same refund_json).
+  const listed = await t.app.request(`/api/platform/refunds?receipt=${receipt.number}`, {
+    headers: auth(shop),
+  });
+  const found = (await listed.json()).refunds.find((r: { refund_id: string }) =>
+    r.refund_id === held.body.refund_id
+  );
+  assert.equal(found.status, "pending");
+  assert.equal(found.reconcile_errors, 3);
+  assert.equal(new Date(found.reconcile_stopped_at).getTime(), start + (1_801 + 3_601) * 1000);
+
+  // Xendit's callback still settles it.
+  settleRefund(t.deps.xenditSandbox, held.body.provider_id, "succeed");
+  assert.equal((await settledRefund(shop, held.body.refund_id)).status, "succeeded");
+});

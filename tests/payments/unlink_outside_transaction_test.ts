@@ -206,7 +206,11 @@ Deno.test("unlink — Xendit refuses: 502, the method stays linked and chargeabl
   held.release.resolve();
   const refused = await answer;
   assert.equal(refused.status, 502, JSON.stringify(refused.json));
-  assert.equal(refused.json.error, "payment_provider_error");
+  assert.deepEqual(refused.json, {
+    error: "payment_provider_error",
+    error_description:
+      "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
+  });
   assert.deepEqual(await methodRow(shop, methodId), { status: "active", marked: false, unlink_actor: null });
   assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE");
   assert.deepEqual(await audited(shop, methodId), []);
@@ -341,4 +345,19 @@ Deno.test("unlink — the window outlasts the longest deadline a call to Xendit 
     longest < UNLINK_STALE_SECONDS * 1000,
     "an unlink still waiting on Xendit is never taken as stalled",
   );
+});
+
+Deno.test("unlink — Xendit answers with a server error: 502 saying so (not 'the charge'), the method stays marked", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-server-error@example.com");
+  const held = holdExpire("unavailable");
+  held.release.resolve();
+  const answered = await unlink(shop, methodId);
+  assert.equal(answered.status, 502, JSON.stringify(answered.json));
+  assert.deepEqual(answered.json, {
+    error: "payment_provider_error",
+    error_description: "The payment provider answered the unlink with an error. The payment method is not " +
+      "charged meanwhile; try again shortly.",
+  });
+  assert.deepEqual(await methodRow(shop, methodId), { status: "active", marked: true, unlink_actor: "api" });
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE");
 });

@@ -217,3 +217,73 @@ Deno.test("Xendit unreachable — an answer we cannot read is no unreachable Xen
   assert.match(JSON.stringify(logged[0].error), /SyntaxError/);
   assert.doesNotMatch(JSON.stringify(logged[0]), /Xendit could not be reached/);
 });
+
+Deno.test("Xendit answering with an error — a charge, an unlink and a refund each say which was not taken", async () => {
+  // A local Xendit that answers every call 503 with an error body.
+  const failing = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => Response.json({ error_code: "SERVER_ERROR", message: "Try again later." }, { status: 503 }),
+  );
+  const whileXenditFails = async <T>(work: () => Promise<T>): Promise<T> => {
+    t.deps.config.xendit.baseUrl = `http://127.0.0.1:${failing.addr.port}`;
+    try {
+      return await work();
+    } finally {
+      t.deps.config.xendit.baseUrl = served.url;
+    }
+  };
+  const said = (answer: { res: Response; json: Record<string, unknown> }) => {
+    assert.equal(answer.res.status, 502, JSON.stringify(answer.json));
+    assert.equal(answer.json.error, "payment_provider_error");
+    return answer.json.error_description;
+  };
+  try {
+    assert.equal(
+      said(
+        await whileXenditFails(() =>
+          call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro", method: "qris" })
+        ),
+      ),
+      "The payment provider did not accept the charge. Try again shortly.",
+    );
+    const { method } = await linkMethod(t.deps, shop.project.id, shop.userId, {
+      channel: "DANA",
+      successUrl: `${t.origin}/linked`,
+      failureUrl: `${t.origin}/not-linked`,
+    });
+    const path = `/api/platform/users/${shop.userId}/linked-methods/${method.method_id}`;
+    assert.equal(
+      said(await whileXenditFails(() => call("DELETE", path))),
+      "The payment provider answered the unlink with an error. The payment method is not charged meanwhile; " +
+        "try again shortly.",
+    );
+    const charged = await call("POST", "/api/platform/checkout", {
+      user: shop.userId,
+      plan: "pro",
+      method: "qris",
+    });
+    const pr = [...served.sim.paymentRequests.values()].find((p) =>
+      p.referenceId === charged.json.checkout_id
+    )!;
+    served.sim.pay(pr.id);
+    const receipt = await waitFor(async () => {
+      const receipts = await asApp(t.db.sql, shop.project.id, (tx) => listReceipts(tx, shop.project.id));
+      return receipts.find((r) => r.checkout_id === charged.json.checkout_id);
+    }, "the receipt");
+    assert.equal(
+      said(
+        await whileXenditFails(() =>
+          call("POST", "/api/platform/refunds", {
+            receipt: receipt.number,
+            amount: 10_000,
+            plan_effect: "none",
+          })
+        ),
+      ),
+      "The payment provider answered the refund with an error. The amount stays reserved, and the refund is " +
+        "asked for again in about 15 minutes.",
+    );
+  } finally {
+    await failing.shutdown();
+  }
+});

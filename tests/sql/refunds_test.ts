@@ -394,3 +394,64 @@ Deno.test("api.projects_with_billing_work — a project whose only work is an un
   });
   assert.deepEqual(visible, []);
 });
+
+Deno.test("api.record_refund_reconcile_error — each error of ours doubles the wait; the third stops reconciliation, reported once", async () => {
+  const { claimStaleRefunds, recordRefundReconcileError } = await import("@/db/refunds.ts");
+  const { projectsWithBillingWork } = await import("@/db/billing.ts");
+  const shop = await seedShop(db.sql, { email: "reconcile-errors@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-reconcile-errors");
+  const stuck = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 1_000, plan_effect: "none" }),
+  );
+  assert.deepEqual([stuck.reconcile_errors, stuck.reconcile_stopped_at], [0, null]);
+  // The subscription ended and no checkout is open: the refund is the project's only billing work.
+  await db.sql`update astapa.subscriptions set ended_at = now() where project_id = ${p}`;
+  const start = new Date(Date.now() + 3_600_000);
+  const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
+  const claimed = async (when: Date) =>
+    (await as(p, (tx) => claimStaleRefunds(tx, p, when, 900))).map((r) => r.refund_id);
+  const fail = (when: Date) => as(p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, when));
+
+  assert.deepEqual(await claimed(at(0)), [stuck.refund_id]);
+  const first = await fail(at(0));
+  assert.deepEqual([first?.reconcile_errors, first?.reconcile_stopped_at], [1, null]);
+  assert.deepEqual(await claimed(at(901)), [], "one error: twice the period (30 minutes)");
+  assert.deepEqual(await claimed(at(1_801)), [stuck.refund_id]);
+  const second = await fail(at(1_801));
+  assert.equal(second?.reconcile_errors, 2);
+  assert.deepEqual(await claimed(at(1_801 + 1_801)), [], "two errors: four times the period (an hour)");
+  assert.deepEqual(await claimed(at(1_801 + 3_601)), [stuck.refund_id]);
+  assert.ok((await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "still reconciled");
+  const third = await fail(at(1_801 + 3_601));
+  assert.equal(third?.reconcile_errors, 3);
+  assert.equal(new Date(third!.reconcile_stopped_at!).getTime(), at(1_801 + 3_601).getTime());
+  assert.equal(await fail(at(9_000)), null, "stopped already: counted and reported once");
+  assert.deepEqual(await claimed(at(86_400 * 30)), [], "stopped: never claimed again");
+  assert.ok(!(await as(null, (tx) => projectsWithBillingWork(tx))).includes(p), "no work left for the pass");
+  const listed = (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === stuck.refund_id)!;
+  assert.deepEqual([listed.status, listed.reconcile_errors], ["requested", 3], "the API shows it");
+
+  // A refund settled meanwhile has nothing to count; bad input and another project's refund are refused.
+  const settled = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 500, plan_effect: "none" }),
+  );
+  await as(p, (tx) => recordRefundAnswer(tx, p, settled.refund_id, { failure: "REFUSED: no" }));
+  assert.equal(await as(p, (tx) => recordRefundReconcileError(tx, p, settled.refund_id, at(0))), null);
+  await rejectsAs(
+    as(p, (tx) => tx`select api.record_refund_reconcile_error(${p}, ${settled.refund_id}, null)`),
+    "validation_failed",
+  );
+  await rejectsAs(as(p, (tx) => recordRefundReconcileError(tx, p, "rfd_unknown", at(0))), "not_found");
+  const other = await seedShop(db.sql, { email: "reconcile-errors-other@example.com" });
+  await rejectsAs(
+    as(other.project.id, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, at(0))),
+    "not_found",
+  );
+  await rejectsAs(
+    as(other.project.id, (tx) => recordRefundReconcileError(tx, other.project.id, stuck.refund_id, at(0))),
+    "not_found",
+  );
+});

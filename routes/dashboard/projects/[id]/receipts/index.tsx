@@ -196,6 +196,13 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                   <td>
                     {refund.status}
                     {refund.failure_code && <span class="muted">{refund.failure_code}</span>}
+                    {refund.reconcile_stopped_at && (
+                      <span class="muted" data-reconcile-stopped={refund.reconcile_stopped_at}>
+                        No longer asked about automatically: checking it with Xendit failed on our side{" "}
+                        {refund.reconcile_errors}{" "}
+                        times (log: refund_reconcile_stopped). Xendit's refund callback still settles it.
+                      </span>
+                    )}
                   </td>
                   <td>{EFFECT_LABELS[refund.plan_effect]}</td>
                   <td>{refund.requested_by}</td>
