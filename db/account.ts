@@ -150,14 +150,21 @@ export async function exportAccount(
   return row.e as Record<string, unknown>;
 }
 
-/** The new address an email-change link would set, or null when the link is unknown, used or expired. */
+/**
+ * What an email-change link would do: the address it sets, and whether that is the account's own address
+ * already (the link only confirms it).
+ */
+export const PendingEmailChange = z.object({ email: z.string(), own: z.boolean() });
+export type PendingEmailChange = z.infer<typeof PendingEmailChange>;
+
+/** What an email-change link would do, or null when the link is unknown, used or expired. */
 export async function pendingEmailChange(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
-): Promise<string | null> {
+): Promise<PendingEmailChange | null> {
   const [row] = await asApp(sql, projectId, (tx) => tx`select api.email_change_pending(${tokenHash}) as e`);
-  return row.e as string | null;
+  return PendingEmailChange.nullable().parse(row.e);
 }
 
 /** What an email-change link did: a new address replaced the old, or the person's own one was confirmed. */

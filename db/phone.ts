@@ -1,6 +1,7 @@
 /** Typed calls for phone sign-in codes and the message log (db/api/phone.sql). */
 import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
+import { Removed } from "@/lib/login/claimed_mail.ts";
 
 export type Channel = "whatsapp" | "sms";
 
@@ -115,6 +116,8 @@ const CodeCheck = z.object({
   /** The number is on an account whose email is verified, unconfirmed: not a way in (astapa.proof_signs_in). */
   unconfirmed: z.boolean().optional(),
   attempts_left: z.number().int().optional(),
+  /** The code claimed an account nobody had proven: what the claim removed (astapa.claim_notice). */
+  claimed: Removed.optional(),
 });
 export type CodeCheck = z.infer<typeof CodeCheck>;
 

@@ -4044,6 +4044,7 @@ AS $function$
     pending astapa.phone_codes;
     found_user record;
     new_id bigint;
+    claimed jsonb;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
     -- A code that adds a number to an account (user_id set) never signs anyone in.
@@ -4080,9 +4081,10 @@ AS $function$
       end if;
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
-      perform astapa.claim_unproven_account(project, found_user.id, 'phone');
+      claimed := astapa.claim_unproven_account(project, found_user.id, 'phone');
+      -- claimed: what the claim removed, so the page tells the person (astapa.claim_notice; no address to mail).
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
-        'channel', pending.channel);
+        'channel', pending.channel) || astapa.claim_notice(project, found_user.id, claimed);
     end if;
     if not (settings ->> 'signup')::boolean then
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
@@ -4111,7 +4113,7 @@ AS $function$
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified).';
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified).';
 grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -5477,17 +5479,21 @@ grant execute on function api.dynamic_client(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.email_change_pending(token_hash bytea)
- RETURNS text
+ RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select e.new_email from astapa.email_changes e
+    -- own: the link names the address the account has now (asked for again while unverified), which it only
+    -- confirms (api.confirm_email_change), so the page asks to confirm it rather than to change to it.
+    select pg_catalog.jsonb_build_object('email', e.new_email,
+      'own', u.email is not null and pg_catalog.lower(u.email) = pg_catalog.lower(e.new_email))
+    from astapa.email_changes e
     join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
     where e.project_id = (select astapa.current_project_id()) and e.token_hash = email_change_pending.token_hash
       and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
   $function$;
-comment on function api.email_change_pending(bytea) is 'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+comment on function api.email_change_pending(bytea) is 'What an unused, unexpired email-change link would do, or null: {email: the address it would set, own: whether that is the account''s current address, which it would only confirm}; what the link''s page says on GET.';
 grant execute on function api.email_change_pending(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -14796,18 +14802,21 @@ CREATE OR REPLACE FUNCTION astapa.claim_notice(project_id text, user_id bigint, 
  STABLE
  SET search_path TO ''
 AS $function$
-    -- Whoever proved the address is told what a claim removed (lib/login/claimed_mail.ts), by every path that
-    -- claims: only when it removed something (an account with nothing on it has nothing to tell), and only at
-    -- a proven address (a phone code's claim removes an unproven one, and leaves nowhere to write).
-    select coalesce((
-      select pg_catalog.jsonb_build_object('claimed', claim_notice.removed, 'email', u.email)
-      from astapa.users u
-      where u.project_id = claim_notice.project_id and u.id = claim_notice.user_id
-        and u.email is not null and u.email_verified
-        and exists (select from pg_catalog.jsonb_each(claim_notice.removed) as e
-                    where pg_catalog.jsonb_typeof(e.value) = 'number' and (e.value)::integer > 0)), '{}'::jsonb)
+    -- Whoever proved the address or number is told what a claim removed, by every path that claims: the page
+    -- that proved it (lib/login/claimed_mail.ts), and a mail only at a proven address (a phone code's claim
+    -- removes an unproven one, and leaves nowhere to write). Only when it removed something: an account with
+    -- nothing on it has nothing to tell.
+    select case when exists (select from pg_catalog.jsonb_each(claim_notice.removed) as e
+                             where pg_catalog.jsonb_typeof(e.value) = 'number' and (e.value)::integer > 0)
+      then pg_catalog.jsonb_build_object('claimed', claim_notice.removed) || coalesce((
+        select pg_catalog.jsonb_build_object('email', u.email)
+        from astapa.users u
+        where u.project_id = claim_notice.project_id and u.id = claim_notice.user_id
+          and u.email is not null and u.email_verified), '{}'::jsonb)
+      else '{}'::jsonb
+    end
   $function$;
-comment on function astapa.claim_notice(text,bigint,jsonb) is 'What a caller of astapa.claim_unproven_account returns so its page can tell the person, in their language and in the claim''s transaction, what went: {claimed: the counts removed, email: the proven address} when the claim removed something and the account has a verified address; {} otherwise (removed null: nothing claimed; all zero; a phone claim on an account left without an address).';
+comment on function astapa.claim_notice(text,bigint,jsonb) is 'What a caller of astapa.claim_unproven_account returns so its page can tell the person, in their language and in the claim''s transaction, what went: {claimed: the counts removed} when the claim removed something, with email: the proven address to mail when the account has a verified one (a phone claim leaves none); {} otherwise (removed null: nothing claimed; all zero).';
 grant execute on function astapa.claim_notice(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner

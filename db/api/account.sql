@@ -322,19 +322,25 @@ comment on function api.account_request_email_change(bytea, text, bytea, integer
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 
-create or replace function api.email_change_pending(token_hash bytea) returns text
+create or replace function api.email_change_pending(token_hash bytea) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
-    select e.new_email from astapa.email_changes e
+    -- own: the link names the address the account has now (asked for again while unverified), which it only
+    -- confirms (api.confirm_email_change), so the page asks to confirm it rather than to change to it.
+    select pg_catalog.jsonb_build_object('email', e.new_email,
+      'own', u.email is not null and pg_catalog.lower(u.email) = pg_catalog.lower(e.new_email))
+    from astapa.email_changes e
     join astapa.users u on u.project_id = e.project_id and u.id = e.user_id
     where e.project_id = (select astapa.current_project_id()) and e.token_hash = email_change_pending.token_hash
       and e.used_at is null and e.expires_at > pg_catalog.now() and u.deleted_at is null
   $$;
 
 comment on function api.email_change_pending(bytea) is
-  'The new address an unused, unexpired email-change link would set, or null: what the link''s page says on GET.';
+  'What an unused, unexpired email-change link would do, or null: {email: the address it would set, own: '
+  'whether that is the account''s current address, which it would only confirm}; what the link''s page says '
+  'on GET.';
 
 grant execute on function api.email_change_pending(bytea) to astapa_app;
 

@@ -425,6 +425,7 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     pending astapa.phone_codes;
     found_user record;
     new_id bigint;
+    claimed jsonb;
   begin
     -- The row lock makes two instances given the same code take turns: only one accepts it.
     -- A code that adds a number to an account (user_id set) never signs anyone in.
@@ -461,9 +462,10 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       end if;
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
-      perform astapa.claim_unproven_account(project, found_user.id, 'phone');
+      claimed := astapa.claim_unproven_account(project, found_user.id, 'phone');
+      -- claimed: what the claim removed, so the page tells the person (astapa.claim_notice; no address to mail).
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', found_user.id::text, 'created', false,
-        'channel', pending.channel);
+        'channel', pending.channel) || astapa.claim_notice(project, found_user.id, claimed);
     end if;
     if not (settings ->> 'signup')::boolean then
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
@@ -498,7 +500,8 @@ comment on function api.check_phone_code(bytea, bytea) is
   'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
   'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates '
   'one with only the phone when settings.phone.signup allows. '
-  '{accepted, user_id, created, channel}; {accepted: false, expired} when dead; {accepted: false, disabled}; '
+  '{accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code '
+  'claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; '
   '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '
   'on an account whose email is verified).';
 

@@ -813,23 +813,26 @@ create or replace function astapa.claim_notice(project_id text, user_id bigint, 
   stable
   set search_path = ''
   as $$
-    -- Whoever proved the address is told what a claim removed (lib/login/claimed_mail.ts), by every path that
-    -- claims: only when it removed something (an account with nothing on it has nothing to tell), and only at
-    -- a proven address (a phone code's claim removes an unproven one, and leaves nowhere to write).
-    select coalesce((
-      select pg_catalog.jsonb_build_object('claimed', claim_notice.removed, 'email', u.email)
-      from astapa.users u
-      where u.project_id = claim_notice.project_id and u.id = claim_notice.user_id
-        and u.email is not null and u.email_verified
-        and exists (select from pg_catalog.jsonb_each(claim_notice.removed) as e
-                    where pg_catalog.jsonb_typeof(e.value) = 'number' and (e.value)::integer > 0)), '{}'::jsonb)
+    -- Whoever proved the address or number is told what a claim removed, by every path that claims: the page
+    -- that proved it (lib/login/claimed_mail.ts), and a mail only at a proven address (a phone code's claim
+    -- removes an unproven one, and leaves nowhere to write). Only when it removed something: an account with
+    -- nothing on it has nothing to tell.
+    select case when exists (select from pg_catalog.jsonb_each(claim_notice.removed) as e
+                             where pg_catalog.jsonb_typeof(e.value) = 'number' and (e.value)::integer > 0)
+      then pg_catalog.jsonb_build_object('claimed', claim_notice.removed) || coalesce((
+        select pg_catalog.jsonb_build_object('email', u.email)
+        from astapa.users u
+        where u.project_id = claim_notice.project_id and u.id = claim_notice.user_id
+          and u.email is not null and u.email_verified), '{}'::jsonb)
+      else '{}'::jsonb
+    end
   $$;
 
 comment on function astapa.claim_notice(text, bigint, jsonb) is
   'What a caller of astapa.claim_unproven_account returns so its page can tell the person, in their language '
-  'and in the claim''s transaction, what went: {claimed: the counts removed, email: the proven address} when '
-  'the claim removed something and the account has a verified address; {} otherwise (removed null: nothing '
-  'claimed; all zero; a phone claim on an account left without an address).';
+  'and in the claim''s transaction, what went: {claimed: the counts removed} when the claim removed something, '
+  'with email: the proven address to mail when the account has a verified one (a phone claim leaves none); {} '
+  'otherwise (removed null: nothing claimed; all zero).';
 
 grant execute on function astapa.claim_notice(text, bigint, jsonb) to astapa_app;
 

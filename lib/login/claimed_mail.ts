@@ -1,9 +1,10 @@
 /**
- * What Astapa tells a person whose proof of their address claimed an account (astapa.claim_unproven_account):
- * the address is now confirmed as theirs, and what was on the account before — which anyone could have set up —
- * was removed. One notice for every way that claims (an email code or link, a password reset, a passkey
- * sign-up's code), each saying how the address was proven. In their language, plain text and HTML, no link and
- * nothing secret.
+ * What Astapa tells a person whose proof of their address or number claimed an account
+ * (astapa.claim_unproven_account): it is now confirmed as theirs, and what was on the account before — which
+ * anyone could have set up — was removed. One notice for every way that claims (an email code or link, a
+ * password reset, a passkey sign-up's code, a confirmation link, a phone code), each saying how it was proven.
+ * In their language, plain text and HTML, no link and nothing secret: mailed to a proven address, and shown on
+ * the page after a phone code (routes/auth/phone/claimed.tsx), which has no address to mail.
  */
 import { z } from "zod";
 import type { Lang } from "./i18n.ts";
@@ -23,14 +24,16 @@ export const Removed = z.object({
   authorization_codes: z.number().int().default(0),
   device_authorizations: z.number().int().default(0),
   phone_number: z.number().int().default(0),
+  email: z.number().int().default(0),
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
 
 /**
  * How the address was proven: an email code or magic link, a password reset link, a passkey sign-up's code, a
- * confirmation link opened by someone who did not sign up.
+ * confirmation link opened by someone who did not sign up; or the number, by a phone sign-in code (a page, never
+ * a mail: its claim leaves no proven address).
  */
-export type ClaimWay = "email_code" | "reset" | "passkey_sign_up" | "verify_link";
+export type ClaimWay = "email_code" | "reset" | "passkey_sign_up" | "verify_link" | "phone_code";
 
 /** The notice a claim sends, composed from what was removed (db/claim_notice.ts queues it). */
 export type ClaimNotice = (removed: Removed) => Mail;
@@ -48,8 +51,13 @@ const WORDING = {
       verify_link: (app: string) =>
         `You took the ${app} account someone had created with this address, with the confirmation link sent ` +
         "to it, which confirms it is yours.",
+      phone_code: (app: string) =>
+        `You signed in to ${app} with a code sent to your phone number, which confirms it is yours.`,
     },
     removed:
+      "It had not been confirmed before, so in case someone else set them up, these were removed from the " +
+      "account:",
+    removedNumber:
       "It had not been confirmed before, so in case someone else set them up, these were removed from the " +
       "account:",
     password: { email_code: "its password", reset: "the password it had before (your new one stays)" },
@@ -58,6 +66,7 @@ const WORDING = {
     identities: "linked Google or GitHub sign-in",
     consents: "apps it had allowed to sign in without asking",
     phone: "a phone number nobody had confirmed",
+    email: "an email address nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
     again: "If you set these up yourself, add them again from your account page.",
     notYou: {
@@ -65,6 +74,7 @@ const WORDING = {
       reset: "If you did not just reset your password, contact the app's support.",
       passkey_sign_up: "If you did not just add a passkey, contact the app's support.",
       verify_link: "If you did not just open a confirmation link, contact the app's support.",
+      phone_code: "If you did not just sign in, contact the app's support.",
     },
   },
   id: {
@@ -81,8 +91,13 @@ const WORDING = {
       verify_link: (app: string) =>
         `Anda mengambil alih akun ${app} yang dibuat seseorang dengan alamat ini, lewat tautan konfirmasi yang ` +
         "dikirim ke alamat ini, jadi alamat ini terbukti milik Anda.",
+      phone_code: (app: string) =>
+        `Anda masuk ke ${app} dengan kode yang dikirim ke nomor HP Anda, jadi nomor ini terbukti milik Anda.`,
     },
     removed: "Sebelumnya alamat ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal " +
+      "berikut dihapus dari akun:",
+    removedNumber:
+      "Sebelumnya nomor ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal " +
       "berikut dihapus dari akun:",
     password: {
       email_code: "kata sandinya",
@@ -93,6 +108,7 @@ const WORDING = {
     identities: "masuk dengan Google atau GitHub yang tertaut",
     consents: "aplikasi yang diizinkan masuk tanpa bertanya",
     phone: "nomor telepon yang belum pernah dikonfirmasi",
+    email: "alamat email yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
     again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
     notYou: {
@@ -100,9 +116,36 @@ const WORDING = {
       reset: "Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi.",
       passkey_sign_up: "Jika Anda tidak baru saja menambahkan passkey, hubungi dukungan aplikasi.",
       verify_link: "Jika Anda tidak baru saja membuka tautan konfirmasi, hubungi dukungan aplikasi.",
+      phone_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
     },
   },
 };
+
+/** A claim's notice as lines: how it was proven with what followed, the kinds removed, and what to do next. */
+export type ClaimLines = { intro: string; items: string[]; after: string };
+
+/** The notice's lines for a claimed account, shared by the mail and the phone code's page. */
+export function claimLines(lang: Lang, appName: string, removed: Removed, way: ClaimWay): ClaimLines {
+  const w = WORDING[lang];
+  // Every count the claim returns has its line (recovery codes go with the factors, unredeemed codes with the
+  // sign-ins), so a claim that removed anything never shows an empty list.
+  const items = [
+    removed.password > 0 ? (way === "reset" ? w.password.reset : w.password.email_code) : null,
+    removed.passkeys > 0 ? w.passkeys(removed.passkeys) : null,
+    removed.factors + removed.recovery_codes > 0 ? w.factors : null,
+    removed.identities > 0 ? w.identities : null,
+    removed.consents > 0 ? w.consents : null,
+    removed.phone_number > 0 ? w.phone : null,
+    removed.email > 0 ? w.email : null,
+    // Unredeemed codes and a device approved and not yet signed in are sign-ins (apps) too.
+    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations >
+        0
+      ? w.sessions
+      : null,
+  ].filter((item): item is string => item !== null);
+  const before = way === "phone_code" ? w.removedNumber : w.removed;
+  return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${w.again} ${w.notYou[way]}` };
+}
 
 /** The notice for a claimed account: how the address was proven, then the kinds removed, as a list. */
 export function claimedMail(
@@ -111,25 +154,8 @@ export function claimedMail(
   removed: Removed,
   way: ClaimWay = "email_code",
 ): Mail {
-  const w = WORDING[lang];
-  // Every count the claim returns has its line (recovery codes go with the factors, unredeemed codes with the
-  // sign-ins), so a claim that removed anything never mails an empty list.
-  const items = [
-    removed.password > 0 ? (way === "reset" ? w.password.reset : w.password.email_code) : null,
-    removed.passkeys > 0 ? w.passkeys(removed.passkeys) : null,
-    removed.factors + removed.recovery_codes > 0 ? w.factors : null,
-    removed.identities > 0 ? w.identities : null,
-    removed.consents > 0 ? w.consents : null,
-    removed.phone_number > 0 ? w.phone : null,
-    // Unredeemed codes and a device approved and not yet signed in are sign-ins (apps) too.
-    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations >
-        0
-      ? w.sessions
-      : null,
-  ].filter((item): item is string => item !== null);
+  const { intro, items, after } = claimLines(lang, appName, removed, way);
   const hello = lang === "id" ? "Halo," : "Hello,";
-  const intro = `${w.proven[way](appName)} ${w.removed}`;
-  const after = `${w.again} ${w.notYou[way]}`;
   const body = `${hello}\n\n${intro}\n\n${items.map((item) => `- ${item}`).join("\n")}\n\n${after}\n`;
   const html = mailDocument(
     lang,
@@ -137,10 +163,10 @@ export function claimedMail(
       items.map((item) => `<li>${escape(item)}</li>`).join("")
     }</ul><p>${escape(after)}</p>`,
   );
-  return { kind: "account_claimed", subject: w.subject(appName), body, html };
+  return { kind: "account_claimed", subject: WORDING[lang].subject(appName), body, html };
 }
 
 /** The notice a claiming page passes down: in the person's language, under the app's name, for its way. */
-export function claimNotice(lang: Lang, appName: string, way: ClaimWay): ClaimNotice {
+export function claimNotice(lang: Lang, appName: string, way: Exclude<ClaimWay, "phone_code">): ClaimNotice {
   return (removed) => claimedMail(lang, appName, removed, way);
 }

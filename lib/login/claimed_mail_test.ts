@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { claimedMail, claimNotice, Removed } from "./claimed_mail.ts";
+import { claimedMail, claimLines, claimNotice, Removed } from "./claimed_mail.ts";
 
 Deno.test("claimedMail — lists only the kinds removed, in English and Indonesian, HTML escaped", () => {
   const removed = Removed.parse({
@@ -62,4 +62,26 @@ Deno.test("claimedMail — every kind the claim counts has a line: consents, and
   assert.match(en.body, /:\n\n- apps it had allowed to sign in without asking\n\n/);
   const id = claimedMail("id", "Toko", Removed.parse({ recovery_codes: 3, authorization_codes: 1 }));
   assert.match(id.body, /:\n\n- verifikasi dua langkah\n- semua sesi masuk lainnya/);
+});
+
+Deno.test("claimLines — a phone code's claim: said of the number, the unproven address listed, en and id", () => {
+  const removed = Removed.parse({ password: 1, email: 1, sessions: 1 });
+  const en = claimLines("en", "Toko", removed, "phone_code");
+  assert.match(
+    en.intro,
+    /^You signed in to Toko with a code sent to your phone number, which confirms it is yours\./,
+  );
+  assert.deepEqual(en.items, [
+    "its password",
+    "an email address nobody had confirmed",
+    "every other sign-in (browsers and apps)",
+  ]);
+  assert.match(en.after, /If you did not just sign in, contact the app's support\.$/);
+  const id = claimLines("id", "Toko", removed, "phone_code");
+  assert.match(id.intro, /ke nomor HP Anda, jadi nomor ini terbukti milik Anda\. Sebelumnya nomor ini belum/);
+  assert.ok(id.items.includes("alamat email yang belum pernah dikonfirmasi"));
+  // The mail keeps its lines: the same words, whichever way.
+  const mail = claimedMail("en", "Toko", removed, "reset");
+  const lines = claimLines("en", "Toko", removed, "reset");
+  assert.ok(mail.body.includes(lines.intro) && mail.body.includes(lines.after));
 });

@@ -2,7 +2,12 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { confirmEmailChange, type EmailChangeOutcome, pendingEmailChange } from "@/db/account.ts";
+import {
+  confirmEmailChange,
+  type EmailChangeOutcome,
+  type PendingEmailChange,
+  pendingEmailChange,
+} from "@/db/account.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken, formAccepted } from "@/lib/login/browser.ts";
@@ -27,6 +32,8 @@ type EmailData = {
   /** The address the link would set (the confirm form), or what became of it. */
   email?: string;
   error?: AccountKey;
+  /** The link names the account's own address: confirming it changes nothing, so the page says so. */
+  own?: boolean;
   /** What the confirmed link did: the page says a change and a confirmation differently. */
   done?: EmailChangeOutcome;
 };
@@ -42,16 +49,24 @@ function show(c: Ctx, target: AccountTarget, token: string, extra: Partial<Email
     csrf: csrfToken(c),
     ...extra,
   };
-  return page(data, { title: accountSay(lang, titleOf(data.done)), lang, status });
+  return page(data, { title: accountSay(lang, titleOf(data)), lang, status });
 }
 
-/** Confirming one's own current address changes nothing, so its page does not ask to confirm a new one. */
-function titleOf(done: EmailChangeOutcome | undefined): AccountKey {
-  return done === "confirmed" ? "emailConfirmedTitle" : "confirmEmailTitle";
+/**
+ * Confirming one's own current address changes nothing, so neither its link's page nor what it did asks to
+ * confirm a new one.
+ */
+function titleOf(data: { own?: boolean; done?: EmailChangeOutcome }): AccountKey {
+  if (data.done) return data.done === "confirmed" ? "emailConfirmedTitle" : "confirmEmailTitle";
+  return data.own ? "confirmOwnEmailTitle" : "confirmEmailTitle";
 }
 
-/** The address a mailed link's token would set, or null (no token, used, expired, another project's). */
-async function pendingAddress(c: Ctx, target: AccountTarget, token: string): Promise<string | null> {
+/** What a mailed link's token would do, or null (no token, used, expired, another project's). */
+async function pendingAddress(
+  c: Ctx,
+  target: AccountTarget,
+  token: string,
+): Promise<PendingEmailChange | null> {
   return token ? await pendingEmailChange(c.var.deps.sql, target.project.id, await sha256(token)) : null;
 }
 
@@ -64,9 +79,9 @@ export const handler: Handlers<EmailData> = {
     const query = new URL(c.req.url).searchParams;
     const target = await accountTarget(c, new URLSearchParams({ client_id: query.get("client_id") ?? "" }));
     const token = (query.get("token") ?? "").slice(0, 100);
-    const email = await pendingAddress(c, target, token);
-    if (!email) return show(c, target, "", { error: "emailLinkExpired" }, 400);
-    return show(c, target, token, { email });
+    const pending = await pendingAddress(c, target, token);
+    if (!pending) return show(c, target, "", { error: "emailLinkExpired" }, 400);
+    return show(c, target, token, pending);
   },
 
   async POST(c) {
@@ -74,14 +89,8 @@ export const handler: Handlers<EmailData> = {
     const target = await accountTarget(c, new URLSearchParams({ client_id: form.client_id }));
     if (!formAccepted(c, form.csrf)) {
       // The link still works: the same page again with a fresh form, so trying again is one click.
-      const email = await pendingAddress(c, target, form.token);
-      return show(
-        c,
-        target,
-        email ? form.token : "",
-        { error: "staleForm", ...(email ? { email } : {}) },
-        403,
-      );
+      const pending = await pendingAddress(c, target, form.token);
+      return show(c, target, pending ? form.token : "", { error: "staleForm", ...pending }, 403);
     }
     let done: EmailChangeOutcome;
     try {
@@ -106,12 +115,12 @@ export default function ConfirmEmail({ data }: PageProps<EmailData>) {
   return (
     <section class="card auth" lang={data.lang} aria-labelledby="email-heading">
       <p class="eyebrow">{t("at")} {data.appName}</p>
-      <h1 id="email-heading">{t(titleOf(data.done))}</h1>
+      <h1 id="email-heading">{t(titleOf(data))}</h1>
       {data.error && <p class="alert" role="alert">{t(data.error)}</p>}
       {data.done && <p role="status">{t(data.done === "confirmed" ? "emailConfirmed" : "emailChanged")}</p>}
       {data.email && data.token && (
         <form method="post" action={`/account/email?lang=${data.lang}`}>
-          <p>{t("confirmEmailBody", { email: data.email })}</p>
+          <p>{t(data.own ? "confirmOwnEmailBody" : "confirmEmailBody", { email: data.email })}</p>
           <input type="hidden" name="client_id" value={data.clientId} />
           <input type="hidden" name="token" value={data.token} />
           <input type="hidden" name="csrf" value={data.csrf} />

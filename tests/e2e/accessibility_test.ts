@@ -13,7 +13,7 @@ import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
-import { randomSecret, sha256 } from "@/lib/secrets.ts";
+import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { setProjectLogo } from "@/db/branding.ts";
 import { validateLogo } from "@/lib/branding/logo_image.ts";
@@ -143,6 +143,7 @@ const HOSTED = [
   `/auth/login?${keysLogin}`,
   `/auth/email-code?${keysLogin}`,
   `/auth/phone?${login}`,
+  `/auth/phone/claimed?${login}`,
   `/no-such-page`,
 ];
 
@@ -153,6 +154,13 @@ for (const lang of ["en", "id"] as const) {
       await page.context().addCookies([{
         name: `astapa_mfa_${project.id}`,
         value: challenge,
+        url: t.origin,
+      }, {
+        // What a phone code's claim removed, as its answer leaves it for /auth/phone/claimed.
+        name: `astapa_phone_claimed_${project.id}`,
+        value: base64url.encode(
+          new TextEncoder().encode(JSON.stringify({ password: 1, passkeys: 2, email: 1 })),
+        ),
         url: t.origin,
       }]);
       const found: string[] = [];

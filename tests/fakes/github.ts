@@ -1,7 +1,8 @@
 /**
  * A local GitHub: the OAuth web flow (authorize auto-approves as `approveAs` or denies; access_token
  * answers JSON, with errors as 200 + {error} the way GitHub does; PKCE S256 checked when sent) and the REST
- * API's GET /user and GET /user/emails. One server plays both github.com and api.github.com.
+ * API's GET /user and GET /user/emails (either can be made to answer an error: failPaths). One server plays both
+ * github.com and api.github.com.
  */
 import {
   clientCredentials,
@@ -27,6 +28,10 @@ export type FakeGitHub = FakeServer & {
   approveAs: GitHubAccount;
   deny?: string;
   authorizeRequests: URLSearchParams[];
+  /** REST paths answered with this status and GitHub's error body instead (a GitHub having trouble). */
+  failPaths: Map<string, number>;
+  /** REST paths asked for, in order (to see which were reached). */
+  apiRequests: string[];
 };
 
 export function startFakeGitHub(options: { clientId?: string; clientSecret?: string } = {}): FakeGitHub {
@@ -91,6 +96,9 @@ export function startFakeGitHub(options: { clientId?: string; clientSecret?: str
       }
       case "GET /user":
       case "GET /user/emails": {
+        fake.apiRequests.push(url.pathname);
+        const failed = fake.failPaths.get(url.pathname);
+        if (failed) return json({ message: "Server Error", status: String(failed) }, failed);
         const token = /^(?:Bearer|token) (.+)$/i.exec(req.headers.get("authorization") ?? "")?.[1];
         const account = token ? accessTokens.get(token) : undefined;
         if (!account) {
@@ -116,6 +124,8 @@ export function startFakeGitHub(options: { clientId?: string; clientSecret?: str
       emails: [{ email: "octocat@github.test", primary: true, verified: true }],
     },
     authorizeRequests: [],
+    failPaths: new Map(),
+    apiRequests: [],
   };
   return fake;
 }

@@ -178,7 +178,7 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   await again.body?.cancel();
 });
 
-Deno.test("account — a used link's title and text say what it did: address changed, or own one confirmed", async () => {
+Deno.test("account — a link's page and what it did are titled for it: a new address, or the own one confirmed (en, id)", async () => {
   const says = {
     en: { changed: /Your email address was changed\./, confirmed: /Your email address is confirmed\./ },
     id: { changed: /Alamat email Anda telah diubah\./, confirmed: /Alamat email Anda sudah terkonfirmasi\./ },
@@ -187,6 +187,17 @@ Deno.test("account — a used link's title and text say what it did: address cha
   const titles = {
     en: { changed: "Confirm your new email", confirmed: "Your email is confirmed" },
     id: { changed: "Konfirmasi email baru Anda", confirmed: "Email Anda sudah terkonfirmasi" },
+  };
+  // And before it is used: a link to the account's own address asks to confirm it, not a new one.
+  const asks = {
+    en: {
+      changed: { title: "Confirm your new email", body: "as the email address of your account?" },
+      confirmed: { title: "Confirm your email", body: ", the email address of your account, is yours?" },
+    },
+    id: {
+      changed: { title: "Konfirmasi email baru Anda", body: "sebagai alamat email akun Anda?" },
+      confirmed: { title: "Konfirmasi email Anda", body: ", alamat email akun Anda, adalah milik Anda?" },
+    },
   };
   for (const lang of ["en", "id"] as const) {
     const moving = await browser(`moving-${lang}@example.com`);
@@ -203,6 +214,19 @@ Deno.test("account — a used link's title and text say what it did: address cha
       const [mail] = await t.db.sql`select body_text from astapa.mail_outbox where project_id = ${project.id}
                                     and kind = 'email_change' and to_address = ${wanted}`;
       const link = new URL(/https?:\/\/\S+\/account\/email\?\S+/.exec(mail.body_text)![0]);
+      link.searchParams.set("lang", lang);
+      const shown = await t.app.request(`${link.pathname}${link.search}`, { headers: { cookie: b.cookie } });
+      assert.equal(shown.status, 200);
+      const asked = await shown.text();
+      const ask = asks[lang][outcome];
+      assert.match(asked, new RegExp(`<title>${ask.title}\\b`), `${lang} ${outcome}: the link's title`);
+      assert.ok(
+        asked.includes(`<h1 id="email-heading">${ask.title}</h1>`),
+        `${lang} ${outcome}: its heading`,
+      );
+      assert.ok(asked.includes(wanted) && asked.includes(ask.body), `${lang} ${outcome}: ${asked}`);
+      const otherAsk = asks[lang][outcome === "changed" ? "confirmed" : "changed"];
+      assert.ok(!asked.includes(otherAsk.body), `${lang} ${outcome}: not the other question`);
       const res = await t.app.request(`/account/email?lang=${lang}`, {
         method: "POST",
         headers: { cookie: b.cookie, "content-type": "application/x-www-form-urlencoded" },

@@ -4,7 +4,8 @@
  * refresh token and sets up a passkey and an authenticator app. The real owner then proves the address or
  * number — an email code, a phone code, a password reset — and lands signed in, with no second step asked for
  * a factor that was not theirs; everything the attacker held stops working, and a proven address is told what
- * went (a phone code's claim leaves none to tell). A verified account's code sign-in changes nothing. A code
+ * went (a phone code's claim leaves none: its page tells them, en and id). A verified account's code sign-in
+ * changes nothing. A code
  * overtaken by a proof of the other channel gets a page saying so (en, id).
  */
 import assert from "node:assert/strict";
@@ -202,16 +203,9 @@ Deno.test("pre-account hijacking — a verified account's email-code sign-in cha
   assert.equal(told.n, 1, "only the claimed account's owner (the test before) was told anything");
 });
 
-Deno.test("pre-account hijacking — a phone code claims an account whose number the app set unverified", async () => {
-  const attacker = await attackerSignsUp("penyerang@example.com", "attacker knows this");
-  await attackerAddsFactors(attacker.user, 43);
-  // The app put the victim's number on the attacker's account without checking it (Platform API).
-  await asApp(
-    t.db.sql,
-    project.id,
-    (tx) => tx`select api.set_user_phone(${project.id}, ${attacker.user}, '+6281288880001', false)`,
-  );
-  const sent = await submitForm(t, project, "/auth/phone", { phone: "0812 8888 0001", channel: "whatsapp" });
+/** The victim's browser on the phone pages: a code to `phone` by WhatsApp, typed in on a page in `lang`. */
+async function signInByPhoneCode(phone: string, lang: "en" | "id" = "en") {
+  const sent = await submitForm(t, project, "/auth/phone", { phone, channel: "whatsapp" });
   assert.equal(sent.status, 303);
   const [logged] = await listPhoneMessages(t.db.sql, project.id);
   const code = /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
@@ -220,30 +214,134 @@ Deno.test("pre-account hijacking — a phone code claims an account whose number
   const page = await t.app.request(`/auth/phone/code?${query(project)}`, { headers: { cookie: pending } });
   const csrfCookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
   const csrf = csrfOf(await page.text());
-  const signedIn = await t.app.request(`/auth/phone/code?lang=en`, {
+  return await t.app.request(`/auth/phone/code?lang=${lang}`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${pending}; ${csrfCookie}` },
     body: new URLSearchParams({ request: query(project).toString(), csrf, code }),
   });
+}
+
+/** The cookies a response set, as a Cookie header. */
+const cookiesOf = (res: Response) => res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+
+const PHONE_NOTICE = {
+  en: {
+    title: "Your phone number is confirmed",
+    intro:
+      "You signed in to Pasar with a code sent to your phone number, which confirms it is yours. It had " +
+      "not been confirmed before, so in case someone else set them up, these were removed from the account:",
+    items: [
+      "its password",
+      "a passkey",
+      "two-step verification",
+      "an email address nobody had confirmed",
+      "every other sign-in (browsers and apps)",
+    ],
+    after:
+      "If you set these up yourself, add them again from your account page. If you did not just sign in, " +
+      "contact the app's support.",
+    button: "Continue",
+  },
+  id: {
+    title: "Nomor HP Anda terkonfirmasi",
+    intro:
+      "Anda masuk ke Pasar dengan kode yang dikirim ke nomor HP Anda, jadi nomor ini terbukti milik Anda. " +
+      "Sebelumnya nomor ini belum dikonfirmasi, jadi, kalau-kalau orang lain yang memasangnya, hal berikut " +
+      "dihapus dari akun:",
+    items: [
+      "kata sandinya",
+      "sebuah passkey",
+      "verifikasi dua langkah",
+      "alamat email yang belum pernah dikonfirmasi",
+      "semua sesi masuk lainnya (peramban dan aplikasi)",
+    ],
+    after:
+      "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda. Jika Anda tidak baru " +
+      "saja masuk, hubungi dukungan aplikasi.",
+    button: "Lanjutkan",
+  },
+} as const;
+
+Deno.test("pre-account hijacking — a phone code claims an account whose number the app set unverified, and its page says what went (en, id)", async () => {
+  for (const [n, lang] of (["en", "id"] as const).entries()) {
+    const attacker = await attackerSignsUp(`penyerang-${lang}@example.com`, "attacker knows this");
+    await attackerAddsFactors(attacker.user, 43 + n * 10);
+    // The app put the victim's number on the attacker's account without checking it (Platform API).
+    const number = `+628128888000${n + 1}`;
+    await asApp(
+      t.db.sql,
+      project.id,
+      (tx) => tx`select api.set_user_phone(${project.id}, ${attacker.user}, ${number}, false)`,
+    );
+    const signedIn = await signInByPhoneCode(`0812 8888 000${n + 1}`, lang);
+    // Signed in, and first told what the claim removed: the only address on it was the unproven one that went,
+    // so nobody can be mailed, and a phone provider sends codes only.
+    assert.equal(signedIn.status, 303);
+    const notice = new URL(signedIn.headers.get("location")!, "http://astapa.test");
+    assert.equal(notice.pathname, "/auth/phone/claimed");
+    assert.equal(notice.searchParams.get("lang"), lang);
+    assert.equal(notice.searchParams.get("client_id"), project.clientId);
+    assert.ok(sessionCookie(signedIn, project.id), "a session for the browser");
+    const cookie = cookiesOf(signedIn);
+    const page = await t.app.request(notice.pathname + notice.search, { headers: { cookie } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get("cache-control"), "no-store");
+    const html = await page.text();
+    const says = PHONE_NOTICE[lang];
+    assert.match(html, new RegExp(`<title>${says.title}\\b`));
+    assert.ok(html.includes(`<h1 id="auth-heading">${says.title}</h1>`), html);
+    assert.ok(html.includes(`<p>${says.intro}</p>`), html);
+    assert.ok(html.includes(`<ul>${says.items.map((item) => `<li>${item}</li>`).join("")}</ul>`), html);
+    assert.ok(html.includes(`<p>${says.after}</p>`), html);
+    // Continue: the browser's new session takes the person on to the app, with a code that redeems.
+    const onward = /<a class="button" href="([^"]+)">([^<]+)<\/a>/.exec(html)!;
+    assert.equal(onward[2], says.button);
+    const href = onward[1].replace(/&amp;/g, "&");
+    assert.ok(href.startsWith("/auth/login?"), href);
+    const onIn = await t.app.request(href, { headers: { cookie } });
+    assert.equal(onIn.status, 303);
+    const code = new URL(onIn.headers.get("location")!).searchParams.get("code");
+    assert.ok(onIn.headers.get("location")!.startsWith(`${redirectUri}?code=`), "to the app");
+    const tokens = await postForm(t, "/api/platform/token", {
+      grant_type: "authorization_code",
+      code: code!,
+      redirect_uri: project.redirectUri,
+      client_id: project.clientId,
+      client_secret: project.secret,
+    });
+    assert.equal(tokens.res.status, 200, "a code that redeems");
+    assert.deepEqual(await account(attacker.user), {
+      email: null,
+      email_verified: false,
+      phone_number: number,
+      phone_number_verified: true,
+      password: false,
+      passkeys: 0,
+      factors: 0,
+      live_sessions: 1, // the owner's, started after the claim; the attacker's ended
+    });
+    assert.equal(await passwordSignIn(`penyerang-${lang}@example.com`, "attacker knows this"), 422);
+    await refreshRefused(attacker.refreshToken);
+    const [told] = await t.db
+      .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
+      and kind = 'account_claimed' and to_address = ${`penyerang-${lang}@example.com`}`;
+    assert.equal(told.n, 0, "no mail to the address that went");
+    // The page in another browser (or a link to it) claims nothing: it goes on to sign in.
+    const elsewhere = await t.app.request(notice.pathname + notice.search);
+    assert.equal(elsewhere.status, 303);
+    assert.match(elsewhere.headers.get("location")!, /^\/auth\/login\?/);
+  }
+});
+
+Deno.test("pre-account hijacking — a phone code on an account with nothing to remove goes straight to the app", async () => {
+  // Nothing on it but the number the app attached unverified: the claim removes nothing, so nothing to tell.
+  const [user] = await t.db.sql`insert into astapa.users (project_id, phone_number, phone_number_verified,
+    environment) select ${project.id}, '+6281288880031', false, p.mode from astapa.projects p where p.id = ${project.id}
+    returning id::text`;
+  const signedIn = await signInByPhoneCode("0812 8888 0031");
   await landsSignedIn(signedIn);
-  // The address nobody proved went with the rest: it was the attacker's way back in (a reset link, a code).
-  assert.deepEqual(await account(attacker.user), {
-    email: null,
-    email_verified: false,
-    phone_number: "+6281288880001",
-    phone_number_verified: true,
-    password: false,
-    passkeys: 0,
-    factors: 0,
-    live_sessions: 1, // the owner's, started after the claim; the attacker's ended
-  });
-  assert.equal(await passwordSignIn("penyerang@example.com", "attacker knows this"), 422);
-  await refreshRefused(attacker.refreshToken);
-  // Nobody to tell by mail: the only address on it was the unproven one that went.
-  const [told] = await t.db
-    .sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}
-    and kind = 'account_claimed' and to_address = 'penyerang@example.com'`;
-  assert.equal(told.n, 0);
+  assert.ok(!cookiesOf(signedIn).includes("astapa_phone_claimed_"), "no notice to show");
+  assert.equal((await account(user.id)).phone_number_verified, true);
 });
 
 Deno.test("pre-account hijacking — a password reset claims the account: the passkey and app set up before it are gone", async () => {

@@ -86,3 +86,16 @@ Deno.test("social deadline — GitHub's API never answers /user: a 504 sign-in e
   assert.equal(res.status, 504);
   assert.match(await res.text(), /Penyedia tidak menjawab tepat waktu/);
 });
+
+Deno.test("social deadline — Google's JWKS never answers (the ID token's keys): a 504 page, en and id", async () => {
+  for (
+    const [lang, message] of [
+      ["en", "The provider did not answer in time. Please try again."],
+      ["id", "Penyedia tidak menjawab tepat waktu. Silakan coba lagi."],
+    ] as const
+  ) {
+    const res = await whileHanging(google, "/oauth2/v3/certs", () => signIn("google", lang));
+    assert.equal(res.status, 504, "an upstream deadline, not the person's bad request");
+    assert.ok((await res.text()).includes(message));
+  }
+});

@@ -94,6 +94,29 @@ Deno.test("api.account_set_password — needs a fresh sign-in, ends the other se
   assert.equal(audited.action, "user.password_set");
 });
 
+Deno.test("api.email_change_pending — a link to the account's own unverified address says so (own), in any case", async () => {
+  const { user, hash } = await signedIn("Mine@example.com");
+  await db.sql`update astapa.users set email_verified = false where id = ${user}`;
+  const token = await sha256("email-change-own");
+  assert.equal(
+    await change(hash, {
+      kind: "email",
+      newEmail: "mine@EXAMPLE.com",
+      tokenHash: token,
+      freshSeconds: FRESH,
+      mail,
+    }),
+    true,
+  );
+  assert.deepEqual(await pendingEmailChange(db.sql, project.id, token), {
+    email: "mine@EXAMPLE.com",
+    own: true,
+  });
+  assert.equal(await pendingEmailChange(db.sql, other.id, token), null, "not another project's");
+  assert.equal(await confirmEmailChange(db.sql, project.id, token, mail), "confirmed");
+  assert.equal(await pendingEmailChange(db.sql, project.id, token), null, "used");
+});
+
 Deno.test("api.account_request_email_change / confirm — verified by the new mailbox, old address told, single use", async () => {
   const { user, hash } = await signedIn("old@example.com");
   await seedUser(db.sql, project.id, "taken@example.com");
@@ -106,7 +129,10 @@ Deno.test("api.account_request_email_change / confirm — verified by the new ma
   assert.equal(await ask("Taken@Example.com", await sha256("email-change-taken")), false);
   assert.equal(await pendingEmailChange(db.sql, project.id, await sha256("email-change-taken")), null);
   assert.equal(await ask("new@example.com"), true);
-  assert.equal(await pendingEmailChange(db.sql, project.id, token), "new@example.com");
+  assert.deepEqual(await pendingEmailChange(db.sql, project.id, token), {
+    email: "new@example.com",
+    own: false,
+  });
   assert.equal(await pendingEmailChange(db.sql, other.id, token), null);
   assert.equal(await confirmEmailChange(db.sql, project.id, token, mail), "changed");
   const [row] = await db.sql`select email, email_verified from astapa.users where id = ${user}`;

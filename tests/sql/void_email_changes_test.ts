@@ -32,7 +32,7 @@ async function pendingChange(email: string, to: string) {
     mail,
   });
   assert.equal(sent, true);
-  assert.equal(await pendingEmailChange(db.sql, project.id, link), to);
+  assert.equal((await pendingEmailChange(db.sql, project.id, link))?.email, to);
   return { user, link };
 }
 

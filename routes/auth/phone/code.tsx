@@ -4,13 +4,14 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
 import { AuthForm, authorizeRequest, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { checkPhoneCode, pendingPhoneCode } from "@/db/phone.ts";
 import { maskPhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, writePendingToken } from "@/lib/phone/flow.ts";
 import { phoneEnabled, phonePage, refusal } from "@/lib/phone/page.ts";
+import { writeClaimNotice } from "@/lib/phone/claimed.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { PhoneCodeForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
 
@@ -80,10 +81,18 @@ export const handler: Handlers<AuthPageData> = {
     }
     writePendingToken(c, request.project.id, null);
     if (!result.user_id) return show({ phoneError: "noAccount", masked: undefined }, 403);
+    // The code claimed an account nobody had proven and removed what was on it: the person reads what went on
+    // a page of ours before going on (no proven address to mail; a provider sends codes only).
+    let onward: string | undefined;
+    if (result.claimed) {
+      writeClaimNotice(c, request.project.id, result.claimed);
+      const q = requestQuery(query);
+      onward = `/auth/phone/claimed?${q}${q ? "&" : ""}lang=${pickLang(c)}`;
+    }
     // RFC 8176: "sms" for a code by SMS; a WhatsApp code is a one-time password ("otp").
     return await afterFirstFactor(c, request, query, result.user_id, [
       result.channel === "sms" ? "sms" : "otp",
-    ], { firstFactor: "phone" });
+    ], { firstFactor: "phone", onward });
   },
 };
 

@@ -1,0 +1,198 @@
+/**
+ * GitHub sign-in where `GET /user` answers but `GET /user/emails` does not give the address: the connection is
+ * dropped without an answer (502, "could not be reached"), GitHub answers an error (400, "could not confirm who
+ * you are", as any answer of the provider's own), or it never answers (504, "did not answer in time"). Each is
+ * the sign-in error page in the person's language with the way back to the app's sign-in page; no user is
+ * created, no identity linked to the account that has the address, no session started, nothing audited.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { startFakeGitHub } from "../fakes/github.ts";
+
+const github = startFakeGitHub();
+const api = dropEmailsFront(github.origin);
+const t = await testApp({
+  env: {
+    GITHUB_CLIENT_ID: github.clientId,
+    GITHUB_CLIENT_SECRET: github.clientSecret,
+    GITHUB_BASE_URL: github.origin,
+    GITHUB_API_URL: github.origin,
+    SOCIAL_LOGIN_TIMEOUT_MS: "300",
+  },
+});
+Deno.test.afterAll(async () => {
+  await t.close();
+  await github.close();
+  api.close();
+});
+
+const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
+// The address GitHub would give is an account's already: a sign-in that got it would link the identity there.
+const owner = await seedUser(t.db.sql, project.id, "sari@example.com", { verified: true });
+github.approveAs = {
+  id: 4242,
+  login: "sari",
+  emails: [{ email: "sari@example.com", primary: true, verified: true }],
+};
+const html = { accept: "text/html" };
+const LANGS = ["en", "id"] as const;
+const SAYS = {
+  unreachable: {
+    en: "The provider could not be reached. Please try again shortly.",
+    id: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
+  },
+  failed: {
+    en: "The provider could not confirm who you are. Please try again.",
+    id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
+  },
+  timeout: {
+    en: "The provider did not answer in time. Please try again.",
+    id: "Penyedia tidak menjawab tepat waktu. Silakan coba lagi.",
+  },
+} as const;
+const TITLE = { en: "Sign-in did not finish", id: "Proses masuk tidak selesai" } as const;
+
+/**
+ * GitHub's API behind a front that passes `/user` on to the fake and closes the connection on `/user/emails`
+ * without a byte of answer: GitHub unreachable for that one request.
+ */
+function dropEmailsFront(origin: string) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const seen: string[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        try {
+          const head = await readHead(conn);
+          const [, path] = head.split("\r\n")[0].split(" ");
+          seen.push(path);
+          if (path !== "/user/emails") {
+            const authorization = /^authorization: (.+)$/im.exec(head)?.[1] ?? "";
+            const res = await fetch(`${origin}${path}`, { headers: { authorization } });
+            const body = new Uint8Array(await res.arrayBuffer());
+            const top = `HTTP/1.1 ${res.status} X\r\ncontent-type: application/json\r\n` +
+              `content-length: ${body.length}\r\nconnection: close\r\n\r\n`;
+            await conn.write(new Uint8Array([...new TextEncoder().encode(top), ...body]));
+          }
+        } finally {
+          conn.close();
+        }
+      })();
+    }
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
+  return { origin: `http://127.0.0.1:${port}`, seen, close: () => listener.close() };
+}
+
+/** A request's head (a GET has no body). */
+async function readHead(conn: Deno.Conn): Promise<string> {
+  const buffer = new Uint8Array(16384);
+  let head = "";
+  while (!head.includes("\r\n\r\n")) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    head += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return head;
+}
+
+/** Everything a sign-in could have created or changed for the project. */
+async function projectState() {
+  const [row] = await t.db.sql`select
+      (select count(*)::int from astapa.users where project_id = ${project.id}) as users,
+      (select count(*)::int from astapa.identities where project_id = ${project.id}) as identities,
+      (select count(*)::int from astapa.login_sessions where project_id = ${project.id}) as sessions,
+      (select count(*)::int from astapa.audit_log where project_id = ${project.id}) as audit`;
+  return { ...row };
+}
+
+/** "Continue with GitHub" in `lang` and GitHub's redirect back, with the API at `apiUrl` meanwhile. */
+async function signIn(lang: "en" | "id", apiUrl = github.origin): Promise<Response> {
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, lang });
+  const start = await t.app.request(`/auth/social/github?${query}`, { headers: html });
+  assert.equal(start.status, 303, await start.text());
+  const cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const upstream = await fetch(start.headers.get("location")!, { redirect: "manual" });
+  await upstream.body?.cancel();
+  const back = new URL(upstream.headers.get("location")!);
+  const saved = t.deps.config.github.apiUrl;
+  t.deps.config.github.apiUrl = apiUrl;
+  try {
+    return await t.app.request(back.pathname + back.search, { headers: { ...html, cookie } });
+  } finally {
+    t.deps.config.github.apiUrl = saved;
+  }
+}
+
+/** The sign-in error page with `says`, the way back, and no session; the project's rows as they were. */
+async function assertStopped(
+  res: Response,
+  lang: "en" | "id",
+  status: number,
+  says: string,
+  before: Record<string, number>,
+) {
+  const page = await res.text();
+  assert.equal(res.status, status, page);
+  assert.match(page, new RegExp(`<title>${TITLE[lang]}\\b`));
+  assert.ok(page.includes(`<p class="alert" role="alert" id="form-error">${says}</p>`), page);
+  assert.match(page, /<a class="button" href="\/auth\/login\?client_id=[^"]+">/, "the way back");
+  assert.ok(!page.includes("sari@example.com"), "no address from GitHub on the page");
+  assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith(`astapa_session_${project.id}=`)));
+  assert.deepEqual(await projectState(), before, "nothing created, linked, started or audited");
+}
+
+const lastStop = () => t.logs.filter((line) => line.msg === "social_sign_in_stopped").at(-1)!;
+
+Deno.test("github emails — /user answers, /user/emails is unreachable: a 502 page (en, id), nothing created or linked", async () => {
+  const before = await projectState();
+  for (const lang of LANGS) {
+    const asked = api.seen.length;
+    const res = await signIn(lang, api.origin);
+    assert.deepEqual(api.seen.slice(asked), ["/user", "/user/emails"], "/user answered first");
+    await assertStopped(res, lang, 502, SAYS.unreachable[lang], before);
+    assert.equal(lastStop().reason, "socialUnreachable");
+    assert.equal(lastStop().provider, "github");
+  }
+});
+
+Deno.test("github emails — /user/emails answers an error: the 400 page of a provider's own answer (en, id), nothing created or linked", async () => {
+  const before = await projectState();
+  for (const status of [500, 503, 401]) {
+    github.failPaths.set("/user/emails", status);
+    try {
+      for (const lang of LANGS) {
+        const asked = github.apiRequests.length;
+        const res = await signIn(lang);
+        assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
+        await assertStopped(res, lang, 400, SAYS.failed[lang], before);
+        assert.equal(lastStop().reason, "socialFailed");
+      }
+    } finally {
+      github.failPaths.delete("/user/emails");
+    }
+  }
+});
+
+Deno.test("github emails — /user/emails never answers: a 504 page (en, id), nothing created or linked", async () => {
+  const before = await projectState();
+  github.hangPaths.add("/user/emails");
+  try {
+    for (const lang of LANGS) {
+      await assertStopped(await signIn(lang), lang, 504, SAYS.timeout[lang], before);
+      assert.equal(lastStop().reason, "socialTimeout");
+    }
+  } finally {
+    github.hangPaths.delete("/user/emails");
+  }
+});
+
+Deno.test("github emails — once /user/emails answers again, the same GitHub account links to the owner's", async () => {
+  const res = await signIn("en");
+  assert.equal(res.status, 303, await res.text());
+  assert.ok(res.headers.get("location")!.startsWith(`${project.redirectUri}?code=`));
+  const [linked] = await t.db.sql`select user_id::text from astapa.identities
+    where project_id = ${project.id} and provider = 'github' and subject = '4242'`;
+  assert.equal(linked.user_id, owner, "the failures before left nothing in the way");
+});
