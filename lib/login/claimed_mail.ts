@@ -22,6 +22,8 @@ export const Removed = z.object({
   refresh_tokens: z.number().int().default(0),
   authorization_codes: z.number().int().default(0),
   device_authorizations: z.number().int().default(0),
+  email_changes: z.number().int().default(0),
+  mfa_challenges: z.number().int().default(0),
   phone_number: z.number().int().default(0),
 }).passthrough();
 export type Removed = z.infer<typeof Removed>;
@@ -59,6 +61,7 @@ const WORDING = {
     consents: "apps it had allowed to sign in without asking",
     phone: "a phone number nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
+    emailChange: "a request to change the account's email address",
     again: "If you set these up yourself, add them again from your account page.",
     notYou: {
       email_code: "If you did not just sign in, contact the app's support.",
@@ -94,6 +97,7 @@ const WORDING = {
     consents: "aplikasi yang diizinkan masuk tanpa bertanya",
     phone: "nomor telepon yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
+    emailChange: "permintaan untuk mengganti alamat email akun",
     again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
     notYou: {
       email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
@@ -121,11 +125,12 @@ export function claimedMail(
     removed.identities > 0 ? w.identities : null,
     removed.consents > 0 ? w.consents : null,
     removed.phone_number > 0 ? w.phone : null,
-    // Unredeemed codes and a device approved and not yet signed in are sign-ins (apps) too.
-    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations >
-        0
+    // Unredeemed codes, a device approved and not yet signed in and a second step half done are sign-ins too.
+    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations +
+          removed.mfa_challenges > 0
       ? w.sessions
       : null,
+    removed.email_changes > 0 ? w.emailChange : null,
   ].filter((item): item is string => item !== null);
   const hello = lang === "id" ? "Halo," : "Hello,";
   const intro = `${w.proven[way](appName)} ${w.removed}`;

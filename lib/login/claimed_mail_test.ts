@@ -63,3 +63,10 @@ Deno.test("claimedMail — every kind the claim counts has a line: consents, and
   const id = claimedMail("id", "Toko", Removed.parse({ recovery_codes: 3, authorization_codes: 1 }));
   assert.match(id.body, /:\n\n- verifikasi dua langkah\n- semua sesi masuk lainnya/);
 });
+
+Deno.test("claimedMail — an address change and a half-done second step have their lines too", () => {
+  const en = claimedMail("en", "Toko", Removed.parse({ email_changes: 1 }));
+  assert.match(en.body, /:\n\n- a request to change the account's email address\n\n/);
+  const id = claimedMail("id", "Toko", Removed.parse({ mfa_challenges: 1 }));
+  assert.match(id.body, /:\n\n- semua sesi masuk lainnya \(peramban dan aplikasi\)\n\n/);
+});
