@@ -384,7 +384,7 @@ create table astapa.device_authorizations (
 );
 alter table astapa.device_authorizations enable row level security;
 alter table astapa.device_authorizations force row level security;
-comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family, unless every way into the account was ended first (voided: astapa.void_device_authorizations). Expired rows are swept when new requests start.';
+comment on table astapa.device_authorizations is 'Device authorization requests (RFC 8628): the device code as SHA-256, the user code the person types at /device (8 letters from a 20-consonant alphabet, unique while stored), the client, scope and resource asked for, and the person''s decision. The client polls no faster than interval_seconds (raised by 5 at each "slow_down"); an approved request is redeemed once and starts a refresh-token family, unless every way into the account was ended first (voided: astapa.void_ways_back). Expired rows are swept when new requests start.';
 CREATE INDEX device_authorizations_approved_user_idx ON astapa.device_authorizations USING btree (project_id, user_id) WHERE (status = 'approved'::text);
 CREATE INDEX device_authorizations_expires_at_idx ON astapa.device_authorizations USING btree (expires_at);
 grant delete, select on astapa.device_authorizations to astapa_app;
@@ -868,7 +868,7 @@ create table astapa.mfa_challenges (
 );
 alter table astapa.mfa_challenges enable row level security;
 alter table astapa.mfa_challenges force row level security;
-comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met.';
+comment on table astapa.mfa_challenges is 'A first factor passed (amr so far: pwd, or an upstream provider''s) and a second one still owed: the browser holds the token (SHA-256 here) for 10 minutes, single use. No session or code exists until it is met. Whatever ends every way into the account ends it too (used_at set: astapa.void_ways_back).';
 comment on column astapa.mfa_challenges.first_factor is 'phone when the first factor was a code sent to the person''s phone (it cannot be the second too); null otherwise.';
 comment on column astapa.mfa_challenges.step_up_session_hash is 'A step-up''s challenge: the SHA-256 of the live session whose amr is its first factor; it is met only while that session is live. Null for a sign-in''s challenge.';
 CREATE INDEX mfa_challenges_user_idx ON astapa.mfa_challenges USING btree (project_id, user_id);
@@ -4469,7 +4469,7 @@ AS $function$
     change astapa.email_changes;
     old_email text;
   begin
-    -- The user's row before the change's (astapa.void_email_changes takes them in that order): a sign-out
+    -- The user's row before the change's (astapa.void_ways_back takes them in that order): a sign-out
     -- everywhere, a reset or a disable under way is waited for, and its voiding then leaves this link used.
     perform from astapa.users u join astapa.email_changes e on e.project_id = u.project_id and e.user_id = u.id
     where e.project_id = project and e.token_hash = confirm_email_change.token_hash
@@ -5385,13 +5385,11 @@ CREATE OR REPLACE FUNCTION api.disable_user(project_id text, user_id bigint, dis
  SET search_path TO ''
 AS $function$
   declare
-    authorization_codes integer := 0;
-    device_authorizations integer := 0;
-    email_changes integer := 0;
+    counts jsonb := '{}';
   begin
-    -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
-    -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
-    -- update here (no key update) and a for update taken later could each wait for the other.
+    -- The user's row first, for update, as astapa.void_ways_back takes it: a redemption under way holds it for
+    -- key share and then updates it (last_sign_in_at), so a plain update here (no key update) and a for update
+    -- taken later could each wait for the other.
     perform from astapa.users as u
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id
     for update of u;
@@ -5400,22 +5398,18 @@ AS $function$
     end if;
     update astapa.users as u set disabled = disable_user.disabled
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
-    -- A disabled user's codes are refused at redemption anyway; void, they stay refused after a re-enable within
-    -- their lifetime (up to 10 minutes).
+    -- A disabled user's codes and challenges are refused anyway; void, they stay refused after a re-enable within
+    -- their lifetime (minutes), as do the approved devices and the address changes. The sessions and refresh
+    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back.
     if disable_user.disabled then
-      authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
-      device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
-      email_changes := astapa.void_email_changes(disable_user.user_id);
+      counts := astapa.void_ways_back(disable_user.user_id, sign_out => false);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
-      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
-                                                                         'device_authorizations', device_authorizations,
-                                                                         'email_changes', email_changes)
-           else '{}'::jsonb end);
+      counts);
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes and approved, unpolled device authorizations and pending address changes (astapa.void_authorization_codes, astapa.void_device_authorizations, astapa.void_email_changes; audited user.disable with {authorization_codes, device_authorizations, email_changes}), so a re-enable does not revive them; its refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -7473,8 +7467,15 @@ AS $function$
     project text := astapa.current_project_id();
     target text;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
       and c.step_up_session_hash is not null;
@@ -7544,7 +7545,7 @@ AS $function$
         order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended).';
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended). Locks the challenge''s user''s row for key share before the challenge, as astapa.void_ways_back takes them.';
 grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7558,8 +7559,15 @@ AS $function$
     project text := astapa.current_project_id();
     used jsonb;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.step_up_session_hash is not null;
@@ -7601,7 +7609,7 @@ AS $function$
         || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session ended (as api.meet_mfa_challenge).';
+comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session ended; the user''s row locked before the challenge (as api.meet_mfa_challenge).';
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7621,8 +7629,15 @@ AS $function$
     adding boolean;
     previous text;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
       and c.step_up_session_hash is not null;
@@ -7698,7 +7713,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, and a step-up''s challenge (AS4G0 once its session ended), as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, a step-up''s challenge (AS4G0 once its session ended) and the user''s row locked before the challenge, as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -8521,7 +8536,7 @@ AS $function$
       -- Like a replayed authorization code: whoever polls again may hold a stolen device code. The user's row for
       -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
       -- commits first, and one that comes later waits. After the device row, as on every path of the device flow.
-      -- No cycle with astapa.void_device_authorizations, which locks a user, then device rows: it locks only rows
+      -- No cycle with astapa.void_ways_back, which locks a user, then device rows: it locks only rows
       -- approved in its snapshot, never a redeemed one like this, and the approved path below never waits for the
       -- user. Then the family in id order, as a reuse detection locks it.
       perform from astapa.users u
@@ -8539,7 +8554,7 @@ AS $function$
       return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
         'The person denied this request.');
     end if;
-    -- Voided after the approval (astapa.void_device_authorizations): the approval was withdrawn, not timed out.
+    -- Voided after the approval (astapa.void_ways_back): the approval was withdrawn, not timed out.
     if request.status = 'voided' then
       return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
         'The approval was withdrawn: the account was signed out everywhere, reset, claimed or disabled since.');
@@ -8562,10 +8577,10 @@ AS $function$
         'The person has not decided yet: keep polling at the interval.');
     end if;
     -- Approved: the user's row for key share (the refresh token's foreign key takes it too) before redeeming, but
-    -- never waiting for it while this row is held: a voiding (astapa.void_device_authorizations) holds the user's
+    -- never waiting for it while this row is held: a voiding (astapa.void_ways_back) holds the user's
     -- row for update, then locks the user's approved rows. While anything holds it for update (a voiding, a
     -- revocation), the poll is answered pending; the next redeems, or finds the row voided. A voiding that comes
-    -- later waits, then its caller revokes the refresh token started here.
+    -- later waits, then revokes the refresh token started here (a disable keeps it, refused while disabled).
     perform from astapa.users u
     where u.project_id = request.project_id and u.id = request.user_id
     for key share of u skip locked;
@@ -8588,7 +8603,7 @@ AS $function$
       || pg_catalog.jsonb_build_object('refresh_token_id', refresh_lookup_id);
   end
   $function$;
-comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant); a request voided after its approval (astapa.void_device_authorizations) answers access_denied. Locks the device row, then its user''s row: for update on a replay (then the family''s tokens in id order), for key share skip locked on a redemption (held by a voiding: authorization_pending).';
+comment on function api.poll_device_authorization(bytea,text,bytea,text) is 'The device_code grant (RFC 8628 §3.4-3.5) for the client the code was issued to: {error: authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that family (invalid_grant); a request voided after its approval (astapa.void_ways_back) answers access_denied. Locks the device row, then its user''s row: for update on a replay (then the family''s tokens in id order), for key share skip locked on a redemption (held by a voiding: authorization_pending).';
 grant execute on function api.poll_device_authorization(bytea,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9359,7 +9374,7 @@ AS $function$
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- An unredeemed code's user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a
-    -- voiding of the user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either
+    -- voiding of the user's codes (astapa.void_ways_back) locks that row before the codes, so it either
     -- waits for this redemption or this one waits and finds the code void. Always user, then code: never a circle.
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
@@ -9448,7 +9463,7 @@ AS $function$
       || astapa.organization_grant(code.user_id, code.organization_id);
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does).';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does).';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10192,12 +10207,6 @@ AS $function$
   declare
     owner bigint;
     claimed jsonb;
-    sessions integer;
-    refresh_tokens integer;
-    authorization_codes integer;
-    device_authorizations integer;
-    email_changes integer;
-    mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
@@ -10217,32 +10226,19 @@ AS $function$
     claimed := astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
-    update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
-    get diagnostics sessions = row_count;
-    refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
-    -- A code issued to one of those sessions a moment ago would still start a refresh token, as would a device
-    -- approved in one at its next poll, and a second step begun with the old password would still end in a
-    -- session for its 10 minutes.
-    authorization_codes := astapa.void_authorization_codes(owner);
-    device_authorizations := astapa.void_device_authorizations(owner);
-    -- And an address change asked for with the old password would hand the account to that mailbox.
-    email_changes := astapa.void_email_changes(owner);
-    update astapa.mfa_challenges c set used_at = pg_catalog.now()
-    where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
-    get diagnostics mfa_challenges = row_count;
-    -- Counted as user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already,
-    -- counted in its own entry).
+    -- Every way back the old password opened (astapa.void_ways_back): the sessions and refresh tokens, a code
+    -- issued to one of those sessions a moment ago, a device approved in one, an address change asked for with
+    -- it (which would hand the account to that mailbox) and a second step begun after it. Counted as
+    -- user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already, counted in
+    -- its own entry).
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
-      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-        'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-        'email_changes', email_changes, 'mfa_challenges', mfa_challenges));
+      astapa.void_ways_back(owner));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every approved device authorization not yet polled (astapa.void_device_authorizations), every pending address change (astapa.void_email_changes) and every open second-step challenge of the user; audited user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every unredeemed authorization code, approved and unpolled device authorization, pending address change and open second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11921,38 +11917,19 @@ CREATE OR REPLACE FUNCTION api.sign_out_everywhere(project_id text, user_id bigi
  SET search_path TO ''
 AS $function$
   declare
-    sessions integer;
-    refresh_tokens integer;
     counts jsonb;
   begin
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
-    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
-    perform from astapa.users as u
-    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
-    for update of u;
-    with ended as (
-      update astapa.login_sessions as s set ended_at = pg_catalog.now()
-      where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
-        and s.ended_at is null
-      returning 1)
-    select pg_catalog.count(*)::integer into sessions from ended;
-    -- The same revocation POST /api/platform/revoke performs.
-    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- A code issued to an ended session a moment ago would still start a refresh token, and so would a device
-    -- approved in one at its next poll.
-    counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-      'authorization_codes', astapa.void_authorization_codes(user_id),
-      'device_authorizations', astapa.void_device_authorizations(user_id),
-      -- An address change asked for from one of those sessions would move the account within the hour.
-      'email_changes', astapa.void_email_changes(user_id));
+    -- The user's row first, for update (astapa.void_ways_back takes it before anything else): a session, refresh
+    -- token, code or approval being created for the user commits before its scans, which then end or void it too.
+    counts := astapa.void_ways_back(user_id);
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
   $function$;
-comment on function api.sign_out_everywhere(text,bigint) is 'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and every approved device authorization not yet polled for tokens (astapa.void_device_authorizations) and every pending address change (astapa.void_email_changes); returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
+comment on function api.sign_out_everywhere(text,bigint) is 'Closes every way back into the user''s account (astapa.void_ways_back): ends every hosted-login session, revokes every refresh token (reason revoked_by_admin, as POST /api/platform/revoke), and voids every unredeemed authorization code, every approved device authorization not yet polled for tokens, every pending address change and every open second-step challenge, a sign-in''s or a step-up''s; returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -14834,10 +14811,7 @@ AS $function$
     factors integer;
     passkeys integer := 0;
     consents integer;
-    sessions integer;
-    refresh_tokens integer;
-    authorization_codes integer;
-    device_authorizations integer;
+    ways jsonb;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -14926,45 +14900,35 @@ AS $function$
         and u.email is not null and not u.email_verified;
     end if;
     other_channel := found;
-    -- Links, codes and challenges started before the proof are someone else's ways in too: a reset link, an email
-    -- code or an address change mailed earlier, a number being added, a second step half done.
+    -- Links and codes started before the proof are someone else's ways in too: a reset link, an email code or a
+    -- code to a number being added.
     update astapa.email_tokens t set used_at = pg_catalog.now()
     where t.project_id = claim_unproven_account.project_id and t.user_id = claim_unproven_account.user_id
       and t.used_at is null;
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       and c.used_at is null;
-    delete from astapa.email_changes e
-    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     update astapa.phone_codes c set used_at = pg_catalog.now()
     where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       and c.used_at is null;
-    update astapa.mfa_challenges c set used_at = pg_catalog.now()
-    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
-      and c.used_at is null;
-    -- Signed out everywhere (the sign-in under way starts its session after this).
-    with ended as (
-      update astapa.login_sessions s set ended_at = pg_catalog.now()
-      where s.project_id = claim_unproven_account.project_id and s.user_id = claim_unproven_account.user_id
-        and s.ended_at is null
-      returning 1)
-    select pg_catalog.count(*)::integer into sessions from ended;
-    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token, and a
-    -- device approved in one of them, not yet polled for its tokens.
-    authorization_codes := astapa.void_authorization_codes(user_id);
-    device_authorizations := astapa.void_device_authorizations(user_id);
+    -- Signed out everywhere (the sign-in under way starts its session after this), with every way back a session
+    -- left: a code or device approval not yet turned into tokens, an address change mailed earlier, a second step
+    -- half done (astapa.void_ways_back).
+    ways := astapa.void_ways_back(user_id);
+    -- The address changes go, not only void: each names an address someone else typed.
+    delete from astapa.email_changes e
+    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
-      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
-      'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
-      'device_authorizations', device_authorizations,
-      case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      || ways
+      || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
+                                       case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, pending email changes and second-step challenges, every session and refresh token, unredeemed authorization codes (astapa.void_authorization_codes) and approved, unpolled device authorizations (astapa.void_device_authorizations). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18721,92 +18685,89 @@ comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens 
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.void_authorization_codes(user_id bigint)
- RETURNS integer
+CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true)
+ RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    voided integer;
+    sessions integer := 0;
+    refresh_tokens integer := 0;
+    authorization_codes integer;
+    device_authorizations integer;
+    email_changes integer;
+    mfa_challenges integer;
   begin
-    -- The user's row first, for update, as api.revoke_user_refresh_tokens takes it: a redemption under way holds
-    -- it for key share before it locks its code (api.redeem_authorization_code), so this waits for that one and
-    -- its refresh token is revoked by the caller's revocation, or the redemption waits and finds its code void.
+    -- The user's row first, for update, once; then the rows below, never the other way round. Whatever makes one
+    -- of these ways holds that row before its own: a session or refresh token being created (its foreign key's
+    -- key share), a rotation, a code redemption and astapa.hold_live_login_session (key share), a confirmation of
+    -- an address change (no key update). So each committed before the scans below, which end or void what it
+    -- made, or it waits for this transaction and finds its session ended or its row void. A device poll that
+    -- holds its device row takes the user's row skip locked and never waits for it (api.poll_device_authorization).
     perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_authorization_codes.user_id
+    where u.project_id = (select astapa.current_project_id()) and u.id = void_ways_back.user_id
     for update of u;
+    -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
+    -- disabled and live again after a re-enable, as they were before it.
+    if sign_out then
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held.
+      with revoked as (
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+        where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
+          and r.revoked_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+    end if;
+    -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
     -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
     -- nothing. Kept, not deleted: the sweeper removes them with the rest a day after they expire.
     with void as (
       update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
-      where c.project_id = (select astapa.current_project_id()) and c.user_id = void_authorization_codes.user_id
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = void_ways_back.user_id
         and c.redeemed_at is null and c.expires_at > pg_catalog.now()
       returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
-  end
-  $function$;
-comment on function astapa.void_authorization_codes(bigint) is 'Voids every unredeemed, unexpired authorization code of a user in the current project (redeemed_at set, no refresh family: a redemption answers invalid_grant); returns how many. For the callers that end every way in (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account): a code issued to a session they end would otherwise still start a refresh token for its 60 s. Locks the user''s row first.';
-grant execute on function astapa.void_authorization_codes(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.void_device_authorizations(user_id bigint)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    voided integer;
-  begin
-    -- The user's row first, for update, as astapa.void_authorization_codes takes it; then the device rows, the
-    -- reverse of api.poll_device_authorization's order, without a cycle: a poll redeeming an approved row takes
-    -- the user's row skip locked (never waits for it while holding the device row), and a replay holds a
-    -- redeemed row, which this never locks (the update locks only rows approved in its snapshot). A poll that got
-    -- the user's row first commits its redemption before this gets it; the caller's revocation revokes its token.
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
-    for update of u;
-    -- Pending requests carry no user until approved, and approving takes a live session, checked under the user's
-    -- row lock (api.decide_device_authorization), which whoever ends every way in ends too: an approval after
-    -- this comes from a fresh sign-in. Kept, not deleted: who approved stays on the row until it expires (30
-    -- minutes at most) and is swept.
+    select pg_catalog.count(*)::integer into authorization_codes from void;
+    -- A device approved in one of them would get a refresh token at its next poll; voided, the poll answers
+    -- access_denied. The reverse of the poll's order (device row, then user) without a cycle: a poll redeeming an
+    -- approved row takes the user's row skip locked, and a replay holds a redeemed row, which this never locks.
+    -- Pending requests carry no user until approved, and approving takes a live session checked under the user's
+    -- row lock (api.decide_device_authorization): one after this comes from a fresh sign-in. Kept, not deleted:
+    -- who approved stays on the row until it expires (30 minutes at most) and is swept.
     with void as (
       update astapa.device_authorizations a set status = 'voided'
-      where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id
+      where a.project_id = (select astapa.current_project_id()) and a.user_id = void_ways_back.user_id
         and a.status = 'approved' and a.expires_at > pg_catalog.now()
       returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
-  end
-  $function$;
-comment on function astapa.void_device_authorizations(bigint) is 'Voids every approved, unexpired device authorization of a user in the current project that its device has not polled for tokens yet (status voided: the poll answers access_denied); returns how many. For the callers of astapa.void_authorization_codes (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): an approval given in a session they end would otherwise still start a refresh token at the next poll. Locks the user''s row first, then the device rows.';
-grant execute on function astapa.void_device_authorizations(bigint) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.void_email_changes(user_id bigint)
- RETURNS integer
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    voided integer;
-  begin
-    -- The user's row first, for update, as every caller holds it: api.confirm_email_change takes it (for no key
-    -- update) before the change's row, so a confirmation under way either committed first or finds its link void.
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_email_changes.user_id
-    for update of u;
+    select pg_catalog.count(*)::integer into device_authorizations from void;
+    -- An address change asked for from one of them (whoever held the password) would move the account to that
+    -- mailbox within the hour, and every later reset with it; voided, its link reads as used.
     with void as (
       update astapa.email_changes e set used_at = pg_catalog.now()
-      where e.project_id = (select astapa.current_project_id()) and e.user_id = void_email_changes.user_id
+      where e.project_id = (select astapa.current_project_id()) and e.user_id = void_ways_back.user_id
         and e.used_at is null and e.expires_at > pg_catalog.now()
       returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
+    select pg_catalog.count(*)::integer into email_changes from void;
+    -- A second step begun before (a sign-in's, after the password it followed, or a step-up's) would still end
+    -- in a new session for its 10 minutes: met with the factor, or where a person with none sets one up.
+    with void as (
+      update astapa.mfa_challenges m set used_at = pg_catalog.now()
+      where m.project_id = (select astapa.current_project_id()) and m.user_id = void_ways_back.user_id
+        and m.used_at is null and m.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into mfa_challenges from void;
+    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+      'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
+      'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
   end
   $function$;
-comment on function astapa.void_email_changes(bigint) is 'Voids every pending address change of a user in the current project (used_at set: its link then reads as used); returns how many. For the callers that end every way in (api.sign_out_everywhere, api.reset_password, api.disable_user): a change asked for from a session they end — whoever held the password — would otherwise move the account to that person''s mailbox within the hour, a way back in that outlives the sign-out. Locks the user''s row first.';
-grant execute on function astapa.void_email_changes(bigint) to astapa_app;
+comment on function astapa.void_ways_back(bigint,boolean) is 'Closes every way back into a user''s account in the current project, for the four that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+grant execute on function astapa.void_ways_back(bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)

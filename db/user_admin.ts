@@ -42,12 +42,14 @@ export const OwnClaimsSchema = z.object({
 });
 export type OwnClaims = z.infer<typeof OwnClaimsSchema>;
 
+/** What a sign-out everywhere ended, counted per kind (astapa.void_ways_back, db/api/users.sql). */
 const SignOutSchema = z.object({
   sessions: z.number().int(),
   refresh_tokens: z.number().int(),
   authorization_codes: z.number().int(),
   device_authorizations: z.number().int(),
   email_changes: z.number().int(),
+  mfa_challenges: z.number().int(),
 });
 
 /** The user when they belong to the project's current environment; not_found otherwise. */

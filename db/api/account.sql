@@ -354,7 +354,7 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
     change astapa.email_changes;
     old_email text;
   begin
-    -- The user's row before the change's (astapa.void_email_changes takes them in that order): a sign-out
+    -- The user's row before the change's (astapa.void_ways_back takes them in that order): a sign-out
     -- everywhere, a reset or a disable under way is waited for, and its voiding then leaves this link used.
     perform from astapa.users u join astapa.email_changes e on e.project_id = u.project_id and e.user_id = u.id
     where e.project_id = project and e.token_hash = confirm_email_change.token_hash
@@ -403,38 +403,6 @@ comment on function api.confirm_email_change(bytea, jsonb) is
   '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 
 grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;
-
-create or replace function astapa.void_email_changes(user_id bigint) returns integer
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    voided integer;
-  begin
-    -- The user's row first, for update, as every caller holds it: api.confirm_email_change takes it (for no key
-    -- update) before the change's row, so a confirmation under way either committed first or finds its link void.
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_email_changes.user_id
-    for update of u;
-    with void as (
-      update astapa.email_changes e set used_at = pg_catalog.now()
-      where e.project_id = (select astapa.current_project_id()) and e.user_id = void_email_changes.user_id
-        and e.used_at is null and e.expires_at > pg_catalog.now()
-      returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
-  end
-  $$;
-
-comment on function astapa.void_email_changes(bigint) is
-  'Voids every pending address change of a user in the current project (used_at set: its link then reads as '
-  'used); returns how many. For the callers that end every way in (api.sign_out_everywhere, '
-  'api.reset_password, api.disable_user): a change asked for from a session they end — whoever held the '
-  'password — would otherwise move the account to that person''s mailbox within the hour, a way back in that '
-  'outlives the sign-out. Locks the user''s row first.';
-
-grant execute on function astapa.void_email_changes(bigint) to astapa_app;
 
 create or replace function api.account_end_other_sessions(session_hash bytea) returns integer
   language plpgsql

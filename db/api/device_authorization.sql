@@ -214,45 +214,6 @@ comment on function api.decide_device_authorization(text, bytea, boolean) is
 
 grant execute on function api.decide_device_authorization(text, bytea, boolean) to astapa_app;
 
-create or replace function astapa.void_device_authorizations(user_id bigint) returns integer
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    voided integer;
-  begin
-    -- The user's row first, for update, as astapa.void_authorization_codes takes it; then the device rows, the
-    -- reverse of api.poll_device_authorization's order, without a cycle: a poll redeeming an approved row takes
-    -- the user's row skip locked (never waits for it while holding the device row), and a replay holds a
-    -- redeemed row, which this never locks (the update locks only rows approved in its snapshot). A poll that got
-    -- the user's row first commits its redemption before this gets it; the caller's revocation revokes its token.
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_device_authorizations.user_id
-    for update of u;
-    -- Pending requests carry no user until approved, and approving takes a live session, checked under the user's
-    -- row lock (api.decide_device_authorization), which whoever ends every way in ends too: an approval after
-    -- this comes from a fresh sign-in. Kept, not deleted: who approved stays on the row until it expires (30
-    -- minutes at most) and is swept.
-    with void as (
-      update astapa.device_authorizations a set status = 'voided'
-      where a.project_id = (select astapa.current_project_id()) and a.user_id = void_device_authorizations.user_id
-        and a.status = 'approved' and a.expires_at > pg_catalog.now()
-      returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
-  end
-  $$;
-
-comment on function astapa.void_device_authorizations(bigint) is
-  'Voids every approved, unexpired device authorization of a user in the current project that its device has '
-  'not polled for tokens yet (status voided: the poll answers access_denied); returns how many. For the callers '
-  'of astapa.void_authorization_codes (api.sign_out_everywhere, api.reset_password, '
-  'astapa.claim_unproven_account, api.disable_user): an approval given in a session they end would otherwise '
-  'still start a refresh token at the next poll. Locks the user''s row first, then the device rows.';
-
-grant execute on function astapa.void_device_authorizations(bigint) to astapa_app;
-
 create or replace function api.poll_device_authorization(
   device_code_hash bytea, client_id text, refresh_hash bytea, resource text default null)
   returns jsonb
@@ -287,7 +248,7 @@ create or replace function api.poll_device_authorization(
       -- Like a replayed authorization code: whoever polls again may hold a stolen device code. The user's row for
       -- update, as every revocation of a family takes it: a rotation or a reuse detection of the family under way
       -- commits first, and one that comes later waits. After the device row, as on every path of the device flow.
-      -- No cycle with astapa.void_device_authorizations, which locks a user, then device rows: it locks only rows
+      -- No cycle with astapa.void_ways_back, which locks a user, then device rows: it locks only rows
       -- approved in its snapshot, never a redeemed one like this, and the approved path below never waits for the
       -- user. Then the family in id order, as a reuse detection locks it.
       perform from astapa.users u
@@ -305,7 +266,7 @@ create or replace function api.poll_device_authorization(
       return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
         'The person denied this request.');
     end if;
-    -- Voided after the approval (astapa.void_device_authorizations): the approval was withdrawn, not timed out.
+    -- Voided after the approval (astapa.void_ways_back): the approval was withdrawn, not timed out.
     if request.status = 'voided' then
       return pg_catalog.jsonb_build_object('error', 'access_denied', 'error_description',
         'The approval was withdrawn: the account was signed out everywhere, reset, claimed or disabled since.');
@@ -328,10 +289,10 @@ create or replace function api.poll_device_authorization(
         'The person has not decided yet: keep polling at the interval.');
     end if;
     -- Approved: the user's row for key share (the refresh token's foreign key takes it too) before redeeming, but
-    -- never waiting for it while this row is held: a voiding (astapa.void_device_authorizations) holds the user's
+    -- never waiting for it while this row is held: a voiding (astapa.void_ways_back) holds the user's
     -- row for update, then locks the user's approved rows. While anything holds it for update (a voiding, a
     -- revocation), the poll is answered pending; the next redeems, or finds the row voided. A voiding that comes
-    -- later waits, then its caller revokes the refresh token started here.
+    -- later waits, then revokes the refresh token started here (a disable keeps it, refused while disabled).
     perform from astapa.users u
     where u.project_id = request.project_id and u.id = request.user_id
     for key share of u skip locked;
@@ -360,7 +321,7 @@ comment on function api.poll_device_authorization(bytea, text, bytea, text) is
   'authorization_pending | slow_down (interval raised by 5 s) | expired_token | access_denied} while there is '
   'nothing to issue — returned, so the poll time is kept — or, once approved, the grant with a new refresh-token '
   'family (refresh_token_id: the lookup id its first token carries), once. A second redemption revokes that '
-  'family (invalid_grant); a request voided after its approval (astapa.void_device_authorizations) answers '
+  'family (invalid_grant); a request voided after its approval (astapa.void_ways_back) answers '
   'access_denied. Locks the device row, then its user''s row: for update on a replay (then the family''s tokens '
   'in id order), for key share skip locked on a redemption (held by a voiding: authorization_pending).';
 

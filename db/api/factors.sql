@@ -273,8 +273,15 @@ create or replace function api.meet_mfa_challenge(token_hash bytea, method text,
     project text := astapa.current_project_id();
     target text;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
       and c.step_up_session_hash is not null;
@@ -352,7 +359,8 @@ comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, by
   '{accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the '
   'failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser '
   'may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it '
-  'stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended).';
+  'stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended). '
+  'Locks the challenge''s user''s row for key share before the challenge, as astapa.void_ways_back takes them.';
 
 grant execute on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, bytea[], jsonb, bytea, integer) to astapa_app;
 
@@ -369,8 +377,15 @@ create or replace function api.meet_mfa_challenge_by_passkey(token_hash bytea, c
     project text := astapa.current_project_id();
     used jsonb;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.step_up_session_hash is not null;
@@ -421,7 +436,7 @@ comment on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, bool
   '1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s '
   'amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|'
   'unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session '
-  'ended (as api.meet_mfa_challenge).';
+  'ended; the user''s row locked before the challenge (as api.meet_mfa_challenge).';
 
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean, bytea,
   integer) to astapa_app;
@@ -723,8 +738,15 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     adding boolean;
     previous text;
   begin
+    -- The challenge's user's row for key share before the challenge's, as astapa.void_ways_back takes them (the
+    -- row for update, then the challenges): an ender under way is waited for and its challenge then found used;
+    -- one coming later waits for this. Taken after the challenge, by the factor, number or remembered browser
+    -- written below, it closed a cycle with an ender holding the row and waiting for the challenge.
+    perform from astapa.users u join astapa.mfa_challenges c on c.project_id = u.project_id and c.user_id = u.id
+    where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
+    for key share of u;
     -- A step-up's challenge, only while the session it stepped up is live: checked under the user's row lock
-    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as a claim or reset takes them.
+    -- (astapa.hold_live_login_session: AS4G0 once ended), before the challenge's, as every ender takes them.
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
       and c.step_up_session_hash is not null;
@@ -811,7 +833,8 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   '(astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, '
   'step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. '
   'remember/'
-  'remember_days, and a step-up''s challenge (AS4G0 once its session ended), as api.meet_mfa_challenge.';
+  'remember_days, a step-up''s challenge (AS4G0 once its session ended) and the user''s row locked before the '
+  'challenge, as api.meet_mfa_challenge.';
 
 grant execute on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, integer) to astapa_app;
 

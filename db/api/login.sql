@@ -340,12 +340,6 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
   declare
     owner bigint;
     claimed jsonb;
-    sessions integer;
-    refresh_tokens integer;
-    authorization_codes integer;
-    device_authorizations integer;
-    email_changes integer;
-    mfa_challenges integer;
   begin
     if password_hash !~ '^\$argon2id\$' then
       raise exception 'password hashes must be argon2id' using errcode = 'AS400';
@@ -365,26 +359,13 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     claimed := astapa.claim_unproven_account(astapa.current_project_id(), owner, 'email');
     update astapa.users u set password_hash = reset_password.password_hash
     where u.project_id = (select astapa.current_project_id()) and u.id = owner;
-    update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = (select astapa.current_project_id()) and s.user_id = owner and s.ended_at is null;
-    get diagnostics sessions = row_count;
-    refresh_tokens := api.revoke_user_refresh_tokens(owner, 'revoked_by_admin');
-    -- A code issued to one of those sessions a moment ago would still start a refresh token, as would a device
-    -- approved in one at its next poll, and a second step begun with the old password would still end in a
-    -- session for its 10 minutes.
-    authorization_codes := astapa.void_authorization_codes(owner);
-    device_authorizations := astapa.void_device_authorizations(owner);
-    -- And an address change asked for with the old password would hand the account to that mailbox.
-    email_changes := astapa.void_email_changes(owner);
-    update astapa.mfa_challenges c set used_at = pg_catalog.now()
-    where c.project_id = (select astapa.current_project_id()) and c.user_id = owner and c.used_at is null;
-    get diagnostics mfa_challenges = row_count;
-    -- Counted as user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already,
-    -- counted in its own entry).
+    -- Every way back the old password opened (astapa.void_ways_back): the sessions and refresh tokens, a code
+    -- issued to one of those sessions a moment ago, a device approved in one, an address change asked for with
+    -- it (which would hand the account to that mailbox) and a second step begun after it. Counted as
+    -- user.sign_out_everywhere and user.claimed count theirs (a claim just made ended most already, counted in
+    -- its own entry).
     perform astapa.audit(astapa.current_project_id(), 'user.password_reset', 'user:' || owner,
-      pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-        'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-        'email_changes', email_changes, 'mfa_challenges', mfa_challenges));
+      astapa.void_ways_back(owner));
     -- claimed: what the claim removed and the address, so the page tells the person (astapa.claim_notice).
     return pg_catalog.jsonb_build_object('user_id', owner::text)
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
@@ -392,12 +373,12 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
   $$;
 
 comment on function api.reset_password(bytea, text) is
-  'Uses a reset link once: sets the new argon2id hash, marks the email verified, ends every session, revokes '
-  'every refresh token, and voids every unredeemed authorization code (astapa.void_authorization_codes), every '
-  'approved device authorization not yet polled (astapa.void_device_authorizations), every pending address '
-  'change (astapa.void_email_changes) and every open second-step challenge of the user; audited '
-  'user.password_reset with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, '
-  'email_changes, mfa_challenges}. An account whose address was unverified is '
+  'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back '
+  'into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every '
+  'unredeemed authorization code, approved and unpolled device authorization, pending address change and open '
+  'second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, '
+  'authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was '
+  'unverified is '
   'claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). '
   'Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign '

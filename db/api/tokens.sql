@@ -323,40 +323,6 @@ comment on function api.revoke_user_refresh_tokens(bigint, text) is
 
 grant execute on function api.revoke_user_refresh_tokens(bigint, text) to astapa_app;
 
-create or replace function astapa.void_authorization_codes(user_id bigint) returns integer
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    voided integer;
-  begin
-    -- The user's row first, for update, as api.revoke_user_refresh_tokens takes it: a redemption under way holds
-    -- it for key share before it locks its code (api.redeem_authorization_code), so this waits for that one and
-    -- its refresh token is revoked by the caller's revocation, or the redemption waits and finds its code void.
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = void_authorization_codes.user_id
-    for update of u;
-    -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
-    -- nothing. Kept, not deleted: the sweeper removes them with the rest a day after they expire.
-    with void as (
-      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
-      where c.project_id = (select astapa.current_project_id()) and c.user_id = void_authorization_codes.user_id
-        and c.redeemed_at is null and c.expires_at > pg_catalog.now()
-      returning 1)
-    select pg_catalog.count(*)::integer into voided from void;
-    return voided;
-  end
-  $$;
-
-comment on function astapa.void_authorization_codes(bigint) is
-  'Voids every unredeemed, unexpired authorization code of a user in the current project (redeemed_at set, no '
-  'refresh family: a redemption answers invalid_grant); returns how many. For the callers that end every way in '
-  '(api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account): a code issued to a session they '
-  'end would otherwise still start a refresh token for its 60 s. Locks the user''s row first.';
-
-grant execute on function astapa.void_authorization_codes(bigint) to astapa_app;
-
 create or replace function astapa.revoke_refresh_family(family_id uuid, reason text) returns integer
   language plpgsql
   volatile
@@ -835,7 +801,7 @@ create or replace function api.redeem_authorization_code(
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
     -- An unredeemed code's user's row first, for key share, as a rotation takes it (api.rotate_refresh_token): a
-    -- voiding of the user's codes (astapa.void_authorization_codes) locks that row before the codes, so it either
+    -- voiding of the user's codes (astapa.void_ways_back) locks that row before the codes, so it either
     -- waits for this redemption or this one waits and finds the code void. Always user, then code: never a circle.
     perform from astapa.users u
     where u.project_id = (select astapa.current_project_id()) and u.id = (select c.user_id
@@ -929,7 +895,7 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; '
   'scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup '
   'id the first token carries beside refresh_hash''s secret). A second redemption revokes '
-  'that family, and a wrong code_verifier voids the code (as astapa.void_authorization_codes does): both '
+  'that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both '
   'return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the '
   'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
   'then locks the family''s tokens in id order, as a reuse detection does).';

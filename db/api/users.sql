@@ -263,19 +263,112 @@ comment on function api.list_users(text, integer, bigint) is
 
 grant execute on function api.list_users(text, integer, bigint) to astapa_app;
 
+create or replace function astapa.void_ways_back(user_id bigint, sign_out boolean default true) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    sessions integer := 0;
+    refresh_tokens integer := 0;
+    authorization_codes integer;
+    device_authorizations integer;
+    email_changes integer;
+    mfa_challenges integer;
+  begin
+    -- The user's row first, for update, once; then the rows below, never the other way round. Whatever makes one
+    -- of these ways holds that row before its own: a session or refresh token being created (its foreign key's
+    -- key share), a rotation, a code redemption and astapa.hold_live_login_session (key share), a confirmation of
+    -- an address change (no key update). So each committed before the scans below, which end or void what it
+    -- made, or it waits for this transaction and finds its session ended or its row void. A device poll that
+    -- holds its device row takes the user's row skip locked and never waits for it (api.poll_device_authorization).
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = void_ways_back.user_id
+    for update of u;
+    -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
+    -- disabled and live again after a re-enable, as they were before it.
+    if sign_out then
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held.
+      with revoked as (
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+        where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
+          and r.revoked_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+    end if;
+    -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
+    -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
+    -- nothing. Kept, not deleted: the sweeper removes them with the rest a day after they expire.
+    with void as (
+      update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+      where c.project_id = (select astapa.current_project_id()) and c.user_id = void_ways_back.user_id
+        and c.redeemed_at is null and c.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into authorization_codes from void;
+    -- A device approved in one of them would get a refresh token at its next poll; voided, the poll answers
+    -- access_denied. The reverse of the poll's order (device row, then user) without a cycle: a poll redeeming an
+    -- approved row takes the user's row skip locked, and a replay holds a redeemed row, which this never locks.
+    -- Pending requests carry no user until approved, and approving takes a live session checked under the user's
+    -- row lock (api.decide_device_authorization): one after this comes from a fresh sign-in. Kept, not deleted:
+    -- who approved stays on the row until it expires (30 minutes at most) and is swept.
+    with void as (
+      update astapa.device_authorizations a set status = 'voided'
+      where a.project_id = (select astapa.current_project_id()) and a.user_id = void_ways_back.user_id
+        and a.status = 'approved' and a.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into device_authorizations from void;
+    -- An address change asked for from one of them (whoever held the password) would move the account to that
+    -- mailbox within the hour, and every later reset with it; voided, its link reads as used.
+    with void as (
+      update astapa.email_changes e set used_at = pg_catalog.now()
+      where e.project_id = (select astapa.current_project_id()) and e.user_id = void_ways_back.user_id
+        and e.used_at is null and e.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into email_changes from void;
+    -- A second step begun before (a sign-in's, after the password it followed, or a step-up's) would still end
+    -- in a new session for its 10 minutes: met with the factor, or where a person with none sets one up.
+    with void as (
+      update astapa.mfa_challenges m set used_at = pg_catalog.now()
+      where m.project_id = (select astapa.current_project_id()) and m.user_id = void_ways_back.user_id
+        and m.used_at is null and m.expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into mfa_challenges from void;
+    return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
+      'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
+      'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
+  end
+  $$;
+
+comment on function astapa.void_ways_back(bigint, boolean) is
+  'Closes every way back into a user''s account in the current project, for the four that end them all '
+  '(api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): ends every '
+  'login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens), '
+  'and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device '
+  'authorization not yet polled (status voided: the poll answers access_denied), every pending address change '
+  '(its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). '
+  'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns '
+  'the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, '
+  'mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+
+grant execute on function astapa.void_ways_back(bigint, boolean) to astapa_app;
+
 create or replace function api.disable_user(project_id text, user_id bigint, disabled boolean default true) returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
-    authorization_codes integer := 0;
-    device_authorizations integer := 0;
-    email_changes integer := 0;
+    counts jsonb := '{}';
   begin
-    -- The user's row first, for update, before the codes (astapa.void_authorization_codes, as every caller of it
-    -- does): a redemption under way holds it for key share and then updates it (last_sign_in_at), so a plain
-    -- update here (no key update) and a for update taken later could each wait for the other.
+    -- The user's row first, for update, as astapa.void_ways_back takes it: a redemption under way holds it for
+    -- key share and then updates it (last_sign_in_at), so a plain update here (no key update) and a for update
+    -- taken later could each wait for the other.
     perform from astapa.users as u
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id
     for update of u;
@@ -284,29 +377,25 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
     end if;
     update astapa.users as u set disabled = disable_user.disabled
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
-    -- A disabled user's codes are refused at redemption anyway; void, they stay refused after a re-enable within
-    -- their lifetime (up to 10 minutes).
+    -- A disabled user's codes and challenges are refused anyway; void, they stay refused after a re-enable within
+    -- their lifetime (minutes), as do the approved devices and the address changes. The sessions and refresh
+    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back.
     if disable_user.disabled then
-      authorization_codes := astapa.void_authorization_codes(disable_user.user_id);
-      device_authorizations := astapa.void_device_authorizations(disable_user.user_id);
-      email_changes := astapa.void_email_changes(disable_user.user_id);
+      counts := astapa.void_ways_back(disable_user.user_id, sign_out => false);
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
-      case when disable_user.disabled then pg_catalog.jsonb_build_object('authorization_codes', authorization_codes,
-                                                                         'device_authorizations', device_authorizations,
-                                                                         'email_changes', email_changes)
-           else '{}'::jsonb end);
+      counts);
     return astapa.user_json(project_id, user_id);
   end
   $$;
 
 comment on function api.disable_user(text, bigint, boolean) is
   'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the '
-  'user''s unredeemed authorization codes and approved, unpolled device authorizations '
-  'and pending address changes (astapa.void_authorization_codes, astapa.void_device_authorizations, '
-  'astapa.void_email_changes; audited user.disable with {authorization_codes, device_authorizations, '
-  'email_changes}), so a re-enable does not revive them; its refresh tokens are '
-  'refused while disabled and work again after. Locks the user''s row first.';
+  'user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes '
+  'and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its '
+  'counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, '
+  'mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while '
+  'disabled and work again after. Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 
@@ -660,10 +749,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     factors integer;
     passkeys integer := 0;
     consents integer;
-    sessions integer;
-    refresh_tokens integer;
-    authorization_codes integer;
-    device_authorizations integer;
+    ways jsonb;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -752,39 +838,29 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
         and u.email is not null and not u.email_verified;
     end if;
     other_channel := found;
-    -- Links, codes and challenges started before the proof are someone else's ways in too: a reset link, an email
-    -- code or an address change mailed earlier, a number being added, a second step half done.
+    -- Links and codes started before the proof are someone else's ways in too: a reset link, an email code or a
+    -- code to a number being added.
     update astapa.email_tokens t set used_at = pg_catalog.now()
     where t.project_id = claim_unproven_account.project_id and t.user_id = claim_unproven_account.user_id
       and t.used_at is null;
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       and c.used_at is null;
-    delete from astapa.email_changes e
-    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     update astapa.phone_codes c set used_at = pg_catalog.now()
     where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
       and c.used_at is null;
-    update astapa.mfa_challenges c set used_at = pg_catalog.now()
-    where c.project_id = claim_unproven_account.project_id and c.user_id = claim_unproven_account.user_id
-      and c.used_at is null;
-    -- Signed out everywhere (the sign-in under way starts its session after this).
-    with ended as (
-      update astapa.login_sessions s set ended_at = pg_catalog.now()
-      where s.project_id = claim_unproven_account.project_id and s.user_id = claim_unproven_account.user_id
-        and s.ended_at is null
-      returning 1)
-    select pg_catalog.count(*)::integer into sessions from ended;
-    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- And a code issued to one of those sessions a moment ago, not yet redeemed for its refresh token, and a
-    -- device approved in one of them, not yet polled for its tokens.
-    authorization_codes := astapa.void_authorization_codes(user_id);
-    device_authorizations := astapa.void_device_authorizations(user_id);
+    -- Signed out everywhere (the sign-in under way starts its session after this), with every way back a session
+    -- left: a code or device approval not yet turned into tokens, an address change mailed earlier, a second step
+    -- half done (astapa.void_ways_back).
+    ways := astapa.void_ways_back(user_id);
+    -- The address changes go, not only void: each names an address someone else typed.
+    delete from astapa.email_changes e
+    where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
-      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents, 'sessions', sessions,
-      'refresh_tokens', refresh_tokens, 'authorization_codes', authorization_codes,
-      'device_authorizations', device_authorizations,
-      case when proven = 'email' then 'phone_number' else 'email' end, case when other_channel then 1 else 0 end);
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      || ways
+      || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
+                                       case when other_channel then 1 else 0 end);
     perform astapa.audit(project_id, 'user.claimed', 'user:' || user_id,
       pg_catalog.jsonb_build_object('proven', proven, 'removed', removed));
     return removed;
@@ -797,14 +873,14 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, '
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
-  'links, email and phone codes, pending email changes and second-step challenges, every session and refresh '
-  'token, unredeemed authorization codes (astapa.void_authorization_codes) and approved, unpolled device '
-  'authorizations (astapa.void_device_authorizations). A verified other channel stays; a '
+  'links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and '
+  'refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email '
+  'changes, which are then deleted, and open second-step challenges). A verified other channel stays; a '
   'proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) '
   'is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). '
-  'Audited user.claimed {proven, removed: counts per kind}, which it returns; null when the address or number '
-  'was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor '
-  'phone.';
+  'Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it '
+  'returns; null when the address or number was verified already (nothing changes). AS403 outside the acting '
+  'project; AS400 proven neither email nor phone.';
 
 grant execute on function astapa.claim_unproven_account(text, bigint, text) to astapa_app;
 
@@ -922,45 +998,27 @@ create or replace function api.sign_out_everywhere(project_id text, user_id bigi
   set search_path = ''
   as $$
   declare
-    sessions integer;
-    refresh_tokens integer;
     counts jsonb;
   begin
     if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    -- The user's row first, for update: a session or refresh token being created for the user (its foreign key
-    -- holds the row for key share) commits before the scans below, which then end or revoke it too.
-    perform from astapa.users as u
-    where u.project_id = sign_out_everywhere.project_id and u.id = sign_out_everywhere.user_id
-    for update of u;
-    with ended as (
-      update astapa.login_sessions as s set ended_at = pg_catalog.now()
-      where s.project_id = sign_out_everywhere.project_id and s.user_id = sign_out_everywhere.user_id
-        and s.ended_at is null
-      returning 1)
-    select pg_catalog.count(*)::integer into sessions from ended;
-    -- The same revocation POST /api/platform/revoke performs.
-    refresh_tokens := api.revoke_user_refresh_tokens(user_id, 'revoked_by_admin');
-    -- A code issued to an ended session a moment ago would still start a refresh token, and so would a device
-    -- approved in one at its next poll.
-    counts := pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
-      'authorization_codes', astapa.void_authorization_codes(user_id),
-      'device_authorizations', astapa.void_device_authorizations(user_id),
-      -- An address change asked for from one of those sessions would move the account within the hour.
-      'email_changes', astapa.void_email_changes(user_id));
+    -- The user's row first, for update (astapa.void_ways_back takes it before anything else): a session, refresh
+    -- token, code or approval being created for the user commits before its scans, which then end or void it too.
+    counts := astapa.void_ways_back(user_id);
     perform astapa.audit(project_id, 'user.sign_out_everywhere', 'user:' || user_id, counts);
     return counts;
   end
   $$;
 
 comment on function api.sign_out_everywhere(text, bigint) is
-  'Ends every hosted-login session of the user, revokes every refresh token (api.revoke_user_refresh_tokens, '
-  'reason revoked_by_admin) and voids every unredeemed authorization code (astapa.void_authorization_codes) and '
-  'every approved device authorization not yet polled for tokens (astapa.void_device_authorizations) and every '
-  'pending address change (astapa.void_email_changes); returns and audits user.sign_out_everywhere with the '
-  'counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes}. The user''s row is locked first, so a session, refresh token or code being created '
-  'meanwhile is ended, revoked or voided too. AS404 unknown user.';
+  'Closes every way back into the user''s account (astapa.void_ways_back): ends every hosted-login session, '
+  'revokes every refresh token (reason revoked_by_admin, as POST /api/platform/revoke), and voids every '
+  'unredeemed authorization code, every approved device authorization not yet polled for tokens, every pending '
+  'address change and every open second-step challenge, a sign-in''s or a step-up''s; returns and audits '
+  'user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, '
+  'device_authorizations, email_changes, mfa_challenges}. The user''s row is locked first, so a session, '
+  'refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 
 grant execute on function api.sign_out_everywhere(text, bigint) to astapa_app;
 

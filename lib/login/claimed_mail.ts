@@ -23,6 +23,8 @@ export const Removed = z.object({
   refresh_tokens: z.number().int().default(0),
   authorization_codes: z.number().int().default(0),
   device_authorizations: z.number().int().default(0),
+  email_changes: z.number().int().default(0),
+  mfa_challenges: z.number().int().default(0),
   phone_number: z.number().int().default(0),
   email: z.number().int().default(0),
 }).passthrough();
@@ -68,6 +70,7 @@ const WORDING = {
     phone: "a phone number nobody had confirmed",
     email: "an email address nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
+    emailChange: "a request to change the account's email address",
     again: "If you set these up yourself, add them again from your account page.",
     notYou: {
       email_code: "If you did not just sign in, contact the app's support.",
@@ -110,6 +113,7 @@ const WORDING = {
     phone: "nomor telepon yang belum pernah dikonfirmasi",
     email: "alamat email yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
+    emailChange: "permintaan untuk mengganti alamat email akun",
     again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
     notYou: {
       email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
@@ -137,11 +141,12 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
     removed.consents > 0 ? w.consents : null,
     removed.phone_number > 0 ? w.phone : null,
     removed.email > 0 ? w.email : null,
-    // Unredeemed codes and a device approved and not yet signed in are sign-ins (apps) too.
-    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations >
-        0
+    // Unredeemed codes, a device approved and not yet signed in and a second step half done are sign-ins too.
+    removed.sessions + removed.refresh_tokens + removed.authorization_codes + removed.device_authorizations +
+          removed.mfa_challenges > 0
       ? w.sessions
       : null,
+    removed.email_changes > 0 ? w.emailChange : null,
   ].filter((item): item is string => item !== null);
   const before = way === "phone_code" ? w.removedNumber : w.removed;
   return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${w.again} ${w.notYou[way]}` };

@@ -85,3 +85,10 @@ Deno.test("claimLines — a phone code's claim: said of the number, the unproven
   const lines = claimLines("en", "Toko", removed, "reset");
   assert.ok(mail.body.includes(lines.intro) && mail.body.includes(lines.after));
 });
+
+Deno.test("claimedMail — an address change and a half-done second step have their lines too", () => {
+  const en = claimedMail("en", "Toko", Removed.parse({ email_changes: 1 }));
+  assert.match(en.body, /:\n\n- a request to change the account's email address\n\n/);
+  const id = claimedMail("id", "Toko", Removed.parse({ mfa_challenges: 1 }));
+  assert.match(id.body, /:\n\n- semua sesi masuk lainnya \(peramban dan aplikasi\)\n\n/);
+});

@@ -286,6 +286,7 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
     authorization_codes: 0,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   }]);
 });
 

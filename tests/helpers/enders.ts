@@ -1,9 +1,9 @@
 /**
  * The four ways every way into an account is ended — a sign-out everywhere, a password reset, a claim of an
  * unproven account, a disable — each as the statements of one transaction, for the race tests that land one
- * between a page's check and its write.
+ * between a page's check and its write; and what such a race may leave behind for a user (waysLeft).
  */
-import type { Tx } from "@/db/client.ts";
+import type { Sql, Tx } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 
 export type Ender = (tx: Tx, user: string) => Promise<unknown>;
@@ -30,4 +30,20 @@ export function enders(projectId: string) {
       "a disable": { verified: true, end: disable },
     } as Record<string, { verified: boolean; end: Ender }>,
   };
+}
+
+/** What a session's decisions left live for `user`: unredeemed codes, open challenges, approved devices. */
+export async function waysLeft(
+  sql: Sql,
+  projectId: string,
+  user: string,
+): Promise<{ codes: number; challenges: number; approvals: number }> {
+  const [row] = await sql`select
+    (select count(*)::int from astapa.authorization_codes c where c.project_id = ${projectId}
+      and c.user_id = ${user} and c.redeemed_at is null) as codes,
+    (select count(*)::int from astapa.mfa_challenges m where m.project_id = ${projectId} and m.user_id = ${user}
+      and m.used_at is null) as challenges,
+    (select count(*)::int from astapa.device_authorizations d where d.project_id = ${projectId}
+      and d.user_id = ${user} and d.status = 'approved') as approvals`;
+  return { codes: row.codes, challenges: row.challenges, approvals: row.approvals };
 }

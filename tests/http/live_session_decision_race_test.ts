@@ -14,7 +14,7 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { type Ender, enders } from "../helpers/enders.ts";
+import { type Ender, enders, waysLeft } from "../helpers/enders.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -75,15 +75,9 @@ async function postForm(path: string, token: string, fields: Record<string, stri
   });
 }
 
-async function left(user: string) {
-  const [row] = await t.db.sql`select
-    (select count(*)::int from astapa.authorization_codes c where c.project_id = ${project.id}
-      and c.user_id = ${user} and c.redeemed_at is null) as codes,
-    (select count(*)::int from astapa.mfa_challenges m where m.project_id = ${project.id} and m.user_id = ${user}
-      and m.used_at is null) as challenges,
-    (select count(*)::int from astapa.device_authorizations d where d.project_id = ${project.id}
-      and d.user_id = ${user} and d.status = 'approved') as approvals`;
-  return { ...row };
+/** What the ended session's decisions left: nothing, once an ender ran. */
+function left(user: string) {
+  return waysLeft(t.db.sql, project.id, user);
 }
 
 /** Sent to sign in again (the hosted login, not the app), and that page asks for a sign-in. */

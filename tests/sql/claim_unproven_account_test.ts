@@ -136,6 +136,8 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     refresh_tokens: 1,
     authorization_codes: 1,
     device_authorizations: 0,
+    email_changes: 1,
+    mfa_challenges: 1,
     phone_number: 1,
   });
   assert.deepEqual(await left(db.sql, project.id, victim), {

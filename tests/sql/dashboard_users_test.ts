@@ -383,6 +383,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
     authorization_codes: 0,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   const after = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
   assert.ok(after.every((s) => !s.live && s.ended_at !== null));
@@ -406,6 +407,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
       authorization_codes: 0,
       device_authorizations: 0,
       email_changes: 0,
+      mfa_challenges: 0,
     },
   });
   assert.deepEqual(await in_(p.id, (tx) => signOutEverywhere(tx, p.id, ayu)), {
@@ -414,6 +416,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
     authorization_codes: 0,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   await rejectsAs(in_(p.id, (tx) => signOutEverywhere(tx, p.id, "999999")), "not_found");
   await rejectsAs(in_(p.id, (tx) => listLoginSessions(tx, p.id, "999999")), "not_found");

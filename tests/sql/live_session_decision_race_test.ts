@@ -13,7 +13,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { lockRace, type Settled } from "../helpers/lock_race.ts";
 import { appValue, rejectsAs, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
-import { enders } from "../helpers/enders.ts";
+import { enders, waysLeft } from "../helpers/enders.ts";
 import { redeemCode } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
@@ -80,15 +80,9 @@ function approve(userCode: string, session: Uint8Array): Promise<boolean> {
   );
 }
 
-async function rows(user: string) {
-  const [row] = await db.sql`select
-    (select count(*)::int from astapa.authorization_codes c where c.project_id = ${project.id}
-      and c.user_id = ${user} and c.redeemed_at is null) as codes,
-    (select count(*)::int from astapa.mfa_challenges m where m.project_id = ${project.id} and m.user_id = ${user}
-      and m.used_at is null) as challenges,
-    (select count(*)::int from astapa.device_authorizations d where d.project_id = ${project.id}
-      and d.user_id = ${user} and d.status = 'approved') as approvals`;
-  return { ...row };
+/** What the ended session's decisions left: nothing, once an ender ran. */
+function rows(user: string) {
+  return waysLeft(db.sql, project.id, user);
 }
 
 /** The decision refused as a session that ended: AS4G0, "sign in again". */

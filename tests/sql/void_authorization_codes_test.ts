@@ -1,5 +1,5 @@
 /**
- * astapa.void_authorization_codes (db/api/tokens.sql) through the three ways every way into an account is
+ * Authorization codes voided by astapa.void_ways_back (db/api/users.sql) through the three ways every way into an account is
  * ended — api.sign_out_everywhere, api.reset_password and astapa.claim_unproven_account — and api.disable_user:
  * a code issued before is refused by api.redeem_authorization_code as invalid_grant (void, nothing revoked), a
  * code issued after still starts a refresh token, and another user's code is left alone. Then the lock order with
@@ -58,6 +58,7 @@ Deno.test("api.sign_out_everywhere — a code issued before is void, one issued 
     authorization_codes: 2,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.sign_out_everywhere' and target = ${`user:${user}`}`;
@@ -133,7 +134,14 @@ Deno.test("api.disable_user — a code issued before stays void after a re-enabl
   assertRedeemed(await redeemCode(db.sql, project, theirs, "void-disable-theirs"));
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.disable' and target = ${`user:${user}`}`;
-  assert.deepEqual(audit.details, { authorization_codes: 1, device_authorizations: 0, email_changes: 0 });
+  assert.deepEqual(audit.details, {
+    sessions: 0,
+    refresh_tokens: 0,
+    authorization_codes: 1,
+    device_authorizations: 0,
+    email_changes: 0,
+    mfa_challenges: 0,
+  });
   const after = await issueCode(db.sql, project, { userId: user });
   assertRedeemed(await redeemCode(db.sql, project, after, "void-disable-after"));
 });
@@ -191,6 +199,7 @@ Deno.test("api.sign_out_everywhere — during a code redemption: it waits, and r
     authorization_codes: 0,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   assert.equal(await liveRefreshTokens(user), 0);
 });

@@ -1,5 +1,5 @@
 /**
- * astapa.void_device_authorizations (db/api/device_authorization.sql) through api.sign_out_everywhere,
+ * Device authorizations voided by astapa.void_ways_back (db/api/users.sql) through api.sign_out_everywhere,
  * api.reset_password, astapa.claim_unproven_account and api.disable_user: a device approved before and not yet
  * polled answers access_denied and gets no tokens, a pending one is left for a fresh approval, another user's is
  * left alone, and each is counted in the audit. Then the lock order with a poll under way
@@ -115,6 +115,7 @@ Deno.test("api.sign_out_everywhere — an approved device gets access_denied and
     authorization_codes: 0,
     device_authorizations: 2,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   assert.deepEqual(await auditDetails("user.sign_out_everywhere", user), counts);
 
@@ -176,9 +177,12 @@ Deno.test("api.disable_user — an approved device stays withdrawn after a re-en
   await disable(true);
   await disable(false);
   assert.deepEqual(await auditDetails("user.disable", user), {
+    sessions: 0,
+    refresh_tokens: 0,
     authorization_codes: 0,
     device_authorizations: 1,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   assertWithdrawn(await poll(device));
   assertIssued(await poll(theirs), neighbour);
@@ -224,6 +228,7 @@ Deno.test("api.sign_out_everywhere — during a poll's redemption: waits, revoke
     authorization_codes: 0,
     device_authorizations: 0,
     email_changes: 0,
+    mfa_challenges: 0,
   });
   assert.deepEqual(await refreshTokens(user), { all: 1, live: 0 });
 });
@@ -244,7 +249,7 @@ Deno.test("api.poll_device_authorization — the user's row held for update: pen
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([polling, new Promise((resolve) => timer = setTimeout(resolve, 2000))]);
     clearTimeout(timer);
-    return (await tx`select astapa.void_device_authorizations(${user}) as n`)[0].n;
+    return (await tx`select (astapa.void_ways_back(${user}) ->> 'device_authorizations')::int as n`)[0].n;
   });
   const polled = await polling!;
   assert.equal(polled.status, "fulfilled", String((polled as PromiseRejectedResult).reason));

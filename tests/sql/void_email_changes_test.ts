@@ -1,6 +1,6 @@
 /**
- * astapa.void_email_changes (db/api/account.sql) through api.sign_out_everywhere, api.reset_password and
- * api.disable_user: an address change asked for from a session they end — whoever held the password — would
+ * Address changes voided by astapa.void_ways_back (db/api/users.sql) through api.sign_out_everywhere,
+ * api.reset_password and api.disable_user: an address change asked for from a session they end — whoever held the password — would
  * otherwise move the account to that person's mailbox within the hour, after the owner signed everyone out. The
  * link reads as used, another user's change is left alone, each is counted. Then the lock order against a
  * confirmation under way (tests/helpers/lock_race.ts): the confirmation waits and finds its link void.
@@ -44,7 +44,7 @@ const audited = async (user: string, action: string) => {
 const emailOf = async (user: string) =>
   (await db.sql`select email from astapa.users where id = ${user}`)[0].email;
 
-Deno.test("astapa.void_email_changes — a sign-out everywhere voids the pending change; another user's stays", async () => {
+Deno.test("astapa.void_ways_back — email changes: a sign-out everywhere voids the pending change; another user's stays", async () => {
   const owner = await pendingChange("owner-soe@example.com", "attacker-soe@example.com");
   const bystander = await pendingChange("bystander@example.com", "bystander-new@example.com");
   const counts = await asApp(
@@ -60,7 +60,7 @@ Deno.test("astapa.void_email_changes — a sign-out everywhere voids the pending
   assert.equal(await confirmEmailChange(db.sql, project.id, bystander.link, mail), "changed");
 });
 
-Deno.test("astapa.void_email_changes — a password reset and a disable void it too, counted in their audit", async () => {
+Deno.test("astapa.void_ways_back — email changes: a password reset and a disable void it too, counted in their audit", async () => {
   const reset = await pendingChange("owner-reset@example.com", "attacker-reset@example.com");
   const resetLink = await sha256("reset-link");
   await asApp(db.sql, project.id, async (tx) => {
@@ -86,7 +86,7 @@ Deno.test("astapa.void_email_changes — a password reset and a disable void it 
   assert.equal(await emailOf(disabled.user), "owner-disable@example.com", "a re-enable does not revive it");
 });
 
-Deno.test("astapa.void_email_changes — a confirmation under way waits for the sign-out and finds its link void", async () => {
+Deno.test("astapa.void_ways_back — email changes: a confirmation under way waits for the sign-out and finds its link void", async () => {
   const owner = await pendingChange("owner-race@example.com", "attacker-race@example.com");
   const [signedOut, confirmed] = await lockRace(
     db.sql,
