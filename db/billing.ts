@@ -71,6 +71,8 @@ export const StalePaymentSchema = z.object({
   amount: z.number().int(),
   xendit_account: XenditAccountSchema,
   environment: z.enum(["sandbox", "production"]),
+  /** Errors of ours while the billing pass reconciled it; the third stops that (reconcile_stopped_at). */
+  reconcile_errors: z.number().int(),
 });
 export type StalePayment = z.infer<typeof StalePaymentSchema>;
 
@@ -86,6 +88,32 @@ export function claimStalePayments(
     tx`select api.claim_stale_payments(${projectId}, ${now.toISOString()}::timestamptz, ${olderThanSeconds},
       ${maxRows}) as result`,
     z.array(StalePaymentSchema),
+  );
+}
+
+export const PaymentReconcileErrorSchema = z.object({
+  checkout_id: z.string(),
+  provider_id: z.string(),
+  reconcile_errors: z.number().int(),
+  /** When the billing pass stopped asking Xendit about the charge (its callback still settles it), or null. */
+  reconcile_stopped_at: z.string().nullable(),
+});
+export type PaymentReconcileError = z.infer<typeof PaymentReconcileErrorSchema>;
+
+/**
+ * Counts an error of ours while reconciling a pending charge (the wait before its next claim doubles; the third
+ * stops its reconciliation): the count as now, or null when it was settled meanwhile or had stopped already.
+ */
+export function recordPaymentReconcileError(
+  tx: Tx,
+  projectId: string,
+  providerId: string,
+  now: Date,
+): Promise<PaymentReconcileError | null> {
+  return result(
+    tx`select api.record_payment_reconcile_error(${projectId}, ${providerId}, ${now.toISOString()}::timestamptz)
+      as result`,
+    PaymentReconcileErrorSchema.nullable(),
   );
 }
 

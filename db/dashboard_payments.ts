@@ -32,6 +32,10 @@ export const PaymentRowSchema = z.object({
   environment: z.enum(["sandbox", "production"]),
   created_at: z.string(),
   paid_at: z.string().nullable(),
+  /** The most errors of ours while the billing pass reconciled one of its pending charges (the third stops it). */
+  reconcile_errors: z.number().int(),
+  /** When the billing pass stopped asking Xendit about one of its pending charges (its callback still settles it). */
+  reconcile_stopped_at: z.string().nullable(),
 });
 export type PaymentRow = z.infer<typeof PaymentRowSchema>;
 

@@ -1223,6 +1223,8 @@ create table astapa.payments (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   checked_at timestamp with time zone,
+  reconcile_errors integer default 0 not null,
+  reconcile_stopped_at timestamp with time zone,
   constraint payments_pkey PRIMARY KEY (project_id, id),
   constraint payments_provider_id_key UNIQUE (project_id, provider, provider_id),
   constraint payments_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
@@ -1232,16 +1234,19 @@ create table astapa.payments (
   constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text])),
   constraint payments_provider_check CHECK (provider = 'xendit'::text),
   constraint payments_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint payments_reconcile_errors_check CHECK (reconcile_errors >= 0),
   constraint payments_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'expired'::text]))
 );
 alter table astapa.payments enable row level security;
 alter table astapa.payments force row level security;
 comment on table astapa.payments is 'Charges at Xendit for a checkout: kind payment_request (QRIS, VA, OVO) or invoice (GoPay), provider_id (pr-… or the invoice id), status pending → paid | failed | expired (paid is final), details the page shows (qr_string, virtual_account_number, mobile_number, invoice_url).';
 comment on column astapa.payments.checked_at is 'When reconciliation last asked Xendit about this pending charge.';
+comment on column astapa.payments.reconcile_errors is 'How many times reconciling this pending charge failed on an error of ours (not Xendit''s): each doubles the wait before the next question; the third stops automatic reconciliation (reconcile_stopped_at).';
+comment on column astapa.payments.reconcile_stopped_at is 'When the billing pass stopped asking Xendit about this charge after its third error of ours; null while it still asks. The charge''s callback still settles it.';
 CREATE INDEX payments_checkout_idx ON astapa.payments USING btree (project_id, checkout_id, id);
 grant select on astapa.payments to astapa_app;
 grant insert (project_id, checkout_id, kind, provider_id, method, bank, amount, status, details, expires_at) on astapa.payments to astapa_app;
-grant update (status, details, paid_at, updated_at, checked_at) on astapa.payments to astapa_app;
+grant update (status, details, paid_at, updated_at, checked_at, reconcile_errors, reconcile_stopped_at) on astapa.payments to astapa_app;
 create policy "a project reads its own payments" on astapa.payments as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own payments" on astapa.payments as permissive for insert to astapa_app, astapa_owner
@@ -4185,14 +4190,17 @@ AS $function$
     if now is null or older_than_seconds is null or older_than_seconds < 0 then
       raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
     end if;
-    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance.
+    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
+    -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     with stale as (
       select y.id from astapa.payments as y
       join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
+        and y.reconcile_stopped_at is null
         and c.status in ('open', 'pending')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
-        and (y.checked_at is null or y.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+        and (y.checked_at is null
+             or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
       order by y.id
       for update of y skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -4202,14 +4210,15 @@ AS $function$
       returning y.*)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'checkout_id', c.public_id, 'kind', st.kind, 'provider_id', st.provider_id, 'method', st.method,
-        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment) order by st.id), '[]')
+        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment,
+        'reconcile_errors', st.reconcile_errors) order by st.id), '[]')
       into claimed
     from stamped as st
     join astapa.checkouts as c on c.project_id = st.project_id and c.id = st.checkout_id;
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -4232,8 +4241,7 @@ AS $function$
         and r.reconcile_stopped_at is null
         and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (r.checked_at is null
-             or r.checked_at <= now - pg_catalog.make_interval(
-                  secs => older_than_seconds::double precision * pg_catalog.power(2, r.reconcile_errors)))
+             or r.checked_at <= now - astapa.reconcile_wait(older_than_seconds, r.reconcile_errors))
       order by r.id
       for update skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -4246,7 +4254,7 @@ AS $function$
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors; never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) is 'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_refunds(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -9170,6 +9178,44 @@ comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stor
 grant execute on function api.record_payment_event(text,text,text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_payment_reconcile_error(project_id text, provider_id text, now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.payments;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
+    end if;
+    select * into target from astapa.payments as y
+    where y.project_id = record_payment_reconcile_error.project_id
+      and y.provider = 'xendit' and y.provider_id = record_payment_reconcile_error.provider_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This charge was not found.';
+    end if;
+    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to count.
+    if target.status <> 'pending' or target.reconcile_stopped_at is not null then
+      return null;
+    end if;
+    update astapa.payments as y set reconcile_errors = y.reconcile_errors + 1,
+      reconcile_stopped_at = case when astapa.reconcile_stops(y.reconcile_errors + 1) then now end,
+      updated_at = pg_catalog.now()
+    where y.project_id = target.project_id and y.id = target.id
+    returning * into target;
+    return pg_catalog.jsonb_build_object(
+      'checkout_id', (select c.public_id from astapa.checkouts as c
+                      where c.project_id = target.project_id and c.id = target.checkout_id),
+      'provider_id', target.provider_id, 'reconcile_errors', target.reconcile_errors,
+      'reconcile_stopped_at', target.reconcile_stopped_at);
+  end
+  $function$;
+comment on function api.record_payment_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass reconciled a pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at}, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown charge.';
+grant execute on function api.record_payment_reconcile_error(text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_refund_answer(project_id text, refund_id text, answer jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9230,13 +9276,14 @@ AS $function$
       return null;
     end if;
     update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
-      reconcile_stopped_at = case when r.reconcile_errors + 1 >= 3 then now end, updated_at = pg_catalog.now()
+      reconcile_stopped_at = case when astapa.reconcile_stops(r.reconcile_errors + 1) then now end,
+      updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     return astapa.refund_json(target);
   end
   $function$;
-comment on function api.record_refund_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_refunds); the third sets reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown refund.';
+comment on function api.record_refund_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_refunds); the third (astapa.reconcile_stops) sets reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown refund.';
 grant execute on function api.record_refund_reconcile_error(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -15404,9 +15451,15 @@ AS $function$
       'email', (select u.email from astapa.users as u where u.project_id = c.project_id and u.id = c.user_id),
       'plan', c.plan_key,
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
-      'environment', c.environment, 'created_at', c.created_at, 'paid_at', c.paid_at)
+      'environment', c.environment, 'created_at', c.created_at, 'paid_at', c.paid_at,
+      'reconcile_errors', coalesce((select pg_catalog.max(y.reconcile_errors) from astapa.payments as y
+                                    where y.project_id = c.project_id and y.checkout_id = c.id
+                                      and y.status = 'pending'), 0),
+      'reconcile_stopped_at', (select pg_catalog.max(y.reconcile_stopped_at) from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending'))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name).';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks).';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -17630,6 +17683,30 @@ AS $function$
   $function$;
 comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the API, the page and the mail show it.';
 grant execute on function astapa.receipt_json(astapa.receipts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.reconcile_stops(errors integer)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select errors >= 3
+  $function$;
+comment on function astapa.reconcile_stops(integer) is 'Whether this many errors of ours while reconciling a charge or refund stop the billing pass asking Xendit about it (the third does): the record_*_reconcile_error functions then set its reconcile_stopped_at.';
+grant execute on function astapa.reconcile_stops(integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.reconcile_wait(older_than_seconds integer, errors integer)
+ RETURNS interval
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.make_interval(secs => older_than_seconds::double precision * pg_catalog.power(2, errors))
+  $function$;
+comment on function astapa.reconcile_wait(integer,integer) is 'How long the billing pass waits before asking Xendit again about a charge or refund whose reconciliation failed `errors` times on our side: older_than_seconds, doubled for each error (15, 30, then 60 minutes).';
+grant execute on function astapa.reconcile_wait(integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.redeem_coupon(target astapa.checkouts, code text, now timestamp with time zone)

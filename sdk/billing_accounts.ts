@@ -120,6 +120,10 @@ export type PaymentRow = {
   environment: "sandbox" | "production";
   created_at: string;
   paid_at: string | null;
+  /** The most errors on Astapa's side while reconciling one of its pending charges (the third stops that). */
+  reconcile_errors: number;
+  /** When the billing pass stopped asking Xendit about one of its pending charges (its callback still settles it). */
+  reconcile_stopped_at: string | null;
 };
 
 export type MethodRevenue = {

@@ -31,6 +31,12 @@ export type Refund = {
   status: "requested" | "pending" | "succeeded" | "failed";
   plan_effect: "end_now" | "keep_to_period_end" | "none";
   receipt_number: string | null;
+  /** Why it failed: Xendit's refusal (`CODE: message`) or its failure code; null otherwise. */
+  failure_code: string | null;
+  /** Errors on Astapa's side while reconciling it; the third stops that (reconcile_stopped_at). */
+  reconcile_errors: number;
+  /** When the billing pass stopped asking Xendit about it (its callback still settles it), or null. */
+  reconcile_stopped_at: string | null;
   [key: string]: unknown;
 };
 

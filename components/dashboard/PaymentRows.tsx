@@ -21,6 +21,12 @@ export function PaymentsTable({ rows, base }: { rows: PaymentRow[]; base: string
           <tr key={row.checkout_id} data-checkout={row.checkout_id} data-status={row.status}>
             <td>
               <span class={`badge status-${row.status}`}>{row.status}</span>
+              {row.reconcile_stopped_at && (
+                <span class="muted" data-reconcile-stopped={row.reconcile_stopped_at}>
+                  No longer asked about automatically: checking its charge with Xendit failed on our side{" "}
+                  {row.reconcile_errors} times (log: reconcile_stopped). Xendit's callback still settles it.
+                </span>
+              )}
             </td>
             <td>{methodLabel(row.method, row.bank)}</td>
             <td class="number">{formatRupiah(row.amount)}</td>

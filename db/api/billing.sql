@@ -405,6 +405,36 @@ revoke execute on function api.projects_with_billing_work() from public;
 
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
+create or replace function astapa.reconcile_wait(older_than_seconds integer, errors integer) returns interval
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select pg_catalog.make_interval(secs => older_than_seconds::double precision * pg_catalog.power(2, errors))
+  $$;
+
+comment on function astapa.reconcile_wait(integer, integer) is
+  'How long the billing pass waits before asking Xendit again about a charge or refund whose reconciliation '
+  'failed `errors` times on our side: older_than_seconds, doubled for each error (15, 30, then 60 minutes).';
+
+grant execute on function astapa.reconcile_wait(integer, integer) to astapa_app;
+
+create or replace function astapa.reconcile_stops(errors integer) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select errors >= 3
+  $$;
+
+comment on function astapa.reconcile_stops(integer) is
+  'Whether this many errors of ours while reconciling a charge or refund stop the billing pass asking Xendit '
+  'about it (the third does): the record_*_reconcile_error functions then set its reconcile_stopped_at.';
+
+grant execute on function astapa.reconcile_stops(integer) to astapa_app;
+
 create or replace function api.claim_stale_payments(project_id text, now timestamptz, older_than_seconds integer,
                                          max_rows integer default 50)
   returns jsonb
@@ -418,14 +448,17 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
     if now is null or older_than_seconds is null or older_than_seconds < 0 then
       raise exception using errcode = 'AS400', message = 'Reconciliation needs now and a non-negative age in seconds.';
     end if;
-    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance.
+    -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
+    -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     with stale as (
       select y.id from astapa.payments as y
       join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
+        and y.reconcile_stopped_at is null
         and c.status in ('open', 'pending')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
-        and (y.checked_at is null or y.checked_at <= now - pg_catalog.make_interval(secs => older_than_seconds))
+        and (y.checked_at is null
+             or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
       order by y.id
       for update of y skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -435,7 +468,8 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
       returning y.*)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'checkout_id', c.public_id, 'kind', st.kind, 'provider_id', st.provider_id, 'method', st.method,
-        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment) order by st.id), '[]')
+        'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment,
+        'reconcile_errors', st.reconcile_errors) order by st.id), '[]')
       into claimed
     from stamped as st
     join astapa.checkouts as c on c.project_id = st.project_id and c.id = st.checkout_id;
@@ -444,11 +478,58 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
   $$;
 
 comment on function api.claim_stale_payments(text, timestamptz, integer, integer) is
-  'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time (FOR '
-  'UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. '
-  'AS400 without now or with a negative age.';
+  'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time — '
+  'doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped '
+  '(FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask '
+  'Xendit. AS400 without now or with a negative age.';
 
 grant execute on function api.claim_stale_payments(text, timestamptz, integer, integer) to astapa_app;
+
+create or replace function api.record_payment_reconcile_error(project_id text, provider_id text, now timestamptz)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.payments;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
+    end if;
+    select * into target from astapa.payments as y
+    where y.project_id = record_payment_reconcile_error.project_id
+      and y.provider = 'xendit' and y.provider_id = record_payment_reconcile_error.provider_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This charge was not found.';
+    end if;
+    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to count.
+    if target.status <> 'pending' or target.reconcile_stopped_at is not null then
+      return null;
+    end if;
+    update astapa.payments as y set reconcile_errors = y.reconcile_errors + 1,
+      reconcile_stopped_at = case when astapa.reconcile_stops(y.reconcile_errors + 1) then now end,
+      updated_at = pg_catalog.now()
+    where y.project_id = target.project_id and y.id = target.id
+    returning * into target;
+    return pg_catalog.jsonb_build_object(
+      'checkout_id', (select c.public_id from astapa.checkouts as c
+                      where c.project_id = target.project_id and c.id = target.checkout_id),
+      'provider_id', target.provider_id, 'reconcile_errors', target.reconcile_errors,
+      'reconcile_stopped_at', target.reconcile_stopped_at);
+  end
+  $$;
+
+comment on function api.record_payment_reconcile_error(text, text, timestamptz) is
+  'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass '
+  'reconciled a pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next '
+  'claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer '
+  'claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at}, or null when it was '
+  'settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown '
+  'charge.';
+
+grant execute on function api.record_payment_reconcile_error(text, text, timestamptz) to astapa_app;
 
 create or replace function api.expire_checkouts(project_id text, now timestamptz) returns integer
   language plpgsql

@@ -40,11 +40,19 @@ create or replace function astapa.dashboard_payment_json(c astapa.checkouts) ret
       'email', (select u.email from astapa.users as u where u.project_id = c.project_id and u.id = c.user_id),
       'plan', c.plan_key,
       'plan_name', (select p.name from astapa.plans as p where p.project_id = c.project_id and p.key = c.plan_key),
-      'environment', c.environment, 'created_at', c.created_at, 'paid_at', c.paid_at)
+      'environment', c.environment, 'created_at', c.created_at, 'paid_at', c.paid_at,
+      'reconcile_errors', coalesce((select pg_catalog.max(y.reconcile_errors) from astapa.payments as y
+                                    where y.project_id = c.project_id and y.checkout_id = c.id
+                                      and y.status = 'pending'), 0),
+      'reconcile_stopped_at', (select pg_catalog.max(y.reconcile_stopped_at) from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending'))
   $$;
 
 comment on function astapa.dashboard_payment_json(astapa.checkouts) is
-  'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name).';
+  'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). '
+  'reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending '
+  'charges, and when the billing pass last stopped asking Xendit about one (null while it still asks).';
 
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 

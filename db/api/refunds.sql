@@ -368,8 +368,7 @@ create or replace function api.claim_stale_refunds(project_id text, now timestam
         and r.reconcile_stopped_at is null
         and r.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (r.checked_at is null
-             or r.checked_at <= now - pg_catalog.make_interval(
-                  secs => older_than_seconds::double precision * pg_catalog.power(2, r.reconcile_errors)))
+             or r.checked_at <= now - astapa.reconcile_wait(older_than_seconds, r.reconcile_errors))
       order by r.id
       for update skip locked
       limit least(greatest(max_rows, 1), 500)),
@@ -385,9 +384,9 @@ create or replace function api.claim_stale_refunds(project_id text, now timestam
 
 comment on function api.claim_stale_refunds(text, timestamptz, integer, integer) is
   'Refunds still requested (Xendit never answered) or pending (no callback yet) older than older_than_seconds '
-  'and not checked within that time — doubled for each of their reconcile_errors; never one whose reconciliation '
-  'stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns them as refund_json, '
-  'for the billing pass to ask Xendit. AS400 without now or with a negative age.';
+  'and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never '
+  'one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and '
+  'returns them as refund_json, for the billing pass to ask Xendit. AS400 without now or with a negative age.';
 
 grant execute on function api.claim_stale_refunds(text, timestamptz, integer, integer) to astapa_app;
 
@@ -414,7 +413,8 @@ create or replace function api.record_refund_reconcile_error(project_id text, re
       return null;
     end if;
     update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
-      reconcile_stopped_at = case when r.reconcile_errors + 1 >= 3 then now end, updated_at = pg_catalog.now()
+      reconcile_stopped_at = case when astapa.reconcile_stops(r.reconcile_errors + 1) then now end,
+      updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     return astapa.refund_json(target);
@@ -424,8 +424,8 @@ create or replace function api.record_refund_reconcile_error(project_id text, re
 comment on function api.record_refund_reconcile_error(text, text, timestamptz) is
   'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass '
   'reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim '
-  '(api.claim_stale_refunds); the third sets reconcile_stopped_at = now and the refund is no longer claimed. '
-  'Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported '
-  'once). AS400 without now; AS404 unknown refund.';
+  '(api.claim_stale_refunds); the third (astapa.reconcile_stops) sets reconcile_stopped_at = now and the refund '
+  'is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so '
+  'the stop is reported once). AS400 without now; AS404 unknown refund.';
 
 grant execute on function api.record_refund_reconcile_error(text, text, timestamptz) to astapa_app;

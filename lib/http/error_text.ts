@@ -89,6 +89,15 @@ const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_failed_refund:
     "Penyedia pembayaran menjawab pengembalian dana dengan galat. Jumlahnya tetap " +
     "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  payment_provider_timeout_refund:
+    "Penyedia pembayaran tidak menjawab pengembalian dana tepat waktu. Jumlahnya tetap " +
+    "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  payment_provider_unreachable_refund:
+    "Penyedia pembayaran tidak dapat dihubungi untuk pengembalian dana. Jumlahnya tetap " +
+    "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  payment_provider_interrupted_refund:
+    "Jawaban penyedia pembayaran atas pengembalian dana terputus. Jumlahnya tetap " +
+    "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
 };
 
 /** The page's message for `code` and, when the description says more than the catalogue, that too. */

@@ -109,6 +109,16 @@ export const DESCRIPTIONS = {
   payment_provider_failed_refund:
     "The payment provider answered the refund with an error. The amount stays " +
     "reserved, and the refund is asked for again in about 15 minutes.",
+  // … a refund past the deadline, never sent or cut off: reserved and asked again as well, so no "try again".
+  payment_provider_timeout_refund:
+    "The payment provider did not answer the refund in time. The amount stays " +
+    "reserved, and the refund is asked for again in about 15 minutes.",
+  payment_provider_unreachable_refund:
+    "The payment provider could not be reached for the refund. The amount stays " +
+    "reserved, and the refund is asked for again in about 15 minutes.",
+  payment_provider_interrupted_refund:
+    "The payment provider's answer to the refund was cut off. The amount stays " +
+    "reserved, and the refund is asked for again in about 15 minutes.",
 } as const satisfies Record<string, string>;
 
 export type DescriptionKey = keyof typeof DESCRIPTIONS;

@@ -5,9 +5,17 @@
  * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
  * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
  * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed.
+ * An error of ours while asking (a bug, an answer we cannot read) is counted in SQL: the next question waits twice
+ * as long, and the third stops automatic reconciliation of that charge (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
-import { claimStalePayments, expireCheckouts } from "@/db/billing.ts";
+import {
+  claimStalePayments,
+  expireCheckouts,
+  type PaymentReconcileError,
+  recordPaymentReconcileError,
+  type StalePayment,
+} from "@/db/billing.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
@@ -67,15 +75,52 @@ export async function reconcileProject(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      // Xendit's silence is asked again next pass; anything else is a bug, logged with its stack.
-      log(isXenditFailure(error) ? "warn" : "error", "reconcile_failed", {
-        project_id: projectId,
-        provider_id: payment.provider_id,
-        error,
-      });
+      // Xendit's silence is asked again next pass; anything else is ours, counted with a back-off.
+      if (isXenditFailure(error)) {
+        log("warn", "reconcile_failed", { project_id: projectId, provider_id: payment.provider_id, error });
+      } else {
+        await countError(deps, projectId, payment, now, error);
+      }
     }
   }
   const expired = await asApp(deps.sql, projectId, (tx) => expireCheckouts(tx, projectId, now));
   recorded += await reconcileRefunds(deps, projectId, now, staleSeconds, breaker);
   return { checked: stale.length, recorded, expired };
+}
+
+/**
+ * A bug of ours (or an answer we cannot read) while reconciling a charge: counted in SQL, so the charge is asked
+ * about again after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the
+ * API and on the dashboard's payments list). Each try is logged with its stack; the stop, once, as an error.
+ */
+async function countError(
+  deps: PaymentDeps,
+  projectId: string,
+  payment: StalePayment,
+  now: Date,
+  error: unknown,
+): Promise<void> {
+  const fields = {
+    project_id: projectId,
+    checkout_id: payment.checkout_id,
+    provider_id: payment.provider_id,
+    error,
+  };
+  let counted: PaymentReconcileError | null;
+  try {
+    counted = await asApp(
+      deps.sql,
+      projectId,
+      (tx) => recordPaymentReconcileError(tx, projectId, payment.provider_id, now),
+    );
+  } catch (failure) {
+    // Not even counted (the database): the charge is asked about again next period, as before.
+    log("error", "reconcile_failed", { ...fields, count_error: failure });
+    return;
+  }
+  if (counted?.reconcile_stopped_at) {
+    log("error", "reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
+  } else {
+    log("warn", "reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
+  }
 }

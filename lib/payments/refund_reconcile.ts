@@ -5,8 +5,11 @@
  * refund callback (marked `reconciled`) in the durable events table and applied by the payment worker exactly
  * like one — a callback arriving later is a duplicate, and succeeded and failed stay final. A refund whose
  * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one.
- * An error of ours while asking (a bug, an answer we cannot read) is counted in SQL: the next question waits twice
- * as long, and the third stops automatic reconciliation of that refund (reconcile_stopped_at), logged once.
+ * Xendit refusing the request asked again (a 4xx: its definitive no) fails the refund as a refusal at request time
+ * does (lib/payments/refunds.ts recordRefusal: failure_code, the amount free again). An error of ours while asking
+ * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted — is counted in
+ * SQL: the next question waits twice as long, and the third stops automatic reconciliation of that refund
+ * (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
@@ -18,7 +21,8 @@ import {
 } from "@/db/refunds.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
+import { recordRefusal } from "./refunds.ts";
+import { asChargeError, type ChargeError, isRefusal, isXenditFailure, xenditClient } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
 
@@ -125,10 +129,15 @@ export async function reconcileRefunds(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      // Xendit's silence is asked again next pass; anything else is ours, counted with a back-off.
-      if (isXenditFailure(error)) {
+      const failure = isXenditFailure(error) ? asChargeError(error) : null;
+      if (failure && isRefusal(failure) && !refund.provider_id) {
+        // The request asked again was refused: Xendit's definitive answer, as at request time.
+        await refused(deps, projectId, refund, failure);
+      } else if (failure && !isRefusal(failure)) {
+        // Xendit's silence (or a server error) is asked again next period.
         log("warn", "refund_reconcile_failed", { project_id: projectId, refund_id: refund.refund_id, error });
       } else {
+        // Ours — or a refusal to tell us about a refund Xendit accepted: counted, with a back-off.
         await countError(deps, projectId, refund, now, error);
       }
     }
@@ -137,9 +146,29 @@ export async function reconcileRefunds(
 }
 
 /**
- * A bug of ours (or an answer we cannot read) while reconciling a refund: counted in SQL, so the refund is asked
- * about again after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the
- * API and on the dashboard). Each try is logged with its stack; the stop, once, as an error.
+ * Xendit refused the refund asked for again: failed with the refusal as its failure_code and its amount free
+ * again (the API and the dashboard show it failed), logged as a warning — nobody waits on this request.
+ */
+async function refused(
+  deps: PaymentDeps,
+  projectId: string,
+  refund: Refund,
+  failure: ChargeError,
+): Promise<void> {
+  const now = await recordRefusal(deps, projectId, refund.refund_id, failure);
+  log("warn", "refund_refused", {
+    project_id: projectId,
+    refund_id: refund.refund_id,
+    status: now.status,
+    failure_code: now.failure_code,
+  });
+}
+
+/**
+ * A bug of ours (or an answer we cannot read, or Xendit refusing to tell us about a refund it had accepted) while
+ * reconciling a refund: counted in SQL, so the refund is asked about again after twice the wait, and after the
+ * third such error no more (reconcile_stopped_at, shown in the API and on the dashboard). Each try is logged
+ * with its stack; the stop, once, as an error.
  */
 async function countError(
   deps: PaymentDeps,

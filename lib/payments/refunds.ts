@@ -9,7 +9,7 @@ import { recordRefundAnswer, type Refund, type RefundRequest, requestRefund } fr
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, ChargeError, providerError, xenditClient } from "./xendit.ts";
+import { asChargeError, ChargeError, isRefusal, providerError, xenditClient } from "./xendit.ts";
 
 /** Refunds (part of) the payment a receipt is for; answers the refund, pending until Xendit's callback. */
 export async function refundPayment(
@@ -46,25 +46,36 @@ export async function refundPayment(
     providerId = created.id;
   } catch (error) {
     const failure = asChargeError(error);
-    if (failure.status === null || failure.status >= 500) {
+    if (!isRefusal(failure)) {
       // No answer: Xendit may have made it. The amount stays reserved; its callback (reference_id = our
       // refund id) still applies it, and the same request again would be replayed by the idempotency key.
       log("warn", "xendit_refund_unanswered", { project_id: projectId, refund_id: refund.refund_id });
       throw providerError(failure, "refund");
     }
-    await asApp(
-      deps.sql,
-      projectId,
-      (tx) =>
-        recordRefundAnswer(tx, projectId, refund.refund_id, {
-          failure: `${failure.code}: ${failure.message}`,
-        }),
-    );
+    await recordRefusal(deps, projectId, refund.refund_id, failure);
     throw new AppError("conflict", { description: `Xendit refused the refund: ${failure.message}` });
   }
   return await asApp(
     deps.sql,
     projectId,
     (tx) => recordRefundAnswer(tx, projectId, refund.refund_id, { provider_id: providerId }),
+  );
+}
+
+/**
+ * Xendit refused a refund still `requested` (asked for, or asked again by the billing pass): it becomes failed with
+ * the refusal as its failure_code, and the amount it reserved is free again. A refund Xendit had accepted
+ * (pending) or that settled meanwhile is left as it is. Answers the refund as now.
+ */
+export async function recordRefusal(
+  deps: PaymentDeps,
+  projectId: string,
+  refundId: string,
+  failure: ChargeError,
+): Promise<Refund> {
+  return await asApp(
+    deps.sql,
+    projectId,
+    (tx) => recordRefundAnswer(tx, projectId, refundId, { failure: `${failure.code}: ${failure.message}` }),
   );
 }

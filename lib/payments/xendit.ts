@@ -364,28 +364,39 @@ export function isXenditFailure(error: unknown): boolean {
   }
 }
 
+/**
+ * Whether Xendit answered with a refusal — its definitive no (4xx) — rather than no answer, a server error or
+ * "too many requests" (429), after which the same request may yet be taken.
+ */
+export function isRefusal(failure: ChargeError): boolean {
+  return failure.status !== null && failure.status < 500 && failure.status !== 429;
+}
+
 /** The calls to Xendit a person or a developer waits on, each with its own words for Xendit's error answer. */
 export type ProviderCall = "charge" | "link" | "unlink" | "refund";
 
 /**
  * payment_provider_error (502) for a `call` Xendit gave no usable answer to, saying what happened: one past the
- * deadline, one that never reached Xendit or one whose answer was cut off says so, whatever the call; an answer
- * with an error says which call it refused — a charge, a link, an unlink (kept linked on a refusal, still marked
- * on a server error) or a refund (still reserved, asked again by the billing pass) — never "the charge" for the
+ * deadline, one that never reached Xendit or one whose answer was cut off says so, whatever the call (a refund
+ * adds that its amount stays reserved and it is asked for again, rather than "try again"); an answer with an
+ * error says which call it refused — a charge, a link, an unlink (kept linked on a refusal, still marked on a
+ * server error) or a refund (still reserved, asked again by the billing pass) — never "the charge" for the
  * others. The cause, logged, says more.
  */
 export function providerError(failure: ChargeError, call: ProviderCall): AppError {
   const code = failure.code;
   const serverError = failure.status === null || failure.status >= 500;
+  // A refund without an answer stays reserved and is asked again by the billing pass: "try again" would be wrong.
+  const refund = call === "refund";
   const key: DescriptionKey = code === "timeout"
-    ? "payment_provider_timeout"
+    ? (refund ? "payment_provider_timeout_refund" : "payment_provider_timeout")
     : code === "unreachable"
-    ? "payment_provider_unreachable"
+    ? (refund ? "payment_provider_unreachable_refund" : "payment_provider_unreachable")
     : code === "interrupted"
-    ? "payment_provider_interrupted"
+    ? (refund ? "payment_provider_interrupted_refund" : "payment_provider_interrupted")
     : call === "unlink"
     ? (serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink")
-    : call === "refund"
+    : refund
     ? "payment_provider_failed_refund"
     : call === "link"
     ? "payment_provider_refused_link"

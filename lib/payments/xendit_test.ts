@@ -10,6 +10,7 @@ import {
   ChargeError,
   createCharge,
   fetchCharge,
+  isRefusal,
   isXenditFailure,
   type ProviderCall,
   providerError,
@@ -102,7 +103,8 @@ Deno.test("asChargeError — a connection lost while Xendit answered is 'interru
   assert.deepEqual([error.code, error.status], ["interrupted", null]);
   assert.equal(
     providerError(error, "refund").description,
-    "The payment provider's answer was cut off. Try again shortly.",
+    "The payment provider's answer to the refund was cut off. The amount stays reserved, and the refund is " +
+      "asked for again in about 15 minutes.",
   );
 });
 
@@ -147,6 +149,16 @@ Deno.test("asChargeError — a bug's error (TypeError, zod) is thrown again, the
   assert.equal(asChargeError(refused), refused);
 });
 
+Deno.test("isRefusal — a 4xx is Xendit's no; no answer, a server error or too many requests is not", () => {
+  const failure = (code: string, status: number | null) => new ChargeError("Xendit said.", code, status);
+  assert.equal(isRefusal(failure("MAXIMUM_REFUND_AMOUNT_REACHED", 400)), true);
+  assert.equal(isRefusal(failure("INVALID_API_KEY", 401)), true);
+  assert.equal(isRefusal(failure("DATA_NOT_FOUND", 404)), true);
+  assert.equal(isRefusal(failure("RATE_LIMIT_EXCEEDED", 429)), false);
+  assert.equal(isRefusal(failure("SERVER_ERROR", 503)), false);
+  assert.equal(isRefusal(failure("timeout", null)), false);
+});
+
 Deno.test("isXenditFailure — Xendit's kinds are; a bug, an unreadable answer or a database error is not", async () => {
   const closed = await rejection(get(`http://127.0.0.1:${closedPort()}`));
   assert.equal(isXenditFailure(closed), true);
@@ -164,7 +176,7 @@ Deno.test("providerError — says what happened, and to which call: no call but 
     assert.deepEqual([error.code, error.status, error.cause], ["payment_provider_error", 502, failure]);
     return error.description;
   };
-  for (const call of ["charge", "link", "unlink", "refund"] as const) {
+  for (const call of ["charge", "link", "unlink"] as const) {
     assert.equal(
       said(noAnswer("timeout"), call),
       "The payment provider did not answer in time. Try again shortly.",
@@ -179,6 +191,21 @@ Deno.test("providerError — says what happened, and to which call: no call but 
     );
     if (call !== "charge") assert.doesNotMatch(said(answered(503), call), /the charge/);
   }
+  // A refund without an answer stays reserved and the billing pass asks again: nobody is told to try again.
+  const askedAgain = " The amount stays reserved, and the refund is asked for again in about 15 minutes.";
+  assert.equal(
+    said(noAnswer("timeout"), "refund"),
+    `The payment provider did not answer the refund in time.${askedAgain}`,
+  );
+  assert.equal(
+    said(noAnswer("unreachable"), "refund"),
+    `The payment provider could not be reached for the refund.${askedAgain}`,
+  );
+  assert.equal(
+    said(noAnswer("interrupted"), "refund"),
+    `The payment provider's answer to the refund was cut off.${askedAgain}`,
+  );
+  assert.doesNotMatch(said(answered(503), "refund"), /the charge/);
   assert.equal(
     said(answered(503), "charge"),
     "The payment provider did not accept the charge. Try again shortly.",

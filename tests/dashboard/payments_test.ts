@@ -110,6 +110,25 @@ Deno.test("payments page — status, method, amount in rupiah, user, plan and ti
   assert.equal((await getAs(t, owner, `${shop.base}/payments?before=abc`)).status, 400);
 });
 
+Deno.test("payments page — a checkout whose charge's reconciliation stopped after our errors says so", async () => {
+  const { recordPaymentReconcileError } = await import("@/db/billing.ts");
+  const shop = await shopFor("reconcile-stopped@example.com");
+  const p = shop.project.id;
+  const stuckId = await qrisCheckout(shop);
+  const fineId = await qrisCheckout(shop);
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) => r.referenceId === stuckId)!;
+  const now = new Date();
+  for (let i = 0; i < 3; i++) {
+    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, now));
+  }
+  const html = await (await getAs(t, viewer, `${shop.base}/payments`)).text();
+  assert.match(
+    rowOf(html, stuckId),
+    /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking its charge with Xendit failed on our side\s*3\s*times/,
+  );
+  assert.doesNotMatch(rowOf(html, fineId), /data-reconcile-stopped/);
+});
+
 Deno.test("payments page — 50 a page, older pages by keyset, no live feed on older pages", async () => {
   const shop = await shopFor("pages@example.com");
   const ids = await asApp(t.db.sql, shop.project.id, async (tx) => {

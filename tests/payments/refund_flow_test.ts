@@ -277,3 +277,85 @@ Deno.test("refunds — a reconciliation that keeps failing on our side backs off
   settleRefund(t.deps.xenditSandbox, held.body.provider_id, "succeed");
   assert.equal((await settledRefund(shop, held.body.refund_id)).status, "succeeded");
 });
+
+Deno.test("refunds — a request asked again that Xendit refuses fails the refund with the refusal and frees its amount", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const { requestRefund } = await import("@/db/refunds.ts");
+  const { xenditAccount } = await import("@/lib/payments/accounts.ts");
+  const { xenditClient } = await import("@/lib/payments/xendit.ts");
+  const shop = await seedShop(t.db.sql, { email: "refused-on-replay@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  const refundOf = async (id: string) =>
+    (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === id)!;
+  // Reserved, but Xendit never answered; meanwhile the whole payment was refunded at Xendit (its dashboard).
+  const unanswered = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 10_000, plan_effect: "none" }),
+  );
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
+    r.referenceId === receipt.checkout_id
+  )!;
+  const account = (await xenditAccount(t.deps, p, "sandbox", "simulator"))!;
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  try {
+    await (await xenditClient(account.connection)).Refund.createRefund({
+      idempotencyKey: `dashboard-${unanswered.refund_id}`,
+      data: { paymentRequestId: pr.id, reason: "OTHERS", currency: "IDR" },
+    });
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+
+  const later = new Date(Date.now() + 3_600_000);
+  await reconcileProject(t.deps, p, later, 900);
+  const failed = await refundOf(unanswered.refund_id);
+  assert.deepEqual([failed.status, failed.failure_code, failed.reconcile_errors], [
+    "failed",
+    "MAXIMUM_REFUND_AMOUNT_REACHED: Refund amount exceeds the refundable amount",
+    0,
+  ]);
+  const logged = t.logs.filter((line) => line.refund_id === unanswered.refund_id);
+  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.failure_code]), [
+    ["warn", "refund_refused", failed.failure_code],
+  ]);
+  // Its amount is free again: the whole payment may be asked for once more.
+  const again = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.number, plan_effect: "none" }),
+  );
+  assert.equal(again.amount, receipt.amount);
+  // Final: not asked about again.
+  await reconcileProject(t.deps, p, new Date(later.getTime() + 86_400_000), 900);
+  assert.equal((await refundOf(unanswered.refund_id)).status, "failed");
+  assert.equal(t.logs.filter((line) => line.refund_id === unanswered.refund_id).length, 1);
+});
+
+Deno.test("refunds — a refund Xendit accepted that it will not tell us about is counted with the back-off, not failed", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const shop = await seedShop(t.db.sql, { email: "refund-not-found@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  let held;
+  try {
+    held = await refund(shop, { receipt: receipt.number, amount: 12_000, plan_effect: "none" });
+    assert.equal(held.body.status, "pending", JSON.stringify(held.body));
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+  // Xendit answers GET /refunds/{id} with 404: not a refusal of the refund it made, whose amount stays reserved.
+  const kept = t.deps.xenditSandbox.refunds.get(held.body.provider_id)!;
+  t.deps.xenditSandbox.refunds.delete(held.body.provider_id);
+  try {
+    await reconcileProject(t.deps, p, new Date(Date.now() + 3_600_000), 900);
+  } finally {
+    t.deps.xenditSandbox.refunds.set(kept.id, kept);
+  }
+  const found = (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === held.body.refund_id)!;
+  assert.deepEqual([found.status, found.reconcile_errors, found.reconcile_stopped_at], ["pending", 1, null]);
+  const logged = t.logs.filter((line) => line.refund_id === held.body.refund_id);
+  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.errors]), [
+    ["warn", "refund_reconcile_failed", 1],
+  ]);
+});

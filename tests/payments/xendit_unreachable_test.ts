@@ -2,7 +2,8 @@
  * A Xendit that cannot be reached: while a test says so, the deployment's XENDIT_BASE_URL points at a closed
  * loopback port, so the unmodified xendit-node client's connections are refused. Every client call is
  * ChargeError "unreachable"; a charge, an unlink and a refund over the Platform API answer
- * payment_provider_error whose error_description says Xendit could not be reached, and the hosted checkout page
+ * payment_provider_error whose error_description says Xendit could not be reached (a refund: and that its amount
+ * stays reserved and it is asked for again, not "try again"), and the hosted checkout page
  * says so in en and id — none of them reads as Xendit refusing the charge (xendit_deadline_test.ts is the
  * stalled Xendit's twin of this file). A Xendit that answers what we cannot read is no unreachable Xendit: a
  * 500 with the request id, the error logged with it.
@@ -73,13 +74,13 @@ async function call(method: string, path: string, body?: unknown) {
 }
 
 /** 502 payment_provider_error, whose description says Xendit could not be reached (not that it refused). */
-function assertUnreachable(answer: { res: Response; json: Record<string, unknown> }) {
+function assertUnreachable(
+  answer: { res: Response; json: Record<string, unknown> },
+  description = "The payment provider could not be reached. Try again shortly.",
+) {
   assert.equal(answer.res.status, 502, JSON.stringify(answer.json));
   assert.match(answer.res.headers.get("content-type") ?? "", /^application\/json/);
-  assert.deepEqual(answer.json, {
-    error: "payment_provider_error",
-    error_description: "The payment provider could not be reached. Try again shortly.",
-  });
+  assert.deepEqual(answer.json, { error: "payment_provider_error", error_description: description });
 }
 
 Deno.test("Xendit unreachable — every client call to a closed port is ChargeError 'unreachable'", async () => {
@@ -160,7 +161,7 @@ Deno.test("Xendit unreachable — an unlink says the provider could not be reach
   assert.equal(unlinked.json.status, "expired");
 });
 
-Deno.test("Xendit unreachable — a refund says the provider could not be reached", async () => {
+Deno.test("Xendit unreachable — a refund says the provider could not be reached, and that it stays reserved and is asked again", async () => {
   const charged = await call("POST", "/api/platform/checkout", {
     user: shop.userId,
     plan: "pro",
@@ -179,6 +180,14 @@ Deno.test("Xendit unreachable — a refund says the provider could not be reache
     await whileXenditUnreachable(() =>
       call("POST", "/api/platform/refunds", { receipt: receipt.number, amount: 10_000, plan_effect: "none" })
     ),
+    "The payment provider could not be reached for the refund. The amount stays reserved, and the refund is " +
+      "asked for again in about 15 minutes.",
+  );
+  const listed = await call("GET", `/api/platform/refunds?receipt=${receipt.number}`);
+  assert.deepEqual(
+    listed.json.refunds.map((r: { amount: number; status: string }) => [r.amount, r.status]),
+    [[10_000, "requested"]],
+    "reserved, for the billing pass to ask again",
   );
 });
 

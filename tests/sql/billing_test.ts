@@ -11,6 +11,7 @@ import {
   listMail,
   projectsWithBillingWork,
   queueMail,
+  recordPaymentReconcileError,
   renewalStep,
   resumeSubscription,
 } from "@/db/billing.ts";
@@ -306,6 +307,74 @@ Deno.test("api.claim_stale_payments — old pending charges once per period; err
   assert.deepEqual(await as(b.project.id, (tx) => claimStalePayments(tx, p, at(later, 2), 600)), []);
   await rejectsAs(as(p, (tx) => tx`select api.claim_stale_payments(${p}, null, 600)`), "validation_failed");
   await rejectsAs(as(p, (tx) => claimStalePayments(tx, p, later, -1)), "validation_failed");
+});
+
+Deno.test("api.record_payment_reconcile_error — each error of ours doubles the wait; the third stops reconciliation, reported once", async () => {
+  const { listPayments } = await import("@/db/dashboard_payments.ts");
+  const shop = await seedShop(db.sql, { email: "charge-reconcile-errors@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-reconcile-errors", 30 * 86_400);
+  const start = new Date(Date.now() + 3_600_000);
+  const after = (seconds: number) => new Date(start.getTime() + seconds * 1000);
+  const claimed = async (when: Date) =>
+    (await as(p, (tx) => claimStalePayments(tx, p, when, 900))).map((
+      c,
+    ) => [c.provider_id, c.reconcile_errors]);
+  const fail = (when: Date) => as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", when));
+  const row = async () =>
+    (await as(p, (tx) => listPayments(tx, p, {}))).find((r) => r.checkout_id === checkout.checkout_id)!;
+  assert.deepEqual([(await row()).reconcile_errors, (await row()).reconcile_stopped_at], [0, null]);
+
+  assert.deepEqual(await claimed(after(0)), [["pr-reconcile-errors", 0]]);
+  assert.deepEqual(await fail(after(0)), {
+    checkout_id: checkout.checkout_id,
+    provider_id: "pr-reconcile-errors",
+    reconcile_errors: 1,
+    reconcile_stopped_at: null,
+  });
+  assert.deepEqual(await claimed(after(901)), [], "one error: twice the period (30 minutes)");
+  assert.deepEqual(await claimed(after(1_801)), [["pr-reconcile-errors", 1]]);
+  assert.equal((await fail(after(1_801)))?.reconcile_errors, 2);
+  assert.deepEqual(await claimed(after(1_801 + 1_801)), [], "two errors: four times the period (an hour)");
+  assert.deepEqual(await claimed(after(1_801 + 3_601)), [["pr-reconcile-errors", 2]]);
+  const third = await fail(after(1_801 + 3_601));
+  assert.equal(third?.reconcile_errors, 3);
+  assert.equal(new Date(third!.reconcile_stopped_at!).getTime(), after(1_801 + 3_601).getTime());
+  assert.equal(await fail(after(9_000)), null, "stopped already: counted and reported once");
+  assert.deepEqual(await claimed(after(86_400 * 7)), [], "stopped: never claimed again");
+  const listed = await row();
+  assert.deepEqual(
+    [listed.status, listed.reconcile_errors, new Date(listed.reconcile_stopped_at!).getTime()],
+    ["pending", 3, after(1_801 + 3_601).getTime()],
+    "the API and the dashboard show it",
+  );
+
+  // Its callback still settles it; a settled charge has nothing to count.
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-reconcile-errors",
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: checkout.amount } },
+    }));
+  while (await as(p, (tx) => applyPaymentEvent(tx, p)));
+  assert.deepEqual([(await row()).status, (await row()).reconcile_stopped_at], ["paid", null]);
+  assert.equal(await fail(after(9_000)), null, "paid meanwhile: nothing to count");
+
+  // Bad input, an unknown charge and another project's charge are refused.
+  await rejectsAs(
+    as(p, (tx) => tx`select api.record_payment_reconcile_error(${p}, 'pr-reconcile-errors', null)`),
+    "validation_failed",
+  );
+  await rejectsAs(as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-unknown", after(0))), "not_found");
+  await rejectsAs(
+    as(b.project.id, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", after(0))),
+    "not_found",
+  );
+  await rejectsAs(
+    as(b.project.id, (tx) => recordPaymentReconcileError(tx, b.project.id, "pr-reconcile-errors", after(0))),
+    "not_found",
+  );
 });
 
 Deno.test("api.expire_checkouts — unpaid checkouts past expires_at, with their charges; errors", async () => {
