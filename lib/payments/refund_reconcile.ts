@@ -155,13 +155,16 @@ async function refused(
   refund: Refund,
   failure: ChargeError,
 ): Promise<void> {
-  const now = await recordRefusal(deps, projectId, refund.refund_id, failure);
-  log("warn", "refund_refused", {
-    project_id: projectId,
-    refund_id: refund.refund_id,
-    status: now.status,
-    failure_code: now.failure_code,
-  });
+  const fields = { project_id: projectId, refund_id: refund.refund_id };
+  let failed: Refund;
+  try {
+    failed = await recordRefusal(deps, projectId, refund.refund_id, failure);
+  } catch (error) {
+    // Not recorded (the database): still requested, so asked again next period; the pass goes on.
+    log("error", "refund_refused", { ...fields, failure_code: failure.code, record_error: error });
+    return;
+  }
+  log("warn", "refund_refused", { ...fields, status: failed.status, failure_code: failed.failure_code });
 }
 
 /**
