@@ -15643,6 +15643,7 @@ AS $function$
     user_environment text;
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
+    counts jsonb;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -15656,6 +15657,11 @@ AS $function$
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
+    -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
+    -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and
+    -- open second-step challenges. The grants refuse a deleted user anyway; a challenge did not: met after the
+    -- erasure, it started a session for the tombstone.
+    counts := astapa.void_ways_back(erase_user.user_id, reason => 'user_disabled');
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
@@ -15674,9 +15680,9 @@ AS $function$
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
     update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
     where c.project_id = project and c.user_id = erase_user.user_id;
-    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
-    where s.project_id = project and s.user_id = erase_user.user_id;
-    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    -- Ended above (or before); what browser each was goes too.
+    update astapa.login_sessions s set user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id and s.user_agent is not null;
     update astapa.email_tokens t set used_at = pg_catalog.now()
     where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
     update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
@@ -15700,11 +15706,12 @@ AS $function$
         and (o.environment is null or o.environment = user_environment)
         and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
     end if;
-    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', erased_by));
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('by', erased_by) || counts);
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18762,7 +18769,7 @@ comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens 
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true, reason text DEFAULT 'revoked_by_admin'::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -18793,9 +18800,10 @@ AS $function$
           and s.ended_at is null
         returning 1)
       select pg_catalog.count(*)::integer into sessions from ended;
-      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held.
+      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
       with revoked as (
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
@@ -18843,8 +18851,8 @@ AS $function$
       'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
   end
   $function$;
-comment on function astapa.void_ways_back(bigint,boolean) is 'Closes every way back into a user''s account in the current project, for the four that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
-grant execute on function astapa.void_ways_back(bigint,boolean) to astapa_app;
+comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)

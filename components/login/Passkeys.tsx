@@ -4,7 +4,7 @@
  * Adding and removing need a sign-in within the last 10 minutes; the page says so and links to sign in again.
  */
 import type { AuthPageData } from "@/lib/login/pages.ts";
-import { flowHref } from "@/lib/login/pages.ts";
+import { flowHref, signedInHref } from "@/lib/login/pages.ts";
 import { type Lang, type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 import type { OwnPasskeys } from "@/db/passkeys.ts";
 import { Island } from "@/lib/islands/Island.tsx";
@@ -17,7 +17,10 @@ export type PasskeysData = AuthPageData & {
   keys?: OwnPasskeys["passkeys"];
   /** Signed in within the last 10 minutes: may add and remove. */
   recent?: boolean;
-  /** Right after sign-up: the page offers a first passkey. */
+  /**
+   * Right after sign-up: the page offers a first passkey, and its way back to the app goes without a
+   * prompt=login (the person just signed in).
+   */
   welcome?: boolean;
   done?: MessageKey;
 };
@@ -31,9 +34,10 @@ const day = (lang: Lang, iso: string) =>
 export function Passkeys({ data }: { data: PasskeysData }) {
   const t = MESSAGES[data.lang];
   const other = data.lang === "en" ? "id" : "en";
-  const back = flowHref("/auth/login", data);
+  const back = data.welcome ? signedInHref(data) : flowHref("/auth/login", data);
   const again = `/auth/login?${data.request}${data.request ? "&" : ""}prompt=login&lang=${data.lang}`;
-  const action = `/auth/passkeys?lang=${data.lang}`;
+  // The offer stays one across its own forms (adding the first key posts back here).
+  const action = `/auth/passkeys?lang=${data.lang}${data.welcome ? "&welcome=1" : ""}`;
   return (
     <AuthCard
       lang={data.lang}
@@ -41,7 +45,7 @@ export function Passkeys({ data }: { data: PasskeysData }) {
       subtitle="passkeysFor"
       appName={data.appName}
       error={data.error}
-      switchHref={flowHref("/auth/passkeys", data, other)}
+      switchHref={`${flowHref("/auth/passkeys", data, other)}${data.welcome ? "&welcome=1" : ""}`}
     >
       {data.mode === "off" && <p>{t.passkeysOff}</p>}
       {data.mode === "signedOut" && (
@@ -55,7 +59,7 @@ export function Passkeys({ data }: { data: PasskeysData }) {
       {data.mode === "list" && (
         <>
           {data.done && <p role="status">{t[data.done]}</p>}
-          <p>{data.welcome ? t.passkeysOffer : t.passkeysIntro}</p>
+          <p>{data.welcome && !data.done ? t.passkeysOffer : t.passkeysIntro}</p>
           {(data.keys ?? []).length === 0 && <p>{t.passkeysNone}</p>}
           <ul class="passkeys">
             {(data.keys ?? []).map((key) => (

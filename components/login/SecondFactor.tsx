@@ -24,7 +24,10 @@ export type SecondFactorData = AuthPageData & {
   sealed?: string;
   /** After enrolment, shown once. */
   codes?: string[];
-  /** After enrolment: back to the authorization request (without prompt=login or max_age, now met). */
+  /**
+   * After enrolment: back to the authorization request (without prompt=login or max_age, now met), or the
+   * page of ours the sign-in goes on to first (afterFirstFactor's `onward`).
+   */
   continueHref?: string;
   /** The project lets a browser skip the factor this many days (0: not offered). */
   rememberDays?: number;

@@ -614,6 +614,7 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     user_environment text;
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
+    counts jsonb;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -627,6 +628,11 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
     where u.project_id = project and u.id = erase_user.user_id;
+    -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
+    -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and
+    -- open second-step challenges. The grants refuse a deleted user anyway; a challenge did not: met after the
+    -- erasure, it started a session for the tombstone.
+    counts := astapa.void_ways_back(erase_user.user_id, reason => 'user_disabled');
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
@@ -645,9 +651,9 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
     update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
     where c.project_id = project and c.user_id = erase_user.user_id;
-    update astapa.login_sessions s set ended_at = coalesce(s.ended_at, pg_catalog.now()), user_agent = null
-    where s.project_id = project and s.user_id = erase_user.user_id;
-    perform api.revoke_user_refresh_tokens(user_id, 'user_disabled');
+    -- Ended above (or before); what browser each was goes too.
+    update astapa.login_sessions s set user_agent = null
+    where s.project_id = project and s.user_id = erase_user.user_id and s.user_agent is not null;
     update astapa.email_tokens t set used_at = pg_catalog.now()
     where t.project_id = project and t.user_id = erase_user.user_id and t.used_at is null;
     update astapa.remembered_browsers b set revoked_at = pg_catalog.now()
@@ -671,17 +677,20 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
         and (o.environment is null or o.environment = user_environment)
         and not (o.sent_at is null and o.kind = 'account_deleted' and o.created_at = pg_catalog.now());
     end if;
-    perform astapa.audit(project, 'user.deleted', 'user:' || user_id, pg_catalog.jsonb_build_object('by', erased_by));
+    perform astapa.audit(project, 'user.deleted', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('by', erased_by) || counts);
     return true;
   end
   $$;
 
 comment on function astapa.erase_user(bigint, text) is
   'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned '
-  'passkey sign-up): emits user.deleted, keeps the users row as a pseudonymous '
-  'tombstone (deleted_at, a placeholder address, no phone number) and removes or blanks identities, factors, '
+  'passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a '
+  'pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back '
+  '(astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address '
+  'changes, open second-step challenges) and removes or blanks identities, factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
-  'sessions, refresh tokens, mailed links, remembered browsers, buyer names, the address on its outbox mail '
+  'sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail '
   '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '
   'False when already deleted.';
 

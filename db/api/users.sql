@@ -263,7 +263,8 @@ comment on function api.list_users(text, integer, bigint) is
 
 grant execute on function api.list_users(text, integer, bigint) to astapa_app;
 
-create or replace function astapa.void_ways_back(user_id bigint, sign_out boolean default true) returns jsonb
+create or replace function astapa.void_ways_back(user_id bigint, sign_out boolean default true,
+  reason text default 'revoked_by_admin') returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -294,9 +295,10 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
           and s.ended_at is null
         returning 1)
       select pg_catalog.count(*)::integer into sessions from ended;
-      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held.
+      -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
       with revoked as (
-        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+        update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
@@ -345,10 +347,11 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
   end
   $$;
 
-comment on function astapa.void_ways_back(bigint, boolean) is
-  'Closes every way back into a user''s account in the current project, for the four that end them all '
-  '(api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user): ends every '
-  'login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens), '
+comment on function astapa.void_ways_back(bigint, boolean, text) is
+  'Closes every way back into a user''s account in the current project, for the five that end them all '
+  '(api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, '
+  'astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as '
+  'api.revoke_user_refresh_tokens; an erasure passes user_disabled), '
   'and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device '
   'authorization not yet polled (status voided: the poll answers access_denied), every pending address change '
   '(its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). '
@@ -356,7 +359,7 @@ comment on function astapa.void_ways_back(bigint, boolean) is
   'the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, '
   'mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 
-grant execute on function astapa.void_ways_back(bigint, boolean) to astapa_app;
+grant execute on function astapa.void_ways_back(bigint, boolean, text) to astapa_app;
 
 create or replace function api.disable_user(project_id text, user_id bigint, disabled boolean default true) returns jsonb
   language plpgsql

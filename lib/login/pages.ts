@@ -113,6 +113,16 @@ export function flowHref(path: string, data: AuthPageData, lang: Lang = data.lan
   return `${path}?${data.request}${data.request ? "&" : ""}lang=${lang}`;
 }
 
+/**
+ * The sign-in page that takes someone who just signed in on to the app: without a prompt=login, which would
+ * ask them to sign in again (the browser's new session answers it).
+ */
+export function signedInHref(data: AuthPageData): string {
+  const request = new URLSearchParams(data.request);
+  if (request.get("prompt") === "login") request.delete("prompt");
+  return flowHref("/auth/login", { ...data, request: request.toString() });
+}
+
 /** A hosted-login page: titled and tagged in the person's language. */
 export function authPage(data: AuthPageData, title: MessageKey, status = 200): PageResult<AuthPageData> {
   return page(data, { title: MESSAGES[data.lang][title], lang: data.lang, status });

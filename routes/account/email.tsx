@@ -54,10 +54,10 @@ function show(c: Ctx, target: AccountTarget, token: string, extra: Partial<Email
 
 /**
  * Confirming one's own current address changes nothing, so neither its link's page nor what it did asks to
- * confirm a new one.
+ * confirm a new one; once done, the page says what happened instead of asking.
  */
 function titleOf(data: { own?: boolean; done?: EmailChangeOutcome }): AccountKey {
-  if (data.done) return data.done === "confirmed" ? "emailConfirmedTitle" : "confirmEmailTitle";
+  if (data.done) return data.done === "confirmed" ? "emailConfirmedTitle" : "emailChangedTitle";
   return data.own ? "confirmOwnEmailTitle" : "confirmEmailTitle";
 }
 

@@ -68,10 +68,7 @@ function signedIn(
   if (request.thirdParty) {
     return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { consentFirst: true });
   }
-  const q = requestQuery(query);
-  const onward = redeemed.created && passkeysEnabled(request.project)
-    ? `/auth/passkeys?${q}${q ? "&" : ""}welcome=1&lang=${pickLang(c)}`
-    : undefined;
+  const onward = redeemed.created && passkeysEnabled(request.project) ? "passkey_offer" as const : undefined;
   return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { onward });
 }
 

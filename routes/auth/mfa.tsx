@@ -16,7 +16,13 @@ import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
 import { decideOrganization } from "@/lib/login/organization_step.ts";
 import { writeSession } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { readChallenge, writeChallenge, writeRemembered } from "@/lib/login/factors/step.ts";
+import {
+  onwardHref,
+  readChallenge,
+  readChallengeOnward,
+  writeChallenge,
+  writeRemembered,
+} from "@/lib/login/factors/step.ts";
 import { rememberDays } from "@/lib/login/factors/policy.ts";
 import { factorProof, newEnrolment, type ProofResult } from "@/lib/login/factors/proof.ts";
 import { countFactorFailure, factorWait } from "@/lib/login/factors/lockout.ts";
@@ -184,10 +190,15 @@ export const handler: Handlers<SecondFactorData> = {
     };
     if (!(passkey ?? phoneProof ?? proof.proof)) return await refused();
     const code = randomSecret();
+    // A page of ours the first factor's sign-in goes on to (afterFirstFactor's `onward`): it comes first, and
+    // the app's code later, fresh, through the sign-in page (where the consent and organization steps run).
+    // Someone who met the step with a passkey has one already: no offer of a first one.
+    const offered = readChallengeOnward(c, request.project.id);
+    const onward = offered === "passkey_offer" && passkey ? undefined : offered;
     // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
-    const consent = !!request.thirdParty;
+    const consent = !onward && !!request.thirdParty;
     // The organization step (lib/login/organization_step.ts): a picker to go through means no code yet.
-    const decision = mode !== "enrol" && !consent
+    const decision = mode !== "enrol" && !consent && !onward
       ? await decideOrganization(c, request, challenge.user_id)
       : null;
     const issueCode = decision !== null && !("redirect" in decision);
@@ -255,15 +266,17 @@ export const handler: Handlers<SecondFactorData> = {
     writeChallenge(c, request.project.id, null);
     if (remembered) writeRemembered(c, request.project.id, remembered, days);
     writeSession(c, request.project.id, session.token);
+    const then = onward ? onwardHref(onward, query, pickLang(c)) : undefined;
     if (mode === "enrol") {
-      const onward = new URLSearchParams(requestQuery(query));
-      onward.delete("prompt");
-      onward.delete("max_age");
+      const again = new URLSearchParams(requestQuery(query));
+      again.delete("prompt");
+      again.delete("max_age");
       return await show(c, request, query, challenge, tokenHash, "codes", {
         codes: proof.recoveryCodes,
-        continueHref: `/auth/login?${onward}&lang=${pickLang(c)}`,
+        continueHref: then ?? `/auth/login?${again}&lang=${pickLang(c)}`,
       });
     }
+    if (then) return c.redirect(then, 303);
     if (consent) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
     if (decision && "redirect" in decision) return c.redirect(decision.redirect, 303);
     return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);

@@ -41,10 +41,12 @@ async function show(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
-  outcome: { done?: MessageKey; error?: MessageKey; welcome?: boolean } = {},
+  outcome: { done?: MessageKey; error?: MessageKey } = {},
   status = 200,
 ) {
-  const base = authPageData(c, request, query);
+  // Right after a sign-up (afterFirstFactor's `onward`), on the page's address and on its forms' actions.
+  const welcome = new URL(c.req.url).searchParams.get("welcome") === "1";
+  const base = { ...authPageData(c, request, query), ...(welcome ? { welcome } : {}) };
   if (!passkeysEnabled(request.project)) {
     return authPage({ ...base, mode: "off" } as PasskeysData, "passkeysTitle", 404);
   }
@@ -68,7 +70,7 @@ export const handler: Handlers<PasskeysData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    return await show(c, request, query, { welcome: query.get("welcome") === "1" });
+    return await show(c, request, query);
   },
 
   async POST(c) {

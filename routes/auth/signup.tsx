@@ -14,8 +14,7 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
-import { requestQuery } from "@/lib/login/authorize_request.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { newVerification, requiresVerifiedEmail } from "@/lib/login/verification.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
@@ -69,11 +68,9 @@ export const handler: Handlers<AuthPageData> = {
     }
     if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);
     // A project that requires a second factor has the new person set one up before the app gets a code.
-    // A project with passkeys offers the new person one first; "Back to the app" then brings a fresh code.
-    const query = requestQuery(posted.query);
-    const onward = passkeysEnabled(request.project)
-      ? `/auth/passkeys?${query}${query ? "&" : ""}welcome=1&lang=${pickLang(c)}`
-      : undefined;
+    // A project with passkeys offers the new person one first (after that second factor, when one is owed);
+    // "Back to the app" then brings a fresh code.
+    const onward = passkeysEnabled(request.project) ? "passkey_offer" as const : undefined;
     return await afterFirstFactor(c, request, posted.query, userId, ["pwd"], { onward });
   },
 };

@@ -183,10 +183,10 @@ Deno.test("account — a link's page and what it did are titled for it: a new ad
     en: { changed: /Your email address was changed\./, confirmed: /Your email address is confirmed\./ },
     id: { changed: /Alamat email Anda telah diubah\./, confirmed: /Alamat email Anda sudah terkonfirmasi\./ },
   };
-  // Confirming one's own address is not confirming a new one: the title says what happened.
+  // Once done, the title says what happened: a change, or one's own address confirmed (no more asking).
   const titles = {
-    en: { changed: "Confirm your new email", confirmed: "Your email is confirmed" },
-    id: { changed: "Konfirmasi email baru Anda", confirmed: "Email Anda sudah terkonfirmasi" },
+    en: { changed: "Your email was changed", confirmed: "Your email is confirmed" },
+    id: { changed: "Email Anda telah diubah", confirmed: "Email Anda sudah terkonfirmasi" },
   };
   // And before it is used: a link to the account's own address asks to confirm it, not a new one.
   const asks = {
@@ -244,6 +244,7 @@ Deno.test("account — a link's page and what it did are titled for it: a new ad
       const title = titles[lang][outcome];
       assert.match(page, new RegExp(`<title>${title}\\b`), `${lang} ${outcome}: the title`);
       assert.ok(page.includes(`<h1 id="email-heading">${title}</h1>`), `${lang} ${outcome}: the heading`);
+      assert.ok(!page.includes(asks[lang].changed.title), `${lang} ${outcome}: no longer asks to confirm`);
       const [row] = await t.db.sql`select email, email_verified from astapa.users where id = ${b.user}`;
       assert.deepEqual([row.email, row.email_verified], [wanted, true]);
     }

@@ -294,7 +294,15 @@ Deno.test("api.sweep_grants — erases passkey sign-ups abandoned 7 days ago wit
   assert.equal(byId[keyed].awaiting_passkey_since, null, "and makes it a user like any other");
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.deleted' and target = ${"user:" + gone}`;
-  assert.deepEqual(audit.details, { by: "sweeper" });
+  assert.deepEqual(audit.details, {
+    by: "sweeper",
+    sessions: 0,
+    refresh_tokens: 0,
+    authorization_codes: 0,
+    device_authorizations: 0,
+    email_changes: 0,
+    mfa_challenges: 0,
+  });
   const [event] = await db.sql`select data from astapa.events where project_id = ${project.id}
     and type = 'user.deleted' and data -> 'user' ->> 'id' = ${gone}`;
   assert.ok(event, "the app hears user.deleted, as it heard user.created");

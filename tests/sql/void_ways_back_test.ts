@@ -2,9 +2,9 @@
  * astapa.void_ways_back (db/api/users.sql): the one function that closes every way back into an account — live
  * sessions, refresh tokens, unredeemed codes, approved and unpolled devices, pending address changes and open
  * second-step challenges, a sign-in's and a step-up's — counting each; another user's, and what is expired or
- * used already, left alone; sign_out false (a disable) keeps the sessions and refresh tokens. Then its four
- * callers, each answering or auditing the same six counts, and a sign-in's challenge that a sign-out everywhere
- * or a disable now ends: it cannot be met after; and a challenge being met as an ender holds the user's row, which
+ * used already, left alone; sign_out false (a disable) keeps the sessions and refresh tokens. Then its five
+ * callers, each answering or auditing the same six counts (an erasure revoking as user_disabled), and a sign-in's
+ * challenge that a sign-out everywhere, a disable or an erasure now ends: it cannot be met after; and a challenge being met as an ender holds the user's row, which
  * waits for it instead of closing a cycle with it.
  */
 import assert from "node:assert/strict";
@@ -271,4 +271,40 @@ Deno.test("api.meet_mfa_challenge — while an ender holds the user's row: waits
   await rejectsAs(Promise.reject((met as PromiseRejectedResult).reason), "invalid_grant", /expired/);
   const [factor] = await db.sql`select count(*)::int as n from astapa.user_factors where user_id = ${user}`;
   assert.equal(factor.n, 0);
+});
+
+Deno.test("astapa.erase_user — closes every way back (refresh tokens as user_disabled), audited with the counts", async () => {
+  const user = await seedUser(db.sql, project.id, "ways-erase@example.com", { verified: true });
+  await everyWayBack(db.sql, user);
+  assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), true);
+  assert.deepEqual(await audited(user, "user.deleted"), { by: "user", ...EVERY });
+  assert.deepEqual(await live(user), NONE);
+  const reasons = await db
+    .sql`select distinct revoked_reason from astapa.refresh_tokens where user_id = ${user}`;
+  assert.deepEqual(reasons.map((r) => r.revoked_reason), ["user_disabled"], "erasure's reason, as before");
+  const [device] = await db.sql`select status from astapa.device_authorizations where user_id = ${user}
+    and expires_at > now()`;
+  assert.equal(device.status, "voided", "the poll answers access_denied, not a token");
+  // A second erasure changes nothing and audits nothing more.
+  assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), false);
+});
+
+Deno.test("astapa.erase_user — a sign-in's challenge left open cannot be met after: no session for the tombstone", async () => {
+  const user = await seedUser(db.sql, project.id, `ways-erase-challenge@example.com`, { verified: true });
+  const token = `ways-erase-challenge-${++seeded}`;
+  await signInChallenge(user, token);
+  assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), true);
+  // The page had shown it before the erasure; meeting it now is refused, so no session is started for the user.
+  await rejectsAs(meetByEnrolling(token), "invalid_grant", /expired/);
+  const [left] = await db.sql`select
+    (select count(*)::int from astapa.user_factors where user_id = ${user}) as factors,
+    (select count(*)::int from astapa.recovery_codes where user_id = ${user}) as recovery_codes`;
+  assert.deepEqual(left, { factors: 0, recovery_codes: 0 });
+  // Not even after an admin re-enables the tombstone's row.
+  await asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, false)`);
+  assert.equal(
+    await appValue(db.sql, project.id, async (tx) => tx`select api.mfa_challenge(${await sha256(token)})`),
+    null,
+  );
+  await rejectsAs(meetByEnrolling(token), "invalid_grant", /expired/);
 });

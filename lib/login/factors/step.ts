@@ -16,12 +16,13 @@ import { decideOrganization } from "../organization_step.ts";
 import { authPage, type AuthPageData, authPageData } from "../pages.ts";
 import type { PageResult } from "@/lib/router/page.tsx";
 import { mfaOwed, mfaPolicy, wantsMfa } from "./policy.ts";
-import { pickLang } from "../i18n.ts";
+import { type Lang, pickLang } from "../i18n.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 
 const CHALLENGE_SECONDS = 600;
 
 const challengeCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_mfa_${projectId}`);
+const onwardCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_mfa_onward_${projectId}`);
 const rememberCookie = (c: Ctx, projectId: string) => cookieName(c, `astapa_mfa_remember_${projectId}`);
 
 /** The "remember this browser" token, if this browser holds one for the project. */
@@ -47,15 +48,49 @@ export function readChallenge(c: Ctx, projectId: string): string | undefined {
   return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
 }
 
-/** Sets (or, with null, clears) the challenge cookie. */
-export function writeChallenge(c: Ctx, projectId: string, token: string | null): void {
-  setCookie(c, challengeCookie(c, projectId), token ?? "", {
+/**
+ * A page of ours the person reads once signed in, before the app: what a phone code's claim removed
+ * (routes/auth/phone/claimed.tsx), or a first passkey offered to someone who just signed up (/auth/passkeys).
+ */
+export const ONWARD = ["phone_claimed", "passkey_offer"] as const;
+export type Onward = typeof ONWARD[number];
+
+/** The onward page's address, for the same authorization request in the person's language. */
+export function onwardHref(onward: Onward, query: URLSearchParams, lang: Lang): string {
+  const q = requestQuery(query);
+  const and = q ? "&" : "";
+  return onward === "phone_claimed"
+    ? `/auth/phone/claimed?${q}${and}lang=${lang}`
+    : `/auth/passkeys?${q}${and}welcome=1&lang=${lang}`;
+}
+
+/**
+ * Sets (or, with null, clears) the challenge cookie, and with it the onward page the sign-in goes to once the
+ * challenge is met (a name from ONWARD, never an address, so a planted cookie can point nowhere else).
+ */
+export function writeChallenge(c: Ctx, projectId: string, token: string | null, onward?: Onward): void {
+  const options = {
     path: "/",
     httpOnly: true,
     secure: (c.var.deps?.config.baseUrl ?? "").startsWith("https://"),
-    sameSite: "Lax",
+    sameSite: "Lax" as const,
+  };
+  setCookie(c, challengeCookie(c, projectId), token ?? "", {
+    ...options,
     maxAge: token ? CHALLENGE_SECONDS : 0,
   });
+  // Every new challenge replaces what an abandoned one would have gone on to.
+  if (onward && token) {
+    setCookie(c, onwardCookie(c, projectId), onward, { ...options, maxAge: CHALLENGE_SECONDS });
+  } else if (getCookie(c, onwardCookie(c, projectId)) !== undefined) {
+    setCookie(c, onwardCookie(c, projectId), "", { ...options, maxAge: 0 });
+  }
+}
+
+/** The onward page this browser's challenge goes on to once met, if its sign-in had one. */
+export function readChallengeOnward(c: Ctx, projectId: string): Onward | undefined {
+  const value = getCookie(c, onwardCookie(c, projectId));
+  return ONWARD.find((onward) => onward === value);
 }
 
 /**
@@ -64,7 +99,8 @@ export function writeChallenge(c: Ctx, projectId: string, token: string | null):
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session); `session`
  * is that browser's session token, found live in an earlier transaction: the challenge starts only while it is
  * still live (else the sign-in page again: a sign-out everywhere, reset, claim or disable ended it meanwhile).
- * `onward`: where a sign-in that needs no second factor goes instead of the app (no code is issued).
+ * `onward`: a page of ours the sign-in goes to instead of the app (no code is issued): right away, or once the
+ * second factor is met (the challenge cookie carries it to /auth/mfa).
  * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
  * `passwordHash`: the first factor was a password, verified against this stored hash; nothing starts unless it
  * is still the enabled user's (Postgres raises AS4C0, credentials_changed: a reset, claim or disable won).
@@ -75,7 +111,7 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: { session: string }; onward?: string; firstFactor?: "phone"; passwordHash?: string },
+  options?: { stepUp?: { session: string }; onward?: Onward; firstFactor?: "phone"; passwordHash?: string },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -94,7 +130,7 @@ export async function afterFirstFactor(
   { consentFirst = false, stepUp, onward, firstFactor, passwordHash }: {
     consentFirst?: boolean;
     stepUp?: { session: string };
-    onward?: string;
+    onward?: Onward;
     firstFactor?: "phone";
     passwordHash?: string;
   } = {},
@@ -147,7 +183,7 @@ export async function afterFirstFactor(
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
     if (started) {
-      writeChallenge(c, request.project.id, token);
+      writeChallenge(c, request.project.id, token, onward);
       // The person's language goes along (requestQuery keeps only the authorization request).
       const lang = pickLang(c);
       return c.redirect(`/auth/mfa?${requestQuery(query)}${requestQuery(query) ? "&" : ""}lang=${lang}`, 303);
@@ -155,7 +191,7 @@ export async function afterFirstFactor(
   }
   writeSession(c, request.project.id, session.token);
   if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
-  if (onward) return c.redirect(onward, 303);
+  if (onward) return c.redirect(onwardHref(onward, query, pickLang(c)), 303);
   if ("redirect" in decision) return c.redirect(decision.redirect, 303);
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
 }

@@ -7,20 +7,19 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { authorizeRequest, type AuthPageData, authPageData, flowHref } from "@/lib/login/pages.ts";
+import {
+  authorizeRequest,
+  type AuthPageData,
+  authPageData,
+  flowHref,
+  signedInHref,
+} from "@/lib/login/pages.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
 import { type ClaimLines, claimLines } from "@/lib/login/claimed_mail.ts";
 import { readClaimNotice } from "@/lib/phone/claimed.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 type ClaimedData = AuthPageData & { claim: ClaimLines };
-
-/** The sign-in page that takes the person on: just signed in, so without a prompt=login that would ask again. */
-function onward(data: AuthPageData): string {
-  const request = new URLSearchParams(data.request);
-  if (request.get("prompt") === "login") request.delete("prompt");
-  return flowHref("/auth/login", { ...data, request: request.toString() });
-}
 
 export const handler: Handlers<ClaimedData> = {
   async GET(c) {
@@ -29,7 +28,7 @@ export const handler: Handlers<ClaimedData> = {
     if (request instanceof Response) return request;
     const data = authPageData(c, request, query);
     const removed = readClaimNotice(c, request.project.id);
-    if (!removed) return c.redirect(onward(data), 303);
+    if (!removed) return c.redirect(signedInHref(data), 303);
     c.header("cache-control", "no-store");
     const claim = claimLines(data.lang, data.appName, removed, "phone_code");
     return page<ClaimedData>({ ...data, claim }, {
@@ -55,7 +54,7 @@ export default function PhoneClaimed({ data }: PageProps<ClaimedData>) {
       </ul>
       <p>{data.claim.after}</p>
       <p>
-        <a class="button" href={onward(data)}>{t.phoneClaimedContinue}</a>
+        <a class="button" href={signedInHref(data)}>{t.phoneClaimedContinue}</a>
       </p>
     </AuthCard>
   );

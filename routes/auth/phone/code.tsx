@@ -4,7 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
 import { AuthForm, authorizeRequest, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { checkPhoneCode, pendingPhoneCode } from "@/db/phone.ts";
@@ -83,12 +83,9 @@ export const handler: Handlers<AuthPageData> = {
     if (!result.user_id) return show({ phoneError: "noAccount", masked: undefined }, 403);
     // The code claimed an account nobody had proven and removed what was on it: the person reads what went on
     // a page of ours before going on (no proven address to mail; a provider sends codes only).
-    let onward: string | undefined;
-    if (result.claimed) {
-      writeClaimNotice(c, request.project.id, result.claimed);
-      const q = requestQuery(query);
-      onward = `/auth/phone/claimed?${q}${q ? "&" : ""}lang=${pickLang(c)}`;
-    }
+    // A second factor owed first: the page comes once it is met (the challenge carries `onward`).
+    if (result.claimed) writeClaimNotice(c, request.project.id, result.claimed);
+    const onward = result.claimed ? "phone_claimed" as const : undefined;
     // RFC 8176: "sms" for a code by SMS; a WhatsApp code is a one-time password ("otp").
     return await afterFirstFactor(c, request, query, result.user_id, [
       result.channel === "sms" ? "sms" : "otp",
