@@ -372,8 +372,10 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
     -- The user's row first, for update, as astapa.void_ways_back takes it: a redemption under way holds it for
     -- key share and then updates it (last_sign_in_at), so a plain update here (no key update) and a for update
     -- taken later could each wait for the other.
+    -- An erased user (astapa.erase_user) is a tombstone, disabled for good: not found here, so no re-enable
+    -- makes its row a live account again.
     perform from astapa.users as u
-    where u.project_id = disable_user.project_id and u.id = disable_user.user_id
+    where u.project_id = disable_user.project_id and u.id = disable_user.user_id and u.deleted_at is null
     for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
@@ -393,12 +395,13 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
   $$;
 
 comment on function api.disable_user(text, bigint, boolean) is
-  'Disables (or with disabled = false re-enables) a user; AS404 when not in this project. Disabling voids the '
-  'user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes '
-  'and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its '
-  'counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, '
-  'mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while '
-  'disabled and work again after. Locks the user''s row first.';
+  'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased '
+  'user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and '
+  'unpolled device authorizations, pending address changes and open second-step challenges '
+  '(astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, '
+  'refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a '
+  're-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again '
+  'after. Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 

@@ -4,8 +4,9 @@
  * second-step challenges, a sign-in's and a step-up's — counting each; another user's, and what is expired or
  * used already, left alone; sign_out false (a disable) keeps the sessions and refresh tokens. Then its five
  * callers, each answering or auditing the same six counts (an erasure revoking as user_disabled), and a sign-in's
- * challenge that a sign-out everywhere, a disable or an erasure now ends: it cannot be met after; and a challenge being met as an ender holds the user's row, which
- * waits for it instead of closing a cycle with it.
+ * challenge that a sign-out everywhere, a disable or an erasure now ends: it cannot be met after (and an erased
+ * user cannot be re-enabled); and a challenge being met as an ender holds the user's row, which waits for it
+ * instead of closing a cycle with it.
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
@@ -300,8 +301,13 @@ Deno.test("astapa.erase_user — a sign-in's challenge left open cannot be met a
     (select count(*)::int from astapa.user_factors where user_id = ${user}) as factors,
     (select count(*)::int from astapa.recovery_codes where user_id = ${user}) as recovery_codes`;
   assert.deepEqual(left, { factors: 0, recovery_codes: 0 });
-  // Not even after an admin re-enables the tombstone's row.
-  await asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, false)`);
+  // And no admin can re-enable the tombstone: it is not found, and stays disabled.
+  await rejectsAs(
+    asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, false)`),
+    "not_found",
+  );
+  const [row] = await db.sql`select disabled from astapa.users where id = ${user}`;
+  assert.equal(row.disabled, true);
   assert.equal(
     await appValue(db.sql, project.id, async (tx) => tx`select api.mfa_challenge(${await sha256(token)})`),
     null,
