@@ -9239,6 +9239,8 @@ AS $function$
           updated_at = pg_catalog.now()
         where r.project_id = target.project_id and r.id = target.id
         returning * into target;
+        -- Once: only the move from requested to failed emits it, and failed is final.
+        perform astapa.emit_event(target.project_id, 'payment.refund_failed', astapa.refund_event_data(target));
       end if;
     else
       -- A callback that came first has already moved it on; the provider id is recorded either way.
@@ -9252,7 +9254,7 @@ AS $function$
     return astapa.refund_json(target);
   end
   $function$;
-comment on function api.record_refund_answer(text,text,jsonb) is 'Records Xendit''s answer to a refund request: {provider_id} (accepted: pending unless a callback already settled it) or {failure} (refused: failed, the amount is free again). AS404 unknown refund.';
+comment on function api.record_refund_answer(text,text,jsonb) is 'Records Xendit''s answer to a refund request: {provider_id} (accepted: pending unless a callback already settled it) or {failure} (refused: a requested refund becomes failed, the amount is free again, and payment.refund_failed is emitted). AS404 unknown refund.';
 grant execute on function api.record_refund_answer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14188,12 +14190,15 @@ AS $function$
       update astapa.refunds as r set status = 'failed', provider_id = coalesce(r.provider_id, ev.provider_id),
         failure_code = pg_catalog.left(coalesce(ev.body #>> '{data,failure_code}', 'FAILED'), 500),
         updated_at = pg_catalog.now()
-      where r.project_id = target.project_id and r.id = target.id;
+      where r.project_id = target.project_id and r.id = target.id
+      returning * into target;
+      perform astapa.emit_event(ev.project_id, 'payment.refund_failed', astapa.refund_event_data(target));
       return 'refund_failed';
     end if;
     update astapa.refunds as r set status = 'succeeded', provider_id = coalesce(r.provider_id, ev.provider_id),
       succeeded_at = pg_catalog.now(), updated_at = pg_catalog.now()
-    where r.project_id = target.project_id and r.id = target.id;
+    where r.project_id = target.project_id and r.id = target.id
+    returning * into target;
     select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
     -- The plan effect touches the subscription only while it is still the one this payment bought.
     select * into current from astapa.subscriptions as s
@@ -14210,18 +14215,12 @@ AS $function$
         perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
       end if;
     end if;
-    perform astapa.emit_event(ev.project_id, 'payment.refunded', pg_catalog.jsonb_build_object(
-      'refund_id', target.public_id, 'checkout_id', bought.public_id, 'sub', bought.user_id::text,
-      'plan', bought.plan_key, 'method', pay.method, 'amount', target.amount,
-      'refunded_total', astapa.refunded_amount(pay.project_id, pay.id), 'payment_amount', pay.amount,
-      'plan_effect', target.plan_effect,
-      'receipt_number', (select x.number from astapa.receipts as x
-                         where x.project_id = pay.project_id and x.payment_id = pay.id)));
+    perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
     perform pg_catalog.pg_notify('astapa_checkouts', bought.public_id);
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED frees the amount. Final states stay; a wrong amount or currency changes nothing.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -17824,6 +17823,27 @@ AS $function$
 comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refund_event_data(r astapa.refunds)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'refund_id', r.public_id, 'checkout_id', c.public_id, 'sub', c.user_id::text, 'plan', c.plan_key,
+      'method', y.method, 'amount', r.amount, 'refunded_total', astapa.refunded_amount(y.project_id, y.id),
+      'payment_amount', y.amount, 'plan_effect', r.plan_effect,
+      'receipt_number', (select x.number from astapa.receipts as x
+                         where x.project_id = y.project_id and x.payment_id = y.id))
+    || case when r.status = 'failed' then pg_catalog.jsonb_build_object('failure_code', r.failure_code)
+            else '{}'::jsonb end
+    from astapa.payments as y join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+    where y.project_id = r.project_id and y.id = r.payment_id
+  $function$;
+comment on function astapa.refund_event_data(astapa.refunds) is 'The data of a refund''s app webhook: payment.refunded (refund_id, checkout_id, sub, plan, method, amount, refunded_total, payment_amount, plan_effect, receipt_number) and, for a failed refund, payment.refund_failed (the same and its failure_code).';
+grant execute on function astapa.refund_event_data(astapa.refunds) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_json(r astapa.refunds)
  RETURNS jsonb
  LANGUAGE sql
@@ -18884,7 +18904,8 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'user.passkey_added', 'user.passkey_removed',
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
-                     'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change'] $function$;
+                     'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
+                     'payment.refund_failed'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   "subscription.renewal_due",
   "subscription.trial_will_end",
   "subscription.plan_change",
+  "payment.refund_failed",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

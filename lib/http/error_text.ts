@@ -89,6 +89,9 @@ const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_failed_refund:
     "Penyedia pembayaran menjawab pengembalian dana dengan galat. Jumlahnya tetap " +
     "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  payment_provider_credentials_refund:
+    "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini. Jumlahnya tetap dicadangkan, " +
+    "dan pengembalian dana diminta lagi dalam sekitar 15 menit; perbaiki kunci Xendit proyek ini.",
   payment_provider_timeout_refund:
     "Penyedia pembayaran tidak menjawab pengembalian dana tepat waktu. Jumlahnya tetap " +
     "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",

@@ -109,6 +109,11 @@ export const DESCRIPTIONS = {
   payment_provider_failed_refund:
     "The payment provider answered the refund with an error. The amount stays " +
     "reserved, and the refund is asked for again in about 15 minutes.",
+  // … a refund Xendit answered with 401/403: our API key was refused (rotated, wrong), not the refund. Reserved
+  // and asked again by the billing pass, which logs each refusal as an error until the keys are fixed.
+  payment_provider_credentials_refund:
+    "The payment provider refused this project's Xendit credentials (API key). The amount stays reserved, " +
+    "and the refund is asked for again in about 15 minutes; fix the project's Xendit keys.",
   // … a refund past the deadline, never sent or cut off: reserved and asked again as well, so no "try again".
   payment_provider_timeout_refund:
     "The payment provider did not answer the refund in time. The amount stays " +

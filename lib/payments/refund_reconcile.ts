@@ -7,8 +7,9 @@
  * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one.
  * Xendit refusing the request asked again (a 4xx: its definitive no) fails the refund as a refusal at request time
  * does (lib/payments/refunds.ts recordRefusal: failure_code, the amount free again). An error of ours while asking
- * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted — is counted in
- * SQL: the next question waits twice as long, and the third stops automatic reconciliation of that refund
+ * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted, or refusing
+ * our API key (401/403: no refusal of the refund, logged as an error each time) — is counted in SQL: the next
+ * question waits twice as long, and the third stops automatic reconciliation of that refund
  * (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
@@ -22,7 +23,14 @@ import {
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { recordRefusal } from "./refunds.ts";
-import { asChargeError, type ChargeError, isRefusal, isXenditFailure, xenditClient } from "./xendit.ts";
+import {
+  asChargeError,
+  type ChargeError,
+  isCredentialsRefused,
+  isRefusal,
+  isXenditFailure,
+  xenditClient,
+} from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
 
@@ -130,7 +138,11 @@ export async function reconcileRefunds(
       if (!stored.duplicate) recorded++;
     } catch (error) {
       const failure = isXenditFailure(error) ? asChargeError(error) : null;
-      if (failure && isRefusal(failure) && !refund.provider_id) {
+      if (failure && isCredentialsRefused(failure)) {
+        // Our key was refused, not the refund: counted with the back-off, each time as an error (an operator
+        // must fix the key); the refund keeps its amount reserved.
+        await countError(deps, projectId, refund, now, error, "error");
+      } else if (failure && isRefusal(failure) && !refund.provider_id) {
         // The request asked again was refused: Xendit's definitive answer, as at request time.
         await refused(deps, projectId, refund, failure);
       } else if (failure && !isRefusal(failure)) {
@@ -168,10 +180,11 @@ async function refused(
 }
 
 /**
- * A bug of ours (or an answer we cannot read, or Xendit refusing to tell us about a refund it had accepted) while
- * reconciling a refund: counted in SQL, so the refund is asked about again after twice the wait, and after the
- * third such error no more (reconcile_stopped_at, shown in the API and on the dashboard). Each try is logged
- * with its stack; the stop, once, as an error.
+ * A bug of ours (or an answer we cannot read, Xendit refusing to tell us about a refund it had accepted, or
+ * Xendit refusing our API key) while reconciling a refund: counted in SQL, so the refund is asked about again
+ * after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the API and on
+ * the dashboard). Each try is logged with its stack at `level` (error for a refused key); the stop, once, as an
+ * error.
  */
 async function countError(
   deps: PaymentDeps,
@@ -179,6 +192,7 @@ async function countError(
   refund: Refund,
   now: Date,
   error: unknown,
+  level: "warn" | "error" = "warn",
 ): Promise<void> {
   const fields = { project_id: projectId, refund_id: refund.refund_id, error };
   let counted: Refund | null;
@@ -196,6 +210,6 @@ async function countError(
   if (counted?.reconcile_stopped_at) {
     log("error", "refund_reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
   } else {
-    log("warn", "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
+    log(level, "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
   }
 }

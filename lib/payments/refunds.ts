@@ -2,14 +2,22 @@
  * Refunding a payment: reserve the amount in Postgres (api.request_refund locks the payment, so refunds never
  * exceed it), ask Xendit's Refund API through the unmodified xendit-node client with the refund id as the
  * idempotency key and reference_id, then record the answer. The refund succeeds — and its plan effect and the
- * payment.refunded webhook happen — when Xendit's refund callback is applied by the payment worker.
+ * payment.refunded webhook happen — when Xendit's refund callback is applied by the payment worker. A refund
+ * Xendit refuses fails (payment.refund_failed); one refused for our API key (401/403) stays reserved.
  */
 import { asApp } from "@/db/client.ts";
 import { recordRefundAnswer, type Refund, type RefundRequest, requestRefund } from "@/db/refunds.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { asChargeError, ChargeError, isRefusal, providerError, xenditClient } from "./xendit.ts";
+import {
+  asChargeError,
+  ChargeError,
+  isCredentialsRefused,
+  isRefusal,
+  providerError,
+  xenditClient,
+} from "./xendit.ts";
 
 /** Refunds (part of) the payment a receipt is for; answers the refund, pending until Xendit's callback. */
 export async function refundPayment(
@@ -46,6 +54,17 @@ export async function refundPayment(
     providerId = created.id;
   } catch (error) {
     const failure = asChargeError(error);
+    if (isCredentialsRefused(failure)) {
+      // Our key was refused, not the refund: failing it would free an amount never refunded. It stays
+      // requested (reserved) and the billing pass asks again once an operator has fixed the key.
+      log("error", "xendit_refund_credentials_refused", {
+        project_id: projectId,
+        refund_id: refund.refund_id,
+        status: failure.status,
+        failure_code: failure.code,
+      });
+      throw providerError(failure, "refund");
+    }
     if (!isRefusal(failure)) {
       // No answer: Xendit may have made it. The amount stays reserved; its callback (reference_id = our
       // refund id) still applies it, and the same request again would be replayed by the idempotency key.

@@ -365,11 +365,22 @@ export function isXenditFailure(error: unknown): boolean {
 }
 
 /**
- * Whether Xendit answered with a refusal — its definitive no (4xx) — rather than no answer, a server error or
- * "too many requests" (429), after which the same request may yet be taken.
+ * Whether Xendit answered with a refusal — its definitive no (4xx) — rather than no answer, a server error,
+ * "too many requests" (429) or a refusal of our credentials (401, 403: isCredentialsRefused), after which the
+ * same request may yet be taken.
  */
 export function isRefusal(failure: ChargeError): boolean {
-  return failure.status !== null && failure.status < 500 && failure.status !== 429;
+  return failure.status !== null && failure.status < 500 && failure.status !== 429 &&
+    !isCredentialsRefused(failure);
+}
+
+/**
+ * Whether Xendit refused the API key rather than the request (401, 403: a rotated, revoked or wrong key, or
+ * one without the permission): a configuration failure an operator must fix, which says nothing about the
+ * refund or charge itself, so the same request is asked again once the key works.
+ */
+export function isCredentialsRefused(failure: ChargeError): boolean {
+  return failure.status === 401 || failure.status === 403;
 }
 
 /** The calls to Xendit a person or a developer waits on, each with its own words for Xendit's error answer. */
@@ -396,6 +407,8 @@ export function providerError(failure: ChargeError, call: ProviderCall): AppErro
     ? (refund ? "payment_provider_interrupted_refund" : "payment_provider_interrupted")
     : call === "unlink"
     ? (serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink")
+    : refund && isCredentialsRefused(failure)
+    ? "payment_provider_credentials_refund"
     : refund
     ? "payment_provider_failed_refund"
     : call === "link"

@@ -10,6 +10,7 @@ import {
   ChargeError,
   createCharge,
   fetchCharge,
+  isCredentialsRefused,
   isRefusal,
   isXenditFailure,
   type ProviderCall,
@@ -149,10 +150,15 @@ Deno.test("asChargeError — a bug's error (TypeError, zod) is thrown again, the
   assert.equal(asChargeError(refused), refused);
 });
 
-Deno.test("isRefusal — a 4xx is Xendit's no; no answer, a server error or too many requests is not", () => {
+Deno.test("isRefusal — a 4xx is Xendit's no; no answer, a server error, too many requests or a refused key is not", () => {
   const failure = (code: string, status: number | null) => new ChargeError("Xendit said.", code, status);
   assert.equal(isRefusal(failure("MAXIMUM_REFUND_AMOUNT_REACHED", 400)), true);
-  assert.equal(isRefusal(failure("INVALID_API_KEY", 401)), true);
+  assert.equal(isRefusal(failure("INVALID_API_KEY", 401)), false);
+  assert.equal(isRefusal(failure("REQUEST_FORBIDDEN_ERROR", 403)), false);
+  assert.equal(isCredentialsRefused(failure("INVALID_API_KEY", 401)), true);
+  assert.equal(isCredentialsRefused(failure("REQUEST_FORBIDDEN_ERROR", 403)), true);
+  assert.equal(isCredentialsRefused(failure("DATA_NOT_FOUND", 404)), false);
+  assert.equal(isCredentialsRefused(failure("timeout", null)), false);
   assert.equal(isRefusal(failure("DATA_NOT_FOUND", 404)), true);
   assert.equal(isRefusal(failure("RATE_LIMIT_EXCEEDED", 429)), false);
   assert.equal(isRefusal(failure("SERVER_ERROR", 503)), false);
@@ -206,6 +212,14 @@ Deno.test("providerError — says what happened, and to which call: no call but 
     `The payment provider's answer to the refund was cut off.${askedAgain}`,
   );
   assert.doesNotMatch(said(answered(503), "refund"), /the charge/);
+  // Our key refused (401/403): not the refund, which stays reserved until the key is fixed.
+  for (const status of [401, 403]) {
+    assert.equal(
+      said(answered(status), "refund"),
+      "The payment provider refused this project's Xendit credentials (API key). The amount stays reserved, " +
+        "and the refund is asked for again in about 15 minutes; fix the project's Xendit keys.",
+    );
+  }
   assert.equal(
     said(answered(503), "charge"),
     "The payment provider did not accept the charge. Try again shortly.",

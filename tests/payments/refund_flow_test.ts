@@ -1,7 +1,8 @@
 /**
  * Refunds end to end in the offline sandbox: the Platform API asks the simulator's Refund API through the
  * unmodified xendit-node client, the simulator's refund callback reaches the webhook, the worker applies it
- * (plan effect, payment.refunded, the receipt's refunded line), and the ledger still adds up.
+ * (plan effect, payment.refunded, the receipt's refunded line), and the ledger still adds up; a refund that fails
+ * reaches the app as payment.refund_failed, once; a refused API key (401) keeps the refund reserved.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -13,6 +14,11 @@ import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
+import { Webhook } from "standardwebhooks";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { WebhookWorker } from "@/lib/webhooks/worker.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { setEndpoint, startReceiver } from "../helpers/webhooks.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
@@ -319,6 +325,14 @@ Deno.test("refunds — a request asked again that Xendit refuses fails the refun
   assert.deepEqual(logged.map((line) => [line.level, line.msg, line.failure_code]), [
     ["warn", "refund_refused", failed.failure_code],
   ]);
+  // Apps are told, once.
+  const told = await as(
+    p,
+    (tx) => tx`select data from astapa.events where type = 'payment.refund_failed'`,
+  );
+  assert.deepEqual(told.map((e) => [e.data.refund_id, e.data.failure_code]), [
+    [unanswered.refund_id, failed.failure_code],
+  ]);
   // Its amount is free again: the whole payment may be asked for once more.
   const again = await as(
     p,
@@ -358,4 +372,208 @@ Deno.test("refunds — a refund Xendit accepted that it will not tell us about i
   assert.deepEqual(logged.map((line) => [line.level, line.msg, line.errors]), [
     ["warn", "refund_reconcile_failed", 1],
   ]);
+});
+
+Deno.test("refunds — a failed refund reaches the app's webhook once, signed, as payment.refund_failed; a success sends none", async () => {
+  const { settleRefund } = await import("@/lib/payments/xendit_simulator/refunds.ts");
+  const { xenditAccount } = await import("@/lib/payments/accounts.ts");
+  const { xenditClient } = await import("@/lib/payments/xendit.ts");
+  const shop = await seedShop(t.db.sql, { email: "refund-failed-hook@example.com" });
+  const p = shop.project.id;
+  const app = startReceiver();
+  const { sealing } = await deriveMasterKeys(TEST_MASTER_KEY);
+  const secret = await setEndpoint(t.db.sql, sealing, p, app.url, ["payment.refund_failed"]);
+  const hooks = new WebhookWorker({ sql: t.db.sql, sealing, backoffSeconds: () => 0, maxAttempts: 3 });
+  await hooks.start();
+  try {
+    // A refund that succeeds: no payment.refund_failed.
+    const receipt = await paid(shop);
+    const ok = await refund(shop, { receipt: receipt.number, amount: 20_000, plan_effect: "none" });
+    assert.equal(ok.res.status, 201, JSON.stringify(ok.body));
+    assert.equal((await settledRefund(shop, ok.body.refund_id)).status, "succeeded");
+
+    // Xendit's refund callback says FAILED.
+    t.deps.xenditSandbox.refundOutcome = "hold";
+    let held;
+    try {
+      held = await refund(shop, { receipt: receipt.number, amount: 30_000, plan_effect: "end_now" });
+      assert.equal(held.res.status, 201, JSON.stringify(held.body));
+    } finally {
+      t.deps.xenditSandbox.refundOutcome = "succeed";
+    }
+    settleRefund(t.deps.xenditSandbox, held.body.provider_id, "fail");
+    const failed = await settledRefund(shop, held.body.refund_id);
+    assert.equal(failed.status, "failed");
+    await app.waitFor(1);
+
+    // Xendit refuses at request time: the rest of the payment was refunded in Xendit's own dashboard.
+    const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
+      r.referenceId === receipt.checkout_id
+    )!;
+    const account = (await xenditAccount(t.deps, p, "sandbox", "simulator"))!;
+    t.deps.xenditSandbox.refundOutcome = "hold";
+    try {
+      await (await xenditClient(account.connection)).Refund.createRefund({
+        idempotencyKey: `dashboard-${receipt.receipt_id}`,
+        data: { paymentRequestId: pr.id, reason: "OTHERS", currency: "IDR" },
+      });
+    } finally {
+      t.deps.xenditSandbox.refundOutcome = "succeed";
+    }
+    const refused = await refund(shop, { receipt: receipt.number, amount: 5_000, plan_effect: "none" });
+    assert.equal(refused.res.status, 409, JSON.stringify(refused.body));
+    const refusedRefund = (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.amount === 5_000)!;
+    assert.equal(refusedRefund.status, "failed");
+    await app.waitFor(2);
+
+    const deliveries = await as(
+      p,
+      (tx) => tx`select count(*)::int as n from astapa.webhook_deliveries`,
+    );
+    assert.equal(deliveries[0].n, 2, "one delivery per failed refund, none for the success");
+    const events = await as(
+      p,
+      (tx) =>
+        tx`select data->>'refund_id' as refund_id from astapa.events
+                 where type = 'payment.refund_failed' order by id`,
+    );
+    assert.deepEqual(events.map((e) => e.refund_id), [held.body.refund_id, refusedRefund.refund_id]);
+
+    const [first, second] = app.received.map((request) =>
+      new Webhook(secret).verify(request.body, Object.fromEntries(request.headers)) as {
+        type: string;
+        project_id: string;
+        data: Record<string, unknown>;
+      }
+    );
+    assert.deepEqual([first.type, first.project_id], ["payment.refund_failed", p]);
+    assert.deepEqual(first.data, {
+      refund_id: held.body.refund_id,
+      checkout_id: receipt.checkout_id,
+      sub: String(shop.userId),
+      plan: "pro",
+      method: "qris",
+      amount: 30_000,
+      refunded_total: 20_000,
+      payment_amount: receipt.amount,
+      plan_effect: "end_now",
+      receipt_number: receipt.number,
+      failure_code: failed.failure_code,
+    });
+    assert.ok(failed.failure_code, "the callback's failure_code");
+    assert.equal(second.type, "payment.refund_failed");
+    assert.equal(second.data.refund_id, refusedRefund.refund_id);
+    assert.equal(second.data.failure_code, refusedRefund.failure_code);
+    assert.match(String(second.data.failure_code), /^MAXIMUM_REFUND_AMOUNT_REACHED: /);
+    assert.equal(
+      (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan,
+      "pro",
+      "a failed refund applies no plan effect",
+    );
+  } finally {
+    await hooks.stop();
+    await app.close();
+  }
+});
+
+/** A local stand-in for Xendit that refuses every request's API key, as Xendit does a rotated one. */
+function keyRefused() {
+  let asked = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    asked++;
+    return Response.json({
+      error_code: "INVALID_API_KEY",
+      message: "API key is not authorized for this API service",
+    }, { status: 401 });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, asked: () => asked, close: () => server.shutdown() };
+}
+
+Deno.test("refunds — Xendit refusing our API key (401) at request time is no refusal of the refund: it stays reserved and is asked again", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const shop = await seedShop(t.db.sql, { email: "refund-key-refused@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  const fake = keyRefused();
+  const simulatorUrl = t.deps.xenditSandbox.baseUrl;
+  let answer;
+  try {
+    t.deps.xenditSandbox.baseUrl = fake.url;
+    answer = await refund(shop, { receipt: receipt.number, amount: 25_000, plan_effect: "none" });
+  } finally {
+    t.deps.xenditSandbox.baseUrl = simulatorUrl;
+    await fake.close();
+  }
+  assert.equal(answer.res.status, 502, JSON.stringify(answer.body));
+  assert.equal(answer.body.error, "payment_provider_error");
+  assert.equal(
+    answer.body.error_description,
+    "The payment provider refused this project's Xendit credentials (API key). The amount stays reserved, " +
+      "and the refund is asked for again in about 15 minutes; fix the project's Xendit keys.",
+  );
+  const [kept] = await as(p, (tx) => listRefunds(tx, p));
+  assert.deepEqual([kept.status, kept.amount, kept.failure_code], ["requested", 25_000, null]);
+  const logged = t.logs.filter((line) => line.refund_id === kept.refund_id);
+  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.status]), [
+    ["error", "xendit_refund_credentials_refused", 401],
+  ]);
+  // Reserved: only what is left may be asked for.
+  const over = await refund(shop, { receipt: receipt.number, amount: 80_000, plan_effect: "none" });
+  assert.equal(over.res.status, 409);
+  assert.match(over.body.error_description, /Only IDR 74000/);
+  const none = await as(
+    p,
+    (tx) => tx`select count(*)::int as n from astapa.events where type = 'payment.refund_failed'`,
+  );
+  assert.equal(none[0].n, 0);
+
+  // The key fixed, the billing pass asks again (same idempotency key) and Xendit makes the refund.
+  await reconcileProject(t.deps, p, new Date(Date.now() + 3_600_000), 900);
+  assert.equal((await settledRefund(shop, kept.refund_id)).status, "succeeded");
+});
+
+Deno.test("refunds — Xendit refusing our API key (401) in reconciliation is counted with the back-off and logged as an error, never failed", async () => {
+  const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
+  const { requestRefund } = await import("@/db/refunds.ts");
+  const shop = await seedShop(t.db.sql, { email: "reconcile-key-refused@example.com" });
+  const p = shop.project.id;
+  const receipt = await paid(shop);
+  // Reserved, never answered: the billing pass sends the request again.
+  const unanswered = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 10_000, plan_effect: "none" }),
+  );
+  const refundOf = async () =>
+    (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === unanswered.refund_id)!;
+  const fake = keyRefused();
+  const simulatorUrl = t.deps.xenditSandbox.baseUrl;
+  const start = Date.now() + 3_600_000;
+  const pass = (seconds: number) => reconcileProject(t.deps, p, new Date(start + seconds * 1000), 900);
+  try {
+    t.deps.xenditSandbox.baseUrl = fake.url;
+    await pass(0);
+    await pass(901); // one error: not asked again before 30 minutes
+    const once = await refundOf();
+    assert.deepEqual([once.status, once.reconcile_errors, once.failure_code], ["requested", 1, null]);
+    await pass(1_801);
+  } finally {
+    t.deps.xenditSandbox.baseUrl = simulatorUrl;
+    await fake.close();
+  }
+  assert.equal(fake.asked(), 2);
+  const logged = t.logs.filter((line) => line.refund_id === unanswered.refund_id);
+  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.errors]), [
+    ["error", "refund_reconcile_failed", 1],
+    ["error", "refund_reconcile_failed", 2],
+  ]);
+  const none = await as(
+    p,
+    (tx) => tx`select count(*)::int as n from astapa.events where type = 'payment.refund_failed'`,
+  );
+  assert.equal(none[0].n, 0, "no refund failed");
+
+  // The key fixed: the next question (after an hour) makes the refund.
+  await pass(1_801 + 3_601);
+  assert.equal((await settledRefund(shop, unanswered.refund_id)).status, "succeeded");
+  assert.equal((await refundOf()).reconcile_errors, 2);
 });

@@ -117,6 +117,39 @@ Deno.test("api.request_refund — partial then the rest; never more than paid; b
     (tx) => recordRefundAnswer(tx, p, rest.refund_id, { failure: "INELIGIBLE_TRANSACTION: no" }),
   );
   assert.equal(refused.status, "failed");
+  // Apps hear of it once (payment.refund_failed, shaped like payment.refunded, with the failure_code).
+  await as(
+    p,
+    (tx) => recordRefundAnswer(tx, p, rest.refund_id, { failure: "INELIGIBLE_TRANSACTION: again" }),
+  );
+  const failedEvents = rows(
+    await as(p, (tx) => tx`select data from astapa.events where type = 'payment.refund_failed'`),
+  );
+  assert.equal(failedEvents.length, 1, "a second refusal of a failed refund emits nothing");
+  assert.deepEqual(
+    Object.keys(failedEvents[0].data).sort(),
+    [
+      "amount",
+      "checkout_id",
+      "failure_code",
+      "method",
+      "payment_amount",
+      "plan",
+      "plan_effect",
+      "receipt_number",
+      "refund_id",
+      "refunded_total",
+      "sub",
+    ],
+  );
+  assert.deepEqual(
+    [failedEvents[0].data.refund_id, failedEvents[0].data.amount, failedEvents[0].data.failure_code],
+    [rest.refund_id, 59_000, "INELIGIBLE_TRANSACTION: no"],
+  );
+  assert.deepEqual(
+    [failedEvents[0].data.refunded_total, failedEvents[0].data.payment_amount, failedEvents[0].data.method],
+    [0, 99_000, "qris"],
+  );
   const again = await as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" }));
   assert.equal(again.amount, 59_000);
   const request = (body: Record<string, unknown>) =>
@@ -219,6 +252,12 @@ Deno.test("refund callbacks — applied once, out of order and duplicated; end_n
   assert.equal(events[0].data.amount, 99_000);
   assert.equal(events[0].data.refunded_total, 99_000);
   assert.equal(events[0].data.plan_effect, "end_now");
+  assert.equal(events[0].data.failure_code, undefined);
+  const failed = await as(
+    p,
+    (tx) => tx`select count(*)::int as n from astapa.events where type = 'payment.refund_failed'`,
+  );
+  assert.equal(rows(failed)[0].n, 0, "the contradicting FAILED after success emits no payment.refund_failed");
   const receipt = await as(p, (tx) => getReceipt(tx, p, receiptId));
   assert.equal(receipt?.refunded_idr, 99_000);
 });
@@ -234,6 +273,16 @@ Deno.test("refund callbacks — keep_to_period_end cancels at period end; FAILED
   await refundCallback(shop, wrong, { providerId: "rfd-w", status: "SUCCEEDED", amount: 99_000 });
   await refundCallback(shop, wrong, { providerId: "rfd-w", status: "FAILED", amount: 10_000 });
   assert.deepEqual(await drain(p), ["amount_mismatch", "refund_failed"]);
+  await refundCallback(shop, wrong, { providerId: "rfd-w2", status: "FAILED", amount: 10_000 });
+  assert.deepEqual(await drain(p), ["no_change"]);
+  const failedEvents = rows(
+    await as(p, (tx) => tx`select data from astapa.events where type = 'payment.refund_failed'`),
+  );
+  assert.equal(failedEvents.length, 1, "a FAILED callback emits payment.refund_failed once");
+  assert.deepEqual(
+    [failedEvents[0].data.refund_id, failedEvents[0].data.amount, failedEvents[0].data.failure_code],
+    [wrong.refund_id, 10_000, "FAILED"],
+  );
   const keep = await as(
     p,
     (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "keep_to_period_end" }),

@@ -65,6 +65,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     "subscription.renewal_due",
     "subscription.trial_will_end",
     "subscription.plan_change",
+    "payment.refund_failed",
   ]);
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 

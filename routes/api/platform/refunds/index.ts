@@ -25,7 +25,8 @@ export const callers = clients("project");
 
 /**
  * POST refunds (part of) the payment a receipt is for through Xendit's Refund API: 201 with the refund, status
- * pending until Xendit's callback (then payment.refunded). GET lists refunds, or one receipt's.
+ * pending until Xendit's callback (then payment.refunded, or payment.refund_failed). GET lists refunds, or one
+ * receipt's.
  */
 export const handler: Handlers = {
   async POST(c) {
@@ -46,7 +47,9 @@ export const openapi: RouteDoc = {
     summary: "Refund a payment (full or partial) through Xendit",
     description:
       "Virtual accounts cannot be refunded (409 with the reason); never more than was paid (409). " +
-      "plan_effect: end_now, keep_to_period_end or none, applied when Xendit confirms the refund.",
+      "plan_effect: end_now, keep_to_period_end or none, applied when Xendit confirms the refund " +
+      "(payment.refunded); a refund Xendit refuses (409) or fails emits payment.refund_failed. A 502 leaves " +
+      "the amount reserved (no answer, or Xendit refused the project's API key) and it is asked for again.",
     auth: "client",
     body: { schema: NewRefund, media: ["json"] },
     responses: {
