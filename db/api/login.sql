@@ -96,6 +96,16 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
+    -- The user's row first (the one lock order: user before sessions), then whether they may sign in, a statement
+    -- of its own after the lock: a disable or an erasure under way is waited for and refuses this. Every first
+    -- factor checked the user before, in an earlier transaction; a session for someone who may not sign in now
+    -- would be one nothing voids (astapa.void_ways_back ran before it).
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id
+    for no key update of u;
+    if not astapa.user_may_sign_in(astapa.current_project_id(), user_id) then
+      raise exception 'this sign-in has ended; sign in again' using errcode = 'AS4G0';
+    end if;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
             pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
@@ -110,7 +120,9 @@ comment on function api.start_login_session(bigint, bytea, integer, text[], text
   'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
   'RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it '
   'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
-  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
+  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Any sign-in, only for a user who may sign '
+  'in (astapa.user_may_sign_in: enabled, not deleted, of the current environment), checked under the user''s row '
+  'lock, taken before the session''s: AS4G0 otherwise (the hosted pages: sign in again), and no session.';
 
 grant execute on function api.start_login_session(bigint, bytea, integer, text[], text) to astapa_app;
 
@@ -122,11 +134,9 @@ create or replace function api.login_session(token_hash bytea) returns jsonb
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
       'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $$;
 
 comment on function api.login_session(bytea) is
@@ -142,15 +152,14 @@ create or replace function api.login_session_user(token_hash bytea) returns bigi
   as $$
     select s.user_id
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session_user.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $$;
 
 comment on function api.login_session_user(bytea) is
-  'The user a live session belongs to, or null (ended, expired, disabled user, or the other environment).';
+  'The user a live session belongs to, or null (ended, expired, or its user may not sign in now: disabled, '
+  'deleted, or of the other environment, astapa.user_may_sign_in).';
 
 grant execute on function api.login_session_user(bytea) to astapa_app;
 
