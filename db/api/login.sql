@@ -96,16 +96,6 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     end if;
-    -- The user's row first (the one lock order: user before sessions), then whether they may sign in, a statement
-    -- of its own after the lock: a disable or an erasure under way is waited for and refuses this. Every first
-    -- factor checked the user before, in an earlier transaction; a session for someone who may not sign in now
-    -- would be one nothing voids (astapa.void_ways_back ran before it).
-    perform from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id
-    for no key update of u;
-    if not astapa.user_may_sign_in(astapa.current_project_id(), user_id) then
-      raise exception 'this sign-in has ended; sign in again' using errcode = 'AS4G0';
-    end if;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
     values (astapa.current_project_id(), token_hash, user_id,
             pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
@@ -120,9 +110,9 @@ comment on function api.start_login_session(bigint, bytea, integer, text[], text
   'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
   'RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it '
   'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
-  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Any sign-in, only for a user who may sign '
-  'in (astapa.user_may_sign_in: enabled, not deleted, of the current environment), checked under the user''s row '
-  'lock, taken before the session''s: AS4G0 otherwise (the hosted pages: sign in again), and no session.';
+  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in '
+  'their own statements and are not checked again here: a session started for someone who may not sign in is '
+  'never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0).';
 
 grant execute on function api.start_login_session(bigint, bytea, integer, text[], text) to astapa_app;
 

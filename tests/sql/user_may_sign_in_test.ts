@@ -193,16 +193,12 @@ Deno.test("a challenge left by a missed path — an erased user's (deleted, even
   await assertChallengeDead(stepUp, "erased, a step-up's", /expired|session has ended/);
 });
 
-Deno.test("api.start_login_session and api.start_mfa_challenge — nothing starts for a disabled or erased user (AS4G0)", async () => {
+Deno.test("api.start_mfa_challenge — nothing starts for a disabled or erased user (AS4G0)", async () => {
   for (const [why, end] of Object.entries({ disabled: edit.disable, erased: edit.erase })) {
-    const user = await seedUser(db.sql, project.id, `may-start-${why}@example.com`, { verified: true });
+    const user = await seedUser(db.sql, project.id, `may-challenge-start-${why}@example.com`, {
+      verified: true,
+    });
     await end(user);
-    const session = await sha256(name("session"));
-    await rejectsAs(
-      asApp(db.sql, project.id, (tx) => tx`select api.start_login_session(${user}, ${session})`),
-      "invalid_grant",
-      /sign in again/,
-    );
     const challenge = await sha256(name("challenge"));
     for (const required of [true, false]) {
       await rejectsAs(
@@ -215,19 +211,33 @@ Deno.test("api.start_login_session and api.start_mfa_challenge — nothing start
         /sign in again/,
       );
     }
-    const [made] = await db.sql`select
-      (select count(*)::int from astapa.login_sessions where user_id = ${user}) as sessions,
-      (select count(*)::int from astapa.mfa_challenges where user_id = ${user}) as challenges,
-      (select count(*)::int from astapa.audit_log where target = ${"user:" + user}
-        and action = 'user.sign_in') as sign_ins,
-      (select last_sign_in_at from astapa.users where id = ${user}) as last_sign_in_at`;
-    assert.deepEqual({ ...made }, { sessions: 0, challenges: 0, sign_ins: 0, last_sign_in_at: null }, why);
+    const [made] = await db.sql`select count(*)::int as n from astapa.mfa_challenges where user_id = ${user}`;
+    assert.equal(made.n, 0, why);
   }
-  // Re-enabled (a disabled one; an erased one is not found by api.disable_user): a session starts again.
-  const user = await seedUser(db.sql, project.id, "may-start-again@example.com", { verified: true });
-  await edit.disable(user);
-  await asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, false)`);
-  const session = await sha256(name("session"));
-  await asApp(db.sql, project.id, (tx) => tx`select api.start_login_session(${user}, ${session})`);
-  assert.deepEqual(await sessionReads(session), signedIn(true));
+});
+
+Deno.test("api.start_login_session — a session started for a disabled or erased user is never live; no code for it", async () => {
+  // Without a password hash the start judges nothing (tests/sql/password_sign_in_race_test.ts pins it: the first
+  // factors judge the user in their own statements); every read of the session judges it instead.
+  for (const [why, end] of Object.entries({ disabled: edit.disable, erased: edit.erase })) {
+    const user = await seedUser(db.sql, project.id, `may-start-${why}@example.com`, { verified: true });
+    await end(user);
+    const session = await sha256(name("session"));
+    await asApp(db.sql, project.id, (tx) => tx`select api.start_login_session(${user}, ${session})`);
+    assert.deepEqual(await sessionReads(session), signedIn(false), why);
+    await rejectsAs(
+      asApp(
+        db.sql,
+        project.id,
+        async (tx) =>
+          tx`select api.issue_authorization_code(${await sha256(name("code"))}, ${project.clientId}, ${user},
+          ${project.redirectUri}, 'openid', null, null, null, null, null, session_hash => ${session})`,
+      ),
+      "invalid_grant",
+      /sign in again/,
+    );
+    const [codes] = await db
+      .sql`select count(*)::int as n from astapa.authorization_codes where user_id = ${user}`;
+    assert.equal(codes.n, 0, `${why}: no code`);
+  }
 });

@@ -99,7 +99,7 @@ export function readChallengeOnward(c: Ctx, projectId: string): Onward | undefin
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session); `session`
  * is that browser's session token, found live in an earlier transaction: the challenge starts only while it is
  * still live (else the sign-in page again: a sign-out everywhere, reset, claim or disable ended it meanwhile).
- * Nothing starts for a user who may no longer sign in (AS4G0 from Postgres: the sign-in page again).
+ * A user who may no longer sign in gets no challenge and no code (AS4G0 from Postgres: the sign-in page again).
  * `onward`: a page of ours the sign-in goes to instead of the app (no code is issued): right away, or once the
  * second factor is met (the challenge cookie carries it to /auth/mfa).
  * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
@@ -156,7 +156,8 @@ export async function afterFirstFactor(
         passwordHash,
       });
     } catch (error) {
-      // AS4G0: the user may no longer sign in (a disable or an erasure since the first factor); nothing started.
+      // AS4G0: the user may no longer sign in (a disable or an erasure since the first factor): no code, and the
+      // transaction's session with it.
       if (toAppError(error).code !== "invalid_grant") throw error;
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
