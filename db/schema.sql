@@ -7151,11 +7151,9 @@ AS $function$
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
       'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $function$;
 comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
 grant execute on function api.login_session(bytea) to astapa_app;
@@ -7169,13 +7167,11 @@ CREATE OR REPLACE FUNCTION api.login_session_user(token_hash bytea)
 AS $function$
     select s.user_id
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session_user.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $function$;
-comment on function api.login_session_user(bytea) is 'The user a live session belongs to, or null (ended, expired, disabled user, or the other environment).';
+comment on function api.login_session_user(bytea) is 'The user a live session belongs to, or null (ended, expired, or its user may not sign in now: disabled, deleted, or of the other environment, astapa.user_may_sign_in).';
 grant execute on function api.login_session_user(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7490,9 +7486,11 @@ AS $function$
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
       and c.step_up_session_hash is not null;
     -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -7555,7 +7553,7 @@ AS $function$
         order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended). Locks the challenge''s user''s row for key share before the challenge, as astapa.void_ways_back takes them.';
+comment on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) is 'Meets a live challenge once: enrol (stores the sealed secret the code proved, with the code''s time step, and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns {accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the failure); AS4G0 for a dead challenge, also one whose user may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment; asked after the user''s row lock). With remember (a cookie''s hash) and remember_days 1–90, the browser may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended). Locks the challenge''s user''s row for key share before the challenge, as astapa.void_ways_back takes them.';
 grant execute on function api.meet_mfa_challenge(bytea,text,bigint,bytea,bytea,bytea[],jsonb,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7581,9 +7579,11 @@ AS $function$
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.step_up_session_hash is not null;
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -7619,7 +7619,7 @@ AS $function$
         || array[case when (used ->> 'synced')::boolean then 'swk' else 'hwk' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session ended; the user''s row locked before the challenge (as api.meet_mfa_challenge).';
+comment on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) is 'Meets a live challenge once with a passkey assertion TypeScript verified (signature, origin, RP ID, challenge): the credential must be the challenged user''s and user_verified true; its sign counter is recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days 1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|unknown_credential} with the challenge left open; AS4G0 for a dead challenge (also one whose user may not sign in now: astapa.user_may_sign_in), or a step-up''s whose session ended; the user''s row locked before the challenge (as api.meet_mfa_challenge).';
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea,bytea,bigint,boolean,boolean,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7652,9 +7652,11 @@ AS $function$
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
       and c.step_up_session_hash is not null;
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -7723,7 +7725,7 @@ AS $function$
         || array[case pending.channel when 'sms' then 'sms' else 'otp' end, 'mfa']) a order by a)));
   end
   $function$;
-comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, a step-up''s challenge (AS4G0 once its session ended) and the user''s row locked before the challenge, as api.meet_mfa_challenge.';
+comment on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) is 'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge (also one whose user may not sign in now: astapa.user_may_sign_in). For a person setting the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on (audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here (astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, step mfa), or answers {accepted: false, taken, expired} when another account of the project holds it. remember/remember_days, a step-up''s challenge (AS4G0 once its session ended) and the user''s row locked before the challenge, as api.meet_mfa_challenge.';
 grant execute on function api.meet_mfa_challenge_by_phone(bytea,bytea,bytea,bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7801,17 +7803,16 @@ AS $function$
         where k.project_id = c.project_id and k.user_id = c.user_id and k.cloned_at is null), '[]'::jsonb))
     from astapa.mfa_challenges c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
-    join astapa.projects p on p.id = c.project_id
     left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
       -- A step-up's, while the session it stepped up is live (a sign-out everywhere ended it: sign in again).
       and (c.step_up_session_hash is null or exists (select from astapa.login_sessions s
         where s.project_id = c.project_id and s.token_hash = c.step_up_session_hash and s.user_id = c.user_id
           and s.ended_at is null and s.expires_at > pg_catalog.now()))
   $function$;
-comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user is disabled or of the other environment, or when it is a step-up''s and the session it stepped up has ended.';
+comment on function api.mfa_challenge(bytea) is 'A live factor challenge: the user, their email (for the authenticator label), the first factor''s amr, whether an app is enrolled, its sealed secret, the second factors they can present (factors) and, with a phone factor (or one they may set up here: phone_enrol), the number its code goes to, whether they may add a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery codes and the user''s usable passkeys (credential id in hex, transports: a passkey with user verification meets the challenge too); null when unknown, used, expired, or the user may not sign in now (disabled, deleted or of the other environment: astapa.user_may_sign_in), or when it is a step-up''s and the session it stepped up has ended.';
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -8301,13 +8302,12 @@ AS $function$
         where r.project_id = s.project_id and r.user_id = s.user_id and r.used_at is null))
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     left join astapa.user_factors f on f.project_id = s.project_id and f.user_id = s.user_id and f.kind = 'totp'
       and f.confirmed_at is not null
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = own_factor.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
   $function$;
-comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session).';
+comment on function api.own_factor(bytea) is 'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; null without a live session (the same liveness rules as api.login_session: astapa.user_may_sign_in).';
 grant execute on function api.own_factor(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12137,7 +12137,7 @@ AS $function$
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0).';
 grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12258,6 +12258,11 @@ AS $function$
        and astapa.hold_live_login_session(session_hash) is distinct from start_mfa_challenge.user_id then
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
+    -- Every first factor checked the user in an earlier transaction; a disable or an erasure since starts nothing
+    -- (api.meet_mfa_challenge asks again, under the user's row lock).
+    if not astapa.user_may_sign_in(astapa.current_project_id(), user_id) then
+      raise exception 'this sign-in has ended; sign in again' using errcode = 'AS4G0';
+    end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
       return false;
@@ -12277,7 +12282,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live.';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment).';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12292,9 +12297,10 @@ AS $function$
     settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
   begin
+    -- Nothing is sent for a user who may not sign in now (astapa.user_may_sign_in): a dead challenge.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = start_mfa_new_phone_code.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now();
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id);
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
@@ -12307,7 +12313,7 @@ AS $function$
       challenge.user_id, 'mfa');
   end
   $function$;
-comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 not addable here, also where the project takes no phone as second factor (astapa.phone_second_factor); AS400 malformed. The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
+comment on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) is 'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. AS4G0 dead challenge (or its user may not sign in now: astapa.user_may_sign_in); AS409 not addable here, also where the project takes no phone as second factor (astapa.phone_second_factor); AS400 malformed. The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
 grant execute on function api.start_mfa_new_phone_code(bytea,text,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12324,9 +12330,10 @@ AS $function$
     number text;
     decision jsonb;
   begin
+    -- Nothing is sent for a user who may not sign in now (astapa.user_may_sign_in): a dead challenge.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = start_mfa_phone_code.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now();
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id);
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
@@ -12344,7 +12351,7 @@ AS $function$
     return decision;
   end
   $function$;
-comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer), also where the project takes no phone as second factor (astapa.phone_second_factor). The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
+comment on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) is 'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead challenge (or its user may not sign in now: astapa.user_may_sign_in); AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer), also where the project takes no phone as second factor (astapa.phone_second_factor). The project''s phone settings are read once, for that refusal and the code (astapa.insert_phone_code).';
 grant execute on function api.start_mfa_phone_code(bytea,text,text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13858,11 +13865,9 @@ AS $function$
   begin
     select s.user_id, s.created_at into person, started
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+      and astapa.user_may_sign_in(s.project_id, s.user_id);
     if person is null then
       raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
     end if;
@@ -13872,7 +13877,7 @@ AS $function$
     return person;
   end
   $function$;
-comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session, and not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session: not ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
 grant execute on function astapa.account_user(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -17089,13 +17094,11 @@ CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recen
 AS $function$
     select s.user_id
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
       and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
   $function$;
-comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
 grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -18776,6 +18779,20 @@ AS $function$
   $function$;
 comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.user_may_sign_in(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+      where u.project_id = user_may_sign_in.project_id and u.id = user_may_sign_in.user_id
+        and not u.disabled and u.deleted_at is null and u.environment = p.mode)
+  $function$;
+comment on function astapa.user_may_sign_in(text,bigint) is 'Whether the user may sign in now (astapa.sign_in_user_claims''s rule as a predicate: exists, not deleted, enabled, of the environment the project is in now). Every read or use of a browser session or a second-step challenge asks it (api.login_session, astapa.account_user, api.meet_mfa_challenge, api.start_login_session, ...): a disable or an erasure voids them (astapa.void_ways_back), and this refuses one that a missed path left (an admin''s edit, a restore) rather than trusting the voiding alone.';
+grant execute on function astapa.user_may_sign_in(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_plan(project_id text, user_id bigint)

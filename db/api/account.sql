@@ -38,11 +38,9 @@ create or replace function astapa.account_user(session_hash bytea, fresh_seconds
   begin
     select s.user_id, s.created_at into person, started
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.deleted_at is null and u.environment = p.mode;
+      and astapa.user_may_sign_in(s.project_id, s.user_id);
     if person is null then
       raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
     end if;
@@ -54,8 +52,9 @@ create or replace function astapa.account_user(session_hash bytea, fresh_seconds
   $$;
 
 comment on function astapa.account_user(bytea, integer) is
-  'The person behind a live session of the current project (same liveness rules as api.login_session, and '
-  'not deleted). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live '
+  'The person behind a live session of the current project (same liveness rules as api.login_session: not '
+  'ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must '
+  'have started that recently (max_age). AS4G0 no live '
   'session; AS403 not fresh.';
 
 grant execute on function astapa.account_user(bytea, integer) to astapa_app;

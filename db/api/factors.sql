@@ -106,6 +106,11 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
        and astapa.hold_live_login_session(session_hash) is distinct from start_mfa_challenge.user_id then
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
+    -- Every first factor checked the user in an earlier transaction; a disable or an erasure since starts nothing
+    -- (api.meet_mfa_challenge asks again, under the user's row lock).
+    if not astapa.user_may_sign_in(astapa.current_project_id(), user_id) then
+      raise exception 'this sign-in has ended; sign in again' using errcode = 'AS4G0';
+    end if;
     -- Someone with any second factor besides the first (an app, a passkey, a phone factor) is asked for one.
     if not required and pg_catalog.cardinality(kinds) = 0 then
       return false;
@@ -137,7 +142,8 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
   '(astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the '
   'first factor), only while that session is still live, under the user''s row lock '
   '(astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session '
-  '(step_up_session_hash) and is met only while it stays live.';
+  '(step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user '
+  'who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment).';
 
 grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text, bytea) to astapa_app;
 
@@ -236,11 +242,10 @@ create or replace function api.mfa_challenge(token_hash bytea) returns jsonb
         where k.project_id = c.project_id and k.user_id = c.user_id and k.cloned_at is null), '[]'::jsonb))
     from astapa.mfa_challenges c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id
-    join astapa.projects p on p.id = c.project_id
     left join astapa.user_factors f on f.project_id = c.project_id and f.user_id = c.user_id and f.kind = 'totp'
     cross join lateral (select astapa.challenge_phone_offer(c) as phone_offer) as o
     where c.project_id = (select astapa.current_project_id()) and c.token_hash = mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
       -- A step-up's, while the session it stepped up is live (a sign-out everywhere ended it: sign in again).
       and (c.step_up_session_hash is null or exists (select from astapa.login_sessions s
         where s.project_id = c.project_id and s.token_hash = c.step_up_session_hash and s.user_id = c.user_id
@@ -254,8 +259,8 @@ comment on function api.mfa_challenge(bytea) is
   'a number here and make it their factor (phone_add: astapa.phone_factor_offer), the unused recovery '
   'codes and the user''s usable passkeys '
   '(credential id in hex, transports: a passkey with user verification meets the challenge too); '
-  'null when unknown, used, expired, or the user is disabled or of the other environment, or when it is a '
-  'step-up''s and the session it stepped up has ended.';
+  'null when unknown, used, expired, or the user may not sign in now (disabled, deleted or of the other '
+  'environment: astapa.user_may_sign_in), or when it is a step-up''s and the session it stepped up has ended.';
 
 grant execute on function api.mfa_challenge(bytea) to astapa_app;
 
@@ -286,9 +291,11 @@ create or replace function api.meet_mfa_challenge(token_hash bytea, method text,
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
       and c.step_up_session_hash is not null;
     -- Row locks: two instances given the same code queue here, and only the first may use its step.
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -357,7 +364,9 @@ comment on function api.meet_mfa_challenge(bytea, text, bigint, bytea, bytea, by
   'and the 10 recovery code hashes; AS409 when a factor exists; audited, user.mfa_enrolled event), totp (a step later than the last one used: a code '
   'is accepted once), or recovery (an unused code, spent; audited and, with mail, the user told). Returns '
   '{accepted, user_id, amr}, or {accepted: false} and nothing changed (the caller counts and audits the '
-  'failure); AS4G0 for a dead challenge. With remember (a cookie''s hash) and remember_days 1–90, the browser '
+  'failure); AS4G0 for a dead challenge, also one whose user may not sign in now (astapa.user_may_sign_in: '
+  'disabled, deleted, of the other environment; asked after the user''s row lock). With remember (a cookie''s '
+  'hash) and remember_days 1–90, the browser '
   'may skip the factor that long (api.start_mfa_challenge). A step-up''s challenge only while the session it '
   'stepped up is live, checked under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended). '
   'Locks the challenge''s user''s row for key share before the challenge, as astapa.void_ways_back takes them.';
@@ -389,9 +398,11 @@ create or replace function api.meet_mfa_challenge_by_passkey(token_hash bytea, c
     perform astapa.hold_live_login_session(c.step_up_session_hash) from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
       and c.step_up_session_hash is not null;
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_passkey.token_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -435,8 +446,9 @@ comment on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, bool
   'recorded by api.use_passkey (a clone is marked there); with remember (a token''s hash) and remember_days '
   '1-90 the browser is remembered. Returns {accepted, user_id, amr} (the first factor''s '
   'amr with hwk or swk and mfa) or {accepted: false, reason: user_not_verified|other_user|counter_regressed|'
-  'unknown_credential} with the challenge left open; AS4G0 for a dead challenge, or a step-up''s whose session '
-  'ended; the user''s row locked before the challenge (as api.meet_mfa_challenge).';
+  'unknown_credential} with the challenge left open; AS4G0 for a dead challenge (also one whose user may not '
+  'sign in now: astapa.user_may_sign_in), or a step-up''s whose session ended; the user''s row locked before the '
+  'challenge (as api.meet_mfa_challenge).';
 
 grant execute on function api.meet_mfa_challenge_by_passkey(bytea, bytea, bigint, boolean, boolean, bytea,
   integer) to astapa_app;
@@ -536,17 +548,16 @@ create or replace function api.own_factor(session_hash bytea) returns jsonb
         where r.project_id = s.project_id and r.user_id = s.user_id and r.used_at is null))
     from astapa.login_sessions s
     join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     left join astapa.user_factors f on f.project_id = s.project_id and f.user_id = s.user_id and f.kind = 'totp'
       and f.confirmed_at is not null
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = own_factor.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
   $$;
 
 comment on function api.own_factor(bytea) is
   'The signed-in person''s own factor, for the hosted "manage two-step verification" page: the user behind a '
   'live session (its token''s hash), whether an app is set up, its sealed secret and unused recovery codes; '
-  'null without a live session (the same liveness rules as api.login_session).';
+  'null without a live session (the same liveness rules as api.login_session: astapa.user_may_sign_in).';
 
 grant execute on function api.own_factor(bytea) to astapa_app;
 
@@ -649,9 +660,10 @@ create or replace function api.start_mfa_phone_code(challenge_hash bytea, countr
     number text;
     decision jsonb;
   begin
+    -- Nothing is sent for a user who may not sign in now (astapa.user_may_sign_in): a dead challenge.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = start_mfa_phone_code.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now();
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id);
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
@@ -674,7 +686,8 @@ comment on function api.start_mfa_phone_code(bytea, text, text, bytea, bytea, te
   'Sends the second step of a live challenge (challenge_hash) to the person''s verified number: a code (purpose '
   'mfa, bound to them) under the limits, budget and countries of every phone code (country: the number''s, '
   'from the caller''s parser). {sent: true, sandbox, phone_number} or {sent: false, reason, wait}. AS4G0 dead '
-  'challenge; AS409 no usable phone factor (nor one to set up: astapa.phone_factor_offer), also where the '
+  'challenge (or its user may not sign in now: astapa.user_may_sign_in); AS409 no usable phone factor (nor one '
+  'to set up: astapa.phone_factor_offer), also where the '
   'project takes no phone as second factor (astapa.phone_second_factor). The project''s phone settings are read '
   'once, for that refusal and the code (astapa.insert_phone_code).';
 
@@ -693,9 +706,10 @@ create or replace function api.start_mfa_new_phone_code(challenge_hash bytea, ph
     settings jsonb := astapa.phone_settings(project);
     challenge astapa.mfa_challenges;
   begin
+    -- Nothing is sent for a user who may not sign in now (astapa.user_may_sign_in): a dead challenge.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = start_mfa_new_phone_code.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now();
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id);
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
     end if;
@@ -713,7 +727,8 @@ comment on function api.start_mfa_new_phone_code(bytea, text, text, text, bytea,
   'Someone at the second step with no factor and no verified number (astapa.phone_factor_offer) types a '
   'number (E.164; country from the caller''s parser): a code for it (purpose mfa, bound to them) under the '
   'limits, budget and countries of every phone code. {sent: true, sandbox} or {sent: false, reason, wait}. '
-  'AS4G0 dead challenge; AS409 not addable here, also where the project takes no phone as second factor '
+  'AS4G0 dead challenge (or its user may not sign in now: astapa.user_may_sign_in); AS409 not addable here, '
+  'also where the project takes no phone as second factor '
   '(astapa.phone_second_factor); AS400 malformed. The project''s phone settings are read once, for that '
   'refusal and the code (astapa.insert_phone_code).';
 
@@ -751,9 +766,11 @@ create or replace function api.meet_mfa_challenge_by_phone(challenge_hash bytea,
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
       and c.step_up_session_hash is not null;
     -- Row locks on both: two instances given the same code take turns, and only the first accepts it.
+    -- Only for a user who may still sign in (astapa.user_may_sign_in, a statement after the user's lock): a
+    -- challenge a disable or an erasure did not void (an admin's edit, a restore) is as dead as an expired one.
     select * into challenge from astapa.mfa_challenges c
     where c.project_id = project and c.token_hash = meet_mfa_challenge_by_phone.challenge_hash
-      and c.used_at is null and c.expires_at > pg_catalog.now()
+      and c.used_at is null and c.expires_at > pg_catalog.now() and astapa.user_may_sign_in(c.project_id, c.user_id)
     for update;
     if not found then
       raise exception 'this sign-in step has expired' using errcode = 'AS4G0';
@@ -827,7 +844,8 @@ comment on function api.meet_mfa_challenge_by_phone(bytea, bytea, bytea, bytea, 
   'Meets a live challenge once with the code sent to the person''s phone (token_hash: that code''s, purpose '
   'mfa, theirs only): five attempts, single use, five minutes. {accepted, user_id, amr} (the first factor''s amr '
   'with sms or otp and mfa), {accepted: false, attempts_left} for a wrong code (the caller counts it toward the '
-  'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge. For a person setting '
+  'factor lockout), {accepted: false, expired} for a dead code; AS4G0 for a dead challenge (also one whose user '
+  'may not sign in now: astapa.user_may_sign_in). For a person setting '
   'the phone up here (astapa.phone_factor_offer ''enrol'') the accepted code also turns the phone factor on '
   '(audited and emitted user.mfa_enrolled, factor phone); for one who typed a new number here '
   '(astapa.phone_factor_offer ''add'') it first makes that number theirs, verified (audited user.profile_updated, '

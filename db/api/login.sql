@@ -110,7 +110,9 @@ comment on function api.start_login_session(bigint, bytea, integer, text[], text
   'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
   'RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it '
   'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
-  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session.';
+  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in '
+  'their own statements and are not checked again here: a session started for someone who may not sign in is '
+  'never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0).';
 
 grant execute on function api.start_login_session(bigint, bytea, integer, text[], text) to astapa_app;
 
@@ -122,11 +124,9 @@ create or replace function api.login_session(token_hash bytea) returns jsonb
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
       'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $$;
 
 comment on function api.login_session(bytea) is
@@ -142,15 +142,14 @@ create or replace function api.login_session_user(token_hash bytea) returns bigi
   as $$
     select s.user_id
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session_user.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
-      and not u.disabled and u.environment = p.mode
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
   $$;
 
 comment on function api.login_session_user(bytea) is
-  'The user a live session belongs to, or null (ended, expired, disabled user, or the other environment).';
+  'The user a live session belongs to, or null (ended, expired, or its user may not sign in now: disabled, '
+  'deleted, or of the other environment, astapa.user_may_sign_in).';
 
 grant execute on function api.login_session_user(bytea) to astapa_app;
 

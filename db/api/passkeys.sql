@@ -57,15 +57,14 @@ create or replace function astapa.passkey_session_user(session_hash bytea, recen
   as $$
     select s.user_id
     from astapa.login_sessions s
-    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
-    join astapa.projects p on p.id = s.project_id
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
-      and s.ended_at is null and s.expires_at > pg_catalog.now() and not u.disabled and u.environment = p.mode
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
       and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
   $$;
 
 comment on function astapa.passkey_session_user(bytea, boolean) is
-  'The user of a live session, or null; with recent, only when they signed in within the last 10 minutes '
+  'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only '
+  'when they signed in within the last 10 minutes '
   '(adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
 
 grant execute on function astapa.passkey_session_user(bytea, boolean) to astapa_app;

@@ -187,6 +187,25 @@ comment on function astapa.assert_user_may_sign_in(bigint) is
 
 grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
 
+create or replace function astapa.user_may_sign_in(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+      where u.project_id = user_may_sign_in.project_id and u.id = user_may_sign_in.user_id
+        and not u.disabled and u.deleted_at is null and u.environment = p.mode)
+  $$;
+
+comment on function astapa.user_may_sign_in(text, bigint) is
+  'Whether the user may sign in now (astapa.sign_in_user_claims''s rule as a predicate: exists, not deleted, '
+  'enabled, of the environment the project is in now). Every read or use of a browser session or a second-step '
+  'challenge asks it (api.login_session, astapa.account_user, api.meet_mfa_challenge, api.start_login_session, '
+  '...): a disable or an erasure voids them (astapa.void_ways_back), and this refuses one that a missed path '
+  'left (an admin''s edit, a restore) rather than trusting the voiding alone.';
+
+grant execute on function astapa.user_may_sign_in(text, bigint) to astapa_app;
+
 create or replace function astapa.grant_result(
   user_id bigint, scope text, resource text, auth_time timestamptz, nonce text, refresh_expires_at timestamptz,
   access_ttl integer)

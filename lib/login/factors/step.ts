@@ -99,6 +99,7 @@ export function readChallengeOnward(c: Ctx, projectId: string): Onward | undefin
  * `stepUp`: a signed-in person must present a factor whatever they have (acr_values on a live session); `session`
  * is that browser's session token, found live in an earlier transaction: the challenge starts only while it is
  * still live (else the sign-in page again: a sign-out everywhere, reset, claim or disable ended it meanwhile).
+ * A user who may no longer sign in gets no challenge and no code (AS4G0 from Postgres: the sign-in page again).
  * `onward`: a page of ours the sign-in goes to instead of the app (no code is issued): right away, or once the
  * second factor is met (the challenge cookie carries it to /auth/mfa).
  * `firstFactor` "phone": the first factor was a code to the person's phone, which cannot then be the second.
@@ -149,7 +150,17 @@ export async function afterFirstFactor(
   if (mfaPolicy(request.project) === "off" || amr.includes("mfa")) {
     // Nobody is asked for a second factor in this project, or the first one was two already (a passkey that
     // verified the person): sign in as before factors existed.
-    await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, { amr, passwordHash });
+    try {
+      await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, {
+        amr,
+        passwordHash,
+      });
+    } catch (error) {
+      // AS4G0: the user may no longer sign in (a disable or an erasure since the first factor): no code, and the
+      // transaction's session with it.
+      if (toAppError(error).code !== "invalid_grant") throw error;
+      return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    }
   } else {
     const tokenHash = await sha256(token);
     // A remembered browser skips the factor the project or the user's own set-up would ask for, never one the
@@ -178,8 +189,9 @@ export async function afterFirstFactor(
         },
       );
     } catch (error) {
-      // AS4G0: the stepped-up session ended since it was found live; nothing started, sign in again.
-      if (!stepUp || toAppError(error).code !== "invalid_grant") throw error;
+      // AS4G0: the stepped-up session ended since it was found live, or the user may no longer sign in (a disable
+      // or an erasure since the first factor); nothing started, sign in again.
+      if (toAppError(error).code !== "invalid_grant") throw error;
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
     if (started) {
