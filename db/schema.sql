@@ -18791,7 +18791,7 @@ AS $function$
       where u.project_id = user_may_sign_in.project_id and u.id = user_may_sign_in.user_id
         and not u.disabled and u.deleted_at is null and u.environment = p.mode)
   $function$;
-comment on function astapa.user_may_sign_in(text,bigint) is 'Whether the user may sign in now (astapa.sign_in_user_claims''s rule as a predicate: exists, not deleted, enabled, of the environment the project is in now). Every read or use of a browser session or a second-step challenge asks it (api.login_session, astapa.account_user, api.meet_mfa_challenge, api.start_login_session, ...): a disable or an erasure voids them (astapa.void_ways_back), and this refuses one that a missed path left (an admin''s edit, a restore) rather than trusting the voiding alone.';
+comment on function astapa.user_may_sign_in(text,bigint) is 'Whether the user may sign in now (astapa.sign_in_user_claims''s rule as a predicate: exists, not deleted, enabled, of the environment the project is in now). Every read or use of a browser session or a second-step challenge asks it (api.login_session, astapa.account_user, api.meet_mfa_challenge, api.start_mfa_challenge, ...): a disable or an erasure voids them (astapa.void_ways_back), and this refuses one that a missed path left (an admin''s edit, a restore) rather than trusting the voiding alone.';
 grant execute on function astapa.user_may_sign_in(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
