@@ -58,6 +58,33 @@ async function refund(shop: Shop, body: Record<string, unknown>) {
   return { res, body: await res.json() };
 }
 
+/** A refund Xendit accepts and leaves pending (its callback held back): the refund's POST answer. */
+async function heldRefund(shop: Shop, body: Record<string, unknown>) {
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  try {
+    return await refund(shop, body);
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+}
+
+/** Refunds the whole payment of a checkout in Xendit itself (as its dashboard would), behind Astapa's back. */
+async function refundAllAtXendit(shop: Shop, checkoutId: string, idempotencyKey: string) {
+  const { xenditAccount } = await import("@/lib/payments/accounts.ts");
+  const { xenditClient } = await import("@/lib/payments/xendit.ts");
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) => r.referenceId === checkoutId)!;
+  const account = (await xenditAccount(t.deps, shop.project.id, "sandbox", "simulator"))!;
+  t.deps.xenditSandbox.refundOutcome = "hold";
+  try {
+    await (await xenditClient(account.connection)).Refund.createRefund({
+      idempotencyKey,
+      data: { paymentRequestId: pr.id, reason: "OTHERS", currency: "IDR" },
+    });
+  } finally {
+    t.deps.xenditSandbox.refundOutcome = "succeed";
+  }
+}
+
 async function settledRefund(shop: Shop, refundId: string) {
   return await waitFor(async () => {
     const refunds = await as(shop.project.id, (tx) => listRefunds(tx, shop.project.id));
@@ -223,14 +250,8 @@ Deno.test("refunds — a reconciliation that keeps failing on our side backs off
   const shop = await seedShop(t.db.sql, { email: "reconcile-bug@example.com" });
   const p = shop.project.id;
   const receipt = await paid(shop);
-  t.deps.xenditSandbox.refundOutcome = "hold";
-  let held;
-  try {
-    held = await refund(shop, { receipt: receipt.number, amount: 15_000, plan_effect: "none" });
-    assert.equal(held.body.status, "pending", JSON.stringify(held.body));
-  } finally {
-    t.deps.xenditSandbox.refundOutcome = "succeed";
-  }
+  const held = await heldRefund(shop, { receipt: receipt.number, amount: 15_000, plan_effect: "none" });
+  assert.equal(held.body.status, "pending", JSON.stringify(held.body));
   // Something answers 200 with a page where Xendit's JSON should be: every question fails on our side.
   let asked = 0;
   const garbled = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
@@ -287,8 +308,6 @@ Deno.test("refunds — a reconciliation that keeps failing on our side backs off
 Deno.test("refunds — a request asked again that Xendit refuses fails the refund with the refusal and frees its amount", async () => {
   const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
   const { requestRefund } = await import("@/db/refunds.ts");
-  const { xenditAccount } = await import("@/lib/payments/accounts.ts");
-  const { xenditClient } = await import("@/lib/payments/xendit.ts");
   const shop = await seedShop(t.db.sql, { email: "refused-on-replay@example.com" });
   const p = shop.project.id;
   const receipt = await paid(shop);
@@ -299,19 +318,7 @@ Deno.test("refunds — a request asked again that Xendit refuses fails the refun
     p,
     (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 10_000, plan_effect: "none" }),
   );
-  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
-    r.referenceId === receipt.checkout_id
-  )!;
-  const account = (await xenditAccount(t.deps, p, "sandbox", "simulator"))!;
-  t.deps.xenditSandbox.refundOutcome = "hold";
-  try {
-    await (await xenditClient(account.connection)).Refund.createRefund({
-      idempotencyKey: `dashboard-${unanswered.refund_id}`,
-      data: { paymentRequestId: pr.id, reason: "OTHERS", currency: "IDR" },
-    });
-  } finally {
-    t.deps.xenditSandbox.refundOutcome = "succeed";
-  }
+  await refundAllAtXendit(shop, receipt.checkout_id, `dashboard-${unanswered.refund_id}`);
 
   const later = new Date(Date.now() + 3_600_000);
   await reconcileProject(t.deps, p, later, 900);
@@ -350,14 +357,8 @@ Deno.test("refunds — a refund Xendit accepted that it will not tell us about i
   const shop = await seedShop(t.db.sql, { email: "refund-not-found@example.com" });
   const p = shop.project.id;
   const receipt = await paid(shop);
-  t.deps.xenditSandbox.refundOutcome = "hold";
-  let held;
-  try {
-    held = await refund(shop, { receipt: receipt.number, amount: 12_000, plan_effect: "none" });
-    assert.equal(held.body.status, "pending", JSON.stringify(held.body));
-  } finally {
-    t.deps.xenditSandbox.refundOutcome = "succeed";
-  }
+  const held = await heldRefund(shop, { receipt: receipt.number, amount: 12_000, plan_effect: "none" });
+  assert.equal(held.body.status, "pending", JSON.stringify(held.body));
   // Xendit answers GET /refunds/{id} with 404: not a refusal of the refund it made, whose amount stays reserved.
   const kept = t.deps.xenditSandbox.refunds.get(held.body.provider_id)!;
   t.deps.xenditSandbox.refunds.delete(held.body.provider_id);
@@ -376,8 +377,6 @@ Deno.test("refunds — a refund Xendit accepted that it will not tell us about i
 
 Deno.test("refunds — a failed refund reaches the app's webhook once, signed, as payment.refund_failed; a success sends none", async () => {
   const { settleRefund } = await import("@/lib/payments/xendit_simulator/refunds.ts");
-  const { xenditAccount } = await import("@/lib/payments/accounts.ts");
-  const { xenditClient } = await import("@/lib/payments/xendit.ts");
   const shop = await seedShop(t.db.sql, { email: "refund-failed-hook@example.com" });
   const p = shop.project.id;
   const app = startReceiver();
@@ -393,33 +392,15 @@ Deno.test("refunds — a failed refund reaches the app's webhook once, signed, a
     assert.equal((await settledRefund(shop, ok.body.refund_id)).status, "succeeded");
 
     // Xendit's refund callback says FAILED.
-    t.deps.xenditSandbox.refundOutcome = "hold";
-    let held;
-    try {
-      held = await refund(shop, { receipt: receipt.number, amount: 30_000, plan_effect: "end_now" });
-      assert.equal(held.res.status, 201, JSON.stringify(held.body));
-    } finally {
-      t.deps.xenditSandbox.refundOutcome = "succeed";
-    }
+    const held = await heldRefund(shop, { receipt: receipt.number, amount: 30_000, plan_effect: "end_now" });
+    assert.equal(held.res.status, 201, JSON.stringify(held.body));
     settleRefund(t.deps.xenditSandbox, held.body.provider_id, "fail");
     const failed = await settledRefund(shop, held.body.refund_id);
     assert.equal(failed.status, "failed");
     await app.waitFor(1);
 
     // Xendit refuses at request time: the rest of the payment was refunded in Xendit's own dashboard.
-    const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
-      r.referenceId === receipt.checkout_id
-    )!;
-    const account = (await xenditAccount(t.deps, p, "sandbox", "simulator"))!;
-    t.deps.xenditSandbox.refundOutcome = "hold";
-    try {
-      await (await xenditClient(account.connection)).Refund.createRefund({
-        idempotencyKey: `dashboard-${receipt.receipt_id}`,
-        data: { paymentRequestId: pr.id, reason: "OTHERS", currency: "IDR" },
-      });
-    } finally {
-      t.deps.xenditSandbox.refundOutcome = "succeed";
-    }
+    await refundAllAtXendit(shop, receipt.checkout_id, `dashboard-${receipt.receipt_id}`);
     const refused = await refund(shop, { receipt: receipt.number, amount: 5_000, plan_effect: "none" });
     assert.equal(refused.res.status, 409, JSON.stringify(refused.body));
     const refusedRefund = (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.amount === 5_000)!;
