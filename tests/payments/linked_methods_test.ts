@@ -102,6 +102,18 @@ const methodRows = async (shop: Shop): Promise<MethodRow[]> =>
              from astapa.linked_methods where project_id = ${shop.project.id} order by id`,
   );
 
+/** An OVO account linked from the portal and approved: the method once its activation callback came. */
+async function activeOvo(shop: Shop, me: Awaited<ReturnType<typeof customer>>): Promise<MethodRow> {
+  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
+  const approved = await fetch(`${linked.headers.get("location")}/approve`, {
+    method: "POST",
+    redirect: "manual",
+  });
+  await approved.body?.cancel();
+  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
+  return (await methodRows(shop))[0];
+}
+
 Deno.test("linked methods — link OVO from the portal, approve, activated by callback, shown, unlinked", async () => {
   const shop = await shopWithKeys("link-http@example.com");
   const me = await customer(shop);
@@ -155,14 +167,7 @@ Deno.test("linked methods — link OVO from the portal, approve, activated by ca
 Deno.test("linked methods — the portal shows an unlink under way (en, id), and Unlink tries it again", async () => {
   const shop = await shopWithKeys("link-unlinking@example.com");
   const me = await customer(shop);
-  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
-  const approved = await fetch(`${linked.headers.get("location")}/approve`, {
-    method: "POST",
-    redirect: "manual",
-  });
-  await approved.body?.cancel();
-  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
-  const [method] = await methodRows(shop);
+  const method = await activeOvo(shop, me);
   // An unlink that never finished (Xendit gave no answer, or its instance died): the method is marked.
   await asApp(
     t.db.sql,
@@ -302,14 +307,7 @@ Deno.test("linked methods — a link that fails on our side mid-way ends failed,
 Deno.test("linked methods — an unlink Xendit does not take says on the portal what happened (en, id), never 'the charge'", async () => {
   const shop = await shopWithKeys("unlink-words@example.com");
   const me = await customer(shop);
-  const linked = await me.post({ action: "link", channel: "OVO", mobile_number: "0812 3456 7890" });
-  const approved = await fetch(`${linked.headers.get("location")}/approve`, {
-    method: "POST",
-    redirect: "manual",
-  });
-  await approved.body?.cancel();
-  await waitFor(async () => (await methodRows(shop))[0].status === "active", "the activation callback");
-  const [method] = await methodRows(shop);
+  const method = await activeOvo(shop, me);
   // Xendit answering every call with `status` (a local fake), or not there at all (null: a closed port).
   const unlinkWith = async (status: number | null, lang: "en" | "id") => {
     const xendit = status === null ? null : Deno.serve(
