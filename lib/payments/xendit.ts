@@ -395,24 +395,33 @@ export type ProviderCall = "charge" | "link" | "unlink" | "refund";
  * others. The cause, logged, says more.
  */
 export function providerError(failure: ChargeError, call: ProviderCall): AppError {
-  const code = failure.code;
-  const serverError = failure.status === null || failure.status >= 500;
+  return new AppError("payment_provider_error", {
+    cause: failure,
+    description: DESCRIPTIONS[providerErrorKey(failure, call)],
+  });
+}
+
+/** No answer to speak of (past the deadline, never reached Xendit, cut off): the same words for every call. */
+const NO_ANSWER = ["timeout", "unreachable", "interrupted"] as const;
+
+/** Which catalogue words providerError gives a failure of `call` (see there). */
+function providerErrorKey(failure: ChargeError, call: ProviderCall): DescriptionKey {
+  const noAnswer = NO_ANSWER.find((code) => code === failure.code);
   // A refund without an answer stays reserved and is asked again by the billing pass: "try again" would be wrong.
-  const refund = call === "refund";
-  const key: DescriptionKey = code === "timeout"
-    ? (refund ? "payment_provider_timeout_refund" : "payment_provider_timeout")
-    : code === "unreachable"
-    ? (refund ? "payment_provider_unreachable_refund" : "payment_provider_unreachable")
-    : code === "interrupted"
-    ? (refund ? "payment_provider_interrupted_refund" : "payment_provider_interrupted")
-    : call === "unlink"
-    ? (serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink")
-    : refund && isCredentialsRefused(failure)
-    ? "payment_provider_credentials_refund"
-    : refund
-    ? "payment_provider_failed_refund"
-    : call === "link"
-    ? "payment_provider_refused_link"
-    : "payment_provider_refused_charge";
-  return new AppError("payment_provider_error", { cause: failure, description: DESCRIPTIONS[key] });
+  if (noAnswer) {
+    return call === "refund" ? `payment_provider_${noAnswer}_refund` : `payment_provider_${noAnswer}`;
+  }
+  const serverError = failure.status === null || failure.status >= 500;
+  switch (call) {
+    case "unlink":
+      return serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink";
+    case "refund":
+      return isCredentialsRefused(failure)
+        ? "payment_provider_credentials_refund"
+        : "payment_provider_failed_refund";
+    case "link":
+      return "payment_provider_refused_link";
+    case "charge":
+      return "payment_provider_refused_charge";
+  }
 }
