@@ -19,7 +19,7 @@ import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_cl
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
-import { WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
+import { WEBHOOK_BOOLEANS, WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
 import { XENDIT_USAGE, xenditCommand } from "./lib/cli/xendit_commands.ts";
 import { ORGANIZATION_USAGE, organizationCommand } from "./lib/cli/organization_commands.ts";
 import type { Config } from "./config.ts";
@@ -74,7 +74,15 @@ const COMMANDS: Record<string, Command> = {
 export async function runCli(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, ["json", "help", "write", "reapply", ...PLAN_BOOLEANS, ...USER_IMPORT_BOOLEANS]);
+    args = parseArgs(argv, [
+      "json",
+      "help",
+      "write",
+      "reapply",
+      ...PLAN_BOOLEANS,
+      ...USER_IMPORT_BOOLEANS,
+      ...WEBHOOK_BOOLEANS,
+    ]);
   } catch (error) {
     return usage(error);
   }

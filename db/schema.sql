@@ -2392,22 +2392,29 @@ create table astapa.webhook_endpoints (
   project_id text not null,
   url text not null,
   secret_sealed bytea not null,
-  events text[] default astapa.webhook_event_types() not null,
+  events text[],
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   enabled boolean default true not null,
+  all_events boolean default true not null,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
-  constraint webhook_endpoints_events_check CHECK (cardinality(events) >= 1 AND cardinality(events) <= cardinality(astapa.webhook_event_types()) AND events <@ astapa.webhook_event_types()),
+  constraint webhook_endpoints_events_check CHECK (
+CASE
+    WHEN all_events THEN events IS NULL
+    ELSE events IS NOT NULL AND cardinality(events) >= 1 AND cardinality(events) <= cardinality(astapa.webhook_event_types()) AND events <@ astapa.webhook_event_types()
+END),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
 alter table astapa.webhook_endpoints enable row level security;
 alter table astapa.webhook_endpoints force row level security;
 comment on table astapa.webhook_endpoints is 'One webhook endpoint per project: url (https, or http on loopback), the event types it receives, and its signing secret sealed under the deployment''s master key (never stored in the clear).';
+comment on column astapa.webhook_endpoints.events is 'The event types the endpoint receives when all_events is false (one or more of astapa.webhook_event_types()); null when all_events is true.';
 comment on column astapa.webhook_endpoints.enabled is 'false pauses the endpoint: no deliveries are queued for it until it is enabled again.';
+comment on column astapa.webhook_endpoints.all_events is 'true: the endpoint receives every type astapa.webhook_event_types() names, including types added later, and events is null. false: it receives the types listed in events.';
 grant delete, insert, select on astapa.webhook_endpoints to astapa_app;
-grant update (url, secret_sealed, events, updated_at, enabled) on astapa.webhook_endpoints to astapa_app;
+grant update (url, secret_sealed, events, updated_at, enabled, all_events) on astapa.webhook_endpoints to astapa_app;
 create policy "a project changes its own webhook endpoint" on astapa.webhook_endpoints as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -11761,15 +11768,20 @@ CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, s
 AS $function$
   declare
     problems jsonb := '{}';
+    -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
+    wants_all boolean := events = array['*'];
   begin
     perform astapa.require_project(project_id);
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
-                               or not events <@ astapa.webhook_event_types()) then
+    if '*' = any (events) and not wants_all then
+      problems := problems || '{"events": ["\"*\" means every event type, including future ones: send it alone, or list event types without it."]}';
+    elsif not wants_all and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
+                             or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
-        'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
+        'events must be "*" (every type, including future ones) or name one or more of '
+        || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
     end if;
     if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
       problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
@@ -11778,21 +11790,22 @@ AS $function$
     update astapa.webhook_endpoints as e
     set url = set_webhook_endpoint.url,
         secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
-        events = coalesce(set_webhook_endpoint.events, e.events),
+        all_events = coalesce(wants_all, e.all_events),
+        events = case when wants_all is null then e.events when not wants_all then set_webhook_endpoint.events end,
         updated_at = pg_catalog.now()
     where e.project_id = set_webhook_endpoint.project_id;
     if not found then
-      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, events)
-      values (project_id, url, secret_sealed, coalesce(events, astapa.webhook_event_types()));
+      -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end);
     end if;
     perform astapa.audit(project_id, 'webhook.set', url,
-      pg_catalog.jsonb_build_object('events', (select e.events from astapa.webhook_endpoints as e
-                                               where e.project_id = set_webhook_endpoint.project_id),
+      pg_catalog.jsonb_build_object('events', astapa.webhook_endpoint_json(project_id) -> 'events',
                                     'new_secret', secret_sealed is not null));
     return astapa.webhook_endpoint_json(project_id);
   end
   $function$;
-comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Sets the project''s webhook endpoint (url, optional event types). A new endpoint needs a sealed secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Sets the project''s webhook endpoint: url and events — {*} for every type including future ones, a list of types, or null (a new endpoint: every type; an existing one: unchanged). A new endpoint needs a sealed secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
 grant execute on function api.set_webhook_endpoint(text,text,bytea,text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -17621,11 +17634,12 @@ AS $function$
   begin
     insert into astapa.webhook_deliveries (project_id, event_id)
     select e.project_id, new.id from astapa.webhook_endpoints as e
-    where e.project_id = new.project_id and e.enabled and new.type = any (e.events);
+    where e.project_id = new.project_id and e.enabled
+      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())));
     return null;
   end
   $function$;
-comment on function astapa.queue_webhook_deliveries() is 'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes to its type.';
+comment on function astapa.queue_webhook_deliveries() is 'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes to its type: listed in events, or any type apps may subscribe to when all_events.';
 grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
 
 -- owner: astapa_owner
@@ -18900,12 +18914,13 @@ CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object('url', e.url, 'events', pg_catalog.to_jsonb(e.events),
+    select pg_catalog.jsonb_build_object('url', e.url,
+      'events', case when e.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(e.events) end,
       'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
     from astapa.webhook_endpoints as e
     where e.project_id = webhook_endpoint_json.project_id
   $function$;
-comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret).';
+comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret); events is "*" for every type, including future ones, or the list of types.';
 grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
 
 -- owner: astapa_owner

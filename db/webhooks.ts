@@ -32,9 +32,18 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 
+/** What an endpoint receives: "*" is every type, including ones a later release adds; else the types listed. */
+export const EndpointEventsSchema = z.union([z.literal("*"), z.array(z.enum(EVENT_TYPES))]);
+export type EndpointEvents = z.infer<typeof EndpointEventsSchema>;
+
+/** The events an endpoint receives, for people: "*" spelled out, or the types listed. */
+export function describeEvents(events: EndpointEvents): string {
+  return events === "*" ? "all events, including future ones" : events.join(", ");
+}
+
 export const WebhookEndpointSchema = z.object({
   url: z.string(),
-  events: z.array(z.enum(EVENT_TYPES)),
+  events: EndpointEventsSchema,
   enabled: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -75,15 +84,19 @@ export const ClaimedDeliverySchema = z.object({
 });
 export type ClaimedDelivery = z.infer<typeof ClaimedDeliverySchema>;
 
-/** Sets the endpoint; `secretSealed` null keeps an existing endpoint's secret. */
+/**
+ * Sets the endpoint; `secretSealed` null keeps an existing endpoint's secret. `events` left out: a new endpoint
+ * receives every type ("*"), an existing one keeps what it receives.
+ */
 export function setWebhookEndpoint(
   tx: Tx,
   projectId: string,
-  input: { url: string; secretSealed: Uint8Array | null; events?: EventType[] },
+  input: { url: string; secretSealed: Uint8Array | null; events?: EndpointEvents },
 ): Promise<WebhookEndpoint> {
+  const events = input.events === "*" ? ["*"] : input.events ?? null;
   return result(
     tx`select api.set_webhook_endpoint(${projectId}, ${input.url}, ${input.secretSealed}::bytea,
-      ${input.events ?? null}::text[]) as result`,
+      ${events}::text[]) as result`,
     WebhookEndpointSchema,
   );
 }

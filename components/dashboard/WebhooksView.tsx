@@ -1,4 +1,4 @@
-import { type Delivery, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
+import { type Delivery, describeEvents, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
 import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
@@ -45,7 +45,7 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
                 <code id="endpoint-url">{endpoint.url}</code>
               </dd>
               <dt>Events</dt>
-              <dd>{endpoint.events.join(", ")}</dd>
+              <dd>{describeEvents(endpoint.events)}</dd>
               <dt>Status</dt>
               <dd>{endpoint.enabled ? "enabled" : "paused"}</dd>
               <dt>Since</dt>
@@ -71,7 +71,11 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
 type PartProps = { data: WebhooksData; page: string };
 
 function EndpointForm({ data, page }: PartProps) {
-  const chosen = new Set<string>(data.endpoint?.events ?? EVENT_TYPES);
+  const events = data.endpoint?.events ?? "*";
+  const chosen = new Set<string>(events === "*" ? [] : events);
+  // A list naming every type there is today may have been meant as "all" (endpoints set before the choice
+  // existed got such a list): say that a later type will not reach it.
+  const listsEveryType = events !== "*" && EVENT_TYPES.every((type) => chosen.has(type));
   return (
     <form method="post" action={page} class="form">
       <CsrfField token={data.frame.csrf} />
@@ -85,6 +89,23 @@ function EndpointForm({ data, page }: PartProps) {
         placeholder="https://yourapp.example/webhooks/astapa"
         value={data.endpoint?.url ?? ""}
       />
+      <fieldset>
+        <legend>Events to receive</legend>
+        <label>
+          <input type="radio" name="receive" value="all" checked={events === "*"} />{" "}
+          All events, including future ones
+        </label>
+        <label>
+          <input type="radio" name="receive" value="listed" checked={events !== "*"} />{" "}
+          Only the types ticked below
+        </label>
+        {listsEveryType && (
+          <p class="muted" id="lists-every-type">
+            This endpoint lists every event type there is today, so an event type added later will not reach
+            it. Choose "All events, including future ones" to receive those too.
+          </p>
+        )}
+      </fieldset>
       <fieldset>
         <legend>Event types</legend>
         {EVENT_TYPES.map((type) => (

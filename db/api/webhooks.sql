@@ -132,14 +132,15 @@ create or replace function astapa.queue_webhook_deliveries() returns trigger
   begin
     insert into astapa.webhook_deliveries (project_id, event_id)
     select e.project_id, new.id from astapa.webhook_endpoints as e
-    where e.project_id = new.project_id and e.enabled and new.type = any (e.events);
+    where e.project_id = new.project_id and e.enabled
+      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())));
     return null;
   end
   $$;
 
 comment on function astapa.queue_webhook_deliveries() is
   'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes '
-  'to its type.';
+  'to its type: listed in events, or any type apps may subscribe to when all_events.';
 
 grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
 
@@ -151,13 +152,16 @@ create or replace function astapa.webhook_endpoint_json(project_id text) returns
   stable
   set search_path = ''
   as $$
-    select pg_catalog.jsonb_build_object('url', e.url, 'events', pg_catalog.to_jsonb(e.events),
+    select pg_catalog.jsonb_build_object('url', e.url,
+      'events', case when e.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(e.events) end,
       'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
     from astapa.webhook_endpoints as e
     where e.project_id = webhook_endpoint_json.project_id
   $$;
 
-comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret).';
+comment on function astapa.webhook_endpoint_json(text) is
+  'A webhook endpoint as the API shows it (never its secret); events is "*" for every type, including future '
+  'ones, or the list of types.';
 
 grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
 
@@ -169,15 +173,20 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
   as $$
   declare
     problems jsonb := '{}';
+    -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
+    wants_all boolean := events = array['*'];
   begin
     perform astapa.require_project(project_id);
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
-    if events is not null and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
-                               or not events <@ astapa.webhook_event_types()) then
+    if '*' = any (events) and not wants_all then
+      problems := problems || '{"events": ["\"*\" means every event type, including future ones: send it alone, or list event types without it."]}';
+    elsif not wants_all and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
+                             or not events <@ astapa.webhook_event_types()) then
       problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
-        'events must name one or more of ' || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
+        'events must be "*" (every type, including future ones) or name one or more of '
+        || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
     end if;
     if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
       problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
@@ -186,24 +195,26 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
     update astapa.webhook_endpoints as e
     set url = set_webhook_endpoint.url,
         secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
-        events = coalesce(set_webhook_endpoint.events, e.events),
+        all_events = coalesce(wants_all, e.all_events),
+        events = case when wants_all is null then e.events when not wants_all then set_webhook_endpoint.events end,
         updated_at = pg_catalog.now()
     where e.project_id = set_webhook_endpoint.project_id;
     if not found then
-      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, events)
-      values (project_id, url, secret_sealed, coalesce(events, astapa.webhook_event_types()));
+      -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end);
     end if;
     perform astapa.audit(project_id, 'webhook.set', url,
-      pg_catalog.jsonb_build_object('events', (select e.events from astapa.webhook_endpoints as e
-                                               where e.project_id = set_webhook_endpoint.project_id),
+      pg_catalog.jsonb_build_object('events', astapa.webhook_endpoint_json(project_id) -> 'events',
                                     'new_secret', secret_sealed is not null));
     return astapa.webhook_endpoint_json(project_id);
   end
   $$;
 
 comment on function api.set_webhook_endpoint(text, text, bytea, text[]) is
-  'Sets the project''s webhook endpoint (url, optional event types). A new endpoint needs a sealed secret; an '
-  'existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+  'Sets the project''s webhook endpoint: url and events — {*} for every type including future ones, a list of '
+  'types, or null (a new endpoint: every type; an existing one: unchanged). A new endpoint needs a sealed '
+  'secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
 
 grant execute on function api.set_webhook_endpoint(text, text, bytea, text[]) to astapa_app;
 

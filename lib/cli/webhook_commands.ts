@@ -3,6 +3,8 @@ import type { Config } from "@/config.ts";
 import { asApp, type Sql } from "@/db/client.ts";
 import {
   DeliveryStatusSchema,
+  describeEvents,
+  type EndpointEvents,
   EVENT_TYPES,
   type EventType,
   getWebhookEndpoint,
@@ -17,9 +19,10 @@ import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
-export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE …]
-                             send the project's events to URL (all types unless --event is given);
-                             a new endpoint prints its signing secret, once
+export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE … | --all-events]
+                             send the project's events to URL: the types given, or --all-events (every
+                             type, including future ones); a new endpoint without either gets all events,
+                             an existing one keeps what it has. A new endpoint prints its signing secret, once
   webhook show --project ID  show the endpoint (never the secret)
   webhook rotate-secret --project ID
                              issue a new signing secret (printed once); the old one stops at once
@@ -29,6 +32,9 @@ export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE
                              the latest deliveries: status, attempts, last HTTP status and error`;
 
 const CLI = { actor: "cli" };
+
+/** Flags of `webhook` that take no value. */
+export const WEBHOOK_BOOLEANS = ["all-events"];
 
 export async function webhookCommand(
   sql: Sql,
@@ -43,10 +49,10 @@ export async function webhookCommand(
     await sealWebhookSecret((await loadMasterKeys(config)).sealing, projectId, secret);
   switch (action) {
     case "set": {
-      allowFlags(args, ["project", "url", "event"]);
+      allowFlags(args, ["project", "url", "event", "all-events"]);
       const id = project();
       const url = flag(args, "url", true);
-      const events = args.flags.get("event")?.map(eventType);
+      const events = endpointEvents(args);
       const secret = newWebhookSecret();
       const secretSealed = await sealed(id, secret);
       const { endpoint, isNew } = await asApp(sql, id, async (tx) => {
@@ -109,9 +115,21 @@ export async function webhookCommand(
   throw new UsageError(`Unknown webhook command "${action ?? ""}"`);
 }
 
+/** --all-events, the --event types, or neither (undefined: the SQL default for new and existing endpoints). */
+function endpointEvents(args: ParsedArgs): EndpointEvents | undefined {
+  const listed = args.flags.get("event");
+  if (!args.flags.has("all-events")) return listed?.map(eventType);
+  if (listed) throw new UsageError("Give --all-events or --event types, not both");
+  return "*";
+}
+
 function eventType(value: string): EventType {
   if (!(EVENT_TYPES as readonly string[]).includes(value)) {
-    throw new UsageError(`--event is one of ${EVENT_TYPES.join(", ")}, not "${value}"`);
+    throw new UsageError(
+      `--event is one of ${
+        EVENT_TYPES.join(", ")
+      }, not "${value}" (--all-events: every type, including future ones)`,
+    );
   }
   return value as EventType;
 }
@@ -121,7 +139,7 @@ function showEndpoint(out: Output, endpoint: WebhookEndpoint, secret?: string): 
     secret ? { ...endpoint, secret } : endpoint,
     table([
       ["url", endpoint.url],
-      ["events", endpoint.events.join(", ")],
+      ["events", describeEvents(endpoint.events)],
       ...(secret ? [["secret", `${secret}  (shown once: store it now)`] as [string, string]] : []),
       ["updated_at", endpoint.updated_at],
     ]),

@@ -164,3 +164,29 @@ Deno.test("cli webhook — set prints the secret once; show hides it; deliveries
   assert.equal(http.code, 1);
   assert.match(http.stderr, /^validation_failed: Use an absolute https URL/);
 });
+
+Deno.test("cli webhook — new endpoints get all events; --all-events and --event switch; both at once is refused", async () => {
+  const project = await seedProject(db.sql);
+  const set = (...more: string[]) =>
+    astapa(["webhook", "set", "--project", project.id, "--url", "https://app.example/hooks", ...more]);
+  const created = await set("--json");
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.json().events, "*");
+  assert.match(
+    (await astapa(["webhook", "show", "--project", project.id])).stdout,
+    /^events +all events, including future ones$/m,
+  );
+  assert.deepEqual((await set("--event", "payment.refund_failed", "--json")).json().events, [
+    "payment.refund_failed",
+  ]);
+  assert.deepEqual((await set("--json")).json().events, ["payment.refund_failed"], "no flag keeps the list");
+  assert.equal((await set("--all-events", "--json")).json().events, "*");
+
+  const both = await set("--all-events", "--event", "user.created");
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /Give --all-events or --event types, not both/);
+  const star = await set("--event", "*");
+  assert.equal(star.code, 2);
+  assert.match(star.stderr, /not "\*" \(--all-events: every type, including future ones\)/);
+  assert.equal((await set("--json")).json().events, "*", "refused commands changed nothing");
+});

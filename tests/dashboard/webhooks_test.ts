@@ -13,7 +13,12 @@ import {
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
-import { claimWebhookDeliveries, getWebhookEndpoint, recordWebhookAttempt } from "@/db/webhooks.ts";
+import {
+  claimWebhookDeliveries,
+  EVENT_TYPES,
+  getWebhookEndpoint,
+  recordWebhookAttempt,
+} from "@/db/webhooks.ts";
 import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 const t = await testApp();
@@ -95,6 +100,60 @@ Deno.test("webhooks — adding an endpoint shows its signing secret once; editin
     (tx) => tx`select actor from astapa.audit_log where action = 'webhook.set' order by id`,
   );
   assert.deepEqual(audit.map((row) => row.actor), Array(2).fill(`account:${owner.accountId}`));
+});
+
+Deno.test("webhooks — all events, including future ones: a new endpoint's default; a list and back", async () => {
+  const { id, page } = await ownedProject("Everything");
+  const stored = async () => (await asApp(t.db.sql, id, (tx) => getWebhookEndpoint(tx, id)))!.events;
+  assert.match(await (await getAs(t, owner, page)).text(), /name="receive" value="all" checked/);
+  const added = await postFields(owner, page, [["url", "https://app.example/hooks"], ["receive", "all"]]);
+  assert.equal(added.status, 200, "no event type ticked is fine with all events");
+  assert.equal(await stored(), "*");
+  const shown = await (await getAs(t, owner, page)).text();
+  assert.match(shown, /<dd>all events, including future ones<\/dd>/);
+  assert.match(shown, /name="receive" value="all" checked/);
+
+  await followed(
+    await postFields(owner, page, [
+      ["url", "https://app.example/hooks"],
+      ["receive", "listed"],
+      ["events", "payment.refund_failed"],
+    ]),
+  );
+  assert.deepEqual(await stored(), ["payment.refund_failed"]);
+  const listed = await (await getAs(t, owner, page)).text();
+  assert.match(listed, /<dd>payment\.refund_failed<\/dd>/);
+  assert.match(listed, /name="receive" value="listed" checked/);
+
+  const none = await postFields(owner, page, [["url", "https://app.example/hooks"], ["receive", "listed"]]);
+  assert.equal(none.status, 422);
+  assert.match(await none.text(), /Pick at least one event type, or choose all events/);
+  const odd = await postFields(owner, page, [["url", "https://app.example/hooks"], [
+    "receive",
+    "everything",
+  ]]);
+  assert.equal(odd.status, 400);
+  assert.deepEqual(await stored(), ["payment.refund_failed"], "refused forms changed nothing");
+
+  await followed(
+    await postFields(owner, page, [
+      ["url", "https://app.example/hooks"],
+      ["receive", "all"],
+      ["events", "user.created"],
+    ]),
+  );
+  assert.equal(await stored(), "*", "with all events chosen the ticked types do not narrow it");
+});
+
+Deno.test("webhooks — a list naming every type today says a later type will not reach it", async () => {
+  const { id, page } = await ownedProject("Every type listed");
+  const everyType = EVENT_TYPES.map((type): [string, string] => ["events", type]);
+  await postFields(owner, page, [["url", "https://app.example/hooks"], ["receive", "listed"], ...everyType]);
+  assert.deepEqual((await asApp(t.db.sql, id, (tx) => getWebhookEndpoint(tx, id)))!.events, [...EVENT_TYPES]);
+  const html = await (await getAs(t, owner, page)).text();
+  assert.match(html, /id="lists-every-type"[^>]*>\s*This endpoint lists every event type there is today/);
+  await followed(await postFields(owner, page, [["url", "https://app.example/hooks"], ["receive", "all"]]));
+  assert.ok(!(await (await getAs(t, owner, page)).text()).includes("lists-every-type"), "gone once all");
 });
 
 Deno.test("webhooks — rotate (confirmed) shows a new secret once; pause and enable; remove (confirmed)", async () => {

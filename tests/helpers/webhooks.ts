@@ -1,6 +1,6 @@
 /** A local webhook receiver (a real HTTP server on 127.0.0.1) and endpoint setup through the SQL API. */
 import { asApp, type Sql } from "@/db/client.ts";
-import { type EventType, setWebhookEndpoint } from "@/db/webhooks.ts";
+import { type EndpointEvents, setWebhookEndpoint } from "@/db/webhooks.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 export type Received = { headers: Headers; body: string; json: Record<string, unknown> };
@@ -47,7 +47,7 @@ export async function setEndpoint(
   sealing: CryptoKey,
   projectId: string,
   url: string,
-  events?: EventType[],
+  events?: EndpointEvents,
 ): Promise<string> {
   const secret = newWebhookSecret();
   const secretSealed = await sealWebhookSecret(sealing, projectId, secret);

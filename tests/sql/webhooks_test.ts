@@ -1,8 +1,10 @@
 /** The webhook SQL API: the endpoint, the cross-project finder's guard, claims, fencing and the delivery log. */
 import assert from "node:assert/strict";
-import { asApp } from "@/db/client.ts";
+import type postgres from "postgres";
+import { asApp, type Sql } from "@/db/client.ts";
 import {
   claimWebhookDeliveries,
+  type EndpointEvents,
   getWebhookEndpoint,
   listWebhookDeliveries,
   projectsWithDueWebhooks,
@@ -14,7 +16,7 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { rolledBack, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { setEndpoint } from "../helpers/webhooks.ts";
 
@@ -41,32 +43,7 @@ Deno.test("api.set_webhook_endpoint — sets, changes the url keeping the secret
     (tx) => setWebhookEndpoint(tx, project.id, { url: "https://app.example/v2", secretSealed: null }),
   );
   assert.equal(moved.url, "https://app.example/v2");
-  assert.deepEqual(moved.events, [
-    "user.created",
-    "subscription.updated",
-    "payment.succeeded",
-    "payment.failed",
-    "user.mfa_enrolled",
-    "user.mfa_removed",
-    "payment.refunded",
-    "user.deleted",
-    "organization.created",
-    "organization.updated",
-    "organization.deleted",
-    "membership.created",
-    "membership.updated",
-    "membership.deleted",
-    "user.passkey_added",
-    "user.passkey_removed",
-    "phone.budget_reached",
-    "organization.renewal_due",
-    "organization.plan_ended",
-    "organization.plan_change",
-    "subscription.renewal_due",
-    "subscription.trial_will_end",
-    "subscription.plan_change",
-    "payment.refund_failed",
-  ]);
+  assert.equal(moved.events, "*", "set without a list: every event, including future ones");
   assert.equal(await openWebhookSecret(sealing, project.id, await sealedNow()), secret, "the secret stays");
 
   const before = await sealedNow();
@@ -173,4 +150,148 @@ Deno.test("api.list_webhook_deliveries — newest first, by status; removing the
   );
   const other = await seedProject(db.sql);
   await rejectsAs(asApp(db.sql, other.id, (tx) => listWebhookDeliveries(tx, project.id)), "not_found");
+});
+
+/** The endpoint as stored: the flag and the list a DBA reads. */
+async function stored(projectId: string) {
+  const [row] = await db
+    .sql`select all_events, events from astapa.webhook_endpoints where project_id = ${projectId}`;
+  return { all_events: row.all_events, events: row.events };
+}
+
+Deno.test("api.set_webhook_endpoint — a list is kept; {*} switches to all events and a list back; null keeps either", async () => {
+  const project = await seedProject(db.sql);
+  const set = (events?: EndpointEvents) =>
+    asApp(
+      db.sql,
+      project.id,
+      (tx) => setWebhookEndpoint(tx, project.id, { url: URL_A, secretSealed: null, events }),
+    );
+  await setEndpoint(db.sql, sealing, project.id, URL_A, ["user.created", "payment.succeeded"]);
+  assert.deepEqual(await stored(project.id), {
+    all_events: false,
+    events: ["user.created", "payment.succeeded"],
+  });
+  assert.deepEqual((await set()).events, ["user.created", "payment.succeeded"], "null keeps the list");
+
+  assert.equal((await set("*")).events, "*");
+  assert.deepEqual(await stored(project.id), { all_events: true, events: null });
+  assert.equal((await set()).events, "*", "null keeps all events");
+  assert.equal((await asApp(db.sql, project.id, (tx) => getWebhookEndpoint(tx, project.id)))!.events, "*");
+
+  assert.deepEqual((await set(["payment.refund_failed"])).events, ["payment.refund_failed"]);
+  assert.deepEqual(await stored(project.id), { all_events: false, events: ["payment.refund_failed"] });
+  const audited = await db.sql`select details -> 'events' as events from astapa.audit_log
+                               where project_id = ${project.id} and action = 'webhook.set' order by id`;
+  assert.deepEqual(audited.map((row) => row.events), [
+    ["user.created", "payment.succeeded"],
+    ["user.created", "payment.succeeded"],
+    "*",
+    "*",
+    ["payment.refund_failed"],
+  ]);
+});
+
+Deno.test('api.set_webhook_endpoint — "*" with event names, an empty list and null names are refused (events)', async () => {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, URL_A, ["user.created"]);
+  const refused = async (events: (string | null)[], message: RegExp) => {
+    const error = toAppError(
+      await asApp(
+        db.sql,
+        project.id,
+        (tx) => tx`select api.set_webhook_endpoint(${project.id}, ${URL_A}, null, ${events}::text[])`,
+      ).then(
+        () => assert.fail("expected a failure"),
+        (e) => e,
+      ),
+    );
+    assert.equal(error.code, "validation_failed");
+    assert.deepEqual(Object.keys(error.fields!), ["events"]);
+    assert.match(error.fields!.events[0], message);
+  };
+  await refused(["*", "user.created"], /^"\*" means every event type, including future ones: send it alone/);
+  await refused(["user.created", "*"], /send it alone/);
+  await refused(["*", "*"], /send it alone/);
+  await refused(
+    [],
+    /^events must be "\*" \(every type, including future ones\) or name one or more of user\.created/,
+  );
+  await refused([null], /events must be "\*"/);
+  await refused(["all"], /events must be "\*"/);
+  assert.deepEqual(
+    await stored(project.id),
+    { all_events: false, events: ["user.created"] },
+    "nothing changed",
+  );
+});
+
+Deno.test("astapa.webhook_endpoints — the check keeps all_events and events from disagreeing", async () => {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, URL_A);
+  for (
+    const change of [
+      db.sql`update astapa.webhook_endpoints set events = '{user.created}' where project_id = ${project.id}`,
+      db.sql`update astapa.webhook_endpoints set all_events = false where project_id = ${project.id}`,
+      db.sql`update astapa.webhook_endpoints set all_events = false, events = '{}' where project_id = ${project.id}`,
+    ]
+  ) {
+    await assert.rejects(change, /webhook_endpoints_events_check/);
+  }
+});
+
+/** Emits one event of each type as the app path does (astapa.emit_event) and returns the types queued. */
+async function queuedTypes(
+  tx: Sql | postgres.TransactionSql,
+  projectId: string,
+  types: string[],
+): Promise<string[]> {
+  // Two statements: one statement does not see the rows its own triggers inserted.
+  const [{ ids }] = await tx`
+    select array_agg(astapa.emit_event(${projectId}, t, '{}'::jsonb)) as ids from unnest(${types}::text[]) t`;
+  const [row] = await tx`
+    select coalesce(array_agg(e.type order by e.type), '{}') as types
+    from astapa.webhook_deliveries as d join astapa.events as e on e.project_id = d.project_id and e.id = d.event_id
+    where d.project_id = ${projectId} and d.event_id = any (${ids}::bigint[])`;
+  return row.types;
+}
+
+Deno.test("all events — every type astapa.webhook_event_types() names reaches an all-events endpoint", async () => {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, URL_A);
+  const [{ types }] = await db.sql`select astapa.webhook_event_types() as types`;
+  assert.ok(types.includes("payment.refund_failed"), "the newest type is among them");
+  assert.deepEqual(await queuedTypes(db.sql, project.id, types), [...types].sort());
+});
+
+Deno.test("all events — a type added later reaches an all-events endpoint, not one listing today's types", async () => {
+  const everything = await seedProject(db.sql);
+  const listing = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, everything.id, URL_A);
+  const [{ types }] = await db.sql`select astapa.webhook_event_types() as types`;
+  await setEndpoint(db.sql, sealing, listing.id, URL_A, types);
+  // What a release adding a type does (a migration's insert, the function in db/api), rolled back afterwards.
+  const queued = await rolledBack(db.sql, async (tx) => {
+    await tx`insert into astapa.event_types (type) values ('test.added_later')`;
+    await tx.unsafe(`create or replace function astapa.webhook_event_types() returns text[]
+      language sql immutable parallel safe set search_path = ''
+      as $$ select array['${types.join("', '")}', 'test.added_later'] $$`);
+    return {
+      everything: await queuedTypes(tx, everything.id, ["test.added_later"]),
+      listing: await queuedTypes(tx, listing.id, ["test.added_later"]),
+    };
+  });
+  assert.deepEqual(queued, { everything: ["test.added_later"], listing: [] });
+  const [after] = await db.sql`select 'test.added_later' = any (astapa.webhook_event_types()) as still`;
+  assert.equal(after.still, false, "rolled back");
+});
+
+Deno.test("all events — a type apps may not subscribe to is not delivered to an all-events endpoint", async () => {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, URL_A);
+  const queued = await rolledBack(db.sql, async (tx) => {
+    await tx`insert into astapa.event_types (type) values ('test.internal_only')`;
+    return await queuedTypes(tx, project.id, ["test.internal_only", "user.created"]);
+  });
+  assert.deepEqual(queued, ["user.created"]);
 });

@@ -9,7 +9,14 @@ import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
 import { assertWebhookTarget, webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
-const EndpointForm = z.object({ csrf: z.string(), url: z.string().max(4000), events: manyValues });
+// receive: "all" is every event type, including future ones (the event checkboxes are then ignored); "listed"
+// (or absent, as before the choice existed) is the checked types.
+const EndpointForm = z.object({
+  csrf: z.string(),
+  url: z.string().max(4000),
+  receive: z.enum(["all", "listed"]).default("listed"),
+  events: manyValues,
+});
 
 export const handler: Handlers<WebhooksData> = {
   GET: async (c) => {
@@ -26,20 +33,26 @@ export const handler: Handlers<WebhooksData> = {
     return webhooksAction(c, async (tx, projectId) => {
       const url = form.url.trim();
       if (!url) refuse("Enter the URL your app receives webhooks at.");
-      if (form.events.length === 0) refuse("Pick at least one event type.");
-      const unknown = form.events.find((type) => !(EVENT_TYPES as readonly string[]).includes(type));
-      if (unknown) refuse(`${unknown} is not an event type (${EVENT_TYPES.join(", ")}).`);
+      const events = form.receive === "all" ? "*" : listedTypes(form.events);
       await assertWebhookTarget(c, tx, projectId, url);
       const isNew = (await getWebhookEndpoint(tx, projectId)) === null;
       const secret = isNew ? newWebhookSecret() : null;
       const secretSealed = secret
         ? await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret)
         : null;
-      await setWebhookEndpoint(tx, projectId, { url, secretSealed, events: form.events as EventType[] });
+      await setWebhookEndpoint(tx, projectId, { url, secretSealed, events });
       return secret ? { secret, notice: "Webhook endpoint added." } : "endpoint_saved";
     });
   },
 };
+
+/** The checked event types, each one Astapa sends; refused (422) when none or an unknown one. */
+function listedTypes(events: string[]): EventType[] {
+  if (events.length === 0) refuse("Pick at least one event type, or choose all events.");
+  const unknown = events.find((type) => !(EVENT_TYPES as readonly string[]).includes(type));
+  if (unknown) refuse(`${unknown} is not an event type (${EVENT_TYPES.join(", ")}).`);
+  return events as EventType[];
+}
 
 export default function WebhooksPage({ data }: PageProps<WebhooksData>) {
   return <WebhooksView data={data} />;
