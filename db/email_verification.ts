@@ -1,4 +1,4 @@
-/** Typed calls for the mailed confirmation link (api.email_verification, api.confirm_email). */
+/** Typed calls for the mailed confirmation link (api.confirmation_question, api.confirm_email). */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
@@ -10,35 +10,32 @@ const VerificationLink = z.object({
   user_id: z.string(),
   email: z.string(),
   password_hash: z.string().nullable(),
+  /** The browser's session (the token passed) is a live one of this account. */
+  signed_in: z.boolean(),
+  /** The account has a passkey already (the confirmation offers none then). */
+  has_passkey: z.boolean(),
 });
 export type VerificationLink = z.infer<typeof VerificationLink>;
 
-const Row = z.object({
-  link: z.object({ user_id: z.string(), email: z.string() }).nullable(),
-  account: z.object({ id: z.string(), password_hash: z.string().nullable() }).nullable(),
-});
-
 /**
- * The account an unused, unexpired confirmation link names, with its password hash (api.user_for_sign_in) so
- * the page can check a typed password; null otherwise. Reading it does not use the link.
+ * The account an unused, unexpired confirmation link names, with its password hash (so the page can check a
+ * typed password), whether `sessionToken` is this browser's live session of it and whether it has a passkey
+ * (api.confirmation_question, one call); null otherwise. Reading it does not use the link.
  */
 export async function verificationLink(
   sql: Sql,
   projectId: string,
   token: string,
+  sessionToken?: string,
 ): Promise<VerificationLink | null> {
   const tokenHash = await sha256(token);
+  const sessionHash = sessionToken ? await sha256(sessionToken) : null;
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) =>
-      tx`select l as link, api.user_for_sign_in(${projectId}, l ->> 'email') as account
-       from api.email_verification(${tokenHash}) as l`,
+    (tx) => tx`select api.confirmation_question(${tokenHash}, ${sessionHash}) as link`,
   );
-  const { link, account } = Row.parse(row);
-  // The address's account in the project's current environment: one of the other environment is not shown.
-  if (!link || account?.id !== link.user_id) return null;
-  return { ...link, password_hash: account.password_hash };
+  return VerificationLink.nullable().parse(row.link);
 }
 
 /**

@@ -687,6 +687,7 @@ create table astapa.login_sessions (
   amr text[] default '{pwd}'::text[] not null,
   user_agent text,
   last_used_at timestamp with time zone,
+  started_while_disabled boolean default false not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
@@ -699,6 +700,7 @@ comment on table astapa.login_sessions is 'Hosted-login browser sessions, one pe
 comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 8176 values: pwd, otp, mfa; ext for Google/GitHub); copied into codes.';
 comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
 comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
+comment on column astapa.login_sessions.started_while_disabled is 'The user was disabled when the session started (after a first factor that judged them a moment before): it is never live, and a re-enable ends it rather than give it back (api.disable_user).';
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
@@ -4529,6 +4531,37 @@ comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-chan
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.confirmation_question(token_hash bytea, session_hash bytea DEFAULT NULL::bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    link jsonb := api.email_verification(token_hash);
+    account jsonb;
+    person bigint;
+  begin
+    if link is null then
+      return null;
+    end if;
+    -- The address's account in the project's current environment: one of the other environment is not shown.
+    account := api.user_for_sign_in(project, link ->> 'email');
+    if account is null or account ->> 'id' is distinct from link ->> 'user_id' then
+      return null;
+    end if;
+    person := (link ->> 'user_id')::bigint;
+    return link || pg_catalog.jsonb_build_object(
+      'password_hash', account -> 'password_hash',
+      'signed_in', session_hash is not null and api.login_session_user(session_hash) is not distinct from person,
+      'has_passkey', exists (select from astapa.passkeys k where k.project_id = project and k.user_id = person));
+  end
+  $function$;
+comment on function api.confirmation_question(bytea,bytea) is 'What the confirmation page needs before it checks anything, in one call: the account an unused, unexpired link names (api.email_verification) when it is the address''s account in the project''s current environment, with its password hash (api.user_for_sign_in), whether session_hash is a live session of that account (api.login_session_user) and whether it has a passkey; null otherwise. Reading it does not use the link.';
+grant execute on function api.confirmation_question(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.consent_covers(user_id bigint, client_id text, resource text, scope text)
  RETURNS boolean
  LANGUAGE sql
@@ -5417,16 +5450,20 @@ AS $function$
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
     -- A disabled user's codes and challenges are refused anyway; void, they stay refused after a re-enable within
     -- their lifetime (minutes), as do the approved devices and the address changes. The sessions and refresh
-    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back.
+    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back — but not a
+    -- session started while disabled (api.start_login_session marks it): nobody was let in then, so it ends.
     if disable_user.disabled then
       counts := astapa.void_ways_back(disable_user.user_id, sign_out => false);
+    else
+      counts := pg_catalog.jsonb_build_object('sessions',
+        astapa.end_sessions_started_while_disabled(disable_user.project_id, disable_user.user_id));
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
       counts);
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after. Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable ends (audited user.enable {sessions}). Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -12132,6 +12169,8 @@ CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash by
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    was_disabled boolean;
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
@@ -12140,17 +12179,28 @@ AS $function$
     -- that committed since must not let that old password in (astapa.lock_password_sign_in).
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+    else
+      -- The user's row for key share (as the session's foreign key takes it) before reading the flag below: a
+      -- disable under way commits first and is seen; one that comes later waits, and this session predates it.
+      perform from astapa.users u
+      where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id
+      for key share of u;
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
+    -- A statement of its own, after the lock. Not refused (the first factor judged the user), but marked: a
+    -- re-enable ends it (api.disable_user) rather than give it back.
+    select u.disabled into was_disabled from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr, started_while_disabled)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+            coalesce(was_disabled, false));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
     perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0).';
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it (api.disable_user).';
 grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15650,6 +15700,23 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_sessions_started_while_disabled(project_id text, user_id bigint)
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with ended as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = end_sessions_started_while_disabled.project_id
+        and s.user_id = end_sessions_started_while_disabled.user_id
+        and s.started_while_disabled and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer from ended
+  $function$;
+comment on function astapa.end_sessions_started_while_disabled(text,bigint) is 'For a re-enable (api.disable_user, an import row): ends the user''s sessions that started while they were disabled (api.start_login_session marks them; inert until now), so the re-enable gives back only the sessions the user had before the disable. Returns how many it ended. The caller holds the user''s row.';
+grant execute on function astapa.end_sessions_started_while_disabled(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint, erased_by text DEFAULT 'user'::text)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -16171,6 +16238,9 @@ AS $function$
     end if;
     if coalesce((r ->> 'disabled')::boolean, was_disabled) then
       update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
+    elsif was_disabled then
+      -- Re-enabled by the import: as api.disable_user, without the sessions started while disabled.
+      perform astapa.end_sessions_started_while_disabled(import_user.project_id, target);
     end if;
     return outcome;
   end

@@ -87,6 +87,8 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
   volatile
   set search_path = ''
   as $$
+  declare
+    was_disabled boolean;
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
@@ -95,10 +97,21 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     -- that committed since must not let that old password in (astapa.lock_password_sign_in).
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+    else
+      -- The user's row for key share (as the session's foreign key takes it) before reading the flag below: a
+      -- disable under way commits first and is seen; one that comes later waits, and this session predates it.
+      perform from astapa.users u
+      where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id
+      for key share of u;
     end if;
-    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr)
+    -- A statement of its own, after the lock. Not refused (the first factor judged the user), but marked: a
+    -- re-enable ends it (api.disable_user) rather than give it back.
+    select u.disabled into was_disabled from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr, started_while_disabled)
     values (astapa.current_project_id(), token_hash, user_id,
-            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'));
+            pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
+            coalesce(was_disabled, false));
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
     perform astapa.audit(astapa.current_project_id(), 'user.sign_in', 'user:' || user_id,
@@ -112,7 +125,9 @@ comment on function api.start_login_session(bigint, bytea, integer, text[], text
   'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
   '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in '
   'their own statements and are not checked again here: a session started for someone who may not sign in is '
-  'never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0).';
+  'never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for '
+  'a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it '
+  '(api.disable_user).';
 
 grant execute on function api.start_login_session(bigint, bytea, integer, text[], text) to astapa_app;
 
@@ -261,6 +276,42 @@ comment on function api.email_verification(bytea) is
   'the link (the page asks first; api.user_for_sign_in gives it the hash to check a password against).';
 
 grant execute on function api.email_verification(bytea) to astapa_app;
+
+create or replace function api.confirmation_question(token_hash bytea, session_hash bytea default null)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    link jsonb := api.email_verification(token_hash);
+    account jsonb;
+    person bigint;
+  begin
+    if link is null then
+      return null;
+    end if;
+    -- The address's account in the project's current environment: one of the other environment is not shown.
+    account := api.user_for_sign_in(project, link ->> 'email');
+    if account is null or account ->> 'id' is distinct from link ->> 'user_id' then
+      return null;
+    end if;
+    person := (link ->> 'user_id')::bigint;
+    return link || pg_catalog.jsonb_build_object(
+      'password_hash', account -> 'password_hash',
+      'signed_in', session_hash is not null and api.login_session_user(session_hash) is not distinct from person,
+      'has_passkey', exists (select from astapa.passkeys k where k.project_id = project and k.user_id = person));
+  end
+  $$;
+
+comment on function api.confirmation_question(bytea, bytea) is
+  'What the confirmation page needs before it checks anything, in one call: the account an unused, unexpired '
+  'link names (api.email_verification) when it is the address''s account in the project''s current environment, '
+  'with its password hash (api.user_for_sign_in), whether session_hash is a live session of that account '
+  '(api.login_session_user) and whether it has a passkey; null otherwise. Reading it does not use the link.';
+
+grant execute on function api.confirmation_question(bytea, bytea) to astapa_app;
 
 create or replace function api.confirm_email(token_hash bytea, password_hash text default null,
                                              session_hash bytea default null) returns jsonb

@@ -105,6 +105,9 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     end if;
     if coalesce((r ->> 'disabled')::boolean, was_disabled) then
       update astapa.users as u set disabled = true where u.project_id = import_user.project_id and u.id = target;
+    elsif was_disabled then
+      -- Re-enabled by the import: as api.disable_user, without the sessions started while disabled.
+      perform astapa.end_sessions_started_while_disabled(import_user.project_id, target);
     end if;
     return outcome;
   end

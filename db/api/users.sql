@@ -361,6 +361,28 @@ comment on function astapa.void_ways_back(bigint, boolean, text) is
 
 grant execute on function astapa.void_ways_back(bigint, boolean, text) to astapa_app;
 
+create or replace function astapa.end_sessions_started_while_disabled(project_id text, user_id bigint)
+  returns integer
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    with ended as (
+      update astapa.login_sessions s set ended_at = pg_catalog.now()
+      where s.project_id = end_sessions_started_while_disabled.project_id
+        and s.user_id = end_sessions_started_while_disabled.user_id
+        and s.started_while_disabled and s.ended_at is null
+      returning 1)
+    select pg_catalog.count(*)::integer from ended
+  $$;
+
+comment on function astapa.end_sessions_started_while_disabled(text, bigint) is
+  'For a re-enable (api.disable_user, an import row): ends the user''s sessions that started while they were '
+  'disabled (api.start_login_session marks them; inert until now), so the re-enable gives back only the sessions '
+  'the user had before the disable. Returns how many it ended. The caller holds the user''s row.';
+
+grant execute on function astapa.end_sessions_started_while_disabled(text, bigint) to astapa_app;
+
 create or replace function api.disable_user(project_id text, user_id bigint, disabled boolean default true) returns jsonb
   language plpgsql
   volatile
@@ -384,9 +406,13 @@ create or replace function api.disable_user(project_id text, user_id bigint, dis
     where u.project_id = disable_user.project_id and u.id = disable_user.user_id;
     -- A disabled user's codes and challenges are refused anyway; void, they stay refused after a re-enable within
     -- their lifetime (minutes), as do the approved devices and the address changes. The sessions and refresh
-    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back.
+    -- tokens are refused while disabled and kept (sign_out false): a re-enable gives them back — but not a
+    -- session started while disabled (api.start_login_session marks it): nobody was let in then, so it ends.
     if disable_user.disabled then
       counts := astapa.void_ways_back(disable_user.user_id, sign_out => false);
+    else
+      counts := pg_catalog.jsonb_build_object('sessions',
+        astapa.end_sessions_started_while_disabled(disable_user.project_id, disable_user.user_id));
     end if;
     perform astapa.audit(project_id, case when disabled then 'user.disable' else 'user.enable' end, 'user:' || user_id,
       counts);
@@ -401,7 +427,8 @@ comment on function api.disable_user(text, bigint, boolean) is
   '(astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, '
   'refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a '
   're-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again '
-  'after. Locks the user''s row first.';
+  'after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable '
+  'ends (audited user.enable {sessions}). Locks the user''s row first.';
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 

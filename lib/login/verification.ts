@@ -7,7 +7,7 @@ import { mailLink } from "./mail_link.ts";
 import { sha256 } from "../secrets.ts";
 
 /** `settings.require_verified_email: true`: nobody reaches the app before confirming their email. */
-export function requiresVerifiedEmail(request: AuthorizeRequest): boolean {
+export function requiresVerifiedEmail(request: { project: { settings: Record<string, unknown> } }): boolean {
   return request.project.settings.require_verified_email === true;
 }
 

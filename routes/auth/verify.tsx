@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { type AuthorizationClient, sessionUser } from "@/db/login.ts";
+import type { AuthorizationClient } from "@/db/login.ts";
 import { confirmEmail, type Kept, type VerificationLink, verificationLink } from "@/db/email_verification.ts";
 import { requestClient } from "@/lib/login/authorization_clients.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
@@ -18,7 +18,9 @@ import {
   type AuthorizeRequest,
   parseAuthorizeRequest,
 } from "@/lib/login/authorize_request.ts";
-import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { afterFirstFactor, type Onward, onwardHref } from "@/lib/login/factors/step.ts";
+import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import { requiresVerifiedEmail } from "@/lib/login/verification.ts";
 import { ownCallbacks } from "@/lib/login/pages.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { ConfirmEmailForm, type ConfirmQuestion } from "@/components/login/ConfirmEmailForm.tsx";
@@ -64,23 +66,28 @@ export const handler: Handlers<VerifyData> = {
     if (shown === "1") return outcomePage(c, client, "confirmed");
     if (shown === "claimed") return outcomePage(c, client, "claimed");
     const token = c.req.query("token") ?? "";
-    const link = token ? await verificationLink(c.var.deps.sql, client.project_id, token) : null;
+    const session = readSession(c, client.project_id);
+    const link = token ? await verificationLink(c.var.deps.sql, client.project_id, token, session) : null;
     if (!link) return outcomePage(c, client, "expired");
-    return askPage(c, client, token, link, !!await ownSession(c, client, link));
+    return askPage(c, client, token, link);
   },
 
   async POST(c) {
     const form = await readBody(c, VerifyForm, ["form"]);
     const client = await linkClient(c);
     const { sql } = c.var.deps;
-    const link = await verificationLink(sql, client.project_id, form.token);
+    // Around the argon2 check: before it, one read (api.confirmation_question) and, for a password, the lockout's
+    // wait — its buckets are keyed by the email only that read names, built in TS in one shape with the sign-in
+    // page's. After it, api.confirm_email, then the shared first-factor step (afterFirstFactor) in a transaction
+    // of its own: the address stays confirmed when that sign-in cannot start (a reset or disable in between).
+    const session = readSession(c, client.project_id);
+    const link = await verificationLink(sql, client.project_id, form.token, session);
     if (!link) return outcomePage(c, client, "expired");
-    const session = await ownSession(c, client, link);
     const again = (error: MessageKey, status: number, waitSeconds?: number) =>
-      askPage(c, client, form.token, link, !!session, { error, waitSeconds }, status);
+      askPage(c, client, form.token, link, { error, waitSeconds }, status);
     if (!formAccepted(c, form.csrf)) return again("staleForm", 403);
     let kept: Kept = null;
-    if (form.action === "confirm" && session) kept = { sessionToken: session };
+    if (form.action === "confirm" && session && link.signed_in) kept = { sessionToken: session };
     else if (form.action === "confirm" && link.password_hash) {
       // Throttled as a sign-in is: the page checks the account's password.
       const project = {
@@ -109,7 +116,7 @@ export const handler: Handlers<VerifyData> = {
       throw error;
     }
     if (kept) {
-      return await signInOnward(c, kept, link.user_id) ??
+      return await signInOnward(c, kept, link.user_id, passkeyOffer(client, link)) ??
         c.redirect(outcomeHref(c, "confirmed", pickLang(c)), 303);
     }
     // A confirmation without a password (an account that has none) claims too, and reads as confirmed.
@@ -118,16 +125,37 @@ export const handler: Handlers<VerifyData> = {
 };
 
 /**
+ * Where a project makes people confirm their address before signing in, the confirmation is what completes the
+ * sign-up: it goes on to the passkey offer a sign-up without confirmation gets (routes/auth/signup.tsx), when the
+ * project has passkeys and the account none yet. Elsewhere the sign-up itself signed in and offered one.
+ */
+function passkeyOffer(client: AuthorizationClient, link: VerificationLink): Onward | undefined {
+  const project = { settings: client.settings };
+  return requiresVerifiedEmail({ project }) && passkeysEnabled(project) && !link.has_passkey
+    ? "passkey_offer"
+    : undefined;
+}
+
+/**
  * The person who signed up, just proven by the password (or this browser's session), goes on into the sign-up's
  * own authorization request instead of signing in again (an app's, or Astapa's own account, billing or device
- * page's). Null, for the confirmation page and its "Continue", when there is none or it cannot go on as it is:
- * another client's, one the project no longer accepts, or a self-registered client's (its consent is asked on
- * the sign-in page).
+ * page's) — by way of `onward` (the passkey offer) first, once signed in. Null, for the confirmation page and its
+ * "Continue", when there is none or it cannot go on as it is: another client's, one the project no longer
+ * accepts, or a self-registered client's (its consent is asked on the sign-in page; no session starts here).
  */
-async function signInOnward(c: Ctx, kept: NonNullable<Kept>, userId: string): Promise<Response | null> {
+async function signInOnward(
+  c: Ctx,
+  kept: NonNullable<Kept>,
+  userId: string,
+  onward: Onward | undefined,
+): Promise<Response | null> {
   const next = new URLSearchParams(c.req.query("continue") ?? "");
   if (!next.get("client_id") || next.get("client_id") !== c.req.query("client_id")) return null;
-  if ("sessionToken" in kept) return c.redirect(`/auth/login?${next}&lang=${pickLang(c)}`, 303);
+  if ("sessionToken" in kept) {
+    // Already signed in here: the offer's "Back to the app" goes through the sign-in page, as /auth/login would.
+    if (onward) return c.redirect(onwardHref(onward, next, pickLang(c)), 303);
+    return c.redirect(`/auth/login?${next}&lang=${pickLang(c)}`, 303);
+  }
   let request: AuthorizeRequest;
   try {
     const parsed = await parseAuthorizeRequest(c.var.deps, next, ownCallbacks(c), clientAddress(c));
@@ -138,7 +166,10 @@ async function signInOnward(c: Ctx, kept: NonNullable<Kept>, userId: string): Pr
     throw error;
   }
   try {
-    return await afterFirstFactor(c, request, next, userId, ["pwd"], { passwordHash: kept.passwordHash });
+    return await afterFirstFactor(c, request, next, userId, ["pwd"], {
+      passwordHash: kept.passwordHash,
+      onward,
+    });
   } catch (error) {
     // Reset, claimed or disabled in between: the address is confirmed; signing in starts over.
     if (toAppError(error).code === "credentials_changed") return null;
@@ -152,13 +183,6 @@ async function linkClient(c: Ctx): Promise<AuthorizationClient> {
   if (!client) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
   useBrand(c, { id: client.project_id, name: client.name, settings: client.settings });
   return client;
-}
-
-/** This browser's session token when it is signed in to the account the link names. */
-async function ownSession(c: Ctx, client: AuthorizationClient, link: VerificationLink) {
-  const session = readSession(c, client.project_id);
-  if (!session) return undefined;
-  return await sessionUser(c.var.deps.sql, client.project_id, session) === link.user_id ? session : undefined;
 }
 
 /** The page's own address, keeping the client and the sign-up's request, with what else it shows. */
@@ -181,7 +205,6 @@ function askPage(
   client: AuthorizationClient,
   token: string,
   link: VerificationLink,
-  signedIn: boolean,
   failed: { error?: MessageKey; waitSeconds?: number } = {},
   status = 200,
 ) {
@@ -192,7 +215,7 @@ function askPage(
     csrf: csrfToken(c),
     action: verifyHref(c, lang, {}),
     // A browser signed in to the account, or an account without a password, confirms by the button alone.
-    password: !signedIn && link.password_hash !== null,
+    password: !link.signed_in && link.password_hash !== null,
     ...failed,
   };
   const switchHref = verifyHref(c, lang === "en" ? "id" : "en", { token });

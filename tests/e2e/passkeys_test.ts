@@ -2,7 +2,8 @@
  * Passkeys in a real browser (issue 20, Tests): Chromium's virtual authenticator (CTAP2, resident keys, user
  * verification) runs the real ceremonies — a new person adds a passkey right after sign-up, signs out, signs in
  * with the button, and the project's MFA policy is met by the passkey (alone, or as the second step after the
- * password on /auth/mfa); removing it leaves it useless. The
+ * password on /auth/mfa); removing it leaves it useless. Where the address must be confirmed first, the mailed
+ * confirmation is what signs the new person in, and the offer follows it. The
  * amr claim is verified with jose. Every context and authenticator is closed in `finally` (shared browser).
  */
 import assert from "node:assert/strict";
@@ -29,6 +30,12 @@ const project = await seedProject(t.db.sql, {
   settings: { passkeys: true },
 });
 const other = await seedProject(t.db.sql, { name: "Toko Lain", redirectUri, settings: { passkeys: true } });
+/** A project that makes people confirm their address before they sign in. */
+const confirming = await seedProject(t.db.sql, {
+  name: "Toko Pasti",
+  redirectUri,
+  settings: { passkeys: true, require_verified_email: true },
+});
 /** The passkey the sign-up test made, as the virtual authenticator exported it (its private key too). */
 let exported: VirtualCredential | undefined;
 
@@ -44,21 +51,21 @@ const loginUrl = (params: Record<string, string> = {}) =>
   `${t.origin}/auth/login?${requestOf()}&${new URLSearchParams(params)}`;
 
 /** Redeems the code the app received and verifies the access token with jose; returns its amr. */
-async function amrAtApp(page: Page): Promise<unknown> {
+async function amrAtApp(page: Page, p = project): Promise<unknown> {
   await page.waitForURL(/\/callback\?/);
   assert.equal(await page.locator("#arrived").innerText(), "code received");
   const { res, body } = await postForm(t, "/api/platform/token", {
     grant_type: "authorization_code",
     code: new URL(page.url()).searchParams.get("code")!,
-    redirect_uri: project.redirectUri,
-    client_id: project.clientId,
-    client_secret: project.secret,
+    redirect_uri: p.redirectUri,
+    client_id: p.clientId,
+    client_secret: p.secret,
   });
   assert.equal(res.status, 200, JSON.stringify(body));
   const jwks = createRemoteJWKSet(new URL(`${t.origin}/.well-known/jwks.json`));
   const { payload } = await jwtVerify(body.access_token, jwks, {
     issuer: t.origin,
-    audience: project.clientId,
+    audience: p.clientId,
     algorithms: ["RS256"],
   });
   return payload.amr;
@@ -381,6 +388,45 @@ Deno.test("passkeys e2e — adding a second passkey on the same device says it a
       .waitFor();
     assert.equal(await page.getByText("The passkey prompt closed").count(), 0);
     assert.equal((await authenticator.credentials()).length, 1);
+  } finally {
+    await authenticator.remove();
+    await close();
+  }
+});
+
+Deno.test("passkeys e2e — where the address must be confirmed first, the confirmation link signs in and offers the passkey (id)", async () => {
+  const { page, close } = await openPage();
+  const authenticator = await addVirtualAuthenticator(page);
+  try {
+    await page.goto(`${t.origin}/auth/signup?${requestOf(confirming)}&lang=id`);
+    await page.getByLabel("Email").fill("konfirmasi@example.com");
+    await page.getByLabel("Kata sandi").fill("kopi tubruk panas");
+    await page.getByRole("button", { name: "Buat akun" }).click();
+    await page.getByText("Periksa email Anda").waitFor();
+    const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+      where project_id = ${confirming.id} and to_address = 'konfirmasi@example.com' and kind = 'verify_email'`;
+    const link = /https?:\/\/[^/\s]+\/auth\/link\?p=proj_[a-z2-7]{16}&t=[\w-]{43}/.exec(mail.body_text)?.[0];
+    assert.ok(link, mail.body_text);
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Konfirmasi alamat email Anda" }).waitFor();
+    await page.getByLabel("Kata sandi").fill("kopi tubruk panas");
+    await page.getByRole("button", { name: "Konfirmasi alamat saya" }).click();
+    // Confirmed and signed in: the offer a sign-up without confirmation gets.
+    await page.getByText("Masuk lebih cepat lain kali").waitFor();
+    await page.getByLabel("Nama untuk passkey baru").fill("HP pribadi");
+    await page.getByRole("button", { name: "Tambah passkey" }).click();
+    await page.getByText("Passkey Anda sudah ditambahkan").waitFor();
+    await screenshot(page, "passkeys-after-confirmation-id");
+    const [stored] = await authenticator.credentials();
+    const [user] = await t.db.sql`select id::text, email_verified from astapa.users
+      where project_id = ${confirming.id} and email_lower = 'konfirmasi@example.com'`;
+    assert.equal(user.email_verified, true);
+    assert.equal(
+      new TextDecoder().decode(Uint8Array.from(atob(stored.userHandle!), (c) => c.charCodeAt(0))),
+      user.id,
+    );
+    await page.getByRole("link", { name: "Kembali ke aplikasi" }).click();
+    assert.deepEqual(await amrAtApp(page, confirming), ["pwd"]);
   } finally {
     await authenticator.remove();
     await close();

@@ -3,8 +3,11 @@
  * would — every field of that form with its current value, whatever its name (client_id, csrf, intent, …) —
  * with `fields` filled in over them.
  */
+import assert from "node:assert/strict";
 import type { TestApp } from "./app.ts";
 import { csrfOf } from "./csrf.ts";
+import type { SeededProject } from "./identity.ts";
+import { postForm as postTokenForm } from "./token_client.ts";
 
 export class FormBrowser {
   cookies = new Map<string, string>();
@@ -143,4 +146,25 @@ function decode(text: string): string {
       code[1].toLowerCase() === "x" ? parseInt(code.slice(2), 16) : Number(code.slice(1)),
     );
   });
+}
+
+/** Where a 303 goes: a path with its query on the deployment, or the full address elsewhere (the app). */
+export function redirectTarget(res: Response): string {
+  assert.equal(res.status, 303, `a redirect, not ${res.status}`);
+  const to = new URL(res.headers.get("location")!, "http://astapa.test");
+  return to.origin === "http://astapa.test" ? to.pathname + to.search : to.href;
+}
+
+/** Follows the sign-in page at `path` to the app and redeems its code: signed in, and the app has tokens. */
+export async function redeemsAtApp(browser: FormBrowser, p: SeededProject, path: string): Promise<void> {
+  const to = redirectTarget(await browser.get(path));
+  assert.ok(to.startsWith(`${p.redirectUri}?code=`), `to the app, not ${to}`);
+  const { res } = await postTokenForm(browser.t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code: new URL(to).searchParams.get("code")!,
+    redirect_uri: p.redirectUri,
+    client_id: p.clientId,
+    client_secret: p.secret,
+  });
+  assert.equal(res.status, 200, "a code that redeems");
 }

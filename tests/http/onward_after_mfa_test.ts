@@ -8,9 +8,8 @@
 import assert from "node:assert/strict";
 import * as OTPAuth from "otpauth";
 import { testApp } from "../helpers/app.ts";
-import { FormBrowser } from "../helpers/form_browser.ts";
+import { FormBrowser, redeemsAtApp, redirectTarget } from "../helpers/form_browser.ts";
 import { type SeededProject, seedProject } from "../helpers/identity.ts";
-import { postForm } from "../helpers/token_client.ts";
 import { listPhoneMessages } from "@/db/phone.ts";
 
 const t = await testApp();
@@ -35,13 +34,6 @@ const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA
 
 const unescape = (href: string) => href.replace(/&amp;/g, "&");
 
-/** Where a 303 goes, as a path with its query. */
-function location(res: Response): string {
-  assert.equal(res.status, 303, `a redirect, not ${res.status}`);
-  const to = new URL(res.headers.get("location")!, "http://astapa.test");
-  return to.origin === "http://astapa.test" ? to.pathname + to.search : to.href;
-}
-
 /** Sets up an authenticator app on the enrolment page at `path`; returns the recovery codes page's HTML. */
 async function enrolAt(browser: FormBrowser, path: string): Promise<string> {
   const page = await browser.get(path);
@@ -57,20 +49,6 @@ async function enrolAt(browser: FormBrowser, path: string): Promise<string> {
 /** The "Continue" link of the recovery codes page. */
 function continueOf(html: string): string {
   return unescape(/<a class="button" href="([^"]+)">/.exec(html)![1]);
-}
-
-/** Follows the sign-in page to the app and redeems its code: signed in, and the app has tokens. */
-async function redeemsAtApp(browser: FormBrowser, p: SeededProject, path: string) {
-  const to = location(await browser.get(path));
-  assert.ok(to.startsWith(`${p.redirectUri}?code=`), `to the app, not ${to}`);
-  const { res } = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code: new URL(to).searchParams.get("code")!,
-    redirect_uri: p.redirectUri,
-    client_id: p.clientId,
-    client_secret: p.secret,
-  });
-  assert.equal(res.status, 200, "a code that redeems");
 }
 
 const CLAIMED = {
@@ -92,12 +70,12 @@ Deno.test("onward after mfa — a phone code's claim under a required second fac
       phone: `0812 7777 00${n + 1}`,
       channel: "whatsapp",
     });
-    const codePage = await browser.get(location(sent));
+    const codePage = await browser.get(redirectTarget(sent));
     const message = (await listPhoneMessages(t.db.sql, strict.id)).find((m) => m.phone_number === number)!;
     const code = /: (\d{6})$/.exec(message.sandbox_text ?? "")![1];
     const claimed = await browser.post(await codePage.text(), { code });
     // The second step first: the claim's notice waits for it.
-    const mfa = location(claimed);
+    const mfa = redirectTarget(claimed);
     assert.match(mfa, /^\/auth\/mfa\?/);
     assert.equal(new URL(mfa, "http://astapa.test").searchParams.get("lang"), lang);
     assert.ok(browser.cookies.has(`astapa_phone_claimed_${strict.id}`), "the notice is kept for after it");
@@ -124,7 +102,7 @@ Deno.test("onward after mfa — a sign-up under a required second factor: the pa
     email: "baru-aman@example.com",
     password: "kopi susu gula aren",
   });
-  const codes = await enrolAt(browser, location(signedUp));
+  const codes = await enrolAt(browser, redirectTarget(signedUp));
   const onward = continueOf(codes);
   assert.ok(onward.startsWith("/auth/passkeys?"), onward);
   const page = await browser.get(onward);
@@ -152,7 +130,7 @@ Deno.test("onward after mfa — with no second factor owed, the offer's way back
     email: "kunci-baru@example.com",
     password: "es cendol dawet ayu",
   });
-  const offer = location(signedUp);
+  const offer = redirectTarget(signedUp);
   assert.ok(offer.startsWith("/auth/passkeys?") && offer.includes("welcome=1"), offer);
   const html = await (await browser.get(offer)).text();
   const back = unescape(/<a class="button" href="([^"]+)">Back to the app<\/a>/.exec(html)![1]);
@@ -168,7 +146,7 @@ Deno.test("onward after mfa — the passkeys page reached from elsewhere keeps p
     email: "lain-aman@example.com",
     password: "teh tarik tanpa gula",
   });
-  await enrolAt(browser, location(signedUp));
+  await enrolAt(browser, redirectTarget(signedUp));
   const page = await browser.get(`/auth/passkeys?${authorizeQuery(strict, { prompt: "login" })}`);
   const html = await page.text();
   const back = unescape(/<a class="button" href="([^"]+)">Back to the app<\/a>/.exec(html)![1]);
@@ -185,7 +163,7 @@ Deno.test("onward after mfa — an abandoned sign-up's offer does not follow a l
     email: "ragu-aman@example.com",
     password: "nasi uduk pagi hari",
   });
-  assert.match(location(first), /^\/auth\/mfa\?/);
+  assert.match(redirectTarget(first), /^\/auth\/mfa\?/);
   assert.equal(browser.cookies.get(`astapa_mfa_onward_${strict.id}`), "passkey_offer");
   // Instead, the same browser signs in to another account (one with nothing owed after it).
   const other = new FormBrowser(t);
@@ -193,11 +171,11 @@ Deno.test("onward after mfa — an abandoned sign-up's offer does not follow a l
     email: "yakin-aman@example.com",
     password: "bubur ayam tanpa kacang",
   });
-  await enrolAt(other, location(otherUp));
+  await enrolAt(other, redirectTarget(otherUp));
   const signedIn = await browser.submit(`/auth/login?${authorizeQuery(strict)}`, {
     email: "yakin-aman@example.com",
     password: "bubur ayam tanpa kacang",
   });
-  assert.match(location(signedIn), /^\/auth\/mfa\?/);
+  assert.match(redirectTarget(signedIn), /^\/auth\/mfa\?/);
   assert.ok(!browser.cookies.has(`astapa_mfa_onward_${strict.id}`), "the new challenge goes on to the app");
 });

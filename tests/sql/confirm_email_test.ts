@@ -1,5 +1,5 @@
 /**
- * api.email_verification and api.confirm_email (db/api/login.sql): the mailed confirmation link is read without
+ * api.confirmation_question and api.confirm_email (db/api/login.sql): the mailed confirmation link is read without
  * being used, and used once — keeping the account as it is when the password (or a session of the account) came
  * with it, claiming it for the mailbox's owner when nothing did.
  */
@@ -8,7 +8,7 @@ import { asApp } from "@/db/client.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { confirmEmail, verificationLink } from "@/db/email_verification.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
@@ -55,11 +55,32 @@ const audit = (user: string) =>
 const outbox = async (to: string) =>
   (await db.sql`select kind from astapa.mail_outbox where to_address = ${to} order by id`).map((r) => r.kind);
 
-Deno.test("api.email_verification — names the account and its hash; reading does not use the link", async () => {
-  const { user, token } = await signUp("cev-read@example.com");
+Deno.test("api.confirmation_question — names the account and its hash; reading does not use the link", async () => {
+  const { user, token, session } = await signUp("cev-read@example.com");
   const link = await verificationLink(db.sql, project.id, token);
-  assert.deepEqual(link, { user_id: user, email: "cev-read@example.com", password_hash: HASH });
-  assert.deepEqual(await verificationLink(db.sql, project.id, token), link, "still there");
+  const asked = { user_id: user, email: "cev-read@example.com", password_hash: HASH };
+  assert.deepEqual(link, { ...asked, signed_in: false, has_passkey: false });
+  // This browser's live session of the account stands for the password; another account's or an ended one not.
+  assert.deepEqual(await verificationLink(db.sql, project.id, token, session), {
+    ...asked,
+    signed_in: true,
+    has_passkey: false,
+  });
+  const stranger = await signUp("cev-reader-stranger@example.com");
+  assert.equal((await verificationLink(db.sql, project.id, token, stranger.session))?.signed_in, false);
+  assert.equal((await verificationLink(db.sql, project.id, token, randomSecret()))?.signed_in, false);
+  await seedPasskey(db.sql, project.id, user, 7);
+  assert.equal(
+    (await verificationLink(db.sql, project.id, token))?.has_passkey,
+    true,
+    "a passkey of its own",
+  );
+  assert.equal((await verificationLink(db.sql, project.id, stranger.token))?.has_passkey, false);
+  assert.deepEqual(
+    await verificationLink(db.sql, project.id, token),
+    { ...link, has_passkey: true },
+    "still there",
+  );
   assert.equal(await verificationLink(db.sql, other.id, token), null, "another project's link is unknown");
   assert.equal(await verificationLink(db.sql, project.id, randomSecret()), null);
   await db.sql`update astapa.email_tokens set expires_at = now() - interval '1 second'

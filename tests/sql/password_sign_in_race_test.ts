@@ -135,6 +135,77 @@ Deno.test("api.start_login_session — without a hash (other first factors) noth
   );
 });
 
+/** The user's sessions not ended, each with whether it started while the user was disabled. */
+async function liveSessions(user: string): Promise<boolean[]> {
+  const rows = await db.sql`select started_while_disabled from astapa.login_sessions
+    where project_id = ${project.id} and user_id = ${user} and ended_at is null order by created_at, token_hash`;
+  return rows.map((r) => r.started_while_disabled);
+}
+
+const setDisabled = (user: string, disabled: boolean) =>
+  asApp(db.sql, project.id, (tx) => tx`select api.disable_user(${project.id}, ${user}, ${disabled})`);
+
+async function auditedEnable(user: string) {
+  const [row] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.enable' and target = ${`user:${user}`} order by id desc limit 1`;
+  return row.details;
+}
+
+Deno.test("api.disable_user — a re-enable ends the sessions started while disabled, and gives back the ones from before", async () => {
+  const { id } = await signingIn("revive.none@example.com");
+  await startSession(id, null, "before-disable");
+  await setDisabled(id, true);
+  // A first factor that judged the user a moment before the disable (social, passkey, code): started, marked.
+  await startSession(id, null, "while-disabled");
+  assert.deepEqual(await liveSessions(id), [false, true]);
+  const live = async (token: string) =>
+    await appValue<string | null>(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.login_session_user(${await sha256(token)})::text`,
+    );
+  assert.equal(await live("while-disabled"), null, "inert while disabled");
+  await setDisabled(id, false);
+  assert.deepEqual(await liveSessions(id), [false], "only the session from before the disable is left");
+  assert.equal(await live("before-disable"), id, "given back");
+  assert.equal(await live("while-disabled"), null, "ended, not revived");
+  assert.deepEqual(await auditedEnable(id), { sessions: 1 });
+  // Enabled now: a session starts unmarked, and a second re-enable has nothing to end.
+  await startSession(id, null, "after-enable");
+  assert.deepEqual(await liveSessions(id), [false, false]);
+  await setDisabled(id, false);
+  assert.deepEqual(await auditedEnable(id), { sessions: 0 });
+  assert.deepEqual(await liveSessions(id), [false, false]);
+});
+
+Deno.test("api.start_login_session — a disable in flight when the session starts: the start waits for it and is marked", async () => {
+  const { id } = await signingIn("inflight.disable@example.com");
+  const [disabling, start] = await lockRace(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.disable_user(${project.id}, ${id}, true)`,
+    () => startSession(id, null, "inflight-disable"),
+  );
+  assert.equal(disabling.status, "fulfilled");
+  assert.equal(start.status, "fulfilled", "not refused: the first factor judged the user");
+  assert.deepEqual(await liveSessions(id), [true], "read after the disable committed: marked");
+  await setDisabled(id, false);
+  assert.deepEqual(await liveSessions(id), []);
+});
+
+Deno.test("astapa.end_sessions_started_while_disabled — another project's user: nothing ended", async () => {
+  const { id } = await signingIn("other.project.end@example.com");
+  await setDisabled(id, true);
+  await startSession(id, null, "other-project-end");
+  const ended = await appValue<number>(
+    db.sql,
+    other.id,
+    (tx) => tx`select astapa.end_sessions_started_while_disabled(${project.id}, ${id})`,
+  );
+  assert.equal(ended, 0, "RLS: the other project sees none of them");
+  assert.deepEqual(await liveSessions(id), [true]);
+});
+
 Deno.test("api.start_mfa_challenge — a claim after the password check starts no challenge (no factor would be set up by the old password)", async () => {
   const { id, hash } = await signingIn("mfa.claim.race@example.com", false);
   const challenge = async (token: string) =>

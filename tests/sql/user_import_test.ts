@@ -5,6 +5,7 @@ import { exportUsersPage, importUsers, upgradeImportedPassword } from "@/db/user
 import { createPlan } from "@/db/plans.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -112,6 +113,28 @@ Deno.test("api.import_users — a disabled user stays disabled unless the row sa
   assert.equal((await stored(db.sql, p.id, "off2@example.com")).disabled, true);
   await run(db.sql, p.id, [{ row: 1, email: "off2@example.com", disabled: false }]);
   assert.equal((await stored(db.sql, p.id, "off2@example.com")).disabled, false);
+});
+
+Deno.test("api.import_users — re-enabled by a row, a user keeps no session started while disabled", async () => {
+  const p = await seedProject(db.sql);
+  await run(db.sql, p.id, [{ row: 1, email: "kembali@example.com", disabled: true }]);
+  const user = (await stored(db.sql, p.id, "kembali@example.com")).id;
+  const start = (token: string) =>
+    asApp(
+      db.sql,
+      p.id,
+      async (tx) => tx`select api.start_login_session(${user}, ${await sha256(token)}, 3600, '{ext}')`,
+    );
+  await start("while-disabled");
+  // Still disabled after this row (it says nothing of it): the session stays, inert.
+  await run(db.sql, p.id, [{ row: 1, email: "kembali@example.com", name: "Kembali" }]);
+  const live = async () =>
+    (await db.sql`select started_while_disabled as marked from astapa.login_sessions
+      where project_id = ${p.id} and user_id = ${user} and ended_at is null`).map((r) => r.marked);
+  assert.deepEqual(await live(), [true]);
+  await run(db.sql, p.id, [{ row: 1, email: "kembali@example.com", disabled: false }]);
+  assert.equal((await stored(db.sql, p.id, "kembali@example.com")).disabled, false);
+  assert.deepEqual(await live(), [], "the re-enable ended it");
 });
 
 Deno.test("api.import_users — a hash Astapa made since is kept; an imported one is replaced", async () => {
