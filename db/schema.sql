@@ -12170,7 +12170,7 @@ CREATE OR REPLACE FUNCTION api.start_login_session(user_id bigint, token_hash by
  SET search_path TO ''
 AS $function$
   declare
-    was_disabled boolean;
+    was_disabled boolean := false;
   begin
     if ttl_seconds not between 60 and 2592000 then
       raise exception 'login sessions last between a minute and 30 days' using errcode = 'AS400';
@@ -12180,16 +12180,14 @@ AS $function$
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
     else
-      -- The user's row for key share (as the session's foreign key takes it) before reading the flag below: a
-      -- disable under way commits first and is seen; one that comes later waits, and this session predates it.
-      perform from astapa.users u
+      -- Other first factors judged the user in their own statements, so the session is not refused here but
+      -- marked when the user is disabled: a re-enable ends it (api.disable_user) rather than give it back. Read
+      -- under the user's row for key share (as the session's foreign key takes it): a disable under way commits
+      -- first and is seen; one that comes later waits, and this session predates it.
+      select u.disabled into was_disabled from astapa.users u
       where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id
       for key share of u;
     end if;
-    -- A statement of its own, after the lock. Not refused (the first factor judged the user), but marked: a
-    -- re-enable ends it (api.disable_user) rather than give it back.
-    select u.disabled into was_disabled from astapa.users u
-    where u.project_id = (select astapa.current_project_id()) and u.id = start_login_session.user_id;
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr, started_while_disabled)
     values (astapa.current_project_id(), token_hash, user_id,
             pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
