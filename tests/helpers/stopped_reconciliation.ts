@@ -6,7 +6,7 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { recordPaymentReconcileError } from "@/db/billing.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { recordRefundReconcileError, requestRefund } from "@/db/refunds.ts";
-import type { Shop } from "./payments.ts";
+import { type Shop, waitFor } from "./payments.ts";
 
 /** A pending QRIS charge of plan pro (provider id `providerId`); answers its checkout id. */
 export async function pendingCharge(sql: Sql, shop: Shop, providerId: string): Promise<string> {
@@ -52,15 +52,19 @@ export async function paidCharge(
       checkoutId,
       body: { data: { amount: 99_000, currency: "IDR" } },
     }));
+  // Applied here, or by a payment worker the test runs (which may hold the event until it commits).
   while (await asApp(sql, p, (tx) => applyPaymentEvent(tx, p)));
-  const [row] = await asApp(
-    sql,
-    p,
-    (tx) =>
-      tx`select x.public_id from astapa.receipts as x join astapa.payments as y
-      on y.project_id = x.project_id and y.id = x.payment_id where y.provider_id = ${providerId}`,
-  );
-  return { checkoutId, receiptId: row.public_id as string };
+  const receiptId = await waitFor(async () => {
+    const [row] = await asApp(
+      sql,
+      p,
+      (tx) =>
+        tx`select x.public_id from astapa.receipts as x join astapa.payments as y
+        on y.project_id = x.project_id and y.id = x.payment_id where y.provider_id = ${providerId}`,
+    );
+    return row?.public_id as string | undefined;
+  }, "the receipt");
+  return { checkoutId, receiptId };
 }
 
 /** A refund (still requested) of a paid charge whose reconciliation stopped; answers the refund id. */
