@@ -26,6 +26,20 @@ const machine = await seedMachineClient(t.db.sql, p);
 const post = (path: string, headers: Record<string, string> = own) =>
   t.app.request(path, { method: "POST", headers });
 
+/** Another project's client (404), a machine client (403) and no credential (401): each changes nothing. */
+async function refusedOthers(path: string, unchanged: () => Promise<void>) {
+  const callers = [
+    [{ authorization: basic(other.project.clientId, other.project.secret) }, 404],
+    [{ authorization: basic(machine.clientId, machine.secret) }, 403],
+    [{}, 401],
+  ] as const;
+  for (const [headers, status] of callers) {
+    const refused = await post(path, headers);
+    assert.equal(refused.status, status, await refused.text());
+    await unchanged();
+  }
+}
+
 async function stoppedOf(checkoutId: string) {
   const row = (await asApp(t.db.sql, p, (tx) => listPayments(tx, p, {})))
     .find((r) => r.checkout_id === checkoutId)!;
@@ -35,17 +49,7 @@ async function stoppedOf(checkoutId: string) {
 Deno.test("POST /api/platform/payments/{id}/reconcile — the project's client resumes a stopped payment; others change nothing", async () => {
   const checkoutId = await stoppedCharge(t.db.sql, shop, "pr-api-resume");
   const path = `/api/platform/payments/${checkoutId}/reconcile`;
-  for (
-    const [headers, status] of [
-      [{ authorization: basic(other.project.clientId, other.project.secret) }, 404],
-      [{ authorization: basic(machine.clientId, machine.secret) }, 403],
-      [{}, 401],
-    ] as const
-  ) {
-    const refused = await post(path, headers);
-    assert.equal(refused.status, status, await refused.text());
-    assert.deepEqual(await stoppedOf(checkoutId), [3, true], "unchanged");
-  }
+  await refusedOthers(path, async () => assert.deepEqual(await stoppedOf(checkoutId), [3, true]));
 
   const res = await post(path);
   assert.equal(res.status, 200);
@@ -88,16 +92,7 @@ Deno.test("POST /api/platform/refunds/{id}/reconcile — the project's client re
   const path = `/api/platform/refunds/${refundId}/reconcile`;
   const refundOf = async () =>
     (await asApp(t.db.sql, p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === refundId)!;
-  for (
-    const [headers, status] of [
-      [{ authorization: basic(other.project.clientId, other.project.secret) }, 404],
-      [{ authorization: basic(machine.clientId, machine.secret) }, 403],
-      [{}, 401],
-    ] as const
-  ) {
-    assert.equal((await post(path, headers)).status, status);
-    assert.equal((await refundOf()).reconcile_errors, 3, "unchanged");
-  }
+  await refusedOthers(path, async () => assert.equal((await refundOf()).reconcile_errors, 3));
   const res = await post(path);
   assert.equal(res.status, 200);
   const refund = await res.json();
