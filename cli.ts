@@ -21,6 +21,7 @@ import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
 import { WEBHOOK_BOOLEANS, WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
 import { XENDIT_USAGE, xenditCommand } from "./lib/cli/xendit_commands.ts";
+import { paymentCommand, RECONCILE_USAGE, refundCommand } from "./lib/cli/reconcile_commands.ts";
 import { ORGANIZATION_USAGE, organizationCommand } from "./lib/cli/organization_commands.ts";
 import type { Config } from "./config.ts";
 import type { Sql } from "./db/client.ts";
@@ -39,6 +40,7 @@ ${PLAN_USAGE}
 ${SUBSCRIPTION_USAGE}
 ${WEBHOOK_USAGE}
 ${XENDIT_USAGE}
+${RECONCILE_USAGE}
 ${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
 ${MEMBER_USAGE}
@@ -60,6 +62,8 @@ const COMMANDS: Record<string, Command> = {
   subscription: subscriptionCommand,
   webhook: webhookCommand,
   xendit: xenditCommand,
+  payment: paymentCommand,
+  refund: refundCommand,
   org: organizationCommand,
   account: accountCommand,
   member: memberCommand,

@@ -14,6 +14,7 @@ import { createDeps } from "./lib/deps.ts";
 import { PaymentEventWorker } from "./lib/payments/worker.ts";
 import { MailSender } from "./lib/mail/sender.ts";
 import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
+import { ReconcileWakeups } from "./lib/payments/reconcile_wakeups.ts";
 import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
 import { startServeWorkers } from "./lib/serve_workers.ts";
@@ -54,6 +55,9 @@ async function main(): Promise<void> {
   // Renewals, grace and expiry, reconciliation of stale charges: a pass now, then every minute.
   const billing = new BillingScheduler(deps);
   billing.start();
+  // A stopped reconciliation resumed (API, dashboard, CLI) is reconciled now rather than at the next pass.
+  const reconcileWakeups = new ReconcileWakeups(database.sql, (projectId) => billing.reconcile(projectId));
+  await reconcileWakeups.start();
   // App webhooks go out from this process too; start() first works through what is already waiting.
   const webhooks = new WebhookWorker({
     sql: database.sql,
@@ -112,6 +116,7 @@ async function main(): Promise<void> {
       ["requests in flight", () => server.shutdown()],
       ["serving threads", async () => await (await serveWorkers)?.stop()],
       ["webhook worker", () => webhooks.stop()],
+      ["reconcile wake-ups", () => reconcileWakeups.stop()],
       ["billing worker", () => billing.stop()],
       ["caches", () => deps.close()],
       ["payment worker", () => paymentWorker.stop()],

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { CheckoutSchema, XenditAccountSchema } from "./payments.ts";
+import { type PaymentRow, PaymentRowSchema } from "./dashboard_payments.ts";
 import { SubscriptionSchema } from "./plans.ts";
 import { result } from "./result.ts";
 
@@ -114,6 +115,21 @@ export function recordPaymentReconcileError(
     tx`select api.record_payment_reconcile_error(${projectId}, ${providerId}, ${now.toISOString()}::timestamptz)
       as result`,
     PaymentReconcileErrorSchema.nullable(),
+  );
+}
+
+/**
+ * Resumes a payment's stopped reconciliation (its checkout's public id): its stopped charges start over and the
+ * billing pass is woken for them. Answers the payment as the payments list shows it.
+ */
+export function resumePaymentReconciliation(
+  tx: Tx,
+  projectId: string,
+  checkoutId: string,
+): Promise<PaymentRow> {
+  return result(
+    tx`select api.resume_payment_reconciliation(${projectId}, ${checkoutId}) as result`,
+    PaymentRowSchema,
   );
 }
 

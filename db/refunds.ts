@@ -95,6 +95,14 @@ export function listRefunds(
   );
 }
 
+/** Resumes a refund's stopped reconciliation (it starts over; the billing pass is woken for it). */
+export function resumeRefundReconciliation(tx: Tx, projectId: string, refundId: string): Promise<Refund> {
+  return result(
+    tx`select api.resume_refund_reconciliation(${projectId}, ${refundId}) as result`,
+    RefundSchema,
+  );
+}
+
 /** The checkout of the payment a refund callback names (runs with no project set), or null. */
 export function refundAccount(tx: Tx, refundId: string): Promise<{ checkout_id: string | null } | null> {
   return result(

@@ -1256,6 +1256,7 @@ create policy "a project records its own payments" on astapa.payments as permiss
 create policy "a project updates its own payments" on astapa.payments as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER payments_notify_reconciliation_resumed AFTER UPDATE OF reconcile_stopped_at ON astapa.payments FOR EACH ROW WHEN (old.reconcile_stopped_at IS NOT NULL AND new.reconcile_stopped_at IS NULL) EXECUTE FUNCTION astapa.notify_reconciliation_resumed();
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1792,6 +1793,7 @@ create policy "definer functions find the refund a callback names" on astapa.ref
   using ((public_id = current_setting('astapa.lookup_refund'::text, true)));
 create policy "definer functions see which projects have refunds to poll again" on astapa.refunds as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['requested'::text, 'pending'::text]))));
+CREATE TRIGGER refunds_notify_reconciliation_resumed AFTER UPDATE OF reconcile_stopped_at ON astapa.refunds FOR EACH ROW WHEN (old.reconcile_stopped_at IS NOT NULL AND new.reconcile_stopped_at IS NULL) EXECUTE FUNCTION astapa.notify_reconciliation_resumed();
 
 -- owner: astapa_owner
 create table astapa.remembered_browsers (
@@ -10455,6 +10457,88 @@ comment on function api.resume_organization_plan(text,text,text) is 'Undoes a ca
 grant execute on function api.resume_organization_plan(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resume_payment_reconciliation(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+    stopped jsonb;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = resume_payment_reconciliation.project_id and c.public_id = checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    if target.status not in ('open', 'pending') then
+      raise exception using errcode = 'AS4R1', message = pg_catalog.format(
+        'This payment is already %s: there is nothing left to reconcile.', target.status);
+    end if;
+    select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider_id', s.provider_id,
+             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at) order by s.id)
+      into stopped
+    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at from astapa.payments as y
+          where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
+            and y.reconcile_stopped_at is not null
+          -- Only the charges are locked, in the order a callback's apply takes them: one it settles meanwhile
+          -- is no longer pending here.
+          for update) as s;
+    if stopped is null then
+      raise exception using errcode = 'AS4R0', message =
+        'Reconciliation of this payment has not stopped: the billing pass still asks Xendit about it.';
+    end if;
+    -- checked_at too: the next pass (woken now by the trigger) claims the charge at once, with the first wait.
+    update astapa.payments as y set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
+      updated_at = pg_catalog.now()
+    where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
+      and y.reconcile_stopped_at is not null;
+    perform astapa.audit(target.project_id, 'payment.reconcile_resumed', 'checkout:' || target.public_id,
+      pg_catalog.jsonb_build_object('charges', stopped));
+    return astapa.dashboard_payment_json(target);
+  end
+  $function$;
+comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+grant execute on function api.resume_payment_reconciliation(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.resume_refund_reconciliation(project_id text, refund_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.refunds;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = resume_refund_reconciliation.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    if target.status not in ('requested', 'pending') then
+      raise exception using errcode = 'AS4R1', message = pg_catalog.format(
+        'This refund has %s already: there is nothing left to reconcile.', target.status);
+    end if;
+    if target.reconcile_stopped_at is null then
+      raise exception using errcode = 'AS4R0', message =
+        'Reconciliation of this refund has not stopped: the billing pass still asks Xendit about it.';
+    end if;
+    perform astapa.audit(target.project_id, 'payment.refund_reconcile_resumed', 'refund:' || target.public_id,
+      pg_catalog.jsonb_build_object('reconcile_errors', target.reconcile_errors,
+        'reconcile_stopped_at', target.reconcile_stopped_at));
+    -- checked_at too: the next pass (woken now by the trigger) claims the refund at once, with the first wait.
+    update astapa.refunds as r set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
+      updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id
+    returning * into target;
+    return astapa.refund_json(target);
+  end
+  $function$;
+comment on function api.resume_refund_reconciliation(text,text) is 'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about it again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited (payment.refund_reconcile_resumed, with the errors and stop it had). Answers the refund. AS404 unknown (or another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
+grant execute on function api.resume_refund_reconciliation(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.resume_subscription(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16920,6 +17004,23 @@ AS $function$
   $function$;
 comment on function astapa.notify_payment_event() is 'Trigger: NOTIFY astapa_payment_events with {project_id, event_id} of an event stored or put back in line (processed_at back to null): workers wake for every event they have to apply, whoever queued it.';
 grant execute on function astapa.notify_payment_event() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.notify_reconciliation_resumed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Delivered at commit, like the payment worker's wake-up: the billing pass's listener
+    -- (lib/payments/reconcile_wakeups.ts) reconciles the project now instead of at its next pass.
+    perform pg_catalog.pg_notify('astapa_reconcile', pg_catalog.jsonb_build_object(
+      'project_id', new.project_id, 'table', tg_table_name, 'id', new.id)::text);
+    return null;
+  end
+  $function$;
+comment on function astapa.notify_reconciliation_resumed() is 'Trigger: NOTIFY astapa_reconcile with {project_id, table, id} of a charge or refund whose stopped reconciliation was resumed (reconcile_stopped_at back to null), whoever resumed it — api.resume_*_reconciliation or an operator''s UPDATE. The row is the truth: the billing pass claims it on its next pass anyway.';
+grant execute on function astapa.notify_reconciliation_resumed() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.open_renewal_charge(project_id text, checkout_id text)

@@ -1,7 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { PaymentRow } from "../db/dashboard_payments.ts";
-import { PaymentsTable } from "../components/dashboard/PaymentRows.tsx";
+import { PaymentsTable, type ResumeForm } from "../components/dashboard/PaymentRows.tsx";
 
 type PaymentsLiveProps = {
   rows: PaymentRow[];
@@ -12,6 +12,8 @@ type PaymentsLiveProps = {
   filter: { status?: string; method?: string };
   /** Whether to say "No payments yet" on an empty list (not when the page shows its empty state). */
   sayEmpty: boolean;
+  /** Where an admin's Resume button posts (a row whose reconciliation stopped), or null for viewers. */
+  resume: ResumeForm | null;
 };
 
 const STATES: Record<string, string> = {
@@ -24,7 +26,7 @@ const STATES: Record<string, string> = {
  * The payments list, kept current by the dashboard's payment feed: a payment that changes moves to the top
  * (or is added there), if it fits the page's filter. Without JavaScript this is the server's list as is.
  */
-export default function PaymentsLive({ rows, base, feed, filter, sayEmpty }: PaymentsLiveProps) {
+export default function PaymentsLive({ rows, base, feed, filter, sayEmpty, resume }: PaymentsLiveProps) {
   const list = useSignal(rows);
   const state = useSignal<"idle" | "live" | "lost">("idle");
   useEffect(() => {
@@ -45,7 +47,7 @@ export default function PaymentsLive({ rows, base, feed, filter, sayEmpty }: Pay
       {feed && <p class="muted live-state" role="status" data-live={state.value}>{STATES[state.value]}</p>}
       {list.value.length === 0
         ? sayEmpty && <p class="muted empty">No payments yet.</p>
-        : <PaymentsTable rows={list.value} base={base} />}
+        : <PaymentsTable rows={list.value} base={base} resume={resume} />}
     </div>
   );
 }

@@ -241,6 +241,13 @@ export function billingAccounts(json: Json) {
         const suffix = params.toString() ? `?${params}` : "";
         return (await json<{ payments: PaymentRow[] }>(`/api/platform/payments${suffix}`)).payments;
       },
+      /**
+       * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
+       * (`reconcile_stopped_at`); the payment is its `checkout_id`. Errors: reconciliation_not_stopped,
+       * already_final (paid or expired), not_found.
+       */
+      resumeReconciliation: (checkoutId: string) =>
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}/reconcile`, "POST", {}),
     },
     metrics: {
       /** MRR and churn for the last `months` UTC months (default 12), oldest first. */

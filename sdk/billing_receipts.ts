@@ -124,6 +124,13 @@ export function billingReceipts(json: Json, issuer: string) {
           `/api/platform/refunds${suffix}`,
         )).refunds;
       },
+      /**
+       * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
+       * (`reconcile_stopped_at`). Errors: reconciliation_not_stopped, already_final (succeeded or failed),
+       * not_found.
+       */
+      resumeReconciliation: (refundId: string) =>
+        json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}/reconcile`, "POST", {}),
     },
     taxSettings: {
       get: () => json<TaxSettings>("/api/platform/tax-settings"),

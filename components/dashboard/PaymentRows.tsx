@@ -1,8 +1,14 @@
 /** Rows of the payments list; rendered on the server and, for live updates, by the PaymentsLive island. */
 import type { PaymentRow } from "@/db/dashboard_payments.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
+import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
 
-export function PaymentsTable({ rows, base }: { rows: PaymentRow[]; base: string }) {
+/** Where the Resume button of a row whose reconciliation stopped posts, with the page's CSRF token. */
+export type ResumeForm = { action: string; csrf: string };
+
+export function PaymentsTable(
+  { rows, base, resume = null }: { rows: PaymentRow[]; base: string; resume?: ResumeForm | null },
+) {
   return (
     <table class="list payments">
       <thead>
@@ -26,6 +32,17 @@ export function PaymentsTable({ rows, base }: { rows: PaymentRow[]; base: string
                   No longer asked about automatically: checking its charge with Xendit failed on our side{" "}
                   {row.reconcile_errors} times (log: reconcile_stopped). Xendit's callback still settles it.
                 </span>
+              )}
+              {row.reconcile_stopped_at && resume && (
+                <form method="post" action={resume.action} class="inline reconcile-form">
+                  <input type="hidden" name="csrf" value={resume.csrf} />
+                  <input type="hidden" name="id" value={row.checkout_id} />
+                  <button type="submit" class="link" lang="en">
+                    {RESUME_LABEL.en}
+                    <span class="visually-hidden">{row.checkout_id}</span>
+                  </button>{" "}
+                  <span class="muted" lang="id">({RESUME_LABEL.id})</span>
+                </form>
               )}
             </td>
             <td>{methodLabel(row.method, row.bank)}</td>

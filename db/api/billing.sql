@@ -531,6 +531,84 @@ comment on function api.record_payment_reconcile_error(text, text, timestamptz) 
 
 grant execute on function api.record_payment_reconcile_error(text, text, timestamptz) to astapa_app;
 
+create or replace function astapa.notify_reconciliation_resumed() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Delivered at commit, like the payment worker's wake-up: the billing pass's listener
+    -- (lib/payments/reconcile_wakeups.ts) reconciles the project now instead of at its next pass.
+    perform pg_catalog.pg_notify('astapa_reconcile', pg_catalog.jsonb_build_object(
+      'project_id', new.project_id, 'table', tg_table_name, 'id', new.id)::text);
+    return null;
+  end
+  $$;
+
+comment on function astapa.notify_reconciliation_resumed() is
+  'Trigger: NOTIFY astapa_reconcile with {project_id, table, id} of a charge or refund whose stopped '
+  'reconciliation was resumed (reconcile_stopped_at back to null), whoever resumed it — api.resume_*_reconciliation '
+  'or an operator''s UPDATE. The row is the truth: the billing pass claims it on its next pass anyway.';
+
+grant execute on function astapa.notify_reconciliation_resumed() to astapa_app;
+
+create or replace trigger payments_notify_reconciliation_resumed after update of reconcile_stopped_at
+  on astapa.payments
+  for each row when (old.reconcile_stopped_at is not null and new.reconcile_stopped_at is null)
+  execute function astapa.notify_reconciliation_resumed();
+
+create or replace function api.resume_payment_reconciliation(project_id text, checkout_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.checkouts;
+    stopped jsonb;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = resume_payment_reconciliation.project_id and c.public_id = checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    if target.status not in ('open', 'pending') then
+      raise exception using errcode = 'AS4R1', message = pg_catalog.format(
+        'This payment is already %s: there is nothing left to reconcile.', target.status);
+    end if;
+    select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider_id', s.provider_id,
+             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at) order by s.id)
+      into stopped
+    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at from astapa.payments as y
+          where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
+            and y.reconcile_stopped_at is not null
+          -- Only the charges are locked, in the order a callback's apply takes them: one it settles meanwhile
+          -- is no longer pending here.
+          for update) as s;
+    if stopped is null then
+      raise exception using errcode = 'AS4R0', message =
+        'Reconciliation of this payment has not stopped: the billing pass still asks Xendit about it.';
+    end if;
+    -- checked_at too: the next pass (woken now by the trigger) claims the charge at once, with the first wait.
+    update astapa.payments as y set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
+      updated_at = pg_catalog.now()
+    where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
+      and y.reconcile_stopped_at is not null;
+    perform astapa.audit(target.project_id, 'payment.reconcile_resumed', 'checkout:' || target.public_id,
+      pg_catalog.jsonb_build_object('charges', stopped));
+    return astapa.dashboard_payment_json(target);
+  end
+  $$;
+
+comment on function api.resume_payment_reconciliation(text, text) is
+  'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose '
+  'reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at '
+  'and checked_at null, so the billing pass asks Xendit about them again — now, woken by NOTIFY '
+  'astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with '
+  'what each charge had). Answers the payment as the payments list shows it. AS404 unknown (or another '
+  'project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+
+grant execute on function api.resume_payment_reconciliation(text, text) to astapa_app;
+
 create or replace function api.expire_checkouts(project_id text, now timestamptz) returns integer
   language plpgsql
   volatile

@@ -454,3 +454,52 @@ comment on function api.record_refund_reconcile_error(text, text, timestamptz) i
   'the stop is reported once). AS400 without now; AS404 unknown refund.';
 
 grant execute on function api.record_refund_reconcile_error(text, text, timestamptz) to astapa_app;
+
+-- The same wake-up as a charge's (astapa.notify_reconciliation_resumed, db/api/billing.sql).
+create or replace trigger refunds_notify_reconciliation_resumed after update of reconcile_stopped_at
+  on astapa.refunds
+  for each row when (old.reconcile_stopped_at is not null and new.reconcile_stopped_at is null)
+  execute function astapa.notify_reconciliation_resumed();
+
+create or replace function api.resume_refund_reconciliation(project_id text, refund_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.refunds;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = resume_refund_reconciliation.project_id and r.public_id = refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    if target.status not in ('requested', 'pending') then
+      raise exception using errcode = 'AS4R1', message = pg_catalog.format(
+        'This refund has %s already: there is nothing left to reconcile.', target.status);
+    end if;
+    if target.reconcile_stopped_at is null then
+      raise exception using errcode = 'AS4R0', message =
+        'Reconciliation of this refund has not stopped: the billing pass still asks Xendit about it.';
+    end if;
+    perform astapa.audit(target.project_id, 'payment.refund_reconcile_resumed', 'refund:' || target.public_id,
+      pg_catalog.jsonb_build_object('reconcile_errors', target.reconcile_errors,
+        'reconcile_stopped_at', target.reconcile_stopped_at));
+    -- checked_at too: the next pass (woken now by the trigger) claims the refund at once, with the first wait.
+    update astapa.refunds as r set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
+      updated_at = pg_catalog.now()
+    where r.project_id = target.project_id and r.id = target.id
+    returning * into target;
+    return astapa.refund_json(target);
+  end
+  $$;
+
+comment on function api.resume_refund_reconciliation(text, text) is
+  'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): '
+  'reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about it '
+  'again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited '
+  '(payment.refund_reconcile_resumed, with the errors and stop it had). Answers the refund. AS404 unknown (or '
+  'another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
+
+grant execute on function api.resume_refund_reconciliation(text, text) to astapa_app;

@@ -18,7 +18,13 @@ class ActionRefused extends Error {
   }
 }
 
-const REFUSALS = new Set(["validation_failed", "conflict", "not_found"]);
+const REFUSALS = new Set([
+  "validation_failed",
+  "conflict",
+  "not_found",
+  "reconciliation_not_stopped",
+  "already_final",
+]);
 
 /**
  * The rest of an action that must hold no transaction — it calls Xendit — run once the action's transaction

@@ -15,11 +15,13 @@ import { listRefunds, PLAN_EFFECTS, type Refund, REFUND_REASONS } from "@/db/ref
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
+import { RESUMED_NOTICES } from "./reconcile_text.ts";
 
 export const RECEIPT_DONE_MESSAGES: Record<string, string> = {
   refunded:
     "Refund sent to Xendit: it shows as succeeded once Xendit confirms it, and the plan effect applies then.",
   tax_saved: "Tax settings saved: receipts issued from now on follow them.",
+  ...RESUMED_NOTICES,
 };
 
 /** What the refund form sends; an empty amount refunds all that is left. */

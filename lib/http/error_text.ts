@@ -69,6 +69,10 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   internal_error: "Terjadi kesalahan di pihak kami.",
   service_unavailable: "Layanan belum siap. Coba lagi sebentar lagi.",
   credentials_changed: "Kata sandi atau akun berubah saat Anda sedang masuk. Silakan masuk lagi.",
+  reconciliation_not_stopped:
+    "Rekonsiliasi pembayaran atau pengembalian dana ini belum berhenti: proses penagihan masih menanyakannya ke Xendit.",
+  already_final:
+    "Pembayaran atau pengembalian dana ini sudah final: tidak ada lagi yang perlu direkonsiliasi.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
   payment_provider_error: "Penyedia pembayaran tidak menerima permintaan ini. Coba lagi sebentar lagi.",
 };

@@ -42,6 +42,16 @@ export const ERRORS = {
     status: 409,
     message: "The password or the account changed while you were signing in. Sign in again.",
   },
+  // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
+  reconciliation_not_stopped: {
+    status: 409,
+    message:
+      "Reconciliation of this payment or refund has not stopped: the billing pass still asks Xendit about it.",
+  },
+  already_final: {
+    status: 409,
+    message: "This payment or refund is already final: there is nothing left to reconcile.",
+  },
   payments_not_configured: {
     status: 409,
     message:
@@ -195,6 +205,8 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS409: "conflict",
   AS4C9: "account_changed_during_sign_in", // astapa.claim_unproven_account: the other channel proven meanwhile
   AS4C0: "credentials_changed", // a password sign-in's hash is no longer the user's (astapa.lock_password_sign_in)
+  AS4R0: "reconciliation_not_stopped", // api.resume_*_reconciliation of a charge or refund still reconciled
+  AS4R1: "already_final", // … of a payment paid or expired, a refund succeeded or failed
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

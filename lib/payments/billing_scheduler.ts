@@ -17,7 +17,7 @@ import {
 } from "@/db/organization_renewals.ts";
 import { log } from "../http/log.ts";
 import type { PaymentDeps } from "./accounts.ts";
-import { reconcileProject } from "./reconcile.ts";
+import { reconcileProject, type ReconcileResult } from "./reconcile.ts";
 import { renewProject, type StepHook } from "./renewals.ts";
 import { type ChargeOutcome, chargeRenewals } from "./renewal_charges.ts";
 import { renewOrganizations } from "./organization_renewals.ts";
@@ -80,6 +80,12 @@ export class BillingScheduler {
     this.#running = this.#pass(now ?? (this.options.clock ?? (() => new Date()))())
       .finally(() => this.#running = null);
     return this.#running;
+  }
+
+  /** Reconciles one project now: a resumed reconciliation woke it (reconcile_wakeups.ts). */
+  reconcile(projectId: string): Promise<ReconcileResult> {
+    const now = (this.options.clock ?? (() => new Date()))();
+    return reconcileProject(this.deps, projectId, now, this.options.staleSeconds ?? 900);
   }
 
   async #tick(): Promise<void> {

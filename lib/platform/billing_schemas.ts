@@ -57,6 +57,7 @@ export const BILLING_ANSWERS = {
   receipt: ReceiptSchema,
   receipts: z.object({ receipts: z.array(ReceiptSchema) }),
   taxSettings: TaxSettingsSchema,
+  payment: PaymentRowSchema,
   payments: z.object({ payments: z.array(PaymentRowSchema) }),
   mrr: z.object({ months: z.array(MrrMonthSchema) }),
   revenue: z.object({ methods: z.array(MethodRevenueSchema) }),

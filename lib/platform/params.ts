@@ -19,5 +19,14 @@ export function checkoutParam(c: Ctx): string {
   return id;
 }
 
+/** A refund's id (rfd_…) from the path: anything else is simply not found. */
+export function refundParam(c: Ctx): string {
+  const id = c.req.param("id") ?? "";
+  if (!/^rfd_[a-z2-7]{24}$/.test(id)) {
+    throw new AppError("not_found", { description: "This refund was not found." });
+  }
+  return id;
+}
+
 /** Responses of these APIs describe users, plans and clients: never cached. */
 export const NO_STORE = { "cache-control": "no-store" };

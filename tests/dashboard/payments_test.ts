@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, getAs, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
@@ -127,6 +127,57 @@ Deno.test("payments page — a checkout whose charge's reconciliation stopped af
     /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking its charge with Xendit failed on our side\s*3\s*times/,
   );
   assert.doesNotMatch(rowOf(html, fineId), /data-reconcile-stopped/);
+});
+
+Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audited); viewers see no button and cannot post", async () => {
+  const { recordPaymentReconcileError } = await import("@/db/billing.ts");
+  const shop = await shopFor("reconcile-resume@example.com");
+  const p = shop.project.id;
+  const stuckId = await qrisCheckout(shop);
+  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) => r.referenceId === stuckId)!;
+  for (let i = 0; i < 3; i++) {
+    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, new Date()));
+  }
+  const action = `${shop.base}/payments/reconcile`;
+  assert.doesNotMatch(
+    rowOf(await (await getAs(t, viewer, `${shop.base}/payments`)).text(), stuckId),
+    /reconcile-form/,
+  );
+  const ownerRow = rowOf(await (await getAs(t, owner, `${shop.base}/payments`)).text(), stuckId);
+  assert.match(ownerRow, new RegExp(`<form method="post" action="${action}" class="inline reconcile-form">`));
+  assert.match(ownerRow, new RegExp(`name="id" value="${stuckId}"`));
+  assert.match(ownerRow, /Resume reconciliation[\s\S]*Lanjutkan rekonsiliasi/, "in English and Indonesian");
+
+  const stillStopped = async () =>
+    rowOf(await (await getAs(t, owner, `${shop.base}/payments`)).text(), stuckId).includes(
+      "data-reconcile-stopped",
+    );
+  assert.equal((await postAs(t, viewer, action, { id: stuckId })).status, 403, "viewers only read");
+  assert.equal((await postAs(t, owner, action, { id: stuckId }, null)).status, 403, "no CSRF token");
+  assert.equal((await postAs(t, owner, action, { id: stuckId }, viewer.csrf)).status, 403, "another's token");
+  assert.equal((await postAs(t, stranger, action, { id: stuckId })).status, 404, "not a member");
+  assert.ok(await stillStopped(), "refused posts change nothing");
+
+  const done = await postAs(t, owner, action, { id: stuckId });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("location"), `${shop.base}/payments?done=payment_reconcile_resumed`);
+  const after = await (await getAs(t, owner, done.headers.get("location")!)).text();
+  assert.match(after, /role="status">Reconciliation resumed: Xendit is asked about this payment again now/);
+  assert.match(after, /Rekonsiliasi dilanjutkan/);
+  assert.doesNotMatch(rowOf(after, stuckId), /data-reconcile-stopped|reconcile-form/);
+  const [audit] = await asApp(
+    t.db.sql,
+    p,
+    (tx) => tx`select actor, target from astapa.audit_log where action = 'payment.reconcile_resumed'`,
+  );
+  assert.deepEqual([audit.actor, audit.target], [`account:${owner.accountId}`, `checkout:${stuckId}`]);
+
+  const again = await postAs(t, owner, action, { id: stuckId });
+  assert.equal(again.status, 422);
+  const refused = await again.text();
+  assert.match(refused, /role="alert">Its reconciliation has not stopped \(or was resumed already\)/);
+  assert.match(refused, /Rekonsiliasinya belum berhenti/);
+  assert.equal((await postAs(t, owner, action, { id: "chk_x" })).status, 400, "not an id");
 });
 
 Deno.test("payments page — 50 a page, older pages by keyset, no live feed on older pages", async () => {

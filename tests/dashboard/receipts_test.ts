@@ -162,3 +162,39 @@ Deno.test("dashboard receipts — a refund whose reconciliation stopped after ou
     /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking it with Xendit failed on our side 3 times/,
   );
 });
+
+Deno.test("dashboard receipts — admins resume a refund's stopped reconciliation; viewers see no button and cannot post", async () => {
+  const { stoppedRefund } = await import("../helpers/stopped_reconciliation.ts");
+  const shop = await seedShop(t.db.sql, { email: "resume-refund-page@example.com" });
+  const p = shop.project.id;
+  await addDeveloperTo(t, p, owner.accountId, "owner");
+  await addDeveloperTo(t, p, viewer.accountId, "viewer");
+  const page = `/dashboard/projects/${p}/receipts`;
+  const action = `${page}/reconcile`;
+  const refundId = await stoppedRefund(t.db.sql, shop, "pr-resume-refund-page");
+  const rowOf = (html: string) =>
+    new RegExp(`<tr[^>]*data-refund="${refundId}"[^>]*>([\\s\\S]*?)</tr>`).exec(html)?.[0] ?? "";
+
+  assert.doesNotMatch(rowOf(await (await getAs(t, viewer, page)).text()), /reconcile-form/);
+  const ownerRow = rowOf(await (await getAs(t, owner, page)).text());
+  assert.match(ownerRow, /data-reconcile-stopped/);
+  assert.match(ownerRow, new RegExp(`action="${action}"[\\s\\S]*name="id" value="${refundId}"`));
+  assert.match(ownerRow, /Resume reconciliation[\s\S]*Lanjutkan rekonsiliasi/);
+  assert.equal((await postAs(t, viewer, action, { id: refundId })).status, 403);
+  assert.equal((await postAs(t, owner, action, { id: refundId }, null)).status, 403, "no CSRF token");
+
+  const done = await postAs(t, owner, action, { id: refundId });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("location"), `${page}?done=refund_reconcile_resumed`);
+  const after = await (await getAs(t, owner, done.headers.get("location")!)).text();
+  assert.match(after, /Reconciliation resumed: Xendit is asked about this refund again now/);
+  assert.doesNotMatch(rowOf(after), /data-reconcile-stopped|reconcile-form/);
+  const refund = (await asApp(t.db.sql, p, (tx) => listRefunds(tx, p))).find((r) =>
+    r.refund_id === refundId
+  )!;
+  assert.deepEqual([refund.reconcile_errors, refund.reconcile_stopped_at], [0, null]);
+
+  const again = await postAs(t, owner, action, { id: refundId });
+  assert.equal(again.status, 422);
+  assert.match(await again.text(), /has not stopped[\s\S]*belum berhenti/);
+});

@@ -432,3 +432,33 @@ Deno.test("sdk — billing: an organization's team plan changed from the next pe
   const unknown = await astapa.billing.organizationPlanChanges("org_unknown").then(() => null, (e) => e);
   assert.equal(unknown?.code, "not_found");
 });
+
+Deno.test("sdk — billing.payments and billing.refunds resumeReconciliation: a stopped one starts over; errors as AstapaError", async () => {
+  const { stoppedCharge, stoppedRefund } = await import("../helpers/stopped_reconciliation.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-resume@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const checkoutId = await stoppedCharge(t.db.sql, shop, "pr-sdk-resume");
+  const payment = await astapa.billing.payments.resumeReconciliation(checkoutId);
+  assert.deepEqual([payment.checkout_id, payment.reconcile_errors, payment.reconcile_stopped_at], [
+    checkoutId,
+    0,
+    null,
+  ]);
+  const again = await astapa.billing.payments.resumeReconciliation(checkoutId).then(() => null, (e) => e);
+  assert.ok(again instanceof AstapaError);
+  assert.deepEqual([again.code, again.status], ["reconciliation_not_stopped", 409]);
+
+  const refundId = await stoppedRefund(t.db.sql, shop, "pr-sdk-resume-refund");
+  const refund = await astapa.billing.refunds.resumeReconciliation(refundId);
+  assert.deepEqual([refund.refund_id, refund.reconcile_errors, refund.reconcile_stopped_at], [
+    refundId,
+    0,
+    null,
+  ]);
+  const unknown = await astapa.billing.refunds.resumeReconciliation("rfd_unknown").then(() => null, (e) => e);
+  assert.deepEqual([unknown?.code, unknown?.status], ["not_found", 404]);
+});

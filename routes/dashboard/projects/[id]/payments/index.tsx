@@ -1,78 +1,21 @@
-import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { validate } from "@/lib/http/body.ts";
-import { getProject, type Project } from "@/db/projects.ts";
-import {
-  CheckoutStatusSchema,
-  listPayments,
-  type MethodRevenue,
-  paymentFeedCursor,
-  type PaymentRow,
-  revenueByMethod,
-  type SignupDay,
-  signupsPerDay,
-} from "@/db/dashboard_payments.ts";
+import { CheckoutStatusSchema } from "@/db/dashboard_payments.ts";
 import { StoredMethodSchema } from "@/db/payments.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
-import { frameOf } from "@/lib/dashboard/frame.ts";
+import { CHART_DAYS, type Filter, type PaymentsData, paymentsView } from "@/lib/dashboard/payments_page.ts";
 import { METHOD_LABELS } from "@/lib/dashboard/rupiah.ts";
 import { Island } from "@/lib/islands/Island.tsx";
-import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
+import { Frame, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
 import { MrrChart } from "@/components/dashboard/MrrChart.tsx";
-import { mrrByMonth, type MrrMonth } from "@/db/billing_metrics.ts";
 import PaymentsLive from "@/islands/PaymentsLive.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 
-const PAGE_SIZE = 50;
-const CHART_DAYS = 30;
-
-// An empty select ("any") sends an empty string: the same as leaving the filter out.
-const blankIsAbsent = (value: unknown) => value === "" ? undefined : value;
-const Query = z.object({
-  status: z.preprocess(blankIsAbsent, CheckoutStatusSchema.optional()),
-  method: z.preprocess(blankIsAbsent, StoredMethodSchema.optional()),
-  before: z.string().regex(/^\d{1,18}$/).optional(),
-});
-type Filter = z.infer<typeof Query>;
-
-type PaymentsData = {
-  frame: FrameData;
-  project: Project;
-  rows: PaymentRow[];
-  filter: Filter;
-  next?: string;
-  /** The feed's starting point, taken before the list was read (the first page only). */
-  cursor: string | null;
-  signups: SignupDay[];
-  revenue: MethodRevenue[];
-  mrr: MrrMonth[];
-};
-
 export const handler: Handlers<PaymentsData> = {
   GET: async (c) => {
-    const filter = validate(Query, c.req.query());
-    const data = await withProject(c, "viewer", async (tx, _role, projectId): Promise<PaymentsData> => {
-      const cursor = filter.before ? null : await paymentFeedCursor(tx, projectId);
-      const rows = await listPayments(tx, projectId, {
-        status: filter.status,
-        method: filter.method,
-        before: filter.before,
-        size: PAGE_SIZE,
-      });
-      return {
-        frame: frameOf(c),
-        project: await getProject(tx, projectId),
-        rows,
-        filter,
-        next: rows.length === PAGE_SIZE ? rows.at(-1)!.id : undefined,
-        cursor,
-        signups: await signupsPerDay(tx, projectId, CHART_DAYS),
-        revenue: await revenueByMethod(tx, projectId, CHART_DAYS),
-        mrr: await mrrByMonth(tx, projectId, 12),
-      };
-    });
+    const load = paymentsView(c);
+    const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
     return page(data, { title: `Payments · ${data.project.name}` });
   },
 };
@@ -100,6 +43,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
       project={{ id: data.project.project_id, section: "payments" }}
     >
       <h1>Payments</h1>
+      <Notice notice={data.notice} error={data.error} />
       <p class="muted">
         Checkouts and payments of this project's <ModeBadge mode={data.project.mode} />{" "}
         mode only; amounts in whole rupiah. <a href={`${base}/receipts`}>Receipts and refunds</a>
@@ -167,6 +111,10 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
           feed,
           filter: { status: filter.status, method: filter.method },
           sayEmpty: !firstPage,
+          // Admins resume a stopped reconciliation (the button on such a row).
+          resume: data.role === "viewer"
+            ? null
+            : { action: `${base}/payments/reconcile`, csrf: data.frame.csrf },
         }}
       />
       <p class="pager">

@@ -1,0 +1,80 @@
+/**
+ * `astapa payment reconcile` and `astapa refund reconcile`: a stopped reconciliation resumed through the real CLI
+ * process — a server's listener in another process hears the wake-up — audited as the CLI; refusals exit 1 with
+ * the catalogue's code, bad usage 2.
+ */
+import assert from "node:assert/strict";
+import { run } from "../helpers/process.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY };
+
+const shop = await seedShop(db.sql, { email: "cli-resume@example.com" });
+const other = await seedShop(db.sql, { email: "cli-resume-other@example.com" });
+const p = shop.project.id;
+
+const stopped = async (table: "payments" | "refunds", column: string, id: string) =>
+  (await db.sql`select reconcile_errors, reconcile_stopped_at is not null as stopped from astapa.${
+    db.sql(table)
+  }
+                where project_id = ${p} and ${db.sql(column)} = ${id}`).map((r) => ({ ...r }));
+
+Deno.test("cli payment reconcile — resumes a stopped payment, wakes a listening server, audited as cli", async () => {
+  const checkoutId = await stoppedCharge(db.sql, shop, "pr-cli-resume");
+  let heard: (payload: string) => void = () => {};
+  const woken = new Promise<string>((resolve) => heard = resolve);
+  const listener = await db.sql.listen("astapa_reconcile", (payload) => heard(payload));
+  try {
+    const resumed = await run(["cli.ts", "payment", "reconcile", "--project", p, checkoutId, "--json"], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const body = JSON.parse(resumed.stdout);
+    assert.deepEqual([body.checkout_id, body.reconcile_errors, body.reconcile_stopped_at], [
+      checkoutId,
+      0,
+      null,
+    ]);
+    assert.equal(JSON.parse(await woken).project_id, p, "the wake-up crossed processes");
+  } finally {
+    await listener.unlisten();
+  }
+  assert.deepEqual(await stopped("payments", "provider_id", "pr-cli-resume"), [{
+    reconcile_errors: 0,
+    stopped: false,
+  }]);
+  const audit = await db.sql`select actor, target from astapa.audit_log where project_id = ${p}
+                             and action = 'payment.reconcile_resumed'`;
+  assert.deepEqual(audit.map((r) => [r.actor, r.target]), [["cli", `checkout:${checkoutId}`]]);
+
+  const again = await run(["cli.ts", "payment", "reconcile", "--project", p, checkoutId], env);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /reconciliation_not_stopped: Reconciliation of this payment has not stopped/);
+});
+
+Deno.test("cli refund reconcile — resumes a stopped refund (human output); refusals and bad usage", async () => {
+  const refundId = await stoppedRefund(db.sql, shop, "pr-cli-resume-refund");
+  const foreign = await run(["cli.ts", "refund", "reconcile", "--project", other.project.id, refundId], env);
+  assert.equal(foreign.code, 1);
+  assert.match(foreign.stderr, /not_found: This refund was not found/);
+  assert.deepEqual(await stopped("refunds", "public_id", refundId), [{ reconcile_errors: 3, stopped: true }]);
+
+  const resumed = await run(["cli.ts", "refund", "reconcile", "--project", p, refundId], env);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`refund\\s+${refundId}`));
+  assert.match(resumed.stdout, /reconciliation\s+resumed/);
+  assert.deepEqual(await stopped("refunds", "public_id", refundId), [{
+    reconcile_errors: 0,
+    stopped: false,
+  }]);
+
+  const usage = await run(["cli.ts", "refund", "retry", "--project", p, refundId], env);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /Unknown refund command "retry"/);
+  const missing = await run(["cli.ts", "payment", "reconcile", "--project", p], env);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /Expected CHECKOUT_ID/);
+});

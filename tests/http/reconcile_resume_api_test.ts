@@ -1,0 +1,112 @@
+/**
+ * POST /api/platform/payments/{id}/reconcile and /api/platform/refunds/{id}/reconcile: the project's own client
+ * resumes a stopped reconciliation (audited as the API); another project's client, a machine client and no
+ * credential change nothing; a payment or refund not stopped, final or unknown is refused with its code.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { listPayments } from "@/db/dashboard_payments.ts";
+import { listRefunds, recordRefundAnswer } from "@/db/refunds.ts";
+import { testApp } from "../helpers/app.ts";
+import { rows } from "../helpers/db.ts";
+import { seedMachineClient } from "../helpers/machine_clients.ts";
+import { basic } from "../helpers/oauth.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { paidCharge, stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const shop = await seedShop(t.db.sql, { email: "api-resume@example.com" });
+const other = await seedShop(t.db.sql, { email: "api-resume-other@example.com" });
+const p = shop.project.id;
+const own = { authorization: basic(shop.project.clientId, shop.project.secret) };
+const machine = await seedMachineClient(t.db.sql, p);
+
+const post = (path: string, headers: Record<string, string> = own) =>
+  t.app.request(path, { method: "POST", headers });
+
+/** Another project's client (404), a machine client (403) and no credential (401): each changes nothing. */
+async function refusedOthers(path: string, unchanged: () => Promise<void>) {
+  const callers = [
+    [{ authorization: basic(other.project.clientId, other.project.secret) }, 404],
+    [{ authorization: basic(machine.clientId, machine.secret) }, 403],
+    [{}, 401],
+  ] as const;
+  for (const [headers, status] of callers) {
+    const refused = await post(path, headers);
+    assert.equal(refused.status, status, await refused.text());
+    await unchanged();
+  }
+}
+
+async function stoppedOf(checkoutId: string) {
+  const row = (await asApp(t.db.sql, p, (tx) => listPayments(tx, p, {})))
+    .find((r) => r.checkout_id === checkoutId)!;
+  return [row.reconcile_errors, row.reconcile_stopped_at !== null];
+}
+
+Deno.test("POST /api/platform/payments/{id}/reconcile — the project's client resumes a stopped payment; others change nothing", async () => {
+  const checkoutId = await stoppedCharge(t.db.sql, shop, "pr-api-resume");
+  const path = `/api/platform/payments/${checkoutId}/reconcile`;
+  await refusedOthers(path, async () => assert.deepEqual(await stoppedOf(checkoutId), [3, true]));
+
+  const res = await post(path);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  const payment = await res.json();
+  assert.deepEqual([
+    payment.checkout_id,
+    payment.status,
+    payment.reconcile_errors,
+    payment.reconcile_stopped_at,
+  ], [
+    checkoutId,
+    "pending",
+    0,
+    null,
+  ]);
+  const [entry] = rows(
+    await asApp(
+      t.db.sql,
+      p,
+      (tx) => tx`select actor, target from astapa.audit_log where action = 'payment.reconcile_resumed'`,
+    ),
+  );
+  assert.deepEqual(entry, { actor: "api", target: `checkout:${checkoutId}` }, "audited as the API");
+
+  const again = await post(path);
+  assert.equal(again.status, 409);
+  assert.equal((await again.json()).error, "reconciliation_not_stopped");
+  const { checkoutId: paid } = await paidCharge(t.db.sql, shop, "pr-api-resume-paid");
+  const final = await post(`/api/platform/payments/${paid}/reconcile`);
+  assert.deepEqual([final.status, (await final.json()).error], [409, "already_final"]);
+  for (const id of ["chk_aaaaaaaaaaaaaaaaaaaaaaaa", "not-a-checkout", "1"]) {
+    const missing = await post(`/api/platform/payments/${id}/reconcile`);
+    assert.deepEqual([missing.status, (await missing.json()).error], [404, "not_found"], id);
+  }
+});
+
+Deno.test("POST /api/platform/refunds/{id}/reconcile — the project's client resumes a stopped refund; others change nothing", async () => {
+  const refundId = await stoppedRefund(t.db.sql, shop, "pr-api-resume-refund");
+  const path = `/api/platform/refunds/${refundId}/reconcile`;
+  const refundOf = async () =>
+    (await asApp(t.db.sql, p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === refundId)!;
+  await refusedOthers(path, async () => assert.equal((await refundOf()).reconcile_errors, 3));
+  const res = await post(path);
+  assert.equal(res.status, 200);
+  const refund = await res.json();
+  assert.deepEqual([refund.refund_id, refund.status, refund.reconcile_errors, refund.reconcile_stopped_at], [
+    refundId,
+    "requested",
+    0,
+    null,
+  ]);
+  const again = await post(path);
+  assert.deepEqual([again.status, (await again.json()).error], [409, "reconciliation_not_stopped"]);
+  await asApp(t.db.sql, p, (tx) => recordRefundAnswer(tx, p, refundId, { failure: "REFUSED: no" }));
+  const final = await post(path);
+  assert.deepEqual([final.status, (await final.json()).error], [409, "already_final"]);
+  const missing = await post("/api/platform/refunds/rfd_unknown/reconcile");
+  assert.deepEqual([missing.status, (await missing.json()).error], [404, "not_found"]);
+});
