@@ -29,10 +29,15 @@ export const COMMON_ERRORS = {
   404: { description: "not_found (also for another project's ids)", schema: ErrorResponse },
 };
 
-/** What routes that call Xendit add: its refusal, no connection, or no answer within XENDIT_TIMEOUT_MS. */
+/**
+ * What routes that call Xendit add: its refusal, its refusal of the project's API key, no connection, or no answer
+ * within XENDIT_TIMEOUT_MS.
+ */
 export const PROVIDER_ERRORS = {
   502: {
-    description: "payment_provider_error: Xendit refused, could not be reached or did not answer in time",
+    description:
+      "payment_provider_error: Xendit refused the request or the project's API key (credentials), " +
+      "could not be reached or did not answer in time",
     schema: ErrorResponse,
   },
 };

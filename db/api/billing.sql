@@ -522,8 +522,9 @@ create or replace function api.record_payment_reconcile_error(project_id text, p
   $$;
 
 comment on function api.record_payment_reconcile_error(text, text, timestamptz) is
-  'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass '
-  'reconciled a pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next '
+  'Counts an error of ours (a bug, an answer we cannot read) or Xendit''s refusal of the question (a 4xx other '
+  'than 429, 401 and 403) — not Xendit''s silence, nor a refused API key — while the billing pass reconciled a '
+  'pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next '
   'claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer '
   'claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at}, or null when it was '
   'settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown '

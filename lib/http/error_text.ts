@@ -93,6 +93,16 @@ const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_failed_refund:
     "Penyedia pembayaran menjawab pengembalian dana dengan galat. Jumlahnya tetap " +
     "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  payment_provider_credentials_charge:
+    "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini, jadi tidak ada tagihan yang dibuat " +
+    "dan tidak ada yang dibayar. Checkout tetap terbuka; perbaiki kunci Xendit proyek ini, lalu coba lagi.",
+  payment_provider_credentials_link:
+    "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini, jadi metode pembayaran tidak " +
+    "ditautkan. Perbaiki kunci Xendit proyek ini, lalu coba lagi.",
+  payment_provider_credentials_unlink:
+    "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini, jadi metode pembayaran belum " +
+    "dilepas. Metode ini tidak ditagih selama itu, dan pelepasan diselesaikan setelah kunci Xendit proyek ini " +
+    "diperbaiki.",
   payment_provider_credentials_refund:
     "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini. Jumlahnya tetap dicadangkan, " +
     "dan pengembalian dana diminta lagi dalam sekitar 15 menit; perbaiki kunci Xendit proyek ini.",

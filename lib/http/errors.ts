@@ -119,8 +119,23 @@ export const DESCRIPTIONS = {
   payment_provider_failed_refund:
     "The payment provider answered the refund with an error. The amount stays " +
     "reserved, and the refund is asked for again in about 15 minutes.",
-  // … a refund Xendit answered with 401/403: our API key was refused (rotated, wrong), not the refund. Reserved
-  // and asked again by the billing pass, which logs each refusal as an error until the keys are fixed.
+  // … a call Xendit answered with 401/403: our API key was refused (rotated, revoked, the publishable one, without
+  // the permission), not the call, which is never recorded as declined. Logged as an error each time
+  // (xendit_<call>_credentials_refused), and it opens the billing pass's breaker for the account.
+  // A charge: nothing was made or recorded, the checkout stays open.
+  payment_provider_credentials_charge:
+    "The payment provider refused this project's Xendit credentials (API key), so no charge was made and " +
+    "nothing was paid. The checkout stays open; fix the project's Xendit keys, then try again.",
+  // A link: failed as ours (credentials_refused), or an OTP's link still waiting; link again.
+  payment_provider_credentials_link:
+    "The payment provider refused this project's Xendit credentials (API key), so the payment method was " +
+    "not linked. Fix the project's Xendit keys, then try again.",
+  // An unlink: still marked (never charged), finished by the billing pass once the keys work.
+  payment_provider_credentials_unlink:
+    "The payment provider refused this project's Xendit credentials (API key), so the payment method is not " +
+    "unlinked yet. It is not charged meanwhile, and the unlink is finished once the project's Xendit keys " +
+    "are fixed.",
+  // A refund: reserved and asked again by the billing pass.
   payment_provider_credentials_refund:
     "The payment provider refused this project's Xendit credentials (API key). The amount stays reserved, " +
     "and the refund is asked for again in about 15 minutes; fix the project's Xendit keys.",

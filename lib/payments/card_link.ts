@@ -17,9 +17,10 @@ import {
 } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, type ResolvedXendit } from "./accounts.ts";
-import { asChargeError, providerError, xenditClient } from "./xendit.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused, providerError } from "./provider_errors.ts";
+import { asChargeError, ChargeError, xenditClient } from "./xendit.ts";
 import { simulatorPublicKey } from "./xendit_simulator/xendit_js.ts";
-import { failBrokenLink } from "./link_failures.ts";
+import { failBrokenLink, LINK_KEY_REFUSED_FAILURE } from "./link_failures.ts";
 
 /** What the card island needs: where Xendit.js comes from, the key it uses, and the origins the page allows. */
 export type CardTokenizer = { scriptUrl: string; publicKey: string; origins: string[] };
@@ -73,9 +74,10 @@ export async function linkCard(
       return await call();
     } catch (error) {
       const failure = asChargeError(error);
-      if (failure.status === null || failure.status >= 500) {
-        throw providerError(failure, "link");
+      if (isCredentialsRefused(failure)) {
+        logCredentialsRefused("link", failure, { project_id: projectId, payment_method_id: paymentMethodId });
       }
+      if (!isRefusal(failure)) throw providerError(failure, "link");
       throw refused(failure.message);
     }
   };
@@ -127,6 +129,8 @@ export async function linkCard(
   return { method: recorded, authUrl: action.url, next: { kind: "page", url: action.url } };
 }
 
+/** The failure the link records: the AppError's words, or ours when Xendit refused the key (not the card). */
 function toText(error: AppError): string {
-  return error.message.slice(0, 200);
+  const keyRefused = error.cause instanceof ChargeError && isCredentialsRefused(error.cause);
+  return keyRefused ? LINK_KEY_REFUSED_FAILURE : error.message.slice(0, 200);
 }

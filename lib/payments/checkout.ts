@@ -11,7 +11,8 @@ import { getUser } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { chooseXendit, type PaymentDeps, xenditAccount } from "./accounts.ts";
 import type { Bank, Method } from "./methods.ts";
-import { ChargeError, createCharge, providerError } from "./xendit.ts";
+import { isCredentialsRefused, logCredentialsRefused, providerError } from "./provider_errors.ts";
+import { ChargeError, createCharge } from "./xendit.ts";
 
 export type CheckoutRequest = {
   sub: string;
@@ -87,6 +88,10 @@ export async function chargeCheckout(
   } catch (error) {
     // Not Xendit's failure but ours (createCharge classifies Xendit's): a 500, never "did not accept".
     if (!(error instanceof ChargeError)) throw error;
+    // Our key refused, not the charge: nothing is recorded, so the checkout stays open to be charged again.
+    if (isCredentialsRefused(error)) {
+      logCredentialsRefused("charge", error, { project_id: projectId, checkout_id: checkout.checkout_id });
+    }
     if (error.code === "limit" || error.status === 400) {
       throw new AppError("validation_failed", {
         description: error.message,

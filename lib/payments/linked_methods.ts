@@ -26,9 +26,10 @@ import { listLinkedMethods } from "@/db/linked_methods.ts";
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { chooseXendit, type PaymentDeps, type ResolvedXendit, xenditAccount } from "./accounts.ts";
-import { asChargeError, type ChargeError, providerError, xenditClient } from "./xendit.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused, providerError } from "./provider_errors.ts";
+import { asChargeError, type ChargeError, xenditClient } from "./xendit.ts";
 import { linkCard } from "./card_link.ts";
-import { failBrokenLink } from "./link_failures.ts";
+import { failBrokenLink, linkFailure } from "./link_failures.ts";
 
 export type LinkInput = {
   channel: string;
@@ -141,13 +142,15 @@ async function askToLink(
     action = created.actions?.find((a) => a.action === "AUTH") ?? undefined;
   } catch (error) {
     const failure = asChargeError(error);
-    await asApp(deps.sql, projectId, (tx) =>
-      recordMethodLinkAnswer(tx, projectId, method.method_id, {
-        failure: `${failure.code}: ${failure.message}`,
-      }));
-    if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure, "link");
+    await asApp(
+      deps.sql,
+      projectId,
+      (tx) => recordMethodLinkAnswer(tx, projectId, method.method_id, { failure: linkFailure(failure) }),
+    );
+    if (isCredentialsRefused(failure)) {
+      logCredentialsRefused("link", failure, { project_id: projectId, method_id: method.method_id });
     }
+    if (!isRefusal(failure)) throw providerError(failure, "link");
     throw new AppError("conflict", { description: `Xendit refused the link: ${failure.message}` });
   }
   const recorded = await asApp(
@@ -190,9 +193,11 @@ export async function confirmMethodOtp(
     status = answered.status;
   } catch (error) {
     const failure = asChargeError(error);
-    if (failure.status === null || failure.status >= 500) {
-      throw providerError(failure, "link");
+    // Our key refused, not the code: the link keeps waiting for the same code once the keys are fixed.
+    if (isCredentialsRefused(failure)) {
+      logCredentialsRefused("link", failure, { project_id: projectId, method_id: methodId });
     }
+    if (!isRefusal(failure)) throw providerError(failure, "link");
     throw new AppError("conflict", { description: `Xendit refused the code: ${failure.message}` });
   }
   if (status !== "ACTIVE") return method;
@@ -231,9 +236,9 @@ export async function unlinkUserMethod(
 /**
  * The rest of an unlink once its method is marked (requestMethodUnlink, in the caller's transaction — which must
  * have ended): expire it at Xendit, then end it here. When Xendit answers with a refusal the mark is cleared and
- * the method stays linked; with no answer (timeout, unreachable, 5xx) it stays marked — not charged, and ended by
- * Xendit's expiry callback if Xendit did expire it, by unlinking again, or by the billing pass once the unlink has
- * stalled for the window (stalled_unlinks.ts).
+ * the method stays linked; with no answer (timeout, unreachable, 5xx, 429) or our API key refused (401/403) it
+ * stays marked — not charged, and ended by Xendit's expiry callback if Xendit did expire it, by unlinking again,
+ * or by the billing pass once the unlink has stalled for the window (stalled_unlinks.ts).
  */
 export async function finishUnlink(
   deps: PaymentDeps,
@@ -247,10 +252,13 @@ export async function finishUnlink(
   return done.method;
 }
 
-/** How an unlink's call to Xendit ended: unlinked here, kept linked (Xendit refused), or no answer (still marked). */
+/**
+ * How an unlink's call to Xendit ended: unlinked here, kept linked (Xendit refused), or still marked — no answer,
+ * or our API key refused (which says nothing of the method: it is expired once the keys are fixed).
+ */
 export type UnlinkOutcome =
   | { outcome: "unlinked"; method: LinkedMethod }
-  | { outcome: "kept" | "unanswered"; failure: ChargeError };
+  | { outcome: "kept" | "unanswered" | "key_refused"; failure: ChargeError };
 
 /** Steps 2 and 3 of an unlink (finishUnlink's, and the billing pass's for a stalled one), as an outcome. */
 export async function completeUnlink(
@@ -271,8 +279,9 @@ export async function completeUnlink(
     );
     return { outcome: "unlinked", method };
   }
-  // An answer is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
-  if (failure.status !== null && failure.status < 500 && requested.unlink_requested_at) {
+  if (isCredentialsRefused(failure)) return { outcome: "key_refused", failure };
+  // A refusal is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
+  if (isRefusal(failure) && requested.unlink_requested_at) {
     const markedAt = requested.unlink_requested_at;
     await asApp(
       deps.sql,
@@ -302,11 +311,9 @@ async function expireAtXendit(
     const failure = asChargeError(error);
     // Already expired or gone at Xendit: unlinked there, so unlink here too. Anything else: keep it linked.
     if (failure.status === 404 || failure.status === 409 || failure.status === 400) return null;
-    log("warn", "xendit_unlink_failed", {
-      project_id: projectId,
-      method_id: method.method_id,
-      code: failure.code,
-    });
+    const fields = { project_id: projectId, method_id: method.method_id };
+    if (isCredentialsRefused(failure)) logCredentialsRefused("unlink", failure, fields);
+    else log("warn", "xendit_unlink_failed", { ...fields, code: failure.code });
     return failure;
   }
 }

@@ -4,9 +4,11 @@
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
  * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
  * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
- * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed.
- * An error of ours while asking (a bug, an answer we cannot read) is counted in SQL: the next question waits twice
- * as long, and the third stops automatic reconciliation of that charge (reconcile_stopped_at), logged once.
+ * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed, as
+ * is one whose question met our API key refused (401/403, logged as an error; it opens the breaker). An error of
+ * ours while asking (a bug, an answer we cannot read), or Xendit refusing the question (another 4xx, not 429), is
+ * counted in SQL as refunds' are: the next question waits twice as long, and the third stops automatic
+ * reconciliation of that charge (reconcile_stopped_at), logged once. Nothing here fails a charge.
  */
 import { asApp } from "@/db/client.ts";
 import {
@@ -19,7 +21,8 @@ import {
 import { recordPaymentEvent } from "@/db/payments.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { type ChargeStatus, fetchCharge, isXenditFailure } from "./xendit.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused } from "./provider_errors.ts";
+import { asChargeError, type ChargeStatus, fetchCharge, isXenditFailure } from "./xendit.ts";
 import { reconcileRefunds } from "./refund_reconcile.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
 
@@ -75,10 +78,21 @@ export async function reconcileProject(
         }));
       if (!stored.duplicate) recorded++;
     } catch (error) {
-      // Xendit's silence is asked again next pass; anything else is ours, counted with a back-off.
-      if (isXenditFailure(error)) {
-        log("warn", "reconcile_failed", { project_id: projectId, provider_id: payment.provider_id, error });
+      const failure = isXenditFailure(error) ? asChargeError(error) : null;
+      const fields = {
+        project_id: projectId,
+        checkout_id: payment.checkout_id,
+        provider_id: payment.provider_id,
+      };
+      if (failure && isCredentialsRefused(failure)) {
+        // Our key, not the charge: asked again next pass as it was (the breaker holds the account's others).
+        logCredentialsRefused("charge", failure, fields);
+      } else if (failure && !isRefusal(failure)) {
+        // Xendit's silence, a server error or "too many requests" is asked again next pass.
+        log("warn", "reconcile_failed", { ...fields, error });
       } else {
+        // Ours — or Xendit refusing to tell us about its charge (a 4xx): counted, with a back-off. Never failed
+        // on that alone: the charge may still be paid, and its callback settles it.
         await countError(deps, projectId, payment, now, error);
       }
     }
@@ -89,9 +103,10 @@ export async function reconcileProject(
 }
 
 /**
- * A bug of ours (or an answer we cannot read) while reconciling a charge: counted in SQL, so the charge is asked
- * about again after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the
- * API and on the dashboard's payments list). Each try is logged with its stack; the stop, once, as an error.
+ * A bug of ours (or an answer we cannot read, or Xendit's 4xx to the question) while reconciling a charge: counted
+ * in SQL, so the charge is asked about again after twice the wait, and after the third such error no more
+ * (reconcile_stopped_at, shown in the API and on the dashboard's payments list). Each try is logged with its
+ * stack; the stop, once, as an error.
  */
 async function countError(
   deps: PaymentDeps,

@@ -23,14 +23,8 @@ import {
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { recordRefusal } from "./refunds.ts";
-import {
-  asChargeError,
-  type ChargeError,
-  isCredentialsRefused,
-  isRefusal,
-  isXenditFailure,
-  xenditClient,
-} from "./xendit.ts";
+import { isCredentialsRefused, isRefusal } from "./provider_errors.ts";
+import { asChargeError, type ChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
 

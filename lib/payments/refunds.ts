@@ -10,14 +10,8 @@ import { recordRefundAnswer, type Refund, type RefundRequest, requestRefund } fr
 import { AppError } from "../http/errors.ts";
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import {
-  asChargeError,
-  ChargeError,
-  isCredentialsRefused,
-  isRefusal,
-  providerError,
-  xenditClient,
-} from "./xendit.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused, providerError } from "./provider_errors.ts";
+import { asChargeError, ChargeError, xenditClient } from "./xendit.ts";
 
 /** Refunds (part of) the payment a receipt is for; answers the refund, pending until Xendit's callback. */
 export async function refundPayment(
@@ -57,12 +51,7 @@ export async function refundPayment(
     if (isCredentialsRefused(failure)) {
       // Our key was refused, not the refund: failing it would free an amount never refunded. It stays
       // requested (reserved) and the billing pass asks again once an operator has fixed the key.
-      log("error", "xendit_refund_credentials_refused", {
-        project_id: projectId,
-        refund_id: refund.refund_id,
-        status: failure.status,
-        failure_code: failure.code,
-      });
+      logCredentialsRefused("refund", failure, { project_id: projectId, refund_id: refund.refund_id });
       throw providerError(failure, "refund");
     }
     if (!isRefusal(failure)) {

@@ -3,7 +3,8 @@
  * customer linked an e-wallet, claim the charge (api.next_renewal_charge, FOR UPDATE SKIP LOCKED), ask Xendit
  * for a Payment Request naming the method (idempotency key = the charge id, so a retry after no answer is the
  * same charge) and record the answer. The callback then pays the checkout like any other payment. A charge that
- * fails — refused at once, failed or expired later, or never answered — falls back to the pay-link mail, queued
+ * fails — refused at once, failed or expired later, or never answered (a refused API key counts as no answer:
+ * it is no decline of the customer's) — falls back to the pay-link mail, queued
  * in the transaction that marks it failed, so it goes out exactly once. While the pass's breaker is open for a
  * charge's account (xendit_breaker.ts), its claim is rolled back — no try counted, nothing failed or mailed —
  * and the project's remaining charges wait for the next pass (claims come in order, so there is no skipping
@@ -23,6 +24,7 @@ import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { organizationRenewalMail } from "./organization_renewal_mail.ts";
 import { renewalMail, trialReminderMail } from "./renewal_mail.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused } from "./provider_errors.ts";
 import { asChargeError, type ChargeError, chargeLinkedMethod } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 
@@ -92,7 +94,10 @@ const accountOf = (projectId: string, work: ChargeWork): AccountRef => ({
   account: work.checkout.xendit_account,
 });
 
-/** Xendit's answer; null when it could not be had (unreachable, 5xx, a bug): the charge is asked again later. */
+/**
+ * Xendit's answer; null when it could not be had (unreachable, 5xx, 429, our API key refused, a bug): the charge
+ * is asked again later.
+ */
 async function askXendit(
   deps: PaymentDeps,
   projectId: string,
@@ -120,11 +125,12 @@ async function askXendit(
     const failure = chargeFailure(error, projectId, work.charge_id);
     if (!failure) return null;
     breaker.failed(accountOf(projectId, work), failure, "renewal charge");
-    if (failure.status === null || failure.status >= 500) {
-      log("warn", "renewal_charge_retry", { project_id: projectId, charge_id: work.charge_id });
-      return null;
-    }
-    return { failure: `${failure.code}: ${failure.message}`.slice(0, 500) };
+    if (isRefusal(failure)) return { failure: `${failure.code}: ${failure.message}`.slice(0, 500) };
+    // No answer, a server error, too many requests or our key refused: no decline, asked again (same key).
+    const fields = { project_id: projectId, charge_id: work.charge_id };
+    if (isCredentialsRefused(failure)) logCredentialsRefused("charge", failure, fields);
+    else log("warn", "renewal_charge_retry", fields);
+    return null;
   }
 }
 

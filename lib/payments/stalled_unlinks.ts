@@ -5,8 +5,9 @@
  * charge the method, yet it looks linked. Once a mark's last try is older than the window (longer than any call
  * to Xendit may take, so never an unlink still in flight), the pass does what the customer asked: expire the
  * method at Xendit again (already expired there counts as done) and end it here as whoever asked, or clear the
- * mark when Xendit refuses — the same outcome as the unlink itself. No answer again: the method stays marked and
- * is tried a window later. The pass's breaker (xendit_breaker.ts) holds these calls back like its others.
+ * mark when Xendit refuses — the same outcome as the unlink itself. No answer again, or the project's API key
+ * refused: the method stays marked and is tried a window later. The pass's breaker (xendit_breaker.ts) holds
+ * these calls back like its others.
  */
 import { asApp } from "@/db/client.ts";
 import { nextStalledUnlink, type StalledUnlink } from "@/db/linked_methods.ts";
@@ -24,7 +25,10 @@ export const UNLINK_STALE_SECONDS = 900;
 export type StalledUnlinkOutcome = {
   projectId: string;
   methodId: string;
-  /** unlinked: ended here; kept: Xendit refused, the mark is cleared; retry: no answer, tried a window later. */
+  /**
+   * unlinked: ended here; kept: Xendit refused, the mark is cleared; retry: no answer or the key refused, tried
+   * a window later.
+   */
   outcome: "unlinked" | "kept" | "retry";
 };
 
@@ -57,8 +61,9 @@ export async function finishStalledUnlinks(
     if (!stalled || stalled === HELD_BACK) break;
     // The audit names whoever asked (unlink_actor), not the pass.
     const done = await completeUnlink(deps, projectId, stalled.sub, stalled, { actor: "billing" });
-    if (done.outcome === "unanswered") breaker.failed(accountOf(projectId, stalled), done.failure, "unlink");
-    const outcome = done.outcome === "unanswered" ? "retry" : done.outcome;
+    // The breaker opens for no answer or a refused key alone (xendit_breaker.ts), not for Xendit's "no".
+    if (done.outcome !== "unlinked") breaker.failed(accountOf(projectId, stalled), done.failure, "unlink");
+    const outcome = done.outcome === "unlinked" || done.outcome === "kept" ? done.outcome : "retry";
     log(outcome === "retry" ? "warn" : "info", "stalled_unlink", {
       project_id: projectId,
       method_id: stalled.method_id,

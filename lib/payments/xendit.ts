@@ -7,7 +7,6 @@
 import { isDeadlineError } from "../http/deadline.ts";
 import { isUnreachableError } from "../http/unreachable.ts";
 import { log } from "../http/log.ts";
-import { AppError, type DescriptionKey, DESCRIPTIONS } from "../http/errors.ts";
 import type { Xendit, XenditSdkError } from "xendit-node";
 import type { Invoice } from "xendit-node/invoice/models/index.js";
 import type { PaymentRequest } from "xendit-node/payment_request/models/index.js";
@@ -361,67 +360,5 @@ export function isXenditFailure(error: unknown): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Whether Xendit answered with a refusal — its definitive no (4xx) — rather than no answer, a server error,
- * "too many requests" (429) or a refusal of our credentials (401, 403: isCredentialsRefused), after which the
- * same request may yet be taken.
- */
-export function isRefusal(failure: ChargeError): boolean {
-  return failure.status !== null && failure.status < 500 && failure.status !== 429 &&
-    !isCredentialsRefused(failure);
-}
-
-/**
- * Whether Xendit refused the API key rather than the request (401, 403: a rotated, revoked or wrong key, or
- * one without the permission): a configuration failure an operator must fix, which says nothing about the
- * refund or charge itself, so the same request is asked again once the key works.
- */
-export function isCredentialsRefused(failure: ChargeError): boolean {
-  return failure.status === 401 || failure.status === 403;
-}
-
-/** The calls to Xendit a person or a developer waits on, each with its own words for Xendit's error answer. */
-export type ProviderCall = "charge" | "link" | "unlink" | "refund";
-
-/**
- * payment_provider_error (502) for a `call` Xendit gave no usable answer to, saying what happened: one past the
- * deadline, one that never reached Xendit or one whose answer was cut off says so, whatever the call (a refund
- * adds that its amount stays reserved and it is asked for again, rather than "try again"); an answer with an
- * error says which call it refused — a charge, a link, an unlink (kept linked on a refusal, still marked on a
- * server error) or a refund (still reserved, asked again by the billing pass) — never "the charge" for the
- * others. The cause, logged, says more.
- */
-export function providerError(failure: ChargeError, call: ProviderCall): AppError {
-  return new AppError("payment_provider_error", {
-    cause: failure,
-    description: DESCRIPTIONS[providerErrorKey(failure, call)],
-  });
-}
-
-/** No answer to speak of (past the deadline, never reached Xendit, cut off): the same words for every call. */
-const NO_ANSWER = ["timeout", "unreachable", "interrupted"] as const;
-
-/** Which catalogue words providerError gives a failure of `call` (see there). */
-function providerErrorKey(failure: ChargeError, call: ProviderCall): DescriptionKey {
-  const noAnswer = NO_ANSWER.find((code) => code === failure.code);
-  // A refund without an answer stays reserved and is asked again by the billing pass: "try again" would be wrong.
-  if (noAnswer) {
-    return call === "refund" ? `payment_provider_${noAnswer}_refund` : `payment_provider_${noAnswer}`;
-  }
-  const serverError = failure.status === null || failure.status >= 500;
-  switch (call) {
-    case "unlink":
-      return serverError ? "payment_provider_failed_unlink" : "payment_provider_refused_unlink";
-    case "refund":
-      return isCredentialsRefused(failure)
-        ? "payment_provider_credentials_refund"
-        : "payment_provider_failed_refund";
-    case "link":
-      return "payment_provider_refused_link";
-    case "charge":
-      return "payment_provider_refused_charge";
   }
 }

@@ -5,17 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { z } from "zod";
-import {
-  asChargeError,
-  ChargeError,
-  createCharge,
-  fetchCharge,
-  isCredentialsRefused,
-  isRefusal,
-  isXenditFailure,
-  type ProviderCall,
-  providerError,
-} from "./xendit.ts";
+import { asChargeError, ChargeError, createCharge, fetchCharge, isXenditFailure } from "./xendit.ts";
+import { isCredentialsRefused, isRefusal, type ProviderCall, providerError } from "./provider_errors.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
 import { closedPort } from "@/tests/helpers/ports.ts";
 
@@ -163,6 +154,69 @@ Deno.test("isRefusal — a 4xx is Xendit's no; no answer, a server error, too ma
   assert.equal(isRefusal(failure("RATE_LIMIT_EXCEEDED", 429)), false);
   assert.equal(isRefusal(failure("SERVER_ERROR", 503)), false);
   assert.equal(isRefusal(failure("timeout", null)), false);
+  // A channel the business has not activated is Xendit's no to the request, not to the key.
+  assert.equal(isCredentialsRefused(failure("CHANNEL_NOT_ACTIVATED", 403)), false);
+  assert.equal(isRefusal(failure("CHANNEL_NOT_ACTIVATED", 403)), true);
+});
+
+/** The credentials words each call hears for a refused key (providerError's description). */
+const KEY_REFUSED: Record<ProviderCall, string> = {
+  charge:
+    "The payment provider refused this project's Xendit credentials (API key), so no charge was made and " +
+    "nothing was paid. The checkout stays open; fix the project's Xendit keys, then try again.",
+  link:
+    "The payment provider refused this project's Xendit credentials (API key), so the payment method was " +
+    "not linked. Fix the project's Xendit keys, then try again.",
+  unlink:
+    "The payment provider refused this project's Xendit credentials (API key), so the payment method is " +
+    "not unlinked yet. It is not charged meanwhile, and the unlink is finished once the project's Xendit keys " +
+    "are fixed.",
+  refund:
+    "The payment provider refused this project's Xendit credentials (API key). The amount stays reserved, " +
+    "and the refund is asked for again in about 15 minutes; fix the project's Xendit keys.",
+};
+
+for (
+  const [status, code] of [[401, "INVALID_API_KEY"], [403, "REQUEST_FORBIDDEN_ERROR"]] as const
+) {
+  Deno.test(`a refused key (${status}) — every call says the project's credentials were refused, and the pass's breaker opens`, async () => {
+    const error = await withXendit(
+      () => Response.json({ error_code: code, message: "API key is not authorized." }, { status }),
+      (url) => rejection(get(url)),
+    );
+    assert.ok(error instanceof ChargeError);
+    assert.deepEqual([error.code, error.status], [code, status]);
+    assert.equal(isCredentialsRefused(error), true);
+    assert.equal(isRefusal(error), false, "no decline of the request");
+    for (const call of ["charge", "link", "unlink", "refund"] as const) {
+      const answered = providerError(error, call);
+      assert.deepEqual([answered.code, answered.status], ["payment_provider_error", 502]);
+      assert.equal(answered.description, KEY_REFUSED[call], call);
+      assert.doesNotMatch(answered.description, /did not accept|refused to unlink/);
+    }
+    const breaker = new XenditBreaker();
+    breaker.failed(ref, error, "renewal charge");
+    assert.equal(breaker.allows(ref), false, "the account's other calls are held back");
+    assert.equal(breaker.skipped, 1);
+    const other = { ...ref, projectId: "p2" };
+    assert.equal(breaker.allows(other), true, "another project's account is not");
+  });
+}
+
+Deno.test("XenditBreaker — Xendit's no to a request (4xx, 429, a channel not activated) opens nothing", () => {
+  const breaker = new XenditBreaker();
+  for (
+    const failure of [
+      new ChargeError("No such request.", "DATA_NOT_FOUND", 404),
+      new ChargeError("Slow down.", "RATE_LIMIT_EXCEEDED", 429),
+      new ChargeError("Not activated.", "CHANNEL_NOT_ACTIVATED", 403),
+      new ChargeError("Try later.", "SERVER_ERROR", 503),
+    ]
+  ) {
+    breaker.failed(ref, failure, "reconcile charge");
+    assert.equal(breaker.allows(ref), true, failure.code);
+  }
+  assert.equal(breaker.skipped, 0);
 });
 
 Deno.test("isXenditFailure — Xendit's kinds are; a bug, an unreadable answer or a database error is not", async () => {
@@ -229,8 +283,13 @@ Deno.test("providerError — says what happened, and to which call: no call but 
     "The payment provider did not accept the link. Try again shortly.",
   );
   assert.equal(
-    said(answered(403), "unlink"),
+    said(new ChargeError("Refused.", "INVALID_STATUS", 422), "unlink"),
     "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
+  );
+  assert.match(
+    said(new ChargeError("Slow down.", "RATE_LIMIT_EXCEEDED", 429), "unlink"),
+    /not charged/,
+    "too many requests is no refusal: the unlink stays under way",
   );
   assert.match(
     said(answered(503), "unlink"),

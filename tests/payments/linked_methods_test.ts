@@ -3,7 +3,7 @@
  * simulator (loopback) → the customer approves on the AUTH page → payment_method.activated reaches the app's
  * webhook → the portal shows the method; unlinking expires it at Xendit (an unlink under way is shown, and
  * Unlink tries it again); declines, refused channels, a wrong
- * callback token and someone else's method change nothing they should not.
+ * callback token and someone else's method change nothing they should not; a refused API key is worded as such.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -15,7 +15,7 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { rows } from "../helpers/db.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { closedPort } from "../helpers/ports.ts";
 
@@ -340,12 +340,12 @@ Deno.test("linked methods — an unlink Xendit does not take says on the portal 
       "coba lagi sebentar lagi.",
     ],
     [
-      403,
+      422,
       "en",
       "The payment provider refused to unlink the payment method, so it stays linked. Try again shortly.",
     ],
     [
-      403,
+      422,
       "id",
       "Penyedia pembayaran menolak melepas metode pembayaran ini, jadi metode ini tetap tertaut. " +
       "Coba lagi sebentar lagi.",
@@ -368,4 +368,60 @@ Deno.test("linked methods — an unlink Xendit does not take says on the portal 
     null,
     "the refusal cleared the mark: linked and charged as before",
   );
+});
+
+Deno.test("linked methods — a refused API key (401, 403) says so on the portal (en, id): the link is not made, the unlink stays under way", async () => {
+  const shop = await shopWithKeys("portal-key-refused@example.com");
+  const me = await customer(shop);
+  const method = await activeOvo(shop, me);
+  /** The project's keys become `secretKey`: the simulator answers 401 to one it does not know, 403 to a public one. */
+  const useKey = async (secretKey: string) => {
+    const sealed = await sealXenditKeys(t.deps.masterKeys.payments, shop.project.id, "sandbox", {
+      secretKey,
+      callbackToken: TEST_CALLBACK_TOKEN,
+    });
+    await asApp(t.db.sql, shop.project.id, (tx) => setXenditKeys(tx, shop.project.id, "sandbox", sealed));
+  };
+  const words = {
+    unlink: {
+      en:
+        "The payment provider refused this project's Xendit credentials (API key), so the payment method is " +
+        "not unlinked yet. It is not charged meanwhile, and the unlink is finished once the project's Xendit " +
+        "keys are fixed.",
+      id:
+        "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini, jadi metode pembayaran belum " +
+        "dilepas. Metode ini tidak ditagih selama itu, dan pelepasan diselesaikan setelah kunci Xendit proyek " +
+        "ini diperbaiki.",
+    },
+    link: {
+      en:
+        "The payment provider refused this project's Xendit credentials (API key), so the payment method was " +
+        "not linked. Fix the project's Xendit keys, then try again.",
+      id:
+        "Penyedia pembayaran menolak kredensial Xendit (kunci API) proyek ini, jadi metode pembayaran tidak " +
+        "ditautkan. Perbaiki kunci Xendit proyek ini, lalu coba lagi.",
+    },
+  };
+  for (const secretKey of ["xnd_development_rotated_away_0123456789", TEST_PUBLIC_KEY]) {
+    await useKey(secretKey);
+    for (const lang of ["en", "id"] as const) {
+      const unlinked = await me.postPage({ action: "unlink", method_id: method.public_id }, lang);
+      assert.equal(unlinked.res.status, 502);
+      assert.ok(unlinked.html.includes(`<p>${words.unlink[lang]}</p>`), `${lang}: ${unlinked.html}`);
+      const linked = await me.postPage({ action: "link", channel: "DANA" }, lang);
+      assert.equal(linked.res.status, 502);
+      assert.ok(linked.html.includes(`<p>${words.link[lang]}</p>`), `${lang}: ${linked.html}`);
+      assert.doesNotMatch(unlinked.html + linked.html, /did not accept|refused to unlink|tidak menerima/);
+    }
+  }
+  const methods = await methodRows(shop);
+  assert.deepEqual(methods.map((m) => [m.channel, m.status]), [
+    ["OVO", "active"],
+    ...Array(4).fill(["DANA", "failed"]),
+  ], "the OVO is still linked; each DANA link failed (as ours), none waits");
+  const marked = rows(
+    await t.db
+      .sql`select unlink_requested_at from astapa.linked_methods where public_id = ${method.public_id}`,
+  );
+  assert.notEqual(marked[0].unlink_requested_at, null, "the unlink is still under way: not charged");
 });

@@ -57,7 +57,8 @@ const front = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} },
   held.reached.resolve();
   await held.release.promise;
   if (held.hold === "refuse") {
-    return Response.json({ error_code: "REQUEST_FORBIDDEN_ERROR", message: "This key may not expire it." }, {
+    // Xendit's no to the request — not to our key, which a 401 or another 403 would be (still under way then).
+    return Response.json({ error_code: "CHANNEL_NOT_ACTIVATED", message: "The channel is not activated." }, {
       status: 403,
     });
   }

@@ -5,7 +5,8 @@
  * counted, no failure, no pay-link mail) and is charged by a later pass; another project's account is charged
  * in the same pass; reconciliation stops after its first unanswered question likewise. Calls are counted at
  * the simulator, not timed. An answer the pass cannot read is no silence: logged as an error, the breaker
- * stays shut, and after three tries the charge falls back to the pay-link mail.
+ * stays shut, and after three tries the charge falls back to the pay-link mail. An account whose API key Xendit
+ * refuses (401) opens it the same way: one charge asked, the rest held back, nothing declined.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -194,4 +195,54 @@ Deno.test("Xendit breaker — an answer the pass cannot read is logged as an err
     t.deps.config.xendit.baseUrl = served.url;
     await garbled.shutdown();
   }
+});
+
+Deno.test("Xendit breaker — a refused API key opens it: one charge asked (retried, not declined), the other held back; both go out once fixed", async () => {
+  const keys = { secretKey: TEST_SECRET_KEY, callbackToken: TEST_CALLBACK_TOKEN };
+  const p = await shopWithLinkedPayers(keys, ["key-refused-0@example.com", "key-refused-1@example.com"]);
+  const useKey = async (secretKey: string) => {
+    const sealed = await sealXenditKeys(t.deps.masterKeys.payments, p, "sandbox", { ...keys, secretKey });
+    await as(p, (tx) => setXenditKeys(tx, p, "sandbox", sealed));
+  };
+  // A key the simulator does not know, as after a rotation: 401 INVALID_API_KEY.
+  const revoked = "xnd_development_rotated_away_0123456789";
+  let now = new Date();
+  const scheduler = new BillingScheduler(t.deps, { clock: () => now });
+  await useKey(revoked);
+  let from = served.requests.length;
+  const first = await scheduler.pass();
+  assert.deepEqual(callsWith(revoked, from).map((r) => r.path), ["/payment_requests"], "one call");
+  assert.deepEqual(first.charges.filter((c) => c.projectId === p).map((c) => c.outcome), ["retry"]);
+  assert.equal(first.skipped, 1, "the other is held back: never sent");
+  assert.deepEqual((await chargeRows(p)).map((r) => [r.status, r.tries, r.failure_code, r.mailed]), [
+    ["charging", 1, null, false],
+    ["charging", 0, null, false],
+  ], "no decline recorded; the held-back one not even tried");
+  const payLinks = (await as(p, (tx) => listMail(tx, p))).filter((m) => m.template === "renewal_due");
+  assert.deepEqual(payLinks, [], "no pay-link mail");
+  const opened = t.logs.filter((line) => line.msg === "xendit_breaker_open" && line.project_id === p);
+  assert.deepEqual(opened.map((line) => [line.call, line.reason, line.status, line.error]), [
+    ["renewal charge", "credentials_refused", 401, "INVALID_API_KEY"],
+  ]);
+  const refused = t.logs.filter((line) =>
+    line.msg === "xendit_charge_credentials_refused" && line.project_id === p
+  );
+  assert.deepEqual(
+    refused.map((line) => [line.level, line.status]),
+    [["error", 401]],
+    "logged once, as an error",
+  );
+  assert.ok(!JSON.stringify(t.logs).includes(revoked), "never the key");
+
+  // The keys fixed, past the retry delay: both charges go out.
+  await useKey(TEST_SECRET_KEY);
+  now = new Date(now.getTime() + 11 * MINUTE);
+  from = served.requests.length;
+  const second = await scheduler.pass();
+  assert.equal(second.skipped, 0);
+  assert.equal(callsWith(TEST_SECRET_KEY, from).filter((r) => r.path === "/payment_requests").length, 2);
+  assert.deepEqual((await chargeRows(p)).map((r) => [r.status, r.failure_code]), [
+    ["pending", null],
+    ["pending", null],
+  ]);
 });

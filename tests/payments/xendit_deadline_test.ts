@@ -12,9 +12,7 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic } from "../helpers/oauth.ts";
-import { csrfOf } from "../helpers/csrf.ts";
-import { seedShop } from "../helpers/payments.ts";
+import { checkoutMethodForm, platformCall, seedShop } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const TIMEOUT_MS = "300";
@@ -51,17 +49,8 @@ async function whileXenditHangs<T>(work: () => T | Promise<T>): Promise<T> {
   }
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}${path}`, {
-    method,
-    headers: {
-      authorization: basic(shop.project.clientId, shop.project.secret),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { res, json: await res.json() };
-}
+const call = (method: string, path: string, body?: unknown) =>
+  platformCall(t.origin, shop, method, path, body);
 
 /** 502 payment_provider_error, whose description says Xendit did not answer in time (not that it refused). */
 function assertProviderError(answer: { res: Response; json: Record<string, unknown> }) {
@@ -124,23 +113,14 @@ Deno.test("Xendit deadline — a checkout charge over the Platform API answers p
 
 Deno.test("Xendit deadline — the checkout page's method form shows the error page, in English and Indonesian", async () => {
   const opened = await call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro" });
-  const url = `/billing/checkout/${opened.json.checkout_id}`;
-  const first = await t.app.request(url);
-  const cookie = first.headers.get("set-cookie")!.split(";")[0];
-  const csrf = csrfOf(await first.text());
+  const chooseQris = await checkoutMethodForm(t.app, opened.json.checkout_id);
   for (
     const [lang, message] of [
       ["en", "The payment provider did not answer in time. Try again shortly."],
       ["id", "Penyedia pembayaran tidak menjawab tepat waktu. Coba lagi sebentar lagi."],
     ]
   ) {
-    const res = await whileXenditHangs(() =>
-      t.app.request(`${url}/method?lang=${lang}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
-        body: `method=qris&csrf=${csrf}`,
-      })
-    );
+    const res = await whileXenditHangs(() => chooseQris(lang));
     assert.equal(res.status, 502);
     const page = await res.text();
     assert.ok(page.includes(`<p>${message}</p>`), page);

@@ -17,8 +17,7 @@ import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/li
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
-import { csrfOf } from "../helpers/csrf.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { checkoutMethodForm, platformCall, seedShop, waitFor } from "../helpers/payments.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { closedPort } from "../helpers/ports.ts";
 
@@ -61,17 +60,8 @@ async function whileXenditUnreachable<T>(work: () => T | Promise<T>): Promise<T>
   }
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}${path}`, {
-    method,
-    headers: {
-      authorization: basic(shop.project.clientId, shop.project.secret),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { res, json: await res.json() };
-}
+const call = (method: string, path: string, body?: unknown) =>
+  platformCall(t.origin, shop, method, path, body);
 
 /** 502 payment_provider_error, whose description says Xendit could not be reached (not that it refused). */
 function assertUnreachable(
@@ -123,23 +113,14 @@ Deno.test("Xendit unreachable — a checkout charge over the Platform API says X
 
 Deno.test("Xendit unreachable — the checkout page's method form says so, in English and Indonesian", async () => {
   const opened = await call("POST", "/api/platform/checkout", { user: shop.userId, plan: "pro" });
-  const url = `/billing/checkout/${opened.json.checkout_id}`;
-  const first = await t.app.request(url);
-  const cookie = first.headers.get("set-cookie")!.split(";")[0];
-  const csrf = csrfOf(await first.text());
+  const chooseQris = await checkoutMethodForm(t.app, opened.json.checkout_id);
   for (
     const [lang, message] of [
       ["en", "The payment provider could not be reached. Try again shortly."],
       ["id", "Penyedia pembayaran tidak dapat dihubungi. Coba lagi sebentar lagi."],
     ]
   ) {
-    const res = await whileXenditUnreachable(() =>
-      t.app.request(`${url}/method?lang=${lang}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/html", cookie },
-        body: `method=qris&csrf=${csrf}`,
-      })
-    );
+    const res = await whileXenditUnreachable(() => chooseQris(lang));
     assert.equal(res.status, 502);
     const page = await res.text();
     assert.ok(page.includes(`<p>${message}</p>`), page);
