@@ -377,8 +377,11 @@ create or replace function api.request_method_unlink(project_id text, user_id bi
     -- A second unlink marks it again (its actor, its time), so an unlink that died half-way is simply redone.
     target := astapa.held_linked_method(project_id, user_id, method_id);
     if target.status in ('requires_action', 'active') then
-      update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
-        unlink_attempted_at = pg_catalog.clock_timestamp(), unlink_actor = astapa.current_actor()
+      -- One instant for both (two clock_timestamp() calls differ by microseconds: the try would look later than
+      -- the mark, and a window counted from the mark would not yet have passed for it).
+      update astapa.linked_methods as m set unlink_requested_at = marked_at, unlink_attempted_at = marked_at,
+        unlink_actor = astapa.current_actor()
+      from (select pg_catalog.clock_timestamp() as marked_at) as mark
       where m.project_id = target.project_id and m.id = target.id
       returning * into target;
     end if;
