@@ -2491,7 +2491,8 @@ AS $function$
       -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
       -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
       -- address nobody proved would let that squatter join, or verify the address for them (pre-account
-      -- hijacking, docs/security.md). The hosted login reads the message's first word (lib/login/organization_step.ts).
+      -- hijacking, docs/security.md). The hosted login reads the message's first word
+      -- (lib/login/organization_step.ts).
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
     end if;
@@ -15616,7 +15617,7 @@ AS $function$
       pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
   end
   $function$;
-comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left, claimed).';
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18028,15 +18029,17 @@ AS $function$
         message = 'Memberships are removed in the project the request acts for.';
     end if;
     -- Each membership goes as api.remove_organization_member removes one (membership.deleted, audited), reason
-    -- claimed, with two differences. The last owner may go: explicitly not astapa.assert_organization_keeps_an_owner,
-    -- since whoever proved the address is not whoever owned the organization before. And no departure is
-    -- recorded: it was not the person's choice nor an admin's, so automatic domain joining may add the person
-    -- who proved the address to their own domain's organizations (it needs that verified address).
+    -- claimed, with two differences. The last owner may go: explicitly no
+    -- astapa.assert_organization_keeps_an_owner, since whoever proved the address is not whoever owned the
+    -- organization before. And no departure is recorded: it was not the person's choice nor an admin's, so
+    -- automatic domain joining may add the person who proved the address to their own domain's organizations
+    -- (it needs that verified address).
     -- No organization's lock either: the caller holds the user's row for update, and a function holding an
     -- organization's lock may wait for that row (a checkout or a departure refers to it), a cycle. The
     -- membership rows' own locks order a role change, transfer or removal under way; seats only free up.
     for m in delete from astapa.organization_memberships x
-             where x.project_id = remove_claimed_memberships.project_id and x.user_id = remove_claimed_memberships.user_id
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.user_id = remove_claimed_memberships.user_id
              returning * loop
       perform astapa.emit_membership('membership.deleted', m, 'claimed');
       organizations := organizations + 1;

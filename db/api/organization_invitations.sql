@@ -185,7 +185,8 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
       -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
       -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
       -- address nobody proved would let that squatter join, or verify the address for them (pre-account
-      -- hijacking, docs/security.md). The hosted login reads the message's first word (lib/login/organization_step.ts).
+      -- hijacking, docs/security.md). The hosted login reads the message's first word
+      -- (lib/login/organization_step.ts).
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
     end if;

@@ -322,7 +322,7 @@ create or replace function astapa.emit_membership(type text, m astapa.organizati
 
 comment on function astapa.emit_membership(text, astapa.organization_memberships, text) is
   'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, '
-  'domain, role, transfer, removed, left).';
+  'domain, role, transfer, removed, left, claimed).';
 
 grant execute on function astapa.emit_membership(text, astapa.organization_memberships, text) to astapa_app;
 
@@ -669,15 +669,17 @@ create or replace function astapa.remove_claimed_memberships(project_id text, us
         message = 'Memberships are removed in the project the request acts for.';
     end if;
     -- Each membership goes as api.remove_organization_member removes one (membership.deleted, audited), reason
-    -- claimed, with two differences. The last owner may go: explicitly not astapa.assert_organization_keeps_an_owner,
-    -- since whoever proved the address is not whoever owned the organization before. And no departure is
-    -- recorded: it was not the person's choice nor an admin's, so automatic domain joining may add the person
-    -- who proved the address to their own domain's organizations (it needs that verified address).
+    -- claimed, with two differences. The last owner may go: explicitly no
+    -- astapa.assert_organization_keeps_an_owner, since whoever proved the address is not whoever owned the
+    -- organization before. And no departure is recorded: it was not the person's choice nor an admin's, so
+    -- automatic domain joining may add the person who proved the address to their own domain's organizations
+    -- (it needs that verified address).
     -- No organization's lock either: the caller holds the user's row for update, and a function holding an
     -- organization's lock may wait for that row (a checkout or a departure refers to it), a cycle. The
     -- membership rows' own locks order a role change, transfer or removal under way; seats only free up.
     for m in delete from astapa.organization_memberships x
-             where x.project_id = remove_claimed_memberships.project_id and x.user_id = remove_claimed_memberships.user_id
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.user_id = remove_claimed_memberships.user_id
              returning * loop
       perform astapa.emit_membership('membership.deleted', m, 'claimed');
       organizations := organizations + 1;
