@@ -964,6 +964,7 @@ create table astapa.organization_invitations (
 alter table astapa.organization_invitations enable row level security;
 alter table astapa.organization_invitations force row level security;
 comment on table astapa.organization_invitations is 'An invitation by email to join an organization with a role, accepted once through the hosted login before expires_at. Only the SHA-256 of the link''s token is kept.';
+CREATE INDEX organization_invitations_open_invited_by_idx ON astapa.organization_invitations USING btree (project_id, invited_by) WHERE ((invited_by IS NOT NULL) AND (accepted_at IS NULL) AND (revoked_at IS NULL));
 CREATE UNIQUE INDEX organization_invitations_open_key ON astapa.organization_invitations USING btree (project_id, organization_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
 CREATE INDEX organization_invitations_organization_id_idx ON astapa.organization_invitations USING btree (project_id, organization_id, created_at);
 grant delete, insert, select, update on astapa.organization_invitations to astapa_app;
@@ -2471,6 +2472,7 @@ AS $function$
     i astapa.organization_invitations;
     o astapa.organizations;
     person_email text;
+    proven boolean;
     membership jsonb;
   begin
     select * into i from astapa.organization_invitations x
@@ -2489,23 +2491,29 @@ AS $function$
     elsif i.expires_at <= pg_catalog.now() then
       raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
     end if;
-    select u.email into person_email from astapa.users u where u.project_id = i.project_id and u.id = user_id;
+    select u.email, u.email_verified into person_email, proven
+    from astapa.users u where u.project_id = i.project_id and u.id = user_id;
     if person_email is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'This invitation is for %s; sign in with that address to accept it.', i.email);
+    elsif not proven then
+      -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
+      -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
+      -- address nobody proved would let that squatter join, or verify the address for them (pre-account
+      -- hijacking, docs/security.md). The hosted login reads the message's first word
+      -- (lib/login/organization_step.ts).
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
     end if;
-    -- The link came to the address, so accepting it verifies the address too.
-    update astapa.users u set email_verified = true
-    where u.project_id = i.project_id and u.id = user_id and not u.email_verified;
     membership := astapa.add_membership(o, user_id, i.role, 'invitation');
     update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
     where x.project_id = i.project_id and x.id = i.id;
     return membership;
   end
   $function$;
-comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose address it was sent to (marking that address verified): they become a member with its role. AS404 unknown link, AS403 another address, AS409 already accepted, revoked, expired, already a member or no free seat.';
+comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose verified address it was sent to: they become a member with its role. Accepting verifies nothing: the token is no proof of the mailbox (the app gets it back). AS404 unknown link, AS403 another address or that address not verified yet (the message starts "Confirm"), AS409 already accepted, revoked, expired, already a member or no free seat.';
 grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -9773,6 +9781,12 @@ AS $function$
     o astapa.organizations := astapa.lock_organization(organization_id);
     m astapa.organization_memberships;
   begin
+    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
+    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
+    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member (AS404).
+    perform from astapa.users u
+    where u.project_id = o.project_id and u.id = remove_organization_member.user_id
+    for key share;
     delete from astapa.organization_memberships x
     where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
     returning * into m;
@@ -15013,6 +15027,7 @@ AS $function$
     passkeys integer := 0;
     consents integer;
     ways jsonb;
+    memberships jsonb;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -15090,6 +15105,11 @@ AS $function$
       and r.used_at is null;
     -- The admin's reset: factors, recovery codes and remembered browsers go (user.mfa_removed told to the app).
     factors := (api.reset_user_factors(project_id, user_id) ->> 'removed')::integer;
+    -- Organizations the account was put in (or made) before the proof may be those of whoever set up the rest:
+    -- the app would put the owner's data in one as the active organization. Every membership goes, the last
+    -- owner's too; the organizations and their other members stay (astapa.remove_claimed_memberships). Before
+    -- the other channel goes, so the app's membership.deleted still names the address.
+    memberships := astapa.remove_claimed_memberships(project_id, user_id);
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -15121,6 +15141,7 @@ AS $function$
     where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      || memberships
       || ways
       || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
                                        case when other_channel then 1 else 0 end);
@@ -15129,7 +15150,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15744,7 +15765,7 @@ AS $function$
       pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
   end
   $function$;
-comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left).';
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, domain, role, transfer, removed, left, claimed).';
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18176,6 +18197,66 @@ AS $function$
   $function$;
 comment on function astapa.remember_consent(bigint,text,text,text) is 'Remembers (widening, never narrowing) the scopes a person allowed a third-party client for a resource of the current project, and marks a registration used. Called when an authorization code is issued to such a client.';
 grant execute on function astapa.remember_consent(bigint,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.remove_claimed_memberships(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+    i astapa.organization_invitations;
+    organizations integer := 0;
+    invitations integer := 0;
+  begin
+    if remove_claimed_memberships.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403',
+        message = 'Memberships are removed in the project the request acts for.';
+    end if;
+    -- Each membership goes as api.remove_organization_member removes one (membership.deleted, audited), reason
+    -- claimed, with two differences. The last owner may go: explicitly no
+    -- astapa.assert_organization_keeps_an_owner, since whoever proved the address is not whoever owned the
+    -- organization before. And no departure is recorded: it was not the person's choice nor an admin's, so
+    -- automatic domain joining may add the person who proved the address to their own domain's organizations
+    -- (it needs that verified address).
+    -- No organization's lock either: the caller holds the user's row for update, and a function holding an
+    -- organization's lock may wait for that row (a checkout or a departure refers to it), a cycle. The
+    -- membership rows' own locks order a role change, transfer or removal under way; seats only free up.
+    for m in delete from astapa.organization_memberships x
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.user_id = remove_claimed_memberships.user_id
+             returning * loop
+      perform astapa.emit_membership('membership.deleted', m, 'claimed');
+      organizations := organizations + 1;
+      -- The organization stays, with its other members, plan, payments and the app's data under its id: it may
+      -- be the person's own, made before they confirmed the address. Left without an owner (or without anyone),
+      -- it is said in the audit log, for the project's admins to give it one (or delete it) by API or dashboard.
+      if m.role = 'owner' and not exists (
+          select from astapa.organization_memberships x
+          where x.project_id = m.project_id and x.organization_id = m.organization_id and x.role = 'owner') then
+        perform astapa.audit(m.project_id, 'organization.owner_removed_by_claim', m.organization_id,
+          pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'members', (
+            select pg_catalog.count(*) from astapa.organization_memberships x
+            where x.project_id = m.project_id and x.organization_id = m.organization_id)));
+      end if;
+    end loop;
+    -- Invitations sent from the account (as an owner or admin) and still open: whoever sent them held the
+    -- account without proof. Withdrawn as api.revoke_organization_invitation withdraws one (audited).
+    for i in update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.invited_by = remove_claimed_memberships.user_id
+               and x.accepted_at is null and x.revoked_at is null
+             returning * loop
+      perform astapa.audit(i.project_id, 'organization.invitation_revoked', i.organization_id,
+        pg_catalog.jsonb_build_object('invitation', i.id, 'email', i.email, 'reason', 'claimed'));
+      invitations := invitations + 1;
+    end loop;
+    return pg_catalog.jsonb_build_object('organizations', organizations, 'invitations', invitations);
+  end
+  $function$;
+comment on function astapa.remove_claimed_memberships(text,bigint) is 'A claim''s part (astapa.claim_unproven_account) for organizations: removes every membership of the user, each emitted membership.deleted and audited with reason claimed (the last owner too, on purpose: the organization stays, audited organization.owner_removed_by_claim when left without an owner; no departure is recorded), and withdraws the open invitations the user sent (audited organization.invitation_revoked, reason claimed). Returns {organizations, invitations}: the counts. AS403 outside the acting project.';
+grant execute on function astapa.remove_claimed_memberships(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)

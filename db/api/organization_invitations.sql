@@ -155,6 +155,7 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
     i astapa.organization_invitations;
     o astapa.organizations;
     person_email text;
+    proven boolean;
     membership jsonb;
   begin
     select * into i from astapa.organization_invitations x
@@ -173,16 +174,22 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
     elsif i.expires_at <= pg_catalog.now() then
       raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
     end if;
-    select u.email into person_email from astapa.users u where u.project_id = i.project_id and u.id = user_id;
+    select u.email, u.email_verified into person_email, proven
+    from astapa.users u where u.project_id = i.project_id and u.id = user_id;
     if person_email is null then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
       raise exception using errcode = 'AS403', message = pg_catalog.format(
         'This invitation is for %s; sign in with that address to accept it.', i.email);
+    elsif not proven then
+      -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
+      -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
+      -- address nobody proved would let that squatter join, or verify the address for them (pre-account
+      -- hijacking, docs/security.md). The hosted login reads the message's first word
+      -- (lib/login/organization_step.ts).
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
     end if;
-    -- The link came to the address, so accepting it verifies the address too.
-    update astapa.users u set email_verified = true
-    where u.project_id = i.project_id and u.id = user_id and not u.email_verified;
     membership := astapa.add_membership(o, user_id, i.role, 'invitation');
     update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
     where x.project_id = i.project_id and x.id = i.id;
@@ -191,9 +198,10 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
   $$;
 
 comment on function api.accept_organization_invitation(bytea, bigint) is
-  'Accepts an invitation for the signed-in user whose address it was sent to (marking that address verified): '
-  'they become a member with its role. AS404 unknown link, AS403 another address, AS409 already accepted, '
-  'revoked, expired, already a member or no free seat.';
+  'Accepts an invitation for the signed-in user whose verified address it was sent to: they become a member '
+  'with its role. Accepting verifies nothing: the token is no proof of the mailbox (the app gets it back). AS404 '
+  'unknown link, AS403 another address or that address not verified yet (the message starts "Confirm"), AS409 '
+  'already accepted, revoked, expired, already a member or no free seat.';
 
 grant execute on function api.accept_organization_invitation(bytea, bigint) to astapa_app;
 

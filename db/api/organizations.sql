@@ -322,7 +322,7 @@ create or replace function astapa.emit_membership(type text, m astapa.organizati
 
 comment on function astapa.emit_membership(text, astapa.organization_memberships, text) is
   'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, '
-  'domain, role, transfer, removed, left).';
+  'domain, role, transfer, removed, left, claimed).';
 
 grant execute on function astapa.emit_membership(text, astapa.organization_memberships, text) to astapa_app;
 
@@ -620,6 +620,12 @@ create or replace function api.remove_organization_member(organization_id text, 
     o astapa.organizations := astapa.lock_organization(organization_id);
     m astapa.organization_memberships;
   begin
+    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
+    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
+    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member (AS404).
+    perform from astapa.users u
+    where u.project_id = o.project_id and u.id = remove_organization_member.user_id
+    for key share;
     delete from astapa.organization_memberships x
     where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
     returning * into m;
@@ -646,6 +652,72 @@ comment on function api.remove_organization_member(text, bigint, boolean) is
   '(organization_departures). AS404 not a member, AS409 the last owner.';
 
 grant execute on function api.remove_organization_member(text, bigint, boolean) to astapa_app;
+
+create or replace function astapa.remove_claimed_memberships(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    m astapa.organization_memberships;
+    i astapa.organization_invitations;
+    organizations integer := 0;
+    invitations integer := 0;
+  begin
+    if remove_claimed_memberships.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403',
+        message = 'Memberships are removed in the project the request acts for.';
+    end if;
+    -- Each membership goes as api.remove_organization_member removes one (membership.deleted, audited), reason
+    -- claimed, with two differences. The last owner may go: explicitly no
+    -- astapa.assert_organization_keeps_an_owner, since whoever proved the address is not whoever owned the
+    -- organization before. And no departure is recorded: it was not the person's choice nor an admin's, so
+    -- automatic domain joining may add the person who proved the address to their own domain's organizations
+    -- (it needs that verified address).
+    -- No organization's lock either: the caller holds the user's row for update, and a function holding an
+    -- organization's lock may wait for that row (a checkout or a departure refers to it), a cycle. The
+    -- membership rows' own locks order a role change, transfer or removal under way; seats only free up.
+    for m in delete from astapa.organization_memberships x
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.user_id = remove_claimed_memberships.user_id
+             returning * loop
+      perform astapa.emit_membership('membership.deleted', m, 'claimed');
+      organizations := organizations + 1;
+      -- The organization stays, with its other members, plan, payments and the app's data under its id: it may
+      -- be the person's own, made before they confirmed the address. Left without an owner (or without anyone),
+      -- it is said in the audit log, for the project's admins to give it one (or delete it) by API or dashboard.
+      if m.role = 'owner' and not exists (
+          select from astapa.organization_memberships x
+          where x.project_id = m.project_id and x.organization_id = m.organization_id and x.role = 'owner') then
+        perform astapa.audit(m.project_id, 'organization.owner_removed_by_claim', m.organization_id,
+          pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'members', (
+            select pg_catalog.count(*) from astapa.organization_memberships x
+            where x.project_id = m.project_id and x.organization_id = m.organization_id)));
+      end if;
+    end loop;
+    -- Invitations sent from the account (as an owner or admin) and still open: whoever sent them held the
+    -- account without proof. Withdrawn as api.revoke_organization_invitation withdraws one (audited).
+    for i in update astapa.organization_invitations x set revoked_at = pg_catalog.now()
+             where x.project_id = remove_claimed_memberships.project_id
+               and x.invited_by = remove_claimed_memberships.user_id
+               and x.accepted_at is null and x.revoked_at is null
+             returning * loop
+      perform astapa.audit(i.project_id, 'organization.invitation_revoked', i.organization_id,
+        pg_catalog.jsonb_build_object('invitation', i.id, 'email', i.email, 'reason', 'claimed'));
+      invitations := invitations + 1;
+    end loop;
+    return pg_catalog.jsonb_build_object('organizations', organizations, 'invitations', invitations);
+  end
+  $$;
+
+comment on function astapa.remove_claimed_memberships(text, bigint) is
+  'A claim''s part (astapa.claim_unproven_account) for organizations: removes every membership of the user, '
+  'each emitted membership.deleted and audited with reason claimed (the last owner too, on purpose: the '
+  'organization stays, audited organization.owner_removed_by_claim when left without an owner; no departure is '
+  'recorded), and withdraws the open invitations the user sent (audited organization.invitation_revoked, '
+  'reason claimed). Returns {organizations, invitations}: the counts. AS403 outside the acting project.';
+
+grant execute on function astapa.remove_claimed_memberships(text, bigint) to astapa_app;
 
 create or replace function api.transfer_organization_ownership(organization_id text, from_user_id bigint, to_user_id bigint)
   returns jsonb

@@ -783,6 +783,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     passkeys integer := 0;
     consents integer;
     ways jsonb;
+    memberships jsonb;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -860,6 +861,11 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
       and r.used_at is null;
     -- The admin's reset: factors, recovery codes and remembered browsers go (user.mfa_removed told to the app).
     factors := (api.reset_user_factors(project_id, user_id) ->> 'removed')::integer;
+    -- Organizations the account was put in (or made) before the proof may be those of whoever set up the rest:
+    -- the app would put the owner's data in one as the active organization. Every membership goes, the last
+    -- owner's too; the organizations and their other members stay (astapa.remove_claimed_memberships). Before
+    -- the other channel goes, so the app's membership.deleted still names the address.
+    memberships := astapa.remove_claimed_memberships(project_id, user_id);
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -891,6 +897,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
       'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      || memberships
       || ways
       || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
                                        case when other_channel then 1 else 0 end);
@@ -905,7 +912,9 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account '
   'becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, '
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
-  '(api.reset_user_factors), the other channel when unverified (the phone number, or the email), unused mailed '
+  '(api.reset_user_factors), every organization membership and the open invitations the account sent '
+  '(astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), '
+  'the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and '
   'refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email '
   'changes, which are then deleted, and open second-step challenges). A verified other channel stays; a '

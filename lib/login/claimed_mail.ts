@@ -19,6 +19,8 @@ export const Removed = z.object({
   recovery_codes: z.number().int().default(0),
   identities: z.number().int().default(0),
   consents: z.number().int().default(0),
+  organizations: z.number().int().default(0),
+  invitations: z.number().int().default(0),
   sessions: z.number().int().default(0),
   refresh_tokens: z.number().int().default(0),
   authorization_codes: z.number().int().default(0),
@@ -67,11 +69,16 @@ const WORDING = {
     factors: "two-step verification",
     identities: "linked Google or GitHub sign-in",
     consents: "apps it had allowed to sign in without asking",
+    organizations: (
+      n: number,
+    ) => (n === 1 ? "its membership of an organization" : `its membership of ${n} organizations`),
+    invitations: "invitations it had sent to join an organization",
     phone: "a phone number nobody had confirmed",
     email: "an email address nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
     emailChange: "a request to change the account's email address",
     again: "If you set these up yourself, add them again from your account page.",
+    rejoin: "To be in an organization again, ask one of its admins to invite you.",
     notYou: {
       email_code: "If you did not just sign in, contact the app's support.",
       reset: "If you did not just reset your password, contact the app's support.",
@@ -110,11 +117,17 @@ const WORDING = {
     factors: "verifikasi dua langkah",
     identities: "masuk dengan Google atau GitHub yang tertaut",
     consents: "aplikasi yang diizinkan masuk tanpa bertanya",
+    organizations: (
+      n: number,
+    ) => (n === 1 ? "keanggotaannya di sebuah organisasi" : `keanggotaannya di ${n} organisasi`),
+    invitations: "undangan bergabung ke organisasi yang dikirim dari akun ini",
     phone: "nomor telepon yang belum pernah dikonfirmasi",
     email: "alamat email yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
     emailChange: "permintaan untuk mengganti alamat email akun",
     again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
+    rejoin:
+      "Untuk bergabung lagi ke sebuah organisasi, minta salah satu admin organisasi itu mengundang Anda.",
     notYou: {
       email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
       reset: "Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi.",
@@ -139,6 +152,8 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
     removed.factors + removed.recovery_codes > 0 ? w.factors : null,
     removed.identities > 0 ? w.identities : null,
     removed.consents > 0 ? w.consents : null,
+    removed.organizations > 0 ? w.organizations(removed.organizations) : null,
+    removed.invitations > 0 ? w.invitations : null,
     removed.phone_number > 0 ? w.phone : null,
     removed.email > 0 ? w.email : null,
     // Unredeemed codes, a device approved and not yet signed in and a second step half done are sign-ins too.
@@ -149,7 +164,9 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
     removed.email_changes > 0 ? w.emailChange : null,
   ].filter((item): item is string => item !== null);
   const before = way === "phone_code" ? w.removedNumber : w.removed;
-  return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${w.again} ${w.notYou[way]}` };
+  // An organization is joined again by an invitation from its admins, not from the account page.
+  const again = removed.organizations > 0 ? `${w.again} ${w.rejoin}` : w.again;
+  return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${again} ${w.notYou[way]}` };
 }
 
 /** The notice for a claimed account: how the address was proven, then the kinds removed, as a list. */

@@ -92,3 +92,23 @@ Deno.test("claimedMail — an address change and a half-done second step have th
   const id = claimedMail("id", "Toko", Removed.parse({ mfa_challenges: 1 }));
   assert.match(id.body, /:\n\n- semua sesi masuk lainnya \(peramban dan aplikasi\)\n\n/);
 });
+
+Deno.test("claimLines — organization memberships and invitations sent: listed, with how to rejoin, en and id", () => {
+  const one = claimLines("en", "Toko", Removed.parse({ organizations: 1 }), "phone_code");
+  assert.deepEqual(one.items, ["its membership of an organization"]);
+  assert.match(
+    one.after,
+    /^If you set these up yourself, add them again from your account page\. To be in an/,
+  );
+  assert.match(one.after, /ask one of its admins to invite you\. If you did not just sign in/);
+  const id = claimLines("id", "Toko", Removed.parse({ organizations: 3, invitations: 2 }), "email_code");
+  assert.deepEqual(id.items, [
+    "keanggotaannya di 3 organisasi",
+    "undangan bergabung ke organisasi yang dikirim dari akun ini",
+  ]);
+  assert.match(id.after, /minta salah satu admin organisasi itu mengundang Anda\./);
+  // Without a membership removed, no word about organizations.
+  const none = claimLines("en", "Toko", Removed.parse({ invitations: 1 }), "reset");
+  assert.deepEqual(none.items, ["invitations it had sent to join an organization"]);
+  assert.doesNotMatch(none.after, /admins/);
+});

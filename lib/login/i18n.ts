@@ -233,6 +233,9 @@ const en = {
     "This invitation can no longer be used: it was accepted, withdrawn or has expired. Ask for a new one.",
   orgInviteUnknown: "This invitation link is not valid for this app.",
   orgInviteFull: "This organization has no free seat left. Ask an admin to free one.",
+  orgInviteUnverified:
+    "Confirm your email address first: open the confirmation link we mailed to it, and the invitation is " +
+    "accepted as you go on to the app.",
 };
 type Messages = typeof en;
 
@@ -468,6 +471,9 @@ const id: Messages = {
     "Undangan ini tidak dapat digunakan lagi: sudah diterima, ditarik, atau kedaluwarsa. Minta undangan baru.",
   orgInviteUnknown: "Tautan undangan ini tidak berlaku untuk aplikasi ini.",
   orgInviteFull: "Organisasi ini tidak punya kursi kosong lagi. Minta admin mengosongkan satu.",
+  orgInviteUnverified:
+    "Konfirmasi alamat email Anda dulu: buka tautan konfirmasi yang kami kirim ke alamat itu, lalu undangan " +
+    "ini diterima saat Anda melanjutkan ke aplikasi.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -70,9 +70,11 @@ async function acceptedInvitation(c: Ctx, request: AuthorizeRequest, userId: str
     );
     return membership.organization_id;
   } catch (error) {
-    const code = toAppError(error).code;
+    const { code, description } = toAppError(error);
     if (!(code in INVITATION_ERRORS)) throw error;
-    const full = code === "conflict" && /seat/.test(toAppError(error).description);
+    const full = code === "conflict" && /seat/.test(description);
+    // The invited address, not yet confirmed (api.accept_organization_invitation's "Confirm … first").
+    if (code === "forbidden" && /^Confirm /.test(description)) return { error: "invitation_unverified" };
     return { error: full ? "invitation_full" : INVITATION_ERRORS[code as keyof typeof INVITATION_ERRORS] };
   }
 }

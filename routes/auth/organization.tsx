@@ -22,6 +22,7 @@ const PICKER_ERRORS: Record<string, MessageKey> = {
   invitation_unknown: "orgInviteUnknown",
   invitation_unusable: "orgInviteUnusable",
   invitation_full: "orgInviteFull",
+  invitation_unverified: "orgInviteUnverified",
 };
 
 const Choice = AuthForm.extend({

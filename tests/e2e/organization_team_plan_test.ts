@@ -1,8 +1,8 @@
 /**
  * An organization's whole story in Chromium (issue 28's browser test): an invitation, the invited person signing
- * up through it, the org picker at the next sign-in, tokens carrying the organization, a seat-based checkout paid
- * in the offline sandbox by that person (an admin), the seat limit refusing the next invitation, and removal
- * ending the org claims at the next refresh.
+ * up through it and confirming the address, the org picker at the next sign-in, tokens carrying the
+ * organization, a seat-based checkout paid in the offline sandbox by that person (an admin), the seat limit
+ * refusing the next invitation, and removal ending the org claims at the next refresh.
  */
 import assert from "node:assert/strict";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
@@ -74,13 +74,21 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     });
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
 
-    // Sign up through the invitation: the organization is joined and active at once.
+    // Sign up through the invitation: it waits for the address to be confirmed (anyone can sign up with it);
+    // the link mailed at sign-up, opened in the same browser, confirms it and joins the organization, active.
     await page.goto(loginUrl({ invitation: invited.body.token }));
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("rina@kantor.example");
     await page.getByLabel("Password").fill("kopi susu gula aren");
     await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByText("Confirm your email address first").waitFor();
+    const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+      where to_address = 'rina@kantor.example' and kind = 'verify_email' order by id desc limit 1`;
+    const link = /https?:\/\/\S+\/auth\/link\?\S+/.exec(mail.body_text as string)?.[0];
+    assert.ok(link, "the confirmation link is mailed");
+    await page.goto(link);
+    await page.getByRole("button", { name: "Confirm my address" }).click();
     await page.waitForURL(/\/callback\?/);
     const joined = claimsOf(
       (await tokens({

@@ -1,7 +1,7 @@
 /**
  * The organization in the hosted login and the tokens (issue 28 item 2): the org picker after sign-in, the app's
- * `organization=` preselection, a project that requires one, an invitation accepted on the way through sign-up,
- * and a removed member's refresh without the org claims.
+ * `organization=` preselection, a project that requires one, an invitation accepted on the way through sign-up
+ * once the address is confirmed, and a removed member's refresh without the org claims.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -10,6 +10,7 @@ import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
+import { answerConfirmation, openMailedLink } from "../helpers/login.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -180,7 +181,7 @@ Deno.test("org picker — a project that requires an organization: no way around
   assert.equal(new URL(silent.headers.get("location")!).searchParams.get("error"), "interaction_required");
 });
 
-Deno.test("invitation — signing up through an invitation joins the organization and makes it active", async () => {
+Deno.test("invitation — signing up through an invitation joins the organization once the address is confirmed, and makes it active", async () => {
   const boss = await asApp(
     t.db.sql,
     project.id,
@@ -206,9 +207,25 @@ Deno.test("invitation — signing up through an invitation joins the organizatio
     claimsOf((await tokensFor(project, onward.headers.get("location")!)).access_token).org_id,
     undefined,
   );
-  const joined = await signUp(browser, project, "dewi@team.example", { invitation: token });
-  assert.equal(joined.status, 303);
-  const access = claimsOf((await tokensFor(project, joined.headers.get("location")!)).access_token);
+  // Anyone may sign up with the invited address, and the token is no proof of the mailbox (an admin may have
+  // copied the link): the invitation waits for the address to be confirmed, and the picker says so.
+  const signedUp = await signUp(browser, project, "dewi@team.example", { invitation: token });
+  const waiting = signedUp.headers.get("location")!;
+  assert.match(waiting, /^\/auth\/organization\?.*error=invitation_unverified/);
+  assert.match(await (await browser.get(waiting)).text(), /Confirm your email address first/);
+  assert.match(await (await browser.get(`${waiting}&lang=id`)).text(), /Konfirmasi alamat email Anda dulu/);
+  const [unproven] = await t.db.sql`select email_verified,
+      (select count(*)::int from astapa.organization_memberships m where m.user_id = u.id) as memberships
+    from astapa.users u where project_id = ${project.id} and email = 'dewi@team.example'`;
+  assert.deepEqual({ ...unproven }, { email_verified: false, memberships: 0 });
+  // The confirmation link mailed at sign-up goes on into the sign-up's request: the invitation is accepted then.
+  const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+    where to_address = 'dewi@team.example' and kind = 'verify_email' order by id desc limit 1`;
+  const confirmed = await answerConfirmation(t, await openMailedLink(t, mail.body_text), "confirm", {
+    password: "correct horse",
+  });
+  assert.equal(confirmed.status, 303);
+  const access = claimsOf((await tokensFor(project, confirmed.headers.get("location")!)).access_token);
   assert.deepEqual([access.org_id, access.org_role], [org, "admin"]);
   const again = await browser.get(`/auth/login?${query(project, { invitation: token })}`);
   const picker = await browser.get(again.headers.get("location")!);

@@ -2,8 +2,8 @@
  * Telling the owner what a claim removed (astapa.claim_notice, db/claim_notice.ts): every way that proves an
  * address and claims an account — an email code or its link, a password reset, a passkey sign-up's code —
  * queues one account_claimed mail to the proven address, in the page's language with that way's wording,
- * listing the kinds removed; a claim that removed nothing, a second proof, and a phone code's claim queue none
- * (the phone code's page is told what went instead).
+ * listing the kinds removed (organization memberships among them); a claim that removed nothing, a second
+ * proof, and a phone code's claim queue none (the phone code's page is told what went instead).
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
@@ -166,6 +166,48 @@ Deno.test("claim notice — a passkey sign-up's code mails once what its claim r
   // A new address's sign-up creates the account: nothing to claim, nothing to tell.
   assert.ok(await passkeySignUp("notice-passkey-new@example.com", "300004"));
   assert.deepEqual(await notices(passkeysOnly.id, "notice-passkey-new@example.com"), []);
+});
+
+/** Puts the user in `count` organizations of the project, as admin, with an invitation sent from the first. */
+async function inOrganizations(user: string, count: number, n: number) {
+  await asApp(db.sql, project.id, async (tx) => {
+    for (let i = 0; i < count; i++) {
+      const [org] =
+        await tx`select api.create_organization(${`Tim ${n}-${i}`}, ${`notice-${n}-${i}`}) ->> 'id' as id`;
+      await tx`select api.add_organization_member(${org.id}, ${user}, 'admin')`;
+      if (i === 0) {
+        await tx`select api.invite_to_organization(${org.id}, ${`friend-${n}@example.com`}, 'member', ${bytes()},
+          3600, ${user})`;
+      }
+    }
+  });
+}
+
+Deno.test("claim notice — organizations the claim took the account out of are listed, and how to rejoin, en and id", async () => {
+  const coded = await seedUser(db.sql, project.id, "notice-orgs@example.com");
+  await inOrganizations(coded, 2, 5);
+  const first = await emailCode("notice-orgs@example.com", "500001");
+  const notice = claimNotice("en", "Toko", "email_code");
+  assert.ok(await redeemEmailCode(db.sql, project.id, "notice-orgs@example.com", first.code, notice));
+  const [told] = await notices(project.id, "notice-orgs@example.com");
+  assert.match(
+    told.text,
+    /:\n\n- its membership of 2 organizations\n- invitations it had sent to join an organization\n\n/,
+  );
+  assert.match(told.text, /To be in an organization again, ask one of its admins to invite you\./);
+
+  const resetter = await seedUser(db.sql, project.id, "notice-orgs-id@example.com");
+  await inOrganizations(resetter, 1, 6);
+  assert.equal(await reset(resetter, "id"), resetter);
+  const [toldId] = await notices(project.id, "notice-orgs-id@example.com");
+  assert.match(
+    toldId.text,
+    /- keanggotaannya di sebuah organisasi\n- undangan bergabung ke organisasi yang dikirim/,
+  );
+  assert.match(
+    toldId.text,
+    /Untuk bergabung lagi ke sebuah organisasi, minta salah satu admin organisasi itu/,
+  );
 });
 
 Deno.test("claim notice — a phone code's claim leaves no proven address: what went is for its page, no mail", async () => {

@@ -2,15 +2,15 @@
  * astapa.claim_unproven_account (db/api/users.sql): proving an address or number the account had not proven
  * leaves only what was proven on it — every kind of way in is removed and counted in the audit, another user's
  * and another project's rows stay, an account that had proven it changes nothing, and a second claim does
- * nothing. The callers (email codes, phone codes, password reset, a passkey sign-up's mailed code) claim
- * through it.
+ * nothing; every organization membership goes (the organizations stay). The callers (email codes, phone
+ * codes, password reset, a passkey sign-up's mailed code) claim through it.
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
+import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
 
 const db = await testDatabase();
@@ -132,6 +132,8 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     recovery_codes: 3,
     identities: 1,
     consents: 1,
+    organizations: 0,
+    invitations: 0,
     sessions: 2,
     refresh_tokens: 1,
     authorization_codes: 1,
@@ -170,6 +172,169 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     .sql`select count(*)::int as n from astapa.audit_log where project_id = ${project.id}
     and target = ${`user:${victim}`} and action = 'user.claimed'`;
   assert.equal(again.n, 1);
+});
+
+/** An organization of the project with its members ([user, role]); its id. */
+async function organization(slug: string, members: [string, string][]): Promise<string> {
+  return await asApp(db.sql, project.id, async (tx) => {
+    const [row] = await tx`select api.create_organization(${slug}, ${slug}) ->> 'id' as id`;
+    for (const [user, role] of members) {
+      await tx`select api.add_organization_member(${row.id}, ${user}, ${role})`;
+    }
+    return row.id as string;
+  });
+}
+
+/** An open invitation to `email`, sent by `by` (null: by the app). */
+function invite(org: string, email: string, by: string | null) {
+  return asApp(db.sql, project.id, async (tx) => {
+    const [row] =
+      await tx`select api.invite_to_organization(${org}, ${email}, 'member', ${bytes()}, 3600, ${by})
+      ->> 'id' as id`;
+    return row.id as string;
+  });
+}
+
+/** Each organization's members as [user, role], by organization. */
+async function members(orgs: string[]) {
+  const rows = await db.sql`select organization_id, user_id::text, role from astapa.organization_memberships
+    where project_id = ${project.id} and organization_id = any(${orgs}) order by organization_id, user_id`;
+  return Object.fromEntries(
+    orgs.map((org) => [org, rows.filter((r) => r.organization_id === org).map((r) => [r.user_id, r.role])]),
+  );
+}
+
+Deno.test("astapa.claim_unproven_account — every organization membership goes (member, admin, sole and last owner); the organizations and everyone else stay", async () => {
+  const victim = await seedUser(db.sql, project.id, "claim-orgs@example.com");
+  const boss = await seedUser(db.sql, project.id, "claim-orgs-boss@example.com", { verified: true });
+  const colleague = await seedUser(db.sql, project.id, "claim-orgs-colleague@example.com", {
+    verified: true,
+  });
+  const orgs = {
+    member: await organization("claim-member", [[boss, "owner"], [victim, "member"]]),
+    admin: await organization("claim-admin", [[boss, "owner"], [victim, "admin"]]),
+    sole: await organization("claim-sole", [[victim, "owner"]]),
+    last: await organization("claim-last", [[victim, "owner"], [colleague, "member"]]),
+    coOwned: await organization("claim-co", [[victim, "owner"], [boss, "owner"]]),
+    untouched: await organization("claim-untouched", [[boss, "owner"], [colleague, "admin"]]),
+  };
+  // What the account sent as an admin goes when still open; the app's and the boss's invitations stay, and so
+  // does one to the account's own address (accepting it needs the address proven, which it now is).
+  const sent = await invite(orgs.admin, "claim-orgs-friend@example.com", victim);
+  const byBoss = await invite(orgs.admin, "claim-orgs-other@example.com", boss);
+  const toTheAddress = await invite(orgs.untouched, "claim-orgs@example.com", null);
+  const membersBefore = await members(Object.values(orgs));
+
+  const removed = await claim(project.id, victim, "email");
+  assert.equal(removed?.organizations, 5);
+  assert.equal(removed?.invitations, 1);
+
+  assert.deepEqual(await members(Object.values(orgs)), {
+    [orgs.member]: [[boss, "owner"]],
+    [orgs.admin]: [[boss, "owner"]],
+    [orgs.sole]: [],
+    [orgs.last]: [[colleague, "member"]],
+    [orgs.coOwned]: [[boss, "owner"]],
+    [orgs.untouched]: membersBefore[orgs.untouched],
+  });
+  const [kept] = await db.sql`select count(*)::int as n from astapa.organizations
+    where project_id = ${project.id} and id = any(${Object.values(orgs)})`;
+  assert.equal(kept.n, 6, "no organization is deleted: one may be the person's own, with its plan and data");
+  const statuses = await db
+    .sql`select id, revoked_at is not null as revoked from astapa.organization_invitations
+    where project_id = ${project.id} and id = any(${[sent, byBoss, toTheAddress]})`;
+  assert.deepEqual(Object.fromEntries(statuses.map((r) => [r.id, r.revoked])), {
+    [sent]: true,
+    [byBoss]: false,
+    [toTheAddress]: false,
+  });
+
+  // The app hears each removal as it hears an admin's, with the reason; the audit log has each too.
+  const events = await db.sql`select data -> 'membership' ->> 'organization_id' as org,
+      data -> 'membership' ->> 'role' as role, data ->> 'reason' as reason
+    from astapa.events where project_id = ${project.id} and type = 'membership.deleted'
+      and data -> 'membership' ->> 'user_id' = ${victim} order by org`;
+  const expected = [
+    [orgs.member, "member"],
+    [orgs.admin, "admin"],
+    [orgs.sole, "owner"],
+    [orgs.last, "owner"],
+    [orgs.coOwned, "owner"],
+  ].sort((a, b) => a[0].localeCompare(b[0]));
+  assert.deepEqual(events.map((e) => [e.org, e.role, e.reason]), expected.map(([o, r]) => [o, r, "claimed"]));
+  const audit = await db.sql`select action, target, details from astapa.audit_log
+    where project_id = ${project.id} and (target = any(${
+    Object.values(orgs)
+  }) or target = ${`user:${victim}`})
+      and action in ('membership.deleted', 'organization.owner_removed_by_claim', 'organization.invitation_revoked',
+                     'user.claimed')
+    order by id`;
+  const removals = audit.filter((a) => a.action === "membership.deleted");
+  assert.deepEqual(
+    removals.map((a) => [a.target, a.details.role, a.details.reason, a.details.user_id]).sort(),
+    expected.map(([o, r]) => [o, r, "claimed", victim]).sort(),
+  );
+  // Left without an owner, the organization is said so for the project's admins; one with another owner is not.
+  assert.deepEqual(
+    audit.filter((a) => a.action === "organization.owner_removed_by_claim")
+      .map((a) => [a.target, a.details.members]).sort(),
+    [[orgs.last, 1], [orgs.sole, 0]].sort(),
+  );
+  assert.deepEqual(
+    audit.filter((a) => a.action === "organization.invitation_revoked").map((a) => [a.target, a.details]),
+    [[orgs.admin, { invitation: sent, email: "claim-orgs-friend@example.com", reason: "claimed" }]],
+  );
+  assert.deepEqual(audit.filter((a) => a.action === "user.claimed").map((a) => a.details.removed), [removed]);
+
+  // The person who proved the address is in none of them, and no departure keeps them out of their own domain's.
+  const mine = await appValue<{ memberships: unknown[] }>(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.user_organizations(${victim})`,
+  );
+  assert.deepEqual(mine.memberships, []);
+  assert.equal(
+    await appValue(db.sql, project.id, (tx) => tx`select api.organization_claims(${victim}, ${orgs.admin})`),
+    null,
+  );
+  const [departures] = await db.sql`select count(*)::int as n from astapa.organization_departures
+    where project_id = ${project.id} and user_id = ${victim}`;
+  assert.equal(departures.n, 0);
+  // The ownerless organization is the project's to mend: a member can be made its owner as usual.
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.set_organization_member_role(${orgs.last}, ${colleague}, 'owner')`,
+  );
+  assert.deepEqual((await members([orgs.last]))[orgs.last], [[colleague, "owner"]]);
+  // The proven account is bound by the last-owner rule again: only the claim bypasses it.
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.add_organization_member(${orgs.sole}, ${victim}, 'owner')`,
+  );
+  await rejectsAs(
+    asApp(db.sql, project.id, (tx) => tx`select api.remove_organization_member(${orgs.sole}, ${victim})`),
+    "conflict",
+    /keeps at least one owner/,
+  );
+});
+
+Deno.test("astapa.remove_claimed_memberships — only inside the acting project", async () => {
+  const user = await seedUser(db.sql, project.id, "claim-orgs-guard@example.com");
+  await rejectsAs(
+    asApp(db.sql, other.id, (tx) => tx`select astapa.remove_claimed_memberships(${project.id}, ${user})`),
+    "forbidden",
+  );
+  // Another project's user is invisible to it: nothing to remove.
+  assert.deepEqual(
+    await appValue(
+      db.sql,
+      other.id,
+      (tx) => tx`select astapa.remove_claimed_memberships(${other.id}, ${user})`,
+    ),
+    { organizations: 0, invitations: 0 },
+  );
 });
 
 Deno.test("astapa.claim_unproven_account — phone: an unverified email goes; beside a verified one it is refused", async () => {

@@ -1,8 +1,8 @@
 /**
  * SQL tests for joining organizations (db/api/organization_invitations.sql, issue 28 item 1): invitations and
- * their acceptance (seat limit, expiry, another project's link, two acceptances into the last seat), verified
- * domains (claimed twice, joining by domain per the project's setting), a person's own organizations and the
- * active organization's claims.
+ * their acceptance (only by a proven address, seat limit, expiry, another project's link, two acceptances into
+ * the last seat), verified domains (claimed twice, joining by domain per the project's setting), a person's own
+ * organizations and the active organization's claims.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
@@ -63,7 +63,7 @@ async function accept(project: string, token: string, user: string) {
     .then(([row]) => row.m as Json);
 }
 
-Deno.test("api.invite_to_organization / accept — the invited address joins with the role, verified; mail queued; audited", async () => {
+Deno.test("api.invite_to_organization / accept — the invited address, once proven, joins with the role; mail queued; audited", async () => {
   const owner = await seedUser(db.sql, a.id, "boss@inv.example");
   const org = await organization(a.id, "inv", owner);
   const tokenHash = await hash("first");
@@ -88,10 +88,25 @@ Deno.test("api.invite_to_organization / accept — the invited address joins wit
   const seen = await call(a.id, (tx) => tx`select api.organization_invitation(${tokenHash})`);
   assert.equal(seen.organization_name, "inv");
   assert.equal(await call(b.id, (tx) => tx`select api.organization_invitation(${tokenHash})`), null);
+  // Anyone may sign up with the address, and the token is no proof of the mailbox (the app gets it back, an
+  // admin may copy the link): an account whose address nobody proved is refused, and nothing changes.
   const user = await seedUser(db.sql, a.id, "new@inv.example");
+  await rejectsAs(accept(a.id, "first", user), "forbidden", /^Confirm new@inv\.example first/i);
+  assert.equal(
+    await count(a.id, "users", `id = ${user} and email_verified`),
+    0,
+    "accepting verifies nothing",
+  );
+  assert.equal(await count(a.id, "organization_memberships", `organization_id = '${org}'`), 1);
+  assert.equal(seen.status, "pending");
+  assert.equal(
+    (await call(a.id, (tx) => tx`select api.organization_invitation(${tokenHash})`)).status,
+    "pending",
+  );
+  // Proven (a confirmation link, an email code), the same account accepts it.
+  await db.sql`update astapa.users set email_verified = true where id = ${user}`;
   const membership = await accept(a.id, "first", user);
   assert.equal(membership.role, "admin");
-  assert.equal(await count(a.id, "users", `id = ${user} and email_verified`), 1);
   const listed = await call<Json[]>(a.id, (tx) => tx`select api.list_organization_invitations(${org})`);
   assert.deepEqual(listed.map((i) => [i.status, i.accepted_by]), [["accepted", user]]);
   await rejectsAs(accept(a.id, "first", user), "conflict", /already accepted/);
@@ -174,8 +189,8 @@ Deno.test("seats — two invitations accepted into the last seat at once: one jo
   await invite(a.id, org, "r1@race.example", "race-1");
   await invite(a.id, org, "r2@race.example", "race-2");
   await db.sql`update astapa.organizations set seat_limit = 2 where id = ${org}`; // the plan shrank since
-  const r1 = await seedUser(db.sql, a.id, "r1@race.example");
-  const r2 = await seedUser(db.sql, a.id, "r2@race.example");
+  const r1 = await seedUser(db.sql, a.id, "r1@race.example", { verified: true });
+  const r2 = await seedUser(db.sql, a.id, "r2@race.example", { verified: true });
   const [h1, h2] = [await hash("race-1"), await hash("race-2")];
   const [first, second] = await lockRace(
     db.sql,
