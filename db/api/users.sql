@@ -867,8 +867,8 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     -- owner's too; the organizations and their other members stay (astapa.remove_claimed_memberships). Before
     -- the other channel goes, so the app's membership.deleted still names the address.
     memberships := astapa.remove_claimed_memberships(project_id, user_id);
-    -- E-wallets and cards linked before the proof may be whoever set up the rest's: the owner's renewals (and an
-    -- organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
+    -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
+    -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
     -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
     -- transaction (astapa.unlink_claimed_methods).
     payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
