@@ -8964,10 +8964,12 @@ AS $function$
     existed boolean;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    existed := exists (select from astapa.webhook_endpoints as e where e.project_id = put_webhook_endpoint.project_id);
+    existed := exists (select from astapa.webhook_endpoints as e
+                       where e.project_id = put_webhook_endpoint.project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
     return pg_catalog.jsonb_build_object(
-      'endpoint', api.set_webhook_endpoint(project_id, url, case when not existed then new_secret_sealed end, events),
+      'endpoint', api.set_webhook_endpoint(project_id, url,
+                                           case when not existed then new_secret_sealed end, events),
       'created', not existed);
   end
   $function$;
@@ -18190,8 +18192,8 @@ CREATE OR REPLACE FUNCTION astapa.refuse_internal_webhook_target(project_id text
 AS $function$
   begin
     -- The SSRF guard's verdict on the URL is made in TypeScript (it resolves the host,
-    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may point at
-    -- local receivers while developing.
+    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may
+    -- point at local receivers while developing.
     if internal_reason is not null and astapa.require_project(project_id) = 'production' then
       perform astapa.raise_problems(pg_catalog.jsonb_build_object('url', pg_catalog.jsonb_build_array(
         'A production webhook must reach a public address: ' || internal_reason)));

@@ -112,8 +112,8 @@ function eventsArray(events: RequestedEvents | undefined): string[] | null {
 }
 
 /**
- * Creates the endpoint with `newSecretSealed`, or changes an existing one's url and events (its secret stays);
- * `internalReason` is the SSRF guard's verdict on the url, refused for production projects.
+ * Creates the endpoint with `newSecretSealed`, or changes an existing one's url and events (its secret
+ * stays); `internalReason` is the SSRF guard's verdict on the url, refused for production projects.
  */
 export function putWebhookEndpoint(
   tx: Tx,
@@ -132,7 +132,7 @@ export function putWebhookEndpoint(
   );
 }
 
-/** Changes any of url, events and enabled (left out: unchanged), all or nothing; not_found without an endpoint. */
+/** Changes any of url, events and enabled (left out: unchanged), all or nothing; not_found without one. */
 export function changeWebhookEndpoint(
   tx: Tx,
   projectId: string,

@@ -1,7 +1,7 @@
 /**
- * The SDK's webhook helpers (`astapa.webhooks`): the project's one webhook endpoint and its delivery log, through
- * the Platform API (docs/plans.md, "Events and app webhooks"). The signing secret is in the answer that creates
- * the endpoint and in rotateSecret's, never in reads: store it when you get it.
+ * The SDK's webhook helpers (`astapa.webhooks`): the project's one webhook endpoint and its delivery log,
+ * through the Platform API (docs/plans.md, "Events and app webhooks"). The signing secret is in the answer
+ * that creates the endpoint and in rotateSecret's, never in reads: store it when you get it.
  */
 import { AstapaError } from "./errors.ts";
 
@@ -83,8 +83,8 @@ export function webhooks(json: Json, call: Call) {
     },
     /**
      * Creates the endpoint — the answer carries its `secret`, the only time it is shown — or replaces an
-     * existing one's url and events (no `secret`: it stays). `events` left out: a new endpoint receives "*", an
-     * existing one keeps what it receives.
+     * existing one's url and events (no `secret`: it stays). `events` left out: a new endpoint receives "*",
+     * an existing one keeps what it receives.
      */
     set: (endpoint: { url: string; events?: WebhookEvents }) =>
       json<WebhookEndpoint & { secret?: string }>(path, "PUT", endpoint),
@@ -105,7 +105,7 @@ export function webhooks(json: Json, call: Call) {
       const search = query.toString();
       return json<WebhookDeliveryPage>(`/api/platform/webhook-deliveries${search ? `?${search}` : ""}`);
     },
-    /** Queues a failed delivery again, due now; conflict (409) when it is not failed or the endpoint is off. */
+    /** Queues a failed delivery again, due now; 409 conflict when it is not failed or the endpoint is off. */
     resend: (deliveryId: string) =>
       json<{ id: string; status: "pending"; attempts: number }>(
         `/api/platform/webhook-deliveries/${encodeURIComponent(deliveryId)}/resend`,

@@ -503,8 +503,8 @@ create or replace function astapa.refuse_internal_webhook_target(project_id text
   as $$
   begin
     -- The SSRF guard's verdict on the URL is made in TypeScript (it resolves the host,
-    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may point at
-    -- local receivers while developing.
+    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may
+    -- point at local receivers while developing.
     if internal_reason is not null and astapa.require_project(project_id) = 'production' then
       perform astapa.raise_problems(pg_catalog.jsonb_build_object('url', pg_catalog.jsonb_build_array(
         'A production webhook must reach a public address: ' || internal_reason)));
@@ -529,17 +529,19 @@ create or replace function api.put_webhook_endpoint(project_id text, url text, n
     existed boolean;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    existed := exists (select from astapa.webhook_endpoints as e where e.project_id = put_webhook_endpoint.project_id);
+    existed := exists (select from astapa.webhook_endpoints as e
+                       where e.project_id = put_webhook_endpoint.project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
     return pg_catalog.jsonb_build_object(
-      'endpoint', api.set_webhook_endpoint(project_id, url, case when not existed then new_secret_sealed end, events),
+      'endpoint', api.set_webhook_endpoint(project_id, url,
+                                           case when not existed then new_secret_sealed end, events),
       'created', not existed);
   end
   $$;
 
 comment on function api.put_webhook_endpoint(text, text, bytea, text[], text) is
-  'Creates the project''s webhook endpoint with new_secret_sealed, or changes an existing one''s url and events '
-  '(keeping its secret), as api.set_webhook_endpoint; refuses a production project''s internal target '
+  'Creates the project''s webhook endpoint with new_secret_sealed, or changes an existing one''s url and '
+  'events (keeping its secret), as api.set_webhook_endpoint; refuses a production project''s internal target '
   '(internal_reason, see astapa.refuse_internal_webhook_target). Returns {endpoint, created}.';
 
 grant execute on function api.put_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { EVENT_TYPES, WebhookEndpointSchema } from "@/db/webhooks.ts";
 
 const Url = z.string().min(1).max(4000).describe(
-  "Where events are POSTed: an absolute https URL (http only on localhost in sandbox projects); a production " +
-    "project's URL must reach a public address.",
+  "Where events are POSTed: an absolute https URL (http only on localhost in sandbox projects); a " +
+    "production project's URL must reach a public address.",
 );
 
 const Events = z.union([z.literal("*"), z.array(z.string().max(100)).max(100)], {
@@ -17,7 +17,7 @@ const Events = z.union([z.literal("*"), z.array(z.string().max(100)).max(100)], 
   `"*" for every event type, including ones added later, or one or more of: ${EVENT_TYPES.join(", ")}.`,
 );
 
-/** PUT: the endpoint as a whole; events left out: a new endpoint receives "*", an existing one keeps its own. */
+/** PUT: the whole endpoint; events left out: a new endpoint receives "*", an existing one keeps its own. */
 export const WebhookEndpointBody = z.strictObject({ url: Url, events: Events.optional() });
 
 /** PATCH: any of url, events and enabled (false pauses deliveries; waiting ones are marked failed). */

@@ -1,8 +1,8 @@
 /**
  * The SSRF guard for webhook URLs: on a shared deployment, a project in production must not point Astapa's
  * delivery worker at the server's own network (loopback, private ranges, link-local cloud metadata, …).
- * Checked when a URL is saved (dashboard or Platform API) and again before every delivery attempt (a name may be
- * re-pointed later), against the address literal or every address its host resolves to. The delivery then
+ * Checked when a URL is saved (dashboard or Platform API) and again before every delivery attempt (a name
+ * may be re-pointed later), against the address literal or every address its host resolves to. The delivery then
  * connects to the address that was checked (pinned_request.ts), never resolving the name a second time: a DNS
  * answer that changes between check and connect (rebinding) cannot reach an internal address.
  * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.

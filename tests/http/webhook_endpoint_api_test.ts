@@ -1,6 +1,6 @@
 /**
- * /api/platform/webhook-endpoint and /api/platform/webhook-deliveries: the project's own credentials manage its
- * one webhook endpoint (secret shown once), pause it, page through deliveries and resend failed ones; every
+ * /api/platform/webhook-endpoint and /api/platform/webhook-deliveries: the project's own credentials manage
+ * its one webhook endpoint (secret shown once), pause it, page through deliveries and resend failed ones; every
  * refusal is a catalogue error and changes nothing; a created endpoint receives signed deliveries.
  */
 import assert from "node:assert/strict";

@@ -7,7 +7,7 @@ import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
-const Query = z.strictObject({
+const Query = z.object({
   before: z.string().regex(/^[1-9]\d{0,17}$/, "A delivery id (the older of the previous page).").optional()
     .describe("The previous page's older: deliveries older than this id."),
   limit: z.coerce.number().int().min(1).max(200).optional().describe("Deliveries a page, 1 to 200 (25)."),

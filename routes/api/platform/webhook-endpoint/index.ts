@@ -23,7 +23,7 @@ import {
 import { savedTargetReason } from "@/lib/webhooks/address_guard.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { clients } from "@/lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
 /** Where a project's events go is its own business: the project's own client only. */
 export const callers = clients("project");
@@ -72,8 +72,8 @@ export const handler: Handlers = {
 
 const ENDPOINT_ERRORS = {
   ...COMMON_ERRORS,
-  404: { description: "not_found: the project has no webhook endpoint", schema: COMMON_ERRORS[404].schema },
-  413: { description: "payload_too_large: the body is over 1 MiB", schema: COMMON_ERRORS[400].schema },
+  404: { description: "not_found: the project has no webhook endpoint", schema: ErrorResponse },
+  413: { description: "payload_too_large: the body is over 1 MiB", schema: ErrorResponse },
 };
 
 export const openapi: RouteDoc = {

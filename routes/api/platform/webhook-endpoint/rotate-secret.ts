@@ -5,11 +5,11 @@ import { NO_STORE } from "@/lib/platform/params.ts";
 import { WebhookEndpointWithSecret } from "@/lib/platform/webhook_endpoint_body.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { clients } from "@/lib/router/callers.ts";
-import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
 export const callers = clients("project");
 
-/** A new signing secret, shown in this answer only; every delivery from now on (retries too) is signed with it. */
+/** A new signing secret, shown in this answer only; deliveries from now on (retries too) are signed with it. */
 export const handler: Handlers = {
   async POST(c) {
     const secret = newWebhookSecret();
@@ -29,7 +29,7 @@ export const openapi: RouteDoc = {
       401: COMMON_ERRORS[401],
       404: {
         description: "not_found: the project has no webhook endpoint",
-        schema: COMMON_ERRORS[404].schema,
+        schema: ErrorResponse,
       },
     },
   },
