@@ -8964,6 +8964,8 @@ AS $function$
     existed boolean;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+    -- Two first PUTs at once: the second waits and replaces (200) instead of colliding on the key (409).
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || project_id));
     existed := exists (select from astapa.webhook_endpoints as e
                        where e.project_id = put_webhook_endpoint.project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.

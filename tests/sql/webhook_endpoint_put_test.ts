@@ -13,6 +13,7 @@ import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { takeLive } from "../helpers/live_keys.ts";
+import { lockRace } from "../helpers/lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -161,4 +162,31 @@ Deno.test("webhook endpoint setters — a machine client's transaction may not w
     "unauthorized_client",
   );
   assert.equal((await asApp(db.sql, project.id, (tx) => getWebhookEndpoint(tx, project.id)))?.enabled, true);
+});
+
+Deno.test("api.put_webhook_endpoint — two first PUTs at once: one creates, the other replaces (no conflict)", async () => {
+  const project = await seedProject(db.sql);
+  const [first, second] = await lockRace(
+    db.sql,
+    project.id,
+    async (tx) =>
+      putWebhookEndpoint(tx, project.id, {
+        url: "https://app.example/first",
+        newSecretSealed: await sealed(project.id, "whsec_first"),
+        internalReason: null,
+      }),
+    () => put(db.sql, project.id, { url: "https://app.example/second", secret: "whsec_second" }),
+  );
+  assert.equal(first.status, "fulfilled");
+  assert.equal(second.status, "fulfilled", second.status === "rejected" ? String(second.reason) : "");
+  const [a, b] = [first, second].map((r) =>
+    (r as PromiseFulfilledResult<{ created: boolean }>).value.created
+  );
+  assert.deepEqual([a, b], [true, false]);
+  const row = await endpointRow(project.id);
+  assert.equal(row.url, "https://app.example/second");
+  assert.equal(
+    await openWebhookSecret(sealing, project.id, new Uint8Array(row.secret_sealed)),
+    "whsec_first",
+  );
 });
