@@ -93,10 +93,55 @@ export function setWebhookEndpoint(
   projectId: string,
   input: { url: string; secretSealed: Uint8Array | null; events?: EndpointEvents },
 ): Promise<WebhookEndpoint> {
-  const events = input.events === "*" ? ["*"] : input.events ?? null;
   return result(
     tx`select api.set_webhook_endpoint(${projectId}, ${input.url}, ${input.secretSealed}::bytea,
-      ${events}::text[]) as result`,
+      ${eventsArray(input.events)}::text[]) as result`,
+    WebhookEndpointSchema,
+  );
+}
+
+/**
+ * What a caller asks an endpoint to receive, unchecked: "*" or type names, judged by api.set_webhook_endpoint
+ * (an unknown type, "*" among types or an empty list is AS400 with fields.events).
+ */
+export type RequestedEvents = "*" | string[];
+
+/** SQL's spelling of what an endpoint receives: {*}, the types, or null (api.set_webhook_endpoint). */
+function eventsArray(events: RequestedEvents | undefined): string[] | null {
+  return events === "*" ? ["*"] : events ?? null;
+}
+
+/**
+ * Creates the endpoint with `newSecretSealed`, or changes an existing one's url and events (its secret
+ * stays); `internalReason` is the SSRF guard's verdict on the url, refused for production projects.
+ */
+export function putWebhookEndpoint(
+  tx: Tx,
+  projectId: string,
+  input: {
+    url: string;
+    newSecretSealed: Uint8Array;
+    events?: RequestedEvents;
+    internalReason: string | null;
+  },
+): Promise<{ endpoint: WebhookEndpoint; created: boolean }> {
+  return result(
+    tx`select api.put_webhook_endpoint(${projectId}, ${input.url}, ${input.newSecretSealed}::bytea,
+      ${eventsArray(input.events)}::text[], ${input.internalReason}::text) as result`,
+    z.object({ endpoint: WebhookEndpointSchema, created: z.boolean() }),
+  );
+}
+
+/** Changes any of url, events and enabled (left out: unchanged), all or nothing; not_found without one. */
+export function changeWebhookEndpoint(
+  tx: Tx,
+  projectId: string,
+  changes: { url?: string; events?: RequestedEvents; enabled?: boolean; internalReason: string | null },
+): Promise<WebhookEndpoint> {
+  return result(
+    tx`select api.change_webhook_endpoint(${projectId}, ${changes.url ?? null}::text,
+      ${eventsArray(changes.events)}::text[], ${changes.enabled ?? null}::boolean,
+      ${changes.internalReason}::text) as result`,
     WebhookEndpointSchema,
   );
 }

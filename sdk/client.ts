@@ -11,6 +11,7 @@ import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
+import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
 export type {
@@ -351,6 +352,9 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's ways to sign in: passwords, passkeys, email codes, sign-up by code (docs/passkeys.md). */
     signInMethods: signInMethods(json),
+
+    /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
+    webhooks: webhooks(json, call),
   };
 }
 

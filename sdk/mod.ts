@@ -49,6 +49,15 @@ export type {
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
 export type { SignInMethods } from "./sign_in_methods.ts";
+export type {
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
+  WebhookEvents,
+  WebhookEventType,
+} from "./webhooks.ts";
+export { WEBHOOK_EVENT_TYPES } from "./webhooks.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
 export {
   ACR_MFA,

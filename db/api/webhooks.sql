@@ -495,6 +495,94 @@ comment on function api.set_webhook_endpoint_enabled(text, boolean) is
 
 grant execute on function api.set_webhook_endpoint_enabled(text, boolean) to astapa_app;
 
+create or replace function astapa.refuse_internal_webhook_target(project_id text, internal_reason text)
+  returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    -- The SSRF guard's verdict on the URL is made in TypeScript (it resolves the host,
+    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may
+    -- point at local receivers while developing.
+    if internal_reason is not null and astapa.require_project(project_id) = 'production' then
+      perform astapa.raise_problems(pg_catalog.jsonb_build_object('url', pg_catalog.jsonb_build_array(
+        'A production webhook must reach a public address: ' || internal_reason)));
+    end if;
+  end
+  $$;
+
+comment on function astapa.refuse_internal_webhook_target(text, text) is
+  'AS400 (fields.url) when internal_reason — why the URL reaches an internal address, null when it does not '
+  'or the deployment allows private targets — is set and the project is in production.';
+
+grant execute on function astapa.refuse_internal_webhook_target(text, text) to astapa_app;
+
+create or replace function api.put_webhook_endpoint(project_id text, url text, new_secret_sealed bytea,
+                                         events text[] default null, internal_reason text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    existed boolean;
+  begin
+    perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+    -- Two first PUTs at once: the second waits and replaces (200) instead of colliding on the key (409).
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || project_id));
+    existed := exists (select from astapa.webhook_endpoints as e
+                       where e.project_id = put_webhook_endpoint.project_id);
+    -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
+    return pg_catalog.jsonb_build_object(
+      'endpoint', api.set_webhook_endpoint(project_id, url,
+                                           case when not existed then new_secret_sealed end, events),
+      'created', not existed);
+  end
+  $$;
+
+comment on function api.put_webhook_endpoint(text, text, bytea, text[], text) is
+  'Creates the project''s webhook endpoint with new_secret_sealed, or changes an existing one''s url and '
+  'events (keeping its secret), as api.set_webhook_endpoint; refuses a production project''s internal target '
+  '(internal_reason, see astapa.refuse_internal_webhook_target). Returns {endpoint, created}.';
+
+grant execute on function api.put_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;
+
+create or replace function api.change_webhook_endpoint(project_id text, url text default null,
+                                            events text[] default null, enabled boolean default null,
+                                            internal_reason text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    current_url text;
+    current_enabled boolean;
+  begin
+    select e.url, e.enabled into current_url, current_enabled from astapa.webhook_endpoints as e
+    where e.project_id = change_webhook_endpoint.project_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    end if;
+    if url is not null or events is not null then
+      perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+      perform api.set_webhook_endpoint(project_id, coalesce(url, current_url), null, events);
+    end if;
+    if enabled is not null and enabled is distinct from current_enabled then
+      perform api.set_webhook_endpoint_enabled(project_id, enabled);
+    end if;
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $$;
+
+comment on function api.change_webhook_endpoint(text, text, text[], boolean, text) is
+  'Changes any of the endpoint''s url, events and enabled (null: unchanged), all or nothing, through '
+  'api.set_webhook_endpoint and api.set_webhook_endpoint_enabled; AS404 when there is no endpoint.';
+
+grant execute on function api.change_webhook_endpoint(text, text, text[], boolean, text) to astapa_app;
+
 create or replace function api.resend_webhook_delivery(project_id text, delivery_id bigint) returns jsonb
   language plpgsql
   volatile

@@ -9,9 +9,9 @@ import {
   type EventType,
   getWebhookEndpoint,
   listWebhookDeliveries,
+  putWebhookEndpoint,
   removeWebhookEndpoint,
   rotateWebhookSecret,
-  setWebhookEndpoint,
   type WebhookEndpoint,
 } from "@/db/webhooks.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
@@ -55,16 +55,15 @@ export async function webhookCommand(
       const events = endpointEvents(args);
       const secret = newWebhookSecret();
       const secretSealed = await sealed(id, secret);
-      const { endpoint, isNew } = await asApp(sql, id, async (tx) => {
-        const isNew = (await getWebhookEndpoint(tx, id)) === null;
-        const endpoint = await setWebhookEndpoint(tx, id, {
-          url,
-          secretSealed: isNew ? secretSealed : null,
-          events,
-        });
-        return { endpoint, isNew };
-      }, CLI);
-      showEndpoint(out, endpoint, isNew ? secret : undefined);
+      // The deployment's operator may point any project anywhere: no SSRF verdict (internalReason null).
+      const { endpoint, created } = await asApp(
+        sql,
+        id,
+        (tx) =>
+          putWebhookEndpoint(tx, id, { url, newSecretSealed: secretSealed, events, internalReason: null }),
+        CLI,
+      );
+      showEndpoint(out, endpoint, created ? secret : undefined);
       return 0;
     }
     case "show": {

@@ -9,8 +9,6 @@ import { getProject } from "@/db/projects.ts";
 import { getWebhookEndpoint, webhookDeliveryPage } from "@/db/webhooks.ts";
 import type { WebhooksData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
-import { AppError } from "../http/errors.ts";
-import { internalTargetReason } from "../webhooks/address_guard.ts";
 import { frameOf } from "./frame.ts";
 import { formAction } from "./form_action.ts";
 
@@ -63,19 +61,4 @@ export function webhooksAction(
     },
     title: (data) => `Webhooks · ${data.project.name}`,
   });
-}
-
-/**
- * The SSRF guard: a production project's webhook may not reach internal addresses unless the deployment
- * allows it (ASTAPA_WEBHOOK_ALLOW_PRIVATE=true). Sandbox projects may (local receivers while developing).
- */
-export async function assertWebhookTarget(c: Ctx, tx: Tx, projectId: string, url: string): Promise<void> {
-  if (c.var.deps.config.webhookAllowPrivate) return;
-  if ((await getProject(tx, projectId)).mode !== "production") return;
-  const reason = await internalTargetReason(url);
-  if (reason) {
-    throw new AppError("validation_failed", {
-      description: `A production webhook must reach a public address: ${reason}`,
-    });
-  }
 }

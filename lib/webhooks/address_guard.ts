@@ -1,8 +1,8 @@
 /**
  * The SSRF guard for webhook URLs: on a shared deployment, a project in production must not point Astapa's
  * delivery worker at the server's own network (loopback, private ranges, link-local cloud metadata, …).
- * Checked when a URL is saved from the dashboard and again before every delivery attempt (a name may be
- * re-pointed later), against the address literal or every address its host resolves to. The delivery then
+ * Checked when a URL is saved (dashboard or Platform API) and again before every delivery attempt (a name
+ * may be re-pointed later), against the address literal or every address its host resolves to. The delivery then
  * connects to the address that was checked (pinned_request.ts), never resolving the name a second time: a DNS
  * answer that changes between check and connect (rebinding) cannot reach an internal address.
  * ASTAPA_WEBHOOK_ALLOW_PRIVATE=true turns it off for single-tenant deployments.
@@ -111,13 +111,26 @@ export async function checkTarget(url: string, resolve: Resolver = systemResolve
   return { address: addresses[0] };
 }
 
-/** Why `url` may not be a production webhook, or null when it may (the dashboard's check when saving). */
+/** Why `url` may not be a production webhook, or null when it may. */
 export async function internalTargetReason(
   url: string,
   resolve: Resolver = systemResolver,
 ): Promise<string | null> {
   const decision = await checkTarget(url, resolve);
   return "refused" in decision ? decision.refused : null;
+}
+
+/**
+ * The guard's verdict when a URL is saved (dashboard and Platform API alike), for the SQL that saves it
+ * (api.put_webhook_endpoint, api.change_webhook_endpoint) to refuse on a production project: why the URL
+ * reaches an internal address, or null when it does not or the deployment allows private targets.
+ */
+export function savedTargetReason(
+  url: string,
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): Promise<string | null> {
+  return allowPrivate ? Promise.resolve(null) : internalTargetReason(url, resolve);
 }
 
 /**

@@ -2,11 +2,12 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
-import { EVENT_TYPES, type EventType, getWebhookEndpoint, setWebhookEndpoint } from "@/db/webhooks.ts";
+import { EVENT_TYPES, type EventType, putWebhookEndpoint } from "@/db/webhooks.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
+import { savedTargetReason } from "@/lib/webhooks/address_guard.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
-import { assertWebhookTarget, webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
+import { webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 // receive: "all" is every event type, including future ones (the event checkboxes are then ignored); "listed"
@@ -34,14 +35,17 @@ export const handler: Handlers<WebhooksData> = {
       const url = form.url.trim();
       if (!url) refuse("Enter the URL your app receives webhooks at.");
       const events = form.receive === "all" ? "*" : listedTypes(form.events);
-      await assertWebhookTarget(c, tx, projectId, url);
-      const isNew = (await getWebhookEndpoint(tx, projectId)) === null;
-      const secret = isNew ? newWebhookSecret() : null;
-      const secretSealed = secret
-        ? await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret)
-        : null;
-      await setWebhookEndpoint(tx, projectId, { url, secretSealed, events });
-      return secret ? { secret, notice: "Webhook endpoint added." } : "endpoint_saved";
+      // The same SSRF check and SQL as PUT /api/platform/webhook-endpoint: the secret is used only if new.
+      const internalReason = await savedTargetReason(url, c.var.deps.config.webhookAllowPrivate);
+      const secret = newWebhookSecret();
+      const newSecretSealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
+      const { created } = await putWebhookEndpoint(tx, projectId, {
+        url,
+        newSecretSealed,
+        events,
+        internalReason,
+      });
+      return created ? { secret, notice: "Webhook endpoint added." } : "endpoint_saved";
     });
   },
 };
