@@ -1,10 +1,8 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { liveSession } from "@/db/login.ts";
 import { acceptOrganizationInvitation, organizationInvitationOffer } from "@/db/organizations.ts";
-import { readSession } from "@/lib/login/browser.ts";
-import { finishSignIn } from "@/lib/login/flow.ts";
+import { finishSignIn, liveBrowserSession } from "@/lib/login/flow.ts";
 import { mfaOwed } from "@/lib/login/factors/policy.ts";
 import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { invitationRefusal, pickerHref } from "@/lib/login/organization_step.ts";
@@ -27,15 +25,15 @@ export const handler: Handlers<InvitationPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    const session = readSession(c, request.project.id);
-    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
-    if (!live || !request.invitation) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    const signedIn = await liveBrowserSession(c, request.project.id);
+    if (!signedIn || !request.invitation) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    const { sql } = c.var.deps;
     try {
       const offer = await organizationInvitationOffer(
-        c.var.deps.sql,
+        sql,
         request.project.id,
         request.invitation,
-        live.user_id,
+        signedIn.live.user_id,
       );
       const data: InvitationPageData = { ...authPageData(c, request, query), offer };
       return page(data, { title: MESSAGES[data.lang].orgInviteTitle, lang: data.lang });
@@ -48,18 +46,19 @@ export const handler: Handlers<InvitationPageData> = {
     const posted = await readAuthForm(c, Answer, "orgInviteTitle");
     if (!("again" in posted)) return posted;
     const { form, request, query } = posted;
-    const session = readSession(c, request.project.id);
-    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
+    const signedIn = await liveBrowserSession(c, request.project.id);
     // The session ended meanwhile, or lacks a factor this request needs: sign in (or step up) again first.
-    if (!session || !live || mfaOwed(request.project, request.acrValues, live.amr) || !request.invitation) {
+    if (!signedIn || mfaOwed(request.project, request.acrValues, signedIn.live.amr) || !request.invitation) {
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
+    const { session, live } = signedIn;
     // Not now: the sign-in goes on as if the link carried no invitation, which stays open.
     let organization = request.organization;
     if (form.answer === "accept") {
       try {
+        const { sql } = c.var.deps;
         const membership = await acceptOrganizationInvitation(
-          c.var.deps.sql,
+          sql,
           request.project.id,
           request.invitation,
           live.user_id,

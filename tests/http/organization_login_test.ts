@@ -241,3 +241,36 @@ Deno.test("invitation — signing up through an invitation joins the organizatio
   const picker = await browser.get(again.headers.get("location")!);
   assert.match(await picker.text(), /This invitation can no longer be used/);
 });
+
+Deno.test("org picker — joining a full organization of one's domain: the picker says so, and nobody joins", async () => {
+  const domainJoin = await seedProject(t.db.sql, {
+    redirectUri: "https://domain.example/callback",
+    settings: { organization_domain_join: "suggest" },
+  });
+  const org = await organization(domainJoin, "pabrik");
+  await asApp(t.db.sql, domainJoin.id, async (tx) => {
+    await tx`select api.add_organization_domain(${org}, 'pabrik.example')`;
+    await tx`select api.verify_organization_domain(${org}, 'pabrik.example')`;
+    await tx`select api.create_user(${domainJoin.id}, 'first@pabrik.example', null, true)`;
+  });
+  await asApp(t.db.sql, domainJoin.id, async (tx) => {
+    await tx`select api.add_organization_member(${org}, ${await userId(domainJoin, "first@pabrik.example")})`;
+  });
+  await t.db.sql`update astapa.organizations set seat_limit = 1 where id = ${org}`;
+  const browser = new FormBrowser(t);
+  const signedUp = await signUp(browser, domainJoin, "second@pabrik.example");
+  assert.equal(new URL(signedUp.headers.get("location")!).searchParams.get("code") !== null, true);
+  await t.db.sql`update astapa.users set email_verified = true where email = 'second@pabrik.example'`;
+  const again = await browser.get(`/auth/login?${query(domainJoin)}`);
+  const picker = await (await browser.get(again.headers.get("location")!)).text();
+  assert.match(picker, /domain lets you join:/);
+  const refused = await browser.post(picker, { join: org });
+  assert.match(refused.headers.get("location")!, /^\/auth\/organization\?.*error=join_failed/);
+  assert.match(
+    await (await browser.get(refused.headers.get("location")!)).text(),
+    /You could not join that organization \(it may be full\)/,
+  );
+  const [{ count }] = await t.db.sql`select count(*)::int from astapa.organization_memberships
+    where organization_id = ${org}`;
+  assert.equal(count, 1);
+});
