@@ -655,9 +655,9 @@ create table astapa.linked_methods (
 alter table astapa.linked_methods enable row level security;
 alter table astapa.linked_methods force row level security;
 comment on table astapa.linked_methods is 'Reusable methods users linked for automatic renewal (Xendit Payment Methods, MULTIPLE_USE): e-wallets (OVO, DANA, SHOPEEPAY, GOPAY), direct debit (BRI, MANDIRI) and cards on file (CARD). status: requires_action (the customer has not approved yet: in the e-wallet, at the bank, by OTP or 3-D Secure), active (chargeable), failed (declined or never completed) or expired (unlinked; final). label is masked (channel or card network and the last four digits), never a full number. One requires_action or active method per user and channel.';
-comment on column astapa.linked_methods.unlink_requested_at is 'When the latest unlink began (api.request_method_unlink); null when none is under way. A method with it set is never charged; cleared again only when Xendit refused to expire it. Kept once the method has ended.';
-comment on column astapa.linked_methods.unlink_actor is 'Who asked for that unlink (the audit log''s actor: account:<id>, user:<id>, api): the actor the unlink is audited as, even when Xendit''s expiry callback records it.';
-comment on column astapa.linked_methods.unlink_attempted_at is 'When the unlink under way was last tried: its request (api.request_method_unlink), or the billing pass finishing it once it stalled (api.next_stalled_unlink). Null exactly when unlink_requested_at is.';
+comment on column astapa.linked_methods.unlink_requested_at is 'When the latest unlink began (api.request_method_unlink, or a claim: astapa.unlink_claimed_methods); null when none is under way. A method with it set is never charged; cleared again only when Xendit refused to expire it (never a claim''s: Xendit''s refusal ends that method all the same). Kept once the method has ended.';
+comment on column astapa.linked_methods.unlink_actor is 'Who asked for that unlink (the audit log''s actor: account:<id>, user:<id>, api; claim when a claim of the account marked it, astapa.unlink_claimed_methods): the actor the unlink is audited as, even when Xendit''s expiry callback records it.';
+comment on column astapa.linked_methods.unlink_attempted_at is 'When the unlink under way was last tried: its request (api.request_method_unlink), or the billing pass finishing it once it stalled (api.next_stalled_unlink). ''-infinity'': never tried yet and due at once — a claim marked it (astapa.unlink_claimed_methods), and the next billing pass takes it. Null exactly when unlink_requested_at is.';
 CREATE UNIQUE INDEX linked_methods_live_key ON astapa.linked_methods USING btree (project_id, user_id, channel) WHERE (status = ANY (ARRAY['requires_action'::text, 'active'::text]));
 CREATE INDEX linked_methods_unlink_idx ON astapa.linked_methods USING btree (project_id, unlink_attempted_at) WHERE ((unlink_requested_at IS NOT NULL) AND (status = ANY (ARRAY['requires_action'::text, 'active'::text])));
 CREATE INDEX linked_methods_user_idx ON astapa.linked_methods USING btree (project_id, user_id, id);
@@ -3672,15 +3672,24 @@ AS $function$
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
-        unlink_actor = null
-      where m.project_id = target.project_id and m.id = target.id
-      returning * into target;
+      if target.unlink_actor = 'claim' then
+        -- Nobody the account belongs to asked to keep it: a method a claim unlinks (astapa.unlink_claimed_methods)
+        -- is ended here even when Xendit will not expire it; without us nothing charges it there.
+        update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+        perform astapa.audit_method_unlinked(target);
+      else
+        update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
+          unlink_actor = null
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+      end if;
     end if;
     return astapa.linked_method_json(target);
   end
   $function$;
-comment on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) is 'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this requested_at only), so the method is linked and chargeable as before. AS404 not this user''s method.';
+comment on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) is 'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this requested_at only), so the method is linked and chargeable as before — except a claim''s mark (astapa.unlink_claimed_methods), which ends the method here all the same (expired, billing.method_unlinked as claim). AS404 not this user''s method.';
 grant execute on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -8006,7 +8015,7 @@ AS $function$
       'unlink_actor', target.unlink_actor, 'expire_at_xendit', target.provider_id is not null);
   end
   $function$;
-comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end. Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
+comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end — or by a claim (astapa.unlink_claimed_methods: never tried, ''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -15085,6 +15094,7 @@ AS $function$
     consents integer;
     ways jsonb;
     memberships jsonb;
+    payment_methods integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -15167,6 +15177,11 @@ AS $function$
     -- owner's too; the organizations and their other members stay (astapa.remove_claimed_memberships). Before
     -- the other channel goes, so the app's membership.deleted still names the address.
     memberships := astapa.remove_claimed_memberships(project_id, user_id);
+    -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
+    -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
+    -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
+    -- transaction (astapa.unlink_claimed_methods).
+    payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -15197,7 +15212,8 @@ AS $function$
     delete from astapa.email_changes e
     where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
-      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents,
+      'payment_methods', payment_methods)
       || memberships
       || ways
       || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
@@ -15207,7 +15223,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit by the next billing pass), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -19013,6 +19029,36 @@ AS $function$
   $function$;
 comment on function astapa.token_policy() is 'Token lifetimes of the current project from its settings, each clamped to astapa.token_lifetime_limits().';
 grant execute on function astapa.token_policy() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.unlink_claimed_methods(project_id text, user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    marked integer;
+  begin
+    if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
+    end if;
+    -- Every live method at once, marked as api.request_method_unlink marks one (never charged from now on; an
+    -- unlink already under way is marked again, so it ends as the claim's), with two differences. The actor is
+    -- the claim: whoever linked them held the account without proof. And the try is '-infinity', never tried:
+    -- the unlink at Xendit cannot run in this transaction, so the next billing pass takes it at once
+    -- (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the stall window.
+    with marked_methods as (
+      update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
+        unlink_attempted_at = '-infinity', unlink_actor = 'claim'
+      where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
+        and m.status in ('requires_action', 'active')
+      returning 1)
+    select pg_catalog.count(*)::integer into marked from marked_methods;
+    return marked;
+  end
+  $function$;
+comment on function astapa.unlink_claimed_methods(text,bigint) is 'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), an organization''s renewal that chose it included, and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). Returns how many were marked. AS403 outside the acting project.';
+grant execute on function astapa.unlink_claimed_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.url_origin(url text)

@@ -400,6 +400,44 @@ comment on function api.request_method_unlink(text, bigint, text) is
 
 grant execute on function api.request_method_unlink(text, bigint, text) to astapa_app;
 
+create or replace function astapa.unlink_claimed_methods(project_id text, user_id bigint) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    marked integer;
+  begin
+    if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
+    end if;
+    -- Every live method at once, marked as api.request_method_unlink marks one (never charged from now on; an
+    -- unlink already under way is marked again, so it ends as the claim's), with two differences. The actor is
+    -- the claim: whoever linked them held the account without proof. And the try is '-infinity', never tried:
+    -- the unlink at Xendit cannot run in this transaction, so the next billing pass takes it at once
+    -- (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the stall window.
+    with marked_methods as (
+      update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
+        unlink_attempted_at = '-infinity', unlink_actor = 'claim'
+      where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
+        and m.status in ('requires_action', 'active')
+      returning 1)
+    select pg_catalog.count(*)::integer into marked from marked_methods;
+    return marked;
+  end
+  $$;
+
+comment on function astapa.unlink_claimed_methods(text, bigint) is
+  'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the '
+  'account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = '
+  '''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, '
+  'api.next_renewal_charge: METHOD_UNLINKING), an organization''s renewal that chose it included, and the next '
+  'billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). '
+  'Xendit''s refusal ends it here all the same (api.cancel_method_unlink). Returns how many were marked. AS403 '
+  'outside the acting project.';
+
+grant execute on function astapa.unlink_claimed_methods(text, bigint) to astapa_app;
+
 create or replace function api.cancel_method_unlink(project_id text, user_id bigint, method_id text,
                                                     requested_at timestamptz)
   returns jsonb
@@ -413,10 +451,19 @@ create or replace function api.cancel_method_unlink(project_id text, user_id big
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
-        unlink_actor = null
-      where m.project_id = target.project_id and m.id = target.id
-      returning * into target;
+      if target.unlink_actor = 'claim' then
+        -- Nobody the account belongs to asked to keep it: a method a claim unlinks (astapa.unlink_claimed_methods)
+        -- is ended here even when Xendit will not expire it; without us nothing charges it there.
+        update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+        perform astapa.audit_method_unlinked(target);
+      else
+        update astapa.linked_methods as m set unlink_requested_at = null, unlink_attempted_at = null,
+          unlink_actor = null
+        where m.project_id = target.project_id and m.id = target.id
+        returning * into target;
+      end if;
     end if;
     return astapa.linked_method_json(target);
   end
@@ -424,7 +471,9 @@ create or replace function api.cancel_method_unlink(project_id text, user_id big
 
 comment on function api.cancel_method_unlink(text, bigint, text, timestamptz) is
   'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this '
-  'requested_at only), so the method is linked and chargeable as before. AS404 not this user''s method.';
+  'requested_at only), so the method is linked and chargeable as before — except a claim''s mark '
+  '(astapa.unlink_claimed_methods), which ends the method here all the same (expired, billing.method_unlinked '
+  'as claim). AS404 not this user''s method.';
 
 grant execute on function api.cancel_method_unlink(text, bigint, text, timestamptz) to astapa_app;
 
@@ -464,7 +513,8 @@ create or replace function api.next_stalled_unlink(project_id text, now timestam
 comment on function api.next_stalled_unlink(text, timestamptz, integer) is
   'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method '
   'marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or '
-  'the instance died between the mark and the end. Stamps the try (unlink_attempted_at = now) and answers the '
+  'the instance died between the mark and the end — or by a claim (astapa.unlink_claimed_methods: never tried, '
+  '''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the '
   'method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, '
   'then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a '
   'negative window.';

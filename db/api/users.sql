@@ -784,6 +784,7 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     consents integer;
     ways jsonb;
     memberships jsonb;
+    payment_methods integer;
     other_channel boolean;
     credential bytea;
     removed jsonb;
@@ -866,6 +867,11 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     -- owner's too; the organizations and their other members stay (astapa.remove_claimed_memberships). Before
     -- the other channel goes, so the app's membership.deleted still names the address.
     memberships := astapa.remove_claimed_memberships(project_id, user_id);
+    -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
+    -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
+    -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
+    -- transaction (astapa.unlink_claimed_methods).
+    payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -896,7 +902,8 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     delete from astapa.email_changes e
     where e.project_id = claim_unproven_account.project_id and e.user_id = claim_unproven_account.user_id;
     removed := pg_catalog.jsonb_build_object('password', passwords, 'passkeys', passkeys, 'factors', factors,
-      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents)
+      'recovery_codes', recovery_codes, 'identities', identities, 'consents', consents,
+      'payment_methods', payment_methods)
       || memberships
       || ways
       || pg_catalog.jsonb_build_object(case when proven = 'email' then 'phone_number' else 'email' end,
@@ -914,6 +921,8 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), every organization membership and the open invitations the account sent '
   '(astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), '
+  'every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit '
+  'by the next billing pass), '
   'the other channel when unverified (the phone number, or the email), unused mailed '
   'links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and '
   'refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email '

@@ -21,6 +21,7 @@ export const Removed = z.object({
   consents: z.number().int().default(0),
   organizations: z.number().int().default(0),
   invitations: z.number().int().default(0),
+  payment_methods: z.number().int().default(0),
   sessions: z.number().int().default(0),
   refresh_tokens: z.number().int().default(0),
   authorization_codes: z.number().int().default(0),
@@ -73,12 +74,17 @@ const WORDING = {
       n: number,
     ) => (n === 1 ? "its membership of an organization" : `its membership of ${n} organizations`),
     invitations: "invitations it had sent to join an organization",
+    paymentMethods: (n: number) =>
+      n === 1
+        ? "an e-wallet or card linked to pay renewals (it will not be charged)"
+        : `${n} e-wallets or cards linked to pay renewals (none will be charged)`,
     phone: "a phone number nobody had confirmed",
     email: "an email address nobody had confirmed",
     sessions: "every other sign-in (browsers and apps)",
     emailChange: "a request to change the account's email address",
     again: "If you set these up yourself, add them again from your account page.",
     rejoin: "To be in an organization again, ask one of its admins to invite you.",
+    relink: "To renew automatically, link your e-wallet or card again on the billing page.",
     notYou: {
       email_code: "If you did not just sign in, contact the app's support.",
       reset: "If you did not just reset your password, contact the app's support.",
@@ -121,6 +127,10 @@ const WORDING = {
       n: number,
     ) => (n === 1 ? "keanggotaannya di sebuah organisasi" : `keanggotaannya di ${n} organisasi`),
     invitations: "undangan bergabung ke organisasi yang dikirim dari akun ini",
+    paymentMethods: (n: number) =>
+      n === 1
+        ? "sebuah e-wallet atau kartu yang ditautkan untuk membayar perpanjangan (tidak akan ditagih)"
+        : `${n} e-wallet atau kartu yang ditautkan untuk membayar perpanjangan (tidak ada yang akan ditagih)`,
     phone: "nomor telepon yang belum pernah dikonfirmasi",
     email: "alamat email yang belum pernah dikonfirmasi",
     sessions: "semua sesi masuk lainnya (peramban dan aplikasi)",
@@ -128,6 +138,7 @@ const WORDING = {
     again: "Jika Anda sendiri yang memasangnya, tambahkan lagi dari halaman akun Anda.",
     rejoin:
       "Untuk bergabung lagi ke sebuah organisasi, minta salah satu admin organisasi itu mengundang Anda.",
+    relink: "Untuk perpanjangan otomatis, tautkan lagi e-wallet atau kartu Anda di halaman tagihan.",
     notYou: {
       email_code: "Jika Anda tidak baru saja masuk, hubungi dukungan aplikasi.",
       reset: "Jika Anda tidak baru saja mengatur ulang kata sandi, hubungi dukungan aplikasi.",
@@ -154,6 +165,7 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
     removed.consents > 0 ? w.consents : null,
     removed.organizations > 0 ? w.organizations(removed.organizations) : null,
     removed.invitations > 0 ? w.invitations : null,
+    removed.payment_methods > 0 ? w.paymentMethods(removed.payment_methods) : null,
     removed.phone_number > 0 ? w.phone : null,
     removed.email > 0 ? w.email : null,
     // Unredeemed codes, a device approved and not yet signed in and a second step half done are sign-ins too.
@@ -164,8 +176,13 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
     removed.email_changes > 0 ? w.emailChange : null,
   ].filter((item): item is string => item !== null);
   const before = way === "phone_code" ? w.removedNumber : w.removed;
-  // An organization is joined again by an invitation from its admins, not from the account page.
-  const again = removed.organizations > 0 ? `${w.again} ${w.rejoin}` : w.again;
+  // An organization is joined again by an invitation from its admins, and a method linked again on the billing
+  // page, not from the account page.
+  const again = [
+    w.again,
+    removed.organizations > 0 ? w.rejoin : null,
+    removed.payment_methods > 0 ? w.relink : null,
+  ].filter((line) => line !== null).join(" ");
   return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${again} ${w.notYou[way]}` };
 }
 

@@ -112,3 +112,33 @@ Deno.test("claimLines — organization memberships and invitations sent: listed,
   assert.deepEqual(none.items, ["invitations it had sent to join an organization"]);
   assert.doesNotMatch(none.after, /admins/);
 });
+
+Deno.test("claimLines — linked e-wallets and cards the claim unlinked: one or many, en and id, on the phone page too", () => {
+  const one = claimLines("en", "Toko", Removed.parse({ payment_methods: 1 }), "phone_code");
+  assert.deepEqual(one.items, ["an e-wallet or card linked to pay renewals (it will not be charged)"]);
+  const many = claimLines("en", "Toko", Removed.parse({ payment_methods: 2, password: 1 }), "email_code");
+  assert.deepEqual(many.items, [
+    "its password",
+    "2 e-wallets or cards linked to pay renewals (none will be charged)",
+  ]);
+  const id = claimedMail("id", "Toko", Removed.parse({ payment_methods: 1 }), "reset");
+  assert.match(
+    id.body,
+    /:\n\n- sebuah e-wallet atau kartu yang ditautkan untuk membayar perpanjangan \(tidak akan ditagih\)\n\n/,
+  );
+  const idMany = claimLines("id", "Toko", Removed.parse({ payment_methods: 3 }), "phone_code");
+  assert.deepEqual(idMany.items, [
+    "3 e-wallet atau kartu yang ditautkan untuk membayar perpanjangan (tidak ada yang akan ditagih)",
+  ]);
+  assert.match(
+    one.after,
+    /page\. To renew automatically, link your e-wallet or card again on the billing page\./,
+  );
+  assert.match(
+    idMany.after,
+    /Untuk perpanjangan otomatis, tautkan lagi e-wallet atau kartu Anda di halaman tagihan\./,
+  );
+  const none = claimLines("en", "Toko", Removed.parse({ sessions: 1 }), "reset");
+  assert.deepEqual(none.items, ["every other sign-in (browsers and apps)"], "none unlinked: no line");
+  assert.doesNotMatch(none.after, /billing/);
+});

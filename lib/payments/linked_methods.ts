@@ -283,12 +283,14 @@ export async function completeUnlink(
   // A refusal is a "no": the method stays linked. No answer is not one: Xendit may have expired it.
   if (isRefusal(failure) && requested.unlink_requested_at) {
     const markedAt = requested.unlink_requested_at;
-    await asApp(
+    const method = await asApp(
       deps.sql,
       projectId,
       (tx) => cancelMethodUnlink(tx, projectId, userId, methodId, markedAt),
       context,
     );
+    // Ended all the same: a claim's unlink (api.cancel_method_unlink), or Xendit's expiry callback came first.
+    if (method.status === "expired") return { outcome: "unlinked", method };
     return { outcome: "kept", failure };
   }
   return { outcome: "unanswered", failure };

@@ -5,7 +5,8 @@
  * payment_method.expired callback arriving meanwhile records the unlink once, as the actor who asked; a second
  * unlink meanwhile ends it once too; a refusal leaves the method linked and chargeable. An unlink that stalled
  * (its instance died after the mark, or Xendit gave no answer) is finished by the billing pass once the window
- * has passed — never earlier — with the same outcomes.
+ * has passed — never earlier — with the same outcomes; one a claim marked, by the next pass (ended even when
+ * Xendit refuses).
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "@/config.ts";
@@ -336,6 +337,32 @@ Deno.test("unlink — a stalled unlink waits while the pass's breaker is open fo
     (await finishStalledUnlinks(t.deps, shop.project.id, at)).map((u) => u.outcome),
     ["unlinked"],
   );
+});
+
+Deno.test("unlink — a claim's unlink is taken by the next pass, not a window later; Xendit's refusal ends it all the same", async () => {
+  const { shop, methodId, providerId } = await activeOvo("unlink-claimed@example.com");
+  await asApp(
+    t.db.sql,
+    shop.project.id,
+    (tx) => tx`select astapa.claim_unproven_account(${shop.project.id}, ${shop.userId}, 'email')`,
+  );
+  assert.deepEqual(await methodRow(shop, methodId), {
+    status: "active",
+    marked: true,
+    unlink_actor: "claim",
+  });
+  const held = holdExpire("refuse");
+  held.release.resolve();
+  assert.deepEqual(await passAt(new Date(), methodId), ["unlinked"]);
+  await held.reached.promise;
+  // Nobody the account belongs to asked to keep it: ended here, though Xendit still lists it (nothing charges it).
+  assert.deepEqual(await methodRow(shop, methodId), {
+    status: "expired",
+    marked: true,
+    unlink_actor: "claim",
+  });
+  assert.equal(served.sim.paymentMethods.get(providerId)?.status, "ACTIVE");
+  assert.deepEqual(await audited(shop, methodId), ["billing.method_unlinked claim"]);
 });
 
 Deno.test("unlink — the window outlasts the longest deadline a call to Xendit may have (XENDIT_TIMEOUT_MS)", () => {

@@ -2,8 +2,9 @@
  * Telling the owner what a claim removed (astapa.claim_notice, db/claim_notice.ts): every way that proves an
  * address and claims an account — an email code or its link, a password reset, a passkey sign-up's code —
  * queues one account_claimed mail to the proven address, in the page's language with that way's wording,
- * listing the kinds removed (organization memberships among them); a claim that removed nothing, a second
- * proof, and a phone code's claim queue none (the phone code's page is told what went instead).
+ * listing the kinds removed (organization memberships and linked payment methods among them); a claim that
+ * removed nothing, a second proof, and a phone code's claim queue none (the phone code's page is told what
+ * went instead).
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
@@ -207,6 +208,42 @@ Deno.test("claim notice — organizations the claim took the account out of are 
   assert.match(
     toldId.text,
     /Untuk bergabung lagi ke sebuah organisasi, minta salah satu admin organisasi itu/,
+  );
+});
+
+/** E-wallets someone linked to the account for automatic renewal, as Xendit activated them. */
+async function linkMethods(user: string, channels: string[]) {
+  for (const channel of channels) {
+    await db.sql`insert into astapa.linked_methods (project_id, user_id, environment, xendit_account, channel,
+        label, status, provider_id)
+      values (${project.id}, ${user}, 'sandbox', 'simulator', ${channel}, ${channel}, 'active',
+        ${`pm-notice-${user}-${channel}`})`;
+  }
+}
+
+Deno.test("claim notice — linked e-wallets and cards the claim unlinked are listed, en and id", async () => {
+  const coded = await seedUser(db.sql, project.id, "notice-methods@example.com");
+  await linkMethods(coded, ["DANA"]);
+  const first = await emailCode("notice-methods@example.com", "700001");
+  assert.ok(
+    await redeemEmailCode(
+      db.sql,
+      project.id,
+      "notice-methods@example.com",
+      first.code,
+      claimNotice("en", "Toko", "email_code"),
+    ),
+  );
+  const [told] = await notices(project.id, "notice-methods@example.com");
+  assert.match(told.text, /:\n\n- an e-wallet or card linked to pay renewals \(it will not be charged\)\n\n/);
+
+  const resetter = await seedUser(db.sql, project.id, "notice-methods-id@example.com");
+  await linkMethods(resetter, ["DANA", "OVO"]);
+  assert.equal(await reset(resetter, "id"), resetter);
+  const [toldId] = await notices(project.id, "notice-methods-id@example.com");
+  assert.match(
+    toldId.text,
+    /- 2 e-wallet atau kartu yang ditautkan untuk membayar perpanjangan \(tidak ada yang akan ditagih\)\n/,
   );
 });
 

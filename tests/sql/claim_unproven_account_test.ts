@@ -132,6 +132,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     recovery_codes: 3,
     identities: 1,
     consents: 1,
+    payment_methods: 0,
     organizations: 0,
     invitations: 0,
     sessions: 2,

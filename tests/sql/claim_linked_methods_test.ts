@@ -1,0 +1,183 @@
+/**
+ * A claim and the payment methods linked before it (astapa.unlink_claimed_methods, db/api/linked_methods.sql):
+ * every live method of the claimed account — active or waiting for approval — is marked for unlink as the claim
+ * (never charged again, due at once for the billing pass), counted as payment_methods, and ends audited as the
+ * unlink audits (billing.method_unlinked, actor claim); an organization that chose one sees it unlinking and
+ * no longer charged; Xendit's refusal ends it all the same. Ended methods, other users' and other projects'
+ * stay as they were.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import {
+  applyMethodCallback,
+  cancelMethodUnlink,
+  listLinkedMethods,
+  nextStalledUnlink,
+  startMethodLink,
+  unlinkMethod,
+} from "@/db/linked_methods.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { seedShop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(db.sql, projectId, work);
+const through = { xendit_account: "simulator", environment: "sandbox" } as const;
+
+/** A shop with linking on, and its unverified user (ayu) with an active DANA and an OVO waiting for approval. */
+async function squattedShop(email: string, providerId: string) {
+  const shop = await seedShop(db.sql, { email });
+  const p = shop.project.id;
+  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true } }));
+  const dana = await linked(p, shop.userId, "DANA", providerId);
+  const ovo = await as(
+    p,
+    (tx) =>
+      startMethodLink(tx, p, shop.userId, { channel: "OVO", mobile_number: "+6281234567890", ...through }),
+  );
+  return { p, user: shop.userId, dana, ovo };
+}
+
+/** An active method of `user` (Xendit's activation applied). */
+async function linked(p: string, user: string, channel: string, providerId: string) {
+  const m = await as(p, (tx) => startMethodLink(tx, p, user, { channel, ...through }));
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: providerId }),
+  );
+  return m;
+}
+
+function claim(p: string, user: string, proven = "email") {
+  return as(p, async (tx) => {
+    const [row] = await tx`select astapa.claim_unproven_account(${p}, ${user}, ${proven}) as result`;
+    return row.result as Record<string, number> | null;
+  });
+}
+
+/** Each method's status and unlink mark, by method id; never_tried: the claim's '-infinity' try. */
+async function marks(methodIds: string[]) {
+  const found = rows(
+    await db.sql`select public_id, status, unlink_actor, unlink_requested_at is not null as marked,
+      unlink_attempted_at = '-infinity' as never_tried
+    from astapa.linked_methods where public_id = any(${methodIds})`,
+  );
+  return Object.fromEntries(methodIds.map((id) => {
+    const { public_id: _id, ...mark } = found.find((row) => row.public_id === id)!;
+    return [id, mark];
+  }));
+}
+
+/** The method's unlink audit entries, as `action actor`. */
+async function unlinkAudit(p: string, methodId: string) {
+  return rows(
+    await db.sql`select action, actor from astapa.audit_log where project_id = ${p}
+      and target = ${`linked_method:${methodId}`} and action = 'billing.method_unlinked' order by id`,
+  ).map((r) => `${r.action} ${r.actor}`);
+}
+
+Deno.test("claim — active and waiting methods are marked for unlink as the claim, counted, and due at once", async () => {
+  const { p, user, dana, ovo } = await squattedShop("claim-methods@example.com", "pm-claim-dana");
+  // Ended before the claim: nothing to unlink. Another user's and another project's: not the account's.
+  await as(p, (tx) => updateProjectSettings(tx, p, { linked_methods: { enabled: true, shopeepay: true } }));
+  const ended = await linked(p, user, "SHOPEEPAY", "pm-claim-shopeepay");
+  await as(p, (tx) => unlinkMethod(tx, p, user, ended.method_id));
+  const neighbour = await seedUser(db.sql, p, "claim-methods-neighbour@example.com");
+  const theirs = await linked(p, neighbour, "DANA", "pm-claim-neighbour");
+  const stranger = await squattedShop("claim-methods@example.com", "pm-claim-stranger");
+  const untouched = [ended.method_id, theirs.method_id, stranger.dana.method_id, stranger.ovo.method_id];
+  const before = await marks(untouched);
+
+  const removed = await claim(p, user);
+  assert.equal(removed?.payment_methods, 2);
+  assert.deepEqual(await marks([dana.method_id, ovo.method_id]), {
+    [dana.method_id]: { status: "active", unlink_actor: "claim", marked: true, never_tried: true },
+    [ovo.method_id]: { status: "requires_action", unlink_actor: "claim", marked: true, never_tried: true },
+  });
+  assert.deepEqual(await marks(untouched), before, "an ended method and other accounts' stay as they were");
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${p}
+    and action = 'user.claimed' and target = ${`user:${user}`}`;
+  assert.equal(audit.details.removed.payment_methods, 2);
+
+  // Listed as being unlinked until the billing pass ends them; the pass takes them at once (no window waited).
+  const listed = await as(p, (tx) => listLinkedMethods(tx, p, user));
+  assert.ok(listed.every((m) => m.unlink_requested_at !== null));
+  const now = new Date();
+  const taken = [
+    await as(p, (tx) => nextStalledUnlink(tx, p, now, 900)),
+    await as(p, (tx) => nextStalledUnlink(tx, p, now, 900)),
+  ];
+  assert.deepEqual(
+    taken.map((m) => [m?.method_id, m?.unlink_actor, m?.expire_at_xendit]).sort(),
+    [[dana.method_id, "claim", true], [ovo.method_id, "claim", false]].sort(),
+    "only the active one is expired at Xendit first",
+  );
+  assert.equal(await as(p, (tx) => nextStalledUnlink(tx, p, now, 900)), null, "each taken once");
+  for (const m of [dana, ovo]) {
+    assert.equal((await as(p, (tx) => unlinkMethod(tx, p, user, m.method_id))).status, "expired");
+    assert.deepEqual(await unlinkAudit(p, m.method_id), ["billing.method_unlinked claim"]);
+  }
+  assert.deepEqual(await as(p, (tx) => listLinkedMethods(tx, p, user)), []);
+  assert.equal(await claim(p, user), null, "a second proof claims nothing");
+});
+
+Deno.test("claim — an account without linked methods counts none", async () => {
+  const shop = await seedShop(db.sql, { email: "claim-methods-none@example.com" });
+  const removed = await claim(shop.project.id, shop.userId, "email");
+  assert.equal(removed?.payment_methods, 0);
+});
+
+Deno.test("claim — an organization's chosen method is unlinking and no longer charged", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-org@example.com", "pm-claim-org");
+  const owner = await seedUser(db.sql, p, "claim-methods-org-owner@example.com", { verified: true });
+  const org = await as(p, async (tx) => {
+    const [row] = await tx`select api.create_organization('Tim', 'claim-methods-tim') ->> 'id' as id`;
+    await tx`select api.add_organization_member(${row.id}, ${owner}, 'owner')`;
+    await tx`select api.add_organization_member(${row.id}, ${user}, 'admin')`;
+    await tx`select api.set_organization_billing_method(${p}, ${user}, ${row.id}, ${dana.method_id})`;
+    return row.id as string;
+  });
+  const billing = () =>
+    as(p, async (tx) => {
+      const [row] = await tx`select api.organization_renewal_billing(${p}, ${org}) -> 'billing_method' as m`;
+      return row.m as { method_id: string; charged: boolean; unlink_requested_at: string | null };
+    });
+  assert.deepEqual([(await billing()).charged, (await billing()).unlink_requested_at], [true, null]);
+  await claim(p, user);
+  const after = await billing();
+  assert.equal(after.method_id, dana.method_id);
+  assert.equal(after.charged, false);
+  assert.ok(after.unlink_requested_at, "marked: not charged even if its owner were an admin again");
+});
+
+Deno.test("api.cancel_method_unlink — Xendit's refusal of a claim's unlink ends the method all the same", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-refused@example.com", "pm-claim-refused");
+  await claim(p, user);
+  const taken = await as(p, (tx) => nextStalledUnlink(tx, p, new Date(), 900));
+  assert.equal(taken?.method_id, dana.method_id);
+  const ended = await as(
+    p,
+    (tx) => cancelMethodUnlink(tx, p, user, dana.method_id, taken!.unlink_requested_at!),
+  );
+  assert.equal(ended.status, "expired");
+  assert.deepEqual(await unlinkAudit(p, dana.method_id), ["billing.method_unlinked claim"]);
+});
+
+Deno.test("astapa.unlink_claimed_methods — only inside the acting project", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-403@example.com", "pm-claim-403");
+  const other = await seedShop(db.sql, { email: "claim-methods-403-other@example.com" });
+  await rejectsAs(
+    as(other.project.id, (tx) => tx`select astapa.unlink_claimed_methods(${p}, ${user})`),
+    "forbidden",
+  );
+  assert.deepEqual((await marks([dana.method_id]))[dana.method_id], {
+    status: "active",
+    unlink_actor: null,
+    marked: false,
+    never_tried: null,
+  });
+});
