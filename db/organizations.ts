@@ -70,6 +70,32 @@ export async function acceptOrganizationInvitation(
   );
 }
 
+export const InvitationOffer = z.object({
+  invitation_id: z.string(),
+  organization_id: z.string(),
+  organization_name: z.string(),
+  role: z.string(),
+  /** Null when the app invited (no inviter named) or the inviter's account is gone. */
+  invited_by_email: z.string().nullable(),
+});
+export type InvitationOffer = z.infer<typeof InvitationOffer>;
+
+/** What the hosted login asks before the person accepts an invitation; throws what accepting it would. */
+export async function organizationInvitationOffer(
+  sql: Sql,
+  projectId: string,
+  token: string,
+  userId: string,
+): Promise<InvitationOffer> {
+  const tokenHash = await sha256(token);
+  return value(
+    sql,
+    projectId,
+    InvitationOffer,
+    (tx) => tx`select api.organization_invitation_offer(${tokenHash}, ${userId})`,
+  );
+}
+
 // The Platform API's calls, each inside the calling client's transaction (lib/platform/caller.ts asClient).
 
 export const Organization = z.object({

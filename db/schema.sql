@@ -2471,49 +2471,24 @@ AS $function$
   declare
     i astapa.organization_invitations;
     o astapa.organizations;
-    person_email text;
-    proven boolean;
     membership jsonb;
   begin
     select * into i from astapa.organization_invitations x
     where x.project_id = (select astapa.current_project_id())
           and x.token_hash = accept_organization_invitation.token_hash;
-    if i.id is null then
-      raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
+    if i.id is not null then
+      -- The organization's lock first, then the invitation read again: two acceptances take turns.
+      o := astapa.lock_organization(i.organization_id);
+      select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
     end if;
-    -- The organization's lock first, then the invitation read again: two acceptances take turns.
-    o := astapa.lock_organization(i.organization_id);
-    select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
-    if i.accepted_at is not null then
-      raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
-    elsif i.revoked_at is not null then
-      raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
-    elsif i.expires_at <= pg_catalog.now() then
-      raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
-    end if;
-    select u.email, u.email_verified into person_email, proven
-    from astapa.users u where u.project_id = i.project_id and u.id = user_id;
-    if person_email is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
-    elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
-        'This invitation is for %s; sign in with that address to accept it.', i.email);
-    elsif not proven then
-      -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
-      -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
-      -- address nobody proved would let that squatter join, or verify the address for them (pre-account
-      -- hijacking, docs/security.md). The hosted login reads the message's first word
-      -- (lib/login/organization_step.ts).
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
-        'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
-    end if;
+    perform astapa.assert_invitation_acceptable(i, user_id);
     membership := astapa.add_membership(o, user_id, i.role, 'invitation');
     update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
     where x.project_id = i.project_id and x.id = i.id;
     return membership;
   end
   $function$;
-comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose verified address it was sent to: they become a member with its role. Accepting verifies nothing: the token is no proof of the mailbox (the app gets it back). AS404 unknown link, AS403 another address or that address not verified yet (the message starts "Confirm"), AS409 already accepted, revoked, expired, already a member or no free seat.';
+comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts an invitation for the signed-in user whose verified address it was sent to: they become a member with its role. Accepting verifies nothing: the token is no proof of the mailbox (the app gets it back). AS404 unknown link, AS403 another address, AS4V3 (email_unverified) that address not verified yet, AS409 already accepted, revoked, expired or already a member, AS4F9 (organization_full) no free seat.';
 grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -6404,7 +6379,7 @@ AS $function$
     return astapa.invitation_json(i);
   end
   $function$;
-comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail whose accept_url is not on the origin of one of the project''s redirect URIs.';
+comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member, AS4F9 no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail whose accept_url is not on the origin of one of the project''s redirect URIs.';
 grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6502,7 +6477,7 @@ AS $function$
     return astapa.add_membership(o, user_id, 'member', 'domain');
   end
   $function$;
-comment on function api.join_organization_by_domain(text,bigint) is 'A user joins, as member, an organization whose verified domain is their verified address''s (project setting suggest or automatic). AS403 otherwise, AS409 no free seat.';
+comment on function api.join_organization_by_domain(text,bigint) is 'A user joins, as member, an organization whose verified domain is their verified address''s (project setting suggest or automatic). AS403 otherwise, AS4F9 no free seat.';
 grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -8168,6 +8143,33 @@ AS $function$
   $function$;
 comment on function api.organization_invitation(bytea) is 'The invitation a link''s token (by its SHA-256) names in the current project, whatever its status (the hosted login says why one cannot be accepted); null for an unknown token or another project''s.';
 grant execute on function api.organization_invitation(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.organization_invitation_offer(token_hash bytea, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    i astapa.organization_invitations;
+    o astapa.organizations;
+    inviter text;
+  begin
+    select * into i from astapa.organization_invitations x
+    where x.project_id = (select astapa.current_project_id())
+          and x.token_hash = organization_invitation_offer.token_hash;
+    select * into o from astapa.organizations x where x.project_id = i.project_id and x.id = i.organization_id;
+    perform astapa.assert_invitation_acceptable(i, user_id);
+    perform astapa.assert_may_join(o, user_id, i.role);
+    select u.email into inviter from astapa.users u
+    where u.project_id = i.project_id and u.id = i.invited_by and u.deleted_at is null;
+    return pg_catalog.jsonb_build_object('invitation_id', i.id, 'organization_id', o.id,
+      'organization_name', o.name, 'role', i.role, 'invited_by_email', inviter);
+  end
+  $function$;
+comment on function api.organization_invitation_offer(bytea,bigint) is 'What the hosted login asks before the signed-in user accepts an invitation (a link carried by a sign-in joins nobody unasked): {invitation_id, organization_id, organization_name, role, invited_by_email (null when the app invited, or the inviter is gone)}. Accepts nothing; raises what api.accept_organization_invitation would (AS404, AS403, AS4V3, AS409, AS4F9), already a member included.';
+grant execute on function api.organization_invitation_offer(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_plan_changes(project_id text, organization_id text)
@@ -13742,7 +13744,7 @@ AS $function$
                                           and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
-        exception when sqlstate 'AS409' then
+        exception when sqlstate 'AS4F9' then
           null; -- a full organization is offered, not joined
         end;
       end loop;
@@ -14113,24 +14115,14 @@ AS $function$
   declare
     m astapa.organization_memberships;
   begin
-    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = add_membership.user_id) then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    if exists (select from astapa.organization_memberships x
-               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = add_membership.user_id) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_role(role);
-    perform astapa.assert_organization_seat(o, false);
+    perform astapa.assert_may_join(o, user_id, role);
     insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
     values (o.project_id, o.id, user_id, role) returning * into m;
     perform astapa.emit_membership('membership.created', m, reason);
     return astapa.membership_json(m);
   end
   $function$;
-comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. AS404 unknown user, AS409 already a member or no free seat, AS400 unknown role.';
+comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. astapa.assert_may_join''s errors: AS404 unknown user, AS409 already a member, AS4F9 no free seat, AS400 unknown role.';
 grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14620,6 +14612,46 @@ comment on function astapa.assert_grant_target(text,text) is 'Raises astapa.gran
 grant execute on function astapa.assert_grant_target(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_invitation_acceptable(i astapa.organization_invitations, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    person_email text;
+    proven boolean;
+  begin
+    if i.id is null then
+      raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
+    elsif i.accepted_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
+    elsif i.revoked_at is not null then
+      raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
+    elsif i.expires_at <= pg_catalog.now() then
+      raise exception using errcode = 'AS409', message = 'This invitation has expired; ask for a new one.';
+    end if;
+    select u.email, u.email_verified into person_email, proven
+    from astapa.users u where u.project_id = i.project_id and u.id = user_id;
+    if person_email is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    elsif pg_catalog.lower(person_email) <> pg_catalog.lower(i.email) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'This invitation is for %s; sign in with that address to accept it.', i.email);
+    elsif not proven then
+      -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
+      -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
+      -- address nobody proved would let that squatter join, or verify the address for them (pre-account
+      -- hijacking, docs/security.md). AS4V3 (email_unverified): the hosted login says "confirm it first".
+      raise exception using errcode = 'AS4V3', message = pg_catalog.format(
+        'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_invitation_acceptable(astapa.organization_invitations,bigint) is 'Whether the user may accept the invitation (null: an unknown link), before its membership''s own checks: AS404 unknown link or user, AS409 already accepted, withdrawn or expired, AS403 another address, AS4V3 (email_unverified) the invited address not confirmed yet.';
+grant execute on function astapa.assert_invitation_acceptable(astapa.organization_invitations,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_machine_client_fields(name text, scopes text[], resources text[], access_token_ttl integer)
  RETURNS void
  LANGUAGE plpgsql
@@ -14660,6 +14692,30 @@ AS $function$
   $function$;
 comment on function astapa.assert_machine_client_fields(text,text[],text[],integer) is 'Raises AS400 with a readable message unless the name, scopes (declared), resources (registered) and lifetime are acceptable for the current project.';
 grant execute on function astapa.assert_machine_client_fields(text,text[],text[],integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_may_join(o astapa.organizations, user_id bigint, role text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = assert_may_join.user_id) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if exists (select from astapa.organization_memberships x
+               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = assert_may_join.user_id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_role(role);
+    perform astapa.assert_organization_seat(o, false);
+  end
+  $function$;
+comment on function astapa.assert_may_join(astapa.organizations,bigint,text) is 'Whether a user of the project may become a member of the organization with a role, without adding them (the hosted login asks before an invitation is accepted). AS404 unknown user, AS409 already a member, AS4F9 no free seat, AS400 unknown role.';
+grant execute on function astapa.assert_may_join(astapa.organizations,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
@@ -14723,13 +14779,14 @@ AS $function$
                         where i.project_id = o.project_id and i.organization_id = o.id
                           and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
     end if;
+    -- AS4F9 (organization_full, a conflict): the hosted login tells a full organization from other refusals.
     if taken >= seats then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
+      raise exception using errcode = 'AS4F9', message = pg_catalog.format(
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
         o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
     elsif taken >= scheduled.seats then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
+      raise exception using errcode = 'AS4F9', message = pg_catalog.format(
         'Organization %s moves to plan %s with %s seats on %s, and they are all taken%s: withdraw or change the '
         'plan change, or remove a member%s.', o.name, scheduled.to_plan, scheduled.seats,
         pg_catalog.to_char(scheduled.effective_at at time zone 'UTC', 'YYYY-MM-DD'),
@@ -14738,7 +14795,7 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting; under the limit in force and under the seats of a plan change scheduled for its next period.';
+comment on function astapa.assert_organization_seat(astapa.organizations,boolean) is 'AS4F9 (organization_full) when the (locked) organization has no free seat: members, and open invitations when inviting; under the limit in force and under the seats of a plan change scheduled for its next period.';
 grant execute on function astapa.assert_organization_seat(astapa.organizations,boolean) to astapa_app;
 
 -- owner: astapa_owner

@@ -81,8 +81,8 @@ create or replace function api.invite_to_organization(
 
 comment on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb, text) is
   'Invites an address to an organization with a role (replacing its open invitation), queues the invitation '
-  'mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member or '
-  'no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail '
+  'mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member, '
+  'AS4F9 no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail '
   'whose accept_url is not on the origin of one of the project''s redirect URIs.';
 
 grant execute on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb, text) to astapa_app;
@@ -146,28 +146,19 @@ comment on function api.organization_invitation(bytea) is
 
 grant execute on function api.organization_invitation(bytea) to astapa_app;
 
-create or replace function api.accept_organization_invitation(token_hash bytea, user_id bigint) returns jsonb
+create or replace function astapa.assert_invitation_acceptable(i astapa.organization_invitations, user_id bigint)
+  returns void
   language plpgsql
-  volatile
+  stable
   set search_path = ''
   as $$
   declare
-    i astapa.organization_invitations;
-    o astapa.organizations;
     person_email text;
     proven boolean;
-    membership jsonb;
   begin
-    select * into i from astapa.organization_invitations x
-    where x.project_id = (select astapa.current_project_id())
-          and x.token_hash = accept_organization_invitation.token_hash;
     if i.id is null then
       raise exception using errcode = 'AS404', message = 'This invitation link is not one of this app''s.';
-    end if;
-    -- The organization's lock first, then the invitation read again: two acceptances take turns.
-    o := astapa.lock_organization(i.organization_id);
-    select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
-    if i.accepted_at is not null then
+    elsif i.accepted_at is not null then
       raise exception using errcode = 'AS409', message = 'This invitation was already accepted.';
     elsif i.revoked_at is not null then
       raise exception using errcode = 'AS409', message = 'This invitation was withdrawn; ask for a new one.';
@@ -185,11 +176,70 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
       -- The token proves nothing about the mailbox: the app gets it back to show the link (an admin of the
       -- organization may copy it), and anyone may sign up with any address. Accepting it into an account whose
       -- address nobody proved would let that squatter join, or verify the address for them (pre-account
-      -- hijacking, docs/security.md). The hosted login reads the message's first word
-      -- (lib/login/organization_step.ts).
-      raise exception using errcode = 'AS403', message = pg_catalog.format(
+      -- hijacking, docs/security.md). AS4V3 (email_unverified): the hosted login says "confirm it first".
+      raise exception using errcode = 'AS4V3', message = pg_catalog.format(
         'Confirm %s first: an invitation is accepted by an account whose address is confirmed.', i.email);
     end if;
+  end
+  $$;
+
+comment on function astapa.assert_invitation_acceptable(astapa.organization_invitations, bigint) is
+  'Whether the user may accept the invitation (null: an unknown link), before its membership''s own checks: '
+  'AS404 unknown link or user, AS409 already accepted, withdrawn or expired, AS403 another address, AS4V3 '
+  '(email_unverified) the invited address not confirmed yet.';
+
+grant execute on function astapa.assert_invitation_acceptable(astapa.organization_invitations, bigint) to astapa_app;
+
+create or replace function api.organization_invitation_offer(token_hash bytea, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    i astapa.organization_invitations;
+    o astapa.organizations;
+    inviter text;
+  begin
+    select * into i from astapa.organization_invitations x
+    where x.project_id = (select astapa.current_project_id())
+          and x.token_hash = organization_invitation_offer.token_hash;
+    select * into o from astapa.organizations x where x.project_id = i.project_id and x.id = i.organization_id;
+    perform astapa.assert_invitation_acceptable(i, user_id);
+    perform astapa.assert_may_join(o, user_id, i.role);
+    select u.email into inviter from astapa.users u
+    where u.project_id = i.project_id and u.id = i.invited_by and u.deleted_at is null;
+    return pg_catalog.jsonb_build_object('invitation_id', i.id, 'organization_id', o.id,
+      'organization_name', o.name, 'role', i.role, 'invited_by_email', inviter);
+  end
+  $$;
+
+comment on function api.organization_invitation_offer(bytea, bigint) is
+  'What the hosted login asks before the signed-in user accepts an invitation (a link carried by a sign-in joins '
+  'nobody unasked): {invitation_id, organization_id, organization_name, role, invited_by_email (null when the '
+  'app invited, or the inviter is gone)}. Accepts nothing; raises what api.accept_organization_invitation would '
+  '(AS404, AS403, AS4V3, AS409, AS4F9), already a member included.';
+
+grant execute on function api.organization_invitation_offer(bytea, bigint) to astapa_app;
+
+create or replace function api.accept_organization_invitation(token_hash bytea, user_id bigint) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    i astapa.organization_invitations;
+    o astapa.organizations;
+    membership jsonb;
+  begin
+    select * into i from astapa.organization_invitations x
+    where x.project_id = (select astapa.current_project_id())
+          and x.token_hash = accept_organization_invitation.token_hash;
+    if i.id is not null then
+      -- The organization's lock first, then the invitation read again: two acceptances take turns.
+      o := astapa.lock_organization(i.organization_id);
+      select * into i from astapa.organization_invitations x where x.project_id = i.project_id and x.id = i.id for update;
+    end if;
+    perform astapa.assert_invitation_acceptable(i, user_id);
     membership := astapa.add_membership(o, user_id, i.role, 'invitation');
     update astapa.organization_invitations x set accepted_at = pg_catalog.now(), accepted_by = user_id
     where x.project_id = i.project_id and x.id = i.id;
@@ -200,8 +250,8 @@ create or replace function api.accept_organization_invitation(token_hash bytea, 
 comment on function api.accept_organization_invitation(bytea, bigint) is
   'Accepts an invitation for the signed-in user whose verified address it was sent to: they become a member '
   'with its role. Accepting verifies nothing: the token is no proof of the mailbox (the app gets it back). AS404 '
-  'unknown link, AS403 another address or that address not verified yet (the message starts "Confirm"), AS409 '
-  'already accepted, revoked, expired, already a member or no free seat.';
+  'unknown link, AS403 another address, AS4V3 (email_unverified) that address not verified yet, AS409 already '
+  'accepted, revoked, expired or already a member, AS4F9 (organization_full) no free seat.';
 
 grant execute on function api.accept_organization_invitation(bytea, bigint) to astapa_app;
 
@@ -381,7 +431,7 @@ create or replace function api.join_organization_by_domain(organization_id text,
 
 comment on function api.join_organization_by_domain(text, bigint) is
   'A user joins, as member, an organization whose verified domain is their verified address''s (project setting '
-  'suggest or automatic). AS403 otherwise, AS409 no free seat.';
+  'suggest or automatic). AS403 otherwise, AS4F9 no free seat.';
 
 grant execute on function api.join_organization_by_domain(text, bigint) to astapa_app;
 
@@ -403,7 +453,7 @@ create or replace function api.user_organizations(user_id bigint) returns jsonb
                                           and x.user_id = user_organizations.user_id) loop
         begin
           perform astapa.add_membership(astapa.lock_organization(joinable), user_id, 'member', 'domain');
-        exception when sqlstate 'AS409' then
+        exception when sqlstate 'AS4F9' then
           null; -- a full organization is offered, not joined
         end;
       end loop;

@@ -274,13 +274,14 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
                         where i.project_id = o.project_id and i.organization_id = o.id
                           and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now());
     end if;
+    -- AS4F9 (organization_full, a conflict): the hosted login tells a full organization from other refusals.
     if taken >= seats then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
+      raise exception using errcode = 'AS4F9', message = pg_catalog.format(
         'Organization %s has all of its %s seats taken%s: remove a member%s or move to a plan with more seats.',
         o.name, seats, case when counting_invitations then ' (members and open invitations)' else '' end,
         case when counting_invitations then ', revoke an invitation' else '' end);
     elsif taken >= scheduled.seats then
-      raise exception using errcode = 'AS409', message = pg_catalog.format(
+      raise exception using errcode = 'AS4F9', message = pg_catalog.format(
         'Organization %s moves to plan %s with %s seats on %s, and they are all taken%s: withdraw or change the '
         'plan change, or remove a member%s.', o.name, scheduled.to_plan, scheduled.seats,
         pg_catalog.to_char(scheduled.effective_at at time zone 'UTC', 'YYYY-MM-DD'),
@@ -291,7 +292,7 @@ create or replace function astapa.assert_organization_seat(o astapa.organization
   $$;
 
 comment on function astapa.assert_organization_seat(astapa.organizations, boolean) is
-  'AS409 when the (locked) organization has no free seat: members, and open invitations when inviting; under '
+  'AS4F9 (organization_full) when the (locked) organization has no free seat: members, and open invitations when inviting; under '
   'the limit in force and under the seats of a plan change scheduled for its next period.';
 
 grant execute on function astapa.assert_organization_seat(astapa.organizations, boolean) to astapa_app;
@@ -326,6 +327,34 @@ comment on function astapa.emit_membership(text, astapa.organization_memberships
 
 grant execute on function astapa.emit_membership(text, astapa.organization_memberships, text) to astapa_app;
 
+create or replace function astapa.assert_may_join(o astapa.organizations, user_id bigint, role text)
+  returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = assert_may_join.user_id) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if exists (select from astapa.organization_memberships x
+               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = assert_may_join.user_id) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
+    end if;
+    perform astapa.assert_organization_role(role);
+    perform astapa.assert_organization_seat(o, false);
+  end
+  $$;
+
+comment on function astapa.assert_may_join(astapa.organizations, bigint, text) is
+  'Whether a user of the project may become a member of the organization with a role, without adding them (the '
+  'hosted login asks before an invitation is accepted). AS404 unknown user, AS409 already a member, AS4F9 no '
+  'free seat, AS400 unknown role.';
+
+grant execute on function astapa.assert_may_join(astapa.organizations, bigint, text) to astapa_app;
+
 create or replace function astapa.add_membership(o astapa.organizations, user_id bigint, role text, reason text)
   returns jsonb
   language plpgsql
@@ -335,17 +364,7 @@ create or replace function astapa.add_membership(o astapa.organizations, user_id
   declare
     m astapa.organization_memberships;
   begin
-    if not exists (select from astapa.users u where u.project_id = o.project_id and u.id = add_membership.user_id) then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', user_id);
-    end if;
-    if exists (select from astapa.organization_memberships x
-               where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = add_membership.user_id) then
-      raise exception using errcode = 'AS409',
-        message = pg_catalog.format('User %s is already a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_role(role);
-    perform astapa.assert_organization_seat(o, false);
+    perform astapa.assert_may_join(o, user_id, role);
     insert into astapa.organization_memberships (project_id, organization_id, user_id, role)
     values (o.project_id, o.id, user_id, role) returning * into m;
     perform astapa.emit_membership('membership.created', m, reason);
@@ -355,7 +374,8 @@ create or replace function astapa.add_membership(o astapa.organizations, user_id
 
 comment on function astapa.add_membership(astapa.organizations, bigint, text, text) is
   'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; '
-  'emitted and audited. AS404 unknown user, AS409 already a member or no free seat, AS400 unknown role.';
+  'emitted and audited. astapa.assert_may_join''s errors: AS404 unknown user, AS409 already a member, AS4F9 no '
+  'free seat, AS400 unknown role.';
 
 grant execute on function astapa.add_membership(astapa.organizations, bigint, text, text) to astapa_app;
 

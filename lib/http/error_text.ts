@@ -73,6 +73,10 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
     "Rekonsiliasi pembayaran atau pengembalian dana ini belum berhenti: proses penagihan masih menanyakannya ke Xendit.",
   already_final:
     "Pembayaran atau pengembalian dana ini sudah final: tidak ada lagi yang perlu direkonsiliasi.",
+  organization_full:
+    "Organisasi ini tidak punya kursi kosong: keluarkan seorang anggota atau pindah ke paket dengan lebih banyak kursi.",
+  email_unverified:
+    "Konfirmasi alamat email dulu: hanya akun yang alamatnya sudah dikonfirmasi yang boleh melakukan ini.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
   payment_provider_error: "Penyedia pembayaran tidak menerima permintaan ini. Coba lagi sebentar lagi.",
 };

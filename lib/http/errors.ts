@@ -42,6 +42,18 @@ export const ERRORS = {
     status: 409,
     message: "The password or the account changed while you were signing in. Sign in again.",
   },
+  // An organization's seats are all taken (astapa.assert_organization_seat, AS4F9): a conflict of its own, so the
+  // hosted login tells it from other refusals without reading the message.
+  organization_full: {
+    status: 409,
+    message: "The organization has no free seat: remove a member or move to a plan with more seats.",
+  },
+  // An invitation accepted by an account whose address is not confirmed yet (astapa.assert_invitation_acceptable,
+  // AS4V3): the token proves nothing about the mailbox (docs/organizations.md).
+  email_unverified: {
+    status: 403,
+    message: "Confirm the email address first: only an account whose address is confirmed may do this.",
+  },
   // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
   reconciliation_not_stopped: {
     status: 409,
@@ -222,6 +234,8 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4C0: "credentials_changed", // a password sign-in's hash is no longer the user's (astapa.lock_password_sign_in)
   AS4R0: "reconciliation_not_stopped", // api.resume_*_reconciliation of a charge or refund still reconciled
   AS4R1: "already_final", // … of a payment paid or expired, a refund succeeded or failed
+  AS4F9: "organization_full", // astapa.assert_organization_seat: no free seat
+  AS4V3: "email_unverified", // astapa.assert_invitation_acceptable: the invited address not confirmed yet
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

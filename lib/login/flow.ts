@@ -5,7 +5,13 @@
  */
 import type { Ctx } from "../app_env.ts";
 import { asApp } from "@/db/client.ts";
-import { type CodeRequest, completeSignIn, type NewSession, type SignInMethod } from "@/db/login.ts";
+import {
+  type CodeRequest,
+  completeSignIn,
+  liveSession,
+  type NewSession,
+  type SignInMethod,
+} from "@/db/login.ts";
 import { randomSecret, sha256 } from "../secrets.ts";
 import { clientAddress } from "../http/client_address.ts";
 import { toAppError } from "../http/errors.ts";
@@ -43,6 +49,13 @@ export async function finishSignIn(
     return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
   }
   return c.redirect(redirectTo(request, c.var.deps.config.baseUrl, { code }), 303);
+}
+
+/** This browser's session token for the project and what Postgres knows of it, while it is live; else null. */
+export async function liveBrowserSession(c: Ctx, projectId: string) {
+  const session = readSession(c, projectId);
+  const live = session ? await liveSession(c.var.deps.sql, projectId, session) : null;
+  return session && live ? { session, live } : null;
 }
 
 /** The authorization code's record: its hash and what it is bound to. */

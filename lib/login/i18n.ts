@@ -227,6 +227,11 @@ const en = {
   orgInviteTitle: "Join an organization",
   orgInviteFor: "Invitation to",
   orgInviteAccept: "Accept the invitation",
+  orgInviteQuestion: "Join {organization}?",
+  orgInviteBy: "Invited by {inviter} as {role}.",
+  orgInviteAs: "You are invited as {role}.",
+  orgInviteLater: "Not now",
+  orgInviteLaterHint: "Not now keeps the invitation open: the same link lets you accept it later.",
   orgInviteWrongAccount:
     "This invitation was sent to another email address. Sign out and sign in with that one.",
   orgInviteUnusable:
@@ -234,8 +239,8 @@ const en = {
   orgInviteUnknown: "This invitation link is not valid for this app.",
   orgInviteFull: "This organization has no free seat left. Ask an admin to free one.",
   orgInviteUnverified:
-    "Confirm your email address first: open the confirmation link we mailed to it, and the invitation is " +
-    "accepted as you go on to the app.",
+    "Confirm your email address first: open the confirmation link we mailed to it, and you can accept the " +
+    "invitation as you go on to the app.",
 };
 type Messages = typeof en;
 
@@ -466,14 +471,20 @@ const id: Messages = {
   orgInviteTitle: "Bergabung dengan organisasi",
   orgInviteFor: "Undangan ke",
   orgInviteAccept: "Terima undangan",
+  orgInviteQuestion: "Bergabung dengan {organization}?",
+  orgInviteBy: "Diundang oleh {inviter} sebagai {role}.",
+  orgInviteAs: "Anda diundang sebagai {role}.",
+  orgInviteLater: "Nanti saja",
+  orgInviteLaterHint:
+    "Nanti saja membiarkan undangan tetap terbuka: tautan yang sama bisa Anda pakai untuk menerimanya nanti.",
   orgInviteWrongAccount: "Undangan ini dikirim ke alamat email lain. Keluar lalu masuk dengan alamat itu.",
   orgInviteUnusable:
     "Undangan ini tidak dapat digunakan lagi: sudah diterima, ditarik, atau kedaluwarsa. Minta undangan baru.",
   orgInviteUnknown: "Tautan undangan ini tidak berlaku untuk aplikasi ini.",
   orgInviteFull: "Organisasi ini tidak punya kursi kosong lagi. Minta admin mengosongkan satu.",
   orgInviteUnverified:
-    "Konfirmasi alamat email Anda dulu: buka tautan konfirmasi yang kami kirim ke alamat itu, lalu undangan " +
-    "ini diterima saat Anda melanjutkan ke aplikasi.",
+    "Konfirmasi alamat email Anda dulu: buka tautan konfirmasi yang kami kirim ke alamat itu, lalu Anda dapat " +
+    "menerima undangan ini saat Anda melanjutkan ke aplikasi.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

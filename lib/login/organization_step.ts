@@ -1,11 +1,13 @@
 /**
  * The organization step of a sign-in (issue 28 item 2): a person in organizations chooses the active one before
  * the app gets its code. The app may preselect one (`organization=`), and a project may require one
- * (settings.organization_required); prompt=none never shows the picker.
+ * (settings.organization_required); prompt=none never shows the picker. An invitation the request carries is
+ * never accepted unasked: the person answers "Join …?" first (routes/auth/invitation.tsx), since anyone may send
+ * them a sign-in link carrying an invitation to an organization of their own.
  */
 import type { Ctx } from "../app_env.ts";
-import { acceptOrganizationInvitation, userOrganizations } from "@/db/organizations.ts";
-import { toAppError } from "../http/errors.ts";
+import { organizationInvitationOffer, userOrganizations } from "@/db/organizations.ts";
+import { type ErrorCode, toAppError } from "../http/errors.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 
 /** The authorization request as a query string again, from its parsed form (the picker's link carries it). */
@@ -32,51 +34,65 @@ export function authorizeQuery(request: AuthorizeRequest): string {
 export const organizationRequired = (request: AuthorizeRequest) =>
   request.project.settings.organization_required === true;
 
-/** Why an invitation could not be accepted, as the picker's `error` parameter (lib/login/i18n.ts says it). */
-export const INVITATION_ERRORS = {
+/** Why an invitation cannot be accepted, by error code, as the picker's `error` parameter (i18n.ts says it). */
+const INVITATION_ERRORS: Partial<Record<ErrorCode, string>> = {
   forbidden: "invitation_wrong_account",
   not_found: "invitation_unknown",
   conflict: "invitation_unusable",
-} as const;
+  organization_full: "invitation_full",
+  email_unverified: "invitation_unverified",
+};
+
+/** The picker's `error` for an invitation refused by its offer or its acceptance; anything else is rethrown. */
+export function invitationRefusal(error: unknown): string {
+  const refusal = INVITATION_ERRORS[toAppError(error).code];
+  if (refusal === undefined) throw error;
+  return refusal;
+}
+
+/** The picker, saying why (an `error` parameter of routes/auth/organization.tsx), or not. */
+export const pickerHref = (request: AuthorizeRequest, error?: string) =>
+  `/auth/organization?${authorizeQuery(request)}${error ? `&error=${error}` : ""}`;
+
+/** The "Join …?" step for the request's invitation, keeping the organization the app asked for. */
+function invitationHref(request: AuthorizeRequest, invitation: string) {
+  const params = new URLSearchParams(authorizeQuery(request));
+  if (request.organization !== undefined) params.set("organization", request.organization);
+  params.set("invitation", invitation);
+  return `/auth/invitation?${params}`;
+}
 
 /** Where a sign-in goes on: a code naming `organization` (maybe none), or `redirect` (the picker, an app error). */
 export type OrganizationDecision = { organization?: string } | { redirect: string };
 
 /**
- * Before a code is issued: an invitation in the request is accepted (its organization becomes the active one);
- * when the person must or may choose an organization and none is chosen yet, they go to the picker (their
- * session starts first, so the caller issues no code then).
+ * Before a code is issued: an invitation in the request that the person could accept sends them to the "Join
+ * …?" step (one they cannot accept: the picker says why); when the person must or may choose an organization and
+ * none is chosen yet, they go to the picker. Their session starts first, so the caller issues no code then.
  */
 export async function decideOrganization(
   c: Ctx,
   request: AuthorizeRequest,
   userId: string,
 ): Promise<OrganizationDecision> {
-  const chosen = await acceptedInvitation(c, request, userId);
-  if (typeof chosen === "string") return { organization: chosen };
-  const redirect = await pickerStep(c, request, userId, chosen?.error);
-  return redirect === null ? { organization: request.organization || undefined } : { redirect };
-}
-
-/** The invitation's organization once accepted, or why it was not (the picker says so); null without one. */
-async function acceptedInvitation(c: Ctx, request: AuthorizeRequest, userId: string) {
-  if (!request.invitation) return null;
-  try {
-    const membership = await acceptOrganizationInvitation(
-      c.var.deps.sql,
-      request.project.id,
-      request.invitation,
-      userId,
-    );
-    return membership.organization_id;
-  } catch (error) {
-    const { code, description } = toAppError(error);
-    if (!(code in INVITATION_ERRORS)) throw error;
-    const full = code === "conflict" && /seat/.test(description);
-    // The invited address, not yet confirmed (api.accept_organization_invitation's "Confirm … first").
-    if (code === "forbidden" && /^Confirm /.test(description)) return { error: "invitation_unverified" };
-    return { error: full ? "invitation_full" : INVITATION_ERRORS[code as keyof typeof INVITATION_ERRORS] };
+  let refusal: string | undefined;
+  if (request.invitation) {
+    try {
+      await organizationInvitationOffer(c.var.deps.sql, request.project.id, request.invitation, userId);
+      if (request.prompt !== "none") return { redirect: invitationHref(request, request.invitation) };
+      return {
+        redirect: redirectTo(request, c.var.deps.config.baseUrl, {
+          error: "interaction_required",
+          error_description:
+            "The person has to accept the organization invitation, which prompt=none does not allow.",
+        }),
+      };
+    } catch (error) {
+      refusal = invitationRefusal(error);
+    }
   }
+  const redirect = await pickerStep(c, request, userId, refusal);
+  return redirect === null ? { organization: request.organization || undefined } : { redirect };
 }
 
 /** Where the picker (or the app's error for prompt=none) is, when one is needed; null to go on. */
@@ -109,6 +125,5 @@ async function pickerStep(
         : "The person is not a member of the organization this app asked for.",
     });
   }
-  const error = invitationError ?? (asked === undefined ? undefined : "not_member");
-  return `/auth/organization?${authorizeQuery(request)}${error ? `&error=${error}` : ""}`;
+  return pickerHref(request, invitationError ?? (asked === undefined ? undefined : "not_member"));
 }

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { liveSession } from "@/db/login.ts";
 import { joinOrganizationByDomain, userOrganizations } from "@/db/organizations.ts";
-import { readSession } from "@/lib/login/browser.ts";
-import { finishSignIn } from "@/lib/login/flow.ts";
+import { finishSignIn, liveBrowserSession } from "@/lib/login/flow.ts";
 import { mfaOwed } from "@/lib/login/factors/policy.ts";
 import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { organizationRequired } from "@/lib/login/organization_step.ts";
@@ -40,10 +38,9 @@ export const handler: Handlers<OrganizationPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    const session = readSession(c, request.project.id);
-    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
-    if (!live) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
-    const organizations = await userOrganizations(c.var.deps.sql, request.project.id, live.user_id);
+    const signedIn = await liveBrowserSession(c, request.project.id);
+    if (!signedIn) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    const organizations = await userOrganizations(c.var.deps.sql, request.project.id, signedIn.live.user_id);
     const error = PICKER_ERRORS[query.get("error") ?? ""];
     const data = authPageData(c, request, query, error ? { error } : {});
     const picker: OrganizationPageData = { ...data, organizations, required: organizationRequired(request) };
@@ -54,18 +51,18 @@ export const handler: Handlers<OrganizationPageData> = {
     const posted = await readAuthForm(c, Choice, "orgPickTitle");
     if (!("again" in posted)) return posted;
     const { form, request, query } = posted;
-    const session = readSession(c, request.project.id);
-    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
-    if (!session || !live || mfaOwed(request.project, request.acrValues, live.amr)) {
+    const signedIn = await liveBrowserSession(c, request.project.id);
+    if (!signedIn || mfaOwed(request.project, request.acrValues, signedIn.live.amr)) {
       return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
     }
+    const { session, live } = signedIn;
     if (form.join) {
       try {
         await joinOrganizationByDomain(c.var.deps.sql, request.project.id, form.join, live.user_id);
         return c.redirect(`/auth/organization?${requestQuery(query)}`, 303);
       } catch (error) {
         const code = toAppError(error).code;
-        if (code !== "conflict" && code !== "forbidden" && code !== "not_found") throw error;
+        if (!["conflict", "organization_full", "forbidden", "not_found"].includes(code)) throw error;
         return c.redirect(`/auth/organization?${requestQuery(query)}&error=join_failed`, 303);
       }
     }

@@ -50,6 +50,7 @@ await asApp(
 // budi has an authenticator app and a live session, so /auth/mfa/manage shows its form (the secret is never
 // opened on that page before a code is posted, so any sealed bytes do).
 const budi = await seedUser(t.db.sql, project.id, "budi@example.com", { verified: true });
+const BUDI_INVITATION = "invitation-for-budi-0123456789";
 const budiSession = randomSecret();
 await asApp(t.db.sql, project.id, async (tx) => {
   const enrolment = randomSecret();
@@ -61,8 +62,12 @@ await asApp(t.db.sql, project.id, async (tx) => {
   await tx`select api.meet_mfa_challenge(${await sha256(enrolment)}, 'enrol', 1, null, ${new Uint8Array([1])},
     (select array_agg(decode(h, 'hex')) from unnest(${hashes}::text[]) h))`;
   await tx`select api.start_login_session(${budi}, ${await sha256(budiSession)}, 3600, '{mfa,otp,pwd}')`;
-  // budi is in an organization, so /auth/organization shows the org picker.
+  // budi is in an organization, so /auth/organization shows the org picker…
   await tx`select api.create_organization('Tenun Kolektif', 'tenun', ${budi})`;
+  // …and invited to another, so /auth/invitation asks "Join Koperasi Batik?".
+  const [batik] = await tx`select api.create_organization('Koperasi Batik', 'batik', null) ->> 'id' as id`;
+  await tx`select api.invite_to_organization(${batik.id}, 'budi@example.com', 'member',
+                                             ${await sha256(BUDI_INVITATION)})`;
 });
 // A project with passkeys and email codes on (issue 20): its sign-in page shows their button and link, and a
 // signed-in person's /auth/passkeys page its list and "Add a passkey".
@@ -206,6 +211,10 @@ for (const lang of ["en", "id"] as const) {
       await page.goto(`${t.origin}${picker}`);
       assert.equal(await page.locator("button[name=organization]").count(), 2, "the org picker is shown");
       for (const violation of await seriousViolations(page)) found.push(`${picker} → ${violation}`);
+      const invitation = `/auth/invitation?${login}&invitation=${BUDI_INVITATION}`;
+      await page.goto(`${t.origin}${invitation}`);
+      assert.equal(await page.locator("button[name=answer]").count(), 2, "the invitation step is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${invitation} → ${violation}`);
       assert.deepEqual(found, []);
     } finally {
       await close();

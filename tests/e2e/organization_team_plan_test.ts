@@ -1,8 +1,8 @@
 /**
  * An organization's whole story in Chromium (issue 28's browser test): an invitation, the invited person signing
- * up through it and confirming the address, the org picker at the next sign-in, tokens carrying the
- * organization, a seat-based checkout paid in the offline sandbox by that person (an admin), the seat limit
- * refusing the next invitation, and removal ending the org claims at the next refresh.
+ * up through it, confirming the address and accepting the invitation ("Join …?"), the org picker at the next
+ * sign-in, tokens carrying the organization, a seat-based checkout paid in the offline sandbox by that person
+ * (an admin), the seat limit refusing the next invitation, and removal ending the org claims at the next refresh.
  */
 import assert from "node:assert/strict";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
@@ -70,12 +70,14 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     const invited = await api("POST", `/organizations/${org.id}/invitations`, {
       email: "rina@kantor.example",
       role: "admin",
+      invited_by: owner,
       accept_url: new URL("/join", project.redirectUri).href,
     });
     assert.equal(invited.status, 201, JSON.stringify(invited.body));
 
     // Sign up through the invitation: it waits for the address to be confirmed (anyone can sign up with it);
-    // the link mailed at sign-up, opened in the same browser, confirms it and joins the organization, active.
+    // the link mailed at sign-up, opened in the same browser, confirms it and asks "Join Kantor Maju?":
+    // accepting joins the organization, active.
     await page.goto(loginUrl({ invitation: invited.body.token }));
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
@@ -89,6 +91,9 @@ Deno.test("organization story — invite, sign up through it, pick the org, pay 
     assert.ok(link, "the confirmation link is mailed");
     await page.goto(link);
     await page.getByRole("button", { name: "Confirm my address" }).click();
+    await page.getByText("Join Kantor Maju?").waitFor();
+    await page.getByText("Invited by pemilik@kantor.example as admin.").waitFor();
+    await page.getByRole("button", { name: "Accept the invitation" }).click();
     await page.waitForURL(/\/callback\?/);
     const joined = claimsOf(
       (await tokens({

@@ -1,7 +1,8 @@
 /**
  * The organization in the hosted login and the tokens (issue 28 item 2): the org picker after sign-in, the app's
  * `organization=` preselection, a project that requires one, an invitation accepted on the way through sign-up
- * once the address is confirmed, and a removed member's refresh without the org claims.
+ * once the address is confirmed and the person accepts (tests/http/organization_invitation_step_test.ts), and a
+ * removed member's refresh without the org claims.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -181,7 +182,7 @@ Deno.test("org picker — a project that requires an organization: no way around
   assert.equal(new URL(silent.headers.get("location")!).searchParams.get("error"), "interaction_required");
 });
 
-Deno.test("invitation — signing up through an invitation joins the organization once the address is confirmed, and makes it active", async () => {
+Deno.test("invitation — signing up through an invitation joins the organization once the address is confirmed and the person accepts, and makes it active", async () => {
   const boss = await asApp(
     t.db.sql,
     project.id,
@@ -218,16 +219,58 @@ Deno.test("invitation — signing up through an invitation joins the organizatio
       (select count(*)::int from astapa.organization_memberships m where m.user_id = u.id) as memberships
     from astapa.users u where project_id = ${project.id} and email = 'dewi@team.example'`;
   assert.deepEqual({ ...unproven }, { email_verified: false, memberships: 0 });
-  // The confirmation link mailed at sign-up goes on into the sign-up's request: the invitation is accepted then.
+  // The confirmation link mailed at sign-up goes on into the sign-up's request, which asks to join then
+  // (routes/auth/invitation.tsx): accepting joins.
   const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
     where to_address = 'dewi@team.example' and kind = 'verify_email' order by id desc limit 1`;
-  const confirmed = await answerConfirmation(t, await openMailedLink(t, mail.body_text), "confirm", {
-    password: "correct horse",
-  });
+  const confirmed = browser.keep(
+    await answerConfirmation(t, await openMailedLink(t, mail.body_text), "confirm", {
+      password: "correct horse",
+    }),
+  );
   assert.equal(confirmed.status, 303);
-  const access = claimsOf((await tokensFor(project, confirmed.headers.get("location")!)).access_token);
+  const step = confirmed.headers.get("location")!;
+  assert.match(step, /^\/auth\/invitation\?/);
+  const asked = await (await browser.get(step)).text();
+  assert.match(asked, /Join warung\?/);
+  assert.match(asked, /You are invited as admin\./); // invited by the app: no inviter to name
+  const accepted = await browser.post(asked, { answer: "accept" });
+  const access = claimsOf((await tokensFor(project, accepted.headers.get("location")!)).access_token);
   assert.deepEqual([access.org_id, access.org_role], [org, "admin"]);
   const again = await browser.get(`/auth/login?${query(project, { invitation: token })}`);
   const picker = await browser.get(again.headers.get("location")!);
   assert.match(await picker.text(), /This invitation can no longer be used/);
+});
+
+Deno.test("org picker — joining a full organization of one's domain: the picker says so, and nobody joins", async () => {
+  const domainJoin = await seedProject(t.db.sql, {
+    redirectUri: "https://domain.example/callback",
+    settings: { organization_domain_join: "suggest" },
+  });
+  const org = await organization(domainJoin, "pabrik");
+  await asApp(t.db.sql, domainJoin.id, async (tx) => {
+    await tx`select api.add_organization_domain(${org}, 'pabrik.example')`;
+    await tx`select api.verify_organization_domain(${org}, 'pabrik.example')`;
+    await tx`select api.create_user(${domainJoin.id}, 'first@pabrik.example', null, true)`;
+  });
+  await asApp(t.db.sql, domainJoin.id, async (tx) => {
+    await tx`select api.add_organization_member(${org}, ${await userId(domainJoin, "first@pabrik.example")})`;
+  });
+  await t.db.sql`update astapa.organizations set seat_limit = 1 where id = ${org}`;
+  const browser = new FormBrowser(t);
+  const signedUp = await signUp(browser, domainJoin, "second@pabrik.example");
+  assert.equal(new URL(signedUp.headers.get("location")!).searchParams.get("code") !== null, true);
+  await t.db.sql`update astapa.users set email_verified = true where email = 'second@pabrik.example'`;
+  const again = await browser.get(`/auth/login?${query(domainJoin)}`);
+  const picker = await (await browser.get(again.headers.get("location")!)).text();
+  assert.match(picker, /domain lets you join:/);
+  const refused = await browser.post(picker, { join: org });
+  assert.match(refused.headers.get("location")!, /^\/auth\/organization\?.*error=join_failed/);
+  assert.match(
+    await (await browser.get(refused.headers.get("location")!)).text(),
+    /You could not join that organization \(it may be full\)/,
+  );
+  const [{ count }] = await t.db.sql`select count(*)::int from astapa.organization_memberships
+    where organization_id = ${org}`;
+  assert.equal(count, 1);
 });

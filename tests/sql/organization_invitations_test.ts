@@ -91,7 +91,7 @@ Deno.test("api.invite_to_organization / accept — the invited address, once pro
   // Anyone may sign up with the address, and the token is no proof of the mailbox (the app gets it back, an
   // admin may copy the link): an account whose address nobody proved is refused, and nothing changes.
   const user = await seedUser(db.sql, a.id, "new@inv.example");
-  await rejectsAs(accept(a.id, "first", user), "forbidden", /^Confirm new@inv\.example first/i);
+  await rejectsAs(accept(a.id, "first", user), "email_unverified", /^Confirm new@inv\.example first/i);
   assert.equal(
     await count(a.id, "users", `id = ${user} and email_verified`),
     0,
@@ -115,6 +115,59 @@ Deno.test("api.invite_to_organization / accept — the invited address, once pro
     await count(a.id, "events", `type = 'membership.created' and data ->> 'reason' = 'invitation'`),
     1,
   );
+});
+
+async function offer(project: string, token: string, user: string) {
+  const tokenHash = await hash(token);
+  return call(project, (tx) => tx`select api.organization_invitation_offer(${tokenHash}, ${user})`);
+}
+
+Deno.test("api.organization_invitation_offer — what the sign-in asks before joining; accepts nothing; refuses as accepting would", async () => {
+  const owner = await seedUser(db.sql, a.id, "boss@offer.example");
+  const org = await organization(a.id, "offer", owner);
+  const tokenHash = await hash("offer-1");
+  await call(
+    a.id,
+    (tx) =>
+      tx`select api.invite_to_organization(${org}, 'ana@offer.example', 'admin', ${tokenHash}, 3600, ${owner})`,
+  );
+  const ana = await seedUser(db.sql, a.id, "ana@offer.example", { verified: true });
+  assert.deepEqual({ ...(await offer(a.id, "offer-1", ana)), invitation_id: "…" }, {
+    invitation_id: "…",
+    organization_id: org,
+    organization_name: "offer",
+    role: "admin",
+    invited_by_email: "boss@offer.example",
+  });
+  assert.equal(
+    await count(a.id, "organization_memberships", `organization_id = '${org}'`),
+    1,
+    "nobody joined",
+  );
+  assert.equal(
+    (await call(a.id, (tx) => tx`select api.organization_invitation(${tokenHash})`)).status,
+    "pending",
+  );
+  // Invited by the app (no inviter named): no inviter shown.
+  await invite(a.id, org, "budi@offer.example", "offer-2");
+  const budi = await seedUser(db.sql, a.id, "budi@offer.example", { verified: true });
+  assert.equal((await offer(a.id, "offer-2", budi)).invited_by_email, null);
+  // Each refusal of api.accept_organization_invitation, before anything is asked.
+  await rejectsAs(offer(a.id, "never-issued", ana), "not_found", /not one of this app/);
+  await rejectsAs(offer(b.id, "offer-1", await seedUser(db.sql, b.id, "ana@offer.example")), "not_found");
+  await rejectsAs(offer(a.id, "offer-1", budi), "forbidden", /for ana@offer\.example/);
+  const cici = await seedUser(db.sql, a.id, "cici@offer.example");
+  await invite(a.id, org, "cici@offer.example", "offer-3");
+  await rejectsAs(offer(a.id, "offer-3", cici), "email_unverified", /^Confirm cici@offer\.example first/);
+  await db.sql`update astapa.users set email_verified = true where id = ${cici}`;
+  await call(a.id, (tx) => tx`select api.add_organization_member(${org}, ${cici})`);
+  await rejectsAs(offer(a.id, "offer-3", cici), "conflict", /already a member/);
+  // The plan shrank since: the members fill its 3 seats (owner, cici and ana once she accepts).
+  await db.sql`update astapa.organizations set seat_limit = 3 where id = ${org}`;
+  await accept(a.id, "offer-1", ana);
+  await rejectsAs(offer(a.id, "offer-1", ana), "conflict", /already accepted/);
+  await rejectsAs(offer(a.id, "offer-2", budi), "organization_full", /all of its 3 seats taken/);
+  await rejectsAs(accept(a.id, "offer-2", budi), "organization_full", /all of its 3 seats taken/);
 });
 
 Deno.test("api.invite_to_organization — bad input, members, non-admin inviters, re-inviting replaces the open one", async () => {
@@ -177,7 +230,11 @@ Deno.test("seats — inviting past the seat limit (members and open invitations)
   const owner = await seedUser(db.sql, a.id, "boss@seats.example");
   const org = await organization(a.id, "seats", owner, 2);
   await invite(a.id, org, "one@seats.example", "seat-1");
-  await rejectsAs(invite(a.id, org, "two@seats.example", "seat-2"), "conflict", /all of its 2 seats taken/);
+  await rejectsAs(
+    invite(a.id, org, "two@seats.example", "seat-2"),
+    "organization_full",
+    /all of its 2 seats taken/,
+  );
   const list = await call<Json[]>(a.id, (tx) => tx`select api.list_organization_invitations(${org})`);
   await call(a.id, (tx) => tx`select api.revoke_organization_invitation(${list[0].id as string})`);
   await invite(a.id, org, "two@seats.example", "seat-2");
@@ -200,7 +257,9 @@ Deno.test("seats — two invitations accepted into the last seat at once: one jo
   );
   assert.equal(first.status, "fulfilled");
   assert.equal(second.status, "rejected");
-  if (second.status === "rejected") await rejectsAs(Promise.reject(second.reason), "conflict", /seats taken/);
+  if (second.status === "rejected") {
+    await rejectsAs(Promise.reject(second.reason), "organization_full", /seats taken/);
+  }
   assert.equal(await count(a.id, "organization_memberships", `organization_id = '${org}'`), 2);
   const statuses = await call<Json[]>(a.id, (tx) => tx`select api.list_organization_invitations(${org})`);
   assert.deepEqual(statuses.map((i) => i.status).sort(), ["accepted", "pending"]);

@@ -146,7 +146,7 @@ Deno.test("a scheduled change holds its seats: nobody joins or is invited past t
   const late = await seedUser(db.sql, a.id, "late@sirup.example");
   await rejectsAs(
     call((tx) => tx`select api.add_organization_member(${t.id}, ${late}, 'member')`),
-    "conflict",
+    "organization_full",
     /^Organization sirup moves to plan small with 4 seats on \d{4}-\d\d-\d\d, and they are all taken: withdraw/,
   );
   await withdraw(t.id, t.admin);

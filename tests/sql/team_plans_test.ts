@@ -200,7 +200,7 @@ Deno.test("a flat team plan — its own seats; an unpaid period lapses the plan 
       (tx) =>
         tx`select api.invite_to_organization(${t.id}, 'late@susu.example', 'member', sha256('hash-susu'::bytea))`,
     ),
-    "conflict",
+    "organization_full",
     /all of its 3 seats taken/,
   );
   await asApp(
@@ -276,7 +276,7 @@ Deno.test("paying the next period for fewer seats — the running period keeps i
   );
   const next = await organization(t.id);
   assert.deepEqual([next.seat_limit, next.next_seat_limit, next.next_seat_limit_from], [3, null, null]);
-  await rejectsAs(invite("fifth@gula.example"), "conflict", /all of its 3 seats taken/);
+  await rejectsAs(invite("fifth@gula.example"), "organization_full", /all of its 3 seats taken/);
   // Adding seats then prices from the 3 now in force and drops nothing it paid for.
   const more = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 4 });
   assert.equal(more.seats_from, 3);

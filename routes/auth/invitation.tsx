@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { acceptOrganizationInvitation, organizationInvitationOffer } from "@/db/organizations.ts";
+import { finishSignIn, liveBrowserSession } from "@/lib/login/flow.ts";
+import { mfaOwed } from "@/lib/login/factors/policy.ts";
+import { requestQuery } from "@/lib/login/authorize_request.ts";
+import { invitationRefusal, pickerHref } from "@/lib/login/organization_step.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
+import { AuthForm, authorizeRequest, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { page } from "@/lib/router/page.tsx";
+import { InvitationConfirm, type InvitationPageData } from "@/components/login/InvitationConfirm.tsx";
+
+const Answer = AuthForm.extend({ answer: z.enum(["accept", "later"]) });
+
+/**
+ * /auth/invitation: "Join <organization>? Invited by <inviter> as <role>", asked of the signed-in person whose
+ * sign-in carries an invitation they could accept (lib/login/organization_step.ts sends them here). Accept joins
+ * and makes the organization the active one; Not now goes on without joining and leaves the invitation open.
+ * A sign-in link carrying an invitation is anyone's to send, so nobody joins without answering this form (CSRF
+ * checked).
+ */
+export const handler: Handlers<InvitationPageData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const signedIn = await liveBrowserSession(c, request.project.id);
+    if (!signedIn || !request.invitation) return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    const { sql } = c.var.deps;
+    try {
+      const offer = await organizationInvitationOffer(
+        sql,
+        request.project.id,
+        request.invitation,
+        signedIn.live.user_id,
+      );
+      const data: InvitationPageData = { ...authPageData(c, request, query), offer };
+      return page(data, { title: MESSAGES[data.lang].orgInviteTitle, lang: data.lang });
+    } catch (error) {
+      return c.redirect(pickerHref(request, invitationRefusal(error)), 303);
+    }
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, Answer, "orgInviteTitle");
+    if (!("again" in posted)) return posted;
+    const { form, request, query } = posted;
+    const signedIn = await liveBrowserSession(c, request.project.id);
+    // The session ended meanwhile, or lacks a factor this request needs: sign in (or step up) again first.
+    if (!signedIn || mfaOwed(request.project, request.acrValues, signedIn.live.amr) || !request.invitation) {
+      return c.redirect(`/auth/login?${requestQuery(query)}`, 303);
+    }
+    const { session, live } = signedIn;
+    // Not now: the sign-in goes on as if the link carried no invitation, which stays open.
+    let organization = request.organization;
+    if (form.answer === "accept") {
+      try {
+        const { sql } = c.var.deps;
+        const membership = await acceptOrganizationInvitation(
+          sql,
+          request.project.id,
+          request.invitation,
+          live.user_id,
+        );
+        organization = membership.organization_id;
+      } catch (error) {
+        return c.redirect(pickerHref(request, invitationRefusal(error)), 303);
+      }
+    }
+    return await finishSignIn(
+      c,
+      { ...request, invitation: undefined, organization },
+      query,
+      live.user_id,
+      session,
+      {
+        amr: live.amr,
+        authTime: new Date(live.auth_time * 1000),
+      },
+    );
+  },
+};
+
+export default function Invitation({ data }: PageProps<InvitationPageData>) {
+  return <InvitationConfirm data={data} />;
+}
