@@ -9344,12 +9344,7 @@ AS $function$
   declare
     target astapa.refunds;
   begin
-    select * into target from astapa.refunds as r
-    where r.project_id = record_refund_answer.project_id and r.public_id = refund_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This refund was not found.';
-    end if;
+    target := astapa.held_refund(record_refund_answer.project_id, refund_id);
     if answer ->> 'failure' is not null then
       -- Xendit refused: nothing was refunded and the amount is free again. A callback may not undo this.
       if target.status = 'requested' then
@@ -9387,12 +9382,7 @@ AS $function$
     if now is null then
       raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
     end if;
-    select * into target from astapa.refunds as r
-    where r.project_id = record_refund_reconcile_error.project_id and r.public_id = refund_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This refund was not found.';
-    end if;
+    target := astapa.held_refund(record_refund_reconcile_error.project_id, refund_id);
     -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
     if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
       return null;
@@ -10591,12 +10581,7 @@ AS $function$
   declare
     target astapa.refunds;
   begin
-    select * into target from astapa.refunds as r
-    where r.project_id = resume_refund_reconciliation.project_id and r.public_id = refund_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This refund was not found.';
-    end if;
+    target := astapa.held_refund(resume_refund_reconciliation.project_id, refund_id);
     if target.status not in ('requested', 'pending') then
       raise exception using errcode = 'AS4R1', message = pg_catalog.format(
         'This refund has %s already: there is nothing left to reconcile.', target.status);
@@ -16338,6 +16323,27 @@ AS $function$
   $function$;
 comment on function astapa.held_linked_method(text,bigint,text) is 'One of a user''s linked methods, locked until the transaction ends (the short steps of an unlink: api.request_method_unlink, api.cancel_method_unlink, api.unlink_method). AS404 not this user''s method.';
 grant execute on function astapa.held_linked_method(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.held_refund(project_id text, refund_id text)
+ RETURNS astapa.refunds
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.refunds;
+  begin
+    select * into target from astapa.refunds as r
+    where r.project_id = held_refund.project_id and r.public_id = held_refund.refund_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    return target;
+  end
+  $function$;
+comment on function astapa.held_refund(text,text) is 'One of the project''s refunds by its public id, locked until the transaction ends (every step that records or changes a refund: api.record_refund_answer, api.record_refund_reconcile_error, api.resume_refund_reconciliation). AS404 no such refund.';
+grant execute on function astapa.held_refund(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)

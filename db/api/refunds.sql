@@ -199,7 +199,7 @@ comment on function api.request_refund(text, jsonb) is
 
 grant execute on function api.request_refund(text, jsonb) to astapa_app;
 
-create or replace function api.record_refund_answer(project_id text, refund_id text, answer jsonb) returns jsonb
+create or replace function astapa.held_refund(project_id text, refund_id text) returns astapa.refunds
   language plpgsql
   volatile
   set search_path = ''
@@ -208,11 +208,31 @@ create or replace function api.record_refund_answer(project_id text, refund_id t
     target astapa.refunds;
   begin
     select * into target from astapa.refunds as r
-    where r.project_id = record_refund_answer.project_id and r.public_id = refund_id
+    where r.project_id = held_refund.project_id and r.public_id = held_refund.refund_id
     for update;
     if not found then
       raise exception using errcode = 'AS404', message = 'This refund was not found.';
     end if;
+    return target;
+  end
+  $$;
+
+comment on function astapa.held_refund(text, text) is
+  'One of the project''s refunds by its public id, locked until the transaction ends (every step that records '
+  'or changes a refund: api.record_refund_answer, api.record_refund_reconcile_error, '
+  'api.resume_refund_reconciliation). AS404 no such refund.';
+
+grant execute on function astapa.held_refund(text, text) to astapa_app;
+
+create or replace function api.record_refund_answer(project_id text, refund_id text, answer jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.refunds;
+  begin
+    target := astapa.held_refund(record_refund_answer.project_id, refund_id);
     if answer ->> 'failure' is not null then
       -- Xendit refused: nothing was refunded and the amount is free again. A callback may not undo this.
       if target.status = 'requested' then
@@ -427,12 +447,7 @@ create or replace function api.record_refund_reconcile_error(project_id text, re
     if now is null then
       raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
     end if;
-    select * into target from astapa.refunds as r
-    where r.project_id = record_refund_reconcile_error.project_id and r.public_id = refund_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This refund was not found.';
-    end if;
+    target := astapa.held_refund(record_refund_reconcile_error.project_id, refund_id);
     -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
     if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
       return null;
@@ -469,12 +484,7 @@ create or replace function api.resume_refund_reconciliation(project_id text, ref
   declare
     target astapa.refunds;
   begin
-    select * into target from astapa.refunds as r
-    where r.project_id = resume_refund_reconciliation.project_id and r.public_id = refund_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This refund was not found.';
-    end if;
+    target := astapa.held_refund(resume_refund_reconciliation.project_id, refund_id);
     if target.status not in ('requested', 'pending') then
       raise exception using errcode = 'AS4R1', message = pg_catalog.format(
         'This refund has %s already: there is nothing left to reconcile.', target.status);

@@ -504,3 +504,30 @@ Deno.test("api.record_refund_reconcile_error — each error of ours doubles the 
     "not_found",
   );
 });
+
+Deno.test("astapa.held_refund — the project's refund, locked until the transaction ends; another project's is not found", async () => {
+  const a = await seedShop(db.sql, { email: "rf-held@example.com" });
+  const b = await seedShop(db.sql, { email: "rf-held-stranger@example.com" });
+  const p = a.project.id;
+  const { receiptId } = await paidPayment(a, "pr-rf-held");
+  const refund = await as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "none" }));
+  const held = await as(p, async (tx) => {
+    const [row] = await tx`select (astapa.held_refund(${p}, ${refund.refund_id})).*`;
+    // Another transaction may not take the row while this one holds it.
+    const [other] = await as(p, (other) =>
+      other`select r.public_id from astapa.refunds r
+            where r.project_id = ${p} and r.public_id = ${refund.refund_id} for update skip locked`);
+    return { row, other };
+  });
+  assert.equal(held.row.public_id, refund.refund_id);
+  assert.equal(held.row.status, "requested");
+  assert.equal(held.other, undefined, "locked by the transaction that holds it");
+  await rejectsAs(
+    as(b.project.id, (tx) => tx`select astapa.held_refund(${p}, ${refund.refund_id})`),
+    "not_found",
+  );
+  await rejectsAs(
+    as(p, (tx) => tx`select astapa.held_refund(${p}, ${"rfd_aaaaaaaaaaaaaaaaaaaaaaaa"})`),
+    "not_found",
+  );
+});
