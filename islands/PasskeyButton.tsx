@@ -34,6 +34,8 @@ type PasskeyButtonProps = {
   autofill?: boolean;
   /** second_factor: "Remember this browser for N days", where the project offers it (a box in the form). */
   remember?: string;
+  /** The page's main action (adding one on /auth/passkeys): a primary button, else a secondary one. */
+  primary?: boolean;
   /** register: the name field's label and first value. */
   nameLabel?: string;
   defaultName?: string;
@@ -150,7 +152,12 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
           </p>
         </>
       )}
-      <button type="button" class="secondary" disabled={busy.value} onClick={() => run(false)}>
+      <button
+        type="button"
+        class={props.primary ? undefined : "secondary"}
+        disabled={busy.value}
+        onClick={() => run(false)}
+      >
         {props.label}
       </button>
       {problem.value && <p role="alert" class="error">{problem.value}</p>}

@@ -1,15 +1,17 @@
 /**
  * The hosted "passkeys" page (/auth/passkeys): the signed-in person's passkeys with when each was added and
- * last used, renaming and removing them (plain forms), and adding one (an island: hidden without WebAuthn).
+ * last used, renaming and removing them (plain forms, one row each: PasskeyRow.tsx), and adding one (an island:
+ * hidden without WebAuthn).
  * Adding and removing need a sign-in within the last 10 minutes; the page says so and links to sign in again.
  */
 import type { AuthPageData } from "@/lib/login/pages.ts";
 import { flowHref, signedInHref } from "@/lib/login/pages.ts";
-import { type Lang, type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
+import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 import type { OwnPasskeys } from "@/db/passkeys.ts";
 import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { AuthCard } from "./AuthCard.tsx";
+import { PasskeyRow } from "./PasskeyRow.tsx";
 
 export type PasskeysData = AuthPageData & {
   /** list: the person's passkeys; off: the project does not use passkeys; signedOut: no live session. */
@@ -24,12 +26,6 @@ export type PasskeysData = AuthPageData & {
   welcome?: boolean;
   done?: MessageKey;
 };
-
-const day = (lang: Lang, iso: string) =>
-  new Date(iso).toLocaleDateString(lang === "id" ? "id-ID" : "en-GB", {
-    dateStyle: "medium",
-    timeZone: "UTC",
-  });
 
 export function Passkeys({ data }: { data: PasskeysData }) {
   const t = MESSAGES[data.lang];
@@ -58,44 +54,20 @@ export function Passkeys({ data }: { data: PasskeysData }) {
       )}
       {data.mode === "list" && (
         <>
-          {data.done && <p role="status">{t[data.done]}</p>}
+          {data.done && <p class="notice" role="status">{t[data.done]}</p>}
           <p>{data.welcome && !data.done ? t.passkeysOffer : t.passkeysIntro}</p>
           {(data.keys ?? []).length === 0 && <p>{t.passkeysNone}</p>}
           <ul class="passkeys">
             {(data.keys ?? []).map((key) => (
-              <li>
-                <strong>{key.name}</strong>
-                <br />
-                <small>
-                  {t.passkeyCreated} {day(data.lang, key.created_at)} · {key.last_used_at
-                    ? `${t.passkeyLastUsed} ${day(data.lang, key.last_used_at)}`
-                    : t.passkeyNeverUsed}
-                  {" · "}
-                  {key.synced ? t.passkeySynced : t.passkeyOneDevice}
-                </small>
-                <form method="post" action={action} class="inline">
-                  <input type="hidden" name="request" value={data.request} />
-                  <input type="hidden" name="csrf" value={data.csrf} />
-                  <input type="hidden" name="id" value={key.id} />
-                  <label for={`rename-${key.id}`}>{t.passkeyRenameLabel}</label>
-                  <input
-                    id={`rename-${key.id}`}
-                    name="name"
-                    type="text"
-                    maxlength={64}
-                    value={key.name}
-                    required
-                  />
-                  <button type="submit" name="action" value="rename" class="secondary">
-                    {t.passkeyRename}
-                  </button>
-                  {data.recent && (
-                    <button type="submit" name="action" value="remove" class="secondary">
-                      {t.passkeyRemove}
-                    </button>
-                  )}
-                </form>
-              </li>
+              <PasskeyRow
+                key={key.id}
+                passkey={key}
+                lang={data.lang}
+                action={action}
+                request={data.request}
+                csrf={data.csrf}
+                removable={data.recent === true}
+              />
             ))}
           </ul>
           {data.recent
@@ -108,6 +80,7 @@ export function Passkeys({ data }: { data: PasskeysData }) {
                   request: data.request,
                   csrf: data.csrf,
                   label: t.passkeyAdd,
+                  primary: true,
                   cancelled: t.passkeyCancelled,
                   rateLimited: t.passkeyRateLimited,
                   unavailable: t.passkeyUnavailable,

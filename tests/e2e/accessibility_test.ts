@@ -86,6 +86,10 @@ await asApp(t.db.sql, keys.id, async (tx) => {
   const [citra] =
     await tx`select api.create_user(${keys.id}, 'citra@example.com', null, true) ->> 'id' as id`;
   await tx`select api.start_login_session(${citra.id}, ${await sha256(citraSession)}, 3600, '{pwd}')`;
+  // Two keys, so the page's rows with their Rename and Remove forms are what axe reads.
+  await tx`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, device_type, backed_up, name)
+    values (${keys.id}, ${await sha256("a11y-citra-1")}, ${citra.id}, '\\x01', 'multiDevice', true, 'iCloud'),
+      (${keys.id}, ${await sha256("a11y-citra-2")}, ${citra.id}, '\\x01', 'singleDevice', false, 'YubiKey')`;
 });
 const developer = await signInDeveloper(t, "a11y@dev.example");
 await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, developer.accountId, "owner"));
@@ -203,9 +207,19 @@ for (const lang of ["en", "id"] as const) {
         value: citraSession,
         url: t.origin,
       }]);
+      await t.db.sql`update astapa.login_sessions set created_at = now()
+                     where token_hash = ${await sha256(citraSession)}`;
       const passkeys = `/auth/passkeys?${keysLogin}`;
       await page.goto(`${t.origin}${passkeys}`);
-      assert.equal(await page.locator("ul.passkeys").count(), 1, "the passkeys page is shown");
+      assert.equal(await page.locator("ul.passkeys > li").count(), 2, "the passkeys page lists both keys");
+      // Every Rename and Remove disclosure open: their forms are read too (the session is fresh: Remove shows).
+      await page.locator("ul.passkeys summary").evaluateAll((all) =>
+        all.forEach((summary) => (summary.parentElement as HTMLDetailsElement).open = true)
+      );
+      assert.equal(
+        await page.getByRole("button", { name: /Remove this passkey|Hapus passkey ini/ }).count(),
+        2,
+      );
       for (const violation of await seriousViolations(page)) found.push(`${passkeys} → ${violation}`);
       const picker = `/auth/organization?${login}`;
       await page.goto(`${t.origin}${picker}`);

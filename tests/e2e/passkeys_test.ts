@@ -331,11 +331,19 @@ Deno.test("passkeys e2e — remove one after a fresh sign-in; it no longer signs
     await page.goto(`${t.origin}/auth/passkeys?${requestOf()}&lang=id`);
     await page.getByRole("heading", { name: "Passkey" }).waitFor();
     await screenshot(page, "passkeys-list-id");
+    // Rename and Remove are disclosures: each opens its own small form.
+    await page.locator("summary", { hasText: "Ganti nama" }).click();
     await page.getByLabel("Nama baru").fill("Laptop lama");
-    await page.getByRole("button", { name: "Ganti nama" }).click();
+    await screenshot(page, "passkeys-rename-id");
+    await page.getByRole("button", { name: "Simpan nama" }).click();
     await page.getByText("Nama passkey sudah diganti.").waitFor();
     assert.match(await page.locator("ul.passkeys li").innerText(), /Laptop lama/);
-    await page.getByRole("button", { name: "Hapus" }).click();
+    await page.locator("summary", { hasText: "Hapus" }).click();
+    // Removing asks once more, naming the key, before anything is posted.
+    await page.getByText("Hapus “Laptop lama”?").waitFor();
+    assert.equal((await audited("user.passkey_removed")).length, 0);
+    await screenshot(page, "passkeys-remove-id");
+    await page.getByRole("button", { name: "Hapus passkey ini" }).click();
     await page.getByText("Passkey sudah dihapus.").waitFor();
     await page.getByText("Anda belum punya passkey.").waitFor();
     assert.equal((await audited("user.passkey_removed")).length, 1);
