@@ -4,12 +4,13 @@
  * the same idempotency key (Xendit answers the refund it made, or makes it now). A final answer is stored as a
  * refund callback (marked `reconciled`) in the durable events table and applied by the payment worker exactly
  * like one — a callback arriving later is a duplicate, and succeeded and failed stay final. A refund whose
- * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one.
+ * account's breaker is open in this pass (xendit_breaker.ts) is not asked about: it waits like an unanswered one,
+ * as does one whose question met our API key refused (401/403, as charges': logged as an error, it opens the
+ * breaker and is not counted — a dead key is the operator's to fix, and must not stop every pending refund).
  * Xendit refusing the request asked again (a 4xx: its definitive no) fails the refund as a refusal at request time
  * does (lib/payments/refunds.ts recordRefusal: failure_code, the amount free again). An error of ours while asking
- * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted, or refusing
- * our API key (401/403: no refusal of the refund, logged as an error each time) — is counted in SQL: the next
- * question waits twice as long, and the third stops automatic reconciliation of that refund
+ * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted — is counted
+ * in SQL: the next question waits twice as long, and the third stops automatic reconciliation of that refund
  * (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
@@ -23,7 +24,7 @@ import {
 import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { recordRefusal } from "./refunds.ts";
-import { isCredentialsRefused, isRefusal } from "./provider_errors.ts";
+import { isCredentialsRefused, isRefusal, logCredentialsRefused } from "./provider_errors.ts";
 import { asChargeError, type ChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
@@ -133,9 +134,9 @@ export async function reconcileRefunds(
     } catch (error) {
       const failure = isXenditFailure(error) ? asChargeError(error) : null;
       if (failure && isCredentialsRefused(failure)) {
-        // Our key was refused, not the refund: counted with the back-off, each time as an error (an operator
-        // must fix the key); the refund keeps its amount reserved.
-        await countError(deps, projectId, refund, now, error, "error");
+        // Our key, not the refund: asked again next period as it was, its amount still reserved (the breaker
+        // holds the account's others). Not counted: three passes with a dead key must not stop every refund.
+        logCredentialsRefused("refund", failure, { project_id: projectId, refund_id: refund.refund_id });
       } else if (failure && isRefusal(failure) && !refund.provider_id) {
         // The request asked again was refused: Xendit's definitive answer, as at request time.
         await refused(deps, projectId, refund, failure);
@@ -174,11 +175,10 @@ async function refused(
 }
 
 /**
- * A bug of ours (or an answer we cannot read, Xendit refusing to tell us about a refund it had accepted, or
- * Xendit refusing our API key) while reconciling a refund: counted in SQL, so the refund is asked about again
- * after twice the wait, and after the third such error no more (reconcile_stopped_at, shown in the API and on
- * the dashboard). Each try is logged with its stack at `level` (error for a refused key); the stop, once, as an
- * error.
+ * A bug of ours (or an answer we cannot read, or Xendit refusing to tell us about a refund it had accepted) while
+ * reconciling a refund: counted in SQL, so the refund is asked about again after twice the wait, and after the
+ * third such error no more (reconcile_stopped_at, shown in the API and on the dashboard). Each try is logged
+ * with its stack as a warning; the stop, once, as an error.
  */
 async function countError(
   deps: PaymentDeps,
@@ -186,7 +186,6 @@ async function countError(
   refund: Refund,
   now: Date,
   error: unknown,
-  level: "warn" | "error" = "warn",
 ): Promise<void> {
   const fields = { project_id: projectId, refund_id: refund.refund_id, error };
   let counted: Refund | null;
@@ -204,6 +203,6 @@ async function countError(
   if (counted?.reconcile_stopped_at) {
     log("error", "refund_reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
   } else {
-    log(level, "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
+    log("warn", "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
   }
 }

@@ -2,7 +2,8 @@
  * Refunds end to end in the offline sandbox: the Platform API asks the simulator's Refund API through the
  * unmodified xendit-node client, the simulator's refund callback reaches the webhook, the worker applies it
  * (plan effect, payment.refunded, the receipt's refunded line), and the ledger still adds up; a refund that fails
- * reaches the app as payment.refund_failed, once; a refused API key (401) keeps the refund reserved.
+ * reaches the app as payment.refund_failed, once; a refused API key (401) keeps the refund reserved and, in
+ * reconciliation, is not counted against it.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -513,48 +514,90 @@ Deno.test("refunds — Xendit refusing our API key (401) at request time is no r
   assert.equal((await settledRefund(shop, kept.refund_id)).status, "succeeded");
 });
 
-Deno.test("refunds — Xendit refusing our API key (401) in reconciliation is counted with the back-off and logged as an error, never failed", async () => {
+// An intended change: a refused key used to be counted against the refund (three passes stopped every pending
+// refund); now it is read as charges' reconciliation reads it — the operator's to fix, not the refund's.
+Deno.test("refunds — Xendit refusing our API key (401) in reconciliation is logged as an error and opens the breaker, never counted nor failed; the fixed key settles them", async () => {
   const { reconcileProject } = await import("@/lib/payments/reconcile.ts");
   const { requestRefund } = await import("@/db/refunds.ts");
+  const { XenditBreaker } = await import("@/lib/payments/xendit_breaker.ts");
   const shop = await seedShop(t.db.sql, { email: "reconcile-key-refused@example.com" });
   const p = shop.project.id;
   const receipt = await paid(shop);
-  // Reserved, never answered: the billing pass sends the request again.
-  const unanswered = await as(
-    p,
-    (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 10_000, plan_effect: "none" }),
-  );
-  const refundOf = async () =>
-    (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === unanswered.refund_id)!;
+  // Two reserved refunds of one account, never answered: the billing pass sends each request again.
+  const [first, second] = [
+    await as(
+      p,
+      (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 10_000, plan_effect: "none" }),
+    ),
+    await as(
+      p,
+      (tx) => requestRefund(tx, p, { receipt: receipt.number, amount: 5_000, plan_effect: "none" }),
+    ),
+  ];
+  const refundsNow = async () => {
+    const listed = await as(p, (tx) => listRefunds(tx, p));
+    return [first, second].map(({ refund_id }) => listed.find((r) => r.refund_id === refund_id)!)
+      .map((r) => [r.refund_id, r.status, r.reconcile_errors, r.reconcile_stopped_at, r.failure_code]);
+  };
   const fake = keyRefused();
   const simulatorUrl = t.deps.xenditSandbox.baseUrl;
   const start = Date.now() + 3_600_000;
-  const pass = (seconds: number) => reconcileProject(t.deps, p, new Date(start + seconds * 1000), 900);
+  const breakers: InstanceType<typeof XenditBreaker>[] = [];
+  const pass = (seconds: number) => {
+    const breaker = new XenditBreaker();
+    breakers.push(breaker);
+    return reconcileProject(t.deps, p, new Date(start + seconds * 1000), 900, breaker);
+  };
   try {
     t.deps.xenditSandbox.baseUrl = fake.url;
+    // Three passes, each 15 minutes on: a counted error would have waited 30 minutes and stopped at the third.
     await pass(0);
-    await pass(901); // one error: not asked again before 30 minutes
-    const once = await refundOf();
-    assert.deepEqual([once.status, once.reconcile_errors, once.failure_code], ["requested", 1, null]);
-    await pass(1_801);
+    await pass(901);
+    await pass(1_802);
   } finally {
     t.deps.xenditSandbox.baseUrl = simulatorUrl;
     await fake.close();
   }
-  assert.equal(fake.asked(), 2);
-  const logged = t.logs.filter((line) => line.refund_id === unanswered.refund_id);
-  assert.deepEqual(logged.map((line) => [line.level, line.msg, line.errors]), [
-    ["error", "refund_reconcile_failed", 1],
-    ["error", "refund_reconcile_failed", 2],
+  assert.equal(fake.asked(), 3, "one question a pass: the first refund's");
+  assert.deepEqual(breakers.map((b) => b.skipped), [1, 1, 1], "the breaker held back the second refund");
+  assert.deepEqual(await refundsNow(), [
+    [first.refund_id, "requested", 0, null, null],
+    [second.refund_id, "requested", 0, null, null],
   ]);
+  const logged = t.logs.filter((line) =>
+    line.refund_id === first.refund_id || line.refund_id === second.refund_id
+  );
+  assert.deepEqual(
+    logged.map((line) => [line.level, line.msg, line.refund_id, line.status, line.failure_code, line.error]),
+    Array(3).fill([
+      "error",
+      "xendit_refund_credentials_refused",
+      first.refund_id,
+      401,
+      "INVALID_API_KEY",
+      undefined,
+    ]),
+  );
+  assert.deepEqual(
+    t.logs.filter((line) => line.msg === "xendit_breaker_open" && line.project_id === p).map((line) => [
+      line.call,
+      line.reason,
+    ]),
+    Array(3).fill(["reconcile refund", "credentials_refused"]),
+  );
   const none = await as(
     p,
     (tx) => tx`select count(*)::int as n from astapa.events where type = 'payment.refund_failed'`,
   );
   assert.equal(none[0].n, 0, "no refund failed");
 
-  // The key fixed: the next question (after an hour) makes the refund.
-  await pass(1_801 + 3_601);
-  assert.equal((await settledRefund(shop, unanswered.refund_id)).status, "succeeded");
-  assert.equal((await refundOf()).reconcile_errors, 2);
+  // The key fixed: the next pass (15 minutes on, no back-off) makes both refunds, each once.
+  await pass(2_703);
+  assert.equal((await settledRefund(shop, first.refund_id)).status, "succeeded");
+  assert.equal((await settledRefund(shop, second.refund_id)).status, "succeeded");
+  assert.equal(breakers.at(-1)!.skipped, 0);
+  const made = [...t.deps.xenditSandbox.refunds.values()].filter((r) =>
+    r.referenceId === first.refund_id || r.referenceId === second.refund_id
+  );
+  assert.equal(made.length, 2, "one refund at Xendit each");
 });
