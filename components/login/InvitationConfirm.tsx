@@ -9,7 +9,7 @@ export type InvitationPageData = AuthPageData & { offer?: InvitationOffer };
 
 /**
  * "Join <organization>?" (routes/auth/invitation.tsx): Accept or Not now, one form, no JS. A stale form comes
- * back without the offer: the page then says so (AuthCard's error) and offers only to go on.
+ * back as a reload would, saying so (AuthCard's error); without an offer, it offers only to go on.
  */
 export function InvitationConfirm({ data }: { data: InvitationPageData }) {
   const t = MESSAGES[data.lang];

@@ -510,8 +510,12 @@ export function say(lang: Lang, key: MessageKey, waitSeconds = 60): string {
   return MESSAGES[lang][key].replace("{wait}", waitText(lang, waitSeconds));
 }
 
+/**
+ * The page's language: `lang` (the last one: a language switch appended to an address carrying one), else the
+ * request's ui_locales, else the browser's Accept-Language.
+ */
 export function pickLang(c: Context): Lang {
-  const asked = c.req.query("lang");
+  const asked = c.req.queries("lang")?.at(-1);
   if (asked === "en" || asked === "id") return asked;
   // OIDC ui_locales: space-separated BCP 47 tags in order of preference.
   for (const tag of (c.req.query("ui_locales") ?? "").split(" ")) {

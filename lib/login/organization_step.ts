@@ -9,6 +9,8 @@ import type { Ctx } from "../app_env.ts";
 import { organizationInvitationOffer, userOrganizations } from "@/db/organizations.ts";
 import { type ErrorCode, toAppError } from "../http/errors.ts";
 import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
+import { type Lang, pickLang } from "./i18n.ts";
+import { langHref } from "./pages.ts";
 
 /** The authorization request as a query string again, from its parsed form (the picker's link carries it). */
 export function authorizeQuery(request: AuthorizeRequest): string {
@@ -50,16 +52,19 @@ export function invitationRefusal(error: unknown): string {
   return refusal;
 }
 
-/** The picker, saying why (an `error` parameter of routes/auth/organization.tsx), or not. */
-export const pickerHref = (request: AuthorizeRequest, error?: string) =>
-  `/auth/organization?${authorizeQuery(request)}${error ? `&error=${error}` : ""}`;
+/**
+ * The picker in the person's language, saying why (an `error` parameter of routes/auth/organization.tsx), or
+ * not. The language goes along as on every hosted page: authorizeQuery keeps no ui_locales.
+ */
+export const pickerHref = (request: AuthorizeRequest, lang: Lang, error?: string) =>
+  `${langHref("/auth/organization", authorizeQuery(request), lang)}${error ? `&error=${error}` : ""}`;
 
 /** The "Join …?" step for the request's invitation, keeping the organization the app asked for. */
-function invitationHref(request: AuthorizeRequest, invitation: string) {
+function invitationHref(request: AuthorizeRequest, invitation: string, lang: Lang) {
   const params = new URLSearchParams(authorizeQuery(request));
   if (request.organization !== undefined) params.set("organization", request.organization);
   params.set("invitation", invitation);
-  return `/auth/invitation?${params}`;
+  return langHref("/auth/invitation", params.toString(), lang);
 }
 
 /** Where a sign-in goes on: a code naming `organization` (maybe none), or `redirect` (the picker, an app error). */
@@ -79,7 +84,9 @@ export async function decideOrganization(
   if (request.invitation) {
     try {
       await organizationInvitationOffer(c.var.deps.sql, request.project.id, request.invitation, userId);
-      if (request.prompt !== "none") return { redirect: invitationHref(request, request.invitation) };
+      if (request.prompt !== "none") {
+        return { redirect: invitationHref(request, request.invitation, pickLang(c)) };
+      }
       return {
         redirect: redirectTo(request, c.var.deps.config.baseUrl, {
           error: "interaction_required",
@@ -125,5 +132,9 @@ async function pickerStep(
         : "The person is not a member of the organization this app asked for.",
     });
   }
-  return pickerHref(request, invitationError ?? (asked === undefined ? undefined : "not_member"));
+  return pickerHref(
+    request,
+    pickLang(c),
+    invitationError ?? (asked === undefined ? undefined : "not_member"),
+  );
 }

@@ -108,9 +108,18 @@ export function authPageData(
   };
 }
 
+/** `path` for the authorization request `request` (a query string), in the person's language `lang`. */
+export function langHref(path: string, request: string, lang: Lang): string {
+  return `${path}?${request}${request ? "&" : ""}lang=${lang}`;
+}
+
+/** Sign in again (the session ended, or lacks a factor): the request `query`, in the person's language. */
+export const signInAgainHref = (c: Ctx, query: URLSearchParams) =>
+  langHref("/auth/login", requestQuery(query), pickLang(c));
+
 /** The link to the same flow in the other language, or on the sibling page. */
 export function flowHref(path: string, data: AuthPageData, lang: Lang = data.lang): string {
-  return `${path}?${data.request}${data.request ? "&" : ""}lang=${lang}`;
+  return langHref(path, data.request, lang);
 }
 
 /**
@@ -142,14 +151,22 @@ export type PostedForm<F> = {
   again(extra: PageOutcome, status: number): PageResult<AuthPageData>;
 };
 
+/** What a page shows for its stale form, when its plain data would lack something (the invitation step's offer). */
+export type StalePage = (
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+) => Promise<Response | PageResult<AuthPageData>>;
+
 /**
  * Reads a posted hosted-login form: the request it carries (a protocol error redirects to the app), then the
- * CSRF check (a stale form is shown again with a message). Anything but a PostedForm is the answer to send.
+ * CSRF check (a stale form is shown again with a message, by `stale` when given). Anything but a PostedForm is
+ * the answer to send.
  */
 export async function readAuthForm<S extends typeof AuthForm>(
   c: Ctx,
   schema: S,
   title: MessageKey,
+  stale?: StalePage,
 ): Promise<PostedForm<z.infer<S>> | Response | PageResult<AuthPageData>> {
   const form = await readBody(c, schema, ["form"]);
   const query = new URLSearchParams(form.request);
@@ -163,6 +180,8 @@ export async function readAuthForm<S extends typeof AuthForm>(
       title,
       status,
     );
-  if (!formAccepted(c, form.csrf)) return again({ error: "staleForm" }, 403);
+  if (!formAccepted(c, form.csrf)) {
+    return stale ? await stale(request, query) : again({ error: "staleForm" }, 403);
+  }
   return { form, query, request, again };
 }

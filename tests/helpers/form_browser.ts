@@ -11,11 +11,15 @@ import { postForm as postTokenForm } from "./token_client.ts";
 
 export class FormBrowser {
   cookies = new Map<string, string>();
+  /** Sent with every request, as a browser's own settings (e.g. its accept-language). */
+  headers: Record<string, string> = {};
   constructor(readonly t: TestApp) {}
 
   async get(path: string): Promise<Response> {
     return this.keep(
-      await this.t.app.request(path, { headers: { cookie: this.header(), accept: "text/html" } }),
+      await this.t.app.request(path, {
+        headers: { ...this.headers, cookie: this.header(), accept: "text/html" },
+      }),
     );
   }
 
@@ -32,7 +36,11 @@ export class FormBrowser {
     return this.keep(
       await this.t.app.request(form.action, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie: this.header() },
+        headers: {
+          ...this.headers,
+          "content-type": "application/x-www-form-urlencoded",
+          cookie: this.header(),
+        },
         body,
       }),
     );

@@ -73,6 +73,13 @@ async function activeOrganization(p: SeededProject, location: string) {
   return claims.org_id === undefined ? undefined : [claims.org_id, claims.org_role];
 }
 
+/** `href` in `lang`, as the page's language switch would ask for it. */
+function inLang(href: string, lang: "en" | "id") {
+  const url = new URL(href, "http://x");
+  url.searchParams.set("lang", lang);
+  return `${url.pathname}${url.search}`;
+}
+
 /** Opens the app's sign-in link with the invitation: the step's address. */
 async function stepFor(browser: FormBrowser, token: string, extra: Record<string, string> = {}) {
   const res = await browser.get(`/auth/login?${query(project, { invitation: token, ...extra })}`);
@@ -93,7 +100,7 @@ Deno.test("invitation step — a signed-in person is asked first (en and id); Ac
   assert.match(en, /Invited by boss@warung\.example as admin\./);
   assert.match(en, /Accept the invitation/);
   assert.match(en, /Not now/);
-  const id = await (await browser.get(`${step}&lang=id`)).text();
+  const id = await (await browser.get(inLang(step, "id"))).text();
   assert.match(id, /<html lang="id"/);
   assert.match(id, /Bergabung dengan warung\?/);
   assert.match(id, /Diundang oleh boss@warung\.example sebagai admin\./);
@@ -126,7 +133,7 @@ Deno.test("invitation step — Not now goes on without joining or the organizati
   assert.equal(await members(project, org), 1);
   // In Bahasa Indonesia, later on: the same link asks again, and Terima undangan joins.
   const step = await stepFor(browser, token);
-  const accepted = await browser.post(await (await browser.get(`${step}&lang=id`)).text(), {
+  const accepted = await browser.post(await (await browser.get(inLang(step, "id"))).text(), {
     answer: "accept",
   });
   assert.deepEqual(await activeOrganization(project, accepted.headers.get("location")!), [org, "member"]);
@@ -172,7 +179,7 @@ Deno.test("invitation step — another address's or another project's invitation
   assert.match(picker, /^\/auth\/organization\?.*error=invitation_wrong_account/);
   assert.match(await (await eko.get(picker)).text(), /This invitation was sent to another email address/);
   assert.match(
-    await (await eko.get(`${picker}&lang=id`)).text(),
+    await (await eko.get(inLang(picker, "id"))).text(),
     /Undangan ini dikirim ke alamat email lain/,
   );
   // Sent straight to the step's address, the same.
@@ -183,8 +190,70 @@ Deno.test("invitation step — another address's or another project's invitation
   assert.match(unknownPicker, /^\/auth\/organization\?.*error=invitation_unknown/);
   assert.match(await (await eko.get(unknownPicker)).text(), /This invitation link is not valid for this app/);
   assert.match(
-    await (await eko.get(`${unknownPicker}&lang=id`)).text(),
+    await (await eko.get(inLang(unknownPicker, "id"))).text(),
     /Tautan undangan ini tidak berlaku untuk aplikasi ini/,
   );
   assert.equal(await invitationStatus(other, elsewhere), "pending");
+});
+
+Deno.test("invitation step — the request's ui_locales=id wins over an English browser: the step, and where Not now and Accept lead, are in Indonesian", async () => {
+  const token = "invitation-step-locale-0123456789";
+  const org = await invitation(project, "lapak", "fajar@toko.example", token);
+  const browser = await signedIn(project, "fajar@toko.example");
+  browser.headers = { "accept-language": "en-GB,en;q=0.9" };
+  const step = await stepFor(browser, token, { ui_locales: "id-ID en" });
+  assert.equal(new URL(step, "http://x").searchParams.get("lang"), "id");
+  const page = await (await browser.get(step)).text();
+  assert.match(page, /<html lang="id"/);
+  assert.match(page, /Bergabung dengan lapak\?/);
+  assert.match(page, /Terima undangan/);
+  assert.match(page, /Nanti saja/);
+  assert.doesNotMatch(page, /Accept the invitation/);
+  // Not now, the app having asked for that organization: the picker says why, in Indonesian.
+  const asked = await stepFor(browser, token, { ui_locales: "id", organization: org });
+  const later = await browser.post(await (await browser.get(asked)).text(), { answer: "later" });
+  const picker = later.headers.get("location")!;
+  assert.match(picker, /^\/auth\/organization\?.*lang=id.*error=not_member/);
+  const pickerPage = await (await browser.get(picker)).text();
+  assert.match(pickerPage, /<html lang="id"/);
+  assert.match(pickerPage, /Anda bukan anggota organisasi itu/);
+  // Accept from two open copies of the step: the first joins, the second's picker says why, in Indonesian.
+  const first = await (await browser.get(step)).text();
+  const second = await (await browser.get(step)).text();
+  const accepted = await browser.post(first, { answer: "accept" });
+  assert.deepEqual(await activeOrganization(project, accepted.headers.get("location")!), [org, "member"]);
+  const refused = await browser.post(second, { answer: "accept" });
+  const refusal = refused.headers.get("location")!;
+  assert.match(refusal, /^\/auth\/organization\?.*lang=id.*error=invitation_unusable/);
+  assert.match(await (await browser.get(refusal)).text(), /Undangan ini tidak dapat digunakan lagi/);
+  assert.equal(await members(project, org), 2);
+});
+
+Deno.test("invitation step — a stale form comes back as a reload would: the question with Accept and Not now, and why (en and id)", async () => {
+  const token = "invitation-step-stale-0123456789";
+  const org = await invitation(project, "gerai", "gita@toko.example", token);
+  const browser = await signedIn(project, "gita@toko.example");
+  const step = await stepFor(browser, token);
+  const stranger = new FormBrowser(t);
+  const expired = csrfOf(await (await stranger.get(`/auth/login?${query(project)}`)).text());
+  for (const [lang, says] of [["en", /This form expired/], ["id", /Formulir ini kedaluwarsa/]] as const) {
+    const page = await (await browser.get(inLang(step, lang))).text();
+    const stale = await browser.post(page, { answer: "accept", csrf: expired });
+    assert.equal(stale.status, 403);
+    const again = await stale.text();
+    assert.match(again, says);
+    assert.match(again, new RegExp(`<html lang="${lang}"`));
+    assert.match(again, lang === "en" ? /Join gerai\?/ : /Bergabung dengan gerai\?/);
+    assert.match(again, /name="answer" value="accept"/);
+    assert.match(again, /name="answer" value="later"/);
+  }
+  assert.equal(await members(project, org), 1, "the stale form joined nobody");
+  // The form it comes back with works, as a reloaded one would.
+  const stale = await browser.post(await (await browser.get(step)).text(), {
+    answer: "accept",
+    csrf: expired,
+  });
+  const accepted = await browser.post(await stale.text(), { answer: "accept" });
+  assert.equal(accepted.status, 303);
+  assert.deepEqual(await activeOrganization(project, accepted.headers.get("location")!), [org, "member"]);
 });

@@ -11,6 +11,7 @@ import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { answerConfirmation, openMailedLink } from "../helpers/login.ts";
 
 const t = await testApp();
@@ -273,4 +274,26 @@ Deno.test("org picker — joining a full organization of one's domain: the picke
   const [{ count }] = await t.db.sql`select count(*)::int from astapa.organization_memberships
     where organization_id = ${org}`;
   assert.equal(count, 1);
+});
+
+Deno.test("org picker — a stale form comes back as a reload would: the person's organizations, and why", async () => {
+  const browser = new FormBrowser(t);
+  await signUp(browser, project, "sari@team.example");
+  const org = await organization(project, "roti", await userId(project, "sari@team.example"));
+  const picker = (await browser.get(`/auth/login?${query(project)}`)).headers.get("location")!;
+  const stranger = new FormBrowser(t);
+  const expired = csrfOf(await (await stranger.get(`/auth/login?${query(project)}`)).text());
+  const stale = await browser.post(await (await browser.get(picker)).text(), {
+    organization: org,
+    csrf: expired,
+  });
+  assert.equal(stale.status, 403);
+  const again = await stale.text();
+  assert.match(again, /This form expired/);
+  assert.match(again, new RegExp(`name="organization" value="${org}"`));
+  const chosen = await browser.post(again, { organization: org });
+  assert.equal(
+    claimsOf((await tokensFor(project, chosen.headers.get("location")!)).access_token).org_id,
+    org,
+  );
 });
