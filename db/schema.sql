@@ -8975,8 +8975,8 @@ AS $function$
     existed boolean;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    -- Two first PUTs at once: the second waits and replaces (200) instead of colliding on the key (409).
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || project_id));
+    -- Before reading whether it exists: of two first PUTs at once, the second waits and replaces (200).
+    perform astapa.lock_webhook_endpoint(project_id);
     existed := exists (select from astapa.webhook_endpoints as e
                        where e.project_id = put_webhook_endpoint.project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
@@ -11959,6 +11959,7 @@ AS $function$
     wants_all boolean := events = array['*'];
   begin
     perform astapa.require_project(project_id);
+    perform astapa.lock_webhook_endpoint(project_id);
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
@@ -16928,6 +16929,18 @@ AS $function$
   $function$;
 comment on function astapa.lock_renewal_payments(text,bigint) is 'The renewal pass''s first locks on a user, in the order a payment callback takes them (astapa.lock_payment_provider_id of each charge of their open or pending renewal checkouts, then those checkouts), so the pass then locking their subscription never waits in a cycle with a callback that holds a checkout and waits for the subscription.';
 grant execute on function astapa.lock_renewal_payments(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_webhook_endpoint(project_id text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    -- An advisory lock, not the row's: a first endpoint has no row to lock yet.
+    select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || lock_webhook_endpoint.project_id))
+  $function$;
+comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writers of a project''s webhook endpoint until the transaction ends (taken again by the same transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one and change it instead of colliding on its key.';
+grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)

@@ -165,6 +165,22 @@ comment on function astapa.webhook_endpoint_json(text) is
 
 grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
 
+create or replace function astapa.lock_webhook_endpoint(project_id text) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    -- An advisory lock, not the row's: a first endpoint has no row to lock yet.
+    select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || lock_webhook_endpoint.project_id))
+  $$;
+
+comment on function astapa.lock_webhook_endpoint(text) is
+  'Serialises the writers of a project''s webhook endpoint until the transaction ends (taken again by the same '
+  'transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one '
+  'and change it instead of colliding on its key.';
+
+grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
+
 create or replace function api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] default null)
   returns jsonb
   language plpgsql
@@ -177,6 +193,7 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
     wants_all boolean := events = array['*'];
   begin
     perform astapa.require_project(project_id);
+    perform astapa.lock_webhook_endpoint(project_id);
     if url is null or not astapa.is_valid_redirect_uri(url) then
       problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
     end if;
@@ -529,8 +546,8 @@ create or replace function api.put_webhook_endpoint(project_id text, url text, n
     existed boolean;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    -- Two first PUTs at once: the second waits and replaces (200) instead of colliding on the key (409).
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || project_id));
+    -- Before reading whether it exists: of two first PUTs at once, the second waits and replaces (200).
+    perform astapa.lock_webhook_endpoint(project_id);
     existed := exists (select from astapa.webhook_endpoints as e
                        where e.project_id = put_webhook_endpoint.project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.

@@ -5,7 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
-import { changeWebhookEndpoint, getWebhookEndpoint, putWebhookEndpoint } from "@/db/webhooks.ts";
+import {
+  changeWebhookEndpoint,
+  getWebhookEndpoint,
+  putWebhookEndpoint,
+  setWebhookEndpoint,
+} from "@/db/webhooks.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { openWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
@@ -188,5 +193,27 @@ Deno.test("api.put_webhook_endpoint — two first PUTs at once: one creates, the
   assert.equal(
     await openWebhookSecret(sealing, project.id, new Uint8Array(row.secret_sealed)),
     "whsec_first",
+  );
+});
+
+Deno.test("astapa.lock_webhook_endpoint — two first saves through api.set_webhook_endpoint (the dashboard's) at once: one creates, the other changes it", async () => {
+  const project = await seedProject(db.sql);
+  const save = (tx: Parameters<typeof setWebhookEndpoint>[0], url: string, secret: string) =>
+    sealed(project.id, secret).then((secretSealed) =>
+      setWebhookEndpoint(tx, project.id, { url, secretSealed })
+    );
+  const [first, second] = await lockRace(
+    db.sql,
+    project.id,
+    (tx) => save(tx, "https://app.example/dash-first", "whsec_dash_first"),
+    () => asApp(db.sql, project.id, (tx) => save(tx, "https://app.example/dash-second", "whsec_dash_second")),
+  );
+  assert.equal(first.status, "fulfilled");
+  assert.equal(second.status, "fulfilled", second.status === "rejected" ? String(second.reason) : "");
+  const row = await endpointRow(project.id);
+  assert.equal(row.url, "https://app.example/dash-second");
+  assert.equal(
+    await openWebhookSecret(sealing, project.id, new Uint8Array(row.secret_sealed)),
+    "whsec_dash_second",
   );
 });
