@@ -19,12 +19,8 @@ const PRIVATE_V4: [number, number][] = [
   [0xa9fe0000, 16], // link-local (cloud metadata lives here)
   [0xac100000, 12], // private
   [0xc0000000, 24], // IETF protocol assignments
-  [0xc0000200, 24], // documentation (TEST-NET-1)
-  [0xc0586300, 24], // 6to4 relay anycast (deprecated)
   [0xc0a80000, 16], // private
   [0xc6120000, 15], // benchmarking
-  [0xc6336400, 24], // documentation (TEST-NET-2)
-  [0xcb007100, 24], // documentation (TEST-NET-3)
   [0xe0000000, 4], // multicast
   [0xf0000000, 4], // reserved and broadcast
 ];
@@ -86,7 +82,6 @@ function privateV6(ip: string): boolean {
     (g[0] & 0xff00) === 0xff00 || // multicast
     (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) || // local-use NAT64 (RFC 8215): a translator of its own
     (g[0] === 0x2001 && g[1] === 0) || // Teredo: the IPv4 address behind it is hidden; no receiver needs it
-    (g[0] === 0x2001 && g[1] === 0xdb8) || // documentation
     (g[0] === 0x100 && zero(1, 4)); // discard-only (RFC 6666)
 }
 
