@@ -60,16 +60,29 @@ function v6Groups(ip: string): number[] | null {
   return groups.some(Number.isNaN) ? null : groups;
 }
 
+/** The IPv4 address held in groups `at` and `at + 1`. */
+function embeddedV4(g: number[], at: number): string {
+  return `${g[at] >> 8}.${g[at] & 255}.${g[at + 1] >> 8}.${g[at + 1] & 255}`;
+}
+
 function privateV6(ip: string): boolean {
   const g = v6Groups(ip);
   if (!g) return false;
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] <= 1) return true; // :: and ::1
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) { // IPv4-mapped
-    return privateV4(`${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`);
-  }
+  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  // Forms that carry an IPv4 address lead to it, so they are as internal as it is: IPv4-compatible (::/96,
+  // with :: and ::1), IPv4-mapped, NAT64's well-known prefix (RFC 6052: where a DNS64 network translates,
+  // 64:ff9b::a00:1 reaches 10.0.0.1) and 6to4 (RFC 3056, the address in groups 1 and 2).
+  if (zero(0, 6)) return privateV4(embeddedV4(g, 6));
+  if (zero(0, 5) && g[5] === 0xffff) return privateV4(embeddedV4(g, 6));
+  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return privateV4(embeddedV4(g, 6));
+  if (g[0] === 0x2002) return privateV4(embeddedV4(g, 1));
   return (g[0] & 0xfe00) === 0xfc00 || // unique local
     (g[0] & 0xffc0) === 0xfe80 || // link-local
-    (g[0] & 0xff00) === 0xff00; // multicast
+    (g[0] & 0xffc0) === 0xfec0 || // site-local (deprecated; some networks still route it)
+    (g[0] & 0xff00) === 0xff00 || // multicast
+    (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) || // local-use NAT64 (RFC 8215): a translator of its own
+    (g[0] === 0x2001 && g[1] === 0) || // Teredo: the IPv4 address behind it is hidden; no receiver needs it
+    (g[0] === 0x100 && zero(1, 4)); // discard-only (RFC 6666)
 }
 
 /** Whether an IP address (v4 or v6, without brackets) is loopback, private, link-local or otherwise internal. */

@@ -7,7 +7,7 @@ import {
   type Resolver,
 } from "@/lib/webhooks/address_guard.ts";
 
-Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast and mapped forms; not public ones", () => {
+Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast and IPv4-carrying forms; not public ones", () => {
   const internal = [
     "127.0.0.1",
     "127.255.0.9",
@@ -29,6 +29,19 @@ Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast
     "::ffff:127.0.0.1",
     "::ffff:7f00:1",
     "::ffff:10.0.0.1",
+    // IPv4-compatible: the address in the last 32 bits.
+    "::10.0.0.1",
+    "::a9fe:a9fe",
+    // NAT64's well-known prefix, in both spellings: where the network translates, these reach 10.0.0.1 and the
+    // cloud's metadata address.
+    "64:ff9b::10.0.0.1",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::808:808", // local-use NAT64: a translator of its own, whatever the address
+    "2002:a00:1::1", // 6to4 of 10.0.0.1
+    "2002:7f00:1::", // 6to4 of 127.0.0.1
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+    "fec0::1",
+    "100::1",
   ];
   const external = [
     "93.184.215.14",
@@ -37,6 +50,12 @@ Deno.test("isInternalAddress — loopback, private, link-local, CGNAT, multicast
     "100.128.0.1",
     "2606:4700::1111",
     "::ffff:8.8.8.8",
+    "::8.8.8.8",
+    "64:ff9b::8.8.8.8", // NAT64 of a public address: an IPv6-only deployment reaches v4 receivers this way
+    "64:ff9b::808:808",
+    "2002:808:808::1", // 6to4 of 8.8.8.8
+    "2001:4860:4860::8888",
+    "2001:1::1",
   ];
   for (const ip of internal) assert.equal(isInternalAddress(ip), true, ip);
   for (const ip of external) assert.equal(isInternalAddress(ip), false, ip);
