@@ -1,8 +1,10 @@
 /**
  * Profiles one scenario at a time: a fresh Astapa per scenario with a V8 CPU profile, load from autocannon.
  * Usage: deno run -A bench/loopback/profile_one.ts OUT_DIR [jwks|discovery|login|hello|healthz...]
+ * OUT_DIR "-" skips the CPU profile; PROFILE_HEAP=PORT samples each server's allocations (./allocations.ts).
  */
 import { loginPagePath, SCOPE, seed, startDatabase } from "./fixtures.ts";
+import { inspectFlag, startAllocationSampling } from "./allocations.ts";
 import { load } from "./drive.ts";
 import {
   ASTAPA_RUN_FLAGS,
@@ -39,6 +41,7 @@ try {
         "-A",
         ...ASTAPA_RUN_FLAGS,
         ...profile,
+        ...inspectFlag(),
         await startEntry(new URL("../..", import.meta.url).pathname),
       ],
       port,
@@ -48,6 +51,7 @@ try {
     const cc = name === "cc";
     const cpuBefore = cpuSeconds([server.pid]);
     const threadsBefore = threadCpuSeconds(server.pid);
+    const stopHeap = await startAllocationSampling();
     const result = await load({
       url: server.origin + urls[name],
       method: cc ? "POST" : "GET",
@@ -63,6 +67,7 @@ try {
       durationMs: seconds * 1000,
       warmupMs: 1000,
     });
+    await stopHeap?.(result.requests);
     console.log(
       name,
       Math.round(result.rps),

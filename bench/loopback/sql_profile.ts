@@ -5,7 +5,8 @@
  * PROFILE_ENV='{"ASTAPA_DB_POOL_SIZE":"4"}' adds to the server's environment, PROFILE_CPU_DIR writes its V8
  * profile there, PROFILE_SQL runs an experiment (as the owner) before the load, PROFILE_TRACK=none leaves
  * track_functions off (CPU without the counting's cost), PROFILE_PERF=FILE records Linux perf samples of the
- * cluster's processes during the load and prints its top symbols.
+ * cluster's processes during the load and prints its top symbols, PROFILE_HEAP=PORT samples the server's
+ * allocations through the inspector on that port (./allocations.ts).
  */
 import {
   analyze,
@@ -15,6 +16,7 @@ import {
   seed,
   startDatabase,
 } from "./fixtures.ts";
+import { inspectFlag, startAllocationSampling } from "./allocations.ts";
 import { load, refreshChains } from "./drive.ts";
 import {
   ASTAPA_RUN_FLAGS,
@@ -45,6 +47,7 @@ try {
       "run",
       "-A",
       ...ASTAPA_RUN_FLAGS,
+      ...inspectFlag(),
       ...(Deno.env.get("PROFILE_CPU_DIR")
         ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("PROFILE_CPU_DIR")}`]
         : []),
@@ -106,6 +109,7 @@ try {
       stderr: "null",
     }).spawn()
     : null;
+  const stopHeap = await startAllocationSampling();
   const result = await load({
     url: server.origin + "/api/platform/token",
     method: "POST",
@@ -115,6 +119,7 @@ try {
     warmupMs: 0,
     ...scenario,
   });
+  await stopHeap?.(result.requests);
   const cpu = {
     server: cpuSeconds([server.pid]) - before.server,
     postgres: cpuSeconds(db.processes()) - before.postgres,
