@@ -18,6 +18,10 @@ const EnvSchema = z.object({
   ASTAPA_DATA_DIR: z.preprocess(emptyAsUnset, z.string().default("./.astapa")),
   ASTAPA_DB_POOL_SIZE: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(100).default(10)),
   ASTAPA_WORKERS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(16).default(1)),
+  ASTAPA_STOP_TIMEOUT_SECONDS: z.preprocess(
+    emptyAsUnset,
+    z.coerce.number().int().min(1).max(3600).default(15),
+  ),
   ASTAPA_CLIENT_CACHE_SECONDS: z.preprocess(
     emptyAsUnset,
     z.coerce.number().int().min(0).max(3600).default(30),
@@ -89,6 +93,8 @@ export type Config = {
   databasePoolSize: number;
   /** Threads serving HTTP on the same port (SO_REUSEPORT); 1 by default (docs/performance.md). */
   workers: number;
+  /** How long a stop (SIGTERM, SIGINT) may take before the process ends anyway (docs/self-hosting.md). */
+  stopTimeoutSeconds: number;
   /** Maximum age of a cached verified client credential (lib/oauth/verified_clients.ts); 0 turns it off. */
   clientCacheSeconds: number;
   dataDir: string;
@@ -155,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.ASTAPA_DB_POOL_SIZE,
     workers: e.ASTAPA_WORKERS,
+    stopTimeoutSeconds: e.ASTAPA_STOP_TIMEOUT_SECONDS,
     clientCacheSeconds: e.ASTAPA_CLIENT_CACHE_SECONDS,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,

@@ -20,9 +20,6 @@ import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
 import { startServeWorkers } from "./lib/serve_workers.ts";
 import { resolve } from "node:path";
 
-/** How long a stop may take before the process ends anyway (docs/self-hosting.md, "Stopping"). */
-const STOP_DEADLINE_MS = 15_000;
-
 async function main(): Promise<void> {
   const config = loadConfig();
   configureLog(config.logLevel);
@@ -105,12 +102,13 @@ async function main(): Promise<void> {
     // response that never ends (an event stream), must not hold the process past a process manager's grace
     // period, whose SIGKILL would also lose this line naming the step (seen once in CI, during a failover).
     let databaseClosed = false;
+    const deadlineMs = config.stopTimeoutSeconds * 1000;
     const deadline = setTimeout(async () => {
-      log("error", "stop_timed_out", { step, after_ms: STOP_DEADLINE_MS });
+      log("error", "stop_timed_out", { step, after_ms: deadlineMs });
       // The embedded cluster is this process's to stop, even when the steps before it did not finish.
       if (!databaseClosed) await Promise.race([database.close(), new Promise((r) => setTimeout(r, 8_000))]);
       Deno.exit(1);
-    }, STOP_DEADLINE_MS);
+    }, deadlineMs);
     const steps: [string, () => unknown][] = [
       ["timers", () => (stopRotation(), stopSweep())],
       ["requests in flight", () => server.shutdown()],

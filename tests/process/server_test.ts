@@ -9,6 +9,7 @@ import { run, startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { runningPostmaster } from "@/db/embedded.ts";
+import { loadConfig } from "@/config.ts";
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
@@ -115,29 +116,41 @@ Deno.test("server — bad configuration stops boot with a readable message", asy
   assert.match(base.stderr, /ASTAPA_BASE_URL: must be an origin without a path/);
 });
 
-Deno.test("server — a stop that cannot finish (a request whose body never ends) is cut at its deadline, naming the step; Postgres still stops", async () => {
+Deno.test("server — ASTAPA_STOP_TIMEOUT_SECONDS: 15 by default, whole seconds from 1 to 3600", () => {
+  assert.equal(loadConfig({}).stopTimeoutSeconds, 15);
+  assert.equal(loadConfig({ ASTAPA_STOP_TIMEOUT_SECONDS: "25" }).stopTimeoutSeconds, 25);
+  for (const bad of ["0", "3601", "1.5", "soon"]) {
+    assert.throws(() => loadConfig({ ASTAPA_STOP_TIMEOUT_SECONDS: bad }), /ASTAPA_STOP_TIMEOUT_SECONDS/, bad);
+  }
+});
+
+Deno.test("server — a stop that cannot finish (a request whose body never ends) is cut at ASTAPA_STOP_TIMEOUT_SECONDS, naming the step; Postgres still stops", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "astapa-stop-" });
   try {
-    const server = await startServer({ ASTAPA_DATA_DIR: dataDir });
-    // A client that starts a request and never finishes its body: the request stays in flight.
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => controller.enqueue(new TextEncoder().encode("grant_type=client_")),
-    });
-    const hanging = fetch(`${server.url}/api/platform/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body,
-      // @ts-ignore: a streamed request body needs duplex: "half" (not yet in Deno's RequestInit type)
-      duplex: "half",
-    }).catch(() => null);
-    await new Promise((r) => setTimeout(r, 300));
+    const server = await startServer({ ASTAPA_DATA_DIR: dataDir, ASTAPA_STOP_TIMEOUT_SECONDS: "2" });
+    // A client that starts a request and never finishes its body. It asks to be told when the server reads
+    // the body (100-continue): the answer proves the request is in the handler, in flight, when the stop comes.
+    const { hostname, port } = new URL(server.url);
+    const hanging = await Deno.connect({ hostname, port: Number(port) });
+    await hanging.write(new TextEncoder().encode(
+      "POST /api/platform/token HTTP/1.1\r\nHost: " + `${hostname}:${port}` +
+        "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n" +
+        "Expect: 100-continue\r\n\r\n",
+    ));
+    const answer = new Uint8Array(64);
+    const read = await hanging.read(answer);
+    assert.match(new TextDecoder().decode(answer.subarray(0, read ?? 0)), /^HTTP\/1\.1 100 Continue/);
+    await hanging.write(new TextEncoder().encode("grant_type=client_"));
     const code = await server.stop("SIGTERM");
     assert.equal(code, 1, "a stop cut short says so");
     const cut = server.output.find((line) => line.includes('"msg":"stop_timed_out"'));
     assert.ok(cut, server.output.slice(-10).join("\n"));
-    assert.equal(JSON.parse(cut).step, "requests in flight");
+    assert.deepEqual(
+      [JSON.parse(cut).step, JSON.parse(cut).after_ms],
+      ["requests in flight", 2000],
+    );
     assert.equal(await runningPostmaster(join(dataDir, "pg")), null, "Postgres stopped with the server");
-    await hanging;
+    hanging.close();
   } finally {
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }
