@@ -2,7 +2,8 @@
  * Google and GitHub that cannot be reached at all: while a test says so, the deployment's provider address is a
  * closed loopback port (or the fake stops listening between the authorize redirect and the callback), so the
  * unmodified oauth4webapi's connections are refused. The person reads the sign-in error page in their language
- * with 502 Bad Gateway — "could not be reached", not the 400 "could not confirm who you are" that blames them —
+ * with 502 Bad Gateway — "Google is not answering right now", not the 400 "could not confirm who you are" that
+ * blames them —
  * the log names the provider and why without the code, and the sign-in counter has its own reason. A provider's
  * own error answer (invalid_grant, bad_verification_code) is still the 400 page (social_login_deadline_test.ts
  * is the stalled provider's twin of this file).
@@ -13,6 +14,7 @@ import { seedProject } from "../helpers/identity.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
 import { closedPort } from "../helpers/ports.ts";
+import { FAILED_SAYS, OUTAGE_SAYS } from "../helpers/social.ts";
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
 const google = await startFakeGoogle();
@@ -37,14 +39,7 @@ Deno.test.afterAll(async () => {
 
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
 const html = { accept: "text/html" };
-const UNREACHABLE = {
-  en: "The provider could not be reached. Please try again shortly.",
-  id: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
-} as const;
-const FAILED = {
-  en: "The provider could not confirm who you are. Please try again.",
-  id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
-} as const;
+const NAMES: Record<string, string> = { google: "Google", github: "GitHub" };
 const LANGS = ["en", "id"] as const;
 
 /** A loopback address nothing listens on: connecting to it is refused at once. */
@@ -79,7 +74,7 @@ async function withConfig<T>(change: () => void, work: () => Promise<T>): Promis
   }
 }
 
-async function assertUnreachablePage(res: Response, lang: "en" | "id") {
+async function assertUnreachablePage(res: Response, lang: "en" | "id", provider: "google" | "github") {
   const page = await res.text();
   assert.equal(
     res.status,
@@ -87,8 +82,8 @@ async function assertUnreachablePage(res: Response, lang: "en" | "id") {
     `the provider could not be reached: a bad gateway, not the person's fault\n${page}`,
   );
   assert.match(page, /role="alert"/);
-  assert.ok(page.includes(UNREACHABLE[lang]), page);
-  assert.ok(!page.includes(FAILED[lang]), page);
+  assert.ok(page.includes(OUTAGE_SAYS[lang](NAMES[provider])), page);
+  assert.ok(!page.includes(FAILED_SAYS[lang]), page);
 }
 
 /** The last social_sign_in_stopped log line. */
@@ -114,7 +109,7 @@ Deno.test("social unreachable — Google's token endpoint refuses the connection
     for (const lang of LANGS) flows.push({ lang, started: await start("google", lang) });
     await gone.close();
     for (const { lang, started } of flows) {
-      await assertUnreachablePage(await callback(started), lang);
+      await assertUnreachablePage(await callback(started), lang, "google");
       const stop = lastStop();
       assert.equal(stop.level, "warn");
       assert.equal(stop.provider, "google");
@@ -138,7 +133,8 @@ Deno.test("social unreachable — Google's discovery at a closed port: the start
         lang,
       });
       const res = await t.app.request(`/auth/social/google?${query}`, { headers: html });
-      await assertUnreachablePage(res, lang);
+      await assertUnreachablePage(res, lang, "google");
+      assert.equal(lastStop().endpoint, "discovery");
     }
   });
 });
@@ -148,8 +144,9 @@ Deno.test("social unreachable — GitHub's token endpoint at a closed port: a 50
   for (const lang of LANGS) {
     const started = await start("github", lang);
     const res = await withConfig(() => t.deps.config.github.baseUrl = CLOSED, () => callback(started));
-    await assertUnreachablePage(res, lang);
+    await assertUnreachablePage(res, lang, "github");
     assert.equal(lastStop().provider, "github");
+    assert.equal(lastStop().endpoint, "token");
     assert.equal(lastStop().network, "connection_refused");
   }
   assert.equal(await failures("github", "socialUnreachable") - before, 2);
@@ -159,8 +156,9 @@ Deno.test("social unreachable — GitHub's API (/user) at a closed port: a 502 p
   for (const lang of LANGS) {
     const started = await start("github", lang);
     const res = await withConfig(() => t.deps.config.github.apiUrl = CLOSED, () => callback(started));
-    await assertUnreachablePage(res, lang);
+    await assertUnreachablePage(res, lang, "github");
     const stop = lastStop();
+    assert.equal(stop.endpoint, "user");
     assert.equal(stop.reason, "socialUnreachable");
     assert.ok(!JSON.stringify(stop).includes("gho_"), "the log line never carries the access token");
   }
@@ -175,8 +173,8 @@ Deno.test("social unreachable — a provider's own error answer is still the 400
       const res = await callback(started, badCode);
       const page = await res.text();
       assert.equal(res.status, 400, `${provider} answered invalid_grant / bad_verification_code\n${page}`);
-      assert.ok(page.includes(FAILED[lang]), page);
-      assert.ok(!page.includes(UNREACHABLE[lang]), page);
+      assert.ok(page.includes(FAILED_SAYS[lang]), page);
+      assert.ok(!page.includes(OUTAGE_SAYS[lang](NAMES[provider])), page);
       assert.equal(lastStop().reason, "socialFailed");
       assert.equal(lastStop().level, "info");
     }
