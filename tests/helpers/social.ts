@@ -1,10 +1,39 @@
 /** A Google/GitHub sign-in driven against the local fakes, and what it may have written, for the social tests. */
 import assert from "node:assert/strict";
 import type { Sql } from "@/db/client.ts";
-import type { TestApp } from "./app.ts";
+import { type TestApp, testApp } from "./app.ts";
 import type { SeededProject } from "./identity.ts";
+import { startFakeGoogle } from "../fakes/google.ts";
+import { startFakeGitHub } from "../fakes/github.ts";
 
 const html = { accept: "text/html" };
+
+/**
+ * A fake Google and GitHub, and the app with the deployment's credentials and addresses pointing at them (plus
+ * `env`); all three closed after the file's tests.
+ */
+export async function socialTestApp(env: Record<string, string> = {}) {
+  const google = await startFakeGoogle();
+  const github = startFakeGitHub();
+  const t = await testApp({
+    env: {
+      GOOGLE_CLIENT_ID: google.clientId,
+      GOOGLE_CLIENT_SECRET: google.clientSecret,
+      GOOGLE_ISSUER: google.issuer,
+      GITHUB_CLIENT_ID: github.clientId,
+      GITHUB_CLIENT_SECRET: github.clientSecret,
+      GITHUB_BASE_URL: github.origin,
+      GITHUB_API_URL: github.origin,
+      ...env,
+    },
+  });
+  Deno.test.afterAll(async () => {
+    await t.close();
+    await google.close();
+    await github.close();
+  });
+  return { google, github, t };
+}
 
 export type StartedSignIn = { cookie: string; back: URL };
 

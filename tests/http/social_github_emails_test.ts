@@ -96,6 +96,19 @@ async function signIn(lang: "en" | "id", apiUrl = github.origin): Promise<Respon
   }
 }
 
+/** A sign-in in `lang` while GitHub answers `/user/emails` (after `/user`) with `status` and its error body. */
+async function signInWhileEmailsAnswer(status: number, lang: "en" | "id"): Promise<Response> {
+  github.failPaths.set("/user/emails", status);
+  try {
+    const asked = github.apiRequests.length;
+    const res = await signIn(lang);
+    assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
+    return res;
+  } finally {
+    github.failPaths.delete("/user/emails");
+  }
+}
+
 /** The sign-in error page with `says`, the way back, and no session; the project's rows as they were. */
 async function assertStopped(
   res: Response,
@@ -136,21 +149,19 @@ Deno.test("github emails — /user answers, /user/emails is unreachable: a 502 p
 Deno.test("github emails — /user/emails answers a 5xx: a 502 page naming GitHub (en, id), nothing created or linked", async () => {
   const before = await projectRows(t.db.sql, project.id);
   for (const status of [500, 502, 503]) {
-    github.failPaths.set("/user/emails", status);
-    try {
-      for (const lang of LANGS) {
-        const asked = github.apiRequests.length;
-        const res = await signIn(lang);
-        assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
-        await assertStopped(res, lang, 502, OUTAGE_SAYS[lang]("GitHub"), before);
-        const stop = lastStop();
-        assert.equal(stop.level, "warn");
-        assert.equal(stop.reason, "socialProviderError");
-        assert.equal(stop.endpoint, "user_emails");
-        assert.equal(stop.upstreamStatus, status);
-      }
-    } finally {
-      github.failPaths.delete("/user/emails");
+    for (const lang of LANGS) {
+      await assertStopped(
+        await signInWhileEmailsAnswer(status, lang),
+        lang,
+        502,
+        OUTAGE_SAYS[lang]("GitHub"),
+        before,
+      );
+      const stop = lastStop();
+      assert.equal(stop.level, "warn");
+      assert.equal(stop.reason, "socialProviderError");
+      assert.equal(stop.endpoint, "user_emails");
+      assert.equal(stop.upstreamStatus, status);
     }
   }
 });
@@ -158,18 +169,10 @@ Deno.test("github emails — /user/emails answers a 5xx: a 502 page naming GitHu
 Deno.test("github emails — /user/emails refuses (401): the 400 page of a provider's own answer (en, id), nothing created or linked", async () => {
   const before = await projectRows(t.db.sql, project.id);
   for (const status of [401, 403]) {
-    github.failPaths.set("/user/emails", status);
-    try {
-      for (const lang of LANGS) {
-        const asked = github.apiRequests.length;
-        const res = await signIn(lang);
-        assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
-        await assertStopped(res, lang, 400, FAILED_SAYS[lang], before);
-        assert.equal(lastStop().reason, "socialFailed");
-        assert.equal(lastStop().level, "info");
-      }
-    } finally {
-      github.failPaths.delete("/user/emails");
+    for (const lang of LANGS) {
+      await assertStopped(await signInWhileEmailsAnswer(status, lang), lang, 400, FAILED_SAYS[lang], before);
+      assert.equal(lastStop().reason, "socialFailed");
+      assert.equal(lastStop().level, "info");
     }
   }
 });

@@ -5,50 +5,19 @@
  * wrong), not a 500 or a request that never ends.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { startFakeGoogle } from "../fakes/google.ts";
-import { startFakeGitHub } from "../fakes/github.ts";
 import type { FakeServer } from "../fakes/serve.ts";
-import { OUTAGE_SAYS } from "../helpers/social.ts";
+import { followBack, OUTAGE_SAYS, socialTestApp, startSignIn } from "../helpers/social.ts";
 
-const google = await startFakeGoogle();
-const github = startFakeGitHub();
-const t = await testApp({
-  env: {
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_ISSUER: google.issuer,
-    GITHUB_CLIENT_ID: github.clientId,
-    GITHUB_CLIENT_SECRET: github.clientSecret,
-    GITHUB_BASE_URL: github.origin,
-    GITHUB_API_URL: github.origin,
-    SOCIAL_LOGIN_TIMEOUT_MS: "300",
-  },
-});
-Deno.test.afterAll(async () => {
-  await t.close();
-  await google.close();
-  await github.close();
+const { google, github, t } = await socialTestApp({
+  SOCIAL_LOGIN_TIMEOUT_MS: "300",
 });
 
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
-const html = { accept: "text/html" };
 
 /** "Continue with …" through the provider's authorize endpoint, then its redirect back to the callback. */
 async function signIn(provider: string, lang: "en" | "id"): Promise<Response> {
-  const query = new URLSearchParams({
-    client_id: project.clientId,
-    redirect_uri: project.redirectUri,
-    lang,
-  });
-  const start = await t.app.request(`/auth/social/${provider}?${query}`, { headers: html });
-  assert.equal(start.status, 303, await start.text());
-  const cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const upstream = await fetch(start.headers.get("location")!, { redirect: "manual" });
-  await upstream.body?.cancel();
-  const back = new URL(upstream.headers.get("location")!);
-  return await t.app.request(back.pathname + back.search, { headers: { ...html, cookie } });
+  return await followBack(t, await startSignIn(t, project, provider, lang));
 }
 
 /** Signs in while `fake` leaves `path` unanswered. */

@@ -9,31 +9,19 @@
  */
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair } from "jose";
-import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { FAILED_SAYS, followBack, OUTAGE_SAYS, projectRows, startSignIn } from "../helpers/social.ts";
+import {
+  FAILED_SAYS,
+  followBack,
+  OUTAGE_SAYS,
+  projectRows,
+  socialTestApp,
+  startSignIn,
+} from "../helpers/social.ts";
 import { type FakeGoogle, startFakeGoogle } from "../fakes/google.ts";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { json } from "../fakes/serve.ts";
 
-const google = await startFakeGoogle();
-const github = startFakeGitHub();
-const t = await testApp({
-  env: {
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_ISSUER: google.issuer,
-    GITHUB_CLIENT_ID: github.clientId,
-    GITHUB_CLIENT_SECRET: github.clientSecret,
-    GITHUB_BASE_URL: github.origin,
-    GITHUB_API_URL: github.origin,
-  },
-});
-Deno.test.afterAll(async () => {
-  await t.close();
-  await google.close();
-  await github.close();
-});
+const { google, github, t } = await socialTestApp();
 
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
 // Both providers vouch for this verified account's address: a sign-in that got through would link to it.
