@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
+  // A person watches a blank tab meanwhile: Google and GitHub answer in well under a second, so 10 s per call
+  // covers a slow path yet ends in the "not answering" page, not a tab that hangs until the browser gives up.
   SOCIAL_LOGIN_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
   WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   WHATSAPP_PHONE_NUMBER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,30}$/).optional()),

@@ -201,8 +201,7 @@ const en = {
   socialDenied: "You cancelled the sign-in or did not allow access. Nothing was shared.",
   socialStale: "This sign-in attempt expired or was started in another browser or tab. Please start again.",
   socialFailed: "The provider could not confirm who you are. Please try again.",
-  socialTimeout: "The provider did not answer in time. Please try again.",
-  socialUnreachable: "The provider could not be reached. Please try again shortly.",
+  socialOutage: "{provider} is not answering right now. Try again in a moment or sign in another way.",
   socialNoEmail: "The provider did not share a verified email address, which this app needs to sign you in.",
   socialNotLinked:
     "An account with this email already exists, but the email is not verified on both sides, so we did not link them. Sign in with your password instead.",
@@ -448,8 +447,7 @@ const id: Messages = {
   socialDenied: "Anda membatalkan proses masuk atau tidak memberi izin. Tidak ada data yang dibagikan.",
   socialStale: "Percobaan masuk ini kedaluwarsa atau dimulai di browser atau tab lain. Silakan mulai lagi.",
   socialFailed: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
-  socialTimeout: "Penyedia tidak menjawab tepat waktu. Silakan coba lagi.",
-  socialUnreachable: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
+  socialOutage: "{provider} sedang tidak merespons. Coba lagi sebentar lagi atau masuk dengan cara lain.",
   socialNoEmail:
     "Penyedia tidak membagikan alamat email terverifikasi, yang diperlukan aplikasi ini untuk masuk.",
   socialNotLinked:

@@ -8,12 +8,18 @@ export type FakeServer = {
    * close() releases any still waiting.
    */
   hangPaths: Set<string>;
+  /**
+   * The next request to a path gets this answer instead of the real one (a provider in trouble for one
+   * request: a 5xx, a proxy's HTML page); the path answers normally again after it.
+   */
+  answerOnce: Map<string, Response>;
   close(): Promise<void>;
 };
 
 export function serveFake(handle: (req: Request, url: URL) => Response | Promise<Response>): FakeServer {
   const hangPaths = new Set<string>();
   const hung: (() => void)[] = [];
+  const answerOnce = new Map<string, Response>();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     if (hangPaths.has(url.pathname)) {
@@ -23,11 +29,18 @@ export function serveFake(handle: (req: Request, url: URL) => Response | Promise
       });
       return new Response(null, { status: 504 });
     }
+    const once = answerOnce.get(url.pathname);
+    if (once) {
+      answerOnce.delete(url.pathname);
+      await req.body?.cancel();
+      return once;
+    }
     return await handle(req, url);
   });
   return {
     origin: `http://127.0.0.1:${server.addr.port}`,
     hangPaths,
+    answerOnce,
     close: () => {
       for (const release of hung.splice(0)) release();
       return server.shutdown();

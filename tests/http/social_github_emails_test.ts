@@ -1,14 +1,16 @@
 /**
  * GitHub sign-in where `GET /user` answers but `GET /user/emails` does not give the address: the connection is
- * dropped without an answer (502, "could not be reached"), GitHub answers an error (400, "could not confirm who
- * you are", as any answer of the provider's own), or it never answers (504, "did not answer in time"). Each is
- * the sign-in error page in the person's language with the way back to the app's sign-in page; no user is
- * created, no identity linked to the account that has the address, no session started, nothing audited.
+ * dropped without an answer or GitHub answers a 5xx (502, "GitHub is not answering right now"), it never
+ * answers (504, the same words), or it refuses with a 4xx (400, "could not confirm who you are", as any refusal
+ * of the provider's own). Each is the sign-in error page in the person's language with the way back to the app's
+ * sign-in page; no user is created, no identity linked to the account that has the address, no session
+ * started, nothing audited.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
+import { FAILED_SAYS, followBack, OUTAGE_SAYS, projectRows, startSignIn } from "../helpers/social.ts";
 
 const github = startFakeGitHub();
 const api = dropEmailsFront(github.origin);
@@ -35,22 +37,7 @@ github.approveAs = {
   login: "sari",
   emails: [{ email: "sari@example.com", primary: true, verified: true }],
 };
-const html = { accept: "text/html" };
 const LANGS = ["en", "id"] as const;
-const SAYS = {
-  unreachable: {
-    en: "The provider could not be reached. Please try again shortly.",
-    id: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
-  },
-  failed: {
-    en: "The provider could not confirm who you are. Please try again.",
-    id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
-  },
-  timeout: {
-    en: "The provider did not answer in time. Please try again.",
-    id: "Penyedia tidak menjawab tepat waktu. Silakan coba lagi.",
-  },
-} as const;
 const TITLE = { en: "Sign-in did not finish", id: "Proses masuk tidak selesai" } as const;
 
 /**
@@ -97,31 +84,28 @@ async function readHead(conn: Deno.Conn): Promise<string> {
   return head;
 }
 
-/** Everything a sign-in could have created or changed for the project. */
-async function projectState() {
-  const [row] = await t.db.sql`select
-      (select count(*)::int from astapa.users where project_id = ${project.id}) as users,
-      (select count(*)::int from astapa.identities where project_id = ${project.id}) as identities,
-      (select count(*)::int from astapa.login_sessions where project_id = ${project.id}) as sessions,
-      (select count(*)::int from astapa.audit_log where project_id = ${project.id}) as audit`;
-  return { ...row };
-}
-
 /** "Continue with GitHub" in `lang` and GitHub's redirect back, with the API at `apiUrl` meanwhile. */
 async function signIn(lang: "en" | "id", apiUrl = github.origin): Promise<Response> {
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, lang });
-  const start = await t.app.request(`/auth/social/github?${query}`, { headers: html });
-  assert.equal(start.status, 303, await start.text());
-  const cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const upstream = await fetch(start.headers.get("location")!, { redirect: "manual" });
-  await upstream.body?.cancel();
-  const back = new URL(upstream.headers.get("location")!);
+  const started = await startSignIn(t, project, "github", lang);
   const saved = t.deps.config.github.apiUrl;
   t.deps.config.github.apiUrl = apiUrl;
   try {
-    return await t.app.request(back.pathname + back.search, { headers: { ...html, cookie } });
+    return await followBack(t, started);
   } finally {
     t.deps.config.github.apiUrl = saved;
+  }
+}
+
+/** A sign-in in `lang` while GitHub answers `/user/emails` (after `/user`) with `status` and its error body. */
+async function signInWhileEmailsAnswer(status: number, lang: "en" | "id"): Promise<Response> {
+  github.failPaths.set("/user/emails", status);
+  try {
+    const asked = github.apiRequests.length;
+    const res = await signIn(lang);
+    assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
+    return res;
+  } finally {
+    github.failPaths.delete("/user/emails");
   }
 }
 
@@ -140,48 +124,67 @@ async function assertStopped(
   assert.match(page, /<a class="button" href="\/auth\/login\?client_id=[^"]+">/, "the way back");
   assert.ok(!page.includes("sari@example.com"), "no address from GitHub on the page");
   assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith(`astapa_session_${project.id}=`)));
-  assert.deepEqual(await projectState(), before, "nothing created, linked, started or audited");
+  assert.deepEqual(
+    await projectRows(t.db.sql, project.id),
+    before,
+    "nothing created, linked, started or audited",
+  );
 }
 
 const lastStop = () => t.logs.filter((line) => line.msg === "social_sign_in_stopped").at(-1)!;
 
-Deno.test("github emails — /user answers, /user/emails is unreachable: a 502 page (en, id), nothing created or linked", async () => {
-  const before = await projectState();
+Deno.test("github emails — /user answers, /user/emails is unreachable: a 502 page naming GitHub (en, id), nothing created or linked", async () => {
+  const before = await projectRows(t.db.sql, project.id);
   for (const lang of LANGS) {
     const asked = api.seen.length;
     const res = await signIn(lang, api.origin);
     assert.deepEqual(api.seen.slice(asked), ["/user", "/user/emails"], "/user answered first");
-    await assertStopped(res, lang, 502, SAYS.unreachable[lang], before);
+    await assertStopped(res, lang, 502, OUTAGE_SAYS[lang]("GitHub"), before);
     assert.equal(lastStop().reason, "socialUnreachable");
     assert.equal(lastStop().provider, "github");
+    assert.equal(lastStop().endpoint, "user_emails");
   }
 });
 
-Deno.test("github emails — /user/emails answers an error: the 400 page of a provider's own answer (en, id), nothing created or linked", async () => {
-  const before = await projectState();
-  for (const status of [500, 503, 401]) {
-    github.failPaths.set("/user/emails", status);
-    try {
-      for (const lang of LANGS) {
-        const asked = github.apiRequests.length;
-        const res = await signIn(lang);
-        assert.deepEqual(github.apiRequests.slice(asked), ["/user", "/user/emails"]);
-        await assertStopped(res, lang, 400, SAYS.failed[lang], before);
-        assert.equal(lastStop().reason, "socialFailed");
-      }
-    } finally {
-      github.failPaths.delete("/user/emails");
+Deno.test("github emails — /user/emails answers a 5xx: a 502 page naming GitHub (en, id), nothing created or linked", async () => {
+  const before = await projectRows(t.db.sql, project.id);
+  for (const status of [500, 502, 503]) {
+    for (const lang of LANGS) {
+      await assertStopped(
+        await signInWhileEmailsAnswer(status, lang),
+        lang,
+        502,
+        OUTAGE_SAYS[lang]("GitHub"),
+        before,
+      );
+      const stop = lastStop();
+      assert.equal(stop.level, "warn");
+      assert.equal(stop.reason, "socialProviderError");
+      assert.equal(stop.endpoint, "user_emails");
+      assert.equal(stop.upstreamStatus, status);
     }
   }
 });
 
-Deno.test("github emails — /user/emails never answers: a 504 page (en, id), nothing created or linked", async () => {
-  const before = await projectState();
+Deno.test("github emails — /user/emails refuses (401): the 400 page of a provider's own answer (en, id), nothing created or linked", async () => {
+  const before = await projectRows(t.db.sql, project.id);
+  for (const status of [401, 403]) {
+    for (const lang of LANGS) {
+      await assertStopped(await signInWhileEmailsAnswer(status, lang), lang, 400, FAILED_SAYS[lang], before);
+      assert.equal(lastStop().reason, "socialFailed");
+      assert.equal(lastStop().level, "info");
+    }
+  }
+});
+
+Deno.test("github emails — /user/emails never answers: a 504 page naming GitHub (en, id), nothing created or linked", async () => {
+  const before = await projectRows(t.db.sql, project.id);
   github.hangPaths.add("/user/emails");
   try {
     for (const lang of LANGS) {
-      await assertStopped(await signIn(lang), lang, 504, SAYS.timeout[lang], before);
+      await assertStopped(await signIn(lang), lang, 504, OUTAGE_SAYS[lang]("GitHub"), before);
       assert.equal(lastStop().reason, "socialTimeout");
+      assert.equal(lastStop().endpoint, "user_emails");
     }
   } finally {
     github.hangPaths.delete("/user/emails");

@@ -3,32 +3,13 @@
  * talks to: accounts created and found, linking by verified email only, and every failure a readable page.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
+import { socialTestApp } from "../helpers/social.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
-import { startFakeGoogle } from "../fakes/google.ts";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 
-const google = await startFakeGoogle();
-const github = startFakeGitHub();
-const t = await testApp({
-  env: {
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_ISSUER: google.issuer,
-    GITHUB_CLIENT_ID: github.clientId,
-    GITHUB_CLIENT_SECRET: github.clientSecret,
-    GITHUB_BASE_URL: github.origin,
-    GITHUB_API_URL: github.origin,
-  },
-});
-Deno.test.afterAll(async () => {
-  await t.close();
-  await google.close();
-  await github.close();
-});
+const { google, github, t } = await socialTestApp();
 
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
 const html = { accept: "text/html" };

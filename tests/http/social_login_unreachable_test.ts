@@ -2,71 +2,30 @@
  * Google and GitHub that cannot be reached at all: while a test says so, the deployment's provider address is a
  * closed loopback port (or the fake stops listening between the authorize redirect and the callback), so the
  * unmodified oauth4webapi's connections are refused. The person reads the sign-in error page in their language
- * with 502 Bad Gateway — "could not be reached", not the 400 "could not confirm who you are" that blames them —
+ * with 502 Bad Gateway — "Google is not answering right now", not the 400 "could not confirm who you are" that
+ * blames them —
  * the log names the provider and why without the code, and the sign-in counter has its own reason. A provider's
  * own error answer (invalid_grant, bad_verification_code) is still the 400 page (social_login_deadline_test.ts
  * is the stalled provider's twin of this file).
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
-import { startFakeGitHub } from "../fakes/github.ts";
 import { closedPort } from "../helpers/ports.ts";
+import { FAILED_SAYS, followBack, OUTAGE_SAYS, socialTestApp, startSignIn } from "../helpers/social.ts";
 
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
-const google = await startFakeGoogle();
-const github = startFakeGitHub();
-const t = await testApp({
-  env: {
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_ISSUER: google.issuer,
-    GITHUB_CLIENT_ID: github.clientId,
-    GITHUB_CLIENT_SECRET: github.clientSecret,
-    GITHUB_BASE_URL: github.origin,
-    GITHUB_API_URL: github.origin,
-    ASTAPA_METRICS_TOKEN: METRICS_TOKEN,
-  },
-});
-Deno.test.afterAll(async () => {
-  await t.close();
-  await google.close();
-  await github.close();
+const { google, t } = await socialTestApp({
+  ASTAPA_METRICS_TOKEN: METRICS_TOKEN,
 });
 
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
 const html = { accept: "text/html" };
-const UNREACHABLE = {
-  en: "The provider could not be reached. Please try again shortly.",
-  id: "Penyedia tidak dapat dihubungi. Silakan coba lagi sebentar lagi.",
-} as const;
-const FAILED = {
-  en: "The provider could not confirm who you are. Please try again.",
-  id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
-} as const;
+const NAMES: Record<string, string> = { google: "Google", github: "GitHub" };
 const LANGS = ["en", "id"] as const;
 
 /** A loopback address nothing listens on: connecting to it is refused at once. */
 const CLOSED = `http://127.0.0.1:${closedPort()}`;
-
-type Started = { start: Response; cookie: string; back: URL };
-
-/** "Continue with …": Astapa's start route, then the provider's authorize endpoint and its redirect back. */
-async function start(provider: string, lang: "en" | "id"): Promise<Started> {
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, lang });
-  const res = await t.app.request(`/auth/social/${provider}?${query}`, { headers: html });
-  assert.equal(res.status, 303, await res.text());
-  const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const upstream = await fetch(res.headers.get("location")!, { redirect: "manual" });
-  await upstream.body?.cancel();
-  return { start: res, cookie, back: new URL(upstream.headers.get("location")!) };
-}
-
-/** The provider's redirect back, as the browser that started the flow follows it. */
-async function callback(started: Started, url = started.back): Promise<Response> {
-  return await t.app.request(url.pathname + url.search, { headers: { ...html, cookie: started.cookie } });
-}
 
 /** Runs `work` with the deployment's configuration changed by `change`, then puts it back. */
 async function withConfig<T>(change: () => void, work: () => Promise<T>): Promise<T> {
@@ -79,7 +38,7 @@ async function withConfig<T>(change: () => void, work: () => Promise<T>): Promis
   }
 }
 
-async function assertUnreachablePage(res: Response, lang: "en" | "id") {
+async function assertUnreachablePage(res: Response, lang: "en" | "id", provider: "google" | "github") {
   const page = await res.text();
   assert.equal(
     res.status,
@@ -87,8 +46,8 @@ async function assertUnreachablePage(res: Response, lang: "en" | "id") {
     `the provider could not be reached: a bad gateway, not the person's fault\n${page}`,
   );
   assert.match(page, /role="alert"/);
-  assert.ok(page.includes(UNREACHABLE[lang]), page);
-  assert.ok(!page.includes(FAILED[lang]), page);
+  assert.ok(page.includes(OUTAGE_SAYS[lang](NAMES[provider])), page);
+  assert.ok(!page.includes(FAILED_SAYS[lang]), page);
 }
 
 /** The last social_sign_in_stopped log line. */
@@ -111,10 +70,10 @@ Deno.test("social unreachable — Google's token endpoint refuses the connection
   const before = await failures("google", "socialUnreachable");
   await withConfig(() => t.deps.config.google.issuer = gone.issuer, async () => {
     const flows = [];
-    for (const lang of LANGS) flows.push({ lang, started: await start("google", lang) });
+    for (const lang of LANGS) flows.push({ lang, started: await startSignIn(t, project, "google", lang) });
     await gone.close();
     for (const { lang, started } of flows) {
-      await assertUnreachablePage(await callback(started), lang);
+      await assertUnreachablePage(await followBack(t, started), lang, "google");
       const stop = lastStop();
       assert.equal(stop.level, "warn");
       assert.equal(stop.provider, "google");
@@ -138,7 +97,8 @@ Deno.test("social unreachable — Google's discovery at a closed port: the start
         lang,
       });
       const res = await t.app.request(`/auth/social/google?${query}`, { headers: html });
-      await assertUnreachablePage(res, lang);
+      await assertUnreachablePage(res, lang, "google");
+      assert.equal(lastStop().endpoint, "discovery");
     }
   });
 });
@@ -146,10 +106,11 @@ Deno.test("social unreachable — Google's discovery at a closed port: the start
 Deno.test("social unreachable — GitHub's token endpoint at a closed port: a 502 page, en and id", async () => {
   const before = await failures("github", "socialUnreachable");
   for (const lang of LANGS) {
-    const started = await start("github", lang);
-    const res = await withConfig(() => t.deps.config.github.baseUrl = CLOSED, () => callback(started));
-    await assertUnreachablePage(res, lang);
+    const started = await startSignIn(t, project, "github", lang);
+    const res = await withConfig(() => t.deps.config.github.baseUrl = CLOSED, () => followBack(t, started));
+    await assertUnreachablePage(res, lang, "github");
     assert.equal(lastStop().provider, "github");
+    assert.equal(lastStop().endpoint, "token");
     assert.equal(lastStop().network, "connection_refused");
   }
   assert.equal(await failures("github", "socialUnreachable") - before, 2);
@@ -157,10 +118,11 @@ Deno.test("social unreachable — GitHub's token endpoint at a closed port: a 50
 
 Deno.test("social unreachable — GitHub's API (/user) at a closed port: a 502 page, en and id", async () => {
   for (const lang of LANGS) {
-    const started = await start("github", lang);
-    const res = await withConfig(() => t.deps.config.github.apiUrl = CLOSED, () => callback(started));
-    await assertUnreachablePage(res, lang);
+    const started = await startSignIn(t, project, "github", lang);
+    const res = await withConfig(() => t.deps.config.github.apiUrl = CLOSED, () => followBack(t, started));
+    await assertUnreachablePage(res, lang, "github");
     const stop = lastStop();
+    assert.equal(stop.endpoint, "user");
     assert.equal(stop.reason, "socialUnreachable");
     assert.ok(!JSON.stringify(stop).includes("gho_"), "the log line never carries the access token");
   }
@@ -169,14 +131,14 @@ Deno.test("social unreachable — GitHub's API (/user) at a closed port: a 502 p
 Deno.test("social unreachable — a provider's own error answer is still the 400 page, not 'unreachable'", async () => {
   for (const provider of ["google", "github"]) {
     for (const lang of LANGS) {
-      const started = await start(provider, lang);
+      const started = await startSignIn(t, project, provider, lang);
       const badCode = new URL(started.back);
       badCode.searchParams.set("code", "expired-code");
-      const res = await callback(started, badCode);
+      const res = await followBack(t, started, badCode);
       const page = await res.text();
       assert.equal(res.status, 400, `${provider} answered invalid_grant / bad_verification_code\n${page}`);
-      assert.ok(page.includes(FAILED[lang]), page);
-      assert.ok(!page.includes(UNREACHABLE[lang]), page);
+      assert.ok(page.includes(FAILED_SAYS[lang]), page);
+      assert.ok(!page.includes(OUTAGE_SAYS[lang](NAMES[provider])), page);
       assert.equal(lastStop().reason, "socialFailed");
       assert.equal(lastStop().level, "info");
     }

@@ -3,26 +3,77 @@ import * as oauth from "oauth4webapi";
 import { isDeadlineError } from "@/lib/http/deadline.ts";
 import { isUnreachableError } from "@/lib/http/unreachable.ts";
 import type { MessageKey } from "../i18n.ts";
+import { type Endpoint, EndpointError, isTroubleStatus, ProviderTrouble } from "./endpoint.ts";
+
+/** Why a provider could not do its part, for the log and the sign-in counter (the page says the same for all). */
+export type OutageReason = "socialTimeout" | "socialUnreachable" | "socialProviderError";
+
+type Detail = {
+  cause?: unknown;
+  /** The log's and the counter's reason when it is finer than the message key. */
+  reason?: OutageReason;
+  /** The provider's endpoint the failure came from, when known. */
+  endpoint?: Endpoint;
+  /** The provider's HTTP status, when it answered. */
+  upstreamStatus?: number;
+};
 
 export class SocialSignInError extends Error {
-  constructor(readonly messageKey: MessageKey, readonly status: number, cause?: unknown) {
-    super(messageKey, { cause });
+  readonly reason: string;
+  readonly endpoint?: Endpoint;
+  readonly upstreamStatus?: number;
+  constructor(readonly messageKey: MessageKey, readonly status: number, detail: Detail = {}) {
+    super(messageKey, { cause: detail.cause });
+    this.reason = detail.reason ?? messageKey;
+    this.endpoint = detail.endpoint;
+    this.upstreamStatus = detail.upstreamStatus;
+  }
+
+  /** Whether the provider, not the person, stopped the sign-in (the page names the provider; 5xx). */
+  get isOutage(): boolean {
+    return this.messageKey === "socialOutage";
   }
 }
 
 /** Maps a failure of the upstream exchange (oauth4webapi or our own checks) to what the person reads. */
 export function upstreamFailure(error: unknown): SocialSignInError {
-  if (error instanceof SocialSignInError) return error;
-  if (error instanceof oauth.AuthorizationResponseError) {
-    return error.error === "access_denied"
-      ? new SocialSignInError("socialDenied", 403, error)
-      : new SocialSignInError("socialFailed", 400, error);
+  const endpoint = error instanceof EndpointError ? error.endpoint : undefined;
+  const cause = error instanceof EndpointError ? error.cause : error;
+  if (cause instanceof SocialSignInError) return cause;
+  const outage = (status: number, reason: OutageReason, upstreamStatus?: number) =>
+    new SocialSignInError("socialOutage", status, { cause, reason, endpoint, upstreamStatus });
+  if (cause instanceof oauth.AuthorizationResponseError) {
+    if (cause.error === "access_denied") {
+      return new SocialSignInError("socialDenied", 403, { cause, endpoint });
+    }
+    // RFC 6749 §4.1.2.1: the provider's authorization server failed or is overloaded, not a refusal.
+    if (cause.error === "server_error" || cause.error === "temporarily_unavailable") {
+      return outage(502, "socialProviderError");
+    }
+    return new SocialSignInError("socialFailed", 400, { cause, endpoint });
   }
-  // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a page like any other stop, but a 504 —
-  // Astapa waited on an upstream in vain, and the person did nothing wrong (the same click may work later).
-  if (isDeadlineError(error)) return new SocialSignInError("socialTimeout", 504, error);
+  // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a 504 — Astapa waited on an upstream in
+  // vain (RFC 9110 §15.6.5), and the person did nothing wrong (the same click may work later).
+  if (isDeadlineError(cause)) return outage(504, "socialTimeout");
   // No connection at all (refused, DNS, TLS, network): a 502, for the same reason — and not "who you are".
-  if (isUnreachableError(error)) return new SocialSignInError("socialUnreachable", 502, error);
+  if (isUnreachableError(cause)) return outage(502, "socialUnreachable");
+  // An answer that is the provider's trouble (a 5xx or 429, a body that is not JSON): a 502 Bad Gateway.
+  const troubled = troubleStatus(cause);
+  if (troubled !== undefined) return outage(502, "socialProviderError", troubled);
   // The provider's own error answer, an expired or reused code, a token or ID token that fails validation.
-  return new SocialSignInError("socialFailed", 400, error);
+  return new SocialSignInError("socialFailed", 400, { cause, endpoint });
+}
+
+/**
+ * The provider's status when `error` says it answered with trouble: our own check (endpoint.ts), or
+ * oauth4webapi's on the requests it makes itself (the JWKS): a 5xx or 429, or a 2xx whose body is not JSON.
+ */
+function troubleStatus(error: unknown): number | undefined {
+  if (error instanceof ProviderTrouble) return error.status;
+  if (!(error instanceof oauth.OperationProcessingError) || !(error.cause instanceof Response)) {
+    return undefined;
+  }
+  const { status, ok } = error.cause;
+  if (isTroubleStatus(status)) return status;
+  return error.code === oauth.RESPONSE_IS_NOT_JSON && ok ? status : undefined;
 }

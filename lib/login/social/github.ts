@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { ProviderIdentity } from "@/db/social.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
+import { answered, atEndpoint, type Endpoint } from "./endpoint.ts";
 import { requestOptions } from "./request_options.ts";
 
 const GitHubUser = z.object({ id: z.number().int() });
@@ -22,22 +23,30 @@ export function github(baseUrl: string, apiUrl: string, timeoutMs: number): Upst
     token_endpoint: `${baseUrl}/login/oauth/access_token`,
   };
 
-  async function api(accessToken: string, path: string): Promise<unknown> {
-    const headers = new Headers({
-      accept: "application/vnd.github+json",
-      "user-agent": "Astapa",
-      "x-github-api-version": "2022-11-28",
+  /** One REST call at the provider's `endpoint`, its answer checked against `schema`. */
+  function api<T>(accessToken: string, path: string, endpoint: Endpoint, schema: z.ZodType<T>): Promise<T> {
+    return atEndpoint(endpoint, async () => {
+      const headers = new Headers({
+        accept: "application/vnd.github+json",
+        "user-agent": "Astapa",
+        "x-github-api-version": "2022-11-28",
+      });
+      const response = await answered(
+        await oauth.protectedResourceRequest(
+          accessToken,
+          "GET",
+          new URL(`${apiUrl}${path}`),
+          headers,
+          null,
+          requestOptions(apiUrl, timeoutMs),
+        ),
+      );
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`GitHub ${path} answered ${response.status}`);
+      }
+      return schema.parse(await response.json());
     });
-    const response = await oauth.protectedResourceRequest(
-      accessToken,
-      "GET",
-      new URL(`${apiUrl}${path}`),
-      headers,
-      null,
-      requestOptions(apiUrl, timeoutMs),
-    );
-    if (!response.ok) throw new Error(`GitHub ${path} answered ${response.status}`);
-    return await response.json();
   }
 
   return {
@@ -57,19 +66,24 @@ export function github(baseUrl: string, apiUrl: string, timeoutMs: number): Upst
 
     async identity(credentials, redirectUri, callback, flow): Promise<ProviderIdentity> {
       const client: oauth.Client = { client_id: credentials.clientId };
-      const params = oauth.validateAuthResponse(as, client, callback, flow.state);
-      const response = await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.ClientSecretPost(credentials.clientSecret),
-        params,
-        redirectUri,
-        flow.verifier,
-        requestOptions(baseUrl, timeoutMs),
+      const params = await atEndpoint(
+        "authorization",
+        () => oauth.validateAuthResponse(as, client, callback, flow.state),
       );
-      const tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
-      const user = GitHubUser.parse(await api(tokens.access_token, "/user"));
-      const primary = GitHubEmails.parse(await api(tokens.access_token, "/user/emails"))
+      const tokens = await atEndpoint("token", async () => {
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretPost(credentials.clientSecret),
+          params,
+          redirectUri,
+          flow.verifier,
+          requestOptions(baseUrl, timeoutMs),
+        );
+        return await oauth.processAuthorizationCodeResponse(as, client, await answered(response));
+      });
+      const user = await api(tokens.access_token, "/user", "user", GitHubUser);
+      const primary = (await api(tokens.access_token, "/user/emails", "user_emails", GitHubEmails))
         .find((entry) => entry.primary && entry.verified);
       if (!primary) throw new SocialSignInError("socialNoEmail", 422);
       return { provider: "github", subject: String(user.id), email: primary.email, emailVerified: true };

@@ -8,6 +8,7 @@ import type { ProviderIdentity } from "@/db/social.ts";
 import type { ProviderCredentials } from "./providers.ts";
 import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
+import { answered, atEndpoint } from "./endpoint.ts";
 import { requestOptions } from "./request_options.ts";
 
 // Discovery documents per issuer, kept for an hour; a failed fetch is not kept.
@@ -16,14 +17,14 @@ const discovered = new Map<string, { at: number; as: Promise<oauth.Authorization
 function discover(issuer: string, timeoutMs: number): Promise<oauth.AuthorizationServer> {
   const cached = discovered.get(issuer);
   if (cached && Date.now() - cached.at < 3600_000) return cached.as;
-  const as = (async () => {
+  const as = atEndpoint("discovery", async () => {
     const url = new URL(issuer);
     const response = await oauth.discoveryRequest(url, {
       algorithm: "oidc",
       ...requestOptions(issuer, timeoutMs),
     });
-    return await oauth.processDiscoveryResponse(url, response);
-  })();
+    return await oauth.processDiscoveryResponse(url, await answered(response));
+  });
   discovered.set(issuer, { at: Date.now(), as });
   as.catch(() => discovered.delete(issuer));
   return as;
@@ -53,21 +54,30 @@ export function google(issuer: string, timeoutMs: number): Upstream {
       const as = await discover(issuer, timeoutMs);
       const client: oauth.Client = { client_id: credentials.clientId };
       const auth = oauth.ClientSecretPost(credentials.clientSecret);
-      const params = oauth.validateAuthResponse(as, client, callback, flow.state);
-      const response = await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        auth,
-        params,
-        redirectUri,
-        flow.verifier,
-        options,
+      const params = await atEndpoint(
+        "authorization",
+        () => oauth.validateAuthResponse(as, client, callback, flow.state),
       );
-      const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
-        expectedNonce: flow.nonce,
-        requireIdToken: true,
+      const { response, result } = await atEndpoint("token", async () => {
+        const response = await answered(
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            auth,
+            params,
+            redirectUri,
+            flow.verifier,
+            options,
+          ),
+        );
+        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: flow.nonce,
+          requireIdToken: true,
+        });
+        return { response, result };
       });
-      await oauth.validateApplicationLevelSignature(as, response, options);
+      // The ID token's signature, against the keys at the discovered jwks_uri (fetched and kept by oauth4webapi).
+      await atEndpoint("jwks", () => oauth.validateApplicationLevelSignature(as, response, options));
       const claims = oauth.getValidatedIdTokenClaims(result)!;
       if (typeof claims.email !== "string" || !claims.email) {
         throw new SocialSignInError("socialNoEmail", 422);

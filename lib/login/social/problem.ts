@@ -1,6 +1,6 @@
 /**
  * The page a stopped social sign-in renders: readable, in the person's language, never a crash (only a provider
- * that did not answer in time, 504, or could not be reached, 502, is a 5xx).
+ * that did not do its part — no answer in time, 504; unreachable, a 5xx or an unreadable answer, 502 — is a 5xx).
  */
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
@@ -9,27 +9,38 @@ import { page } from "@/lib/router/page.tsx";
 import type { SocialProblemData } from "@/components/login/SocialProblem.tsx";
 import { MESSAGES } from "../i18n.ts";
 import type { SocialSignInError } from "./errors.ts";
-import { isProvider } from "./providers.ts";
+import { isProvider, PROVIDER_NAMES } from "./providers.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 
-export function problemPage(c: Ctx, failure: SocialSignInError, data: Omit<SocialProblemData, "error">) {
+export function problemPage(
+  c: Ctx,
+  failure: SocialSignInError,
+  data: Omit<SocialProblemData, "error" | "providerName">,
+) {
   const provider = c.req.param("provider") ?? "";
-  const unreachable = failure.messageKey === "socialUnreachable";
-  // A provider Astapa could not reach or that kept it waiting is the operator's to notice, not the person's.
-  log(failure.status >= 500 ? "warn" : "info", "social_sign_in_stopped", {
+  const known = isProvider(provider) ? provider : undefined;
+  // A provider that is down or kept Astapa waiting is the operator's to notice, not the person's.
+  log(failure.isOutage ? "warn" : "info", "social_sign_in_stopped", {
     requestId: c.var.requestId,
     provider,
-    reason: failure.messageKey,
-    // Unreachable: the error's class and a fixed word for why, never its message (it names the URL called).
+    reason: failure.reason,
+    endpoint: failure.endpoint,
+    upstreamStatus: failure.upstreamStatus,
+    // An outage: the error's class and a fixed word for why, never its message (it may name the URL called or
+    // quote the provider's body). Otherwise oauth4webapi's or our own fixed text.
     cause: failure.cause === undefined
       ? undefined
-      : unreachable
+      : failure.isOutage
       ? (failure.cause as Error).constructor?.name ?? "unknown"
       : String(failure.cause),
-    network: unreachable ? unreachableKind(failure.cause) : undefined,
+    network: failure.reason === "socialUnreachable" ? unreachableKind(failure.cause) : undefined,
   });
-  countSignIn(isProvider(provider) ? provider : "unknown", "failure", failure.messageKey);
-  return page<SocialProblemData>({ ...data, error: failure.messageKey }, {
+  countSignIn(known ?? "unknown", "failure", failure.reason);
+  return page<SocialProblemData>({
+    ...data,
+    error: failure.messageKey,
+    providerName: known ? PROVIDER_NAMES[known] : provider,
+  }, {
     title: MESSAGES[data.lang].socialTitle,
     status: failure.status,
   });

@@ -12,6 +12,9 @@ import { base64url } from "@/lib/secrets.ts";
 export const PROVIDERS = ["google", "github"] as const;
 export type ProviderId = typeof PROVIDERS[number];
 
+/** How pages name each provider (the same in every language). */
+export const PROVIDER_NAMES: Record<ProviderId, string> = { google: "Google", github: "GitHub" };
+
 export type ProviderCredentials = { clientId: string; clientSecret: string };
 
 const ProjectProvider = z.object({
