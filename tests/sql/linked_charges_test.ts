@@ -382,6 +382,26 @@ Deno.test("renewal charges — a team plan's failed charge mails every owner and
   assert.deepEqual(await ledger(t.p), { paid: 150_000, refunded: 0, receipted: 150_000, receipts: 1 });
 });
 
+Deno.test("api.organization_renewal_step — after a claim cleared the chosen method: no charge, the owners' pay link", async () => {
+  const t = await payingTeam("claimed");
+  const method = await linkedDana(t.p, t.admin);
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, method));
+  // The admin's address is proven by someone else: the account, and the method chosen from it, are not theirs.
+  await as(t.p, (tx) => tx`select astapa.claim_unproven_account(${t.p}, ${t.admin}, 'email')`);
+  const remind = await orgStep(t.p, at(t.through, -3));
+  assert.deepEqual([remind?.action, remind?.linked_charge ?? null], ["remind", null]);
+  assert.deepEqual(remind?.emails, ["owner@claimed.example"], "the claim removed the admin's membership");
+  const [opened] = await as(
+    t.p,
+    (tx) =>
+      tx`select user_id::text as payer from astapa.checkouts where public_id = ${
+        remind!.checkout!.checkout_id
+      }`,
+  );
+  assert.equal(opened.payer, t.owner, "the longest-standing owner pays by link");
+  assert.equal((await as(t.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+});
+
 Deno.test("api.organization_renewal_step — no charge when the chooser is no longer owner or admin, or for a personal method never chosen", async () => {
   const demoted = await payingTeam("demoted");
   await as(
