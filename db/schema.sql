@@ -14890,16 +14890,22 @@ grant execute on function astapa.audit(text,text,text,jsonb) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.audit_method_unlinked(m astapa.linked_methods)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  begin
     -- As whoever asked for the unlink, which may end in another transaction (or Xendit's expiry callback).
     insert into astapa.audit_log (project_id, actor, action, target, details)
     values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
             'linked_method:' || m.public_id,
-            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel))
+            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel));
+    -- A claim's unlink cleared the organizations' choice of it in the claim; one held then is cleared now.
+    if m.unlink_actor = 'claim' then
+      perform astapa.clear_claimed_billing_methods(m.project_id, array[m.id], true);
+    end if;
+  end
   $function$;
-comment on function astapa.audit_method_unlinked(astapa.linked_methods) is 'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method.';
+comment on function astapa.audit_method_unlinked(astapa.linked_methods) is 'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method. A claim''s unlink also clears any organization still choosing the method (astapa.clear_claimed_billing_methods: one the claim skipped because another transaction held it).';
 grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
 
 -- owner: astapa_owner
@@ -15219,7 +15225,7 @@ AS $function$
     -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
     -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
     -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
-    -- transaction (astapa.unlink_claimed_methods).
+    -- transaction. An organization that chose one has no method again (astapa.unlink_claimed_methods).
     payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
@@ -15262,7 +15268,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit by the next billing pass), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit by the next billing pass; an organization that chose one has its choice cleared, audited organization.billing_method_set with reason claimed), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15361,6 +15367,55 @@ AS $function$
   $function$;
 comment on function astapa.clamp_setting(jsonb,text) is 'A token lifetime setting in seconds: its default when absent, clamped to its bounds.';
 grant execute on function astapa.clamp_setting(jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.clear_claimed_billing_methods(project_id text, method_ids bigint[], wait boolean)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    cleared record;
+    total integer := 0;
+  begin
+    if clear_claimed_billing_methods.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403',
+        message = 'Organizations'' billing methods are cleared in the project the request acts for.';
+    end if;
+    -- The claim holds the user's row, and a renewal step holds its organization's row while it opens the
+    -- payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
+    -- So the claim skips an organization held at that moment; the billing pass clears it when it ends the
+    -- claim's unlink (wait: astapa.audit_method_unlinked, which holds only the method's row).
+    if wait then
+      perform from astapa.organizations as x
+      where x.project_id = clear_claimed_billing_methods.project_id
+        and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+      order by x.id
+      for no key update;
+    end if;
+    for cleared in
+      with held as (
+        select x.id, x.billing_method_id from astapa.organizations as x
+        where x.project_id = clear_claimed_billing_methods.project_id
+          and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+        order by x.id
+        for no key update skip locked)
+      update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
+      from held join astapa.linked_methods as l
+        on l.project_id = clear_claimed_billing_methods.project_id and l.id = held.billing_method_id
+      where x.project_id = clear_claimed_billing_methods.project_id and x.id = held.id
+      returning x.id, l.public_id
+    loop
+      -- As api.clear_organization_billing_method audits a clearing, with the claim as the reason.
+      perform astapa.audit(project_id, 'organization.billing_method_set', cleared.id, pg_catalog.jsonb_build_object(
+        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', 'claimed'));
+      total := total + 1;
+    end loop;
+    return total;
+  end
+  $function$;
+comment on function astapa.clear_claimed_billing_methods(text,bigint[],boolean) is 'A claim''s part for the organizations that chose one of the linked methods it unlinks (method_ids): their billing_method_id goes back to null, so renewals are mailed pay links until an owner or admin chooses another, each audited organization.billing_method_set {cleared: the method''s id, reason: claimed}. Inside the claim (wait false, astapa.unlink_claimed_methods) an organization another transaction holds is skipped (no lock circle with the user''s row); the billing pass ending the claim''s unlink clears it (wait true, astapa.audit_method_unlinked). Returns how many were cleared. AS403 outside the acting project.';
+grant execute on function astapa.clear_claimed_billing_methods(text,bigint[],boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.client_kind_allowed(client_id text, settings jsonb)
@@ -19129,7 +19184,7 @@ CREATE OR REPLACE FUNCTION astapa.unlink_claimed_methods(project_id text, user_i
  SET search_path TO ''
 AS $function$
   declare
-    marked integer;
+    marked bigint[];
   begin
     if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
@@ -19144,12 +19199,15 @@ AS $function$
         unlink_attempted_at = '-infinity', unlink_actor = 'claim'
       where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
         and m.status in ('requires_action', 'active')
-      returning 1)
-    select pg_catalog.count(*)::integer into marked from marked_methods;
-    return marked;
+      returning m.id)
+    select coalesce(pg_catalog.array_agg(marked_methods.id), '{}') into marked from marked_methods;
+    -- An organization that chose one would keep a method that is never charged again: it goes back to none, so
+    -- its owners see that and choose another (pay links meanwhile).
+    perform astapa.clear_claimed_billing_methods(project_id, marked, false);
+    return pg_catalog.cardinality(marked);
   end
   $function$;
-comment on function astapa.unlink_claimed_methods(text,bigint) is 'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), an organization''s renewal that chose it included, and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). Returns how many were marked. AS403 outside the acting project.';
+comment on function astapa.unlink_claimed_methods(text,bigint) is 'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). An organization that chose one of them has its choice cleared (astapa.clear_claimed_billing_methods: audited, reason claimed; one held by another transaction at that moment when the unlink ends). Returns how many were marked. AS403 outside the acting project.';
 grant execute on function astapa.unlink_claimed_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

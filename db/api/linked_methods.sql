@@ -346,20 +346,28 @@ comment on function astapa.held_linked_method(text, bigint, text) is
 grant execute on function astapa.held_linked_method(text, bigint, text) to astapa_app;
 
 create or replace function astapa.audit_method_unlinked(m astapa.linked_methods) returns void
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
+  begin
     -- As whoever asked for the unlink, which may end in another transaction (or Xendit's expiry callback).
     insert into astapa.audit_log (project_id, actor, action, target, details)
     values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
             'linked_method:' || m.public_id,
-            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel))
+            pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel));
+    -- A claim's unlink cleared the organizations' choice of it in the claim; one held then is cleared now.
+    if m.unlink_actor = 'claim' then
+      perform astapa.clear_claimed_billing_methods(m.project_id, array[m.id], true);
+    end if;
+  end
   $$;
 
 comment on function astapa.audit_method_unlinked(astapa.linked_methods) is
   'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as '
-  'the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method.';
+  'the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method. A claim''s '
+  'unlink also clears any organization still choosing the method (astapa.clear_claimed_billing_methods: one '
+  'the claim skipped because another transaction held it).';
 
 grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
 
@@ -406,7 +414,7 @@ create or replace function astapa.unlink_claimed_methods(project_id text, user_i
   set search_path = ''
   as $$
   declare
-    marked integer;
+    marked bigint[];
   begin
     if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
@@ -421,9 +429,12 @@ create or replace function astapa.unlink_claimed_methods(project_id text, user_i
         unlink_attempted_at = '-infinity', unlink_actor = 'claim'
       where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
         and m.status in ('requires_action', 'active')
-      returning 1)
-    select pg_catalog.count(*)::integer into marked from marked_methods;
-    return marked;
+      returning m.id)
+    select coalesce(pg_catalog.array_agg(marked_methods.id), '{}') into marked from marked_methods;
+    -- An organization that chose one would keep a method that is never charged again: it goes back to none, so
+    -- its owners see that and choose another (pay links meanwhile).
+    perform astapa.clear_claimed_billing_methods(project_id, marked, false);
+    return pg_catalog.cardinality(marked);
   end
   $$;
 
@@ -431,10 +442,11 @@ comment on function astapa.unlink_claimed_methods(text, bigint) is
   'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the '
   'account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = '
   '''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, '
-  'api.next_renewal_charge: METHOD_UNLINKING), an organization''s renewal that chose it included, and the next '
-  'billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). '
-  'Xendit''s refusal ends it here all the same (api.cancel_method_unlink). Returns how many were marked. AS403 '
-  'outside the acting project.';
+  'api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it '
+  '(api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same '
+  '(api.cancel_method_unlink). An organization that chose one of them has its choice cleared '
+  '(astapa.clear_claimed_billing_methods: audited, reason claimed; one held by another transaction at that '
+  'moment when the unlink ends). Returns how many were marked. AS403 outside the acting project.';
 
 grant execute on function astapa.unlink_claimed_methods(text, bigint) to astapa_app;
 

@@ -714,6 +714,63 @@ comment on function api.clear_organization_billing_method(text, text) is
 
 grant execute on function api.clear_organization_billing_method(text, text) to astapa_app;
 
+create or replace function astapa.clear_claimed_billing_methods(project_id text, method_ids bigint[], wait boolean)
+  returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    cleared record;
+    total integer := 0;
+  begin
+    if clear_claimed_billing_methods.project_id is distinct from astapa.current_project_id() then
+      raise exception using errcode = 'AS403',
+        message = 'Organizations'' billing methods are cleared in the project the request acts for.';
+    end if;
+    -- The claim holds the user's row, and a renewal step holds its organization's row while it opens the
+    -- payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
+    -- So the claim skips an organization held at that moment; the billing pass clears it when it ends the
+    -- claim's unlink (wait: astapa.audit_method_unlinked, which holds only the method's row).
+    if wait then
+      perform from astapa.organizations as x
+      where x.project_id = clear_claimed_billing_methods.project_id
+        and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+      order by x.id
+      for no key update;
+    end if;
+    for cleared in
+      with held as (
+        select x.id, x.billing_method_id from astapa.organizations as x
+        where x.project_id = clear_claimed_billing_methods.project_id
+          and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+        order by x.id
+        for no key update skip locked)
+      update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
+      from held join astapa.linked_methods as l
+        on l.project_id = clear_claimed_billing_methods.project_id and l.id = held.billing_method_id
+      where x.project_id = clear_claimed_billing_methods.project_id and x.id = held.id
+      returning x.id, l.public_id
+    loop
+      -- As api.clear_organization_billing_method audits a clearing, with the claim as the reason.
+      perform astapa.audit(project_id, 'organization.billing_method_set', cleared.id, pg_catalog.jsonb_build_object(
+        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', 'claimed'));
+      total := total + 1;
+    end loop;
+    return total;
+  end
+  $$;
+
+comment on function astapa.clear_claimed_billing_methods(text, bigint[], boolean) is
+  'A claim''s part for the organizations that chose one of the linked methods it unlinks (method_ids): their '
+  'billing_method_id goes back to null, so renewals are mailed pay links until an owner or admin chooses '
+  'another, each audited organization.billing_method_set {cleared: the method''s id, reason: claimed}. Inside '
+  'the claim (wait false, astapa.unlink_claimed_methods) an organization another transaction holds is skipped '
+  '(no lock circle with the user''s row); the billing pass ending the claim''s unlink clears it (wait true, '
+  'astapa.audit_method_unlinked). Returns how many were cleared. AS403 outside the acting project.';
+
+grant execute on function astapa.clear_claimed_billing_methods(text, bigint[], boolean) to astapa_app;
+
 drop policy if exists "definer functions see which projects have team plans to renew" on astapa.organizations;
 create policy "definer functions see which projects have team plans to renew" on astapa.organizations
   for select to astapa_owner

@@ -15,6 +15,7 @@ import {
   type WebhookEndpoint,
 } from "@/db/webhooks.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
+import { savedTargetReason } from "../webhooks/address_guard.ts";
 import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
@@ -22,7 +23,8 @@ import { type Output, table } from "./output.ts";
 export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE … | --all-events]
                              send the project's events to URL: the types given, or --all-events (every
                              type, including future ones); a new endpoint without either gets all events,
-                             an existing one keeps what it has. A new endpoint prints its signing secret, once
+                             an existing one keeps what it has. A new endpoint prints its signing secret, once.
+                             https only; a production project's URL must reach a public address
   webhook show --project ID  show the endpoint (never the secret)
   webhook rotate-secret --project ID
                              issue a new signing secret (printed once); the old one stops at once
@@ -55,12 +57,13 @@ export async function webhookCommand(
       const events = endpointEvents(args);
       const secret = newWebhookSecret();
       const secretSealed = await sealed(id, secret);
-      // The deployment's operator may point any project anywhere: no SSRF verdict (internalReason null).
+      // The dashboard's and the Platform API's check (a production project's URL must reach a public address,
+      // unless ASTAPA_WEBHOOK_ALLOW_PRIVATE): an operator's typo must not aim deliveries at this server's network.
+      const internalReason = await savedTargetReason(url, config.webhookAllowPrivate);
       const { endpoint, created } = await asApp(
         sql,
         id,
-        (tx) =>
-          putWebhookEndpoint(tx, id, { url, newSecretSealed: secretSealed, events, internalReason: null }),
+        (tx) => putWebhookEndpoint(tx, id, { url, newSecretSealed: secretSealed, events, internalReason }),
         CLI,
       );
       showEndpoint(out, endpoint, created ? secret : undefined);

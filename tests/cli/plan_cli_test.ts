@@ -3,16 +3,17 @@ import assert from "node:assert/strict";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { takeLive } from "../helpers/live_keys.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
 
-async function astapa(args: string[]) {
+async function astapa(args: string[], env: Record<string, string> = {}) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    env: { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, NO_COLOR: "1" },
+    env: { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY, NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -163,6 +164,43 @@ Deno.test("cli webhook — set prints the secret once; show hides it; deliveries
   const http = await astapa(["webhook", "set", "--project", project.id, "--url", "http://x.example/h"]);
   assert.equal(http.code, 1);
   assert.match(http.stderr, /^validation_failed: Use an absolute https URL/);
+});
+
+Deno.test("cli webhook — a production project's URL must reach a public address, as on the API and dashboard", async () => {
+  const live = await seedProject(db.sql);
+  await takeLive(db.sql, live.id);
+  const set = (project: string, url: string) =>
+    astapa(["webhook", "set", "--project", project, "--url", url]);
+  for (
+    const [url, reason] of [
+      ["https://127.0.0.1/hooks", "127.0.0.1 is an internal address."],
+      ["https://10.0.0.7/hooks", "10.0.0.7 is an internal address."],
+      ["https://[::1]/h", "[::1] is an internal address."],
+      ["https://169.254.169.254/", "169.254.169.254 is an internal address."],
+      ["https://localhost/hooks", "localhost is this server itself."],
+    ]
+  ) {
+    const refused = await set(live.id, url);
+    assert.equal(refused.code, 1, url);
+    assert.equal(
+      refused.stderr.trim(),
+      `validation_failed: A production webhook must reach a public address: ${reason}`,
+    );
+  }
+  assert.match((await astapa(["webhook", "show", "--project", live.id])).stdout, /No webhook endpoint/);
+  const created = await set(live.id, "https://93.184.215.14/hooks");
+  assert.equal(created.code, 0, created.stderr);
+  // A single-tenant deployment that delivers to its own network turns the check off, for the CLI too.
+  const own = await astapa(
+    ["webhook", "set", "--project", live.id, "--url", "https://10.0.0.7/hooks", "--json"],
+    { ASTAPA_WEBHOOK_ALLOW_PRIVATE: "true" },
+  );
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(own.json().url, "https://10.0.0.7/hooks");
+  // A sandbox project may point at a receiver on this machine while developing.
+  const sandbox = await seedProject(db.sql);
+  const local = await set(sandbox.id, "http://127.0.0.1:9/hooks");
+  assert.equal(local.code, 0, local.stderr);
 });
 
 Deno.test("cli webhook — new endpoints get all events; --all-events and --event switch; both at once is refused", async () => {

@@ -4,32 +4,19 @@
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { recordPaymentReconcileError } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { recordRefundReconcileError, requestRefund } from "@/db/refunds.ts";
+import { pendingCharge } from "./pending_charge.ts";
 import { type Shop, waitFor } from "./payments.ts";
 
-/** A pending QRIS charge of plan pro (provider id `providerId`); answers its checkout id. */
-export async function pendingCharge(sql: Sql, shop: Shop, providerId: string): Promise<string> {
-  const p = shop.project.id;
-  const checkout = await asApp(
-    sql,
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
-  await asApp(sql, p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
-  return checkout.checkout_id;
+/** The pending QRIS charge of plan pro for the shop's user (tests/helpers/pending_charge.ts): its checkout id. */
+async function pendingCheckout(sql: Sql, shop: Shop, providerId: string): Promise<string> {
+  return (await pendingCharge(sql, shop.project.id, shop.userId, providerId)).checkout_id;
 }
 
 /** A pending charge whose reconciliation stopped (three errors of ours); answers its checkout id. */
 export async function stoppedCharge(sql: Sql, shop: Shop, providerId: string): Promise<string> {
-  const checkoutId = await pendingCharge(sql, shop, providerId);
+  const checkoutId = await pendingCheckout(sql, shop, providerId);
   const p = shop.project.id;
   for (let error = 0; error < 3; error++) {
     await asApp(sql, p, (tx) => recordPaymentReconcileError(tx, p, providerId, new Date()));
@@ -44,7 +31,7 @@ export async function paidCharge(
   providerId: string,
 ): Promise<{ checkoutId: string; receiptId: string }> {
   const p = shop.project.id;
-  const checkoutId = await pendingCharge(sql, shop, providerId);
+  const checkoutId = await pendingCheckout(sql, shop, providerId);
   await asApp(sql, p, (tx) =>
     recordPaymentEvent(tx, p, {
       providerId,

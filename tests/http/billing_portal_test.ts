@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { createPlan, currentSubscription } from "@/db/plans.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedUser } from "../helpers/identity.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { rows } from "../helpers/db.ts";
 import { csrfOf } from "../helpers/csrf.ts";
@@ -55,19 +56,7 @@ function post(cookie: string, fields: Record<string, string>, headers: Record<st
 
 /** Pays plan pro for `sub` (checkout, charge, callback, worker step). */
 async function payPro(sub: string, providerId: string) {
-  const checkout = await asApp(
-    t.db.sql,
-    p,
-    (tx) => createCheckout(tx, p, { sub, plan: "pro", xendit_account: "simulator" }),
-  );
-  await asApp(t.db.sql, p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
+  const checkout = await pendingCharge(t.db.sql, p, sub, providerId);
   await asApp(t.db.sql, p, (tx) =>
     recordPaymentEvent(tx, p, {
       providerId,

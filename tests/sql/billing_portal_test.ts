@@ -7,11 +7,12 @@ import { asApp } from "@/db/client.ts";
 import { billingAccount } from "@/db/billing_portal.ts";
 import { changePlan } from "@/db/plan_changes.ts";
 import { createPlan } from "@/db/plans.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, createCheckout, recordPaymentEvent } from "@/db/payments.ts";
 import { requestRefund } from "@/db/refunds.ts";
 import { disableUser } from "@/db/users.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop } from "../helpers/payments.ts";
 
 const db = await testDatabase();
@@ -22,18 +23,7 @@ const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =
 
 /** Pays plan pro (99,000) for `sub` through a checkout, a charge and its callback; answers the checkout id. */
 async function pay(p: string, sub: string, providerId: string) {
-  const checkout = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub, plan: "pro", xendit_account: "simulator" }),
-  );
-  await as(p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
+  const checkout = await pendingCharge(db.sql, p, sub, providerId);
   await as(p, (tx) =>
     recordPaymentEvent(tx, p, {
       providerId,

@@ -2,8 +2,9 @@
  * A claim and the payment methods linked before it (astapa.unlink_claimed_methods, db/api/linked_methods.sql):
  * every live method of the claimed account — active or waiting for approval — is marked for unlink as the claim
  * (never charged again, due at once for the billing pass), counted as payment_methods, and ends audited as the
- * unlink audits (billing.method_unlinked, actor claim); an organization that chose one sees it unlinking and
- * no longer charged; Xendit's refusal ends it all the same. Ended methods, other users' and other projects'
+ * unlink audits (billing.method_unlinked, actor claim); an organization that chose one has no method again
+ * (astapa.clear_claimed_billing_methods: in the claim, or when the unlink ends if another transaction held the
+ * organization then); Xendit's refusal ends it all the same. Ended methods, other users' and other projects'
  * stay as they were.
  */
 import assert from "node:assert/strict";
@@ -16,9 +17,12 @@ import {
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
+import { organizationRenewalBilling } from "@/db/organization_renewal_billing.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
+import { organizationBilling } from "@/db/team_plans.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop } from "../helpers/payments.ts";
 
 const db = await testDatabase();
@@ -131,27 +135,131 @@ Deno.test("claim — an account without linked methods counts none", async () =>
   assert.equal(removed?.payment_methods, 0);
 });
 
-Deno.test("claim — an organization's chosen method is unlinking and no longer charged", async () => {
-  const { p, user, dana } = await squattedShop("claim-methods-org@example.com", "pm-claim-org");
-  const owner = await seedUser(db.sql, p, "claim-methods-org-owner@example.com", { verified: true });
+/** An organization `user` administers, owned by a verified owner, whose renewals `user`'s method pays. */
+async function choosingOrganization(p: string, user: string, methodId: string, slug: string) {
+  const owner = await seedUser(db.sql, p, `${slug}-owner@example.com`, { verified: true });
   const org = await as(p, async (tx) => {
-    const [row] = await tx`select api.create_organization('Tim', 'claim-methods-tim') ->> 'id' as id`;
+    const [row] = await tx`select api.create_organization('Tim', ${slug}) ->> 'id' as id`;
     await tx`select api.add_organization_member(${row.id}, ${owner}, 'owner')`;
     await tx`select api.add_organization_member(${row.id}, ${user}, 'admin')`;
-    await tx`select api.set_organization_billing_method(${p}, ${user}, ${row.id}, ${dana.method_id})`;
+    await tx`select api.set_organization_billing_method(${p}, ${user}, ${row.id}, ${methodId})`;
     return row.id as string;
   });
-  const billing = () =>
+  return { owner, org };
+}
+
+/** The organization's chosen method as the project's backend reads it (null: none). */
+const chosenMethod = (p: string, org: string) =>
+  as(p, async (tx) => (await organizationRenewalBilling(tx, p, org)).billing_method);
+
+/** The organization's billing-method audit entries' details. */
+async function billingMethodAudit(p: string, org: string) {
+  return rows(
+    await db.sql`select details from astapa.audit_log where project_id = ${p} and target = ${org}
+      and action = 'organization.billing_method_set' order by id`,
+  ).map((r) => r.details);
+}
+
+const clearedByClaim = (methodId: string) => ({
+  by: null,
+  method_id: null,
+  label: null,
+  cleared: methodId,
+  reason: "claimed",
+});
+
+Deno.test("claim — an organization that chose a claimed method has none again, audited, and its owners see none", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-org@example.com", "pm-claim-org");
+  const { owner, org } = await choosingOrganization(p, user, dana.method_id, "claim-methods-tim");
+  // Another organization paid by the owner's own method: not the claimed account's, so it stays chosen.
+  const ownMethod = await linked(p, owner, "DANA", "pm-claim-org-own");
+  const other = await as(p, async (tx) => {
+    const [row] = await tx`select api.create_organization('Lain', 'claim-methods-lain') ->> 'id' as id`;
+    await tx`select api.add_organization_member(${row.id}, ${owner}, 'owner')`;
+    await tx`select api.set_organization_billing_method(${p}, ${owner}, ${row.id}, ${ownMethod.method_id})`;
+    return row.id as string;
+  });
+  assert.equal((await chosenMethod(p, org))?.charged, true);
+
+  // One transaction: a claim rolled back leaves the choice as it was.
+  await assert.rejects(
     as(p, async (tx) => {
-      const [row] = await tx`select api.organization_renewal_billing(${p}, ${org}) -> 'billing_method' as m`;
-      return row.m as { method_id: string; charged: boolean; unlink_requested_at: string | null };
-    });
-  assert.deepEqual([(await billing()).charged, (await billing()).unlink_requested_at], [true, null]);
+      await tx`select astapa.claim_unproven_account(${p}, ${user}, 'email')`;
+      throw new Error("rolled back");
+    }),
+    /rolled back/,
+  );
+  assert.equal((await chosenMethod(p, org))?.method_id, dana.method_id);
+
   await claim(p, user);
-  const after = await billing();
-  assert.equal(after.method_id, dana.method_id);
-  assert.equal(after.charged, false);
-  assert.ok(after.unlink_requested_at, "marked: not charged even if its owner were an admin again");
+  assert.equal(await chosenMethod(p, org), null);
+  assert.deepEqual((await billingMethodAudit(p, org)).at(-1), clearedByClaim(dana.method_id));
+  const portal = await as(p, (tx) => organizationBilling(tx, owner));
+  assert.deepEqual(
+    portal.organizations.map((o) => [o.id, o.billing_method?.method_id ?? null]).sort(),
+    [[org, null], [other, ownMethod.method_id]].sort(),
+    "the owners see no method; the owner's own choice elsewhere stays",
+  );
+  assert.equal((await chosenMethod(p, other))?.charged, true);
+  // Ending the unlinks later finds nothing left to clear: one entry only.
+  for (let n = 0; n < 2; n++) {
+    const taken = await as(p, (tx) => nextStalledUnlink(tx, p, new Date(), 900));
+    await as(p, (tx) => unlinkMethod(tx, p, user, taken!.method_id));
+  }
+  assert.equal((await billingMethodAudit(p, org)).filter((d) => d.reason === "claimed").length, 1);
+});
+
+Deno.test("claim — an organization held by another transaction is skipped without a deadlock, and cleared when the unlink ends", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-held@example.com", "pm-claim-held");
+  const { org } = await choosingOrganization(p, user, dana.method_id, "claim-methods-held");
+  // A renewal step's shape: the organization's row held, then its payer's checkout refers to the user's row,
+  // which the claim holds.
+  let held!: () => void;
+  const orgHeld = new Promise<void>((resolve) => held = resolve);
+  let claimed!: () => void;
+  const claimDone = new Promise<void>((resolve) => claimed = resolve);
+  const renewal = as(p, async (tx) => {
+    await tx`select from astapa.organizations where id = ${org} for update`;
+    held();
+    // Were the claim to wait for this row, it would be seen waiting, and the step's next lock would close a circle.
+    await Promise.race([claimDone, waitForLockWaiter(db.sql)]);
+    await tx`select from astapa.users where id = ${user}::bigint for key share`;
+  });
+  const claiming = as(p, async (tx) => {
+    await orgHeld;
+    const [row] = await tx`select astapa.claim_unproven_account(${p}, ${user}, 'email') as result`;
+    claimed();
+    await waitForLockWaiter(db.sql);
+    return row.result as Record<string, number>;
+  });
+  const [step, removed] = await Promise.allSettled([renewal, claiming]);
+  assert.equal(step.status, "fulfilled", "no deadlock");
+  assert.equal(removed.status === "fulfilled" && removed.value.payment_methods, 2);
+  assert.equal((await chosenMethod(p, org))?.method_id, dana.method_id, "skipped while held");
+  assert.equal((await chosenMethod(p, org))?.charged, false, "but never charged");
+
+  // The billing pass ends the claim's unlinks, and clears it then.
+  for (let n = 0; n < 2; n++) {
+    const taken = await as(p, (tx) => nextStalledUnlink(tx, p, new Date(), 900));
+    await as(p, (tx) => unlinkMethod(tx, p, user, taken!.method_id));
+  }
+  assert.equal(await chosenMethod(p, org), null);
+  assert.deepEqual((await billingMethodAudit(p, org)).at(-1), clearedByClaim(dana.method_id));
+});
+
+Deno.test("astapa.clear_claimed_billing_methods — only inside the acting project", async () => {
+  const { p, user, dana } = await squattedShop("claim-methods-clear-403@example.com", "pm-claim-clear-403");
+  const { org } = await choosingOrganization(p, user, dana.method_id, "claim-methods-clear-403");
+  const other = await seedShop(db.sql, { email: "claim-methods-clear-403-other@example.com" });
+  const [method] = await db.sql`select id from astapa.linked_methods where public_id = ${dana.method_id}`;
+  await rejectsAs(
+    as(
+      other.project.id,
+      (tx) => tx`select astapa.clear_claimed_billing_methods(${p}, ${[method.id]}, false)`,
+    ),
+    "forbidden",
+  );
+  assert.equal((await chosenMethod(p, org))?.method_id, dana.method_id);
 });
 
 Deno.test("api.cancel_method_unlink — Xendit's refusal of a claim's unlink ends the method all the same", async () => {

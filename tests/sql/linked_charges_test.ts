@@ -246,6 +246,15 @@ async function linkedDana(p: string, user: string) {
   return row.public_id as string;
 }
 
+/** Who pays checkout `checkoutId` (its user's id). */
+async function payerOf(p: string, checkoutId: string) {
+  const [opened] = await as(
+    p,
+    (tx) => tx`select user_id::text as payer from astapa.checkouts where public_id = ${checkoutId}`,
+  );
+  return opened.payer as string;
+}
+
 const orgStep = (p: string, now: Date) => as(p, (tx) => organizationRenewalStep(tx, p, now, "simulator"));
 
 Deno.test("api.set_organization_billing_method — an owner or admin chooses one of their own active methods, or none", async () => {
@@ -382,6 +391,23 @@ Deno.test("renewal charges — a team plan's failed charge mails every owner and
   assert.deepEqual(await ledger(t.p), { paid: 150_000, refunded: 0, receipted: 150_000, receipts: 1 });
 });
 
+Deno.test("api.organization_renewal_step — after a claim cleared the chosen method: no charge, the owners' pay link", async () => {
+  const t = await payingTeam("claimed");
+  const method = await linkedDana(t.p, t.admin);
+  await as(t.p, (tx) => setOrganizationBillingMethod(tx, t.p, t.admin, t.org, method));
+  // The admin's address is proven by someone else: the account, and the method chosen from it, are not theirs.
+  await as(t.p, (tx) => tx`select astapa.claim_unproven_account(${t.p}, ${t.admin}, 'email')`);
+  const remind = await orgStep(t.p, at(t.through, -3));
+  assert.deepEqual([remind?.action, remind?.linked_charge ?? null], ["remind", null]);
+  assert.deepEqual(remind?.emails, ["owner@claimed.example"], "the claim removed the admin's membership");
+  assert.equal(
+    await payerOf(t.p, remind!.checkout!.checkout_id),
+    t.owner,
+    "the longest-standing owner pays by link",
+  );
+  assert.equal((await as(t.p, (tx) => tx`select 1 from astapa.renewal_charges`)).length, 0);
+});
+
 Deno.test("api.organization_renewal_step — no charge when the chooser is no longer owner or admin, or for a personal method never chosen", async () => {
   const demoted = await payingTeam("demoted");
   await as(
@@ -401,14 +427,11 @@ Deno.test("api.organization_renewal_step — no charge when the chooser is no lo
   );
   const remind = await orgStep(demoted.p, at(demoted.through, -3));
   assert.deepEqual([remind?.action, remind?.linked_charge ?? null], ["remind", null]);
-  const [opened] = await as(
-    demoted.p,
-    (tx) =>
-      tx`select user_id::text as payer from astapa.checkouts where public_id = ${
-        remind!.checkout!.checkout_id
-      }`,
+  assert.equal(
+    await payerOf(demoted.p, remind!.checkout!.checkout_id),
+    demoted.owner,
+    "the longest-standing owner pays by link",
   );
-  assert.equal(opened.payer, demoted.owner, "the longest-standing owner pays by link");
 
   const personal = await payingTeam("personal");
   await linkedDana(personal.p, personal.owner);

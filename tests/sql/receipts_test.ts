@@ -1,7 +1,7 @@
 /** SQL tests for receipts and PPN (db/api/receipts.sql): the split, settings, numbering, races, policies. */
 import assert from "node:assert/strict";
 import { asApp, createPool } from "@/db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import {
   getReceipt,
   listReceipts,
@@ -12,6 +12,7 @@ import {
 } from "@/db/receipts.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 import { seedUser } from "../helpers/identity.ts";
@@ -23,22 +24,8 @@ const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =
   asApp(db.sql, projectId, work);
 
 /** A checkout of plan pro with one QRIS charge (not paid yet). */
-async function chargedCheckout(shop: Shop, providerId: string) {
-  const p = shop.project.id;
-  const checkout = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
-  await as(p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
-  return checkout;
-}
+const chargedCheckout = (shop: Shop, providerId: string) =>
+  pendingCharge(db.sql, shop.project.id, shop.userId, providerId);
 
 /** Records a success callback for a charge and applies every waiting event; answers the outcomes. */
 async function pay(shop: Shop, checkoutId: string, providerId: string, amount: number) {

@@ -10,12 +10,8 @@ import { claimStaleRefunds, recordRefundAnswer, resumeRefundReconciliation } fro
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
-import {
-  paidCharge,
-  pendingCharge,
-  stoppedCharge,
-  stoppedRefund,
-} from "../helpers/stopped_reconciliation.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
+import { paidCharge, stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -104,7 +100,7 @@ Deno.test("api.resume_payment_reconciliation — refuses a payment never stopped
   const resume = (projectId: string, checkoutId: string, as = projectId) =>
     asApp(db.sql, as, (tx) => resumePaymentReconciliation(tx, projectId, checkoutId));
 
-  const running = await pendingCharge(db.sql, shop, "pr-resume-running");
+  const { checkout_id: running } = await pendingCharge(db.sql, p, shop.userId, "pr-resume-running");
   await rejectsAs(resume(p, running), "reconciliation_not_stopped");
   const { checkoutId: paid } = await paidCharge(db.sql, shop, "pr-resume-paid");
   await rejectsAs(resume(p, paid), "already_final", /already paid/);

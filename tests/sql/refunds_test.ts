@@ -2,12 +2,13 @@
 import assert from "node:assert/strict";
 import { asApp, createPool } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { getReceipt } from "@/db/receipts.ts";
 import { listRefunds, recordRefundAnswer, refundAccount, requestRefund } from "@/db/refunds.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 
 const db = await testDatabase();
@@ -28,19 +29,7 @@ async function drain(p: string) {
 /** A paid QRIS (or other method) payment of plan pro; answers its receipt id and checkout id. */
 async function paidPayment(shop: Shop, providerId: string, method = "qris") {
   const p = shop.project.id;
-  const checkout = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
-  await as(p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method,
-      bank: method === "bank_transfer" ? "BCA" : undefined,
-      details: {},
-      expires_at: null,
-    }));
+  const checkout = await pendingCharge(db.sql, p, shop.userId, providerId, method);
   await as(p, (tx) =>
     recordPaymentEvent(tx, p, {
       providerId,
