@@ -57,6 +57,12 @@ const EnvSchema = z.object({
   // A person watches a blank tab meanwhile: Google and GitHub answer in well under a second, so 10 s per call
   // covers a slow path yet ends in the "not answering" page, not a tab that hangs until the browser gives up.
   SOCIAL_LOGIN_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
+  PWNED_PASSWORDS_URL: z.preprocess(
+    emptyAsUnset,
+    z.union([z.literal("off"), z.url({ protocol: /^https?$/ })]).default("https://api.pwnedpasswords.com"),
+  ),
+  // A person waits on the form meanwhile; the range API answers in tens of milliseconds.
+  PWNED_PASSWORDS_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(2_000)),
   WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   WHATSAPP_PHONE_NUMBER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,30}$/).optional()),
   WHATSAPP_TEMPLATE: z.preprocess(
@@ -131,6 +137,8 @@ export type Config = {
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
   /** Each request to Google or GitHub during a sign-in gives up after this long (a readable error page). */
   socialTimeoutMs: number;
+  /** Where chosen passwords are looked up by range (lib/breached_passwords.ts); url null: not looked up. */
+  breachedPasswords: { url: string | null; timeoutMs: number };
   /** Phone codes: WhatsApp Cloud API and Twilio Verify credentials (lib/phone/providers); URLs for fakes. */
   phone: {
     whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
@@ -200,6 +208,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
     },
     socialTimeoutMs: e.SOCIAL_LOGIN_TIMEOUT_MS,
+    breachedPasswords: {
+      url: e.PWNED_PASSWORDS_URL === "off" ? null : e.PWNED_PASSWORDS_URL,
+      timeoutMs: e.PWNED_PASSWORDS_TIMEOUT_MS,
+    },
     phone: {
       whatsapp: {
         accessToken: e.WHATSAPP_ACCESS_TOKEN,

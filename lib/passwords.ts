@@ -3,6 +3,7 @@
  * (one-time passwords for new accounts) and, later, the hosted login.
  */
 import { lazyImport } from "@/lib/lazy_import.ts";
+import { type BreachLookup, breachVerdict } from "@/lib/breached_passwords.ts";
 
 /**
  * @node-rs/argon2 (a native addon) loads on the first password hashed or checked: a server that only issues
@@ -75,4 +76,14 @@ const COMMON = new Set([
 /** True for a password from the most-used lists, compared case-insensitively. */
 export function isCommonPassword(password: string): boolean {
   return COMMON.has(password.toLowerCase());
+}
+
+/** Why a password a person chose is refused — too short, among the most used, seen in a breach — or null. */
+export async function chosenPasswordProblem(
+  lookup: BreachLookup,
+  password: string,
+): Promise<"weakPassword" | "commonPassword" | "breachedPassword" | null> {
+  if (password.length < 8) return "weakPassword";
+  if (isCommonPassword(password)) return "commonPassword";
+  return await breachVerdict(lookup, password) === "breached" ? "breachedPassword" : null;
 }

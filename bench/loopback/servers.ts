@@ -45,6 +45,7 @@ export function astapaEnv(databaseUrl: string, port: number): Record<string, str
     HOSTNAME: "127.0.0.1",
     ASTAPA_BASE_URL: `http://127.0.0.1:${port}`,
     ASTAPA_LOG_LEVEL: "info",
+    PWNED_PASSWORDS_URL: "off", // a benchmark never waits on the internet
   };
 }
 

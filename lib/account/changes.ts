@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { AccountChange } from "@/db/account.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import type { AccountKey } from "./i18n.ts";
 import { accountDeletedMail, emailChangeMail, identityUnlinkedMail, passwordChangedMail } from "./mail.ts";
@@ -46,8 +46,8 @@ export async function changeFor(
     }
     case "password": {
       const password = form.password ?? "";
-      if (password.length < 8) return "weakPassword";
-      if (isCommonPassword(password)) return "commonPassword";
+      const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, password);
+      if (weak) return weak;
       return {
         kind: "password",
         passwordHash: await hashPassword(password),

@@ -38,6 +38,8 @@ const en = {
   passwordSaved: "Your password was saved. Your other browsers were signed out.",
   weakPassword: "Use at least 8 characters.",
   commonPassword: "That password is one of the most common ones. Choose another.",
+  breachedPassword:
+    "That password has appeared in a data breach on another site, so attackers try it first. Choose another.",
   methods: "Sign-in methods",
   methodPassword: "Email and password",
   methodGoogle: "Google",
@@ -141,6 +143,8 @@ const id: Record<AccountKey, string> = {
   passwordSaved: "Kata sandi Anda disimpan. Peramban Anda yang lain telah dikeluarkan.",
   weakPassword: "Gunakan minimal 8 karakter.",
   commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",
+  breachedPassword:
+    "Kata sandi itu pernah bocor dalam pembobolan data di situs lain, jadi penyerang mencobanya lebih dulu. Pilih yang lain.",
   methods: "Metode masuk",
   methodPassword: "Email dan kata sandi",
   methodGoogle: "Google",

@@ -24,6 +24,8 @@ const en = {
   invalidEmail: "Enter a valid email address.",
   weakPassword: "Use at least 8 characters.",
   commonPassword: "That password is one of the most common ones. Choose another.",
+  breachedPassword:
+    "That password has appeared in a data breach on another site, so attackers try it first. Choose another.",
   checkEmail: "Check your email: we sent a link to confirm your address. Open it, then sign in.",
   verifyFirst: "Confirm your email address first: open the link we sent you.",
   resend: "Send the link again",
@@ -266,6 +268,8 @@ const id: Messages = {
   invalidEmail: "Masukkan alamat email yang valid.",
   weakPassword: "Gunakan minimal 8 karakter.",
   commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",
+  breachedPassword:
+    "Kata sandi itu pernah bocor dalam pembobolan data di situs lain, jadi penyerang mencobanya lebih dulu. Pilih yang lain.",
   checkEmail: "Periksa email Anda: kami mengirim tautan untuk mengonfirmasi alamat Anda. Buka, lalu masuk.",
   verifyFirst: "Konfirmasi alamat email Anda dulu: buka tautan yang kami kirim.",
   resend: "Kirim tautan lagi",

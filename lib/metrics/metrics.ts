@@ -66,6 +66,13 @@ function build(client: typeof Client) {
     labelNames: ["outcome"] as const,
     registers,
   });
+  const passwordBreachChecks = new client.Counter({
+    name: "astapa_password_breach_checks_total",
+    help:
+      "Chosen passwords looked up in Pwned Passwords, by verdict (breached: refused; unavailable: allowed).",
+    labelNames: ["verdict"] as const,
+    registers,
+  });
   return {
     registry,
     httpRequests,
@@ -75,6 +82,7 @@ function build(client: typeof Client) {
     lockouts,
     paymentEvents,
     webhookAttempts,
+    passwordBreachChecks,
   };
 }
 
@@ -131,4 +139,8 @@ export function countPaymentEvent(stage: "received" | "applied" | "set_aside"): 
 
 export function countWebhookAttempt(outcome: "delivered" | "retry" | "failed"): void {
   live?.webhookAttempts.inc({ outcome });
+}
+
+export function countPasswordBreachCheck(verdict: "breached" | "clean" | "unavailable"): void {
+  live?.passwordBreachChecks.inc({ verdict });
 }

@@ -31,6 +31,7 @@ const PROBLEMS = [
   "emailInvalid",
   "weakPassword",
   "commonPassword",
+  "breachedPassword",
   "lastMethod",
   "deleteMismatch",
   "staleForm",

@@ -3,7 +3,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { resetLinkUsable, resetPassword } from "@/db/login.ts";
-import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
@@ -22,7 +22,7 @@ import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
-import { NewPassword } from "@/components/login/NewPassword.tsx";
+import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
 
@@ -48,8 +48,8 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
-    if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
-    if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
+    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    if (weak) return again({ error: weak }, 422);
     let userId: string;
     try {
       userId = await resetPassword(
@@ -103,7 +103,7 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
       title="resetTitle"
       subtitle="forgotFor"
       keep={`&token=${data.token ?? ""}`}
-      fieldHasFocus={data.error === "weakPassword" || data.error === "commonPassword"}
+      fieldHasFocus={refusesPassword(data.error)}
     >
       <input type="hidden" name="token" value={data.token} />
       <NewPassword data={data} label={t.newPassword} />

@@ -3,7 +3,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { createUser } from "@/db/login.ts";
-import { hashPassword, isCommonPassword } from "@/lib/passwords.ts";
+import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
@@ -22,7 +22,7 @@ import { enabledProviders } from "@/lib/login/social/providers.ts";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { PasswordFreeFields, signUpPath } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
-import { NewPassword } from "@/components/login/NewPassword.tsx";
+import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -49,8 +49,8 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
-    if (form.password.length < 8) return again({ error: "weakPassword" }, 422);
-    if (isCommonPassword(form.password)) return again({ error: "commonPassword" }, 422);
+    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    if (weak) return again({ error: weak }, 422);
     const verification = await newVerification(c, request, posted.query);
     let userId: string;
     try {
@@ -76,7 +76,6 @@ export const handler: Handlers<AuthPageData> = {
 };
 
 const EMAIL_ERRORS = new Set<string>(["invalidEmail", "emailTaken"]);
-const PASSWORD_ERRORS = new Set<string>(["weakPassword", "commonPassword"]);
 
 /** The sign-up form; once it asks the person to check their email, only that notice (and resend). */
 export default function SignUp({ data }: PageProps<AuthPageData>) {
@@ -90,7 +89,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       subtitle="signUpTo"
       social
       noticeReplacesForm
-      fieldHasFocus={EMAIL_ERRORS.has(data.error!) || PASSWORD_ERRORS.has(data.error!)}
+      fieldHasFocus={EMAIL_ERRORS.has(data.error!) || refusesPassword(data.error)}
       after={
         <p>
           {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>

@@ -42,6 +42,9 @@ try {
       ASTAPA_TEST_TEMPLATE: template,
       ASTAPA_TEST_CLIENT_SCRIPT: assets.clientScript,
       ASTAPA_TEST_BROWSER_WS: browser.wsEndpoint,
+      // Servers the tests start never look chosen passwords up on the internet; the lookup's own tests serve
+      // a range of their own (tests/http/breached_passwords_test.ts).
+      PWNED_PASSWORDS_URL: "off",
       NO_COLOR: "1",
     },
     stdout: "piped",

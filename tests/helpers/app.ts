@@ -43,7 +43,12 @@ export async function testApp(
   const host = options.localhost ? "localhost" : "127.0.0.1";
   const origin = server ? `http://${host}:${server.addr.port}` : "http://astapa.test";
   const db = await testDatabase();
-  const config = loadConfig({ ASTAPA_BASE_URL: origin, DATABASE_URL: db.url, ...options.env });
+  const config = loadConfig({
+    ASTAPA_BASE_URL: origin,
+    DATABASE_URL: db.url,
+    PWNED_PASSWORDS_URL: "off", // no test reaches the internet; tests/http/breached_passwords_test.ts serves its own
+    ...options.env,
+  });
   const deps = await createDeps({
     config,
     sql: db.sql,
