@@ -103,6 +103,8 @@ type Opened = { browser: FormBrowser; page: string; project: SeededProject } | {
 };
 
 type Case = {
+  /** Which of the route's forms, when it has several steps. */
+  step?: string;
   /** Where it opens the page holding the form, in a browser that may post it (signed in where it must be). */
   open(lang: Lang): Opened | Promise<Opened>;
   /** The fields a person fills in or the button they press. */
@@ -111,6 +113,20 @@ type Case = {
   shows?: RegExp;
 };
 
+/** A browser that signed up to `strict` as `email` and set up an authenticator app there (its key). */
+async function enrolled(email: string) {
+  const browser = new FormBrowser(t);
+  await browser.submit(`/auth/signup?${query(strict)}`, { email, password: "correct horse" });
+  const enrol = await (await browser.get(`/auth/mfa?${query(strict)}&method=enrol`)).text();
+  const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(enrol)![1].replace(/\s+/g, "");
+  const done = await browser.post(enrol, {
+    code: new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate(),
+  });
+  assert.ok([200, 303].includes(done.status), `enrolled: ${done.status}`);
+  await done.body?.cancel();
+  return { browser, key };
+}
+
 /** A page anyone may open: a new browser, nobody signed in. */
 const anyone = (project: SeededProject, page: string) => () => ({
   browser: new FormBrowser(t),
@@ -118,7 +134,7 @@ const anyone = (project: SeededProject, page: string) => () => ({
   project,
 });
 
-const CASES: Record<string, Case> = {
+const CASES: Record<string, Case | Case[]> = {
   "/auth/login": {
     open: anyone(plain, `/auth/login?${query(plain)}`),
     fields: { email: "a@b.example", password: "x" },
@@ -131,10 +147,25 @@ const CASES: Record<string, Case> = {
     open: anyone(plain, `/auth/forgot?${query(plain)}`),
     fields: { email: "a@b.example" },
   },
-  "/auth/email-code": {
+  "/auth/email-code": [{
+    step: "the address",
     open: anyone(strict, `/auth/email-code?${query(strict)}`),
     fields: { email: "a@b.example", action: "send" },
-  },
+  }, {
+    step: "the mailed code",
+    async open(lang) {
+      const browser = new FormBrowser(t);
+      const email = someone("code");
+      const sent = await browser.submit(`/auth/email-code?${query(strict, { lang })}`, {
+        email,
+        action: "send",
+      });
+      assert.equal(sent.status, 200);
+      return { browser, html: await sent.text(), project: strict };
+    },
+    fields: { code: "000000", action: "verify" },
+    shows: /code-\d+@stale\.example/,
+  }],
   "/auth/phone": {
     open: anyone(strict, `/auth/phone?${query(strict)}`),
     fields: { phone: "0812 7777 0101" },
@@ -151,7 +182,8 @@ const CASES: Record<string, Case> = {
     fields: { code: "000000" },
     shows: /\+62 •••• \d{4}/,
   },
-  "/auth/mfa": {
+  "/auth/mfa": [{
+    step: "setting up an app",
     async open() {
       const browser = new FormBrowser(t);
       const signedUp = await browser.submit(`/auth/signup?${query(strict)}`, {
@@ -163,20 +195,25 @@ const CASES: Record<string, Case> = {
     },
     fields: { code: "000000" },
     shows: /class="totp-key"/,
-  },
-  "/auth/mfa/manage": {
+  }, {
+    step: "the app's code, signing in again",
     async open() {
+      const email = someone("totp");
+      await enrolled(email);
       const browser = new FormBrowser(t);
-      await browser.submit(`/auth/signup?${query(strict)}`, {
-        email: someone("manage"),
+      const signedIn = await browser.submit(`/auth/login?${query(strict)}`, {
+        email,
         password: "correct horse",
       });
-      const enrol = await (await browser.get(`/auth/mfa?${query(strict)}&method=enrol`)).text();
-      const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(enrol)![1].replace(/\s+/g, "");
-      const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate();
-      const enrolled = await browser.post(enrol, { code });
-      assert.ok([200, 303].includes(enrolled.status), `enrolled: ${enrolled.status}`);
-      await enrolled.body?.cancel();
+      assert.match(signedIn.headers.get("location") ?? "", /^\/auth\/mfa\?/);
+      return { browser, page: signedIn.headers.get("location")!, project: strict };
+    },
+    fields: { code: "000000" },
+    shows: /autocomplete="one-time-code"/,
+  }],
+  "/auth/mfa/manage": {
+    async open() {
+      const { browser } = await enrolled(someone("manage"));
       return { browser, page: `/auth/mfa/manage?${query(strict)}`, project: strict };
     },
     fields: { action: "regenerate", code: "000000" },
@@ -317,10 +354,25 @@ const CASES: Record<string, Case> = {
     fields: { decision: "allow" },
     shows: /Notes agent/,
   },
-  "/auth/signup/passkey": {
+  "/auth/signup/passkey": [{
+    step: "the address",
     open: anyone(keyed, `/auth/signup?${query(keyed)}`),
     fields: { email: "new@b.example", action: "send" },
-  },
+  }, {
+    step: "the mailed code",
+    async open(lang) {
+      const browser = new FormBrowser(t);
+      const page = await (await browser.get(`/auth/signup?${query(keyed, { lang })}`)).text();
+      const sent = await browser.post(fromFormTo(page, "/auth/signup/passkey"), {
+        email: someone("keyed"),
+        action: "send",
+      });
+      assert.equal(sent.status, 200);
+      return { browser, html: await sent.text(), project: keyed };
+    },
+    fields: { code: "000000", action: "verify" },
+    shows: /keyed-\d+@stale\.example/,
+  }],
   "/account/export": {
     async open() {
       const { browser } = await signedIn(plain, someone("export"));
@@ -356,11 +408,41 @@ const CASES: Record<string, Case> = {
     fields: {},
     shows: /after-\d+@stale\.example/,
   },
-  "/device": {
+  "/device": [{
+    step: "the code",
     open: anyone(plain, "/device?user_code=BCDF-GHJK"),
     fields: {},
     shows: /BCDF-GHJK/,
-  },
+  }, {
+    step: "allow or deny",
+    async open(lang) {
+      const registered = await t.app.request("/api/platform/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          client_name: "Terminal agent",
+          redirect_uris: ["http://127.0.0.1:8976/callback"],
+          token_endpoint_auth_method: "none",
+          grant_types: ["authorization_code", "urn:ietf:params:oauth:grant-type:device_code"],
+        }),
+      });
+      assert.equal(registered.status, 201);
+      const { client_id } = await registered.json();
+      const started = await t.app.request("/api/platform/device_authorization", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ client_id, scope: "notes:read", resource: NOTES }),
+      });
+      assert.equal(started.status, 200);
+      const { user_code } = await started.json();
+      const { browser } = await signedIn(agents, someone("device"));
+      const asked = await browser.submit(`/device?user_code=${user_code}&lang=${lang}`, {});
+      assert.equal(asked.status, 200);
+      return { browser, html: await asked.text(), project: agents };
+    },
+    fields: { decision: "allow" },
+    shows: /Terminal agent/,
+  }],
 };
 
 /** Hosted routes with a POST handler that are not covered here, and why. */
@@ -394,38 +476,41 @@ Deno.test("stale forms — every hosted route with a POST handler is a case here
   }
 });
 
-for (const [path, spec] of Object.entries(CASES)) {
-  Deno.test(`stale forms — ${path}: 403, the message in en and id, the page whole, nothing done`, async () => {
-    for (const lang of ["en", "id"] as const) {
-      const opened = await spec.open(lang);
-      const { browser, project } = opened;
-      const page = "page" in opened ? inLang(opened.page, lang) : null;
-      const res = page ? await browser.get(page) : null;
-      assert.ok(!res || res.status < 300, `${page} opens: ${res?.status}`);
-      const html = res ? await res.text() : (opened as { html: string }).html;
-      // The CSRF cookie expired while the page stood open.
-      for (const name of browser.cookies.keys()) {
-        if (name.endsWith("astapa_csrf")) browser.cookies.delete(name);
+for (const [path, specs] of Object.entries(CASES)) {
+  for (const spec of [specs].flat()) {
+    const at = spec.step ? `${path} (${spec.step})` : path;
+    Deno.test(`stale forms — ${at}: 403, the message in en and id, the page whole, nothing done`, async () => {
+      for (const lang of ["en", "id"] as const) {
+        const opened = await spec.open(lang);
+        const { browser, project } = opened;
+        const page = "page" in opened ? inLang(opened.page, lang) : null;
+        const res = page ? await browser.get(page) : null;
+        assert.ok(!res || res.status < 300, `${page} opens: ${res?.status}`);
+        const html = res ? await res.text() : (opened as { html: string }).html;
+        // The CSRF cookie expired while the page stood open.
+        for (const name of browser.cookies.keys()) {
+          if (name.endsWith("astapa_csrf")) browser.cookies.delete(name);
+        }
+        const mark = await changes.mark();
+        const stale = await browser.post(fromFormTo(html, path), spec.fields);
+        const text = await stale.text();
+        assert.equal(stale.status, 403, `${at} (${lang}): ${text.slice(0, 300)}`);
+        assert.match(text, SAYS[lang], `${at} (${lang}) says why`);
+        assert.match(text, new RegExp(`<html lang="${lang}"`));
+        // Nothing done: no table written but what showing the page writes (the account page notes the session's
+        // last use), as a reload's reading does.
+        const written = await changes.changedSince(mark, project.id);
+        const reloading = await changes.mark();
+        if (page) await (await browser.get(page)).body?.cancel();
+        const reloadWrites = await changes.changedSince(reloading, project.id);
+        assert.deepEqual(
+          written.filter((table) => !reloadWrites.includes(table)),
+          [],
+          `${at} (${lang}) did nothing`,
+        );
+        assert.deepEqual(formsOf(text), formsOf(html), `${at} (${lang}) comes back with the page's forms`);
+        if (spec.shows) assert.match(text, spec.shows, `${at} (${lang}) shows its data`);
       }
-      const mark = await changes.mark();
-      const stale = await browser.post(fromFormTo(html, path), spec.fields);
-      const text = await stale.text();
-      assert.equal(stale.status, 403, `${path} (${lang}): ${text.slice(0, 300)}`);
-      assert.match(text, SAYS[lang], `${path} (${lang}) says why`);
-      assert.match(text, new RegExp(`<html lang="${lang}"`));
-      // Nothing done: no table written but what showing the page writes (the account page notes the session's
-      // last use), as a reload's reading does.
-      const written = await changes.changedSince(mark, project.id);
-      const reloading = await changes.mark();
-      if (page) await (await browser.get(page)).body?.cancel();
-      const reloadWrites = await changes.changedSince(reloading, project.id);
-      assert.deepEqual(
-        written.filter((table) => !reloadWrites.includes(table)),
-        [],
-        `${path} (${lang}) did nothing`,
-      );
-      assert.deepEqual(formsOf(text), formsOf(html), `${path} (${lang}) comes back with the page's forms`);
-      if (spec.shows) assert.match(text, spec.shows, `${path} (${lang}) shows its data`);
-    }
-  });
+    });
+  }
 }
