@@ -1,8 +1,9 @@
 /**
  * Every hosted page's POST form, come back stale (its CSRF cookie expired meanwhile), answers as a reload would
  * (docs/hosted-login.md, "Protection"): 403, "This form expired" in the page's language (en and id), the page
- * whole — the same forms as a reload, with its data — and nothing done (no table written). The routes come from
- * the route table: a hosted route with a POST handler that is neither a case here nor named in NOT_FORMS fails
+ * whole — the same forms it was posted from, with its data — and nothing done (no table written beyond what a
+ * reload writes). Pages with several steps have a case per step. The routes come from
+ * the route table: a hosted route with a POST handler that is neither a case here nor named in UNCOVERED fails
  * the first test, so a new form page is covered once it is added.
  */
 import assert from "node:assert/strict";
@@ -446,7 +447,7 @@ const CASES: Record<string, Case | Case[]> = {
 };
 
 /** Hosted routes with a POST handler that are not covered here, and why. */
-const NOT_FORMS: Record<string, string> = {
+const UNCOVERED: Record<string, string> = {
   "/auth/passkey/options": "JSON for the passkey island, before any form is posted",
   // Not yet: a stale billing form gets the error page (403, lib/payments/page_forms.ts), not its page again.
   "/billing": "billing: the error page",
@@ -469,9 +470,9 @@ Deno.test("stale forms — every hosted route with a POST handler is a case here
     const mod: RouteModule = await import(new URL(`file://${route.file}`).href);
     if (mod.handler?.POST) posted.push(route.path);
   }
-  const missing = posted.filter((path) => !(path in CASES) && !(path in NOT_FORMS));
+  const missing = posted.filter((path) => !(path in CASES) && !(path in UNCOVERED));
   assert.deepEqual(missing, [], "hosted POST routes without a stale-form case");
-  for (const path of [...Object.keys(CASES), ...Object.keys(NOT_FORMS)]) {
+  for (const path of [...Object.keys(CASES), ...Object.keys(UNCOVERED)]) {
     assert.ok(posted.includes(path), `${path} is no hosted POST route`);
   }
 });
