@@ -31,7 +31,10 @@ export function Passkeys({ data }: { data: PasskeysData }) {
   const t = MESSAGES[data.lang];
   const other = data.lang === "en" ? "id" : "en";
   const back = data.welcome ? signedInHref(data) : flowHref("/auth/login", data);
-  const again = `/auth/login?${data.request}${data.request ? "&" : ""}prompt=login&lang=${data.lang}`;
+  // The request may carry a prompt already: set, not added (a second one is refused as a malformed request).
+  const fresh = new URLSearchParams(data.request);
+  fresh.set("prompt", "login");
+  const again = flowHref("/auth/login", { ...data, request: fresh.toString() });
   // The offer stays one across its own forms (adding the first key posts back here).
   const action = `/auth/passkeys?lang=${data.lang}${data.welcome ? "&welcome=1" : ""}`;
   return (

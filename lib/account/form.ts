@@ -1,14 +1,14 @@
 /**
  * Reads a form posted from the account page: the account it belongs to (client_id and return_to, checked
- * again), then CSRF (double submit, like every hosted form) and the Origin check. A stale or foreign form goes
- * back to the page with a message and changes nothing.
+ * again), then CSRF (double submit, like every hosted form) and the Origin check. A stale or foreign form
+ * changes nothing and comes back as a reload would: the account page saying so, 403.
  */
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { formAccepted } from "@/lib/login/browser.ts";
-import { pickLang } from "@/lib/login/i18n.ts";
 import { type AccountTarget, accountTarget } from "./target.ts";
+import { staleAccountPage } from "./page.tsx";
 
 const Form = z.object({
   request: z.string().max(4000),
@@ -38,26 +38,25 @@ const Form = z.object({
 });
 export type AccountForm = z.infer<typeof Form>;
 
-/** The posted form and its account, or the redirect to send (a stale or foreign form). */
+/** The posted form and its account, or the answer to send (a stale or foreign form: the account page again). */
 export function readAccountForm(c: Ctx): Promise<{ form: AccountForm; target: AccountTarget } | Response> {
   return readCheckedForm(c, Form);
 }
 
 /**
  * Any form posted from the account page or its sub-pages (`schema` has the page's `request` and `csrf`): its
- * account, once CSRF and Origin pass; else the redirect back to /account saying the form was stale.
+ * account, once CSRF and Origin pass; else what `stale` shows for the form (by default the account page saying
+ * the form was stale, 403), as a reload would.
  */
-export async function readCheckedForm<S extends z.ZodType<{ request: string; csrf: string }>>(
+export async function readCheckedForm<S extends z.ZodType<{ request: string; csrf: string }>, A = Response>(
   c: Ctx,
   schema: S,
-): Promise<{ form: z.infer<S>; target: AccountTarget } | Response> {
+  stale?: (target: AccountTarget, form: z.infer<S>) => Promise<A | Response>,
+): Promise<{ form: z.infer<S>; target: AccountTarget } | A | Response> {
   const form = await readBody(c, schema, ["form"]);
   const target = await accountTarget(c, new URLSearchParams(form.request));
   if (!formAccepted(c, form.csrf)) {
-    const params = new URLSearchParams(target.query);
-    params.set("lang", pickLang(c));
-    params.set("problem", "staleForm");
-    return c.redirect(`/account?${params}`, 303);
+    return stale ? await stale(target, form) : await staleAccountPage(c, target);
   }
   return { form, target };
 }

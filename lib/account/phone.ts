@@ -1,31 +1,14 @@
 /**
- * Adding or changing a phone number from the account page: the forms /account/phone reads (CSRF and Origin
- * checked like every account form), the section's data for /account, and where each outcome goes back to.
+ * Adding or changing a phone number from the account page: the section's data for /account, and where each
+ * outcome of /account/phone's forms (./phone_form.ts) goes back to.
  */
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { AccountOverview } from "@/db/account.ts";
-import { readCheckedForm } from "./form.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
 import { PHONE_OUTCOMES, type PhoneOutcome } from "./phone_i18n.ts";
 import type { AccountTarget } from "./target.ts";
-
-const Form = z.object({
-  request: z.string().max(4000),
-  csrf: z.string().max(100),
-  /** factor_on / factor_off: the number as a second factor (docs/mfa.md). */
-  action: z.enum(["start", "verify", "sms", "factor_on", "factor_off"]),
-  phone: z.string().max(100).default(""),
-  channel: z.enum(["whatsapp", "sms"]).default("whatsapp"),
-  code: z.string().max(20).default(""),
-});
-export type PhoneForm = z.infer<typeof Form>;
-
-/** The posted form and its account, or the redirect for a stale or foreign form (nothing changes). */
-export function readPhoneForm(c: Ctx): Promise<{ form: PhoneForm; target: AccountTarget } | Response> {
-  return readCheckedForm(c, Form);
-}
 
 /** Back to the account page's phone section, saying what happened (post/redirect/get). */
 export function backToAccount(c: Ctx, target: AccountTarget, outcome: PhoneOutcome, wait?: number): Response {

@@ -25,6 +25,8 @@ export type AuthorizeRequest = {
   maxAge?: number;
   /** An email the app suggests; it pre-fills the form. */
   loginHint?: string;
+  /** OIDC ui_locales: the languages the app asks for, in order (pickLang reads them from the query). */
+  uiLocales?: string;
   /** The organization (id or slug) the app asks to make active; the person must be its member. */
   organization?: string;
   /** An organization invitation's token: accepted once the person has signed in or up (with its address). */
@@ -45,24 +47,36 @@ export class AuthorizeRedirectError extends Error {
   }
 }
 
-const PARAMS = [
-  "client_id",
-  "redirect_uri",
-  "response_type",
-  "state",
-  "scope",
-  "code_challenge",
-  "code_challenge_method",
-  "nonce",
-  "resource",
-  "prompt",
-  "login_hint",
-  "ui_locales",
-  "acr_values",
-  "max_age",
-  "organization",
-  "invitation",
-] as const;
+/**
+ * Every parameter the authorization request accepts, and where its parsed form keeps it: the one list that the
+ * parser, requestQuery and authorizeQuery all read, so a parameter added here is carried by every later step
+ * (the organization picker, the invitation step) and cannot be dropped by one of them.
+ */
+const PARAMS = {
+  client_id: (r) => r.clientId,
+  redirect_uri: (r) => r.redirectUri,
+  // Checked to be "code" (or absent) when parsed.
+  response_type: () => "code",
+  state: (r) => r.state,
+  scope: (r) => r.scope,
+  code_challenge: (r) => r.codeChallenge,
+  code_challenge_method: (r) => r.codeChallenge && "S256",
+  nonce: (r) => r.nonce,
+  resource: (r) => r.resource,
+  prompt: (r) => r.prompt,
+  login_hint: (r) => r.loginHint,
+  ui_locales: (r) => r.uiLocales,
+  acr_values: (r) => r.acrValues,
+  max_age: (r) => r.maxAge,
+  organization: (r) => r.organization,
+  invitation: (r) => r.invitation,
+} satisfies Record<string, (request: AuthorizeRequest) => string | number | undefined>;
+
+/** The name of a parameter the authorization request accepts. */
+export type AuthorizeParam = keyof typeof PARAMS;
+
+/** Every parameter the authorization request accepts. */
+export const AUTHORIZE_PARAMS = Object.keys(PARAMS) as AuthorizeParam[];
 
 /**
  * Reads and checks the request; throws AppError (a page) or AuthorizeRedirectError (back to the app).
@@ -76,12 +90,12 @@ export async function parseAuthorizeRequest(
   address: string,
 ): Promise<AuthorizeRequest> {
   const { sql } = deps;
-  for (const name of PARAMS) {
+  for (const name of AUTHORIZE_PARAMS) {
     if (query.getAll(name).length > 1) {
       throw new AppError("invalid_request", { description: `The ${name} parameter appears more than once.` });
     }
   }
-  const get = (name: typeof PARAMS[number]) => query.get(name) || undefined;
+  const get = (name: AuthorizeParam) => query.get(name) || undefined;
   const clientId = get("client_id");
   const redirectUri = get("redirect_uri");
   if (!clientId) throw new AppError("invalid_request", { description: "The link is missing its client_id." });
@@ -159,6 +173,7 @@ export async function parseAuthorizeRequest(
     acrValues: get("acr_values"),
     maxAge: maxAge === undefined ? undefined : Number(maxAge),
     loginHint: get("login_hint")?.slice(0, 254),
+    uiLocales: get("ui_locales"),
   };
   if (registered) {
     return {
@@ -218,9 +233,22 @@ export function redirectTo(
 /** The request as a query string again, to carry through the form. */
 export function requestQuery(query: URLSearchParams): string {
   const kept = new URLSearchParams();
-  for (const name of PARAMS) {
+  for (const name of AUTHORIZE_PARAMS) {
     const value = query.get(name);
     if (value) kept.set(name, value);
   }
   return kept.toString();
+}
+
+/**
+ * The authorization request as a query string again, from its parsed form (a later step's link carries it):
+ * every accepted parameter it holds, so that prompt=login, max_age, login_hint or ui_locales still apply there.
+ */
+export function authorizeQuery(request: AuthorizeRequest): string {
+  const params = new URLSearchParams();
+  for (const name of AUTHORIZE_PARAMS) {
+    const value = PARAMS[name](request);
+    if (value !== undefined && value !== "") params.set(name, String(value));
+  }
+  return params.toString();
 }

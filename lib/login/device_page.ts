@@ -115,7 +115,10 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | R
   const base = { lang: pickLang(c), csrf: csrfToken(c), userCode: form.user_code.trim().slice(0, 20) };
   const again = (step: DeviceStep, extra: Partial<DevicePageData>, status = 200) =>
     devicePage({ ...base, step, ...extra }, status);
-  if (!formAccepted(c, form.csrf)) return again("enter", { error: "staleForm" }, 403);
+  if (!formAccepted(c, form.csrf)) {
+    const shown = await staleStep(c, form);
+    return again(shown.step, { ...shown.extra, error: "staleForm" }, 403);
+  }
 
   const code = normalizeUserCode(form.user_code) ?? "";
   const buckets = [{
@@ -151,6 +154,26 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | R
   }
   if (!decided) return again("enter", { error: "expired" }, 422);
   return again(approve ? "allowed" : "denied", remembered ? { request, remembered } : {});
+}
+
+/**
+ * Where a stale form comes back, as a reload would show it: a decision's question again while its code is
+ * pending and the person signed in (looked up without counting a failure: nothing is counted or decided), else
+ * the code entry with the code filled in.
+ */
+async function staleStep(
+  c: Ctx,
+  form: z.infer<typeof DeviceForm>,
+): Promise<{ step: DeviceStep; extra?: Partial<DevicePageData> }> {
+  if (form.step !== "decide") return { step: "enter" };
+  const { sql } = c.var.deps;
+  const found = await deviceAuthorizationForUserCode(sql, normalizeUserCode(form.user_code) ?? "", []);
+  if (!found || "wait" in found) return { step: "enter" };
+  const session = readSession(c, found.project.id);
+  const live = session ? await liveSession(sql, found.project.id, session) : null;
+  if (!live || mfaOwed(found.project, undefined, live.amr)) return { step: "enter" };
+  useBrand(c, found.project);
+  return { step: "consent", extra: { request: view(found) } };
 }
 
 /**

@@ -8,29 +8,9 @@
 import type { Ctx } from "../app_env.ts";
 import { organizationInvitationOffer, userOrganizations } from "@/db/organizations.ts";
 import { type ErrorCode, toAppError } from "../http/errors.ts";
-import { type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
+import { authorizeQuery, type AuthorizeRequest, redirectTo } from "./authorize_request.ts";
 import { type Lang, pickLang } from "./i18n.ts";
 import { langHref } from "./pages.ts";
-
-/** The authorization request as a query string again, from its parsed form (the picker's link carries it). */
-export function authorizeQuery(request: AuthorizeRequest): string {
-  const params = new URLSearchParams();
-  const set = (name: string, value: string | number | undefined) => {
-    if (value !== undefined && value !== "") params.set(name, String(value));
-  };
-  set("client_id", request.clientId);
-  set("redirect_uri", request.redirectUri);
-  set("response_type", "code");
-  set("state", request.state);
-  set("scope", request.scope);
-  set("code_challenge", request.codeChallenge);
-  if (request.codeChallenge) set("code_challenge_method", "S256");
-  set("nonce", request.nonce);
-  set("resource", request.resource);
-  set("acr_values", request.acrValues);
-  set("max_age", request.maxAge);
-  return params.toString();
-}
 
 /** Whether the project makes every sign-in choose an organization. */
 export const organizationRequired = (request: AuthorizeRequest) =>
@@ -54,18 +34,17 @@ export function invitationRefusal(error: unknown): string {
 
 /**
  * The picker in the person's language, saying why (an `error` parameter of routes/auth/organization.tsx), or
- * not. The language goes along as on every hosted page: authorizeQuery keeps no ui_locales.
+ * not. Without the request's invitation: the picker comes after it was refused or put off, and carrying it would
+ * offer it again on the picker's way out.
  */
 export const pickerHref = (request: AuthorizeRequest, lang: Lang, error?: string) =>
-  `${langHref("/auth/organization", authorizeQuery(request), lang)}${error ? `&error=${error}` : ""}`;
+  `${langHref("/auth/organization", authorizeQuery({ ...request, invitation: undefined }), lang)}${
+    error ? `&error=${error}` : ""
+  }`;
 
-/** The "Join …?" step for the request's invitation, keeping the organization the app asked for. */
-function invitationHref(request: AuthorizeRequest, invitation: string, lang: Lang) {
-  const params = new URLSearchParams(authorizeQuery(request));
-  if (request.organization !== undefined) params.set("organization", request.organization);
-  params.set("invitation", invitation);
-  return langHref("/auth/invitation", params.toString(), lang);
-}
+/** The "Join …?" step for the request's invitation (the whole request: the organization the app asked for too). */
+const invitationHref = (request: AuthorizeRequest, lang: Lang) =>
+  langHref("/auth/invitation", authorizeQuery(request), lang);
 
 /** Where a sign-in goes on: a code naming `organization` (maybe none), or `redirect` (the picker, an app error). */
 export type OrganizationDecision = { organization?: string } | { redirect: string };
@@ -85,7 +64,7 @@ export async function decideOrganization(
     try {
       await organizationInvitationOffer(c.var.deps.sql, request.project.id, request.invitation, userId);
       if (request.prompt !== "none") {
-        return { redirect: invitationHref(request, request.invitation, pickLang(c)) };
+        return { redirect: invitationHref(request, pickLang(c)) };
       }
       return {
         redirect: redirectTo(request, c.var.deps.config.baseUrl, {

@@ -151,11 +151,19 @@ export type PostedForm<F> = {
   again(extra: PageOutcome, status: number): PageResult<AuthPageData>;
 };
 
-/** What a page shows for its stale form, when its plain data would lack something (the invitation step's offer). */
-export type StalePage = (
+/**
+ * What a page shows for its stale form when its plain data would lack something (the picker's organizations, the
+ * second factor's challenge): the page as a reload would show it, saying STALE_FORM's message with its status.
+ * `form`: what was posted, for the page's mode (which code, which step).
+ */
+export type StalePage<F = unknown> = (
   request: AuthorizeRequest,
   query: URLSearchParams,
-) => Promise<Response | PageResult<AuthPageData>>;
+  form: F,
+) => Promise<Response | PageResult<AuthPageData>> | Response | PageResult<AuthPageData>;
+
+/** A stale form's answer on every hosted page: the page again, saying so, 403; nothing done. */
+export const STALE_FORM = { error: "staleForm", status: 403 } as const;
 
 /**
  * Reads a posted hosted-login form: the request it carries (a protocol error redirects to the app), then the
@@ -166,7 +174,7 @@ export async function readAuthForm<S extends typeof AuthForm>(
   c: Ctx,
   schema: S,
   title: MessageKey,
-  stale?: StalePage,
+  stale?: StalePage<z.infer<S>>,
 ): Promise<PostedForm<z.infer<S>> | Response | PageResult<AuthPageData>> {
   const form = await readBody(c, schema, ["form"]);
   const query = new URLSearchParams(form.request);
@@ -181,7 +189,7 @@ export async function readAuthForm<S extends typeof AuthForm>(
       status,
     );
   if (!formAccepted(c, form.csrf)) {
-    return stale ? await stale(request, query) : again({ error: "staleForm" }, 403);
+    return stale ? await stale(request, query, form) : again({ error: STALE_FORM.error }, STALE_FORM.status);
   }
   return { form, query, request, again };
 }

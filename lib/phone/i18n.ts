@@ -24,6 +24,7 @@ const en = {
   notSent: "We could not send a code right now. Try SMS, or try again in a minute.",
   wrongCode: "That code did not work. {left} tries left.",
   expired: "This code has expired or was used too many times. Ask for a new one.",
+  staleForm: "This form expired. Please try again.",
   noAccount: "There is no account with this phone number, and this app does not create accounts by phone.",
   disabled: "This account is disabled.",
   unconfirmed:
@@ -54,6 +55,7 @@ const id: typeof en = {
   notSent: "Kami belum dapat mengirim kode. Coba lewat SMS, atau coba lagi sebentar lagi.",
   wrongCode: "Kode itu salah. Sisa {left} kali percobaan.",
   expired: "Kode ini sudah kedaluwarsa atau terlalu sering salah. Minta kode baru.",
+  staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   noAccount: "Tidak ada akun dengan nomor HP ini, dan aplikasi ini tidak membuat akun lewat nomor HP.",
   disabled: "Akun ini dinonaktifkan.",
   unconfirmed:

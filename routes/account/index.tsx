@@ -1,18 +1,15 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { page, type PageProps } from "@/lib/router/page.tsx";
+import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { accountOverview, changeAccount } from "@/db/account.ts";
+import { changeAccount } from "@/db/account.ts";
 import { toAppError } from "@/lib/http/errors.ts";
-import { csrfToken, writeSession } from "@/lib/login/browser.ts";
-import { type Lang, pickLang } from "@/lib/login/i18n.ts";
-import { ACR_MFA } from "@/lib/login/factors/policy.ts";
-import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
-import { accountSay } from "@/lib/account/i18n.ts";
+import { writeSession } from "@/lib/login/browser.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
 import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
 import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from "@/lib/account/target.ts";
-import { phoneSection } from "@/lib/account/phone.ts";
+import { renderAccount, showAccount } from "@/lib/account/page.tsx";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
@@ -44,39 +41,6 @@ const Shown = z.object({
   count: z.coerce.number().int().min(0).max(1000).optional().catch(undefined),
 });
 
-/** The hosted pages for the second factor and passkeys, signed in (and back) through /account/callback. */
-function factorLinks(c: Ctx, target: AccountTarget, lang: Lang) {
-  const request = new URLSearchParams({
-    client_id: target.clientId,
-    redirect_uri: `${c.var.deps.config.baseUrl}/account/callback`,
-    response_type: "code",
-    scope: "openid",
-    state: `${target.query}&lang=${lang}`,
-    ui_locales: lang,
-  });
-  return {
-    manage: `/auth/mfa/manage?${request}`,
-    setUp: `/auth/login?${request}&acr_values=${encodeURIComponent(ACR_MFA)}`,
-    passkeys: passkeysEnabled(target.project) ? `/auth/passkeys?${request}` : null,
-  };
-}
-
-function render(c: Ctx, target: AccountTarget, data: Partial<AccountPageData>, status = 200) {
-  const lang = pickLang(c);
-  c.header("cache-control", "no-store");
-  const full: AccountPageData = {
-    lang,
-    appName: target.project.name,
-    query: target.query,
-    csrf: csrfToken(c),
-    returnTo: target.returnTo,
-    account: null,
-    factorLinks: factorLinks(c, target, lang),
-    ...data,
-  };
-  return page(full, { title: accountSay(lang, full.account ? "title" : "deletedTitle"), lang, status });
-}
-
 /** Back to the account page after a change (post/redirect/get), saying what happened. */
 function back(c: Ctx, target: AccountTarget, outcome: Record<string, string | number>) {
   const params = new URLSearchParams(target.query);
@@ -88,22 +52,15 @@ function back(c: Ctx, target: AccountTarget, outcome: Record<string, string | nu
 /** The signed-in person's own account: what they see of it, and each change they make (one form each). */
 export const handler: Handlers<AccountPageData> = {
   async GET(c) {
-    const target = await accountTarget(c, new URL(c.req.url).searchParams);
-    const hash = await sessionHash(c, target.project.id);
-    const account = hash
-      ? await accountOverview(c.var.deps.sql, target.project.id, hash, c.req.header("user-agent") ?? null)
-      : null;
-    if (!account) return signInToAccount(c, target, pickLang(c), false);
     const params = new URL(c.req.url).searchParams;
+    const target = await accountTarget(c, params);
     const shown = Shown.parse(Object.fromEntries(params));
-    const phone = await phoneSection(c, target, account, params);
-    return render(c, target, {
-      account,
-      notice: shown.done,
-      error: shown.problem,
-      count: shown.count,
-      phone,
-    });
+    return await showAccount(
+      c,
+      target,
+      { notice: shown.done, error: shown.problem, count: shown.count },
+      params,
+    );
   },
 
   async POST(c) {
@@ -133,7 +90,7 @@ export const handler: Handlers<AccountPageData> = {
     }
     if (change.kind === "delete") {
       writeSession(c, target.project.id, null);
-      return render(c, target, { account: null });
+      return renderAccount(c, target, { account: null });
     }
     const notice = NOTICE_OF[change.kind === "unlink" ? "unlinkedIdentity" : change.kind];
     return back(c, target, { done: notice, ...(typeof answer === "number" ? { count: answer } : {}) });

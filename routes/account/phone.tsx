@@ -14,7 +14,9 @@ import { maskPhone, parsePhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, sendNewCode, writePendingToken } from "@/lib/phone/flow.ts";
 import { smsAvailable } from "@/lib/phone/channels.ts";
 import { refusal } from "@/lib/phone/page.ts";
-import { backToAccount, readPhoneForm } from "@/lib/account/phone.ts";
+import { backToAccount } from "@/lib/account/phone.ts";
+import { readPhoneForm } from "@/lib/account/phone_form.ts";
+import { staleAccountPage } from "@/lib/account/page.tsx";
 import { accountPhoneSay, type PhoneOutcome } from "@/lib/account/phone_i18n.ts";
 import {
   type AccountTarget,
@@ -30,6 +32,24 @@ async function pending(c: Ctx, target: AccountTarget) {
   const token = readPendingToken(c, target.project.id, "account");
   const found = token ? await pendingPhoneCode(c.var.deps.sql, target.project.id, await sha256(token)) : null;
   return { token, found };
+}
+
+/** The code page as a reload shows it (`data`: what to say), or back to the account when no code is pending. */
+async function showCodePage(
+  c: Ctx,
+  target: AccountTarget,
+  data: Partial<PhoneCodePageData> = {},
+  status = 200,
+) {
+  if (!await sessionHash(c, target.project.id)) return signInToAccount(c, target, pickLang(c), false);
+  const { found } = await pending(c, target);
+  if (!found) return backToAccount(c, target, "expired");
+  return codePage(
+    c,
+    target,
+    { masked: await maskPhone(found.phone_number), channel: found.channel, ...data },
+    status,
+  );
 }
 
 async function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePageData>, status = 200) {
@@ -55,16 +75,19 @@ async function codePage(c: Ctx, target: AccountTarget, data: Partial<PhoneCodePa
  */
 export const handler: Handlers<PhoneCodePageData> = {
   async GET(c) {
-    const target = await accountTarget(c, new URL(c.req.url).searchParams);
-    if (!await sessionHash(c, target.project.id)) return signInToAccount(c, target, pickLang(c), false);
-    const { found } = await pending(c, target);
-    if (!found) return backToAccount(c, target, "expired");
-    return codePage(c, target, { masked: await maskPhone(found.phone_number), channel: found.channel });
+    return await showCodePage(c, await accountTarget(c, new URL(c.req.url).searchParams));
   },
 
   async POST(c) {
-    const posted = await readPhoneForm(c);
-    if (posted instanceof Response) return posted;
+    // A stale form comes back as a reload would: the code page's own forms there, the account page's on it.
+    const posted = await readPhoneForm(
+      c,
+      async (target, form) =>
+        form.action === "verify" || form.action === "sms"
+          ? await showCodePage(c, target, { error: "staleForm" }, 403)
+          : await staleAccountPage(c, target),
+    );
+    if (!("target" in posted)) return posted;
     const { form, target } = posted;
     const { sql } = c.var.deps;
     const hash = await sessionHash(c, target.project.id);

@@ -9,7 +9,14 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  authPage,
+  authPageData,
+  readAuthForm,
+  STALE_FORM,
+} from "@/lib/login/pages.ts";
 import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
@@ -35,6 +42,16 @@ const CodeForm = AuthForm.extend({
   code: z.string().max(20).default(""),
   token: z.string().max(64).default(""),
 });
+
+/** The step a stale form came from, as a reload shows it: the address asked, the code for it, the link's button. */
+const STALE_STEP: Record<
+  z.infer<typeof CodeForm>["action"],
+  (form: z.infer<typeof CodeForm>) => Partial<EmailCodeData>
+> = {
+  send: (form) => ({ mode: "ask", email: form.email.trim() }),
+  verify: (form) => ({ mode: "code", email: form.email.trim() }),
+  link: (form) => ({ mode: "link", token: form.token }),
+};
 
 function show(
   c: Ctx,
@@ -90,7 +107,19 @@ export const handler: Handlers<EmailCodeData> = {
   },
 
   async POST(c) {
-    const posted = await readAuthForm(c, CodeForm, "emailCodeTitle");
+    const posted = await readAuthForm(
+      c,
+      CodeForm,
+      "emailCodeTitle",
+      (request, query, form) =>
+        show(
+          c,
+          request,
+          query,
+          { ...STALE_STEP[form.action](form), error: STALE_FORM.error },
+          STALE_FORM.status,
+        ),
+    );
     if (!("again" in posted)) return posted;
     const { form, query, request } = posted;
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);

@@ -14,6 +14,7 @@ import {
   authPageData,
   readAuthForm,
   signInAgainHref,
+  STALE_FORM,
 } from "@/lib/login/pages.ts";
 import { page } from "@/lib/router/page.tsx";
 import { InvitationConfirm, type InvitationPageData } from "@/components/login/InvitationConfirm.tsx";
@@ -70,7 +71,7 @@ export const handler: Handlers<InvitationPageData> = {
       c,
       Answer,
       "orgInviteTitle",
-      (request, query) => showStep(c, request, query, { error: "staleForm", status: 403 }),
+      (request, query) => showStep(c, request, query, STALE_FORM),
     );
     if (!("again" in posted)) return posted;
     const { form, request, query } = posted;

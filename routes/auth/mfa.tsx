@@ -10,7 +10,14 @@ import {
   mfaChallenge,
   type PasskeyProof,
 } from "@/db/factors.ts";
-import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  authPage,
+  authPageData,
+  readAuthForm,
+  STALE_FORM,
+} from "@/lib/login/pages.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { codeRequest, newBrowserSession } from "@/lib/login/flow.ts";
 import { decideOrganization } from "@/lib/login/organization_step.ts";
@@ -144,7 +151,25 @@ export const handler: Handlers<SecondFactorData> = {
   },
 
   async POST(c) {
-    const posted = await readAuthForm(c, FactorForm, "mfaTitle");
+    const posted = await readAuthForm(c, FactorForm, "mfaTitle", async (request, query, form) => {
+      // As a reload shows it: the challenge this browser holds, in the way the person was meeting it.
+      const { challenge, tokenHash } = await currentChallenge(c, request);
+      const mode = !challenge
+        ? "expired"
+        : form.method === "passkey" && passkeyFactor(request, challenge)
+        ? "passkey"
+        : modeFor(request, challenge, form.method);
+      return await show(
+        c,
+        request,
+        query,
+        challenge,
+        tokenHash,
+        mode,
+        { error: STALE_FORM.error },
+        STALE_FORM.status,
+      );
+    });
     if (!("again" in posted)) return posted;
     const { form, query, request } = posted;
     const { challenge, tokenHash } = await currentChallenge(c, request);

@@ -16,6 +16,7 @@ import {
   langHref,
   readAuthForm,
   signInAgainHref,
+  STALE_FORM,
 } from "@/lib/login/pages.ts";
 import { page } from "@/lib/router/page.tsx";
 import { type OrganizationPageData, OrganizationPicker } from "@/components/login/OrganizationPicker.tsx";
@@ -77,7 +78,7 @@ export const handler: Handlers<OrganizationPageData> = {
       c,
       Choice,
       "orgPickTitle",
-      (request, query) => showPicker(c, request, query, "staleForm", 403),
+      (request, query) => showPicker(c, request, query, STALE_FORM.error, STALE_FORM.status),
     );
     if (!("again" in posted)) return posted;
     const { form, request, query } = posted;

@@ -8,7 +8,14 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  authPage,
+  authPageData,
+  readAuthForm,
+  STALE_FORM,
+} from "@/lib/login/pages.ts";
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
@@ -74,7 +81,12 @@ export const handler: Handlers<PasskeysData> = {
   },
 
   async POST(c) {
-    const posted = await readAuthForm(c, PasskeysForm, "passkeysTitle");
+    const posted = await readAuthForm(
+      c,
+      PasskeysForm,
+      "passkeysTitle",
+      (request, query) => show(c, request, query, { error: STALE_FORM.error }, STALE_FORM.status),
+    );
     if (!("again" in posted)) return posted;
     const { form, query, request } = posted;
     const person = passkeysEnabled(request.project) ? await signedIn(c, request) : null;

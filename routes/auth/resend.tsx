@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { mailEmailLink } from "@/db/login.ts";
 import { countAttempt, RESEND_GAP_SECONDS, resendGap, signInWait } from "@/lib/login/flow.ts";
-import { AuthForm, readAuthForm } from "@/lib/login/pages.ts";
+import { AuthForm, authPage, authPageData, readAuthForm, STALE_FORM } from "@/lib/login/pages.ts";
 import { newVerification } from "@/lib/login/verification.ts";
 
 const ResendForm = AuthForm.extend({ email: z.string().max(254) });
@@ -14,7 +14,13 @@ const ResendForm = AuthForm.extend({ email: z.string().max(254) });
  */
 export const handler: Handlers = {
   async POST(c) {
-    const posted = await readAuthForm(c, ResendForm, "signInTitle");
+    // Stale: "check your email" again, saying so, with a working "send the link again".
+    const posted = await readAuthForm(c, ResendForm, "signInTitle", (request, query, form) =>
+      authPage(
+        authPageData(c, request, query, { email: form.email, notice: "checkEmail", error: STALE_FORM.error }),
+        "signInTitle",
+        STALE_FORM.status,
+      ));
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
     const wait = await signInWait(c, request.project, form.email);

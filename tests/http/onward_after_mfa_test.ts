@@ -157,6 +157,27 @@ Deno.test("onward after mfa — the passkeys page reached from elsewhere keeps p
   );
 });
 
+Deno.test("onward after mfa — the passkeys page's sign-in-again link, the request carrying prompt=login already, opens the sign-in form", async () => {
+  const browser = new FormBrowser(t);
+  const email = "lama-aman@example.com";
+  const signedUp = await browser.submit(`/auth/signup?${authorizeQuery(strict)}`, {
+    email,
+    password: "teh tarik tanpa gula",
+  });
+  await enrolAt(browser, redirectTarget(signedUp));
+  // Signed in 11 minutes ago: adding or removing a passkey asks for a fresh sign-in first.
+  await t.db.sql`update astapa.login_sessions set created_at = now() - interval '11 minutes'
+                 where project_id = ${strict.id}
+                   and user_id = (select id from astapa.users where project_id = ${strict.id} and email = ${email})`;
+  const html = await (await browser.get(`/auth/passkeys?${authorizeQuery(strict, { prompt: "login" })}`))
+    .text();
+  const again = unescape(/<a href="([^"]+)">Sign in again<\/a>/.exec(html)![1]);
+  assert.deepEqual(new URL(again, "http://astapa.test").searchParams.getAll("prompt"), ["login"]);
+  const form = await browser.get(again);
+  assert.equal(form.status, 200, "the sign-in form, not the app's invalid_request");
+  assert.match(await form.text(), /name="password"/);
+});
+
 Deno.test("onward after mfa — an abandoned sign-up's offer does not follow a later sign-in's second step", async () => {
   const browser = new FormBrowser(t);
   const first = await browser.submit(`/auth/signup?${authorizeQuery(strict)}`, {

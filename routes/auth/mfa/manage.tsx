@@ -3,7 +3,14 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
 import { FactorRefused, manageOwnFactor, ownFactor } from "@/db/factors.ts";
-import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  authPage,
+  authPageData,
+  readAuthForm,
+  STALE_FORM,
+} from "@/lib/login/pages.ts";
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
@@ -42,6 +49,19 @@ async function signedInPerson(c: Ctx, request: AuthorizeRequest) {
   return { own, sessionHash };
 }
 
+/** The page as a reload shows it: the person's factor to manage, or why there is none (`extra`: what to say). */
+async function showOwn(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  extra: Partial<ManageFactorData> = {},
+  status?: number,
+) {
+  const { own } = await signedInPerson(c, request);
+  const mode = !own ? "signedOut" : own.enrolled ? "manage" : "none";
+  return show(c, request, query, mode, extra, status ?? STATUS[mode]);
+}
+
 /**
  * A signed-in person's own second factor: new recovery codes, or removing the authenticator app. Both need a
  * fresh code from the app (or a recovery code) on the same form; wrong ones count toward the MFA lockout.
@@ -51,12 +71,16 @@ export const handler: Handlers<ManageFactorData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    const { own } = await signedInPerson(c, request);
-    return show(c, request, query, !own ? "signedOut" : own.enrolled ? "manage" : "none");
+    return await showOwn(c, request, query);
   },
 
   async POST(c) {
-    const posted = await readAuthForm(c, ManageForm, "manageTitle");
+    const posted = await readAuthForm(
+      c,
+      ManageForm,
+      "manageTitle",
+      (request, query) => showOwn(c, request, query, { error: STALE_FORM.error }, STALE_FORM.status),
+    );
     if (!("again" in posted)) return posted;
     const { form, query, request } = posted;
     const { own, sessionHash } = await signedInPerson(c, request);

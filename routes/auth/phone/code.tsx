@@ -2,7 +2,13 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { AuthForm, authorizeRequest, type AuthPageData, readAuthForm } from "@/lib/login/pages.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  type AuthPageData,
+  readAuthForm,
+  STALE_FORM,
+} from "@/lib/login/pages.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
@@ -29,26 +35,43 @@ async function pending(c: Ctx, request: AuthorizeRequest) {
   return { token, found };
 }
 
+/** The code page as a reload shows it (`extra`: what to say): the number the pending code went to, or why none. */
+async function codePage(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  extra: Partial<PhonePageData> = {},
+  status = 200,
+) {
+  if (!phoneEnabled(request.project)) {
+    return phonePage(c, request, query, "phoneTitle", { unavailable: true, ...extra }, 404);
+  }
+  const { found } = await pending(c, request);
+  if (!found) return phonePage(c, request, query, "phoneCodeTitle", { phoneError: "expired", ...extra }, 400);
+  return phonePage(c, request, query, "phoneCodeTitle", {
+    masked: await maskPhone(found.phone_number),
+    channel: found.channel,
+    fellBack: query.get("sent") === "fallback",
+    ...extra,
+  }, status);
+}
+
 /** The code sent to the phone: right → signed in (a second factor first when owed); SMS on request. */
 export const handler: Handlers<AuthPageData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
-    if (!phoneEnabled(request.project)) {
-      return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
-    }
-    const { found } = await pending(c, request);
-    if (!found) return phonePage(c, request, query, "phoneCodeTitle", { phoneError: "expired" }, 400);
-    return phonePage(c, request, query, "phoneCodeTitle", {
-      masked: await maskPhone(found.phone_number),
-      channel: found.channel,
-      fellBack: query.get("sent") === "fallback",
-    });
+    return await codePage(c, request, query);
   },
 
   async POST(c) {
-    const posted = await readAuthForm(c, CodeForm, "phoneCodeTitle");
+    const posted = await readAuthForm(
+      c,
+      CodeForm,
+      "phoneCodeTitle",
+      (request, query) => codePage(c, request, query, { error: STALE_FORM.error }, STALE_FORM.status),
+    );
     if (!("again" in posted)) return posted;
     const { form, request, query } = posted;
     if (!phoneEnabled(request.project)) {

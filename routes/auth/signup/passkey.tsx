@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import type { Ctx } from "@/lib/app_env.ts";
-import { AuthForm, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import { AuthForm, authPage, authPageData, readAuthForm, STALE_FORM } from "@/lib/login/pages.ts";
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
@@ -53,12 +53,25 @@ function show(
   );
 }
 
+/** The step a stale form came from, as a reload shows it: the address, the code for it, the passkey to make. */
+function staleStep(form: z.infer<typeof SignUpForm>): Partial<PasskeySignUpData> {
+  const email = form.email.trim();
+  if (form.action === "send" || !TOKEN.test(form.sign_up)) return { mode: "ask", email };
+  return { mode: form.action === "verify" ? "code" : "passkey", email, signUp: form.sign_up };
+}
+
 const passkeyName = (text: string, fallback: string) =>
   text.replace(/[\p{Cc}\p{Cf}]/gu, "").trim().slice(0, 64) || fallback;
 
 export const handler: Handlers<PasskeySignUpData> = {
   async POST(c) {
-    const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
+    const posted = await readAuthForm(
+      c,
+      SignUpForm,
+      "signUpTitle",
+      (request, query, form) =>
+        show(c, request, query, { ...staleStep(form), error: STALE_FORM.error }, STALE_FORM.status),
+    );
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
     if (!passkeySignUp(request.project)) {
