@@ -1,4 +1,5 @@
 import { type Delivery, describeEvents, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
+import { MAX_WEBHOOK_ENDPOINTS } from "@/db/webhook_endpoints.ts";
 import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
@@ -7,9 +8,6 @@ import { shortTime } from "@/lib/dashboard/format.ts";
 export type { WebhooksData };
 
 const when = (iso: string | null) => shortTime(iso) || "—";
-
-/** The most endpoints a project may have (astapa.save_webhook_endpoint). */
-const MAX_ENDPOINTS = 16;
 
 /** A page-unique element id for the endpoint at `index`: the first keeps the plain name. */
 const idFor = (name: string, index: number) => index === 0 ? name : `${name}-${index + 1}`;
@@ -65,10 +63,11 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
       {canEdit && (
         <section class="card" aria-labelledby="add-endpoint-heading">
           <h2 id="add-endpoint-heading">{endpoints.length ? "Add another endpoint" : "Add an endpoint"}</h2>
-          {endpoints.length >= MAX_ENDPOINTS
+          {endpoints.length >= MAX_WEBHOOK_ENDPOINTS
             ? (
               <p class="muted">
-                This project has {MAX_ENDPOINTS} endpoints, the most it may have: remove one to add another.
+                This project has {MAX_WEBHOOK_ENDPOINTS}{" "}
+                endpoints, the most it may have: remove one to add another.
               </p>
             )
             : <EndpointForm data={data} page={page} />}

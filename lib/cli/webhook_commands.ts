@@ -58,8 +58,12 @@ export async function webhookCommand(
   const action = args.positionals[1];
   operands(args, 2, []);
   const project = () => flag(args, "project", true);
-  const sealed = async (projectId: string, secret: string) =>
-    await sealWebhookSecret((await loadMasterKeys(config)).sealing, projectId, secret);
+  // A new signing secret (printed once) and its sealed form (stored).
+  const newSecret = async (projectId: string) => {
+    const secret = newWebhookSecret();
+    const sealing = (await loadMasterKeys(config)).sealing;
+    return { secret, secretSealed: await sealWebhookSecret(sealing, projectId, secret) };
+  };
   // --endpoint names one endpoint; left out, the oldest (as before there were several).
   const endpointId = () => flag(args, "endpoint");
   switch (action) {
@@ -75,36 +79,30 @@ export async function webhookCommand(
       );
       return 0;
     }
-    case "add": {
-      allowFlags(args, ["project", "url", "event", "all-events"]);
-      const id = project();
-      const url = flag(args, "url", true);
-      const events = endpointEvents(args);
-      const secret = newWebhookSecret();
-      const secretSealed = await sealed(id, secret);
-      // The deployment's operator may point any project anywhere: no SSRF verdict (internalReason null).
-      const endpoint = await asApp(
-        sql,
-        id,
-        (tx) => createWebhookEndpoint(tx, id, { url, secretSealed, events, internalReason: null }),
-        CLI,
-      );
-      showEndpoint(out, endpoint, secret);
-      return 0;
-    }
+    case "add":
     case "set": {
       allowFlags(args, ["project", "url", "event", "all-events"]);
       const id = project();
       const url = flag(args, "url", true);
       const events = endpointEvents(args);
-      const secret = newWebhookSecret();
-      const secretSealed = await sealed(id, secret);
+      const { secret, secretSealed } = await newSecret(id);
       // The deployment's operator may point any project anywhere: no SSRF verdict (internalReason null).
+      const input = { url, events, internalReason: null };
+      if (action === "add") {
+        const endpoint = await asApp(
+          sql,
+          id,
+          (tx) => createWebhookEndpoint(tx, id, { ...input, secretSealed }),
+          CLI,
+        );
+        showEndpoint(out, endpoint, secret);
+        return 0;
+      }
+      // set: the oldest endpoint changed (its secret kept), or the first one added.
       const { endpoint, created } = await asApp(
         sql,
         id,
-        (tx) =>
-          putWebhookEndpoint(tx, id, { url, newSecretSealed: secretSealed, events, internalReason: null }),
+        (tx) => putWebhookEndpoint(tx, id, { ...input, newSecretSealed: secretSealed }),
         CLI,
       );
       showEndpoint(out, endpoint, created ? secret : undefined);
@@ -124,8 +122,7 @@ export async function webhookCommand(
     case "rotate-secret": {
       allowFlags(args, ["project", "endpoint"]);
       const [id, endpoint] = [project(), endpointId()];
-      const secret = newWebhookSecret();
-      const secretSealed = await sealed(id, secret);
+      const { secret, secretSealed } = await newSecret(id);
       const rotated = await asApp(
         sql,
         id,

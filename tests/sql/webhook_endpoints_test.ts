@@ -34,13 +34,13 @@ Deno.test.afterAll(() => db.close());
 const { sealing } = await deriveMasterKeys(TEST_MASTER_KEY);
 
 const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
-const create = (projectId: string, url: string) =>
-  as(projectId, async (tx) =>
-    createWebhookEndpoint(tx, projectId, {
-      url,
-      secretSealed: await sealWebhookSecret(sealing, projectId, "whsec_x"),
-      internalReason: null,
-    }));
+const createIn = async (tx: Tx, projectId: string, url: string) =>
+  createWebhookEndpoint(tx, projectId, {
+    url,
+    secretSealed: await sealWebhookSecret(sealing, projectId, "whsec_x"),
+    internalReason: null,
+  });
+const create = (projectId: string, url: string) => as(projectId, (tx) => createIn(tx, projectId, url));
 const page = (projectId: string, endpointId?: string) =>
   as(projectId, (tx) => webhookDeliveryPage(tx, projectId, { endpointId }));
 const endpointCount = async (projectId: string) =>
@@ -183,12 +183,7 @@ Deno.test("astapa.lock_webhook_endpoint — two creates at once for the 16th pla
   const [first, second] = await lockRace(
     db.sql,
     project.id,
-    async (tx) =>
-      createWebhookEndpoint(tx, project.id, {
-        url: "https://app.example/first",
-        secretSealed: await sealWebhookSecret(sealing, project.id, "whsec_first"),
-        internalReason: null,
-      }),
+    (tx) => createIn(tx, project.id, "https://app.example/first"),
     () => create(project.id, "https://app.example/second"),
   );
   assert.equal(first.status, "fulfilled");
@@ -202,12 +197,7 @@ Deno.test("astapa.lock_webhook_endpoint — two creates at once below the limit:
   const [first, second] = await lockRace(
     db.sql,
     project.id,
-    async (tx) =>
-      createWebhookEndpoint(tx, project.id, {
-        url: "https://app.example/first",
-        secretSealed: await sealWebhookSecret(sealing, project.id, "whsec_first"),
-        internalReason: null,
-      }),
+    (tx) => createIn(tx, project.id, "https://app.example/first"),
     () => create(project.id, "https://app.example/second"),
   );
   assert.deepEqual([first.status, second.status], ["fulfilled", "fulfilled"]);
