@@ -22,7 +22,7 @@ export const handler: Handlers<WebhooksData> = {
       if (form.endpoint) {
         await updateWebhookEndpoint(tx, projectId, form.endpoint, { enabled, internalReason: null });
       } else await setWebhookEndpointEnabled(tx, projectId, enabled); // a form from before: the oldest
-      return form.enabled === "true" ? "endpoint_enabled" : "endpoint_disabled";
+      return enabled ? "endpoint_enabled" : "endpoint_disabled";
     });
   },
 };
