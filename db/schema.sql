@@ -2367,21 +2367,28 @@ create table astapa.webhook_deliveries (
   last_error text,
   delivered_at timestamp with time zone,
   created_at timestamp with time zone default now() not null,
+  endpoint_id bigint,
+  endpoint_url text,
   constraint webhook_deliveries_pkey PRIMARY KEY (project_id, id),
+  constraint webhook_deliveries_endpoint_fkey FOREIGN KEY (project_id, endpoint_id) REFERENCES astapa.webhook_endpoints(project_id, id) ON DELETE SET NULL (endpoint_id),
   constraint webhook_deliveries_event_fkey FOREIGN KEY (project_id, event_id) REFERENCES astapa.events(project_id, id),
   constraint webhook_deliveries_attempts_check CHECK (attempts >= 0),
+  constraint webhook_deliveries_endpoint_url_check CHECK (length(endpoint_url) <= 4000 AND (endpoint_url IS NOT NULL OR endpoint_id IS NULL)),
   constraint webhook_deliveries_last_error_check CHECK (length(last_error) <= 500),
   constraint webhook_deliveries_last_status_check CHECK (last_status >= 100 AND last_status <= 599),
   constraint webhook_deliveries_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'failed'::text]))
 );
 alter table astapa.webhook_deliveries enable row level security;
 alter table astapa.webhook_deliveries force row level security;
-comment on table astapa.webhook_deliveries is 'Outbox of app webhooks: status pending (due at next_attempt_at), sending (claimed until lease_until), delivered, or failed (gave up). attempts, last_status and last_error show how each try went.';
+comment on table astapa.webhook_deliveries is 'Outbox of app webhooks, one row per event and endpoint: status pending (due at next_attempt_at), sending (claimed until lease_until), delivered, or failed (gave up). attempts, last_status and last_error show how each try went. Removing an endpoint keeps its deliveries: waiting ones are marked failed, endpoint_id turns null (on delete set null) and endpoint_url still says where they went.';
+comment on column astapa.webhook_deliveries.endpoint_id is 'The endpoint the delivery goes to; null once that endpoint was removed (or, for deliveries older than migration 4220, when the project had no endpoint left then).';
+comment on column astapa.webhook_deliveries.endpoint_url is 'Where the delivery goes: the endpoint''s url when it was queued, then the url of its latest attempt; kept after the endpoint is removed.';
 CREATE INDEX webhook_deliveries_due_idx ON astapa.webhook_deliveries USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+CREATE INDEX webhook_deliveries_endpoint_idx ON astapa.webhook_deliveries USING btree (project_id, endpoint_id, id);
 CREATE INDEX webhook_deliveries_event_idx ON astapa.webhook_deliveries USING btree (project_id, event_id);
 grant select on astapa.webhook_deliveries to astapa_app;
-grant insert (project_id, event_id) on astapa.webhook_deliveries to astapa_app;
-grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at) on astapa.webhook_deliveries to astapa_app;
+grant insert (project_id, event_id, endpoint_id, endpoint_url) on astapa.webhook_deliveries to astapa_app;
+grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at, endpoint_url) on astapa.webhook_deliveries to astapa_app;
 create policy "a project queues its own webhook deliveries" on astapa.webhook_deliveries as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own webhook deliveries" on astapa.webhook_deliveries as permissive for select to astapa_app, astapa_owner
@@ -2402,22 +2409,27 @@ create table astapa.webhook_endpoints (
   updated_at timestamp with time zone default now() not null,
   enabled boolean default true not null,
   all_events boolean default true not null,
-  constraint webhook_endpoints_pkey PRIMARY KEY (project_id),
+  id bigint generated always as identity not null,
+  public_id text default astapa.random_id('wep_'::text, 24) not null,
+  constraint webhook_endpoints_pkey PRIMARY KEY (project_id, id),
+  constraint webhook_endpoints_public_id_key UNIQUE (public_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint webhook_endpoints_events_check CHECK (
 CASE
     WHEN all_events THEN events IS NULL
     ELSE events IS NOT NULL AND cardinality(events) >= 1 AND cardinality(events) <= cardinality(astapa.webhook_event_types()) AND events <@ astapa.webhook_event_types()
 END),
+  constraint webhook_endpoints_public_id_check CHECK (public_id ~ '^wep_[a-z2-7]{24}$'::text),
   constraint webhook_endpoints_secret_sealed_check CHECK (length(secret_sealed) >= 28 AND length(secret_sealed) <= 200),
   constraint webhook_endpoints_url_check CHECK (astapa.is_valid_redirect_uri(url))
 );
 alter table astapa.webhook_endpoints enable row level security;
 alter table astapa.webhook_endpoints force row level security;
-comment on table astapa.webhook_endpoints is 'One webhook endpoint per project: url (https, or http on loopback), the event types it receives, and its signing secret sealed under the deployment''s master key (never stored in the clear).';
+comment on table astapa.webhook_endpoints is 'A project''s webhook endpoints (at most 16): url (https, or http on loopback), the event types each receives, whether it is enabled, and its signing secret sealed under the deployment''s master key (never stored in the clear). public_id (wep_…) is how the API names one; the oldest is what the deprecated singular /api/platform/webhook-endpoint manages.';
 comment on column astapa.webhook_endpoints.events is 'The event types the endpoint receives when all_events is false (one or more of astapa.webhook_event_types()); null when all_events is true.';
 comment on column astapa.webhook_endpoints.enabled is 'false pauses the endpoint: no deliveries are queued for it until it is enabled again.';
 comment on column astapa.webhook_endpoints.all_events is 'true: the endpoint receives every type astapa.webhook_event_types() names, including types added later, and events is null. false: it receives the types listed in events.';
+comment on column astapa.webhook_endpoints.public_id is 'The endpoint''s id in the API, dashboard and CLI (wep_ and 24 base32 characters).';
 grant delete, insert, select on astapa.webhook_endpoints to astapa_app;
 grant update (url, secret_sealed, events, updated_at, enabled, all_events) on astapa.webhook_endpoints to astapa_app;
 create policy "a project changes its own webhook endpoint" on astapa.webhook_endpoints as permissive for update to astapa_app, astapa_owner
@@ -4043,30 +4055,10 @@ grant execute on function api.change_plan(text,bigint,text,text,text,timestamp w
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.change_webhook_endpoint(project_id text, url text DEFAULT NULL::text, events text[] DEFAULT NULL::text[], enabled boolean DEFAULT NULL::boolean, internal_reason text DEFAULT NULL::text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
-AS $function$
-  declare
-    current_url text;
-    current_enabled boolean;
-  begin
-    select e.url, e.enabled into current_url, current_enabled from astapa.webhook_endpoints as e
-    where e.project_id = change_webhook_endpoint.project_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    if url is not null or events is not null then
-      perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-      perform api.set_webhook_endpoint(project_id, coalesce(url, current_url), null, events);
-    end if;
-    if enabled is not null and enabled is distinct from current_enabled then
-      perform api.set_webhook_endpoint_enabled(project_id, enabled);
-    end if;
-    return astapa.webhook_endpoint_json(project_id);
-  end
-  $function$;
-comment on function api.change_webhook_endpoint(text,text,text[],boolean,text) is 'Changes any of the endpoint''s url, events and enabled (null: unchanged), all or nothing, through api.set_webhook_endpoint and api.set_webhook_endpoint_enabled; AS404 when there is no endpoint.';
+AS $function$ select api.update_webhook_endpoint(project_id, null, url, events, enabled, internal_reason) $function$;
+comment on function api.change_webhook_endpoint(text,text,text[],boolean,text) is 'Deprecated singular form of api.update_webhook_endpoint: changes the project''s oldest endpoint; AS404 when there is none.';
 grant execute on function api.change_webhook_endpoint(text,text,text[],boolean,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4302,8 +4294,8 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
     end if;
     with due as (
-        select d.id from astapa.webhook_deliveries as d
-        join astapa.webhook_endpoints as e on e.project_id = d.project_id
+        select d.id, e.url from astapa.webhook_deliveries as d
+        join astapa.webhook_endpoints as e on e.project_id = d.project_id and e.id = d.endpoint_id
         where d.project_id = claim_webhook_deliveries.project_id
           and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
                or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
@@ -4314,23 +4306,24 @@ AS $function$
       claimed as (
         update astapa.webhook_deliveries as d
         set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+            endpoint_url = due.url
         from due
         where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
-        returning d.id, d.event_id, d.attempts)
+        returning d.id, d.event_id, d.endpoint_id, d.attempts)
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'delivery_id', c.id::text, 'attempt', c.attempts, 'url', e.url,
+        'delivery_id', c.id::text, 'attempt', c.attempts, 'endpoint_id', e.public_id, 'url', e.url,
         'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
         'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
                                                'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
       into result
       from claimed as c
       join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
-      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id;
+      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id and e.id = c.endpoint_id;
     return result;
   end
   $function$;
-comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, url, sealed secret, attempt.';
+comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, its endpoint''s id, url and sealed secret, attempt.';
 grant execute on function api.claim_webhook_deliveries(text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -5084,6 +5077,20 @@ comment on function api.create_user(text,text,text,boolean) is 'Creates a user i
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[], internal_reason text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events);
+  end
+  $function$;
+comment on function api.create_webhook_endpoint(text,text,bytea,text[],text) is 'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones); AS4W6 when the project already has 16; refuses a production project''s internal target (internal_reason, see astapa.refuse_internal_webhook_target).';
+grant execute on function api.create_webhook_endpoint(text,text,bytea,text[],text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.current_subscription(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5307,6 +5314,7 @@ AS $function$
     found record;
     live_payments bigint;
     ended jsonb;
+    endpoint_id text;
   begin
     perform astapa.require_project(project_id);
     -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
@@ -5349,9 +5357,10 @@ AS $function$
     where s.project_id = delete_project.project_id and s.ended_at is null;
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
-    if exists (select from astapa.webhook_endpoints as e where e.project_id = delete_project.project_id) then
-      perform api.remove_webhook_endpoint(project_id);
-    end if;
+    for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
+                       where e.project_id = delete_project.project_id order by e.id loop
+      perform api.delete_webhook_endpoint(project_id, endpoint_id);
+    end loop;
     update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
     where c.project_id = delete_project.project_id and c.status in ('open', 'pending');
     update astapa.payments as pay set status = 'expired', updated_at = pg_catalog.now()
@@ -5377,6 +5386,32 @@ AS $function$
   $function$;
 comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then every user''s row in id order before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
 grant execute on function api.delete_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_webhook_endpoint(project_id text, endpoint_id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    removed astapa.webhook_endpoints;
+  begin
+    -- Claimed ones too: with the endpoint gone no worker could claim them again once their lease ends.
+    update astapa.webhook_deliveries as d
+    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
+    where d.project_id = delete_webhook_endpoint.project_id and d.endpoint_id = key
+      and d.status in ('pending', 'sending');
+    -- The delivery log stays: on delete set null clears the deliveries' endpoint_id, endpoint_url remains.
+    delete from astapa.webhook_endpoints as e
+    where e.project_id = delete_webhook_endpoint.project_id and e.id = key
+    returning * into removed;
+    perform astapa.audit(project_id, 'webhook.remove', removed.public_id,
+                         pg_catalog.jsonb_build_object('url', removed.url));
+  end
+  $function$;
+comment on function api.delete_webhook_endpoint(text,text) is 'Removes an endpoint (endpoint_id null: the oldest); its waiting deliveries are marked failed and its delivery log stays (endpoint_id null, endpoint_url kept). AS404 when there is no such endpoint.';
+grant execute on function api.delete_webhook_endpoint(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.describe_login_session(token_hash bytea, user_agent text)
@@ -6067,7 +6102,7 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
  STABLE
  SET search_path TO ''
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
-comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
+comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form: the project''s oldest webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7165,21 +7200,32 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'List 1 to 1000 deliveries.';
     end if;
     return coalesce((
-      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
-        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
-        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
-        case when d.status = 'pending' then d.next_attempt_at end,
-        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc)
-      from (select * from astapa.webhook_deliveries as w
+      select pg_catalog.jsonb_agg(astapa.webhook_delivery_as_json(d.w) order by (d.w).id desc)
+      from (select w from astapa.webhook_deliveries as w
             where w.project_id = list_webhook_deliveries.project_id
               and (list_webhook_deliveries.status is null or w.status = list_webhook_deliveries.status)
-            order by w.id desc limit max_deliveries) as d
-      join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id), '[]');
+            order by w.id desc limit max_deliveries) as d), '[]');
   end
   $function$;
-comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, last HTTP status and error, when the next attempt is due.';
+comment on function api.list_webhook_deliveries(text,text,integer) is 'The project''s latest webhook deliveries (optionally of one status), newest first, as astapa.webhook_delivery_as_json shows them.';
 grant execute on function api.list_webhook_deliveries(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_webhook_endpoints(project_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((select pg_catalog.jsonb_agg(astapa.webhook_endpoint_as_json(e) order by e.id)
+                     from astapa.webhook_endpoints as e
+                     where e.project_id = list_webhook_endpoints.project_id), '[]');
+  end
+  $function$;
+comment on function api.list_webhook_endpoints(text) is 'The project''s webhook endpoints, oldest first (never their secrets).';
+grant execute on function api.list_webhook_endpoints(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.log_phone_message(phone_number text, channel text, provider text, status text, provider_message_id text, cost numeric, currency text, error text, address text, sandbox_text text DEFAULT NULL::text)
@@ -8972,21 +9018,20 @@ CREATE OR REPLACE FUNCTION api.put_webhook_endpoint(project_id text, url text, n
  SET search_path TO ''
 AS $function$
   declare
-    existed boolean;
+    oldest bigint;
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    -- Before reading whether it exists: of two first PUTs at once, the second waits and replaces (200).
+    -- Before reading whether one exists: of two first PUTs at once, the second waits and replaces (200).
     perform astapa.lock_webhook_endpoint(project_id);
-    existed := exists (select from astapa.webhook_endpoints as e
-                       where e.project_id = put_webhook_endpoint.project_id);
+    oldest := astapa.oldest_webhook_endpoint(project_id);
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
     return pg_catalog.jsonb_build_object(
-      'endpoint', api.set_webhook_endpoint(project_id, url,
-                                           case when not existed then new_secret_sealed end, events),
-      'created', not existed);
+      'endpoint', astapa.save_webhook_endpoint(project_id, oldest, url,
+                                               case when oldest is null then new_secret_sealed end, events),
+      'created', oldest is null);
   end
   $function$;
-comment on function api.put_webhook_endpoint(text,text,bytea,text[],text) is 'Creates the project''s webhook endpoint with new_secret_sealed, or changes an existing one''s url and events (keeping its secret), as api.set_webhook_endpoint; refuses a production project''s internal target (internal_reason, see astapa.refuse_internal_webhook_target). Returns {endpoint, created}.';
+comment on function api.put_webhook_endpoint(text,text,bytea,text[],text) is 'Deprecated singular form: creates the project''s first webhook endpoint with new_secret_sealed, or changes its oldest one''s url and events (keeping its secret), as astapa.save_webhook_endpoint; refuses a production project''s internal target (internal_reason). Returns {endpoint, created}.';
 grant execute on function api.put_webhook_endpoint(text,text,bytea,text[],text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9099,6 +9144,27 @@ AS $function$
   $function$;
 comment on function api.rate_limit_wait(text,integer) is 'Without counting a hit: seconds until the bucket allows another attempt when it already holds max_hits (a lockout check before verifying a credential), else 0.';
 grant execute on function api.rate_limit_wait(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.read_webhook_endpoint(project_id text, endpoint_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    found_endpoint jsonb;
+  begin
+    select astapa.webhook_endpoint_as_json(e) into found_endpoint from astapa.webhook_endpoints as e
+    where e.project_id = read_webhook_endpoint.project_id and e.public_id = endpoint_id;
+    if found_endpoint is null then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+    end if;
+    return found_endpoint;
+  end
+  $function$;
+comment on function api.read_webhook_endpoint(text,text) is 'One of the project''s webhook endpoints by id (wep_…); AS404 when it has none such.';
+grant execute on function api.read_webhook_endpoint(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.receipt_project(receipt_id text)
@@ -10013,21 +10079,10 @@ grant execute on function api.remove_user_passkey(text,bigint,bytea) to astapa_a
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_webhook_endpoint(project_id text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
-AS $function$
-  begin
-    delete from astapa.webhook_endpoints as e where e.project_id = remove_webhook_endpoint.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    update astapa.webhook_deliveries as d
-    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
-    where d.project_id = remove_webhook_endpoint.project_id and d.status = 'pending';
-    perform astapa.audit(project_id, 'webhook.remove', project_id);
-  end
-  $function$;
-comment on function api.remove_webhook_endpoint(text) is 'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
+AS $function$ select api.delete_webhook_endpoint(project_id, null) $function$;
+comment on function api.remove_webhook_endpoint(text) is 'Deprecated singular form: removes the oldest endpoint (api.delete_webhook_endpoint). AS404 when there is none.';
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10317,9 +10372,10 @@ CREATE OR REPLACE FUNCTION api.resend_webhook_delivery(project_id text, delivery
 AS $function$
   declare
     current_status text;
+    endpoint_key bigint;
   begin
     perform astapa.require_project(project_id);
-    select d.status into current_status from astapa.webhook_deliveries as d
+    select d.status, d.endpoint_id into current_status, endpoint_key from astapa.webhook_deliveries as d
     where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id
     for update;
     if not found then
@@ -10329,10 +10385,12 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = 'Only a failed delivery can be resent; this one is ' || current_status || '.';
     end if;
-    if not exists (select from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
-      raise exception using errcode = 'AS409', message = 'This project has no webhook endpoint to resend to.';
+    if endpoint_key is null then
+      raise exception using errcode = 'AS409',
+        message = 'This delivery''s endpoint was removed: there is no webhook endpoint to resend to.';
     end if;
-    if not (select e.enabled from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+    if not (select e.enabled from astapa.webhook_endpoints as e
+            where e.project_id = resend_webhook_delivery.project_id and e.id = endpoint_key) then
       raise exception using errcode = 'AS409', message = 'The webhook endpoint is disabled: enable it to resend.';
     end if;
     update astapa.webhook_deliveries as d
@@ -10346,7 +10404,7 @@ AS $function$
             where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id);
   end
   $function$;
-comment on function api.resend_webhook_delivery(text,bigint) is 'Queues a failed delivery again, due now (attempts carry on), and wakes the workers. AS404 for an unknown delivery; AS409 when it is not failed or the project has no enabled endpoint.';
+comment on function api.resend_webhook_delivery(text,bigint) is 'Queues a failed delivery again to its endpoint, due now (attempts carry on), and wakes the workers. AS404 for an unknown delivery; AS409 when it is not failed or its endpoint was removed or is disabled.';
 grant execute on function api.resend_webhook_delivery(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11032,23 +11090,33 @@ comment on function api.rotate_signing_keys_if_older(interval,text,jsonb,bytea) 
 grant execute on function api.rotate_signing_keys_if_older(interval,text,jsonb,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.rotate_webhook_secret(project_id text, secret_sealed bytea)
+CREATE OR REPLACE FUNCTION api.rotate_webhook_endpoint_secret(project_id text, endpoint_id text, secret_sealed bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    rotated astapa.webhook_endpoints;
   begin
     update astapa.webhook_endpoints as e
-    set secret_sealed = rotate_webhook_secret.secret_sealed, updated_at = pg_catalog.now()
-    where e.project_id = rotate_webhook_secret.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    perform astapa.audit(project_id, 'webhook.rotate_secret', project_id);
-    return astapa.webhook_endpoint_json(project_id);
+    set secret_sealed = rotate_webhook_endpoint_secret.secret_sealed, updated_at = pg_catalog.now()
+    where e.project_id = rotate_webhook_endpoint_secret.project_id and e.id = key
+    returning * into rotated;
+    perform astapa.audit(project_id, 'webhook.rotate_secret', rotated.public_id);
+    return astapa.webhook_endpoint_as_json(rotated);
   end
   $function$;
-comment on function api.rotate_webhook_secret(text,bytea) is 'Replaces the signing secret; deliveries from now on (retries included) are signed with the new one.';
+comment on function api.rotate_webhook_endpoint_secret(text,text,bytea) is 'Replaces an endpoint''s signing secret (endpoint_id null: the oldest''s); its deliveries from now on (retries included) are signed with the new one. AS404 when there is no such endpoint.';
+grant execute on function api.rotate_webhook_endpoint_secret(text,text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_webhook_secret(project_id text, secret_sealed bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$ select api.rotate_webhook_endpoint_secret(project_id, null, secret_sealed) $function$;
+comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singular form: replaces the oldest endpoint''s signing secret (api.rotate_webhook_endpoint_secret).';
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11953,47 +12021,14 @@ CREATE OR REPLACE FUNCTION api.set_webhook_endpoint(project_id text, url text, s
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    problems jsonb := '{}';
-    -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
-    wants_all boolean := events = array['*'];
   begin
-    perform astapa.require_project(project_id);
+    -- Before reading which endpoint is the oldest: of two first saves at once, the second changes the first's.
     perform astapa.lock_webhook_endpoint(project_id);
-    if url is null or not astapa.is_valid_redirect_uri(url) then
-      problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
-    end if;
-    if '*' = any (events) and not wants_all then
-      problems := problems || '{"events": ["\"*\" means every event type, including future ones: send it alone, or list event types without it."]}';
-    elsif not wants_all and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
-                             or not events <@ astapa.webhook_event_types()) then
-      problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
-        'events must be "*" (every type, including future ones) or name one or more of '
-        || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
-    end if;
-    if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
-      problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
-    end if;
-    perform astapa.raise_problems(nullif(problems, '{}'));
-    update astapa.webhook_endpoints as e
-    set url = set_webhook_endpoint.url,
-        secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
-        all_events = coalesce(wants_all, e.all_events),
-        events = case when wants_all is null then e.events when not wants_all then set_webhook_endpoint.events end,
-        updated_at = pg_catalog.now()
-    where e.project_id = set_webhook_endpoint.project_id;
-    if not found then
-      -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
-      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
-      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end);
-    end if;
-    perform astapa.audit(project_id, 'webhook.set', url,
-      pg_catalog.jsonb_build_object('events', astapa.webhook_endpoint_json(project_id) -> 'events',
-                                    'new_secret', secret_sealed is not null));
-    return astapa.webhook_endpoint_json(project_id);
+    return astapa.save_webhook_endpoint(project_id, astapa.oldest_webhook_endpoint(project_id), url,
+                                        secret_sealed, events);
   end
   $function$;
-comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Sets the project''s webhook endpoint: url and events — {*} for every type including future ones, a list of types, or null (a new endpoint: every type; an existing one: unchanged). A new endpoint needs a sealed secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Deprecated singular form: sets the project''s oldest webhook endpoint, or creates its first, as astapa.save_webhook_endpoint (an existing one keeps its secret when secret_sealed is null).';
 grant execute on function api.set_webhook_endpoint(text,text,bytea,text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -12002,26 +12037,18 @@ CREATE OR REPLACE FUNCTION api.set_webhook_endpoint_enabled(project_id text, ena
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    key bigint;
   begin
     if enabled is null then
       raise exception using errcode = 'AS400', message = 'enabled must be true or false.';
     end if;
-    update astapa.webhook_endpoints as e
-    set enabled = set_webhook_endpoint_enabled.enabled, updated_at = pg_catalog.now()
-    where e.project_id = set_webhook_endpoint_enabled.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    if not enabled then
-      update astapa.webhook_deliveries as d
-      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
-      where d.project_id = set_webhook_endpoint_enabled.project_id and d.status = 'pending';
-    end if;
-    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, project_id);
+    key := astapa.webhook_endpoint_key(project_id, null);
+    perform astapa.enable_webhook_endpoint(project_id, key, enabled);
     return astapa.webhook_endpoint_json(project_id);
   end
   $function$;
-comment on function api.set_webhook_endpoint_enabled(text,boolean) is 'Enables or pauses the project''s webhook endpoint; pausing marks waiting deliveries failed (resendable later). AS404 when there is no endpoint.';
+comment on function api.set_webhook_endpoint_enabled(text,boolean) is 'Deprecated singular form: enables or pauses the project''s oldest webhook endpoint (pausing marks its waiting deliveries failed, resendable later). AS404 when there is no endpoint.';
 grant execute on function api.set_webhook_endpoint_enabled(text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -13468,6 +13495,32 @@ comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given 
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_webhook_endpoint(project_id text, endpoint_id text, url text DEFAULT NULL::text, events text[] DEFAULT NULL::text[], enabled boolean DEFAULT NULL::boolean, internal_reason text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    current_endpoint astapa.webhook_endpoints;
+  begin
+    select * into current_endpoint from astapa.webhook_endpoints as e
+    where e.project_id = update_webhook_endpoint.project_id and e.id = key;
+    if url is not null or events is not null then
+      perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events);
+    end if;
+    if enabled is not null and enabled is distinct from current_endpoint.enabled then
+      perform astapa.enable_webhook_endpoint(project_id, key, enabled);
+    end if;
+    return (select astapa.webhook_endpoint_as_json(e) from astapa.webhook_endpoints as e
+            where e.project_id = update_webhook_endpoint.project_id and e.id = key);
+  end
+  $function$;
+comment on function api.update_webhook_endpoint(text,text,text,text[],boolean,text) is 'Changes any of an endpoint''s url, events and enabled (null: unchanged), all or nothing, through astapa.save_webhook_endpoint and astapa.enable_webhook_endpoint. endpoint_id null: the oldest endpoint (the deprecated singular form). AS404 when there is no such endpoint.';
+grant execute on function api.update_webhook_endpoint(text,text,text,text[],boolean,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
  RETURNS text
  LANGUAGE plpgsql
@@ -13985,7 +14038,7 @@ comment on function api.verify_organization_domain(text,text) is 'Marks a claime
 grant execute on function api.verify_organization_domain(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25)
+CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25, endpoint_id text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -13993,23 +14046,26 @@ CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id 
 AS $function$
   declare
     rows jsonb;
+    endpoint_key bigint;
   begin
     perform astapa.require_project(project_id);
     if max_deliveries not between 1 and 200 then
       raise exception using errcode = 'AS400', message = 'Show 1 to 200 deliveries a page.';
     end if;
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
-        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
-        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
-        case when d.status = 'pending' then d.next_attempt_at end,
-        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc), '[]')
+    if endpoint_id is not null then
+      select e.id into endpoint_key from astapa.webhook_endpoints as e
+      where e.project_id = webhook_delivery_page.project_id and e.public_id = endpoint_id;
+      if endpoint_key is null then
+        raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+      end if;
+    end if;
+    select coalesce(pg_catalog.jsonb_agg(astapa.webhook_delivery_as_json(d.w) order by (d.w).id desc), '[]')
     into rows
-    from (select * from astapa.webhook_deliveries as w
+    from (select w from astapa.webhook_deliveries as w
           where w.project_id = webhook_delivery_page.project_id
             and (before_id is null or w.id < before_id)
-          order by w.id desc limit max_deliveries + 1) as d
-    join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id;
+            and (endpoint_key is null or w.endpoint_id = endpoint_key)
+          order by w.id desc limit max_deliveries + 1) as d;
     -- One row more than a page was read to learn whether an older page exists.
     return pg_catalog.jsonb_build_object(
       'deliveries', pg_catalog.jsonb_path_query_array(rows, pg_catalog.format('$[0 to %s]', max_deliveries - 1)::jsonpath),
@@ -14017,8 +14073,8 @@ AS $function$
                     then rows -> (max_deliveries - 1) ->> 'id' end);
   end
   $function$;
-comment on function api.webhook_delivery_page(text,bigint,integer) is 'One page of the project''s webhook deliveries, newest first, older than before_id when given: {deliveries, older}; older is the id to pass as before_id for the next page, or null on the last page.';
-grant execute on function api.webhook_delivery_page(text,bigint,integer) to astapa_app;
+comment on function api.webhook_delivery_page(text,bigint,integer,text) is 'One page of the project''s webhook deliveries (of one endpoint when endpoint_id, wep_…, is given; AS404 when the project has no such endpoint), newest first, older than before_id when given: {deliveries, older}; older is the id to pass as before_id for the next page, or null on the last page.';
+grant execute on function api.webhook_delivery_page(text,bigint,integer,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.xendit_keys(project_id text, environment text)
@@ -15973,6 +16029,31 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.enable_webhook_endpoint(project_id text, endpoint_key bigint, enabled boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    endpoint_id text;
+  begin
+    update astapa.webhook_endpoints as e
+    set enabled = enable_webhook_endpoint.enabled, updated_at = pg_catalog.now()
+    where e.project_id = enable_webhook_endpoint.project_id and e.id = endpoint_key
+    returning e.public_id into endpoint_id;
+    if not enabled then
+      update astapa.webhook_deliveries as d
+      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
+      where d.project_id = enable_webhook_endpoint.project_id and d.endpoint_id = endpoint_key
+        and d.status = 'pending';
+    end if;
+    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, endpoint_id);
+  end
+  $function$;
+comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enables or pauses one endpoint; pausing marks its waiting deliveries failed (resendable later).';
+grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_sessions_started_while_disabled(project_id text, user_id bigint)
  RETURNS integer
  LANGUAGE sql
@@ -16991,10 +17072,10 @@ CREATE OR REPLACE FUNCTION astapa.lock_webhook_endpoint(project_id text)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    -- An advisory lock, not the row's: a first endpoint has no row to lock yet.
+    -- An advisory lock, not the rows': a first endpoint has no row to lock yet, and a count has no row at all.
     select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || lock_webhook_endpoint.project_id))
   $function$;
-comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writers of a project''s webhook endpoint until the transaction ends (taken again by the same transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one and change it instead of colliding on its key.';
+comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writers of a project''s webhook endpoints until the transaction ends (taken again by the same transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one and change it instead of colliding on its key, and creates at once cannot pass the limit of 16 together.';
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -17245,6 +17326,21 @@ AS $function$
   $function$;
 comment on function astapa.notify_reconciliation_resumed() is 'Trigger: NOTIFY astapa_reconcile with {project_id, table, id} of a charge or refund whose stopped reconciliation was resumed (reconcile_stopped_at back to null), whoever resumed it — api.resume_*_reconciliation or an operator''s UPDATE. The row is the truth: the billing pass claims it on its next pass anyway.';
 grant execute on function astapa.notify_reconciliation_resumed() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.oldest_webhook_endpoint(project_id text)
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select e.id from astapa.webhook_endpoints as e
+    where e.project_id = oldest_webhook_endpoint.project_id
+    order by e.id
+    limit 1
+  $function$;
+comment on function astapa.oldest_webhook_endpoint(text) is 'The key of the project''s oldest webhook endpoint, or null: what the deprecated singular functions (api.set_webhook_endpoint, api.put_webhook_endpoint, …) and /api/platform/webhook-endpoint manage.';
+grant execute on function astapa.oldest_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.open_renewal_charge(project_id text, checkout_id text)
@@ -18025,14 +18121,15 @@ CREATE OR REPLACE FUNCTION astapa.queue_webhook_deliveries()
  SET search_path TO ''
 AS $function$
   begin
-    insert into astapa.webhook_deliveries (project_id, event_id)
-    select e.project_id, new.id from astapa.webhook_endpoints as e
+    insert into astapa.webhook_deliveries (project_id, event_id, endpoint_id, endpoint_url)
+    select e.project_id, new.id, e.id, e.url from astapa.webhook_endpoints as e
     where e.project_id = new.project_id and e.enabled
-      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())));
+      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())))
+    order by e.id;
     return null;
   end
   $function$;
-comment on function astapa.queue_webhook_deliveries() is 'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes to its type: listed in events, or any type apps may subscribe to when all_events.';
+comment on function astapa.queue_webhook_deliveries() is 'Trigger: queues one delivery of each new event to every enabled endpoint of the project that subscribes to its type: listed in events, or any type apps may subscribe to when all_events.';
 grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
 
 -- owner: astapa_owner
@@ -18704,6 +18801,66 @@ AS $function$
   $function$;
 comment on function astapa.revoke_refresh_family(uuid,text) is 'Revokes every live refresh token of a family in the current project (revoked_reason: reuse_detected, code_replayed, …); returns how many. Locks the tokens in id order. Callers lock the owner''s row for update first (api.rotate_refresh_token, api.redeem_authorization_code, api.poll_device_authorization).';
 grant execute on function astapa.revoke_refresh_family(uuid,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text, secret_sealed bytea, events text[])
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    problems jsonb := '{}';
+    -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
+    wants_all boolean := events = array['*'];
+    saved astapa.webhook_endpoints;
+  begin
+    perform astapa.require_project(project_id);
+    perform astapa.lock_webhook_endpoint(project_id);
+    if url is null or not astapa.is_valid_redirect_uri(url) then
+      problems := problems || '{"url": ["Use an absolute https URL (http only on localhost, 127.0.0.1 or [::1]) without a fragment."]}';
+    end if;
+    if '*' = any (events) and not wants_all then
+      problems := problems || '{"events": ["\"*\" means every event type, including future ones: send it alone, or list event types without it."]}';
+    elsif not wants_all and (pg_catalog.cardinality(events) not between 1 and pg_catalog.cardinality(astapa.webhook_event_types())
+                             or not events <@ astapa.webhook_event_types()) then
+      problems := problems || pg_catalog.jsonb_build_object('events', pg_catalog.jsonb_build_array(
+        'events must be "*" (every type, including future ones) or name one or more of '
+        || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
+    end if;
+    if secret_sealed is null and endpoint_key is null then
+      problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
+    end if;
+    perform astapa.raise_problems(nullif(problems, '{}'));
+    if endpoint_key is null then
+      -- Counted under the lock: of two creates at once, the second counts the first's endpoint.
+      if (select pg_catalog.count(*) from astapa.webhook_endpoints as e
+          where e.project_id = save_webhook_endpoint.project_id) >= 16 then
+        raise exception using errcode = 'AS4W6',
+          message = 'This project has 16 webhook endpoints, the most it may have: remove one before adding another.';
+      end if;
+      -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end)
+      returning * into saved;
+    else
+      update astapa.webhook_endpoints as e
+      set url = save_webhook_endpoint.url,
+          secret_sealed = coalesce(save_webhook_endpoint.secret_sealed, e.secret_sealed),
+          all_events = coalesce(wants_all, e.all_events),
+          events = case when wants_all is null then e.events when not wants_all then save_webhook_endpoint.events end,
+          updated_at = pg_catalog.now()
+      where e.project_id = save_webhook_endpoint.project_id and e.id = endpoint_key
+      returning * into saved;
+    end if;
+    perform astapa.audit(project_id, 'webhook.set', url,
+      pg_catalog.jsonb_build_object('endpoint', saved.public_id,
+                                    'events', astapa.webhook_endpoint_as_json(saved) -> 'events',
+                                    'new_secret', secret_sealed is not null));
+    return astapa.webhook_endpoint_as_json(saved);
+  end
+  $function$;
+comment on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[]) is 'The one writer of an endpoint''s url, events and secret: creates one (endpoint_key null; needs a sealed secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type including future ones, a list of types, or null (new: every type; existing: unchanged); secret_sealed null keeps an existing secret. AS400 names the field at fault.';
+grant execute on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scheduled_plan_change(o astapa.organizations)
@@ -19414,20 +19571,83 @@ comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every 
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.webhook_delivery_as_json(delivery astapa.webhook_deliveries)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', delivery.id::text, 'event_id', ev.public_id, 'event_type', ev.type,
+      'endpoint_id', (select e.public_id from astapa.webhook_endpoints as e
+                      where e.project_id = delivery.project_id and e.id = delivery.endpoint_id),
+      'endpoint_url', delivery.endpoint_url, 'status', delivery.status,
+      'attempts', delivery.attempts, 'last_status', delivery.last_status, 'last_error', delivery.last_error,
+      'last_attempt_at', delivery.last_attempt_at, 'next_attempt_at',
+      case when delivery.status = 'pending' then delivery.next_attempt_at end,
+      'delivered_at', delivery.delivered_at, 'created_at', delivery.created_at)
+    from astapa.events as ev
+    where ev.project_id = delivery.project_id and ev.id = delivery.event_id
+  $function$;
+comment on function astapa.webhook_delivery_as_json(astapa.webhook_deliveries) is 'A webhook delivery as the API shows it: event, endpoint (endpoint_id null once it was removed; endpoint_url kept), status, attempts, last HTTP status and error, when the next attempt is due.';
+grant execute on function astapa.webhook_delivery_as_json(astapa.webhook_deliveries) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_as_json(endpoint astapa.webhook_endpoints)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('id', endpoint.public_id, 'url', endpoint.url,
+      'events', case when endpoint.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(endpoint.events) end,
+      'enabled', endpoint.enabled, 'created_at', endpoint.created_at, 'updated_at', endpoint.updated_at)
+  $function$;
+comment on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) is 'A webhook endpoint as the API shows it (never its secret): id (wep_…), url, events ("*" for every type, including future ones, or the list of types), enabled, created_at, updated_at.';
+grant execute on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_json(project_id text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object('url', e.url,
-      'events', case when e.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(e.events) end,
-      'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
-    from astapa.webhook_endpoints as e
+    select astapa.webhook_endpoint_as_json(e) from astapa.webhook_endpoints as e
     where e.project_id = webhook_endpoint_json.project_id
+      and e.id = astapa.oldest_webhook_endpoint(webhook_endpoint_json.project_id)
   $function$;
-comment on function astapa.webhook_endpoint_json(text) is 'A webhook endpoint as the API shows it (never its secret); events is "*" for every type, including future ones, or the list of types.';
+comment on function astapa.webhook_endpoint_json(text) is 'The project''s oldest webhook endpoint as astapa.webhook_endpoint_as_json shows it, or null when it has none.';
 grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_key(project_id text, endpoint_id text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    key bigint;
+  begin
+    -- Locked before it is looked up: the endpoint found is still there, and still the oldest, when it is written.
+    perform astapa.lock_webhook_endpoint(project_id);
+    if endpoint_id is null then
+      key := astapa.oldest_webhook_endpoint(project_id);
+      if key is null then
+        raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+      end if;
+      return key;
+    end if;
+    select e.id into key from astapa.webhook_endpoints as e
+    where e.project_id = webhook_endpoint_key.project_id and e.public_id = endpoint_id;
+    if key is null then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+    end if;
+    return key;
+  end
+  $function$;
+comment on function astapa.webhook_endpoint_key(text,text) is 'Takes astapa.lock_webhook_endpoint, then the key of the project''s endpoint endpoint_id (wep_…), or of its oldest when endpoint_id is null (the deprecated singular functions); AS404 when there is none.';
+grant execute on function astapa.webhook_endpoint_key(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_event_types()

@@ -42,6 +42,7 @@ export function describeEvents(events: EndpointEvents): string {
 }
 
 export const WebhookEndpointSchema = z.object({
+  id: z.string().describe("wep_…: how the API names the endpoint."),
   url: z.string(),
   events: EndpointEventsSchema,
   enabled: z.boolean(),
@@ -57,6 +58,12 @@ export const DeliverySchema = z.object({
   id: z.string(),
   event_id: z.string(),
   event_type: z.enum(EVENT_TYPES),
+  endpoint_id: z.string().nullable().describe(
+    "The endpoint it goes to; null once that endpoint was removed.",
+  ),
+  endpoint_url: z.string().nullable().describe(
+    "Where it goes (its latest attempt's URL); kept after removal.",
+  ),
   status: DeliveryStatusSchema,
   attempts: z.number().int(),
   last_status: z.number().int().nullable(),
@@ -72,6 +79,7 @@ export type Delivery = z.infer<typeof DeliverySchema>;
 export const ClaimedDeliverySchema = z.object({
   delivery_id: z.string(),
   attempt: z.number().int(),
+  endpoint_id: z.string(),
   url: z.string(),
   secret_sealed: z.string(),
   event: z.object({
@@ -107,7 +115,7 @@ export function setWebhookEndpoint(
 export type RequestedEvents = "*" | string[];
 
 /** SQL's spelling of what an endpoint receives: {*}, the types, or null (api.set_webhook_endpoint). */
-function eventsArray(events: RequestedEvents | undefined): string[] | null {
+export function eventsArray(events: RequestedEvents | undefined): string[] | null {
   return events === "*" ? ["*"] : events ?? null;
 }
 
@@ -250,16 +258,19 @@ export const DeliveryPageSchema = z.object({
 });
 export type DeliveryPage = z.infer<typeof DeliveryPageSchema>;
 
-/** One page of the delivery log, newest first; `older` is the `before` of the next page (null: last page). */
+/**
+ * One page of the delivery log (of one endpoint when `endpointId` is given; not_found when the project has no
+ * such endpoint), newest first; `older` is the `before` of the next page (null: last page).
+ */
 export function webhookDeliveryPage(
   tx: Tx,
   projectId: string,
-  options: { before?: string | null; max?: number } = {},
+  options: { before?: string | null; max?: number; endpointId?: string | null } = {},
 ): Promise<DeliveryPage> {
   return result(
     tx`select api.webhook_delivery_page(${projectId}, ${options.before ?? null}::bigint, ${
       options.max ?? 25
-    }) as result`,
+    }, ${options.endpointId ?? null}::text) as result`,
     DeliveryPageSchema,
   );
 }

@@ -8,6 +8,8 @@ import { scanRoutes } from "./router/routes.ts";
 export type Operation = {
   summary: string;
   description?: string;
+  /** Still served, but replaced by another route: marked `deprecated: true` in the document. */
+  deprecated?: boolean;
   tag: string;
   /** client: the project's client_id/secret (Basic or body); bearer: an access token. */
   auth?: "client" | "bearer";
@@ -59,6 +61,7 @@ function operation(op: Operation) {
   return {
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
+    ...(op.deprecated ? { deprecated: true } : {}),
     tags: [op.tag],
     ...(op.auth ? { security: [op.auth === "client" ? { clientBasic: [] } : { bearer: [] }] } : {}),
     ...(op.query

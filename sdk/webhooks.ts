@@ -1,7 +1,8 @@
 /**
- * The SDK's webhook helpers (`astapa.webhooks`): the project's one webhook endpoint and its delivery log,
- * through the Platform API (docs/plans.md, "Events and app webhooks"). The signing secret is in the answer
- * that creates the endpoint and in rotateSecret's, never in reads: store it when you get it.
+ * The SDK's webhook helpers (`astapa.webhooks`): the project's webhook endpoints (`endpoints`, up to 16) and
+ * their delivery log, through the Platform API (docs/plans.md, "Events and app webhooks"). The signing secret
+ * is in the answer that creates an endpoint and in rotateSecret's, never in reads: store it when you get it.
+ * get/set/update/rotateSecret/remove directly on `webhooks` manage the oldest endpoint (deprecated).
  */
 import { AstapaError } from "./errors.ts";
 
@@ -41,6 +42,8 @@ export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
 export type WebhookEvents = "*" | WebhookEventType[];
 
 export type WebhookEndpoint = {
+  /** wep_…: how the API names the endpoint. */
+  id: string;
   url: string;
   events: WebhookEvents;
   /** false: paused, nothing is sent (waiting deliveries were marked failed when it was paused). */
@@ -56,6 +59,9 @@ export type WebhookDelivery = {
   id: string;
   event_id: string;
   event_type: WebhookEventType;
+  /** The endpoint it goes to; null once that endpoint was removed (endpoint_url still says where it went). */
+  endpoint_id: string | null;
+  endpoint_url: string | null;
   status: "pending" | "sending" | "delivered" | "failed";
   attempts: number;
   last_status: number | null;
@@ -69,9 +75,37 @@ export type WebhookDelivery = {
 /** A page of the log, newest first; pass `older` as `before` for the next page (null: this is the last). */
 export type WebhookDeliveryPage = { deliveries: WebhookDelivery[]; older: string | null };
 
+/** `astapa.webhooks.endpoints`: the project's webhook endpoints, each with its own URL, events and secret. */
+function endpoints(json: Json, call: Call) {
+  const path = "/api/platform/webhook-endpoints";
+  const one = (id: string) => `${path}/${encodeURIComponent(id)}`;
+  return {
+    /** Every endpoint, oldest first (never their secrets). */
+    list: async (): Promise<WebhookEndpoint[]> => (await json<{ data: WebhookEndpoint[] }>(path)).data,
+    /**
+     * Adds an endpoint; the answer carries its `secret`, the only time it is shown. `events` left out: "*".
+     * 409 webhook_endpoint_limit when the project already has 16.
+     */
+    create: (endpoint: { url: string; events?: WebhookEvents }) =>
+      json<WebhookEndpointWithSecret>(path, "POST", endpoint),
+    /** One endpoint by id; 404 not_found when the project has none such. */
+    get: (id: string) => json<WebhookEndpoint>(one(id)),
+    /** Changes any of url, events and enabled (false pauses it), all or nothing. */
+    update: (id: string, changes: { url?: string; events?: WebhookEvents; enabled?: boolean }) =>
+      json<WebhookEndpoint>(one(id), "PATCH", changes),
+    /** Removes the endpoint; its deliveries still waiting are marked failed (the log stays). */
+    delete: async (id: string): Promise<void> => {
+      await call(one(id), { method: "DELETE" }); // 204, no body
+    },
+    /** A new signing secret for this endpoint, in this answer only; its old one stops at once. */
+    rotateSecret: (id: string) => json<WebhookEndpointWithSecret>(`${one(id)}/rotate-secret`, "POST"),
+  };
+}
+
 export function webhooks(json: Json, call: Call) {
   const path = "/api/platform/webhook-endpoint";
   return {
+    endpoints: endpoints(json, call),
     /** The endpoint (never its secret), or null when the project has none. */
     get: async (): Promise<WebhookEndpoint | null> => {
       try {
@@ -97,11 +131,12 @@ export function webhooks(json: Json, call: Call) {
     remove: async (): Promise<void> => {
       await call(path, { method: "DELETE" }); // 204, no body
     },
-    /** The delivery log, newest first, `limit` (1–200, default 25) a page. */
-    deliveries: (options: { before?: string; limit?: number } = {}) => {
+    /** The delivery log (of one endpoint with `endpointId`), newest first, `limit` (1–200, default 25) a page. */
+    deliveries: (options: { before?: string; limit?: number; endpointId?: string } = {}) => {
       const query = new URLSearchParams();
       if (options.before !== undefined) query.set("before", options.before);
       if (options.limit !== undefined) query.set("limit", String(options.limit));
+      if (options.endpointId !== undefined) query.set("endpoint_id", options.endpointId);
       const search = query.toString();
       return json<WebhookDeliveryPage>(`/api/platform/webhook-deliveries${search ? `?${search}` : ""}`);
     },

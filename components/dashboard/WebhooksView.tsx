@@ -1,4 +1,5 @@
 import { type Delivery, describeEvents, EVENT_TYPES, type WebhookEndpoint } from "@/db/webhooks.ts";
+import { MAX_WEBHOOK_ENDPOINTS } from "@/db/webhook_endpoints.ts";
 import { allows } from "@/lib/dashboard/access.ts";
 import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
@@ -8,12 +9,15 @@ export type { WebhooksData };
 
 const when = (iso: string | null) => shortTime(iso) || "—";
 
+/** A page-unique element id for the endpoint at `index`: the first keeps the plain name. */
+const idFor = (name: string, index: number) => index === 0 ? name : `${name}-${index + 1}`;
+
 /** GET /dashboard/projects/:id/webhooks and the answers of its forms. */
 export function WebhooksView({ data }: { data: WebhooksData }) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const page = `${base}/webhooks`;
   const canEdit = allows(data.role, "admin");
-  const endpoint = data.endpoint;
+  const { endpoints } = data;
   return (
     <Frame
       frame={data.frame}
@@ -22,10 +26,10 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
     >
       <h1>Webhooks</h1>
       <p class="muted">
-        Astapa POSTs this project's events to your endpoint, signed with Standard Webhooks headers (<code>
-          webhook-id
-        </code>, <code>webhook-timestamp</code>,{" "}
-        <code>webhook-signature</code>). Failed attempts are retried for about a day.
+        Astapa POSTs this project's events to each of its endpoints that receives them, signed with Standard
+        Webhooks headers (<code>webhook-id</code>, <code>webhook-timestamp</code>,{" "}
+        <code>webhook-signature</code>) and the endpoint's own secret. Failed attempts are retried for about a
+        day.
       </p>
       <Notice notice={data.notice} error={data.error} />
       {data.secret && (
@@ -35,59 +39,97 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
           warning="Copy the signing secret now: it is not shown again. If you lose it, rotate it."
         />
       )}
-      <section class="card" aria-labelledby="endpoint-heading">
-        <h2 id="endpoint-heading">Endpoint</h2>
-        {endpoint
-          ? (
-            <dl class="facts">
-              <dt>URL</dt>
-              <dd>
-                <code id="endpoint-url">{endpoint.url}</code>
-              </dd>
-              <dt>Events</dt>
-              <dd>{describeEvents(endpoint.events)}</dd>
-              <dt>Status</dt>
-              <dd>{endpoint.enabled ? "enabled" : "paused"}</dd>
-              <dt>Since</dt>
-              <dd>{when(endpoint.created_at)}</dd>
-            </dl>
-          )
-          : (
-            <p>
-              No webhook endpoint yet. Add your app's URL{canEdit ? " below" : ""}{" "}
-              and Astapa posts a signed request to it when a user signs up, a subscription changes or a
-              payment is paid, so your app need not poll.{" "}
-              <a href="/docs/plans#events-and-app-webhooks">The events and how to verify them</a>.
-            </p>
-          )}
-        {canEdit && <EndpointForm data={data} page={page} />}
-        {canEdit && endpoint && <EndpointActions data={data} page={page} endpoint={endpoint} />}
-      </section>
+      {endpoints.length === 0 && (
+        <section class="card" aria-labelledby="endpoint-heading">
+          <h2 id="endpoint-heading">Endpoint</h2>
+          <p>
+            No webhook endpoint yet. Add your app's URL{canEdit ? " below" : ""}{" "}
+            and Astapa posts a signed request to it when a user signs up, a subscription changes or a payment
+            is paid, so your app need not poll.{" "}
+            <a href="/docs/plans#events-and-app-webhooks">The events and how to verify them</a>.
+          </p>
+        </section>
+      )}
+      {endpoints.map((endpoint, index) => (
+        <EndpointCard
+          key={endpoint.id}
+          data={data}
+          page={page}
+          endpoint={endpoint}
+          index={index}
+          canEdit={canEdit}
+        />
+      ))}
+      {canEdit && (
+        <section class="card" aria-labelledby="add-endpoint-heading">
+          <h2 id="add-endpoint-heading">{endpoints.length ? "Add another endpoint" : "Add an endpoint"}</h2>
+          {endpoints.length >= MAX_WEBHOOK_ENDPOINTS
+            ? (
+              <p class="muted">
+                This project has {MAX_WEBHOOK_ENDPOINTS}{" "}
+                endpoints, the most it may have: remove one to add another.
+              </p>
+            )
+            : <EndpointForm data={data} page={page} />}
+        </section>
+      )}
       <DeliveryLog data={data} page={page} canEdit={canEdit} />
     </Frame>
   );
 }
 
 type PartProps = { data: WebhooksData; page: string };
+type EndpointProps = PartProps & { endpoint: WebhookEndpoint; index: number };
 
-function EndpointForm({ data, page }: PartProps) {
-  const events = data.endpoint?.events ?? "*";
+function EndpointCard({ canEdit, ...props }: EndpointProps & { canEdit: boolean }) {
+  const { endpoint, index } = props;
+  const heading = idFor("endpoint-heading", index);
+  return (
+    <section class="card" aria-labelledby={heading} data-endpoint={endpoint.id}>
+      <h2 id={heading}>Endpoint{props.data.endpoints.length > 1 ? ` ${index + 1}` : ""}</h2>
+      <dl class="facts">
+        <dt>URL</dt>
+        <dd>
+          <code id={idFor("endpoint-url", index)}>{endpoint.url}</code>
+        </dd>
+        <dt>Id</dt>
+        <dd>
+          <code>{endpoint.id}</code>
+        </dd>
+        <dt>Events</dt>
+        <dd>{describeEvents(endpoint.events)}</dd>
+        <dt>Status</dt>
+        <dd>{endpoint.enabled ? "enabled" : "paused"}</dd>
+        <dt>Since</dt>
+        <dd>{when(endpoint.created_at)}</dd>
+      </dl>
+      {canEdit && <EndpointForm {...props} />}
+      {canEdit && <EndpointActions {...props} />}
+    </section>
+  );
+}
+
+/** The add form (no endpoint) or an endpoint's edit form. */
+function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<EndpointProps>) {
+  const events = endpoint?.events ?? "*";
   const chosen = new Set<string>(events === "*" ? [] : events);
   // A list naming every type there is today may have been meant as "all" (endpoints set before the choice
   // existed got such a list): say that a later type will not reach it.
   const listsEveryType = events !== "*" && EVENT_TYPES.every((type) => chosen.has(type));
+  const field = endpoint ? `url-${endpoint.id}` : "url";
   return (
     <form method="post" action={page} class="form">
       <CsrfField token={data.frame.csrf} />
-      <label for="url">{data.endpoint ? "Change the URL" : "URL"}</label>
+      <input type="hidden" name="endpoint" value={endpoint?.id ?? "new"} />
+      <label for={field}>{endpoint ? "Change the URL" : "URL"}</label>
       <input
-        id="url"
+        id={field}
         name="url"
         type="url"
         required
         maxLength={2000}
         placeholder="https://yourapp.example/webhooks/astapa"
-        value={data.endpoint?.url ?? ""}
+        value={endpoint?.url ?? ""}
       />
       <fieldset>
         <legend>Events to receive</legend>
@@ -100,7 +142,7 @@ function EndpointForm({ data, page }: PartProps) {
           Only the types ticked below
         </label>
         {listsEveryType && (
-          <p class="muted" id="lists-every-type">
+          <p class="muted" id={idFor("lists-every-type", index ?? 0)}>
             This endpoint lists every event type there is today, so an event type added later will not reach
             it. Choose "All events, including future ones" to receive those too.
           </p>
@@ -115,21 +157,23 @@ function EndpointForm({ data, page }: PartProps) {
           </label>
         ))}
       </fieldset>
-      <button type="submit" class="button">{data.endpoint ? "Save endpoint" : "Add endpoint"}</button>
+      <button type="submit" class="button">{endpoint ? "Save endpoint" : "Add endpoint"}</button>
     </form>
   );
 }
 
-function EndpointActions({ data, page, endpoint }: PartProps & { endpoint: WebhookEndpoint }) {
+function EndpointActions({ data, page, endpoint }: EndpointProps) {
   return (
     <div class="endpoint-actions">
       <form method="post" action={`${page}/enabled`} class="inline">
         <CsrfField token={data.frame.csrf} />
+        <input type="hidden" name="endpoint" value={endpoint.id} />
         <input type="hidden" name="enabled" value={endpoint.enabled ? "false" : "true"} />
         <button type="submit" class="button secondary">{endpoint.enabled ? "Pause" : "Enable"}</button>
       </form>
       <form method="post" action={`${page}/secret`} class="form inline-form">
         <CsrfField token={data.frame.csrf} />
+        <input type="hidden" name="endpoint" value={endpoint.id} />
         <label>
           <input type="checkbox" name="confirm" value="yes" required /> The current secret stops at once
         </label>
@@ -137,6 +181,7 @@ function EndpointActions({ data, page, endpoint }: PartProps & { endpoint: Webho
       </form>
       <form method="post" action={`${page}/remove`} class="form inline-form">
         <CsrfField token={data.frame.csrf} />
+        <input type="hidden" name="endpoint" value={endpoint.id} />
         <label>
           <input type="checkbox" name="confirm" value="yes" required /> Stop sending and forget this endpoint
         </label>
@@ -156,7 +201,7 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
           <p class="muted">
             {data.paged
               ? "No deliveries older than these."
-              : data.endpoint
+              : data.endpoints.length
               ? "No deliveries yet: the first event (a sign-up, a plan change, a payment) is delivered and listed here."
               : "No deliveries yet: add an endpoint first."}
           </p>
@@ -167,6 +212,7 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
               <thead>
                 <tr>
                   <th scope="col">Event</th>
+                  <th scope="col">Endpoint</th>
                   <th scope="col">Status</th>
                   <th scope="col">Attempts</th>
                   <th scope="col">Last answer</th>
@@ -208,6 +254,15 @@ function DeliveryRow(
         <code>{delivery.event_type}</code>
         <br />
         <small class="muted">{delivery.event_id}</small>
+      </td>
+      <td>
+        <code>{delivery.endpoint_url ?? "—"}</code>
+        {delivery.endpoint_id === null && (
+          <>
+            <br />
+            <small class="muted">removed</small>
+          </>
+        )}
       </td>
       <td>{delivery.status}</td>
       <td>{delivery.attempts}</td>

@@ -894,6 +894,7 @@ create or replace function api.delete_project(project_id text, confirm_name text
     found record;
     live_payments bigint;
     ended jsonb;
+    endpoint_id text;
   begin
     perform astapa.require_project(project_id);
     -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
@@ -936,9 +937,10 @@ create or replace function api.delete_project(project_id text, confirm_name text
     where s.project_id = delete_project.project_id and s.ended_at is null;
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
-    if exists (select from astapa.webhook_endpoints as e where e.project_id = delete_project.project_id) then
-      perform api.remove_webhook_endpoint(project_id);
-    end if;
+    for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
+                       where e.project_id = delete_project.project_id order by e.id loop
+      perform api.delete_webhook_endpoint(project_id, endpoint_id);
+    end loop;
     update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
     where c.project_id = delete_project.project_id and c.status in ('open', 'pending');
     update astapa.payments as pay set status = 'expired', updated_at = pg_catalog.now()

@@ -130,38 +130,69 @@ create or replace function astapa.queue_webhook_deliveries() returns trigger
   set search_path = ''
   as $$
   begin
-    insert into astapa.webhook_deliveries (project_id, event_id)
-    select e.project_id, new.id from astapa.webhook_endpoints as e
+    insert into astapa.webhook_deliveries (project_id, event_id, endpoint_id, endpoint_url)
+    select e.project_id, new.id, e.id, e.url from astapa.webhook_endpoints as e
     where e.project_id = new.project_id and e.enabled
-      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())));
+      and (new.type = any (e.events) or (e.all_events and new.type = any (astapa.webhook_event_types())))
+    order by e.id;
     return null;
   end
   $$;
 
 comment on function astapa.queue_webhook_deliveries() is
-  'Trigger: queues a delivery of each new event to the project''s endpoint when it is enabled and subscribes '
-  'to its type: listed in events, or any type apps may subscribe to when all_events.';
+  'Trigger: queues one delivery of each new event to every enabled endpoint of the project that subscribes to '
+  'its type: listed in events, or any type apps may subscribe to when all_events.';
 
 grant execute on function astapa.queue_webhook_deliveries() to astapa_app;
 
 create or replace trigger events_queue_webhook_deliveries after insert on astapa.events
   for each row execute function astapa.queue_webhook_deliveries();
 
+create or replace function astapa.webhook_endpoint_as_json(endpoint astapa.webhook_endpoints) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('id', endpoint.public_id, 'url', endpoint.url,
+      'events', case when endpoint.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(endpoint.events) end,
+      'enabled', endpoint.enabled, 'created_at', endpoint.created_at, 'updated_at', endpoint.updated_at)
+  $$;
+
+comment on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) is
+  'A webhook endpoint as the API shows it (never its secret): id (wep_…), url, events ("*" for every type, '
+  'including future ones, or the list of types), enabled, created_at, updated_at.';
+
+grant execute on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) to astapa_app;
+
+create or replace function astapa.oldest_webhook_endpoint(project_id text) returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select e.id from astapa.webhook_endpoints as e
+    where e.project_id = oldest_webhook_endpoint.project_id
+    order by e.id
+    limit 1
+  $$;
+
+comment on function astapa.oldest_webhook_endpoint(text) is
+  'The key of the project''s oldest webhook endpoint, or null: what the deprecated singular functions '
+  '(api.set_webhook_endpoint, api.put_webhook_endpoint, …) and /api/platform/webhook-endpoint manage.';
+
+grant execute on function astapa.oldest_webhook_endpoint(text) to astapa_app;
+
 create or replace function astapa.webhook_endpoint_json(project_id text) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
-    select pg_catalog.jsonb_build_object('url', e.url,
-      'events', case when e.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(e.events) end,
-      'enabled', e.enabled, 'created_at', e.created_at, 'updated_at', e.updated_at)
-    from astapa.webhook_endpoints as e
+    select astapa.webhook_endpoint_as_json(e) from astapa.webhook_endpoints as e
     where e.project_id = webhook_endpoint_json.project_id
+      and e.id = astapa.oldest_webhook_endpoint(webhook_endpoint_json.project_id)
   $$;
 
 comment on function astapa.webhook_endpoint_json(text) is
-  'A webhook endpoint as the API shows it (never its secret); events is "*" for every type, including future '
-  'ones, or the list of types.';
+  'The project''s oldest webhook endpoint as astapa.webhook_endpoint_as_json shows it, or null when it has none.';
 
 grant execute on function astapa.webhook_endpoint_json(text) to astapa_app;
 
@@ -170,18 +201,51 @@ create or replace function astapa.lock_webhook_endpoint(project_id text) returns
   volatile
   set search_path = ''
   as $$
-    -- An advisory lock, not the row's: a first endpoint has no row to lock yet.
+    -- An advisory lock, not the rows': a first endpoint has no row to lock yet, and a count has no row at all.
     select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('astapa.webhook_endpoint ' || lock_webhook_endpoint.project_id))
   $$;
 
 comment on function astapa.lock_webhook_endpoint(text) is
-  'Serialises the writers of a project''s webhook endpoint until the transaction ends (taken again by the same '
+  'Serialises the writers of a project''s webhook endpoints until the transaction ends (taken again by the same '
   'transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one '
-  'and change it instead of colliding on its key.';
+  'and change it instead of colliding on its key, and creates at once cannot pass the limit of 16 together.';
 
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
-create or replace function api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] default null)
+create or replace function astapa.webhook_endpoint_key(project_id text, endpoint_id text) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint;
+  begin
+    -- Locked before it is looked up: the endpoint found is still there, and still the oldest, when it is written.
+    perform astapa.lock_webhook_endpoint(project_id);
+    if endpoint_id is null then
+      key := astapa.oldest_webhook_endpoint(project_id);
+      if key is null then
+        raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+      end if;
+      return key;
+    end if;
+    select e.id into key from astapa.webhook_endpoints as e
+    where e.project_id = webhook_endpoint_key.project_id and e.public_id = endpoint_id;
+    if key is null then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+    end if;
+    return key;
+  end
+  $$;
+
+comment on function astapa.webhook_endpoint_key(text, text) is
+  'Takes astapa.lock_webhook_endpoint, then the key of the project''s endpoint endpoint_id (wep_…), or of its '
+  'oldest when endpoint_id is null (the deprecated singular functions); AS404 when there is none.';
+
+grant execute on function astapa.webhook_endpoint_key(text, text) to astapa_app;
+
+create or replace function astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text,
+                                             secret_sealed bytea, events text[])
   returns jsonb
   language plpgsql
   volatile
@@ -191,6 +255,7 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
     problems jsonb := '{}';
     -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
     wants_all boolean := events = array['*'];
+    saved astapa.webhook_endpoints;
   begin
     perform astapa.require_project(project_id);
     perform astapa.lock_webhook_endpoint(project_id);
@@ -205,57 +270,124 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
         'events must be "*" (every type, including future ones) or name one or more of '
         || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
     end if;
-    if secret_sealed is null and astapa.webhook_endpoint_json(project_id) is null then
+    if secret_sealed is null and endpoint_key is null then
       problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
     end if;
     perform astapa.raise_problems(nullif(problems, '{}'));
-    update astapa.webhook_endpoints as e
-    set url = set_webhook_endpoint.url,
-        secret_sealed = coalesce(set_webhook_endpoint.secret_sealed, e.secret_sealed),
-        all_events = coalesce(wants_all, e.all_events),
-        events = case when wants_all is null then e.events when not wants_all then set_webhook_endpoint.events end,
-        updated_at = pg_catalog.now()
-    where e.project_id = set_webhook_endpoint.project_id;
-    if not found then
+    if endpoint_key is null then
+      -- Counted under the lock: of two creates at once, the second counts the first's endpoint.
+      if (select pg_catalog.count(*) from astapa.webhook_endpoints as e
+          where e.project_id = save_webhook_endpoint.project_id) >= 16 then
+        raise exception using errcode = 'AS4W6',
+          message = 'This project has 16 webhook endpoints, the most it may have: remove one before adding another.';
+      end if;
       -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
       insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
-      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end);
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end)
+      returning * into saved;
+    else
+      update astapa.webhook_endpoints as e
+      set url = save_webhook_endpoint.url,
+          secret_sealed = coalesce(save_webhook_endpoint.secret_sealed, e.secret_sealed),
+          all_events = coalesce(wants_all, e.all_events),
+          events = case when wants_all is null then e.events when not wants_all then save_webhook_endpoint.events end,
+          updated_at = pg_catalog.now()
+      where e.project_id = save_webhook_endpoint.project_id and e.id = endpoint_key
+      returning * into saved;
     end if;
     perform astapa.audit(project_id, 'webhook.set', url,
-      pg_catalog.jsonb_build_object('events', astapa.webhook_endpoint_json(project_id) -> 'events',
+      pg_catalog.jsonb_build_object('endpoint', saved.public_id,
+                                    'events', astapa.webhook_endpoint_as_json(saved) -> 'events',
                                     'new_secret', secret_sealed is not null));
-    return astapa.webhook_endpoint_json(project_id);
+    return astapa.webhook_endpoint_as_json(saved);
   end
   $$;
 
-comment on function api.set_webhook_endpoint(text, text, bytea, text[]) is
-  'Sets the project''s webhook endpoint: url and events — {*} for every type including future ones, a list of '
-  'types, or null (a new endpoint: every type; an existing one: unchanged). A new endpoint needs a sealed '
-  'secret; an existing one keeps its secret when secret_sealed is null. AS400 names the field at fault.';
+comment on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[]) is
+  'The one writer of an endpoint''s url, events and secret: creates one (endpoint_key null; needs a sealed '
+  'secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type including '
+  'future ones, a list of types, or null (new: every type; existing: unchanged); secret_sealed null keeps an '
+  'existing secret. AS400 names the field at fault.';
 
-grant execute on function api.set_webhook_endpoint(text, text, bytea, text[]) to astapa_app;
+grant execute on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[]) to astapa_app;
 
-create or replace function api.rotate_webhook_secret(project_id text, secret_sealed bytea) returns jsonb
+create or replace function api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
   as $$
   begin
-    update astapa.webhook_endpoints as e
-    set secret_sealed = rotate_webhook_secret.secret_sealed, updated_at = pg_catalog.now()
-    where e.project_id = rotate_webhook_secret.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    perform astapa.audit(project_id, 'webhook.rotate_secret', project_id);
-    return astapa.webhook_endpoint_json(project_id);
+    -- Before reading which endpoint is the oldest: of two first saves at once, the second changes the first's.
+    perform astapa.lock_webhook_endpoint(project_id);
+    return astapa.save_webhook_endpoint(project_id, astapa.oldest_webhook_endpoint(project_id), url,
+                                        secret_sealed, events);
   end
   $$;
 
-comment on function api.rotate_webhook_secret(text, bytea) is
-  'Replaces the signing secret; deliveries from now on (retries included) are signed with the new one.';
+comment on function api.set_webhook_endpoint(text, text, bytea, text[]) is
+  'Deprecated singular form: sets the project''s oldest webhook endpoint, or creates its first, as '
+  'astapa.save_webhook_endpoint (an existing one keeps its secret when secret_sealed is null).';
 
-grant execute on function api.rotate_webhook_secret(text, bytea) to astapa_app;
+grant execute on function api.set_webhook_endpoint(text, text, bytea, text[]) to astapa_app;
+
+create or replace function api.create_webhook_endpoint(project_id text, url text, secret_sealed bytea,
+                                            events text[] default null, internal_reason text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events);
+  end
+  $$;
+
+comment on function api.create_webhook_endpoint(text, text, bytea, text[], text) is
+  'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones); AS4W6 '
+  'when the project already has 16; refuses a production project''s internal target (internal_reason, see '
+  'astapa.refuse_internal_webhook_target).';
+
+grant execute on function api.create_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;
+
+create or replace function api.list_webhook_endpoints(project_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.require_project(project_id);
+    return coalesce((select pg_catalog.jsonb_agg(astapa.webhook_endpoint_as_json(e) order by e.id)
+                     from astapa.webhook_endpoints as e
+                     where e.project_id = list_webhook_endpoints.project_id), '[]');
+  end
+  $$;
+
+comment on function api.list_webhook_endpoints(text) is 'The project''s webhook endpoints, oldest first (never their secrets).';
+
+grant execute on function api.list_webhook_endpoints(text) to astapa_app;
+
+create or replace function api.read_webhook_endpoint(project_id text, endpoint_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    found_endpoint jsonb;
+  begin
+    select astapa.webhook_endpoint_as_json(e) into found_endpoint from astapa.webhook_endpoints as e
+    where e.project_id = read_webhook_endpoint.project_id and e.public_id = endpoint_id;
+    if found_endpoint is null then
+      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+    end if;
+    return found_endpoint;
+  end
+  $$;
+
+comment on function api.read_webhook_endpoint(text, text) is 'One of the project''s webhook endpoints by id (wep_…); AS404 when it has none such.';
+
+grant execute on function api.read_webhook_endpoint(text, text) to astapa_app;
 
 create or replace function api.get_webhook_endpoint(project_id text) returns jsonb
   language sql
@@ -263,29 +395,234 @@ create or replace function api.get_webhook_endpoint(project_id text) returns jso
   set search_path = ''
   as $$ select astapa.webhook_endpoint_json(project_id) $$;
 
-comment on function api.get_webhook_endpoint(text) is 'The project''s webhook endpoint, or null.';
+comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form: the project''s oldest webhook endpoint, or null.';
 
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
-create or replace function api.remove_webhook_endpoint(project_id text) returns void
+create or replace function astapa.enable_webhook_endpoint(project_id text, endpoint_key bigint, enabled boolean)
+  returns void
   language plpgsql
   volatile
   set search_path = ''
   as $$
+  declare
+    endpoint_id text;
   begin
-    delete from astapa.webhook_endpoints as e where e.project_id = remove_webhook_endpoint.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
+    update astapa.webhook_endpoints as e
+    set enabled = enable_webhook_endpoint.enabled, updated_at = pg_catalog.now()
+    where e.project_id = enable_webhook_endpoint.project_id and e.id = endpoint_key
+    returning e.public_id into endpoint_id;
+    if not enabled then
+      update astapa.webhook_deliveries as d
+      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
+      where d.project_id = enable_webhook_endpoint.project_id and d.endpoint_id = endpoint_key
+        and d.status = 'pending';
     end if;
-    update astapa.webhook_deliveries as d
-    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
-    where d.project_id = remove_webhook_endpoint.project_id and d.status = 'pending';
-    perform astapa.audit(project_id, 'webhook.remove', project_id);
+    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, endpoint_id);
   end
   $$;
 
+comment on function astapa.enable_webhook_endpoint(text, bigint, boolean) is
+  'Enables or pauses one endpoint; pausing marks its waiting deliveries failed (resendable later).';
+
+grant execute on function astapa.enable_webhook_endpoint(text, bigint, boolean) to astapa_app;
+
+create or replace function api.set_webhook_endpoint_enabled(project_id text, enabled boolean) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint;
+  begin
+    if enabled is null then
+      raise exception using errcode = 'AS400', message = 'enabled must be true or false.';
+    end if;
+    key := astapa.webhook_endpoint_key(project_id, null);
+    perform astapa.enable_webhook_endpoint(project_id, key, enabled);
+    return astapa.webhook_endpoint_json(project_id);
+  end
+  $$;
+
+comment on function api.set_webhook_endpoint_enabled(text, boolean) is
+  'Deprecated singular form: enables or pauses the project''s oldest webhook endpoint (pausing marks its '
+  'waiting deliveries failed, resendable later). AS404 when there is no endpoint.';
+
+grant execute on function api.set_webhook_endpoint_enabled(text, boolean) to astapa_app;
+
+create or replace function astapa.refuse_internal_webhook_target(project_id text, internal_reason text)
+  returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    -- The SSRF guard's verdict on the URL is made in TypeScript (it resolves the host,
+    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may
+    -- point at local receivers while developing.
+    if internal_reason is not null and astapa.require_project(project_id) = 'production' then
+      perform astapa.raise_problems(pg_catalog.jsonb_build_object('url', pg_catalog.jsonb_build_array(
+        'A production webhook must reach a public address: ' || internal_reason)));
+    end if;
+  end
+  $$;
+
+comment on function astapa.refuse_internal_webhook_target(text, text) is
+  'AS400 (fields.url) when internal_reason — why the URL reaches an internal address, null when it does not '
+  'or the deployment allows private targets — is set and the project is in production.';
+
+grant execute on function astapa.refuse_internal_webhook_target(text, text) to astapa_app;
+
+create or replace function api.put_webhook_endpoint(project_id text, url text, new_secret_sealed bytea,
+                                         events text[] default null, internal_reason text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    oldest bigint;
+  begin
+    perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+    -- Before reading whether one exists: of two first PUTs at once, the second waits and replaces (200).
+    perform astapa.lock_webhook_endpoint(project_id);
+    oldest := astapa.oldest_webhook_endpoint(project_id);
+    -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
+    return pg_catalog.jsonb_build_object(
+      'endpoint', astapa.save_webhook_endpoint(project_id, oldest, url,
+                                               case when oldest is null then new_secret_sealed end, events),
+      'created', oldest is null);
+  end
+  $$;
+
+comment on function api.put_webhook_endpoint(text, text, bytea, text[], text) is
+  'Deprecated singular form: creates the project''s first webhook endpoint with new_secret_sealed, or changes '
+  'its oldest one''s url and events (keeping its secret), as astapa.save_webhook_endpoint; refuses a '
+  'production project''s internal target (internal_reason). Returns {endpoint, created}.';
+
+grant execute on function api.put_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;
+
+create or replace function api.update_webhook_endpoint(project_id text, endpoint_id text, url text default null,
+                                            events text[] default null, enabled boolean default null,
+                                            internal_reason text default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    current_endpoint astapa.webhook_endpoints;
+  begin
+    select * into current_endpoint from astapa.webhook_endpoints as e
+    where e.project_id = update_webhook_endpoint.project_id and e.id = key;
+    if url is not null or events is not null then
+      perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
+      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events);
+    end if;
+    if enabled is not null and enabled is distinct from current_endpoint.enabled then
+      perform astapa.enable_webhook_endpoint(project_id, key, enabled);
+    end if;
+    return (select astapa.webhook_endpoint_as_json(e) from astapa.webhook_endpoints as e
+            where e.project_id = update_webhook_endpoint.project_id and e.id = key);
+  end
+  $$;
+
+comment on function api.update_webhook_endpoint(text, text, text, text[], boolean, text) is
+  'Changes any of an endpoint''s url, events and enabled (null: unchanged), all or nothing, through '
+  'astapa.save_webhook_endpoint and astapa.enable_webhook_endpoint. endpoint_id null: the oldest endpoint (the '
+  'deprecated singular form). AS404 when there is no such endpoint.';
+
+grant execute on function api.update_webhook_endpoint(text, text, text, text[], boolean, text) to astapa_app;
+
+create or replace function api.change_webhook_endpoint(project_id text, url text default null,
+                                            events text[] default null, enabled boolean default null,
+                                            internal_reason text default null)
+  returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$ select api.update_webhook_endpoint(project_id, null, url, events, enabled, internal_reason) $$;
+
+comment on function api.change_webhook_endpoint(text, text, text[], boolean, text) is
+  'Deprecated singular form of api.update_webhook_endpoint: changes the project''s oldest endpoint; AS404 when '
+  'there is none.';
+
+grant execute on function api.change_webhook_endpoint(text, text, text[], boolean, text) to astapa_app;
+
+create or replace function api.rotate_webhook_endpoint_secret(project_id text, endpoint_id text, secret_sealed bytea)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    rotated astapa.webhook_endpoints;
+  begin
+    update astapa.webhook_endpoints as e
+    set secret_sealed = rotate_webhook_endpoint_secret.secret_sealed, updated_at = pg_catalog.now()
+    where e.project_id = rotate_webhook_endpoint_secret.project_id and e.id = key
+    returning * into rotated;
+    perform astapa.audit(project_id, 'webhook.rotate_secret', rotated.public_id);
+    return astapa.webhook_endpoint_as_json(rotated);
+  end
+  $$;
+
+comment on function api.rotate_webhook_endpoint_secret(text, text, bytea) is
+  'Replaces an endpoint''s signing secret (endpoint_id null: the oldest''s); its deliveries from now on '
+  '(retries included) are signed with the new one. AS404 when there is no such endpoint.';
+
+grant execute on function api.rotate_webhook_endpoint_secret(text, text, bytea) to astapa_app;
+
+create or replace function api.rotate_webhook_secret(project_id text, secret_sealed bytea) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$ select api.rotate_webhook_endpoint_secret(project_id, null, secret_sealed) $$;
+
+comment on function api.rotate_webhook_secret(text, bytea) is
+  'Deprecated singular form: replaces the oldest endpoint''s signing secret (api.rotate_webhook_endpoint_secret).';
+
+grant execute on function api.rotate_webhook_secret(text, bytea) to astapa_app;
+
+create or replace function api.delete_webhook_endpoint(project_id text, endpoint_id text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    removed astapa.webhook_endpoints;
+  begin
+    -- Claimed ones too: with the endpoint gone no worker could claim them again once their lease ends.
+    update astapa.webhook_deliveries as d
+    set status = 'failed', last_error = 'The webhook endpoint was removed.', lease_until = null
+    where d.project_id = delete_webhook_endpoint.project_id and d.endpoint_id = key
+      and d.status in ('pending', 'sending');
+    -- The delivery log stays: on delete set null clears the deliveries' endpoint_id, endpoint_url remains.
+    delete from astapa.webhook_endpoints as e
+    where e.project_id = delete_webhook_endpoint.project_id and e.id = key
+    returning * into removed;
+    perform astapa.audit(project_id, 'webhook.remove', removed.public_id,
+                         pg_catalog.jsonb_build_object('url', removed.url));
+  end
+  $$;
+
+comment on function api.delete_webhook_endpoint(text, text) is
+  'Removes an endpoint (endpoint_id null: the oldest); its waiting deliveries are marked failed and its '
+  'delivery log stays (endpoint_id null, endpoint_url kept). AS404 when there is no such endpoint.';
+
+grant execute on function api.delete_webhook_endpoint(text, text) to astapa_app;
+
+create or replace function api.remove_webhook_endpoint(project_id text) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$ select api.delete_webhook_endpoint(project_id, null) $$;
+
 comment on function api.remove_webhook_endpoint(text) is
-  'Removes the endpoint; deliveries still waiting are marked failed. AS404 when there is none.';
+  'Deprecated singular form: removes the oldest endpoint (api.delete_webhook_endpoint). AS404 when there is none.';
 
 grant execute on function api.remove_webhook_endpoint(text) to astapa_app;
 
@@ -336,8 +673,8 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
       raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
     end if;
     with due as (
-        select d.id from astapa.webhook_deliveries as d
-        join astapa.webhook_endpoints as e on e.project_id = d.project_id
+        select d.id, e.url from astapa.webhook_deliveries as d
+        join astapa.webhook_endpoints as e on e.project_id = d.project_id and e.id = d.endpoint_id
         where d.project_id = claim_webhook_deliveries.project_id
           and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
                or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
@@ -348,26 +685,28 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
       claimed as (
         update astapa.webhook_deliveries as d
         set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
+            endpoint_url = due.url
         from due
         where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
-        returning d.id, d.event_id, d.attempts)
+        returning d.id, d.event_id, d.endpoint_id, d.attempts)
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'delivery_id', c.id::text, 'attempt', c.attempts, 'url', e.url,
+        'delivery_id', c.id::text, 'attempt', c.attempts, 'endpoint_id', e.public_id, 'url', e.url,
         'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
         'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
                                                'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
       into result
       from claimed as c
       join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
-      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id;
+      join astapa.webhook_endpoints as e on e.project_id = claim_webhook_deliveries.project_id and e.id = c.endpoint_id;
     return result;
   end
   $$;
 
 comment on function api.claim_webhook_deliveries(text, integer, integer) is
   'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired '
-  'lease) for lease_seconds, counting an attempt each; returns what to send: event, url, sealed secret, attempt.';
+  'lease) for lease_seconds, counting an attempt each; returns what to send: event, its endpoint''s id, url and '
+  'sealed secret, attempt.';
 
 grant execute on function api.claim_webhook_deliveries(text, integer, integer) to astapa_app;
 
@@ -405,6 +744,30 @@ comment on function api.record_webhook_attempt(text, bigint, integer, integer, t
 
 grant execute on function api.record_webhook_attempt(text, bigint, integer, integer, text, integer) to astapa_app;
 
+create or replace function astapa.webhook_delivery_as_json(delivery astapa.webhook_deliveries) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'id', delivery.id::text, 'event_id', ev.public_id, 'event_type', ev.type,
+      'endpoint_id', (select e.public_id from astapa.webhook_endpoints as e
+                      where e.project_id = delivery.project_id and e.id = delivery.endpoint_id),
+      'endpoint_url', delivery.endpoint_url, 'status', delivery.status,
+      'attempts', delivery.attempts, 'last_status', delivery.last_status, 'last_error', delivery.last_error,
+      'last_attempt_at', delivery.last_attempt_at, 'next_attempt_at',
+      case when delivery.status = 'pending' then delivery.next_attempt_at end,
+      'delivered_at', delivery.delivered_at, 'created_at', delivery.created_at)
+    from astapa.events as ev
+    where ev.project_id = delivery.project_id and ev.id = delivery.event_id
+  $$;
+
+comment on function astapa.webhook_delivery_as_json(astapa.webhook_deliveries) is
+  'A webhook delivery as the API shows it: event, endpoint (endpoint_id null once it was removed; endpoint_url '
+  'kept), status, attempts, last HTTP status and error, when the next attempt is due.';
+
+grant execute on function astapa.webhook_delivery_as_json(astapa.webhook_deliveries) to astapa_app;
+
 create or replace function api.list_webhook_deliveries(project_id text, status text default null, max_deliveries integer default 50)
   returns jsonb
   language plpgsql
@@ -421,28 +784,22 @@ create or replace function api.list_webhook_deliveries(project_id text, status t
       raise exception using errcode = 'AS400', message = 'List 1 to 1000 deliveries.';
     end if;
     return coalesce((
-      select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
-        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
-        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
-        case when d.status = 'pending' then d.next_attempt_at end,
-        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc)
-      from (select * from astapa.webhook_deliveries as w
+      select pg_catalog.jsonb_agg(astapa.webhook_delivery_as_json(d.w) order by (d.w).id desc)
+      from (select w from astapa.webhook_deliveries as w
             where w.project_id = list_webhook_deliveries.project_id
               and (list_webhook_deliveries.status is null or w.status = list_webhook_deliveries.status)
-            order by w.id desc limit max_deliveries) as d
-      join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id), '[]');
+            order by w.id desc limit max_deliveries) as d), '[]');
   end
   $$;
 
 comment on function api.list_webhook_deliveries(text, text, integer) is
-  'The project''s latest webhook deliveries (optionally of one status), newest first: event, status, attempts, '
-  'last HTTP status and error, when the next attempt is due.';
+  'The project''s latest webhook deliveries (optionally of one status), newest first, as '
+  'astapa.webhook_delivery_as_json shows them.';
 
 grant execute on function api.list_webhook_deliveries(text, text, integer) to astapa_app;
 
 create or replace function api.webhook_delivery_page(project_id text, before_id bigint default null,
-                                          max_deliveries integer default 25)
+                                          max_deliveries integer default 25, endpoint_id text default null)
   returns jsonb
   language plpgsql
   stable
@@ -450,23 +807,26 @@ create or replace function api.webhook_delivery_page(project_id text, before_id 
   as $$
   declare
     rows jsonb;
+    endpoint_key bigint;
   begin
     perform astapa.require_project(project_id);
     if max_deliveries not between 1 and 200 then
       raise exception using errcode = 'AS400', message = 'Show 1 to 200 deliveries a page.';
     end if;
-    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'id', d.id::text, 'event_id', ev.public_id, 'event_type', ev.type, 'status', d.status,
-        'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
-        'last_attempt_at', d.last_attempt_at, 'next_attempt_at',
-        case when d.status = 'pending' then d.next_attempt_at end,
-        'delivered_at', d.delivered_at, 'created_at', d.created_at) order by d.id desc), '[]')
+    if endpoint_id is not null then
+      select e.id into endpoint_key from astapa.webhook_endpoints as e
+      where e.project_id = webhook_delivery_page.project_id and e.public_id = endpoint_id;
+      if endpoint_key is null then
+        raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint with this id.';
+      end if;
+    end if;
+    select coalesce(pg_catalog.jsonb_agg(astapa.webhook_delivery_as_json(d.w) order by (d.w).id desc), '[]')
     into rows
-    from (select * from astapa.webhook_deliveries as w
+    from (select w from astapa.webhook_deliveries as w
           where w.project_id = webhook_delivery_page.project_id
             and (before_id is null or w.id < before_id)
-          order by w.id desc limit max_deliveries + 1) as d
-    join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id;
+            and (endpoint_key is null or w.endpoint_id = endpoint_key)
+          order by w.id desc limit max_deliveries + 1) as d;
     -- One row more than a page was read to learn whether an older page exists.
     return pg_catalog.jsonb_build_object(
       'deliveries', pg_catalog.jsonb_path_query_array(rows, pg_catalog.format('$[0 to %s]', max_deliveries - 1)::jsonpath),
@@ -475,130 +835,12 @@ create or replace function api.webhook_delivery_page(project_id text, before_id 
   end
   $$;
 
-comment on function api.webhook_delivery_page(text, bigint, integer) is
-  'One page of the project''s webhook deliveries, newest first, older than before_id when given: '
-  '{deliveries, older}; older is the id to pass as before_id for the next page, or null on the last page.';
+comment on function api.webhook_delivery_page(text, bigint, integer, text) is
+  'One page of the project''s webhook deliveries (of one endpoint when endpoint_id, wep_…, is given; AS404 when '
+  'the project has no such endpoint), newest first, older than before_id when given: {deliveries, older}; '
+  'older is the id to pass as before_id for the next page, or null on the last page.';
 
-grant execute on function api.webhook_delivery_page(text, bigint, integer) to astapa_app;
-
-create or replace function api.set_webhook_endpoint_enabled(project_id text, enabled boolean) returns jsonb
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  begin
-    if enabled is null then
-      raise exception using errcode = 'AS400', message = 'enabled must be true or false.';
-    end if;
-    update astapa.webhook_endpoints as e
-    set enabled = set_webhook_endpoint_enabled.enabled, updated_at = pg_catalog.now()
-    where e.project_id = set_webhook_endpoint_enabled.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    if not enabled then
-      update astapa.webhook_deliveries as d
-      set status = 'failed', last_error = 'The webhook endpoint was disabled.', lease_until = null
-      where d.project_id = set_webhook_endpoint_enabled.project_id and d.status = 'pending';
-    end if;
-    perform astapa.audit(project_id, case when enabled then 'webhook.enable' else 'webhook.disable' end, project_id);
-    return astapa.webhook_endpoint_json(project_id);
-  end
-  $$;
-
-comment on function api.set_webhook_endpoint_enabled(text, boolean) is
-  'Enables or pauses the project''s webhook endpoint; pausing marks waiting deliveries failed (resendable '
-  'later). AS404 when there is no endpoint.';
-
-grant execute on function api.set_webhook_endpoint_enabled(text, boolean) to astapa_app;
-
-create or replace function astapa.refuse_internal_webhook_target(project_id text, internal_reason text)
-  returns void
-  language plpgsql
-  stable
-  set search_path = ''
-  as $$
-  begin
-    -- The SSRF guard's verdict on the URL is made in TypeScript (it resolves the host,
-    -- lib/webhooks/address_guard.ts); whether it applies depends on the project: sandbox projects may
-    -- point at local receivers while developing.
-    if internal_reason is not null and astapa.require_project(project_id) = 'production' then
-      perform astapa.raise_problems(pg_catalog.jsonb_build_object('url', pg_catalog.jsonb_build_array(
-        'A production webhook must reach a public address: ' || internal_reason)));
-    end if;
-  end
-  $$;
-
-comment on function astapa.refuse_internal_webhook_target(text, text) is
-  'AS400 (fields.url) when internal_reason — why the URL reaches an internal address, null when it does not '
-  'or the deployment allows private targets — is set and the project is in production.';
-
-grant execute on function astapa.refuse_internal_webhook_target(text, text) to astapa_app;
-
-create or replace function api.put_webhook_endpoint(project_id text, url text, new_secret_sealed bytea,
-                                         events text[] default null, internal_reason text default null)
-  returns jsonb
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    existed boolean;
-  begin
-    perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    -- Before reading whether it exists: of two first PUTs at once, the second waits and replaces (200).
-    perform astapa.lock_webhook_endpoint(project_id);
-    existed := exists (select from astapa.webhook_endpoints as e
-                       where e.project_id = put_webhook_endpoint.project_id);
-    -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
-    return pg_catalog.jsonb_build_object(
-      'endpoint', api.set_webhook_endpoint(project_id, url,
-                                           case when not existed then new_secret_sealed end, events),
-      'created', not existed);
-  end
-  $$;
-
-comment on function api.put_webhook_endpoint(text, text, bytea, text[], text) is
-  'Creates the project''s webhook endpoint with new_secret_sealed, or changes an existing one''s url and '
-  'events (keeping its secret), as api.set_webhook_endpoint; refuses a production project''s internal target '
-  '(internal_reason, see astapa.refuse_internal_webhook_target). Returns {endpoint, created}.';
-
-grant execute on function api.put_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;
-
-create or replace function api.change_webhook_endpoint(project_id text, url text default null,
-                                            events text[] default null, enabled boolean default null,
-                                            internal_reason text default null)
-  returns jsonb
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    current_url text;
-    current_enabled boolean;
-  begin
-    select e.url, e.enabled into current_url, current_enabled from astapa.webhook_endpoints as e
-    where e.project_id = change_webhook_endpoint.project_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project has no webhook endpoint.';
-    end if;
-    if url is not null or events is not null then
-      perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-      perform api.set_webhook_endpoint(project_id, coalesce(url, current_url), null, events);
-    end if;
-    if enabled is not null and enabled is distinct from current_enabled then
-      perform api.set_webhook_endpoint_enabled(project_id, enabled);
-    end if;
-    return astapa.webhook_endpoint_json(project_id);
-  end
-  $$;
-
-comment on function api.change_webhook_endpoint(text, text, text[], boolean, text) is
-  'Changes any of the endpoint''s url, events and enabled (null: unchanged), all or nothing, through '
-  'api.set_webhook_endpoint and api.set_webhook_endpoint_enabled; AS404 when there is no endpoint.';
-
-grant execute on function api.change_webhook_endpoint(text, text, text[], boolean, text) to astapa_app;
+grant execute on function api.webhook_delivery_page(text, bigint, integer, text) to astapa_app;
 
 create or replace function api.resend_webhook_delivery(project_id text, delivery_id bigint) returns jsonb
   language plpgsql
@@ -607,9 +849,10 @@ create or replace function api.resend_webhook_delivery(project_id text, delivery
   as $$
   declare
     current_status text;
+    endpoint_key bigint;
   begin
     perform astapa.require_project(project_id);
-    select d.status into current_status from astapa.webhook_deliveries as d
+    select d.status, d.endpoint_id into current_status, endpoint_key from astapa.webhook_deliveries as d
     where d.project_id = resend_webhook_delivery.project_id and d.id = delivery_id
     for update;
     if not found then
@@ -619,10 +862,12 @@ create or replace function api.resend_webhook_delivery(project_id text, delivery
       raise exception using errcode = 'AS409',
         message = 'Only a failed delivery can be resent; this one is ' || current_status || '.';
     end if;
-    if not exists (select from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
-      raise exception using errcode = 'AS409', message = 'This project has no webhook endpoint to resend to.';
+    if endpoint_key is null then
+      raise exception using errcode = 'AS409',
+        message = 'This delivery''s endpoint was removed: there is no webhook endpoint to resend to.';
     end if;
-    if not (select e.enabled from astapa.webhook_endpoints as e where e.project_id = resend_webhook_delivery.project_id) then
+    if not (select e.enabled from astapa.webhook_endpoints as e
+            where e.project_id = resend_webhook_delivery.project_id and e.id = endpoint_key) then
       raise exception using errcode = 'AS409', message = 'The webhook endpoint is disabled: enable it to resend.';
     end if;
     update astapa.webhook_deliveries as d
@@ -638,8 +883,8 @@ create or replace function api.resend_webhook_delivery(project_id text, delivery
   $$;
 
 comment on function api.resend_webhook_delivery(text, bigint) is
-  'Queues a failed delivery again, due now (attempts carry on), and wakes the workers. AS404 for an unknown '
-  'delivery; AS409 when it is not failed or the project has no enabled endpoint.';
+  'Queues a failed delivery again to its endpoint, due now (attempts carry on), and wakes the workers. AS404 '
+  'for an unknown delivery; AS409 when it is not failed or its endpoint was removed or is disabled.';
 
 grant execute on function api.resend_webhook_delivery(text, bigint) to astapa_app;
 
@@ -682,3 +927,4 @@ comment on function api.metrics_backlog() is
 revoke execute on function api.metrics_backlog() from public;
 
 grant execute on function api.metrics_backlog() to astapa_app;
+

@@ -1,4 +1,4 @@
-/** `astapa webhook …`: a project's webhook endpoint, its signing secret, and how deliveries went. */
+/** `astapa webhook …`: a project's webhook endpoints, their signing secrets, and how deliveries went. */
 import type { Config } from "@/config.ts";
 import { asApp, type Sql } from "@/db/client.ts";
 import {
@@ -14,22 +14,35 @@ import {
   rotateWebhookSecret,
   type WebhookEndpoint,
 } from "@/db/webhooks.ts";
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookEndpoints,
+  rotateWebhookEndpointSecret,
+} from "@/db/webhook_endpoints.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { savedTargetReason } from "../webhooks/address_guard.ts";
 import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
-export const WEBHOOK_USAGE = `  webhook set --project ID --url URL [--event TYPE … | --all-events]
-                             send the project's events to URL: the types given, or --all-events (every
-                             type, including future ones); a new endpoint without either gets all events,
-                             an existing one keeps what it has. A new endpoint prints its signing secret, once.
+export const WEBHOOK_USAGE =
+  `  webhook list --project ID  the project's endpoints (up to 16), oldest first: id, url, events, enabled
+  webhook add --project ID --url URL [--event TYPE … | --all-events]
+                             add an endpoint receiving the types given, or every type, including future
+                             ones (the default); prints its id and its signing secret, once.
                              https only; a production project's URL must reach a public address
-  webhook show --project ID  show the endpoint (never the secret)
-  webhook rotate-secret --project ID
-                             issue a new signing secret (printed once); the old one stops at once
-  webhook remove --project ID
-                             stop sending; deliveries still waiting are marked failed
+  webhook set --project ID --url URL [--event TYPE … | --all-events]
+                             the oldest endpoint (from when a project had one): send the project's events to
+                             URL; a new endpoint without --event gets all events, an existing one keeps what
+                             it has. A new endpoint prints its signing secret, once
+  webhook show --project ID  show the oldest endpoint (never the secret)
+  webhook rotate-secret --project ID [--endpoint wep_…]
+                             issue a new signing secret (printed once) for the endpoint (default: the
+                             oldest); the old one stops at once
+  webhook remove --project ID [--endpoint wep_…]
+                             stop sending to the endpoint (default: the oldest); deliveries still waiting
+                             are marked failed, the log stays
   webhook deliveries --project ID [--status pending|sending|delivered|failed]
                              the latest deliveries: status, attempts, last HTTP status and error`;
 
@@ -47,23 +60,53 @@ export async function webhookCommand(
   const action = args.positionals[1];
   operands(args, 2, []);
   const project = () => flag(args, "project", true);
-  const sealed = async (projectId: string, secret: string) =>
-    await sealWebhookSecret((await loadMasterKeys(config)).sealing, projectId, secret);
+  // A new signing secret (printed once) and its sealed form (stored).
+  const newSecret = async (projectId: string) => {
+    const secret = newWebhookSecret();
+    const sealing = (await loadMasterKeys(config)).sealing;
+    return { secret, secretSealed: await sealWebhookSecret(sealing, projectId, secret) };
+  };
+  // --endpoint names one endpoint; left out, the oldest (as before there were several).
+  const endpointId = () => flag(args, "endpoint");
   switch (action) {
+    case "list": {
+      allowFlags(args, ["project"]);
+      const id = project();
+      const endpoints = await asApp(sql, id, (tx) => listWebhookEndpoints(tx, id), CLI);
+      out.result(
+        endpoints,
+        endpoints.map((e) =>
+          `${e.id}  ${e.enabled ? "enabled" : "paused "}  ${e.url}  ${describeEvents(e.events)}`
+        ).join("\n") || "No webhook endpoints.",
+      );
+      return 0;
+    }
+    case "add":
     case "set": {
       allowFlags(args, ["project", "url", "event", "all-events"]);
       const id = project();
       const url = flag(args, "url", true);
       const events = endpointEvents(args);
-      const secret = newWebhookSecret();
-      const secretSealed = await sealed(id, secret);
+      const { secret, secretSealed } = await newSecret(id);
       // The dashboard's and the Platform API's check (a production project's URL must reach a public address,
       // unless ASTAPA_WEBHOOK_ALLOW_PRIVATE): an operator's typo must not aim deliveries at this server's network.
       const internalReason = await savedTargetReason(url, config.webhookAllowPrivate);
+      const input = { url, events, internalReason };
+      if (action === "add") {
+        const endpoint = await asApp(
+          sql,
+          id,
+          (tx) => createWebhookEndpoint(tx, id, { ...input, secretSealed }),
+          CLI,
+        );
+        showEndpoint(out, endpoint, secret);
+        return 0;
+      }
+      // set: the oldest endpoint changed (its secret kept), or the first one added.
       const { endpoint, created } = await asApp(
         sql,
         id,
-        (tx) => putWebhookEndpoint(tx, id, { url, newSecretSealed: secretSealed, events, internalReason }),
+        (tx) => putWebhookEndpoint(tx, id, { ...input, newSecretSealed: secretSealed }),
         CLI,
       );
       showEndpoint(out, endpoint, created ? secret : undefined);
@@ -81,17 +124,31 @@ export async function webhookCommand(
       return 0;
     }
     case "rotate-secret": {
-      allowFlags(args, ["project"]);
-      const id = project();
-      const secret = newWebhookSecret();
-      const secretSealed = await sealed(id, secret);
-      showEndpoint(out, await asApp(sql, id, (tx) => rotateWebhookSecret(tx, id, secretSealed), CLI), secret);
+      allowFlags(args, ["project", "endpoint"]);
+      const [id, endpoint] = [project(), endpointId()];
+      const { secret, secretSealed } = await newSecret(id);
+      const rotated = await asApp(
+        sql,
+        id,
+        (tx) =>
+          endpoint === undefined
+            ? rotateWebhookSecret(tx, id, secretSealed)
+            : rotateWebhookEndpointSecret(tx, id, endpoint, secretSealed),
+        CLI,
+      );
+      showEndpoint(out, rotated, secret);
       return 0;
     }
     case "remove": {
-      allowFlags(args, ["project"]);
-      const id = project();
-      await asApp(sql, id, (tx) => removeWebhookEndpoint(tx, id), CLI);
+      allowFlags(args, ["project", "endpoint"]);
+      const [id, endpoint] = [project(), endpointId()];
+      await asApp(
+        sql,
+        id,
+        (tx) =>
+          endpoint === undefined ? removeWebhookEndpoint(tx, id) : deleteWebhookEndpoint(tx, id, endpoint),
+        CLI,
+      );
       out.result({ removed: true }, "Webhook endpoint removed.");
       return 0;
     }
@@ -108,7 +165,8 @@ export async function webhookCommand(
         deliveries,
         deliveries.map((d) =>
           `${d.id.padStart(6)}  ${d.event_type.padEnd(20)}  ${d.status.padEnd(9)}  attempts ${d.attempts}` +
-          `${d.last_status ? `  HTTP ${d.last_status}` : ""}${d.last_error ? `  ${d.last_error}` : ""}`
+          `${d.last_status ? `  HTTP ${d.last_status}` : ""}${d.last_error ? `  ${d.last_error}` : ""}` +
+          `  → ${d.endpoint_url ?? "?"}${d.endpoint_id ? "" : " (removed)"}`
         ).join("\n") || "No deliveries.",
       );
       return 0;
@@ -140,6 +198,7 @@ function showEndpoint(out: Output, endpoint: WebhookEndpoint, secret?: string): 
   out.result(
     secret ? { ...endpoint, secret } : endpoint,
     table([
+      ["id", endpoint.id],
       ["url", endpoint.url],
       ["events", describeEvents(endpoint.events)],
       ...(secret ? [["secret", `${secret}  (shown once: store it now)`] as [string, string]] : []),

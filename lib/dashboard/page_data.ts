@@ -80,7 +80,8 @@ export type WebhooksData = {
   frame: FrameData;
   project: Project;
   role: MemberRole;
-  endpoint: WebhookEndpoint | null;
+  /** Oldest first. */
+  endpoints: WebhookEndpoint[];
   deliveries: DeliveryPage;
   /** Whether this is an older page of the log (a link back to the newest is shown). */
   paged: boolean;

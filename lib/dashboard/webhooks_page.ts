@@ -1,25 +1,28 @@
 /**
- * The webhooks page (…/webhooks): the project's endpoint, its delivery log a page at a time, the `?done=`
+ * The webhooks page (…/webhooks): the project's endpoints, their delivery log a page at a time, the `?done=`
  * messages, and the shape of its forms (every action answers with this one page).
  */
+import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { getProject } from "@/db/projects.ts";
-import { getWebhookEndpoint, webhookDeliveryPage } from "@/db/webhooks.ts";
+import { webhookDeliveryPage } from "@/db/webhooks.ts";
+import { listWebhookEndpoints } from "@/db/webhook_endpoints.ts";
 import type { WebhooksData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
 import { formAction } from "./form_action.ts";
+import { DONE_MESSAGES } from "./webhooks_text.ts";
 
-const DONE_MESSAGES: Record<string, string> = {
-  endpoint_saved: "Webhook endpoint saved.",
-  endpoint_enabled: "Webhook endpoint enabled: new events are delivered again.",
-  endpoint_disabled:
-    "Webhook endpoint paused: no deliveries until you enable it; waiting ones were marked failed.",
-  endpoint_removed: "Webhook endpoint removed; deliveries still waiting were marked failed.",
-  resent: "Delivery queued again: the next attempt is due now.",
-};
+/**
+ * Which endpoint a form acts on: its id (wep_…), "new" (the add form), or none — a form from before there were
+ * several, which acts on the oldest endpoint (or adds the first) as the singular API does.
+ */
+export const EndpointTarget = z.union([z.literal("new"), z.string().regex(/^wep_[a-z2-7]{24}$/)]).optional();
+
+/** An existing endpoint a form acts on (pause, rotate, remove), or none: the oldest, as above. */
+export const EndpointId = z.string().regex(/^wep_[a-z2-7]{24}$/).optional();
 
 export const DELIVERIES_PER_PAGE = 25;
 const CURSOR = /^[1-9]\d{0,17}$/;
@@ -38,7 +41,7 @@ export async function webhooksView(
     frame: frameOf(c),
     project: await getProject(tx, projectId),
     role,
-    endpoint: await getWebhookEndpoint(tx, projectId),
+    endpoints: await listWebhookEndpoints(tx, projectId),
     deliveries: await webhookDeliveryPage(tx, projectId, { before: cursor, max: DELIVERIES_PER_PAGE }),
     paged: cursor !== null,
     notice: DONE_MESSAGES[c.req.query("done") ?? ""],

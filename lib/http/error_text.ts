@@ -75,6 +75,8 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
     "Pembayaran atau pengembalian dana ini sudah final: tidak ada lagi yang perlu direkonsiliasi.",
   organization_full:
     "Organisasi ini tidak punya kursi kosong: keluarkan seorang anggota atau pindah ke paket dengan lebih banyak kursi.",
+  webhook_endpoint_limit:
+    "Proyek ini sudah punya 16 endpoint webhook, jumlah terbanyak yang boleh: hapus satu sebelum menambah yang lain.",
   email_unverified:
     "Konfirmasi alamat email dulu: hanya akun yang alamatnya sudah dikonfirmasi yang boleh melakukan ini.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",

@@ -48,6 +48,12 @@ export const ERRORS = {
     status: 409,
     message: "The organization has no free seat: remove a member or move to a plan with more seats.",
   },
+  // A project's 17th webhook endpoint (astapa.save_webhook_endpoint, AS4W6): a limit, not a clash with another
+  // request, so a client tells it from conflict without reading the message.
+  webhook_endpoint_limit: {
+    status: 409,
+    message: "This project has 16 webhook endpoints, the most it may have: remove one before adding another.",
+  },
   // An invitation accepted by an account whose address is not confirmed yet (astapa.assert_invitation_acceptable,
   // AS4V3): the token proves nothing about the mailbox (docs/organizations.md).
   email_unverified: {
@@ -236,6 +242,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4R1: "already_final", // … of a payment paid or expired, a refund succeeded or failed
   AS4F9: "organization_full", // astapa.assert_organization_seat: no free seat
   AS4V3: "email_unverified", // astapa.assert_invitation_acceptable: the invited address not confirmed yet
+  AS4W6: "webhook_endpoint_limit", // astapa.save_webhook_endpoint: the project has 16 endpoints
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

@@ -28,5 +28,14 @@ export function refundParam(c: Ctx): string {
   return id;
 }
 
+/** A webhook endpoint's id (wep_…) from the path: anything else is simply not found. */
+export function webhookEndpointParam(c: Ctx): string {
+  const id = c.req.param("id") ?? "";
+  if (!/^wep_[a-z2-7]{24}$/.test(id)) {
+    throw new AppError("not_found", { description: "This project has no webhook endpoint with this id." });
+  }
+  return id;
+}
+
 /** Responses of these APIs describe users, plans and clients: never cached. */
 export const NO_STORE = { "cache-control": "no-store" };

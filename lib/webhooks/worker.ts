@@ -144,6 +144,7 @@ export class WebhookWorker {
     }
   }
 
+  /** One attempt of one delivery: to its endpoint's URL, signed with that endpoint's secret. */
   async #deliver(projectId: string, delivery: ClaimedDelivery): Promise<void> {
     const { sql, sealing, timeoutMs, maxAttempts, backoffSeconds, checkTarget } = this.#options;
     let httpStatus: number | null = null;
@@ -188,6 +189,7 @@ export class WebhookWorker {
     });
     log(delivered ? "info" : "warn", "webhook attempt", {
       project_id: projectId,
+      endpoint_id: delivery.endpoint_id,
       event_id: delivery.event.id,
       attempt: delivery.attempt,
       http_status: httpStatus,

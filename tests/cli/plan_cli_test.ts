@@ -228,3 +228,44 @@ Deno.test("cli webhook — new endpoints get all events; --all-events and --even
   assert.match(star.stderr, /not "\*" \(--all-events: every type, including future ones\)/);
   assert.equal((await set("--json")).json().events, "*", "refused commands changed nothing");
 });
+
+Deno.test("cli webhook — add two endpoints (each its secret once), list them, rotate and remove one by id", async () => {
+  const project = await seedProject(db.sql);
+  const add = (url: string, ...more: string[]) =>
+    astapa(["webhook", "add", "--project", project.id, "--url", url, ...more, "--json"]);
+  const first = await add("https://one.example/hooks");
+  assert.equal(first.code, 0, first.stderr);
+  const second = await add("https://two.example/hooks", "--event", "user.created");
+  assert.equal(second.code, 0, second.stderr);
+  const [a, b] = [first.json(), second.json()];
+  assert.match(a.id, /^wep_[a-z2-7]{24}$/);
+  assert.match(b.secret, /^whsec_/);
+  assert.notEqual(a.secret, b.secret);
+
+  const listed = await astapa(["webhook", "list", "--project", project.id]);
+  assert.match(listed.stdout, new RegExp(`^${a.id}  enabled  https://one\\.example/hooks  all events`, "m"));
+  assert.match(
+    listed.stdout,
+    new RegExp(`^${b.id}  enabled  https://two\\.example/hooks  user\\.created$`, "m"),
+  );
+  assert.ok(!listed.stdout.includes(a.secret), "never the secret");
+
+  const rotated = await astapa([
+    "webhook",
+    "rotate-secret",
+    "--project",
+    project.id,
+    "--endpoint",
+    b.id,
+    "--json",
+  ]);
+  assert.equal(rotated.json().id, b.id);
+  assert.notEqual(rotated.json().secret, b.secret);
+
+  assert.equal((await astapa(["webhook", "remove", "--project", project.id, "--endpoint", b.id])).code, 0);
+  const left = await astapa(["webhook", "list", "--project", project.id, "--json"]);
+  assert.deepEqual(left.json().map((e: { id: string }) => e.id), [a.id]);
+  const again = await astapa(["webhook", "remove", "--project", project.id, "--endpoint", b.id]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^not_found: This project has no webhook endpoint with this id/);
+});

@@ -1,4 +1,4 @@
-/** The webhooks page: the endpoint (secret shown once), pausing, the paged delivery log, resend; roles, CSRF. */
+/** The webhooks page: its endpoints (secrets shown once), pausing, the paged delivery log, resend; roles, CSRF. */
 import assert from "node:assert/strict";
 import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
@@ -19,6 +19,7 @@ import {
   getWebhookEndpoint,
   recordWebhookAttempt,
 } from "@/db/webhooks.ts";
+import { listWebhookEndpoints } from "@/db/webhook_endpoints.ts";
 import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 const t = await testApp();
@@ -332,4 +333,119 @@ Deno.test("webhooks — viewers read the log but every change is 403; strangers 
     403,
   );
   assert.ok(await asApp(t.db.sql, id, (tx) => getWebhookEndpoint(tx, id)), "still there");
+});
+
+Deno.test("webhooks — two endpoints: each added with its own secret, listed, edited, paused, rotated and removed alone", async () => {
+  const { id, page } = await ownedProject("Two endpoints");
+  const add = (url: string, events: [string, string][]) =>
+    postFields(owner, page, [["endpoint", "new"], ["url", url], ...events]);
+  const secretIn = (html: string) =>
+    /data-credential="signing_secret">(whsec_[A-Za-z0-9+/=]+)</.exec(html)![1];
+  const first = await add("https://one.example/hooks", [["receive", "all"]]);
+  assert.equal(first.status, 200);
+  const firstSecret = secretIn(await first.text());
+  const second = await add("https://two.example/hooks", [["events", "user.created"]]);
+  assert.equal(second.status, 200);
+  const secondHtml = await second.text();
+  assert.match(secondHtml, /Webhook endpoint added\. — Endpoint webhook ditambahkan\./);
+  assert.notEqual(secretIn(secondHtml), firstSecret, "each endpoint has its own secret");
+
+  const [a, b] = await asApp(t.db.sql, id, (tx) => listWebhookEndpoints(tx, id));
+  const shown = await (await getAs(t, owner, page)).text();
+  assert.equal(
+    shown.match(/<section class="card" aria-labelledby="endpoint-heading[^"]*" data-endpoint=/g)?.length,
+    2,
+  );
+  for (const endpoint of [a, b]) {
+    assert.match(shown, new RegExp(`data-endpoint="${endpoint.id}"`));
+    assert.match(shown, new RegExp(`name="endpoint" value="${endpoint.id}"`));
+  }
+  assert.match(shown, /id="endpoint-url">https:\/\/one\.example\/hooks</);
+  assert.match(shown, /id="endpoint-url-2">https:\/\/two\.example\/hooks</);
+  assert.match(shown, /Add another endpoint/);
+
+  await followed(
+    await postFields(owner, page, [["endpoint", b.id], ["url", "https://two.example/v2"], [
+      "receive",
+      "all",
+    ]]),
+  );
+  const paused = await followed(
+    await postAs(t, owner, `${page}/enabled`, { endpoint: b.id, enabled: "false" }),
+  );
+  assert.match(paused, /Webhook endpoint paused.* — Endpoint webhook dijeda/);
+  const now = await asApp(t.db.sql, id, (tx) => listWebhookEndpoints(tx, id));
+  assert.deepEqual(now.map((e) => [e.url, e.events, e.enabled]), [
+    ["https://one.example/hooks", "*", true],
+    ["https://two.example/v2", "*", false],
+  ]);
+
+  const [before] = await t.db
+    .sql`select secret_sealed from astapa.webhook_endpoints where public_id = ${b.id}`;
+  const rotated = await postAs(t, owner, `${page}/secret`, { endpoint: a.id, confirm: "yes" });
+  assert.equal(rotated.status, 200);
+  const [aRow, bRow] = await t.db.sql`select secret_sealed from astapa.webhook_endpoints
+                                     where project_id = ${id} order by id`;
+  assert.equal(
+    await openWebhookSecret(t.deps.masterKeys.sealing, id, new Uint8Array(aRow.secret_sealed)),
+    secretIn(await rotated.text()),
+  );
+  assert.deepEqual(bRow.secret_sealed, before.secret_sealed, "the other endpoint keeps its secret");
+
+  await seedUser(t.db.sql, id, "two-endpoints@example.com");
+  const removed = await followed(
+    await postAs(t, owner, `${page}/remove`, { endpoint: a.id, confirm: "yes" }),
+  );
+  assert.match(removed, /Webhook endpoint removed/);
+  assert.deepEqual((await asApp(t.db.sql, id, (tx) => listWebhookEndpoints(tx, id))).map((e) => e.id), [
+    b.id,
+  ]);
+  assert.match(
+    removed,
+    /<code>https:\/\/one\.example\/hooks<\/code><br\/?><small class="muted">removed<\/small>/,
+  );
+
+  const gone = await postAs(t, owner, `${page}/remove`, { endpoint: a.id, confirm: "yes" });
+  assert.equal(gone.status, 422);
+  assert.match(await gone.text(), /no webhook endpoint with this id/);
+  assert.equal(
+    (await postAs(t, owner, `${page}/enabled`, { endpoint: "wep_nope", enabled: "true" })).status,
+    400,
+  );
+});
+
+Deno.test("webhooks — the 17th endpoint is refused in English and Indonesian (422); viewers may not add one", async () => {
+  const { id, page } = await ownedProject("Full");
+  for (let i = 0; i < 16; i++) {
+    const added = await postFields(owner, page, [["endpoint", "new"], ["url", `https://app.example/${i}`], [
+      "receive",
+      "all",
+    ]]);
+    assert.equal(added.status, 200);
+  }
+  const full = await (await getAs(t, owner, page)).text();
+  assert.match(full, /This project has 16 endpoints, the most it may have/);
+  assert.ok(!full.includes('name="endpoint" value="new"'), "no add form at the limit");
+  const refused = await postFields(owner, page, [["endpoint", "new"], ["url", "https://app.example/16"], [
+    "receive",
+    "all",
+  ]]);
+  assert.equal(refused.status, 422);
+  assert.match(
+    await refused.text(),
+    /16 webhook endpoints, the most it may have.* — Proyek ini sudah punya 16 endpoint webhook/,
+  );
+  assert.equal((await asApp(t.db.sql, id, (tx) => listWebhookEndpoints(tx, id))).length, 16);
+
+  await inviteDeveloper(t, "full-viewer@dev.example");
+  const viewer = await signInDeveloper(t, "full-viewer@dev.example");
+  await addDeveloperTo(t, id, viewer.accountId, "viewer");
+  const viewed = await (await getAs(t, viewer, page)).text();
+  assert.ok(!viewed.includes('name="endpoint"'), "no endpoint forms for viewers");
+  const tried = await postAs(t, viewer, page, {
+    endpoint: "new",
+    url: "https://evil.example/",
+    receive: "all",
+  });
+  assert.equal(tried.status, 403);
 });

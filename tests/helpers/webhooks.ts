@@ -1,6 +1,7 @@
 /** A local webhook receiver (a real HTTP server on 127.0.0.1) and endpoint setup through the SQL API. */
 import { asApp, type Sql } from "@/db/client.ts";
 import { type EndpointEvents, setWebhookEndpoint } from "@/db/webhooks.ts";
+import { createWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 
 export type Received = { headers: Headers; body: string; json: Record<string, unknown> };
@@ -53,4 +54,22 @@ export async function setEndpoint(
   const secretSealed = await sealWebhookSecret(sealing, projectId, secret);
   await asApp(sql, projectId, (tx) => setWebhookEndpoint(tx, projectId, { url, secretSealed, events }));
   return secret;
+}
+
+/** Adds another webhook endpoint at `url` with a new secret; returns its id and secret. */
+export async function addEndpoint(
+  sql: Sql,
+  sealing: CryptoKey,
+  projectId: string,
+  url: string,
+  events?: EndpointEvents,
+): Promise<{ id: string; secret: string }> {
+  const secret = newWebhookSecret();
+  const secretSealed = await sealWebhookSecret(sealing, projectId, secret);
+  const endpoint = await asApp(
+    sql,
+    projectId,
+    (tx) => createWebhookEndpoint(tx, projectId, { url, secretSealed, events, internalReason: null }),
+  );
+  return { id: endpoint.id, secret };
 }

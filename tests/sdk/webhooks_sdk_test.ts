@@ -46,6 +46,43 @@ Deno.test("sdk — webhooks: set (secret once), get, update, rotateSecret, remov
   assert.deepEqual([gone.status, gone.code], [404, "not_found"]);
 });
 
+Deno.test("sdk — webhooks.endpoints: create two (each secret once), list, get, update, rotateSecret, delete; the log by endpoint", async () => {
+  const project = await seedProject(t.db.sql);
+  const astapa = sdkFor(project);
+  const { endpoints } = astapa.webhooks;
+  assert.deepEqual(await endpoints.list(), []);
+  const a = await endpoints.create({ url: "https://a.example/hooks" });
+  const b = await endpoints.create({ url: "https://b.example/hooks", events: ["user.created"] });
+  assert.match(a.id, /^wep_/);
+  assert.match(b.secret, /^whsec_/);
+  assert.notEqual(a.secret, b.secret);
+  assert.deepEqual((await endpoints.list()).map((e) => [e.id, "secret" in e]), [[a.id, false], [
+    b.id,
+    false,
+  ]]);
+  assert.deepEqual((await endpoints.get(b.id)).events, ["user.created"]);
+  assert.equal((await endpoints.update(b.id, { enabled: false })).enabled, false);
+  assert.equal((await endpoints.get(a.id)).enabled, true);
+  const rotated = await endpoints.rotateSecret(a.id);
+  assert.notEqual(rotated.secret, a.secret);
+  assert.equal((await astapa.webhooks.get())?.id, a.id, "the singular methods are the oldest endpoint");
+
+  await seedUser(t.db.sql, project.id, "sdk-two@example.com");
+  const page = await astapa.webhooks.deliveries({ endpointId: a.id });
+  assert.deepEqual(page.deliveries.map((d) => d.endpoint_id), [a.id], "the paused endpoint queued none");
+
+  await endpoints.delete(a.id);
+  assert.deepEqual((await endpoints.list()).map((e) => e.id), [b.id]);
+  const gone = await refusal(endpoints.get(a.id));
+  assert.deepEqual([gone.status, gone.code], [404, "not_found"]);
+  const full = await refusal(
+    (async () => {
+      for (let i = 0; i < 16; i++) await endpoints.create({ url: `https://app.example/${i}` });
+    })(),
+  );
+  assert.deepEqual([full.status, full.code], [409, "webhook_endpoint_limit"]);
+});
+
 Deno.test("sdk — webhooks: refusals are typed AstapaErrors with fields; the types refuse them first", async () => {
   const astapa = sdkFor(await seedProject(t.db.sql));
   // @ts-expect-error "*" stands alone: it is not one of a list's types

@@ -7,13 +7,14 @@ import { Webhook } from "standardwebhooks";
 import { asApp } from "@/db/client.ts";
 import { assignPlan, createPlan } from "@/db/plans.ts";
 import { claimWebhookDeliveries, listWebhookDeliveries, recordWebhookAttempt } from "@/db/webhooks.ts";
+import { updateWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { configureLog } from "@/lib/http/log.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { WebhookWorker, type WebhookWorkerOptions } from "@/lib/webhooks/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { type Received, setEndpoint, startReceiver } from "../helpers/webhooks.ts";
+import { addEndpoint, type Received, setEndpoint, startReceiver } from "../helpers/webhooks.ts";
 
 const logs: Record<string, unknown>[] = [];
 configureLog("debug", (line) => logs.push(JSON.parse(line)));
@@ -104,6 +105,42 @@ Deno.test("webhooks — a new user reaches the app signed (Standard Webhooks), w
     assert.equal(delivery.status, "delivered");
     assert.equal(delivery.attempts, 1);
     assert.equal(delivery.last_status, 200);
+  } finally {
+    await w.stop();
+  }
+});
+
+Deno.test("webhooks — two endpoints receive the same event, each signed with its own secret; a paused one none", async () => {
+  const project = await seedProject(db.sql);
+  const [appA, appB, appOff] = [receiver(), receiver(), receiver()];
+  const a = await addEndpoint(db.sql, sealing, project.id, appA.url);
+  const b = await addEndpoint(db.sql, sealing, project.id, appB.url, ["user.created"]);
+  const off = await addEndpoint(db.sql, sealing, project.id, appOff.url);
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => updateWebhookEndpoint(tx, project.id, off.id, { enabled: false, internalReason: null }),
+  );
+  const w = worker();
+  await w.start();
+  try {
+    await seedUser(db.sql, project.id, "both@example.com");
+    await appA.waitFor(1);
+    await appB.waitFor(1);
+    await w.settle();
+    const [toA, toB] = [appA.received[0], appB.received[0]];
+    assert.equal(toA.headers.get("webhook-id"), toB.headers.get("webhook-id"), "the same event");
+    assert.equal(toA.body, toB.body);
+    assert.ok(await verifyByHand(a.secret, toA), "A's copy is signed with A's secret");
+    assert.ok(await verifyByHand(b.secret, toB), "B's copy is signed with B's secret");
+    assert.ok(!(await verifyByHand(b.secret, toA)), "and not with the other's");
+    assert.ok(!(await verifyByHand(a.secret, toB)));
+    assert.equal(appOff.received.length, 0, "a paused endpoint gets nothing");
+    const log = await deliveries(project.id);
+    assert.deepEqual(
+      log.map((d) => [d.endpoint_id, d.endpoint_url, d.status]).sort(),
+      [[a.id, appA.url, "delivered"], [b.id, appB.url, "delivered"]].sort(),
+    );
   } finally {
     await w.stop();
   }

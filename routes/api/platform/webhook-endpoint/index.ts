@@ -1,7 +1,8 @@
 /**
- * /api/platform/webhook-endpoint: the project's one webhook endpoint (docs/plans.md, "Events and app
- * webhooks"), managed with the project's own credentials through the SQL the dashboard and the CLI use. The
- * signing secret is in the answer that creates it only (and rotate-secret's), never in reads.
+ * /api/platform/webhook-endpoint (deprecated: use /api/platform/webhook-endpoints): the project's oldest
+ * webhook endpoint, as when a project had only one (docs/plans.md, "Events and app webhooks"), through the
+ * same SQL functions as the collection. The signing secret is in the answer that creates it only (and
+ * rotate-secret's), never in reads.
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import {
@@ -13,15 +14,14 @@ import {
 } from "@/db/webhooks.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { asClient, bodyWithoutCredentials, clientOf } from "@/lib/platform/caller.ts";
+import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import {
   WebhookEndpointBody,
   WebhookEndpointChanges,
   WebhookEndpointWithSecret,
 } from "@/lib/platform/webhook_endpoint_body.ts";
-import { savedTargetReason } from "@/lib/webhooks/address_guard.ts";
-import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
+import { newSealedSecret, urlVerdict } from "@/lib/platform/webhook_endpoint_input.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
@@ -39,9 +39,8 @@ export const handler: Handlers = {
   /** Creates the endpoint (201, with its secret) or replaces its url and events (200, the secret stays). */
   async PUT(c) {
     const body = validate(WebhookEndpointBody, await bodyWithoutCredentials(c));
-    const internalReason = await savedTargetReason(body.url, c.var.deps.config.webhookAllowPrivate);
-    const secret = newWebhookSecret();
-    const sealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, clientOf(c).projectId, secret);
+    const internalReason = await urlVerdict(c, body.url);
+    const { secret, sealed } = await newSealedSecret(c);
     const { endpoint, created } = await asClient(c, (tx, projectId) =>
       putWebhookEndpoint(tx, projectId, {
         url: body.url,
@@ -54,9 +53,7 @@ export const handler: Handlers = {
   /** Changes any of url, events and enabled, all or nothing. */
   async PATCH(c) {
     const body = validate(WebhookEndpointChanges, await bodyWithoutCredentials(c));
-    const internalReason = body.url === undefined
-      ? null
-      : await savedTargetReason(body.url, c.var.deps.config.webhookAllowPrivate);
+    const internalReason = await urlVerdict(c, body.url);
     const endpoint = await asClient(
       c,
       (tx, projectId) => changeWebhookEndpoint(tx, projectId, { ...body, internalReason }),
@@ -79,13 +76,16 @@ const ENDPOINT_ERRORS = {
 export const openapi: RouteDoc = {
   get: {
     tag: "Webhooks",
-    summary: "The project's webhook endpoint (never its secret)",
+    deprecated: true,
+    summary: "Deprecated: the project's oldest webhook endpoint (never its secret)",
     auth: "client",
     responses: { 200: { description: "The endpoint", schema: WebhookEndpointSchema }, ...ENDPOINT_ERRORS },
   },
   put: {
     tag: "Webhooks",
-    summary: "Create the webhook endpoint (its secret is in this answer only) or replace its url and events",
+    deprecated: true,
+    summary:
+      "Deprecated: create the first webhook endpoint (its secret is in this answer only) or replace the oldest's url and events",
     description: 'events left out: a new endpoint receives "*" (every type, including future ones), an ' +
       "existing one keeps what it receives. A production project's URL must reach a public address.",
     auth: "client",
@@ -98,7 +98,8 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Webhooks",
-    summary: "Change the endpoint's url, events or enabled (false pauses it)",
+    deprecated: true,
+    summary: "Deprecated: change the oldest endpoint's url, events or enabled (false pauses it)",
     description:
       "Pausing marks deliveries still waiting failed; they can be resent once it is enabled again.",
     auth: "client",
@@ -107,7 +108,8 @@ export const openapi: RouteDoc = {
   },
   delete: {
     tag: "Webhooks",
-    summary: "Remove the webhook endpoint; deliveries still waiting are marked failed",
+    deprecated: true,
+    summary: "Deprecated: remove the oldest webhook endpoint; its deliveries still waiting are marked failed",
     auth: "client",
     responses: { 204: { description: "Removed" }, ...ENDPOINT_ERRORS },
   },

@@ -3,18 +3,26 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { setWebhookEndpointEnabled } from "@/db/webhooks.ts";
-import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
+import { updateWebhookEndpoint } from "@/db/webhook_endpoints.ts";
+import { EndpointId, webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
-const EnabledForm = z.object({ csrf: z.string(), enabled: z.enum(["true", "false"]) });
+const EnabledForm = z.object({
+  csrf: z.string(),
+  enabled: z.enum(["true", "false"]),
+  endpoint: EndpointId,
+});
 
-/** POST …/webhooks/enabled: pause the endpoint (waiting deliveries fail, resendable) or enable it again. */
+/** POST …/webhooks/enabled: pause an endpoint (waiting deliveries fail, resendable) or enable it again. */
 export const handler: Handlers<WebhooksData> = {
   POST: async (c) => {
     const form = await readBody(c, EnabledForm, ["form"]);
     return webhooksAction(c, async (tx, projectId) => {
-      await setWebhookEndpointEnabled(tx, projectId, form.enabled === "true");
-      return form.enabled === "true" ? "endpoint_enabled" : "endpoint_disabled";
+      const enabled = form.enabled === "true";
+      if (form.endpoint) {
+        await updateWebhookEndpoint(tx, projectId, form.endpoint, { enabled, internalReason: null });
+      } else await setWebhookEndpointEnabled(tx, projectId, enabled); // a form from before: the oldest
+      return enabled ? "endpoint_enabled" : "endpoint_disabled";
     });
   },
 };

@@ -3,11 +3,13 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { EVENT_TYPES, type EventType, putWebhookEndpoint } from "@/db/webhooks.ts";
+import { createWebhookEndpoint, updateWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { savedTargetReason } from "@/lib/webhooks/address_guard.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
-import { webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
+import { EndpointTarget, webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
+import { ADDED, wordEndpointLimit } from "@/lib/dashboard/webhooks_text.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 // receive: "all" is every event type, including future ones (the event checkboxes are then ignored); "listed"
@@ -17,6 +19,7 @@ const EndpointForm = z.object({
   url: z.string().max(4000),
   receive: z.enum(["all", "listed"]).default("listed"),
   events: manyValues,
+  endpoint: EndpointTarget,
 });
 
 export const handler: Handlers<WebhooksData> = {
@@ -28,24 +31,34 @@ export const handler: Handlers<WebhooksData> = {
     );
     return page(data, { title: `Webhooks · ${data.project.name}` });
   },
-  /** Admins add the endpoint (its signing secret is shown once) or change its URL and event types. */
+  /** Admins add an endpoint (its signing secret is shown once) or change one's URL and event types. */
   POST: async (c) => {
     const form = await readBody(c, EndpointForm, ["form"]);
     return webhooksAction(c, async (tx, projectId) => {
       const url = form.url.trim();
       if (!url) refuse("Enter the URL your app receives webhooks at.");
       const events = form.receive === "all" ? "*" : listedTypes(form.events);
-      // The same SSRF check and SQL as PUT /api/platform/webhook-endpoint: the secret is used only if new.
+      // The same SSRF check and SQL as the Platform API's webhook endpoint routes.
       const internalReason = await savedTargetReason(url, c.var.deps.config.webhookAllowPrivate);
+      if (form.endpoint !== undefined && form.endpoint !== "new") {
+        await updateWebhookEndpoint(tx, projectId, form.endpoint, { url, events, internalReason });
+        return "endpoint_saved";
+      }
       const secret = newWebhookSecret();
-      const newSecretSealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
+      const secretSealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
+      if (form.endpoint === "new") {
+        await createWebhookEndpoint(tx, projectId, { url, secretSealed, events, internalReason })
+          .catch(wordEndpointLimit);
+        return { secret, notice: ADDED };
+      }
+      // A form without an endpoint (from before there were several): the first, or the oldest changed.
       const { created } = await putWebhookEndpoint(tx, projectId, {
         url,
-        newSecretSealed,
+        newSecretSealed: secretSealed,
         events,
         internalReason,
       });
-      return created ? { secret, notice: "Webhook endpoint added." } : "endpoint_saved";
+      return created ? { secret, notice: ADDED } : "endpoint_saved";
     });
   },
 };
