@@ -46,6 +46,11 @@ export const PaymentRowSchema = z.object({
 });
 export type PaymentRow = z.infer<typeof PaymentRowSchema>;
 
+/** One payment (its checkout's public id) as the payments list shows it. */
+export function getPayment(tx: Tx, projectId: string, checkoutId: string): Promise<PaymentRow> {
+  return result(tx`select api.get_payment(${projectId}, ${checkoutId}) as result`, PaymentRowSchema);
+}
+
 export type PaymentFilter = {
   status?: z.infer<typeof CheckoutStatusSchema>;
   method?: StoredMethod;

@@ -89,6 +89,11 @@ export function recordRefundAnswer(
   );
 }
 
+/** One refund of the project, by its public id. */
+export function getRefund(tx: Tx, projectId: string, refundId: string): Promise<Refund> {
+  return result(tx`select api.get_refund(${projectId}, ${refundId}) as result`, RefundSchema);
+}
+
 /** The project's refunds, newest first, or one receipt's. */
 export function listRefunds(
   tx: Tx,

@@ -6016,6 +6016,27 @@ comment on function api.get_organization(text) is 'One organization of the curre
 grant execute on function api.get_organization(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_payment(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    payment jsonb;
+  begin
+    select astapa.dashboard_payment_json(c) into payment from astapa.checkouts as c
+    where c.project_id = get_payment.project_id and c.public_id = get_payment.checkout_id;
+    if payment is null then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    return payment;
+  end
+  $function$;
+comment on function api.get_payment(text,text) is 'One payment (a checkout by its public id, in either mode) as the payments list shows it, with its reconciliation and why it stopped (the CLI''s payment show). AS404 unknown (or another project''s) payment.';
+grant execute on function api.get_payment(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6062,6 +6083,27 @@ AS $function$
   $function$;
 comment on function api.get_receipt(text,text) is 'A receipt by its id (rcp_…) or its number (R-2026-000001), or null.';
 grant execute on function api.get_receipt(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_refund(project_id text, refund_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    refund jsonb;
+  begin
+    select astapa.refund_json(r) into refund from astapa.refunds as r
+    where r.project_id = get_refund.project_id and r.public_id = get_refund.refund_id;
+    if refund is null then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    return refund;
+  end
+  $function$;
+comment on function api.get_refund(text,text) is 'One refund by its public id, as the API shows it (astapa.refund_json), with its reconciliation and why it stopped (the CLI''s refund show). AS404 unknown (or another project''s) refund.';
+grant execute on function api.get_refund(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_user(project_id text, user_id bigint)

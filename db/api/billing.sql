@@ -676,9 +676,10 @@ create or replace function api.resume_payment_reconciliation(project_id text, ch
 comment on function api.resume_payment_reconciliation(text, text) is
   'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose '
   'reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at '
-  'and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY '
-  'astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with '
-  'what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another '
+  'and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing '
+  'pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger '
+  'payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its '
+  'last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another '
   'project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
 
 grant execute on function api.resume_payment_reconciliation(text, text) to astapa_app;

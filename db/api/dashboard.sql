@@ -135,6 +135,29 @@ comment on function api.list_payments(text, jsonb) is
 
 grant execute on function api.list_payments(text, jsonb) to astapa_app;
 
+create or replace function api.get_payment(project_id text, checkout_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    payment jsonb;
+  begin
+    select astapa.dashboard_payment_json(c) into payment from astapa.checkouts as c
+    where c.project_id = get_payment.project_id and c.public_id = get_payment.checkout_id;
+    if payment is null then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    return payment;
+  end
+  $$;
+
+comment on function api.get_payment(text, text) is
+  'One payment (a checkout by its public id, in either mode) as the payments list shows it, with its '
+  'reconciliation and why it stopped (the CLI''s payment show). AS404 unknown (or another project''s) payment.';
+
+grant execute on function api.get_payment(text, text) to astapa_app;
+
 create or replace function astapa.payment_feed_horizon(project_id text) returns bigint
   language sql
   stable

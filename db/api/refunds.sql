@@ -396,6 +396,29 @@ comment on function api.list_refunds(text, text, integer) is
 
 grant execute on function api.list_refunds(text, text, integer) to astapa_app;
 
+create or replace function api.get_refund(project_id text, refund_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    refund jsonb;
+  begin
+    select astapa.refund_json(r) into refund from astapa.refunds as r
+    where r.project_id = get_refund.project_id and r.public_id = get_refund.refund_id;
+    if refund is null then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    return refund;
+  end
+  $$;
+
+comment on function api.get_refund(text, text) is
+  'One refund by its public id, as the API shows it (astapa.refund_json), with its reconciliation and why it '
+  'stopped (the CLI''s refund show). AS404 unknown (or another project''s) refund.';
+
+grant execute on function api.get_refund(text, text) to astapa_app;
+
 create or replace function api.claim_stale_refunds(project_id text, now timestamptz, older_than_seconds integer,
                                                    max_rows integer default 50)
   returns jsonb
@@ -518,9 +541,9 @@ create or replace function api.resume_refund_reconciliation(project_id text, ref
 comment on function api.resume_refund_reconciliation(text, text) is
   'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): '
   'reconcile_errors = 0, reconcile_stopped_at and checked_at null, reconcile_resumed_at = now (its last error '
-  'stays, for the record), so the billing pass asks Xendit about it '
-  'again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited '
-  '(payment.refund_reconcile_resumed, with the errors, stop and last error code it had). Answers the refund. AS404 unknown (or '
-  'another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
+  'stays, for the record), so the billing pass asks Xendit about it again — now, woken by NOTIFY '
+  'astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited (payment.refund_reconcile_resumed, '
+  'with the errors, stop and last error code it had). Answers the refund. AS404 unknown (or another '
+  'project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
 
 grant execute on function api.resume_refund_reconciliation(text, text) to astapa_app;

@@ -549,3 +549,17 @@ Deno.test("api.expire_checkouts — unpaid checkouts past expires_at, with their
   assert.deepEqual(state, { checkout: "expired", payment: "expired" });
   await rejectsAs(as(p, (tx) => tx`select api.expire_checkouts(${p}, null)`), "validation_failed");
 });
+
+Deno.test("api.get_payment — one payment as the list shows it; unknown or another project's is not found", async () => {
+  const { getPayment, listPayments } = await import("@/db/dashboard_payments.ts");
+  const shop = await seedShop(db.sql, { email: "get-payment@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-get-payment", 30 * 86_400);
+  const listed = (await as(p, (tx) => listPayments(tx, p, {}))).find((r) =>
+    r.checkout_id === checkout.checkout_id
+  );
+  assert.deepEqual(await as(p, (tx) => getPayment(tx, p, checkout.checkout_id)), listed);
+  await rejectsAs(as(p, (tx) => getPayment(tx, p, "chk_unknown")), "not_found");
+  await rejectsAs(as(b.project.id, (tx) => getPayment(tx, b.project.id, checkout.checkout_id)), "not_found");
+  await rejectsAs(as(b.project.id, (tx) => getPayment(tx, p, checkout.checkout_id)), "not_found");
+});

@@ -590,3 +590,20 @@ Deno.test("astapa.held_refund — the project's refund, locked until the transac
     "not_found",
   );
 });
+
+Deno.test("api.get_refund — one refund as the list shows it; unknown or another project's is not found", async () => {
+  const { getRefund } = await import("@/db/refunds.ts");
+  const shop = await seedShop(db.sql, { email: "get-refund@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-get-refund");
+  const made = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 1_000, plan_effect: "none" }),
+  );
+  const [listed] = await as(p, (tx) => listRefunds(tx, p));
+  assert.deepEqual(await as(p, (tx) => getRefund(tx, p, made.refund_id)), listed);
+  await rejectsAs(as(p, (tx) => getRefund(tx, p, "rfd_unknown")), "not_found");
+  const other = await seedShop(db.sql, { email: "get-refund-other@example.com" });
+  await rejectsAs(as(other.project.id, (tx) => getRefund(tx, other.project.id, made.refund_id)), "not_found");
+  await rejectsAs(as(other.project.id, (tx) => getRefund(tx, p, made.refund_id)), "not_found");
+});
