@@ -52,60 +52,44 @@ function reconciliationRows(row: Reconciled): [string, string][] {
 /** `payment show|reconcile --project ID CHECKOUT_ID` */
 export async function paymentCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [action, project, checkoutId] = commandArgs(args, "payment", "CHECKOUT_ID");
-  if (action === "show") {
-    const payment = await asApp(sql, project, (tx) => getPayment(tx, project, checkoutId));
-    out.result(
-      payment,
-      table([["payment", payment.checkout_id], ["status", payment.status], ...reconciliationRows(payment)]),
-    );
-    return 0;
-  }
   const payment = await asApp(
     sql,
     project,
-    (tx) => resumePaymentReconciliation(tx, project, checkoutId),
+    (tx) =>
+      action === "show"
+        ? getPayment(tx, project, checkoutId)
+        : resumePaymentReconciliation(tx, project, checkoutId),
     CLI,
   );
-  out.result(
-    payment,
-    table([
-      ["payment", payment.checkout_id],
-      ["status", payment.status],
-      ["reconciliation", "resumed: Xendit is asked about it again"],
-      ...lastErrorRow(payment),
-    ]),
-  );
+  out.result(payment, summary(["payment", payment.checkout_id], payment, action));
   return 0;
 }
 
 /** `refund show|reconcile --project ID REFUND_ID` */
 export async function refundCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [action, project, refundId] = commandArgs(args, "refund", "REFUND_ID");
-  if (action === "show") {
-    const refund = await asApp(sql, project, (tx) => getRefund(tx, project, refundId));
-    out.result(
-      refund,
-      table([["refund", refund.refund_id], ["status", refund.status], ...reconciliationRows(refund)]),
-    );
-    return 0;
-  }
-  const refund = await asApp(sql, project, (tx) => resumeRefundReconciliation(tx, project, refundId), CLI);
-  out.result(
-    refund,
-    table([
-      ["refund", refund.refund_id],
-      ["status", refund.status],
-      ["reconciliation", "resumed: Xendit is asked about it again"],
-      ...lastErrorRow(refund),
-    ]),
+  const refund = await asApp(
+    sql,
+    project,
+    (tx) =>
+      action === "show"
+        ? getRefund(tx, project, refundId)
+        : resumeRefundReconciliation(tx, project, refundId),
+    CLI,
   );
+  out.result(refund, summary(["refund", refund.refund_id], refund, action));
   return 0;
 }
 
-/** After a resume: the cause it had, kept for the record. */
-function lastErrorRow(row: Reconciled): [string, string][] {
+/** The human output: what it is, its status, and its reconciliation (show) or the resume with its cause. */
+function summary(named: [string, string], row: Reconciled, action: "show" | "reconcile"): string {
   const last = row.reconcile_last_error;
-  return last ? [["stopped by", `${last.code}: ${last.message} (${last.at})`]] : [];
+  const resumed: [string, string][] = [
+    ["reconciliation", "resumed: Xendit is asked about it again"],
+    // What had stopped it, kept for the record.
+    ...(last ? [["stopped by", `${last.code}: ${last.message} (${last.at})`] as [string, string]] : []),
+  ];
+  return table([named, ["status", row.status], ...(action === "show" ? reconciliationRows(row) : resumed)]);
 }
 
 function commandArgs(

@@ -72,8 +72,8 @@ function reconciliation(row: Record<string, unknown>) {
   };
 }
 
-Deno.test("reconcile cause — a charge's status question answered 503, then 401: provider_5xx, then credentials_refused, never counted", async () => {
-  const shop = await seedShop(t.db.sql, { email: "cause-charge@example.com" });
+/** The shop's user's QRIS checkout, charged and pending in the offline sandbox: its answer and charge. */
+async function pendingQris(shop: Shop) {
   const { res, body } = await postJson(t, "/api/platform/checkout", {
     user: shop.userId,
     plan: "pro",
@@ -83,51 +83,54 @@ Deno.test("reconcile cause — a charge's status question answered 503, then 401
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
     r.referenceId === body.checkout_id
   )!;
-  const first = new Date(Date.now() + 3_600_000);
+  return { body, pr };
+}
 
-  assert.deepEqual(await passWith(shop, 503, first), [`GET /payment_requests/${pr.id}`]);
-  assert.deepEqual(
-    reconciliation(await listed(shop, "/api/platform/payments", "checkout_id", body.checkout_id)),
-    {
+/**
+ * Two passes, the stand-in answering 503 then (15 minutes on: not counted, so no longer wait) 401: each asks
+ * `question` once, and the row the Platform API lists at `path` keeps provider_5xx, then credentials_refused,
+ * with the pass's time, uncounted — and never the key or Xendit's body. Answers the row.
+ */
+async function failTwice(shop: Shop, question: string, path: string, row: Record<string, string>) {
+  const [[key, id]] = Object.entries(row);
+  const first = new Date(Date.now() + 3_600_000);
+  const second = new Date(first.getTime() + 901_000);
+  const expected = [
+    [503, first, "provider_5xx", "Xendit answered with a server error (503 SERVER_ERROR)."],
+    [
+      401,
+      second,
+      "credentials_refused",
+      "Xendit refused the project's API key (401 INVALID_API_KEY): fix the Xendit keys.",
+    ],
+  ] as const;
+  let found: Record<string, unknown> = {};
+  for (const [answer, when, code, message] of expected) {
+    assert.deepEqual(await passWith(shop, answer, when), [question], `${answer}: asked once`);
+    found = await listed(shop, path, key, id);
+    assert.deepEqual(reconciliation(found), {
       errors: 0,
       stopped_at: null,
-      last_error: {
-        code: "provider_5xx",
-        message: "Xendit answered with a server error (503 SERVER_ERROR).",
-        at: first.getTime(),
-      },
-    },
-  );
+      last_error: { code, message, at: when.getTime() },
+    }, `${answer}: kept, not counted`);
+  }
+  assert.equal(found.reconcile_resumed_at, null);
+  assert.doesNotMatch(JSON.stringify(found), /secret-body-text|not authorized|xnd_/, "no key, no body");
+  return found;
+}
 
-  // Not counted: asked again after the first wait (15 minutes), not twice it.
-  const second = new Date(first.getTime() + 901_000);
-  assert.deepEqual(await passWith(shop, 401, second), [`GET /payment_requests/${pr.id}`]);
-  const row = await listed(shop, "/api/platform/payments", "checkout_id", body.checkout_id);
-  assert.deepEqual(reconciliation(row), {
-    errors: 0,
-    stopped_at: null,
-    last_error: {
-      code: "credentials_refused",
-      message: "Xendit refused the project's API key (401 INVALID_API_KEY): fix the Xendit keys.",
-      at: second.getTime(),
-    },
+Deno.test("reconcile cause — a charge's status question answered 503, then 401: provider_5xx, then credentials_refused, never counted", async () => {
+  const shop = await seedShop(t.db.sql, { email: "cause-charge@example.com" });
+  const { body, pr } = await pendingQris(shop);
+  const row = await failTwice(shop, `GET /payment_requests/${pr.id}`, "/api/platform/payments", {
+    checkout_id: body.checkout_id,
   });
   assert.equal(row.status, "pending");
-  assert.equal(row.reconcile_resumed_at, null);
-  assert.doesNotMatch(JSON.stringify(row), /secret-body-text|not authorized|xnd_/, "no key, no body");
 });
 
 Deno.test("reconcile cause — a refund's status question answered 503, then 401: provider_5xx, then credentials_refused, never counted", async () => {
   const shop = await seedShop(t.db.sql, { email: "cause-refund@example.com" });
-  const { res, body } = await postJson(t, "/api/platform/checkout", {
-    user: shop.userId,
-    plan: "pro",
-    method: "qris",
-  }, auth(shop));
-  assert.equal(res.status, 201, JSON.stringify(body));
-  const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) =>
-    r.referenceId === body.checkout_id
-  )!;
+  const { body, pr } = await pendingQris(shop);
   await t.deps.xenditSandbox.settle(pr.id, "pay");
   const receipt = await waitFor(async () => {
     const res = await t.app.request("/api/platform/receipts", { headers: auth(shop) });
@@ -150,34 +153,8 @@ Deno.test("reconcile cause — a refund's status question answered 503, then 401
     t.deps.xenditSandbox.refundOutcome = "succeed";
   }
   assert.equal(refund.status, "pending");
-  const first = new Date(Date.now() + 3_600_000);
-
-  assert.deepEqual(await passWith(shop, 503, first), [`GET /refunds/${refund.provider_id}`]);
-  assert.deepEqual(
-    reconciliation(await listed(shop, "/api/platform/refunds", "refund_id", refund.refund_id)),
-    {
-      errors: 0,
-      stopped_at: null,
-      last_error: {
-        code: "provider_5xx",
-        message: "Xendit answered with a server error (503 SERVER_ERROR).",
-        at: first.getTime(),
-      },
-    },
-  );
-
-  const second = new Date(first.getTime() + 901_000);
-  assert.deepEqual(await passWith(shop, 401, second), [`GET /refunds/${refund.provider_id}`]);
-  const row = await listed(shop, "/api/platform/refunds", "refund_id", refund.refund_id);
-  assert.deepEqual(reconciliation(row), {
-    errors: 0,
-    stopped_at: null,
-    last_error: {
-      code: "credentials_refused",
-      message: "Xendit refused the project's API key (401 INVALID_API_KEY): fix the Xendit keys.",
-      at: second.getTime(),
-    },
+  const row = await failTwice(shop, `GET /refunds/${refund.provider_id}`, "/api/platform/refunds", {
+    refund_id: refund.refund_id,
   });
   assert.equal(row.status, "pending", "its amount stays reserved");
-  assert.doesNotMatch(JSON.stringify(row), /secret-body-text|not authorized|xnd_/, "no key, no body");
 });
