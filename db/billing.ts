@@ -4,6 +4,7 @@ import type { Tx } from "./client.ts";
 import { CheckoutSchema, XenditAccountSchema } from "./payments.ts";
 import { type PaymentRow, PaymentRowSchema } from "./dashboard_payments.ts";
 import { SubscriptionSchema } from "./plans.ts";
+import { type ReconcileErrorRecord, ReconcileLastErrorSchema } from "./reconcile_errors.ts";
 import { result } from "./result.ts";
 
 export const RenewalStepSchema = z.object({
@@ -98,22 +99,26 @@ export const PaymentReconcileErrorSchema = z.object({
   reconcile_errors: z.number().int(),
   /** When the billing pass stopped asking Xendit about the charge (its callback still settles it), or null. */
   reconcile_stopped_at: z.string().nullable(),
+  /** The error just recorded (kept until the next one). */
+  reconcile_last_error: ReconcileLastErrorSchema,
 });
 export type PaymentReconcileError = z.infer<typeof PaymentReconcileErrorSchema>;
 
 /**
- * Counts an error of ours while reconciling a pending charge (the wait before its next claim doubles; the third
- * stops its reconciliation): the count as now, or null when it was settled meanwhile or had stopped already.
+ * Records the error met reconciling a pending charge as its last; one of ours or Xendit's refusal also counts
+ * (the wait before its next claim doubles; the third stops its reconciliation): the charge's state as now, or
+ * null when it was settled meanwhile or had stopped already.
  */
 export function recordPaymentReconcileError(
   tx: Tx,
   projectId: string,
   providerId: string,
   now: Date,
+  error: ReconcileErrorRecord,
 ): Promise<PaymentReconcileError | null> {
   return result(
-    tx`select api.record_payment_reconcile_error(${projectId}, ${providerId}, ${now.toISOString()}::timestamptz)
-      as result`,
+    tx`select api.record_payment_reconcile_error(${projectId}, ${providerId}, ${now.toISOString()}::timestamptz,
+      ${error.code}, ${error.message}) as result`,
     PaymentReconcileErrorSchema.nullable(),
   );
 }

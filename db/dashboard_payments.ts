@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { type StoredMethod, StoredMethodSchema } from "./payments.ts";
+import { ReconcileLastErrorSchema } from "./reconcile_errors.ts";
 import { result } from "./result.ts";
 
 export const CheckoutStatusSchema = z.enum(["open", "pending", "paid", "expired"]);
@@ -36,8 +37,19 @@ export const PaymentRowSchema = z.object({
   reconcile_errors: z.number().int(),
   /** When the billing pass stopped asking Xendit about one of its pending charges (its callback still settles it). */
   reconcile_stopped_at: z.string().nullable(),
+  /** When such a stop was last resumed, or null. */
+  reconcile_resumed_at: z.string().nullable().describe(
+    "When a stopped reconciliation was last resumed (POST …/reconcile, the dashboard, the CLI), or null.",
+  ),
+  /** The latest error met asking Xendit about one of its pending charges (kept until the next one), or null. */
+  reconcile_last_error: ReconcileLastErrorSchema.nullable(),
 });
 export type PaymentRow = z.infer<typeof PaymentRowSchema>;
+
+/** One payment (its checkout's public id) as the payments list shows it. */
+export function getPayment(tx: Tx, projectId: string, checkoutId: string): Promise<PaymentRow> {
+  return result(tx`select api.get_payment(${projectId}, ${checkoutId}) as result`, PaymentRowSchema);
+}
 
 export type PaymentFilter = {
   status?: z.infer<typeof CheckoutStatusSchema>;

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { XenditAccountSchema } from "./payments.ts";
+import { type ReconcileErrorRecord, ReconcileLastErrorSchema } from "./reconcile_errors.ts";
 import { result } from "./result.ts";
 
 export const PLAN_EFFECTS = ["end_now", "keep_to_period_end", "none"] as const;
@@ -31,6 +32,12 @@ export const RefundSchema = z.object({
   reconcile_errors: z.number().int(),
   /** When the billing pass stopped asking Xendit about it (its callback still settles it), or null. */
   reconcile_stopped_at: z.string().nullable(),
+  /** When that stop was last resumed, or null. */
+  reconcile_resumed_at: z.string().nullable().describe(
+    "When a stopped reconciliation was last resumed (POST …/reconcile, the dashboard, the CLI), or null.",
+  ),
+  /** The last error met asking Xendit about it (kept until the next one, a resume too), or null. */
+  reconcile_last_error: ReconcileLastErrorSchema.nullable(),
   payment: z.object({
     kind: z.enum(["payment_request", "invoice"]),
     provider_id: z.string(),
@@ -82,6 +89,11 @@ export function recordRefundAnswer(
   );
 }
 
+/** One refund of the project, by its public id. */
+export function getRefund(tx: Tx, projectId: string, refundId: string): Promise<Refund> {
+  return result(tx`select api.get_refund(${projectId}, ${refundId}) as result`, RefundSchema);
+}
+
 /** The project's refunds, newest first, or one receipt's. */
 export function listRefunds(
   tx: Tx,
@@ -127,18 +139,20 @@ export function claimStaleRefunds(
 }
 
 /**
- * Counts an error of ours while reconciling a refund (the wait before its next claim doubles; the third stops
- * its reconciliation): the refund as now, or null when it was settled meanwhile or had stopped already.
+ * Records the error met reconciling a refund as its last; one of ours or Xendit's refusal also counts (the wait
+ * before its next claim doubles; the third stops its reconciliation): the refund as now, or null when it was
+ * settled meanwhile or had stopped already.
  */
 export function recordRefundReconcileError(
   tx: Tx,
   projectId: string,
   refundId: string,
   now: Date,
+  error: ReconcileErrorRecord,
 ): Promise<Refund | null> {
   return result(
-    tx`select api.record_refund_reconcile_error(${projectId}, ${refundId}, ${now.toISOString()}::timestamptz)
-      as result`,
+    tx`select api.record_refund_reconcile_error(${projectId}, ${refundId}, ${now.toISOString()}::timestamptz,
+      ${error.code}, ${error.message}) as result`,
     RefundSchema.nullable(),
   );
 }

@@ -1228,6 +1228,10 @@ create table astapa.payments (
   checked_at timestamp with time zone,
   reconcile_errors integer default 0 not null,
   reconcile_stopped_at timestamp with time zone,
+  reconcile_error_code text,
+  reconcile_error_message text,
+  reconcile_error_at timestamp with time zone,
+  reconcile_resumed_at timestamp with time zone,
   constraint payments_pkey PRIMARY KEY (project_id, id),
   constraint payments_provider_id_key UNIQUE (project_id, provider, provider_id),
   constraint payments_checkout_fkey FOREIGN KEY (project_id, checkout_id) REFERENCES astapa.checkouts(project_id, id) ON DELETE CASCADE,
@@ -1237,6 +1241,9 @@ create table astapa.payments (
   constraint payments_method_check CHECK (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text])),
   constraint payments_provider_check CHECK (provider = 'xendit'::text),
   constraint payments_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
+  constraint payments_reconcile_error_check CHECK ((reconcile_error_code IS NULL) = (reconcile_error_message IS NULL) AND (reconcile_error_code IS NULL) = (reconcile_error_at IS NULL)),
+  constraint payments_reconcile_error_code_check CHECK (reconcile_error_code = ANY (ARRAY['credentials_refused'::text, 'provider_refused'::text, 'rate_limited'::text, 'provider_5xx'::text, 'provider_timeout'::text, 'provider_unreachable'::text, 'provider_interrupted'::text, 'unexpected_answer'::text, 'internal_error'::text])),
+  constraint payments_reconcile_error_message_check CHECK (char_length(reconcile_error_message) >= 1 AND char_length(reconcile_error_message) <= 300),
   constraint payments_reconcile_errors_check CHECK (reconcile_errors >= 0),
   constraint payments_status_check CHECK (status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'expired'::text]))
 );
@@ -1246,10 +1253,14 @@ comment on table astapa.payments is 'Charges at Xendit for a checkout: kind paym
 comment on column astapa.payments.checked_at is 'When reconciliation last asked Xendit about this pending charge.';
 comment on column astapa.payments.reconcile_errors is 'How many times reconciling this pending charge failed on an error of ours (not Xendit''s): each doubles the wait before the next question; the third stops automatic reconciliation (reconcile_stopped_at).';
 comment on column astapa.payments.reconcile_stopped_at is 'When the billing pass stopped asking Xendit about this charge after its third error of ours; null while it still asks. The charge''s callback still settles it.';
+comment on column astapa.payments.reconcile_error_code is 'What the last failed question to Xendit about this charge met (null: none yet): credentials_refused (401, 403), provider_refused (another 4xx), rate_limited (429), provider_5xx, provider_timeout, provider_unreachable, provider_interrupted (Xendit''s silence or a cut-off answer), unexpected_answer (one we could not read) or internal_error (a bug of ours). Only provider_refused, unexpected_answer and internal_error count towards reconcile_errors (astapa.reconcile_error_counts). Kept until the next error.';
+comment on column astapa.payments.reconcile_error_message is 'That error in a sentence of ours, at most 300 characters: Xendit''s status and error code at most — never a key, never Xendit''s body.';
+comment on column astapa.payments.reconcile_error_at is 'When that error happened (the billing pass''s now).';
+comment on column astapa.payments.reconcile_resumed_at is 'When its stopped reconciliation was last resumed (api.resume_payment_reconciliation); null if never.';
 CREATE INDEX payments_checkout_idx ON astapa.payments USING btree (project_id, checkout_id, id);
 grant select on astapa.payments to astapa_app;
 grant insert (project_id, checkout_id, kind, provider_id, method, bank, amount, status, details, expires_at) on astapa.payments to astapa_app;
-grant update (status, details, paid_at, updated_at, checked_at, reconcile_errors, reconcile_stopped_at) on astapa.payments to astapa_app;
+grant update (status, details, paid_at, updated_at, checked_at, reconcile_errors, reconcile_stopped_at, reconcile_error_code, reconcile_error_message, reconcile_error_at, reconcile_resumed_at) on astapa.payments to astapa_app;
 create policy "a project reads its own payments" on astapa.payments as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own payments" on astapa.payments as permissive for insert to astapa_app, astapa_owner
@@ -1758,6 +1769,10 @@ create table astapa.refunds (
   checked_at timestamp with time zone,
   reconcile_errors integer default 0 not null,
   reconcile_stopped_at timestamp with time zone,
+  reconcile_error_code text,
+  reconcile_error_message text,
+  reconcile_error_at timestamp with time zone,
+  reconcile_resumed_at timestamp with time zone,
   constraint refunds_pkey PRIMARY KEY (project_id, id),
   constraint refunds_provider_id_key UNIQUE (project_id, provider_id),
   constraint refunds_public_id_key UNIQUE (public_id),
@@ -1768,6 +1783,9 @@ create table astapa.refunds (
   constraint refunds_provider_id_check CHECK (length(provider_id) >= 1 AND length(provider_id) <= 255),
   constraint refunds_public_id_check CHECK (public_id ~ '^rfd_[a-z2-7]{24}$'::text),
   constraint refunds_reason_check CHECK (reason = ANY (ARRAY['REQUESTED_BY_CUSTOMER'::text, 'CANCELLATION'::text, 'DUPLICATE'::text, 'FRAUDULENT'::text, 'OTHERS'::text])),
+  constraint refunds_reconcile_error_check CHECK ((reconcile_error_code IS NULL) = (reconcile_error_message IS NULL) AND (reconcile_error_code IS NULL) = (reconcile_error_at IS NULL)),
+  constraint refunds_reconcile_error_code_check CHECK (reconcile_error_code = ANY (ARRAY['credentials_refused'::text, 'provider_refused'::text, 'rate_limited'::text, 'provider_5xx'::text, 'provider_timeout'::text, 'provider_unreachable'::text, 'provider_interrupted'::text, 'unexpected_answer'::text, 'internal_error'::text])),
+  constraint refunds_reconcile_error_message_check CHECK (char_length(reconcile_error_message) >= 1 AND char_length(reconcile_error_message) <= 300),
   constraint refunds_reconcile_errors_check CHECK (reconcile_errors >= 0),
   constraint refunds_requested_by_check CHECK (length(requested_by) >= 1 AND length(requested_by) <= 200),
   constraint refunds_status_check CHECK (status = ANY (ARRAY['requested'::text, 'pending'::text, 'succeeded'::text, 'failed'::text]))
@@ -1779,10 +1797,14 @@ comment on column astapa.refunds.checkout_public_id is 'The checkout the refunde
 comment on column astapa.refunds.checked_at is 'When reconciliation last asked Xendit about this requested or pending refund.';
 comment on column astapa.refunds.reconcile_errors is 'How many times reconciling this refund failed on an error of ours (not Xendit''s): each doubles the wait before the next question; the third stops automatic reconciliation (reconcile_stopped_at).';
 comment on column astapa.refunds.reconcile_stopped_at is 'When the billing pass stopped asking Xendit about this refund after its third error of ours; null while it still asks. The refund''s callback still settles it.';
+comment on column astapa.refunds.reconcile_error_code is 'What the last failed question to Xendit about this refund met (null: none yet), as payments.reconcile_error_code: credentials_refused, provider_refused, rate_limited, provider_5xx, provider_timeout, provider_unreachable, provider_interrupted, unexpected_answer or internal_error. Only provider_refused, unexpected_answer and internal_error count towards reconcile_errors. Kept until the next error.';
+comment on column astapa.refunds.reconcile_error_message is 'That error in a sentence of ours, at most 300 characters: Xendit''s status and error code at most — never a key, never Xendit''s body.';
+comment on column astapa.refunds.reconcile_error_at is 'When that error happened (the billing pass''s now).';
+comment on column astapa.refunds.reconcile_resumed_at is 'When its stopped reconciliation was last resumed (api.resume_refund_reconciliation); null if never.';
 CREATE INDEX refunds_payment_idx ON astapa.refunds USING btree (project_id, payment_id, id);
 grant select on astapa.refunds to astapa_app;
 grant insert (project_id, payment_id, checkout_public_id, amount, reason, plan_effect, requested_by) on astapa.refunds to astapa_app;
-grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at, reconcile_errors, reconcile_stopped_at) on astapa.refunds to astapa_app;
+grant update (status, provider_id, failure_code, updated_at, succeeded_at, checked_at, reconcile_errors, reconcile_stopped_at, reconcile_error_code, reconcile_error_message, reconcile_error_at, reconcile_resumed_at) on astapa.refunds to astapa_app;
 create policy "a project asks for its own refunds" on astapa.refunds as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own refunds" on astapa.refunds as permissive for select to astapa_app, astapa_owner
@@ -6029,6 +6051,27 @@ comment on function api.get_organization(text) is 'One organization of the curre
 grant execute on function api.get_organization(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_payment(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    payment jsonb;
+  begin
+    select astapa.dashboard_payment_json(c) into payment from astapa.checkouts as c
+    where c.project_id = get_payment.project_id and c.public_id = get_payment.checkout_id;
+    if payment is null then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    return payment;
+  end
+  $function$;
+comment on function api.get_payment(text,text) is 'One payment (a checkout by its public id, in either mode) as the payments list shows it, with its reconciliation and why it stopped (the CLI''s payment show). AS404 unknown (or another project''s) payment.';
+grant execute on function api.get_payment(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_plan(project_id text, key text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6075,6 +6118,27 @@ AS $function$
   $function$;
 comment on function api.get_receipt(text,text) is 'A receipt by its id (rcp_…) or its number (R-2026-000001), or null.';
 grant execute on function api.get_receipt(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_refund(project_id text, refund_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    refund jsonb;
+  begin
+    select astapa.refund_json(r) into refund from astapa.refunds as r
+    where r.project_id = get_refund.project_id and r.public_id = get_refund.refund_id;
+    if refund is null then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    return refund;
+  end
+  $function$;
+comment on function api.get_refund(text,text) is 'One refund by its public id, as the API shows it (astapa.refund_json), with its reconciliation and why it stopped (the CLI''s refund show). AS404 unknown (or another project''s) refund.';
+grant execute on function api.get_refund(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_user(project_id text, user_id bigint)
@@ -9364,17 +9428,15 @@ comment on function api.record_payment_event(text,text,text,text,jsonb) is 'Stor
 grant execute on function api.record_payment_event(text,text,text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_payment_reconcile_error(project_id text, provider_id text, now timestamp with time zone)
+CREATE OR REPLACE FUNCTION api.record_payment_reconcile_error(project_id text, provider_id text, now timestamp with time zone, code text, message text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     target astapa.payments;
+    next record;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
-    end if;
     select * into target from astapa.payments as y
     where y.project_id = record_payment_reconcile_error.project_id
       and y.provider = 'xendit' and y.provider_id = record_payment_reconcile_error.provider_id
@@ -9382,12 +9444,15 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
-    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to count.
+    -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
+    select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
+    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to record.
     if target.status <> 'pending' or target.reconcile_stopped_at is not null then
       return null;
     end if;
-    update astapa.payments as y set reconcile_errors = y.reconcile_errors + 1,
-      reconcile_stopped_at = case when astapa.reconcile_stops(y.reconcile_errors + 1) then now end,
+    update astapa.payments as y set reconcile_errors = next.reconcile_errors,
+      reconcile_stopped_at = next.reconcile_stopped_at, reconcile_error_code = next.reconcile_error_code,
+      reconcile_error_message = next.reconcile_error_message, reconcile_error_at = next.reconcile_error_at,
       updated_at = pg_catalog.now()
     where y.project_id = target.project_id and y.id = target.id
     returning * into target;
@@ -9395,11 +9460,13 @@ AS $function$
       'checkout_id', (select c.public_id from astapa.checkouts as c
                       where c.project_id = target.project_id and c.id = target.checkout_id),
       'provider_id', target.provider_id, 'reconcile_errors', target.reconcile_errors,
-      'reconcile_stopped_at', target.reconcile_stopped_at);
+      'reconcile_stopped_at', target.reconcile_stopped_at,
+      'reconcile_last_error', astapa.reconcile_error_json(target.reconcile_error_code,
+        target.reconcile_error_message, target.reconcile_error_at));
   end
   $function$;
-comment on function api.record_payment_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read) or Xendit''s refusal of the question (a 4xx other than 429, 401 and 403) — not Xendit''s silence, nor a refused API key — while the billing pass reconciled a pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at}, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown charge.';
-grant execute on function api.record_payment_reconcile_error(text,text,timestamp with time zone) to astapa_app;
+comment on function api.record_payment_reconcile_error(text,text,timestamp with time zone,text,text) is 'Records a failed question about a pending charge (its Xendit id) while the billing pass reconciled it, as its last error (code, message, now: astapa.next_reconcile_error). An error of ours or Xendit''s refusal of the question (astapa.reconcile_error_counts) also counts: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at, reconcile_last_error}, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now, code or message; AS404 unknown charge; 23514 an unknown code.';
+grant execute on function api.record_payment_reconcile_error(text,text,timestamp with time zone,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_refund_answer(project_id text, refund_id text, answer jsonb)
@@ -9437,32 +9504,34 @@ comment on function api.record_refund_answer(text,text,jsonb) is 'Records Xendit
 grant execute on function api.record_refund_answer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_refund_reconcile_error(project_id text, refund_id text, now timestamp with time zone)
+CREATE OR REPLACE FUNCTION api.record_refund_reconcile_error(project_id text, refund_id text, now timestamp with time zone, code text, message text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     target astapa.refunds;
+    next record;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
-    end if;
     target := astapa.held_refund(record_refund_reconcile_error.project_id, refund_id);
-    -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
+    -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
+    select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
+    -- Settled meanwhile (its callback came), or stopped already: nothing left to record.
     if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
       return null;
     end if;
-    update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
-      reconcile_stopped_at = case when astapa.reconcile_stops(r.reconcile_errors + 1) then now end,
+    -- The same rule as a charge's (astapa.next_reconcile_error, db/api/billing.sql).
+    update astapa.refunds as r set reconcile_errors = next.reconcile_errors,
+      reconcile_stopped_at = next.reconcile_stopped_at, reconcile_error_code = next.reconcile_error_code,
+      reconcile_error_message = next.reconcile_error_message, reconcile_error_at = next.reconcile_error_at,
       updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     return astapa.refund_json(target);
   end
   $function$;
-comment on function api.record_refund_reconcile_error(text,text,timestamp with time zone) is 'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_refunds); the third (astapa.reconcile_stops) sets reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown refund.';
-grant execute on function api.record_refund_reconcile_error(text,text,timestamp with time zone) to astapa_app;
+comment on function api.record_refund_reconcile_error(text,text,timestamp with time zone,text,text) is 'Records a failed question about a requested or pending refund while the billing pass reconciled it, as its last error (code, message, now: astapa.next_reconcile_error). An error of ours, or Xendit refusing to tell us about a refund it accepted (astapa.reconcile_error_counts), also counts: reconcile_errors + 1, which doubles the wait before its next claim (api.claim_stale_refunds); the third (astapa.reconcile_stops) sets reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so the stop is reported once). AS400 without now, code or message; AS404 unknown refund; 23514 an unknown code.';
+grant execute on function api.record_refund_reconcile_error(text,text,timestamp with time zone,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_refused_client(client_id text, kind text, method text, path text)
@@ -10605,9 +10674,11 @@ AS $function$
         'This payment is already %s: there is nothing left to reconcile.', target.status);
     end if;
     select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider_id', s.provider_id,
-             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at) order by s.id)
+             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at,
+             'reconcile_error_code', s.reconcile_error_code) order by s.id)
       into stopped
-    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at from astapa.payments as y
+    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at, y.reconcile_error_code
+          from astapa.payments as y
           where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
             and y.reconcile_stopped_at is not null
           -- Only the charges are locked, in the order a callback's apply takes them: one it settles meanwhile
@@ -10618,8 +10689,9 @@ AS $function$
         'Reconciliation of this payment has not stopped: the billing pass still asks Xendit about it.';
     end if;
     -- checked_at too: the next pass (woken now by the trigger) claims the charge at once, with the first wait.
+    -- The last error stays, for the record; reconcile_resumed_at says it came before the resume.
     update astapa.payments as y set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
-      updated_at = pg_catalog.now()
+      reconcile_resumed_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
       and y.reconcile_stopped_at is not null;
     perform astapa.audit(target.project_id, 'payment.reconcile_resumed', 'checkout:' || target.public_id,
@@ -10627,7 +10699,7 @@ AS $function$
     return astapa.dashboard_payment_json(target);
   end
   $function$;
-comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
 grant execute on function api.resume_payment_reconciliation(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10650,16 +10722,17 @@ AS $function$
     end if;
     perform astapa.audit(target.project_id, 'payment.refund_reconcile_resumed', 'refund:' || target.public_id,
       pg_catalog.jsonb_build_object('reconcile_errors', target.reconcile_errors,
-        'reconcile_stopped_at', target.reconcile_stopped_at));
+        'reconcile_stopped_at', target.reconcile_stopped_at, 'reconcile_error_code', target.reconcile_error_code));
     -- checked_at too: the next pass (woken now by the trigger) claims the refund at once, with the first wait.
+    -- The last error stays, for the record; reconcile_resumed_at says it came before the resume.
     update astapa.refunds as r set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
-      updated_at = pg_catalog.now()
+      reconcile_resumed_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     return astapa.refund_json(target);
   end
   $function$;
-comment on function api.resume_refund_reconciliation(text,text) is 'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about it again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited (payment.refund_reconcile_resumed, with the errors and stop it had). Answers the refund. AS404 unknown (or another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
+comment on function api.resume_refund_reconciliation(text,text) is 'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): reconcile_errors = 0, reconcile_stopped_at and checked_at null, reconcile_resumed_at = now (its last error stays, for the record), so the billing pass asks Xendit about it again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited (payment.refund_reconcile_resumed, with the errors, stop and last error code it had). Answers the refund. AS404 unknown (or another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
 grant execute on function api.resume_refund_reconciliation(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15855,9 +15928,18 @@ AS $function$
                                       and y.status = 'pending'), 0),
       'reconcile_stopped_at', (select pg_catalog.max(y.reconcile_stopped_at) from astapa.payments as y
                                where y.project_id = c.project_id and y.checkout_id = c.id
-                                 and y.status = 'pending'))
+                                 and y.status = 'pending'),
+      'reconcile_resumed_at', (select pg_catalog.max(y.reconcile_resumed_at) from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending'),
+      'reconcile_last_error', (select astapa.reconcile_error_json(y.reconcile_error_code, y.reconcile_error_message,
+                                        y.reconcile_error_at)
+                               from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending' and y.reconcile_error_at is not null
+                               order by y.reconcile_error_at desc, y.id desc limit 1))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks).';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a paid or expired payment shows no reconciliation.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -17272,6 +17354,30 @@ comment on function astapa.next_period_plan(astapa.subscriptions) is 'The plan t
 grant execute on function astapa.next_period_plan(astapa.subscriptions) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.next_reconcile_error(errors integer, code text, message text, now timestamp with time zone, OUT reconcile_errors integer, OUT reconcile_stopped_at timestamp with time zone, OUT reconcile_error_code text, OUT reconcile_error_message text, OUT reconcile_error_at timestamp with time zone)
+ RETURNS record
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    counts boolean := astapa.reconcile_error_counts(code);
+  begin
+    if now is null or code is null or pg_catalog.btrim(coalesce(message, '')) = '' then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now, a code and a message.';
+    end if;
+    reconcile_errors := errors + case when counts then 1 else 0 end;
+    reconcile_stopped_at := case when counts and astapa.reconcile_stops(errors + 1) then now end;
+    -- An unknown code is refused by the tables' reconcile_error_code_check.
+    reconcile_error_code := code;
+    reconcile_error_message := pg_catalog.left(pg_catalog.btrim(message), 300);
+    reconcile_error_at := now;
+  end
+  $function$;
+comment on function astapa.next_reconcile_error(integer,text,text,timestamp with time zone) is 'The one rule for a charge''s or refund''s reconcile columns after an error (both record_*_reconcile_error functions set them from it): the count + 1 when the code counts (astapa.reconcile_error_counts), the stop when that count stops (astapa.reconcile_stops), and the error as its last: code, message (trimmed, cut to 300 characters) and when. AS400 without now, code or message.';
+grant execute on function astapa.next_reconcile_error(integer,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.note_client_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -18200,6 +18306,31 @@ comment on function astapa.receipt_json(astapa.receipts) is 'A receipt as the AP
 grant execute on function astapa.receipt_json(astapa.receipts) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.reconcile_error_counts(code text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select code in ('provider_refused', 'unexpected_answer', 'internal_error')
+  $function$;
+comment on function astapa.reconcile_error_counts(text) is 'Whether a reconcile error of this code counts towards reconcile_errors (back-off, and the third stops): an error of ours (internal_error, unexpected_answer) or Xendit refusing the question (provider_refused). Xendit''s silence, its server errors, 429 and a refused API key are recorded as the last error but not counted: asked again next pass, they say nothing about the charge or refund (a dead key must not stop every one of them).';
+grant execute on function astapa.reconcile_error_counts(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.reconcile_error_json(code text, message text, at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case when code is not null then
+      pg_catalog.jsonb_build_object('code', code, 'message', message, 'at', at) end
+  $function$;
+comment on function astapa.reconcile_error_json(text,text,timestamp with time zone) is 'A charge''s or refund''s last reconcile error as the API shows it: {code, message, at}, or null when none.';
+grant execute on function astapa.reconcile_error_json(text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.reconcile_stops(errors integer)
  RETURNS boolean
  LANGUAGE sql
@@ -18362,7 +18493,9 @@ AS $function$
       'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
       'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
       'succeeded_at', r.succeeded_at, 'reconcile_errors', r.reconcile_errors,
-      'reconcile_stopped_at', r.reconcile_stopped_at,
+      'reconcile_stopped_at', r.reconcile_stopped_at, 'reconcile_resumed_at', r.reconcile_resumed_at,
+      'reconcile_last_error', astapa.reconcile_error_json(r.reconcile_error_code, r.reconcile_error_message,
+        r.reconcile_error_at),
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'amount', y.amount,
                     'refunded', astapa.refunded_amount(y.project_id, y.id))
@@ -18377,7 +18510,7 @@ AS $function$
                      on c.project_id = y.project_id and c.id = y.checkout_id
                    where y.project_id = r.project_id and y.id = r.payment_id))
   $function$;
-comment on function astapa.refund_json(astapa.refunds) is 'A refund as the API and the dashboard show it, with its payment, receipt and checkout. reconcile_errors and reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it.';
+comment on function astapa.refund_json(astapa.refunds) is 'A refund as the API and the dashboard show it, with its payment, receipt and checkout. reconcile_errors and reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it; reconcile_resumed_at: when that stop was last resumed; reconcile_last_error: the last error met asking about it ({code, message, at}, astapa.reconcile_error_json), kept until the next one, or null.';
 grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
 
 -- owner: astapa_owner

@@ -5,6 +5,8 @@
  * client credentials. Amounts are whole rupiah. Also the links to the hosted portal and plan picker.
  */
 
+import type { ReconcileLastError } from "./billing_receipts.ts";
+
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 
 export type Subscription = {
@@ -124,6 +126,10 @@ export type PaymentRow = {
   reconcile_errors: number;
   /** When the billing pass stopped asking Xendit about one of its pending charges (its callback still settles it). */
   reconcile_stopped_at: string | null;
+  /** When such a stop was last resumed, or null. */
+  reconcile_resumed_at: string | null;
+  /** Why: the latest error met asking Xendit about one of its pending charges, or null. */
+  reconcile_last_error: ReconcileLastError | null;
 };
 
 export type MethodRevenue = {

@@ -25,6 +25,27 @@ export type Receipt = {
   [key: string]: unknown;
 };
 
+/**
+ * The last error the billing pass met asking Xendit about a payment or refund, kept until the next one (a resume
+ * keeps it): with `reconcile_stopped_at` set, why reconciliation stopped. Only `provider_refused`,
+ * `unexpected_answer` and `internal_error` count towards stopping.
+ */
+export type ReconcileLastError = {
+  code:
+    | "credentials_refused"
+    | "provider_refused"
+    | "rate_limited"
+    | "provider_5xx"
+    | "provider_timeout"
+    | "provider_unreachable"
+    | "provider_interrupted"
+    | "unexpected_answer"
+    | "internal_error";
+  /** A sentence (at most 300 characters): Xendit's status and error code at most, never a key or its body. */
+  message: string;
+  at: string;
+};
+
 export type Refund = {
   refund_id: string;
   amount: number;
@@ -37,6 +58,10 @@ export type Refund = {
   reconcile_errors: number;
   /** When the billing pass stopped asking Xendit about it (its callback still settles it), or null. */
   reconcile_stopped_at: string | null;
+  /** When that stop was last resumed, or null. */
+  reconcile_resumed_at: string | null;
+  /** Why: the last error met asking Xendit about it, or null. */
+  reconcile_last_error: ReconcileLastError | null;
   [key: string]: unknown;
 };
 

@@ -28,6 +28,7 @@ export type {
   BillingSettings,
   BillingSettingsChanges,
   Receipt,
+  ReconcileLastError,
   Refund,
   TaxSettings,
 } from "./billing_receipts.ts";

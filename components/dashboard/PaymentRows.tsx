@@ -2,6 +2,7 @@
 import type { PaymentRow } from "@/db/dashboard_payments.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
 import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
+import { ReconcileStopped } from "./ReconcileStopped.tsx";
 
 /** Where the Resume button of a row whose reconciliation stopped posts, with the page's CSRF token. */
 export type ResumeForm = { action: string; csrf: string };
@@ -28,10 +29,12 @@ export function PaymentsTable(
             <td>
               <span class={`badge status-${row.status}`}>{row.status}</span>
               {row.reconcile_stopped_at && (
-                <span class="muted" data-reconcile-stopped={row.reconcile_stopped_at}>
-                  No longer asked about automatically: checking its charge with Xendit failed on our side{" "}
-                  {row.reconcile_errors} times (log: reconcile_stopped). Xendit's callback still settles it.
-                </span>
+                <ReconcileStopped
+                  errors={row.reconcile_errors}
+                  stoppedAt={row.reconcile_stopped_at}
+                  lastError={row.reconcile_last_error}
+                  logEvent="reconcile_stopped"
+                />
               )}
               {row.reconcile_stopped_at && resume && (
                 <form method="post" action={resume.action} class="inline reconcile-form">

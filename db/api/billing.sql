@@ -435,6 +435,72 @@ comment on function astapa.reconcile_stops(integer) is
 
 grant execute on function astapa.reconcile_stops(integer) to astapa_app;
 
+create or replace function astapa.reconcile_error_counts(code text) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select code in ('provider_refused', 'unexpected_answer', 'internal_error')
+  $$;
+
+comment on function astapa.reconcile_error_counts(text) is
+  'Whether a reconcile error of this code counts towards reconcile_errors (back-off, and the third stops): an '
+  'error of ours (internal_error, unexpected_answer) or Xendit refusing the question (provider_refused). '
+  'Xendit''s silence, its server errors, 429 and a refused API key are recorded as the last error but not '
+  'counted: asked again next pass, they say nothing about the charge or refund (a dead key must not stop every '
+  'one of them).';
+
+grant execute on function astapa.reconcile_error_counts(text) to astapa_app;
+
+create or replace function astapa.next_reconcile_error(errors integer, code text, message text, now timestamptz,
+                                                        out reconcile_errors integer,
+                                                        out reconcile_stopped_at timestamptz,
+                                                        out reconcile_error_code text,
+                                                        out reconcile_error_message text,
+                                                        out reconcile_error_at timestamptz)
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    counts boolean := astapa.reconcile_error_counts(code);
+  begin
+    if now is null or code is null or pg_catalog.btrim(coalesce(message, '')) = '' then
+      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now, a code and a message.';
+    end if;
+    reconcile_errors := errors + case when counts then 1 else 0 end;
+    reconcile_stopped_at := case when counts and astapa.reconcile_stops(errors + 1) then now end;
+    -- An unknown code is refused by the tables' reconcile_error_code_check.
+    reconcile_error_code := code;
+    reconcile_error_message := pg_catalog.left(pg_catalog.btrim(message), 300);
+    reconcile_error_at := now;
+  end
+  $$;
+
+comment on function astapa.next_reconcile_error(integer, text, text, timestamptz) is
+  'The one rule for a charge''s or refund''s reconcile columns after an error (both record_*_reconcile_error '
+  'functions set them from it): the count + 1 when the code counts (astapa.reconcile_error_counts), the stop '
+  'when that count stops (astapa.reconcile_stops), and the error as its last: code, message (trimmed, cut to '
+  '300 characters) and when. AS400 without now, code or message.';
+
+grant execute on function astapa.next_reconcile_error(integer, text, text, timestamptz) to astapa_app;
+
+create or replace function astapa.reconcile_error_json(code text, message text, at timestamptz) returns jsonb
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select case when code is not null then
+      pg_catalog.jsonb_build_object('code', code, 'message', message, 'at', at) end
+  $$;
+
+comment on function astapa.reconcile_error_json(text, text, timestamptz) is
+  'A charge''s or refund''s last reconcile error as the API shows it: {code, message, at}, or null when none.';
+
+grant execute on function astapa.reconcile_error_json(text, text, timestamptz) to astapa_app;
+
 create or replace function api.claim_stale_payments(project_id text, now timestamptz, older_than_seconds integer,
                                          max_rows integer default 50)
   returns jsonb
@@ -485,7 +551,8 @@ comment on function api.claim_stale_payments(text, timestamptz, integer, integer
 
 grant execute on function api.claim_stale_payments(text, timestamptz, integer, integer) to astapa_app;
 
-create or replace function api.record_payment_reconcile_error(project_id text, provider_id text, now timestamptz)
+create or replace function api.record_payment_reconcile_error(project_id text, provider_id text, now timestamptz,
+                                                              code text, message text)
   returns jsonb
   language plpgsql
   volatile
@@ -493,10 +560,8 @@ create or replace function api.record_payment_reconcile_error(project_id text, p
   as $$
   declare
     target astapa.payments;
+    next record;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
-    end if;
     select * into target from astapa.payments as y
     where y.project_id = record_payment_reconcile_error.project_id
       and y.provider = 'xendit' and y.provider_id = record_payment_reconcile_error.provider_id
@@ -504,12 +569,15 @@ create or replace function api.record_payment_reconcile_error(project_id text, p
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
-    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to count.
+    -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
+    select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
+    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to record.
     if target.status <> 'pending' or target.reconcile_stopped_at is not null then
       return null;
     end if;
-    update astapa.payments as y set reconcile_errors = y.reconcile_errors + 1,
-      reconcile_stopped_at = case when astapa.reconcile_stops(y.reconcile_errors + 1) then now end,
+    update astapa.payments as y set reconcile_errors = next.reconcile_errors,
+      reconcile_stopped_at = next.reconcile_stopped_at, reconcile_error_code = next.reconcile_error_code,
+      reconcile_error_message = next.reconcile_error_message, reconcile_error_at = next.reconcile_error_at,
       updated_at = pg_catalog.now()
     where y.project_id = target.project_id and y.id = target.id
     returning * into target;
@@ -517,20 +585,22 @@ create or replace function api.record_payment_reconcile_error(project_id text, p
       'checkout_id', (select c.public_id from astapa.checkouts as c
                       where c.project_id = target.project_id and c.id = target.checkout_id),
       'provider_id', target.provider_id, 'reconcile_errors', target.reconcile_errors,
-      'reconcile_stopped_at', target.reconcile_stopped_at);
+      'reconcile_stopped_at', target.reconcile_stopped_at,
+      'reconcile_last_error', astapa.reconcile_error_json(target.reconcile_error_code,
+        target.reconcile_error_message, target.reconcile_error_at));
   end
   $$;
 
-comment on function api.record_payment_reconcile_error(text, text, timestamptz) is
-  'Counts an error of ours (a bug, an answer we cannot read) or Xendit''s refusal of the question (a 4xx other '
-  'than 429, 401 and 403) — not Xendit''s silence, nor a refused API key — while the billing pass reconciled a '
-  'pending charge (its Xendit id): reconcile_errors + 1, which doubles the wait before its next '
-  'claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no longer '
-  'claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at}, or null when it was '
-  'settled meanwhile or had stopped already (so the stop is reported once). AS400 without now; AS404 unknown '
-  'charge.';
+comment on function api.record_payment_reconcile_error(text, text, timestamptz, text, text) is
+  'Records a failed question about a pending charge (its Xendit id) while the billing pass reconciled it, as its '
+  'last error (code, message, now: astapa.next_reconcile_error). An error of ours or Xendit''s refusal of the '
+  'question (astapa.reconcile_error_counts) also counts: reconcile_errors + 1, which doubles the wait before '
+  'its next claim (api.claim_stale_payments); the third sets reconcile_stopped_at = now and the charge is no '
+  'longer claimed. Answers {checkout_id, provider_id, reconcile_errors, reconcile_stopped_at, '
+  'reconcile_last_error}, or null when it was settled meanwhile or had stopped already (so the stop is reported '
+  'once). AS400 without now, code or message; AS404 unknown charge; 23514 an unknown code.';
 
-grant execute on function api.record_payment_reconcile_error(text, text, timestamptz) to astapa_app;
+grant execute on function api.record_payment_reconcile_error(text, text, timestamptz, text, text) to astapa_app;
 
 create or replace function astapa.notify_reconciliation_resumed() returns trigger
   language plpgsql
@@ -577,9 +647,11 @@ create or replace function api.resume_payment_reconciliation(project_id text, ch
         'This payment is already %s: there is nothing left to reconcile.', target.status);
     end if;
     select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('provider_id', s.provider_id,
-             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at) order by s.id)
+             'reconcile_errors', s.reconcile_errors, 'reconcile_stopped_at', s.reconcile_stopped_at,
+             'reconcile_error_code', s.reconcile_error_code) order by s.id)
       into stopped
-    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at from astapa.payments as y
+    from (select y.id, y.provider_id, y.reconcile_errors, y.reconcile_stopped_at, y.reconcile_error_code
+          from astapa.payments as y
           where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
             and y.reconcile_stopped_at is not null
           -- Only the charges are locked, in the order a callback's apply takes them: one it settles meanwhile
@@ -590,8 +662,9 @@ create or replace function api.resume_payment_reconciliation(project_id text, ch
         'Reconciliation of this payment has not stopped: the billing pass still asks Xendit about it.';
     end if;
     -- checked_at too: the next pass (woken now by the trigger) claims the charge at once, with the first wait.
+    -- The last error stays, for the record; reconcile_resumed_at says it came before the resume.
     update astapa.payments as y set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
-      updated_at = pg_catalog.now()
+      reconcile_resumed_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending'
       and y.reconcile_stopped_at is not null;
     perform astapa.audit(target.project_id, 'payment.reconcile_resumed', 'checkout:' || target.public_id,
@@ -603,9 +676,10 @@ create or replace function api.resume_payment_reconciliation(project_id text, ch
 comment on function api.resume_payment_reconciliation(text, text) is
   'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose '
   'reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at '
-  'and checked_at null, so the billing pass asks Xendit about them again — now, woken by NOTIFY '
-  'astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with '
-  'what each charge had). Answers the payment as the payments list shows it. AS404 unknown (or another '
+  'and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing '
+  'pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger '
+  'payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its '
+  'last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another '
   'project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
 
 grant execute on function api.resume_payment_reconciliation(text, text) to astapa_app;

@@ -46,13 +46,25 @@ create or replace function astapa.dashboard_payment_json(c astapa.checkouts) ret
                                       and y.status = 'pending'), 0),
       'reconcile_stopped_at', (select pg_catalog.max(y.reconcile_stopped_at) from astapa.payments as y
                                where y.project_id = c.project_id and y.checkout_id = c.id
-                                 and y.status = 'pending'))
+                                 and y.status = 'pending'),
+      'reconcile_resumed_at', (select pg_catalog.max(y.reconcile_resumed_at) from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending'),
+      'reconcile_last_error', (select astapa.reconcile_error_json(y.reconcile_error_code, y.reconcile_error_message,
+                                        y.reconcile_error_at)
+                               from astapa.payments as y
+                               where y.project_id = c.project_id and y.checkout_id = c.id
+                                 and y.status = 'pending' and y.reconcile_error_at is not null
+                               order by y.reconcile_error_at desc, y.id desc limit 1))
   $$;
 
 comment on function astapa.dashboard_payment_json(astapa.checkouts) is
   'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). '
   'reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending '
-  'charges, and when the billing pass last stopped asking Xendit about one (null while it still asks).';
+  'charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); '
+  'reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking '
+  'about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: '
+  'a paid or expired payment shows no reconciliation.';
 
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
@@ -122,6 +134,29 @@ comment on function api.list_payments(text, jsonb) is
   'naming the bad filter field.';
 
 grant execute on function api.list_payments(text, jsonb) to astapa_app;
+
+create or replace function api.get_payment(project_id text, checkout_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    payment jsonb;
+  begin
+    select astapa.dashboard_payment_json(c) into payment from astapa.checkouts as c
+    where c.project_id = get_payment.project_id and c.public_id = get_payment.checkout_id;
+    if payment is null then
+      raise exception using errcode = 'AS404', message = 'This payment was not found.';
+    end if;
+    return payment;
+  end
+  $$;
+
+comment on function api.get_payment(text, text) is
+  'One payment (a checkout by its public id, in either mode) as the payments list shows it, with its '
+  'reconciliation and why it stopped (the CLI''s payment show). AS404 unknown (or another project''s) payment.';
+
+grant execute on function api.get_payment(text, text) to astapa_app;
 
 create or replace function astapa.payment_feed_horizon(project_id text) returns bigint
   language sql

@@ -55,7 +55,9 @@ create or replace function astapa.refund_json(r astapa.refunds) returns jsonb
       'plan_effect', r.plan_effect, 'status', r.status, 'provider_id', r.provider_id,
       'failure_code', r.failure_code, 'requested_by', r.requested_by, 'created_at', r.created_at,
       'succeeded_at', r.succeeded_at, 'reconcile_errors', r.reconcile_errors,
-      'reconcile_stopped_at', r.reconcile_stopped_at,
+      'reconcile_stopped_at', r.reconcile_stopped_at, 'reconcile_resumed_at', r.reconcile_resumed_at,
+      'reconcile_last_error', astapa.reconcile_error_json(r.reconcile_error_code, r.reconcile_error_message,
+        r.reconcile_error_at),
       'payment', (select pg_catalog.jsonb_build_object('kind', y.kind, 'provider_id', y.provider_id,
                     'method', y.method, 'amount', y.amount,
                     'refunded', astapa.refunded_amount(y.project_id, y.id))
@@ -73,7 +75,9 @@ create or replace function astapa.refund_json(r astapa.refunds) returns jsonb
 
 comment on function astapa.refund_json(astapa.refunds) is
   'A refund as the API and the dashboard show it, with its payment, receipt and checkout. reconcile_errors and '
-  'reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it.';
+  'reconcile_stopped_at: errors of ours while reconciling it, and when the billing pass stopped asking about it; '
+  'reconcile_resumed_at: when that stop was last resumed; reconcile_last_error: the last error met asking about '
+  'it ({code, message, at}, astapa.reconcile_error_json), kept until the next one, or null.';
 
 grant execute on function astapa.refund_json(astapa.refunds) to astapa_app;
 
@@ -392,6 +396,29 @@ comment on function api.list_refunds(text, text, integer) is
 
 grant execute on function api.list_refunds(text, text, integer) to astapa_app;
 
+create or replace function api.get_refund(project_id text, refund_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    refund jsonb;
+  begin
+    select astapa.refund_json(r) into refund from astapa.refunds as r
+    where r.project_id = get_refund.project_id and r.public_id = get_refund.refund_id;
+    if refund is null then
+      raise exception using errcode = 'AS404', message = 'This refund was not found.';
+    end if;
+    return refund;
+  end
+  $$;
+
+comment on function api.get_refund(text, text) is
+  'One refund by its public id, as the API shows it (astapa.refund_json), with its reconciliation and why it '
+  'stopped (the CLI''s refund show). AS404 unknown (or another project''s) refund.';
+
+grant execute on function api.get_refund(text, text) to astapa_app;
+
 create or replace function api.claim_stale_refunds(project_id text, now timestamptz, older_than_seconds integer,
                                                    max_rows integer default 50)
   returns jsonb
@@ -435,7 +462,8 @@ comment on function api.claim_stale_refunds(text, timestamptz, integer, integer)
 
 grant execute on function api.claim_stale_refunds(text, timestamptz, integer, integer) to astapa_app;
 
-create or replace function api.record_refund_reconcile_error(project_id text, refund_id text, now timestamptz)
+create or replace function api.record_refund_reconcile_error(project_id text, refund_id text, now timestamptz,
+                                                             code text, message text)
   returns jsonb
   language plpgsql
   volatile
@@ -443,17 +471,19 @@ create or replace function api.record_refund_reconcile_error(project_id text, re
   as $$
   declare
     target astapa.refunds;
+    next record;
   begin
-    if now is null then
-      raise exception using errcode = 'AS400', message = 'A reconciliation error needs now.';
-    end if;
     target := astapa.held_refund(record_refund_reconcile_error.project_id, refund_id);
-    -- Settled meanwhile (its callback came), or stopped already: nothing left to count.
+    -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
+    select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
+    -- Settled meanwhile (its callback came), or stopped already: nothing left to record.
     if target.status not in ('requested', 'pending') or target.reconcile_stopped_at is not null then
       return null;
     end if;
-    update astapa.refunds as r set reconcile_errors = r.reconcile_errors + 1,
-      reconcile_stopped_at = case when astapa.reconcile_stops(r.reconcile_errors + 1) then now end,
+    -- The same rule as a charge's (astapa.next_reconcile_error, db/api/billing.sql).
+    update astapa.refunds as r set reconcile_errors = next.reconcile_errors,
+      reconcile_stopped_at = next.reconcile_stopped_at, reconcile_error_code = next.reconcile_error_code,
+      reconcile_error_message = next.reconcile_error_message, reconcile_error_at = next.reconcile_error_at,
       updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
@@ -461,14 +491,16 @@ create or replace function api.record_refund_reconcile_error(project_id text, re
   end
   $$;
 
-comment on function api.record_refund_reconcile_error(text, text, timestamptz) is
-  'Counts an error of ours (a bug, an answer we cannot read — not Xendit''s silence) while the billing pass '
-  'reconciled a requested or pending refund: reconcile_errors + 1, which doubles the wait before its next claim '
-  '(api.claim_stale_refunds); the third (astapa.reconcile_stops) sets reconcile_stopped_at = now and the refund '
-  'is no longer claimed. Answers the refund, or null when it was settled meanwhile or had stopped already (so '
-  'the stop is reported once). AS400 without now; AS404 unknown refund.';
+comment on function api.record_refund_reconcile_error(text, text, timestamptz, text, text) is
+  'Records a failed question about a requested or pending refund while the billing pass reconciled it, as its '
+  'last error (code, message, now: astapa.next_reconcile_error). An error of ours, or Xendit refusing to tell '
+  'us about a refund it accepted (astapa.reconcile_error_counts), also counts: reconcile_errors + 1, which '
+  'doubles the wait before its next claim (api.claim_stale_refunds); the third (astapa.reconcile_stops) sets '
+  'reconcile_stopped_at = now and the refund is no longer claimed. Answers the refund, or null when it was '
+  'settled meanwhile or had stopped already (so the stop is reported once). AS400 without now, code or message; '
+  'AS404 unknown refund; 23514 an unknown code.';
 
-grant execute on function api.record_refund_reconcile_error(text, text, timestamptz) to astapa_app;
+grant execute on function api.record_refund_reconcile_error(text, text, timestamptz, text, text) to astapa_app;
 
 -- The same wake-up as a charge's (astapa.notify_reconciliation_resumed, db/api/billing.sql).
 create or replace trigger refunds_notify_reconciliation_resumed after update of reconcile_stopped_at
@@ -495,10 +527,11 @@ create or replace function api.resume_refund_reconciliation(project_id text, ref
     end if;
     perform astapa.audit(target.project_id, 'payment.refund_reconcile_resumed', 'refund:' || target.public_id,
       pg_catalog.jsonb_build_object('reconcile_errors', target.reconcile_errors,
-        'reconcile_stopped_at', target.reconcile_stopped_at));
+        'reconcile_stopped_at', target.reconcile_stopped_at, 'reconcile_error_code', target.reconcile_error_code));
     -- checked_at too: the next pass (woken now by the trigger) claims the refund at once, with the first wait.
+    -- The last error stays, for the record; reconcile_resumed_at says it came before the resume.
     update astapa.refunds as r set reconcile_errors = 0, reconcile_stopped_at = null, checked_at = null,
-      updated_at = pg_catalog.now()
+      reconcile_resumed_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     return astapa.refund_json(target);
@@ -507,9 +540,10 @@ create or replace function api.resume_refund_reconciliation(project_id text, ref
 
 comment on function api.resume_refund_reconciliation(text, text) is
   'Resumes the stopped reconciliation of a requested or pending refund (api.record_refund_reconcile_error): '
-  'reconcile_errors = 0, reconcile_stopped_at and checked_at null, so the billing pass asks Xendit about it '
-  'again — now, woken by NOTIFY astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited '
-  '(payment.refund_reconcile_resumed, with the errors and stop it had). Answers the refund. AS404 unknown (or '
-  'another project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
+  'reconcile_errors = 0, reconcile_stopped_at and checked_at null, reconcile_resumed_at = now (its last error '
+  'stays, for the record), so the billing pass asks Xendit about it again — now, woken by NOTIFY '
+  'astapa_reconcile (trigger refunds_notify_reconciliation_resumed). Audited (payment.refund_reconcile_resumed, '
+  'with the errors, stop and last error code it had). Answers the refund. AS404 unknown (or another '
+  'project''s) refund; AS4R1 succeeded or failed already; AS4R0 its reconciliation has not stopped.';
 
 grant execute on function api.resume_refund_reconciliation(text, text) to astapa_app;

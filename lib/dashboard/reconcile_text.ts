@@ -22,3 +22,43 @@ export const RESUMED_NOTICES: Record<string, string> = {
       "Rekonsiliasi dilanjutkan: Xendit ditanya lagi tentang pengembalian dana ini sekarang, lalu setiap 15 menit.",
   }),
 };
+
+/** A reconcile error's code (db/reconcile_errors.ts) in Bahasa Indonesia; the English is the stored message. */
+const ERROR_WORDS_ID: Record<string, string> = {
+  credentials_refused: "Xendit menolak kunci API proyek",
+  provider_refused: "Xendit menolak pertanyaannya",
+  rate_limited: "Xendit menjawab terlalu banyak permintaan (429)",
+  provider_5xx: "Xendit menjawab dengan galat server",
+  provider_timeout: "Xendit tidak menjawab tepat waktu",
+  provider_unreachable: "Xendit tidak dapat dihubungi",
+  provider_interrupted: "jawaban Xendit terputus",
+  unexpected_answer: "jawaban Xendit tidak dapat dibaca",
+  internal_error: "galat di sisi Astapa",
+};
+
+/** A stopped reconciliation's last error, as the API answers it. */
+export type LastError = { code: string; message: string; at: string };
+
+/**
+ * Why a reconciliation stopped, in both languages: "Stopped after 3 errors: <message> (<when>)." — `when`
+ * formatted by the caller. A stop from before causes were kept (migration 4217) has none to say.
+ */
+export function stoppedReason(errors: number, lastError: LastError | null, when: string): Worded {
+  if (!lastError) {
+    return {
+      en: `Stopped after ${errors} errors (the cause was not recorded).`,
+      id: `Berhenti setelah ${errors} galat (penyebabnya tidak tercatat).`,
+    };
+  }
+  const id = ERROR_WORDS_ID[lastError.code] ?? lastError.code;
+  return {
+    en: `Stopped after ${errors} errors: ${lastError.message.replace(/\.$/, "")} (${when}).`,
+    id: `Berhenti setelah ${errors} galat: ${id} (${when}).`,
+  };
+}
+
+/** What still settles a stopped payment or refund. */
+export const CALLBACK_SETTLES: Worded = {
+  en: "Xendit's callback still settles it.",
+  id: "Callback Xendit tetap menyelesaikannya.",
+};

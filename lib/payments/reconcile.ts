@@ -5,23 +5,18 @@
  * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
  * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
  * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed, as
- * is one whose question met our API key refused (401/403, logged as an error; it opens the breaker). An error of
- * ours while asking (a bug, an answer we cannot read), or Xendit refusing the question (another 4xx, not 429), is
- * counted in SQL as refunds' are: the next question waits twice as long, and the third stops automatic
- * reconciliation of that charge (reconcile_stopped_at), logged once. Nothing here fails a charge.
+ * is one whose question met our API key refused (401/403, logged as an error; it opens the breaker). Every failed
+ * question is recorded in SQL as the charge's last error (reconcile_errors.ts: a code and a sentence of ours); an
+ * error of ours (a bug, an answer we cannot read), or Xendit refusing the question (another 4xx, not 429), also
+ * counts, as refunds' do: the next question waits twice as long, and the third stops automatic reconciliation of
+ * that charge (reconcile_stopped_at), logged once. Nothing here fails a charge.
  */
 import { asApp } from "@/db/client.ts";
-import {
-  claimStalePayments,
-  expireCheckouts,
-  type PaymentReconcileError,
-  recordPaymentReconcileError,
-  type StalePayment,
-} from "@/db/billing.ts";
+import { claimStalePayments, expireCheckouts, recordPaymentReconcileError } from "@/db/billing.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
-import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
-import { isCredentialsRefused, isRefusal, logCredentialsRefused } from "./provider_errors.ts";
+import { isCredentialsRefused, logCredentialsRefused } from "./provider_errors.ts";
+import { recordReconcileError } from "./reconcile_errors.ts";
 import { asChargeError, type ChargeStatus, fetchCharge, isXenditFailure } from "./xendit.ts";
 import { reconcileRefunds } from "./refund_reconcile.ts";
 import { XenditBreaker } from "./xendit_breaker.ts";
@@ -84,58 +79,24 @@ export async function reconcileProject(
         checkout_id: payment.checkout_id,
         provider_id: payment.provider_id,
       };
-      if (failure && isCredentialsRefused(failure)) {
-        // Our key, not the charge: asked again next pass as it was (the breaker holds the account's others).
-        logCredentialsRefused("charge", failure, fields);
-      } else if (failure && !isRefusal(failure)) {
-        // Xendit's silence, a server error or "too many requests" is asked again next pass.
-        log("warn", "reconcile_failed", { ...fields, error });
-      } else {
-        // Ours — or Xendit refusing to tell us about its charge (a 4xx): counted, with a back-off. Never failed
-        // on that alone: the charge may still be paid, and its callback settles it.
-        await countError(deps, projectId, payment, now, error);
-      }
+      // Our key, not the charge: logged as an error (the breaker holds the account's others).
+      if (failure && isCredentialsRefused(failure)) logCredentialsRefused("charge", failure, fields);
+      // Recorded as its last error whatever it was; only ours, or Xendit refusing to tell us about its charge (a
+      // 4xx), counts towards stopping. Never failed on that alone: its callback settles it.
+      await recordReconcileError({
+        record: (cause) =>
+          asApp(
+            deps.sql,
+            projectId,
+            (tx) => recordPaymentReconcileError(tx, projectId, payment.provider_id, now, cause),
+          ),
+        fields,
+        failed: "reconcile_failed",
+        stopped: "reconcile_stopped",
+      }, error);
     }
   }
   const expired = await asApp(deps.sql, projectId, (tx) => expireCheckouts(tx, projectId, now));
   recorded += await reconcileRefunds(deps, projectId, now, staleSeconds, breaker);
   return { checked: stale.length, recorded, expired };
-}
-
-/**
- * A bug of ours (or an answer we cannot read, or Xendit's 4xx to the question) while reconciling a charge: counted
- * in SQL, so the charge is asked about again after twice the wait, and after the third such error no more
- * (reconcile_stopped_at, shown in the API and on the dashboard's payments list). Each try is logged with its
- * stack; the stop, once, as an error.
- */
-async function countError(
-  deps: PaymentDeps,
-  projectId: string,
-  payment: StalePayment,
-  now: Date,
-  error: unknown,
-): Promise<void> {
-  const fields = {
-    project_id: projectId,
-    checkout_id: payment.checkout_id,
-    provider_id: payment.provider_id,
-    error,
-  };
-  let counted: PaymentReconcileError | null;
-  try {
-    counted = await asApp(
-      deps.sql,
-      projectId,
-      (tx) => recordPaymentReconcileError(tx, projectId, payment.provider_id, now),
-    );
-  } catch (failure) {
-    // Not even counted (the database): the charge is asked about again next period, as before.
-    log("error", "reconcile_failed", { ...fields, count_error: failure });
-    return;
-  }
-  if (counted?.reconcile_stopped_at) {
-    log("error", "reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
-  } else {
-    log("warn", "reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
-  }
 }

@@ -8,9 +8,10 @@
  * as does one whose question met our API key refused (401/403, as charges': logged as an error, it opens the
  * breaker and is not counted — a dead key is the operator's to fix, and must not stop every pending refund).
  * Xendit refusing the request asked again (a 4xx: its definitive no) fails the refund as a refusal at request time
- * does (lib/payments/refunds.ts recordRefusal: failure_code, the amount free again). An error of ours while asking
- * (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted — is counted
- * in SQL: the next question waits twice as long, and the third stops automatic reconciliation of that refund
+ * does (lib/payments/refunds.ts recordRefusal: failure_code, the amount free again). Any other failed question is
+ * recorded in SQL as the refund's last error (reconcile_errors.ts: a code and a sentence of ours); an error of ours
+ * while asking (a bug, an answer we cannot read) — or Xendit refusing to tell us about a refund it had accepted —
+ * also counts: the next question waits twice as long, and the third stops automatic reconciliation of that refund
  * (reconcile_stopped_at), logged once.
  */
 import { asApp } from "@/db/client.ts";
@@ -25,6 +26,7 @@ import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { recordRefusal } from "./refunds.ts";
 import { isCredentialsRefused, isRefusal, logCredentialsRefused } from "./provider_errors.ts";
+import { recordReconcileError } from "./reconcile_errors.ts";
 import { asChargeError, type ChargeError, isXenditFailure, xenditClient } from "./xendit.ts";
 import { type AccountRef, XenditBreaker } from "./xendit_breaker.ts";
 import type { Xendit } from "xendit-node";
@@ -133,20 +135,28 @@ export async function reconcileRefunds(
       if (!stored.duplicate) recorded++;
     } catch (error) {
       const failure = isXenditFailure(error) ? asChargeError(error) : null;
-      if (failure && isCredentialsRefused(failure)) {
-        // Our key, not the refund: asked again next period as it was, its amount still reserved (the breaker
-        // holds the account's others). Not counted: three passes with a dead key must not stop every refund.
-        logCredentialsRefused("refund", failure, { project_id: projectId, refund_id: refund.refund_id });
-      } else if (failure && isRefusal(failure) && !refund.provider_id) {
+      const fields = { project_id: projectId, refund_id: refund.refund_id };
+      if (failure && isRefusal(failure) && !refund.provider_id) {
         // The request asked again was refused: Xendit's definitive answer, as at request time.
         await refused(deps, projectId, refund, failure);
-      } else if (failure && !isRefusal(failure)) {
-        // Xendit's silence (or a server error) is asked again next period.
-        log("warn", "refund_reconcile_failed", { project_id: projectId, refund_id: refund.refund_id, error });
-      } else {
-        // Ours — or a refusal to tell us about a refund Xendit accepted: counted, with a back-off.
-        await countError(deps, projectId, refund, now, error);
+        continue;
       }
+      // Our key, not the refund: logged as an error (the breaker holds the account's others), its amount still
+      // reserved.
+      if (failure && isCredentialsRefused(failure)) logCredentialsRefused("refund", failure, fields);
+      // Recorded as its last error whatever it was; only ours, or a refusal to tell us about a refund Xendit
+      // accepted, counts towards stopping — three passes with a dead key must not stop every refund.
+      await recordReconcileError({
+        record: (cause) =>
+          asApp(
+            deps.sql,
+            projectId,
+            (tx) => recordRefundReconcileError(tx, projectId, refund.refund_id, now, cause),
+          ),
+        fields,
+        failed: "refund_reconcile_failed",
+        stopped: "refund_reconcile_stopped",
+      }, error);
     }
   }
   return recorded;
@@ -172,37 +182,4 @@ async function refused(
     return;
   }
   log("warn", "refund_refused", { ...fields, status: failed.status, failure_code: failed.failure_code });
-}
-
-/**
- * A bug of ours (or an answer we cannot read, or Xendit refusing to tell us about a refund it had accepted) while
- * reconciling a refund: counted in SQL, so the refund is asked about again after twice the wait, and after the
- * third such error no more (reconcile_stopped_at, shown in the API and on the dashboard). Each try is logged
- * with its stack as a warning; the stop, once, as an error.
- */
-async function countError(
-  deps: PaymentDeps,
-  projectId: string,
-  refund: Refund,
-  now: Date,
-  error: unknown,
-): Promise<void> {
-  const fields = { project_id: projectId, refund_id: refund.refund_id, error };
-  let counted: Refund | null;
-  try {
-    counted = await asApp(
-      deps.sql,
-      projectId,
-      (tx) => recordRefundReconcileError(tx, projectId, refund.refund_id, now),
-    );
-  } catch (failure) {
-    // Not even counted (the database): the refund is asked about again next period, as before.
-    log("error", "refund_reconcile_failed", { ...fields, count_error: failure });
-    return;
-  }
-  if (counted?.reconcile_stopped_at) {
-    log("error", "refund_reconcile_stopped", { ...fields, errors: counted.reconcile_errors });
-  } else {
-    log("warn", "refund_reconcile_failed", { ...fields, errors: counted?.reconcile_errors ?? null });
-  }
 }

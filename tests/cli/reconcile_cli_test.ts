@@ -78,3 +78,37 @@ Deno.test("cli refund reconcile — resumes a stopped refund (human output); ref
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /Expected CHECKOUT_ID/);
 });
+
+Deno.test("cli payment show / refund show — the reconciliation, why it stopped and when it resumed; another project's is not found", async () => {
+  const checkoutId = await stoppedCharge(db.sql, shop, "pr-cli-show");
+  const shown = await run(["cli.ts", "payment", "show", "--project", p, checkoutId], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`payment\\s+${checkoutId}`));
+  assert.match(shown.stdout, /reconciliation\s+stopped after 3 errors \(\d{4}-/);
+  assert.match(
+    shown.stdout,
+    /last error\s+internal_error: An error on Astapa's side \(TypeError\) while asking Xendit; the server log has its stack\. \(\d{4}-/,
+  );
+  assert.match(shown.stdout, /resumed at\s+never/);
+  const json = JSON.parse(
+    (await run(["cli.ts", "payment", "show", "--project", p, checkoutId, "--json"], env)).stdout,
+  );
+  assert.deepEqual([json.reconcile_errors, json.reconcile_last_error.code], [3, "internal_error"]);
+
+  const refundId = await stoppedRefund(db.sql, shop, "pr-cli-show-refund");
+  const resumed = await run(["cli.ts", "refund", "reconcile", "--project", p, refundId], env);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /stopped by\s+internal_error: /, "the resume says what had stopped it");
+  const refund = await run(["cli.ts", "refund", "show", "--project", p, refundId], env);
+  assert.equal(refund.code, 0, refund.stderr);
+  assert.match(refund.stdout, /reconciliation\s+0 errors counted, resumed/);
+  assert.match(refund.stdout, /last error\s+internal_error: /, "kept for the record");
+  assert.match(refund.stdout, /resumed at\s+\d{4}-/);
+
+  const foreign = await run(["cli.ts", "refund", "show", "--project", other.project.id, refundId], env);
+  assert.equal(foreign.code, 1);
+  assert.match(foreign.stderr, /not_found: This refund was not found/);
+  const unknown = await run(["cli.ts", "payment", "show", "--project", p, "chk_unknown"], env);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /not_found: This payment was not found/);
+});

@@ -11,6 +11,7 @@ import { seedUser } from "../helpers/identity.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { eventReader } from "../helpers/sse.ts";
+import { OURS } from "../helpers/stopped_reconciliation.ts";
 import { postJson } from "../helpers/token_client.ts";
 import { asApp } from "@/db/client.ts";
 import { createCheckout } from "@/db/payments.ts";
@@ -110,21 +111,32 @@ Deno.test("payments page — status, method, amount in rupiah, user, plan and ti
   assert.equal((await getAs(t, owner, `${shop.base}/payments?before=abc`)).status, 400);
 });
 
-Deno.test("payments page — a checkout whose charge's reconciliation stopped after our errors says so", async () => {
+Deno.test("payments page — a checkout whose charge's reconciliation stopped after our errors says so, and why (en, id)", async () => {
   const { recordPaymentReconcileError } = await import("@/db/billing.ts");
   const shop = await shopFor("reconcile-stopped@example.com");
   const p = shop.project.id;
   const stuckId = await qrisCheckout(shop);
   const fineId = await qrisCheckout(shop);
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) => r.referenceId === stuckId)!;
-  const now = new Date();
-  for (let i = 0; i < 3; i++) {
-    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, now));
+  const now = new Date("2031-05-04T03:02:00Z");
+  for (let i = 0; i < 2; i++) {
+    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, now, OURS));
   }
+  const refused = {
+    code: "provider_refused",
+    message: "Xendit refused the question (404 DATA_NOT_FOUND).",
+  } as const;
+  await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, now, refused));
   const html = await (await getAs(t, viewer, `${shop.base}/payments`)).text();
+  const row = rowOf(html, stuckId);
+  assert.match(row, /data-reconcile-stopped="[^"]+" data-reconcile-error="provider_refused"/);
   assert.match(
-    rowOf(html, stuckId),
-    /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking its charge with Xendit failed on our side\s*3\s*times/,
+    row,
+    /<span lang="en">Stopped after 3 errors: Xendit refused the question \(404 DATA_NOT_FOUND\) \(4 May 2031, 03:02 UTC\)\./,
+  );
+  assert.match(
+    row,
+    /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 May 2031, 03:02 UTC\)\./,
   );
   assert.doesNotMatch(rowOf(html, fineId), /data-reconcile-stopped/);
 });
@@ -136,7 +148,7 @@ Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audit
   const stuckId = await qrisCheckout(shop);
   const pr = [...t.deps.xenditSandbox.paymentRequests.values()].find((r) => r.referenceId === stuckId)!;
   for (let i = 0; i < 3; i++) {
-    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, new Date()));
+    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, pr.id, new Date(), OURS));
   }
   const action = `${shop.base}/payments/reconcile`;
   assert.doesNotMatch(

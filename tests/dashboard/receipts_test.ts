@@ -9,6 +9,7 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
+import { OURS } from "../helpers/stopped_reconciliation.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -143,7 +144,7 @@ Deno.test("dashboard receipts — the PPN settings form: owners save them (audit
   assert.equal(audit.n, 2, "each saved change is audited");
 });
 
-Deno.test("dashboard receipts — a refund whose reconciliation stopped after our errors says so", async () => {
+Deno.test("dashboard receipts — a refund whose reconciliation stopped after our errors says so, and why (en, id)", async () => {
   const { recordRefundReconcileError, requestRefund } = await import("@/db/refunds.ts");
   const receipt = await paid("qris");
   const stuck = await asApp(
@@ -151,15 +152,30 @@ Deno.test("dashboard receipts — a refund whose reconciliation stopped after ou
     p,
     (tx) => requestRefund(tx, p, { receipt: receipt.receipt_id, amount: 1_000, plan_effect: "none" }),
   );
-  const now = new Date();
-  for (let i = 0; i < 3; i++) {
-    await asApp(t.db.sql, p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, now));
+  const now = new Date("2031-05-04T03:02:00Z");
+  for (let i = 0; i < 2; i++) {
+    await asApp(t.db.sql, p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, now, OURS));
   }
+  const cause = {
+    code: "unexpected_answer",
+    message: "Xendit's answer could not be read (not the JSON expected).",
+  };
+  await asApp(
+    t.db.sql,
+    p,
+    (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, now, cause as typeof OURS),
+  );
   const html = await (await getAs(t, viewer, base)).text();
   const row = html.slice(html.indexOf(`data-refund="${stuck.refund_id}"`));
+  const cell = row.slice(0, row.indexOf("</tr>"));
+  assert.match(cell, /data-reconcile-stopped="[^"]+" data-reconcile-error="unexpected_answer"/);
   assert.match(
-    row.slice(0, row.indexOf("</tr>")),
-    /data-reconcile-stopped="[^"]+"[^>]*>\s*No longer asked about automatically: checking it with Xendit failed on our side 3 times/,
+    cell,
+    /<span lang="en">Stopped after 3 errors: Xendit(&#39;|')s answer could not be read \(not the JSON expected\) \(4 May 2031, 03:02 UTC\)\./,
+  );
+  assert.match(
+    cell,
+    /<span lang="id">Berhenti setelah 3 galat: jawaban Xendit tidak dapat dibaca \(4 May 2031, 03:02 UTC\)\./,
   );
 });
 

@@ -6,8 +6,12 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { recordPaymentReconcileError } from "@/db/billing.ts";
 import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { recordRefundReconcileError, requestRefund } from "@/db/refunds.ts";
+import { reconcileErrorOf } from "@/lib/payments/reconcile_errors.ts";
 import { pendingCharge } from "./pending_charge.ts";
 import { type Shop, waitFor } from "./payments.ts";
+
+/** An error of ours while reconciling (a bug): it counts, so three stop the reconciliation. */
+export const OURS = reconcileErrorOf(new TypeError("a bug of ours"));
 
 /** The pending QRIS charge of plan pro for the shop's user (tests/helpers/pending_charge.ts): its checkout id. */
 async function pendingCheckout(sql: Sql, shop: Shop, providerId: string): Promise<string> {
@@ -19,7 +23,7 @@ export async function stoppedCharge(sql: Sql, shop: Shop, providerId: string): P
   const checkoutId = await pendingCheckout(sql, shop, providerId);
   const p = shop.project.id;
   for (let error = 0; error < 3; error++) {
-    await asApp(sql, p, (tx) => recordPaymentReconcileError(tx, p, providerId, new Date()));
+    await asApp(sql, p, (tx) => recordPaymentReconcileError(tx, p, providerId, new Date(), OURS));
   }
   return checkoutId;
 }
@@ -64,7 +68,7 @@ export async function stoppedRefund(sql: Sql, shop: Shop, providerId: string): P
     (tx) => requestRefund(tx, p, { receipt, amount: 1_000, plan_effect: "none" }),
   );
   for (let error = 0; error < 3; error++) {
-    await asApp(sql, p, (tx) => recordRefundReconcileError(tx, p, refund.refund_id, new Date()));
+    await asApp(sql, p, (tx) => recordRefundReconcileError(tx, p, refund.refund_id, new Date(), OURS));
   }
   return refund.refund_id;
 }

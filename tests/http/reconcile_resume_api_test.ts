@@ -12,7 +12,7 @@ import { rows } from "../helpers/db.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop } from "../helpers/payments.ts";
-import { paidCharge, stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
+import { OURS, paidCharge, stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -38,6 +38,15 @@ async function refusedOthers(path: string, unchanged: () => Promise<void>) {
     assert.equal(refused.status, status, await refused.text());
     await unchanged();
   }
+}
+
+/** A resume's answer says when it resumed and keeps what had stopped it: {code, message, at}. */
+function assertResumedWithCause(answer: Record<string, unknown>) {
+  assert.equal(typeof answer.reconcile_resumed_at, "string");
+  const last = answer.reconcile_last_error as Record<string, unknown>;
+  assert.deepEqual(Object.keys(last).sort(), ["at", "code", "message"]);
+  assert.deepEqual([last.code, last.message], [OURS.code, OURS.message]);
+  assert.ok(!Number.isNaN(Date.parse(String(last.at))), "at is a timestamp");
 }
 
 async function stoppedOf(checkoutId: string) {
@@ -66,6 +75,7 @@ Deno.test("POST /api/platform/payments/{id}/reconcile — the project's client r
     0,
     null,
   ]);
+  assertResumedWithCause(payment);
   const [entry] = rows(
     await asApp(
       t.db.sql,
@@ -102,6 +112,7 @@ Deno.test("POST /api/platform/refunds/{id}/reconcile — the project's client re
     0,
     null,
   ]);
+  assertResumedWithCause(refund);
   const again = await post(path);
   assert.deepEqual([again.status, (await again.json()).error], [409, "reconciliation_not_stopped"]);
   await asApp(t.db.sql, p, (tx) => recordRefundAnswer(tx, p, refundId, { failure: "REFUSED: no" }));
@@ -109,4 +120,22 @@ Deno.test("POST /api/platform/refunds/{id}/reconcile — the project's client re
   assert.deepEqual([final.status, (await final.json()).error], [409, "already_final"]);
   const missing = await post("/api/platform/refunds/rfd_unknown/reconcile");
   assert.deepEqual([missing.status, (await missing.json()).error], [404, "not_found"]);
+});
+
+Deno.test("OpenAPI — the payments and refunds answers declare reconcile_resumed_at and reconcile_last_error with its codes", async () => {
+  const doc = await (await t.app.request("/api/openapi.json")).json();
+  const answers = [
+    doc.paths["/api/platform/payments/{id}/reconcile"].post.responses["200"],
+    doc.paths["/api/platform/refunds/{id}/reconcile"].post.responses["200"],
+  ];
+  for (const answer of answers) {
+    const properties = answer.content["application/json"].schema.properties;
+    assert.ok(properties.reconcile_resumed_at, "reconcile_resumed_at");
+    const last = properties.reconcile_last_error;
+    const shaped = last.anyOf?.find((s: { type?: string }) => s.type === "object") ?? last;
+    assert.deepEqual(Object.keys(shaped.properties).sort(), ["at", "code", "message"]);
+    assert.ok(shaped.properties.code.enum.includes("credentials_refused"));
+    assert.ok(shaped.properties.code.enum.includes("provider_5xx"));
+    assert.match(JSON.stringify(last), /why reconciliation stopped/);
+  }
 });

@@ -93,6 +93,11 @@ Deno.test("charge reconciliation — failing on our side backs off, stops after 
   );
   assert.deepEqual([row.status, row.reconcile_errors], ["pending", 3]);
   assert.equal(new Date(row.reconcile_stopped_at).getTime(), start + (1_801 + 3_601) * 1000);
+  assert.deepEqual(row.reconcile_last_error, {
+    code: "unexpected_answer",
+    message: "Xendit's answer could not be read (not the JSON expected).",
+    at: row.reconcile_stopped_at,
+  }, "the stop says why, never quoting the page");
 
   // Xendit's callback still settles it.
   await t.deps.xenditSandbox.settle(pr.id, "pay");
@@ -136,6 +141,11 @@ Deno.test("charge reconciliation — Xendit's 4xx to the status question backs o
   const row = rows.find((r) => r.checkout_id === checkoutId)!;
   assert.deepEqual([row.status, row.reconcile_errors], ["pending", 3], "pending: a 4xx alone fails nothing");
   assert.equal(new Date(row.reconcile_stopped_at!).getTime(), start + (1_801 + 3_601) * 1000);
+  assert.deepEqual(
+    [row.reconcile_last_error?.code, row.reconcile_last_error?.message, row.reconcile_last_error?.at],
+    ["provider_refused", "Xendit refused the question (404 DATA_NOT_FOUND).", row.reconcile_stopped_at],
+    "the stop says why",
+  );
 
   // It may still be paid: the callback settles it.
   await t.deps.xenditSandbox.settle(pr.id, "pay");

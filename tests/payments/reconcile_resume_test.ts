@@ -15,7 +15,7 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
-import { stoppedRefund } from "../helpers/stopped_reconciliation.ts";
+import { OURS, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -37,7 +37,7 @@ Deno.test("reconcile resume — a stopped charge paid at Xendit (callback lost) 
   const charged = await chargeCheckout(t.deps, p, opened.checkout_id, { method: "qris" });
   const providerId = charged.payment!.provider_id;
   for (let error = 0; error < 3; error++) {
-    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, providerId, new Date()));
+    await asApp(t.db.sql, p, (tx) => recordPaymentReconcileError(tx, p, providerId, new Date(), OURS));
   }
   await t.deps.xenditSandbox.settle(providerId, "pay", { times: 0 }); // paid at Xendit; no callback
 

@@ -20,6 +20,7 @@ import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } 
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
+import { OURS } from "../helpers/stopped_reconciliation.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -309,6 +310,147 @@ Deno.test("api.claim_stale_payments — old pending charges once per period; err
   await rejectsAs(as(p, (tx) => claimStalePayments(tx, p, later, -1)), "validation_failed");
 });
 
+Deno.test("api.record_payment_reconcile_error — keeps the last error (code, capped message, when); only those that count stop it; the stop and a resume keep it", async () => {
+  const { listPayments } = await import("@/db/dashboard_payments.ts");
+  const { resumePaymentReconciliation } = await import("@/db/billing.ts");
+  const shop = await seedShop(db.sql, { email: "charge-reconcile-cause@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-reconcile-cause", 30 * 86_400);
+  const start = new Date(Date.now() + 3_600_000);
+  const after = (seconds: number) => new Date(start.getTime() + seconds * 1000);
+  const record = (when: Date, code: string, message: string) =>
+    as(p, (tx) =>
+      recordPaymentReconcileError(tx, p, "pr-reconcile-cause", when, {
+        code: code as typeof OURS.code,
+        message,
+      }));
+  const row = async () =>
+    (await as(p, (tx) => listPayments(tx, p, {}))).find((r) => r.checkout_id === checkout.checkout_id)!;
+  const last = async () => {
+    const { reconcile_errors, reconcile_stopped_at, reconcile_resumed_at, reconcile_last_error } =
+      await row();
+    const error = reconcile_last_error &&
+      { ...reconcile_last_error, at: new Date(reconcile_last_error.at).getTime() };
+    return { reconcile_errors, reconcile_stopped_at, reconcile_resumed_at, error };
+  };
+  assert.deepEqual(await last(), {
+    reconcile_errors: 0,
+    reconcile_stopped_at: null,
+    reconcile_resumed_at: null,
+    error: null,
+  });
+
+  // Xendit's server error, silence or a refused key is kept as the last error but never counted.
+  for (
+    const [i, code] of ["provider_5xx", "provider_timeout", "credentials_refused", "rate_limited"].entries()
+  ) {
+    await record(after(i), code, `  ${code} happened  `);
+    assert.deepEqual(await last(), {
+      reconcile_errors: 0,
+      reconcile_stopped_at: null,
+      reconcile_resumed_at: null,
+      error: { code, message: `${code} happened`, at: after(i).getTime() },
+    }, `${code}: kept, trimmed, not counted`);
+  }
+  // A long message is cut to 300 characters.
+  const counted = await record(
+    after(10),
+    "provider_refused",
+    "Xendit refused the question (404 ".padEnd(500, "x"),
+  );
+  assert.deepEqual([counted?.reconcile_errors, counted?.reconcile_last_error.message.length], [1, 300]);
+  await record(after(20), "unexpected_answer", "Xendit's answer could not be read.");
+  const stop = await record(after(30), "internal_error", "An error on Astapa's side (TypeError).");
+  assert.equal(new Date(stop!.reconcile_stopped_at!).getTime(), after(30).getTime());
+  assert.deepEqual((await last()).error, {
+    code: "internal_error",
+    message: "An error on Astapa's side (TypeError).",
+    at: after(30).getTime(),
+  }, "the stop carries its cause");
+  assert.equal(await record(after(40), "provider_5xx", "late"), null, "stopped: nothing more is recorded");
+  assert.equal((await last()).error?.code, "internal_error");
+
+  // A resume starts the count over and says when; the cause stays, for the record.
+  const resumed = await as(p, (tx) => resumePaymentReconciliation(tx, p, checkout.checkout_id));
+  assert.deepEqual([resumed.reconcile_errors, resumed.reconcile_stopped_at], [0, null]);
+  assert.ok(resumed.reconcile_resumed_at, "resumed_at is set");
+  assert.equal(resumed.reconcile_last_error?.code, "internal_error");
+  const [audit] = await as(
+    p,
+    (tx) =>
+      tx`select details from astapa.audit_log where action = 'payment.reconcile_resumed'
+      and target = ${"checkout:" + checkout.checkout_id}`,
+  );
+  assert.equal(audit.details.charges[0].reconcile_error_code, "internal_error", "the audit names the cause");
+  // The next error replaces it.
+  await record(after(50), "provider_unreachable", "Xendit could not be reached.");
+  assert.deepEqual([(await last()).reconcile_errors, (await last()).error?.code], [
+    0,
+    "provider_unreachable",
+  ]);
+
+  // An unknown code, a blank message or no code are refused, and nothing changes.
+  await rejectsAs(record(after(60), "key_leaked", "x"), "validation_failed");
+  await rejectsAs(record(after(60), "internal_error", "   "), "validation_failed");
+  await rejectsAs(
+    as(
+      p,
+      (tx) => tx`select api.record_payment_reconcile_error(${p}, 'pr-reconcile-cause', now(), null, 'x')`,
+    ),
+    "validation_failed",
+  );
+  assert.equal((await last()).error?.code, "provider_unreachable");
+
+  // Settled, the payment shows no reconciliation left: only pending charges count.
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-reconcile-cause",
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: checkout.amount } },
+    }));
+  while (await as(p, (tx) => applyPaymentEvent(tx, p)));
+  assert.deepEqual([(await row()).status, (await row()).reconcile_last_error], ["paid", null]);
+});
+
+Deno.test("astapa.next_reconcile_error — counts only ours and Xendit's refusal, stops at the third, caps the message", async () => {
+  const next = (errors: number, code: string | null, message: string | null, now: string | null) =>
+    as(a.project.id, async (tx) => {
+      const [r] = await tx`select * from astapa.next_reconcile_error(${errors}, ${code}, ${message},
+        ${now}::timestamptz)`;
+      return [
+        r.reconcile_errors,
+        r.reconcile_stopped_at?.toISOString() ?? null,
+        r.reconcile_error_code,
+        r.reconcile_error_message.length,
+      ];
+    });
+  const now = "2031-01-01T00:00:00.000Z";
+  assert.deepEqual(await next(0, "provider_refused", "x", now), [1, null, "provider_refused", 1]);
+  assert.deepEqual(await next(2, "unexpected_answer", "y".repeat(400), now), [
+    3,
+    now,
+    "unexpected_answer",
+    300,
+  ]);
+  assert.deepEqual(await next(2, "provider_5xx", "z", now), [2, null, "provider_5xx", 1]);
+  assert.deepEqual(await next(5, "credentials_refused", "k", now), [5, null, "credentials_refused", 1]);
+  await rejectsAs(next(0, "internal_error", "x", null), "validation_failed");
+  await rejectsAs(next(0, "internal_error", "", now), "validation_failed");
+  const json = await as(
+    a.project.id,
+    (tx) =>
+      tx`select astapa.reconcile_error_json('provider_5xx', 'm', ${now}::timestamptz) as e,
+      astapa.reconcile_error_json(null, null, null) as none`,
+  );
+  assert.deepEqual([json[0].e.code, json[0].e.message, new Date(json[0].e.at).toISOString(), json[0].none], [
+    "provider_5xx",
+    "m",
+    now,
+    null,
+  ]);
+});
+
 Deno.test("api.record_payment_reconcile_error — each error of ours doubles the wait; the third stops reconciliation, reported once", async () => {
   const { listPayments } = await import("@/db/dashboard_payments.ts");
   const shop = await seedShop(db.sql, { email: "charge-reconcile-errors@example.com" });
@@ -320,7 +462,8 @@ Deno.test("api.record_payment_reconcile_error — each error of ours doubles the
     (await as(p, (tx) => claimStalePayments(tx, p, when, 900))).map((
       c,
     ) => [c.provider_id, c.reconcile_errors]);
-  const fail = (when: Date) => as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", when));
+  const fail = (when: Date) =>
+    as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", when, OURS));
   const row = async () =>
     (await as(p, (tx) => listPayments(tx, p, {}))).find((r) => r.checkout_id === checkout.checkout_id)!;
   assert.deepEqual([(await row()).reconcile_errors, (await row()).reconcile_stopped_at], [0, null]);
@@ -331,6 +474,7 @@ Deno.test("api.record_payment_reconcile_error — each error of ours doubles the
     provider_id: "pr-reconcile-errors",
     reconcile_errors: 1,
     reconcile_stopped_at: null,
+    reconcile_last_error: { ...OURS, at: after(0).toISOString().replace("Z", "+00:00") },
   });
   assert.deepEqual(await claimed(after(901)), [], "one error: twice the period (30 minutes)");
   assert.deepEqual(await claimed(after(1_801)), [["pr-reconcile-errors", 1]]);
@@ -363,16 +507,26 @@ Deno.test("api.record_payment_reconcile_error — each error of ours doubles the
 
   // Bad input, an unknown charge and another project's charge are refused.
   await rejectsAs(
-    as(p, (tx) => tx`select api.record_payment_reconcile_error(${p}, 'pr-reconcile-errors', null)`),
+    as(
+      p,
+      (tx) =>
+        tx`select api.record_payment_reconcile_error(${p}, 'pr-reconcile-errors', null, 'internal_error', 'x')`,
+    ),
     "validation_failed",
   );
-  await rejectsAs(as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-unknown", after(0))), "not_found");
   await rejectsAs(
-    as(b.project.id, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", after(0))),
+    as(p, (tx) => recordPaymentReconcileError(tx, p, "pr-unknown", after(0), OURS)),
     "not_found",
   );
   await rejectsAs(
-    as(b.project.id, (tx) => recordPaymentReconcileError(tx, b.project.id, "pr-reconcile-errors", after(0))),
+    as(b.project.id, (tx) => recordPaymentReconcileError(tx, p, "pr-reconcile-errors", after(0), OURS)),
+    "not_found",
+  );
+  await rejectsAs(
+    as(
+      b.project.id,
+      (tx) => recordPaymentReconcileError(tx, b.project.id, "pr-reconcile-errors", after(0), OURS),
+    ),
     "not_found",
   );
 });
@@ -394,4 +548,18 @@ Deno.test("api.expire_checkouts — unpaid checkouts past expires_at, with their
   );
   assert.deepEqual(state, { checkout: "expired", payment: "expired" });
   await rejectsAs(as(p, (tx) => tx`select api.expire_checkouts(${p}, null)`), "validation_failed");
+});
+
+Deno.test("api.get_payment — one payment as the list shows it; unknown or another project's is not found", async () => {
+  const { getPayment, listPayments } = await import("@/db/dashboard_payments.ts");
+  const shop = await seedShop(db.sql, { email: "get-payment@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-get-payment", 30 * 86_400);
+  const listed = (await as(p, (tx) => listPayments(tx, p, {}))).find((r) =>
+    r.checkout_id === checkout.checkout_id
+  );
+  assert.deepEqual(await as(p, (tx) => getPayment(tx, p, checkout.checkout_id)), listed);
+  await rejectsAs(as(p, (tx) => getPayment(tx, p, "chk_unknown")), "not_found");
+  await rejectsAs(as(b.project.id, (tx) => getPayment(tx, b.project.id, checkout.checkout_id)), "not_found");
+  await rejectsAs(as(b.project.id, (tx) => getPayment(tx, p, checkout.checkout_id)), "not_found");
 });

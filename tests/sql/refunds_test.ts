@@ -10,6 +10,7 @@ import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
+import { OURS } from "../helpers/stopped_reconciliation.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -450,7 +451,7 @@ Deno.test("api.record_refund_reconcile_error — each error of ours doubles the 
   const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
   const claimed = async (when: Date) =>
     (await as(p, (tx) => claimStaleRefunds(tx, p, when, 900))).map((r) => r.refund_id);
-  const fail = (when: Date) => as(p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, when));
+  const fail = (when: Date) => as(p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, when, OURS));
 
   assert.deepEqual(await claimed(at(0)), [stuck.refund_id]);
   const first = await fail(at(0));
@@ -477,20 +478,89 @@ Deno.test("api.record_refund_reconcile_error — each error of ours doubles the 
     (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 500, plan_effect: "none" }),
   );
   await as(p, (tx) => recordRefundAnswer(tx, p, settled.refund_id, { failure: "REFUSED: no" }));
-  assert.equal(await as(p, (tx) => recordRefundReconcileError(tx, p, settled.refund_id, at(0))), null);
+  assert.equal(await as(p, (tx) => recordRefundReconcileError(tx, p, settled.refund_id, at(0), OURS)), null);
   await rejectsAs(
-    as(p, (tx) => tx`select api.record_refund_reconcile_error(${p}, ${settled.refund_id}, null)`),
+    as(
+      p,
+      (tx) =>
+        tx`select api.record_refund_reconcile_error(${p}, ${settled.refund_id}, null, 'internal_error', 'x')`,
+    ),
     "validation_failed",
   );
-  await rejectsAs(as(p, (tx) => recordRefundReconcileError(tx, p, "rfd_unknown", at(0))), "not_found");
+  await rejectsAs(as(p, (tx) => recordRefundReconcileError(tx, p, "rfd_unknown", at(0), OURS)), "not_found");
   const other = await seedShop(db.sql, { email: "reconcile-errors-other@example.com" });
   await rejectsAs(
-    as(other.project.id, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, at(0))),
+    as(other.project.id, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, at(0), OURS)),
     "not_found",
   );
   await rejectsAs(
-    as(other.project.id, (tx) => recordRefundReconcileError(tx, other.project.id, stuck.refund_id, at(0))),
+    as(
+      other.project.id,
+      (tx) => recordRefundReconcileError(tx, other.project.id, stuck.refund_id, at(0), OURS),
+    ),
     "not_found",
+  );
+});
+
+Deno.test("api.record_refund_reconcile_error — keeps the last error as a charge's does; the stop carries it, a resume keeps it and says so", async () => {
+  const { recordRefundReconcileError, resumeRefundReconciliation } = await import("@/db/refunds.ts");
+  const shop = await seedShop(db.sql, { email: "reconcile-cause@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-reconcile-cause");
+  const stuck = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 1_000, plan_effect: "none" }),
+  );
+  assert.equal(stuck.reconcile_last_error, null);
+  const start = new Date(Date.now() + 3_600_000);
+  const at = (seconds: number) => new Date(start.getTime() + seconds * 1000);
+  const record = (when: Date, code: typeof OURS.code, message: string) =>
+    as(p, (tx) => recordRefundReconcileError(tx, p, stuck.refund_id, when, { code, message }));
+  const cause = (
+    refund: { reconcile_last_error: { code: string; message: string; at: string } | null } | null,
+  ) =>
+    refund?.reconcile_last_error &&
+    [
+      refund.reconcile_last_error.code,
+      refund.reconcile_last_error.message,
+      new Date(refund.reconcile_last_error.at).getTime(),
+    ];
+
+  const refused = await record(at(0), "credentials_refused", "Xendit refused the project's API key (401).");
+  assert.deepEqual(
+    [refused?.reconcile_errors, refused?.reconcile_stopped_at],
+    [0, null],
+    "a dead key never counts",
+  );
+  assert.deepEqual(cause(refused), [
+    "credentials_refused",
+    "Xendit refused the project's API key (401).",
+    at(0).getTime(),
+  ]);
+  await record(at(1), "provider_5xx", "Xendit answered with a server error (503).");
+  await record(at(2), "internal_error", "one");
+  await record(at(3), "internal_error", "two");
+  const stopped = await record(at(4), "provider_refused", "x".repeat(301));
+  assert.equal(stopped?.reconcile_errors, 3);
+  assert.equal(new Date(stopped!.reconcile_stopped_at!).getTime(), at(4).getTime());
+  assert.deepEqual(
+    cause(stopped),
+    ["provider_refused", "x".repeat(300), at(4).getTime()],
+    "the stop carries it",
+  );
+  const listed = (await as(p, (tx) => listRefunds(tx, p))).find((r) => r.refund_id === stuck.refund_id)!;
+  assert.deepEqual(cause(listed), cause(stopped), "the API shows it");
+
+  const resumed = await as(p, (tx) => resumeRefundReconciliation(tx, p, stuck.refund_id));
+  assert.deepEqual([resumed.reconcile_errors, resumed.reconcile_stopped_at], [0, null]);
+  assert.ok(resumed.reconcile_resumed_at, "resumed, and when");
+  assert.deepEqual(cause(resumed), cause(stopped), "kept for the record");
+  await rejectsAs(record(at(5), "nope" as typeof OURS.code, "x"), "validation_failed");
+  const again = await record(at(6), "provider_timeout", "Xendit did not answer in time.");
+  assert.deepEqual(
+    [again?.reconcile_errors, cause(again)?.[0]],
+    [0, "provider_timeout"],
+    "replaced by the next",
   );
 });
 
@@ -519,4 +589,21 @@ Deno.test("astapa.held_refund — the project's refund, locked until the transac
     as(p, (tx) => tx`select astapa.held_refund(${p}, ${"rfd_aaaaaaaaaaaaaaaaaaaaaaaa"})`),
     "not_found",
   );
+});
+
+Deno.test("api.get_refund — one refund as the list shows it; unknown or another project's is not found", async () => {
+  const { getRefund } = await import("@/db/refunds.ts");
+  const shop = await seedShop(db.sql, { email: "get-refund@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-get-refund");
+  const made = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, amount: 1_000, plan_effect: "none" }),
+  );
+  const [listed] = await as(p, (tx) => listRefunds(tx, p));
+  assert.deepEqual(await as(p, (tx) => getRefund(tx, p, made.refund_id)), listed);
+  await rejectsAs(as(p, (tx) => getRefund(tx, p, "rfd_unknown")), "not_found");
+  const other = await seedShop(db.sql, { email: "get-refund-other@example.com" });
+  await rejectsAs(as(other.project.id, (tx) => getRefund(tx, other.project.id, made.refund_id)), "not_found");
+  await rejectsAs(as(other.project.id, (tx) => getRefund(tx, p, made.refund_id)), "not_found");
 });

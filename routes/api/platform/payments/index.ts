@@ -50,7 +50,9 @@ export const openapi: RouteDoc = {
     summary: "List the project's payments (checkouts), newest first",
     description:
       "Each checkout with its status, method, amount, user (sub, email) and plan; filter by `status`, " +
-      "`method` and `user` (a sub), page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts).",
+      "`method` and `user` (a sub), page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts). " +
+      "A pending one's reconciliation: `reconcile_errors`, `reconcile_stopped_at` (the billing pass stopped asking " +
+      "Xendit), `reconcile_resumed_at` and `reconcile_last_error` ({code, message, at}: why).",
     auth: "client",
     query: Query,
     responses: {

@@ -61,6 +61,9 @@ export const openapi: RouteDoc = {
   get: {
     tag: "Payments",
     summary: "List refunds",
+    description:
+      "Each with its reconciliation: `reconcile_errors`, `reconcile_stopped_at` (the billing pass stopped asking " +
+      "Xendit), `reconcile_resumed_at` and `reconcile_last_error` ({code, message, at}: why).",
     auth: "client",
     query: Query,
     responses: { 200: { description: "Refunds", schema: BILLING_ANSWERS.refunds }, ...COMMON_ERRORS },

@@ -28,11 +28,16 @@ export const openapi: RouteDoc = {
     summary: "Resume a payment's stopped reconciliation with Xendit",
     description:
       "`{id}` is the payment's `checkout_id` (as in GET /api/platform/payments). For a payment whose " +
-      "`reconcile_stopped_at` is set: its errors are forgotten and Xendit is asked about its charge again now, " +
-      "then every 15 minutes as for any pending charge (three more errors of ours stop it again). Audited.",
+      "`reconcile_stopped_at` is set (`reconcile_last_error` says why): its errors are forgotten and Xendit is " +
+      "asked about its charge again now, then every 15 minutes as for any pending charge (three more errors of " +
+      "ours stop it again). Audited, with the cause it had; the cause stays in `reconcile_last_error`.",
     auth: "client",
     responses: {
-      200: { description: "The payment (reconcile_stopped_at null)", schema: BILLING_ANSWERS.payment },
+      200: {
+        description:
+          "The payment (reconcile_stopped_at null, reconcile_resumed_at now; reconcile_last_error kept)",
+        schema: BILLING_ANSWERS.payment,
+      },
       ...COMMON_ERRORS,
       409: {
         description: "reconciliation_not_stopped (still reconciled), or already_final (paid or expired)",

@@ -27,12 +27,17 @@ export const openapi: RouteDoc = {
     tag: "Payments",
     summary: "Resume a refund's stopped reconciliation with Xendit",
     description:
-      "For a requested or pending refund whose `reconcile_stopped_at` is set: its errors are forgotten and " +
-      "Xendit is asked about it again now (a refund Xendit never answered is asked for again under the same " +
-      "idempotency key), then every 15 minutes (three more errors of ours stop it again). Audited.",
+      "For a requested or pending refund whose `reconcile_stopped_at` is set (`reconcile_last_error` says why): " +
+      "its errors are forgotten and Xendit is asked about it again now (a refund Xendit never answered is asked " +
+      "for again under the same idempotency key), then every 15 minutes (three more errors of ours stop it " +
+      "again). Audited, with the cause it had; the cause stays in `reconcile_last_error`.",
     auth: "client",
     responses: {
-      200: { description: "The refund (reconcile_stopped_at null)", schema: BILLING_ANSWERS.refund },
+      200: {
+        description:
+          "The refund (reconcile_stopped_at null, reconcile_resumed_at now; reconcile_last_error kept)",
+        schema: BILLING_ANSWERS.refund,
+      },
       ...COMMON_ERRORS,
       409: {
         description: "reconciliation_not_stopped (still reconciled), or already_final (succeeded or failed)",

@@ -6,6 +6,7 @@ import { AfterCommit, formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView, RefundFormSchema } from "@/lib/dashboard/receipts_page.ts";
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
+import { ReconcileStopped } from "@/components/dashboard/ReconcileStopped.tsx";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
@@ -198,11 +199,12 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                     {refund.status}
                     {refund.failure_code && <span class="muted">{refund.failure_code}</span>}
                     {refund.reconcile_stopped_at && (
-                      <span class="muted" data-reconcile-stopped={refund.reconcile_stopped_at}>
-                        No longer asked about automatically: checking it with Xendit failed on our side{" "}
-                        {refund.reconcile_errors}{" "}
-                        times (log: refund_reconcile_stopped). Xendit's refund callback still settles it.
-                      </span>
+                      <ReconcileStopped
+                        errors={refund.reconcile_errors}
+                        stoppedAt={refund.reconcile_stopped_at}
+                        lastError={refund.reconcile_last_error}
+                        logEvent="refund_reconcile_stopped"
+                      />
                     )}
                     {refund.reconcile_stopped_at && admin && (
                       <form method="post" action={`${base}/receipts/reconcile`} class="inline reconcile-form">
