@@ -47,7 +47,7 @@ const connection = {
 };
 
 /** The sign-in form posted with `email` (and `password`), as a browser does; the raw answer. */
-async function postSignIn(email: string, password = "") {
+async function postSignIn(email: string, password = "", lang = "en") {
   const query = new URLSearchParams({
     client_id: project.clientId,
     redirect_uri: project.redirectUri,
@@ -67,14 +67,14 @@ async function postSignIn(email: string, password = "") {
       headers: { ...html, "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
       body,
     });
-  return { res: await post("/auth/login?lang=en"), post };
+  return { res: await post(`/auth/login?lang=${lang}`), post };
 }
 
 type Started = { cookie: string; authorize: URL };
 
 /** Email at an SSO domain, no password: the login page hands over to /auth/sso, which sends the browser to the IdP. */
-async function startSso(email: string): Promise<Started> {
-  const { res, post } = await postSignIn(email);
+async function startSso(email: string, lang = "en"): Promise<Started> {
+  const { res, post } = await postSignIn(email, "", lang);
   assert.equal(res.status, 307, await res.text());
   const started = await post(res.headers.get("location")!);
   assert.equal(started.status, 303, await started.text());
@@ -187,6 +187,9 @@ Deno.test("enterprise SSO — an existing password account at the domain links b
   const refused = await postSignIn("budi@acme.test", "correct horse battery staple");
   assert.equal(refused.res.status, 403);
   assert.match(await refused.res.text(), /signs you in with its own identity provider/);
+  const refusedId = await postSignIn("budi@acme.test", "correct horse battery staple", "id");
+  assert.equal(refusedId.res.status, 403);
+  assert.match(await refusedId.res.text(), /memasukkan Anda lewat penyedia identitasnya sendiri/);
   idp.approveAs = { sub: "acme-budi", email: "Budi@acme.test", email_verified: true };
   assert.equal((await appClaims(await finish(await startSso("budi@acme.test")))).sub, existing);
 });
@@ -232,6 +235,12 @@ Deno.test("enterprise SSO — the IdP answering 5xx is a 502 naming the organiza
   const res = await finish(started);
   assert.equal(res.status, 502);
   assert.match(await res.text(), /The sign-in of Acme is not answering right now/);
+  // In Indonesian when the sign-in was started in Indonesian.
+  const startedId = await startSso("dewi@acme.test", "id");
+  idp.answerOnce.set("/token", new Response("<html>bad gateway</html>", { status: 502 }));
+  const id = await finish(startedId);
+  assert.equal(id.status, 502);
+  assert.match(await id.text(), /Layanan masuk Acme sedang tidak merespons/);
 });
 
 Deno.test("enterprise SSO — a disabled connection falls back to the normal sign-in", async () => {
