@@ -84,8 +84,11 @@ export const handler: Handlers<SocialProblemData> = {
       return ssoProblemPage(c, refusal, shown);
     }
     countSignIn("sso", "success", "none");
-    // The organization that signed them in is the active one, unless the app asked for another.
-    const onward = { ...request, organization: request.organization ?? outcome.organization_id };
+    // The organization that signed them in is the active one, unless the app asked for another (a self-registered
+    // client gets none, as on every sign-in).
+    const onward = request.thirdParty
+      ? request
+      : { ...request, organization: request.organization ?? outcome.organization_id };
     // "fed": signed in by another identity provider, whose own factors Astapa cannot see (docs/enterprise-sso.md).
     return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"]);
   },
