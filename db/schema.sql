@@ -7174,6 +7174,19 @@ comment on function api.list_signing_keys() is 'Every signing key with its histo
 grant execute on function api.list_signing_keys() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_sso_connections()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.sso_connection_json(c) order by c.organization_id), '[]'::jsonb)
+    from astapa.sso_connections c where c.project_id = (select astapa.current_project_id())
+  $function$;
+comment on function api.list_sso_connections() is 'Every SSO connection of the current project, without secrets (the dashboard''s Organizations page).';
+grant execute on function api.list_sso_connections() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_token_exchange_policies()
  RETURNS jsonb
  LANGUAGE sql

@@ -42,6 +42,8 @@ export const putSsoConnection = (tx: Tx, organization: string, input: SsoConnect
   );
 export const getSsoConnection = (tx: Tx, organization: string) =>
   result(tx`select api.get_sso_connection(${organization}) as result`, SsoConnection);
+export const listSsoConnections = (tx: Tx) =>
+  result(tx`select api.list_sso_connections() as result`, z.array(SsoConnection));
 export const deleteSsoConnection = async (tx: Tx, organization: string) => {
   await tx`select api.delete_sso_connection(${organization})`;
 };

@@ -139,6 +139,20 @@ comment on function api.get_sso_connection(text) is
 
 grant execute on function api.get_sso_connection(text) to astapa_app;
 
+create or replace function api.list_sso_connections() returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(astapa.sso_connection_json(c) order by c.organization_id), '[]'::jsonb)
+    from astapa.sso_connections c where c.project_id = (select astapa.current_project_id())
+  $$;
+
+comment on function api.list_sso_connections() is
+  'Every SSO connection of the current project, without secrets (the dashboard''s Organizations page).';
+
+grant execute on function api.list_sso_connections() to astapa_app;
+
 create or replace function api.delete_sso_connection(organization_id text) returns void
   language plpgsql
   volatile

@@ -77,6 +77,10 @@ Deno.test("api.put/get/delete_sso_connection — create, keep the secret, never 
   );
   await rejectsAs(put("org_missing"), "not_found");
   assert.equal((await call(a.id, (tx) => tx`select api.get_sso_connection('acme')`)).id, created.id);
+  const listed = await call<Json[]>(a.id, (tx) => tx`select api.list_sso_connections()`);
+  assert.deepEqual(listed.map((c) => c.id), [created.id]);
+  assert.ok(!JSON.stringify(listed).includes(sealed));
+  assert.deepEqual(await call(b.id, (tx) => tx`select api.list_sso_connections()`), []);
   await call(a.id, (tx) => tx`select api.delete_sso_connection(${org})`);
   await rejectsAs(call(a.id, (tx) => tx`select api.get_sso_connection(${org})`), "not_found");
   await rejectsAs(call(a.id, (tx) => tx`select api.delete_sso_connection(${org})`), "not_found");
