@@ -21,6 +21,11 @@ export const DOC_PAGES: DocPage[] = [
   { slug: "hosted-login", title: "Hosted login", summary: "Sign-up, sign-in, verification, password reset." },
   { slug: "social-login", title: "Google and GitHub", summary: "Social sign-in on the hosted login." },
   {
+    slug: "enterprise-sso",
+    title: "Enterprise SSO",
+    summary: "An organization signs its people in through its own OpenID Connect identity provider.",
+  },
+  {
     slug: "mfa",
     title: "Second factor",
     summary: "Authenticator apps, recovery codes, policy, step-up, amr.",

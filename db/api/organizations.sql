@@ -322,7 +322,7 @@ create or replace function astapa.emit_membership(type text, m astapa.organizati
   $$;
 
 comment on function astapa.emit_membership(text, astapa.organization_memberships, text) is
-  'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, '
+  'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, '
   'domain, role, transfer, removed, left, claimed).';
 
 grant execute on function astapa.emit_membership(text, astapa.organization_memberships, text) to astapa_app;

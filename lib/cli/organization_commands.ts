@@ -25,6 +25,7 @@ import { invitationLink, invitationMail } from "../organizations/invitation_mail
 import { randomSecret, sha256 } from "../secrets.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
+import { SSO_ACTIONS, SSO_USAGE, ssoCommand } from "./sso_commands.ts";
 
 export const ORGANIZATION_USAGE = `  org list --project ID [--search TEXT]
   org create --project ID --name NAME --slug SLUG [--owner SUB]
@@ -38,7 +39,8 @@ export const ORGANIZATION_USAGE = `  org list --project ID [--search TEXT]
                              mail an invitation linking to URL?invitation=<token>
   org invitations --project ID --org ID · org revoke --project ID --invitation ID
   org roles --project ID · org define-role --project ID --key KEY --name NAME [--permission P …]
-  org add-domain|verify-domain --project ID --org ID --domain DOMAIN`;
+  org add-domain|verify-domain --project ID --org ID --domain DOMAIN
+${SSO_USAGE}`;
 
 const CLI = { actor: "cli" };
 
@@ -46,9 +48,10 @@ export async function organizationCommand(
   sql: Sql,
   args: ParsedArgs,
   out: Output,
-  _config: Config,
+  config: Config,
 ): Promise<number> {
   const action = args.positionals[1];
+  if (SSO_ACTIONS.includes(action)) return await ssoCommand(sql, args, out, config);
   operands(args, 2, []);
   const run = <T>(known: string[], work: (tx: Tx, project: string) => Promise<T>) => {
     allowFlags(args, ["project", ...known]);

@@ -9,6 +9,7 @@ import type { MemberRole } from "@/db/accounts.ts";
 import { listInvitations, listMembers, listOrganizations } from "@/db/organizations.ts";
 import { getProject, type Project } from "@/db/projects.ts";
 import { listPlans } from "@/db/plans.ts";
+import { listSsoConnections, type SsoConnection } from "@/db/sso_connections.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
@@ -16,7 +17,21 @@ import type { Loader } from "./form_action.ts";
 export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   created: "Organization created. Add members or invite them through the Platform API or the CLI.",
   plan_set: "The organization's team plan was changed.",
+  sso_saved: "The organization's SSO connection was saved.",
+  sso_removed: "The organization's SSO connection was removed.",
 };
+
+/** An admin saves an organization's SSO connection (docs/enterprise-sso.md) or removes it. */
+export const OrganizationSsoForm = z.object({
+  csrf: z.string(),
+  organization: z.string().max(100),
+  action: z.enum(["save", "remove"]),
+  issuer: z.string().max(500).default(""),
+  idp_client_id: z.string().max(500).default(""),
+  /** Empty keeps the stored secret. */
+  idp_client_secret: z.string().max(1000).default(""),
+  enabled: z.literal("on").optional(),
+});
 
 /** An admin puts a team plan (one the app sells itself) on an organization, or takes it away (""). */
 export const OrganizationPlanForm = z.object({
@@ -36,6 +51,8 @@ type Listed = Awaited<ReturnType<typeof listOrganizations>>[number];
 export type OrganizationRow = Listed & {
   member_list: Awaited<ReturnType<typeof listMembers>>;
   open_invitations: Awaited<ReturnType<typeof listInvitations>>;
+  /** Its SSO connection (never the secret), or null. */
+  sso: SsoConnection | null;
 };
 
 export type OrganizationsData = {
@@ -54,12 +71,14 @@ export type OrganizationsData = {
 export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<OrganizationsData> {
   return async (tx: Tx, role, projectId, extra) => {
     const organizations: OrganizationRow[] = [];
+    const connections = await listSsoConnections(tx);
     for (const org of await listOrganizations(tx, null)) {
       const invitations = await listInvitations(tx, org.id);
       organizations.push({
         ...org,
         member_list: await listMembers(tx, org.id),
         open_invitations: invitations.filter((i) => i.status === "pending"),
+        sso: connections.find((s) => s.organization_id === org.id) ?? null,
       });
     }
     return {

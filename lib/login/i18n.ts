@@ -245,6 +245,21 @@ const en = {
   orgInviteUnverified:
     "Confirm your email address first: open the confirmation link we mailed to it, and you can accept the " +
     "invitation as you go on to the app.",
+  ssoLink: "Sign in with single sign-on (SSO)",
+  ssoTitle: "Single sign-on",
+  ssoIntro: "Enter your work email: we will send you to your organization's sign-in.",
+  ssoContinue: "Continue",
+  ssoUnknown: "No single sign-on is set up for this address. Sign in another way.",
+  ssoRequired:
+    "Your organization signs you in with its own identity provider, not a password here. Continue with single sign-on.",
+  ssoProviderName: "The sign-in of {organization}",
+  ssoWrongDomain:
+    "Your organization's sign-in vouched for an address outside its verified domains, so it cannot sign you in here.",
+  ssoUnverified: "Your organization's sign-in has not verified your email address, which this app needs.",
+  ssoNotLinked:
+    "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
+  ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
+  ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
 };
 type Messages = typeof en;
 
@@ -494,6 +509,22 @@ const id: Messages = {
   orgInviteUnverified:
     "Konfirmasi alamat email Anda dulu: buka tautan konfirmasi yang kami kirim ke alamat itu, lalu Anda dapat " +
     "menerima undangan ini saat Anda melanjutkan ke aplikasi.",
+  ssoLink: "Masuk dengan single sign-on (SSO)",
+  ssoTitle: "Single sign-on",
+  ssoIntro: "Masukkan email kantor Anda: kami arahkan Anda ke halaman masuk organisasi Anda.",
+  ssoContinue: "Lanjutkan",
+  ssoUnknown: "Belum ada single sign-on untuk alamat ini. Masuk dengan cara lain.",
+  ssoRequired:
+    "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri, bukan kata sandi di sini. Lanjutkan dengan single sign-on.",
+  ssoProviderName: "Layanan masuk {organization}",
+  ssoWrongDomain:
+    "Layanan masuk organisasi Anda menjamin alamat di luar domain terverifikasinya, jadi tidak dapat memasukkan Anda di sini.",
+  ssoUnverified:
+    "Layanan masuk organisasi Anda belum memverifikasi alamat email Anda, yang diperlukan aplikasi ini.",
+  ssoNotLinked:
+    "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
+  ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
+  ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

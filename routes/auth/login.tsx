@@ -21,7 +21,8 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES } from "@/lib/login/i18n.ts";
+import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
@@ -109,6 +110,14 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, query, again } = posted;
     const { sql } = c.var.deps;
+    // Enforced SSO (docs/enterprise-sso.md): an address at a domain whose organization signs in through its own
+    // IdP never has its password checked here (so it counts toward no lockout). No password typed: on to the IdP
+    // (307 keeps the form); a password typed: refused, pointing to single sign-on.
+    if (await ssoConnectionForEmail(sql, request.project.id, form.email)) {
+      if (!form.password) return c.redirect(`/auth/sso?lang=${pickLang(c)}`, 307);
+      countSignIn("password", "failure", "sso_required");
+      return again({ error: "ssoRequired" }, 403);
+    }
     if (!passwordsEnabled(request.project)) {
       // A passkeys-only page posts here only when someone presses Enter in its email field (implicit
       // submission): point at the passkey rather than refuse a password nobody typed.
@@ -197,6 +206,9 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
             </p>
           )}
           {data.phoneSignIn && <PhoneLink data={data} />}
+          <p>
+            <a href={flowHref("/auth/sso", data)}>{t.ssoLink}</a>
+          </p>
           {!data.passwordsOff && (
             <p>
               <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>

@@ -148,6 +148,10 @@ const CASES: Record<string, Case | Case[]> = {
     open: anyone(plain, `/auth/forgot?${query(plain)}`),
     fields: { email: "a@b.example" },
   },
+  "/auth/sso": {
+    open: anyone(plain, `/auth/sso?${query(plain)}`),
+    fields: { email: "a@b.example" },
+  },
   "/auth/email-code": [{
     step: "the address",
     open: anyone(strict, `/auth/email-code?${query(strict)}`),

@@ -15,7 +15,9 @@ const FLOW_TTL_SECONDS = 600;
 const CONTEXT = "astapa social flow cookie";
 
 const Flow = z.object({
-  provider: z.enum(["google", "github"]),
+  /** "sso": an organization's own IdP (lib/login/sso/), named by `connection`. */
+  provider: z.enum(["google", "github", "sso"]),
+  connection: z.string().optional(),
   projectId: z.string(),
   state: z.string(),
   nonce: z.string(),

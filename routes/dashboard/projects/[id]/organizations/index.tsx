@@ -60,7 +60,9 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
         <code>org_id</code>, <code>org_role</code> and{" "}
         <code>org_permissions</code>, and an organization's team plan{" "}
         <code>custom_claims.org_plan</code>. Manage members, roles, invitations and domains with the Platform
-        API or <code>deno task astapa org</code>.
+        API or{" "}
+        <code>deno task astapa org</code>. An organization's SSO connection signs the people at its verified
+        domains in through its own identity provider (redirect URI <code>/auth/sso/callback</code>).
       </p>
       <table class="list organizations">
         <thead>
@@ -70,6 +72,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
             <th scope="col">Open invitations</th>
             <th scope="col">Plan</th>
             <th scope="col">Seats</th>
+            <th scope="col">SSO</th>
           </tr>
         </thead>
         <tbody>
@@ -137,6 +140,60 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                 {org.seat_limit === null
                   ? <span class="muted">no limit</span>
                   : `${org.members} of ${org.seat_limit} taken`}
+              </td>
+              <td data-sso={org.sso ? (org.sso.enabled ? "enabled" : "disabled") : "none"}>
+                {org.sso
+                  ? (
+                    <>
+                      <code>{org.sso.issuer}</code> · {org.sso.enabled ? "enabled" : "disabled"}
+                      <br />
+                      <span class="muted">{org.sso.domains.join(", ") || "no verified domain yet"}</span>
+                    </>
+                  )
+                  : <span class="muted">none</span>}
+                {admin && (
+                  <details>
+                    <summary>{org.sso ? "Change" : "Set up"} SSO</summary>
+                    <form method="post" action={`${base}/organizations/sso`} class="stack">
+                      <CsrfField token={data.frame.csrf} />
+                      <input type="hidden" name="organization" value={org.id} />
+                      <label>
+                        Issuer (https){" "}
+                        <input
+                          name="issuer"
+                          type="url"
+                          required
+                          maxLength={500}
+                          value={org.sso?.issuer ?? ""}
+                        />
+                      </label>
+                      <label>
+                        Client ID at the IdP{" "}
+                        <input
+                          name="idp_client_id"
+                          required
+                          maxLength={500}
+                          value={org.sso?.idp_client_id ?? ""}
+                        />
+                      </label>
+                      <label>
+                        Client secret{" "}
+                        <input
+                          name="idp_client_secret"
+                          type="password"
+                          autocomplete="off"
+                          maxLength={1000}
+                          placeholder={org.sso ? "kept when left empty" : ""}
+                        />
+                      </label>
+                      <label>
+                        <input type="checkbox" name="enabled" checked={org.sso?.enabled ?? true} /> Enabled
+                      </label>
+                      <button type="submit" name="action" value="save">Save SSO connection</button>
+                      {org.sso && <button type="submit" name="action" value="remove">Remove</button>}
+                    </form>
+                  </details>
+                )}
               </td>
             </tr>
           ))}

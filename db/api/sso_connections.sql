@@ -1,0 +1,317 @@
+-- Enterprise SSO connections (docs/enterprise-sso.md): an organization's OpenID Connect identity provider, set by
+-- the project's own client, and the sign-in of a person it vouches for at one of the organization's verified
+-- domains. The table is in migration 4227. The app seals the client secret before it reaches SQL; no function here
+-- returns it except the two the hosted login reads to talk to the IdP.
+
+drop policy if exists "a project reads its own sso connections" on astapa.sso_connections;
+create policy "a project reads its own sso connections" on astapa.sso_connections
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project adds its own sso connections" on astapa.sso_connections;
+create policy "a project adds its own sso connections" on astapa.sso_connections
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project changes its own sso connections" on astapa.sso_connections;
+create policy "a project changes its own sso connections" on astapa.sso_connections
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own sso connections" on astapa.sso_connections;
+create policy "a project removes its own sso connections" on astapa.sso_connections
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+-- A management table: machine and self-registered clients may not write it (astapa.refuse_foreign_client_writes).
+create or replace trigger sso_connections_refuse_foreign_client_writes
+  before insert or update or delete or truncate
+  on astapa.sso_connections for each statement execute function astapa.refuse_foreign_client_writes();
+
+create or replace function astapa.sso_connection_json(c astapa.sso_connections) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'id', c.id, 'organization_id', c.organization_id, 'issuer', c.issuer, 'idp_client_id', c.client_id,
+      'idp_client_secret_set', true, 'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
+      'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
+                           where d.project_id = c.project_id and d.organization_id = c.organization_id
+                             and d.verified_at is not null), '[]'::jsonb),
+      'created_at', c.created_at, 'updated_at', c.updated_at)
+  $$;
+
+comment on function astapa.sso_connection_json(astapa.sso_connections) is
+  'An SSO connection as the API shows it: never its client secret (idp_client_secret_set says one is kept), with '
+  'the organization''s verified domains (the addresses the connection signs in).';
+
+grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
+
+create or replace function api.put_sso_connection(
+  organization_id text,
+  issuer text,
+  client_id text,
+  client_secret_sealed text,
+  enabled boolean default true,
+  email_verified_required boolean default true
+) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+  begin
+    if issuer is null or pg_catalog.length(issuer) > 500 or issuer !~ '^https?://[^\s#?]+$' then
+      raise exception using errcode = 'AS400',
+        message = 'issuer must be the identity provider''s https URL, without a query or fragment.';
+    end if;
+    if client_id is null or pg_catalog.length(client_id) not between 1 and 500 or client_id ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'client_id must be 1 to 500 characters.';
+    end if;
+    select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id;
+    if c.id is null then
+      if client_secret_sealed is null then
+        raise exception using errcode = 'AS400', message = 'A new connection needs its client_secret.';
+      end if;
+      insert into astapa.sso_connections (project_id, id, organization_id, issuer, client_id, client_secret_sealed,
+                                          enabled, email_verified_required)
+      values (o.project_id, astapa.random_id('sso_', 24), o.id, issuer, client_id, client_secret_sealed,
+              coalesce(enabled, true), coalesce(email_verified_required, true))
+      returning * into c;
+      perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
+        pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled));
+      return astapa.sso_connection_json(c);
+    end if;
+    -- The sealed secret is bound to its client id: another client id without its own secret could not be opened.
+    if client_secret_sealed is null and c.client_id <> put_sso_connection.client_id then
+      raise exception using errcode = 'AS400', message = 'A new client_id needs its client_secret.';
+    end if;
+    update astapa.sso_connections x set
+      issuer = put_sso_connection.issuer,
+      client_id = put_sso_connection.client_id,
+      client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
+      enabled = coalesce(put_sso_connection.enabled, x.enabled),
+      email_verified_required = coalesce(put_sso_connection.email_verified_required, x.email_verified_required),
+      updated_at = pg_catalog.now()
+    where x.project_id = c.project_id and x.id = c.id
+    returning * into c;
+    perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled,
+                                    'secret_changed', client_secret_sealed is not null));
+    return astapa.sso_connection_json(c);
+  end
+  $$;
+
+comment on function api.put_sso_connection(text, text, text, text, boolean, boolean) is
+  'Creates or replaces an organization''s SSO connection (one per organization): issuer, client_id, the sealed '
+  'client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required '
+  '(null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 '
+  'a bad issuer or client_id, or a missing secret.';
+
+grant execute on function api.put_sso_connection(text, text, text, text, boolean, boolean) to astapa_app;
+
+create or replace function api.get_sso_connection(organization_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    result jsonb;
+  begin
+    select astapa.sso_connection_json(c) into result
+    from astapa.sso_connections c join astapa.organizations o on o.project_id = c.project_id and o.id = c.organization_id
+    where c.project_id = (select astapa.current_project_id())
+      and (o.id = get_sso_connection.organization_id or o.slug = get_sso_connection.organization_id);
+    if result is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SSO connection in this project.', organization_id);
+    end if;
+    return result;
+  end
+  $$;
+
+comment on function api.get_sso_connection(text) is
+  'An organization''s (by id or slug) SSO connection, without its secret. AS404 when it has none.';
+
+grant execute on function api.get_sso_connection(text) to astapa_app;
+
+create or replace function api.list_sso_connections() returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(astapa.sso_connection_json(c) order by c.organization_id), '[]'::jsonb)
+    from astapa.sso_connections c where c.project_id = (select astapa.current_project_id())
+  $$;
+
+comment on function api.list_sso_connections() is
+  'Every SSO connection of the current project, without secrets (the dashboard''s Organizations page).';
+
+grant execute on function api.list_sso_connections() to astapa_app;
+
+create or replace function api.delete_sso_connection(organization_id text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    gone text;
+  begin
+    delete from astapa.sso_connections c where c.project_id = o.project_id and c.organization_id = o.id
+    returning c.id into gone;
+    if gone is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SSO connection in this project.', organization_id);
+    end if;
+    perform astapa.audit(o.project_id, 'sso_connection.deleted', o.id, pg_catalog.jsonb_build_object('connection', gone));
+  end
+  $$;
+
+comment on function api.delete_sso_connection(text) is
+  'Removes an organization''s SSO connection (its people sign in as before; accounts stay); audited '
+  'sso_connection.deleted. AS404 when it has none.';
+
+grant execute on function api.delete_sso_connection(text) to astapa_app;
+
+create or replace function astapa.sso_sign_in_json(c astapa.sso_connections) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.sso_connection_json(c) || pg_catalog.jsonb_build_object(
+      'client_secret_sealed', c.client_secret_sealed,
+      'organization_name', (select o.name from astapa.organizations o
+                            where o.project_id = c.project_id and o.id = c.organization_id))
+  $$;
+
+comment on function astapa.sso_sign_in_json(astapa.sso_connections) is
+  'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret and '
+  'the organization''s name (pages name the provider by it). Never answered by the Platform API.';
+
+grant execute on function astapa.sso_sign_in_json(astapa.sso_connections) to astapa_app;
+
+create or replace function api.sso_connection_for_email(email text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.sso_sign_in_json(c)
+    from astapa.organization_domains d
+    join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
+    where d.project_id = (select astapa.current_project_id()) and d.verified_at is not null
+      and d.domain = pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', 2))
+      and pg_catalog.strpos(sso_connection_for_email.email, '@') > 0
+      and c.enabled
+  $$;
+
+comment on function api.sso_connection_for_email(text) is
+  'The enabled SSO connection of the organization whose verified domain is the address''s (at most one: a domain '
+  'is verified for one organization), with its sealed secret, for the hosted login; null when there is none.';
+
+grant execute on function api.sso_connection_for_email(text) to astapa_app;
+
+create or replace function api.sso_connection_for_sign_in(connection_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select astapa.sso_sign_in_json(c) from astapa.sso_connections c
+    where c.project_id = (select astapa.current_project_id()) and c.id = sso_connection_for_sign_in.connection_id
+      and c.enabled
+  $$;
+
+comment on function api.sso_connection_for_sign_in(text) is
+  'An enabled SSO connection by id, with its sealed secret, for the hosted login''s callback (read again there: '
+  'it may have been changed or disabled since the person left for the IdP); null otherwise.';
+
+grant execute on function api.sso_connection_for_sign_in(text) to astapa_app;
+
+create or replace function api.sign_in_with_sso(connection_id text, subject text, email text, email_verified boolean)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    mode text;
+    c astapa.sso_connections;
+    o astapa.organizations;
+    clean_email text := pg_catalog.btrim(email);
+    -- Named columns, not users%rowtype: the app role may not read password_hash.
+    found_user record;
+    person bigint;
+    created boolean := false;
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
+    end if;
+    mode := astapa.require_project(project);
+    select * into c from astapa.sso_connections x
+    where x.project_id = project and x.id = sign_in_with_sso.connection_id and x.enabled;
+    if c.id is null then
+      raise exception using errcode = 'AS404', message = 'This SSO connection is not enabled any more.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255 then
+      raise exception using errcode = 'AS400', message = 'The identity provider''s subject must be 1 to 255 characters.';
+    end if;
+    perform astapa.assert_email(clean_email);
+    -- The IdP speaks for its organization's verified domains only: an address elsewhere could be anyone's account.
+    if not exists (select from astapa.organization_domains d
+                   where d.project_id = project and d.organization_id = c.organization_id and d.verified_at is not null
+                     and d.domain = pg_catalog.lower(pg_catalog.split_part(clean_email, '@', 2))) then
+      raise exception using errcode = 'AS403', message =
+        'The identity provider vouched for an address outside its organization''s verified domains.';
+    end if;
+    if c.email_verified_required and not coalesce(email_verified, false) then
+      raise exception using errcode = 'AS403', message = 'The identity provider has not verified this address.';
+    end if;
+    o := astapa.lock_organization(c.organization_id);
+    -- Two first sign-ins of one address at once must not create two users.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(clean_email), 0));
+    select u.id, u.email_verified, u.disabled into found_user
+    from astapa.users u
+    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
+    for update;
+    if found_user.id is null then
+      person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+      created := true;
+    elsif found_user.disabled then
+      raise exception using errcode = 'AS403', message = 'This account is disabled.';
+    else
+      person := found_user.id;
+      -- The domain's own IdP proved the address: an account that never proved it is claimed, as a mailed link
+      -- would (whoever signed up with it loses what they set up), then verified — unless the account proved its
+      -- phone number, whose owner confirms the address from inside it (astapa.proof_signs_in).
+      if not found_user.email_verified then
+        if not astapa.proof_signs_in(project, person, 'email') then
+          raise exception using errcode = 'AS409', message =
+            'An account with this address exists that has not confirmed it: confirm it from inside the account first.';
+        end if;
+        perform astapa.claim_unproven_account(project, person, 'email');
+      end if;
+    end if;
+    if not exists (select from astapa.organization_memberships m
+                   where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
+      perform astapa.add_membership(o, person, 'member', 'sso');
+    end if;
+    perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
+      pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'organization_id', o.id);
+  end
+  $$;
+
+comment on function api.sign_in_with_sso(text, text, text, boolean) is
+  'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of '
+  'the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is '
+  'authoritative (AS403). The user with that address is found (an unproven account claimed first, '
+  'astapa.claim_unproven_account; AS409 beside a proven phone number) or created verified, and made a member of the organization (role member, '
+  'reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, '
+  'AS4F9 no free seat. Returns {user_id, created, organization_id}.';
+
+grant execute on function api.sign_in_with_sso(text, text, text, boolean) to astapa_app;

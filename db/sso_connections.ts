@@ -1,0 +1,91 @@
+/** Typed calls for enterprise SSO connections and SSO sign-in (db/api/sso_connections.sql). */
+import { z } from "zod";
+import { asApp, type Sql, type Tx } from "./client.ts";
+import { result } from "./result.ts";
+
+/** A connection as the Platform API shows it: never its secret. */
+export const SsoConnection = z.object({
+  id: z.string(),
+  organization_id: z.string(),
+  issuer: z.string(),
+  idp_client_id: z.string(),
+  idp_client_secret_set: z.literal(true),
+  enabled: z.boolean(),
+  email_verified_required: z.boolean(),
+  domains: z.array(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type SsoConnection = z.infer<typeof SsoConnection>;
+
+/** What the hosted login needs to talk to the IdP: the connection with its sealed secret and the org's name. */
+export const SsoSignInConnection = SsoConnection.extend({
+  client_secret_sealed: z.string(),
+  organization_name: z.string(),
+});
+export type SsoSignInConnection = z.infer<typeof SsoSignInConnection>;
+
+export type SsoConnectionInput = {
+  issuer: string;
+  clientId: string;
+  /** Sealed by lib/login/sso/secret.ts; null keeps the current secret. */
+  clientSecretSealed: string | null;
+  enabled: boolean | null;
+  emailVerifiedRequired: boolean | null;
+};
+
+export const putSsoConnection = (tx: Tx, organization: string, input: SsoConnectionInput) =>
+  result(
+    tx`select api.put_sso_connection(${organization}, ${input.issuer}, ${input.clientId},
+                                     ${input.clientSecretSealed}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
+    SsoConnection,
+  );
+export const getSsoConnection = (tx: Tx, organization: string) =>
+  result(tx`select api.get_sso_connection(${organization}) as result`, SsoConnection);
+export const listSsoConnections = (tx: Tx) =>
+  result(tx`select api.list_sso_connections() as result`, z.array(SsoConnection));
+export const deleteSsoConnection = async (tx: Tx, organization: string) => {
+  await tx`select api.delete_sso_connection(${organization})`;
+};
+
+/** The enabled connection whose organization verified the address's domain, or null. */
+export function ssoConnectionForEmail(sql: Sql, projectId: string, email: string) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(tx`select api.sso_connection_for_email(${email}) as result`, SsoSignInConnection.nullable()),
+  );
+}
+
+/** An enabled connection by id (the callback reads it again), or null. */
+export function ssoConnectionForSignIn(sql: Sql, projectId: string, connectionId: string) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.sso_connection_for_sign_in(${connectionId}) as result`,
+        SsoSignInConnection.nullable(),
+      ),
+  );
+}
+
+const Outcome = z.object({ user_id: z.string(), created: z.boolean(), organization_id: z.string() });
+
+export type SsoIdentity = { subject: string; email: string; emailVerified: boolean };
+
+/** The person the connection's IdP vouched for: found or created, and a member of its organization. */
+export function signInWithSso(sql: Sql, projectId: string, connectionId: string, identity: SsoIdentity) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.sign_in_with_sso(${connectionId}, ${identity.subject}, ${identity.email},
+                                       ${identity.emailVerified}) as result`,
+        Outcome,
+      ),
+    { actor: "hosted_login:sso" },
+  );
+}

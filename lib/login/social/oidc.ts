@@ -1,0 +1,95 @@
+/**
+ * The OpenID Connect authorization code flow through oauth4webapi, for any issuer: discovery, authorization code +
+ * PKCE (S256), state and nonce, and a validated ID token (claims by processAuthorizationCodeResponse, signature
+ * against the discovered JWKS). Google (google.ts) and enterprise SSO connections (lib/login/sso/) both use it;
+ * each passes its own request options (deadline, and for tenant-chosen issuers a fetch through the SSRF guard).
+ */
+import * as oauth from "oauth4webapi";
+import type { ProviderCredentials } from "./providers.ts";
+import type { UpstreamFlow } from "./upstream.ts";
+import { answered, atEndpoint } from "./endpoint.ts";
+
+/** What every request to the issuer carries (requestOptions, plus maybe a customFetch). */
+export type OidcRequestOptions = {
+  signal?: (url: string) => AbortSignal;
+  [oauth.allowInsecureRequests]?: boolean;
+  [oauth.customFetch]?: (
+    url: string,
+    options: oauth.CustomFetchOptions<string, URLSearchParams | undefined>,
+  ) => Promise<Response>;
+};
+
+// Discovery documents per issuer, kept for an hour; a failed fetch is not kept.
+const discovered = new Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>();
+
+/** The issuer's discovery document (RFC 8414 / OIDC Discovery), validated against the issuer. */
+export function discover(issuer: string, options: OidcRequestOptions): Promise<oauth.AuthorizationServer> {
+  const cached = discovered.get(issuer);
+  if (cached && Date.now() - cached.at < 3600_000) return cached.as;
+  const as = atEndpoint("discovery", async () => {
+    const url = new URL(issuer);
+    const response = await oauth.discoveryRequest(url, { algorithm: "oidc", ...options });
+    return await oauth.processDiscoveryResponse(url, await answered(response));
+  });
+  discovered.set(issuer, { at: Date.now(), as });
+  as.catch(() => discovered.delete(issuer));
+  return as;
+}
+
+/** An OpenID Connect provider at `issuer`: where to send the browser, and the validated ID token's claims after. */
+export function oidcProvider(issuer: string, options: OidcRequestOptions) {
+  return {
+    async authorizationUrl(clientId: string, redirectUri: string, flow: UpstreamFlow): Promise<URL> {
+      const as = await discover(issuer, options);
+      const url = new URL(as.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: "code",
+        scope: "openid email profile",
+        state: flow.state,
+        nonce: flow.nonce,
+        code_challenge: await oauth.calculatePKCECodeChallenge(flow.verifier),
+        code_challenge_method: "S256",
+      }).toString();
+      return url;
+    },
+
+    /** Checks the callback's state, redeems the code (PKCE) and validates the ID token (nonce, signature). */
+    async idTokenClaims(
+      credentials: ProviderCredentials,
+      redirectUri: string,
+      callback: URL,
+      flow: UpstreamFlow,
+    ): Promise<oauth.IDToken> {
+      const as = await discover(issuer, options);
+      const client: oauth.Client = { client_id: credentials.clientId };
+      const auth = oauth.ClientSecretPost(credentials.clientSecret);
+      const params = await atEndpoint(
+        "authorization",
+        () => oauth.validateAuthResponse(as, client, callback, flow.state),
+      );
+      const { response, result } = await atEndpoint("token", async () => {
+        const response = await answered(
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            auth,
+            params,
+            redirectUri,
+            flow.verifier,
+            options,
+          ),
+        );
+        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: flow.nonce,
+          requireIdToken: true,
+        });
+        return { response, result };
+      });
+      // The ID token's signature, against the keys at the discovered jwks_uri (fetched and kept by oauth4webapi).
+      await atEndpoint("jwks", () => oauth.validateApplicationLevelSignature(as, response, options));
+      return oauth.getValidatedIdTokenClaims(result)!;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The hosted login's two halves of an enterprise SSO sign-in: `startSsoSignIn` sends the browser to the
+ * organization's IdP (authorization code + PKCE, state and nonce, sealed in the social flow cookie with the
+ * connection's id), and `finishSsoSignIn` checks the callback, validates the ID token (issuer, audience, nonce,
+ * signature against the IdP's JWKS — social/oidc.ts) and signs in the person it names (api.sign_in_with_sso: the
+ * address must be at the organization's verified domain). The session then goes on as a social sign-in does.
+ */
+import * as oauth from "oauth4webapi";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { SsoSignInConnection } from "@/db/sso_connections.ts";
+import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
+import { type AuthorizeRequest, requestQuery } from "../authorize_request.ts";
+import type { Lang } from "../i18n.ts";
+import { oidcProvider } from "../social/oidc.ts";
+import { writeFlow } from "../social/flow_cookie.ts";
+import type { UpstreamFlow } from "../social/upstream.ts";
+import { SocialSignInError } from "../social/errors.ts";
+import { idpRequestOptions } from "./guarded_fetch.ts";
+import { openSsoSecret } from "./secret.ts";
+import { ssoFailure, ssoProblemPage } from "./problem.ts";
+
+/** The one redirect URI every connection registers at its IdP. */
+export const ssoCallbackUrl = (c: Ctx) => `${c.var.deps.config.baseUrl}/auth/sso/callback`;
+
+/** The connection's IdP as an OpenID Connect provider, every request through the SSRF guard. */
+export function ssoProvider(c: Ctx, connection: SsoSignInConnection) {
+  const { deps } = c.var;
+  const options = idpRequestOptions(
+    metadataFetchOptions(deps),
+    connection.issuer,
+    deps.config.socialTimeoutMs,
+  );
+  return oidcProvider(connection.issuer, options);
+}
+
+/** The IdP client credentials; null when the secret does not open (sealed under another master key). */
+export async function ssoCredentials(c: Ctx, projectId: string, connection: SsoSignInConnection) {
+  try {
+    const clientSecret = await openSsoSecret(
+      c.var.deps.masterKeys.social,
+      projectId,
+      connection.idp_client_id,
+      connection.client_secret_sealed,
+    );
+    return { clientId: connection.idp_client_id, clientSecret };
+  } catch {
+    return null;
+  }
+}
+
+/** Sends the browser to the connection's IdP, or renders why it cannot (the IdP down: 502). */
+export async function startSsoSignIn(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  connection: SsoSignInConnection,
+  lang: Lang,
+) {
+  const flow: UpstreamFlow = {
+    state: oauth.generateRandomState(),
+    nonce: oauth.generateRandomNonce(),
+    verifier: oauth.generateRandomCodeVerifier(),
+  };
+  const shown = {
+    lang,
+    organizationName: connection.organization_name,
+    appName: request.project.name,
+    backHref: `/auth/login?${requestQuery(query)}&lang=${lang}`,
+  };
+  const credentials = await ssoCredentials(c, request.project.id, connection);
+  if (!credentials) return ssoProblemPage(c, new SocialSignInError("ssoUnavailable", 409), shown);
+  let target: URL;
+  try {
+    target = await ssoProvider(c, connection).authorizationUrl(credentials.clientId, ssoCallbackUrl(c), flow);
+  } catch (error) {
+    return ssoProblemPage(c, ssoFailure(error), shown);
+  }
+  await writeFlow(c, {
+    provider: "sso",
+    connection: connection.id,
+    projectId: request.project.id,
+    ...flow,
+    request: requestQuery(query),
+    lang,
+  });
+  return c.redirect(target.toString(), 303);
+}

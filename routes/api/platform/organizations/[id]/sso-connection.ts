@@ -1,0 +1,89 @@
+/**
+ * The Platform API's enterprise SSO connection of an organization (docs/enterprise-sso.md): GET shows it (never the
+ * secret), PUT creates or replaces it after fetching the issuer's discovery document through the SSRF guard, DELETE
+ * removes it. The IdP's client credentials are `idp_client_id` / `idp_client_secret`: `client_id` and
+ * `client_secret` in a body are the caller's own credentials.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { deleteSsoConnection, getSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import { validate } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { asClient, bodyWithoutCredentials, clientOf } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { organizationParam } from "@/lib/organizations/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
+import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
+import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
+
+const SsoConnectionBody = z.strictObject({
+  issuer: z.string().max(500).describe("The identity provider's OpenID Connect issuer (https)."),
+  idp_client_id: z.string().min(1).max(500).describe("The client id Astapa is registered as at the IdP."),
+  idp_client_secret: z.string().min(1).max(1000).optional()
+    .describe("Its client secret: required on create, kept when left out (write-only: never answered)."),
+  enabled: z.boolean().optional(),
+  email_verified_required: z.boolean().optional()
+    .describe(
+      "false: the IdP is authoritative for the organization's verified domains (no email_verified needed).",
+    ),
+});
+
+export const callers = clients("project");
+
+export const handler: Handlers = {
+  async GET(c) {
+    const id = organizationParam(c);
+    return c.json(await asClient(c, (tx) => getSsoConnection(tx, id)), 200, NO_STORE);
+  },
+  async PUT(c) {
+    const id = organizationParam(c);
+    const body = validate(SsoConnectionBody, await bodyWithoutCredentials(c));
+    const { deps } = c.var;
+    const problem = await issuerProblem(metadataFetchOptions(deps), body.issuer, deps.config.socialTimeoutMs);
+    if (problem) {
+      throw new AppError("validation_failed", { description: `${problem}.`, fields: { issuer: [problem] } });
+    }
+    const projectId = clientOf(c).projectId;
+    const sealed = body.idp_client_secret === undefined
+      ? null
+      : await sealSsoSecret(deps.masterKeys.social, projectId, body.idp_client_id, body.idp_client_secret);
+    const connection = await asClient(c, (tx) =>
+      putSsoConnection(tx, id, {
+        issuer: body.issuer,
+        clientId: body.idp_client_id,
+        clientSecretSealed: sealed,
+        enabled: body.enabled ?? null,
+        emailVerifiedRequired: body.email_verified_required ?? null,
+      }));
+    return c.json(connection, 200, NO_STORE);
+  },
+  async DELETE(c) {
+    const id = organizationParam(c);
+    await asClient(c, (tx) => deleteSsoConnection(tx, id));
+    return c.body(null, 204);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Organizations",
+    summary: "An organization's enterprise SSO connection (without its secret)",
+    auth: "client",
+    responses: { 200: { description: "The connection" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+  },
+  put: {
+    tag: "Organizations",
+    summary: "Create or replace an organization's OpenID Connect SSO connection (the issuer is checked now)",
+    auth: "client",
+    body: { schema: SsoConnectionBody, media: ["json"] },
+    responses: { 200: { description: "The connection" }, ...COMMON_ERRORS },
+  },
+  delete: {
+    tag: "Organizations",
+    summary: "Remove an organization's SSO connection (its people sign in as before)",
+    auth: "client",
+    responses: { 204: { description: "Removed" }, 401: COMMON_ERRORS[401], 404: COMMON_ERRORS[404] },
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * POST /dashboard/projects/:id/organizations/sso: an admin saves an organization's enterprise SSO connection
+ * (docs/enterprise-sso.md) or removes it — the issuer checked through the SSRF guard and the secret sealed as the
+ * Platform API does, then api.put_sso_connection / api.delete_sso_connection.
+ */
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { deleteSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
+import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
+import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
+import {
+  type OrganizationsData,
+  OrganizationSsoForm,
+  organizationsView,
+} from "@/lib/dashboard/organizations_page.ts";
+import OrganizationsPage from "./index.tsx";
+
+export const handler: Handlers<OrganizationsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, OrganizationSsoForm, ["form"]);
+    const { deps } = c.var;
+    // Fetched before the transaction: the IdP's answer time is not held in it.
+    const problem = form.action === "save"
+      ? await issuerProblem(metadataFetchOptions(deps), form.issuer, deps.config.socialTimeoutMs)
+      : null;
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      load: organizationsView(c),
+      run: async (tx, projectId) => {
+        if (form.action === "remove") {
+          await deleteSsoConnection(tx, form.organization);
+          return "sso_removed";
+        }
+        if (problem) throw new AppError("validation_failed", { description: `The issuer: ${problem}.` });
+        const sealed = form.idp_client_secret === "" ? null : await sealSsoSecret(
+          deps.masterKeys.social,
+          projectId,
+          form.idp_client_id,
+          form.idp_client_secret,
+        );
+        await putSsoConnection(tx, form.organization, {
+          issuer: form.issuer,
+          clientId: form.idp_client_id,
+          clientSecretSealed: sealed,
+          enabled: form.enabled === "on",
+          emailVerifiedRequired: null,
+        });
+        return "sso_saved";
+      },
+      title: (data) => `Organizations · ${data.project.name}`,
+    });
+  },
+};
+
+export default function OrganizationSsoPage(props: PageProps<OrganizationsData>) {
+  return <OrganizationsPage {...props} />;
+}

@@ -1,0 +1,59 @@
+/** The dashboard's Organizations page: an organization's SSO connection shown (never its secret), set and removed. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
+import { startFakeGoogle } from "../fakes/google.ts";
+
+const idp = await startFakeGoogle({ clientId: "astapa", clientSecret: "dashboard-idp-secret-42" });
+const t = await testApp();
+t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
+Deno.test.afterAll(async () => {
+  await t.close();
+  await idp.close();
+});
+const owner = await signInDeveloper(t, "owner@dev.example");
+await inviteDeveloper(t, "viewer@dev.example");
+const viewer = await signInDeveloper(t, "viewer@dev.example");
+const project = await seedProject(t.db.sql, { name: "Kopi" });
+await addDeveloperTo(t, project.id, owner.accountId, "owner");
+await addDeveloperTo(t, project.id, viewer.accountId, "viewer");
+const base = `/dashboard/projects/${project.id}`;
+
+Deno.test("organizations page — SSO: admins set it up and remove it; the secret never shows; viewers read", async () => {
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_organization('Acme', 'acme', null)`;
+    await tx`select api.add_organization_domain('acme', 'acme.example')`;
+    await tx`select api.verify_organization_domain('acme', 'acme.example')`;
+  });
+  const fields = {
+    organization: "acme",
+    action: "save",
+    issuer: idp.issuer,
+    idp_client_id: idp.clientId,
+    idp_client_secret: idp.clientSecret,
+    enabled: "on",
+  };
+  assert.equal((await postAs(t, viewer, `${base}/organizations/sso`, fields)).status, 403);
+  const saved = await postAs(t, owner, `${base}/organizations/sso`, fields);
+  assert.equal(saved.status, 303, await saved.text());
+  assert.equal(saved.headers.get("location"), `${base}/organizations?done=sso_saved`);
+  const html = await (await getAs(t, viewer, `${base}/organizations`)).text();
+  assert.match(html, /data-sso="enabled"/);
+  assert.match(html, /acme\.example/);
+  assert.ok(!html.includes(idp.clientSecret));
+  assert.doesNotMatch(html, /Save SSO connection/, "viewers get no form");
+  const bad = await postAs(t, owner, `${base}/organizations/sso`, {
+    ...fields,
+    issuer: `${idp.issuer}/nope`,
+  });
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /discovery document/);
+  const removed = await postAs(t, owner, `${base}/organizations/sso`, {
+    organization: "acme",
+    action: "remove",
+  });
+  assert.equal(removed.headers.get("location"), `${base}/organizations?done=sso_removed`);
+  assert.match(await (await getAs(t, owner, `${base}/organizations`)).text(), /data-sso="none"/);
+});

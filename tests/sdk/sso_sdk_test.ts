@@ -1,0 +1,63 @@
+/** The SDK's `ssoConnections` against a served Astapa and a local OpenID Provider: put, get, remove; typed errors. */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { testApp } from "../helpers/app.ts";
+import { seedProject } from "../helpers/oauth.ts";
+import { AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { startFakeGoogle } from "../fakes/google.ts";
+
+const idp = await startFakeGoogle({
+  clientId: "astapa",
+  clientSecret: "idp-secret-for-the-sdk-test",
+});
+const t = await testApp({ listen: true });
+t.deps.clientMetadataFetch = {
+  allowHttp: true,
+  allowPrivate: true,
+  timeoutMs: 2000,
+};
+Deno.test.afterAll(async () => {
+  await t.close();
+  await idp.close();
+});
+const project = await seedProject(t.db.sql, {
+  redirectUri: "http://localhost:3000/callback",
+});
+const astapa = createAstapa({
+  baseUrl: t.origin,
+  clientId: project.clientId,
+  clientSecret: project.secret,
+  redirectUri: project.redirectUri,
+});
+
+Deno.test("sdk — ssoConnections: put, get (no secret), remove; a bad issuer is a typed 400", async () => {
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_organization('Acme', 'acme', null)`;
+    await tx`select api.add_organization_domain('acme', 'acme.example')`;
+    await tx`select api.verify_organization_domain('acme', 'acme.example')`;
+  });
+  const input = {
+    issuer: idp.issuer,
+    idp_client_id: idp.clientId,
+    idp_client_secret: idp.clientSecret,
+  };
+  const put = await astapa.ssoConnections.put("acme", input);
+  assert.deepEqual([put.issuer, put.enabled, put.domains], [idp.issuer, true, [
+    "acme.example",
+  ]]);
+  const read = await astapa.ssoConnections.get("acme");
+  assert.equal(read.id, put.id);
+  assert.ok(!JSON.stringify(read).includes(idp.clientSecret));
+  const bad = await astapa.ssoConnections.put("acme", {
+    ...input,
+    issuer: `${idp.issuer}/missing`,
+  }).then(
+    () => assert.fail("a bad issuer was saved"),
+    (error: unknown) => error,
+  );
+  assert.ok(bad instanceof AstapaError);
+  assert.equal(bad.status, 400);
+  await astapa.ssoConnections.remove("acme");
+  const gone = await astapa.ssoConnections.get("acme").catch((error: unknown) => error);
+  assert.ok(gone instanceof AstapaError && gone.status === 404);
+});
