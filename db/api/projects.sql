@@ -632,6 +632,9 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return astapa.phone_settings_problem(value);
     when 'linked_methods' then
       return astapa.linked_methods_settings_problem(value);
+    when 'sign_up' then
+      -- Who may create an account through the hosted login (db/api/sign_up_rules.sql).
+      return astapa.sign_up_settings_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -725,7 +728,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
-  'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, billing_grace_days, '
+  'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the '
   'reason); other settings are kept. branding: null also deletes the uploaded logo. '
   'Audited as project.settings without secrets.';

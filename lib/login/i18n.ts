@@ -243,6 +243,13 @@ const en = {
   orgInviteUnverified:
     "Confirm your email address first: open the confirmation link we mailed to it, and you can accept the " +
     "invitation as you go on to the app.",
+  // settings.sign_up refusing a new account (lib/login/sign_up_refusal.tsx); {app} and {domain} filled in.
+  signUpRefusedTitle: "No new account",
+  signUpClosed: "Sign-ups for {app} are closed.",
+  signUpInvitationOnly: "Sign-ups for {app} are by invitation only.",
+  signUpDomainRefused: "Addresses at {domain} cannot sign up for {app}.",
+  signUpEmailRequired: "Sign-ups for {app} need an email address: sign up with your email instead.",
+  signUpRefusedHint: "Already have an account? Sign in with it.",
 };
 type Messages = typeof en;
 
@@ -490,6 +497,12 @@ const id: Messages = {
   orgInviteUnverified:
     "Konfirmasi alamat email Anda dulu: buka tautan konfirmasi yang kami kirim ke alamat itu, lalu Anda dapat " +
     "menerima undangan ini saat Anda melanjutkan ke aplikasi.",
+  signUpRefusedTitle: "Tidak ada akun baru",
+  signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
+  signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",
+  signUpDomainRefused: "Alamat di {domain} tidak dapat mendaftar untuk {app}.",
+  signUpEmailRequired: "Pendaftaran untuk {app} memerlukan alamat email: daftar dengan email Anda.",
+  signUpRefusedHint: "Sudah punya akun? Masuk dengan akun itu.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };
