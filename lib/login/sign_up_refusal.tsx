@@ -35,8 +35,8 @@ export function signUpRefusedPage(
   query: URLSearchParams,
   reason: MessageKey,
   domain = "",
+  lang: Lang = pickLang(c),
 ): Response {
-  const lang = pickLang(c);
   const appName = brandOf(request.project).name;
   const message = MESSAGES[lang][reason].replaceAll("{app}", appName).replaceAll("{domain}", domain);
   const data = { lang, appName, message, signInHref: langHref("/auth/login", requestQuery(query), lang) };
@@ -47,16 +47,20 @@ export function signUpRefusedPage(
   );
 }
 
-/** The refusal page for an error settings.sign_up raised, or null for any other error (the caller rethrows). */
+/**
+ * The refusal page for an error settings.sign_up raised, or null for any other error (the caller rethrows).
+ * `lang`: the flow's own language where the page is reached without it (a provider's redirect back).
+ */
 export function refusedSignUp(
   c: Ctx,
   request: AuthorizeRequest,
   query: URLSearchParams,
   error: unknown,
+  lang?: Lang,
 ): Response | null {
   if (toAppError(error).code !== "sign_up_refused") return null;
   const { code, detail } = error as { code: string; detail?: string };
-  return signUpRefusedPage(c, request, query, REASONS[code] ?? "signUpClosed", detail ?? "");
+  return signUpRefusedPage(c, request, query, REASONS[code] ?? "signUpClosed", detail ?? "", lang);
 }
 
 /** Why no account was made, and the way to sign in instead (an existing account is never refused). */

@@ -54,7 +54,7 @@ export const handler: Handlers<SocialProblemData> = {
       userId =
         (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation)).user_id;
     } catch (error) {
-      const refused = refusedSignUp(c, request, query, error);
+      const refused = refusedSignUp(c, request, query, error, flow.lang);
       if (refused) return refused;
       const refusal = REFUSALS[toAppError(error).code as keyof typeof REFUSALS];
       if (!refusal) throw error;
