@@ -13465,6 +13465,11 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- sign_up merges key by key as well: a key given null returns to its default (open, no list).
+    if pg_catalog.jsonb_typeof(changes -> 'sign_up') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{sign_up}',
+        coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -13485,7 +13490,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and sign_up merge key by key (null in one: back to its default). Audited as project.settings without secrets.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19137,11 +19142,13 @@ AS $function$
                   where k not in ('mode', 'allowed_domains', 'blocked_domains')) then
       return 'sign_up takes mode, allowed_domains and blocked_domains only.';
     end if;
-    if value ? 'mode' and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
+    -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
+    if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
+       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
       return 'sign_up.mode must be open, invitation or closed.';
     end if;
     foreach list in array array['allowed_domains', 'blocked_domains'] loop
-      continue when not value ? list;
+      continue when not value ? list or value -> list = 'null'::jsonb;
       if pg_catalog.jsonb_typeof(value -> list) <> 'array' then
         return pg_catalog.format('sign_up.%s must be a list of domains.', list);
       end if;

@@ -11,6 +11,7 @@ import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
+import { signUpSettings } from "./sign_up_settings.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
@@ -352,6 +353,9 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's ways to sign in: passwords, passkeys, email codes, sign-up by code (docs/passkeys.md). */
     signInMethods: signInMethods(json),
+
+    /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
+    signUpSettings: signUpSettings(json),
 
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),

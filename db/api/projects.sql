@@ -704,6 +704,11 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- sign_up merges key by key as well: a key given null returns to its default (open, no list).
+    if pg_catalog.jsonb_typeof(changes -> 'sign_up') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{sign_up}',
+        coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -730,7 +735,8 @@ comment on function api.update_project_settings(text, jsonb) is
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the '
-  'reason); other settings are kept. branding: null also deletes the uploaded logo. '
+  'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and '
+  'sign_up merge key by key (null in one: back to its default). '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

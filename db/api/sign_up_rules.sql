@@ -44,11 +44,13 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
                   where k not in ('mode', 'allowed_domains', 'blocked_domains')) then
       return 'sign_up takes mode, allowed_domains and blocked_domains only.';
     end if;
-    if value ? 'mode' and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
+    -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
+    if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
+       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
       return 'sign_up.mode must be open, invitation or closed.';
     end if;
     foreach list in array array['allowed_domains', 'blocked_domains'] loop
-      continue when not value ? list;
+      continue when not value ? list or value -> list = 'null'::jsonb;
       if pg_catalog.jsonb_typeof(value -> list) <> 'array' then
         return pg_catalog.format('sign_up.%s must be a list of domains.', list);
       end if;

@@ -15,3 +15,38 @@ export function signUpOffered(request: Request): boolean {
   const mode = signUpMode(request.project);
   return mode === "open" || (mode === "invitation" && request.invitation !== undefined);
 }
+
+/** settings.sign_up with its defaults filled in, as the Platform API, the SDK and the dashboard show it. */
+export type SignUpSettings = {
+  mode: "open" | "invitation" | "closed";
+  allowed_domains: string[];
+  blocked_domains: string[];
+};
+
+const domains = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
+
+/** The project's sign-up settings, defaults filled in. */
+export function signUpSettingsOf(settings: Record<string, unknown>): SignUpSettings {
+  const stored = (settings.sign_up ?? {}) as Record<string, unknown>;
+  return {
+    mode: signUpMode({ settings }),
+    allowed_domains: domains(stored.allowed_domains),
+    blocked_domains: domains(stored.blocked_domains),
+  };
+}
+
+/**
+ * The `sign_up` change api.update_project_settings merges: a value back at its default is sent as null (so an
+ * untouched project keeps no sign_up at all), domains trimmed and in lower case.
+ */
+export function signUpChange(changes: Partial<SignUpSettings>): Record<string, unknown> {
+  const list = (value: string[] | undefined) =>
+    value === undefined ? undefined : value.length ? value.map((d) => d.trim().toLowerCase()) : null;
+  const change: Record<string, unknown> = {
+    mode: changes.mode === undefined ? undefined : changes.mode === "open" ? null : changes.mode,
+    allowed_domains: list(changes.allowed_domains),
+    blocked_domains: list(changes.blocked_domains),
+  };
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
+}

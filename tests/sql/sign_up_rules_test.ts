@@ -23,6 +23,11 @@ const settle = (projectId: string, signUp: unknown) =>
     projectId,
     (tx) => tx`select api.update_project_settings(${projectId}, ${tx.json({ sign_up: signUp } as never)})`,
   );
+/** settings.sign_up exactly `value` (api.update_project_settings merges sign_up, so cleared first). */
+const rules = async (projectId: string, value: unknown) => {
+  await settle(projectId, null);
+  if (value !== null) await settle(projectId, value);
+};
 const refusal = (projectId: string, email: string | null, token: string | null = null) =>
   appValue<Json | null>(
     db.sql,
@@ -50,7 +55,7 @@ const userCount = (projectId: string) =>
     r.n as number
   );
 
-Deno.test("api.update_project_settings sign_up — a valid value is stored; null removes it", async () => {
+Deno.test("api.update_project_settings sign_up — a valid value is stored, merged key by key; null removes", async () => {
   const value = {
     mode: "invitation",
     allowed_domains: ["example.co.id", "*.Kantor.example"],
@@ -58,6 +63,8 @@ Deno.test("api.update_project_settings sign_up — a valid value is stored; null
   };
   const saved = await settle(other.id, value);
   assert.deepEqual((saved.settings as Json).sign_up, value);
+  const merged = await settle(other.id, { mode: "closed", allowed_domains: null });
+  assert.deepEqual((merged.settings as Json).sign_up, { mode: "closed", blocked_domains: [] });
   const removed = await settle(other.id, null);
   assert.equal((removed.settings as Json).sign_up, undefined);
 });
@@ -66,7 +73,6 @@ Deno.test("api.update_project_settings sign_up — each malformed value is refus
   const many = Array.from({ length: 101 }, (_, n) => `d${n}.example`);
   const cases: [unknown, RegExp][] = [
     [{ mode: "members" }, /mode must be open, invitation or closed/],
-    [{ mode: null }, /mode must be open, invitation or closed/],
     [{ mode: "open", extra: 1 }, /takes mode, allowed_domains and blocked_domains only/],
     ["closed", /takes mode, allowed_domains and blocked_domains only/],
     [{ allowed_domains: "example.com" }, /allowed_domains must be a list of domains/],
@@ -88,16 +94,16 @@ Deno.test("api.update_project_settings sign_up — each malformed value is refus
 });
 
 Deno.test("astapa.sign_up_refusal — open takes anyone (a number alone too); closed refuses everyone", async () => {
-  await settle(project.id, null);
+  await rules(project.id, null);
   assert.equal(await refusal(project.id, "ayu@example.com"), null);
   assert.equal(await refusal(project.id, null), null);
-  await settle(project.id, { mode: "closed" });
+  await rules(project.id, { mode: "closed" });
   assert.deepEqual(await refusal(project.id, "ayu@example.com"), { reason: "closed" });
   assert.deepEqual(await refusal(project.id, null), { reason: "closed" });
 });
 
 Deno.test("astapa.sign_up_refusal — domain lists: exact, *. for subdomains only, any case, rooted name, non-ASCII", async () => {
-  await settle(project.id, { mode: "open", allowed_domains: ["kantor.example", "*.Cabang.example"] });
+  await rules(project.id, { mode: "open", allowed_domains: ["kantor.example", "*.Cabang.example"] });
   const allowed = async (email: string | null) => (await refusal(project.id, email)) === null;
   assert.equal(await allowed("ayu@kantor.example"), true);
   assert.equal(await allowed("Ayu@KANTOR.Example"), true);
@@ -114,19 +120,19 @@ Deno.test("astapa.sign_up_refusal — domain lists: exact, *. for subdomains onl
   });
   assert.deepEqual(await refusal(project.id, null), { reason: "email_required" });
 
-  await settle(project.id, { mode: "open", blocked_domains: ["sekali.example", "*.spam.example"] });
+  await rules(project.id, { mode: "open", blocked_domains: ["sekali.example", "*.spam.example"] });
   assert.equal(await allowed("ayu@kantor.example"), true);
   assert.equal(await allowed(null), true, "a blocklist leaves a number alone");
   assert.equal(await allowed("ayu@SEKALI.example"), false);
   assert.equal(await allowed("ayu@mx.spam.example"), false);
   assert.equal(await allowed("ayu@spam.example"), true);
   assert.equal(await allowed("ayu@bücher.example"), false, "a Unicode domain may spell a listed xn-- one");
-  await settle(project.id, null);
+  await rules(project.id, null);
   assert.equal(await allowed("ayu@bücher.example"), true, "without lists nothing is compared");
 });
 
 Deno.test("astapa.sign_up_refusal — invitation: an open invitation of this project, with its token, to that address", async () => {
-  await settle(project.id, { mode: "invitation" });
+  await rules(project.id, { mode: "invitation" });
   const token = `inv-${crypto.randomUUID()}`;
   await invite(project.id, "Diundang@Example.com", token);
   assert.equal(await refusal(project.id, "diundang@example.COM", token), null);
@@ -151,9 +157,9 @@ Deno.test("astapa.sign_up_refusal — invitation: an open invitation of this pro
     assert.deepEqual(await refusal(project.id, `x${change.length}@example.com`, used), refused, change);
   }
   // Lists still apply to the invited address.
-  await settle(project.id, { mode: "invitation", blocked_domains: ["example.com"] });
+  await rules(project.id, { mode: "invitation", blocked_domains: ["example.com"] });
   assert.equal((await refusal(project.id, "diundang@example.com", token))?.reason, "domain");
-  await settle(project.id, null);
+  await rules(project.id, null);
 });
 
 Deno.test("astapa.assert_sign_up_allowed — one SQLSTATE per reason, the domain in DETAIL; the invitation from the transaction", async () => {
@@ -166,21 +172,21 @@ Deno.test("astapa.assert_sign_up_allowed — one SQLSTATE per reason, the domain
     );
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(() => "allowed", (error) => `${error.code} ${error.message} ${error.detail ?? ""}`.trim());
-  await settle(project.id, { mode: "closed" });
+  await rules(project.id, { mode: "closed" });
   assert.equal(await codeOf(check("a@example.com")), "AS4N0 Sign-ups for Toko are closed.");
   const token = `inv-${crypto.randomUUID()}`;
   await invite(project.id, "masuk@example.com", token);
-  await settle(project.id, { mode: "invitation" });
+  await rules(project.id, { mode: "invitation" });
   assert.equal(await codeOf(check("masuk@example.com")), "AS4N1 Sign-ups for Toko are by invitation only.");
   assert.equal(await codeOf(check("masuk@example.com", token)), "allowed");
-  await settle(project.id, { allowed_domains: ["example.com"] });
+  await rules(project.id, { allowed_domains: ["example.com"] });
   assert.equal(
     await codeOf(check("a@lain.example")),
     "AS4N2 Addresses at lain.example cannot sign up for Toko. lain.example",
   );
   assert.equal(await codeOf(check(null)), "AS4N3 Sign-ups for Toko need an email address.");
   await rejectsAs(check(null), "sign_up_refused");
-  await settle(project.id, null);
+  await rules(project.id, null);
   assert.equal(await codeOf(check("a@lain.example")), "allowed");
 });
 
