@@ -1,7 +1,6 @@
 /**
- * settings.sign_up on the hosted login (docs/hosted-login.md): whether the pages offer "Create an account", and
- * the page a refused sign-up renders (403, English or Indonesian) whichever form asked. Postgres decides
- * (astapa.assert_sign_up_allowed); this module only reads its answer.
+ * The page a sign-up refused by settings.sign_up renders (docs/hosted-login.md): 403, English or Indonesian,
+ * whichever form asked. Postgres decides (astapa.assert_sign_up_allowed); this module only reads its answer.
  */
 import type { Ctx } from "../app_env.ts";
 import { toAppError } from "../http/errors.ts";
@@ -28,7 +27,7 @@ export function refusalBeforeForm(request: AuthorizeRequest): MessageKey | null 
   return signUpMode(request.project) === "closed" ? "signUpClosed" : "signUpInvitationOnly";
 }
 
-/** The 403 page for a refused sign-up; `reason` is a message key or the error Postgres raised. */
+/** The 403 page for a refused sign-up: `reason` says why, `domain` fills its {domain}. */
 export function signUpRefusedPage(
   c: Ctx,
   request: AuthorizeRequest,
