@@ -58,27 +58,28 @@ async function mailedCode(to: string): Promise<string> {
   return /^\s+(\d{6})$/m.exec(mail.body_text as string)![1];
 }
 
-type Attempt = (email: string, lang: "en" | "id") => Promise<Response>;
+/** `extra`: more of the authorization request (an invitation). */
+type Attempt = (email: string, lang: "en" | "id", extra?: Record<string, string>) => Promise<Response>;
 
 /** Each way a person creates an account, driven to the step that would create it. */
 const PATHS: Record<string, { project: SeededProject; attempt: Attempt }> = {
   password: {
     project,
-    attempt: async (email, lang) =>
-      await (await browser(project, {}, lang))("/auth/signup", { email, password: "kopi-tubruk-9" }),
+    attempt: async (email, lang, extra = {}) =>
+      await (await browser(project, extra, lang))("/auth/signup", { email, password: "kopi-tubruk-9" }),
   },
   "emailed code": {
     project,
-    attempt: async (email, lang) => {
-      const post = await browser(project, {}, lang);
+    attempt: async (email, lang, extra = {}) => {
+      const post = await browser(project, extra, lang);
       await (await post("/auth/email-code", { action: "send", email })).body?.cancel();
       return await post("/auth/email-code", { action: "verify", email, code: await mailedCode(email) });
     },
   },
   "passkey sign-up": {
     project: passkeyOnly,
-    attempt: async (email, lang) => {
-      const post = await browser(passkeyOnly, {}, lang);
+    attempt: async (email, lang, extra = {}) => {
+      const post = await browser(passkeyOnly, extra, lang);
       const sent = await (await post("/auth/signup/passkey", { action: "send", email })).text();
       const token = /name="sign_up" value="([\w-]{43})"/.exec(sent)![1];
       return await post("/auth/signup/passkey", {
@@ -90,20 +91,20 @@ const PATHS: Record<string, { project: SeededProject; attempt: Attempt }> = {
   },
   google: {
     project,
-    attempt: async (email, lang) => {
+    attempt: async (email, lang, extra = {}) => {
       google.approveAs = { sub: `g-${email}`, email, email_verified: true };
-      return await followBack(t, await startSignIn(t, project, "google", lang));
+      return await followBack(t, await startSignIn(t, project, "google", lang, extra));
     },
   },
   github: {
     project,
-    attempt: async (email, lang) => {
+    attempt: async (email, lang, extra = {}) => {
       github.approveAs = {
         id: Math.floor(Math.random() * 1e9),
         login: "orang",
         emails: [{ email, primary: true, verified: true }],
       };
-      return await followBack(t, await startSignIn(t, project, "github", lang));
+      return await followBack(t, await startSignIn(t, project, "github", lang, extra));
     },
   },
 };
@@ -236,6 +237,34 @@ Deno.test("sign-up rules — invitation: the invited address signs up within its
     and email_lower = 'tamu@toko.example'`;
   assert.equal(row.n, 1);
   await setSignUp(project, null);
+});
+
+Deno.test("sign-up rules — invitation on every way in: the invited address with its token signs up; others are refused", async () => {
+  for (const p of [project, passkeyOnly]) await setSignUp(p, { mode: "invitation" });
+  let n = 0;
+  for (const [name, { project: p, attempt }] of Object.entries(PATHS)) {
+    const invited = `diundang${++n}@toko.example`;
+    const token = `invite-${crypto.randomUUID()}`;
+    await asApp(sql, p.id, async (tx) => {
+      const [org] = await tx`select api.create_organization('Kantor', ${`kantor-${n}`}, null) ->> 'id' as id`;
+      await tx`select api.invite_to_organization(${org.id}, ${invited}, 'member', ${await sha256(
+        token,
+      )}, 3600)`;
+    });
+    await assertRefused(
+      await attempt(`lain${n}@toko.example`, "en", { invitation: token }),
+      SAYS.invitation.en,
+    );
+    await assertRefused(await attempt(invited, "id"), SAYS.invitation.id);
+    const admitted = await attempt(invited, "en", { invitation: token });
+    const body = await admitted.text();
+    assert.ok([200, 303].includes(admitted.status), `${name}: ${admitted.status} ${body.slice(0, 400)}`);
+    const [row] = await sql`select count(*)::int as n from astapa.users where project_id = ${p.id}
+      and email_lower = ${invited}`;
+    assert.equal(row.n, 1, name);
+  }
+  await assertRefused(await phoneAttempt(project, "en"), SAYS.invitation.en);
+  for (const p of [project, passkeyOnly]) await setSignUp(p, null);
 });
 
 Deno.test("sign-up rules — domain lists on the sign-up form: a blocked domain is named, en and id", async () => {
