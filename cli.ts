@@ -18,6 +18,7 @@ import { USER_IMPORT_BOOLEANS } from "./lib/cli/user_import_commands.ts";
 import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_client_commands.ts";
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
+import { SIGN_UP_USAGE, signUpCommand } from "./lib/cli/sign_up_commands.ts";
 import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
 import { WEBHOOK_BOOLEANS, WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
 import { XENDIT_USAGE, xenditCommand } from "./lib/cli/xendit_commands.ts";
@@ -35,6 +36,7 @@ const USAGE = `Usage: deno task astapa <command> [options] [--json]
 Commands:
 ${PROJECT_USAGE}
 ${SOCIAL_USAGE}
+${SIGN_UP_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
 ${SUBSCRIPTION_USAGE}
@@ -57,6 +59,7 @@ type Command = (sql: Sql, args: ParsedArgs, out: Output, config: Config) => Prom
 const COMMANDS: Record<string, Command> = {
   project: projectCommand,
   social: socialCommand,
+  "sign-up": signUpCommand,
   user: userCommand,
   plan: planCommand,
   subscription: subscriptionCommand,

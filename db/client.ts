@@ -41,7 +41,19 @@ export type AppContext = {
    * write the tables the management API changes (the triggers in db/api/clients.sql). Unset for developers and the CLI.
    */
   clientKind?: "project" | "machine" | "dynamic";
+  /**
+   * The organization invitation token the hosted-login request carries (`astapa.sign_up_invitation`): a
+   * project whose sign-ups are by invitation lets its invited address create an account
+   * (astapa.assert_sign_up_allowed hashes and looks it up).
+   */
+  signUpInvitation?: string;
 };
+
+/** A hosted-login call that may create an account: its actor, and the request's invitation for the rules. */
+export const signUpContext = (invitation?: string, actor = "hosted_login"): AppContext => ({
+  actor,
+  ...(invitation ? { signUpInvitation: invitation } : {}),
+});
 
 type ClientKind = NonNullable<AppContext["clientKind"]>;
 const actingClient = new AsyncLocalStorage<ClientKind>();
@@ -178,8 +190,8 @@ export function setDeploymentSocial(sql: Sql, providers: readonly string[]): voi
 
 /**
  * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor,
- * the client kind and the deployment's social providers, all transaction-local (a transaction-mode pooler
- * keeps nothing between transactions).
+ * the client kind, the deployment's social providers and a sign-up's invitation, all transaction-local (a
+ * transaction-mode pooler keeps nothing between transactions).
  */
 export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
   return sql`set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${
@@ -187,7 +199,8 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
   }, true),
     set_config('astapa.actor', ${context.actor ?? ""}, true),
     set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true),
-    set_config('astapa.deployment_social', ${deploymentSocial.get(sql) ?? ""}, true)`;
+    set_config('astapa.deployment_social', ${deploymentSocial.get(sql) ?? ""}, true),
+    set_config('astapa.sign_up_invitation', ${context.signUpInvitation ?? ""}, true)`;
 }
 
 /**

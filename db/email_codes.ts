@@ -1,6 +1,6 @@
 /** Typed calls for sign-in by emailed code or magic link (db/api/email_codes.sql). */
 import { z } from "zod";
-import { asApp, type Sql, type Tx } from "./client.ts";
+import { asApp, signUpContext, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import type { Mail } from "@/lib/login/mail.ts";
 import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
@@ -42,6 +42,7 @@ export async function redeemEmailCode(
   email: string,
   codeHash: Uint8Array,
   notice: ClaimNotice,
+  invitation?: string,
 ) {
   return await asApp(
     sql,
@@ -53,7 +54,7 @@ export async function redeemEmailCode(
         await result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
         notice,
       ),
-    { actor: "hosted_login" },
+    signUpContext(invitation),
   );
 }
 
@@ -63,6 +64,7 @@ export async function redeemEmailCodeLink(
   projectId: string,
   linkHash: Uint8Array,
   notice: ClaimNotice,
+  invitation?: string,
 ) {
   return await asApp(
     sql,
@@ -74,7 +76,7 @@ export async function redeemEmailCodeLink(
         await result(tx`select api.redeem_email_code_link(${linkHash}) as result`, Redeemed),
         notice,
       ),
-    { actor: "hosted_login" },
+    signUpContext(invitation),
   );
 }
 

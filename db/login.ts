@@ -1,6 +1,6 @@
 /** Typed calls for the hosted login (db/api/login.sql and the user API). */
 import { z } from "zod";
-import { asApp, asAppStatement, retrying, type Sql, type Tx } from "./client.ts";
+import { asApp, asAppStatement, retrying, signUpContext, type Sql, type Tx } from "./client.ts";
 import { sha256 } from "../lib/secrets.ts";
 import { result } from "./result.ts";
 import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
@@ -66,19 +66,23 @@ export type OutgoingMail = { subject: string; body: string; html?: string; kind:
 /** A mailed link's token hash, the sign-in request its short link opens, and its mail. */
 export type MailedLink = { tokenHash: Uint8Array; signInRequest?: string; mail: OutgoingMail };
 
-/** Creates the user and queues their verification mail, in one transaction. */
+/**
+ * Signs a person up with a password (settings.sign_up checked first, with the request's invitation) and queues
+ * their verification mail, in one transaction.
+ */
 export async function createUser(
   sql: Sql,
   projectId: string,
   user: { email: string; passwordHash: string },
   verification: MailedLink,
+  invitation?: string,
 ): Promise<string> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = await tx`
-      select api.create_user(${projectId}, ${user.email}, ${user.passwordHash}, false) ->> 'id' as id`;
+      select api.sign_up_user(${projectId}, ${user.email}, ${user.passwordHash}) ->> 'id' as id`;
     await sendLink(tx, user.email, "verify_email", verification);
     return row.id as string;
-  }, { actor: "hosted_login" });
+  }, signUpContext(invitation));
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Typed calls for sign-up on a passkeys-only project (db/api/passkey_sign_ups.sql). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, signUpContext, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 import type { NewPasskey } from "./passkeys.ts";
 import type { Mail } from "@/lib/login/mail.ts";
@@ -33,6 +33,7 @@ export async function provePasskeySignUp(
   tokenHash: Uint8Array,
   codeHash: Uint8Array,
   notice: ClaimNotice,
+  invitation?: string,
 ): Promise<{ user_id: string } | null> {
   return await asApp(
     sql,
@@ -45,7 +46,7 @@ export async function provePasskeySignUp(
       await tellClaim(tx, projectId, proven, notice);
       return proven && { user_id: proven.user_id };
     },
-    { actor: "hosted_login" },
+    signUpContext(invitation),
   );
 }
 

@@ -1,6 +1,6 @@
 /** Typed calls for phone sign-in codes and the message log (db/api/phone.sql). */
 import { z } from "zod";
-import { asApp, type Sql, type Tx } from "./client.ts";
+import { asApp, signUpContext, type Sql, type Tx } from "./client.ts";
 import { Removed } from "@/lib/login/claimed_mail.ts";
 
 export type Channel = "whatsapp" | "sms";
@@ -127,14 +127,13 @@ export async function checkPhoneCode(
   projectId: string,
   tokenHash: Uint8Array,
   codeHash: Uint8Array,
+  invitation?: string,
 ) {
   const [row] = await asApp(
     sql,
     projectId,
     (tx) => tx`select api.check_phone_code(${tokenHash}, ${codeHash}) as r`,
-    {
-      actor: "hosted_login",
-    },
+    signUpContext(invitation),
   );
   return CodeCheck.parse(row.r);
 }

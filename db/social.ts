@@ -1,6 +1,6 @@
 /** Typed call for social sign-in (db/api/login.sql). */
 import { z } from "zod";
-import { asApp, type Sql } from "./client.ts";
+import { asApp, signUpContext, type Sql } from "./client.ts";
 
 const Outcome = z.object({ user_id: z.string(), created: z.boolean(), linked: z.boolean() });
 
@@ -12,14 +12,19 @@ export type ProviderIdentity = {
 };
 
 /** The user behind a provider identity: found, linked by verified email, or created. */
-export async function signInWithIdentity(sql: Sql, projectId: string, identity: ProviderIdentity) {
+export async function signInWithIdentity(
+  sql: Sql,
+  projectId: string,
+  identity: ProviderIdentity,
+  invitation?: string,
+) {
   const [row] = await asApp(
     sql,
     projectId,
     (tx) =>
       tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject}, ${identity.email},
                                           ${identity.emailVerified}) as outcome`,
-    { actor: `hosted_login:${identity.provider}` },
+    signUpContext(invitation, `hosted_login:${identity.provider}`),
   );
   return Outcome.parse(row.outcome);
 }

@@ -12,6 +12,7 @@ import { billingReceipts } from "./billing_receipts.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
+import { signUpSettings } from "./sign_up_settings.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
@@ -356,6 +357,8 @@ export function createAstapa(options: AstapaOptions) {
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),
+    /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
+    signUpSettings: signUpSettings(json),
 
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),

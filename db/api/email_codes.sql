@@ -150,6 +150,8 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
         created := true;
+        -- After the insert, so an account made meanwhile (AS409 below) still signs in; a refusal rolls it back.
+        perform astapa.assert_sign_up_allowed(live.project_id, live.email);
       exception when sqlstate 'AS409' then
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
         where u.project_id = live.project_id and u.environment = p.mode and not u.disabled

@@ -545,6 +545,7 @@ create or replace function api.sign_in_with_identity(provider text, subject text
     existed := found;
 
     if not existed then
+      perform astapa.assert_sign_up_allowed(project, clean_email);
       linked_user_id := (api.create_user(project, clean_email, null, coalesce(email_verified, false)) ->> 'id')::bigint;
     elsif not coalesce(email_verified, false) then
       raise exception using errcode = 'AS409', message =

@@ -128,6 +128,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
       begin
         person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
         created := true;
+        -- After the insert, so an account made meanwhile (AS409 below) still opens; a refusal rolls it back.
+        perform astapa.assert_sign_up_allowed(live.project_id, live.email);
       exception when sqlstate 'AS409' then
         -- Someone signed up with the address since the code was mailed: theirs, if it may still be opened.
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id

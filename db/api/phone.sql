@@ -470,6 +470,8 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     if not (settings ->> 'signup')::boolean then
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
     end if;
+    -- A number alone has no address: refused where sign-ups are closed, by invitation or limited to domains.
+    perform astapa.assert_sign_up_allowed(project, null);
     -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
     -- one number at once meet the unique index, and the second signs in to the first's account.
     for attempt in 1..5 loop

@@ -632,6 +632,9 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return astapa.phone_settings_problem(value);
     when 'linked_methods' then
       return astapa.linked_methods_settings_problem(value);
+    when 'sign_up' then
+      -- Who may create an account through the hosted login (db/api/sign_up_rules.sql).
+      return astapa.sign_up_settings_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -701,6 +704,11 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{branding}',
         coalesce(merged -> 'branding', '{}') || (changes -> 'branding'));
     end if;
+    -- sign_up merges key by key as well: a key given null returns to its default (open, no list).
+    if pg_catalog.jsonb_typeof(changes -> 'sign_up') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{sign_up}',
+        coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -725,9 +733,10 @@ create or replace function api.update_project_settings(project_id text, changes 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
-  'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, billing_grace_days, '
+  'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the '
-  'reason); other settings are kept. branding: null also deletes the uploaded logo. '
+  'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and '
+  'sign_up merge key by key (null in one: back to its default). '
   'Audited as project.settings without secrets.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

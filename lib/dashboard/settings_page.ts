@@ -21,6 +21,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   lifetimes_saved: "Token lifetimes saved: new tokens use them.",
   verification_saved: "Email verification policy saved.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
+  sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
   mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",
   mail_saved: "Mail settings saved: mail queued from now on uses them.",

@@ -80,6 +80,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   email_unverified:
     "Konfirmasi alamat email dulu: hanya akun yang alamatnya sudah dikonfirmasi yang boleh melakukan ini.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
+  sign_up_refused: "Aplikasi ini tidak menerima akun baru untuk alamat ini.",
   payment_provider_error: "Penyedia pembayaran tidak menerima permintaan ini. Coba lagi sebentar lagi.",
 };
 

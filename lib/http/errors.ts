@@ -60,6 +60,12 @@ export const ERRORS = {
     status: 403,
     message: "Confirm the email address first: only an account whose address is confirmed may do this.",
   },
+  // settings.sign_up refused a new account (astapa.assert_sign_up_allowed, AS4N0-AS4N3): the description says
+  // why; the hosted login says it in the person's language (lib/login/sign_up_refusal.tsx).
+  sign_up_refused: {
+    status: 403,
+    message: "This app does not take new accounts for this address.",
+  },
   // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
   reconciliation_not_stopped: {
     status: 409,
@@ -243,6 +249,10 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4F9: "organization_full", // astapa.assert_organization_seat: no free seat
   AS4V3: "email_unverified", // astapa.assert_invitation_acceptable: the invited address not confirmed yet
   AS4W6: "webhook_endpoint_limit", // astapa.save_webhook_endpoint: the project has 16 endpoints
+  AS4N0: "sign_up_refused", // astapa.assert_sign_up_allowed: sign-ups closed
+  AS4N1: "sign_up_refused", // … by invitation only
+  AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
+  AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",

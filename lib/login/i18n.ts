@@ -260,6 +260,13 @@ const en = {
     "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
   ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
+  // settings.sign_up refusing a new account (lib/login/sign_up_refusal.tsx); {app} and {domain} filled in.
+  signUpRefusedTitle: "No new account",
+  signUpClosed: "Sign-ups for {app} are closed.",
+  signUpInvitationOnly: "Sign-ups for {app} are by invitation only.",
+  signUpDomainRefused: "Addresses at {domain} cannot sign up for {app}.",
+  signUpEmailRequired: "Sign-ups for {app} need an email address: sign up with your email instead.",
+  signUpRefusedHint: "Already have an account? Sign in with it.",
 };
 type Messages = typeof en;
 
@@ -525,6 +532,12 @@ const id: Messages = {
     "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
   ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
+  signUpRefusedTitle: "Tidak ada akun baru",
+  signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
+  signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",
+  signUpDomainRefused: "Alamat di {domain} tidak dapat mendaftar untuk {app}.",
+  signUpEmailRequired: "Pendaftaran untuk {app} memerlukan alamat email: daftar dengan email Anda.",
+  signUpRefusedHint: "Sudah punya akun? Masuk dengan akun itu.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

@@ -24,6 +24,7 @@ import { passkeysEnabled, passkeySignUp } from "./passkeys/settings.ts";
 import { emailCodesEnabled } from "./email_codes.ts";
 import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
+import { signUpOffered } from "./sign_up_mode.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -55,6 +56,8 @@ export type AuthPageData = {
   passkeySignUp?: boolean;
   /** The project offers "Continue with phone". */
   phoneSignIn?: boolean;
+  /** settings.sign_up takes no new accounts from this request: no "Create an account" link. */
+  signUpHidden?: boolean;
 };
 
 /** Astapa's billing, account and device pages sign people in through the same flow (their callback.ts). */
@@ -104,6 +107,7 @@ export function authPageData(
     ...(emailCodesEnabled(request.project) ? { emailCodes: true } : {}),
     ...(passwordsEnabled(request.project) ? {} : { passwordsOff: true }),
     ...(passkeySignUp(request.project) ? { passkeySignUp: true } : {}),
+    ...(signUpOffered(request) ? {} : { signUpHidden: true }),
     ...extra,
   };
 }

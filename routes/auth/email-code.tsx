@@ -34,6 +34,7 @@ import { mailEmailCode, redeemEmailCode, redeemEmailCodeLink } from "@/db/email_
 import { type ClaimNotice, claimNotice } from "@/lib/login/claimed_mail.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { sha256 } from "@/lib/secrets.ts";
+import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
 
 const CodeForm = AuthForm.extend({
@@ -127,13 +128,16 @@ export const handler: Handlers<EmailCodeData> = {
     const email = form.email.trim();
     if (form.action === "link") {
       const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
-        ? await redeemEmailCodeLink(
-          sql,
-          request.project.id,
-          await sha256(form.token),
-          noticeOfClaim(c, request),
-        )
+        ? await orSignUpRefusal(c, request, query, async () =>
+          redeemEmailCodeLink(
+            sql,
+            request.project.id,
+            await sha256(form.token),
+            noticeOfClaim(c, request),
+            request.invitation,
+          ))
         : null;
+      if (redeemed instanceof Response) return redeemed;
       if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
       return await signedIn(c, request, query, redeemed);
     }
@@ -156,8 +160,17 @@ export const handler: Handlers<EmailCodeData> = {
     }
     const code = typedCode(form.code);
     const redeemed = code
-      ? await redeemEmailCode(sql, request.project.id, email, await sha256(code), noticeOfClaim(c, request))
+      ? await orSignUpRefusal(c, request, query, async () =>
+        redeemEmailCode(
+          sql,
+          request.project.id,
+          email,
+          await sha256(code),
+          noticeOfClaim(c, request),
+          request.invitation,
+        ))
       : null;
+    if (redeemed instanceof Response) return redeemed;
     if (!redeemed) {
       await countAttempt(c, request.project, email, "sign_in.failed");
       countSignIn("email_code", "failure", "wrong_credentials");

@@ -214,9 +214,11 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
               <a href={flowHref("/auth/forgot", data)}>{t.forgot}</a>
             </p>
           )}
-          <p>
-            {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
-          </p>
+          {!data.signUpHidden && (
+            <p>
+              {t.noAccount} <a href={flowHref("/auth/signup", data)}>{t.createOne}</a>
+            </p>
+          )}
         </>
       }
     >

@@ -23,6 +23,7 @@ import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { PasswordFreeFields, signUpPath } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
+import { refusalBeforeForm, refusedSignUp, signUpRefusedPage } from "@/lib/login/sign_up_refusal.tsx";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -38,6 +39,9 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    // Closed, or by invitation outside an invitation's flow: say so rather than show a form that cannot work.
+    const refusal = refusalBeforeForm(request);
+    if (refusal) return signUpRefusedPage(c, request, query, refusal);
     const providers = await enabledProviders(c.var.deps, request.project);
     return authPage(authPageData(c, request, query, { providers }), "signUpTitle");
   },
@@ -59,8 +63,12 @@ export const handler: Handlers<AuthPageData> = {
         request.project.id,
         { email, passwordHash: await hashPassword(form.password) },
         verification,
+        request.invitation,
       );
     } catch (error) {
+      // settings.sign_up is checked before the address is looked up: the same answer whether it is taken or not.
+      const refused = refusedSignUp(c, request, posted.query, error);
+      if (refused) return refused;
       if (toAppError(error).code !== "conflict") throw error;
       // Where addresses must be confirmed, a taken one gets the same answer as a new one: no enumeration.
       if (requiresVerifiedEmail(request)) return again({ notice: "checkEmail" }, 200);

@@ -43,8 +43,14 @@ export async function startSignIn(
   project: SeededProject,
   provider: string,
   lang: "en" | "id",
+  extra: Record<string, string> = {},
 ): Promise<StartedSignIn> {
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri, lang });
+  const query = new URLSearchParams({
+    client_id: project.clientId,
+    redirect_uri: project.redirectUri,
+    lang,
+    ...extra,
+  });
   const res = await t.app.request(`/auth/social/${provider}?${query}`, { headers: html });
   assert.equal(res.status, 303, await res.text());
   const cookie = res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");

@@ -334,6 +334,28 @@ Deno.test("sdk — phoneProviders: set answers a hint only, list never carries a
   assert.deepEqual(await astapa.phoneProviders.list(), []);
 });
 
+Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad domain a typed 400 that changes nothing", async () => {
+  const defaults = { mode: "open", allowed_domains: [], blocked_domains: [] };
+  assert.deepEqual(await astapa.signUpSettings.get(), defaults);
+  try {
+    const closed = await astapa.signUpSettings.update({
+      mode: "invitation",
+      blocked_domains: ["Spam.example"],
+    });
+    assert.deepEqual(closed, { mode: "invitation", allowed_domains: [], blocked_domains: ["spam.example"] });
+    const both = await astapa.signUpSettings.update({ allowed_domains: ["*.kantor.example"] });
+    assert.deepEqual(both, { ...closed, allowed_domains: ["*.kantor.example"] });
+    await assert.rejects(
+      () => astapa.signUpSettings.update({ allowed_domains: ["bücher.example"] }),
+      (error: AstapaError) => error.status === 400 && /xn--/.test(error.message),
+    );
+    assert.deepEqual(await astapa.signUpSettings.get(), both, "the refused change changed nothing");
+  } finally {
+    await astapa.signUpSettings.update({ mode: "open", allowed_domains: [], blocked_domains: [] });
+  }
+  assert.deepEqual(await astapa.signUpSettings.get(), defaults);
+});
+
 Deno.test("sdk — signInMethods: the four switches read and set; passwords off alone is a typed 400", async () => {
   assert.deepEqual(await astapa.signInMethods.get(), {
     passwords: true,

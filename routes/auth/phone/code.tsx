@@ -13,6 +13,7 @@ import { pickLang } from "@/lib/login/i18n.ts";
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { sha256 } from "@/lib/secrets.ts";
+import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { checkPhoneCode, pendingPhoneCode } from "@/db/phone.ts";
 import { maskPhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, writePendingToken } from "@/lib/phone/flow.ts";
@@ -90,12 +91,15 @@ export const handler: Handlers<AuthPageData> = {
       }
       return show({ channel: "sms" }, 200);
     }
-    const result = await checkPhoneCode(
-      c.var.deps.sql,
-      request.project.id,
-      await sha256(token),
-      await codeHash(token, form.code),
-    );
+    const result = await orSignUpRefusal(c, request, query, async () =>
+      checkPhoneCode(
+        c.var.deps.sql,
+        request.project.id,
+        await sha256(token),
+        await codeHash(token, form.code),
+        request.invitation,
+      ));
+    if (result instanceof Response) return result;
     if (!result.accepted) {
       if (result.disabled) return show({ phoneError: "disabled" }, 403);
       if (result.unconfirmed) return show({ phoneError: "unconfirmed" }, 403);

@@ -20,6 +20,7 @@ import { passkeySignUp } from "@/lib/login/passkeys/settings.ts";
 import { finishSignUp } from "@/lib/login/passkeys/sign_up.ts";
 import { passkeySignUpMail } from "@/lib/login/passkey_sign_up_mail.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
+import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -108,14 +109,17 @@ export const handler: Handlers<PasskeySignUpData> = {
       }
       const code = typedCode(form.code);
       const proven = code
-        ? await provePasskeySignUp(
-          sql,
-          request.project.id,
-          await sha256(token),
-          await sha256(code),
-          claimNotice(pickLang(c), request.project.name, "passkey_sign_up"),
-        )
+        ? await orSignUpRefusal(c, request, query, async () =>
+          provePasskeySignUp(
+            sql,
+            request.project.id,
+            await sha256(token),
+            await sha256(code),
+            claimNotice(pickLang(c), request.project.name, "passkey_sign_up"),
+            request.invitation,
+          ))
         : null;
+      if (proven instanceof Response) return proven;
       if (!proven) {
         await countAttempt(c, request.project, email, "sign_in.failed");
         return show(c, request, query, { mode: "code", email, signUp: token, error: "emailCodeWrong" }, 422);

@@ -10,6 +10,7 @@ import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { signInWithIdentity } from "@/db/social.ts";
+import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
@@ -50,8 +51,11 @@ export const handler: Handlers<SocialProblemData> = {
     }
     let userId: string;
     try {
-      userId = (await signInWithIdentity(c.var.deps.sql, request.project.id, identity)).user_id;
+      userId =
+        (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation)).user_id;
     } catch (error) {
+      const refused = refusedSignUp(c, request, query, error, flow.lang);
+      if (refused) return refused;
       const refusal = REFUSALS[toAppError(error).code as keyof typeof REFUSALS];
       if (!refusal) throw error;
       return problemPage(c, refusal, shown);

@@ -1,0 +1,206 @@
+-- Who may create an account through the hosted login: settings.sign_up (docs/project-settings.md).
+-- The current definition of each function of this area: edit it here, in place (see docs/database.md).
+-- Every path that creates an account for a person who asks (password, emailed code, passkey, Google/GitHub,
+-- phone) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API, import, dashboard,
+-- CLI) does not.
+
+create or replace function astapa.sign_up_domain_problem(entry jsonb) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- A domain as DNS spells it, in ASCII: an internationalised one is written in its xn-- form, so that an
+    -- entry and an address compare the same way whatever the person typed. "*." in front: its subdomains.
+    select case
+      when pg_catalog.jsonb_typeof(entry) <> 'string' then 'Each domain must be a string such as example.co.id.'
+      when entry #>> '{}' ~ '[^\x01-\x7f]' then pg_catalog.format('%s: write an internationalised domain in its '
+        'ASCII (xn--) form.', entry #>> '{}')
+      when pg_catalog.length(entry #>> '{}') > 253
+        or entry #>> '{}' !~* '^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'
+        then pg_catalog.format('%s is not a domain: write it as example.co.id, or *.example.co.id for its '
+          'subdomains.', pg_catalog.left(entry #>> '{}', 300))
+    end
+  $$;
+
+comment on function astapa.sign_up_domain_problem(jsonb) is
+  'A readable reason an entry of sign_up.allowed_domains or blocked_domains is refused (not an ASCII domain, '
+  'optionally *. in front), or null.';
+
+grant execute on function astapa.sign_up_domain_problem(jsonb) to astapa_app;
+
+create or replace function astapa.sign_up_settings_problem(value jsonb) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    list text;
+    entry jsonb;
+    problem text;
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('mode', 'allowed_domains', 'blocked_domains')) then
+      return 'sign_up takes mode, allowed_domains and blocked_domains only.';
+    end if;
+    -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
+    if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
+       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
+      return 'sign_up.mode must be open, invitation or closed.';
+    end if;
+    foreach list in array array['allowed_domains', 'blocked_domains'] loop
+      continue when not value ? list or value -> list = 'null'::jsonb;
+      if pg_catalog.jsonb_typeof(value -> list) <> 'array' then
+        return pg_catalog.format('sign_up.%s must be a list of domains.', list);
+      end if;
+      if pg_catalog.jsonb_array_length(value -> list) > 100 then
+        return pg_catalog.format('sign_up.%s may hold at most 100 domains.', list);
+      end if;
+      for entry in select e from pg_catalog.jsonb_array_elements(value -> list) as e loop
+        problem := astapa.sign_up_domain_problem(entry);
+        if problem is not null then
+          return pg_catalog.format('sign_up.%s: %s', list, problem);
+        end if;
+      end loop;
+      if (select count(distinct pg_catalog.lower(d)) from pg_catalog.jsonb_array_elements_text(value -> list) as d)
+         <> pg_catalog.jsonb_array_length(value -> list) then
+        return pg_catalog.format('sign_up.%s lists a domain twice.', list);
+      end if;
+    end loop;
+    return null;
+  end
+  $$;
+
+comment on function astapa.sign_up_settings_problem(jsonb) is
+  'A readable reason settings.sign_up ({mode: open|invitation|closed, allowed_domains, blocked_domains: up to '
+  '100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
+
+grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
+
+create or replace function astapa.domain_listed(domain text, entries jsonb) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- "example.com" is that domain only; "*.example.com" is any domain under it, not example.com itself
+    -- (as Clerk's lists read). Both sides lower case; the address's trailing dot (a rooted name) dropped.
+    select exists (
+      select from pg_catalog.jsonb_array_elements_text(coalesce(entries, '[]')) as e,
+        lateral (select pg_catalog.rtrim(pg_catalog.lower(domain), '.') as name,
+                        pg_catalog.lower(pg_catalog.ltrim(e, '*')) as tail) as c
+      where case when e like '*.%' then pg_catalog.right(c.name, pg_catalog.length(c.tail)) = c.tail
+                                        and pg_catalog.length(c.name) > pg_catalog.length(c.tail)
+                 else c.name = pg_catalog.lower(e) end)
+  $$;
+
+comment on function astapa.domain_listed(text, jsonb) is
+  'Whether a domain is on a sign_up domain list: an entry names that domain exactly, or with *. in front any '
+  'of its subdomains; case-insensitive.';
+
+grant execute on function astapa.domain_listed(text, jsonb) to astapa_app;
+
+create or replace function astapa.sign_up_refusal(project_id text, email text, invitation_token text)
+  returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    rules jsonb := (select p.settings -> 'sign_up' from astapa.projects as p where p.id = sign_up_refusal.project_id);
+    mode text := coalesce(rules ->> 'mode', 'open');
+    domain text := pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sign_up_refusal.email), '@', -1));
+  begin
+    if mode = 'closed' then
+      return '{"reason": "closed"}';
+    end if;
+    if mode = 'invitation' and (sign_up_refusal.email is null or invitation_token is null or not exists (
+        select from astapa.organization_invitations as i
+        where i.project_id = sign_up_refusal.project_id
+          and i.token_hash = pg_catalog.sha256(pg_catalog.convert_to(invitation_token, 'UTF8'))
+          and i.accepted_at is null and i.revoked_at is null and i.expires_at > pg_catalog.now()
+          and pg_catalog.lower(i.email) = pg_catalog.lower(pg_catalog.btrim(sign_up_refusal.email)))) then
+      return '{"reason": "invitation"}';
+    end if;
+    -- A number alone names no domain: it cannot show it is at an allowed one.
+    if sign_up_refusal.email is null then
+      return case when pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
+        then '{"reason": "email_required"}'::jsonb end;
+    end if;
+    -- An address whose domain is not ASCII could be the Unicode spelling of a listed xn-- domain: under any
+    -- list it is refused rather than guessed at.
+    if (pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
+          and not astapa.domain_listed(domain, rules -> 'allowed_domains'))
+       or astapa.domain_listed(domain, rules -> 'blocked_domains')
+       or (domain ~ '[^\x01-\x7f]' and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
+      return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.sign_up_refusal(text, text, text) is
+  'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the '
+  'invitation token the hosted-login request carries: {reason: closed | invitation | email_required | domain, '
+  'domain?}, or null when it may be created. invitation: an open invitation of the project with that token, '
+  'to that address (any case).';
+
+grant execute on function astapa.sign_up_refusal(text, text, text) to astapa_app;
+
+create or replace function astapa.assert_sign_up_allowed(project_id text, email text) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    refusal jsonb := astapa.sign_up_refusal(project_id, email,
+      nullif(pg_catalog.current_setting('astapa.sign_up_invitation', true), ''));
+    app text := (select p.name from astapa.projects as p where p.id = assert_sign_up_allowed.project_id);
+  begin
+    -- One SQLSTATE per reason (all sign_up_refused, 403), so a page says it in the person's language; the
+    -- domain goes in DETAIL for it. Raised, so the whole statement rolls back: nothing is written.
+    case refusal ->> 'reason'
+    when 'closed' then
+      raise exception using errcode = 'AS4N0', message = pg_catalog.format('Sign-ups for %s are closed.', app);
+    when 'invitation' then
+      raise exception using errcode = 'AS4N1',
+        message = pg_catalog.format('Sign-ups for %s are by invitation only.', app);
+    when 'email_required' then
+      raise exception using errcode = 'AS4N3',
+        message = pg_catalog.format('Sign-ups for %s need an email address.', app);
+    when 'domain' then
+      raise exception using errcode = 'AS4N2', detail = refusal ->> 'domain',
+        message = pg_catalog.format('Addresses at %s cannot sign up for %s.', refusal ->> 'domain', app);
+    else
+      return;
+    end case;
+  end
+  $$;
+
+comment on function astapa.assert_sign_up_allowed(text, text) is
+  'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, '
+  'passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain '
+  '(DETAIL: the domain), AS4N3 email required, by astapa.sign_up_refusal with the request''s invitation token '
+  '(astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
+
+grant execute on function astapa.assert_sign_up_allowed(text, text) to astapa_app;
+
+create or replace function api.sign_up_user(project_id text, email text, password_hash text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Checked before the address is looked up: the answer is the same whether or not an account has it.
+    perform astapa.require_project(project_id);
+    perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
+    return api.create_user(project_id, email, password_hash, false);
+  end
+  $$;
+
+comment on function api.sign_up_user(text, text, text) is
+  'A person signs up with a password on the hosted login: settings.sign_up checked first '
+  '(astapa.assert_sign_up_allowed), then api.create_user (unverified; AS409 when the address is taken).';
+
+grant execute on function api.sign_up_user(text, text, text) to astapa_app;

@@ -1,0 +1,48 @@
+/** `astapa sign-up …`: who may create an account through a project's hosted login (settings.sign_up). */
+import { asApp, type Sql } from "@/db/client.ts";
+import { getProject } from "@/db/projects.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { signUpChange, type SignUpSettings, signUpSettingsOf } from "../login/sign_up_mode.ts";
+import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import type { Output } from "./output.ts";
+
+export const SIGN_UP_USAGE = `  sign-up ID [--mode open|invitation|closed] [--allow DOMAINS] [--block DOMAINS]
+                             show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
+                             "" to clear the list`;
+
+const MODES = ["open", "invitation", "closed"] as const;
+const list = (value: string | undefined) =>
+  value === undefined ? undefined : value.split(/[\s,]+/).filter(Boolean);
+
+export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
+  const [id] = operands(args, 1, ["ID"]);
+  allowFlags(args, ["mode", "allow", "block"]);
+  const mode = flag(args, "mode");
+  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
+    throw new UsageError(`--mode must be open, invitation or closed, not "${mode}"`);
+  }
+  const changes: Partial<SignUpSettings> = {
+    ...(mode ? { mode: mode as SignUpSettings["mode"] } : {}),
+    ...(args.flags.has("allow") ? { allowed_domains: list(flag(args, "allow")) } : {}),
+    ...(args.flags.has("block") ? { blocked_domains: list(flag(args, "block")) } : {}),
+  };
+  const project = await asApp(
+    sql,
+    id,
+    (tx) =>
+      Object.keys(changes).length
+        ? updateProjectSettings(tx, id, { sign_up: signUpChange(changes) })
+        : getProject(tx, id),
+    { actor: "cli" },
+  );
+  const shown = signUpSettingsOf(project.settings);
+  const domains = (names: string[]) => names.length ? names.join(", ") : "any";
+  out.result(
+    { project_id: project.project_id, ...shown },
+    `Sign-ups for ${project.project_id}: ${shown.mode}; allowed domains: ${
+      domains(shown.allowed_domains)
+    }; ` +
+      `blocked: ${shown.blocked_domains.join(", ") || "none"}`,
+  );
+  return 0;
+}

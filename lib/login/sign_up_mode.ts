@@ -1,0 +1,52 @@
+/**
+ * settings.sign_up's mode as the hosted pages read it (docs/project-settings.md): whether they offer "Create an
+ * account". Postgres enforces the rule itself (astapa.assert_sign_up_allowed); this only hides dead links.
+ */
+type Request = { project: { settings: Record<string, unknown> }; invitation?: string };
+
+/** The project's sign-up mode (open unless settings.sign_up.mode says otherwise). */
+export function signUpMode(project: Request["project"]): "open" | "invitation" | "closed" {
+  const mode = (project.settings.sign_up as { mode?: unknown } | undefined)?.mode;
+  return mode === "invitation" || mode === "closed" ? mode : "open";
+}
+
+/** Whether the pages offer "Create an account": not while closed, and by invitation only inside one's flow. */
+export function signUpOffered(request: Request): boolean {
+  const mode = signUpMode(request.project);
+  return mode === "open" || (mode === "invitation" && request.invitation !== undefined);
+}
+
+/** settings.sign_up with its defaults filled in, as the Platform API, the SDK and the dashboard show it. */
+export type SignUpSettings = {
+  mode: "open" | "invitation" | "closed";
+  allowed_domains: string[];
+  blocked_domains: string[];
+};
+
+const domains = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
+
+/** The project's sign-up settings, defaults filled in. */
+export function signUpSettingsOf(settings: Record<string, unknown>): SignUpSettings {
+  const stored = (settings.sign_up ?? {}) as Record<string, unknown>;
+  return {
+    mode: signUpMode({ settings }),
+    allowed_domains: domains(stored.allowed_domains),
+    blocked_domains: domains(stored.blocked_domains),
+  };
+}
+
+/**
+ * The `sign_up` change api.update_project_settings merges: a value back at its default is sent as null (so an
+ * untouched project keeps no sign_up at all), domains trimmed and in lower case.
+ */
+export function signUpChange(changes: Partial<SignUpSettings>): Record<string, unknown> {
+  const list = (value: string[] | undefined) =>
+    value === undefined ? undefined : value.length ? value.map((d) => d.trim().toLowerCase()) : null;
+  const change: Record<string, unknown> = {
+    mode: changes.mode === undefined ? undefined : changes.mode === "open" ? null : changes.mode,
+    allowed_domains: list(changes.allowed_domains),
+    blocked_domains: list(changes.blocked_domains),
+  };
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,78 @@
+/**
+ * Who may create an account through the hosted login (settings.sign_up, docs/project-settings.md): the mode
+ * (open, invitation, closed) and the allowed and blocked email domains, as the dashboard's Settings → Sign-ups
+ * sets them, through the same setter (api.update_project_settings: validated, merged key by key, audited).
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { getProject } from "@/db/projects.ts";
+import { validate } from "@/lib/http/body.ts";
+import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
+import { NO_STORE } from "@/lib/platform/params.ts";
+import { clients } from "@/lib/router/callers.ts";
+import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
+import { signUpChange, signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
+
+// Each domain's form (ASCII, *. for subdomains, no repeats) is checked in SQL, which says which one is wrong.
+const Domains = z.array(z.string().max(300)).max(100);
+
+const SignUpSettings = z.object({
+  mode: z.enum(["open", "invitation", "closed"]).describe(
+    "open: anyone; invitation: only the address an organization invitation in the sign-in names; closed: " +
+      "no new accounts through the hosted login (default open).",
+  ),
+  allowed_domains: Domains.describe(
+    "When not empty, only addresses at these domains sign up: example.co.id exactly, *.example.co.id its " +
+      "subdomains; ASCII (xn--) form; at most 100.",
+  ),
+  blocked_domains: Domains.describe("Addresses at these domains never sign up (same form); at most 100."),
+});
+
+const Changes = z.strictObject({
+  mode: SignUpSettings.shape.mode.optional(),
+  allowed_domains: Domains.optional(),
+  blocked_domains: Domains.optional(),
+}).refine((body) => Object.keys(body).length > 0, {
+  message: "Send at least one of mode, allowed_domains and blocked_domains.",
+});
+
+/** Settings change who can get in: the project's own client only. */
+export const callers = clients("project");
+
+/** GET the sign-up settings; PATCH some of them (a list given replaces that list). */
+export const handler: Handlers = {
+  async GET(c) {
+    const project = await asClient(c, (tx, projectId) => getProject(tx, projectId));
+    return c.json(signUpSettingsOf(project.settings), 200, NO_STORE);
+  },
+  async PATCH(c) {
+    const changes = validate(Changes, await bodyWithoutCredentials(c));
+    const project = await asClient(
+      c,
+      (tx, projectId) => updateProjectSettings(tx, projectId, { sign_up: signUpChange(changes) }),
+    );
+    return c.json(signUpSettingsOf(project.settings), 200, NO_STORE);
+  },
+};
+
+export const openapi: RouteDoc = {
+  get: {
+    tag: "Tokens",
+    summary: "Who may sign up: open, by invitation or closed, and allowed or blocked email domains",
+    description: "settings.sign_up with its defaults (docs/project-settings.md).",
+    auth: "client",
+    responses: { 200: { description: "The sign-up settings", schema: SignUpSettings }, ...COMMON_ERRORS },
+  },
+  patch: {
+    tag: "Tokens",
+    summary: "Change who may sign up",
+    description:
+      "The dashboard's setter (audited as project.settings). A list given replaces that list; a malformed " +
+      "domain, a repeat or more than 100 is 400 with the reason, and nothing changes. Existing users and " +
+      "the project's own calls (import, dashboard) are never restricted.",
+    auth: "client",
+    body: { schema: Changes, media: ["json"] },
+    responses: { 200: { description: "The sign-up settings", schema: SignUpSettings }, ...COMMON_ERRORS },
+  },
+};

@@ -1,0 +1,42 @@
+/**
+ * POST /dashboard/projects/:id/settings/sign-up: who may create an account through the hosted login
+ * (settings.sign_up): the mode and the allowed and blocked domains, one a line.
+ */
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
+import { signUpChange } from "@/lib/login/sign_up_mode.ts";
+
+// One a line (commas and spaces also separate); each domain's form is Postgres's to judge, with its reason.
+const Domains = z.string().max(40_000).default("").transform((text) => text.split(/[\s,]+/).filter(Boolean));
+
+const SignUpForm = z.object({
+  csrf: z.string(),
+  mode: z.enum(["open", "invitation", "closed"]).default("open"),
+  allowed_domains: Domains,
+  blocked_domains: Domains,
+});
+
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, SignUpForm, ["form"]);
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      await updateProjectSettings(tx, projectId, {
+        sign_up: signUpChange({
+          mode: form.mode,
+          allowed_domains: form.allowed_domains,
+          blocked_domains: form.blocked_domains,
+        }),
+      });
+      return "sign_up_saved";
+    });
+  },
+};
+
+export default function SignUpSettingsPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}

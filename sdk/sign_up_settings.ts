@@ -1,0 +1,25 @@
+/**
+ * The SDK's sign-up settings (`astapa.signUpSettings`): who may create an account through the hosted login
+ * (docs/project-settings.md, settings.sign_up), through the Platform API.
+ */
+
+type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+
+export type SignUpSettings = {
+  /** open: anyone; invitation: only an invited address, within its invitation; closed: nobody new. */
+  mode: "open" | "invitation" | "closed";
+  /** When not empty, only addresses at these domains sign up (`*.example.com`: its subdomains). */
+  allowed_domains: string[];
+  /** Addresses at these domains never sign up. */
+  blocked_domains: string[];
+};
+
+export function signUpSettings(json: Json) {
+  const path = "/api/platform/sign-up-settings";
+  return {
+    /** The settings, defaults filled in. */
+    get: () => json<SignUpSettings>(path),
+    /** Changes some of them (a list given replaces that list); 400 with the reason for a malformed domain. */
+    update: (changes: Partial<SignUpSettings>) => json<SignUpSettings>(path, "PATCH", changes),
+  };
+}

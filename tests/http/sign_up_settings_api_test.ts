@@ -1,0 +1,94 @@
+/**
+ * GET/PATCH /api/platform/sign-up-settings: defaults, a change merged key by key (domains in lower case, a
+ * default removed from settings), RFC-shaped 400s for malformed bodies and domains that change nothing, the
+ * hosted login following the change, and the change audited. (Who may call it: authorization_matrix_test.ts.)
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { basic, seedProject } from "../helpers/oauth.ts";
+import type { SeededProject } from "../helpers/identity.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+async function call(method: string, p: SeededProject, body?: unknown) {
+  const res = await t.app.request("/api/platform/sign-up-settings", {
+    method,
+    headers: {
+      authorization: basic(p.clientId, p.secret),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { res, body: await res.json() };
+}
+
+const stored = async (p: SeededProject) =>
+  (await t.db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${p.id}`)[0].s;
+
+Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes, the hosted login follows, audited", async () => {
+  const project = await seedProject(t.db.sql, { name: "Daftar" });
+  const read = await call("GET", project);
+  assert.equal(read.res.status, 200);
+  assert.equal(read.res.headers.get("cache-control"), "no-store");
+  assert.deepEqual(read.body, { mode: "open", allowed_domains: [], blocked_domains: [] });
+
+  const closed = await call("PATCH", project, { mode: "closed", blocked_domains: [" Spam.Example "] });
+  assert.equal(closed.res.status, 200, JSON.stringify(closed.body));
+  assert.deepEqual(closed.body, { mode: "closed", allowed_domains: [], blocked_domains: ["spam.example"] });
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const signup = await t.app.request(`/auth/signup?${query}`);
+  assert.equal(signup.status, 403);
+  assert.match(await signup.text(), /Sign-ups for Daftar are closed\./);
+
+  const opened = await call("PATCH", project, { mode: "open" });
+  assert.deepEqual(opened.body, { mode: "open", allowed_domains: [], blocked_domains: ["spam.example"] });
+  assert.deepEqual(
+    await stored(project),
+    { blocked_domains: ["spam.example"] },
+    "the default mode is not stored",
+  );
+  const cleared = await call("PATCH", project, { blocked_domains: [] });
+  assert.deepEqual(cleared.body, { mode: "open", allowed_domains: [], blocked_domains: [] });
+  assert.deepEqual(await stored(project), {});
+
+  const [audit] = await t.db.sql`select details from astapa.audit_log where project_id = ${project.id}
+    and action = 'project.settings' order by id limit 1`;
+  assert.deepEqual(audit.details.sign_up, { mode: "closed", blocked_domains: ["spam.example"] });
+});
+
+Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-shaped 400 and changes nothing", async () => {
+  const project = await seedProject(t.db.sql, { name: "Salah" });
+  await call("PATCH", project, { mode: "invitation" });
+  const cases: [unknown, string, RegExp][] = [
+    [{}, "(body)", /at least one of mode/],
+    [{ mode: "members" }, "mode", /./],
+    [{ mode: "open", extra: true }, "(body)", /./],
+    [{ allowed_domains: "example.com" }, "allowed_domains", /./],
+    [{ blocked_domains: Array.from({ length: 101 }, (_, n) => `d${n}.example`) }, "blocked_domains", /./],
+    ["{not json", "", /./],
+  ];
+  for (const [body, field, reason] of cases) {
+    const { res, body: problem } = await call("PATCH", project, body);
+    assert.equal(res.status, 400, JSON.stringify(problem));
+    assert.match(res.headers.get("content-type") ?? "", /json/);
+    assert.ok(
+      problem.error === "validation_failed" || problem.error === "invalid_json",
+      JSON.stringify(problem),
+    );
+    if (field) assert.match((problem.fields?.[field] ?? []).join(" "), reason, JSON.stringify(problem));
+  }
+  // The domain's own form is checked in SQL: the reason names it.
+  const sqlCases: [unknown, RegExp][] = [
+    [{ allowed_domains: ["bücher.example"] }, /bücher\.example: write an internationalised domain/],
+    [{ blocked_domains: ["not a domain"] }, /not a domain is not a domain/],
+    [{ blocked_domains: ["a.example", "A.example"] }, /lists a domain twice/],
+  ];
+  for (const [body, reason] of sqlCases) {
+    const { res, body: problem } = await call("PATCH", project, body);
+    assert.equal(res.status, 400, JSON.stringify(problem));
+    assert.equal(problem.error, "validation_failed");
+    assert.match(problem.error_description, reason);
+  }
+  assert.deepEqual(await stored(project), { mode: "invitation" });
+});
