@@ -247,6 +247,9 @@ export function billingAccounts(json: Json) {
         const suffix = params.toString() ? `?${params}` : "";
         return (await json<{ payments: PaymentRow[] }>(`/api/platform/payments${suffix}`)).payments;
       },
+      /** One payment by its `checkout_id`, as the list shows it (either mode). Errors: not_found. */
+      get: (checkoutId: string) =>
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}`),
       /**
        * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
        * (`reconcile_stopped_at`); the payment is its `checkout_id`. Errors: reconciliation_not_stopped,

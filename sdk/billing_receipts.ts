@@ -149,6 +149,8 @@ export function billingReceipts(json: Json, issuer: string) {
           `/api/platform/refunds${suffix}`,
         )).refunds;
       },
+      /** One refund by its `refund_id` (rfd_…), as the list shows it. Errors: not_found. */
+      get: (refundId: string) => json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}`),
       /**
        * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
        * (`reconcile_stopped_at`). Errors: reconciliation_not_stopped, already_final (succeeded or failed),

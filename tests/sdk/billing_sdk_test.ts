@@ -462,3 +462,32 @@ Deno.test("sdk — billing.payments and billing.refunds resumeReconciliation: a 
   const unknown = await astapa.billing.refunds.resumeReconciliation("rfd_unknown").then(() => null, (e) => e);
   assert.deepEqual([unknown?.code, unknown?.status], ["not_found", 404]);
 });
+
+Deno.test("sdk — billing.payments.get and billing.refunds.get: one as its list shows it; unknown is not_found", async () => {
+  const { OURS, stoppedCharge, stoppedRefund } = await import("../helpers/stopped_reconciliation.ts");
+  const shop = await seedShop(t.db.sql, { email: "sdk-read@example.com" });
+  const astapa = createAstapa({
+    baseUrl: t.origin,
+    clientId: shop.project.clientId,
+    clientSecret: shop.project.secret,
+  });
+  const checkoutId = await stoppedCharge(t.db.sql, shop, "pr-sdk-read");
+  const [listed] = await astapa.billing.payments.list();
+  assert.equal(listed.checkout_id, checkoutId);
+  const payment = await astapa.billing.payments.get(checkoutId);
+  assert.deepEqual(payment, listed);
+  assert.deepEqual(payment.reconcile_last_error?.code, OURS.code, "why it stopped");
+
+  const refundId = await stoppedRefund(t.db.sql, shop, "pr-sdk-read-refund");
+  const [refund] = await astapa.billing.refunds.list();
+  assert.equal(refund.refund_id, refundId);
+  assert.deepEqual(await astapa.billing.refunds.get(refundId), refund);
+
+  for (
+    const missing of [astapa.billing.payments.get("chk_unknown"), astapa.billing.refunds.get("rfd_unknown")]
+  ) {
+    const error = await missing.then(() => null, (e) => e);
+    assert.ok(error instanceof AstapaError);
+    assert.deepEqual([error.code, error.status], ["not_found", 404]);
+  }
+});
