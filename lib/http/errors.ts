@@ -243,6 +243,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4F9: "organization_full", // astapa.assert_organization_seat: no free seat
   AS4V3: "email_unverified", // astapa.assert_invitation_acceptable: the invited address not confirmed yet
   AS4W6: "webhook_endpoint_limit", // astapa.save_webhook_endpoint: the project has 16 endpoints
+  AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",
@@ -279,7 +280,11 @@ export function toAppError(error: unknown): AppError {
     const description = typeof message === "string" && message ? message : undefined;
     const fields = fieldsFromDetail((error as { detail?: unknown }).detail);
     const status = sqlstate === "AS4U3" ? WRONG_CLIENT_KIND : undefined;
-    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, status, cause: error });
+    const hint = (error as { hint?: unknown }).hint;
+    const headers = sqlstate === "AS429" && typeof hint === "string" && /^\d{1,6}$/.test(hint)
+      ? { "Retry-After": hint }
+      : undefined;
+    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, status, headers, cause: error });
   }
   if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
     return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });

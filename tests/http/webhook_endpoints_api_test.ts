@@ -90,6 +90,7 @@ Deno.test("webhook-endpoints API — unknown, malformed and another project's id
       ["PATCH", `${ENDPOINTS}/${id}`, { enabled: false }],
       ["DELETE", `${ENDPOINTS}/${id}`, undefined],
       ["POST", `${ENDPOINTS}/${id}/rotate-secret`, undefined],
+      ["POST", `${ENDPOINTS}/${id}/test`, undefined],
       ["GET", `${DELIVERIES}?endpoint_id=${id}`, undefined],
     ] as const;
     for (const [method, path, body] of requests) {
@@ -105,6 +106,9 @@ Deno.test("webhook-endpoints API — unknown, malformed and another project's id
     }
   }
   assert.deepEqual(await rows(mine.id), before);
+  const queued =
+    await sql`select count(*)::int as n from astapa.webhook_deliveries where project_id = ${mine.id}`;
+  assert.equal(queued[0].n, 0, "no test event queued for the other project's endpoint");
 });
 
 Deno.test("webhook-endpoints API — bad input is validation_failed with fields; the 17th is webhook_endpoint_limit", async () => {
