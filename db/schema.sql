@@ -2468,9 +2468,11 @@ create table astapa.webhook_endpoints (
   all_events boolean default true not null,
   id bigint generated always as identity not null,
   public_id text default astapa.random_id('wep_'::text, 24) not null,
+  description text,
   constraint webhook_endpoints_pkey PRIMARY KEY (project_id, id),
   constraint webhook_endpoints_public_id_key UNIQUE (public_id),
   constraint webhook_endpoints_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint webhook_endpoints_description_check CHECK (length(description) >= 1 AND length(description) <= 200),
   constraint webhook_endpoints_events_check CHECK (
 CASE
     WHEN all_events THEN events IS NULL
@@ -2487,8 +2489,9 @@ comment on column astapa.webhook_endpoints.events is 'The event types the endpoi
 comment on column astapa.webhook_endpoints.enabled is 'false pauses the endpoint: no deliveries are queued for it until it is enabled again.';
 comment on column astapa.webhook_endpoints.all_events is 'true: the endpoint receives every type astapa.webhook_event_types() names, including types added later, and events is null. false: it receives the types listed in events.';
 comment on column astapa.webhook_endpoints.public_id is 'The endpoint''s id in the API, dashboard and CLI (wep_ and 24 base32 characters).';
+comment on column astapa.webhook_endpoints.description is 'What the endpoint is for, in the developer''s words (1 to 200 characters), or null.';
 grant delete, insert, select on astapa.webhook_endpoints to astapa_app;
-grant update (url, secret_sealed, events, updated_at, enabled, all_events) on astapa.webhook_endpoints to astapa_app;
+grant update (url, secret_sealed, events, updated_at, enabled, all_events, description) on astapa.webhook_endpoints to astapa_app;
 create policy "a project changes its own webhook endpoint" on astapa.webhook_endpoints as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -5136,18 +5139,18 @@ comment on function api.create_user(text,text,text,boolean) is 'Creates a user i
 grant execute on function api.create_user(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.create_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[], internal_reason text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.create_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] DEFAULT NULL::text[], internal_reason text DEFAULT NULL::text, description text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events);
+    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events, description);
   end
   $function$;
-comment on function api.create_webhook_endpoint(text,text,bytea,text[],text) is 'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones); AS4W6 when the project already has 16; refuses a production project''s internal target (internal_reason, see astapa.refuse_internal_webhook_target).';
-grant execute on function api.create_webhook_endpoint(text,text,bytea,text[],text) to astapa_app;
+comment on function api.create_webhook_endpoint(text,text,bytea,text[],text,text) is 'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones) and an optional description (at most 200 characters); AS4W6 when the project already has 16; refuses a production project''s internal target (internal_reason, see astapa.refuse_internal_webhook_target).';
+grant execute on function api.create_webhook_endpoint(text,text,bytea,text[],text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.current_subscription(project_id text, user_id bigint)
@@ -9242,7 +9245,7 @@ AS $function$
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
     return pg_catalog.jsonb_build_object(
       'endpoint', astapa.save_webhook_endpoint(project_id, oldest, url,
-                                               case when oldest is null then new_secret_sealed end, events),
+                                               case when oldest is null then new_secret_sealed end, events, null),
       'created', oldest is null);
   end
   $function$;
@@ -11665,6 +11668,39 @@ comment on function api.self_registered_token_project(text,bytea,uuid) is 'The p
 grant execute on function api.self_registered_token_project(text,bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.send_test_webhook(project_id text, endpoint_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    wait integer;
+    event_key bigint;
+    queued astapa.webhook_deliveries;
+  begin
+    -- Five a minute per endpoint: enough to fix a receiver by trial, too few to flood someone's URL.
+    wait := api.rate_limit_hit('webhook_test ' || endpoint_id, 5, 60);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Five test events a minute per webhook endpoint: try again in ' || wait || ' seconds.';
+    end if;
+    -- webhook.test is not in astapa.webhook_event_types(): the queuing trigger sends it to no endpoint, so
+    -- the one delivery below is the only one, and it goes even to a paused endpoint (the developer asked).
+    event_key := astapa.emit_event(project_id, 'webhook.test', pg_catalog.jsonb_build_object(
+      'test', true, 'endpoint_id', endpoint_id, 'project_id', project_id, 'sent_at', pg_catalog.now()));
+    insert into astapa.webhook_deliveries (project_id, event_id, endpoint_id, endpoint_url)
+    select e.project_id, event_key, e.id, e.url from astapa.webhook_endpoints as e
+    where e.project_id = send_test_webhook.project_id and e.id = key
+    returning * into queued;
+    perform astapa.audit(project_id, 'webhook.test', endpoint_id);
+    return astapa.webhook_delivery_as_json(queued);
+  end
+  $function$;
+comment on function api.send_test_webhook(text,text) is 'Queues one webhook.test event (data: test true, endpoint_id, project_id, sent_at) to the endpoint endpoint_id (wep_…) only, paused or not, whatever it subscribes to; the workers send, sign and log it like any delivery. Returns the delivery. AS404 for no such endpoint; AS429 (HINT: seconds to wait) past five a minute per endpoint.';
+grant execute on function api.send_test_webhook(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id text, buyer jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12249,7 +12285,7 @@ AS $function$
     -- Before reading which endpoint is the oldest: of two first saves at once, the second changes the first's.
     perform astapa.lock_webhook_endpoint(project_id);
     return astapa.save_webhook_endpoint(project_id, astapa.oldest_webhook_endpoint(project_id), url,
-                                        secret_sealed, events);
+                                        secret_sealed, events, null);
   end
   $function$;
 comment on function api.set_webhook_endpoint(text,text,bytea,text[]) is 'Deprecated singular form: sets the project''s oldest webhook endpoint, or creates its first, as astapa.save_webhook_endpoint (an existing one keeps its secret when secret_sealed is null).';
@@ -13850,7 +13886,7 @@ comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given 
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.update_webhook_endpoint(project_id text, endpoint_id text, url text DEFAULT NULL::text, events text[] DEFAULT NULL::text[], enabled boolean DEFAULT NULL::boolean, internal_reason text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.update_webhook_endpoint(project_id text, endpoint_id text, url text DEFAULT NULL::text, events text[] DEFAULT NULL::text[], enabled boolean DEFAULT NULL::boolean, internal_reason text DEFAULT NULL::text, description text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -13863,7 +13899,10 @@ AS $function$
     where e.project_id = update_webhook_endpoint.project_id and e.id = key;
     if url is not null or events is not null then
       perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events);
+    end if;
+    if url is not null or events is not null or description is not null then
+      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events,
+                                           description);
     end if;
     if enabled is not null and enabled is distinct from current_endpoint.enabled then
       perform astapa.enable_webhook_endpoint(project_id, key, enabled);
@@ -13872,8 +13911,8 @@ AS $function$
             where e.project_id = update_webhook_endpoint.project_id and e.id = key);
   end
   $function$;
-comment on function api.update_webhook_endpoint(text,text,text,text[],boolean,text) is 'Changes any of an endpoint''s url, events and enabled (null: unchanged), all or nothing, through astapa.save_webhook_endpoint and astapa.enable_webhook_endpoint. endpoint_id null: the oldest endpoint (the deprecated singular form). AS404 when there is no such endpoint.';
-grant execute on function api.update_webhook_endpoint(text,text,text,text[],boolean,text) to astapa_app;
+comment on function api.update_webhook_endpoint(text,text,text,text[],boolean,text,text) is 'Changes any of an endpoint''s url, events, description (blank: none) and enabled (null: unchanged), all or nothing, through astapa.save_webhook_endpoint and astapa.enable_webhook_endpoint. endpoint_id null: the oldest endpoint (the deprecated singular form). AS404 when there is no such endpoint.';
+grant execute on function api.update_webhook_endpoint(text,text,text,text[],boolean,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.upgrade_imported_password(project_id text, user_id bigint, old_hash text, new_hash text)
@@ -19272,7 +19311,7 @@ comment on function astapa.revoke_refresh_family(uuid,text) is 'Revokes every li
 grant execute on function astapa.revoke_refresh_family(uuid,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text, secret_sealed bytea, events text[])
+CREATE OR REPLACE FUNCTION astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text, secret_sealed bytea, events text[], description text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -19281,6 +19320,8 @@ AS $function$
     problems jsonb := '{}';
     -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
     wants_all boolean := events = array['*'];
+    -- null keeps what an existing endpoint has; blank clears it.
+    described text := pg_catalog.btrim(description);
     saved astapa.webhook_endpoints;
   begin
     perform astapa.require_project(project_id);
@@ -19296,6 +19337,9 @@ AS $function$
         'events must be "*" (every type, including future ones) or name one or more of '
         || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
     end if;
+    if pg_catalog.length(described) > 200 then
+      problems := problems || '{"description": ["Describe the endpoint in at most 200 characters."]}';
+    end if;
     if secret_sealed is null and endpoint_key is null then
       problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
     end if;
@@ -19308,8 +19352,9 @@ AS $function$
           message = 'This project has 16 webhook endpoints, the most it may have: remove one before adding another.';
       end if;
       -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
-      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
-      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end)
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events, description)
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end,
+              nullif(described, ''))
       returning * into saved;
     else
       update astapa.webhook_endpoints as e
@@ -19317,6 +19362,7 @@ AS $function$
           secret_sealed = coalesce(save_webhook_endpoint.secret_sealed, e.secret_sealed),
           all_events = coalesce(wants_all, e.all_events),
           events = case when wants_all is null then e.events when not wants_all then save_webhook_endpoint.events end,
+          description = case when described is null then e.description else nullif(described, '') end,
           updated_at = pg_catalog.now()
       where e.project_id = save_webhook_endpoint.project_id and e.id = endpoint_key
       returning * into saved;
@@ -19328,8 +19374,8 @@ AS $function$
     return astapa.webhook_endpoint_as_json(saved);
   end
   $function$;
-comment on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[]) is 'The one writer of an endpoint''s url, events and secret: creates one (endpoint_key null; needs a sealed secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type including future ones, a list of types, or null (new: every type; existing: unchanged); secret_sealed null keeps an existing secret. AS400 names the field at fault.';
-grant execute on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[]) to astapa_app;
+comment on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[],text) is 'The one writer of an endpoint''s url, events, description and secret: creates one (endpoint_key null; needs a sealed secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type including future ones, a list of types, or null (new: every type; existing: unchanged); description: at most 200 characters, null unchanged, blank none; secret_sealed null keeps an existing secret. AS400 names the field at fault.';
+grant execute on function astapa.save_webhook_endpoint(text,bigint,text,bytea,text[],text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scheduled_plan_change(o astapa.organizations)
@@ -20219,9 +20265,10 @@ CREATE OR REPLACE FUNCTION astapa.webhook_endpoint_as_json(endpoint astapa.webho
 AS $function$
     select pg_catalog.jsonb_build_object('id', endpoint.public_id, 'url', endpoint.url,
       'events', case when endpoint.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(endpoint.events) end,
-      'enabled', endpoint.enabled, 'created_at', endpoint.created_at, 'updated_at', endpoint.updated_at)
+      'description', endpoint.description, 'enabled', endpoint.enabled, 'created_at', endpoint.created_at,
+      'updated_at', endpoint.updated_at)
   $function$;
-comment on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) is 'A webhook endpoint as the API shows it (never its secret): id (wep_…), url, events ("*" for every type, including future ones, or the list of types), enabled, created_at, updated_at.';
+comment on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) is 'A webhook endpoint as the API shows it (never its secret): id (wep_…), url, events ("*" for every type, including future ones, or the list of types), description (or null), enabled, created_at, updated_at.';
 grant execute on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) to astapa_app;
 
 -- owner: astapa_owner

@@ -5,7 +5,13 @@
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { result } from "./result.ts";
-import { eventsArray, type RequestedEvents, WebhookEndpointSchema } from "./webhooks.ts";
+import {
+  type Delivery,
+  DeliverySchema,
+  eventsArray,
+  type RequestedEvents,
+  WebhookEndpointSchema,
+} from "./webhooks.ts";
 import type { WebhookEndpoint } from "./webhooks.ts";
 
 /** Most endpoints a project may have (astapa.save_webhook_endpoint refuses the next with AS4W6). */
@@ -33,26 +39,44 @@ export function readWebhookEndpoint(tx: Tx, projectId: string, endpointId: strin
 export function createWebhookEndpoint(
   tx: Tx,
   projectId: string,
-  input: { url: string; secretSealed: Uint8Array; events?: RequestedEvents; internalReason: string | null },
+  input: {
+    url: string;
+    secretSealed: Uint8Array;
+    events?: RequestedEvents;
+    description?: string | null;
+    internalReason: string | null;
+  },
 ): Promise<WebhookEndpoint> {
   return result(
     tx`select api.create_webhook_endpoint(${projectId}, ${input.url}, ${input.secretSealed}::bytea,
-      ${eventsArray(input.events)}::text[], ${input.internalReason}::text) as result`,
+      ${eventsArray(input.events)}::text[], ${input.internalReason}::text,
+      ${input.description ?? null}::text) as result`,
     WebhookEndpointSchema,
   );
 }
 
-/** Changes any of an endpoint's url, events and enabled (left out: unchanged), all or nothing. */
+/**
+ * Changes any of an endpoint's url, events, description and enabled (left out: unchanged), all or nothing;
+ * a null or blank description removes it.
+ */
 export function updateWebhookEndpoint(
   tx: Tx,
   projectId: string,
   endpointId: string,
-  changes: { url?: string; events?: RequestedEvents; enabled?: boolean; internalReason: string | null },
+  changes: {
+    url?: string;
+    events?: RequestedEvents;
+    description?: string | null;
+    enabled?: boolean;
+    internalReason: string | null;
+  },
 ): Promise<WebhookEndpoint> {
+  // SQL reads null as "unchanged" and blank as "none".
+  const description = changes.description === undefined ? null : changes.description ?? "";
   return result(
     tx`select api.update_webhook_endpoint(${projectId}, ${endpointId}, ${changes.url ?? null}::text,
       ${eventsArray(changes.events)}::text[], ${changes.enabled ?? null}::boolean,
-      ${changes.internalReason}::text) as result`,
+      ${changes.internalReason}::text, ${description}::text) as result`,
     WebhookEndpointSchema,
   );
 }
@@ -73,4 +97,12 @@ export function rotateWebhookEndpointSecret(
 /** Removes an endpoint: its waiting deliveries are marked failed; its delivery log stays. */
 export async function deleteWebhookEndpoint(tx: Tx, projectId: string, endpointId: string): Promise<void> {
   await tx`select api.delete_webhook_endpoint(${projectId}, ${endpointId})`;
+}
+
+/**
+ * Queues one webhook.test event to this endpoint only (paused or not); the delivery, pending. not_found for
+ * no such endpoint; rate_limited past five a minute per endpoint.
+ */
+export function sendTestWebhook(tx: Tx, projectId: string, endpointId: string): Promise<Delivery> {
+  return result(tx`select api.send_test_webhook(${projectId}, ${endpointId}) as result`, DeliverySchema);
 }

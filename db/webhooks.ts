@@ -32,6 +32,12 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 
+/** The event api.send_test_webhook sends to one endpoint on request; no endpoint subscribes to it. */
+export const TEST_EVENT_TYPE = "webhook.test";
+
+/** What a delivery may carry: a type endpoints subscribe to, or a test event. */
+const DeliveredEventType = z.enum([...EVENT_TYPES, TEST_EVENT_TYPE]);
+
 /** What an endpoint receives: "*" is every type, including ones a later release adds; else the types listed. */
 export const EndpointEventsSchema = z.union([z.literal("*"), z.array(z.enum(EVENT_TYPES))]);
 export type EndpointEvents = z.infer<typeof EndpointEventsSchema>;
@@ -45,6 +51,7 @@ export const WebhookEndpointSchema = z.object({
   id: z.string().describe("wep_…: how the API names the endpoint."),
   url: z.string(),
   events: EndpointEventsSchema,
+  description: z.string().nullable().describe("What the endpoint is for (up to 200 characters), or null."),
   enabled: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -57,7 +64,7 @@ export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
 export const DeliverySchema = z.object({
   id: z.string(),
   event_id: z.string(),
-  event_type: z.enum(EVENT_TYPES),
+  event_type: DeliveredEventType,
   endpoint_id: z.string().nullable().describe(
     "The endpoint it goes to; null once that endpoint was removed.",
   ),
@@ -84,7 +91,7 @@ export const ClaimedDeliverySchema = z.object({
   secret_sealed: z.string(),
   event: z.object({
     id: z.string(),
-    type: z.enum(EVENT_TYPES),
+    type: DeliveredEventType,
     created_at: z.string(),
     project_id: z.string(),
     data: z.record(z.string(), z.unknown()),

@@ -46,6 +46,8 @@ export type WebhookEndpoint = {
   id: string;
   url: string;
   events: WebhookEvents;
+  /** What the endpoint is for (up to 200 characters), or null. */
+  description: string | null;
   /** false: paused, nothing is sent (waiting deliveries were marked failed when it was paused). */
   enabled: boolean;
   created_at: string;
@@ -58,7 +60,8 @@ export type WebhookEndpointWithSecret = WebhookEndpoint & { secret: string };
 export type WebhookDelivery = {
   id: string;
   event_id: string;
-  event_type: WebhookEventType;
+  /** webhook.test: a test event sent on request (`endpoints.sendTest`), never to other endpoints. */
+  event_type: WebhookEventType | "webhook.test";
   /** The endpoint it goes to; null once that endpoint was removed (endpoint_url still says where it went). */
   endpoint_id: string | null;
   endpoint_url: string | null;
@@ -86,19 +89,26 @@ function endpoints(json: Json, call: Call) {
      * Adds an endpoint; the answer carries its `secret`, the only time it is shown. `events` left out: "*".
      * 409 webhook_endpoint_limit when the project already has 16.
      */
-    create: (endpoint: { url: string; events?: WebhookEvents }) =>
+    create: (endpoint: { url: string; events?: WebhookEvents; description?: string }) =>
       json<WebhookEndpointWithSecret>(path, "POST", endpoint),
     /** One endpoint by id; 404 not_found when the project has none such. */
     get: (id: string) => json<WebhookEndpoint>(one(id)),
-    /** Changes any of url, events and enabled (false pauses it), all or nothing. */
-    update: (id: string, changes: { url?: string; events?: WebhookEvents; enabled?: boolean }) =>
-      json<WebhookEndpoint>(one(id), "PATCH", changes),
+    /** Changes any of url, events, description (null: none) and enabled (false pauses it), all or nothing. */
+    update: (
+      id: string,
+      changes: { url?: string; events?: WebhookEvents; description?: string | null; enabled?: boolean },
+    ) => json<WebhookEndpoint>(one(id), "PATCH", changes),
     /** Removes the endpoint; its deliveries still waiting are marked failed (the log stays). */
     delete: async (id: string): Promise<void> => {
       await call(one(id), { method: "DELETE" }); // 204, no body
     },
     /** A new signing secret for this endpoint, in this answer only; its old one stops at once. */
     rotateSecret: (id: string) => json<WebhookEndpointWithSecret>(`${one(id)}/rotate-secret`, "POST"),
+    /**
+     * Queues one webhook.test event to this endpoint only (even paused), signed like any delivery: the
+     * delivery, pending. 429 rate_limited past five a minute per endpoint.
+     */
+    sendTest: (id: string) => json<WebhookDelivery>(`${one(id)}/test`, "POST"),
   };
 }
 

@@ -96,6 +96,12 @@ function EndpointCard({ canEdit, ...props }: EndpointProps & { canEdit: boolean 
         <dd>
           <code>{endpoint.id}</code>
         </dd>
+        {endpoint.description && (
+          <>
+            <dt>Description</dt>
+            <dd class="endpoint-description">{endpoint.description}</dd>
+          </>
+        )}
         <dt>Events</dt>
         <dd>{describeEvents(endpoint.events)}</dd>
         <dt>Status</dt>
@@ -117,6 +123,7 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
   // existed got such a list): say that a later type will not reach it.
   const listsEveryType = events !== "*" && EVENT_TYPES.every((type) => chosen.has(type));
   const field = endpoint ? `url-${endpoint.id}` : "url";
+  const describing = endpoint ? `description-${endpoint.id}` : "description";
   return (
     <form method="post" action={page} class="form">
       <CsrfField token={data.frame.csrf} />
@@ -130,6 +137,15 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
         maxLength={2000}
         placeholder="https://yourapp.example/webhooks/astapa"
         value={endpoint?.url ?? ""}
+      />
+      <label for={describing}>Description (optional)</label>
+      <input
+        id={describing}
+        name="description"
+        type="text"
+        maxLength={200}
+        placeholder="What this endpoint is for, e.g. Billing service (production)"
+        value={endpoint?.description ?? ""}
       />
       <fieldset>
         <legend>Events to receive</legend>
@@ -165,6 +181,11 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
 function EndpointActions({ data, page, endpoint }: EndpointProps) {
   return (
     <div class="endpoint-actions">
+      <form method="post" action={`${page}/test`} class="inline">
+        <CsrfField token={data.frame.csrf} />
+        <input type="hidden" name="endpoint" value={endpoint.id} />
+        <button type="submit" class="button secondary">Send test event</button>
+      </form>
       <form method="post" action={`${page}/enabled`} class="inline">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="endpoint" value={endpoint.id} />

@@ -155,12 +155,13 @@ create or replace function astapa.webhook_endpoint_as_json(endpoint astapa.webho
   as $$
     select pg_catalog.jsonb_build_object('id', endpoint.public_id, 'url', endpoint.url,
       'events', case when endpoint.all_events then '"*"'::jsonb else pg_catalog.to_jsonb(endpoint.events) end,
-      'enabled', endpoint.enabled, 'created_at', endpoint.created_at, 'updated_at', endpoint.updated_at)
+      'description', endpoint.description, 'enabled', endpoint.enabled, 'created_at', endpoint.created_at,
+      'updated_at', endpoint.updated_at)
   $$;
 
 comment on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) is
   'A webhook endpoint as the API shows it (never its secret): id (wep_…), url, events ("*" for every type, '
-  'including future ones, or the list of types), enabled, created_at, updated_at.';
+  'including future ones, or the list of types), description (or null), enabled, created_at, updated_at.';
 
 grant execute on function astapa.webhook_endpoint_as_json(astapa.webhook_endpoints) to astapa_app;
 
@@ -245,7 +246,7 @@ comment on function astapa.webhook_endpoint_key(text, text) is
 grant execute on function astapa.webhook_endpoint_key(text, text) to astapa_app;
 
 create or replace function astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text,
-                                             secret_sealed bytea, events text[])
+                                             secret_sealed bytea, events text[], description text)
   returns jsonb
   language plpgsql
   volatile
@@ -255,6 +256,8 @@ create or replace function astapa.save_webhook_endpoint(project_id text, endpoin
     problems jsonb := '{}';
     -- {*} asks for every type, including future ones; null keeps what an existing endpoint has.
     wants_all boolean := events = array['*'];
+    -- null keeps what an existing endpoint has; blank clears it.
+    described text := pg_catalog.btrim(description);
     saved astapa.webhook_endpoints;
   begin
     perform astapa.require_project(project_id);
@@ -270,6 +273,9 @@ create or replace function astapa.save_webhook_endpoint(project_id text, endpoin
         'events must be "*" (every type, including future ones) or name one or more of '
         || pg_catalog.array_to_string(astapa.webhook_event_types(), ', ') || '.'));
     end if;
+    if pg_catalog.length(described) > 200 then
+      problems := problems || '{"description": ["Describe the endpoint in at most 200 characters."]}';
+    end if;
     if secret_sealed is null and endpoint_key is null then
       problems := problems || '{"secret": ["A new webhook endpoint needs a signing secret."]}';
     end if;
@@ -282,8 +288,9 @@ create or replace function astapa.save_webhook_endpoint(project_id text, endpoin
           message = 'This project has 16 webhook endpoints, the most it may have: remove one before adding another.';
       end if;
       -- Without a list a new endpoint gets every type, including future ones (until 4202 it got today's list).
-      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events)
-      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end)
+      insert into astapa.webhook_endpoints (project_id, url, secret_sealed, all_events, events, description)
+      values (project_id, url, secret_sealed, coalesce(wants_all, true), case when not wants_all then events end,
+              nullif(described, ''))
       returning * into saved;
     else
       update astapa.webhook_endpoints as e
@@ -291,6 +298,7 @@ create or replace function astapa.save_webhook_endpoint(project_id text, endpoin
           secret_sealed = coalesce(save_webhook_endpoint.secret_sealed, e.secret_sealed),
           all_events = coalesce(wants_all, e.all_events),
           events = case when wants_all is null then e.events when not wants_all then save_webhook_endpoint.events end,
+          description = case when described is null then e.description else nullif(described, '') end,
           updated_at = pg_catalog.now()
       where e.project_id = save_webhook_endpoint.project_id and e.id = endpoint_key
       returning * into saved;
@@ -303,13 +311,14 @@ create or replace function astapa.save_webhook_endpoint(project_id text, endpoin
   end
   $$;
 
-comment on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[]) is
-  'The one writer of an endpoint''s url, events and secret: creates one (endpoint_key null; needs a sealed '
-  'secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type including '
-  'future ones, a list of types, or null (new: every type; existing: unchanged); secret_sealed null keeps an '
-  'existing secret. AS400 names the field at fault.';
+comment on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[], text) is
+  'The one writer of an endpoint''s url, events, description and secret: creates one (endpoint_key null; needs '
+  'a sealed secret; AS4W6 when the project has 16) or changes endpoint_key''s. events: {*} for every type '
+  'including future ones, a list of types, or null (new: every type; existing: unchanged); description: at '
+  'most 200 characters, null unchanged, blank none; secret_sealed null keeps an existing secret. AS400 names '
+  'the field at fault.';
 
-grant execute on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[]) to astapa_app;
+grant execute on function astapa.save_webhook_endpoint(text, bigint, text, bytea, text[], text) to astapa_app;
 
 create or replace function api.set_webhook_endpoint(project_id text, url text, secret_sealed bytea, events text[] default null)
   returns jsonb
@@ -321,7 +330,7 @@ create or replace function api.set_webhook_endpoint(project_id text, url text, s
     -- Before reading which endpoint is the oldest: of two first saves at once, the second changes the first's.
     perform astapa.lock_webhook_endpoint(project_id);
     return astapa.save_webhook_endpoint(project_id, astapa.oldest_webhook_endpoint(project_id), url,
-                                        secret_sealed, events);
+                                        secret_sealed, events, null);
   end
   $$;
 
@@ -332,7 +341,8 @@ comment on function api.set_webhook_endpoint(text, text, bytea, text[]) is
 grant execute on function api.set_webhook_endpoint(text, text, bytea, text[]) to astapa_app;
 
 create or replace function api.create_webhook_endpoint(project_id text, url text, secret_sealed bytea,
-                                            events text[] default null, internal_reason text default null)
+                                            events text[] default null, internal_reason text default null,
+                                            description text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -340,16 +350,16 @@ create or replace function api.create_webhook_endpoint(project_id text, url text
   as $$
   begin
     perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events);
+    return astapa.save_webhook_endpoint(project_id, null, url, secret_sealed, events, description);
   end
   $$;
 
-comment on function api.create_webhook_endpoint(text, text, bytea, text[], text) is
-  'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones); AS4W6 '
-  'when the project already has 16; refuses a production project''s internal target (internal_reason, see '
-  'astapa.refuse_internal_webhook_target).';
+comment on function api.create_webhook_endpoint(text, text, bytea, text[], text, text) is
+  'Adds a webhook endpoint with its sealed secret (events null: every type, including future ones) and an '
+  'optional description (at most 200 characters); AS4W6 when the project already has 16; refuses a production '
+  'project''s internal target (internal_reason, see astapa.refuse_internal_webhook_target).';
 
-grant execute on function api.create_webhook_endpoint(text, text, bytea, text[], text) to astapa_app;
+grant execute on function api.create_webhook_endpoint(text, text, bytea, text[], text, text) to astapa_app;
 
 create or replace function api.list_webhook_endpoints(project_id text) returns jsonb
   language plpgsql
@@ -490,7 +500,7 @@ create or replace function api.put_webhook_endpoint(project_id text, url text, n
     -- An existing endpoint keeps its secret: only a new one is given new_secret_sealed.
     return pg_catalog.jsonb_build_object(
       'endpoint', astapa.save_webhook_endpoint(project_id, oldest, url,
-                                               case when oldest is null then new_secret_sealed end, events),
+                                               case when oldest is null then new_secret_sealed end, events, null),
       'created', oldest is null);
   end
   $$;
@@ -504,7 +514,7 @@ grant execute on function api.put_webhook_endpoint(text, text, bytea, text[], te
 
 create or replace function api.update_webhook_endpoint(project_id text, endpoint_id text, url text default null,
                                             events text[] default null, enabled boolean default null,
-                                            internal_reason text default null)
+                                            internal_reason text default null, description text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -518,7 +528,10 @@ create or replace function api.update_webhook_endpoint(project_id text, endpoint
     where e.project_id = update_webhook_endpoint.project_id and e.id = key;
     if url is not null or events is not null then
       perform astapa.refuse_internal_webhook_target(project_id, internal_reason);
-      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events);
+    end if;
+    if url is not null or events is not null or description is not null then
+      perform astapa.save_webhook_endpoint(project_id, key, coalesce(url, current_endpoint.url), null, events,
+                                           description);
     end if;
     if enabled is not null and enabled is distinct from current_endpoint.enabled then
       perform astapa.enable_webhook_endpoint(project_id, key, enabled);
@@ -528,12 +541,13 @@ create or replace function api.update_webhook_endpoint(project_id text, endpoint
   end
   $$;
 
-comment on function api.update_webhook_endpoint(text, text, text, text[], boolean, text) is
-  'Changes any of an endpoint''s url, events and enabled (null: unchanged), all or nothing, through '
+comment on function api.update_webhook_endpoint(text, text, text, text[], boolean, text, text) is
+  'Changes any of an endpoint''s url, events, description (blank: none) and enabled (null: unchanged), all or '
+  'nothing, through '
   'astapa.save_webhook_endpoint and astapa.enable_webhook_endpoint. endpoint_id null: the oldest endpoint (the '
   'deprecated singular form). AS404 when there is no such endpoint.';
 
-grant execute on function api.update_webhook_endpoint(text, text, text, text[], boolean, text) to astapa_app;
+grant execute on function api.update_webhook_endpoint(text, text, text, text[], boolean, text, text) to astapa_app;
 
 create or replace function api.change_webhook_endpoint(project_id text, url text default null,
                                             events text[] default null, enabled boolean default null,
@@ -887,6 +901,44 @@ comment on function api.resend_webhook_delivery(text, bigint) is
   'for an unknown delivery; AS409 when it is not failed or its endpoint was removed or is disabled.';
 
 grant execute on function api.resend_webhook_delivery(text, bigint) to astapa_app;
+
+create or replace function api.send_test_webhook(project_id text, endpoint_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    key bigint := astapa.webhook_endpoint_key(project_id, endpoint_id);
+    wait integer;
+    event_key bigint;
+    queued astapa.webhook_deliveries;
+  begin
+    -- Five a minute per endpoint: enough to fix a receiver by trial, too few to flood someone's URL.
+    wait := api.rate_limit_hit('webhook_test ' || endpoint_id, 5, 60);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Five test events a minute per webhook endpoint: try again in ' || wait || ' seconds.';
+    end if;
+    -- webhook.test is not in astapa.webhook_event_types(): the queuing trigger sends it to no endpoint, so
+    -- the one delivery below is the only one, and it goes even to a paused endpoint (the developer asked).
+    event_key := astapa.emit_event(project_id, 'webhook.test', pg_catalog.jsonb_build_object(
+      'test', true, 'endpoint_id', endpoint_id, 'project_id', project_id, 'sent_at', pg_catalog.now()));
+    insert into astapa.webhook_deliveries (project_id, event_id, endpoint_id, endpoint_url)
+    select e.project_id, event_key, e.id, e.url from astapa.webhook_endpoints as e
+    where e.project_id = send_test_webhook.project_id and e.id = key
+    returning * into queued;
+    perform astapa.audit(project_id, 'webhook.test', endpoint_id);
+    return astapa.webhook_delivery_as_json(queued);
+  end
+  $$;
+
+comment on function api.send_test_webhook(text, text) is
+  'Queues one webhook.test event (data: test true, endpoint_id, project_id, sent_at) to the endpoint '
+  'endpoint_id (wep_…) only, paused or not, whatever it subscribes to; the workers send, sign and log it like '
+  'any delivery. Returns the delivery. AS404 for no such endpoint; AS429 (HINT: seconds to wait) past five a '
+  'minute per endpoint.';
+
+grant execute on function api.send_test_webhook(text, text) to astapa_app;
 
 create or replace function api.metrics_backlog()
   returns table (

@@ -28,9 +28,10 @@ import { type Output, table } from "./output.ts";
 
 export const WEBHOOK_USAGE =
   `  webhook list --project ID  the project's endpoints (up to 16), oldest first: id, url, events, enabled
-  webhook add --project ID --url URL [--event TYPE … | --all-events]
+  webhook add --project ID --url URL [--event TYPE … | --all-events] [--description TEXT]
                              add an endpoint receiving the types given, or every type, including future
-                             ones (the default); prints its id and its signing secret, once.
+                             ones (the default), described in up to 200 characters; prints its id and its
+                             signing secret, once.
                              https only; a production project's URL must reach a public address
   webhook set --project ID --url URL [--event TYPE … | --all-events]
                              the oldest endpoint (from when a project had one): send the project's events to
@@ -83,7 +84,13 @@ export async function webhookCommand(
     }
     case "add":
     case "set": {
-      allowFlags(args, ["project", "url", "event", "all-events"]);
+      allowFlags(args, [
+        "project",
+        "url",
+        "event",
+        "all-events",
+        ...(action === "add" ? ["description"] : []),
+      ]);
       const id = project();
       const url = flag(args, "url", true);
       const events = endpointEvents(args);
@@ -96,7 +103,8 @@ export async function webhookCommand(
         const endpoint = await asApp(
           sql,
           id,
-          (tx) => createWebhookEndpoint(tx, id, { ...input, secretSealed }),
+          (tx) =>
+            createWebhookEndpoint(tx, id, { ...input, secretSealed, description: flag(args, "description") }),
           CLI,
         );
         showEndpoint(out, endpoint, secret);
@@ -201,6 +209,7 @@ function showEndpoint(out: Output, endpoint: WebhookEndpoint, secret?: string): 
       ["id", endpoint.id],
       ["url", endpoint.url],
       ["events", describeEvents(endpoint.events)],
+      ...(endpoint.description ? [["description", endpoint.description] as [string, string]] : []),
       ...(secret ? [["secret", `${secret}  (shown once: store it now)`] as [string, string]] : []),
       ["updated_at", endpoint.updated_at],
     ]),

@@ -21,6 +21,10 @@ export const DONE_MESSAGES: Record<string, string> = {
     en: "Webhook endpoint removed; deliveries still waiting were marked failed.",
     id: "Endpoint webhook dihapus; pengiriman yang masih menunggu ditandai gagal.",
   }),
+  test_sent: both({
+    en: "Test event queued: its delivery (webhook.test) is listed below once sent.",
+    id: "Event uji diantrekan: pengirimannya (webhook.test) tampil di bawah setelah dikirim.",
+  }),
   resent: both({
     en: "Delivery queued again: the next attempt is due now.",
     id: "Pengiriman diantrekan lagi: percobaan berikutnya sekarang.",
@@ -44,4 +48,15 @@ const LIMIT = both({
 export function wordEndpointLimit(thrown: unknown): never {
   if (toAppError(thrown).code !== "webhook_endpoint_limit") throw thrown;
   throw new AppError("conflict", { description: LIMIT, cause: thrown });
+}
+
+const TEST_LIMIT = both({
+  en: "Five test events a minute per endpoint: wait a minute, then send another.",
+  id: "Lima event uji per menit per endpoint: tunggu satu menit, lalu kirim lagi.",
+});
+
+/** The test-event limit refused in both languages (the page re-renders with 422); anything else as is. */
+export function wordTestLimit(thrown: unknown): never {
+  if (toAppError(thrown).code !== "rate_limited") throw thrown;
+  throw new AppError("conflict", { description: TEST_LIMIT, cause: thrown });
 }

@@ -253,6 +253,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N1: "sign_up_refused", // … by invitation only
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
+  AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
   AS4S0: "invalid_scope",
@@ -289,7 +290,11 @@ export function toAppError(error: unknown): AppError {
     const description = typeof message === "string" && message ? message : undefined;
     const fields = fieldsFromDetail((error as { detail?: unknown }).detail);
     const status = sqlstate === "AS4U3" ? WRONG_CLIENT_KIND : undefined;
-    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, status, cause: error });
+    const hint = (error as { hint?: unknown }).hint;
+    const headers = sqlstate === "AS429" && typeof hint === "string" && /^\d{1,6}$/.test(hint)
+      ? { "Retry-After": hint }
+      : undefined;
+    return new AppError(API_SQLSTATE_CODES[sqlstate], { description, fields, status, headers, cause: error });
   }
   if (typeof sqlstate === "string" && sqlstate in SQLSTATE_CODES) {
     return new AppError(SQLSTATE_CODES[sqlstate], { cause: error });

@@ -269,3 +269,33 @@ Deno.test("cli webhook — add two endpoints (each its secret once), list them, 
   assert.equal(again.code, 1);
   assert.match(again.stderr, /^not_found: This project has no webhook endpoint with this id/);
 });
+
+Deno.test("cli webhook add — --description is stored and shown; over 200 characters is refused", async () => {
+  const project = await seedProject(db.sql);
+  const add = (...more: string[]) =>
+    astapa(["webhook", "add", "--project", project.id, "--url", "https://d.example/hooks", ...more]);
+  const described = await add("--description", "Billing service", "--json");
+  assert.equal(described.code, 0, described.stderr);
+  assert.equal(described.json().description, "Billing service");
+  const shown = await add("--description", "CRM sync");
+  assert.match(shown.stdout, /^description\s+CRM sync$/m);
+  const tooLong = await add("--description", "x".repeat(201));
+  assert.equal(tooLong.code, 1);
+  assert.match(tooLong.stderr, /200 characters/);
+  const set = await astapa([
+    "webhook",
+    "set",
+    "--project",
+    project.id,
+    "--url",
+    "https://d.example/x",
+    "--description",
+    "no",
+  ]);
+  assert.equal(set.code, 2, "set (the oldest endpoint, deprecated) takes no description");
+  const listed = await astapa(["webhook", "list", "--project", project.id, "--json"]);
+  assert.deepEqual(listed.json().map((e: { description: string | null }) => e.description), [
+    "Billing service",
+    "CRM sync",
+  ]);
+});

@@ -1,7 +1,8 @@
 /**
  * /api/platform/webhook-endpoints: the project's own credentials add several endpoints (each secret shown
- * once), read, change, rotate and remove each by id, filter the delivery log by endpoint; refusals are
- * catalogue errors that change nothing; the deprecated singular route is the oldest endpoint.
+ * once, each with an optional description), read, change, rotate, test and remove each by id, filter the
+ * delivery log by endpoint; refusals are catalogue errors that change nothing (a sixth test event in a minute
+ * is 429); the deprecated singular route is the oldest endpoint.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -90,6 +91,7 @@ Deno.test("webhook-endpoints API — unknown, malformed and another project's id
       ["PATCH", `${ENDPOINTS}/${id}`, { enabled: false }],
       ["DELETE", `${ENDPOINTS}/${id}`, undefined],
       ["POST", `${ENDPOINTS}/${id}/rotate-secret`, undefined],
+      ["POST", `${ENDPOINTS}/${id}/test`, undefined],
       ["GET", `${DELIVERIES}?endpoint_id=${id}`, undefined],
     ] as const;
     for (const [method, path, body] of requests) {
@@ -105,6 +107,9 @@ Deno.test("webhook-endpoints API — unknown, malformed and another project's id
     }
   }
   assert.deepEqual(await rows(mine.id), before);
+  const queued =
+    await sql`select count(*)::int as n from astapa.webhook_deliveries where project_id = ${mine.id}`;
+  assert.equal(queued[0].n, 0, "no test event queued for the other project's endpoint");
 });
 
 Deno.test("webhook-endpoints API — bad input is validation_failed with fields; the 17th is webhook_endpoint_limit", async () => {
@@ -218,4 +223,75 @@ Deno.test("webhook-endpoints API — a machine client is refused (403) and chang
     );
   }
   assert.deepEqual(await rows(project.id), before);
+});
+
+Deno.test("webhook-endpoints API — test: 202 with the webhook.test delivery, to that endpoint only, in the log", async () => {
+  const project = await seedProject(sql);
+  const auth = as(project);
+  const target = await call("POST", ENDPOINTS, auth, {
+    url: "https://a.example/hooks",
+    events: ["user.created"],
+  });
+  const other = await call("POST", ENDPOINTS, auth, { url: "https://b.example/hooks" });
+  await call("PATCH", `${ENDPOINTS}/${target.body.id}`, auth, { enabled: false });
+
+  const sent = await call("POST", `${ENDPOINTS}/${target.body.id}/test`, auth);
+  assert.equal(sent.res.status, 202, JSON.stringify(sent.body));
+  assert.equal(sent.res.headers.get("cache-control"), "no-store");
+  assert.match(sent.body.id, /^[1-9]\d*$/);
+  assert.deepEqual(
+    [sent.body.event_type, sent.body.endpoint_id, sent.body.status],
+    ["webhook.test", target.body.id, "pending"],
+  );
+  const others = await call("GET", `/api/platform/webhook-deliveries?endpoint_id=${other.body.id}`, auth);
+  assert.deepEqual([others.res.status, others.body.deliveries], [200, []], "not to the all-events endpoint");
+  const all = await call("GET", "/api/platform/webhook-deliveries", auth);
+  assert.deepEqual(
+    all.body.deliveries.map((d: { id: string; endpoint_id: string }) => [d.id, d.endpoint_id]),
+    [[sent.body.id, target.body.id]],
+  );
+});
+
+Deno.test("webhook-endpoints API — test: the sixth in a minute is 429 rate_limited with Retry-After", async () => {
+  const project = await seedProject(sql);
+  const auth = as(project);
+  const endpoint = await call("POST", ENDPOINTS, auth, { url: "https://a.example/hooks" });
+  for (let sent = 0; sent < 5; sent++) {
+    assert.equal((await call("POST", `${ENDPOINTS}/${endpoint.body.id}/test`, auth)).res.status, 202);
+  }
+  const refused = await call("POST", `${ENDPOINTS}/${endpoint.body.id}/test`, auth);
+  assert.deepEqual([refused.res.status, refused.body.error], [429, "rate_limited"]);
+  assert.match(refused.body.error_description, /Five test events a minute/);
+  assert.match(refused.res.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+  const [{ n }] =
+    await sql`select count(*)::int as n from astapa.webhook_deliveries where project_id = ${project.id}`;
+  assert.equal(n, 5);
+});
+
+Deno.test("webhook-endpoints API — description: set on POST, changed and removed on PATCH, over 200 refused", async () => {
+  const project = await seedProject(sql);
+  const auth = as(project);
+  const created = await call("POST", ENDPOINTS, auth, {
+    url: "https://a.example/hooks",
+    description: "Billing",
+  });
+  assert.equal(created.res.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.description, "Billing");
+  const one = `${ENDPOINTS}/${created.body.id}`;
+  assert.equal((await call("PATCH", one, auth, { description: "CRM" })).body.description, "CRM");
+  assert.equal((await call("PATCH", one, auth, { enabled: false })).body.description, "CRM", "kept");
+  assert.equal((await call("PATCH", one, auth, { description: null })).body.description, null);
+  const tooLong = await call("PATCH", one, auth, { description: "x".repeat(201) });
+  assert.deepEqual(
+    [tooLong.res.status, tooLong.body.error],
+    [400, "validation_failed"],
+    JSON.stringify(tooLong.body),
+  );
+  assert.ok(tooLong.body.fields.description);
+  const refusedCreate = await call("POST", ENDPOINTS, auth, {
+    url: "https://b.example/hooks",
+    description: 7,
+  });
+  assert.deepEqual([refusedCreate.res.status, refusedCreate.body.error], [400, "validation_failed"]);
+  assert.equal((await call("GET", one, auth)).body.description, null);
 });

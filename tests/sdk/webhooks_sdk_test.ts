@@ -138,3 +138,27 @@ Deno.test("sdk — webhooks: a delivery signed with the secret set() returned; d
     await receiver.close();
   }
 });
+
+Deno.test("sdk — webhooks.endpoints: a description; sendTest queues webhook.test to that endpoint, 429 past five", async () => {
+  const astapa = sdkFor(await seedProject(t.db.sql));
+  const endpoint = await astapa.webhooks.endpoints.create({
+    url: "https://app.example/h",
+    description: "Billing",
+  });
+  assert.equal(endpoint.description, "Billing");
+  const cleared = await astapa.webhooks.endpoints.update(endpoint.id, { description: null });
+  assert.equal(cleared.description, null);
+  const other = await astapa.webhooks.endpoints.create({ url: "https://other.example/h" });
+  const sent = await astapa.webhooks.endpoints.sendTest(endpoint.id);
+  assert.deepEqual([sent.event_type, sent.endpoint_id, sent.status], [
+    "webhook.test",
+    endpoint.id,
+    "pending",
+  ]);
+  const { deliveries } = await astapa.webhooks.deliveries({ endpointId: other.id });
+  assert.deepEqual(deliveries, [], "not to the other endpoint");
+  for (let more = 0; more < 4; more++) await astapa.webhooks.endpoints.sendTest(endpoint.id);
+  const limited = await refusal(astapa.webhooks.endpoints.sendTest(endpoint.id));
+  assert.deepEqual([limited.status, limited.code], [429, "rate_limited"]);
+  assert.equal((await refusal(astapa.webhooks.endpoints.sendTest(other.id + "x"))).code, "not_found");
+});

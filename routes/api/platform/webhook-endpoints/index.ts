@@ -10,7 +10,7 @@ import { WebhookEndpointSchema } from "@/db/webhooks.ts";
 import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
-import { WebhookEndpointBody, WebhookEndpointWithSecret } from "@/lib/platform/webhook_endpoint_body.ts";
+import { NewWebhookEndpoint, WebhookEndpointWithSecret } from "@/lib/platform/webhook_endpoint_body.ts";
 import { newSealedSecret, urlVerdict } from "@/lib/platform/webhook_endpoint_input.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
@@ -27,13 +27,14 @@ export const handler: Handlers = {
   },
   /** Adds an endpoint; 201 with its secret, shown this once. */
   async POST(c) {
-    const body = validate(WebhookEndpointBody, await bodyWithoutCredentials(c));
+    const body = validate(NewWebhookEndpoint, await bodyWithoutCredentials(c));
     const internalReason = await urlVerdict(c, body.url);
     const { secret, sealed } = await newSealedSecret(c);
     const endpoint = await asClient(c, (tx, projectId) =>
       createWebhookEndpoint(tx, projectId, {
         url: body.url,
         events: body.events,
+        description: body.description,
         secretSealed: sealed,
         internalReason,
       }));
@@ -58,7 +59,7 @@ export const openapi: RouteDoc = {
       'events left out: the endpoint receives "*" (every type, including future ones). A project ' +
       "has at most 16 endpoints. A production project's URL must reach a public address.",
     auth: "client",
-    body: { schema: WebhookEndpointBody, media: ["json"] },
+    body: { schema: NewWebhookEndpoint, media: ["json"] },
     responses: {
       201: { description: "Created, with secret", schema: WebhookEndpointWithSecret },
       ...COMMON_ERRORS,

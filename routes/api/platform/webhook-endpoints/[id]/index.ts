@@ -5,7 +5,7 @@ import { WebhookEndpointSchema } from "@/db/webhooks.ts";
 import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE, webhookEndpointParam } from "@/lib/platform/params.ts";
-import { WebhookEndpointChanges } from "@/lib/platform/webhook_endpoint_body.ts";
+import { WebhookEndpointPatch } from "@/lib/platform/webhook_endpoint_body.ts";
 import { urlVerdict } from "@/lib/platform/webhook_endpoint_input.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
@@ -18,10 +18,10 @@ export const handler: Handlers = {
     const endpoint = await asClient(c, (tx, projectId) => readWebhookEndpoint(tx, projectId, id));
     return c.json(endpoint, 200, NO_STORE);
   },
-  /** Changes any of url, events and enabled, all or nothing. */
+  /** Changes any of url, events, description and enabled, all or nothing. */
   async PATCH(c) {
     const id = webhookEndpointParam(c);
-    const body = validate(WebhookEndpointChanges, await bodyWithoutCredentials(c));
+    const body = validate(WebhookEndpointPatch, await bodyWithoutCredentials(c));
     const internalReason = await urlVerdict(c, body.url);
     const endpoint = await asClient(
       c,
@@ -51,11 +51,11 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Webhooks",
-    summary: "Change an endpoint's url, events or enabled (false pauses it)",
+    summary: "Change an endpoint's url, events, description or enabled (false pauses it)",
     description:
       "Pausing marks its deliveries still waiting failed; they can be resent once it is enabled again.",
     auth: "client",
-    body: { schema: WebhookEndpointChanges, media: ["json"] },
+    body: { schema: WebhookEndpointPatch, media: ["json"] },
     responses: {
       200: { description: "The endpoint", schema: WebhookEndpointSchema },
       ...ENDPOINT_ERRORS,

@@ -17,6 +17,8 @@ import { type WebhooksData, WebhooksView } from "@/components/dashboard/Webhooks
 const EndpointForm = z.object({
   csrf: z.string(),
   url: z.string().max(4000),
+  // Judged by SQL (at most 200 characters); blank removes it. Absent: a form from before the field existed.
+  description: z.string().max(1000).optional(),
   receive: z.enum(["all", "listed"]).default("listed"),
   events: manyValues,
   endpoint: EndpointTarget,
@@ -41,13 +43,19 @@ export const handler: Handlers<WebhooksData> = {
       // The same SSRF check and SQL as the Platform API's webhook endpoint routes.
       const internalReason = await savedTargetReason(url, c.var.deps.config.webhookAllowPrivate);
       if (form.endpoint !== undefined && form.endpoint !== "new") {
-        await updateWebhookEndpoint(tx, projectId, form.endpoint, { url, events, internalReason });
+        await updateWebhookEndpoint(tx, projectId, form.endpoint, {
+          url,
+          events,
+          description: form.description,
+          internalReason,
+        });
         return "endpoint_saved";
       }
       const secret = newWebhookSecret();
       const secretSealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
       if (form.endpoint === "new") {
-        await createWebhookEndpoint(tx, projectId, { url, secretSealed, events, internalReason })
+        const description = form.description;
+        await createWebhookEndpoint(tx, projectId, { url, secretSealed, events, description, internalReason })
           .catch(wordEndpointLimit);
         return { secret, notice: ADDED };
       }
