@@ -130,7 +130,7 @@ Deno.test("organization steps — the invitation step, the picker and the code k
   assert.equal(access.aud, RESOURCE);
   assert.equal(access.org_id, kopi);
   assert.equal(id.nonce, sent.nonce);
-  const [session] = await sql`select max(extract(epoch from created_at))::bigint as newest
+  const [session] = await sql`select floor(max(extract(epoch from created_at)))::bigint as newest
                                from astapa.login_sessions where project_id = ${project.id} and user_id = ${ayu}`;
   assert.equal(id.auth_time, Number(session.newest), "the ID token says when the fresh sign-in was");
   assert.ok(Number(id.auth_time) > aged, "not the hour-old session's");
