@@ -13833,6 +13833,7 @@ AS $function$
     change record;
     problem text;
     merged jsonb;
+    stored jsonb;
     logged jsonb := '{}';
   begin
     perform astapa.require_project(project_id);
@@ -13857,6 +13858,7 @@ AS $function$
     end loop;
     select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
     for update;
+    stored := merged;
     -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
     if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
@@ -13891,8 +13893,11 @@ AS $function$
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
-    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
-    where p.id = update_project_settings.project_id;
+    -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
+    if merged is distinct from stored then
+      update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+      where p.id = update_project_settings.project_id;
+    end if;
     perform astapa.audit(project_id, 'project.settings', project_id, logged);
     return astapa.project_json(project_id);
   end
@@ -15483,8 +15488,10 @@ AS $function$
        or (value ->> 'site_key') !~ '^[A-Za-z0-9_-]{1,100}$') then
       return 'bot_protection.site_key must be the provider''s site key: 1 to 100 letters, digits, - or _.';
     end if;
+    -- The secret key sealed: 12 bytes of IV, the ciphertext and a 16-byte tag, base64url (39 characters at least).
     if value ? 'secret_key_sealed' and (pg_catalog.jsonb_typeof(value -> 'secret_key_sealed') <> 'string'
-       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{40,4000}$') then
+       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{39,}$'
+       or pg_catalog.length(value ->> 'secret_key_sealed') > 4000) then
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;
     if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'

@@ -21,8 +21,9 @@ create or replace function astapa.bot_protection_problem(value jsonb) returns te
        or (value ->> 'site_key') !~ '^[A-Za-z0-9_-]{1,100}$') then
       return 'bot_protection.site_key must be the provider''s site key: 1 to 100 letters, digits, - or _.';
     end if;
+    -- The secret key sealed: 12 bytes of IV, the ciphertext and a 16-byte tag, base64url (39 characters at least).
     if value ? 'secret_key_sealed' and (pg_catalog.jsonb_typeof(value -> 'secret_key_sealed') <> 'string'
-       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{39,}$'
        or pg_catalog.length(value ->> 'secret_key_sealed') > 4000) then
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;

@@ -679,6 +679,7 @@ create or replace function api.update_project_settings(project_id text, changes 
     change record;
     problem text;
     merged jsonb;
+    stored jsonb;
     logged jsonb := '{}';
   begin
     perform astapa.require_project(project_id);
@@ -703,6 +704,7 @@ create or replace function api.update_project_settings(project_id text, changes 
     end loop;
     select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
     for update;
+    stored := merged;
     -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
     if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
@@ -737,8 +739,11 @@ create or replace function api.update_project_settings(project_id text, changes 
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
-    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
-    where p.id = update_project_settings.project_id;
+    -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
+    if merged is distinct from stored then
+      update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+      where p.id = update_project_settings.project_id;
+    end if;
     perform astapa.audit(project_id, 'project.settings', project_id, logged);
     return astapa.project_json(project_id);
   end
