@@ -280,6 +280,30 @@ Deno.test("bot protection — hCaptcha on forgot and email codes: its widget, CS
   ]);
 });
 
+Deno.test("bot protection — a password-free sign-in page sends a code: its widget is the email_code form's", async () => {
+  const project = await protectedProject("turnstile", ["email_code"], {
+    passwords: false,
+    email_codes: true,
+  });
+  const login = await page(project, "/auth/login");
+  assert.match(
+    await login.text(),
+    /<div class="cf-turnstile" data-sitekey="0x4AAAAAAAsitekey" data-action="email_code"/,
+  );
+  assert.match(login.headers.get("content-security-policy")!, /challenges\.cloudflare\.com/);
+  const email = "codeless@example.com";
+  const refused = await submit(project, "/auth/login", { action: "send", email });
+  assert.equal(refused.status, 400, "the form posts to /auth/email-code, which checks it");
+  await refused.body?.cancel();
+  const sent = await submit(project, "/auth/login", {
+    action: "send",
+    email,
+    "cf-turnstile-response": turnstile("email_code"),
+  });
+  assert.equal(sent.status, 200);
+  assert.match(await sent.text(), /name="code"/);
+});
+
 Deno.test("bot protection — the secret key is in no page, log line or audit entry", async () => {
   const pages = [];
   for (const provider of ["turnstile", "hcaptcha"] as const) {
