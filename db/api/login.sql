@@ -512,6 +512,9 @@ create or replace function api.sign_in_with_identity(provider text, subject text
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
     end if;
+    -- Enforced SSO: neither the provider's address nor (below) the account's may be at a domain whose
+    -- organization signs in through its own IdP.
+    perform astapa.assert_sso_not_required(project, clean_email);
     -- Two first sign-ins of one identity at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(
       pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
@@ -530,6 +533,7 @@ create or replace function api.sign_in_with_identity(provider text, subject text
       if found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
       end if;
+      perform astapa.assert_sso_not_required(project, found_user.email);
       -- The provider has just proved control of the user's address: that is a verification.
       if email_verified and not found_user.email_verified
          and pg_catalog.lower(found_user.email) = pg_catalog.lower(clean_email) then
@@ -575,7 +579,9 @@ comment on function api.sign_in_with_identity(text, text, text, boolean) is
   'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the '
   'user with the same email when both sides verified it, else a new user (email_verified as the provider '
   'says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be '
-  'linked safely, or belongs to the other environment; AS403 when the user is disabled.';
+  'linked safely, or belongs to the other environment; AS403 when the user is disabled; AS4E0 when the '
+  'provider''s address or the account''s is at a domain that signs in through SSO '
+  '(astapa.assert_sso_not_required).';
 
 grant execute on function api.sign_in_with_identity(text, text, text, boolean) to astapa_app;
 
