@@ -7637,6 +7637,11 @@ AS $function$
   declare
     found_user record;
   begin
+    -- Enforced SSO: no reset for an address at a domain that signs in through its IdP, said before the lookup
+    -- (the same for every address there). A confirmation link signs nobody in by itself: still mailed.
+    if purpose = 'reset_password' then
+      perform astapa.assert_sso_not_required(astapa.current_project_id(), mail_email_link.email);
+    end if;
     -- The enabled user of this project's current environment behind the address, in any letter case.
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -7656,7 +7661,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment whose address signs in (astapa.proof_signs_in: not an unverified one beside a verified number), stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment whose address signs in (astapa.proof_signs_in: not an unverified one beside a verified number), stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies. A reset_password for an address at a domain that signs in through SSO: AS4E0, before any lookup (astapa.assert_sso_not_required).';
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10709,6 +10714,8 @@ AS $function$
     if owner is null or not astapa.proof_signs_in(astapa.current_project_id(), owner, 'email') then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Enforced SSO: a link mailed before the organization turned SSO on resets nothing (and stays unused).
+    perform astapa.assert_user_not_sso(astapa.current_project_id(), owner);
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
     -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
@@ -10727,7 +10734,7 @@ AS $function$
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every unredeemed authorization code, approved and unpolled device authorization, pending address change and open second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every unredeemed authorization code, approved and unpolled device authorization, pending address change and open second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in); AS4E0 (the link unused) for an address at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12796,6 +12803,9 @@ AS $function$
     -- that committed since must not let that old password in (astapa.lock_password_sign_in).
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO: a password never signs in an account whose address is at an SSO domain (the form refuses
+      -- before checking it; this holds for every page that signs in with one, and for a connection enabled since).
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     else
       -- Other first factors judged the user in their own statements, so the session is not refused here but
       -- marked when the user is disabled: a re-enable ends it (api.disable_user) rather than give it back. Read
@@ -12815,7 +12825,7 @@ AS $function$
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it (api.disable_user).';
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session; AS4E0 when the user''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso). Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it (api.disable_user).';
 grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12928,6 +12938,8 @@ AS $function$
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO, as api.start_login_session: no password sign-in at an SSO domain.
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     end if;
     -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
     -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
@@ -12960,7 +12972,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment).';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment). AS4E0 after a password of a user whose address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner

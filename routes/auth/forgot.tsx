@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { mailEmailLink } from "@/db/login.ts";
@@ -51,13 +52,20 @@ export const handler: Handlers<AuthPageData> = {
     const resetQuery = new URLSearchParams(query);
     resetQuery.set("lang", pickLang(c));
     const { token, link, signInRequest } = mailLink(c, request.project.id, "/auth/reset", resetQuery);
-    await mailEmailLink(
-      c.var.deps.sql,
-      request.project.id,
-      form.email,
-      "reset_password",
-      { tokenHash: await sha256(token), signInRequest, mail: resetMail(pickLang(c), request.project, link) },
-    );
+    // Enforced SSO: the same hand-over for every address at the domain, known or not; nothing mailed.
+    const mailed = await orHandOverToSso(c, async () =>
+      mailEmailLink(
+        c.var.deps.sql,
+        request.project.id,
+        form.email,
+        "reset_password",
+        {
+          tokenHash: await sha256(token),
+          signInRequest,
+          mail: resetMail(pickLang(c), request.project, link),
+        },
+      ));
+    if (mailed instanceof Response) return mailed;
     return show({ notice: "linkSent" }, 200);
   },
 };

@@ -156,6 +156,10 @@ export const handler: Handlers<AuthPageData> = {
       countSignIn("password", "success", "none");
       return response;
     } catch (error) {
+      // A connection enabled since the check above: Postgres refuses the password too.
+      if (toAppError(error).code === "sso_required") {
+        return ssoRequiredPage(c, request, query, form.email.trim());
+      }
       if (toAppError(error).code !== "credentials_changed") throw error;
       countSignIn("password", "failure", "credentials_changed");
       return again({ error: "wrongCredentials" }, 422);

@@ -9,10 +9,14 @@
 import assert from "node:assert/strict";
 import { sha256 } from "@/lib/secrets.ts";
 import { mailEmailCode } from "@/db/email_codes.ts";
+import { mailEmailLink } from "@/db/login.ts";
 import { type SeededProject, seedProject, seedUser } from "../helpers/identity.ts";
 import { basic } from "../helpers/oauth.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { followBack, socialTestApp, startSignIn } from "../helpers/social.ts";
+import { HostedBrowser, postForm } from "../helpers/form_browser.ts";
+import { signedAssertion, storedPasskey } from "../helpers/webauthn.ts";
+import { listPhoneMessages } from "@/db/phone.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
@@ -23,7 +27,7 @@ const html = { accept: "text/html" };
 
 const project = await seedProject(t.db.sql, {
   name: "Kantor",
-  settings: { email_codes: true, email_code_sign_up: true },
+  settings: { email_codes: true, email_code_sign_up: true, passkeys: true, phone: { enabled: true } },
 });
 const passkeyOnly = await seedProject(t.db.sql, {
   name: "Kunci",
@@ -85,19 +89,15 @@ async function pressContinue(res: Response, cookie: string, email: string) {
   assert.equal(res.status, 403);
   const page = await res.text();
   assert.match(page, /Your organization signs you in with its own identity provider/);
-  assert.match(page, /<form method="post" action="\/auth\/sso\?lang=en">/);
   assert.match(page, /Continue with single sign-on/);
-  const fields = Object.fromEntries(
-    [...page.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [
-      m[1],
-      m[2].replaceAll("&amp;", "&"),
-    ]),
-  );
-  assert.equal(fields.email, email);
-  const started = await t.app.request("/auth/sso?lang=en", {
+  const form = postForm(page)!;
+  assert.equal(form.action, "/auth/sso?lang=en");
+  const fields = new URLSearchParams(form.fields);
+  assert.equal(fields.get("email"), email);
+  const started = await t.app.request(form.action, {
     method: "POST",
     headers: { ...html, "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
-    body: new URLSearchParams(fields),
+    body: fields,
   });
   assert.equal(started.status, 303, await started.text());
   assert.equal(new URL(started.headers.get("location")!).origin, idp.issuer);
@@ -241,4 +241,78 @@ Deno.test("enforced SSO — matched by subject: an address changed at the IdP ke
   const [still] = await t.db
     .sql`select email from astapa.users where project_id = ${project.id} and id = ${before.id}`;
   assert.equal(still.email, "sari.dewi@acme.test");
+});
+
+Deno.test("enforced SSO — a passkey of an account at the domain shows the page; elsewhere and disabled it signs in", async () => {
+  const rp = { origin: t.origin, rpId: new URL(t.origin).hostname };
+  const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const atDomain = await seedUser(t.db.sql, project.id, "kunci@acme.test", { verified: true });
+  const key = await storedPasskey(t.db.sql, project.id, atDomain, rp.rpId);
+  const elsewhere = await seedUser(t.db.sql, project.id, "kunci@other.test", { verified: true });
+  const otherKey = await storedPasskey(t.db.sql, project.id, elsewhere, rp.rpId);
+  let signCount = 0;
+  const signIn = async (credential: typeof key) => {
+    const b = new HostedBrowser(t, request.toString());
+    await b.read(`/auth/login?${request}`);
+    const options = await (await b.send("/auth/passkey/options", { purpose: "sign_in" })).json();
+    const assertion = await signedAssertion(credential, {
+      ...rp,
+      challenge: options.challenge,
+      signCount: ++signCount,
+    });
+    return { b, res: await b.send("/auth/passkey?lang=en", { credential: JSON.stringify(assertion) }) };
+  };
+  const refused = await signIn(key);
+  await pressContinue(refused.res, refused.b.header(), "kunci@acme.test");
+  assert.equal((await signIn(otherKey)).res.status, 303);
+  await whileDisabled(async () => assert.equal((await signIn(key)).res.status, 303));
+});
+
+Deno.test("enforced SSO — phone sign-in of an account whose address is at the domain shows the page; elsewhere it signs in", async () => {
+  const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const withPhone = async (email: string, phone: string) => {
+    const user = await seedUser(t.db.sql, project.id, email, { verified: true });
+    await t.db
+      .sql`update astapa.users set phone_number = ${phone}, phone_number_verified = true where id = ${user}`;
+  };
+  await withPhone("telepon@acme.test", "+6281277780001");
+  await withPhone("telepon@other.test", "+6281277780002");
+  const signIn = async (phone: string) => {
+    const b = new HostedBrowser(t, request.toString());
+    await b.read(`/auth/phone?${request}`);
+    const sent = await b.send("/auth/phone?lang=en", { phone, channel: "whatsapp" });
+    assert.equal(sent.status, 303, await sent.text());
+    const [logged] = await listPhoneMessages(t.db.sql, project.id);
+    const code = /: (\d{6})$/.exec(logged.sandbox_text ?? "")![1];
+    await b.read(`/auth/phone/code?${request}`);
+    return await b.send("/auth/phone/code?lang=en", { code });
+  };
+  const refused = await signIn("+6281277780001");
+  assert.equal(refused.status, 403);
+  assert.match(await refused.text(), /name="email" value="telepon@acme.test"/);
+  assert.equal((await signIn("+6281277780002")).status, 303);
+});
+
+Deno.test("enforced SSO — a reset request at the domain hands over, the same for an unknown address; an earlier link shows the page", async () => {
+  await seedUser(t.db.sql, project.id, "lupa@acme.test", { verified: true });
+  const { post, cookie } = await browser("/auth/forgot");
+  const before = await outbox();
+  const known = await post("/auth/forgot?lang=en", { email: "lupa@acme.test" });
+  const unknown = await post("/auth/forgot?lang=en", { email: "siapa@acme.test" });
+  for (const res of [known, unknown]) {
+    assert.equal(res.status, 307);
+    assert.equal(res.headers.get("location"), "/auth/sso?lang=en");
+  }
+  assert.equal(await outbox(), before, "nothing mailed");
+  assert.equal((await post("/auth/forgot?lang=en", { email: "lupa@other.test" })).status, 200);
+  // A link mailed while the connection was off resets nothing now.
+  const token = crypto.randomUUID();
+  await whileDisabled(async () => {
+    await mailEmailLink(t.db.sql, project.id, "lupa@acme.test", "reset_password", {
+      tokenHash: await sha256(token),
+      mail: { subject: "Reset", body: "link", kind: "reset_password" },
+    });
+  });
+  const reset = await post("/auth/reset?lang=en", { token, password: "a brand new passphrase 2026" });
+  await pressContinue(reset, cookie, "lupa@acme.test");
 });

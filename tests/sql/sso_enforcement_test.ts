@@ -348,3 +348,52 @@ Deno.test("sso_identities — project A's links are invisible and untouchable fr
     where oid = 'astapa.sso_identities'::regclass`;
   assert.equal(rls.forced, true);
 });
+
+Deno.test("password sessions and challenges, resets — refused for an account at the domain; allowed elsewhere", async () => {
+  const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+  const withPassword = async (email: string) =>
+    (await call(a.id, (tx) => tx`select api.create_user(${a.id}, ${email}, ${hash}, true)`)).id as string;
+  const atDomain = await withPassword("pw@acme.example");
+  const elsewhere = await withPassword("pw@other.example");
+  const session = (user: string) =>
+    call(
+      a.id,
+      (tx) =>
+        tx`select api.start_login_session(${user}, ${crypto.getRandomValues(new Uint8Array(32))},
+                                                         3600, '{pwd}', ${hash})`,
+    );
+  const challenge = (user: string) =>
+    call(
+      a.id,
+      (tx) =>
+        tx`select api.start_mfa_challenge(${user}, ${crypto.getRandomValues(new Uint8Array(32))},
+                                                          '{pwd}', true, null, null, ${hash})`,
+    );
+  await rejectsAs(session(atDomain), "sso_required");
+  await rejectsAs(challenge(atDomain), "sso_required");
+  await session(elsewhere);
+  assert.equal(await challenge(elsewhere), true);
+  // Another first factor (no password) judged the user in its own statement: not checked again here.
+  await call(
+    a.id,
+    (tx) =>
+      tx`select api.start_login_session(${atDomain}, ${crypto.getRandomValues(new Uint8Array(32))},
+                                                              3600, '{fed}', null)`,
+  );
+  await whileDisabled(() => session(atDomain));
+
+  // A reset: not mailed at the domain (the same for an unknown address), and a link mailed before refused unused.
+  const mailReset = (email: string, token: Uint8Array) =>
+    call(a.id, (tx) =>
+      tx`select api.mail_email_link(${email}, 'reset_password', ${token}, 'Reset', 'link',
+                                                     'reset_password')`);
+  const known = await mailReset("pw@acme.example", new Uint8Array(32).fill(1)).catch((e) => e);
+  const unknown = await mailReset("nobody@acme.example", new Uint8Array(32).fill(2)).catch((e) => e);
+  assert.deepEqual([known.code, unknown.code], ["AS4E0", "AS4E0"]);
+  const early = new Uint8Array(32).fill(3);
+  await whileDisabled(async () => assert.equal(await mailReset("pw@acme.example", early), true));
+  const reset = () => call(a.id, (tx) => tx`select api.reset_password(${early}, ${hash})`);
+  await rejectsAs(reset(), "sso_required");
+  await whileDisabled(async () => assert.equal((await reset()).user_id, atDomain, "the link was not used"));
+  assert.equal(await mailReset("pw@other.example", new Uint8Array(32).fill(4)), true);
+});
