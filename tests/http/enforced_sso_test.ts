@@ -14,6 +14,7 @@ import { type SeededProject, seedProject, seedUser } from "../helpers/identity.t
 import { basic } from "../helpers/oauth.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { followBack, socialTestApp, startSignIn } from "../helpers/social.ts";
+import { answerConfirmation, openMailedLink, sessionCookie } from "../helpers/login.ts";
 import { HostedBrowser, postForm } from "../helpers/form_browser.ts";
 import { signedAssertion, storedPasskey } from "../helpers/webauthn.ts";
 import { listPhoneMessages } from "@/db/phone.ts";
@@ -315,4 +316,23 @@ Deno.test("enforced SSO — a reset request at the domain hands over, the same f
   });
   const reset = await post("/auth/reset?lang=en", { token, password: "a brand new passphrase 2026" });
   await pressContinue(reset, cookie, "lupa@acme.test");
+});
+
+Deno.test("enforced SSO — a confirmation link answered with the password confirms the address but signs nobody in", async () => {
+  const { post } = await browser("/auth/signup");
+  const password = "confirm me later 2026";
+  await whileDisabled(async () => {
+    const res = await post("/auth/signup?lang=en", { email: "konfirmasi@acme.test", password });
+    assert.equal(res.status, 303);
+  });
+  const [mail] = await t.db.sql`select body_text from astapa.mail_outbox
+    where to_address = 'konfirmasi@acme.test' and kind = 'verify_email' order by id desc limit 1`;
+  const confirmed = await answerConfirmation(t, await openMailedLink(t, mail.body_text), "confirm", {
+    password,
+  });
+  assert.equal(confirmed.status, 303);
+  assert.ok(!confirmed.headers.get("location")!.startsWith(project.redirectUri), "no code for the app");
+  assert.equal(sessionCookie(confirmed, project.id), undefined, "no session");
+  const [user] = await t.db.sql`select email_verified from astapa.users where email = 'konfirmasi@acme.test'`;
+  assert.equal(user.email_verified, true);
 });

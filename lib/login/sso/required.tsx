@@ -5,10 +5,10 @@
  * and sign-up, an email code's or a passkey sign-up's request) the form hands over to /auth/sso at once; anywhere
  * else one page (403, en/id) says why and posts the address and the request on to /auth/sso.
  */
-import type { Ctx } from "../../app_env.ts";
-import { toAppError } from "../../http/errors.ts";
-import { page, renderPage } from "../../router/page.tsx";
-import { brandOf } from "../../branding/brand.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import { toAppError } from "@/lib/http/errors.ts";
+import { page, renderPage } from "@/lib/router/page.tsx";
+import { brandOf } from "@/lib/branding/brand.ts";
 import { type AuthorizeRequest, requestQuery } from "../authorize_request.ts";
 import { csrfToken } from "../browser.ts";
 import { langHref } from "../pages.ts";
