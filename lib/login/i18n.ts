@@ -26,6 +26,8 @@ const en = {
   commonPassword: "That password is one of the most common ones. Choose another.",
   breachedPassword:
     "That password has appeared in a data breach on another site, so attackers try it first. Choose another.",
+  breachedPasswordSignIn:
+    "Your password is right, but it has appeared in a data breach on another site, so it is no longer safe to use. We sent you an email with a link to choose a new one.",
   checkEmail: "Check your email: we sent a link to confirm your address. Open it, then sign in.",
   verifyFirst: "Confirm your email address first: open the link we sent you.",
   resend: "Send the link again",
@@ -299,6 +301,8 @@ const id: Messages = {
   commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",
   breachedPassword:
     "Kata sandi itu pernah bocor dalam pembobolan data di situs lain, jadi penyerang mencobanya lebih dulu. Pilih yang lain.",
+  breachedPasswordSignIn:
+    "Kata sandi Anda benar, tetapi pernah bocor dalam pembobolan data di situs lain, jadi tidak aman lagi dipakai. Kami mengirim email berisi tautan untuk memilih kata sandi baru.",
   checkEmail: "Periksa email Anda: kami mengirim tautan untuk mengonfirmasi alamat Anda. Buka, lalu masuk.",
   verifyFirst: "Konfirmasi alamat email Anda dulu: buka tautan yang kami kirim.",
   resend: "Kirim tautan lagi",

@@ -25,6 +25,8 @@ import { MESSAGES } from "@/lib/login/i18n.ts";
 import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
 import { handOverToSso, ssoRequiredPage } from "@/lib/login/sso/required.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { breachVerdict, projectBreachLookup } from "@/lib/breached_passwords.ts";
+import { mailPasswordReset } from "@/lib/login/password_reset.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
@@ -146,6 +148,15 @@ export const handler: Handlers<AuthPageData> = {
       user.password_hash,
       form.password,
     );
+    // A password seen in a breach (docs/hosted-login.md) is right but no longer safe: nobody gets in with it, and
+    // its owner gets a reset link (counted as a mailed link, so repeating the sign-in cannot flood the mailbox).
+    const lookup = projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "sign_in");
+    if (await breachVerdict(lookup, form.password) === "breached") {
+      await countAttempt(c, request.project, form.email, "sign_in.password_breached");
+      await mailPasswordReset(c, request, query, form.email);
+      countSignIn("password", "failure", "password_breached");
+      return again({ error: "breachedPasswordSignIn" }, 403);
+    }
     if (requiresVerifiedEmail(request) && !user.email_verified) {
       countSignIn("password", "failure", "email_unverified");
       return again({ notice: "verifyFirst" }, 403);

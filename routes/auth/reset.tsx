@@ -4,6 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { resetLinkUsable, resetPassword } from "@/db/login.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
+import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { refusedBySso } from "@/lib/login/sso/required.tsx";
 import {
@@ -49,7 +50,10 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
-    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    const weak = await chosenPasswordProblem(
+      projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "chosen"),
+      form.password,
+    );
     if (weak) return again({ error: weak }, 422);
     let userId: string;
     try {

@@ -4,6 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { createUser } from "@/db/login.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
+import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
@@ -58,7 +59,10 @@ export const handler: Handlers<AuthPageData> = {
     // Enforced SSO: an address whose organization signs in through its own IdP signs up there, whatever password
     // was typed (api.sign_up_user refuses it too).
     if (await ssoConnectionForEmail(c.var.deps.sql, request.project.id, email)) return handOverToSso(c);
-    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    const weak = await chosenPasswordProblem(
+      projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "chosen"),
+      form.password,
+    );
     if (weak) return again({ error: weak }, 422);
     const verification = await newVerification(c, request, posted.query);
     let userId: string;
