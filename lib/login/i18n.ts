@@ -259,8 +259,15 @@ const en = {
   ssoIntro: "Enter your work email: we will send you to your organization's sign-in.",
   ssoContinue: "Continue",
   ssoUnknown: "No single sign-on is set up for this address. Sign in another way.",
+  // Enforced SSO (lib/login/sso/required.tsx): every way in but the organization's IdP is closed to its domain.
+  ssoRequiredTitle: "Your organization signs you in with its own identity provider",
   ssoRequired:
-    "Your organization signs you in with its own identity provider, not a password here. Continue with single sign-on.",
+    "Your organization signs you in with its own identity provider, not with a password, code, passkey or " +
+    "another account here. Continue with single sign-on.",
+  ssoContinueWith: "Continue with single sign-on",
+  ssoEmailTaken:
+    "Your organization's sign-in now gives you an address that another account here uses, so you were not " +
+    "signed in. Ask your organization's administrator.",
   ssoProviderName: "The sign-in of {organization}",
   ssoWrongDomain:
     "Your organization's sign-in vouched for an address outside its verified domains, so it cannot sign you in here.",
@@ -539,8 +546,14 @@ const id: Messages = {
   ssoIntro: "Masukkan email kantor Anda: kami arahkan Anda ke halaman masuk organisasi Anda.",
   ssoContinue: "Lanjutkan",
   ssoUnknown: "Belum ada single sign-on untuk alamat ini. Masuk dengan cara lain.",
+  ssoRequiredTitle: "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri",
   ssoRequired:
-    "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri, bukan kata sandi di sini. Lanjutkan dengan single sign-on.",
+    "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri, bukan dengan kata sandi, kode, passkey, " +
+    "atau akun lain di sini. Lanjutkan dengan single sign-on.",
+  ssoContinueWith: "Lanjutkan dengan single sign-on",
+  ssoEmailTaken:
+    "Layanan masuk organisasi Anda kini memberi Anda alamat yang dipakai akun lain di sini, jadi Anda tidak " +
+    "dimasukkan. Hubungi administrator organisasi Anda.",
   ssoProviderName: "Layanan masuk {organization}",
   ssoWrongDomain:
     "Layanan masuk organisasi Anda menjamin alamat di luar domain terverifikasinya, jadi tidak dapat memasukkan Anda di sini.",

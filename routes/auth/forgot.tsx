@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
@@ -51,7 +52,9 @@ export const handler: Handlers<AuthPageData> = {
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
     await countAttempt(c, request.project, form.email, "password_reset.requested");
-    await mailPasswordReset(c, request, query, form.email);
+    // Enforced SSO: the same hand-over for every address at the domain, known or not; nothing mailed.
+    const mailed = await orHandOverToSso(c, () => mailPasswordReset(c, request, query, form.email));
+    if (mailed instanceof Response) return mailed;
     return show({ notice: "linkSent" }, 200);
   },
 };

@@ -21,8 +21,9 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
 import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
+import { handOverToSso, ssoRequiredPage } from "@/lib/login/sso/required.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { breachVerdict, projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { mailPasswordReset } from "@/lib/login/password_reset.ts";
@@ -122,9 +123,9 @@ export const handler: Handlers<AuthPageData> = {
     // IdP never has its password checked here (so it counts toward no lockout). No password typed: on to the IdP
     // (307 keeps the form); a password typed: refused, pointing to single sign-on.
     if (await ssoConnectionForEmail(sql, request.project.id, form.email)) {
-      if (!form.password) return c.redirect(`/auth/sso?lang=${pickLang(c)}`, 307);
+      if (!form.password) return handOverToSso(c);
       countSignIn("password", "failure", "sso_required");
-      return again({ error: "ssoRequired" }, 403);
+      return ssoRequiredPage(c, request, query, form.email.trim());
     }
     if (!passwordsEnabled(request.project)) {
       // A passkeys-only page posts here only when someone presses Enter in its email field (implicit
@@ -172,6 +173,10 @@ export const handler: Handlers<AuthPageData> = {
       countSignIn("password", "success", "none");
       return response;
     } catch (error) {
+      // A connection enabled since the check above: Postgres refuses the password too.
+      if (toAppError(error).code === "sso_required") {
+        return ssoRequiredPage(c, request, query, form.email.trim());
+      }
       if (toAppError(error).code !== "credentials_changed") throw error;
       countSignIn("password", "failure", "credentials_changed");
       return again({ error: "wrongCredentials" }, 422);

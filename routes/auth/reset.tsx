@@ -6,6 +6,7 @@ import { resetLinkUsable, resetPassword } from "@/db/login.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
 import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { refusedBySso } from "@/lib/login/sso/required.tsx";
 import {
   AuthForm,
   authorizeRequest,
@@ -65,6 +66,9 @@ export const handler: Handlers<AuthPageData> = {
       );
     } catch (error) {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);
+      // Enforced SSO: the account's address is at a domain that signs in through its IdP (the link stays unused).
+      const sso = refusedBySso(c, request, query, error);
+      if (sso) return sso;
       throw error;
     }
     // The reset link may have been requested by someone else for a client of theirs: no code without consent

@@ -25,6 +25,8 @@ import { PasswordFreeFields, signUpPath } from "@/components/login/PasswordFree.
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
 import { refusalBeforeForm, refusedSignUp, signUpRefusedPage } from "@/lib/login/sign_up_refusal.tsx";
+import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
+import { handOverToSso } from "@/lib/login/sso/required.tsx";
 import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
 import { BotCheck } from "@/components/login/BotCheck.tsx";
 
@@ -60,6 +62,9 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
+    // Enforced SSO: an address whose organization signs in through its own IdP signs up there, whatever password
+    // was typed (api.sign_up_user refuses it too).
+    if (await ssoConnectionForEmail(c.var.deps.sql, request.project.id, email)) return handOverToSso(c);
     const weak = await chosenPasswordProblem(
       projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "chosen"),
       form.password,
