@@ -13967,7 +13967,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner

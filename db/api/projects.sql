@@ -756,7 +756,7 @@ comment on function api.update_project_settings(text, jsonb) is
   'billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the '
   'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, '
   'sign_up and bot_protection merge key by key (null in one: back to its default). '
-  'Audited as project.settings without secrets.';
+  'Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;
 
