@@ -72,13 +72,13 @@ export function botProtectionOf(project: Pick<Project, "settings">): BotProtecti
 }
 
 /**
- * The protected form a sign-in or sign-up page's form is: a password-free project's asks for an email and posts
- * it to /auth/email-code (email_code); its passkey sign-up (/auth/signup/passkey) and a passkeys-only sign-in
- * have no form a bot could repeat.
+ * The protected form a sign-in, sign-up or "forgot" page's form is: a password-free project's sign-in and sign-up
+ * ask for an email and post it to /auth/email-code (email_code); its passkey sign-up (/auth/signup/passkey), a
+ * passkeys-only sign-in and its closed "forgot" page have no form a bot could repeat.
  */
-export function formOfPage(project: Project, page: "sign_in" | "sign_up"): BotCheckForm | null {
+export function formOfPage(project: Project, page: "sign_in" | "sign_up" | "forgot"): BotCheckForm | null {
   if (passwordsEnabled(project)) return page;
-  if (page === "sign_up" && passkeySignUp(project)) return null;
+  if (page === "forgot" || (page === "sign_up" && passkeySignUp(project))) return null;
   return emailCodesEnabled(project) ? "email_code" : null;
 }
 
