@@ -281,10 +281,15 @@ Deno.test("bot protection — hCaptcha on forgot and email codes: its widget, CS
 });
 
 Deno.test("bot protection — a password-free sign-in page sends a code: its widget is the email_code form's", async () => {
-  const project = await protectedProject("turnstile", ["email_code"], {
+  const project = await protectedProject("turnstile", ["email_code", "forgot"], {
     passwords: false,
     email_codes: true,
   });
+  // Its "forgot" page is closed (no passwords): no widget there, nor the provider in its policy.
+  const forgot = await page(project, "/auth/forgot");
+  assert.equal(forgot.status, 403);
+  assert.doesNotMatch(await forgot.text(), /cf-turnstile/);
+  assert.doesNotMatch(forgot.headers.get("content-security-policy")!, /cloudflare/);
   const login = await page(project, "/auth/login");
   assert.match(
     await login.text(),
