@@ -31,10 +31,17 @@ function yesNo(args: ParsedArgs, name: string): boolean | null {
 }
 
 function shown(c: SsoConnection): string {
+  const protocol: [string, string][] = c.protocol === "saml"
+    ? [
+      ["idp entity id", c.idp_entity_id ?? ""],
+      ["idp sso url", c.idp_sso_url ?? ""],
+      ["idp certificates", String(c.idp_certificates?.length ?? 0)],
+    ]
+    : [["issuer", c.issuer ?? ""], ["idp client id", c.idp_client_id ?? ""]];
   return table([
     ["connection", c.id],
-    ["issuer", c.issuer],
-    ["idp client id", c.idp_client_id],
+    ["protocol", c.protocol],
+    ...protocol,
     ["enabled", String(c.enabled)],
     ["email_verified required", String(c.email_verified_required)],
     ["domains", c.domains.join(" ") || "- (verify a domain: SSO signs in verified domains only)"],
