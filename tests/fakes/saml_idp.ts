@@ -98,29 +98,52 @@ export async function startFakeSamlIdp() {
   const key = await signingKey();
   const entityId = "https://idp.acme.test/saml";
   const ssoUrl = "https://idp.acme.test/sso?app=astapa";
-  const metadata = (k: SigningKey = key) =>
+  const metadata = (k: SigningKey = key, sso = ssoUrl) =>
     `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${k.certDer}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.acme.test/post"/>
-    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${ssoUrl}"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${sso}"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>`;
+  // The IdP's sign-in page for browser tests: it "authenticates" approveAs and offers the signed Response as the
+  // HTTP-POST binding does, a form posted to the ACS the request named (from this origin: a cross-site POST).
+  const serveSso = (url: URL) => {
+    const request = idp.readRequest(url);
+    const response = encodeResponse(idp.signedXml({
+      inResponseTo: request.id,
+      acsUrl: request.acsUrl,
+      audience: request.issuer,
+      nameId: idp.approveAs,
+    }));
+    const html =
+      `<!doctype html><title>Fake IdP</title><link rel="icon" href="data:,"><form method="post" action="${request.acsUrl}">` +
+      `<input type="hidden" name="SAMLResponse" value="${response}">` +
+      `<input type="hidden" name="RelayState" value="${request.relayState}">` +
+      `<button type="submit">Continue as ${idp.approveAs}</button></form>`;
+    return new Response(html, { headers: { "content-type": "text/html" } });
+  };
   const server = serveFake((_req, url) =>
     url.pathname === "/metadata"
       ? new Response(metadata(), { headers: { "content-type": "application/samlmetadata+xml" } })
+      : url.pathname === "/sso"
+      ? serveSso(url)
       : new Response("not found", { status: 404 })
   );
   let counter = 0;
 
-  return {
+  const idp = {
     key,
     entityId,
     ssoUrl,
     metadata,
     metadataUrl: `${server.origin}/metadata`,
+    /** The loopback sign-in page (http: tests allow it), for browser tests. */
+    browserSsoUrl: `${server.origin}/sso`,
+    /** Who the loopback sign-in page signs in. */
+    approveAs: "dewi@acme.test",
     server,
     close: () => server.close(),
 
@@ -185,6 +208,7 @@ export async function startFakeSamlIdp() {
       return xml;
     },
   };
+  return idp;
 }
 
 export type FakeSamlIdp = Awaited<ReturnType<typeof startFakeSamlIdp>>;
