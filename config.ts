@@ -63,6 +63,8 @@ const EnvSchema = z.object({
   ),
   // A person waits on the form meanwhile; the range API answers in tens of milliseconds.
   PWNED_PASSWORDS_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(2_000)),
+  // A person waits on the phone form meanwhile; past it the code goes by the other channel (WhatsApp → SMS).
+  PHONE_SEND_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
   WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
   WHATSAPP_PHONE_NUMBER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^\d{1,30}$/).optional()),
   WHATSAPP_TEMPLATE: z.preprocess(
@@ -144,6 +146,8 @@ export type Config = {
     whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
     twilio: { accountSid?: string; authToken?: string; serviceSid?: string; verifyUrl: string };
     zenziva: { userkey?: string; passkey?: string; url: string };
+    /** How long a provider gets before its send counts as failed (PHONE_SEND_TIMEOUT_MS). */
+    sendTimeoutMs: number;
   };
   /** Production projects may point webhooks at internal addresses (single-tenant deployments only). */
   webhookAllowPrivate: boolean;
@@ -230,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
         passkey: e.ZENZIVA_PASSKEY,
         url: e.ZENZIVA_URL.replace(/\/$/, ""),
       },
+      sendTimeoutMs: e.PHONE_SEND_TIMEOUT_MS,
     },
     webhookAllowPrivate: e.ASTAPA_WEBHOOK_ALLOW_PRIVATE === "true",
     metrics: {

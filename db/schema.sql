@@ -2130,6 +2130,36 @@ create policy "definer functions find the sso connection a lookup names" on asta
 CREATE TRIGGER sso_connections_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_connections FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.sso_identities (
+  project_id text not null,
+  connection_id text not null,
+  subject text not null,
+  user_id bigint not null,
+  created_at timestamp with time zone default now() not null,
+  last_sign_in_at timestamp with time zone default now() not null,
+  constraint sso_identities_pkey PRIMARY KEY (project_id, connection_id, subject),
+  constraint sso_identities_user_id_key UNIQUE (project_id, connection_id, user_id),
+  constraint sso_identities_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_identities_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint sso_identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+);
+alter table astapa.sso_identities enable row level security;
+alter table astapa.sso_identities force row level security;
+comment on table astapa.sso_identities is 'Who an SSO connection''s IdP subject is in this project: filled at the person''s first SSO sign-in, read first at every later one (an address changed at the IdP keeps the account). Removed with the connection or the user.';
+CREATE INDEX sso_identities_user_id_idx ON astapa.sso_identities USING btree (project_id, user_id);
+grant delete, insert, select, update on astapa.sso_identities to astapa_app;
+create policy "a project links sso identities to its own users" on astapa.sso_identities as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project moves its own sso identities" on astapa.sso_identities as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own sso identities" on astapa.sso_identities as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project unlinks its own sso identities" on astapa.sso_identities as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER sso_identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.sso_saml_assertions (
   project_id text not null,
   connection_id text not null,
@@ -4203,6 +4233,9 @@ AS $function$
       if not astapa.proof_signs_in(project, found_user.id, 'phone') then
         return pg_catalog.jsonb_build_object('accepted', false, 'unconfirmed', true);
       end if;
+      -- An account whose address signs in through its organization's IdP is not signed in by its number (the
+      -- code stays unspent: the refusal rolls back).
+      perform astapa.assert_user_not_sso(project, found_user.id);
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
       claimed := astapa.claim_unproven_account(project, found_user.id, 'phone');
@@ -4239,7 +4272,7 @@ AS $function$
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified).';
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -4391,8 +4424,12 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
     end if;
     with due as (
-        select d.id, e.url from astapa.webhook_deliveries as d
+        -- A paused endpoint is sent nothing but its test events: what was in flight when it was paused (a retry
+        -- recorded after, or a lease that ran out) is marked failed here instead, resendable once it is enabled.
+        select d.id, e.url, (e.enabled or ev.type = 'webhook.test') as sendable
+        from astapa.webhook_deliveries as d
         join astapa.webhook_endpoints as e on e.project_id = d.project_id and e.id = d.endpoint_id
+        join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id
         where d.project_id = claim_webhook_deliveries.project_id
           and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
                or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
@@ -4402,17 +4439,22 @@ AS $function$
         for update of d skip locked),
       claimed as (
         update astapa.webhook_deliveries as d
-        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
-            endpoint_url = due.url
+        set status = case when due.sendable then 'sending' else 'failed' end,
+            attempts = d.attempts + case when due.sendable then 1 else 0 end,
+            last_attempt_at = case when due.sendable then pg_catalog.now() else d.last_attempt_at end,
+            lease_until = case when due.sendable
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds) end,
+            last_error = case when due.sendable then d.last_error else 'The webhook endpoint was disabled.' end,
+            endpoint_url = case when due.sendable then due.url else d.endpoint_url end
         from due
         where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
-        returning d.id, d.event_id, d.endpoint_id, d.attempts)
+        returning d.id, d.event_id, d.endpoint_id, d.attempts, d.status)
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'delivery_id', c.id::text, 'attempt', c.attempts, 'endpoint_id', e.public_id, 'url', e.url,
         'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
         'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
-                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
+                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id)
+        filter (where c.status = 'sending'), '[]')
       into result
       from claimed as c
       join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
@@ -4420,7 +4462,7 @@ AS $function$
     return result;
   end
   $function$;
-comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, its endpoint''s id, url and sealed secret, attempt.';
+comment on function api.claim_webhook_deliveries(text,integer,integer) is 'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: event, its endpoint''s id, url and sealed secret, attempt. Due deliveries of a paused endpoint (but its test events) are marked failed instead.';
 grant execute on function api.claim_webhook_deliveries(text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7590,6 +7632,9 @@ AS $function$
     found_user record;
     address text := pg_catalog.btrim(mail_email_code.email);
   begin
+    -- Enforced SSO, before the address is looked up: the answer is the domain's, the same whether or not an
+    -- account has the address (the page hands over to the IdP instead of mailing).
+    perform astapa.assert_sso_not_required(astapa.current_project_id(), address);
     select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode
@@ -7624,7 +7669,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in).';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in). AS4E0 for any address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7636,6 +7681,11 @@ AS $function$
   declare
     found_user record;
   begin
+    -- Enforced SSO: no reset for an address at a domain that signs in through its IdP, said before the lookup
+    -- (the same for every address there). A confirmation link signs nobody in by itself: still mailed.
+    if purpose = 'reset_password' then
+      perform astapa.assert_sso_not_required(astapa.current_project_id(), mail_email_link.email);
+    end if;
     -- The enabled user of this project's current environment behind the address, in any letter case.
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -7655,7 +7705,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment whose address signs in (astapa.proof_signs_in: not an unverified one beside a verified number), stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies.';
+comment on function api.mail_email_link(text,text,bytea,text,text,text,text,text) is 'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an email in the current project and environment whose address signs in (astapa.proof_signs_in: not an unverified one beside a verified number), stores the sign-in request its short link opens, and queues its mail. Returns false, silently, when nobody qualifies. A reset_password for an address at a domain that signs in through SSO: AS4E0, before any lookup (astapa.assert_sso_not_required).';
 grant execute on function api.mail_email_link(text,text,bytea,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7669,6 +7719,8 @@ AS $function$
     found_user record;
     project text := astapa.current_project_id();
   begin
+    -- Enforced SSO, before the address is looked up: the same answer for everyone at the domain.
+    perform astapa.assert_sso_not_required(project, address);
     if pg_catalog.length(address) > 254 or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
@@ -7696,7 +7748,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) is 'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns false, silently, for a malformed address, a disabled account, one that has a passkey, or one the address does not sign in to (astapa.passkey_sign_up_open).';
+comment on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) is 'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns false, silently, for a malformed address, a disabled account, one that has a passkey, or one the address does not sign in to (astapa.passkey_sign_up_open). AS4E0 for an address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
 grant execute on function api.mail_passkey_sign_up_code(text,bytea,bytea,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9170,6 +9222,8 @@ AS $function$
       where s.project_id = live.project_id and s.token_hash = live.token_hash;
       return null;
     end if;
+    -- Mailed before the organization turned SSO on: no account at its domain now (nothing spent).
+    perform astapa.assert_sso_not_required(live.project_id, live.email);
     person := live.user_id;
     if person is null then
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
@@ -9208,7 +9262,7 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice); wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice); wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven. AS4E0 when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -10789,6 +10843,8 @@ AS $function$
     if owner is null or not astapa.proof_signs_in(astapa.current_project_id(), owner, 'email') then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Enforced SSO: a link mailed before the organization turned SSO on resets nothing (and stays unused).
+    perform astapa.assert_user_not_sso(astapa.current_project_id(), owner);
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
     -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
@@ -10807,7 +10863,7 @@ AS $function$
       || astapa.claim_notice(astapa.current_project_id(), owner, claimed);
   end
   $function$;
-comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every unredeemed authorization code, approved and unpolled device authorization, pending address change and open second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in).';
+comment on function api.reset_password(bytea,text) is 'Uses a reset link once: sets the new argon2id hash, marks the email verified, and closes every way back into the account (astapa.void_ways_back: ends every session, revokes every refresh token, voids every unredeemed authorization code, approved and unpolled device authorization, pending address change and open second-step challenge of the user); audited user.password_reset with its counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. An account whose address was unverified is claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign in (astapa.proof_signs_in); AS4E0 (the link unused) for an address at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.reset_password(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12536,6 +12592,9 @@ AS $function$
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
     end if;
+    -- Enforced SSO: neither the provider's address nor (below) the account's may be at a domain whose
+    -- organization signs in through its own IdP.
+    perform astapa.assert_sso_not_required(project, clean_email);
     -- Two first sign-ins of one identity at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(
       pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
@@ -12554,6 +12613,7 @@ AS $function$
       if found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
       end if;
+      perform astapa.assert_sso_not_required(project, found_user.email);
       -- The provider has just proved control of the user's address: that is a verification.
       if email_verified and not found_user.email_verified
          and pg_catalog.lower(found_user.email) = pg_catalog.lower(clean_email) then
@@ -12594,7 +12654,7 @@ AS $function$
                                          'linked', existed);
   end
   $function$;
-comment on function api.sign_in_with_identity(text,text,text,boolean) is 'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the user with the same email when both sides verified it, else a new user (email_verified as the provider says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be linked safely, or belongs to the other environment; AS403 when the user is disabled.';
+comment on function api.sign_in_with_identity(text,text,text,boolean) is 'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the user with the same email when both sides verified it, else a new user (email_verified as the provider says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be linked safely, or belongs to the other environment; AS403 when the user is disabled; AS4E0 when the provider''s address or the account''s is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function api.sign_in_with_identity(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -12640,27 +12700,33 @@ AS $function$
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(clean_email), 0));
-    select u.id, u.email_verified, u.disabled into found_user
-    from astapa.users u
-    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
-    for update;
-    if found_user.id is null then
-      person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
-      created := true;
-    elsif found_user.disabled then
-      raise exception using errcode = 'AS403', message = 'This account is disabled.';
-    else
-      person := found_user.id;
-      -- The domain's own IdP proved the address: an account that never proved it is claimed, as a mailed link
-      -- would (whoever signed up with it loses what they set up), then verified — unless the account proved its
-      -- phone number, whose owner confirms the address from inside it (astapa.proof_signs_in).
-      if not found_user.email_verified then
-        if not astapa.proof_signs_in(project, person, 'email') then
-          raise exception using errcode = 'AS409', message =
-            'An account with this address exists that has not confirmed it: confirm it from inside the account first.';
+    -- The subject first (astapa.sso_identities): an address the IdP changed keeps the account (sso_enforcement.sql).
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || c.id || ' ' || subject, 0));
+    person := astapa.sso_linked_user(project, mode, c.id, subject, clean_email);
+    if person is null then
+      select u.id, u.email_verified, u.disabled into found_user
+      from astapa.users u
+      where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
+      for update;
+      if found_user.id is null then
+        person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+        created := true;
+      elsif found_user.disabled then
+        raise exception using errcode = 'AS403', message = 'This account is disabled.';
+      else
+        person := found_user.id;
+        -- The domain's own IdP proved the address: an account that never proved it is claimed, as a mailed link
+        -- would (whoever signed up with it loses what they set up), then verified — unless the account proved its
+        -- phone number, whose owner confirms the address from inside it (astapa.proof_signs_in).
+        if not found_user.email_verified then
+          if not astapa.proof_signs_in(project, person, 'email') then
+            raise exception using errcode = 'AS409', message =
+              'An account with this address exists that has not confirmed it: confirm it from inside the account first.';
+          end if;
+          perform astapa.claim_unproven_account(project, person, 'email');
         end if;
-        perform astapa.claim_unproven_account(project, person, 'email');
       end if;
+      perform astapa.link_sso_subject(project, c.id, subject, person);
     end if;
     if not exists (select from astapa.organization_memberships m
                    where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
@@ -12671,7 +12737,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The user with that address is found (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or created verified, and made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, organization_id}.';
+comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, organization_id}.';
 grant execute on function api.sign_in_with_sso(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -12705,11 +12771,13 @@ AS $function$
   begin
     -- Checked before the address is looked up: the answer is the same whether or not an account has it.
     perform astapa.require_project(project_id);
+    -- An address whose organization signs in through its own IdP signs up there (sso_enforcement.sql).
+    perform astapa.assert_sso_not_required(project_id, email);
     perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
     return api.create_user(project_id, email, password_hash, false);
   end
   $function$;
-comment on function api.sign_up_user(text,text,text) is 'A person signs up with a password on the hosted login: settings.sign_up checked first (astapa.assert_sign_up_allowed), then api.create_user (unverified; AS409 when the address is taken).';
+comment on function api.sign_up_user(text,text,text) is 'A person signs up with a password on the hosted login: enforced SSO (astapa.assert_sso_not_required, AS4E0) and settings.sign_up checked first (astapa.assert_sign_up_allowed), then api.create_user (unverified; AS409 when the address is taken).';
 grant execute on function api.sign_up_user(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12769,7 +12837,8 @@ AS $function$
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = (select astapa.current_project_id()) and d.verified_at is not null
-      and d.domain = pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', 2))
+      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
+            pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', -1)), '.')
       and pg_catalog.strpos(sso_connection_for_email.email, '@') > 0
       and c.enabled
   $function$;
@@ -12890,6 +12959,9 @@ AS $function$
     -- that committed since must not let that old password in (astapa.lock_password_sign_in).
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO: a password never signs in an account whose address is at an SSO domain (the form refuses
+      -- before checking it; this holds for every page that signs in with one, and for a connection enabled since).
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     else
       -- Other first factors judged the user in their own statements, so the session is not refused here but
       -- marked when the user is disabled: a re-enable ends it (api.disable_user) rather than give it back. Read
@@ -12909,7 +12981,7 @@ AS $function$
       pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(coalesce(amr, '{pwd}'))));
   end
   $function$;
-comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it (api.disable_user).';
+comment on function api.start_login_session(bigint,bytea,integer,text[],text) is 'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it against), only while that hash is still the enabled user''s, checked under the user''s row lock (astapa.lock_password_sign_in): AS4C0 otherwise, and no session; AS4E0 when the user''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso). Other first factors judged the user in their own statements and are not checked again here: a session started for someone who may not sign in is never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it (api.disable_user).';
 grant execute on function api.start_login_session(bigint,bytea,integer,text[],text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13022,6 +13094,8 @@ AS $function$
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO, as api.start_login_session: no password sign-in at an SSO domain.
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     end if;
     -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
     -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
@@ -13054,7 +13128,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment).';
+comment on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) is 'After a first factor (amr; first_factor phone when it was a code sent to the person''s phone): when the user has a second factor besides the first (astapa.challenge_factor_kinds: app, passkey or phone), or one is required (the project''s policy, or the app asked for MFA), records that a second is owed and returns true; the browser holds the token for 10 minutes. Otherwise false and nothing is stored — also for a live remembered browser (`remembered`, its token''s hash) of a user with a factor. Nothing signs anyone in until api.meet_mfa_challenge. After a password (password_hash: the stored hash the app verified it against), AS4C0 and nothing stored or skipped unless that hash is still the enabled user''s (astapa.lock_password_sign_in). A step-up of a signed-in person (session_hash: the session whose amr is the first factor), only while that session is still live, under the user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session (step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment). AS4E0 after a password of a user whose address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.start_mfa_challenge(bigint,bytea,text[],boolean,bytea,text,text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -14128,6 +14202,8 @@ AS $function$
         'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
       return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
     end if;
+    -- An account whose address signs in through its organization's IdP is not signed in by a passkey.
+    perform astapa.assert_user_not_sso(project, key.user_id);
     update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
       last_used_at = pg_catalog.now()
     where k.project_id = project and k.credential_id = key.credential_id;
@@ -14135,7 +14211,7 @@ AS $function$
       'synced', key.device_type = 'multiDevice');
   end
   $function$;
-comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}. AS4E0 (nothing recorded) when the user''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -15493,6 +15569,25 @@ comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check e
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_sso_not_required(project_id text, email text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The answer depends on the domain only, never on whether an account has the address: a path may ask before
+    -- it looks the address up (an email code's request) and say the same for everyone at the domain.
+    if astapa.sso_connection_requiring(project_id, email) is not null then
+      raise exception using errcode = 'AS4E0', detail = pg_catalog.btrim(email), message =
+        'Your organization signs you in with its own identity provider: continue with single sign-on.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_sso_not_required(text,text) is 'The one check of enforced SSO: raises AS4E0 (sso_required, 403; DETAIL: the address, for the page''s "Continue with single sign-on") when the address is at a verified domain of an organization with an enabled SSO connection (astapa.sso_connection_requiring). Every hosted-login first factor but the SSO callback calls it, with the address typed or the account''s; null or no @: nothing.';
+grant execute on function astapa.assert_sso_not_required(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_user_may_sign_in(user_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -15505,6 +15600,21 @@ AS $function$
   $function$;
 comment on function astapa.assert_user_may_sign_in(bigint) is 'Raises AS4G0 unless the user exists (not deleted), is enabled, and belongs to the environment the project is in now (astapa.sign_in_user_claims).';
 grant execute on function astapa.assert_user_may_sign_in(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_user_not_sso(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.assert_sso_not_required(assert_user_not_sso.project_id, u.email)
+    from astapa.users u where u.project_id = assert_user_not_sso.project_id and u.id = assert_user_not_sso.user_id;
+  end
+  $function$;
+comment on function astapa.assert_user_not_sso(text,bigint) is 'astapa.assert_sso_not_required for an account''s own address (passkeys, phone, a linked Google/GitHub identity): AS4E0 when it is at a domain that signs in through SSO; an account without an address passes.';
+grant execute on function astapa.assert_user_not_sso(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.audit(project_id text, action text, target text, details jsonb DEFAULT '{}'::jsonb)
@@ -16719,6 +16829,7 @@ AS $function$
     where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
     delete from astapa.consents c where c.project_id = project and c.user_id = erase_user.user_id;
     delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.sso_identities l where l.project_id = project and l.user_id = erase_user.user_id;
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
@@ -16755,7 +16866,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities, factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -17541,6 +17652,37 @@ AS $function$
   $function$;
 comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.link_sso_subject(project_id text, connection_id text, subject text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    moved text;
+  begin
+    -- One link per account and connection: an account found by address under a new subject (the IdP replaced,
+    -- or the address given to someone new there, whose mailbox it now is) moves its link to that subject.
+    update astapa.sso_identities l set subject = link_sso_subject.subject, last_sign_in_at = pg_catalog.now()
+    from (select o.subject as old from astapa.sso_identities o
+          where o.project_id = link_sso_subject.project_id and o.connection_id = link_sso_subject.connection_id
+            and o.user_id = link_sso_subject.user_id for update) as before
+    where l.project_id = link_sso_subject.project_id and l.connection_id = link_sso_subject.connection_id
+      and l.user_id = link_sso_subject.user_id
+    returning before.old into moved;
+    if moved is null then
+      insert into astapa.sso_identities (project_id, connection_id, subject, user_id)
+      values (link_sso_subject.project_id, link_sso_subject.connection_id, link_sso_subject.subject,
+              link_sso_subject.user_id);
+    else
+      perform astapa.audit(link_sso_subject.project_id, 'user.sso_subject_changed', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('connection', connection_id, 'from', moved, 'to', subject));
+    end if;
+  end
+  $function$;
+comment on function astapa.link_sso_subject(text,text,text,bigint) is 'Links an SSO connection''s subject to the account it signed in (found by address or created), or moves the account''s link on that connection to this subject (audited user.sso_subject_changed {from, to}).';
+grant execute on function astapa.link_sso_subject(text,text,text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.linked_method_json(m astapa.linked_methods)
@@ -19659,6 +19801,11 @@ AS $function$
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passwords must be true or false.';
       end if;
+    when 'breached_passwords', 'breached_password_sign_in' then
+      -- false: no Pwned Passwords lookup when a password is chosen / at sign-in (docs/hosted-login.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return pg_catalog.format('%s must be true or false.', key);
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';
@@ -19988,6 +20135,76 @@ comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SS
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_connection_requiring(project_id text, email text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- The domain as the mail system reads it: after the last @, any case, a trailing dot (a rooted name) dropped,
+    -- so "Dewi@ACME.test." is not a way around the rule.
+    select c.id
+    from astapa.organization_domains d
+    join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
+    where d.project_id = sso_connection_requiring.project_id and d.verified_at is not null and c.enabled
+      and pg_catalog.strpos(sso_connection_requiring.email, '@') > 0
+      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
+            pg_catalog.split_part(pg_catalog.btrim(sso_connection_requiring.email), '@', -1)), '.')
+  $function$;
+comment on function astapa.sso_connection_requiring(text,text) is 'The id of the enabled SSO connection whose organization verified the address''s domain (after the last @, any case, a trailing dot dropped), or null: the address then signs in through that IdP only.';
+grant execute on function astapa.sso_connection_requiring(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_linked_user(project_id text, mode text, connection_id text, subject text, email text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    linked record;
+    clean_email text := pg_catalog.btrim(email);
+  begin
+    select u.id, u.email, u.disabled, u.environment into linked
+    from astapa.sso_identities l
+    join astapa.users u on u.project_id = l.project_id and u.id = l.user_id
+    where l.project_id = sso_linked_user.project_id and l.connection_id = sso_linked_user.connection_id
+      and l.subject = sso_linked_user.subject and u.deleted_at is null
+    for update of u;
+    if linked.id is null then
+      return null;
+    end if;
+    if linked.environment <> mode then
+      raise exception using errcode = 'AS409',
+        message = 'This account belongs to the project''s other environment (sandbox or production).';
+    end if;
+    if linked.disabled then
+      raise exception using errcode = 'AS403', message = 'This account is disabled.';
+    end if;
+    if linked.email is null or pg_catalog.lower(linked.email) <> pg_catalog.lower(clean_email) then
+      -- The IdP changed the person's address (the caller checked it is at the organization's verified domain):
+      -- the account follows, unless another account has it — never two people merged into one account.
+      if exists (select from astapa.users u
+                 where u.project_id = sso_linked_user.project_id and u.environment = mode and u.id <> linked.id
+                   and u.email_lower = pg_catalog.lower(clean_email)) then
+        raise exception using errcode = 'AS4E1', detail = clean_email, message = pg_catalog.format(
+          'Your identity provider now names you %s, which another account here uses: ask your administrator.',
+          clean_email);
+      end if;
+      update astapa.users u set email = clean_email, email_verified = true
+      where u.project_id = sso_linked_user.project_id and u.id = linked.id;
+      perform astapa.audit(sso_linked_user.project_id, 'user.email_changed', 'user:' || linked.id,
+        pg_catalog.jsonb_build_object('by', 'sso', 'connection', connection_id));
+    end if;
+    update astapa.sso_identities l set last_sign_in_at = pg_catalog.now()
+    where l.project_id = sso_linked_user.project_id and l.connection_id = sso_linked_user.connection_id
+      and l.subject = sso_linked_user.subject;
+    return linked.id;
+  end
+  $function$;
+comment on function astapa.sso_linked_user(text,text,text,text,text) is 'The account an SSO connection''s subject is linked to (astapa.sso_identities), or null when it is not linked yet. An address the IdP changed becomes the account''s (verified; audited user.email_changed {by: sso}) unless another account of the environment has it: AS4E1 (sso_email_taken, DETAIL the address). AS403 disabled, AS409 an account of the other environment.';
+grant execute on function astapa.sso_linked_user(text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)
  RETURNS jsonb
  LANGUAGE sql
@@ -20202,6 +20419,9 @@ AS $function$
     created boolean := false;
     claimed jsonb;
   begin
+    -- A code mailed before the organization turned SSO on signs nobody in at its domain now.
+    perform astapa.assert_sso_not_required(live.project_id, live.email);
+    perform astapa.assert_user_not_sso(live.project_id, person);
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
     if person is null then
@@ -20238,7 +20458,7 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number).';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

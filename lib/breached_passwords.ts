@@ -15,6 +15,19 @@ export type BreachVerdict = "breached" | "clean" | "unavailable";
 
 export type BreachLookup = { url: string | null; timeoutMs: number };
 
+/**
+ * The lookup as a project wants it (docs/hosted-login.md): `breached_passwords: false` skips it when people
+ * choose a password, `breached_password_sign_in: false` at sign-in. Postgres validates both settings.
+ */
+export function projectBreachLookup(
+  lookup: BreachLookup,
+  project: { settings: Record<string, unknown> },
+  when: "chosen" | "sign_in",
+): BreachLookup {
+  const setting = when === "chosen" ? "breached_passwords" : "breached_password_sign_in";
+  return project.settings[setting] === false ? { ...lookup, url: null } : lookup;
+}
+
 /** Looks `password` up by its SHA-1's first five characters; null `url` (off) answers "clean" at once. */
 export async function breachVerdict(lookup: BreachLookup, password: string): Promise<BreachVerdict> {
   if (lookup.url === null) return "clean";

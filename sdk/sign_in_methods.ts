@@ -1,6 +1,6 @@
 /**
- * The SDK's sign-in method switches (`astapa.signInMethods`): passwords, passkeys, email codes and sign-up by
- * code, as the dashboard's Settings → Ways to sign in sets them (docs/passkeys.md), through the Platform API.
+ * The SDK's sign-in method switches (`astapa.signInMethods`): passwords, passkeys, email codes, sign-up by
+ * code and the breached-password lookups, as the dashboard's Settings → Ways to sign in sets them (docs/passkeys.md), through the Platform API.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
@@ -14,15 +14,19 @@ export type SignInMethods = {
   email_codes: boolean;
   /** An emailed code may create the account (default false). */
   email_code_sign_up: boolean;
+  /** A chosen password known from a breach (Pwned Passwords) is refused (default true). */
+  breached_passwords: boolean;
+  /** A right password known from a breach lets nobody in; its owner is mailed a reset link (default true). */
+  breached_password_sign_in: boolean;
 };
 
 export function signInMethods(json: Json) {
   const path = "/api/platform/sign-in-methods";
   return {
-    /** The four switches. */
+    /** The switches. */
     get: () => json<SignInMethods>(path),
     /**
-     * Turns some of them on or off; answers all four. Passwords off is refused (400) unless email codes or
+     * Turns some of them on or off; answers all of them. Passwords off is refused (400) unless email codes or
      * passkeys stay on.
      */
     update: (changes: Partial<SignInMethods>) => json<SignInMethods>(path, "PATCH", changes),

@@ -1,5 +1,6 @@
 /**
- * The Settings page's ways to sign in (docs/passkeys.md): passwords, passkeys and emailed codes, each on or off.
+ * The Settings page's ways to sign in (docs/passkeys.md): passwords, passkeys and emailed codes, each on or off,
+ * and the breached-password lookups (docs/hosted-login.md).
  * Postgres refuses passwords off while neither of the others is on; the page then says so.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
@@ -25,6 +26,20 @@ const METHODS = [
   },
 ] as const;
 
+/** Pwned Passwords lookups (docs/hosted-login.md), on unless set to false. */
+const BREACH_CHECKS = [
+  {
+    name: "breached_passwords",
+    label: "Refuse a new password that has appeared in a data breach (sign-up, reset, account page)",
+  },
+  {
+    name: "breached_password_sign_in",
+    label:
+      "At sign-in, a right password that has appeared in a breach lets nobody in; its owner is mailed a " +
+      "reset link",
+  },
+] as const;
+
 export function SignInMethods(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
@@ -46,6 +61,21 @@ export function SignInMethods(
                 disabled={!canEdit}
               />{" "}
               {method.label}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Passwords seen in data breaches (Have I Been Pwned)</legend>
+          {BREACH_CHECKS.map((check) => (
+            <label key={check.name}>
+              <input
+                type="checkbox"
+                name={check.name}
+                value="on"
+                checked={settings[check.name] !== false}
+                disabled={!canEdit}
+              />{" "}
+              {check.label}
             </label>
           ))}
         </fieldset>

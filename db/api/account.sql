@@ -645,6 +645,7 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
     delete from astapa.consents c where c.project_id = project and c.user_id = erase_user.user_id;
     delete from astapa.identities i where i.project_id = project and i.user_id = erase_user.user_id;
+    delete from astapa.sso_identities l where l.project_id = project and l.user_id = erase_user.user_id;
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
@@ -687,7 +688,7 @@ comment on function astapa.erase_user(bigint, text) is
   'passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a '
   'pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back '
   '(astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address '
-  'changes, open second-step challenges) and removes or blanks identities, factors, '
+  'changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
   'sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail '
   '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '

@@ -46,6 +46,9 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
     found_user record;
     address text := pg_catalog.btrim(mail_email_code.email);
   begin
+    -- Enforced SSO, before the address is looked up: the answer is the domain's, the same whether or not an
+    -- account has the address (the page hands over to the IdP instead of mailing).
+    perform astapa.assert_sso_not_required(astapa.current_project_id(), address);
     select u.id, u.email, u.disabled into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.environment = p.mode
@@ -85,7 +88,8 @@ comment on function api.mail_email_code(text, bytea, bytea, text, text, text, te
   'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), '
   'voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where '
   'settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, '
-  'when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in).';
+  'when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in). AS4E0 '
+  'for any address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
 
 grant execute on function api.mail_email_code(text, bytea, bytea, text, text, text, text) to astapa_app;
 
@@ -142,6 +146,9 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
     created boolean := false;
     claimed jsonb;
   begin
+    -- A code mailed before the organization turned SSO on signs nobody in at its domain now.
+    perform astapa.assert_sso_not_required(live.project_id, live.email);
+    perform astapa.assert_user_not_sso(live.project_id, person);
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = live.project_id and c.link_hash = live.link_hash;
     if person is null then
@@ -185,7 +192,8 @@ comment on function astapa.use_email_code(astapa.email_codes) is
   'sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns '
   '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '
   'account and removed something; null (the code used up) when the address does not sign in '
-  '(astapa.proof_signs_in: unverified beside a verified number).';
+  '(astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at '
+  'a domain that signs in through SSO (astapa.assert_sso_not_required).';
 
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 

@@ -98,6 +98,8 @@ create or replace function api.start_mfa_challenge(user_id bigint, token_hash by
     -- factor, whose challenge would let a new one be set up) or a disable starts nothing.
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO, as api.start_login_session: no password sign-in at an SSO domain.
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     end if;
     -- A step-up: the first factor is a live session's, found live in an earlier transaction. Still live, under the
     -- user's row lock (astapa.hold_live_login_session), or a sign-out everywhere, a reset, a claim or a disable
@@ -143,7 +145,8 @@ comment on function api.start_mfa_challenge(bigint, bytea, text[], boolean, byte
   'first factor), only while that session is still live, under the user''s row lock '
   '(astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s); its challenge keeps the session '
   '(step_up_session_hash) and is met only while it stays live. AS4G0 and nothing stored or skipped for a user '
-  'who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment).';
+  'who may not sign in now (astapa.user_may_sign_in: disabled, deleted, of the other environment). AS4E0 after a '
+  'password of a user whose address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 
 grant execute on function api.start_mfa_challenge(bigint, bytea, text[], boolean, bytea, text, text, bytea) to astapa_app;
 

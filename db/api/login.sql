@@ -97,6 +97,9 @@ create or replace function api.start_login_session(user_id bigint, token_hash by
     -- that committed since must not let that old password in (astapa.lock_password_sign_in).
     if password_hash is not null then
       perform astapa.lock_password_sign_in(astapa.current_project_id(), user_id, password_hash);
+      -- Enforced SSO: a password never signs in an account whose address is at an SSO domain (the form refuses
+      -- before checking it; this holds for every page that signs in with one, and for a connection enabled since).
+      perform astapa.assert_user_not_sso(astapa.current_project_id(), user_id);
     else
       -- Other first factors judged the user in their own statements, so the session is not refused here but
       -- marked when the user is disabled: a re-enable ends it (api.disable_user) rather than give it back. Read
@@ -121,7 +124,8 @@ comment on function api.start_login_session(bigint, bytea, integer, text[], text
   'Records a signed-in browser for the current project (7 days by default), how the person signed in (amr, '
   'RFC 8176) and the sign-in time. After a password (password_hash: the stored hash the app verified it '
   'against), only while that hash is still the enabled user''s, checked under the user''s row lock '
-  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session. Other first factors judged the user in '
+  '(astapa.lock_password_sign_in): AS4C0 otherwise, and no session; AS4E0 when the user''s address is at a '
+  'domain that signs in through SSO (astapa.assert_user_not_sso). Other first factors judged the user in '
   'their own statements and are not checked again here: a session started for someone who may not sign in is '
   'never live (every read asks astapa.user_may_sign_in), and a code for it is refused (AS4G0); one started for '
   'a disabled user is marked started_while_disabled (read under the user''s row lock), and a re-enable ends it '
@@ -401,6 +405,8 @@ create or replace function api.reset_password(token_hash bytea, password_hash te
     if owner is null or not astapa.proof_signs_in(astapa.current_project_id(), owner, 'email') then
       raise exception 'this reset link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Enforced SSO: a link mailed before the organization turned SSO on resets nothing (and stays unused).
+    perform astapa.assert_user_not_sso(astapa.current_project_id(), owner);
     -- The mailbox proved ownership: an account that had not proven the address becomes the person's, with only
     -- what was proven left on it (astapa.claim_unproven_account verifies it). And whoever knew the old password
     -- is now out everywhere. (The claim locks the user's row for update first, before anything below.)
@@ -430,7 +436,8 @@ comment on function api.reset_password(bytea, text) is
   'claimed first (astapa.claim_unproven_account: passkeys, factors, identities and an unverified phone go too). '
   'Returns {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice). AS4G0 for an unknown, used or expired link, or one to an address that does not sign '
-  'in (astapa.proof_signs_in).';
+  'in (astapa.proof_signs_in); AS4E0 (the link unused) for an address at a domain that signs in through SSO '
+  '(astapa.assert_user_not_sso).';
 
 grant execute on function api.reset_password(bytea, text) to astapa_app;
 
@@ -444,6 +451,11 @@ create or replace function api.mail_email_link(email text, purpose text, token_h
   declare
     found_user record;
   begin
+    -- Enforced SSO: no reset for an address at a domain that signs in through its IdP, said before the lookup
+    -- (the same for every address there). A confirmation link signs nobody in by itself: still mailed.
+    if purpose = 'reset_password' then
+      perform astapa.assert_sso_not_required(astapa.current_project_id(), mail_email_link.email);
+    end if;
     -- The enabled user of this project's current environment behind the address, in any letter case.
     select u.id, u.email, u.email_verified into found_user
     from astapa.users u join astapa.projects p on p.id = u.project_id
@@ -468,7 +480,8 @@ comment on function api.mail_email_link(text, text, bytea, text, text, text, tex
   'Issues a mailed link (verify_email: only while unverified; reset_password) for the enabled user behind an '
   'email in the current project and environment whose address signs in (astapa.proof_signs_in: not an '
   'unverified one beside a verified number), stores the sign-in request its short link opens, and queues '
-  'its mail. Returns false, silently, when nobody qualifies.';
+  'its mail. Returns false, silently, when nobody qualifies. A reset_password for an address at a domain that '
+  'signs in through SSO: AS4E0, before any lookup (astapa.assert_sso_not_required).';
 
 grant execute on function api.mail_email_link(text, text, bytea, text, text, text, text, text) to astapa_app;
 
@@ -512,6 +525,9 @@ create or replace function api.sign_in_with_identity(provider text, subject text
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
     end if;
+    -- Enforced SSO: neither the provider's address nor (below) the account's may be at a domain whose
+    -- organization signs in through its own IdP.
+    perform astapa.assert_sso_not_required(project, clean_email);
     -- Two first sign-ins of one identity at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(
       pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
@@ -530,6 +546,7 @@ create or replace function api.sign_in_with_identity(provider text, subject text
       if found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
       end if;
+      perform astapa.assert_sso_not_required(project, found_user.email);
       -- The provider has just proved control of the user's address: that is a verification.
       if email_verified and not found_user.email_verified
          and pg_catalog.lower(found_user.email) = pg_catalog.lower(clean_email) then
@@ -575,7 +592,9 @@ comment on function api.sign_in_with_identity(text, text, text, boolean) is
   'Social sign-in for the current project: the user a provider identity belongs to, else a new link to the '
   'user with the same email when both sides verified it, else a new user (email_verified as the provider '
   'says). Returns {user_id, created, linked}. AS409 when an account with the email exists but cannot be '
-  'linked safely, or belongs to the other environment; AS403 when the user is disabled.';
+  'linked safely, or belongs to the other environment; AS403 when the user is disabled; AS4E0 when the '
+  'provider''s address or the account''s is at a domain that signs in through SSO '
+  '(astapa.assert_sso_not_required).';
 
 grant execute on function api.sign_in_with_identity(text, text, text, boolean) to astapa_app;
 

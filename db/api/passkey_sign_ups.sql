@@ -62,6 +62,8 @@ create or replace function api.mail_passkey_sign_up_code(email text, token_hash 
     found_user record;
     project text := astapa.current_project_id();
   begin
+    -- Enforced SSO, before the address is looked up: the same answer for everyone at the domain.
+    perform astapa.assert_sso_not_required(project, address);
     if pg_catalog.length(address) > 254 or address !~ '^[^@[:space:]]+@[^@[:space:]]+[.][^@[:space:]]+$' then
       return false;
     end if;
@@ -94,7 +96,8 @@ comment on function api.mail_passkey_sign_up_code(text, bytea, bytea, text, text
   'Starts a sign-up on a passkeys-only project: mails the code (10 minutes, 5 tries) to an address without '
   'an account, or to an enabled account with no passkey, voiding the address''s earlier attempts. Returns '
   'false, silently, for a malformed address, a disabled account, one that has a passkey, or one the address '
-  'does not sign in to (astapa.passkey_sign_up_open).';
+  'does not sign in to (astapa.passkey_sign_up_open). AS4E0 for an address at a domain that signs in through '
+  'SSO (astapa.assert_sso_not_required), before any lookup.';
 
 grant execute on function api.mail_passkey_sign_up_code(text, bytea, bytea, text, text, text) to astapa_app;
 
@@ -122,6 +125,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
       where s.project_id = live.project_id and s.token_hash = live.token_hash;
       return null;
     end if;
+    -- Mailed before the organization turned SSO on: no account at its domain now (nothing spent).
+    perform astapa.assert_sso_not_required(live.project_id, live.email);
     person := live.user_id;
     if person is null then
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
@@ -167,7 +172,8 @@ comment on function api.prove_passkey_sign_up(bytea, bytea) is
   'claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a '
   'passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice); wrong (one of 5 tries spent), '
-  'used, expired, voided or unknown: null. Audited as sign_up.email_proven.';
+  'used, expired, voided or unknown: null. Audited as sign_up.email_proven. AS4E0 when the address is at a '
+  'domain that signs in through SSO (astapa.assert_sso_not_required).';
 
 grant execute on function api.prove_passkey_sign_up(bytea, bytea) to astapa_app;
 

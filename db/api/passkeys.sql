@@ -291,6 +291,8 @@ create or replace function api.use_passkey(credential_id bytea, sign_count bigin
         'name', key.name, 'stored_count', key.sign_count, 'presented_count', use_passkey.sign_count));
       return pg_catalog.jsonb_build_object('accepted', false, 'reason', 'cloned');
     end if;
+    -- An account whose address signs in through its organization's IdP is not signed in by a passkey.
+    perform astapa.assert_user_not_sso(project, key.user_id);
     update astapa.passkeys k set sign_count = use_passkey.sign_count, backed_up = use_passkey.backed_up,
       last_used_at = pg_catalog.now()
     where k.project_id = project and k.credential_id = key.credential_id;
@@ -302,7 +304,8 @@ create or replace function api.use_passkey(credential_id bytea, sign_count bigin
 comment on function api.use_passkey(bytea, bigint, boolean) is
   'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move '
   'forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns '
-  '{accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}.';
+  '{accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}. AS4E0 (nothing recorded) when the '
+  'user''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 
 grant execute on function api.use_passkey(bytea, bigint, boolean) to astapa_app;
 

@@ -460,6 +460,9 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       if not astapa.proof_signs_in(project, found_user.id, 'phone') then
         return pg_catalog.jsonb_build_object('accepted', false, 'unconfirmed', true);
       end if;
+      -- An account whose address signs in through its organization's IdP is not signed in by its number (the
+      -- code stays unspent: the refusal rolls back).
+      perform astapa.assert_user_not_sso(project, found_user.id);
       -- The code proved the number: an account that had not proven it becomes the person's, with only what was
       -- proven left on it (astapa.claim_unproven_account verifies it).
       claimed := astapa.claim_unproven_account(project, found_user.id, 'phone');
@@ -505,7 +508,8 @@ comment on function api.check_phone_code(bytea, bytea) is
   '{accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code '
   'claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; '
   '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '
-  'on an account whose email is verified).';
+  'on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain '
+  'that signs in through SSO (astapa.assert_user_not_sso).';
 
 grant execute on function api.check_phone_code(bytea, bytea) to astapa_app;
 

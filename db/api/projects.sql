@@ -594,6 +594,11 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passwords must be true or false.';
       end if;
+    when 'breached_passwords', 'breached_password_sign_in' then
+      -- false: no Pwned Passwords lookup when a password is chosen / at sign-in (docs/hosted-login.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return pg_catalog.format('%s must be true or false.', key);
+      end if;
     when 'allowed_origins' then
       if pg_catalog.jsonb_typeof(value) <> 'array' then
         return 'allowed_origins must be a list of origins.';

@@ -194,13 +194,16 @@ create or replace function api.sign_up_user(project_id text, email text, passwor
   begin
     -- Checked before the address is looked up: the answer is the same whether or not an account has it.
     perform astapa.require_project(project_id);
+    -- An address whose organization signs in through its own IdP signs up there (sso_enforcement.sql).
+    perform astapa.assert_sso_not_required(project_id, email);
     perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
     return api.create_user(project_id, email, password_hash, false);
   end
   $$;
 
 comment on function api.sign_up_user(text, text, text) is
-  'A person signs up with a password on the hosted login: settings.sign_up checked first '
-  '(astapa.assert_sign_up_allowed), then api.create_user (unverified; AS409 when the address is taken).';
+  'A person signs up with a password on the hosted login: enforced SSO (astapa.assert_sso_not_required, AS4E0) '
+  'and settings.sign_up checked first (astapa.assert_sign_up_allowed), then api.create_user (unverified; AS409 '
+  'when the address is taken).';
 
 grant execute on function api.sign_up_user(text, text, text) to astapa_app;

@@ -366,7 +366,8 @@ create or replace function api.sso_connection_for_email(email text) returns json
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = (select astapa.current_project_id()) and d.verified_at is not null
-      and d.domain = pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', 2))
+      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
+            pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', -1)), '.')
       and pg_catalog.strpos(sso_connection_for_email.email, '@') > 0
       and c.enabled
   $$;
@@ -436,27 +437,33 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(clean_email), 0));
-    select u.id, u.email_verified, u.disabled into found_user
-    from astapa.users u
-    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
-    for update;
-    if found_user.id is null then
-      person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
-      created := true;
-    elsif found_user.disabled then
-      raise exception using errcode = 'AS403', message = 'This account is disabled.';
-    else
-      person := found_user.id;
-      -- The domain's own IdP proved the address: an account that never proved it is claimed, as a mailed link
-      -- would (whoever signed up with it loses what they set up), then verified — unless the account proved its
-      -- phone number, whose owner confirms the address from inside it (astapa.proof_signs_in).
-      if not found_user.email_verified then
-        if not astapa.proof_signs_in(project, person, 'email') then
-          raise exception using errcode = 'AS409', message =
-            'An account with this address exists that has not confirmed it: confirm it from inside the account first.';
+    -- The subject first (astapa.sso_identities): an address the IdP changed keeps the account (sso_enforcement.sql).
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || c.id || ' ' || subject, 0));
+    person := astapa.sso_linked_user(project, mode, c.id, subject, clean_email);
+    if person is null then
+      select u.id, u.email_verified, u.disabled into found_user
+      from astapa.users u
+      where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
+      for update;
+      if found_user.id is null then
+        person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+        created := true;
+      elsif found_user.disabled then
+        raise exception using errcode = 'AS403', message = 'This account is disabled.';
+      else
+        person := found_user.id;
+        -- The domain's own IdP proved the address: an account that never proved it is claimed, as a mailed link
+        -- would (whoever signed up with it loses what they set up), then verified — unless the account proved its
+        -- phone number, whose owner confirms the address from inside it (astapa.proof_signs_in).
+        if not found_user.email_verified then
+          if not astapa.proof_signs_in(project, person, 'email') then
+            raise exception using errcode = 'AS409', message =
+              'An account with this address exists that has not confirmed it: confirm it from inside the account first.';
+          end if;
+          perform astapa.claim_unproven_account(project, person, 'email');
         end if;
-        perform astapa.claim_unproven_account(project, person, 'email');
       end if;
+      perform astapa.link_sso_subject(project, c.id, subject, person);
     end if;
     if not exists (select from astapa.organization_memberships m
                    where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
@@ -471,9 +478,11 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
 comment on function api.sign_in_with_sso(text, text, text, boolean) is
   'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of '
   'the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is '
-  'authoritative (AS403). The user with that address is found (an unproven account claimed first, '
-  'astapa.claim_unproven_account; AS409 beside a proven phone number) or created verified, and made a member of the organization (role member, '
-  'reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, '
+  'authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an '
+  'address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with '
+  'that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone '
+  'number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a '
+  'member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, '
   'AS4F9 no free seat. Returns {user_id, created, organization_id}.';
 
 grant execute on function api.sign_in_with_sso(text, text, text, boolean) to astapa_app;

@@ -687,8 +687,12 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
       raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
     end if;
     with due as (
-        select d.id, e.url from astapa.webhook_deliveries as d
+        -- A paused endpoint is sent nothing but its test events: what was in flight when it was paused (a retry
+        -- recorded after, or a lease that ran out) is marked failed here instead, resendable once it is enabled.
+        select d.id, e.url, (e.enabled or ev.type = 'webhook.test') as sendable
+        from astapa.webhook_deliveries as d
         join astapa.webhook_endpoints as e on e.project_id = d.project_id and e.id = d.endpoint_id
+        join astapa.events as ev on ev.project_id = d.project_id and ev.id = d.event_id
         where d.project_id = claim_webhook_deliveries.project_id
           and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
                or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
@@ -698,17 +702,22 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
         for update of d skip locked),
       claimed as (
         update astapa.webhook_deliveries as d
-        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds),
-            endpoint_url = due.url
+        set status = case when due.sendable then 'sending' else 'failed' end,
+            attempts = d.attempts + case when due.sendable then 1 else 0 end,
+            last_attempt_at = case when due.sendable then pg_catalog.now() else d.last_attempt_at end,
+            lease_until = case when due.sendable
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds) end,
+            last_error = case when due.sendable then d.last_error else 'The webhook endpoint was disabled.' end,
+            endpoint_url = case when due.sendable then due.url else d.endpoint_url end
         from due
         where d.project_id = claim_webhook_deliveries.project_id and d.id = due.id
-        returning d.id, d.event_id, d.endpoint_id, d.attempts)
+        returning d.id, d.event_id, d.endpoint_id, d.attempts, d.status)
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'delivery_id', c.id::text, 'attempt', c.attempts, 'endpoint_id', e.public_id, 'url', e.url,
         'secret_sealed', pg_catalog.encode(e.secret_sealed, 'base64'),
         'event', pg_catalog.jsonb_build_object('id', ev.public_id, 'type', ev.type, 'created_at', ev.created_at,
-                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id), '[]')
+                                               'project_id', ev.project_id, 'data', ev.data)) order by c.id)
+        filter (where c.status = 'sending'), '[]')
       into result
       from claimed as c
       join astapa.events as ev on ev.project_id = claim_webhook_deliveries.project_id and ev.id = c.event_id
@@ -720,7 +729,7 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
 comment on function api.claim_webhook_deliveries(text, integer, integer) is
   'Claims up to max_deliveries due deliveries of the project (pending and due, or sending with an expired '
   'lease) for lease_seconds, counting an attempt each; returns what to send: event, its endpoint''s id, url and '
-  'sealed secret, attempt.';
+  'sealed secret, attempt. Due deliveries of a paused endpoint (but its test events) are marked failed instead.';
 
 grant execute on function api.claim_webhook_deliveries(text, integer, integer) to astapa_app;
 

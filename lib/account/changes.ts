@@ -8,6 +8,7 @@ import type { Ctx } from "@/lib/app_env.ts";
 import type { AccountChange } from "@/db/account.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
+import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import type { AccountKey } from "./i18n.ts";
 import { accountDeletedMail, emailChangeMail, identityUnlinkedMail, passwordChangedMail } from "./mail.ts";
@@ -46,7 +47,10 @@ export async function changeFor(
     }
     case "password": {
       const password = form.password ?? "";
-      const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, password);
+      const weak = await chosenPasswordProblem(
+        projectBreachLookup(c.var.deps.config.breachedPasswords, target.project, "chosen"),
+        password,
+      );
       if (weak) return weak;
       return {
         kind: "password",

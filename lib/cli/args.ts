@@ -43,6 +43,14 @@ export function flag(args: ParsedArgs, name: string, required = false): string |
   return values[0];
 }
 
+/** A `--name true|false` flag; null when left out. */
+export function trueOrFalse(args: ParsedArgs, name: string): boolean | null {
+  const value = flag(args, name);
+  if (value === undefined) return null;
+  if (value !== "true" && value !== "false") throw new UsageError(`--${name} must be true or false`);
+  return value === "true";
+}
+
 /** Rejects flags the command does not know, so typos do not pass silently. */
 export function allowFlags(args: ParsedArgs, known: string[]): void {
   for (const name of args.flags.keys()) {

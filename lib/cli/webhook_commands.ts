@@ -18,12 +18,15 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   listWebhookEndpoints,
+  readWebhookEndpoint,
   rotateWebhookEndpointSecret,
+  sendTestWebhook,
+  updateWebhookEndpoint,
 } from "@/db/webhook_endpoints.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { savedTargetReason } from "../webhooks/address_guard.ts";
 import { newWebhookSecret, sealWebhookSecret } from "../webhooks/signature.ts";
-import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import { allowFlags, flag, operands, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
 export const WEBHOOK_USAGE =
@@ -37,7 +40,15 @@ export const WEBHOOK_USAGE =
                              the oldest endpoint (from when a project had one): send the project's events to
                              URL; a new endpoint without --event gets all events, an existing one keeps what
                              it has. A new endpoint prints its signing secret, once
-  webhook show --project ID  show the oldest endpoint (never the secret)
+  webhook update --project ID --endpoint wep_… [--url URL] [--event TYPE … | --all-events]
+                             [--description TEXT] [--enabled true|false]
+                             change what is given, all or nothing (an empty --description removes it;
+                             --enabled false pauses deliveries, which wait until it is enabled again)
+  webhook show --project ID [--endpoint wep_…]
+                             show the endpoint (default: the oldest), never the secret
+  webhook test --project ID --endpoint wep_…
+                             send one webhook.test event to that endpoint only (paused or not; five a
+                             minute); prints the delivery, which "webhook deliveries" then lists
   webhook rotate-secret --project ID [--endpoint wep_…]
                              issue a new signing secret (printed once) for the endpoint (default: the
                              oldest); the old one stops at once
@@ -120,10 +131,40 @@ export async function webhookCommand(
       showEndpoint(out, endpoint, created ? secret : undefined);
       return 0;
     }
+    case "update": {
+      allowFlags(args, ["project", "endpoint", "url", "event", "all-events", "description", "enabled"]);
+      const [id, endpoint] = [project(), flag(args, "endpoint", true)];
+      const url = flag(args, "url");
+      const changes = {
+        url,
+        events: endpointEvents(args),
+        description: flag(args, "description"),
+        enabled: trueOrFalse(args, "enabled") ?? undefined,
+        internalReason: url === undefined ? null : await savedTargetReason(url, config.webhookAllowPrivate),
+      };
+      const updated = await asApp(sql, id, (tx) => updateWebhookEndpoint(tx, id, endpoint, changes), CLI);
+      showEndpoint(out, updated);
+      return 0;
+    }
+    case "test": {
+      allowFlags(args, ["project", "endpoint"]);
+      const [id, endpoint] = [project(), flag(args, "endpoint", true)];
+      const delivery = await asApp(sql, id, (tx) => sendTestWebhook(tx, id, endpoint), CLI);
+      out.result(delivery, `Test event queued: delivery ${delivery.id}, ${delivery.status}, to ${endpoint}.`);
+      return 0;
+    }
     case "show": {
-      allowFlags(args, ["project"]);
-      const id = project();
-      const endpoint = await asApp(sql, id, (tx) => getWebhookEndpoint(tx, id), CLI);
+      allowFlags(args, ["project", "endpoint"]);
+      const [id, endpointIdGiven] = [project(), endpointId()];
+      const endpoint = await asApp(
+        sql,
+        id,
+        (tx) =>
+          endpointIdGiven === undefined
+            ? getWebhookEndpoint(tx, id)
+            : readWebhookEndpoint(tx, id, endpointIdGiven),
+        CLI,
+      );
       if (!endpoint) {
         out.result(null, "No webhook endpoint.");
         return 0;
@@ -209,6 +250,7 @@ function showEndpoint(out: Output, endpoint: WebhookEndpoint, secret?: string): 
       ["id", endpoint.id],
       ["url", endpoint.url],
       ["events", describeEvents(endpoint.events)],
+      ["enabled", String(endpoint.enabled)],
       ...(endpoint.description ? [["description", endpoint.description] as [string, string]] : []),
       ...(secret ? [["secret", `${secret}  (shown once: store it now)`] as [string, string]] : []),
       ["updated_at", endpoint.updated_at],

@@ -66,6 +66,19 @@ export const ERRORS = {
     status: 403,
     message: "This app does not take new accounts for this address.",
   },
+  // Enforced enterprise SSO (astapa.assert_sso_not_required, AS4E0): the address's organization signs its people
+  // in through its own IdP, so this way in is closed to it; the hosted login offers "Continue with single sign-on"
+  // (lib/login/sso/required.tsx). DETAIL carries the address for that page only.
+  sso_required: {
+    status: 403,
+    message: "Your organization signs you in with its own identity provider: continue with single sign-on.",
+  },
+  // An SSO sign-in whose IdP changed the person's address to one another account uses (astapa.sso_linked_user,
+  // AS4E1): two accounts are never merged (docs/enterprise-sso.md).
+  sso_email_taken: {
+    status: 409,
+    message: "The identity provider gave this person an address another account uses.",
+  },
   // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
   reconciliation_not_stopped: {
     status: 409,
@@ -253,6 +266,8 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N1: "sign_up_refused", // … by invitation only
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
+  AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
+  AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's
   AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",

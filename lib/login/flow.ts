@@ -141,13 +141,19 @@ export async function resendGap(c: Ctx, project: Project, email: string): Promis
 
 /**
  * Counts an attempt against the email's, the address's and the pair's limits and writes it to the project's
- * audit log (`action`: a failed sign-in, a reset request, a resent link), noting when it locks the email out.
+ * audit log (`action`: a failed sign-in, a breached password's reset link, a reset request, a resent link),
+ * noting when it locks the email out.
  */
 export async function countAttempt(
   c: Ctx,
   project: Project,
   email: string,
-  action: "sign_in.failed" | "password_reset.requested" | "verification.resent" | "email_code.requested",
+  action:
+    | "sign_in.failed"
+    | "sign_in.password_breached"
+    | "password_reset.requested"
+    | "verification.resent"
+    | "email_code.requested",
 ): Promise<void> {
   const limits = buckets(c, project, email, "mail");
   const locked = await asApp(c.var.deps.sql, project.id, async (tx) => {
@@ -167,7 +173,7 @@ export async function countAttempt(
     countLockout(
       action === "sign_in.failed"
         ? "sign_in"
-        : action === "password_reset.requested"
+        : action === "password_reset.requested" || action === "sign_in.password_breached"
         ? "password_reset"
         : "verification",
     );

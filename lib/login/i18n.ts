@@ -26,6 +26,8 @@ const en = {
   commonPassword: "That password is one of the most common ones. Choose another.",
   breachedPassword:
     "That password has appeared in a data breach on another site, so attackers try it first. Choose another.",
+  breachedPasswordSignIn:
+    "Your password is right, but it has appeared in a data breach on another site, so it is no longer safe to use. We sent you an email with a link to choose a new one.",
   checkEmail: "Check your email: we sent a link to confirm your address. Open it, then sign in.",
   verifyFirst: "Confirm your email address first: open the link we sent you.",
   resend: "Send the link again",
@@ -250,8 +252,15 @@ const en = {
   ssoIntro: "Enter your work email: we will send you to your organization's sign-in.",
   ssoContinue: "Continue",
   ssoUnknown: "No single sign-on is set up for this address. Sign in another way.",
+  // Enforced SSO (lib/login/sso/required.tsx): every way in but the organization's IdP is closed to its domain.
+  ssoRequiredTitle: "Your organization signs you in with its own identity provider",
   ssoRequired:
-    "Your organization signs you in with its own identity provider, not a password here. Continue with single sign-on.",
+    "Your organization signs you in with its own identity provider, not with a password, code, passkey or " +
+    "another account here. Continue with single sign-on.",
+  ssoContinueWith: "Continue with single sign-on",
+  ssoEmailTaken:
+    "Your organization's sign-in now gives you an address that another account here uses, so you were not " +
+    "signed in. Ask your organization's administrator.",
   ssoProviderName: "The sign-in of {organization}",
   ssoWrongDomain:
     "Your organization's sign-in vouched for an address outside its verified domains, so it cannot sign you in here.",
@@ -294,6 +303,8 @@ const id: Messages = {
   commonPassword: "Kata sandi itu termasuk yang paling umum. Pilih yang lain.",
   breachedPassword:
     "Kata sandi itu pernah bocor dalam pembobolan data di situs lain, jadi penyerang mencobanya lebih dulu. Pilih yang lain.",
+  breachedPasswordSignIn:
+    "Kata sandi Anda benar, tetapi pernah bocor dalam pembobolan data di situs lain, jadi tidak aman lagi dipakai. Kami mengirim email berisi tautan untuk memilih kata sandi baru.",
   checkEmail: "Periksa email Anda: kami mengirim tautan untuk mengonfirmasi alamat Anda. Buka, lalu masuk.",
   verifyFirst: "Konfirmasi alamat email Anda dulu: buka tautan yang kami kirim.",
   resend: "Kirim tautan lagi",
@@ -523,8 +534,14 @@ const id: Messages = {
   ssoIntro: "Masukkan email kantor Anda: kami arahkan Anda ke halaman masuk organisasi Anda.",
   ssoContinue: "Lanjutkan",
   ssoUnknown: "Belum ada single sign-on untuk alamat ini. Masuk dengan cara lain.",
+  ssoRequiredTitle: "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri",
   ssoRequired:
-    "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri, bukan kata sandi di sini. Lanjutkan dengan single sign-on.",
+    "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri, bukan dengan kata sandi, kode, passkey, " +
+    "atau akun lain di sini. Lanjutkan dengan single sign-on.",
+  ssoContinueWith: "Lanjutkan dengan single sign-on",
+  ssoEmailTaken:
+    "Layanan masuk organisasi Anda kini memberi Anda alamat yang dipakai akun lain di sini, jadi Anda tidak " +
+    "dimasukkan. Hubungi administrator organisasi Anda.",
   ssoProviderName: "Layanan masuk {organization}",
   ssoWrongDomain:
     "Layanan masuk organisasi Anda menjamin alamat di luar domain terverifikasinya, jadi tidak dapat memasukkan Anda di sini.",

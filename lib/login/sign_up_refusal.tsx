@@ -11,6 +11,7 @@ import { langHref } from "./pages.ts";
 import { type Lang, type MessageKey, MESSAGES, pickLang } from "./i18n.ts";
 import { requestQuery } from "./authorize_request.ts";
 import { signUpMode, signUpOffered } from "./sign_up_mode.ts";
+import { refusedBySso } from "./sso/required.tsx";
 
 const REASONS: Record<string, MessageKey> = {
   AS4N0: "signUpClosed",
@@ -47,7 +48,8 @@ export function signUpRefusedPage(
 }
 
 /**
- * The refusal page for an error settings.sign_up raised, or null for any other error (the caller rethrows).
+ * The refusal page for an error settings.sign_up or enforced SSO (lib/login/sso/required.tsx: every path that may
+ * create an account signs people in too) raised, or null for any other error (the caller rethrows).
  * `lang`: the flow's own language where the page is reached without it (a provider's redirect back).
  */
 export function refusedSignUp(
@@ -57,6 +59,8 @@ export function refusedSignUp(
   error: unknown,
   lang?: Lang,
 ): Response | null {
+  const sso = refusedBySso(c, request, query, error, lang);
+  if (sso) return sso;
   if (toAppError(error).code !== "sign_up_refused") return null;
   const { code, detail } = error as { code: string; detail?: string };
   return signUpRefusedPage(c, request, query, REASONS[code] ?? "signUpClosed", detail ?? "", lang);
@@ -78,7 +82,7 @@ export function SignUpRefused({ data }: { data: SignUpRefusedData }) {
   );
 }
 
-/** Runs a call that may create an account: its answer, or the refusal page when settings.sign_up refused it. */
+/** Runs a call that may create an account: its answer, or the refusal page when settings.sign_up or SSO refused it. */
 export async function orSignUpRefusal<T>(
   c: Ctx,
   request: AuthorizeRequest,

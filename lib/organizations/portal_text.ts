@@ -57,6 +57,7 @@ export const ORG_PORTAL_NOTICES = [
   "change_withdrawn",
   "change_refused",
   "change_too_few_seats",
+  "stale_form",
 ] as const;
 export type OrgPortalNotice = typeof ORG_PORTAL_NOTICES[number];
 
@@ -121,6 +122,7 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
         "Refused: there is no running, renewing team plan to change (or it is already this plan), or nothing to withdraw.",
       change_too_few_seats:
         "Refused: the organization has more members than that plan would have seats. Choose more seats or remove members.",
+      stale_form: "This form expired. Please try again.",
     },
   },
   id: {
@@ -187,6 +189,7 @@ export const ORG_PORTAL_TEXT: Record<Lang, PortalWords> = {
         "Ditolak: tidak ada paket tim berbayar yang berjalan dan diperpanjang untuk diganti (atau paketnya sudah ini), atau tidak ada perubahan untuk dibatalkan.",
       change_too_few_seats:
         "Ditolak: anggota organisasi lebih banyak dari kursi paket itu. Pilih lebih banyak kursi atau keluarkan anggota.",
+      stale_form: "Formulir ini kedaluwarsa. Silakan coba lagi.",
     },
   },
 };

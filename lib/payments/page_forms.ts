@@ -14,18 +14,23 @@ export const CsrfField = { csrf: z.string().max(100).optional() };
 
 const STALE = "This form has expired or came from another site: reload the page and try again.";
 
-/** Reads a JSON or form body; a form without this browser's CSRF token is refused (403). */
-export async function readPageBody<S extends z.ZodType<{ csrf?: string }>>(
+/**
+ * Reads a JSON or form body. A form without this browser's CSRF token (its cookie expired while the page stood
+ * open, or it came from another site) is answered by `stale`: the page again, saying so, 403, nothing done —
+ * as the sign-in pages answer theirs. It gets the body, already valid, to know which page to show.
+ */
+export async function readPageBody<S extends z.ZodType<{ csrf?: string }>, R>(
   c: Ctx,
   schema: S,
-): Promise<z.infer<S>> {
+  stale: (body: z.infer<S>) => R | Promise<R>,
+): Promise<{ body: z.infer<S> } | { stale: R }> {
   const kind = bodyKind(c.req.header("content-type"));
   if (kind !== "json" && kind !== "form") {
     throw new AppError("forbidden", { description: STALE });
   }
   const body = await readBody(c, schema);
-  if (kind === "form" && !csrfValid(c, body.csrf)) throw new AppError("forbidden", { description: STALE });
-  return body;
+  if (kind === "form" && !csrfValid(c, body.csrf)) return { stale: await stale(body) };
+  return { body };
 }
 
 /** True when the request came from one of our forms (and should be redirected back, not answered JSON). */

@@ -55,6 +55,7 @@ const en = {
     unlinked: "The payment method is unlinked. Renewals come as pay links by email.",
     otp_sent: "Your bank sent a code to your phone: enter it below to link the account.",
     otp_wrong: "That code was not accepted. Check the code your bank sent and try again.",
+    stale_form: "This form expired. Please try again.",
   },
   backToApp: "Back to the app",
 };
@@ -113,6 +114,7 @@ const id: PortalText = {
     unlinked: "Metode pembayaran dilepas. Perpanjangan dikirim sebagai tautan bayar lewat email.",
     otp_sent: "Bank Anda mengirim kode ke ponsel Anda: masukkan di bawah untuk menautkan rekening.",
     otp_wrong: "Kode itu tidak diterima. Periksa kode dari bank Anda dan coba lagi.",
+    stale_form: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   },
   backToApp: "Kembali ke aplikasi",
 };

@@ -35,6 +35,7 @@ import { type ClaimNotice, claimNotice } from "@/lib/login/claimed_mail.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
+import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
 
 const CodeForm = AuthForm.extend({
@@ -151,7 +152,12 @@ export const handler: Handlers<EmailCodeData> = {
       const link = newMagicLink(config.baseUrl, request.project);
       const mail = emailCodeMail(pickLang(c), request.project.name, code, link.url);
       const hashes = { code: await sha256(code), link: await sha256(link.token) };
-      await mailEmailCode(sql, request.project.id, email, hashes, requestQuery(query), mail);
+      // Enforced SSO: the same hand-over for every address at the domain, known or not (no enumeration).
+      const mailed = await orHandOverToSso(
+        c,
+        () => mailEmailCode(sql, request.project.id, email, hashes, requestQuery(query), mail),
+      );
+      if (mailed instanceof Response) return mailed;
       return show(c, request, query, { mode: "code", email });
     }
     const wait = await signInWait(c, request.project, email, "password");

@@ -1,11 +1,9 @@
 import { z } from "zod";
+import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { mailEmailLink } from "@/db/login.ts";
-import { sha256 } from "@/lib/secrets.ts";
-import { mailLink } from "@/lib/login/mail_link.ts";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
-import { resetMail } from "@/lib/login/mail.ts";
+import { mailPasswordReset } from "@/lib/login/password_reset.ts";
 import {
   AuthForm,
   authorizeRequest,
@@ -15,7 +13,7 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard, Field } from "@/components/login/AuthCard.tsx";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
@@ -48,16 +46,9 @@ export const handler: Handlers<AuthPageData> = {
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
     await countAttempt(c, request.project, form.email, "password_reset.requested");
-    const resetQuery = new URLSearchParams(query);
-    resetQuery.set("lang", pickLang(c));
-    const { token, link, signInRequest } = mailLink(c, request.project.id, "/auth/reset", resetQuery);
-    await mailEmailLink(
-      c.var.deps.sql,
-      request.project.id,
-      form.email,
-      "reset_password",
-      { tokenHash: await sha256(token), signInRequest, mail: resetMail(pickLang(c), request.project, link) },
-    );
+    // Enforced SSO: the same hand-over for every address at the domain, known or not; nothing mailed.
+    const mailed = await orHandOverToSso(c, () => mailPasswordReset(c, request, query, form.email));
+    if (mailed instanceof Response) return mailed;
     return show({ notice: "linkSent" }, 200);
   },
 };

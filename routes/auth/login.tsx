@@ -21,9 +21,12 @@ import {
   flowHref,
   readAuthForm,
 } from "@/lib/login/pages.ts";
-import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
+import { MESSAGES } from "@/lib/login/i18n.ts";
 import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
+import { handOverToSso, ssoRequiredPage } from "@/lib/login/sso/required.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { breachVerdict, projectBreachLookup } from "@/lib/breached_passwords.ts";
+import { mailPasswordReset } from "@/lib/login/password_reset.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
@@ -114,9 +117,9 @@ export const handler: Handlers<AuthPageData> = {
     // IdP never has its password checked here (so it counts toward no lockout). No password typed: on to the IdP
     // (307 keeps the form); a password typed: refused, pointing to single sign-on.
     if (await ssoConnectionForEmail(sql, request.project.id, form.email)) {
-      if (!form.password) return c.redirect(`/auth/sso?lang=${pickLang(c)}`, 307);
+      if (!form.password) return handOverToSso(c);
       countSignIn("password", "failure", "sso_required");
-      return again({ error: "ssoRequired" }, 403);
+      return ssoRequiredPage(c, request, query, form.email.trim());
     }
     if (!passwordsEnabled(request.project)) {
       // A passkeys-only page posts here only when someone presses Enter in its email field (implicit
@@ -145,6 +148,15 @@ export const handler: Handlers<AuthPageData> = {
       user.password_hash,
       form.password,
     );
+    // A password seen in a breach (docs/hosted-login.md) is right but no longer safe: nobody gets in with it, and
+    // its owner gets a reset link (counted as a mailed link, so repeating the sign-in cannot flood the mailbox).
+    const lookup = projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "sign_in");
+    if (await breachVerdict(lookup, form.password) === "breached") {
+      await countAttempt(c, request.project, form.email, "sign_in.password_breached");
+      await mailPasswordReset(c, request, query, form.email);
+      countSignIn("password", "failure", "password_breached");
+      return again({ error: "breachedPasswordSignIn" }, 403);
+    }
     if (requiresVerifiedEmail(request) && !user.email_verified) {
       countSignIn("password", "failure", "email_unverified");
       return again({ notice: "verifyFirst" }, 403);
@@ -155,6 +167,10 @@ export const handler: Handlers<AuthPageData> = {
       countSignIn("password", "success", "none");
       return response;
     } catch (error) {
+      // A connection enabled since the check above: Postgres refuses the password too.
+      if (toAppError(error).code === "sso_required") {
+        return ssoRequiredPage(c, request, query, form.email.trim());
+      }
       if (toAppError(error).code !== "credentials_changed") throw error;
       countSignIn("password", "failure", "credentials_changed");
       return again({ error: "wrongCredentials" }, 422);

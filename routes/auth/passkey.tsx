@@ -15,6 +15,7 @@ import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { refusedBySso } from "@/lib/login/sso/required.tsx";
 import SignIn from "./login.tsx";
 
 const PasskeyForm = AuthForm.extend({ credential: z.string().max(40_000) });
@@ -25,7 +26,16 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, request, query, again } = posted;
     if (!passkeysEnabled(request.project)) return again({ error: "passkeyFailed" }, 404);
-    const outcome = await verifySignIn(c, request.project.id, form.credential);
+    let outcome;
+    try {
+      outcome = await verifySignIn(c, request.project.id, form.credential);
+    } catch (error) {
+      // Enforced SSO: the passkey's account has its address at a domain that signs in through its IdP.
+      const refused = refusedBySso(c, request, query, error);
+      if (!refused) throw error;
+      countSignIn("passkey", "failure", "sso_required");
+      return refused;
+    }
     if ("refused" in outcome) {
       await passkeyRefused(c.var.deps.sql, request.project.id, outcome.refused, {
         address: clientAddress(c),

@@ -4,7 +4,9 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { resetLinkUsable, resetPassword } from "@/db/login.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
+import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { refusedBySso } from "@/lib/login/sso/required.tsx";
 import {
   AuthForm,
   authorizeRequest,
@@ -48,7 +50,10 @@ export const handler: Handlers<AuthPageData> = {
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
-    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    const weak = await chosenPasswordProblem(
+      projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "chosen"),
+      form.password,
+    );
     if (weak) return again({ error: weak }, 422);
     let userId: string;
     try {
@@ -61,6 +66,9 @@ export const handler: Handlers<AuthPageData> = {
       );
     } catch (error) {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);
+      // Enforced SSO: the account's address is at a domain that signs in through its IdP (the link stays unused).
+      const sso = refusedBySso(c, request, query, error);
+      if (sso) return sso;
       throw error;
     }
     // The reset link may have been requested by someone else for a client of theirs: no code without consent

@@ -4,6 +4,7 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { toAppError } from "@/lib/http/errors.ts";
 import { createUser } from "@/db/login.ts";
 import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
+import { projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import {
   AuthForm,
@@ -24,6 +25,8 @@ import { PasswordFreeFields, signUpPath } from "@/components/login/PasswordFree.
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
 import { refusalBeforeForm, refusedSignUp, signUpRefusedPage } from "@/lib/login/sign_up_refusal.tsx";
+import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
+import { handOverToSso } from "@/lib/login/sso/required.tsx";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -53,7 +56,13 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
-    const weak = await chosenPasswordProblem(c.var.deps.config.breachedPasswords, form.password);
+    // Enforced SSO: an address whose organization signs in through its own IdP signs up there, whatever password
+    // was typed (api.sign_up_user refuses it too).
+    if (await ssoConnectionForEmail(c.var.deps.sql, request.project.id, email)) return handOverToSso(c);
+    const weak = await chosenPasswordProblem(
+      projectBreachLookup(c.var.deps.config.breachedPasswords, request.project, "chosen"),
+      form.password,
+    );
     if (weak) return again({ error: weak }, 422);
     const verification = await newVerification(c, request, posted.query);
     let userId: string;

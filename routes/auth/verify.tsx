@@ -171,8 +171,9 @@ async function signInOnward(
       onward,
     });
   } catch (error) {
-    // Reset, claimed or disabled in between: the address is confirmed; signing in starts over.
-    if (toAppError(error).code === "credentials_changed") return null;
+    // Reset, claimed or disabled in between: the address is confirmed; signing in starts over. Enforced SSO since
+    // the sign-up: confirmed too, and the sign-in page hands the person over to their organization's IdP.
+    if (["credentials_changed", "sso_required"].includes(toAppError(error).code)) return null;
     throw error;
   }
 }

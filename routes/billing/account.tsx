@@ -4,8 +4,9 @@
  * (no JavaScript needed), CSRF and same-origin checked; every action acts on the session's own user only.
  */
 import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { page, type PageProps } from "@/lib/router/page.tsx";
+import { page, type PageProps, renderPage } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
 import { type BillingAccount, billingAccount } from "@/db/billing_portal.ts";
 import { cancelSubscription, resumeSubscription } from "@/db/billing.ts";
@@ -57,6 +58,7 @@ const NOTICES = [
   "unlinked",
   "otp_sent",
   "otp_wrong",
+  "stale_form",
 ] as const;
 const Query = z.object({
   client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…)."),
@@ -80,38 +82,59 @@ type AccountData = {
   card: CardSetup | null;
 };
 
+/**
+ * The portal page of the signed-in person (or the way to sign in first). A stale form (lib/payments/page_forms.ts)
+ * gets it again with the `stale_form` notice, 403, in the language the form was in.
+ */
+export async function accountPage(
+  c: Ctx,
+  clientId: string,
+  notice: PortalNotice | null,
+  stale?: { lang?: Lang },
+) {
+  const who = await signedIn(c, clientId);
+  if (!who.userId) return signInFirst(c, clientId, "account");
+  const account = await asApp(
+    c.var.deps.sql,
+    who.projectId,
+    (tx) => billingAccount(tx, who.projectId, who.userId!),
+  );
+  const lang = stale?.lang ?? pickLang(c);
+  c.header("cache-control", "no-store");
+  c.header("referrer-policy", "no-referrer");
+  const card = account.linkable_channels.includes("CARD")
+    ? await portalCardSetup(c.var.deps, who.projectId, clientId, lang)
+    : null;
+  if (card) c.header("content-security-policy", contentSecurityPolicyWith(card.origins));
+  return page({
+    lang,
+    clientId,
+    appName: who.appName,
+    appUrl: who.appUrl ?? null,
+    account,
+    notice: stale ? "stale_form" : notice,
+    csrf: csrfToken(c),
+    card: card && card.setup,
+  }, { title: `${PORTAL_TEXT[lang].title} · ${who.appName}`, lang, ...(stale ? { status: 403 } : {}) });
+}
+
+/** The portal page again, 403, for a stale form posted from it to another endpoint (/billing/account/methods). */
+export async function staleAccountPage(c: Ctx, clientId: string, lang: Lang | undefined): Promise<Response> {
+  const shown = await accountPage(c, clientId, null, { lang });
+  return shown instanceof Response ? shown : renderPage(c, AccountPage, shown);
+}
+
 export const handler: Handlers<AccountData> = {
-  async GET(c) {
+  GET(c) {
     const query = validate(Query, { client_id: c.req.query("client_id"), notice: c.req.query("notice") });
-    const who = await signedIn(c, query.client_id);
-    if (!who.userId) return signInFirst(c, query.client_id, "account");
-    const account = await asApp(
-      c.var.deps.sql,
-      who.projectId,
-      (tx) => billingAccount(tx, who.projectId, who.userId!),
-    );
-    const lang = pickLang(c);
-    c.header("cache-control", "no-store");
-    c.header("referrer-policy", "no-referrer");
-    const card = account.linkable_channels.includes("CARD")
-      ? await portalCardSetup(c.var.deps, who.projectId, query.client_id, lang)
-      : null;
-    if (card) c.header("content-security-policy", contentSecurityPolicyWith(card.origins));
-    return page({
-      lang,
-      clientId: query.client_id,
-      appName: who.appName,
-      appUrl: who.appUrl ?? null,
-      account,
-      notice: query.notice ?? null,
-      csrf: csrfToken(c),
-      card: card && card.setup,
-    }, { title: `${PORTAL_TEXT[lang].title} · ${who.appName}`, lang });
+    return accountPage(c, query.client_id, query.notice ?? null);
   },
 
   async POST(c) {
     sameOrigin(c);
-    const form = await readPageBody(c, Action);
+    const read = await readPageBody(c, Action, (body) => accountPage(c, body.client_id, null, body));
+    if ("stale" in read) return read.stale;
+    const form = read.body;
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "account");
     const userId = who.userId;

@@ -6,6 +6,7 @@
  * is always the session's own user.
  */
 import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
@@ -81,25 +82,33 @@ type PortalData = {
   notice?: OrgPortalNotice;
 };
 
+/**
+ * The page of the signed-in person's organizations (or the way to sign in first). A stale form
+ * (lib/payments/page_forms.ts) gets it again with the `stale_form` notice, 403, in the form's language.
+ */
+async function portalPage(c: Ctx, clientId: string, notice?: OrgPortalNotice, stale?: { lang?: Lang }) {
+  const who = await signedIn(c, clientId);
+  if (!who.userId) return signInFirst(c, clientId, "organizations");
+  const billing = await asApp(c.var.deps.sql, who.projectId, (tx) => organizationBilling(tx, who.userId!));
+  const lang = stale?.lang ?? pickLang(c);
+  c.header("cache-control", "no-store");
+  return page(
+    {
+      lang,
+      clientId,
+      appName: who.appName,
+      billing,
+      csrf: csrfToken(c),
+      notice: stale ? "stale_form" : notice,
+    },
+    { title: `${ORG_PORTAL_TEXT[lang].title} · ${who.appName}`, lang, ...(stale ? { status: 403 } : {}) },
+  );
+}
+
 export const handler: Handlers<PortalData> = {
-  async GET(c) {
+  GET(c) {
     const query = validate(Query, { client_id: c.req.query("client_id"), notice: c.req.query("notice") });
-    const who = await signedIn(c, query.client_id);
-    if (!who.userId) return signInFirst(c, query.client_id, "organizations");
-    const billing = await asApp(c.var.deps.sql, who.projectId, (tx) => organizationBilling(tx, who.userId!));
-    const lang = pickLang(c);
-    c.header("cache-control", "no-store");
-    return page(
-      {
-        lang,
-        clientId: query.client_id,
-        appName: who.appName,
-        billing,
-        csrf: csrfToken(c),
-        notice: query.notice,
-      },
-      { title: `${ORG_PORTAL_TEXT[lang].title} · ${who.appName}`, lang },
-    );
+    return portalPage(c, query.client_id, query.notice);
   },
 
   /**
@@ -109,7 +118,13 @@ export const handler: Handlers<PortalData> = {
   async POST(c) {
     sameOrigin(c);
     // PlanChange first: its change_plan form also has the fields of Buy.
-    const form = await readPageBody(c, z.union([PlanChange, Change, ChooseMethod, Buy]));
+    const read = await readPageBody(
+      c,
+      z.union([PlanChange, Change, ChooseMethod, Buy]),
+      (body) => portalPage(c, body.client_id, undefined, body),
+    );
+    if ("stale" in read) return read.stale;
+    const form = read.body;
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "organizations");
     const back = (notice: OrgPortalNotice) =>

@@ -299,3 +299,147 @@ Deno.test("cli webhook add — --description is stored and shown; over 200 chara
     "CRM sync",
   ]);
 });
+
+Deno.test("cli webhook update / show --endpoint / test — one endpoint changed by id, shown, sent a test event", async () => {
+  const project = await seedProject(db.sql);
+  const add = await astapa([
+    "webhook",
+    "add",
+    "--project",
+    project.id,
+    "--url",
+    "https://one.example/hooks",
+    "--description",
+    "CRM",
+    "--json",
+  ]);
+  const other = await astapa([
+    "webhook",
+    "add",
+    "--project",
+    project.id,
+    "--url",
+    "https://two.example/h",
+    "--json",
+  ]);
+  const [a, b] = [add.json(), other.json()];
+  const update = (...more: string[]) =>
+    astapa(["webhook", "update", "--project", project.id, "--endpoint", b.id, ...more]);
+
+  const changed = await update(
+    "--url",
+    "https://three.example/h",
+    "--event",
+    "user.created",
+    "--description",
+    "Billing",
+    "--enabled",
+    "false",
+    "--json",
+  );
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.deepEqual(
+    [
+      changed.json().id,
+      changed.json().url,
+      changed.json().events,
+      changed.json().description,
+      changed.json().enabled,
+    ],
+    [b.id, "https://three.example/h", ["user.created"], "Billing", false],
+  );
+  assert.ok(!("secret" in changed.json()), "an update never shows the secret");
+  // Only what is given changes; an empty description removes it.
+  const cleared = await update("--description", "", "--json");
+  assert.deepEqual([cleared.json().url, cleared.json().description], ["https://three.example/h", null]);
+
+  const shown = await astapa(["webhook", "show", "--project", project.id, "--endpoint", b.id]);
+  assert.match(shown.stdout, /^url\s+https:\/\/three\.example\/h$/m);
+  assert.match(shown.stdout, /^enabled\s+false$/m);
+  const oldest = await astapa(["webhook", "show", "--project", project.id]);
+  assert.match(oldest.stdout, new RegExp(`^id\\s+${a.id}$`, "m"), "no --endpoint: the oldest, as before");
+  assert.match(oldest.stdout, /^description\s+CRM$/m);
+
+  // A paused endpoint still gets its test event, and only it.
+  const sent = await astapa(["webhook", "test", "--project", project.id, "--endpoint", b.id, "--json"]);
+  assert.equal(sent.code, 0, sent.stderr);
+  assert.deepEqual([sent.json().event_type, sent.json().status, sent.json().endpoint_id], [
+    "webhook.test",
+    "pending",
+    b.id,
+  ]);
+  const text = await astapa(["webhook", "test", "--project", project.id, "--endpoint", b.id]);
+  assert.match(text.stdout, new RegExp(`^Test event queued: delivery \\d+, pending, to ${b.id}\\.$`, "m"));
+  const deliveries = (await astapa(["webhook", "deliveries", "--project", project.id, "--json"])).json();
+  assert.deepEqual(
+    deliveries.map((d: { event_type: string; endpoint_id: string }) => [d.event_type, d.endpoint_id]),
+    [["webhook.test", b.id], ["webhook.test", b.id]],
+  );
+});
+
+Deno.test("cli webhook update / test — refusals: unknown endpoint, bad flags, an internal production URL, a sixth test a minute", async () => {
+  const live = await seedProject(db.sql);
+  await takeLive(db.sql, live.id);
+  const added = await astapa([
+    "webhook",
+    "add",
+    "--project",
+    live.id,
+    "--url",
+    "https://93.184.215.14/h",
+    "--json",
+  ]);
+  const id = added.json().id;
+  const missing = await astapa([
+    "webhook",
+    "update",
+    "--project",
+    live.id,
+    "--endpoint",
+    "wep_" + "a".repeat(24),
+  ]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^not_found: This project has no webhook endpoint with this id/);
+  const noEndpoint = await astapa(["webhook", "test", "--project", live.id]);
+  assert.equal(noEndpoint.code, 2);
+  assert.match(noEndpoint.stderr, /--endpoint is required/);
+  const enabled = await astapa([
+    "webhook",
+    "update",
+    "--project",
+    live.id,
+    "--endpoint",
+    id,
+    "--enabled",
+    "no",
+  ]);
+  assert.equal(enabled.code, 2);
+  assert.match(enabled.stderr, /--enabled must be true or false/);
+  const internal = await astapa([
+    "webhook",
+    "update",
+    "--project",
+    live.id,
+    "--endpoint",
+    id,
+    "--url",
+    "https://10.0.0.7/h",
+    "--description",
+    "moved",
+  ]);
+  assert.equal(internal.code, 1);
+  assert.equal(
+    internal.stderr.trim(),
+    "validation_failed: A production webhook must reach a public address: 10.0.0.7 is an internal address.",
+  );
+  const kept = (await astapa(["webhook", "show", "--project", live.id, "--endpoint", id, "--json"])).json();
+  assert.deepEqual([kept.url, kept.description], ["https://93.184.215.14/h", null], "all or nothing");
+
+  for (let i = 0; i < 5; i++) {
+    const sent = await astapa(["webhook", "test", "--project", live.id, "--endpoint", id]);
+    assert.equal(sent.code, 0, sent.stderr);
+  }
+  const sixth = await astapa(["webhook", "test", "--project", live.id, "--endpoint", id]);
+  assert.equal(sixth.code, 1);
+  assert.match(sixth.stderr, /^rate_limited: /);
+});

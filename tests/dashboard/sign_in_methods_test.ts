@@ -34,6 +34,8 @@ async function settings(): Promise<Record<string, unknown>> {
 Deno.test("settings — ways to sign in: saved by an admin, passwords off only beside another way", async () => {
   const page = await (await getAs(t, owner, `${base}/settings`)).text();
   assert.match(page, /name="passwords" value="on" checked/);
+  assert.match(page, /name="breached_passwords" value="on" checked/, "the breach lookups are on by default");
+  assert.match(page, /name="breached_password_sign_in" value="on" checked/);
   assert.doesNotMatch(page, /name="passkeys" value="on" checked/);
 
   assert.equal((await postAs(t, viewer, action, { passkeys: "on", passwords: "on" })).status, 403);
@@ -62,14 +64,23 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
   assert.match(shown, /name="email_codes" value="on" checked/);
   assert.match(shown, /name="email_code_sign_up" value="on" checked/);
   assert.doesNotMatch(shown, /name="passwords" value="on" checked/);
+  // Unticked, the breach lookups are off: stored as false (their default is on).
+  assert.deepEqual([now.breached_passwords, now.breached_password_sign_in], [false, false]);
+  assert.doesNotMatch(shown, /name="breached_password_sign_in" value="on" checked/);
 
-  assert.equal((await postAs(t, owner, action, { passwords: "on" })).status, 303);
+  const defaults = { passwords: "on", breached_passwords: "on", breached_password_sign_in: "on" };
+  assert.equal((await postAs(t, owner, action, defaults)).status, 303);
   const back = await settings();
-  assert.deepEqual([back.passwords, back.passkeys, back.email_codes, back.email_code_sign_up], [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ]);
+  assert.deepEqual(
+    [
+      back.passwords,
+      back.passkeys,
+      back.email_codes,
+      back.email_code_sign_up,
+      back.breached_passwords,
+      back.breached_password_sign_in,
+    ],
+    [undefined, undefined, undefined, undefined, undefined, undefined],
+  );
   assert.equal((await postAs(t, owner, action, { passwords: "yes" })).status, 400);
 });

@@ -5,6 +5,7 @@
  * No CBOR: an assertion is authenticator data (bytes), clientDataJSON (JSON) and an ECDSA signature (DER).
  */
 import type { CDPSession, Page } from "playwright-core";
+import type { Sql } from "@/db/client.ts";
 import { base64url } from "@/lib/secrets.ts";
 
 export type VirtualCredential = {
@@ -128,5 +129,50 @@ export async function signedAssertion(
         ? { userHandle: claims.userHandle ?? base64url.encode(fromBase64(credential.userHandle!)) }
         : {}),
     },
+  };
+}
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/**
+ * A P-256 passkey of `userId` stored in `projectId` without a ceremony: the private half as the virtual
+ * authenticator exports it (for `signedAssertion`), the public half stored as its COSE key.
+ */
+export async function storedPasskey(
+  sql: Sql,
+  projectId: string,
+  userId: string,
+  rpId: string,
+): Promise<VirtualCredential> {
+  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
+  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  // COSE_Key (RFC 9053) as CBOR: {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y}.
+  const cose = Uint8Array.of(
+    0xa5,
+    0x01,
+    0x02,
+    0x03,
+    0x26,
+    0x20,
+    0x01,
+    0x21,
+    0x58,
+    0x20,
+    ...raw.subarray(1, 33),
+    0x22,
+    0x58,
+    0x20,
+    ...raw.subarray(33),
+  );
+  const id = crypto.getRandomValues(new Uint8Array(16));
+  await sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count,
+    transports, device_type, backed_up, name)
+    values (${projectId}, ${id}, ${userId}, ${cose}, 0, '{internal}', 'singleDevice', false, 'Laptop')`;
+  return {
+    credentialId: toBase64(id),
+    rpId,
+    privateKey: toBase64(new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey))),
+    signCount: 0,
+    isResidentCredential: true,
   };
 }

@@ -2,13 +2,15 @@
  * Chosen passwords looked up in Pwned Passwords by range (lib/breached_passwords.ts), against a local range
  * server: a breached one is refused on sign-up, reset and the account page (en and id) and nothing is written;
  * only five characters of the SHA-1 leave the server, with padding asked for; a lookup that fails or takes too
- * long lets the password through (logged), and `off` asks nothing.
+ * long lets the password through (logged), and `off` asks nothing. At sign-in a right but breached password lets
+ * nobody in and mails a reset link. A project may turn either lookup off.
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { asApp } from "@/db/client.ts";
 import { breachVerdict } from "@/lib/breached_passwords.ts";
+import { hashPassword } from "@/lib/passwords.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
 import { submitForm } from "../helpers/login.ts";
@@ -164,4 +166,106 @@ Deno.test("breached passwords — a lookup that fails or hangs lets the password
   assert.equal(await breachVerdict(lookup, PADDED), "clean");
   assert.equal(await breachVerdict(lookup, "not in the list"), "clean");
   assert.equal(await breachVerdict(lookup, BREACHED), "breached");
+});
+
+/** A verified user of `where` whose password is `password`. */
+async function userWithPassword(where: { id: string }, email: string, password: string): Promise<string> {
+  const user = await seedUser(t.db.sql, where.id, email, { verified: true });
+  await t.db.sql`update astapa.users set password_hash = ${await hashPassword(password)} where id = ${user}`;
+  return user;
+}
+
+const resetMails = async (email: string) =>
+  (await t.db
+    .sql`select body_text from astapa.mail_outbox where to_address = ${email} and kind = 'reset_password'`)
+    .length;
+const sessionsOf = async (user: string) =>
+  (await t.db.sql`select count(*)::int as n from astapa.login_sessions where user_id = ${user}`)[0].n;
+
+Deno.test("breached passwords at sign-in — right but breached: nobody gets in, a reset link is mailed, audited (en, id)", async () => {
+  range.state.answer = "range";
+  const user = await userWithPassword(project, "reused@example.com", BREACHED);
+  const en = await submitForm(t, project, "/auth/login", { email: "reused@example.com", password: BREACHED });
+  assert.equal(en.status, 403);
+  const html = await en.text();
+  assert.match(html, /Your password is right, but it has appeared in a data breach/);
+  assert.match(html, /We sent you an email with a link to choose a new one/);
+  assert.doesNotMatch(html, /code=/, "no authorization code reaches the app");
+  assert.equal(await sessionsOf(user), 0);
+  assert.equal(await resetMails("reused@example.com"), 1);
+  const [audit] = await t.db.sql`select target from astapa.audit_log
+    where project_id = ${project.id} and action = 'sign_in.password_breached' order by id desc limit 1`;
+  assert.equal(audit.target, "email:reused@example.com");
+
+  const id = await submitForm(
+    t,
+    project,
+    "/auth/login",
+    { email: "reused@example.com", password: BREACHED },
+    { ui_locales: "id" },
+  );
+  assert.equal(id.status, 403);
+  assert.match(await id.text(), /Kata sandi Anda benar, tetapi pernah bocor/);
+  assert.equal(await resetMails("reused@example.com"), 2);
+
+  // A wrong password is the usual answer: the lookup is asked only once the password matched.
+  const asked = range.asked.length;
+  const wrong = await submitForm(t, project, "/auth/login", {
+    email: "reused@example.com",
+    password: "not it at all",
+  });
+  assert.equal(wrong.status, 422);
+  await wrong.body?.cancel();
+  assert.equal(range.asked.length, asked);
+  assert.equal(await resetMails("reused@example.com"), 2);
+
+  // The mailed link's new password (not breached) signs in.
+  const fine = await userWithPassword(project, "careful@example.com", "a passphrase nobody leaked");
+  const signedIn = await submitForm(t, project, "/auth/login", {
+    email: "careful@example.com",
+    password: "a passphrase nobody leaked",
+  });
+  assert.equal(signedIn.status, 303);
+  assert.match(signedIn.headers.get("location") ?? "", /code=/);
+  assert.equal(await sessionsOf(fine), 1);
+});
+
+Deno.test("breached passwords at sign-in — an unreachable lookup lets a right password in; a project may turn either check off", async () => {
+  const lax = await seedProject(t.db.sql, { name: "Lax" });
+  const user = await userWithPassword(lax, "old@example.com", BREACHED);
+  range.state.answer = "503";
+  const outage = await submitForm(t, lax, "/auth/login", { email: "old@example.com", password: BREACHED });
+  assert.equal(outage.status, 303, "an outage elsewhere never stops sign-ins");
+  assert.equal(await sessionsOf(user), 1);
+
+  range.state.answer = "range";
+  await asApp(
+    t.db.sql,
+    lax.id,
+    (tx) =>
+      tx`select api.update_project_settings(${lax.id}, '{"breached_password_sign_in": false, "breached_passwords": false}')`,
+  );
+  const asked = range.asked.length;
+  const signedIn = await submitForm(t, lax, "/auth/login", { email: "old@example.com", password: BREACHED });
+  assert.equal(signedIn.status, 303);
+  assert.equal(await resetMails("old@example.com"), 0);
+  const signedUp = await submitForm(t, lax, "/auth/signup", { email: "new@example.com", password: BREACHED });
+  assert.ok(signedUp.status === 303 || signedUp.status === 200, String(signedUp.status));
+  await signedUp.body?.cancel();
+  assert.equal(await usersNamed("new@example.com"), 1);
+  assert.equal(range.asked.length, asked, "neither asked the range server");
+
+  for (const value of [1, "no", null]) {
+    const result = asApp(
+      t.db.sql,
+      lax.id,
+      (tx) =>
+        tx`select api.update_project_settings(${lax.id}, ${tx.json({ breached_password_sign_in: value })})`,
+    );
+    if (value === null) await result; // null removes the setting: back to the default (on)
+    else await assert.rejects(result, /breached_password_sign_in must be true or false/);
+  }
+  const refused = await submitForm(t, lax, "/auth/login", { email: "old@example.com", password: BREACHED });
+  assert.equal(refused.status, 403, "back at the default, the check is on again");
+  await refused.body?.cancel();
 });

@@ -10,7 +10,7 @@ import { base64url } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { HostedBrowser } from "../helpers/form_browser.ts";
-import { signedAssertion, type VirtualCredential } from "../helpers/webauthn.ts";
+import { signedAssertion, storedPasskey, type VirtualCredential } from "../helpers/webauthn.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -21,42 +21,8 @@ const project = await seedProject(t.db.sql, {
 const rp = { origin: t.origin, rpId: new URL(t.origin).hostname };
 const request = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri })
   .toString();
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-
-/** A P-256 passkey of `userId`: the private half as the virtual authenticator exports it, the public stored. */
-async function passkeyOf(userId: string): Promise<VirtualCredential> {
-  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign"]);
-  const raw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  // COSE_Key (RFC 9053) as CBOR: {1: 2 (EC2), 3: -7 (ES256), -1: 1 (P-256), -2: x, -3: y}.
-  const cose = Uint8Array.of(
-    0xa5,
-    0x01,
-    0x02,
-    0x03,
-    0x26,
-    0x20,
-    0x01,
-    0x21,
-    0x58,
-    0x20,
-    ...raw.subarray(1, 33),
-    0x22,
-    0x58,
-    0x20,
-    ...raw.subarray(33),
-  );
-  const id = crypto.getRandomValues(new Uint8Array(16));
-  await t.db.sql`insert into astapa.passkeys (project_id, credential_id, user_id, public_key, sign_count,
-    transports, device_type, backed_up, name)
-    values (${project.id}, ${id}, ${userId}, ${cose}, 0, '{internal}', 'singleDevice', false, 'Laptop')`;
-  return {
-    credentialId: toBase64(id),
-    rpId: rp.rpId,
-    privateKey: toBase64(new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey))),
-    signCount: 0,
-    isResidentCredential: true,
-  };
-}
+/** A P-256 passkey of `userId` (tests/helpers/webauthn.ts). */
+const passkeyOf = (userId: string) => storedPasskey(t.db.sql, project.id, userId, rp.rpId);
 
 /** One browser: its cookies, and the CSRF token of the last hosted page it read. */
 const browser = () => new HostedBrowser(t, request);

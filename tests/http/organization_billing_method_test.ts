@@ -177,7 +177,7 @@ Deno.test("organization billing portal — a member, another person's method, an
     { method: "none" },
   );
   assert.equal(stale.status, 403, "a form without this browser's CSRF token");
-  assert.match(await stale.text(), /This form has expired or came from another site/);
+  assert.match(await stale.text(), /This form expired\. Please try again\./);
 });
 
 Deno.test("Platform API — an organization's chosen renewal method and charges are read, and stopped (never chosen) by the project", async () => {

@@ -75,7 +75,7 @@ Deno.test("organization billing portal — an admin cancels and resumes; the pag
   assert.equal(forged.status, 403, "another session's CSRF token");
   assert.match(
     await forged.text(),
-    /This form has expired or came from another site/,
+    /This form expired\. Please try again\./,
     "refused for the token",
   );
   assert.equal((await api("GET", `/organizations/${team.id}`)).body.plan_canceled_at, null);

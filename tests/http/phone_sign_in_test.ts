@@ -25,6 +25,8 @@ const t = await testApp({
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_VERIFY_SERVICE_SID: twilio.serviceSid,
     TWILIO_VERIFY_URL: twilio.origin,
+    // The hanging-WhatsApp test waits this out; a loopback fake's answer takes milliseconds.
+    PHONE_SEND_TIMEOUT_MS: "2000",
   },
 });
 Deno.test.afterAll(async () => {
@@ -169,7 +171,7 @@ Deno.test("phone — every provider failing gives a readable page, never the cod
 Deno.test("phone — WhatsApp that never answers: after its timeout the code goes by SMS, the page says so, the log says why", async () => {
   whatsapp.hang = true;
   try {
-    // The adapter gives up after SEND_TIMEOUT_MS (10 seconds): this request waits for that abort, then SMS.
+    // The adapter gives up after PHONE_SEND_TIMEOUT_MS (2 s here): this request waits for that abort, then SMS.
     const res = await submitForm(t, live, "/auth/phone", { phone: "0812 7777 0015" });
     assert.equal(res.status, 303, await res.clone().text());
     const location = res.headers.get("location")!;

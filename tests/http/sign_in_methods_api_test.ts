@@ -26,7 +26,14 @@ async function call(method: string, p: SeededProject, body?: unknown) {
 Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the hosted login follows, refusals that change nothing", async () => {
   const project = await seedProject(t.db.sql, { name: "Tanpa Sandi" });
   const neighbour = await seedProject(t.db.sql, { name: "Tetangga" });
-  const defaults = { passwords: true, passkeys: false, email_codes: false, email_code_sign_up: false };
+  const checks = { breached_passwords: true, breached_password_sign_in: true };
+  const defaults = {
+    passwords: true,
+    passkeys: false,
+    email_codes: false,
+    email_code_sign_up: false,
+    ...checks,
+  };
   const read = await call("GET", project);
   assert.equal(read.res.status, 200);
   assert.equal(read.res.headers.get("cache-control"), "no-store");
@@ -40,7 +47,7 @@ Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the ho
   );
   const changed = await call("PATCH", project, { passwords: false, passkeys: true, email_codes: true });
   assert.equal(changed.res.status, 200, JSON.stringify(changed.body));
-  const off = { passwords: false, passkeys: true, email_codes: true, email_code_sign_up: false };
+  const off = { passwords: false, passkeys: true, email_codes: true, email_code_sign_up: false, ...checks };
   assert.deepEqual(changed.body, off);
   const [row] = await t.db.sql`select settings from astapa.projects where id = ${project.id}`;
   assert.deepEqual(

@@ -20,6 +20,11 @@ import { openMailedLink } from "../helpers/login.ts";
 import { seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { pkcePair } from "../helpers/oauth.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { payCheckout } from "../helpers/paid_checkouts.ts";
+import { organizationPortal } from "../helpers/organization_portal.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
+import { createCheckout } from "@/db/payments.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -85,10 +90,13 @@ function formsOf(html: string): string[] {
   return forms.sort();
 }
 
-/** The part of `html` from the first POST form to `path` on (what the browser's post reads first). */
+/** The part of `html` from the first POST form to `path` (a route: `:id` stands for any segment) on. */
 function fromFormTo(html: string, path: string): string {
+  const route = new RegExp(`^${path.replace(/:[a-z]+/g, "[^/]+")}$`);
   for (const open of html.matchAll(/<form\b[^>]*method="post"[^>]*action="([^"]+)"/gi)) {
-    if (new URL(open[1].replace(/&amp;/g, "&"), "http://x").pathname === path) return html.slice(open.index);
+    if (route.test(new URL(open[1].replace(/&amp;/g, "&"), "http://x").pathname)) {
+      return html.slice(open.index);
+    }
   }
   throw new Error(`no form posting to ${path} on: ${html.slice(0, 400)}`);
 }
@@ -134,6 +142,40 @@ const anyone = (project: SeededProject, page: string) => () => ({
   page,
   project,
 });
+
+const shop = await seedShop(sql, { email: "buyer@stale.example" });
+await sql`update astapa.projects set settings = settings || '{"linked_methods": {"enabled": true}}'
+  where id = ${shop.project.id}`;
+let charges = 0;
+/** A new checkout of plan pro at `shop` (with a pending QRIS charge: its page offers "simulate"); its page. */
+async function openCheckout(charged = false) {
+  const checkout = charged
+    ? await pendingCharge(sql, shop.project.id, shop.userId, `pr-stale-${++charges}`)
+    : await asApp(
+      sql,
+      shop.project.id,
+      (tx) =>
+        createCheckout(tx, shop.project.id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+    );
+  return `/billing/checkout/${checkout.checkout_id}`;
+}
+
+/** A browser signed in to `shop` as a new person paying plan pro, who may link an e-wallet; the portal page. */
+async function subscriber(label: string) {
+  const { browser, user } = await signedIn(shop.project, someone(label));
+  const checkout = await asApp(
+    sql,
+    shop.project.id,
+    (tx) => createCheckout(tx, shop.project.id, { sub: user, plan: "pro", xendit_account: "simulator" }),
+  );
+  assert.equal(await payCheckout(sql, shop.project.id, checkout.checkout_id, 99_000), "paid");
+  return { browser, page: `/billing/account?client_id=${shop.project.clientId}`, project: shop.project };
+}
+
+const teams = await seedProject(sql, { name: "Tim", redirectUri: "https://tim.example/cb" });
+const portal = organizationPortal(t, teams);
+await portal.api("POST", "/plans", { key: "studio", name: "Studio", price_idr: 30_000, interval: "month" });
+await portal.api("PUT", "/plans/studio/seats", { seat_pricing: "per_seat" });
 
 const CASES: Record<string, Case | Case[]> = {
   "/auth/login": {
@@ -448,6 +490,62 @@ const CASES: Record<string, Case | Case[]> = {
     fields: { decision: "allow" },
     shows: /Terminal agent/,
   }],
+  // The billing portal: the person's plans, subscription, linked methods and organizations.
+  "/billing": {
+    async open() {
+      const { browser } = await signedIn(shop.project, someone("plans"));
+      return { browser, page: `/billing?client_id=${shop.project.clientId}`, project: shop.project };
+    },
+    fields: {},
+    shows: /IDR 99\.000/,
+  },
+  "/billing/account": {
+    open: () => subscriber("account"),
+    fields: {},
+    shows: /Pro/,
+  },
+  "/billing/account/methods": {
+    open: () => subscriber("methods"),
+    fields: { mobile_number: "081234567890" },
+    shows: /Pro/,
+  },
+  "/billing/organizations": {
+    async open(lang) {
+      const team = await portal.paidTeam(`stale-${lang}`);
+      return {
+        browser: team.admin.browser,
+        page: `/billing/organizations?client_id=${teams.clientId}`,
+        project: teams,
+      };
+    },
+    fields: { intent: "cancel" },
+    shows: /stale-(en|id)/,
+  },
+  // The hosted checkout: public (its id is the capability); each form's endpoint shows the checkout again.
+  "/billing/checkout/:id/buyer": {
+    open: async () => ({ browser: new FormBrowser(t), page: await openCheckout(), project: shop.project }),
+    fields: { buyer_name: "PT Kopi Senja", buyer_tax_id: "3171012345678901" },
+    shows: /IDR 99\.000/,
+  },
+  "/billing/checkout/:id/coupon": {
+    open: async () => ({ browser: new FormBrowser(t), page: await openCheckout(), project: shop.project }),
+    fields: { coupon: "HEMAT10" },
+    shows: /IDR 99\.000/,
+  },
+  "/billing/checkout/:id/method": {
+    open: async () => ({ browser: new FormBrowser(t), page: await openCheckout(), project: shop.project }),
+    fields: { method: "qris" },
+    shows: /IDR 99\.000/,
+  },
+  "/billing/checkout/:id/simulate": {
+    open: async () => ({
+      browser: new FormBrowser(t),
+      page: await openCheckout(true),
+      project: shop.project,
+    }),
+    fields: {},
+    shows: /IDR 99\.000/,
+  },
 };
 
 /** Hosted routes with a POST handler that are not covered here, and why. */
@@ -456,15 +554,6 @@ const UNCOVERED: Record<string, string> = {
   // No page of ours holds this form and it carries no CSRF token to go stale: the IdP's page posts it cross-site,
   // and a stale one (its flow cookie expired) is tried in tests/http/saml_sso_attacks_test.ts.
   "/auth/sso/saml/:connection/acs": "the SAML IdP's POST (no form of ours)",
-  // Not yet: a stale billing form gets the error page (403, lib/payments/page_forms.ts), not its page again.
-  "/billing": "billing: the error page",
-  "/billing/account": "billing: the error page",
-  "/billing/organizations": "billing: the error page",
-  "/billing/account/methods": "billing: the error page",
-  "/billing/checkout/:id/buyer": "billing: the error page",
-  "/billing/checkout/:id/coupon": "billing: the error page",
-  "/billing/checkout/:id/method": "billing: the error page",
-  "/billing/checkout/:id/simulate": "billing: the error page",
 };
 
 /** The hosted pages: everything but the APIs and the dashboard (a developer's, with its own forms' tests). */

@@ -218,5 +218,5 @@ Deno.test("organization billing portal — an admin sees the team plan and seats
   );
   // Refused for its CSRF token (the form is otherwise whole: client_id, plan, seats).
   assert.equal(forged.status, 403, "a form with another CSRF token is refused");
-  assert.match(await forged.text(), /This form has expired or came from another site/);
+  assert.match(await forged.text(), /This form expired\. Please try again\./);
 });

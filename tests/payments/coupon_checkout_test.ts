@@ -109,7 +109,7 @@ Deno.test("hosted checkout coupon field — JSON discounts; forms need the CSRF 
   const path = `/billing/checkout/${opened.body.checkout_id}`;
   const page = await t.app.request(path);
   const html = await page.text();
-  assert.match(html, /action="[^"]*\/coupon"/);
+  assert.match(html, /action="[^"]*\/coupon\?lang=en"/);
   const csrf = csrfOf(html);
   const cookie = page.headers.get("set-cookie")!.split(";")[0];
   const forged = await t.app.request(`${path}/coupon`, {
@@ -124,7 +124,7 @@ Deno.test("hosted checkout coupon field — JSON discounts; forms need the CSRF 
     body: new URLSearchParams({ csrf, coupon: "WRONG" }).toString(),
   });
   assert.equal(wrong.status, 303);
-  assert.equal(wrong.headers.get("location"), `${path}?coupon_error=invalid`);
+  assert.equal(wrong.headers.get("location"), `${path}?coupon_error=invalid&lang=en`);
   const worded = await (await t.app.request(`${path}?coupon_error=invalid&lang=id`)).text();
   assert.match(worded, /Kupon ini tidak bisa dipakai/);
   const applied = await t.app.request(`${path}/coupon`, {
@@ -174,7 +174,7 @@ Deno.test("hosted checkout coupon field — guessing is limited per checkout and
     },
     body: new URLSearchParams({ csrf, coupon: "REAL10" }).toString(),
   });
-  assert.equal(form.headers.get("location"), `${first}?coupon_error=too_many`);
+  assert.equal(form.headers.get("location"), `${first}?coupon_error=too_many&lang=en`);
   assert.match(
     await (await t.app.request(`${first}?coupon_error=too_many&lang=id`)).text(),
     /Terlalu banyak kode/,

@@ -195,13 +195,13 @@ Deno.test("receipts — the hosted checkout's NPWP/NIK field: worded refusals, s
     "a form needs its CSRF token",
   );
   const bad = await send({ csrf, buyer_tax_id: "12345" });
-  assert.equal(bad.headers.get("location"), `${path}?buyer_error=invalid`);
+  assert.equal(bad.headers.get("location"), `${path}?buyer_error=invalid&lang=en`);
   assert.match(
     await (await t.app.request(`${path}?buyer_error=invalid&lang=id`)).text(),
     /NPWP terdiri dari/,
   );
   const saved = await send({ csrf, buyer_name: "PT Kopi Senja", buyer_tax_id: "01.234.567.8-901.000" });
-  assert.equal(saved.headers.get("location"), `${path}?buyer=saved`);
+  assert.equal(saved.headers.get("location"), `${path}?buyer=saved&lang=en`);
   const shown = await (await t.app.request(`${path}?buyer=saved`)).text();
   assert.match(shown, /value="PT Kopi Senja"/);
   assert.match(shown, /value="012345678901000"/);
@@ -220,7 +220,7 @@ Deno.test("receipts — the hosted checkout's NPWP/NIK field: worded refusals, s
     tax_id: "012345678901000",
   });
   const late = await send({ csrf, buyer_tax_id: "3171012345678901" });
-  assert.equal(late.headers.get("location"), `${path}?buyer_error=fixed`);
+  assert.equal(late.headers.get("location"), `${path}?buyer_error=fixed&lang=en`);
   const json = await t.app.request(`${path}/buyer`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -356,12 +356,14 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
 });
 
-Deno.test("sdk — signInMethods: the four switches read and set; passwords off alone is a typed 400", async () => {
+Deno.test("sdk — signInMethods: the switches read and set; passwords off alone is a typed 400", async () => {
   assert.deepEqual(await astapa.signInMethods.get(), {
     passwords: true,
     passkeys: false,
     email_codes: false,
     email_code_sign_up: false,
+    breached_passwords: true,
+    breached_password_sign_in: true,
   });
   try {
     const codes = await astapa.signInMethods.update({ email_codes: true, passwords: false });
@@ -370,6 +372,8 @@ Deno.test("sdk — signInMethods: the four switches read and set; passwords off 
       passkeys: false,
       email_codes: true,
       email_code_sign_up: false,
+      breached_passwords: true,
+      breached_password_sign_in: true,
     });
     assert.deepEqual(await astapa.signInMethods.get(), codes);
     await assert.rejects(

@@ -123,7 +123,13 @@ Deno.test("api.sso_connection_for_email / for_sign_in — only an enabled connec
 Deno.test("api.sign_in_with_sso — creates or links by address at the verified domain, joins the organization; refusals", async () => {
   const org = await orgWithDomain("signin", "signin.example");
   const connection = (await put(org)).id as string;
-  const signIn = (email: string, verified = true, subject = "sub-1", project: string | null = a.id) =>
+  // One IdP subject per person (the subject is matched first: astapa.sso_linked_user, tests/sql/sso_enforcement_test.ts).
+  const signIn = (
+    email: string,
+    verified = true,
+    subject = `sub-${email.toLowerCase()}`,
+    project: string | null = a.id,
+  ) =>
     call(project, (tx) => tx`select api.sign_in_with_sso(${connection}, ${subject}, ${email}, ${verified})`);
   const first = await signIn("nia@signin.example");
   assert.deepEqual([first.created, first.organization_id], [true, org]);

@@ -8,10 +8,13 @@ import {
   getWebhookEndpoint,
   listWebhookDeliveries,
   projectsWithDueWebhooks,
+  recordWebhookAttempt,
   removeWebhookEndpoint,
   rotateWebhookSecret,
   setWebhookEndpoint,
+  setWebhookEndpointEnabled,
 } from "@/db/webhooks.ts";
+import { sendTestWebhook } from "@/db/webhook_endpoints.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { openWebhookSecret } from "@/lib/webhooks/signature.ts";
@@ -113,6 +116,52 @@ Deno.test("api.claim_webhook_deliveries — claims once per lease, only the proj
   assert.equal(claimed.url, URL_A);
   assert.deepEqual(await claimWebhookDeliveries(db.sql, project.id, 10, 60), [], "the lease holds");
   await rejectsAs(claimWebhookDeliveries(db.sql, project.id, 0, 60), "validation_failed");
+});
+
+Deno.test("api.claim_webhook_deliveries — a paused endpoint is sent only its test events; what was in flight fails", async () => {
+  const project = await seedProject(db.sql);
+  await setEndpoint(db.sql, sealing, project.id, URL_A);
+  await seedUser(db.sql, project.id, "flight@example.com");
+  await seedUser(db.sql, project.id, "lease@example.com");
+  const [retried, leased] = await claimWebhookDeliveries(db.sql, project.id, 10, 60);
+  const pause = (enabled: boolean) =>
+    asApp(db.sql, project.id, (tx) => setWebhookEndpointEnabled(tx, project.id, enabled));
+  await pause(false);
+  // The in-flight attempt answers 503 after the pause and is recorded for a retry due now; the other's lease
+  // runs out (its worker stopped).
+  assert.equal(
+    await recordWebhookAttempt(db.sql, project.id, {
+      deliveryId: retried.delivery_id,
+      attempt: retried.attempt,
+      httpStatus: 503,
+      error: "HTTP 503",
+      retryIn: 0,
+    }),
+    "pending",
+  );
+  await db.sql`update astapa.webhook_deliveries set lease_until = now() - interval '1 second'
+    where project_id = ${project.id} and id = ${leased.delivery_id}`;
+  const endpoint = await asApp(db.sql, project.id, (tx) => getWebhookEndpoint(tx, project.id));
+  const test = await asApp(db.sql, project.id, (tx) => sendTestWebhook(tx, project.id, endpoint!.id));
+
+  const claimed = await claimWebhookDeliveries(db.sql, project.id, 10, 60);
+  assert.deepEqual(claimed.map((d) => [d.delivery_id, d.event.type]), [[test.id, "webhook.test"]]);
+  const rows = await db.sql`select id::text, status, attempts, last_error, lease_until
+    from astapa.webhook_deliveries where project_id = ${project.id} and id in (${retried.delivery_id}, ${leased.delivery_id})
+    order by id`;
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.status, r.attempts, r.last_error, r.lease_until]),
+    [
+      [retried.delivery_id, "failed", 1, "The webhook endpoint was disabled.", null],
+      [leased.delivery_id, "failed", 1, "The webhook endpoint was disabled.", null],
+    ],
+    "not sent again, not counted as an attempt; resendable once enabled",
+  );
+  assert.deepEqual(await claimWebhookDeliveries(db.sql, project.id, 10, 60), []);
+  await pause(true);
+  await seedUser(db.sql, project.id, "after@example.com");
+  const resumed = await claimWebhookDeliveries(db.sql, project.id, 10, 60);
+  assert.deepEqual(resumed.map((d) => d.event.type), ["user.created"], "enabled again, new events go");
 });
 
 Deno.test("a person's renewal, trial and plan-change events reach an endpoint that subscribes to them", async () => {

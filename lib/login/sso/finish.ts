@@ -16,6 +16,7 @@ import { type SsoPageContext, ssoProblemPage } from "./problem.ts";
 // What api.sign_in_with_sso refuses, as the page's message (its checks are repeated here only to say which).
 const REFUSALS = {
   conflict: new SocialSignInError("ssoNotLinked", 409),
+  sso_email_taken: new SocialSignInError("ssoEmailTaken", 409),
   organization_full: new SocialSignInError("ssoFull", 409),
   not_found: new SocialSignInError("ssoUnavailable", 409),
   validation_failed: new SocialSignInError("socialNoEmail", 422),

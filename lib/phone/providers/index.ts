@@ -9,9 +9,6 @@ import { whatsAppCloud } from "./whatsapp_cloud.ts";
 import { twilioVerify } from "./twilio_verify.ts";
 import { zenziva } from "./zenziva.ts";
 
-/** How long a provider gets before its send counts as failed. */
-export const SEND_TIMEOUT_MS = 10_000;
-
 export function codeSenders(config: Config["phone"]): CodeSender[] {
   const senders: CodeSender[] = [];
   const { whatsapp: w, twilio: t, zenziva: z } = config;
@@ -46,7 +43,7 @@ export function availableChannels(config: Config["phone"]): Channel[] {
 export async function sendCode(
   config: Config["phone"],
   message: CodeMessage,
-  timeoutMs = SEND_TIMEOUT_MS,
+  timeoutMs = config.sendTimeoutMs,
   own: CodeSender[] = [],
 ): Promise<SendOutcome> {
   const sender = [...own, ...codeSenders(config)].find((s) => s.channels.includes(message.channel));

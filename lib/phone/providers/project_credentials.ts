@@ -63,6 +63,7 @@ function endpointsOnly(phone: Config["phone"]): Config["phone"] {
     whatsapp: { template: phone.whatsapp.template, apiUrl: phone.whatsapp.apiUrl },
     twilio: { verifyUrl: phone.twilio.verifyUrl },
     zenziva: { url: phone.zenziva.url },
+    sendTimeoutMs: phone.sendTimeoutMs,
   };
 }
 

@@ -21,6 +21,7 @@ import { finishSignUp } from "@/lib/login/passkeys/sign_up.ts";
 import { passkeySignUpMail } from "@/lib/login/passkey_sign_up_mail.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
 import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
+import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -89,10 +90,15 @@ export const handler: Handlers<PasskeySignUpData> = {
       const code = newEmailCode();
       const fresh = randomSecret();
       const mail = passkeySignUpMail(pickLang(c), request.project.name, code);
-      await mailPasskeySignUpCode(sql, request.project.id, email, {
-        token: await sha256(fresh),
-        code: await sha256(code),
-      }, mail);
+      const mailed = await orHandOverToSso(
+        c,
+        async () =>
+          mailPasskeySignUpCode(sql, request.project.id, email, {
+            token: await sha256(fresh),
+            code: await sha256(code),
+          }, mail),
+      );
+      if (mailed instanceof Response) return mailed;
       return show(c, request, query, { mode: "code", email, signUp: fresh });
     }
     if (!token) return show(c, request, query, { mode: "expired", error: "passkeySignUpExpired" }, 400);

@@ -15,6 +15,7 @@ import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
 import { confirmMethodOtp, linkMethod, unlinkUserMethod } from "@/lib/payments/linked_methods.ts";
 import { LINK_CHANNELS } from "@/db/linked_methods.ts";
 import { CARD_METHOD_ID } from "@/lib/payments/card_link.ts";
+import { staleAccountPage } from "../account.tsx";
 
 /** Names a card number, expiry or security code could come under: refused outright, whatever the channel. */
 const CARD_DATA_FIELDS = [
@@ -78,7 +79,9 @@ function linkDetails(form: LinkForm) {
 export const handler: Handlers = {
   async POST(c) {
     sameOrigin(c);
-    const form = await readPageBody(c, Action);
+    const read = await readPageBody(c, Action, (body) => staleAccountPage(c, body.client_id, body.lang));
+    if ("stale" in read) return read.stale;
+    const form = read.body;
     const who = await signedIn(c, form.client_id);
     if (!who.userId) return signInFirst(c, form.client_id, "account");
     const portal = (notice: PortalNotice) =>

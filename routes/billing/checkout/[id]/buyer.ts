@@ -10,6 +10,8 @@ import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { staleCheckoutPage } from "@/lib/payments/checkout_view.tsx";
+import { pickLang } from "@/lib/login/i18n.ts";
 
 const BuyerEntry = z.object({
   ...CsrfField,
@@ -21,10 +23,12 @@ export const handler: Handlers = {
   async POST(c) {
     const form = isForm(c);
     const id = c.req.param("id")!;
-    const back = (query: string) => c.redirect(`/billing/checkout/${id}?${query}`, 303);
+    const back = (query: string) => c.redirect(`/billing/checkout/${id}?${query}&lang=${pickLang(c)}`, 303);
     let entry;
     try {
-      entry = await readPageBody(c, BuyerEntry);
+      const read = await readPageBody(c, BuyerEntry, () => staleCheckoutPage(c, id));
+      if ("stale" in read) return read.stale;
+      entry = read.body;
     } catch (error) {
       if (form && error instanceof AppError && error.code === "validation_failed") {
         return back("buyer_error=invalid");

@@ -7,6 +7,8 @@ import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { checkoutResponse } from "@/lib/payments/checkout.ts";
 import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { staleCheckoutPage } from "@/lib/payments/checkout_view.tsx";
+import { pickLang } from "@/lib/login/i18n.ts";
 import { countRefusedCoupon, couponWait } from "@/lib/payments/coupon_attempts.ts";
 
 const CouponEntry = z.object({ ...CsrfField, coupon: z.string().trim().min(1).max(64) });
@@ -20,10 +22,13 @@ export const handler: Handlers = {
   async POST(c) {
     const form = isForm(c);
     const id = c.req.param("id")!;
-    const back = (query = "") => c.redirect(`/billing/checkout/${id}${query}`, 303);
+    const back = (query = "") =>
+      c.redirect(`/billing/checkout/${id}${query || "?"}${query ? "&" : ""}lang=${pickLang(c)}`, 303);
     let entry;
     try {
-      entry = await readPageBody(c, CouponEntry);
+      const read = await readPageBody(c, CouponEntry, () => staleCheckoutPage(c, id));
+      if ("stale" in read) return read.stale;
+      entry = read.body;
     } catch (error) {
       if (form && error instanceof AppError && error.code === "validation_failed") {
         return back("?coupon_error=invalid");

@@ -3,6 +3,8 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { chargeCheckout, checkoutResponse } from "@/lib/payments/checkout.ts";
 import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { staleCheckoutPage } from "@/lib/payments/checkout_view.tsx";
+import { pickLang } from "@/lib/login/i18n.ts";
 import { BANKS, METHODS } from "@/lib/payments/methods.ts";
 
 const Choice = z.object({
@@ -21,15 +23,18 @@ const Choice = z.object({
  */
 export const handler: Handlers = {
   async POST(c) {
-    const choice = await readPageBody(c, Choice);
-    const { projectId } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
-    const checkout = await chargeCheckout(c.var.deps, projectId, c.req.param("id")!, {
+    const id = c.req.param("id")!;
+    const read = await readPageBody(c, Choice, () => staleCheckoutPage(c, id));
+    if ("stale" in read) return read.stale;
+    const choice = read.body;
+    const { projectId } = await findCheckout(c.var.deps.sql, id);
+    const checkout = await chargeCheckout(c.var.deps, projectId, id, {
       method: choice.method,
       bank: choice.bank,
       mobileNumber: choice.mobile_number,
     });
     if (isForm(c)) {
-      return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+      return c.redirect(`/billing/checkout/${checkout.checkout_id}?lang=${pickLang(c)}`, 303);
     }
     return c.json(checkoutResponse(c.var.deps.config.baseUrl, checkout), 200, {
       "cache-control": "no-store",

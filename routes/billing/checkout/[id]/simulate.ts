@@ -1,6 +1,8 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { findCheckout } from "@/lib/payments/find_checkout.ts";
+import { staleCheckoutPage } from "@/lib/payments/checkout_view.tsx";
+import { pickLang } from "@/lib/login/i18n.ts";
 import { CsrfField, isForm, readPageBody } from "@/lib/payments/page_forms.ts";
 import { z } from "zod";
 
@@ -12,8 +14,10 @@ const Simulate = z.object(CsrfField);
  */
 export const handler: Handlers = {
   async POST(c) {
-    await readPageBody(c, Simulate);
-    const { checkout } = await findCheckout(c.var.deps.sql, c.req.param("id")!);
+    const id = c.req.param("id")!;
+    const read = await readPageBody(c, Simulate, () => staleCheckoutPage(c, id));
+    if ("stale" in read) return read.stale;
+    const { checkout } = await findCheckout(c.var.deps.sql, id);
     if (checkout.xendit_account !== "simulator" || checkout.environment !== "sandbox") {
       throw new AppError("forbidden", {
         description: "Only offline-sandbox checkouts can be paid by simulation.",
@@ -28,6 +32,6 @@ export const handler: Handlers = {
       throw new AppError("conflict", { description: "This charge can no longer be paid.", cause });
     }
     if (!isForm(c)) return c.json({ simulated: true });
-    return c.redirect(`/billing/checkout/${checkout.checkout_id}`, 303);
+    return c.redirect(`/billing/checkout/${checkout.checkout_id}?lang=${pickLang(c)}`, 303);
   },
 };
