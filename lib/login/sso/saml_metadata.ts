@@ -16,8 +16,6 @@ const REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 const POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
 export type SamlIdp = { entityId: string; ssoUrl: string; certificates: string[] };
-/** Field name → why it cannot be used. */
-export type SamlProblems = Record<string, string>;
 
 /** Refuses what no SAML message of ours needs and every XML entity attack relies on. */
 export function xmlShapeProblem(xml: string, max = MAX_METADATA_CHARS): string | null {
