@@ -9347,7 +9347,7 @@ AS $function$
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
       return astapa.sso_connection_json(c);
     end if;
     -- The sealed secret is bound to its client id: another client id without its own secret could not be opened

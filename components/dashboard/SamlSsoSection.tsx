@@ -1,7 +1,7 @@
 /**
- * The Organizations page's SAML part of an organization's SSO cell: a SAML connection's IdP and the two URLs its IT
- * copies into the IdP (Astapa's entity ID, which is also its metadata URL, and the ACS URL), and for admins the
- * form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML").
+ * The Organizations page's SAML part of an organization's SSO cell: a SAML connection's IdP and the two URLs its
+ * IT copies into the IdP (Astapa's entity ID, which is also its metadata URL, and the ACS URL), and for admins
+ * the form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML 2.0").
  */
 import type { SsoConnection } from "@/db/sso_connections.ts";
 import type { SamlServiceProvider } from "@/lib/login/sso/saml_urls.ts";

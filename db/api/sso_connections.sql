@@ -1,7 +1,7 @@
 -- Enterprise SSO connections (docs/enterprise-sso.md): an organization's OpenID Connect or SAML 2.0 identity
 -- provider, set by the project's own client, and the sign-in of a person it vouches for at one of the organization's
--- verified domains. The tables are in migrations 4227 and 4234. The app seals the client secret before it reaches SQL; no function here
--- returns it except the two the hosted login reads to talk to the IdP.
+-- verified domains. The tables are in migrations 4227 and 4234. The app seals an OpenID Connect client secret before
+-- it reaches SQL; no function here returns it except the two the hosted login reads to talk to the IdP.
 
 drop policy if exists "a project reads its own sso connections" on astapa.sso_connections;
 create policy "a project reads its own sso connections" on astapa.sso_connections
@@ -109,7 +109,7 @@ create or replace function api.put_sso_connection(
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
       return astapa.sso_connection_json(c);
     end if;
     -- The sealed secret is bound to its client id: another client id without its own secret could not be opened

@@ -111,7 +111,7 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
   return 0;
 }
 
-/** `set-sso --protocol saml`: the IdP from its metadata (file or URL) or its fields, checked as the API does. */
+/** `set-sso --protocol saml`: the IdP from its metadata (file or URL) or its fields, checked as by the API. */
 async function setSaml(
   sql: Sql,
   args: ParsedArgs,

@@ -34,9 +34,9 @@ export type SocialFlow = z.infer<typeof Flow>;
 const name = (c: Ctx) => cookieName(c, "astapa_social");
 
 /**
- * Seals the flow into this browser. `crossSitePost`: the IdP answers with a form POST from its own site (SAML's
- * HTTP-POST binding), which carries only SameSite=None cookies, and those must be Secure (browsers accept Secure
- * cookies from http://localhost, so development works; SAML elsewhere needs https).
+ * Seals the flow into this browser. `crossSitePost`: the IdP answers with a form POST from its own site
+ * (SAML's HTTP-POST binding), which carries only SameSite=None cookies, and those must be Secure (browsers
+ * accept Secure cookies from http://localhost, so development works; SAML elsewhere needs https).
  */
 export async function writeFlow(
   c: Ctx,
@@ -49,8 +49,8 @@ export async function writeFlow(
     path: "/",
     httpOnly: true,
     secure: options.crossSitePost || c.var.deps.config.baseUrl.startsWith("https://"),
-    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies. The flow cookie
-    // still protects a None one: it is sealed, single use, and the answer must name what it holds.
+    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies. None (SAML):
+    // still safe to send cross-site, as it is sealed, single use, and the answer must name what it holds.
     sameSite: options.crossSitePost ? "None" : "Lax",
     maxAge: FLOW_TTL_SECONDS,
   });

@@ -1,9 +1,9 @@
 /**
- * The hosted login's two halves of an enterprise OpenID Connect sign-in (a SAML connection is handed to
- * saml_sign_in.ts): `startSsoSignIn` sends the browser to the organization's IdP (authorization code + PKCE, state and nonce, sealed in the social flow cookie with the
- * connection's id), and `finishSsoSignIn` checks the callback, validates the ID token (issuer, audience, nonce,
- * signature against the IdP's JWKS — social/oidc.ts) and signs in the person it names (api.sign_in_with_sso: the
- * address must be at the organization's verified domain). The session then goes on as a social sign-in does.
+ * The hosted login's OpenID Connect side of an enterprise SSO sign-in: `startSsoSignIn` sends the browser to the
+ * organization's IdP (authorization code + PKCE, state and nonce, sealed in the social flow cookie with the
+ * connection's id; a SAML connection is handed to saml_sign_in.ts), and `ssoProvider` / `ssoCredentials` serve
+ * the callback (routes/auth/sso/callback.tsx), which validates the ID token (issuer, audience, nonce, signature
+ * against the IdP's JWKS — social/oidc.ts) before finish.ts signs the person in.
  */
 import * as oauth from "oauth4webapi";
 import type { Ctx } from "@/lib/app_env.ts";

@@ -2,8 +2,8 @@
  * The Platform API's enterprise SSO connection of an organization (docs/enterprise-sso.md): GET shows it (never the
  * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
  * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
- * metadata or its fields (lib/login/sso/saml_config.ts) — and DELETE removes it. The IdP's client credentials are `idp_client_id` / `idp_client_secret`: `client_id` and
- * `client_secret` in a body are the caller's own credentials.
+ * metadata or its fields (lib/login/sso/saml_config.ts) — and DELETE removes it. The IdP's client credentials are
+ * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
