@@ -232,6 +232,21 @@ Deno.test("SAML attacks — an address outside the organization's verified domai
   assert.equal(memberships.n, 0);
 });
 
+Deno.test("SAML — an encrypted assertion is not supported: refused, saying nothing was understood", async () => {
+  await refused(
+    (st) => {
+      const xml = idp.signedXml(s.answering(st, { nameId: mallory }));
+      return encodeResponse(xml.replace(
+        /<saml:Assertion[\s\S]*<\/saml:Assertion>/,
+        '<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"/></saml:EncryptedAssertion>',
+      ));
+    },
+    400,
+    FAILED,
+    "saml_encrypted",
+  );
+});
+
 Deno.test("SAML attacks — oversized, malformed, not base64, DOCTYPE/XXE", async () => {
   await refused(() => "A".repeat(400_000), 400, FAILED, "saml_malformed");
   await refused(() => encodeResponse("<samlp:Response xmlns:samlp="), 400, FAILED, "saml_malformed");
