@@ -2108,7 +2108,7 @@ create table astapa.sso_connections (
   constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
   constraint sso_connections_idp_sso_url_check CHECK (length(idp_sso_url) <= 2000 AND idp_sso_url ~ '^https?://[^\s#]+$'::text),
   constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text),
-  constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL)
+  constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled))
 );
 alter table astapa.sso_connections enable row level security;
 alter table astapa.sso_connections force row level security;
@@ -9266,7 +9266,7 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -9274,26 +9274,44 @@ AS $function$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
     c astapa.sso_connections;
+    given boolean := idp_entity_id is not null or idp_sso_url is not null or idp_certificates is not null;
+    entity text;
+    sso_url text;
+    certificates text[];
+    on_now boolean;
   begin
-    if idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024 or idp_entity_id ~ '[[:cntrl:]]' then
+    if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
+                  or idp_entity_id ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
     end if;
-    if idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$' then
+    if given and (idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$') then
       raise exception using errcode = 'AS400',
         message = 'idp_sso_url must be the identity provider''s https single sign-on URL, without a fragment.';
     end if;
-    if idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
+    if given and (idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
        or pg_catalog.length(pg_catalog.array_to_string(idp_certificates, ',')) > 24000
-       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$' then
+       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$') then
       raise exception using errcode = 'AS400',
         message = 'idp_certificates must be 1 to 3 signing certificates (base64 DER).';
     end if;
     select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id;
+    -- No IdP given: a SAML connection keeps its own; any other is saved pending (its SP URLs exist, it signs no one in).
+    entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
+    sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
+    certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
+    on_now := coalesce(put_saml_sso_connection.enabled, case
+      when entity is null then false
+      when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
+      else c.enabled end);
+    if entity is null and on_now then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
+    end if;
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required)
-      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', idp_entity_id, idp_sso_url, idp_certificates,
-              coalesce(enabled, true), coalesce(email_verified_required, true))
+      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
+              coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
@@ -9302,10 +9320,7 @@ AS $function$
     end if;
     update astapa.sso_connections x set
       protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
-      idp_entity_id = put_saml_sso_connection.idp_entity_id,
-      idp_sso_url = put_saml_sso_connection.idp_sso_url,
-      idp_certificates = put_saml_sso_connection.idp_certificates,
-      enabled = coalesce(put_saml_sso_connection.enabled, x.enabled),
+      idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
       email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
@@ -9316,7 +9331,7 @@ AS $function$
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER), enabled and email_verified_required (null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field.';
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field or a pending connection enabled.';
 grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) to astapa_app;
 
 -- owner: astapa_owner

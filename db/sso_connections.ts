@@ -47,11 +47,12 @@ export const putSsoConnection = (tx: Tx, organization: string, input: SsoConnect
                                      ${input.clientSecretSealed}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
     SsoConnection,
   );
+/** The IdP's three fields, or all null (keep a SAML connection's own IdP, or save one pending). */
 export type SamlConnectionInput = {
-  entityId: string;
-  ssoUrl: string;
+  entityId: string | null;
+  ssoUrl: string | null;
   /** Base64 DER (lib/login/sso/saml_metadata.ts). */
-  certificates: string[];
+  certificates: string[] | null;
   enabled: boolean | null;
   emailVerifiedRequired: boolean | null;
 };

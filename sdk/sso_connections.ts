@@ -28,10 +28,11 @@ export type OidcSsoConnection = SsoConnectionCommon & {
 
 export type SamlSsoConnection = SsoConnectionCommon & {
   protocol: "saml";
-  idp_entity_id: string;
-  idp_sso_url: string;
+  /** The IdP's fields: absent while the connection is pending (saved without them, disabled). */
+  idp_entity_id?: string;
+  idp_sso_url?: string;
   /** The IdP's signing certificates (base64 DER), 1 to 3. */
-  idp_certificates: string[];
+  idp_certificates?: string[];
   /** What the IdP is told: Astapa's entity ID (also its metadata URL) and Assertion Consumer Service URL. */
   sp_entity_id: string;
   acs_url: string;
@@ -52,10 +53,14 @@ export type OidcSsoConnectionInput = {
   email_verified_required?: boolean;
 };
 
-/** A SAML IdP: its metadata XML, or the URL it is published at, or its entity ID, SSO URL and certificate(s). */
+/**
+ * A SAML IdP: its metadata XML, or the URL it is published at, or its entity ID, SSO URL and certificate(s) — or
+ * none of them: a SAML connection keeps its IdP, another is saved pending to learn the URLs to give the IdP.
+ */
 export type SamlSsoConnectionInput =
   & { protocol: "saml"; enabled?: boolean; email_verified_required?: boolean }
   & (
+    | Record<never, never>
     | { idp_metadata_xml: string }
     | { idp_metadata_url: string }
     | { idp_entity_id: string; idp_sso_url: string; idp_certificate: string }

@@ -13,7 +13,9 @@ export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider>;
 export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {
   return (
     <>
-      SAML <code>{sso.idp_entity_id}</code> · {sso.enabled ? "enabled" : "disabled"}
+      SAML {sso.idp_entity_id
+        ? <code>{sso.idp_entity_id}</code>
+        : <span class="muted">waiting for the IdP's metadata</span>} · {sso.enabled ? "enabled" : "disabled"}
       <br />
       <span class="muted">{sso.domains.join(", ") || "no verified domain yet"}</span>
       <dl class="saml-sp">
@@ -43,9 +45,13 @@ export function SamlSsoForm({ action, csrf, organization, enabled }: {
       <form method="post" action={action} class="stack">
         <CsrfField token={csrf} />
         <input type="hidden" name="organization" value={organization} />
+        <p class="muted">
+          Save it empty first to get the entity ID and ACS URL to give the IdP; then paste the metadata the
+          IdP offers. It signs people in once it has the metadata.
+        </p>
         <label>
           The IdP's SAML metadata (XML){" "}
-          <textarea name="idp_metadata_xml" required rows={6} maxLength={256 * 1024}></textarea>
+          <textarea name="idp_metadata_xml" rows={6} maxLength={256 * 1024}></textarea>
         </label>
         <label>
           <input type="checkbox" name="enabled" checked={enabled} /> Enabled

@@ -212,7 +212,7 @@ create or replace function api.put_saml_sso_connection(
   idp_entity_id text,
   idp_sso_url text,
   idp_certificates text[],
-  enabled boolean default true,
+  enabled boolean default null,
   email_verified_required boolean default true
 ) returns jsonb
   language plpgsql
@@ -222,26 +222,44 @@ create or replace function api.put_saml_sso_connection(
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
     c astapa.sso_connections;
+    given boolean := idp_entity_id is not null or idp_sso_url is not null or idp_certificates is not null;
+    entity text;
+    sso_url text;
+    certificates text[];
+    on_now boolean;
   begin
-    if idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024 or idp_entity_id ~ '[[:cntrl:]]' then
+    if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
+                  or idp_entity_id ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
     end if;
-    if idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$' then
+    if given and (idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$') then
       raise exception using errcode = 'AS400',
         message = 'idp_sso_url must be the identity provider''s https single sign-on URL, without a fragment.';
     end if;
-    if idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
+    if given and (idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
        or pg_catalog.length(pg_catalog.array_to_string(idp_certificates, ',')) > 24000
-       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$' then
+       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$') then
       raise exception using errcode = 'AS400',
         message = 'idp_certificates must be 1 to 3 signing certificates (base64 DER).';
     end if;
     select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id;
+    -- No IdP given: a SAML connection keeps its own; any other is saved pending (its SP URLs exist, it signs no one in).
+    entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
+    sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
+    certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
+    on_now := coalesce(put_saml_sso_connection.enabled, case
+      when entity is null then false
+      when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
+      else c.enabled end);
+    if entity is null and on_now then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
+    end if;
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required)
-      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', idp_entity_id, idp_sso_url, idp_certificates,
-              coalesce(enabled, true), coalesce(email_verified_required, true))
+      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
+              coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
@@ -250,10 +268,7 @@ create or replace function api.put_saml_sso_connection(
     end if;
     update astapa.sso_connections x set
       protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
-      idp_entity_id = put_saml_sso_connection.idp_entity_id,
-      idp_sso_url = put_saml_sso_connection.idp_sso_url,
-      idp_certificates = put_saml_sso_connection.idp_certificates,
-      enabled = coalesce(put_saml_sso_connection.enabled, x.enabled),
+      idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
       email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
@@ -268,8 +283,10 @@ create or replace function api.put_saml_sso_connection(
 comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) is
   'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
   'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
-  'certificates (base64 DER), enabled and email_verified_required (null keeps them; true by default). Audited '
-  'sso_connection.created|updated. AS404 unknown organization, AS400 a bad field.';
+  'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
+  'yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one '
+  'completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown '
+  'organization, AS400 a bad field or a pending connection enabled.';
 
 grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) to astapa_app;
 

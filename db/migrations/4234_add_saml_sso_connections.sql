@@ -1,7 +1,8 @@
 -- SAML 2.0 beside OpenID Connect (docs/enterprise-sso.md): an SSO connection speaks one protocol. A SAML one keeps
 -- the IdP's entity id, its single sign-on URL and 1 to 3 signing certificates (base64 DER, so a certificate
 -- rotation can list the old and the new one); an OpenID Connect one keeps its issuer and client as before. Each
--- protocol's columns are required for it and empty for the other (sso_connections_protocol_check).
+-- protocol's columns are required for it and empty for the other (sso_connections_protocol_check), except that a
+-- SAML connection may be saved without its IdP, disabled, to give the IdP Astapa's URLs first.
 alter table astapa.sso_connections
   add column protocol text not null default 'oidc',
   add column idp_entity_id text,
@@ -20,8 +21,10 @@ alter table astapa.sso_connections
   add constraint sso_connections_protocol_check check (
     (protocol = 'oidc' and issuer is not null and client_id is not null and client_secret_sealed is not null
      and idp_entity_id is null and idp_sso_url is null and idp_certificates is null)
-    or (protocol = 'saml' and idp_entity_id is not null and idp_sso_url is not null and idp_certificates is not null
-        and issuer is null and client_id is null and client_secret_sealed is null));
+    or (protocol = 'saml' and issuer is null and client_id is null and client_secret_sealed is null
+        and ((idp_entity_id is not null and idp_sso_url is not null and idp_certificates is not null)
+             -- Pending: saved to learn the SP's URLs for the IdP, before the IdP's metadata exists; never enabled.
+             or (idp_entity_id is null and idp_sso_url is null and idp_certificates is null and not enabled))));
 
 -- The SAML service provider's URLs carry the connection id alone (its metadata is read before any project is
 -- known: api.saml_connection_exists), so an id names one connection in the deployment.

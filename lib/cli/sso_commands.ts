@@ -141,9 +141,9 @@ async function setSaml(
   );
   const connection = await asApp(sql, project, (tx) =>
     putSamlSsoConnection(tx, org, {
-      entityId: idp.entityId,
-      ssoUrl: idp.ssoUrl,
-      certificates: idp.certificates,
+      entityId: idp?.entityId ?? null,
+      ssoUrl: idp?.ssoUrl ?? null,
+      certificates: idp?.certificates ?? null,
       enabled: yesNo(args, "enabled"),
       emailVerifiedRequired: yesNo(args, "email-verified-required"),
     }), CLI);

@@ -70,6 +70,12 @@ Deno.test("organizations page — SAML: an admin saves it from the IdP's metadat
       enabled: "on",
     };
     assert.equal((await postAs(t, viewer, `${base}/organizations/sso`, fields)).status, 403);
+    // Saved empty first: the URLs to give the IdP, waiting for its metadata (and off).
+    const empty = await postAs(t, owner, `${base}/organizations/sso`, { ...fields, idp_metadata_xml: "" });
+    assert.equal(empty.status, 303, await empty.text());
+    const waiting = await (await getAs(t, owner, `${base}/organizations`)).text();
+    assert.match(waiting, /waiting for the IdP's metadata/);
+    assert.match(waiting, /\/auth\/sso\/saml\/sso_[a-z2-7]{24}\/acs/);
     const bad = await postAs(t, owner, `${base}/organizations/sso`, { ...fields, idp_metadata_xml: "<x/>" });
     assert.equal(bad.status, 422);
     assert.match(

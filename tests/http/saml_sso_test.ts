@@ -197,3 +197,29 @@ Deno.test("SAML SSO — an Indonesian sign-in's refusal is in Indonesian", async
   assert.equal(res.status, 400);
   assert.match(await res.text(), /Penyedia tidak dapat memastikan identitas Anda/);
 });
+
+Deno.test("SAML SSO — saved without its IdP first: the URLs for the IdP, disabled until the metadata comes", async () => {
+  assert.equal((await s.api("POST", "/organizations", { name: "Beta", slug: "beta" })).status, 201);
+  const pending = await s.api("PUT", "/organizations/beta/sso-connection", { protocol: "saml" });
+  assert.equal(pending.status, 200, pending.text);
+  assert.deepEqual([pending.body.protocol, pending.body.enabled, "idp_entity_id" in pending.body], [
+    "saml",
+    false,
+    false,
+  ]);
+  assert.equal(pending.body.acs_url, `${t.origin}/auth/sso/saml/${pending.body.id}/acs`);
+  // The IdP can import the SP metadata already.
+  assert.equal((await t.app.request(new URL(pending.body.sp_metadata_url).pathname)).status, 200);
+  const on = await s.api("PUT", "/organizations/beta/sso-connection", { protocol: "saml", enabled: true });
+  assert.equal(on.status, 400);
+  assert.match(on.body.error_description, /enabled once it has its identity provider's metadata/);
+  const done = await s.api("PUT", "/organizations/beta/sso-connection", {
+    protocol: "saml",
+    idp_metadata_xml: idp.metadata(),
+  });
+  assert.deepEqual([done.body.id, done.body.enabled, done.body.idp_entity_id], [
+    pending.body.id,
+    true,
+    idp.entityId,
+  ]);
+});

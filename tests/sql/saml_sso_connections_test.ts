@@ -80,6 +80,48 @@ Deno.test("api.put_saml_sso_connection — creates a SAML connection, its fields
   assert.deepEqual(audit.protocols, ["saml", "saml", "oidc", "saml"]);
 });
 
+Deno.test("api.put_saml_sso_connection — pending: saved without its IdP, disabled, completed later; the IdP kept", async () => {
+  const id = await org("saml-pending");
+  const pending = (enabled: boolean | null = null) =>
+    call(a.id, (tx) => tx`select api.put_saml_sso_connection(${id}, null, null, null, ${enabled}, null)`);
+  await rejectsAs(pending(true), "validation_failed", /enabled once it has its identity provider's metadata/);
+  const created = await pending();
+  assert.deepEqual([created.protocol, created.enabled, "idp_entity_id" in created], ["saml", false, false]);
+  assert.equal(
+    await call(a.id, (tx) => tx`select api.sso_connection_for_sign_in(${created.id as string})`),
+    null,
+  );
+  // The IdP's metadata completes it, switched on unless told otherwise; the id (so the SP URLs) stays.
+  const completed = await putSaml(id);
+  assert.deepEqual([completed.id, completed.enabled, completed.idp_entity_id], [
+    created.id,
+    true,
+    "https://idp.example/saml",
+  ]);
+  // No IdP given again: the SAML connection keeps its own (a toggle of enabled alone).
+  const off = await pending(false);
+  assert.deepEqual([off.enabled, off.idp_entity_id, off.idp_certificates], [
+    false,
+    "https://idp.example/saml",
+    [CERT],
+  ]);
+  // Partly given is an error, not a pending connection.
+  await rejectsAs(
+    call(
+      a.id,
+      (tx) => tx`select api.put_saml_sso_connection(${id}, 'https://idp.example', null, null, null, null)`,
+    ),
+    "validation_failed",
+    /idp_sso_url/,
+  );
+  // The table refuses an enabled connection without its IdP, whoever writes it.
+  await assert.rejects(
+    db.sql`update astapa.sso_connections set idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
+           enabled = true where id = ${created.id as string}`,
+    /sso_connections_protocol_check/,
+  );
+});
+
 Deno.test("api.put_saml_sso_connection — errors: entity id, URL, certificates, organization", async () => {
   const id = await org("saml-errors");
   await rejectsAs(putSaml(id, { entity: "" }), "validation_failed", /idp_entity_id/);

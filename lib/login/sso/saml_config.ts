@@ -1,7 +1,9 @@
 /**
  * A SAML connection as the Platform API (and the CLI, the dashboard) accepts it: the IdP's metadata XML, or the URL
  * it is published at (fetched now through the SSRF guard), or its entity ID, SSO URL and certificate(s) given one
- * by one. Whatever is wrong is a `400 validation_failed` naming the field and saying why.
+ * by one — or none of them: a SAML connection keeps its IdP, and a new one is saved pending (disabled, no IdP yet)
+ * so that its service provider URLs can be given to the IdP first. Whatever is wrong is a `400 validation_failed`
+ * naming the field and saying why.
  */
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors.ts";
@@ -56,15 +58,16 @@ async function metadataAt(fetch: MetadataFetchOptions, url: string, timeoutMs: n
   }
 }
 
-/** The IdP the body describes, checked; throws validation_failed with the field at fault. */
+/** The IdP the body describes, checked, or null when it names none; throws validation_failed naming the field. */
 export async function samlIdpOf(
   body: SamlConnectionBody,
   fetch: MetadataFetchOptions,
   timeoutMs: number,
-): Promise<SamlIdp> {
+): Promise<SamlIdp | null> {
   const explicit = body.idp_entity_id !== undefined || body.idp_sso_url !== undefined ||
     body.idp_certificate !== undefined || body.idp_certificates !== undefined;
   const sources = [body.idp_metadata_xml !== undefined, body.idp_metadata_url !== undefined, explicit];
+  if (!sources.includes(true)) return null;
   if (sources.filter(Boolean).length !== 1) {
     throw invalid(
       "protocol",

@@ -56,9 +56,9 @@ export const handler: Handlers = {
       const idp = await samlIdpOf(body, metadataFetchOptions(deps), deps.config.socialTimeoutMs);
       const connection = await asClient(c, (tx) =>
         putSamlSsoConnection(tx, id, {
-          entityId: idp.entityId,
-          ssoUrl: idp.ssoUrl,
-          certificates: idp.certificates,
+          entityId: idp?.entityId ?? null,
+          ssoUrl: idp?.ssoUrl ?? null,
+          certificates: idp?.certificates ?? null,
           enabled: body.enabled ?? null,
           emailVerifiedRequired: body.email_verified_required ?? null,
         }));

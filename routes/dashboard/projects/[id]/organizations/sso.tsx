@@ -32,7 +32,7 @@ export const handler: Handlers<OrganizationsData> = {
     // A SAML IdP's metadata, read (and any problem kept for the page) before the transaction too.
     const saml = form.action === "save_saml"
       ? await samlIdpOf(
-        { protocol: "saml", idp_metadata_xml: form.idp_metadata_xml },
+        { protocol: "saml", idp_metadata_xml: form.idp_metadata_xml || undefined },
         metadataFetchOptions(deps),
         deps.config.socialTimeoutMs,
       ).catch((error: unknown) => {
@@ -52,12 +52,13 @@ export const handler: Handlers<OrganizationsData> = {
         if (saml instanceof AppError) {
           throw new AppError("validation_failed", { description: `The SAML metadata: ${saml.description}` });
         }
-        if (saml) {
+        if (form.action === "save_saml") {
+          // No metadata: the connection keeps its IdP, or is saved pending to show the URLs for the IdP first.
           await putSamlSsoConnection(tx, form.organization, {
-            entityId: saml.entityId,
-            ssoUrl: saml.ssoUrl,
-            certificates: saml.certificates,
-            enabled: form.enabled === "on",
+            entityId: saml?.entityId ?? null,
+            ssoUrl: saml?.ssoUrl ?? null,
+            certificates: saml?.certificates ?? null,
+            enabled: saml ? form.enabled === "on" : null,
             emailVerifiedRequired: null,
           });
           return "sso_saved";
