@@ -14060,6 +14060,7 @@ AS $function$
     change record;
     problem text;
     merged jsonb;
+    stored jsonb;
     logged jsonb := '{}';
   begin
     perform astapa.require_project(project_id);
@@ -14079,10 +14080,12 @@ AS $function$
              when change.value -> k -> 'enabled' = 'false' then 'off'
              else 'own_app' end)
            from pg_catalog.jsonb_object_keys(change.value) as k)
+        when change.key = 'bot_protection' then astapa.bot_protection_logged(change.value)
         else change.value end);
     end loop;
     select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
     for update;
+    stored := merged;
     -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
     if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
@@ -14098,6 +14101,11 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{sign_up}',
         coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
     end if;
+    -- bot_protection merges too: a change without a secret keeps the sealed one (write-only on every surface).
+    if changes ? 'bot_protection' then
+      changes := pg_catalog.jsonb_set(changes, '{bot_protection}', coalesce(
+        astapa.bot_protection_merged(merged -> 'bot_protection', changes -> 'bot_protection'), 'null'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -14112,13 +14120,16 @@ AS $function$
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
-    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
-    where p.id = update_project_settings.project_id;
+    -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
+    if merged is distinct from stored then
+      update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+      where p.id = update_project_settings.project_id;
+    end if;
     perform astapa.audit(project_id, 'project.settings', project_id, logged);
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and sign_up merge key by key (null in one: back to its default). Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -15673,6 +15684,92 @@ CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
 AS $function$ select case when pg_catalog.starts_with(target, 'user:') then astapa.user_id_of(pg_catalog.substr(target, 6)) end $function$;
 comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
 grant execute on function astapa.audit_user_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_logged(change jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.jsonb_typeof(change) <> 'object' then change
+      when change ? 'secret_key_sealed' then (change - 'secret_key_sealed') || '{"secret_key": "changed"}'
+      else change end
+  $function$;
+comment on function astapa.bot_protection_logged(jsonb) is 'A settings.bot_protection change as the audit log holds it: whether the secret changed, never the secret.';
+grant execute on function astapa.bot_protection_logged(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_merged(stored jsonb, change jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+  begin
+    if change is null or change = 'null'::jsonb then
+      return null;
+    end if;
+    -- A secret belongs to one provider's account: another provider needs its own, never the stored one.
+    if stored is not null and change ? 'provider' and change ->> 'provider' <> stored ->> 'provider'
+       and not change ? 'secret_key_sealed' then
+      raise exception using errcode = 'AS400',
+        message = 'bot_protection: a new provider needs its own secret key.';
+    end if;
+    merged := coalesce(stored, '{}') || change;
+    if not merged ?& array['provider', 'site_key', 'secret_key_sealed', 'on'] then
+      raise exception using errcode = 'AS400',
+        message = 'bot_protection needs provider, site_key, secret_key and on.';
+    end if;
+    return merged;
+  end
+  $function$;
+comment on function astapa.bot_protection_merged(jsonb,jsonb) is 'settings.bot_protection after a change merged key by key (the secret kept unless a new one is given; null: off), or AS400 when the result lacks a part or a new provider came without its secret.';
+grant execute on function astapa.bot_protection_merged(jsonb,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('provider', 'site_key', 'secret_key_sealed', 'on')) then
+      return 'bot_protection takes provider, site_key, secret_key_sealed and on only.';
+    end if;
+    if value ? 'provider' and coalesce(value ->> 'provider', '') not in ('turnstile', 'hcaptcha') then
+      return 'bot_protection.provider must be turnstile or hcaptcha.';
+    end if;
+    -- The site key is public and lands in the page's HTML: Turnstile's 0x4AAA…, hCaptcha's UUID.
+    if value ? 'site_key' and (pg_catalog.jsonb_typeof(value -> 'site_key') <> 'string'
+       or (value ->> 'site_key') !~ '^[A-Za-z0-9_-]{1,100}$') then
+      return 'bot_protection.site_key must be the provider''s site key: 1 to 100 letters, digits, - or _.';
+    end if;
+    -- The secret key sealed: 12 bytes of IV, the ciphertext and a 16-byte tag, base64url (39 characters at least).
+    if value ? 'secret_key_sealed' and (pg_catalog.jsonb_typeof(value -> 'secret_key_sealed') <> 'string'
+       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{39,}$'
+       or pg_catalog.length(value ->> 'secret_key_sealed') > 4000) then
+      return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
+    end if;
+    if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 4
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
+                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"'))
+       or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
+          <> pg_catalog.jsonb_array_length(value -> 'on')) then
+      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot and email_code, each once.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code]}, any of them) is refused, or null.';
+grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.branding_problem(value jsonb)
@@ -19862,6 +19959,9 @@ AS $function$
     when 'sign_up' then
       -- Who may create an account through the hosted login (db/api/sign_up_rules.sql).
       return astapa.sign_up_settings_problem(value);
+    when 'bot_protection' then
+      -- A challenge on the hosted login's forms (db/api/bot_protection.sql).
+      return astapa.bot_protection_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
