@@ -51,7 +51,14 @@ export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields 
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
 export type { BotProtection, BotProtectionChange, BotProtectionForm } from "./bot_protection.ts";
 export type { SignInMethods } from "./sign_in_methods.ts";
-export type { SsoConnection, SsoConnectionInput } from "./sso_connections.ts";
+export type {
+  OidcSsoConnection,
+  OidcSsoConnectionInput,
+  SamlSsoConnection,
+  SamlSsoConnectionInput,
+  SsoConnection,
+  SsoConnectionInput,
+} from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type {
   WebhookDelivery,

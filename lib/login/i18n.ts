@@ -276,6 +276,8 @@ const en = {
     "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
   ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
+  samlUnsolicited:
+    "Your organization's sign-in sent you here, but no sign-in was started in this browser. Start from the app you want to use and choose single sign-on.",
   // settings.sign_up refusing a new account (lib/login/sign_up_refusal.tsx); {app} and {domain} filled in.
   signUpRefusedTitle: "No new account",
   signUpClosed: "Sign-ups for {app} are closed.",
@@ -563,6 +565,8 @@ const id: Messages = {
     "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
   ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
+  samlUnsolicited:
+    "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
   signUpRefusedTitle: "Tidak ada akun baru",
   signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
   signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",
