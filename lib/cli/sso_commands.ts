@@ -14,7 +14,7 @@ import { sealSsoSecret } from "../login/sso/secret.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { samlIdpOf } from "../login/sso/saml_config.ts";
 import { type SamlServiceProvider, withServiceProvider } from "../login/sso/saml_urls.ts";
-import { allowFlags, flag, type ParsedArgs, UsageError } from "./args.ts";
+import { allowFlags, flag, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
 export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
@@ -28,13 +28,6 @@ export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
 export const SSO_ACTIONS = ["sso", "set-sso", "remove-sso"];
 
 const CLI = { actor: "cli" };
-
-function yesNo(args: ParsedArgs, name: string): boolean | null {
-  const value = flag(args, name);
-  if (value === undefined) return null;
-  if (value !== "true" && value !== "false") throw new UsageError(`--${name} must be true or false`);
-  return value === "true";
-}
 
 function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
   const protocol: [string, string][] = c.protocol === "saml"
@@ -88,8 +81,8 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
   const issuer = flag(args, "issuer", true);
   const clientId = flag(args, "idp-client-id", true);
   const secret = flag(args, "idp-client-secret");
-  const enabled = yesNo(args, "enabled");
-  const emailVerifiedRequired = yesNo(args, "email-verified-required");
+  const enabled = trueOrFalse(args, "enabled");
+  const emailVerifiedRequired = trueOrFalse(args, "email-verified-required");
   const problem = await issuerProblem(
     { allowPrivate: config.webhookAllowPrivate },
     issuer,
@@ -144,8 +137,8 @@ async function setSaml(
       entityId: idp?.entityId ?? null,
       ssoUrl: idp?.ssoUrl ?? null,
       certificates: idp?.certificates ?? null,
-      enabled: yesNo(args, "enabled"),
-      emailVerifiedRequired: yesNo(args, "email-verified-required"),
+      enabled: trueOrFalse(args, "enabled"),
+      emailVerifiedRequired: trueOrFalse(args, "email-verified-required"),
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);
   out.result(answered, shown(answered));
