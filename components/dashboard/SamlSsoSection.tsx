@@ -3,11 +3,8 @@
  * IT copies into the IdP (Astapa's entity ID, which is also its metadata URL, and the ACS URL), and for admins
  * the form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML 2.0").
  */
-import type { SsoConnection } from "@/db/sso_connections.ts";
-import type { SamlServiceProvider } from "@/lib/login/sso/saml_urls.ts";
+import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
 import { CsrfField } from "./Frame.tsx";
-
-export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider>;
 
 /** What a SAML connection says, with the service provider URLs to copy. */
 export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {

@@ -12,7 +12,7 @@ import { listPlans } from "@/db/plans.ts";
 import { listSsoConnections } from "@/db/sso_connections.ts";
 import { MAX_METADATA_CHARS } from "../login/sso/saml_metadata.ts";
 import { withServiceProvider } from "../login/sso/saml_urls.ts";
-import type { ShownSsoConnection } from "@/components/dashboard/SamlSsoSection.tsx";
+import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";

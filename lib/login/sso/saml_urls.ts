@@ -7,6 +7,9 @@ import type { SsoConnection } from "@/db/sso_connections.ts";
 
 export type SamlServiceProvider = { sp_entity_id: string; acs_url: string; sp_metadata_url: string };
 
+/** A connection as pages show it: a SAML one with its service provider URLs (withServiceProvider). */
+export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider>;
+
 /** The SP's entity ID (= metadata URL) and ACS URL for a connection. */
 export function samlServiceProvider(baseUrl: string, connectionId: string): SamlServiceProvider {
   const entityId = `${baseUrl}/auth/sso/saml/${connectionId}`;
