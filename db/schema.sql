@@ -14887,8 +14887,9 @@ AS $function$
   declare
     person bigint;
     started timestamptz;
+    acting text;
   begin
-    select s.user_id, s.created_at into person, started
+    select s.user_id, s.created_at, s.impersonation_id into person, started, acting
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
@@ -14896,13 +14897,18 @@ AS $function$
     if person is null then
       raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
     end if;
+    -- What needs a fresh sign-in (password, email, unlinking, export, deletion) is the person's alone: support
+    -- staff signed in as them (docs/impersonation.md) are refused, whatever the session's age.
+    if fresh_seconds is not null and acting is not null then
+      raise exception 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+    end if;
     if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
       raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
     end if;
     return person;
   end
   $function$;
-comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session: not ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session: not ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must have started that recently (max_age), and not have been opened by an impersonation (AS4I0: sensitive changes are the person''s alone). AS4G0 no live session; AS403 not fresh.';
 grant execute on function astapa.account_user(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner

@@ -75,6 +75,8 @@ const en = {
   consentRevoked: "That permission was withdrawn; the app must ask you again.",
   lastOwner:
     "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
+  impersonated:
+    "Support staff signed in as this person cannot change the password, the email or sign-in methods, download the data or delete the account: only the person can.",
   data: "Your data",
   dataIntro: "Download everything this app's account service holds about you, as a JSON file.",
   download: "Download my data",
@@ -180,6 +182,8 @@ const id: Record<AccountKey, string> = {
   consentRevoked: "Izin itu telah dicabut; aplikasi harus meminta izin Anda lagi.",
   lastOwner:
     "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
+  impersonated:
+    "Staf dukungan yang masuk sebagai orang ini tidak dapat mengubah kata sandi, email, atau cara masuk, mengunduh data, atau menghapus akun: hanya orangnya sendiri yang bisa.",
   data: "Data Anda",
   dataIntro: "Unduh semua yang disimpan layanan akun aplikasi ini tentang Anda, sebagai berkas JSON.",
   download: "Unduh data saya",

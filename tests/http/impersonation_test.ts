@@ -312,3 +312,48 @@ Deno.test("impersonation — a stale form opens nothing: 403, the question again
   const [row] = await sql`select opened_at from astapa.impersonations where id = ${made.id}`;
   assert.equal(row.opened_at, null);
 });
+
+Deno.test("impersonation — the account page refuses the person's sensitive changes, saying why in en and id", async () => {
+  const email = someone();
+  const user = await seedUser(sql, shop.id, email, { verified: true });
+  const made = await impersonate(shop, user);
+  const browser = new FormBrowser(t);
+  await open(browser, made.url);
+  const csrf = randomSecret();
+  browser.cookies.set("astapa_csrf", csrf);
+  const post = (path: string, fields: Record<string, string>) =>
+    t.app.request(path, {
+      method: "POST",
+      headers: { cookie: browser.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ request: `client_id=${shop.clientId}`, csrf, ...fields }),
+    });
+  for (
+    const fields of [
+      { action: "password", password: "a fresh passphrase" } as Record<string, string>,
+      { action: "email", email: "elsewhere@imp.example" },
+      { action: "delete", confirm: email },
+    ]
+  ) {
+    const res = await post("/account", fields);
+    assert.equal(res.status, 303, `${fields.action}: ${(await res.clone().text()).slice(0, 600)}`);
+    const back = new URL(res.headers.get("location")!, t.origin);
+    assert.equal(back.searchParams.get("problem"), "impersonated", fields.action);
+  }
+  const exported = await post("/account/export", { action: "export" });
+  assert.equal(exported.status, 303, (await exported.clone().text()).slice(0, 600));
+  assert.equal(
+    new URL(exported.headers.get("location")!, t.origin).searchParams.get("problem"),
+    "impersonated",
+  );
+  for (
+    const [lang, says] of [["en", /Support staff signed in as this person/], ["id", /Staf dukungan/]] as const
+  ) {
+    const shown = await browser.get(`/account?client_id=${shop.clientId}&problem=impersonated&lang=${lang}`);
+    assert.equal(shown.status, 200);
+    assert.match(await shown.text(), says);
+  }
+  const [row] = await sql`select email, deleted_at, password_hash from astapa.users where id = ${user}`;
+  assert.equal(row.email, email);
+  assert.equal(row.deleted_at, null);
+  assert.equal(row.password_hash, null, "no password was set");
+});
