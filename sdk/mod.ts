@@ -52,6 +52,7 @@ export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./
 export type { SignInMethods } from "./sign_in_methods.ts";
 export type { SsoConnection, SsoConnectionInput } from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
+export type { Impersonation } from "./users.ts";
 export type {
   WebhookDelivery,
   WebhookDeliveryPage,
