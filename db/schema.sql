@@ -10142,7 +10142,8 @@ AS $function$
     policy record;
     refresh_expires timestamptz;
     revoked integer;
-    impersonated jsonb;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -10222,10 +10223,10 @@ AS $function$
     select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
     -- An impersonation's sign-in (AS4G0 once it ended): act in the tokens, none outliving ends_at.
-    impersonated := astapa.impersonation_grant(code.impersonation_id, policy.access_ttl);
     if code.impersonation_id is not null then
-      refresh_expires := least(refresh_expires,
-                               (astapa.live_impersonation(code.impersonation_id)).ends_at);
+      acting := astapa.live_impersonation(code.impersonation_id);
+      refresh_expires := least(refresh_expires, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
     end if;
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
@@ -10244,7 +10245,7 @@ AS $function$
       || impersonated;
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_grant); AS4G0 once it ended.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11503,7 +11504,8 @@ AS $function$
     presented_id bigint;
     successor_lookup_id uuid;
     reused boolean;
-    impersonated jsonb;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -11568,9 +11570,10 @@ AS $function$
         using errcode = 'AS4G0';
     end if;
     -- An impersonation's sign-in ends with it (AS4G0 after ends_at or an early end), and keeps its act.
-    impersonated := astapa.impersonation_grant(presented.impersonation_id, policy.access_ttl);
     if presented.impersonation_id is not null then
-      sign_in_ends := least(sign_in_ends, (astapa.live_impersonation(presented.impersonation_id)).ends_at);
+      acting := astapa.live_impersonation(presented.impersonation_id);
+      sign_in_ends := least(sign_in_ends, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
     end if;
 
     if presented.used_at is not null then
@@ -11612,7 +11615,7 @@ AS $function$
       || impersonated;
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.impersonation_grant). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -17371,27 +17374,19 @@ comment on function astapa.hold_live_login_session(bytea,integer) is 'For what a
 grant execute on function astapa.hold_live_login_session(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.impersonation_grant(impersonation_id text, access_ttl integer)
+CREATE OR REPLACE FUNCTION astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-  declare
-    acting astapa.impersonations;
-  begin
-    if impersonation_id is null then
-      return '{}';
-    end if;
-    acting := astapa.live_impersonation(impersonation_id);
     -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
-    return pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', acting.actor),
-      'access_ttl', least(access_ttl,
-                          greatest(1, pg_catalog.floor(extract(epoch from acting.ends_at - pg_catalog.now()))::integer)));
-  end
+    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+      'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
+        pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
   $function$;
-comment on function astapa.impersonation_grant(text,integer) is 'What an impersonated sign-in adds to a grant''s result: act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at; {} for a person''s own sign-in (null). AS4G0 once the impersonation ended.';
-grant execute on function astapa.impersonation_grant(text,integer) to astapa_app;
+comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
+grant execute on function astapa.impersonation_claims(astapa.impersonations,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.impersonation_json(i astapa.impersonations)
@@ -17921,7 +17916,7 @@ AS $function$
     return acting;
   end
   $function$;
-comment on function astapa.live_impersonation(text) is 'The impersonation a code or refresh token belongs to while it lasts (not ended, before ends_at); AS4G0 after, so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token).';
+comment on function astapa.live_impersonation(text) is 'The impersonation a code or refresh token belongs to while it lasts (not ended, before ends_at); AS4G0 after, so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token, which call it only for a sign-in that names one: a person''s own pays nothing).';
 grant execute on function astapa.live_impersonation(text) to astapa_app;
 
 -- owner: astapa_owner

@@ -276,34 +276,28 @@ create or replace function astapa.live_impersonation(impersonation_id text) retu
 
 comment on function astapa.live_impersonation(text) is
   'The impersonation a code or refresh token belongs to while it lasts (not ended, before ends_at); AS4G0 after, '
-  'so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token).';
+  'so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token, which '
+  'call it only for a sign-in that names one: a person''s own pays nothing).';
 
 grant execute on function astapa.live_impersonation(text) to astapa_app;
 
-create or replace function astapa.impersonation_grant(impersonation_id text, access_ttl integer) returns jsonb
-  language plpgsql
+create or replace function astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
+  returns jsonb
+  language sql
   stable
   set search_path = ''
   as $$
-  declare
-    acting astapa.impersonations;
-  begin
-    if impersonation_id is null then
-      return '{}';
-    end if;
-    acting := astapa.live_impersonation(impersonation_id);
     -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
-    return pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', acting.actor),
-      'access_ttl', least(access_ttl,
-                          greatest(1, pg_catalog.floor(extract(epoch from acting.ends_at - pg_catalog.now()))::integer)));
-  end
+    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+      'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
+        pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
   $$;
 
-comment on function astapa.impersonation_grant(text, integer) is
-  'What an impersonated sign-in adds to a grant''s result: act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to '
-  'the seconds left before ends_at; {} for a person''s own sign-in (null). AS4G0 once the impersonation ended.';
+comment on function astapa.impersonation_claims(astapa.impersonations, integer) is
+  'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found '
+  'it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
 
-grant execute on function astapa.impersonation_grant(text, integer) to astapa_app;
+grant execute on function astapa.impersonation_claims(astapa.impersonations, integer) to astapa_app;
 
 create or replace function api.impersonated_session(token_hash bytea) returns jsonb
   language sql

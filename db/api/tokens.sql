@@ -822,7 +822,8 @@ create or replace function api.redeem_authorization_code(
     policy record;
     refresh_expires timestamptz;
     revoked integer;
-    impersonated jsonb;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -902,10 +903,10 @@ create or replace function api.redeem_authorization_code(
     select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
     -- An impersonation's sign-in (AS4G0 once it ended): act in the tokens, none outliving ends_at.
-    impersonated := astapa.impersonation_grant(code.impersonation_id, policy.access_ttl);
     if code.impersonation_id is not null then
-      refresh_expires := least(refresh_expires,
-                               (astapa.live_impersonation(code.impersonation_id)).ends_at);
+      acting := astapa.live_impersonation(code.impersonation_id);
+      refresh_expires := least(refresh_expires, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
     end if;
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
@@ -934,7 +935,7 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
   'then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session '
   'passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its '
-  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_grant); AS4G0 once it ended.';
+  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
@@ -959,7 +960,8 @@ create or replace function api.rotate_refresh_token(
     presented_id bigint;
     successor_lookup_id uuid;
     reused boolean;
-    impersonated jsonb;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -1024,9 +1026,10 @@ create or replace function api.rotate_refresh_token(
         using errcode = 'AS4G0';
     end if;
     -- An impersonation's sign-in ends with it (AS4G0 after ends_at or an early end), and keeps its act.
-    impersonated := astapa.impersonation_grant(presented.impersonation_id, policy.access_ttl);
     if presented.impersonation_id is not null then
-      sign_in_ends := least(sign_in_ends, (astapa.live_impersonation(presented.impersonation_id)).ends_at);
+      acting := astapa.live_impersonation(presented.impersonation_id);
+      sign_in_ends := least(sign_in_ends, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
     end if;
 
     if presented.used_at is not null then
@@ -1077,7 +1080,7 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or '
   'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
   'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
-  '(AS4G0; astapa.impersonation_grant). Locks: an unused token''s user for key share, then '
+  '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
   'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;
