@@ -86,6 +86,17 @@ async function signIn(browser: FormBrowser, p: SeededProject) {
   return body as { access_token: string; id_token: string; refresh_token: string };
 }
 
+/** A new user of `p`, impersonated in a new browser that opened the link and signed in to the app. */
+async function impersonatedSignIn(p: SeededProject) {
+  const user = await seedUser(sql, p.id, someone(), { verified: true });
+  const made = await impersonate(p, user);
+  const browser = new FormBrowser(t);
+  await open(browser, made.url);
+  const tokens = await signIn(browser, p);
+  assert.ok(tokens, "a code without any other step");
+  return { user, made, browser, tokens };
+}
+
 function refresh(p: SeededProject, refreshToken: string) {
   return postForm(t, "/api/platform/token", {
     grant_type: "refresh_token",
@@ -180,12 +191,7 @@ Deno.test("impersonation — a link opens once; a second open (and an expired li
 });
 
 Deno.test("impersonation — after ends_at nothing issued from it works: no refresh, no silent sign-in", async () => {
-  const user = await seedUser(sql, shop.id, someone(), { verified: true });
-  const made = await impersonate(shop, user);
-  const browser = new FormBrowser(t);
-  await open(browser, made.url);
-  const tokens = await signIn(browser, shop);
-  assert.ok(tokens);
+  const { user, made, browser, tokens } = await impersonatedSignIn(shop);
   // Time passes: the impersonation (and the session it opened, which lasts as long) is over.
   await sql`update astapa.impersonations set created_at = now() - interval '20 minutes',
     link_expires_at = now() - interval '15 minutes', ends_at = now() - interval '1 second' where id = ${made.id}`;
@@ -200,12 +206,7 @@ Deno.test("impersonation — after ends_at nothing issued from it works: no refr
 });
 
 Deno.test("impersonation — DELETE ends it now: the session, every refresh token and the link", async () => {
-  const user = await seedUser(sql, shop.id, someone(), { verified: true });
-  const made = await impersonate(shop, user);
-  const browser = new FormBrowser(t);
-  await open(browser, made.url);
-  const tokens = await signIn(browser, shop);
-  assert.ok(tokens);
+  const { user, made, browser, tokens } = await impersonatedSignIn(shop);
   const ended = await api(shop, "DELETE", `/${user}/impersonations/${made.id}`);
   assert.equal(ended.status, 200, JSON.stringify(ended.body));
   assert.ok(ended.body.ended_at);
@@ -287,12 +288,7 @@ Deno.test("impersonation — a browser holding another person's session: it is e
 });
 
 Deno.test("impersonation — a project that requires MFA does not ask the actor for the person's factor", async () => {
-  const user = await seedUser(sql, strict.id, someone(), { verified: true });
-  const made = await impersonate(strict, user);
-  const browser = new FormBrowser(t);
-  await open(browser, made.url);
-  const tokens = await signIn(browser, strict);
-  assert.ok(tokens, "a code without a second-factor step");
+  const { tokens } = await impersonatedSignIn(strict);
   const access = claimsOf(tokens.access_token);
   assert.deepEqual(access.amr, ["imp"]);
   assert.equal(access.acr, "0");
