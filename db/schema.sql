@@ -6848,11 +6848,14 @@ AS $function$
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
       astapa.member_organization(user_id, organization_id), acting);
-    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
-    perform astapa.remember_consent(user_id, client_id, resource, scope);
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
+    -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
+    if acting is null then
+      perform astapa.remember_consent(user_id, client_id, resource, scope);
+    end if;
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks). A session an impersonation opened names it in the code (impersonation_id: its tokens carry act and end with it).';
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks). A session an impersonation opened names it in the code (impersonation_id: its tokens carry act and end with it), and its consent is not remembered.';
 grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) to astapa_app;
 
 -- owner: astapa_owner

@@ -298,8 +298,11 @@ create or replace function api.issue_authorization_code(
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
       astapa.member_organization(user_id, organization_id), acting);
-    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
-    perform astapa.remember_consent(user_id, client_id, resource, scope);
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
+    -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
+    if acting is null then
+      perform astapa.remember_consent(user_id, client_id, resource, scope);
+    end if;
   end
   $$;
 
@@ -312,7 +315,7 @@ comment on function api.issue_authorization_code(bytea, text, bigint, text, text
   'checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another '
   'person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only '
   'for callers with no browser (tests, benchmarks). A session an impersonation opened names it in the code '
-  '(impersonation_id: its tokens carry act and end with it).';
+  '(impersonation_id: its tokens carry act and end with it), and its consent is not remembered.';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text, bytea) to astapa_app;
 

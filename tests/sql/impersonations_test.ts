@@ -251,3 +251,32 @@ Deno.test("impersonations policies — a project reads and writes its own; anoth
     "forbidden",
   );
 });
+
+Deno.test("api.issue_authorization_code — a third-party client allowed from an impersonation's session is not remembered", async () => {
+  const user = await seedUser(sql, a.id, "consent@a.example");
+  const token = fresh();
+  await create(a.id, user, token);
+  const session = fresh();
+  await open(a.id, token, session);
+  const agent = "dcl_" + "i".repeat(24);
+  await sql`insert into astapa.dynamic_clients (client_id, client_name, redirect_uris, token_endpoint_auth_method)
+    values (${agent}, 'Agent', ${["https://agent.example/cb"]}, 'none')`;
+  const issue = (from: Uint8Array) =>
+    asApp(
+      sql,
+      a.id,
+      (tx) =>
+        tx`select api.issue_authorization_code(${fresh()}, ${agent}, ${user}::bigint, 'https://agent.example/cb',
+        'notes:read', 'https://mcp.a.example', ${
+          "x".repeat(43)
+        }, 'S256', null, null, 60, '{imp}', null, ${from})`,
+    );
+  const remembered = async () =>
+    (await sql`select count(*)::int as n from astapa.consents where user_id = ${user}`)[0].n;
+  await issue(session);
+  assert.equal(await remembered(), 0, "the actor's allowing is not the person's");
+  const own = fresh();
+  await asApp(sql, a.id, (tx) => tx`select api.start_login_session(${user}, ${own})`);
+  await issue(own);
+  assert.equal(await remembered(), 1, "the person's own is remembered");
+});
