@@ -63,6 +63,14 @@ const EnvSchema = z.object({
   ),
   // A person waits on the form meanwhile; the range API answers in tens of milliseconds.
   PWNED_PASSWORDS_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(2_000)),
+  // Bot protection's siteverify endpoints (lib/login/bot_check.ts): the providers' own, or a local fake in tests.
+  TURNSTILE_VERIFY_URL: z.preprocess(
+    emptyAsUnset,
+    z.url().default("https://challenges.cloudflare.com/turnstile/v0/siteverify"),
+  ),
+  HCAPTCHA_VERIFY_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.hcaptcha.com/siteverify")),
+  // A person waits on the form meanwhile; siteverify answers in well under a second.
+  BOT_CHECK_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(5_000)),
   // A person waits on the phone form meanwhile; past it the code goes by the other channel (WhatsApp → SMS).
   PHONE_SEND_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
   WHATSAPP_ACCESS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
@@ -141,6 +149,8 @@ export type Config = {
   socialTimeoutMs: number;
   /** Where chosen passwords are looked up by range (lib/breached_passwords.ts); url null: not looked up. */
   breachedPasswords: { url: string | null; timeoutMs: number };
+  /** Bot protection (lib/login/bot_check.ts): each provider's siteverify URL and how long it may take. */
+  botCheck: { verifyUrls: { turnstile: string; hcaptcha: string }; timeoutMs: number };
   /** Phone codes: WhatsApp Cloud API and Twilio Verify credentials (lib/phone/providers); URLs for fakes. */
   phone: {
     whatsapp: { accessToken?: string; phoneNumberId?: string; template: string; apiUrl: string };
@@ -215,6 +225,10 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     breachedPasswords: {
       url: e.PWNED_PASSWORDS_URL === "off" ? null : e.PWNED_PASSWORDS_URL,
       timeoutMs: e.PWNED_PASSWORDS_TIMEOUT_MS,
+    },
+    botCheck: {
+      verifyUrls: { turnstile: e.TURNSTILE_VERIFY_URL, hcaptcha: e.HCAPTCHA_VERIFY_URL },
+      timeoutMs: e.BOT_CHECK_TIMEOUT_MS,
     },
     phone: {
       whatsapp: {

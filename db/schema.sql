@@ -2135,24 +2135,35 @@ create table astapa.sso_connections (
   project_id text not null,
   id text not null,
   organization_id text not null,
-  issuer text not null,
-  client_id text not null,
-  client_secret_sealed text not null,
+  issuer text,
+  client_id text,
+  client_secret_sealed text,
   enabled boolean default true not null,
   email_verified_required boolean default true not null,
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
+  protocol text default 'oidc'::text not null,
+  idp_entity_id text,
+  idp_sso_url text,
+  idp_certificates text[],
   constraint sso_connections_pkey PRIMARY KEY (project_id, id),
+  constraint sso_connections_id_key UNIQUE (id),
   constraint sso_connections_organization_id_key UNIQUE (project_id, organization_id),
   constraint sso_connections_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
   constraint sso_connections_client_id_check CHECK (length(client_id) >= 1 AND length(client_id) <= 500 AND client_id !~ '[[:cntrl:]]'::text),
   constraint sso_connections_client_secret_sealed_check CHECK (length(client_secret_sealed) <= 4000 AND client_secret_sealed ~ '^[A-Za-z0-9_-]+$'::text),
   constraint sso_connections_id_check CHECK (id ~ '^sso_[a-z2-7]{24}$'::text),
-  constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text)
+  constraint sso_connections_idp_certificates_check CHECK (cardinality(idp_certificates) >= 1 AND cardinality(idp_certificates) <= 3 AND length(array_to_string(idp_certificates, ','::text)) <= 24000 AND array_to_string(idp_certificates, ','::text) ~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$'::text),
+  constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
+  constraint sso_connections_idp_sso_url_check CHECK (length(idp_sso_url) <= 2000 AND idp_sso_url ~ '^https?://[^\s#]+$'::text),
+  constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text),
+  constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled))
 );
 alter table astapa.sso_connections enable row level security;
 alter table astapa.sso_connections force row level security;
 comment on table astapa.sso_connections is 'An organization''s enterprise SSO connection: the OpenID Connect issuer its people sign in through, the client Astapa is registered as there (the secret sealed under the master key), whether it is enabled, and whether the IdP''s email_verified is required. One per organization.';
+comment on column astapa.sso_connections.protocol is 'oidc: an OpenID Provider (issuer, client_id, client_secret_sealed); saml: a SAML 2.0 IdP (idp_entity_id, idp_sso_url, idp_certificates).';
+comment on column astapa.sso_connections.idp_certificates is 'The SAML IdP''s signing certificates, base64 DER without PEM armour; an assertion signed by any one is accepted.';
 grant delete, insert, select, update on astapa.sso_connections to astapa_app;
 create policy "a project adds its own sso connections" on astapa.sso_connections as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -2163,6 +2174,8 @@ create policy "a project reads its own sso connections" on astapa.sso_connection
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project removes its own sso connections" on astapa.sso_connections as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the sso connection a lookup names" on astapa.sso_connections as permissive for select to astapa_owner
+  using ((id = NULLIF(current_setting('astapa.lookup_sso_connection'::text, true), ''::text)));
 CREATE TRIGGER sso_connections_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_connections FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -2194,6 +2207,28 @@ create policy "a project reads its own sso identities" on astapa.sso_identities 
 create policy "a project unlinks its own sso identities" on astapa.sso_identities as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER sso_identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.sso_saml_assertions (
+  project_id text not null,
+  connection_id text not null,
+  assertion_id text not null,
+  expires_at timestamp with time zone not null,
+  constraint sso_saml_assertions_pkey PRIMARY KEY (project_id, connection_id, assertion_id),
+  constraint sso_saml_assertions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_saml_assertions_assertion_id_check CHECK (length(assertion_id) >= 1 AND length(assertion_id) <= 256 AND assertion_id !~ '[[:cntrl:]]'::text)
+);
+alter table astapa.sso_saml_assertions enable row level security;
+alter table astapa.sso_saml_assertions force row level security;
+comment on table astapa.sso_saml_assertions is 'The IDs of SAML assertions a connection has accepted, kept until they expire (then pruned), so none is accepted twice.';
+CREATE INDEX sso_saml_assertions_project_id_expires_at_idx ON astapa.sso_saml_assertions USING btree (project_id, expires_at);
+grant delete, insert, select on astapa.sso_saml_assertions to astapa_app;
+create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own saml assertion ids" on astapa.sso_saml_assertions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.subscriptions (
@@ -9504,6 +9539,75 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    given boolean := idp_entity_id is not null or idp_sso_url is not null or idp_certificates is not null;
+    entity text;
+    sso_url text;
+    certificates text[];
+    on_now boolean;
+  begin
+    if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
+                  or idp_entity_id ~ '[[:cntrl:]]') then
+      raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
+    end if;
+    if given and (idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_sso_url must be the identity provider''s https single sign-on URL, without a fragment.';
+    end if;
+    if given and (idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
+       or pg_catalog.length(pg_catalog.array_to_string(idp_certificates, ',')) > 24000
+       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_certificates must be 1 to 3 signing certificates (base64 DER).';
+    end if;
+    select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id;
+    -- No IdP given: a SAML connection keeps its own; any other is saved pending (its SP URLs exist, it signs no one in).
+    entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
+    sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
+    certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
+    on_now := coalesce(put_saml_sso_connection.enabled, case
+      when entity is null then false
+      when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
+      else c.enabled end);
+    if entity is null and on_now then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
+    end if;
+    if c.id is null then
+      insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
+                                          idp_certificates, enabled, email_verified_required)
+      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
+              coalesce(email_verified_required, true))
+      returning * into c;
+      perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
+                                      'enabled', c.enabled));
+      return astapa.sso_connection_json(c);
+    end if;
+    update astapa.sso_connections x set
+      protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
+      idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
+      email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
+      updated_at = pg_catalog.now()
+    where x.project_id = c.project_id and x.id = c.id
+    returning * into c;
+    perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
+                                    'enabled', c.enabled));
+    return astapa.sso_connection_json(c);
+  end
+  $function$;
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field or a pending connection enabled.';
+grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -9531,14 +9635,16 @@ AS $function$
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
       return astapa.sso_connection_json(c);
     end if;
-    -- The sealed secret is bound to its client id: another client id without its own secret could not be opened.
-    if client_secret_sealed is null and c.client_id <> put_sso_connection.client_id then
+    -- The sealed secret is bound to its client id: another client id without its own secret could not be opened
+    -- (nor can a SAML connection turned OpenID Connect, which has none).
+    if client_secret_sealed is null and c.client_id is distinct from put_sso_connection.client_id then
       raise exception using errcode = 'AS400', message = 'A new client_id needs its client_secret.';
     end if;
     update astapa.sso_connections x set
+      protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -9548,12 +9654,12 @@ AS $function$
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
-      pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled,
+      pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled,
                                     'secret_changed', client_secret_sealed is not null));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_sso_connection(text,text,text,text,boolean,boolean) is 'Creates or replaces an organization''s SSO connection (one per organization): issuer, client_id, the sealed client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required (null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad issuer or client_id, or a missing secret.';
+comment on function api.put_sso_connection(text,text,text,text,boolean,boolean) is 'Creates or replaces an organization''s OpenID Connect SSO connection (one per organization; a SAML one becomes OpenID Connect): issuer, client_id, the sealed client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required (null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad issuer or client_id, or a missing secret.';
 grant execute on function api.put_sso_connection(text,text,text,text,boolean,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -10099,6 +10205,35 @@ AS $function$
   $function$;
 comment on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) is 'Records Xendit''s answer to a linked-method renewal charge: {provider_id, amount, status?} makes it pending with its payment row (method = the e-wallet, direct_debit or card) and re-applies a callback that came first; {failure} or a FAILED/EXPIRED status, or another amount, fails it (action mail: the caller queues the pay-link mail). An attempt answered already changes nothing (action none). AS400 bad answer; AS404 unknown charge.';
 grant execute on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_saml_assertion(connection_id text, assertion_id text, expires_at timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SAML assertions are recorded for one project.';
+    end if;
+    if assertion_id is null or pg_catalog.length(assertion_id) not between 1 and 256 or assertion_id ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A SAML assertion ID must be 1 to 256 characters.';
+    end if;
+    -- Pruned as it goes: an expired ID could not be accepted again anyway (its assertion is refused as expired).
+    delete from astapa.sso_saml_assertions a where a.project_id = project and a.expires_at < pg_catalog.now();
+    insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
+    values (project, record_saml_assertion.connection_id, record_saml_assertion.assertion_id,
+            greatest(record_saml_assertion.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_saml_assertions_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'This SAML assertion was already used.';
+    end if;
+  end
+  $function$;
+comment on function api.record_saml_assertion(text,text,timestamp with time zone) is 'Records the ID of an assertion a SAML connection accepted, kept until expires_at (when the assertion could no longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 no project. A connection unknown to the project fails its foreign key.';
+grant execute on function api.record_saml_assertion(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -11694,6 +11829,33 @@ CREATE OR REPLACE FUNCTION api.rotate_webhook_secret(project_id text, secret_sea
 AS $function$ select api.rotate_webhook_endpoint_secret(project_id, null, secret_sealed) $function$;
 comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singular form: replaces the oldest endpoint''s signing secret (api.rotate_webhook_endpoint_secret).';
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.saml_connection_exists(connection_id text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found boolean;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'SAML metadata lookups happen before a project is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return false;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select exists (select from astapa.sso_connections c
+                   where c.id = saml_connection_exists.connection_id and c.protocol = 'saml') into found;
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return found;
+  end
+  $function$;
+comment on function api.saml_connection_exists(text) is 'Whether a SAML connection has this id, for its public service provider metadata (an IdP fetches it with no project known). Security definer because no project is known; it sees only the one connection the id names (policy "definer functions find the sso connection a lookup names"), answers yes or no, and refuses to run once a project is set.';
+grant execute on function api.saml_connection_exists(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sandbox_account()
@@ -14191,6 +14353,7 @@ AS $function$
     change record;
     problem text;
     merged jsonb;
+    stored jsonb;
     logged jsonb := '{}';
   begin
     perform astapa.require_project(project_id);
@@ -14210,10 +14373,12 @@ AS $function$
              when change.value -> k -> 'enabled' = 'false' then 'off'
              else 'own_app' end)
            from pg_catalog.jsonb_object_keys(change.value) as k)
+        when change.key = 'bot_protection' then astapa.bot_protection_logged(change.value)
         else change.value end);
     end loop;
     select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
     for update;
+    stored := merged;
     -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
     if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
@@ -14229,6 +14394,11 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{sign_up}',
         coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
     end if;
+    -- bot_protection merges too: a change without a secret keeps the sealed one (write-only on every surface).
+    if changes ? 'bot_protection' then
+      changes := pg_catalog.jsonb_set(changes, '{bot_protection}', coalesce(
+        astapa.bot_protection_merged(merged -> 'bot_protection', changes -> 'bot_protection'), 'null'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -14243,13 +14413,16 @@ AS $function$
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
-    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
-    where p.id = update_project_settings.project_id;
+    -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
+    if merged is distinct from stored then
+      update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+      where p.id = update_project_settings.project_id;
+    end if;
     perform astapa.audit(project_id, 'project.settings', project_id, logged);
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and sign_up merge key by key (null in one: back to its default). Audited as project.settings without secrets.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -15810,6 +15983,92 @@ CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
 AS $function$ select case when pg_catalog.starts_with(target, 'user:') then astapa.user_id_of(pg_catalog.substr(target, 6)) end $function$;
 comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
 grant execute on function astapa.audit_user_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_logged(change jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select case
+      when pg_catalog.jsonb_typeof(change) <> 'object' then change
+      when change ? 'secret_key_sealed' then (change - 'secret_key_sealed') || '{"secret_key": "changed"}'
+      else change end
+  $function$;
+comment on function astapa.bot_protection_logged(jsonb) is 'A settings.bot_protection change as the audit log holds it: whether the secret changed, never the secret.';
+grant execute on function astapa.bot_protection_logged(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_merged(stored jsonb, change jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+  begin
+    if change is null or change = 'null'::jsonb then
+      return null;
+    end if;
+    -- A secret belongs to one provider's account: another provider needs its own, never the stored one.
+    if stored is not null and change ? 'provider' and change ->> 'provider' <> stored ->> 'provider'
+       and not change ? 'secret_key_sealed' then
+      raise exception using errcode = 'AS400',
+        message = 'bot_protection: a new provider needs its own secret key.';
+    end if;
+    merged := coalesce(stored, '{}') || change;
+    if not merged ?& array['provider', 'site_key', 'secret_key_sealed', 'on'] then
+      raise exception using errcode = 'AS400',
+        message = 'bot_protection needs provider, site_key, secret_key and on.';
+    end if;
+    return merged;
+  end
+  $function$;
+comment on function astapa.bot_protection_merged(jsonb,jsonb) is 'settings.bot_protection after a change merged key by key (the secret kept unless a new one is given; null: off), or AS400 when the result lacks a part or a new provider came without its secret.';
+grant execute on function astapa.bot_protection_merged(jsonb,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.bot_protection_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('provider', 'site_key', 'secret_key_sealed', 'on')) then
+      return 'bot_protection takes provider, site_key, secret_key_sealed and on only.';
+    end if;
+    if value ? 'provider' and coalesce(value ->> 'provider', '') not in ('turnstile', 'hcaptcha') then
+      return 'bot_protection.provider must be turnstile or hcaptcha.';
+    end if;
+    -- The site key is public and lands in the page's HTML: Turnstile's 0x4AAA…, hCaptcha's UUID.
+    if value ? 'site_key' and (pg_catalog.jsonb_typeof(value -> 'site_key') <> 'string'
+       or (value ->> 'site_key') !~ '^[A-Za-z0-9_-]{1,100}$') then
+      return 'bot_protection.site_key must be the provider''s site key: 1 to 100 letters, digits, - or _.';
+    end if;
+    -- The secret key sealed: 12 bytes of IV, the ciphertext and a 16-byte tag, base64url (39 characters at least).
+    if value ? 'secret_key_sealed' and (pg_catalog.jsonb_typeof(value -> 'secret_key_sealed') <> 'string'
+       or (value ->> 'secret_key_sealed') !~ '^[A-Za-z0-9_-]{39,}$'
+       or pg_catalog.length(value ->> 'secret_key_sealed') > 4000) then
+      return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
+    end if;
+    if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 4
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
+                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"'))
+       or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
+          <> pg_catalog.jsonb_array_length(value -> 'on')) then
+      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot and email_code, each once.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code]}, any of them) is refused, or null.';
+grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.branding_problem(value jsonb)
@@ -20049,6 +20308,9 @@ AS $function$
     when 'sign_up' then
       -- Who may create an account through the hosted login (db/api/sign_up_rules.sql).
       return astapa.sign_up_settings_problem(value);
+    when 'bot_protection' then
+      -- A challenge on the hosted login's forms (db/api/bot_protection.sql).
+      return astapa.bot_protection_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -20320,15 +20582,20 @@ CREATE OR REPLACE FUNCTION astapa.sso_connection_json(c astapa.sso_connections)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object(
-      'id', c.id, 'organization_id', c.organization_id, 'issuer', c.issuer, 'idp_client_id', c.client_id,
-      'idp_client_secret_set', true, 'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
+    -- Each protocol's own fields only (the other protocol's are null, and left out).
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'issuer', c.issuer, 'idp_client_id', c.client_id,
+      'idp_client_secret_set', case when c.protocol = 'oidc' then true end,
+      'idp_entity_id', c.idp_entity_id, 'idp_sso_url', c.idp_sso_url,
+      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates))) || pg_catalog.jsonb_build_object(
+      'id', c.id, 'organization_id', c.organization_id, 'protocol', c.protocol,
+      'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
                            where d.project_id = c.project_id and d.organization_id = c.organization_id
                              and d.verified_at is not null), '[]'::jsonb),
       'created_at', c.created_at, 'updated_at', c.updated_at)
   $function$;
-comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: never its client secret (idp_client_secret_set says one is kept), with the organization''s verified domains (the addresses the connection signs in).';
+comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret (idp_client_secret_set says one is kept), with the organization''s verified domains (the addresses the connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner

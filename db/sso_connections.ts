@@ -3,13 +3,19 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 
-/** A connection as the Platform API shows it: never its secret. */
+/** A connection as the Platform API shows it: its protocol's fields only, never a secret. */
 export const SsoConnection = z.object({
   id: z.string(),
   organization_id: z.string(),
-  issuer: z.string(),
-  idp_client_id: z.string(),
-  idp_client_secret_set: z.literal(true),
+  protocol: z.enum(["oidc", "saml"]),
+  /** OpenID Connect. */
+  issuer: z.string().optional(),
+  idp_client_id: z.string().optional(),
+  idp_client_secret_set: z.literal(true).optional(),
+  /** SAML 2.0; the service provider's URLs are added by lib/login/sso/saml_urls.ts. */
+  idp_entity_id: z.string().optional(),
+  idp_sso_url: z.string().optional(),
+  idp_certificates: z.array(z.string()).optional(),
   enabled: z.boolean(),
   email_verified_required: z.boolean(),
   domains: z.array(z.string()),
@@ -20,7 +26,8 @@ export type SsoConnection = z.infer<typeof SsoConnection>;
 
 /** What the hosted login needs to talk to the IdP: the connection with its sealed secret and the org's name. */
 export const SsoSignInConnection = SsoConnection.extend({
-  client_secret_sealed: z.string(),
+  /** Null for SAML. */
+  client_secret_sealed: z.string().nullable(),
   organization_name: z.string(),
 });
 export type SsoSignInConnection = z.infer<typeof SsoSignInConnection>;
@@ -38,6 +45,22 @@ export const putSsoConnection = (tx: Tx, organization: string, input: SsoConnect
   result(
     tx`select api.put_sso_connection(${organization}, ${input.issuer}, ${input.clientId},
                                      ${input.clientSecretSealed}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
+    SsoConnection,
+  );
+/** The IdP's three fields, or all null (keep a SAML connection's own IdP, or save one pending). */
+export type SamlConnectionInput = {
+  entityId: string | null;
+  ssoUrl: string | null;
+  /** Base64 DER (lib/login/sso/saml_metadata.ts). */
+  certificates: string[] | null;
+  enabled: boolean | null;
+  emailVerifiedRequired: boolean | null;
+};
+
+export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlConnectionInput) =>
+  result(
+    tx`select api.put_saml_sso_connection(${organization}, ${input.entityId}, ${input.ssoUrl},
+                                          ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
     SsoConnection,
   );
 export const getSsoConnection = (tx: Tx, organization: string) =>
@@ -88,4 +111,26 @@ export function signInWithSso(sql: Sql, projectId: string, connectionId: string,
       ),
     { actor: "hosted_login:sso" },
   );
+}
+
+/** Whether a SAML connection has this id (its public metadata; no project known). */
+export function samlConnectionExists(sql: Sql, connectionId: string) {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.saml_connection_exists(${connectionId}) as result`, z.boolean()),
+  );
+}
+
+/** Records an accepted assertion's ID until `expiresAt`; a replay fails as `conflict`. */
+export function recordSamlAssertion(
+  sql: Sql,
+  projectId: string,
+  connectionId: string,
+  assertionId: string,
+  expiresAt: Date,
+) {
+  return asApp(sql, projectId, async (tx) => {
+    await tx`select api.record_saml_assertion(${connectionId}, ${assertionId}, ${expiresAt})`;
+  });
 }

@@ -13,6 +13,7 @@ import type { AuthenticatedClient } from "./oauth/authenticate_client.ts";
 import type { VerifiedClients } from "./oauth/verified_clients.ts";
 import type { AuthorizationClients } from "./login/authorization_clients.ts";
 import type { Brand } from "./branding/brand.ts";
+import type { BotWidget } from "./login/bot_check.ts";
 import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
 
 export type Deps = {
@@ -45,6 +46,8 @@ export type AppEnv = {
     client?: AuthenticatedClient;
     /** On a project's hosted pages: its brand, which the layout applies (lib/branding/use_brand.ts). */
     brand?: Brand;
+    /** On a hosted-login form with bot protection: its widget, which authPageData passes to the page. */
+    botCheck?: BotWidget;
   };
 };
 

@@ -9,6 +9,7 @@ import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts
 import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
+import { botProtection } from "./bot_protection.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
@@ -354,6 +355,9 @@ export function createAstapa(options: AstapaOptions) {
       ...billingPages(issuer, options.clientId),
       ...billingPlans(json),
     },
+
+    /** Turnstile or hCaptcha on the hosted login's forms (docs/hosted-login.md): the secret key is write-only. */
+    botProtection: botProtection(json, call),
 
     /** The project's own phone code provider accounts (docs/phone.md): write-only credentials. */
     phoneProviders: phoneProviders(json, call),

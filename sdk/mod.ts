@@ -49,8 +49,16 @@ export type {
 } from "./billing_organizations.ts";
 export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
 export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
+export type { BotProtection, BotProtectionChange, BotProtectionForm } from "./bot_protection.ts";
 export type { SignInMethods } from "./sign_in_methods.ts";
-export type { SsoConnection, SsoConnectionInput } from "./sso_connections.ts";
+export type {
+  OidcSsoConnection,
+  OidcSsoConnectionInput,
+  SamlSsoConnection,
+  SamlSsoConnectionInput,
+  SsoConnection,
+  SsoConnectionInput,
+} from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { Impersonation } from "./users.ts";
 export type {

@@ -1,18 +1,16 @@
 /**
- * The SDK's enterprise SSO helpers (`astapa.ssoConnections`): an organization's OpenID Connect connection
- * (docs/enterprise-sso.md), through the Platform API. The IdP client secret is write-only: reads say only that one
- * is kept (`idp_client_secret_set`).
+ * The SDK's enterprise SSO helpers (`astapa.ssoConnections`): an organization's OpenID Connect or SAML 2.0
+ * connection (docs/enterprise-sso.md), through the Platform API. An OpenID Connect client secret is write-only:
+ * reads say only that one is kept (`idp_client_secret_set`). A SAML connection answers the service provider's
+ * entity ID and ACS URL to give the IdP.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 type Call = (path: string, init: RequestInit) => Promise<Response>;
 
-export type SsoConnection = {
+type SsoConnectionCommon = {
   id: string;
   organization_id: string;
-  issuer: string;
-  idp_client_id: string;
-  idp_client_secret_set: true;
   enabled: boolean;
   email_verified_required: boolean;
   /** The organization's verified domains: the addresses the connection signs in. */
@@ -21,7 +19,30 @@ export type SsoConnection = {
   updated_at: string;
 };
 
-export type SsoConnectionInput = {
+export type OidcSsoConnection = SsoConnectionCommon & {
+  protocol: "oidc";
+  issuer: string;
+  idp_client_id: string;
+  idp_client_secret_set: true;
+};
+
+export type SamlSsoConnection = SsoConnectionCommon & {
+  protocol: "saml";
+  /** The IdP's fields: absent while the connection is pending (saved without them, disabled). */
+  idp_entity_id?: string;
+  idp_sso_url?: string;
+  /** The IdP's signing certificates (base64 DER), 1 to 3. */
+  idp_certificates?: string[];
+  /** What the IdP is told: Astapa's entity ID (also its metadata URL) and Assertion Consumer Service URL. */
+  sp_entity_id: string;
+  acs_url: string;
+  sp_metadata_url: string;
+};
+
+export type SsoConnection = OidcSsoConnection | SamlSsoConnection;
+
+export type OidcSsoConnectionInput = {
+  protocol?: "oidc";
   /** The IdP's issuer (https); its discovery document is fetched when saved (400 when unusable). */
   issuer: string;
   idp_client_id: string;
@@ -32,13 +53,35 @@ export type SsoConnectionInput = {
   email_verified_required?: boolean;
 };
 
+/**
+ * A SAML IdP: its metadata XML, or the URL it is published at, or its entity ID, SSO URL and certificate(s) — or
+ * none of them: a SAML connection keeps its IdP, another is saved pending to learn the URLs to give the IdP.
+ */
+export type SamlSsoConnectionInput =
+  & { protocol: "saml"; enabled?: boolean; email_verified_required?: boolean }
+  & (
+    | Record<never, never>
+    | { idp_metadata_xml: string }
+    | { idp_metadata_url: string }
+    | { idp_entity_id: string; idp_sso_url: string; idp_certificate: string }
+    | { idp_entity_id: string; idp_sso_url: string; idp_certificates: string[] }
+  );
+
+/** Kept for callers of the OpenID Connect-only SDK. */
+export type SsoConnectionInput =
+  | OidcSsoConnectionInput
+  | SamlSsoConnectionInput;
+
 export function ssoConnections(json: Json, call: Call) {
   const path = (org: string) => `/api/platform/organizations/${encodeURIComponent(org)}/sso-connection`;
   return {
     /** The organization's (id or slug) connection; 404 when it has none. */
     get: (org: string) => json<SsoConnection>(path(org)),
-    /** Creates or replaces the organization's connection. */
-    put: (org: string, input: SsoConnectionInput) => json<SsoConnection>(path(org), "PUT", input),
+    /** Creates or replaces the organization's connection (either protocol; switching drops the other's fields). */
+    put: <I extends SsoConnectionInput>(org: string, input: I) =>
+      json<
+        I extends SamlSsoConnectionInput ? SamlSsoConnection : OidcSsoConnection
+      >(path(org), "PUT", input),
     /** Removes it: the organization's people sign in as before. */
     async remove(org: string): Promise<void> {
       await call(path(org), { method: "DELETE" }); // 204, no body

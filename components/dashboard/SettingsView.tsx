@@ -8,6 +8,7 @@ import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
 import { WholeNumberField } from "./WholeNumberField.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { SignUpSettings } from "./SignUpSettings.tsx";
+import { BotProtection } from "./BotProtection.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
@@ -120,6 +121,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       </section>
       <SignInMethods data={data} base={base} canEdit={canEdit} />
       <SignUpSettings data={data} base={base} canEdit={canEdit} />
+      <BotProtection data={data} base={base} canEdit={canEdit} />
       <MfaPolicy data={data} base={base} canEdit={canEdit} />
       <MailSettings data={data} base={base} canEdit={canEdit} />
       <SocialProviders data={data} base={base} canEdit={canEdit} />

@@ -7,6 +7,7 @@ import { flowHref } from "@/lib/login/pages.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard } from "./AuthCard.tsx";
 import { ConsentForm } from "./ConsentForm.tsx";
+import { BotCheck } from "./BotCheck.tsx";
 
 export type EmailCodeData = AuthPageData & {
   /** ask: the address; code: the code for `email`; link: a magic link's button; expired: a dead link. */
@@ -47,6 +48,7 @@ export function EmailCode({ data }: { data: EmailCodeData }) {
             <label for="email">{t.email}</label>
             <input id="email" name="email" type="email" required autocomplete="username" value={data.email} />
           </p>
+          <BotCheck data={data} />
           <button type="submit" name="action" value="send">{t.emailCodeSend}</button>
         </form>
       )}
@@ -75,6 +77,7 @@ export function EmailCode({ data }: { data: EmailCodeData }) {
           <form method="post" action={action}>
             {hidden}
             <input type="hidden" name="email" value={data.email} />
+            <BotCheck data={data} />
             <button type="submit" name="action" value="send" class="secondary">{t.emailCodeAgain}</button>
           </form>
         </>

@@ -7,6 +7,7 @@ import type { AuthPageData } from "@/lib/login/pages.ts";
 import { flowHref } from "@/lib/login/pages.ts";
 import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard, Field } from "./AuthCard.tsx";
+import { BotCheck } from "./BotCheck.tsx";
 
 /** A password page, closed: the reason (as the error) and a link to sign in. */
 export function PasswordsClosed(
@@ -54,6 +55,7 @@ export function PasswordFreeFields(
         autocomplete={data.passkeys ? "username webauthn" : "username"}
         invalid={data.error === "invalidEmail"}
       />
+      {(data.emailCodes || send) && <BotCheck data={data} />}
       {(data.emailCodes || send) && (
         <button type="submit" name="action" value="send">{t.emailCodeSend}</button>
       )}

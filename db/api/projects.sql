@@ -640,6 +640,9 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     when 'sign_up' then
       -- Who may create an account through the hosted login (db/api/sign_up_rules.sql).
       return astapa.sign_up_settings_problem(value);
+    when 'bot_protection' then
+      -- A challenge on the hosted login's forms (db/api/bot_protection.sql).
+      return astapa.bot_protection_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -676,6 +679,7 @@ create or replace function api.update_project_settings(project_id text, changes 
     change record;
     problem text;
     merged jsonb;
+    stored jsonb;
     logged jsonb := '{}';
   begin
     perform astapa.require_project(project_id);
@@ -695,10 +699,12 @@ create or replace function api.update_project_settings(project_id text, changes 
              when change.value -> k -> 'enabled' = 'false' then 'off'
              else 'own_app' end)
            from pg_catalog.jsonb_object_keys(change.value) as k)
+        when change.key = 'bot_protection' then astapa.bot_protection_logged(change.value)
         else change.value end);
     end loop;
     select p.settings into merged from astapa.projects as p where p.id = update_project_settings.project_id
     for update;
+    stored := merged;
     -- Providers merge one by one, so changing Google leaves GitHub as it was; null removes a provider.
     if pg_catalog.jsonb_typeof(changes -> 'social_login') = 'object' then
       changes := pg_catalog.jsonb_set(changes, '{social_login}',
@@ -714,6 +720,11 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{sign_up}',
         coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
     end if;
+    -- bot_protection merges too: a change without a secret keeps the sealed one (write-only on every surface).
+    if changes ? 'bot_protection' then
+      changes := pg_catalog.jsonb_set(changes, '{bot_protection}', coalesce(
+        astapa.bot_protection_merged(merged -> 'bot_protection', changes -> 'bot_protection'), 'null'));
+    end if;
     -- branding: null removes all of it, the uploaded logo too (no image left behind that nothing names).
     if changes -> 'branding' = 'null'::jsonb then
       delete from astapa.project_logos as l where l.project_id = update_project_settings.project_id;
@@ -728,8 +739,11 @@ create or replace function api.update_project_settings(project_id text, changes 
     if pg_catalog.octet_length(merged::text) > 16384 then
       raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
     end if;
-    update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
-    where p.id = update_project_settings.project_id;
+    -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
+    if merged is distinct from stored then
+      update astapa.projects as p set settings = merged, updated_at = pg_catalog.now()
+      where p.id = update_project_settings.project_id;
+    end if;
     perform astapa.audit(project_id, 'project.settings', project_id, logged);
     return astapa.project_json(project_id);
   end
@@ -739,10 +753,10 @@ comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
-  'billing_renewal_notice_days and billing_trial_reminder_days, each validated (AS400 with the '
-  'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding and '
-  'sign_up merge key by key (null in one: back to its default). '
-  'Audited as project.settings without secrets.';
+  'billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the '
+  'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, '
+  'sign_up and bot_protection merge key by key (null in one: back to its default). '
+  'Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;
 

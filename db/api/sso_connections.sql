@@ -1,7 +1,7 @@
--- Enterprise SSO connections (docs/enterprise-sso.md): an organization's OpenID Connect identity provider, set by
--- the project's own client, and the sign-in of a person it vouches for at one of the organization's verified
--- domains. The table is in migration 4227. The app seals the client secret before it reaches SQL; no function here
--- returns it except the two the hosted login reads to talk to the IdP.
+-- Enterprise SSO connections (docs/enterprise-sso.md): an organization's OpenID Connect or SAML 2.0 identity
+-- provider, set by the project's own client, and the sign-in of a person it vouches for at one of the organization's
+-- verified domains. The tables are in migrations 4227 and 4234. The app seals an OpenID Connect client secret before
+-- it reaches SQL; no function here returns it except the two the hosted login reads to talk to the IdP.
 
 drop policy if exists "a project reads its own sso connections" on astapa.sso_connections;
 create policy "a project reads its own sso connections" on astapa.sso_connections
@@ -24,6 +24,26 @@ create policy "a project removes its own sso connections" on astapa.sso_connecti
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "definer functions find the sso connection a lookup names" on astapa.sso_connections;
+create policy "definer functions find the sso connection a lookup names" on astapa.sso_connections
+  for select to astapa_owner
+  using (id = nullif(pg_catalog.current_setting('astapa.lookup_sso_connection', true), ''));
+
+drop policy if exists "a project reads its own saml assertion ids" on astapa.sso_saml_assertions;
+create policy "a project reads its own saml assertion ids" on astapa.sso_saml_assertions
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own saml assertion ids" on astapa.sso_saml_assertions;
+create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions;
+create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
 -- A management table: machine and self-registered clients may not write it (astapa.refuse_foreign_client_writes).
 create or replace trigger sso_connections_refuse_foreign_client_writes
   before insert or update or delete or truncate
@@ -34,9 +54,14 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
   stable
   set search_path = ''
   as $$
-    select pg_catalog.jsonb_build_object(
-      'id', c.id, 'organization_id', c.organization_id, 'issuer', c.issuer, 'idp_client_id', c.client_id,
-      'idp_client_secret_set', true, 'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
+    -- Each protocol's own fields only (the other protocol's are null, and left out).
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'issuer', c.issuer, 'idp_client_id', c.client_id,
+      'idp_client_secret_set', case when c.protocol = 'oidc' then true end,
+      'idp_entity_id', c.idp_entity_id, 'idp_sso_url', c.idp_sso_url,
+      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates))) || pg_catalog.jsonb_build_object(
+      'id', c.id, 'organization_id', c.organization_id, 'protocol', c.protocol,
+      'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
                            where d.project_id = c.project_id and d.organization_id = c.organization_id
                              and d.verified_at is not null), '[]'::jsonb),
@@ -44,8 +69,9 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
   $$;
 
 comment on function astapa.sso_connection_json(astapa.sso_connections) is
-  'An SSO connection as the API shows it: never its client secret (idp_client_secret_set says one is kept), with '
-  'the organization''s verified domains (the addresses the connection signs in).';
+  'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret '
+  '(idp_client_secret_set says one is kept), with the organization''s verified domains (the addresses the '
+  'connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
@@ -83,14 +109,16 @@ create or replace function api.put_sso_connection(
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
       return astapa.sso_connection_json(c);
     end if;
-    -- The sealed secret is bound to its client id: another client id without its own secret could not be opened.
-    if client_secret_sealed is null and c.client_id <> put_sso_connection.client_id then
+    -- The sealed secret is bound to its client id: another client id without its own secret could not be opened
+    -- (nor can a SAML connection turned OpenID Connect, which has none).
+    if client_secret_sealed is null and c.client_id is distinct from put_sso_connection.client_id then
       raise exception using errcode = 'AS400', message = 'A new client_id needs its client_secret.';
     end if;
     update astapa.sso_connections x set
+      protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -100,14 +128,15 @@ create or replace function api.put_sso_connection(
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
-      pg_catalog.jsonb_build_object('connection', c.id, 'issuer', c.issuer, 'enabled', c.enabled,
+      pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled,
                                     'secret_changed', client_secret_sealed is not null));
     return astapa.sso_connection_json(c);
   end
   $$;
 
 comment on function api.put_sso_connection(text, text, text, text, boolean, boolean) is
-  'Creates or replaces an organization''s SSO connection (one per organization): issuer, client_id, the sealed '
+  'Creates or replaces an organization''s OpenID Connect SSO connection (one per organization; a SAML one becomes '
+  'OpenID Connect): issuer, client_id, the sealed '
   'client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required '
   '(null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 '
   'a bad issuer or client_id, or a missing secret.';
@@ -177,6 +206,156 @@ comment on function api.delete_sso_connection(text) is
   'sso_connection.deleted. AS404 when it has none.';
 
 grant execute on function api.delete_sso_connection(text) to astapa_app;
+
+create or replace function api.put_saml_sso_connection(
+  organization_id text,
+  idp_entity_id text,
+  idp_sso_url text,
+  idp_certificates text[],
+  enabled boolean default null,
+  email_verified_required boolean default true
+) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    given boolean := idp_entity_id is not null or idp_sso_url is not null or idp_certificates is not null;
+    entity text;
+    sso_url text;
+    certificates text[];
+    on_now boolean;
+  begin
+    if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
+                  or idp_entity_id ~ '[[:cntrl:]]') then
+      raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
+    end if;
+    if given and (idp_sso_url is null or pg_catalog.length(idp_sso_url) > 2000 or idp_sso_url !~ '^https?://[^\s#]+$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_sso_url must be the identity provider''s https single sign-on URL, without a fragment.';
+    end if;
+    if given and (idp_certificates is null or pg_catalog.cardinality(idp_certificates) not between 1 and 3
+       or pg_catalog.length(pg_catalog.array_to_string(idp_certificates, ',')) > 24000
+       or pg_catalog.array_to_string(idp_certificates, ',') !~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_certificates must be 1 to 3 signing certificates (base64 DER).';
+    end if;
+    select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id;
+    -- No IdP given: a SAML connection keeps its own; any other is saved pending (its SP URLs exist, it signs no one in).
+    entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
+    sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
+    certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
+    on_now := coalesce(put_saml_sso_connection.enabled, case
+      when entity is null then false
+      when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
+      else c.enabled end);
+    if entity is null and on_now then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
+    end if;
+    if c.id is null then
+      insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
+                                          idp_certificates, enabled, email_verified_required)
+      values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
+              coalesce(email_verified_required, true))
+      returning * into c;
+      perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
+                                      'enabled', c.enabled));
+      return astapa.sso_connection_json(c);
+    end if;
+    update astapa.sso_connections x set
+      protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
+      idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
+      email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
+      updated_at = pg_catalog.now()
+    where x.project_id = c.project_id and x.id = c.id
+    returning * into c;
+    perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
+                                    'enabled', c.enabled));
+    return astapa.sso_connection_json(c);
+  end
+  $$;
+
+comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) is
+  'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
+  'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
+  'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
+  'yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one '
+  'completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown '
+  'organization, AS400 a bad field or a pending connection enabled.';
+
+grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) to astapa_app;
+
+create or replace function api.saml_connection_exists(connection_id text) returns boolean
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    found boolean;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'SAML metadata lookups happen before a project is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return false;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select exists (select from astapa.sso_connections c
+                   where c.id = saml_connection_exists.connection_id and c.protocol = 'saml') into found;
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return found;
+  end
+  $$;
+
+comment on function api.saml_connection_exists(text) is
+  'Whether a SAML connection has this id, for its public service provider metadata (an IdP fetches it with no '
+  'project known). Security definer because no project is known; it sees only the one connection the id names '
+  '(policy "definer functions find the sso connection a lookup names"), answers yes or no, and refuses to run '
+  'once a project is set.';
+
+revoke execute on function api.saml_connection_exists(text) from public;
+grant execute on function api.saml_connection_exists(text) to astapa_app;
+
+create or replace function api.record_saml_assertion(connection_id text, assertion_id text, expires_at timestamptz)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SAML assertions are recorded for one project.';
+    end if;
+    if assertion_id is null or pg_catalog.length(assertion_id) not between 1 and 256 or assertion_id ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A SAML assertion ID must be 1 to 256 characters.';
+    end if;
+    -- Pruned as it goes: an expired ID could not be accepted again anyway (its assertion is refused as expired).
+    delete from astapa.sso_saml_assertions a where a.project_id = project and a.expires_at < pg_catalog.now();
+    insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
+    values (project, record_saml_assertion.connection_id, record_saml_assertion.assertion_id,
+            greatest(record_saml_assertion.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_saml_assertions_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'This SAML assertion was already used.';
+    end if;
+  end
+  $$;
+
+comment on function api.record_saml_assertion(text, text, timestamptz) is
+  'Records the ID of an assertion a SAML connection accepted, kept until expires_at (when the assertion could no '
+  'longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 '
+  'no project. A connection unknown to the project fails its foreign key.';
+
+grant execute on function api.record_saml_assertion(text, text, timestamptz) to astapa_app;
 
 create or replace function astapa.sso_sign_in_json(c astapa.sso_connections) returns jsonb
   language sql

@@ -4,6 +4,7 @@ import { asApp, type Sql } from "@/db/client.ts";
 import {
   deleteSsoConnection,
   getSsoConnection,
+  putSamlSsoConnection,
   putSsoConnection,
   type SsoConnection,
 } from "@/db/sso_connections.ts";
@@ -11,30 +12,37 @@ import { AppError } from "../http/errors.ts";
 import { issuerProblem } from "../login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "../login/sso/secret.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
-import { allowFlags, flag, type ParsedArgs, UsageError } from "./args.ts";
+import { samlIdpOf } from "../login/sso/saml_config.ts";
+import { type SamlServiceProvider, withServiceProvider } from "../login/sso/saml_urls.ts";
+import { allowFlags, flag, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
 export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
   org set-sso --project ID --org ID --issuer URL --idp-client-id X [--idp-client-secret Y]
               [--enabled true|false] [--email-verified-required true|false]
-                             the issuer's discovery is fetched now (SSRF guard); the secret is stored sealed`;
+                             the issuer's discovery is fetched now (SSRF guard); the secret is stored sealed
+  org set-sso --project ID --org ID --protocol saml (--idp-metadata FILE | --idp-metadata-url URL
+              | --idp-entity-id X --idp-sso-url URL --idp-certificate PEM-FILE) [--enabled true|false]
+                             a SAML IdP; shows the SP entity ID and ACS URL to give the IdP`;
 
 export const SSO_ACTIONS = ["sso", "set-sso", "remove-sso"];
 
 const CLI = { actor: "cli" };
 
-function yesNo(args: ParsedArgs, name: string): boolean | null {
-  const value = flag(args, name);
-  if (value === undefined) return null;
-  if (value !== "true" && value !== "false") throw new UsageError(`--${name} must be true or false`);
-  return value === "true";
-}
-
-function shown(c: SsoConnection): string {
+function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
+  const protocol: [string, string][] = c.protocol === "saml"
+    ? [
+      ["idp entity id", c.idp_entity_id ?? ""],
+      ["idp sso url", c.idp_sso_url ?? ""],
+      ["idp certificates", String(c.idp_certificates?.length ?? 0)],
+      ["sp entity id (metadata)", c.sp_entity_id ?? ""],
+      ["acs url", c.acs_url ?? ""],
+    ]
+    : [["issuer", c.issuer ?? ""], ["idp client id", c.idp_client_id ?? ""]];
   return table([
     ["connection", c.id],
-    ["issuer", c.issuer],
-    ["idp client id", c.idp_client_id],
+    ["protocol", c.protocol],
+    ...protocol,
     ["enabled", String(c.enabled)],
     ["email_verified required", String(c.email_verified_required)],
     ["domains", c.domains.join(" ") || "- (verify a domain: SSO signs in verified domains only)"],
@@ -44,7 +52,11 @@ function shown(c: SsoConnection): string {
 export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config: Config): Promise<number> {
   const action = args.positionals[1];
   const known = action === "set-sso"
-    ? ["issuer", "idp-client-id", "idp-client-secret", "enabled", "email-verified-required"]
+    ? ["protocol", "enabled", "email-verified-required"].concat(
+      flag(args, "protocol") === "saml"
+        ? ["idp-metadata", "idp-metadata-url", "idp-entity-id", "idp-sso-url", "idp-certificate"]
+        : ["issuer", "idp-client-id", "idp-client-secret"],
+    )
     : [];
   allowFlags(args, ["project", "org", ...known]);
   const project = flag(args, "project", true);
@@ -55,15 +67,22 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
     return 0;
   }
   if (action === "sso") {
-    const connection = await asApp(sql, project, (tx) => getSsoConnection(tx, org), CLI);
+    const connection = withServiceProvider(
+      config.baseUrl,
+      await asApp(sql, project, (tx) => getSsoConnection(tx, org), CLI),
+    );
     out.result(connection, shown(connection));
     return 0;
+  }
+  if (flag(args, "protocol") === "saml") return await setSaml(sql, args, out, config, project, org);
+  if (![undefined, "oidc"].includes(flag(args, "protocol"))) {
+    throw new UsageError("--protocol must be oidc or saml");
   }
   const issuer = flag(args, "issuer", true);
   const clientId = flag(args, "idp-client-id", true);
   const secret = flag(args, "idp-client-secret");
-  const enabled = yesNo(args, "enabled");
-  const emailVerifiedRequired = yesNo(args, "email-verified-required");
+  const enabled = trueOrFalse(args, "enabled");
+  const emailVerifiedRequired = trueOrFalse(args, "email-verified-required");
   const problem = await issuerProblem(
     { allowPrivate: config.webhookAllowPrivate },
     issuer,
@@ -82,5 +101,46 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
       emailVerifiedRequired,
     }), CLI);
   out.result(connection, shown(connection));
+  return 0;
+}
+
+/** `set-sso --protocol saml`: the IdP from its metadata (file or URL) or its fields, checked as by the API. */
+async function setSaml(
+  sql: Sql,
+  args: ParsedArgs,
+  out: Output,
+  config: Config,
+  project: string,
+  org: string,
+) {
+  const file = (name: string) => {
+    const path = flag(args, name);
+    return path === undefined ? undefined : Deno.readTextFileSync(path);
+  };
+  const pems = file("idp-certificate")?.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
+  );
+  const idp = await samlIdpOf(
+    {
+      protocol: "saml",
+      idp_metadata_xml: file("idp-metadata"),
+      idp_metadata_url: flag(args, "idp-metadata-url"),
+      idp_entity_id: flag(args, "idp-entity-id"),
+      idp_sso_url: flag(args, "idp-sso-url"),
+      idp_certificates: pems ?? (flag(args, "idp-certificate") === undefined ? undefined : []),
+    },
+    { allowPrivate: config.webhookAllowPrivate },
+    config.socialTimeoutMs,
+  );
+  const connection = await asApp(sql, project, (tx) =>
+    putSamlSsoConnection(tx, org, {
+      entityId: idp?.entityId ?? null,
+      ssoUrl: idp?.ssoUrl ?? null,
+      certificates: idp?.certificates ?? null,
+      enabled: trueOrFalse(args, "enabled"),
+      emailVerifiedRequired: trueOrFalse(args, "email-verified-required"),
+    }), CLI);
+  const answered = withServiceProvider(config.baseUrl, connection);
+  out.result(answered, shown(answered));
   return 0;
 }

@@ -9,7 +9,10 @@ import type { MemberRole } from "@/db/accounts.ts";
 import { listInvitations, listMembers, listOrganizations } from "@/db/organizations.ts";
 import { getProject, type Project } from "@/db/projects.ts";
 import { listPlans } from "@/db/plans.ts";
-import { listSsoConnections, type SsoConnection } from "@/db/sso_connections.ts";
+import { listSsoConnections } from "@/db/sso_connections.ts";
+import { MAX_METADATA_CHARS } from "../login/sso/saml_metadata.ts";
+import { withServiceProvider } from "../login/sso/saml_urls.ts";
+import type { ShownSsoConnection } from "@/components/dashboard/SamlSsoSection.tsx";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
@@ -25,11 +28,13 @@ export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
 export const OrganizationSsoForm = z.object({
   csrf: z.string(),
   organization: z.string().max(100),
-  action: z.enum(["save", "remove"]),
+  /** save: OpenID Connect; save_saml: SAML from the IdP's metadata. */
+  action: z.enum(["save", "save_saml", "remove"]),
   issuer: z.string().max(500).default(""),
   idp_client_id: z.string().max(500).default(""),
   /** Empty keeps the stored secret. */
   idp_client_secret: z.string().max(1000).default(""),
+  idp_metadata_xml: z.string().max(MAX_METADATA_CHARS).default(""),
   enabled: z.literal("on").optional(),
 });
 
@@ -51,8 +56,8 @@ type Listed = Awaited<ReturnType<typeof listOrganizations>>[number];
 export type OrganizationRow = Listed & {
   member_list: Awaited<ReturnType<typeof listMembers>>;
   open_invitations: Awaited<ReturnType<typeof listInvitations>>;
-  /** Its SSO connection (never the secret), or null. */
-  sso: SsoConnection | null;
+  /** Its SSO connection (never the secret; a SAML one with the SP URLs to give the IdP), or null. */
+  sso: ShownSsoConnection | null;
 };
 
 export type OrganizationsData = {
@@ -71,7 +76,9 @@ export type OrganizationsData = {
 export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<OrganizationsData> {
   return async (tx: Tx, role, projectId, extra) => {
     const organizations: OrganizationRow[] = [];
-    const connections = await listSsoConnections(tx);
+    const connections = (await listSsoConnections(tx)).map((s) =>
+      withServiceProvider(c.var.deps.config.baseUrl, s)
+    );
     for (const org of await listOrganizations(tx, null)) {
       const invitations = await listInvitations(tx, org.id);
       organizations.push({

@@ -22,6 +22,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   verification_saved: "Email verification policy saved.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
   sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
+  bot_protection_saved: "Bot protection saved (the secret key is sealed and not shown again).",
   mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",
   mail_saved: "Mail settings saved: mail queued from now on uses them.",

@@ -23,16 +23,17 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /**
- * The policy with third-party origins added to script-src, connect-src and frame-src: the billing portal's card
- * form loads Xendit.js, which calls Xendit's API and may show the bank's 3-D Secure frame. A handler sets it as
+ * The policy with third-party origins added to script-src, connect-src and frame-src (and `styles` to
+ * style-src): the billing portal's card form loads Xendit.js, which calls Xendit's API and may show the bank's
+ * 3-D Secure frame; a hosted-login form with bot protection loads Turnstile or hCaptcha. A handler sets it as
  * its response's content-security-policy; requestHandling then leaves it in place.
  */
-export function contentSecurityPolicyWith(origins: string[]): string {
+export function contentSecurityPolicyWith(origins: string[], styles: string[] = []): string {
   const extra = origins.join(" ");
   return [
     "default-src 'self'",
     `script-src 'self' ${extra}`,
-    "style-src 'self'",
+    ["style-src 'self'", ...styles].join(" "),
     "img-src 'self' data:",
     `connect-src 'self' ${extra}`,
     `frame-src ${extra}`,

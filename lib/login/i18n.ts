@@ -98,6 +98,13 @@ const en = {
   passkeyAlreadyAdded: "This device already holds a passkey for your account: sign in with it.",
   passkeyUseIt:
     "This app signs in with passkeys: choose yours from the suggestions under the email field, or press “Sign in with a passkey”.",
+  // Bot protection (lib/login/bot_check.ts): the challenge widget on the form and its refusals.
+  botCheckMissing: "Please complete the check that you are not a robot, then send the form again.",
+  botCheckFailed: "Please complete the check: it did not pass. Try it again, then send the form again.",
+  botCheckUnavailable:
+    "The check that you are not a robot cannot be completed right now. Try again in a minute.",
+  botCheckNoScript:
+    "This form has a check that you are not a robot, and it needs JavaScript. Turn it on for this site, or open this page in a browser that has it.",
   passkeyNoScript:
     "Signing in with a passkey needs JavaScript. Turn it on for this site, or open this page in a browser that has it.",
   passkeysTitle: "Passkeys",
@@ -269,6 +276,8 @@ const en = {
     "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
   ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
+  samlUnsolicited:
+    "Your organization's sign-in sent you here, but no sign-in was started in this browser. Start from the app you want to use and choose single sign-on.",
   // settings.sign_up refusing a new account (lib/login/sign_up_refusal.tsx); {app} and {domain} filled in.
   signUpRefusedTitle: "No new account",
   signUpClosed: "Sign-ups for {app} are closed.",
@@ -377,6 +386,13 @@ const id: Messages = {
   passkeyAlreadyAdded: "Perangkat ini sudah menyimpan passkey untuk akun Anda: masuklah dengan passkey itu.",
   passkeyUseIt:
     "Aplikasi ini masuk dengan passkey: pilih passkey Anda dari saran di bawah kolom email, atau tekan “Masuk dengan passkey”.",
+  botCheckMissing: "Silakan selesaikan pemeriksaan bahwa Anda bukan robot, lalu kirim formulir lagi.",
+  botCheckFailed:
+    "Silakan selesaikan pemeriksaan: pemeriksaan tidak lolos. Coba lagi, lalu kirim formulir lagi.",
+  botCheckUnavailable:
+    "Pemeriksaan bahwa Anda bukan robot tidak dapat dilakukan saat ini. Coba lagi dalam semenit.",
+  botCheckNoScript:
+    "Formulir ini memiliki pemeriksaan bahwa Anda bukan robot, dan pemeriksaan itu memerlukan JavaScript. Aktifkan untuk situs ini, atau buka halaman ini di browser yang memilikinya.",
   passkeyNoScript:
     "Masuk dengan passkey memerlukan JavaScript. Aktifkan untuk situs ini, atau buka halaman ini di browser yang memilikinya.",
   passkeysTitle: "Passkey",
@@ -549,6 +565,8 @@ const id: Messages = {
     "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
   ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
+  samlUnsolicited:
+    "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
   signUpRefusedTitle: "Tidak ada akun baru",
   signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
   signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",

@@ -25,6 +25,7 @@ import { emailCodesEnabled } from "./email_codes.ts";
 import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
 import { signUpOffered } from "./sign_up_mode.ts";
+import type { BotWidget } from "./bot_check.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -58,6 +59,8 @@ export type AuthPageData = {
   phoneSignIn?: boolean;
   /** settings.sign_up takes no new accounts from this request: no "Create an account" link. */
   signUpHidden?: boolean;
+  /** The form asks for a bot check (settings.bot_protection; lib/login/bot_check.ts `useBotCheck`). */
+  botCheck?: BotWidget;
 };
 
 /** Astapa's billing, account and device pages sign people in through the same flow (their callback.ts). */
@@ -108,6 +111,7 @@ export function authPageData(
     ...(passwordsEnabled(request.project) ? {} : { passwordsOff: true }),
     ...(passkeySignUp(request.project) ? { passkeySignUp: true } : {}),
     ...(signUpOffered(request) ? {} : { signUpHidden: true }),
+    ...(c.var.botCheck ? { botCheck: c.var.botCheck } : {}),
     ...extra,
   };
 }

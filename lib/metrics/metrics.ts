@@ -73,6 +73,14 @@ function build(client: typeof Client) {
     labelNames: ["verdict"] as const,
     registers,
   });
+  const botChecks = new client.Counter({
+    name: "astapa_bot_checks_total",
+    help:
+      "Hosted-login bot checks (Turnstile, hCaptcha), by provider and verdict (passed; missing, failed: " +
+      "refused; unavailable: the provider did not answer).",
+    labelNames: ["provider", "verdict"] as const,
+    registers,
+  });
   return {
     registry,
     httpRequests,
@@ -83,6 +91,7 @@ function build(client: typeof Client) {
     paymentEvents,
     webhookAttempts,
     passwordBreachChecks,
+    botChecks,
   };
 }
 
@@ -143,4 +152,11 @@ export function countWebhookAttempt(outcome: "delivered" | "retry" | "failed"): 
 
 export function countPasswordBreachCheck(verdict: "breached" | "clean" | "unavailable"): void {
   live?.passwordBreachChecks.inc({ verdict });
+}
+
+export function countBotCheck(
+  provider: "turnstile" | "hcaptcha",
+  verdict: "passed" | "missing" | "failed" | "unavailable",
+): void {
+  live?.botChecks.inc({ provider, verdict });
 }

@@ -33,6 +33,14 @@ export async function readPageBody<S extends z.ZodType<{ csrf?: string }>, R>(
   return { body };
 }
 
+/**
+ * A stale form's answer when there is no page to show again: nobody is signed in here (a forged form, or a
+ * session that ended too), so nothing is done and the error page says why (403).
+ */
+export function staleFormRefused(): AppError {
+  return new AppError("forbidden", { description: STALE });
+}
+
 /** True when the request came from one of our forms (and should be redirected back, not answered JSON). */
 export function isForm(c: Ctx): boolean {
   return bodyKind(c.req.header("content-type")) === "form";

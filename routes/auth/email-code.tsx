@@ -37,6 +37,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
+import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 
 const CodeForm = AuthForm.extend({
   action: z.enum(["send", "verify", "link"]),
@@ -105,6 +106,7 @@ export const handler: Handlers<EmailCodeData> = {
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
+    useBotCheck(c, request.project, "email_code");
     return show(c, request, query, { mode: "ask", email: request.loginHint });
   },
 
@@ -127,6 +129,11 @@ export const handler: Handlers<EmailCodeData> = {
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
     const { sql, config } = c.var.deps;
     const email = form.email.trim();
+    // Bot protection on sending a code (docs/hosted-login.md#bot-protection): no lookup, no count, no mail.
+    if (form.action === "send") {
+      const bot = await botCheckRefusal(c, request.project, "email_code");
+      if (bot) return show(c, request, query, { mode: "ask", email, error: bot.error }, bot.status);
+    } else useBotCheck(c, request.project, "email_code"); // the code page's "send again" shows the widget
     if (form.action === "link") {
       const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
         ? await orSignUpRefusal(c, request, query, async () =>

@@ -18,6 +18,8 @@ import { AuthCard, Field } from "@/components/login/AuthCard.tsx";
 import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
+import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
+import { BotCheck } from "@/components/login/BotCheck.tsx";
 
 const ForgotForm = AuthForm.extend({ email: z.string().max(254) });
 
@@ -30,6 +32,7 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    useBotCheck(c, request.project, formOfPage(request.project, "forgot"));
     // A password-free project has no passwords to reset: the page says so (403), in the person's language.
     return authPage(
       authPageData(c, request, query),
@@ -42,6 +45,9 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, ForgotForm, "forgotTitle");
     if (!("again" in posted)) return posted;
     const { form, query, request, again: show } = posted;
+    // Bot protection first (docs/hosted-login.md#bot-protection): no lookup, no count, no mail without it.
+    const bot = await botCheckRefusal(c, request.project, formOfPage(request.project, "forgot"));
+    if (bot) return show({ error: bot.error }, bot.status);
     if (!passwordsEnabled(request.project)) return show({ error: "passwordsOff" }, 403);
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return show({ error: "tooMany", waitSeconds: wait }, 429);
@@ -82,6 +88,7 @@ export default function Forgot({ data }: PageProps<AuthPageData>) {
     <AuthFormPage data={data} path="/auth/forgot" title="forgotTitle" subtitle="forgotFor" after={back}>
       <p>{t.forgotIntro}</p>
       <Field name="email" label={t.email} type="email" value={data.email} autocomplete="email" />
+      <BotCheck data={data} />
       <button type="submit">{t.sendLink}</button>
     </AuthFormPage>
   );

@@ -40,6 +40,8 @@ import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.ts
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { emailCodesEnabled } from "@/lib/login/email_codes.ts";
+import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
+import { BotCheck } from "@/components/login/BotCheck.tsx";
 
 // No password at all is a wrong one (a password-free project's page posts only the email: refused below).
 const SignInForm = AuthForm.extend({
@@ -105,6 +107,7 @@ export const handler: Handlers<AuthPageData> = {
       return c.redirect(target, 303);
     }
     const providers = await enabledProviders(c.var.deps, request.project);
+    useBotCheck(c, request.project, formOfPage(request.project, "sign_in"));
     return authPage(authPageData(c, request, query, { providers, email: request.loginHint }), "signInTitle");
   },
 
@@ -112,6 +115,9 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, SignInForm, "signInTitle");
     if (!("again" in posted)) return posted;
     const { form, request, query, again } = posted;
+    // Bot protection first (docs/hosted-login.md#bot-protection): no account is looked up, no password checked.
+    const bot = await botCheckRefusal(c, request.project, formOfPage(request.project, "sign_in"));
+    if (bot) return again({ error: bot.error }, bot.status);
     const { sql } = c.var.deps;
     // Enforced SSO (docs/enterprise-sso.md): an address at a domain whose organization signs in through its own
     // IdP never has its password checked here (so it counts toward no lockout). No password typed: on to the IdP
@@ -257,6 +263,7 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
             invalid={!!data.error}
             toggle={{ show: t.showPassword, hide: t.hidePassword }}
           />
+          <BotCheck data={data} />
           <button type="submit">{t.signIn}</button>
         </>
       )}

@@ -27,6 +27,8 @@ import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx
 import { refusalBeforeForm, refusedSignUp, signUpRefusedPage } from "@/lib/login/sign_up_refusal.tsx";
 import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
 import { handOverToSso } from "@/lib/login/sso/required.tsx";
+import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
+import { BotCheck } from "@/components/login/BotCheck.tsx";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -46,6 +48,7 @@ export const handler: Handlers<AuthPageData> = {
     const refusal = refusalBeforeForm(request);
     if (refusal) return signUpRefusedPage(c, request, query, refusal);
     const providers = await enabledProviders(c.var.deps, request.project);
+    useBotCheck(c, request.project, formOfPage(request.project, "sign_up"));
     return authPage(authPageData(c, request, query, { providers }), "signUpTitle");
   },
 
@@ -53,6 +56,9 @@ export const handler: Handlers<AuthPageData> = {
     const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
     if (!("again" in posted)) return posted;
     const { form, request, again } = posted;
+    // Bot protection first (docs/hosted-login.md#bot-protection): nothing is checked or stored without it.
+    const bot = await botCheckRefusal(c, request.project, formOfPage(request.project, "sign_up"));
+    if (bot) return again({ error: bot.error }, bot.status);
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
@@ -133,6 +139,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
               focus={EMAIL_ERRORS.has(data.error!)}
             />
             <NewPassword data={data} label={t.password} />
+            <BotCheck data={data} />
             <button type="submit">{t.signUp}</button>
           </>
         )}

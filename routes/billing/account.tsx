@@ -16,7 +16,7 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
-import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
+import { CsrfField, readPageBody, staleFormRefused } from "@/lib/payments/page_forms.ts";
 import { requestPlanChange } from "@/lib/payments/plan_change.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { PORTAL_TEXT, portalDate, type PortalNotice } from "@/lib/payments/portal_text.ts";
@@ -93,6 +93,7 @@ export async function accountPage(
   stale?: { lang?: Lang },
 ) {
   const who = await signedIn(c, clientId);
+  if (!who.userId && stale) throw staleFormRefused();
   if (!who.userId) return signInFirst(c, clientId, "account");
   const account = await asApp(
     c.var.deps.sql,

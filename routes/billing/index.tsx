@@ -12,7 +12,7 @@ import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { BILLING_TEXT, intervalText } from "@/lib/payments/page_text.ts";
 import { openCheckout } from "@/lib/payments/checkout.ts";
 import { requestPlanChange } from "@/lib/payments/plan_change.ts";
-import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
+import { CsrfField, readPageBody, staleFormRefused } from "@/lib/payments/page_forms.ts";
 
 const Query = z.object({ client_id: z.string().regex(CLIENT_ID, "A client_id (cid_…).") });
 const Choice = z.object({
@@ -48,6 +48,7 @@ type BillingData = {
  */
 async function plansPage(c: Ctx, clientId: string, stale?: { lang?: Lang }) {
   const who = await signedIn(c, clientId);
+  if (!who.userId && stale) throw staleFormRefused();
   if (!who.userId) return signInFirst(c, clientId);
   const { plans, state, trials } = await asApp(c.var.deps.sql, who.projectId, async (tx) => ({
     plans: await listPlans(tx, who.projectId),

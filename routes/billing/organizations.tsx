@@ -23,7 +23,7 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { CLIENT_ID, sameOrigin, signedIn, signInFirst } from "@/lib/payments/billing_session.ts";
-import { CsrfField, readPageBody } from "@/lib/payments/page_forms.ts";
+import { CsrfField, readPageBody, staleFormRefused } from "@/lib/payments/page_forms.ts";
 import { portalDate } from "@/lib/payments/portal_text.ts";
 import { rupiah } from "@/lib/payments/receipt_text.ts";
 import { openOrganizationCheckout } from "@/lib/organizations/team_checkout.ts";
@@ -88,6 +88,7 @@ type PortalData = {
  */
 async function portalPage(c: Ctx, clientId: string, notice?: OrgPortalNotice, stale?: { lang?: Lang }) {
   const who = await signedIn(c, clientId);
+  if (!who.userId && stale) throw staleFormRefused();
   if (!who.userId) return signInFirst(c, clientId, "organizations");
   const billing = await asApp(c.var.deps.sql, who.projectId, (tx) => organizationBilling(tx, who.userId!));
   const lang = stale?.lang ?? pickLang(c);

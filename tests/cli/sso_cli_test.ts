@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { signingKey, startFakeSamlIdp } from "../fakes/saml_idp.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -71,4 +72,40 @@ Deno.test("cli org sso — show without the secret, a bad issuer refused at save
   const gone = await astapa(["org", "sso", ...p]);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /has no SSO connection/);
+});
+
+Deno.test("cli org set-sso --protocol saml — from a metadata file; shows the SP URLs; an expired certificate is refused", async () => {
+  const project = await seedProject(db.sql, { name: "Saml Shop" });
+  await asApp(db.sql, project.id, (tx) => tx`select api.create_organization('Beta', 'beta', null)`);
+  const idp = await startFakeSamlIdp();
+  const dir = await Deno.makeTempDir();
+  try {
+    const p = ["--project", project.id, "--org", "beta", "--protocol", "saml"];
+    await Deno.writeTextFile(`${dir}/idp.xml`, idp.metadata());
+    const set = await astapa(["org", "set-sso", ...p, "--idp-metadata", `${dir}/idp.xml`]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /protocol\s+saml/);
+    assert.match(set.stdout, /idp entity id\s+https:\/\/idp\.acme\.test\/saml/);
+    assert.match(set.stdout, /acs url\s+\S+\/auth\/sso\/saml\/sso_[a-z2-7]{24}\/acs/);
+    const expired = await signingKey("CN=Old", new Date("2020-01-01"), new Date("2021-01-01"));
+    await Deno.writeTextFile(`${dir}/old.pem`, expired.certPem);
+    const refused = await astapa([
+      "org",
+      "set-sso",
+      ...p,
+      "--idp-entity-id",
+      idp.entityId,
+      "--idp-sso-url",
+      idp.ssoUrl,
+      "--idp-certificate",
+      `${dir}/old.pem`,
+    ]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /expired on 2021-01-01/);
+    const shown = await astapa(["org", "sso", "--project", project.id, "--org", "beta"]);
+    assert.match(shown.stdout, /idp certificates\s+1/);
+  } finally {
+    await idp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

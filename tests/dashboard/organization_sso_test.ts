@@ -5,6 +5,7 @@ import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from 
 import { seedProject } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
+import { startFakeSamlIdp } from "../fakes/saml_idp.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa", clientSecret: "dashboard-idp-secret-42" });
 const t = await testApp();
@@ -56,4 +57,40 @@ Deno.test("organizations page — SSO: admins set it up and remove it; the secre
   });
   assert.equal(removed.headers.get("location"), `${base}/organizations?done=sso_removed`);
   assert.match(await (await getAs(t, owner, `${base}/organizations`)).text(), /data-sso="none"/);
+});
+
+Deno.test("organizations page — SAML: an admin saves it from the IdP's metadata; the page shows the URLs to give the IdP", async () => {
+  const saml = await startFakeSamlIdp();
+  try {
+    await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Beta', 'beta', null)`);
+    const fields = {
+      organization: "beta",
+      action: "save_saml",
+      idp_metadata_xml: saml.metadata(),
+      enabled: "on",
+    };
+    assert.equal((await postAs(t, viewer, `${base}/organizations/sso`, fields)).status, 403);
+    // Saved empty first: the URLs to give the IdP, waiting for its metadata (and off).
+    const empty = await postAs(t, owner, `${base}/organizations/sso`, { ...fields, idp_metadata_xml: "" });
+    assert.equal(empty.status, 303, await empty.text());
+    const waiting = await (await getAs(t, owner, `${base}/organizations`)).text();
+    assert.match(waiting, /waiting for the IdP's metadata/);
+    assert.match(waiting, /\/auth\/sso\/saml\/sso_[a-z2-7]{24}\/acs/);
+    const bad = await postAs(t, owner, `${base}/organizations/sso`, { ...fields, idp_metadata_xml: "<x/>" });
+    assert.equal(bad.status, 422);
+    assert.match(
+      await bad.text(),
+      /The SAML metadata: the metadata must describe exactly one identity provider/,
+    );
+    const saved = await postAs(t, owner, `${base}/organizations/sso`, fields);
+    assert.equal(saved.status, 303, await saved.text());
+    const [row] = await t.db.sql`select s.id from astapa.sso_connections s join astapa.organizations o
+      on o.project_id = s.project_id and o.id = s.organization_id where o.slug = 'beta'`;
+    const html = await (await getAs(t, viewer, `${base}/organizations`)).text();
+    assert.ok(html.includes(`${t.origin}/auth/sso/saml/${row.id}/acs`), "the ACS URL to copy");
+    assert.ok(html.includes(saml.entityId));
+    assert.doesNotMatch(html, /Save SAML connection/, "viewers get no form");
+  } finally {
+    await saml.close();
+  }
 });

@@ -13,6 +13,7 @@ import { webauthn } from "@/lib/login/passkeys/webauthn_library.ts";
 import { argon2 } from "@/lib/passwords.ts";
 import { verifyAnyPassword } from "@/lib/import/verify_hash.ts";
 import { validateLogo } from "@/lib/branding/logo_image.ts";
+import { nodeSaml, xmldom } from "@/lib/login/sso/saml_library.ts";
 import { foreignHashes } from "../helpers/foreign_hashes.ts";
 import { jpegOf, pngOf, webpOf } from "../helpers/logos.ts";
 
@@ -57,6 +58,8 @@ Deno.test("lazy import — the real loaders give the libraries their callers use
   const webauthnLibrary = await webauthn();
   assert.equal(typeof webauthnLibrary.verifyAuthenticationResponse, "function");
   assert.equal(typeof (await argon2()).verify, "function");
+  assert.equal(typeof (await nodeSaml()).SAML, "function");
+  assert.equal(typeof (await xmldom()).DOMParser, "function");
   // The first use of each lazily loaded verifier and decoder succeeds.
   const hashes = await foreignHashes("correct horse");
   for (const [format, hash] of Object.entries(hashes)) {

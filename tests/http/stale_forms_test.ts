@@ -568,6 +568,9 @@ const CASES: Record<string, Case | Case[]> = {
 /** Hosted routes with a POST handler that are not covered here, and why. */
 const UNCOVERED: Record<string, string> = {
   "/auth/passkey/options": "JSON for the passkey island, before any form is posted",
+  // No page of ours holds this form and it carries no CSRF token to go stale: the IdP's page posts it cross-site,
+  // and a stale one (its flow cookie expired) is tried in tests/http/saml_sso_attacks_test.ts.
+  "/auth/sso/saml/:connection/acs": "the SAML IdP's POST (no form of ours)",
 };
 
 /** The hosted pages: everything but the APIs and the dashboard (a developer's, with its own forms' tests). */

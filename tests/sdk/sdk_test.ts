@@ -356,6 +356,40 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
 });
 
+Deno.test("sdk — botProtection: off by default, set with a write-only secret, kept when omitted, cleared", async () => {
+  const off = { provider: null, site_key: null, secret_key_set: false, on: [] };
+  assert.deepEqual(await astapa.botProtection.get(), off);
+  try {
+    const on = await astapa.botProtection.set({
+      provider: "turnstile",
+      site_key: "0x4AAAAAAAsdk",
+      secret_key: "0x4AAAAAAAsdk-secret-value",
+      on: ["sign_up"],
+    });
+    assert.deepEqual(on, {
+      provider: "turnstile",
+      site_key: "0x4AAAAAAAsdk",
+      secret_key_set: true,
+      on: ["sign_up"],
+    });
+    const moved = await astapa.botProtection.set({
+      provider: "turnstile",
+      site_key: "0x4AAAAAAAsdk",
+      on: ["forgot"],
+    });
+    assert.deepEqual(moved, { ...on, on: ["forgot"] });
+    assert.ok(!JSON.stringify(await astapa.botProtection.get()).includes("sdk-secret-value"));
+    await assert.rejects(
+      () => astapa.botProtection.set({ provider: "hcaptcha", site_key: "10000000-ffff", on: ["forgot"] }),
+      (error: AstapaError) =>
+        error.status === 400 && /new provider needs its own secret key/.test(error.message),
+    );
+  } finally {
+    await astapa.botProtection.clear();
+  }
+  assert.deepEqual(await astapa.botProtection.get(), off);
+});
+
 Deno.test("sdk — signInMethods: the switches read and set; passwords off alone is a typed 400", async () => {
   assert.deepEqual(await astapa.signInMethods.get(), {
     passwords: true,

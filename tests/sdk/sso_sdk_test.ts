@@ -5,6 +5,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
+import { startFakeSamlIdp } from "../fakes/saml_idp.ts";
 
 const idp = await startFakeGoogle({
   clientId: "astapa",
@@ -60,4 +61,27 @@ Deno.test("sdk — ssoConnections: put, get (no secret), remove; a bad issuer is
   await astapa.ssoConnections.remove("acme");
   const gone = await astapa.ssoConnections.get("acme").catch((error: unknown) => error);
   assert.ok(gone instanceof AstapaError && gone.status === 404);
+});
+
+Deno.test("sdk — ssoConnections: a SAML connection from metadata answers the SP URLs to give the IdP", async () => {
+  const saml = await startFakeSamlIdp();
+  try {
+    await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Beta', 'beta', null)`);
+    const put = await astapa.ssoConnections.put("beta", {
+      protocol: "saml",
+      idp_metadata_xml: saml.metadata(),
+    });
+    assert.deepEqual([put.protocol, put.idp_entity_id, put.acs_url], [
+      "saml",
+      saml.entityId,
+      `${t.origin}/auth/sso/saml/${put.id}/acs`,
+    ]);
+    const read = await astapa.ssoConnections.get("beta");
+    assert.ok(read.protocol === "saml" && read.sp_entity_id === put.sp_entity_id);
+    const bad = await astapa.ssoConnections.put("beta", { protocol: "saml", idp_metadata_xml: "<x/>" })
+      .catch((error: unknown) => error);
+    assert.ok(bad instanceof AstapaError && bad.status === 400);
+  } finally {
+    await saml.close();
+  }
 });

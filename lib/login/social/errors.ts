@@ -10,8 +10,8 @@ export type OutageReason = "socialTimeout" | "socialUnreachable" | "socialProvid
 
 type Detail = {
   cause?: unknown;
-  /** The log's and the counter's reason when it is finer than the message key. */
-  reason?: OutageReason;
+  /** The log's and the counter's reason when it is finer than the message key (SAML: a fixed check's name). */
+  reason?: OutageReason | `saml_${string}`;
   /** The provider's endpoint the failure came from, when known. */
   endpoint?: Endpoint;
   /** The provider's HTTP status, when it answered. */

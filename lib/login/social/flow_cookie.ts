@@ -22,6 +22,8 @@ const Flow = z.object({
   state: z.string(),
   nonce: z.string(),
   verifier: z.string(),
+  /** SAML: the AuthnRequest's ID, which the Response's InResponseTo must name (no nonce or verifier then). */
+  samlRequestId: z.string().optional(),
   /** The app's authorization request as a query string. */
   request: z.string(),
   lang: z.enum(["en", "id"]),
@@ -31,15 +33,25 @@ export type SocialFlow = z.infer<typeof Flow>;
 
 const name = (c: Ctx) => cookieName(c, "astapa_social");
 
-export async function writeFlow(c: Ctx, flow: Omit<SocialFlow, "expiresAt">): Promise<void> {
+/**
+ * Seals the flow into this browser. `crossSitePost`: the IdP answers with a form POST from its own site
+ * (SAML's HTTP-POST binding), which carries only SameSite=None cookies, and those must be Secure (browsers
+ * accept Secure cookies from http://localhost, so development works; SAML elsewhere needs https).
+ */
+export async function writeFlow(
+  c: Ctx,
+  flow: Omit<SocialFlow, "expiresAt">,
+  options: { crossSitePost?: boolean } = {},
+): Promise<void> {
   const body = JSON.stringify({ ...flow, expiresAt: Date.now() + FLOW_TTL_SECONDS * 1000 });
   const sealed = await seal(c.var.deps.masterKeys.social, new TextEncoder().encode(body), CONTEXT);
   setCookie(c, name(c), base64url.encode(sealed), {
     path: "/",
     httpOnly: true,
-    secure: c.var.deps.config.baseUrl.startsWith("https://"),
-    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies.
-    sameSite: "Lax",
+    secure: options.crossSitePost || c.var.deps.config.baseUrl.startsWith("https://"),
+    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies. None (SAML):
+    // still safe to send cross-site, as it is sealed, single use, and the answer must name what it holds.
+    sameSite: options.crossSitePost ? "None" : "Lax",
     maxAge: FLOW_TTL_SECONDS,
   });
 }

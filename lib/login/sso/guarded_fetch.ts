@@ -95,3 +95,22 @@ export async function issuerProblem(fetch: MetadataFetchOptions, issuer: string,
     return `the issuer's discovery document could not be read (${reason.slice(0, 200)})`;
   }
 }
+
+/** A document at a tenant-chosen URL (a SAML IdP's metadata), fetched through the guard; no redirects followed. */
+export async function fetchGuarded(
+  fetch: MetadataFetchOptions,
+  url: string,
+  timeoutMs: number,
+  maxBytes: number,
+) {
+  const address = fetch.allowPrivate ? null : await guardedAddress(url, fetch);
+  return await pinnedRequest({
+    method: "GET",
+    url,
+    address,
+    headers: { accept: "application/samlmetadata+xml, application/xml, text/xml" },
+    timeoutMs,
+    maxBodyBytes: maxBytes,
+    caCerts: fetch.caCerts,
+  });
+}

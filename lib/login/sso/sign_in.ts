@@ -1,9 +1,9 @@
 /**
- * The hosted login's two halves of an enterprise SSO sign-in: `startSsoSignIn` sends the browser to the
+ * The hosted login's OpenID Connect side of an enterprise SSO sign-in: `startSsoSignIn` sends the browser to the
  * organization's IdP (authorization code + PKCE, state and nonce, sealed in the social flow cookie with the
- * connection's id), and `finishSsoSignIn` checks the callback, validates the ID token (issuer, audience, nonce,
- * signature against the IdP's JWKS — social/oidc.ts) and signs in the person it names (api.sign_in_with_sso: the
- * address must be at the organization's verified domain). The session then goes on as a social sign-in does.
+ * connection's id; a SAML connection is handed to saml_sign_in.ts), and `ssoProvider` / `ssoCredentials` serve
+ * the callback (routes/auth/sso/callback.tsx), which validates the ID token (issuer, audience, nonce, signature
+ * against the IdP's JWKS — social/oidc.ts) before finish.ts signs the person in.
  */
 import * as oauth from "oauth4webapi";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -18,12 +18,25 @@ import { SocialSignInError } from "../social/errors.ts";
 import { idpRequestOptions } from "./guarded_fetch.ts";
 import { openSsoSecret } from "./secret.ts";
 import { ssoFailure, ssoProblemPage } from "./problem.ts";
+import { startSamlSignIn } from "./saml_sign_in.ts";
 
 /** The one redirect URI every connection registers at its IdP. */
 export const ssoCallbackUrl = (c: Ctx) => `${c.var.deps.config.baseUrl}/auth/sso/callback`;
 
+/** An OpenID Connect connection: its issuer and client are set (api.sso_connection_json). */
+export type OidcConnection = SsoSignInConnection & {
+  issuer: string;
+  idp_client_id: string;
+  client_secret_sealed: string;
+};
+
+export function isOidc(connection: SsoSignInConnection): connection is OidcConnection {
+  return connection.protocol === "oidc" && !!connection.issuer && !!connection.idp_client_id &&
+    !!connection.client_secret_sealed;
+}
+
 /** The connection's IdP as an OpenID Connect provider, every request through the SSRF guard. */
-export function ssoProvider(c: Ctx, connection: SsoSignInConnection) {
+export function ssoProvider(c: Ctx, connection: OidcConnection) {
   const { deps } = c.var;
   const options = idpRequestOptions(
     metadataFetchOptions(deps),
@@ -34,7 +47,7 @@ export function ssoProvider(c: Ctx, connection: SsoSignInConnection) {
 }
 
 /** The IdP client credentials; null when the secret does not open (sealed under another master key). */
-export async function ssoCredentials(c: Ctx, projectId: string, connection: SsoSignInConnection) {
+export async function ssoCredentials(c: Ctx, projectId: string, connection: OidcConnection) {
   try {
     const clientSecret = await openSsoSecret(
       c.var.deps.masterKeys.social,
@@ -56,6 +69,7 @@ export async function startSsoSignIn(
   connection: SsoSignInConnection,
   lang: Lang,
 ) {
+  if (connection.protocol === "saml") return await startSamlSignIn(c, request, query, connection, lang);
   const flow: UpstreamFlow = {
     state: oauth.generateRandomState(),
     nonce: oauth.generateRandomNonce(),
@@ -67,8 +81,10 @@ export async function startSsoSignIn(
     appName: request.project.name,
     backHref: `/auth/login?${requestQuery(query)}&lang=${lang}`,
   };
-  const credentials = await ssoCredentials(c, request.project.id, connection);
-  if (!credentials) return ssoProblemPage(c, new SocialSignInError("ssoUnavailable", 409), shown);
+  const credentials = isOidc(connection) ? await ssoCredentials(c, request.project.id, connection) : null;
+  if (!credentials || !isOidc(connection)) {
+    return ssoProblemPage(c, new SocialSignInError("ssoUnavailable", 409), shown);
+  }
   let target: URL;
   try {
     target = await ssoProvider(c, connection).authorizationUrl(credentials.clientId, ssoCallbackUrl(c), flow);

@@ -5,26 +5,15 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { toAppError } from "@/lib/http/errors.ts";
 import { authorizeRequest } from "@/lib/login/pages.ts";
-import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError } from "@/lib/login/social/errors.ts";
 import { ssoFailure, ssoProblemPage } from "@/lib/login/sso/problem.ts";
-import { ssoCallbackUrl, ssoCredentials, ssoProvider } from "@/lib/login/sso/sign_in.ts";
-import { signInWithSso, ssoConnectionForSignIn } from "@/db/sso_connections.ts";
-import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { isOidc, ssoCallbackUrl, ssoCredentials, ssoProvider } from "@/lib/login/sso/sign_in.ts";
+import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
+import { finishSsoSignIn } from "@/lib/login/sso/finish.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
-
-// What api.sign_in_with_sso refuses, as the page's message (its checks are repeated here only to say which).
-const REFUSALS = {
-  conflict: new SocialSignInError("ssoNotLinked", 409),
-  sso_email_taken: new SocialSignInError("ssoEmailTaken", 409),
-  organization_full: new SocialSignInError("ssoFull", 409),
-  not_found: new SocialSignInError("ssoUnavailable", 409),
-  validation_failed: new SocialSignInError("socialNoEmail", 422),
-} as const;
 
 export const handler: Handlers<SocialProblemData> = {
   async GET(c) {
@@ -44,8 +33,10 @@ export const handler: Handlers<SocialProblemData> = {
     const connection = request.project.id === flow.projectId
       ? await ssoConnectionForSignIn(c.var.deps.sql, request.project.id, flow.connection)
       : null;
-    const credentials = connection && await ssoCredentials(c, request.project.id, connection);
-    if (!connection || !credentials) {
+    // A connection turned SAML since the person left is unavailable for this flow.
+    const credentials = connection && isOidc(connection) &&
+      await ssoCredentials(c, request.project.id, connection);
+    if (!connection || !isOidc(connection) || !credentials) {
       return ssoProblemPage(c, new SocialSignInError("ssoUnavailable", 409), { ...unknown, backHref });
     }
     const shown = {
@@ -60,38 +51,11 @@ export const handler: Handlers<SocialProblemData> = {
     } catch (error) {
       return ssoProblemPage(c, ssoFailure(error), shown);
     }
-    const email = typeof claims.email === "string" ? claims.email.trim() : "";
-    const domain = email.split("@")[1]?.toLowerCase() ?? "";
-    if (!email) return ssoProblemPage(c, new SocialSignInError("socialNoEmail", 422), shown);
-    if (!connection.domains.includes(domain)) {
-      return ssoProblemPage(c, new SocialSignInError("ssoWrongDomain", 403), shown);
-    }
-    if (connection.email_verified_required && claims.email_verified !== true) {
-      return ssoProblemPage(c, new SocialSignInError("ssoUnverified", 403), shown);
-    }
-    let outcome;
-    try {
-      outcome = await signInWithSso(c.var.deps.sql, request.project.id, connection.id, {
-        subject: claims.sub,
-        email,
-        emailVerified: claims.email_verified === true,
-      });
-    } catch (error) {
-      const code = toAppError(error).code;
-      const refusal = code === "forbidden"
-        ? new SocialSignInError("socialAccountDisabled", 403)
-        : REFUSALS[code as keyof typeof REFUSALS];
-      if (!refusal) throw error;
-      return ssoProblemPage(c, refusal, shown);
-    }
-    countSignIn("sso", "success", "none");
-    // The organization that signed them in is the active one, unless the app asked for another (a self-registered
-    // client gets none, as on every sign-in).
-    const onward = request.thirdParty
-      ? request
-      : { ...request, organization: request.organization ?? outcome.organization_id };
-    // "fed": signed in by another identity provider, whose own factors Astapa cannot see (docs/enterprise-sso.md).
-    return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"]);
+    return await finishSsoSignIn(c, request, query, connection, {
+      subject: claims.sub,
+      email: typeof claims.email === "string" ? claims.email : "",
+      emailVerified: claims.email_verified === true,
+    }, shown);
   },
 };
 

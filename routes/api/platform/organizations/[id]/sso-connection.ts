@@ -1,12 +1,18 @@
 /**
  * The Platform API's enterprise SSO connection of an organization (docs/enterprise-sso.md): GET shows it (never the
- * secret), PUT creates or replaces it after fetching the issuer's discovery document through the SSRF guard, DELETE
- * removes it. The IdP's client credentials are `idp_client_id` / `idp_client_secret`: `client_id` and
- * `client_secret` in a body are the caller's own credentials.
+ * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
+ * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
+ * metadata or its fields (lib/login/sso/saml_config.ts) — and DELETE removes it. The IdP's client credentials are
+ * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { deleteSsoConnection, getSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import {
+  deleteSsoConnection,
+  getSsoConnection,
+  putSamlSsoConnection,
+  putSsoConnection,
+} from "@/db/sso_connections.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { asClient, bodyWithoutCredentials, clientOf } from "@/lib/platform/caller.ts";
@@ -17,8 +23,11 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
+import { SamlConnectionBody, samlIdpOf } from "@/lib/login/sso/saml_config.ts";
+import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
 
 const SsoConnectionBody = z.strictObject({
+  protocol: z.literal("oidc").optional().describe('"oidc" (the default) or "saml" (see SamlConnectionBody).'),
   issuer: z.string().max(500).describe("The identity provider's OpenID Connect issuer (https)."),
   idp_client_id: z.string().min(1).max(500).describe("The client id Astapa is registered as at the IdP."),
   idp_client_secret: z.string().min(1).max(1000).optional()
@@ -35,12 +44,27 @@ export const callers = clients("project");
 export const handler: Handlers = {
   async GET(c) {
     const id = organizationParam(c);
-    return c.json(await asClient(c, (tx) => getSsoConnection(tx, id)), 200, NO_STORE);
+    const connection = await asClient(c, (tx) => getSsoConnection(tx, id));
+    return c.json(withServiceProvider(c.var.deps.config.baseUrl, connection), 200, NO_STORE);
   },
   async PUT(c) {
     const id = organizationParam(c);
-    const body = validate(SsoConnectionBody, await bodyWithoutCredentials(c));
+    const raw = await bodyWithoutCredentials(c);
     const { deps } = c.var;
+    if (raw.protocol === "saml") {
+      const body = validate(SamlConnectionBody, raw);
+      const idp = await samlIdpOf(body, metadataFetchOptions(deps), deps.config.socialTimeoutMs);
+      const connection = await asClient(c, (tx) =>
+        putSamlSsoConnection(tx, id, {
+          entityId: idp?.entityId ?? null,
+          ssoUrl: idp?.ssoUrl ?? null,
+          certificates: idp?.certificates ?? null,
+          enabled: body.enabled ?? null,
+          emailVerifiedRequired: body.email_verified_required ?? null,
+        }));
+      return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);
+    }
+    const body = validate(SsoConnectionBody, raw);
     const problem = await issuerProblem(metadataFetchOptions(deps), body.issuer, deps.config.socialTimeoutMs);
     if (problem) {
       throw new AppError("validation_failed", { description: `${problem}.`, fields: { issuer: [problem] } });
@@ -75,9 +99,10 @@ export const openapi: RouteDoc = {
   },
   put: {
     tag: "Organizations",
-    summary: "Create or replace an organization's OpenID Connect SSO connection (the issuer is checked now)",
+    summary:
+      "Create or replace an organization's SSO connection: OpenID Connect (the issuer is checked now) or SAML",
     auth: "client",
-    body: { schema: SsoConnectionBody, media: ["json"] },
+    body: { schema: z.union([SsoConnectionBody, SamlConnectionBody]), media: ["json"] },
     responses: { 200: { description: "The connection" }, ...COMMON_ERRORS },
   },
   delete: {

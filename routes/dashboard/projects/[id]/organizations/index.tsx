@@ -10,6 +10,7 @@ import {
   organizationsView,
 } from "@/lib/dashboard/organizations_page.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
+import { SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
   GET: async (c) => {
@@ -62,7 +63,9 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
         <code>custom_claims.org_plan</code>. Manage members, roles, invitations and domains with the Platform
         API or{" "}
         <code>deno task astapa org</code>. An organization's SSO connection signs the people at its verified
-        domains in through its own identity provider (redirect URI <code>/auth/sso/callback</code>).
+        domains in through its own identity provider: OpenID Connect (redirect URI{" "}
+        <code>/auth/sso/callback</code>) or SAML 2.0 (give the IdP the entity ID and ACS URL shown once it is
+        saved).
       </p>
       <table class="list organizations">
         <thead>
@@ -142,7 +145,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                   : `${org.members} of ${org.seat_limit} taken`}
               </td>
               <td data-sso={org.sso ? (org.sso.enabled ? "enabled" : "disabled") : "none"}>
-                {org.sso
+                {org.sso?.protocol === "saml" ? <SamlSsoSummary sso={org.sso} /> : org.sso
                   ? (
                     <>
                       <code>{org.sso.issuer}</code> · {org.sso.enabled ? "enabled" : "disabled"}
@@ -193,6 +196,14 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                       {org.sso && <button type="submit" name="action" value="remove">Remove</button>}
                     </form>
                   </details>
+                )}
+                {admin && (
+                  <SamlSsoForm
+                    action={`${base}/organizations/sso`}
+                    csrf={data.frame.csrf}
+                    organization={org.id}
+                    enabled={org.sso?.enabled ?? true}
+                  />
                 )}
               </td>
             </tr>

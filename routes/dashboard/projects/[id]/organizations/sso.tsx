@@ -1,13 +1,15 @@
 /**
  * POST /dashboard/projects/:id/organizations/sso: an admin saves an organization's enterprise SSO connection
  * (docs/enterprise-sso.md) or removes it — the issuer checked through the SSRF guard and the secret sealed as the
- * Platform API does, then api.put_sso_connection / api.delete_sso_connection.
+ * Platform API does, then api.put_sso_connection / api.delete_sso_connection; or a SAML connection from the IdP's
+ * metadata XML (api.put_saml_sso_connection).
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { deleteSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import { deleteSsoConnection, putSamlSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import { samlIdpOf } from "@/lib/login/sso/saml_config.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
@@ -27,6 +29,17 @@ export const handler: Handlers<OrganizationsData> = {
     const problem = form.action === "save"
       ? await issuerProblem(metadataFetchOptions(deps), form.issuer, deps.config.socialTimeoutMs)
       : null;
+    // A SAML IdP's metadata, read (and any problem kept for the page) before the transaction too.
+    const saml = form.action === "save_saml"
+      ? await samlIdpOf(
+        { protocol: "saml", idp_metadata_xml: form.idp_metadata_xml || undefined },
+        metadataFetchOptions(deps),
+        deps.config.socialTimeoutMs,
+      ).catch((error: unknown) => {
+        if (error instanceof AppError) return error;
+        throw error;
+      })
+      : null;
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
@@ -35,6 +48,20 @@ export const handler: Handlers<OrganizationsData> = {
         if (form.action === "remove") {
           await deleteSsoConnection(tx, form.organization);
           return "sso_removed";
+        }
+        if (saml instanceof AppError) {
+          throw new AppError("validation_failed", { description: `The SAML metadata: ${saml.description}` });
+        }
+        if (form.action === "save_saml") {
+          // No metadata: the connection keeps its IdP, or is saved pending to show the URLs for the IdP first.
+          await putSamlSsoConnection(tx, form.organization, {
+            entityId: saml?.entityId ?? null,
+            ssoUrl: saml?.ssoUrl ?? null,
+            certificates: saml?.certificates ?? null,
+            enabled: saml ? form.enabled === "on" : null,
+            emailVerifiedRequired: null,
+          });
+          return "sso_saved";
         }
         if (problem) throw new AppError("validation_failed", { description: `The issuer: ${problem}.` });
         const sealed = form.idp_client_secret === "" ? null : await sealSsoSecret(

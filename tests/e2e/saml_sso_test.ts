@@ -1,0 +1,92 @@
+/**
+ * SAML SSO in Chromium: a person types their work email on the hosted login, goes to the organization's SAML IdP
+ * (a fake on 127.0.0.1, another site than Astapa on localhost), and the IdP's page posts the signed Response back
+ * cross-site to the ACS. Only a flow cookie a browser sends on a cross-site POST (SameSite=None; Secure) gets them
+ * to the app signed in — the check a cookie test outside a browser could only imitate.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { disconnectBrowser, openPage } from "../helpers/browser.ts";
+import { seedProject } from "../helpers/identity.ts";
+import { basic } from "../helpers/oauth.ts";
+import { claimsOf } from "../helpers/token_client.ts";
+import { startFakeSamlIdp } from "../fakes/saml_idp.ts";
+
+const idp = await startFakeSamlIdp();
+
+// The developer's app: its callback redeems the code and greets the person with their email and organization.
+const appServer = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  async (req): Promise<Response> => {
+    const url = new URL(req.url);
+    const res: Response = await fetch(`${t.origin}/api/platform/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: url.searchParams.get("code") ?? "",
+        redirect_uri: `${appOrigin}/callback`,
+        client_id: project.clientId,
+        client_secret: project.secret,
+      }),
+    });
+    const body = await res.json();
+    const claims: Record<string, unknown> = res.ok ? claimsOf(body.access_token) : {};
+    const greeting: string = res.ok
+      ? `Signed in as ${claims.email} in ${claims.org_id}`
+      : `Token error ${body.error}`;
+    return new Response(`<!doctype html><h1>${greeting}</h1>`, { headers: { "content-type": "text/html" } });
+  },
+);
+const appOrigin: string = `http://127.0.0.1:${appServer.addr.port}`;
+
+const t = await testApp({ listen: true, localhost: true });
+// The fake's sign-in page is plain http on loopback.
+t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
+const project = await seedProject(t.db.sql, { name: "Toko Batik", redirectUri: `${appOrigin}/callback` });
+Deno.test.afterAll(async () => {
+  await disconnectBrowser();
+  await t.close();
+  await appServer.shutdown();
+  await idp.close();
+});
+
+async function api(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${t.origin}/api/platform${path}`, {
+    method,
+    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+Deno.test("e2e SAML SSO — the IdP's cross-site POST reaches the ACS with the flow cookie; the app gets the person", async () => {
+  const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id;
+  await api("POST", "/organizations/acme/domains", { domain: "acme.test" });
+  await api("PUT", "/organizations/acme/domains/acme.test");
+  const put = await api("PUT", "/organizations/acme/sso-connection", {
+    protocol: "saml",
+    idp_metadata_xml: idp.metadata(idp.key, idp.browserSsoUrl),
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  const { page, problems, close } = await openPage();
+  try {
+    await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
+      client_id: project.clientId,
+      redirect_uri: `${appOrigin}/callback`,
+      state: "xyz",
+    })}`);
+    await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
+    await page.getByLabel("Email").fill("dewi@acme.test");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
+    await page.waitForURL(`${appOrigin}/callback?**`);
+    assert.equal(
+      await page.getByRole("heading", { level: 1 }).innerText(),
+      `Signed in as dewi@acme.test in ${org}`,
+    );
+    assert.equal(new URL(page.url()).searchParams.get("state"), "xyz");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});

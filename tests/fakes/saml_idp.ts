@@ -1,0 +1,217 @@
+/**
+ * A local SAML 2.0 identity provider for tests: a fresh RSA key and self-signed certificate per run (@peculiar/x509),
+ * its metadata (served over loopback for idp_metadata_url too), the AuthnRequest read back from Astapa's redirect,
+ * and Responses built to order and signed with xml-crypto — the assertion, the Response, both or neither, by its
+ * own key or another — so tests can try every way a Response may be wrong.
+ */
+import { Buffer } from "node:buffer";
+import { inflateRawSync } from "node:zlib";
+// @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
+import "reflect-metadata";
+import * as x509 from "@peculiar/x509";
+import { SignedXml } from "xml-crypto";
+import { serveFake } from "./serve.ts";
+
+const RSA = {
+  name: "RSASSA-PKCS1-v1_5",
+  hash: "SHA-256",
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
+const b64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+const wrap = (label: string, body: string) =>
+  `-----BEGIN ${label}-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+
+export type SigningKey = { keyPem: string; certPem: string; certDer: string };
+
+/** A key pair and a self-signed certificate valid from `notBefore` to `notAfter`. */
+export async function signingKey(
+  name = "CN=Fake SAML IdP",
+  notBefore = new Date(Date.now() - 86_400_000),
+  notAfter = new Date(Date.now() + 30 * 86_400_000),
+): Promise<SigningKey> {
+  const keys = await crypto.subtle.generateKey(RSA, true, ["sign", "verify"]) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name,
+    notBefore,
+    notAfter,
+    keys,
+    signingAlgorithm: RSA,
+  });
+  const certDer = b64(cert.rawData);
+  const keyPem = wrap("PRIVATE KEY", b64(await crypto.subtle.exportKey("pkcs8", keys.privateKey)));
+  return { keyPem, certPem: wrap("CERTIFICATE", certDer), certDer };
+}
+
+export type AuthnRequestSeen = {
+  id: string;
+  acsUrl: string;
+  issuer: string;
+  relayState: string;
+  xml: string;
+};
+
+export type ResponseOptions = {
+  inResponseTo: string;
+  acsUrl: string;
+  audience: string;
+  nameId?: string;
+  nameIdFormat?: string;
+  attributes?: Record<string, string>;
+  issuer?: string;
+  destination?: string | null;
+  recipient?: string;
+  subjectInResponseTo?: string;
+  notOnOrAfter?: Date;
+  status?: string;
+  assertionId?: string;
+  /** Which elements are signed (default: the assertion). */
+  sign?: { assertion?: boolean; response?: boolean };
+  key?: SigningKey;
+};
+
+const SIG = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const EXC = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+/** Signs the element `local` (Assertion or Response) of `xml` in place, the signature after its Issuer. */
+export function signElement(xml: string, local: "Assertion" | "Response", key: SigningKey): string {
+  const sig = new SignedXml({
+    privateKey: key.keyPem,
+    publicCert: key.certPem,
+    signatureAlgorithm: SIG,
+    canonicalizationAlgorithm: EXC,
+  });
+  const path = `//*[local-name(.)='${local}']`;
+  sig.addReference({
+    xpath: path,
+    digestAlgorithm: "http://www.w3.org/2001/04/xmlenc#sha256",
+    transforms: ["http://www.w3.org/2000/09/xmldsig#enveloped-signature", EXC],
+  });
+  sig.computeSignature(xml, {
+    location: { reference: `${path}/*[local-name(.)='Issuer']`, action: "after" },
+  });
+  return sig.getSignedXml();
+}
+
+export async function startFakeSamlIdp() {
+  const key = await signingKey();
+  const entityId = "https://idp.acme.test/saml";
+  const ssoUrl = "https://idp.acme.test/sso?app=astapa";
+  const metadata = (k: SigningKey = key, sso = ssoUrl) =>
+    `<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${k.certDer}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.acme.test/post"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${sso}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>`;
+  // The IdP's sign-in page for browser tests: it "authenticates" approveAs and offers the signed Response as the
+  // HTTP-POST binding does, a form posted to the ACS the request named (from this origin: a cross-site POST).
+  const serveSso = (url: URL) => {
+    const request = idp.readRequest(url);
+    const response = encodeResponse(idp.signedXml({
+      inResponseTo: request.id,
+      acsUrl: request.acsUrl,
+      audience: request.issuer,
+      nameId: idp.approveAs,
+    }));
+    const html =
+      `<!doctype html><title>Fake IdP</title><link rel="icon" href="data:,"><form method="post" action="${request.acsUrl}">` +
+      `<input type="hidden" name="SAMLResponse" value="${response}">` +
+      `<input type="hidden" name="RelayState" value="${request.relayState}">` +
+      `<button type="submit">Continue as ${idp.approveAs}</button></form>`;
+    return new Response(html, { headers: { "content-type": "text/html" } });
+  };
+  const server = serveFake((_req, url) =>
+    url.pathname === "/metadata"
+      ? new Response(metadata(), { headers: { "content-type": "application/samlmetadata+xml" } })
+      : url.pathname === "/sso"
+      ? serveSso(url)
+      : new Response("not found", { status: 404 })
+  );
+  let counter = 0;
+
+  const idp = {
+    key,
+    entityId,
+    ssoUrl,
+    metadata,
+    metadataUrl: `${server.origin}/metadata`,
+    /** The loopback sign-in page (http: tests allow it), for browser tests. */
+    browserSsoUrl: `${server.origin}/sso`,
+    /** Who the loopback sign-in page signs in. */
+    approveAs: "dewi@acme.test",
+    server,
+    close: () => server.close(),
+
+    /** The AuthnRequest Astapa redirected to (HTTP-Redirect binding: deflated, base64, in the query). */
+    readRequest(location: URL): AuthnRequestSeen {
+      const xml = inflateRawSync(
+        Uint8Array.from(atob(location.searchParams.get("SAMLRequest")!), (c) => c.charCodeAt(0)),
+      )
+        .toString("utf8");
+      const attr = (name: string) => xml.match(new RegExp(`${name}="([^"]*)"`))?.[1] ?? "";
+      const issuer = xml.match(/<saml:Issuer[^>]*>([^<]*)</)?.[1] ?? "";
+      return {
+        id: attr("ID"),
+        acsUrl: attr("AssertionConsumerServiceURL"),
+        issuer,
+        relayState: location.searchParams.get("RelayState") ?? "",
+        xml,
+      };
+    },
+
+    /** A Response's XML, unsigned. */
+    responseXml(o: ResponseOptions): string {
+      const now = new Date();
+      const until = (o.notOnOrAfter ?? new Date(now.getTime() + 5 * 60_000)).toISOString();
+      const issuer = o.issuer ?? entityId;
+      const assertionId = o.assertionId ?? `_a${++counter}${crypto.randomUUID().replaceAll("-", "")}`;
+      const destination = o.destination === null ? "" : ` Destination="${o.destination ?? o.acsUrl}"`;
+      const attributes = Object.entries(o.attributes ?? {}).map(([name, value]) =>
+        `<saml:Attribute Name="${name}"><saml:AttributeValue>${value}</saml:AttributeValue></saml:Attribute>`
+      ).join("");
+      return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${
+        crypto.randomUUID().replaceAll("-", "")
+      }" Version="2.0" IssueInstant="${now.toISOString()}" InResponseTo="${o.inResponseTo}"${destination}>` +
+        `<saml:Issuer>${issuer}</saml:Issuer>` +
+        `<samlp:Status><samlp:StatusCode Value="${
+          o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"
+        }"/></samlp:Status>` +
+        `<saml:Assertion ID="${assertionId}" Version="2.0" IssueInstant="${now.toISOString()}">` +
+        `<saml:Issuer>${issuer}</saml:Issuer>` +
+        `<saml:Subject><saml:NameID Format="${
+          o.nameIdFormat ?? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+        }">${o.nameId ?? "dewi@acme.test"}</saml:NameID>` +
+        `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="${
+          o.subjectInResponseTo ?? o.inResponseTo
+        }" NotOnOrAfter="${until}" Recipient="${
+          o.recipient ?? o.acsUrl
+        }"/></saml:SubjectConfirmation></saml:Subject>` +
+        `<saml:Conditions NotBefore="${
+          new Date(now.getTime() - 60_000).toISOString()
+        }" NotOnOrAfter="${until}"><saml:AudienceRestriction><saml:Audience>${o.audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+        `<saml:AuthnStatement AuthnInstant="${now.toISOString()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+        (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : "") +
+        `</saml:Assertion></samlp:Response>`;
+    },
+
+    /** A Response signed as `o.sign` says (the assertion by default), as XML. */
+    signedXml(o: ResponseOptions): string {
+      const signer = o.key ?? key;
+      let xml = this.responseXml(o);
+      if (o.sign?.assertion ?? true) xml = signElement(xml, "Assertion", signer);
+      if (o.sign?.response) xml = signElement(xml, "Response", signer);
+      return xml;
+    },
+  };
+  return idp;
+}
+
+export type FakeSamlIdp = Awaited<ReturnType<typeof startFakeSamlIdp>>;
+
+/** The SAMLResponse form field for `xml`. */
+export const encodeResponse = (xml: string) => Buffer.from(xml, "utf8").toString("base64");
