@@ -5002,8 +5002,10 @@ AS $function$
     is_disabled boolean;
     created astapa.impersonations;
   begin
-    if actor is null or pg_catalog.length(pg_catalog.btrim(actor)) not between 1 and 200 then
-      raise exception using errcode = 'AS400', message = 'actor names who acts, 1 to 200 characters.';
+    -- The actor goes into tokens and onto pages: printable text only.
+    if actor is null or pg_catalog.length(pg_catalog.btrim(actor)) not between 1 and 200 or actor ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400',
+        message = 'actor names who acts, 1 to 200 characters without control characters.';
     end if;
     if pg_catalog.length(reason) > 500 then
       raise exception using errcode = 'AS400', message = 'reason is at most 500 characters.';

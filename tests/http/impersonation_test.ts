@@ -246,7 +246,12 @@ Deno.test("impersonation — another project's client gets 404; disabled 409; un
   assert.equal(disabled.body.error, "conflict");
   assert.equal((await api(shop, "POST", "/999999999/impersonations", { actor: ACTOR })).status, 404);
   const other = await seedUser(sql, shop.id, someone(), { verified: true });
-  for (const body of [{}, { actor: "" }, { actor: "x".repeat(201) }, { actor: ACTOR, minutes: 61 }]) {
+  for (
+    const body of [{}, { actor: "" }, { actor: "x".repeat(201) }, { actor: "dewi\nadmin" }, {
+      actor: ACTOR,
+      minutes: 61,
+    }]
+  ) {
     assert.equal(
       (await api(shop, "POST", `/${other}/impersonations`, body)).status,
       400,

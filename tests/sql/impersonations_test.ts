@@ -48,6 +48,7 @@ Deno.test("api.create_impersonation — stores the hash, audits; 404 other proje
   await rejectsAs(create(a.id, user, fresh(), 61), "validation_failed");
   await rejectsAs(create(a.id, user, fresh(), 0), "validation_failed");
   await rejectsAs(create(a.id, user, fresh(), 15, " "), "validation_failed");
+  await rejectsAs(create(a.id, user, fresh(), 15, "ana\u0007"), "validation_failed");
   const disabled = await seedUser(sql, a.id, "disabled@a.example");
   await sql`update astapa.users set disabled = true where id = ${disabled}`;
   await rejectsAs(create(a.id, disabled, fresh()), "conflict");

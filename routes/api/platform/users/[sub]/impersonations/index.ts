@@ -11,7 +11,7 @@ import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 import { ErrorResponse } from "@/lib/openapi.ts";
 
 const NewImpersonation = z.strictObject({
-  actor: z.string().trim().min(1).max(200),
+  actor: z.string().trim().min(1).max(200).regex(/^\P{Cc}+$/u, "No control characters."),
   reason: z.string().max(500).optional(),
   minutes: z.number().int().min(1).max(60).optional(),
 });
