@@ -12,6 +12,7 @@ import { type SeededProject, seedProject, seedUser } from "../helpers/identity.t
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { basic } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
+import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -62,12 +63,13 @@ async function open(browser: FormBrowser, url: string) {
 }
 
 /** The app's normal sign-in from this browser: a code when the session is found, then the token endpoint. */
-async function signIn(browser: FormBrowser, p: SeededProject) {
+async function signIn(browser: FormBrowser, p: SeededProject, extra: Record<string, string> = {}) {
   const query = new URLSearchParams({
     client_id: p.clientId,
     redirect_uri: p.redirectUri,
     response_type: "code",
     scope: "openid offline_access",
+    ...extra,
   });
   const res = await browser.get(`/auth/login?${query}`);
   await res.body?.cancel();
@@ -81,6 +83,7 @@ async function signIn(browser: FormBrowser, p: SeededProject) {
     redirect_uri: p.redirectUri,
     client_id: p.clientId,
     client_secret: p.secret,
+    ...(extra.resource ? { resource: extra.resource } : {}),
   });
   assert.equal(tokenRes.status, 200, JSON.stringify(body));
   return body as { access_token: string; id_token: string; refresh_token: string };
@@ -357,4 +360,36 @@ Deno.test("impersonation — the account page refuses the person's sensitive cha
   assert.equal(row.email, email);
   assert.equal(row.deleted_at, null);
   assert.equal(row.password_hash, null, "no password was set");
+});
+
+Deno.test("impersonation — token exchange nests the actor and passes on no more time than the subject has left", async () => {
+  const NOTES = "https://notes.shop.example/mcp";
+  const CALENDAR = "https://calendar.shop.example/api";
+  await seedRegistry(sql, shop.id, { resources: [NOTES, CALENDAR], scopes: ["notes:read"] });
+  const server = await seedMachineClient(sql, shop.id, { name: "Notes MCP" });
+  const allowed = await t.app.request("/api/platform/token-exchange", {
+    method: "PUT",
+    headers: { authorization: basic(shop.clientId, shop.secret), "content-type": "application/json" },
+    body: JSON.stringify({ actor: server.clientId, resource: CALENDAR }),
+  });
+  assert.ok(allowed.ok, await allowed.text());
+
+  const user = await seedUser(sql, shop.id, someone(), { verified: true });
+  const made = await impersonate(shop, user, { minutes: 2 });
+  const browser = new FormBrowser(t);
+  await open(browser, made.url);
+  const tokens = await signIn(browser, shop, { scope: "notes:read", resource: NOTES });
+  assert.ok(tokens);
+  const subject = claimsOf(tokens.access_token);
+  assert.deepEqual(subject.act, { sub: ACTOR });
+  const { res, body } = await postForm(t, "/api/platform/token", {
+    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+    subject_token: tokens.access_token,
+    subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+    resource: CALENDAR,
+  }, { authorization: basic(server.clientId, server.secret) });
+  assert.equal(res.status, 200, JSON.stringify(body));
+  const exchanged = claimsOf(body.access_token);
+  assert.deepEqual(exchanged.act, { sub: server.clientId, act: { sub: ACTOR } });
+  assert.ok((exchanged.exp as number) <= (subject.exp as number), "not past the impersonation's end");
 });
