@@ -50,6 +50,8 @@ Deno.test("dashboard — an owner signs in as a user: the link is shown once and
   assert.equal(opened.status, 303);
   const shown = await (await browser.get(opened.headers.get("location")!)).text();
   assert.match(shown, /acting as owner@dev\.example/);
+  const after = await (await getAs(t, owner, `${base}/users/${user}`)).text();
+  assert.match(after, /signed in as the user by owner@dev\.example/, "the session list names the actor");
 });
 
 Deno.test("dashboard — a viewer sees no form and may not post it; a disabled user gets no form", async () => {
