@@ -124,7 +124,10 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           order by e.created_at desc limit 1),
         'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
             'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
-            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            'last_used_at', coalesce(s.last_used_at, s.created_at),
+            -- The person sees who signed in as them (docs/impersonation.md).
+            'impersonated_by', (select i.actor from astapa.impersonations i
+                                where i.project_id = s.project_id and i.id = s.impersonation_id))
             order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
@@ -147,7 +150,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, what the '
   'phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending '
-  'email change, live sessions (the current one first, with user agents), connected apps, '
+  'email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one '
+  'the project''s support staff opened), connected apps, '
   'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
   'subscription; marks this session used now with this user agent. Null without a live session.';
 

@@ -354,7 +354,11 @@ Deno.test("impersonation — the account page refuses the person's sensitive cha
   ) {
     const shown = await browser.get(`/account?client_id=${shop.clientId}&problem=impersonated&lang=${lang}`);
     assert.equal(shown.status, 200);
-    assert.match(await shown.text(), says);
+    const html = await shown.text();
+    assert.match(html, says);
+    if (lang === "en") {
+      assert.match(html, /support staff \(support:dewi@shop\.example\) signed in as you/, "the session list");
+    }
   }
   const [row] = await sql`select email, deleted_at, password_hash from astapa.users where id = ${user}`;
   assert.equal(row.email, email);
