@@ -35,6 +35,16 @@ const open = (
     (tx) => tx`select api.open_impersonation(${tokenHash}, ${sessionHash}, ${replaces}, 'test agent')`,
   );
 
+/** A new user of project a, impersonated (for `minutes`), the link opened: the session's hash. */
+async function opened(email: string, minutes = 15) {
+  const user = await seedUser(sql, a.id, email);
+  const token = fresh();
+  const made = await create(a.id, user, token, minutes);
+  const session = fresh();
+  await open(a.id, token, session);
+  return { user, made, session };
+}
+
 Deno.test("api.create_impersonation — stores the hash, audits; 404 other project or deleted, 409 disabled, 400 input", async () => {
   const user = await seedUser(sql, a.id, "create@a.example");
   const made = await create(a.id, user, fresh(), 30);
@@ -96,11 +106,7 @@ Deno.test("api.open_impersonation — once; a session until ends_at with amr {im
 });
 
 Deno.test("codes and refresh tokens — carry the impersonation: act, cut lifetimes, refused once it ended", async () => {
-  const user = await seedUser(sql, a.id, "tokens@a.example");
-  const token = fresh();
-  const made = await create(a.id, user, token, 1);
-  const session = fresh();
-  await open(a.id, token, session);
+  const { user, made, session } = await opened("tokens@a.example", 1);
   const code = fresh();
   await asApp(
     sql,
@@ -146,11 +152,7 @@ Deno.test("codes and refresh tokens — carry the impersonation: act, cut lifeti
 });
 
 Deno.test("api.end_impersonation — ends the session, revokes tokens, voids codes, audits; 404 elsewhere", async () => {
-  const user = await seedUser(sql, a.id, "end@a.example");
-  const token = fresh();
-  const made = await create(a.id, user, token);
-  const session = fresh();
-  await open(a.id, token, session);
+  const { user, made, session } = await opened("end@a.example");
   const code = fresh();
   await asApp(
     sql,
@@ -191,11 +193,7 @@ Deno.test("api.end_impersonation — ends the session, revokes tokens, voids cod
 });
 
 Deno.test("api.decide_device_authorization — an impersonation's session may not connect a device", async () => {
-  const user = await seedUser(sql, a.id, "device@a.example");
-  const token = fresh();
-  await create(a.id, user, token);
-  const session = fresh();
-  await open(a.id, token, session);
+  const { session } = await opened("device@a.example");
   await appValue(
     sql,
     a.id,
@@ -254,11 +252,7 @@ Deno.test("impersonations policies — a project reads and writes its own; anoth
 });
 
 Deno.test("api.issue_authorization_code — a third-party client allowed from an impersonation's session is not remembered", async () => {
-  const user = await seedUser(sql, a.id, "consent@a.example");
-  const token = fresh();
-  await create(a.id, user, token);
-  const session = fresh();
-  await open(a.id, token, session);
+  const { user, session } = await opened("consent@a.example");
   const agent = "dcl_" + "i".repeat(24);
   await sql`insert into astapa.dynamic_clients (client_id, client_name, redirect_uris, token_endpoint_auth_method)
     values (${agent}, 'Agent', ${["https://agent.example/cb"]}, 'none')`;
