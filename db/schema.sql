@@ -8594,14 +8594,15 @@ AS $function$
       raise exception 'this impersonation link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
     update astapa.impersonations i set opened_at = pg_catalog.now()
-    where i.project_id = acting.project_id and i.id = acting.id;
+    where i.project_id = acting.project_id and i.id = acting.id
+    returning * into acting;
     -- The session lasts as long as the impersonation; its amr says no factor of the person was presented.
     insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr, user_agent, impersonation_id)
     values (acting.project_id, session_hash, acting.user_id, acting.ends_at, '{imp}',
             pg_catalog.left(user_agent, 512), acting.id);
     -- The session this browser held for the project ends: never two people mixed in one browser, and never the
     -- person's own session kept under an impersonation's cookie. Whose it was is said on the page.
-    select s.user_id, u.email, s.impersonation_id into previous
+    select s.user_id, u.email into previous
     from astapa.login_sessions s join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
     where s.project_id = acting.project_id and s.token_hash = open_impersonation.replaces
       and s.ended_at is null and s.expires_at > pg_catalog.now();

@@ -86,6 +86,7 @@ Deno.test("api.open_impersonation — once; a session until ends_at with amr {im
   const session = fresh();
   const opened = await open(a.id, token, session, held);
   assert.deepEqual(opened.ended_session, { email: "other@a.example", same_user: false });
+  assert.ok(opened.opened_at, "answered as opened");
   const [row] = await sql`select amr, expires_at, impersonation_id from astapa.login_sessions
     where token_hash = ${session}`;
   assert.deepEqual(row.amr, ["imp"]);
