@@ -37,6 +37,8 @@ export const AccountOverview = z.object({
     user_agent: z.string().nullable(),
     created_at: z.string(),
     last_used_at: z.string(),
+    /** The actor, when the project's support staff opened this session as the person (docs/impersonation.md). */
+    impersonated_by: z.string().nullable().default(null),
   })),
   /** Third-party clients, one entry each: what their live tokens hold and what the person allowed them. */
   apps: z.array(z.object({

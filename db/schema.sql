@@ -76,7 +76,9 @@ create table astapa.authorization_codes (
   refresh_family uuid,
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
+  impersonation_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
+  constraint authorization_codes_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
   constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
@@ -90,7 +92,9 @@ alter table astapa.authorization_codes force row level security;
 comment on table astapa.authorization_codes is 'Single-use codes from the hosted login, bound to client, redirect_uri and PKCE challenge. refresh_family is the refresh-token family the redemption started, revoked if the code is presented again.';
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
+comment on column astapa.authorization_codes.impersonation_id is 'The impersonation of the session the code was issued for (its tokens carry act), or null.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
+CREATE INDEX authorization_codes_impersonation_id_idx ON astapa.authorization_codes USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
@@ -619,6 +623,43 @@ create policy "a project sweeps its own identity assertion jtis" on astapa.ident
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.impersonations (
+  project_id text not null,
+  id text default astapa.random_id('imp_'::text, 24) not null,
+  user_id bigint not null,
+  actor text not null,
+  reason text,
+  token_hash bytea not null,
+  created_at timestamp with time zone default now() not null,
+  link_expires_at timestamp with time zone not null,
+  ends_at timestamp with time zone not null,
+  opened_at timestamp with time zone,
+  ended_at timestamp with time zone,
+  constraint impersonations_pkey PRIMARY KEY (project_id, id),
+  constraint impersonations_token_hash_key UNIQUE (project_id, token_hash),
+  constraint impersonations_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint impersonations_actor_check CHECK (length(actor) >= 1 AND length(actor) <= 200),
+  constraint impersonations_lifetime_check CHECK (ends_at > created_at AND ends_at <= (created_at + '01:00:00'::interval)),
+  constraint impersonations_link_lifetime_check CHECK (link_expires_at <= (created_at + '00:05:00'::interval)),
+  constraint impersonations_reason_check CHECK (length(reason) <= 500),
+  constraint impersonations_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.impersonations enable row level security;
+alter table astapa.impersonations force row level security;
+comment on table astapa.impersonations is 'A project''s support staff signed in as one of its users: who acts (actor, as the app named them) and why, the one-time link''s token (SHA-256 only; usable until link_expires_at, 5 minutes, and once: opened_at), and when the impersonation ends (ends_at, at most 60 minutes after it was asked for; ended_at when ended early). The session it opened and the codes and refresh tokens issued from it name it (impersonation_id).';
+CREATE INDEX impersonations_user_id_idx ON astapa.impersonations USING btree (project_id, user_id);
+grant insert, select on astapa.impersonations to astapa_app;
+grant update (opened_at, ended_at) on astapa.impersonations to astapa_app;
+create policy "a project opens and ends its own impersonations" on astapa.impersonations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own impersonations" on astapa.impersonations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project starts impersonations of its own users" on astapa.impersonations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER impersonations_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.impersonations FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.linked_methods (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -688,7 +729,9 @@ create table astapa.login_sessions (
   user_agent text,
   last_used_at timestamp with time zone,
   started_while_disabled boolean default false not null,
+  impersonation_id text,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
+  constraint login_sessions_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
   constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
@@ -701,6 +744,8 @@ comment on column astapa.login_sessions.amr is 'How the person signed in (RFC 81
 comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent when the session started or was last seen on the account page (cut to 512 characters); the page shows it parsed.';
 comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 comment on column astapa.login_sessions.started_while_disabled is 'The user was disabled when the session started (after a first factor that judged them a moment before): it is never live, and a re-enable ends it rather than give it back (api.disable_user).';
+comment on column astapa.login_sessions.impersonation_id is 'The impersonation that opened this session (support staff acting as the user), or null for the person''s own.';
+CREATE INDEX login_sessions_impersonation_id_idx ON astapa.login_sessions USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
 grant update (ended_at, user_agent, last_used_at) on astapa.login_sessions to astapa_app;
@@ -1715,8 +1760,10 @@ create table astapa.refresh_tokens (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   lookup_id uuid,
+  impersonation_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
+  constraint refresh_tokens_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -1728,7 +1775,9 @@ comment on table astapa.refresh_tokens is 'Refresh tokens by family (one family 
 comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across rotations.';
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
+comment on column astapa.refresh_tokens.impersonation_id is 'The impersonation the sign-in was (kept across rotations: act in every token, expiry at its ends_at), or null.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
+CREATE INDEX refresh_tokens_impersonation_id_idx ON astapa.refresh_tokens USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
 CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
@@ -2865,7 +2914,10 @@ AS $function$
           order by e.created_at desc limit 1),
         'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
             'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
-            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            'last_used_at', coalesce(s.last_used_at, s.created_at),
+            -- The person sees who signed in as them (docs/impersonation.md).
+            'impersonated_by', (select i.actor from astapa.impersonations i
+                                where i.project_id = s.project_id and i.id = s.impersonation_id))
             order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
@@ -2884,7 +2936,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change, live sessions (the current one first, with user agents), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4944,6 +4996,53 @@ comment on function api.create_coupon(text,jsonb) is 'Creates a coupon from {cod
 grant execute on function api.create_coupon(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.create_impersonation(project_id text, user_id bigint, actor text, reason text, minutes integer, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    is_disabled boolean;
+    created astapa.impersonations;
+  begin
+    -- The actor goes into tokens and onto pages: printable text only.
+    if actor is null or pg_catalog.length(pg_catalog.btrim(actor)) not between 1 and 200 or actor ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400',
+        message = 'actor names who acts, 1 to 200 characters without control characters.';
+    end if;
+    if pg_catalog.length(reason) > 500 then
+      raise exception using errcode = 'AS400', message = 'reason is at most 500 characters.';
+    end if;
+    if coalesce(minutes, 15) not between 1 and 60 then
+      raise exception using errcode = 'AS400', message = 'minutes is 1 to 60.';
+    end if;
+    -- The user's row for key share, as a session's start takes it: a disable or an erasure under way commits first.
+    select u.disabled into is_disabled from astapa.users u join astapa.projects p on p.id = u.project_id
+    where u.project_id = create_impersonation.project_id and u.id = create_impersonation.user_id
+      and u.deleted_at is null and u.environment = p.mode
+    for key share of u;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if is_disabled then
+      raise exception using errcode = 'AS409', message = 'This user is disabled: nobody may sign in as them.';
+    end if;
+    insert into astapa.impersonations (project_id, user_id, actor, reason, token_hash, link_expires_at, ends_at)
+    values (create_impersonation.project_id, create_impersonation.user_id, pg_catalog.btrim(actor),
+            nullif(pg_catalog.btrim(reason), ''), token_hash, pg_catalog.now() + interval '5 minutes',
+            pg_catalog.now() + pg_catalog.make_interval(mins => coalesce(minutes, 15)))
+    returning * into created;
+    perform astapa.audit(create_impersonation.project_id, 'user.impersonation_created', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('impersonation_id', created.id, 'actor', created.actor, 'reason', created.reason,
+                                    'ends_at', created.ends_at));
+    return astapa.impersonation_json(created);
+  end
+  $function$;
+comment on function api.create_impersonation(text,bigint,text,text,integer,bytea) is 'The project''s client lets actor (1-200 characters: who acts, as the app names them; reason up to 500) sign in as the user for minutes (1-60, default 15) from now: stores the one-time link''s token by its SHA-256, usable for 5 minutes. AS404 for a user not in the project (deleted, or of the other environment), AS409 for a disabled one, AS400 for a bad argument. Audited user.impersonation_created {impersonation_id, actor, reason, ends_at}.';
+grant execute on function api.create_impersonation(text,bigint,text,text,integer,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_machine_client(name text, secret_hash bytea, scopes text[] DEFAULT '{}'::text[], resources text[] DEFAULT '{}'::text[], access_token_ttl integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5297,6 +5396,14 @@ AS $function$
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(person);
+      -- A device's tokens come from no session and could not name an actor: support staff signed in as the
+      -- person (docs/impersonation.md) may deny a device, never connect one.
+      if exists (select from astapa.login_sessions s
+                 where s.project_id = (select astapa.current_project_id())
+                   and s.token_hash = decide_device_authorization.session_hash and s.impersonation_id is not null) then
+        raise exception 'support staff signed in as this person cannot connect a device for them'
+          using errcode = 'AS403';
+      end if;
       -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
       perform astapa.remember_consent(person, request.client_id, request.resource, request.scope);
     end if;
@@ -5314,7 +5421,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.decide_device_authorization(text,bytea,boolean) is 'The person signed in by a browser session (session_hash: its token''s SHA-256) allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a sign-out everywhere, reset, claim or disable that ended the session.';
+comment on function api.decide_device_authorization(text,bytea,boolean) is 'The person signed in by a browser session (session_hash: its token''s SHA-256) allows (approve) or denies the pending device authorization their user code names, in the current project; audited. False when it is no longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a sign-out everywhere, reset, claim or disable that ended the session. AS403 for an approval from a session an impersonation opened (its device tokens could not carry act).';
 grant execute on function api.decide_device_authorization(text,bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -5822,6 +5929,50 @@ AS $function$
   $function$;
 comment on function api.end_dashboard_session(bytea) is 'Ends a dashboard session (sign-out); false when it was not live.';
 grant execute on function api.end_dashboard_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_impersonation(project_id text, user_id bigint, impersonation_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ended astapa.impersonations;
+    sessions integer;
+    tokens integer;
+    codes integer;
+  begin
+    -- The user's row for update first, as every revocation of a user's tokens takes it: a code redemption or a
+    -- rotation under way (key share) commits first and its token is revoked below; one that comes later waits and
+    -- finds the impersonation ended (astapa.live_impersonation).
+    perform from astapa.users u
+    where u.project_id = end_impersonation.project_id and u.id = end_impersonation.user_id
+    for update of u;
+    update astapa.impersonations i set ended_at = coalesce(i.ended_at, pg_catalog.now())
+    where i.project_id = end_impersonation.project_id and i.user_id = end_impersonation.user_id
+      and i.id = end_impersonation.impersonation_id
+    returning * into ended;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This user has no impersonation with this id.';
+    end if;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
+    get diagnostics sessions = row_count;
+    update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
+    where r.project_id = ended.project_id and r.impersonation_id = ended.id and r.revoked_at is null;
+    get diagnostics tokens = row_count;
+    -- An unredeemed code is void as a wrong code_verifier leaves it (redeemed, no family).
+    update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
+    where c.project_id = ended.project_id and c.impersonation_id = ended.id and c.redeemed_at is null;
+    get diagnostics codes = row_count;
+    perform astapa.audit(ended.project_id, 'user.impersonation_ended', 'user:' || ended.user_id,
+      pg_catalog.jsonb_build_object('impersonation_id', ended.id, 'actor', ended.actor, 'sessions', sessions,
+                                    'refresh_tokens', tokens, 'authorization_codes', codes));
+    return astapa.impersonation_json(ended);
+  end
+  $function$;
+comment on function api.end_impersonation(text,bigint,text) is 'Ends an impersonation now (ended_at; again: unchanged): its link no longer opens, its session ends, every refresh token issued from it is revoked (impersonation_ended) and every unredeemed code voided. Locks the user''s row for update first. AS404 when the user has no such impersonation. Audited user.impersonation_ended {impersonation_id, actor, sessions, refresh_tokens, authorization_codes}. Returns the impersonation.';
+grant execute on function api.end_impersonation(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_login_session(token_hash bytea)
@@ -6400,6 +6551,43 @@ comment on function api.identity_provider_keys(text) is 'The public keys of an i
 grant execute on function api.identity_provider_keys(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.impersonated_session(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('impersonation_id', i.id, 'user_id', s.user_id::text, 'email', u.email,
+                                         'actor', i.actor, 'ends_at', i.ends_at)
+    from astapa.login_sessions s
+    join astapa.impersonations i on i.project_id = s.project_id and i.id = s.impersonation_id
+    join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = impersonated_session.token_hash
+      and s.ended_at is null and s.expires_at > pg_catalog.now() and i.ended_at is null
+      and astapa.user_may_sign_in(s.project_id, s.user_id)
+  $function$;
+comment on function api.impersonated_session(bytea) is 'For a live session an impersonation opened: the impersonation, the user and their email, the actor and ends_at (what the hosted pages show and the account page refuses changes for); null for any other session.';
+grant execute on function api.impersonated_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.impersonation_link(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.impersonation_json(i) || pg_catalog.jsonb_build_object('email', u.email)
+    from astapa.impersonations i
+    join astapa.users u on u.project_id = i.project_id and u.id = i.user_id
+    where i.project_id = (select astapa.current_project_id()) and i.token_hash = impersonation_link.token_hash
+      and i.opened_at is null and i.ended_at is null
+      and i.link_expires_at > pg_catalog.now() and i.ends_at > pg_catalog.now()
+      and astapa.user_may_sign_in(i.project_id, i.user_id)
+  $function$;
+comment on function api.impersonation_link(bytea) is 'What an unused, unexpired link of the current project would open (the impersonation with the user''s email), for the page that asks before opening it; null when unknown, opened, ended, expired, or the user may not sign in now (astapa.user_may_sign_in).';
+grant execute on function api.impersonation_link(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.import_users(project_id text, rows jsonb, plan_source text DEFAULT 'claims_api'::text, dry_run boolean DEFAULT false)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6675,6 +6863,8 @@ CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    acting text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -6686,20 +6876,26 @@ AS $function$
        and astapa.hold_live_login_session(session_hash) is distinct from issue_authorization_code.user_id then
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
+    -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
+    select s.impersonation_id into acting from astapa.login_sessions s
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id));
-    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
-    perform astapa.remember_consent(user_id, client_id, resource, scope);
+      astapa.member_organization(user_id, organization_id), acting);
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
+    -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
+    if acting is null then
+      perform astapa.remember_consent(user_id, client_id, resource, scope);
+    end if;
   end
   $function$;
-comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks).';
+comment on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) is 'Stores a new authorization code (by its SHA-256) for the current project; codes live 60 s by default. Scope and resource must be the project''s own (astapa.assert_grant_target). amr: how the person signed in (RFC 8176); auth_time: when (now when null); organization_id: the active organization (id or slug; the person must be a member, AS403), kept by the sign-in''s refresh tokens. For a third-party client (dcl_… or a URL) the consent is remembered. session_hash: the browser session the code is for (the hosted login always passes it), checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only for callers with no browser (tests, benchmarks). A session an impersonation opened names it in the code (impersonation_id: its tokens carry act and end with it), and its consent is not remembered.';
 grant execute on function api.issue_authorization_code(bytea,text,bigint,text,text,text,text,text,text,timestamp with time zone,integer,text[],text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -6964,6 +7160,31 @@ comment on function api.list_environment_users(text,integer,bigint) is 'A page o
 grant execute on function api.list_environment_users(text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_impersonations(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if not exists (select from astapa.users u
+                   where u.project_id = list_impersonations.project_id and u.id = list_impersonations.user_id
+                     and u.deleted_at is null) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((
+      select pg_catalog.jsonb_agg(astapa.impersonation_json(i) order by i.created_at desc)
+      from astapa.impersonations i
+      where i.project_id = list_impersonations.project_id and i.user_id = list_impersonations.user_id
+        and i.ended_at is null and i.ends_at > pg_catalog.now()
+        and (i.opened_at is not null or i.link_expires_at > pg_catalog.now())), '[]');
+  end
+  $function$;
+comment on function api.list_impersonations(text,bigint) is 'A user''s live impersonations, newest first: not ended, before ends_at, and opened or with a link still usable. AS404 unknown user.';
+grant execute on function api.list_impersonations(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_linked_methods(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -6992,13 +7213,16 @@ AS $function$
     return (
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
-          'live', s.ended_at is null and s.expires_at > pg_catalog.now()) order by s.created_at desc), '[]')
+          'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+          'impersonated_by', (select i.actor from astapa.impersonations i
+                              where i.project_id = s.project_id and i.id = s.impersonation_id))
+        order by s.created_at desc), '[]')
       from (select * from astapa.login_sessions as l
             where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
             order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
   end
   $function$;
-comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live. Never the token hash. AS404 unknown user.';
+comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live, and impersonated_by: the actor when support staff opened it (docs/impersonation.md), else null. Never the token hash. AS404 unknown user.';
 grant execute on function api.list_login_sessions(text,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -8342,6 +8566,64 @@ AS $function$
   $function$;
 comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end — or by a claim (astapa.unlink_claimed_methods: never tried, ''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.open_impersonation(token_hash bytea, session_hash bytea, replaces bytea DEFAULT NULL::bytea, user_agent text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    acting astapa.impersonations;
+    person bigint;
+    previous record;
+  begin
+    -- The user's row first, for key share (as a session's start takes it), then the link: an ending (user for
+    -- update, then the impersonation) either committed first and is seen, or waits for this one and ends its session.
+    select i.user_id into person from astapa.impersonations i
+    where i.project_id = (select astapa.current_project_id()) and i.token_hash = open_impersonation.token_hash;
+    perform from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = person
+    for key share of u;
+    select * into acting from astapa.impersonations i
+    where i.project_id = (select astapa.current_project_id()) and i.token_hash = open_impersonation.token_hash
+    for update;
+    if not found or acting.opened_at is not null or acting.ended_at is not null
+       or acting.link_expires_at <= pg_catalog.now() or acting.ends_at <= pg_catalog.now()
+       or not astapa.user_may_sign_in(acting.project_id, acting.user_id) then
+      raise exception 'this impersonation link is unknown, used or expired' using errcode = 'AS4G0';
+    end if;
+    update astapa.impersonations i set opened_at = pg_catalog.now()
+    where i.project_id = acting.project_id and i.id = acting.id
+    returning * into acting;
+    -- The session lasts as long as the impersonation; its amr says no factor of the person was presented.
+    insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at, amr, user_agent, impersonation_id)
+    values (acting.project_id, session_hash, acting.user_id, acting.ends_at, '{imp}',
+            pg_catalog.left(user_agent, 512), acting.id);
+    -- The session this browser held for the project ends: never two people mixed in one browser, and never the
+    -- person's own session kept under an impersonation's cookie. Whose it was is said on the page.
+    select s.user_id, u.email into previous
+    from astapa.login_sessions s join astapa.users u on u.project_id = s.project_id and u.id = s.user_id
+    where s.project_id = acting.project_id and s.token_hash = open_impersonation.replaces
+      and s.ended_at is null and s.expires_at > pg_catalog.now();
+    if replaces is not null then
+      perform api.end_login_session(replaces);
+    end if;
+    perform astapa.audit(acting.project_id, 'user.impersonated', 'user:' || acting.user_id,
+      pg_catalog.jsonb_build_object('impersonation_id', acting.id, 'actor', acting.actor, 'reason', acting.reason,
+                                    'ends_at', acting.ends_at,
+                                    'ended_session_of', case when previous.user_id is not null
+                                                             then 'user:' || previous.user_id end));
+    return astapa.impersonation_json(acting)
+      || pg_catalog.jsonb_build_object(
+        'email', (select u.email from astapa.users u where u.project_id = acting.project_id and u.id = acting.user_id),
+        'ended_session', case when previous.user_id is null then null
+                              else pg_catalog.jsonb_build_object('email', previous.email,
+                                     'same_user', previous.user_id = acting.user_id) end);
+  end
+  $function$;
+comment on function api.open_impersonation(bytea,bytea,bytea,text) is 'Opens an impersonation link once (token_hash): starts a hosted-login session (session_hash) for its user that lasts until the impersonation''s ends_at, with amr {imp} and the impersonation named, and ends the session the browser held for the project (replaces), whoever''s it was (ended_session: its email and whether it was the same user''s). AS4G0 for an unknown, opened, ended or expired link, or a user who may not sign in now. Locks the user''s row for key share before the link. Audited user.impersonated {impersonation_id, actor, reason, ends_at, ended_session_of}.';
+grant execute on function api.open_impersonation(bytea,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.organization_billing(user_id bigint)
@@ -10007,6 +10289,8 @@ AS $function$
     policy record;
     refresh_expires timestamptz;
     revoked integer;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -10085,22 +10369,30 @@ AS $function$
 
     select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
+    -- An impersonation's sign-in (AS4G0 once it ended): act in the tokens, none outliving ends_at.
+    if code.impersonation_id is not null then
+      acting := astapa.live_impersonation(code.impersonation_id);
+      refresh_expires := least(refresh_expires, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
+    end if;
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
+      organization_id, impersonation_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+    -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
-    where u.project_id = code.project_id and u.id = code.user_id;
+    where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
-      || astapa.organization_grant(code.user_id, code.organization_id);
+      || astapa.organization_grant(code.user_id, code.organization_id)
+      || impersonated;
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does).';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11359,6 +11651,8 @@ AS $function$
     presented_id bigint;
     successor_lookup_id uuid;
     reused boolean;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -11422,6 +11716,12 @@ AS $function$
       raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
         using errcode = 'AS4G0';
     end if;
+    -- An impersonation's sign-in ends with it (AS4G0 after ends_at or an early end), and keeps its act.
+    if presented.impersonation_id is not null then
+      acting := astapa.live_impersonation(presented.impersonation_id);
+      sign_in_ends := least(sign_in_ends, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
+    end if;
 
     if presented.used_at is not null then
       select * into successor from astapa.refresh_tokens r
@@ -11433,7 +11733,8 @@ AS $function$
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
-          || astapa.organization_grant(presented.user_id, presented.organization_id);
+          || astapa.organization_grant(presented.user_id, presented.organization_id)
+          || impersonated;
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -11448,19 +11749,20 @@ AS $function$
     successor_lookup_id := astapa.new_time_ordered_uuid();
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id)
+      expires_at, amr, organization_id, impersonation_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
-      || astapa.organization_grant(presented.user_id, presented.organization_id);
+      || astapa.organization_grant(presented.user_id, presented.organization_id)
+      || impersonated;
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -14773,8 +15075,9 @@ AS $function$
   declare
     person bigint;
     started timestamptz;
+    acting text;
   begin
-    select s.user_id, s.created_at into person, started
+    select s.user_id, s.created_at, s.impersonation_id into person, started, acting
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
@@ -14782,13 +15085,18 @@ AS $function$
     if person is null then
       raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
     end if;
+    -- What needs a fresh sign-in (password, email, unlinking, export, deletion) is the person's alone: support
+    -- staff signed in as them (docs/impersonation.md) are refused, whatever the session's age.
+    if fresh_seconds is not null and acting is not null then
+      raise exception 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+    end if;
     if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
       raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
     end if;
     return person;
   end
   $function$;
-comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session: not ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must have started that recently (max_age). AS4G0 no live session; AS403 not fresh.';
+comment on function astapa.account_user(bytea,integer) is 'The person behind a live session of the current project (same liveness rules as api.login_session: not ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must have started that recently (max_age), and not have been opened by an impersonation (AS4I0: sensitive changes are the person''s alone). AS4G0 no live session; AS403 not fresh.';
 grant execute on function astapa.account_user(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -17337,6 +17645,35 @@ comment on function astapa.hold_live_login_session(bytea,integer) is 'For what a
 grant execute on function astapa.hold_live_login_session(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
+    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+      'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
+        pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
+  $function$;
+comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
+grant execute on function astapa.impersonation_claims(astapa.impersonations,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.impersonation_json(i astapa.impersonations)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', i.id, 'user_id', i.user_id::text, 'actor', i.actor, 'reason', i.reason, 'created_at', i.created_at,
+      'expires_at', i.link_expires_at, 'ends_at', i.ends_at, 'opened_at', i.opened_at, 'ended_at', i.ended_at)
+  $function$;
+comment on function astapa.impersonation_json(astapa.impersonations) is 'An impersonation as the Platform API shows it (expires_at: the link''s end; ends_at: the impersonation''s). Never the token hash.';
+grant execute on function astapa.impersonation_json(astapa.impersonations) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.import_user(project_id text, mode text, r jsonb, plan_source text)
  RETURNS text
  LANGUAGE plpgsql
@@ -17831,6 +18168,27 @@ AS $function$
   $function$;
 comment on function astapa.linked_methods_settings_problem(jsonb) is 'Why a settings.linked_methods value is refused (linking on the portal at all, the ShopeePay and GoPay recurring linking switches, direct debit and cards on file), or null.';
 grant execute on function astapa.linked_methods_settings_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.live_impersonation(impersonation_id text)
+ RETURNS astapa.impersonations
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    acting astapa.impersonations;
+  begin
+    select * into acting from astapa.impersonations i
+    where i.project_id = (select astapa.current_project_id()) and i.id = live_impersonation.impersonation_id;
+    if not found or acting.ended_at is not null or acting.ends_at <= pg_catalog.now() then
+      raise exception 'the impersonation this sign-in belongs to has ended' using errcode = 'AS4G0';
+    end if;
+    return acting;
+  end
+  $function$;
+comment on function astapa.live_impersonation(text) is 'The impersonation a code or refresh token belongs to while it lasts (not ended, before ends_at); AS4G0 after, so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token, which call it only for a sign-in that names one: a person''s own pays nothing).';
+grant execute on function astapa.live_impersonation(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)

@@ -32,6 +32,8 @@ export const LoginSessionSchema = z.object({
   expires_at: z.string(),
   ended_at: z.string().nullable(),
   live: z.boolean(),
+  /** Who acted, when support staff opened the session as the user (docs/impersonation.md). */
+  impersonated_by: z.string().nullable().default(null),
 });
 export type LoginSession = z.infer<typeof LoginSessionSchema>;
 

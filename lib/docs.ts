@@ -32,6 +32,11 @@ export const DOC_PAGES: DocPage[] = [
   },
   { slug: "passkeys", title: "Passkeys", summary: "Passkey sign-in, autofill, and managing them." },
   {
+    slug: "impersonation",
+    title: "Signing in as a user",
+    summary: "Support staff see the app as a user through a one-time link; every token names them (act).",
+  },
+  {
     slug: "account",
     title: "The account page",
     summary: "People manage their own email, password, sessions, apps, data and deletion.",

@@ -13,6 +13,7 @@ import { botProtection } from "./bot_protection.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
+import { users } from "./users.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
@@ -71,6 +72,11 @@ export type AstapaClaims = JWTPayload & {
   /** The multi-factor URI when `amr` has `mfa`, else "0". */
   acr?: string;
   auth_time?: number;
+  /**
+   * Present when the project's support staff signed in as the person (docs/impersonation.md; RFC 8693): who
+   * acts. Show a banner while it is there.
+   */
+  act?: { sub: string; act?: unknown };
   /** The active organization (docs/organizations.md): present while the person is its member. */
   org_id?: string;
   org_slug?: string;
@@ -366,6 +372,9 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),
+
+    /** Support staff sign in as a user through a one-time link (docs/impersonation.md). */
+    users: users(json),
   };
 }
 

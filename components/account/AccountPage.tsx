@@ -203,6 +203,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                   <strong>{browserName(s.user_agent) ?? t("unknownBrowser")}</strong>
                   {s.current ? ` — ${t("thisBrowser")}` : ""} —{" "}
                   {t("lastUsed", { date: date(lang, s.last_used_at) })}
+                  {s.impersonated_by && ` — ${t("impersonatedBy", { actor: s.impersonated_by })}`}
                 </li>
               ))}
             </ul>

@@ -122,6 +122,7 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
                     : session.ended_at
                     ? `ended ${shortTime(session.ended_at)}`
                     : "expired"}
+                  {session.impersonated_by && ` (signed in as the user by ${session.impersonated_by})`}
                 </td>
               </tr>
             ))}

@@ -6,6 +6,7 @@ import { UserFactorsSection } from "./UserFactorsSection.tsx";
 import { UserPasskeysSection } from "./UserPasskeysSection.tsx";
 import { ConsentsSection } from "./ConsentsSection.tsx";
 import { UserBillingSection } from "./UserBillingSection.tsx";
+import { ImpersonationSection } from "./ImpersonationSection.tsx";
 export type { UserViewData };
 
 /**
@@ -75,6 +76,9 @@ export function UserView({ data }: { data: UserViewData }) {
           </form>
         )}
       </section>
+      {canEdit && !user.disabled && (
+        <ImpersonationSection action={action} csrf={data.frame.csrf} made={data.impersonation} />
+      )}
       <SignInMethods
         methods={data.methods}
         passkey={data.factors.second_factors.includes("passkey")}

@@ -35,14 +35,20 @@ create or replace function astapa.account_user(session_hash bytea, fresh_seconds
   declare
     person bigint;
     started timestamptz;
+    acting text;
   begin
-    select s.user_id, s.created_at into person, started
+    select s.user_id, s.created_at, s.impersonation_id into person, started, acting
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = account_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and astapa.user_may_sign_in(s.project_id, s.user_id);
     if person is null then
       raise exception 'this session has ended; sign in again' using errcode = 'AS4G0';
+    end if;
+    -- What needs a fresh sign-in (password, email, unlinking, export, deletion) is the person's alone: support
+    -- staff signed in as them (docs/impersonation.md) are refused, whatever the session's age.
+    if fresh_seconds is not null and acting is not null then
+      raise exception 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
     end if;
     if fresh_seconds is not null and started < pg_catalog.now() - pg_catalog.make_interval(secs => fresh_seconds) then
       raise exception 'sign in again to do this (a fresh sign-in is needed)' using errcode = 'AS403';
@@ -54,8 +60,8 @@ create or replace function astapa.account_user(session_hash bytea, fresh_seconds
 comment on function astapa.account_user(bytea, integer) is
   'The person behind a live session of the current project (same liveness rules as api.login_session: not '
   'ended, not expired, its user may sign in now, astapa.user_may_sign_in). With fresh_seconds the session must '
-  'have started that recently (max_age). AS4G0 no live '
-  'session; AS403 not fresh.';
+  'have started that recently (max_age), and not have been opened by an impersonation (AS4I0: sensitive changes '
+  'are the person''s alone). AS4G0 no live session; AS403 not fresh.';
 
 grant execute on function astapa.account_user(bytea, integer) to astapa_app;
 
@@ -118,7 +124,10 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           order by e.created_at desc limit 1),
         'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
             'current', s.token_hash = session_hash, 'user_agent', s.user_agent, 'created_at', s.created_at,
-            'last_used_at', coalesce(s.last_used_at, s.created_at))
+            'last_used_at', coalesce(s.last_used_at, s.created_at),
+            -- The person sees who signed in as them (docs/impersonation.md).
+            'impersonated_by', (select i.actor from astapa.impersonations i
+                                where i.project_id = s.project_id and i.id = s.impersonation_id))
             order by s.token_hash = session_hash desc, coalesce(s.last_used_at, s.created_at) desc), '[]')
           from astapa.login_sessions s
           where s.project_id = project and s.user_id = person and s.ended_at is null and s.expires_at > pg_catalog.now()),
@@ -141,7 +150,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, what the '
   'phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending '
-  'email change, live sessions (the current one first, with user agents), connected apps, '
+  'email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one '
+  'the project''s support staff opened), connected apps, '
   'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
   'subscription; marks this session used now with this user agent. Null without a live session.';
 

@@ -187,6 +187,14 @@ create or replace function api.decide_device_authorization(user_code text, sessi
     end if;
     if approve then
       perform astapa.assert_user_may_sign_in(person);
+      -- A device's tokens come from no session and could not name an actor: support staff signed in as the
+      -- person (docs/impersonation.md) may deny a device, never connect one.
+      if exists (select from astapa.login_sessions s
+                 where s.project_id = (select astapa.current_project_id())
+                   and s.token_hash = decide_device_authorization.session_hash and s.impersonation_id is not null) then
+        raise exception 'support staff signed in as this person cannot connect a device for them'
+          using errcode = 'AS403';
+      end if;
       -- Allowing a third-party client on /device is consent too (db/api/consents.sql); it marks it used.
       perform astapa.remember_consent(person, request.client_id, request.resource, request.scope);
     end if;
@@ -210,7 +218,8 @@ comment on function api.decide_device_authorization(text, bytea, boolean) is
   'pending device authorization their user code names, in the current project; audited. False when it is no '
   'longer pending (decided, expired or unknown). AS4G0 when the session is no longer live, checked under the '
   'user''s row lock before the device row (astapa.hold_live_login_session), so an approval never outlives a '
-  'sign-out everywhere, reset, claim or disable that ended the session.';
+  'sign-out everywhere, reset, claim or disable that ended the session. AS403 for an approval from a session an '
+  'impersonation opened (its device tokens could not carry act).';
 
 grant execute on function api.decide_device_authorization(text, bytea, boolean) to astapa_app;
 

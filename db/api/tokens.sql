@@ -273,6 +273,8 @@ create or replace function api.issue_authorization_code(
   volatile
   set search_path = ''
   as $$
+  declare
+    acting text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -284,17 +286,23 @@ create or replace function api.issue_authorization_code(
        and astapa.hold_live_login_session(session_hash) is distinct from issue_authorization_code.user_id then
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
+    -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
+    select s.impersonation_id into acting from astapa.login_sessions s
+    where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id));
-    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql).
-    perform astapa.remember_consent(user_id, client_id, resource, scope);
+      astapa.member_organization(user_id, organization_id), acting);
+    -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
+    -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
+    if acting is null then
+      perform astapa.remember_consent(user_id, client_id, resource, scope);
+    end if;
   end
   $$;
 
@@ -306,7 +314,8 @@ comment on function api.issue_authorization_code(bytea, text, bigint, text, text
   'is remembered. session_hash: the browser session the code is for (the hosted login always passes it), '
   'checked live under its user''s row lock (astapa.hold_live_login_session: AS4G0 once ended, AS403 another '
   'person''s), so a sign-out everywhere, reset, claim or disable that ended it leaves no code behind; null only '
-  'for callers with no browser (tests, benchmarks).';
+  'for callers with no browser (tests, benchmarks). A session an impersonation opened names it in the code '
+  '(impersonation_id: its tokens carry act and end with it), and its consent is not remembered.';
 
 grant execute on function api.issue_authorization_code(bytea, text, bigint, text, text, text, text, text, text, timestamptz, integer, text[], text, bytea) to astapa_app;
 
@@ -816,6 +825,8 @@ create or replace function api.redeem_authorization_code(
     policy record;
     refresh_expires timestamptz;
     revoked integer;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     perform astapa.assert_grant_allowed('authorization_code', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -894,19 +905,27 @@ create or replace function api.redeem_authorization_code(
 
     select * into policy from astapa.token_lifetimes(project_settings);
     refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
+    -- An impersonation's sign-in (AS4G0 once it ended): act in the tokens, none outliving ends_at.
+    if code.impersonation_id is not null then
+      acting := astapa.live_impersonation(code.impersonation_id);
+      refresh_expires := least(refresh_expires, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
+    end if;
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now(), refresh_family = family
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id)
+      organization_id, impersonation_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+    -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
-    where u.project_id = code.project_id and u.id = code.user_id;
+    where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
-      || astapa.organization_grant(code.user_id, code.organization_id);
+      || astapa.organization_grant(code.user_id, code.organization_id)
+      || impersonated;
   end
   $$;
 
@@ -917,7 +936,9 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both '
   'return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the '
   'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
-  'then locks the family''s tokens in id order, as a reuse detection does).';
+  'then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session '
+  'passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its '
+  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
@@ -942,6 +963,8 @@ create or replace function api.rotate_refresh_token(
     presented_id bigint;
     successor_lookup_id uuid;
     reused boolean;
+    acting astapa.impersonations;
+    impersonated jsonb := '{}';
   begin
     select p.settings into project_settings from astapa.projects p where p.id = acting_project;
     select * into policy from astapa.token_lifetimes(project_settings);
@@ -1005,6 +1028,12 @@ create or replace function api.rotate_refresh_token(
       raise exception 'the sign-in this refresh token belongs to has reached its maximum age; sign in again'
         using errcode = 'AS4G0';
     end if;
+    -- An impersonation's sign-in ends with it (AS4G0 after ends_at or an early end), and keeps its act.
+    if presented.impersonation_id is not null then
+      acting := astapa.live_impersonation(presented.impersonation_id);
+      sign_in_ends := least(sign_in_ends, acting.ends_at);
+      impersonated := astapa.impersonation_claims(acting, policy.access_ttl);
+    end if;
 
     if presented.used_at is not null then
       select * into successor from astapa.refresh_tokens r
@@ -1016,7 +1045,8 @@ create or replace function api.rotate_refresh_token(
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
-          || astapa.organization_grant(presented.user_id, presented.organization_id);
+          || astapa.organization_grant(presented.user_id, presented.organization_id)
+          || impersonated;
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -1031,16 +1061,17 @@ create or replace function api.rotate_refresh_token(
     successor_lookup_id := astapa.new_time_ordered_uuid();
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id)
+      expires_at, amr, organization_id, impersonation_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
-      || astapa.organization_grant(presented.user_id, presented.organization_id);
+      || astapa.organization_grant(presented.user_id, presented.organization_id)
+      || impersonated;
   end
   $$;
 
@@ -1050,7 +1081,9 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   '(refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). '
   'Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends '
   'astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or '
-  'resource is no longer the project''s own (AS4S0 / AS4T0). Locks: an unused token''s user for key share, then '
+  'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
+  'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
+  '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
   'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;

@@ -1031,7 +1031,10 @@ create or replace function api.list_login_sessions(project_id text, user_id bigi
     return (
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
           'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
-          'live', s.ended_at is null and s.expires_at > pg_catalog.now()) order by s.created_at desc), '[]')
+          'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+          'impersonated_by', (select i.actor from astapa.impersonations i
+                              where i.project_id = s.project_id and i.id = s.impersonation_id))
+        order by s.created_at desc), '[]')
       from (select * from astapa.login_sessions as l
             where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
             order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
@@ -1039,8 +1042,9 @@ create or replace function api.list_login_sessions(project_id text, user_id bigi
   $$;
 
 comment on function api.list_login_sessions(text, bigint, integer) is
-  'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live. '
-  'Never the token hash. AS404 unknown user.';
+  'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live, and '
+  'impersonated_by: the actor when support staff opened it (docs/impersonation.md), else null. Never the token '
+  'hash. AS404 unknown user.';
 
 grant execute on function api.list_login_sessions(text, bigint, integer) to astapa_app;
 

@@ -62,6 +62,7 @@ const en = {
   setUpFactor: "Set up an authenticator app",
   sessions: "Where you are signed in",
   thisBrowser: "This browser",
+  impersonatedBy: "support staff ({actor}) signed in as you",
   unknownBrowser: "Unknown browser",
   lastUsed: "last used {date}",
   endOthers: "Sign out of all other browsers",
@@ -75,6 +76,8 @@ const en = {
   consentRevoked: "That permission was withdrawn; the app must ask you again.",
   lastOwner:
     "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
+  impersonated:
+    "Support staff signed in as this person cannot change the password, the email or sign-in methods, download the data or delete the account: only the person can.",
   data: "Your data",
   dataIntro: "Download everything this app's account service holds about you, as a JSON file.",
   download: "Download my data",
@@ -167,6 +170,7 @@ const id: Record<AccountKey, string> = {
   setUpFactor: "Siapkan aplikasi autentikator",
   sessions: "Tempat Anda masuk",
   thisBrowser: "Peramban ini",
+  impersonatedBy: "staf dukungan ({actor}) masuk sebagai Anda",
   unknownBrowser: "Peramban tidak dikenal",
   lastUsed: "terakhir dipakai {date}",
   endOthers: "Keluar dari semua peramban lain",
@@ -180,6 +184,8 @@ const id: Record<AccountKey, string> = {
   consentRevoked: "Izin itu telah dicabut; aplikasi harus meminta izin Anda lagi.",
   lastOwner:
     "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
+  impersonated:
+    "Staf dukungan yang masuk sebagai orang ini tidak dapat mengubah kata sandi, email, atau cara masuk, mengunduh data, atau menghapus akun: hanya orangnya sendiri yang bisa.",
   data: "Data Anda",
   dataIntro: "Unduh semua yang disimpan layanan akun aplikasi ini tentang Anda, sebagai berkas JSON.",
   download: "Unduh data saya",

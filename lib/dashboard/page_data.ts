@@ -116,6 +116,8 @@ export type UserViewData = {
   consents: Consent[];
   /** Trials, plan changes, linked e-wallets, renewal charges, payments with receipts (api.user_billing). */
   billing: UserBilling;
+  /** A sign-in-as link just made (docs/impersonation.md): shown once, on the page the form answers with. */
+  impersonation?: { url: string; expires_at: string; ends_at: string };
   notice?: string;
   error?: string;
 };

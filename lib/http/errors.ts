@@ -10,6 +10,11 @@ export const ERRORS = {
   validation_failed: { status: 400, message: "Some fields are missing or invalid." },
   unauthorized: { status: 401, message: "Authentication is required." },
   forbidden: { status: 403, message: "You are not allowed to do this." },
+  // A session support staff opened as the person (docs/impersonation.md) may not change how they sign in.
+  impersonated: {
+    status: 403,
+    message: "Support staff signed in as this person cannot do this: only the person can.",
+  },
   not_found: { status: 404, message: "Nothing lives at this address." },
   method_not_allowed: { status: 405, message: "This address does not accept that method." },
   conflict: { status: 409, message: "The request conflicts with the current state." },
@@ -266,6 +271,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N1: "sign_up_refused", // … by invitation only
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
+  AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened
   AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
   AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's
   AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)

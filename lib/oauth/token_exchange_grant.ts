@@ -114,8 +114,20 @@ export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<E
   }
   // How and when the person signed in does not change by exchanging their token: amr, acr and auth_time carry over.
   const { amr, auth_time } = read.subject as AccessTokenClaims & { amr?: string[]; auth_time?: number };
-  const grant = { ...userGrant(result), ...(amr ? { amr } : {}), ...(auth_time ? { auth_time } : {}) };
   const priorActor = (read.subject as AccessTokenClaims & { act?: unknown }).act;
+  const exchanged = userGrant(result);
+  // A token someone acts with (an impersonation's, docs/impersonation.md, or an earlier exchange's) passes on no
+  // more time than it has left: what an impersonation issued ends with it, however often it is exchanged.
+  const expires = read.subject.exp;
+  const left = priorActor && expires !== undefined
+    ? Math.max(1, expires - Math.floor(Date.now() / 1000))
+    : exchanged.access_ttl;
+  const grant = {
+    ...exchanged,
+    access_ttl: Math.min(exchanged.access_ttl, left),
+    ...(amr ? { amr } : {}),
+    ...(auth_time ? { auth_time } : {}),
+  };
   const act = { sub: client.clientId, ...(priorActor ? { act: priorActor } : {}) };
   const token = await userAccessToken(grant, {
     issuer: c.var.deps.config.baseUrl,

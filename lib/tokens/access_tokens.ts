@@ -27,6 +27,8 @@ export type UserGrant = {
   nonce?: string;
   access_ttl: number;
   refresh_expires_in?: number;
+  /** Support staff signed in as the person (docs/impersonation.md): RFC 8693's act, in both tokens. */
+  act?: { sub: string };
   /** The lookup id of the refresh token the grant created (null: a retry answered with an older token). */
   refresh_token_id?: string | null;
   /** The active organization while the person is its member (docs/organizations.md). */
@@ -82,14 +84,18 @@ function contactClaims(grant: UserGrant) {
   };
 }
 
-/** The user's access token, with the product page's claims first; `extra`: token exchange's `act` (RFC 8693). */
+/**
+ * The user's access token, with the product page's claims first; `extra`: token exchange's `act` (RFC 8693), else
+ * an impersonation's.
+ */
 export function userAccessToken(
   grant: UserGrant,
   ctx: IssueContext,
   extra: { act?: Record<string, unknown> } = {},
 ): Promise<string> {
+  const act = extra.act ?? grant.act;
   return accessToken(ctx, grant, {
-    ...extra,
+    ...(act ? { act } : {}),
     sub: grant.sub,
     ...contactClaims(grant),
     project_id: grant.project_id,
@@ -111,6 +117,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     exp: iat + grant.access_ttl,
     iat,
     ...authenticationClaims(grant),
+    ...(grant.act ? { act: grant.act } : {}),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
     ...contactClaims(grant),
     ...grant.organization,

@@ -24,6 +24,13 @@ export const handler: Handlers = {
       if (code === "invalid_grant" || code === "forbidden") {
         return signInToAccount(c, target, pickLang(c), code === "forbidden");
       }
+      // Support staff signed in as the person (docs/impersonation.md): the account page says only the person may.
+      if (code === "impersonated") {
+        const params = new URLSearchParams(target.query);
+        params.set("lang", pickLang(c));
+        params.set("problem", "impersonated");
+        return c.redirect(`/account?${params}`, 303);
+      }
       throw error;
     }
     return new Response(JSON.stringify(data, null, 2) + "\n", {

@@ -33,6 +33,7 @@ const PROBLEMS = [
   "deleteMismatch",
   "staleForm",
   "lastOwner",
+  "impersonated",
 ] as const;
 
 const Shown = z.object({
@@ -79,6 +80,8 @@ export const handler: Handlers<AccountPageData> = {
       // Signed out meanwhile, or signed in too long ago for this change: through the hosted login again.
       if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
+      // Support staff signed in as the person: the page says only the person may (docs/impersonation.md).
+      if (code === "impersonated") return back(c, target, { problem: "impersonated" });
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
       if (code === "conflict" && change.kind === "leaveOrganization") {
         return back(c, target, { problem: "lastOwner" });

@@ -345,6 +345,23 @@ const CASES: Record<string, Case | Case[]> = {
     },
     fields: { action: "confirm", password: "kopi susu gula aren" },
   },
+  "/auth/impersonate": {
+    async open(lang) {
+      const user = await seedUser(sql, plain.id, someone("impersonated"), { verified: true });
+      const token = randomSecret();
+      await asApp(
+        sql,
+        plain.id,
+        async (tx) =>
+          tx`select api.create_impersonation(${plain.id}, ${user}::bigint, 'support:stale', null, 15,
+          ${await sha256(token)})`,
+      );
+      const link = new URLSearchParams({ client_id: plain.clientId, token, lang });
+      return { browser: new FormBrowser(t), page: `/auth/impersonate?${link}`, project: plain };
+    },
+    fields: {},
+    shows: /support:stale/,
+  },
   "/account": {
     async open() {
       const { browser } = await signedIn(plain, someone("account"));

@@ -44,10 +44,19 @@ export function wantsMfa(acrValues: string | undefined): boolean {
   return (acrValues ?? "").split(" ").includes(ACR_MFA);
 }
 
-/** Whether a sign-in (first factor passed, or a live session with `amr`) owes a second factor now. */
+/**
+ * The amr of a session support staff opened as the person (docs/impersonation.md): none of the person's factors
+ * was presented, so neither `mfa` nor a first factor's value; RFC 8176 registers none for this.
+ */
+export const IMPERSONATION_AMR = "imp";
+
+/**
+ * Whether a sign-in (first factor passed, or a live session with `amr`) owes a second factor now. An
+ * impersonation's session never does: the actor cannot present the person's factor, and its tokens say `act`.
+ */
 export function mfaOwed(project: Project, acrValues: string | undefined, amr: string[]): boolean {
   const policy = mfaPolicy(project);
-  if (policy === "off" || amr.includes("mfa")) return false;
+  if (policy === "off" || amr.includes("mfa") || amr.includes(IMPERSONATION_AMR)) return false;
   return policy === "required" || wantsMfa(acrValues);
 }
 

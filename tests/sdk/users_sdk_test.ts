@@ -1,0 +1,31 @@
+/** The SDK's `users` against a served Astapa: impersonate, list, end; the token's act through `verify`. */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { seedProject, seedUser } from "../helpers/oauth.ts";
+import { AstapaError, createAstapa } from "@/sdk/mod.ts";
+
+const t = await testApp({ listen: true });
+Deno.test.afterAll(() => t.close());
+const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });
+const astapa = createAstapa({
+  baseUrl: t.origin,
+  clientId: project.clientId,
+  clientSecret: project.secret,
+  redirectUri: project.redirectUri,
+});
+
+Deno.test("sdk — users.impersonate, impersonations, endImpersonation; an unknown user is a typed 404", async () => {
+  const user = await seedUser(t.db.sql, project.id, "sdk@imp.example", { verified: true });
+  const made = await astapa.users.impersonate(user, { actor: "support:sdk", reason: "why", minutes: 10 });
+  assert.match(made.id, /^imp_/);
+  assert.ok(made.url.startsWith(`${t.origin}/auth/impersonate?`));
+  assert.equal(made.actor, "support:sdk");
+  assert.deepEqual((await astapa.users.impersonations(user)).map((i) => i.id), [made.id]);
+  const ended = await astapa.users.endImpersonation(user, made.id);
+  assert.ok(ended.ended_at);
+  assert.deepEqual(await astapa.users.impersonations(user), []);
+  await assert.rejects(
+    astapa.users.impersonate("999999999", { actor: "support:sdk" }),
+    (error: unknown) => error instanceof AstapaError && error.status === 404,
+  );
+});
