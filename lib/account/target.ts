@@ -64,6 +64,17 @@ export async function sessionHash(c: Ctx, projectId: string): Promise<Uint8Array
 }
 
 /**
+ * Back to the account page saying only the person may make this change: support staff signed in as them
+ * (docs/impersonation.md; SQL's AS4I0 `impersonated`).
+ */
+export function refusedWhileImpersonated(c: Ctx, target: AccountTarget, lang: string): Response {
+  const params = new URLSearchParams(target.query);
+  params.set("lang", lang);
+  params.set("problem", "impersonated");
+  return c.redirect(`/account?${params}`, 303);
+}
+
+/**
  * Through the hosted login and back to the account page. `fresh` asks for a new sign-in (prompt=login) even
  * when a session exists: what a sensitive change needs. The state carries the account query back.
  */

@@ -3,7 +3,12 @@ import { exportAccount } from "@/db/account.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
-import { FRESH_SECONDS, sessionHash, signInToAccount } from "@/lib/account/target.ts";
+import {
+  FRESH_SECONDS,
+  refusedWhileImpersonated,
+  sessionHash,
+  signInToAccount,
+} from "@/lib/account/target.ts";
 
 /**
  * "Download my data": a POST from the account page (CSRF, a fresh sign-in) answered with everything the
@@ -25,12 +30,7 @@ export const handler: Handlers = {
         return signInToAccount(c, target, pickLang(c), code === "forbidden");
       }
       // Support staff signed in as the person (docs/impersonation.md): the account page says only the person may.
-      if (code === "impersonated") {
-        const params = new URLSearchParams(target.query);
-        params.set("lang", pickLang(c));
-        params.set("problem", "impersonated");
-        return c.redirect(`/account?${params}`, 303);
-      }
+      if (code === "impersonated") return refusedWhileImpersonated(c, target, pickLang(c));
       throw error;
     }
     return new Response(JSON.stringify(data, null, 2) + "\n", {

@@ -22,6 +22,7 @@ import {
   type AccountTarget,
   accountTarget,
   FRESH_SECONDS,
+  refusedWhileImpersonated,
   sessionHash,
   signInToAccount,
 } from "@/lib/account/target.ts";
@@ -156,6 +157,8 @@ export const handler: Handlers<PhoneCodePageData> = {
       // Signed out meanwhile, or signed in too long ago to add a way of signing in: the hosted login again.
       if (code === "invalid_grant") return signInToAccount(c, target, pickLang(c), false);
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
+      // Support staff signed in as the person (docs/impersonation.md): the account page says only the person may.
+      if (code === "impersonated") return refusedWhileImpersonated(c, target, pickLang(c));
       if (code === "conflict" && form.action === "factor_on") {
         return backToAccount(c, target, "phoneFactorUnverified");
       }

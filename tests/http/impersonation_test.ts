@@ -343,6 +343,10 @@ Deno.test("impersonation — the account page refuses the person's sensitive cha
     const back = new URL(res.headers.get("location")!, t.origin);
     assert.equal(back.searchParams.get("problem"), "impersonated", fields.action);
   }
+  // The phone section too (its second-factor switch): the account page again, saying why, not an error page.
+  const phone = await post("/account/phone", { action: "factor_on" });
+  assert.equal(phone.status, 303, (await phone.clone().text()).slice(0, 600));
+  assert.equal(new URL(phone.headers.get("location")!, t.origin).searchParams.get("problem"), "impersonated");
   const exported = await post("/account/export", { action: "export" });
   assert.equal(exported.status, 303, (await exported.clone().text()).slice(0, 600));
   assert.equal(
