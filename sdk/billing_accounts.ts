@@ -156,8 +156,7 @@ export type Checkout = {
 
 /** `checkout.get` and `checkout.applyCoupon`, given the client's authenticated JSON call. */
 export function checkoutReads(json: Json) {
-  const path = (id: string) =>
-    `/api/platform/checkout/${encodeURIComponent(id)}`;
+  const path = (id: string) => `/api/platform/checkout/${encodeURIComponent(id)}`;
   return {
     /** One checkout (chk_…): its status, amount, coupon and charge details, e.g. to poll a payment. */
     get: (checkoutId: string) => json<Checkout>(path(checkoutId)),
@@ -195,26 +194,20 @@ export type RenewalCharge = {
 export function billingPages(issuer: string, clientId: string) {
   const page = (path: string, lang?: "en" | "id") => {
     const url = new URL(path, issuer);
-    url.search = new URLSearchParams({
-      client_id: clientId,
-      ...(lang ? { lang } : {}),
-    }).toString();
+    url.search = new URLSearchParams({ client_id: clientId, ...(lang ? { lang } : {}) }).toString();
     return url.toString();
   };
   return {
     /** The customer portal: plan, next renewal, payment history with receipts, change, cancel, linked e-wallets. */
-    portalUrl: (request: { lang?: "en" | "id" } = {}) =>
-      page("/billing/account", request.lang),
+    portalUrl: (request: { lang?: "en" | "id" } = {}) => page("/billing/account", request.lang),
     /** The hosted plan picker: choose a plan, start a trial, or change a paid plan. */
-    planPickerUrl: (request: { lang?: "en" | "id" } = {}) =>
-      page("/billing", request.lang),
+    planPickerUrl: (request: { lang?: "en" | "id" } = {}) => page("/billing", request.lang),
   };
 }
 
 /** The helpers, given the client's authenticated JSON call. */
 export function billingAccounts(json: Json) {
-  const user = (sub: string) =>
-    `/api/platform/users/${encodeURIComponent(sub)}`;
+  const user = (sub: string) => `/api/platform/users/${encodeURIComponent(sub)}`;
   return {
     /** The plan a user's tokens name now, their current subscription (null: the default plan) and history. */
     subscription: (sub: string) =>
@@ -233,11 +226,9 @@ export function billingAccounts(json: Json) {
     renewalCharges: async (sub: string) =>
       (await json<BillingAccount>(`${user(sub)}/billing`)).renewal_charges,
     /** Cancels a paid plan at the end of what is paid (no renewal); again is a no-op. */
-    cancel: (sub: string) =>
-      json<Subscription>(`${user(sub)}/subscription/cancel`, "POST", {}),
+    cancel: (sub: string) => json<Subscription>(`${user(sub)}/subscription/cancel`, "POST", {}),
     /** Undoes a cancel while the paid period still runs. */
-    resume: (sub: string) =>
-      json<Subscription>(`${user(sub)}/subscription/resume`, "POST", {}),
+    resume: (sub: string) => json<Subscription>(`${user(sub)}/subscription/resume`, "POST", {}),
     payments: {
       /** The project's checkouts, newest first (one user's with `user`, a sub); page with `before` (the last row's `id`). */
       list: async (
@@ -254,41 +245,29 @@ export function billingAccounts(json: Json) {
           if (value !== undefined) params.set(name, String(value));
         }
         const suffix = params.toString() ? `?${params}` : "";
-        return (await json<{ payments: PaymentRow[] }>(
-          `/api/platform/payments${suffix}`,
-        )).payments;
+        return (await json<{ payments: PaymentRow[] }>(`/api/platform/payments${suffix}`)).payments;
       },
       /** One payment by its `checkout_id`, as the list shows it (either mode). Errors: not_found. */
       get: (checkoutId: string) =>
-        json<PaymentRow>(
-          `/api/platform/payments/${encodeURIComponent(checkoutId)}`,
-        ),
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}`),
       /**
        * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
        * (`reconcile_stopped_at`); the payment is its `checkout_id`. Errors: reconciliation_not_stopped,
        * already_final (paid or expired), not_found.
        */
       resumeReconciliation: (checkoutId: string) =>
-        json<PaymentRow>(
-          `/api/platform/payments/${encodeURIComponent(checkoutId)}/reconcile`,
-          "POST",
-          {},
-        ),
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}/reconcile`, "POST", {}),
     },
     metrics: {
       /** MRR and churn for the last `months` UTC months (default 12), oldest first. */
       mrr: async (months?: number) =>
         (await json<{ months: MrrMonth[] }>(
-          `/api/platform/metrics/mrr${
-            months === undefined ? "" : `?months=${months}`
-          }`,
+          `/api/platform/metrics/mrr${months === undefined ? "" : `?months=${months}`}`,
         )).months,
       /** Paid revenue by method over the last `days` UTC days (default 30). */
       revenue: async (days?: number) =>
         (await json<{ methods: MethodRevenue[] }>(
-          `/api/platform/metrics/revenue${
-            days === undefined ? "" : `?days=${days}`
-          }`,
+          `/api/platform/metrics/revenue${days === undefined ? "" : `?days=${days}`}`,
         )).methods,
     },
   };

@@ -89,30 +89,23 @@ export type CouponRedemption = {
   amount: number;
   redeemed_at: string;
 };
-export type CouponWithRedemptions = Coupon & {
-  redemption_list: CouponRedemption[];
-};
+export type CouponWithRedemptions = Coupon & { redemption_list: CouponRedemption[] };
 
 /** The helpers, given the client's authenticated JSON call. */
 export function billingPlans(json: Json) {
-  const plan = (key: string) =>
-    `/api/platform/plans/${encodeURIComponent(key)}`;
+  const plan = (key: string) => `/api/platform/plans/${encodeURIComponent(key)}`;
   return {
     plans: {
       /** The project's plans (archived ones too with `includeArchived`). */
       list: async (includeArchived = false) =>
         (await json<{ plans: Plan[] }>(
-          `/api/platform/plans${
-            includeArchived ? "?include_archived=true" : ""
-          }`,
+          `/api/platform/plans${includeArchived ? "?include_archived=true" : ""}`,
         ))
           .plans,
       get: (key: string) => json<Plan>(plan(key)),
-      create: (input: PlanFields & { key: string }) =>
-        json<Plan>("/api/platform/plans", "POST", input),
+      create: (input: PlanFields & { key: string }) => json<Plan>("/api/platform/plans", "POST", input),
       /** Changes some of a plan's fields, e.g. `{ trial_days: 14 }`. */
-      update: (key: string, changes: Partial<PlanFields>) =>
-        json<Plan>(plan(key), "PATCH", changes),
+      update: (key: string, changes: Partial<PlanFields>) => json<Plan>(plan(key), "PATCH", changes),
     },
     /** Starts a user's one free trial of a plan; their tokens then carry custom_claims.trial_ends_at. */
     startTrial: (sub: string, plan: string) =>
@@ -166,25 +159,17 @@ export function billingPlans(json: Json) {
     /** Unlinks one of the user's e-wallets (expired at Xendit too); renewals go back to pay links by email. */
     unlinkMethod: (sub: string, methodId: string) =>
       json<LinkedMethod>(
-        `/api/platform/users/${encodeURIComponent(sub)}/linked-methods/${
-          encodeURIComponent(methodId)
-        }`,
+        `/api/platform/users/${encodeURIComponent(sub)}/linked-methods/${encodeURIComponent(methodId)}`,
         "DELETE",
       ),
     coupons: {
-      create: (coupon: NewCoupon) =>
-        json<Coupon>("/api/platform/coupons", "POST", coupon),
+      create: (coupon: NewCoupon) => json<Coupon>("/api/platform/coupons", "POST", coupon),
       list: () => json<{ coupons: Coupon[] }>("/api/platform/coupons"),
       /** One coupon with `redemption_list` (who redeemed it, on which checkout, its status). */
-      get: (code: string) =>
-        json<CouponWithRedemptions>(
-          `/api/platform/coupons/${encodeURIComponent(code)}`,
-        ),
+      get: (code: string) => json<CouponWithRedemptions>(`/api/platform/coupons/${encodeURIComponent(code)}`),
       /** Who redeemed a coupon, newest first. */
       redemptions: async (code: string) =>
-        (await json<CouponWithRedemptions>(
-          `/api/platform/coupons/${encodeURIComponent(code)}`,
-        ))
+        (await json<CouponWithRedemptions>(`/api/platform/coupons/${encodeURIComponent(code)}`))
           .redemption_list,
       disable: (code: string, disabled = true) =>
         json<Coupon>(

@@ -122,14 +122,12 @@ export function billingReceipts(json: Json, issuer: string) {
         )).receipts;
       },
       /** One receipt by id (rcp_…) or number (R-2026-000001). */
-      get: (id: string) =>
-        json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
+      get: (id: string) => json<Receipt>(`/api/platform/receipts/${encodeURIComponent(id)}`),
       /**
        * The printable receipt page for the buyer (print or save as PDF); its random receipt_id (rcp_…) is the
        * capability, so hand the link only to the buyer.
        */
-      printableUrl: (receiptId: string) =>
-        `${issuer}/billing/receipts/${encodeURIComponent(receiptId)}`,
+      printableUrl: (receiptId: string) => `${issuer}/billing/receipts/${encodeURIComponent(receiptId)}`,
     },
     refunds: {
       /** Refunds (part of) a receipted payment through Xendit; pending until Xendit confirms it. */
@@ -152,19 +150,14 @@ export function billingReceipts(json: Json, issuer: string) {
         )).refunds;
       },
       /** One refund by its `refund_id` (rfd_…), as the list shows it. Errors: not_found. */
-      get: (refundId: string) =>
-        json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}`),
+      get: (refundId: string) => json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}`),
       /**
        * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
        * (`reconcile_stopped_at`). Errors: reconciliation_not_stopped, already_final (succeeded or failed),
        * not_found.
        */
       resumeReconciliation: (refundId: string) =>
-        json<Refund>(
-          `/api/platform/refunds/${encodeURIComponent(refundId)}/reconcile`,
-          "POST",
-          {},
-        ),
+        json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}/reconcile`, "POST", {}),
     },
     taxSettings: {
       get: () => json<TaxSettings>("/api/platform/tax-settings"),

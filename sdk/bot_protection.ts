@@ -7,12 +7,7 @@
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 type Call = (path: string, init: RequestInit) => Promise<Response>;
 
-export type BotProtectionForm =
-  | "sign_up"
-  | "sign_in"
-  | "forgot"
-  | "email_code"
-  | "phone";
+export type BotProtectionForm = "sign_up" | "sign_in" | "forgot" | "email_code" | "phone";
 
 export type BotProtection = {
   /** null while it is off (the default). */
@@ -37,8 +32,7 @@ export function botProtection(json: Json, call: Call) {
     /** The setting (never the secret key). */
     get: () => json<BotProtection>(path),
     /** Turns it on or changes it; 400 with the reason for a bad value. */
-    set: (change: BotProtectionChange) =>
-      json<BotProtection>(path, "PUT", change),
+    set: (change: BotProtectionChange) => json<BotProtection>(path, "PUT", change),
     /** Turns it off. */
     clear: async (): Promise<void> => {
       await call(path, { method: "DELETE" }); // 204, no body

@@ -5,11 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
-import {
-  billingAccounts,
-  billingPages,
-  checkoutReads,
-} from "./billing_accounts.ts";
+import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
 import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
 import { billingReceipts } from "./billing_receipts.ts";
@@ -101,9 +97,7 @@ export function createAstapa(options: AstapaOptions) {
   const jwks = createRemoteJWKSet(new URL("/.well-known/jwks.json", issuer));
   const basic = `Basic ${
     btoa(
-      `${encodeURIComponent(options.clientId)}:${
-        encodeURIComponent(options.clientSecret)
-      }`,
+      `${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`,
     )
   }`;
 
@@ -134,9 +128,7 @@ export function createAstapa(options: AstapaOptions) {
     params: Record<string, string | undefined>,
   ): Promise<Response> {
     const body = new URLSearchParams(
-      Object.entries(params).filter((e): e is [string, string] =>
-        e[1] !== undefined
-      ),
+      Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined),
     );
     return await call(path, {
       method: "POST",
@@ -215,9 +207,7 @@ export function createAstapa(options: AstapaOptions) {
         ...(request.scope ? { scope: request.scope } : {}),
         ...(request.nonce ? { nonce: request.nonce } : {}),
         ...(request.acrValues ? { acr_values: request.acrValues } : {}),
-        ...(request.maxAge !== undefined
-          ? { max_age: String(request.maxAge) }
-          : {}),
+        ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
         ...(request.organization ? { organization: request.organization } : {}),
         ...(request.invitation ? { invitation: request.invitation } : {}),
       }).toString();
@@ -234,9 +224,7 @@ export function createAstapa(options: AstapaOptions) {
      * connected apps, their data, deletion). `returnTo` — its "Back to the app" link — must be one of the
      * client's registered redirect URIs; `lang` picks English or Indonesian (else the browser's language).
      */
-    accountUrl(
-      request: { returnTo?: string; lang?: "en" | "id" } = {},
-    ): string {
+    accountUrl(request: { returnTo?: string; lang?: "en" | "id" } = {}): string {
       const url = new URL("/account", issuer);
       url.search = new URLSearchParams({
         client_id: options.clientId,
@@ -297,9 +285,7 @@ export function createAstapa(options: AstapaOptions) {
           payload.project_id !== options.projectId
         ) {
           throw new Error(
-            `the token belongs to another project (${
-              String(payload.project_id)
-            })`,
+            `the token belongs to another project (${String(payload.project_id)})`,
           );
         }
         return payload as AstapaClaims;

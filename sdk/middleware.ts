@@ -13,15 +13,13 @@ export type Rule = (claims: AstapaClaims) => string | StepUp | null;
 export type StepUp = { stepUp: true; message: string };
 
 /** The acr_values that asks Astapa's hosted login for a second factor (docs/mfa.md). */
-export const ACR_MFA =
-  "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
+export const ACR_MFA = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 
 /** Lets through tokens whose sign-in used a second factor (`amr` has `mfa`). */
 export const mfaRule: Rule = (claims) =>
   Array.isArray(claims.amr) && claims.amr.includes("mfa") ? null : {
     stepUp: true,
-    message:
-      `This needs a sign-in with a second factor: sign in again with acr_values=${ACR_MFA}.`,
+    message: `This needs a sign-in with a second factor: sign in again with acr_values=${ACR_MFA}.`,
   };
 
 export const planRule = (plans: string[]): Rule => (claims) =>
@@ -31,13 +29,10 @@ export const planRule = (plans: string[]): Rule => (claims) =>
 
 export const scopeRule = (scopes: string[]): Rule => (claims) => {
   const granted = new Set((claims.scope ?? "").split(" "));
-  return scopes.every((scope) => granted.has(scope))
-    ? null
-    : `This needs the scope: ${scopes.join(" ")}.`;
+  return scopes.every((scope) => granted.has(scope)) ? null : `This needs the scope: ${scopes.join(" ")}.`;
 };
 
-const NO_ORGANIZATION =
-  "This needs an active organization: sign in again with organization=<id or slug>.";
+const NO_ORGANIZATION = "This needs an active organization: sign in again with organization=<id or slug>.";
 
 /** Lets through tokens whose active organization role is one of `roles` (`org_role`). */
 export const orgRoleRule = (roles: string[]): Rule => (claims) => {
@@ -53,37 +48,19 @@ export const orgPermissionRule = (permissions: string[]): Rule => (claims) => {
   const held = new Set(claims.org_permissions ?? []);
   return permissions.every((p) => held.has(p))
     ? null
-    : `This needs these permissions in the organization: ${
-      permissions.join(" ")
-    }.`;
+    : `This needs these permissions in the organization: ${permissions.join(" ")}.`;
 };
 
 /** Verifies the request's Bearer token and applies the rule; throws AstapaAuthError with 401 or 403. */
-export async function authorize(
-  astapa: Astapa,
-  authorization: string | null | undefined,
-  rule: Rule,
-) {
+export async function authorize(astapa: Astapa, authorization: string | null | undefined, rule: Rule) {
   const match = /^Bearer (\S+)$/i.exec(authorization ?? "");
   if (!match) {
-    throw new AstapaAuthError(
-      "unauthorized",
-      "Sign in first: send Authorization: Bearer <token>.",
-      401,
-    );
+    throw new AstapaAuthError("unauthorized", "Sign in first: send Authorization: Bearer <token>.", 401);
   }
   const claims = await astapa.verify(match[1]);
   const problem = rule(claims);
-  if (typeof problem === "string") {
-    throw new AstapaAuthError("forbidden", problem, 403);
-  }
-  if (problem) {
-    throw new AstapaAuthError(
-      "insufficient_user_authentication",
-      problem.message,
-      401,
-    );
-  }
+  if (typeof problem === "string") throw new AstapaAuthError("forbidden", problem, 403);
+  if (problem) throw new AstapaAuthError("insufficient_user_authentication", problem.message, 401);
   return claims;
 }
 
@@ -91,22 +68,16 @@ export async function authorize(
 export function errorResponse(error: unknown): Response {
   if (!(error instanceof AstapaError)) throw error;
   const status = error.status || 401;
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-  };
+  const headers: Record<string, string> = { "content-type": "application/json" };
   if (status === 401) {
-    headers["www-authenticate"] =
-      error.code === "insufficient_user_authentication"
-        ? `Bearer error="insufficient_user_authentication", acr_values="${ACR_MFA}"`
-        : 'Bearer error="invalid_token"';
+    headers["www-authenticate"] = error.code === "insufficient_user_authentication"
+      ? `Bearer error="insufficient_user_authentication", acr_values="${ACR_MFA}"`
+      : 'Bearer error="invalid_token"';
   }
-  return new Response(
-    JSON.stringify({ error: error.code, error_description: error.message }),
-    {
-      status,
-      headers,
-    },
-  );
+  return new Response(JSON.stringify({ error: error.code, error_description: error.message }), {
+    status,
+    headers,
+  });
 }
 
 /** Hono: `app.get("/pro", hono(astapa, planRule(["pro"])), handler)`; claims in `c.get("astapa")`. */
@@ -114,10 +85,7 @@ export function hono(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return async (c: any, next: () => Promise<void>) => {
     try {
-      c.set(
-        "astapa",
-        await authorize(astapa, c.req.header("authorization"), rule),
-      );
+      c.set("astapa", await authorize(astapa, c.req.header("authorization"), rule));
     } catch (error) {
       return errorResponse(error);
     }
@@ -137,8 +105,7 @@ export function express(astapa: Astapa, rule: Rule) {
       async (error) => {
         if (!(error instanceof AstapaError)) return next(error);
         const response = errorResponse(error);
-        res.status(response.status).set(Object.fromEntries(response.headers))
-          .send(await response.text());
+        res.status(response.status).set(Object.fromEntries(response.headers)).send(await response.text());
       },
     );
   };
@@ -149,16 +116,10 @@ export function fastify(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return async (request: any, reply: any) => {
     try {
-      request.astapa = await authorize(
-        astapa,
-        request.headers?.authorization,
-        rule,
-      );
+      request.astapa = await authorize(astapa, request.headers?.authorization, rule);
     } catch (error) {
       const response = errorResponse(error);
-      return reply.code(response.status).headers(
-        Object.fromEntries(response.headers),
-      ).send(
+      return reply.code(response.status).headers(Object.fromEntries(response.headers)).send(
         await response.text(),
       );
     }
@@ -169,11 +130,7 @@ export function fastify(astapa: Astapa, rule: Rule) {
  * `Request` handlers: `withAuthorization(astapa, planRule(["pro"]), (req, claims) => new Response("hi"))`.
  * Arguments after the request (a Next.js route's `{ params }`, a Worker's `env`) are passed on after the claims.
  */
-export function withAuthorization<
-  R extends Request,
-  A extends unknown[],
-  T extends Response,
->(
+export function withAuthorization<R extends Request, A extends unknown[], T extends Response>(
   astapa: Astapa,
   rule: Rule,
   handler: (request: R, claims: AstapaClaims, ...rest: A) => T | Promise<T>,
@@ -181,11 +138,7 @@ export function withAuthorization<
   return async (request, ...rest) => {
     let claims: AstapaClaims;
     try {
-      claims = await authorize(
-        astapa,
-        request.headers.get("authorization"),
-        rule,
-      );
+      claims = await authorize(astapa, request.headers.get("authorization"), rule);
     } catch (error) {
       return errorResponse(error);
     }

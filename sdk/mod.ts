@@ -8,11 +8,7 @@
  * app.get("/reports", astapa.requirePlan.hono("pro", "team"), (c) => c.json(c.get("astapa").custom_claims));
  * ```
  */
-import {
-  type Astapa,
-  type AstapaOptions,
-  createAstapa as createClient,
-} from "./client.ts";
+import { type Astapa, type AstapaOptions, createAstapa as createClient } from "./client.ts";
 import {
   express,
   fastify,
@@ -27,13 +23,7 @@ import {
 import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
-export type {
-  AstapaClaims,
-  CustomClaims,
-  LinkedMethod,
-  LoginRequest,
-  Tokens,
-} from "./client.ts";
+export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
 export type {
   BillingSettings,
   BillingSettingsChanges,
@@ -57,24 +47,9 @@ export type {
   OrganizationPlanChangeOptions,
   OrganizationRenewal,
 } from "./billing_organizations.ts";
-export type {
-  Coupon,
-  CouponRedemption,
-  NewCoupon,
-  Plan,
-  PlanChange,
-  PlanFields,
-} from "./billing_plans.ts";
-export type {
-  PhoneProvider,
-  PhoneProviderFields,
-  StoredPhoneProvider,
-} from "./phone_providers.ts";
-export type {
-  BotProtection,
-  BotProtectionChange,
-  BotProtectionForm,
-} from "./bot_protection.ts";
+export type { Coupon, CouponRedemption, NewCoupon, Plan, PlanChange, PlanFields } from "./billing_plans.ts";
+export type { PhoneProvider, PhoneProviderFields, StoredPhoneProvider } from "./phone_providers.ts";
+export type { BotProtection, BotProtectionChange, BotProtectionForm } from "./bot_protection.ts";
 export type { SignInMethods } from "./sign_in_methods.ts";
 export type {
   OidcSsoConnection,
@@ -124,11 +99,7 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
   const gates = (rule: (names: string[]) => Parameters<typeof hono>[1]) => {
-    const handler = <
-      R extends Request,
-      A extends unknown[],
-      T extends Response,
-    >(
+    const handler = <R extends Request, A extends unknown[], T extends Response>(
       names: string[],
       fn: Handler<R, A, T>,
     ) => withAuthorization(astapa, rule(names), fn);
@@ -150,15 +121,12 @@ export function createAstapa(options: AstapaOptions) {
     hono: () => hono(astapa, mfaRule),
     express: () => express(astapa, mfaRule),
     fastify: () => fastify(astapa, mfaRule),
-    handler: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    next: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    nextRoute: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
+    handler: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    next: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    nextRoute: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
     nextMiddleware: <R extends Request, T extends Response | undefined>(
       then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
     ) => nextMiddleware(astapa, mfaRule, then),

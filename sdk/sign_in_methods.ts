@@ -29,7 +29,6 @@ export function signInMethods(json: Json) {
      * Turns some of them on or off; answers all of them. Passwords off is refused (400) unless email codes or
      * passkeys stay on.
      */
-    update: (changes: Partial<SignInMethods>) =>
-      json<SignInMethods>(path, "PATCH", changes),
+    update: (changes: Partial<SignInMethods>) => json<SignInMethods>(path, "PATCH", changes),
   };
 }

@@ -20,7 +20,6 @@ export function signUpSettings(json: Json) {
     /** The settings, defaults filled in. */
     get: () => json<SignUpSettings>(path),
     /** Changes some of them (a list given replaces that list); 400 with the reason for a malformed domain. */
-    update: (changes: Partial<SignUpSettings>) =>
-      json<SignUpSettings>(path, "PATCH", changes),
+    update: (changes: Partial<SignUpSettings>) => json<SignUpSettings>(path, "PATCH", changes),
   };
 }

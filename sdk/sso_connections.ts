@@ -73,8 +73,7 @@ export type SsoConnectionInput =
   | SamlSsoConnectionInput;
 
 export function ssoConnections(json: Json, call: Call) {
-  const path = (org: string) =>
-    `/api/platform/organizations/${encodeURIComponent(org)}/sso-connection`;
+  const path = (org: string) => `/api/platform/organizations/${encodeURIComponent(org)}/sso-connection`;
   return {
     /** The organization's (id or slug) connection; 404 when it has none. */
     get: (org: string) => json<SsoConnection>(path(org)),

@@ -68,43 +68,32 @@ export function users(json: Json, call: Call) {
       if (page.query !== undefined) search.set("q", page.query);
       if (page.limit !== undefined) search.set("limit", String(page.limit));
       if (page.after !== undefined) search.set("after", page.after);
-      return json<{ users: User[]; next_after: string | null }>(
-        `/api/platform/users?${search}`,
-      );
+      return json<{ users: User[]; next_after: string | null }>(`/api/platform/users?${search}`);
     },
     /** A new user (no mail sent); a password is checked as at sign-up. 409 when the address is taken. */
-    create: (
-      input: { email: string; password?: string; email_verified?: boolean },
-    ) => json<User>("/api/platform/users", "POST", input),
+    create: (input: { email: string; password?: string; email_verified?: boolean }) =>
+      json<User>("/api/platform/users", "POST", input),
     /** Disables the user (no sign-in, no token) or, with false, re-enables them. */
-    setDisabled: (sub: string, disabled: boolean) =>
-      json<User>(one(sub), "PATCH", { disabled }),
+    setDisabled: (sub: string, disabled: boolean) => json<User>(one(sub), "PATCH", { disabled }),
     /** Erases the user (right to erasure); the app hears user.deleted. A second call is a 404. */
     delete: async (sub: string): Promise<void> => {
       await call(one(sub), { method: "DELETE" }); // 204, no body
     },
     /** The user's hosted-login sessions, newest first. */
     sessions: (sub: string, limit?: number) =>
-      json<{ sessions: UserSession[] }>(
-        `${one(sub)}/sessions${limit ? `?limit=${limit}` : ""}`,
-      )
+      json<{ sessions: UserSession[] }>(`${one(sub)}/sessions${limit ? `?limit=${limit}` : ""}`)
         .then((answer) => answer.sessions),
     /** Ends every session and refresh token of the user; says how many of each. */
-    signOutEverywhere: (sub: string) =>
-      json<SignedOut>(`${one(sub)}/sessions`, "DELETE"),
+    signOutEverywhere: (sub: string) => json<SignedOut>(`${one(sub)}/sessions`, "DELETE"),
     /**
      * A one-time link (`url`, opens within 5 minutes) that signs the browser opening it in as the user for
      * `minutes` (1–60, default 15), `actor` named in every token. 404 unknown user, 409 disabled.
      */
-    impersonate: (
-      sub: string,
-      input: { actor: string; reason?: string; minutes?: number },
-    ) => json<Impersonation & { url: string }>(path(sub), "POST", input),
+    impersonate: (sub: string, input: { actor: string; reason?: string; minutes?: number }) =>
+      json<Impersonation & { url: string }>(path(sub), "POST", input),
     /** The user's live impersonations, newest first. */
     impersonations: (sub: string) =>
-      json<{ impersonations: Impersonation[] }>(path(sub)).then((answer) =>
-        answer.impersonations
-      ),
+      json<{ impersonations: Impersonation[] }>(path(sub)).then((answer) => answer.impersonations),
     /** Ends an impersonation now: its session, refresh tokens and unused codes with it. */
     endImpersonation: (sub: string, id: string) =>
       json<Impersonation>(`${path(sub)}/${encodeURIComponent(id)}`, "DELETE"),

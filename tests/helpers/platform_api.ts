@@ -4,7 +4,7 @@ import { basic } from "./oauth.ts";
 
 type Client = { clientId: string; secret: string };
 // deno-lint-ignore no-explicit-any
-export type PlatformAnswer = { status: number; body: any };
+export type PlatformAnswer = { status: number; text: string; body: any };
 
 /** `api(method, path, body?, as?)`: `path` below /api/platform; `as` another project's client. */
 export function platformApi(t: TestApp, project: Client) {
@@ -20,6 +20,6 @@ export function platformApi(t: TestApp, project: Client) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
   };
 }

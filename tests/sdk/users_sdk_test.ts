@@ -6,9 +6,7 @@ import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
-const project = await seedProject(t.db.sql, {
-  redirectUri: "http://localhost:3000/callback",
-});
+const project = await seedProject(t.db.sql, { redirectUri: "http://localhost:3000/callback" });
 const astapa = createAstapa({
   baseUrl: t.origin,
   clientId: project.clientId,
@@ -17,20 +15,12 @@ const astapa = createAstapa({
 });
 
 Deno.test("sdk — users.impersonate, impersonations, endImpersonation; an unknown user is a typed 404", async () => {
-  const user = await seedUser(t.db.sql, project.id, "sdk@imp.example", {
-    verified: true,
-  });
-  const made = await astapa.users.impersonate(user, {
-    actor: "support:sdk",
-    reason: "why",
-    minutes: 10,
-  });
+  const user = await seedUser(t.db.sql, project.id, "sdk@imp.example", { verified: true });
+  const made = await astapa.users.impersonate(user, { actor: "support:sdk", reason: "why", minutes: 10 });
   assert.match(made.id, /^imp_/);
   assert.ok(made.url.startsWith(`${t.origin}/auth/impersonate?`));
   assert.equal(made.actor, "support:sdk");
-  assert.deepEqual((await astapa.users.impersonations(user)).map((i) => i.id), [
-    made.id,
-  ]);
+  assert.deepEqual((await astapa.users.impersonations(user)).map((i) => i.id), [made.id]);
   const ended = await astapa.users.endImpersonation(user, made.id);
   assert.ok(ended.ended_at);
   assert.deepEqual(await astapa.users.impersonations(user), []);
@@ -41,20 +31,14 @@ Deno.test("sdk — users.impersonate, impersonations, endImpersonation; an unkno
 });
 
 Deno.test("sdk — users.create, get, list, setDisabled, sessions, signOutEverywhere, delete", async () => {
-  const made = await astapa.users.create({
-    email: "sdk-crud@users.example",
-    email_verified: true,
-  });
+  const made = await astapa.users.create({ email: "sdk-crud@users.example", email_verified: true });
   assert.equal(made.email_verified, true);
   assert.deepEqual(await astapa.users.get(made.sub), made);
   const page = await astapa.users.list({ query: "sdk-crud@", limit: 5 });
   assert.deepEqual(page.users.map((u) => u.sub), [made.sub]);
   assert.equal(page.next_after, null);
   assert.equal((await astapa.users.setDisabled(made.sub, true)).disabled, true);
-  assert.equal(
-    (await astapa.users.setDisabled(made.sub, false)).disabled,
-    false,
-  );
+  assert.equal((await astapa.users.setDisabled(made.sub, false)).disabled, false);
   assert.deepEqual(await astapa.users.sessions(made.sub), []);
   assert.equal((await astapa.users.signOutEverywhere(made.sub)).sessions, 0);
   await astapa.users.delete(made.sub);
