@@ -12,6 +12,8 @@ import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { newAppleKey, startFakeApple } from "../fakes/apple.ts";
 import { json } from "../fakes/serve.ts";
+import { startFakeGoogle } from "../fakes/google.ts";
+import { basic } from "../helpers/oauth.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 import { asApp } from "@/db/client.ts";
 
@@ -333,4 +335,41 @@ Deno.test("apple — the local Apple refuses an expired client secret as invalid
   });
   assert.equal(res.status, 400);
   assert.deepEqual(await res.json(), { error: "invalid_client" });
+});
+
+Deno.test("apple — enforced SSO applies: an Apple address at the organization's domain hands over to its IdP", async () => {
+  const idp = await startFakeGoogle({
+    clientId: "astapa-at-acme",
+    clientSecret: "acme-idp-secret-0123456789",
+  });
+  t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
+  try {
+    const p = await seedProject(t.db.sql, { name: "Kantor" });
+    const api = async (method: string, path: string, body: unknown) => {
+      const res = await t.app.request(`/api/platform${path}`, {
+        method,
+        headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.status < 300, `${path}: ${res.status} ${await res.text()}`);
+    };
+    await api("POST", "/organizations", { name: "Acme", slug: "acme" });
+    await api("POST", "/organizations/acme/domains", { domain: "acme.test" });
+    await api("PUT", "/organizations/acme/domains/acme.test", {});
+    await api("PUT", "/organizations/acme/sso-connection", {
+      issuer: idp.issuer,
+      idp_client_id: idp.clientId,
+      idp_client_secret: idp.clientSecret,
+    });
+    apple.approveAs = { sub: "001.apple.gita", email: "gita@acme.test", email_verified: "true" };
+    const refused = await postBack(t, apple, await startApple(t, p));
+    assert.equal(refused.status, 403);
+    const page = await refused.text();
+    assert.match(page, /signs you in with its own identity provider/);
+    assert.match(page, /name="email" value="gita@acme.test"/);
+    apple.approveAs = { sub: "001.apple.gita-other", email: "gita@other.test", email_verified: true };
+    assert.equal((await postBack(t, apple, await startApple(t, p))).status, 303);
+  } finally {
+    await idp.close();
+  }
 });
