@@ -5656,6 +5656,28 @@ comment on function api.delete_sso_connection(text) is 'Removes an organization'
 grant execute on function api.delete_sso_connection(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.delete_user(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The project's own app (its client or a dashboard admin) erases one of its users, e.g. on a request under
+    -- the right to erasure: the same erasure as the person's own deletion, but no goodbye mail (the app says it).
+    -- Another environment's user is not found: a sandbox client cannot erase production data, nor the reverse.
+    if project_id is distinct from astapa.current_project_id()
+       or not exists (select from astapa.users as u join astapa.projects as p on p.id = u.project_id
+                      where u.project_id = delete_user.project_id and u.id = delete_user.user_id
+                        and u.environment = p.mode and u.deleted_at is null)
+       or not astapa.erase_user(delete_user.user_id, 'admin') then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+  end
+  $function$;
+comment on function api.delete_user(text,bigint) is 'Erases a user of the current project in its current environment (astapa.erase_user, audited user.deleted {by: admin}; the app hears user.deleted); AS404 when unknown, another environment''s, or erased already (a tombstone is not found, so a second deletion is a 404, and changes nothing).';
+grant execute on function api.delete_user(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_webhook_endpoint(project_id text, endpoint_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -17323,7 +17345,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -45,7 +45,7 @@ export const OwnClaimsSchema = z.object({
 export type OwnClaims = z.infer<typeof OwnClaimsSchema>;
 
 /** What a sign-out everywhere ended, counted per kind (astapa.void_ways_back, db/api/users.sql). */
-const SignOutSchema = z.object({
+export const SignOutSchema = z.object({
   sessions: z.number().int(),
   refresh_tokens: z.number().int(),
   authorization_codes: z.number().int(),
@@ -134,4 +134,9 @@ export function searchEnvironmentUsers(
     }::bigint) as result`,
     z.array(UserSchema),
   );
+}
+
+/** Erases a user of the project's current environment (api.delete_user); not_found when unknown or erased. */
+export async function deleteUser(tx: Tx, projectId: string, userId: string): Promise<void> {
+  await tx`select api.delete_user(${projectId}, ${userId}::bigint)`;
 }

@@ -373,8 +373,8 @@ export function createAstapa(options: AstapaOptions) {
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),
 
-    /** Support staff sign in as a user through a one-time link (docs/impersonation.md). */
-    users: users(json),
+    /** The project's users: find, page, create, disable, erase, sessions; impersonation (docs/impersonation.md). */
+    users: users(json, call),
   };
 }
 

@@ -432,6 +432,32 @@ comment on function api.disable_user(text, bigint, boolean) is
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 
+create or replace function api.delete_user(project_id text, user_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The project's own app (its client or a dashboard admin) erases one of its users, e.g. on a request under
+    -- the right to erasure: the same erasure as the person's own deletion, but no goodbye mail (the app says it).
+    -- Another environment's user is not found: a sandbox client cannot erase production data, nor the reverse.
+    if project_id is distinct from astapa.current_project_id()
+       or not exists (select from astapa.users as u join astapa.projects as p on p.id = u.project_id
+                      where u.project_id = delete_user.project_id and u.id = delete_user.user_id
+                        and u.environment = p.mode and u.deleted_at is null)
+       or not astapa.erase_user(delete_user.user_id, 'admin') then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+  end
+  $$;
+
+comment on function api.delete_user(text, bigint) is
+  'Erases a user of the current project in its current environment (astapa.erase_user, audited user.deleted '
+  '{by: admin}; the app hears user.deleted); AS404 when unknown, another environment''s, or erased already (a '
+  'tombstone is not found, so a second deletion is a 404, and changes nothing).';
+
+grant execute on function api.delete_user(text, bigint) to astapa_app;
+
 create or replace function api.user_for_sign_in(project_id text, email text) returns jsonb
   language plpgsql
   stable

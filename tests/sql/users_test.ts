@@ -216,3 +216,34 @@ Deno.test("api.create_account / api.add_member — accounts unique in any case; 
   );
   await rejectsAs(asApp(db.sql, null, (tx) => tx`select password_hash from astapa.accounts`), "forbidden");
 });
+
+Deno.test("api.delete_user — erases a user of the current environment once; others are AS404", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const sandboxUser = await seedUser(db.sql, p.id, "sandbox-erase@example.com");
+  const strangerUser = await seedUser(db.sql, other.id, "stranger-erase@example.com");
+  const erase = (projectId: string, userId: string) =>
+    asApp(db.sql, projectId, (tx) => tx`select api.delete_user(${projectId}, ${userId}::bigint)`);
+  // Another project's user, through this project's context or naming the other project: not found.
+  await rejectsAs(erase(p.id, strangerUser), "not_found");
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.delete_user(${other.id}, ${strangerUser}::bigint)`),
+    "not_found",
+  );
+  await takeLive(db.sql, p.id);
+  await rejectsAs(erase(p.id, sandboxUser), "not_found", /not found/);
+  const live = await seedUser(db.sql, p.id, "live-erase@example.com");
+  await erase(p.id, live);
+  const [row] = await db.sql`select email, disabled, deleted_at from astapa.users where id = ${live}`;
+  assert.deepEqual([row.email, row.disabled, row.deleted_at !== null], [
+    `deleted-${live}@deleted.invalid`,
+    true,
+    true,
+  ]);
+  const [audited] = await db.sql`select details from astapa.audit_log where project_id = ${p.id}
+                                 and action = 'user.deleted' and target = ${"user:" + live}`;
+  assert.equal(audited.details.by, "admin");
+  await rejectsAs(erase(p.id, live), "not_found");
+  const [kept] = await db.sql`select deleted_at from astapa.users where id = ${sandboxUser}`;
+  assert.equal(kept.deleted_at, null, "the sandbox user stays as it was");
+});
