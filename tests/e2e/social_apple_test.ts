@@ -70,6 +70,9 @@ Deno.test("e2e apple — Continue with Apple: the cross-site form_post carries t
       "Signed in as q8x2@privaterelay.appleid.com",
     );
     assert.equal(new URL(page.url()).searchParams.get("state"), "xyz");
+    const left = (await page.context().cookies(t.origin)).map((c) => c.name);
+    assert.ok(left.some((name) => name.startsWith("astapa_session_")), left.join());
+    assert.equal(left.includes("astapa_social"), false, "the flow cookie is used once and cleared");
   } finally {
     await close();
   }
