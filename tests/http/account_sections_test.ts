@@ -122,6 +122,8 @@ Deno.test("account sections — an Apple identity is listed by name, removable b
   const html = await b.get();
   assert.match(html, /Apple \(x1@privaterelay\.appleid\.com\)/);
   assert.match(html, /value="001\.apple\.apel"/, "a Remove form beside the password");
+  // The project's own Apple key (private_key_sealed) offers Apple: astapa.social_provider_offered counts it.
+  assert.doesNotMatch(html, /not offered by this app now/);
   const unlinked = await b.post({ action: "unlink", provider: "apple", subject: "001.apple.apel" });
   assert.equal(unlinked.status, 303);
   assert.match(unlinked.headers.get("location")!, /done=unlinked/);
