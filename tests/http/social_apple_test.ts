@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import type { SeededProject } from "../helpers/identity.ts";
-import { FAILED_SAYS, OUTAGE_SAYS, projectRows, socialTestApp } from "../helpers/social.ts";
+import { appTokenClaims, FAILED_SAYS, OUTAGE_SAYS, projectRows, socialTestApp } from "../helpers/social.ts";
 import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
-import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { newAppleKey, startFakeApple } from "../fakes/apple.ts";
 import { json } from "../fakes/serve.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
@@ -25,20 +24,7 @@ const html = { accept: "text/html" };
 const project = await seedProject(t.db.sql, { name: "Warung Kopi" });
 
 /** Redeems the code the app received and returns the access token's claims. */
-async function appTokens(res: Response, p: SeededProject = project) {
-  assert.equal(res.status, 303, await res.clone().text());
-  const location = new URL(res.headers.get("location")!);
-  assert.equal(location.origin + location.pathname, p.redirectUri);
-  assert.equal(location.searchParams.get("state"), "app-st");
-  const tokens = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code: location.searchParams.get("code")!,
-    redirect_uri: p.redirectUri,
-    ...credentials(p),
-  });
-  assert.equal(tokens.res.status, 200, JSON.stringify(tokens.body));
-  return claimsOf(tokens.body.access_token);
-}
+const appTokens = (res: Response, p: SeededProject = project) => appTokenClaims(t, res, p);
 
 const signIn = async (p: SeededProject = project, lang: "en" | "id" = "en") =>
   await postBack(t, apple, await startApple(t, p, lang));
