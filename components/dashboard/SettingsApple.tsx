@@ -1,5 +1,6 @@
 import { CsrfField } from "./Frame.tsx";
 import type { SettingsData } from "./SettingsView.tsx";
+import { OffOrDefault } from "./SocialSwitches.tsx";
 
 type AppleProps = { data: SettingsData; base: string; canEdit: boolean; description: string };
 
@@ -43,14 +44,7 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
             />
             <button type="submit" class="button">Use this Apple key</button>
           </form>
-          <form method="post" action={`${base}/settings/social`} class="form inline-form">
-            <CsrfField token={data.frame.csrf} />
-            <input type="hidden" name="provider" value="apple" />
-            <button type="submit" name="action" value="off" class="button secondary">Turn Apple off</button>
-            <button type="submit" name="action" value="default" class="button secondary">
-              Use deployment default
-            </button>
-          </form>
+          <OffOrDefault provider="apple" name="Apple" base={base} csrf={data.frame.csrf} />
         </>
       )}
     </div>

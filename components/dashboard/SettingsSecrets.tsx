@@ -1,6 +1,7 @@
 import { CsrfField } from "./Frame.tsx";
 import type { SettingsData, SocialState } from "./SettingsView.tsx";
 import { AppleProvider } from "./SettingsApple.tsx";
+import { OffOrDefault } from "./SocialSwitches.tsx";
 
 type SectionProps = { data: SettingsData; base: string; canEdit: boolean };
 
@@ -62,16 +63,7 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
                   />
                   <button type="submit" class="button">Use this {name} app</button>
                 </form>
-                <form method="post" action={`${base}/settings/social`} class="form inline-form">
-                  <CsrfField token={data.frame.csrf} />
-                  <input type="hidden" name="provider" value={provider} />
-                  <button type="submit" name="action" value="off" class="button secondary">
-                    Turn {name} off
-                  </button>
-                  <button type="submit" name="action" value="default" class="button secondary">
-                    Use deployment default
-                  </button>
-                </form>
+                <OffOrDefault provider={provider} name={name} base={base} csrf={data.frame.csrf} />
               </>
             )}
           </div>
