@@ -2490,6 +2490,7 @@ create policy "a project updates its own users" on astapa.users as permissive fo
 create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
+CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -14457,6 +14458,109 @@ comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given 
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_user(project_id text, user_id bigint, change jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target record;
+    had_password boolean;
+    email_given boolean := change ? 'email';
+    new_email text := pg_catalog.btrim(change ->> 'email');
+    verified boolean;
+    counts jsonb;
+  begin
+    if change is null or pg_catalog.jsonb_typeof(change) <> 'object' or change = '{}'
+       or exists (select from pg_catalog.jsonb_object_keys(change) as k
+                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')) then
+      raise exception using errcode = 'AS400',
+        message = 'Change one or more of email, email_verified, password and disabled.';
+    end if;
+    if change ? 'email_verified' and pg_catalog.jsonb_typeof(change -> 'email_verified') <> 'boolean'
+       or change ? 'disabled' and pg_catalog.jsonb_typeof(change -> 'disabled') <> 'boolean' then
+      raise exception using errcode = 'AS400', message = 'email_verified and disabled are true or false.';
+    end if;
+    -- The user's row first, for update, as astapa.void_ways_back and api.disable_user take it.
+    -- Not u.*: the app role may not read password hashes (api.user_sign_in_methods says whether there is one).
+    select u.project_id, u.id, u.email, u.email_lower, u.email_verified, u.disabled, u.environment into target
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = update_user.project_id and u.id = update_user.user_id and u.environment = p.mode
+      and u.deleted_at is null and update_user.project_id = astapa.current_project_id()
+    for update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    verified := coalesce((change ->> 'email_verified')::boolean, target.email_verified);
+    if email_given and new_email is distinct from target.email then
+      perform astapa.assert_email(new_email);
+      if pg_catalog.lower(new_email) is distinct from target.email_lower then
+        if exists (select from astapa.users u where u.project_id = target.project_id
+                   and u.environment = target.environment and u.email_lower = pg_catalog.lower(new_email)) then
+          raise exception using errcode = 'AS409', message = 'Another user of this project has this address.';
+        end if;
+        -- Anything mailed to the old address stops working: links, codes and a change the person asked for.
+        update astapa.email_tokens t set used_at = pg_catalog.now()
+        where t.project_id = target.project_id and t.user_id = target.id and t.used_at is null;
+        update astapa.email_codes e set used_at = pg_catalog.now()
+        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
+        update astapa.email_changes e set used_at = pg_catalog.now()
+        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
+        -- A new address is unproven unless the app says it checked it.
+        verified := coalesce((change ->> 'email_verified')::boolean, false);
+      end if;
+      update astapa.users u set email = new_email, email_verified = verified
+      where u.project_id = target.project_id and u.id = target.id;
+      perform astapa.audit(target.project_id, 'user.email_changed', 'user:' || target.id,
+        pg_catalog.jsonb_build_object('by', 'admin', 'email_verified', verified));
+    elsif verified is distinct from target.email_verified then
+      if target.email is null then
+        raise exception using errcode = 'AS409', message = 'This user has no email address to verify.';
+      end if;
+      update astapa.users u set email_verified = verified where u.project_id = target.project_id and u.id = target.id;
+      perform astapa.audit(target.project_id,
+        case when verified then 'user.email_verified' else 'user.email_unverified' end, 'user:' || target.id,
+        pg_catalog.jsonb_build_object('by', 'admin'));
+    end if;
+    if change ? 'password_hash' then
+      if pg_catalog.jsonb_typeof(change -> 'password_hash') = 'null' then
+        update astapa.users u set password_hash = null where u.project_id = target.project_id and u.id = target.id;
+        -- Never the last way in: the account would be locked for good.
+        if not astapa.has_way_in(target.project_id, target.id) then
+          raise exception using errcode = 'AS409',
+            message = 'The password is this user''s last way to sign in; it stays.';
+        end if;
+        perform astapa.audit(target.project_id, 'user.password_removed', 'user:' || target.id,
+          pg_catalog.jsonb_build_object('by', 'admin'));
+      else
+        if (change ->> 'password_hash') !~ '^\$argon2id\$' then
+          raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+        end if;
+        if (select u.email from astapa.users u where u.project_id = target.project_id and u.id = target.id) is null then
+          raise exception using errcode = 'AS409', message = 'A password signs in with an email address; this user has none.';
+        end if;
+        had_password := exists (select from pg_catalog.jsonb_array_elements(
+                                   api.user_sign_in_methods(target.project_id, target.id)) as m
+                                 where m ->> 'provider' = 'password');
+        update astapa.users u set password_hash = change ->> 'password_hash'
+        where u.project_id = target.project_id and u.id = target.id;
+        -- As a password reset: whoever held a session or a token from before is signed out.
+        counts := astapa.void_ways_back(target.id);
+        perform astapa.audit(target.project_id,
+          case when had_password then 'user.password_changed' else 'user.password_set' end,
+          'user:' || target.id, pg_catalog.jsonb_build_object('by', 'admin') || counts);
+      end if;
+    end if;
+    if change ? 'disabled' and (change ->> 'disabled')::boolean is distinct from target.disabled then
+      return api.disable_user(target.project_id, target.id, (change ->> 'disabled')::boolean);
+    end if;
+    return astapa.user_json(target.project_id, target.id);
+  end
+  $function$;
+comment on function api.update_user(text,bigint,jsonb) is 'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the mailed links, codes and pending change of the old address voided; unverified unless email_verified says so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; null removes it unless it is the last way in, AS409), disabled (api.disable_user). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+grant execute on function api.update_user(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_webhook_endpoint(project_id text, endpoint_id text, url text DEFAULT NULL::text, events text[] DEFAULT NULL::text[], enabled boolean DEFAULT NULL::boolean, internal_reason text DEFAULT NULL::text, description text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -17220,6 +17324,37 @@ AS $function$
   $function$;
 comment on function astapa.emit_user_created() is 'Trigger: every new user is a user.created event.';
 grant execute on function astapa.emit_user_created() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_user_updated()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The user as user.created carries it, and under `previous` the old value of each field that changed, so an
+    -- app's copy can tell an address change from a verification without keeping history of its own.
+    perform astapa.emit_event(new.project_id, 'user.updated', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object(
+        'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
+        'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+        'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
+        'last_sign_in_at', new.last_sign_in_at,
+        'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0),
+      'previous', (select pg_catalog.jsonb_object_agg(key, value)
+                   from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
+                     'email', old.email, 'email_verified', old.email_verified,
+                     'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
+                     'disabled', old.disabled)) as was
+                   where was.value is distinct from pg_catalog.jsonb_build_object(
+                     'email', new.email, 'email_verified', new.email_verified,
+                     'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+                     'disabled', new.disabled) -> was.key)));
+    return null;
+  end
+  $function$;
+comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification or disabled is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+grant execute on function astapa.emit_user_updated() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.enable_webhook_endpoint(project_id text, endpoint_key bigint, enabled boolean)
@@ -21234,7 +21369,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
                      'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
-                     'payment.refund_failed'] $function$;
+                     'payment.refund_failed', 'user.updated'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

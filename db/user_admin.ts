@@ -140,3 +140,22 @@ export function searchEnvironmentUsers(
 export async function deleteUser(tx: Tx, projectId: string, userId: string): Promise<void> {
   await tx`select api.delete_user(${projectId}, ${userId}::bigint)`;
 }
+
+/** What api.update_user takes: any of these, all applied or none. */
+export type UserUpdate = {
+  email?: string;
+  email_verified?: boolean;
+  /** argon2id, or null to remove the password. */
+  password_hash?: string | null;
+  disabled?: boolean;
+};
+
+/** Changes a user of the project's current environment (api.update_user); answers the user. */
+export function updateUser(tx: Tx, projectId: string, userId: string, change: UserUpdate): Promise<User> {
+  return result(
+    tx`select api.update_user(${projectId}, ${userId}::bigint, ${
+      JSON.stringify(change)
+    }::text::jsonb) as result`,
+    UserSchema,
+  );
+}

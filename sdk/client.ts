@@ -14,6 +14,7 @@ import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
 import { users } from "./users.ts";
+import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
@@ -355,6 +356,9 @@ export function createAstapa(options: AstapaOptions) {
       ...billingPages(issuer, options.clientId),
       ...billingPlans(json),
     },
+
+    /** The project's audit log, newest first (`next_before` leads to older entries); filters actor, action, user. */
+    auditLog: auditLog(json),
 
     /** Turnstile or hCaptcha on the hosted login's forms (docs/hosted-login.md): the secret key is write-only. */
     botProtection: botProtection(json, call),

@@ -61,6 +61,7 @@ export type {
 } from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
+export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {
   WebhookDelivery,
   WebhookDeliveryPage,

@@ -73,6 +73,14 @@ export function users(json: Json, call: Call) {
     /** A new user (no mail sent); a password is checked as at sign-up. 409 when the address is taken. */
     create: (input: { email: string; password?: string; email_verified?: boolean }) =>
       json<User>("/api/platform/users", "POST", input),
+    /**
+     * Changes the user, all or nothing: a new `email` (unverified unless `email_verified`; 409 when taken), a
+     * `password` (checked as at sign-up; signs them out everywhere) or null to remove it, `disabled`.
+     */
+    update: (
+      sub: string,
+      change: { email?: string; email_verified?: boolean; password?: string | null; disabled?: boolean },
+    ) => json<User>(one(sub), "PATCH", change),
     /** Disables the user (no sign-in, no token) or, with false, re-enables them. */
     setDisabled: (sub: string, disabled: boolean) => json<User>(one(sub), "PATCH", { disabled }),
     /** Erases the user (right to erasure); the app hears user.deleted. A second call is a 404. */

@@ -94,7 +94,7 @@ Deno.test("users API — read one; disable and re-enable it (audited); another p
   const disabled = await api("PATCH", `/users/${sub}`, { disabled: true });
   assert.equal(disabled.status, 200);
   assert.equal(disabled.body.disabled, true);
-  for (const bad of [{}, { disabled: "yes" }, { disabled: true, email: "x@y.z" }]) {
+  for (const bad of [{}, { disabled: "yes" }, { disabled: true, role: "admin" }]) {
     assert.equal((await api("PATCH", `/users/${sub}`, bad)).status, 400, JSON.stringify(bad));
   }
   assert.equal((await api("PATCH", `/users/${sub}`, { disabled: false })).body.disabled, false);
@@ -103,6 +103,69 @@ Deno.test("users API — read one; disable and re-enable it (audited); another p
     "user.disable",
     "user.enable",
   ]);
+});
+
+Deno.test("users API — PATCH email: unverified unless said, the old address's links die, a taken one is 409", async () => {
+  const sub = await seedUser(t.db.sql, project.id, "lama@toko.example", { verified: true });
+  await seedUser(t.db.sql, project.id, "taken@toko.example");
+  await t.db.sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+                 values (${project.id}, ${
+    new Uint8Array(32).fill(7)
+  }, ${sub}, 'reset_password', now() + interval '1 hour')`;
+  assert.equal((await api("PATCH", `/users/${sub}`, { email: "TAKEN@toko.example" })).status, 409);
+  const moved = await api("PATCH", `/users/${sub}`, { email: "baru@toko.example" });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  assert.deepEqual([moved.body.email, moved.body.email_verified], ["baru@toko.example", false]);
+  const [link] = await t.db.sql`select used_at from astapa.email_tokens where user_id = ${sub}`;
+  assert.ok(link.used_at, "a reset link mailed to the old address no longer works");
+  const checked = await api("PATCH", `/users/${sub}`, { email_verified: true });
+  assert.equal(checked.body.email_verified, true);
+  const both = await api("PATCH", `/users/${sub}`, { email: "lagi@toko.example", email_verified: true });
+  assert.deepEqual([both.body.email, both.body.email_verified], ["lagi@toko.example", true]);
+  for (const bad of [{ email: "nope" }, { email_verified: "yes" }, { email: null }]) {
+    assert.equal((await api("PATCH", `/users/${sub}`, bad)).status, 400, JSON.stringify(bad));
+  }
+  assert.deepEqual(
+    (await audit(`user:${sub}`)).filter((a) => a.action.startsWith("user.email")).map((
+      a,
+    ) => [a.action, a.details]),
+    [
+      ["user.email_changed", { by: "admin", email_verified: false }],
+      ["user.email_verified", { by: "admin" }],
+      ["user.email_changed", { by: "admin", email_verified: true }],
+    ],
+  );
+});
+
+Deno.test("users API — PATCH password: checked as at sign-up, signs the user out; null removes it unless it is the last way in", async () => {
+  const sub = await seedUser(t.db.sql, project.id, "sandi@toko.example", { verified: true });
+  await seedSession(t.db.sql, project.id, sub);
+  const weak = await api("PATCH", `/users/${sub}`, { password: "password123", email_verified: false });
+  assert.equal(weak.status, 400);
+  assert.equal((await api("GET", `/users/${sub}`)).body.email_verified, true, "all or nothing");
+  const set = await api("PATCH", `/users/${sub}`, { password: "a brand new passphrase" });
+  assert.equal(set.status, 200);
+  const [row] = await t.db.sql`select password_hash from astapa.users where id = ${sub}`;
+  assert.match(row.password_hash, /^\$argon2id\$/);
+  const [session] = await t.db.sql`select ended_at from astapa.login_sessions where user_id = ${sub}`;
+  assert.ok(session.ended_at, "as a reset: the sessions from before end");
+  const last = await api("PATCH", `/users/${sub}`, { password: null });
+  assert.equal(last.status, 409);
+  assert.match(last.body.error_description ?? last.body.detail ?? JSON.stringify(last.body), /last way/);
+  // Where email codes sign in, the password may go.
+  const coded = await seedProject(t.db.sql, { name: "Toko Codes", settings: { email_codes: true } });
+  const codedApi = platformApi(t, coded);
+  const made = await codedApi("POST", "/users", {
+    email: "kode@toko.example",
+    password: "a long passphrase here",
+    email_verified: true,
+  });
+  const removed = await codedApi("PATCH", `/users/${made.body.sub}`, { password: null });
+  assert.equal(removed.status, 200);
+  const [gone] = await t.db.sql`select password_hash from astapa.users where id = ${made.body.sub}`;
+  assert.equal(gone.password_hash, null);
+  const actions = (await audit(`user:${sub}`)).map((a) => a.action);
+  assert.ok(actions.includes("user.password_set"));
 });
 
 Deno.test("users API — sessions listed newest first; DELETE signs the user out everywhere and says what ended", async () => {

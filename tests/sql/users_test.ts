@@ -247,3 +247,58 @@ Deno.test("api.delete_user — erases a user of the current environment once; ot
   const [kept] = await db.sql`select deleted_at from astapa.users where id = ${sandboxUser}`;
   assert.equal(kept.deleted_at, null, "the sandbox user stays as it was");
 });
+
+Deno.test("api.update_user — all or nothing; unknown keys, wrong types, another environment and phone-only passwords refused", async () => {
+  const p = await seedProject(db.sql);
+  const sub = await seedUser(db.sql, p.id, "update-me@example.com", { verified: true });
+  const update = (change: unknown, projectId = p.id, userId = sub) =>
+    asApp(
+      db.sql,
+      projectId,
+      (tx) =>
+        tx`select api.update_user(${projectId}, ${userId}::bigint, ${JSON.stringify(change)}::text::jsonb)`,
+    );
+  await rejectsAs(update({}), "validation_failed", /Change one or more/);
+  await rejectsAs(update({ role: "admin" }), "validation_failed", /Change one or more/);
+  await rejectsAs(update({ disabled: "true" }), "validation_failed", /true or false/);
+  // The address changes, then the hash is refused: neither stays.
+  await rejectsAs(
+    update({ email: "moved@example.com", password_hash: "plaintext" }),
+    "validation_failed",
+    /argon2id/,
+  );
+  const [kept] = await db
+    .sql`select email, email_verified, password_hash from astapa.users where id = ${sub}`;
+  assert.deepEqual([kept.email, kept.email_verified, kept.password_hash], [
+    "update-me@example.com",
+    true,
+    null,
+  ]);
+  const changed = await appValue<Record<string, unknown>>(
+    db.sql,
+    p.id,
+    (tx) =>
+      tx`select api.update_user(${p.id}, ${sub}::bigint, ${
+        JSON.stringify({ email: "Moved@Example.com", password_hash: ARGON })
+      }::text::jsonb)`,
+  );
+  assert.deepEqual([changed.email, changed.email_verified], ["Moved@Example.com", false]);
+  const actions = await db.sql`select action from astapa.audit_log where target = ${
+    "user:" + sub
+  } order by id`;
+  assert.deepEqual(actions.map((a) => a.action), ["user.create", "user.email_changed", "user.password_set"]);
+  // The same address in another case: no change of address, nothing voided.
+  await update({ email: "moved@example.com" });
+  const other = await seedProject(db.sql);
+  await rejectsAs(update({ email_verified: true }, other.id), "not_found");
+  const phoneOnly = await asApp(db.sql, p.id, async (tx) => {
+    const [row] =
+      await tx`insert into astapa.users (project_id, environment, phone_number, phone_number_verified)
+                           values (${p.id}, 'sandbox', '+6281299990001', true) returning id::text`;
+    return row.id as string;
+  });
+  await rejectsAs(update({ password_hash: ARGON }, p.id, phoneOnly), "conflict", /no(ne| email)/);
+  await rejectsAs(update({ email_verified: true }, p.id, phoneOnly), "conflict", /no email address/);
+  await takeLive(db.sql, p.id);
+  await rejectsAs(update({ email_verified: true }), "not_found", /not found/);
+});

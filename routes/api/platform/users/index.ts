@@ -8,7 +8,6 @@ import type { Ctx } from "@/lib/app_env.ts";
 import { createUser, findUserByEmail, findUserByPhone } from "@/db/users.ts";
 import { PlatformUser, platformUser } from "@/lib/platform/user_body.ts";
 import { listEnvironmentUsers, searchEnvironmentUsers } from "@/db/user_admin.ts";
-import { getProject } from "@/db/projects.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { UserIdSchema } from "@/lib/http/user_id.ts";
@@ -17,8 +16,7 @@ import { NO_STORE } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 import { parsePhone } from "@/lib/phone/number.ts";
-import { chosenPasswordProblem, hashPassword } from "@/lib/passwords.ts";
-import { projectBreachLookup } from "@/lib/breached_passwords.ts";
+import { chosenPasswordHash } from "@/lib/platform/chosen_password.ts";
 
 const Query = z.object({
   email: z.string().trim().min(3).max(254).optional().describe(
@@ -48,12 +46,6 @@ const NewUser = z.strictObject({
 });
 
 export const callers = clients("project");
-
-const PASSWORD_PROBLEMS = {
-  weakPassword: "A password has at least 8 characters.",
-  commonPassword: "This password is among the most used ones; choose another.",
-  breachedPassword: "This password appeared in a data breach (Pwned Passwords); choose another.",
-} as const;
 
 /** The one user with this email or phone number, as before lists existed; 404 when there is none. */
 async function findOne(c: Ctx, asked: { email?: string; phone?: string }) {
@@ -89,18 +81,9 @@ export const handler: Handlers = {
 
   async POST(c) {
     const input = validate(NewUser, await bodyWithoutCredentials(c));
-    let passwordHash: string | undefined;
-    if (input.password !== undefined) {
-      const project = await asClient(c, getProject);
-      const problem = await chosenPasswordProblem(
-        projectBreachLookup(c.var.deps.config.breachedPasswords, project, "chosen"),
-        input.password,
-      );
-      if (problem) {
-        throw new AppError("validation_failed", { fields: { password: [PASSWORD_PROBLEMS[problem]] } });
-      }
-      passwordHash = await hashPassword(input.password);
-    }
+    const passwordHash = input.password === undefined
+      ? undefined
+      : await chosenPasswordHash(c, input.password);
     const user = await asClient(
       c,
       (tx, projectId) =>

@@ -1,8 +1,8 @@
-/** One user over the Platform API: read, disable or re-enable, erase. */
+/** One user over the Platform API: read, change (email, its verification, password, disabled), erase. */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { disableUser } from "@/db/users.ts";
-import { deleteUser, getEnvironmentUser } from "@/db/user_admin.ts";
+import { deleteUser, getEnvironmentUser, updateUser, type UserUpdate } from "@/db/user_admin.ts";
+import { chosenPasswordHash } from "@/lib/platform/chosen_password.ts";
 import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
@@ -11,11 +11,22 @@ import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
 const UserChange = z.strictObject({
-  disabled: z.boolean({ message: "disabled must be true or false." })
+  email: z.string().trim().min(3).max(254).optional()
+    .describe(
+      "A new address: unverified unless email_verified says so; links and codes sent to the old one die.",
+    ),
+  email_verified: z.boolean({ message: "email_verified must be true or false." }).optional()
+    .describe("Whether the app checked that the person holds the address."),
+  password: z.string().min(1).max(1000).nullable().optional()
+    .describe("A new password (checked as at sign-up; signs the user out everywhere), or null to remove it."),
+  disabled: z.boolean({ message: "disabled must be true or false." }).optional()
     .describe(
       "true: no sign-in and no token until re-enabled (sessions and refresh tokens are kept, refused).",
     ),
-});
+}).refine(
+  (change) => Object.keys(change).length > 0,
+  "Change one or more of email, email_verified, password and disabled.",
+);
 
 export const callers = clients("project");
 
@@ -31,8 +42,12 @@ export const handler: Handlers = {
 
   async PATCH(c) {
     const sub = subParam(c);
-    const change = validate(UserChange, await bodyWithoutCredentials(c));
-    const user = await asClient(c, (tx, id) => disableUser(tx, id, sub, change.disabled));
+    const { password, ...change } = validate(UserChange, await bodyWithoutCredentials(c));
+    const update: UserUpdate = change;
+    if (password !== undefined) {
+      update.password_hash = password === null ? null : await chosenPasswordHash(c, password);
+    }
+    const user = await asClient(c, (tx, id) => updateUser(tx, id, sub, update));
     return c.json(platformUser(user), 200, NO_STORE);
   },
 
@@ -52,11 +67,13 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Users",
-    summary: "Disable or re-enable a user",
+    summary: "Change a user: email, email_verified, password, disabled (all or nothing)",
     description:
-      "Disabling voids their unredeemed codes, approved devices and open challenges at once; their " +
-      "sessions and refresh tokens are refused while disabled and work again after a re-enable (end them with " +
-      "DELETE …/sessions). Audited user.disable / user.enable.",
+      "A new email is unverified unless email_verified is true (409 when another user has it). A " +
+      "new password is checked as at sign-up and signs the user out everywhere, as a reset does; null removes " +
+      "it unless it is their last way in (409). Disabling voids their unredeemed codes, approved devices and " +
+      "open challenges; their sessions and refresh tokens are refused while disabled and work again after a " +
+      "re-enable (end them with DELETE …/sessions). Each change is audited.",
     auth: "client",
     body: { schema: UserChange, media: ["json"] },
     responses: { 200: { description: "The user", schema: PlatformUser }, ...COMMON_ERRORS },
