@@ -583,7 +583,7 @@ create table astapa.identities (
   created_at timestamp with time zone default now() not null,
   constraint identities_pkey PRIMARY KEY (project_id, provider, subject),
   constraint identities_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text])),
+  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
   constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
 );
 alter table astapa.identities enable row level security;
@@ -3152,8 +3152,8 @@ AS $function$
     person bigint := astapa.account_user(session_hash, fresh_seconds);
     methods jsonb;
   begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception 'only a Google, GitHub or Apple identity is unlinked here' using errcode = 'AS400';
     end if;
     methods := api.unlink_sign_in_method(project, person, provider, subject);
     if mail is not null then
@@ -3163,7 +3163,7 @@ AS $function$
     return methods;
   end
   $function$;
-comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
+comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
 grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -12926,8 +12926,8 @@ AS $function$
       raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
     end if;
     mode := astapa.require_project(project);
-    if provider is null or provider not in ('google', 'github') then
-      raise exception using errcode = 'AS400', message = 'The provider must be google or github.';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google, github or apple.';
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
@@ -14046,8 +14046,8 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods.
     perform from astapa.users as u
@@ -14077,7 +14077,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14978,13 +14978,13 @@ AS $function$
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $function$;
-comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -15243,6 +15243,43 @@ AS $function$
   $function$;
 comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. astapa.assert_may_join''s errors: AS404 unknown user, AS409 already a member, AS4F9 no free seat, AS400 unknown role.';
 grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apple_provider_problem(entry jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- Apple has no client secret: the project's own app is a Services ID (client_id), its Team ID, and a
+    -- signing key (Key ID + the .p8 private key, sealed) from which Astapa makes each client secret.
+    select case
+      when pg_catalog.jsonb_typeof(entry) <> 'object'
+        or exists (select from pg_catalog.jsonb_object_keys(entry) as k
+                   where k not in ('enabled', 'client_id', 'team_id', 'key_id', 'private_key_sealed')) then
+        'social_login.apple takes enabled, client_id, team_id, key_id and private_key_sealed only.'
+      when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
+        'social_login.apple.enabled must be true or false.'
+      when (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry) as k
+            where k in ('client_id', 'team_id', 'key_id', 'private_key_sealed')) not in (0, 4) then
+        'social_login.apple needs all of a Services ID, a Team ID, a Key ID and a private key.'
+      when entry ? 'client_id' and (pg_catalog.jsonb_typeof(entry -> 'client_id') <> 'string'
+        or (entry ->> 'client_id') !~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$') then
+        'The Apple Services ID looks like com.example.signin (letters, digits, dots and hyphens).'
+      when entry ? 'team_id' and (pg_catalog.jsonb_typeof(entry -> 'team_id') <> 'string'
+        or (entry ->> 'team_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Team ID is 10 capital letters and digits.'
+      when entry ? 'key_id' and (pg_catalog.jsonb_typeof(entry -> 'key_id') <> 'string'
+        or (entry ->> 'key_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Key ID is 10 capital letters and digits.'
+      when entry ? 'private_key_sealed' and (pg_catalog.jsonb_typeof(entry -> 'private_key_sealed') <> 'string'
+        or (entry ->> 'private_key_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+        or pg_catalog.length(entry ->> 'private_key_sealed') > 4000) then
+        'The Apple private key must be sealed by the server (base64url).'
+    end
+  $function$;
+comment on function astapa.apple_provider_problem(jsonb) is 'A readable reason a settings.social_login.apple entry is refused (enabled; or all of client_id = the Services ID, team_id, key_id and private_key_sealed), or null when it is valid.';
+grant execute on function astapa.apple_provider_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
@@ -20485,7 +20522,7 @@ AS $function$
       end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
-        return 'social_login must be an object with google and/or github.';
+        return 'social_login must be an object with google, github and/or apple.';
       end if;
       for provider in select pg_catalog.jsonb_object_keys(value) loop
         if astapa.social_provider_problem(provider, value -> provider) is not null then
@@ -20700,7 +20737,8 @@ AS $function$
     select coalesce((
       select case
         when own -> 'enabled' = 'false'::jsonb then false
-        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        -- Apple's own app is a signing key (private_key_sealed), not a client secret.
+        when own ? 'client_id' and (own ? 'client_secret_sealed' or own ? 'private_key_sealed') then true
         else social_provider_offered.provider = any(pg_catalog.string_to_array(
           coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
       end
@@ -20719,8 +20757,9 @@ CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry j
 AS $function$
     select case
       when entry is null or entry = 'null'::jsonb then null
-      when provider not in ('google', 'github') then
-        pg_catalog.format('Social sign-in providers are google and github, not %s.', provider)
+      when provider not in ('google', 'github', 'apple') then
+        pg_catalog.format('Social sign-in providers are google, github and apple, not %s.', provider)
+      when provider = 'apple' then astapa.apple_provider_problem(entry)
       when pg_catalog.jsonb_typeof(entry) <> 'object'
         or exists (select from pg_catalog.jsonb_object_keys(entry) as k
                    where k not in ('enabled', 'client_id', 'client_secret_sealed')) then

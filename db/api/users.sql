@@ -762,7 +762,8 @@ create or replace function astapa.social_provider_offered(project_id text, provi
     select coalesce((
       select case
         when own -> 'enabled' = 'false'::jsonb then false
-        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        -- Apple's own app is a signing key (private_key_sealed), not a client secret.
+        when own ? 'client_id' and (own ? 'client_secret_sealed' or own ? 'private_key_sealed') then true
         else social_provider_offered.provider = any(pg_catalog.string_to_array(
           coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
       end
@@ -836,7 +837,7 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
@@ -844,7 +845,7 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
   $$;
 
 comment on function api.user_sign_in_methods(text, bigint) is
-  'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, '
+  'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, '
   'email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified '
   'number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at '
   'null. usable: it signs them in now (a password with settings.passwords not false and an email address; an '
@@ -1112,8 +1113,8 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods.
     perform from astapa.users as u
@@ -1145,7 +1146,7 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   $$;
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
-  'Removes one way to sign in (the password, or a google/github identity by subject) when '
+  'Removes one way to sign in (the password, or a google/github/apple identity by subject) when '
   'api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone '
   'sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or '
   'an identity whose provider is not offered do not), and audits identity.unlink. Security '
