@@ -407,6 +407,28 @@ create policy "definer functions find the device authorization a user code nam" 
   using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
 
 -- owner: astapa_owner
+create table astapa.dpop_proofs (
+  project_id text not null,
+  proof_hash bytea not null,
+  expires_at timestamp with time zone not null,
+  constraint dpop_proofs_pkey PRIMARY KEY (project_id, proof_hash),
+  constraint dpop_proofs_proof_hash_check CHECK (length(proof_hash) = 32)
+);
+alter table astapa.dpop_proofs enable row level security;
+alter table astapa.dpop_proofs force row level security;
+comment on table astapa.dpop_proofs is 'DPoP proofs (RFC 9449) a project''s token requests used: SHA-256 of "<jwk thumbprint>.<jti>", kept until expires_at (the proof''s iat plus the acceptance window), after which the proof is refused for its age anyway; the grant sweeper deletes them then.';
+CREATE INDEX dpop_proofs_expires_at_idx ON astapa.dpop_proofs USING btree (expires_at);
+grant insert, select on astapa.dpop_proofs to astapa_app;
+create policy "a project reads its own DPoP proofs" on astapa.dpop_proofs as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own DPoP proofs" on astapa.dpop_proofs as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds expired DPoP proofs" on astapa.dpop_proofs as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes expired DPoP proofs" on astapa.dpop_proofs as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
 create table astapa.dynamic_clients (
   client_id text not null,
   client_name text default ''::text not null,
@@ -1761,12 +1783,14 @@ create table astapa.refresh_tokens (
   organization_id text,
   lookup_id uuid,
   impersonation_id text,
+  dpop_jkt text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
   constraint refresh_tokens_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint refresh_tokens_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1776,6 +1800,7 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
 comment on column astapa.refresh_tokens.impersonation_id is 'The impersonation the sign-in was (kept across rotations: act in every token, expiry at its ends_at), or null.';
+comment on column astapa.refresh_tokens.dpop_jkt is 'The RFC 7638 thumbprint of the DPoP key a public client''s sign-in is bound to (RFC 9449 §5.0; kept by every rotation): the token is refreshed only with a proof made with that key. Null: not bound.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_impersonation_id_idx ON astapa.refresh_tokens USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
@@ -1783,7 +1808,7 @@ CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens US
 CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
-grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
+grant update (used_at, revoked_at, revoked_reason, dpop_jkt) on astapa.refresh_tokens to astapa_app;
 create policy "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "a project issues its own refresh tokens" on astapa.refresh_tokens as permissive for insert to astapa_app, astapa_owner
@@ -11747,12 +11772,14 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
+    -- A DPoP-bound sign-in stays bound to its key (api.use_dpop_proof checks it around this call).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
+            presented.dpop_jkt);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
@@ -13732,6 +13759,7 @@ AS $function$
     tokens integer;
     registrations integer;
     documents integer;
+    proofs integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -13755,6 +13783,9 @@ AS $function$
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
+    delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
+    get diagnostics proofs = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -13782,10 +13813,11 @@ AS $function$
     end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
+      'dpop_proofs', proofs);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -14500,6 +14532,47 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash. Returns the user''s hash after the call: new_hash when replaced, else the one stored now (null: none), which another sign-in''s re-hash may have put there. Security definer because the app role cannot read or compare password_hash; refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_dpop_proof(proof_hash bytea, expires_at timestamp with time zone, jkt text, bind_refresh boolean, grant_result jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    bound text;
+    refresh_id uuid := (grant_result ->> 'refresh_token_id')::uuid;
+  begin
+    -- Called around a grant's call in the grant's own statement: the grant has run (arguments come first), and
+    -- anything raised here rolls it back with the statement, so a refused proof leaves no trace of the grant.
+    if proof_hash is not null then
+      insert into astapa.dpop_proofs (project_id, proof_hash, expires_at)
+      values ((select astapa.current_project_id()), use_dpop_proof.proof_hash, use_dpop_proof.expires_at)
+      on conflict do nothing;
+      if not found then
+        raise exception 'this DPoP proof was used before: make a new one (a new jti) for every request'
+          using errcode = 'AS4D0';
+      end if;
+    end if;
+    if refresh_id is null then
+      return grant_result;
+    end if;
+    -- The refresh token the grant hands out: a rotation's successor keeps the key of the token presented.
+    select r.dpop_jkt into bound from astapa.refresh_tokens r
+    where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
+    if bound is not null and bound is distinct from jkt then
+      raise exception 'this refresh token is bound to a DPoP key: send a DPoP proof made with that key'
+        using errcode = 'AS4G0';
+    end if;
+    if bound is null and bind_refresh and jkt is not null then
+      update astapa.refresh_tokens r set dpop_jkt = jkt
+      where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
+    end if;
+    return grant_result;
+  end
+  $function$;
+comment on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) is 'Wraps a token grant''s result (RFC 9449): records the proof (proof_hash, null when the request had none) in astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a refresh token the grant hands out (refresh_token_id) that is bound to a key other than jkt (or any key when jkt is null) is AS4G0, rolling the grant back; with bind_refresh (a public client''s proof) an unbound one is bound to jkt. Returns grant_result unchanged.';
+grant execute on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)

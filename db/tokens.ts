@@ -4,6 +4,8 @@ import { asApp, type Fragment, type Sql, type Tx } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { GrantRefused, UserClaims } from "./token_claims.ts";
 import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
+import type { DpopProof } from "../lib/oauth/dpop.ts";
+import { dpopGrantCall } from "./dpop.ts";
 
 const UserGrantSchema = UserClaims.extend({
   environment: z.literal("sandbox").optional(),
@@ -153,16 +155,19 @@ export async function accessTokenActive(
   return row.active === true;
 }
 
+/** The userinfo claims; with a DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql). */
 export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
   clientId: string,
+  proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
+  const call = sql`api.user_info(${userId}, ${clientId})`;
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.user_info(${userId}, ${clientId}) as result`,
+    (tx) => tx`select ${proof ? dpopGrantCall(sql, proof, false, call) : call} as result`,
   );
   return row.result;
 }

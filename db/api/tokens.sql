@@ -575,6 +575,7 @@ create or replace function api.sweep_grants() returns jsonb
     tokens integer;
     registrations integer;
     documents integer;
+    proofs integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -598,6 +599,9 @@ create or replace function api.sweep_grants() returns jsonb
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
+    delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
+    get diagnostics proofs = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -625,13 +629,15 @@ create or replace function api.sweep_grants() returns jsonb
     end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
+      'dpop_proofs', proofs);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
-  'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and '
+  'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
+  'proofs past expires_at, and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
   '(astapa.has_way_in, nor a stored passkey or identity). '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
@@ -1059,12 +1065,14 @@ create or replace function api.rotate_refresh_token(
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
+    -- A DPoP-bound sign-in stays bound to its key (api.use_dpop_proof checks it around this call).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
+            presented.dpop_jkt);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
