@@ -41,7 +41,8 @@ export async function presentedAccessToken(c: Ctx): Promise<PresentedToken> {
     throw new AppError("unauthorized", {
       description:
         "Send the access token as Authorization: Bearer <token> (or DPoP <token> with a DPoP proof).",
-      headers: { "WWW-Authenticate": `Bearer realm="astapa", DPoP ${ALGS}` },
+      // The Bearer challenge alone, as before DPoP: a client holding a DPoP-bound token knows to send it so.
+      headers: { "WWW-Authenticate": 'Bearer realm="astapa"' },
     });
   }
   const scheme = match[1].toLowerCase() === "dpop" ? "DPoP" : "Bearer";
