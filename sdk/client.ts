@@ -82,6 +82,8 @@ export type AstapaClaims = JWTPayload & {
   org_slug?: string;
   org_role?: string;
   org_permissions?: string[];
+  /** A DPoP-bound token's key thumbprint (RFC 9449 §6); the gates then require a proof of that key. */
+  cnf?: { jkt?: string };
 };
 
 export type LoginRequest = {
@@ -224,7 +226,9 @@ export function createAstapa(options: AstapaOptions) {
      * connected apps, their data, deletion). `returnTo` — its "Back to the app" link — must be one of the
      * client's registered redirect URIs; `lang` picks English or Indonesian (else the browser's language).
      */
-    accountUrl(request: { returnTo?: string; lang?: "en" | "id" } = {}): string {
+    accountUrl(
+      request: { returnTo?: string; lang?: "en" | "id" } = {},
+    ): string {
       const url = new URL("/account", issuer);
       url.search = new URLSearchParams({
         client_id: options.clientId,
