@@ -77,10 +77,12 @@ create table astapa.authorization_codes (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   impersonation_id text,
+  dpop_jkt text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint authorization_codes_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
   constraint authorization_codes_nonce_check CHECK (length(nonce) <= 500),
   constraint authorization_codes_pkce_check CHECK (code_challenge IS NULL AND code_challenge_method IS NULL OR code_challenge ~ '^[A-Za-z0-9_-]{43}$'::text AND code_challenge_method = 'S256'::text),
@@ -93,11 +95,12 @@ comment on table astapa.authorization_codes is 'Single-use codes from the hosted
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 comment on column astapa.authorization_codes.impersonation_id is 'The impersonation of the session the code was issued for (its tokens carry act), or null.';
+comment on column astapa.authorization_codes.dpop_jkt is 'The authorization request''s dpop_jkt (RFC 9449 §10): the code is redeemed only with a DPoP proof of that key. Null: not bound.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 CREATE INDEX authorization_codes_impersonation_id_idx ON astapa.authorization_codes USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
-grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
+grant update (redeemed_at, refresh_family, dpop_jkt) on astapa.authorization_codes to astapa_app;
 create policy "a project issues its own authorization codes" on astapa.authorization_codes as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own authorization codes" on astapa.authorization_codes as permissive for select to astapa_app, astapa_owner
@@ -3873,6 +3876,27 @@ AS $function$
   $function$;
 comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.bind_authorization_code_to_dpop_key(code_hash bytea, jkt text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jkt !~ '^[A-Za-z0-9_-]{43}$' then
+      raise exception 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)' using errcode = 'AS400';
+    end if;
+    update astapa.authorization_codes c set dpop_jkt = jkt
+    where c.project_id = (select astapa.current_project_id())
+      and c.code_hash = bind_authorization_code_to_dpop_key.code_hash and c.redeemed_at is null;
+    if not found then
+      raise exception 'no unredeemed authorization code to bind' using errcode = 'AS404';
+    end if;
+  end
+  $function$;
+comment on function api.bind_authorization_code_to_dpop_key(bytea,text) is 'Binds a code just issued (api.issue_authorization_code, same transaction) to the authorization request''s dpop_jkt (RFC 9449 §10): api.use_dpop_proof then redeems it only with a proof of that key. AS400 for a malformed thumbprint, AS404 when the code is unknown or redeemed.';
+grant execute on function api.bind_authorization_code_to_dpop_key(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_method_unlink(project_id text, user_id bigint, method_id text, requested_at timestamp with time zone)
@@ -10410,14 +10434,16 @@ AS $function$
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
+    -- A code bound to a DPoP key (dpop_jkt) says so: api.use_dpop_proof, around this call, checks the proof.
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11759,7 +11785,8 @@ AS $function$
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
-          || impersonated;
+          || impersonated
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -11772,7 +11799,7 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
-    -- A DPoP-bound sign-in stays bound to its key (api.use_dpop_proof checks it around this call).
+    -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
       expires_at, amr, organization_id, impersonation_id, dpop_jkt)
@@ -11786,10 +11813,11 @@ AS $function$
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -14539,9 +14567,6 @@ CREATE OR REPLACE FUNCTION api.use_dpop_proof(proof_hash bytea, expires_at times
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    bound text;
-    refresh_id uuid := (grant_result ->> 'refresh_token_id')::uuid;
   begin
     -- Called around a grant's call in the grant's own statement: the grant has run (arguments come first), and
     -- anything raised here rolls it back with the statement, so a refused proof leaves no trace of the grant.
@@ -14554,24 +14579,24 @@ AS $function$
           using errcode = 'AS4D0';
       end if;
     end if;
-    if refresh_id is null then
-      return grant_result;
+    -- What the grant redeemed (a code with dpop_jkt, a bound refresh token) names the key it is bound to.
+    if grant_result ? 'dpop_jkt' then
+      if jkt is distinct from grant_result ->> 'dpop_jkt' then
+        raise exception 'this grant is bound to a DPoP key: send a DPoP proof made with that key'
+          using errcode = 'AS4G0';
+      end if;
+      grant_result := grant_result - 'dpop_jkt';
     end if;
-    -- The refresh token the grant hands out: a rotation's successor keeps the key of the token presented.
-    select r.dpop_jkt into bound from astapa.refresh_tokens r
-    where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
-    if bound is not null and bound is distinct from jkt then
-      raise exception 'this refresh token is bound to a DPoP key: send a DPoP proof made with that key'
-        using errcode = 'AS4G0';
-    end if;
-    if bound is null and bind_refresh and jkt is not null then
+    -- A public client's new refresh token is bound to its key (a rotation's successor is bound already).
+    if bind_refresh and jkt is not null and grant_result ? 'refresh_token_id' then
       update astapa.refresh_tokens r set dpop_jkt = jkt
-      where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
+      where r.project_id = (select astapa.current_project_id())
+        and r.lookup_id = (grant_result ->> 'refresh_token_id')::uuid and r.dpop_jkt is null;
     end if;
     return grant_result;
   end
   $function$;
-comment on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) is 'Wraps a token grant''s result (RFC 9449): records the proof (proof_hash, null when the request had none) in astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a refresh token the grant hands out (refresh_token_id) that is bound to a key other than jkt (or any key when jkt is null) is AS4G0, rolling the grant back; with bind_refresh (a public client''s proof) an unbound one is bound to jkt. Returns grant_result unchanged.';
+comment on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) is 'Wraps a token grant''s call (RFC 9449): records the proof (proof_hash, null when the request had none) in astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a grant result that names a dpop_jkt (a bound code or refresh token) needs jkt to be that key, else AS4G0, rolling the grant back (the dpop_jkt is taken out of the result); with bind_refresh (a public client''s proof) the refresh token handed out (refresh_token_id) is bound to jkt. Returns the grant''s result.';
 grant execute on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -31,9 +31,6 @@ create or replace function api.use_dpop_proof(
   volatile
   set search_path = ''
   as $$
-  declare
-    bound text;
-    refresh_id uuid := (grant_result ->> 'refresh_token_id')::uuid;
   begin
     -- Called around a grant's call in the grant's own statement: the grant has run (arguments come first), and
     -- anything raised here rolls it back with the statement, so a refused proof leaves no trace of the grant.
@@ -46,29 +43,54 @@ create or replace function api.use_dpop_proof(
           using errcode = 'AS4D0';
       end if;
     end if;
-    if refresh_id is null then
-      return grant_result;
+    -- What the grant redeemed (a code with dpop_jkt, a bound refresh token) names the key it is bound to.
+    if grant_result ? 'dpop_jkt' then
+      if jkt is distinct from grant_result ->> 'dpop_jkt' then
+        raise exception 'this grant is bound to a DPoP key: send a DPoP proof made with that key'
+          using errcode = 'AS4G0';
+      end if;
+      grant_result := grant_result - 'dpop_jkt';
     end if;
-    -- The refresh token the grant hands out: a rotation's successor keeps the key of the token presented.
-    select r.dpop_jkt into bound from astapa.refresh_tokens r
-    where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
-    if bound is not null and bound is distinct from jkt then
-      raise exception 'this refresh token is bound to a DPoP key: send a DPoP proof made with that key'
-        using errcode = 'AS4G0';
-    end if;
-    if bound is null and bind_refresh and jkt is not null then
+    -- A public client's new refresh token is bound to its key (a rotation's successor is bound already).
+    if bind_refresh and jkt is not null and grant_result ? 'refresh_token_id' then
       update astapa.refresh_tokens r set dpop_jkt = jkt
-      where r.project_id = (select astapa.current_project_id()) and r.lookup_id = refresh_id;
+      where r.project_id = (select astapa.current_project_id())
+        and r.lookup_id = (grant_result ->> 'refresh_token_id')::uuid and r.dpop_jkt is null;
     end if;
     return grant_result;
   end
   $$;
 
 comment on function api.use_dpop_proof(bytea, timestamptz, text, boolean, jsonb) is
-  'Wraps a token grant''s result (RFC 9449): records the proof (proof_hash, null when the request had none) in '
-  'astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a refresh token the '
-  'grant hands out (refresh_token_id) that is bound to a key other than jkt (or any key when jkt is null) is '
-  'AS4G0, rolling the grant back; with bind_refresh (a public client''s proof) an unbound one is bound to jkt. '
-  'Returns grant_result unchanged.';
+  'Wraps a token grant''s call (RFC 9449): records the proof (proof_hash, null when the request had none) in '
+  'astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a grant result that '
+  'names a dpop_jkt (a bound code or refresh token) needs jkt to be that key, else AS4G0, rolling the grant '
+  'back (the dpop_jkt is taken out of the result); with bind_refresh (a public client''s proof) the refresh '
+  'token handed out (refresh_token_id) is bound to jkt. Returns the grant''s result.';
 
 grant execute on function api.use_dpop_proof(bytea, timestamptz, text, boolean, jsonb) to astapa_app;
+
+create or replace function api.bind_authorization_code_to_dpop_key(code_hash bytea, jkt text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if jkt !~ '^[A-Za-z0-9_-]{43}$' then
+      raise exception 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)' using errcode = 'AS400';
+    end if;
+    update astapa.authorization_codes c set dpop_jkt = jkt
+    where c.project_id = (select astapa.current_project_id())
+      and c.code_hash = bind_authorization_code_to_dpop_key.code_hash and c.redeemed_at is null;
+    if not found then
+      raise exception 'no unredeemed authorization code to bind' using errcode = 'AS404';
+    end if;
+  end
+  $$;
+
+comment on function api.bind_authorization_code_to_dpop_key(bytea, text) is
+  'Binds a code just issued (api.issue_authorization_code, same transaction) to the authorization request''s '
+  'dpop_jkt (RFC 9449 §10): api.use_dpop_proof then redeems it only with a proof of that key. AS400 for a '
+  'malformed thumbprint, AS404 when the code is unknown or redeemed.';
+
+grant execute on function api.bind_authorization_code_to_dpop_key(bytea, text) to astapa_app;

@@ -927,11 +927,13 @@ create or replace function api.redeem_authorization_code(
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
+    -- A code bound to a DPoP key (dpop_jkt) says so: api.use_dpop_proof, around this call, checks the proof.
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
   end
   $$;
 
@@ -944,7 +946,8 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
   'then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session '
   'passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its '
-  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
+  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code '
+  'bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
@@ -1052,7 +1055,8 @@ create or replace function api.rotate_refresh_token(
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
-          || impersonated;
+          || impersonated
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -1065,7 +1069,7 @@ create or replace function api.rotate_refresh_token(
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
-    -- A DPoP-bound sign-in stays bound to its key (api.use_dpop_proof checks it around this call).
+    -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
       expires_at, amr, organization_id, impersonation_id, dpop_jkt)
@@ -1079,7 +1083,8 @@ create or replace function api.rotate_refresh_token(
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
   end
   $$;
 
@@ -1092,7 +1097,9 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
   'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
   '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
-  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A '
+  'token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for '
+  'api.use_dpop_proof to check.';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;
 

@@ -95,8 +95,8 @@ type GrantCall<R> = (sql: Sql, request: R & { clientId: string }) => Fragment;
  * Authenticates the client and runs the user grant's SQL call for it. The project's own client: both in ONE
  * statement, one round trip. A dynamically registered client (dcl_…) belongs to no project: its
  * authentication finds the project from the resource it sends, and the call follows in a transaction of its
- * own. With a DPoP proof, or for a refresh (`bound`: its token may be bound to a key), the call goes inside
- * api.use_dpop_proof in the same statement; a public client's refresh token is bound to the proof's key.
+ * own. With a DPoP proof, or for a code or refresh token (`bound`: it may be bound to a key), the call goes
+ * inside api.use_dpop_proof in the same statement; a public client's refresh token is bound to the proof's key.
  */
 async function userGrantFor<R>(
   c: Ctx,
@@ -149,7 +149,7 @@ const authorizationCode: TokenGrant = async (c, params, proof) => {
     "authorization_code",
     request,
     redeemAuthorizationCodeCall,
-    { proof },
+    { proof, bound: true },
   );
   const tokens = await userTokens(c, client, grant, refreshSecret, proof);
   countTokenIssued("authorization_code", grant.environment ?? "live");

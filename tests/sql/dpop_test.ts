@@ -1,7 +1,8 @@
 /**
  * SQL tests for DPoP (db/api/dpop.sql): api.use_dpop_proof records a proof once (AS4D0 the second time), binds
- * the refresh token a grant hands out when asked, refuses one bound to another key or to a key when no proof
- * came (AS4G0); the proofs are each project's own (RLS), and the sweeper removes expired ones.
+ * the refresh token a grant hands out when asked, refuses a grant bound to another key or to a key when no proof
+ * came (AS4G0); codes are bound by api.bind_authorization_code_to_dpop_key; the proofs are each project's own
+ * (RLS), and the sweeper removes expired ones.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -56,29 +57,72 @@ Deno.test("api.use_dpop_proof — records a proof once and returns the grant unc
   );
 });
 
-Deno.test("api.use_dpop_proof — binds the handed-out refresh token when asked, then requires that key", async () => {
+Deno.test("api.use_dpop_proof — binds the handed-out refresh token when asked; a confidential client's stays unbound", async () => {
   const id = await refreshTokenId();
   await use(project.id, await sha256(`${JKT}.bind`), JKT, true, { refresh_token_id: id });
   assert.equal(await boundKey(id), JKT);
+  const unbound = await refreshTokenId();
+  await use(project.id, await sha256(`${JKT}.confidential`), JKT, false, { refresh_token_id: unbound });
+  assert.equal(await boundKey(unbound), null);
+});
+
+Deno.test("api.use_dpop_proof — a result naming dpop_jkt needs a proof of that key (AS4G0), and loses the name", async () => {
+  const bound = { dpop_jkt: JKT, access_ttl: 60 };
+  assert.deepEqual(await use(project.id, await sha256(`${JKT}.same`), JKT, false, bound), { access_ttl: 60 });
   await rejectsAs(
-    use(project.id, await sha256(`${OTHER_JKT}.x`), OTHER_JKT, true, { refresh_token_id: id }),
+    use(project.id, await sha256(`${OTHER_JKT}.x`), OTHER_JKT, false, bound),
     "invalid_grant",
     /bound to a DPoP key/,
   );
-  await rejectsAs(use(project.id, null, null, false, { refresh_token_id: id }), "invalid_grant");
-  assert.equal(await boundKey(id), JKT, "still bound to the first key");
+  await rejectsAs(use(project.id, null, null, false, bound), "invalid_grant");
   const [refused] = await db.sql`select count(*)::int as n from astapa.dpop_proofs
                                  where proof_hash = ${await sha256(`${OTHER_JKT}.x`)}`;
   assert.equal(refused.n, 0, "a refused use leaves nothing behind");
 });
 
-Deno.test("api.use_dpop_proof — a confidential client's grant (bind false) leaves the refresh token unbound", async () => {
-  const id = await refreshTokenId();
-  await use(project.id, await sha256(`${JKT}.confidential`), JKT, false, { refresh_token_id: id });
-  assert.equal(await boundKey(id), null);
-  assert.deepEqual(await use(project.id, null, null, false, { refresh_token_id: id }), {
-    refresh_token_id: id,
-  });
+Deno.test("api.rotate_refresh_token — a bound token names its key, its successor keeps it; another key rotates nothing", async () => {
+  const secret = crypto.randomUUID();
+  await redeemCode(db.sql, project, await issueCode(db.sql, project, { userId: user }), secret);
+  const id = (await lookupIdOf(db.sql, secret))!;
+  await db.sql`update astapa.refresh_tokens set dpop_jkt = ${JKT} where lookup_id = ${id}`;
+  const rotate = (jkt: string | null) =>
+    appValue<Record<string, unknown>>(
+      db.sql,
+      project.id,
+      async (tx) =>
+        tx`select api.use_dpop_proof(null, null, ${jkt}, false, api.rotate_refresh_token(
+          ${await sha256(secret)}, ${project.clientId}, ${await sha256(
+          `${secret}-next`,
+        )}, null, null, ${id}))`,
+    );
+  await rejectsAs(rotate(OTHER_JKT), "invalid_grant", /bound to a DPoP key/);
+  await rejectsAs(rotate(null), "invalid_grant");
+  const [unused] = await db.sql`select used_at from astapa.refresh_tokens where lookup_id = ${id}`;
+  assert.equal(unused.used_at, null, "nothing rotated");
+  const rotated = await rotate(JKT);
+  assert.equal(rotated.dpop_jkt, undefined, "the key's name is taken out of the grant");
+  assert.equal(await boundKey(rotated.refresh_token_id as string), JKT, "the successor stays bound");
+});
+
+Deno.test("api.bind_authorization_code_to_dpop_key — binds an unredeemed code; its redemption names the key", async () => {
+  const code = await issueCode(db.sql, project, { userId: user });
+  const bind = (hash: Uint8Array, jkt: string) =>
+    asApp(db.sql, project.id, (tx) => tx`select api.bind_authorization_code_to_dpop_key(${hash}, ${jkt})`);
+  await rejectsAs(bind(await sha256(code), "not-a-thumbprint"), "validation_failed");
+  await rejectsAs(bind(await sha256("no-such-code"), JKT), "not_found");
+  await rejectsAs(
+    asApp(
+      db.sql,
+      other.id,
+      async (tx) => tx`select api.bind_authorization_code_to_dpop_key(${await sha256(code)}, ${JKT})`,
+    ),
+    "not_found",
+    /no unredeemed/,
+  );
+  await bind(await sha256(code), JKT);
+  const grant = await redeemCode(db.sql, project, code, crypto.randomUUID());
+  assert.equal(grant.dpop_jkt, JKT);
+  await rejectsAs(bind(await sha256(code), JKT), "not_found", /no unredeemed/);
 });
 
 Deno.test("dpop_proofs — RLS: a project reads its own proofs only, no project reads none; the app role cannot delete", async () => {
