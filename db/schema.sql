@@ -422,13 +422,13 @@ alter table astapa.dpop_proofs force row level security;
 comment on table astapa.dpop_proofs is 'DPoP proofs (RFC 9449) a project''s token requests used: SHA-256 of "<jwk thumbprint>.<jti>", kept until expires_at (the proof''s iat plus the acceptance window), after which the proof is refused for its age anyway; the grant sweeper deletes them then.';
 CREATE INDEX dpop_proofs_expires_at_idx ON astapa.dpop_proofs USING btree (expires_at);
 grant insert, select on astapa.dpop_proofs to astapa_app;
-create policy "a project reads its own DPoP proofs" on astapa.dpop_proofs as permissive for select to astapa_app, astapa_owner
+create policy "a project reads its own dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own DPoP proofs" on astapa.dpop_proofs as permissive for insert to astapa_app, astapa_owner
+create policy "a project records its own dpop proofs" on astapa.dpop_proofs as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "the sweeper finds expired DPoP proofs" on astapa.dpop_proofs as permissive for select to astapa_owner
+create policy "the sweeper finds expired dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
-create policy "the sweeper removes expired DPoP proofs" on astapa.dpop_proofs as permissive for delete to astapa_owner
+create policy "the sweeper removes expired dpop proofs" on astapa.dpop_proofs as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner

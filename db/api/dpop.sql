@@ -4,23 +4,23 @@
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
 
-drop policy if exists "a project reads its own DPoP proofs" on astapa.dpop_proofs;
-create policy "a project reads its own DPoP proofs" on astapa.dpop_proofs
+drop policy if exists "a project reads its own dpop proofs" on astapa.dpop_proofs;
+create policy "a project reads its own dpop proofs" on astapa.dpop_proofs
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project records its own DPoP proofs" on astapa.dpop_proofs;
-create policy "a project records its own DPoP proofs" on astapa.dpop_proofs
+drop policy if exists "a project records its own dpop proofs" on astapa.dpop_proofs;
+create policy "a project records its own dpop proofs" on astapa.dpop_proofs
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "the sweeper finds expired DPoP proofs" on astapa.dpop_proofs;
-create policy "the sweeper finds expired DPoP proofs" on astapa.dpop_proofs
+drop policy if exists "the sweeper finds expired dpop proofs" on astapa.dpop_proofs;
+create policy "the sweeper finds expired dpop proofs" on astapa.dpop_proofs
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
-drop policy if exists "the sweeper removes expired DPoP proofs" on astapa.dpop_proofs;
-create policy "the sweeper removes expired DPoP proofs" on astapa.dpop_proofs
+drop policy if exists "the sweeper removes expired dpop proofs" on astapa.dpop_proofs;
+create policy "the sweeper removes expired dpop proofs" on astapa.dpop_proofs
   for delete to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
