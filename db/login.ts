@@ -247,7 +247,9 @@ export async function writeSignIn(
   },
     ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr}, ${code.organization ?? null},
     ${sessionHash})`;
-  if (code.dpopJkt) await tx`select api.bind_authorization_code_to_dpop_key(${code.codeHash}, ${code.dpopJkt})`;
+  if (code.dpopJkt) {
+    await tx`select api.bind_authorization_code_to_dpop_key(${code.codeHash}, ${code.dpopJkt})`;
+  }
 }
 
 const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });

@@ -796,6 +796,7 @@ create table astapa.machine_clients (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   jwks jsonb,
+  dpop_bound_access_tokens boolean default false not null,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
@@ -812,10 +813,11 @@ alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
 comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
+comment on column astapa.machine_clients.dpop_bound_access_tokens is 'RFC 9449 §5.2: every token request of this client must carry a DPoP proof (invalid_dpop_proof otherwise).';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -7812,7 +7814,7 @@ AS $function$
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -7844,10 +7846,12 @@ AS $function$
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
+      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
+      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; dpop_bound: true when the client must send DPoP proofs.';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12344,6 +12348,27 @@ AS $function$
   $function$;
 comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
 grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_dpop_bound(client_id text, bound boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.machine_clients m
+    set dpop_bound_access_tokens = coalesce(bound, false), updated_at = pg_catalog.now()
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_dpop_bound.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.update', client_id,
+      pg_catalog.jsonb_build_object('dpop_bound_access_tokens', coalesce(bound, false)));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_dpop_bound(text,boolean) is 'Marks a machine client of the current project as always using DPoP (RFC 9449 §5.2: its token requests without a proof are refused) or not; audited as machine_client.update; AS404 for an unknown client.';
+grant execute on function api.set_machine_client_dpop_bound(text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
@@ -18403,7 +18428,8 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at,
+      'dpop_bound_access_tokens', m.dpop_bound_access_tokens))
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $function$;

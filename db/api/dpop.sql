@@ -94,3 +94,27 @@ comment on function api.bind_authorization_code_to_dpop_key(bytea, text) is
   'malformed thumbprint, AS404 when the code is unknown or redeemed.';
 
 grant execute on function api.bind_authorization_code_to_dpop_key(bytea, text) to astapa_app;
+
+create or replace function api.set_machine_client_dpop_bound(client_id text, bound boolean) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    update astapa.machine_clients m
+    set dpop_bound_access_tokens = coalesce(bound, false), updated_at = pg_catalog.now()
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_dpop_bound.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.update', client_id,
+      pg_catalog.jsonb_build_object('dpop_bound_access_tokens', coalesce(bound, false)));
+    return astapa.machine_client_json(client_id);
+  end
+  $$;
+
+comment on function api.set_machine_client_dpop_bound(text, boolean) is
+  'Marks a machine client of the current project as always using DPoP (RFC 9449 §5.2: its token requests '
+  'without a proof are refused) or not; audited as machine_client.update; AS404 for an unknown client.';
+
+grant execute on function api.set_machine_client_dpop_bound(text, boolean) to astapa_app;

@@ -219,6 +219,8 @@ const clientCredentials: TokenGrant = async (c, params, proof) => {
   );
   if ("error" in request) throw request.error;
   const grant = clientGrant(result);
+  // Read-only without a proof, so nothing is undone by refusing after the statement.
+  assertProofIfRequired({ ...client, dpopBound: grant.dpop_bound }, proof);
   const token = await clientAccessToken(grant, await issueContext(c, client, proof));
   countTokenIssued("client_credentials", "none");
   return {

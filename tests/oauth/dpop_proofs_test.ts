@@ -153,3 +153,41 @@ Deno.test("DPoP discovery — dpop_signing_alg_values_supported lists asymmetric
   const metadata = await res.json();
   assert.deepEqual(metadata.dpop_signing_alg_values_supported, ["ES256", "RS256", "PS256", "EdDSA"]);
 });
+
+Deno.test("DPoP machine client — dpop_bound_access_tokens through the Platform API: no proof, no token", async () => {
+  const api = (method: string, path: string, body?: unknown) =>
+    t.app.request(`/api/platform/machine-clients${path}`, {
+      method,
+      headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const created = await api("POST", "", { name: "Strict agent", dpop_bound_access_tokens: true });
+  const strict = await created.json();
+  assert.equal(created.status, 201, JSON.stringify(strict));
+  assert.equal(strict.dpop_bound_access_tokens, true);
+  const tokenFor = (headers: Record<string, string>) =>
+    postForm(t, TOKEN, { grant_type: "client_credentials" }, {
+      authorization: basic(strict.client_id, strict.client_secret),
+      ...headers,
+    });
+  const bare = await tokenFor({});
+  assert.equal(bare.res.status, 400);
+  assert.equal(bare.body.error, "invalid_dpop_proof");
+  const proved = await tokenFor({ dpop: await proof(key, { htu: HTU }) });
+  assert.equal(proved.res.status, 200, JSON.stringify(proved.body));
+  assert.equal(proved.body.token_type, "DPoP");
+  assert.equal(
+    (await tokenFor({})).body.error,
+    "invalid_dpop_proof",
+    "not answered from the verified-client cache",
+  );
+
+  const relaxed = await api("PATCH", `/${strict.client_id}`, { dpop_bound_access_tokens: false });
+  assert.equal((await relaxed.json()).dpop_bound_access_tokens, false);
+  const plain = await tokenFor({});
+  assert.equal(plain.res.status, 200, JSON.stringify(plain.body));
+  assert.equal(plain.body.token_type, "Bearer");
+  const [audited] = await t.db.sql`select count(*)::int as n from astapa.audit_log
+    where project_id = ${project.id} and action = 'machine_client.update' and target = ${strict.client_id}`;
+  assert.ok(audited.n >= 2, "both changes are audited");
+});

@@ -10,6 +10,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { issueCode, lookupIdOf, redeemCode } from "../helpers/oauth.ts";
+import { createMachineClient } from "@/db/machine_clients.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -159,4 +160,26 @@ Deno.test("api.sweep_grants — removes DPoP proofs past their expiry, keeps liv
   const left = await db
     .sql`select proof_hash from astapa.dpop_proofs where proof_hash in (${expired}, ${live})`;
   assert.deepEqual(left.map((r) => new Uint8Array(r.proof_hash)), [live]);
+});
+
+Deno.test("api.set_machine_client_dpop_bound — marks a client of the project; its grant then says dpop_bound", async () => {
+  const created = await asApp(db.sql, project.id, (tx) => createMachineClient(tx, { name: "Strict" }));
+  assert.equal(created.dpop_bound_access_tokens, false);
+  const set = (projectId: string, clientId: string, bound: boolean) =>
+    appValue<Record<string, unknown>>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.set_machine_client_dpop_bound(${clientId}, ${bound})`,
+    );
+  assert.equal((await set(project.id, created.client_id, true)).dpop_bound_access_tokens, true);
+  const grant = (projectId: string) =>
+    appValue<Record<string, unknown>>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.machine_client_grant(${created.client_id}, null, null)`,
+    );
+  assert.equal((await grant(project.id)).dpop_bound, true);
+  await rejectsAs(set(other.id, created.client_id, false), "not_found");
+  assert.equal((await set(project.id, created.client_id, false)).dpop_bound_access_tokens, false);
+  assert.equal((await grant(project.id)).dpop_bound, undefined, "left out when not bound");
 });
