@@ -194,10 +194,7 @@ export type RenewalCharge = {
 export function billingPages(issuer: string, clientId: string) {
   const page = (path: string, lang?: "en" | "id") => {
     const url = new URL(path, issuer);
-    url.search = new URLSearchParams({
-      client_id: clientId,
-      ...(lang ? { lang } : {}),
-    }).toString();
+    url.search = new URLSearchParams({ client_id: clientId, ...(lang ? { lang } : {}) }).toString();
     return url.toString();
   };
   return {
@@ -248,26 +245,18 @@ export function billingAccounts(json: Json) {
           if (value !== undefined) params.set(name, String(value));
         }
         const suffix = params.toString() ? `?${params}` : "";
-        return (await json<{ payments: PaymentRow[] }>(
-          `/api/platform/payments${suffix}`,
-        )).payments;
+        return (await json<{ payments: PaymentRow[] }>(`/api/platform/payments${suffix}`)).payments;
       },
       /** One payment by its `checkout_id`, as the list shows it (either mode). Errors: not_found. */
       get: (checkoutId: string) =>
-        json<PaymentRow>(
-          `/api/platform/payments/${encodeURIComponent(checkoutId)}`,
-        ),
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}`),
       /**
        * Resumes the reconciliation with Xendit that stopped after three errors on Astapa's side
        * (`reconcile_stopped_at`); the payment is its `checkout_id`. Errors: reconciliation_not_stopped,
        * already_final (paid or expired), not_found.
        */
       resumeReconciliation: (checkoutId: string) =>
-        json<PaymentRow>(
-          `/api/platform/payments/${encodeURIComponent(checkoutId)}/reconcile`,
-          "POST",
-          {},
-        ),
+        json<PaymentRow>(`/api/platform/payments/${encodeURIComponent(checkoutId)}/reconcile`, "POST", {}),
     },
     metrics: {
       /** MRR and churn for the last `months` UTC months (default 12), oldest first. */

@@ -34,10 +34,7 @@ export type OrganizationRenewal = {
  * (`effective_at`), with the seats the new plan will have. The organization's own answer has the open one as
  * `open_change`.
  */
-export type OrganizationPlanChange = PlanChange & {
-  organization_id: string;
-  seats: number;
-};
+export type OrganizationPlanChange = PlanChange & { organization_id: string; seats: number };
 
 /** Who asks for an organization's plan change: `user`, an owner or admin (checked); omitted, the app. */
 export type OrganizationPlanChangeOptions = {
@@ -57,10 +54,7 @@ export function billingOrganizations(json: Json) {
       ),
     /** Stops charging the chosen method (renewals go back to pay links); `cleared` names it, null if none. */
     stopOrganizationAutoRenewal: (organization: string) =>
-      json<{ organization: string; cleared: string | null }>(
-        `${org(organization)}/billing-method`,
-        "DELETE",
-      ),
+      json<{ organization: string; cleared: string | null }>(`${org(organization)}/billing-method`, "DELETE"),
     /**
      * Schedules an organization's move to another team plan from its next period (the renewal charges the new
      * plan); asking again for the same plan and seats answers the open change, another replaces it.
@@ -69,11 +63,7 @@ export function billingOrganizations(json: Json) {
       organization: string,
       plan: string,
       options: OrganizationPlanChangeOptions = {},
-    ) =>
-      json<OrganizationPlanChange>(`${org(organization)}/plan-change`, "POST", {
-        plan,
-        ...options,
-      }),
+    ) => json<OrganizationPlanChange>(`${org(organization)}/plan-change`, "POST", { plan, ...options }),
     /** Withdraws the organization's scheduled plan change (`user`: the owner or admin asking, else the app). */
     cancelOrganizationPlanChange: (organization: string, user?: string) =>
       json<OrganizationPlanChange>(
@@ -82,8 +72,6 @@ export function billingOrganizations(json: Json) {
       ),
     /** The organization's plan changes, newest first. */
     organizationPlanChanges: (organization: string) =>
-      json<{ changes: OrganizationPlanChange[] }>(
-        `${org(organization)}/plan-change`,
-      ),
+      json<{ changes: OrganizationPlanChange[] }>(`${org(organization)}/plan-change`),
   };
 }

@@ -89,9 +89,7 @@ export type CouponRedemption = {
   amount: number;
   redeemed_at: string;
 };
-export type CouponWithRedemptions = Coupon & {
-  redemption_list: CouponRedemption[];
-};
+export type CouponWithRedemptions = Coupon & { redemption_list: CouponRedemption[] };
 
 /** The helpers, given the client's authenticated JSON call. */
 export function billingPlans(json: Json) {
@@ -168,15 +166,10 @@ export function billingPlans(json: Json) {
       create: (coupon: NewCoupon) => json<Coupon>("/api/platform/coupons", "POST", coupon),
       list: () => json<{ coupons: Coupon[] }>("/api/platform/coupons"),
       /** One coupon with `redemption_list` (who redeemed it, on which checkout, its status). */
-      get: (code: string) =>
-        json<CouponWithRedemptions>(
-          `/api/platform/coupons/${encodeURIComponent(code)}`,
-        ),
+      get: (code: string) => json<CouponWithRedemptions>(`/api/platform/coupons/${encodeURIComponent(code)}`),
       /** Who redeemed a coupon, newest first. */
       redemptions: async (code: string) =>
-        (await json<CouponWithRedemptions>(
-          `/api/platform/coupons/${encodeURIComponent(code)}`,
-        ))
+        (await json<CouponWithRedemptions>(`/api/platform/coupons/${encodeURIComponent(code)}`))
           .redemption_list,
       disable: (code: string, disabled = true) =>
         json<Coupon>(

@@ -157,11 +157,7 @@ export function billingReceipts(json: Json, issuer: string) {
        * not_found.
        */
       resumeReconciliation: (refundId: string) =>
-        json<Refund>(
-          `/api/platform/refunds/${encodeURIComponent(refundId)}/reconcile`,
-          "POST",
-          {},
-        ),
+        json<Refund>(`/api/platform/refunds/${encodeURIComponent(refundId)}/reconcile`, "POST", {}),
     },
     taxSettings: {
       get: () => json<TaxSettings>("/api/platform/tax-settings"),

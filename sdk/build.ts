@@ -17,60 +17,26 @@ const TYPESCRIPT = "typescript@5.9.3";
 export async function buildSdkPackage(out: string): Promise<string> {
   await Deno.mkdir(out, { recursive: true });
   for await (const entry of Deno.readDir(out)) {
-    if (entry.name !== "node_modules") {
-      await Deno.remove(join(out, entry.name), { recursive: true });
-    }
+    if (entry.name !== "node_modules") await Deno.remove(join(out, entry.name), { recursive: true });
   }
   await Deno.mkdir(join(out, "src"), { recursive: true });
   for await (const entry of Deno.readDir(SDK)) {
-    if (
-      entry.isFile && entry.name.endsWith(".ts") &&
-      !["build.ts"].includes(entry.name)
-    ) {
+    if (entry.isFile && entry.name.endsWith(".ts") && !["build.ts"].includes(entry.name)) {
       await Deno.copyFile(join(SDK, entry.name), join(out, "src", entry.name));
     }
   }
-  for (const file of ["package.json", "README.md"]) {
-    await Deno.copyFile(join(SDK, file), join(out, file));
-  }
-  await Deno.copyFile(
-    join(SDK, "tsconfig.build.json"),
-    join(out, "tsconfig.json"),
-  );
+  for (const file of ["package.json", "README.md"]) await Deno.copyFile(join(SDK, file), join(out, file));
+  await Deno.copyFile(join(SDK, "tsconfig.build.json"), join(out, "tsconfig.json"));
   // The compiler and jose's types, for the build only (npm pack takes `files`: dist and the README).
-  await run(out, "npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--no-save",
-    "--silent",
-    TYPESCRIPT,
-  ]);
-  await run(out, "npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--silent",
-    "--no-package-lock",
-  ]);
-  await run(out, join(out, "node_modules", ".bin", "tsc"), [
-    "-p",
-    "tsconfig.json",
-  ]);
+  await run(out, "npm", ["install", "--no-audit", "--no-fund", "--no-save", "--silent", TYPESCRIPT]);
+  await run(out, "npm", ["install", "--no-audit", "--no-fund", "--silent", "--no-package-lock"]);
+  await run(out, join(out, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
   const packed = await run(out, "npm", ["pack", "--silent"]);
   return join(out, packed.trim().split("\n").at(-1)!);
 }
 
-async function run(
-  cwd: string,
-  command: string,
-  args: string[],
-): Promise<string> {
-  const { code, stdout, stderr } = await new Deno.Command(command, {
-    args,
-    cwd,
-    stdin: "null",
-  }).output();
+async function run(cwd: string, command: string, args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await new Deno.Command(command, { args, cwd, stdin: "null" }).output();
   const text = new TextDecoder().decode(stdout);
   if (code !== 0) {
     throw new Error(
@@ -81,9 +47,5 @@ async function run(
 }
 
 if (import.meta.main) {
-  console.log(
-    await buildSdkPackage(
-      Deno.args[0] ?? join(SDK, "..", ".tmp", "sdk-package"),
-    ),
-  );
+  console.log(await buildSdkPackage(Deno.args[0] ?? join(SDK, "..", ".tmp", "sdk-package")));
 }

@@ -226,9 +226,7 @@ export function createAstapa(options: AstapaOptions) {
      * connected apps, their data, deletion). `returnTo` — its "Back to the app" link — must be one of the
      * client's registered redirect URIs; `lang` picks English or Indonesian (else the browser's language).
      */
-    accountUrl(
-      request: { returnTo?: string; lang?: "en" | "id" } = {},
-    ): string {
+    accountUrl(request: { returnTo?: string; lang?: "en" | "id" } = {}): string {
       const url = new URL("/account", issuer);
       url.search = new URLSearchParams({
         client_id: options.clientId,

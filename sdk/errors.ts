@@ -7,12 +7,7 @@ export class AstapaError extends Error {
   /** Field problems for validation failures. */
   readonly fields?: Record<string, string[]>;
 
-  constructor(
-    code: string,
-    message: string,
-    status: number,
-    fields?: Record<string, string[]>,
-  ) {
+  constructor(code: string, message: string, status: number, fields?: Record<string, string[]>) {
     super(message);
     this.code = code;
     this.status = status;
@@ -27,11 +22,7 @@ export class AstapaAuthError extends AstapaError {
 
 /** Reads an error response from Astapa into an AstapaError. */
 export async function errorFrom(res: Response): Promise<AstapaError> {
-  let body: {
-    error?: unknown;
-    error_description?: unknown;
-    fields?: Record<string, string[]>;
-  } = {};
+  let body: { error?: unknown; error_description?: unknown; fields?: Record<string, string[]> } = {};
   try {
     body = await res.json();
   } catch {

@@ -66,25 +66,13 @@ export async function authorize(
 ) {
   const match = /^(Bearer|DPoP) (\S+)$/i.exec(authorization ?? "");
   if (!match) {
-    throw new AstapaAuthError(
-      "unauthorized",
-      "Sign in first: send Authorization: Bearer <token>.",
-      401,
-    );
+    throw new AstapaAuthError("unauthorized", "Sign in first: send Authorization: Bearer <token>.", 401);
   }
   const claims = await astapa.verify(match[2]);
   await checkSenderConstraint(claims, match[1], match[2], request);
   const problem = rule(claims);
-  if (typeof problem === "string") {
-    throw new AstapaAuthError("forbidden", problem, 403);
-  }
-  if (problem) {
-    throw new AstapaAuthError(
-      "insufficient_user_authentication",
-      problem.message,
-      401,
-    );
-  }
+  if (typeof problem === "string") throw new AstapaAuthError("forbidden", problem, 403);
+  if (problem) throw new AstapaAuthError("insufficient_user_authentication", problem.message, 401);
   return claims;
 }
 
@@ -92,9 +80,7 @@ export async function authorize(
 export function errorResponse(error: unknown): Response {
   if (!(error instanceof AstapaError)) throw error;
   const status = error.status || 401;
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-  };
+  const headers: Record<string, string> = { "content-type": "application/json" };
   if (status === 401) {
     headers["www-authenticate"] = error instanceof DpopAuthError
       ? `DPoP error="${error.code}", algs="${DPOP_ALGORITHMS.join(" ")}"`
@@ -102,13 +88,10 @@ export function errorResponse(error: unknown): Response {
       ? `Bearer error="insufficient_user_authentication", acr_values="${ACR_MFA}"`
       : 'Bearer error="invalid_token"';
   }
-  return new Response(
-    JSON.stringify({ error: error.code, error_description: error.message }),
-    {
-      status,
-      headers,
-    },
-  );
+  return new Response(JSON.stringify({ error: error.code, error_description: error.message }), {
+    status,
+    headers,
+  });
 }
 
 /** Hono: `app.get("/pro", hono(astapa, planRule(["pro"])), handler)`; claims in `c.get("astapa")`. */
@@ -116,15 +99,8 @@ export function hono(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return async (c: any, next: () => Promise<void>) => {
     try {
-      const request = {
-        method: c.req.method,
-        url: c.req.url,
-        dpop: c.req.header("dpop"),
-      };
-      c.set(
-        "astapa",
-        await authorize(astapa, c.req.header("authorization"), rule, request),
-      );
+      const request = { method: c.req.method, url: c.req.url, dpop: c.req.header("dpop") };
+      c.set("astapa", await authorize(astapa, c.req.header("authorization"), rule, request));
     } catch (error) {
       return errorResponse(error);
     }
@@ -138,11 +114,8 @@ export function express(astapa: Astapa, rule: Rule) {
   return (req: any, res: any, next: (error?: unknown) => void) => {
     // The URL the client called: behind a proxy, set Express's "trust proxy" so req.protocol is the client's.
     const url = `${req.protocol}://${req.headers?.host}${req.originalUrl ?? req.url}`;
-    authorize(astapa, req.headers?.authorization, rule, {
-      method: req.method,
-      url,
-      dpop: req.headers?.dpop,
-    }).then(
+    const request = { method: req.method, url, dpop: req.headers?.dpop };
+    authorize(astapa, req.headers?.authorization, rule, request).then(
       (claims) => {
         req.astapa = claims;
         next();
@@ -150,8 +123,7 @@ export function express(astapa: Astapa, rule: Rule) {
       async (error) => {
         if (!(error instanceof AstapaError)) return next(error);
         const response = errorResponse(error);
-        res.status(response.status).set(Object.fromEntries(response.headers))
-          .send(await response.text());
+        res.status(response.status).set(Object.fromEntries(response.headers)).send(await response.text());
       },
     );
   };
@@ -164,17 +136,10 @@ export function fastify(astapa: Astapa, rule: Rule) {
     try {
       const url = `${request.protocol}://${request.headers?.host}${request.url}`;
       const dpop = { method: request.method, url, dpop: request.headers?.dpop };
-      request.astapa = await authorize(
-        astapa,
-        request.headers?.authorization,
-        rule,
-        dpop,
-      );
+      request.astapa = await authorize(astapa, request.headers?.authorization, rule, dpop);
     } catch (error) {
       const response = errorResponse(error);
-      return reply.code(response.status).headers(
-        Object.fromEntries(response.headers),
-      ).send(
+      return reply.code(response.status).headers(Object.fromEntries(response.headers)).send(
         await response.text(),
       );
     }
@@ -185,11 +150,7 @@ export function fastify(astapa: Astapa, rule: Rule) {
  * `Request` handlers: `withAuthorization(astapa, planRule(["pro"]), (req, claims) => new Response("hi"))`.
  * Arguments after the request (a Next.js route's `{ params }`, a Worker's `env`) are passed on after the claims.
  */
-export function withAuthorization<
-  R extends Request,
-  A extends unknown[],
-  T extends Response,
->(
+export function withAuthorization<R extends Request, A extends unknown[], T extends Response>(
   astapa: Astapa,
   rule: Rule,
   handler: (request: R, claims: AstapaClaims, ...rest: A) => T | Promise<T>,
@@ -197,12 +158,7 @@ export function withAuthorization<
   return async (request, ...rest) => {
     let claims: AstapaClaims;
     try {
-      claims = await authorize(
-        astapa,
-        request.headers.get("authorization"),
-        rule,
-        requestOf(request),
-      );
+      claims = await authorize(astapa, request.headers.get("authorization"), rule, requestOf(request));
     } catch (error) {
       return errorResponse(error);
     }
@@ -212,9 +168,5 @@ export function withAuthorization<
 
 /** What a DPoP proof must name, read from a `Request`. */
 export function requestOf(request: Request): DpopRequest {
-  return {
-    method: request.method,
-    url: request.url,
-    dpop: request.headers.get("dpop"),
-  };
+  return { method: request.method, url: request.url, dpop: request.headers.get("dpop") };
 }

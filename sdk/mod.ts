@@ -106,11 +106,7 @@ type Handler<R extends Request, A extends unknown[], T extends Response> = (
 export function createAstapa(options: AstapaOptions) {
   const astapa: Astapa = createClient(options);
   const gates = (rule: (names: string[]) => Parameters<typeof hono>[1]) => {
-    const handler = <
-      R extends Request,
-      A extends unknown[],
-      T extends Response,
-    >(
+    const handler = <R extends Request, A extends unknown[], T extends Response>(
       names: string[],
       fn: Handler<R, A, T>,
     ) => withAuthorization(astapa, rule(names), fn);
@@ -132,15 +128,12 @@ export function createAstapa(options: AstapaOptions) {
     hono: () => hono(astapa, mfaRule),
     express: () => express(astapa, mfaRule),
     fastify: () => fastify(astapa, mfaRule),
-    handler: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    next: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
-    nextRoute: <R extends Request, A extends unknown[], T extends Response>(
-      fn: Handler<R, A, T>,
-    ) => withAuthorization(astapa, mfaRule, fn),
+    handler: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    next: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
+    nextRoute: <R extends Request, A extends unknown[], T extends Response>(fn: Handler<R, A, T>) =>
+      withAuthorization(astapa, mfaRule, fn),
     nextMiddleware: <R extends Request, T extends Response | undefined>(
       then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
     ) => nextMiddleware(astapa, mfaRule, then),

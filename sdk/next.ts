@@ -21,10 +21,7 @@ export const nextRoute = withAuthorization;
  *   export const proxy = nextMiddleware(astapa, planRule(["pro"]));
  *   export const config = { matcher: "/reports/:path*" };
  */
-export function nextMiddleware<
-  R extends Request,
-  T extends Response | undefined,
->(
+export function nextMiddleware<R extends Request, T extends Response | undefined>(
   astapa: Astapa,
   rule: Rule,
   then?: (request: R, claims: AstapaClaims) => T | Promise<T>,
@@ -32,12 +29,7 @@ export function nextMiddleware<
   return async (request) => {
     let claims: AstapaClaims;
     try {
-      claims = await authorize(
-        astapa,
-        request.headers.get("authorization"),
-        rule,
-        requestOf(request),
-      );
+      claims = await authorize(astapa, request.headers.get("authorization"), rule, requestOf(request));
     } catch (error) {
       return errorResponse(error);
     }

@@ -27,10 +27,8 @@ export function users(json: Json) {
      * A one-time link (`url`, opens within 5 minutes) that signs the browser opening it in as the user for
      * `minutes` (1–60, default 15), `actor` named in every token. 404 unknown user, 409 disabled.
      */
-    impersonate: (
-      sub: string,
-      input: { actor: string; reason?: string; minutes?: number },
-    ) => json<Impersonation & { url: string }>(path(sub), "POST", input),
+    impersonate: (sub: string, input: { actor: string; reason?: string; minutes?: number }) =>
+      json<Impersonation & { url: string }>(path(sub), "POST", input),
     /** The user's live impersonations, newest first. */
     impersonations: (sub: string) =>
       json<{ impersonations: Impersonation[] }>(path(sub)).then((answer) => answer.impersonations),

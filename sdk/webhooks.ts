@@ -76,10 +76,7 @@ export type WebhookDelivery = {
 };
 
 /** A page of the log, newest first; pass `older` as `before` for the next page (null: this is the last). */
-export type WebhookDeliveryPage = {
-  deliveries: WebhookDelivery[];
-  older: string | null;
-};
+export type WebhookDeliveryPage = { deliveries: WebhookDelivery[]; older: string | null };
 
 /** `astapa.webhooks.endpoints`: the project's webhook endpoints, each with its own URL, events and secret. */
 function endpoints(json: Json, call: Call) {
@@ -92,20 +89,14 @@ function endpoints(json: Json, call: Call) {
      * Adds an endpoint; the answer carries its `secret`, the only time it is shown. `events` left out: "*".
      * 409 webhook_endpoint_limit when the project already has 16.
      */
-    create: (
-      endpoint: { url: string; events?: WebhookEvents; description?: string },
-    ) => json<WebhookEndpointWithSecret>(path, "POST", endpoint),
+    create: (endpoint: { url: string; events?: WebhookEvents; description?: string }) =>
+      json<WebhookEndpointWithSecret>(path, "POST", endpoint),
     /** One endpoint by id; 404 not_found when the project has none such. */
     get: (id: string) => json<WebhookEndpoint>(one(id)),
     /** Changes any of url, events, description (null: none) and enabled (false pauses it), all or nothing. */
     update: (
       id: string,
-      changes: {
-        url?: string;
-        events?: WebhookEvents;
-        description?: string | null;
-        enabled?: boolean;
-      },
+      changes: { url?: string; events?: WebhookEvents; description?: string | null; enabled?: boolean },
     ) => json<WebhookEndpoint>(one(id), "PATCH", changes),
     /** Removes the endpoint; its deliveries still waiting are marked failed (the log stays). */
     delete: async (id: string): Promise<void> => {
@@ -130,9 +121,7 @@ export function webhooks(json: Json, call: Call) {
       try {
         return await json<WebhookEndpoint>(path);
       } catch (error) {
-        if (error instanceof AstapaError && error.code === "not_found") {
-          return null;
-        }
+        if (error instanceof AstapaError && error.code === "not_found") return null;
         throw error;
       }
     },
@@ -144,9 +133,8 @@ export function webhooks(json: Json, call: Call) {
     set: (endpoint: { url: string; events?: WebhookEvents }) =>
       json<WebhookEndpoint & { secret?: string }>(path, "PUT", endpoint),
     /** Changes any of url, events and enabled (false pauses it), all or nothing. */
-    update: (
-      changes: { url?: string; events?: WebhookEvents; enabled?: boolean },
-    ) => json<WebhookEndpoint>(path, "PATCH", changes),
+    update: (changes: { url?: string; events?: WebhookEvents; enabled?: boolean }) =>
+      json<WebhookEndpoint>(path, "PATCH", changes),
     /** A new signing secret, in this answer only; the old one stops at once. */
     rotateSecret: () => json<WebhookEndpointWithSecret>(`${path}/rotate-secret`, "POST"),
     /** Removes the endpoint; deliveries still waiting are marked failed (the log stays). */
@@ -154,21 +142,13 @@ export function webhooks(json: Json, call: Call) {
       await call(path, { method: "DELETE" }); // 204, no body
     },
     /** The delivery log (of one endpoint with `endpointId`), newest first, `limit` (1–200, default 25) a page. */
-    deliveries: (
-      options: { before?: string; limit?: number; endpointId?: string } = {},
-    ) => {
+    deliveries: (options: { before?: string; limit?: number; endpointId?: string } = {}) => {
       const query = new URLSearchParams();
       if (options.before !== undefined) query.set("before", options.before);
-      if (options.limit !== undefined) {
-        query.set("limit", String(options.limit));
-      }
-      if (options.endpointId !== undefined) {
-        query.set("endpoint_id", options.endpointId);
-      }
+      if (options.limit !== undefined) query.set("limit", String(options.limit));
+      if (options.endpointId !== undefined) query.set("endpoint_id", options.endpointId);
       const search = query.toString();
-      return json<WebhookDeliveryPage>(
-        `/api/platform/webhook-deliveries${search ? `?${search}` : ""}`,
-      );
+      return json<WebhookDeliveryPage>(`/api/platform/webhook-deliveries${search ? `?${search}` : ""}`);
     },
     /** Queues a failed delivery again, due now; 409 conflict when it is not failed or the endpoint is off. */
     resend: (deliveryId: string) =>

@@ -90,6 +90,19 @@ async function signIn(clientId: string) {
   return { client, DPoP, tokens, jkt };
 }
 
+/** Redeems a fresh code of the client by hand (a public client: client_id alone), with `headers`. */
+async function redeemFresh(clientId: string, headers: Record<string, string> = {}) {
+  const { code, verifier } = await codeFor(clientId);
+  return await postForm(t, TOKEN, {
+    grant_type: "authorization_code",
+    code,
+    code_verifier: verifier,
+    redirect_uri: REDIRECT,
+    client_id: clientId,
+    resource: NOTES,
+  }, headers);
+}
+
 const refreshRows = (clientId: string) =>
   sql`select dpop_jkt, used_at from astapa.refresh_tokens where project_id = ${project.id}
       and client_id = ${clientId} order by id`;
@@ -206,15 +219,7 @@ Deno.test("DPoP userinfo — the bound token as Bearer, without a proof, without
 
 Deno.test("DPoP userinfo — a token that is not bound is refused under the DPoP scheme", async () => {
   const clientId = await registerPublicClient();
-  const { code, verifier } = await codeFor(clientId);
-  const issued = await postForm(t, TOKEN, {
-    grant_type: "authorization_code",
-    code,
-    code_verifier: verifier,
-    redirect_uri: REDIRECT,
-    client_id: clientId,
-    resource: NOTES,
-  });
+  const issued = await redeemFresh(clientId);
   assert.equal(issued.body.token_type, "Bearer");
   const token = issued.body.access_token;
   const key = await proofKey();
@@ -229,15 +234,7 @@ Deno.test("DPoP userinfo — a token that is not bound is refused under the DPoP
 Deno.test("DPoP userinfo — a replayed proof is refused; introspection shows cnf", async () => {
   const clientId = await registerPublicClient();
   const keyPair = await proofKey();
-  const { code, verifier } = await codeFor(clientId);
-  const issued = await postForm(t, TOKEN, {
-    grant_type: "authorization_code",
-    code,
-    code_verifier: verifier,
-    redirect_uri: REDIRECT,
-    client_id: clientId,
-    resource: NOTES,
-  }, { dpop: await proof(keyPair, { htu: `${t.origin}${TOKEN}` }) });
+  const issued = await redeemFresh(clientId, { dpop: await proof(keyPair, { htu: `${t.origin}${TOKEN}` }) });
   assert.equal(issued.res.status, 200, JSON.stringify(issued.body));
   const token = issued.body.access_token;
   const once = await proof(keyPair, { htm: "GET", htu: `${t.origin}${USERINFO}`, accessToken: token });
