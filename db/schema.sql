@@ -77,10 +77,12 @@ create table astapa.authorization_codes (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   impersonation_id text,
+  dpop_jkt text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint authorization_codes_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
   constraint authorization_codes_nonce_check CHECK (length(nonce) <= 500),
   constraint authorization_codes_pkce_check CHECK (code_challenge IS NULL AND code_challenge_method IS NULL OR code_challenge ~ '^[A-Za-z0-9_-]{43}$'::text AND code_challenge_method = 'S256'::text),
@@ -93,11 +95,12 @@ comment on table astapa.authorization_codes is 'Single-use codes from the hosted
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 comment on column astapa.authorization_codes.impersonation_id is 'The impersonation of the session the code was issued for (its tokens carry act), or null.';
+comment on column astapa.authorization_codes.dpop_jkt is 'The authorization request''s dpop_jkt (RFC 9449 §10): the code is redeemed only with a DPoP proof of that key. Null: not bound.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 CREATE INDEX authorization_codes_impersonation_id_idx ON astapa.authorization_codes USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
-grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
+grant update (redeemed_at, refresh_family, dpop_jkt) on astapa.authorization_codes to astapa_app;
 create policy "a project issues its own authorization codes" on astapa.authorization_codes as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own authorization codes" on astapa.authorization_codes as permissive for select to astapa_app, astapa_owner
@@ -405,6 +408,28 @@ create policy "a project updates its own device authorizations" on astapa.device
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the device authorization a user code nam" on astapa.device_authorizations as permissive for select to astapa_owner
   using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
+
+-- owner: astapa_owner
+create table astapa.dpop_proofs (
+  project_id text not null,
+  proof_hash bytea not null,
+  expires_at timestamp with time zone not null,
+  constraint dpop_proofs_pkey PRIMARY KEY (project_id, proof_hash),
+  constraint dpop_proofs_proof_hash_check CHECK (length(proof_hash) = 32)
+);
+alter table astapa.dpop_proofs enable row level security;
+alter table astapa.dpop_proofs force row level security;
+comment on table astapa.dpop_proofs is 'DPoP proofs (RFC 9449) a project''s token requests used: SHA-256 of "<jwk thumbprint>.<jti>", kept until expires_at (the proof''s iat plus the acceptance window), after which the proof is refused for its age anyway; the grant sweeper deletes them then.';
+CREATE INDEX dpop_proofs_expires_at_idx ON astapa.dpop_proofs USING btree (expires_at);
+grant insert, select on astapa.dpop_proofs to astapa_app;
+create policy "a project reads its own dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own dpop proofs" on astapa.dpop_proofs as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds expired dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes expired dpop proofs" on astapa.dpop_proofs as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.dynamic_clients (
@@ -771,6 +796,7 @@ create table astapa.machine_clients (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   jwks jsonb,
+  dpop_bound_access_tokens boolean default false not null,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
@@ -787,10 +813,11 @@ alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
 comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
+comment on column astapa.machine_clients.dpop_bound_access_tokens is 'RFC 9449 §5.2: every token request of this client must carry a DPoP proof (invalid_dpop_proof otherwise).';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -1761,12 +1788,14 @@ create table astapa.refresh_tokens (
   organization_id text,
   lookup_id uuid,
   impersonation_id text,
+  dpop_jkt text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
   constraint refresh_tokens_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint refresh_tokens_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1776,6 +1805,7 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
 comment on column astapa.refresh_tokens.impersonation_id is 'The impersonation the sign-in was (kept across rotations: act in every token, expiry at its ends_at), or null.';
+comment on column astapa.refresh_tokens.dpop_jkt is 'The RFC 7638 thumbprint of the DPoP key a public client''s sign-in is bound to (RFC 9449 §5.0; kept by every rotation): the token is refreshed only with a proof made with that key. Null: not bound.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_impersonation_id_idx ON astapa.refresh_tokens USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
@@ -1783,7 +1813,7 @@ CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens US
 CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
-grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
+grant update (used_at, revoked_at, revoked_reason, dpop_jkt) on astapa.refresh_tokens to astapa_app;
 create policy "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "a project issues its own refresh tokens" on astapa.refresh_tokens as permissive for insert to astapa_app, astapa_owner
@@ -3849,6 +3879,27 @@ AS $function$
   $function$;
 comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.bind_authorization_code_to_dpop_key(code_hash bytea, jkt text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jkt !~ '^[A-Za-z0-9_-]{43}$' then
+      raise exception 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)' using errcode = 'AS400';
+    end if;
+    update astapa.authorization_codes c set dpop_jkt = jkt
+    where c.project_id = (select astapa.current_project_id())
+      and c.code_hash = bind_authorization_code_to_dpop_key.code_hash and c.redeemed_at is null;
+    if not found then
+      raise exception 'no unredeemed authorization code to bind' using errcode = 'AS404';
+    end if;
+  end
+  $function$;
+comment on function api.bind_authorization_code_to_dpop_key(bytea,text) is 'Binds a code just issued (api.issue_authorization_code, same transaction) to the authorization request''s dpop_jkt (RFC 9449 §10): api.use_dpop_proof then redeems it only with a proof of that key. AS400 for a malformed thumbprint, AS404 when the code is unknown or redeemed.';
+grant execute on function api.bind_authorization_code_to_dpop_key(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_method_unlink(project_id text, user_id bigint, method_id text, requested_at timestamp with time zone)
@@ -7786,7 +7837,7 @@ AS $function$
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -7818,10 +7869,12 @@ AS $function$
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
+      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
+      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; dpop_bound: true when the client must send DPoP proofs.';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10408,14 +10461,16 @@ AS $function$
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
+    -- A code bound to a DPoP key (dpop_jkt) says so: api.use_dpop_proof, around this call, checks the proof.
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11757,7 +11812,8 @@ AS $function$
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
-          || impersonated;
+          || impersonated
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -11770,22 +11826,25 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
+    -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
+            presented.dpop_jkt);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -12312,6 +12371,27 @@ AS $function$
   $function$;
 comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
 grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_dpop_bound(client_id text, bound boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.machine_clients m
+    set dpop_bound_access_tokens = coalesce(bound, false), updated_at = pg_catalog.now()
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_dpop_bound.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.update', client_id,
+      pg_catalog.jsonb_build_object('dpop_bound_access_tokens', coalesce(bound, false)));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_dpop_bound(text,boolean) is 'Marks a machine client of the current project as always using DPoP (RFC 9449 §5.2: its token requests without a proof are refused) or not; audited as machine_client.update; AS404 for an unknown client.';
+grant execute on function api.set_machine_client_dpop_bound(text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
@@ -13755,6 +13835,7 @@ AS $function$
     tokens integer;
     registrations integer;
     documents integer;
+    proofs integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -13778,6 +13859,9 @@ AS $function$
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
+    delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
+    get diagnostics proofs = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -13805,10 +13889,11 @@ AS $function$
     end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
+      'dpop_proofs', proofs);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -14626,6 +14711,44 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash. Returns the user''s hash after the call: new_hash when replaced, else the one stored now (null: none), which another sign-in''s re-hash may have put there. Security definer because the app role cannot read or compare password_hash; refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_dpop_proof(proof_hash bytea, expires_at timestamp with time zone, jkt text, bind_refresh boolean, grant_result jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Called around a grant's call in the grant's own statement: the grant has run (arguments come first), and
+    -- anything raised here rolls it back with the statement, so a refused proof leaves no trace of the grant.
+    if proof_hash is not null then
+      insert into astapa.dpop_proofs (project_id, proof_hash, expires_at)
+      values ((select astapa.current_project_id()), use_dpop_proof.proof_hash, use_dpop_proof.expires_at)
+      on conflict do nothing;
+      if not found then
+        raise exception 'this DPoP proof was used before: make a new one (a new jti) for every request'
+          using errcode = 'AS4D0';
+      end if;
+    end if;
+    -- What the grant redeemed (a code with dpop_jkt, a bound refresh token) names the key it is bound to.
+    if grant_result ? 'dpop_jkt' then
+      if jkt is distinct from grant_result ->> 'dpop_jkt' then
+        raise exception 'this grant is bound to a DPoP key: send a DPoP proof made with that key'
+          using errcode = 'AS4G0';
+      end if;
+      grant_result := grant_result - 'dpop_jkt';
+    end if;
+    -- A public client's new refresh token is bound to its key (a rotation's successor is bound already).
+    if bind_refresh and jkt is not null and grant_result ? 'refresh_token_id' then
+      update astapa.refresh_tokens r set dpop_jkt = jkt
+      where r.project_id = (select astapa.current_project_id())
+        and r.lookup_id = (grant_result ->> 'refresh_token_id')::uuid and r.dpop_jkt is null;
+    end if;
+    return grant_result;
+  end
+  $function$;
+comment on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) is 'Wraps a token grant''s call (RFC 9449): records the proof (proof_hash, null when the request had none) in astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a grant result that names a dpop_jkt (a bound code or refresh token) needs jkt to be that key, else AS4G0, rolling the grant back (the dpop_jkt is taken out of the result); with bind_refresh (a public client''s proof) the refresh token handed out (refresh_token_id) is bound to jkt. Returns the grant''s result.';
+grant execute on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
@@ -18499,7 +18622,8 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at,
+      'dpop_bound_access_tokens', m.dpop_bound_access_tokens))
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $function$;

@@ -83,6 +83,8 @@ export type AstapaClaims = JWTPayload & {
   org_slug?: string;
   org_role?: string;
   org_permissions?: string[];
+  /** A DPoP-bound token's key thumbprint (RFC 9449 §6); the gates then require a proof of that key. */
+  cnf?: { jkt?: string };
 };
 
 export type LoginRequest = {

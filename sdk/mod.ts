@@ -82,6 +82,13 @@ export {
   scopeRule,
 } from "./middleware.ts";
 export { nextMiddleware, nextRoute } from "./next.ts";
+export {
+  checkSenderConstraint,
+  DPOP_ALGORITHMS,
+  DpopAuthError,
+  dpopProof,
+  type DpopRequest,
+} from "./dpop.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,

@@ -75,6 +75,8 @@ const EchoedMetadata = z.object({
   software_id: optionalString(200),
   software_version: optionalString(200),
   application_type: z.enum(["web", "native"]).optional(),
+  // RFC 9449 §5.2: every token request of the client must then carry a DPoP proof (lib/oauth/dpop_clients.ts).
+  dpop_bound_access_tokens: z.boolean().optional(),
 });
 
 /** Fetches a private_key_jwt client's keys from its jwks_uri (lib/oauth/registered_client_jwks.ts). */

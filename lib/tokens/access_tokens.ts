@@ -45,7 +45,8 @@ export type OrganizationClaims = {
   org_permissions: string[];
 };
 
-export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number };
+/** jkt: the DPoP key the access token is bound to (RFC 9449 §6: cnf.jkt), when the request proved one. */
+export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number; jkt?: string };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -65,6 +66,7 @@ function accessToken(
     jti: crypto.randomUUID(),
     client_id: ctx.clientId,
     ...(grant.scope ? { scope: grant.scope } : {}),
+    ...(ctx.jkt ? { cnf: { jkt: ctx.jkt } } : {}),
   });
 }
 
