@@ -7713,6 +7713,20 @@ comment on function api.list_resources() is 'The current project''s protected re
 grant execute on function api.list_resources() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_scim_directories()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.scim_directory_json(d) order by d.created_at, d.id), '[]'::jsonb)
+    from astapa.scim_directories d
+    where d.project_id = (select astapa.current_project_id())
+  $function$;
+comment on function api.list_scim_directories() is 'The current project''s SCIM directories (never a token), for the dashboard''s Organizations page.';
+grant execute on function api.list_scim_directories() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_scopes()
  RETURNS jsonb
  LANGUAGE sql

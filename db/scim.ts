@@ -43,6 +43,9 @@ export const enableScimDirectory = (tx: Tx, organization: string, tokenHash: Uin
 export const getScimDirectory = (tx: Tx, organization: string) =>
   result(tx`select api.get_scim_directory(${organization}) as result`, ScimDirectory);
 
+export const listScimDirectories = (tx: Tx) =>
+  result(tx`select api.list_scim_directories() as result`, z.array(ScimDirectory));
+
 export const revokeScimToken = (tx: Tx, organization: string) =>
   result(tx`select api.revoke_scim_token(${organization}) as result`, ScimDirectory);
 

@@ -143,6 +143,21 @@ comment on function api.get_scim_directory(text) is
 
 grant execute on function api.get_scim_directory(text) to astapa_app;
 
+create or replace function api.list_scim_directories() returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select coalesce(pg_catalog.jsonb_agg(astapa.scim_directory_json(d) order by d.created_at, d.id), '[]'::jsonb)
+    from astapa.scim_directories d
+    where d.project_id = (select astapa.current_project_id())
+  $$;
+
+comment on function api.list_scim_directories() is
+  'The current project''s SCIM directories (never a token), for the dashboard''s Organizations page.';
+
+grant execute on function api.list_scim_directories() to astapa_app;
+
 create or replace function api.revoke_scim_token(organization_id text) returns jsonb
   language plpgsql
   volatile

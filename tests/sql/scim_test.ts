@@ -204,6 +204,9 @@ Deno.test("scim policies — a project sees and changes its own directories and 
   const own = await counts(a.id);
   assert.ok(own.directories >= 1 && own.users >= 1);
   assert.deepEqual(await counts(b.id), { directories: 1, users: 0 });
+  const listed = await call<Json[]>(b.id, (tx) => tx`select api.list_scim_directories()`);
+  assert.deepEqual(listed.map((d) => d.id), [dirB.id], "api.list_scim_directories: the project's own");
+  assert.equal(JSON.stringify(listed).includes("token_hash"), false);
   assert.deepEqual(await counts(null), { directories: 0, users: 0 });
   // Another project's writes touch nothing of A's.
   const changed = await asApp(db.sql, b.id, async (tx) => {
