@@ -455,27 +455,18 @@ create or replace function api.scim_get_user(directory_id text, id text, for_upd
     r astapa.scim_users;
   begin
     -- A PATCH reads, applies its operations and replaces in one transaction: the organization first, as every
-    -- change here takes it.
+    -- change here takes it. A plain read locks the row alone (it waits for nothing else: no cycle).
     if for_update then
       perform astapa.lock_organization(d.organization_id);
-      r := astapa.scim_locked_user(d, id);
-    else
-      if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-        select * into r from astapa.scim_users x
-        where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_get_user.id::uuid
-          and x.deleted_at is null;
-      end if;
-      if r.id is null then
-        raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found.', id);
-      end if;
     end if;
+    r := astapa.scim_locked_user(d, id);
     return astapa.scim_user_json(r);
   end
   $$;
 
 comment on function api.scim_get_user(text, text, boolean) is
-  'A User resource of the directory; AS404 when there is none (or it was deleted). for_update: locked, the '
-  'organization first, for a PATCH that replaces it in the same transaction.';
+  'A User resource of the directory (its row locked); AS404 when there is none (or it was deleted). for_update: '
+  'the organization locked first, for a PATCH that replaces it in the same transaction.';
 
 grant execute on function api.scim_get_user(text, text, boolean) to astapa_app;
 

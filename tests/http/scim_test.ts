@@ -436,6 +436,16 @@ Deno.test("scim — the domain guard: only the organization's verified domains; 
   );
 });
 
+Deno.test("scim — two IdP workers creating one person at once: one account, one 201 and one 409", async () => {
+  const twice = await Promise.all([1, 2].map(() => scim("POST", "/Users", oktaUser("twin@acme.test"))));
+  assert.deepEqual(twice.map((r) => r.status).sort(), [201, 409]);
+  const [count] = await sql`select count(*)::int as n from astapa.users where email_lower = 'twin@acme.test'`;
+  assert.equal(count.n, 1);
+  // A filter as a form encodes it ("+" for spaces), which Entra ID sends.
+  const found = await scim("GET", "/Users?filter=userName+eq+%22twin%40acme.test%22");
+  assert.equal(found.body.totalResults, 1);
+});
+
 Deno.test("scim — paging with startIndex and count", async () => {
   for (const n of [1, 2, 3]) {
     assert.equal((await scim("POST", "/Users", oktaUser(`page${n}@acme.test`))).status, 201);
