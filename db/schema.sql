@@ -20795,7 +20795,8 @@ AS $function$
       for update;
     end if;
     if r.id is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found.', id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found.', pg_catalog.left(id, 64));
     end if;
     return r;
   end

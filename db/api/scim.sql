@@ -432,7 +432,8 @@ create or replace function astapa.scim_locked_user(d astapa.scim_directories, id
       for update;
     end if;
     if r.id is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found.', id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found.', pg_catalog.left(id, 64));
     end if;
     return r;
   end
