@@ -89,6 +89,10 @@ function applyAt(out: Attributes, op: Op, rawPath: string, value: unknown): void
     return;
   }
   if (op === "remove") {
+    // An unset active would read as active: a remove must not re-provision anyone.
+    if (attribute === "active") {
+      throw new ScimProblem(400, "active cannot be removed: replace it with true or false.", "invalidValue");
+    }
     delete out[attribute];
     return;
   }

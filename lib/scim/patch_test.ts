@@ -62,6 +62,7 @@ Deno.test("scim patch — unknown ops, a remove without path, malformed paths an
   const cases: [Parameters<typeof applyPatch>[1], string][] = [
     [[{ op: "move", path: "active" }], "invalidSyntax"],
     [[{ op: "remove" }], "noTarget"],
+    [[{ op: "remove", path: "active" }], "invalidValue"],
     [[{ op: "replace", value: [1, 2] }], "invalidValue"],
     [[{ op: "replace", path: "name..x", value: 1 }], "invalidPath"],
     [[{ op: "replace", path: 'emails[type co "w"].value', value: "x" }], "invalidPath"],

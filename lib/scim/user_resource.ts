@@ -25,7 +25,7 @@ export const ScimEmail = z.looseObject({
 export const ScimUserBody = z.looseObject({
   schemas: z.array(z.string().max(200)).max(10).optional(),
   userName: text(254).min(3, "userName is the person's email address"),
-  externalId: text(255).min(1).nullish(),
+  externalId: text(255).nullish(),
   name: z.looseObject({
     givenName: text(255).nullish(),
     familyName: text(255).nullish(),
