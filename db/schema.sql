@@ -12496,7 +12496,8 @@ AS $function$
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
     r.emails := coalesce(resource -> 'emails', '[]');
-    r.active := coalesce((resource ->> 'active')::boolean, true);
+    -- A replace without active keeps it: forgetting the attribute must not re-provision anyone.
+    r.active := coalesce((resource ->> 'active')::boolean, before.active);
     if pg_catalog.lower(r.user_name) <> pg_catalog.lower(before.user_name) then
       perform astapa.scim_change_address(o, before, r.user_name);
     end if;
@@ -12531,7 +12532,7 @@ AS $function$
     return astapa.scim_user_json(r);
   end
   $function$;
-comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised resource. active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such resource, AS400 no userName.';
+comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised resource (active left out: unchanged). active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such resource, AS400 no userName.';
 grant execute on function api.scim_replace_user(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner

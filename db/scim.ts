@@ -31,7 +31,8 @@ export type ScimUserInput = {
   familyName: string | null;
   displayName: string | null;
   emails: { value: string; type?: string; primary?: boolean }[];
-  active: boolean;
+  /** null: active on create, unchanged on replace. */
+  active: boolean | null;
 };
 
 export const enableScimDirectory = (tx: Tx, organization: string, tokenHash: Uint8Array) =>

@@ -690,7 +690,8 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
     r.emails := coalesce(resource -> 'emails', '[]');
-    r.active := coalesce((resource ->> 'active')::boolean, true);
+    -- A replace without active keeps it: forgetting the attribute must not re-provision anyone.
+    r.active := coalesce((resource ->> 'active')::boolean, before.active);
     if pg_catalog.lower(r.user_name) <> pg_catalog.lower(before.user_name) then
       perform astapa.scim_change_address(o, before, r.user_name);
     end if;
@@ -728,8 +729,8 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
 
 comment on function api.scim_replace_user(text, text, jsonb) is
   'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised '
-  'resource. active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions '
-  '(astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
+  'resource (active left out: unchanged). active true → false deprovisions (astapa.scim_deprovision), false → '
+  'true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
   'scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat '
   'that changes nothing is not. AS404 no such resource, AS400 no userName.';
 

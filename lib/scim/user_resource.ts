@@ -36,7 +36,10 @@ export const ScimUserBody = z.looseObject({
 });
 export type ScimUserBody = z.infer<typeof ScimUserBody>;
 
-/** The kept attributes of a checked body; a missing active means active (RFC 7643 leaves it to us). */
+/**
+ * The kept attributes of a checked body. A missing active is null: a POST makes the person active, a PUT keeps
+ * what they were (a replace that forgets the attribute must not re-provision someone deprovisioned).
+ */
 export function userInput(body: ScimUserBody): ScimUserInput {
   return {
     userName: body.userName,
@@ -49,7 +52,7 @@ export function userInput(body: ScimUserBody): ScimUserInput {
       ...(e.type ? { type: e.type } : {}),
       ...(e.primary !== undefined ? { primary: e.primary } : {}),
     })),
-    active: body.active ?? true,
+    active: body.active ?? null,
   };
 }
 

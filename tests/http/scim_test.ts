@@ -262,6 +262,13 @@ Deno.test("scim — Okta: find by userName, create, deprovision with a path-less
     "a repeat changes and audits nothing",
   );
 
+  // Okta's profile push is a PUT; one that leaves active out keeps the person deprovisioned.
+  const { active: _, ...withoutActive } = oktaUser(email, "Dewi", "Lestari-Putri");
+  const put = await scim("PUT", `/Users/${id}`, withoutActive);
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.deepEqual([put.body.active, put.body.name.familyName], [false, "Lestari-Putri"]);
+  assert.equal((await account(email)).disabled, true);
+
   const on = await scim("PATCH", `/Users/${id}`, {
     Operations: [{ op: "replace", value: { active: true } }],
   });
