@@ -1,6 +1,6 @@
 /**
- * Authorization matrix, generated from the route table (issue 17): every /api route and method the router
- * registers, called with every kind of credential, must answer what its `callers` declaration says — and a
+ * Authorization matrix, generated from the route table (issue 17): every /api and /scim route and method the
+ * router registers, called with every kind of credential, must answer what its `callers` declaration says — and a
  * refused call changes nothing in the database. A route added later is in the matrix without anyone
  * remembering; one that declares no callers stops the router (tested at the end).
  *
