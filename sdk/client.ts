@@ -13,6 +13,7 @@ import { botProtection } from "./bot_protection.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
+import { scimDirectories } from "./scim_directories.ts";
 import { users } from "./users.ts";
 import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
@@ -373,6 +374,8 @@ export function createAstapa(options: AstapaOptions) {
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),
+    /** Organizations' SCIM directories (docs/scim.md): the token is shown once, by enable. */
+    scimDirectories: scimDirectories(json, call),
     /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
     signUpSettings: signUpSettings(json),
 
