@@ -18,7 +18,7 @@ import { FormBrowser } from "../helpers/form_browser.ts";
 import { basic, redeemCode } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
 import { enders } from "../helpers/enders.ts";
-import { type LogoutReceiver, startLogoutReceiver } from "../helpers/logout_receiver.ts";
+import { type Receiver, startReceiver } from "../helpers/webhooks.ts";
 
 const t = await testApp();
 const { sql } = t.db;
@@ -31,7 +31,7 @@ const worker = new BackchannelLogoutWorker({
   maxAttempts: 3,
 });
 await worker.start();
-const receivers: LogoutReceiver[] = [];
+const receivers: Receiver[] = [];
 Deno.test.afterAll(async () => {
   await worker.stop();
   await Promise.all(receivers.map((r) => r.close()));
@@ -51,7 +51,7 @@ async function patchLogoutSettings(project: SeededProject, body: Record<string, 
 /** A project whose client registered a back-channel logout URI at a fresh receiver. */
 async function appWithReceiver(name: string) {
   const project = await seedProject(sql, { name, redirectUri: "https://app.example/cb" });
-  const receiver = startLogoutReceiver();
+  const receiver = startReceiver();
   receivers.push(receiver);
   const set = await patchLogoutSettings(project, {
     backchannel_logout_uri: receiver.url,
@@ -79,13 +79,14 @@ async function sessionWithTokens(project: SeededProject, user: string, given?: U
 }
 
 /** The logout token the receiver got at `index`, verified as an app verifies it. */
-async function verifiedLogout(receiver: LogoutReceiver, index: number, clientId: string) {
+async function verifiedLogout(receiver: Receiver, index: number, clientId: string) {
   await receiver.waitFor(index + 1);
   const arrived = receiver.received[index];
-  assert.equal(arrived.contentType, "application/x-www-form-urlencoded");
-  assert.ok(arrived.token, "a logout_token field");
-  assert.equal(decodeProtectedHeader(arrived.token).typ, "logout+jwt");
-  const claims = await verifyLogoutToken(arrived.token, { issuer: "http://astapa.test", clientId, jwks });
+  assert.equal(arrived.headers.get("content-type"), "application/x-www-form-urlencoded");
+  const token = new URLSearchParams(arrived.body).get("logout_token");
+  assert.ok(token, "a logout_token field");
+  assert.equal(decodeProtectedHeader(token).typ, "logout+jwt");
+  const claims = await verifyLogoutToken(token, { issuer: "http://astapa.test", clientId, jwks });
   assert.equal(claims.nonce, undefined);
   assert.ok(claims.exp! - claims.iat! <= 300, "short-lived");
   return claims;
@@ -230,7 +231,7 @@ Deno.test("back-channel logout — only apps that got tokens from the session an
 
 Deno.test("back-channel logout — a receiver that fails is retried, and given up after the last attempt", async () => {
   const { project, receiver } = await appWithReceiver("Flaky");
-  receiver.respond = (index) => index === 0 ? 503 : 200;
+  receiver.respond = (_request, index) => index === 0 ? 503 : 200;
   const user = await seedUser(sql, project.id, "flaky@bcl.example", { verified: true });
   const { hash, sid } = await sessionWithTokens(project, user);
   await asApp(sql, project.id, (tx) => tx`select api.end_login_session(${hash})`);
@@ -275,7 +276,7 @@ Deno.test("back-channel logout — a production project may not point logout tok
 });
 
 Deno.test("back-channel logout — a self-registered client registers its URI and is told too", async () => {
-  const receiver = startLogoutReceiver();
+  const receiver = startReceiver();
   receivers.push(receiver);
   const res = await t.app.request("/api/platform/register", {
     method: "POST",
