@@ -45,7 +45,7 @@ export const OwnClaimsSchema = z.object({
 export type OwnClaims = z.infer<typeof OwnClaimsSchema>;
 
 /** What a sign-out everywhere ended, counted per kind (astapa.void_ways_back, db/api/users.sql). */
-const SignOutSchema = z.object({
+export const SignOutSchema = z.object({
   sessions: z.number().int(),
   refresh_tokens: z.number().int(),
   authorization_codes: z.number().int(),
@@ -133,5 +133,29 @@ export function searchEnvironmentUsers(
       page.afterId ?? "0"
     }::bigint) as result`,
     z.array(UserSchema),
+  );
+}
+
+/** Erases a user of the project's current environment (api.delete_user); not_found when unknown or erased. */
+export async function deleteUser(tx: Tx, projectId: string, userId: string): Promise<void> {
+  await tx`select api.delete_user(${projectId}, ${userId}::bigint)`;
+}
+
+/** What api.update_user takes: any of these, all applied or none. */
+export type UserUpdate = {
+  email?: string;
+  email_verified?: boolean;
+  /** argon2id, or null to remove the password. */
+  password_hash?: string | null;
+  disabled?: boolean;
+};
+
+/** Changes a user of the project's current environment (api.update_user); answers the user. */
+export function updateUser(tx: Tx, projectId: string, userId: string, change: UserUpdate): Promise<User> {
+  return result(
+    tx`select api.update_user(${projectId}, ${userId}::bigint, ${
+      JSON.stringify(change)
+    }::text::jsonb) as result`,
+    UserSchema,
   );
 }

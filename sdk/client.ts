@@ -15,6 +15,7 @@ import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
 import { users } from "./users.ts";
+import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
@@ -365,6 +366,9 @@ export function createAstapa(options: AstapaOptions) {
       ...billingPlans(json),
     },
 
+    /** The project's audit log, newest first (`next_before` leads to older entries); filters actor, action, user. */
+    auditLog: auditLog(json),
+
     /** Turnstile or hCaptcha on the hosted login's forms (docs/hosted-login.md): the secret key is write-only. */
     botProtection: botProtection(json, call),
 
@@ -382,8 +386,8 @@ export function createAstapa(options: AstapaOptions) {
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),
 
-    /** Support staff sign in as a user through a one-time link (docs/impersonation.md). */
-    users: users(json),
+    /** The project's users: find, page, create, disable, erase, sessions; impersonation (docs/impersonation.md). */
+    users: users(json, call),
   };
 }
 

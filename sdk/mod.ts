@@ -60,7 +60,8 @@ export type {
   SsoConnectionInput,
 } from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
-export type { Impersonation } from "./users.ts";
+export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
+export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {
   WebhookDelivery,
   WebhookDeliveryPage,

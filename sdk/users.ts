@@ -1,9 +1,45 @@
 /**
- * The SDK's user operations beyond claims (`astapa.users`): support staff signing in as a user through a one-time
- * link (docs/impersonation.md), through the Platform API.
+ * The SDK's user operations beyond claims (`astapa.users`): the project's users (find, page, create, disable,
+ * erase, their sessions) and support staff signing in as a user through a one-time link (docs/impersonation.md),
+ * through the Platform API.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+type Call = (path: string, init: RequestInit) => Promise<Response>;
+
+/** A user as the Platform API answers it. */
+export type User = {
+  /** Their tokens' sub. */
+  sub: string;
+  email: string | null;
+  email_verified: boolean;
+  phone_number: string | null;
+  phone_number_verified: boolean;
+  disabled: boolean;
+  environment: "sandbox" | "production";
+  created_at: string;
+  last_sign_in_at: string | null;
+  mfa_enrolled: boolean;
+};
+
+/** One hosted-login session (never its token). */
+export type UserSession = {
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+  live: boolean;
+  impersonated_by: string | null;
+};
+
+/** What a sign-out everywhere ended, counted. */
+export type SignedOut = {
+  sessions: number;
+  refresh_tokens: number;
+  authorization_codes: number;
+  device_authorizations: number;
+  email_changes: number;
+  mfa_challenges: number;
+};
 
 export type Impersonation = {
   id: string;
@@ -20,9 +56,43 @@ export type Impersonation = {
   ended_at: string | null;
 };
 
-export function users(json: Json) {
-  const path = (sub: string) => `/api/platform/users/${encodeURIComponent(sub)}/impersonations`;
+export function users(json: Json, call: Call) {
+  const one = (sub: string) => `/api/platform/users/${encodeURIComponent(sub)}`;
+  const path = (sub: string) => `${one(sub)}/impersonations`;
   return {
+    /** The user, by sub (404 when not in the project's current environment). */
+    get: (sub: string) => json<User>(one(sub)),
+    /** A page of users in sub order (`query`: a sub, `@domain`, or a prefix of the email or name). */
+    list: (page: { query?: string; limit?: number; after?: string } = {}) => {
+      const search = new URLSearchParams();
+      if (page.query !== undefined) search.set("q", page.query);
+      if (page.limit !== undefined) search.set("limit", String(page.limit));
+      if (page.after !== undefined) search.set("after", page.after);
+      return json<{ users: User[]; next_after: string | null }>(`/api/platform/users?${search}`);
+    },
+    /** A new user (no mail sent); a password is checked as at sign-up. 409 when the address is taken. */
+    create: (input: { email: string; password?: string; email_verified?: boolean }) =>
+      json<User>("/api/platform/users", "POST", input),
+    /**
+     * Changes the user, all or nothing: a new `email` (unverified unless `email_verified`; 409 when taken), a
+     * `password` (checked as at sign-up; signs them out everywhere) or null to remove it, `disabled`.
+     */
+    update: (
+      sub: string,
+      change: { email?: string; email_verified?: boolean; password?: string | null; disabled?: boolean },
+    ) => json<User>(one(sub), "PATCH", change),
+    /** Disables the user (no sign-in, no token) or, with false, re-enables them. */
+    setDisabled: (sub: string, disabled: boolean) => json<User>(one(sub), "PATCH", { disabled }),
+    /** Erases the user (right to erasure); the app hears user.deleted. A second call is a 404. */
+    delete: async (sub: string): Promise<void> => {
+      await call(one(sub), { method: "DELETE" }); // 204, no body
+    },
+    /** The user's hosted-login sessions, newest first. */
+    sessions: (sub: string, limit?: number) =>
+      json<{ sessions: UserSession[] }>(`${one(sub)}/sessions${limit ? `?limit=${limit}` : ""}`)
+        .then((answer) => answer.sessions),
+    /** Ends every session and refresh token of the user; says how many of each. */
+    signOutEverywhere: (sub: string) => json<SignedOut>(`${one(sub)}/sessions`, "DELETE"),
     /**
      * A one-time link (`url`, opens within 5 minutes) that signs the browser opening it in as the user for
      * `minutes` (1–60, default 15), `actor` named in every token. 404 unknown user, 409 disabled.

@@ -13,6 +13,7 @@ const FORMS = [
   { value: "sign_in", label: "Sign-in with a password" },
   { value: "forgot", label: "Forgot password" },
   { value: "email_code", label: "Sending an email code" },
+  { value: "phone", label: "Sending a phone code (WhatsApp or SMS)" },
 ] as const;
 
 export function BotProtection(

@@ -7,6 +7,7 @@ import { UserPasskeysSection } from "./UserPasskeysSection.tsx";
 import { ConsentsSection } from "./ConsentsSection.tsx";
 import { UserBillingSection } from "./UserBillingSection.tsx";
 import { ImpersonationSection } from "./ImpersonationSection.tsx";
+import { DeleteUserSection } from "./DeleteUserSection.tsx";
 export type { UserViewData };
 
 /**
@@ -169,6 +170,7 @@ export function UserView({ data }: { data: UserViewData }) {
         auditHref={`${base}/audit?user=${user.id}`}
         usersBase={`${base}/users`}
       />
+      {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} />}
     </Frame>
   );
 }

@@ -5,6 +5,7 @@ import type { Channel } from "@/db/phone.ts";
 import { PHONE_MESSAGES, type PhoneMessageKey, sayPhone } from "@/lib/phone/i18n.ts";
 import { AuthFormPage } from "./AuthFormPage.tsx";
 import { AuthCard } from "./AuthCard.tsx";
+import { BotCheck } from "./BotCheck.tsx";
 
 export type PhonePageData = AuthPageData & {
   /** The number as typed, kept when the form comes back. */
@@ -96,6 +97,7 @@ export function PhoneNumberForm({ data }: { data: PhonePageData }) {
         />
         <span class="hint" id="phone-hint">{t.phoneHint}</span>
       </p>
+      <BotCheck data={data} />
       <button type="submit" name="channel" value="whatsapp">{t.sendWhatsApp}</button>
       {data.smsAvailable && (
         <button type="submit" name="channel" value="sms" class="secondary">{t.sendSms}</button>
@@ -144,6 +146,7 @@ export function PhoneCodeForm({ data }: { data: PhonePageData }) {
               autofocus
             />
           </p>
+          {data.smsAvailable && data.channel !== "sms" && <BotCheck data={data} />}
           <button type="submit" name="action" value="verify">{t.verify}</button>
           {data.smsAvailable && data.channel !== "sms" && (
             <button type="submit" name="action" value="sms" class="secondary">{t.smsInstead}</button>

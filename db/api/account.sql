@@ -696,7 +696,7 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
   $$;
 
 comment on function astapa.erase_user(bigint, text) is
-  'Erases a user of the current project, once (audited with erased_by: user, or sweeper for an abandoned '
+  'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned '
   'passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a '
   'pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back '
   '(astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address '

@@ -441,6 +441,141 @@ comment on function api.disable_user(text, bigint, boolean) is
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 
+create or replace function api.update_user(project_id text, user_id bigint, change jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target record;
+    had_password boolean;
+    email_given boolean := change ? 'email';
+    new_email text := pg_catalog.btrim(change ->> 'email');
+    verified boolean;
+    counts jsonb;
+  begin
+    if change is null or pg_catalog.jsonb_typeof(change) <> 'object' or change = '{}'
+       or exists (select from pg_catalog.jsonb_object_keys(change) as k
+                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')) then
+      raise exception using errcode = 'AS400',
+        message = 'Change one or more of email, email_verified, password and disabled.';
+    end if;
+    if change ? 'email_verified' and pg_catalog.jsonb_typeof(change -> 'email_verified') <> 'boolean'
+       or change ? 'disabled' and pg_catalog.jsonb_typeof(change -> 'disabled') <> 'boolean' then
+      raise exception using errcode = 'AS400', message = 'email_verified and disabled are true or false.';
+    end if;
+    -- The user's row first, for update, as astapa.void_ways_back and api.disable_user take it.
+    -- Not u.*: the app role may not read password hashes (api.user_sign_in_methods says whether there is one).
+    select u.project_id, u.id, u.email, u.email_lower, u.email_verified, u.disabled, u.environment into target
+    from astapa.users as u join astapa.projects as p on p.id = u.project_id
+    where u.project_id = update_user.project_id and u.id = update_user.user_id and u.environment = p.mode
+      and u.deleted_at is null and update_user.project_id = astapa.current_project_id()
+    for update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    verified := coalesce((change ->> 'email_verified')::boolean, target.email_verified);
+    if email_given and new_email is distinct from target.email then
+      perform astapa.assert_email(new_email);
+      if pg_catalog.lower(new_email) is distinct from target.email_lower then
+        if exists (select from astapa.users u where u.project_id = target.project_id
+                   and u.environment = target.environment and u.email_lower = pg_catalog.lower(new_email)) then
+          raise exception using errcode = 'AS409', message = 'Another user of this project has this address.';
+        end if;
+        -- Anything mailed to the old address stops working: links, codes and a change the person asked for.
+        update astapa.email_tokens t set used_at = pg_catalog.now()
+        where t.project_id = target.project_id and t.user_id = target.id and t.used_at is null;
+        update astapa.email_codes e set used_at = pg_catalog.now()
+        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
+        update astapa.email_changes e set used_at = pg_catalog.now()
+        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
+        -- A new address is unproven unless the app says it checked it.
+        verified := coalesce((change ->> 'email_verified')::boolean, false);
+      end if;
+      update astapa.users u set email = new_email, email_verified = verified
+      where u.project_id = target.project_id and u.id = target.id;
+      perform astapa.audit(target.project_id, 'user.email_changed', 'user:' || target.id,
+        pg_catalog.jsonb_build_object('by', 'admin', 'email_verified', verified));
+    elsif verified is distinct from target.email_verified then
+      if target.email is null then
+        raise exception using errcode = 'AS409', message = 'This user has no email address to verify.';
+      end if;
+      update astapa.users u set email_verified = verified where u.project_id = target.project_id and u.id = target.id;
+      perform astapa.audit(target.project_id,
+        case when verified then 'user.email_verified' else 'user.email_unverified' end, 'user:' || target.id,
+        pg_catalog.jsonb_build_object('by', 'admin'));
+    end if;
+    if change ? 'password_hash' then
+      if pg_catalog.jsonb_typeof(change -> 'password_hash') = 'null' then
+        update astapa.users u set password_hash = null where u.project_id = target.project_id and u.id = target.id;
+        -- Never the last way in: the account would be locked for good.
+        if not astapa.has_way_in(target.project_id, target.id) then
+          raise exception using errcode = 'AS409',
+            message = 'The password is this user''s last way to sign in; it stays.';
+        end if;
+        perform astapa.audit(target.project_id, 'user.password_removed', 'user:' || target.id,
+          pg_catalog.jsonb_build_object('by', 'admin'));
+      else
+        if (change ->> 'password_hash') !~ '^\$argon2id\$' then
+          raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+        end if;
+        if (select u.email from astapa.users u where u.project_id = target.project_id and u.id = target.id) is null then
+          raise exception using errcode = 'AS409', message = 'A password signs in with an email address; this user has none.';
+        end if;
+        had_password := exists (select from pg_catalog.jsonb_array_elements(
+                                   api.user_sign_in_methods(target.project_id, target.id)) as m
+                                 where m ->> 'provider' = 'password');
+        update astapa.users u set password_hash = change ->> 'password_hash'
+        where u.project_id = target.project_id and u.id = target.id;
+        -- As a password reset: whoever held a session or a token from before is signed out.
+        counts := astapa.void_ways_back(target.id);
+        perform astapa.audit(target.project_id,
+          case when had_password then 'user.password_changed' else 'user.password_set' end,
+          'user:' || target.id, pg_catalog.jsonb_build_object('by', 'admin') || counts);
+      end if;
+    end if;
+    if change ? 'disabled' and (change ->> 'disabled')::boolean is distinct from target.disabled then
+      return api.disable_user(target.project_id, target.id, (change ->> 'disabled')::boolean);
+    end if;
+    return astapa.user_json(target.project_id, target.id);
+  end
+  $$;
+
+comment on function api.update_user(text, bigint, jsonb) is
+  'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the '
+  'mailed links, codes and pending change of the old address voided; unverified unless email_verified says '
+  'so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; '
+  'null removes it unless it is the last way in, AS409), disabled (api.disable_user). Each change audited with '
+  'by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+
+grant execute on function api.update_user(text, bigint, jsonb) to astapa_app;
+
+create or replace function api.delete_user(project_id text, user_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The project's own app (its client or a dashboard admin) erases one of its users, e.g. on a request under
+    -- the right to erasure: the same erasure as the person's own deletion, but no goodbye mail (the app says it).
+    -- Another environment's user is not found: a sandbox client cannot erase production data, nor the reverse.
+    if project_id is distinct from astapa.current_project_id()
+       or not exists (select from astapa.users as u join astapa.projects as p on p.id = u.project_id
+                      where u.project_id = delete_user.project_id and u.id = delete_user.user_id
+                        and u.environment = p.mode and u.deleted_at is null)
+       or not astapa.erase_user(delete_user.user_id, 'admin') then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+  end
+  $$;
+
+comment on function api.delete_user(text, bigint) is
+  'Erases a user of the current project in its current environment (astapa.erase_user, audited user.deleted '
+  '{by: admin}; the app hears user.deleted); AS404 when unknown, another environment''s, or erased already (a '
+  'tombstone is not found, so a second deletion is a 404, and changes nothing).';
+
+grant execute on function api.delete_user(text, bigint) to astapa_app;
+
 create or replace function api.user_for_sign_in(project_id text, email text) returns jsonb
   language plpgsql
   stable

@@ -1,7 +1,16 @@
-/** `astapa user …`: look at a project's users and set their token claims. */
+/** `astapa user …`: look at a project's users, set their token claims, disable, sign out or erase them. */
 import { isUserId } from "../http/user_id.ts";
 import { asApp, type Sql } from "@/db/client.ts";
-import { type ClaimsPatch, getUser, listUsers, patchUserClaims, tokenClaims, type User } from "@/db/users.ts";
+import {
+  type ClaimsPatch,
+  disableUser,
+  getUser,
+  listUsers,
+  patchUserClaims,
+  tokenClaims,
+  type User,
+} from "@/db/users.ts";
+import { deleteUser, signOutEverywhere } from "@/db/user_admin.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 import { exportCommand, importCommand, USER_IMPORT_USAGE } from "./user_import_commands.ts";
@@ -10,6 +19,12 @@ export const USER_USAGE = `  user list --project ID     list a project's users
   user show --project ID SUB show a user and the claims their tokens carry
   user claims --project ID SUB --set JSON
                              change plan, role, feature_flags, custom keys (null clears; absent stay)
+  user disable|enable --project ID SUB
+                             no sign-in and no token while disabled (sessions kept, refused)
+  user sign-out --project ID SUB
+                             end every session and refresh token of the user
+  user delete --project ID SUB
+                             erase the user (right to erasure; the app hears user.deleted)
 ${USER_IMPORT_USAGE}`;
 
 const CLI = { actor: "cli" };
@@ -53,6 +68,36 @@ export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
       const claims = parseClaims(flag(args, "set", true));
       const result = await asApp(sql, project, (tx) => patchUserClaims(tx, project, sub, claims, "cli"), CLI);
       out.result(result, JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case "disable":
+    case "enable": {
+      allowFlags(args, ["project"]);
+      const project = flag(args, "project", true);
+      const [sub] = operands(args, 2, ["SUB"]).map(userId);
+      const user = await asApp(
+        sql,
+        project,
+        (tx) => disableUser(tx, project, sub, action === "disable"),
+        CLI,
+      );
+      out.result(user, `${user.email ?? user.phone_number} is ${user.disabled ? "disabled" : "enabled"}.`);
+      return 0;
+    }
+    case "sign-out": {
+      allowFlags(args, ["project"]);
+      const project = flag(args, "project", true);
+      const [sub] = operands(args, 2, ["SUB"]).map(userId);
+      const ended = await asApp(sql, project, (tx) => signOutEverywhere(tx, project, sub), CLI);
+      out.result(ended, `Ended ${ended.sessions} session(s) and ${ended.refresh_tokens} refresh token(s).`);
+      return 0;
+    }
+    case "delete": {
+      allowFlags(args, ["project"]);
+      const project = flag(args, "project", true);
+      const [sub] = operands(args, 2, ["SUB"]).map(userId);
+      await asApp(sql, project, (tx) => deleteUser(tx, project, sub), CLI);
+      out.result({ sub, deleted: true }, `Erased user ${sub}.`);
       return 0;
     }
   }

@@ -6,8 +6,9 @@
  *
  * When the provider does not answer, sign-in lets the person through (with a log line and a counted
  * `unavailable`): the password and its lockout still stand, and an outage elsewhere must not lock every user
- * out of every app. Sign-up, "forgot" and the emailed code refuse (503): they create accounts or send mail, what
- * the check exists to stop, and a person can try again in a minute — as Supabase Auth refuses when its captcha
+ * out of every app. Sign-up, "forgot", the emailed code and the phone code refuse (503): they create accounts or
+ * send messages (a WhatsApp or SMS message costs the project money: SMS pumping), what the check exists to stop,
+ * and a person can try again in a minute — as Supabase Auth refuses when its captcha
  * verification fails. The secret key is sealed under the master key and never logged, nor is the token.
  */
 import { z } from "zod";
@@ -27,7 +28,7 @@ import { siteverify, type Verdict } from "./bot_siteverify.ts";
 
 export const BOT_CHECK_PROVIDERS = ["turnstile", "hcaptcha"] as const;
 export type BotCheckProvider = typeof BOT_CHECK_PROVIDERS[number];
-export const BOT_CHECK_FORMS = ["sign_up", "sign_in", "forgot", "email_code"] as const;
+export const BOT_CHECK_FORMS = ["sign_up", "sign_in", "forgot", "email_code", "phone"] as const;
 export type BotCheckForm = typeof BOT_CHECK_FORMS[number];
 
 /** What the page needs of each provider: its script, the widget's class, the field it posts, CSP origins. */

@@ -24,7 +24,7 @@ export const BotProtectionChange = z.strictObject({
   site_key: z.string().trim().min(1).max(100),
   secret_key: z.string().trim().min(1).max(500).regex(/^\S+$/, "A secret key has no spaces.").optional()
     .describe("The provider's secret key; omitted: the stored one is kept (same provider only)."),
-  on: z.array(z.enum(BOT_CHECK_FORMS)).min(1).max(4),
+  on: z.array(z.enum(BOT_CHECK_FORMS)).min(1).max(BOT_CHECK_FORMS.length),
 });
 export type BotProtectionChange = z.infer<typeof BotProtectionChange>;
 

@@ -7,6 +7,7 @@ import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { parsePhone } from "@/lib/phone/number.ts";
 import { startAndSend } from "@/lib/phone/flow.ts";
 import { phoneEnabled, phonePage, refusal } from "@/lib/phone/page.ts";
+import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { PhoneNumberForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
 
 const NumberForm = AuthForm.extend({
@@ -23,6 +24,7 @@ export const handler: Handlers<AuthPageData> = {
     if (!phoneEnabled(request.project)) {
       return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
     }
+    useBotCheck(c, request.project, "phone");
     return phonePage(c, request, query, "phoneTitle", {});
   },
 
@@ -35,6 +37,9 @@ export const handler: Handlers<AuthPageData> = {
     }
     const again = (extra: Partial<PhonePageData>, status: number) =>
       phonePage(c, request, query, "phoneTitle", { phone: form.phone, ...extra }, status);
+    // Bot protection before the number is read or a message sent (each one costs the project: SMS pumping).
+    const bot = await botCheckRefusal(c, request.project, "phone");
+    if (bot) return again({ error: bot.error }, bot.status);
     const phone = await parsePhone(form.phone);
     if ("problem" in phone) {
       return again({ phoneError: phone.problem === "invalid" ? "invalidPhone" : "notMobile" }, 422);

@@ -195,6 +195,19 @@ Deno.test("cli user — list, show and claims for a project's users", async () =
   assert.match(invalid.stderr, /^validation_failed: role must be null or a string of 1 to 64 characters\./);
   const elsewhere = await astapa(["user", "show", "--project", "proj_aaaaaaaaaaaaaaaa", sub]);
   assert.equal(elsewhere.code, 1, "another project's id does not reach this user");
+
+  const disabled = await astapa(["user", "disable", "--project", id, sub]);
+  assert.equal(disabled.code, 0, disabled.stderr);
+  assert.equal(disabled.stdout.trim(), "Ada@Example.com is disabled.");
+  assert.equal((await astapa(["user", "enable", "--project", id, sub, "--json"])).json().disabled, false);
+  const signedOut = await astapa(["user", "sign-out", "--project", id, sub, "--json"]);
+  assert.equal(signedOut.json().sessions, 0);
+  assert.equal((await astapa(["user", "delete", "--project", "proj_aaaaaaaaaaaaaaaa", sub])).code, 1);
+  const erased = await astapa(["user", "delete", "--project", id, sub]);
+  assert.equal(erased.stdout.trim(), `Erased user ${sub}.`);
+  const again = await astapa(["user", "delete", "--project", id, sub]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /^not_found: User \d+ was not found/);
 });
 
 Deno.test("cli account create — invites a developer without a password, as a member of the project", async () => {

@@ -1,7 +1,7 @@
 /**
  * The user page's forms: edit claims (the Claims API's function and messages), unlink a sign-in method (never
- * the last), sign out everywhere (sessions and refresh tokens), cancel/resume a paid subscription, the user's
- * audit entries; viewers read only; CSRF; every change audited as the developer.
+ * the last), sign out everywhere (sessions and refresh tokens), cancel/resume a paid subscription, delete the
+ * user (typed confirmation), the user's audit entries; viewers read only; CSRF; every change audited as the developer.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -326,6 +326,7 @@ Deno.test("user page — viewers cannot change anything; every form needs the CS
     ["identities", { provider: "password" }],
     ["sessions", {}],
     ["subscription", { action: "cancel" }],
+    ["delete", { confirm: "gita@example.com" }],
   ];
   for (const [form, fields] of forms) {
     assert.equal((await postAs(t, viewer, `${base}/users/${gita}/${form}`, fields)).status, 403, form);
@@ -346,4 +347,24 @@ Deno.test("user page — viewers cannot change anything; every form needs the CS
   })();
   assert.equal((await postAs(t, stranger, `${base}/users/${gita}/sessions`, {})).status, 404);
   assert.equal((await getAs(t, stranger, `${base}/users/${gita}`)).status, 404);
+});
+
+Deno.test("user page — deleting the user takes their email typed; a wrong one is 422 and erases nothing", async () => {
+  const hana = await passwordUser("hana@example.com");
+  const page = await (await getAs(t, owner, `${base}/users/${hana}`)).text();
+  assert.match(page, /Type <code>hana@example.com<\/code> to confirm/);
+  assert.doesNotMatch(await (await getAs(t, viewer, `${base}/users/${hana}`)).text(), /Delete this user/);
+  const wrong = await postAs(t, owner, `${base}/users/${hana}/delete`, { confirm: "someone@example.com" });
+  assert.equal(wrong.status, 422);
+  assert.match(await wrong.text(), /Type hana@example.com to confirm the deletion; nothing was deleted/);
+  const [kept] = await t.db.sql`select deleted_at from astapa.users where id = ${hana}`;
+  assert.equal(kept.deleted_at, null);
+
+  const deleted = await postAs(t, owner, `${base}/users/${hana}/delete`, { confirm: " HANA@example.com " });
+  assert.equal(deleted.status, 303);
+  assert.equal(deleted.headers.get("location"), `${base}/users?done=user_deleted`);
+  assert.match(await (await getAs(t, owner, deleted.headers.get("location")!)).text(), /User deleted/);
+  assert.equal((await getAs(t, owner, `${base}/users/${hana}`)).status, 404);
+  const audit = await lastAudit("user.deleted");
+  assert.deepEqual([audit.actor, audit.details.by], [`account:${owner.accountId}`, "admin"]);
 });

@@ -9,9 +9,10 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { basic } from "../helpers/oauth.ts";
+import {} from "../helpers/oauth.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { waitFor } from "../helpers/payments.ts";
+import { platformApi } from "../helpers/platform_api.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);
@@ -35,15 +36,7 @@ Deno.test.afterAll(async () => {
   await t.close();
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = platformApi(t, project);
 
 const loginUrl = (params: Record<string, string> = {}) =>
   `${t.origin}/auth/login?${new URLSearchParams({

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { TestApp } from "./app.ts";
 import { FormBrowser } from "./form_browser.ts";
 import type { SeededProject } from "./identity.ts";
-import { basic } from "./oauth.ts";
+import { platformApi } from "./platform_api.ts";
 import { payCheckout } from "./paid_checkouts.ts";
 
 /** The page from the form holding `marker` on, so a FormBrowser posts that form (it posts a page's first). */
@@ -16,15 +16,7 @@ export const formWith = (html: string, marker: string) =>
 
 /** The Platform API, sign-up and a paying team for `project` of the test app `t`. */
 export function organizationPortal(t: TestApp, project: SeededProject) {
-  async function api(method: string, path: string, body?: unknown, as = project) {
-    const res = await t.app.request(`/api/platform${path}`, {
-      method,
-      headers: { authorization: basic(as.clientId, as.secret), "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  }
+  const api = platformApi(t, project);
 
   async function signUp(email: string) {
     const browser = new FormBrowser(t);

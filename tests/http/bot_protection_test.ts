@@ -4,7 +4,7 @@
  * CSP naming the provider (on that page only); a POST without a token, with a wrong one, or with one solved for
  * another form or site is refused before anything happens (no account, no password checked, no lockout count, no
  * mail), en and id, and counted; a good one goes through. Provider down: sign-up, forgot and email codes refuse
- * (503), sign-in goes on with a log line. The secret key shows in no page, log line or audit entry.
+ * (503), and so do phone codes; sign-in goes on with a log line. The secret key shows in no page, log line or audit entry.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -13,6 +13,7 @@ import { csrfOf } from "../helpers/csrf.ts";
 import { startFakeSiteverify } from "../fakes/siteverify.ts";
 import { sealBotSecret } from "@/lib/login/bot_check.ts";
 import { hashPassword } from "@/lib/passwords.ts";
+import { listPhoneMessages } from "@/db/phone.ts";
 
 const fake = startFakeSiteverify();
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
@@ -307,6 +308,69 @@ Deno.test("bot protection — a password-free sign-in page sends a code: its wid
   });
   assert.equal(sent.status, 200);
   assert.match(await sent.text(), /name="code"/);
+});
+
+Deno.test("bot protection — phone codes: no message (WhatsApp or SMS) is sent without a passed check; provider down refuses", async () => {
+  const project = await protectedProject("turnstile", ["phone"], { phone: { enabled: true } });
+  const messages = async () => await listPhoneMessages(t.db.sql, project.id);
+  const number = /<div class="cf-turnstile" data-sitekey="0x4AAAAAAAsitekey" data-action="phone"/;
+  const numberPage = await page(project, "/auth/phone");
+  assert.match(await numberPage.text(), number);
+  assert.match(numberPage.headers.get("content-security-policy")!, /challenges\.cloudflare\.com/);
+
+  const phone = { phone: "0812 5555 0101", channel: "whatsapp" };
+  const missing = await submit(project, "/auth/phone", phone);
+  assert.equal(missing.status, 400);
+  assert.match(await missing.text(), /Please complete the check/);
+  const elsewhere = await submit(project, "/auth/phone", {
+    ...phone,
+    "cf-turnstile-response": turnstile("sign_in"),
+  });
+  assert.equal(elsewhere.status, 403, "a token solved on the sign-in form does not send a code");
+  const indonesian = await submit(project, "/auth/phone", phone, "id");
+  assert.match(await indonesian.text(), /Silakan selesaikan pemeriksaan/);
+  assert.equal((await messages()).length, 0, "nothing sent, not even to the sandbox log");
+
+  const sent = await submit(project, "/auth/phone", {
+    ...phone,
+    "cf-turnstile-response": turnstile("phone"),
+  });
+  assert.equal(sent.status, 303);
+  assert.equal((await messages()).length, 1);
+  // The code page's "send by SMS instead" sends another message: the same check.
+  const pending = sent.headers.getSetCookie().map((c) => c.split(";")[0])
+    .find((c) => c.startsWith(`astapa_phone_${project.id}=`))!;
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const smsInstead = async (fields: Record<string, string>) => {
+    const codePage = await t.app.request(`/auth/phone/code?${query}`, { headers: { cookie: pending } });
+    const html = await codePage.text();
+    assert.match(html, number);
+    const csrfCookie = (codePage.headers.get("set-cookie") ?? "").split(";")[0];
+    return await t.app.request("/auth/phone/code?lang=en", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${pending}; ${csrfCookie}` },
+      body: new URLSearchParams({ request: query.toString(), csrf: csrfOf(html), action: "sms", ...fields }),
+    });
+  };
+  const refused = await smsInstead({});
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /Please complete the check/);
+  assert.equal((await messages()).length, 1);
+  const bySms = await smsInstead({ "cf-turnstile-response": turnstile("phone") });
+  assert.equal(bySms.status, 200);
+  await bySms.body?.cancel();
+  assert.deepEqual((await messages()).map((m) => m.channel).sort(), ["sms", "whatsapp"]);
+
+  // Each message costs the project: a provider that cannot be reached refuses (fail closed), like sign-up.
+  fake.answerOnce.set("/turnstile/v0/siteverify", new Response("bad gateway", { status: 502 }));
+  const outage = await submit(project, "/auth/phone", {
+    phone: "0812 5555 0102",
+    channel: "whatsapp",
+    "cf-turnstile-response": turnstile("phone"),
+  });
+  assert.equal(outage.status, 503);
+  assert.match(await outage.text(), /cannot be completed right now/);
+  assert.equal((await messages()).length, 2);
 });
 
 Deno.test("bot protection — the secret key is in no page, log line or audit entry", async () => {

@@ -10,9 +10,10 @@ import { asApp } from "@/db/client.ts";
 import { hashPassword } from "@/lib/passwords.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { basic } from "../helpers/oauth.ts";
+import {} from "../helpers/oauth.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
+import { platformApi } from "../helpers/platform_api.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
@@ -27,15 +28,7 @@ const project = await seedProject(t.db.sql, { name: "Kantor" });
 const other = await seedProject(t.db.sql, { name: "Other" });
 const html = { accept: "text/html" };
 
-async function api(method: string, path: string, body?: unknown, p = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : null };
-}
+const api = platformApi(t, project);
 
 const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id as string;
 assert.equal((await api("POST", "/organizations/acme/domains", { domain: "acme.test" })).status, 201);

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic, issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
+import { platformApi } from "../helpers/platform_api.ts";
 import { createAstapa } from "@/sdk/mod.ts";
 
 const t = await testApp({ listen: true });
@@ -14,15 +15,7 @@ Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "http://localhost:3000/callback" });
 const other = await seedProject(t.db.sql, { name: "Other" });
 
-async function api(method: string, path: string, body?: unknown, p = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = platformApi(t, project);
 
 Deno.test("organizations API — create, read, list, change, roles, members, transfer, delete", async () => {
   const owner = await seedUser(t.db.sql, project.id, "owner@toko.example");

@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
 import { FormBrowser as Browser } from "../helpers/form_browser.ts";
-import { type SeededProject, seedProject } from "../helpers/identity.ts";
-import { basic } from "../helpers/oauth.ts";
+import { seedProject } from "../helpers/identity.ts";
+import {} from "../helpers/oauth.ts";
+import { platformApi } from "../helpers/platform_api.ts";
 import { startFakeWhatsApp } from "../fakes/whatsapp.ts";
 import { startFakeTwilio } from "../fakes/twilio.ts";
 
@@ -44,15 +45,7 @@ const twilioFields = {
   service_sid: twilio.serviceSid,
 };
 
-async function api(method: string, path: string, body?: unknown, p: SeededProject = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, text, body: text ? JSON.parse(text) : null };
-}
+const api = platformApi(t, project);
 
 Deno.test("phone providers API — set (write-only, a hint back), audited, refused when malformed, cleared", async () => {
   const refused = await api("PUT", "/phone-providers/twilio_verify", {

@@ -7,22 +7,15 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { testApp } from "../helpers/app.ts";
-import { basic, seedProject, seedUser } from "../helpers/oauth.ts";
+import { seedProject, seedUser } from "../helpers/oauth.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
+import { platformApi } from "../helpers/platform_api.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql, { name: "Toko", redirectUri: "https://toko.example/callback" });
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = platformApi(t, project);
 
 /** Pays a checkout as the Xendit callback does: its charge, a SUCCEEDED event, the worker applying it. */
 async function pay(checkoutId: string, amount: number) {

@@ -29,3 +29,40 @@ Deno.test("sdk — users.impersonate, impersonations, endImpersonation; an unkno
     (error: unknown) => error instanceof AstapaError && error.status === 404,
   );
 });
+
+Deno.test("sdk — users.create, get, list, setDisabled, sessions, signOutEverywhere, delete", async () => {
+  const made = await astapa.users.create({ email: "sdk-crud@users.example", email_verified: true });
+  assert.equal(made.email_verified, true);
+  assert.deepEqual(await astapa.users.get(made.sub), made);
+  const page = await astapa.users.list({ query: "sdk-crud@", limit: 5 });
+  assert.deepEqual(page.users.map((u) => u.sub), [made.sub]);
+  assert.equal(page.next_after, null);
+  assert.equal((await astapa.users.setDisabled(made.sub, true)).disabled, true);
+  assert.equal((await astapa.users.setDisabled(made.sub, false)).disabled, false);
+  const moved = await astapa.users.update(made.sub, {
+    email: "sdk-moved@users.example",
+    email_verified: true,
+  });
+  assert.deepEqual([moved.email, moved.email_verified], ["sdk-moved@users.example", true]);
+  assert.deepEqual(await astapa.users.sessions(made.sub), []);
+  assert.equal((await astapa.users.signOutEverywhere(made.sub)).sessions, 0);
+  await astapa.users.delete(made.sub);
+  const audit = await astapa.auditLog({ user: made.sub, limit: 10 });
+  assert.deepEqual(audit.entries.map((e) => e.action), [
+    "user.deleted",
+    "user.sign_out_everywhere",
+    "user.email_changed",
+    "user.enable",
+    "user.disable",
+    "user.create",
+  ]);
+  assert.equal(audit.next_before, null);
+  await assert.rejects(
+    astapa.users.get(made.sub),
+    (error: unknown) => error instanceof AstapaError && error.status === 404,
+  );
+  await assert.rejects(
+    astapa.users.create({ email: "weak@users.example", password: "short" }),
+    (error: unknown) => error instanceof AstapaError && error.status === 400,
+  );
+});

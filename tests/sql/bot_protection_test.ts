@@ -77,7 +77,7 @@ Deno.test("bot_protection — each refusal names the problem and changes nothing
     [{ ...TURNSTILE, site_key: "" }, /site_key must be the provider's site key/],
     [{ ...TURNSTILE, site_key: '"><script>' }, /site_key must be the provider's site key/],
     [{ ...TURNSTILE, secret_key_sealed: "my plain secret" }, /sealed by the server/],
-    [{ ...TURNSTILE, on: [] }, /on must list one or more of sign_up, sign_in, forgot and email_code/],
+    [{ ...TURNSTILE, on: [] }, /on must list one or more of sign_up, sign_in, forgot, email_code and phone/],
     [{ ...TURNSTILE, on: ["sign_up", "sign_up"] }, /each once/],
     [{ ...TURNSTILE, on: ["checkout"] }, /one or more of/],
     [{ ...TURNSTILE, on: "sign_up" }, /one or more of/],

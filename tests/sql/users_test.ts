@@ -216,3 +216,89 @@ Deno.test("api.create_account / api.add_member — accounts unique in any case; 
   );
   await rejectsAs(asApp(db.sql, null, (tx) => tx`select password_hash from astapa.accounts`), "forbidden");
 });
+
+Deno.test("api.delete_user — erases a user of the current environment once; others are AS404", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const sandboxUser = await seedUser(db.sql, p.id, "sandbox-erase@example.com");
+  const strangerUser = await seedUser(db.sql, other.id, "stranger-erase@example.com");
+  const erase = (projectId: string, userId: string) =>
+    asApp(db.sql, projectId, (tx) => tx`select api.delete_user(${projectId}, ${userId}::bigint)`);
+  // Another project's user, through this project's context or naming the other project: not found.
+  await rejectsAs(erase(p.id, strangerUser), "not_found");
+  await rejectsAs(
+    asApp(db.sql, p.id, (tx) => tx`select api.delete_user(${other.id}, ${strangerUser}::bigint)`),
+    "not_found",
+  );
+  await takeLive(db.sql, p.id);
+  await rejectsAs(erase(p.id, sandboxUser), "not_found", /not found/);
+  const live = await seedUser(db.sql, p.id, "live-erase@example.com");
+  await erase(p.id, live);
+  const [row] = await db.sql`select email, disabled, deleted_at from astapa.users where id = ${live}`;
+  assert.deepEqual([row.email, row.disabled, row.deleted_at !== null], [
+    `deleted-${live}@deleted.invalid`,
+    true,
+    true,
+  ]);
+  const [audited] = await db.sql`select details from astapa.audit_log where project_id = ${p.id}
+                                 and action = 'user.deleted' and target = ${"user:" + live}`;
+  assert.equal(audited.details.by, "admin");
+  await rejectsAs(erase(p.id, live), "not_found");
+  const [kept] = await db.sql`select deleted_at from astapa.users where id = ${sandboxUser}`;
+  assert.equal(kept.deleted_at, null, "the sandbox user stays as it was");
+});
+
+Deno.test("api.update_user — all or nothing; unknown keys, wrong types, another environment and phone-only passwords refused", async () => {
+  const p = await seedProject(db.sql);
+  const sub = await seedUser(db.sql, p.id, "update-me@example.com", { verified: true });
+  const update = (change: unknown, projectId = p.id, userId = sub) =>
+    asApp(
+      db.sql,
+      projectId,
+      (tx) =>
+        tx`select api.update_user(${projectId}, ${userId}::bigint, ${JSON.stringify(change)}::text::jsonb)`,
+    );
+  await rejectsAs(update({}), "validation_failed", /Change one or more/);
+  await rejectsAs(update({ role: "admin" }), "validation_failed", /Change one or more/);
+  await rejectsAs(update({ disabled: "true" }), "validation_failed", /true or false/);
+  // The address changes, then the hash is refused: neither stays.
+  await rejectsAs(
+    update({ email: "moved@example.com", password_hash: "plaintext" }),
+    "validation_failed",
+    /argon2id/,
+  );
+  const [kept] = await db
+    .sql`select email, email_verified, password_hash from astapa.users where id = ${sub}`;
+  assert.deepEqual([kept.email, kept.email_verified, kept.password_hash], [
+    "update-me@example.com",
+    true,
+    null,
+  ]);
+  const changed = await appValue<Record<string, unknown>>(
+    db.sql,
+    p.id,
+    (tx) =>
+      tx`select api.update_user(${p.id}, ${sub}::bigint, ${
+        JSON.stringify({ email: "Moved@Example.com", password_hash: ARGON })
+      }::text::jsonb)`,
+  );
+  assert.deepEqual([changed.email, changed.email_verified], ["Moved@Example.com", false]);
+  const actions = await db.sql`select action from astapa.audit_log where target = ${
+    "user:" + sub
+  } order by id`;
+  assert.deepEqual(actions.map((a) => a.action), ["user.create", "user.email_changed", "user.password_set"]);
+  // The same address in another case: no change of address, nothing voided.
+  await update({ email: "moved@example.com" });
+  const other = await seedProject(db.sql);
+  await rejectsAs(update({ email_verified: true }, other.id), "not_found");
+  const phoneOnly = await asApp(db.sql, p.id, async (tx) => {
+    const [row] =
+      await tx`insert into astapa.users (project_id, environment, phone_number, phone_number_verified)
+                           values (${p.id}, 'sandbox', '+6281299990001', true) returning id::text`;
+    return row.id as string;
+  });
+  await rejectsAs(update({ password_hash: ARGON }, p.id, phoneOnly), "conflict", /no(ne| email)/);
+  await rejectsAs(update({ email_verified: true }, p.id, phoneOnly), "conflict", /no email address/);
+  await takeLive(db.sql, p.id);
+  await rejectsAs(update({ email_verified: true }), "not_found", /not found/);
+});

@@ -18,6 +18,7 @@ import { checkPhoneCode, pendingPhoneCode } from "@/db/phone.ts";
 import { maskPhone } from "@/lib/phone/number.ts";
 import { codeHash, readPendingToken, resendBySms, writePendingToken } from "@/lib/phone/flow.ts";
 import { phoneEnabled, phonePage, refusal } from "@/lib/phone/page.ts";
+import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { writeClaimNotice } from "@/lib/phone/claimed.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { PhoneCodeForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
@@ -48,6 +49,7 @@ async function codePage(
     return phonePage(c, request, query, "phoneTitle", { unavailable: true, ...extra }, 404);
   }
   const { found } = await pending(c, request);
+  useBotCheck(c, request.project, "phone"); // the page's "send by SMS instead" sends another message
   if (!found) return phonePage(c, request, query, "phoneCodeTitle", { phoneError: "expired", ...extra }, 400);
   return phonePage(c, request, query, "phoneCodeTitle", {
     masked: await maskPhone(found.phone_number),
@@ -82,8 +84,11 @@ export const handler: Handlers<AuthPageData> = {
     const shown = found ? { masked: await maskPhone(found.phone_number), channel: found.channel } : {};
     const show = (extra: Partial<PhonePageData>, status: number) =>
       phonePage(c, request, query, "phoneCodeTitle", { ...shown, ...extra }, status);
+    if (form.action === "verify") useBotCheck(c, request.project, "phone"); // a wrong code's page offers SMS again
     if (!token || !found) return show({ phoneError: "expired" }, 400);
     if (form.action === "sms") {
+      const bot = await botCheckRefusal(c, request.project, "phone");
+      if (bot) return show({ error: bot.error }, bot.status);
       const resent = await resendBySms(c, request.project, token, pickLang(c));
       if (!resent.sent) {
         const { phoneError, status } = refusal(resent.reason);

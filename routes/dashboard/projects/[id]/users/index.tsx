@@ -8,7 +8,7 @@ import type { User } from "@/db/users.ts";
 import { listEnvironmentUsers, searchEnvironmentUsers } from "@/db/user_admin.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
-import { Frame, type FrameData, ModeBadge } from "@/components/dashboard/Frame.tsx";
+import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
 
 const PAGE_SIZE = 50;
@@ -18,7 +18,13 @@ const Query = z.object({
   q: z.string().trim().max(254).optional(),
   email: z.string().trim().max(254).optional(),
   after: UserIdSchema.optional(),
+  done: z.string().max(40).optional(),
 });
+
+// What the page says after an action elsewhere sent the admin back here.
+const DONE_MESSAGES: Record<string, string> = {
+  user_deleted: "User deleted: the account was erased and the app was sent user.deleted.",
+};
 
 type UsersData = {
   frame: FrameData;
@@ -26,6 +32,7 @@ type UsersData = {
   users: User[];
   query: string;
   next?: string;
+  notice?: string;
 };
 
 export const handler: Handlers<UsersData> = {
@@ -39,7 +46,14 @@ export const handler: Handlers<UsersData> = {
         ? await searchEnvironmentUsers(tx, projectId, search, page)
         : await listEnvironmentUsers(tx, projectId, page);
       const next = users.length === PAGE_SIZE ? users.at(-1)!.id : undefined;
-      return { frame: frameOf(c), project, users, query: search, next };
+      return {
+        frame: frameOf(c),
+        project,
+        users,
+        query: search,
+        next,
+        notice: DONE_MESSAGES[query.done ?? ""],
+      };
     });
     return page(data, { title: `Users · ${data.project.name}` });
   },
@@ -58,6 +72,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
       project={{ id: data.project.project_id, section: "users" }}
     >
       <h1>Users</h1>
+      <Notice notice={data.notice} />
       <form method="get" action={`${base}/users`} class="form inline-form search">
         <label for="q">Search users</label>
         <input
