@@ -154,6 +154,10 @@ create policy "a project updates its own back-channel logouts" on astapa.backcha
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
   using ((current_setting('astapa.find_due_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.checkouts (
@@ -13925,6 +13929,30 @@ AS $function$
   $function$;
 comment on function api.store_dynamic_client_jwks(text,jsonb) is 'Replaces the keys of a private_key_jwt client registered with a jwks_uri by a fresh fetch of that URI (the fetch and its checks happen in lib/oauth/registered_client_jwks.ts) and stamps jwks_fetched_at. False when no such client (or it registered its keys inline). Security definer because the app role may update only last_used_at of dynamic clients; this touches nothing but the keys of a client that named a jwks_uri, with public keys only, and only outside any project.';
 grant execute on function api.store_dynamic_client_jwks(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sweep_backchannel_logouts()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    swept integer;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The logout sweeper runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', 'on', true);
+    delete from astapa.backchannel_logouts as d
+    where d.status in ('delivered', 'failed') and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics swept = row_count;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', '', true);
+    return swept;
+  end
+  $function$;
+comment on function api.sweep_backchannel_logouts() is 'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. Security definer because the app role may not delete them at all: it runs only with no project set, through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
+grant execute on function api.sweep_backchannel_logouts() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()

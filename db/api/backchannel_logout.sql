@@ -334,3 +334,43 @@ comment on function api.update_logout_settings(text, jsonb, text) is
   'the project is in production. Returns the project.';
 
 grant execute on function api.update_logout_settings(text, jsonb, text) to astapa_app;
+
+drop policy if exists "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts;
+create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_backchannel_logouts', true) = 'on');
+
+drop policy if exists "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts;
+create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts
+  for delete to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_backchannel_logouts', true) = 'on');
+
+create or replace function api.sweep_backchannel_logouts() returns integer
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    swept integer;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The logout sweeper runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', 'on', true);
+    delete from astapa.backchannel_logouts as d
+    where d.status in ('delivered', 'failed') and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics swept = row_count;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', '', true);
+    return swept;
+  end
+  $$;
+
+comment on function api.sweep_backchannel_logouts() is
+  'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. '
+  'Security definer because the app role may not delete them at all: it runs only with no project set, '
+  'through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. '
+  'Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
+
+revoke execute on function api.sweep_backchannel_logouts() from public;
+grant execute on function api.sweep_backchannel_logouts() to astapa_app;

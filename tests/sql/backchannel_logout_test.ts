@@ -227,3 +227,22 @@ Deno.test("update_logout_settings — merged key by key, null removes, bad value
   await sql`update astapa.projects set mode = 'sandbox' where id = ${b.id}`;
   await update({ backchannel_logout_uri: LOGOUT.backchannel_logout_uri });
 });
+
+Deno.test("sweep_backchannel_logouts — outside any project; finished rows a month old go, the rest stay", async () => {
+  await rejectsAs(appValue(sql, a.id, (tx) => tx`select api.sweep_backchannel_logouts()`), "forbidden");
+  await rejectsAs(
+    asApp(sql, a.id, (tx) => tx`delete from astapa.backchannel_logouts`),
+    "forbidden",
+    undefined,
+  );
+  const { hash } = await signedIn(a);
+  await endSession(a, hash);
+  await sql`update astapa.backchannel_logouts set status = 'delivered', created_at = now() - interval '31 days'
+    where project_id = ${a.id}`;
+  const { hash: recent } = await signedIn(a);
+  await endSession(a, recent);
+  const swept = await appValue<number>(sql, null, (tx) => tx`select api.sweep_backchannel_logouts()`);
+  assert.ok(swept >= 1);
+  const left = await sql`select status from astapa.backchannel_logouts where project_id = ${a.id}`;
+  assert.deepEqual(left.map((r) => r.status), ["pending"], "the recent one stays");
+});
