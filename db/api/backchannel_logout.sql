@@ -85,13 +85,18 @@ create or replace function astapa.backchannel_logout_uri(client_id text) returns
       (select p.settings -> 'logout' ->> 'backchannel_logout_uri' from astapa.projects as p
        where p.id = (select astapa.current_project_id()) and p.client_id = backchannel_logout_uri.client_id),
       (select d.metadata ->> 'backchannel_logout_uri' from astapa.dynamic_clients as d
-       where d.client_id = backchannel_logout_uri.client_id))
+       where d.client_id = backchannel_logout_uri.client_id),
+      -- A metadata document is the client's own word, fetched and cached: its URI is taken only in the form the
+      -- other two are registered in (https, or http on a loopback host).
+      (select m.document ->> 'backchannel_logout_uri' from astapa.client_metadata_documents as m
+       where m.client_id = backchannel_logout_uri.client_id
+         and astapa.is_valid_redirect_uri(m.document ->> 'backchannel_logout_uri')))
   $$;
 
 comment on function astapa.backchannel_logout_uri(text) is
   'Where a client of the current project takes logout tokens: the project''s own client''s '
-  'settings.logout.backchannel_logout_uri, or a self-registered client''s registered backchannel_logout_uri; null '
-  'when it registered none.';
+  'settings.logout.backchannel_logout_uri, a self-registered client''s registered backchannel_logout_uri, or the '
+  'one in a URL client''s cached metadata document (when https, or http on a loopback host); null when none.';
 
 grant execute on function astapa.backchannel_logout_uri(text) to astapa_app;
 

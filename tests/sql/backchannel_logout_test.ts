@@ -246,3 +246,22 @@ Deno.test("sweep_backchannel_logouts — outside any project; finished rows a mo
   const left = await sql`select status from astapa.backchannel_logouts where project_id = ${a.id}`;
   assert.deepEqual(left.map((r) => r.status), ["pending"], "the recent one stays");
 });
+
+Deno.test("backchannel_logout_uri — a URL client's metadata document names it, in a valid form only", async () => {
+  const uri = (client: string) =>
+    appValue<string | null>(sql, a.id, (tx) => tx`select astapa.backchannel_logout_uri(${client})`);
+  for (
+    const [client, logout] of [["https://good.example/c.json", "https://good.example/logout"], [
+      "https://bad.example/c.json",
+      "javascript:alert(1)",
+    ]]
+  ) {
+    await sql`insert into astapa.client_metadata_documents (client_id, document, redirect_uris, expires_at)
+      values (${client}, ${sql.json({ backchannel_logout_uri: logout })}, ${["https://x.example/cb"]},
+              now() + interval '1 hour')`;
+  }
+  assert.equal(await uri("https://good.example/c.json"), "https://good.example/logout");
+  assert.equal(await uri("https://bad.example/c.json"), null);
+  assert.equal(await uri(a.clientId), LOGOUT.backchannel_logout_uri);
+  assert.equal(await uri(b.clientId), null, "another project's client is not this project's");
+});
