@@ -469,7 +469,7 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
     select u.project_id, u.id, u.email, u.email_lower, u.email_verified, u.disabled, u.environment into target
     from astapa.users as u join astapa.projects as p on p.id = u.project_id
     where u.project_id = update_user.project_id and u.id = update_user.user_id and u.environment = p.mode
-      and u.deleted_at is null and update_user.project_id = astapa.current_project_id()
+      and u.deleted_at is null and update_user.project_id = (select astapa.current_project_id())
     for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
