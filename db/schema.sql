@@ -2547,6 +2547,7 @@ create policy "a project updates its own users" on astapa.users as permissive fo
 create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
+CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -17551,6 +17552,37 @@ comment on function astapa.emit_user_created() is 'Trigger: every new user is a 
 grant execute on function astapa.emit_user_created() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.emit_user_updated()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The user as user.created carries it, and under `previous` the old value of each field that changed, so an
+    -- app's copy can tell an address change from a verification without keeping history of its own.
+    perform astapa.emit_event(new.project_id, 'user.updated', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object(
+        'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
+        'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+        'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
+        'last_sign_in_at', new.last_sign_in_at,
+        'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0),
+      'previous', (select pg_catalog.jsonb_object_agg(key, value)
+                   from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
+                     'email', old.email, 'email_verified', old.email_verified,
+                     'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
+                     'disabled', old.disabled)) as was
+                   where was.value is distinct from pg_catalog.jsonb_build_object(
+                     'email', new.email, 'email_verified', new.email_verified,
+                     'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+                     'disabled', new.disabled) -> was.key)));
+    return null;
+  end
+  $function$;
+comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification or disabled is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+grant execute on function astapa.emit_user_updated() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.enable_webhook_endpoint(project_id text, endpoint_key bigint, enabled boolean)
  RETURNS void
  LANGUAGE plpgsql
@@ -21676,7 +21708,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
                      'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
-                     'payment.refund_failed'] $function$;
+                     'payment.refund_failed', 'user.updated'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

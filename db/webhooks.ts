@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   "subscription.trial_will_end",
   "subscription.plan_change",
   "payment.refund_failed",
+  "user.updated",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

@@ -35,6 +35,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "subscription.trial_will_end",
   "subscription.plan_change",
   "payment.refund_failed",
+  "user.updated",
 ] as const;
 export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
 

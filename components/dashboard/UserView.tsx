@@ -8,6 +8,7 @@ import { ConsentsSection } from "./ConsentsSection.tsx";
 import { UserBillingSection } from "./UserBillingSection.tsx";
 import { ImpersonationSection } from "./ImpersonationSection.tsx";
 import { DeleteUserSection } from "./DeleteUserSection.tsx";
+import { UserEmailForm } from "./UserEmailForm.tsx";
 export type { UserViewData };
 
 /**
@@ -67,6 +68,7 @@ export function UserView({ data }: { data: UserViewData }) {
           <a href={`/account?client_id=${project.client_id}`}>the account page</a>{" "}
           (they sign in to it themselves; the app links to it with the SDK's <code>accountUrl()</code>).
         </p>
+        {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} />}
         {canEdit && (
           <form method="post" action={`${action}/disabled`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />

@@ -63,6 +63,48 @@ grant execute on function astapa.emit_user_created() to astapa_app;
 create or replace trigger users_emit_user_created after insert on astapa.users
   for each row execute function astapa.emit_user_created();
 
+create or replace function astapa.emit_user_updated() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The user as user.created carries it, and under `previous` the old value of each field that changed, so an
+    -- app's copy can tell an address change from a verification without keeping history of its own.
+    perform astapa.emit_event(new.project_id, 'user.updated', pg_catalog.jsonb_build_object(
+      'user', pg_catalog.jsonb_build_object(
+        'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
+        'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+        'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
+        'last_sign_in_at', new.last_sign_in_at,
+        'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0),
+      'previous', (select pg_catalog.jsonb_object_agg(key, value)
+                   from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
+                     'email', old.email, 'email_verified', old.email_verified,
+                     'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
+                     'disabled', old.disabled)) as was
+                   where was.value is distinct from pg_catalog.jsonb_build_object(
+                     'email', new.email, 'email_verified', new.email_verified,
+                     'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
+                     'disabled', new.disabled) -> was.key)));
+    return null;
+  end
+  $$;
+
+comment on function astapa.emit_user_updated() is
+  'Trigger: a change of a user''s email, phone number, their verification or disabled is a user.updated event '
+  '(the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+
+grant execute on function astapa.emit_user_updated() to astapa_app;
+
+create or replace trigger users_emit_user_updated
+  after update of email, email_verified, phone_number, phone_number_verified, disabled on astapa.users
+  for each row
+  when (new.deleted_at is null
+        and (old.email, old.email_verified, old.phone_number, old.phone_number_verified, old.disabled)
+            is distinct from (new.email, new.email_verified, new.phone_number, new.phone_number_verified, new.disabled))
+  execute function astapa.emit_user_updated();
+
 create or replace function astapa.webhook_event_types() returns text[]
   language sql
   immutable
@@ -76,7 +118,7 @@ create or replace function astapa.webhook_event_types() returns text[]
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
                      'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
-                     'payment.refund_failed'] $$;
+                     'payment.refund_failed', 'user.updated'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 

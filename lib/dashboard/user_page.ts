@@ -32,6 +32,7 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   plan_assigned: "Plan assigned: the user's next token carries it.",
   disabled: "User disabled: they cannot sign in or refresh tokens.",
   enabled: "User enabled again.",
+  email_saved: "Address saved. A new address's links and codes sent to the old one no longer work.",
   claims_saved: "Claims saved: the user's next token carries them.",
   identity_unlinked: "Sign-in method removed.",
   signed_out:

@@ -327,6 +327,7 @@ Deno.test("user page — viewers cannot change anything; every form needs the CS
     ["sessions", {}],
     ["subscription", { action: "cancel" }],
     ["delete", { confirm: "gita@example.com" }],
+    ["email", { email: "gita2@example.com" }],
   ];
   for (const [form, fields] of forms) {
     assert.equal((await postAs(t, viewer, `${base}/users/${gita}/${form}`, fields)).status, 403, form);
@@ -367,4 +368,32 @@ Deno.test("user page — deleting the user takes their email typed; a wrong one 
   assert.equal((await getAs(t, owner, `${base}/users/${hana}`)).status, 404);
   const audit = await lastAudit("user.deleted");
   assert.deepEqual([audit.actor, audit.details.by], [`account:${owner.accountId}`, "admin"]);
+});
+
+Deno.test("user page — the address form changes the email (unverified unless ticked); a taken one is 422", async () => {
+  const indah = await passwordUser("indah@example.com");
+  await passwordUser("taken-by-other@example.com");
+  const page = await (await getAs(t, owner, `${base}/users/${indah}`)).text();
+  assert.match(
+    page,
+    /name="email"[^>]*value="indah@example.com"/,
+  );
+  const taken = await postAs(t, owner, `${base}/users/${indah}/email`, {
+    email: "Taken-By-Other@example.com",
+  });
+  assert.equal(taken.status, 422);
+  assert.match(await taken.text(), /Another user of this project has this address/);
+  const saved = await postAs(t, owner, `${base}/users/${indah}/email`, { email: "indah.baru@example.com" });
+  assert.equal(saved.status, 303);
+  assert.match(await (await getAs(t, owner, saved.headers.get("location")!)).text(), /Address saved/);
+  const [row] = await t.db.sql`select email, email_verified from astapa.users where id = ${indah}`;
+  assert.deepEqual([row.email, row.email_verified], ["indah.baru@example.com", false]);
+  await postAs(t, owner, `${base}/users/${indah}/email`, {
+    email: "indah.baru@example.com",
+    email_verified: "true",
+  });
+  const [verified] = await t.db.sql`select email_verified from astapa.users where id = ${indah}`;
+  assert.equal(verified.email_verified, true);
+  const audit = await lastAudit("user.email_verified");
+  assert.deepEqual([audit.actor, audit.details], [`account:${owner.accountId}`, { by: "admin" }]);
 });

@@ -124,6 +124,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     stranger: await left(db.sql, other.id, stranger),
   };
 
+  const [{ last }] = await db.sql`select coalesce(max(id), 0) as last from astapa.events`;
   const removed = await claim(project.id, victim, "email");
   assert.deepEqual(removed, {
     password: 1,
@@ -157,15 +158,22 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
   const claimed = audit.filter((a) => a.action === "user.claimed");
   assert.equal(claimed.length, 1);
   assert.deepEqual(claimed[0].details, { proven: "email", removed });
-  // The removals that tell the app on their own do so here too.
+  // The removals that tell the app on their own do so here too, and the changes to the user's row.
   assert.equal(audit.filter((a) => a.action === "user.passkey_removed").length, 2);
   assert.ok(audit.some((a) => a.action === "user.mfa_removed"));
-  const events = await db.sql`select type from astapa.events where project_id = ${project.id}
-    and data -> 'user' ->> 'id' = ${victim} and type <> 'user.created' order by id`;
+  const events = await db.sql`select type, data -> 'previous' as previous from astapa.events
+    where project_id = ${project.id} and id > ${last} and data -> 'user' ->> 'id' = ${victim} order by id`;
   assert.deepEqual(events.map((e) => e.type).sort(), [
     "user.mfa_removed",
     "user.passkey_removed",
     "user.passkey_removed",
+    "user.updated",
+    "user.updated",
+  ]);
+  // The app hears the address proven and the number someone else attached removed (user.updated's previous).
+  assert.deepEqual(events.filter((e) => e.type === "user.updated").map((e) => e.previous), [
+    { email_verified: false },
+    { phone_number: "+6281200000001" },
   ]);
 
   assert.equal(await claim(project.id, victim, "email"), null, "a second claim finds the address proven");

@@ -344,3 +344,31 @@ Deno.test("all events — a type apps may not subscribe to is not delivered to a
   });
   assert.deepEqual(queued, ["user.created"]);
 });
+
+Deno.test("astapa.emit_user_updated — a change of address, phone, their verification or disabled is user.updated with previous; an erasure or a sign-in is not", async () => {
+  const project = await seedProject(db.sql);
+  const sub = await seedUser(db.sql, project.id, "before@example.com");
+  const updates = async () =>
+    (await db.sql`select data from astapa.events where project_id = ${project.id} and type = 'user.updated'
+                  order by id`).map((r) => r.data);
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`update astapa.users set email = 'after@example.com', email_verified = true where id = ${sub}`;
+    await tx`update astapa.users set last_sign_in_at = now() where id = ${sub}`;
+    await tx`update astapa.users set email = email where id = ${sub}`;
+    await tx`select api.disable_user(${project.id}, ${sub}::bigint, true)`;
+  });
+  const [changed, disabled, ...rest] = await updates();
+  assert.deepEqual(rest, [], "a sign-in and a write of the same values are no change");
+  assert.deepEqual(changed.previous, { email: "before@example.com", email_verified: false });
+  assert.deepEqual(
+    [changed.user.id, changed.user.email, changed.user.email_verified, changed.user.mfa_enrolled],
+    [sub, "after@example.com", true, false],
+  );
+  assert.deepEqual(disabled.previous, { disabled: false });
+  assert.equal(disabled.user.disabled, true);
+  await asApp(db.sql, project.id, (tx) => tx`select api.delete_user(${project.id}, ${sub}::bigint)`);
+  assert.equal((await updates()).length, 2, "the erasure is user.deleted, not user.updated");
+  const [deleted] = await db.sql`select count(*)::int as n from astapa.events
+                                 where project_id = ${project.id} and type = 'user.deleted'`;
+  assert.equal(deleted.n, 1);
+});
