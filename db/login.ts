@@ -252,7 +252,13 @@ export async function writeSignIn(
   }
 }
 
-const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });
+const LiveSession = z.object({
+  user_id: z.string(),
+  amr: z.array(z.string()),
+  auth_time: z.number(),
+  /** The session's public id: the sid of the ID tokens issued from it. */
+  sid: z.string(),
+});
 export type LiveSession = z.infer<typeof LiveSession>;
 
 /** The live session behind a browser's cookie: who, how (amr) and when (auth_time), or null. */

@@ -78,6 +78,7 @@ create table astapa.authorization_codes (
   organization_id text,
   impersonation_id text,
   dpop_jkt text,
+  session_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
@@ -96,8 +97,10 @@ comment on column astapa.authorization_codes.amr is 'The session''s amr when the
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 comment on column astapa.authorization_codes.impersonation_id is 'The impersonation of the session the code was issued for (its tokens carry act), or null.';
 comment on column astapa.authorization_codes.dpop_jkt is 'The authorization request''s dpop_jkt (RFC 9449 §10): the code is redeemed only with a DPoP proof of that key. Null: not bound.';
+comment on column astapa.authorization_codes.session_id is 'The public id of the hosted-login session the code was issued for (the sid of its ID token), or null.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 CREATE INDEX authorization_codes_impersonation_id_idx ON astapa.authorization_codes USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
+CREATE INDEX authorization_codes_session_id_idx ON astapa.authorization_codes USING btree (project_id, session_id) WHERE (session_id IS NOT NULL);
 CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
 grant update (redeemed_at, refresh_family, dpop_jkt) on astapa.authorization_codes to astapa_app;
@@ -112,6 +115,52 @@ create policy "the sweeper finds expired authorization codes" on astapa.authoriz
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes expired authorization codes" on astapa.authorization_codes as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.backchannel_logouts (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  client_id text not null,
+  url text not null,
+  session_id text not null,
+  user_id bigint not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone default now() not null,
+  lease_until timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint backchannel_logouts_pkey PRIMARY KEY (project_id, id),
+  constraint backchannel_logouts_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint backchannel_logouts_attempts_check CHECK (attempts >= 0),
+  constraint backchannel_logouts_last_error_check CHECK (length(last_error) <= 500),
+  constraint backchannel_logouts_last_status_check CHECK (last_status >= 100 AND last_status <= 599),
+  constraint backchannel_logouts_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'failed'::text])),
+  constraint backchannel_logouts_url_check CHECK (length(url) <= 2000)
+);
+alter table astapa.backchannel_logouts enable row level security;
+alter table astapa.backchannel_logouts force row level security;
+comment on table astapa.backchannel_logouts is 'Outbox of back-channel logout tokens, one row per ended session and client that received tokens from it and registered a backchannel_logout_uri (url: where, as registered when queued): status pending (due at next_attempt_at), sending (claimed until lease_until), delivered, or failed (gave up). The token itself is signed at each attempt (fresh iat, exp and jti), so no token is stored.';
+CREATE INDEX backchannel_logouts_due_idx ON astapa.backchannel_logouts USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+grant select on astapa.backchannel_logouts to astapa_app;
+grant insert (project_id, client_id, url, session_id, user_id) on astapa.backchannel_logouts to astapa_app;
+grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at) on astapa.backchannel_logouts to astapa_app;
+create policy "a project queues its own back-channel logouts" on astapa.backchannel_logouts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own back-channel logouts" on astapa.backchannel_logouts as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_due_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.checkouts (
@@ -755,10 +804,13 @@ create table astapa.login_sessions (
   last_used_at timestamp with time zone,
   started_while_disabled boolean default false not null,
   impersonation_id text,
+  public_id text default astapa.random_id('ses_'::text, 24) not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
+  constraint login_sessions_public_id_key UNIQUE (public_id),
   constraint login_sessions_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
+  constraint login_sessions_public_id_check CHECK (public_id ~ '^ses_[a-z2-7]{24}$'::text),
   constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
   constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
 );
@@ -770,6 +822,7 @@ comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent
 comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 comment on column astapa.login_sessions.started_while_disabled is 'The user was disabled when the session started (after a first factor that judged them a moment before): it is never live, and a re-enable ends it rather than give it back (api.disable_user).';
 comment on column astapa.login_sessions.impersonation_id is 'The impersonation that opened this session (support staff acting as the user), or null for the person''s own.';
+comment on column astapa.login_sessions.public_id is 'The session''s public id (ses_ and 24 base32 characters): the sid of the ID tokens and logout tokens issued for it.';
 CREATE INDEX login_sessions_impersonation_id_idx ON astapa.login_sessions USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
@@ -781,6 +834,7 @@ create policy "a project reads its own login sessions" on astapa.login_sessions 
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts login sessions for its own users" on astapa.login_sessions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER login_sessions_end_grants AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.end_session_grants();
 
 -- owner: astapa_owner
 create table astapa.machine_clients (
@@ -1789,6 +1843,7 @@ create table astapa.refresh_tokens (
   lookup_id uuid,
   impersonation_id text,
   dpop_jkt text,
+  session_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
   constraint refresh_tokens_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
@@ -1806,10 +1861,12 @@ comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s activ
 comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
 comment on column astapa.refresh_tokens.impersonation_id is 'The impersonation the sign-in was (kept across rotations: act in every token, expiry at its ends_at), or null.';
 comment on column astapa.refresh_tokens.dpop_jkt is 'The RFC 7638 thumbprint of the DPoP key a public client''s sign-in is bound to (RFC 9449 §5.0; kept by every rotation): the token is refreshed only with a proof made with that key. Null: not bound.';
+comment on column astapa.refresh_tokens.session_id is 'The public id of the hosted-login session the sign-in came from (kept across rotations), or null.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_impersonation_id_idx ON astapa.refresh_tokens USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
+CREATE INDEX refresh_tokens_session_id_idx ON astapa.refresh_tokens USING btree (project_id, session_id) WHERE (session_id IS NOT NULL);
 CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
@@ -2903,6 +2960,8 @@ AS $function$
     person bigint := astapa.account_user(session_hash);
     ended integer;
   begin
+    -- The user's row before the sessions', as astapa.void_ways_back takes them (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with other as (
       update astapa.login_sessions s set ended_at = pg_catalog.now()
       where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
@@ -4516,6 +4575,44 @@ AS $function$
   $function$;
 comment on function api.checkout_account(text) is 'Definer: a Xendit callback names a checkout but no project. Returns the checkout''s project, whose keys made its charges and its environment — nothing else — so the webhook can check the right callback token. Runs only without a project set (AS403 otherwise).';
 grant execute on function api.checkout_account(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_backchannel_logouts(project_id text, max_logouts integer DEFAULT 20, lease_seconds integer DEFAULT 60)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    if max_logouts not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 logout tokens for a lease of 1 to 3600 seconds.';
+    end if;
+    with due as (
+        select d.id from astapa.backchannel_logouts as d
+        where d.project_id = claim_backchannel_logouts.project_id
+          and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+               or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
+        order by d.next_attempt_at, d.id
+        limit max_logouts
+        -- Another worker's claims are skipped, not waited for: each row goes to exactly one worker at a time.
+        for update of d skip locked),
+      claimed as (
+        update astapa.backchannel_logouts as d
+        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+        from due
+        where d.project_id = claim_backchannel_logouts.project_id and d.id = due.id
+        returning d.*)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', c.id::text, 'attempt', c.attempts, 'client_id', c.client_id, 'url', c.url, 'sid', c.session_id,
+      'sub', c.user_id::text) order by c.id), '[]')
+    into result from claimed as c;
+    return result;
+  end
+  $function$;
+comment on function api.claim_backchannel_logouts(text,integer,integer) is 'Claims up to max_logouts due logout tokens of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to sign and send: client_id, url, sid, sub, attempt.';
+grant execute on function api.claim_backchannel_logouts(text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_mail(batch integer DEFAULT 20)
@@ -6167,12 +6264,13 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This user has no impersonation with this id.';
     end if;
-    update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
-    get diagnostics sessions = row_count;
+    -- The tokens before the session, whose end (astapa.end_session_grants) would revoke them as session_ended.
     update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
     where r.project_id = ended.project_id and r.impersonation_id = ended.id and r.revoked_at is null;
     get diagnostics tokens = row_count;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
+    get diagnostics sessions = row_count;
     -- An unredeemed code is void as a wrong code_verifier leaves it (redeemed, no family).
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
     where c.project_id = ended.project_id and c.impersonation_id = ended.id and c.redeemed_at is null;
@@ -6192,11 +6290,18 @@ CREATE OR REPLACE FUNCTION api.end_login_session(token_hash bytea)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
+    -- The user's row for update before the session's, the order astapa.void_ways_back takes them in: the
+    -- session's end revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    select from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = (select s.user_id
+      from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash)
+    for update of u;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash
-      and s.ended_at is null
+      and s.ended_at is null;
   $function$;
-comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
+comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project: its refresh tokens but offline ones are revoked and the apps it signed in to are sent logout tokens (astapa.end_session_grants). Locks the user''s row first.';
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7102,6 +7207,7 @@ CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_
 AS $function$
   declare
     acting text;
+    sid text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -7114,17 +7220,19 @@ AS $function$
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
-    select s.impersonation_id into acting from astapa.login_sessions s
+    -- Its public id (sid) goes with the code, so that the session's end finds the app (back-channel logout).
+    select s.impersonation_id, s.public_id into acting, sid from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id,
+      session_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id), acting);
+      astapa.member_organization(user_id, organization_id), acting, sid);
     -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
     -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
     if acting is null then
@@ -7354,6 +7462,24 @@ AS $function$
   $function$;
 comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s audit log, newest first, before before_id (keyset), at most max_rows (1–200). filters: actor (exact, or a developer''s email), action (exact, or a prefix ending in a dot), user (a sub: target user:<sub>). Entries about the other environment''s users are left out; account actors come with their email. AS400 bad filters or size; AS404 unknown project.';
 grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_backchannel_logouts(max_logouts integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', d.id::text, 'client_id', d.client_id, 'url', d.url, 'sid', d.session_id, 'sub', d.user_id::text,
+      'status', d.status, 'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+      'created_at', d.created_at, 'delivered_at', d.delivered_at) order by d.id desc), '[]')
+    from (select * from astapa.backchannel_logouts as b
+          where b.project_id = (select astapa.current_project_id())
+          order by b.id desc limit least(greatest(max_logouts, 1), 200)) as d
+  $function$;
+comment on function api.list_backchannel_logouts(integer) is 'The current project''s latest logout tokens (at most 200, newest first): to whom, how each went.';
+grant execute on function api.list_backchannel_logouts(integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_coupons(project_id text)
@@ -7977,13 +8103,13 @@ CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
-      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint, 'sid', s.public_id)
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and astapa.user_may_sign_in(s.project_id, s.user_id)
   $function$;
-comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr), when (auth_time, epoch seconds) and its public id (sid), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
 grant execute on function api.login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -9636,6 +9762,34 @@ comment on function api.projects_with_billing_work() is 'Definer: the renewal sc
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_due_backchannel_logouts(max_projects integer DEFAULT 100)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Due logout tokens are found across projects, not for one.';
+    end if;
+    perform pg_catalog.set_config('astapa.find_due_backchannel_logouts', 'on', true);
+    select array(
+      select d.project_id from astapa.backchannel_logouts as d
+      where (d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+         or (d.status = 'sending' and d.lease_until <= pg_catalog.now())
+      group by d.project_id
+      order by min(d.next_attempt_at)
+      limit max_projects) into found_projects;
+    perform pg_catalog.set_config('astapa.find_due_backchannel_logouts', '', true);
+    return found_projects;
+  end
+  $function$;
+comment on function api.projects_with_due_backchannel_logouts(integer) is 'Which projects have logout tokens due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due back-channel logouts" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
+grant execute on function api.projects_with_due_backchannel_logouts(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_due_webhooks(max_projects integer DEFAULT 100)
  RETURNS text[]
  LANGUAGE plpgsql
@@ -10104,6 +10258,35 @@ AS $function$
   $function$;
 comment on function api.receipt_project(text) is 'Definer: the receipt page''s URL names a receipt (its random id is the capability) but no project. Returns that receipt''s project id, nothing else; the page then reads the receipt as that project. Runs only without a project set (AS403 otherwise).';
 grant execute on function api.receipt_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_backchannel_logout_attempt(project_id text, logout_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    outcome text := case when http_status between 200 and 299 then 'delivered'
+                         when retry_in_seconds is null then 'failed'
+                         else 'pending' end;
+  begin
+    update astapa.backchannel_logouts as d
+    set status = outcome,
+        lease_until = null,
+        last_status = case when http_status between 100 and 599 then http_status end,
+        last_error = pg_catalog.left(record_backchannel_logout_attempt.error, 500),
+        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = case when outcome = 'pending'
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
+                               else d.next_attempt_at end
+    -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
+    where d.project_id = record_backchannel_logout_attempt.project_id and d.id = logout_id
+      and d.status = 'sending' and d.attempts = attempt;
+    return case when found then outcome end;
+  end
+  $function$;
+comment on function api.record_backchannel_logout_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` of a logout token went: 2xx delivered; otherwise pending again in retry_in_seconds, or failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
+grant execute on function api.record_backchannel_logout_attempt(text,bigint,integer,integer,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_client_assertion_refused(client_id text, reason text, path text)
@@ -10632,9 +10815,10 @@ AS $function$
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id, impersonation_id)
+      organization_id, impersonation_id, session_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id,
+            code.session_id);
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
@@ -10642,6 +10826,7 @@ AS $function$
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
+      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
       || impersonated
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
@@ -12012,6 +12197,7 @@ AS $function$
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
+          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
           || impersonated
           || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
@@ -12030,16 +12216,17 @@ AS $function$
     -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id, dpop_jkt)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt, session_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
             refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
-            presented.dpop_jkt);
+            presented.dpop_jkt, presented.session_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
+      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
       || impersonated
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
@@ -14272,6 +14459,30 @@ comment on function api.store_dynamic_client_jwks(text,jsonb) is 'Replaces the k
 grant execute on function api.store_dynamic_client_jwks(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sweep_backchannel_logouts()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    swept integer;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The logout sweeper runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', 'on', true);
+    delete from astapa.backchannel_logouts as d
+    where d.status in ('delivered', 'failed') and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics swept = row_count;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', '', true);
+    return swept;
+  end
+  $function$;
+comment on function api.sweep_backchannel_logouts() is 'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. Security definer because the app role may not delete them at all: it runs only with no project set, through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
+grant execute on function api.sweep_backchannel_logouts() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -14680,6 +14891,36 @@ AS $function$
   $function$;
 comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_logout_settings(project_id text, changes jsonb, internal_reason text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+  begin
+    -- The SSRF guard's verdict on backchannel_logout_uri is made in TypeScript (it resolves the host,
+    -- lib/webhooks/address_guard.ts); sandbox projects may point at local receivers while developing.
+    if internal_reason is not null and astapa.require_project(project_id) = 'production' then
+      perform astapa.raise_problems(pg_catalog.jsonb_build_object('backchannel_logout_uri',
+        pg_catalog.jsonb_build_array('A production project''s logout tokens must go to a public address: '
+                                     || internal_reason)));
+    end if;
+    if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Give the logout settings to change as a JSON object.';
+    end if;
+    -- Key by key: a key given replaces that key, null returns it to its default (none registered).
+    merged := pg_catalog.jsonb_strip_nulls(coalesce(
+      (select p.settings -> 'logout' from astapa.projects as p where p.id = update_logout_settings.project_id),
+      '{}') || changes);
+    return api.update_project_settings(project_id, pg_catalog.jsonb_build_object('logout',
+      case when merged = '{}'::jsonb then 'null'::jsonb else merged end));
+  end
+  $function$;
+comment on function api.update_logout_settings(text,jsonb,text) is 'Changes the project client''s logout metadata (settings.logout: post_logout_redirect_uris, backchannel_logout_uri, backchannel_logout_session_required) key by key, null removing one, through api.update_project_settings (validated by astapa.logout_setting_problem, audited as project.settings). AS400 (fields.backchannel_logout_uri) when internal_reason — why the URL reaches an internal address — is set and the project is in production. Returns the project.';
+grant execute on function api.update_logout_settings(text,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_machine_client(client_id text, name text DEFAULT NULL::text, scopes text[] DEFAULT NULL::text[], resources text[] DEFAULT NULL::text[], access_token_ttl integer DEFAULT NULL::integer, enabled boolean DEFAULT NULL::boolean)
@@ -16752,6 +16993,27 @@ comment on function astapa.audit_user_id(text) is 'The user an audit target name
 grant execute on function astapa.audit_user_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.backchannel_logout_uri(client_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select p.settings -> 'logout' ->> 'backchannel_logout_uri' from astapa.projects as p
+       where p.id = (select astapa.current_project_id()) and p.client_id = backchannel_logout_uri.client_id),
+      (select d.metadata ->> 'backchannel_logout_uri' from astapa.dynamic_clients as d
+       where d.client_id = backchannel_logout_uri.client_id),
+      -- A metadata document is the client's own word, fetched and cached: its URI is taken only in the form the
+      -- other two are registered in (https, or http on a loopback host).
+      (select m.document ->> 'backchannel_logout_uri' from astapa.client_metadata_documents as m
+       where m.client_id = backchannel_logout_uri.client_id
+         and astapa.is_valid_redirect_uri(m.document ->> 'backchannel_logout_uri')))
+  $function$;
+comment on function astapa.backchannel_logout_uri(text) is 'Where a client of the current project takes logout tokens: the project''s own client''s settings.logout.backchannel_logout_uri, a self-registered client''s registered backchannel_logout_uri, or the one in a URL client''s cached metadata document (when https, or http on a loopback host); null when none.';
+grant execute on function astapa.backchannel_logout_uri(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.bot_protection_logged(change jsonb)
  RETURNS jsonb
  LANGUAGE sql
@@ -17977,6 +18239,28 @@ comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enab
 grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_session_grants()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The user's row for update, as every revocation of a user's tokens takes it (held already by the callers that
+    -- end sessions: api.end_login_session, astapa.void_ways_back, ...): a rotation under way commits its
+    -- successor first, and the revocation below, a statement of its own, sees it.
+    perform from astapa.users as u where u.project_id = new.project_id and u.id = new.user_id for update of u;
+    -- Back-Channel Logout 1.0 §2.7: refresh tokens that are not for offline access end with the session.
+    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'session_ended'
+    where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
+      and not ('offline_access' = any (pg_catalog.string_to_array(r.scope, ' ')));
+    perform astapa.queue_backchannel_logouts(new.public_id, new.user_id);
+    return null;
+  end
+  $function$;
+comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update first: callers take it before the session''s row.';
+grant execute on function astapa.end_session_grants() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_sessions_started_while_disabled(project_id text, user_id bigint)
  RETURNS integer
  LANGUAGE sql
@@ -19084,6 +19368,42 @@ comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writer
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.logout_setting_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('post_logout_redirect_uris', 'backchannel_logout_uri',
+                                  'backchannel_logout_session_required')) then
+      return 'logout must be an object with post_logout_redirect_uris, backchannel_logout_uri and '
+        'backchannel_logout_session_required.';
+    end if;
+    if value ? 'post_logout_redirect_uris' and (pg_catalog.jsonb_typeof(value -> 'post_logout_redirect_uris') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'post_logout_redirect_uris') > 20
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'post_logout_redirect_uris') as u
+                  where pg_catalog.jsonb_typeof(u) <> 'string' or not astapa.is_valid_redirect_uri(u #>> '{}'))) then
+      return 'logout.post_logout_redirect_uris must be at most 20 absolute URLs (https, or http on localhost), '
+        'without fragments.';
+    end if;
+    if value ? 'backchannel_logout_uri' and (pg_catalog.jsonb_typeof(value -> 'backchannel_logout_uri') <> 'string'
+       or not astapa.is_valid_redirect_uri(value ->> 'backchannel_logout_uri')) then
+      return 'logout.backchannel_logout_uri must be an absolute URL (https, or http on localhost), without a fragment.';
+    end if;
+    if value ? 'backchannel_logout_session_required'
+       and pg_catalog.jsonb_typeof(value -> 'backchannel_logout_session_required') <> 'boolean' then
+      return 'logout.backchannel_logout_session_required must be true or false.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.logout_setting_problem(jsonb) is 'Why a project''s settings.logout is refused (astapa.setting_problem), or null: post_logout_redirect_uris (at most 20 URLs), backchannel_logout_uri and backchannel_logout_session_required, as OIDC client metadata names them.';
+grant execute on function astapa.logout_setting_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -20143,6 +20463,41 @@ AS $function$
   $function$;
 comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinished, live sign-up attempt behind a token hash whose user may still gain a first passkey (astapa.passkey_sign_up_open), or a row of nulls.';
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_backchannel_logouts(session_id text, user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    queued integer;
+  begin
+    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
+    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
+    insert into astapa.backchannel_logouts (project_id, client_id, url, session_id, user_id)
+    select (select astapa.current_project_id()), c.client_id, c.url, queue_backchannel_logouts.session_id,
+           queue_backchannel_logouts.user_id
+    from (select issued.client_id, astapa.backchannel_logout_uri(issued.client_id) as url
+          from (select a.client_id from astapa.authorization_codes as a
+                where a.project_id = (select astapa.current_project_id())
+                  and a.session_id = queue_backchannel_logouts.session_id
+                union
+                select r.client_id from astapa.refresh_tokens as r
+                where r.project_id = (select astapa.current_project_id())
+                  and r.session_id = queue_backchannel_logouts.session_id) as issued) as c
+    where c.url is not null
+    order by c.client_id;
+    get diagnostics queued = row_count;
+    if queued > 0 then
+      perform pg_catalog.pg_notify('astapa_backchannel_logouts',
+        pg_catalog.jsonb_build_object('project_id', astapa.current_project_id())::text);
+    end if;
+    return queued;
+  end
+  $function$;
+comment on function astapa.queue_backchannel_logouts(text,bigint) is 'Queues a logout token for every client of the current project that received tokens from the session (public id session_id: its codes and refresh tokens name it) and registered a backchannel_logout_uri, and wakes the workers (NOTIFY astapa_backchannel_logouts with the project id). Returns how many it queued.';
+grant execute on function astapa.queue_backchannel_logouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_webhook_deliveries()
@@ -21210,6 +21565,18 @@ comment on function astapa.second_factor_kinds(text,bigint,jsonb) is 'The second
 grant execute on function astapa.second_factor_kinds(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.session_claim(session_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case when session_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('sid', session_id) end
+  $function$;
+comment on function astapa.session_claim(text) is 'For a grant''s result: {sid} when the sign-in came from a hosted-login session (its public id, which the ID token carries), else {}.';
+grant execute on function astapa.session_claim(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -21264,6 +21631,8 @@ AS $function$
       return null;
     end if;
     case key
+    when 'logout' then
+      return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -22054,20 +22423,28 @@ AS $function$
     -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
     -- disabled and live again after a re-enable, as they were before it.
     if sign_out then
-      with ended as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
-          and s.ended_at is null
-        returning 1)
-      select pg_catalog.count(*)::integer into sessions from ended;
       -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
-      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user). Before the
+      -- sessions end, so that their trigger (astapa.end_session_grants) finds none left to revoke as session_ended.
       with revoked as (
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
       select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+      -- Each session's end queues its logout tokens (astapa.end_session_grants).
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+    else
+      -- A disable keeps the sessions, but the apps are told to end theirs (Back-Channel Logout 1.0): nobody may
+      -- use them while the user is disabled, and a re-enable lets the person sign in to them again.
+      perform astapa.queue_backchannel_logouts(s.public_id, s.user_id) from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+        and s.ended_at is null and s.expires_at > pg_catalog.now();
     end if;
     -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
     -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
@@ -22111,7 +22488,7 @@ AS $function$
       'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
   end
   $function$;
-comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -17,6 +17,8 @@ const UserGrantSchema = UserClaims.extend({
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),
   refresh_token_id: z.uuid().nullable().optional(),
+  /** The hosted-login session the sign-in came from (its public id), for the ID token's sid. */
+  sid: z.string().optional(),
   /** An impersonation's sign-in: who acts (astapa.impersonation_grant, docs/impersonation.md). */
   act: z.object({ sub: z.string() }).optional(),
   organization: z.object({

@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { verifyLogoutToken } from "./logout_tokens.ts";
 import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
 import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
@@ -300,6 +301,14 @@ export function createAstapa(options: AstapaOptions) {
           401,
         );
       }
+    },
+
+    /**
+     * Verifies a back-channel logout token Astapa POSTed to the app's backchannel_logout_uri (sdk/logout_tokens.ts):
+     * end the app's sessions with its sid (or of its sub), then answer 200; AstapaAuthError (400) when invalid.
+     */
+    verifyLogoutToken(token: string) {
+      return verifyLogoutToken(token, { issuer, clientId: options.clientId, jwks });
     },
 
     claims: {

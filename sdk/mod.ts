@@ -73,6 +73,7 @@ export type {
 } from "./webhooks.ts";
 export { WEBHOOK_EVENT_TYPES } from "./webhooks.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
+export { BACKCHANNEL_LOGOUT_EVENT, type LogoutClaims, verifyLogoutToken } from "./logout_tokens.ts";
 export {
   ACR_MFA,
   authorize,

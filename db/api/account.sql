@@ -423,6 +423,8 @@ create or replace function api.account_end_other_sessions(session_hash bytea) re
     person bigint := astapa.account_user(session_hash);
     ended integer;
   begin
+    -- The user's row before the sessions', as astapa.void_ways_back takes them (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with other as (
       update astapa.login_sessions s set ended_at = pg_catalog.now()
       where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash

@@ -596,6 +596,8 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return null;
     end if;
     case key
+    when 'logout' then
+      return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';

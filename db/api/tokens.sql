@@ -275,6 +275,7 @@ create or replace function api.issue_authorization_code(
   as $$
   declare
     acting text;
+    sid text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -287,17 +288,19 @@ create or replace function api.issue_authorization_code(
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
-    select s.impersonation_id into acting from astapa.login_sessions s
+    -- Its public id (sid) goes with the code, so that the session's end finds the app (back-channel logout).
+    select s.impersonation_id, s.public_id into acting, sid from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id,
+      session_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id), acting);
+      astapa.member_organization(user_id, organization_id), acting, sid);
     -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
     -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
     if acting is null then
@@ -921,9 +924,10 @@ create or replace function api.redeem_authorization_code(
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id, impersonation_id)
+      organization_id, impersonation_id, session_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id,
+            code.session_id);
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
@@ -931,6 +935,7 @@ create or replace function api.redeem_authorization_code(
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
+      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
       || impersonated
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
@@ -1054,6 +1059,7 @@ create or replace function api.rotate_refresh_token(
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
+          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
           || impersonated
           || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
@@ -1072,16 +1078,17 @@ create or replace function api.rotate_refresh_token(
     -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id, dpop_jkt)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt, session_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
             refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
-            presented.dpop_jkt);
+            presented.dpop_jkt, presented.session_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
+      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
       || impersonated
       || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));

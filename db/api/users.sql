@@ -289,20 +289,28 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
     -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
     -- disabled and live again after a re-enable, as they were before it.
     if sign_out then
-      with ended as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
-          and s.ended_at is null
-        returning 1)
-      select pg_catalog.count(*)::integer into sessions from ended;
       -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
-      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user). Before the
+      -- sessions end, so that their trigger (astapa.end_session_grants) finds none left to revoke as session_ended.
       with revoked as (
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
       select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+      -- Each session's end queues its logout tokens (astapa.end_session_grants).
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+    else
+      -- A disable keeps the sessions, but the apps are told to end theirs (Back-Channel Logout 1.0): nobody may
+      -- use them while the user is disabled, and a re-enable lets the person sign in to them again.
+      perform astapa.queue_backchannel_logouts(s.public_id, s.user_id) from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+        and s.ended_at is null and s.expires_at > pg_catalog.now();
     end if;
     -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
     -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
@@ -355,7 +363,8 @@ comment on function astapa.void_ways_back(bigint, boolean, text) is
   'and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device '
   'authorization not yet polled (status voided: the poll answers access_denied), every pending address change '
   '(its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). '
-  'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns '
+  'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and '
+  'queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns '
   'the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, '
   'mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 

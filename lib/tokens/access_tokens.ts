@@ -31,6 +31,8 @@ export type UserGrant = {
   act?: { sub: string };
   /** The lookup id of the refresh token the grant created (null: a retry answered with an older token). */
   refresh_token_id?: string | null;
+  /** The hosted-login session's public id (OIDC Back-Channel Logout's sid), in the ID token. */
+  sid?: string;
   /** The active organization while the person is its member (docs/organizations.md). */
   organization?: OrganizationClaims;
   /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */
@@ -121,6 +123,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     ...authenticationClaims(grant),
     ...(grant.act ? { act: grant.act } : {}),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
+    ...(grant.sid ? { sid: grant.sid } : {}),
     ...contactClaims(grant),
     ...grant.organization,
   });
