@@ -148,18 +148,18 @@ CREATE INDEX backchannel_logouts_due_idx ON astapa.backchannel_logouts USING btr
 grant select on astapa.backchannel_logouts to astapa_app;
 grant insert (project_id, client_id, url, session_id, user_id) on astapa.backchannel_logouts to astapa_app;
 grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at) on astapa.backchannel_logouts to astapa_app;
-create policy "a project queues its own back-channel logouts" on astapa.backchannel_logouts as permissive for insert to astapa_app, astapa_owner
+create policy "a project queues its own backchannel logouts" on astapa.backchannel_logouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_app, astapa_owner
+create policy "a project reads its own backchannel logouts" on astapa.backchannel_logouts as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project updates its own back-channel logouts" on astapa.backchannel_logouts as permissive for update to astapa_app, astapa_owner
+create policy "a project updates its own backchannel logouts" on astapa.backchannel_logouts as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+create policy "definer functions find projects with due backchannel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
   using ((current_setting('astapa.find_due_backchannel_logouts'::text, true) = 'on'::text));
-create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+create policy "the sweeper finds old backchannel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
   using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
-create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts as permissive for delete to astapa_owner
+create policy "the sweeper removes old backchannel logouts" on astapa.backchannel_logouts as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
@@ -9786,7 +9786,7 @@ AS $function$
     return found_projects;
   end
   $function$;
-comment on function api.projects_with_due_backchannel_logouts(integer) is 'Which projects have logout tokens due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due back-channel logouts" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
+comment on function api.projects_with_due_backchannel_logouts(integer) is 'Which projects have logout tokens due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due backchannel logouts" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
 grant execute on function api.projects_with_due_backchannel_logouts(integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -10826,10 +10826,10 @@ AS $function$
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
-      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
       || impersonated
-      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'sid', code.session_id, 'dpop_jkt', code.dpop_jkt));
   end
   $function$;
 comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
@@ -12197,10 +12197,10 @@ AS $function$
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
-          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
           || impersonated
-          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+               'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -12226,10 +12226,10 @@ AS $function$
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
-      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
       || impersonated
-      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
   end
   $function$;
 comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
@@ -14479,7 +14479,7 @@ AS $function$
     return swept;
   end
   $function$;
-comment on function api.sweep_backchannel_logouts() is 'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. Security definer because the app role may not delete them at all: it runs only with no project set, through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
+comment on function api.sweep_backchannel_logouts() is 'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. Security definer because the app role may not delete them at all: it runs only with no project set, through the owner-only policies "the sweeper finds/removes old backchannel logouts", on for its own duration. Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
 grant execute on function api.sweep_backchannel_logouts() to astapa_app;
 
 -- owner: astapa_owner
@@ -21563,18 +21563,6 @@ AS $function$
   $function$;
 comment on function astapa.second_factor_kinds(text,bigint,jsonb) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor, judged on phone_settings when the caller read them), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
 grant execute on function astapa.second_factor_kinds(text,bigint,jsonb) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.session_claim(session_id text)
- RETURNS jsonb
- LANGUAGE sql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-    select case when session_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('sid', session_id) end
-  $function$;
-comment on function astapa.session_claim(text) is 'For a grant''s result: {sid} when the sign-in came from a hosted-login session (its public id, which the ID token carries), else {}.';
-grant execute on function astapa.session_claim(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()

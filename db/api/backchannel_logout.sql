@@ -3,40 +3,26 @@
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
 
-drop policy if exists "a project queues its own back-channel logouts" on astapa.backchannel_logouts;
-create policy "a project queues its own back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "a project queues its own backchannel logouts" on astapa.backchannel_logouts;
+create policy "a project queues its own backchannel logouts" on astapa.backchannel_logouts
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project reads its own back-channel logouts" on astapa.backchannel_logouts;
-create policy "a project reads its own back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "a project reads its own backchannel logouts" on astapa.backchannel_logouts;
+create policy "a project reads its own backchannel logouts" on astapa.backchannel_logouts
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project updates its own back-channel logouts" on astapa.backchannel_logouts;
-create policy "a project updates its own back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "a project updates its own backchannel logouts" on astapa.backchannel_logouts;
+create policy "a project updates its own backchannel logouts" on astapa.backchannel_logouts
   for update to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts;
-create policy "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "definer functions find projects with due backchannel logouts" on astapa.backchannel_logouts;
+create policy "definer functions find projects with due backchannel logouts" on astapa.backchannel_logouts
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.find_due_backchannel_logouts', true) = 'on');
-
-create or replace function astapa.session_claim(session_id text) returns jsonb
-  language sql
-  immutable
-  set search_path = ''
-  as $$
-    select case when session_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('sid', session_id) end
-  $$;
-
-comment on function astapa.session_claim(text) is
-  'For a grant''s result: {sid} when the sign-in came from a hosted-login session (its public id, which the ID '
-  'token carries), else {}.';
-
-grant execute on function astapa.session_claim(text) to astapa_app;
 
 create or replace function astapa.logout_setting_problem(value jsonb) returns text
   language plpgsql
@@ -198,7 +184,7 @@ create or replace function api.projects_with_due_backchannel_logouts(max_project
 comment on function api.projects_with_due_backchannel_logouts(integer) is
   'Which projects have logout tokens due, oldest first, so the worker can claim them per project (as the app '
   'role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the '
-  'owner-only policy "definer functions find projects with due back-channel logouts" for this one query and '
+  'owner-only policy "definer functions find projects with due backchannel logouts" for this one query and '
   'returns project ids only. Guard: refused while the transaction acts for a project.';
 
 revoke execute on function api.projects_with_due_backchannel_logouts(integer) from public;
@@ -340,13 +326,13 @@ comment on function api.update_logout_settings(text, jsonb, text) is
 
 grant execute on function api.update_logout_settings(text, jsonb, text) to astapa_app;
 
-drop policy if exists "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts;
-create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "the sweeper finds old backchannel logouts" on astapa.backchannel_logouts;
+create policy "the sweeper finds old backchannel logouts" on astapa.backchannel_logouts
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_backchannel_logouts', true) = 'on');
 
-drop policy if exists "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts;
-create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts
+drop policy if exists "the sweeper removes old backchannel logouts" on astapa.backchannel_logouts;
+create policy "the sweeper removes old backchannel logouts" on astapa.backchannel_logouts
   for delete to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_backchannel_logouts', true) = 'on');
 
@@ -374,7 +360,7 @@ create or replace function api.sweep_backchannel_logouts() returns integer
 comment on function api.sweep_backchannel_logouts() is
   'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. '
   'Security definer because the app role may not delete them at all: it runs only with no project set, '
-  'through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. '
+  'through the owner-only policies "the sweeper finds/removes old backchannel logouts", on for its own duration. '
   'Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
 
 revoke execute on function api.sweep_backchannel_logouts() from public;

@@ -935,10 +935,10 @@ create or replace function api.redeem_authorization_code(
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
-      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
       || impersonated
-      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'sid', code.session_id, 'dpop_jkt', code.dpop_jkt));
   end
   $$;
 
@@ -1059,10 +1059,10 @@ create or replace function api.rotate_refresh_token(
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
-          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
           || impersonated
-          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+               'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -1088,10 +1088,10 @@ create or replace function api.rotate_refresh_token(
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
-      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
       || impersonated
-      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+           'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
   end
   $$;
 
