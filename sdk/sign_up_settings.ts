@@ -7,7 +7,7 @@ type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 
 export type SignUpSettings = {
   /** open: anyone; invitation: only an invited address, within its invitation; closed: nobody new. */
-  mode: "open" | "invitation" | "closed";
+  mode: "open" | "invitation" | "waitlist" | "closed";
   /** When not empty, only addresses at these domains sign up (`*.example.com`: its subdomains). */
   allowed_domains: string[];
   /** Addresses at these domains never sign up. */
