@@ -7034,8 +7034,10 @@ CREATE OR REPLACE FUNCTION api.join_waitlist(email text)
  SET search_path TO ''
 AS $function$
   declare
-    p astapa.projects := (select p from astapa.projects as p where p.id = (select astapa.current_project_id()));
+    p record;
   begin
+    select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
+    where x.id = (select astapa.current_project_id());
     if p.id is null then
       raise exception using errcode = 'AS404', message = 'No such project.';
     end if;

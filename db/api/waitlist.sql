@@ -39,8 +39,10 @@ create or replace function api.join_waitlist(email text) returns void
   set search_path = ''
   as $$
   declare
-    p astapa.projects := (select p from astapa.projects as p where p.id = (select astapa.current_project_id()));
+    p record;
   begin
+    select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
+    where x.id = (select astapa.current_project_id());
     if p.id is null then
       raise exception using errcode = 'AS404', message = 'No such project.';
     end if;
