@@ -60,6 +60,7 @@ export type {
   SsoConnectionInput,
 } from "./sso_connections.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
+export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
 export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {
