@@ -54,6 +54,25 @@ const EnvSchema = z.object({
   GOOGLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://accounts.google.com")),
   GITHUB_BASE_URL: z.preprocess(emptyAsUnset, z.url().default("https://github.com")),
   GITHUB_API_URL: z.preprocess(emptyAsUnset, z.url().default("https://api.github.com")),
+  // Sign in with Apple: a Services ID, the team and key that sign its client secrets, and the .p8 key's PEM
+  // (its line breaks may be written as \n). The key is checked to import when a sign-in uses it.
+  APPLE_CLIENT_ID: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$/).optional(),
+  ),
+  APPLE_TEAM_ID: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/^[A-Z0-9]{10}$/, "must be 10 capitals/digits").optional(),
+  ),
+  APPLE_KEY_ID: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/^[A-Z0-9]{10}$/, "must be 10 capitals/digits").optional(),
+  ),
+  APPLE_PRIVATE_KEY: z.preprocess(
+    emptyAsUnset,
+    z.string().regex(/-----BEGIN PRIVATE KEY-----/, "must be the .p8 file's PEM (PKCS#8)").optional(),
+  ),
+  APPLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://appleid.apple.com")),
   // A person watches a blank tab meanwhile: Google and GitHub answer in well under a second, so 10 s per call
   // covers a slow path yet ends in the "not answering" page, not a tab that hangs until the browser gives up.
   SOCIAL_LOGIN_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
@@ -145,6 +164,8 @@ export type Config = {
   google: { clientId?: string; clientSecret?: string; issuer: string };
   /** `baseUrl` serves authorize + access_token, `apiUrl` serves /user and /user/emails. */
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
+  /** Sign in with Apple: the Services ID, Team ID, Key ID and private key (PEM); `issuer` for a local fake. */
+  apple: { clientId?: string; teamId?: string; keyId?: string; privateKey?: string; issuer: string };
   /** Each request to Google or GitHub during a sign-in gives up after this long (a readable error page). */
   socialTimeoutMs: number;
   /** Where chosen passwords are looked up by range (lib/breached_passwords.ts); url null: not looked up. */
@@ -220,6 +241,13 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       clientSecret: e.GITHUB_CLIENT_SECRET,
       baseUrl: e.GITHUB_BASE_URL.replace(/\/$/, ""),
       apiUrl: e.GITHUB_API_URL.replace(/\/$/, ""),
+    },
+    apple: {
+      clientId: e.APPLE_CLIENT_ID,
+      teamId: e.APPLE_TEAM_ID,
+      keyId: e.APPLE_KEY_ID,
+      privateKey: e.APPLE_PRIVATE_KEY,
+      issuer: e.APPLE_ISSUER.replace(/\/$/, ""),
     },
     socialTimeoutMs: e.SOCIAL_LOGIN_TIMEOUT_MS,
     breachedPasswords: {

@@ -17,6 +17,7 @@ import { BillingScheduler } from "./lib/payments/billing_scheduler.ts";
 import { ReconcileWakeups } from "./lib/payments/reconcile_wakeups.ts";
 import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
+import { BackchannelLogoutWorker } from "./lib/oauth/backchannel_worker.ts";
 import { startServeWorkers } from "./lib/serve_workers.ts";
 import { resolve } from "node:path";
 
@@ -62,6 +63,14 @@ async function main(): Promise<void> {
     checkTarget: productionTargetCheck(database.sql, config.webhookAllowPrivate),
   });
   await webhooks.start();
+  // Logout tokens to the apps a session signed in to, once it ends (docs/tokens.md), through the same SSRF guard.
+  const logouts = new BackchannelLogoutWorker({
+    sql: database.sql,
+    keys: deps.keys,
+    issuer: config.baseUrl,
+    checkTarget: productionTargetCheck(database.sql, config.webhookAllowPrivate),
+  });
+  await logouts.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
       ["requests in flight", () => server.shutdown()],
       ["serving threads", async () => await (await serveWorkers)?.stop()],
       ["webhook worker", () => webhooks.stop()],
+      ["back-channel logout worker", () => logouts.stop()],
       ["reconcile wake-ups", () => reconcileWakeups.stop()],
       ["billing worker", () => billing.stop()],
       ["caches", () => deps.close()],

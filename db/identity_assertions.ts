@@ -6,6 +6,8 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { Jwks } from "./client_assertions.ts";
+import { dpopGrantCall } from "./dpop.ts";
+import type { DpopProof } from "../lib/oauth/dpop.ts";
 
 export const TrustedIdentityProviders = z.array(z.object({
   issuer: z.string(),
@@ -67,13 +69,16 @@ export async function identityAssertionGrant(
   sql: Sql,
   projectId: string,
   a: IdentityAssertion,
+  proof: DpopProof | null = null,
 ): Promise<unknown> {
+  const call =
+    sql`api.identity_assertion_grant(${a.issuer}, ${a.subject}, ${a.jti}, ${a.expiresAt}, ${a.email},
+      ${a.clientId}, ${a.scope}, ${a.resource})`;
+  // A DPoP proof's jti is recorded in the grant's own statement (db/api/dpop.sql).
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) =>
-      tx`select api.identity_assertion_grant(${a.issuer}, ${a.subject}, ${a.jti}, ${a.expiresAt}, ${a.email},
-      ${a.clientId}, ${a.scope}, ${a.resource}) as result`,
+    (tx) => tx`select ${proof ? dpopGrantCall(sql, proof, false, call) : call} as result`,
   );
   return row.result;
 }

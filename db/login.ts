@@ -171,6 +171,8 @@ export type CodeRequest = {
   scope: string;
   resource?: string;
   codeChallenge?: string;
+  /** The request's dpop_jkt (RFC 9449 §10): the code is redeemed only with a DPoP proof of that key. */
+  dpopJkt?: string;
   nonce?: string;
   /** The active organization the person chose (id or slug); they must be its member. */
   organization?: string;
@@ -245,9 +247,18 @@ export async function writeSignIn(
   },
     ${code.nonce ?? null}, ${authTime ?? null}::timestamptz, 60, ${amr}, ${code.organization ?? null},
     ${sessionHash})`;
+  if (code.dpopJkt) {
+    await tx`select api.bind_authorization_code_to_dpop_key(${code.codeHash}, ${code.dpopJkt})`;
+  }
 }
 
-const LiveSession = z.object({ user_id: z.string(), amr: z.array(z.string()), auth_time: z.number() });
+const LiveSession = z.object({
+  user_id: z.string(),
+  amr: z.array(z.string()),
+  auth_time: z.number(),
+  /** The session's public id: the sid of the ID tokens issued from it. */
+  sid: z.string(),
+});
 export type LiveSession = z.infer<typeof LiveSession>;
 
 /** The live session behind a browser's cookie: who, how (amr) and when (auth_time), or null. */

@@ -17,6 +17,8 @@ export const MachineClientSchema = z.object({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpop_bound_access_tokens: z.boolean(),
 });
 export type MachineClient = z.infer<typeof MachineClientSchema>;
 
@@ -28,6 +30,7 @@ export type MachineClientInput = {
   scopes?: string[];
   resources?: string[];
   accessTokenTtl?: number | null;
+  dpopBoundAccessTokens?: boolean;
 };
 
 export async function createMachineClient(
@@ -35,12 +38,21 @@ export async function createMachineClient(
   input: MachineClientInput,
 ): Promise<MachineClientWithSecret> {
   const secret = newClientSecret();
-  const client = await result(
+  const created = await result(
     tx`select api.create_machine_client(${input.name}, ${await sha256(secret)}, ${input.scopes ?? []}::text[],
       ${input.resources ?? []}::text[], ${input.accessTokenTtl ?? null}::integer) as result`,
     MachineClientSchema,
   );
+  const client = input.dpopBoundAccessTokens ? await setDpopBound(tx, created.client_id, true) : created;
   return { ...client, client_secret: secret };
+}
+
+/** Whether the client must send a DPoP proof with every token request (RFC 9449 §5.2). */
+function setDpopBound(tx: Tx, clientId: string, bound: boolean): Promise<MachineClient> {
+  return result(
+    tx`select api.set_machine_client_dpop_bound(${clientId}, ${bound}) as result`,
+    MachineClientSchema,
+  );
 }
 
 export function listMachineClients(tx: Tx): Promise<MachineClient[]> {
@@ -58,21 +70,25 @@ export type MachineClientChanges = {
   /** 0 (or null) returns to the project's lifetime. */
   accessTokenTtl?: number | null;
   enabled?: boolean;
+  dpopBoundAccessTokens?: boolean;
 };
 
 /** Changes the given fields; omitted ones stay as they are. */
-export function updateMachineClient(
+export async function updateMachineClient(
   tx: Tx,
   clientId: string,
   changes: MachineClientChanges,
 ): Promise<MachineClient> {
   const ttl = changes.accessTokenTtl === undefined ? null : changes.accessTokenTtl ?? 0;
-  return result(
+  const updated = await result(
     tx`select api.update_machine_client(${clientId}, name => ${changes.name ?? null}::text,
       scopes => ${changes.scopes ?? null}::text[], resources => ${changes.resources ?? null}::text[],
       access_token_ttl => ${ttl}::integer, enabled => ${changes.enabled ?? null}::boolean) as result`,
     MachineClientSchema,
   );
+  return changes.dpopBoundAccessTokens === undefined
+    ? updated
+    : await setDpopBound(tx, clientId, changes.dpopBoundAccessTokens);
 }
 
 /** Issues a new secret; the old one stops verifying at once. */

@@ -77,10 +77,13 @@ create table astapa.authorization_codes (
   amr text[] default '{pwd}'::text[] not null,
   organization_id text,
   impersonation_id text,
+  dpop_jkt text,
+  session_id text,
   constraint authorization_codes_pkey PRIMARY KEY (project_id, code_hash),
   constraint authorization_codes_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint authorization_codes_code_hash_check CHECK (length(code_hash) = 32),
+  constraint authorization_codes_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint authorization_codes_lifetime_check CHECK (expires_at <= (created_at + '00:10:00'::interval)),
   constraint authorization_codes_nonce_check CHECK (length(nonce) <= 500),
   constraint authorization_codes_pkce_check CHECK (code_challenge IS NULL AND code_challenge_method IS NULL OR code_challenge ~ '^[A-Za-z0-9_-]{43}$'::text AND code_challenge_method = 'S256'::text),
@@ -93,11 +96,14 @@ comment on table astapa.authorization_codes is 'Single-use codes from the hosted
 comment on column astapa.authorization_codes.amr is 'The session''s amr when the code was issued.';
 comment on column astapa.authorization_codes.organization_id is 'The organization the person chose as active for this sign-in (org_id in its tokens while they are a member).';
 comment on column astapa.authorization_codes.impersonation_id is 'The impersonation of the session the code was issued for (its tokens carry act), or null.';
+comment on column astapa.authorization_codes.dpop_jkt is 'The authorization request''s dpop_jkt (RFC 9449 §10): the code is redeemed only with a DPoP proof of that key. Null: not bound.';
+comment on column astapa.authorization_codes.session_id is 'The public id of the hosted-login session the code was issued for (the sid of its ID token), or null.';
 CREATE INDEX authorization_codes_expires_at_idx ON astapa.authorization_codes USING btree (expires_at);
 CREATE INDEX authorization_codes_impersonation_id_idx ON astapa.authorization_codes USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
+CREATE INDEX authorization_codes_session_id_idx ON astapa.authorization_codes USING btree (project_id, session_id) WHERE (session_id IS NOT NULL);
 CREATE INDEX authorization_codes_user_idx ON astapa.authorization_codes USING btree (project_id, user_id);
 grant insert, select on astapa.authorization_codes to astapa_app;
-grant update (redeemed_at, refresh_family) on astapa.authorization_codes to astapa_app;
+grant update (redeemed_at, refresh_family, dpop_jkt) on astapa.authorization_codes to astapa_app;
 create policy "a project issues its own authorization codes" on astapa.authorization_codes as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own authorization codes" on astapa.authorization_codes as permissive for select to astapa_app, astapa_owner
@@ -109,6 +115,52 @@ create policy "the sweeper finds expired authorization codes" on astapa.authoriz
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 create policy "the sweeper removes expired authorization codes" on astapa.authorization_codes as permissive for delete to astapa_owner
   using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
+create table astapa.backchannel_logouts (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  client_id text not null,
+  url text not null,
+  session_id text not null,
+  user_id bigint not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone default now() not null,
+  lease_until timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  delivered_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint backchannel_logouts_pkey PRIMARY KEY (project_id, id),
+  constraint backchannel_logouts_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint backchannel_logouts_attempts_check CHECK (attempts >= 0),
+  constraint backchannel_logouts_last_error_check CHECK (length(last_error) <= 500),
+  constraint backchannel_logouts_last_status_check CHECK (last_status >= 100 AND last_status <= 599),
+  constraint backchannel_logouts_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sending'::text, 'delivered'::text, 'failed'::text])),
+  constraint backchannel_logouts_url_check CHECK (length(url) <= 2000)
+);
+alter table astapa.backchannel_logouts enable row level security;
+alter table astapa.backchannel_logouts force row level security;
+comment on table astapa.backchannel_logouts is 'Outbox of back-channel logout tokens, one row per ended session and client that received tokens from it and registered a backchannel_logout_uri (url: where, as registered when queued): status pending (due at next_attempt_at), sending (claimed until lease_until), delivered, or failed (gave up). The token itself is signed at each attempt (fresh iat, exp and jti), so no token is stored.';
+CREATE INDEX backchannel_logouts_due_idx ON astapa.backchannel_logouts USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+grant select on astapa.backchannel_logouts to astapa_app;
+grant insert (project_id, client_id, url, session_id, user_id) on astapa.backchannel_logouts to astapa_app;
+grant update (status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error, delivered_at) on astapa.backchannel_logouts to astapa_app;
+create policy "a project queues its own back-channel logouts" on astapa.backchannel_logouts as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own back-channel logouts" on astapa.backchannel_logouts as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects with due back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_due_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper finds old back-channel logouts" on astapa.backchannel_logouts as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
+create policy "the sweeper removes old back-channel logouts" on astapa.backchannel_logouts as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_backchannel_logouts'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.checkouts (
@@ -407,6 +459,28 @@ create policy "definer functions find the device authorization a user code nam" 
   using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
 
 -- owner: astapa_owner
+create table astapa.dpop_proofs (
+  project_id text not null,
+  proof_hash bytea not null,
+  expires_at timestamp with time zone not null,
+  constraint dpop_proofs_pkey PRIMARY KEY (project_id, proof_hash),
+  constraint dpop_proofs_proof_hash_check CHECK (length(proof_hash) = 32)
+);
+alter table astapa.dpop_proofs enable row level security;
+alter table astapa.dpop_proofs force row level security;
+comment on table astapa.dpop_proofs is 'DPoP proofs (RFC 9449) a project''s token requests used: SHA-256 of "<jwk thumbprint>.<jti>", kept until expires_at (the proof''s iat plus the acceptance window), after which the proof is refused for its age anyway; the grant sweeper deletes them then.';
+CREATE INDEX dpop_proofs_expires_at_idx ON astapa.dpop_proofs USING btree (expires_at);
+grant insert, select on astapa.dpop_proofs to astapa_app;
+create policy "a project reads its own dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own dpop proofs" on astapa.dpop_proofs as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds expired dpop proofs" on astapa.dpop_proofs as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes expired dpop proofs" on astapa.dpop_proofs as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
 create table astapa.dynamic_clients (
   client_id text not null,
   client_name text default ''::text not null,
@@ -583,7 +657,7 @@ create table astapa.identities (
   created_at timestamp with time zone default now() not null,
   constraint identities_pkey PRIMARY KEY (project_id, provider, subject),
   constraint identities_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text])),
+  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
   constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
 );
 alter table astapa.identities enable row level security;
@@ -730,10 +804,13 @@ create table astapa.login_sessions (
   last_used_at timestamp with time zone,
   started_while_disabled boolean default false not null,
   impersonation_id text,
+  public_id text default astapa.random_id('ses_'::text, 24) not null,
   constraint login_sessions_pkey PRIMARY KEY (project_id, token_hash),
+  constraint login_sessions_public_id_key UNIQUE (public_id),
   constraint login_sessions_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint login_sessions_lifetime_check CHECK (expires_at > created_at),
+  constraint login_sessions_public_id_check CHECK (public_id ~ '^ses_[a-z2-7]{24}$'::text),
   constraint login_sessions_token_hash_check CHECK (length(token_hash) = 32),
   constraint login_sessions_user_agent_check CHECK (length(user_agent) <= 512)
 );
@@ -745,6 +822,7 @@ comment on column astapa.login_sessions.user_agent is 'The browser''s User-Agent
 comment on column astapa.login_sessions.last_used_at is 'When the account page last saw this session (approximate last use).';
 comment on column astapa.login_sessions.started_while_disabled is 'The user was disabled when the session started (after a first factor that judged them a moment before): it is never live, and a re-enable ends it rather than give it back (api.disable_user).';
 comment on column astapa.login_sessions.impersonation_id is 'The impersonation that opened this session (support staff acting as the user), or null for the person''s own.';
+comment on column astapa.login_sessions.public_id is 'The session''s public id (ses_ and 24 base32 characters): the sid of the ID tokens and logout tokens issued for it.';
 CREATE INDEX login_sessions_impersonation_id_idx ON astapa.login_sessions USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX login_sessions_user_idx ON astapa.login_sessions USING btree (project_id, user_id);
 grant insert, select on astapa.login_sessions to astapa_app;
@@ -756,6 +834,7 @@ create policy "a project reads its own login sessions" on astapa.login_sessions 
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts login sessions for its own users" on astapa.login_sessions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER login_sessions_end_grants AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.end_session_grants();
 
 -- owner: astapa_owner
 create table astapa.machine_clients (
@@ -771,6 +850,7 @@ create table astapa.machine_clients (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   jwks jsonb,
+  dpop_bound_access_tokens boolean default false not null,
   constraint machine_clients_pkey PRIMARY KEY (project_id, client_id),
   constraint machine_clients_client_id_key UNIQUE (client_id),
   constraint machine_clients_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
@@ -787,10 +867,11 @@ alter table astapa.machine_clients force row level security;
 comment on table astapa.machine_clients is 'Clients that act for themselves (client_credentials): allowed scopes (declared in astapa.scopes), allowed resources (registered in astapa.resources; each becomes aud), an optional access token lifetime overriding the project''s, and an enabled switch. The secret is kept only as its SHA-256, which the app role cannot select.';
 comment on column astapa.machine_clients.secret_hash is 'SHA-256 of the client secret (shown once, at creation or rotation, and never stored).';
 comment on column astapa.machine_clients.jwks is 'Public keys (a JWK Set) the client signs its client assertions with (private_key_jwt, RFC 7523); null: it authenticates with its secret only.';
+comment on column astapa.machine_clients.dpop_bound_access_tokens is 'RFC 9449 §5.2: every token request of this client must carry a DPoP proof (invalid_dpop_proof otherwise).';
 grant delete on astapa.machine_clients to astapa_app;
 grant insert (project_id, client_id, name, secret_hash, scopes, resources, access_token_ttl) on astapa.machine_clients to astapa_app;
-grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
-grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks) on astapa.machine_clients to astapa_app;
+grant select (project_id, client_id, name, scopes, resources, access_token_ttl, enabled, secret_rotated_at, created_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
+grant update (name, secret_hash, scopes, resources, access_token_ttl, enabled, secret_rotated_at, updated_at, jwks, dpop_bound_access_tokens) on astapa.machine_clients to astapa_app;
 create policy "a project adds its own machine clients" on astapa.machine_clients as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project deletes its own machine clients" on astapa.machine_clients as permissive for delete to astapa_app, astapa_owner
@@ -1761,12 +1842,15 @@ create table astapa.refresh_tokens (
   organization_id text,
   lookup_id uuid,
   impersonation_id text,
+  dpop_jkt text,
+  session_id text,
   constraint refresh_tokens_pkey PRIMARY KEY (project_id, id),
   constraint refresh_tokens_lookup_id_key UNIQUE (lookup_id),
   constraint refresh_tokens_impersonation_id_fkey FOREIGN KEY (project_id, impersonation_id) REFERENCES astapa.impersonations(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_parent_fkey FOREIGN KEY (project_id, parent_id) REFERENCES astapa.refresh_tokens(project_id, id) ON DELETE CASCADE,
   constraint refresh_tokens_revoked_reason_fkey FOREIGN KEY (revoked_reason) REFERENCES astapa.refresh_token_revocation_reasons(reason),
   constraint refresh_tokens_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint refresh_tokens_dpop_jkt_check CHECK (length(dpop_jkt) = 43),
   constraint refresh_tokens_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.refresh_tokens enable row level security;
@@ -1776,14 +1860,17 @@ comment on column astapa.refresh_tokens.amr is 'The sign-in''s amr, kept across 
 comment on column astapa.refresh_tokens.organization_id is 'The sign-in''s active organization, kept by every refresh; its claims stop once the person is no member.';
 comment on column astapa.refresh_tokens.lookup_id is 'The id the token carries beside its secret (UUID version 7: time-ordered, 74 random bits); null for tokens issued before migration 4160, which are found by token_hash alone.';
 comment on column astapa.refresh_tokens.impersonation_id is 'The impersonation the sign-in was (kept across rotations: act in every token, expiry at its ends_at), or null.';
+comment on column astapa.refresh_tokens.dpop_jkt is 'The RFC 7638 thumbprint of the DPoP key a public client''s sign-in is bound to (RFC 9449 §5.0; kept by every rotation): the token is refreshed only with a proof made with that key. Null: not bound.';
+comment on column astapa.refresh_tokens.session_id is 'The public id of the hosted-login session the sign-in came from (kept across rotations), or null.';
 CREATE INDEX refresh_tokens_family_idx ON astapa.refresh_tokens USING btree (project_id, family_id);
 CREATE INDEX refresh_tokens_impersonation_id_idx ON astapa.refresh_tokens USING btree (project_id, impersonation_id) WHERE (impersonation_id IS NOT NULL);
 CREATE INDEX refresh_tokens_parent_idx ON astapa.refresh_tokens USING btree (project_id, parent_id);
 CREATE INDEX refresh_tokens_project_id_client_id_idx ON astapa.refresh_tokens USING btree (project_id, client_id);
+CREATE INDEX refresh_tokens_session_id_idx ON astapa.refresh_tokens USING btree (project_id, session_id) WHERE (session_id IS NOT NULL);
 CREATE UNIQUE INDEX refresh_tokens_token_hash_without_lookup_id_key ON astapa.refresh_tokens USING btree (token_hash) WHERE (lookup_id IS NULL);
 CREATE INDEX refresh_tokens_user_idx ON astapa.refresh_tokens USING btree (project_id, user_id) WHERE (revoked_at IS NULL);
 grant insert, select on astapa.refresh_tokens to astapa_app;
-grant update (used_at, revoked_at, revoked_reason) on astapa.refresh_tokens to astapa_app;
+grant update (used_at, revoked_at, revoked_reason, dpop_jkt) on astapa.refresh_tokens to astapa_app;
 create policy "a client that registered itself finds its own refresh tokens" on astapa.refresh_tokens as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_refresh_token_client'::text, true), ''::text)));
 create policy "a project issues its own refresh tokens" on astapa.refresh_tokens as permissive for insert to astapa_app, astapa_owner
@@ -2081,6 +2168,83 @@ create policy "a project updates its own sandbox payment methods" on astapa.sand
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the sandbox payment method a lookup name" on astapa.sandbox_payment_methods as permissive for select to astapa_owner
   using ((id = NULLIF(current_setting('astapa.sandbox_method_lookup'::text, true), ''::text)));
+
+-- owner: astapa_owner
+create table astapa.scim_directories (
+  project_id text not null,
+  id text default astapa.random_id('scim_'::text, 24) not null,
+  organization_id text not null,
+  token_hash bytea,
+  token_created_at timestamp with time zone,
+  created_at timestamp with time zone default now() not null,
+  constraint scim_directories_pkey PRIMARY KEY (project_id, id),
+  constraint scim_directories_id_key UNIQUE (id),
+  constraint scim_directories_organization_id_key UNIQUE (project_id, organization_id),
+  constraint scim_directories_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
+  constraint scim_directories_id_check CHECK (id ~ '^scim_[a-z2-7]{24}$'::text),
+  constraint scim_directories_token_check CHECK ((token_hash IS NULL) = (token_created_at IS NULL)),
+  constraint scim_directories_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.scim_directories enable row level security;
+alter table astapa.scim_directories force row level security;
+comment on table astapa.scim_directories is 'An organization''s SCIM directory: the id its IdP''s SCIM base URL names (unique in the deployment) and the SHA-256 of its bearer token (null: revoked, the directory answers nobody). One per organization; goes with it.';
+grant delete, insert, select, update on astapa.scim_directories to astapa_app;
+create policy "a project adds its own scim directories" on astapa.scim_directories as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own scim directories" on astapa.scim_directories as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim directories" on astapa.scim_directories as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim directories" on astapa.scim_directories as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the scim directory a lookup names" on astapa.scim_directories as permissive for select to astapa_owner
+  using ((id = NULLIF(current_setting('astapa.lookup_scim_directory'::text, true), ''::text)));
+CREATE TRIGGER scim_directories_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_directories FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.scim_users (
+  project_id text not null,
+  directory_id text not null,
+  id uuid default gen_random_uuid() not null,
+  user_id bigint not null,
+  user_name text not null,
+  external_id text,
+  given_name text,
+  family_name text,
+  display_name text,
+  emails jsonb default '[]'::jsonb not null,
+  active boolean default true not null,
+  disabled_by_scim boolean default false not null,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  deleted_at timestamp with time zone,
+  constraint scim_users_pkey PRIMARY KEY (project_id, id),
+  constraint scim_users_directory_id_fkey FOREIGN KEY (project_id, directory_id) REFERENCES astapa.scim_directories(project_id, id) ON DELETE CASCADE,
+  constraint scim_users_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint scim_users_emails_check CHECK (jsonb_typeof(emails) = 'array'::text AND jsonb_array_length(emails) <= 10 AND length(emails::text) <= 4096),
+  constraint scim_users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255),
+  constraint scim_users_names_check CHECK (length(given_name) <= 255 AND length(family_name) <= 255 AND length(display_name) <= 255),
+  constraint scim_users_user_name_check CHECK (length(user_name) >= 3 AND length(user_name) <= 254)
+);
+alter table astapa.scim_users enable row level security;
+alter table astapa.scim_users force row level security;
+comment on table astapa.scim_users is 'A SCIM User resource of a directory: the attributes the IdP sent and the project user it provisions (created, or an existing one at a verified domain linked). disabled_by_scim: the directory disabled that user, so only it re-enables them. deleted_at: a tombstone after a SCIM DELETE (the user is deprovisioned, never deleted).';
+CREATE INDEX scim_users_external_id_idx ON astapa.scim_users USING btree (project_id, directory_id, external_id) WHERE (deleted_at IS NULL);
+CREATE INDEX scim_users_user_id_idx ON astapa.scim_users USING btree (project_id, user_id);
+CREATE UNIQUE INDEX scim_users_user_id_key ON astapa.scim_users USING btree (project_id, directory_id, user_id) WHERE (deleted_at IS NULL);
+CREATE UNIQUE INDEX scim_users_user_name_key ON astapa.scim_users USING btree (project_id, directory_id, lower(user_name)) WHERE (deleted_at IS NULL);
+grant delete, insert, select, update on astapa.scim_users to astapa_app;
+create policy "a project adds its own scim users" on astapa.scim_users as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own scim users" on astapa.scim_users as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim users" on astapa.scim_users as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim users" on astapa.scim_users as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scim_users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.scopes (
@@ -2829,6 +2993,8 @@ AS $function$
     person bigint := astapa.account_user(session_hash);
     ended integer;
   begin
+    -- The user's row before the sessions', as astapa.void_ways_back takes them (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with other as (
       update astapa.login_sessions s set ended_at = pg_catalog.now()
       where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
@@ -3185,8 +3351,8 @@ AS $function$
     person bigint := astapa.account_user(session_hash, fresh_seconds);
     methods jsonb;
   begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception 'only a Google, GitHub or Apple identity is unlinked here' using errcode = 'AS400';
     end if;
     methods := api.unlink_sign_in_method(project, person, provider, subject);
     if mail is not null then
@@ -3196,7 +3362,7 @@ AS $function$
     return methods;
   end
   $function$;
-comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
+comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
 grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -3721,6 +3887,37 @@ comment on function api.authenticate_dynamic_client(text,bytea,jsonb) is 'A conf
 grant execute on function api.authenticate_dynamic_client(text,bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.authenticate_scim_directory(directory_id text, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    hit record;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'A SCIM token is checked before a project is chosen.';
+    end if;
+    if directory_id is null or directory_id !~ '^scim_[a-z2-7]{24}$' or token_hash is null then
+      return null;
+    end if;
+    -- Shows the owner this one directory for the next query only. Comparing the SHA-256 of a 256-bit random token
+    -- with = leaks nothing an attacker can use (the timing is of a hash they cannot steer).
+    perform pg_catalog.set_config('astapa.lookup_scim_directory', directory_id, true);
+    select d.project_id, d.organization_id into hit from astapa.scim_directories d
+    where d.id = authenticate_scim_directory.directory_id and d.token_hash = authenticate_scim_directory.token_hash;
+    perform pg_catalog.set_config('astapa.lookup_scim_directory', '', true);
+    if hit.project_id is null then
+      return null;
+    end if;
+    return pg_catalog.jsonb_build_object('project_id', hit.project_id, 'organization_id', hit.organization_id);
+  end
+  $function$;
+comment on function api.authenticate_scim_directory(text,bytea) is 'The project and organization of the SCIM directory the URL names when the bearer token''s SHA-256 is its current one; null otherwise (unknown, wrong, rotated or revoked token). Security definer because no project is known before the token is checked; it sees only the one directory the id names (policy "definer functions find the scim directory a lookup names") and refuses to run once a project is set.';
+grant execute on function api.authenticate_scim_directory(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.authorization_client(client_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3901,6 +4098,27 @@ AS $function$
   $function$;
 comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.bind_authorization_code_to_dpop_key(code_hash bytea, jkt text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if jkt !~ '^[A-Za-z0-9_-]{43}$' then
+      raise exception 'dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)' using errcode = 'AS400';
+    end if;
+    update astapa.authorization_codes c set dpop_jkt = jkt
+    where c.project_id = (select astapa.current_project_id())
+      and c.code_hash = bind_authorization_code_to_dpop_key.code_hash and c.redeemed_at is null;
+    if not found then
+      raise exception 'no unredeemed authorization code to bind' using errcode = 'AS404';
+    end if;
+  end
+  $function$;
+comment on function api.bind_authorization_code_to_dpop_key(bytea,text) is 'Binds a code just issued (api.issue_authorization_code, same transaction) to the authorization request''s dpop_jkt (RFC 9449 §10): api.use_dpop_proof then redeems it only with a proof of that key. AS400 for a malformed thumbprint, AS404 when the code is unknown or redeemed.';
+grant execute on function api.bind_authorization_code_to_dpop_key(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.cancel_method_unlink(project_id text, user_id bigint, method_id text, requested_at timestamp with time zone)
@@ -4409,6 +4627,44 @@ AS $function$
   $function$;
 comment on function api.checkout_account(text) is 'Definer: a Xendit callback names a checkout but no project. Returns the checkout''s project, whose keys made its charges and its environment — nothing else — so the webhook can check the right callback token. Runs only without a project set (AS403 otherwise).';
 grant execute on function api.checkout_account(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_backchannel_logouts(project_id text, max_logouts integer DEFAULT 20, lease_seconds integer DEFAULT 60)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    if max_logouts not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 logout tokens for a lease of 1 to 3600 seconds.';
+    end if;
+    with due as (
+        select d.id from astapa.backchannel_logouts as d
+        where d.project_id = claim_backchannel_logouts.project_id
+          and ((d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+               or (d.status = 'sending' and d.lease_until <= pg_catalog.now()))
+        order by d.next_attempt_at, d.id
+        limit max_logouts
+        -- Another worker's claims are skipped, not waited for: each row goes to exactly one worker at a time.
+        for update of d skip locked),
+      claimed as (
+        update astapa.backchannel_logouts as d
+        set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+        from due
+        where d.project_id = claim_backchannel_logouts.project_id and d.id = due.id
+        returning d.*)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', c.id::text, 'attempt', c.attempts, 'client_id', c.client_id, 'url', c.url, 'sid', c.session_id,
+      'sub', c.user_id::text) order by c.id), '[]')
+    into result from claimed as c;
+    return result;
+  end
+  $function$;
+comment on function api.claim_backchannel_logouts(text,integer,integer) is 'Claims up to max_logouts due logout tokens of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to sign and send: client_id, url, sid, sub, attempt.';
+grant execute on function api.claim_backchannel_logouts(text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_mail(batch integer DEFAULT 20)
@@ -6005,6 +6261,36 @@ comment on function api.email_verification(bytea) is 'The account an unused, une
 grant execute on function api.email_verification(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.enable_scim_directory(organization_id text, token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.scim_directories;
+    created boolean;
+  begin
+    if token_hash is null or pg_catalog.length(token_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'A SCIM token is stored as its SHA-256 (32 bytes).';
+    end if;
+    created := not exists (select from astapa.scim_directories x
+                           where x.project_id = o.project_id and x.organization_id = o.id);
+    -- The new token replaces the old one in the same row: the old one stops working at this commit.
+    insert into astapa.scim_directories as x (project_id, organization_id, token_hash, token_created_at)
+    values (o.project_id, o.id, enable_scim_directory.token_hash, pg_catalog.now())
+    on conflict on constraint scim_directories_organization_id_key
+    do update set token_hash = excluded.token_hash, token_created_at = excluded.token_created_at
+    returning * into d;
+    perform astapa.audit(o.project_id, case when created then 'scim.directory_enabled' else 'scim.token_rotated' end,
+      o.id, pg_catalog.jsonb_build_object('directory', d.id));
+    return astapa.scim_directory_json(d) || pg_catalog.jsonb_build_object('created', created);
+  end
+  $function$;
+comment on function api.enable_scim_directory(text,bytea) is 'Turns on an organization''s SCIM directory with a new bearer token (its SHA-256), or gives an existing directory a new token: the old one dies at once (audited scim.directory_enabled or scim.token_rotated). Returns the directory with created. AS404 unknown organization, AS400 not a SHA-256.';
+grant execute on function api.enable_scim_directory(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_dashboard_session(session_hash bytea)
  RETURNS boolean
  LANGUAGE sql
@@ -6044,12 +6330,13 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This user has no impersonation with this id.';
     end if;
-    update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
-    get diagnostics sessions = row_count;
+    -- The tokens before the session, whose end (astapa.end_session_grants) would revoke them as session_ended.
     update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
     where r.project_id = ended.project_id and r.impersonation_id = ended.id and r.revoked_at is null;
     get diagnostics tokens = row_count;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
+    get diagnostics sessions = row_count;
     -- An unredeemed code is void as a wrong code_verifier leaves it (redeemed, no family).
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
     where c.project_id = ended.project_id and c.impersonation_id = ended.id and c.redeemed_at is null;
@@ -6069,11 +6356,18 @@ CREATE OR REPLACE FUNCTION api.end_login_session(token_hash bytea)
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
+    -- The user's row for update before the session's, the order astapa.void_ways_back takes them in: the
+    -- session's end revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    select from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = (select s.user_id
+      from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash)
+    for update of u;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash
-      and s.ended_at is null
+      and s.ended_at is null;
   $function$;
-comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
+comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project: its refresh tokens but offline ones are revoked and the apps it signed in to are sent logout tokens (astapa.end_session_grants). Locks the user''s row first.';
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -6520,6 +6814,31 @@ comment on function api.get_refund(text,text) is 'One refund by its public id, a
 grant execute on function api.get_refund(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.get_scim_directory(organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories;
+  begin
+    select x.* into d from astapa.scim_directories x
+    join astapa.organizations o on o.project_id = x.project_id and o.id = x.organization_id
+    where x.project_id = (select astapa.current_project_id())
+      and (o.id = get_scim_directory.organization_id or o.slug = get_scim_directory.organization_id);
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SCIM directory: turn it on with POST …/organizations/%s/scim.',
+        organization_id, organization_id);
+    end if;
+    return astapa.scim_directory_json(d);
+  end
+  $function$;
+comment on function api.get_scim_directory(text) is 'An organization''s SCIM directory (by organization id or slug), without its token; AS404 when it has none.';
+grant execute on function api.get_scim_directory(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.get_sso_connection(organization_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6954,6 +7273,7 @@ CREATE OR REPLACE FUNCTION api.issue_authorization_code(code_hash bytea, client_
 AS $function$
   declare
     acting text;
+    sid text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -6966,17 +7286,19 @@ AS $function$
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
-    select s.impersonation_id into acting from astapa.login_sessions s
+    -- Its public id (sid) goes with the code, so that the session's end finds the app (back-channel logout).
+    select s.impersonation_id, s.public_id into acting, sid from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id,
+      session_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id), acting);
+      astapa.member_organization(user_id, organization_id), acting, sid);
     -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
     -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
     if acting is null then
@@ -7235,6 +7557,24 @@ AS $function$
   $function$;
 comment on function api.list_audit(text,jsonb,bigint,integer) is 'The project''s audit log, newest first, before before_id (keyset), at most max_rows (1–200). filters: actor (exact, or a developer''s email), action (exact, or a prefix ending in a dot), user (a sub: target user:<sub>). Entries about the other environment''s users are left out; account actors come with their email. AS400 bad filters or size; AS404 unknown project.';
 grant execute on function api.list_audit(text,jsonb,bigint,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_backchannel_logouts(max_logouts integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', d.id::text, 'client_id', d.client_id, 'url', d.url, 'sid', d.session_id, 'sub', d.user_id::text,
+      'status', d.status, 'attempts', d.attempts, 'last_status', d.last_status, 'last_error', d.last_error,
+      'created_at', d.created_at, 'delivered_at', d.delivered_at) order by d.id desc), '[]')
+    from (select * from astapa.backchannel_logouts as b
+          where b.project_id = (select astapa.current_project_id())
+          order by b.id desc limit least(greatest(max_logouts, 1), 200)) as d
+  $function$;
+comment on function api.list_backchannel_logouts(integer) is 'The current project''s latest logout tokens (at most 200, newest first): to whom, how each went.';
+grant execute on function api.list_backchannel_logouts(integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_coupons(project_id text)
@@ -7668,6 +8008,20 @@ comment on function api.list_resources() is 'The current project''s protected re
 grant execute on function api.list_resources() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_scim_directories()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(astapa.scim_directory_json(d) order by d.created_at, d.id), '[]'::jsonb)
+    from astapa.scim_directories d
+    where d.project_id = (select astapa.current_project_id())
+  $function$;
+comment on function api.list_scim_directories() is 'The current project''s SCIM directories (never a token), for the dashboard''s Organizations page.';
+grant execute on function api.list_scim_directories() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_scopes()
  RETURNS jsonb
  LANGUAGE sql
@@ -7887,13 +8241,13 @@ CREATE OR REPLACE FUNCTION api.login_session(token_hash bytea)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
-      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint, 'sid', s.public_id)
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
       and astapa.user_may_sign_in(s.project_id, s.user_id)
   $function$;
-comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
+comment on function api.login_session(bytea) is 'A live session''s user, how they signed in (amr), when (auth_time, epoch seconds) and its public id (sid), or null: what acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
 grant execute on function api.login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7924,7 +8278,7 @@ AS $function$
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -7956,10 +8310,12 @@ AS $function$
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
+      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
+      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; dpop_bound: true when the client must send DPoP proofs.';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -9544,6 +9900,34 @@ comment on function api.projects_with_billing_work() is 'Definer: the renewal sc
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_due_backchannel_logouts(max_projects integer DEFAULT 100)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Due logout tokens are found across projects, not for one.';
+    end if;
+    perform pg_catalog.set_config('astapa.find_due_backchannel_logouts', 'on', true);
+    select array(
+      select d.project_id from astapa.backchannel_logouts as d
+      where (d.status = 'pending' and d.next_attempt_at <= pg_catalog.now())
+         or (d.status = 'sending' and d.lease_until <= pg_catalog.now())
+      group by d.project_id
+      order by min(d.next_attempt_at)
+      limit max_projects) into found_projects;
+    perform pg_catalog.set_config('astapa.find_due_backchannel_logouts', '', true);
+    return found_projects;
+  end
+  $function$;
+comment on function api.projects_with_due_backchannel_logouts(integer) is 'Which projects have logout tokens due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due back-channel logouts" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
+grant execute on function api.projects_with_due_backchannel_logouts(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_due_webhooks(max_projects integer DEFAULT 100)
  RETURNS text[]
  LANGUAGE plpgsql
@@ -10012,6 +10396,35 @@ AS $function$
   $function$;
 comment on function api.receipt_project(text) is 'Definer: the receipt page''s URL names a receipt (its random id is the capability) but no project. Returns that receipt''s project id, nothing else; the page then reads the receipt as that project. Runs only without a project set (AS403 otherwise).';
 grant execute on function api.receipt_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_backchannel_logout_attempt(project_id text, logout_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    outcome text := case when http_status between 200 and 299 then 'delivered'
+                         when retry_in_seconds is null then 'failed'
+                         else 'pending' end;
+  begin
+    update astapa.backchannel_logouts as d
+    set status = outcome,
+        lease_until = null,
+        last_status = case when http_status between 100 and 599 then http_status end,
+        last_error = pg_catalog.left(record_backchannel_logout_attempt.error, 500),
+        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = case when outcome = 'pending'
+                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
+                               else d.next_attempt_at end
+    -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
+    where d.project_id = record_backchannel_logout_attempt.project_id and d.id = logout_id
+      and d.status = 'sending' and d.attempts = attempt;
+    return case when found then outcome end;
+  end
+  $function$;
+comment on function api.record_backchannel_logout_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` of a logout token went: 2xx delivered; otherwise pending again in retry_in_seconds, or failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
+grant execute on function api.record_backchannel_logout_attempt(text,bigint,integer,integer,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_client_assertion_refused(client_id text, reason text, path text)
@@ -10540,20 +10953,24 @@ AS $function$
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id, impersonation_id)
+      organization_id, impersonation_id, session_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id,
+            code.session_id);
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
+    -- A code bound to a DPoP key (dpop_jkt) says so: api.use_dpop_proof, around this call, checks the proof.
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
+      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
   end
   $function$;
-comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
+comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) is 'Redeems a code once for the client it was issued to (redirect_uri, PKCE S256 and, when sent, resource checked; scope and resource still the project''s own) and starts a refresh-token family (refresh_token_id: the lookup id the first token carries beside refresh_hash''s secret). A second redemption revokes that family, and a wrong code_verifier voids the code (as astapa.void_ways_back does): both return an invalid_grant error object. Dynamic clients need PKCE and a project that accepts them. Locks the code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11672,6 +12089,30 @@ comment on function api.revoke_organization_invitation(text) is 'Revokes an open
 grant execute on function api.revoke_organization_invitation(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.revoke_scim_token(organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.scim_directories;
+  begin
+    update astapa.scim_directories x set token_hash = null, token_created_at = null
+    where x.project_id = o.project_id and x.organization_id = o.id
+    returning * into d;
+    if d.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Organization %s has no SCIM directory.', organization_id);
+    end if;
+    perform astapa.audit(o.project_id, 'scim.token_revoked', o.id, pg_catalog.jsonb_build_object('directory', d.id));
+    return astapa.scim_directory_json(d);
+  end
+  $function$;
+comment on function api.revoke_scim_token(text) is 'Revokes an organization''s SCIM token: the directory answers nobody until it is turned on again (a new token). Its User resources and the accounts they provisioned stay as they are. Audited scim.token_revoked; AS404 no organization or no directory.';
+grant execute on function api.revoke_scim_token(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.revoke_self_registered_tokens(client_id text, token_hash bytea, user_id bigint, resource text, lookup_id uuid DEFAULT NULL::uuid)
  RETURNS integer
  LANGUAGE plpgsql
@@ -11894,8 +12335,10 @@ AS $function$
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
+          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
-          || impersonated;
+          || impersonated
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -11908,22 +12351,26 @@ AS $function$
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
+    -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt, session_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
+            presented.dpop_jkt, presented.session_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
+      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -12249,6 +12696,253 @@ comment on function api.save_sandbox_payment_method(text,text,jsonb) is 'Records
 grant execute on function api.save_sandbox_payment_method(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_create_user(directory_id text, resource jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    mode text := astapa.require_project(project);
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    wanted text := pg_catalog.btrim(resource ->> 'userName');
+    taken text;
+    found_user record;
+    person bigint;
+    created boolean := false;
+    carried boolean;
+    r astapa.scim_users;
+    done jsonb;
+  begin
+    perform astapa.assert_scim_domain(o, wanted);
+    select x.id::text into taken from astapa.scim_users x
+    where x.project_id = project and x.directory_id = d.id and x.deleted_at is null
+      and pg_catalog.lower(x.user_name) = pg_catalog.lower(wanted);
+    if taken is not null then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'userName %s is already in this directory (User %s).', wanted, taken);
+    end if;
+    -- Two first provisionings (or an SSO first sign-in) of one address at once must not create two users: the
+    -- same lock api.sign_in_with_sso takes.
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(wanted), 0));
+    select u.id, u.email_verified into found_user from astapa.users u
+    where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(wanted)
+      and u.deleted_at is null
+    for update;
+    if found_user.id is null then
+      -- Verified (the organization's IdP vouches for its own domain), no password: they sign in through SSO.
+      person := (api.create_user(project, wanted, null, true) ->> 'id')::bigint;
+      created := true;
+    else
+      -- An account at the organization's verified domain is the organization's person: linked, not duplicated.
+      person := found_user.id;
+      if exists (select from astapa.scim_users x
+                 where x.project_id = project and x.directory_id = d.id and x.user_id = person
+                   and x.deleted_at is null) then
+        raise exception using errcode = 'AS409', message = pg_catalog.format(
+          'The account of %s is already provisioned by this directory under another userName.', wanted);
+      end if;
+      -- One that never proved the address is claimed first, as an SSO sign-in claims it (docs/enterprise-sso.md):
+      -- whatever its unproven sign-up set up goes, and its phone's owner is asked to confirm from inside it.
+      if not found_user.email_verified then
+        if not astapa.proof_signs_in(project, person, 'email') then
+          raise exception using errcode = 'AS409', message = pg_catalog.format(
+            'An account with %s exists that has not confirmed it: its owner confirms it from inside the account first.',
+            wanted);
+        end if;
+        perform astapa.claim_unproven_account(project, person, 'email');
+      end if;
+    end if;
+    -- What a deleted resource of the same person knew (the directory disabled them) carries over, then goes.
+    select coalesce(pg_catalog.bool_or(x.disabled_by_scim), false) into carried from astapa.scim_users x
+    where x.project_id = project and x.directory_id = d.id and x.user_id = person and x.deleted_at is not null;
+    delete from astapa.scim_users x
+    where x.project_id = project and x.directory_id = d.id and x.user_id = person and x.deleted_at is not null;
+    insert into astapa.scim_users (project_id, directory_id, user_id, user_name, external_id, given_name, family_name,
+                                   display_name, emails, active, disabled_by_scim)
+    values (project, d.id, person, wanted, resource ->> 'externalId', resource ->> 'givenName',
+            resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
+            coalesce((resource ->> 'active')::boolean, true), carried)
+    returning * into r;
+    if r.active then
+      done := astapa.scim_reprovision(o, r);
+      update astapa.scim_users x set disabled_by_scim = false where x.project_id = project and x.id = r.id
+      returning * into r;
+    else
+      done := astapa.scim_deprovision(o, r);
+      update astapa.scim_users x set disabled_by_scim = r.disabled_by_scim or (done ->> 'disabled')::boolean
+      where x.project_id = project and x.id = r.id
+      returning * into r;
+    end if;
+    perform astapa.audit(project, case when created then 'scim.user_created' else 'scim.user_linked' end,
+      'user:' || person, pg_catalog.jsonb_build_object('directory', d.id, 'organization', o.id,
+        'resource', r.id::text, 'user_name', r.user_name, 'active', r.active) || done);
+    return astapa.scim_user_json(r);
+  end
+  $function$;
+comment on function api.scim_create_user(text,jsonb) is 'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, displayName, emails, active} (normalised by the app). userName must be an address at a verified domain of the directory''s organization (AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. Audited scim.user_created or scim.user_linked. AS409 userName already in the directory, AS4F9 no free seat.';
+grant execute on function api.scim_create_user(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_delete_user(directory_id text, id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    r astapa.scim_users := astapa.scim_locked_user(d, id);
+    done jsonb := '{}';
+  begin
+    if r.active then
+      done := astapa.scim_deprovision(o, r);
+    end if;
+    -- The resource goes; the account stays, deprovisioned (its payments, receipts and audit trail are the
+    -- project's records, docs/scim.md). The tombstone remembers that this directory disabled it.
+    update astapa.scim_users x
+    set deleted_at = pg_catalog.now(), active = false, updated_at = pg_catalog.now(),
+        disabled_by_scim = r.disabled_by_scim or coalesce((done ->> 'disabled')::boolean, false)
+    where x.project_id = r.project_id and x.id = r.id;
+    perform astapa.audit(d.project_id, 'scim.user_deleted', 'user:' || r.user_id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'organization', o.id, 'resource', r.id::text, 'user_name', r.user_name) || done);
+  end
+  $function$;
+comment on function api.scim_delete_user(text,text) is 'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes the resource (404 afterwards; a tombstone row is kept). The account itself is never deleted. Audited scim.user_deleted. AS404 no such resource.';
+grant execute on function api.scim_delete_user(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_get_user(directory_id text, id text, for_update boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    r astapa.scim_users;
+  begin
+    -- A PATCH reads, applies its operations and replaces in one transaction: the organization first, as every
+    -- change here takes it. A plain read locks the row alone (it waits for nothing else: no cycle).
+    if for_update then
+      perform astapa.lock_organization(d.organization_id);
+    end if;
+    r := astapa.scim_locked_user(d, id);
+    return astapa.scim_user_json(r);
+  end
+  $function$;
+comment on function api.scim_get_user(text,text,boolean) is 'A User resource of the directory (its row locked); AS404 when there is none (or it was deleted). for_update: the organization locked first, for a PATCH that replaces it in the same transaction.';
+grant execute on function api.scim_get_user(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_list_users(directory_id text, attribute text, value text, start_index integer DEFAULT 1, max_results integer DEFAULT 100)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    total integer;
+    page jsonb;
+  begin
+    if scim_list_users.attribute is not null
+       and scim_list_users.attribute not in ('userName', 'externalId', 'id', 'emails.value') then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Filtering by %s is not supported.', scim_list_users.attribute);
+    end if;
+    -- userName and emails compare without case (RFC 7643 caseExact false), externalId and id exactly.
+    with matching as (
+      select r.* from astapa.scim_users r
+      where r.project_id = d.project_id and r.directory_id = d.id and r.deleted_at is null
+        and case scim_list_users.attribute
+              when 'userName' then pg_catalog.lower(r.user_name) = pg_catalog.lower(scim_list_users.value)
+              when 'externalId' then r.external_id = scim_list_users.value
+              when 'id' then r.id::text = pg_catalog.lower(scim_list_users.value)
+              when 'emails.value' then pg_catalog.lower(r.user_name) = pg_catalog.lower(scim_list_users.value)
+                or exists (select from pg_catalog.jsonb_array_elements(r.emails) e(address)
+                           where pg_catalog.lower(e.address ->> 'value') = pg_catalog.lower(scim_list_users.value))
+              else true
+            end),
+    numbered as (
+      select m.id, pg_catalog.row_number() over (order by m.created_at, m.id) as n from matching m)
+    select (select pg_catalog.count(*)::integer from matching),
+           coalesce(pg_catalog.jsonb_agg(astapa.scim_user_json(r) order by x.n), '[]')
+    into total, page
+    from numbered x
+    join astapa.scim_users r on r.project_id = d.project_id and r.id = x.id
+    where x.n >= greatest(start_index, 1) and x.n < greatest(start_index, 1) + least(greatest(max_results, 0), 100);
+    return pg_catalog.jsonb_build_object('total', total, 'resources', page);
+  end
+  $function$;
+comment on function api.scim_list_users(text,text,text,integer,integer) is 'A page of the directory''s User resources (RFC 7644 §3.4.2): those whose attribute (userName, externalId, id, emails.value; null: all) equals value, in creation order, from start_index (1-based) for up to max_results (at most 100). Returns {total, resources}. AS400 another attribute.';
+grant execute on function api.scim_list_users(text,text,text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_replace_user(directory_id text, id text, resource jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    before astapa.scim_users := astapa.scim_locked_user(d, id);
+    r astapa.scim_users := before;
+    changed text[] := '{}';
+    done jsonb := '{}';
+    action text := 'scim.user_updated';
+  begin
+    r.user_name := pg_catalog.btrim(resource ->> 'userName');
+    if r.user_name is null then
+      raise exception using errcode = 'AS400', message = 'userName is required.';
+    end if;
+    r.external_id := resource ->> 'externalId';
+    r.given_name := resource ->> 'givenName';
+    r.family_name := resource ->> 'familyName';
+    r.display_name := resource ->> 'displayName';
+    r.emails := coalesce(resource -> 'emails', '[]');
+    -- A replace without active keeps it: forgetting the attribute must not re-provision anyone.
+    r.active := coalesce((resource ->> 'active')::boolean, before.active);
+    if pg_catalog.lower(r.user_name) <> pg_catalog.lower(before.user_name) then
+      perform astapa.scim_change_address(o, before, r.user_name);
+    end if;
+    changed := array(select f.c from (values
+      (1, 'userName', r.user_name is distinct from before.user_name),
+      (2, 'externalId', r.external_id is distinct from before.external_id),
+      (3, 'name.givenName', r.given_name is distinct from before.given_name),
+      (4, 'name.familyName', r.family_name is distinct from before.family_name),
+      (5, 'displayName', r.display_name is distinct from before.display_name),
+      (6, 'emails', r.emails is distinct from before.emails),
+      (7, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
+    if pg_catalog.cardinality(changed) = 0 then
+      return astapa.scim_user_json(before); -- a repeat changes nothing and says nothing
+    end if;
+    if r.active and not before.active then
+      done := astapa.scim_reprovision(o, before);
+      r.disabled_by_scim := false;
+      action := 'scim.user_reactivated';
+    elsif before.active and not r.active then
+      done := astapa.scim_deprovision(o, before);
+      r.disabled_by_scim := before.disabled_by_scim or (done ->> 'disabled')::boolean;
+      action := 'scim.user_deprovisioned';
+    end if;
+    update astapa.scim_users x
+    set user_name = r.user_name, external_id = r.external_id, given_name = r.given_name,
+        family_name = r.family_name, display_name = r.display_name, emails = r.emails, active = r.active,
+        disabled_by_scim = r.disabled_by_scim, updated_at = pg_catalog.now()
+    where x.project_id = before.project_id and x.id = before.id
+    returning * into r;
+    perform astapa.audit(d.project_id, action, 'user:' || r.user_id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'organization', o.id, 'resource', r.id::text, 'changed', pg_catalog.to_jsonb(changed)) || done);
+    return astapa.scim_user_json(r);
+  end
+  $function$;
+comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised resource (active left out: unchanged). active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such resource, AS400 no userName.';
+grant execute on function api.scim_replace_user(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.search_environment_users(project_id text, query text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12450,6 +13144,27 @@ AS $function$
   $function$;
 comment on function api.set_coupon_disabled(text,text,boolean) is 'Disables a coupon (no new redemptions; renewals that carry it keep it) or enables it again. AS404 unknown.';
 grant execute on function api.set_coupon_disabled(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_machine_client_dpop_bound(client_id text, bound boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    update astapa.machine_clients m
+    set dpop_bound_access_tokens = coalesce(bound, false), updated_at = pg_catalog.now()
+    where m.project_id = (select astapa.current_project_id()) and m.client_id = set_machine_client_dpop_bound.client_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('Machine client %s was not found.', client_id);
+    end if;
+    perform astapa.audit(astapa.current_project_id(), 'machine_client.update', client_id,
+      pg_catalog.jsonb_build_object('dpop_bound_access_tokens', coalesce(bound, false)));
+    return astapa.machine_client_json(client_id);
+  end
+  $function$;
+comment on function api.set_machine_client_dpop_bound(text,boolean) is 'Marks a machine client of the current project as always using DPoP (RFC 9449 §5.2: its token requests without a proof are refused) or not; audited as machine_client.update; AS404 for an unknown client.';
+grant execute on function api.set_machine_client_dpop_bound(text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_machine_client_jwks(client_id text, jwks jsonb)
@@ -13064,8 +13779,8 @@ AS $function$
       raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
     end if;
     mode := astapa.require_project(project);
-    if provider is null or provider not in ('google', 'github') then
-      raise exception using errcode = 'AS400', message = 'The provider must be google or github.';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google, github or apple.';
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
@@ -13882,6 +14597,30 @@ comment on function api.store_dynamic_client_jwks(text,jsonb) is 'Replaces the k
 grant execute on function api.store_dynamic_client_jwks(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sweep_backchannel_logouts()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    swept integer;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'The logout sweeper runs outside any project.';
+    end if;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', 'on', true);
+    delete from astapa.backchannel_logouts as d
+    where d.status in ('delivered', 'failed') and d.created_at < pg_catalog.now() - interval '30 days';
+    get diagnostics swept = row_count;
+    perform pg_catalog.set_config('astapa.sweep_backchannel_logouts', '', true);
+    return swept;
+  end
+  $function$;
+comment on function api.sweep_backchannel_logouts() is 'Deletes logout tokens delivered or given up more than 30 days ago, across projects; returns how many. Security definer because the app role may not delete them at all: it runs only with no project set, through the owner-only policies "the sweeper finds/removes old back-channel logouts", on for its own duration. Called after the hourly grant sweep (lib/tokens/grant_sweeper.ts).';
+grant execute on function api.sweep_backchannel_logouts() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sweep_grants()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -13893,6 +14632,7 @@ AS $function$
     tokens integer;
     registrations integer;
     documents integer;
+    proofs integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -13916,6 +14656,9 @@ AS $function$
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
+    delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
+    get diagnostics proofs = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -13943,10 +14686,11 @@ AS $function$
     end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
+      'dpop_proofs', proofs);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -14184,8 +14928,8 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods.
     perform from astapa.users as u
@@ -14215,7 +14959,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -14285,6 +15029,36 @@ AS $function$
   $function$;
 comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_logout_settings(project_id text, changes jsonb, internal_reason text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+  begin
+    -- The SSRF guard's verdict on backchannel_logout_uri is made in TypeScript (it resolves the host,
+    -- lib/webhooks/address_guard.ts); sandbox projects may point at local receivers while developing.
+    if internal_reason is not null and astapa.require_project(project_id) = 'production' then
+      perform astapa.raise_problems(pg_catalog.jsonb_build_object('backchannel_logout_uri',
+        pg_catalog.jsonb_build_array('A production project''s logout tokens must go to a public address: '
+                                     || internal_reason)));
+    end if;
+    if changes is null or pg_catalog.jsonb_typeof(changes) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Give the logout settings to change as a JSON object.';
+    end if;
+    -- Key by key: a key given replaces that key, null returns it to its default (none registered).
+    merged := pg_catalog.jsonb_strip_nulls(coalesce(
+      (select p.settings -> 'logout' from astapa.projects as p where p.id = update_logout_settings.project_id),
+      '{}') || changes);
+    return api.update_project_settings(project_id, pg_catalog.jsonb_build_object('logout',
+      case when merged = '{}'::jsonb then 'null'::jsonb else merged end));
+  end
+  $function$;
+comment on function api.update_logout_settings(text,jsonb,text) is 'Changes the project client''s logout metadata (settings.logout: post_logout_redirect_uris, backchannel_logout_uri, backchannel_logout_session_required) key by key, null removing one, through api.update_project_settings (validated by astapa.logout_setting_problem, audited as project.settings). AS400 (fields.backchannel_logout_uri) when internal_reason — why the URL reaches an internal address — is set and the project is in production. Returns the project.';
+grant execute on function api.update_logout_settings(text,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_machine_client(client_id text, name text DEFAULT NULL::text, scopes text[] DEFAULT NULL::text[], resources text[] DEFAULT NULL::text[], access_token_ttl integer DEFAULT NULL::integer, enabled boolean DEFAULT NULL::boolean)
@@ -14624,7 +15398,7 @@ AS $function$
     select u.project_id, u.id, u.email, u.email_lower, u.email_verified, u.disabled, u.environment into target
     from astapa.users as u join astapa.projects as p on p.id = u.project_id
     where u.project_id = update_user.project_id and u.id = update_user.user_id and u.environment = p.mode
-      and u.deleted_at is null and update_user.project_id = astapa.current_project_id()
+      and u.deleted_at is null and update_user.project_id = (select astapa.current_project_id())
     for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
@@ -14764,6 +15538,44 @@ AS $function$
   $function$;
 comment on function api.upgrade_imported_password(text,bigint,text,text) is 'After a sign-in verified an imported (foreign) hash: replaces it with the argon2id hash of the same password, only while the stored hash is still old_hash. Returns the user''s hash after the call: new_hash when replaced, else the one stored now (null: none), which another sign-in''s re-hash may have put there. Security definer because the app role cannot read or compare password_hash; refuses any project but the one the transaction acts for.';
 grant execute on function api.upgrade_imported_password(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_dpop_proof(proof_hash bytea, expires_at timestamp with time zone, jkt text, bind_refresh boolean, grant_result jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Called around a grant's call in the grant's own statement: the grant has run (arguments come first), and
+    -- anything raised here rolls it back with the statement, so a refused proof leaves no trace of the grant.
+    if proof_hash is not null then
+      insert into astapa.dpop_proofs (project_id, proof_hash, expires_at)
+      values ((select astapa.current_project_id()), use_dpop_proof.proof_hash, use_dpop_proof.expires_at)
+      on conflict do nothing;
+      if not found then
+        raise exception 'this DPoP proof was used before: make a new one (a new jti) for every request'
+          using errcode = 'AS4D0';
+      end if;
+    end if;
+    -- What the grant redeemed (a code with dpop_jkt, a bound refresh token) names the key it is bound to.
+    if grant_result ? 'dpop_jkt' then
+      if jkt is distinct from grant_result ->> 'dpop_jkt' then
+        raise exception 'this grant is bound to a DPoP key: send a DPoP proof made with that key'
+          using errcode = 'AS4G0';
+      end if;
+      grant_result := grant_result - 'dpop_jkt';
+    end if;
+    -- A public client's new refresh token is bound to its key (a rotation's successor is bound already).
+    if bind_refresh and jkt is not null and grant_result ? 'refresh_token_id' then
+      update astapa.refresh_tokens r set dpop_jkt = jkt
+      where r.project_id = (select astapa.current_project_id())
+        and r.lookup_id = (grant_result ->> 'refresh_token_id')::uuid and r.dpop_jkt is null;
+    end if;
+    return grant_result;
+  end
+  $function$;
+comment on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) is 'Wraps a token grant''s call (RFC 9449): records the proof (proof_hash, null when the request had none) in astapa.dpop_proofs until expires_at, AS4D0 (invalid_dpop_proof) when it was used before; a grant result that names a dpop_jkt (a bound code or refresh token) needs jkt to be that key, else AS4G0, rolling the grant back (the dpop_jkt is taken out of the result); with bind_refresh (a public client''s proof) the refresh token handed out (refresh_token_id) is bound to jkt. Returns the grant''s result.';
+grant execute on function api.use_dpop_proof(bytea,timestamp with time zone,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
@@ -15116,13 +15928,13 @@ AS $function$
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $function$;
-comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -15394,6 +16206,43 @@ AS $function$
   $function$;
 comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. astapa.assert_may_join''s errors: AS404 unknown user, AS409 already a member, AS4F9 no free seat, AS400 unknown role.';
 grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apple_provider_problem(entry jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- Apple has no client secret: the project's own app is a Services ID (client_id), its Team ID, and a
+    -- signing key (Key ID + the .p8 private key, sealed) from which Astapa makes each client secret.
+    select case
+      when pg_catalog.jsonb_typeof(entry) <> 'object'
+        or exists (select from pg_catalog.jsonb_object_keys(entry) as k
+                   where k not in ('enabled', 'client_id', 'team_id', 'key_id', 'private_key_sealed')) then
+        'social_login.apple takes enabled, client_id, team_id, key_id and private_key_sealed only.'
+      when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
+        'social_login.apple.enabled must be true or false.'
+      when (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry) as k
+            where k in ('client_id', 'team_id', 'key_id', 'private_key_sealed')) not in (0, 4) then
+        'social_login.apple needs all of a Services ID, a Team ID, a Key ID and a private key.'
+      when entry ? 'client_id' and (pg_catalog.jsonb_typeof(entry -> 'client_id') <> 'string'
+        or (entry ->> 'client_id') !~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$') then
+        'The Apple Services ID looks like com.example.signin (letters, digits, dots and hyphens).'
+      when entry ? 'team_id' and (pg_catalog.jsonb_typeof(entry -> 'team_id') <> 'string'
+        or (entry ->> 'team_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Team ID is 10 capital letters and digits.'
+      when entry ? 'key_id' and (pg_catalog.jsonb_typeof(entry -> 'key_id') <> 'string'
+        or (entry ->> 'key_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Key ID is 10 capital letters and digits.'
+      when entry ? 'private_key_sealed' and (pg_catalog.jsonb_typeof(entry -> 'private_key_sealed') <> 'string'
+        or (entry ->> 'private_key_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+        or pg_catalog.length(entry ->> 'private_key_sealed') > 4000) then
+        'The Apple private key must be sealed by the server (base64url).'
+    end
+  $function$;
+comment on function astapa.apple_provider_problem(jsonb) is 'A readable reason a settings.social_login.apple entry is refused (enabled; or all of client_id = the Services ID, team_id, key_id and private_key_sealed), or null when it is valid.';
+grant execute on function astapa.apple_provider_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
@@ -16130,6 +16979,30 @@ comment on function astapa.assert_redirect_uri(text) is 'Raises AS400 with a rea
 grant execute on function astapa.assert_redirect_uri(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_scim_domain(o astapa.organizations, email text)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    domains text;
+  begin
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if not astapa.scim_domain_verified(o.project_id, o.id, email) then
+      select pg_catalog.string_agg(d.domain, ', ' order by d.domain) into domains
+      from astapa.organization_domains d
+      where d.project_id = o.project_id and d.organization_id = o.id and d.verified_at is not null;
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'userName %s is not at a verified domain of %s: this directory provisions only addresses at %s.',
+        pg_catalog.btrim(email), o.name, coalesce(domains, '(no verified domain yet)'));
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_scim_domain(astapa.organizations,text) is 'AS403 (naming the verified domains) unless the address is at a verified domain of the organization; AS400 when it is no address at all.';
+grant execute on function astapa.assert_scim_domain(astapa.organizations,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_secret_hash(secret_hash bytea)
  RETURNS void
  LANGUAGE plpgsql
@@ -16272,6 +17145,27 @@ CREATE OR REPLACE FUNCTION astapa.audit_user_id(target text)
 AS $function$ select case when pg_catalog.starts_with(target, 'user:') then astapa.user_id_of(pg_catalog.substr(target, 6)) end $function$;
 comment on function astapa.audit_user_id(text) is 'The user an audit target names (user:<id>), or null.';
 grant execute on function astapa.audit_user_id(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.backchannel_logout_uri(client_id text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select p.settings -> 'logout' ->> 'backchannel_logout_uri' from astapa.projects as p
+       where p.id = (select astapa.current_project_id()) and p.client_id = backchannel_logout_uri.client_id),
+      (select d.metadata ->> 'backchannel_logout_uri' from astapa.dynamic_clients as d
+       where d.client_id = backchannel_logout_uri.client_id),
+      -- A metadata document is the client's own word, fetched and cached: its URI is taken only in the form the
+      -- other two are registered in (https, or http on a loopback host).
+      (select m.document ->> 'backchannel_logout_uri' from astapa.client_metadata_documents as m
+       where m.client_id = backchannel_logout_uri.client_id
+         and astapa.is_valid_redirect_uri(m.document ->> 'backchannel_logout_uri')))
+  $function$;
+comment on function astapa.backchannel_logout_uri(text) is 'Where a client of the current project takes logout tokens: the project''s own client''s settings.logout.backchannel_logout_uri, a self-registered client''s registered backchannel_logout_uri, or the one in a URL client''s cached metadata document (when https, or http on a loopback host); null when none.';
+grant execute on function astapa.backchannel_logout_uri(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.bot_protection_logged(change jsonb)
@@ -17529,6 +18423,28 @@ comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enab
 grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_session_grants()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The user's row for update, as every revocation of a user's tokens takes it (held already by the callers that
+    -- end sessions: api.end_login_session, astapa.void_ways_back, ...): a rotation under way commits its
+    -- successor first, and the revocation below, a statement of its own, sees it.
+    perform from astapa.users as u where u.project_id = new.project_id and u.id = new.user_id for update of u;
+    -- Back-Channel Logout 1.0 §2.7: refresh tokens that are not for offline access end with the session.
+    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'session_ended'
+    where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
+      and not ('offline_access' = any (pg_catalog.string_to_array(r.scope, ' ')));
+    perform astapa.queue_backchannel_logouts(new.public_id, new.user_id);
+    return null;
+  end
+  $function$;
+comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update first: callers take it before the session''s row.';
+grant execute on function astapa.end_session_grants() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_sessions_started_while_disabled(project_id text, user_id bigint)
  RETURNS integer
  LANGUAGE sql
@@ -18636,6 +19552,42 @@ comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writer
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.logout_setting_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('post_logout_redirect_uris', 'backchannel_logout_uri',
+                                  'backchannel_logout_session_required')) then
+      return 'logout must be an object with post_logout_redirect_uris, backchannel_logout_uri and '
+        'backchannel_logout_session_required.';
+    end if;
+    if value ? 'post_logout_redirect_uris' and (pg_catalog.jsonb_typeof(value -> 'post_logout_redirect_uris') <> 'array'
+       or pg_catalog.jsonb_array_length(value -> 'post_logout_redirect_uris') > 20
+       or exists (select from pg_catalog.jsonb_array_elements(value -> 'post_logout_redirect_uris') as u
+                  where pg_catalog.jsonb_typeof(u) <> 'string' or not astapa.is_valid_redirect_uri(u #>> '{}'))) then
+      return 'logout.post_logout_redirect_uris must be at most 20 absolute URLs (https, or http on localhost), '
+        'without fragments.';
+    end if;
+    if value ? 'backchannel_logout_uri' and (pg_catalog.jsonb_typeof(value -> 'backchannel_logout_uri') <> 'string'
+       or not astapa.is_valid_redirect_uri(value ->> 'backchannel_logout_uri')) then
+      return 'logout.backchannel_logout_uri must be an absolute URL (https, or http on localhost), without a fragment.';
+    end if;
+    if value ? 'backchannel_logout_session_required'
+       and pg_catalog.jsonb_typeof(value -> 'backchannel_logout_session_required') <> 'boolean' then
+      return 'logout.backchannel_logout_session_required must be true or false.';
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.logout_setting_problem(jsonb) is 'Why a project''s settings.logout is refused (astapa.setting_problem), or null: post_logout_redirect_uris (at most 20 URLs), backchannel_logout_uri and backchannel_logout_session_required, as OIDC client metadata names them.';
+grant execute on function astapa.logout_setting_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.machine_client_json(client_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -18646,7 +19598,8 @@ AS $function$
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at,
+      'dpop_bound_access_tokens', m.dpop_bound_access_tokens))
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $function$;
@@ -19696,6 +20649,41 @@ comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinis
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_backchannel_logouts(session_id text, user_id bigint)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    queued integer;
+  begin
+    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
+    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
+    insert into astapa.backchannel_logouts (project_id, client_id, url, session_id, user_id)
+    select (select astapa.current_project_id()), c.client_id, c.url, queue_backchannel_logouts.session_id,
+           queue_backchannel_logouts.user_id
+    from (select issued.client_id, astapa.backchannel_logout_uri(issued.client_id) as url
+          from (select a.client_id from astapa.authorization_codes as a
+                where a.project_id = (select astapa.current_project_id())
+                  and a.session_id = queue_backchannel_logouts.session_id
+                union
+                select r.client_id from astapa.refresh_tokens as r
+                where r.project_id = (select astapa.current_project_id())
+                  and r.session_id = queue_backchannel_logouts.session_id) as issued) as c
+    where c.url is not null
+    order by c.client_id;
+    get diagnostics queued = row_count;
+    if queued > 0 then
+      perform pg_catalog.pg_notify('astapa_backchannel_logouts',
+        pg_catalog.jsonb_build_object('project_id', astapa.current_project_id())::text);
+    end if;
+    return queued;
+  end
+  $function$;
+comment on function astapa.queue_backchannel_logouts(text,bigint) is 'Queues a logout token for every client of the current project that received tokens from the session (public id session_id: its codes and refresh tokens name it) and registered a backchannel_logout_uri, and wakes the workers (NOTIFY astapa_backchannel_logouts with the project id). Returns how many it queued.';
+grant execute on function astapa.queue_backchannel_logouts(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_webhook_deliveries()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -20491,6 +21479,249 @@ comment on function astapa.scheduled_plan_change(astapa.organizations) is 'The p
 grant execute on function astapa.scheduled_plan_change(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_change_address(o astapa.organizations, r astapa.scim_users, new_name text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    account record;
+  begin
+    perform astapa.assert_scim_domain(o, new_name);
+    if exists (select from astapa.scim_users x
+               where x.project_id = r.project_id and x.directory_id = r.directory_id and x.id <> r.id
+                 and x.deleted_at is null and pg_catalog.lower(x.user_name) = pg_catalog.lower(new_name)) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('userName %s is already in this directory.', new_name);
+    end if;
+    select u.id, u.email, u.environment into account from astapa.users u
+    where u.project_id = r.project_id and u.id = r.user_id and u.deleted_at is null
+    for update;
+    if account.id is null then
+      raise exception using errcode = 'AS409', message = 'The account this resource provisioned was erased.';
+    end if;
+    -- The directory moves only an address the organization owns (never an account at another domain it linked
+    -- before the domain was unverified), and never onto another account's address: two accounts are never merged.
+    if not astapa.scim_domain_verified(o.project_id, o.id, account.email) then
+      raise exception using errcode = 'AS403', message = pg_catalog.format(
+        'The account is at %s, outside the verified domains of %s: this directory does not change its address.',
+        account.email, o.name);
+    end if;
+    if exists (select from astapa.users u
+               where u.project_id = r.project_id and u.environment = account.environment and u.id <> account.id
+                 and u.email_lower = pg_catalog.lower(pg_catalog.btrim(new_name))) then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'Another account of this project uses %s: two accounts are never merged.', pg_catalog.btrim(new_name));
+    end if;
+    if pg_catalog.lower(account.email) <> pg_catalog.lower(pg_catalog.btrim(new_name)) then
+      update astapa.users u set email = pg_catalog.btrim(new_name), email_verified = true
+      where u.project_id = r.project_id and u.id = account.id;
+      perform astapa.audit(r.project_id, 'user.email_changed', 'user:' || account.id,
+        pg_catalog.jsonb_build_object('by', 'scim', 'directory', r.directory_id));
+    end if;
+  end
+  $function$;
+comment on function astapa.scim_change_address(astapa.organizations,astapa.scim_users,text) is 'A SCIM userName change moves the account''s address (verified; audited user.email_changed {by: scim}) when both the old and the new one are at the organization''s verified domains (AS403 otherwise) and no other account or resource has the new one (AS409).';
+grant execute on function astapa.scim_change_address(astapa.organizations,astapa.scim_users,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_deprovision(o astapa.organizations, r astapa.scim_users)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    account record;
+    m astapa.organization_memberships;
+    disabled_now boolean := false;
+    ended jsonb;
+  begin
+    -- The user's row first, for update, as api.disable_user and astapa.void_ways_back take it (the caller holds
+    -- the organization's lock and the SCIM row's). An erased user (a tombstone) is already out.
+    select u.id, u.email, u.disabled into account from astapa.users u
+    where u.project_id = o.project_id and u.id = r.user_id and u.deleted_at is null
+    for update;
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id
+    returning * into m;
+    if m.user_id is not null then
+      perform astapa.emit_membership('membership.deleted', m, 'scim');
+      -- Remembered as a removal, so automatic domain joining does not put them straight back.
+      insert into astapa.organization_departures as x (project_id, organization_id, user_id, reason)
+      values (o.project_id, o.id, m.user_id, 'removed')
+      on conflict on constraint organization_departures_pkey
+      do update set reason = excluded.reason, departed_at = pg_catalog.now();
+      -- The IdP says this person is gone: their ownership goes with them (refusing would leave them in, with
+      -- the IdP retrying for ever). An organization left without an owner is said, for the admins to mend.
+      if m.role = 'owner' and not exists (
+          select from astapa.organization_memberships x
+          where x.project_id = o.project_id and x.organization_id = o.id and x.role = 'owner') then
+        perform astapa.audit(o.project_id, 'organization.owner_removed_by_scim', o.id,
+          pg_catalog.jsonb_build_object('user_id', m.user_id::text));
+      end if;
+    end if;
+    -- Only an account at the organization's verified domain is the organization's to switch off: an address
+    -- elsewhere (the domain unverified since) loses the membership and nothing more.
+    if account.id is not null and astapa.scim_domain_verified(o.project_id, o.id, account.email) then
+      if not account.disabled then
+        perform api.disable_user(o.project_id, r.user_id, true);
+        disabled_now := true;
+      end if;
+      -- A disable keeps sessions and refresh tokens for a re-enable; a deprovisioned person's are ended.
+      ended := astapa.void_ways_back(r.user_id, sign_out => true);
+    end if;
+    return pg_catalog.jsonb_build_object('membership_removed', m.user_id is not null, 'disabled', disabled_now,
+      'sessions', coalesce((ended ->> 'sessions')::integer, 0),
+      'refresh_tokens', coalesce((ended ->> 'refresh_tokens')::integer, 0));
+  end
+  $function$;
+comment on function astapa.scim_deprovision(astapa.organizations,astapa.scim_users) is 'Deprovisions the person a SCIM resource stands for: removes their membership of the (locked) organization (membership.deleted, reason scim; a departure recorded; the last owner too, audited organization.owner_removed_by_scim), and when their address is at one of its verified domains disables the account (api.disable_user) and ends every session and refresh token (astapa.void_ways_back). Returns {membership_removed, disabled (by this call), sessions, refresh_tokens}.';
+grant execute on function astapa.scim_deprovision(astapa.organizations,astapa.scim_users) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_directory(directory_id text)
+ RETURNS astapa.scim_directories
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories;
+  begin
+    select * into d from astapa.scim_directories x
+    where x.project_id = (select astapa.current_project_id()) and x.id = scim_directory.directory_id
+      and x.token_hash is not null;
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = 'This SCIM directory is not turned on.';
+    end if;
+    return d;
+  end
+  $function$;
+comment on function astapa.scim_directory(text) is 'The current project''s SCIM directory with a live token; AS404 otherwise (revoked or removed meanwhile).';
+grant execute on function astapa.scim_directory(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_directory_json(d astapa.scim_directories)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', d.id, 'organization_id', d.organization_id, 'token_active', d.token_hash is not null,
+      'token_created_at', d.token_created_at, 'created_at', d.created_at,
+      'users', (select pg_catalog.count(*) from astapa.scim_users u
+                where u.project_id = d.project_id and u.directory_id = d.id and u.deleted_at is null),
+      'active_users', (select pg_catalog.count(*) from astapa.scim_users u
+                       where u.project_id = d.project_id and u.directory_id = d.id and u.deleted_at is null
+                         and u.active))
+  $function$;
+comment on function astapa.scim_directory_json(astapa.scim_directories) is 'A SCIM directory as the Platform API shows it: never the token, only whether one is active and since when, and how many User resources it holds (active ones apart).';
+grant execute on function astapa.scim_directory_json(astapa.scim_directories) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_domain_verified(project_id text, organization_id text, email text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- The domain as astapa.sso_connection_requiring reads it: after the last @, any case, a trailing dot dropped.
+    select pg_catalog.strpos(coalesce(email, ''), '@') > 0 and exists (
+      select from astapa.organization_domains d
+      where d.project_id = scim_domain_verified.project_id and d.organization_id = scim_domain_verified.organization_id
+        and d.verified_at is not null
+        and d.domain = pg_catalog.rtrim(pg_catalog.lower(
+              pg_catalog.split_part(pg_catalog.btrim(email), '@', -1)), '.'))
+  $function$;
+comment on function astapa.scim_domain_verified(text,text,text) is 'Whether the address is at one of the organization''s verified domains (the domains SSO enforcement uses).';
+grant execute on function astapa.scim_domain_verified(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_locked_user(d astapa.scim_directories, id text)
+ RETURNS astapa.scim_users
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    r astapa.scim_users;
+  begin
+    if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into r from astapa.scim_users x
+      where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_locked_user.id::uuid
+        and x.deleted_at is null
+      for update;
+    end if;
+    if r.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found.', pg_catalog.left(id, 64));
+    end if;
+    return r;
+  end
+  $function$;
+comment on function astapa.scim_locked_user(astapa.scim_directories,text) is 'A live User resource of the directory by id, locked for update; AS404 otherwise (any text: not a UUID is not found either).';
+grant execute on function astapa.scim_locked_user(astapa.scim_directories,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_reprovision(o astapa.organizations, r astapa.scim_users)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    account record;
+    enabled_now boolean := false;
+    added boolean := false;
+  begin
+    select u.id, u.disabled into account from astapa.users u
+    where u.project_id = o.project_id and u.id = r.user_id and u.deleted_at is null
+    for update;
+    if account.id is null then
+      raise exception using errcode = 'AS409', message = 'The account this resource provisioned was erased.';
+    end if;
+    -- Only what the directory switched off: a user the project disabled itself stays disabled.
+    if r.disabled_by_scim and account.disabled then
+      perform api.disable_user(o.project_id, r.user_id, false);
+      enabled_now := true;
+    end if;
+    if not exists (select from astapa.organization_memberships x
+                   where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id) then
+      perform astapa.add_membership(o, r.user_id, 'member', 'scim');
+      delete from astapa.organization_departures x
+      where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id;
+      added := true;
+    end if;
+    return pg_catalog.jsonb_build_object('enabled', enabled_now, 'membership_added', added);
+  end
+  $function$;
+comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) is 'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it (never one the project disabled), and makes them a member of the (locked) organization (role member, reason scim) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
+grant execute on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_user_json(r astapa.scim_users)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- RFC 7643 §4.1; meta.location is added by the app, which knows the base URL.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'schemas', pg_catalog.jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:User'),
+      'id', r.id::text, 'externalId', r.external_id, 'userName', r.user_name,
+      'name', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'givenName', r.given_name, 'familyName', r.family_name,
+        'formatted', nullif(pg_catalog.concat_ws(' ', r.given_name, r.family_name), ''))), '{}'::jsonb),
+      'displayName', r.display_name,
+      'emails', nullif(r.emails, '[]'::jsonb),
+      'active', r.active,
+      'meta', pg_catalog.jsonb_build_object('resourceType', 'User', 'created', r.created_at,
+        'lastModified', r.updated_at,
+        'version', 'W/"' || (pg_catalog.date_part('epoch', r.updated_at) * 1000000)::bigint::text || '"')))
+  $function$;
+comment on function astapa.scim_user_json(astapa.scim_users) is 'A SCIM User resource (RFC 7643 §4.1) as the IdP sent it (attributes it did not send left out); without meta.location.';
+grant execute on function astapa.scim_user_json(astapa.scim_users) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.second_factor_kinds(project_id text, user_id bigint, phone_settings jsonb DEFAULT NULL::jsonb)
  RETURNS text[]
  LANGUAGE sql
@@ -20516,6 +21747,18 @@ AS $function$
   $function$;
 comment on function astapa.second_factor_kinds(text,bigint,jsonb) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor, judged on phone_settings when the caller read them), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
 grant execute on function astapa.second_factor_kinds(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.session_claim(session_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case when session_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('sid', session_id) end
+  $function$;
+comment on function astapa.session_claim(text) is 'For a grant''s result: {sid} when the sign-in came from a hosted-login session (its public id, which the ID token carries), else {}.';
+grant execute on function astapa.session_claim(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()
@@ -20572,6 +21815,8 @@ AS $function$
       return null;
     end if;
     case key
+    when 'logout' then
+      return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -20669,7 +21914,7 @@ AS $function$
       end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
-        return 'social_login must be an object with google and/or github.';
+        return 'social_login must be an object with google, github and/or apple.';
       end if;
       for provider in select pg_catalog.jsonb_object_keys(value) loop
         if astapa.social_provider_problem(provider, value -> provider) is not null then
@@ -20892,7 +22137,8 @@ AS $function$
     select coalesce((
       select case
         when own -> 'enabled' = 'false'::jsonb then false
-        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        -- Apple's own app is a signing key (private_key_sealed), not a client secret.
+        when own ? 'client_id' and (own ? 'client_secret_sealed' or own ? 'private_key_sealed') then true
         else social_provider_offered.provider = any(pg_catalog.string_to_array(
           coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
       end
@@ -20911,8 +22157,9 @@ CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry j
 AS $function$
     select case
       when entry is null or entry = 'null'::jsonb then null
-      when provider not in ('google', 'github') then
-        pg_catalog.format('Social sign-in providers are google and github, not %s.', provider)
+      when provider not in ('google', 'github', 'apple') then
+        pg_catalog.format('Social sign-in providers are google, github and apple, not %s.', provider)
+      when provider = 'apple' then astapa.apple_provider_problem(entry)
       when pg_catalog.jsonb_typeof(entry) <> 'object'
         or exists (select from pg_catalog.jsonb_object_keys(entry) as k
                    where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
@@ -21368,20 +22615,28 @@ AS $function$
     -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
     -- disabled and live again after a re-enable, as they were before it.
     if sign_out then
-      with ended as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
-          and s.ended_at is null
-        returning 1)
-      select pg_catalog.count(*)::integer into sessions from ended;
       -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
-      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user). Before the
+      -- sessions end, so that their trigger (astapa.end_session_grants) finds none left to revoke as session_ended.
       with revoked as (
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
       select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+      -- Each session's end queues its logout tokens (astapa.end_session_grants).
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+    else
+      -- A disable keeps the sessions, but the apps are told to end theirs (Back-Channel Logout 1.0): nobody may
+      -- use them while the user is disabled, and a re-enable lets the person sign in to them again.
+      perform astapa.queue_backchannel_logouts(s.public_id, s.user_id) from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+        and s.ended_at is null and s.expires_at > pg_catalog.now();
     end if;
     -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
     -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
@@ -21425,7 +22680,7 @@ AS $function$
       'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
   end
   $function$;
-comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -5,9 +5,10 @@ import { asApp, signUpContext, type Sql } from "./client.ts";
 const Outcome = z.object({ user_id: z.string(), created: z.boolean(), linked: z.boolean() });
 
 export type ProviderIdentity = {
-  provider: "google" | "github";
+  provider: "google" | "github" | "apple";
   subject: string;
-  email: string;
+  /** Null when the provider did not say (Apple, for a returning person): the subject must then be linked. */
+  email: string | null;
   emailVerified: boolean;
 };
 

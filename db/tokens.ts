@@ -4,6 +4,8 @@ import { asApp, type Fragment, type Sql, type Tx } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { GrantRefused, UserClaims } from "./token_claims.ts";
 import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
+import type { DpopProof } from "../lib/oauth/dpop.ts";
+import { dpopGrantCall } from "./dpop.ts";
 
 const UserGrantSchema = UserClaims.extend({
   environment: z.literal("sandbox").optional(),
@@ -15,6 +17,8 @@ const UserGrantSchema = UserClaims.extend({
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),
   refresh_token_id: z.uuid().nullable().optional(),
+  /** The hosted-login session the sign-in came from (its public id), for the ID token's sid. */
+  sid: z.string().optional(),
   /** An impersonation's sign-in: who acts (astapa.impersonation_grant, docs/impersonation.md). */
   act: z.object({ sub: z.string() }).optional(),
   organization: z.object({
@@ -86,6 +90,8 @@ const ClientGrantSchema = z.object({
   scope: z.string().optional(),
   resource: z.string().optional(),
   access_ttl: z.number().int(),
+  /** A machine client that must send DPoP proofs (RFC 9449 §5.2). */
+  dpop_bound: z.literal(true).optional(),
 });
 
 /** The client_credentials decision, as a call to place in a statement acting for the project. */
@@ -98,7 +104,7 @@ export function clientCredentialsGrantCall(
 }
 
 /** What api.client_credentials_grant and api.machine_client_grant answer. */
-export function clientGrant(result: unknown): ClientGrant {
+export function clientGrant(result: unknown): ClientGrant & { dpop_bound?: true } {
   return ClientGrantSchema.parse(result);
 }
 
@@ -153,16 +159,19 @@ export async function accessTokenActive(
   return row.active === true;
 }
 
+/** The userinfo claims; with a DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql). */
 export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
   clientId: string,
+  proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
+  const call = sql`api.user_info(${userId}, ${clientId})`;
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.user_info(${userId}, ${clientId}) as result`,
+    (tx) => tx`select ${proof ? dpopGrantCall(sql, proof, false, call) : call} as result`,
   );
   return row.result;
 }

@@ -8,14 +8,14 @@ import { type User, UserSchema } from "./users.ts";
 import { result } from "./result.ts";
 
 /**
- * One way a user signs in (api.user_sign_in_methods). password, google and github can be removed (`removable`:
+ * One way a user signs in (api.user_sign_in_methods). password, google, github and apple can be removed (`removable`:
  * while another usable way in stays) and are listed even while the project does not offer them (`usable`
  * false: passwords off, the provider off or not configured); phone and email_code are read-only, there while
  * the project offers them and the number or address is verified, with `linked_at` null (nothing records since
  * when).
  */
 export const SignInMethodSchema = z.object({
-  provider: z.enum(["password", "google", "github", "phone", "email_code"]),
+  provider: z.enum(["password", "google", "github", "apple", "phone", "email_code"]),
   subject: z.string().nullable(),
   email: z.string().nullable(),
   /** The E.164 number of a phone way in. */

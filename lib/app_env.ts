@@ -15,6 +15,7 @@ import type { AuthorizationClients } from "./login/authorization_clients.ts";
 import type { Brand } from "./branding/brand.ts";
 import type { BotWidget } from "./login/bot_check.ts";
 import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
+import type { ScimDirectoryCaller } from "./scim/caller.ts";
 
 export type Deps = {
   config: Config;
@@ -44,6 +45,8 @@ export type AppEnv = {
     caller?: Caller;
     /** The client the family's `authorize` authenticated, when the route declares client callers. */
     client?: AuthenticatedClient;
+    /** Below /scim/v2: the directory the bearer token opened, set by routes/scim/_middleware.ts. */
+    scim?: ScimDirectoryCaller;
     /** On a project's hosted pages: its brand, which the layout applies (lib/branding/use_brand.ts). */
     brand?: Brand;
     /** On a hosted-login form with bot protection: its widget, which authPageData passes to the page. */

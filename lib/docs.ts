@@ -26,6 +26,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "An organization signs its people in through its own OpenID Connect identity provider.",
   },
   {
+    slug: "scim",
+    title: "Directory provisioning (SCIM)",
+    summary: "An organization's IdP creates and deprovisions its people over SCIM 2.0 (Okta, Entra ID).",
+  },
+  {
     slug: "mfa",
     title: "Second factor",
     summary: "Authenticator apps, recovery codes, policy, step-up, amr.",

@@ -5,6 +5,7 @@
  */
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
 import { AstapaAuthError, AstapaError, errorFrom } from "./errors.ts";
+import { verifyLogoutToken } from "./logout_tokens.ts";
 import { billingAccounts, billingPages, checkoutReads } from "./billing_accounts.ts";
 import { billingOrganizations } from "./billing_organizations.ts";
 import { billingPlans } from "./billing_plans.ts";
@@ -13,6 +14,7 @@ import { botProtection } from "./bot_protection.ts";
 import { phoneProviders } from "./phone_providers.ts";
 import { signInMethods } from "./sign_in_methods.ts";
 import { ssoConnections } from "./sso_connections.ts";
+import { scimDirectories } from "./scim_directories.ts";
 import { users } from "./users.ts";
 import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
@@ -84,6 +86,8 @@ export type AstapaClaims = JWTPayload & {
   org_slug?: string;
   org_role?: string;
   org_permissions?: string[];
+  /** A DPoP-bound token's key thumbprint (RFC 9449 §6); the gates then require a proof of that key. */
+  cnf?: { jkt?: string };
 };
 
 export type LoginRequest = {
@@ -300,6 +304,14 @@ export function createAstapa(options: AstapaOptions) {
       }
     },
 
+    /**
+     * Verifies a back-channel logout token Astapa POSTed to the app's backchannel_logout_uri (sdk/logout_tokens.ts):
+     * end the app's sessions with its sid (or of its sub), then answer 200; AstapaAuthError (400) when invalid.
+     */
+    verifyLogoutToken(token: string) {
+      return verifyLogoutToken(token, { issuer, clientId: options.clientId, jwks });
+    },
+
     claims: {
       /** The claims a user's next token will carry. */
       get: (sub: string) =>
@@ -372,6 +384,8 @@ export function createAstapa(options: AstapaOptions) {
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),
+    /** Organizations' SCIM directories (docs/scim.md): the token is shown once, by enable. */
+    scimDirectories: scimDirectories(json, call),
     /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
     signUpSettings: signUpSettings(json),
     /** The sign-up waitlist: list, approve (mails the sign-up link), decline (docs/project-settings.md). */

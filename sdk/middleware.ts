@@ -1,10 +1,12 @@
 /**
  * Gatekeeping by plan or scope, for Hono, Express, Fastify and `Request` handlers (Next.js route handlers and
- * middleware, Cloudflare Workers, Bun, Deno). Each reads the Bearer token,
- * verifies it with the client's JWKS, and answers 401 (no or bad token) or 403 (wrong plan or scope) as JSON.
+ * middleware, Cloudflare Workers, Bun, Deno). Each reads the Bearer token (or a DPoP-bound one with its proof,
+ * RFC 9449: dpop.ts), verifies it with the client's JWKS, and answers 401 (no or bad token) or 403 (wrong plan
+ * or scope) as JSON.
  */
 import type { Astapa, AstapaClaims } from "./client.ts";
 import { AstapaAuthError, AstapaError } from "./errors.ts";
+import { checkSenderConstraint, DPOP_ALGORITHMS, DpopAuthError, type DpopRequest } from "./dpop.ts";
 
 /** A rule says why claims are refused: a message (403 forbidden), a step-up refusal (401), or null to let through. */
 export type Rule = (claims: AstapaClaims) => string | StepUp | null;
@@ -51,13 +53,23 @@ export const orgPermissionRule = (permissions: string[]): Rule => (claims) => {
     : `This needs these permissions in the organization: ${permissions.join(" ")}.`;
 };
 
-/** Verifies the request's Bearer token and applies the rule; throws AstapaAuthError with 401 or 403. */
-export async function authorize(astapa: Astapa, authorization: string | null | undefined, rule: Rule) {
-  const match = /^Bearer (\S+)$/i.exec(authorization ?? "");
+/**
+ * Verifies the request's access token and applies the rule; throws AstapaAuthError with 401 or 403. `request`
+ * (method, URL as the client called it, DPoP header) lets a DPoP-bound token through with its proof; without
+ * it only Bearer tokens pass.
+ */
+export async function authorize(
+  astapa: Astapa,
+  authorization: string | null | undefined,
+  rule: Rule,
+  request?: DpopRequest,
+) {
+  const match = /^(Bearer|DPoP) (\S+)$/i.exec(authorization ?? "");
   if (!match) {
     throw new AstapaAuthError("unauthorized", "Sign in first: send Authorization: Bearer <token>.", 401);
   }
-  const claims = await astapa.verify(match[1]);
+  const claims = await astapa.verify(match[2]);
+  await checkSenderConstraint(claims, match[1], match[2], request);
   const problem = rule(claims);
   if (typeof problem === "string") throw new AstapaAuthError("forbidden", problem, 403);
   if (problem) throw new AstapaAuthError("insufficient_user_authentication", problem.message, 401);
@@ -70,7 +82,9 @@ export function errorResponse(error: unknown): Response {
   const status = error.status || 401;
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (status === 401) {
-    headers["www-authenticate"] = error.code === "insufficient_user_authentication"
+    headers["www-authenticate"] = error instanceof DpopAuthError
+      ? `DPoP error="${error.code}", algs="${DPOP_ALGORITHMS.join(" ")}"`
+      : error.code === "insufficient_user_authentication"
       ? `Bearer error="insufficient_user_authentication", acr_values="${ACR_MFA}"`
       : 'Bearer error="invalid_token"';
   }
@@ -85,7 +99,8 @@ export function hono(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return async (c: any, next: () => Promise<void>) => {
     try {
-      c.set("astapa", await authorize(astapa, c.req.header("authorization"), rule));
+      const request = { method: c.req.method, url: c.req.url, dpop: c.req.header("dpop") };
+      c.set("astapa", await authorize(astapa, c.req.header("authorization"), rule, request));
     } catch (error) {
       return errorResponse(error);
     }
@@ -97,7 +112,10 @@ export function hono(astapa: Astapa, rule: Rule) {
 export function express(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return (req: any, res: any, next: (error?: unknown) => void) => {
-    authorize(astapa, req.headers?.authorization, rule).then(
+    // The URL the client called: behind a proxy, set Express's "trust proxy" so req.protocol is the client's.
+    const url = `${req.protocol}://${req.headers?.host}${req.originalUrl ?? req.url}`;
+    const request = { method: req.method, url, dpop: req.headers?.dpop };
+    authorize(astapa, req.headers?.authorization, rule, request).then(
       (claims) => {
         req.astapa = claims;
         next();
@@ -116,7 +134,9 @@ export function fastify(astapa: Astapa, rule: Rule) {
   // deno-lint-ignore no-explicit-any
   return async (request: any, reply: any) => {
     try {
-      request.astapa = await authorize(astapa, request.headers?.authorization, rule);
+      const url = `${request.protocol}://${request.headers?.host}${request.url}`;
+      const dpop = { method: request.method, url, dpop: request.headers?.dpop };
+      request.astapa = await authorize(astapa, request.headers?.authorization, rule, dpop);
     } catch (error) {
       const response = errorResponse(error);
       return reply.code(response.status).headers(Object.fromEntries(response.headers)).send(
@@ -138,10 +158,15 @@ export function withAuthorization<R extends Request, A extends unknown[], T exte
   return async (request, ...rest) => {
     let claims: AstapaClaims;
     try {
-      claims = await authorize(astapa, request.headers.get("authorization"), rule);
+      claims = await authorize(astapa, request.headers.get("authorization"), rule, requestOf(request));
     } catch (error) {
       return errorResponse(error);
     }
     return await handler(request, claims, ...rest);
   };
+}
+
+/** What a DPoP proof must name, read from a `Request`. */
+export function requestOf(request: Request): DpopRequest {
+  return { method: request.method, url: request.url, dpop: request.headers.get("dpop") };
 }

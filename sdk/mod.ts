@@ -59,6 +59,7 @@ export type {
   SsoConnection,
   SsoConnectionInput,
 } from "./sso_connections.ts";
+export type { ScimDirectory, ScimDirectoryWithToken } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
@@ -73,6 +74,7 @@ export type {
 } from "./webhooks.ts";
 export { WEBHOOK_EVENT_TYPES } from "./webhooks.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
+export { BACKCHANNEL_LOGOUT_EVENT, type LogoutClaims, verifyLogoutToken } from "./logout_tokens.ts";
 export {
   ACR_MFA,
   authorize,
@@ -83,6 +85,13 @@ export {
   scopeRule,
 } from "./middleware.ts";
 export { nextMiddleware, nextRoute } from "./next.ts";
+export {
+  checkSenderConstraint,
+  DPOP_ALGORITHMS,
+  DpopAuthError,
+  dpopProof,
+  type DpopRequest,
+} from "./dpop.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,

@@ -5,7 +5,7 @@
  * Each gate takes a rule (plan, scope — and any rule added later) so every check gets both forms at once.
  */
 import type { Astapa, AstapaClaims } from "./client.ts";
-import { authorize, errorResponse, type Rule, withAuthorization } from "./middleware.ts";
+import { authorize, errorResponse, requestOf, type Rule, withAuthorization } from "./middleware.ts";
 
 /**
  * A route handler behind a rule: `export const GET = nextRoute(astapa, planRule(["pro"]), (req, claims, ctx) =>
@@ -29,7 +29,7 @@ export function nextMiddleware<R extends Request, T extends Response | undefined
   return async (request) => {
     let claims: AstapaClaims;
     try {
-      claims = await authorize(astapa, request.headers.get("authorization"), rule);
+      claims = await authorize(astapa, request.headers.get("authorization"), rule, requestOf(request));
     } catch (error) {
       return errorResponse(error);
     }

@@ -12,6 +12,7 @@ import { PhoneSection } from "./PhoneSection.tsx";
 import { AccountPasskeys } from "./AccountPasskeys.tsx";
 import { AccountOrganizations } from "./AccountOrganizations.tsx";
 import { AccountApps } from "./AccountApps.tsx";
+import { isProvider } from "@/lib/login/social/providers.ts";
 
 export type AccountPageData = {
   lang: Lang;
@@ -53,6 +54,7 @@ const METHOD_WORDS = {
   password: "methodPassword",
   google: "methodGoogle",
   github: "methodGithub",
+  apple: "methodApple",
   phone: "methodPhone",
   email_code: "methodEmailCode",
 } as const satisfies Record<AccountOverview["methods"][number]["provider"], AccountKey>;
@@ -135,9 +137,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               {!a.methods.some((m) => m.provider === "password") && (
                 <p class="muted">
                   {t(
-                    a.methods.some((m) => m.provider === "google" || m.provider === "github")
-                      ? "noPassword"
-                      : "noPasswordYet",
+                    a.methods.some((m) => isProvider(m.provider)) ? "noPassword" : "noPasswordYet",
                   )}
                 </p>
               )}
@@ -170,7 +170,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                   {m.phone_number ? ` (${m.phone_number})` : ""}
                   {m.linked_at && <>{" — "}{t("linkedSince", { date: date(lang, m.linked_at) })}</>}
                   {!m.usable && <span class="muted">— {t("methodNotOffered")}</span>}
-                  {(m.provider === "google" || m.provider === "github") && (m.removable
+                  {isProvider(m.provider) && (m.removable
                     ? (
                       <form method="post" action={post} class="inline">
                         <Hidden data={data} action="unlink" />

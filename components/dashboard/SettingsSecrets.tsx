@@ -1,5 +1,7 @@
 import { CsrfField } from "./Frame.tsx";
 import type { SettingsData, SocialState } from "./SettingsView.tsx";
+import { AppleProvider } from "./SettingsApple.tsx";
+import { OffOrDefault } from "./SocialSwitches.tsx";
 
 type SectionProps = { data: SettingsData; base: string; canEdit: boolean };
 
@@ -10,7 +12,9 @@ function describe(social: SocialState): string {
     case "off":
       return "Off: no button.";
     case "own":
-      return `On, with your own OAuth app ${social.clientId}; client secret set.`;
+      return social.teamId
+        ? `On, with your own Services ID ${social.clientId} (team ${social.teamId}, key ${social.keyId}); private key set.`
+        : `On, with your own OAuth app ${social.clientId}; client secret set.`;
     case "deployment":
       return "On, with the deployment's shared credentials.";
     case "unavailable":
@@ -18,12 +22,18 @@ function describe(social: SocialState): string {
   }
 }
 
-/** Google and GitHub sign-in per project: off, the deployment's credentials, or the project's own app. */
+/** Google, Apple and GitHub sign-in per project: off, the deployment's credentials, or the project's own app. */
 export function SocialProviders({ data, base, canEdit }: SectionProps) {
   return (
     <section class="card" aria-labelledby="social-heading">
       <h2 id="social-heading">Social sign-in</h2>
-      {(["google", "github"] as const).map((provider) => {
+      {(["google", "apple", "github"] as const).map((provider) => {
+        if (provider === "apple") {
+          const description = describe(data.social.apple);
+          return (
+            <AppleProvider key="apple" data={data} base={base} canEdit={canEdit} description={description} />
+          );
+        }
         const name = PROVIDER_NAMES[provider];
         return (
           <div key={provider} class="provider">
@@ -53,16 +63,7 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
                   />
                   <button type="submit" class="button">Use this {name} app</button>
                 </form>
-                <form method="post" action={`${base}/settings/social`} class="form inline-form">
-                  <CsrfField token={data.frame.csrf} />
-                  <input type="hidden" name="provider" value={provider} />
-                  <button type="submit" name="action" value="off" class="button secondary">
-                    Turn {name} off
-                  </button>
-                  <button type="submit" name="action" value="default" class="button secondary">
-                    Use deployment default
-                  </button>
-                </form>
+                <OffOrDefault provider={provider} name={name} base={base} csrf={data.frame.csrf} />
               </>
             )}
           </div>
@@ -70,8 +71,10 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
       })}
       <p class="hint">
         Callback URLs to register with your own OAuth app:{" "}
-        <code>{data.baseUrl}/auth/social/google/callback</code> and{" "}
-        <code>{data.baseUrl}/auth/social/github/callback</code>. Secrets are sealed and never shown again.
+        <code>{data.baseUrl}/auth/social/google/callback</code>,{" "}
+        <code>{data.baseUrl}/auth/social/github/callback</code> and (Apple's Return URL){" "}
+        <code>{data.baseUrl}/auth/social/apple/callback</code>. Secrets and keys are sealed and never shown
+        again.
       </p>
     </section>
   );

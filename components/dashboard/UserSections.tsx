@@ -13,6 +13,7 @@ const PROVIDER_NAMES = {
   password: "Password",
   google: "Google",
   github: "GitHub",
+  apple: "Apple",
   phone: "Phone code",
   email_code: "Email code",
 } as const;

@@ -423,6 +423,8 @@ create or replace function api.account_end_other_sessions(session_hash bytea) re
     person bigint := astapa.account_user(session_hash);
     ended integer;
   begin
+    -- The user's row before the sessions', as astapa.void_ways_back takes them (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = project and u.id = person for update of u;
     with other as (
       update astapa.login_sessions s set ended_at = pg_catalog.now()
       where s.project_id = project and s.user_id = person and s.ended_at is null and s.token_hash <> session_hash
@@ -452,8 +454,8 @@ create or replace function api.account_unlink(session_hash bytea, provider text,
     person bigint := astapa.account_user(session_hash, fresh_seconds);
     methods jsonb;
   begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception 'only a Google or GitHub identity is unlinked here' using errcode = 'AS400';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception 'only a Google, GitHub or Apple identity is unlinked here' using errcode = 'AS400';
     end if;
     methods := api.unlink_sign_in_method(project, person, provider, subject);
     if mail is not null then
@@ -465,7 +467,7 @@ create or replace function api.account_unlink(session_hash bytea, provider text,
   $$;
 
 comment on function api.account_unlink(bytea, text, text, integer, jsonb) is
-  'After a fresh sign-in, the person unlinks one of their own Google/GitHub identities, never their last way '
+  'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple identities, never their last way '
   'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
   'and is mailed when mail is given.';
 

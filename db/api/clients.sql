@@ -38,7 +38,8 @@ create or replace function astapa.machine_client_json(client_id text) returns js
       'client_id', m.client_id, 'project_id', m.project_id, 'name', m.name,
       'scopes', pg_catalog.to_jsonb(m.scopes), 'resources', pg_catalog.to_jsonb(m.resources),
       'access_token_ttl', m.access_token_ttl, 'enabled', m.enabled, 'secret_rotated_at', m.secret_rotated_at,
-      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at))
+      'jwks', m.jwks, 'created_at', m.created_at, 'updated_at', m.updated_at,
+      'dpop_bound_access_tokens', m.dpop_bound_access_tokens))
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_json.client_id
   $$;
@@ -298,7 +299,7 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -330,7 +331,9 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
+      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
+      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
   end
   $$;
 
@@ -338,7 +341,8 @@ comment on function api.machine_client_grant(text, text, text) is
   'Decides a client_credentials grant for a machine client of the current project: scope within the client''s '
   'scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, '
   'invalid_scope when none of it is allowed), resource among the client''s '
-  'resources that the project still registers (it becomes aud), lifetime the client''s or the project''s.';
+  'resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; '
+  'dpop_bound: true when the client must send DPoP proofs.';
 
 grant execute on function api.machine_client_grant(text, text, text) to astapa_app;
 

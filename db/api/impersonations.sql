@@ -147,12 +147,13 @@ create or replace function api.end_impersonation(project_id text, user_id bigint
     if not found then
       raise exception using errcode = 'AS404', message = 'This user has no impersonation with this id.';
     end if;
-    update astapa.login_sessions s set ended_at = pg_catalog.now()
-    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
-    get diagnostics sessions = row_count;
+    -- The tokens before the session, whose end (astapa.end_session_grants) would revoke them as session_ended.
     update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
     where r.project_id = ended.project_id and r.impersonation_id = ended.id and r.revoked_at is null;
     get diagnostics tokens = row_count;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = ended.project_id and s.impersonation_id = ended.id and s.ended_at is null;
+    get diagnostics sessions = row_count;
     -- An unredeemed code is void as a wrong code_verifier leaves it (redeemed, no family).
     update astapa.authorization_codes c set redeemed_at = pg_catalog.now()
     where c.project_id = ended.project_id and c.impersonation_id = ended.id and c.redeemed_at is null;

@@ -139,7 +139,7 @@ create or replace function api.login_session(token_hash bytea) returns jsonb
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object('user_id', s.user_id::text, 'amr', pg_catalog.to_jsonb(s.amr),
-      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint)
+      'auth_time', pg_catalog.floor(extract(epoch from s.created_at))::bigint, 'sid', s.public_id)
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = login_session.token_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now()
@@ -147,7 +147,7 @@ create or replace function api.login_session(token_hash bytea) returns jsonb
   $$;
 
 comment on function api.login_session(bytea) is
-  'A live session''s user, how they signed in (amr) and when (auth_time, epoch seconds), or null: what '
+  'A live session''s user, how they signed in (amr), when (auth_time, epoch seconds) and its public id (sid), or null: what '
   'acr_values, max_age and the tokens'' amr need (the same liveness rules as api.login_session_user).';
 
 grant execute on function api.login_session(bytea) to astapa_app;
@@ -211,12 +211,21 @@ create or replace function api.end_login_session(token_hash bytea) returns void
   volatile
   set search_path = ''
   as $$
+    -- The user's row for update before the session's, the order astapa.void_ways_back takes them in: the
+    -- session's end revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    select from astapa.users u
+    where u.project_id = (select astapa.current_project_id()) and u.id = (select s.user_id
+      from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash)
+    for update of u;
     update astapa.login_sessions s set ended_at = pg_catalog.now()
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = end_login_session.token_hash
-      and s.ended_at is null
+      and s.ended_at is null;
   $$;
 
-comment on function api.end_login_session(bytea) is 'Signs the browser out of the current project.';
+comment on function api.end_login_session(bytea) is
+  'Signs the browser out of the current project: its refresh tokens but offline ones are revoked and the apps it '
+  'signed in to are sent logout tokens (astapa.end_session_grants). Locks the user''s row first.';
 
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
@@ -519,8 +528,8 @@ create or replace function api.sign_in_with_identity(provider text, subject text
       raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
     end if;
     mode := astapa.require_project(project);
-    if provider is null or provider not in ('google', 'github') then
-      raise exception using errcode = 'AS400', message = 'The provider must be google or github.';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google, github or apple.';
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';

@@ -450,6 +450,46 @@ comment on function astapa.is_exact_origin(text) is
 
 grant execute on function astapa.is_exact_origin(text) to astapa_app;
 
+create or replace function astapa.apple_provider_problem(entry jsonb) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- Apple has no client secret: the project's own app is a Services ID (client_id), its Team ID, and a
+    -- signing key (Key ID + the .p8 private key, sealed) from which Astapa makes each client secret.
+    select case
+      when pg_catalog.jsonb_typeof(entry) <> 'object'
+        or exists (select from pg_catalog.jsonb_object_keys(entry) as k
+                   where k not in ('enabled', 'client_id', 'team_id', 'key_id', 'private_key_sealed')) then
+        'social_login.apple takes enabled, client_id, team_id, key_id and private_key_sealed only.'
+      when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
+        'social_login.apple.enabled must be true or false.'
+      when (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(entry) as k
+            where k in ('client_id', 'team_id', 'key_id', 'private_key_sealed')) not in (0, 4) then
+        'social_login.apple needs all of a Services ID, a Team ID, a Key ID and a private key.'
+      when entry ? 'client_id' and (pg_catalog.jsonb_typeof(entry -> 'client_id') <> 'string'
+        or (entry ->> 'client_id') !~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$') then
+        'The Apple Services ID looks like com.example.signin (letters, digits, dots and hyphens).'
+      when entry ? 'team_id' and (pg_catalog.jsonb_typeof(entry -> 'team_id') <> 'string'
+        or (entry ->> 'team_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Team ID is 10 capital letters and digits.'
+      when entry ? 'key_id' and (pg_catalog.jsonb_typeof(entry -> 'key_id') <> 'string'
+        or (entry ->> 'key_id') !~ '^[A-Z0-9]{10}$') then
+        'The Apple Key ID is 10 capital letters and digits.'
+      when entry ? 'private_key_sealed' and (pg_catalog.jsonb_typeof(entry -> 'private_key_sealed') <> 'string'
+        or (entry ->> 'private_key_sealed') !~ '^[A-Za-z0-9_-]{40,}$'
+        or pg_catalog.length(entry ->> 'private_key_sealed') > 4000) then
+        'The Apple private key must be sealed by the server (base64url).'
+    end
+  $$;
+
+comment on function astapa.apple_provider_problem(jsonb) is
+  'A readable reason a settings.social_login.apple entry is refused (enabled; or all of client_id = the '
+  'Services ID, team_id, key_id and private_key_sealed), or null when it is valid.';
+
+grant execute on function astapa.apple_provider_problem(jsonb) to astapa_app;
+
 create or replace function astapa.social_provider_problem(provider text, entry jsonb) returns text
   language sql
   immutable
@@ -458,8 +498,9 @@ create or replace function astapa.social_provider_problem(provider text, entry j
   as $$
     select case
       when entry is null or entry = 'null'::jsonb then null
-      when provider not in ('google', 'github') then
-        pg_catalog.format('Social sign-in providers are google and github, not %s.', provider)
+      when provider not in ('google', 'github', 'apple') then
+        pg_catalog.format('Social sign-in providers are google, github and apple, not %s.', provider)
+      when provider = 'apple' then astapa.apple_provider_problem(entry)
       when pg_catalog.jsonb_typeof(entry) <> 'object'
         or exists (select from pg_catalog.jsonb_object_keys(entry) as k
                    where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
@@ -482,6 +523,7 @@ comment on function astapa.social_provider_problem(text, jsonb) is
   'A readable reason a settings.social_login.<provider> entry is refused, or null when it is valid.';
 
 grant execute on function astapa.social_provider_problem(text, jsonb) to astapa_app;
+
 
 create or replace function astapa.mail_texts_problem(value jsonb) returns text
   language plpgsql
@@ -554,6 +596,8 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       return null;
     end if;
     case key
+    when 'logout' then
+      return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -651,7 +695,7 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
-        return 'social_login must be an object with google and/or github.';
+        return 'social_login must be an object with google, github and/or apple.';
       end if;
       for provider in select pg_catalog.jsonb_object_keys(value) loop
         if astapa.social_provider_problem(provider, value -> provider) is not null then

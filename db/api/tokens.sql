@@ -275,6 +275,7 @@ create or replace function api.issue_authorization_code(
   as $$
   declare
     acting text;
+    sid text;
   begin
     if ttl_seconds not between 1 and 600 then
       raise exception 'authorization codes live 1 to 600 seconds' using errcode = 'AS400';
@@ -287,17 +288,19 @@ create or replace function api.issue_authorization_code(
       raise exception 'this session is another person''s' using errcode = 'AS403';
     end if;
     -- A session an impersonation opened passes it on: the code's tokens carry act and end with it.
-    select s.impersonation_id into acting from astapa.login_sessions s
+    -- Its public id (sid) goes with the code, so that the session's end finds the app (back-channel logout).
+    select s.impersonation_id, s.public_id into acting, sid from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = issue_authorization_code.session_hash;
     perform astapa.assert_grant_target(scope, resource);
     insert into astapa.authorization_codes (
       project_id, code_hash, client_id, user_id, redirect_uri, scope, resource,
-      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id)
+      code_challenge, code_challenge_method, nonce, auth_time, expires_at, amr, organization_id, impersonation_id,
+      session_id)
     values (
       astapa.current_project_id(), code_hash, client_id, user_id, redirect_uri, coalesce(scope, ''), resource,
       code_challenge, code_challenge_method, nonce, coalesce(auth_time, pg_catalog.now()),
       pg_catalog.now() + pg_catalog.make_interval(secs => ttl_seconds), coalesce(amr, '{pwd}'),
-      astapa.member_organization(user_id, organization_id), acting);
+      astapa.member_organization(user_id, organization_id), acting, sid);
     -- A code for a third-party client means the person allowed it: remembered (db/api/consents.sql). Support
     -- staff signed in as the person may allow it for their own sign-in, never for the person's later ones.
     if acting is null then
@@ -575,6 +578,7 @@ create or replace function api.sweep_grants() returns jsonb
     tokens integer;
     registrations integer;
     documents integer;
+    proofs integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -598,6 +602,9 @@ create or replace function api.sweep_grants() returns jsonb
     get diagnostics registrations = row_count;
     delete from astapa.client_metadata_documents m where m.last_used_at < pg_catalog.now() - interval '30 days';
     get diagnostics documents = row_count;
+    -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
+    delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
+    get diagnostics proofs = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -625,13 +632,15 @@ create or replace function api.sweep_grants() returns jsonb
     end loop;
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
-      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups);
+      'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
+      'dpop_proofs', proofs);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
-  'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, and '
+  'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
+  'proofs past expires_at, and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
   '(astapa.has_way_in, nor a stored passkey or identity). '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
@@ -915,17 +924,21 @@ create or replace function api.redeem_authorization_code(
     where c.project_id = code.project_id and c.code_hash = code.code_hash;
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, resource, auth_time, expires_at, amr,
-      organization_id, impersonation_id)
+      organization_id, impersonation_id, session_id)
     values (code.project_id, refresh_lookup_id, refresh_hash, family, code.user_id, code.client_id, code.scope,
-            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id);
+            code.resource, code.auth_time, refresh_expires, code.amr, code.organization_id, code.impersonation_id,
+            code.session_id);
     -- The person did not sign in when an actor did.
     update astapa.users u set last_sign_in_at = pg_catalog.now()
     where u.project_id = code.project_id and u.id = code.user_id and code.impersonation_id is null;
+    -- A code bound to a DPoP key (dpop_jkt) says so: api.use_dpop_proof, around this call, checks the proof.
     return astapa.grant_result(code.user_id, code.scope, code.resource, code.auth_time, code.nonce, refresh_expires,
                                policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(code.amr), 'refresh_token_id', refresh_lookup_id)
+      || astapa.session_claim(code.session_id)
       || astapa.organization_grant(code.user_id, code.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', code.dpop_jkt));
   end
   $$;
 
@@ -938,7 +951,8 @@ comment on function api.redeem_authorization_code(bytea, text, text, text, bytea
   'code''s user''s row before the code: for key share when the code is unredeemed, else for update (a replay '
   'then locks the family''s tokens in id order, as a reuse detection does). A code of an impersonation''s session '
   'passes it to the family (impersonation_id): act {sub: actor} in the result, the refresh token expiring at its '
-  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended.';
+  'ends_at at the latest and access_ttl cut to it (astapa.impersonation_claims); AS4G0 once it ended. A code '
+  'bound to a DPoP key names it (dpop_jkt) for api.use_dpop_proof to check.';
 
 grant execute on function api.redeem_authorization_code(bytea, text, text, text, bytea, text) to astapa_app;
 
@@ -1045,8 +1059,10 @@ create or replace function api.rotate_refresh_token(
           presented.resource, presented.auth_time, null, successor.expires_at, policy.access_ttl)
           || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                            'refresh_token_id', successor.lookup_id)
+          || astapa.session_claim(presented.session_id)
           || astapa.organization_grant(presented.user_id, presented.organization_id)
-          || impersonated;
+          || impersonated
+          || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
       end if;
       -- Under the key share (a token found used only once locked) a pass may wait for a rotation of the family's
       -- newest token under way: astapa.revoke_refresh_family repeats until none is left.
@@ -1059,19 +1075,23 @@ create or replace function api.rotate_refresh_token(
     update astapa.refresh_tokens r set used_at = pg_catalog.now()
     where r.project_id = presented.project_id and r.id = presented.id;
     successor_lookup_id := astapa.new_time_ordered_uuid();
+    -- A DPoP-bound sign-in stays bound to its key (the result's dpop_jkt; api.use_dpop_proof checks it).
     insert into astapa.refresh_tokens (
       project_id, lookup_id, token_hash, family_id, parent_id, user_id, client_id, scope, resource, auth_time,
-      expires_at, amr, organization_id, impersonation_id)
+      expires_at, amr, organization_id, impersonation_id, dpop_jkt, session_id)
     values (presented.project_id, successor_lookup_id, successor_hash, presented.family_id, presented.id,
             presented.user_id, presented.client_id, presented.scope, presented.resource, presented.auth_time,
-            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id);
+            refresh_expires, presented.amr, presented.organization_id, presented.impersonation_id,
+            presented.dpop_jkt, presented.session_id);
     -- The active organization stays; its claims are read fresh, so a removed member's stop here.
     return astapa.grant_result(presented.user_id, coalesce(requested_scope, presented.scope),
       presented.resource, presented.auth_time, null, refresh_expires, policy.access_ttl)
       || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb(presented.amr),
                                        'refresh_token_id', successor_lookup_id)
+      || astapa.session_claim(presented.session_id)
       || astapa.organization_grant(presented.user_id, presented.organization_id)
-      || impersonated;
+      || impersonated
+      || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('dpop_jkt', presented.dpop_jkt));
   end
   $$;
 
@@ -1084,7 +1104,9 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
   'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
   '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
-  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order.';
+  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A '
+  'token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for '
+  'api.use_dpop_proof to check.';
 
 grant execute on function api.rotate_refresh_token(bytea, text, bytea, text, text, uuid) to astapa_app;
 

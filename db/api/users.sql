@@ -289,20 +289,28 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
     -- A disable (sign_out false) ends neither: its sessions and refresh tokens are refused while the user is
     -- disabled and live again after a re-enable, as they were before it.
     if sign_out then
-      with ended as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
-          and s.ended_at is null
-        returning 1)
-      select pg_catalog.count(*)::integer into sessions from ended;
       -- The revocation POST /api/platform/revoke performs (api.revoke_user_refresh_tokens), the row already held;
-      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user).
+      -- an erasure records its own reason (user_disabled, as it always had: astapa.erase_user). Before the
+      -- sessions end, so that their trigger (astapa.end_session_grants) finds none left to revoke as session_ended.
       with revoked as (
         update astapa.refresh_tokens r set revoked_at = pg_catalog.now(), revoked_reason = void_ways_back.reason
         where r.project_id = (select astapa.current_project_id()) and r.user_id = void_ways_back.user_id
           and r.revoked_at is null
         returning 1)
       select pg_catalog.count(*)::integer into refresh_tokens from revoked;
+      -- Each session's end queues its logout tokens (astapa.end_session_grants).
+      with ended as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+          and s.ended_at is null
+        returning 1)
+      select pg_catalog.count(*)::integer into sessions from ended;
+    else
+      -- A disable keeps the sessions, but the apps are told to end theirs (Back-Channel Logout 1.0): nobody may
+      -- use them while the user is disabled, and a re-enable lets the person sign in to them again.
+      perform astapa.queue_backchannel_logouts(s.public_id, s.user_id) from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id()) and s.user_id = void_ways_back.user_id
+        and s.ended_at is null and s.expires_at > pg_catalog.now();
     end if;
     -- A code issued to one of those sessions a moment ago would still start a refresh token within its 60 s.
     -- Redeemed without a refresh family: what api.redeem_authorization_code answers invalid_grant for, revoking
@@ -355,7 +363,8 @@ comment on function astapa.void_ways_back(bigint, boolean, text) is
   'and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device '
   'authorization not yet polled (status voided: the poll answers access_denied), every pending address change '
   '(its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). '
-  'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled. Returns '
+  'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and '
+  'queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns '
   'the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, '
   'mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 
@@ -460,7 +469,7 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
     select u.project_id, u.id, u.email, u.email_lower, u.email_verified, u.disabled, u.environment into target
     from astapa.users as u join astapa.projects as p on p.id = u.project_id
     where u.project_id = update_user.project_id and u.id = update_user.user_id and u.environment = p.mode
-      and u.deleted_at is null and update_user.project_id = astapa.current_project_id()
+      and u.deleted_at is null and update_user.project_id = (select astapa.current_project_id())
     for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
@@ -762,7 +771,8 @@ create or replace function astapa.social_provider_offered(project_id text, provi
     select coalesce((
       select case
         when own -> 'enabled' = 'false'::jsonb then false
-        when own ? 'client_id' and own ? 'client_secret_sealed' then true
+        -- Apple's own app is a signing key (private_key_sealed), not a client secret.
+        when own ? 'client_id' and (own ? 'client_secret_sealed' or own ? 'private_key_sealed') then true
         else social_provider_offered.provider = any(pg_catalog.string_to_array(
           coalesce(pg_catalog.current_setting('astapa.deployment_social', true), ''), ','))
       end
@@ -836,7 +846,7 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
@@ -844,7 +854,7 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
   $$;
 
 comment on function api.user_sign_in_methods(text, bigint) is
-  'Every way a user can sign in but a passkey: {provider: password|google|github|phone|email_code, subject, '
+  'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, '
   'email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified '
   'number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at '
   'null. usable: it signs them in now (a password with settings.passwords not false and an email address; an '
@@ -1112,8 +1122,8 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google or github.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods.
     perform from astapa.users as u
@@ -1145,7 +1155,7 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   $$;
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
-  'Removes one way to sign in (the password, or a google/github identity by subject) when '
+  'Removes one way to sign in (the password, or a google/github/apple identity by subject) when '
   'api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone '
   'sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or '
   'an identity whose provider is not offered do not), and audits identity.unlink. Security '

@@ -13,6 +13,7 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import type { AccountKey } from "./i18n.ts";
 import { accountDeletedMail, emailChangeMail, identityUnlinkedMail, passwordChangedMail } from "./mail.ts";
 import type { AccountForm } from "./form.ts";
+import { isProvider } from "@/lib/login/social/providers.ts";
 import { type AccountTarget, FRESH_SECONDS } from "./target.ts";
 
 const Email = z.string().trim().max(254).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/);
@@ -60,7 +61,7 @@ export async function changeFor(
       };
     }
     case "unlink": {
-      const provider = form.provider === "google" || form.provider === "github" ? form.provider : null;
+      const provider = form.provider && isProvider(form.provider) ? form.provider : null;
       if (!provider) return "staleForm";
       return {
         kind: "unlink",

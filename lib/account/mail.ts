@@ -4,6 +4,7 @@
  */
 import type { Lang } from "@/lib/login/i18n.ts";
 import type { AccountMail } from "@/db/account.ts";
+import { PROVIDER_NAMES, type ProviderId } from "@/lib/login/social/providers.ts";
 
 const WORDING = {
   email_change: {
@@ -89,9 +90,9 @@ export function passwordChangedMail(lang: Lang, app: string): AccountMail {
   return { template: "password_changed", ...WORDING.password_changed[lang](app) };
 }
 
-/** A Google or GitHub identity no longer signs the person in. */
-export function identityUnlinkedMail(lang: Lang, app: string, provider: "google" | "github"): AccountMail {
-  const name = provider === "google" ? "Google" : "GitHub";
+/** A Google, GitHub or Apple identity no longer signs the person in. */
+export function identityUnlinkedMail(lang: Lang, app: string, provider: ProviderId): AccountMail {
+  const name = PROVIDER_NAMES[provider];
   return { template: "identity_unlinked", ...WORDING.identity_unlinked[lang](app, name) };
 }
 

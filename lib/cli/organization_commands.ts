@@ -26,6 +26,7 @@ import { randomSecret, sha256 } from "../secrets.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 import { SSO_ACTIONS, SSO_USAGE, ssoCommand } from "./sso_commands.ts";
+import { SCIM_ACTIONS, SCIM_USAGE, scimCommand } from "./scim_commands.ts";
 
 export const ORGANIZATION_USAGE = `  org list --project ID [--search TEXT]
   org create --project ID --name NAME --slug SLUG [--owner SUB]
@@ -40,7 +41,8 @@ export const ORGANIZATION_USAGE = `  org list --project ID [--search TEXT]
   org invitations --project ID --org ID · org revoke --project ID --invitation ID
   org roles --project ID · org define-role --project ID --key KEY --name NAME [--permission P …]
   org add-domain|verify-domain --project ID --org ID --domain DOMAIN
-${SSO_USAGE}`;
+${SSO_USAGE}
+${SCIM_USAGE}`;
 
 const CLI = { actor: "cli" };
 
@@ -52,6 +54,7 @@ export async function organizationCommand(
 ): Promise<number> {
   const action = args.positionals[1];
   if (SSO_ACTIONS.includes(action)) return await ssoCommand(sql, args, out, config);
+  if (SCIM_ACTIONS.includes(action)) return await scimCommand(sql, args, out, config);
   operands(args, 2, []);
   const run = <T>(known: string[], work: (tx: Tx, project: string) => Promise<T>) => {
     allowFlags(args, ["project", ...known]);

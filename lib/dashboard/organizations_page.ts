@@ -10,6 +10,8 @@ import { listInvitations, listMembers, listOrganizations } from "@/db/organizati
 import { getProject, type Project } from "@/db/projects.ts";
 import { listPlans } from "@/db/plans.ts";
 import { listSsoConnections } from "@/db/sso_connections.ts";
+import { listScimDirectories, type ScimDirectory } from "@/db/scim.ts";
+import { scimBaseUrl } from "../scim/caller.ts";
 import { MAX_METADATA_CHARS } from "../login/sso/saml_metadata.ts";
 import { withServiceProvider } from "../login/sso/saml_urls.ts";
 import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
@@ -22,7 +24,15 @@ export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   plan_set: "The organization's team plan was changed.",
   sso_saved: "The organization's SSO connection was saved.",
   sso_removed: "The organization's SSO connection was removed.",
+  scim_revoked: "The organization's SCIM token was revoked: its directory answers nobody now.",
 };
+
+/** An admin turns an organization's SCIM directory on or replaces its token (enable), or revokes it. */
+export const OrganizationScimForm = z.object({
+  csrf: z.string(),
+  organization: z.string().max(100),
+  action: z.enum(["enable", "revoke"]),
+});
 
 /** An admin saves an organization's SSO connection (docs/enterprise-sso.md) or removes it. */
 export const OrganizationSsoForm = z.object({
@@ -52,12 +62,20 @@ export const NewOrganizationForm = z.object({
 });
 export type NewOrganizationForm = z.infer<typeof NewOrganizationForm>;
 
+/** A SCIM directory as the page shows it: never its token. */
+export type ShownScimDirectory = ScimDirectory & { base_url: string };
+
+/** A SCIM token just made, for this one answer (only its SHA-256 is stored). */
+export type NewScimToken = { organization: string; token: string; base_url: string };
+
 type Listed = Awaited<ReturnType<typeof listOrganizations>>[number];
 export type OrganizationRow = Listed & {
   member_list: Awaited<ReturnType<typeof listMembers>>;
   open_invitations: Awaited<ReturnType<typeof listInvitations>>;
   /** Its SSO connection (never the secret; a SAML one with the SP URLs to give the IdP), or null. */
   sso: ShownSsoConnection | null;
+  /** Its SCIM directory (never the token), or null. */
+  scim: ShownScimDirectory | null;
 };
 
 export type OrganizationsData = {
@@ -70,6 +88,8 @@ export type OrganizationsData = {
   notice?: string;
   error?: string;
   draft?: NewOrganizationForm;
+  /** A SCIM token just made: shown in this answer only. */
+  scimToken?: NewScimToken;
 };
 
 /** The first 100 organizations by name, each with its members and open invitations. */
@@ -79,6 +99,10 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
     const connections = (await listSsoConnections(tx)).map((s) =>
       withServiceProvider(c.var.deps.config.baseUrl, s)
     );
+    const directories = (await listScimDirectories(tx)).map((d) => ({
+      ...d,
+      base_url: scimBaseUrl(c.var.deps.config.baseUrl, d.id),
+    }));
     for (const org of await listOrganizations(tx, null)) {
       const invitations = await listInvitations(tx, org.id);
       organizations.push({
@@ -86,6 +110,7 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
         member_list: await listMembers(tx, org.id),
         open_invitations: invitations.filter((i) => i.status === "pending"),
         sso: connections.find((s) => s.organization_id === org.id) ?? null,
+        scim: directories.find((d) => d.organization_id === org.id) ?? null,
       });
     }
     return {

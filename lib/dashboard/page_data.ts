@@ -20,7 +20,13 @@ import type { DeliveryPage, WebhookEndpoint } from "@/db/webhooks.ts";
 /** Who is signed in, for the frame around every page, and the form token. */
 export type FrameData = { email: string; csrf: string; deploymentOwner: boolean };
 
-export type SocialState = { state: "off" | "own" | "deployment" | "unavailable"; clientId?: string };
+export type SocialState = {
+  state: "off" | "own" | "deployment" | "unavailable";
+  clientId?: string;
+  /** Apple's own app: its Team ID and Key ID (the private key is never shown). */
+  teamId?: string;
+  keyId?: string;
+};
 
 type Attempts = { perEmail: number; perAddress: number };
 
@@ -37,7 +43,7 @@ export type SettingsData = {
   deploymentLiveXendit: boolean;
   /** Domains a project's own from address may use (MAIL_FROM's and MAIL_FROM_DOMAINS). */
   mailFromDomains: string[];
-  social: { google: SocialState; github: SocialState };
+  social: { google: SocialState; apple: SocialState; github: SocialState };
   /** The project's own phone code provider accounts: which, and a hint (never the credentials). */
   phoneProviders: { provider: string; hint: string; updated_at: string }[];
   rateLimits: {

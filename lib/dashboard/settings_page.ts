@@ -7,7 +7,7 @@ import { xenditKeys } from "@/db/payments.ts";
 import { phoneProviderCredentials } from "@/db/phone_providers.ts";
 import { tokenLifetimeLimits } from "@/db/project_settings.ts";
 import type { SettingsData, SocialState } from "./page_data.ts";
-import { type ProviderId, PROVIDERS } from "../login/social/providers.ts";
+import { deploymentProviders, type ProviderId, PROVIDERS } from "../login/social/providers.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { ATTEMPTS } from "../login/flow.ts";
 import { CLIENT_FAILURES } from "../oauth/authenticate_client.ts";
@@ -50,11 +50,14 @@ function socialState(c: Ctx, settings: Record<string, unknown>, provider: Provid
   const social = (settings.social_login ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const own = social[provider];
   if (own?.enabled === false) return { state: "off" };
-  if (typeof own?.client_id === "string" && own.client_secret_sealed) {
-    return { state: "own", clientId: own.client_id };
+  if (typeof own?.client_id === "string" && (own.client_secret_sealed || own.private_key_sealed)) {
+    return {
+      state: "own",
+      clientId: own.client_id,
+      ...(provider === "apple" ? { teamId: String(own.team_id), keyId: String(own.key_id) } : {}),
+    };
   }
-  const deployment = c.var.deps.config[provider];
-  return { state: deployment.clientId && deployment.clientSecret ? "deployment" : "unavailable" };
+  return { state: deploymentProviders(c.var.deps.config).includes(provider) ? "deployment" : "unavailable" };
 }
 
 export async function settingsView(

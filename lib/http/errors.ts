@@ -122,6 +122,8 @@ export const ERRORS = {
   },
   invalid_target: { status: 400, message: "The requested resource is invalid or unknown." },
   invalid_token: { status: 401, message: "The access token is invalid or expired." },
+  // RFC 9449 §5 (token endpoint, 400) and §7.1 (resource access, sent with 401 there): the DPoP proof failed.
+  invalid_dpop_proof: { status: 400, message: "The DPoP proof is invalid." },
   insufficient_scope: { status: 403, message: "The access token lacks the scope this request needs." },
   // RFC 7591 §3.2.2 (dynamic client registration).
   invalid_redirect_uri: { status: 400, message: "A redirect URI is invalid or not allowed." },
@@ -282,6 +284,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4T0: "invalid_target",
   AS4U0: "unauthorized_client",
   AS4U3: "unauthorized_client", // a client of the wrong kind: answered with WRONG_CLIENT_KIND's 403
+  AS4D0: "invalid_dpop_proof", // api.use_dpop_proof: the proof's jti was used before (RFC 9449 §11.1)
 };
 
 /** The status a known client of a kind the route does not accept hears with unauthorized_client. */

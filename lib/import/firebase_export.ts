@@ -1,10 +1,14 @@
 /**
  * Firebase's `auth:export --format=json` users, read as import rows: localId becomes external_id, the
- * scrypt hash and salt keep their names (the import's hash_config makes them usable), Google and GitHub
+ * scrypt hash and salt keep their names (the import's hash_config makes them usable), Google, GitHub and Apple
  * provider entries become identities.
  */
 
-const PROVIDERS: Record<string, string> = { "google.com": "google", "github.com": "github" };
+const PROVIDERS: Record<string, string> = {
+  "google.com": "google",
+  "github.com": "github",
+  "apple.com": "apple",
+};
 
 /** True for an object shaped like one user of a Firebase export. */
 export function isFirebaseUser(value: unknown): value is Record<string, unknown> {

@@ -31,6 +31,8 @@ export type AuthorizeRequest = {
   organization?: string;
   /** An organization invitation's token: accepted once the person has signed in or up (with its address). */
   invitation?: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code will be redeemed with. */
+  dpopJkt?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
   /** Set for a dynamically registered client: who it says it is (unverified) and what it wants to reach. */
   thirdParty?: ThirdParty;
@@ -70,6 +72,7 @@ const PARAMS = {
   max_age: (r) => r.maxAge,
   organization: (r) => r.organization,
   invitation: (r) => r.invitation,
+  dpop_jkt: (r) => r.dpopJkt,
 } satisfies Record<string, (request: AuthorizeRequest) => string | number | undefined>;
 
 /** The name of a parameter the authorization request accepts. */
@@ -159,9 +162,14 @@ export async function parseAuthorizeRequest(
   if (invitation !== undefined && !/^[A-Za-z0-9_-]{20,100}$/.test(invitation)) {
     throw fail("invalid_request", "invitation is not an invitation token.");
   }
+  const dpopJkt = get("dpop_jkt");
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) {
+    throw fail("invalid_request", "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters).");
+  }
   const request = {
     organization,
     invitation,
+    dpopJkt,
     clientId,
     redirectUri,
     state: back.state,

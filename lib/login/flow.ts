@@ -69,6 +69,7 @@ export async function codeRequest(request: AuthorizeRequest, code: string): Prom
     codeChallenge: request.codeChallenge,
     nonce: request.nonce,
     organization: request.organization || undefined,
+    dpopJkt: request.dpopJkt,
   };
 }
 

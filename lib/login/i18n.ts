@@ -205,6 +205,7 @@ const en = {
   chooseOwnPassword: "Set a password",
   continueWithGoogle: "Continue with Google",
   continueWithGithub: "Continue with GitHub",
+  continueWithApple: "Continue with Apple",
   orUseEmail: "or use your email",
   socialTitle: "Sign-in did not finish",
   socialFor: "Signing in to",
@@ -217,6 +218,10 @@ const en = {
   socialNotLinked:
     "An account with this email already exists, but the email is not verified on both sides, so we did not link them. Sign in with your password instead.",
   socialAccountDisabled: "This account is disabled.",
+  socialMisconfigured:
+    "Sign-in with this provider is not set up correctly for this app. Please sign in another way; the app's team has been told.",
+  socialAppleNoEmail:
+    "Apple did not share your email address this time (it shares it only the first time you use an app). In your Apple ID settings, stop using Sign in with Apple for this app, then try again.",
   wantsAccess: "wants to access",
   asksForScopes: "It asks for:",
   unverifiedClient:
@@ -500,6 +505,7 @@ const id: Messages = {
   chooseOwnPassword: "Buat kata sandi",
   continueWithGoogle: "Lanjutkan dengan Google",
   continueWithGithub: "Lanjutkan dengan GitHub",
+  continueWithApple: "Lanjutkan dengan Apple",
   orUseEmail: "atau gunakan email Anda",
   socialTitle: "Proses masuk tidak selesai",
   socialFor: "Masuk ke",
@@ -513,6 +519,10 @@ const id: Messages = {
   socialNotLinked:
     "Akun dengan email ini sudah ada, tetapi email belum terverifikasi di kedua sisi, jadi tidak kami tautkan. Silakan masuk dengan kata sandi.",
   socialAccountDisabled: "Akun ini dinonaktifkan.",
+  socialMisconfigured:
+    "Masuk dengan penyedia ini belum diatur dengan benar untuk aplikasi ini. Silakan masuk dengan cara lain; tim aplikasi sudah diberi tahu.",
+  socialAppleNoEmail:
+    "Apple tidak membagikan alamat email Anda kali ini (Apple hanya membagikannya saat pertama kali Anda memakai sebuah aplikasi). Di pengaturan Apple ID Anda, berhenti gunakan Masuk dengan Apple untuk aplikasi ini, lalu coba lagi.",
   wantsAccess: "ingin mengakses",
   asksForScopes: "Yang diminta:",
   unverifiedClient:

@@ -43,6 +43,8 @@ export type AuthenticatedClient = {
   clientId: string;
   kind: ClientKind;
   method: ClientAuthMethod;
+  /** A self-registered client that registered dpop_bound_access_tokens (RFC 9449 §5.2). */
+  dpopBound?: boolean;
 };
 
 /** The client kinds the route's declaration accepts; a route without one may not authenticate clients. */
@@ -59,9 +61,14 @@ export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<A
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
   if (isSelfRegisteredClientId(presented.clientId)) {
-    await verifyDynamicClientSecret(c, presented, params);
+    const registered = await verifyDynamicClientSecret(c, presented, params);
     if (!accepts.includes("dynamic")) refuseKind(c, presented.clientId, "dynamic", accepts);
-    return { ...presented, projectId: await dynamicClientProject(c, params), kind: "dynamic" };
+    return {
+      ...presented,
+      projectId: await dynamicClientProject(c, params),
+      kind: "dynamic",
+      ...(registered.dpop_bound_access_tokens === true ? { dpopBound: true } : {}),
+    };
   }
   return (await authenticateClientAndGrant(c, params, () => NO_GRANT)).client;
 }

@@ -16,7 +16,10 @@ import { authenticateClient, authenticateClientAndGrant } from "./authenticate_c
 import { presentedClient } from "./client_auth.ts";
 import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import type { TokenResponse } from "./grants.ts";
-import { userTokens } from "./grants.ts";
+import { userTokens, withProof } from "./grants.ts";
+import { dpopGrantCall } from "@/db/dpop.ts";
+import type { DpopProof } from "./dpop.ts";
+import { assertProofIfRequired, isPublicClient } from "./dpop_clients.ts";
 import type { OAuthParams } from "./params.ts";
 import { DeviceCodeRequest, parseParams } from "./schemas.ts";
 import { parseResource } from "./scope.ts";
@@ -29,7 +32,11 @@ const WAITING = z.object({
 });
 
 /** The grant; a function declaration, so grants.ts may list it whichever module loads first. */
-export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<TokenResponse> {
+export async function deviceCodeGrant(
+  c: Ctx,
+  params: OAuthParams,
+  proof: DpopProof | null,
+): Promise<TokenResponse> {
   const refreshSecret = newRefreshSecret();
   let request: { deviceCodeHash: Uint8Array; refreshHash: Uint8Array; resource: string | null } | null = null;
   let problem: unknown = null;
@@ -49,12 +56,20 @@ export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<Toke
   let result: unknown;
   if (isSelfRegisteredClientId(presented.clientId)) {
     client = await authenticateClient(c, params);
+    assertProofIfRequired(client, proof);
     if (!request) throw problem;
     const call = pollDeviceAuthorizationCall(sql, { ...request, clientId: client.clientId });
-    result = await pollDeviceAuthorizationAs(sql, client.projectId, call);
+    const bind = isPublicClient(client);
+    result = await pollDeviceAuthorizationAs(
+      sql,
+      client.projectId,
+      proof ? dpopGrantCall(sql, proof, bind, call) : call,
+    );
   } else {
     ({ client, grant: result } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
-      project: request ? pollDeviceAuthorizationCall(sql, { ...request, clientId }) : null,
+      project: request
+        ? withProof(sql, proof, pollDeviceAuthorizationCall(sql, { ...request, clientId }))
+        : null,
       machine: null,
     })));
     if (client.kind === "machine") {
@@ -67,7 +82,7 @@ export async function deviceCodeGrant(c: Ctx, params: OAuthParams): Promise<Toke
     throw new AppError(waiting.data.error, { description: waiting.data.error_description });
   }
   const grant = userGrant(result);
-  const tokens = await userTokens(c, client, grant, refreshSecret);
+  const tokens = await userTokens(c, client, grant, refreshSecret, proof);
   countTokenIssued("device_code", grant.environment ?? "live");
   return tokens;
 }

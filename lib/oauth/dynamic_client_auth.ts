@@ -48,14 +48,14 @@ export function selfRegisteredClient(
 
 /**
  * Checks a dynamic client's credentials (public: client_id alone; confidential: its secret, Basic or post, or
- * a client assertion signed with its registered keys). Wrong secrets count in the same lockout buckets as
- * other clients'.
+ * a client assertion signed with its registered keys) and returns its metadata. Wrong secrets count in the
+ * same lockout buckets as other clients'.
  */
 export async function verifyDynamicClientSecret(
   c: Ctx,
   presented: PresentedClient,
   params: OAuthParams,
-): Promise<void> {
+): Promise<DynamicClient> {
   const { sql } = c.var.deps;
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   const client = await selfRegisteredClient(
@@ -67,7 +67,8 @@ export async function verifyDynamicClientSecret(
   if (!client) throw new AppError("invalid_client", { headers: challenge });
   if (isMetadataDocumentClientId(presented.clientId)) assertStillRedirects(client, params);
   if (client.token_endpoint_auth_method === "private_key_jwt" || presented.method === "private_key_jwt") {
-    return await verifyDynamicClientAssertion(c, presented, params, client);
+    await verifyDynamicClientAssertion(c, presented, params, client);
+    return client;
   }
   if (client.token_endpoint_auth_method === "none") {
     if (presented.secret !== null) {
@@ -76,7 +77,7 @@ export async function verifyDynamicClientSecret(
         headers: challenge,
       });
     }
-    return;
+    return client;
   }
   if (presented.secret === null) {
     throw new AppError("invalid_client", { description: "This client must authenticate with its secret." });
@@ -94,6 +95,7 @@ export async function verifyDynamicClientSecret(
     });
   }
   if (!outcome.verified) throw new AppError("invalid_client", { headers: challenge });
+  return client;
 }
 
 /**

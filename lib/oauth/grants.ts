@@ -47,11 +47,15 @@ import { countTokenIssued } from "../metrics/metrics.ts";
 import { DEVICE_CODE_GRANT, deviceCodeGrant } from "./device_grant.ts";
 import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant.ts";
 import { identityAssertionGrantHandler, JWT_BEARER_GRANT } from "./identity_assertion_grant.ts";
+import { dpopGrantCall } from "@/db/dpop.ts";
+import type { DpopProof } from "./dpop.ts";
+import { assertProofIfRequired, isPublicClient } from "./dpop_clients.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
   access_token: string;
-  token_type: "Bearer";
+  /** DPoP when the access token is bound to the key of the request's DPoP proof (RFC 9449 §5.1). */
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   refresh_token?: string;
   scope?: string;
@@ -60,8 +64,8 @@ export type TokenResponse = {
   issued_token_type?: string;
 };
 
-/** A grant as the token endpoint runs it: client authentication included. */
-export type TokenGrant = (c: Ctx, params: OAuthParams) => Promise<TokenResponse>;
+/** A grant as the token endpoint runs it: client authentication included; `proof`: the request's checked DPoP proof. */
+export type TokenGrant = (c: Ctx, params: OAuthParams, proof: DpopProof | null) => Promise<TokenResponse>;
 
 /** Machine clients act for themselves only: user grants belong to the project's own and dynamic clients. */
 function assertProjectClient(client: AuthenticatedClient, grantType: string): void {
@@ -91,7 +95,8 @@ type GrantCall<R> = (sql: Sql, request: R & { clientId: string }) => Fragment;
  * Authenticates the client and runs the user grant's SQL call for it. The project's own client: both in ONE
  * statement, one round trip. A dynamically registered client (dcl_…) belongs to no project: its
  * authentication finds the project from the resource it sends, and the call follows in a transaction of its
- * own.
+ * own. With a DPoP proof, or for a code or refresh token (`bound`: it may be bound to a key), the call goes
+ * inside api.use_dpop_proof in the same statement; a public client's refresh token is bound to the proof's key.
  */
 async function userGrantFor<R>(
   c: Ctx,
@@ -99,21 +104,26 @@ async function userGrantFor<R>(
   grantType: string,
   request: { value: R } | { error: unknown },
   call: GrantCall<R>,
+  dpop: { proof: DpopProof | null; bound?: boolean },
 ): Promise<{ client: AuthenticatedClient; grant: UserGrant; request: R }> {
   const presented = presentedClient(c.req.header("authorization"), params);
+  const wrap = (sql: Sql, fragment: Fragment, publicClient: boolean) =>
+    dpop.proof || dpop.bound ? dpopGrantCall(sql, dpop.proof, publicClient, fragment) : fragment;
   if (isSelfRegisteredClientId(presented.clientId)) {
     const client = await authenticateClient(c, params);
+    assertProofIfRequired(client, dpop.proof);
     if ("error" in request) throw request.error;
     const { sql } = c.var.deps;
     const grant = await userGrantAs(
       sql,
       client.projectId,
-      call(sql, { ...request.value, clientId: client.clientId }),
+      wrap(sql, call(sql, { ...request.value, clientId: client.clientId }), isPublicClient(client)),
     );
     return { client, grant, request: request.value };
   }
+  // The project's own client always authenticates (never public): its refresh tokens are not bound.
   const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
-    project: "value" in request ? call(sql, { ...request.value, clientId }) : null,
+    project: "value" in request ? wrap(sql, call(sql, { ...request.value, clientId }), false) : null,
     machine: null,
   }));
   assertProjectClient(client, grantType);
@@ -121,7 +131,7 @@ async function userGrantFor<R>(
   return { client, grant: userGrant(grant), request: request.value };
 }
 
-const authorizationCode: TokenGrant = async (c, params) => {
+const authorizationCode: TokenGrant = async (c, params, proof) => {
   const refreshSecret = newRefreshSecret();
   const request = await prepare(async () => {
     const request = parseParams(AuthorizationCodeRequest, params);
@@ -139,13 +149,14 @@ const authorizationCode: TokenGrant = async (c, params) => {
     "authorization_code",
     request,
     redeemAuthorizationCodeCall,
+    { proof, bound: true },
   );
-  const tokens = await userTokens(c, client, grant, refreshSecret);
+  const tokens = await userTokens(c, client, grant, refreshSecret, proof);
   countTokenIssued("authorization_code", grant.environment ?? "live");
   return tokens;
 };
 
-const refreshToken: TokenGrant = async (c, params) => {
+const refreshToken: TokenGrant = async (c, params, proof) => {
   const request = await prepare(async () => {
     const request = parseParams(RefreshTokenRequest, params);
     const successor = await successorOf(c.var.deps.masterKeys.successor, request.refresh_token);
@@ -163,14 +174,15 @@ const refreshToken: TokenGrant = async (c, params) => {
     "refresh_token",
     request,
     rotateRefreshTokenCall,
+    { proof, bound: true },
   );
-  const tokens = await userTokens(c, client, grant, read.successor);
+  const tokens = await userTokens(c, client, grant, read.successor, proof);
   countTokenIssued("refresh_token", grant.environment ?? "live");
   return tokens;
 };
 
 /** client_credentials: a machine client's own scopes and resources, or the project client's settings. */
-const clientCredentials: TokenGrant = async (c, params) => {
+const clientCredentials: TokenGrant = async (c, params, proof) => {
   if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
     throw new AppError("unauthorized_client", {
       description:
@@ -187,22 +199,33 @@ const clientCredentials: TokenGrant = async (c, params) => {
     (sql, clientId) =>
       "value" in request
         ? {
-          project: clientCredentialsGrantCall(sql, request.value.scope, request.value.resource),
-          machine: machineClientGrantCall(sql, clientId, request.value.scope, request.value.resource),
+          project: withProof(
+            sql,
+            proof,
+            clientCredentialsGrantCall(sql, request.value.scope, request.value.resource),
+          ),
+          machine: withProof(
+            sql,
+            proof,
+            machineClientGrantCall(sql, clientId, request.value.scope, request.value.resource),
+          ),
         }
         : { project: null, machine: null },
-    // The grant only reads; what it reads besides the client is the request's scope and resource.
-    "value" in request
+    // The grant only reads; what it reads besides the client is the request's scope and resource. A request
+    // with a DPoP proof writes (its jti), so it is never answered from the cache.
+    "value" in request && !proof
       ? JSON.stringify(["client_credentials", request.value.scope, request.value.resource])
       : undefined,
   );
   if ("error" in request) throw request.error;
   const grant = clientGrant(result);
-  const token = await clientAccessToken(grant, await issueContext(c, client));
+  // Read-only without a proof, so nothing is undone by refusing after the statement.
+  assertProofIfRequired({ ...client, dpopBound: grant.dpop_bound }, proof);
+  const token = await clientAccessToken(grant, await issueContext(c, client, proof));
   countTokenIssued("client_credentials", "none");
   return {
     access_token: token,
-    token_type: "Bearer",
+    token_type: proof ? "DPoP" : "Bearer",
     expires_in: grant.access_ttl,
     ...(grant.scope ? { scope: grant.scope } : {}),
   };
@@ -217,12 +240,13 @@ export async function userTokens(
   client: AuthenticatedClient,
   grant: UserGrant,
   refreshSecret: string,
+  proof: DpopProof | null,
 ): Promise<TokenResponse> {
-  const ctx = await issueContext(c, client);
+  const ctx = await issueContext(c, client, proof);
   const scopes = grant.scope?.split(" ") ?? [];
   return {
     access_token: await userAccessToken(grant, ctx),
-    token_type: "Bearer",
+    token_type: proof ? "DPoP" : "Bearer",
     expires_in: grant.access_ttl,
     refresh_token: refreshTokenText(grant.refresh_token_id, refreshSecret),
     ...(grant.scope ? { scope: grant.scope } : {}),
@@ -230,12 +254,23 @@ export async function userTokens(
   };
 }
 
-async function issueContext(c: Ctx, client: AuthenticatedClient): Promise<IssueContext> {
+/** Who issues, for which client, with which key; with a DPoP proof, the key the access token is bound to. */
+export async function issueContext(
+  c: Ctx,
+  client: { clientId: string },
+  proof: DpopProof | null,
+): Promise<IssueContext> {
   return {
     issuer: c.var.deps.config.baseUrl,
     clientId: client.clientId,
     key: await c.var.deps.keys.active(),
+    ...(proof ? { jkt: proof.jkt } : {}),
   };
+}
+
+/** A call recording the request's DPoP proof in the same statement, or the call itself without one. */
+export function withProof(sql: Sql, proof: DpopProof | null, call: Fragment): Fragment {
+  return proof ? dpopGrantCall(sql, proof, false, call) : call;
 }
 
 export const GRANTS: Record<string, TokenGrant> = {

@@ -23,6 +23,9 @@ import { authenticateClient, type AuthenticatedClient } from "./authenticate_cli
 import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 import type { OAuthParams } from "./params.ts";
 import { parseResource, parseScope } from "./scope.ts";
+import type { DpopProof } from "./dpop.ts";
+import { assertProofIfRequired } from "./dpop_clients.ts";
+import { issueContext } from "./grants.ts";
 
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 export const ID_JAG_TYPE = "oauth-id-jag+jwt";
@@ -31,7 +34,7 @@ const MAX_LIFETIME_SECONDS = 600;
 /** The answer: an access token only (a new assertion gets the next one). */
 export type IdentityAssertionResponse = {
   access_token: string;
-  token_type: "Bearer";
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   scope?: string;
 };
@@ -58,8 +61,10 @@ function reasonOf(error: unknown): string {
 export async function identityAssertionGrantHandler(
   c: Ctx,
   params: OAuthParams,
+  proof: DpopProof | null = null,
 ): Promise<IdentityAssertionResponse> {
   const client = await authenticateClient(c, params);
+  assertProofIfRequired(client, proof);
   const assertion = params.assertion;
   if (typeof assertion !== "string" || assertion.length === 0 || assertion.length > 16384) {
     throw new AppError("invalid_request", {
@@ -115,17 +120,13 @@ export async function identityAssertionGrantHandler(
     clientId: client.clientId,
     scope: check.scope,
     resource: check.resource,
-  });
+  }, proof);
   const grant = userGrant(result);
-  const token = await userAccessToken(grant, {
-    issuer: server,
-    clientId: client.clientId,
-    key: await c.var.deps.keys.active(),
-  });
+  const token = await userAccessToken(grant, await issueContext(c, client, proof));
   countTokenIssued("jwt_bearer", grant.environment ?? "live");
   return {
     access_token: token,
-    token_type: "Bearer",
+    token_type: proof ? "DPoP" : "Bearer",
     expires_in: grant.access_ttl,
     ...(grant.scope ? { scope: grant.scope } : {}),
   };

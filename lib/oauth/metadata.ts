@@ -4,6 +4,7 @@
  */
 import { ACR_VALUES_SUPPORTED } from "@/lib/login/factors/policy.ts";
 import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
+import { DPOP_ALGORITHMS } from "./dpop.ts";
 
 export const SCOPES = ["openid", "email", "profile", "phone", "offline_access"] as const;
 
@@ -70,11 +71,19 @@ export function authorizationServerMetadata(issuer: string) {
       "auth_time",
       "amr",
       "acr",
+      "sid",
     ],
     acr_values_supported: ACR_VALUES_SUPPORTED,
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["RS256"],
     authorization_response_iss_parameter_supported: true,
+    // DPoP proofs (RFC 9449 §5.1) at the token endpoint and userinfo (lib/oauth/dpop.ts).
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
+    // RP-Initiated Logout 1.0 (routes/auth/logout.tsx) and Back-Channel Logout 1.0 (docs/tokens.md).
+    end_session_endpoint: `${issuer}/auth/logout`,
+    frontchannel_logout_supported: false,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     // Client ID Metadata Documents: an https client_id is fetched (lib/oauth/client_metadata_document.ts).
     client_id_metadata_document_supported: true,
     service_documentation: `${issuer}/docs`,

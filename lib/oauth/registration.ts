@@ -10,6 +10,7 @@ import { parseScope } from "./scope.ts";
 import type { Jwks } from "@/db/client_assertions.ts";
 import { publicJwksProblem } from "./client_keys.ts";
 import { MetadataDocumentRefused } from "./client_metadata_document.ts";
+import { LogoutMetadata, readLogoutMetadata } from "./logout_metadata.ts";
 
 /** Registrations per address per hour, counted in Postgres for every instance. */
 export const REGISTRATIONS_PER_HOUR = 20;
@@ -75,6 +76,8 @@ const EchoedMetadata = z.object({
   software_id: optionalString(200),
   software_version: optionalString(200),
   application_type: z.enum(["web", "native"]).optional(),
+  // RFC 9449 §5.2: every token request of the client must then carry a DPoP proof (lib/oauth/dpop_clients.ts).
+  dpop_bound_access_tokens: z.boolean().optional(),
 });
 
 /** Fetches a private_key_jwt client's keys from its jwks_uri (lib/oauth/registered_client_jwks.ts). */
@@ -151,6 +154,8 @@ export async function parseRegistration(body: unknown, fetchJwks: JwksFetcher): 
     const issue = echoed.error.issues[0];
     throw metadataError(`${issue.path.join(".")}: ${issue.message}.`);
   }
+  const logout = readLogoutMetadata(raw);
+  if ("problem" in logout) throw metadataError(`${logout.problem}.`);
   return {
     ...(name ? { client_name: name as string } : {}),
     redirect_uris: uris as string[],
@@ -159,6 +164,7 @@ export async function parseRegistration(body: unknown, fetchJwks: JwksFetcher): 
     ...(scope ? { scope } : {}),
     metadata: {
       ...JSON.parse(JSON.stringify(echoed.data)),
+      ...logout,
       ...(jwks ? { jwks } : {}),
       ...(jwks && typeof raw.jwks_uri === "string" ? { jwks_uri: raw.jwks_uri } : {}),
     },
@@ -215,7 +221,7 @@ export const RegistrationRequest = z.object({
   response_types: z.array(z.literal("code")).optional(),
   client_name: z.string().max(100).optional().describe("Shown to the person signing in, marked unverified."),
   scope: z.string().optional(),
-}).extend(EchoedMetadata.shape);
+}).extend(EchoedMetadata.shape).extend(LogoutMetadata.shape);
 
 export const RegistrationResponse = RegistrationRequest.extend({
   client_id: z.string().describe("dcl_…"),

@@ -87,7 +87,9 @@ export const TokenRequest = z.discriminatedUnion("grant_type", [
 export const TokenResponse = z.object({
   access_token: z.string().describe("RS256 JWT, typ at+jwt."),
   issued_token_type: z.string().optional().describe("Token exchange only (RFC 8693)."),
-  token_type: z.literal("Bearer"),
+  token_type: z.enum(["Bearer", "DPoP"]).describe(
+    "DPoP when the access token is bound to a DPoP key (RFC 9449).",
+  ),
   expires_in: z.number().int(),
   refresh_token: z.string().optional(),
   scope: z.string().optional(),

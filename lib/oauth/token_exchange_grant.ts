@@ -22,6 +22,9 @@ import { isSelfRegisteredClientId } from "./dynamic_client_auth.ts";
 import type { OAuthParams } from "./params.ts";
 import { parseParams, TokenExchangeRequest } from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
+import type { DpopProof } from "./dpop.ts";
+import { assertProofIfRequired } from "./dpop_clients.ts";
+import { issueContext, withProof } from "./grants.ts";
 
 export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
 export const ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token";
@@ -35,7 +38,7 @@ const Refused = z.object({
 export type ExchangeResponse = {
   access_token: string;
   issued_token_type: typeof ACCESS_TOKEN_TYPE;
-  token_type: "Bearer";
+  token_type: "Bearer" | "DPoP";
   expires_in: number;
   scope?: string;
 };
@@ -85,7 +88,11 @@ function callFor(sql: Parameters<typeof exchangeTokenCall>[0], read: Read, actor
 }
 
 /** The grant; a function declaration, so grants.ts may list it whichever module loads first. */
-export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<ExchangeResponse> {
+export async function tokenExchangeGrant(
+  c: Ctx,
+  params: OAuthParams,
+  proof: DpopProof | null,
+): Promise<ExchangeResponse> {
   let read: Read | null = null;
   let problem: unknown = null;
   try {
@@ -98,12 +105,17 @@ export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<E
   let result: unknown;
   if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
     client = await authenticateClient(c, params);
+    assertProofIfRequired(client, proof);
     if (!read) throw problem;
-    result = await exchangeTokenAs(sql, client.projectId, callFor(sql, read, client.clientId));
+    result = await exchangeTokenAs(
+      sql,
+      client.projectId,
+      withProof(sql, proof, callFor(sql, read, client.clientId)),
+    );
   } else {
     // The call runs in the client's own project, which SQL compares with the subject token's.
     ({ client, grant: result } = await authenticateClientAndGrant(c, params, (sql, clientId) => {
-      const call = read ? callFor(sql, read, clientId) : null;
+      const call = read ? withProof(sql, proof, callFor(sql, read, clientId)) : null;
       return { project: call, machine: call };
     }));
     if (!read) throw problem;
@@ -129,16 +141,13 @@ export async function tokenExchangeGrant(c: Ctx, params: OAuthParams): Promise<E
     ...(auth_time ? { auth_time } : {}),
   };
   const act = { sub: client.clientId, ...(priorActor ? { act: priorActor } : {}) };
-  const token = await userAccessToken(grant, {
-    issuer: c.var.deps.config.baseUrl,
-    clientId: client.clientId,
-    key: await c.var.deps.keys.active(),
-  }, { act });
+  // The new token is bound to the exchanging client's own DPoP key, when it proves one.
+  const token = await userAccessToken(grant, await issueContext(c, client, proof), { act });
   countTokenIssued("token_exchange", grant.environment ?? "live");
   return {
     access_token: token,
     issued_token_type: ACCESS_TOKEN_TYPE,
-    token_type: "Bearer",
+    token_type: proof ? "DPoP" : "Bearer",
     expires_in: grant.access_ttl,
     ...(grant.scope ? { scope: grant.scope } : {}),
   };

@@ -16,6 +16,8 @@ export const MachineClientBody = z.object({
   scopes: z.array(z.string().min(1).max(100)).max(50).optional(),
   resources: z.array(resource).max(50).optional(),
   access_token_ttl: z.number().int().min(300).max(86400).nullable().optional(),
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof. */
+  dpop_bound_access_tokens: z.boolean().optional(),
 });
 
 export const MachineClientChangesBody = MachineClientBody.partial().extend({

@@ -28,7 +28,9 @@ export type Caller =
   /** A user's access token (RFC 6750 Bearer), verified by the handler. */
   | { kind: "access_token" }
   /** Xendit, proving itself with the project's callback token (verified by the handler). */
-  | { kind: "payment_callback" };
+  | { kind: "payment_callback" }
+  /** An organization's IdP with its SCIM directory token (RFC 6750 Bearer), verified by routes/scim's authorize. */
+  | { kind: "scim_token" };
 
 export type Callers = Caller | Partial<Record<Method, Caller>>;
 
@@ -54,6 +56,7 @@ export function confidentialClientsInHandler(...kinds: ClientKind[]): Caller {
 
 export const ACCESS_TOKEN: Caller = { kind: "access_token" };
 export const PAYMENT_CALLBACK: Caller = { kind: "payment_callback" };
+export const SCIM_TOKEN: Caller = { kind: "scim_token" };
 
 /** The declaration for one method, or undefined when the module declares none for it. */
 export function callerFor(callers: Callers | undefined, method: Method): Caller | undefined {

@@ -31,6 +31,8 @@ export type UserGrant = {
   act?: { sub: string };
   /** The lookup id of the refresh token the grant created (null: a retry answered with an older token). */
   refresh_token_id?: string | null;
+  /** The hosted-login session's public id (OIDC Back-Channel Logout's sid), in the ID token. */
+  sid?: string;
   /** The active organization while the person is its member (docs/organizations.md). */
   organization?: OrganizationClaims;
   /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */
@@ -45,7 +47,8 @@ export type OrganizationClaims = {
   org_permissions: string[];
 };
 
-export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number };
+/** jkt: the DPoP key the access token is bound to (RFC 9449 §6: cnf.jkt), when the request proved one. */
+export type IssueContext = { issuer: string; clientId: string; key: SigningKey; now?: number; jkt?: string };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -65,6 +68,7 @@ function accessToken(
     jti: crypto.randomUUID(),
     client_id: ctx.clientId,
     ...(grant.scope ? { scope: grant.scope } : {}),
+    ...(ctx.jkt ? { cnf: { jkt: ctx.jkt } } : {}),
   });
 }
 
@@ -119,6 +123,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     ...authenticationClaims(grant),
     ...(grant.act ? { act: grant.act } : {}),
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
+    ...(grant.sid ? { sid: grant.sid } : {}),
     ...contactClaims(grant),
     ...grant.organization,
   });

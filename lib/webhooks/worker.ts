@@ -1,10 +1,7 @@
 /**
- * Delivers app webhooks from the outbox (astapa.webhook_deliveries). Every instance runs one worker; they
- * share the work through Postgres: due rows are claimed per project with FOR UPDATE SKIP LOCKED under a lease,
- * so each attempt goes to one worker. The worker wakes on NOTIFY astapa_events, on a periodic sweep (missed
- * notifications, expired leases, retries due) and when a retry it scheduled falls due; at start it works
- * through the backlog. stop() lets attempts in flight finish and be recorded, so a restart does not send them
- * again. Delivery is at least once: a process killed mid-attempt is retried after its lease, with the same
+ * Delivers app webhooks from the outbox (astapa.webhook_deliveries), scheduled as every outbox worker is
+ * (lib/outbox_worker.ts: per-project claims under a lease, woken by NOTIFY astapa_events, a sweep and its own
+ * retries). Delivery is at least once: a process killed mid-attempt is retried after its lease, with the same
  * webhook-id for the app to deduplicate on.
  */
 import type { Sql } from "@/db/client.ts";
@@ -15,11 +12,11 @@ import {
   recordWebhookAttempt,
 } from "@/db/webhooks.ts";
 import { log } from "../http/log.ts";
+import { jitteredBackoff, OutboxWorker } from "../outbox_worker.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";
 import { postPinned } from "./pinned_request.ts";
 import { countWebhookAttempt } from "../metrics/metrics.ts";
-import { payloadProject, ProjectWakeups } from "../project_wakeups.ts";
 
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
@@ -44,24 +41,13 @@ export type WebhookWorkerOptions = {
   checkTarget?: (projectId: string, url: string) => Promise<TargetDecision>;
 };
 
-export class WebhookWorker {
+export class WebhookWorker extends OutboxWorker<ClaimedDelivery> {
   readonly #options: Required<WebhookWorkerOptions>;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #stopping = false;
-  #sweep: ReturnType<typeof setInterval> | undefined;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #retryAt = Infinity;
-  #unlisten: (() => Promise<void>) | null = null;
-  #wakeups = new ProjectWakeups();
 
   constructor(options: WebhookWorkerOptions) {
-    this.#options = {
+    const full: Required<WebhookWorkerOptions> = {
       maxAttempts: RETRY_SCHEDULE.length + 1,
-      backoffSeconds: (attempt) => {
-        const base = RETRY_SCHEDULE[Math.min(attempt, RETRY_SCHEDULE.length) - 1];
-        return Math.round(base * (0.9 + Math.random() * 0.2));
-      },
+      backoffSeconds: jitteredBackoff(RETRY_SCHEDULE),
       sweepSeconds: 30,
       timeoutMs: 10_000,
       leaseSeconds: 60,
@@ -69,83 +55,20 @@ export class WebhookWorker {
       checkTarget: () => Promise.resolve({ address: null }),
       ...options,
     };
+    super({ ...full, channel: "astapa_events", name: "webhook worker" });
+    this.#options = full;
   }
 
-  /** Listens, starts the sweep, and works through the backlog before resolving. */
-  async start(): Promise<void> {
-    this.#stopping = false;
-    // The third callback runs again after every re-listen (a failover): catch up on what was missed meanwhile.
-    const listener = await this.#options.sql.listen(
-      "astapa_events",
-      (payload) => this.wake(payloadProject(payload)),
-      () => this.wake(),
-    );
-    this.#unlisten = () => listener.unlisten();
-    this.#sweep = setInterval(() => this.wake(), this.#options.sweepSeconds * 1000);
-    await this.settle();
+  protected projectsWithWork(): Promise<string[]> {
+    return projectsWithDueWebhooks(this.#options.sql);
   }
 
-  /** Stops listening and sweeping; resolves when attempts in flight are sent and recorded. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    clearInterval(this.#sweep);
-    clearTimeout(this.#retryTimer);
-    this.#retryAt = Infinity;
-    await this.#unlisten?.();
-    this.#unlisten = null;
-    await this.#running;
-  }
-
-  /** Asks for a pass over `projectId`'s due deliveries (null: every project's), coalesced with one in progress. */
-  wake(projectId: string | null = null): void {
-    this.#wakeups.add(projectId);
-    void this.#settle().catch((error) => log("error", "webhook worker failed", { error }));
-  }
-
-  /** Runs a pass over every project (or joins the one in progress and runs another after it); resolves when done. */
-  settle(): Promise<void> {
-    this.#wakeups.addEveryProject();
-    return this.#settle();
-  }
-
-  #settle(): Promise<void> {
-    if (this.#stopping) return this.#running ?? Promise.resolve();
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#drain();
-        } while (this.#again && !this.#stopping);
-      } finally {
-        this.#running = null;
-      }
-    })();
-    return this.#running;
-  }
-
-  async #drain(): Promise<void> {
-    const { sql, batchSize, leaseSeconds } = this.#options;
-    // The projects the wake-ups named, or (null) every project with due deliveries, listed on each round.
-    const named = this.#wakeups.take();
-    while (!this.#stopping) {
-      let claimed = 0;
-      for (const projectId of named ?? await projectsWithDueWebhooks(sql)) {
-        if (this.#stopping) return;
-        const batch = await claimWebhookDeliveries(sql, projectId, batchSize, leaseSeconds);
-        claimed += batch.length;
-        await Promise.all(batch.map((delivery) => this.#deliver(projectId, delivery)));
-      }
-      // Nothing claimable (none due, or all claimed by other workers): wait for the next wake-up.
-      if (claimed === 0) return;
-    }
+  protected claim(projectId: string, max: number, leaseSeconds: number): Promise<ClaimedDelivery[]> {
+    return claimWebhookDeliveries(this.#options.sql, projectId, max, leaseSeconds);
   }
 
   /** One attempt of one delivery: to its endpoint's URL, signed with that endpoint's secret. */
-  async #deliver(projectId: string, delivery: ClaimedDelivery): Promise<void> {
+  protected async deliver(projectId: string, delivery: ClaimedDelivery): Promise<number | null> {
     const { sql, sealing, timeoutMs, maxAttempts, backoffSeconds, checkTarget } = this.#options;
     let httpStatus: number | null = null;
     let error: string | null = null;
@@ -196,24 +119,7 @@ export class WebhookWorker {
       outcome,
     });
     countWebhookAttempt(delivered ? "delivered" : outcome === "failed" ? "failed" : "retry");
-    if (outcome === "pending" && retryIn !== null) this.#wakeIn(retryIn, projectId);
-  }
-
-  /** A retry is due in `seconds`: make sure a pass runs then, not only at the next sweep. */
-  #wakeIn(seconds: number, projectId: string): void {
-    if (seconds <= 0) {
-      this.#wakeups.add(projectId);
-      this.#again = true;
-      return;
-    }
-    const at = Date.now() + seconds * 1000;
-    if (at >= this.#retryAt || this.#stopping) return;
-    clearTimeout(this.#retryTimer);
-    this.#retryAt = at;
-    this.#retryTimer = setTimeout(() => {
-      this.#retryAt = Infinity;
-      this.wake();
-    }, at - Date.now());
+    return outcome === "pending" ? retryIn : null;
   }
 }
 

@@ -4,6 +4,7 @@ import { run } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { newAppleKey } from "../fakes/apple.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -38,4 +39,44 @@ Deno.test("cli social — off, own sealed credentials, and back to the deploymen
   assert.deepEqual(Object.keys(after.s), ["google"]);
   const bad = await run(["cli.ts", "social", project.id, "twitter", "off"], env);
   assert.equal(bad.code, 2);
+});
+
+Deno.test("cli social — Apple's own key read from its .p8 file, sealed, never printed; a file that is no key is refused", async () => {
+  const project = await seedProject(db.sql);
+  const { privateKeyPem } = await newAppleKey();
+  const file = await Deno.makeTempFile({ suffix: ".p8" });
+  await Deno.writeTextFile(file, privateKeyPem);
+  const args = ["--client-id", "com.example.signin", "--team-id", "TEAM000001", "--key-id", "KEY0000001"];
+  const own = await run([
+    "cli.ts",
+    "social",
+    project.id,
+    "apple",
+    "credentials",
+    ...args,
+    "--private-key-file",
+    file,
+    "--json",
+  ], env);
+  assert.equal(own.code, 0, own.stderr);
+  const keyBody = privateKeyPem.split("\n")[1];
+  assert.ok(!own.stdout.includes(keyBody) && !own.stderr.includes(keyBody), "the key is never printed");
+  const [row] = await db
+    .sql`select settings -> 'social_login' -> 'apple' as a from astapa.projects where id = ${project.id}`;
+  assert.deepEqual(Object.keys(row.a).sort(), ["client_id", "key_id", "private_key_sealed", "team_id"]);
+  assert.ok(!JSON.stringify(row.a).includes(keyBody), "the key is stored sealed");
+  await Deno.writeTextFile(file, "-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----\n");
+  const bad = await run([
+    "cli.ts",
+    "social",
+    project.id,
+    "apple",
+    "credentials",
+    ...args,
+    "--private-key-file",
+    file,
+  ], env);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /not an Apple .p8 key/);
+  await Deno.remove(file);
 });

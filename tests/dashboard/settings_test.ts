@@ -9,6 +9,7 @@ import { providerCredentials } from "@/lib/login/social/providers.ts";
 import { ATTEMPTS } from "@/lib/login/flow.ts";
 import { CLIENT_FAILURES } from "@/lib/oauth/authenticate_client.ts";
 import { seedUser } from "../helpers/identity.ts";
+import { newAppleKey } from "../fakes/apple.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -218,6 +219,61 @@ Deno.test("settings — social providers: own app sealed (never shown), off, bac
     303,
   );
   assert.deepEqual((await settingsOf(projectId)).social_login, { google: { enabled: false } });
+});
+
+Deno.test("settings — Apple: Services ID, Team ID and Key ID shown, the private key sealed and never shown or audited", async () => {
+  const { projectId, settings } = await createProject("Apple");
+  const { privateKeyPem } = await newAppleKey();
+  const fields = {
+    provider: "apple",
+    action: "credentials",
+    client_id: "com.example.signin",
+    team_id: "TEAM000001",
+    key_id: "KEY0000001",
+  };
+  assert.equal(
+    (await postAs(t, admin, `${settings}/social`, { ...fields, private_key: privateKeyPem })).status,
+    303,
+  );
+  const project = { id: projectId, settings: await settingsOf(projectId) };
+  assert.deepEqual(await providerCredentials(t.deps, project, "apple"), {
+    clientId: "com.example.signin",
+    appleKey: { teamId: "TEAM000001", keyId: "KEY0000001", privateKey: privateKeyPem.trim() },
+  });
+  const html = await (await getAs(t, admin, settings)).text();
+  const keyBody = privateKeyPem.split("\n")[1];
+  assert.ok(!html.includes(keyBody));
+  const sealed =
+    (project.settings.social_login as Record<string, Record<string, string>>).apple.private_key_sealed;
+  assert.ok(!html.includes(sealed));
+  assert.match(
+    html,
+    /own Services ID com.example.signin \(team TEAM000001, key KEY0000001\); private key set/,
+  );
+  const [audit] = await auditOf(projectId, "project.settings");
+  assert.deepEqual(audit.details, { social_login: { apple: "own_app" } });
+  // Empty keeps the sealed key; a text that is no .p8 key is refused, saying which part, not echoing it.
+  assert.equal(
+    (await postAs(t, admin, `${settings}/social`, { ...fields, key_id: "KEY0000002" })).status,
+    303,
+  );
+  const kept = { id: projectId, settings: await settingsOf(projectId) };
+  assert.equal(
+    ((await providerCredentials(t.deps, kept, "apple")) as { appleKey: { privateKey: string } })
+      .appleKey.privateKey,
+    privateKeyPem.trim(),
+  );
+  const bad = await postAs(t, admin, `${settings}/social`, {
+    ...fields,
+    private_key: "-----BEGIN PRIVATE KEY-----\nnope",
+  });
+  assert.equal(bad.status, 422);
+  const page = await bad.text();
+  assert.match(page, /not the .p8 file Apple gave/);
+  assert.ok(!page.includes("nope"));
+  const wrongTeam = await postAs(t, admin, `${settings}/social`, { ...fields, team_id: "team" });
+  assert.equal(wrongTeam.status, 422);
+  assert.match(await wrongTeam.text(), /Team ID and the Key ID are 10 capital letters/);
 });
 
 Deno.test("settings — Xendit keys are sealed, shown only as set, checked for their mode, removable", async () => {

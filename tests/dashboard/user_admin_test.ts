@@ -136,6 +136,21 @@ Deno.test("user page — refused claims re-render with 422 and a message naming 
   });
 });
 
+Deno.test("user page — an Apple identity is listed as Apple and unlinked like Google's", async () => {
+  const eka = await passwordUser("eka.apple@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (${project.id}, 'apple', '001.apple.eka', ${eka}, 'e9@privaterelay.appleid.com')`;
+  const page = await (await getAs(t, owner, `${base}/users/${eka}`)).text();
+  assert.match(page, /<td>Apple \(not offered by the project now\)<\/td>/);
+  assert.match(page, /e9@privaterelay\.appleid\.com/);
+  const unlinked = await postAs(t, owner, `${base}/users/${eka}/identities`, {
+    provider: "apple",
+    subject: "001.apple.eka",
+  });
+  assert.equal(unlinked.status, 303);
+  assert.deepEqual((await lastAudit("identity.unlink")).details, { provider: "apple" });
+});
+
 Deno.test("user page — unlinking a sign-in method; the last one is refused with 422", async () => {
   const dewi = await passwordUser("dewi@example.com");
   await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)

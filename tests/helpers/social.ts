@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { Sql } from "@/db/client.ts";
 import { type TestApp, testApp } from "./app.ts";
 import type { SeededProject } from "./identity.ts";
+import { claimsOf, credentials, postForm } from "./token_client.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
 
@@ -86,3 +87,22 @@ export const FAILED_SAYS = {
   en: "The provider could not confirm who you are. Please try again.",
   id: "Penyedia tidak dapat memastikan identitas Anda. Silakan coba lagi.",
 } as const;
+
+/**
+ * The app's side of a finished sign-in: `res` must send the browser to the app's redirect URI with a code and the
+ * app's state ("app-st"); the code is redeemed and the access token's claims returned.
+ */
+export async function appTokenClaims(t: TestApp, res: Response, project: SeededProject) {
+  assert.equal(res.status, 303, await res.clone().text());
+  const location = new URL(res.headers.get("location")!);
+  assert.equal(location.origin + location.pathname, project.redirectUri);
+  assert.equal(location.searchParams.get("state"), "app-st");
+  const tokens = await postForm(t, "/api/platform/token", {
+    grant_type: "authorization_code",
+    code: location.searchParams.get("code")!,
+    redirect_uri: project.redirectUri,
+    ...credentials(project),
+  });
+  assert.equal(tokens.res.status, 200, JSON.stringify(tokens.body));
+  return claimsOf(tokens.body.access_token);
+}

@@ -1,4 +1,7 @@
-/** A local webhook receiver (a real HTTP server on 127.0.0.1) and endpoint setup through the SQL API. */
+/**
+ * A local webhook receiver (a real HTTP server on 127.0.0.1, also an app's back-channel logout endpoint) and
+ * endpoint setup through the SQL API.
+ */
 import { asApp, type Sql } from "@/db/client.ts";
 import { type EndpointEvents, setWebhookEndpoint } from "@/db/webhooks.ts";
 import { createWebhookEndpoint } from "@/db/webhook_endpoints.ts";
@@ -30,7 +33,9 @@ export function startReceiver(): Receiver {
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const body = await req.text();
-    const request = { headers: req.headers, body, json: JSON.parse(body) };
+    // Webhooks are JSON; a back-channel logout token comes form-encoded (read from body).
+    const json = req.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(body) : {};
+    const request = { headers: req.headers, body, json };
     const index = receiver.received.push(request) - 1;
     for (const waiter of waiters.filter((w) => receiver.received.length >= w.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);

@@ -99,6 +99,42 @@ Deno.test("account sections — a code by email or to the phone is listed, read-
   assert.equal(n, 1);
 });
 
+Deno.test("account sections — an Apple identity is listed by name, removable beside a password, and the mail names Apple", async () => {
+  const sealed = "A".repeat(60);
+  const project = await seedProject(t.db.sql, {
+    name: "Apel",
+    settings: {
+      social_login: {
+        apple: {
+          client_id: "com.example.apel",
+          team_id: "TEAM000001",
+          key_id: "KEY0000001",
+          private_key_sealed: sealed,
+        },
+      },
+    },
+  });
+  const b = await browser(project, "apel@example.com");
+  await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
+                 values (${project.id}, 'apple', '001.apple.apel', ${b.user}, 'x1@privaterelay.appleid.com')`;
+  await t.db.sql`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'
+                 where project_id = ${project.id} and id = ${b.user}`;
+  const html = await b.get();
+  assert.match(html, /Apple \(x1@privaterelay\.appleid\.com\)/);
+  assert.match(html, /value="001\.apple\.apel"/, "a Remove form beside the password");
+  // The project's own Apple key (private_key_sealed) offers Apple: astapa.social_provider_offered counts it.
+  assert.doesNotMatch(html, /not offered by this app now/);
+  const unlinked = await b.post({ action: "unlink", provider: "apple", subject: "001.apple.apel" });
+  assert.equal(unlinked.status, 303);
+  assert.match(unlinked.headers.get("location")!, /done=unlinked/);
+  const [mail] = await t.db.sql`select subject, body_text from astapa.mail_outbox
+                                where project_id = ${project.id} order by id desc limit 1`;
+  assert.match(`${mail.subject} ${mail.body_text}`, /Apple/);
+  const [{ n }] = await t.db
+    .sql`select count(*)::int as n from astapa.identities where subject = '001.apple.apel'`;
+  assert.equal(n, 0);
+});
+
 Deno.test("account sections — organizations with the role; leaving, and the last owner told why not", async () => {
   const project = await seedProject(t.db.sql, { name: "Koperasi" });
   const b = await browser(project, "member@example.com");

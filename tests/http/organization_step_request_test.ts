@@ -14,6 +14,7 @@ import { seedProject } from "../helpers/identity.ts";
 import { seedRegistry } from "../helpers/machine_clients.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
+import { proof, proofKey } from "../helpers/dpop.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -62,6 +63,7 @@ Deno.test("organization steps — the invitation step, the picker and the code k
                                                ${boss.id})`;
   });
 
+  const dpopKey = await proofKey();
   const sent: Record<AuthorizeParam, string> = {
     ...base,
     response_type: "code",
@@ -77,6 +79,7 @@ Deno.test("organization steps — the invitation step, the picker and the code k
     max_age: "300",
     organization: "warung",
     invitation: token,
+    dpop_jkt: dpopKey.jkt,
   };
   /** Every parameter sent is in `location`'s query, as sent (but those `without`). */
   const carries = (location: string, without: AuthorizeParam[] = []) => {
@@ -116,12 +119,19 @@ Deno.test("organization steps — the invitation step, the picker and the code k
   const back = new URL(chosen.headers.get("location")!);
   assert.equal(`${back.origin}${back.pathname}`, project.redirectUri);
   assert.equal(back.searchParams.get("state"), sent.state);
-  const { res, body } = await postForm(t, "/api/platform/token", {
+  const redemption = {
     grant_type: "authorization_code",
     code: back.searchParams.get("code")!,
     redirect_uri: project.redirectUri,
     code_verifier: VERIFIER,
     ...credentials(project),
+  };
+  // dpop_jkt (RFC 9449 §10) bound the code: without a proof of that key it is refused, and stays redeemable.
+  const unproven = await postForm(t, "/api/platform/token", redemption);
+  assert.equal(unproven.res.status, 400);
+  assert.equal(unproven.body.error, "invalid_grant");
+  const { res, body } = await postForm(t, "/api/platform/token", redemption, {
+    dpop: await proof(dpopKey, { htu: `${t.origin}/api/platform/token` }),
   });
   assert.equal(res.status, 200, JSON.stringify(body));
   const tokens = body as { access_token: string; id_token: string };
@@ -129,6 +139,7 @@ Deno.test("organization steps — the invitation step, the picker and the code k
   const id = claimsOf(tokens.id_token);
   assert.equal(access.aud, RESOURCE);
   assert.equal(access.org_id, kopi);
+  assert.deepEqual(access.cnf, { jkt: dpopKey.jkt });
   assert.equal(id.nonce, sent.nonce);
   const [session] = await sql`select floor(max(extract(epoch from created_at)))::bigint as newest
                                from astapa.login_sessions where project_id = ${project.id} and user_id = ${ayu}`;

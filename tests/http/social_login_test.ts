@@ -3,10 +3,9 @@
  * talks to: accounts created and found, linking by verified email only, and every failure a readable page.
  */
 import assert from "node:assert/strict";
-import { socialTestApp } from "../helpers/social.ts";
+import { appTokenClaims, socialTestApp } from "../helpers/social.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import type { SeededProject } from "../helpers/identity.ts";
-import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 
 const { google, github, t } = await socialTestApp();
@@ -47,20 +46,7 @@ async function signIn(provider: string, p: SeededProject = project) {
 }
 
 /** Redeems the code the app received and returns the access token's claims. */
-async function appTokens(res: Response, p: SeededProject = project) {
-  assert.equal(res.status, 303, await res.clone().text());
-  const location = new URL(res.headers.get("location")!);
-  assert.equal(location.origin + location.pathname, p.redirectUri);
-  assert.equal(location.searchParams.get("state"), "app-st");
-  const tokens = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code: location.searchParams.get("code")!,
-    redirect_uri: p.redirectUri,
-    ...credentials(p),
-  });
-  assert.equal(tokens.res.status, 200, JSON.stringify(tokens.body));
-  return claimsOf(tokens.body.access_token);
-}
+const appTokens = (res: Response, p: SeededProject = project) => appTokenClaims(t, res, p);
 
 Deno.test("social — sign-in and sign-up pages show a button per enabled provider", async () => {
   const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });

@@ -14,7 +14,7 @@ function signIn(
   projectId: string | null,
   provider: string,
   subject: string,
-  email: string,
+  email: string | null,
   verified = true,
 ) {
   return appValue<Outcome>(
@@ -104,7 +104,7 @@ Deno.test("api.sign_in_with_identity — bad input and no project are refused", 
   await rejectsAs(
     signIn(db.sql, p.id, "twitter", "g", "a@example.com"),
     "validation_failed",
-    /google or github/,
+    /google, github or apple/,
   );
   await rejectsAs(signIn(db.sql, p.id, "google", "", "a@example.com"), "validation_failed", /subject/);
   await rejectsAs(signIn(db.sql, p.id, "google", "g", "not-an-email"), "validation_failed");
@@ -117,4 +117,27 @@ Deno.test("api.sign_in_with_identity — identities of one project are invisible
   const inQ = await signIn(db.sql, q.id, "google", "shared-sub", "same@example.com");
   assert.equal(inQ.created, true);
   assert.notEqual(inP.user_id, inQ.user_id);
+});
+
+Deno.test("api.sign_in_with_identity — Apple: linked as Google is, and found by subject when the email is left out", async () => {
+  const p = await seedProject(db.sql);
+  const existing = await seedUser(db.sql, p.id, "dewi@example.com", { verified: true });
+  const linked = await signIn(db.sql, p.id, "apple", "001.apple.dewi", "dewi@example.com");
+  assert.deepEqual(linked, { user_id: existing, created: false, linked: true });
+  // A returning person Apple sends without an email: the identity's subject finds them.
+  assert.deepEqual(await signIn(db.sql, p.id, "apple", "001.apple.dewi", null, false), {
+    user_id: existing,
+    created: false,
+    linked: false,
+  });
+  // An unknown subject without an email has nothing to find or create by.
+  await rejectsAs(signIn(db.sql, p.id, "apple", "001.apple.new", null, false), "validation_failed", /email/);
+  await rejectsAs(
+    signIn(db.sql, p.id, "apple", "001.apple.x", "dewi@example.com", false),
+    "conflict",
+    /not verified/,
+  );
+  const relay = await signIn(db.sql, p.id, "apple", "001.apple.relay", "k2x9@privaterelay.appleid.com");
+  assert.equal(relay.created, true);
+  assert.equal((await user(p.id, relay.user_id)).email_verified, true);
 });

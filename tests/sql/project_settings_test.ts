@@ -16,6 +16,13 @@ import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.
 import { giveLiveXenditKeys } from "../helpers/live_keys.ts";
 import { issueCode } from "../helpers/oauth.ts";
 
+/** A valid settings.social_login.apple (the sealed key is opaque base64url to SQL). */
+const APPLE = {
+  client_id: "com.example.signin",
+  team_id: "TEAM000001",
+  key_id: "KEY0000001",
+  private_key_sealed: "A".repeat(120),
+};
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
@@ -135,8 +142,8 @@ Deno.test("api.update_project_settings — each refusal names the problem", asyn
     [{ refresh_token_ttl: "3600" }, /refresh_token_ttl must be a whole number/],
     [{ refresh_grace_seconds: 61 }, /from 0 to 60/],
     [{ require_verified_email: "yes" }, /true or false/],
-    [{ social_login: [] }, /google and\/or github/],
-    [{ social_login: { facebook: { enabled: false } } }, /google and github, not facebook/],
+    [{ social_login: [] }, /google, github and\/or apple/],
+    [{ social_login: { facebook: { enabled: false } } }, /google, github and apple, not facebook/],
     [{ social_login: { google: { enabled: "no" } } }, /enabled must be true or false/],
     [{ social_login: { google: { secret: "x" } } }, /takes enabled, client_id and client_secret_sealed only/],
     [{ social_login: { google: { client_id: "g" } } }, /needs both a client id and a client secret/],
@@ -145,10 +152,29 @@ Deno.test("api.update_project_settings — each refusal names the problem", asyn
       /sealed by the server/,
     ],
     [{ social_login: { google: { client_id: "", client_secret_sealed: "A".repeat(60) } } }, /1 to 500/],
+    // Apple: a Services ID, Team ID, Key ID and a sealed private key, all four or none; never a client secret.
+    [
+      { social_login: { apple: { client_id: "com.x", client_secret_sealed: "A".repeat(60) } } },
+      /private_key_sealed only/,
+    ],
+    [{ social_login: { apple: { enabled: 1 } } }, /apple.enabled must be true or false/],
+    [
+      { social_login: { apple: { client_id: "com.x", team_id: "TEAM000001" } } },
+      /needs all of a Services ID/,
+    ],
+    [{ social_login: { apple: { ...APPLE, client_id: "com x" } } }, /Services ID looks like/],
+    [{ social_login: { apple: { ...APPLE, team_id: "team000001" } } }, /Team ID is 10 capital/],
+    [{ social_login: { apple: { ...APPLE, key_id: "KEY1" } } }, /Key ID is 10 capital/],
+    [
+      { social_login: { apple: { ...APPLE, private_key_sealed: "-----BEGIN PRIVATE KEY-----" } } },
+      /Apple private key must be sealed by the server/,
+    ],
   ];
   for (const [changes, message] of refused) {
     await rejectsAs(settingsUpdate(p.id, changes), "validation_failed", message);
   }
+  const apple = await settingsUpdate(p.id, { social_login: { apple: APPLE } });
+  assert.deepEqual((apple.settings.social_login as Record<string, unknown>).apple, APPLE);
   // Each value may be fine and the whole still too big.
   const longOrigins = Array.from({ length: 50 }, (_, i) => `https://${"x".repeat(280)}${i}.example`);
   await settingsUpdate(p.id, { allowed_origins: longOrigins });

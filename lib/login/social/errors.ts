@@ -11,7 +11,7 @@ export type OutageReason = "socialTimeout" | "socialUnreachable" | "socialProvid
 type Detail = {
   cause?: unknown;
   /** The log's and the counter's reason when it is finer than the message key (SAML: a fixed check's name). */
-  reason?: OutageReason | `saml_${string}`;
+  reason?: OutageReason | "socialMisconfigured" | `saml_${string}`;
   /** The provider's endpoint the failure came from, when known. */
   endpoint?: Endpoint;
   /** The provider's HTTP status, when it answered. */
@@ -33,6 +33,11 @@ export class SocialSignInError extends Error {
   get isOutage(): boolean {
     return this.messageKey === "socialOutage";
   }
+
+  /** Whether the app's own credentials are broken (a bad Apple key, a client the provider refuses): the operator's. */
+  get isMisconfigured(): boolean {
+    return this.messageKey === "socialMisconfigured";
+  }
 }
 
 /** Maps a failure of the upstream exchange (oauth4webapi or our own checks) to what the person reads. */
@@ -43,7 +48,8 @@ export function upstreamFailure(error: unknown): SocialSignInError {
   const outage = (status: number, reason: OutageReason, upstreamStatus?: number) =>
     new SocialSignInError("socialOutage", status, { cause, reason, endpoint, upstreamStatus });
   if (cause instanceof oauth.AuthorizationResponseError) {
-    if (cause.error === "access_denied") {
+    // Apple says user_cancelled_authorize when the person presses Cancel.
+    if (cause.error === "access_denied" || cause.error === "user_cancelled_authorize") {
       return new SocialSignInError("socialDenied", 403, { cause, endpoint });
     }
     // RFC 6749 §4.1.2.1: the provider's authorization server failed or is overloaded, not a refusal.
@@ -51,6 +57,15 @@ export function upstreamFailure(error: unknown): SocialSignInError {
       return outage(502, "socialProviderError");
     }
     return new SocialSignInError("socialFailed", 400, { cause, endpoint });
+  }
+  // The provider does not accept the app's own credentials (RFC 6749 §5.2): a wrong secret, or for Apple a
+  // client secret signed with a key of another team, a revoked key or a wrong Key ID. Not the person's doing.
+  if (cause instanceof oauth.ResponseBodyError && cause.error === "invalid_client") {
+    return new SocialSignInError("socialMisconfigured", 500, {
+      cause,
+      reason: "socialMisconfigured",
+      endpoint,
+    });
   }
   // Google or GitHub gave no answer before SOCIAL_LOGIN_TIMEOUT_MS: a 504 — Astapa waited on an upstream in
   // vain (RFC 9110 §15.6.5), and the person did nothing wrong (the same click may work later).

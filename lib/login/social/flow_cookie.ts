@@ -16,7 +16,7 @@ const CONTEXT = "astapa social flow cookie";
 
 const Flow = z.object({
   /** "sso": an organization's own IdP (lib/login/sso/), named by `connection`. */
-  provider: z.enum(["google", "github", "sso"]),
+  provider: z.enum(["google", "github", "apple", "sso"]),
   connection: z.string().optional(),
   projectId: z.string(),
   state: z.string(),
@@ -35,7 +35,7 @@ const name = (c: Ctx) => cookieName(c, "astapa_social");
 
 /**
  * Seals the flow into this browser. `crossSitePost`: the IdP answers with a form POST from its own site
- * (SAML's HTTP-POST binding), which carries only SameSite=None cookies, and those must be Secure (browsers
+ * (SAML's HTTP-POST binding, Apple's form_post), which carries only SameSite=None cookies, and those must be Secure (browsers
  * accept Secure cookies from http://localhost, so development works; SAML elsewhere needs https).
  */
 export async function writeFlow(
@@ -49,7 +49,7 @@ export async function writeFlow(
     path: "/",
     httpOnly: true,
     secure: options.crossSitePost || c.var.deps.config.baseUrl.startsWith("https://"),
-    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies. None (SAML):
+    // Lax: the provider's redirect back is a top-level GET navigation, which carries Lax cookies. None (SAML, Apple):
     // still safe to send cross-site, as it is sealed, single use, and the answer must name what it holds.
     sameSite: options.crossSitePost ? "None" : "Lax",
     maxAge: FLOW_TTL_SECONDS,

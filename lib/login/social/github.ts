@@ -11,6 +11,7 @@ import { SocialSignInError } from "./errors.ts";
 import type { Upstream } from "./upstream.ts";
 import { answered, atEndpoint, type Endpoint } from "./endpoint.ts";
 import { requestOptions } from "./request_options.ts";
+import { clientAuthentication } from "./client_auth.ts";
 
 const GitHubUser = z.object({ id: z.number().int() });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
@@ -74,7 +75,7 @@ export function github(baseUrl: string, apiUrl: string, timeoutMs: number): Upst
         const response = await oauth.authorizationCodeGrantRequest(
           as,
           client,
-          oauth.ClientSecretPost(credentials.clientSecret),
+          await clientAuthentication(credentials, baseUrl),
           params,
           redirectUri,
           flow.verifier,

@@ -8,6 +8,13 @@ import * as oauth from "oauth4webapi";
 import type { ProviderCredentials } from "./providers.ts";
 import type { UpstreamFlow } from "./upstream.ts";
 import { answered, atEndpoint } from "./endpoint.ts";
+import { clientAuthentication } from "./client_auth.ts";
+
+/**
+ * How a provider departs from the default request (scope `openid email profile`, PKCE S256, the answer in the
+ * query): Apple asks for `name email`, answers by form_post and takes no PKCE (apple.ts says why).
+ */
+export type OidcFlavour = { scope?: string; responseMode?: "form_post"; pkce?: false };
 
 /** What every request to the issuer carries (requestOptions, plus maybe a customFetch). */
 export type OidcRequestOptions = {
@@ -37,7 +44,7 @@ export function discover(issuer: string, options: OidcRequestOptions): Promise<o
 }
 
 /** An OpenID Connect provider at `issuer`: where to send the browser, and the validated ID token's claims after. */
-export function oidcProvider(issuer: string, options: OidcRequestOptions) {
+export function oidcProvider(issuer: string, options: OidcRequestOptions, flavour: OidcFlavour = {}) {
   return {
     async authorizationUrl(clientId: string, redirectUri: string, flow: UpstreamFlow): Promise<URL> {
       const as = await discover(issuer, options);
@@ -46,25 +53,30 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions) {
         client_id: clientId,
         redirect_uri: redirectUri,
         response_type: "code",
-        scope: "openid email profile",
+        scope: flavour.scope ?? "openid email profile",
+        ...(flavour.responseMode ? { response_mode: flavour.responseMode } : {}),
         state: flow.state,
         nonce: flow.nonce,
-        code_challenge: await oauth.calculatePKCECodeChallenge(flow.verifier),
-        code_challenge_method: "S256",
+        ...(flavour.pkce === false ? {} : {
+          code_challenge: await oauth.calculatePKCECodeChallenge(flow.verifier),
+          code_challenge_method: "S256",
+        }),
       }).toString();
       return url;
     },
 
-    /** Checks the callback's state, redeems the code (PKCE) and validates the ID token (nonce, signature). */
+    /**
+     * Checks the callback's state, redeems the code (PKCE) and validates the ID token (nonce, signature).
+     * `callback`: the redirect back (its query), or a form_post answer's fields.
+     */
     async idTokenClaims(
       credentials: ProviderCredentials,
       redirectUri: string,
-      callback: URL,
+      callback: URL | URLSearchParams,
       flow: UpstreamFlow,
     ): Promise<oauth.IDToken> {
       const as = await discover(issuer, options);
       const client: oauth.Client = { client_id: credentials.clientId };
-      const auth = oauth.ClientSecretPost(credentials.clientSecret);
       const params = await atEndpoint(
         "authorization",
         () => oauth.validateAuthResponse(as, client, callback, flow.state),
@@ -74,10 +86,10 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions) {
           await oauth.authorizationCodeGrantRequest(
             as,
             client,
-            auth,
+            await clientAuthentication(credentials, issuer),
             params,
             redirectUri,
-            flow.verifier,
+            flavour.pkce === false ? oauth.nopkce : flow.verifier,
             options,
           ),
         );

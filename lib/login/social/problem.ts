@@ -19,8 +19,9 @@ export function problemPage(
 ) {
   const provider = c.req.param("provider") ?? "";
   const known = isProvider(provider) ? provider : undefined;
-  // A provider that is down or kept Astapa waiting is the operator's to notice, not the person's.
-  log(failure.isOutage ? "warn" : "info", "social_sign_in_stopped", {
+  // A provider that is down or kept Astapa waiting is the operator's to notice, not the person's; broken
+  // credentials (a bad Apple key) are the operator's to fix.
+  log(failure.isMisconfigured ? "error" : failure.isOutage ? "warn" : "info", "social_sign_in_stopped", {
     requestId: c.var.requestId,
     provider,
     reason: failure.reason,

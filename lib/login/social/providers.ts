@@ -1,21 +1,31 @@
 /**
  * Which sign-in providers a project offers and with whose credentials. A project's own settings win
  * (`settings.social_login.<provider>`: `enabled: false` turns the provider off; `client_id` +
- * `client_secret_sealed` use the project's own OAuth app), then the deployment's GOOGLE_* / GITHUB_* env.
+ * `client_secret_sealed` use the project's own OAuth app; Apple's own app is `client_id` (the Services ID),
+ * `team_id`, `key_id` + `private_key_sealed`), then the deployment's GOOGLE_* / GITHUB_* / APPLE_* env.
  * No credentials anywhere → no button and a 404 for the provider's routes.
  */
 import { z } from "zod";
 import type { Deps } from "@/lib/app_env.ts";
 import { open, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
+import { type AppleKey, AppleSettings, deploymentAppleKey } from "./apple_key.ts";
 
-export const PROVIDERS = ["google", "github"] as const;
+/** In display order: Apple's guidelines ask that it be no less prominent than the others, so it is not last. */
+export const PROVIDERS = ["google", "apple", "github"] as const;
 export type ProviderId = typeof PROVIDERS[number];
 
 /** How pages name each provider (the same in every language). */
-export const PROVIDER_NAMES: Record<ProviderId, string> = { google: "Google", github: "GitHub" };
+export const PROVIDER_NAMES: Record<ProviderId, string> = {
+  google: "Google",
+  apple: "Apple",
+  github: "GitHub",
+};
 
-export type ProviderCredentials = { clientId: string; clientSecret: string };
+/** A client secret (Google, GitHub), or Apple's signing key from which each client secret is made. */
+export type ProviderCredentials =
+  | { clientId: string; clientSecret: string }
+  | { clientId: string; appleKey: AppleKey };
 
 const ProjectProvider = z.object({
   enabled: z.boolean().optional(),
@@ -25,6 +35,7 @@ const ProjectProvider = z.object({
 const SocialSettings = z.object({
   google: ProjectProvider.optional(),
   github: ProjectProvider.optional(),
+  apple: AppleSettings.optional(),
 }).catch({});
 
 type Project = { id: string; settings: Record<string, unknown> };
@@ -39,27 +50,59 @@ export async function providerCredentials(
   project: Project,
   provider: ProviderId,
 ): Promise<ProviderCredentials | null> {
-  const own = SocialSettings.parse(project.settings.social_login ?? {})[provider];
+  const settings = SocialSettings.parse(project.settings.social_login ?? {});
+  if (provider === "apple") return await appleCredentials(deps, project.id, settings.apple);
+  const own = settings[provider];
   if (own?.enabled === false) return null;
   if (own?.client_id && own.client_secret_sealed) {
-    try {
-      const secret = await open(
-        deps.masterKeys.social,
-        base64url.decode(own.client_secret_sealed),
-        sealContext(project.id, provider),
-      );
-      return { clientId: own.client_id, clientSecret: new TextDecoder().decode(secret) };
-    } catch {
-      return null; // sealed under another master key: as if unset, rather than a broken page
-    }
+    const secret = await openSealed(deps, project.id, provider, own.client_secret_sealed);
+    return secret === null ? null : { clientId: own.client_id, clientSecret: secret };
   }
   const { clientId, clientSecret } = deps.config[provider];
   return clientId && clientSecret ? { clientId, clientSecret } : null;
 }
 
-/** The providers the deployment's own GOOGLE_* / GITHUB_* credentials serve (projects without their own app). */
+async function appleCredentials(
+  deps: Pick<Deps, "config" | "masterKeys">,
+  projectId: string,
+  own: z.infer<typeof AppleSettings> | undefined,
+): Promise<ProviderCredentials | null> {
+  if (own?.enabled === false) return null;
+  if (own?.client_id && own.team_id && own.key_id && own.private_key_sealed) {
+    const privateKey = await openSealed(deps, projectId, "apple", own.private_key_sealed);
+    if (privateKey === null) return null;
+    return { clientId: own.client_id, appleKey: { teamId: own.team_id, keyId: own.key_id, privateKey } };
+  }
+  const appleKey = deploymentAppleKey(deps.config.apple);
+  return appleKey ? { clientId: deps.config.apple.clientId!, appleKey } : null;
+}
+
+/** A project's sealed secret in clear, or null when it was sealed under another master key (as if unset). */
+async function openSealed(
+  deps: Pick<Deps, "masterKeys">,
+  projectId: string,
+  provider: ProviderId,
+  sealed: string,
+): Promise<string | null> {
+  try {
+    const plain = await open(
+      deps.masterKeys.social,
+      base64url.decode(sealed),
+      sealContext(projectId, provider),
+    );
+    return new TextDecoder().decode(plain);
+  } catch {
+    return null; // rather than a broken page
+  }
+}
+
+/** The providers the deployment's own credentials serve (projects without their own app). */
 export function deploymentProviders(config: Deps["config"]): ProviderId[] {
-  return PROVIDERS.filter((provider) => config[provider].clientId && config[provider].clientSecret);
+  return PROVIDERS.filter((provider) =>
+    provider === "apple"
+      ? deploymentAppleKey(config.apple) !== null
+      : config[provider].clientId && config[provider].clientSecret
+  );
 }
 
 /** The providers whose buttons the project's sign-in pages show, in display order. */
@@ -74,7 +117,10 @@ export async function enabledProviders(
   return offered;
 }
 
-/** Seals a project's own client secret for `settings.social_login.<provider>.client_secret_sealed`. */
+/**
+ * Seals a project's own client secret for `settings.social_login.<provider>.client_secret_sealed` (Apple: its
+ * private key, for `private_key_sealed`).
+ */
 export async function sealProviderSecret(
   key: CryptoKey,
   projectId: string,

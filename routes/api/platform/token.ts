@@ -4,6 +4,7 @@ import { readOAuthParams, required } from "@/lib/oauth/params.ts";
 import { OAuthErrorResponse, TokenRequest, TokenResponse } from "@/lib/oauth/schemas.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
 import { clientsInHandler } from "@/lib/router/callers.ts";
+import { tokenRequestProof } from "@/lib/oauth/dpop_token_request.ts";
 
 /** Every kind of client, each for its own grants; authenticated in the grant's own statement. */
 export const callers = clientsInHandler("project", "machine", "dynamic");
@@ -13,7 +14,8 @@ export const handler: Handlers = {
   async POST(c) {
     const params = await readOAuthParams(c);
     const grant = grantFor(required(params, "grant_type"));
-    const tokens = await grant(c, params); // authenticates the client first
+    const proof = await tokenRequestProof(c); // a DPoP proof, when sent (RFC 9449 §5)
+    const tokens = await grant(c, params, proof); // authenticates the client first
     return c.json(tokens, 200, { "cache-control": "no-store", pragma: "no-cache" });
   },
 };
@@ -24,13 +26,14 @@ export const openapi: RouteDoc = {
     summary: "Exchange a grant for tokens",
     description:
       "authorization_code (with PKCE), refresh_token (rotating), client_credentials, device_code, " +
-      "token exchange or jwt-bearer (ID-JAG).",
+      "token exchange or jwt-bearer (ID-JAG). With a DPoP header (RFC 9449), the access token is bound to " +
+      "the proof's key (token_type DPoP), and so is a public client's refresh token.",
     auth: "client",
     body: { schema: TokenRequest, media: ["form", "json"] },
     responses: {
       200: { description: "Tokens", schema: TokenResponse },
       400: {
-        description: "invalid_request, invalid_grant, unsupported_grant_type, …",
+        description: "invalid_request, invalid_grant, invalid_dpop_proof, unsupported_grant_type, …",
         schema: OAuthErrorResponse,
       },
       401: { description: "invalid_client", schema: OAuthErrorResponse },

@@ -6,13 +6,13 @@ import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { authorizeRequest } from "@/lib/login/pages.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { isProvider, providerCredentials } from "@/lib/login/social/providers.ts";
-import { callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
+import { answersByPost, callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
 import { writeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
-/** "Continue with Google/GitHub": checks the app's authorization request, then sends the browser upstream. */
+/** "Continue with Google/Apple/GitHub": checks the app's authorization request, then sends the browser upstream. */
 export const handler: Handlers<SocialProblemData> = {
   async GET(c) {
     const provider = c.req.param("provider") ?? "";
@@ -35,7 +35,7 @@ export const handler: Handlers<SocialProblemData> = {
       target = await upstream(c.var.deps.config, provider)
         .authorizationUrl(credentials, callbackUrl(c.var.deps.config, provider), flow);
     } catch (error) {
-      // Google's discovery document could not be fetched or read.
+      // Google's or Apple's discovery document could not be fetched or read.
       const back = `/auth/login?${requestQuery(query)}&lang=${lang}`;
       return problemPage(c, upstreamFailure(error), { lang, appName: request.project.name, backHref: back });
     }
@@ -45,7 +45,7 @@ export const handler: Handlers<SocialProblemData> = {
       ...flow,
       request: requestQuery(query),
       lang,
-    });
+    }, { crossSitePost: answersByPost(provider) });
     return c.redirect(target.toString(), 303);
   },
 };

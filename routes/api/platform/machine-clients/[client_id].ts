@@ -23,6 +23,7 @@ export const handler: Handlers = {
         resources: body.resources,
         accessTokenTtl: body.access_token_ttl,
         enabled: body.enabled,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       }));
     return c.json(client, 200, NO_STORE);
   },

@@ -23,6 +23,7 @@ export const handler: Handlers = {
         scopes: body.scopes,
         resources: body.resources,
         accessTokenTtl: body.access_token_ttl,
+        dpopBoundAccessTokens: body.dpop_bound_access_tokens,
       }));
     return c.json(client, 201, NO_STORE);
   },

@@ -1,11 +1,21 @@
+/**
+ * Where a provider sends the browser back. Google and GitHub redirect (GET, the answer in the query); Apple
+ * answers by form_post: a cross-site POST from appleid.apple.com. That POST is no form of ours, so it carries
+ * no CSRF token and its Origin is Apple's: what protects it is the flow cookie this browser got when it was sent
+ * to Apple (SameSite=None so the cross-site POST carries it, sealed, single use), whose state the posted state
+ * must be — as for the SAML ACS. A GET for Apple, or a POST for the others, is refused.
+ */
+import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
+import { readText } from "@/lib/http/body.ts";
 import { authorizeRequest } from "@/lib/login/pages.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { isProvider, providerCredentials } from "@/lib/login/social/providers.ts";
-import { callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
+import { isProvider, providerCredentials, type ProviderId } from "@/lib/login/social/providers.ts";
+import { answersByPost, callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
 import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
@@ -21,50 +31,89 @@ const REFUSALS = {
   validation_failed: new SocialSignInError("socialNoEmail", 422),
 } as const;
 
-/** Where Google/GitHub send the browser back: check the flow, redeem upstream, sign in, back to the app. */
+/**
+ * Apple's form_post fields, bounded. `user` (the name, JSON, first sign-in only) is read past and not kept:
+ * Astapa's users have no name. Only code, state and error go on to oauth4webapi.
+ */
+const ApplePost = z.object({
+  code: z.string().max(2000).optional(),
+  state: z.string().max(200).optional(),
+  error: z.string().max(200).optional(),
+  id_token: z.string().max(20_000).optional(),
+  user: z.string().max(5000).optional(),
+});
+
+/** The provider named in the path, when it answers by `method`; otherwise the route is not found / refused. */
+function providerFor(c: Ctx, method: "GET" | "POST"): ProviderId {
+  const provider = c.req.param("provider") ?? "";
+  if (!isProvider(provider)) throw new AppError("not_found");
+  if (answersByPost(provider) !== (method === "POST")) throw new AppError("method_not_allowed");
+  return provider;
+}
+
 export const handler: Handlers<SocialProblemData> = {
-  async GET(c) {
-    const provider = c.req.param("provider") ?? "";
-    if (!isProvider(provider)) throw new AppError("not_found");
-    const flow = await takeFlow(c);
-    const current = new URL(c.req.url);
-    if (!flow || flow.provider !== provider || current.searchParams.get("state") !== flow.state) {
-      // No cookie (another browser, expired) or a state that is not ours (forged or replayed callback).
-      return problemPage(c, new SocialSignInError("socialStale", 400), { lang: flow?.lang ?? pickLang(c) });
+  GET(c) {
+    const provider = providerFor(c, "GET");
+    return finish(c, provider, new URL(c.req.url).searchParams);
+  },
+
+  async POST(c) {
+    const provider = providerFor(c, "POST");
+    const posted = ApplePost.safeParse(Object.fromEntries(new URLSearchParams(await readText(c))));
+    const { code, state, error } = posted.success ? posted.data : {};
+    const answer = new URLSearchParams();
+    for (const [key, value] of Object.entries({ code, state, error })) {
+      if (value !== undefined) answer.set(key, value);
     }
-    const query = new URLSearchParams(flow.request);
-    const request = await authorizeRequest(c, query);
-    if (request instanceof Response) return request;
-    const shown = {
-      lang: flow.lang,
-      appName: request.project.name,
-      backHref: `/auth/login?${flow.request}&lang=${flow.lang}`,
-    };
-    const credentials = await providerCredentials(c.var.deps, request.project, provider);
-    if (!credentials || request.project.id !== flow.projectId) throw new AppError("not_found");
-    let identity;
-    try {
-      identity = await upstream(c.var.deps.config, provider)
-        .identity(credentials, callbackUrl(c.var.deps.config, provider), current, flow);
-    } catch (error) {
-      return problemPage(c, upstreamFailure(error), shown);
-    }
-    let userId: string;
-    try {
-      userId =
-        (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation)).user_id;
-    } catch (error) {
-      const refused = refusedSignUp(c, request, query, error, flow.lang);
-      if (refused) return refused;
-      const refusal = REFUSALS[toAppError(error).code as keyof typeof REFUSALS];
-      if (!refusal) throw error;
-      return problemPage(c, refusal, shown);
-    }
-    countSignIn(provider, "success", "none");
-    // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
-    return await afterFirstFactor(c, request, query, userId, ["fed"]);
+    return await finish(c, provider, answer);
   },
 };
+
+/** Checks the flow, redeems upstream, signs in, and goes back to the app (or a readable page). */
+async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams) {
+  const flow = await takeFlow(c);
+  if (!flow || flow.provider !== provider || answer.get("state") !== flow.state) {
+    // No cookie (another browser, expired) or a state that is not ours (forged or replayed callback).
+    return problemPage(c, new SocialSignInError("socialStale", 400), { lang: flow?.lang ?? pickLang(c) });
+  }
+  const query = new URLSearchParams(flow.request);
+  const request = await authorizeRequest(c, query);
+  if (request instanceof Response) return request;
+  const shown = {
+    lang: flow.lang,
+    appName: request.project.name,
+    backHref: `/auth/login?${flow.request}&lang=${flow.lang}`,
+  };
+  const credentials = await providerCredentials(c.var.deps, request.project, provider);
+  if (!credentials || request.project.id !== flow.projectId) throw new AppError("not_found");
+  let identity;
+  try {
+    identity = await upstream(c.var.deps.config, provider)
+      .identity(credentials, callbackUrl(c.var.deps.config, provider), answer, flow);
+  } catch (error) {
+    return problemPage(c, upstreamFailure(error), shown);
+  }
+  let userId: string;
+  try {
+    userId =
+      (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation)).user_id;
+  } catch (error) {
+    const refused = refusedSignUp(c, request, query, error, flow.lang);
+    if (refused) return refused;
+    const code = toAppError(error).code;
+    // Apple, for a person it has seen before, may leave the email out; without a linked identity to find
+    // them by, there is no account to sign in to, and the person must make Apple share the address again.
+    if (code === "validation_failed" && identity.email === null) {
+      return problemPage(c, new SocialSignInError("socialAppleNoEmail", 422), shown);
+    }
+    const refusal = REFUSALS[code as keyof typeof REFUSALS];
+    if (!refusal) throw error;
+    return problemPage(c, refusal, shown);
+  }
+  countSignIn(provider, "success", "none");
+  // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
+  return await afterFirstFactor(c, request, query, userId, ["fed"]);
+}
 
 export default function SocialCallback({ data }: PageProps<SocialProblemData>) {
   return <SocialProblem data={data} />;

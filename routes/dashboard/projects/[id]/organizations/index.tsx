@@ -11,6 +11,7 @@ import {
 } from "@/lib/dashboard/organizations_page.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
+import { ScimCell } from "@/components/dashboard/ScimSection.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
   GET: async (c) => {
@@ -65,7 +66,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
         <code>deno task astapa org</code>. An organization's SSO connection signs the people at its verified
         domains in through its own identity provider: OpenID Connect (redirect URI{" "}
         <code>/auth/sso/callback</code>) or SAML 2.0 (give the IdP the entity ID and ACS URL shown once it is
-        saved).
+        saved). Its SCIM directory lets its IdP create and deprovision its people (docs/scim.md).
       </p>
       <table class="list organizations">
         <thead>
@@ -76,6 +77,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
             <th scope="col">Plan</th>
             <th scope="col">Seats</th>
             <th scope="col">SSO</th>
+            <th scope="col">SCIM</th>
           </tr>
         </thead>
         <tbody>
@@ -205,6 +207,16 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     enabled={org.sso?.enabled ?? true}
                   />
                 )}
+              </td>
+              <td data-scim={org.scim ? (org.scim.token_active ? "on" : "revoked") : "off"}>
+                <ScimCell
+                  scim={org.scim}
+                  fresh={data.scimToken?.organization === org.id ? data.scimToken : null}
+                  admin={admin}
+                  action={`${base}/organizations/scim`}
+                  csrf={data.frame.csrf}
+                  organization={org.id}
+                />
               </td>
             </tr>
           ))}

@@ -1,0 +1,52 @@
+import { CsrfField } from "./Frame.tsx";
+import type { SettingsData } from "./SettingsView.tsx";
+import { OffOrDefault } from "./SocialSwitches.tsx";
+
+type AppleProps = { data: SettingsData; base: string; canEdit: boolean; description: string };
+
+/**
+ * Sign in with Apple for the project: its own Services ID, Team ID, Key ID and private key (the .p8 file's
+ * text, sealed on save and never shown again), off, or the deployment's.
+ */
+export function AppleProvider({ data, base, canEdit, description }: AppleProps) {
+  const apple = data.social.apple;
+  return (
+    <div class="provider">
+      <h3>Apple</h3>
+      <p data-provider="apple">{description}</p>
+      {canEdit && (
+        <>
+          <form method="post" action={`${base}/settings/social`} class="form">
+            <CsrfField token={data.frame.csrf} />
+            <input type="hidden" name="provider" value="apple" />
+            <input type="hidden" name="action" value="credentials" />
+            <label for="apple-client-id">Services ID</label>
+            <input
+              id="apple-client-id"
+              name="client_id"
+              required
+              autocomplete="off"
+              placeholder="com.example.signin"
+              value={apple.clientId ?? ""}
+            />
+            <label for="apple-team-id">Team ID</label>
+            <input id="apple-team-id" name="team_id" required autocomplete="off" value={apple.teamId ?? ""} />
+            <label for="apple-key-id">Key ID</label>
+            <input id="apple-key-id" name="key_id" required autocomplete="off" value={apple.keyId ?? ""} />
+            <label for="apple-private-key">Private key (the .p8 file's text)</label>
+            <textarea
+              id="apple-private-key"
+              name="private_key"
+              rows={4}
+              autocomplete="off"
+              spellcheck={false}
+              placeholder={apple.state === "own" ? "set: leave empty to keep" : "-----BEGIN PRIVATE KEY-----"}
+            />
+            <button type="submit" class="button">Use this Apple key</button>
+          </form>
+          <OffOrDefault provider="apple" name="Apple" base={base} csrf={data.frame.csrf} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * POST /dashboard/projects/:id/organizations/scim: an admin turns an organization's SCIM directory on or replaces
+ * its token (docs/scim.md) — the page is answered at once with the token, shown this once — or revokes it
+ * (api.enable_scim_directory / api.revoke_scim_token, as the Platform API).
+ */
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { enableScimDirectory, revokeScimToken } from "@/db/scim.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import {
+  OrganizationScimForm,
+  type OrganizationsData,
+  organizationsView,
+} from "@/lib/dashboard/organizations_page.ts";
+import { newScimToken, scimBaseUrl } from "@/lib/scim/caller.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import OrganizationsPage from "./index.tsx";
+
+export const handler: Handlers<OrganizationsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, OrganizationScimForm, ["form"]);
+    const token = newScimToken();
+    const hash = await sha256(token);
+    const load = organizationsView(c);
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      load,
+      run: async (tx, projectId, role) => {
+        if (form.action === "revoke") {
+          await revokeScimToken(tx, form.organization);
+          return "scim_revoked";
+        }
+        const directory = await enableScimDirectory(tx, form.organization, hash);
+        const data = await load(tx, role, projectId, {});
+        const base_url = scimBaseUrl(c.var.deps.config.baseUrl, directory.id);
+        return {
+          ...data,
+          notice: directory.created
+            ? "SCIM is on: give the IdP the base URL and the token below."
+            : "A new SCIM token is in force; the old one no longer works.",
+          scimToken: { organization: directory.organization_id, token, base_url },
+        };
+      },
+      title: (data) => `Organizations · ${data.project.name}`,
+    });
+  },
+};
+
+export default function OrganizationScimPage(props: PageProps<OrganizationsData>) {
+  return <OrganizationsPage {...props} />;
+}

@@ -1,0 +1,38 @@
+/**
+ * The SDK's SCIM directory helpers (`astapa.scimDirectories`, docs/scim.md): turn an organization's directory on or
+ * rotate its token (shown once: give it and `base_url` to the IdP), read it without the token, revoke the token.
+ */
+type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
+type Call = (path: string, init: RequestInit) => Promise<Response>;
+
+export type ScimDirectory = {
+  /** `scim_…`: the directory the base URL names. */
+  id: string;
+  organization_id: string;
+  /** `${ASTAPA_BASE_URL}/scim/v2/{id}`: the IdP's SCIM connector base URL / tenant URL. */
+  base_url: string;
+  /** false once revoked: the directory answers nobody until it is turned on again. */
+  token_active: boolean;
+  token_created_at: string | null;
+  created_at: string;
+  /** User resources held, and how many of them are active. */
+  users: number;
+  active_users: number;
+};
+
+/** The answer to turning on or rotating: the token, this once. */
+export type ScimDirectoryWithToken = ScimDirectory & { token: string };
+
+export function scimDirectories(json: Json, call: Call) {
+  const path = (org: string) => `/api/platform/organizations/${encodeURIComponent(org)}/scim`;
+  return {
+    /** The organization's (id or slug) directory; 404 when it has none. */
+    get: (org: string) => json<ScimDirectory>(path(org)),
+    /** Turns the directory on, or gives it a new token: the old one stops working at once. */
+    enable: (org: string) => json<ScimDirectoryWithToken>(path(org), "POST"),
+    /** Revokes the token; the people it provisioned stay as they are. */
+    async revoke(org: string): Promise<void> {
+      await call(path(org), { method: "DELETE" }); // 204, no body
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * SQL tests for SCIM directory provisioning (db/api/scim.sql): each function's happy path and errors, the rules the
+ * HTTP tests do not reach (an unproven account claimed, the last owner deprovisioned, a full organization, a revoked
+ * directory), and every policy as the owner project, another project and none.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { sha256 } from "@/lib/secrets.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+type Json = Record<string, unknown>;
+const a = await seedProject(db.sql, { name: "A" });
+const b = await seedProject(db.sql, { name: "B" });
+const call = <T = Json>(
+  project: string | null,
+  query: (tx: Tx) => PromiseLike<readonly Record<string, unknown>[]>,
+) => appValue<T>(db.sql, project, query);
+
+async function orgWithDomain(project: string, slug: string, domain: string): Promise<string> {
+  const org = await call(project, (tx) => tx`select api.create_organization(${slug}, ${slug}, null)`);
+  await call(project, (tx) => tx`select api.add_organization_domain(${org.id as string}, ${domain})`);
+  await call(project, (tx) => tx`select api.verify_organization_domain(${org.id as string}, ${domain})`);
+  return org.id as string;
+}
+
+const acme = await orgWithDomain(a.id, "acme", "acme.test");
+const tokenA = await sha256("token-a");
+const tokenB = await sha256("token-b");
+const soloToken = await sha256("solo");
+const dirA = await call(a.id, (tx) => tx`select api.enable_scim_directory(${acme}, ${tokenA})`);
+const other = await orgWithDomain(b.id, "other", "other.test");
+const dirB = await call(
+  b.id,
+  (tx) => tx`select api.enable_scim_directory(${other}, ${tokenB})`,
+);
+
+const person = (userName: string, active = true) => ({
+  userName,
+  externalId: null,
+  givenName: null,
+  familyName: null,
+  displayName: null,
+  emails: [],
+  active,
+});
+const create = (userName: string, active = true, project = a.id, dir = dirA.id as string) =>
+  call(project, (tx) => tx`select api.scim_create_user(${dir}, ${tx.json(person(userName, active))})`);
+const audited = (action: string) =>
+  db.sql`select target, details from astapa.audit_log where project_id = ${a.id} and action = ${action} order by id`;
+
+Deno.test("api.enable/get/revoke_scim_directory — on, rotated, revoked, audited; errors", async () => {
+  assert.match(dirA.id as string, /^scim_[a-z2-7]{24}$/);
+  assert.deepEqual([dirA.created, dirA.token_active, dirA.organization_id], [true, true, acme]);
+  const org = await orgWithDomain(a.id, "rot", "rot.test");
+  const first = await call(a.id, (tx) => tx`select api.enable_scim_directory('rot', ${new Uint8Array(32)})`);
+  const second = await call(
+    a.id,
+    (tx) => tx`select api.enable_scim_directory(${org}, ${new Uint8Array(32).fill(1)})`,
+  );
+  assert.deepEqual([second.id, second.created], [first.id, false]);
+  assert.equal((await call(a.id, (tx) => tx`select api.get_scim_directory('rot')`)).id, first.id);
+  assert.equal((await call(a.id, (tx) => tx`select api.revoke_scim_token(${org})`)).token_active, false);
+  const actions = await db
+    .sql`select action from astapa.audit_log where project_id = ${a.id} and target = ${org}
+    and action like 'scim.%' order by id`;
+  assert.deepEqual(actions.map((r) => r.action), [
+    "scim.directory_enabled",
+    "scim.token_rotated",
+    "scim.token_revoked",
+  ]);
+  await rejectsAs(call(a.id, (tx) => tx`select api.enable_scim_directory('nope', ${tokenA})`), "not_found");
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.enable_scim_directory(${acme}, ${new Uint8Array(5)})`),
+    "validation_failed",
+    /SHA-256/,
+  );
+  await rejectsAs(call(b.id, (tx) => tx`select api.get_scim_directory(${acme})`), "not_found");
+  await rejectsAs(call(b.id, (tx) => tx`select api.revoke_scim_token(${acme})`), "not_found");
+  await orgWithDomain(a.id, "bare", "bare.test");
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.get_scim_directory('bare')`),
+    "not_found",
+    /no SCIM directory/,
+  );
+  await rejectsAs(call(a.id, (tx) => tx`select api.revoke_scim_token('bare')`), "not_found");
+  // A revoked directory answers nobody, also in SQL.
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.scim_list_users(${first.id as string}, null, null, 1, 10)`),
+    "not_found",
+    /not turned on/,
+  );
+});
+
+Deno.test("api.authenticate_scim_directory — the right token only, before a project is chosen", async () => {
+  const found = await call(
+    null,
+    (tx) => tx`select api.authenticate_scim_directory(${dirA.id as string}, ${tokenA})`,
+  );
+  assert.deepEqual(found, { project_id: a.id, organization_id: acme });
+  for (
+    const [dir, hash] of [
+      [dirA.id, await sha256("wrong")],
+      [dirB.id, tokenA],
+      ["scim_aaaaaaaaaaaaaaaaaaaaaaaa", tokenA],
+      ["not-an-id", tokenA],
+    ] as const
+  ) {
+    assert.equal(
+      await call(null, (tx) => tx`select api.authenticate_scim_directory(${dir as string}, ${hash})`),
+      null,
+    );
+  }
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.authenticate_scim_directory(${dirA.id as string}, ${tokenA})`),
+    "forbidden",
+  );
+});
+
+Deno.test("api.scim_create_user — created or linked, an unproven account claimed; domain, duplicate and seat errors", async () => {
+  const made = await create("new@acme.test");
+  assert.equal(made.userName, "new@acme.test");
+  await rejectsAs(create("new@ACME.test"), "conflict", /already in this directory/);
+  await rejectsAs(create("x@other.test"), "forbidden", /not at a verified domain of acme: .*acme\.test/);
+  await rejectsAs(create("no-at-sign"), "validation_failed");
+  await rejectsAs(create("x@acme.test", true, b.id, dirA.id as string), "not_found");
+  // An account that never proved its address is claimed, as an SSO sign-in claims it, then linked.
+  const unproven = await seedUser(db.sql, a.id, "unproven@acme.test");
+  await create("unproven@acme.test");
+  const [row] = await db.sql`select email_verified from astapa.users where id = ${unproven}`;
+  assert.equal(row.email_verified, true);
+  assert.equal(
+    (await db.sql`select count(*)::int as n from astapa.audit_log where action = 'user.claimed'
+                  and target = ${"user:" + unproven}`)[0].n,
+    1,
+  );
+  assert.equal((await audited("scim.user_linked")).filter((r) => r.target === `user:${unproven}`).length, 1);
+  // Inactive at creation: the account exists, disabled, and is no member.
+  const off = await create("off@acme.test", false);
+  const [offUser] = await db.sql`select id, disabled from astapa.users where email_lower = 'off@acme.test'`;
+  assert.deepEqual([off.active, offUser.disabled], [false, true]);
+  // A full organization: the provisioning is refused and nothing is kept.
+  await call(a.id, (tx) => tx`select api.update_organization(${acme}, '{"seat_limit": 2}')`);
+  await rejectsAs(create("full@acme.test"), "organization_full");
+  assert.equal(
+    (await db.sql`select count(*)::int as n from astapa.users where email_lower = 'full@acme.test'`)[0].n,
+    0,
+  );
+  await call(a.id, (tx) => tx`select api.update_organization(${acme}, '{"seat_limit": null}')`);
+});
+
+Deno.test("api.scim_replace_user and api.scim_delete_user — the last owner deprovisioned, audited; errors", async () => {
+  const owner = await seedUser(db.sql, a.id, "owner@acme.test", { verified: true });
+  const org = await call(a.id, (tx) => tx`select api.create_organization('Solo', 'solo', ${owner})`);
+  await call(a.id, (tx) => tx`select api.add_organization_domain(${org.id as string}, 'solo.test')`);
+  await call(a.id, (tx) => tx`select api.verify_organization_domain(${org.id as string}, 'solo.test')`);
+  const dir = await call(a.id, (tx) => tx`select api.enable_scim_directory('solo', ${soloToken})`);
+  await db.sql`update astapa.users set email = 'owner@solo.test' where id = ${owner}`;
+  const linked = await create("owner@solo.test", true, a.id, dir.id as string);
+  await call(a.id, (tx) => tx`select api.scim_delete_user(${dir.id as string}, ${linked.id as string})`);
+  const [left] = await audited("organization.owner_removed_by_scim");
+  assert.deepEqual([left.target, left.details.user_id], [org.id, owner]);
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.scim_delete_user(${dir.id as string}, ${linked.id as string})`),
+    "not_found",
+  );
+  const missing = "00000000-0000-0000-0000-000000000000";
+  await rejectsAs(
+    call(
+      a.id,
+      (tx) =>
+        tx`select api.scim_replace_user(${dirA.id as string}, ${missing}, ${tx.json(person("a@acme.test"))})`,
+    ),
+    "not_found",
+  );
+  const made = await create("replace@acme.test");
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.scim_replace_user(${dirA.id as string}, ${made.id as string}, '{}')`),
+    "validation_failed",
+    /userName is required/,
+  );
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.scim_get_user(${dirA.id as string}, 'x; drop table')`),
+    "not_found",
+  );
+  await rejectsAs(
+    call(a.id, (tx) => tx`select api.scim_list_users(${dirA.id as string}, 'title', 'x', 1, 10)`),
+    "validation_failed",
+    /Filtering by title/,
+  );
+});
+
+Deno.test("scim policies — a project sees and changes its own directories and users only; no project sees none", async () => {
+  await create("seen@acme.test");
+  const counts = (project: string | null) =>
+    asApp(db.sql, project, async (tx) => {
+      const [row] = await tx`select (select count(*) from astapa.scim_directories)::int as directories,
+        (select count(*) from astapa.scim_users)::int as users`;
+      return { ...row };
+    });
+  const own = await counts(a.id);
+  assert.ok(own.directories >= 1 && own.users >= 1);
+  assert.deepEqual(await counts(b.id), { directories: 1, users: 0 });
+  const listed = await call<Json[]>(b.id, (tx) => tx`select api.list_scim_directories()`);
+  assert.deepEqual(listed.map((d) => d.id), [dirB.id], "api.list_scim_directories: the project's own");
+  assert.equal(JSON.stringify(listed).includes("token_hash"), false);
+  assert.deepEqual(await counts(null), { directories: 0, users: 0 });
+  // Another project's writes touch nothing of A's.
+  const changed = await asApp(db.sql, b.id, async (tx) => {
+    const updated = await tx`update astapa.scim_directories set token_hash = null where id = ${dirA
+      .id as string}`;
+    const deleted = await tx`delete from astapa.scim_users where directory_id = ${dirA.id as string}`;
+    return updated.count + deleted.count;
+  });
+  assert.equal(changed, 0);
+  await assert.rejects(
+    asApp(
+      db.sql,
+      b.id,
+      (tx) =>
+        tx`insert into astapa.scim_directories (project_id, organization_id, token_hash, token_created_at)
+         values (${a.id}, ${acme}, ${tokenA}, now())`,
+    ),
+    /row-level security/,
+  );
+});
