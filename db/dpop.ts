@@ -1,6 +1,14 @@
 /** The DPoP replay store and refresh-token binding (db/api/dpop.sql), as a wrapper around a grant's SQL call. */
 import type { Fragment, Sql } from "./client.ts";
-import type { DpopProof } from "../lib/oauth/dpop.ts";
+
+/** A checked proof (lib/oauth/dpop.ts checks it): the key's RFC 7638 thumbprint, and what the replay store keeps. */
+export type DpopProof = {
+  jkt: string;
+  /** SHA-256 of thumbprint and jti: the proof's name in astapa.dpop_proofs. */
+  proofHash: Uint8Array;
+  /** When the proof's iat falls out of the window, so its jti need not be remembered longer. */
+  expiresAt: Date;
+};
 
 /**
  * A grant's call wrapped in api.use_dpop_proof, for the same statement: the proof's jti is recorded (a replay

@@ -7,7 +7,7 @@ import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { Jwks } from "./client_assertions.ts";
 import { dpopGrantCall } from "./dpop.ts";
-import type { DpopProof } from "../lib/oauth/dpop.ts";
+import type { DpopProof } from "./dpop.ts";
 
 export const TrustedIdentityProviders = z.array(z.object({
   issuer: z.string(),

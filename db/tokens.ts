@@ -4,7 +4,7 @@ import { asApp, type Fragment, type Sql, type Tx } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
 import { GrantRefused, UserClaims } from "./token_claims.ts";
 import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
-import type { DpopProof } from "../lib/oauth/dpop.ts";
+import type { DpopProof } from "./dpop.ts";
 import { dpopGrantCall } from "./dpop.ts";
 
 const UserGrantSchema = UserClaims.extend({

@@ -8,6 +8,9 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify } from "jose";
 import { AppError } from "../http/errors.ts";
 import { base64url, sha256 } from "../secrets.ts";
+import type { DpopProof } from "@/db/dpop.ts";
+
+export type { DpopProof };
 
 /** The proof algorithms accepted (and advertised as dpop_signing_alg_values_supported). */
 export const DPOP_ALGORITHMS = ["ES256", "RS256", "PS256", "EdDSA"] as const;
@@ -18,15 +21,6 @@ export const PROOF_CLOCK_SKEW_SECONDS = 10;
 
 /** JWK members that only a private (or symmetric) key has: a proof must carry the public key alone. */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-/** A checked proof: the key's RFC 7638 thumbprint, and what the replay store keeps of it. */
-export type DpopProof = {
-  jkt: string;
-  /** SHA-256 of thumbprint and jti: the proof's name in astapa.dpop_proofs. */
-  proofHash: Uint8Array;
-  /** When the proof's iat falls out of the window, so its jti need not be remembered longer. */
-  expiresAt: Date;
-};
 
 /** What a proof must name: the request's method and URL (RFC 9449 §4.3), and the access token presented with it. */
 export type ProofTarget = { method: string; url: string; accessToken?: string };
