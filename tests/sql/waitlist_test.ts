@@ -148,6 +148,12 @@ Deno.test("api.approve_waitlist_entry / decline — another project's entry is n
   const id = (await entryOf(other.id, "theirs@example.com")).id as string;
   await rejectsAs(approve(project.id, id, mail), "not_found");
   await rejectsAs(decline(project.id, id), "not_found");
+  // api.waitlist_entry: the entry to its own project, nothing to another.
+  assert.equal(
+    (await as<Json>(other.id, (tx) => tx`select api.waitlist_entry(${id})`)).email,
+    "theirs@example.com",
+  );
+  assert.equal(await as<Json | null>(project.id, (tx) => tx`select api.waitlist_entry(${id})`), null);
   assert.equal((await entryOf(other.id, "theirs@example.com")).status, "waiting");
   assert.equal((await outbox(project.id, "theirs@example.com")).length, 0);
 });
