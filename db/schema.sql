@@ -2658,6 +2658,39 @@ CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, ph
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.waitlist_entries (
+  project_id text not null,
+  id text default astapa.random_id('wle_'::text, 24) not null,
+  email text not null,
+  email_lower text generated always as (lower(email)) stored,
+  environment text not null,
+  status text default 'waiting'::text not null,
+  created_at timestamp with time zone default now() not null,
+  decided_at timestamp with time zone,
+  constraint waitlist_entries_pkey PRIMARY KEY (project_id, id),
+  constraint waitlist_entries_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint waitlist_entries_decided_at_check CHECK ((status = 'waiting'::text) = (decided_at IS NULL)),
+  constraint waitlist_entries_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
+  constraint waitlist_entries_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
+  constraint waitlist_entries_id_check CHECK (id ~ '^wle_[a-z2-7]{24}$'::text),
+  constraint waitlist_entries_status_check CHECK (status = ANY (ARRAY['waiting'::text, 'approved'::text, 'declined'::text]))
+);
+alter table astapa.waitlist_entries enable row level security;
+alter table astapa.waitlist_entries force row level security;
+comment on table astapa.waitlist_entries is 'An address waiting to sign up for a project whose sign-ups go through a waitlist, one per project, environment (the project''s mode when it joined) and address in any case: waiting, approved (it may create an account; it stays approved after, as history) or declined; decided_at when approved or declined.';
+CREATE UNIQUE INDEX waitlist_entries_email_key ON astapa.waitlist_entries USING btree (project_id, environment, email_lower);
+CREATE INDEX waitlist_entries_status_idx ON astapa.waitlist_entries USING btree (project_id, environment, status, created_at, id);
+grant insert, select on astapa.waitlist_entries to astapa_app;
+grant update (status, decided_at) on astapa.waitlist_entries to astapa_app;
+create policy "a project adds addresses to its own waitlist" on astapa.waitlist_entries as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project decides on its own waitlist entries" on astapa.waitlist_entries as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own waitlist" on astapa.waitlist_entries as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.webauthn_challenges (
   project_id text not null,
   challenge_hash bytea not null,
@@ -3654,6 +3687,25 @@ AS $function$
   $function$;
 comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.approve_waitlist_entry(id text, mail jsonb DEFAULT NULL::jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    changed astapa.waitlist_entries := astapa.decide_waitlist_entry(id, 'approved');
+  begin
+    -- The mail's address is the entry's own, whatever the caller put in "to".
+    if changed.id is not null and mail is not null then
+      perform api.queue_mail(changed.project_id, mail || pg_catalog.jsonb_build_object('to', changed.email));
+    end if;
+    return api.waitlist_entry(id);
+  end
+  $function$;
+comment on function api.approve_waitlist_entry(text,jsonb) is 'Approves an entry of the current project''s waitlist (a declined one too): its address may now sign up. Queues `mail` ({template, subject, text, html?}; sent to the entry''s address) with the sign-up link; audited. Approving an approved entry changes nothing and mails nothing. AS404 no such entry in this project.';
+grant execute on function api.approve_waitlist_entry(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.assign_plan(project_id text, user_id bigint, plan_key text, source text, period tstzrange DEFAULT NULL::tstzrange, paid_through timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -5713,6 +5765,20 @@ comment on function api.declare_scope(text,text) is 'Declares a scope for the cu
 grant execute on function api.declare_scope(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.decline_waitlist_entry(id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.decide_waitlist_entry(id, 'declined');
+    return api.waitlist_entry(id);
+  end
+  $function$;
+comment on function api.decline_waitlist_entry(text) is 'Declines an entry of the current project''s waitlist (an approved one too, until it signs up: an account made is not touched); nothing is mailed; audited. Declining again changes nothing. AS404 no such entry.';
+grant execute on function api.decline_waitlist_entry(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.delete_machine_client(client_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -7284,6 +7350,35 @@ comment on function api.join_organization_by_domain(text,bigint) is 'A user join
 grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.join_waitlist(email text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    p record;
+  begin
+    select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
+    where x.id = (select astapa.current_project_id());
+    if p.id is null then
+      raise exception using errcode = 'AS404', message = 'No such project.';
+    end if;
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if coalesce(p.settings #>> '{sign_up,mode}', 'open') <> 'waitlist' then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Sign-ups for %s do not go through a waitlist.', p.name);
+    end if;
+    -- The same answer, and nothing else written, whatever the address is: new, waiting, approved, declined or
+    -- already an account's (not even looked up). Someone probing learns nothing about who asked before.
+    insert into astapa.waitlist_entries (project_id, email, environment)
+    values (p.id, pg_catalog.btrim(email), p.mode)
+    on conflict (project_id, environment, email_lower) do nothing;
+  end
+  $function$;
+comment on function api.join_waitlist(text) is 'An address joins the current project''s waitlist in its current environment; idempotent and enumeration-safe (no answer, nothing else written, whatever the address''s state). AS400 a malformed address or a project whose sign_up.mode is not waitlist.';
+grant execute on function api.join_waitlist(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8023,6 +8118,49 @@ AS $function$
   $function$;
 comment on function api.list_users(text,integer,bigint) is 'A page of the project''s users (every environment) in id order, after after_id, without unfinished passkey sign-ups (users.awaiting_passkey_since); AS404 for an unknown project.';
 grant execute on function api.list_users(text,integer,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_waitlist(status text DEFAULT NULL::text, before text DEFAULT NULL::text, max_rows integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := (select astapa.current_project_id());
+    env text := (select p.mode from astapa.projects as p where p.id = project);
+    cursor_row astapa.waitlist_entries;
+    page jsonb;
+  begin
+    if list_waitlist.status is not null and list_waitlist.status not in ('waiting', 'approved', 'declined') then
+      raise exception using errcode = 'AS400', message = 'status must be waiting, approved or declined.';
+    elsif max_rows is null or max_rows not between 1 and 200 then
+      raise exception using errcode = 'AS400', message = 'A page holds 1 to 200 entries.';
+    end if;
+    if before is not null then
+      select * into cursor_row from astapa.waitlist_entries as e where e.project_id = project and e.id = before;
+      if cursor_row.id is null then
+        raise exception using errcode = 'AS400', message = 'before must be an entry of this waitlist.';
+      end if;
+    end if;
+    select coalesce(pg_catalog.jsonb_agg(astapa.waitlist_entry_json(e) order by e.created_at desc, e.id desc),
+                    '[]')
+      into page
+    from (select * from astapa.waitlist_entries as e
+          where e.project_id = project and e.environment = env
+            and (list_waitlist.status is null or e.status = list_waitlist.status)
+            and (cursor_row.id is null or (e.created_at, e.id) < (cursor_row.created_at, cursor_row.id))
+          order by e.created_at desc, e.id desc
+          limit max_rows + 1) as e;
+    -- One row more than asked says whether there is a next page.
+    return pg_catalog.jsonb_build_object(
+      'entries', pg_catalog.jsonb_path_query_array(page, pg_catalog.format('$[0 to %s]', max_rows - 1)::jsonpath),
+      'next_before', case when pg_catalog.jsonb_array_length(page) > max_rows
+                          then page -> (max_rows - 1) ->> 'id' end);
+  end
+  $function$;
+comment on function api.list_waitlist(text,text,integer) is 'The current project''s waitlist in its current environment, newest first, optionally one status, a page of max_rows (1 to 200) after the entry `before`: {entries, next_before} (null on the last page). AS400 a bad status, size or cursor.';
+grant execute on function api.list_waitlist(text,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_webhook_deliveries(project_id text, status text DEFAULT NULL::text, max_deliveries integer DEFAULT 50)
@@ -15921,6 +16059,19 @@ comment on function api.verify_organization_domain(text,text) is 'Marks a claime
 grant execute on function api.verify_organization_domain(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.waitlist_entry(id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.waitlist_entry_json(e) from astapa.waitlist_entries as e
+    where e.project_id = (select astapa.current_project_id()) and e.id = waitlist_entry.id
+  $function$;
+comment on function api.waitlist_entry(text) is 'One entry of the current project''s waitlist, or null.';
+grant execute on function api.waitlist_entry(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.webhook_delivery_page(project_id text, before_id bigint DEFAULT NULL::bigint, max_deliveries integer DEFAULT 25, endpoint_id text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16887,6 +17038,9 @@ AS $function$
     when 'invitation' then
       raise exception using errcode = 'AS4N1',
         message = pg_catalog.format('Sign-ups for %s are by invitation only.', app);
+    when 'waitlist' then
+      raise exception using errcode = 'AS4N4',
+        message = pg_catalog.format('Sign-ups for %s go through a waitlist: this address is not approved yet.', app);
     when 'email_required' then
       raise exception using errcode = 'AS4N3',
         message = pg_catalog.format('Sign-ups for %s need an email address.', app);
@@ -16898,7 +17052,7 @@ AS $function$
     end case;
   end
   $function$;
-comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
+comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -17993,6 +18147,36 @@ AS $function$
   $function$;
 comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a paid or expired payment shows no reconciliation.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.decide_waitlist_entry(id text, decision text)
+ RETURNS astapa.waitlist_entries
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    e astapa.waitlist_entries;
+  begin
+    select * into e from astapa.waitlist_entries as x
+    where x.project_id = (select astapa.current_project_id()) and x.id = decide_waitlist_entry.id for update;
+    if e.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('No waitlist entry %s in this project.', decide_waitlist_entry.id);
+    end if;
+    -- Deciding again what was decided changes nothing (no new mail, no new audit entry): the caller sees null.
+    if e.status = decision then
+      return null;
+    end if;
+    update astapa.waitlist_entries as x set status = decision, decided_at = pg_catalog.now()
+    where x.project_id = e.project_id and x.id = e.id
+    returning * into e;
+    perform astapa.audit(e.project_id, 'waitlist.' || decision, e.id,
+      pg_catalog.jsonb_build_object('email', e.email, 'environment', e.environment));
+    return e;
+  end
+  $function$;
+comment on function astapa.decide_waitlist_entry(text,text) is 'Sets a waitlist entry of the current project approved or declined, audited (waitlist.approved, waitlist.declined); null when it already was (nothing changes). AS404 no such entry in this project.';
+grant execute on function astapa.decide_waitlist_entry(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.default_plan_key(project_id text)
@@ -21855,6 +22039,14 @@ AS $function$
           and pg_catalog.lower(i.email) = pg_catalog.lower(pg_catalog.btrim(sign_up_refusal.email)))) then
       return '{"reason": "invitation"}';
     end if;
+    -- Waitlist: only an address the project approved, in its current environment (db/api/waitlist.sql); a
+    -- number alone was never on the list.
+    if mode = 'waitlist' and (sign_up_refusal.email is null or not exists (
+        select from astapa.waitlist_entries as w join astapa.projects as p on p.id = w.project_id
+        where w.project_id = sign_up_refusal.project_id and w.environment = p.mode and w.status = 'approved'
+          and w.email_lower = pg_catalog.lower(pg_catalog.btrim(sign_up_refusal.email)))) then
+      return '{"reason": "waitlist"}';
+    end if;
     -- A number alone names no domain: it cannot show it is at an allowed one.
     if sign_up_refusal.email is null then
       return case when pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
@@ -21871,7 +22063,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.sign_up_refusal(text,text,text) is 'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the invitation token the hosted-login request carries: {reason: closed | invitation | email_required | domain, domain?}, or null when it may be created. invitation: an open invitation of the project with that token, to that address (any case).';
+comment on function astapa.sign_up_refusal(text,text,text) is 'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | domain, domain?}, or null when it may be created. invitation: an open invitation of the project with that token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment for that address (any case).';
 grant execute on function astapa.sign_up_refusal(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21893,8 +22085,8 @@ AS $function$
     end if;
     -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
     if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
-       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
-      return 'sign_up.mode must be open, invitation or closed.';
+       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'waitlist', 'closed') then
+      return 'sign_up.mode must be open, invitation, waitlist or closed.';
     end if;
     foreach list in array array['allowed_domains', 'blocked_domains'] loop
       continue when not value ? list or value -> list = 'null'::jsonb;
@@ -21918,7 +22110,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|closed, allowed_domains, blocked_domains: up to 100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
+comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to 100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -22478,6 +22670,19 @@ AS $function$
   $function$;
 comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.waitlist_entry_json(e astapa.waitlist_entries)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('id', e.id, 'email', e.email, 'status', e.status,
+      'environment', e.environment, 'created_at', e.created_at, 'decided_at', e.decided_at)
+  $function$;
+comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is 'A waitlist entry as the Platform API, the SDK and the dashboard show it.';
+grant execute on function astapa.waitlist_entry_json(astapa.waitlist_entries) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.webhook_delivery_as_json(delivery astapa.webhook_deliveries)

@@ -18,6 +18,7 @@ import { scimDirectories } from "./scim_directories.ts";
 import { users } from "./users.ts";
 import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
+import { waitlist } from "./waitlist.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 
@@ -387,6 +388,8 @@ export function createAstapa(options: AstapaOptions) {
     scimDirectories: scimDirectories(json, call),
     /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
     signUpSettings: signUpSettings(json),
+    /** The sign-up waitlist: list, approve (mails the sign-up link), decline (docs/project-settings.md). */
+    waitlist: waitlist(json),
 
     /** The project's webhook endpoint and delivery log (docs/plans.md): the secret is shown once. */
     webhooks: webhooks(json, call),

@@ -61,6 +61,7 @@ export type {
 } from "./sso_connections.ts";
 export type { ScimDirectory, ScimDirectoryWithToken } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
+export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
 export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {

@@ -6,8 +6,8 @@
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 
 export type SignUpSettings = {
-  /** open: anyone; invitation: only an invited address, within its invitation; closed: nobody new. */
-  mode: "open" | "invitation" | "closed";
+  /** open: anyone; invitation: an invited address, within its invitation; waitlist: an approved one; closed. */
+  mode: "open" | "invitation" | "waitlist" | "closed";
   /** When not empty, only addresses at these domains sign up (`*.example.com`: its subdomains). */
   allowed_domains: string[];
   /** Addresses at these domains never sign up. */

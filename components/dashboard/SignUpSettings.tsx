@@ -1,6 +1,7 @@
 /**
- * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation or closed, and
- * the allowed and blocked email domains. Postgres validates the domains; a refusal re-renders with the reason.
+ * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation, by waitlist or
+ * closed, and the allowed and blocked email domains. Postgres validates the domains; a refusal re-renders with
+ * the reason.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
@@ -11,6 +12,10 @@ const MODES = [
   {
     value: "invitation",
     label: "By invitation: only the address an organization invitation names, when signing in through it",
+  },
+  {
+    value: "waitlist",
+    label: "Waitlist: people join a waitlist; an address you approve (Users → Waitlist) may sign up",
   },
   { value: "closed", label: "Closed: no new accounts through the hosted login" },
 ] as const;
@@ -50,8 +55,9 @@ export function SignUpSettings(
         <p class="hint">
           One domain a line, up to 100 each: example.co.id is that domain only, *.example.co.id its
           subdomains. Write an internationalised domain in its xn-- form. A phone-only sign-up has no address:
-          it is refused while allowed domains are set, or sign-ups are closed or by invitation. People who
-          already have an account always sign in, and users you import or create yourself are not restricted.
+          it is refused while allowed domains are set, or sign-ups are closed, by invitation or by waitlist.
+          People who already have an account always sign in, and users you import or create yourself are not
+          restricted.
         </p>
         {canEdit && <button type="submit" class="button">Save sign-ups</button>}
       </form>

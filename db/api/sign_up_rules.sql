@@ -46,8 +46,8 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
     end if;
     -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
     if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
-       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'closed') then
-      return 'sign_up.mode must be open, invitation or closed.';
+       and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'waitlist', 'closed') then
+      return 'sign_up.mode must be open, invitation, waitlist or closed.';
     end if;
     foreach list in array array['allowed_domains', 'blocked_domains'] loop
       continue when not value ? list or value -> list = 'null'::jsonb;
@@ -73,7 +73,7 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
   $$;
 
 comment on function astapa.sign_up_settings_problem(jsonb) is
-  'A readable reason settings.sign_up ({mode: open|invitation|closed, allowed_domains, blocked_domains: up to '
+  'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to '
   '100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
 
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
@@ -123,6 +123,14 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
           and pg_catalog.lower(i.email) = pg_catalog.lower(pg_catalog.btrim(sign_up_refusal.email)))) then
       return '{"reason": "invitation"}';
     end if;
+    -- Waitlist: only an address the project approved, in its current environment (db/api/waitlist.sql); a
+    -- number alone was never on the list.
+    if mode = 'waitlist' and (sign_up_refusal.email is null or not exists (
+        select from astapa.waitlist_entries as w join astapa.projects as p on p.id = w.project_id
+        where w.project_id = sign_up_refusal.project_id and w.environment = p.mode and w.status = 'approved'
+          and w.email_lower = pg_catalog.lower(pg_catalog.btrim(sign_up_refusal.email)))) then
+      return '{"reason": "waitlist"}';
+    end if;
     -- A number alone names no domain: it cannot show it is at an allowed one.
     if sign_up_refusal.email is null then
       return case when pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
@@ -142,9 +150,10 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
 
 comment on function astapa.sign_up_refusal(text, text, text) is
   'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the '
-  'invitation token the hosted-login request carries: {reason: closed | invitation | email_required | domain, '
-  'domain?}, or null when it may be created. invitation: an open invitation of the project with that token, '
-  'to that address (any case).';
+  'invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | '
+  'domain, domain?}, or null when it may be created. invitation: an open invitation of the project with that '
+  'token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment '
+  'for that address (any case).';
 
 grant execute on function astapa.sign_up_refusal(text, text, text) to astapa_app;
 
@@ -166,6 +175,9 @@ create or replace function astapa.assert_sign_up_allowed(project_id text, email 
     when 'invitation' then
       raise exception using errcode = 'AS4N1',
         message = pg_catalog.format('Sign-ups for %s are by invitation only.', app);
+    when 'waitlist' then
+      raise exception using errcode = 'AS4N4',
+        message = pg_catalog.format('Sign-ups for %s go through a waitlist: this address is not approved yet.', app);
     when 'email_required' then
       raise exception using errcode = 'AS4N3',
         message = pg_catalog.format('Sign-ups for %s need an email address.', app);
@@ -181,7 +193,7 @@ create or replace function astapa.assert_sign_up_allowed(project_id text, email 
 comment on function astapa.assert_sign_up_allowed(text, text) is
   'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, '
   'passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain '
-  '(DETAIL: the domain), AS4N3 email required, by astapa.sign_up_refusal with the request''s invitation token '
+  '(DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token '
   '(astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 
 grant execute on function astapa.assert_sign_up_allowed(text, text) to astapa_app;

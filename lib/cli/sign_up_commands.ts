@@ -6,11 +6,12 @@ import { signUpChange, type SignUpSettings, signUpSettingsOf } from "../login/si
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
-export const SIGN_UP_USAGE = `  sign-up ID [--mode open|invitation|closed] [--allow DOMAINS] [--block DOMAINS]
+export const SIGN_UP_USAGE =
+  `  sign-up ID [--mode open|invitation|waitlist|closed] [--allow DOMAINS] [--block DOMAINS]
                              show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
                              "" to clear the list`;
 
-const MODES = ["open", "invitation", "closed"] as const;
+const MODES = ["open", "invitation", "waitlist", "closed"] as const;
 const list = (value: string | undefined) =>
   value === undefined ? undefined : value.split(/[\s,]+/).filter(Boolean);
 
@@ -19,7 +20,7 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
   allowFlags(args, ["mode", "allow", "block"]);
   const mode = flag(args, "mode");
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
-    throw new UsageError(`--mode must be open, invitation or closed, not "${mode}"`);
+    throw new UsageError(`--mode must be open, invitation, waitlist or closed, not "${mode}"`);
   }
   const changes: Partial<SignUpSettings> = {
     ...(mode ? { mode: mode as SignUpSettings["mode"] } : {}),

@@ -65,7 +65,7 @@ export const ERRORS = {
     status: 403,
     message: "Confirm the email address first: only an account whose address is confirmed may do this.",
   },
-  // settings.sign_up refused a new account (astapa.assert_sign_up_allowed, AS4N0-AS4N3): the description says
+  // settings.sign_up refused a new account (astapa.assert_sign_up_allowed, AS4N0-AS4N4): the description says
   // why; the hosted login says it in the person's language (lib/login/sign_up_refusal.tsx).
   sign_up_refused: {
     status: 403,
@@ -273,6 +273,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N1: "sign_up_refused", // … by invitation only
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
+  AS4N4: "sign_up_refused", // … a waitlist that has not approved the address
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened
   AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
   AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's

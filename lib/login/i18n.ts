@@ -290,6 +290,13 @@ const en = {
   signUpDomainRefused: "Addresses at {domain} cannot sign up for {app}.",
   signUpEmailRequired: "Sign-ups for {app} need an email address: sign up with your email instead.",
   signUpRefusedHint: "Already have an account? Sign in with it.",
+  // settings.sign_up mode waitlist (routes/auth/waitlist.tsx); the refusal offers the waitlist.
+  signUpWaitlist: "Sign-ups for {app} go through a waitlist, and this address is not approved yet.",
+  waitlistTitle: "Join the waitlist",
+  waitlistFor: "Join the waitlist for",
+  waitlistIntro: "Leave your email and we'll write to you when you can create your account.",
+  waitlistJoin: "Join the waitlist",
+  waitlistJoined: "You're on the list. We'll email you when you can sign up.",
 };
 type Messages = typeof en;
 
@@ -583,6 +590,12 @@ const id: Messages = {
   signUpDomainRefused: "Alamat di {domain} tidak dapat mendaftar untuk {app}.",
   signUpEmailRequired: "Pendaftaran untuk {app} memerlukan alamat email: daftar dengan email Anda.",
   signUpRefusedHint: "Sudah punya akun? Masuk dengan akun itu.",
+  signUpWaitlist: "Pendaftaran untuk {app} melalui daftar tunggu, dan alamat ini belum disetujui.",
+  waitlistTitle: "Gabung daftar tunggu",
+  waitlistFor: "Gabung daftar tunggu untuk",
+  waitlistIntro: "Tinggalkan email Anda dan kami akan mengabari Anda saat Anda bisa membuat akun.",
+  waitlistJoin: "Gabung daftar tunggu",
+  waitlistJoined: "Anda sudah masuk daftar. Kami akan mengirim email saat Anda bisa mendaftar.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { en, id };

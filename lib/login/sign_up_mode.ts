@@ -2,23 +2,30 @@
  * settings.sign_up's mode as the hosted pages read it (docs/project-settings.md): whether they offer "Create an
  * account". Postgres enforces the rule itself (astapa.assert_sign_up_allowed); this only hides dead links.
  */
+/** open: anyone; invitation: an invited address; waitlist: an approved address (db/api/waitlist.sql); closed. */
+export type SignUpMode = "open" | "invitation" | "waitlist" | "closed";
+
 type Request = { project: { settings: Record<string, unknown> }; invitation?: string };
 
 /** The project's sign-up mode (open unless settings.sign_up.mode says otherwise). */
-export function signUpMode(project: Request["project"]): "open" | "invitation" | "closed" {
+export function signUpMode(project: Request["project"]): SignUpMode {
   const mode = (project.settings.sign_up as { mode?: unknown } | undefined)?.mode;
-  return mode === "invitation" || mode === "closed" ? mode : "open";
+  return mode === "invitation" || mode === "waitlist" || mode === "closed" ? mode : "open";
 }
 
-/** Whether the pages offer "Create an account": not while closed, and by invitation only inside one's flow. */
+/**
+ * Whether the pages offer "Create an account": not while closed, and by invitation only inside one's flow; under
+ * a waitlist the sign-up page offers the waitlist (or, with a login_hint, the approved address's form).
+ */
 export function signUpOffered(request: Request): boolean {
   const mode = signUpMode(request.project);
-  return mode === "open" || (mode === "invitation" && request.invitation !== undefined);
+  return mode === "open" || mode === "waitlist" ||
+    (mode === "invitation" && request.invitation !== undefined);
 }
 
 /** settings.sign_up with its defaults filled in, as the Platform API, the SDK and the dashboard show it. */
 export type SignUpSettings = {
-  mode: "open" | "invitation" | "closed";
+  mode: SignUpMode;
   allowed_domains: string[];
   blocked_domains: string[];
 };

@@ -18,9 +18,17 @@ const REASONS: Record<string, MessageKey> = {
   AS4N1: "signUpInvitationOnly",
   AS4N2: "signUpDomainRefused",
   AS4N3: "signUpEmailRequired",
+  AS4N4: "signUpWaitlist",
 };
 
-export type SignUpRefusedData = { lang: Lang; appName: string; message: string; signInHref: string };
+export type SignUpRefusedData = {
+  lang: Lang;
+  appName: string;
+  message: string;
+  signInHref: string;
+  /** Under a waitlist: the page to join it instead. */
+  waitlistHref?: string;
+};
 
 /** The refusal's message, when the request cannot even start a sign-up (GET /auth/signup). */
 export function refusalBeforeForm(request: AuthorizeRequest): MessageKey | null {
@@ -39,7 +47,15 @@ export function signUpRefusedPage(
 ): Response {
   const appName = brandOf(request.project).name;
   const message = MESSAGES[lang][reason].replaceAll("{app}", appName).replaceAll("{domain}", domain);
-  const data = { lang, appName, message, signInHref: langHref("/auth/login", requestQuery(query), lang) };
+  const data = {
+    lang,
+    appName,
+    message,
+    signInHref: langHref("/auth/login", requestQuery(query), lang),
+    ...(signUpMode(request.project) === "waitlist"
+      ? { waitlistHref: langHref("/auth/waitlist", requestQuery(query), lang) }
+      : {}),
+  };
   return renderPage(
     c,
     SignUpRefused,
@@ -78,6 +94,11 @@ export function SignUpRefused({ data }: { data: SignUpRefusedData }) {
       <p>
         <a class="button" href={data.signInHref}>{t.signInInstead}</a>
       </p>
+      {data.waitlistHref && (
+        <p>
+          <a href={data.waitlistHref}>{t.waitlistJoin}</a>
+        </p>
+      )}
     </section>
   );
 }

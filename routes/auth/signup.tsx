@@ -29,6 +29,9 @@ import { ssoConnectionForEmail } from "@/db/sso_connections.ts";
 import { handOverToSso } from "@/lib/login/sso/required.tsx";
 import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
 import { BotCheck } from "@/components/login/BotCheck.tsx";
+import { Waitlist } from "@/components/login/Waitlist.tsx";
+import { renderPage } from "@/lib/router/page.tsx";
+import { signUpMode } from "@/lib/login/sign_up_mode.ts";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -47,9 +50,14 @@ export const handler: Handlers<AuthPageData> = {
     // Closed, or by invitation outside an invitation's flow: say so rather than show a form that cannot work.
     const refusal = refusalBeforeForm(request);
     if (refusal) return signUpRefusedPage(c, request, query, refusal);
+    // A waitlist: the waitlist form, unless the request names the address (the approval mail's link does).
+    if (signUpMode(request.project) === "waitlist" && !request.loginHint) {
+      useBotCheck(c, request.project, "sign_up");
+      return renderPage(c, Waitlist, authPage(authPageData(c, request, query), "waitlistTitle"));
+    }
     const providers = await enabledProviders(c.var.deps, request.project);
     useBotCheck(c, request.project, formOfPage(request.project, "sign_up"));
-    return authPage(authPageData(c, request, query, { providers }), "signUpTitle");
+    return authPage(authPageData(c, request, query, { providers, email: request.loginHint }), "signUpTitle");
   },
 
   async POST(c) {

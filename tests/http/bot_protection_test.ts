@@ -388,3 +388,35 @@ Deno.test("bot protection — the secret key is in no page, log line or audit en
   assert.ok(solved.length >= 3);
   for (const token of solved) assert.ok(!JSON.stringify(t.logs).includes(token), "a token was logged");
 });
+
+Deno.test("bot protection — the waitlist form is the sign-up form's: widget shown, no or a wrong token refused and nothing stored, a good one joins", async () => {
+  const project = await protectedProject("turnstile", ["sign_up"], { sign_up: { mode: "waitlist" } });
+  const shown = await (await page(project, "/auth/signup")).text();
+  assert.match(shown, /Join the waitlist/);
+  assert.match(shown, /<div class="cf-turnstile" data-sitekey="0x4AAAAAAAsitekey" data-action="sign_up"/);
+  const entries = async () =>
+    (await t.db.sql`select count(*)::int as n from astapa.waitlist_entries where project_id = ${project.id}`)[
+      0
+    ].n;
+  const email = "antre@example.com";
+  const missing = await submit(project, "/auth/signup", { email });
+  assert.equal(missing.status, 400);
+  assert.match(await missing.text(), /Please complete the check/);
+  const wrong = await submit(project, "/auth/signup", { email, "cf-turnstile-response": "x" });
+  assert.equal(wrong.status, 403);
+  await wrong.body?.cancel();
+  const elsewhere = await submit(project, "/auth/signup", {
+    email,
+    "cf-turnstile-response": turnstile("sign_in"),
+  });
+  assert.equal(elsewhere.status, 403, "a token for another form does not pass");
+  await elsewhere.body?.cancel();
+  assert.equal(await entries(), 0);
+  const good = await submit(project, "/auth/signup", {
+    email,
+    "cf-turnstile-response": turnstile("sign_up"),
+  });
+  assert.equal(good.status, 200);
+  assert.match(await good.text(), /You're on the list/);
+  assert.equal(await entries(), 1);
+});

@@ -49,6 +49,10 @@ const keyed = await seedProject(sql, {
   settings: { passkeys: true, passwords: false },
 });
 const phoned = await seedProject(sql, { name: "Toko Telepon", settings: { phone: { enabled: true } } });
+const waitlisted = await seedProject(sql, {
+  name: "Toko Antre",
+  settings: { sign_up: { mode: "waitlist" } },
+});
 const agents = await seedProject(sql, { name: "Catatan", settings: { dynamic_clients: true } });
 const NOTES = "https://notes.example/mcp";
 await seedRegistry(sql, agents.id, { resources: [NOTES], scopes: ["notes:read"] });
@@ -188,6 +192,10 @@ const CASES: Record<string, Case | Case[]> = {
   },
   "/auth/forgot": {
     open: anyone(plain, `/auth/forgot?${query(plain)}`),
+    fields: { email: "a@b.example" },
+  },
+  "/auth/waitlist": {
+    open: anyone(waitlisted, `/auth/signup?${query(waitlisted)}`),
     fields: { email: "a@b.example" },
   },
   "/auth/sso": {

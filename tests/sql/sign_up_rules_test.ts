@@ -72,7 +72,7 @@ Deno.test("api.update_project_settings sign_up — a valid value is stored, merg
 Deno.test("api.update_project_settings sign_up — each malformed value is refused with its reason, nothing stored", async () => {
   const many = Array.from({ length: 101 }, (_, n) => `d${n}.example`);
   const cases: [unknown, RegExp][] = [
-    [{ mode: "members" }, /mode must be open, invitation or closed/],
+    [{ mode: "members" }, /mode must be open, invitation, waitlist or closed/],
     [{ mode: "open", extra: 1 }, /takes mode, allowed_domains and blocked_domains only/],
     ["closed", /takes mode, allowed_domains and blocked_domains only/],
     [{ allowed_domains: "example.com" }, /allowed_domains must be a list of domains/],

@@ -1,6 +1,6 @@
 /**
  * Who may create an account through the hosted login (settings.sign_up, docs/project-settings.md): the mode
- * (open, invitation, closed) and the allowed and blocked email domains, as the dashboard's Settings → Sign-ups
+ * (open, invitation, waitlist, closed) and the allowed and blocked email domains, as the dashboard's Settings → Sign-ups
  * sets them, through the same setter (api.update_project_settings: validated, merged key by key, audited).
  */
 import { z } from "zod";
@@ -18,9 +18,10 @@ import { signUpChange, signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
 const Domains = z.array(z.string().max(300)).max(100);
 
 const SignUpSettings = z.object({
-  mode: z.enum(["open", "invitation", "closed"]).describe(
-    "open: anyone; invitation: only the address an organization invitation in the sign-in names; closed: " +
-      "no new accounts through the hosted login (default open).",
+  mode: z.enum(["open", "invitation", "waitlist", "closed"]).describe(
+    "open: anyone; invitation: only the address an organization invitation in the sign-in names; waitlist: " +
+      "only an address the project approved on its waitlist; closed: no new accounts through the hosted login " +
+      "(default open).",
   ),
   allowed_domains: Domains.describe(
     "When not empty, only addresses at these domains sign up: example.co.id exactly, *.example.co.id its " +
@@ -59,7 +60,7 @@ export const handler: Handlers = {
 export const openapi: RouteDoc = {
   get: {
     tag: "Tokens",
-    summary: "Who may sign up: open, by invitation or closed, and allowed or blocked email domains",
+    summary: "Who may sign up: open, by invitation, waitlist or closed, and allowed or blocked email domains",
     description: "settings.sign_up with its defaults (docs/project-settings.md).",
     auth: "client",
     responses: { 200: { description: "The sign-up settings", schema: SignUpSettings }, ...COMMON_ERRORS },

@@ -16,7 +16,7 @@ const Domains = z.string().max(40_000).default("").transform((text) => text.spli
 
 const SignUpForm = z.object({
   csrf: z.string(),
-  mode: z.enum(["open", "invitation", "closed"]).default("open"),
+  mode: z.enum(["open", "invitation", "waitlist", "closed"]).default("open"),
   allowed_domains: Domains,
   blocked_domains: Domains,
 });

@@ -10,6 +10,7 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
+import { signUpMode } from "@/lib/login/sign_up_mode.ts";
 
 const PAGE_SIZE = 50;
 
@@ -73,6 +74,11 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
     >
       <h1>Users</h1>
       <Notice notice={data.notice} />
+      {signUpMode(data.project) === "waitlist" && (
+        <p>
+          Sign-ups go through a waitlist: <a href={`${base}/waitlist`}>see who is waiting</a>.
+        </p>
+      )}
       <form method="get" action={`${base}/users`} class="form inline-form search">
         <label for="q">Search users</label>
         <input

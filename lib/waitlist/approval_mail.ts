@@ -1,0 +1,60 @@
+/**
+ * The mail an approved waitlist entry gets (docs/project-settings.md "Who may sign up"): the project's hosted
+ * sign-up page for its own client and first redirect URI, with the address as login_hint so the page shows the
+ * sign-up form filled in. English, then Indonesian: whoever approves does not know the person's language.
+ */
+import type { Project } from "@/db/projects.ts";
+import type { ApprovalMail } from "@/db/waitlist.ts";
+import { brandOf } from "@/lib/branding/brand.ts";
+import { inBothLanguages, type Wording } from "@/lib/mail/both_languages.ts";
+import { escapeHtml as escape, WRAPPING } from "@/lib/mail/layout.ts";
+
+const WORDING = {
+  en: (app: string) => ({
+    subject: `You can now sign up for ${app}`,
+    intro: `You asked to join ${app}: you're in. Create your account by opening this link:`,
+    action: "Create your account",
+    note: "Sign up with this email address. If you did not ask to join, ignore this message.",
+  }),
+  id: (app: string) => ({
+    subject: `Anda sekarang bisa mendaftar di ${app}`,
+    intro:
+      `Anda meminta bergabung dengan ${app}: sekarang Anda bisa masuk. Buat akun Anda dengan membuka tautan ini:`,
+    action: "Buat akun Anda",
+    note: "Daftar dengan alamat email ini. Jika Anda tidak meminta bergabung, abaikan email ini.",
+  }),
+};
+
+/** The hosted sign-up page for the project's own client, its first redirect URI and `email`; null without one. */
+export function waitlistSignUpLink(baseUrl: string, project: Project, email: string): string | null {
+  const redirectUri = project.redirect_uris[0];
+  if (!redirectUri) return null;
+  const params = new URLSearchParams({
+    client_id: project.client_id,
+    redirect_uri: redirectUri,
+    login_hint: email,
+  });
+  return `${baseUrl}/auth/signup?${params}`;
+}
+
+function wording(words: ReturnType<typeof WORDING.en>, link: string): Wording {
+  return {
+    subject: words.subject,
+    text: `${words.intro}\n\n${link}\n\n${words.note}\n`,
+    html: `<p>${escape(words.intro)}</p><p><a href="${escape(link)}" style="background:#0b6e4f;color:#fff;` +
+      `padding:10px 16px;border-radius:6px;text-decoration:none;display:inline-block">${
+        escape(words.action)
+      }</a>` +
+      `</p><p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${
+        escape(words.note)
+      }</p>`,
+  };
+}
+
+/** The approval mail for `email` (null when the project has no redirect URI: nothing to link to). */
+export function waitlistApprovalMail(baseUrl: string, project: Project, email: string): ApprovalMail | null {
+  const link = waitlistSignUpLink(baseUrl, project, email);
+  if (!link) return null;
+  const app = brandOf({ id: project.project_id, name: project.name, settings: project.settings }).name;
+  return inBothLanguages("waitlist_approved", wording(WORDING.en(app), link), wording(WORDING.id(app), link));
+}

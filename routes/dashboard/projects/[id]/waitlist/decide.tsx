@@ -1,0 +1,39 @@
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { approveWaitlistEntry, declineWaitlistEntry } from "@/db/waitlist.ts";
+import { formAction } from "@/lib/dashboard/form_action.ts";
+import { DecisionFormSchema, type WaitlistData, waitlistView } from "@/lib/dashboard/waitlist_page.ts";
+import { waitlistApprovalMail } from "@/lib/waitlist/approval_mail.ts";
+import WaitlistPage from "./index.tsx";
+
+/** POST …/waitlist/decide: approves (mailing the sign-up link) or declines an entry; admins and owners. */
+export const handler: Handlers<WaitlistData> = {
+  POST: async (c) => {
+    const form = await readBody(c, DecisionFormSchema, ["form"]);
+    const baseUrl = c.var.deps.config.baseUrl;
+    return formAction(c, {
+      needed: "admin",
+      back: `/dashboard/projects/${c.req.param("id")}/waitlist`,
+      load: waitlistView(c),
+      run: async (tx, projectId) => {
+        if (form.decision === "decline") {
+          await declineWaitlistEntry(tx, form.id);
+          return "declined";
+        }
+        await approveWaitlistEntry(
+          tx,
+          projectId,
+          form.id,
+          (email, p) => waitlistApprovalMail(baseUrl, p, email),
+        );
+        return "approved";
+      },
+      title: (data) => `Waitlist · ${data.project.name}`,
+    });
+  },
+};
+
+export default function DecidePage(props: PageProps<WaitlistData>) {
+  return <WaitlistPage {...props} />;
+}
