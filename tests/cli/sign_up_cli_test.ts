@@ -4,6 +4,7 @@ import { run } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -40,4 +41,54 @@ Deno.test("cli sign-up — shows the defaults, changes mode and lists, clears, r
   assert.notEqual(badDomain.code, 0);
   assert.match(badDomain.stderr, /xn--/);
   assert.deepEqual(await stored(project.id), {});
+});
+
+Deno.test("cli waitlist — lists the waiting, approves (the sign-up link mailed) and declines; bad input refused", async () => {
+  const project = await seedProject(db.sql);
+  assert.equal((await run(["cli.ts", "sign-up", project.id, "--mode", "waitlist"], env)).code, 0);
+  for (const email of ["antri@toko.example", "tolak@toko.example"]) {
+    await asApp(db.sql, project.id, (tx) => tx`select api.join_waitlist(${email})`);
+  }
+  const listed = await run(["cli.ts", "waitlist", "list", "--project", project.id, "--json"], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  const entries = JSON.parse(listed.stdout).entries as { id: string; email: string; status: string }[];
+  assert.deepEqual(entries.map((e) => [e.email, e.status]), [
+    ["tolak@toko.example", "waiting"],
+    ["antri@toko.example", "waiting"],
+  ]);
+  const id = (email: string) => entries.find((e) => e.email === email)!.id;
+  const approved = await run([
+    "cli.ts",
+    "waitlist",
+    "approve",
+    "--project",
+    project.id,
+    id("antri@toko.example"),
+  ], env);
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.equal(approved.stdout.trim(), "antri@toko.example is approved.");
+  const [mail] = await db.sql`select to_address, body_text from astapa.mail_outbox
+                              where project_id = ${project.id} and to_address = 'antri@toko.example'`;
+  assert.match(mail.body_text, /\/auth\/signup\?[^\s]*login_hint=antri%40toko\.example/);
+  const declined = await run([
+    "cli.ts",
+    "waitlist",
+    "decline",
+    "--project",
+    project.id,
+    id("tolak@toko.example"),
+  ], env);
+  assert.equal(declined.stdout.trim(), "tolak@toko.example is declined.");
+  const waiting = await run(
+    ["cli.ts", "waitlist", "list", "--project", project.id, "--status", "waiting"],
+    env,
+  );
+  assert.equal(waiting.stdout.trim(), "Nobody is on the waitlist.");
+  assert.equal(
+    (await run(["cli.ts", "waitlist", "list", "--project", project.id, "--status", "maybe"], env)).code,
+    2,
+  );
+  const unknown = await run(["cli.ts", "waitlist", "approve", "--project", project.id, "wle_nobody"], env);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^not_found/);
 });
