@@ -1,6 +1,6 @@
 /** `astapa waitlist …`: a project's sign-up waitlist (settings.sign_up.mode waitlist): list, approve, decline. */
 import { asApp, type Sql } from "@/db/client.ts";
-import type { Config } from "../../config.ts";
+import type { Config } from "@/config.ts";
 import {
   approveWaitlistEntry,
   declineWaitlistEntry,
