@@ -15411,19 +15411,10 @@ AS $function$
                    and u.environment = target.environment and u.email_lower = pg_catalog.lower(new_email)) then
           raise exception using errcode = 'AS409', message = 'Another user of this project has this address.';
         end if;
-        -- Anything mailed to the old address stops working: links, codes and a change the person asked for.
-        update astapa.email_tokens t set used_at = pg_catalog.now()
-        where t.project_id = target.project_id and t.user_id = target.id and t.used_at is null;
-        update astapa.email_codes e set used_at = pg_catalog.now()
-        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
-        update astapa.email_changes e set used_at = pg_catalog.now()
-        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
         -- A new address is unproven unless the app says it checked it.
         verified := coalesce((change ->> 'email_verified')::boolean, false);
       end if;
-      update astapa.users u set email = new_email, email_verified = verified
-      where u.project_id = target.project_id and u.id = target.id;
-      perform astapa.audit(target.project_id, 'user.email_changed', 'user:' || target.id,
+      perform astapa.move_user_email(target.project_id, target.id, new_email, verified,
         pg_catalog.jsonb_build_object('by', 'admin', 'email_verified', verified));
     elsif verified is distinct from target.email_verified then
       if target.email is null then
@@ -19722,6 +19713,32 @@ comment on function astapa.membership_json(astapa.organization_memberships) is '
 grant execute on function astapa.membership_json(astapa.organization_memberships) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.move_user_email(project_id text, user_id bigint, new_email text, verified boolean, audit_details jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Another address (not just another spelling of it): anything mailed to the old one stops working — reset
+    -- and verification links, email codes, a change the person asked for — whoever moves it.
+    if exists (select from astapa.users u where u.project_id = move_user_email.project_id
+               and u.id = move_user_email.user_id and u.email_lower is distinct from pg_catalog.lower(new_email)) then
+      update astapa.email_tokens t set used_at = pg_catalog.now()
+      where t.project_id = move_user_email.project_id and t.user_id = move_user_email.user_id and t.used_at is null;
+      update astapa.email_codes e set used_at = pg_catalog.now()
+      where e.project_id = move_user_email.project_id and e.user_id = move_user_email.user_id and e.used_at is null;
+      update astapa.email_changes e set used_at = pg_catalog.now()
+      where e.project_id = move_user_email.project_id and e.user_id = move_user_email.user_id and e.used_at is null;
+    end if;
+    update astapa.users u set email = new_email, email_verified = verified
+    where u.project_id = move_user_email.project_id and u.id = move_user_email.user_id;
+    perform astapa.audit(project_id, 'user.email_changed', 'user:' || user_id, audit_details);
+  end
+  $function$;
+comment on function astapa.move_user_email(text,bigint,text,boolean,jsonb) is 'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s new address): to another address, the links, codes and pending change mailed to the old one are voided; the address and its verification are set; audited user.email_changed with audit_details. The caller holds the user''s row and has checked that no other account has the address.';
+grant execute on function astapa.move_user_email(text,bigint,text,boolean,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.new_time_ordered_uuid()
  RETURNS uuid
  LANGUAGE sql
@@ -21514,9 +21531,7 @@ AS $function$
         'Another account of this project uses %s: two accounts are never merged.', pg_catalog.btrim(new_name));
     end if;
     if pg_catalog.lower(account.email) <> pg_catalog.lower(pg_catalog.btrim(new_name)) then
-      update astapa.users u set email = pg_catalog.btrim(new_name), email_verified = true
-      where u.project_id = r.project_id and u.id = account.id;
-      perform astapa.audit(r.project_id, 'user.email_changed', 'user:' || account.id,
+      perform astapa.move_user_email(r.project_id, account.id, pg_catalog.btrim(new_name), true,
         pg_catalog.jsonb_build_object('by', 'scim', 'directory', r.directory_id));
     end if;
   end
@@ -22247,9 +22262,7 @@ AS $function$
           'Your identity provider now names you %s, which another account here uses: ask your administrator.',
           clean_email);
       end if;
-      update astapa.users u set email = clean_email, email_verified = true
-      where u.project_id = sso_linked_user.project_id and u.id = linked.id;
-      perform astapa.audit(sso_linked_user.project_id, 'user.email_changed', 'user:' || linked.id,
+      perform astapa.move_user_email(sso_linked_user.project_id, linked.id, clean_email, true,
         pg_catalog.jsonb_build_object('by', 'sso', 'connection', connection_id));
     end if;
     update astapa.sso_identities l set last_sign_in_at = pg_catalog.now()

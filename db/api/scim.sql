@@ -652,9 +652,7 @@ create or replace function astapa.scim_change_address(o astapa.organizations, r 
         'Another account of this project uses %s: two accounts are never merged.', pg_catalog.btrim(new_name));
     end if;
     if pg_catalog.lower(account.email) <> pg_catalog.lower(pg_catalog.btrim(new_name)) then
-      update astapa.users u set email = pg_catalog.btrim(new_name), email_verified = true
-      where u.project_id = r.project_id and u.id = account.id;
-      perform astapa.audit(r.project_id, 'user.email_changed', 'user:' || account.id,
+      perform astapa.move_user_email(r.project_id, account.id, pg_catalog.btrim(new_name), true,
         pg_catalog.jsonb_build_object('by', 'scim', 'directory', r.directory_id));
     end if;
   end

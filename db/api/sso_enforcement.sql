@@ -131,9 +131,7 @@ create or replace function astapa.sso_linked_user(project_id text, mode text, co
           'Your identity provider now names you %s, which another account here uses: ask your administrator.',
           clean_email);
       end if;
-      update astapa.users u set email = clean_email, email_verified = true
-      where u.project_id = sso_linked_user.project_id and u.id = linked.id;
-      perform astapa.audit(sso_linked_user.project_id, 'user.email_changed', 'user:' || linked.id,
+      perform astapa.move_user_email(sso_linked_user.project_id, linked.id, clean_email, true,
         pg_catalog.jsonb_build_object('by', 'sso', 'connection', connection_id));
     end if;
     update astapa.sso_identities l set last_sign_in_at = pg_catalog.now()

@@ -441,6 +441,38 @@ comment on function api.disable_user(text, bigint, boolean) is
 
 grant execute on function api.disable_user(text, bigint, boolean) to astapa_app;
 
+create or replace function astapa.move_user_email(project_id text, user_id bigint, new_email text,
+  verified boolean, audit_details jsonb) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Another address (not just another spelling of it): anything mailed to the old one stops working — reset
+    -- and verification links, email codes, a change the person asked for — whoever moves it.
+    if exists (select from astapa.users u where u.project_id = move_user_email.project_id
+               and u.id = move_user_email.user_id and u.email_lower is distinct from pg_catalog.lower(new_email)) then
+      update astapa.email_tokens t set used_at = pg_catalog.now()
+      where t.project_id = move_user_email.project_id and t.user_id = move_user_email.user_id and t.used_at is null;
+      update astapa.email_codes e set used_at = pg_catalog.now()
+      where e.project_id = move_user_email.project_id and e.user_id = move_user_email.user_id and e.used_at is null;
+      update astapa.email_changes e set used_at = pg_catalog.now()
+      where e.project_id = move_user_email.project_id and e.user_id = move_user_email.user_id and e.used_at is null;
+    end if;
+    update astapa.users u set email = new_email, email_verified = verified
+    where u.project_id = move_user_email.project_id and u.id = move_user_email.user_id;
+    perform astapa.audit(project_id, 'user.email_changed', 'user:' || user_id, audit_details);
+  end
+  $$;
+
+comment on function astapa.move_user_email(text, bigint, text, boolean, jsonb) is
+  'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s '
+  'new address): to another address, the links, codes and pending change mailed to the old one are voided; the '
+  'address and its verification are set; audited user.email_changed with audit_details. The caller holds the '
+  'user''s row and has checked that no other account has the address.';
+
+grant execute on function astapa.move_user_email(text, bigint, text, boolean, jsonb) to astapa_app;
+
 create or replace function api.update_user(project_id text, user_id bigint, change jsonb) returns jsonb
   language plpgsql
   volatile
@@ -482,19 +514,10 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
                    and u.environment = target.environment and u.email_lower = pg_catalog.lower(new_email)) then
           raise exception using errcode = 'AS409', message = 'Another user of this project has this address.';
         end if;
-        -- Anything mailed to the old address stops working: links, codes and a change the person asked for.
-        update astapa.email_tokens t set used_at = pg_catalog.now()
-        where t.project_id = target.project_id and t.user_id = target.id and t.used_at is null;
-        update astapa.email_codes e set used_at = pg_catalog.now()
-        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
-        update astapa.email_changes e set used_at = pg_catalog.now()
-        where e.project_id = target.project_id and e.user_id = target.id and e.used_at is null;
         -- A new address is unproven unless the app says it checked it.
         verified := coalesce((change ->> 'email_verified')::boolean, false);
       end if;
-      update astapa.users u set email = new_email, email_verified = verified
-      where u.project_id = target.project_id and u.id = target.id;
-      perform astapa.audit(target.project_id, 'user.email_changed', 'user:' || target.id,
+      perform astapa.move_user_email(target.project_id, target.id, new_email, verified,
         pg_catalog.jsonb_build_object('by', 'admin', 'email_verified', verified));
     elsif verified is distinct from target.email_verified then
       if target.email is null then

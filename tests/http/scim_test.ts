@@ -344,7 +344,12 @@ Deno.test("scim — Entra ID: externalId filter, capitalised ops, string boolean
   const [updated] = (await audit("scim.user_updated")).filter((a) => a.details.resource === id);
   assert.deepEqual(updated.details.changed, ["name.givenName", "displayName"]);
 
-  // Entra moves the address: userName and the work email, in one request.
+  // Entra moves the address: userName and the work email, in one request. A reset link mailed to the old
+  // address dies with it (astapa.move_user_email).
+  const before = await account(email);
+  await sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+             values (${project.id}, ${new Uint8Array(32).fill(5)}, ${before!.id}, 'reset_password',
+                     now() + interval '1 hour')`;
   const moved = await scim("PATCH", `/Users/${id}`, {
     Operations: [
       { op: "Replace", path: "userName", value: "budi.santoso@acme.test" },
@@ -356,6 +361,9 @@ Deno.test("scim — Entra ID: externalId filter, capitalised ops, string boolean
   const user = await account("budi.santoso@acme.test");
   assert.ok(user, "the account's address moved with userName");
   assert.equal(await account(email), undefined);
+  const [resetLink] = await sql`select used_at from astapa.email_tokens
+                                where token_hash = ${new Uint8Array(32).fill(5)}`;
+  assert.ok(resetLink.used_at, "the old address's reset link no longer works");
   assert.equal(
     (await audit("user.email_changed")).filter((a) => a.target === `user:${user.id}`)[0].details.by,
     "scim",

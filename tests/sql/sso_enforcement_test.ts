@@ -253,8 +253,15 @@ Deno.test("api.sign_in_with_sso — the subject first: an address changed at the
   const [link] = await db.sql`select user_id::text from astapa.sso_identities
     where project_id = ${a.id} and connection_id = ${connection} and subject = 'idp-sari'`;
   assert.equal(link.user_id, first.user_id);
+  // A reset link mailed to the old address dies with it (astapa.move_user_email).
+  await db.sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+                values (${a.id}, ${new Uint8Array(32).fill(9)}, ${first.user_id as string}, 'reset_password',
+                        now() + interval '1 hour')`;
   const moved = await signIn("idp-sari", "sari.dewi@acme.example");
   assert.deepEqual([moved.user_id, moved.created], [first.user_id, false]);
+  const [resetLink] = await db.sql`select used_at from astapa.email_tokens
+    where token_hash = ${new Uint8Array(32).fill(9)}`;
+  assert.ok(resetLink.used_at, "the old address's reset link no longer works");
   const [user] = await db.sql`select email, email_verified from astapa.users where id = ${first
     .user_id as string}`;
   assert.deepEqual([user.email, user.email_verified], ["sari.dewi@acme.example", true]);

@@ -302,3 +302,36 @@ Deno.test("api.update_user — all or nothing; unknown keys, wrong types, anothe
   await takeLive(db.sql, p.id);
   await rejectsAs(update({ email_verified: true }), "not_found", /not found/);
 });
+
+Deno.test("astapa.move_user_email — to another address voids what was mailed to the old one; a respelling does not", async () => {
+  const p = await seedProject(db.sql);
+  const sub = await seedUser(db.sql, p.id, "pindah@example.com", { verified: true });
+  const link = async (fill: number) => {
+    await db.sql`insert into astapa.email_tokens (project_id, token_hash, user_id, purpose, expires_at)
+                 values (${p.id}, ${
+      new Uint8Array(32).fill(fill)
+    }, ${sub}, 'reset_password', now() + interval '1 hour')`;
+    return async () =>
+      (await db.sql`select used_at from astapa.email_tokens where token_hash = ${
+        new Uint8Array(32).fill(fill)
+      }`)[0]
+        .used_at;
+  };
+  const move = (email: string, verified: boolean) =>
+    asApp(
+      db.sql,
+      p.id,
+      (tx) =>
+        tx`select astapa.move_user_email(${p.id}, ${sub}::bigint, ${email}, ${verified}, '{"by": "test"}'::jsonb)`,
+    );
+  const respelt = await link(11);
+  await move("Pindah@Example.com", true);
+  assert.equal(await respelt(), null, "the same address in another case keeps its links");
+  await move("baru@example.com", false);
+  assert.ok(await respelt(), "another address: the old one's link is void");
+  const [row] = await db.sql`select email, email_verified from astapa.users where id = ${sub}`;
+  assert.deepEqual([row.email, row.email_verified], ["baru@example.com", false]);
+  const audits = await db.sql`select details from astapa.audit_log where target = ${"user:" + sub}
+                              and action = 'user.email_changed' order by id`;
+  assert.deepEqual(audits.map((a) => a.details), [{ by: "test" }, { by: "test" }]);
+});
