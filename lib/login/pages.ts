@@ -119,9 +119,13 @@ export function authPageData(
   };
 }
 
-// A notice with the address is "check your email", which offers "send the link again" (components/login/CheckEmail).
+/** The notices that ask someone to confirm their address, under which "send the link again" is offered. */
+const CHECK_EMAIL_NOTICES = new Set<MessageKey>(["checkEmail", "verifyFirst", "linkResent", "resendTooSoon"]);
+
+// Such a notice with the address offers "send the link again" (components/login/CheckEmail): its widget, if any.
 function resendCheck(c: Ctx, request: AuthorizeRequest, extra: { notice?: MessageKey; email?: string }) {
-  const widget = useResendBotCheck(c, request.project, Boolean(extra.notice && extra.email));
+  const shown = Boolean(extra.notice && CHECK_EMAIL_NOTICES.has(extra.notice) && extra.email);
+  const widget = useResendBotCheck(c, request.project, shown);
   return widget ? { resendBotCheck: widget } : {};
 }
 

@@ -128,6 +128,10 @@ Deno.test('bot protection — "send the link again": its own widget under the no
   const login = await page(project, "/auth/login");
   assert.doesNotMatch(await login.text(), /cf-turnstile/);
   assert.doesNotMatch(login.headers.get("content-security-policy")!, /cloudflare/);
+  const forgot = await submit(project, "/auth/forgot", { email });
+  assert.equal(forgot.status, 200);
+  assert.doesNotMatch(await forgot.text(), /cf-turnstile/, "\"link sent\" offers no resend form");
+  assert.doesNotMatch(forgot.headers.get("content-security-policy")!, /cloudflare/);
 
   await t.db.sql`delete from astapa.mail_outbox where lower(to_address) = ${email}`;
   const resend = (fields: Record<string, string>, lang = "en") =>
