@@ -21,6 +21,24 @@ const counted = async (projectId: string) =>
   (await t.db.sql`select action from astapa.audit_log where project_id = ${projectId}
                   and action in ('email_code.requested', 'verification.resent')`).length;
 
+/** The provider down: `post` with a good token is refused with the 503 page, in en and in id (fail closed). */
+async function refusedWhileDown(
+  form: string,
+  post: (fields: Record<string, string>, lang?: string) => Promise<Response>,
+) {
+  for (
+    const [lang, says] of [["en", /cannot be completed right now/], [
+      "id",
+      /tidak dapat dilakukan saat ini/,
+    ]] as const
+  ) {
+    fake.answerOnce.set(DOWN, new Response("bad gateway", { status: 502 }));
+    const outage = await post({ "cf-turnstile-response": turnstile(form) }, lang);
+    assert.equal(outage.status, 503, `fail closed (${lang}): it mails`);
+    assert.match(await outage.text(), says);
+  }
+}
+
 Deno.test("bot protection — the passkey sign-up's code: the widget on its pages; no, misplaced or replayed tokens mail nothing; a good one mails", async () => {
   const project = await protectedProject("turnstile", ["passkey_sign_up"], {
     passwords: false,
@@ -76,14 +94,7 @@ Deno.test("bot protection — the passkey sign-up's code: the widget on its page
   assert.match(againHtml, /name="code"/);
   assert.equal(await mailsTo(email), 1);
 
-  fake.answerOnce.set(DOWN, new Response("bad gateway", { status: 502 }));
-  const outage = await send({ "cf-turnstile-response": turnstile("passkey_sign_up") });
-  assert.equal(outage.status, 503, "fail closed: it mails");
-  assert.match(await outage.text(), /cannot be completed right now/);
-  fake.answerOnce.set(DOWN, new Response("bad gateway", { status: 502 }));
-  const outageId = await send({ "cf-turnstile-response": turnstile("passkey_sign_up") }, "id");
-  assert.equal(outageId.status, 503);
-  assert.match(await outageId.text(), /tidak dapat dilakukan saat ini/);
+  await refusedWhileDown("passkey_sign_up", send);
   assert.equal(await mailsTo(email), 1);
 });
 
@@ -130,7 +141,7 @@ Deno.test('bot protection — "send the link again": its own widget under the no
   assert.doesNotMatch(login.headers.get("content-security-policy")!, /cloudflare/);
   const forgot = await submit(project, "/auth/forgot", { email });
   assert.equal(forgot.status, 200);
-  assert.doesNotMatch(await forgot.text(), /cf-turnstile/, "\"link sent\" offers no resend form");
+  assert.doesNotMatch(await forgot.text(), /cf-turnstile/, '"link sent" offers no resend form');
   assert.doesNotMatch(forgot.headers.get("content-security-policy")!, /cloudflare/);
 
   await t.db.sql`delete from astapa.mail_outbox where lower(to_address) = ${email}`;
@@ -159,14 +170,7 @@ Deno.test('bot protection — "send the link again": its own widget under the no
   assert.equal(replayed.status, 403, "a token is good once");
   await replayed.body?.cancel();
 
-  fake.answerOnce.set(DOWN, new Response("bad gateway", { status: 502 }));
-  const outage = await resend({ "cf-turnstile-response": turnstile("resend") });
-  assert.equal(outage.status, 503, "fail closed: it mails");
-  assert.match(await outage.text(), /cannot be completed right now/);
-  fake.answerOnce.set(DOWN, new Response("bad gateway", { status: 502 }));
-  const outageId = await resend({ "cf-turnstile-response": turnstile("resend") }, "id");
-  assert.equal(outageId.status, 503);
-  assert.match(await outageId.text(), /tidak dapat dilakukan saat ini/);
+  await refusedWhileDown("resend", resend);
   assert.equal(await mailsTo(email), 1);
 });
 
