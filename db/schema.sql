@@ -6371,6 +6371,44 @@ comment on function api.end_login_session(bytea) is 'Signs the browser out of th
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_user_session(project_id text, user_id bigint, sid text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ended astapa.login_sessions;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The user's row before the session's, the order astapa.void_ways_back takes them in: the session's end
+    -- revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = end_user_session.project_id and u.id = end_user_session.user_id
+    for update of u;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid and s.ended_at is null
+    returning * into ended;
+    if found then
+      perform astapa.audit(project_id, 'user.session_ended', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('by', 'admin', 'sid', sid));
+      return astapa.login_session_json(ended);
+    end if;
+    -- Ended already (by the person, an expiry sweep or an earlier call): answered as it is, nothing audited.
+    select * into ended from astapa.login_sessions s
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No session of this user has that sid.';
+    end if;
+    return astapa.login_session_json(ended);
+  end
+  $function$;
+comment on function api.end_user_session(text,bigint,text) is 'Ends one of the user''s hosted-login sessions by its sid, as signing out in that browser would: its refresh tokens but offline ones are revoked and its apps sent logout tokens (astapa.end_session_grants). Audited user.session_ended {by: admin, sid}. A session already ended is answered unchanged. AS404 unknown user, or no session of theirs with that sid.';
+grant execute on function api.end_user_session(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.ensure_console_project(redirect_uri text, client_secret_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7669,18 +7707,13 @@ AS $function$
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     return (
-      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
-          'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
-          'impersonated_by', (select i.actor from astapa.impersonations i
-                              where i.project_id = s.project_id and i.id = s.impersonation_id))
-        order by s.created_at desc), '[]')
+      select coalesce(pg_catalog.jsonb_agg(astapa.login_session_json(s) order by s.created_at desc), '[]')
       from (select * from astapa.login_sessions as l
             where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
             order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
   end
   $function$;
-comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live, and impersonated_by: the actor when support staff opened it (docs/impersonation.md), else null. Never the token hash. AS404 unknown user.';
+comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100), as astapa.login_session_json. AS404 unknown user.';
 grant execute on function api.list_login_sessions(text,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -19541,6 +19574,22 @@ AS $function$
   $function$;
 comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writers of a project''s webhook endpoints until the transaction ends (taken again by the same transaction, it does not wait): two first saves at once, from the API, the dashboard or the CLI, create one and change it instead of colliding on its key, and creates at once cannot pass the limit of 16 together.';
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.login_session_json(s astapa.login_sessions)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'sid', s.public_id, 'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
+      'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+      'impersonated_by', (select i.actor from astapa.impersonations i
+                          where i.project_id = s.project_id and i.id = s.impersonation_id));
+  $function$;
+comment on function astapa.login_session_json(astapa.login_sessions) is 'A hosted-login session as the Platform API and the dashboard show it: sid (the ID tokens'' sid), started, expires, ended, live, and impersonated_by (the actor when support staff opened it, docs/impersonation.md). Never the token hash.';
+grant execute on function astapa.login_session_json(astapa.login_sessions) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.logout_setting_problem(value jsonb)

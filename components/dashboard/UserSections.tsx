@@ -110,11 +110,16 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
               <th scope="col">Started</th>
               <th scope="col">Expires</th>
               <th scope="col">Status</th>
+              {canEdit && (
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
             {sessions.map((session) => (
-              <tr key={session.created_at}>
+              <tr key={session.sid}>
                 <td>{shortTime(session.created_at)}</td>
                 <td>{shortTime(session.expires_at)}</td>
                 <td>
@@ -125,6 +130,23 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
                     : "expired"}
                   {session.impersonated_by && ` (signed in as the user by ${session.impersonated_by})`}
                 </td>
+                {canEdit && (
+                  <td>
+                    {session.live && (
+                      <form method="post" action={`${action}/sessions`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <input type="hidden" name="sid" value={session.sid} />
+                        <button
+                          type="submit"
+                          class="button"
+                          aria-label={`End the session started ${shortTime(session.created_at)}`}
+                        >
+                          End
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

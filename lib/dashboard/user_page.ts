@@ -37,6 +37,8 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   identity_unlinked: "Sign-in method removed.",
   signed_out:
     "Signed out everywhere: every session ended, every refresh token revoked, every unused sign-in code voided.",
+  session_ended:
+    "Session ended: that browser is signed out and its apps' refresh tokens revoked (offline ones kept).",
   factors_reset:
     "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
   factors_reset_unmailed:

@@ -305,6 +305,39 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
   }]);
 });
 
+Deno.test("user page — End on one live session ends it alone; a forged sid is a 400 and ends nothing", async () => {
+  const fitri = await passwordUser("fitri@example.com");
+  for (const cookie of ["cookie-phone", "cookie-laptop"]) {
+    await asApp(
+      t.db.sql,
+      project.id,
+      async (tx) => tx`select api.start_login_session(${fitri}, ${await sha256(cookie)})`,
+    );
+  }
+  const page = await (await getAs(t, owner, `${base}/users/${fitri}`)).text();
+  const sids = [...page.matchAll(/name="sid" value="(ses_[a-z2-7]{24})"/g)].map((m) => m[1]);
+  assert.equal(sids.length, 2, "an End button per live session");
+  const [phone] = await t.db
+    .sql`select public_id from astapa.login_sessions where token_hash = ${await sha256(
+      "cookie-phone",
+    )}`;
+  assert.ok(sids.includes(phone.public_id));
+  assert.equal((await postAs(t, owner, `${base}/users/${fitri}/sessions`, { sid: "ses_nope" })).status, 400);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-phone"), fitri);
+  const res = await postAs(t, owner, `${base}/users/${fitri}/sessions`, { sid: phone.public_id });
+  assert.equal(res.status, 303);
+  const after = await (await getAs(t, owner, res.headers.get("location")!)).text();
+  assert.match(after, /Session ended/);
+  assert.equal([...after.matchAll(/name="sid" value="/g)].length, 1, "the ended session has no End button");
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-phone"), null);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-laptop"), fitri);
+  const audit = await lastAudit("user.session_ended");
+  assert.deepEqual([audit.actor, audit.details], [`account:${owner.accountId}`, {
+    by: "admin",
+    sid: phone.public_id,
+  }]);
+});
+
 Deno.test("user page — a paid subscription is canceled at period end and resumed; nothing paid is 422", async () => {
   const fajar = await seedUser(t.db.sql, project.id, "fajar@example.com");
   const nothing = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "cancel" });
