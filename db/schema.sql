@@ -5032,9 +5032,8 @@ AS $function$
         pg_catalog.jsonb_build_object('by', 'user'));
       return 'confirmed';
     end if;
-    update astapa.users u set email = change.new_email, email_verified = true
-    where u.project_id = project and u.id = change.user_id;
-    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+    -- As every address move: the reset links, codes and other changes mailed to the old address die with it.
+    perform astapa.move_user_email(project, change.user_id, change.new_email, true,
       pg_catalog.jsonb_build_object('by', 'user'));
     -- The old address is told, so a takeover through a stolen session does not go unnoticed.
     if old_mail is not null then
@@ -5043,7 +5042,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19784,7 +19783,7 @@ AS $function$
     perform astapa.audit(project_id, 'user.email_changed', 'user:' || user_id, audit_details);
   end
   $function$;
-comment on function astapa.move_user_email(text,bigint,text,boolean,jsonb) is 'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s new address): to another address, the links, codes and pending change mailed to the old one are voided; the address and its verification are set; audited user.email_changed with audit_details. The caller holds the user''s row and has checked that no other account has the address.';
+comment on function astapa.move_user_email(text,bigint,text,boolean,jsonb) is 'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s new address, api.confirm_email_change): to another address, the links, codes and pending change mailed to the old one are voided; the address and its verification are set; audited user.email_changed with audit_details. The caller holds the user''s row and has checked that no other account has the address.';
 grant execute on function astapa.move_user_email(text,bigint,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -393,9 +393,8 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
         pg_catalog.jsonb_build_object('by', 'user'));
       return 'confirmed';
     end if;
-    update astapa.users u set email = change.new_email, email_verified = true
-    where u.project_id = project and u.id = change.user_id;
-    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+    -- As every address move: the reset links, codes and other changes mailed to the old address die with it.
+    perform astapa.move_user_email(project, change.user_id, change.new_email, true,
       pg_catalog.jsonb_build_object('by', 'user'));
     -- The old address is told, so a takeover through a stolen session does not go unnoticed.
     if old_mail is not null then
@@ -406,8 +405,9 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
   $$;
 
 comment on function api.confirm_email_change(bytea, jsonb) is
-  'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old '
-  'address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it '
+  'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through '
+  'astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. '
+  'Audited user.email_changed; a link to the person''s own unverified address verifies it '
   '(audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or '
   '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 
