@@ -18,6 +18,7 @@ const LIFETIMES: { key: TokenLifetimeKey; label: string }[] = [
   { key: "refresh_token_ttl", label: "Refresh token lifetime (from last use)" },
   { key: "refresh_grace_seconds", label: "Refresh reuse grace (concurrent tabs)" },
   { key: "refresh_token_max_age", label: "Sign-in maximum age (however often refreshed)" },
+  { key: "login_session_ttl", label: "Hosted-login session (how long a browser stays signed in)" },
 ];
 
 /** Seconds as people read them: 3600 → "1 h", 2592000 → "30 d". */

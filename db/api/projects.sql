@@ -397,12 +397,14 @@ create or replace function astapa.token_lifetime_limits() returns jsonb
     select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
              "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
              "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
-             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000},
+             "login_session_ttl": {"default": 604800, "min": 300, "max": 2592000}}'::jsonb
   $$;
 
 comment on function astapa.token_lifetime_limits() is
   'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, '
-  'refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+  'refresh_grace_seconds, refresh_token_max_age and login_session_ttl (how long a hosted-login session keeps a '
+  'browser signed in). The one source of these numbers.';
 
 grant execute on function astapa.token_lifetime_limits() to astapa_app;
 

@@ -105,6 +105,7 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
     refresh_token_ttl: "",
     refresh_grace_seconds: "0",
     refresh_token_max_age: "604800",
+    login_session_ttl: "3600",
   });
   assert.equal(ok.status, 303);
   const saved = await settingsOf(projectId);
@@ -114,8 +115,9 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
       saved.refresh_token_ttl,
       saved.refresh_grace_seconds,
       saved.refresh_token_max_age,
+      saved.login_session_ttl,
     ],
-    [900, undefined, 0, 604800],
+    [900, undefined, 0, 604800, 3600],
   );
   const page = await (await getAs(t, admin, settings)).text();
   assert.match(page, /name="access_token_ttl"[^>]*value="900"/);
@@ -129,6 +131,11 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
       ],
       ["refresh_grace_seconds", "ten", /refresh_grace_seconds must be a whole number/],
       ["refresh_token_max_age", "60", /refresh_token_max_age must be a whole number of seconds from 3600/],
+      [
+        "login_session_ttl",
+        "2592001",
+        /login_session_ttl must be a whole number of seconds from 300 to 2592000/,
+      ],
     ] as const
   ) {
     const res = await postAs(t, admin, `${settings}/lifetimes`, { [field]: value });
