@@ -2600,6 +2600,31 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.user_metadata (
+  project_id text not null,
+  user_id bigint not null,
+  metadata jsonb default '{}'::jsonb not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint user_metadata_pkey PRIMARY KEY (project_id, user_id),
+  constraint user_metadata_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_metadata_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192)
+);
+alter table astapa.user_metadata enable row level security;
+alter table astapa.user_metadata force row level security;
+comment on table astapa.user_metadata is 'The app''s own JSON object about a user (at most 8 KiB), for its backend: never in a token, shown to the person only in their data export. Changed by JSON merge patch (astapa.json_merge_patch); erased with the user.';
+grant delete, insert, select on astapa.user_metadata to astapa_app;
+grant update (metadata, updated_at) on astapa.user_metadata to astapa_app;
+create policy "a project changes its own users' metadata" on astapa.user_metadata as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project erases its own users' metadata" on astapa.user_metadata as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project keeps metadata on its own users" on astapa.user_metadata as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' metadata" on astapa.user_metadata as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
@@ -3026,6 +3051,8 @@ AS $function$
         (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
       'identities', api.user_sign_in_methods(project, person),
       'claims', api.user_own_claims(project, person),
+      'metadata', coalesce((select m.metadata from astapa.user_metadata m
+                            where m.project_id = project and m.user_id = person), '{}'),
       'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
           'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
         from astapa.login_sessions s where s.project_id = project and s.user_id = person),
@@ -3045,7 +3072,7 @@ AS $function$
     return export;
   end
   $function$;
-comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, the app''s metadata about them, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
 grant execute on function api.account_export(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -6565,6 +6592,8 @@ AS $function$
         'name', c.extra ->> 'name', 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra - 'name', '{}'),
+        'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
+                     where m.project_id = u.project_id and m.user_id = u.id),
         'plan', (select s.plan_key from astapa.subscriptions as s
                  where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
         'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -9597,6 +9626,46 @@ AS $function$
   $function$;
 comment on function api.patch_user_claims(text,bigint,jsonb,text) is 'Changes a user''s claims: plan (through api.assign_plan with source; null returns to the default plan), role (null clears), feature_flags (replaced), custom keys (merged; null removes). All or nothing. Returns the resulting custom_claims. AS400 with DETAIL {field: [problem]}; AS404 unknown user.';
 grant execute on function api.patch_user_claims(text,bigint,jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.patch_user_metadata(project_id text, user_id bigint, patch jsonb, replace_whole boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    before jsonb;
+    after jsonb;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if patch is null or pg_catalog.jsonb_typeof(patch) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'metadata is changed by a JSON object (a merge patch).';
+    end if;
+    -- Locked while patched: two patches at once both land, one after the other.
+    insert into astapa.user_metadata as m (project_id, user_id) values (project_id, user_id)
+    on conflict on constraint user_metadata_pkey do nothing;
+    select m.metadata into before from astapa.user_metadata m
+    where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id for update;
+    after := case when replace_whole then patch else astapa.json_merge_patch(before, patch) end;
+    if pg_catalog.octet_length(after::text) > 8192 then
+      raise exception using errcode = 'AS400', message = 'metadata may hold at most 8 KiB of JSON.';
+    end if;
+    if after is distinct from before then
+      update astapa.user_metadata m set metadata = after, updated_at = pg_catalog.now()
+      where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id;
+      -- The keys changed, never their values: the audit log is read more widely than the metadata.
+      perform astapa.audit(project_id, 'user.metadata_updated', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('keys', (select coalesce(pg_catalog.jsonb_agg(k order by k), '[]')
+          from (select pg_catalog.jsonb_object_keys(patch) union
+                select pg_catalog.jsonb_object_keys(before) where replace_whole) as changed(k))));
+    end if;
+    return after;
+  end
+  $function$;
+comment on function api.patch_user_metadata(text,bigint,jsonb,boolean) is 'Applies a JSON merge patch (RFC 7396, astapa.json_merge_patch) to the app''s metadata about a user of the current environment — or with replace_whole, puts the object in its place — and returns the result; audited user.metadata_updated with the top-level keys touched (not their values) when anything changed. AS400 a patch that is not an object, or a result over 8 KiB; AS404 unknown user.';
+grant execute on function api.patch_user_metadata(text,bigint,jsonb,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.payment_feed(project_id text, after_event bigint, size integer DEFAULT 50)
@@ -15809,6 +15878,24 @@ comment on function api.user_info(bigint,text) is 'OpenID userinfo claims for an
 grant execute on function api.user_info(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((select m.metadata from astapa.user_metadata m
+                     where m.project_id = user_metadata.project_id and m.user_id = user_metadata.user_id), '{}');
+  end
+  $function$;
+comment on function api.user_metadata(text,bigint) is 'The app''s metadata about a user of the current environment ({} when none). AS404 unknown user.';
+grant execute on function api.user_metadata(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -18533,6 +18620,7 @@ AS $function$
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    delete from astapa.user_metadata x where x.project_id = project and x.user_id = erase_user.user_id;
     update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
     where c.project_id = project and c.user_id = erase_user.user_id;
     -- Ended above (or before); what browser each was goes too.
@@ -19034,6 +19122,15 @@ AS $function$
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
       perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
+    if r ? 'metadata' then
+      -- The row states the metadata whole (an export's, or the old system's app metadata): replaced, not merged.
+      if pg_catalog.jsonb_typeof(r -> 'metadata') <> 'object' or pg_catalog.octet_length((r -> 'metadata')::text) > 8192 then
+        raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 8 KiB.';
+      end if;
+      insert into astapa.user_metadata as m (project_id, user_id, metadata) values (project_id, target, r -> 'metadata')
+      on conflict on constraint user_metadata_pkey do update set metadata = excluded.metadata, updated_at = pg_catalog.now()
+      where m.metadata is distinct from excluded.metadata;
+    end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
     end if;
@@ -19354,6 +19451,37 @@ AS $function$
   $function$;
 comment on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) is 'Issues the receipt of a paid payment (once: again returns the same one) with the next number of the project''s environment and year in Asia/Jakarta (TEST-R-… in sandbox), snapshotting seller, buyer, plan, the period it bought (null for a second payment of a paid checkout), the organization a team plan was bought for (its id and name) and the PPN split. Called by astapa.apply_payment_event_row inside the transaction that marks the payment paid.';
 grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.json_merge_patch(target jsonb, patch jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+    k text;
+    v jsonb;
+  begin
+    -- RFC 7396 §2: a patch that is not an object replaces the target whole; in an object, null removes a member
+    -- and an object merges into the member's object (or into nothing, when the member is not one).
+    if patch is null or pg_catalog.jsonb_typeof(patch) <> 'object' then
+      return patch;
+    end if;
+    merged := case when pg_catalog.jsonb_typeof(target) = 'object' then target else '{}'::jsonb end;
+    for k, v in select e.key, e.value from pg_catalog.jsonb_each(patch) as e loop
+      if pg_catalog.jsonb_typeof(v) = 'null' then
+        merged := merged operator(pg_catalog.-) k;
+      else
+        merged := pg_catalog.jsonb_set(merged, array[k], astapa.json_merge_patch(merged -> k, v));
+      end if;
+    end loop;
+    return merged;
+  end
+  $function$;
+comment on function astapa.json_merge_patch(jsonb,jsonb) is 'JSON Merge Patch (RFC 7396): patch applied to target — members set, null members removed, objects merged member by member, anything else replaced.';
+grant execute on function astapa.json_merge_patch(jsonb,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)

@@ -89,6 +89,17 @@ export function users(json: Json, call: Call) {
      */
     setPhone: (sub: string, phoneNumber: string | null, verified: boolean) =>
       json<User>(`${one(sub)}/phone`, "PUT", { phone_number: phoneNumber, verified }),
+    /** The app's own metadata about the user (a JSON object for its backend, never in a token; {} when none). */
+    metadata: (sub: string) => json<Record<string, unknown>>(`${one(sub)}/metadata`),
+    /**
+     * Merges `patch` into the user's metadata (JSON merge patch, RFC 7396: a member set to null goes, objects
+     * merge member by member); answers the result. 400 when it would pass 8 KiB.
+     */
+    patchMetadata: (sub: string, patch: Record<string, unknown>) =>
+      json<Record<string, unknown>>(`${one(sub)}/metadata`, "PATCH", patch),
+    /** Puts `metadata` in the place of the user's metadata; answers it. */
+    replaceMetadata: (sub: string, metadata: Record<string, unknown>) =>
+      json<Record<string, unknown>>(`${one(sub)}/metadata`, "PUT", metadata),
     /** Disables the user (no sign-in, no token) or, with false, re-enables them. */
     setDisabled: (sub: string, disabled: boolean) => json<User>(one(sub), "PATCH", { disabled }),
     /** Erases the user (right to erasure); the app hears user.deleted. A second call is a 404. */

@@ -231,6 +231,32 @@ export function ClaimsForm({ own, action, csrf }: { own: OwnClaims; action: stri
   );
 }
 
+/** The app's own metadata about the user: shown as JSON, replaced whole by admins. */
+export function MetadataSection(
+  { metadata, action, csrf, canEdit }: Editable & { metadata: Record<string, unknown> },
+) {
+  const text = Object.keys(metadata).length ? JSON.stringify(metadata, null, 2) : "";
+  return (
+    <section class="card" aria-labelledby="metadata-heading">
+      <h2 id="metadata-heading">Metadata</h2>
+      <p class="muted">
+        Your backend's own data about this user (Platform API <code>…/metadata</code>); never in a token.
+      </p>
+      {!canEdit && (text ? <pre tabindex={0}><code>{text}</code></pre> : <p class="muted">None.</p>)}
+      {canEdit && (
+        <form method="post" action={`${action}/metadata`} class="form">
+          <CsrfField token={csrf} />
+          <label for="user-metadata">A JSON object, at most 8 KiB (empty: none)</label>
+          <textarea id="user-metadata" name="metadata" rows={6} placeholder='{"crm_id": "42"}'>
+            {text}
+          </textarea>
+          <button type="submit" class="button">Save metadata</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
 export function UserAudit({ entries, auditHref, usersBase }: {
   entries: AuditEntry[];
   auditHref: string;

@@ -90,3 +90,21 @@ Deno.test("sdk — users.endSession ends one session by sid; users.setPhone answ
     true,
   ]);
 });
+
+Deno.test("sdk — users.metadata, patchMetadata (RFC 7396), replaceMetadata; over 8 KiB is a typed 400", async () => {
+  const user = await seedUser(t.db.sql, project.id, "sdk-metadata@users.example", { verified: true });
+  assert.deepEqual(await astapa.users.metadata(user), {});
+  assert.deepEqual(await astapa.users.patchMetadata(user, { crm: { id: "42", tier: "gold" }, step: 1 }), {
+    crm: { id: "42", tier: "gold" },
+    step: 1,
+  });
+  assert.deepEqual(await astapa.users.patchMetadata(user, { crm: { tier: null }, step: null }), {
+    crm: { id: "42" },
+  });
+  assert.deepEqual(await astapa.users.replaceMetadata(user, { fresh: true }), { fresh: true });
+  assert.deepEqual(await astapa.users.metadata(user), { fresh: true });
+  await assert.rejects(
+    astapa.users.patchMetadata(user, { big: "x".repeat(9000) }),
+    (error: unknown) => error instanceof AstapaError && error.status === 400,
+  );
+});
