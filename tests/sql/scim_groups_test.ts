@@ -9,6 +9,7 @@ import { asApp, type Tx } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { sha256 } from "@/lib/secrets.ts";
+import { issueCode, lookupIdOf } from "../helpers/oauth.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -195,6 +196,35 @@ Deno.test("astapa.scim_sync_roles — owners untouched; api.scim_delete_group ha
     call(a.id, (tx) => tx`select api.set_organization_member_role(${acme}, ${owner.user}, 'member')`),
     "conflict",
   );
+});
+
+Deno.test("scim group roles — in the next token: redemption carries the mapped role, a refresh the one after", async () => {
+  const p = await person("p6@acme.test");
+  const g = await group("Support 6", [p.resource]);
+  await map(g.id as string, "support");
+  const code = await issueCode(db.sql, a, { userId: p.user, organization: "acme" });
+  const [codeHash, refreshHash] = [await sha256(code), await sha256("refresh-6")];
+  const granted = await call(
+    a.id,
+    (tx) =>
+      tx`select api.redeem_authorization_code(${codeHash}, ${a.clientId}, ${a.redirectUri}, null, ${refreshHash})`,
+  );
+  const claims = granted.organization as Json;
+  assert.deepEqual([claims.org_role, claims.org_permissions], ["support", ["tickets:read"]]);
+  await change(g.id as string, [{ op: "remove", ids: [p.resource] }]);
+  const [next, lookupId] = [await sha256("refresh-7"), await lookupIdOf(db.sql, "refresh-6")];
+  const refreshed = await call(
+    a.id,
+    (tx) =>
+      tx`select api.rotate_refresh_token(${refreshHash}, ${a.clientId}, ${next}, null, null, ${lookupId})`,
+  );
+  assert.deepEqual([
+    (refreshed.organization as Json).org_role,
+    (refreshed.organization as Json).org_permissions,
+  ], [
+    "member",
+    [],
+  ]);
 });
 
 Deno.test("astapa.remove_membership — one removal for the Platform API and SCIM: event, audit, departure", async () => {
