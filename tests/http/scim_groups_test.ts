@@ -367,3 +367,27 @@ Deno.test("scim groups — attacks: other directories' groups and users, huge me
   assert.equal((paged.body.Resources as Json[]).length, 1);
   assert.ok((paged.body.totalResults as number) > 1);
 });
+
+Deno.test("scim groups — two IdP workers changing mapped groups at once: both land, roles agree, no deadlock", async () => {
+  const [x, y] = [await person("x1@acme.test"), await person("y1@acme.test")];
+  const admins = (await scim("POST", "/Groups", { displayName: "Race admins" })).body.id as string;
+  const billing = (await scim("POST", "/Groups", { displayName: "Race billing" })).body.id as string;
+  await mapGroup(admins, "admin");
+  await mapGroup(billing, "billing");
+  const both = [{ value: x.resource }, { value: y.resource }];
+  const answers = await Promise.all([
+    scim("PATCH", `/Groups/${admins}`, patchOp({ op: "add", path: "members", value: both })),
+    scim("PATCH", `/Groups/${billing}`, patchOp({ op: "add", path: "members", value: both })),
+    scim(
+      "PATCH",
+      `/Groups/${admins}?excludedAttributes=members`,
+      patchOp({ op: "Replace", path: "displayName", value: "Race root" }),
+    ),
+  ]);
+  assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+  assert.deepEqual([await roleOf(x.sub), await roleOf(y.sub)], ["admin", "admin"]);
+  // A User deleted cannot be added back by its old id.
+  assert.equal((await scim("DELETE", `/Users/${y.resource}`)).status, 204);
+  const again = patchOp({ op: "add", path: "members", value: [{ value: y.resource }] });
+  assertScimError(await scim("PATCH", `/Groups/${billing}`, again), 400, "invalidValue");
+});
