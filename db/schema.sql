@@ -2203,6 +2203,63 @@ create policy "definer functions find the scim directory a lookup names" on asta
 CREATE TRIGGER scim_directories_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_directories FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.scim_group_members (
+  project_id text not null,
+  group_id uuid not null,
+  member_id uuid not null,
+  created_at timestamp with time zone default now() not null,
+  constraint scim_group_members_pkey PRIMARY KEY (project_id, group_id, member_id),
+  constraint scim_group_members_group_id_fkey FOREIGN KEY (project_id, group_id) REFERENCES astapa.scim_groups(project_id, id) ON DELETE CASCADE,
+  constraint scim_group_members_member_id_fkey FOREIGN KEY (project_id, member_id) REFERENCES astapa.scim_users(project_id, id) ON DELETE CASCADE
+);
+alter table astapa.scim_group_members enable row level security;
+alter table astapa.scim_group_members force row level security;
+comment on table astapa.scim_group_members is 'The members of a SCIM Group: User resources of the group''s directory (the IdP''s member values).';
+CREATE INDEX scim_group_members_member_id_idx ON astapa.scim_group_members USING btree (project_id, member_id);
+grant delete, insert, select on astapa.scim_group_members to astapa_app;
+create policy "a project adds its own scim group members" on astapa.scim_group_members as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim group members" on astapa.scim_group_members as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim group members" on astapa.scim_group_members as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scim_group_members_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_group_members FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.scim_groups (
+  project_id text not null,
+  directory_id text not null,
+  id uuid default gen_random_uuid() not null,
+  display_name text not null,
+  external_id text,
+  role text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint scim_groups_pkey PRIMARY KEY (project_id, id),
+  constraint scim_groups_directory_id_fkey FOREIGN KEY (project_id, directory_id) REFERENCES astapa.scim_directories(project_id, id) ON DELETE CASCADE,
+  constraint scim_groups_display_name_check CHECK (length(display_name) >= 1 AND length(display_name) <= 255 AND display_name !~ '[[:cntrl:]]'::text),
+  constraint scim_groups_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255),
+  constraint scim_groups_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text AND role <> 'owner'::text)
+);
+alter table astapa.scim_groups enable row level security;
+alter table astapa.scim_groups force row level security;
+comment on table astapa.scim_groups is 'A SCIM Group of a directory: the displayName and externalId its IdP sent, and the organization role the organization''s admins mapped it to (null: unmapped, kept but changing nothing; never owner).';
+CREATE UNIQUE INDEX scim_groups_display_name_key ON astapa.scim_groups USING btree (project_id, directory_id, lower(display_name));
+CREATE INDEX scim_groups_external_id_idx ON astapa.scim_groups USING btree (project_id, directory_id, external_id);
+CREATE INDEX scim_groups_role_idx ON astapa.scim_groups USING btree (project_id, role) WHERE (role IS NOT NULL);
+grant delete, insert, select, update on astapa.scim_groups to astapa_app;
+create policy "a project adds its own scim groups" on astapa.scim_groups as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own scim groups" on astapa.scim_groups as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim groups" on astapa.scim_groups as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim groups" on astapa.scim_groups as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scim_groups_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_groups FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.scim_users (
   project_id text not null,
   directory_id text not null,
@@ -5854,9 +5911,11 @@ AS $function$
         union all
         select from astapa.organization_invitations i where i.project_id = (select astapa.current_project_id())
                                                             and i.role = key
-          and i.accepted_at is null and i.revoked_at is null) then
+          and i.accepted_at is null and i.revoked_at is null
+        union all
+        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members or open invitations hold role %s: give them another role first.', key);
+        'Members, open invitations or SCIM groups hold role %s: give them another role first.', key);
     end if;
     delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
                                                   and r.key = delete_organization_role.key;
@@ -5866,7 +5925,7 @@ AS $function$
     perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
   end
   $function$;
-comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open invitations hold it, AS404 unknown.';
+comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open invitations or SCIM groups (mapped to it) hold it, AS404 unknown.';
 grant execute on function api.delete_organization_role(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8083,6 +8142,32 @@ comment on function api.list_scim_directories() is 'The current project''s SCIM 
 grant execute on function api.list_scim_directories() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_scim_groups(organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories;
+  begin
+    select x.* into d from astapa.scim_directories x
+    join astapa.organizations o on o.project_id = x.project_id and o.id = x.organization_id
+    where x.project_id = (select astapa.current_project_id())
+      and (o.id = list_scim_groups.organization_id or o.slug = list_scim_groups.organization_id);
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SCIM directory.', organization_id);
+    end if;
+    return (select coalesce(pg_catalog.jsonb_agg(astapa.scim_group_mapping_json(g)
+                              order by pg_catalog.lower(g.display_name), g.id), '[]')
+            from astapa.scim_groups g where g.project_id = d.project_id and g.directory_id = d.id);
+  end
+  $function$;
+comment on function api.list_scim_groups(text) is 'The groups an organization''s (id or slug) IdP pushed, each with its mapped role; AS404 no directory.';
+grant execute on function api.list_scim_groups(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_scopes()
  RETURNS jsonb
  LANGUAGE sql
@@ -8625,6 +8710,49 @@ AS $function$
   $function$;
 comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 without an app.';
 grant execute on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.map_scim_group(organization_id text, group_id text, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.scim_directories;
+    g astapa.scim_groups;
+    previous text;
+    roles integer := 0;
+  begin
+    select x.* into d from astapa.scim_directories x where x.project_id = o.project_id and x.organization_id = o.id;
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('%s has no SCIM directory.', o.name);
+    end if;
+    if role = 'owner' then
+      raise exception using errcode = 'AS400', message = 'owner is not mapped to a group: an IdP neither makes '
+        'owners nor demotes them (transfer the ownership instead).';
+    end if;
+    if role is not null then
+      perform astapa.assert_organization_role(role);
+    end if;
+    g := astapa.scim_locked_group(d, group_id);
+    previous := g.role;
+    if previous is not distinct from role then
+      return astapa.scim_group_mapping_json(g);
+    end if;
+    update astapa.scim_groups x set role = map_scim_group.role, updated_at = pg_catalog.now()
+    where x.project_id = g.project_id and x.id = g.id
+    returning * into g;
+    roles := astapa.scim_sync_roles(o, d, array(select gm.member_id from astapa.scim_group_members gm
+                                                where gm.project_id = g.project_id and gm.group_id = g.id));
+    perform astapa.audit(o.project_id, 'scim.group_mapped', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'role', g.role,
+      'previous', previous, 'roles_changed', roles));
+    return astapa.scim_group_mapping_json(g);
+  end
+  $function$;
+comment on function api.map_scim_group(text,text,text) is 'Maps an organization''s (id or slug) SCIM group to an organization role (null: unmapped) and gives its members the role their mapped groups now give (astapa.scim_sync_roles; owners untouched). Audited scim.group_mapped. AS404 no directory or group, AS400 owner or an unknown role.';
+grant execute on function api.map_scim_group(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
@@ -11282,34 +11410,21 @@ CREATE OR REPLACE FUNCTION api.remove_organization_member(organization_id text, 
 AS $function$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
+    m astapa.organization_memberships :=
+      astapa.remove_membership(o, user_id, case when leaving then 'left' else 'removed' end);
   begin
-    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
-    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
-    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member (AS404).
-    perform from astapa.users u
-    where u.project_id = o.project_id and u.id = remove_organization_member.user_id
-    for key share;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
-    returning * into m;
     if m.user_id is null then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go. The
+    -- refusal rolls the removal, its event and its departure back.
     if m.role = 'owner' then
       perform astapa.assert_organization_keeps_an_owner(o.id);
     end if;
-    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
-    -- Remembered, so automatic domain joining does not put them straight back.
-    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
-    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
-    on conflict on constraint organization_departures_pkey
-    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (astapa.remove_membership; leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
 grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -12797,6 +12912,128 @@ comment on function api.save_sandbox_payment_method(text,text,jsonb) is 'Records
 grant execute on function api.save_sandbox_payment_method(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_change_group(directory_id text, id text, steps jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    g astapa.scim_groups := astapa.scim_locked_group(d, id);
+    name text := g.display_name;
+    external text := g.external_id;
+    before uuid[];
+    members uuid[];
+    ids uuid[];
+    step jsonb;
+    added uuid[];
+    removed uuid[];
+    changed text[];
+    roles integer := 0;
+  begin
+    if pg_catalog.jsonb_typeof(steps) is distinct from 'array' then
+      raise exception using errcode = 'AS400', message = 'A group change is a list of steps.';
+    end if;
+    if (select pg_catalog.sum(pg_catalog.jsonb_array_length(coalesce(s -> 'ids', '[]')))
+        from pg_catalog.jsonb_array_elements(steps) s where pg_catalog.jsonb_typeof(s -> 'ids') = 'array') > 1000 then
+      raise exception using errcode = 'AS400', message = 'A request names at most 1000 members.';
+    end if;
+    before := array(select gm.member_id from astapa.scim_group_members gm
+                    where gm.project_id = g.project_id and gm.group_id = g.id);
+    members := before;
+    -- Applied in order (RFC 7644 §3.5.2), as the IdP sent them; a remove of someone not in the group changes
+    -- nothing (IdPs retry), an add or replace names Users of this directory only.
+    for step in select e from pg_catalog.jsonb_array_elements(steps) e loop
+      case step ->> 'op'
+        when 'displayName' then
+          name := pg_catalog.btrim(step ->> 'value');
+          perform astapa.assert_scim_group_name(d, name, g.id);
+        when 'externalId' then
+          external := nullif(pg_catalog.btrim(step ->> 'value'), '');
+          if pg_catalog.length(external) > 255 then
+            raise exception using errcode = 'AS400', message = 'externalId is at most 255 characters.';
+          end if;
+        when 'add' then
+          ids := astapa.scim_member_ids(d, step -> 'ids');
+          members := members || array(select m from pg_catalog.unnest(ids) m where not m = any(members));
+        when 'replace' then
+          members := astapa.scim_member_ids(d, step -> 'ids');
+        when 'remove' then
+          if pg_catalog.jsonb_typeof(step -> 'ids') is distinct from 'array' then
+            raise exception using errcode = 'AS400', message = 'A remove names its members as a list.';
+          end if;
+          members := array(select m from pg_catalog.unnest(members) m
+                           where not m::text = any(array(select pg_catalog.lower(e #>> '{}')
+                                                         from pg_catalog.jsonb_array_elements(step -> 'ids') e)));
+        when 'remove_all' then
+          members := '{}';
+        else
+          raise exception using errcode = 'AS400',
+            message = pg_catalog.format('Unknown group change %s.', pg_catalog.left(step ->> 'op', 40));
+      end case;
+    end loop;
+    added := array(select m from pg_catalog.unnest(members) m where not m = any(before));
+    removed := array(select m from pg_catalog.unnest(before) m where not m = any(members));
+    changed := array(select f.c from (values
+      (1, 'displayName', name is distinct from g.display_name),
+      (2, 'externalId', external is distinct from g.external_id),
+      (3, 'members', pg_catalog.cardinality(added) + pg_catalog.cardinality(removed) > 0)) as f(n, c, differs)
+      where f.differs order by f.n);
+    if pg_catalog.cardinality(changed) = 0 then
+      return astapa.scim_group_json(g); -- a repeat changes nothing and says nothing
+    end if;
+    delete from astapa.scim_group_members gm
+    where gm.project_id = g.project_id and gm.group_id = g.id and gm.member_id = any(removed);
+    insert into astapa.scim_group_members (project_id, group_id, member_id)
+    select g.project_id, g.id, m from pg_catalog.unnest(added) m;
+    update astapa.scim_groups x set display_name = name, external_id = external, updated_at = pg_catalog.now()
+    where x.project_id = g.project_id and x.id = g.id
+    returning * into g;
+    -- Only a mapped group's members change roles; those it did not gain or lose keep theirs.
+    if g.role is not null then
+      roles := astapa.scim_sync_roles(o, d, added || removed);
+    end if;
+    perform astapa.audit(d.project_id, 'scim.group_updated', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'changed', pg_catalog.to_jsonb(changed),
+      'added', pg_catalog.cardinality(added), 'removed', pg_catalog.cardinality(removed), 'roles_changed', roles));
+    return astapa.scim_group_json(g);
+  end
+  $function$;
+comment on function api.scim_change_group(text,text,jsonb) is 'SCIM PUT and PATCH /Groups/{id}: applies steps in order — {op: displayName|externalId, value}, {op: add|replace|remove, ids: [User ids]}, {op: remove_all} (lib/scim/group_patch.ts builds them) — then, for a mapped group, gives the members it gained or lost their role (astapa.scim_sync_roles). Audited scim.group_updated with what changed; a repeat that changes nothing is not. AS404 no such group, AS400 bad step, displayName, more than 1000 ids or a member that is no User of this directory, AS409 displayName taken.';
+grant execute on function api.scim_change_group(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_create_group(directory_id text, resource jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    name text := pg_catalog.btrim(resource ->> 'displayName');
+    ids uuid[];
+    g astapa.scim_groups;
+  begin
+    perform astapa.assert_scim_group_name(d, name, null);
+    ids := astapa.scim_member_ids(d, resource -> 'members');
+    insert into astapa.scim_groups (project_id, directory_id, display_name, external_id)
+    values (d.project_id, d.id, name, nullif(pg_catalog.btrim(resource ->> 'externalId'), ''))
+    returning * into g;
+    insert into astapa.scim_group_members (project_id, group_id, member_id)
+    select d.project_id, g.id, m from pg_catalog.unnest(ids) m;
+    -- A new group is unmapped: it changes no role until the organization's admins map it.
+    perform astapa.audit(d.project_id, 'scim.group_created', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name,
+      'members', pg_catalog.cardinality(ids)));
+    return astapa.scim_group_json(g);
+  end
+  $function$;
+comment on function api.scim_create_group(text,jsonb) is 'SCIM POST /Groups: a Group {displayName, externalId, members: [User ids]} of the directory, unmapped (it changes no role until the organization''s admins map it). Audited scim.group_created. AS400 bad displayName or a member that is no User of this directory, AS409 displayName taken.';
+grant execute on function api.scim_create_group(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_create_user(directory_id text, resource jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12887,6 +13124,32 @@ comment on function api.scim_create_user(text,jsonb) is 'SCIM POST /Users: provi
 grant execute on function api.scim_create_user(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_delete_group(directory_id text, id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    g astapa.scim_groups := astapa.scim_locked_group(d, id);
+    members uuid[] := array(select gm.member_id from astapa.scim_group_members gm
+                            where gm.project_id = g.project_id and gm.group_id = g.id);
+    roles integer := 0;
+  begin
+    delete from astapa.scim_groups x where x.project_id = g.project_id and x.id = g.id;
+    if g.role is not null then
+      roles := astapa.scim_sync_roles(o, d, members);
+    end if;
+    perform astapa.audit(d.project_id, 'scim.group_deleted', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'role', g.role,
+      'members', pg_catalog.cardinality(members), 'roles_changed', roles));
+  end
+  $function$;
+comment on function api.scim_delete_group(text,text) is 'SCIM DELETE /Groups/{id}: the group and its mapping go; when it was mapped its members hold what their other mapped groups give, else member (astapa.scim_sync_roles). Audited scim.group_deleted. AS404 no such group.';
+grant execute on function api.scim_delete_group(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_delete_user(directory_id text, id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -12903,6 +13166,8 @@ AS $function$
     end if;
     -- The resource goes; the account stays, deprovisioned (its payments, receipts and audit trail are the
     -- project's records, docs/scim.md). The tombstone remembers that this directory disabled it.
+    -- A resource that is gone is in no group (its tombstone stays out of every group's members).
+    delete from astapa.scim_group_members g where g.project_id = r.project_id and g.member_id = r.id;
     update astapa.scim_users x
     set deleted_at = pg_catalog.now(), active = false, updated_at = pg_catalog.now(),
         disabled_by_scim = r.disabled_by_scim or coalesce((done ->> 'disabled')::boolean, false)
@@ -12911,8 +13176,33 @@ AS $function$
       'directory', d.id, 'organization', o.id, 'resource', r.id::text, 'user_name', r.user_name) || done);
   end
   $function$;
-comment on function api.scim_delete_user(text,text) is 'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes the resource (404 afterwards; a tombstone row is kept). The account itself is never deleted. Audited scim.user_deleted. AS404 no such resource.';
+comment on function api.scim_delete_user(text,text) is 'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes the resource (404 afterwards; a tombstone row is kept, in no group). The account itself is never deleted. Audited scim.user_deleted. AS404 no such resource.';
 grant execute on function api.scim_delete_user(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_get_group(directory_id text, id text, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    g astapa.scim_groups;
+  begin
+    if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into g from astapa.scim_groups x
+      where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_get_group.id::uuid;
+    end if;
+    if g.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Group %s was not found.', pg_catalog.left(id, 64));
+    end if;
+    return astapa.scim_group_json(g, with_members);
+  end
+  $function$;
+comment on function api.scim_get_group(text,text,boolean) is 'A Group resource of the directory, with or without its members; AS404 when there is none (another directory''s group id too).';
+grant execute on function api.scim_get_group(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_get_user(directory_id text, id text, for_update boolean DEFAULT false)
@@ -12935,6 +13225,47 @@ AS $function$
   $function$;
 comment on function api.scim_get_user(text,text,boolean) is 'A User resource of the directory (its row locked); AS404 when there is none (or it was deleted). for_update: the organization locked first, for a PATCH that replaces it in the same transaction.';
 grant execute on function api.scim_get_user(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_list_groups(directory_id text, attribute text, value text, start_index integer DEFAULT 1, max_results integer DEFAULT 100, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    total integer;
+    page jsonb;
+  begin
+    if scim_list_groups.attribute is not null
+       and scim_list_groups.attribute not in ('displayName', 'externalId', 'id') then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Filtering Groups by %s is not supported.', scim_list_groups.attribute);
+    end if;
+    -- displayName compares without case (RFC 7643 §4.2 caseExact false), externalId and id exactly.
+    with matching as (
+      select g.id, g.created_at from astapa.scim_groups g
+      where g.project_id = d.project_id and g.directory_id = d.id
+        and case scim_list_groups.attribute
+              when 'displayName' then pg_catalog.lower(g.display_name) = pg_catalog.lower(scim_list_groups.value)
+              when 'externalId' then g.external_id = scim_list_groups.value
+              when 'id' then g.id::text = pg_catalog.lower(scim_list_groups.value)
+              else true
+            end),
+    numbered as (
+      select m.id, pg_catalog.row_number() over (order by m.created_at, m.id) as n from matching m)
+    select (select pg_catalog.count(*)::integer from matching),
+           coalesce(pg_catalog.jsonb_agg(astapa.scim_group_json(g, with_members) order by x.n), '[]')
+    into total, page
+    from numbered x
+    join astapa.scim_groups g on g.project_id = d.project_id and g.id = x.id
+    where x.n >= greatest(start_index, 1) and x.n < greatest(start_index, 1) + least(greatest(max_results, 0), 100);
+    return pg_catalog.jsonb_build_object('total', total, 'resources', page);
+  end
+  $function$;
+comment on function api.scim_list_groups(text,text,text,integer,integer,boolean) is 'A page of the directory''s Group resources (RFC 7644 §3.4.2): those whose attribute (displayName, externalId, id; null: all) equals value, in creation order, from start_index (1-based) for up to max_results (at most 100), with or without their members. Returns {total, resources}. AS400 another attribute.';
+grant execute on function api.scim_list_groups(text,text,text,integer,integer,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_list_users(directory_id text, attribute text, value text, start_index integer DEFAULT 1, max_results integer DEFAULT 100)
@@ -13371,27 +13702,13 @@ grant execute on function api.set_organization_billing_method(text,bigint,text,t
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
-  begin
-    perform astapa.assert_organization_role(role);
-    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
-    returning * into m;
-    if m.user_id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
-    perform astapa.emit_membership('membership.updated', m, 'role');
-    return astapa.membership_json(m);
-  end
+    select astapa.membership_json(
+      astapa.set_membership_role(astapa.lock_organization(organization_id), user_id, role, 'role'))
   $function$;
-comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role (astapa.set_membership_role, reason role); emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
 grant execute on function api.set_organization_member_role(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -17113,6 +17430,31 @@ comment on function astapa.assert_scim_domain(astapa.organizations,text) is 'AS4
 grant execute on function astapa.assert_scim_domain(astapa.organizations,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_scim_group_name(d astapa.scim_directories, name text, except_id uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    taken text;
+  begin
+    if name is null or name = '' or pg_catalog.length(name) > 255 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'displayName is 1 to 255 characters.';
+    end if;
+    select g.id::text into taken from astapa.scim_groups g
+    where g.project_id = d.project_id and g.directory_id = d.id and g.id is distinct from except_id
+      and pg_catalog.lower(g.display_name) = pg_catalog.lower(name);
+    if taken is not null then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'displayName %s is already a Group of this directory (Group %s).', name, taken);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_scim_group_name(astapa.scim_directories,text,uuid) is 'AS400 unless the displayName is 1 to 255 characters without control characters; AS409 when another Group of the directory (but except_id) has it, in any case.';
+grant execute on function astapa.assert_scim_group_name(astapa.scim_directories,text,uuid) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_secret_hash(secret_hash bytea)
  RETURNS void
  LANGUAGE plpgsql
@@ -18436,7 +18778,7 @@ AS $function$
       pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
   end
   $function$;
-comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, domain, role, transfer, removed, left, claimed).';
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, domain, role, transfer, removed, left, claimed, scim).';
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21365,6 +21707,39 @@ comment on function astapa.remove_claimed_memberships(text,bigint) is 'A claim''
 grant execute on function astapa.remove_claimed_memberships(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.remove_membership(o astapa.organizations, user_id bigint, reason text)
+ RETURNS astapa.organization_memberships
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+  begin
+    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
+    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
+    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member.
+    perform from astapa.users u
+    where u.project_id = o.project_id and u.id = remove_membership.user_id
+    for key share;
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_membership.user_id
+    returning * into m;
+    if m.user_id is null then
+      return m;
+    end if;
+    perform astapa.emit_membership('membership.deleted', m, reason);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when reason = 'left' then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
+    return m;
+  end
+  $function$;
+comment on function astapa.remove_membership(astapa.organizations,bigint,text) is 'Removes a user''s membership of the (locked) organization: membership.deleted emitted and audited with the reason (removed, left, scim) and a departure recorded (left, or removed), so automatic domain joining does not add them back. Returns the removed membership (all null when they were none). No last-owner rule: the callers decide (api.remove_organization_member refuses, astapa.scim_deprovision does not).';
+grant execute on function astapa.remove_membership(astapa.organizations,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
@@ -21732,16 +22107,10 @@ AS $function$
     select u.id, u.email, u.disabled into account from astapa.users u
     where u.project_id = o.project_id and u.id = r.user_id and u.deleted_at is null
     for update;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id
-    returning * into m;
+    -- As the organizations area removes anyone (membership.deleted, reason scim; a departure recorded, so
+    -- automatic domain joining does not put them straight back), without its last-owner refusal:
+    m := astapa.remove_membership(o, r.user_id, 'scim');
     if m.user_id is not null then
-      perform astapa.emit_membership('membership.deleted', m, 'scim');
-      -- Remembered as a removal, so automatic domain joining does not put them straight back.
-      insert into astapa.organization_departures as x (project_id, organization_id, user_id, reason)
-      values (o.project_id, o.id, m.user_id, 'removed')
-      on conflict on constraint organization_departures_pkey
-      do update set reason = excluded.reason, departed_at = pg_catalog.now();
       -- The IdP says this person is gone: their ownership goes with them (refusing would leave them in, with
       -- the IdP retrying for ever). An organization left without an owner is said, for the admins to mend.
       if m.role = 'owner' and not exists (
@@ -21829,6 +22198,71 @@ comment on function astapa.scim_domain_verified(text,text,text) is 'Whether the 
 grant execute on function astapa.scim_domain_verified(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_group_json(g astapa.scim_groups, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- RFC 7643 §4.2; meta.location and the members' $ref are added by the app, which knows the base URL.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'schemas', pg_catalog.jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:Group'),
+      'id', g.id::text, 'externalId', g.external_id, 'displayName', g.display_name,
+      'members', case when with_members then (
+        select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'value', u.id::text, 'display', u.user_name, 'type', 'User') order by gm.created_at, u.id), '[]')
+        from astapa.scim_group_members gm
+        join astapa.scim_users u on u.project_id = gm.project_id and u.id = gm.member_id
+        where gm.project_id = g.project_id and gm.group_id = g.id) end,
+      'meta', pg_catalog.jsonb_build_object('resourceType', 'Group', 'created', g.created_at,
+        'lastModified', g.updated_at,
+        'version', 'W/"' || (pg_catalog.date_part('epoch', g.updated_at) * 1000000)::bigint::text || '"')))
+  $function$;
+comment on function astapa.scim_group_json(astapa.scim_groups,boolean) is 'A SCIM Group resource (RFC 7643 §4.2): displayName, externalId and, unless with_members is false (excludedAttributes=members), its members as {value, display, type}; without meta.location.';
+grant execute on function astapa.scim_group_json(astapa.scim_groups,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_group_mapping_json(g astapa.scim_groups)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', g.id::text, 'directory_id', g.directory_id, 'display_name', g.display_name,
+      'external_id', g.external_id, 'role', g.role,
+      'members', (select pg_catalog.count(*) from astapa.scim_group_members gm
+                  where gm.project_id = g.project_id and gm.group_id = g.id),
+      'created_at', g.created_at, 'updated_at', g.updated_at)
+  $function$;
+comment on function astapa.scim_group_mapping_json(astapa.scim_groups) is 'A SCIM Group as the Platform API shows it to the organization''s admins: its names, how many members, and the organization role it is mapped to (null: unmapped).';
+grant execute on function astapa.scim_group_mapping_json(astapa.scim_groups) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_locked_group(d astapa.scim_directories, id text)
+ RETURNS astapa.scim_groups
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    g astapa.scim_groups;
+  begin
+    if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into g from astapa.scim_groups x
+      where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_locked_group.id::uuid
+      for update;
+    end if;
+    if g.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Group %s was not found.', pg_catalog.left(id, 64));
+    end if;
+    return g;
+  end
+  $function$;
+comment on function astapa.scim_locked_group(astapa.scim_directories,text) is 'A Group of the directory by id, locked for update; AS404 otherwise (another directory''s group too, and any text that is no UUID).';
+grant execute on function astapa.scim_locked_group(astapa.scim_directories,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_locked_user(d astapa.scim_directories, id text)
  RETURNS astapa.scim_users
  LANGUAGE plpgsql
@@ -21854,6 +22288,65 @@ comment on function astapa.scim_locked_user(astapa.scim_directories,text) is 'A 
 grant execute on function astapa.scim_locked_user(astapa.scim_directories,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_mapped_role(project_id text, directory_id text, user_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select g.role from astapa.scim_users u
+    join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
+    join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
+    left join astapa.organization_roles r on r.project_id = g.project_id and r.key = g.role
+    where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
+      and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null
+    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
+    order by case g.role when 'admin' then 0 when 'member' then 2 else 1 end,
+             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, g.role
+    limit 1
+  $function$;
+comment on function astapa.scim_mapped_role(text,text,bigint) is 'The highest organization role the directory''s mapped groups give a user (admin, then project-defined roles by number of permissions and key, then member); null when they are in no mapped group.';
+grant execute on function astapa.scim_mapped_role(text,text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_member_ids(d astapa.scim_directories, members jsonb)
+ RETURNS uuid[]
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    wanted text[];
+    stranger text;
+    found uuid[];
+  begin
+    if members is null or pg_catalog.jsonb_typeof(members) = 'null' then
+      return '{}';
+    end if;
+    if pg_catalog.jsonb_typeof(members) <> 'array' then
+      raise exception using errcode = 'AS400', message = 'members is an array of User ids.';
+    end if;
+    if exists (select from pg_catalog.jsonb_array_elements(members) e where pg_catalog.jsonb_typeof(e) <> 'string') then
+      raise exception using errcode = 'AS400', message = 'members: each value is a User id.';
+    end if;
+    wanted := array(select distinct pg_catalog.lower(e #>> '{}') from pg_catalog.jsonb_array_elements(members) e);
+    select pg_catalog.array_agg(u.id) into found from astapa.scim_users u
+    where u.project_id = d.project_id and u.directory_id = d.id and u.deleted_at is null
+      and u.id::text = any(wanted);
+    -- The same answer for an unknown id and another directory's (or project's) User: nothing about them leaks.
+    select w into stranger from pg_catalog.unnest(wanted) w
+    where not w = any(coalesce(found, '{}')::text[]) limit 1;
+    if stranger is not null then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'members: %s is not a User of this directory.', pg_catalog.left(stranger, 64));
+    end if;
+    return coalesce(found, '{}');
+  end
+  $function$;
+comment on function astapa.scim_member_ids(astapa.scim_directories,jsonb) is 'The User resource ids of a members value list (an array of id strings): every one must be a live User of the directory, AS400 otherwise (the same for an unknown id and another directory''s).';
+grant execute on function astapa.scim_member_ids(astapa.scim_directories,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_reprovision(o astapa.organizations, r astapa.scim_users)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -21877,7 +22370,9 @@ AS $function$
     end if;
     if not exists (select from astapa.organization_memberships x
                    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id) then
-      perform astapa.add_membership(o, r.user_id, 'member', 'scim');
+      -- The role their mapped groups give (db/api/scim_groups.sql), else member.
+      perform astapa.add_membership(o, r.user_id,
+        coalesce(astapa.scim_mapped_role(r.project_id, r.directory_id, r.user_id), 'member'), 'scim');
       delete from astapa.organization_departures x
       where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id;
       added := true;
@@ -21885,8 +22380,42 @@ AS $function$
     return pg_catalog.jsonb_build_object('enabled', enabled_now, 'membership_added', added);
   end
   $function$;
-comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) is 'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it (never one the project disabled), and makes them a member of the (locked) organization (role member, reason scim) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
+comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) is 'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it (never one the project disabled), and makes them a member of the (locked) organization (reason scim; the role their mapped groups give, else member) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
 grant execute on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_sync_roles(o astapa.organizations, d astapa.scim_directories, members uuid[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person record;
+    wanted text;
+    changed integer := 0;
+  begin
+    -- Members of the (locked) organization only: a deprovisioned person has no membership to change, and gets
+    -- their mapped role when re-provisioned (astapa.scim_reprovision).
+    for person in
+      select m.user_id, m.role from astapa.scim_users u
+      join astapa.organization_memberships m
+        on m.project_id = u.project_id and m.organization_id = o.id and m.user_id = u.user_id
+      where u.project_id = d.project_id and u.directory_id = d.id and u.id = any(members) and u.deleted_at is null
+      order by m.user_id
+      for update of m
+    loop
+      -- Owners are never the IdP's to change: SCIM neither makes nor demotes one (the last one least of all).
+      continue when person.role = 'owner';
+      wanted := coalesce(astapa.scim_mapped_role(d.project_id, d.id, person.user_id), 'member');
+      continue when wanted = person.role;
+      perform astapa.set_membership_role(o, person.user_id, wanted, 'scim');
+      changed := changed + 1;
+    end loop;
+    return changed;
+  end
+  $function$;
+comment on function astapa.scim_sync_roles(astapa.organizations,astapa.scim_directories,uuid[]) is 'Gives each member of the (locked) organization among the named User resources the role their mapped groups give (astapa.scim_mapped_role), or member when they are in none, through astapa.set_membership_role (reason scim); owners are left as they are. Returns how many roles changed.';
+grant execute on function astapa.scim_sync_roles(astapa.organizations,astapa.scim_directories,uuid[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_user_json(r astapa.scim_users)
@@ -21955,6 +22484,39 @@ AS $function$
   $function$;
 comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mail with the environment (the project''s mode) it was written in, its locale and the project''s sender name and from address (settings.mail_sender_name, mail_from_address).';
 grant execute on function astapa.set_mail_environment() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.set_membership_role(o astapa.organizations, user_id bigint, role text, reason text)
+ RETURNS astapa.organization_memberships
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+    previous text;
+  begin
+    perform astapa.assert_organization_role(role);
+    select x.role into previous from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
+    for update;
+    update astapa.organization_memberships x set role = set_membership_role.role, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    -- Only an owner's demotion can leave it ownerless (as a removal): one created without an owner (by the
+    -- Platform API, or provisioned by SCIM) still lets its members' roles change.
+    if previous = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
+    perform astapa.emit_membership('membership.updated', m, reason);
+    return m;
+  end
+  $function$;
+comment on function astapa.set_membership_role(astapa.organizations,bigint,text,text) is 'Gives a member of the (locked) organization another role; emitted and audited with the reason (role, scim). AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+grant execute on function astapa.set_membership_role(astapa.organizations,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.setting_days(settings jsonb, key text, fallback integer)

@@ -59,7 +59,7 @@ export type {
   SsoConnection,
   SsoConnectionInput,
 } from "./sso_connections.ts";
-export type { ScimDirectory, ScimDirectoryWithToken } from "./scim_directories.ts";
+export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
