@@ -305,3 +305,23 @@ Deno.test("DPoP required by the project — a self-registered client without a p
   assert.equal(refresh.res.status, 400, JSON.stringify(refresh.body));
   assert.match(refresh.body.error_description, /bound to a DPoP key/, "still bound to its key");
 });
+
+Deno.test("DPoP public client — its bound refresh token is revoked without a proof (RFC 7009 needs none), and is then dead for its own key too", async () => {
+  const clientId = await registerPublicClient();
+  const { client, DPoP, tokens } = await signIn(clientId);
+  const revoked = await postForm(t, "/api/platform/revoke", {
+    token: tokens.refresh_token!,
+    client_id: clientId,
+  });
+  assert.equal(revoked.res.status, 200, JSON.stringify(revoked.body));
+  const [row] = await sql`select revoked_at from astapa.refresh_tokens where project_id = ${project.id}
+    and client_id = ${clientId}`;
+  assert.notEqual(row.revoked_at, null);
+  const refresh = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, {
+    DPoP,
+    additionalParameters: { resource: NOTES },
+    ...insecure,
+  });
+  assert.equal(refresh.status, 400);
+  assert.equal((await refresh.json()).error, "invalid_grant");
+});
