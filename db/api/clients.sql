@@ -285,10 +285,10 @@ create or replace function api.verify_client(client_id text, client_secret_hash 
 comment on function api.verify_client(text, bytea) is
   'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled, '
   'dpop_required} (the project client: its project''s settings.dpop.required; a machine client: its '
-  'dpop_bound_access_tokens), or null. Security definer because it runs before any project is known and reads secret hashes the app role '
-  'cannot select; it sees only the one client its id names, through the owner-only policies "definer functions '
-  'find the project a client id names" and "… the machine client a client id names", turned on by set_config '
-  'for its one query and off again before it returns.';
+  'dpop_bound_access_tokens), or null. Security definer because it runs before any project is known and reads '
+  'secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only '
+  'policies "definer functions find the project a client id names" and "… the machine client a client id '
+  'names", turned on by set_config for its one query and off again before it returns.';
 
 grant execute on function api.verify_client(text, bytea) to astapa_app;
 

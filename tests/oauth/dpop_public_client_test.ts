@@ -90,17 +90,22 @@ async function signIn(clientId: string) {
   return { client, DPoP, tokens, jkt };
 }
 
-/** Redeems a fresh code of the client by hand (a public client: client_id alone), with `headers`. */
-async function redeemFresh(clientId: string, headers: Record<string, string> = {}) {
+/** The token request that redeems a fresh code of the client by hand (a public client: client_id alone). */
+async function freshRedemption(clientId: string) {
   const { code, verifier } = await codeFor(clientId);
-  return await postForm(t, TOKEN, {
+  return {
     grant_type: "authorization_code",
     code,
     code_verifier: verifier,
     redirect_uri: REDIRECT,
     client_id: clientId,
     resource: NOTES,
-  }, headers);
+  };
+}
+
+/** Redeems a fresh code of the client, with `headers`. */
+async function redeemFresh(clientId: string, headers: Record<string, string> = {}) {
+  return await postForm(t, TOKEN, await freshRedemption(clientId), headers);
 }
 
 const refreshRows = (clientId: string) =>
@@ -274,15 +279,7 @@ Deno.test("DPoP required by the project — a self-registered client without a p
   const htu = `${t.origin}${TOKEN}`;
   await requireDpop(true);
   try {
-    const { code, verifier } = await codeFor(clientId);
-    const body = {
-      grant_type: "authorization_code",
-      code,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: clientId,
-      resource: NOTES,
-    };
+    const body = await freshRedemption(clientId);
     const bare = await postForm(t, TOKEN, body);
     assert.equal(bare.res.status, 400, JSON.stringify(bare.body));
     assert.equal(bare.body.error, "invalid_dpop_proof");
