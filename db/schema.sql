@@ -3937,6 +3937,13 @@ AS $function$
       if (found ->> 'enabled')::boolean then
         perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
         perform pg_catalog.set_config('astapa.client_kind', found ->> 'kind', true);
+        -- RFC 9449 §5: a project that requires DPoP requires it of its machine clients too (the project's own
+        -- client has it from its row already). Read here, as the project, so the grant needs no other read.
+        if found ->> 'kind' = 'machine' and found -> 'dpop_required' = 'false'::jsonb then
+          found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+            (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+             where p.id = found ->> 'project_id'), false));
+        end if;
       end if;
       return pg_catalog.jsonb_build_object('client', found);
     end if;
@@ -3944,7 +3951,7 @@ AS $function$
     return '{}'::jsonb;
   end
   $function$;
-comment on function api.authenticate_client(text,bytea,jsonb) is 'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: [{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), {client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets astapa.project_id for the rest of the transaction — or {} after counting a failure in every bucket.';
+comment on function api.authenticate_client(text,bytea,jsonb) is 'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: [{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), {client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets astapa.project_id for the rest of the transaction; its dpop_required also says whether the project requires DPoP of every client (settings.dpop.required) — or {} after counting a failure in every bucket.';
 grant execute on function api.authenticate_client(text,bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -8424,7 +8431,7 @@ AS $function$
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -8456,12 +8463,10 @@ AS $function$
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
-      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
-      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; dpop_bound: true when the client must send DPoP proofs.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s. Whether it must send DPoP proofs is client authentication''s to say (api.verify_client''s dpop_required).';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8473,21 +8478,32 @@ CREATE OR REPLACE FUNCTION api.machine_client_keys(client_id text)
 AS $function$
   declare
     found jsonb;
+    acting text := pg_catalog.current_setting('astapa.project_id', true);
   begin
     if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
       return null;
     end if;
     -- Shows the owner this one client for the next query only (as api.verify_client does).
     perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
-    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks,
+             'dpop_required', m.dpop_bound_access_tokens)
     into found
     from astapa.machine_clients as m
     where m.client_id = machine_client_keys.client_id and m.jwks is not null;
     perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    -- A project that requires DPoP (settings.dpop.required) requires it of this client too: read as that project
+    -- for one query, through its own policy, then acting for whoever the caller acted for again.
+    if found -> 'dpop_required' = 'false'::jsonb then
+      perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+      found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+        (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+         where p.id = found ->> 'project_id'), false));
+      perform pg_catalog.set_config('astapa.project_id', coalesce(acting, ''), true);
+    end if;
     return found;
   end
   $function$;
-comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", and returns public keys only.';
+comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks, dpop_required} (its dpop_bound_access_tokens or its project''s settings.dpop.required), or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", then that project''s row through the project''s own policy, and returns public keys only.';
 grant execute on function api.machine_client_keys(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15784,7 +15800,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -16398,11 +16414,13 @@ AS $function$
     -- Comparing digests: the caller controls only the secret, not its SHA-256, so `=` on bytea stopping at
     -- the first differing byte reveals nothing useful about the stored hash.
     if pg_catalog.starts_with(client_id, 'cid_') then
-      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true) into found
+      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true,
+               'dpop_required', coalesce(p.settings -> 'dpop' -> 'required' = 'true'::jsonb, false)) into found
       from astapa.projects as p
       where p.client_id = verify_client.client_id and p.client_secret_hash = verify_client.client_secret_hash;
     else
-      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled)
+      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled,
+               'dpop_required', m.dpop_bound_access_tokens)
       into found
       from astapa.machine_clients as m
       where m.client_id = verify_client.client_id and m.secret_hash = verify_client.client_secret_hash;
@@ -16411,7 +16429,7 @@ AS $function$
     return found;
   end
   $function$;
-comment on function api.verify_client(text,bytea) is 'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled}, or null. Security definer because it runs before any project is known and reads secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only policies "definer functions find the project a client id names" and "… the machine client a client id names", turned on by set_config for its one query and off again before it returns.';
+comment on function api.verify_client(text,bytea) is 'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled, dpop_required} (the project client: its project''s settings.dpop.required; a machine client: its dpop_bound_access_tokens), or null. Security definer because it runs before any project is known and reads secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only policies "definer functions find the project a client id names" and "… the machine client a client id names", turned on by set_config for its one query and off again before it returns.';
 grant execute on function api.verify_client(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -22558,6 +22576,13 @@ AS $function$
     case key
     when 'logout' then
       return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
+    when 'dpop' then
+      -- Every token request of the project's clients must carry a DPoP proof (RFC 9449; docs/tokens.md).
+      if pg_catalog.jsonb_typeof(value) <> 'object'
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k <> 'required')
+         or pg_catalog.jsonb_typeof(value -> 'required') is distinct from 'boolean' then
+        return 'dpop must be {"required": true | false}.';
+      end if;
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';

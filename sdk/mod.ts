@@ -90,8 +90,10 @@ export {
   DPOP_ALGORITHMS,
   DpopAuthError,
   dpopProof,
+  type DpopReplayStore,
   type DpopRequest,
 } from "./dpop.ts";
+export type { DpopSettings } from "./dpop_settings.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,

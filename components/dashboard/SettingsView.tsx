@@ -113,6 +113,28 @@ export function SettingsView({ data }: { data: SettingsData }) {
           {canEdit && <button type="submit" class="button">Save policy</button>}
         </form>
       </section>
+      <section class="card" aria-labelledby="dpop-heading">
+        <h2 id="dpop-heading">Sender-constrained tokens (DPoP)</h2>
+        <p class="muted">
+          With DPoP (RFC 9449) a token works only beside a proof made with its client's private key, so a
+          stolen token alone is useless. Clients send a proof to get one; this makes every client of the
+          project do so.
+        </p>
+        <form method="post" action={`${base}/settings/dpop`} class="form">
+          <CsrfField token={data.frame.csrf} />
+          <label>
+            <input
+              type="checkbox"
+              name="dpop_required"
+              value="on"
+              checked={(settings.dpop as { required?: unknown } | undefined)?.required === true}
+              disabled={!canEdit}
+            />{" "}
+            Require DPoP: a token request without a DPoP proof is refused, for every client and grant
+          </label>
+          {canEdit && <button type="submit" class="button">Save DPoP policy</button>}
+        </form>
+      </section>
       <section class="card" aria-labelledby="branding-heading">
         <h2 id="branding-heading">Branding</h2>
         <p>

@@ -600,6 +600,13 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     case key
     when 'logout' then
       return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
+    when 'dpop' then
+      -- Every token request of the project's clients must carry a DPoP proof (RFC 9449; docs/tokens.md).
+      if pg_catalog.jsonb_typeof(value) <> 'object'
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k <> 'required')
+         or pg_catalog.jsonb_typeof(value -> 'required') is distinct from 'boolean' then
+        return 'dpop must be {"required": true | false}.';
+      end if;
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -797,7 +804,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
+  'require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the '
   'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, '

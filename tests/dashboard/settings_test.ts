@@ -160,6 +160,15 @@ Deno.test("settings — the email verification policy is switched on and off", a
   assert.equal((await settingsOf(projectId)).require_verified_email, undefined);
 });
 
+Deno.test("settings — DPoP is required of every client, then not", async () => {
+  const { projectId, settings } = await createProject("Bound");
+  assert.equal((await postAs(t, admin, `${settings}/dpop`, { dpop_required: "on" })).status, 303);
+  assert.deepEqual((await settingsOf(projectId)).dpop, { required: true });
+  assert.match(await (await getAs(t, admin, settings)).text(), /name="dpop_required" value="on" checked/);
+  assert.equal((await postAs(t, admin, `${settings}/dpop`, {})).status, 303);
+  assert.equal((await settingsOf(projectId)).dpop, undefined);
+});
+
 Deno.test("settings — social providers: own app sealed (never shown), off, back to default", async () => {
   const { projectId, settings } = await createProject("Social");
   const own = await postAs(t, admin, `${settings}/social`, {
@@ -353,6 +362,7 @@ Deno.test("settings — viewers cannot change anything, admins cannot delete, CS
     [`${settings}/origins`, { origins: "https://a.example" }],
     [`${settings}/lifetimes`, { access_token_ttl: "600" }],
     [`${settings}/verification`, { require_verified_email: "on" }],
+    [`${settings}/dpop`, { dpop_required: "on" }],
     [`${settings}/social`, { provider: "google", action: "off" }],
     [`${settings}/xendit`, { environment: "sandbox", action: "remove" }],
     [`${settings}/delete`, { confirm: "Guarded" }],
