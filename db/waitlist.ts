@@ -62,8 +62,8 @@ export function listWaitlist(
 }
 
 /**
- * Approves an entry and queues the mail `mailFor` writes for it (its address, its language) and its project (null: no mail, as when the
- * project has no redirect URI to link to); an unknown entry is AS404 from SQL.
+ * Approves an entry and queues the mail `mailFor` writes for it (its address, its language) and its project
+ * (null: no mail, as when the project has no redirect URI to link to); an unknown entry is AS404 from SQL.
  */
 export async function approveWaitlistEntry(
   tx: Tx,

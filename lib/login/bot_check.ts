@@ -6,10 +6,10 @@
  *
  * When the provider does not answer, sign-in lets the person through (with a log line and a counted
  * `unavailable`): the password and its lockout still stand, and an outage elsewhere must not lock every user
- * out of every app. Sign-up, "forgot", the emailed code and the phone code refuse (503): they create accounts or
- * send messages (a WhatsApp or SMS message costs the project money: SMS pumping), what the check exists to stop,
- * and a person can try again in a minute — as Supabase Auth refuses when its captcha
- * verification fails. The secret key is sealed under the master key and never logged, nor is the token.
+ * out of every app. Sign-up (and the waitlist), "forgot", the emailed code, the phone code, the passkey sign-up's
+ * code and "send the link again" refuse (503): they create accounts or send messages (a WhatsApp or SMS message
+ * costs the project money: SMS pumping), what the check exists to stop, and a person can try again in a minute —
+ * as Supabase Auth refuses when its captcha verification fails. The secret key is sealed under the master key and never logged, nor is the token.
  */
 import { z } from "zod";
 import type { Ctx, Deps } from "@/lib/app_env.ts";
