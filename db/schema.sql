@@ -2749,17 +2749,20 @@ create table astapa.waitlist_entries (
   status text default 'waiting'::text not null,
   created_at timestamp with time zone default now() not null,
   decided_at timestamp with time zone,
+  lang text,
   constraint waitlist_entries_pkey PRIMARY KEY (project_id, id),
   constraint waitlist_entries_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint waitlist_entries_decided_at_check CHECK ((status = 'waiting'::text) = (decided_at IS NULL)),
   constraint waitlist_entries_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint waitlist_entries_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint waitlist_entries_id_check CHECK (id ~ '^wle_[a-z2-7]{24}$'::text),
+  constraint waitlist_entries_lang_check CHECK (lang = ANY (ARRAY['en'::text, 'id'::text])),
   constraint waitlist_entries_status_check CHECK (status = ANY (ARRAY['waiting'::text, 'approved'::text, 'declined'::text]))
 );
 alter table astapa.waitlist_entries enable row level security;
 alter table astapa.waitlist_entries force row level security;
 comment on table astapa.waitlist_entries is 'An address waiting to sign up for a project whose sign-ups go through a waitlist, one per project, environment (the project''s mode when it joined) and address in any case: waiting, approved (it may create an account; it stays approved after, as history) or declined; decided_at when approved or declined.';
+comment on column astapa.waitlist_entries.lang is 'The hosted page''s language when the address joined (en or id); null for entries from before it was kept.';
 CREATE UNIQUE INDEX waitlist_entries_email_key ON astapa.waitlist_entries USING btree (project_id, environment, email_lower);
 CREATE INDEX waitlist_entries_status_idx ON astapa.waitlist_entries USING btree (project_id, environment, status, created_at, id);
 grant insert, select on astapa.waitlist_entries to astapa_app;
@@ -7482,13 +7485,14 @@ comment on function api.join_organization_by_domain(text,bigint) is 'A user join
 grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.join_waitlist(email text)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.join_waitlist(email text, lang text DEFAULT NULL::text, buckets jsonb DEFAULT '[]'::jsonb)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     p record;
+    wait integer;
   begin
     select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
     where x.id = (select astapa.current_project_id());
@@ -7496,19 +7500,33 @@ AS $function$
       raise exception using errcode = 'AS404', message = 'No such project.';
     end if;
     perform astapa.assert_email(pg_catalog.btrim(email));
+    if join_waitlist.lang is not null and join_waitlist.lang not in ('en', 'id') then
+      raise exception using errcode = 'AS400', message = 'lang must be en or id.';
+    end if;
     if coalesce(p.settings #>> '{sign_up,mode}', 'open') <> 'waitlist' then
       raise exception using errcode = 'AS400',
         message = pg_catalog.format('Sign-ups for %s do not go through a waitlist.', p.name);
     end if;
+    -- The hosted form's limits (lib/waitlist/join_limits.ts): per address and IP, per IP, per address. Over one,
+    -- nothing is counted or written; the caller waits, whatever the address's state.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return wait;
+    end if;
+    perform api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer,
+                               (b.value ->> 'window_seconds')::integer)
+    from pg_catalog.jsonb_array_elements(buckets) as b(value);
     -- The same answer, and nothing else written, whatever the address is: new, waiting, approved, declined or
-    -- already an account's (not even looked up). Someone probing learns nothing about who asked before.
-    insert into astapa.waitlist_entries (project_id, email, environment)
-    values (p.id, pg_catalog.btrim(email), p.mode)
+    -- already an account's (not even looked up). Someone probing learns nothing about who asked before. A second
+    -- join keeps the first one's language.
+    insert into astapa.waitlist_entries (project_id, email, environment, lang)
+    values (p.id, pg_catalog.btrim(email), p.mode, join_waitlist.lang)
     on conflict (project_id, environment, email_lower) do nothing;
+    return 0;
   end
   $function$;
-comment on function api.join_waitlist(text) is 'An address joins the current project''s waitlist in its current environment; idempotent and enumeration-safe (no answer, nothing else written, whatever the address''s state). AS400 a malformed address or a project whose sign_up.mode is not waitlist.';
-grant execute on function api.join_waitlist(text) to astapa_app;
+comment on function api.join_waitlist(text,text,jsonb) is 'An address joins the current project''s waitlist in its current environment, in the hosted page''s language (en, id; null: unknown); idempotent and enumeration-safe (nothing else written, whatever the address''s state). Returns 0, or the seconds to wait when one of the lockout buckets ([{name, max, window_seconds, spare_if_clean?}], astapa.client_lockout_wait) is full (then nothing is counted or written). AS400 a malformed address or language, or a project whose sign_up.mode is not waitlist.';
+grant execute on function api.join_waitlist(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -17710,17 +17728,19 @@ AS $function$
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;
     if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
-       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 5
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 7
        or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
-                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"'))
+                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"',
+                                  '"passkey_sign_up"', '"resend"'))
        or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
           <> pg_catalog.jsonb_array_length(value -> 'on')) then
-      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code and phone, each once.';
+      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code, phone, '
+        || 'passkey_sign_up and resend, each once.';
     end if;
     return null;
   end
   $function$;
-comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone]}, any of them) is refused, or null.';
+comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend]}, any of them) is refused, or null.';
 grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -23456,9 +23476,9 @@ CREATE OR REPLACE FUNCTION astapa.waitlist_entry_json(e astapa.waitlist_entries)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object('id', e.id, 'email', e.email, 'status', e.status,
-      'environment', e.environment, 'created_at', e.created_at, 'decided_at', e.decided_at)
+      'environment', e.environment, 'lang', e.lang, 'created_at', e.created_at, 'decided_at', e.decided_at)
   $function$;
-comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is 'A waitlist entry as the Platform API, the SDK and the dashboard show it.';
+comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is 'A waitlist entry as the Platform API, the SDK and the dashboard show it (lang: the language it joined in, or null when unknown).';
 grant execute on function astapa.waitlist_entry_json(astapa.waitlist_entries) to astapa_app;
 
 -- owner: astapa_owner
