@@ -80,6 +80,7 @@ Deno.test("cli machine-client — create prints a secret that verifies; disable,
     project_id: project.id,
     kind: "machine",
     enabled: true,
+    dpop_required: false,
   });
 
   const list = await astapa("machine-client", "list", "--project", project.id);

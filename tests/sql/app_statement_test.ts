@@ -87,7 +87,7 @@ Deno.test("authenticateClientAnd — the right secret runs the call for the clie
   const calls = (sql: typeof db.sql) => ({ project: probe(sql), machine: sql`'"machine"'::jsonb` });
   const own = await authenticateClientAnd(db.sql, a.clientId, await sha256(a.secret), buckets("ok"), calls);
   assert.deepEqual(own, {
-    outcome: { client: { project_id: a.id, kind: "project", enabled: true } },
+    outcome: { client: { project_id: a.id, kind: "project", enabled: true, dpop_required: false } },
     grant: { role: "astapa_app", a: true, b: false },
   });
   const other = await authenticateClientAnd(db.sql, b.clientId, await sha256(b.secret), buckets("ok"), calls);
@@ -144,7 +144,7 @@ Deno.test("authenticateClientAnd — a disabled client is told apart but gets no
     (sql) => ({ project: null, machine: sql`'"ran"'::jsonb` }),
   );
   assert.deepEqual(disabled, {
-    outcome: { client: { project_id: a.id, kind: "machine", enabled: false } },
+    outcome: { client: { project_id: a.id, kind: "machine", enabled: false, dpop_required: false } },
     grant: null,
   });
   await assert.rejects(
