@@ -159,15 +159,18 @@ export async function accessTokenActive(
   return row.active === true;
 }
 
-/** The userinfo claims; with a DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql). */
+/**
+ * The userinfo claims for an access token of `clientId` with `scope` (the profile claims with `profile`); with a
+ * DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql).
+ */
 export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
-  clientId: string,
+  token: { clientId: string; scope: string | null },
   proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
-  const call = sql`api.user_info(${userId}, ${clientId})`;
+  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope})`;
   const [row] = await asApp(
     sql,
     projectId,

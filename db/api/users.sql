@@ -96,14 +96,17 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0)
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
+      'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+      'locale', u.locale, 'profile_updated_at', u.profile_updated_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
 
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
-  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted '
+  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, '
+  'null when unset); null when not visible or deleted '
   '(a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
@@ -488,9 +491,10 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
   begin
     if change is null or pg_catalog.jsonb_typeof(change) <> 'object' or change = '{}'
        or exists (select from pg_catalog.jsonb_object_keys(change) as k
-                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')) then
+                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')
+                    and k <> all (astapa.profile_fields())) then
       raise exception using errcode = 'AS400',
-        message = 'Change one or more of email, email_verified, password and disabled.';
+        message = 'Change one or more of email, email_verified, password, disabled and the profile fields.';
     end if;
     if change ? 'email_verified' and pg_catalog.jsonb_typeof(change -> 'email_verified') <> 'boolean'
        or change ? 'disabled' and pg_catalog.jsonb_typeof(change -> 'disabled') <> 'boolean' then
@@ -506,6 +510,10 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The profile fields present (db/api/profile.sql): set, or cleared by null or blank.
+    perform astapa.save_profile(target.project_id, target.id,
+      (select pg_catalog.jsonb_object_agg(k, v) from pg_catalog.jsonb_each(change) as e(k, v)
+       where k = any (astapa.profile_fields())), 'admin');
     verified := coalesce((change ->> 'email_verified')::boolean, target.email_verified);
     if email_given and new_email is distinct from target.email then
       perform astapa.assert_email(new_email);
@@ -568,8 +576,8 @@ comment on function api.update_user(text, bigint, jsonb) is
   'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the '
   'mailed links, codes and pending change of the old address voided; unverified unless email_verified says '
   'so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; '
-  'null removes it unless it is the last way in, AS409), disabled (api.disable_user). Each change audited with '
-  'by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+  'null removes it unless it is the last way in, AS409), disabled (api.disable_user), the profile fields '
+  '(astapa.save_profile). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
 
 grant execute on function api.update_user(text, bigint, jsonb) to astapa_app;
 

@@ -18,6 +18,8 @@ export type UserGrant = {
   project_id: string;
   /** Present, as "sandbox", only on sandbox users' tokens. */
   environment?: "sandbox";
+  /** The OIDC profile claims the user has, only when the grant has the profile scope: for the ID token alone. */
+  profile?: ProfileClaims;
   custom_claims: { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
   scope?: string;
   resource?: string;
@@ -37,6 +39,16 @@ export type UserGrant = {
   organization?: OrganizationClaims;
   /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */
   organization_custom_claims?: { org_plan?: string; org_feature_flags?: string[] };
+};
+
+/** OpenID Connect Core §5.1 profile claims (astapa.profile_claims); updated_at is a NumericDate. */
+export type ProfileClaims = {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  picture?: string;
+  locale?: string;
+  updated_at?: number;
 };
 
 /** org_id, org_slug, org_role, org_permissions: the active organization's claims, top level in both tokens. */
@@ -111,7 +123,11 @@ export function userAccessToken(
   });
 }
 
-/** OpenID Connect ID token, when the grant includes the openid scope. */
+/**
+ * OpenID Connect ID token, when the grant includes the openid scope. With the profile scope it carries the profile
+ * claims too: §5.4 sends them to userinfo when an access token is issued, but apps read them from the ID token, as
+ * Google's and Auth0's carry them (docs/identity.md). The access token never does (the product page's claims).
+ */
 export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
   const iat = ctx.now ?? nowSeconds();
   return signJwt(ctx.key, "JWT", {
@@ -125,6 +141,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
     ...(grant.sid ? { sid: grant.sid } : {}),
     ...contactClaims(grant),
+    ...grant.profile,
     ...grant.organization,
   });
 }
