@@ -4,7 +4,9 @@
  */
 import { signJwt } from "./jws.ts";
 import type { SigningKey } from "./signing_keys.ts";
+import type { z } from "zod";
 import { acrFor } from "@/lib/login/factors/policy.ts";
+import type { ProfileClaims as ProfileClaimsSchema } from "@/db/token_claims.ts";
 
 /** What SQL returns for a user grant (see astapa.grant_result). */
 export type UserGrant = {
@@ -42,14 +44,7 @@ export type UserGrant = {
 };
 
 /** OpenID Connect Core §5.1 profile claims (astapa.profile_claims); updated_at is a NumericDate. */
-export type ProfileClaims = {
-  name?: string;
-  given_name?: string;
-  family_name?: string;
-  picture?: string;
-  locale?: string;
-  updated_at?: number;
-};
+export type ProfileClaims = z.infer<typeof ProfileClaimsSchema>;
 
 /** org_id, org_slug, org_role, org_permissions: the active organization's claims, top level in both tokens. */
 export type OrganizationClaims = {
