@@ -18,7 +18,7 @@ export type ProviderIdentity = {
  * The user behind a provider identity: found, linked by verified email, or created. A new user or a first link
  * takes the provider's profile into the fields still empty (api.fill_profile), in the same transaction.
  */
-export async function signInWithIdentity(
+export function signInWithIdentity(
   sql: Sql,
   projectId: string,
   identity: ProviderIdentity,
