@@ -6528,9 +6528,10 @@ AS $function$
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
-        'name', c.extra ->> 'name', 'role', c.role,
+        'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+        'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
-        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'custom_claims', nullif(c.extra, '{}'),
         'plan', (select s.plan_key from astapa.subscriptions as s
                  where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
         'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -7122,6 +7123,9 @@ AS $function$
           refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
             'reason', case
               when state like 'AS%' then problem
+              -- A profile field's rule, in words (astapa.profile_problem).
+              when astapa.profile_problem(pg_catalog.substring(constraint_at_fault, '^users_(.*)_check$')) is not null
+                then astapa.profile_problem(pg_catalog.substring(constraint_at_fault, '^users_(.*)_check$'))
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);
@@ -13931,6 +13935,7 @@ AS $function$
     found_user record;
     person bigint;
     created boolean := false;
+    linked boolean := false;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
@@ -13985,6 +13990,7 @@ AS $function$
         end if;
       end if;
       perform astapa.link_sso_subject(project, c.id, subject, person);
+      linked := not created;
     end if;
     if not exists (select from astapa.organization_memberships m
                    where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
@@ -13992,10 +13998,11 @@ AS $function$
     end if;
     perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
       pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'organization_id', o.id);
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'linked', linked,
+                                         'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, organization_id}.';
+comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
 grant execute on function api.sign_in_with_sso(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -19079,9 +19086,27 @@ AS $function$
     end if;
     if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
     if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
-    if r ? 'custom_claims' or r ? 'name' then
-      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
-        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    if r ? 'custom_claims' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
+    end if;
+    -- The profile (db/api/profile.sql's values: trimmed, en_US as en-US), each field only when the row states it;
+    -- a value that breaks its users_<field>_check refuses the row, named (api.import_users). Not audited per
+    -- user: the import is audited once.
+    if r ?| astapa.profile_fields() then
+      update astapa.users as u set
+        name = coalesce(astapa.profile_value('name', r -> 'name'), u.name),
+        given_name = coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
+        family_name = coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
+        picture = coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
+        locale = coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale),
+        profile_updated_at = pg_catalog.now()
+      where u.project_id = import_user.project_id and u.id = target
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+          coalesce(astapa.profile_value('name', r -> 'name'), u.name),
+          coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
+          coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
+          coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
+          coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -19117,7 +19142,7 @@ AS $function$
     return outcome;
   end
   $function$;
-comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
+comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their profile, claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_phone_code(settings jsonb, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)

@@ -74,9 +74,27 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     end if;
     if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
     if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
-    if r ? 'custom_claims' or r ? 'name' then
-      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
-        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    if r ? 'custom_claims' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
+    end if;
+    -- The profile (db/api/profile.sql's values: trimmed, en_US as en-US), each field only when the row states it;
+    -- a value that breaks its users_<field>_check refuses the row, named (api.import_users). Not audited per
+    -- user: the import is audited once.
+    if r ?| astapa.profile_fields() then
+      update astapa.users as u set
+        name = coalesce(astapa.profile_value('name', r -> 'name'), u.name),
+        given_name = coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
+        family_name = coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
+        picture = coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
+        locale = coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale),
+        profile_updated_at = pg_catalog.now()
+      where u.project_id = import_user.project_id and u.id = target
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+          coalesce(astapa.profile_value('name', r -> 'name'), u.name),
+          coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
+          coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
+          coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
+          coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -115,7 +133,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
 
 comment on function astapa.import_user(text, text, jsonb, text) is
   'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment '
-  'given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a '
+  'given; creates or updates them, their profile, claims, plan and identities; returns created or updated. Raises on a '
   'bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing '
   'user''s last way in (astapa.has_way_in).';
 
@@ -202,6 +220,9 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
           refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
             'reason', case
               when state like 'AS%' then problem
+              -- A profile field's rule, in words (astapa.profile_problem).
+              when astapa.profile_problem(pg_catalog.substring(constraint_at_fault, '^users_(.*)_check$')) is not null
+                then astapa.profile_problem(pg_catalog.substring(constraint_at_fault, '^users_(.*)_check$'))
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);
@@ -301,9 +322,10 @@ create or replace function api.export_users(project_id text, after_id bigint def
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
-        'name', c.extra ->> 'name', 'role', c.role,
+        'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+        'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
-        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'custom_claims', nullif(c.extra, '{}'),
         'plan', (select s.plan_key from astapa.subscriptions as s
                  where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
         'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
