@@ -2623,6 +2623,7 @@ create table astapa.users (
   picture text,
   locale text,
   profile_updated_at timestamp with time zone,
+  name_lower text generated always as (lower(name)) stored,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
@@ -2652,14 +2653,16 @@ comment on column astapa.users.family_name is 'OIDC family_name, at most 128 cha
 comment on column astapa.users.picture is 'OIDC picture: an https URL of the person''s picture (Astapa stores the address only, never the image).';
 comment on column astapa.users.locale is 'OIDC locale: a BCP 47 language tag, e.g. id-ID.';
 comment on column astapa.users.profile_updated_at is 'When a profile field last changed; the updated_at claim (NumericDate). Null: never set.';
+comment on column astapa.users.name_lower is 'lower(name), for the search by a prefix of the name.';
 CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
+CREATE INDEX users_name_prefix_idx ON astapa.users USING btree (project_id, environment, name_lower text_pattern_ops) WHERE (name_lower IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower) on astapa.users to astapa_app;
 grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -13051,7 +13054,8 @@ AS $function$
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
+    -- page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -13060,6 +13064,12 @@ AS $function$
                 and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.name_lower operator(pg_catalog.~>=~) q
+                and u.name_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
@@ -13071,7 +13081,7 @@ AS $function$
             order by found.id limit page_size) as page), '[]');
   end
   $function$;
-comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -764,7 +764,8 @@ create or replace function api.search_environment_users(project_id text, query t
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
+    -- page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -773,6 +774,12 @@ create or replace function api.search_environment_users(project_id text, query t
                 and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.name_lower operator(pg_catalog.~>=~) q
+                and u.name_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
@@ -787,8 +794,8 @@ create or replace function api.search_environment_users(project_id text, query t
 
 comment on function api.search_environment_users(text, text, integer, bigint) is
   'A page (id order, after after_id) of the project''s users in its current environment matching query: '
-  'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the '
-  '`name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+  'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s '
+  'name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 

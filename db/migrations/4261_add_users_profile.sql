@@ -44,7 +44,16 @@ comment on column astapa.users.locale is 'OIDC locale: a BCP 47 language tag, e.
 comment on column astapa.users.profile_updated_at is
   'When a profile field last changed; the updated_at claim (NumericDate). Null: never set.';
 
-grant select (name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
+-- The dashboard's and the Platform API's search by a prefix of the name (api.search_environment_users): a stored
+-- lowercase copy, as email_lower, because under the row-level policies only a leakproof condition can use an
+-- index before them and lower() is not.
+alter table astapa.users add column name_lower text generated always as (pg_catalog.lower(name)) stored;
+create index users_name_prefix_idx on astapa.users (project_id, environment, name_lower text_pattern_ops)
+  where name_lower is not null;
+comment on column astapa.users.name_lower is 'lower(name), for the search by a prefix of the name.';
+
+grant select (name, given_name, family_name, picture, locale, profile_updated_at, name_lower) on astapa.users
+  to astapa_app;
 grant update (name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
 
 -- Until now the account page kept a person's name as the `name` custom claim (api.account_set_name). It becomes
