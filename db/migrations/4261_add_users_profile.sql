@@ -46,7 +46,8 @@ comment on column astapa.users.profile_updated_at is
 
 -- The dashboard's and the Platform API's search by a prefix of the name (api.search_environment_users): a stored
 -- lowercase copy, as email_lower, because under the row-level policies only a leakproof condition can use an
--- index before them and lower() is not.
+-- index before them and lower() is not. A stored column rewrites astapa.users once, under its lock: on a large
+-- deployment, run this upgrade when sign-ups are quiet.
 alter table astapa.users add column name_lower text generated always as (pg_catalog.lower(name)) stored;
 create index users_name_prefix_idx on astapa.users (project_id, environment, name_lower text_pattern_ops)
   where name_lower is not null;
