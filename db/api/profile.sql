@@ -64,22 +64,25 @@ comment on function astapa.profile_value(text, jsonb) is
 
 grant execute on function astapa.profile_value(text, jsonb) to astapa_app;
 
-create or replace function astapa.profile_problem(field text) returns text
+create or replace function astapa.profile_problem(violated text) returns text
   language sql
   immutable
   set search_path = ''
   as $$
-    select case field
-      when 'name' then 'name is at most 256 characters, without control or invisible formatting characters.'
-      when 'given_name' then 'given_name is at most 128 characters, without control or invisible formatting characters.'
-      when 'family_name' then 'family_name is at most 128 characters, without control or invisible formatting characters.'
-      when 'picture' then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
-      when 'locale' then 'locale is a BCP 47 language tag, e.g. id-ID.'
+    select case violated
+      when 'users_name_check' then 'name is at most 256 characters, without control or invisible formatting characters.'
+      when 'users_given_name_check'
+        then 'given_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_family_name_check'
+        then 'family_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_picture_check' then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
+      when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
     end
   $$;
 
 comment on function astapa.profile_problem(text) is
-  'What a profile field must be, for the AS400 raised when a value breaks its users_<field>_check constraint.';
+  'What a profile field must be, in words, for the constraint it broke (users_<field>_check, migration 4261); '
+  'null for any other constraint. Each message starts with the field''s name.';
 
 grant execute on function astapa.profile_problem(text) to astapa_app;
 
@@ -147,8 +150,8 @@ create or replace function astapa.save_profile(project_id text, user_id bigint, 
       where u.project_id = save_profile.project_id and u.id = save_profile.user_id and u.deleted_at is null;
     exception when check_violation then
       get stacked diagnostics violated = constraint_name;
-      raise exception using errcode = 'AS400', message = coalesce(
-        astapa.profile_problem(pg_catalog.substring(violated, '^users_(.*)_check$')), 'The profile is not valid.');
+      raise exception using errcode = 'AS400', message = coalesce(astapa.profile_problem(violated),
+                                                                  'The profile is not valid.');
     end;
     perform astapa.audit(project_id, 'user.profile_updated', 'user:' || user_id,
       pg_catalog.jsonb_build_object('fields', pg_catalog.to_jsonb(changed), 'by', by));
@@ -158,9 +161,8 @@ create or replace function astapa.save_profile(project_id text, user_id bigint, 
 
 comment on function astapa.save_profile(text, bigint, jsonb, text) is
   'Sets the profile fields present in change (a blank or null value clears one; change null: nothing) of a user, '
-  'all or nothing; '
-  'profile_updated_at moves when a value changes, and user.profile_updated is audited with the fields and by '
-  '(user, admin, platform_api). Returns the fields that changed. AS400 for an unknown key, a value that is not a '
+  'all or nothing; profile_updated_at moves when a value changes, and user.profile_updated is audited with the '
+  'fields and by (user; admin for the Platform API). Returns the fields that changed. AS400 for an unknown key, a value that is not a '
   'string, or one that breaks the field''s rule (the message says which); AS404 unknown or erased user.';
 
 grant execute on function astapa.save_profile(text, bigint, jsonb, text) to astapa_app;
@@ -214,7 +216,8 @@ create or replace function api.fill_profile(user_id bigint, provider text, claim
         return filled;
       exception when check_violation then
         get stacked diagnostics violated = constraint_name;
-        if pg_catalog.substring(violated, '^users_(.*)_check$') <> all (filled) then
+        -- users_<field>_check of a field being filled: drop that value; anything else is not the provider's.
+        if astapa.profile_problem(violated) is null then
           raise;
         end if;
         offered := offered - pg_catalog.substring(violated, '^users_(.*)_check$');
