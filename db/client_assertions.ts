@@ -10,7 +10,13 @@ import { type MachineClient, MachineClientSchema } from "./machine_clients.ts";
 export const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 export type Jwks = z.infer<typeof Jwks>;
 
-const MachineClientKeys = z.object({ project_id: z.string(), enabled: z.boolean(), jwks: Jwks });
+const MachineClientKeys = z.object({
+  project_id: z.string(),
+  enabled: z.boolean(),
+  jwks: Jwks,
+  /** Its token requests need a DPoP proof: its own dpop_bound_access_tokens, or its project's setting. */
+  dpop_required: z.boolean(),
+});
 export type MachineClientKeys = z.infer<typeof MachineClientKeys>;
 
 /** A machine client's public keys and project, or null when it has none (or does not exist). */

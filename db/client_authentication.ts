@@ -12,6 +12,8 @@ export const VerifiedClientSchema = z.object({
   project_id: z.string(),
   kind: z.enum(["project", "machine"]),
   enabled: z.boolean(),
+  /** Its token requests need a DPoP proof (RFC 9449 §5): its own mark, or its project's settings.dpop.required. */
+  dpop_required: z.boolean().optional(),
 });
 export type VerifiedClient = z.infer<typeof VerifiedClientSchema>;
 
@@ -49,6 +51,8 @@ export type GrantCalls = { project: Fragment | null; machine: Fragment | null };
  * authentication has set the client's project (the `auth` CTE is materialized before the select list reads
  * it) and only when the secret matched, so a wrong secret counts as a failure and the grant never runs. A grant
  * that raises rolls the statement back; a successful authentication writes nothing, so nothing is lost.
+ * `withoutProof`: a token request without a DPoP proof — the grant does not run for a client that requires one
+ * (the caller refuses it), so a code or device code it names is left as it was.
  */
 export async function authenticateClientAnd(
   sql: Sql,
@@ -56,8 +60,12 @@ export async function authenticateClientAnd(
   secretHash: Uint8Array,
   buckets: FailureBucket[],
   grant: (sql: Sql, clientId: string) => GrantCalls,
+  withoutProof = false,
 ): Promise<{ outcome: ClientAuthOutcome; grant: unknown }> {
   const calls = grant(sql, clientId);
+  const proofAllows = withoutProof
+    ? sql`and (outcome #>> '{client,dpop_required}') is distinct from 'true'`
+    : sql``;
   // One statement, its own transaction: retried only while it certainly did not run (db/failover.ts).
   const [row] = await retrying(sql, () =>
     asAppStatement(
@@ -70,7 +78,7 @@ export async function authenticateClientAnd(
           sql.json(buckets)
         }) as outcome from app)
         select outcome as result,
-          case when (outcome #>> '{client,enabled}')::boolean then
+          case when (outcome #>> '{client,enabled}')::boolean ${proofAllows} then
             case outcome #>> '{client,kind}' when 'project' then ${calls.project ?? sql`null::jsonb`}
                                              when 'machine' then ${calls.machine ?? sql`null::jsonb`} end
           end as grant

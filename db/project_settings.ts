@@ -13,6 +13,7 @@ export const TokenLifetimeLimitsSchema = z.object({
   refresh_token_ttl: Limit,
   refresh_grace_seconds: Limit,
   refresh_token_max_age: Limit,
+  login_session_ttl: Limit,
 });
 export type TokenLifetimeLimits = z.infer<typeof TokenLifetimeLimitsSchema>;
 export type TokenLifetimeKey = keyof TokenLifetimeLimits;

@@ -2203,6 +2203,63 @@ create policy "definer functions find the scim directory a lookup names" on asta
 CREATE TRIGGER scim_directories_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_directories FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.scim_group_members (
+  project_id text not null,
+  group_id uuid not null,
+  member_id uuid not null,
+  created_at timestamp with time zone default now() not null,
+  constraint scim_group_members_pkey PRIMARY KEY (project_id, group_id, member_id),
+  constraint scim_group_members_group_id_fkey FOREIGN KEY (project_id, group_id) REFERENCES astapa.scim_groups(project_id, id) ON DELETE CASCADE,
+  constraint scim_group_members_member_id_fkey FOREIGN KEY (project_id, member_id) REFERENCES astapa.scim_users(project_id, id) ON DELETE CASCADE
+);
+alter table astapa.scim_group_members enable row level security;
+alter table astapa.scim_group_members force row level security;
+comment on table astapa.scim_group_members is 'The members of a SCIM Group: User resources of the group''s directory (the IdP''s member values).';
+CREATE INDEX scim_group_members_member_id_idx ON astapa.scim_group_members USING btree (project_id, member_id);
+grant delete, insert, select on astapa.scim_group_members to astapa_app;
+create policy "a project adds its own scim group members" on astapa.scim_group_members as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim group members" on astapa.scim_group_members as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim group members" on astapa.scim_group_members as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scim_group_members_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_group_members FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.scim_groups (
+  project_id text not null,
+  directory_id text not null,
+  id uuid default gen_random_uuid() not null,
+  display_name text not null,
+  external_id text,
+  role text,
+  created_at timestamp with time zone default now() not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint scim_groups_pkey PRIMARY KEY (project_id, id),
+  constraint scim_groups_directory_id_fkey FOREIGN KEY (project_id, directory_id) REFERENCES astapa.scim_directories(project_id, id) ON DELETE CASCADE,
+  constraint scim_groups_display_name_check CHECK (length(display_name) >= 1 AND length(display_name) <= 255 AND display_name !~ '[[:cntrl:]]'::text),
+  constraint scim_groups_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255),
+  constraint scim_groups_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text AND role <> 'owner'::text)
+);
+alter table astapa.scim_groups enable row level security;
+alter table astapa.scim_groups force row level security;
+comment on table astapa.scim_groups is 'A SCIM Group of a directory: the displayName and externalId its IdP sent, and the organization role the organization''s admins mapped it to (null: unmapped, kept but changing nothing; never owner).';
+CREATE UNIQUE INDEX scim_groups_display_name_key ON astapa.scim_groups USING btree (project_id, directory_id, lower(display_name));
+CREATE INDEX scim_groups_external_id_idx ON astapa.scim_groups USING btree (project_id, directory_id, external_id);
+CREATE INDEX scim_groups_role_idx ON astapa.scim_groups USING btree (project_id, role) WHERE (role IS NOT NULL);
+grant delete, insert, select, update on astapa.scim_groups to astapa_app;
+create policy "a project adds its own scim groups" on astapa.scim_groups as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own scim groups" on astapa.scim_groups as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own scim groups" on astapa.scim_groups as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own scim groups" on astapa.scim_groups as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER scim_groups_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.scim_groups FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
 create table astapa.scim_users (
   project_id text not null,
   directory_id text not null,
@@ -2600,6 +2657,31 @@ create policy "a project updates its own users' factors" on astapa.user_factors 
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.user_metadata (
+  project_id text not null,
+  user_id bigint not null,
+  metadata jsonb default '{}'::jsonb not null,
+  updated_at timestamp with time zone default now() not null,
+  constraint user_metadata_pkey PRIMARY KEY (project_id, user_id),
+  constraint user_metadata_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
+  constraint user_metadata_metadata_check CHECK (jsonb_typeof(metadata) = 'object'::text AND octet_length(metadata::text) <= 8192)
+);
+alter table astapa.user_metadata enable row level security;
+alter table astapa.user_metadata force row level security;
+comment on table astapa.user_metadata is 'The app''s own JSON object about a user (at most 8 KiB), for its backend: never in a token, shown to the person only in their data export. Changed by JSON merge patch (astapa.json_merge_patch); erased with the user.';
+grant delete, insert, select on astapa.user_metadata to astapa_app;
+grant update (metadata, updated_at) on astapa.user_metadata to astapa_app;
+create policy "a project changes its own users' metadata" on astapa.user_metadata as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project erases its own users' metadata" on astapa.user_metadata as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project keeps metadata on its own users" on astapa.user_metadata as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own users' metadata" on astapa.user_metadata as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.users (
   project_id text not null,
   id bigint default astapa.new_user_id() not null,
@@ -2687,17 +2769,20 @@ create table astapa.waitlist_entries (
   status text default 'waiting'::text not null,
   created_at timestamp with time zone default now() not null,
   decided_at timestamp with time zone,
+  lang text,
   constraint waitlist_entries_pkey PRIMARY KEY (project_id, id),
   constraint waitlist_entries_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint waitlist_entries_decided_at_check CHECK ((status = 'waiting'::text) = (decided_at IS NULL)),
   constraint waitlist_entries_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint waitlist_entries_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint waitlist_entries_id_check CHECK (id ~ '^wle_[a-z2-7]{24}$'::text),
+  constraint waitlist_entries_lang_check CHECK (lang = ANY (ARRAY['en'::text, 'id'::text])),
   constraint waitlist_entries_status_check CHECK (status = ANY (ARRAY['waiting'::text, 'approved'::text, 'declined'::text]))
 );
 alter table astapa.waitlist_entries enable row level security;
 alter table astapa.waitlist_entries force row level security;
 comment on table astapa.waitlist_entries is 'An address waiting to sign up for a project whose sign-ups go through a waitlist, one per project, environment (the project''s mode when it joined) and address in any case: waiting, approved (it may create an account; it stays approved after, as history) or declined; decided_at when approved or declined.';
+comment on column astapa.waitlist_entries.lang is 'The hosted page''s language when the address joined (en or id); null for entries from before it was kept.';
 CREATE UNIQUE INDEX waitlist_entries_email_key ON astapa.waitlist_entries USING btree (project_id, environment, email_lower);
 CREATE INDEX waitlist_entries_status_idx ON astapa.waitlist_entries USING btree (project_id, environment, status, created_at, id);
 grant insert, select on astapa.waitlist_entries to astapa_app;
@@ -3046,6 +3131,8 @@ AS $function$
       'profile', astapa.user_json(project, person),
       'identities', api.user_sign_in_methods(project, person),
       'claims', api.user_own_claims(project, person),
+      'metadata', coalesce((select m.metadata from astapa.user_metadata m
+                            where m.project_id = project and m.user_id = person), '{}'),
       'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
           'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
         from astapa.login_sessions s where s.project_id = project and s.user_id = person),
@@ -3065,7 +3152,7 @@ AS $function$
     return export;
   end
   $function$;
-comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
+comment on function api.account_export(bytea,integer) is 'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, claims, the app''s metadata about them, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
 grant execute on function api.account_export(bytea,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -3859,6 +3946,13 @@ AS $function$
       if (found ->> 'enabled')::boolean then
         perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
         perform pg_catalog.set_config('astapa.client_kind', found ->> 'kind', true);
+        -- RFC 9449 §5: a project that requires DPoP requires it of its machine clients too (the project's own
+        -- client has it from its row already). Read here, as the project, so the grant needs no other read.
+        if found ->> 'kind' = 'machine' and found -> 'dpop_required' = 'false'::jsonb then
+          found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+            (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+             where p.id = found ->> 'project_id'), false));
+        end if;
       end if;
       return pg_catalog.jsonb_build_object('client', found);
     end if;
@@ -3866,7 +3960,7 @@ AS $function$
     return '{}'::jsonb;
   end
   $function$;
-comment on function api.authenticate_client(text,bytea,jsonb) is 'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: [{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), {client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets astapa.project_id for the rest of the transaction — or {} after counting a failure in every bucket.';
+comment on function api.authenticate_client(text,bytea,jsonb) is 'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: [{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), {client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets astapa.project_id for the rest of the transaction; its dpop_required also says whether the project requires DPoP of every client (settings.dpop.required) — or {} after counting a failure in every bucket.';
 grant execute on function api.authenticate_client(text,bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5038,9 +5132,8 @@ AS $function$
         pg_catalog.jsonb_build_object('by', 'user'));
       return 'confirmed';
     end if;
-    update astapa.users u set email = change.new_email, email_verified = true
-    where u.project_id = project and u.id = change.user_id;
-    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+    -- As every address move: the reset links, codes and other changes mailed to the old address die with it.
+    perform astapa.move_user_email(project, change.user_id, change.new_email, true,
       pg_catalog.jsonb_build_object('by', 'user'));
     -- The old address is told, so a takeover through a stolen session does not go unnoticed.
     if old_mail is not null then
@@ -5049,7 +5142,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5834,9 +5927,11 @@ AS $function$
         union all
         select from astapa.organization_invitations i where i.project_id = (select astapa.current_project_id())
                                                             and i.role = key
-          and i.accepted_at is null and i.revoked_at is null) then
+          and i.accepted_at is null and i.revoked_at is null
+        union all
+        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members or open invitations hold role %s: give them another role first.', key);
+        'Members, open invitations or SCIM groups hold role %s: give them another role first.', key);
     end if;
     delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
                                                   and r.key = delete_organization_role.key;
@@ -5846,7 +5941,7 @@ AS $function$
     perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
   end
   $function$;
-comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open invitations hold it, AS404 unknown.';
+comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open invitations or SCIM groups (mapped to it) hold it, AS404 unknown.';
 grant execute on function api.delete_organization_role(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6377,6 +6472,44 @@ comment on function api.end_login_session(bytea) is 'Signs the browser out of th
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_user_session(project_id text, user_id bigint, sid text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ended astapa.login_sessions;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The user's row before the session's, the order astapa.void_ways_back takes them in: the session's end
+    -- revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = end_user_session.project_id and u.id = end_user_session.user_id
+    for update of u;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid and s.ended_at is null
+    returning * into ended;
+    if found then
+      perform astapa.audit(project_id, 'user.session_ended', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('by', 'admin', 'sid', sid));
+      return astapa.login_session_json(ended);
+    end if;
+    -- Ended already (by the person, an expiry sweep or an earlier call): answered as it is, nothing audited.
+    select * into ended from astapa.login_sessions s
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No session of this user has that sid.';
+    end if;
+    return astapa.login_session_json(ended);
+  end
+  $function$;
+comment on function api.end_user_session(text,bigint,text) is 'Ends one of the user''s hosted-login sessions by its sid, as signing out in that browser would: its refresh tokens but offline ones are revoked and its apps sent logout tokens (astapa.end_session_grants). Audited user.session_ended {by: admin, sid}. A session already ended is answered unchanged. AS404 unknown user, or no session of theirs with that sid.';
+grant execute on function api.end_user_session(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.ensure_console_project(redirect_uri text, client_secret_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6535,6 +6668,8 @@ AS $function$
         'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra, '{}'),
+        'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
+                     where m.project_id = u.project_id and m.user_id = u.id),
         'plan', (select s.plan_key from astapa.subscriptions as s
                  where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
         'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
@@ -7422,13 +7557,14 @@ comment on function api.join_organization_by_domain(text,bigint) is 'A user join
 grant execute on function api.join_organization_by_domain(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.join_waitlist(email text)
- RETURNS void
+CREATE OR REPLACE FUNCTION api.join_waitlist(email text, lang text DEFAULT NULL::text, buckets jsonb DEFAULT '[]'::jsonb)
+ RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
     p record;
+    wait integer;
   begin
     select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
     where x.id = (select astapa.current_project_id());
@@ -7436,19 +7572,33 @@ AS $function$
       raise exception using errcode = 'AS404', message = 'No such project.';
     end if;
     perform astapa.assert_email(pg_catalog.btrim(email));
+    if join_waitlist.lang is not null and join_waitlist.lang not in ('en', 'id') then
+      raise exception using errcode = 'AS400', message = 'lang must be en or id.';
+    end if;
     if coalesce(p.settings #>> '{sign_up,mode}', 'open') <> 'waitlist' then
       raise exception using errcode = 'AS400',
         message = pg_catalog.format('Sign-ups for %s do not go through a waitlist.', p.name);
     end if;
+    -- The hosted form's limits (lib/waitlist/join_limits.ts): per address and IP, per IP, per address. Over one,
+    -- nothing is counted or written; the caller waits, whatever the address's state.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return wait;
+    end if;
+    perform api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer,
+                               (b.value ->> 'window_seconds')::integer)
+    from pg_catalog.jsonb_array_elements(buckets) as b(value);
     -- The same answer, and nothing else written, whatever the address is: new, waiting, approved, declined or
-    -- already an account's (not even looked up). Someone probing learns nothing about who asked before.
-    insert into astapa.waitlist_entries (project_id, email, environment)
-    values (p.id, pg_catalog.btrim(email), p.mode)
+    -- already an account's (not even looked up). Someone probing learns nothing about who asked before. A second
+    -- join keeps the first one's language.
+    insert into astapa.waitlist_entries (project_id, email, environment, lang)
+    values (p.id, pg_catalog.btrim(email), p.mode, join_waitlist.lang)
     on conflict (project_id, environment, email_lower) do nothing;
+    return 0;
   end
   $function$;
-comment on function api.join_waitlist(text) is 'An address joins the current project''s waitlist in its current environment; idempotent and enumeration-safe (no answer, nothing else written, whatever the address''s state). AS400 a malformed address or a project whose sign_up.mode is not waitlist.';
-grant execute on function api.join_waitlist(text) to astapa_app;
+comment on function api.join_waitlist(text,text,jsonb) is 'An address joins the current project''s waitlist in its current environment, in the hosted page''s language (en, id; null: unknown); idempotent and enumeration-safe (nothing else written, whatever the address''s state). Returns 0, or the seconds to wait when one of the lockout buckets ([{name, max, window_seconds, spare_if_clean?}], astapa.client_lockout_wait) is full (then nothing is counted or written). AS400 a malformed address or language, or a project whose sign_up.mode is not waitlist.';
+grant execute on function api.join_waitlist(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.link_console_account(user_id bigint)
@@ -7741,18 +7891,13 @@ AS $function$
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     return (
-      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
-          'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
-          'impersonated_by', (select i.actor from astapa.impersonations i
-                              where i.project_id = s.project_id and i.id = s.impersonation_id))
-        order by s.created_at desc), '[]')
+      select coalesce(pg_catalog.jsonb_agg(astapa.login_session_json(s) order by s.created_at desc), '[]')
       from (select * from astapa.login_sessions as l
             where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
             order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
   end
   $function$;
-comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live, and impersonated_by: the actor when support staff opened it (docs/impersonation.md), else null. Never the token hash. AS404 unknown user.';
+comment on function api.list_login_sessions(text,bigint,integer) is 'A user''s hosted-login sessions, newest first (at most max_rows, 1–100), as astapa.login_session_json. AS404 unknown user.';
 grant execute on function api.list_login_sessions(text,bigint,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -8094,6 +8239,32 @@ comment on function api.list_scim_directories() is 'The current project''s SCIM 
 grant execute on function api.list_scim_directories() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_scim_groups(organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories;
+  begin
+    select x.* into d from astapa.scim_directories x
+    join astapa.organizations o on o.project_id = x.project_id and o.id = x.organization_id
+    where x.project_id = (select astapa.current_project_id())
+      and (o.id = list_scim_groups.organization_id or o.slug = list_scim_groups.organization_id);
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SCIM directory.', organization_id);
+    end if;
+    return (select coalesce(pg_catalog.jsonb_agg(astapa.scim_group_mapping_json(g)
+                              order by pg_catalog.lower(g.display_name), g.id), '[]')
+            from astapa.scim_groups g where g.project_id = d.project_id and g.directory_id = d.id);
+  end
+  $function$;
+comment on function api.list_scim_groups(text) is 'The groups an organization''s (id or slug) IdP pushed, each with its mapped role; AS404 no directory.';
+grant execute on function api.list_scim_groups(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_scopes()
  RETURNS jsonb
  LANGUAGE sql
@@ -8350,7 +8521,7 @@ AS $function$
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -8382,12 +8553,10 @@ AS $function$
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
-      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
-      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
   end
   $function$;
-comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; dpop_bound: true when the client must send DPoP proofs.';
+comment on function api.machine_client_grant(text,text,text) is 'Decides a client_credentials grant for a machine client of the current project: scope within the client''s scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, invalid_scope when none of it is allowed), resource among the client''s resources that the project still registers (it becomes aud), lifetime the client''s or the project''s. Whether it must send DPoP proofs is client authentication''s to say (api.verify_client''s dpop_required).';
 grant execute on function api.machine_client_grant(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8399,21 +8568,32 @@ CREATE OR REPLACE FUNCTION api.machine_client_keys(client_id text)
 AS $function$
   declare
     found jsonb;
+    acting text := pg_catalog.current_setting('astapa.project_id', true);
   begin
     if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
       return null;
     end if;
     -- Shows the owner this one client for the next query only (as api.verify_client does).
     perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
-    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks,
+             'dpop_required', m.dpop_bound_access_tokens)
     into found
     from astapa.machine_clients as m
     where m.client_id = machine_client_keys.client_id and m.jwks is not null;
     perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    -- A project that requires DPoP (settings.dpop.required) requires it of this client too: read as that project
+    -- for one query, through its own policy, then acting for whoever the caller acted for again.
+    if found -> 'dpop_required' = 'false'::jsonb then
+      perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+      found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+        (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+         where p.id = found ->> 'project_id'), false));
+      perform pg_catalog.set_config('astapa.project_id', coalesce(acting, ''), true);
+    end if;
     return found;
   end
   $function$;
-comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", and returns public keys only.';
+comment on function api.machine_client_keys(text) is 'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks, dpop_required} (its dpop_bound_access_tokens or its project''s settings.dpop.required), or null when it has none. Security definer because it runs before any project is known (the client''s project comes from it); it sees only the one client its id names, through the owner-only policy "definer functions find the machine client a client id names", then that project''s row through the project''s own policy, and returns public keys only.';
 grant execute on function api.machine_client_keys(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -8636,6 +8816,49 @@ AS $function$
   $function$;
 comment on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) is 'A signed-in person (session_hash: their live session''s token hash) changes their own factor after a fresh proof — method totp (a time step later than the last used) or recovery (an unused code, spent): action regenerate replaces every recovery code with the 10 hashes given (audited user.recovery_codes_regenerated); remove deletes the app and the codes and forgets remembered browsers (audited and emitted user.mfa_removed). With mail the person is told. {accepted: false} and nothing changed for a refused proof (the caller counts it); AS4G0 without a live session (checked under the user''s row lock: astapa.hold_live_login_session), AS409 without an app.';
 grant execute on function api.manage_own_factor(bytea,text,text,bigint,bytea,bytea[],jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.map_scim_group(organization_id text, group_id text, role text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    d astapa.scim_directories;
+    g astapa.scim_groups;
+    previous text;
+    roles integer := 0;
+  begin
+    select x.* into d from astapa.scim_directories x where x.project_id = o.project_id and x.organization_id = o.id;
+    if d.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('%s has no SCIM directory.', o.name);
+    end if;
+    if role = 'owner' then
+      raise exception using errcode = 'AS400', message = 'owner is not mapped to a group: an IdP neither makes '
+        'owners nor demotes them (transfer the ownership instead).';
+    end if;
+    if role is not null then
+      perform astapa.assert_organization_role(role);
+    end if;
+    g := astapa.scim_locked_group(d, group_id);
+    previous := g.role;
+    if previous is not distinct from role then
+      return astapa.scim_group_mapping_json(g);
+    end if;
+    update astapa.scim_groups x set role = map_scim_group.role, updated_at = pg_catalog.now()
+    where x.project_id = g.project_id and x.id = g.id
+    returning * into g;
+    roles := astapa.scim_sync_roles(o, d, array(select gm.member_id from astapa.scim_group_members gm
+                                                where gm.project_id = g.project_id and gm.group_id = g.id));
+    perform astapa.audit(o.project_id, 'scim.group_mapped', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'role', g.role,
+      'previous', previous, 'roles_changed', roles));
+    return astapa.scim_group_mapping_json(g);
+  end
+  $function$;
+comment on function api.map_scim_group(text,text,text) is 'Maps an organization''s (id or slug) SCIM group to an organization role (null: unmapped) and gives its members the role their mapped groups now give (astapa.scim_sync_roles; owners untouched). Audited scim.group_mapped. AS404 no directory or group, AS400 owner or an unknown role.';
+grant execute on function api.map_scim_group(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.meet_mfa_challenge(token_hash bytea, method text, step bigint DEFAULT NULL::bigint, code_hash bytea DEFAULT NULL::bytea, secret_sealed bytea DEFAULT NULL::bytea, recovery_hashes bytea[] DEFAULT NULL::bytea[], mail jsonb DEFAULT NULL::jsonb, remember bytea DEFAULT NULL::bytea, remember_days integer DEFAULT 0)
@@ -9637,6 +9860,46 @@ AS $function$
   $function$;
 comment on function api.patch_user_claims(text,bigint,jsonb,text) is 'Changes a user''s claims: plan (through api.assign_plan with source; null returns to the default plan), role (null clears), feature_flags (replaced), custom keys (merged; null removes). All or nothing. Returns the resulting custom_claims. AS400 with DETAIL {field: [problem]}; AS404 unknown user.';
 grant execute on function api.patch_user_claims(text,bigint,jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.patch_user_metadata(project_id text, user_id bigint, patch jsonb, replace_whole boolean DEFAULT false)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    before jsonb;
+    after jsonb;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if patch is null or pg_catalog.jsonb_typeof(patch) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'metadata is changed by a JSON object (a merge patch).';
+    end if;
+    -- Locked while patched: two patches at once both land, one after the other.
+    insert into astapa.user_metadata as m (project_id, user_id) values (project_id, user_id)
+    on conflict on constraint user_metadata_pkey do nothing;
+    select m.metadata into before from astapa.user_metadata m
+    where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id for update;
+    after := case when replace_whole then patch else astapa.json_merge_patch(before, patch) end;
+    if pg_catalog.octet_length(after::text) > 8192 then
+      raise exception using errcode = 'AS400', message = 'metadata may hold at most 8 KiB of JSON.';
+    end if;
+    if after is distinct from before then
+      update astapa.user_metadata m set metadata = after, updated_at = pg_catalog.now()
+      where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id;
+      -- The keys changed, never their values: the audit log is read more widely than the metadata.
+      perform astapa.audit(project_id, 'user.metadata_updated', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('keys', (select coalesce(pg_catalog.jsonb_agg(k order by k), '[]')
+          from (select pg_catalog.jsonb_object_keys(patch) union
+                select pg_catalog.jsonb_object_keys(before) where replace_whole) as changed(k))));
+    end if;
+    return after;
+  end
+  $function$;
+comment on function api.patch_user_metadata(text,bigint,jsonb,boolean) is 'Applies a JSON merge patch (RFC 7396, astapa.json_merge_patch) to the app''s metadata about a user of the current environment — or with replace_whole, puts the object in its place — and returns the result; audited user.metadata_updated with the top-level keys touched (not their values) when anything changed. AS400 a patch that is not an object, or a result over 8 KiB; AS404 unknown user.';
+grant execute on function api.patch_user_metadata(text,bigint,jsonb,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.payment_feed(project_id text, after_event bigint, size integer DEFAULT 50)
@@ -11253,34 +11516,21 @@ CREATE OR REPLACE FUNCTION api.remove_organization_member(organization_id text, 
 AS $function$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
+    m astapa.organization_memberships :=
+      astapa.remove_membership(o, user_id, case when leaving then 'left' else 'removed' end);
   begin
-    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
-    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
-    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member (AS404).
-    perform from astapa.users u
-    where u.project_id = o.project_id and u.id = remove_organization_member.user_id
-    for key share;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
-    returning * into m;
     if m.user_id is null then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go. The
+    -- refusal rolls the removal, its event and its departure back.
     if m.role = 'owner' then
       perform astapa.assert_organization_keeps_an_owner(o.id);
     end if;
-    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
-    -- Remembered, so automatic domain joining does not put them straight back.
-    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
-    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
-    on conflict on constraint organization_departures_pkey
-    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $function$;
-comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
+comment on function api.remove_organization_member(text,bigint,boolean) is 'Removes a member (astapa.remove_membership; leaving: they left themselves, as the audit and event say); their tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them back (organization_departures). AS404 not a member, AS409 the last owner.';
 grant execute on function api.remove_organization_member(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -12768,6 +13018,128 @@ comment on function api.save_sandbox_payment_method(text,text,jsonb) is 'Records
 grant execute on function api.save_sandbox_payment_method(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_change_group(directory_id text, id text, steps jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    g astapa.scim_groups := astapa.scim_locked_group(d, id);
+    name text := g.display_name;
+    external text := g.external_id;
+    before uuid[];
+    members uuid[];
+    ids uuid[];
+    step jsonb;
+    added uuid[];
+    removed uuid[];
+    changed text[];
+    roles integer := 0;
+  begin
+    if pg_catalog.jsonb_typeof(steps) is distinct from 'array' then
+      raise exception using errcode = 'AS400', message = 'A group change is a list of steps.';
+    end if;
+    if (select pg_catalog.sum(pg_catalog.jsonb_array_length(coalesce(s -> 'ids', '[]')))
+        from pg_catalog.jsonb_array_elements(steps) s where pg_catalog.jsonb_typeof(s -> 'ids') = 'array') > 1000 then
+      raise exception using errcode = 'AS400', message = 'A request names at most 1000 members.';
+    end if;
+    before := array(select gm.member_id from astapa.scim_group_members gm
+                    where gm.project_id = g.project_id and gm.group_id = g.id);
+    members := before;
+    -- Applied in order (RFC 7644 §3.5.2), as the IdP sent them; a remove of someone not in the group changes
+    -- nothing (IdPs retry), an add or replace names Users of this directory only.
+    for step in select e from pg_catalog.jsonb_array_elements(steps) e loop
+      case step ->> 'op'
+        when 'displayName' then
+          name := pg_catalog.btrim(step ->> 'value');
+          perform astapa.assert_scim_group_name(d, name, g.id);
+        when 'externalId' then
+          external := nullif(pg_catalog.btrim(step ->> 'value'), '');
+          if pg_catalog.length(external) > 255 then
+            raise exception using errcode = 'AS400', message = 'externalId is at most 255 characters.';
+          end if;
+        when 'add' then
+          ids := astapa.scim_member_ids(d, step -> 'ids');
+          members := members || array(select m from pg_catalog.unnest(ids) m where not m = any(members));
+        when 'replace' then
+          members := astapa.scim_member_ids(d, step -> 'ids');
+        when 'remove' then
+          if pg_catalog.jsonb_typeof(step -> 'ids') is distinct from 'array' then
+            raise exception using errcode = 'AS400', message = 'A remove names its members as a list.';
+          end if;
+          members := array(select m from pg_catalog.unnest(members) m
+                           where not m::text = any(array(select pg_catalog.lower(e #>> '{}')
+                                                         from pg_catalog.jsonb_array_elements(step -> 'ids') e)));
+        when 'remove_all' then
+          members := '{}';
+        else
+          raise exception using errcode = 'AS400',
+            message = pg_catalog.format('Unknown group change %s.', pg_catalog.left(step ->> 'op', 40));
+      end case;
+    end loop;
+    added := array(select m from pg_catalog.unnest(members) m where not m = any(before));
+    removed := array(select m from pg_catalog.unnest(before) m where not m = any(members));
+    changed := array(select f.c from (values
+      (1, 'displayName', name is distinct from g.display_name),
+      (2, 'externalId', external is distinct from g.external_id),
+      (3, 'members', pg_catalog.cardinality(added) + pg_catalog.cardinality(removed) > 0)) as f(n, c, differs)
+      where f.differs order by f.n);
+    if pg_catalog.cardinality(changed) = 0 then
+      return astapa.scim_group_json(g); -- a repeat changes nothing and says nothing
+    end if;
+    delete from astapa.scim_group_members gm
+    where gm.project_id = g.project_id and gm.group_id = g.id and gm.member_id = any(removed);
+    insert into astapa.scim_group_members (project_id, group_id, member_id)
+    select g.project_id, g.id, m from pg_catalog.unnest(added) m;
+    update astapa.scim_groups x set display_name = name, external_id = external, updated_at = pg_catalog.now()
+    where x.project_id = g.project_id and x.id = g.id
+    returning * into g;
+    -- Only a mapped group's members change roles; those it did not gain or lose keep theirs.
+    if g.role is not null then
+      roles := astapa.scim_sync_roles(o, d, added || removed);
+    end if;
+    perform astapa.audit(d.project_id, 'scim.group_updated', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'changed', pg_catalog.to_jsonb(changed),
+      'added', pg_catalog.cardinality(added), 'removed', pg_catalog.cardinality(removed), 'roles_changed', roles));
+    return astapa.scim_group_json(g);
+  end
+  $function$;
+comment on function api.scim_change_group(text,text,jsonb) is 'SCIM PUT and PATCH /Groups/{id}: applies steps in order — {op: displayName|externalId, value}, {op: add|replace|remove, ids: [User ids]}, {op: remove_all} (lib/scim/group_patch.ts builds them) — then, for a mapped group, gives the members it gained or lost their role (astapa.scim_sync_roles). Audited scim.group_updated with what changed; a repeat that changes nothing is not. AS404 no such group, AS400 bad step, displayName, more than 1000 ids or a member that is no User of this directory, AS409 displayName taken.';
+grant execute on function api.scim_change_group(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_create_group(directory_id text, resource jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    name text := pg_catalog.btrim(resource ->> 'displayName');
+    ids uuid[];
+    g astapa.scim_groups;
+  begin
+    perform astapa.assert_scim_group_name(d, name, null);
+    ids := astapa.scim_member_ids(d, resource -> 'members');
+    insert into astapa.scim_groups (project_id, directory_id, display_name, external_id)
+    values (d.project_id, d.id, name, nullif(pg_catalog.btrim(resource ->> 'externalId'), ''))
+    returning * into g;
+    insert into astapa.scim_group_members (project_id, group_id, member_id)
+    select d.project_id, g.id, m from pg_catalog.unnest(ids) m;
+    -- A new group is unmapped: it changes no role until the organization's admins map it.
+    perform astapa.audit(d.project_id, 'scim.group_created', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name,
+      'members', pg_catalog.cardinality(ids)));
+    return astapa.scim_group_json(g);
+  end
+  $function$;
+comment on function api.scim_create_group(text,jsonb) is 'SCIM POST /Groups: a Group {displayName, externalId, members: [User ids]} of the directory, unmapped (it changes no role until the organization''s admins map it). Audited scim.group_created. AS400 bad displayName or a member that is no User of this directory, AS409 displayName taken.';
+grant execute on function api.scim_create_group(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_create_user(directory_id text, resource jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12858,6 +13230,32 @@ comment on function api.scim_create_user(text,jsonb) is 'SCIM POST /Users: provi
 grant execute on function api.scim_create_user(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_delete_group(directory_id text, id text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    o astapa.organizations := astapa.lock_organization(d.organization_id);
+    g astapa.scim_groups := astapa.scim_locked_group(d, id);
+    members uuid[] := array(select gm.member_id from astapa.scim_group_members gm
+                            where gm.project_id = g.project_id and gm.group_id = g.id);
+    roles integer := 0;
+  begin
+    delete from astapa.scim_groups x where x.project_id = g.project_id and x.id = g.id;
+    if g.role is not null then
+      roles := astapa.scim_sync_roles(o, d, members);
+    end if;
+    perform astapa.audit(d.project_id, 'scim.group_deleted', o.id, pg_catalog.jsonb_build_object(
+      'directory', d.id, 'group', g.id::text, 'display_name', g.display_name, 'role', g.role,
+      'members', pg_catalog.cardinality(members), 'roles_changed', roles));
+  end
+  $function$;
+comment on function api.scim_delete_group(text,text) is 'SCIM DELETE /Groups/{id}: the group and its mapping go; when it was mapped its members hold what their other mapped groups give, else member (astapa.scim_sync_roles). Audited scim.group_deleted. AS404 no such group.';
+grant execute on function api.scim_delete_group(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_delete_user(directory_id text, id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -12874,6 +13272,8 @@ AS $function$
     end if;
     -- The resource goes; the account stays, deprovisioned (its payments, receipts and audit trail are the
     -- project's records, docs/scim.md). The tombstone remembers that this directory disabled it.
+    -- A resource that is gone is in no group (its tombstone stays out of every group's members).
+    delete from astapa.scim_group_members g where g.project_id = r.project_id and g.member_id = r.id;
     update astapa.scim_users x
     set deleted_at = pg_catalog.now(), active = false, updated_at = pg_catalog.now(),
         disabled_by_scim = r.disabled_by_scim or coalesce((done ->> 'disabled')::boolean, false)
@@ -12882,8 +13282,33 @@ AS $function$
       'directory', d.id, 'organization', o.id, 'resource', r.id::text, 'user_name', r.user_name) || done);
   end
   $function$;
-comment on function api.scim_delete_user(text,text) is 'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes the resource (404 afterwards; a tombstone row is kept). The account itself is never deleted. Audited scim.user_deleted. AS404 no such resource.';
+comment on function api.scim_delete_user(text,text) is 'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes the resource (404 afterwards; a tombstone row is kept, in no group). The account itself is never deleted. Audited scim.user_deleted. AS404 no such resource.';
 grant execute on function api.scim_delete_user(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_get_group(directory_id text, id text, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    g astapa.scim_groups;
+  begin
+    if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into g from astapa.scim_groups x
+      where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_get_group.id::uuid;
+    end if;
+    if g.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Group %s was not found.', pg_catalog.left(id, 64));
+    end if;
+    return astapa.scim_group_json(g, with_members);
+  end
+  $function$;
+comment on function api.scim_get_group(text,text,boolean) is 'A Group resource of the directory, with or without its members; AS404 when there is none (another directory''s group id too).';
+grant execute on function api.scim_get_group(text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_get_user(directory_id text, id text, for_update boolean DEFAULT false)
@@ -12906,6 +13331,47 @@ AS $function$
   $function$;
 comment on function api.scim_get_user(text,text,boolean) is 'A User resource of the directory (its row locked); AS404 when there is none (or it was deleted). for_update: the organization locked first, for a PATCH that replaces it in the same transaction.';
 grant execute on function api.scim_get_user(text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.scim_list_groups(directory_id text, attribute text, value text, start_index integer DEFAULT 1, max_results integer DEFAULT 100, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    d astapa.scim_directories := astapa.scim_directory(directory_id);
+    total integer;
+    page jsonb;
+  begin
+    if scim_list_groups.attribute is not null
+       and scim_list_groups.attribute not in ('displayName', 'externalId', 'id') then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Filtering Groups by %s is not supported.', scim_list_groups.attribute);
+    end if;
+    -- displayName compares without case (RFC 7643 §4.2 caseExact false), externalId and id exactly.
+    with matching as (
+      select g.id, g.created_at from astapa.scim_groups g
+      where g.project_id = d.project_id and g.directory_id = d.id
+        and case scim_list_groups.attribute
+              when 'displayName' then pg_catalog.lower(g.display_name) = pg_catalog.lower(scim_list_groups.value)
+              when 'externalId' then g.external_id = scim_list_groups.value
+              when 'id' then g.id::text = pg_catalog.lower(scim_list_groups.value)
+              else true
+            end),
+    numbered as (
+      select m.id, pg_catalog.row_number() over (order by m.created_at, m.id) as n from matching m)
+    select (select pg_catalog.count(*)::integer from matching),
+           coalesce(pg_catalog.jsonb_agg(astapa.scim_group_json(g, with_members) order by x.n), '[]')
+    into total, page
+    from numbered x
+    join astapa.scim_groups g on g.project_id = d.project_id and g.id = x.id
+    where x.n >= greatest(start_index, 1) and x.n < greatest(start_index, 1) + least(greatest(max_results, 0), 100);
+    return pg_catalog.jsonb_build_object('total', total, 'resources', page);
+  end
+  $function$;
+comment on function api.scim_list_groups(text,text,text,integer,integer,boolean) is 'A page of the directory''s Group resources (RFC 7644 §3.4.2): those whose attribute (displayName, externalId, id; null: all) equals value, in creation order, from start_index (1-based) for up to max_results (at most 100), with or without their members. Returns {total, resources}. AS400 another attribute.';
+grant execute on function api.scim_list_groups(text,text,text,integer,integer,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.scim_list_users(directory_id text, attribute text, value text, start_index integer DEFAULT 1, max_results integer DEFAULT 100)
@@ -13349,27 +13815,13 @@ grant execute on function api.set_organization_billing_method(text,bigint,text,t
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_organization_member_role(organization_id text, user_id bigint, role text)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
-  begin
-    perform astapa.assert_organization_role(role);
-    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
-    returning * into m;
-    if m.user_id is null then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
-    end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
-    perform astapa.emit_membership('membership.updated', m, 'role');
-    return astapa.membership_json(m);
-  end
+    select astapa.membership_json(
+      astapa.set_membership_role(astapa.lock_organization(organization_id), user_id, role, 'role'))
   $function$;
-comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+comment on function api.set_organization_member_role(text,bigint,text) is 'Gives a member another role (astapa.set_membership_role, reason role); emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
 grant execute on function api.set_organization_member_role(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -15448,7 +15900,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -15869,6 +16321,24 @@ comment on function api.user_info(bigint,text,text) is 'OpenID userinfo claims f
 grant execute on function api.user_info(bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    return coalesce((select m.metadata from astapa.user_metadata m
+                     where m.project_id = user_metadata.project_id and m.user_id = user_metadata.user_id), '{}');
+  end
+  $function$;
+comment on function api.user_metadata(text,bigint) is 'The app''s metadata about a user of the current environment ({} when none). AS404 unknown user.';
+grant execute on function api.user_metadata(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_organizations(user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16054,11 +16524,13 @@ AS $function$
     -- Comparing digests: the caller controls only the secret, not its SHA-256, so `=` on bytea stopping at
     -- the first differing byte reveals nothing useful about the stored hash.
     if pg_catalog.starts_with(client_id, 'cid_') then
-      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true) into found
+      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true,
+               'dpop_required', coalesce(p.settings -> 'dpop' -> 'required' = 'true'::jsonb, false)) into found
       from astapa.projects as p
       where p.client_id = verify_client.client_id and p.client_secret_hash = verify_client.client_secret_hash;
     else
-      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled)
+      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled,
+               'dpop_required', m.dpop_bound_access_tokens)
       into found
       from astapa.machine_clients as m
       where m.client_id = verify_client.client_id and m.secret_hash = verify_client.client_secret_hash;
@@ -16067,7 +16539,7 @@ AS $function$
     return found;
   end
   $function$;
-comment on function api.verify_client(text,bytea) is 'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled}, or null. Security definer because it runs before any project is known and reads secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only policies "definer functions find the project a client id names" and "… the machine client a client id names", turned on by set_config for its one query and off again before it returns.';
+comment on function api.verify_client(text,bytea) is 'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled, dpop_required} (the project client: its project''s settings.dpop.required; a machine client: its dpop_bound_access_tokens), or null. Security definer because it runs before any project is known and reads secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only policies "definer functions find the project a client id names" and "… the machine client a client id names", turned on by set_config for its one query and off again before it returns.';
 grant execute on function api.verify_client(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -17086,6 +17558,31 @@ comment on function astapa.assert_scim_domain(astapa.organizations,text) is 'AS4
 grant execute on function astapa.assert_scim_domain(astapa.organizations,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_scim_group_name(d astapa.scim_directories, name text, except_id uuid)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    taken text;
+  begin
+    if name is null or name = '' or pg_catalog.length(name) > 255 or name ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'displayName is 1 to 255 characters.';
+    end if;
+    select g.id::text into taken from astapa.scim_groups g
+    where g.project_id = d.project_id and g.directory_id = d.id and g.id is distinct from except_id
+      and pg_catalog.lower(g.display_name) = pg_catalog.lower(name);
+    if taken is not null then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'displayName %s is already a Group of this directory (Group %s).', name, taken);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_scim_group_name(astapa.scim_directories,text,uuid) is 'AS400 unless the displayName is 1 to 255 characters without control characters; AS409 when another Group of the directory (but except_id) has it, in any case.';
+grant execute on function astapa.assert_scim_group_name(astapa.scim_directories,text,uuid) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_secret_hash(secret_hash bytea)
  RETURNS void
  LANGUAGE plpgsql
@@ -17323,17 +17820,19 @@ AS $function$
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;
     if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
-       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 5
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 7
        or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
-                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"'))
+                  where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"',
+                                  '"passkey_sign_up"', '"resend"'))
        or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
           <> pg_catalog.jsonb_array_length(value -> 'on')) then
-      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code and phone, each once.';
+      return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code, phone, '
+        || 'passkey_sign_up and resend, each once.';
     end if;
     return null;
   end
   $function$;
-comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone]}, any of them) is refused, or null.';
+comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend]}, any of them) is refused, or null.';
 grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -18409,7 +18908,7 @@ AS $function$
       pg_catalog.jsonb_build_object('user_id', m.user_id::text, 'role', m.role, 'reason', reason));
   end
   $function$;
-comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, domain, role, transfer, removed, left, claimed).';
+comment on function astapa.emit_membership(text,astapa.organization_memberships,text) is 'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, domain, role, transfer, removed, left, claimed, scim).';
 grant execute on function astapa.emit_membership(text,astapa.organization_memberships,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18600,6 +19099,7 @@ AS $function$
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    delete from astapa.user_metadata x where x.project_id = project and x.user_id = erase_user.user_id;
     update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
     where c.project_id = project and c.user_id = erase_user.user_id;
     -- Ended above (or before); what browser each was goes too.
@@ -19122,6 +19622,15 @@ AS $function$
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
       perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
+    if r ? 'metadata' then
+      -- The row states the metadata whole (an export's, or the old system's app metadata): replaced, not merged.
+      if pg_catalog.jsonb_typeof(r -> 'metadata') <> 'object' or pg_catalog.octet_length((r -> 'metadata')::text) > 8192 then
+        raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 8 KiB.';
+      end if;
+      insert into astapa.user_metadata as m (project_id, user_id, metadata) values (project_id, target, r -> 'metadata')
+      on conflict on constraint user_metadata_pkey do update set metadata = excluded.metadata, updated_at = pg_catalog.now()
+      where m.metadata is distinct from excluded.metadata;
+    end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
     end if;
@@ -19444,6 +19953,37 @@ comment on function astapa.issue_receipt(astapa.payments,timestamp with time zon
 grant execute on function astapa.issue_receipt(astapa.payments,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.json_merge_patch(target jsonb, patch jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+  declare
+    merged jsonb;
+    k text;
+    v jsonb;
+  begin
+    -- RFC 7396 §2: a patch that is not an object replaces the target whole; in an object, null removes a member
+    -- and an object merges into the member's object (or into nothing, when the member is not one).
+    if patch is null or pg_catalog.jsonb_typeof(patch) <> 'object' then
+      return patch;
+    end if;
+    merged := case when pg_catalog.jsonb_typeof(target) = 'object' then target else '{}'::jsonb end;
+    for k, v in select e.key, e.value from pg_catalog.jsonb_each(patch) as e loop
+      if pg_catalog.jsonb_typeof(v) = 'null' then
+        merged := merged operator(pg_catalog.-) k;
+      else
+        merged := pg_catalog.jsonb_set(merged, array[k], astapa.json_merge_patch(merged -> k, v));
+      end if;
+    end loop;
+    return merged;
+  end
+  $function$;
+comment on function astapa.json_merge_patch(jsonb,jsonb) is 'JSON Merge Patch (RFC 7396): patch applied to target — members set, null members removed, objects merged member by member, anything else replaced.';
+grant execute on function astapa.json_merge_patch(jsonb,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigint)
  RETURNS void
  LANGUAGE plpgsql
@@ -19663,6 +20203,22 @@ comment on function astapa.lock_webhook_endpoint(text) is 'Serialises the writer
 grant execute on function astapa.lock_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.login_session_json(s astapa.login_sessions)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'sid', s.public_id, 'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
+      'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+      'impersonated_by', (select i.actor from astapa.impersonations i
+                          where i.project_id = s.project_id and i.id = s.impersonation_id));
+  $function$;
+comment on function astapa.login_session_json(astapa.login_sessions) is 'A hosted-login session as the Platform API and the dashboard show it: sid (the ID tokens'' sid), started, expires, ended, live, and impersonated_by (the actor when support staff opened it, docs/impersonation.md). Never the token hash.';
+grant execute on function astapa.login_session_json(astapa.login_sessions) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.logout_setting_problem(value jsonb)
  RETURNS text
  LANGUAGE plpgsql
@@ -19855,7 +20411,7 @@ AS $function$
     perform astapa.audit(project_id, 'user.email_changed', 'user:' || user_id, audit_details);
   end
   $function$;
-comment on function astapa.move_user_email(text,bigint,text,boolean,jsonb) is 'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s new address): to another address, the links, codes and pending change mailed to the old one are voided; the address and its verification are set; audited user.email_changed with audit_details. The caller holds the user''s row and has checked that no other account has the address.';
+comment on function astapa.move_user_email(text,bigint,text,boolean,jsonb) is 'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s new address, api.confirm_email_change): to another address, the links, codes and pending change mailed to the old one are voided; the address and its verification are set; audited user.email_changed with audit_details. The caller holds the user''s row and has checked that no other account has the address.';
 grant execute on function astapa.move_user_email(text,bigint,text,boolean,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -21397,6 +21953,39 @@ comment on function astapa.remove_claimed_memberships(text,bigint) is 'A claim''
 grant execute on function astapa.remove_claimed_memberships(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.remove_membership(o astapa.organizations, user_id bigint, reason text)
+ RETURNS astapa.organization_memberships
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+  begin
+    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
+    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
+    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member.
+    perform from astapa.users u
+    where u.project_id = o.project_id and u.id = remove_membership.user_id
+    for key share;
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_membership.user_id
+    returning * into m;
+    if m.user_id is null then
+      return m;
+    end if;
+    perform astapa.emit_membership('membership.deleted', m, reason);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when reason = 'left' then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
+    return m;
+  end
+  $function$;
+comment on function astapa.remove_membership(astapa.organizations,bigint,text) is 'Removes a user''s membership of the (locked) organization: membership.deleted emitted and audited with the reason (removed, left, scim) and a departure recorded (left, or removed), so automatic domain joining does not add them back. Returns the removed membership (all null when they were none). No last-owner rule: the callers decide (api.remove_organization_member refuses, astapa.scim_deprovision does not).';
+grant execute on function astapa.remove_membership(astapa.organizations,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.renewal_action(s astapa.subscriptions, now timestamp with time zone, grace interval, notice interval, can_renew boolean, trial_notice interval)
  RETURNS text
  LANGUAGE sql
@@ -21820,16 +22409,10 @@ AS $function$
     select u.id, u.email, u.disabled into account from astapa.users u
     where u.project_id = o.project_id and u.id = r.user_id and u.deleted_at is null
     for update;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id
-    returning * into m;
+    -- As the organizations area removes anyone (membership.deleted, reason scim; a departure recorded, so
+    -- automatic domain joining does not put them straight back), without its last-owner refusal:
+    m := astapa.remove_membership(o, r.user_id, 'scim');
     if m.user_id is not null then
-      perform astapa.emit_membership('membership.deleted', m, 'scim');
-      -- Remembered as a removal, so automatic domain joining does not put them straight back.
-      insert into astapa.organization_departures as x (project_id, organization_id, user_id, reason)
-      values (o.project_id, o.id, m.user_id, 'removed')
-      on conflict on constraint organization_departures_pkey
-      do update set reason = excluded.reason, departed_at = pg_catalog.now();
       -- The IdP says this person is gone: their ownership goes with them (refusing would leave them in, with
       -- the IdP retrying for ever). An organization left without an owner is said, for the admins to mend.
       if m.role = 'owner' and not exists (
@@ -21917,6 +22500,71 @@ comment on function astapa.scim_domain_verified(text,text,text) is 'Whether the 
 grant execute on function astapa.scim_domain_verified(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_group_json(g astapa.scim_groups, with_members boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- RFC 7643 §4.2; meta.location and the members' $ref are added by the app, which knows the base URL.
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'schemas', pg_catalog.jsonb_build_array('urn:ietf:params:scim:schemas:core:2.0:Group'),
+      'id', g.id::text, 'externalId', g.external_id, 'displayName', g.display_name,
+      'members', case when with_members then (
+        select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                 'value', u.id::text, 'display', u.user_name, 'type', 'User') order by gm.created_at, u.id), '[]')
+        from astapa.scim_group_members gm
+        join astapa.scim_users u on u.project_id = gm.project_id and u.id = gm.member_id
+        where gm.project_id = g.project_id and gm.group_id = g.id) end,
+      'meta', pg_catalog.jsonb_build_object('resourceType', 'Group', 'created', g.created_at,
+        'lastModified', g.updated_at,
+        'version', 'W/"' || (pg_catalog.date_part('epoch', g.updated_at) * 1000000)::bigint::text || '"')))
+  $function$;
+comment on function astapa.scim_group_json(astapa.scim_groups,boolean) is 'A SCIM Group resource (RFC 7643 §4.2): displayName, externalId and, unless with_members is false (excludedAttributes=members), its members as {value, display, type}; without meta.location.';
+grant execute on function astapa.scim_group_json(astapa.scim_groups,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_group_mapping_json(g astapa.scim_groups)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'id', g.id::text, 'directory_id', g.directory_id, 'display_name', g.display_name,
+      'external_id', g.external_id, 'role', g.role,
+      'members', (select pg_catalog.count(*) from astapa.scim_group_members gm
+                  where gm.project_id = g.project_id and gm.group_id = g.id),
+      'created_at', g.created_at, 'updated_at', g.updated_at)
+  $function$;
+comment on function astapa.scim_group_mapping_json(astapa.scim_groups) is 'A SCIM Group as the Platform API shows it to the organization''s admins: its names, how many members, and the organization role it is mapped to (null: unmapped).';
+grant execute on function astapa.scim_group_mapping_json(astapa.scim_groups) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_locked_group(d astapa.scim_directories, id text)
+ RETURNS astapa.scim_groups
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    g astapa.scim_groups;
+  begin
+    if id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+      select * into g from astapa.scim_groups x
+      where x.project_id = d.project_id and x.directory_id = d.id and x.id = scim_locked_group.id::uuid
+      for update;
+    end if;
+    if g.id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('Group %s was not found.', pg_catalog.left(id, 64));
+    end if;
+    return g;
+  end
+  $function$;
+comment on function astapa.scim_locked_group(astapa.scim_directories,text) is 'A Group of the directory by id, locked for update; AS404 otherwise (another directory''s group too, and any text that is no UUID).';
+grant execute on function astapa.scim_locked_group(astapa.scim_directories,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_locked_user(d astapa.scim_directories, id text)
  RETURNS astapa.scim_users
  LANGUAGE plpgsql
@@ -21942,6 +22590,65 @@ comment on function astapa.scim_locked_user(astapa.scim_directories,text) is 'A 
 grant execute on function astapa.scim_locked_user(astapa.scim_directories,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_mapped_role(project_id text, directory_id text, user_id bigint)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select g.role from astapa.scim_users u
+    join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
+    join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
+    left join astapa.organization_roles r on r.project_id = g.project_id and r.key = g.role
+    where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
+      and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null
+    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
+    order by case g.role when 'admin' then 0 when 'member' then 2 else 1 end,
+             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, g.role
+    limit 1
+  $function$;
+comment on function astapa.scim_mapped_role(text,text,bigint) is 'The highest organization role the directory''s mapped groups give a user (admin, then project-defined roles by number of permissions and key, then member); null when they are in no mapped group.';
+grant execute on function astapa.scim_mapped_role(text,text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_member_ids(d astapa.scim_directories, members jsonb)
+ RETURNS uuid[]
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    wanted text[];
+    stranger text;
+    found uuid[];
+  begin
+    if members is null or pg_catalog.jsonb_typeof(members) = 'null' then
+      return '{}';
+    end if;
+    if pg_catalog.jsonb_typeof(members) <> 'array' then
+      raise exception using errcode = 'AS400', message = 'members is an array of User ids.';
+    end if;
+    if exists (select from pg_catalog.jsonb_array_elements(members) e where pg_catalog.jsonb_typeof(e) <> 'string') then
+      raise exception using errcode = 'AS400', message = 'members: each value is a User id.';
+    end if;
+    wanted := array(select distinct pg_catalog.lower(e #>> '{}') from pg_catalog.jsonb_array_elements(members) e);
+    select pg_catalog.array_agg(u.id) into found from astapa.scim_users u
+    where u.project_id = d.project_id and u.directory_id = d.id and u.deleted_at is null
+      and u.id::text = any(wanted);
+    -- The same answer for an unknown id and another directory's (or project's) User: nothing about them leaks.
+    select w into stranger from pg_catalog.unnest(wanted) w
+    where not w = any(coalesce(found, '{}')::text[]) limit 1;
+    if stranger is not null then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        'members: %s is not a User of this directory.', pg_catalog.left(stranger, 64));
+    end if;
+    return coalesce(found, '{}');
+  end
+  $function$;
+comment on function astapa.scim_member_ids(astapa.scim_directories,jsonb) is 'The User resource ids of a members value list (an array of id strings): every one must be a live User of the directory, AS400 otherwise (the same for an unknown id and another directory''s).';
+grant execute on function astapa.scim_member_ids(astapa.scim_directories,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_reprovision(o astapa.organizations, r astapa.scim_users)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -21965,7 +22672,9 @@ AS $function$
     end if;
     if not exists (select from astapa.organization_memberships x
                    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id) then
-      perform astapa.add_membership(o, r.user_id, 'member', 'scim');
+      -- The role their mapped groups give (db/api/scim_groups.sql), else member.
+      perform astapa.add_membership(o, r.user_id,
+        coalesce(astapa.scim_mapped_role(r.project_id, r.directory_id, r.user_id), 'member'), 'scim');
       delete from astapa.organization_departures x
       where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id;
       added := true;
@@ -21973,8 +22682,42 @@ AS $function$
     return pg_catalog.jsonb_build_object('enabled', enabled_now, 'membership_added', added);
   end
   $function$;
-comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) is 'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it (never one the project disabled), and makes them a member of the (locked) organization (role member, reason scim) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
+comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) is 'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it (never one the project disabled), and makes them a member of the (locked) organization (reason scim; the role their mapped groups give, else member) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
 grant execute on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_sync_roles(o astapa.organizations, d astapa.scim_directories, members uuid[])
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    person record;
+    wanted text;
+    changed integer := 0;
+  begin
+    -- Members of the (locked) organization only: a deprovisioned person has no membership to change, and gets
+    -- their mapped role when re-provisioned (astapa.scim_reprovision).
+    for person in
+      select m.user_id, m.role from astapa.scim_users u
+      join astapa.organization_memberships m
+        on m.project_id = u.project_id and m.organization_id = o.id and m.user_id = u.user_id
+      where u.project_id = d.project_id and u.directory_id = d.id and u.id = any(members) and u.deleted_at is null
+      order by m.user_id
+      for update of m
+    loop
+      -- Owners are never the IdP's to change: SCIM neither makes nor demotes one (the last one least of all).
+      continue when person.role = 'owner';
+      wanted := coalesce(astapa.scim_mapped_role(d.project_id, d.id, person.user_id), 'member');
+      continue when wanted = person.role;
+      perform astapa.set_membership_role(o, person.user_id, wanted, 'scim');
+      changed := changed + 1;
+    end loop;
+    return changed;
+  end
+  $function$;
+comment on function astapa.scim_sync_roles(astapa.organizations,astapa.scim_directories,uuid[]) is 'Gives each member of the (locked) organization among the named User resources the role their mapped groups give (astapa.scim_mapped_role), or member when they are in none, through astapa.set_membership_role (reason scim); owners are left as they are. Returns how many roles changed.';
+grant execute on function astapa.scim_sync_roles(astapa.organizations,astapa.scim_directories,uuid[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_user_json(r astapa.scim_users)
@@ -22045,6 +22788,39 @@ comment on function astapa.set_mail_environment() is 'Trigger: stamps queued mai
 grant execute on function astapa.set_mail_environment() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.set_membership_role(o astapa.organizations, user_id bigint, role text, reason text)
+ RETURNS astapa.organization_memberships
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    m astapa.organization_memberships;
+    previous text;
+  begin
+    perform astapa.assert_organization_role(role);
+    select x.role into previous from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
+    for update;
+    update astapa.organization_memberships x set role = set_membership_role.role, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
+    returning * into m;
+    if m.user_id is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
+    end if;
+    -- Only an owner's demotion can leave it ownerless (as a removal): one created without an owner (by the
+    -- Platform API, or provisioned by SCIM) still lets its members' roles change.
+    if previous = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
+    perform astapa.emit_membership('membership.updated', m, reason);
+    return m;
+  end
+  $function$;
+comment on function astapa.set_membership_role(astapa.organizations,bigint,text,text) is 'Gives a member of the (locked) organization another role; emitted and audited with the reason (role, scim). AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+grant execute on function astapa.set_membership_role(astapa.organizations,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.setting_days(settings jsonb, key text, fallback integer)
  RETURNS interval
  LANGUAGE sql
@@ -22084,6 +22860,13 @@ AS $function$
     case key
     when 'logout' then
       return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
+    when 'dpop' then
+      -- Every token request of the project's clients must carry a DPoP proof (RFC 9449; docs/tokens.md).
+      if pg_catalog.jsonb_typeof(value) <> 'object'
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k <> 'required')
+         or pg_catalog.jsonb_typeof(value -> 'required') is distinct from 'boolean' then
+        return 'dpop must be {"required": true | false}.';
+      end if;
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -22660,9 +23443,10 @@ AS $function$
     select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
              "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
              "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
-             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000},
+             "login_session_ttl": {"default": 604800, "min": 300, "max": 2592000}}'::jsonb
   $function$;
-comment on function astapa.token_lifetime_limits() is 'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+comment on function astapa.token_lifetime_limits() is 'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, refresh_grace_seconds, refresh_token_max_age and login_session_ttl (how long a hosted-login session keeps a browser signed in). The one source of these numbers.';
 grant execute on function astapa.token_lifetime_limits() to astapa_app;
 
 -- owner: astapa_owner
@@ -22964,9 +23748,9 @@ CREATE OR REPLACE FUNCTION astapa.waitlist_entry_json(e astapa.waitlist_entries)
  SET search_path TO ''
 AS $function$
     select pg_catalog.jsonb_build_object('id', e.id, 'email', e.email, 'status', e.status,
-      'environment', e.environment, 'created_at', e.created_at, 'decided_at', e.decided_at)
+      'environment', e.environment, 'lang', e.lang, 'created_at', e.created_at, 'decided_at', e.decided_at)
   $function$;
-comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is 'A waitlist entry as the Platform API, the SDK and the dashboard show it.';
+comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is 'A waitlist entry as the Platform API, the SDK and the dashboard show it (lang: the language it joined in, or null when unknown).';
 grant execute on function astapa.waitlist_entry_json(astapa.waitlist_entries) to astapa_app;
 
 -- owner: astapa_owner

@@ -92,8 +92,6 @@ const ClientGrantSchema = z.object({
   scope: z.string().optional(),
   resource: z.string().optional(),
   access_ttl: z.number().int(),
-  /** A machine client that must send DPoP proofs (RFC 9449 §5.2). */
-  dpop_bound: z.literal(true).optional(),
 });
 
 /** The client_credentials decision, as a call to place in a statement acting for the project. */
@@ -106,7 +104,7 @@ export function clientCredentialsGrantCall(
 }
 
 /** What api.client_credentials_grant and api.machine_client_grant answer. */
-export function clientGrant(result: unknown): ClientGrant & { dpop_bound?: true } {
+export function clientGrant(result: unknown): ClientGrant {
   return ClientGrantSchema.parse(result);
 }
 

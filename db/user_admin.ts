@@ -28,6 +28,8 @@ export const SignInMethodSchema = z.object({
 export type SignInMethod = z.infer<typeof SignInMethodSchema>;
 
 export const LoginSessionSchema = z.object({
+  /** The session's public id: the `sid` of the ID tokens and logout tokens issued from it. */
+  sid: z.string(),
   created_at: z.string(),
   expires_at: z.string(),
   ended_at: z.string().nullable(),
@@ -105,6 +107,19 @@ export function listLoginSessions(
   return result(
     tx`select api.list_login_sessions(${projectId}, ${userId}::bigint, ${max}) as result`,
     z.array(LoginSessionSchema),
+  );
+}
+
+/** Ends one session of the user by its sid (its online refresh tokens and apps with it); not_found otherwise. */
+export function endUserSession(
+  tx: Tx,
+  projectId: string,
+  userId: string,
+  sid: string,
+): Promise<LoginSession> {
+  return result(
+    tx`select api.end_user_session(${projectId}, ${userId}::bigint, ${sid}) as result`,
+    LoginSessionSchema,
   );
 }
 

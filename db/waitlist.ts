@@ -3,6 +3,7 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 import { type Project, ProjectSchema } from "./projects.ts";
+import type { FailureBucket } from "./client_authentication.ts";
 
 export const WaitlistStatusSchema = z.enum(["waiting", "approved", "declined"]);
 export type WaitlistStatus = z.infer<typeof WaitlistStatusSchema>;
@@ -12,6 +13,10 @@ export const WaitlistEntrySchema = z.object({
   email: z.string(),
   status: WaitlistStatusSchema,
   environment: z.enum(["sandbox", "production"]),
+  lang: z.enum(["en", "id"]).nullable().describe(
+    "The hosted page's language when the address joined; null for entries from before it was kept (the approval " +
+      "mail then goes in English and Indonesian).",
+  ),
   created_at: z.string(),
   decided_at: z.string().nullable(),
 });
@@ -26,9 +31,21 @@ export type WaitlistPage = z.infer<typeof WaitlistPageSchema>;
 /** The approval mail without its address (SQL sends it to the entry's own). */
 export type ApprovalMail = { template: string; subject: string; text: string; html?: string };
 
-/** An address joins the project's waitlist from the hosted sign-up page: no answer, whatever its state. */
-export async function joinWaitlist(sql: Sql, projectId: string, email: string): Promise<void> {
-  await asApp(sql, projectId, (tx) => tx`select api.join_waitlist(${email})`, { actor: "hosted_login" });
+/**
+ * An address joins the project's waitlist from the hosted sign-up page, in the page's language, counted in the
+ * form's lockout buckets: 0, or the seconds to wait (nothing written) — the same whatever the address's state.
+ */
+export async function joinWaitlist(
+  sql: Sql,
+  projectId: string,
+  join: { email: string; lang: "en" | "id"; buckets: FailureBucket[] },
+): Promise<number> {
+  return await asApp(sql, projectId, async (tx) => {
+    const [row] = await tx`select api.join_waitlist(${join.email}, ${join.lang}, ${
+      tx.json(join.buckets)
+    }) as wait`;
+    return row.wait as number;
+  }, { actor: "hosted_login" });
 }
 
 /** A page of the project's waitlist (current environment), newest first. */
@@ -45,19 +62,19 @@ export function listWaitlist(
 }
 
 /**
- * Approves an entry and queues the mail `mailFor` writes for its address and project (null: no mail, as when the
- * project has no redirect URI to link to); an unknown entry is AS404 from SQL.
+ * Approves an entry and queues the mail `mailFor` writes for it (its address, its language) and its project
+ * (null: no mail, as when the project has no redirect URI to link to); an unknown entry is AS404 from SQL.
  */
 export async function approveWaitlistEntry(
   tx: Tx,
   projectId: string,
   id: string,
-  mailFor: (email: string, project: Project) => ApprovalMail | null,
+  mailFor: (entry: WaitlistEntry, project: Project) => ApprovalMail | null,
 ): Promise<WaitlistEntry> {
   const [found] =
     await tx`select api.waitlist_entry(${id}) as entry, api.get_project(${projectId}) as project`;
   const mail = found.entry
-    ? mailFor(WaitlistEntrySchema.parse(found.entry).email, ProjectSchema.parse(found.project))
+    ? mailFor(WaitlistEntrySchema.parse(found.entry), ProjectSchema.parse(found.project))
     : null;
   return await result(
     tx`select api.approve_waitlist_entry(${id}, ${mail ? tx.json(mail) : null}) as result`,

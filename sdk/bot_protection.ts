@@ -7,7 +7,14 @@
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 type Call = (path: string, init: RequestInit) => Promise<Response>;
 
-export type BotProtectionForm = "sign_up" | "sign_in" | "forgot" | "email_code" | "phone";
+export type BotProtectionForm =
+  | "sign_up"
+  | "sign_in"
+  | "forgot"
+  | "email_code"
+  | "phone"
+  | "passkey_sign_up"
+  | "resend";
 
 export type BotProtection = {
   /** null while it is off (the default). */

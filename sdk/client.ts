@@ -21,6 +21,8 @@ import { signUpSettings } from "./sign_up_settings.ts";
 import { waitlist } from "./waitlist.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
+import type { DpopReplayStore } from "./dpop.ts";
+import { dpopSettings } from "./dpop_settings.ts";
 
 export type {
   BillingSubscription,
@@ -45,6 +47,11 @@ export type AstapaOptions = {
    */
   projectId?: string;
   fetch?: typeof fetch;
+  /**
+   * Where the gates remember accepted DPoP proofs (sdk/dpop.ts): a store every instance of the app shares.
+   * Without one, each process remembers its own (docs/sdk.md).
+   */
+  dpopReplayStore?: DpopReplayStore;
 };
 
 export type Tokens = {
@@ -206,6 +213,9 @@ export function createAstapa(options: AstapaOptions) {
 
   return {
     issuer,
+
+    /** The DPoP replay store the gates use (options.dpopReplayStore), or undefined: each process's memory. */
+    dpopReplayStore: options.dpopReplayStore,
 
     /** The hosted-login URL, with state and a PKCE challenge. Keep state and codeVerifier for the callback. */
     async loginUrl(
@@ -416,6 +426,8 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's ways to sign in: passwords, passkeys, email codes, sign-up by code (docs/passkeys.md). */
     signInMethods: signInMethods(json),
+    /** Whether every client of the project must use DPoP (docs/tokens.md). */
+    dpopSettings: dpopSettings(json),
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),

@@ -1,8 +1,8 @@
 /**
  * DPoP (RFC 9449) for apps. A resource server accepts a DPoP-bound access token (its `cnf.jkt`) only as
  * `Authorization: DPoP <token>` with a proof made with that key for this very request — `htm`, `htu`, `ath`,
- * a fresh `iat`, a `jti` not seen before by this process; every gate of middleware.ts checks it. A client makes
- * its proofs with dpopProof().
+ * a fresh `iat`, a `jti` not seen before (by this process, or by every instance sharing a DpopReplayStore);
+ * every gate of middleware.ts checks it. A client makes its proofs with dpopProof().
  */
 import {
   base64url,
@@ -30,6 +30,15 @@ export class DpopAuthError extends AstapaAuthError {
     super(code, message, 401);
   }
 }
+
+/**
+ * Where the gates remember the proofs they accepted, for apps running several instances (RFC 9449 §11.1): a
+ * store shared by all of them (Redis `SET key 1 NX EXAT exp`, a Postgres primary key) refuses a proof replayed
+ * at another instance. `seen(jti, exp)` answers true when `jti` was recorded before; otherwise it records it
+ * until `exp` (seconds since the epoch) and answers false. `jti` is the proof key's thumbprint and the proof's
+ * jti, joined by a dot. Without one, each process remembers on its own.
+ */
+export type DpopReplayStore = { seen(jti: string, exp: number): Promise<boolean> };
 
 /** jti's seen in the acceptance window, by this process: a replayed request is refused. */
 const seen = new Map<string, number>();
@@ -75,6 +84,7 @@ export async function checkSenderConstraint(
   scheme: string,
   token: string,
   request: DpopRequest | undefined,
+  replays?: DpopReplayStore,
 ): Promise<void> {
   const jkt = claims.cnf?.jkt;
   const dpopScheme = scheme.toLowerCase() === "dpop";
@@ -149,9 +159,11 @@ export async function checkSenderConstraint(
       "The DPoP proof was made with another key than the token's.",
     );
   }
-  if (!remember(`${jkt}.${jti}`, (iat as number) + MAX_AGE_SECONDS, now)) {
-    proofRefused("This DPoP proof was used before.");
-  }
+  const id = `${jkt}.${jti}`;
+  // Past this, the iat check refuses the proof anyway.
+  const until = (iat as number) + MAX_AGE_SECONDS;
+  const replayed = replays ? await replays.seen(id, until) : !remember(id, until, now);
+  if (replayed) proofRefused("This DPoP proof was used before.");
 }
 
 /**

@@ -69,7 +69,7 @@ export async function authorize(
     throw new AstapaAuthError("unauthorized", "Sign in first: send Authorization: Bearer <token>.", 401);
   }
   const claims = await astapa.verify(match[2]);
-  await checkSenderConstraint(claims, match[1], match[2], request);
+  await checkSenderConstraint(claims, match[1], match[2], request, astapa.dpopReplayStore);
   const problem = rule(claims);
   if (typeof problem === "string") throw new AstapaAuthError("forbidden", problem, 403);
   if (problem) throw new AstapaAuthError("insufficient_user_authentication", problem.message, 401);

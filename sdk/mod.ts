@@ -67,7 +67,7 @@ export type {
   SsoConnection,
   SsoConnectionInput,
 } from "./sso_connections.ts";
-export type { ScimDirectory, ScimDirectoryWithToken } from "./scim_directories.ts";
+export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, SignedOut, User, UserProfile, UserSession } from "./users.ts";
@@ -98,8 +98,10 @@ export {
   DPOP_ALGORITHMS,
   DpopAuthError,
   dpopProof,
+  type DpopReplayStore,
   type DpopRequest,
 } from "./dpop.ts";
+export type { DpopSettings } from "./dpop_settings.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (
   request: R,

@@ -42,6 +42,8 @@ export type User = UserProfile & {
 
 /** One hosted-login session (never its token). */
 export type UserSession = {
+  /** The session's id: the `sid` of the ID tokens and logout tokens issued from it. */
+  sid: string;
   created_at: string;
   expires_at: string;
   ended_at: string | null;
@@ -106,6 +108,23 @@ export function users(json: Json, call: Call) {
         & { email?: string; email_verified?: boolean; password?: string | null; disabled?: boolean }
         & Partial<UserProfile>,
     ) => json<User>(one(sub), "PATCH", change),
+    /**
+     * Sets the user's phone number (as people type it, stored E.164), saying whether the app checked that they
+     * hold it, or removes it with null. 409 when another user has it or it is their last way in.
+     */
+    setPhone: (sub: string, phoneNumber: string | null, verified: boolean) =>
+      json<User>(`${one(sub)}/phone`, "PUT", { phone_number: phoneNumber, verified }),
+    /** The app's own metadata about the user (a JSON object for its backend, never in a token; {} when none). */
+    metadata: (sub: string) => json<Record<string, unknown>>(`${one(sub)}/metadata`),
+    /**
+     * Merges `patch` into the user's metadata (JSON merge patch, RFC 7396: a member set to null goes, objects
+     * merge member by member); answers the result. 400 when it would pass 8 KiB.
+     */
+    patchMetadata: (sub: string, patch: Record<string, unknown>) =>
+      json<Record<string, unknown>>(`${one(sub)}/metadata`, "PATCH", patch),
+    /** Puts `metadata` in the place of the user's metadata; answers it. */
+    replaceMetadata: (sub: string, metadata: Record<string, unknown>) =>
+      json<Record<string, unknown>>(`${one(sub)}/metadata`, "PUT", metadata),
     /** Disables the user (no sign-in, no token) or, with false, re-enables them. */
     setDisabled: (sub: string, disabled: boolean) => json<User>(one(sub), "PATCH", { disabled }),
     /** Erases the user (right to erasure); the app hears user.deleted. A second call is a 404. */
@@ -116,6 +135,12 @@ export function users(json: Json, call: Call) {
     sessions: (sub: string, limit?: number) =>
       json<{ sessions: UserSession[] }>(`${one(sub)}/sessions${limit ? `?limit=${limit}` : ""}`)
         .then((answer) => answer.sessions),
+    /**
+     * Ends one session (a lost phone): its refresh tokens but `offline_access` ones are revoked and its apps sent
+     * logout tokens. An ended one answers as it is; 404 for another user's or an unknown sid.
+     */
+    endSession: (sub: string, sid: string) =>
+      json<UserSession>(`${one(sub)}/sessions/${encodeURIComponent(sid)}`, "DELETE"),
     /** Ends every session and refresh token of the user; says how many of each. */
     signOutEverywhere: (sub: string) => json<SignedOut>(`${one(sub)}/sessions`, "DELETE"),
     /**

@@ -14,6 +14,8 @@ export type WaitlistEntry = {
   email: string;
   status: WaitlistStatus;
   environment: "sandbox" | "production";
+  /** The hosted page's language when the address joined; null for entries from before it was kept. */
+  lang: "en" | "id" | null;
   created_at: string;
   /** When it was approved or declined; null while waiting. */
   decided_at: string | null;

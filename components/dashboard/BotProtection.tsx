@@ -14,6 +14,8 @@ const FORMS = [
   { value: "forgot", label: "Forgot password" },
   { value: "email_code", label: "Sending an email code" },
   { value: "phone", label: "Sending a phone code (WhatsApp or SMS)" },
+  { value: "passkey_sign_up", label: "Passkey sign-up's emailed code" },
+  { value: "resend", label: "Sending the verification link again" },
 ] as const;
 
 export function BotProtection(

@@ -18,6 +18,7 @@ const LIFETIMES: { key: TokenLifetimeKey; label: string }[] = [
   { key: "refresh_token_ttl", label: "Refresh token lifetime (from last use)" },
   { key: "refresh_grace_seconds", label: "Refresh reuse grace (concurrent tabs)" },
   { key: "refresh_token_max_age", label: "Sign-in maximum age (however often refreshed)" },
+  { key: "login_session_ttl", label: "Hosted-login session (how long a browser stays signed in)" },
 ];
 
 /** Seconds as people read them: 3600 → "1 h", 2592000 → "30 d". */
@@ -110,6 +111,28 @@ export function SettingsView({ data }: { data: SettingsData }) {
             Require a verified email: nobody reaches your app before confirming their address
           </label>
           {canEdit && <button type="submit" class="button">Save policy</button>}
+        </form>
+      </section>
+      <section class="card" aria-labelledby="dpop-heading">
+        <h2 id="dpop-heading">Sender-constrained tokens (DPoP)</h2>
+        <p class="muted">
+          With DPoP (RFC 9449) a token works only beside a proof made with its client's private key, so a
+          stolen token alone is useless. Clients send a proof to get one; this makes every client of the
+          project do so.
+        </p>
+        <form method="post" action={`${base}/settings/dpop`} class="form">
+          <CsrfField token={data.frame.csrf} />
+          <label>
+            <input
+              type="checkbox"
+              name="dpop_required"
+              value="on"
+              checked={(settings.dpop as { required?: unknown } | undefined)?.required === true}
+              disabled={!canEdit}
+            />{" "}
+            Require DPoP: a token request without a DPoP proof is refused, for every client and grant
+          </label>
+          {canEdit && <button type="submit" class="button">Save DPoP policy</button>}
         </form>
       </section>
       <section class="card" aria-labelledby="branding-heading">

@@ -110,11 +110,16 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
               <th scope="col">Started</th>
               <th scope="col">Expires</th>
               <th scope="col">Status</th>
+              {canEdit && (
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
             {sessions.map((session) => (
-              <tr key={session.created_at}>
+              <tr key={session.sid}>
                 <td>{shortTime(session.created_at)}</td>
                 <td>{shortTime(session.expires_at)}</td>
                 <td>
@@ -125,6 +130,23 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
                     : "expired"}
                   {session.impersonated_by && ` (signed in as the user by ${session.impersonated_by})`}
                 </td>
+                {canEdit && (
+                  <td>
+                    {session.live && (
+                      <form method="post" action={`${action}/sessions`} class="inline-form">
+                        <CsrfField token={csrf} />
+                        <input type="hidden" name="sid" value={session.sid} />
+                        <button
+                          type="submit"
+                          class="button"
+                          aria-label={`End the session started ${shortTime(session.created_at)}`}
+                        >
+                          End
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -206,6 +228,32 @@ export function ClaimsForm({ own, action, csrf }: { own: OwnClaims; action: stri
       <textarea id="claim-extra" name="extra" rows={5} placeholder='{"seats": 5}'>{extra}</textarea>
       <button type="submit" class="button">Save claims</button>
     </form>
+  );
+}
+
+/** The app's own metadata about the user: shown as JSON, replaced whole by admins. */
+export function MetadataSection(
+  { metadata, action, csrf, canEdit }: Editable & { metadata: Record<string, unknown> },
+) {
+  const text = Object.keys(metadata).length ? JSON.stringify(metadata, null, 2) : "";
+  return (
+    <section class="card" aria-labelledby="metadata-heading">
+      <h2 id="metadata-heading">Metadata</h2>
+      <p class="muted">
+        Your backend's own data about this user (Platform API <code>…/metadata</code>); never in a token.
+      </p>
+      {!canEdit && (text ? <pre tabindex={0}><code>{text}</code></pre> : <p class="muted">None.</p>)}
+      {canEdit && (
+        <form method="post" action={`${action}/metadata`} class="form">
+          <CsrfField token={csrf} />
+          <label for="user-metadata">A JSON object, at most 8 KiB (empty: none)</label>
+          <textarea id="user-metadata" name="metadata" rows={6} placeholder='{"crm_id": "42"}'>
+            {text}
+          </textarea>
+          <button type="submit" class="button">Save metadata</button>
+        </form>
+      )}
+    </section>
   );
 }
 

@@ -1,6 +1,13 @@
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
-import { ClaimsForm, Sessions, SignInMethods, SubscriptionFacts, UserAudit } from "./UserSections.tsx";
+import {
+  ClaimsForm,
+  MetadataSection,
+  Sessions,
+  SignInMethods,
+  SubscriptionFacts,
+  UserAudit,
+} from "./UserSections.tsx";
 import type { UserViewData } from "@/lib/dashboard/page_data.ts";
 import { UserFactorsSection } from "./UserFactorsSection.tsx";
 import { UserPasskeysSection } from "./UserPasskeysSection.tsx";
@@ -169,6 +176,7 @@ export function UserView({ data }: { data: UserViewData }) {
           : <p class="muted">Disabled users get no tokens.</p>}
         {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
       </section>
+      <MetadataSection metadata={data.metadata} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <UserAudit
         entries={data.audit}
         auditHref={`${base}/audit?user=${user.id}`}

@@ -6,6 +6,7 @@ import { AuthCard } from "./AuthCard.tsx";
 import { CheckEmail } from "./CheckEmail.tsx";
 import { SocialButtons } from "./SocialButtons.tsx";
 import { ThirdPartyNotice } from "./ThirdPartyNotice.tsx";
+import { BotCheck } from "./BotCheck.tsx";
 
 type AuthFormPageProps = {
   data: AuthPageData;
@@ -37,6 +38,7 @@ export function AuthFormPage(
     AuthFormPageProps,
 ) {
   const other = data.lang === "en" ? "id" : "en";
+  const formShown = !(noticeReplacesForm && data.notice);
   return (
     <AuthCard
       lang={data.lang}
@@ -60,9 +62,13 @@ export function AuthFormPage(
           request={data.request}
           csrf={data.csrf}
           email={data.email}
+          botCheck={
+            // The page's own form loads the provider's script when it has a widget too.
+            <BotCheck data={data} widget={data.resendBotCheck} script={!(formShown && data.botCheck)} />
+          }
         />
       )}
-      {!(noticeReplacesForm && data.notice) && (
+      {formShown && (
         <form method="post" action={`${action ?? path}?lang=${data.lang}`} novalidate>
           <input type="hidden" name="request" value={data.request} />
           <input type="hidden" name="csrf" value={data.csrf} />

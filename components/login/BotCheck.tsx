@@ -5,11 +5,19 @@
  */
 import type { AuthPageData } from "@/lib/login/pages.ts";
 import { MESSAGES } from "@/lib/login/i18n.ts";
-import { PROVIDER_PAGE } from "@/lib/login/bot_check.ts";
+import { type BotWidget, PROVIDER_PAGE } from "@/lib/login/bot_check.ts";
 
-/** Nothing unless the page's form asks for a bot check. */
-export function BotCheck({ data }: { data: AuthPageData }) {
-  const widget = data.botCheck;
+/**
+ * Nothing unless the form asks for a bot check: the page's form (`data.botCheck`) or the one `widget` names.
+ * `script: false` when another widget of the page loads the provider's script already.
+ */
+export function BotCheck(
+  { data, widget = data.botCheck, script = true }: {
+    data: AuthPageData;
+    widget?: BotWidget;
+    script?: boolean;
+  },
+) {
   if (!widget) return null;
   const page = PROVIDER_PAGE[widget.provider];
   const turnstile = widget.provider === "turnstile";
@@ -21,7 +29,7 @@ export function BotCheck({ data }: { data: AuthPageData }) {
         data-action={turnstile ? widget.form : undefined}
         data-language={turnstile ? data.lang : undefined}
       />
-      <script src={turnstile ? page.script : `${page.script}?hl=${data.lang}`} async defer />
+      {script && <script src={turnstile ? page.script : `${page.script}?hl=${data.lang}`} async defer />}
       <noscript>
         <p role="alert" class="error">{MESSAGES[data.lang].botCheckNoScript}</p>
       </noscript>

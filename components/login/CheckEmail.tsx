@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { type Lang, type MessageKey, MESSAGES, say } from "@/lib/login/i18n.ts";
 
 type CheckEmailProps = {
@@ -7,10 +8,12 @@ type CheckEmailProps = {
   request: string;
   csrf: string;
   email?: string;
+  /** The form's bot check, when the project protects "send the link again". */
+  botCheck?: ComponentChildren;
 };
 
 /** "Check your email" with a way to have the verification link sent again. */
-export function CheckEmail({ lang, notice, waitSeconds, request, csrf, email }: CheckEmailProps) {
+export function CheckEmail({ lang, notice, waitSeconds, request, csrf, email, botCheck }: CheckEmailProps) {
   const t = MESSAGES[lang];
   return (
     <>
@@ -20,6 +23,7 @@ export function CheckEmail({ lang, notice, waitSeconds, request, csrf, email }: 
           <input type="hidden" name="request" value={request} />
           <input type="hidden" name="csrf" value={csrf} />
           <input type="hidden" name="email" value={email} />
+          {botCheck}
           <button type="submit" class="button secondary">{t.resend}</button>
         </form>
       )}

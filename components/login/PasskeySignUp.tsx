@@ -10,6 +10,7 @@ import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
 import { AuthCard } from "./AuthCard.tsx";
 import { PasswordFreeFields } from "./PasswordFree.tsx";
+import { BotCheck } from "./BotCheck.tsx";
 
 export type PasskeySignUpData = AuthPageData & {
   /**
@@ -75,6 +76,7 @@ export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
           </form>
           <form method="post" action={action}>
             {hidden}
+            <BotCheck data={data} />
             <button type="submit" name="action" value="send" class="secondary">{t.emailCodeAgain}</button>
           </form>
         </>

@@ -363,9 +363,8 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
         pg_catalog.jsonb_build_object('by', 'user'));
       return 'confirmed';
     end if;
-    update astapa.users u set email = change.new_email, email_verified = true
-    where u.project_id = project and u.id = change.user_id;
-    perform astapa.audit(project, 'user.email_changed', 'user:' || change.user_id,
+    -- As every address move: the reset links, codes and other changes mailed to the old address die with it.
+    perform astapa.move_user_email(project, change.user_id, change.new_email, true,
       pg_catalog.jsonb_build_object('by', 'user'));
     -- The old address is told, so a takeover through a stolen session does not go unnoticed.
     if old_mail is not null then
@@ -376,8 +375,9 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
   $$;
 
 comment on function api.confirm_email_change(bytea, jsonb) is
-  'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified; the old '
-  'address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it '
+  'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through '
+  'astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. '
+  'Audited user.email_changed; a link to the person''s own unverified address verifies it '
   '(audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or '
   '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
 
@@ -556,6 +556,8 @@ create or replace function api.account_export(session_hash bytea, fresh_seconds 
       'profile', astapa.user_json(project, person),
       'identities', api.user_sign_in_methods(project, person),
       'claims', api.user_own_claims(project, person),
+      'metadata', coalesce((select m.metadata from astapa.user_metadata m
+                            where m.project_id = project and m.user_id = person), '{}'),
       'sessions', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('created_at', s.created_at,
           'last_used_at', s.last_used_at, 'ended_at', s.ended_at, 'user_agent', s.user_agent) order by s.created_at), '[]')
         from astapa.login_sessions s where s.project_id = project and s.user_id = person),
@@ -578,7 +580,7 @@ create or replace function api.account_export(session_hash bytea, fresh_seconds 
 
 comment on function api.account_export(bytea, integer) is
   'After a fresh sign-in, everything the project holds about the person, as JSON: profile, sign-in methods, '
-  'claims, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or '
+  'claims, the app''s metadata about them, sessions, subscriptions, payments (checkouts) and the audit of their account. Never secrets or '
   'hashes. Audited user.data_exported. AS4G0 no session; AS403 not fresh.';
 
 grant execute on function api.account_export(bytea, integer) to astapa_app;
@@ -632,6 +634,7 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     delete from astapa.user_factors f where f.project_id = project and f.user_id = erase_user.user_id;
     delete from astapa.recovery_codes r where r.project_id = project and r.user_id = erase_user.user_id;
     delete from astapa.email_changes e where e.project_id = project and e.user_id = erase_user.user_id;
+    delete from astapa.user_metadata x where x.project_id = project and x.user_id = erase_user.user_id;
     update astapa.user_claims c set extra = '{}', role = null, feature_flags = '{}', updated_at = pg_catalog.now()
     where c.project_id = project and c.user_id = erase_user.user_id;
     -- Ended above (or before); what browser each was goes too.

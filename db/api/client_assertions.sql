@@ -68,26 +68,39 @@ create or replace function api.machine_client_keys(client_id text) returns jsonb
   as $$
   declare
     found jsonb;
+    acting text := pg_catalog.current_setting('astapa.project_id', true);
   begin
     if client_id is null or client_id !~ '^mcl_[a-z2-7]{24}$' then
       return null;
     end if;
     -- Shows the owner this one client for the next query only (as api.verify_client does).
     perform pg_catalog.set_config('astapa.lookup_client_id', client_id, true);
-    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks)
+    select pg_catalog.jsonb_build_object('project_id', m.project_id, 'enabled', m.enabled, 'jwks', m.jwks,
+             'dpop_required', m.dpop_bound_access_tokens)
     into found
     from astapa.machine_clients as m
     where m.client_id = machine_client_keys.client_id and m.jwks is not null;
     perform pg_catalog.set_config('astapa.lookup_client_id', '', true);
+    -- A project that requires DPoP (settings.dpop.required) requires it of this client too: read as that project
+    -- for one query, through its own policy, then acting for whoever the caller acted for again.
+    if found -> 'dpop_required' = 'false'::jsonb then
+      perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
+      found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+        (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+         where p.id = found ->> 'project_id'), false));
+      perform pg_catalog.set_config('astapa.project_id', coalesce(acting, ''), true);
+    end if;
     return found;
   end
   $$;
 
 comment on function api.machine_client_keys(text) is
-  'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks}, or null '
-  'when it has none. Security definer because it runs before any project is known (the client''s project '
-  'comes from it); it sees only the one client its id names, through the owner-only policy "definer functions '
-  'find the machine client a client id names", and returns public keys only.';
+  'A machine client''s public keys for checking its client assertion, as {project_id, enabled, jwks, '
+  'dpop_required} (its dpop_bound_access_tokens or its project''s settings.dpop.required), or null when it has '
+  'none. Security definer because it runs before any project is known (the client''s project comes from it); it '
+  'sees only the one client its id names, through the owner-only policy "definer functions find the machine '
+  'client a client id names", then that project''s row through the project''s own policy, and returns public '
+  'keys only.';
 
 grant execute on function api.machine_client_keys(text) to astapa_app;
 

@@ -266,11 +266,13 @@ create or replace function api.verify_client(client_id text, client_secret_hash 
     -- Comparing digests: the caller controls only the secret, not its SHA-256, so `=` on bytea stopping at
     -- the first differing byte reveals nothing useful about the stored hash.
     if pg_catalog.starts_with(client_id, 'cid_') then
-      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true) into found
+      select pg_catalog.jsonb_build_object('project_id', p.id, 'kind', 'project', 'enabled', true,
+               'dpop_required', coalesce(p.settings -> 'dpop' -> 'required' = 'true'::jsonb, false)) into found
       from astapa.projects as p
       where p.client_id = verify_client.client_id and p.client_secret_hash = verify_client.client_secret_hash;
     else
-      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled)
+      select pg_catalog.jsonb_build_object('project_id', m.project_id, 'kind', 'machine', 'enabled', m.enabled,
+               'dpop_required', m.dpop_bound_access_tokens)
       into found
       from astapa.machine_clients as m
       where m.client_id = verify_client.client_id and m.secret_hash = verify_client.client_secret_hash;
@@ -281,11 +283,12 @@ create or replace function api.verify_client(client_id text, client_secret_hash 
   $$;
 
 comment on function api.verify_client(text, bytea) is
-  'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled}, '
-  'or null. Security definer because it runs before any project is known and reads secret hashes the app role '
-  'cannot select; it sees only the one client its id names, through the owner-only policies "definer functions '
-  'find the project a client id names" and "… the machine client a client id names", turned on by set_config '
-  'for its one query and off again before it returns.';
+  'The client whose id and secret (given as SHA-256) match, as {project_id, kind: project|machine, enabled, '
+  'dpop_required} (the project client: its project''s settings.dpop.required; a machine client: its '
+  'dpop_bound_access_tokens), or null. Security definer because it runs before any project is known and reads '
+  'secret hashes the app role cannot select; it sees only the one client its id names, through the owner-only '
+  'policies "definer functions find the project a client id names" and "… the machine client a client id '
+  'names", turned on by set_config for its one query and off again before it returns.';
 
 grant execute on function api.verify_client(text, bytea) to astapa_app;
 
@@ -299,7 +302,7 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
     allowed text[];
     granted text[];
   begin
-    select m.enabled, m.scopes, m.resources, m.access_token_ttl, m.dpop_bound_access_tokens into client
+    select m.enabled, m.scopes, m.resources, m.access_token_ttl into client
     from astapa.machine_clients m
     where m.project_id = (select astapa.current_project_id()) and m.client_id = machine_client_grant.client_id;
     if not found or not client.enabled then
@@ -331,9 +334,7 @@ create or replace function api.machine_client_grant(client_id text, requested_sc
       'project_id', astapa.current_project_id(),
       'scope', nullif(pg_catalog.array_to_string(granted, ' '), ''),
       'resource', resource,
-      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p)),
-      -- RFC 9449 §5.2: the token endpoint refuses this client's requests without a DPoP proof.
-      'dpop_bound', nullif(client.dpop_bound_access_tokens, false)));
+      'access_ttl', coalesce(client.access_token_ttl, (select p.access_ttl from astapa.token_policy() as p))));
   end
   $$;
 
@@ -341,8 +342,8 @@ comment on function api.machine_client_grant(text, text, text) is
   'Decides a client_credentials grant for a machine client of the current project: scope within the client''s '
   'scopes that the project still declares (all of them when none is asked, the allowed part of a wider request, '
   'invalid_scope when none of it is allowed), resource among the client''s '
-  'resources that the project still registers (it becomes aud), lifetime the client''s or the project''s; '
-  'dpop_bound: true when the client must send DPoP proofs.';
+  'resources that the project still registers (it becomes aud), lifetime the client''s or the project''s. '
+  'Whether it must send DPoP proofs is client authentication''s to say (api.verify_client''s dpop_required).';
 
 grant execute on function api.machine_client_grant(text, text, text) to astapa_app;
 
@@ -366,6 +367,13 @@ create or replace function api.authenticate_client(client_id text, client_secret
       if (found ->> 'enabled')::boolean then
         perform pg_catalog.set_config('astapa.project_id', found ->> 'project_id', true);
         perform pg_catalog.set_config('astapa.client_kind', found ->> 'kind', true);
+        -- RFC 9449 §5: a project that requires DPoP requires it of its machine clients too (the project's own
+        -- client has it from its row already). Read here, as the project, so the grant needs no other read.
+        if found ->> 'kind' = 'machine' and found -> 'dpop_required' = 'false'::jsonb then
+          found := found || pg_catalog.jsonb_build_object('dpop_required', coalesce(
+            (select p.settings -> 'dpop' -> 'required' = 'true'::jsonb from astapa.projects as p
+             where p.id = found ->> 'project_id'), false));
+        end if;
       end if;
       return pg_catalog.jsonb_build_object('client', found);
     end if;
@@ -378,7 +386,8 @@ comment on function api.authenticate_client(text, bytea, jsonb) is
   'Authenticates a client (id and SHA-256 of its secret) behind brute-force limits, in one call. buckets: '
   '[{name, max, window_seconds}]. Returns {wait: seconds} when a bucket is locked (the secret is not checked), '
   '{client: <api.verify_client result>} when the secret matches — and, for an enabled client, sets '
-  'astapa.project_id for the rest of the transaction — or {} after counting a failure in every bucket.';
+  'astapa.project_id for the rest of the transaction; its dpop_required also says whether the project requires '
+  'DPoP of every client (settings.dpop.required) — or {} after counting a failure in every bucket.';
 
 grant execute on function api.authenticate_client(text, bytea, jsonb) to astapa_app;
 

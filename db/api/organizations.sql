@@ -323,7 +323,7 @@ create or replace function astapa.emit_membership(type text, m astapa.organizati
 
 comment on function astapa.emit_membership(text, astapa.organization_memberships, text) is
   'Emits membership.created|updated|deleted for a membership and audits it with the reason (added, invitation, sso, '
-  'domain, role, transfer, removed, left, claimed).';
+  'domain, role, transfer, removed, left, claimed, scim).';
 
 grant execute on function astapa.emit_membership(text, astapa.organization_memberships, text) to astapa_app;
 
@@ -600,35 +600,97 @@ comment on function api.add_organization_member(text, bigint, text) is
 
 grant execute on function api.add_organization_member(text, bigint, text) to astapa_app;
 
-create or replace function api.set_organization_member_role(organization_id text, user_id bigint, role text)
-  returns jsonb
+create or replace function astapa.set_membership_role(o astapa.organizations, user_id bigint, role text, reason text)
+  returns astapa.organization_memberships
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
-    o astapa.organizations := astapa.lock_organization(organization_id);
     m astapa.organization_memberships;
+    previous text;
   begin
     perform astapa.assert_organization_role(role);
-    update astapa.organization_memberships x set role = set_organization_member_role.role, updated_at = pg_catalog.now()
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_organization_member_role.user_id
+    select x.role into previous from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
+    for update;
+    update astapa.organization_memberships x set role = set_membership_role.role, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = set_membership_role.user_id
     returning * into m;
     if m.user_id is null then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    perform astapa.assert_organization_keeps_an_owner(o.id);
-    perform astapa.emit_membership('membership.updated', m, 'role');
-    return astapa.membership_json(m);
+    -- Only an owner's demotion can leave it ownerless (as a removal): one created without an owner (by the
+    -- Platform API, or provisioned by SCIM) still lets its members' roles change.
+    if previous = 'owner' then
+      perform astapa.assert_organization_keeps_an_owner(o.id);
+    end if;
+    perform astapa.emit_membership('membership.updated', m, reason);
+    return m;
   end
   $$;
 
+comment on function astapa.set_membership_role(astapa.organizations, bigint, text, text) is
+  'Gives a member of the (locked) organization another role; emitted and audited with the reason (role, scim). '
+  'AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
+
+grant execute on function astapa.set_membership_role(astapa.organizations, bigint, text, text) to astapa_app;
+
+create or replace function api.set_organization_member_role(organization_id text, user_id bigint, role text)
+  returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.membership_json(
+      astapa.set_membership_role(astapa.lock_organization(organization_id), user_id, role, 'role'))
+  $$;
+
 comment on function api.set_organization_member_role(text, bigint, text) is
-  'Gives a member another role; emitted and audited. AS404 not a member, AS400 unknown role, AS409 when it '
-  'would leave the organization without an owner.';
+  'Gives a member another role (astapa.set_membership_role, reason role); emitted and audited. AS404 not a '
+  'member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
 
 grant execute on function api.set_organization_member_role(text, bigint, text) to astapa_app;
+
+create or replace function astapa.remove_membership(o astapa.organizations, user_id bigint, reason text)
+  returns astapa.organization_memberships
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    m astapa.organization_memberships;
+  begin
+    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
+    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
+    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member.
+    perform from astapa.users u
+    where u.project_id = o.project_id and u.id = remove_membership.user_id
+    for key share;
+    delete from astapa.organization_memberships x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_membership.user_id
+    returning * into m;
+    if m.user_id is null then
+      return m;
+    end if;
+    perform astapa.emit_membership('membership.deleted', m, reason);
+    -- Remembered, so automatic domain joining does not put them straight back.
+    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
+    values (o.project_id, o.id, m.user_id, case when reason = 'left' then 'left' else 'removed' end)
+    on conflict on constraint organization_departures_pkey
+    do update set reason = excluded.reason, departed_at = pg_catalog.now();
+    return m;
+  end
+  $$;
+
+comment on function astapa.remove_membership(astapa.organizations, bigint, text) is
+  'Removes a user''s membership of the (locked) organization: membership.deleted emitted and audited with the '
+  'reason (removed, left, scim) and a departure recorded (left, or removed), so automatic domain joining does not '
+  'add them back. Returns the removed membership (all null when they were none). No last-owner rule: the callers '
+  'decide (api.remove_organization_member refuses, astapa.scim_deprovision does not).';
+
+grant execute on function astapa.remove_membership(astapa.organizations, bigint, text) to astapa_app;
 
 create or replace function api.remove_organization_member(organization_id text, user_id bigint, leaving boolean default false)
   returns void
@@ -638,38 +700,25 @@ create or replace function api.remove_organization_member(organization_id text, 
   as $$
   declare
     o astapa.organizations := astapa.lock_organization(organization_id);
-    m astapa.organization_memberships;
+    m astapa.organization_memberships :=
+      astapa.remove_membership(o, user_id, case when leaving then 'left' else 'removed' end);
   begin
-    -- The user's row before the membership's (the departure below refers to it): a claim holds that row for update
-    -- and then removes the user's memberships (astapa.remove_claimed_memberships), so taking it after the
-    -- membership's would be a cycle. Waiting here for a claim under way, the removal then finds no member (AS404).
-    perform from astapa.users u
-    where u.project_id = o.project_id and u.id = remove_organization_member.user_id
-    for key share;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = remove_organization_member.user_id
-    returning * into m;
     if m.user_id is null then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s is not a member of %s.', user_id, o.name);
     end if;
-    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go.
+    -- Only an owner leaving can leave it ownerless; one created without an owner still lets members go. The
+    -- refusal rolls the removal, its event and its departure back.
     if m.role = 'owner' then
       perform astapa.assert_organization_keeps_an_owner(o.id);
     end if;
-    perform astapa.emit_membership('membership.deleted', m, case when leaving then 'left' else 'removed' end);
-    -- Remembered, so automatic domain joining does not put them straight back.
-    insert into astapa.organization_departures as d (project_id, organization_id, user_id, reason)
-    values (o.project_id, o.id, m.user_id, case when leaving then 'left' else 'removed' end)
-    on conflict on constraint organization_departures_pkey
-    do update set reason = excluded.reason, departed_at = pg_catalog.now();
   end
   $$;
 
 comment on function api.remove_organization_member(text, bigint, boolean) is
-  'Removes a member (leaving: they left themselves, as the audit and event say); their tokens lose the '
-  'organization''s claims at the next refresh, and automatic domain joining does not add them back '
-  '(organization_departures). AS404 not a member, AS409 the last owner.';
+  'Removes a member (astapa.remove_membership; leaving: they left themselves, as the audit and event say); their '
+  'tokens lose the organization''s claims at the next refresh, and automatic domain joining does not add them '
+  'back (organization_departures). AS404 not a member, AS409 the last owner.';
 
 grant execute on function api.remove_organization_member(text, bigint, boolean) to astapa_app;
 
@@ -850,9 +899,11 @@ create or replace function api.delete_organization_role(key text) returns void
         union all
         select from astapa.organization_invitations i where i.project_id = (select astapa.current_project_id())
                                                             and i.role = key
-          and i.accepted_at is null and i.revoked_at is null) then
+          and i.accepted_at is null and i.revoked_at is null
+        union all
+        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members or open invitations hold role %s: give them another role first.', key);
+        'Members, open invitations or SCIM groups hold role %s: give them another role first.', key);
     end if;
     delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
                                                   and r.key = delete_organization_role.key;
@@ -864,7 +915,7 @@ create or replace function api.delete_organization_role(key text) returns void
   $$;
 
 comment on function api.delete_organization_role(text) is
-  'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members or open '
-  'invitations hold it, AS404 unknown.';
+  'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open '
+  'invitations or SCIM groups (mapped to it) hold it, AS404 unknown.';
 
 grant execute on function api.delete_organization_role(text) to astapa_app;

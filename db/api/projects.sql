@@ -397,12 +397,14 @@ create or replace function astapa.token_lifetime_limits() returns jsonb
     select '{"access_token_ttl": {"default": 3600, "min": 300, "max": 86400},
              "refresh_token_ttl": {"default": 2592000, "min": 3600, "max": 31536000},
              "refresh_grace_seconds": {"default": 10, "min": 0, "max": 60},
-             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000}}'::jsonb
+             "refresh_token_max_age": {"default": 7776000, "min": 3600, "max": 315360000},
+             "login_session_ttl": {"default": 604800, "min": 300, "max": 2592000}}'::jsonb
   $$;
 
 comment on function astapa.token_lifetime_limits() is
   'Token lifetime settings: default, min and max seconds for access_token_ttl, refresh_token_ttl, '
-  'refresh_grace_seconds and refresh_token_max_age. The one source of these numbers.';
+  'refresh_grace_seconds, refresh_token_max_age and login_session_ttl (how long a hosted-login session keeps a '
+  'browser signed in). The one source of these numbers.';
 
 grant execute on function astapa.token_lifetime_limits() to astapa_app;
 
@@ -598,6 +600,13 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     case key
     when 'logout' then
       return astapa.logout_setting_problem(value); -- OIDC logout metadata of the project's client (docs/tokens.md)
+    when 'dpop' then
+      -- Every token request of the project's clients must carry a DPoP proof (RFC 9449; docs/tokens.md).
+      if pg_catalog.jsonb_typeof(value) <> 'object'
+         or exists (select from pg_catalog.jsonb_object_keys(value) as k where k <> 'required')
+         or pg_catalog.jsonb_typeof(value -> 'required') is distinct from 'boolean' then
+        return 'dpop must be {"required": true | false}.';
+      end if;
     when 'require_verified_email' then
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'require_verified_email must be true or false.';
@@ -795,7 +804,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
+  'require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the '
   'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, '

@@ -334,16 +334,10 @@ create or replace function astapa.scim_deprovision(o astapa.organizations, r ast
     select u.id, u.email, u.disabled into account from astapa.users u
     where u.project_id = o.project_id and u.id = r.user_id and u.deleted_at is null
     for update;
-    delete from astapa.organization_memberships x
-    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id
-    returning * into m;
+    -- As the organizations area removes anyone (membership.deleted, reason scim; a departure recorded, so
+    -- automatic domain joining does not put them straight back), without its last-owner refusal:
+    m := astapa.remove_membership(o, r.user_id, 'scim');
     if m.user_id is not null then
-      perform astapa.emit_membership('membership.deleted', m, 'scim');
-      -- Remembered as a removal, so automatic domain joining does not put them straight back.
-      insert into astapa.organization_departures as x (project_id, organization_id, user_id, reason)
-      values (o.project_id, o.id, m.user_id, 'removed')
-      on conflict on constraint organization_departures_pkey
-      do update set reason = excluded.reason, departed_at = pg_catalog.now();
       -- The IdP says this person is gone: their ownership goes with them (refusing would leave them in, with
       -- the IdP retrying for ever). An organization left without an owner is said, for the admins to mend.
       if m.role = 'owner' and not exists (
@@ -401,7 +395,9 @@ create or replace function astapa.scim_reprovision(o astapa.organizations, r ast
     end if;
     if not exists (select from astapa.organization_memberships x
                    where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id) then
-      perform astapa.add_membership(o, r.user_id, 'member', 'scim');
+      -- The role their mapped groups give (db/api/scim_groups.sql), else member.
+      perform astapa.add_membership(o, r.user_id,
+        coalesce(astapa.scim_mapped_role(r.project_id, r.directory_id, r.user_id), 'member'), 'scim');
       delete from astapa.organization_departures x
       where x.project_id = o.project_id and x.organization_id = o.id and x.user_id = r.user_id;
       added := true;
@@ -412,8 +408,8 @@ create or replace function astapa.scim_reprovision(o astapa.organizations, r ast
 
 comment on function astapa.scim_reprovision(astapa.organizations, astapa.scim_users) is
   'Provisions the person a SCIM resource stands for: re-enables the account when this directory disabled it '
-  '(never one the project disabled), and makes them a member of the (locked) organization (role member, reason '
-  'scim) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
+  '(never one the project disabled), and makes them a member of the (locked) organization (reason scim; the role '
+  'their mapped groups give, else member) when not one. Returns {enabled, membership_added}. AS409 erased account, AS4F9 no free seat.';
 
 grant execute on function astapa.scim_reprovision(astapa.organizations, astapa.scim_users) to astapa_app;
 
@@ -750,6 +746,8 @@ create or replace function api.scim_delete_user(directory_id text, id text) retu
     end if;
     -- The resource goes; the account stays, deprovisioned (its payments, receipts and audit trail are the
     -- project's records, docs/scim.md). The tombstone remembers that this directory disabled it.
+    -- A resource that is gone is in no group (its tombstone stays out of every group's members).
+    delete from astapa.scim_group_members g where g.project_id = r.project_id and g.member_id = r.id;
     update astapa.scim_users x
     set deleted_at = pg_catalog.now(), active = false, updated_at = pg_catalog.now(),
         disabled_by_scim = r.disabled_by_scim or coalesce((done ->> 'disabled')::boolean, false)
@@ -761,7 +759,7 @@ create or replace function api.scim_delete_user(directory_id text, id text) retu
 
 comment on function api.scim_delete_user(text, text) is
   'SCIM DELETE /Users/{id}: deprovisions the person as active false does (astapa.scim_deprovision) and removes '
-  'the resource (404 afterwards; a tombstone row is kept). The account itself is never deleted. Audited '
+  'the resource (404 afterwards; a tombstone row is kept, in no group). The account itself is never deleted. Audited '
   'scim.user_deleted. AS404 no such resource.';
 
 grant execute on function api.scim_delete_user(text, text) to astapa_app;

@@ -100,6 +100,15 @@ create or replace function astapa.import_user(project_id text, mode text, r json
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
       perform astapa.write_set_user_claims(project_id, target, patch, outcome = 'created');
     end if;
+    if r ? 'metadata' then
+      -- The row states the metadata whole (an export's, or the old system's app metadata): replaced, not merged.
+      if pg_catalog.jsonb_typeof(r -> 'metadata') <> 'object' or pg_catalog.octet_length((r -> 'metadata')::text) > 8192 then
+        raise exception using errcode = 'AS400', message = 'metadata must be a JSON object of at most 8 KiB.';
+      end if;
+      insert into astapa.user_metadata as m (project_id, user_id, metadata) values (project_id, target, r -> 'metadata')
+      on conflict on constraint user_metadata_pkey do update set metadata = excluded.metadata, updated_at = pg_catalog.now()
+      where m.metadata is distinct from excluded.metadata;
+    end if;
     if r ->> 'plan' is not null then
       perform api.assign_plan(project_id, target, r ->> 'plan', plan_source);
     end if;
@@ -325,6 +334,8 @@ create or replace function api.export_users(project_id text, after_id bigint def
         'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra, '{}'),
+        'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
+                     where m.project_id = u.project_id and m.user_id = u.id),
         'plan', (select s.plan_key from astapa.subscriptions as s
                  where s.project_id = u.project_id and s.user_id = u.id and s.ended_at is null and astapa.grants_plan(s)),
         'identities', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(

@@ -470,7 +470,7 @@ create or replace function astapa.move_user_email(project_id text, user_id bigin
 
 comment on function astapa.move_user_email(text, bigint, text, boolean, jsonb) is
   'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s '
-  'new address): to another address, the links, codes and pending change mailed to the old one are voided; the '
+  'new address, api.confirm_email_change): to another address, the links, codes and pending change mailed to the old one are voided; the '
   'address and its verification are set; audited user.email_changed with audit_details. The caller holds the '
   'user''s row and has checked that no other account has the address.';
 
@@ -1202,6 +1202,25 @@ comment on function api.unlink_sign_in_method(text, bigint, text, text) is
 
 grant execute on function api.unlink_sign_in_method(text, bigint, text, text) to astapa_app;
 
+create or replace function astapa.login_session_json(s astapa.login_sessions) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object(
+      'sid', s.public_id, 'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
+      'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+      'impersonated_by', (select i.actor from astapa.impersonations i
+                          where i.project_id = s.project_id and i.id = s.impersonation_id));
+  $$;
+
+comment on function astapa.login_session_json(astapa.login_sessions) is
+  'A hosted-login session as the Platform API and the dashboard show it: sid (the ID tokens'' sid), started, '
+  'expires, ended, live, and impersonated_by (the actor when support staff opened it, docs/impersonation.md). '
+  'Never the token hash.';
+
+grant execute on function astapa.login_session_json(astapa.login_sessions) to astapa_app;
+
 create or replace function api.list_login_sessions(project_id text, user_id bigint, max_rows integer default 20) returns jsonb
   language plpgsql
   stable
@@ -1212,12 +1231,7 @@ create or replace function api.list_login_sessions(project_id text, user_id bigi
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     return (
-      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-          'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
-          'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
-          'impersonated_by', (select i.actor from astapa.impersonations i
-                              where i.project_id = s.project_id and i.id = s.impersonation_id))
-        order by s.created_at desc), '[]')
+      select coalesce(pg_catalog.jsonb_agg(astapa.login_session_json(s) order by s.created_at desc), '[]')
       from (select * from astapa.login_sessions as l
             where l.project_id = list_login_sessions.project_id and l.user_id = list_login_sessions.user_id
             order by l.created_at desc limit least(greatest(max_rows, 1), 100)) as s);
@@ -1225,11 +1239,53 @@ create or replace function api.list_login_sessions(project_id text, user_id bigi
   $$;
 
 comment on function api.list_login_sessions(text, bigint, integer) is
-  'A user''s hosted-login sessions, newest first (at most max_rows, 1–100): started, expires, ended, live, and '
-  'impersonated_by: the actor when support staff opened it (docs/impersonation.md), else null. Never the token '
-  'hash. AS404 unknown user.';
+  'A user''s hosted-login sessions, newest first (at most max_rows, 1–100), as astapa.login_session_json. '
+  'AS404 unknown user.';
 
 grant execute on function api.list_login_sessions(text, bigint, integer) to astapa_app;
+
+create or replace function api.end_user_session(project_id text, user_id bigint, sid text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    ended astapa.login_sessions;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    -- The user's row before the session's, the order astapa.void_ways_back takes them in: the session's end
+    -- revokes its refresh tokens and queues logout tokens (astapa.end_session_grants).
+    perform from astapa.users u where u.project_id = end_user_session.project_id and u.id = end_user_session.user_id
+    for update of u;
+    update astapa.login_sessions s set ended_at = pg_catalog.now()
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid and s.ended_at is null
+    returning * into ended;
+    if found then
+      perform astapa.audit(project_id, 'user.session_ended', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('by', 'admin', 'sid', sid));
+      return astapa.login_session_json(ended);
+    end if;
+    -- Ended already (by the person, an expiry sweep or an earlier call): answered as it is, nothing audited.
+    select * into ended from astapa.login_sessions s
+    where s.project_id = end_user_session.project_id and s.user_id = end_user_session.user_id
+      and s.public_id = end_user_session.sid;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'No session of this user has that sid.';
+    end if;
+    return astapa.login_session_json(ended);
+  end
+  $$;
+
+comment on function api.end_user_session(text, bigint, text) is
+  'Ends one of the user''s hosted-login sessions by its sid, as signing out in that browser would: its refresh '
+  'tokens but offline ones are revoked and its apps sent logout tokens (astapa.end_session_grants). Audited '
+  'user.session_ended {by: admin, sid}. A session already ended is answered unchanged. AS404 unknown user, or '
+  'no session of theirs with that sid.';
+
+grant execute on function api.end_user_session(text, bigint, text) to astapa_app;
 
 create or replace function api.sign_out_everywhere(project_id text, user_id bigint) returns jsonb
   language plpgsql

@@ -25,21 +25,24 @@ create or replace function astapa.waitlist_entry_json(e astapa.waitlist_entries)
   set search_path = ''
   as $$
     select pg_catalog.jsonb_build_object('id', e.id, 'email', e.email, 'status', e.status,
-      'environment', e.environment, 'created_at', e.created_at, 'decided_at', e.decided_at)
+      'environment', e.environment, 'lang', e.lang, 'created_at', e.created_at, 'decided_at', e.decided_at)
   $$;
 
 comment on function astapa.waitlist_entry_json(astapa.waitlist_entries) is
-  'A waitlist entry as the Platform API, the SDK and the dashboard show it.';
+  'A waitlist entry as the Platform API, the SDK and the dashboard show it (lang: the language it joined in, or '
+  'null when unknown).';
 
 grant execute on function astapa.waitlist_entry_json(astapa.waitlist_entries) to astapa_app;
 
-create or replace function api.join_waitlist(email text) returns void
+create or replace function api.join_waitlist(email text, lang text default null, buckets jsonb default '[]')
+  returns integer
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
     p record;
+    wait integer;
   begin
     select x.id, x.name, x.mode, x.settings into p from astapa.projects as x
     where x.id = (select astapa.current_project_id());
@@ -47,24 +50,40 @@ create or replace function api.join_waitlist(email text) returns void
       raise exception using errcode = 'AS404', message = 'No such project.';
     end if;
     perform astapa.assert_email(pg_catalog.btrim(email));
+    if join_waitlist.lang is not null and join_waitlist.lang not in ('en', 'id') then
+      raise exception using errcode = 'AS400', message = 'lang must be en or id.';
+    end if;
     if coalesce(p.settings #>> '{sign_up,mode}', 'open') <> 'waitlist' then
       raise exception using errcode = 'AS400',
         message = pg_catalog.format('Sign-ups for %s do not go through a waitlist.', p.name);
     end if;
+    -- The hosted form's limits (lib/waitlist/join_limits.ts): per address and IP, per IP, per address. Over one,
+    -- nothing is counted or written; the caller waits, whatever the address's state.
+    wait := astapa.client_lockout_wait(buckets);
+    if wait > 0 then
+      return wait;
+    end if;
+    perform api.rate_limit_hit(b.value ->> 'name', (b.value ->> 'max')::integer,
+                               (b.value ->> 'window_seconds')::integer)
+    from pg_catalog.jsonb_array_elements(buckets) as b(value);
     -- The same answer, and nothing else written, whatever the address is: new, waiting, approved, declined or
-    -- already an account's (not even looked up). Someone probing learns nothing about who asked before.
-    insert into astapa.waitlist_entries (project_id, email, environment)
-    values (p.id, pg_catalog.btrim(email), p.mode)
+    -- already an account's (not even looked up). Someone probing learns nothing about who asked before. A second
+    -- join keeps the first one's language.
+    insert into astapa.waitlist_entries (project_id, email, environment, lang)
+    values (p.id, pg_catalog.btrim(email), p.mode, join_waitlist.lang)
     on conflict (project_id, environment, email_lower) do nothing;
+    return 0;
   end
   $$;
 
-comment on function api.join_waitlist(text) is
-  'An address joins the current project''s waitlist in its current environment; idempotent and '
-  'enumeration-safe (no answer, nothing else written, whatever the address''s state). AS400 a malformed address '
-  'or a project whose sign_up.mode is not waitlist.';
+comment on function api.join_waitlist(text, text, jsonb) is
+  'An address joins the current project''s waitlist in its current environment, in the hosted page''s language '
+  '(en, id; null: unknown); idempotent and enumeration-safe (nothing else written, whatever the address''s '
+  'state). Returns 0, or the seconds to wait when one of the lockout buckets ([{name, max, window_seconds, '
+  'spare_if_clean?}], astapa.client_lockout_wait) is full (then nothing is counted or written). AS400 a '
+  'malformed address or language, or a project whose sign_up.mode is not waitlist.';
 
-grant execute on function api.join_waitlist(text) to astapa_app;
+grant execute on function api.join_waitlist(text, text, jsonb) to astapa_app;
 
 create or replace function api.list_waitlist(status text default null, before text default null,
   max_rows integer default 50)

@@ -16,6 +16,8 @@ import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 import { BRANDING_USAGE, brandingCommand } from "./branding_commands.ts";
+import { updateProjectSettings } from "@/db/project_settings.ts";
+import { dpopRequiredChange, dpopSettingsOf } from "../oauth/dpop_settings.ts";
 
 export const PROJECT_USAGE = `  project create --name N --redirect-uri URL [--redirect-uri URL …]
                              create a project (sandbox); prints its client secret, once
@@ -26,6 +28,8 @@ export const PROJECT_USAGE = `  project create --name N --redirect-uri URL [--re
   project rotate-secret ID   issue a new client secret; the old one stops working at once
   project redirect-uri add|remove ID URL
                              allow or stop allowing a redirect URI (https, or http on localhost only)
+  project dpop ID [required|optional]
+                             show or set whether every token request of the project's clients needs a DPoP proof
 ${BRANDING_USAGE}`;
 
 const CLI = { actor: "cli" };
@@ -106,6 +110,31 @@ export async function projectCommand(sql: Sql, args: ParsedArgs, out: Output): P
     }
     case "branding":
       return await brandingCommand(sql, args, out);
+    case "dpop": {
+      allowFlags(args, []);
+      const [id, choice, ...extra] = args.positionals.slice(2);
+      if (
+        id === undefined || extra.length ||
+        (choice !== undefined && !["required", "optional"].includes(choice))
+      ) {
+        throw new UsageError('Expected ID and optionally required or optional after "project dpop"');
+      }
+      const project = await asApp(
+        sql,
+        id,
+        (tx) =>
+          choice === undefined
+            ? getProject(tx, id)
+            : updateProjectSettings(tx, id, dpopRequiredChange(choice === "required")),
+        CLI,
+      );
+      const { required } = dpopSettingsOf(project.settings);
+      out.result(
+        { project_id: project.project_id, required },
+        `DPoP for ${project.project_id}: ${required ? "required of every client" : "optional"}`,
+      );
+      return 0;
+    }
     case "redirect-uri": {
       allowFlags(args, []);
       const [change, id, uri] = operands(args, 2, ["add|remove", "ID", "URL"]);

@@ -59,7 +59,7 @@ export async function waitlistCommand(
               tx,
               project,
               id,
-              (email, p) => waitlistApprovalMail(config.baseUrl, p, email),
+              (entry, p) => waitlistApprovalMail(config.baseUrl, p, entry),
             )
             : declineWaitlistEntry(tx, id),
         CLI,

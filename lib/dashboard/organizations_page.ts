@@ -6,11 +6,17 @@ import { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
-import { listInvitations, listMembers, listOrganizations } from "@/db/organizations.ts";
+import {
+  listInvitations,
+  listMembers,
+  listOrganizationRoles,
+  listOrganizations,
+} from "@/db/organizations.ts";
 import { getProject, type Project } from "@/db/projects.ts";
 import { listPlans } from "@/db/plans.ts";
 import { listSsoConnections } from "@/db/sso_connections.ts";
 import { listScimDirectories, type ScimDirectory } from "@/db/scim.ts";
+import { listScimGroupMappings, type ScimGroupMapping } from "@/db/scim_groups.ts";
 import { scimBaseUrl } from "../scim/caller.ts";
 import { MAX_METADATA_CHARS } from "../login/sso/saml_metadata.ts";
 import { withServiceProvider } from "../login/sso/saml_urls.ts";
@@ -25,13 +31,19 @@ export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   sso_saved: "The organization's SSO connection was saved.",
   sso_removed: "The organization's SSO connection was removed.",
   scim_revoked: "The organization's SCIM token was revoked: its directory answers nobody now.",
+  scim_group_mapped: "The SCIM group's role was saved: its members hold the highest role their groups give.",
 };
 
-/** An admin turns an organization's SCIM directory on or replaces its token (enable), or revokes it. */
+/**
+ * An admin turns an organization's SCIM directory on or replaces its token (enable), revokes it, or maps one of its
+ * groups to a role (map; role "" unmaps it).
+ */
 export const OrganizationScimForm = z.object({
   csrf: z.string(),
   organization: z.string().max(100),
-  action: z.enum(["enable", "revoke"]),
+  action: z.enum(["enable", "revoke", "map"]),
+  group: z.string().max(64).default(""),
+  role: z.string().max(64).default(""),
 });
 
 /** An admin saves an organization's SSO connection (docs/enterprise-sso.md) or removes it. */
@@ -62,8 +74,8 @@ export const NewOrganizationForm = z.object({
 });
 export type NewOrganizationForm = z.infer<typeof NewOrganizationForm>;
 
-/** A SCIM directory as the page shows it: never its token. */
-export type ShownScimDirectory = ScimDirectory & { base_url: string };
+/** A SCIM directory as the page shows it: never its token; the groups its IdP pushed with their roles. */
+export type ShownScimDirectory = ScimDirectory & { base_url: string; groups: ScimGroupMapping[] };
 
 /** A SCIM token just made, for this one answer (only its SHA-256 is stored). */
 export type NewScimToken = { organization: string; token: string; base_url: string };
@@ -83,6 +95,8 @@ export type OrganizationsData = {
   project: Project;
   role: MemberRole;
   organizations: OrganizationRow[];
+  /** The roles a SCIM group may map to (every organization role but owner). */
+  groupRoles: { key: string; name: string }[];
   /** The plans an organization may take (team plans, not archived): the plan form's choices. */
   teamPlans: { key: string; name: string }[];
   notice?: string;
@@ -99,10 +113,11 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
     const connections = (await listSsoConnections(tx)).map((s) =>
       withServiceProvider(c.var.deps.config.baseUrl, s)
     );
-    const directories = (await listScimDirectories(tx)).map((d) => ({
-      ...d,
-      base_url: scimBaseUrl(c.var.deps.config.baseUrl, d.id),
-    }));
+    const directories: ShownScimDirectory[] = [];
+    for (const d of await listScimDirectories(tx)) {
+      const base_url = scimBaseUrl(c.var.deps.config.baseUrl, d.id);
+      directories.push({ ...d, base_url, groups: await listScimGroupMappings(tx, d.organization_id) });
+    }
     for (const org of await listOrganizations(tx, null)) {
       const invitations = await listInvitations(tx, org.id);
       organizations.push({
@@ -118,6 +133,8 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
       project: await getProject(tx, projectId),
       role,
       organizations,
+      groupRoles: (await listOrganizationRoles(tx)).filter((r) => r.key !== "owner")
+        .map(({ key, name }) => ({ key, name })),
       teamPlans: (await listPlans(tx, projectId)).filter((p) => p.seat_pricing !== null)
         .map(({ key, name }) => ({ key, name })),
       notice: ORGANIZATION_DONE_MESSAGES[c.req.query("done") ?? ""],

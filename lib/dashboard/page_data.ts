@@ -2,6 +2,7 @@
  * The data each dashboard page renders, as types: lib/dashboard loads it, components/dashboard draws it.
  * They live here so lib/ does not import view components (the components re-export them).
  */
+import type { UserMetadata } from "@/db/user_metadata.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
@@ -110,6 +111,8 @@ export type UserViewData = {
   claims: TokenClaims | null;
   /** What the claims form edits: the user's own role, flags and custom claims (not the plan's). */
   ownClaims: OwnClaims;
+  /** The app's own metadata about the user (never in a token). */
+  metadata: UserMetadata;
   methods: SignInMethod[];
   sessions: LoginSession[];
   /** The user's second factors (docs/mfa.md). */

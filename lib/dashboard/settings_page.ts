@@ -18,8 +18,9 @@ import { frameOf } from "./frame.ts";
 /** What each `?done=` after a settings form says. */
 export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   origins_saved: "Allowed origins saved.",
-  lifetimes_saved: "Token lifetimes saved: new tokens use them.",
+  lifetimes_saved: "Lifetimes saved: new tokens and new sign-ins use them.",
   verification_saved: "Email verification policy saved.",
+  dpop_saved: "DPoP policy saved: the next token request of every client follows it.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
   sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
   bot_protection_saved: "Bot protection saved (the secret key is sealed and not shown again).",

@@ -1,4 +1,5 @@
 /** Loading one user's dashboard page, for its GET and for the forms on it. */
+import { userMetadata } from "@/db/user_metadata.ts";
 import { isUserId } from "../http/user_id.ts";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
@@ -34,9 +35,12 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   enabled: "User enabled again.",
   email_saved: "Address saved. A new address's links and codes sent to the old one no longer work.",
   claims_saved: "Claims saved: the user's next token carries them.",
+  metadata_saved: "Metadata saved. It stays with your backend: no token carries it.",
   identity_unlinked: "Sign-in method removed.",
   signed_out:
     "Signed out everywhere: every session ended, every refresh token revoked, every unused sign-in code voided.",
+  session_ended:
+    "Session ended: that browser is signed out and its apps' refresh tokens revoked (offline ones kept).",
   factors_reset:
     "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
   factors_reset_unmailed:
@@ -88,6 +92,7 @@ export function userView(c: Ctx): Loader<UserViewData> {
       plans: await listPlans(tx, projectId),
       claims: user.disabled ? null : await tokenClaims(tx, projectId, userId),
       ownClaims: await userOwnClaims(tx, projectId, userId),
+      metadata: await userMetadata(tx, projectId, userId),
       methods: await maskedNumbers(await signInMethods(tx, projectId, userId)),
       sessions: await listLoginSessions(tx, projectId, userId),
       factors: await userFactors(tx, projectId, userId),

@@ -41,6 +41,8 @@ export const ImportRow = z.strictObject({
   // The rule astapa.are_valid_feature_flags holds too (at most 50 distinct, 1 to 64 characters).
   feature_flags: z.array(z.string().min(1).max(64)).max(50).optional(),
   custom_claims: z.record(z.string(), z.json()).optional(),
+  /** The app's own data about the user (docs/plans.md "Users"), stated whole: replaces what is there. */
+  metadata: z.record(z.string(), z.json()).optional(),
   identities: z.array(Identity).max(10).optional(),
   password_hash: z.string().max(1024).nullish(),
   /** Firebase only: the user's salt, from `auth:export`. */

@@ -6,10 +6,10 @@
  *
  * When the provider does not answer, sign-in lets the person through (with a log line and a counted
  * `unavailable`): the password and its lockout still stand, and an outage elsewhere must not lock every user
- * out of every app. Sign-up, "forgot", the emailed code and the phone code refuse (503): they create accounts or
- * send messages (a WhatsApp or SMS message costs the project money: SMS pumping), what the check exists to stop,
- * and a person can try again in a minute — as Supabase Auth refuses when its captcha
- * verification fails. The secret key is sealed under the master key and never logged, nor is the token.
+ * out of every app. Sign-up (and the waitlist), "forgot", the emailed code, the phone code, the passkey sign-up's
+ * code and "send the link again" refuse (503): they create accounts or send messages (a WhatsApp or SMS message
+ * costs the project money: SMS pumping), what the check exists to stop, and a person can try again in a minute —
+ * as Supabase Auth refuses when its captcha verification fails. The secret key is sealed under the master key and never logged, nor is the token.
  */
 import { z } from "zod";
 import type { Ctx, Deps } from "@/lib/app_env.ts";
@@ -28,7 +28,15 @@ import { siteverify, type Verdict } from "./bot_siteverify.ts";
 
 export const BOT_CHECK_PROVIDERS = ["turnstile", "hcaptcha"] as const;
 export type BotCheckProvider = typeof BOT_CHECK_PROVIDERS[number];
-export const BOT_CHECK_FORMS = ["sign_up", "sign_in", "forgot", "email_code", "phone"] as const;
+export const BOT_CHECK_FORMS = [
+  "sign_up",
+  "sign_in",
+  "forgot",
+  "email_code",
+  "phone",
+  "passkey_sign_up",
+  "resend",
+] as const;
 export type BotCheckForm = typeof BOT_CHECK_FORMS[number];
 
 /** What the page needs of each provider: its script, the widget's class, the field it posts, CSP origins. */
@@ -74,12 +82,14 @@ export function botProtectionOf(project: Pick<Project, "settings">): BotProtecti
 
 /**
  * The protected form a sign-in, sign-up or "forgot" page's form is: a password-free project's sign-in and sign-up
- * ask for an email and post it to /auth/email-code (email_code); its passkey sign-up (/auth/signup/passkey), a
- * passkeys-only sign-in and its closed "forgot" page have no form a bot could repeat.
+ * ask for an email and post it to /auth/email-code (email_code), or, on a passkeys-only project, its sign-up to
+ * /auth/signup/passkey, which mails a code (passkey_sign_up); a passkeys-only sign-in and a closed "forgot" page
+ * have no form a bot could repeat.
  */
 export function formOfPage(project: Project, page: "sign_in" | "sign_up" | "forgot"): BotCheckForm | null {
   if (passwordsEnabled(project)) return page;
-  if (page === "forgot" || (page === "sign_up" && passkeySignUp(project))) return null;
+  if (page === "forgot") return null;
+  if (page === "sign_up" && passkeySignUp(project)) return "passkey_sign_up";
   return emailCodesEnabled(project) ? "email_code" : null;
 }
 
@@ -97,10 +107,31 @@ export function useBotCheck(
 ): BotProtection | null {
   const setting = botProtectionOf(project);
   if (!form || !setting?.on.includes(form)) return null;
-  const page = PROVIDER_PAGE[setting.provider];
-  c.header("content-security-policy", contentSecurityPolicyWith(page.origins, page.styles));
+  admitProvider(c, setting);
   c.set("botCheck", { provider: setting.provider, siteKey: setting.site_key, form });
   return setting;
+}
+
+function admitProvider(c: Ctx, setting: BotProtection) {
+  const page = PROVIDER_PAGE[setting.provider];
+  c.header("content-security-policy", contentSecurityPolicyWith(page.origins, page.styles));
+}
+
+/**
+ * The widget of "send the link again" (the form under a "check your email" notice, components/login/CheckEmail)
+ * when the project protects `resend` and the page shows that form (`shown`); the page's CSP then admits the
+ * provider. It sits beside the page's own form and its widget (sign-in's, on the same page), so it is the page
+ * data's `resendBotCheck`, never the context's `botCheck`.
+ */
+export function useResendBotCheck(
+  c: Ctx,
+  project: Pick<Project, "settings">,
+  shown: boolean,
+): BotWidget | null {
+  const setting = botProtectionOf(project);
+  if (!shown || !setting?.on.includes("resend")) return null;
+  admitProvider(c, setting);
+  return { provider: setting.provider, siteKey: setting.site_key, form: "resend" };
 }
 
 /** Why a POST is refused before anything else, or null to go on. Call it first in each protected POST. */
@@ -110,7 +141,24 @@ export async function botCheckRefusal(
   form: BotCheckForm | null,
 ): Promise<{ error: MessageKey; status: number } | null> {
   const setting = useBotCheck(c, project, form);
-  if (!setting || !form) return null;
+  return setting && form ? await verdictRefusal(c, project, setting, form) : null;
+}
+
+/** botCheckRefusal for "send the link again", whose widget is not the page form's (useResendBotCheck). */
+export async function resendCheckRefusal(
+  c: Ctx,
+  project: Project,
+): Promise<{ error: MessageKey; status: number } | null> {
+  const setting = botProtectionOf(project);
+  return setting?.on.includes("resend") ? await verdictRefusal(c, project, setting, "resend") : null;
+}
+
+async function verdictRefusal(
+  c: Ctx,
+  project: Project,
+  setting: BotProtection,
+  form: BotCheckForm,
+): Promise<{ error: MessageKey; status: number } | null> {
   const posted = formToObject(await readText(c))[PROVIDER_PAGE[setting.provider].field];
   const token = typeof posted === "string" ? posted.trim() : "";
   const verdict: Verdict = token

@@ -6,7 +6,14 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { randomSecret } from "../secrets.ts";
 
+/** A hosted-login session's lifetime unless the project sets login_session_ttl (astapa.token_lifetime_limits). */
 export const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+
+/** How long the project's hosted-login sessions last: settings.login_session_ttl (SQL checked it when saved). */
+export function loginSessionSeconds(settings: Record<string, unknown>): number {
+  const ttl = settings.login_session_ttl;
+  return typeof ttl === "number" && Number.isInteger(ttl) ? ttl : SESSION_TTL_SECONDS;
+}
 
 function secure(c: Context): boolean {
   return (c.var.deps?.config.baseUrl ?? "").startsWith("https://");
@@ -25,13 +32,19 @@ export function readSession(c: Context, projectId: string): string | undefined {
   return getCookie(c, sessionCookieName(c, projectId));
 }
 
-export function writeSession(c: Context, projectId: string, token: string | null): void {
+/** Sets (or with null clears) the session cookie; it lasts as long as the session it names. */
+export function writeSession(
+  c: Context,
+  projectId: string,
+  token: string | null,
+  ttlSeconds = SESSION_TTL_SECONDS,
+): void {
   setCookie(c, sessionCookieName(c, projectId), token ?? "", {
     path: "/",
     httpOnly: true,
     secure: secure(c),
     sameSite: "Lax",
-    maxAge: token ? SESSION_TTL_SECONDS : 0,
+    maxAge: token ? ttlSeconds : 0,
   });
 }
 

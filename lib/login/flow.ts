@@ -18,7 +18,7 @@ import { toAppError } from "../http/errors.ts";
 import { lockoutBuckets } from "../http/lockout_buckets.ts";
 import type { FailureBucket } from "@/db/client_authentication.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "./authorize_request.ts";
-import { readSession, SESSION_TTL_SECONDS } from "./browser.ts";
+import { loginSessionSeconds, readSession } from "./browser.ts";
 import { countLockout } from "../metrics/metrics.ts";
 import { decideOrganization } from "./organization_step.ts";
 
@@ -79,7 +79,7 @@ export async function newBrowserSession(c: Ctx, request: AuthorizeRequest) {
   const previous = readSession(c, request.project.id);
   const record: NewSession = {
     tokenHash: await sha256(token),
-    ttlSeconds: SESSION_TTL_SECONDS,
+    ttlSeconds: loginSessionSeconds(request.project.settings),
     ...(previous ? { replaces: await sha256(previous) } : {}),
     userAgent: c.req.header("user-agent")?.slice(0, 512),
   };

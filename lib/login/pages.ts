@@ -25,7 +25,7 @@ import { emailCodesEnabled } from "./email_codes.ts";
 import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
 import { signUpOffered } from "./sign_up_mode.ts";
-import type { BotWidget } from "./bot_check.ts";
+import { type BotWidget, useResendBotCheck } from "./bot_check.ts";
 
 export type AuthPageData = {
   lang: Lang;
@@ -61,6 +61,8 @@ export type AuthPageData = {
   signUpHidden?: boolean;
   /** The form asks for a bot check (settings.bot_protection; lib/login/bot_check.ts `useBotCheck`). */
   botCheck?: BotWidget;
+  /** "Send the link again" under a notice asks for its own (lib/login/bot_check.ts `useResendBotCheck`). */
+  resendBotCheck?: BotWidget;
 };
 
 /** Astapa's billing, account and device pages sign people in through the same flow (their callback.ts). */
@@ -113,7 +115,18 @@ export function authPageData(
     ...(signUpOffered(request) ? {} : { signUpHidden: true }),
     ...(c.var.botCheck ? { botCheck: c.var.botCheck } : {}),
     ...extra,
+    ...resendCheck(c, request, extra),
   };
+}
+
+/** The notices that ask someone to confirm their address, under which "send the link again" is offered. */
+const CHECK_EMAIL_NOTICES = new Set<MessageKey>(["checkEmail", "verifyFirst", "linkResent", "resendTooSoon"]);
+
+// Such a notice with the address offers "send the link again" (components/login/CheckEmail): its widget, if any.
+function resendCheck(c: Ctx, request: AuthorizeRequest, extra: { notice?: MessageKey; email?: string }) {
+  const shown = Boolean(extra.notice && CHECK_EMAIL_NOTICES.has(extra.notice) && extra.email);
+  const widget = useResendBotCheck(c, request.project, shown);
+  return widget ? { resendBotCheck: widget } : {};
 }
 
 /** `path` for the authorization request `request` (a query string), in the person's language `lang`. */

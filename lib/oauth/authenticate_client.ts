@@ -30,6 +30,7 @@ import {
 import type { OAuthParams } from "./params.ts";
 import { countLockout } from "../metrics/metrics.ts";
 import { assertedMachineClientAndGrant } from "./client_assertion.ts";
+import { assertProofIfRequired, type TokenRequestProof } from "./dpop_clients.ts";
 
 /**
  * perPair: failures of one client from one address before that pair waits; perAddress: failures from one
@@ -43,9 +44,19 @@ export type AuthenticatedClient = {
   clientId: string;
   kind: ClientKind;
   method: ClientAuthMethod;
-  /** A self-registered client that registered dpop_bound_access_tokens (RFC 9449 §5.2). */
-  dpopBound?: boolean;
+  /**
+   * Its token requests need a DPoP proof (RFC 9449 §5.2): it was registered or marked
+   * dpop_bound_access_tokens, or its project requires DPoP (settings.dpop.required).
+   */
+  dpopRequired?: boolean;
 };
+
+/**
+ * For a token request (`tokenRequest`: its DPoP proof or null), a client that must send a proof and sent none is
+ * refused as invalid_dpop_proof before its grant runs (assertProofIfRequired, for every kind and grant); `cacheKey`
+ * as authenticateClientAndGrant says.
+ */
+export type ClientAuthOptions = { tokenRequest?: TokenRequestProof; cacheKey?: string };
 
 /** The client kinds the route's declaration accepts; a route without one may not authenticate clients. */
 function acceptedKinds(c: Ctx): readonly ClientKind[] {
@@ -56,21 +67,31 @@ function acceptedKinds(c: Ctx): readonly ClientKind[] {
   return caller.clients;
 }
 
-/** Authenticates the calling client and checks its kind against the route's declaration. */
-export async function authenticateClient(c: Ctx, params: OAuthParams): Promise<AuthenticatedClient> {
+/**
+ * Authenticates the calling client and checks its kind against the route's declaration (and, for a token
+ * request, that it sent a DPoP proof if it must).
+ */
+export async function authenticateClient(
+  c: Ctx,
+  params: OAuthParams,
+  options: Pick<ClientAuthOptions, "tokenRequest"> = {},
+): Promise<AuthenticatedClient> {
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
   if (isSelfRegisteredClientId(presented.clientId)) {
     const registered = await verifyDynamicClientSecret(c, presented, params);
     if (!accepts.includes("dynamic")) refuseKind(c, presented.clientId, "dynamic", accepts);
-    return {
+    const project = await dynamicClientProject(c, params);
+    const client: AuthenticatedClient = {
       ...presented,
-      projectId: await dynamicClientProject(c, params),
+      projectId: project.projectId,
       kind: "dynamic",
-      ...(registered.dpop_bound_access_tokens === true ? { dpopBound: true } : {}),
+      ...(registered.dpop_bound_access_tokens === true || project.dpopRequired ? { dpopRequired: true } : {}),
     };
+    assertProofIfRequired(client, options.tokenRequest);
+    return client;
   }
-  return (await authenticateClientAndGrant(c, params, () => NO_GRANT)).client;
+  return (await authenticateClientAndGrant(c, params, () => NO_GRANT, options)).client;
 }
 
 const NO_GRANT: GrantCalls = { project: null, machine: null };
@@ -81,18 +102,20 @@ const NO_GRANT: GrantCalls = { project: null, machine: null };
  * and whose kind the route accepts; `grant` is null when the client's kind has no call (the caller decides
  * what that means). With `cacheKey` (a grant that only reads, named by everything it depends on besides the
  * client), the instance's verified-client cache may answer without Postgres (lib/oauth/verified_clients.ts);
- * without one, credentials the cache verified before run the grant alone.
+ * without one, credentials the cache verified before run the grant alone. With `tokenRequest`, a client that
+ * must send a DPoP proof and sent none is refused and its grant does not run.
  */
 export async function authenticateClientAndGrant(
   c: Ctx,
   params: OAuthParams,
   grant: (sql: Sql, clientId: string) => GrantCalls,
-  cacheKey?: string,
+  options: ClientAuthOptions = {},
 ): Promise<{ client: AuthenticatedClient; grant: unknown }> {
+  const { cacheKey, tokenRequest } = options;
   const accepts = acceptedKinds(c);
   const presented = presentedClient(c.req.header("authorization"), params);
   if (presented.method === "private_key_jwt") {
-    return await assertedMachineClientAndGrant(c, presented, accepts, grant);
+    return await assertedMachineClientAndGrant(c, presented, accepts, grant, tokenRequest);
   }
   const challenge = presented.method === "client_secret_basic" ? BASIC_CHALLENGE : undefined;
   if (presented.secret === null) {
@@ -106,11 +129,9 @@ export async function authenticateClientAndGrant(
     ? null
     : cache?.get(presented.clientId, secretHash, bucketNames, cacheKey);
   if (cached && accepts.includes(cached.client.kind)) {
-    const { projectId, kind } = cached.client;
-    return {
-      client: { projectId, clientId: presented.clientId, kind, method: presented.method },
-      grant: cached.grant,
-    };
+    const client = { ...cached.client, clientId: presented.clientId, method: presented.method };
+    assertProofIfRequired(client, tokenRequest);
+    return { client, grant: cached.grant };
   }
   const ticket = cache?.ticket() ?? 0;
   const calls = (sql: Sql, clientId: string): GrantCalls => {
@@ -124,6 +145,7 @@ export async function authenticateClientAndGrant(
   const verified = cache?.verified(presented.clientId, secretHash, bucketNames);
   if (verified && verified.kind !== "dynamic" && accepts.includes(verified.kind)) {
     const kind = verified.kind;
+    assertProofIfRequired(verified, tokenRequest);
     const granted = await grantForVerifiedClient(
       c.var.deps.sql,
       { ...verified, kind },
@@ -146,6 +168,7 @@ export async function authenticateClientAndGrant(
     secretHash,
     buckets,
     calls,
+    tokenRequest !== undefined && tokenRequest.proof === null,
   );
   if (!("client" in outcome)) cache?.noteFailures(bucketNames);
   if ("wait" in outcome) {
@@ -174,16 +197,19 @@ export async function authenticateClientAndGrant(
     clientId: presented.clientId,
     kind: outcome.client.kind,
     method: presented.method,
+    ...(outcome.client.dpop_required ? { dpopRequired: true } : {}),
   };
+  // Refused without a proof, the grant did not run (nothing to keep); the credentials are still verified.
   const keep = cacheKey !== undefined && granted !== null && granted !== undefined;
   cache?.put(
     ticket,
     presented.clientId,
     secretHash,
-    { projectId: client.projectId, kind: client.kind },
+    { projectId: client.projectId, kind: client.kind, dpopRequired: client.dpopRequired },
     keep ? cacheKey : undefined,
     granted,
   );
+  assertProofIfRequired(client, tokenRequest);
   return { client, grant: granted };
 }
 

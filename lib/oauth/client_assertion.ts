@@ -21,6 +21,7 @@ import type { ClientKind } from "../router/callers.ts";
 import { type AuthenticatedClient, refuseKind } from "./authenticate_client.ts";
 import type { PresentedClient } from "./client_auth.ts";
 import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
+import { assertProofIfRequired, type TokenRequestProof } from "./dpop_clients.ts";
 
 /** The longest an assertion may live (exp − now), which bounds how long its jti is kept. */
 export const MAX_ASSERTION_SECONDS = 600;
@@ -105,6 +106,7 @@ export async function assertedMachineClientAndGrant(
   presented: PresentedClient,
   accepts: readonly ClientKind[],
   grant: (sql: Sql, clientId: string) => GrantCalls,
+  tokenRequest?: TokenRequestProof,
 ): Promise<{ client: AuthenticatedClient; grant: unknown }> {
   const { sql } = c.var.deps;
   const keys = await machineClientKeys(sql, presented.clientId);
@@ -129,7 +131,9 @@ export async function assertedMachineClientAndGrant(
     clientId: presented.clientId,
     kind: "machine",
     method: "private_key_jwt",
+    ...(keys.dpop_required ? { dpopRequired: true } : {}),
   };
+  assertProofIfRequired(client, tokenRequest); // before the grant's statement: it may write
   const call = grant(sql, presented.clientId).machine;
   if (call === null) return { client, grant: null };
   return { client, grant: await grantAs(sql, keys.project_id, call) };

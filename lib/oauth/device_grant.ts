@@ -19,7 +19,7 @@ import type { TokenResponse } from "./grants.ts";
 import { userTokens, withProof } from "./grants.ts";
 import { dpopGrantCall } from "@/db/dpop.ts";
 import type { DpopProof } from "./dpop.ts";
-import { assertProofIfRequired, isPublicClient } from "./dpop_clients.ts";
+import { isPublicClient } from "./dpop_clients.ts";
 import type { OAuthParams } from "./params.ts";
 import { DeviceCodeRequest, parseParams } from "./schemas.ts";
 import { parseResource } from "./scope.ts";
@@ -55,8 +55,7 @@ export async function deviceCodeGrant(
   let client;
   let result: unknown;
   if (isSelfRegisteredClientId(presented.clientId)) {
-    client = await authenticateClient(c, params);
-    assertProofIfRequired(client, proof);
+    client = await authenticateClient(c, params, { tokenRequest: { proof } });
     if (!request) throw problem;
     const call = pollDeviceAuthorizationCall(sql, { ...request, clientId: client.clientId });
     const bind = isPublicClient(client);
@@ -71,7 +70,7 @@ export async function deviceCodeGrant(
         ? withProof(sql, proof, pollDeviceAuthorizationCall(sql, { ...request, clientId }))
         : null,
       machine: null,
-    })));
+    }), { tokenRequest: { proof } }));
     if (client.kind === "machine") {
       throw new AppError("unauthorized_client", { description: `Machine clients use client_credentials.` });
     }

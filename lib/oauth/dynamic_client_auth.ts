@@ -134,8 +134,14 @@ async function verifyDynamicClientAssertion(
   await checkClientAssertion(c, presented, keys, owner?.project_id ?? null);
 }
 
-/** The project a dynamic client acts for: the owner of the protected resource its request names. */
-export async function dynamicClientProject(c: Ctx, params: OAuthParams): Promise<string> {
+/**
+ * The project a dynamic client acts for: the owner of the protected resource its request names; dpopRequired
+ * when that project requires DPoP of every client (settings.dpop.required).
+ */
+export async function dynamicClientProject(
+  c: Ctx,
+  params: OAuthParams,
+): Promise<{ projectId: string; dpopRequired: boolean }> {
   const resource = parseResource(params.resource);
   if (resource === null) {
     throw new AppError("invalid_target", {
@@ -149,5 +155,6 @@ export async function dynamicClientProject(c: Ctx, params: OAuthParams): Promise
       description: "resource is not a protected resource registered here.",
     });
   }
-  return owner.project_id;
+  const dpop = owner.settings.dpop as { required?: unknown } | undefined;
+  return { projectId: owner.project_id, dpopRequired: dpop?.required === true };
 }

@@ -49,7 +49,7 @@ import { TOKEN_EXCHANGE_GRANT, tokenExchangeGrant } from "./token_exchange_grant
 import { identityAssertionGrantHandler, JWT_BEARER_GRANT } from "./identity_assertion_grant.ts";
 import { dpopGrantCall } from "@/db/dpop.ts";
 import type { DpopProof } from "./dpop.ts";
-import { assertProofIfRequired, isPublicClient } from "./dpop_clients.ts";
+import { isPublicClient } from "./dpop_clients.ts";
 
 /** RFC 6749 §5.1 success body; absent members are left out, never null. */
 export type TokenResponse = {
@@ -109,9 +109,9 @@ async function userGrantFor<R>(
   const presented = presentedClient(c.req.header("authorization"), params);
   const wrap = (sql: Sql, fragment: Fragment, publicClient: boolean) =>
     dpop.proof || dpop.bound ? dpopGrantCall(sql, dpop.proof, publicClient, fragment) : fragment;
+  const tokenRequest = { proof: dpop.proof };
   if (isSelfRegisteredClientId(presented.clientId)) {
-    const client = await authenticateClient(c, params);
-    assertProofIfRequired(client, dpop.proof);
+    const client = await authenticateClient(c, params, { tokenRequest });
     if ("error" in request) throw request.error;
     const { sql } = c.var.deps;
     const grant = await userGrantAs(
@@ -125,7 +125,7 @@ async function userGrantFor<R>(
   const { client, grant } = await authenticateClientAndGrant(c, params, (sql, clientId) => ({
     project: "value" in request ? wrap(sql, call(sql, { ...request.value, clientId }), false) : null,
     machine: null,
-  }));
+  }), { tokenRequest });
   assertProjectClient(client, grantType);
   if ("error" in request) throw request.error;
   return { client, grant: userGrant(grant), request: request.value };
@@ -211,16 +211,17 @@ const clientCredentials: TokenGrant = async (c, params, proof) => {
           ),
         }
         : { project: null, machine: null },
-    // The grant only reads; what it reads besides the client is the request's scope and resource. A request
-    // with a DPoP proof writes (its jti), so it is never answered from the cache.
-    "value" in request && !proof
-      ? JSON.stringify(["client_credentials", request.value.scope, request.value.resource])
-      : undefined,
+    {
+      // The grant only reads; what it reads besides the client is the request's scope and resource. A request
+      // with a DPoP proof writes (its jti), so it is never answered from the cache.
+      cacheKey: "value" in request && !proof
+        ? JSON.stringify(["client_credentials", request.value.scope, request.value.resource])
+        : undefined,
+      tokenRequest: { proof },
+    },
   );
   if ("error" in request) throw request.error;
   const grant = clientGrant(result);
-  // Read-only without a proof, so nothing is undone by refusing after the statement.
-  assertProofIfRequired({ ...client, dpopBound: grant.dpop_bound }, proof);
   const token = await clientAccessToken(grant, await issueContext(c, client, proof));
   countTokenIssued("client_credentials", "none");
   return {

@@ -24,7 +24,6 @@ import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 import type { OAuthParams } from "./params.ts";
 import { parseResource, parseScope } from "./scope.ts";
 import type { DpopProof } from "./dpop.ts";
-import { assertProofIfRequired } from "./dpop_clients.ts";
 import { issueContext } from "./grants.ts";
 
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -63,8 +62,7 @@ export async function identityAssertionGrantHandler(
   params: OAuthParams,
   proof: DpopProof | null = null,
 ): Promise<IdentityAssertionResponse> {
-  const client = await authenticateClient(c, params);
-  assertProofIfRequired(client, proof);
+  const client = await authenticateClient(c, params, { tokenRequest: { proof } });
   const assertion = params.assertion;
   if (typeof assertion !== "string" || assertion.length === 0 || assertion.length > 16384) {
     throw new AppError("invalid_request", {

@@ -104,7 +104,9 @@ export const TokenHandleRequest = z.object({
 
 export const IntrospectionResponse = z.looseObject({
   active: z.boolean(),
-  token_type: z.enum(["access_token", "refresh_token"]).optional(),
+  token_type: z.enum(["access_token", "DPoP", "refresh_token"]).optional().describe(
+    "DPoP for an access token bound to a key (its cnf.jkt, RFC 9449 §6.2); access_token for another one.",
+  ),
   sub: z.string().optional(),
   client_id: z.string().optional(),
   scope: z.string().optional(),

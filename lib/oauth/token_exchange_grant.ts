@@ -23,7 +23,6 @@ import type { OAuthParams } from "./params.ts";
 import { parseParams, TokenExchangeRequest } from "./schemas.ts";
 import { parseResource, parseScope } from "./scope.ts";
 import type { DpopProof } from "./dpop.ts";
-import { assertProofIfRequired } from "./dpop_clients.ts";
 import { issueContext, withProof } from "./grants.ts";
 
 export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -104,8 +103,7 @@ export async function tokenExchangeGrant(
   let client: AuthenticatedClient;
   let result: unknown;
   if (isSelfRegisteredClientId(presentedClient(c.req.header("authorization"), params).clientId)) {
-    client = await authenticateClient(c, params);
-    assertProofIfRequired(client, proof);
+    client = await authenticateClient(c, params, { tokenRequest: { proof } });
     if (!read) throw problem;
     result = await exchangeTokenAs(
       sql,
@@ -117,7 +115,7 @@ export async function tokenExchangeGrant(
     ({ client, grant: result } = await authenticateClientAndGrant(c, params, (sql, clientId) => {
       const call = read ? withProof(sql, proof, callFor(sql, read, clientId)) : null;
       return { project: call, machine: call };
-    }));
+    }, { tokenRequest: { proof } }));
     if (!read) throw problem;
   }
   const refused = Refused.safeParse(result);

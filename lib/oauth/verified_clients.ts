@@ -24,7 +24,8 @@ import {
 import { log } from "../http/log.ts";
 import type { ClientKind } from "../router/callers.ts";
 
-export type CachedClient = { projectId: string; kind: ClientKind };
+/** dpopRequired: its token requests need a DPoP proof (its own mark or its project's setting). */
+export type CachedClient = { projectId: string; kind: ClientKind; dpopRequired?: boolean };
 type Entry = {
   secretHash: Uint8Array;
   client: CachedClient;

@@ -1,11 +1,12 @@
 /**
  * SCIM's discovery documents (RFC 7644 §4, RFC 7643 §5-§7) for one directory: what Astapa supports (PATCH,
- * equality filters, bearer tokens; no bulk, sort, ETags or password changes), its one resource type (User: Groups
- * are not offered, so an IdP's group push gets 501) and the User schema's attributes Astapa keeps.
+ * equality filters, bearer tokens; no bulk, sort, ETags or password changes), its resource types (User, and Group,
+ * which the organization's admins map to roles) and the attributes of each schema Astapa keeps.
  */
 import { MAX_PAGE } from "./filter.ts";
 
 export const USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
+export const GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 
 /** A SCIM ListResponse of everything at once (startIndex 1). */
@@ -52,6 +53,15 @@ export function resourceTypes(base: string) {
     schema: USER_SCHEMA,
     schemaExtensions: [],
     meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/User` },
+  }, {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+    id: "Group",
+    name: "Group",
+    endpoint: "/Groups",
+    description: "A group of the organization's people; mapped by the organization's admins to a role.",
+    schema: GROUP_SCHEMA,
+    schemaExtensions: [],
+    meta: { resourceType: "ResourceType", location: `${base}/ResourceTypes/Group` },
   }]);
 }
 
@@ -93,5 +103,30 @@ export function schemas(base: string) {
       attribute("active", { type: "boolean", description: "false deprovisions the person." }),
     ],
     meta: { resourceType: "Schema", location: `${base}/Schemas/${USER_SCHEMA}` },
+  }, {
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+    id: GROUP_SCHEMA,
+    name: "Group",
+    description: "The Group attributes Astapa keeps; members are Users of this directory.",
+    attributes: [
+      attribute("displayName", {
+        required: true,
+        uniqueness: "server",
+        description: "The group's name, unique in the directory (without case).",
+      }),
+      attribute("externalId", { caseExact: true }),
+      attribute("members", {
+        type: "complex",
+        multiValued: true,
+        description: "Users of this directory (at most 1000 named a request).",
+        subAttributes: [
+          attribute("value", { caseExact: true, mutability: "immutable" }),
+          attribute("display", { mutability: "readOnly" }),
+          attribute("$ref", { type: "reference", referenceTypes: ["User"], mutability: "immutable" }),
+          attribute("type", { canonicalValues: ["User"], mutability: "immutable" }),
+        ],
+      }),
+    ],
+    meta: { resourceType: "Schema", location: `${base}/Schemas/${GROUP_SCHEMA}` },
   }]);
 }

@@ -1,13 +1,14 @@
 /**
  * The mail an approved waitlist entry gets (docs/project-settings.md "Who may sign up"): the project's hosted
  * sign-up page for its own client and first redirect URI, with the address as login_hint so the page shows the
- * sign-up form filled in. English, then Indonesian: whoever approves does not know the person's language.
+ * sign-up form filled in. In the language the person joined in (the hosted page's, kept with the entry), and the
+ * link opens the page in it; an entry from before languages were kept gets English, then Indonesian.
  */
 import type { Project } from "@/db/projects.ts";
-import type { ApprovalMail } from "@/db/waitlist.ts";
+import type { ApprovalMail, WaitlistEntry } from "@/db/waitlist.ts";
 import { brandOf } from "@/lib/branding/brand.ts";
 import { inBothLanguages, type Wording } from "@/lib/mail/both_languages.ts";
-import { escapeHtml as escape, WRAPPING } from "@/lib/mail/layout.ts";
+import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
 
 const WORDING = {
   en: (app: string) => ({
@@ -25,8 +26,16 @@ const WORDING = {
   }),
 };
 
-/** The hosted sign-up page for the project's own client, its first redirect URI and `email`; null without one. */
-export function waitlistSignUpLink(baseUrl: string, project: Project, email: string): string | null {
+/**
+ * The hosted sign-up page for the project's own client, its first redirect URI and `email`, in `lang` when known;
+ * null without a redirect URI.
+ */
+export function waitlistSignUpLink(
+  baseUrl: string,
+  project: Project,
+  email: string,
+  lang: "en" | "id" | null = null,
+): string | null {
   const redirectUri = project.redirect_uris[0];
   if (!redirectUri) return null;
   const params = new URLSearchParams({
@@ -34,6 +43,7 @@ export function waitlistSignUpLink(baseUrl: string, project: Project, email: str
     redirect_uri: redirectUri,
     login_hint: email,
   });
+  if (lang) params.set("lang", lang);
   return `${baseUrl}/auth/signup?${params}`;
 }
 
@@ -51,10 +61,22 @@ function wording(words: ReturnType<typeof WORDING.en>, link: string): Wording {
   };
 }
 
-/** The approval mail for `email` (null when the project has no redirect URI: nothing to link to). */
-export function waitlistApprovalMail(baseUrl: string, project: Project, email: string): ApprovalMail | null {
-  const link = waitlistSignUpLink(baseUrl, project, email);
+/** The approval mail for `entry` (null when the project has no redirect URI: nothing to link to). */
+export function waitlistApprovalMail(
+  baseUrl: string,
+  project: Project,
+  entry: Pick<WaitlistEntry, "email" | "lang">,
+): ApprovalMail | null {
+  const link = waitlistSignUpLink(baseUrl, project, entry.email, entry.lang);
   if (!link) return null;
   const app = brandOf({ id: project.project_id, name: project.name, settings: project.settings }).name;
-  return inBothLanguages("waitlist_approved", wording(WORDING.en(app), link), wording(WORDING.id(app), link));
+  if (!entry.lang) {
+    return inBothLanguages(
+      "waitlist_approved",
+      wording(WORDING.en(app), link),
+      wording(WORDING.id(app), link),
+    );
+  }
+  const words = wording(WORDING[entry.lang](app), link);
+  return { template: "waitlist_approved", ...words, html: mailDocument(entry.lang, words.html!) };
 }

@@ -290,7 +290,7 @@ export const handler: Handlers<SecondFactorData> = {
     }
     writeChallenge(c, request.project.id, null);
     if (remembered) writeRemembered(c, request.project.id, remembered, days);
-    writeSession(c, request.project.id, session.token);
+    writeSession(c, request.project.id, session.token, session.record.ttlSeconds);
     const then = onward ? onwardHref(onward, query, pickLang(c)) : undefined;
     if (mode === "enrol") {
       const again = new URLSearchParams(requestQuery(query));

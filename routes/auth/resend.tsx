@@ -4,13 +4,14 @@ import { mailEmailLink } from "@/db/login.ts";
 import { countAttempt, RESEND_GAP_SECONDS, resendGap, signInWait } from "@/lib/login/flow.ts";
 import { AuthForm, authPage, authPageData, readAuthForm, STALE_FORM } from "@/lib/login/pages.ts";
 import { newVerification } from "@/lib/login/verification.ts";
+import { formOfPage, resendCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 
 const ResendForm = AuthForm.extend({ email: z.string().max(254) });
 
 /**
- * "Send the link again": the same answer whether or not the address needs one, throttled with the sign-in
- * attempts of that email so it cannot flood a mailbox, and one link a minute at most; the answer says when
- * the next may be asked for.
+ * "Send the link again": the same answer whether or not the address needs one, behind the project's bot check
+ * (`resend`), throttled with the sign-in attempts of that email and address so it cannot flood a mailbox, and
+ * one link a minute at most; the answer says when the next may be asked for.
  */
 export const handler: Handlers = {
   async POST(c) {
@@ -23,6 +24,11 @@ export const handler: Handlers = {
       ));
     if (!("again" in posted)) return posted;
     const { form, query, request, again } = posted;
+    // The page answered is the sign-in page: its own form keeps its widget.
+    useBotCheck(c, request.project, formOfPage(request.project, "sign_in"));
+    // Bot protection first (docs/hosted-login.md#bot-protection): nothing counted, nothing mailed without it.
+    const bot = await resendCheckRefusal(c, request.project);
+    if (bot) return again({ notice: "checkEmail", error: bot.error }, bot.status);
     const wait = await signInWait(c, request.project, form.email);
     if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
     const gap = await resendGap(c, request.project, form.email);

@@ -13,6 +13,8 @@ import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { signUpMode } from "@/lib/login/sign_up_mode.ts";
 import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { joinWaitlist } from "@/db/waitlist.ts";
+import { waitlistJoinBuckets } from "@/lib/waitlist/join_limits.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
 import { Waitlist } from "@/components/login/Waitlist.tsx";
 
 const WaitlistForm = AuthForm.extend({ email: z.string().max(254) });
@@ -22,7 +24,9 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /**
  * "Join the waitlist" (settings.sign_up.mode = waitlist; /auth/signup shows the same page): the answer is the same
  * whatever the address is (new, waiting, approved, declined, an account's), so it tells nobody who asked before.
- * Bot protection is the sign-up form's. A project without a waitlist sends the request to its sign-up page.
+ * Bot protection is the sign-up form's; joins are limited per address and IP (lib/waitlist/join_limits.ts); the
+ * page's language is kept for the approval mail. A project without a waitlist sends the request to its sign-up
+ * page.
  */
 export const handler: Handlers<AuthPageData> = {
   async GET(c) {
@@ -48,7 +52,14 @@ export const handler: Handlers<AuthPageData> = {
     if (bot) return again({ error: bot.error }, bot.status);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
-    await joinWaitlist(c.var.deps.sql, request.project.id, email);
+    const buckets = waitlistJoinBuckets(c, request.project, email);
+    const wait = await joinWaitlist(c.var.deps.sql, request.project.id, {
+      email,
+      lang: pickLang(c),
+      buckets,
+    });
+    // Over a limit: the sign-in forms' 429 page, whatever the address's state (nothing written).
+    if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
     return again({ notice: "waitlistJoined" }, 200);
   },
 };

@@ -1,4 +1,4 @@
-/** `astapa org scim|enable-scim|revoke-scim` as a DBA runs it (a subprocess against this file's database). */
+/** `astapa org scim|enable-scim|revoke-scim|scim-groups|map-scim-group` as a DBA runs it (a subprocess against this file's database). */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -45,4 +45,39 @@ Deno.test("cli org scim — enable shows the token once, show never, enable agai
   ]);
   const missing = await astapa(["org", "scim", "--project", project.id, "--org", "nope"]);
   assert.notEqual(missing.code, 0);
+});
+
+Deno.test("cli org scim-groups, map-scim-group — lists the IdP's groups, maps one to a role and back; owner refused", async () => {
+  const project = await seedProject(db.sql, { name: "Groups" });
+  const group = await asApp(db.sql, project.id, async (tx) => {
+    const org = (await tx`select api.create_organization('Acme', 'acme', null) as o`)[0].o;
+    const hash = new Uint8Array(32).fill(7);
+    const dir = (await tx`select api.enable_scim_directory(${org.id}, ${hash}) as d`)[0].d;
+    const made = await tx`select api.scim_create_group(${dir.id},
+      ${tx.json({ displayName: "Engineering", externalId: null, members: [] })}) as g`;
+    return made[0].g.id as string;
+  });
+  const p = ["--project", project.id, "--org", "acme"];
+  const listed = await astapa(["org", "scim-groups", ...p]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`${group}\\s+Engineering · 0 members · unmapped`));
+  const mapped = await astapa(["org", "map-scim-group", ...p, "--group", group, "--role", "admin"]);
+  assert.equal(mapped.code, 0, mapped.stderr);
+  assert.match(mapped.stdout, /Engineering · 0 members · admin/);
+  const unmapped = await astapa([
+    "org",
+    "map-scim-group",
+    ...p,
+    "--group",
+    group,
+    "--role",
+    "none",
+    "--json",
+  ]);
+  assert.equal(JSON.parse(unmapped.stdout).role, null);
+  const owner = await astapa(["org", "map-scim-group", ...p, "--group", group, "--role", "owner"]);
+  assert.notEqual(owner.code, 0);
+  const [audit] = await db.sql`select actor from astapa.audit_log where project_id = ${project.id}
+    and action = 'scim.group_mapped' order by id limit 1`;
+  assert.equal(audit.actor, "cli");
 });

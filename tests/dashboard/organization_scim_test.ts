@@ -1,4 +1,4 @@
-/** The dashboard's Organizations page: an organization's SCIM directory turned on (token shown once), replaced, revoked. */
+/** The dashboard's Organizations page: an organization's SCIM directory turned on (token shown once), replaced, revoked; its groups mapped to roles. */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
@@ -59,4 +59,38 @@ Deno.test("organizations page — SCIM: admins turn it on and see the token once
     action: "enable",
   });
   assert.equal(missing.status, 422);
+});
+
+Deno.test("organizations page — SCIM groups: admins map an IdP group to a role (never owner); viewers see the role", async () => {
+  await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Globex', 'globex', null)`);
+  const on = await postAs(t, owner, `${base}/organizations/scim`, {
+    organization: "globex",
+    action: "enable",
+  });
+  const html = await on.text();
+  const token = tokenIn(html)!;
+  const scimBase = /<code>http[^<]+(\/scim\/v2\/scim_[a-z2-7]{24})<\/code>/.exec(html.split("Globex")[1])
+    ?.[1];
+  assert.ok(scimBase, "Globex's base URL is on the page");
+  const pushed = await (await t.app.request(`${scimBase}/Groups`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({ displayName: "Engineering" }),
+  })).json();
+
+  const page = await (await getAs(t, owner, `${base}/organizations`)).text();
+  assert.match(page, new RegExp(`data-scim-group="${pushed.id}"`));
+  assert.match(page, /Engineering · 0 members/);
+  assert.doesNotMatch(page.split(`data-scim-group="${pushed.id}"`)[1].split("</tr>")[0], /value="owner"/);
+
+  const map = { organization: "globex", action: "map", group: pushed.id, role: "admin" };
+  assert.equal((await postAs(t, viewer, `${base}/organizations/scim`, map)).status, 403);
+  const saved = await postAs(t, owner, `${base}/organizations/scim`, map);
+  assert.equal(saved.headers.get("location"), `${base}/organizations?done=scim_group_mapped`);
+  const read = await (await getAs(t, viewer, `${base}/organizations`)).text();
+  const row = read.split(`data-scim-group="${pushed.id}"`)[1].split("</tr>")[0];
+  assert.match(row, /<td>admin<\/td>/);
+  assert.doesNotMatch(row, /<select/, "viewers get no form");
+  const refused = await postAs(t, owner, `${base}/organizations/scim`, { ...map, role: "owner" });
+  assert.equal(refused.status, 422);
 });

@@ -105,6 +105,7 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
     refresh_token_ttl: "",
     refresh_grace_seconds: "0",
     refresh_token_max_age: "604800",
+    login_session_ttl: "3600",
   });
   assert.equal(ok.status, 303);
   const saved = await settingsOf(projectId);
@@ -114,8 +115,9 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
       saved.refresh_token_ttl,
       saved.refresh_grace_seconds,
       saved.refresh_token_max_age,
+      saved.login_session_ttl,
     ],
-    [900, undefined, 0, 604800],
+    [900, undefined, 0, 604800, 3600],
   );
   const page = await (await getAs(t, admin, settings)).text();
   assert.match(page, /name="access_token_ttl"[^>]*value="900"/);
@@ -129,6 +131,11 @@ Deno.test("settings — lifetimes within bounds are saved, empty means default, 
       ],
       ["refresh_grace_seconds", "ten", /refresh_grace_seconds must be a whole number/],
       ["refresh_token_max_age", "60", /refresh_token_max_age must be a whole number of seconds from 3600/],
+      [
+        "login_session_ttl",
+        "2592001",
+        /login_session_ttl must be a whole number of seconds from 300 to 2592000/,
+      ],
     ] as const
   ) {
     const res = await postAs(t, admin, `${settings}/lifetimes`, { [field]: value });
@@ -151,6 +158,15 @@ Deno.test("settings — the email verification policy is switched on and off", a
   );
   assert.equal((await postAs(t, admin, `${settings}/verification`, {})).status, 303);
   assert.equal((await settingsOf(projectId)).require_verified_email, undefined);
+});
+
+Deno.test("settings — DPoP is required of every client, then not", async () => {
+  const { projectId, settings } = await createProject("Bound");
+  assert.equal((await postAs(t, admin, `${settings}/dpop`, { dpop_required: "on" })).status, 303);
+  assert.deepEqual((await settingsOf(projectId)).dpop, { required: true });
+  assert.match(await (await getAs(t, admin, settings)).text(), /name="dpop_required" value="on" checked/);
+  assert.equal((await postAs(t, admin, `${settings}/dpop`, {})).status, 303);
+  assert.equal((await settingsOf(projectId)).dpop, undefined);
 });
 
 Deno.test("settings — social providers: own app sealed (never shown), off, back to default", async () => {
@@ -346,6 +362,7 @@ Deno.test("settings — viewers cannot change anything, admins cannot delete, CS
     [`${settings}/origins`, { origins: "https://a.example" }],
     [`${settings}/lifetimes`, { access_token_ttl: "600" }],
     [`${settings}/verification`, { require_verified_email: "on" }],
+    [`${settings}/dpop`, { dpop_required: "on" }],
     [`${settings}/social`, { provider: "google", action: "off" }],
     [`${settings}/xendit`, { environment: "sandbox", action: "remove" }],
     [`${settings}/delete`, { confirm: "Guarded" }],

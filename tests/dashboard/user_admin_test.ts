@@ -3,6 +3,7 @@
  * the last), sign out everywhere (sessions and refresh tokens), cancel/resume a paid subscription, delete the
  * user (typed confirmation), the user's audit entries; viewers read only; CSRF; every change audited as the developer.
  */
+import { userMetadata } from "@/db/user_metadata.ts";
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
@@ -305,6 +306,39 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
   }]);
 });
 
+Deno.test("user page — End on one live session ends it alone; a forged sid is a 400 and ends nothing", async () => {
+  const fitri = await passwordUser("fitri@example.com");
+  for (const cookie of ["cookie-phone", "cookie-laptop"]) {
+    await asApp(
+      t.db.sql,
+      project.id,
+      async (tx) => tx`select api.start_login_session(${fitri}, ${await sha256(cookie)})`,
+    );
+  }
+  const page = await (await getAs(t, owner, `${base}/users/${fitri}`)).text();
+  const sids = [...page.matchAll(/name="sid" value="(ses_[a-z2-7]{24})"/g)].map((m) => m[1]);
+  assert.equal(sids.length, 2, "an End button per live session");
+  const [phone] = await t.db
+    .sql`select public_id from astapa.login_sessions where token_hash = ${await sha256(
+      "cookie-phone",
+    )}`;
+  assert.ok(sids.includes(phone.public_id));
+  assert.equal((await postAs(t, owner, `${base}/users/${fitri}/sessions`, { sid: "ses_nope" })).status, 400);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-phone"), fitri);
+  const res = await postAs(t, owner, `${base}/users/${fitri}/sessions`, { sid: phone.public_id });
+  assert.equal(res.status, 303);
+  const after = await (await getAs(t, owner, res.headers.get("location")!)).text();
+  assert.match(after, /Session ended/);
+  assert.equal([...after.matchAll(/name="sid" value="/g)].length, 1, "the ended session has no End button");
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-phone"), null);
+  assert.equal(await sessionUser(t.db.sql, project.id, "cookie-laptop"), fitri);
+  const audit = await lastAudit("user.session_ended");
+  assert.deepEqual([audit.actor, audit.details], [`account:${owner.accountId}`, {
+    by: "admin",
+    sid: phone.public_id,
+  }]);
+});
+
 Deno.test("user page — a paid subscription is canceled at period end and resumed; nothing paid is 422", async () => {
   const fajar = await seedUser(t.db.sql, project.id, "fajar@example.com");
   const nothing = await postAs(t, owner, `${base}/users/${fajar}/subscription`, { action: "cancel" });
@@ -343,6 +377,7 @@ Deno.test("user page — viewers cannot change anything; every form needs the CS
     ["subscription", { action: "cancel" }],
     ["delete", { confirm: "gita@example.com" }],
     ["email", { email: "gita2@example.com" }],
+    ["metadata", { metadata: '{"x": 1}' }],
   ];
   for (const [form, fields] of forms) {
     assert.equal((await postAs(t, viewer, `${base}/users/${gita}/${form}`, fields)).status, 403, form);
@@ -357,12 +392,41 @@ Deno.test("user page — viewers cannot change anything; every form needs the CS
     (await asApp(t.db.sql, project.id, (tx) => tokenClaims(tx, project.id, gita))).role,
     undefined,
   );
+  assert.deepEqual(await asApp(t.db.sql, project.id, (tx) => userMetadata(tx, project.id, gita)), {});
   const stranger = await (async () => {
     await inviteDeveloper(t, "stranger@dev.example");
     return await signInDeveloper(t, "stranger@dev.example");
   })();
   assert.equal((await postAs(t, stranger, `${base}/users/${gita}/sessions`, {})).status, 404);
   assert.equal((await getAs(t, stranger, `${base}/users/${gita}`)).status, 404);
+});
+
+Deno.test("user page — metadata is replaced from the textarea; not JSON or not an object is 422 and keeps it", async () => {
+  const intan = await passwordUser("intan@example.com");
+  const page = `${base}/users/${intan}`;
+  const saved = await postAs(t, owner, `${page}/metadata`, { metadata: '{"crm_id": "42", "tier": "gold"}' });
+  assert.equal(saved.status, 303);
+  const html = await (await getAs(t, owner, saved.headers.get("location")!)).text();
+  assert.match(html, /Metadata saved/);
+  const textarea = /<textarea id="user-metadata"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1] ?? "";
+  assert.match(textarea, /&quot;crm_id&quot;: &quot;42&quot;/);
+  assert.match(textarea, /&quot;tier&quot;: &quot;gold&quot;/);
+  for (const [text, reason] of [["{nope", /valid JSON/], ["[1, 2]", /a JSON object/]] as const) {
+    const res = await postAs(t, owner, `${page}/metadata`, { metadata: text });
+    assert.equal(res.status, 422, text);
+    assert.match(await res.text(), reason);
+  }
+  assert.deepEqual(await asApp(t.db.sql, project.id, (tx) => userMetadata(tx, project.id, intan)), {
+    crm_id: "42",
+    tier: "gold",
+  });
+  assert.equal((await postAs(t, owner, `${page}/metadata`, { metadata: "" })).status, 303);
+  assert.deepEqual(await asApp(t.db.sql, project.id, (tx) => userMetadata(tx, project.id, intan)), {});
+  const viewed = await (await getAs(t, viewer, page)).text();
+  assert.match(viewed, /<h2 id="metadata-heading">Metadata<\/h2>/);
+  assert.doesNotMatch(viewed, /id="user-metadata"/, "a viewer gets no form");
+  const audit = await lastAudit("user.metadata_updated");
+  assert.deepEqual(audit.details, { keys: ["crm_id", "tier"] });
 });
 
 Deno.test("user page — deleting the user takes their email typed; a wrong one is 422 and erases nothing", async () => {

@@ -35,7 +35,7 @@ Deno.test("settings e2e — change a lifetime, get a readable refusal, delete wi
 
     await page.getByLabel("Access token lifetime").fill("900");
     await page.getByRole("button", { name: "Save lifetimes" }).click();
-    await page.getByText("Token lifetimes saved").waitFor();
+    await page.getByText("Lifetimes saved").waitFor();
     assert.equal(await page.getByLabel("Access token lifetime").inputValue(), "900");
     const saved = await asApp(t.db.sql, project.id, (tx) => getProject(tx, project.id));
     assert.equal(saved.settings.access_token_ttl, 900);

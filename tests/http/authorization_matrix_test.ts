@@ -236,9 +236,7 @@ Deno.test("authorization matrix — every /api route declares its callers and an
       calls++;
       const body = await res.text();
       const label = `${route.method} ${route.path} as ${kind.name}: ${res.status} ${body.slice(0, 160)}`;
-      // 501 is SCIM's declared answer for Groups, which are not offered (docs/scim.md), not a failure.
-      const notOffered = res.status === 501 && route.path.includes("/Groups");
-      if (res.status >= 500 && !notOffered) failures.push(`${label} (a server error)`);
+      if (res.status >= 500) failures.push(`${label} (a server error)`);
       if (want === "as without" && res.status !== without) {
         failures.push(`${label} (expected ${without}, as without)`);
       }

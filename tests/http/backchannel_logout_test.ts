@@ -193,6 +193,43 @@ Deno.test("back-channel logout — every path that ends a session tells the app"
   }
 });
 
+Deno.test("back-channel logout — the Platform API ends one session by sid: its app is told, the other session lives", async () => {
+  const { project, receiver } = await appWithReceiver("One session");
+  const user = await seedUser(sql, project.id, "phone-lost@bcl.example", { verified: true });
+  const lost = await sessionWithTokens(project, user);
+  const kept = await sessionWithTokens(project, user);
+  const auth = { authorization: basic(project.clientId, project.secret) };
+  const end = (sub: string, sid: string) =>
+    t.app.request(`/api/platform/users/${sub}/sessions/${sid}`, { method: "DELETE", headers: auth });
+  const listed = await (await t.app.request(`/api/platform/users/${user}/sessions`, { headers: auth }))
+    .json();
+  assert.deepEqual(
+    new Set(listed.sessions.map((s: { sid: string }) => s.sid)),
+    new Set([lost.sid, kept.sid]),
+  );
+
+  const res = await end(user, lost.sid);
+  assert.equal(res.status, 200);
+  const ended = await res.json();
+  assert.equal(ended.sid, lost.sid);
+  assert.equal(ended.live, false);
+  const claims = await verifiedLogout(receiver, 0, project.clientId);
+  assert.equal(claims.sid, lost.sid);
+  const live = await sql`select l.public_id, l.ended_at is null as live,
+      (select count(*)::int from astapa.refresh_tokens r where r.session_id = l.public_id and r.revoked_at is null)
+        as refresh_tokens
+    from astapa.login_sessions l where l.user_id = ${user} order by l.created_at`;
+  assert.deepEqual(live.map((r) => [r.public_id, r.live, r.refresh_tokens]), [
+    [lost.sid, false, 0],
+    [kept.sid, true, 1],
+  ]);
+  assert.equal((await end(user, lost.sid)).status, 200, "ending it again answers it as it is");
+  assert.equal((await end(user, "ses_" + "b".repeat(24))).status, 404);
+  assert.equal((await end(user, "not-a-sid")).status, 404);
+  await worker.settle();
+  assert.equal(receiver.received.length, 1, "the second call told nobody again");
+});
+
 Deno.test("back-channel logout — an impersonation's end tells the app about its session", async () => {
   const { project, receiver } = await appWithReceiver("Impersonation");
   const user = await seedUser(sql, project.id, "acted@bcl.example", { verified: true });

@@ -7,68 +7,18 @@
  * (503), and so do phone codes; sign-in goes on with a log line. The secret key shows in no page, log line or audit entry.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
 import { csrfOf } from "../helpers/csrf.ts";
-import { startFakeSiteverify } from "../fakes/siteverify.ts";
-import { sealBotSecret } from "@/lib/login/bot_check.ts";
+import { botProtectionApp } from "../helpers/bot_protection.ts";
 import { hashPassword } from "@/lib/passwords.ts";
 import { listPhoneMessages } from "@/db/phone.ts";
 
-const fake = startFakeSiteverify();
 const METRICS_TOKEN = "metrics-token-0123456789abcdef";
-const t = await testApp({
-  env: {
-    TURNSTILE_VERIFY_URL: fake.turnstileUrl,
-    HCAPTCHA_VERIFY_URL: fake.hcaptchaUrl,
-    ASTAPA_TRUST_PROXY: "1",
-    ASTAPA_METRICS_TOKEN: METRICS_TOKEN,
-  },
+const { t, fake, protectedProject, submit, page, turnstile, host: HOST } = await botProtectionApp({
+  ASTAPA_METRICS_TOKEN: METRICS_TOKEN,
 });
-Deno.test.afterAll(async () => {
-  await t.close();
-  await fake.close();
-});
-const HOST = new URL(t.config.baseUrl).hostname;
 const PASSWORD = "a long passphrase for tests";
 
-/** A project whose settings.bot_protection uses the fake's account of `provider` on `on`. */
-async function protectedProject(provider: "turnstile" | "hcaptcha", on: string[], extra = {}) {
-  const project = await seedProject(t.db.sql, { name: "Warung", settings: extra });
-  const sealed = await sealBotSecret(t.deps.masterKeys.social, project.id, provider, fake.secrets[provider]);
-  const siteKey = provider === "turnstile" ? "0x4AAAAAAAsitekey" : fake.hcaptchaSiteKey;
-  const setting = { provider, site_key: siteKey, secret_key_sealed: sealed, on };
-  await t.db.sql`update astapa.projects set settings = settings || ${
-    t.db.sql.json({ bot_protection: setting })
-  }
-                 where id = ${project.id}`;
-  return project;
-}
-
-type Project = Awaited<ReturnType<typeof seedProject>>;
-
-/** GETs the form page at `path`, then posts `fields` to where its form points, from address 203.0.113.7. */
-async function submit(project: Project, path: string, fields: Record<string, string>, lang = "en") {
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
-  const page = await t.app.request(`${path}?${query}&lang=${lang}`);
-  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0];
-  const html = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(html)![1].replace(/&amp;/g, "&");
-  return await t.app.request(action, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      cookie,
-      "x-forwarded-for": "203.0.113.7",
-    },
-    body: new URLSearchParams({ request: query.toString(), csrf: csrfOf(html), ...fields }),
-  });
-}
-
-const page = async (project: Project, path: string) => {
-  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
-  return await t.app.request(`${path}?${query}`);
-};
 const usersNamed = async (email: string) =>
   (await t.db.sql`select count(*)::int as n from astapa.users where email_lower = ${email}`)[0].n;
 const auditOf = async (projectId: string) =>
@@ -76,8 +26,6 @@ const auditOf = async (projectId: string) =>
                   and action ~ '^(sign_in|password_reset|email_code)\.'`).map((r) =>
     `${r.action} ${r.target}`
   );
-const turnstile = (form: string, hostname = HOST) =>
-  fake.solve({ provider: "turnstile", hostname, action: form });
 const botChecks = async (provider: string, verdict: string) => {
   const res = await t.app.request("/metrics", { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   const line = (await res.text()).split("\n").find((l) =>

@@ -3,7 +3,7 @@
  * turns a directory on and rotates or revokes its token; then Okta's sequence (GET ?filter=userName eq, POST,
  * PATCH active false with a path-less replace) and Entra's (externalId filter, capitalised ops, string booleans,
  * email filters, DELETE), with every refusal: tokens of the wrong kind, the domain guard, malformed filters, bodies
- * too large or too deep, groups.
+ * too large or too deep. Groups: tests/http/scim_groups_test.ts.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -158,7 +158,7 @@ Deno.test("scim — no token, a wrong one, another organization's or project's, 
   assert.equal(await account("x@acme.test"), undefined, "nothing was created");
 });
 
-Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User only) and Schemas; Groups get 501", async () => {
+Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User and Group) and Schemas", async () => {
   const config = await scim("GET", "/ServiceProviderConfig");
   assert.equal(config.status, 200);
   assert.match(config.headers.get("content-type")!, /^application\/scim\+json/);
@@ -166,16 +166,17 @@ Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User only) 
   assert.equal(config.body.bulk.supported, false);
   assert.equal(config.body.authenticationSchemes[0].type, "oauthbearertoken");
   const types = await scim("GET", "/ResourceTypes");
-  assert.deepEqual(types.body.Resources.map((r: Json) => r.name), ["User"]);
+  assert.deepEqual(types.body.Resources.map((r: Json) => [r.name, r.endpoint]), [
+    ["User", "/Users"],
+    ["Group", "/Groups"],
+  ]);
   const schemas = await scim("GET", "/Schemas");
-  assert.equal(schemas.body.Resources[0].id, "urn:ietf:params:scim:schemas:core:2.0:User");
-  for (const method of ["GET", "POST"]) {
-    assertScimError(
-      await scim(method, "/Groups", method === "POST" ? { displayName: "Eng" } : undefined),
-      501,
-    );
-  }
-  assertScimError(await scim("PATCH", "/Groups/abc", { Operations: [] }), 501);
+  assert.deepEqual(schemas.body.Resources.map((r: Json) => r.id), [
+    "urn:ietf:params:scim:schemas:core:2.0:User",
+    "urn:ietf:params:scim:schemas:core:2.0:Group",
+  ]);
+  const group = schemas.body.Resources[1].attributes.map((a: Json) => a.name);
+  assert.deepEqual(group, ["displayName", "externalId", "members"]);
   assertScimError(await scim("GET", "/Nothing"), 404);
 });
 

@@ -29,6 +29,8 @@ Deno.test("users API — set a phone with verified explicit; find the user by it
   assert.equal(set.status, 200, JSON.stringify(set.body));
   assert.equal(set.body.phone_number, "+6281266660101");
   assert.equal(set.body.phone_number_verified, true);
+  assert.equal(set.body.sub, sub, "answered as every user endpoint answers: {sub, …}");
+  assert.equal(set.body.id, undefined);
   const found = await api("GET", `/users?phone=${encodeURIComponent("+62 812-6666-0101")}`);
   assert.equal(found.status, 200);
   assert.equal(found.body.sub, sub);

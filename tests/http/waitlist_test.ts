@@ -187,7 +187,12 @@ Deno.test("waitlist — approval mails a link to the sign-up form filled in, whi
   assert.equal(await outboxTo(email), 1, "one mail");
   const mail = await sink.waitFor(email, /Subject: You can now sign up for Toko/);
   const text = mailText(mail.data);
-  assert.match(text, /Anda sekarang bisa mendaftar di Toko|Buat akun Anda/, "and in Indonesian");
+  assert.doesNotMatch(
+    text,
+    /Anda sekarang bisa mendaftar di Toko|Buat akun Anda/,
+    "joined in English: English only",
+  );
+  assert.doesNotMatch(mail.data, /Subject: .*\//, "one subject, not two");
   const link = new URL(/https?:\/\/\S+\/auth\/signup\?\S+/.exec(text)![0]);
   assert.equal(link.origin, t.origin);
   assert.deepEqual(
@@ -195,8 +200,9 @@ Deno.test("waitlist — approval mails a link to the sign-up form filled in, whi
       link.searchParams.get("client_id"),
       link.searchParams.get("redirect_uri"),
       link.searchParams.get("login_hint"),
+      link.searchParams.get("lang"),
     ],
-    [project.clientId, project.redirectUri, email],
+    [project.clientId, project.redirectUri, email, "en"],
   );
   const form = await (await t.app.request(link.pathname + link.search)).text();
   assert.match(form, /<h1 id="auth-heading">Create your account<\/h1>/);
@@ -210,6 +216,34 @@ Deno.test("waitlist — approval mails a link to the sign-up form filled in, whi
     and email_lower = ${email}`;
   assert.equal(user.n, 1);
   assert.equal((await entryOf(email)).status, "approved", "kept as history");
+});
+
+Deno.test("waitlist — joined on the Indonesian page: the approval mail is Indonesian only and its link opens the page in Indonesian", async () => {
+  const email = "sari@toko.example";
+  (await join(project, email, "id")).body?.cancel();
+  const approved = await api("POST", `/waitlist/${(await entryOf(email)).id}/approve`);
+  assert.equal(approved.body.lang, "id", "the entry shows the language it joined in");
+  const mail = await sink.waitFor(email);
+  const text = mailText(mail.data);
+  assert.match(text, /Anda meminta bergabung dengan Toko/);
+  assert.doesNotMatch(text, /You asked to join|Create your account/, "no English");
+  assert.match(mail.data, /lang=(3D)?"id"/, "the HTML says its language");
+  const link = /https?:\/\/\S+\/auth\/signup\?\S+/.exec(text)![0];
+  assert.equal(new URL(link).searchParams.get("lang"), "id");
+  const page = await (await t.app.request(new URL(link).pathname + new URL(link).search)).text();
+  assert.match(page, /<html lang="id"/);
+});
+
+Deno.test("waitlist — an entry from before languages were kept still gets both languages", async () => {
+  const email = "lama@toko.example";
+  (await join(project, email)).body?.cancel();
+  await sql`update astapa.waitlist_entries set lang = null where project_id = ${project.id} and email_lower = ${email}`;
+  const approved = await api("POST", `/waitlist/${(await entryOf(email)).id}/approve`);
+  assert.equal(approved.body.lang, null);
+  const text = mailText((await sink.waitFor(email)).data);
+  assert.match(text, /You asked to join Toko/);
+  assert.match(text, /Anda meminta bergabung dengan Toko/);
+  assert.equal(new URL(/https?:\/\/\S+\/auth\/signup\?\S+/.exec(text)![0]).searchParams.get("lang"), null);
 });
 
 Deno.test("waitlist — an approved address signs up with Google too", async () => {

@@ -90,17 +90,22 @@ async function signIn(clientId: string) {
   return { client, DPoP, tokens, jkt };
 }
 
-/** Redeems a fresh code of the client by hand (a public client: client_id alone), with `headers`. */
-async function redeemFresh(clientId: string, headers: Record<string, string> = {}) {
+/** The token request that redeems a fresh code of the client by hand (a public client: client_id alone). */
+async function freshRedemption(clientId: string) {
   const { code, verifier } = await codeFor(clientId);
-  return await postForm(t, TOKEN, {
+  return {
     grant_type: "authorization_code",
     code,
     code_verifier: verifier,
     redirect_uri: REDIRECT,
     client_id: clientId,
     resource: NOTES,
-  }, headers);
+  };
+}
+
+/** Redeems a fresh code of the client, with `headers`. */
+async function redeemFresh(clientId: string, headers: Record<string, string> = {}) {
+  return await postForm(t, TOKEN, await freshRedemption(clientId), headers);
 }
 
 const refreshRows = (clientId: string) =>
@@ -249,4 +254,71 @@ Deno.test("DPoP userinfo — a replayed proof is refused; introspection shows cn
   });
   assert.equal(introspected.body.active, true, JSON.stringify(introspected.body));
   assert.deepEqual(introspected.body.cnf, { jkt: keyPair.jkt });
+  assert.equal(introspected.body.token_type, "DPoP", "RFC 9449 §6.2");
+  const plain = await redeemFresh(clientId);
+  const unbound = await postForm(t, "/api/platform/introspect", { token: plain.body.access_token }, {
+    authorization: basic(project.clientId, project.secret),
+  });
+  assert.equal(unbound.body.token_type, "access_token");
+  assert.equal(unbound.body.cnf, undefined);
+});
+
+/** Turns the project's "require DPoP" switch on or off through the Platform API. */
+async function requireDpop(required: boolean) {
+  const res = await t.app.request("/api/platform/dpop-settings", {
+    method: "PATCH",
+    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+    body: JSON.stringify({ required }),
+  });
+  assert.deepEqual(await res.json(), { required });
+}
+
+Deno.test("DPoP required by the project — a self-registered client without a proof is refused and its code survives; a bound refresh token stays bound once the switch is off", async () => {
+  const clientId = await registerPublicClient();
+  const { tokens } = await signIn(clientId);
+  const htu = `${t.origin}${TOKEN}`;
+  await requireDpop(true);
+  try {
+    const body = await freshRedemption(clientId);
+    const bare = await postForm(t, TOKEN, body);
+    assert.equal(bare.res.status, 400, JSON.stringify(bare.body));
+    assert.equal(bare.body.error, "invalid_dpop_proof");
+    assert.match(bare.body.error_description, /project requires DPoP/);
+    const proved = await postForm(t, TOKEN, body, { dpop: await proof(await proofKey(), { htu }) });
+    assert.equal(proved.res.status, 200, JSON.stringify(proved.body));
+    assert.equal(proved.body.token_type, "DPoP");
+  } finally {
+    await requireDpop(false);
+  }
+  const plain = await redeemFresh(clientId);
+  assert.equal(plain.res.status, 200, JSON.stringify(plain.body));
+  assert.equal(plain.body.token_type, "Bearer", "off again: Bearer as before");
+  const refresh = await postForm(t, TOKEN, {
+    grant_type: "refresh_token",
+    refresh_token: tokens.refresh_token!,
+    client_id: clientId,
+    resource: NOTES,
+  });
+  assert.equal(refresh.res.status, 400, JSON.stringify(refresh.body));
+  assert.match(refresh.body.error_description, /bound to a DPoP key/, "still bound to its key");
+});
+
+Deno.test("DPoP public client — its bound refresh token is revoked without a proof (RFC 7009 needs none), and is then dead for its own key too", async () => {
+  const clientId = await registerPublicClient();
+  const { client, DPoP, tokens } = await signIn(clientId);
+  const revoked = await postForm(t, "/api/platform/revoke", {
+    token: tokens.refresh_token!,
+    client_id: clientId,
+  });
+  assert.equal(revoked.res.status, 200, JSON.stringify(revoked.body));
+  const [row] = await sql`select revoked_at from astapa.refresh_tokens where project_id = ${project.id}
+    and client_id = ${clientId}`;
+  assert.notEqual(row.revoked_at, null);
+  const refresh = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, {
+    DPoP,
+    additionalParameters: { resource: NOTES },
+    ...insecure,
+  });
+  assert.equal(refresh.status, 400);
+  assert.equal((await refresh.json()).error, "invalid_grant");
 });

@@ -10,7 +10,7 @@ import { generateKeyPair } from "jose";
 import { testApp } from "../helpers/app.ts";
 import { issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
-import { createAstapa, dpopProof } from "@/sdk/mod.ts";
+import { createAstapa, dpopProof, type DpopReplayStore } from "@/sdk/mod.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
@@ -91,4 +91,60 @@ Deno.test("SDK DPoP — a replayed proof is refused; an unbound token under the 
     await call(`DPoP ${bearer}`, await dpopProof(keys, { method: "GET", url: REPORTS, accessToken: bearer })),
     "invalid_token",
   );
+});
+
+Deno.test("SDK DPoP — a shared replay store: a proof another instance recorded is refused; a fresh one is recorded until its iat leaves the window", async () => {
+  const recorded = new Map<string, number>();
+  const shared: DpopReplayStore = {
+    seen: (jti, exp) => {
+      const before = recorded.has(jti);
+      if (!before) recorded.set(jti, exp);
+      return Promise.resolve(before);
+    },
+  };
+  const instance = (store: DpopReplayStore) => {
+    const app = new Hono();
+    const gated = createAstapa({
+      baseUrl: t.origin,
+      clientId: project.clientId,
+      clientSecret: project.secret,
+      dpopReplayStore: store,
+    });
+    app.get("/reports", gated.requirePlan.hono("free"), (c) => c.json({ ok: true }));
+    return app;
+  };
+  const token = await accessToken(true);
+  const proof = await dpopProof(keys, { method: "GET", url: REPORTS, accessToken: token });
+  const send = (app: Hono) =>
+    app.request(REPORTS, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+  assert.equal((await send(instance(shared))).status, 200);
+  const [[id, until]] = [...recorded];
+  const { jti, iat } = JSON.parse(atob(proof.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  assert.match(id, new RegExp(`\\.${jti}$`), "the key's thumbprint and the jti");
+  assert.equal(until, iat + 60);
+  await refused(await send(instance(shared)), "invalid_dpop_proof");
+  assert.equal(recorded.size, 1);
+});
+
+Deno.test("SDK DPoP — the Request-handler gate refuses a bound token as Bearer too (RFC 9449 §7.2)", async () => {
+  const handler = astapa.requirePlan.handler(["free"], () => new Response("ok"));
+  const token = await accessToken(true);
+  await refused(
+    await handler(new Request(REPORTS, { headers: { authorization: `Bearer ${token}` } })),
+    "invalid_token",
+  );
+  const proof = await dpopProof(keys, { method: "GET", url: REPORTS, accessToken: token });
+  const passed = await handler(
+    new Request(REPORTS, { headers: { authorization: `DPoP ${token}`, dpop: proof } }),
+  );
+  assert.equal(passed.status, 200, await passed.text());
+});
+
+Deno.test("SDK — dpopSettings: the project's DPoP switch read and set", async () => {
+  const own = await seedProject(t.db.sql, { name: "SDK switch" });
+  const client = createAstapa({ baseUrl: t.origin, clientId: own.clientId, clientSecret: own.secret });
+  assert.deepEqual(await client.dpopSettings.get(), { required: false });
+  assert.deepEqual(await client.dpopSettings.update({ required: true }), { required: true });
+  assert.deepEqual(await client.dpopSettings.get(), { required: true });
+  assert.deepEqual(await client.dpopSettings.update({ required: false }), { required: false });
 });

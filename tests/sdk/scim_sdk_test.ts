@@ -1,4 +1,4 @@
-/** The SDK's `scimDirectories` against a served Astapa: enable (token once), get, rotate, revoke; typed errors. */
+/** The SDK's `scimDirectories` against a served Astapa: enable (token once), get, rotate, revoke, groups and their roles. */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testApp } from "../helpers/app.ts";
@@ -39,4 +39,27 @@ Deno.test("sdk — scimDirectories: enable shows the token once, get never, rota
   );
   assert.ok(missing instanceof AstapaError);
   assert.equal(missing.status, 404);
+});
+
+Deno.test("sdk — scimDirectories: groups lists what the IdP pushed, mapGroup maps one to a role; owner refused", async () => {
+  await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Globex', 'globex', null)`);
+  const on = await astapa.scimDirectories.enable("globex");
+  const pushed = await fetch(`${on.base_url}/Groups`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${on.token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({ displayName: "Engineering" }),
+  }).then((res) => res.json());
+  assert.deepEqual(
+    (await astapa.scimDirectories.groups("globex")).map((g) => [g.id, g.display_name, g.role]),
+    [[pushed.id, "Engineering", null]],
+  );
+  const mapped = await astapa.scimDirectories.mapGroup("globex", pushed.id, "admin");
+  assert.deepEqual([mapped.role, mapped.members], ["admin", 0]);
+  assert.equal((await astapa.scimDirectories.mapGroup("globex", pushed.id, null)).role, null);
+  const owner = await astapa.scimDirectories.mapGroup("globex", pushed.id, "owner").then(
+    () => assert.fail("owner is mappable"),
+    (error: unknown) => error,
+  );
+  assert.ok(owner instanceof AstapaError);
+  assert.equal(owner.status, 400);
 });

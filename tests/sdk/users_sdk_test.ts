@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
+import { seedSession } from "../helpers/identity.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 
 const t = await testApp({ listen: true });
@@ -63,6 +64,47 @@ Deno.test("sdk — users.create, get, list, setDisabled, sessions, signOutEveryw
   );
   await assert.rejects(
     astapa.users.create({ email: "weak@users.example", password: "short" }),
+    (error: unknown) => error instanceof AstapaError && error.status === 400,
+  );
+});
+
+Deno.test("sdk — users.endSession ends one session by sid; users.setPhone answers the user with sub", async () => {
+  const user = await seedUser(t.db.sql, project.id, "sdk-sessions@users.example", { verified: true });
+  await seedSession(t.db.sql, project.id, user);
+  await seedSession(t.db.sql, project.id, user);
+  const [first, second] = await astapa.users.sessions(user);
+  const ended = await astapa.users.endSession(user, first.sid);
+  assert.deepEqual([ended.sid, ended.live], [first.sid, false]);
+  assert.deepEqual((await astapa.users.sessions(user)).map((s) => [s.sid, s.live]), [
+    [first.sid, false],
+    [second.sid, true],
+  ]);
+  await assert.rejects(
+    astapa.users.endSession(user, "ses_" + "c".repeat(24)),
+    (error: unknown) => error instanceof AstapaError && error.status === 404,
+  );
+  const phoned = await astapa.users.setPhone(user, "0812 6666 0909", true);
+  assert.deepEqual([phoned.sub, phoned.phone_number, phoned.phone_number_verified], [
+    user,
+    "+6281266660909",
+    true,
+  ]);
+});
+
+Deno.test("sdk — users.metadata, patchMetadata (RFC 7396), replaceMetadata; over 8 KiB is a typed 400", async () => {
+  const user = await seedUser(t.db.sql, project.id, "sdk-metadata@users.example", { verified: true });
+  assert.deepEqual(await astapa.users.metadata(user), {});
+  assert.deepEqual(await astapa.users.patchMetadata(user, { crm: { id: "42", tier: "gold" }, step: 1 }), {
+    crm: { id: "42", tier: "gold" },
+    step: 1,
+  });
+  assert.deepEqual(await astapa.users.patchMetadata(user, { crm: { tier: null }, step: null }), {
+    crm: { id: "42" },
+  });
+  assert.deepEqual(await astapa.users.replaceMetadata(user, { fresh: true }), { fresh: true });
+  assert.deepEqual(await astapa.users.metadata(user), { fresh: true });
+  await assert.rejects(
+    astapa.users.patchMetadata(user, { big: "x".repeat(9000) }),
     (error: unknown) => error instanceof AstapaError && error.status === 400,
   );
 });

@@ -135,9 +135,18 @@ Deno.test("api.account_request_email_change / confirm — verified by the new ma
     own: false,
   });
   assert.equal(await pendingEmailChange(db.sql, other.id, token), null);
+  // A reset link mailed to the old address before the move (whoever reads that mailbox now).
+  const reset = await sha256("reset-to-old-address");
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) => tx`select api.issue_email_token(${user}, 'reset_password', ${reset})`,
+  );
   assert.equal(await confirmEmailChange(db.sql, project.id, token, mail), "changed");
   const [row] = await db.sql`select email, email_verified from astapa.users where id = ${user}`;
   assert.deepEqual([row.email, row.email_verified], ["new@example.com", true]);
+  const [link] = await db.sql`select used_at from astapa.email_tokens where token_hash = ${reset}`;
+  assert.ok(link.used_at, "the old address's reset link died with the move (astapa.move_user_email)");
   const told = await db.sql`select to_address from astapa.mail_outbox where project_id = ${project.id}
                             and to_address in ('old@example.com', 'new@example.com') order by id`;
   assert.deepEqual(told.map((m) => m.to_address), ["new@example.com", "old@example.com"]);

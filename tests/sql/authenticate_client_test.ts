@@ -30,11 +30,11 @@ const hits = async (bucket: string) =>
 
 Deno.test("api.authenticate_client — the right secret returns the client and acts for its project, counting nothing", async () => {
   assert.deepEqual(await authenticate(a.clientId, a.secret, buckets("ok")), {
-    result: { client: { project_id: a.id, kind: "project", enabled: true } },
+    result: { client: { project_id: a.id, kind: "project", enabled: true, dpop_required: false } },
     project: a.id,
   });
   assert.deepEqual(await authenticate(machine.clientId, machine.secret, buckets("ok")), {
-    result: { client: { project_id: a.id, kind: "machine", enabled: true } },
+    result: { client: { project_id: a.id, kind: "machine", enabled: true, dpop_required: false } },
     project: a.id,
   });
   assert.equal(await hits("t:ok:client"), 0);
@@ -69,7 +69,7 @@ Deno.test("api.authenticate_client — a disabled machine client is returned as 
     (tx) => tx`select api.update_machine_client(${machine.clientId}, enabled => false)`,
   );
   assert.deepEqual(await authenticate(machine.clientId, machine.secret, buckets("off")), {
-    result: { client: { project_id: a.id, kind: "machine", enabled: false } },
+    result: { client: { project_id: a.id, kind: "machine", enabled: false, dpop_required: false } },
     project: null,
   });
   await asApp(

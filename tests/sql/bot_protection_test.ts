@@ -68,6 +68,20 @@ Deno.test("bot_protection — set whole, merged key by key keeping the secret, n
   assert.ok(!logged.includes(SEALED) && !logged.includes(other), "no sealed secret in the audit log");
 });
 
+Deno.test('bot_protection — on takes all seven forms, the passkey sign-up\'s code and "send the link again" among them', async () => {
+  const p = await seedProject(db.sql);
+  const all = ["sign_up", "sign_in", "forgot", "email_code", "phone", "passkey_sign_up", "resend"];
+  const stored = await settingsUpdate(p.id, { bot_protection: { ...TURNSTILE, on: all } });
+  assert.deepEqual(stored.settings.bot_protection, { ...TURNSTILE, on: all });
+  const some = await settingsUpdate(p.id, { bot_protection: { on: ["passkey_sign_up", "resend"] } });
+  assert.deepEqual(some.settings.bot_protection, { ...TURNSTILE, on: ["passkey_sign_up", "resend"] });
+  await rejectsAs(
+    settingsUpdate(p.id, { bot_protection: { on: [...all, "resend"] } }),
+    "validation_failed",
+    /each once/,
+  );
+});
+
 Deno.test("bot_protection — each refusal names the problem and changes nothing", async () => {
   const p = await seedProject(db.sql);
   const refused: [unknown, RegExp][] = [
@@ -77,7 +91,10 @@ Deno.test("bot_protection — each refusal names the problem and changes nothing
     [{ ...TURNSTILE, site_key: "" }, /site_key must be the provider's site key/],
     [{ ...TURNSTILE, site_key: '"><script>' }, /site_key must be the provider's site key/],
     [{ ...TURNSTILE, secret_key_sealed: "my plain secret" }, /sealed by the server/],
-    [{ ...TURNSTILE, on: [] }, /on must list one or more of sign_up, sign_in, forgot, email_code and phone/],
+    [
+      { ...TURNSTILE, on: [] },
+      /on must list one or more of sign_up, sign_in, forgot, email_code, phone, passkey_sign_up and resend/,
+    ],
     [{ ...TURNSTILE, on: ["sign_up", "sign_up"] }, /each once/],
     [{ ...TURNSTILE, on: ["checkout"] }, /one or more of/],
     [{ ...TURNSTILE, on: "sign_up" }, /one or more of/],

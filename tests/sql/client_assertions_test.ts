@@ -62,7 +62,7 @@ Deno.test("api.machine_client_keys — a client's keys and project before any pr
     null,
     (tx) => tx`select api.machine_client_keys(${client.clientId})`,
   );
-  assert.deepEqual(keys, { project_id: b.id, enabled: true, jwks: { keys: [KEY] } });
+  assert.deepEqual(keys, { project_id: b.id, enabled: true, jwks: { keys: [KEY] }, dpop_required: false });
   assert.equal(await appValue(db.sql, null, (tx) => tx`select api.machine_client_keys('cid_nope')`), null);
   // The lookup leaves no client visible behind it.
   assert.equal(

@@ -8,6 +8,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp, setDeploymentSocial, type Sql } from "@/db/client.ts";
 import {
+  endUserSession,
   getEnvironmentUser,
   listEnvironmentUsers,
   listLoginSessions,
@@ -424,6 +425,59 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
   await rejectsAs(in_(other.id, (tx) => signOutEverywhere(tx, p.id, budi)), "not_found");
   await rejectsAs(in_(other.id, (tx) => listLoginSessions(tx, p.id, budi)), "not_found");
   assert.equal(await liveRefreshTokens(p.id, budi), 1);
+});
+
+Deno.test("api.end_user_session — one session ends by sid, its online refresh tokens with it; audited once", async () => {
+  const p = await seedProject(sql);
+  const ayu = await passwordUser(p.id, "ayu@example.com");
+  const budi = await passwordUser(p.id, "budi@example.com");
+  for (const [user, byte] of [[ayu, 11], [ayu, 12], [budi, 13]] as const) {
+    await in_(p.id, (tx) => tx`select api.start_login_session(${user}, ${new Uint8Array(32).fill(byte)})`);
+  }
+  const sessions = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
+  assert.equal(sessions.length, 2);
+  assert.ok(sessions.every((s) => /^ses_[a-z2-7]{24}$/.test(s.sid)), "each session lists its sid");
+  const [phone, laptop] = sessions;
+  // Refresh tokens started from the phone's session: an online one and an offline_access one; one from the laptop.
+  const token = async (byte: number, sid: string, scope: string) =>
+    await sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, expires_at,
+        session_id, scope)
+      values (${p.id}, ${new Uint8Array(32).fill(byte)}, gen_random_uuid(), ${ayu}, ${p.clientId},
+              now() + interval '1 day', ${sid}, ${scope})`;
+  await token(21, phone.sid, "openid");
+  await token(22, phone.sid, "openid offline_access");
+  await token(23, laptop.sid, "openid");
+  const ended = await in_(p.id, (tx) => endUserSession(tx, p.id, ayu, phone.sid));
+  assert.equal(ended.sid, phone.sid);
+  assert.equal(ended.live, false);
+  assert.ok(ended.ended_at);
+  const revoked = await sql`select get_byte(token_hash, 0) as byte, revoked_reason from astapa.refresh_tokens
+    where user_id = ${ayu} order by 1`;
+  assert.deepEqual(revoked.map((r) => [r.byte, r.revoked_reason]), [[21, "session_ended"], [22, null], [
+    23,
+    null,
+  ]]);
+  const after = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
+  assert.deepEqual(after.map((s) => [s.sid, s.live]), [[phone.sid, false], [laptop.sid, true]]);
+  // A second call answers the ended session as it is and audits nothing more.
+  const again = await in_(p.id, (tx) => endUserSession(tx, p.id, ayu, phone.sid));
+  assert.equal(again.ended_at, ended.ended_at);
+  const audits = await in_(
+    p.id,
+    (tx) => tx`select target, details from astapa.audit_log where action = 'user.session_ended'`,
+  );
+  assert.deepEqual(audits.map((a) => ({ ...a })), [
+    { target: `user:${ayu}`, details: { by: "admin", sid: phone.sid } },
+  ]);
+  // Another user's sid, an unknown sid, another project: not found, nothing ended.
+  const [budiSession] = await in_(p.id, (tx) => listLoginSessions(tx, p.id, budi));
+  await rejectsAs(in_(p.id, (tx) => endUserSession(tx, p.id, ayu, budiSession.sid)), "not_found");
+  await rejectsAs(in_(p.id, (tx) => endUserSession(tx, p.id, ayu, "ses_" + "a".repeat(24))), "not_found");
+  await rejectsAs(in_(p.id, (tx) => endUserSession(tx, p.id, "999999", laptop.sid)), "not_found");
+  const other = await seedProject(sql);
+  await rejectsAs(in_(other.id, (tx) => endUserSession(tx, p.id, ayu, laptop.sid)), "not_found");
+  assert.ok((await in_(p.id, (tx) => listLoginSessions(tx, p.id, budi)))[0].live);
+  assert.ok((await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu)))[1].live);
 });
 
 Deno.test("api.user_own_claims — the user's own role, flags and custom claims, not the plan's", async () => {

@@ -162,7 +162,21 @@ Deno.test("api.sweep_grants — removes DPoP proofs past their expiry, keeps liv
   assert.deepEqual(left.map((r) => new Uint8Array(r.proof_hash)), [live]);
 });
 
-Deno.test("api.set_machine_client_dpop_bound — marks a client of the project; its grant then says dpop_bound", async () => {
+/** api.authenticate_client's outcome for a client id and secret (no lockout buckets: nothing else counts here). */
+const authenticated = async (clientId: string, secret: string) =>
+  (await db.sql`select api.authenticate_client(${clientId}, ${await sha256(
+    secret,
+  )}, '[]'::jsonb) as outcome`)[0]
+    .outcome.client as Record<string, unknown>;
+
+const setSettings = (projectId: string, changes: Record<string, unknown>) =>
+  appValue<Record<string, unknown>>(
+    db.sql,
+    projectId,
+    (tx) => tx`select api.update_project_settings(${projectId}, ${tx.json(changes as never)})`,
+  );
+
+Deno.test("api.set_machine_client_dpop_bound — marks a client of the project; its authentication then says dpop_required", async () => {
   const created = await asApp(db.sql, project.id, (tx) => createMachineClient(tx, { name: "Strict" }));
   assert.equal(created.dpop_bound_access_tokens, false);
   const set = (projectId: string, clientId: string, bound: boolean) =>
@@ -172,14 +186,56 @@ Deno.test("api.set_machine_client_dpop_bound — marks a client of the project; 
       (tx) => tx`select api.set_machine_client_dpop_bound(${clientId}, ${bound})`,
     );
   assert.equal((await set(project.id, created.client_id, true)).dpop_bound_access_tokens, true);
-  const grant = (projectId: string) =>
-    appValue<Record<string, unknown>>(
-      db.sql,
-      projectId,
-      (tx) => tx`select api.machine_client_grant(${created.client_id}, null, null)`,
-    );
-  assert.equal((await grant(project.id)).dpop_bound, true);
+  assert.equal((await authenticated(created.client_id, created.client_secret)).dpop_required, true);
   await rejectsAs(set(other.id, created.client_id, false), "not_found");
   assert.equal((await set(project.id, created.client_id, false)).dpop_bound_access_tokens, false);
-  assert.equal((await grant(project.id)).dpop_bound, undefined, "left out when not bound");
+  assert.equal((await authenticated(created.client_id, created.client_secret)).dpop_required, false);
+});
+
+Deno.test("settings.dpop.required — api.authenticate_client says dpop_required for the project's own client and its machine clients", async () => {
+  const strict = await seedProject(db.sql, { name: "Requires DPoP" });
+  const agent = await asApp(db.sql, strict.id, (tx) => createMachineClient(tx, { name: "Agent" }));
+  assert.equal((await authenticated(strict.clientId, strict.secret)).dpop_required, false);
+  assert.equal((await authenticated(agent.client_id, agent.client_secret)).dpop_required, false);
+  await setSettings(strict.id, { dpop: { required: true } });
+  assert.equal((await authenticated(strict.clientId, strict.secret)).dpop_required, true);
+  assert.equal((await authenticated(agent.client_id, agent.client_secret)).dpop_required, true);
+  // Another project's clients are untouched.
+  assert.equal((await authenticated(project.clientId, project.secret)).dpop_required, false);
+  await setSettings(strict.id, { dpop: null });
+  assert.equal((await authenticated(strict.clientId, strict.secret)).dpop_required, false);
+  assert.equal((await authenticated(agent.client_id, agent.client_secret)).dpop_required, false);
+});
+
+Deno.test("settings.dpop.required — api.machine_client_keys says dpop_required, then acts for no project again", async () => {
+  const strict = await seedProject(db.sql, { name: "Keys and DPoP" });
+  const agent = await asApp(db.sql, strict.id, (tx) => createMachineClient(tx, { name: "Signer" }));
+  await appValue(
+    db.sql,
+    strict.id,
+    (tx) =>
+      tx`select api.set_machine_client_jwks(${agent.client_id}, ${
+        tx.json({ keys: [{ kty: "EC", crv: "P-256", x: "x", y: "y" }] } as never)
+      })`,
+  );
+  const keys = async () =>
+    (await db.sql`select api.machine_client_keys(${agent.client_id}) as keys,
+                         coalesce(current_setting('astapa.project_id', true), '') as acting`)[0];
+  assert.equal((await keys()).keys.dpop_required, false);
+  await setSettings(strict.id, { dpop: { required: true } });
+  const after = await keys();
+  assert.equal(after.keys.dpop_required, true);
+  assert.equal(after.acting, "", "the project is let go after the one read");
+});
+
+Deno.test("api.update_project_settings — dpop must be {required: boolean}; audited as project.settings", async () => {
+  for (const bad of [true, { required: "yes" }, { required: true, nonce: true }, {}, []]) {
+    await rejectsAs(setSettings(other.id, { dpop: bad }), "validation_failed", /dpop must be/);
+  }
+  const saved = await setSettings(other.id, { dpop: { required: true } });
+  assert.deepEqual((saved.settings as Record<string, unknown>).dpop, { required: true });
+  const [audited] = await db.sql`select details from astapa.audit_log
+    where project_id = ${other.id} and action = 'project.settings' order by id desc limit 1`;
+  assert.deepEqual(audited.details, { dpop: { required: true } });
+  await setSettings(other.id, { dpop: null });
 });

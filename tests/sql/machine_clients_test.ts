@@ -194,8 +194,14 @@ Deno.test("api.verify_client — either kind of client, by id and secret hash; r
     project_id: a.id,
     kind: "machine",
     enabled: true,
+    dpop_required: false,
   });
-  assert.deepEqual(await verify(a.clientId, a.secret), { project_id: a.id, kind: "project", enabled: true });
+  assert.deepEqual(await verify(a.clientId, a.secret), {
+    project_id: a.id,
+    kind: "project",
+    enabled: true,
+    dpop_required: false,
+  });
   assert.equal(await verify(clientA.clientId, clientB.secret), null);
   assert.equal(await verify("mcl_unknown", clientA.secret), null);
   await rejectsAs(
@@ -238,6 +244,7 @@ Deno.test("api.verify_client — either kind of client, by id and secret hash; r
     project_id: a.id,
     kind: "machine",
     enabled: false,
+    dpop_required: false,
   });
   const legacy = await appValue(
     db.sql,

@@ -40,6 +40,7 @@ const LIMITS = {
   refresh_token_ttl: { default: 2592000, min: 3600, max: 31536000 },
   refresh_grace_seconds: { default: 10, min: 0, max: 60 },
   refresh_token_max_age: { default: 7776000, min: 3600, max: 315360000 },
+  login_session_ttl: { default: 604800, min: 300, max: 2592000 },
 };
 
 Deno.test("api.token_lifetime_limits — the bounds astapa.token_policy clamps to", async () => {

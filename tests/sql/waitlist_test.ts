@@ -63,9 +63,8 @@ Deno.test("api.join_waitlist — one entry per address in any case; the same emp
   await decline(project.id, (await entryOf(project.id, "no@example.com")).id as string);
   answers.push(await join(project.id, "no@example.com")); // declined
   answers.push(await join(project.id, "ada@example.com")); // an account's
-  // void: every answer the same empty value (postgres.js reads a void result as "").
-  assert.deepEqual(new Set(answers), new Set([answers[0]]));
-  assert.ok(answers[0] === "" || answers[0] === null);
+  // Every answer the same: 0, no wait.
+  assert.deepEqual(answers, [0, 0, 0, 0, 0]);
   const stored = await rows(project.id);
   assert.equal(stored.filter((r) => r.email.toLowerCase() === "new@example.com").length, 1);
   assert.equal(stored.find((r) => r.email === "ok@example.com")!.status, "approved");
@@ -79,6 +78,58 @@ Deno.test("api.join_waitlist — a malformed address, or a project without a wai
   await rejectsAs(join(open.id, "x@example.com"), "validation_failed", /do not go through a waitlist/);
   assert.equal((await rows(open.id)).length, 0);
   await rejectsAs(as(null, (tx) => tx`select api.join_waitlist('x@example.com')`), "not_found");
+});
+
+const joinAs = (projectId: string, email: string, lang: string | null, buckets: Json[] = []) =>
+  as<number>(
+    projectId,
+    (tx) => tx`select api.join_waitlist(${email}, ${lang}, ${tx.json(buckets as never)})`,
+  );
+const langOf = async (projectId: string, email: string) =>
+  (await db.sql`select lang from astapa.waitlist_entries where project_id = ${projectId}
+                and email_lower = lower(${email})`)[0]?.lang;
+
+Deno.test("api.join_waitlist — keeps the page's language (the first join's); none without one; any other refused", async () => {
+  const p = await seedProject(db.sql, { name: "Bahasa", settings: waitlistMode });
+  assert.equal(await joinAs(p.id, "ani@example.com", "id"), 0);
+  assert.equal(await langOf(p.id, "ani@example.com"), "id");
+  assert.equal((await entryOf(p.id, "ani@example.com")).lang, "id", "the entry shows it");
+  await joinAs(p.id, "ANI@example.com", "en");
+  assert.equal(await langOf(p.id, "ani@example.com"), "id", "joining again changes nothing");
+  await join(p.id, "lama@example.com");
+  assert.equal(await langOf(p.id, "lama@example.com"), null);
+  assert.equal((await entryOf(p.id, "lama@example.com")).lang, null);
+  await rejectsAs(joinAs(p.id, "fr@example.com", "fr"), "validation_failed", /lang must be en or id/);
+  assert.equal(await langOf(p.id, "fr@example.com"), undefined, "nothing written");
+});
+
+Deno.test("api.join_waitlist — over a bucket's limit: the wait, nothing counted or written; a spared address still joins", async () => {
+  const p = await seedProject(db.sql, { name: "Batas", settings: waitlistMode });
+  const stamp = crypto.randomUUID();
+  const buckets = (email: string, address: string) => [
+    { name: `t:${stamp}:pair:${email}:${address}`, max: 2, window_seconds: 900 },
+    { name: `t:${stamp}:address:${address}`, max: 3, window_seconds: 900 },
+    {
+      name: `t:${stamp}:email:${email}`,
+      max: 2,
+      window_seconds: 900,
+      spare_if_clean: `t:${stamp}:pair:${email}:${address}`,
+    },
+  ];
+  const hits = async (name: string) =>
+    (await db.sql`select hits from astapa.rate_limits where bucket = ${name}`)[0]?.hits ?? 0;
+  assert.equal(await joinAs(p.id, "a@example.com", "en", buckets("a", "ip1")), 0);
+  assert.equal(await joinAs(p.id, "a@example.com", "en", buckets("a", "ip1")), 0);
+  const wait = await joinAs(p.id, "a@example.com", "en", buckets("a", "ip1"));
+  assert.ok(wait > 0 && wait <= 900, `the pair is full: wait ${wait}`);
+  assert.equal(await hits(`t:${stamp}:pair:a:ip1`), 2, "a refused join is not counted");
+  // Another address from the same IP: the IP's bucket (3) takes one more, then refuses; nothing written.
+  assert.equal(await joinAs(p.id, "b@example.com", "en", buckets("b", "ip1")), 0);
+  assert.ok(await joinAs(p.id, "c@example.com", "en", buckets("c", "ip1")) > 0);
+  assert.equal(await langOf(p.id, "c@example.com"), undefined, "nothing written over the limit");
+  // The address's own ceiling (2) is full, but an IP that never sent it is spared (nobody locks its owner out).
+  assert.equal(await joinAs(p.id, "a@example.com", "id", buckets("a", "ip2")), 0);
+  assert.deepEqual((await rows(p.id)).map((r) => r.email).sort(), ["a@example.com", "b@example.com"]);
 });
 
 Deno.test("api.list_waitlist — newest first, by status, a page at a time; bad arguments refused", async () => {

@@ -201,7 +201,7 @@ export async function afterFirstFactor(
       return c.redirect(`/auth/mfa?${requestQuery(query)}${requestQuery(query) ? "&" : ""}lang=${lang}`, 303);
     }
   }
-  writeSession(c, request.project.id, session.token);
+  writeSession(c, request.project.id, session.token, session.record.ttlSeconds);
   if (consentFirst) return authPage(authPageData(c, request, query, { consent: true }), "consentTitle");
   if (onward) return c.redirect(onwardHref(onward, query, pickLang(c)), 303);
   if ("redirect" in decision) return c.redirect(decision.redirect, 303);

@@ -54,7 +54,11 @@ export const handler: Handlers = {
     if (!(await accessTokenActive(sql, claims.project_id, userId, String(claims.client_id)))) {
       return c.json(INACTIVE, 200, headers);
     }
-    return c.json({ active: true, token_type: "access_token", ...claims }, 200, headers);
+    // RFC 9449 §6.2: a bound token says so, and its cnf.jkt (among the claims) names the key it needs.
+    const tokenType = typeof (claims.cnf as { jkt?: unknown } | undefined)?.jkt === "string"
+      ? "DPoP"
+      : "access_token";
+    return c.json({ active: true, token_type: tokenType, ...claims }, 200, headers);
   },
 };
 

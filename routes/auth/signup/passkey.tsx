@@ -3,8 +3,9 @@
  * creates accounts): the address from /auth/signup gets a 6-digit code (10 minutes, 5 tries; the same answer
  * for every address), the right code makes the account, verified, with no way in yet, and the person then
  * registers a passkey; only then is the app told of a sign-in. An abandoned attempt leaves at most that
- * account, which signing up again with the address resumes (docs/passkeys.md). Sending counts toward the
- * per-address mail limit, wrong codes toward the sign-in lockout (both in Postgres). English and Indonesian.
+ * account, which signing up again with the address resumes (docs/passkeys.md). Sending asks for the project's
+ * bot check (`passkey_sign_up`) and counts toward the per-address mail limit, wrong codes toward the sign-in
+ * lockout (both in Postgres). English and Indonesian.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -24,6 +25,7 @@ import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { mailPasskeySignUpCode, provePasskeySignUp } from "@/db/passkey_sign_ups.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
+import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
@@ -82,7 +84,15 @@ export const handler: Handlers<PasskeySignUpData> = {
     const { sql } = c.var.deps;
     const email = form.email.trim();
     const token = TOKEN.test(form.sign_up) ? form.sign_up : null;
+    // Every page of this sign-up can send a code ("send again" on the code page): each shows the widget.
+    useBotCheck(c, request.project, "passkey_sign_up");
     if (form.action === "send") {
+      // Bot protection first (docs/hosted-login.md#bot-protection): nothing counted or mailed without it.
+      const bot = await botCheckRefusal(c, request.project, "passkey_sign_up");
+      if (bot) {
+        const step = token ? { mode: "code" as const, signUp: token } : { mode: "ask" as const };
+        return show(c, request, query, { ...step, email, error: bot.error }, bot.status);
+      }
       if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
       const wait = await signInWait(c, request.project, email, "mail");
       if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);

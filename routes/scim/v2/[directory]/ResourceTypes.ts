@@ -1,4 +1,4 @@
-/** SCIM /ResourceTypes (RFC 7644 §4): User only — Groups are not offered (docs/scim.md). */
+/** SCIM /ResourceTypes (RFC 7644 §4): User and Group (docs/scim.md). */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { SCIM_TOKEN } from "@/lib/router/callers.ts";
 import { scimOf } from "@/lib/scim/caller.ts";

@@ -1,4 +1,4 @@
-/** SCIM /Schemas (RFC 7644 §4): the User schema's attributes Astapa keeps (lib/scim/discovery.ts). */
+/** SCIM /Schemas (RFC 7644 §4): the User and Group schemas' attributes Astapa keeps (lib/scim/discovery.ts). */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { SCIM_TOKEN } from "@/lib/router/callers.ts";
 import { scimOf } from "@/lib/scim/caller.ts";

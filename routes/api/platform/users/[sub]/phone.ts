@@ -7,6 +7,7 @@ import { AppError } from "@/lib/http/errors.ts";
 import { parsePhone } from "@/lib/phone/number.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
+import { PlatformUser, platformUser } from "@/lib/platform/user_body.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
@@ -47,7 +48,7 @@ export const handler: Handlers = {
       c,
       (tx, projectId) => setUserPhone(tx, projectId, sub, { phoneNumber: e164, verified: input.verified }),
     );
-    return c.json(user, 200, NO_STORE);
+    return c.json(platformUser(user), 200, NO_STORE);
   },
 };
 
@@ -60,6 +61,6 @@ export const openapi: RouteDoc = {
       "when removing it (or replacing it by an unverified one) would leave them no way to sign in.",
     auth: "client",
     body: { schema: PhoneSet, media: ["json"] },
-    responses: { 200: { description: "The user" }, ...COMMON_ERRORS },
+    responses: { 200: { description: "The user", schema: PlatformUser }, ...COMMON_ERRORS },
   },
 };

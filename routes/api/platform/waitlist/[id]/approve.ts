@@ -1,7 +1,8 @@
 /**
  * Approves a waitlist entry: its address may now sign up through the hosted login, and Astapa mails it the
- * hosted sign-up link (the project's own client, its first redirect URI, login_hint=<address>; English and
- * Indonesian). Approving an approved entry changes nothing and mails nothing.
+ * hosted sign-up link (the project's own client, its first redirect URI, login_hint=<address>; in the language
+ * the person joined in, or English and Indonesian for an entry from before languages were kept). Approving an
+ * approved entry changes nothing and mails nothing.
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { approveWaitlistEntry, WaitlistEntrySchema } from "@/db/waitlist.ts";
@@ -26,7 +27,7 @@ export const handler: Handlers = {
           tx,
           projectId,
           id,
-          (email, project) => waitlistApprovalMail(baseUrl, project, email),
+          (entry, project) => waitlistApprovalMail(baseUrl, project, entry),
         ),
     );
     return c.json(entry, 200, NO_STORE);

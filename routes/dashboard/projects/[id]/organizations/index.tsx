@@ -216,6 +216,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                   action={`${base}/organizations/scim`}
                   csrf={data.frame.csrf}
                   organization={org.id}
+                  roles={data.groupRoles}
                 />
               </td>
             </tr>

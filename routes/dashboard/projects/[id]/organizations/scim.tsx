@@ -1,12 +1,14 @@
 /**
  * POST /dashboard/projects/:id/organizations/scim: an admin turns an organization's SCIM directory on or replaces
- * its token (docs/scim.md) — the page is answered at once with the token, shown this once — or revokes it
- * (api.enable_scim_directory / api.revoke_scim_token, as the Platform API).
+ * its token (docs/scim.md) — the page is answered at once with the token, shown this once — revokes it, or maps
+ * one of its groups to an organization role (api.enable_scim_directory / api.revoke_scim_token / api.map_scim_group,
+ * as the Platform API).
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { enableScimDirectory, revokeScimToken } from "@/db/scim.ts";
+import { mapScimGroup } from "@/db/scim_groups.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import {
   OrganizationScimForm,
@@ -31,6 +33,10 @@ export const handler: Handlers<OrganizationsData> = {
         if (form.action === "revoke") {
           await revokeScimToken(tx, form.organization);
           return "scim_revoked";
+        }
+        if (form.action === "map") {
+          await mapScimGroup(tx, form.organization, form.group, form.role || null);
+          return "scim_group_mapped";
         }
         const directory = await enableScimDirectory(tx, form.organization, hash);
         const data = await load(tx, role, projectId, {});

@@ -13,6 +13,7 @@ const LifetimesForm = z.object({
   refresh_token_ttl: Seconds,
   refresh_grace_seconds: Seconds,
   refresh_token_max_age: Seconds,
+  login_session_ttl: Seconds,
 });
 
 /** Empty → the default (the key is removed); a number → that; anything else goes to SQL, which says why not. */
@@ -21,7 +22,7 @@ function seconds(text: string): number | string | null {
   return /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
-/** POST /dashboard/projects/:id/settings/lifetimes: access, refresh, grace and sign-in max age (admins). */
+/** POST /dashboard/projects/:id/settings/lifetimes: access, refresh, grace, sign-in max age and hosted-login session (admins). */
 export const handler: Handlers<SettingsData> = {
   POST: async (c) => {
     const form = await readBody(c, LifetimesForm, ["form"]);
@@ -31,6 +32,7 @@ export const handler: Handlers<SettingsData> = {
         refresh_token_ttl: seconds(form.refresh_token_ttl),
         refresh_grace_seconds: seconds(form.refresh_grace_seconds),
         refresh_token_max_age: seconds(form.refresh_token_max_age),
+        login_session_ttl: seconds(form.login_session_ttl),
       });
       return "lifetimes_saved";
     });

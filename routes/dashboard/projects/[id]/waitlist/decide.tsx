@@ -25,7 +25,7 @@ export const handler: Handlers<WaitlistData> = {
           tx,
           projectId,
           form.id,
-          (email, p) => waitlistApprovalMail(baseUrl, p, email),
+          (entry, p) => waitlistApprovalMail(baseUrl, p, entry),
         );
         return "approved";
       },

@@ -1,4 +1,4 @@
-/** A user's hosted-login sessions over the Platform API: list them, or sign the user out everywhere. */
+/** A user's hosted-login sessions over the Platform API: list them, or sign the user out everywhere ([sid].ts: one). */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { listLoginSessions, LoginSessionSchema, signOutEverywhere, SignOutSchema } from "@/db/user_admin.ts";
