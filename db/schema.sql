@@ -19544,6 +19544,9 @@ AS $function$
     was_disabled boolean;
     verified boolean := (r ->> 'email_verified')::boolean;
     had_way_in boolean;
+    -- The profile fields the row states, as stored (db/api/profile.sql: trimmed, en_US as en-US); null: none.
+    profile jsonb := (select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, r -> f))
+                      from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -19566,7 +19569,7 @@ AS $function$
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -19599,24 +19602,22 @@ AS $function$
     if r ? 'custom_claims' then
       patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
     end if;
-    -- The profile (db/api/profile.sql's values: trimmed, en_US as en-US), each field only when the row states it;
-    -- a value that breaks its users_<field>_check refuses the row, named (api.import_users). Not audited per
-    -- user: the import is audited once.
-    if r ?| astapa.profile_fields() then
+    -- A found user's profile: each field only when the row states it (a new user's came with the insert, in its
+    -- user.created). A value that breaks its users_<field>_check refuses the row, in words (api.import_users).
+    -- Not audited per user: the import is audited once.
+    if outcome = 'updated' and profile is not null then
       update astapa.users as u set
-        name = coalesce(astapa.profile_value('name', r -> 'name'), u.name),
-        given_name = coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
-        family_name = coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
-        picture = coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
-        locale = coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale),
+        name = coalesce(profile ->> 'name', u.name),
+        given_name = coalesce(profile ->> 'given_name', u.given_name),
+        family_name = coalesce(profile ->> 'family_name', u.family_name),
+        picture = coalesce(profile ->> 'picture', u.picture),
+        locale = coalesce(profile ->> 'locale', u.locale),
         profile_updated_at = pg_catalog.now()
       where u.project_id = import_user.project_id and u.id = target
         and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
-          coalesce(astapa.profile_value('name', r -> 'name'), u.name),
-          coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
-          coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
-          coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
-          coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale));
+          coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
+          coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
+          coalesce(profile ->> 'locale', u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -19715,7 +19716,7 @@ comment on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,te
 grant execute on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -19728,16 +19729,19 @@ AS $function$
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null then
+        if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
           insert into astapa.users (project_id, email, email_verified, password_hash, environment)
           values (project_id, email, email_verified, password_hash, environment)
           returning id into new_id;
         else
+          -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at)
+                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
-                  coalesce(created_at, pg_catalog.now()))
+                  coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
         return new_id;
@@ -19750,8 +19754,8 @@ AS $function$
     end loop;
   end
   $function$;
-comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id and created_at need the owner''s rights (api.import_users).';
-grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) to astapa_app;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)

@@ -22,6 +22,9 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     was_disabled boolean;
     verified boolean := (r ->> 'email_verified')::boolean;
     had_way_in boolean;
+    -- The profile fields the row states, as stored (db/api/profile.sql: trimmed, en_US as en-US); null: none.
+    profile jsonb := (select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, r -> f))
+                      from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -44,7 +47,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -77,24 +80,22 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     if r ? 'custom_claims' then
       patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
     end if;
-    -- The profile (db/api/profile.sql's values: trimmed, en_US as en-US), each field only when the row states it;
-    -- a value that breaks its users_<field>_check refuses the row, named (api.import_users). Not audited per
-    -- user: the import is audited once.
-    if r ?| astapa.profile_fields() then
+    -- A found user's profile: each field only when the row states it (a new user's came with the insert, in its
+    -- user.created). A value that breaks its users_<field>_check refuses the row, in words (api.import_users).
+    -- Not audited per user: the import is audited once.
+    if outcome = 'updated' and profile is not null then
       update astapa.users as u set
-        name = coalesce(astapa.profile_value('name', r -> 'name'), u.name),
-        given_name = coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
-        family_name = coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
-        picture = coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
-        locale = coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale),
+        name = coalesce(profile ->> 'name', u.name),
+        given_name = coalesce(profile ->> 'given_name', u.given_name),
+        family_name = coalesce(profile ->> 'family_name', u.family_name),
+        picture = coalesce(profile ->> 'picture', u.picture),
+        locale = coalesce(profile ->> 'locale', u.locale),
         profile_updated_at = pg_catalog.now()
       where u.project_id = import_user.project_id and u.id = target
         and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
-          coalesce(astapa.profile_value('name', r -> 'name'), u.name),
-          coalesce(astapa.profile_value('given_name', r -> 'given_name'), u.given_name),
-          coalesce(astapa.profile_value('family_name', r -> 'family_name'), u.family_name),
-          coalesce(astapa.profile_value('picture', r -> 'picture'), u.picture),
-          coalesce(astapa.profile_value('locale', r -> 'locale'), u.locale));
+          coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
+          coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
+          coalesce(profile ->> 'locale', u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).

@@ -130,7 +130,8 @@ grant execute on function astapa.assert_email(text) to astapa_app;
 create or replace function astapa.insert_user(project_id text, environment text, email text,
                                               email_verified boolean, password_hash text,
                                               external_id text default null,
-                                              created_at timestamptz default null) returns bigint
+                                              created_at timestamptz default null,
+                                              profile jsonb default null) returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -143,16 +144,19 @@ create or replace function astapa.insert_user(project_id text, environment text,
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null then
+        if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
           insert into astapa.users (project_id, email, email_verified, password_hash, environment)
           values (project_id, email, email_verified, password_hash, environment)
           returning id into new_id;
         else
+          -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at)
+                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
-                  coalesce(created_at, pg_catalog.now()))
+                  coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
         return new_id;
@@ -166,12 +170,12 @@ create or replace function astapa.insert_user(project_id text, environment text,
   end
   $$;
 
-comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) is
+comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) is
   'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an '
   'existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. '
-  'external_id and created_at need the owner''s rights (api.import_users).';
+  'external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
 
-grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) to astapa_app;
+grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) to astapa_app;
 
 create or replace function api.create_user(project_id text, email text, password_hash text default null,
                                 email_verified boolean default false) returns jsonb

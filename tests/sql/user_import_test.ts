@@ -421,6 +421,10 @@ Deno.test("api.import_users — the profile: a row states what it changes; a val
     [2, "picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded)."],
     [3, "name is at most 256 characters, without control or invisible formatting characters."],
   ]);
+  // A new user's profile comes with the insert: user.created carries it, no user.updated follows.
+  const events = await db.sql`select type, data -> 'user' ->> 'name' as name from astapa.events
+    where project_id = ${p.id} and data -> 'user' ->> 'email' = 'dewi@example.com' order by id`;
+  assert.deepEqual(events.map((e) => [e.type, e.name]), [["user.created", "Dewi"]]);
   // Again, stating only the given name: the other fields keep what they had.
   await run(db.sql, p.id, [{ row: 1, email: "dewi@example.com", given_name: "Dewi" }]);
   const [dewi] = await db.sql`select name, given_name, family_name from astapa.users
