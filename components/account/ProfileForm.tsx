@@ -42,7 +42,7 @@ export function ProfileForm({ user, post, hidden, t }: Props) {
         </p>
       ))}
       <p>
-        <button type="submit">{t("saveName")}</button>
+        <button type="submit">{t("saveProfile")}</button>
       </p>
     </form>
   );

@@ -118,7 +118,7 @@ export function profileRefusal(description: string | undefined): AccountKey {
 
 /** What the page says after each change went through. */
 export const NOTICE_OF: Record<string, AccountKey> = {
-  profile: "nameSaved",
+  profile: "profileSaved",
   email: "emailSent",
   password: "passwordSaved",
   unlinkedIdentity: "unlinked",

@@ -20,8 +20,8 @@ const en = {
   localeHint: "A language tag such as id-ID or en-GB.",
   picture: "Picture address",
   pictureHint: "An https:// link to a picture of you (we keep the link, not the picture).",
-  saveName: "Save profile",
-  nameSaved: "Your profile was saved.",
+  saveProfile: "Save profile",
+  profileSaved: "Your profile was saved.",
   nameInvalid: "A name is at most 256 characters, without control or invisible formatting characters.",
   givenNameInvalid:
     "A given name is at most 128 characters, without control or invisible formatting characters.",
@@ -140,8 +140,8 @@ const id: Record<AccountKey, string> = {
   localeHint: "Tag bahasa seperti id-ID atau en-GB.",
   picture: "Alamat foto",
   pictureHint: "Tautan https:// ke foto Anda (kami menyimpan tautannya, bukan fotonya).",
-  saveName: "Simpan profil",
-  nameSaved: "Profil Anda disimpan.",
+  saveProfile: "Simpan profil",
+  profileSaved: "Profil Anda disimpan.",
   nameInvalid: "Nama paling banyak 256 karakter, tanpa karakter kontrol atau karakter format tak terlihat.",
   givenNameInvalid:
     "Nama depan paling banyak 128 karakter, tanpa karakter kontrol atau karakter format tak terlihat.",

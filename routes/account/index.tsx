@@ -14,7 +14,7 @@ import { AccountPage, type AccountPageData } from "@/components/account/AccountP
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
 const NOTICES = [
-  "nameSaved",
+  "profileSaved",
   "emailSent",
   "passwordSaved",
   "unlinked",

@@ -49,7 +49,7 @@ Deno.test("account profile — saves every field, shows them back, blank clears;
     picture: "https://example.com/dewi.png",
   });
   assert.equal(saved.status, 303);
-  assert.match(saved.headers.get("location")!, /done=nameSaved/);
+  assert.match(saved.headers.get("location")!, /done=profileSaved/);
   const html = await (await b.get(saved.headers.get("location")!)).text();
   for (const value of ["Dewi Sartika", "Sartika", "id-ID", "https://example.com/dewi.png"]) {
     assert.ok(html.includes(`value="${value}"`), value);

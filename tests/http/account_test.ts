@@ -110,7 +110,7 @@ Deno.test("account — forms need the CSRF token and our Origin; the name is sav
   const [before] = await t.db.sql`select name, profile_updated_at from astapa.users where id = ${b.user}`;
   assert.deepEqual(before, { name: null, profile_updated_at: null });
   const saved = await b.post("/account", { action: "name", name: "Dewi" });
-  assert.match(saved.headers.get("location")!, /done=nameSaved/);
+  assert.match(saved.headers.get("location")!, /done=profileSaved/);
   assert.match(await (await b.get(saved.headers.get("location")!)).text(), /value="Dewi"/);
 });
 
