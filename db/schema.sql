@@ -7263,7 +7263,8 @@ AS $function$
             'reason', case
               when state like 'AS%' then problem
               -- A profile field's rule, in words (astapa.profile_problem).
-              when astapa.profile_problem(constraint_at_fault) is not null then astapa.profile_problem(constraint_at_fault)
+              when astapa.profile_problem(constraint_at_fault) is not null
+                then astapa.profile_problem(constraint_at_fault)
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);
@@ -21346,7 +21347,8 @@ AS $function$
         then 'given_name is at most 128 characters, without control or invisible formatting characters.'
       when 'users_family_name_check'
         then 'family_name is at most 128 characters, without control or invisible formatting characters.'
-      when 'users_picture_check' then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
+      when 'users_picture_check'
+        then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
       when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
     end
   $function$;
@@ -22243,10 +22245,12 @@ AS $function$
     end if;
     current := astapa.profile_of(project_id, user_id);
     if current is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select pg_catalog.array_agg(f) into changed
-    from pg_catalog.unnest(astapa.profile_fields()) as f where given ? f and (given ->> f) is distinct from (current ->> f);
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    where given ? f and (given ->> f) is distinct from (current ->> f);
     if changed is null then
       return '{}';
     end if;

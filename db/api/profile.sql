@@ -75,7 +75,8 @@ create or replace function astapa.profile_problem(violated text) returns text
         then 'given_name is at most 128 characters, without control or invisible formatting characters.'
       when 'users_family_name_check'
         then 'family_name is at most 128 characters, without control or invisible formatting characters.'
-      when 'users_picture_check' then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
+      when 'users_picture_check'
+        then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
       when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
     end
   $$;
@@ -132,10 +133,12 @@ create or replace function astapa.save_profile(project_id text, user_id bigint, 
     end if;
     current := astapa.profile_of(project_id, user_id);
     if current is null then
-      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select pg_catalog.array_agg(f) into changed
-    from pg_catalog.unnest(astapa.profile_fields()) as f where given ? f and (given ->> f) is distinct from (current ->> f);
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    where given ? f and (given ->> f) is distinct from (current ->> f);
     if changed is null then
       return '{}';
     end if;
@@ -162,8 +165,9 @@ create or replace function astapa.save_profile(project_id text, user_id bigint, 
 comment on function astapa.save_profile(text, bigint, jsonb, text) is
   'Sets the profile fields present in change (a blank or null value clears one; change null: nothing) of a user, '
   'all or nothing; profile_updated_at moves when a value changes, and user.profile_updated is audited with the '
-  'fields and by (user; admin for the Platform API). Returns the fields that changed. AS400 for an unknown key, a value that is not a '
-  'string, or one that breaks the field''s rule (the message says which); AS404 unknown or erased user.';
+  'fields and by (user; admin for the Platform API). Returns the fields that changed. AS400 for an unknown key, a '
+  'value that is not a string, or one that breaks the field''s rule (the message says which); AS404 unknown or '
+  'erased user.';
 
 grant execute on function astapa.save_profile(text, bigint, jsonb, text) to astapa_app;
 

@@ -172,8 +172,9 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
 
 comment on function astapa.sign_in_user_claims(bigint) is
   'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null '
-  'when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are '
-  'enabled, and belong to the environment the project is in now.';
+  'when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read '
+  'once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project '
+  'is in now.';
 
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
 
@@ -238,7 +239,8 @@ create or replace function astapa.grant_result(
 
 comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) is
   'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller '
-  'already read (astapa.token_lifetimes); profile (the OIDC profile claims) only when scope has profile. Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
+  'already read (astapa.token_lifetimes); profile (the OIDC profile claims) only when scope has profile. Raises '
+  'AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
 
 grant execute on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) to astapa_app;
 

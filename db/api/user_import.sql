@@ -231,7 +231,8 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
             'reason', case
               when state like 'AS%' then problem
               -- A profile field's rule, in words (astapa.profile_problem).
-              when astapa.profile_problem(constraint_at_fault) is not null then astapa.profile_problem(constraint_at_fault)
+              when astapa.profile_problem(constraint_at_fault) is not null
+                then astapa.profile_problem(constraint_at_fault)
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);

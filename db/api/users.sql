@@ -106,8 +106,7 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
   'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, '
-  'null when unset); null when not visible or deleted '
-  '(a tombstone, api.delete_own_account).';
+  'null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 
@@ -581,7 +580,8 @@ comment on function api.update_user(text, bigint, jsonb) is
   'mailed links, codes and pending change of the old address voided; unverified unless email_verified says '
   'so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; '
   'null removes it unless it is the last way in, AS409), disabled (api.disable_user), the profile fields '
-  '(astapa.save_profile). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+  '(astapa.save_profile). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased '
+  'or another environment''s user.';
 
 grant execute on function api.update_user(text, bigint, jsonb) to astapa_app;
 
@@ -799,7 +799,8 @@ create or replace function api.search_environment_users(project_id text, query t
 comment on function api.search_environment_users(text, text, integer, bigint) is
   'A page (id order, after after_id) of the project''s users in its current environment matching query: '
   'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s '
-  'name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+  'name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown '
+  'project.';
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 
