@@ -1,8 +1,9 @@
 /**
  * GitHub as an OAuth 2.0 provider through oauth4webapi (GitHub has no OpenID Connect for people): the
  * authorization code flow with state and PKCE (S256, which GitHub supports), then `GET /user` for the stable
- * numeric id (and the display name and avatar for an empty profile) and `GET /user/emails` for the primary address and whether GitHub verified it. A GitHub
- * account without a verified primary email cannot sign in: the email is what identifies the person to the app.
+ * numeric id (and the display name and avatar, for an empty profile) and `GET /user/emails` for the primary
+ * address and whether GitHub verified it. A GitHub account without a verified primary email cannot sign in: the
+ * email is what identifies the person to the app.
  */
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
