@@ -6,6 +6,7 @@ import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { ListedPasskeySchema } from "./passkeys.ts";
 import { SignInMethodSchema } from "./user_admin.ts";
+import type { ProfileInput } from "./users.ts";
 
 /** The mail a change sends (subject and text in the person's language); SQL adds the address. */
 export type AccountMail = { template: string; subject: string; text: string };
@@ -17,7 +18,12 @@ export const AccountOverview = z.object({
     email: z.string().nullable(),
     email_verified: z.boolean(),
     phone_number: z.string().nullable(),
+    // The profile (db/api/profile.sql), null when unset.
     name: z.string().nullable(),
+    given_name: z.string().nullable(),
+    family_name: z.string().nullable(),
+    picture: z.string().nullable(),
+    locale: z.string().nullable(),
     created_at: z.string(),
   }),
   auth_time: z.number(),
@@ -89,7 +95,7 @@ export async function accountOverview(
 
 /** One change the page makes; each is one api.account_* call in one transaction, audited as the person. */
 export type AccountChange =
-  | { kind: "name"; name: string }
+  | { kind: "profile"; profile: ProfileInput }
   | { kind: "password"; passwordHash: string; freshSeconds: number; mail: AccountMail }
   | { kind: "email"; newEmail: string; tokenHash: Uint8Array; freshSeconds: number; mail: AccountMail }
   | { kind: "endOtherSessions" }
@@ -109,8 +115,8 @@ export async function changeAccount(
   const [row] = await asApp(sql, projectId, (tx) => {
     const s = sessionHash;
     switch (change.kind) {
-      case "name":
-        return tx`select api.account_set_name(${s}, ${change.name}) as r`;
+      case "profile":
+        return tx`select api.account_set_profile(${s}, ${JSON.stringify(change.profile)}::text::jsonb) as r`;
       case "password":
         return tx`select api.account_set_password(${s}, ${change.passwordHash}, ${change.freshSeconds},
           ${tx.json(change.mail)}) as r`;

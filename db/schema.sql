@@ -2699,14 +2699,26 @@ create table astapa.users (
   phone_number text,
   phone_number_verified boolean default false not null,
   awaiting_passkey_since timestamp with time zone,
+  name text,
+  given_name text,
+  family_name text,
+  picture text,
+  locale text,
+  profile_updated_at timestamp with time zone,
+  name_lower text generated always as (lower(name)) stored,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
+  constraint users_family_name_check CHECK (length(family_name) >= 1 AND length(family_name) <= 128 AND family_name = btrim(family_name) AND family_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_given_name_check CHECK (length(given_name) >= 1 AND length(given_name) <= 128 AND given_name = btrim(given_name) AND given_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_locale_check CHECK (length(locale) <= 35 AND locale ~ '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$'::text),
+  constraint users_name_check CHECK (length(name) >= 1 AND length(name) <= 256 AND name = btrim(name) AND name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
-  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text)
+  constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
+  constraint users_picture_check CHECK (length(picture) <= 2048 AND picture ~ '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][-A-Za-z0-9._~:/?#@!$&()*+,;=%]*)?$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
@@ -2717,15 +2729,23 @@ comment on column astapa.users.deleted_at is 'Set when the person deleted their 
 comment on column astapa.users.phone_number is 'E.164 (+62812…), unique per project and environment; the OIDC phone_number claim.';
 comment on column astapa.users.phone_number_verified is 'A code sent to phone_number was entered (phone sign-in or adding the phone); the phone_number_verified claim.';
 comment on column astapa.users.awaiting_passkey_since is 'Set when a passkey sign-up''s proven address created the user, cleared when its first passkey is stored. While set and the user never signed in, user lists leave it out; 7 days on, with still no way in, the sweeper erases it (docs/passkeys.md).';
+comment on column astapa.users.name is 'Full name as the person would have it shown (OIDC name), at most 256 characters, trimmed, no control or invisible format characters.';
+comment on column astapa.users.given_name is 'OIDC given_name, at most 128 characters (rules of name).';
+comment on column astapa.users.family_name is 'OIDC family_name, at most 128 characters (rules of name).';
+comment on column astapa.users.picture is 'OIDC picture: an https URL of the person''s picture (Astapa stores the address only, never the image).';
+comment on column astapa.users.locale is 'OIDC locale: a BCP 47 language tag, e.g. id-ID.';
+comment on column astapa.users.profile_updated_at is 'When a profile field last changed; the updated_at claim (NumericDate). Null: never set.';
+comment on column astapa.users.name_lower is 'lower(name), for the search by a prefix of the name.';
 CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
+CREATE INDEX users_name_prefix_idx ON astapa.users USING btree (project_id, environment, name_lower text_pattern_ops) WHERE (name_lower IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -2736,7 +2756,7 @@ create policy "a project updates its own users" on astapa.users as permissive fo
 create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
-CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled)) EXECUTE FUNCTION astapa.emit_user_updated();
+CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -3107,8 +3127,8 @@ AS $function$
   begin
     export := pg_catalog.jsonb_build_object(
       'exported_at', pg_catalog.now(),
-      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
-        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      -- The profile fields are in the user (astapa.user_json); a `name` custom claim, if any, is under claims.
+      'profile', astapa.user_json(project, person),
       'identities', api.user_sign_in_methods(project, person),
       'claims', api.user_own_claims(project, person),
       'metadata', coalesce((select m.metadata from astapa.user_metadata m
@@ -3179,8 +3199,8 @@ AS $function$
       select pg_catalog.jsonb_build_object(
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
           'phone_number', u.phone_number,
-          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
-          'created_at', u.created_at),
+          'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+          'locale', u.locale, 'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3336,33 +3356,6 @@ comment on function api.account_revoke_consent(bytea,text,text) is 'The person r
 grant execute on function api.account_revoke_consent(bytea,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.account_set_name(session_hash bytea, name text)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
-    cleaned text := pg_catalog.btrim(coalesce(name, ''));
-  begin
-    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
-      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
-    end if;
-    insert into astapa.user_claims as c (project_id, user_id, extra)
-    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
-    on conflict (project_id, user_id) do update
-      set extra = case when cleaned = '' then c.extra - 'name'
-                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
-          updated_at = pg_catalog.now();
-    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
-      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
-  end
-  $function$;
-comment on function api.account_set_name(bytea,text) is 'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
-grant execute on function api.account_set_name(bytea,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer, mail jsonb DEFAULT NULL::jsonb)
  RETURNS integer
  LANGUAGE plpgsql
@@ -3400,6 +3393,19 @@ AS $function$
   $function$;
 comment on function api.account_set_password(bytea,text,integer,jsonb) is 'After a fresh sign-in (fresh_seconds), the person sets a new argon2id password (or a first one, for a social-only account); their other sessions end. Audited user.password_changed or user.password_set; mailed when mail is given. Returns the sessions ended. AS400 not argon2id; AS4G0 no session; AS403 not fresh (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_set_password(bytea,text,integer,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.account_set_profile(session_hash bytea, profile jsonb)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    return astapa.save_profile(astapa.current_project_id(), astapa.account_user(session_hash), profile, 'user');
+  end
+  $function$;
+comment on function api.account_set_profile(bytea,jsonb) is 'The signed-in person changes their profile (astapa.save_profile, by user): the fields present are set, a blank one cleared. Returns the fields that changed. AS400 a value breaks its rule; AS4G0 no session.';
+grant execute on function api.account_set_profile(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_start_phone_code(session_hash bytea, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, fresh_seconds integer)
@@ -6658,9 +6664,10 @@ AS $function$
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
-        'name', c.extra ->> 'name', 'role', c.role,
+        'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+        'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
-        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'custom_claims', nullif(c.extra, '{}'),
         'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
                      where m.project_id = u.project_id and m.user_id = u.id),
         'plan', (select s.plan_key from astapa.subscriptions as s
@@ -6696,6 +6703,69 @@ AS $function$
   $function$;
 comment on function api.failing_client_buckets(text,integer) is 'Brute-force buckets whose name starts with prefix and that hold a failure in their current window, as [{bucket, seconds left}], at most max_rows: what a starting or re-listening instance must not answer from its client-credential cache.';
 grant execute on function api.failing_client_buckets(text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.fill_profile(user_id bigint, provider text, claims jsonb)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    offered jsonb;
+    current jsonb;
+    filled text[];
+    violated text;
+  begin
+    if claims is null or pg_catalog.jsonb_typeof(claims) <> 'object' then
+      return '{}';
+    end if;
+    -- Only the strings among the known claims; a value another kind (a number, an object) is not a profile.
+    select pg_catalog.jsonb_object_agg(f, v) into offered
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    cross join lateral (select astapa.profile_value(f, claims -> f) as v
+                        where pg_catalog.jsonb_typeof(claims -> f) = 'string') as given
+    where v is not null;
+    -- Fills empty fields only: what the person (or the app) set is never overwritten by a provider. A value that
+    -- breaks its field's rule (a javascript: picture, a name with bidi overrides, 10,000 characters) is dropped
+    -- rather than failing the sign-in, and the rest tried again.
+    current := astapa.profile_of(project, user_id);
+    if current is null then
+      return '{}';
+    end if;
+    for attempt in 1..6 loop
+      select pg_catalog.array_agg(f) into filled
+      from pg_catalog.unnest(astapa.profile_fields()) as f where offered ? f and current ->> f is null;
+      if filled is null then
+        return '{}';
+      end if;
+      begin
+        update astapa.users as u
+        set name = coalesce(u.name, offered ->> 'name'),
+            given_name = coalesce(u.given_name, offered ->> 'given_name'),
+            family_name = coalesce(u.family_name, offered ->> 'family_name'),
+            picture = coalesce(u.picture, offered ->> 'picture'),
+            locale = coalesce(u.locale, offered ->> 'locale'),
+            profile_updated_at = pg_catalog.now()
+        where u.project_id = project and u.id = fill_profile.user_id;
+        perform astapa.audit(project, 'user.profile_updated', 'user:' || fill_profile.user_id,
+          pg_catalog.jsonb_build_object('fields', pg_catalog.to_jsonb(filled), 'by', 'provider',
+                                        'provider', fill_profile.provider));
+        return filled;
+      exception when check_violation then
+        get stacked diagnostics violated = constraint_name;
+        -- users_<field>_check of a field being filled: drop that value; anything else is not the provider's.
+        if astapa.profile_problem(violated) is null then
+          raise;
+        end if;
+        offered := offered - pg_catalog.substring(violated, '^users_(.*)_check$');
+      end;
+    end loop;
+    return '{}';
+  end
+  $function$;
+comment on function api.fill_profile(bigint,text,jsonb) is 'At sign-up or first link through a provider (provider: google, apple, github, sso, ...): the profile claims it gave (name, given_name, family_name, picture, locale; strings only) fill the user''s empty fields — never one the person or the app set. A value that breaks its field''s rule is dropped, not an error. Audited user.profile_updated (by provider) when anything was filled; returns the fields filled.';
+grant execute on function api.fill_profile(bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.find_user_by_email(project_id text, email text)
@@ -7192,6 +7262,9 @@ AS $function$
           refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
             'reason', case
               when state like 'AS%' then problem
+              -- A profile field's rule, in words (astapa.profile_problem).
+              when astapa.profile_problem(constraint_at_fault) is not null
+                then astapa.profile_problem(constraint_at_fault)
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);
@@ -13448,7 +13521,8 @@ AS $function$
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
+    -- page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -13457,6 +13531,12 @@ AS $function$
                 and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.name_lower operator(pg_catalog.~>=~) q
+                and u.name_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
@@ -13468,7 +13548,7 @@ AS $function$
             order by found.id limit page_size) as page), '[]');
   end
   $function$;
-comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -14318,6 +14398,7 @@ AS $function$
     found_user record;
     person bigint;
     created boolean := false;
+    linked boolean := false;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
@@ -14372,6 +14453,7 @@ AS $function$
         end if;
       end if;
       perform astapa.link_sso_subject(project, c.id, subject, person);
+      linked := not created;
     end if;
     if not exists (select from astapa.organization_memberships m
                    where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
@@ -14379,10 +14461,11 @@ AS $function$
     end if;
     perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
       pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'organization_id', o.id);
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'linked', linked,
+                                         'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, organization_id}.';
+comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
 grant execute on function api.sign_in_with_sso(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -15837,9 +15920,10 @@ AS $function$
   begin
     if change is null or pg_catalog.jsonb_typeof(change) <> 'object' or change = '{}'
        or exists (select from pg_catalog.jsonb_object_keys(change) as k
-                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')) then
+                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')
+                    and k <> all (astapa.profile_fields())) then
       raise exception using errcode = 'AS400',
-        message = 'Change one or more of email, email_verified, password and disabled.';
+        message = 'Change one or more of email, email_verified, password, disabled and the profile fields.';
     end if;
     if change ? 'email_verified' and pg_catalog.jsonb_typeof(change -> 'email_verified') <> 'boolean'
        or change ? 'disabled' and pg_catalog.jsonb_typeof(change -> 'disabled') <> 'boolean' then
@@ -15855,6 +15939,10 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The profile fields present (db/api/profile.sql): set, or cleared by null or blank.
+    perform astapa.save_profile(target.project_id, target.id,
+      (select pg_catalog.jsonb_object_agg(k, v) from pg_catalog.jsonb_each(change) as e(k, v)
+       where k = any (astapa.profile_fields())), 'admin');
     verified := coalesce((change ->> 'email_verified')::boolean, target.email_verified);
     if email_given and new_email is distinct from target.email then
       perform astapa.assert_email(new_email);
@@ -15912,7 +16000,7 @@ AS $function$
     return astapa.user_json(target.project_id, target.id);
   end
   $function$;
-comment on function api.update_user(text,bigint,jsonb) is 'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the mailed links, codes and pending change of the old address voided; unverified unless email_verified says so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; null removes it unless it is the last way in, AS409), disabled (api.disable_user). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+comment on function api.update_user(text,bigint,jsonb) is 'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the mailed links, codes and pending change of the old address voided; unverified unless email_verified says so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; null removes it unless it is the last way in, AS409), disabled (api.disable_user), the profile fields (astapa.save_profile). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
 grant execute on function api.update_user(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -16206,7 +16294,7 @@ comment on function api.user_for_sign_in(text,text) is 'For the hosted login: th
 grant execute on function api.user_for_sign_in(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text)
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -16214,19 +16302,24 @@ CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text)
 AS $function$
     -- Standard claims a user lacks (a phone-only user's email) are left out, not null. A token of a client
     -- kind the project turned off gets nothing, as introspection says it is inactive (api.access_token_active).
+    -- The profile claims only for a token with the profile scope (OIDC Core §5.4).
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
       'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
+      || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
+              then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
+                                                  u.profile_updated_at), '{}')
+              else '{}' end
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $function$;
-comment on function api.user_info(bigint,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id; null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
-grant execute on function api.user_info(bigint,text) to astapa_app;
+comment on function api.user_info(bigint,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
+grant execute on function api.user_info(bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
@@ -18849,7 +18942,9 @@ AS $function$
         'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
         'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
-        'last_sign_in_at', new.last_sign_in_at, 'mfa_enrolled', false)));
+        'last_sign_in_at', new.last_sign_in_at, 'mfa_enrolled', false,
+        'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
+        'locale', new.locale, 'profile_updated_at', new.profile_updated_at)));
     return null;
   end
   $function$;
@@ -18871,20 +18966,24 @@ AS $function$
         'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
         'last_sign_in_at', new.last_sign_in_at,
-        'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0),
+        'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0,
+        'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
+        'locale', new.locale, 'profile_updated_at', new.profile_updated_at),
       'previous', (select pg_catalog.jsonb_object_agg(key, value)
                    from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
                      'email', old.email, 'email_verified', old.email_verified,
                      'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
-                     'disabled', old.disabled)) as was
+                     'disabled', old.disabled, 'name', old.name, 'given_name', old.given_name,
+                     'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale)) as was
                    where was.value is distinct from pg_catalog.jsonb_build_object(
                      'email', new.email, 'email_verified', new.email_verified,
                      'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
-                     'disabled', new.disabled) -> was.key)));
+                     'disabled', new.disabled, 'name', new.name, 'given_name', new.given_name,
+                     'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale) -> was.key)));
     return null;
   end
   $function$;
-comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification or disabled is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, given_name, family_name, picture, locale) is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
 grant execute on function astapa.emit_user_updated() to astapa_app;
 
 -- owner: astapa_owner
@@ -18976,7 +19075,8 @@ AS $function$
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
     update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
-      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now(),
+      name = null, given_name = null, family_name = null, picture = null, locale = null, profile_updated_at = null
     where u.project_id = project and u.id = erase_user.user_id;
     -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
     -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and
@@ -19227,7 +19327,10 @@ AS $function$
     -- Everything the token endpoint signs, read fresh (a plan or role change shows in the next token), the user
     -- read once and checked here: no grant signs for a user who may not sign in (issue 24: the grants had read
     -- the user three times, in their own check, here and in the claims).
-    select pg_catalog.jsonb_strip_nulls(astapa.sign_in_user_claims(user_id) || pg_catalog.jsonb_build_object(
+    -- The profile claims go only to a grant with the profile scope (OIDC Core §5.4), for its ID token.
+    select pg_catalog.jsonb_strip_nulls((astapa.sign_in_user_claims(user_id)
+        - case when 'profile' = any (pg_catalog.string_to_array(scope, ' ')) then '' else 'profile' end)
+      || pg_catalog.jsonb_build_object(
       'custom_claims', astapa.custom_claims(astapa.current_project_id(), user_id),
       'scope', scope,
       'resource', resource,
@@ -19236,7 +19339,7 @@ AS $function$
       'access_ttl', access_ttl,
       'refresh_expires_in', pg_catalog.floor(extract(epoch from refresh_expires_at - pg_catalog.now()))::bigint))
   $function$;
-comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes). Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
+comment on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) is 'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller already read (astapa.token_lifetimes); profile (the OIDC profile claims) only when scope has profile. Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
 grant execute on function astapa.grant_result(bigint,text,text,timestamp with time zone,text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -19442,6 +19545,9 @@ AS $function$
     was_disabled boolean;
     verified boolean := (r ->> 'email_verified')::boolean;
     had_way_in boolean;
+    -- The profile fields the row states, as stored (db/api/profile.sql: trimmed, en_US as en-US); null: none.
+    profile jsonb := (select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, r -> f))
+                      from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -19464,7 +19570,7 @@ AS $function$
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -19494,9 +19600,25 @@ AS $function$
     end if;
     if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
     if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
-    if r ? 'custom_claims' or r ? 'name' then
-      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
-        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    if r ? 'custom_claims' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
+    end if;
+    -- A found user's profile: each field only when the row states it (a new user's came with the insert, in its
+    -- user.created). A value that breaks its users_<field>_check refuses the row, in words (api.import_users).
+    -- Not audited per user: the import is audited once.
+    if outcome = 'updated' and profile is not null then
+      update astapa.users as u set
+        name = coalesce(profile ->> 'name', u.name),
+        given_name = coalesce(profile ->> 'given_name', u.given_name),
+        family_name = coalesce(profile ->> 'family_name', u.family_name),
+        picture = coalesce(profile ->> 'picture', u.picture),
+        locale = coalesce(profile ->> 'locale', u.locale),
+        profile_updated_at = pg_catalog.now()
+      where u.project_id = import_user.project_id and u.id = target
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+          coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
+          coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
+          coalesce(profile ->> 'locale', u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -19541,7 +19663,7 @@ AS $function$
     return outcome;
   end
   $function$;
-comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
+comment on function astapa.import_user(text,text,jsonb,text) is 'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment given; creates or updates them, their profile, claims, plan and identities; returns created or updated. Raises on a bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing user''s last way in (astapa.has_way_in).';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.insert_phone_code(settings jsonb, phone_number text, country text, channel text, token_hash bytea, code_hash bytea, address text, user_id bigint, purpose text)
@@ -19595,7 +19717,7 @@ comment on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,te
 grant execute on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -19608,16 +19730,19 @@ AS $function$
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null then
+        if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
           insert into astapa.users (project_id, email, email_verified, password_hash, environment)
           values (project_id, email, email_verified, password_hash, environment)
           returning id into new_id;
         else
+          -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at)
+                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
-                  coalesce(created_at, pg_catalog.now()))
+                  coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
         return new_id;
@@ -19630,8 +19755,8 @@ AS $function$
     end loop;
   end
   $function$;
-comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id and created_at need the owner''s rights (api.import_users).';
-grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone) to astapa_app;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
@@ -21166,6 +21291,95 @@ comment on function astapa.presented_refresh_token_id(uuid,bytea) is 'The id of 
 grant execute on function astapa.presented_refresh_token_id(uuid,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_claims(name text, given_name text, family_name text, picture text, locale text, updated_at timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The OIDC profile claims a user has, none that they lack; updated_at as a NumericDate (§5.1). Null when the
+    -- profile is empty. astapa.sign_in_user_claims builds the same object inline (the grants' call budget).
+    select nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'name', name, 'given_name', given_name, 'family_name', family_name, 'picture', picture, 'locale', locale,
+      'updated_at', pg_catalog.floor(extract(epoch from updated_at))::bigint)), '{}')
+  $function$;
+comment on function astapa.profile_claims(text,text,text,text,text,timestamp with time zone) is 'The OpenID Connect profile claims (name, given_name, family_name, picture, locale, updated_at as seconds) of the fields that are set; null when none is.';
+grant execute on function astapa.profile_claims(text,text,text,text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_fields()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select array['name', 'given_name', 'family_name', 'picture', 'locale']
+  $function$;
+comment on function astapa.profile_fields() is 'The profile fields a person, an app or a provider may set (the users columns of the same names).';
+grant execute on function astapa.profile_fields() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_of(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    -- The user's row locked first, as every change of a user takes it (api.update_user, api.set_user_phone).
+    select pg_catalog.jsonb_build_object('name', u.name, 'given_name', u.given_name, 'family_name', u.family_name,
+                                         'picture', u.picture, 'locale', u.locale)
+    from astapa.users u
+    where u.project_id = profile_of.project_id and u.id = profile_of.user_id and u.deleted_at is null
+    for update
+  $function$;
+comment on function astapa.profile_of(text,bigint) is 'A user''s profile fields as stored (nulls included), its row locked for the change that follows; null for an unknown or erased user.';
+grant execute on function astapa.profile_of(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_problem(violated text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select case violated
+      when 'users_name_check' then 'name is at most 256 characters, without control or invisible formatting characters.'
+      when 'users_given_name_check'
+        then 'given_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_family_name_check'
+        then 'family_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_picture_check'
+        then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
+      when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
+    end
+  $function$;
+comment on function astapa.profile_problem(text) is 'What a profile field must be, in words, for the constraint it broke (users_<field>_check, migration 4261); null for any other constraint. Each message starts with the field''s name.';
+grant execute on function astapa.profile_problem(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_value(field text, value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    cleaned text;
+  begin
+    if value is null or pg_catalog.jsonb_typeof(value) = 'null' then
+      return null;
+    end if;
+    if pg_catalog.jsonb_typeof(value) <> 'string' then
+      raise exception using errcode = 'AS400', message = pg_catalog.format('%s must be a string or null.', field);
+    end if;
+    -- Blank clears the field; locales written as the POSIX en_US are the BCP 47 en-US.
+    cleaned := nullif(pg_catalog.btrim(value #>> '{}'), '');
+    return case when field = 'locale' then pg_catalog.replace(cleaned, '_', '-') else cleaned end;
+  end
+  $function$;
+comment on function astapa.profile_value(text,jsonb) is 'A given profile value as it is stored: trimmed, blank as null (clears the field), a locale''s _ as -; AS400 when it is neither a string nor null.';
+grant execute on function astapa.profile_value(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -22005,6 +22219,64 @@ comment on function astapa.revoke_refresh_family(uuid,text) is 'Revokes every li
 grant execute on function astapa.revoke_refresh_family(uuid,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.save_profile(project_id text, user_id bigint, change jsonb, by text)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    given jsonb;
+    current jsonb;
+    changed text[];
+    violated text;
+  begin
+    if change is null then
+      return '{}';
+    end if;
+    if pg_catalog.jsonb_typeof(change) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(change) as k where k <> all (astapa.profile_fields())) then
+      raise exception using errcode = 'AS400',
+        message = 'A profile has name, given_name, family_name, picture and locale.';
+    end if;
+    select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, change -> f)) into given
+    from pg_catalog.unnest(astapa.profile_fields()) as f where change ? f;
+    if given is null then
+      return '{}';
+    end if;
+    current := astapa.profile_of(project_id, user_id);
+    if current is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select pg_catalog.array_agg(f) into changed
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    where given ? f and (given ->> f) is distinct from (current ->> f);
+    if changed is null then
+      return '{}';
+    end if;
+    begin
+      update astapa.users as u
+      set name = case when given ? 'name' then given ->> 'name' else u.name end,
+          given_name = case when given ? 'given_name' then given ->> 'given_name' else u.given_name end,
+          family_name = case when given ? 'family_name' then given ->> 'family_name' else u.family_name end,
+          picture = case when given ? 'picture' then given ->> 'picture' else u.picture end,
+          locale = case when given ? 'locale' then given ->> 'locale' else u.locale end,
+          profile_updated_at = pg_catalog.now()
+      where u.project_id = save_profile.project_id and u.id = save_profile.user_id and u.deleted_at is null;
+    exception when check_violation then
+      get stacked diagnostics violated = constraint_name;
+      raise exception using errcode = 'AS400', message = coalesce(astapa.profile_problem(violated),
+                                                                  'The profile is not valid.');
+    end;
+    perform astapa.audit(project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.to_jsonb(changed), 'by', by));
+    return changed;
+  end
+  $function$;
+comment on function astapa.save_profile(text,bigint,jsonb,text) is 'Sets the profile fields present in change (a blank or null value clears one; change null: nothing) of a user, all or nothing; profile_updated_at moves when a value changes, and user.profile_updated is audited with the fields and by (user; admin for the Platform API). Returns the fields that changed. AS400 for an unknown key, a value that is not a string, or one that breaks the field''s rule (the message says which); AS404 unknown or erased user.';
+grant execute on function astapa.save_profile(text,bigint,jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.save_webhook_endpoint(project_id text, endpoint_key bigint, url text, secret_sealed bytea, events text[], description text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -22763,7 +23035,7 @@ AS $function$
     candidate record;
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
-           u.environment, p.mode
+           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.profile_updated_at
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -22786,10 +23058,16 @@ AS $function$
       'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
       'project_id', candidate.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
-      'environment', nullif(candidate.environment, 'production'));
+      'environment', nullif(candidate.environment, 'production'),
+      -- The OIDC profile claims (astapa.profile_claims's object, inlined: read in this same statement, no call of
+      -- its own on the grants' path). Only ID tokens of grants with the profile scope carry them (grant_result).
+      'profile', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'name', candidate.name, 'given_name', candidate.given_name, 'family_name', candidate.family_name,
+        'picture', candidate.picture, 'locale', candidate.locale,
+        'updated_at', pg_catalog.floor(extract(epoch from candidate.profile_updated_at))::bigint)), '{}'));
   end
   $function$;
-comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null when absent) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
+comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -23340,11 +23618,13 @@ AS $function$
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0)
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
+      'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+      'locale', u.locale, 'profile_updated_at', u.profile_updated_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted (a tombstone, api.delete_own_account).';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

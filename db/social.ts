@@ -1,6 +1,6 @@
 /** Typed call for social sign-in (db/api/login.sql). */
 import { z } from "zod";
-import { asApp, signUpContext, type Sql } from "./client.ts";
+import { asApp, signUpContext, type Sql, type Tx } from "./client.ts";
 
 const Outcome = z.object({ user_id: z.string(), created: z.boolean(), linked: z.boolean() });
 
@@ -10,22 +10,42 @@ export type ProviderIdentity = {
   /** Null when the provider did not say (Apple, for a returning person): the subject must then be linked. */
   email: string | null;
   emailVerified: boolean;
+  /** The profile claims the provider gave (lib/login/social/profile_claims.ts), for api.fill_profile. */
+  profile?: Record<string, unknown>;
 };
 
-/** The user behind a provider identity: found, linked by verified email, or created. */
-export async function signInWithIdentity(
+/**
+ * The user behind a provider identity: found, linked by verified email, or created. A new user or a first link
+ * takes the provider's profile into the fields still empty (api.fill_profile), in the same transaction.
+ */
+export function signInWithIdentity(
   sql: Sql,
   projectId: string,
   identity: ProviderIdentity,
   invitation?: string,
 ) {
-  const [row] = await asApp(
+  return asApp(
     sql,
     projectId,
-    (tx) =>
-      tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject}, ${identity.email},
-                                          ${identity.emailVerified}) as outcome`,
+    async (tx) => {
+      const [row] = await tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject},
+                                          ${identity.email}, ${identity.emailVerified}) as outcome`;
+      const outcome = Outcome.parse(row.outcome);
+      if ((outcome.created || outcome.linked) && identity.profile) {
+        await fillProfile(tx, outcome.user_id, identity.provider, identity.profile);
+      }
+      return outcome;
+    },
     signUpContext(invitation, `hosted_login:${identity.provider}`),
   );
-  return Outcome.parse(row.outcome);
+}
+
+/** Fills the user's empty profile fields from what a provider gave (db/api/profile.sql). */
+export async function fillProfile(
+  tx: Tx,
+  userId: string,
+  provider: string,
+  profile: Record<string, unknown>,
+) {
+  await tx`select api.fill_profile(${userId}::bigint, ${provider}, ${JSON.stringify(profile)}::text::jsonb)`;
 }

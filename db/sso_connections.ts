@@ -1,4 +1,5 @@
 /** Typed calls for enterprise SSO connections and SSO sign-in (db/api/sso_connections.sql). */
+import { fillProfile } from "./social.ts";
 import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
@@ -94,21 +95,40 @@ export function ssoConnectionForSignIn(sql: Sql, projectId: string, connectionId
   );
 }
 
-const Outcome = z.object({ user_id: z.string(), created: z.boolean(), organization_id: z.string() });
+const Outcome = z.object({
+  user_id: z.string(),
+  created: z.boolean(),
+  linked: z.boolean(),
+  organization_id: z.string(),
+});
 
-export type SsoIdentity = { subject: string; email: string; emailVerified: boolean };
+/** profile: the OIDC claims or SAML attributes of the person's profile, for api.fill_profile. */
+export type SsoIdentity = {
+  subject: string;
+  email: string;
+  emailVerified: boolean;
+  profile?: Record<string, unknown>;
+};
 
-/** The person the connection's IdP vouched for: found or created, and a member of its organization. */
+/**
+ * The person the connection's IdP vouched for: found or created, and a member of its organization. A new user or
+ * a first link takes the IdP's profile into the fields still empty (api.fill_profile), in the same transaction.
+ */
 export function signInWithSso(sql: Sql, projectId: string, connectionId: string, identity: SsoIdentity) {
   return asApp(
     sql,
     projectId,
-    (tx) =>
-      result(
+    async (tx) => {
+      const outcome = await result(
         tx`select api.sign_in_with_sso(${connectionId}, ${identity.subject}, ${identity.email},
                                        ${identity.emailVerified}) as result`,
         Outcome,
-      ),
+      );
+      if ((outcome.created || outcome.linked) && identity.profile) {
+        await fillProfile(tx, outcome.user_id, "sso", identity.profile);
+      }
+      return outcome;
+    },
     { actor: "hosted_login:sso" },
   );
 }

@@ -27,6 +27,19 @@ export const UserClaims = z.object({
 });
 
 /**
+ * The OpenID Connect profile claims a user has (OIDC Core §5.1; astapa.profile_claims): in the ID token and
+ * userinfo of a grant with the profile scope, never in the access token.
+ */
+export const ProfileClaims = z.object({
+  name: z.string().optional(),
+  given_name: z.string().optional(),
+  family_name: z.string().optional(),
+  picture: z.string().optional().describe("An https URL of the person's picture."),
+  locale: z.string().optional().describe("A BCP 47 language tag, e.g. id-ID."),
+  updated_at: z.number().int().optional().describe("When the profile last changed (seconds since 1970)."),
+});
+
+/**
  * A grant the SQL refused (a code or refresh token no longer valid, a user gone): lib/http/errors.ts maps it
  * to the OAuth `invalid_grant` answer, so db/ stays free of HTTP and OAuth types.
  */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { asApp, type Fragment, type Sql, type Tx } from "./client.ts";
 import type { ClientGrant, UserGrant } from "../lib/tokens/access_tokens.ts";
-import { GrantRefused, UserClaims } from "./token_claims.ts";
+import { GrantRefused, ProfileClaims, UserClaims } from "./token_claims.ts";
 import type { PresentedRefreshToken } from "../lib/tokens/refresh_tokens.ts";
 import type { DpopProof } from "./dpop.ts";
 import { dpopGrantCall } from "./dpop.ts";
@@ -17,6 +17,8 @@ const UserGrantSchema = UserClaims.extend({
   access_ttl: z.number().int(),
   refresh_expires_in: z.number().int().optional(),
   refresh_token_id: z.uuid().nullable().optional(),
+  /** The profile claims, only for a grant with the profile scope (astapa.grant_result): the ID token's. */
+  profile: ProfileClaims.optional(),
   /** The hosted-login session the sign-in came from (its public id), for the ID token's sid. */
   sid: z.string().optional(),
   /** An impersonation's sign-in: who acts (astapa.impersonation_grant, docs/impersonation.md). */
@@ -157,15 +159,18 @@ export async function accessTokenActive(
   return row.active === true;
 }
 
-/** The userinfo claims; with a DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql). */
+/**
+ * The userinfo claims for an access token of `clientId` with `scope` (the profile claims with `profile`); with a
+ * DPoP proof, its jti is recorded in the same statement (db/api/dpop.sql).
+ */
 export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
-  clientId: string,
+  token: { clientId: string; scope: string | null },
   proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
-  const call = sql`api.user_info(${userId}, ${clientId})`;
+  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope})`;
   const [row] = await asApp(
     sql,
     projectId,

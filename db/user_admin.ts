@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
-import { type User, UserSchema } from "./users.ts";
+import { type ProfileInput, type User, UserSchema } from "./users.ts";
 import { result } from "./result.ts";
 
 /**
@@ -163,7 +163,7 @@ export type UserUpdate = {
   /** argon2id, or null to remove the password. */
   password_hash?: string | null;
   disabled?: boolean;
-};
+} & ProfileInput;
 
 /** Changes a user of the project's current environment (api.update_user); answers the user. */
 export function updateUser(tx: Tx, projectId: string, userId: string, change: UserUpdate): Promise<User> {

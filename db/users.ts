@@ -19,8 +19,27 @@ export const UserSchema = z.object({
   last_sign_in_at: z.string().nullable(),
   /** An authenticator app is set up (docs/mfa.md). */
   mfa_enrolled: z.boolean(),
+  /** The profile (OIDC standard claims; docs/identity.md), null when unset. */
+  name: z.string().nullable().default(null),
+  given_name: z.string().nullable().default(null),
+  family_name: z.string().nullable().default(null),
+  /** An https URL. */
+  picture: z.string().nullable().default(null),
+  /** BCP 47, e.g. id-ID. */
+  locale: z.string().nullable().default(null),
+  /** When a profile field last changed (the updated_at claim). */
+  profile_updated_at: z.string().nullable().default(null),
 });
 export type User = z.infer<typeof UserSchema>;
+
+/** Profile fields to set (null or blank clears one; absent ones stay): db/api/profile.sql. */
+export type ProfileInput = {
+  name?: string | null;
+  given_name?: string | null;
+  family_name?: string | null;
+  picture?: string | null;
+  locale?: string | null;
+};
 
 /** Exactly the access token's `custom_claims`: plan, role?, feature_flags, and custom claims beside them. */
 export const TokenClaimsSchema = z.looseObject({
@@ -61,15 +80,24 @@ const SignInUserSchema = z.object({
   disabled: z.boolean(),
 });
 
-/** Creates a user in the project's current environment (conflict when the email is taken in any case). */
+/**
+ * Creates a user in the project's current environment (conflict when the email is taken in any case); a profile
+ * given is set in the same statement (api.update_user), so a value that breaks its rule creates nobody.
+ */
 export function createUser(
   tx: Tx,
   projectId: string,
-  input: { email: string; passwordHash?: string; emailVerified?: boolean },
+  input: { email: string; passwordHash?: string; emailVerified?: boolean; profile?: ProfileInput },
 ): Promise<User> {
+  const create = tx`api.create_user(${projectId}, ${input.email}, ${input.passwordHash ?? null}::text,
+      ${input.emailVerified ?? false})`;
+  const profile = input.profile && Object.keys(input.profile).length ? input.profile : null;
   return result(
-    tx`select api.create_user(${projectId}, ${input.email}, ${input.passwordHash ?? null}::text,
-      ${input.emailVerified ?? false}) as result`,
+    profile
+      ? tx`select api.update_user(${projectId}, (${create} ->> 'id')::bigint, ${
+        JSON.stringify(profile)
+      }::text::jsonb) as result`
+      : tx`select ${create} as result`,
     UserSchema,
   );
 }

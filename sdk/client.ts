@@ -97,6 +97,30 @@ export type AstapaClaims = JWTPayload & {
   cnf?: { jkt?: string };
 };
 
+/** OpenID Connect profile claims (Core §5.1): with the `profile` scope, in the ID token and userinfo. */
+export type ProfileClaims = {
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  /** An https URL. */
+  picture?: string;
+  /** BCP 47, e.g. "id-ID". */
+  locale?: string;
+  /** When the profile last changed, in seconds since 1970. */
+  updated_at?: number;
+};
+
+/** What userinfo answers: the person's current claims; the profile claims when the token has `profile`. */
+export type UserInfo = ProfileClaims & {
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  project_id: string;
+  custom_claims: CustomClaims;
+};
+
 export type LoginRequest = {
   url: string;
   state: string;
@@ -274,6 +298,17 @@ export function createAstapa(options: AstapaOptions) {
     /** Signs the token's user out everywhere: every refresh token of theirs stops working. */
     async revoke(token: string): Promise<void> {
       await form("/api/platform/revoke", { token });
+    },
+
+    /**
+     * The signed-in person's current claims (OpenID Connect userinfo) for their access token: name, picture and
+     * the other profile claims when it was issued with the `profile` scope (ask for `openid profile` in loginUrl).
+     */
+    async userInfo(accessToken: string): Promise<UserInfo> {
+      const res = await call("/api/platform/userinfo", {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      return await res.json();
     },
 
     /** A machine token for this app itself. */

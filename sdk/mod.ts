@@ -23,7 +23,15 @@ import {
 import { nextMiddleware } from "./next.ts";
 import type { AstapaClaims } from "./client.ts";
 
-export type { AstapaClaims, CustomClaims, LinkedMethod, LoginRequest, Tokens } from "./client.ts";
+export type {
+  AstapaClaims,
+  CustomClaims,
+  LinkedMethod,
+  LoginRequest,
+  ProfileClaims,
+  Tokens,
+  UserInfo,
+} from "./client.ts";
 export type {
   BillingSettings,
   BillingSettingsChanges,
@@ -62,7 +70,7 @@ export type {
 export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
-export type { Impersonation, SignedOut, User, UserSession } from "./users.ts";
+export type { Impersonation, SignedOut, User, UserProfile, UserSession } from "./users.ts";
 export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {
   WebhookDelivery,

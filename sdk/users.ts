@@ -7,8 +7,24 @@
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 type Call = (path: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The person's profile (the OpenID Connect profile claims, docs/identity.md). Null when unset; in an update, null
+ * or "" clears a field and an absent one stays.
+ */
+export type UserProfile = {
+  /** At most 256 characters, no control or invisible formatting characters. */
+  name: string | null;
+  /** At most 128 characters each. */
+  given_name: string | null;
+  family_name: string | null;
+  /** An https:// URL (at most 2048 characters). */
+  picture: string | null;
+  /** A BCP 47 language tag, e.g. "id-ID". */
+  locale: string | null;
+};
+
 /** A user as the Platform API answers it. */
-export type User = {
+export type User = UserProfile & {
   /** Their tokens' sub. */
   sub: string;
   email: string | null;
@@ -20,6 +36,8 @@ export type User = {
   created_at: string;
   last_sign_in_at: string | null;
   mfa_enrolled: boolean;
+  /** When a profile field last changed (the updated_at claim); null when never set. */
+  profile_updated_at: string | null;
 };
 
 /** One hosted-login session (never its token). */
@@ -72,16 +90,23 @@ export function users(json: Json, call: Call) {
       if (page.after !== undefined) search.set("after", page.after);
       return json<{ users: User[]; next_after: string | null }>(`/api/platform/users?${search}`);
     },
-    /** A new user (no mail sent); a password is checked as at sign-up. 409 when the address is taken. */
-    create: (input: { email: string; password?: string; email_verified?: boolean }) =>
-      json<User>("/api/platform/users", "POST", input),
+    /**
+     * A new user (no mail sent), with a profile if given; a password is checked as at sign-up. 409 when the
+     * address is taken; 400 validation_failed naming a profile field that breaks its rule.
+     */
+    create: (
+      input: { email: string; password?: string; email_verified?: boolean } & Partial<UserProfile>,
+    ) => json<User>("/api/platform/users", "POST", input),
     /**
      * Changes the user, all or nothing: a new `email` (unverified unless `email_verified`; 409 when taken), a
-     * `password` (checked as at sign-up; signs them out everywhere) or null to remove it, `disabled`.
+     * `password` (checked as at sign-up; signs them out everywhere) or null to remove it, `disabled`, and the
+     * profile fields given (null or "" clears one).
      */
     update: (
       sub: string,
-      change: { email?: string; email_verified?: boolean; password?: string | null; disabled?: boolean },
+      change:
+        & { email?: string; email_verified?: boolean; password?: string | null; disabled?: boolean }
+        & Partial<UserProfile>,
     ) => json<User>(one(sub), "PATCH", change),
     /**
      * Sets the user's phone number (as people type it, stored E.164), saying whether the app checked that they

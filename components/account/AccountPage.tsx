@@ -12,6 +12,7 @@ import { PhoneSection } from "./PhoneSection.tsx";
 import { AccountPasskeys } from "./AccountPasskeys.tsx";
 import { AccountOrganizations } from "./AccountOrganizations.tsx";
 import { AccountApps } from "./AccountApps.tsx";
+import { ProfileForm } from "./ProfileForm.tsx";
 import { isProvider } from "@/lib/login/social/providers.ts";
 
 export type AccountPageData = {
@@ -92,23 +93,12 @@ export function AccountPage({ data }: { data: AccountPageData }) {
         <>
           <p class="muted">{t("freshNote")}</p>
           <Section id="profile" title={t("profile")}>
-            <form method="post" action={post}>
-              <Hidden data={data} action="name" />
-              <p class="field">
-                <label for="name">{t("name")}</label>
-                <input
-                  id="name"
-                  name="name"
-                  type="text"
-                  maxlength={100}
-                  autocomplete="name"
-                  value={a.user.name ?? ""}
-                />
-              </p>
-              <p>
-                <button type="submit">{t("saveName")}</button>
-              </p>
-            </form>
+            <ProfileForm
+              user={a.user}
+              post={post}
+              hidden={(action) => <Hidden data={data} action={action} />}
+              t={t}
+            />
             {a.user.email
               ? (
                 <p>

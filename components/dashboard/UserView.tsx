@@ -16,6 +16,7 @@ import { UserBillingSection } from "./UserBillingSection.tsx";
 import { ImpersonationSection } from "./ImpersonationSection.tsx";
 import { DeleteUserSection } from "./DeleteUserSection.tsx";
 import { UserEmailForm } from "./UserEmailForm.tsx";
+import { UserProfileFacts } from "./UserProfileFacts.tsx";
 export type { UserViewData };
 
 /**
@@ -63,6 +64,7 @@ export function UserView({ data }: { data: UserViewData }) {
               ? `${user.phone_number} (${user.phone_number_verified ? "verified" : "not verified"})`
               : "none"}
           </dd>
+          <UserProfileFacts user={user} />
           <dt>Status</dt>
           <dd>{user.disabled ? "disabled" : "active"}</dd>
           <dt>Created</dt>

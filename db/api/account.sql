@@ -102,8 +102,8 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
       select pg_catalog.jsonb_build_object(
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
           'phone_number', u.phone_number,
-          'name', (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person),
-          'created_at', u.created_at),
+          'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+          'locale', u.locale, 'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -198,36 +198,6 @@ comment on function api.account_apps(bigint) is
   'scopes its live refresh tokens hold, since when, and the remembered consents (resource, scopes).';
 
 grant execute on function api.account_apps(bigint) to astapa_app;
-
-create or replace function api.account_set_name(session_hash bytea, name text) returns void
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    project text := astapa.current_project_id();
-    person bigint := astapa.account_user(session_hash);
-    cleaned text := pg_catalog.btrim(coalesce(name, ''));
-  begin
-    if pg_catalog.length(cleaned) > 100 or cleaned ~ '[[:cntrl:]]' then
-      raise exception 'a name is at most 100 characters, without control characters' using errcode = 'AS400';
-    end if;
-    insert into astapa.user_claims as c (project_id, user_id, extra)
-    values (project, person, case when cleaned = '' then '{}' else pg_catalog.jsonb_build_object('name', cleaned) end)
-    on conflict (project_id, user_id) do update
-      set extra = case when cleaned = '' then c.extra - 'name'
-                       else c.extra || pg_catalog.jsonb_build_object('name', cleaned) end,
-          updated_at = pg_catalog.now();
-    perform astapa.audit(project, 'user.profile_updated', 'user:' || person,
-      pg_catalog.jsonb_build_object('fields', pg_catalog.jsonb_build_array('name'), 'by', 'user'));
-  end
-  $$;
-
-comment on function api.account_set_name(bytea, text) is
-  'The signed-in person sets (or, empty, removes) their name: the `name` custom claim, which tokens carry and '
-  'the dashboard searches. Audited user.profile_updated. AS400 too long or control characters; AS4G0 no session.';
-
-grant execute on function api.account_set_name(bytea, text) to astapa_app;
 
 create or replace function api.account_set_password(session_hash bytea, password_hash text, fresh_seconds integer,
   mail jsonb default null)
@@ -582,8 +552,8 @@ create or replace function api.account_export(session_hash bytea, fresh_seconds 
   begin
     export := pg_catalog.jsonb_build_object(
       'exported_at', pg_catalog.now(),
-      'profile', astapa.user_json(project, person) || pg_catalog.jsonb_build_object('name',
-        (select c.extra ->> 'name' from astapa.user_claims c where c.project_id = project and c.user_id = person)),
+      -- The profile fields are in the user (astapa.user_json); a `name` custom claim, if any, is under claims.
+      'profile', astapa.user_json(project, person),
       'identities', api.user_sign_in_methods(project, person),
       'claims', api.user_own_claims(project, person),
       'metadata', coalesce((select m.metadata from astapa.user_metadata m
@@ -639,7 +609,8 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
     update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
-      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now()
+      password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now(),
+      name = null, given_name = null, family_name = null, picture = null, locale = null, profile_updated_at = null
     where u.project_id = project and u.id = erase_user.user_id;
     -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
     -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and

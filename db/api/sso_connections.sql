@@ -427,6 +427,7 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     found_user record;
     person bigint;
     created boolean := false;
+    linked boolean := false;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
@@ -481,6 +482,7 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
         end if;
       end if;
       perform astapa.link_sso_subject(project, c.id, subject, person);
+      linked := not created;
     end if;
     if not exists (select from astapa.organization_memberships m
                    where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
@@ -488,7 +490,8 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     end if;
     perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
       pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
-    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'organization_id', o.id);
+    return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'linked', linked,
+                                         'organization_id', o.id);
   end
   $$;
 
@@ -500,6 +503,7 @@ comment on function api.sign_in_with_sso(text, text, text, boolean) is
   'that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone '
   'number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a '
   'member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, '
-  'AS4F9 no free seat. Returns {user_id, created, organization_id}.';
+  'AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), '
+  'organization_id}.';
 
 grant execute on function api.sign_in_with_sso(text, text, text, boolean) to astapa_app;

@@ -137,7 +137,7 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
     candidate record;
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
-           u.environment, p.mode
+           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.profile_updated_at
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -160,14 +160,21 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
       'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
       'project_id', candidate.project_id,
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
-      'environment', nullif(candidate.environment, 'production'));
+      'environment', nullif(candidate.environment, 'production'),
+      -- The OIDC profile claims (astapa.profile_claims's object, inlined: read in this same statement, no call of
+      -- its own on the grants' path). Only ID tokens of grants with the profile scope carry them (grant_result).
+      'profile', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'name', candidate.name, 'given_name', candidate.given_name, 'family_name', candidate.family_name,
+        'picture', candidate.picture, 'locale', candidate.locale,
+        'updated_at', pg_catalog.floor(extract(epoch from candidate.profile_updated_at))::bigint)), '{}'));
   end
   $$;
 
 comment on function astapa.sign_in_user_claims(bigint) is
   'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null '
-  'when absent) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are '
-  'enabled, and belong to the environment the project is in now.';
+  'when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read '
+  'once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project '
+  'is in now.';
 
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
 
@@ -217,7 +224,10 @@ create or replace function astapa.grant_result(
     -- Everything the token endpoint signs, read fresh (a plan or role change shows in the next token), the user
     -- read once and checked here: no grant signs for a user who may not sign in (issue 24: the grants had read
     -- the user three times, in their own check, here and in the claims).
-    select pg_catalog.jsonb_strip_nulls(astapa.sign_in_user_claims(user_id) || pg_catalog.jsonb_build_object(
+    -- The profile claims go only to a grant with the profile scope (OIDC Core §5.4), for its ID token.
+    select pg_catalog.jsonb_strip_nulls((astapa.sign_in_user_claims(user_id)
+        - case when 'profile' = any (pg_catalog.string_to_array(scope, ' ')) then '' else 'profile' end)
+      || pg_catalog.jsonb_build_object(
       'custom_claims', astapa.custom_claims(astapa.current_project_id(), user_id),
       'scope', scope,
       'resource', resource,
@@ -229,7 +239,8 @@ create or replace function astapa.grant_result(
 
 comment on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) is
   'The claims and metadata a successful grant returns for signing, with the access token lifetime the caller '
-  'already read (astapa.token_lifetimes). Raises AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
+  'already read (astapa.token_lifetimes); profile (the OIDC profile claims) only when scope has profile. Raises '
+  'AS4G0 unless the user may sign in (astapa.sign_in_user_claims).';
 
 grant execute on function astapa.grant_result(bigint, text, text, timestamptz, text, timestamptz, integer) to astapa_app;
 
@@ -463,31 +474,36 @@ comment on function api.introspect_refresh_token(bytea, uuid) is
 
 grant execute on function api.introspect_refresh_token(bytea, uuid) to astapa_app;
 
-create or replace function api.user_info(user_id bigint, client_id text) returns jsonb
+create or replace function api.user_info(user_id bigint, client_id text, scope text) returns jsonb
   language sql
   stable
   set search_path = ''
   as $$
     -- Standard claims a user lacks (a phone-only user's email) are left out, not null. A token of a client
     -- kind the project turned off gets nothing, as introspection says it is inactive (api.access_token_active).
+    -- The profile claims only for a token with the profile scope (OIDC Core §5.4).
     select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
       'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
       'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
+      || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
+              then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
+                                                  u.profile_updated_at), '{}')
+              else '{}' end
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
   $$;
 
-comment on function api.user_info(bigint, text) is
+comment on function api.user_info(bigint, text, text) is
   'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, '
-  'for an access token issued to client_id; null when the project no longer accepts that client''s kind '
-  '(dynamic clients, metadata documents).';
+  'for an access token issued to client_id with this scope (the profile claims when it has profile); null when '
+  'the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
 
-grant execute on function api.user_info(bigint, text) to astapa_app;
+grant execute on function api.user_info(bigint, text, text) to astapa_app;
 
 create or replace function api.client_credentials_grant(requested_scope text, resource text) returns jsonb
   language plpgsql

@@ -22,6 +22,9 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     was_disabled boolean;
     verified boolean := (r ->> 'email_verified')::boolean;
     had_way_in boolean;
+    -- The profile fields the row states, as stored (db/api/profile.sql: trimmed, en_US as en-US); null: none.
+    profile jsonb := (select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, r -> f))
+                      from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
     if r ? 'password_hash' and r ->> 'password_hash' is not null
@@ -44,7 +47,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -74,9 +77,25 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     end if;
     if r ? 'role' then patch := patch || pg_catalog.jsonb_build_object('role', r -> 'role'); end if;
     if r ? 'feature_flags' then patch := patch || pg_catalog.jsonb_build_object('feature_flags', r -> 'feature_flags'); end if;
-    if r ? 'custom_claims' or r ? 'name' then
-      patch := patch || pg_catalog.jsonb_build_object('extra', coalesce(r -> 'custom_claims', '{}')
-        || case when r ->> 'name' is null then '{}' else pg_catalog.jsonb_build_object('name', r ->> 'name') end);
+    if r ? 'custom_claims' then
+      patch := patch || pg_catalog.jsonb_build_object('extra', r -> 'custom_claims');
+    end if;
+    -- A found user's profile: each field only when the row states it (a new user's came with the insert, in its
+    -- user.created). A value that breaks its users_<field>_check refuses the row, in words (api.import_users).
+    -- Not audited per user: the import is audited once.
+    if outcome = 'updated' and profile is not null then
+      update astapa.users as u set
+        name = coalesce(profile ->> 'name', u.name),
+        given_name = coalesce(profile ->> 'given_name', u.given_name),
+        family_name = coalesce(profile ->> 'family_name', u.family_name),
+        picture = coalesce(profile ->> 'picture', u.picture),
+        locale = coalesce(profile ->> 'locale', u.locale),
+        profile_updated_at = pg_catalog.now()
+      where u.project_id = import_user.project_id and u.id = target
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+          coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
+          coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
+          coalesce(profile ->> 'locale', u.locale));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -124,7 +143,7 @@ create or replace function astapa.import_user(project_id text, mode text, r json
 
 comment on function astapa.import_user(text, text, jsonb, text) is
   'One row of api.import_users: finds the user by external_id, then by email (any case), in the environment '
-  'given; creates or updates them, their claims, plan and identities; returns created or updated. Raises on a '
+  'given; creates or updates them, their profile, claims, plan and identities; returns created or updated. Raises on a '
   'bad row (the caller rolls that row back alone), and AS409 when email_verified false would take an existing '
   'user''s last way in (astapa.has_way_in).';
 
@@ -211,6 +230,9 @@ create or replace function api.import_users(project_id text, rows jsonb, plan_so
           refused := refused || pg_catalog.jsonb_build_object('row', r -> 'row', 'email', r -> 'email',
             'reason', case
               when state like 'AS%' then problem
+              -- A profile field's rule, in words (astapa.profile_problem).
+              when astapa.profile_problem(constraint_at_fault) is not null
+                then astapa.profile_problem(constraint_at_fault)
               when constraint_at_fault <> '' then 'A value breaks the rule ' || constraint_at_fault || '.'
               when state like '22%' then 'A value has the wrong type or format: ' || problem
               else 'The row could not be stored: ' || problem end);
@@ -310,9 +332,10 @@ create or replace function api.export_users(project_id text, after_id bigint def
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
-        'name', c.extra ->> 'name', 'role', c.role,
+        'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+        'locale', u.locale, 'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
-        'custom_claims', nullif(c.extra - 'name', '{}'),
+        'custom_claims', nullif(c.extra, '{}'),
         'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
                      where m.project_id = u.project_id and m.user_id = u.id),
         'plan', (select s.plan_key from astapa.subscriptions as s

@@ -96,15 +96,17 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
-      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0)
+      'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
+      'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
+      'locale', u.locale, 'profile_updated_at', u.profile_updated_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
 
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
-  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both); null when not visible or deleted '
-  '(a tombstone, api.delete_own_account).';
+  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, '
+  'null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 
@@ -127,7 +129,8 @@ grant execute on function astapa.assert_email(text) to astapa_app;
 create or replace function astapa.insert_user(project_id text, environment text, email text,
                                               email_verified boolean, password_hash text,
                                               external_id text default null,
-                                              created_at timestamptz default null) returns bigint
+                                              created_at timestamptz default null,
+                                              profile jsonb default null) returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -140,16 +143,19 @@ create or replace function astapa.insert_user(project_id text, environment text,
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null then
+        if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
           insert into astapa.users (project_id, email, email_verified, password_hash, environment)
           values (project_id, email, email_verified, password_hash, environment)
           returning id into new_id;
         else
+          -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at)
+                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
-                  coalesce(created_at, pg_catalog.now()))
+                  coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
         return new_id;
@@ -163,12 +169,12 @@ create or replace function astapa.insert_user(project_id text, environment text,
   end
   $$;
 
-comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) is
+comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) is
   'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an '
   'existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. '
-  'external_id and created_at need the owner''s rights (api.import_users).';
+  'external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
 
-grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz) to astapa_app;
+grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) to astapa_app;
 
 create or replace function api.create_user(project_id text, email text, password_hash text default null,
                                 email_verified boolean default false) returns jsonb
@@ -488,9 +494,10 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
   begin
     if change is null or pg_catalog.jsonb_typeof(change) <> 'object' or change = '{}'
        or exists (select from pg_catalog.jsonb_object_keys(change) as k
-                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')) then
+                  where k not in ('email', 'email_verified', 'password_hash', 'disabled')
+                    and k <> all (astapa.profile_fields())) then
       raise exception using errcode = 'AS400',
-        message = 'Change one or more of email, email_verified, password and disabled.';
+        message = 'Change one or more of email, email_verified, password, disabled and the profile fields.';
     end if;
     if change ? 'email_verified' and pg_catalog.jsonb_typeof(change -> 'email_verified') <> 'boolean'
        or change ? 'disabled' and pg_catalog.jsonb_typeof(change -> 'disabled') <> 'boolean' then
@@ -506,6 +513,10 @@ create or replace function api.update_user(project_id text, user_id bigint, chan
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- The profile fields present (db/api/profile.sql): set, or cleared by null or blank.
+    perform astapa.save_profile(target.project_id, target.id,
+      (select pg_catalog.jsonb_object_agg(k, v) from pg_catalog.jsonb_each(change) as e(k, v)
+       where k = any (astapa.profile_fields())), 'admin');
     verified := coalesce((change ->> 'email_verified')::boolean, target.email_verified);
     if email_given and new_email is distinct from target.email then
       perform astapa.assert_email(new_email);
@@ -568,8 +579,9 @@ comment on function api.update_user(text, bigint, jsonb) is
   'The project''s app changes a user of its current environment, all or nothing: email (AS409 taken; the '
   'mailed links, codes and pending change of the old address voided; unverified unless email_verified says '
   'so), email_verified, password_hash (argon2id: every way back closed as a reset does, astapa.void_ways_back; '
-  'null removes it unless it is the last way in, AS409), disabled (api.disable_user). Each change audited with '
-  'by: admin. AS400 unknown keys or types; AS404 unknown, erased or another environment''s user.';
+  'null removes it unless it is the last way in, AS409), disabled (api.disable_user), the profile fields '
+  '(astapa.save_profile). Each change audited with by: admin. AS400 unknown keys or types; AS404 unknown, erased '
+  'or another environment''s user.';
 
 grant execute on function api.update_user(text, bigint, jsonb) to astapa_app;
 
@@ -756,7 +768,8 @@ create or replace function api.search_environment_users(project_id text, query t
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email or of the name (the user's `name` custom claim).
+    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
+    -- page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -765,6 +778,12 @@ create or replace function api.search_environment_users(project_id text, query t
                 and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.email_lower operator(pg_catalog.~>=~) q
                 and u.email_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.name_lower operator(pg_catalog.~>=~) q
+                and u.name_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
@@ -779,8 +798,9 @@ create or replace function api.search_environment_users(project_id text, query t
 
 comment on function api.search_environment_users(text, text, integer, bigint) is
   'A page (id order, after after_id) of the project''s users in its current environment matching query: '
-  'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email or of the '
-  '`name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+  'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s '
+  'name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown '
+  'project.';
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 

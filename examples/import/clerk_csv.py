@@ -15,6 +15,12 @@ for row in csv.DictReader(sys.stdin):
     name = " ".join(part for part in (row.get("first_name"), row.get("last_name")) if part)
     if name:
         user["name"] = name
+    if row.get("first_name"):
+        user["given_name"] = row["first_name"]
+    if row.get("last_name"):
+        user["family_name"] = row["last_name"]
+    if row.get("image_url"):
+        user["picture"] = row["image_url"]
     if row.get("password_hasher") == "bcrypt" and row.get("password_digest"):
         user["password_hash"] = row["password_digest"]
     print(json.dumps(user))

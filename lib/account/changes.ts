@@ -28,7 +28,13 @@ export async function changeFor(
   const app = target.project.name;
   switch (form.action) {
     case "name":
-      return (form.name ?? "").trim().length > 100 ? "nameInvalid" : { kind: "name", name: form.name ?? "" };
+    case "profile": {
+      // The fields the form posted (absent ones stay as they are); blank clears one.
+      const profile = Object.fromEntries(
+        PROFILE_KEYS.filter((key) => form[key] !== undefined).map((key) => [key, form[key]]),
+      );
+      return { kind: "profile", profile };
+    }
     case "email": {
       const wanted = Email.safeParse(form.email ?? "");
       if (!wanted.success) return "emailInvalid";
@@ -90,16 +96,29 @@ export async function changeFor(
   return "staleForm";
 }
 
+const PROFILE_KEYS = ["name", "given_name", "family_name", "locale", "picture"] as const;
+
 /** What SQL refusing the input (AS400) means for each change. */
 export const REFUSED: Record<string, AccountKey> = {
-  name: "nameInvalid",
   email: "emailInvalid",
   delete: "deleteMismatch",
 };
 
+/** The profile field a refusal names (astapa.profile_problem's message starts with it), as the page's problem. */
+export function profileRefusal(description: string | undefined): AccountKey {
+  const field = description?.match(/^(name|given_name|family_name|picture|locale) /)?.[1];
+  const keys: Record<string, AccountKey> = {
+    given_name: "givenNameInvalid",
+    family_name: "familyNameInvalid",
+    picture: "pictureInvalid",
+    locale: "localeInvalid",
+  };
+  return keys[field ?? ""] ?? "nameInvalid";
+}
+
 /** What the page says after each change went through. */
 export const NOTICE_OF: Record<string, AccountKey> = {
-  name: "nameSaved",
+  profile: "profileSaved",
   email: "emailSent",
   password: "passwordSaved",
   unlinkedIdentity: "unlinked",

@@ -14,7 +14,9 @@ const Form = z.object({
   request: z.string().max(4000),
   csrf: z.string().max(100),
   action: z.enum([
+    // "name": the form before the profile had more fields (a page loaded before an upgrade), read as a profile.
     "name",
+    "profile",
     "email",
     "password",
     "unlink",
@@ -25,7 +27,12 @@ const Form = z.object({
     "delete",
     "export",
   ]),
+  // The profile (bounded here; the rules are the database's: db/api/profile.sql).
   name: z.string().max(1000).optional(),
+  given_name: z.string().max(1000).optional(),
+  family_name: z.string().max(1000).optional(),
+  locale: z.string().max(100).optional(),
+  picture: z.string().max(4096).optional(),
   email: z.string().max(1000).optional(),
   password: z.string().max(1024).optional(),
   provider: z.string().max(20).optional(),

@@ -1,6 +1,7 @@
 /**
  * Firebase's `auth:export --format=json` users, read as import rows: localId becomes external_id, the
- * scrypt hash and salt keep their names (the import's hash_config makes them usable), Google, GitHub and Apple
+ * scrypt hash and salt keep their names (the import's hash_config makes them usable), displayName and photoUrl
+ * become the profile's name and picture, Google, GitHub and Apple
  * provider entries become identities.
  */
 
@@ -30,6 +31,7 @@ export function fromFirebaseUser(user: Record<string, unknown>): Record<string, 
       email_verified: user.emailVerified,
       external_id: user.localId,
       name: user.displayName,
+      picture: user.photoUrl,
       created_at: Number.isFinite(createdAt) && createdAt > 0 ? new Date(createdAt).toISOString() : undefined,
       disabled: user.disabled,
       password_hash: user.passwordHash,

@@ -30,7 +30,12 @@ export const ImportRow = z.strictObject({
   email_verified: z.boolean().optional(),
   external_id: z.string().min(1).max(255).nullish(),
   created_at: z.iso.datetime({ offset: true }).nullish(),
-  name: z.string().max(200).nullish(),
+  // The profile (docs/identity.md); the database's rules (db/api/profile.sql) refuse a row that breaks one.
+  name: z.string().max(1000).nullish(),
+  given_name: z.string().max(1000).nullish(),
+  family_name: z.string().max(1000).nullish(),
+  picture: z.string().max(4096).nullish(),
+  locale: z.string().max(100).nullish(),
   plan: z.string().max(64).nullish(),
   role: z.string().max(64).nullish(),
   // The rule astapa.are_valid_feature_flags holds too (at most 50 distinct, 1 to 64 characters).

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { AppError } from "../http/errors.ts";
 import type { OAuthParams } from "./params.ts";
-import { CustomClaims, UserClaims } from "@/db/token_claims.ts";
+import { CustomClaims, ProfileClaims, UserClaims } from "@/db/token_claims.ts";
 
 const clientAuth = {
   client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
@@ -117,7 +117,8 @@ export const IntrospectionResponse = z.looseObject({
 /** `custom_claims` and who a token's user is: the shapes SQL answers with (db/token_claims.ts). */
 export { CustomClaims };
 /** userinfo answers with this, and user grants start with it. */
-export const UserInfoResponse = UserClaims;
+/** The user's claims; the profile claims too when the access token has the profile scope. */
+export const UserInfoResponse = UserClaims.extend(ProfileClaims.shape);
 
 export const OAuthErrorResponse = z.object({
   error: z.string().describe("An RFC 6749 error code, e.g. invalid_grant."),

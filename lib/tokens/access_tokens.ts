@@ -4,7 +4,9 @@
  */
 import { signJwt } from "./jws.ts";
 import type { SigningKey } from "./signing_keys.ts";
+import type { z } from "zod";
 import { acrFor } from "@/lib/login/factors/policy.ts";
+import type { ProfileClaims as ProfileClaimsSchema } from "@/db/token_claims.ts";
 
 /** What SQL returns for a user grant (see astapa.grant_result). */
 export type UserGrant = {
@@ -18,6 +20,8 @@ export type UserGrant = {
   project_id: string;
   /** Present, as "sandbox", only on sandbox users' tokens. */
   environment?: "sandbox";
+  /** The OIDC profile claims the user has, only when the grant has the profile scope: for the ID token alone. */
+  profile?: ProfileClaims;
   custom_claims: { plan: string; role?: string; feature_flags: string[]; [key: string]: unknown };
   scope?: string;
   resource?: string;
@@ -38,6 +42,9 @@ export type UserGrant = {
   /** Its team plan's {org_plan, org_feature_flags}, added to custom_claims (docs/organizations.md). */
   organization_custom_claims?: { org_plan?: string; org_feature_flags?: string[] };
 };
+
+/** OpenID Connect Core §5.1 profile claims (astapa.profile_claims); updated_at is a NumericDate. */
+export type ProfileClaims = z.infer<typeof ProfileClaimsSchema>;
 
 /** org_id, org_slug, org_role, org_permissions: the active organization's claims, top level in both tokens. */
 export type OrganizationClaims = {
@@ -111,7 +118,11 @@ export function userAccessToken(
   });
 }
 
-/** OpenID Connect ID token, when the grant includes the openid scope. */
+/**
+ * OpenID Connect ID token, when the grant includes the openid scope. With the profile scope it carries the profile
+ * claims too: §5.4 sends them to userinfo when an access token is issued, but apps read them from the ID token, as
+ * Google's and Auth0's carry them (docs/identity.md). The access token never does (the product page's claims).
+ */
 export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
   const iat = ctx.now ?? nowSeconds();
   return signJwt(ctx.key, "JWT", {
@@ -125,6 +136,7 @@ export function idToken(grant: UserGrant, ctx: IssueContext): Promise<string> {
     ...(grant.nonce ? { nonce: grant.nonce } : {}),
     ...(grant.sid ? { sid: grant.sid } : {}),
     ...contactClaims(grant),
+    ...grant.profile,
     ...grant.organization,
   });
 }

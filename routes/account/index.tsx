@@ -7,14 +7,14 @@ import { toAppError } from "@/lib/http/errors.ts";
 import { writeSession } from "@/lib/login/browser.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { readAccountForm } from "@/lib/account/form.ts";
-import { changeFor, NOTICE_OF, REFUSED } from "@/lib/account/changes.ts";
+import { changeFor, NOTICE_OF, profileRefusal, REFUSED } from "@/lib/account/changes.ts";
 import { type AccountTarget, accountTarget, sessionHash, signInToAccount } from "@/lib/account/target.ts";
 import { renderAccount, showAccount } from "@/lib/account/page.tsx";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 
 /** What a change may report back on the page after its redirect (?done= / ?problem=). */
 const NOTICES = [
-  "nameSaved",
+  "profileSaved",
   "emailSent",
   "passwordSaved",
   "unlinked",
@@ -25,6 +25,10 @@ const NOTICES = [
 ] as const;
 const PROBLEMS = [
   "nameInvalid",
+  "givenNameInvalid",
+  "familyNameInvalid",
+  "localeInvalid",
+  "pictureInvalid",
   "emailInvalid",
   "weakPassword",
   "commonPassword",
@@ -85,6 +89,9 @@ export const handler: Handlers<AccountPageData> = {
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
       if (code === "conflict" && change.kind === "leaveOrganization") {
         return back(c, target, { problem: "lastOwner" });
+      }
+      if (code === "validation_failed" && change.kind === "profile") {
+        return back(c, target, { problem: profileRefusal(toAppError(error).description) });
       }
       if (code === "validation_failed") {
         return back(c, target, { problem: REFUSED[change.kind] ?? "staleForm" });

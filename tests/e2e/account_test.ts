@@ -122,9 +122,12 @@ Deno.test("account page — in Indonesian, without JavaScript", async () => {
     await page.getByRole("button", { name: "Masuk" }).click();
     await page.getByRole("heading", { name: "Akun Anda", exact: true }).waitFor();
     await page.getByLabel("Nama", { exact: true }).fill("Budi Santoso");
-    await page.getByRole("button", { name: "Simpan nama" }).click();
-    await page.getByRole("status").filter({ hasText: "Nama Anda disimpan" }).waitFor();
+    await page.getByLabel("Nama depan", { exact: true }).fill("Budi");
+    await page.getByLabel("Bahasa dan wilayah", { exact: true }).fill("id-ID");
+    await page.getByRole("button", { name: "Simpan profil" }).click();
+    await page.getByRole("status").filter({ hasText: "Profil Anda disimpan" }).waitFor();
     assert.equal(await page.getByLabel("Nama", { exact: true }).inputValue(), "Budi Santoso");
+    assert.equal(await page.getByLabel("Nama depan", { exact: true }).inputValue(), "Budi");
     await screenshot(page, "account-page-id");
   } finally {
     await close();

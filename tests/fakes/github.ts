@@ -18,6 +18,9 @@ export type GitHubAccount = {
   id: number;
   login: string;
   emails: { email: string; primary: boolean; verified: boolean }[];
+  /** GET /user's display name (null when the person set none) and avatar. */
+  name?: string | null;
+  avatar_url?: string;
 };
 
 type Grant = { redirectUri?: string; challenge?: string; account: GitHubAccount; used: boolean };
@@ -108,7 +111,14 @@ export function startFakeGitHub(options: { clientId?: string; clientSecret?: str
           return json(account.emails.map((e) => ({ ...e, visibility: e.primary ? "private" : null })));
         }
         const primary = account.emails.find((e) => e.primary);
-        return json({ login: account.login, id: account.id, type: "User", email: primary?.email ?? null });
+        return json({
+          login: account.login,
+          id: account.id,
+          type: "User",
+          email: primary?.email ?? null,
+          name: account.name ?? null,
+          avatar_url: account.avatar_url ?? `https://avatars.githubusercontent.com/u/${account.id}?v=4`,
+        });
       }
     }
     return json({ message: "Not Found" }, 404);

@@ -14,7 +14,17 @@ import {
   serveFake,
 } from "./serve.ts";
 
-export type GoogleAccount = { sub: string; email: string; email_verified: boolean; name?: string };
+/** The profile claims (name … locale) go into the ID token when set, as Google's do with the profile scope. */
+export type GoogleAccount = {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  picture?: string;
+  locale?: string;
+};
 
 type Grant = {
   clientId: string;
@@ -121,7 +131,11 @@ export async function startFakeGoogle(
           azp: grant.clientId,
           email: grant.account.email,
           email_verified: grant.account.email_verified,
-          ...(grant.account.name ? { name: grant.account.name } : {}),
+          ...Object.fromEntries(
+            (["name", "given_name", "family_name", "picture", "locale"] as const)
+              .filter((claim) => grant.account[claim] !== undefined)
+              .map((claim) => [claim, grant.account[claim]]),
+          ),
           ...(grant.nonce ? { nonce: grant.nonce } : {}),
         })
           .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })

@@ -183,8 +183,20 @@ Deno.test("enterprise SSO — an existing password account at the domain links b
   const refusedId = await postSignIn("budi@acme.test", "correct horse battery staple", "id");
   assert.equal(refusedId.res.status, 403);
   assert.match(await refusedId.res.text(), /memasukkan Anda lewat penyedia identitasnya sendiri/);
-  idp.approveAs = { sub: "acme-budi", email: "Budi@acme.test", email_verified: true };
+  await t.db.sql`update astapa.users set name = 'Budi (his own)' where id = ${existing}`;
+  idp.approveAs = {
+    sub: "acme-budi",
+    email: "Budi@acme.test",
+    email_verified: true,
+    name: "Budi Santoso",
+    given_name: "Budi",
+    family_name: "Santoso",
+  };
   assert.equal((await appClaims(await finish(await startSso("budi@acme.test")))).sub, existing);
+  // The first link fills the profile's empty fields from the IdP's standard claims, never the name he set.
+  const [profile] = await t.db
+    .sql`select name, given_name, family_name from astapa.users where id = ${existing}`;
+  assert.deepEqual(profile, { name: "Budi (his own)", given_name: "Budi", family_name: "Santoso" });
 });
 
 Deno.test("enterprise SSO — the IdP vouching for an address at another domain is refused", async () => {

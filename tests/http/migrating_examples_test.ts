@@ -49,6 +49,45 @@ Deno.test("migrating — each recipe's sample imports whole and its users sign i
   );
   assert.deepEqual([result.created, result.refused], [1, []]);
   signIns.push(["user1@example.com", "user1password"]);
+  // Each recipe keeps the names and pictures its export has (the profile, docs/identity.md).
+  const profiles = await t.db
+    .sql`select email, name, given_name, family_name, picture, locale from astapa.users
+    where project_id = ${project.id} and email in ('budi@example.com', 'ayu@example.com', 'rina@example.com',
+                                                   'user1@example.com') order by email`;
+  assert.deepEqual(profiles.map((p) => ({ ...p })), [
+    {
+      email: "ayu@example.com",
+      name: "Ayu Lestari",
+      given_name: null,
+      family_name: null,
+      picture: "https://avatars.githubusercontent.com/u/1234?v=4",
+      locale: null,
+    },
+    {
+      email: "budi@example.com",
+      name: "Budi Santoso",
+      given_name: "Budi",
+      family_name: "Santoso",
+      picture: "https://lh3.googleusercontent.com/a/ACg8ocBudi=s96-c",
+      locale: "id",
+    },
+    {
+      email: "rina@example.com",
+      name: "Rina Wijaya",
+      given_name: "Rina",
+      family_name: "Wijaya",
+      picture: "https://img.clerk.com/eyJ0eXBlIjoicHJveHkifQ",
+      locale: null,
+    },
+    {
+      email: "user1@example.com",
+      name: "User One",
+      given_name: null,
+      family_name: null,
+      picture: "https://lh3.googleusercontent.com/a/ACg8ocUserOne=s96-c",
+      locale: null,
+    },
+  ]);
   assert.equal(signIns.length, 8);
   for (const [email, password] of signIns) {
     const before = await storedHash(project.id, email);

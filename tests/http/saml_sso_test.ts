@@ -223,3 +223,19 @@ Deno.test("SAML SSO — saved without its IdP first: the URLs for the IdP, disab
     idp.entityId,
   ]);
 });
+
+Deno.test("SAML SSO — the assertion's name attributes fill a new account's profile; a hostile one is dropped", async () => {
+  const res = await s.signIn({
+    nameId: "eka@acme.test",
+    attributes: {
+      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": "eka@acme.test",
+      "http://schemas.microsoft.com/identity/claims/displayname": "Eka Pratama",
+      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": "Eka",
+      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": "Prat\u202Eama",
+    },
+  }, "eka@acme.test");
+  const claims = await s.appClaims(res);
+  const [person] = await t.db.sql`select name, given_name, family_name from astapa.users
+                                  where id = ${String(claims.sub)}`;
+  assert.deepEqual(person, { name: "Eka Pratama", given_name: "Eka", family_name: null });
+});

@@ -99,7 +99,7 @@ Deno.test("apple — an unknown subject without an email is a readable 422 page 
   assert.deepEqual(await projectRows(t.db.sql, project.id), before);
 });
 
-Deno.test("apple — a private relay address is a real, verified address; the first sign-in's name is not kept", async () => {
+Deno.test("apple — a private relay address is a real, verified address; the first sign-in's name fills the profile, never the audit", async () => {
   const relay = "x7k2p9qq4m@privaterelay.appleid.com";
   apple.approveAs = {
     sub: "001.apple.hidden",
@@ -121,6 +121,9 @@ Deno.test("apple — a private relay address is a real, verified address; the fi
        and details::text like '%Wulandari%'`,
   );
   assert.equal(row.n, 0);
+  const [person] = await t.db
+    .sql`select name, given_name, family_name from astapa.users where id = ${String(claims.sub)}`;
+  assert.deepEqual(person, { name: "Sari Wulandari", given_name: "Sari", family_name: "Wulandari" });
 });
 
 Deno.test("apple — string and boolean email_verified: false stays unverified and never links", async () => {

@@ -1,5 +1,5 @@
 /**
- * db/api/account.sql: a person's own account through their live session — overview, name, password, email
+ * db/api/account.sql: a person's own account through their live session — overview, profile, password, email
  * change (taken addresses, single use, the old address told), other sessions, unlinking, connected apps, the
  * data export, and deletion (idempotent, a tombstone with no personal data and no orphan rows) — and the
  * email_changes policies as the owner project, another project and no project.
@@ -62,14 +62,15 @@ Deno.test("api.describe_login_session — a new session's browser, cut to 512 ch
   assert.equal(row.user_agent, "x".repeat(512));
 });
 
-Deno.test("api.account_set_name — sets and removes the name claim; refuses control characters", async () => {
+Deno.test("api.account_set_profile — sets and clears the profile; refuses control characters; no session: invalid_grant", async () => {
   const { hash } = await signedIn("name@example.com");
-  await change(hash, { kind: "name", name: "  Ayu Lestari " });
-  assert.equal((await accountOverview(db.sql, project.id, hash, null))?.user.name, "Ayu Lestari");
-  await rejectsAs(change(hash, { kind: "name", name: "a\u0007b" }), "validation_failed");
-  await change(hash, { kind: "name", name: "" });
+  await change(hash, { kind: "profile", profile: { name: "  Ayu Lestari ", locale: "id_ID" } });
+  const seen = (await accountOverview(db.sql, project.id, hash, null))?.user;
+  assert.deepEqual([seen?.name, seen?.locale], ["Ayu Lestari", "id-ID"]);
+  await rejectsAs(change(hash, { kind: "profile", profile: { name: "a\u0007b" } }), "validation_failed");
+  await change(hash, { kind: "profile", profile: { name: "" } });
   assert.equal((await accountOverview(db.sql, project.id, hash, null))?.user.name, null);
-  await rejectsAs(change(await sha256("gone"), { kind: "name", name: "x" }), "invalid_grant");
+  await rejectsAs(change(await sha256("gone"), { kind: "profile", profile: { name: "x" } }), "invalid_grant");
 });
 
 Deno.test("api.account_set_password — needs a fresh sign-in, ends the other sessions, is mailed", async () => {
@@ -238,10 +239,11 @@ Deno.test("api.account_revoke_app — ends a self-registered client's refresh to
 
 Deno.test("api.account_export — the person's data, fresh only, audited", async () => {
   const { user, hash } = await signedIn("export@example.com");
-  await change(hash, { kind: "name", name: "Budi" });
+  await change(hash, { kind: "profile", profile: { name: "Budi", picture: "https://example.com/budi.png" } });
   const data = await exportAccount(db.sql, project.id, hash, FRESH);
   assert.equal((data.profile as { email: string }).email, "export@example.com");
   assert.equal((data.profile as { name: string }).name, "Budi");
+  assert.equal((data.profile as { picture: string }).picture, "https://example.com/budi.png");
   assert.ok((data.audit as { action: string }[]).some((a) => a.action === "user.profile_updated"));
   assert.ok(!JSON.stringify(data).includes("argon2"));
   await db
@@ -254,7 +256,7 @@ Deno.test("api.account_export — the person's data, fresh only, audited", async
 
 Deno.test("api.delete_own_account — erases once, emits user.deleted, keeps a tombstone and no orphans", async () => {
   const { user, hash } = await signedIn("delete@example.com");
-  await change(hash, { kind: "name", name: "Citra" });
+  await change(hash, { kind: "profile", profile: { name: "Citra" } });
   await db.sql`insert into astapa.identities (project_id, provider, subject, user_id, email)
                values (${project.id}, 'github', 'del-1', ${user}, 'delete@example.com')`;
   await change(hash, {
@@ -272,9 +274,11 @@ Deno.test("api.delete_own_account — erases once, emits user.deleted, keeps a t
   await rejectsAs(remove("delete@example.com"), "invalid_grant");
   assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), false);
   const [tomb] = await db
-    .sql`select email, password_hash, disabled, deleted_at from astapa.users where id = ${user}`;
+    .sql`select email, password_hash, disabled, deleted_at, name, profile_updated_at from astapa.users
+         where id = ${user}`;
   assert.equal(tomb.email, `deleted-${user}@deleted.invalid`);
   assert.equal(tomb.password_hash, null);
+  assert.deepEqual([tomb.name, tomb.profile_updated_at], [null, null]);
   assert.ok(tomb.disabled && tomb.deleted_at);
   const events = await db
     .sql`select data from astapa.events where project_id = ${project.id} and type = 'user.deleted'`;

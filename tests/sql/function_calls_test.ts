@@ -231,12 +231,15 @@ Deno.test("api.import_users — writes each row's claims without computing token
   }
   assert.equal(created["astapa.write_set_user_claims"], 5);
   assert.equal(mixed["astapa.write_set_user_claims"], 10);
-  const [stored] = await db.sql`select c.role, c.feature_flags, c.extra from astapa.user_claims c
+  const [stored] = await db.sql`select c.role, c.feature_flags, c.extra, u.name from astapa.user_claims c
     join astapa.users u on u.project_id = c.project_id and u.id = c.user_id where u.email = 'imported-7@example.com'`;
+  // The name is the profile's (migration 4261), inserted with the user: its user.created carries it, and no
+  // user.updated follows (no astapa.second_factor_kinds above).
   assert.deepEqual({ ...stored }, {
     role: "member",
     feature_flags: ["beta"],
-    extra: { team: "t2", name: "Person 2" },
+    extra: { team: "t2" },
+    name: "Person 2",
   });
 });
 

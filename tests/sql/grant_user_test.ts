@@ -75,6 +75,7 @@ Deno.test("astapa.sign_in_user_claims — the user's standard claims; AS4G0 for 
       phone_number_verified: null,
       project_id: project.id,
       environment: "sandbox",
+      profile: null,
     },
   );
   await rejectsAs(signInClaims("999999999"), "invalid_grant", /no longer exists/);

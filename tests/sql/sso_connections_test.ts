@@ -132,9 +132,9 @@ Deno.test("api.sign_in_with_sso — creates or links by address at the verified 
   ) =>
     call(project, (tx) => tx`select api.sign_in_with_sso(${connection}, ${subject}, ${email}, ${verified})`);
   const first = await signIn("nia@signin.example");
-  assert.deepEqual([first.created, first.organization_id], [true, org]);
+  assert.deepEqual([first.created, first.linked, first.organization_id], [true, false, org]);
   const again = await signIn("NIA@signin.example");
-  assert.deepEqual([again.user_id, again.created], [first.user_id, false]);
+  assert.deepEqual([again.user_id, again.created, again.linked], [first.user_id, false, false]);
   const [member] = await db.sql`select role from astapa.organization_memberships
     where project_id = ${a.id} and organization_id = ${org} and user_id = ${first.user_id as string}`;
   assert.equal(member.role, "member");
@@ -147,7 +147,9 @@ Deno.test("api.sign_in_with_sso — creates or links by address at the verified 
   assert.equal((await signIn("new@signin.example", false)).created, true);
   // An unproven account at the address is claimed; a disabled one is refused.
   const unproven = await seedUser(db.sql, a.id, "squat@signin.example", { verified: false });
-  assert.equal((await signIn("squat@signin.example")).user_id, unproven);
+  const claimed = await signIn("squat@signin.example");
+  // An existing account linked to the subject now: linked (its empty profile fields take the IdP's).
+  assert.deepEqual([claimed.user_id, claimed.created, claimed.linked], [unproven, false, true]);
   const [verified] = await db
     .sql`select email_verified from astapa.users where project_id = ${a.id} and id = ${unproven}`;
   assert.equal(verified.email_verified, true);

@@ -43,6 +43,9 @@ Deno.test("api.import_users — creates users with hash, claims, plan and identi
     external_id: "auth0|1",
     created_at: "2021-05-01T10:00:00Z",
     name: "Ayu",
+    given_name: "Ayu",
+    picture: "https://example.com/ayu.png",
+    locale: "id_ID",
     role: "admin",
     feature_flags: ["beta"],
     custom_claims: { org: "acme" },
@@ -56,7 +59,16 @@ Deno.test("api.import_users — creates users with hash, claims, plan and identi
     [ayu.email_verified, ayu.external_id, ayu.password_hash, ayu.created_at.toISOString(), ayu.role],
     [true, "auth0|1", BCRYPT, "2021-05-01T10:00:00.000Z", "admin"],
   );
-  assert.deepEqual([ayu.feature_flags, ayu.extra], [["beta"], { org: "acme", name: "Ayu" }]);
+  assert.deepEqual([ayu.feature_flags, ayu.extra], [["beta"], { org: "acme" }]);
+  // The name is the profile's now, not a custom claim.
+  const [profile] = await db
+    .sql`select name, given_name, picture, locale from astapa.users where id = ${ayu.id}`;
+  assert.deepEqual(profile, {
+    name: "Ayu",
+    given_name: "Ayu",
+    picture: "https://example.com/ayu.png",
+    locale: "id-ID",
+  });
   const plan = await appValue(db.sql, p.id, (tx) => tx`select astapa.user_plan(${p.id}, ${ayu.id}::bigint)`);
   assert.equal(plan, "pro");
   const identity = await appValue(db.sql, p.id, (tx) => tx`select user_id::text from astapa.identities`);
@@ -243,7 +255,7 @@ Deno.test("api.export_users — keyset pages in the import's shape; hashes only 
       email: "b@example.com",
       identities: [{ provider: "github", subject: "42", email: "b@gh.example" }],
     },
-    { row: 3, email: "c@example.com", disabled: true, custom_claims: { tier: 2 } },
+    { row: 3, email: "c@example.com", disabled: true, custom_claims: { tier: 2 }, locale: "en-GB" },
   ]);
   assert.deepEqual(imported.refused, []);
   const page = (afterId: string, withPasswordHashes = false) =>
@@ -272,7 +284,7 @@ Deno.test("api.export_users — keyset pages in the import's shape; hashes only 
     email: "b@gh.example",
   }]);
   const c = byEmail["c@example.com"];
-  assert.deepEqual([c.disabled, c.custom_claims], [true, { tier: 2 }]);
+  assert.deepEqual([c.disabled, c.custom_claims, c.locale], [true, { tier: 2 }, "en-GB"]);
   const withHashes = await page("0", true);
   withHashes.push(...await page(withHashes[1].sub, true));
   assert.equal(withHashes.find((u) => u.email === "a@example.com")?.password_hash, BCRYPT);
@@ -395,4 +407,27 @@ Deno.test("api.import_users — email_verified false never takes an existing use
   await run(db.sql, q.id, [{ row: 1, email: "no.way@example.com", email_verified: true }]);
   const plain = await run(db.sql, q.id, [{ row: 1, email: "no.way@example.com", email_verified: false }]);
   assert.deepEqual([plain.updated, plain.refused], [1, []]);
+});
+
+Deno.test("api.import_users — the profile: a row states what it changes; a value breaking a rule refuses the row, in words", async () => {
+  const p = await seedProject(db.sql);
+  const first = await run(db.sql, p.id, [
+    { row: 1, email: "dewi@example.com", name: "Dewi", family_name: "Sartika" },
+    { row: 2, email: "evil@example.com", picture: "javascript:alert(1)" },
+    { row: 3, email: "rtl@example.com", name: "Mallory\u202Egnp.exe" },
+  ]);
+  assert.equal(first.created, 1);
+  assert.deepEqual(first.refused.map((r: { row: number; reason: string }) => [r.row, r.reason]), [
+    [2, "picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded)."],
+    [3, "name is at most 256 characters, without control or invisible formatting characters."],
+  ]);
+  // A new user's profile comes with the insert: user.created carries it, no user.updated follows.
+  const events = await db.sql`select type, data -> 'user' ->> 'name' as name from astapa.events
+    where project_id = ${p.id} and data -> 'user' ->> 'email' = 'dewi@example.com' order by id`;
+  assert.deepEqual(events.map((e) => [e.type, e.name]), [["user.created", "Dewi"]]);
+  // Again, stating only the given name: the other fields keep what they had.
+  await run(db.sql, p.id, [{ row: 1, email: "dewi@example.com", given_name: "Dewi" }]);
+  const [dewi] = await db.sql`select name, given_name, family_name from astapa.users
+                              where project_id = ${p.id} and email = 'dewi@example.com'`;
+  assert.deepEqual(dewi, { name: "Dewi", given_name: "Dewi", family_name: "Sartika" });
 });

@@ -23,6 +23,13 @@ await asApp(
   p.id,
   (tx) => tx`select api.set_user_claims(${p.id}, ${budi}::bigint, '{"extra":{"name":"Budi_%"}}')`,
 );
+// Dewi's name is her profile's (the account page, the Platform API, a provider).
+const dewi = await seedUser(db.sql, p.id, "dewi@other.example");
+await appValue(
+  db.sql,
+  p.id,
+  (tx) => tx`select astapa.save_profile(${p.id}, ${dewi}::bigint, '{"name":"Dewi Ayunda"}', 'admin')`,
+);
 // Another project's user with a matching email and name never shows.
 const other = await seedProject(db.sql);
 await seedUser(db.sql, other.id, "ayu@example.com");
@@ -38,7 +45,12 @@ async function search(query: string, size = 50, after = "0", project = p.id): Pr
 const ids = (...list: string[]) => list.toSorted((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
 
 Deno.test("api.search_environment_users — email prefix or name prefix in any case, domain, sub exactly", async () => {
-  assert.deepEqual(await search("ayu"), ids(ayu, ayuWork, citra), "email prefix ayu…, and the name Ayuni");
+  assert.deepEqual(
+    await search("ayu"),
+    ids(ayu, ayuWork, citra),
+    "email prefix ayu…, and the name claim Ayuni",
+  );
+  assert.deepEqual(await search("DEWI A"), [dewi], "a prefix of the profile's name");
   assert.deepEqual(await search("  AYU.l "), [ayu]);
   assert.deepEqual(await search("ayu@work.example"), [ayuWork], "a whole email is its own prefix");
   assert.deepEqual(await search("@example.com"), ids(ayu, budi), "the domain exactly, not other.example");
@@ -110,12 +122,15 @@ Deno.test("users — lookups by email, prefix, domain and name use their indexes
         order by id limit 50`),
       await plan(`select user_id from astapa.user_claims where project_id = '${p.id}'
         and name_lower ~>=~ 'ayu' and name_lower ~<~ ('ayu' || chr(1114111))`),
+      await plan(`select id from astapa.users where ${here}
+        and name_lower ~>=~ 'ayu' and name_lower ~<~ ('ayu' || chr(1114111))`),
     ];
   });
   assert.match(plans[0], /users_email_(key|prefix_idx)/);
   assert.match(plans[1], /users_email_prefix_idx/);
   assert.match(plans[2], /users_email_domain_idx/);
   assert.match(plans[3], /user_claims_name_prefix_idx/);
+  assert.match(plans[4], /users_name_prefix_idx/);
   for (const plan of plans) assert.doesNotMatch(plan, /Filter: .*(email|name)/, plan);
 });
 

@@ -36,7 +36,7 @@ export function apple(issuer: string, timeoutMs: number): Upstream {
     async identity(credentials, redirectUri, callback, flow): Promise<ProviderIdentity> {
       const claims = await oidc.idTokenClaims(credentials, redirectUri, callback, flow);
       const email = typeof claims.email === "string" && claims.email ? claims.email : null;
-      // The person's name (the first callback's `user` field) is not kept: Astapa's users have no name.
+      // The name comes in the first callback's `user` form field, not here: the callback route adds it.
       return {
         provider: "apple",
         subject: claims.sub,

@@ -1,8 +1,9 @@
 /**
  * GitHub as an OAuth 2.0 provider through oauth4webapi (GitHub has no OpenID Connect for people): the
  * authorization code flow with state and PKCE (S256, which GitHub supports), then `GET /user` for the stable
- * numeric id and `GET /user/emails` for the primary address and whether GitHub verified it. A GitHub
- * account without a verified primary email cannot sign in: the email is what identifies the person to the app.
+ * numeric id (and the display name and avatar, for an empty profile) and `GET /user/emails` for the primary
+ * address and whether GitHub verified it. A GitHub account without a verified primary email cannot sign in: the
+ * email is what identifies the person to the app.
  */
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
@@ -12,8 +13,9 @@ import type { Upstream } from "./upstream.ts";
 import { answered, atEndpoint, type Endpoint } from "./endpoint.ts";
 import { requestOptions } from "./request_options.ts";
 import { clientAuthentication } from "./client_auth.ts";
+import { githubProfile } from "./profile_claims.ts";
 
-const GitHubUser = z.object({ id: z.number().int() });
+const GitHubUser = z.object({ id: z.number().int(), name: z.unknown(), avatar_url: z.unknown() });
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
 /** `timeoutMs`: each request's deadline (access token, /user, /user/emails). */
@@ -87,7 +89,13 @@ export function github(baseUrl: string, apiUrl: string, timeoutMs: number): Upst
       const primary = (await api(tokens.access_token, "/user/emails", "user_emails", GitHubEmails))
         .find((entry) => entry.primary && entry.verified);
       if (!primary) throw new SocialSignInError("socialNoEmail", 422);
-      return { provider: "github", subject: String(user.id), email: primary.email, emailVerified: true };
+      return {
+        provider: "github",
+        subject: String(user.id),
+        email: primary.email,
+        emailVerified: true,
+        profile: githubProfile(user),
+      };
     },
   };
 }

@@ -5,6 +5,7 @@
  * holding a valid assertion for themselves could post it to a victim's browser and sign the victim in as the
  * attacker (login CSRF). Failures are logged with a fixed reason — never the XML nor what it said.
  */
+import { samlProfile } from "@/lib/login/social/profile_claims.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 import { recordSamlAssertion } from "@/db/sso_connections.ts";
@@ -119,5 +120,10 @@ export async function samlIdentity(
   }
   // SAML has no email_verified: the signed assertion is the organization's IdP vouching for the address, which is
   // accepted at the organization's verified domains only (finishSsoSignIn, api.sign_in_with_sso).
-  return { subject: facts.nameId, email: samlEmail(facts), emailVerified: true };
+  return {
+    subject: facts.nameId,
+    email: samlEmail(facts),
+    emailVerified: true,
+    profile: samlProfile(facts.attributes),
+  };
 }

@@ -22,7 +22,10 @@ async function userinfo(c: Ctx): Promise<Response> {
   let user = null;
   try {
     user = isUserToken(claims)
-      ? await userInfo(sql, claims.project_id, claims.sub, String(claims.client_id), proof)
+      ? await userInfo(sql, claims.project_id, claims.sub, {
+        clientId: String(claims.client_id),
+        scope: typeof claims.scope === "string" ? claims.scope : null,
+      }, proof)
       : null;
   } catch (error) {
     // The proof's jti was seen before (api.use_dpop_proof): a replayed request.

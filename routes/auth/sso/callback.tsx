@@ -13,6 +13,7 @@ import { ssoFailure, ssoProblemPage } from "@/lib/login/sso/problem.ts";
 import { isOidc, ssoCallbackUrl, ssoCredentials, ssoProvider } from "@/lib/login/sso/sign_in.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import { finishSsoSignIn } from "@/lib/login/sso/finish.ts";
+import { oidcProfile } from "@/lib/login/social/profile_claims.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 export const handler: Handlers<SocialProblemData> = {
@@ -55,6 +56,7 @@ export const handler: Handlers<SocialProblemData> = {
       subject: claims.sub,
       email: typeof claims.email === "string" ? claims.email : "",
       emailVerified: claims.email_verified === true,
+      profile: oidcProfile(claims),
     }, shown);
   },
 };

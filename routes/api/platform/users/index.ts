@@ -7,6 +7,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { createUser, findUserByEmail, findUserByPhone } from "@/db/users.ts";
 import { PlatformUser, platformUser } from "@/lib/platform/user_body.ts";
+import { PROFILE_FIELDS, profileInput } from "@/lib/platform/profile_body.ts";
 import { listEnvironmentUsers, searchEnvironmentUsers } from "@/db/user_admin.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
@@ -43,6 +44,7 @@ const NewUser = z.strictObject({
     .describe("Checked as at sign-up (length, common, breached); stored as argon2id. Omitted: no password."),
   email_verified: z.boolean().default(false)
     .describe("Whether the app already confirmed that the person holds the address."),
+  ...PROFILE_FIELDS,
 });
 
 export const callers = clients("project");
@@ -87,7 +89,12 @@ export const handler: Handlers = {
     const user = await asClient(
       c,
       (tx, projectId) =>
-        createUser(tx, projectId, { email: input.email, passwordHash, emailVerified: input.email_verified }),
+        createUser(tx, projectId, {
+          email: input.email,
+          passwordHash,
+          emailVerified: input.email_verified,
+          profile: profileInput(input),
+        }),
     );
     return c.json(platformUser(user), 201, NO_STORE);
   },

@@ -20,6 +20,7 @@ import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { signInWithIdentity } from "@/db/social.ts";
+import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
@@ -32,8 +33,9 @@ const REFUSALS = {
 } as const;
 
 /**
- * Apple's form_post fields, bounded. `user` (the name, JSON, first sign-in only) is read past and not kept:
- * Astapa's users have no name. Only code, state and error go on to oauth4webapi.
+ * Apple's form_post fields, bounded. `user` (the name, JSON, first authorization only) fills an empty profile
+ * once the ID token proved the sign-in (lib/login/social/profile_claims.ts). Only code, state and error go on to
+ * oauth4webapi.
  */
 const ApplePost = z.object({
   code: z.string().max(2000).optional(),
@@ -60,17 +62,20 @@ export const handler: Handlers<SocialProblemData> = {
   async POST(c) {
     const provider = providerFor(c, "POST");
     const posted = ApplePost.safeParse(Object.fromEntries(new URLSearchParams(await readText(c))));
-    const { code, state, error } = posted.success ? posted.data : {};
+    const { code, state, error, user } = posted.success ? posted.data : {};
     const answer = new URLSearchParams();
     for (const [key, value] of Object.entries({ code, state, error })) {
       if (value !== undefined) answer.set(key, value);
     }
-    return await finish(c, provider, answer);
+    return await finish(c, provider, answer, appleProfile(user));
   },
 };
 
-/** Checks the flow, redeems upstream, signs in, and goes back to the app (or a readable page). */
-async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams) {
+/**
+ * Checks the flow, redeems upstream, signs in, and goes back to the app (or a readable page). `posted`: a profile
+ * that came beside the answer rather than in the ID token (Apple's name).
+ */
+async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, posted: ProviderProfile = {}) {
   const flow = await takeFlow(c);
   if (!flow || flow.provider !== provider || answer.get("state") !== flow.state) {
     // No cookie (another browser, expired) or a state that is not ours (forged or replayed callback).
@@ -90,6 +95,7 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams) {
   try {
     identity = await upstream(c.var.deps.config, provider)
       .identity(credentials, callbackUrl(c.var.deps.config, provider), answer, flow);
+    identity = { ...identity, profile: { ...posted, ...identity.profile } };
   } catch (error) {
     return problemPage(c, upstreamFailure(error), shown);
   }

@@ -1,4 +1,6 @@
-/** One user over the Platform API: read, change (email, its verification, password, disabled), erase. */
+/**
+ * One user over the Platform API: read, change (email, its verification, password, disabled, the profile), erase.
+ */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { deleteUser, getEnvironmentUser, updateUser, type UserUpdate } from "@/db/user_admin.ts";
@@ -7,6 +9,7 @@ import { validate } from "@/lib/http/body.ts";
 import { asClient, bodyWithoutCredentials } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { PlatformUser, platformUser } from "@/lib/platform/user_body.ts";
+import { PROFILE_FIELDS } from "@/lib/platform/profile_body.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
@@ -23,9 +26,10 @@ const UserChange = z.strictObject({
     .describe(
       "true: no sign-in and no token until re-enabled (sessions and refresh tokens are kept, refused).",
     ),
+  ...PROFILE_FIELDS,
 }).refine(
   (change) => Object.keys(change).length > 0,
-  "Change one or more of email, email_verified, password and disabled.",
+  "Change one or more of email, email_verified, password, disabled and the profile fields.",
 );
 
 export const callers = clients("project");
@@ -67,13 +71,15 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Users",
-    summary: "Change a user: email, email_verified, password, disabled (all or nothing)",
+    summary: "Change a user: email, email_verified, password, disabled, the profile (all or nothing)",
     description:
       "A new email is unverified unless email_verified is true (409 when another user has it). A " +
       "new password is checked as at sign-up and signs the user out everywhere, as a reset does; null removes " +
       "it unless it is their last way in (409). Disabling voids their unredeemed codes, approved devices and " +
       "open challenges; their sessions and refresh tokens are refused while disabled and work again after a " +
-      "re-enable (end them with DELETE …/sessions). Each change is audited.",
+      "re-enable (end them with DELETE …/sessions). Profile fields (name, given_name, family_name, picture, " +
+      "locale) are set as given, null or blank clears one; the person's profile claims (docs/identity.md). " +
+      "Each change is audited.",
     auth: "client",
     body: { schema: UserChange, media: ["json"] },
     responses: { 200: { description: "The user", schema: PlatformUser }, ...COMMON_ERRORS },

@@ -1,0 +1,256 @@
+-- A person's profile (name, given_name, family_name, picture, locale: OpenID Connect Core §5.1) — how it is
+-- changed (by the person, the app, an admin) and filled from an identity provider, and the claims it makes.
+-- The current definition of each function of this area: edit it here, in place. The rules themselves are the
+-- users_<field>_check constraints of migration 4261 (what a DBA reads); these functions name the field a value
+-- broke rather than restating them. See docs/identity.md ("Profile").
+
+create or replace function astapa.profile_fields() returns text[]
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select array['name', 'given_name', 'family_name', 'picture', 'locale']
+  $$;
+
+comment on function astapa.profile_fields() is
+  'The profile fields a person, an app or a provider may set (the users columns of the same names).';
+
+grant execute on function astapa.profile_fields() to astapa_app;
+
+create or replace function astapa.profile_claims(name text, given_name text, family_name text, picture text,
+                                                 locale text, updated_at timestamptz) returns jsonb
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- The OIDC profile claims a user has, none that they lack; updated_at as a NumericDate (§5.1). Null when the
+    -- profile is empty. astapa.sign_in_user_claims builds the same object inline (the grants' call budget).
+    select nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'name', name, 'given_name', given_name, 'family_name', family_name, 'picture', picture, 'locale', locale,
+      'updated_at', pg_catalog.floor(extract(epoch from updated_at))::bigint)), '{}')
+  $$;
+
+comment on function astapa.profile_claims(text, text, text, text, text, timestamptz) is
+  'The OpenID Connect profile claims (name, given_name, family_name, picture, locale, updated_at as seconds) of '
+  'the fields that are set; null when none is.';
+
+grant execute on function astapa.profile_claims(text, text, text, text, text, timestamptz) to astapa_app;
+
+create or replace function astapa.profile_value(field text, value jsonb) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    cleaned text;
+  begin
+    if value is null or pg_catalog.jsonb_typeof(value) = 'null' then
+      return null;
+    end if;
+    if pg_catalog.jsonb_typeof(value) <> 'string' then
+      raise exception using errcode = 'AS400', message = pg_catalog.format('%s must be a string or null.', field);
+    end if;
+    -- Blank clears the field; locales written as the POSIX en_US are the BCP 47 en-US.
+    cleaned := nullif(pg_catalog.btrim(value #>> '{}'), '');
+    return case when field = 'locale' then pg_catalog.replace(cleaned, '_', '-') else cleaned end;
+  end
+  $$;
+
+comment on function astapa.profile_value(text, jsonb) is
+  'A given profile value as it is stored: trimmed, blank as null (clears the field), a locale''s _ as -; AS400 '
+  'when it is neither a string nor null.';
+
+grant execute on function astapa.profile_value(text, jsonb) to astapa_app;
+
+create or replace function astapa.profile_problem(violated text) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    select case violated
+      when 'users_name_check' then 'name is at most 256 characters, without control or invisible formatting characters.'
+      when 'users_given_name_check'
+        then 'given_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_family_name_check'
+        then 'family_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_picture_check'
+        then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
+      when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
+    end
+  $$;
+
+comment on function astapa.profile_problem(text) is
+  'What a profile field must be, in words, for the constraint it broke (users_<field>_check, migration 4261); '
+  'null for any other constraint. Each message starts with the field''s name.';
+
+grant execute on function astapa.profile_problem(text) to astapa_app;
+
+create or replace function astapa.profile_of(project_id text, user_id bigint) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    -- The user's row locked first, as every change of a user takes it (api.update_user, api.set_user_phone).
+    select pg_catalog.jsonb_build_object('name', u.name, 'given_name', u.given_name, 'family_name', u.family_name,
+                                         'picture', u.picture, 'locale', u.locale)
+    from astapa.users u
+    where u.project_id = profile_of.project_id and u.id = profile_of.user_id and u.deleted_at is null
+    for update
+  $$;
+
+comment on function astapa.profile_of(text, bigint) is
+  'A user''s profile fields as stored (nulls included), its row locked for the change that follows; null for an '
+  'unknown or erased user.';
+
+grant execute on function astapa.profile_of(text, bigint) to astapa_app;
+
+create or replace function astapa.save_profile(project_id text, user_id bigint, change jsonb, by text)
+  returns text[]
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    given jsonb;
+    current jsonb;
+    changed text[];
+    violated text;
+  begin
+    if change is null then
+      return '{}';
+    end if;
+    if pg_catalog.jsonb_typeof(change) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(change) as k where k <> all (astapa.profile_fields())) then
+      raise exception using errcode = 'AS400',
+        message = 'A profile has name, given_name, family_name, picture and locale.';
+    end if;
+    select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, change -> f)) into given
+    from pg_catalog.unnest(astapa.profile_fields()) as f where change ? f;
+    if given is null then
+      return '{}';
+    end if;
+    current := astapa.profile_of(project_id, user_id);
+    if current is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select pg_catalog.array_agg(f) into changed
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    where given ? f and (given ->> f) is distinct from (current ->> f);
+    if changed is null then
+      return '{}';
+    end if;
+    begin
+      update astapa.users as u
+      set name = case when given ? 'name' then given ->> 'name' else u.name end,
+          given_name = case when given ? 'given_name' then given ->> 'given_name' else u.given_name end,
+          family_name = case when given ? 'family_name' then given ->> 'family_name' else u.family_name end,
+          picture = case when given ? 'picture' then given ->> 'picture' else u.picture end,
+          locale = case when given ? 'locale' then given ->> 'locale' else u.locale end,
+          profile_updated_at = pg_catalog.now()
+      where u.project_id = save_profile.project_id and u.id = save_profile.user_id and u.deleted_at is null;
+    exception when check_violation then
+      get stacked diagnostics violated = constraint_name;
+      raise exception using errcode = 'AS400', message = coalesce(astapa.profile_problem(violated),
+                                                                  'The profile is not valid.');
+    end;
+    perform astapa.audit(project_id, 'user.profile_updated', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('fields', pg_catalog.to_jsonb(changed), 'by', by));
+    return changed;
+  end
+  $$;
+
+comment on function astapa.save_profile(text, bigint, jsonb, text) is
+  'Sets the profile fields present in change (a blank or null value clears one; change null: nothing) of a user, '
+  'all or nothing; profile_updated_at moves when a value changes, and user.profile_updated is audited with the '
+  'fields and by (user; admin for the Platform API). Returns the fields that changed. AS400 for an unknown key, a '
+  'value that is not a string, or one that breaks the field''s rule (the message says which); AS404 unknown or '
+  'erased user.';
+
+grant execute on function astapa.save_profile(text, bigint, jsonb, text) to astapa_app;
+
+create or replace function api.fill_profile(user_id bigint, provider text, claims jsonb) returns text[]
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    offered jsonb;
+    current jsonb;
+    filled text[];
+    violated text;
+  begin
+    if claims is null or pg_catalog.jsonb_typeof(claims) <> 'object' then
+      return '{}';
+    end if;
+    -- Only the strings among the known claims; a value another kind (a number, an object) is not a profile.
+    select pg_catalog.jsonb_object_agg(f, v) into offered
+    from pg_catalog.unnest(astapa.profile_fields()) as f
+    cross join lateral (select astapa.profile_value(f, claims -> f) as v
+                        where pg_catalog.jsonb_typeof(claims -> f) = 'string') as given
+    where v is not null;
+    -- Fills empty fields only: what the person (or the app) set is never overwritten by a provider. A value that
+    -- breaks its field's rule (a javascript: picture, a name with bidi overrides, 10,000 characters) is dropped
+    -- rather than failing the sign-in, and the rest tried again.
+    current := astapa.profile_of(project, user_id);
+    if current is null then
+      return '{}';
+    end if;
+    for attempt in 1..6 loop
+      select pg_catalog.array_agg(f) into filled
+      from pg_catalog.unnest(astapa.profile_fields()) as f where offered ? f and current ->> f is null;
+      if filled is null then
+        return '{}';
+      end if;
+      begin
+        update astapa.users as u
+        set name = coalesce(u.name, offered ->> 'name'),
+            given_name = coalesce(u.given_name, offered ->> 'given_name'),
+            family_name = coalesce(u.family_name, offered ->> 'family_name'),
+            picture = coalesce(u.picture, offered ->> 'picture'),
+            locale = coalesce(u.locale, offered ->> 'locale'),
+            profile_updated_at = pg_catalog.now()
+        where u.project_id = project and u.id = fill_profile.user_id;
+        perform astapa.audit(project, 'user.profile_updated', 'user:' || fill_profile.user_id,
+          pg_catalog.jsonb_build_object('fields', pg_catalog.to_jsonb(filled), 'by', 'provider',
+                                        'provider', fill_profile.provider));
+        return filled;
+      exception when check_violation then
+        get stacked diagnostics violated = constraint_name;
+        -- users_<field>_check of a field being filled: drop that value; anything else is not the provider's.
+        if astapa.profile_problem(violated) is null then
+          raise;
+        end if;
+        offered := offered - pg_catalog.substring(violated, '^users_(.*)_check$');
+      end;
+    end loop;
+    return '{}';
+  end
+  $$;
+
+comment on function api.fill_profile(bigint, text, jsonb) is
+  'At sign-up or first link through a provider (provider: google, apple, github, sso, ...): the profile claims it '
+  'gave (name, given_name, family_name, picture, locale; strings only) fill the user''s empty fields — never one '
+  'the person or the app set. A value that breaks its field''s rule is dropped, not an error. Audited '
+  'user.profile_updated (by provider) when anything was filled; returns the fields filled.';
+
+grant execute on function api.fill_profile(bigint, text, jsonb) to astapa_app;
+
+create or replace function api.account_set_profile(session_hash bytea, profile jsonb) returns text[]
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    return astapa.save_profile(astapa.current_project_id(), astapa.account_user(session_hash), profile, 'user');
+  end
+  $$;
+
+comment on function api.account_set_profile(bytea, jsonb) is
+  'The signed-in person changes their profile (astapa.save_profile, by user): the fields present are set, a '
+  'blank one cleared. Returns the fields that changed. AS400 a value breaks its rule; AS4G0 no session.';
+
+grant execute on function api.account_set_profile(bytea, jsonb) to astapa_app;

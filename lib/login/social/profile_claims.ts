@@ -1,0 +1,85 @@
+/**
+ * The profile a provider gives at sign-in, as OIDC profile claims (name, given_name, family_name, picture,
+ * locale) for api.fill_profile — which keeps only strings, fills only empty fields and drops a value that breaks
+ * its rule (db/api/profile.sql). Here each provider's shape is mapped, nothing is judged.
+ */
+import { z } from "zod";
+
+/** What a provider said about the person; only these keys are read. */
+export type ProviderProfile = {
+  name?: unknown;
+  given_name?: unknown;
+  family_name?: unknown;
+  picture?: unknown;
+  locale?: unknown;
+};
+
+/** The OIDC standard claims of an ID token (Google, an OIDC SSO connection), the others left behind. */
+export function oidcProfile(claims: Record<string, unknown>): ProviderProfile {
+  const { name, given_name, family_name, picture, locale } = claims;
+  return { name, given_name, family_name, picture, locale };
+}
+
+/** GitHub's GET /user: its display name (often null) and avatar. */
+export function githubProfile(user: { name?: unknown; avatar_url?: unknown }): ProviderProfile {
+  return { name: user.name, picture: user.avatar_url };
+}
+
+const AppleUser = z.object({
+  name: z.object({ firstName: z.string().max(500).optional(), lastName: z.string().max(500).optional() }),
+});
+
+/**
+ * Apple's `user` form field: JSON with the name the person chose to share, sent on the first authorization only
+ * (never in the ID token, never again). It is not signed: it is what the person's own browser posted beside a
+ * code that the ID token then proves, so it carries no more authority than the person typing their name.
+ */
+export function appleProfile(user: string | undefined): ProviderProfile {
+  if (!user) return {};
+  let parsed;
+  try {
+    parsed = AppleUser.safeParse(JSON.parse(user));
+  } catch {
+    return {};
+  }
+  if (!parsed.success) return {};
+  const { firstName, lastName } = parsed.data.name;
+  const name = [firstName?.trim(), lastName?.trim()].filter(Boolean).join(" ");
+  return { name: name || undefined, given_name: firstName, family_name: lastName };
+}
+
+/** SAML attribute names IdPs send profile values under (Okta, Google; Entra/ADFS claim URIs; LDAP). */
+const SAML_ATTRIBUTES: Record<keyof ProviderProfile, string[]> = {
+  name: [
+    "name",
+    "displayName",
+    "http://schemas.microsoft.com/identity/claims/displayname",
+    "urn:oid:2.16.840.1.113730.3.1.241",
+  ],
+  given_name: [
+    "given_name",
+    "firstName",
+    "givenName",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+    "urn:oid:2.5.4.42",
+  ],
+  family_name: [
+    "family_name",
+    "lastName",
+    "sn",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+    "urn:oid:2.5.4.4",
+  ],
+  picture: ["picture"],
+  locale: ["locale", "preferredLanguage", "urn:oid:2.16.840.1.113730.3.1.39"],
+};
+
+/** The profile in a SAML assertion's attributes: for each field, the first of its names that has one value. */
+export function samlProfile(attributes: Record<string, string[]>): ProviderProfile {
+  const profile: ProviderProfile = {};
+  for (const [field, names] of Object.entries(SAML_ATTRIBUTES)) {
+    const values = names.map((name) => attributes[name]).find((v) => v?.length === 1);
+    if (values) profile[field as keyof ProviderProfile] = values[0];
+  }
+  return profile;
+}

@@ -1,0 +1,46 @@
+/**
+ * The dashboard's user page shows the profile (name, given and family name, locale, the picture's address as a
+ * link, never an image), and markup in any of it is text, never a tag; search finds a user by their profile name.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { getAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
+import { addMember } from "@/db/accounts.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "owner@dev.example");
+const project = await seedProject(t.db.sql, { name: "Shop" });
+await asApp(t.db.sql, project.id, (tx) => addMember(tx, project.id, owner.accountId, "owner"));
+const base = `/dashboard/projects/${project.id}`;
+
+Deno.test("users — a user's page shows the profile; the picture is a link, not an image", async () => {
+  const sari = await seedUser(t.db.sql, project.id, "sari@example.com");
+  await t.db
+    .sql`update astapa.users set name = 'Sari Wulandari', given_name = 'Sari', family_name = 'Wulandari',
+                 locale = 'id-ID', picture = 'https://example.com/sari.png' where id = ${sari}`;
+  const html = await (await getAs(t, owner, `${base}/users/${sari}`)).text();
+  assert.match(html, /<dt>Name<\/dt><dd>Sari Wulandari<\/dd>/);
+  assert.match(html, /Sari · Wulandari/);
+  assert.match(html, /<code>id-ID<\/code>/);
+  assert.match(html, /<a href="https:\/\/example\.com\/sari\.png" rel="noopener noreferrer nofollow"/);
+  assert.ok(!html.includes('<img src="https://example.com/sari.png"'));
+  await seedUser(t.db.sql, project.id, "budi@example.com");
+  const found = await (await getAs(t, owner, `${base}/users?q=sari%20w`)).text();
+  assert.match(found, /sari@example\.com/);
+  assert.ok(!found.includes("budi@example.com"));
+});
+
+Deno.test("users — markup in a profile is text on the dashboard", async () => {
+  const mallory = await seedUser(t.db.sql, project.id, "mallory@example.com");
+  await t.db
+    .sql`update astapa.users set name = '<script>alert(1)</script>', given_name = '<img src=x onerror=alert(1)>'
+                 where id = ${mallory}`;
+  const html = await (await getAs(t, owner, `${base}/users/${mallory}`)).text();
+  assert.ok(!html.includes("<script>alert(1)"));
+  assert.ok(!html.includes("<img src=x"));
+  assert.match(html, /&lt;script>alert\(1\)&lt;\/script>/);
+});
