@@ -75,6 +75,16 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       callback: URL | URLSearchParams,
       flow: UpstreamFlow,
     ): Promise<oauth.IDToken> {
+      return (await this.exchange(credentials, redirectUri, callback, flow)).claims;
+    },
+
+    /** As idTokenClaims, with the refresh token the exchange returned, if any (Apple's is kept to revoke). */
+    async exchange(
+      credentials: ProviderCredentials,
+      redirectUri: string,
+      callback: URL | URLSearchParams,
+      flow: UpstreamFlow,
+    ): Promise<{ claims: oauth.IDToken; refreshToken: string | null }> {
       const as = await discover(issuer, options);
       const client: oauth.Client = { client_id: credentials.clientId };
       const params = await atEndpoint(
@@ -101,7 +111,7 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       });
       // The ID token's signature, against the keys at the discovered jwks_uri (fetched and kept by oauth4webapi).
       await atEndpoint("jwks", () => oauth.validateApplicationLevelSignature(as, response, options));
-      return oauth.getValidatedIdTokenClaims(result)!;
+      return { claims: oauth.getValidatedIdTokenClaims(result)!, refreshToken: result.refresh_token ?? null };
     },
   };
 }
