@@ -1756,6 +1756,8 @@ create policy "a project reads its own row" on astapa.projects as permissive for
 create policy "a project updates its own row" on astapa.projects as permissive for update to astapa_app, astapa_owner
   using ((id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects by their apple services id" on astapa.projects as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_apple_subjects'::text, true) = 'on'::text));
 create policy "definer functions find the project a client id names" on astapa.projects as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
 create policy "definer functions list every project for the operator" on astapa.projects as permissive for select to astapa_owner
@@ -10836,7 +10838,7 @@ CREATE OR REPLACE FUNCTION api.receive_apple_notification(audience text, deploym
  SET search_path TO ''
 AS $function$
   declare
-    subject text := event ->> 'sub';
+    apple_subject text := event ->> 'sub';
     targets jsonb;
     target record;
     outcomes jsonb := '[]';
@@ -10844,25 +10846,28 @@ AS $function$
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'Apple notifications are received for the deployment, not one project.';
     end if;
-    if audience is null or event_id is null or subject is null or pg_catalog.length(subject) not between 1 and 255
+    if audience is null or event_id is null or apple_subject is null
+       or pg_catalog.length(apple_subject) not between 1 and 255
        or event ->> 'type' not in ('email-disabled', 'email-enabled', 'consent-revoked', 'account-delete') then
       raise exception using errcode = 'AS400', message = 'An Apple notification names its audience, event, type and sub.';
     end if;
+    -- Both policies that let this look across projects are on until the targets are listed, then off again
+    -- before any project's work.
+    perform pg_catalog.set_config('astapa.find_apple_subjects', 'on', true);
     -- The audience must be a Services ID of this deployment: its own, or a project's own Apple app.
     if audience is distinct from deployment_client_id and not exists (
          select from astapa.projects as p
          where p.settings -> 'social_login' -> 'apple' ->> 'client_id' = audience) then
+      perform pg_catalog.set_config('astapa.find_apple_subjects', '', true);
       return null;
     end if;
     -- Which projects hold this subject through this Services ID: the token was issued to it, or the project's
     -- Apple app is it now (its own, or the deployment's when it has none).
-    -- Listed in full first: the policy that lets them be found is off again before any project's work.
-    perform pg_catalog.set_config('astapa.find_apple_subjects', 'on', true);
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('project_id', i.project_id,
              'user_id', i.user_id) order by i.project_id), '[]')
     into targets
     from astapa.identities as i join astapa.projects as p on p.id = i.project_id
-    where i.provider = 'apple' and i.subject = receive_apple_notification.subject
+    where i.provider = 'apple' and i.subject = apple_subject
       and (i.token_client_id = audience
            or coalesce(p.settings -> 'social_login' -> 'apple' ->> 'client_id',
                        receive_apple_notification.deployment_client_id) = audience);
@@ -10876,13 +10881,13 @@ AS $function$
       values (target.project_id, receive_apple_notification.event_id, event ->> 'type')
       on conflict do nothing;
       outcomes := outcomes || pg_catalog.to_jsonb(case when found
-        then astapa.apply_apple_event(target.user_id, subject, event) else 'replayed' end);
+        then astapa.apply_apple_event(target.user_id, apple_subject, event) else 'replayed' end);
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
     return pg_catalog.jsonb_build_object('outcomes', outcomes);
   end
   $function$;
-comment on function api.receive_apple_notification(text,text,text,jsonb) is 'A Sign in with Apple server-to-server notification whose signature the app verified: null when `audience` is no Services ID of the deployment (deployment_client_id, APPLE_CLIENT_ID) or of a project''s own Apple app; else applies the event (astapa.apply_apple_event) in each project holding the Apple subject through that Services ID, once per event_id and project (astapa.apple_notifications; a replay is ''replayed''), and returns {outcomes}. Security definer because it acts across projects: the owner-only policy "definer functions find apple identities by subject" is on only while it lists them, and each project''s work runs with that project set, under its policies. Guard: refused while the transaction acts for a project. AS400 a malformed event.';
+comment on function api.receive_apple_notification(text,text,text,jsonb) is 'A Sign in with Apple server-to-server notification whose signature the app verified: null when `audience` is no Services ID of the deployment (deployment_client_id, APPLE_CLIENT_ID) or of a project''s own Apple app; else applies the event (astapa.apply_apple_event) in each project holding the Apple subject through that Services ID, once per event_id and project (astapa.apple_notifications; a replay is ''replayed''), and returns {outcomes}. Security definer because it acts across projects: the owner-only policy "definer functions find apple identities by subject" is on only while it lists them, and each project''s work runs with that project set, under its policies (and "definer functions find projects by their apple services id" while it checks the audience). Guard: refused while the transaction acts for a project. AS400 a malformed event.';
 grant execute on function api.receive_apple_notification(text,text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -17012,8 +17017,8 @@ CREATE OR REPLACE FUNCTION astapa.apply_apple_event(user_id bigint, subject text
 AS $function$
   declare
     project text := astapa.current_project_id();
-    happened timestamptz := pg_catalog.to_timestamp(coalesce((event ->> 'event_time')::double precision,
-                                                             pg_catalog.extract(epoch from pg_catalog.now())));
+    happened timestamptz := coalesce(pg_catalog.to_timestamp((event ->> 'event_time')::double precision),
+                                     pg_catalog.now());
     methods jsonb;
     counts jsonb;
   begin

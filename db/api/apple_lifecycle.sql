@@ -14,6 +14,11 @@ create policy "definer functions find apple identities by subject" on astapa.ide
   for select to astapa_owner
   using (provider = 'apple' and pg_catalog.current_setting('astapa.find_apple_subjects', true) = 'on');
 
+drop policy if exists "definer functions find projects by their apple services id" on astapa.projects;
+create policy "definer functions find projects by their apple services id" on astapa.projects
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.find_apple_subjects', true) = 'on');
+
 drop policy if exists "a project queues its own apple token revocations" on astapa.apple_token_revocations;
 create policy "a project queues its own apple token revocations" on astapa.apple_token_revocations
   for insert to astapa_app, astapa_owner
@@ -273,8 +278,8 @@ create or replace function astapa.apply_apple_event(user_id bigint, subject text
   as $$
   declare
     project text := astapa.current_project_id();
-    happened timestamptz := pg_catalog.to_timestamp(coalesce((event ->> 'event_time')::double precision,
-                                                             pg_catalog.extract(epoch from pg_catalog.now())));
+    happened timestamptz := coalesce(pg_catalog.to_timestamp((event ->> 'event_time')::double precision),
+                                     pg_catalog.now());
     methods jsonb;
     counts jsonb;
   begin
@@ -332,7 +337,7 @@ create or replace function api.receive_apple_notification(audience text, deploym
   set search_path = ''
   as $$
   declare
-    subject text := event ->> 'sub';
+    apple_subject text := event ->> 'sub';
     targets jsonb;
     target record;
     outcomes jsonb := '[]';
@@ -340,25 +345,28 @@ create or replace function api.receive_apple_notification(audience text, deploym
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'Apple notifications are received for the deployment, not one project.';
     end if;
-    if audience is null or event_id is null or subject is null or pg_catalog.length(subject) not between 1 and 255
+    if audience is null or event_id is null or apple_subject is null
+       or pg_catalog.length(apple_subject) not between 1 and 255
        or event ->> 'type' not in ('email-disabled', 'email-enabled', 'consent-revoked', 'account-delete') then
       raise exception using errcode = 'AS400', message = 'An Apple notification names its audience, event, type and sub.';
     end if;
+    -- Both policies that let this look across projects are on until the targets are listed, then off again
+    -- before any project's work.
+    perform pg_catalog.set_config('astapa.find_apple_subjects', 'on', true);
     -- The audience must be a Services ID of this deployment: its own, or a project's own Apple app.
     if audience is distinct from deployment_client_id and not exists (
          select from astapa.projects as p
          where p.settings -> 'social_login' -> 'apple' ->> 'client_id' = audience) then
+      perform pg_catalog.set_config('astapa.find_apple_subjects', '', true);
       return null;
     end if;
     -- Which projects hold this subject through this Services ID: the token was issued to it, or the project's
     -- Apple app is it now (its own, or the deployment's when it has none).
-    -- Listed in full first: the policy that lets them be found is off again before any project's work.
-    perform pg_catalog.set_config('astapa.find_apple_subjects', 'on', true);
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('project_id', i.project_id,
              'user_id', i.user_id) order by i.project_id), '[]')
     into targets
     from astapa.identities as i join astapa.projects as p on p.id = i.project_id
-    where i.provider = 'apple' and i.subject = receive_apple_notification.subject
+    where i.provider = 'apple' and i.subject = apple_subject
       and (i.token_client_id = audience
            or coalesce(p.settings -> 'social_login' -> 'apple' ->> 'client_id',
                        receive_apple_notification.deployment_client_id) = audience);
@@ -372,7 +380,7 @@ create or replace function api.receive_apple_notification(audience text, deploym
       values (target.project_id, receive_apple_notification.event_id, event ->> 'type')
       on conflict do nothing;
       outcomes := outcomes || pg_catalog.to_jsonb(case when found
-        then astapa.apply_apple_event(target.user_id, subject, event) else 'replayed' end);
+        then astapa.apply_apple_event(target.user_id, apple_subject, event) else 'replayed' end);
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
     return pg_catalog.jsonb_build_object('outcomes', outcomes);
@@ -386,7 +394,8 @@ comment on function api.receive_apple_notification(text, text, text, jsonb) is
   'Services ID, once per event_id and project (astapa.apple_notifications; a replay is ''replayed''), and returns '
   '{outcomes}. Security definer because it acts across projects: the owner-only policy "definer functions find '
   'apple identities by subject" is on only while it lists them, and each project''s work runs with that project '
-  'set, under its policies. Guard: refused while the transaction acts for a project. AS400 a malformed event.';
+  'set, under its policies (and "definer functions find projects by their apple services id" while it checks '
+  'the audience). Guard: refused while the transaction acts for a project. AS400 a malformed event.';
 
 revoke execute on function api.receive_apple_notification(text, text, text, jsonb) from public;
 grant execute on function api.receive_apple_notification(text, text, text, jsonb) to astapa_app;
