@@ -26,6 +26,8 @@ async function signIn(p: SeededProject, sub: string) {
   return (await appTokenClaims(t, await postBack(t, apple, await startApple(t, p)), p)).sub as string;
 }
 
+const b64 = (text: string) => btoa(text).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
+
 const notify = (payload: string) =>
   t.app.request("/api/webhooks/apple", {
     method: "POST",
@@ -174,6 +176,13 @@ Deno.test("apple notifications — a forged signature, another app's aud, anothe
       iat: Math.floor(Date.now() / 1000) - 7200,
     }),
     forged.split(".").slice(0, 2).join(".") + ".",
+    // alg "none", and HS256 keyed with nothing secret: the algorithm is pinned to RS256.
+    `${b64(JSON.stringify({ alg: "none" }))}.${forged.split(".")[1]}.`,
+    await new SignJWT({ events: JSON.stringify(event("consent-revoked", "001.n.forged")) })
+      .setProtectedHeader({ alg: "HS256", kid: "fake-apple-1" })
+      .setIssuer(apple.issuer).setAudience(apple.clientId).setIssuedAt().sign(
+        new TextEncoder().encode("x".repeat(32)),
+      ),
     "not a jwt",
   ];
   for (const payload of attempts) {
