@@ -10,6 +10,7 @@ import { SignInMethods } from "./SignInMethods.tsx";
 import { SignUpSettings } from "./SignUpSettings.tsx";
 import { BotProtection } from "./BotProtection.tsx";
 import { MailSettings } from "./MailSettings.tsx";
+import { LogoutSettings } from "./LogoutSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
 
@@ -135,6 +136,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
           {canEdit && <button type="submit" class="button">Save DPoP policy</button>}
         </form>
       </section>
+      <LogoutSettings data={data} base={base} canEdit={canEdit} />
       <section class="card" aria-labelledby="branding-heading">
         <h2 id="branding-heading">Branding</h2>
         <p>

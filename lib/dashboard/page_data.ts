@@ -3,6 +3,7 @@
  * They live here so lib/ does not import view components (the components re-export them).
  */
 import type { UserMetadata } from "@/db/user_metadata.ts";
+import type { BackchannelLogout } from "@/db/backchannel_logouts.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
@@ -47,6 +48,8 @@ export type SettingsData = {
   social: { google: SocialState; apple: SocialState; github: SocialState };
   /** The project's own phone code provider accounts: which, and a hint (never the credentials). */
   phoneProviders: { provider: string; hint: string; updated_at: string }[];
+  /** The latest logout tokens sent to the apps (Back-Channel Logout), newest first. */
+  recentLogouts: BackchannelLogout[];
   rateLimits: {
     signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };
     clientAuth: { perClient: number; perAddress: number; windowSeconds: number };

@@ -6,6 +6,7 @@ import { getProject } from "@/db/projects.ts";
 import { xenditKeys } from "@/db/payments.ts";
 import { phoneProviderCredentials } from "@/db/phone_providers.ts";
 import { tokenLifetimeLimits } from "@/db/project_settings.ts";
+import { listLogouts } from "@/db/backchannel_logouts.ts";
 import type { SettingsData, SocialState } from "./page_data.ts";
 import { deploymentProviders, type ProviderId, PROVIDERS } from "../login/social/providers.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
@@ -20,6 +21,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   origins_saved: "Allowed origins saved.",
   lifetimes_saved: "Lifetimes saved: new tokens and new sign-ins use them.",
   verification_saved: "Email verification policy saved.",
+  logout_saved: "Sign-out settings saved: the sign-out page and the next logout tokens use them.",
   dpop_saved: "DPoP policy saved: the next token request of every client follows it.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
   sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
@@ -91,6 +93,7 @@ export async function settingsView(
       updated_at,
     })),
     rateLimits: rateLimitProfiles(),
+    recentLogouts: await listLogouts(tx),
     notice: SETTINGS_DONE_MESSAGES[c.req.query("done") ?? ""],
     ...extra,
   };

@@ -5,8 +5,14 @@
  * afterwards (post_logout_redirect_uri, exactly one the app registered, with state).
  */
 import { z } from "zod";
+import { getCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
-import type { AuthorizationClient, LiveSession } from "@/db/login.ts";
+import { asApp } from "@/db/client.ts";
+import { type AuthorizationClient, type LiveSession, liveSession } from "@/db/login.ts";
+import { getProject } from "@/db/projects.ts";
+import { clientAddress } from "@/lib/http/client_address.ts";
+import { isSelfRegisteredClientId, selfRegisteredClient } from "@/lib/oauth/dynamic_client_auth.ts";
+import { LogoutMetadata } from "@/lib/oauth/logout_metadata.ts";
 import { requestClient } from "./authorization_clients.ts";
 import { matchRedirectUri } from "./authorize_request.ts";
 import { type IdTokenHint, readIdTokenHint } from "@/lib/tokens/id_token_hint.ts";
@@ -36,11 +42,55 @@ export async function resolveLogout(c: Ctx, request: LogoutRequest): Promise<Res
     if (request.client_id && request.client_id !== hint.clientId) return { refused: "client_mismatch" };
   }
   const clientId = request.client_id || hint?.clientId || "";
-  const client = clientId ? await requestClient(deps, clientId) : null;
+  const client = !clientId
+    ? null
+    : isSelfRegisteredClientId(clientId)
+    ? await selfRegisteredLogoutClient(c, clientId, hint)
+    : await requestClient(deps, clientId);
   const back = client && request.post_logout_redirect_uri
     ? returnAddress(client, request.post_logout_redirect_uri, request.state)
     : null;
   return { clientId, client, hint, back };
+}
+
+/** How many of the browser's session cookies a self-registered client's sign-out looks through. */
+const SESSION_COOKIES_READ = 20;
+
+/**
+ * A self-registered or metadata-document client belongs to no project: the project whose session it signs out
+ * of is the one of this browser's live sessions that the hint's sid names (its cookies name their projects),
+ * with the client's own redirect and post-logout URIs. Null without a hint naming one of them: then the page
+ * signs nobody out.
+ */
+async function selfRegisteredLogoutClient(
+  c: Ctx,
+  clientId: string,
+  hint: IdTokenHint | null,
+): Promise<AuthorizationClient | null> {
+  if (!hint?.sid) return null;
+  const { sql } = c.var.deps;
+  const cookies = Object.entries(getCookie(c))
+    .map(([name, token]) => ({
+      projectId: /^(?:__Host-)?astapa_session_(proj_[a-z2-7]+)$/.exec(name)?.[1],
+      token,
+    }))
+    .filter((cookie): cookie is { projectId: string; token: string } => cookie.projectId !== undefined)
+    .slice(0, SESSION_COOKIES_READ);
+  for (const { projectId, token } of cookies) {
+    if ((await liveSession(sql, projectId, token))?.sid !== hint.sid) continue;
+    const registered = await selfRegisteredClient(c.var.deps, clientId, undefined, clientAddress(c));
+    if (!registered) return null;
+    const project = await asApp(sql, projectId, (tx) => getProject(tx, projectId));
+    return {
+      project_id: projectId,
+      name: project.name,
+      mode: project.mode,
+      redirect_uris: registered.redirect_uris,
+      // The project's branding, the client's own logout metadata (its registration, or its document).
+      settings: { ...project.settings, logout: LogoutMetadata.catch({}).parse(registered) },
+    };
+  }
+  return null;
 }
 
 /**

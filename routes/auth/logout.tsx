@@ -9,13 +9,20 @@ import { csrfToken, formAccepted, readSession, writeSession } from "@/lib/login/
 import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { LOGOUT_MESSAGES } from "@/lib/login/logout_messages.ts";
 import { LogoutRequest, namesAnotherSession, resolveLogout } from "@/lib/login/logout_request.ts";
+import { isSelfRegisteredClientId } from "@/lib/oauth/dynamic_client_auth.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 /** The form the confirmation posts (csrf), or an app's own POST to the end-session endpoint (no csrf: it asks). */
 const LogoutForm = LogoutRequest.extend({ csrf: z.string().max(100).optional() });
 
 /** What the confirmation form carries on: the app resolved from client_id or the hint, and the way back. */
-type ConfirmFields = { client_id: string; post_logout_redirect_uri?: string; state?: string };
+type ConfirmFields = {
+  client_id: string;
+  post_logout_redirect_uri?: string;
+  state?: string;
+  /** Carried for a self-registered client: its sid is how the click finds the project again. */
+  id_token_hint?: string;
+};
 
 type SignOutData = {
   lang: Lang;
@@ -95,6 +102,9 @@ function confirmFields(request: LogoutRequest): ConfirmFields {
       ? { post_logout_redirect_uri: request.post_logout_redirect_uri }
       : {}),
     ...(request.state !== undefined ? { state: request.state } : {}),
+    ...(request.id_token_hint !== undefined && isSelfRegisteredClientId(request.client_id)
+      ? { id_token_hint: request.id_token_hint }
+      : {}),
   };
 }
 
@@ -175,6 +185,9 @@ export default function SignOutPage({ data }: PageProps<SignOutData>) {
           <input type="hidden" name="post_logout_redirect_uri" value={fields.post_logout_redirect_uri} />
         )}
         {fields.state !== undefined && <input type="hidden" name="state" value={fields.state} />}
+        {fields.id_token_hint !== undefined && (
+          <input type="hidden" name="id_token_hint" value={fields.id_token_hint} />
+        )}
         <input type="hidden" name="csrf" value={csrf} />
         <button type="submit">{t.signOut}</button>
       </form>

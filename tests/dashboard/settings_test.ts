@@ -169,6 +169,47 @@ Deno.test("settings — DPoP is required of every client, then not", async () =>
   assert.equal((await settingsOf(projectId)).dpop, undefined);
 });
 
+Deno.test("settings — sign-out settings: post-logout URIs and the back-channel URI saved, refused, removed", async () => {
+  const { projectId, settings } = await createProject("Sign-out");
+  const page = await (await getAs(t, viewer, settings)).text();
+  assert.match(page, /<h2 id="logout-heading">Signing out<\/h2>/);
+  assert.match(page, /None sent yet\./);
+  const saved = await postAs(t, admin, `${settings}/logout`, {
+    post_logout_redirect_uris: "https://app.example/bye\r\n\r\n https://app.example/see-you ",
+    backchannel_logout_uri: "http://127.0.0.1:9/logout",
+    backchannel_logout_session_required: "on",
+  });
+  assert.equal(saved.status, 303);
+  assert.match(
+    await (await getAs(t, admin, saved.headers.get("location")!)).text(),
+    /Sign-out settings saved/,
+  );
+  assert.deepEqual((await settingsOf(projectId)).logout, {
+    post_logout_redirect_uris: ["https://app.example/bye", "https://app.example/see-you"],
+    backchannel_logout_uri: "http://127.0.0.1:9/logout",
+    backchannel_logout_session_required: true,
+  });
+  const shown = await (await getAs(t, admin, settings)).text();
+  assert.match(shown, /name="backchannel_logout_uri"[^>]*value="http:\/\/127\.0\.0\.1:9\/logout"/);
+  for (
+    const [fields, reason] of [
+      [{ post_logout_redirect_uris: "javascript:alert(1)" }, /must be an absolute https URL/],
+      [{ backchannel_logout_uri: "http://app.example/logout" }, /must be an absolute https URL/],
+    ] as const
+  ) {
+    const refused = await postAs(t, admin, `${settings}/logout`, fields);
+    assert.equal(refused.status, 422, JSON.stringify(fields));
+    assert.match(await refused.text(), reason);
+  }
+  assert.equal(
+    ((await settingsOf(projectId)).logout as { backchannel_logout_uri?: string }).backchannel_logout_uri,
+    "http://127.0.0.1:9/logout",
+    "a refusal changed nothing",
+  );
+  assert.equal((await postAs(t, admin, `${settings}/logout`, {})).status, 303);
+  assert.equal((await settingsOf(projectId)).logout, undefined, "empty fields remove every setting");
+});
+
 Deno.test("settings — social providers: own app sealed (never shown), off, back to default", async () => {
   const { projectId, settings } = await createProject("Social");
   const own = await postAs(t, admin, `${settings}/social`, {
@@ -369,6 +410,7 @@ Deno.test("settings — viewers cannot change anything, admins cannot delete, CS
     [`${settings}/lifetimes`, { access_token_ttl: "600" }],
     [`${settings}/verification`, { require_verified_email: "on" }],
     [`${settings}/dpop`, { dpop_required: "on" }],
+    [`${settings}/logout`, { post_logout_redirect_uris: "https://a.example/bye" }],
     [`${settings}/social`, { provider: "google", action: "off" }],
     [`${settings}/xendit`, { environment: "sandbox", action: "remove" }],
     [`${settings}/delete`, { confirm: "Guarded" }],

@@ -239,3 +239,61 @@ Deno.test("rp-initiated logout — the Platform API refuses malformed logout set
   assert.equal(shown.post_logout_redirect_uris, undefined);
   assert.equal(shown.backchannel_logout_uri, undefined);
 });
+
+Deno.test("rp-initiated logout — a self-registered client's hint finds its project's session by sid; without one, nobody is signed out", async () => {
+  const registration = await t.app.request("/api/platform/register", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      redirect_uris: ["https://agent.example/cb"],
+      token_endpoint_auth_method: "none",
+      post_logout_redirect_uris: ["https://agent.example/bye"],
+    }),
+  });
+  const agent = await registration.json();
+  assert.equal(registration.status, 201, JSON.stringify(agent));
+  const { browser, sub, tokens } = await signedIn();
+  const sid = String(claimsOf(tokens.id_token).sid);
+  // The ID token the agent got from a sign-in in this session: its audience is the agent, its sid the session's.
+  const now = Math.floor(Date.now() / 1000);
+  const hint = await signJwt(await t.deps.keys.active(), "JWT", {
+    iss: "http://astapa.test",
+    sub,
+    aud: agent.client_id,
+    sid,
+    iat: now,
+    exp: now + 3600,
+  });
+
+  const unhinted = await browser.get(logout({ client_id: agent.client_id }));
+  assert.equal(unhinted.status, 200);
+  assert.doesNotMatch(await unhinted.text(), /Sign out\?/, "no hint: no project, nothing to ask");
+  assert.ok(await stillSignedIn(browser));
+
+  const asked = await browser.get(logout({
+    id_token_hint: hint,
+    post_logout_redirect_uri: "https://agent.example/bye",
+    state: "a1",
+  }));
+  const html = await asked.text();
+  assert.equal(asked.status, 200);
+  assert.match(html, /Sign out\?/);
+  assert.match(html, /Warung Logout/, "the project's name: the session is the project's");
+  assert.ok(await stillSignedIn(browser), "the GET changed nothing");
+  const out = await browser.post(html, {});
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "https://agent.example/bye?state=a1");
+  assert.equal(await stillSignedIn(browser), false);
+
+  // A post-logout URI the agent did not register is not followed; another session's sid finds nothing.
+  const again = await signedIn();
+  const strangers = await again.browser.get(logout({
+    id_token_hint: hint,
+    post_logout_redirect_uri: "https://evil.example/",
+  }));
+  assert.doesNotMatch(await strangers.text(), /Sign out\?/);
+  assert.ok(
+    await stillSignedIn(again.browser),
+    "a hint naming another session signs this browser out of nothing",
+  );
+});

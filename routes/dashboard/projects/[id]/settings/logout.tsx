@@ -1,0 +1,46 @@
+import { z } from "zod";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { readBody } from "@/lib/http/body.ts";
+import { AppError } from "@/lib/http/errors.ts";
+import { updateLogoutSettings } from "@/db/backchannel_logouts.ts";
+import { settingsAction } from "@/lib/dashboard/settings_page.ts";
+import { readLogoutMetadata } from "@/lib/oauth/logout_metadata.ts";
+import { urlVerdict } from "@/lib/platform/webhook_endpoint_input.ts";
+import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
+
+const LogoutForm = z.object({
+  csrf: z.string(),
+  post_logout_redirect_uris: z.string().max(50_000).default(""),
+  backchannel_logout_uri: z.string().trim().max(2000).default(""),
+  backchannel_logout_session_required: z.literal("on").optional(),
+});
+
+/**
+ * POST /dashboard/projects/:id/settings/logout: the project client's logout metadata (admins), through the
+ * function the Platform API's /api/platform/logout-settings uses; an empty field removes its setting.
+ */
+export const handler: Handlers<SettingsData> = {
+  POST: async (c) => {
+    const form = await readBody(c, LogoutForm, ["form"]);
+    const uris = form.post_logout_redirect_uris.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    const checked = readLogoutMetadata({
+      post_logout_redirect_uris: uris,
+      ...(form.backchannel_logout_uri ? { backchannel_logout_uri: form.backchannel_logout_uri } : {}),
+    });
+    const internalReason = await urlVerdict(c, form.backchannel_logout_uri || undefined);
+    return settingsAction(c, "admin", async (tx, projectId) => {
+      if ("problem" in checked) throw new AppError("validation_failed", { description: checked.problem });
+      await updateLogoutSettings(tx, projectId, {
+        post_logout_redirect_uris: uris.length ? uris : null,
+        backchannel_logout_uri: form.backchannel_logout_uri || null,
+        backchannel_logout_session_required: form.backchannel_logout_session_required === "on" ? true : null,
+      }, internalReason);
+      return "logout_saved";
+    });
+  },
+};
+
+export default function LogoutPage({ data }: PageProps<SettingsData>) {
+  return <SettingsView data={data} />;
+}
