@@ -45,7 +45,7 @@ export function discover(issuer: string, options: OidcRequestOptions): Promise<o
 
 /** An OpenID Connect provider at `issuer`: where to send the browser, and the validated ID token's claims after. */
 export function oidcProvider(issuer: string, options: OidcRequestOptions, flavour: OidcFlavour = {}) {
-  return {
+  const provider = {
     async authorizationUrl(clientId: string, redirectUri: string, flow: UpstreamFlow): Promise<URL> {
       const as = await discover(issuer, options);
       const url = new URL(as.authorization_endpoint!);
@@ -75,7 +75,7 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       callback: URL | URLSearchParams,
       flow: UpstreamFlow,
     ): Promise<oauth.IDToken> {
-      return (await this.exchange(credentials, redirectUri, callback, flow)).claims;
+      return (await provider.exchange(credentials, redirectUri, callback, flow)).claims;
     },
 
     /** As idTokenClaims, with the refresh token the exchange returned, if any (Apple's is kept to revoke). */
@@ -114,4 +114,5 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       return { claims: oauth.getValidatedIdTokenClaims(result)!, refreshToken: result.refresh_token ?? null };
     },
   };
+  return provider;
 }
