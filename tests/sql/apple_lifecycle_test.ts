@@ -43,6 +43,14 @@ Deno.test("api.sign_in_with_apple — keeps the sealed token and its Services ID
   assert.deepEqual([...await stored()].map((r) => ({ ...r })), [
     { refresh_token_sealed: SEALED, token_client_id: "com.example.app" },
   ]);
+  // What the account page, its data download, the dashboard and the Platform API list never carries the token.
+  const { user } = await appleUser(a, SEALED, subject);
+  const listed = await appValue(
+    sql,
+    a.id,
+    (tx) => tx`select api.user_sign_in_methods(${a.id}, ${user})::text`,
+  );
+  assert.ok(String(listed).includes(subject) && !String(listed).includes(SEALED), String(listed));
   const before = (await queued(sql, a.id)).length;
   await appleUser(a, "bmV3ZXI", subject);
   assert.equal((await stored())[0].refresh_token_sealed, "bmV3ZXI");
