@@ -18,6 +18,7 @@ import { ReconcileWakeups } from "./lib/payments/reconcile_wakeups.ts";
 import { WebhookWorker } from "./lib/webhooks/worker.ts";
 import { productionTargetCheck } from "./lib/webhooks/address_guard.ts";
 import { BackchannelLogoutWorker } from "./lib/oauth/backchannel_worker.ts";
+import { AppleRevocationWorker } from "./lib/login/social/apple_revocation_worker.ts";
 import { startServeWorkers } from "./lib/serve_workers.ts";
 import { resolve } from "node:path";
 
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
     checkTarget: productionTargetCheck(database.sql, config.webhookAllowPrivate),
   });
   await logouts.start();
+  // Apple refresh tokens of deleted accounts and unlinked Apple identities, revoked at Apple (docs/social-login.md).
+  const appleRevocations = new AppleRevocationWorker({ deps });
+  await appleRevocations.start();
 
   const server = Deno.serve({
     hostname: config.hostname,
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
       ["serving threads", async () => await (await serveWorkers)?.stop()],
       ["webhook worker", () => webhooks.stop()],
       ["back-channel logout worker", () => logouts.stop()],
+      ["Apple token revocation worker", () => appleRevocations.stop()],
       ["reconcile wake-ups", () => reconcileWakeups.stop()],
       ["billing worker", () => billing.stop()],
       ["caches", () => deps.close()],

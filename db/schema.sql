@@ -33,6 +33,73 @@ grant select (id, email, password_reset_required, created_at, console_user_id, d
 grant update (password_hash, password_reset_required) on astapa.accounts to astapa_app;
 
 -- owner: astapa_owner
+create table astapa.apple_notifications (
+  project_id text not null,
+  event_id text not null,
+  type text not null,
+  received_at timestamp with time zone default now() not null,
+  constraint apple_notifications_pkey PRIMARY KEY (project_id, event_id),
+  constraint apple_notifications_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint apple_notifications_event_id_check CHECK (length(event_id) >= 1 AND length(event_id) <= 300),
+  constraint apple_notifications_type_check CHECK (length(type) >= 1 AND length(type) <= 100)
+);
+alter table astapa.apple_notifications enable row level security;
+alter table astapa.apple_notifications force row level security;
+comment on table astapa.apple_notifications is 'The Sign in with Apple server-to-server notifications a project took (event_id: the JWT''s jti, or a digest of its events when it has none), so a replay changes nothing; kept two days, past the one hour a notification''s iat is accepted for.';
+CREATE INDEX apple_notifications_received_at_idx ON astapa.apple_notifications USING btree (project_id, received_at);
+grant delete, select on astapa.apple_notifications to astapa_app;
+grant insert (project_id, event_id, type) on astapa.apple_notifications to astapa_app;
+create policy "a project forgets its own apple notifications" on astapa.apple_notifications as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own apple notifications" on astapa.apple_notifications as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own apple notifications" on astapa.apple_notifications as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.apple_token_revocations (
+  project_id text not null,
+  id bigint generated always as identity not null,
+  client_id text not null,
+  token_sealed text,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  next_attempt_at timestamp with time zone default now() not null,
+  lease_until timestamp with time zone,
+  last_attempt_at timestamp with time zone,
+  last_status integer,
+  last_error text,
+  created_at timestamp with time zone default now() not null,
+  constraint apple_token_revocations_pkey PRIMARY KEY (project_id, id),
+  constraint apple_token_revocations_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint apple_token_revocations_attempts_check CHECK (attempts >= 0),
+  constraint apple_token_revocations_client_id_check CHECK (length(client_id) <= 255),
+  constraint apple_token_revocations_last_error_check CHECK (length(last_error) <= 500),
+  constraint apple_token_revocations_last_status_check CHECK (last_status >= 100 AND last_status <= 599),
+  constraint apple_token_revocations_status_check CHECK (status = ANY (ARRAY['pending'::text, 'sending'::text, 'failed'::text])),
+  constraint apple_token_revocations_token_check CHECK ((token_sealed IS NULL) = (status = 'failed'::text)),
+  constraint apple_token_revocations_token_sealed_check CHECK (length(token_sealed) <= 4000)
+);
+alter table astapa.apple_token_revocations enable row level security;
+alter table astapa.apple_token_revocations force row level security;
+comment on table astapa.apple_token_revocations is 'Outbox of Apple refresh tokens to revoke (POST /auth/revoke), one row per Apple identity deleted with a stored token: the sealed token and the Services ID it was issued to, nothing about the person. pending (due at next_attempt_at), sending (claimed until lease_until); a revoked token''s row is deleted, one given up on stays as failed without its token (swept after 30 days).';
+CREATE INDEX apple_token_revocations_due_idx ON astapa.apple_token_revocations USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
+grant delete, select on astapa.apple_token_revocations to astapa_app;
+grant insert (project_id, client_id, token_sealed) on astapa.apple_token_revocations to astapa_app;
+grant update (token_sealed, status, attempts, next_attempt_at, lease_until, last_attempt_at, last_status, last_error) on astapa.apple_token_revocations to astapa_app;
+create policy "a project queues its own apple token revocations" on astapa.apple_token_revocations as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own apple token revocations" on astapa.apple_token_revocations as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own apple token revocations" on astapa.apple_token_revocations as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own apple token revocations" on astapa.apple_token_revocations as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects with due apple token revocation" on astapa.apple_token_revocations as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_due_apple_revocations'::text, true) = 'on'::text));
+
+-- owner: astapa_owner
 create table astapa.audit_log (
   project_id text not null,
   id bigint generated always as identity not null,
@@ -655,22 +722,40 @@ create table astapa.identities (
   user_id bigint not null,
   email text,
   created_at timestamp with time zone default now() not null,
+  refresh_token_sealed text,
+  token_client_id text,
+  email_forwarding boolean,
+  email_forwarding_at timestamp with time zone,
   constraint identities_pkey PRIMARY KEY (project_id, provider, subject),
   constraint identities_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
-  constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+  constraint identities_refresh_token_sealed_check CHECK (length(refresh_token_sealed) <= 4000),
+  constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255),
+  constraint identities_token_client_id_check CHECK ((refresh_token_sealed IS NULL) = (token_client_id IS NULL) AND length(token_client_id) <= 255)
 );
 alter table astapa.identities enable row level security;
 alter table astapa.identities force row level security;
 comment on table astapa.identities is 'Social sign-in identities: the provider''s subject for a user of this project.';
+comment on column astapa.identities.refresh_token_sealed is 'Apple only: the refresh token of the latest code exchange, sealed (never logged, exported or shown); what the revocation on unlink or erasure sends. Null for other providers and once forgotten.';
+comment on column astapa.identities.token_client_id is 'The Services ID (client_id) refresh_token_sealed was issued to: its credentials revoke it.';
+comment on column astapa.identities.email_forwarding is 'Apple only: whether Apple''s private relay forwards mail to the person (its email-enabled/email-disabled notifications); null when Apple has not said. Shown on the dashboard''s user page.';
+comment on column astapa.identities.email_forwarding_at is 'When Apple''s event that set email_forwarding happened (its event_time): an older event arriving later changes nothing.';
+CREATE INDEX identities_provider_subject_idx ON astapa.identities USING btree (provider, subject);
 CREATE INDEX identities_user_idx ON astapa.identities USING btree (project_id, user_id);
 grant delete, insert, select on astapa.identities to astapa_app;
+grant update (refresh_token_sealed, token_client_id, email_forwarding, email_forwarding_at) on astapa.identities to astapa_app;
 create policy "a project links identities to its own users" on astapa.identities as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own identities" on astapa.identities as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project unlinks its own identities" on astapa.identities as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project updates its own identities" on astapa.identities as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find apple identities by subject" on astapa.identities as permissive for select to astapa_owner
+  using (((provider = 'apple'::text) AND (current_setting('astapa.find_apple_subjects'::text, true) = 'on'::text)));
+CREATE TRIGGER identities_queue_apple_token_revocation AFTER DELETE ON astapa.identities FOR EACH ROW WHEN (old.refresh_token_sealed IS NOT NULL) EXECUTE FUNCTION astapa.queue_apple_token_revocation();
 CREATE TRIGGER identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1671,6 +1756,8 @@ create policy "a project reads its own row" on astapa.projects as permissive for
 create policy "a project updates its own row" on astapa.projects as permissive for update to astapa_app, astapa_owner
   using ((id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find projects by their apple services id" on astapa.projects as permissive for select to astapa_owner
+  using ((current_setting('astapa.find_apple_subjects'::text, true) = 'on'::text));
 create policy "definer functions find the project a client id names" on astapa.projects as permissive for select to astapa_owner
   using ((client_id = NULLIF(current_setting('astapa.lookup_client_id'::text, true), ''::text)));
 create policy "definer functions list every project for the operator" on astapa.projects as permissive for select to astapa_owner
@@ -4729,6 +4816,44 @@ comment on function api.checkout_account(text) is 'Definer: a Xendit callback na
 grant execute on function api.checkout_account(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.claim_apple_revocations(project_id text, max_revocations integer DEFAULT 20, lease_seconds integer DEFAULT 60)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    result jsonb;
+  begin
+    if max_revocations not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 revocations for a lease of 1 to 3600 seconds.';
+    end if;
+    with due as (
+        select r.id from astapa.apple_token_revocations as r
+        where r.project_id = claim_apple_revocations.project_id
+          and ((r.status = 'pending' and r.next_attempt_at <= pg_catalog.now())
+               or (r.status = 'sending' and r.lease_until <= pg_catalog.now()))
+        order by r.next_attempt_at, r.id
+        limit max_revocations
+        -- Another worker's claims are skipped, not waited for: each row goes to exactly one worker at a time.
+        for update of r skip locked),
+      claimed as (
+        update astapa.apple_token_revocations as r
+        set status = 'sending', attempts = r.attempts + 1, last_attempt_at = pg_catalog.now(),
+            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+        from due
+        where r.project_id = claim_apple_revocations.project_id and r.id = due.id
+        returning r.*)
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', c.id::text, 'attempt', c.attempts, 'client_id', c.client_id, 'token_sealed', c.token_sealed)
+      order by c.id), '[]')
+    into result from claimed as c;
+    return result;
+  end
+  $function$;
+comment on function api.claim_apple_revocations(text,integer,integer) is 'Claims up to max_revocations due Apple token revocations of the project (pending and due, or sending with an expired lease) for lease_seconds, counting an attempt each; returns what to send: client_id, token_sealed, attempt.';
+grant execute on function api.claim_apple_revocations(text,integer,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_backchannel_logouts(project_id text, max_logouts integer DEFAULT 20, lease_seconds integer DEFAULT 60)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7724,6 +7849,23 @@ comment on function api.list_account_projects(bigint) is 'The projects an accoun
 grant execute on function api.list_account_projects(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.list_apple_revocations(max_revocations integer DEFAULT 50)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'id', r.id::text, 'client_id', r.client_id, 'status', r.status, 'attempts', r.attempts,
+      'last_status', r.last_status, 'last_error', r.last_error, 'created_at', r.created_at) order by r.id desc), '[]')
+    from (select * from astapa.apple_token_revocations as x
+          where x.project_id = (select astapa.current_project_id())
+          order by x.id desc limit least(greatest(max_revocations, 1), 200)) as r
+  $function$;
+comment on function api.list_apple_revocations(integer) is 'The current project''s Apple token revocations not yet done or given up (at most 200, newest first), without their tokens.';
+grant execute on function api.list_apple_revocations(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_audit(project_id text, filters jsonb DEFAULT '{}'::jsonb, before_id bigint DEFAULT NULL::bigint, max_rows integer DEFAULT 50)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -10236,6 +10378,34 @@ comment on function api.projects_with_billing_work() is 'Definer: the renewal sc
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_with_due_apple_revocations(max_projects integer DEFAULT 100)
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    found_projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Due Apple revocations are found across projects, not for one.';
+    end if;
+    perform pg_catalog.set_config('astapa.find_due_apple_revocations', 'on', true);
+    select array(
+      select r.project_id from astapa.apple_token_revocations as r
+      where (r.status = 'pending' and r.next_attempt_at <= pg_catalog.now())
+         or (r.status = 'sending' and r.lease_until <= pg_catalog.now())
+      group by r.project_id
+      order by min(r.next_attempt_at)
+      limit max_projects) into found_projects;
+    perform pg_catalog.set_config('astapa.find_due_apple_revocations', '', true);
+    return found_projects;
+  end
+  $function$;
+comment on function api.projects_with_due_apple_revocations(integer) is 'Which projects have Apple token revocations due, oldest first, so the worker can claim them per project (as the app role, under RLS). Security definer because the worker acts for no project yet: its set_config turns on the owner-only policy "definer functions find projects with due apple token revocations" for this one query and returns project ids only. Guard: refused while the transaction acts for a project.';
+grant execute on function api.projects_with_due_apple_revocations(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_due_backchannel_logouts(max_projects integer DEFAULT 100)
  RETURNS text[]
  LANGUAGE plpgsql
@@ -10732,6 +10902,111 @@ AS $function$
   $function$;
 comment on function api.receipt_project(text) is 'Definer: the receipt page''s URL names a receipt (its random id is the capability) but no project. Returns that receipt''s project id, nothing else; the page then reads the receipt as that project. Runs only without a project set (AS403 otherwise).';
 grant execute on function api.receipt_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.receive_apple_notification(audience text, deployment_client_id text, event_id text, event jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    apple_subject text := event ->> 'sub';
+    targets jsonb;
+    target record;
+    outcomes jsonb := '[]';
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'Apple notifications are received for the deployment, not one project.';
+    end if;
+    if audience is null or event_id is null or apple_subject is null
+       or pg_catalog.length(apple_subject) not between 1 and 255
+       or event ->> 'type' not in ('email-disabled', 'email-enabled', 'consent-revoked', 'account-delete') then
+      raise exception using errcode = 'AS400', message = 'An Apple notification names its audience, event, type and sub.';
+    end if;
+    -- Both policies that let this look across projects are on until the targets are listed, then off again
+    -- before any project's work.
+    perform pg_catalog.set_config('astapa.find_apple_subjects', 'on', true);
+    -- The audience must be a Services ID of this deployment: its own, or a project's own Apple app.
+    if audience is distinct from deployment_client_id and not exists (
+         select from astapa.projects as p
+         where p.settings -> 'social_login' -> 'apple' ->> 'client_id' = audience) then
+      perform pg_catalog.set_config('astapa.find_apple_subjects', '', true);
+      return null;
+    end if;
+    -- Which projects hold this subject through this Services ID: the token was issued to it, or the project's
+    -- Apple app is it now (its own, or the deployment's when it has none).
+    select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('project_id', i.project_id,
+             'user_id', i.user_id) order by i.project_id), '[]')
+    into targets
+    from astapa.identities as i join astapa.projects as p on p.id = i.project_id
+    where i.provider = 'apple' and i.subject = apple_subject
+      and (i.token_client_id = audience
+           or coalesce(p.settings -> 'social_login' -> 'apple' ->> 'client_id',
+                       receive_apple_notification.deployment_client_id) = audience);
+    perform pg_catalog.set_config('astapa.find_apple_subjects', '', true);
+    for target in select t.project_id, t.user_id
+                  from pg_catalog.jsonb_to_recordset(targets) as t(project_id text, user_id bigint) loop
+      perform pg_catalog.set_config('astapa.project_id', target.project_id, true);
+      delete from astapa.apple_notifications as n
+      where n.project_id = target.project_id and n.received_at < pg_catalog.now() - interval '2 days';
+      insert into astapa.apple_notifications (project_id, event_id, type)
+      values (target.project_id, receive_apple_notification.event_id, event ->> 'type')
+      on conflict do nothing;
+      outcomes := outcomes || pg_catalog.to_jsonb(case when found
+        then astapa.apply_apple_event(target.user_id, apple_subject, event) else 'replayed' end);
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end loop;
+    return pg_catalog.jsonb_build_object('outcomes', outcomes);
+  end
+  $function$;
+comment on function api.receive_apple_notification(text,text,text,jsonb) is 'A Sign in with Apple server-to-server notification whose signature the app verified: null when `audience` is no Services ID of the deployment (deployment_client_id, APPLE_CLIENT_ID) or of a project''s own Apple app; else applies the event (astapa.apply_apple_event) in each project holding the Apple subject through that Services ID, once per event_id and project (astapa.apple_notifications; a replay is ''replayed''), and returns {outcomes}. Security definer because it acts across projects: the owner-only policy "definer functions find apple identities by subject" is on only while it lists them, and each project''s work runs with that project set, under its policies (and "definer functions find projects by their apple services id" while it checks the audience). Guard: refused while the transaction acts for a project. AS400 a malformed event.';
+grant execute on function api.receive_apple_notification(text,text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_apple_revocation_attempt(project_id text, revocation_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    outcome text := case when http_status between 200 and 299 then 'revoked'
+                          when retry_in_seconds is null then 'failed'
+                          else 'pending' end;
+  begin
+    -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
+    perform from astapa.apple_token_revocations as r
+    where r.project_id = record_apple_revocation_attempt.project_id and r.id = revocation_id
+      and r.status = 'sending' and r.attempts = attempt
+    for update;
+    if not found then
+      return null;
+    end if;
+    if outcome = 'revoked' then
+      -- Done: nothing of it is kept.
+      delete from astapa.apple_token_revocations as r
+      where r.project_id = record_apple_revocation_attempt.project_id and r.id = revocation_id;
+    else
+      update astapa.apple_token_revocations as r
+      set status = outcome,
+          lease_until = null,
+          -- Given up: the token goes; the row says what happened until the sweep below.
+          token_sealed = case when outcome = 'failed' then null else r.token_sealed end,
+          last_status = case when http_status between 100 and 599 then http_status end,
+          last_error = pg_catalog.left(record_apple_revocation_attempt.error, 500),
+          next_attempt_at = case when outcome = 'pending'
+                                 then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
+                                 else r.next_attempt_at end
+      where r.project_id = record_apple_revocation_attempt.project_id and r.id = revocation_id;
+    end if;
+    delete from astapa.apple_token_revocations as r
+    where r.project_id = record_apple_revocation_attempt.project_id and r.status = 'failed'
+      and r.last_attempt_at < pg_catalog.now() - interval '30 days';
+    return outcome;
+  end
+  $function$;
+comment on function api.record_apple_revocation_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` of an Apple token revocation went: 2xx revoked (the row is deleted); otherwise pending again in retry_in_seconds, or failed when that is null (the sealed token is erased, the row kept with the last status and error; failed rows older than 30 days go). Returns the outcome, or null when the claim was no longer this attempt''s.';
+grant execute on function api.record_apple_revocation_attempt(text,bigint,integer,integer,text,integer) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_backchannel_logout_attempt(project_id text, logout_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -14293,6 +14568,33 @@ comment on function api.set_xendit_public_key(text,text,text) is 'Stores (null: 
 grant execute on function api.set_xendit_public_key(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_in_with_apple(subject text, email text, email_verified boolean, client_id text, refresh_token_sealed text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    outcome jsonb := api.sign_in_with_identity('apple', subject, email, email_verified);
+  begin
+    -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
+    -- whole authorization at Apple, this sign-in's too.
+    if refresh_token_sealed is not null then
+      if client_id is null or pg_catalog.length(client_id) > 255 or pg_catalog.length(refresh_token_sealed) > 4000
+         or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
+        raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
+      end if;
+      update astapa.identities as i
+      set refresh_token_sealed = sign_in_with_apple.refresh_token_sealed, token_client_id = sign_in_with_apple.client_id
+      where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
+        and i.subject = sign_in_with_apple.subject;
+    end if;
+    return outcome;
+  end
+  $function$;
+comment on function api.sign_in_with_apple(text,text,boolean,text,text) is 'Sign in with Apple: api.sign_in_with_identity, then keeps the refresh token of this code exchange (sealed by the app, base64url) and the Services ID it was issued to on the identity, replacing any earlier one (revoked only when the identity goes: astapa.queue_apple_token_revocation). AS400 a malformed token or client_id.';
+grant execute on function api.sign_in_with_apple(text,text,boolean,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_in_with_identity(provider text, subject text, email text, email_verified boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16457,7 +16759,11 @@ AS $function$
       union all
       select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
                'linked_at', i.created_at,
-               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider)), i.created_at
+               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider))
+             -- Apple's word on its private relay's forwarding (db/api/apple_lifecycle.sql), once it has said.
+             || case when i.email_forwarding is not null
+                  then pg_catalog.jsonb_build_object('email_forwarding', i.email_forwarding) else '{}' end,
+             i.created_at
       from astapa.identities as i
       where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id
       union all
@@ -16488,7 +16794,7 @@ AS $function$
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $function$;
-comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number; an Apple identity email_forwarding once Apple said whether its private relay forwards), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -16799,6 +17105,56 @@ AS $function$
   $function$;
 comment on function astapa.apple_provider_problem(jsonb) is 'A readable reason a settings.social_login.apple entry is refused (enabled; or all of client_id = the Services ID, team_id, key_id and private_key_sealed), or null when it is valid.';
 grant execute on function astapa.apple_provider_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_apple_event(user_id bigint, subject text, event jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    happened timestamptz := coalesce(pg_catalog.to_timestamp((event ->> 'event_time')::double precision),
+                                     pg_catalog.now());
+    methods jsonb;
+    counts jsonb;
+  begin
+    if event ->> 'type' in ('email-disabled', 'email-enabled') then
+      update astapa.identities as i
+      set email_forwarding = event ->> 'type' = 'email-enabled', email_forwarding_at = happened
+      where i.project_id = project and i.provider = 'apple' and i.subject = apply_apple_event.subject
+        and (i.email_forwarding_at is null or i.email_forwarding_at <= happened);
+      if not found then
+        return 'ignored'; -- an older event than the one recorded
+      end if;
+      perform astapa.audit(project, 'identity.apple_email_forwarding', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('forwarding', event ->> 'type' = 'email-enabled'));
+      return 'recorded';
+    end if;
+    -- consent-revoked or account-delete: Apple has ended the authorization, so its tokens are dead; the stored
+    -- one is forgotten (nothing to revoke) before the identity may go.
+    update astapa.identities as i set refresh_token_sealed = null, token_client_id = null
+    where i.project_id = project and i.provider = 'apple' and i.subject = apply_apple_event.subject;
+    methods := api.user_sign_in_methods(project, user_id);
+    if exists (select from pg_catalog.jsonb_array_elements(methods) as m
+               where m ->> 'provider' = 'apple' and m ->> 'subject' = apply_apple_event.subject
+                 and (m ->> 'removable')::boolean) then
+      delete from astapa.identities as i
+      where i.project_id = project and i.provider = 'apple' and i.subject = apply_apple_event.subject;
+      perform astapa.audit(project, 'identity.unlink', 'user:' || user_id,
+        pg_catalog.jsonb_build_object('provider', 'apple', 'by', 'apple', 'event', event ->> 'type'));
+      return 'unlinked';
+    end if;
+    -- Their last way in stays (they may sign in with Apple again and consent anew), but nothing signed in by it
+    -- outlives the person's word: every session and refresh token ends.
+    counts := astapa.void_ways_back(user_id, reason => 'apple_consent_revoked');
+    perform astapa.audit(project, 'user.apple_consent_revoked', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('event', event ->> 'type') || counts);
+    return 'signed_out';
+  end
+  $function$;
+comment on function astapa.apply_apple_event(bigint,text,jsonb) is 'Applies one Sign in with Apple notification to the current project''s Apple identity `subject` of user_id: email-disabled/email-enabled record the private relay''s forwarding (unless an event of a later event_time was recorded; audited identity.apple_email_forwarding); consent-revoked and account-delete forget the stored refresh token and unlink the identity (audited identity.unlink by apple), or, when it is the last way in, end every session and refresh token (astapa.void_ways_back, reason apple_consent_revoked; audited user.apple_consent_revoked). Returns recorded, ignored, unlinked or signed_out.';
+grant execute on function astapa.apply_apple_event(bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
@@ -21434,6 +21790,23 @@ AS $function$
   $function$;
 comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinished, live sign-up attempt behind a token hash whose user may still gain a first passkey (astapa.passkey_sign_up_open), or a row of nulls.';
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_apple_token_revocation()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
+    values (old.project_id, old.token_client_id, old.refresh_token_sealed);
+    perform pg_catalog.pg_notify('astapa_apple_revocations',
+      pg_catalog.jsonb_build_object('project_id', old.project_id)::text);
+    return null;
+  end
+  $function$;
+comment on function astapa.queue_apple_token_revocation() is 'Trigger: an Apple identity deleted with a stored refresh token — whatever deleted it: astapa.erase_user, api.unlink_sign_in_method (account page, dashboard, Platform API), a claim of the account — queues the token''s revocation in the same transaction (the sealed token and its Services ID only) and wakes the workers (NOTIFY astapa_apple_revocations with the project id).';
+grant execute on function astapa.queue_apple_token_revocation() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_backchannel_logouts(session_id text, user_id bigint)

@@ -1,4 +1,4 @@
-/** Typed call for social sign-in (db/api/login.sql). */
+/** Typed call for social sign-in (db/api/login.sql; Apple's kept refresh token: db/api/apple_lifecycle.sql). */
 import { z } from "zod";
 import { asApp, signUpContext, type Sql, type Tx } from "./client.ts";
 
@@ -12,24 +12,34 @@ export type ProviderIdentity = {
   emailVerified: boolean;
   /** The profile claims the provider gave (lib/login/social/profile_claims.ts), for api.fill_profile. */
   profile?: Record<string, unknown>;
+  /** Apple: the refresh token of the code exchange, in clear only until it is sealed (never logged). */
+  refreshToken?: string | null;
 };
 
+/** An Apple refresh token to keep on the identity: sealed, and the Services ID it was issued to. */
+export type KeptAppleToken = { clientId: string; tokenSealed: string };
+
 /**
- * The user behind a provider identity: found, linked by verified email, or created. A new user or a first link
- * takes the provider's profile into the fields still empty (api.fill_profile), in the same transaction.
+ * The user behind a provider identity: found, linked by verified email, or created (keeping Apple's token). A
+ * new user or a first link takes the provider's profile into the fields still empty (api.fill_profile), in the
+ * same transaction.
  */
 export function signInWithIdentity(
   sql: Sql,
   projectId: string,
   identity: ProviderIdentity,
   invitation?: string,
+  kept?: KeptAppleToken,
 ) {
   return asApp(
     sql,
     projectId,
     async (tx) => {
-      const [row] = await tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject},
-                                          ${identity.email}, ${identity.emailVerified}) as outcome`;
+      const [row] = kept
+        ? await tx`select api.sign_in_with_apple(${identity.subject}, ${identity.email}, ${identity.emailVerified},
+                                                 ${kept.clientId}, ${kept.tokenSealed}) as outcome`
+        : await tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject}, ${identity.email},
+                                                    ${identity.emailVerified}) as outcome`;
       const outcome = Outcome.parse(row.outcome);
       if ((outcome.created || outcome.linked) && identity.profile) {
         await fillProfile(tx, outcome.user_id, identity.provider, identity.profile);

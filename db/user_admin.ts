@@ -24,6 +24,8 @@ export const SignInMethodSchema = z.object({
   /** It signs the user in now; false rows count for nothing in `removable`. */
   usable: z.boolean(),
   removable: z.boolean(),
+  /** Apple: whether its private relay forwards mail to the person (absent until Apple's notification says). */
+  email_forwarding: z.boolean().optional(),
 });
 export type SignInMethod = z.infer<typeof SignInMethodSchema>;
 

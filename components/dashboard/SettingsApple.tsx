@@ -14,6 +14,13 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
     <div class="provider">
       <h3>Apple</h3>
       <p data-provider="apple">{description}</p>
+      <p class="hint">
+        Server-to-server notification endpoint (paste it in Apple's developer account, under the primary App
+        ID's Sign in with Apple settings):{" "}
+        <code data-apple-notifications>{data.baseUrl}/api/webhooks/apple</code>. Apple tells it when a person
+        turns their private relay's forwarding off or on, stops using Sign in with Apple for the app, or
+        deletes their Apple ID.
+      </p>
       {canEdit && (
         <>
           <form method="post" action={`${base}/settings/social`} class="form">

@@ -65,6 +65,9 @@ export function SignInMethods(
                   <td>
                     {method.subject && <code>{method.subject}</code>}{" "}
                     {method.phone_number ?? method.email ?? ""}
+                    {method.email_forwarding === false && (
+                      <span class="badge" data-relay-forwarding="off">Apple relay forwarding off</span>
+                    )}
                   </td>
                   <td>{method.linked_at ? shortTime(method.linked_at) : "—"}</td>
                   {canEdit && (

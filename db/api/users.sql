@@ -864,7 +864,11 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
       union all
       select pg_catalog.jsonb_build_object('provider', i.provider, 'subject', i.subject, 'email', i.email,
                'linked_at', i.created_at,
-               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider)), i.created_at
+               'usable', astapa.social_provider_offered(user_sign_in_methods.project_id, i.provider))
+             -- Apple's word on its private relay's forwarding (db/api/apple_lifecycle.sql), once it has said.
+             || case when i.email_forwarding is not null
+                  then pg_catalog.jsonb_build_object('email_forwarding', i.email_forwarding) else '{}' end,
+             i.created_at
       from astapa.identities as i
       where i.project_id = user_sign_in_methods.project_id and i.user_id = user_sign_in_methods.user_id
       union all
@@ -898,7 +902,8 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
 
 comment on function api.user_sign_in_methods(text, bigint) is
   'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, '
-  'email, linked_at, usable, removable} (phone also phone_number), oldest first, the read-only phone (a verified '
+  'email, linked_at, usable, removable} (phone also phone_number; an Apple identity email_forwarding once Apple '
+  'said whether its private relay forwards), oldest first, the read-only phone (a verified '
   'number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at '
   'null. usable: it signs them in now (a password with settings.passwords not false and an email address; an '
   'identity while astapa.social_provider_offered; phone and email_code always). removable: a password or '

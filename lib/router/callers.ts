@@ -29,6 +29,11 @@ export type Caller =
   | { kind: "access_token" }
   /** Xendit, proving itself with the project's callback token (verified by the handler). */
   | { kind: "payment_callback" }
+  /**
+   * Apple's server-to-server notifications: anyone may POST, but only a JWT signed by Apple's key (its issuer's
+   * JWKS), for a Services ID of the deployment, is acted on (verified by the handler).
+   */
+  | { kind: "apple_notification" }
   /** An organization's IdP with its SCIM directory token (RFC 6750 Bearer), verified by routes/scim's authorize. */
   | { kind: "scim_token" };
 
@@ -56,6 +61,7 @@ export function confidentialClientsInHandler(...kinds: ClientKind[]): Caller {
 
 export const ACCESS_TOKEN: Caller = { kind: "access_token" };
 export const PAYMENT_CALLBACK: Caller = { kind: "payment_callback" };
+export const APPLE_NOTIFICATION: Caller = { kind: "apple_notification" };
 export const SCIM_TOKEN: Caller = { kind: "scim_token" };
 
 /** The declaration for one method, or undefined when the module declares none for it. */

@@ -333,6 +333,12 @@ Deno.test("settings — Apple: Services ID, Team ID and Key ID shown, the privat
   assert.match(await wrongTeam.text(), /Team ID and the Key ID are 10 capital letters/);
 });
 
+Deno.test("settings — Apple: the server-to-server notification URL to paste into Apple's developer account is shown", async () => {
+  const { settings } = await createProject("Apple notifications");
+  const page = await (await getAs(t, admin, settings)).text();
+  assert.match(page, /<code data-apple-notifications[^>]*>http[^<]+\/api\/webhooks\/apple<\/code>/);
+});
+
 Deno.test("settings — Xendit keys are sealed, shown only as set, checked for their mode, removable", async () => {
   const { projectId, settings } = await createProject("Pay");
   const wrongKind = await postAs(t, admin, `${settings}/xendit`, {

@@ -152,6 +152,20 @@ Deno.test("user page — an Apple identity is listed as Apple and unlinked like 
   assert.deepEqual((await lastAudit("identity.unlink")).details, { provider: "apple" });
 });
 
+Deno.test("user page — Apple's word that its private relay stopped forwarding is shown beside the identity", async () => {
+  const ina = await passwordUser("ina.apple@example.com");
+  await t.db
+    .sql`insert into astapa.identities (project_id, provider, subject, user_id, email, email_forwarding)
+    values (${project.id}, 'apple', '001.apple.ina', ${ina}, 'i9@privaterelay.appleid.com', false)`;
+  const page = await (await getAs(t, owner, `${base}/users/${ina}`)).text();
+  assert.match(
+    page,
+    /i9@privaterelay\.appleid\.com<span class="badge" data-relay-forwarding="off">Apple relay forwarding off/,
+  );
+  await t.db.sql`update astapa.identities set email_forwarding = true where subject = '001.apple.ina'`;
+  assert.doesNotMatch(await (await getAs(t, owner, `${base}/users/${ina}`)).text(), /relay forwarding off/);
+});
+
 Deno.test("user page — unlinking a sign-in method; the last one is refused with 422", async () => {
   const dewi = await passwordUser("dewi@example.com");
   await t.db.sql`insert into astapa.identities (project_id, provider, subject, user_id)

@@ -3,7 +3,8 @@
  * auto-submitting form_post page Apple serves (the test posts its fields as the browser would), /auth/token
  * checking the client secret as Apple does (an ES256 JWT: the registered key's `kid`, `iss` = Team ID,
  * `sub` = client_id, `aud` = the issuer, unexpired, at most six months — else `invalid_client`; a wrong, reused
- * or foreign code is `invalid_grant`), /auth/keys, and RS256 ID tokens with Apple's string booleans.
+ * or foreign code is `invalid_grant`), /auth/keys, RS256 ID tokens with Apple's string booleans, /auth/revoke
+ * (recording each revocation, or answering trouble), and server-to-server notifications signed with its key.
  */
 import { decodeProtectedHeader, exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import { escapeHtml } from "@/lib/mail/layout.ts";
@@ -38,6 +39,17 @@ export type FakeApple = FakeServer & {
   authorizeRequests: URLSearchParams[];
   /** Client secrets Apple refused, with why (for assertions). */
   refusedSecrets: string[];
+  /** Every /auth/revoke call whose client secret held: which Services ID revoked which token. */
+  revocations: { clientId: string; token: string; hint: string | null }[];
+  /** The refresh tokens the token endpoint issued, per Apple subject (newest last). */
+  refreshTokens: Map<string, string[]>;
+  /** Answers the next /auth/revoke calls with these statuses instead (then 200 again). */
+  revokeTrouble: number[];
+  /** A server-to-server notification as Apple signs it (RS256, its key): the JWT to POST as `payload`. */
+  signNotification(
+    event: Record<string, unknown>,
+    claims?: { aud?: string; iat?: number; jti?: string; iss?: string },
+  ): Promise<string>;
 };
 
 /** A fresh Sign in with Apple key (P-256), as the .p8 PEM Apple lets the developer download once. */
@@ -149,6 +161,8 @@ export async function startFakeApple(): Promise<FakeApple> {
         }
         grant.used = true;
         const { account } = grant;
+        const refreshToken = `r${newCode()}.0.fake`;
+        fake.refreshTokens.set(account.sub, [...(fake.refreshTokens.get(account.sub) ?? []), refreshToken]);
         const idToken = await new SignJWT({
           ...(account.email ? { email: account.email } : {}),
           ...(account.email_verified !== undefined ? { email_verified: account.email_verified } : {}),
@@ -168,9 +182,22 @@ export async function startFakeApple(): Promise<FakeApple> {
           access_token: `a${newCode()}.0.fake`,
           token_type: "Bearer",
           expires_in: 3600,
-          refresh_token: `r${newCode()}.0.fake`,
+          refresh_token: refreshToken,
           id_token: idToken,
         });
+      }
+      case "POST /auth/revoke": {
+        // Apple's token revocation: client_id, client_secret (checked as at /auth/token), token, token_type_hint.
+        const form = new URLSearchParams(await req.text());
+        const clientId = form.get("client_id") ?? "";
+        const problem = await secretProblem(clientId, form.get("client_secret") ?? "");
+        if (problem) return invalidClient(problem);
+        const trouble = fake.revokeTrouble.shift();
+        if (trouble) return json({ error: "server_error" }, trouble);
+        const token = form.get("token");
+        if (!token) return json({ error: "invalid_request" }, 400);
+        fake.revocations.push({ clientId, token, hint: form.get("token_type_hint") });
+        return new Response(null, { status: 200 });
       }
     }
     return json({ error: "not_found" }, 404);
@@ -186,6 +213,17 @@ export async function startFakeApple(): Promise<FakeApple> {
     approveAs: { sub: "001234.fakeapple.0001", email: "sari@icloud.test", email_verified: "true" },
     authorizeRequests: [],
     refusedSecrets: [],
+    revocations: [],
+    refreshTokens: new Map(),
+    revokeTrouble: [],
+    signNotification: (event, claims = {}) =>
+      new SignJWT({ events: JSON.stringify(event) })
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setIssuer(claims.iss ?? fake.issuer)
+        .setAudience(claims.aud ?? fake.clientId)
+        .setIssuedAt(claims.iat ?? Math.floor(Date.now() / 1000))
+        .setJti(claims.jti ?? crypto.randomUUID())
+        .sign(privateKey),
   };
   return fake;
 }

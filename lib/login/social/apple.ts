@@ -34,7 +34,7 @@ export function apple(issuer: string, timeoutMs: number): Upstream {
       oidc.authorizationUrl(credentials.clientId, redirectUri, flow),
 
     async identity(credentials, redirectUri, callback, flow): Promise<ProviderIdentity> {
-      const claims = await oidc.idTokenClaims(credentials, redirectUri, callback, flow);
+      const { claims, refreshToken } = await oidc.exchange(credentials, redirectUri, callback, flow);
       const email = typeof claims.email === "string" && claims.email ? claims.email : null;
       // The name comes in the first callback's `user` form field, not here: the callback route adds it.
       return {
@@ -42,6 +42,8 @@ export function apple(issuer: string, timeoutMs: number): Upstream {
         subject: claims.sub,
         email,
         emailVerified: appleTrue(claims.email_verified),
+        // Kept (sealed) to revoke when the account or the link goes: apple_revocation.ts.
+        refreshToken,
       };
     },
   };

@@ -45,7 +45,7 @@ export function discover(issuer: string, options: OidcRequestOptions): Promise<o
 
 /** An OpenID Connect provider at `issuer`: where to send the browser, and the validated ID token's claims after. */
 export function oidcProvider(issuer: string, options: OidcRequestOptions, flavour: OidcFlavour = {}) {
-  return {
+  const provider = {
     async authorizationUrl(clientId: string, redirectUri: string, flow: UpstreamFlow): Promise<URL> {
       const as = await discover(issuer, options);
       const url = new URL(as.authorization_endpoint!);
@@ -75,6 +75,16 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       callback: URL | URLSearchParams,
       flow: UpstreamFlow,
     ): Promise<oauth.IDToken> {
+      return (await provider.exchange(credentials, redirectUri, callback, flow)).claims;
+    },
+
+    /** As idTokenClaims, with the refresh token the exchange returned, if any (Apple's is kept to revoke). */
+    async exchange(
+      credentials: ProviderCredentials,
+      redirectUri: string,
+      callback: URL | URLSearchParams,
+      flow: UpstreamFlow,
+    ): Promise<{ claims: oauth.IDToken; refreshToken: string | null }> {
       const as = await discover(issuer, options);
       const client: oauth.Client = { client_id: credentials.clientId };
       const params = await atEndpoint(
@@ -101,7 +111,8 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       });
       // The ID token's signature, against the keys at the discovered jwks_uri (fetched and kept by oauth4webapi).
       await atEndpoint("jwks", () => oauth.validateApplicationLevelSignature(as, response, options));
-      return oauth.getValidatedIdTokenClaims(result)!;
+      return { claims: oauth.getValidatedIdTokenClaims(result)!, refreshToken: result.refresh_token ?? null };
     },
   };
+  return provider;
 }

@@ -19,6 +19,7 @@ import { answersByPost, callbackUrl, upstream } from "@/lib/login/social/upstrea
 import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
+import { keptAppleToken } from "@/lib/login/social/apple_revocation.ts";
 import { signInWithIdentity } from "@/db/social.ts";
 import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
@@ -99,10 +100,13 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
   } catch (error) {
     return problemPage(c, upstreamFailure(error), shown);
   }
+  // Apple's refresh token is kept, sealed, to be revoked when the account or the link goes (apple_revocation.ts).
+  const kept = await keptAppleToken(c.var.deps, request.project.id, credentials, identity);
   let userId: string;
   try {
     userId =
-      (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation)).user_id;
+      (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation, kept))
+        .user_id;
   } catch (error) {
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
