@@ -20173,7 +20173,12 @@ AS $function$
       "passkey_removed": {"about": "The person removed one of their passkeys", "placeholders": ["app", "passkey"]},
       "passkey_removed_by_admin": {"about": "An administrator removed a passkey", "placeholders": ["app", "passkey"]},
       "organization_invitation": {"about": "Invitation to join an organization", "placeholders": ["app", "organization", "days"]},
-      "waitlist_approved": {"about": "Waitlist approval: the person may now sign up", "placeholders": ["app"]}
+      "waitlist_approved": {"about": "Waitlist approval: the person may now sign up", "placeholders": ["app"]},
+      "email_change": {"about": "Link confirming a new email address (account page)", "placeholders": ["app"]},
+      "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
+      "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
+      "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
+      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]}
     }'::jsonb
   $function$;
 comment on function astapa.mail_text_kinds() is 'The mails a project may word itself (settings.mail_texts), each with what it is and the placeholders its texts may use; lib/mail/own_texts.ts holds the same registry (a test proves they agree).';

@@ -545,7 +545,12 @@ create or replace function astapa.mail_text_kinds() returns jsonb
       "passkey_removed": {"about": "The person removed one of their passkeys", "placeholders": ["app", "passkey"]},
       "passkey_removed_by_admin": {"about": "An administrator removed a passkey", "placeholders": ["app", "passkey"]},
       "organization_invitation": {"about": "Invitation to join an organization", "placeholders": ["app", "organization", "days"]},
-      "waitlist_approved": {"about": "Waitlist approval: the person may now sign up", "placeholders": ["app"]}
+      "waitlist_approved": {"about": "Waitlist approval: the person may now sign up", "placeholders": ["app"]},
+      "email_change": {"about": "Link confirming a new email address (account page)", "placeholders": ["app"]},
+      "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
+      "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
+      "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
+      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]}
     }'::jsonb
   $$;
 

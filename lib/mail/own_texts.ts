@@ -34,6 +34,14 @@ export const MAIL_TEXT_KINDS = {
     placeholders: ["app", "organization", "days"],
   },
   waitlist_approved: { about: "Waitlist approval: the person may now sign up", placeholders: ["app"] },
+  email_change: { about: "Link confirming a new email address (account page)", placeholders: ["app"] },
+  email_changed: { about: "Notice to the old address once the email changed", placeholders: ["app"] },
+  password_changed: { about: "The password was changed or set", placeholders: ["app"] },
+  identity_unlinked: {
+    about: "A Google, GitHub or Apple sign-in was removed",
+    placeholders: ["app", "provider"],
+  },
+  account_deleted: { about: "The account was deleted at the person's request", placeholders: ["app"] },
 } as const satisfies Record<string, { about: string; placeholders: readonly string[] }>;
 
 export type MailTextKind = keyof typeof MAIL_TEXT_KINDS;

@@ -13,6 +13,13 @@ import { factorsRemovedMail, ownFactorMail, recoveryCodeUsedMail } from "@/lib/l
 import { passkeyRemovedByAdminMail, passkeyRemovedMail } from "@/lib/login/passkeys/mail.ts";
 import { invitationMail } from "@/lib/organizations/invitation_mail.ts";
 import { waitlistApprovalMail } from "@/lib/waitlist/approval_mail.ts";
+import {
+  accountDeletedMail,
+  emailChangedMail,
+  emailChangeMail,
+  identityUnlinkedMail,
+  passwordChangedMail,
+} from "@/lib/account/mail.ts";
 import type { Project } from "@/db/projects.ts";
 import { brandOf } from "@/lib/branding/brand.ts";
 import { brandMail } from "@/lib/branding/mail.ts";
@@ -79,6 +86,12 @@ const COMPOSE: Record<MailTextKind, (lang: Lang, p: PreviewProject, base: string
     const mail = waitlistApprovalMail(base, project as Project, { email: "person@example.com", lang });
     return asPreview(mail!);
   },
+  email_change: (lang, p, base) =>
+    asPreview(emailChangeMail(lang, p.name, `${base}/account/email?token=sample`, p.settings)),
+  email_changed: (lang, p) => asPreview(emailChangedMail(lang, p.name, p.settings)),
+  password_changed: (lang, p) => asPreview(passwordChangedMail(lang, p.name, p.settings)),
+  identity_unlinked: (lang, p) => asPreview(identityUnlinkedMail(lang, p.name, "google", p.settings)),
+  account_deleted: (lang, p) => asPreview(accountDeletedMail(lang, p.name, p.settings)),
 };
 
 /** The mail of `kind` in `lang` as the project would send it now, sample values filled in, unbranded. */
