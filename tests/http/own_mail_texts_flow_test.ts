@@ -19,7 +19,11 @@ const project = await seedProject(t.db.sql, {
     email_codes: true,
     mail_texts: {
       email_code: {
-        en: { subject: "{code} is your {app} code", intro: "Hi <friend>, here is {code}", closing: "— {app} & co" },
+        en: {
+          subject: "{code} is your {app} code",
+          intro: "Hi <friend>, here is {code}",
+          closing: "— {app} & co",
+        },
       },
     },
   },
