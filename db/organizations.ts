@@ -226,8 +226,11 @@ export const deleteOrganizationRole = async (tx: Tx, key: string) => {
   await tx`select api.delete_organization_role(${key})`;
 };
 
-/** Who an invitation mail names: the organization and the app (the project's name). */
-export type InvitationNames = { organization: string; app: string };
+/**
+ * Who an invitation mail names: the organization and the app (the project's name); and the project's settings,
+ * for its own wording of the mail (settings.mail_texts).
+ */
+export type InvitationNames = { organization: string; app: string; settings?: Record<string, unknown> };
 
 /**
  * Invites to an organization, with the mail `mailFor` writes from the organization's and the project's names
@@ -241,8 +244,13 @@ export async function inviteWithMail(
   mailFor: (names: InvitationNames) => Record<string, string>,
 ) {
   const [names] = await tx`select api.get_organization(${id}) ->> 'name' as organization,
-                                  api.get_project(${projectId}) ->> 'name' as app`;
+                                  api.get_project(${projectId}) ->> 'name' as app,
+                                  api.get_project(${projectId}) -> 'settings' as settings`;
   if (names.organization === null) return await inviteToOrganization(tx, id, { ...invitation, mail: null });
-  const mail = mailFor({ organization: names.organization, app: names.app ?? "" });
+  const mail = mailFor({
+    organization: names.organization,
+    app: names.app ?? "",
+    settings: names.settings ?? {},
+  });
   return await inviteToOrganization(tx, id, { ...invitation, mail });
 }

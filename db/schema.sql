@@ -20635,6 +20635,37 @@ comment on function astapa.machine_client_json(text) is 'A machine client as the
 grant execute on function astapa.machine_client_json(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.mail_text_kinds()
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    select '{
+      "verify_email": {"about": "Email confirmation link after sign-up", "placeholders": ["app"]},
+      "reset_password": {"about": "Password reset link", "placeholders": ["app"]},
+      "email_code": {"about": "Sign-in code and magic link", "placeholders": ["app", "code"]},
+      "passkey_sign_up": {"about": "Code that proves the address on a passkey sign-up", "placeholders": ["app", "code"]},
+      "account_claimed": {"about": "Notice that an unconfirmed account was claimed by its address", "placeholders": ["app"]},
+      "recovery_code_used": {"about": "A recovery code signed someone in", "placeholders": ["app", "remaining"]},
+      "mfa_removed": {"about": "An administrator removed the person''s two-step verification", "placeholders": ["app"]},
+      "recovery_codes_regenerated": {"about": "New recovery codes were made", "placeholders": ["app"]},
+      "own_mfa_removed": {"about": "The person removed their own authenticator app", "placeholders": ["app"]},
+      "passkey_removed": {"about": "The person removed one of their passkeys", "placeholders": ["app", "passkey"]},
+      "passkey_removed_by_admin": {"about": "An administrator removed a passkey", "placeholders": ["app", "passkey"]},
+      "organization_invitation": {"about": "Invitation to join an organization", "placeholders": ["app", "organization", "days"]},
+      "waitlist_approved": {"about": "Waitlist approval: the person may now sign up", "placeholders": ["app"]},
+      "email_change": {"about": "Link confirming a new email address (account page)", "placeholders": ["app"]},
+      "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
+      "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
+      "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
+      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]}
+    }'::jsonb
+  $function$;
+comment on function astapa.mail_text_kinds() is 'The mails a project may word itself (settings.mail_texts), each with what it is and the placeholders its texts may use; lib/mail/own_texts.ts holds the same registry (a test proves they agree).';
+grant execute on function astapa.mail_text_kinds() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.mail_texts_problem(value jsonb)
  RETURNS text
  LANGUAGE plpgsql
@@ -20642,43 +20673,57 @@ CREATE OR REPLACE FUNCTION astapa.mail_texts_problem(value jsonb)
  SET search_path TO ''
 AS $function$
   declare
+    kinds jsonb := astapa.mail_text_kinds();
     kind text;
     lang text;
     field text;
     text_value jsonb;
     longest integer;
+    placeholder text;
   begin
     if pg_catalog.jsonb_typeof(value) <> 'object' then
-      return 'mail_texts must be an object keyed by verify_email and/or reset_password.';
+      return 'mail_texts must be an object keyed by the kind of mail (verify_email, reset_password, email_code, …).';
     end if;
     for kind in select pg_catalog.jsonb_object_keys(value) loop
-      if kind not in ('verify_email', 'reset_password') or pg_catalog.jsonb_typeof(value -> kind) <> 'object' then
-        return pg_catalog.format('mail_texts.%s: only verify_email and reset_password, each an object by language '
-          '(en, id).', kind);
+      if not kinds ? kind or pg_catalog.jsonb_typeof(value -> kind) <> 'object' then
+        return pg_catalog.format('mail_texts.%s: the kinds are %s, each an object by language (en, id).', kind,
+          (select pg_catalog.string_agg(k, ', ' order by k) from pg_catalog.jsonb_object_keys(kinds) as k));
       end if;
       for lang in select pg_catalog.jsonb_object_keys(value -> kind) loop
         if lang not in ('en', 'id') or pg_catalog.jsonb_typeof(value -> kind -> lang) <> 'object' then
-          return pg_catalog.format('mail_texts.%s.%s: the languages are en and id, each {subject?, intro?}.', kind,
-            lang);
+          return pg_catalog.format('mail_texts.%s.%s: the languages are en and id, each {subject?, intro?, '
+            'closing?}.', kind, lang);
         end if;
         for field, text_value in select e.key, e.value from pg_catalog.jsonb_each(value -> kind -> lang) as e loop
-          if field not in ('subject', 'intro') then
-            return pg_catalog.format('mail_texts.%s.%s.%s: only subject and intro can be changed.', kind, lang, field);
+          if field not in ('subject', 'intro', 'closing') then
+            return pg_catalog.format('mail_texts.%s.%s.%s: only subject, intro and closing can be changed; the '
+              'link, the code and the security note stay Astapa''s.', kind, lang, field);
           end if;
-          -- One line each (a subject is a header), printable, and short enough for a phone's screen.
+          -- One line each (a subject is a header: no CR/LF), printable, and short enough for a phone's screen.
           longest := case field when 'subject' then 150 else 300 end;
           if pg_catalog.jsonb_typeof(text_value) <> 'string' or pg_catalog.btrim(text_value #>> '{}') = ''
-             or text_value #>> '{}' ~ '[[:cntrl:]]' or pg_catalog.length(text_value #>> '{}') > longest then
+             or text_value #>> '{}' ~ '[[:cntrl:]\u2028\u2029]' or pg_catalog.length(text_value #>> '{}') > longest then
             return pg_catalog.format('mail_texts.%s.%s.%s must be one line of text, at most %s characters.', kind,
               lang, field, longest);
           end if;
+          -- Placeholders are plain substitutions of the kind's own values; any other {…} is refused, so a typo
+          -- is found when saved rather than mailed as written.
+          for placeholder in select m[1] from pg_catalog.regexp_matches(text_value #>> '{}', '\{([^{}]*)\}', 'g') as m
+          loop
+            if not (kinds -> kind -> 'placeholders') ? placeholder then
+              return pg_catalog.format('mail_texts.%s.%s.%s: {%s} is not a placeholder of this mail; it has %s.',
+                kind, lang, field, placeholder,
+                (select pg_catalog.string_agg('{' || p || '}', ', ')
+                 from pg_catalog.jsonb_array_elements_text(kinds -> kind -> 'placeholders') as p));
+            end if;
+          end loop;
         end loop;
       end loop;
     end loop;
     return null;
   end
   $function$;
-comment on function astapa.mail_texts_problem(jsonb) is 'A readable reason settings.mail_texts ({verify_email|reset_password: {en|id: {subject?, intro?}}}) is refused, or null when it is valid.';
+comment on function astapa.mail_texts_problem(jsonb) is 'A readable reason settings.mail_texts ({<kind of astapa.mail_text_kinds()>: {en|id: {subject?, intro?, closing?}}}, one line each, only the kind''s placeholders) is refused, or null when it is valid.';
 grant execute on function astapa.mail_texts_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner

@@ -23,6 +23,7 @@ import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 import type { DpopReplayStore } from "./dpop.ts";
 import { dpopSettings } from "./dpop_settings.ts";
+import { mailTexts } from "./mail_texts.ts";
 
 export type {
   BillingSubscription,
@@ -428,6 +429,8 @@ export function createAstapa(options: AstapaOptions) {
     signInMethods: signInMethods(json),
     /** Whether every client of the project must use DPoP (docs/tokens.md). */
     dpopSettings: dpopSettings(json),
+    /** The project's own wording of each mail it sends (docs/project-settings.md). */
+    mailTexts: mailTexts(json),
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),

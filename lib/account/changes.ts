@@ -49,7 +49,7 @@ export async function changeFor(
         newEmail: wanted.data,
         tokenHash: await sha256(token),
         freshSeconds: FRESH_SECONDS,
-        mail: emailChangeMail(lang, app, link),
+        mail: emailChangeMail(lang, app, link, target.project.settings),
       };
     }
     case "password": {
@@ -63,7 +63,7 @@ export async function changeFor(
         kind: "password",
         passwordHash: await hashPassword(password),
         freshSeconds: FRESH_SECONDS,
-        mail: passwordChangedMail(lang, app),
+        mail: passwordChangedMail(lang, app, target.project.settings),
       };
     }
     case "unlink": {
@@ -74,7 +74,7 @@ export async function changeFor(
         provider,
         subject: form.subject ?? "",
         freshSeconds: FRESH_SECONDS,
-        mail: identityUnlinkedMail(lang, app, provider),
+        mail: identityUnlinkedMail(lang, app, provider, target.project.settings),
       };
     }
     case "endOthers":
@@ -90,7 +90,7 @@ export async function changeFor(
         kind: "delete",
         typedEmail: form.confirm ?? "",
         freshSeconds: FRESH_SECONDS,
-        mail: accountDeletedMail(lang, app),
+        mail: accountDeletedMail(lang, app, target.project.settings),
       };
   }
   return "staleForm";

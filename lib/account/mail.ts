@@ -1,10 +1,13 @@
 /**
  * What the account page mails a person, in their language, plain text: the link that confirms a new address,
- * the notice to the old address once it changed, a changed password, and a deleted account.
+ * the notice to the old address once it changed, a changed password, and a deleted account. A project may word
+ * the subject and the first paragraph after the greeting and add a closing line (settings.mail_texts); the link
+ * and the note on what to do if it was not them stay Astapa's.
  */
 import type { Lang } from "@/lib/login/i18n.ts";
 import type { AccountMail } from "@/db/account.ts";
 import { PROVIDER_NAMES, type ProviderId } from "@/lib/login/social/providers.ts";
+import { type MailTextKind, type MailTextValues, ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 const WORDING = {
   email_change: {
@@ -76,26 +79,49 @@ const WORDING = {
   },
 } as const;
 
+type Settings = Record<string, unknown> | undefined;
+
+/** Astapa's words with the project's own subject, first paragraph after the greeting and closing, where set. */
+function worded(
+  template: MailTextKind,
+  lang: Lang,
+  words: { subject: string; text: string },
+  settings: Settings,
+  values: MailTextValues,
+): AccountMail {
+  const own = ownMailTexts(settings, template, lang, values);
+  const paragraphs = words.text.trimEnd().split("\n\n");
+  if (own.intro) paragraphs[1] = own.intro;
+  if (own.closing) paragraphs.push(own.closing);
+  return { template, subject: own.subject ?? words.subject, text: `${paragraphs.join("\n\n")}\n` };
+}
+
 /** To the new address: the link that makes it the account's email. */
-export function emailChangeMail(lang: Lang, app: string, link: string): AccountMail {
-  return { template: "email_change", ...WORDING.email_change[lang](app, link) };
+export function emailChangeMail(lang: Lang, app: string, link: string, settings?: Settings): AccountMail {
+  return worded("email_change", lang, WORDING.email_change[lang](app, link), settings, { app });
 }
 
 /** To the old address, once the change took effect. */
-export function emailChangedMail(lang: Lang, app: string): AccountMail {
-  return { template: "email_changed", ...WORDING.email_changed[lang](app) };
+export function emailChangedMail(lang: Lang, app: string, settings?: Settings): AccountMail {
+  return worded("email_changed", lang, WORDING.email_changed[lang](app), settings, { app });
 }
 
-export function passwordChangedMail(lang: Lang, app: string): AccountMail {
-  return { template: "password_changed", ...WORDING.password_changed[lang](app) };
+export function passwordChangedMail(lang: Lang, app: string, settings?: Settings): AccountMail {
+  return worded("password_changed", lang, WORDING.password_changed[lang](app), settings, { app });
 }
 
 /** A Google, GitHub or Apple identity no longer signs the person in. */
-export function identityUnlinkedMail(lang: Lang, app: string, provider: ProviderId): AccountMail {
+export function identityUnlinkedMail(
+  lang: Lang,
+  app: string,
+  provider: ProviderId,
+  settings?: Settings,
+): AccountMail {
   const name = PROVIDER_NAMES[provider];
-  return { template: "identity_unlinked", ...WORDING.identity_unlinked[lang](app, name) };
+  const words = WORDING.identity_unlinked[lang](app, name);
+  return worded("identity_unlinked", lang, words, settings, { app, provider: name });
 }
 
-export function accountDeletedMail(lang: Lang, app: string): AccountMail {
-  return { template: "account_deleted", ...WORDING.account_deleted[lang](app) };
+export function accountDeletedMail(lang: Lang, app: string, settings?: Settings): AccountMail {
+  return worded("account_deleted", lang, WORDING.account_deleted[lang](app), settings, { app });
 }

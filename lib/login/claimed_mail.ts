@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { Lang } from "./i18n.ts";
 import type { Mail } from "./mail.ts";
 import { escapeHtml as escape, mailDocument } from "@/lib/mail/layout.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 /** The counts the claim returns per kind removed (db/api/users.sql). */
 export const Removed = z.object({
@@ -186,26 +187,41 @@ export function claimLines(lang: Lang, appName: string, removed: Removed, way: C
   return { intro: `${w.proven[way](appName)} ${before}`, items, after: `${again} ${w.notYou[way]}` };
 }
 
-/** The notice for a claimed account: how the address was proven, then the kinds removed, as a list. */
+/**
+ * The notice for a claimed account: how the address was proven, then the kinds removed, as a list. `settings`
+ * (the project's) may give its own subject, first sentence and closing line; the list and what to do stay.
+ */
 export function claimedMail(
   lang: Lang,
   appName: string,
   removed: Removed,
   way: ClaimWay = "email_code",
+  settings?: Record<string, unknown>,
 ): Mail {
-  const { intro, items, after } = claimLines(lang, appName, removed, way);
+  const lines = claimLines(lang, appName, removed, way);
+  const own = ownMailTexts(settings, "account_claimed", lang, { app: appName });
+  const proven = WORDING[lang].proven[way](appName);
+  const intro = own.intro ? `${own.intro} ${lines.intro.slice(proven.length).trim()}` : lines.intro;
+  const { items, after } = lines;
+  const closing = own.closing;
   const hello = lang === "id" ? "Halo," : "Hello,";
-  const body = `${hello}\n\n${intro}\n\n${items.map((item) => `- ${item}`).join("\n")}\n\n${after}\n`;
+  const body = `${hello}\n\n${intro}\n\n${items.map((item) => `- ${item}`).join("\n")}\n\n${after}\n` +
+    (closing ? `\n${closing}\n` : "");
   const html = mailDocument(
     lang,
     `<p>${escape(hello)}</p><p>${escape(intro)}</p><ul>${
       items.map((item) => `<li>${escape(item)}</li>`).join("")
-    }</ul><p>${escape(after)}</p>`,
+    }</ul><p>${escape(after)}</p>` + (closing ? `<p>${escape(closing)}</p>` : ""),
   );
-  return { kind: "account_claimed", subject: WORDING[lang].subject(appName), body, html };
+  return { kind: "account_claimed", subject: own.subject ?? WORDING[lang].subject(appName), body, html };
 }
 
 /** The notice a claiming page passes down: in the person's language, under the app's name, for its way. */
-export function claimNotice(lang: Lang, appName: string, way: Exclude<ClaimWay, "phone_code">): ClaimNotice {
-  return (removed) => claimedMail(lang, appName, removed, way);
+export function claimNotice(
+  lang: Lang,
+  appName: string,
+  way: Exclude<ClaimWay, "phone_code">,
+  settings?: Record<string, unknown>,
+): ClaimNotice {
+  return (removed) => claimedMail(lang, appName, removed, way, settings);
 }

@@ -5,6 +5,7 @@
 import type { Lang } from "./i18n.ts";
 import type { Mail } from "./mail.ts";
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 const WORDING = {
   en: (app: string) => ({
@@ -25,10 +26,19 @@ const WORDING = {
   }),
 };
 
-export function emailCodeMail(lang: Lang, appName: string, code: string, link: string): Mail {
-  const w = WORDING[lang](appName);
+/** The code mail; `settings`: the project's, for its own subject, intro and closing (settings.mail_texts). */
+export function emailCodeMail(
+  lang: Lang,
+  appName: string,
+  code: string,
+  link: string,
+  settings?: Record<string, unknown>,
+): Mail {
+  const { closing, ...own } = ownMailTexts(settings, "email_code", lang, { app: appName, code });
+  const w = { ...WORDING[lang](appName), ...own };
   const hello = lang === "id" ? "Halo," : "Hello,";
-  const body = `${hello}\n\n${w.intro}\n\n    ${code}\n\n${w.link}\n\n${link}\n\n${w.note}\n`;
+  const body = `${hello}\n\n${w.intro}\n\n    ${code}\n\n${w.link}\n\n${link}\n\n${w.note}\n` +
+    (closing ? `\n${closing}\n` : "");
   const html = mailDocument(
     lang,
     `<p>${escape(hello)}</p><p>${escape(w.intro)}</p>` +
@@ -37,7 +47,8 @@ export function emailCodeMail(lang: Lang, appName: string, code: string, link: s
       `padding:10px 16px;border-radius:6px;text-decoration:none;display:inline-block">${
         escape(w.action)
       }</a></p>` +
-      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${escape(w.note)}</p>`,
+      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${escape(w.note)}</p>` +
+      (closing ? `<p>${escape(closing)}</p>` : ""),
   );
   return { kind: "email_code", subject: w.subject, body, html };
 }

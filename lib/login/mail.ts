@@ -1,11 +1,13 @@
 /**
  * The mail the hosted login sends, in the person's language: plain text and HTML (lib/mail/layout.ts), no
- * tracking or remote images. A project may replace the subject and intro per language (settings.mail_texts).
+ * tracking or remote images. A project may replace the subject and intro and add a closing line per language
+ * (settings.mail_texts, lib/mail/own_texts.ts); the link and the note on how long it works stay Astapa's.
  */
 import type { Lang } from "./i18n.ts";
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
 import { brandingOf } from "@/lib/branding/brand.ts";
 import { MAIL_ACCENT } from "@/lib/branding/mail.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 export type Mail = { subject: string; body: string; html: string; kind: string };
 
@@ -51,22 +53,16 @@ const WORDING: Record<"verify_email" | "reset_password", Record<Lang, (app: stri
 
 export type MailKind = keyof typeof WORDING;
 
-/** The project this mail speaks for: its name, and its own subject/intro per kind and language, if set. */
+/** The project this mail speaks for: its name, and its settings (branding, its own mail texts). */
 export type MailProject = { name: string; settings: Record<string, unknown> };
-
-/** The project's own subject and intro for this mail, where set (validated by SQL when saved). */
-function ownText(project: MailProject, kind: MailKind, lang: Lang): { subject?: string; intro?: string } {
-  const texts = project.settings.mail_texts as
-    | Record<string, Record<string, Record<string, string>>>
-    | undefined;
-  return texts?.[kind]?.[lang] ?? {};
-}
 
 function linkMail(kind: MailKind, lang: Lang, project: MailProject, link: string): Mail {
   const name = brandingOf(project.settings).display_name ?? project.name;
-  const w = { ...WORDING[kind][lang](name), ...ownText(project, kind, lang) };
+  const { closing, ...own } = ownMailTexts(project.settings, kind, lang, { app: name });
+  const w = { ...WORDING[kind][lang](name), ...own };
   const intro = w.intro.replace(/[.!?]$/, "");
-  const body = `${GREETING[lang]}\n\n${intro} ${BY_OPENING[lang]}\n\n${link}\n\n${w.note}\n`;
+  const body = `${GREETING[lang]}\n\n${intro} ${BY_OPENING[lang]}\n\n${link}\n\n${w.note}\n` +
+    (closing ? `\n${closing}\n` : "");
   const html = mailDocument(
     lang,
     `<p>${escape(GREETING[lang])}</p><p>${escape(intro)}.</p><p>${escape(w.note)}</p>` +
@@ -74,7 +70,8 @@ function linkMail(kind: MailKind, lang: Lang, project: MailProject, link: string
         escape(link)
       }" style="background:${MAIL_ACCENT};color:#fff;padding:10px 16px;border-radius:6px;` +
       `text-decoration:none;display:inline-block">${escape(w.action)}</a></p>` +
-      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p>`,
+      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p>` +
+      (closing ? `<p>${escape(closing)}</p>` : ""),
   );
   return { kind, subject: w.subject, body, html };
 }

@@ -5,6 +5,7 @@
 import type { Lang } from "./i18n.ts";
 import type { Mail } from "./mail.ts";
 import { escapeHtml as escape, mailDocument } from "@/lib/mail/layout.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 const WORDING = {
   en: (app: string) => ({
@@ -21,15 +22,22 @@ const WORDING = {
   }),
 };
 
-export function passkeySignUpMail(lang: Lang, appName: string, code: string): Mail {
-  const w = WORDING[lang](appName);
+/** The sign-up code mail; `settings`: the project's, for its own texts (settings.mail_texts). */
+export function passkeySignUpMail(
+  lang: Lang,
+  appName: string,
+  code: string,
+  settings?: Record<string, unknown>,
+): Mail {
+  const { closing, ...own } = ownMailTexts(settings, "passkey_sign_up", lang, { app: appName, code });
+  const w = { ...WORDING[lang](appName), ...own };
   const hello = lang === "id" ? "Halo," : "Hello,";
-  const body = `${hello}\n\n${w.intro}\n\n    ${code}\n\n${w.note}\n`;
+  const body = `${hello}\n\n${w.intro}\n\n    ${code}\n\n${w.note}\n` + (closing ? `\n${closing}\n` : "");
   const html = mailDocument(
     lang,
     `<p>${escape(hello)}</p><p>${escape(w.intro)}</p>` +
       `<p style="font-size:28px;letter-spacing:6px;font-weight:bold">${escape(code)}</p>` +
-      `<p>${escape(w.note)}</p>`,
+      `<p>${escape(w.note)}</p>` + (closing ? `<p>${escape(closing)}</p>` : ""),
   );
   return { kind: "passkey_sign_up", subject: w.subject, body, html };
 }

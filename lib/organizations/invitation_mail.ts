@@ -3,6 +3,7 @@
  * Astapa adds `invitation=<token>`; the app starts its sign-in with it (docs/organizations.md).
  */
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 export type InvitationMail = { to: string; template: string; subject: string; text: string; html: string };
 
@@ -33,15 +34,25 @@ export function invitationLink(acceptUrl: string, token: string): string {
   return url.toString();
 }
 
+/**
+ * The invitation in `lang`; `names.settings` (the project's) may give its own subject, intro and closing line
+ * (settings.mail_texts): the link and the note on how long it works stay Astapa's.
+ */
 export function invitationMail(
   lang: "en" | "id",
   to: string,
-  names: { organization: string; app: string },
+  names: { organization: string; app: string; settings?: Record<string, unknown> },
   link: string,
   ttlSeconds: number,
 ): InvitationMail {
-  const w = WORDING[lang](names.organization, names.app, Math.max(1, Math.round(ttlSeconds / 86400)));
-  const text = `${w.greeting}\n\n${w.intro}\n\n${link}\n\n${w.note}\n`;
+  const days = Math.max(1, Math.round(ttlSeconds / 86400));
+  const { closing, ...own } = ownMailTexts(names.settings, "organization_invitation", lang, {
+    app: names.app,
+    organization: names.organization,
+    days,
+  });
+  const w = { ...WORDING[lang](names.organization, names.app, days), ...own };
+  const text = `${w.greeting}\n\n${w.intro}\n\n${link}\n\n${w.note}\n` + (closing ? `\n${closing}\n` : "");
   const html = mailDocument(
     lang,
     `<p>${escape(w.greeting)}</p><p>${escape(w.intro)}</p>` +
@@ -49,7 +60,8 @@ export function invitationMail(
         escape(link)
       }" style="background:#0b6e4f;color:#fff;padding:10px 16px;border-radius:6px;` +
       `text-decoration:none;display:inline-block">${escape(w.action)}</a></p>` +
-      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${escape(w.note)}</p>`,
+      `<p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${escape(w.note)}</p>` +
+      (closing ? `<p>${escape(closing)}</p>` : ""),
   );
   return { to, template: "organization_invitation", subject: w.subject, text, html };
 }

@@ -9,6 +9,7 @@ import type { ApprovalMail, WaitlistEntry } from "@/db/waitlist.ts";
 import { brandOf } from "@/lib/branding/brand.ts";
 import { inBothLanguages, type Wording } from "@/lib/mail/both_languages.ts";
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
+import { ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 const WORDING = {
   en: (app: string) => ({
@@ -47,17 +48,20 @@ export function waitlistSignUpLink(
   return `${baseUrl}/auth/signup?${params}`;
 }
 
-function wording(words: ReturnType<typeof WORDING.en>, link: string): Wording {
+/** Astapa's words in `lang` with the project's own subject, intro and closing line where set. */
+function wording(lang: "en" | "id", app: string, settings: Record<string, unknown>, link: string): Wording {
+  const { closing, ...own } = ownMailTexts(settings, "waitlist_approved", lang, { app });
+  const words = { ...WORDING[lang](app), ...own };
   return {
     subject: words.subject,
-    text: `${words.intro}\n\n${link}\n\n${words.note}\n`,
+    text: `${words.intro}\n\n${link}\n\n${words.note}\n` + (closing ? `\n${closing}\n` : ""),
     html: `<p>${escape(words.intro)}</p><p><a href="${escape(link)}" style="background:#0b6e4f;color:#fff;` +
       `padding:10px 16px;border-radius:6px;text-decoration:none;display:inline-block">${
         escape(words.action)
       }</a>` +
       `</p><p style="color:#5d6068;font-size:13px;${WRAPPING}">${escape(link)}</p><p>${
         escape(words.note)
-      }</p>`,
+      }</p>` + (closing ? `<p>${escape(closing)}</p>` : ""),
   };
 }
 
@@ -73,10 +77,10 @@ export function waitlistApprovalMail(
   if (!entry.lang) {
     return inBothLanguages(
       "waitlist_approved",
-      wording(WORDING.en(app), link),
-      wording(WORDING.id(app), link),
+      wording("en", app, project.settings, link),
+      wording("id", app, project.settings, link),
     );
   }
-  const words = wording(WORDING[entry.lang](app), link);
+  const words = wording(entry.lang, app, project.settings, link);
   return { template: "waitlist_approved", ...words, html: mailDocument(entry.lang, words.html!) };
 }

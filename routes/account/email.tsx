@@ -98,7 +98,7 @@ export const handler: Handlers<EmailData> = {
         c.var.deps.sql,
         target.project.id,
         await sha256(form.token),
-        emailChangedMail(pickLang(c), target.project.name),
+        emailChangedMail(pickLang(c), target.project.name, target.project.settings),
       );
     } catch (error) {
       const code = toAppError(error).code;

@@ -97,7 +97,7 @@ function signedIn(
  * removed (docs/security.md, "Pre-account hijacking"). Postgres reports a claim only when it removed something.
  */
 function noticeOfClaim(c: Ctx, request: AuthorizeRequest): ClaimNotice {
-  return claimNotice(pickLang(c), request.project.name, "email_code");
+  return claimNotice(pickLang(c), request.project.name, "email_code", request.project.settings);
 }
 
 export const handler: Handlers<EmailCodeData> = {
@@ -157,7 +157,7 @@ export const handler: Handlers<EmailCodeData> = {
       await countAttempt(c, request.project, email, "email_code.requested");
       const code = newEmailCode();
       const link = newMagicLink(config.baseUrl, request.project);
-      const mail = emailCodeMail(pickLang(c), request.project.name, code, link.url);
+      const mail = emailCodeMail(pickLang(c), request.project.name, code, link.url, request.project.settings);
       const hashes = { code: await sha256(code), link: await sha256(link.token) };
       // Enforced SSO: the same hand-over for every address at the domain, known or not (no enumeration).
       const mailed = await orHandOverToSso(

@@ -124,7 +124,7 @@ export const handler: Handlers<PasskeysData> = {
         projectId,
         person.sessionHash,
         id,
-        (removed) => passkeyRemovedMail(lang, request.project.name, removed),
+        (removed) => passkeyRemovedMail(lang, request.project.name, removed, request.project.settings),
       );
       return await show(c, request, query, { done: "passkeyRemoved" });
     } catch (error) {

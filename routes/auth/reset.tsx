@@ -62,7 +62,7 @@ export const handler: Handlers<AuthPageData> = {
         request.project.id,
         form.token,
         await hashPassword(form.password),
-        claimNotice(pickLang(c), request.project.name, "reset"),
+        claimNotice(pickLang(c), request.project.name, "reset", request.project.settings),
       );
     } catch (error) {
       if (toAppError(error).code === "invalid_grant") return again({ error: "linkExpired" }, 400);

@@ -105,7 +105,7 @@ export const handler: Handlers<VerifyData> = {
       }
       kept = { passwordHash: link.password_hash };
     }
-    const notice = claimNotice(pickLang(c), c.var.brand!.name, "verify_link");
+    const notice = claimNotice(pickLang(c), c.var.brand!.name, "verify_link", client.settings);
     try {
       await confirmEmail(sql, client.project_id, form.token, kept, notice);
     } catch (error) {

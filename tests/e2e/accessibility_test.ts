@@ -275,6 +275,7 @@ Deno.test("accessibility — dashboard pages have no serious or critical axe vio
       "members",
       "settings",
       "settings/branding",
+      "settings/mail-preview?kind=email_code&lang=id",
       "redirect-uris",
       "secret",
       "mode",

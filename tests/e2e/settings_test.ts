@@ -95,6 +95,16 @@ Deno.test("settings e2e — mail: sender name and an Indonesian subject saved; a
         .inputValue(),
       "Selamat datang di Kopi",
     );
+
+    // The preview: the subject as saved, and the HTML part rendered in its sandboxed frame, brand included.
+    await page.goto(
+      `${t.origin}/dashboard/projects/${project.id}/settings/mail-preview?kind=verify_email&lang=id`,
+    );
+    await page.getByRole("heading", { name: "Selamat datang di Kopi" }).waitFor();
+    const frame = page.frameLocator('iframe[title="The HTML part of the mail"]');
+    await frame.getByText("Konfirmasi alamat email Anda untuk Kopi Mail").waitFor();
+    await frame.getByRole("link", { name: "Konfirmasi email" }).waitFor();
+    await screenshot(page, "dashboard-settings-mail-preview");
   } finally {
     await close();
   }

@@ -82,7 +82,7 @@ export async function factorProof(
     const code = normaliseRecoveryCode(form.code);
     if (!code) return {};
     const left = Math.max(0, challenge.recovery_codes_left - 1);
-    const mail = recoveryCodeUsedMail(lang, request.project.name, left);
+    const mail = recoveryCodeUsedMail(lang, request.project.name, left, request.project.settings);
     return { proof: { method: "recovery", codeHash: await recoveryCodeHash(code), mail } };
   }
   if (mode === "totp") {

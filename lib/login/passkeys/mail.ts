@@ -7,6 +7,7 @@
 import type { Lang } from "../i18n.ts";
 import { inBothLanguages, type Wording } from "@/lib/mail/both_languages.ts";
 import { escapeHtml, mailDocument } from "@/lib/mail/layout.ts";
+import { type MailTextKind, ownMailTexts } from "@/lib/mail/own_texts.ts";
 
 export type PasskeyMail = { template: string; subject: string; text: string; html?: string };
 
@@ -28,12 +29,27 @@ export function mailedPasskeyName(name: string): string {
 const asHtml = (paragraphs: string[]) => paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("");
 
 type Words = Wording & { html: string };
+/** A mail's subject and paragraphs: the greeting, the intro, then Astapa's note on what to do. */
+type Paragraphs = { subject: string; paragraphs: [string, string, string] };
 
-function wording(subject: string, paragraphs: string[]): Words {
-  return { subject, text: `${paragraphs.join("\n\n")}\n`, html: asHtml(paragraphs) };
+function wording(subject: string, paragraphs: [string, string, string]): Paragraphs {
+  return { subject, paragraphs };
 }
 
-const REMOVED: Record<Lang, (app: string, key: string) => Words> = {
+/** The words as sent: the project's own subject, intro and closing where set (settings.mail_texts). */
+function worded(
+  kind: MailTextKind,
+  lang: Lang,
+  { subject, paragraphs: [hello, intro, note] }: Paragraphs,
+  settings: Record<string, unknown> | undefined,
+  values: { app: string; passkey: string },
+): Words {
+  const own = ownMailTexts(settings, kind, lang, values);
+  const paragraphs = [hello, own.intro ?? intro, note, ...(own.closing ? [own.closing] : [])];
+  return { subject: own.subject ?? subject, text: `${paragraphs.join("\n\n")}\n`, html: asHtml(paragraphs) };
+}
+
+const REMOVED: Record<Lang, (app: string, key: string) => Paragraphs> = {
   en: (app, key) =>
     wording(`A passkey was removed from your ${app} account`, [
       "Hello,",
@@ -48,7 +64,7 @@ const REMOVED: Record<Lang, (app: string, key: string) => Words> = {
     ]),
 };
 
-const REMOVED_BY_ADMIN: Record<Lang, (app: string, key: string) => Words> = {
+const REMOVED_BY_ADMIN: Record<Lang, (app: string, key: string) => Paragraphs> = {
   en: (app, key) =>
     wording(`A passkey was removed from your ${app} account`, [
       "Hello,",
@@ -66,17 +82,33 @@ const REMOVED_BY_ADMIN: Record<Lang, (app: string, key: string) => Words> = {
 };
 
 /** Sent when the person removes one of their own passkeys, in the page's language. */
-export function passkeyRemovedMail(lang: Lang, appName: string, passkeyName: string): PasskeyMail {
-  const { subject, text, html } = REMOVED[lang](appName, mailedPasskeyName(passkeyName));
+export function passkeyRemovedMail(
+  lang: Lang,
+  appName: string,
+  passkeyName: string,
+  settings?: Record<string, unknown>,
+): PasskeyMail {
+  const key = mailedPasskeyName(passkeyName);
+  const values = { app: appName, passkey: key };
+  const { subject, text, html } = worded(
+    "passkey_removed",
+    lang,
+    REMOVED[lang](appName, key),
+    settings,
+    values,
+  );
   return { template: "passkey_removed", subject, text, html: mailDocument(lang, html) };
 }
 
 /** Sent when an administrator removes one of a person's passkeys (English, then Indonesian). */
-export function passkeyRemovedByAdminMail(appName: string, passkeyName: string): PasskeyMail {
+export function passkeyRemovedByAdminMail(
+  appName: string,
+  passkeyName: string,
+  settings?: Record<string, unknown>,
+): PasskeyMail {
   const key = mailedPasskeyName(passkeyName);
-  return inBothLanguages(
-    "passkey_removed",
-    REMOVED_BY_ADMIN.en(appName, key),
-    REMOVED_BY_ADMIN.id(appName, key),
-  );
+  const values = { app: appName, passkey: key };
+  const inLang = (lang: Lang) =>
+    worded("passkey_removed_by_admin", lang, REMOVED_BY_ADMIN[lang](appName, key), settings, values);
+  return inBothLanguages("passkey_removed", inLang("en"), inLang("id"));
 }

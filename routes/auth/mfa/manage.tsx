@@ -95,7 +95,7 @@ export const handler: Handlers<ManageFactorData> = {
     const proof = await ownProof(c, request.project.id, own, form.code);
     if (!proof) return await refused();
     const codes = form.action === "regenerate" ? newRecoveryCodes() : null;
-    const mail = ownFactorMail(pickLang(c), request.project.name, form.action);
+    const mail = ownFactorMail(pickLang(c), request.project.name, form.action, request.project.settings);
     try {
       await manageOwnFactor(
         c.var.deps.sql,

@@ -99,7 +99,7 @@ export const handler: Handlers<PasskeySignUpData> = {
       await countAttempt(c, request.project, email, "email_code.requested");
       const code = newEmailCode();
       const fresh = randomSecret();
-      const mail = passkeySignUpMail(pickLang(c), request.project.name, code);
+      const mail = passkeySignUpMail(pickLang(c), request.project.name, code, request.project.settings);
       const mailed = await orHandOverToSso(
         c,
         async () =>
@@ -131,7 +131,7 @@ export const handler: Handlers<PasskeySignUpData> = {
             request.project.id,
             await sha256(token),
             await sha256(code),
-            claimNotice(pickLang(c), request.project.name, "passkey_sign_up"),
+            claimNotice(pickLang(c), request.project.name, "passkey_sign_up", request.project.settings),
             request.invitation,
           ))
         : null;

@@ -21,8 +21,8 @@ export const handler: Handlers<UserViewData> = {
     await readBody(c, ResetForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
       const project = await getProject(tx, projectId);
-      const en = factorsRemovedMail("en", project.name);
-      const mail = inBothLanguages(en.template, en, factorsRemovedMail("id", project.name));
+      const en = factorsRemovedMail("en", project.name, project.settings);
+      const mail = inBothLanguages(en.template, en, factorsRemovedMail("id", project.name, project.settings));
       const { removed, mailed } = await resetUserFactors(tx, projectId, userId, mail);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";

@@ -30,7 +30,7 @@ export const handler: Handlers<UserViewData> = {
         projectId,
         userId,
         form.credential_id,
-        (name) => passkeyRemovedByAdminMail(project.name, name),
+        (name) => passkeyRemovedByAdminMail(project.name, name, project.settings),
       );
       return mailed ? "passkey_removed" : "passkey_removed_unmailed";
     });
