@@ -17,17 +17,20 @@ import { type Output, table } from "./output.ts";
 
 export const MACHINE_CLIENT_USAGE =
   `  machine-client create --project ID --name N [--scope S …] [--resource URI …] [--ttl SECONDS]
-                             create a machine client; prints its secret, once
+                             [--dpop bound|unbound]
+                             create a machine client; prints its secret, once (bound: every token
+                             request must carry a DPoP proof and its tokens are bound to that key)
   machine-client list --project ID
   machine-client show --project ID CLIENT_ID
   machine-client update --project ID CLIENT_ID [--name N] [--scope S …] [--resource URI …] [--ttl SECONDS|0]
+                             [--dpop bound|unbound]
                              replace the given fields (--ttl 0: the project's lifetime)
   machine-client rotate-secret --project ID CLIENT_ID
                              issue a new secret; the old one stops working at once
   machine-client disable|enable|delete --project ID CLIENT_ID`;
 
 const CLI = { actor: "cli" };
-const FIELDS = ["project", "name", "scope", "resource", "ttl"];
+const FIELDS = ["project", "name", "scope", "resource", "ttl", "dpop"];
 
 export async function machineClientCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const action = args.positionals[1];
@@ -98,12 +101,17 @@ function clientFields(args: ParsedArgs) {
   if (ttl !== undefined && !/^\d+$/.test(ttl)) {
     throw new UsageError("--ttl must be a whole number of seconds");
   }
+  const dpop = flag(args, "dpop");
+  if (dpop !== undefined && dpop !== "bound" && dpop !== "unbound") {
+    throw new UsageError("--dpop must be bound or unbound");
+  }
   try {
     return {
       name: flag(args, "name"),
       scopes: scopes && (parseScope(scopes.join(" "))?.split(" ") ?? []),
       resources: resources?.map((uri) => parseResource(uri)!),
       accessTokenTtl: ttl === undefined ? undefined : Number(ttl),
+      dpopBoundAccessTokens: dpop === undefined ? undefined : dpop === "bound",
     };
   } catch (error) {
     if (error instanceof AppError) throw new UsageError(error.description);
@@ -130,5 +138,9 @@ function rows(client: MachineClient): [string, string][] {
     ["scopes", client.scopes.join(" ") || "(none)"],
     ["resources", client.resources.join("\n           ") || "(none)"],
     ["token_ttl", client.access_token_ttl ? `${client.access_token_ttl} s` : "the project's"],
+    [
+      "dpop",
+      client.dpop_bound_access_tokens ? "bound (every token request sends a DPoP proof)" : "not bound",
+    ],
   ];
 }

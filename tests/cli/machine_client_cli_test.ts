@@ -150,6 +150,52 @@ Deno.test("cli machine-client — usage errors exit 2, refusals exit 1 with the 
   assert.equal(undeclared.code, 1);
   assert.match(undeclared.stderr, /validation_failed: Scope admin is not declared/);
   assert.equal((await astapa("machine-client", "frobnicate", "--project", project.id)).code, 2);
+  const dpop = await astapa(
+    "machine-client",
+    "create",
+    "--project",
+    project.id,
+    "--name",
+    "x",
+    "--dpop",
+    "yes",
+  );
+  assert.equal(dpop.code, 2);
+  assert.match(dpop.stderr, /--dpop must be bound or unbound/);
+});
+
+Deno.test("cli machine-client — --dpop bound marks a client DPoP-bound, unbound clears it", async () => {
+  const created = await astapa(
+    "machine-client",
+    "create",
+    "--project",
+    project.id,
+    "--name",
+    "Bound agent",
+    "--dpop",
+    "bound",
+    "--json",
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const client = created.json();
+  assert.equal(client.dpop_bound_access_tokens, true);
+  const shown = await astapa("machine-client", "show", "--project", project.id, client.client_id);
+  assert.match(shown.stdout, /dpop\s+bound \(every token request sends a DPoP proof\)/);
+  const [row] = await db.sql`select dpop_bound_access_tokens from astapa.machine_clients
+    where client_id = ${client.client_id}`;
+  assert.equal(row.dpop_bound_access_tokens, true);
+  const cleared = await astapa(
+    "machine-client",
+    "update",
+    "--project",
+    project.id,
+    client.client_id,
+    "--dpop",
+    "unbound",
+    "--json",
+  );
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.equal(cleared.json().dpop_bound_access_tokens, false);
 });
 
 Deno.test("cli resource dynamic-clients — the per-project switch for self-registered clients", async () => {
