@@ -473,9 +473,9 @@ create or replace function astapa.move_user_email(project_id text, user_id bigin
 
 comment on function astapa.move_user_email(text, bigint, text, boolean, jsonb) is
   'What moving a user''s address does, for every caller that moves one (api.update_user, a SCIM rename, an IdP''s '
-  'new address, api.confirm_email_change): to another address, the links, codes and pending change mailed to the old one are voided; the '
-  'address and its verification are set; audited user.email_changed with audit_details. The caller holds the '
-  'user''s row and has checked that no other account has the address.';
+  'new address, api.confirm_email_change): to another address, the links, codes and pending change mailed to '
+  'the old one are voided; the address and its verification are set; audited user.email_changed with '
+  'audit_details. The caller holds the user''s row and has checked that no other account has the address.';
 
 grant execute on function astapa.move_user_email(text, bigint, text, boolean, jsonb) to astapa_app;
 
