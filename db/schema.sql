@@ -10032,6 +10032,9 @@ AS $function$
     if after is distinct from before then
       update astapa.user_metadata m set metadata = after, updated_at = pg_catalog.now()
       where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id;
+      -- The app's other services hear it as user.metadata_updated (the whole object, and what it was).
+      perform astapa.emit_event(project_id, 'user.metadata_updated', pg_catalog.jsonb_build_object(
+        'user_id', user_id::text, 'metadata', after, 'previous', before));
       -- The keys changed, never their values: the audit log is read more widely than the metadata.
       perform astapa.audit(project_id, 'user.metadata_updated', 'user:' || user_id,
         pg_catalog.jsonb_build_object('keys', (select coalesce(pg_catalog.jsonb_agg(k order by k), '[]')
@@ -10041,7 +10044,7 @@ AS $function$
     return after;
   end
   $function$;
-comment on function api.patch_user_metadata(text,bigint,jsonb,boolean) is 'Applies a JSON merge patch (RFC 7396, astapa.json_merge_patch) to the app''s metadata about a user of the current environment — or with replace_whole, puts the object in its place — and returns the result; audited user.metadata_updated with the top-level keys touched (not their values) when anything changed. AS400 a patch that is not an object, or a result over 8 KiB; AS404 unknown user.';
+comment on function api.patch_user_metadata(text,bigint,jsonb,boolean) is 'Applies a JSON merge patch (RFC 7396, astapa.json_merge_patch) to the app''s metadata about a user of the current environment — or with replace_whole, puts the object in its place — and returns the result; when anything changed, emits user.metadata_updated {user_id, metadata, previous} and audits user.metadata_updated with the top-level keys touched (not their values). AS400 a patch that is not an object, or a result over 8 KiB; AS404 unknown user.';
 grant execute on function api.patch_user_metadata(text,bigint,jsonb,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -24273,7 +24276,7 @@ AS $function$ select array['user.created', 'subscription.updated', 'payment.succ
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
                      'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
-                     'payment.refund_failed', 'user.updated'] $function$;
+                     'payment.refund_failed', 'user.updated', 'user.metadata_updated'] $function$;
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 grant execute on function astapa.webhook_event_types() to astapa_app;
 

@@ -30,6 +30,7 @@ export const EVENT_TYPES = [
   "subscription.plan_change",
   "payment.refund_failed",
   "user.updated",
+  "user.metadata_updated",
 ] as const;
 export type EventType = typeof EVENT_TYPES[number];
 

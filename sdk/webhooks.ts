@@ -36,6 +36,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "subscription.plan_change",
   "payment.refund_failed",
   "user.updated",
+  "user.metadata_updated",
 ] as const;
 export type WebhookEventType = typeof WEBHOOK_EVENT_TYPES[number];
 

@@ -104,6 +104,9 @@ create or replace function api.patch_user_metadata(project_id text, user_id bigi
     if after is distinct from before then
       update astapa.user_metadata m set metadata = after, updated_at = pg_catalog.now()
       where m.project_id = patch_user_metadata.project_id and m.user_id = patch_user_metadata.user_id;
+      -- The app's other services hear it as user.metadata_updated (the whole object, and what it was).
+      perform astapa.emit_event(project_id, 'user.metadata_updated', pg_catalog.jsonb_build_object(
+        'user_id', user_id::text, 'metadata', after, 'previous', before));
       -- The keys changed, never their values: the audit log is read more widely than the metadata.
       perform astapa.audit(project_id, 'user.metadata_updated', 'user:' || user_id,
         pg_catalog.jsonb_build_object('keys', (select coalesce(pg_catalog.jsonb_agg(k order by k), '[]')
@@ -116,8 +119,9 @@ create or replace function api.patch_user_metadata(project_id text, user_id bigi
 
 comment on function api.patch_user_metadata(text, bigint, jsonb, boolean) is
   'Applies a JSON merge patch (RFC 7396, astapa.json_merge_patch) to the app''s metadata about a user of the '
-  'current environment — or with replace_whole, puts the object in its place — and returns the result; audited '
-  'user.metadata_updated with the top-level keys touched (not their values) when anything changed. AS400 a patch '
+  'current environment — or with replace_whole, puts the object in its place — and returns the result; when '
+  'anything changed, emits user.metadata_updated {user_id, metadata, previous} and audits user.metadata_updated '
+  'with the top-level keys touched (not their values). AS400 a patch '
   'that is not an object, or a result over 8 KiB; AS404 unknown user.';
 
 grant execute on function api.patch_user_metadata(text, bigint, jsonb, boolean) to astapa_app;

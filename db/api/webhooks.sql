@@ -128,7 +128,7 @@ create or replace function astapa.webhook_event_types() returns text[]
                      'phone.budget_reached',
                      'organization.renewal_due', 'organization.plan_ended', 'organization.plan_change',
                      'subscription.renewal_due', 'subscription.trial_will_end', 'subscription.plan_change',
-                     'payment.refund_failed', 'user.updated'] $$;
+                     'payment.refund_failed', 'user.updated', 'user.metadata_updated'] $$;
 
 comment on function astapa.webhook_event_types() is 'The event types an app can subscribe its webhook endpoint to.';
 
