@@ -5,6 +5,7 @@ import type { AppEnv, Deps } from "./app_env.ts";
 import { AppError } from "./http/errors.ts";
 import { requestHandling } from "./http/middleware.ts";
 import { errorResponse } from "./http/respond.tsx";
+import { scimErrorResponse } from "./scim/problem.ts";
 import { serveStatic } from "./http/static.ts";
 import { CORS_PATHS, oauthCors } from "./http/cors.ts";
 import { registerIsland } from "./islands/Island.tsx";
@@ -58,7 +59,11 @@ export async function createApp(deps: Deps): Promise<Hono<AppEnv>> {
   deps.xenditSandbox.webhooks.useDeliver((request) => Promise.resolve(app.fetch(request)));
   await registerRoutes(app, ROUTES_DIR, { lazyFamilies: LAZY_ROUTE_FAMILIES });
   app.notFound((c) => errorResponse(c, new AppError("not_found")));
-  app.onError((error, c) => errorResponse(c, error));
+  app.onError((error, c) => {
+    const answer = errorResponse(c, error); // logs what it must, whatever the shape answered
+    // SCIM clients read SCIM's error shape only (RFC 7644 §3.12); the app's body limit runs before SCIM's own.
+    return c.req.path.startsWith("/scim/v2/") ? scimErrorResponse(error) : answer;
+  });
   // JWKS and discovery GETs are answered before the router, with the same headers and log line.
   const documents = publicDocuments(deps);
   const honoFetch = app.fetch;

@@ -505,6 +505,9 @@ Deno.test("scim — bad bodies: too large, too deep, not JSON, missing userName,
   const before = (await sql`select count(*)::int as n from astapa.scim_users`)[0].n;
   const huge = JSON.stringify({ ...oktaUser("huge@acme.test"), padding: "x".repeat(200_000) });
   assertScimError(await scim("POST", "/Users", huge), 413);
+  // Past the app's own 1 MiB limit, which runs before SCIM's: still SCIM's shape.
+  const enormous = JSON.stringify({ ...oktaUser("enormous@acme.test"), padding: "x".repeat(1_100_000) });
+  assertScimError(await scim("POST", "/Users", enormous), 413);
   assertScimError(
     await scim("POST", "/Users", "[".repeat(5_000) + "]".repeat(5_000)),
     400,
