@@ -175,6 +175,8 @@ Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User and Gr
     "urn:ietf:params:scim:schemas:core:2.0:User",
     "urn:ietf:params:scim:schemas:core:2.0:Group",
   ]);
+  const user = schemas.body.Resources[0].attributes.map((a: Json) => a.name);
+  assert.deepEqual(user, ["userName", "externalId", "name", "displayName", "locale", "emails", "active"]);
   const group = schemas.body.Resources[1].attributes.map((a: Json) => a.name);
   assert.deepEqual(group, ["displayName", "externalId", "members"]);
   assertScimError(await scim("GET", "/Nothing"), 404);
