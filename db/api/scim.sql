@@ -656,7 +656,8 @@ create or replace function api.scim_create_user(directory_id text, resource json
 
 comment on function api.scim_create_user(text, jsonb) is
   'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, locale, '
-  'emails, active} (normalised by the app); the names and locale set the account''s profile (astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization '
+  'emails, active} (normalised by the app); the names and locale set the account''s profile '
+  '(astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization '
   '(AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) '
   'or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. '
   'Audited scim.user_created or scim.user_linked. AS409 userName already in the directory, AS4F9 no free seat.';
@@ -777,7 +778,8 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
 
 comment on function api.scim_replace_user(text, text, jsonb) is
   'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised '
-  'resource (active left out: unchanged); the names and locale set the account''s profile (astapa.scim_set_profile). active true → false deprovisions (astapa.scim_deprovision), false → '
+  'resource (active left out: unchanged); the names and locale set the account''s profile '
+  '(astapa.scim_set_profile). active true → false deprovisions (astapa.scim_deprovision), false → '
   'true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
   'scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat '
   'that changes nothing is not. AS404 no such resource, AS400 no userName.';
