@@ -1,8 +1,9 @@
 /**
  * A SCIM User as the IdP sends it (RFC 7643 §4.1) → the attributes Astapa keeps (db/scim.ts ScimUserInput):
  * userName (the address the account signs in with), externalId, name.givenName/familyName/formatted, displayName,
- * locale, emails and active (the names and locale also set the account's profile, db/api/scim.sql). Other attributes (title, phoneNumbers, the enterprise extension, …) are accepted and not kept, so an
- * IdP's default attribute mappings work. Entra ID's string booleans ("True", "False") count as booleans.
+ * locale, emails and active (the names and locale also set the account's profile, db/api/scim.sql). Other
+ * attributes (title, phoneNumbers, the enterprise extension, …) are accepted and not kept, so an IdP's default
+ * attribute mappings work. Entra ID's string booleans ("True", "False") count as booleans.
  */
 import { z } from "zod";
 import type { ScimUserInput, ScimUserResource } from "@/db/scim.ts";
