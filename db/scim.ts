@@ -29,7 +29,11 @@ export type ScimUserInput = {
   externalId: string | null;
   givenName: string | null;
   familyName: string | null;
+  /** name.formatted as sent: a source of the profile's name only (the resource answers given + family). */
+  formatted: string | null;
   displayName: string | null;
+  /** Sets the profile's locale; not kept on the resource. */
+  locale: string | null;
   emails: { value: string; type?: string; primary?: boolean }[];
   /** null: active on create, unchanged on replace. */
   active: boolean | null;

@@ -318,6 +318,56 @@ comment on function astapa.scim_user_json(astapa.scim_users) is
 
 grant execute on function astapa.scim_user_json(astapa.scim_users) to astapa_app;
 
+create or replace function astapa.scim_set_profile(project_id text, user_id bigint, resource jsonb)
+  returns text[]
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    -- name: displayName, else name.formatted, else given and family name; only what the IdP sent is set (a field
+    -- it leaves out stays as it is: a directory that sends no names never blanks a linked account's profile).
+    change jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'name', coalesce(resource ->> 'displayName', resource ->> 'formatted',
+                       nullif(pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName'), '')),
+      'given_name', resource ->> 'givenName', 'family_name', resource ->> 'familyName',
+      'locale', resource ->> 'locale'));
+    refused text;
+  begin
+    if not exists (select from astapa.users u
+                   where u.project_id = scim_set_profile.project_id and u.id = scim_set_profile.user_id
+                     and u.deleted_at is null) then
+      return '{}';
+    end if;
+    -- The IdP is the source of truth: it sets the fields, not only fills them (api.fill_profile). A value the
+    -- profile's rules refuse (a bidi override, a 200-character given name) is dropped and the rest saved: a 400
+    -- would fail the whole provisioning — membership, deprovisioning — over a display string, and Okta and Entra
+    -- retry such a user for ever (Entra quarantines the job) with nothing an admin of the app can mend.
+    for attempt in 1..5 loop
+      begin
+        return astapa.save_profile(project_id, user_id, change, 'scim');
+      exception when sqlstate 'AS400' then
+        -- astapa.profile_problem's messages start with the field's name.
+        get stacked diagnostics refused = message_text;
+        refused := pg_catalog.split_part(refused, ' ', 1);
+        if not change ? refused then
+          raise;
+        end if;
+        change := change - refused;
+      end;
+    end loop;
+    return '{}';
+  end
+  $$;
+
+comment on function astapa.scim_set_profile(text, bigint, jsonb) is
+  'Sets a provisioned user''s profile from a normalised SCIM resource (astapa.save_profile, by scim): name from '
+  'displayName, else formatted, else givenName and familyName; given_name, family_name, locale. Attributes the '
+  'IdP left out leave their field alone; a value the profile''s rules refuse is dropped. Returns the fields that '
+  'changed; nothing for an erased account.';
+
+grant execute on function astapa.scim_set_profile(text, bigint, jsonb) to astapa_app;
+
 create or replace function astapa.scim_deprovision(o astapa.organizations, r astapa.scim_users) returns jsonb
   language plpgsql
   volatile
@@ -586,6 +636,7 @@ create or replace function api.scim_create_user(directory_id text, resource json
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
             coalesce((resource ->> 'active')::boolean, true), carried)
     returning * into r;
+    perform astapa.scim_set_profile(project, person, resource);
     if r.active then
       done := astapa.scim_reprovision(o, r);
       update astapa.scim_users x set disabled_by_scim = false where x.project_id = project and x.id = r.id
@@ -604,8 +655,9 @@ create or replace function api.scim_create_user(directory_id text, resource json
   $$;
 
 comment on function api.scim_create_user(text, jsonb) is
-  'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, displayName, emails, active} '
-  '(normalised by the app). userName must be an address at a verified domain of the directory''s organization '
+  'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, locale, '
+  'emails, active} (normalised by the app); the names and locale set the account''s profile '
+  '(astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization '
   '(AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) '
   'or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. '
   'Audited scim.user_created or scim.user_linked. AS409 userName already in the directory, AS4F9 no free seat.';
@@ -697,6 +749,9 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
       (5, 'displayName', r.display_name is distinct from before.display_name),
       (6, 'emails', r.emails is distinct from before.emails),
       (7, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
+    -- Before the repeat check: locale and name.formatted are not kept on the resource, and the IdP's values
+    -- win again over a change made in the app since (audited and announced only when a field changes).
+    perform astapa.scim_set_profile(d.project_id, before.user_id, resource);
     if pg_catalog.cardinality(changed) = 0 then
       return astapa.scim_user_json(before); -- a repeat changes nothing and says nothing
     end if;
@@ -723,7 +778,8 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
 
 comment on function api.scim_replace_user(text, text, jsonb) is
   'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised '
-  'resource (active left out: unchanged). active true → false deprovisions (astapa.scim_deprovision), false → '
+  'resource (active left out: unchanged); the names and locale set the account''s profile '
+  '(astapa.scim_set_profile). active true → false deprovisions (astapa.scim_deprovision), false → '
   'true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
   'scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat '
   'that changes nothing is not. AS404 no such resource, AS400 no userName.';

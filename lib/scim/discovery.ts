@@ -95,6 +95,11 @@ export function schemas(base: string) {
         subAttributes: [attribute("givenName"), attribute("familyName"), attribute("formatted")],
       }),
       attribute("displayName"),
+      attribute("locale", {
+        mutability: "writeOnly",
+        returned: "never",
+        description: "Sets the person's profile locale (BCP 47); not kept on the resource.",
+      }),
       attribute("emails", {
         type: "complex",
         multiValued: true,

@@ -31,6 +31,7 @@ const KEPT: Record<string, string> = {
   externalid: "externalId",
   displayname: "displayName",
   active: "active",
+  locale: "locale",
   name: "name",
   emails: "emails",
 };

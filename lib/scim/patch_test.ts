@@ -76,3 +76,17 @@ Deno.test("scim patch — unknown ops, a remove without path, malformed paths an
     );
   }
 });
+
+Deno.test("scim patch — locale and name.formatted are changed too (they set the profile)", () => {
+  const changed = applyPatch(dewi, [
+    { op: "replace", path: "urn:ietf:params:scim:schemas:core:2.0:User:locale", value: "id-ID" },
+    { op: "add", path: "name.formatted", value: "Dewi Lestari, S.H." },
+  ]);
+  assert.equal(changed.locale, "id-ID");
+  assert.deepEqual(changed.name, {
+    givenName: "Dewi",
+    familyName: "Lestari",
+    formatted: "Dewi Lestari, S.H.",
+  });
+  assert.equal(applyPatch(changed, [{ op: "remove", path: "locale" }]).locale, undefined);
+});

@@ -1,8 +1,9 @@
 /**
  * A SCIM User as the IdP sends it (RFC 7643 §4.1) → the attributes Astapa keeps (db/scim.ts ScimUserInput):
- * userName (the address the account signs in with), externalId, name.givenName/familyName, displayName, emails and
- * active. Other attributes (title, phoneNumbers, the enterprise extension, …) are accepted and not kept, so an
- * IdP's default attribute mappings work. Entra ID's string booleans ("True", "False") count as booleans.
+ * userName (the address the account signs in with), externalId, name.givenName/familyName/formatted, displayName,
+ * locale, emails and active (the names and locale also set the account's profile, db/api/scim.sql). Other
+ * attributes (title, phoneNumbers, the enterprise extension, …) are accepted and not kept, so an IdP's default
+ * attribute mappings work. Entra ID's string booleans ("True", "False") count as booleans.
  */
 import { z } from "zod";
 import type { ScimUserInput, ScimUserResource } from "@/db/scim.ts";
@@ -29,8 +30,10 @@ export const ScimUserBody = z.looseObject({
   name: z.looseObject({
     givenName: text(255).nullish(),
     familyName: text(255).nullish(),
+    formatted: text(255).nullish(),
   }).nullish(),
   displayName: text(255).nullish(),
+  locale: text(64).nullish(),
   emails: z.array(ScimEmail).max(10).nullish(),
   active: ScimBoolean.nullish(),
 });
@@ -46,7 +49,9 @@ export function userInput(body: ScimUserBody): ScimUserInput {
     externalId: body.externalId || null,
     givenName: body.name?.givenName || null,
     familyName: body.name?.familyName || null,
+    formatted: body.name?.formatted || null,
     displayName: body.displayName || null,
+    locale: body.locale || null,
     emails: (body.emails ?? []).map((e) => ({
       value: e.value,
       ...(e.type ? { type: e.type } : {}),
@@ -56,10 +61,21 @@ export function userInput(body: ScimUserBody): ScimUserInput {
   };
 }
 
-/** The resource as SQL answered it, in SCIM's shape again (what a PATCH starts from). */
+/**
+ * The resource as SQL answered it, in SCIM's shape again (what a PATCH starts from). name.formatted is left out:
+ * SQL derives it from the given and family name, so it is only what this PATCH itself says.
+ */
 export function resourceBody(resource: ScimUserResource): Record<string, unknown> {
-  const { id: _id, meta: _meta, schemas: _schemas, ...attributes } = resource;
-  return structuredClone(attributes);
+  const { id: _id, meta: _meta, schemas: _schemas, ...attributes } = structuredClone(resource);
+  if (isObject(attributes.name)) {
+    const { formatted: _formatted, ...name } = attributes.name;
+    attributes.name = name;
+  }
+  return attributes;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The resource with meta.location, which only the app can build (RFC 7644 §3.1). */

@@ -44,3 +44,36 @@ Deno.test("users — markup in a profile is text on the dashboard", async () => 
   assert.ok(!html.includes("<img src=x"));
   assert.match(html, /&lt;script>alert\(1\)&lt;\/script>/);
 });
+
+Deno.test("users — the list names each person: the profile's name, else given and family name", async () => {
+  const dewi = await seedUser(t.db.sql, project.id, "dewi@list.example");
+  const eko = await seedUser(t.db.sql, project.id, "eko@list.example");
+  await seedUser(t.db.sql, project.id, "nameless@list.example");
+  await t.db.sql`update astapa.users set name = 'Dewi Lestari', given_name = 'Dewi' where id = ${dewi}`;
+  await t.db.sql`update astapa.users set given_name = 'Eko', family_name = 'Prasetyo' where id = ${eko}`;
+  const html = await (await getAs(t, owner, `${base}/users?q=%40list.example`)).text();
+  assert.match(html, /<th scope="col">Name<\/th>/);
+  const nameOf = (email: string) =>
+    html.match(new RegExp(`${email.replaceAll(".", "\\.")}</a></td><td data-label="Name">([^<]*)</td>`))?.[1];
+  assert.equal(nameOf("dewi@list.example"), "Dewi Lestari");
+  assert.equal(nameOf("eko@list.example"), "Eko Prasetyo");
+  assert.equal(nameOf("nameless@list.example"), "");
+  const byName = await (await getAs(t, owner, `${base}/users?q=dewi%20les`)).text();
+  assert.equal(
+    byName.match(/data-label="Name">([^<]*)</)?.[1],
+    "Dewi Lestari",
+    "a name search lists the name",
+  );
+});
+
+Deno.test("users — markup in a name is text in the list", async () => {
+  const eve = await seedUser(t.db.sql, project.id, "eve@xss.example");
+  const joe = await seedUser(t.db.sql, project.id, "joe@xss.example");
+  await t.db.sql`update astapa.users set name = '<script>alert(1)</script>' where id = ${eve}`;
+  await t.db.sql`update astapa.users set given_name = '<img src=x onerror=alert(1)>' where id = ${joe}`;
+  const html = await (await getAs(t, owner, `${base}/users?q=%40xss.example`)).text();
+  assert.ok(!html.includes("<script>alert(1)"));
+  assert.ok(!html.includes("<img src=x"));
+  assert.match(html, /data-label="Name">&lt;script>alert\(1\)&lt;\/script><\/td>/);
+  assert.match(html, /data-label="Name">&lt;img src=x onerror=alert\(1\)><\/td>/);
+});

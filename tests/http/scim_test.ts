@@ -175,6 +175,8 @@ Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User and Gr
     "urn:ietf:params:scim:schemas:core:2.0:User",
     "urn:ietf:params:scim:schemas:core:2.0:Group",
   ]);
+  const user = schemas.body.Resources[0].attributes.map((a: Json) => a.name);
+  assert.deepEqual(user, ["userName", "externalId", "name", "displayName", "locale", "emails", "active"]);
   const group = schemas.body.Resources[1].attributes.map((a: Json) => a.name);
   assert.deepEqual(group, ["displayName", "externalId", "members"]);
   assertScimError(await scim("GET", "/Nothing"), 404);
@@ -400,6 +402,91 @@ Deno.test("scim — Entra ID: externalId filter, capitalised ops, string boolean
   assert.equal((await account("budi.santoso@acme.test")).id, kept.id);
   assert.equal((await account("budi.santoso@acme.test")).disabled, false);
   assert.equal(await memberOf(kept.id), "member");
+});
+
+Deno.test("scim — names and locale set the person's profile (POST, PUT, both PATCH dialects); refused values dropped", async () => {
+  const email = "wulan@acme.test";
+  const userId = await seedUser(sql, project.id, email);
+  await sql`update astapa.users set name = 'Her own name', locale = 'id-ID' where id = ${userId}`;
+  const profile = async () => ({
+    ...(await sql`select name, given_name, family_name, locale from astapa.users where id = ${userId}`)[0],
+  });
+
+  // Linked, and the IdP's names win over what the account had: it is the source of truth for its people.
+  const created = await scim("POST", "/Users", oktaUser(email, "Sari", "Wulandari"));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  assert.deepEqual(await profile(), {
+    name: "Sari Wulandari",
+    given_name: "Sari",
+    family_name: "Wulandari",
+    locale: "en-US",
+  });
+  const listed = await scim("GET", `/Users?filter=${encodeURIComponent(`userName eq "${email}"`)}`);
+  assert.deepEqual(
+    [listed.body.Resources[0].name, listed.body.Resources[0].displayName],
+    [{ givenName: "Sari", familyName: "Wulandari", formatted: "Sari Wulandari" }, "Sari Wulandari"],
+  );
+
+  // Entra: a path into name, capitalised op; the name stays the displayName.
+  const entra = await scim("PATCH", `/Users/${id}`, {
+    Operations: [{ op: "Replace", path: "name.givenName", value: "Sri" }, {
+      op: "Replace",
+      path: "locale",
+      value: "id_ID",
+    }],
+  });
+  assert.equal(entra.status, 200, JSON.stringify(entra.body));
+  assert.equal((await scim("GET", `/Users/${id}`)).body.name.givenName, "Sri");
+  assert.deepEqual(await profile(), {
+    name: "Sari Wulandari",
+    given_name: "Sri",
+    family_name: "Wulandari",
+    locale: "id-ID",
+  });
+
+  // Okta: a path-less replace with a name object and a new displayName.
+  const okta = await scim("PATCH", `/Users/${id}`, {
+    schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    Operations: [{
+      op: "replace",
+      value: { name: { givenName: "Sari", familyName: "Putri" }, displayName: "Sari Putri" },
+    }],
+  });
+  assert.equal(okta.status, 200, JSON.stringify(okta.body));
+  assert.deepEqual(okta.body.name, { givenName: "Sari", familyName: "Putri", formatted: "Sari Putri" });
+  assert.deepEqual(await profile(), {
+    name: "Sari Putri",
+    given_name: "Sari",
+    family_name: "Putri",
+    locale: "id-ID",
+  });
+  const audits = (await audit("user.profile_updated")).filter((a) => a.target === `user:${userId}`);
+  assert.deepEqual(audits.map((a) => a.details.by), ["scim", "scim", "scim"]);
+  assert.deepEqual(audits.at(-1)?.details.fields, ["name", "given_name", "family_name"]);
+  const announced = (await events("user.updated")).filter((e) => (e.user as Json).id === userId);
+  assert.equal((announced.at(-1)?.user as Json).name, "Sari Putri", "apps hear user.updated");
+
+  // Values the profile's rules refuse are dropped, not a 400 that would stop the IdP's sync; the rest is saved.
+  const refused = await scim("PUT", `/Users/${id}`, {
+    ...oktaUser(email, "x".repeat(200), "Wijaya"),
+    displayName: "gnp\u202Eexe",
+    locale: "not a language",
+  });
+  assert.equal(refused.status, 200, JSON.stringify(refused.body));
+  assert.deepEqual(await profile(), {
+    name: "Sari Putri",
+    given_name: "Sari",
+    family_name: "Wijaya",
+    locale: "id-ID",
+  });
+
+  // A PUT that sends no names leaves the profile as it is.
+  const { name: _name, displayName: _displayName, locale: _locale, ...nameless } = oktaUser(email);
+  assert.equal((await scim("PUT", `/Users/${id}`, nameless)).status, 200);
+  assert.deepEqual((await profile()).family_name, "Wijaya");
+  const bare = await scim("GET", `/Users/${id}`);
+  assert.deepEqual([bare.body.name, bare.body.displayName], [undefined, undefined]);
 });
 
 Deno.test("scim — the domain guard: only the organization's verified domains; existing accounts linked, never taken over", async () => {

@@ -43,7 +43,9 @@ const person = (userName: string, active = true) => ({
   externalId: null,
   givenName: null,
   familyName: null,
+  formatted: null,
   displayName: null,
+  locale: null,
   emails: [],
   active,
 });
@@ -191,6 +193,63 @@ Deno.test("api.scim_replace_user and api.scim_delete_user — the last owner dep
     "validation_failed",
     /Filtering by title/,
   );
+});
+
+Deno.test("astapa.scim_set_profile — the IdP sets the names and locale it sends; a refused value is dropped", async () => {
+  const id = await seedUser(db.sql, a.id, "profiled@acme.test");
+  await db
+    .sql`update astapa.users set name = 'Own Name', given_name = 'Own', locale = 'id-ID' where id = ${id}`;
+  const set = (resource: Record<string, string>) =>
+    call<string[]>(
+      a.id,
+      (tx) => tx`select astapa.scim_set_profile(${a.id}, ${id}::bigint, ${tx.json(resource)})`,
+    );
+  const profile = async () => ({
+    ...(await db.sql`select name, given_name, family_name, locale from astapa.users where id = ${id}`)[0],
+  });
+
+  // Set, not filled: what the person had is overwritten; locale en_US stored as en-US.
+  assert.deepEqual(
+    await set({ givenName: "Dewi", familyName: "Lestari", displayName: "Dewi L.", locale: "en_US" }),
+    ["name", "given_name", "family_name", "locale"],
+  );
+  assert.deepEqual(await profile(), {
+    name: "Dewi L.",
+    given_name: "Dewi",
+    family_name: "Lestari",
+    locale: "en-US",
+  });
+  // name: displayName, else formatted, else given and family name.
+  await set({ formatted: "Dr. Dewi Lestari" });
+  assert.equal((await profile()).name, "Dr. Dewi Lestari");
+  await set({ givenName: "Dewi", familyName: "Putri" });
+  assert.equal((await profile()).name, "Dewi Putri");
+  // A repeat changes nothing; what the IdP left out stays as it is.
+  assert.deepEqual(await set({ givenName: "Dewi", familyName: "Putri" }), []);
+  assert.deepEqual(await set({}), []);
+  assert.equal((await profile()).locale, "en-US");
+  // Values the rules refuse are dropped one by one; the rest is saved.
+  assert.deepEqual(
+    await set({
+      displayName: "gnp\u202Eexe",
+      givenName: "x".repeat(200),
+      familyName: "Wijaya",
+      locale: "not a tag",
+    }),
+    ["family_name"],
+  );
+  assert.deepEqual(await profile(), {
+    name: "Dewi Putri",
+    given_name: "Dewi",
+    family_name: "Wijaya",
+    locale: "en-US",
+  });
+  const audits = await db.sql`select details from astapa.audit_log where action = 'user.profile_updated'
+                              and target = ${"user:" + id} order by id`;
+  assert.deepEqual(audits.at(-1)?.details, { fields: ["family_name"], by: "scim" });
+  // An erased account: nothing to set, no error.
+  await db.sql`update astapa.users set deleted_at = now() where id = ${id}`;
+  assert.deepEqual(await set({ givenName: "Gone" }), []);
 });
 
 Deno.test("scim policies — a project sees and changes its own directories and users only; no project sees none", async () => {

@@ -60,6 +60,11 @@ export const handler: Handlers<UsersData> = {
   },
 };
 
+/** The profile's name, else its given and family names; empty when the person has none. */
+function displayName(user: User): string {
+  return user.name ?? [user.given_name, user.family_name].filter(Boolean).join(" ");
+}
+
 /**
  * GET /dashboard/projects/:id/users: the users of the project's current mode, 50 a page (keyset on the sub),
  * or those matching a search: an email or name prefix, `@domain`, or a sub.
@@ -124,6 +129,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
             <thead>
               <tr>
                 <th scope="col">Email</th>
+                <th scope="col">Name</th>
                 <th scope="col">sub</th>
                 <th scope="col">Environment</th>
                 <th scope="col">Status</th>
@@ -135,6 +141,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
                   <td data-label="Email">
                     <a href={`${base}/users/${user.id}`}>{user.email ?? user.phone_number ?? user.id}</a>
                   </td>
+                  <td data-label="Name">{displayName(user)}</td>
                   <td data-label="sub">
                     <code>{user.id}</code>
                   </td>
