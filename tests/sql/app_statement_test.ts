@@ -37,7 +37,7 @@ const [userB] = await db.sql`select id from astapa.users where project_id = ${b.
 /** Who the grant slot runs as, and which of the two users api.user_info (RLS inside) can see from there. */
 const probe = (sql: typeof db.sql) =>
   sql`pg_catalog.jsonb_build_object('role', current_user,
-        'a', api.user_info(${userA.id}, 'cid_a') is not null, 'b', api.user_info(${userB.id}, 'cid_b') is not null)`;
+        'a', api.user_info(${userA.id}, 'cid_a', 'openid') is not null, 'b', api.user_info(${userB.id}, 'cid_b', 'openid') is not null)`;
 
 Deno.test("asAppStatement — one statement as astapa_app for the project; the connection keeps nothing", async () => {
   const [row] = await asAppStatement(
@@ -45,8 +45,8 @@ Deno.test("asAppStatement — one statement as astapa_app for the project; the c
     a.id,
     (app) =>
       db.sql`with ${app} select current_user as role, current_setting('astapa.project_id') as project,
-                                api.user_info(${userA.id}, 'cid_a') is not null as own,
-                                api.user_info(${userB.id}, 'cid_b') is not null as other from app`,
+                                api.user_info(${userA.id}, 'cid_a', 'openid') is not null as own,
+                                api.user_info(${userB.id}, 'cid_b', 'openid') is not null as other from app`,
   );
   assert.deepEqual({ ...row }, { role: "astapa_app", project: a.id, own: true, other: false });
   // Every pooled connection is back to the login role with no project once its statement ended.
@@ -66,7 +66,7 @@ Deno.test("asAppStatement — without a project, api functions see no tenant row
   const [row] = await asAppStatement(
     db.sql,
     null,
-    (app) => db.sql`with ${app} select api.user_info(${userA.id}, 'cid_a') as info from app`,
+    (app) => db.sql`with ${app} select api.user_info(${userA.id}, 'cid_a', 'openid') as info from app`,
   );
   assert.equal(row.info, null);
 });

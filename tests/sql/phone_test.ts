@@ -375,7 +375,7 @@ Deno.test("tokens — a phone-only user's grant has phone_number claims and no e
   const info = await appValue<Record<string, unknown>>(
     db.sql,
     project.id,
-    (tx) => tx`select api.user_info(${user_id ?? null}, ${"cid_test"})`,
+    (tx) => tx`select api.user_info(${user_id ?? null}, ${"cid_test"}, ${"openid"})`,
   );
   assert.equal(info.email, undefined);
   assert.equal(info.email_verified, undefined);

@@ -160,7 +160,7 @@ Deno.test("api.user_info — no claims for a token of a client kind the project 
     appValue<Record<string, unknown> | null>(
       db.sql,
       projectId,
-      (tx) => tx`select api.user_info(${userId}::bigint, ${clientId})`,
+      (tx) => tx`select api.user_info(${userId}::bigint, ${clientId}, ${"openid"})`,
     );
   assert.equal((await info(project.id, user, CLIENT))?.sub, String(user), "dynamic clients accepted");
   assert.equal(await info(project.id, user, "https://agent.example/client.json"), null, "documents are not");
