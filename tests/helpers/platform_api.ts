@@ -23,3 +23,19 @@ export function platformApi(t: TestApp, project: Client) {
     return { status: res.status, text, body: text ? JSON.parse(text) : null };
   };
 }
+
+/** An organization `slug` with `domain` verified (the domain's DNS check passes in tests), as `as`; its id. */
+export async function organizationWithDomain(
+  api: ReturnType<typeof platformApi>,
+  slug: string,
+  domain: string,
+  as?: Client,
+): Promise<string> {
+  const created = await api("POST", "/organizations", { name: slug.toUpperCase(), slug }, as);
+  if (created.status !== 201) throw new Error(`organization ${slug}: ${created.status} ${created.text}`);
+  const added = await api("POST", `/organizations/${slug}/domains`, { domain }, as);
+  if (added.status !== 201) throw new Error(`domain ${domain}: ${added.status} ${added.text}`);
+  const verified = await api("PUT", `/organizations/${slug}/domains/${domain}`, undefined, as);
+  if (verified.status !== 200) throw new Error(`verifying ${domain}: ${verified.status} ${verified.text}`);
+  return created.body.id as string;
+}

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
+import { organizationWithDomain, platformApi } from "../helpers/platform_api.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { basic } from "../helpers/oauth.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -18,22 +18,9 @@ const other = await seedProject(sql, { name: "Other" });
 type Json = Record<string, unknown>;
 type Answer = { status: number; headers: Headers; body: Json };
 
-async function api(method: string, path: string, body?: unknown, p = project) {
-  const res = await t.app.request(`/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-async function orgWithDomain(slug: string, domain: string, p = project): Promise<string> {
-  const id = (await api("POST", "/organizations", { name: slug.toUpperCase(), slug }, p)).body.id as string;
-  assert.equal((await api("POST", `/organizations/${slug}/domains`, { domain }, p)).status, 201);
-  assert.equal((await api("PUT", `/organizations/${slug}/domains/${domain}`, undefined, p)).status, 200);
-  return id;
-}
+const api = platformApi(t, project);
+const orgWithDomain = (slug: string, domain: string, as?: typeof project) =>
+  organizationWithDomain(api, slug, domain, as);
 
 const acmeId = await orgWithDomain("acme", "acme.test");
 await orgWithDomain("beta", "beta.test");

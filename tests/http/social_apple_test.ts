@@ -12,7 +12,7 @@ import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
 import { newAppleKey, startFakeApple } from "../fakes/apple.ts";
 import { json } from "../fakes/serve.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
-import { basic } from "../helpers/oauth.ts";
+import { organizationWithDomain, platformApi } from "../helpers/platform_api.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 import { asApp } from "@/db/client.ts";
 
@@ -334,22 +334,14 @@ Deno.test("apple — enforced SSO applies: an Apple address at the organization'
   t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
   try {
     const p = await seedProject(t.db.sql, { name: "Kantor" });
-    const api = async (method: string, path: string, body: unknown) => {
-      const res = await t.app.request(`/api/platform${path}`, {
-        method,
-        headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      assert.ok(res.status < 300, `${path}: ${res.status} ${await res.text()}`);
-    };
-    await api("POST", "/organizations", { name: "Acme", slug: "acme" });
-    await api("POST", "/organizations/acme/domains", { domain: "acme.test" });
-    await api("PUT", "/organizations/acme/domains/acme.test", {});
-    await api("PUT", "/organizations/acme/sso-connection", {
+    const api = platformApi(t, p);
+    await organizationWithDomain(api, "acme", "acme.test");
+    const sso = await api("PUT", "/organizations/acme/sso-connection", {
       issuer: idp.issuer,
       idp_client_id: idp.clientId,
       idp_client_secret: idp.clientSecret,
     });
+    assert.ok(sso.status < 300, `sso-connection: ${sso.status} ${sso.text}`);
     apple.approveAs = { sub: "001.apple.gita", email: "gita@acme.test", email_verified: "true" };
     const refused = await postBack(t, apple, await startApple(t, p));
     assert.equal(refused.status, 403);
