@@ -7,6 +7,9 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
+import { asApp } from "@/db/client.ts";
+import { tokenLifetimeLimits } from "@/db/project_settings.ts";
+import { SESSION_TTL_SECONDS } from "@/lib/login/browser.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -38,6 +41,12 @@ Deno.test("login session lifetime — the project's login_session_ttl sets the s
   });
 });
 
-Deno.test("login session lifetime — 7 days when the project sets none", async () => {
+Deno.test("login session lifetime — 7 days when the project sets none, the default SQL states", async () => {
   assert.deepEqual(await signIn({}, "week@lifetime.example"), { maxAge: 604800, seconds: 604800 });
+  const limits = await asApp(t.db.sql, null, (tx) => tokenLifetimeLimits(tx));
+  assert.equal(
+    limits.login_session_ttl.default,
+    SESSION_TTL_SECONDS,
+    "the cookie's default is the setting's",
+  );
 });
