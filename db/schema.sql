@@ -82,7 +82,7 @@ create table astapa.apple_token_revocations (
 );
 alter table astapa.apple_token_revocations enable row level security;
 alter table astapa.apple_token_revocations force row level security;
-comment on table astapa.apple_token_revocations is 'Outbox of Apple refresh tokens to revoke (POST /auth/revoke), one row per Apple identity deleted with a stored token: the sealed token and the Services ID it was issued to, nothing about the person. pending (due at next_attempt_at), sending (claimed until lease_until); a revoked token''s row is deleted, one given up on stays as failed without its token (swept after 30 days).';
+comment on table astapa.apple_token_revocations is 'Outbox of Apple refresh tokens to revoke (POST /auth/revoke): one row per Apple identity deleted with a stored token, or per Apple sign-in that made no account; the sealed token and the Services ID it was issued to, nothing about the person. pending (due at next_attempt_at), sending (claimed until lease_until); a revoked token''s row is deleted, one given up on stays as failed without its token (swept after 30 days).';
 CREATE INDEX apple_token_revocations_due_idx ON astapa.apple_token_revocations USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
 grant delete, select on astapa.apple_token_revocations to astapa_app;
 grant insert (project_id, client_id, token_sealed) on astapa.apple_token_revocations to astapa_app;
@@ -6382,6 +6382,28 @@ AS $function$
   $function$;
 comment on function api.disallow_token_exchange(text,text) is 'Withdraws a client''s permission to exchange tokens for a resource (audited); AS404 when it had none.';
 grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.discard_apple_token(subject text, client_id text, refresh_token_sealed text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
+    -- A person this project knows by the subject keeps their identity and its token: revoking this one would
+    -- end that whole authorization at Apple.
+    if exists (select from astapa.identities as i
+               where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
+                 and i.subject = discard_apple_token.subject) then
+      return false;
+    end if;
+    perform astapa.queue_apple_revocation((select astapa.current_project_id()), client_id, refresh_token_sealed);
+    return true;
+  end
+  $function$;
+comment on function api.discard_apple_token(text,text,text) is 'The token of an Apple sign-in that made no account (a refused sign-up, an unknown person without an email) is queued for revocation, so Apple no longer lists the app for the person and asks again — sharing the email and name again — at their next sign-in. Nothing when an Apple identity of this project has the subject (true: queued). AS400 a malformed token or client_id.';
+grant execute on function api.discard_apple_token(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.distrust_identity_provider(issuer text)
@@ -14586,10 +14608,7 @@ AS $function$
     -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
     -- whole authorization at Apple, this sign-in's too.
     if refresh_token_sealed is not null then
-      if client_id is null or pg_catalog.length(client_id) > 255 or pg_catalog.length(refresh_token_sealed) > 4000
-         or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
-        raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
-      end if;
+      perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
       update astapa.identities as i
       set refresh_token_sealed = sign_in_with_apple.refresh_token_sealed, token_client_id = sign_in_with_apple.client_id
       where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
@@ -18349,6 +18368,23 @@ comment on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) is
 grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or pg_catalog.length(client_id) > 255 or refresh_token_sealed is null
+       or pg_catalog.length(refresh_token_sealed) > 4000 or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
+      raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
+    end if;
+  end
+  $function$;
+comment on function astapa.check_sealed_apple_token(text,text) is 'AS400 unless refresh_token_sealed is a sealed token as the app makes them (base64url, at most 4,000 characters) and client_id the Services ID it was issued to (at most 255).';
+grant execute on function astapa.check_sealed_apple_token(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
  RETURNS jsonb
  LANGUAGE sql
@@ -21844,16 +21880,27 @@ comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinis
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_apple_revocation(project_id text, client_id text, token_sealed text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
+    values (queue_apple_revocation.project_id, queue_apple_revocation.client_id, queue_apple_revocation.token_sealed);
+    select pg_catalog.pg_notify('astapa_apple_revocations',
+      pg_catalog.jsonb_build_object('project_id', queue_apple_revocation.project_id)::text);
+  $function$;
+comment on function astapa.queue_apple_revocation(text,text,text) is 'Queues one sealed Apple refresh token for revocation (as the project: its insert policy applies) and wakes the workers (NOTIFY astapa_apple_revocations with the project id).';
+grant execute on function astapa.queue_apple_revocation(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_apple_token_revocation()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   begin
-    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
-    values (old.project_id, old.token_client_id, old.refresh_token_sealed);
-    perform pg_catalog.pg_notify('astapa_apple_revocations',
-      pg_catalog.jsonb_build_object('project_id', old.project_id)::text);
+    perform astapa.queue_apple_revocation(old.project_id, old.token_client_id, old.refresh_token_sealed);
     return null;
   end
   $function$;

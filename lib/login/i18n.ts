@@ -221,7 +221,7 @@ const en = {
   socialMisconfigured:
     "Sign-in with this provider is not set up correctly for this app. Please sign in another way; the app's team has been told.",
   socialAppleNoEmail:
-    "Apple did not share your email address this time (it shares it only the first time you use an app). In your Apple ID settings, stop using Sign in with Apple for this app, then try again.",
+    "Apple did not share your email address this time (it shares it only the first time you use an app). Try again in a minute: Apple will ask you to share it. If it does not, stop using Sign in with Apple for this app in your Apple ID settings, then try again.",
   wantsAccess: "wants to access",
   asksForScopes: "It asks for:",
   unverifiedClient:
@@ -522,7 +522,7 @@ const id: Messages = {
   socialMisconfigured:
     "Masuk dengan penyedia ini belum diatur dengan benar untuk aplikasi ini. Silakan masuk dengan cara lain; tim aplikasi sudah diberi tahu.",
   socialAppleNoEmail:
-    "Apple tidak membagikan alamat email Anda kali ini (Apple hanya membagikannya saat pertama kali Anda memakai sebuah aplikasi). Di pengaturan Apple ID Anda, berhenti gunakan Masuk dengan Apple untuk aplikasi ini, lalu coba lagi.",
+    "Apple tidak membagikan alamat email Anda kali ini (Apple hanya membagikannya saat pertama kali Anda memakai sebuah aplikasi). Coba lagi sebentar lagi: Apple akan meminta Anda membagikannya. Jika tidak, berhenti gunakan Masuk dengan Apple untuk aplikasi ini di pengaturan Apple ID Anda, lalu coba lagi.",
   wantsAccess: "ingin mengakses",
   asksForScopes: "Yang diminta:",
   unverifiedClient:

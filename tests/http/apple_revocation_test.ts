@@ -158,3 +158,28 @@ Deno.test("apple revocation — a project's own Apple app revokes with its own S
     { clientId: "com.example.own", token, hint: "refresh_token" },
   ]);
 });
+
+Deno.test("apple revocation — a refused sign-up gives Apple's token back; a person the project knows keeps theirs", async () => {
+  const p = await seedProject(sql);
+  const known = await signIn(p, "001.rev.known");
+  await asApp(
+    sql,
+    p.id,
+    (tx) => tx`select api.update_project_settings(${p.id}, ${tx.json({ sign_up: { mode: "closed" } })})`,
+  );
+  apple.approveAs = { sub: "001.rev.refused", email: "refused@icloud.test", email_verified: true };
+  const refused = await postBack(t, apple, await startApple(t, p));
+  assert.equal(refused.status, 403, "sign-ups are closed");
+  const token = apple.refreshTokens.get("001.rev.refused")!.at(-1)!;
+  const [queued] = await revocationRows(p.id);
+  assert.deepEqual([queued.client_id, queued.status], [apple.clientId, "pending"]);
+  assert.ok(!queued.token_sealed.includes(token), "sealed, not clear");
+  await worker().settle();
+  assert.deepEqual(apple.revocations.filter((r) => r.token === token), [
+    { clientId: apple.clientId, token, hint: "refresh_token" },
+  ]);
+  // Closed sign-ups still let the known person in: nothing is given back for them.
+  await signIn(p, "001.rev.known");
+  assert.deepEqual([...await revocationRows(p.id)], []);
+  assert.equal(apple.revocations.filter((r) => r.token === known.token).length, 0);
+});
