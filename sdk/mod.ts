@@ -102,6 +102,7 @@ export {
   type DpopRequest,
 } from "./dpop.ts";
 export type { DpopSettings } from "./dpop_settings.ts";
+export type { AppleRevocation } from "./apple_revocations.ts";
 export type { MailText, MailTexts, MailTextSet } from "./mail_texts.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (

@@ -94,6 +94,35 @@ Deno.test("apple revocation — given up after the last attempt: recorded as fai
     last_error: "Apple answered 500.",
   });
   assert.equal(apple.revocations.some((r) => r.token === token), false);
+  // The Platform API lists it as given up, never with a token; another project's client sees none of it.
+  const listed = await t.app.request("/api/platform/apple-revocations?limit=5", {
+    headers: { authorization: basic(p.clientId, p.secret) },
+  });
+  assert.equal(listed.status, 200);
+  assert.equal(listed.headers.get("cache-control"), "no-store");
+  const [entry, ...more] = await listed.json();
+  assert.deepEqual(more, []);
+  assert.deepEqual(
+    { ...entry, id: undefined, created_at: undefined },
+    {
+      id: undefined,
+      created_at: undefined,
+      client_id: apple.clientId,
+      status: "failed",
+      attempts: 2,
+      last_status: 500,
+      last_error: "Apple answered 500.",
+    },
+  );
+  const other = await seedProject(sql);
+  const theirs = await t.app.request("/api/platform/apple-revocations", {
+    headers: { authorization: basic(other.clientId, other.secret) },
+  });
+  assert.deepEqual(await theirs.json(), []);
+  const bad = await t.app.request("/api/platform/apple-revocations?limit=500", {
+    headers: { authorization: basic(p.clientId, p.secret) },
+  });
+  assert.equal(bad.status, 400);
 });
 
 Deno.test("apple revocation — unlinking the Apple identity on the dashboard's path revokes it too; other providers queue nothing", async () => {

@@ -4,6 +4,7 @@ import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
 import { seedSession } from "../helpers/identity.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { asApp } from "@/db/client.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
@@ -107,4 +108,25 @@ Deno.test("sdk — users.metadata, patchMetadata (RFC 7396), replaceMetadata; ov
     astapa.users.patchMetadata(user, { big: "x".repeat(9000) }),
     (error: unknown) => error instanceof AstapaError && error.status === 400,
   );
+});
+
+Deno.test("sdk — appleRevocations.list: waiting revocations newest first, without their tokens", async () => {
+  for (const subject of ["001.sdk.one", "001.sdk.two"]) {
+    await asApp(
+      t.db.sql,
+      project.id,
+      (tx) => tx`select api.discard_apple_token(${subject}, 'com.sdk.app', 'c2VhbGVk')`,
+    );
+  }
+  const listed = await astapa.appleRevocations.list(1);
+  assert.equal(listed.length, 1);
+  assert.deepEqual([listed[0].client_id, listed[0].status, listed[0].attempts], [
+    "com.sdk.app",
+    "pending",
+    0,
+  ]);
+  assert.equal("token_sealed" in listed[0], false);
+  const all = await astapa.appleRevocations.list();
+  assert.equal(all.length, 2);
+  assert.ok(Number(all[0].id) > Number(all[1].id), "newest first");
 });
