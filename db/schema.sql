@@ -12389,10 +12389,12 @@ AS $function$
     mailed bigint;
   begin
     select u.email into email from astapa.users u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
     -- A phone-only user (no email) has factors to reset too; they are not mailed.
     if not found then
-      raise exception 'no such user' using errcode = 'AS404';
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
@@ -12421,7 +12423,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('removed', removed, 'mailed', mailed is not null);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. Returns {removed, mailed}. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. Returns {removed, mailed}. AS404 unless a user of the current project''s current environment.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -15819,10 +15821,15 @@ AS $function$
     if provider is null or provider not in ('password', 'google', 'github', 'apple') then
       raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
-    -- One change at a time per user, so two unlinks cannot together remove the last two methods.
+    -- One change at a time per user, so two unlinks cannot together remove the last two methods. A user of the
+    -- project's current environment only, as every user endpoint.
     perform from astapa.users as u
     where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
-    for no key update;
+      and u.environment = (select p.mode from astapa.projects as p where p.id = unlink_sign_in_method.project_id)
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
     select m into target from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project_id, user_id)) as m
     where m ->> 'provider' = provider and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject);
     if target is null then
@@ -15847,7 +15854,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current environment; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16862,6 +16869,25 @@ AS $function$
   $function$;
 comment on function api.user_trials(text,bigint) is 'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
 grant execute on function api.user_trials(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_ways_in(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    -- A user of the current project's current environment only, as every user endpoint.
+    perform api.get_environment_user(project_id, user_id);
+    return pg_catalog.jsonb_build_object(
+      'methods', api.user_sign_in_methods(project_id, user_id),
+      'passkeys', api.user_passkeys(project_id, user_id),
+      'factors', api.user_factors(project_id, user_id));
+  end
+  $function$;
+comment on function api.user_ways_in(text,bigint) is 'Everything a user signs in with, for the Platform API: methods (api.user_sign_in_methods), passkeys (api.user_passkeys) and second factors (api.user_factors); never a secret, key or hash. AS404 unless a user of the current project''s current environment.';
+grant execute on function api.user_ways_in(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)

@@ -24,6 +24,7 @@ import { challengeOf, randomValue } from "./pkce.ts";
 import type { DpopReplayStore } from "./dpop.ts";
 import { dpopSettings } from "./dpop_settings.ts";
 import { appleRevocations } from "./apple_revocations.ts";
+import { userWaysIn } from "./user_ways_in.ts";
 import { mailTexts } from "./mail_texts.ts";
 
 export type {
@@ -448,7 +449,7 @@ export function createAstapa(options: AstapaOptions) {
     webhooks: webhooks(json, call),
 
     /** The project's users: find, page, create, disable, erase, sessions; impersonation (docs/impersonation.md). */
-    users: users(json, call),
+    users: { ...users(json, call), ...userWaysIn(json) },
   };
 }
 

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
-import { seedSession } from "../helpers/identity.ts";
+import { seedPasskey, seedSession } from "../helpers/identity.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 import { asApp } from "@/db/client.ts";
 
@@ -129,4 +129,29 @@ Deno.test("sdk — appleRevocations.list: waiting revocations newest first, with
   const all = await astapa.appleRevocations.list();
   assert.equal(all.length, 2);
   assert.ok(Number(all[0].id) > Number(all[1].id), "newest first");
+});
+
+Deno.test("sdk — users.waysIn, removeSignInMethod, removePasskey, resetFactors", async () => {
+  const user = await seedUser(t.db.sql, project.id, "ways@sdk.example", { verified: true });
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' where id = ${user}`;
+    await tx`insert into astapa.identities (project_id, user_id, provider, subject, email)
+             values (${project.id}, ${user}, 'github', 'gh/42', 'ways@sdk.example')`;
+  });
+  await seedPasskey(t.db.sql, project.id, user, 7, { name: "Phone" });
+  const ways = await astapa.users.waysIn(user);
+  assert.deepEqual(ways.methods.map((m) => m.provider), ["password", "github"]);
+  assert.deepEqual(ways.passkeys.map((k) => k.name), ["Phone"]);
+  assert.deepEqual(ways.factors.factors, []);
+  const left = await astapa.users.removeSignInMethod(user, "github", "gh/42");
+  assert.deepEqual(left.methods.map((m) => m.provider), ["password"]);
+  assert.deepEqual(await astapa.users.removePasskey(user, ways.passkeys[0].id), {
+    name: "Phone",
+    mailed: true,
+  });
+  assert.deepEqual(await astapa.users.resetFactors(user), { removed: 0, mailed: false });
+  await assert.rejects(
+    astapa.users.removeSignInMethod(user, "password"),
+    (error: unknown) => error instanceof AstapaError && error.status === 409,
+  );
 });
