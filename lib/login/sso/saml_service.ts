@@ -3,8 +3,9 @@
  * the HTTP-Redirect binding) and the POSTed Response's validation — the signature by one of the connection's
  * certificates (xml-crypto, on the signed bytes only: a wrapped or moved element is not what is read), the Audience,
  * NotBefore/NotOnOrAfter with a minute of clock skew, and InResponseTo against the one request this browser's flow
- * cookie names; with the connection's own key, the request's signature and the assertion's decryption. node-saml leaves a few checks to its caller; samlAssertionFacts reads what they need from the
- * verified assertion, and saml_acs.ts applies them.
+ * cookie names; with the connection's own key, the request's signature and the assertion's decryption. node-saml
+ * leaves a few checks to its caller; samlAssertionFacts reads what they need from the verified assertion, and
+ * saml_acs.ts applies them.
  */
 import type { CacheProvider, Profile, ValidateInResponseTo } from "@node-saml/node-saml";
 import { nodeSaml } from "./saml_library.ts";

@@ -16,14 +16,13 @@ Deno.test("saml_sp_key — RSA 2048, a self-signed certificate of that key valid
   assert.equal(certificate.subject, `CN=Astapa SAML service provider ${key.id}`);
   const years = (Date.parse(certificate.validTo) - Date.now()) / (365 * 86_400_000);
   assert.ok(years > 4.9 && years <= 5, String(years));
-  const [opened] = await openSpKeys(keys.social, "proj_a", {
-    sp_keys: [{
-      id: key.id,
-      state: "current",
-      certificate: key.certificate,
-      private_key_sealed: key.privateKeySealed,
-    }],
-  });
+  const row = {
+    id: key.id,
+    state: "current" as const,
+    certificate: key.certificate,
+    private_key_sealed: key.privateKeySealed,
+  };
+  const [opened] = await openSpKeys(keys.social, "proj_a", { sp_keys: [row] });
   const privateKey = createPrivateKey(opened.privateKeyPem);
   assert.equal(privateKey.asymmetricKeyDetails?.modulusLength, 2048);
   assert.equal(
@@ -31,12 +30,6 @@ Deno.test("saml_sp_key — RSA 2048, a self-signed certificate of that key valid
     certificate.publicKey.export({ format: "pem", type: "spki" }),
   );
   // Copied to another project's row, kept under another id, or opened with another master key: it does not open.
-  const row = {
-    id: key.id,
-    state: "current" as const,
-    certificate: key.certificate,
-    private_key_sealed: key.privateKeySealed,
-  };
   await assert.rejects(openSpKeys(keys.social, "proj_b", { sp_keys: [row] }));
   await assert.rejects(
     openSpKeys(keys.social, "proj_a", { sp_keys: [{ ...row, id: "spk_" + "b".repeat(24) }] }),

@@ -1,8 +1,8 @@
 /** saml_sp_metadata — the SP metadata's keys: both uses per certificate, current first, before the ACS; namespaces. */
 import assert from "node:assert/strict";
-import { DOMParser } from "@xmldom/xmldom";
 import { spMetadataXml } from "./saml_sp_metadata.ts";
 import { samlServiceProvider } from "./saml_urls.ts";
+import { xmldom } from "./saml_library.ts";
 import { signingKey } from "@/tests/fakes/saml_idp.ts";
 
 const MD = "urn:oasis:names:tc:SAML:2.0:metadata";
@@ -16,6 +16,7 @@ Deno.test("saml_sp_metadata — a rotation's two certificates, each for signing 
     sign_authn_requests: true,
     certificates: [current.certDer, previous.certDer],
   });
+  const { DOMParser } = await xmldom();
   const doc = new DOMParser().parseFromString(xml, "text/xml");
   const descriptor = doc.getElementsByTagNameNS(MD, "SPSSODescriptor")[0];
   assert.equal(descriptor.getAttribute("AuthnRequestsSigned"), "true");
