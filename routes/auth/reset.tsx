@@ -25,8 +25,9 @@ import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
+import { pendingResetToken, writePendingLogin } from "@/lib/login/pending_login.ts";
 
-const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
+const ResetForm = AuthForm.extend({ token: z.string().max(100).default(""), password: z.string().max(1024) });
 
 /** The mailed reset link: choose a new password, then back to the app signed in. */
 export const handler: Handlers<AuthPageData> = {
@@ -37,12 +38,17 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) {
       return authPage(authPageData(c, request, query), "resetTitle", 403);
     }
-    const token = query.get("token") ?? "";
+    // A mailed /auth/start link's token rides in its cookie, not in this URL (lib/login/pending_login.ts).
+    const fromCookie = query.get("token") ? undefined : pendingResetToken(c, request.project.id);
+    const token = query.get("token") ?? fromCookie ?? "";
     // A used or expired link says so at once, not after a new password was typed.
     if (!token || !await resetLinkUsable(c.var.deps.sql, request.project.id, token)) {
       return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
     }
-    return authPage(authPageData(c, request, query, { token }), "resetTitle");
+    // The address the new password is for, shown when the link came through the app: a link someone else
+    // opened for their own account (login CSRF) says whose password it sets.
+    const shown = fromCookie ? { email: request.loginHint } : { token };
+    return authPage(authPageData(c, request, query, shown), "resetTitle");
   },
 
   async POST(c) {
@@ -55,12 +61,13 @@ export const handler: Handlers<AuthPageData> = {
       form.password,
     );
     if (weak) return again({ error: weak }, 422);
+    const fromCookie = form.token ? undefined : pendingResetToken(c, request.project.id);
     let userId: string;
     try {
       userId = await resetPassword(
         c.var.deps.sql,
         request.project.id,
-        form.token,
+        form.token || fromCookie || "",
         await hashPassword(form.password),
         claimNotice(pickLang(c), request.project.name, "reset", request.project.settings),
       );
@@ -71,6 +78,7 @@ export const handler: Handlers<AuthPageData> = {
       if (sso) return sso;
       throw error;
     }
+    if (fromCookie) writePendingLogin(c, null);
     // The reset link may have been requested by someone else for a client of theirs: no code without consent
     // (issue 17 #8). A new password does not skip the second factor: the mailbox is one factor, not two.
     return await afterFirstFactor(c, request, query, userId, ["pwd"], { consentFirst: !!request.thirdParty });
@@ -113,6 +121,11 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
       keep={`&token=${data.token ?? ""}`}
       fieldHasFocus={refusesPassword(data.error)}
     >
+      {data.email && !data.token && (
+        <p>
+          {t.passwordForAccount} <strong>{data.email}</strong>
+        </p>
+      )}
       <input type="hidden" name="token" value={data.token} />
       <NewPassword data={data} label={t.newPassword} />
       <button type="submit">{t.setPassword}</button>

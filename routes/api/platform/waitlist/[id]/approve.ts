@@ -9,7 +9,7 @@ import { approveWaitlistEntry, WaitlistEntrySchema } from "@/db/waitlist.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE } from "@/lib/platform/params.ts";
 import { waitlistEntryParam } from "@/lib/waitlist/params.ts";
-import { waitlistApprovalMail } from "@/lib/waitlist/approval_mail.ts";
+import { waitlistApproval } from "@/lib/waitlist/approval_mail.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 
@@ -27,7 +27,7 @@ export const handler: Handlers = {
           tx,
           projectId,
           id,
-          (entry, project) => waitlistApprovalMail(baseUrl, project, entry),
+          (entry, project) => waitlistApproval(baseUrl, project, entry),
         ),
     );
     return c.json(entry, 200, NO_STORE);
