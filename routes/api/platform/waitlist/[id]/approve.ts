@@ -1,8 +1,9 @@
 /**
- * Approves a waitlist entry: its address may now sign up through the hosted login, and Astapa mails it the
- * hosted sign-up link (the project's own client, its first redirect URI, login_hint=<address>; in the language
- * the person joined in, or English and Indonesian for an entry from before languages were kept). Approving an
- * approved entry changes nothing and mails nothing.
+ * Approves a waitlist entry: its address may now sign up through the hosted login, and Astapa mails it a link —
+ * through the app's initiate_login_uri when the project's client has one (/auth/start; docs/hosted-login.md
+ * "Sign-ins the app did not start"), else the hosted sign-up link (the project's own client, its first redirect
+ * URI, login_hint=<address>) — in the language the person joined in, or English and Indonesian for an entry from
+ * before languages were kept. Approving an approved entry changes nothing and mails nothing.
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import { approveWaitlistEntry, WaitlistEntrySchema } from "@/db/waitlist.ts";
@@ -38,7 +39,9 @@ export const openapi: RouteDoc = {
   post: {
     tag: "Users",
     summary: "Approve a waitlist entry and mail it the sign-up link (idempotent)",
-    description: "A declined entry may be approved too. No mail when the project has no redirect URI yet.",
+    description:
+      "A declined entry may be approved too. The link goes through the client's initiate_login_uri " +
+      "when set (docs/hosted-login.md); else to the hosted sign-up page, and no mail without a redirect URI.",
     auth: "client",
     responses: {
       200: { description: "The entry (approved)", schema: WaitlistEntrySchema },
