@@ -26,6 +26,9 @@ import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
 import { pendingResetToken, writePendingLogin } from "@/lib/login/pending_login.ts";
+import { pendingLogin } from "@/db/pending_logins.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 
 const ResetForm = AuthForm.extend({ token: z.string().max(100).default(""), password: z.string().max(1024) });
 
@@ -40,15 +43,13 @@ export const handler: Handlers<AuthPageData> = {
     }
     // A mailed /auth/start link's token rides in its cookie, not in this URL (lib/login/pending_login.ts).
     const fromCookie = query.get("token") ? undefined : pendingResetToken(c, request.project.id);
-    const token = query.get("token") ?? fromCookie ?? "";
+    if (fromCookie) return await pendingResetPage(c, request, query, fromCookie);
+    const token = query.get("token") ?? "";
     // A used or expired link says so at once, not after a new password was typed.
     if (!token || !await resetLinkUsable(c.var.deps.sql, request.project.id, token)) {
       return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
     }
-    // The address the new password is for, shown when the link came through the app: a link someone else
-    // opened for their own account (login CSRF) says whose password it sets.
-    const shown = fromCookie ? { email: request.loginHint } : { token };
-    return authPage(authPageData(c, request, query, shown), "resetTitle");
+    return authPage(authPageData(c, request, query, { token }), "resetTitle");
   },
 
   async POST(c) {
@@ -84,6 +85,19 @@ export const handler: Handlers<AuthPageData> = {
     return await afterFirstFactor(c, request, query, userId, ["pwd"], { consentFirst: !!request.thirdParty });
   },
 };
+
+/**
+ * The form for a reset that came through the app (/auth/start): it names the account the new password is for, so a
+ * link someone opened for their own account in another's browser (login CSRF) says whose password it sets.
+ */
+async function pendingResetPage(c: Ctx, request: AuthorizeRequest, query: URLSearchParams, token: string) {
+  const pending = await pendingLogin(c.var.deps.sql, request.project.id, token);
+  if (pending?.kind !== "reset_password") {
+    writePendingLogin(c, null);
+    return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
+  }
+  return authPage(authPageData(c, request, query, { email: pending.email }), "resetTitle");
+}
 
 /**
  * The new-password form; after it, the consent step for a self-registered client; for a used or expired link,

@@ -113,7 +113,7 @@ Deno.test("admin reset — mail → /auth/start → initiate_login_uri → the a
   assert.equal(page.status, 200);
   jar = mergeCookies(jar, page);
   const form = hostedForm({ html: await page.text(), cookie: jar });
-  assert.match(form.html, /The new password is for the account <strong>AYU@toko\.example<\/strong>/);
+  assert.match(form.html, /The new password is for the account <strong>ayu@toko\.example<\/strong>/);
   const done = await t.app.request(form.action, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar, origin: t.origin },
@@ -360,4 +360,20 @@ Deno.test("waitlist approval — without an initiate_login_uri the mail keeps th
   assert.doesNotMatch(text, /\/auth\/start/);
   const [row] = await sql`select start_token_hash from astapa.waitlist_entries where id = ${entry.id}`;
   assert.equal(row.start_token_hash, null);
+});
+
+Deno.test("admin reset — login CSRF: someone's link opened in another's browser names the account it resets; a used link's cookie at the reset page reads expired and is cleared", async () => {
+  const sub = await seedPasswordUser(sql, project.id, "mallory@toko.example", "password of mallory");
+  assert.equal((await api("POST", `/users/${sub}/password-reset`)).status, 202);
+  // The victim's browser holds the cookie Mallory's link left; the app asks with Mallory's address as the hint.
+  const jar = mergeCookies("", await get(await startLinkIn("mallory@toko.example", 1)));
+  const { query } = await appRequest(project, "mallory@toko.example");
+  const reset = await get(`/auth/reset?${query}`, jar);
+  assert.equal(reset.status, 200);
+  assert.match(await reset.text(), /for the account <strong>mallory@toko\.example<\/strong>/);
+  await sql`update astapa.email_tokens set used_at = now() where project_id = ${project.id} and user_id = ${sub}`;
+  const used = await get(`/auth/reset?${query}`, jar);
+  assert.equal(used.status, 400);
+  assert.match(await used.text(), /unknown, already used or expired/);
+  assert.ok(used.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)), "cleared");
 });
