@@ -2,8 +2,9 @@
  * The mail an approved waitlist entry gets (docs/project-settings.md "Who may sign up"): a link through the app's
  * initiate_login_uri when the project's client has one (docs/hosted-login.md "Sign-ins the app did not start"),
  * else the project's hosted sign-up page for its own client and first redirect URI, with the address as
- * login_hint so the page shows the sign-up form filled in. In the language the person joined in (the hosted page's, kept with the entry), and the
- * link opens the page in it; an entry from before languages were kept gets English, then Indonesian.
+ * login_hint so the page shows the sign-up form filled in. In the language the person joined in (the hosted
+ * page's, kept with the entry), and the link opens the page in it; an entry from before languages were kept gets
+ * English, then Indonesian.
  */
 import type { Project } from "@/db/projects.ts";
 import type { Approval, ApprovalMail, WaitlistEntry } from "@/db/waitlist.ts";

@@ -377,3 +377,29 @@ Deno.test("admin reset — login CSRF: someone's link opened in another's browse
   assert.match(await used.text(), /unknown, already used or expired/);
   assert.ok(used.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)), "cleared");
 });
+
+Deno.test("/auth/start — an initiate_login_uri removed after the mail went: a readable page (409, en and id), no redirect, no cookie", async () => {
+  const shop = await seedProject(sql, {
+    name: "Hapus",
+    settings: { initiate_login_uri: "https://hapus.example/go" },
+  });
+  const sub = await seedPasswordUser(sql, shop.id, "nina@hapus.example", "password of nina");
+  assert.equal((await platformApi(t, shop)("POST", `/users/${sub}/password-reset`)).status, 202);
+  const link = await startLinkIn("nina@hapus.example", 1);
+  assert.equal(
+    (await platformApi(t, shop)("PATCH", "/initiate-login-settings", { initiate_login_uri: null })).status,
+    200,
+  );
+  for (
+    const [lang, says] of [["en", /initiate_login_uri/], [
+      "id",
+      /Klien proyek ini belum punya initiate_login_uri/,
+    ]] as const
+  ) {
+    const res = await t.app.request(link, { headers: { accept: "text/html", "accept-language": lang } });
+    assert.equal(res.status, 409);
+    assert.equal(res.headers.get("location"), null);
+    assert.deepEqual(res.headers.getSetCookie(), []);
+    assert.match(await res.text(), says);
+  }
+});
