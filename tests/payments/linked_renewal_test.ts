@@ -250,14 +250,20 @@ Deno.test("auto-renewal — a failed charge falls back to the pay-link mail and 
   await linkDana(shop, user);
   let now = at(paidThrough, -5);
   const scheduler = new BillingScheduler(t.deps, { clock: () => now });
-  served.sim.linkedChargeOutcome = "fail";
+  // Held, then declined once the pass is over: a decline Xendit sends at once may be applied before the same
+  // pass looks for work again, which then mails in that pass rather than the next (both are right; this test
+  // pins the next).
+  served.sim.linkedChargeOutcome = "hold";
   let checkoutId: string;
   try {
     const first = await scheduler.pass();
     checkoutId = first.renewals.find((s) => s.projectId === p)!.checkout!.checkout_id;
+    assert.deepEqual(first.charges.filter((c) => c.projectId === p).map((c) => c.outcome), ["pending"]);
   } finally {
     served.sim.linkedChargeOutcome = "pay";
   }
+  const [held] = chargesAtXendit([checkoutId]);
+  await served.sim.settle(held.id, "fail");
   await waitFor(
     async () => (await as(p, (tx) => tx`select 1 from astapa.payments where status = 'failed'`)).length > 0,
     "the failed callback",
