@@ -38,6 +38,10 @@ export const LoginSessionSchema = z.object({
   expires_at: z.string(),
   ended_at: z.string().nullable(),
   live: z.boolean(),
+  /** The User-Agent of the browser that started it (at most 512 characters), or null. */
+  user_agent: z.string().nullable().default(null),
+  /** When the hosted pages last saw it (null: not since it started). */
+  last_used_at: z.string().nullable().default(null),
   /** Who acted, when support staff opened the session as the user (docs/impersonation.md). */
   impersonated_by: z.string().nullable().default(null),
 });

@@ -48,6 +48,10 @@ export type UserSession = {
   expires_at: string;
   ended_at: string | null;
   live: boolean;
+  /** The User-Agent of the browser that started it, or null. */
+  user_agent: string | null;
+  /** When the hosted pages last saw it (null: not since it started). */
+  last_used_at: string | null;
   impersonated_by: string | null;
 };
 

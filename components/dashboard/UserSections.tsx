@@ -1,4 +1,5 @@
 /** The parts of a user's page that look after their access: sign-in methods, sessions, claims, audit. */
+import { browserName } from "@/lib/account/browser_name.ts";
 import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
 import type { AuditEntry } from "@/db/project_logs.ts";
 import type { Subscription } from "@/db/plans.ts";
@@ -110,7 +111,9 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
         <table class="list">
           <thead>
             <tr>
+              <th scope="col">Device</th>
               <th scope="col">Started</th>
+              <th scope="col">Last seen</th>
               <th scope="col">Expires</th>
               <th scope="col">Status</th>
               {canEdit && (
@@ -123,7 +126,11 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
           <tbody>
             {sessions.map((session) => (
               <tr key={session.sid}>
+                <td title={session.user_agent ?? undefined}>
+                  {browserName(session.user_agent) ?? "unknown"}
+                </td>
                 <td>{shortTime(session.created_at)}</td>
+                <td>{session.last_used_at ? shortTime(session.last_used_at) : "—"}</td>
                 <td>{shortTime(session.expires_at)}</td>
                 <td>
                   {session.live
@@ -142,7 +149,9 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
                         <button
                           type="submit"
                           class="button"
-                          aria-label={`End the session started ${shortTime(session.created_at)}`}
+                          aria-label={`End the session of ${
+                            browserName(session.user_agent) ?? "an unknown browser"
+                          } started ${shortTime(session.created_at)}`}
                         >
                           End
                         </button>

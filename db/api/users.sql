@@ -1248,13 +1248,16 @@ create or replace function astapa.login_session_json(s astapa.login_sessions) re
     select pg_catalog.jsonb_build_object(
       'sid', s.public_id, 'created_at', s.created_at, 'expires_at', s.expires_at, 'ended_at', s.ended_at,
       'live', s.ended_at is null and s.expires_at > pg_catalog.now(),
+      -- Which device it is, so support ends the right one: the browser's User-Agent as it started the session,
+      -- and the last time the hosted pages saw it (null: not since it started).
+      'user_agent', s.user_agent, 'last_used_at', s.last_used_at,
       'impersonated_by', (select i.actor from astapa.impersonations i
                           where i.project_id = s.project_id and i.id = s.impersonation_id));
   $$;
 
 comment on function astapa.login_session_json(astapa.login_sessions) is
   'A hosted-login session as the Platform API and the dashboard show it: sid (the ID tokens'' sid), started, '
-  'expires, ended, live, and impersonated_by (the actor when support staff opened it, docs/impersonation.md). '
+  'expires, ended, live, user_agent and last_used_at, and impersonated_by (the actor when support staff opened it, docs/impersonation.md). '
   'Never the token hash.';
 
 grant execute on function astapa.login_session_json(astapa.login_sessions) to astapa_app;

@@ -64,6 +64,12 @@ Deno.test("user page — shows ways to sign in, sessions, subscription, own clai
   assert.match(html, /gh-4242/);
   assert.match(html, /<td>Password<\/td>/);
   assert.match(html, /<h2 id="sessions-heading">Sessions<\/h2>[\s\S]*<td>live<\/td>/);
+  // The device a session is on, parsed from its User-Agent (the raw string in the cell's title).
+  await t.db
+    .sql`update astapa.login_sessions set user_agent = ${"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15"} where project_id = ${project.id} and user_id = ${ayu}`;
+  const withDevice = await (await getAs(t, owner, `${base}/users/${ayu}`)).text();
+  assert.match(withDevice, /<td title="Mozilla\/5\.0 \(Macintosh[^"]*">Safari on macOS<\/td>/);
+  assert.match(withDevice, /aria-label="End the session of Safari on macOS started /);
   assert.match(html, /Sign out everywhere/);
   assert.match(
     html,

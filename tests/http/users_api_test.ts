@@ -172,9 +172,22 @@ Deno.test("users API — sessions listed newest first; DELETE signs the user out
   const sub = await seedUser(t.db.sql, project.id, "sigit@toko.example", { verified: true });
   await seedSession(t.db.sql, project.id, sub);
   await seedSession(t.db.sql, project.id, sub);
+  const phone =
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile";
+  await t.db.sql`update astapa.login_sessions set user_agent = ${phone}, last_used_at = now()
+                 where project_id = ${project.id} and user_id = ${sub}
+                   and created_at = (select max(created_at) from astapa.login_sessions where user_id = ${sub})`;
   const listed = await api("GET", `/users/${sub}/sessions`);
   assert.equal(listed.status, 200);
   assert.deepEqual(listed.body.sessions.map((s: { live: boolean }) => s.live), [true, true]);
+  // Which device each is: the User-Agent it started with and when it was last seen (null: not since).
+  assert.deepEqual(
+    listed.body.sessions.map((s: { user_agent: string | null; last_used_at: string | null }) => [
+      s.user_agent,
+      s.last_used_at !== null,
+    ]),
+    [[phone, true], [null, false]],
+  );
   assert.equal((await api("DELETE", `/users/${sub}/sessions`, undefined, other)).status, 404);
   const ended = await api("DELETE", `/users/${sub}/sessions`);
   assert.equal(ended.status, 200);
