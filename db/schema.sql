@@ -2380,7 +2380,7 @@ create table astapa.scim_users (
 alter table astapa.scim_users enable row level security;
 alter table astapa.scim_users force row level security;
 comment on table astapa.scim_users is 'A SCIM User resource of a directory: the attributes the IdP sent and the project user it provisions (created, or an existing one at a verified domain linked). disabled_by_scim: the directory disabled that user, so only it re-enables them. deleted_at: a tombstone after a SCIM DELETE (the user is deprovisioned, never deleted).';
-comment on column astapa.scim_users.formatted_name is 'name.formatted as the IdP sent it.';
+comment on column astapa.scim_users.formatted_name is 'name.formatted as the IdP sent it; null when it is just given_name and family_name (what the resource answers).';
 comment on column astapa.scim_users.nick_name is 'nickName as the IdP sent it (the profile''s nickname).';
 comment on column astapa.scim_users.preferred_language is 'preferredLanguage as the IdP sent it (Accept-Language form, e.g. "en-US" or "id, en;q=0.8"); its first language is the profile''s locale.';
 comment on column astapa.scim_users.locale is 'locale as the IdP sent it (the profile''s locale when no preferredLanguage).';
@@ -2817,6 +2817,7 @@ create table astapa.users (
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_birthdate_check CHECK (
 CASE
+    WHEN birthdate IS NULL THEN true
     WHEN birthdate ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'::text THEN date_part('month'::text, make_date(COALESCE(NULLIF(substr(birthdate, 1, 4)::integer, 0), 2000), substr(birthdate, 6, 2)::integer, 1) + (substr(birthdate, 9, 2)::integer - 1)) = substr(birthdate, 6, 2)::integer::double precision AND (make_date(COALESCE(NULLIF(substr(birthdate, 1, 4)::integer, 0), 1), substr(birthdate, 6, 2)::integer, 1) + (substr(birthdate, 9, 2)::integer - 1)) <= (CURRENT_DATE + 1)
     ELSE false
 END),
@@ -13555,7 +13556,9 @@ AS $function$
                                    preferred_language, locale, timezone)
     values (project, d.id, person, wanted, resource ->> 'externalId', resource ->> 'givenName',
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
-            coalesce((resource ->> 'active')::boolean, true), carried, resource ->> 'formatted',
+            coalesce((resource ->> 'active')::boolean, true), carried,
+            -- Not when it is just the given and family name: the resource answers that anyway.
+            nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
             resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);
@@ -13793,7 +13796,8 @@ AS $function$
     r.given_name := resource ->> 'givenName';
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
-    r.formatted_name := resource ->> 'formatted';
+    -- Kept only when it says more than the given and family name (what the resource answers without it).
+    r.formatted_name := nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', r.given_name, r.family_name));
     r.nick_name := resource ->> 'nickName';
     r.preferred_language := resource ->> 'preferredLanguage';
     r.locale := resource ->> 'locale';
@@ -13810,10 +13814,7 @@ AS $function$
       (3, 'name.givenName', r.given_name is distinct from before.given_name),
       (4, 'name.familyName', r.family_name is distinct from before.family_name),
       (5, 'displayName', r.display_name is distinct from before.display_name),
-      -- formatted as the resource answers it: one the IdP never sent is the given and family name.
-      (6, 'name.formatted', coalesce(r.formatted_name, pg_catalog.concat_ws(' ', r.given_name, r.family_name))
-                            is distinct from coalesce(before.formatted_name,
-                                                      pg_catalog.concat_ws(' ', before.given_name, before.family_name))),
+      (6, 'name.formatted', r.formatted_name is distinct from before.formatted_name),
       (7, 'nickName', r.nick_name is distinct from before.nick_name),
       (8, 'preferredLanguage', r.preferred_language is distinct from before.preferred_language),
       (9, 'locale', r.locale is distinct from before.locale),
@@ -23188,7 +23189,7 @@ AS $function$
     select pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1))
     from pg_catalog.unnest(pg_catalog.string_to_array(accept, ',')) with ordinality as l(part, n)
     where pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1)) not in ('', '*')
-    order by coalesce(pg_catalog.substring(l.part from ';\s*[qQ]\s*=\s*([01](\.[0-9]{0,3})?)\s*$')::numeric, 1) desc, l.n
+    order by coalesce(pg_catalog.substring(l.part, ';\s*[qQ]\s*=\s*([01](\.[0-9]{0,3})?)\s*$')::numeric, 1) desc, l.n
     limit 1
   $function$;
 comment on function astapa.scim_language_tag(text) is 'The preferred language of a SCIM preferredLanguage (Accept-Language form): the tag of highest q, the first of equal ones; null for none.';

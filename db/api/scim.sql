@@ -692,7 +692,9 @@ create or replace function api.scim_create_user(directory_id text, resource json
                                    preferred_language, locale, timezone)
     values (project, d.id, person, wanted, resource ->> 'externalId', resource ->> 'givenName',
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
-            coalesce((resource ->> 'active')::boolean, true), carried, resource ->> 'formatted',
+            coalesce((resource ->> 'active')::boolean, true), carried,
+            -- Not when it is just the given and family name: the resource answers that anyway.
+            nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
             resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);
@@ -794,7 +796,8 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
     r.given_name := resource ->> 'givenName';
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
-    r.formatted_name := resource ->> 'formatted';
+    -- Kept only when it says more than the given and family name (what the resource answers without it).
+    r.formatted_name := nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', r.given_name, r.family_name));
     r.nick_name := resource ->> 'nickName';
     r.preferred_language := resource ->> 'preferredLanguage';
     r.locale := resource ->> 'locale';
@@ -811,10 +814,7 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
       (3, 'name.givenName', r.given_name is distinct from before.given_name),
       (4, 'name.familyName', r.family_name is distinct from before.family_name),
       (5, 'displayName', r.display_name is distinct from before.display_name),
-      -- formatted as the resource answers it: one the IdP never sent is the given and family name.
-      (6, 'name.formatted', coalesce(r.formatted_name, pg_catalog.concat_ws(' ', r.given_name, r.family_name))
-                            is distinct from coalesce(before.formatted_name,
-                                                      pg_catalog.concat_ws(' ', before.given_name, before.family_name))),
+      (6, 'name.formatted', r.formatted_name is distinct from before.formatted_name),
       (7, 'nickName', r.nick_name is distinct from before.nick_name),
       (8, 'preferredLanguage', r.preferred_language is distinct from before.preferred_language),
       (9, 'locale', r.locale is distinct from before.locale),

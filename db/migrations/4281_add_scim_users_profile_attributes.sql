@@ -13,7 +13,8 @@ alter table astapa.scim_users
     and pg_catalog.length(preferred_language) <= 255 and pg_catalog.length(locale) <= 64
     and pg_catalog.length(timezone) <= 64);
 
-comment on column astapa.scim_users.formatted_name is 'name.formatted as the IdP sent it.';
+comment on column astapa.scim_users.formatted_name is
+  'name.formatted as the IdP sent it; null when it is just given_name and family_name (what the resource answers).';
 comment on column astapa.scim_users.nick_name is 'nickName as the IdP sent it (the profile''s nickname).';
 comment on column astapa.scim_users.preferred_language is
   'preferredLanguage as the IdP sent it (Accept-Language form, e.g. "en-US" or "id, en;q=0.8"); its first '

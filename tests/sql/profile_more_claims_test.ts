@@ -19,20 +19,26 @@ const save = (user: string, change: unknown) =>
   appValue<string[]>(
     db.sql,
     project.id,
-    (tx) => tx`select astapa.save_profile(${project.id}, ${user}::bigint, ${JSON.stringify(change)}::text::jsonb, 'admin')`,
+    (tx) =>
+      tx`select astapa.save_profile(${project.id}, ${user}::bigint, ${
+        JSON.stringify(change)
+      }::text::jsonb, 'admin')`,
   );
-const stored = async (user: string) =>
-  ({
-    ...(await db.sql`select nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender
+const stored = async (user: string) => ({
+  ...(await db.sql`select nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender
                      from astapa.users where id = ${user}`)[0],
-  });
+});
 
-const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+const isoDay = (offsetDays: number) =>
+  new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 const BAD: Record<string, [unknown[], RegExp]> = {
   nickname: [["a\u0007b", "evil\u202Egnp", "zero\u200Bwidth", "x".repeat(129)], /^nickname is at most 128/],
   middle_name: [["line\nbreak", "\uFEFFbom", "x".repeat(129)], /^middle_name is at most 128/],
-  preferred_username: [["in\u2066vis\u2069ible", "tab\there", "x".repeat(129)], /^preferred_username is at most/],
+  preferred_username: [
+    ["in\u2066vis\u2069ible", "tab\there", "x".repeat(129)],
+    /^preferred_username is at most/,
+  ],
   website: [
     [
       "javascript:alert(1)",
@@ -47,7 +53,15 @@ const BAD: Record<string, [unknown[], RegExp]> = {
     /^website is an https:\/\/ or http:\/\//,
   ],
   zoneinfo: [
-    ["Mars/Olympus_Mons", "Asia/Jakartaa", "WIB", "UTC+7", "../../etc/passwd", "Asia/Jakarta; drop", "x".repeat(70)],
+    [
+      "Mars/Olympus_Mons",
+      "Asia/Jakartaa",
+      "WIB",
+      "UTC+7",
+      "../../etc/passwd",
+      "Asia/Jakarta; drop",
+      "x".repeat(70),
+    ],
     /^zoneinfo is an IANA time zone name/,
   ],
   birthdate: [
@@ -181,7 +195,12 @@ Deno.test("api.fill_profile — a provider's new fields fill empty ones; an unkn
 
 Deno.test("profile claims — the new claims in a grant and userinfo only with the profile scope, only those set", async () => {
   const dewi = await seedUser(db.sql, project.id, "dewi@example.com");
-  await save(dewi, { nickname: "Dee", website: "https://dewi.example/", zoneinfo: "Asia/Jakarta", birthdate: "0000-08-17" });
+  await save(dewi, {
+    nickname: "Dee",
+    website: "https://dewi.example/",
+    zoneinfo: "Asia/Jakarta",
+    birthdate: "0000-08-17",
+  });
   const grant = (scope: string) =>
     appValue<Record<string, Record<string, unknown>>>(
       db.sql,
@@ -195,11 +214,23 @@ Deno.test("profile claims — the new claims in a grant and userinfo only with t
       project.id,
       (tx) => tx`select api.user_info(${dewi}::bigint, ${project.clientId}, ${scope})`,
     );
-  const expected = { nickname: "Dee", website: "https://dewi.example/", zoneinfo: "Asia/Jakarta", birthdate: "0000-08-17" };
+  const expected = {
+    nickname: "Dee",
+    website: "https://dewi.example/",
+    zoneinfo: "Asia/Jakarta",
+    birthdate: "0000-08-17",
+  };
   const { updated_at: _at, ...claims } = (await grant("openid profile")).profile;
   assert.deepEqual(claims, expected);
-  const { sub: _sub, email: _e, email_verified: _v, project_id: _p, custom_claims: _c, updated_at: _u, ...userinfo } =
-    await info("openid profile");
+  const {
+    sub: _sub,
+    email: _e,
+    email_verified: _v,
+    project_id: _p,
+    custom_claims: _c,
+    updated_at: _u,
+    ...userinfo
+  } = await info("openid profile");
   assert.deepEqual(userinfo, expected, "the unset ones (gender, middle_name, …) are left out");
   assert.equal((await grant("openid email")).profile, undefined);
   const without = await info("openid email");
@@ -220,7 +251,11 @@ Deno.test("api.account_set_profile — the person sets their nickname and zone, 
     "preferred_username",
     "zoneinfo",
   ]);
-  await rejectsAs(set({ birthdate: "1990-01-01" }), "validation_failed", /birthdate and gender are set by the app/);
+  await rejectsAs(
+    set({ birthdate: "1990-01-01" }),
+    "validation_failed",
+    /birthdate and gender are set by the app/,
+  );
   await rejectsAs(set({ nickname: "x", gender: "male" }), "validation_failed", /birthdate and gender/);
   assert.deepEqual([(await stored(eka)).nickname, (await stored(eka)).birthdate], ["Ek", null]);
 });
