@@ -14,7 +14,7 @@ type Props = {
   app: string;
   post: string;
   hidden: (action: string) => preact.JSX.Element;
-  t: (key: AccountKey) => string;
+  t: (key: AccountKey, values?: Record<string, string>) => string;
 };
 
 const FIELDS = [
@@ -57,7 +57,7 @@ export function ProfileForm({ user, app, post, hidden, t }: Props) {
           {user.birthdate && <span>{t("birthdate")}: {user.birthdate}</span>}
           {user.birthdate && user.gender && <br />}
           {user.gender && <span>{t("gender")}: {user.gender}</span>}
-          <span class="hint">{t("setByApp").replaceAll("{app}", app)}</span>
+          <span class="hint">{t("setByApp", { app })}</span>
         </p>
       )}
       <p>
