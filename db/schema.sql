@@ -2621,6 +2621,15 @@ create policy "a project reads its own tax settings" on astapa.tax_settings as p
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.time_zones (
+  name text not null,
+  constraint time_zones_pkey PRIMARY KEY (name)
+);
+comment on table astapa.time_zones is 'The IANA time zone names Postgres knows (pg_timezone_names, without posix/, right/, posixrules, localtime and Factory): what users.zoneinfo may be. Not tenant data. astapa.refresh_time_zones() adds the names a newer tz database brings; a name is never removed (a stored zoneinfo may use it).';
+CREATE INDEX time_zones_lower_name_idx ON astapa.time_zones USING btree (lower(name));
+grant select on astapa.time_zones to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.token_exchange_policies (
   project_id text not null,
   client_id text not null,
@@ -2815,6 +2824,7 @@ create table astapa.users (
   family_name_lower text generated always as (lower(family_name)) stored,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint users_zoneinfo_fkey FOREIGN KEY (zoneinfo) REFERENCES astapa.time_zones(name),
   constraint users_birthdate_check CHECK (
 CASE
     WHEN birthdate IS NULL THEN true
@@ -21968,12 +21978,13 @@ CREATE OR REPLACE FUNCTION astapa.profile_zone(zone text)
  SET search_path TO ''
 AS $function$
     -- Zone names compare without case (as AT TIME ZONE reads them); the tz database's spelling is kept. Not the
-    -- abbreviations (WIB, EST) nor POSIX strings (UTC+7): they are not IANA names.
-    select z.name from pg_catalog.pg_timezone_names z
-    where pg_catalog.lower(z.name) = pg_catalog.lower(zone) and z.name !~ '^(posix|right)/|^(posixrules|localtime|Factory)$'
+    -- abbreviations (WIB, EST) nor POSIX strings (UTC+7): they are not IANA names. astapa.time_zones rather than
+    -- pg_timezone_names itself: migration 4280 says why.
+    select z.name from astapa.time_zones z
+    where pg_catalog.lower(z.name) = pg_catalog.lower(zone)
     order by z.name = zone desc limit 1
   $function$;
-comment on function astapa.profile_zone(text) is 'The IANA time zone name Postgres knows (pg_timezone_names) that zone names, in its own spelling; null for an unknown zone.';
+comment on function astapa.profile_zone(text) is 'The IANA time zone name Postgres knows (astapa.time_zones, pg_timezone_names'' copy) that zone names, in its own spelling; null for an unknown zone.';
 grant execute on function astapa.profile_zone(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -22306,6 +22317,22 @@ AS $function$
   $function$;
 comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 grant execute on function astapa.refresh_max_age() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refresh_time_zones()
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with added as (
+      insert into astapa.time_zones (name)
+      select z.name from pg_catalog.pg_timezone_names z
+      where z.name !~ '^(posix|right)/' and z.name not in ('posixrules', 'localtime', 'Factory')
+      on conflict do nothing
+      returning 1)
+    select pg_catalog.count(*)::integer from added
+  $function$;
+comment on function astapa.refresh_time_zones() is 'Adds to astapa.time_zones the zones of pg_timezone_names it lacks (after a Postgres upgrade brought a newer tz database); returns how many. For the owner: astapa_app may not write the table.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_user_statistics()

@@ -44,15 +44,34 @@ create or replace function astapa.profile_zone(zone text) returns text
   set search_path = ''
   as $$
     -- Zone names compare without case (as AT TIME ZONE reads them); the tz database's spelling is kept. Not the
-    -- abbreviations (WIB, EST) nor POSIX strings (UTC+7): they are not IANA names.
-    select z.name from pg_catalog.pg_timezone_names z
-    where pg_catalog.lower(z.name) = pg_catalog.lower(zone) and z.name !~ '^(posix|right)/|^(posixrules|localtime|Factory)$'
+    -- abbreviations (WIB, EST) nor POSIX strings (UTC+7): they are not IANA names. astapa.time_zones rather than
+    -- pg_timezone_names itself: migration 4280 says why.
+    select z.name from astapa.time_zones z
+    where pg_catalog.lower(z.name) = pg_catalog.lower(zone)
     order by z.name = zone desc limit 1
   $$;
 
 comment on function astapa.profile_zone(text) is
-  'The IANA time zone name Postgres knows (pg_timezone_names) that zone names, in its own spelling; null for '
-  'an unknown zone.';
+  'The IANA time zone name Postgres knows (astapa.time_zones, pg_timezone_names'' copy) that zone names, in its '
+  'own spelling; null for an unknown zone.';
+
+create or replace function astapa.refresh_time_zones() returns integer
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    with added as (
+      insert into astapa.time_zones (name)
+      select z.name from pg_catalog.pg_timezone_names z
+      where z.name !~ '^(posix|right)/' and z.name not in ('posixrules', 'localtime', 'Factory')
+      on conflict do nothing
+      returning 1)
+    select pg_catalog.count(*)::integer from added
+  $$;
+
+comment on function astapa.refresh_time_zones() is
+  'Adds to astapa.time_zones the zones of pg_timezone_names it lacks (after a Postgres upgrade brought a newer tz '
+  'database); returns how many. For the owner: astapa_app may not write the table.';
 
 grant execute on function astapa.profile_zone(text) to astapa_app;
 

@@ -2,13 +2,31 @@
 -- website, zoneinfo, birthdate, gender, beside the fields of migration 4261 and with the same rules for text
 -- (db/api/profile.sql names the constraint a value broke; docs/identity.md "Profile").
 --
--- zoneinfo: the constraint checks the shape of an IANA name only; that the zone exists is checked against
--- pg_timezone_names when a value is saved (astapa.profile_zone): a constraint may not read a catalog view, and a
--- zone the tz database later drops must not make a dump unrestorable.
+-- zoneinfo: an IANA name Postgres knows — a row of astapa.time_zones, the copy of pg_timezone_names below (a
+-- foreign key, so the owner's own updates meet it too); astapa.profile_zone finds a name there without case.
 -- birthdate: YYYY-MM-DD, or 0000-MM-DD when the year is withheld (§5.1), kept as text since 0000 is no year of a
 -- date. The day must exist (29 February only in a leap year, or with 0000) and not be after tomorrow (the person's
 -- today may be UTC's tomorrow). The condition reads the clock, yet a birthdate that passes it once passes it for
 -- ever (time only moves forward), so restoring a dump or re-checking never refuses a stored row.
+-- The zone names of pg_timezone_names, copied once: reading the view opens every zone file of the tz database
+-- (about 600; 18 ms a read on our machines), too slow for each saved profile or each row of an import, while this
+-- table answers by index. Not the posix/ and right/ copies, posixrules, localtime or Factory: no zone a person
+-- lives in. A Postgres upgrade whose tz database brings a new zone: astapa.refresh_time_zones() adds it.
+create table astapa.time_zones (
+  name text not null,
+  constraint time_zones_pkey primary key (name)
+);
+create index time_zones_lower_name_idx on astapa.time_zones (pg_catalog.lower(name));
+comment on table astapa.time_zones is
+  'The IANA time zone names Postgres knows (pg_timezone_names, without posix/, right/, posixrules, localtime and '
+  'Factory): what users.zoneinfo may be. Not tenant data. astapa.refresh_time_zones() adds the names a newer tz '
+  'database brings; a name is never removed (a stored zoneinfo may use it).';
+insert into astapa.time_zones (name)
+select z.name from pg_catalog.pg_timezone_names z
+where z.name !~ '^(posix|right)/' and z.name not in ('posixrules', 'localtime', 'Factory')
+on conflict do nothing;
+grant select on astapa.time_zones to astapa_app;
+
 alter table astapa.users
   add column nickname text,
   add column middle_name text,
@@ -33,6 +51,7 @@ alter table astapa.users
   -- Area/Location names as the tz database spells them (Asia/Jakarta, America/Argentina/Buenos_Aires, Etc/GMT+7, UTC).
   add constraint users_zoneinfo_check check (
     pg_catalog.length(zoneinfo) <= 64 and zoneinfo ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'),
+  add constraint users_zoneinfo_fkey foreign key (zoneinfo) references astapa.time_zones (name),
   -- case: the date arithmetic runs only on a value of the right shape (a check must refuse, never raise).
   add constraint users_birthdate_check check (
     case when birthdate is null then true

@@ -144,7 +144,11 @@ Deno.test("profile rules — every bad value is AS400 naming the field, nothing 
     birthdate: "1985-05-05",
     gender: null,
   });
-  // The owner meets the constraints too (an unknown but well-shaped zone is the functions' to refuse).
+  // The owner meets the constraints too: a well-shaped zone Postgres does not know breaks the foreign key.
+  await assert.rejects(
+    db.sql`update astapa.users set zoneinfo = 'Mars/Olympus_Mons' where id = ${budi}`,
+    /users_zoneinfo_fkey/,
+  );
   for (const [field, [values]] of Object.entries(BAD)) {
     for (const value of values) {
       if (field === "zoneinfo" && /^[A-Za-z][A-Za-z0-9_+\/-]*$/.test(value as string)) continue;
@@ -155,6 +159,21 @@ Deno.test("profile rules — every bad value is AS400 naming the field, nothing 
       );
     }
   }
+});
+
+Deno.test("astapa.time_zones — pg_timezone_names' zones, without the posix/right copies; a refresh adds what is missing", async () => {
+  const [{ copied, listed }] = await db.sql`select (select count(*)::int from astapa.time_zones) as copied,
+    (select count(*)::int from pg_timezone_names
+     where name !~ '^(posix|right)/' and name not in ('posixrules', 'localtime', 'Factory')) as listed`;
+  assert.equal(copied, listed);
+  assert.ok(listed > 300);
+  await db.sql`delete from astapa.time_zones where name = 'Pacific/Chatham'`;
+  const [{ added }] = await db.sql`select astapa.refresh_time_zones() as added`;
+  assert.equal(added, 1);
+  assert.equal(
+    await appValue(db.sql, project.id, (tx) => tx`select astapa.profile_zone('PACIFIC/CHATHAM')`),
+    "Pacific/Chatham",
+  );
 });
 
 Deno.test("api.fill_profile — a provider's new fields fill empty ones; an unknown zone or a bad website is dropped", async () => {
