@@ -17145,9 +17145,8 @@ CREATE OR REPLACE FUNCTION astapa.account_profile_fields()
  SET search_path TO ''
 AS $function$
     -- Not birthdate and gender: sensitive data an app asks for with its own purpose and consent, not something
-    -- every app's account page should collect (docs/identity.md, "Who sets what").
-    select array['name', 'given_name', 'family_name', 'picture', 'locale', 'nickname', 'middle_name',
-                 'preferred_username', 'website', 'zoneinfo']
+    -- every app's account page should collect (docs/identity.md, "Birthdate and gender are the app's to set").
+    select array(select f from pg_catalog.unnest(astapa.profile_fields()) as f where f not in ('birthdate', 'gender'))
   $function$;
 comment on function astapa.account_profile_fields() is 'The profile fields a person sets on their account page (api.account_set_profile): all but birthdate and gender.';
 grant execute on function astapa.account_profile_fields() to astapa_app;

@@ -28,9 +28,8 @@ create or replace function astapa.account_profile_fields() returns text[]
   set search_path = ''
   as $$
     -- Not birthdate and gender: sensitive data an app asks for with its own purpose and consent, not something
-    -- every app's account page should collect (docs/identity.md, "Who sets what").
-    select array['name', 'given_name', 'family_name', 'picture', 'locale', 'nickname', 'middle_name',
-                 'preferred_username', 'website', 'zoneinfo']
+    -- every app's account page should collect (docs/identity.md, "Birthdate and gender are the app's to set").
+    select array(select f from pg_catalog.unnest(astapa.profile_fields()) as f where f not in ('birthdate', 'gender'))
   $$;
 
 comment on function astapa.account_profile_fields() is

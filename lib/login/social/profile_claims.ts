@@ -6,55 +6,33 @@
  */
 import { z } from "zod";
 
+/** The profile claims Astapa keeps (astapa.profile_fields). */
+const PROFILE_CLAIMS = [
+  "name",
+  "given_name",
+  "family_name",
+  "picture",
+  "locale",
+  "nickname",
+  "middle_name",
+  "preferred_username",
+  "website",
+  "zoneinfo",
+  "birthdate",
+  "gender",
+] as const;
+
 /** What a provider said about the person; only these keys are read. */
-export type ProviderProfile = {
-  name?: unknown;
-  given_name?: unknown;
-  family_name?: unknown;
-  picture?: unknown;
-  locale?: unknown;
-  nickname?: unknown;
-  middle_name?: unknown;
-  preferred_username?: unknown;
-  website?: unknown;
-  zoneinfo?: unknown;
-  birthdate?: unknown;
-  gender?: unknown;
-};
+export type ProviderProfile = Partial<Record<typeof PROFILE_CLAIMS[number], unknown>>;
 
 /**
  * The OIDC profile claims of an ID token (Google, an OIDC SSO connection: whatever its IdP sends of them), the
  * others left behind.
  */
 export function oidcProfile(claims: Record<string, unknown>): ProviderProfile {
-  const {
-    name,
-    given_name,
-    family_name,
-    picture,
-    locale,
-    nickname,
-    middle_name,
-    preferred_username,
-    website,
-    zoneinfo,
-    birthdate,
-    gender,
-  } = claims;
-  return {
-    name,
-    given_name,
-    family_name,
-    picture,
-    locale,
-    nickname,
-    middle_name,
-    preferred_username,
-    website,
-    zoneinfo,
-    birthdate,
-    gender,
-  };
+  return Object.fromEntries(
+    PROFILE_CLAIMS.filter((claim) => claim in claims).map((claim) => [claim, claims[claim]]),
+  );
 }
 
 /**
