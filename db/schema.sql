@@ -6853,8 +6853,8 @@ AS $function$
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-        'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name, 'preferred_username', u.preferred_username,
-        'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
+        'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+        'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
         'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra, '{}'),
@@ -13568,7 +13568,8 @@ AS $function$
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
             coalesce((resource ->> 'active')::boolean, true), carried,
             -- Not when it is just the given and family name: the resource answers that anyway.
-            nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
+            nullif(resource ->> 'formatted',
+                   pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
             resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);

@@ -54,6 +54,8 @@ comment on function astapa.profile_zone(text) is
   'The IANA time zone name Postgres knows (astapa.time_zones, pg_timezone_names'' copy) that zone names, in its '
   'own spelling; null for an unknown zone.';
 
+grant execute on function astapa.profile_zone(text) to astapa_app;
+
 create or replace function astapa.refresh_time_zones() returns integer
   language sql
   volatile
@@ -71,8 +73,6 @@ create or replace function astapa.refresh_time_zones() returns integer
 comment on function astapa.refresh_time_zones() is
   'Adds to astapa.time_zones the zones of pg_timezone_names it lacks (after a Postgres upgrade brought a newer tz '
   'database); returns how many. For the owner: astapa_app may not write the table.';
-
-grant execute on function astapa.profile_zone(text) to astapa_app;
 
 create or replace function astapa.profile_claims(name text, given_name text, family_name text, picture text,
                                                  locale text, nickname text, middle_name text,

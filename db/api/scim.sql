@@ -618,8 +618,8 @@ create or replace function api.scim_list_users(directory_id text, attribute text
 
 comment on function api.scim_list_users(text, text, text, integer, integer) is
   'A page of the directory''s User resources (RFC 7644 §3.4.2): those whose attribute (userName, externalId, id, '
-  'emails.value, name.givenName, name.familyName; null: all) equals value, in creation order, from start_index (1-based) for up to max_results '
-  '(at most 100). Returns {total, resources}. AS400 another attribute.';
+  'emails.value, name.givenName, name.familyName; null: all) equals value, in creation order, from start_index '
+  '(1-based) for up to max_results (at most 100). Returns {total, resources}. AS400 another attribute.';
 
 grant execute on function api.scim_list_users(text, text, text, integer, integer) to astapa_app;
 
@@ -694,7 +694,8 @@ create or replace function api.scim_create_user(directory_id text, resource json
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
             coalesce((resource ->> 'active')::boolean, true), carried,
             -- Not when it is just the given and family name: the resource answers that anyway.
-            nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
+            nullif(resource ->> 'formatted',
+                   pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
             resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);
@@ -853,10 +854,11 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
 comment on function api.scim_replace_user(text, text, jsonb) is
   'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised '
   'resource (active left out: unchanged); the profile attributes it changed set the account''s profile '
-  '(astapa.scim_set_profile with the stored resource). active true → false deprovisions (astapa.scim_deprovision), false → '
-  'true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
-  'scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat '
-  'that changes nothing is not. AS404 no such resource, AS400 no userName.';
+  '(astapa.scim_set_profile with the stored resource). active true → false deprovisions '
+  '(astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the '
+  'account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or '
+  'scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such '
+  'resource, AS400 no userName.';
 
 grant execute on function api.scim_replace_user(text, text, jsonb) to astapa_app;
 

@@ -819,8 +819,8 @@ create or replace function api.search_environment_users(project_id text, query t
 comment on function api.search_environment_users(text, text, integer, bigint) is
   'A page (id order, after after_id) of the project''s users in its current environment matching query: '
   'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s '
-  'name, given_name or family_name, or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown '
-  'project.';
+  'name, given_name or family_name, or of the `name` custom claim, in any case. AS400 empty or over-long query, '
+  'bad page size; AS404 unknown project.';
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 

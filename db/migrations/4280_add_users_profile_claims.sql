@@ -8,6 +8,7 @@
 -- date. The day must exist (29 February only in a leap year, or with 0000) and not be after tomorrow (the person's
 -- today may be UTC's tomorrow). The condition reads the clock, yet a birthdate that passes it once passes it for
 -- ever (time only moves forward), so restoring a dump or re-checking never refuses a stored row.
+
 -- The zone names of pg_timezone_names, copied once: reading the view opens every zone file of the tz database
 -- (about 600; 18 ms a read on our machines), too slow for each saved profile or each row of an import, while this
 -- table answers by index. Not the posix/ and right/ copies, posixrules, localtime or Factory: no zone a person
@@ -42,7 +43,8 @@ alter table astapa.users
     pg_catalog.length(middle_name) between 1 and 128 and middle_name = pg_catalog.btrim(middle_name)
     and middle_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'),
   add constraint users_preferred_username_check check (
-    pg_catalog.length(preferred_username) between 1 and 128 and preferred_username = pg_catalog.btrim(preferred_username)
+    pg_catalog.length(preferred_username) between 1 and 128
+    and preferred_username = pg_catalog.btrim(preferred_username)
     and preferred_username !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'),
   -- An http or https URL of printable ASCII (anything else percent-encoded), no userinfo: never javascript: or data:.
   add constraint users_website_check check (
@@ -58,8 +60,9 @@ alter table astapa.users
          when birthdate ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then
       -- The day exists: the first of its month plus (day - 1) days stays in that month (2000 stands in for 0000).
       pg_catalog.date_part('month', pg_catalog.make_date(
-        coalesce(nullif(pg_catalog.substr(birthdate, 1, 4)::integer, 0), 2000), pg_catalog.substr(birthdate, 6, 2)::integer,
-        1) + (pg_catalog.substr(birthdate, 9, 2)::integer - 1)) = pg_catalog.substr(birthdate, 6, 2)::integer
+        coalesce(nullif(pg_catalog.substr(birthdate, 1, 4)::integer, 0), 2000),
+        pg_catalog.substr(birthdate, 6, 2)::integer, 1) + (pg_catalog.substr(birthdate, 9, 2)::integer - 1))
+      = pg_catalog.substr(birthdate, 6, 2)::integer
       -- Not after tomorrow (a withheld year never is).
       and pg_catalog.make_date(coalesce(nullif(pg_catalog.substr(birthdate, 1, 4)::integer, 0), 1),
                                pg_catalog.substr(birthdate, 6, 2)::integer, 1)
