@@ -164,6 +164,14 @@ export async function queueMail(tx: Tx, projectId: string, mail: Mail): Promise<
   return z.coerce.number().parse(row.result);
 }
 
+/** A dashboard test of a mail text, to the developer's own address; AS429 past ten an hour per address. */
+export async function sendTestMail(tx: Tx, projectId: string, mail: Omit<Mail, "template">): Promise<number> {
+  const [row] = await tx`select api.send_test_mail(${projectId}, ${
+    JSON.stringify(mail)
+  }::text::jsonb) as result`;
+  return z.coerce.number().parse(row.result);
+}
+
 export function listMail(tx: Tx, projectId: string, max = 50) {
   return result(tx`select api.list_mail(${projectId}, ${max}) as result`, z.array(QueuedMailSchema));
 }

@@ -145,7 +145,7 @@ export async function meetChallengeByPasskey(
   }, { actor: "hosted_login" });
 }
 
-const UserFactors = z.object({
+export const UserFactors = z.object({
   /** Has a second factor (an app, a passkey or a phone factor that counts here). */
   mfa_enrolled: z.boolean(),
   second_factors: z.array(z.enum(["passkey", "phone", "totp"])),

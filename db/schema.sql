@@ -82,7 +82,7 @@ create table astapa.apple_token_revocations (
 );
 alter table astapa.apple_token_revocations enable row level security;
 alter table astapa.apple_token_revocations force row level security;
-comment on table astapa.apple_token_revocations is 'Outbox of Apple refresh tokens to revoke (POST /auth/revoke), one row per Apple identity deleted with a stored token: the sealed token and the Services ID it was issued to, nothing about the person. pending (due at next_attempt_at), sending (claimed until lease_until); a revoked token''s row is deleted, one given up on stays as failed without its token (swept after 30 days).';
+comment on table astapa.apple_token_revocations is 'Outbox of Apple refresh tokens to revoke (POST /auth/revoke): one row per Apple identity deleted with a stored token, or per Apple sign-in that made no account; the sealed token and the Services ID it was issued to, nothing about the person. pending (due at next_attempt_at), sending (claimed until lease_until); a revoked token''s row is deleted, one given up on stays as failed without its token (swept after 30 days).';
 CREATE INDEX apple_token_revocations_due_idx ON astapa.apple_token_revocations USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'sending'::text]));
 grant delete, select on astapa.apple_token_revocations to astapa_app;
 grant insert (project_id, client_id, token_sealed) on astapa.apple_token_revocations to astapa_app;
@@ -2465,6 +2465,8 @@ create table astapa.sso_connections (
   idp_entity_id text,
   idp_sso_url text,
   idp_certificates text[],
+  want_assertions_encrypted boolean default false not null,
+  sign_authn_requests boolean default false not null,
   constraint sso_connections_pkey PRIMARY KEY (project_id, id),
   constraint sso_connections_id_key UNIQUE (id),
   constraint sso_connections_organization_id_key UNIQUE (project_id, organization_id),
@@ -2476,13 +2478,16 @@ create table astapa.sso_connections (
   constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
   constraint sso_connections_idp_sso_url_check CHECK (length(idp_sso_url) <= 2000 AND idp_sso_url ~ '^https?://[^\s#]+$'::text),
   constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text),
-  constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled))
+  constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled)),
+  constraint sso_connections_saml_settings_check CHECK (protocol = 'saml'::text OR NOT (want_assertions_encrypted OR sign_authn_requests))
 );
 alter table astapa.sso_connections enable row level security;
 alter table astapa.sso_connections force row level security;
 comment on table astapa.sso_connections is 'An organization''s enterprise SSO connection: the OpenID Connect issuer its people sign in through, the client Astapa is registered as there (the secret sealed under the master key), whether it is enabled, and whether the IdP''s email_verified is required. One per organization.';
 comment on column astapa.sso_connections.protocol is 'oidc: an OpenID Provider (issuer, client_id, client_secret_sealed); saml: a SAML 2.0 IdP (idp_entity_id, idp_sso_url, idp_certificates).';
 comment on column astapa.sso_connections.idp_certificates is 'The SAML IdP''s signing certificates, base64 DER without PEM armour; an assertion signed by any one is accepted.';
+comment on column astapa.sso_connections.want_assertions_encrypted is 'SAML: refuse an assertion that is not an EncryptedAssertion (to the connection''s service provider key).';
+comment on column astapa.sso_connections.sign_authn_requests is 'SAML: sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection''s current service provider key.';
 grant delete, insert, select, update on astapa.sso_connections to astapa_app;
 create policy "a project adds its own sso connections" on astapa.sso_connections as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -2548,6 +2553,43 @@ create policy "a project reads its own saml assertion ids" on astapa.sso_saml_as
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.sso_saml_sp_keys (
+  project_id text not null,
+  connection_id text not null,
+  id text not null,
+  state text not null,
+  certificate text not null,
+  private_key_sealed text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_saml_sp_keys_pkey PRIMARY KEY (project_id, id),
+  constraint sso_saml_sp_keys_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_saml_sp_keys_certificate_check CHECK (length(certificate) <= 8000 AND certificate ~ '^[A-Za-z0-9+/]+={0,2}$'::text),
+  constraint sso_saml_sp_keys_id_check CHECK (id ~ '^spk_[a-z2-7]{24}$'::text),
+  constraint sso_saml_sp_keys_private_key_sealed_check CHECK (length(private_key_sealed) <= 8000 AND private_key_sealed ~ '^[A-Za-z0-9_-]+$'::text),
+  constraint sso_saml_sp_keys_state_check CHECK (state = ANY (ARRAY['current'::text, 'previous'::text]))
+);
+alter table astapa.sso_saml_sp_keys enable row level security;
+alter table astapa.sso_saml_sp_keys force row level security;
+comment on table astapa.sso_saml_sp_keys is 'A SAML connection''s service provider key pairs: the current one signs AuthnRequests and decrypts assertions; a previous one (after a rotation) is still published and still decrypts until removed. The private key is sealed by the app (never readable in SQL) and never answered by the API.';
+comment on column astapa.sso_saml_sp_keys.certificate is 'The self-signed X.509 certificate of the key, base64 DER: published in the SP metadata for signing and encryption.';
+comment on column astapa.sso_saml_sp_keys.private_key_sealed is 'The PKCS#8 private key sealed under the master key (AES-GCM; base64url), bound to the project and the key id.';
+CREATE INDEX sso_saml_sp_keys_connection_id_idx ON astapa.sso_saml_sp_keys USING btree (connection_id);
+CREATE UNIQUE INDEX sso_saml_sp_keys_connection_id_state_key ON astapa.sso_saml_sp_keys USING btree (project_id, connection_id, state);
+grant delete, insert, select, update on astapa.sso_saml_sp_keys to astapa_app;
+create policy "a project adds its own saml sp keys" on astapa.sso_saml_sp_keys as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project changes its own saml sp keys" on astapa.sso_saml_sp_keys as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own saml sp keys" on astapa.sso_saml_sp_keys as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own saml sp keys" on astapa.sso_saml_sp_keys as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions find the saml sp keys of the connection a loo" on astapa.sso_saml_sp_keys as permissive for select to astapa_owner
+  using ((connection_id = NULLIF(current_setting('astapa.lookup_sso_connection'::text, true), ''::text)));
+CREATE TRIGGER sso_saml_sp_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_saml_sp_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.subscriptions (
@@ -6447,6 +6489,28 @@ comment on function api.disallow_token_exchange(text,text) is 'Withdraws a clien
 grant execute on function api.disallow_token_exchange(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.discard_apple_token(subject text, client_id text, refresh_token_sealed text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
+    -- A person this project knows by the subject keeps their identity and its token: revoking this one would
+    -- end that whole authorization at Apple.
+    if exists (select from astapa.identities as i
+               where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
+                 and i.subject = discard_apple_token.subject) then
+      return false;
+    end if;
+    perform astapa.queue_apple_revocation((select astapa.current_project_id()), client_id, refresh_token_sealed);
+    return true;
+  end
+  $function$;
+comment on function api.discard_apple_token(text,text,text) is 'The token of an Apple sign-in that made no account (a refused sign-up, an unknown person without an email) is queued for revocation, so Apple no longer lists the app for the person and asks again — sharing the email and name again — at their next sign-in. Nothing when an Apple identity of this project has the subject (true: queued). AS400 a malformed token or client_id.';
+grant execute on function api.discard_apple_token(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.distrust_identity_provider(issuer text)
  RETURNS void
  LANGUAGE plpgsql
@@ -7526,7 +7590,9 @@ AS $function$
       'scope', nullif(r.scope, ''),
       'iat', pg_catalog.floor(extract(epoch from r.created_at))::bigint,
       'exp', pg_catalog.floor(extract(epoch from r.expires_at))::bigint,
-      'project_id', r.project_id))
+      'project_id', r.project_id,
+      -- RFC 9449 §6.2's confirmation, for a refresh token bound to a public client's DPoP key (§5).
+      'cnf', case when r.dpop_jkt is not null then pg_catalog.jsonb_build_object('jkt', r.dpop_jkt) end))
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
@@ -7539,7 +7605,7 @@ AS $function$
       -- Nor one of a client whose kind the project has turned off (dynamic clients, metadata documents).
       and astapa.dynamic_client_allowed(r.client_id)
   $function$;
-comment on function api.introspect_refresh_token(bytea,uuid) is 'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its client''s kind turned off by the project).';
+comment on function api.introspect_refresh_token(bytea,uuid) is 'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries; cnf.jkt when it is bound to a DPoP key), or null when it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its client''s kind turned off by the project).';
 grant execute on function api.introspect_refresh_token(bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -10680,7 +10746,7 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -10693,6 +10759,7 @@ AS $function$
     sso_url text;
     certificates text[];
     on_now boolean;
+    has_key boolean;
   begin
     if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
                   or idp_entity_id ~ '[[:cntrl:]]') then
@@ -10721,32 +10788,56 @@ AS $function$
       raise exception using errcode = 'AS400',
         message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
     end if;
+    has_key := c.id is not null and exists (select from astapa.sso_saml_sp_keys k
+                                            where k.project_id = c.project_id and k.connection_id = c.id);
+    -- Encryption and signed requests need the connection's own key: the app sends one along for a connection
+    -- without (a new one, or one saved before service provider keys existed); one that has a key keeps it.
+    if not has_key and sp_key_id is null
+       and (coalesce(want_assertions_encrypted, false) or coalesce(sign_authn_requests, false)) then
+      raise exception using errcode = 'AS400',
+        message = 'want_assertions_encrypted and sign_authn_requests need the connection''s service provider key.';
+    end if;
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
-                                          idp_certificates, enabled, email_verified_required)
+                                          idp_certificates, enabled, email_verified_required,
+                                          want_assertions_encrypted, sign_authn_requests)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
-              coalesce(email_verified_required, true))
+              coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
+              coalesce(sign_authn_requests, false))
       returning * into c;
+      if sp_key_id is not null then
+        perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
+      end if;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
-                                      'enabled', c.enabled));
+                                      'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
+                                      'sign_authn_requests', c.sign_authn_requests));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
       protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
       idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
       email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
+      -- An OpenID Connect connection turned SAML starts with both off, as a new one does.
+      want_assertions_encrypted = coalesce(put_saml_sso_connection.want_assertions_encrypted,
+                                           x.protocol = 'saml' and x.want_assertions_encrypted),
+      sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
+                                     x.protocol = 'saml' and x.sign_authn_requests),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
+    if not has_key and sp_key_id is not null then
+      perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
+    end if;
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
-                                    'enabled', c.enabled));
+                                    'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
+                                    'sign_authn_requests', c.sign_authn_requests));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field or a pending connection enabled.';
-grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean) to astapa_app;
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
+grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
@@ -10784,8 +10875,11 @@ AS $function$
     if client_secret_sealed is null and c.client_id is distinct from put_sso_connection.client_id then
       raise exception using errcode = 'AS400', message = 'A new client_id needs its client_secret.';
     end if;
+    -- A SAML connection turned OpenID Connect loses its service provider keys and settings with its IdP.
+    delete from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id;
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
+      want_assertions_encrypted = false, sign_authn_requests = false,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -11925,6 +12019,34 @@ comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signe
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.remove_previous_saml_sp_key(organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    gone text;
+  begin
+    select * into c from astapa.sso_connections x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.protocol = 'saml';
+    delete from astapa.sso_saml_sp_keys k
+    where k.project_id = o.project_id and k.connection_id = c.id and k.state = 'previous'
+    returning k.id into gone;
+    if gone is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no previous service provider certificate in this project.', organization_id);
+    end if;
+    perform astapa.audit(o.project_id, 'sso_connection.sp_key_removed', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'key', gone));
+    return astapa.sso_connection_json(c);
+  end
+  $function$;
+comment on function api.remove_previous_saml_sp_key(text) is 'Ends a rotation: the previous service provider key is deleted (no longer published, no longer decrypting). Audited sso_connection.sp_key_removed. AS404 when there is none.';
+grant execute on function api.remove_previous_saml_sp_key(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.remove_project_logo(project_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -12443,10 +12565,12 @@ AS $function$
     mailed bigint;
   begin
     select u.email into email from astapa.users u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
     -- A phone-only user (no email) has factors to reset too; they are not mailed.
     if not found then
-      raise exception 'no such user' using errcode = 'AS404';
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
@@ -12475,7 +12599,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('removed', removed, 'mailed', mailed is not null);
   end
   $function$;
-comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. Returns {removed, mailed}. AS404 for an unknown user.';
+comment on function api.reset_user_factors(text,bigint,jsonb) is 'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. Returns {removed, mailed}. AS404 unless a user of the current project''s current environment.';
 grant execute on function api.reset_user_factors(text,bigint,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -13053,6 +13177,40 @@ comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.rotate_saml_sp_key(organization_id text, key_id text, certificate text, private_key_sealed text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    previous text;
+  begin
+    select * into c from astapa.sso_connections x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.protocol = 'saml'
+    for update;
+    if c.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SAML SSO connection in this project.', organization_id);
+    end if;
+    select k.id into previous from astapa.sso_saml_sp_keys k
+    where k.project_id = c.project_id and k.connection_id = c.id and k.state = 'previous';
+    -- Dropping a previous key the IdP may still encrypt to would break sign-ins: it is removed on purpose first.
+    if previous is not null then
+      raise exception using errcode = 'AS409', message =
+        'This connection still keeps its previous service provider certificate: remove it first.';
+    end if;
+    perform astapa.add_saml_sp_key(c, key_id, certificate, private_key_sealed);
+    perform astapa.audit(o.project_id, 'sso_connection.sp_key_rotated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'key', key_id));
+    return astapa.sso_connection_json(c);
+  end
+  $function$;
+comment on function api.rotate_saml_sp_key(text,text,text,text) is 'Rolls a SAML connection''s service provider key: the new sealed key pair becomes current (signs requests, decrypts), the current one becomes previous (still published in the metadata and still decrypting until api.remove_previous_saml_sp_key). A connection without a key gets its first. Audited sso_connection.sp_key_rotated. AS404 no SAML connection, AS409 a previous key still kept, AS400 a bad key.';
+grant execute on function api.rotate_saml_sp_key(text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.rotate_signing_keys(new_next_kid text, new_next_jwk jsonb, new_next_private bytea)
  RETURNS text
  LANGUAGE plpgsql
@@ -13127,31 +13285,38 @@ comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singula
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.saml_connection_exists(connection_id text)
- RETURNS boolean
+CREATE OR REPLACE FUNCTION api.saml_service_provider(connection_id text)
+ RETURNS jsonb
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
   declare
-    found boolean;
+    result jsonb;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'SAML metadata lookups happen before a project is chosen.';
     end if;
     if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
-      return false;
+      return null;
     end if;
-    -- Shows the owner this one connection for the next query only.
+    -- Shows the owner this one connection (and its keys) for the next query only.
     perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
-    select exists (select from astapa.sso_connections c
-                   where c.id = saml_connection_exists.connection_id and c.protocol = 'saml') into found;
+    select pg_catalog.jsonb_build_object(
+      'sign_authn_requests', c.sign_authn_requests,
+      'want_assertions_encrypted', c.want_assertions_encrypted,
+      'certificates', coalesce((select pg_catalog.jsonb_agg(k.certificate order by k.state, k.created_at)
+                                from astapa.sso_saml_sp_keys k
+                                where k.project_id = c.project_id and k.connection_id = c.id), '[]'::jsonb))
+    into result
+    from astapa.sso_connections c
+    where c.id = saml_service_provider.connection_id and c.protocol = 'saml';
     perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
-    return found;
+    return result;
   end
   $function$;
-comment on function api.saml_connection_exists(text) is 'Whether a SAML connection has this id, for its public service provider metadata (an IdP fetches it with no project known). Security definer because no project is known; it sees only the one connection the id names (policy "definer functions find the sso connection a lookup names"), answers yes or no, and refuses to run once a project is set.';
-grant execute on function api.saml_connection_exists(text) to astapa_app;
+comment on function api.saml_service_provider(text) is 'What a SAML connection''s public service provider metadata says beyond its URLs: its certificates (current first; never a private key) and whether it signs requests and wants encrypted assertions; null when no SAML connection has this id. Security definer because an IdP fetches the metadata with no project known; it sees only the one connection the id names and its keys (policies "definer functions find …"), answers public facts only, and refuses to run once a project is set.';
+grant execute on function api.saml_service_provider(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sandbox_account()
@@ -13985,6 +14150,29 @@ comment on function api.self_registered_token_project(text,bytea,uuid) is 'The p
 grant execute on function api.self_registered_token_project(text,bytea,uuid) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.send_test_mail(project_id text, mail jsonb)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    wait integer;
+  begin
+    -- Ten an hour per project and address: enough to try every mail kind's wording in both languages, too few
+    -- to use the dashboard as a mail cannon (the address is the developer's own, but a mailbox can be shared).
+    wait := api.rate_limit_hit('mail_test ' || project_id || ' ' || pg_catalog.lower(coalesce(mail ->> 'to', '')),
+                               10, 3600);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Ten test mails an hour to one address: try again in ' || (wait + 59) / 60 || ' minutes.';
+    end if;
+    return api.queue_mail(project_id, mail || '{"template": "mail_text_test"}');
+  end
+  $function$;
+comment on function api.send_test_mail(text,jsonb) is 'A dashboard "send me a test" of a mail text: api.queue_mail with template mail_text_test. AS429 (HINT: seconds to wait) past ten an hour per project and address.';
+grant execute on function api.send_test_mail(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.send_test_webhook(project_id text, endpoint_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -14700,10 +14888,7 @@ AS $function$
     -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
     -- whole authorization at Apple, this sign-in's too.
     if refresh_token_sealed is not null then
-      if client_id is null or pg_catalog.length(client_id) > 255 or pg_catalog.length(refresh_token_sealed) > 4000
-         or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
-        raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
-      end if;
+      perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
       update astapa.identities as i
       set refresh_token_sealed = sign_in_with_apple.refresh_token_sealed, token_client_id = sign_in_with_apple.client_id
       where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
@@ -15889,10 +16074,15 @@ AS $function$
     if provider is null or provider not in ('password', 'google', 'github', 'apple') then
       raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
-    -- One change at a time per user, so two unlinks cannot together remove the last two methods.
+    -- One change at a time per user, so two unlinks cannot together remove the last two methods. A user of the
+    -- project's current environment only, as every user endpoint.
     perform from astapa.users as u
     where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
-    for no key update;
+      and u.environment = (select p.mode from astapa.projects as p where p.id = unlink_sign_in_method.project_id)
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
     select m into target from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project_id, user_id)) as m
     where m ->> 'provider' = provider and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject);
     if target is null then
@@ -15917,7 +16107,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current environment; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16935,6 +17125,25 @@ comment on function api.user_trials(text,bigint) is 'The trials a user has start
 grant execute on function api.user_trials(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.user_ways_in(project_id text, user_id bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    -- A user of the current project's current environment only, as every user endpoint.
+    perform api.get_environment_user(project_id, user_id);
+    return pg_catalog.jsonb_build_object(
+      'methods', api.user_sign_in_methods(project_id, user_id),
+      'passkeys', api.user_passkeys(project_id, user_id),
+      'factors', api.user_factors(project_id, user_id));
+  end
+  $function$;
+comment on function api.user_ways_in(text,bigint) is 'Everything a user signs in with, for the Platform API: methods (api.user_sign_in_methods), passkeys (api.user_passkeys) and second factors (api.user_factors); never a secret, key or hash. AS404 unless a user of the current project''s current environment.';
+grant execute on function api.user_ways_in(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.verify_client(client_id text, client_secret_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -17204,6 +17413,33 @@ AS $function$
   $function$;
 comment on function astapa.add_membership(astapa.organizations,bigint,text,text) is 'Makes a user of the project a member of the (locked) organization with a role, within its seat limit; emitted and audited. astapa.assert_may_join''s errors: AS404 unknown user, AS409 already a member, AS4F9 no free seat, AS400 unknown role.';
 grant execute on function astapa.add_membership(astapa.organizations,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.add_saml_sp_key(c astapa.sso_connections, key_id text, certificate text, private_key_sealed text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if key_id is null or key_id !~ '^spk_[a-z2-7]{24}$' then
+      raise exception using errcode = 'AS400', message = 'A service provider key id is spk_ and 24 characters.';
+    end if;
+    if certificate is null or pg_catalog.length(certificate) > 8000 or certificate !~ '^[A-Za-z0-9+/]+={0,2}$' then
+      raise exception using errcode = 'AS400', message = 'A service provider certificate is base64 DER.';
+    end if;
+    if private_key_sealed is null or pg_catalog.length(private_key_sealed) > 8000
+       or private_key_sealed !~ '^[A-Za-z0-9_-]+$' then
+      raise exception using errcode = 'AS400', message = 'A service provider key is sealed (base64url).';
+    end if;
+    -- The current key becomes the previous one: still published and still decrypting until it is removed.
+    update astapa.sso_saml_sp_keys k set state = 'previous'
+    where k.project_id = c.project_id and k.connection_id = c.id and k.state = 'current';
+    insert into astapa.sso_saml_sp_keys (project_id, connection_id, id, state, certificate, private_key_sealed)
+    values (c.project_id, c.id, key_id, 'current', certificate, private_key_sealed);
+  end
+  $function$;
+comment on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) is 'Makes a sealed service provider key pair the connection''s current one (the current one, if any, becomes the previous; the caller refuses a rotation while a previous one is kept). AS400 a bad id, certificate or seal.';
+grant execute on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apple_provider_problem(entry jsonb)
@@ -18476,6 +18712,23 @@ AS $function$
   $function$;
 comment on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) is 'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first factor was already a code to a phone. phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
 grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if client_id is null or pg_catalog.length(client_id) > 255 or refresh_token_sealed is null
+       or pg_catalog.length(refresh_token_sealed) > 4000 or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
+      raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
+    end if;
+  end
+  $function$;
+comment on function astapa.check_sealed_apple_token(text,text) is 'AS400 unless refresh_token_sealed is a sealed token as the app makes them (base64url, at most 4,000 characters) and client_id the Services ID it was issued to (at most 255).';
+grant execute on function astapa.check_sealed_apple_token(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.checkout_json(c astapa.checkouts)
@@ -20830,7 +21083,11 @@ AS $function$
       "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
       "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
       "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
-      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]}
+      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]},
+      "renewal_due": {"about": "Renewal notice with the next period''s pay link (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
+      "trial_ending": {"about": "Trial reminder with the pay link that keeps the plan (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
+      "organization_renewal_due": {"about": "A team plan''s renewal notice to its owners and admins (both languages in one mail)", "placeholders": ["app", "plan", "organization", "seats", "amount", "date"]},
+      "receipt": {"about": "Receipt after a payment, with its amounts and PPN (both languages in one mail)", "placeholders": ["app", "plan", "number", "amount"]}
     }'::jsonb
   $function$;
 comment on function astapa.mail_text_kinds() is 'The mails a project may word itself (settings.mail_texts), each with what it is and the placeholders its texts may use; lib/mail/own_texts.ts holds the same registry (a test proves they agree).';
@@ -22044,16 +22301,27 @@ comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinis
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.queue_apple_revocation(project_id text, client_id text, token_sealed text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
+    values (queue_apple_revocation.project_id, queue_apple_revocation.client_id, queue_apple_revocation.token_sealed);
+    select pg_catalog.pg_notify('astapa_apple_revocations',
+      pg_catalog.jsonb_build_object('project_id', queue_apple_revocation.project_id)::text);
+  $function$;
+comment on function astapa.queue_apple_revocation(text,text,text) is 'Queues one sealed Apple refresh token for revocation (as the project: its insert policy applies) and wakes the workers (NOTIFY astapa_apple_revocations with the project id).';
+grant execute on function astapa.queue_apple_revocation(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_apple_token_revocation()
  RETURNS trigger
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   begin
-    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
-    values (old.project_id, old.token_client_id, old.refresh_token_sealed);
-    perform pg_catalog.pg_notify('astapa_apple_revocations',
-      pg_catalog.jsonb_build_object('project_id', old.project_id)::text);
+    perform astapa.queue_apple_revocation(old.project_id, old.token_client_id, old.refresh_token_sealed);
     return null;
   end
   $function$;
@@ -24007,7 +24275,15 @@ AS $function$
       'issuer', c.issuer, 'idp_client_id', c.client_id,
       'idp_client_secret_set', case when c.protocol = 'oidc' then true end,
       'idp_entity_id', c.idp_entity_id, 'idp_sso_url', c.idp_sso_url,
-      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates))) || pg_catalog.jsonb_build_object(
+      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates),
+      'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
+      'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
+      'sp_certificates', case when c.protocol = 'saml' then coalesce(
+        (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
+                                     'certificate', k.certificate, 'created_at', k.created_at)
+                                     order by k.state, k.created_at)
+         from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
+        '[]'::jsonb) end)) || pg_catalog.jsonb_build_object(
       'id', c.id, 'organization_id', c.organization_id, 'protocol', c.protocol,
       'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
@@ -24015,7 +24291,7 @@ AS $function$
                              and d.verified_at is not null), '[]'::jsonb),
       'created_at', c.created_at, 'updated_at', c.updated_at)
   $function$;
-comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret (idp_client_secret_set says one is kept), with the organization''s verified domains (the addresses the connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
+comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret (idp_client_secret_set says one is kept) nor a SAML service provider private key (sp_certificates lists the certificates, current first), with the organization''s verified domains (the addresses the connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner
@@ -24095,10 +24371,14 @@ CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)
 AS $function$
     select astapa.sso_connection_json(c) || pg_catalog.jsonb_build_object(
       'client_secret_sealed', c.client_secret_sealed,
+      'sp_keys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                    'id', k.id, 'state', k.state, 'certificate', k.certificate,
+                    'private_key_sealed', k.private_key_sealed) order by k.state, k.created_at), '[]'::jsonb)
+                  from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
       'organization_name', (select o.name from astapa.organizations o
                             where o.project_id = c.project_id and o.id = c.organization_id))
   $function$;
-comment on function astapa.sso_sign_in_json(astapa.sso_connections) is 'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret and the organization''s name (pages name the provider by it). Never answered by the Platform API.';
+comment on function astapa.sso_sign_in_json(astapa.sso_connections) is 'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret, a SAML connection''s sealed service provider keys (to sign requests and decrypt assertions) and the organization''s name (pages name the provider by it). Never answered by the Platform API.';
 grant execute on function astapa.sso_sign_in_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner

@@ -59,3 +59,15 @@ export async function fillProfile(
 ) {
   await tx`select api.fill_profile(${userId}::bigint, ${provider}, ${JSON.stringify(profile)}::text::jsonb)`;
 }
+
+/**
+ * Queues the revocation of the token of an Apple sign-in that made no account (db/api/apple_lifecycle.sql);
+ * false when the project knows the person by the subject (their identity keeps its own token).
+ */
+export function discardAppleToken(sql: Sql, projectId: string, subject: string, kept: KeptAppleToken) {
+  return asApp(sql, projectId, async (tx) => {
+    const [row] =
+      await tx`select api.discard_apple_token(${subject}, ${kept.clientId}, ${kept.tokenSealed}) as queued`;
+    return row.queued as boolean;
+  });
+}

@@ -17,6 +17,15 @@ export const SsoConnection = z.object({
   idp_entity_id: z.string().optional(),
   idp_sso_url: z.string().optional(),
   idp_certificates: z.array(z.string()).optional(),
+  want_assertions_encrypted: z.boolean().optional(),
+  sign_authn_requests: z.boolean().optional(),
+  /** The connection's own service provider certificates (base64 DER), current first; never a private key. */
+  sp_certificates: z.array(z.object({
+    id: z.string(),
+    state: z.enum(["current", "previous"]),
+    certificate: z.string(),
+    created_at: z.string(),
+  })).optional(),
   enabled: z.boolean(),
   email_verified_required: z.boolean(),
   domains: z.array(z.string()),
@@ -29,6 +38,13 @@ export type SsoConnection = z.infer<typeof SsoConnection>;
 export const SsoSignInConnection = SsoConnection.extend({
   /** Null for SAML. */
   client_secret_sealed: z.string().nullable(),
+  /** SAML: the service provider's key pairs, sealed (lib/login/sso/saml_sp_key.ts), current first. */
+  sp_keys: z.array(z.object({
+    id: z.string(),
+    state: z.enum(["current", "previous"]),
+    certificate: z.string(),
+    private_key_sealed: z.string(),
+  })),
   organization_name: z.string(),
 });
 export type SsoSignInConnection = z.infer<typeof SsoSignInConnection>;
@@ -56,14 +72,33 @@ export type SamlConnectionInput = {
   certificates: string[] | null;
   enabled: boolean | null;
   emailVerifiedRequired: boolean | null;
+  wantAssertionsEncrypted: boolean | null;
+  signAuthnRequests: boolean | null;
+  /** A new key pair, kept only when the connection has none yet. */
+  spKey: SealedSpKey;
 };
+
+/** A service provider key pair as stored: its id, certificate (base64 DER) and sealed private key. */
+export type SealedSpKey = { id: string; certificate: string; privateKeySealed: string };
 
 export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlConnectionInput) =>
   result(
     tx`select api.put_saml_sso_connection(${organization}, ${input.entityId}, ${input.ssoUrl},
-                                          ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
+                                          ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired},
+                                          ${input.wantAssertionsEncrypted}, ${input.signAuthnRequests},
+                                          ${input.spKey.id}, ${input.spKey.certificate},
+                                          ${input.spKey.privateKeySealed}) as result`,
     SsoConnection,
   );
+/** The new key pair becomes current, the current one previous (AS409 while a previous one is kept). */
+export const rotateSamlSpKey = (tx: Tx, organization: string, key: SealedSpKey) =>
+  result(
+    tx`select api.rotate_saml_sp_key(${organization}, ${key.id}, ${key.certificate}, ${key.privateKeySealed}) as result`,
+    SsoConnection,
+  );
+/** Ends a rotation: the previous key is neither published nor decrypting any more. */
+export const removePreviousSamlSpKey = (tx: Tx, organization: string) =>
+  result(tx`select api.remove_previous_saml_sp_key(${organization}) as result`, SsoConnection);
 export const getSsoConnection = (tx: Tx, organization: string) =>
   result(tx`select api.get_sso_connection(${organization}) as result`, SsoConnection);
 export const listSsoConnections = (tx: Tx) =>
@@ -133,12 +168,18 @@ export function signInWithSso(sql: Sql, projectId: string, connectionId: string,
   );
 }
 
-/** Whether a SAML connection has this id (its public metadata; no project known). */
-export function samlConnectionExists(sql: Sql, connectionId: string) {
+const SamlServiceProviderFacts = z.object({
+  sign_authn_requests: z.boolean(),
+  want_assertions_encrypted: z.boolean(),
+  certificates: z.array(z.string()),
+}).nullable();
+
+/** A SAML connection's public facts for its SP metadata (certificates, settings), or null when none has this id. */
+export function samlServiceProviderFacts(sql: Sql, connectionId: string) {
   return asApp(
     sql,
     null,
-    (tx) => result(tx`select api.saml_connection_exists(${connectionId}) as result`, z.boolean()),
+    (tx) => result(tx`select api.saml_service_provider(${connectionId}) as result`, SamlServiceProviderFacts),
   );
 }
 

@@ -6,6 +6,8 @@ import { z } from "zod";
 import type { Tx } from "./client.ts";
 import { type ProfileInput, type User, UserSchema } from "./users.ts";
 import { result } from "./result.ts";
+import { ListedPasskeySchema } from "./passkeys.ts";
+import { UserFactors } from "./factors.ts";
 
 /**
  * One way a user signs in (api.user_sign_in_methods). password, google, github and apple can be removed (`removable`:
@@ -83,6 +85,18 @@ export function signInMethods(tx: Tx, projectId: string, userId: string): Promis
     tx`select api.user_sign_in_methods(${projectId}, ${userId}::bigint) as result`,
     z.array(SignInMethodSchema),
   );
+}
+
+export const UserWaysInSchema = z.object({
+  methods: z.array(SignInMethodSchema),
+  passkeys: z.array(ListedPasskeySchema),
+  factors: UserFactors,
+});
+export type UserWaysIn = z.infer<typeof UserWaysInSchema>;
+
+/** Everything the user signs in with (api.user_ways_in): methods, passkeys, second factors. */
+export function userWaysIn(tx: Tx, projectId: string, userId: string): Promise<UserWaysIn> {
+  return result(tx`select api.user_ways_in(${projectId}, ${userId}::bigint) as result`, UserWaysInSchema);
 }
 
 /** Removes one way to sign in (never the last: conflict); answers the methods left. */

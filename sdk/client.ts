@@ -23,6 +23,8 @@ import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
 import type { DpopReplayStore } from "./dpop.ts";
 import { dpopSettings } from "./dpop_settings.ts";
+import { appleRevocations } from "./apple_revocations.ts";
+import { userWaysIn } from "./user_ways_in.ts";
 import { mailTexts } from "./mail_texts.ts";
 
 export type {
@@ -438,6 +440,8 @@ export function createAstapa(options: AstapaOptions) {
 
     /** The project's ways to sign in: passwords, passkeys, email codes, sign-up by code (docs/passkeys.md). */
     signInMethods: signInMethods(json),
+    /** Apple token revocations still waiting or given up (docs/social-login.md). */
+    appleRevocations: appleRevocations(json),
     /** Whether every client of the project must use DPoP (docs/tokens.md). */
     dpopSettings: dpopSettings(json),
     /** The project's own wording of each mail it sends (docs/project-settings.md). */
@@ -456,7 +460,7 @@ export function createAstapa(options: AstapaOptions) {
     webhooks: webhooks(json, call),
 
     /** The project's users: find, page, create, disable, erase, sessions; impersonation (docs/impersonation.md). */
-    users: users(json, call),
+    users: { ...users(json, call), ...userWaysIn(json) },
   };
 }
 

@@ -102,6 +102,8 @@ export {
   type DpopRequest,
 } from "./dpop.ts";
 export type { DpopSettings } from "./dpop_settings.ts";
+export type { AppleRevocation } from "./apple_revocations.ts";
+export type { SignInMethod, UserPasskey, UserWaysIn } from "./user_ways_in.ts";
 export type { MailText, MailTexts, MailTextSet } from "./mail_texts.ts";
 
 type Handler<R extends Request, A extends unknown[], T extends Response> = (

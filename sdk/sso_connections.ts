@@ -2,7 +2,8 @@
  * The SDK's enterprise SSO helpers (`astapa.ssoConnections`): an organization's OpenID Connect or SAML 2.0
  * connection (docs/enterprise-sso.md), through the Platform API. An OpenID Connect client secret is write-only:
  * reads say only that one is kept (`idp_client_secret_set`). A SAML connection answers the service provider's
- * entity ID and ACS URL to give the IdP.
+ * entity ID and ACS URL to give the IdP, and its own certificates (for encrypted assertions and signed requests;
+ * never a private key), which `rotateCertificate` rolls and `removePreviousCertificate` ends.
  */
 
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
@@ -37,6 +38,19 @@ export type SamlSsoConnection = SsoConnectionCommon & {
   sp_entity_id: string;
   acs_url: string;
   sp_metadata_url: string;
+  /** Refuse an assertion that is not encrypted to the connection's certificate. */
+  want_assertions_encrypted: boolean;
+  /** Sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection's key. */
+  sign_authn_requests: boolean;
+  /** The connection's own certificates (base64 DER), current first; a previous one during a rotation. */
+  sp_certificates: SamlSpCertificate[];
+};
+
+export type SamlSpCertificate = {
+  id: string;
+  state: "current" | "previous";
+  certificate: string;
+  created_at: string;
 };
 
 export type SsoConnection = OidcSsoConnection | SamlSsoConnection;
@@ -58,7 +72,14 @@ export type OidcSsoConnectionInput = {
  * none of them: a SAML connection keeps its IdP, another is saved pending to learn the URLs to give the IdP.
  */
 export type SamlSsoConnectionInput =
-  & { protocol: "saml"; enabled?: boolean; email_verified_required?: boolean }
+  & {
+    protocol: "saml";
+    enabled?: boolean;
+    email_verified_required?: boolean;
+    /** Left out: kept (false for a new connection). */
+    want_assertions_encrypted?: boolean;
+    sign_authn_requests?: boolean;
+  }
   & (
     | Record<never, never>
     | { idp_metadata_xml: string }
@@ -82,6 +103,12 @@ export function ssoConnections(json: Json, call: Call) {
       json<
         I extends SamlSsoConnectionInput ? SamlSsoConnection : OidcSsoConnection
       >(path(org), "PUT", input),
+    /** Rolls a SAML connection's certificate: the old one stays published and decrypting until removed (409 while
+     * a previous one is kept). */
+    rotateCertificate: (org: string) => json<SamlSsoConnection>(`${path(org)}/sp-certificates`, "POST"),
+    /** Ends a rotation: the previous certificate is neither published nor decrypting any more. */
+    removePreviousCertificate: (org: string) =>
+      json<SamlSsoConnection>(`${path(org)}/sp-certificates/previous`, "DELETE"),
     /** Removes it: the organization's people sign in as before. */
     async remove(org: string): Promise<void> {
       await call(path(org), { method: "DELETE" }); // 204, no body

@@ -1,7 +1,8 @@
 /**
  * The Organizations page's SAML part of an organization's SSO cell: a SAML connection's IdP and the two URLs its
  * IT copies into the IdP (Astapa's entity ID, which is also its metadata URL, and the ACS URL), and for admins
- * the form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML 2.0").
+ * the form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML 2.0"), with
+ * its encryption and request-signing switches and the button that rolls its own certificate (never a private key).
  */
 import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
 import { CsrfField } from "./Frame.tsx";
@@ -24,17 +25,62 @@ export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {
         <dd>
           <code>{sso.acs_url}</code>
         </dd>
+        <dt>
+          Assertions {sso.want_assertions_encrypted ? "must be encrypted" : "may be encrypted"} · requests
+          {" "}
+          {sso.sign_authn_requests ? "signed" : "unsigned"}
+        </dt>
+        {(sso.sp_certificates ?? []).map((key) => (
+          <dd data-sp-certificate={key.state}>
+            {key.state === "current" ? "Certificate (give the IdP for encryption and signed requests)" : (
+              "Previous certificate (still decrypting until removed)"
+            )}
+            <details>
+              <summary>
+                <code>{key.id}</code>
+              </summary>
+              <pre>{pem(key.certificate)}</pre>
+            </details>
+          </dd>
+        ))}
       </dl>
     </>
   );
 }
 
+const pem = (der: string) =>
+  `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)?.join("\n")}\n-----END CERTIFICATE-----`;
+
+/** An admin rolls the connection's own certificate, or ends a rotation by removing the previous one. */
+export function SamlCertificateForm({ action, csrf, organization, rotating }: {
+  action: string;
+  csrf: string;
+  organization: string;
+  rotating: boolean;
+}) {
+  return (
+    <form method="post" action={action} class="inline">
+      <CsrfField token={csrf} />
+      <input type="hidden" name="organization" value={organization} />
+      {rotating
+        ? (
+          <button type="submit" name="action" value="remove_previous_sp_certificate">
+            Remove the previous certificate
+          </button>
+        )
+        : <button type="submit" name="action" value="rotate_sp_certificate">Roll the certificate</button>}
+    </form>
+  );
+}
+
 /** An admin's SAML set-up: the IdP's metadata XML. */
-export function SamlSsoForm({ action, csrf, organization, enabled }: {
+export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, signed }: {
   action: string;
   csrf: string;
   organization: string;
   enabled: boolean;
+  encrypted: boolean;
+  signed: boolean;
 }) {
   return (
     <details>
@@ -52,6 +98,13 @@ export function SamlSsoForm({ action, csrf, organization, enabled }: {
         </label>
         <label>
           <input type="checkbox" name="enabled" checked={enabled} /> Enabled
+        </label>
+        <label>
+          <input type="checkbox" name="want_assertions_encrypted" checked={encrypted} />{" "}
+          Require encrypted assertions (turn encryption on at the IdP first)
+        </label>
+        <label>
+          <input type="checkbox" name="sign_authn_requests" checked={signed} /> Sign authentication requests
         </label>
         <button type="submit" name="action" value="save_saml">Save SAML connection</button>
       </form>

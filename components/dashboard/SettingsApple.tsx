@@ -21,6 +21,7 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
         turns their private relay's forwarding off or on, stops using Sign in with Apple for the app, or
         deletes their Apple ID.
       </p>
+      <AppleRevocations revocations={data.appleRevocations} />
       {canEdit && (
         <>
           <form method="post" action={`${base}/settings/social`} class="form">
@@ -55,5 +56,40 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
         </>
       )}
     </div>
+  );
+}
+
+/** Token revocations not done yet or given up (revoked ones leave no row): shown only when there are some. */
+function AppleRevocations({ revocations }: { revocations: SettingsData["appleRevocations"] }) {
+  if (revocations.length === 0) return null;
+  return (
+    <>
+      <h4>Token revocations waiting or given up</h4>
+      <table class="list" data-apple-revocations>
+        <thead>
+          <tr>
+            <th scope="col">Services ID</th>
+            <th scope="col">Status</th>
+            <th scope="col">Apple's last answer</th>
+            <th scope="col">Queued</th>
+          </tr>
+        </thead>
+        <tbody>
+          {revocations.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <code>{r.client_id}</code>
+              </td>
+              <td>
+                {r.status === "failed" ? "given up" : r.status}
+                {r.attempts > 0 && ` after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`}
+              </td>
+              <td>{r.last_error ?? (r.last_status === null ? "—" : String(r.last_status))}</td>
+              <td>{r.created_at}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }

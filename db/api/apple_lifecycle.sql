@@ -61,6 +61,43 @@ create policy "a project forgets its own apple notifications" on astapa.apple_no
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+create or replace function astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if client_id is null or pg_catalog.length(client_id) > 255 or refresh_token_sealed is null
+       or pg_catalog.length(refresh_token_sealed) > 4000 or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
+      raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.check_sealed_apple_token(text, text) is
+  'AS400 unless refresh_token_sealed is a sealed token as the app makes them (base64url, at most 4,000 '
+  'characters) and client_id the Services ID it was issued to (at most 255).';
+
+grant execute on function astapa.check_sealed_apple_token(text, text) to astapa_app;
+
+create or replace function astapa.queue_apple_revocation(project_id text, client_id text, token_sealed text)
+  returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
+    values (queue_apple_revocation.project_id, queue_apple_revocation.client_id, queue_apple_revocation.token_sealed);
+    select pg_catalog.pg_notify('astapa_apple_revocations',
+      pg_catalog.jsonb_build_object('project_id', queue_apple_revocation.project_id)::text);
+  $$;
+
+comment on function astapa.queue_apple_revocation(text, text, text) is
+  'Queues one sealed Apple refresh token for revocation (as the project: its insert policy applies) and wakes '
+  'the workers (NOTIFY astapa_apple_revocations with the project id).';
+
+grant execute on function astapa.queue_apple_revocation(text, text, text) to astapa_app;
+
 create or replace function api.sign_in_with_apple(subject text, email text, email_verified boolean, client_id text,
                                                   refresh_token_sealed text)
   returns jsonb
@@ -74,10 +111,7 @@ create or replace function api.sign_in_with_apple(subject text, email text, emai
     -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
     -- whole authorization at Apple, this sign-in's too.
     if refresh_token_sealed is not null then
-      if client_id is null or pg_catalog.length(client_id) > 255 or pg_catalog.length(refresh_token_sealed) > 4000
-         or refresh_token_sealed !~ '^[A-Za-z0-9_-]+$' then
-        raise exception using errcode = 'AS400', message = 'A sealed Apple refresh token and its client_id are expected.';
-      end if;
+      perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
       update astapa.identities as i
       set refresh_token_sealed = sign_in_with_apple.refresh_token_sealed, token_client_id = sign_in_with_apple.client_id
       where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
@@ -94,16 +128,41 @@ comment on function api.sign_in_with_apple(text, text, boolean, text, text) is
 
 grant execute on function api.sign_in_with_apple(text, text, boolean, text, text) to astapa_app;
 
+create or replace function api.discard_apple_token(subject text, client_id text, refresh_token_sealed text)
+  returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    perform astapa.check_sealed_apple_token(client_id, refresh_token_sealed);
+    -- A person this project knows by the subject keeps their identity and its token: revoking this one would
+    -- end that whole authorization at Apple.
+    if exists (select from astapa.identities as i
+               where i.project_id = (select astapa.current_project_id()) and i.provider = 'apple'
+                 and i.subject = discard_apple_token.subject) then
+      return false;
+    end if;
+    perform astapa.queue_apple_revocation((select astapa.current_project_id()), client_id, refresh_token_sealed);
+    return true;
+  end
+  $$;
+
+comment on function api.discard_apple_token(text, text, text) is
+  'The token of an Apple sign-in that made no account (a refused sign-up, an unknown person without an email) '
+  'is queued for revocation, so Apple no longer lists the app for the person and asks again — sharing the '
+  'email and name again — at their next sign-in. Nothing when an Apple identity of this project has the '
+  'subject (true: queued). AS400 a malformed token or client_id.';
+
+grant execute on function api.discard_apple_token(text, text, text) to astapa_app;
+
 create or replace function astapa.queue_apple_token_revocation() returns trigger
   language plpgsql
   volatile
   set search_path = ''
   as $$
   begin
-    insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
-    values (old.project_id, old.token_client_id, old.refresh_token_sealed);
-    perform pg_catalog.pg_notify('astapa_apple_revocations',
-      pg_catalog.jsonb_build_object('project_id', old.project_id)::text);
+    perform astapa.queue_apple_revocation(old.project_id, old.token_client_id, old.refresh_token_sealed);
     return null;
   end
   $$;

@@ -495,10 +495,12 @@ create or replace function api.reset_user_factors(project_id text, user_id bigin
     mailed bigint;
   begin
     select u.email into email from astapa.users u
+    join astapa.projects as p on p.id = u.project_id and p.mode = u.environment
     where u.project_id = reset_user_factors.project_id and u.id = reset_user_factors.user_id;
     -- A phone-only user (no email) has factors to reset too; they are not mailed.
     if not found then
-      raise exception 'no such user' using errcode = 'AS404';
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
     select pg_catalog.array_agg(f.kind order by f.kind desc) into kinds from astapa.user_factors f
     where f.project_id = reset_user_factors.project_id and f.user_id = reset_user_factors.user_id
@@ -532,7 +534,7 @@ comment on function api.reset_user_factors(text, bigint, jsonb) is
   'An admin''s reset: removes the user''s factors and recovery codes and forgets their remembered browsers; when a '
   'factor was enrolled it is audited (user.mfa_removed), an event is emitted (factor: totp when an app was set '
   'up, else phone; factors: every kind removed) and, with mail, the user told when they have an email address. '
-  'Returns {removed, mailed}. AS404 for an unknown user.';
+  'Returns {removed, mailed}. AS404 unless a user of the current project''s current environment.';
 
 grant execute on function api.reset_user_factors(text, bigint, jsonb) to astapa_app;
 

@@ -165,6 +165,32 @@ comment on function api.queue_mail(text, jsonb) is
 
 grant execute on function api.queue_mail(text, jsonb) to astapa_app;
 
+create or replace function api.send_test_mail(project_id text, mail jsonb) returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    wait integer;
+  begin
+    -- Ten an hour per project and address: enough to try every mail kind's wording in both languages, too few
+    -- to use the dashboard as a mail cannon (the address is the developer's own, but a mailbox can be shared).
+    wait := api.rate_limit_hit('mail_test ' || project_id || ' ' || pg_catalog.lower(coalesce(mail ->> 'to', '')),
+                               10, 3600);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Ten test mails an hour to one address: try again in ' || (wait + 59) / 60 || ' minutes.';
+    end if;
+    return api.queue_mail(project_id, mail || '{"template": "mail_text_test"}');
+  end
+  $$;
+
+comment on function api.send_test_mail(text, jsonb) is
+  'A dashboard "send me a test" of a mail text: api.queue_mail with template mail_text_test. AS429 (HINT: '
+  'seconds to wait) past ten an hour per project and address.';
+
+grant execute on function api.send_test_mail(text, jsonb) to astapa_app;
+
 create or replace function api.list_mail(project_id text, max_rows integer default 50) returns jsonb
   language sql
   stable

@@ -550,7 +550,11 @@ create or replace function astapa.mail_text_kinds() returns jsonb
       "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
       "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
       "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
-      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]}
+      "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]},
+      "renewal_due": {"about": "Renewal notice with the next period''s pay link (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
+      "trial_ending": {"about": "Trial reminder with the pay link that keeps the plan (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
+      "organization_renewal_due": {"about": "A team plan''s renewal notice to its owners and admins (both languages in one mail)", "placeholders": ["app", "plan", "organization", "seats", "amount", "date"]},
+      "receipt": {"about": "Receipt after a payment, with its amounts and PPN (both languages in one mail)", "placeholders": ["app", "plan", "number", "amount"]}
     }'::jsonb
   $$;
 

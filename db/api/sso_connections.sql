@@ -1,7 +1,8 @@
 -- Enterprise SSO connections (docs/enterprise-sso.md): an organization's OpenID Connect or SAML 2.0 identity
 -- provider, set by the project's own client, and the sign-in of a person it vouches for at one of the organization's
--- verified domains. The tables are in migrations 4227 and 4234. The app seals an OpenID Connect client secret before
--- it reaches SQL; no function here returns it except the two the hosted login reads to talk to the IdP.
+-- verified domains. The tables are in migrations 4227, 4234, 4277 and 4278. The app seals an OpenID Connect client
+-- secret and a SAML connection's service provider private key before they reach SQL; no function here returns them
+-- except the two the hosted login reads to talk to the IdP.
 
 drop policy if exists "a project reads its own sso connections" on astapa.sso_connections;
 create policy "a project reads its own sso connections" on astapa.sso_connections
@@ -44,6 +45,36 @@ create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_a
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "a project reads its own saml sp keys" on astapa.sso_saml_sp_keys;
+create policy "a project reads its own saml sp keys" on astapa.sso_saml_sp_keys
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project adds its own saml sp keys" on astapa.sso_saml_sp_keys;
+create policy "a project adds its own saml sp keys" on astapa.sso_saml_sp_keys
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project changes its own saml sp keys" on astapa.sso_saml_sp_keys;
+create policy "a project changes its own saml sp keys" on astapa.sso_saml_sp_keys
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project removes its own saml sp keys" on astapa.sso_saml_sp_keys;
+create policy "a project removes its own saml sp keys" on astapa.sso_saml_sp_keys
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "definer functions find the saml sp keys of the connection a lookup names" on astapa.sso_saml_sp_keys;
+create policy "definer functions find the saml sp keys of the connection a lookup names" on astapa.sso_saml_sp_keys
+  for select to astapa_owner
+  using (connection_id = nullif(pg_catalog.current_setting('astapa.lookup_sso_connection', true), ''));
+
+create or replace trigger sso_saml_sp_keys_refuse_foreign_client_writes
+  before insert or update or delete or truncate
+  on astapa.sso_saml_sp_keys for each statement execute function astapa.refuse_foreign_client_writes();
+
 -- A management table: machine and self-registered clients may not write it (astapa.refuse_foreign_client_writes).
 create or replace trigger sso_connections_refuse_foreign_client_writes
   before insert or update or delete or truncate
@@ -59,7 +90,15 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
       'issuer', c.issuer, 'idp_client_id', c.client_id,
       'idp_client_secret_set', case when c.protocol = 'oidc' then true end,
       'idp_entity_id', c.idp_entity_id, 'idp_sso_url', c.idp_sso_url,
-      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates))) || pg_catalog.jsonb_build_object(
+      'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates),
+      'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
+      'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
+      'sp_certificates', case when c.protocol = 'saml' then coalesce(
+        (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
+                                     'certificate', k.certificate, 'created_at', k.created_at)
+                                     order by k.state, k.created_at)
+         from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
+        '[]'::jsonb) end)) || pg_catalog.jsonb_build_object(
       'id', c.id, 'organization_id', c.organization_id, 'protocol', c.protocol,
       'enabled', c.enabled, 'email_verified_required', c.email_verified_required,
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
@@ -70,8 +109,9 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
 
 comment on function astapa.sso_connection_json(astapa.sso_connections) is
   'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret '
-  '(idp_client_secret_set says one is kept), with the organization''s verified domains (the addresses the '
-  'connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
+  '(idp_client_secret_set says one is kept) nor a SAML service provider private key (sp_certificates lists the '
+  'certificates, current first), with the organization''s verified domains (the addresses the connection signs '
+  'in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
@@ -117,8 +157,11 @@ create or replace function api.put_sso_connection(
     if client_secret_sealed is null and c.client_id is distinct from put_sso_connection.client_id then
       raise exception using errcode = 'AS400', message = 'A new client_id needs its client_secret.';
     end if;
+    -- A SAML connection turned OpenID Connect loses its service provider keys and settings with its IdP.
+    delete from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id;
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
+      want_assertions_encrypted = false, sign_authn_requests = false,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -207,13 +250,53 @@ comment on function api.delete_sso_connection(text) is
 
 grant execute on function api.delete_sso_connection(text) to astapa_app;
 
+create or replace function astapa.add_saml_sp_key(
+  c astapa.sso_connections,
+  key_id text,
+  certificate text,
+  private_key_sealed text
+) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if key_id is null or key_id !~ '^spk_[a-z2-7]{24}$' then
+      raise exception using errcode = 'AS400', message = 'A service provider key id is spk_ and 24 characters.';
+    end if;
+    if certificate is null or pg_catalog.length(certificate) > 8000 or certificate !~ '^[A-Za-z0-9+/]+={0,2}$' then
+      raise exception using errcode = 'AS400', message = 'A service provider certificate is base64 DER.';
+    end if;
+    if private_key_sealed is null or pg_catalog.length(private_key_sealed) > 8000
+       or private_key_sealed !~ '^[A-Za-z0-9_-]+$' then
+      raise exception using errcode = 'AS400', message = 'A service provider key is sealed (base64url).';
+    end if;
+    -- The current key becomes the previous one: still published and still decrypting until it is removed.
+    update astapa.sso_saml_sp_keys k set state = 'previous'
+    where k.project_id = c.project_id and k.connection_id = c.id and k.state = 'current';
+    insert into astapa.sso_saml_sp_keys (project_id, connection_id, id, state, certificate, private_key_sealed)
+    values (c.project_id, c.id, key_id, 'current', certificate, private_key_sealed);
+  end
+  $$;
+
+comment on function astapa.add_saml_sp_key(astapa.sso_connections, text, text, text) is
+  'Makes a sealed service provider key pair the connection''s current one (the current one, if any, becomes the '
+  'previous; the caller refuses a rotation while a previous one is kept). AS400 a bad id, certificate or seal.';
+
+grant execute on function astapa.add_saml_sp_key(astapa.sso_connections, text, text, text) to astapa_app;
+
 create or replace function api.put_saml_sso_connection(
   organization_id text,
   idp_entity_id text,
   idp_sso_url text,
   idp_certificates text[],
   enabled boolean default null,
-  email_verified_required boolean default true
+  email_verified_required boolean default true,
+  want_assertions_encrypted boolean default null,
+  sign_authn_requests boolean default null,
+  sp_key_id text default null,
+  sp_certificate text default null,
+  sp_private_key_sealed text default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -227,6 +310,7 @@ create or replace function api.put_saml_sso_connection(
     sso_url text;
     certificates text[];
     on_now boolean;
+    has_key boolean;
   begin
     if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
                   or idp_entity_id ~ '[[:cntrl:]]') then
@@ -255,73 +339,184 @@ create or replace function api.put_saml_sso_connection(
       raise exception using errcode = 'AS400',
         message = 'A SAML connection can be enabled once it has its identity provider''s metadata.';
     end if;
+    has_key := c.id is not null and exists (select from astapa.sso_saml_sp_keys k
+                                            where k.project_id = c.project_id and k.connection_id = c.id);
+    -- Encryption and signed requests need the connection's own key: the app sends one along for a connection
+    -- without (a new one, or one saved before service provider keys existed); one that has a key keeps it.
+    if not has_key and sp_key_id is null
+       and (coalesce(want_assertions_encrypted, false) or coalesce(sign_authn_requests, false)) then
+      raise exception using errcode = 'AS400',
+        message = 'want_assertions_encrypted and sign_authn_requests need the connection''s service provider key.';
+    end if;
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
-                                          idp_certificates, enabled, email_verified_required)
+                                          idp_certificates, enabled, email_verified_required,
+                                          want_assertions_encrypted, sign_authn_requests)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
-              coalesce(email_verified_required, true))
+              coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
+              coalesce(sign_authn_requests, false))
       returning * into c;
+      if sp_key_id is not null then
+        perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
+      end if;
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
-                                      'enabled', c.enabled));
+                                      'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
+                                      'sign_authn_requests', c.sign_authn_requests));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
       protocol = 'saml', issuer = null, client_id = null, client_secret_sealed = null,
       idp_entity_id = entity, idp_sso_url = sso_url, idp_certificates = certificates, enabled = on_now,
       email_verified_required = coalesce(put_saml_sso_connection.email_verified_required, x.email_verified_required),
+      -- An OpenID Connect connection turned SAML starts with both off, as a new one does.
+      want_assertions_encrypted = coalesce(put_saml_sso_connection.want_assertions_encrypted,
+                                           x.protocol = 'saml' and x.want_assertions_encrypted),
+      sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
+                                     x.protocol = 'saml' and x.sign_authn_requests),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
+    if not has_key and sp_key_id is not null then
+      perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
+    end if;
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
-                                    'enabled', c.enabled));
+                                    'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
+                                    'sign_authn_requests', c.sign_authn_requests));
     return astapa.sso_connection_json(c);
   end
   $$;
 
-comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) is
+comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean, text,
+                                                 text, text) is
   'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
   'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
   'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
   'yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one '
-  'completed on); email_verified_required: null keeps it. Audited sso_connection.created|updated. AS404 unknown '
-  'organization, AS400 a bad field or a pending connection enabled.';
+  'completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the '
+  'last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made '
+  'by the app, kept only when the connection has none yet. Audited sso_connection.created|updated. AS404 unknown '
+  'organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
 
-grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean) to astapa_app;
+grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean,
+                                                      text, text, text) to astapa_app;
 
-create or replace function api.saml_connection_exists(connection_id text) returns boolean
+create or replace function api.rotate_saml_sp_key(
+  organization_id text,
+  key_id text,
+  certificate text,
+  private_key_sealed text
+) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    previous text;
+  begin
+    select * into c from astapa.sso_connections x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.protocol = 'saml'
+    for update;
+    if c.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SAML SSO connection in this project.', organization_id);
+    end if;
+    select k.id into previous from astapa.sso_saml_sp_keys k
+    where k.project_id = c.project_id and k.connection_id = c.id and k.state = 'previous';
+    -- Dropping a previous key the IdP may still encrypt to would break sign-ins: it is removed on purpose first.
+    if previous is not null then
+      raise exception using errcode = 'AS409', message =
+        'This connection still keeps its previous service provider certificate: remove it first.';
+    end if;
+    perform astapa.add_saml_sp_key(c, key_id, certificate, private_key_sealed);
+    perform astapa.audit(o.project_id, 'sso_connection.sp_key_rotated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'key', key_id));
+    return astapa.sso_connection_json(c);
+  end
+  $$;
+
+comment on function api.rotate_saml_sp_key(text, text, text, text) is
+  'Rolls a SAML connection''s service provider key: the new sealed key pair becomes current (signs requests, '
+  'decrypts), the current one becomes previous (still published in the metadata and still decrypting until '
+  'api.remove_previous_saml_sp_key). A connection without a key gets its first. Audited '
+  'sso_connection.sp_key_rotated. AS404 no SAML connection, AS409 a previous key still kept, AS400 a bad key.';
+
+grant execute on function api.rotate_saml_sp_key(text, text, text, text) to astapa_app;
+
+create or replace function api.remove_previous_saml_sp_key(organization_id text) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+    gone text;
+  begin
+    select * into c from astapa.sso_connections x
+    where x.project_id = o.project_id and x.organization_id = o.id and x.protocol = 'saml';
+    delete from astapa.sso_saml_sp_keys k
+    where k.project_id = o.project_id and k.connection_id = c.id and k.state = 'previous'
+    returning k.id into gone;
+    if gone is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no previous service provider certificate in this project.', organization_id);
+    end if;
+    perform astapa.audit(o.project_id, 'sso_connection.sp_key_removed', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'key', gone));
+    return astapa.sso_connection_json(c);
+  end
+  $$;
+
+comment on function api.remove_previous_saml_sp_key(text) is
+  'Ends a rotation: the previous service provider key is deleted (no longer published, no longer decrypting). '
+  'Audited sso_connection.sp_key_removed. AS404 when there is none.';
+
+grant execute on function api.remove_previous_saml_sp_key(text) to astapa_app;
+
+create or replace function api.saml_service_provider(connection_id text) returns jsonb
   language plpgsql
   volatile
   security definer
   set search_path = ''
   as $$
   declare
-    found boolean;
+    result jsonb;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'SAML metadata lookups happen before a project is chosen.';
     end if;
     if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
-      return false;
+      return null;
     end if;
-    -- Shows the owner this one connection for the next query only.
+    -- Shows the owner this one connection (and its keys) for the next query only.
     perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
-    select exists (select from astapa.sso_connections c
-                   where c.id = saml_connection_exists.connection_id and c.protocol = 'saml') into found;
+    select pg_catalog.jsonb_build_object(
+      'sign_authn_requests', c.sign_authn_requests,
+      'want_assertions_encrypted', c.want_assertions_encrypted,
+      'certificates', coalesce((select pg_catalog.jsonb_agg(k.certificate order by k.state, k.created_at)
+                                from astapa.sso_saml_sp_keys k
+                                where k.project_id = c.project_id and k.connection_id = c.id), '[]'::jsonb))
+    into result
+    from astapa.sso_connections c
+    where c.id = saml_service_provider.connection_id and c.protocol = 'saml';
     perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
-    return found;
+    return result;
   end
   $$;
 
-comment on function api.saml_connection_exists(text) is
-  'Whether a SAML connection has this id, for its public service provider metadata (an IdP fetches it with no '
-  'project known). Security definer because no project is known; it sees only the one connection the id names '
-  '(policy "definer functions find the sso connection a lookup names"), answers yes or no, and refuses to run '
-  'once a project is set.';
+comment on function api.saml_service_provider(text) is
+  'What a SAML connection''s public service provider metadata says beyond its URLs: its certificates (current '
+  'first; never a private key) and whether it signs requests and wants encrypted assertions; null when no SAML '
+  'connection has this id. Security definer because an IdP fetches the metadata with no project known; it sees '
+  'only the one connection the id names and its keys (policies "definer functions find …"), answers public '
+  'facts only, and refuses to run once a project is set.';
 
-revoke execute on function api.saml_connection_exists(text) from public;
-grant execute on function api.saml_connection_exists(text) to astapa_app;
+revoke execute on function api.saml_service_provider(text) from public;
+grant execute on function api.saml_service_provider(text) to astapa_app;
 
 create or replace function api.record_saml_assertion(connection_id text, assertion_id text, expires_at timestamptz)
   returns void
@@ -364,13 +559,18 @@ create or replace function astapa.sso_sign_in_json(c astapa.sso_connections) ret
   as $$
     select astapa.sso_connection_json(c) || pg_catalog.jsonb_build_object(
       'client_secret_sealed', c.client_secret_sealed,
+      'sp_keys', (select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                    'id', k.id, 'state', k.state, 'certificate', k.certificate,
+                    'private_key_sealed', k.private_key_sealed) order by k.state, k.created_at), '[]'::jsonb)
+                  from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
       'organization_name', (select o.name from astapa.organizations o
                             where o.project_id = c.project_id and o.id = c.organization_id))
   $$;
 
 comment on function astapa.sso_sign_in_json(astapa.sso_connections) is
-  'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret and '
-  'the organization''s name (pages name the provider by it). Never answered by the Platform API.';
+  'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret, a '
+  'SAML connection''s sealed service provider keys (to sign requests and decrypt assertions) and the '
+  'organization''s name (pages name the provider by it). Never answered by the Platform API.';
 
 grant execute on function astapa.sso_sign_in_json(astapa.sso_connections) to astapa_app;
 

@@ -457,7 +457,9 @@ create or replace function api.introspect_refresh_token(token_hash bytea, lookup
       'scope', nullif(r.scope, ''),
       'iat', pg_catalog.floor(extract(epoch from r.created_at))::bigint,
       'exp', pg_catalog.floor(extract(epoch from r.expires_at))::bigint,
-      'project_id', r.project_id))
+      'project_id', r.project_id,
+      -- RFC 9449 §6.2's confirmation, for a refresh token bound to a public client's DPoP key (§5).
+      'cnf', case when r.dpop_jkt is not null then pg_catalog.jsonb_build_object('jkt', r.dpop_jkt) end))
     from astapa.refresh_tokens r
     join astapa.users u on u.project_id = r.project_id and u.id = r.user_id
     join astapa.projects p on p.id = r.project_id
@@ -472,7 +474,8 @@ create or replace function api.introspect_refresh_token(token_hash bytea, lookup
   $$;
 
 comment on function api.introspect_refresh_token(bytea, uuid) is
-  'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries), or null when '
+  'RFC 7662 fields for a live refresh token of the current project (lookup_id: the one it carries; cnf.jkt when '
+  'it is bound to a DPoP key), or null when '
   'it is not active (revoked, used, expired, its user disabled or outside the project''s current environment, its '
   'client''s kind turned off by the project).';
 

@@ -1193,10 +1193,15 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
     if provider is null or provider not in ('password', 'google', 'github', 'apple') then
       raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
     end if;
-    -- One change at a time per user, so two unlinks cannot together remove the last two methods.
+    -- One change at a time per user, so two unlinks cannot together remove the last two methods. A user of the
+    -- project's current environment only, as every user endpoint.
     perform from astapa.users as u
     where u.project_id = unlink_sign_in_method.project_id and u.id = unlink_sign_in_method.user_id
-    for no key update;
+      and u.environment = (select p.mode from astapa.projects as p where p.id = unlink_sign_in_method.project_id)
+    for no key update of u;
+    if not found then
+      raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
     select m into target from pg_catalog.jsonb_array_elements(api.user_sign_in_methods(project_id, user_id)) as m
     where m ->> 'provider' = provider and (provider = 'password' or m ->> 'subject' = unlink_sign_in_method.subject);
     if target is null then
@@ -1228,9 +1233,32 @@ comment on function api.unlink_sign_in_method(text, bigint, text, text) is
   'sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or '
   'an identity whose provider is not offered do not), and audits identity.unlink. Security '
   'definer because it must see whether a password is set (the app role cannot); the guard refuses any project '
-  'but the current one. AS400 unknown provider; AS404 no such method; AS409 the last way in.';
+  'but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current '
+  'environment; AS409 the last way in.';
 
 grant execute on function api.unlink_sign_in_method(text, bigint, text, text) to astapa_app;
+
+create or replace function api.user_ways_in(project_id text, user_id bigint) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    -- A user of the current project's current environment only, as every user endpoint.
+    perform api.get_environment_user(project_id, user_id);
+    return pg_catalog.jsonb_build_object(
+      'methods', api.user_sign_in_methods(project_id, user_id),
+      'passkeys', api.user_passkeys(project_id, user_id),
+      'factors', api.user_factors(project_id, user_id));
+  end
+  $$;
+
+comment on function api.user_ways_in(text, bigint) is
+  'Everything a user signs in with, for the Platform API: methods (api.user_sign_in_methods), passkeys '
+  '(api.user_passkeys) and second factors (api.user_factors); never a secret, key or hash. AS404 unless a '
+  'user of the current project''s current environment.';
+
+grant execute on function api.user_ways_in(text, bigint) to astapa_app;
 
 create or replace function astapa.login_session_json(s astapa.login_sessions) returns jsonb
   language sql

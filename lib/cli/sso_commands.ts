@@ -6,6 +6,8 @@ import {
   getSsoConnection,
   putSamlSsoConnection,
   putSsoConnection,
+  removePreviousSamlSpKey,
+  rotateSamlSpKey,
   type SsoConnection,
 } from "@/db/sso_connections.ts";
 import { AppError } from "../http/errors.ts";
@@ -13,6 +15,7 @@ import { issuerProblem } from "../login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "../login/sso/secret.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { samlIdpOf } from "../login/sso/saml_config.ts";
+import { makeSpKey } from "../login/sso/saml_sp_key.ts";
 import { type SamlServiceProvider, withServiceProvider } from "../login/sso/saml_urls.ts";
 import { allowFlags, flag, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
@@ -23,9 +26,18 @@ export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
                              the issuer's discovery is fetched now (SSRF guard); the secret is stored sealed
   org set-sso --project ID --org ID --protocol saml (--idp-metadata FILE | --idp-metadata-url URL
               | --idp-entity-id X --idp-sso-url URL --idp-certificate PEM-FILE) [--enabled true|false]
-                             a SAML IdP; shows the SP entity ID and ACS URL to give the IdP`;
+              [--want-assertions-encrypted true|false] [--sign-authn-requests true|false]
+                             a SAML IdP; shows the SP entity ID and ACS URL to give the IdP
+  org rotate-sso-certificate|remove-previous-sso-certificate --project ID --org ID
+                             a SAML connection's own certificate: roll it (the old one kept until removed)`;
 
-export const SSO_ACTIONS = ["sso", "set-sso", "remove-sso"];
+export const SSO_ACTIONS = [
+  "sso",
+  "set-sso",
+  "remove-sso",
+  "rotate-sso-certificate",
+  "remove-previous-sso-certificate",
+];
 
 const CLI = { actor: "cli" };
 
@@ -37,6 +49,12 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
       ["idp certificates", String(c.idp_certificates?.length ?? 0)],
       ["sp entity id (metadata)", c.sp_entity_id ?? ""],
       ["acs url", c.acs_url ?? ""],
+      ["want assertions encrypted", String(c.want_assertions_encrypted ?? false)],
+      ["sign authn requests", String(c.sign_authn_requests ?? false)],
+      [
+        "sp certificates",
+        (c.sp_certificates ?? []).map((k) => `${k.id} (${k.state})`).join(" ") || "- (made at the next save)",
+      ],
     ]
     : [["issuer", c.issuer ?? ""], ["idp client id", c.idp_client_id ?? ""]];
   return table([
@@ -54,7 +72,15 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
   const known = action === "set-sso"
     ? ["protocol", "enabled", "email-verified-required"].concat(
       flag(args, "protocol") === "saml"
-        ? ["idp-metadata", "idp-metadata-url", "idp-entity-id", "idp-sso-url", "idp-certificate"]
+        ? [
+          "idp-metadata",
+          "idp-metadata-url",
+          "idp-entity-id",
+          "idp-sso-url",
+          "idp-certificate",
+          "want-assertions-encrypted",
+          "sign-authn-requests",
+        ]
         : ["issuer", "idp-client-id", "idp-client-secret"],
     )
     : [];
@@ -64,6 +90,22 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
   if (action === "remove-sso") {
     await asApp(sql, project, (tx) => deleteSsoConnection(tx, org), CLI);
     out.result({ removed: true }, `SSO connection of ${org} removed.`);
+    return 0;
+  }
+  if (action === "rotate-sso-certificate" || action === "remove-previous-sso-certificate") {
+    const key = action === "rotate-sso-certificate"
+      ? await makeSpKey((await loadMasterKeys(config)).social, project)
+      : null;
+    const connection = withServiceProvider(
+      config.baseUrl,
+      await asApp(
+        sql,
+        project,
+        (tx) => key ? rotateSamlSpKey(tx, org, key) : removePreviousSamlSpKey(tx, org),
+        CLI,
+      ),
+    );
+    out.result(connection, shown(connection));
     return 0;
   }
   if (action === "sso") {
@@ -132,6 +174,7 @@ async function setSaml(
     { allowPrivate: config.webhookAllowPrivate },
     config.socialTimeoutMs,
   );
+  const spKey = await makeSpKey((await loadMasterKeys(config)).social, project);
   const connection = await asApp(sql, project, (tx) =>
     putSamlSsoConnection(tx, org, {
       entityId: idp?.entityId ?? null,
@@ -139,6 +182,9 @@ async function setSaml(
       certificates: idp?.certificates ?? null,
       enabled: trueOrFalse(args, "enabled"),
       emailVerifiedRequired: trueOrFalse(args, "email-verified-required"),
+      wantAssertionsEncrypted: trueOrFalse(args, "want-assertions-encrypted"),
+      signAuthnRequests: trueOrFalse(args, "sign-authn-requests"),
+      spKey,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);
   out.result(answered, shown(answered));

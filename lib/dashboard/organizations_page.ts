@@ -30,6 +30,9 @@ export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   plan_set: "The organization's team plan was changed.",
   sso_saved: "The organization's SSO connection was saved.",
   sso_removed: "The organization's SSO connection was removed.",
+  sso_certificate_rotated:
+    "A new SAML certificate was made: give it to the IdP, then remove the previous one.",
+  sso_certificate_removed: "The previous SAML certificate was removed.",
   scim_revoked: "The organization's SCIM token was revoked: its directory answers nobody now.",
   scim_group_mapped: "The SCIM group's role was saved: its members hold the highest role their groups give.",
 };
@@ -50,14 +53,16 @@ export const OrganizationScimForm = z.object({
 export const OrganizationSsoForm = z.object({
   csrf: z.string(),
   organization: z.string().max(100),
-  /** save: OpenID Connect; save_saml: SAML from the IdP's metadata. */
-  action: z.enum(["save", "save_saml", "remove"]),
+  /** save: OpenID Connect; save_saml: SAML from the IdP's metadata; the SAML certificate's rotation. */
+  action: z.enum(["save", "save_saml", "remove", "rotate_sp_certificate", "remove_previous_sp_certificate"]),
   issuer: z.string().max(500).default(""),
   idp_client_id: z.string().max(500).default(""),
   /** Empty keeps the stored secret. */
   idp_client_secret: z.string().max(1000).default(""),
   idp_metadata_xml: z.string().max(MAX_METADATA_CHARS).default(""),
   enabled: z.literal("on").optional(),
+  want_assertions_encrypted: z.literal("on").optional(),
+  sign_authn_requests: z.literal("on").optional(),
 });
 
 /** An admin puts a team plan (one the app sells itself) on an organization, or takes it away (""). */

@@ -4,6 +4,7 @@
  */
 import type { UserMetadata } from "@/db/user_metadata.ts";
 import type { BackchannelLogout } from "@/db/backchannel_logouts.ts";
+import type { AppleRevocation } from "@/db/apple_revocations.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
@@ -50,6 +51,8 @@ export type SettingsData = {
   phoneProviders: { provider: string; hint: string; updated_at: string }[];
   /** The latest logout tokens sent to the apps (Back-Channel Logout), newest first. */
   recentLogouts: BackchannelLogout[];
+  /** Apple token revocations still waiting or given up, newest first. */
+  appleRevocations: AppleRevocation[];
   rateLimits: {
     signIn: { sandbox: Attempts; production: Attempts; windowSeconds: number };
     clientAuth: { perClient: number; perAddress: number; windowSeconds: number };

@@ -7,6 +7,7 @@ import { xenditKeys } from "@/db/payments.ts";
 import { phoneProviderCredentials } from "@/db/phone_providers.ts";
 import { tokenLifetimeLimits } from "@/db/project_settings.ts";
 import { listLogouts } from "@/db/backchannel_logouts.ts";
+import { listRevocations as listAppleRevocations } from "@/db/apple_revocations.ts";
 import type { SettingsData, SocialState } from "./page_data.ts";
 import { deploymentProviders, type ProviderId, PROVIDERS } from "../login/social/providers.ts";
 import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
@@ -94,6 +95,7 @@ export async function settingsView(
     })),
     rateLimits: rateLimitProfiles(),
     recentLogouts: await listLogouts(tx),
+    appleRevocations: await listAppleRevocations(tx, 10),
     notice: SETTINGS_DONE_MESSAGES[c.req.query("done") ?? ""],
     ...extra,
   };

@@ -221,7 +221,7 @@ const en = {
   socialMisconfigured:
     "Sign-in with this provider is not set up correctly for this app. Please sign in another way; the app's team has been told.",
   socialAppleNoEmail:
-    "Apple did not share your email address this time (it shares it only the first time you use an app). In your Apple ID settings, stop using Sign in with Apple for this app, then try again.",
+    "Apple did not share your email address this time (it shares it only the first time you use an app). Try again in a minute: Apple will ask you to share it. If it does not, stop using Sign in with Apple for this app in your Apple ID settings, then try again.",
   wantsAccess: "wants to access",
   asksForScopes: "It asks for:",
   unverifiedClient:
@@ -283,6 +283,10 @@ const en = {
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
   samlUnsolicited:
     "Your organization's sign-in sent you here, but no sign-in was started in this browser. Start from the app you want to use and choose single sign-on.",
+  samlNotEncrypted:
+    "Your organization's sign-in sent an answer that is not encrypted, and this app accepts only encrypted ones. Ask your organization's administrator to turn on assertion encryption for this app.",
+  samlUndecryptable:
+    "Your organization's sign-in sent an answer this app cannot open: it was encrypted for another certificate, or changed on the way. Ask your organization's administrator to check the app's encryption certificate.",
   // settings.sign_up refusing a new account (lib/login/sign_up_refusal.tsx); {app} and {domain} filled in.
   signUpRefusedTitle: "No new account",
   signUpClosed: "Sign-ups for {app} are closed.",
@@ -522,7 +526,7 @@ const id: Messages = {
   socialMisconfigured:
     "Masuk dengan penyedia ini belum diatur dengan benar untuk aplikasi ini. Silakan masuk dengan cara lain; tim aplikasi sudah diberi tahu.",
   socialAppleNoEmail:
-    "Apple tidak membagikan alamat email Anda kali ini (Apple hanya membagikannya saat pertama kali Anda memakai sebuah aplikasi). Di pengaturan Apple ID Anda, berhenti gunakan Masuk dengan Apple untuk aplikasi ini, lalu coba lagi.",
+    "Apple tidak membagikan alamat email Anda kali ini (Apple hanya membagikannya saat pertama kali Anda memakai sebuah aplikasi). Coba lagi sebentar lagi: Apple akan meminta Anda membagikannya. Jika tidak, berhenti gunakan Masuk dengan Apple untuk aplikasi ini di pengaturan Apple ID Anda, lalu coba lagi.",
   wantsAccess: "ingin mengakses",
   asksForScopes: "Yang diminta:",
   unverifiedClient:
@@ -584,6 +588,10 @@ const id: Messages = {
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
   samlUnsolicited:
     "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
+  samlNotEncrypted:
+    "Layanan masuk organisasi Anda mengirim jawaban yang tidak terenkripsi, sedangkan aplikasi ini hanya menerima yang terenkripsi. Mintalah administrator organisasi Anda menyalakan enkripsi assertion untuk aplikasi ini.",
+  samlUndecryptable:
+    "Layanan masuk organisasi Anda mengirim jawaban yang tidak dapat dibuka aplikasi ini: jawaban itu dienkripsi untuk sertifikat lain, atau diubah di tengah jalan. Mintalah administrator organisasi Anda memeriksa sertifikat enkripsi aplikasi ini.",
   signUpRefusedTitle: "Tidak ada akun baru",
   signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
   signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",

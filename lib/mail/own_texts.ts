@@ -42,6 +42,23 @@ export const MAIL_TEXT_KINDS = {
     placeholders: ["app", "provider"],
   },
   account_deleted: { about: "The account was deleted at the person's request", placeholders: ["app"] },
+  // Billing mails go in English and Indonesian in one mail: each language's texts word its half.
+  renewal_due: {
+    about: "Renewal notice with the next period's pay link (both languages in one mail)",
+    placeholders: ["app", "plan", "amount", "date"],
+  },
+  trial_ending: {
+    about: "Trial reminder with the pay link that keeps the plan (both languages in one mail)",
+    placeholders: ["app", "plan", "amount", "date"],
+  },
+  organization_renewal_due: {
+    about: "A team plan's renewal notice to its owners and admins (both languages in one mail)",
+    placeholders: ["app", "plan", "organization", "seats", "amount", "date"],
+  },
+  receipt: {
+    about: "Receipt after a payment, with its amounts and PPN (both languages in one mail)",
+    placeholders: ["app", "plan", "number", "amount"],
+  },
 } as const satisfies Record<string, { about: string; placeholders: readonly string[] }>;
 
 export type MailTextKind = keyof typeof MAIL_TEXT_KINDS;

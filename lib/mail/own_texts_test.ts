@@ -27,11 +27,23 @@ function ownTexts(langs: ("en" | "id")[] = ["en", "id"]) {
 
 const lastParagraph = (text: string) => text.trim().split("\n\n").at(-1)!;
 
+/** Mails sent in English then Indonesian at once (the sender does not know the person's language). */
+const BOTH_LANGUAGES = new Set<MailTextKind>([
+  "passkey_removed_by_admin",
+  "renewal_due",
+  "trial_ending",
+  "organization_renewal_due",
+  "receipt",
+]);
+/** Billing mails: their subjects name the plan or organization, and what stays Astapa's is the link and amounts. */
+const BILLING = new Set<MailTextKind>(["renewal_due", "trial_ending", "organization_renewal_due", "receipt"]);
+
 Deno.test("own mail texts — every kind has a preview, and uses Astapa's words when none are set", () => {
   for (const kind of KINDS) {
     for (const lang of ["en", "id"] as const) {
       const mail = composedPreview(kind, lang, project(), BASE);
-      assert.ok(mail.subject.includes("Toko"), `${kind}/${lang}: ${mail.subject}`);
+      const named = BILLING.has(kind) ? [SAMPLE.plan, SAMPLE.organization] : ["Toko"];
+      assert.ok(named.some((name) => mail.subject.includes(name)), `${kind}/${lang}: ${mail.subject}`);
       assert.doesNotMatch(mail.text, /\{\w+\}/, `${kind}/${lang}: no placeholder left`);
     }
   }
@@ -41,8 +53,8 @@ Deno.test("own mail texts — each kind uses the project's subject, intro and cl
   const settings = { mail_texts: ownTexts() };
   for (const kind of KINDS) {
     for (const lang of ["en", "id"] as const) {
-      // The administrator's passkey notice goes in both languages at once: both own texts show.
-      const shown = kind === "passkey_removed_by_admin" ? ["en", "id"] : [lang];
+      // A mail in both languages at once shows both own texts.
+      const shown = BOTH_LANGUAGES.has(kind) ? ["en", "id"] : [lang];
       const own = composedPreview(kind, lang, project(settings), BASE);
       const astapa = composedPreview(kind, lang, project(), BASE);
       for (const l of shown) {
@@ -51,9 +63,14 @@ Deno.test("own mail texts — each kind uses the project's subject, intro and cl
         assert.ok(own.text.includes(`C ${kind} ${l}`), `${kind}/${lang} closing`);
         if (own.html) assert.ok(own.html.includes(`<p>C ${kind} ${l}</p>`), `${kind}/${lang} HTML closing`);
       }
-      // Astapa's note ("if you did not ask…") and what the mail lists stay, whatever the project wrote.
-      const note = lastParagraph(astapa.text);
-      assert.ok(own.text.includes(note), `${kind}/${lang} keeps Astapa's note: ${note}`);
+      // Astapa's note ("if you did not ask…") and what the mail lists stay, whatever the project wrote; a
+      // billing mail keeps its pay or receipt link and its amounts.
+      const kept = BILLING.has(kind)
+        ? astapa.text.split("\n").filter((line) =>
+          line.startsWith("https://") || /: -?IDR [\d.]+$/.test(line)
+        )
+        : [lastParagraph(astapa.text)];
+      for (const note of kept) assert.ok(own.text.includes(note), `${kind}/${lang} keeps Astapa's: ${note}`);
     }
   }
 });
@@ -68,10 +85,27 @@ Deno.test("own mail texts — placeholders are the kind's values; the other lang
   assert.ok(used.text.includes(`[${SAMPLE.remaining}]`));
   const removed = composedPreview("passkey_removed", "en", project(settings), BASE);
   assert.ok(removed.text.includes(`[${SAMPLE.passkey}]`));
-  for (const kind of KINDS.filter((k) => k !== "passkey_removed_by_admin")) {
+  for (const kind of KINDS.filter((k) => !BOTH_LANGUAGES.has(k))) {
     const id = composedPreview(kind, "id", project(settings), BASE);
     assert.deepEqual(id, composedPreview(kind, "id", project(), BASE), `${kind}: id untouched`);
   }
+  // In a mail of both languages, the Indonesian half keeps Astapa's words beside the project's English.
+  for (const kind of BILLING) {
+    const both = composedPreview(kind, "en", project(settings), BASE);
+    const astapas = composedPreview(kind, "en", project(), BASE);
+    assert.ok(both.text.includes(`I ${kind} en [Toko]`), kind);
+    assert.equal(
+      lastParagraph(both.text),
+      lastParagraph(astapas.text),
+      `${kind}: its Indonesian half untouched`,
+    );
+  }
+  const renewal = composedPreview("renewal_due", "en", project(settings), BASE);
+  assert.ok(renewal.text.includes(`[Toko] [${SAMPLE.plan}] [IDR 111.000] [1 January 2027]`), renewal.text);
+  const team = composedPreview("organization_renewal_due", "en", project(settings), BASE);
+  assert.ok(team.text.includes(`[${SAMPLE.organization}] [${SAMPLE.seats}]`), team.text);
+  const receipt = composedPreview("receipt", "en", project(settings), BASE);
+  assert.ok(receipt.text.includes("[2027/000123] [IDR 111.000]"), receipt.text);
 });
 
 Deno.test("own mail texts — markup in a text is plain in the text part and escaped in the HTML part", () => {

@@ -21,6 +21,10 @@ import {
   passwordChangedMail,
 } from "@/lib/account/mail.ts";
 import type { Project } from "@/db/projects.ts";
+import type { Receipt } from "@/db/receipts.ts";
+import { renewalMail, trialReminderMail } from "@/lib/payments/renewal_mail.ts";
+import { organizationRenewalMail } from "@/lib/payments/organization_renewal_mail.ts";
+import { receiptMail } from "@/lib/payments/receipt_mail.ts";
 import { brandOf } from "@/lib/branding/brand.ts";
 import { brandMail } from "@/lib/branding/mail.ts";
 import type { MailTextKind } from "./own_texts.ts";
@@ -34,7 +38,54 @@ export const SAMPLE = {
   organization: "Tim Contoh",
   days: 7,
   remaining: 9,
+  plan: "Pro",
+  amount: 111_000,
+  periodStart: "2027-01-01T00:00:00Z",
+  seats: 5,
 };
+
+/** A paid receipt with PPN, as a PKP seller issues it (sample values). */
+const sampleReceipt = (p: PreviewProject): Receipt => ({
+  receipt_id: "rcp_sample",
+  number: "2027/000123",
+  year: 2027,
+  sequence: 123,
+  issued_at: SAMPLE.periodStart,
+  seller: { project_name: p.name, name: p.name, npwp: null, address: null },
+  sub: "1",
+  buyer: { email: "person@example.com", name: null, tax_id: null },
+  checkout_id: "chk_sample",
+  provider_id: "sample",
+  plan: "pro",
+  plan_name: SAMPLE.plan,
+  period_start: SAMPLE.periodStart,
+  period_end: null,
+  method: "QRIS",
+  bank: null,
+  discount_idr: null,
+  coupon_code: null,
+  amount: SAMPLE.amount,
+  currency: "IDR",
+  pkp: true,
+  ppn_rate: 12,
+  tax_base_numerator: 11,
+  tax_base_denominator: 12,
+  price_before_tax_idr: 100_000,
+  tax_base_idr: 91_667,
+  ppn_idr: 11_000,
+  environment: "sandbox",
+  organization: null,
+  refunded_idr: 0,
+});
+
+/** A pay-link notice with sample values. */
+const sampleNotice = (base: string) => ({
+  to: "person@example.com",
+  planName: SAMPLE.plan,
+  amount: SAMPLE.amount,
+  periodStart: SAMPLE.periodStart,
+  payUrl: `${base}/billing/checkout/sample`,
+});
 
 /** What a preview needs of the project: its id, name, settings and (for the waitlist link) its client. */
 export type PreviewProject = Pick<
@@ -49,6 +100,8 @@ const asPreview = (
   text: m.text ?? m.body ?? "",
   html: m.html ?? null,
 });
+
+const own = (p: PreviewProject) => ({ appName: p.name, settings: p.settings });
 
 const COMPOSE: Record<MailTextKind, (lang: Lang, p: PreviewProject, base: string) => PreviewMail> = {
   verify_email: (lang, p, base) => asPreview(verificationMail(lang, p, `${base}/auth/verify?token=sample`)),
@@ -92,6 +145,15 @@ const COMPOSE: Record<MailTextKind, (lang: Lang, p: PreviewProject, base: string
   password_changed: (lang, p) => asPreview(passwordChangedMail(lang, p.name, p.settings)),
   identity_unlinked: (lang, p) => asPreview(identityUnlinkedMail(lang, p.name, "google", p.settings)),
   account_deleted: (lang, p) => asPreview(accountDeletedMail(lang, p.name, p.settings)),
+  // Billing mails carry both languages whichever is asked.
+  renewal_due: (_lang, p, base) => asPreview(renewalMail(sampleNotice(base), own(p))),
+  trial_ending: (_lang, p, base) => asPreview(trialReminderMail(sampleNotice(base), own(p))),
+  organization_renewal_due: (_lang, p, base) =>
+    asPreview(organizationRenewalMail(
+      { ...sampleNotice(base), organizationName: SAMPLE.organization, seats: SAMPLE.seats },
+      own(p),
+    )),
+  receipt: (_lang, p, base) => asPreview(receiptMail(sampleReceipt(p), base, own(p))!),
 };
 
 /** The mail of `kind` in `lang` as the project would send it now, sample values filled in, unbranded. */

@@ -1,9 +1,17 @@
 /**
  * The team plan renewal notice: the organization's next period pay link, mailed to each owner and admin, in
- * English and Bahasa Indonesia in one mail (like the personal renewal notice in renewal_mail.ts).
+ * English and Bahasa Indonesia in one mail, in the project's own words where it has them (billing_words.ts).
  */
 import type { Mail } from "@/db/billing.ts";
-import { escapeHtml, mailDocument } from "@/lib/mail/layout.ts";
+import {
+  bothSubjects,
+  halves,
+  idr,
+  type Lang,
+  longDate,
+  type OwnWording,
+  payLinkBody,
+} from "./billing_words.ts";
 
 export type OrganizationRenewalNotice = {
   to: string;
@@ -18,36 +26,43 @@ export type OrganizationRenewalNotice = {
   failedMethod?: string;
 };
 
-const date = (iso: string, locale: string) =>
-  new Date(iso).toLocaleDateString(locale, {
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    timeZone: "UTC",
-  });
+const WORDS = {
+  en: (n: OrganizationRenewalNotice, date: string, amount: string) => ({
+    subject: `${n.organizationName}: pay for the next period`,
+    intro: `The ${n.planName} plan of ${n.organizationName} (${n.seats} seats) renews on ${date}. ` +
+      `Any owner or admin can pay ${amount} for the next period here:`,
+  }),
+  id: (n: OrganizationRenewalNotice, date: string, amount: string) => ({
+    subject: "bayar periode berikutnya",
+    intro: `Paket ${n.planName} milik ${n.organizationName} (${n.seats} kursi) diperpanjang pada ${date}. ` +
+      `Pemilik atau admin mana pun dapat membayar ${amount} untuk periode berikutnya di sini:`,
+  }),
+};
 
-export function organizationRenewalMail(notice: OrganizationRenewalNotice): Mail {
-  const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const failedEn = notice.failedMethod ? `We could not charge ${notice.failedMethod} automatically. ` : "";
-  const failedId = notice.failedMethod
-    ? `Kami tidak dapat menagih ${notice.failedMethod} secara otomatis. `
-    : "";
-  const en =
-    `${failedEn}The ${notice.planName} plan of ${notice.organizationName} (${notice.seats} seats) renews on ` +
-    `${date(notice.periodStart, "en-GB")}. Any owner or admin can pay ${amount} for the next period here:`;
-  const id =
-    `${failedId}Paket ${notice.planName} milik ${notice.organizationName} (${notice.seats} kursi) diperpanjang ` +
-    `pada ${date(notice.periodStart, "id-ID")}. Pemilik atau admin mana pun dapat membayar ${amount} untuk ` +
-    `periode berikutnya di sini:`;
-  const link = `<a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a>`;
+const failedNote = (lang: Lang, method: string) =>
+  lang === "en"
+    ? `We could not charge ${method} automatically.`
+    : `Kami tidak dapat menagih ${method} secara otomatis.`;
+
+export function organizationRenewalMail(notice: OrganizationRenewalNotice, own?: OwnWording): Mail {
+  const amount = idr(notice.amount);
+  const parts = halves(
+    own,
+    "organization_renewal_due",
+    (lang) => ({
+      plan: notice.planName,
+      organization: notice.organizationName,
+      seats: notice.seats,
+      amount,
+      date: longDate(notice.periodStart, lang),
+    }),
+    (lang) => WORDS[lang](notice, longDate(notice.periodStart, lang), amount),
+  );
+  const failed = notice.failedMethod;
   return {
     to: notice.to,
     template: "renewal_due",
-    subject: `${notice.organizationName}: pay for the next period / bayar periode berikutnya`,
-    text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
-    html: mailDocument(
-      null,
-      `<p lang="en">${escapeHtml(en)}<br>${link}</p><p lang="id">${escapeHtml(id)}<br>${link}</p>`,
-    ),
+    subject: bothSubjects(parts),
+    ...payLinkBody(parts, notice.payUrl, failed ? (lang) => failedNote(lang, failed) : undefined),
   };
 }

@@ -19,6 +19,7 @@ export async function renewOrganizations(
   const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
   // The account new charges use now, as for personal renewals (null: payments not configured, no pay link).
   const account = (await chooseXendit(deps, projectId, project.mode))?.account ?? null;
+  const own = { appName: project.name, settings: project.settings };
   const taken: OrganizationRenewalStep[] = [];
   for (let guard = 0; guard < 10_000; guard++) {
     const step = await asApp(deps.sql, projectId, async (tx) => {
@@ -37,7 +38,7 @@ export async function renewOrganizations(
               amount: step.checkout.amount,
               periodStart: step.period_start ?? now.toISOString(),
               payUrl: `${deps.config.baseUrl}/billing/checkout/${step.checkout.checkout_id}`,
-            }),
+            }, own),
           );
         }
       }

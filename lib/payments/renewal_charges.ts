@@ -12,6 +12,7 @@
  */
 import { asApp } from "@/db/client.ts";
 import { queueMail } from "@/db/billing.ts";
+import { getProject } from "@/db/projects.ts";
 import {
   nextRenewalCharge,
   type RecordedRenewalCharge,
@@ -158,6 +159,8 @@ async function mailIfDue(
 ): Promise<void> {
   if (work.action !== "mail") return;
   const payUrl = `${deps.config.baseUrl}/billing/checkout/${work.checkout.checkout_id}`;
+  const project = await getProject(tx, projectId);
+  const own = { appName: project.name, settings: project.settings };
   if (work.purpose === "organization" && work.organization) {
     for (const to of work.organization.emails) {
       await queueMail(
@@ -172,7 +175,7 @@ async function mailIfDue(
           periodStart: work.organization.period_start ?? new Date().toISOString(),
           payUrl,
           failedMethod: work.label,
-        }),
+        }, own),
       );
     }
     return;
@@ -187,5 +190,9 @@ async function mailIfDue(
     failedMethod: work.label,
   };
   // The pay link the charge stood in for: a trial's reminder or a renewal notice.
-  await queueMail(tx, projectId, work.purpose === "trial" ? trialReminderMail(notice) : renewalMail(notice));
+  await queueMail(
+    tx,
+    projectId,
+    work.purpose === "trial" ? trialReminderMail(notice, own) : renewalMail(notice, own),
+  );
 }

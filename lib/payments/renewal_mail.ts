@@ -1,9 +1,17 @@
 /**
- * The renewal notice and the trial reminder: the next period's pay link, in English and Bahasa Indonesia in one mail (the outbox
- * does not know the person's language yet). Plain text plus a small HTML version with the same content.
+ * The renewal notice and the trial reminder: the next period's pay link, in English and Bahasa Indonesia in one
+ * mail (billing_words.ts), in the project's own words where it has them. Plain text plus a small HTML version.
  */
 import type { Mail } from "@/db/billing.ts";
-import { escapeHtml, mailDocument } from "@/lib/mail/layout.ts";
+import {
+  bothSubjects,
+  halves,
+  idr,
+  type Lang,
+  longDate,
+  type OwnWording,
+  payLinkBody,
+} from "./billing_words.ts";
 
 export type RenewalNotice = {
   to: string;
@@ -16,70 +24,61 @@ export type RenewalNotice = {
   failedMethod?: string;
 };
 
-const date = (iso: string, locale: string) =>
-  new Date(iso).toLocaleDateString(locale, {
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-    timeZone: "UTC",
-  });
+/** Astapa's words per kind and language; `date` is the period's start as the language writes it. */
+const WORDS = {
+  renewal_due: {
+    en: (plan: string, date: string, amount: string) => ({
+      subject: `${plan}: pay for your next period`,
+      intro: `Your ${plan} plan renews on ${date}. Pay ${amount} for the next period here:`,
+    }),
+    id: (plan: string, date: string, amount: string) => ({
+      subject: "bayar periode berikutnya",
+      intro:
+        `Paket ${plan} Anda diperpanjang pada ${date}. Bayar ${amount} untuk periode berikutnya di sini:`,
+    }),
+  },
+  trial_ending: {
+    en: (plan: string, date: string, amount: string) => ({
+      subject: `${plan}: your trial ends soon`,
+      intro: `Your free trial of ${plan} ends on ${date}. Pay ${amount} here to keep it from then on:`,
+    }),
+    id: (plan: string, date: string, amount: string) => ({
+      subject: "masa uji coba segera berakhir",
+      intro: `Masa uji coba gratis ${plan} Anda berakhir pada ${date}. ` +
+        `Bayar ${amount} di sini agar paket tetap aktif setelahnya:`,
+    }),
+  },
+} as const;
 
-export function renewalMail(notice: RenewalNotice): Mail {
-  const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const failedEn = notice.failedMethod
-    ? `We could not charge your ${notice.failedMethod} automatically. `
-    : "";
-  const failedId = notice.failedMethod
-    ? `Kami tidak dapat menagih ${notice.failedMethod} Anda secara otomatis. `
-    : "";
-  const en = `${failedEn}Your ${notice.planName} plan renews on ${date(notice.periodStart, "en-GB")}. ` +
-    `Pay ${amount} for the next period here:`;
-  const id =
-    `${failedId}Paket ${notice.planName} Anda diperpanjang pada ${date(notice.periodStart, "id-ID")}. ` +
-    `Bayar ${amount} untuk periode berikutnya di sini:`;
+/** What a failed automatic charge adds first (Astapa's words: it is about the person's money). */
+const failedNote = (lang: Lang, method: string) =>
+  lang === "en"
+    ? `We could not charge your ${method} automatically.`
+    : `Kami tidak dapat menagih ${method} Anda secara otomatis.`;
+
+function payLinkMail(kind: keyof typeof WORDS, notice: RenewalNotice, own?: OwnWording): Mail {
+  const amount = idr(notice.amount);
+  const parts = halves(
+    own,
+    kind,
+    (lang) => ({ plan: notice.planName, amount, date: longDate(notice.periodStart, lang) }),
+    (lang) => WORDS[kind][lang](notice.planName, longDate(notice.periodStart, lang), amount),
+  );
+  const failed = notice.failedMethod;
   return {
     to: notice.to,
-    template: "renewal_due",
-    subject: `${notice.planName}: pay for your next period / bayar periode berikutnya`,
-    text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
-    html: mailDocument(
-      null,
-      `<p lang="en">${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${
-        escapeHtml(notice.payUrl)
-      }</a></p>` +
-        `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
-          escapeHtml(notice.payUrl)
-        }</a></p>`,
-    ),
+    template: kind,
+    subject: bothSubjects(parts),
+    ...payLinkBody(parts, notice.payUrl, failed ? (lang) => failedNote(lang, failed) : undefined),
   };
 }
 
+/** The renewal notice: the period starting at periodStart is paid through the link. */
+export function renewalMail(notice: RenewalNotice, own?: OwnWording): Mail {
+  return payLinkMail("renewal_due", notice, own);
+}
+
 /** The trial reminder: the trial ends on periodStart; paying the link keeps the plan from then on. */
-export function trialReminderMail(notice: RenewalNotice): Mail {
-  const amount = `IDR ${notice.amount.toLocaleString("id-ID")}`;
-  const failedEn = notice.failedMethod
-    ? `We could not charge your ${notice.failedMethod} automatically. `
-    : "";
-  const failedId = notice.failedMethod
-    ? `Kami tidak dapat menagih ${notice.failedMethod} Anda secara otomatis. `
-    : "";
-  const en =
-    `${failedEn}Your free trial of ${notice.planName} ends on ${date(notice.periodStart, "en-GB")}. ` +
-    `Pay ${amount} here to keep it from then on:`;
-  const id =
-    `${failedId}Masa uji coba gratis ${notice.planName} Anda berakhir pada ${
-      date(notice.periodStart, "id-ID")
-    }. ` +
-    `Bayar ${amount} di sini agar paket tetap aktif setelahnya:`;
-  return {
-    to: notice.to,
-    template: "trial_ending",
-    subject: `${notice.planName}: your trial ends soon / masa uji coba segera berakhir`,
-    text: `${en}\n${notice.payUrl}\n\n${id}\n${notice.payUrl}\n`,
-    html:
-      `<p>${escapeHtml(en)}<br><a href="${escapeHtml(notice.payUrl)}">${escapeHtml(notice.payUrl)}</a></p>` +
-      `<p lang="id">${escapeHtml(id)}<br><a href="${escapeHtml(notice.payUrl)}">${
-        escapeHtml(notice.payUrl)
-      }</a></p>`,
-  };
+export function trialReminderMail(notice: RenewalNotice, own?: OwnWording): Mail {
+  return payLinkMail("trial_ending", notice, own);
 }

@@ -22,6 +22,7 @@ export async function renewProject(
   const project = await asApp(deps.sql, projectId, (tx) => getProject(tx, projectId));
   // Renewals pay through the account new charges use now (null: payments not configured, no checkout).
   const account = (await chooseXendit(deps, projectId, project.mode))?.account ?? null;
+  const own = { appName: project.name, settings: project.settings };
   const taken: RenewalStep[] = [];
   for (let guard = 0; guard < 10_000; guard++) {
     const step = await asApp(deps.sql, projectId, async (tx) => {
@@ -38,7 +39,7 @@ export async function renewProject(
             amount: step.checkout.amount,
             periodStart: step.checkout.period_start ?? now.toISOString(),
             payUrl: `${deps.config.baseUrl}/billing/checkout/${step.checkout.checkout_id}`,
-          }),
+          }, own),
         );
       }
       // A linked e-wallet is charged first (renewal_charges.ts); its failure sends this mail instead.
@@ -52,7 +53,7 @@ export async function renewProject(
             amount: step.checkout.amount,
             periodStart: step.checkout.period_start ?? now.toISOString(),
             payUrl: `${deps.config.baseUrl}/billing/checkout/${step.checkout.checkout_id}`,
-          }),
+          }, own),
         );
       }
       await beforeCommit?.({ ...step, projectId });

@@ -1,4 +1,7 @@
-/** `astapa org sso|set-sso|remove-sso` as a DBA runs it (a subprocess against this file's database). */
+/**
+ * `astapa org sso|set-sso|remove-sso|rotate-sso-certificate|remove-previous-sso-certificate` as a DBA runs it (a
+ * subprocess against this file's database).
+ */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -8,11 +11,13 @@ import { signingKey, startFakeSamlIdp } from "../fakes/saml_idp.ts";
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
+const MASTER_KEY = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
 
 async function astapa(args: string[]) {
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    env: { DATABASE_URL: db.url, NO_COLOR: "1" },
+    // The deployment's master key: a SAML connection's own key pair is sealed under it, as a client secret is.
+    env: { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: MASTER_KEY, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -104,6 +109,49 @@ Deno.test("cli org set-sso --protocol saml — from a metadata file; shows the S
     assert.match(refused.stderr, /expired on 2021-01-01/);
     const shown = await astapa(["org", "sso", "--project", project.id, "--org", "beta"]);
     assert.match(shown.stdout, /idp certificates\s+1/);
+  } finally {
+    await idp.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli org set-sso --protocol saml — encryption and signing switches; the certificate rolled and ended", async () => {
+  const project = await seedProject(db.sql, { name: "Saml Keys" });
+  await asApp(db.sql, project.id, (tx) => tx`select api.create_organization('Gamma', 'gamma', null)`);
+  const idp = await startFakeSamlIdp();
+  const dir = await Deno.makeTempDir();
+  try {
+    const p = ["--project", project.id, "--org", "gamma"];
+    await Deno.writeTextFile(`${dir}/idp.xml`, idp.metadata());
+    const set = await astapa([
+      "org",
+      "set-sso",
+      ...p,
+      "--protocol",
+      "saml",
+      "--idp-metadata",
+      `${dir}/idp.xml`,
+      "--want-assertions-encrypted",
+      "true",
+      "--sign-authn-requests",
+      "true",
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /want assertions encrypted\s+true/);
+    assert.match(set.stdout, /sign authn requests\s+true/);
+    assert.match(set.stdout, /sp certificates\s+spk_[a-z2-7]{24} \(current\)$/m);
+    const rotated = await astapa(["org", "rotate-sso-certificate", ...p]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stdout, /sp certificates\s+spk_\S+ \(current\) spk_\S+ \(previous\)/);
+    const twice = await astapa(["org", "rotate-sso-certificate", ...p]);
+    assert.notEqual(twice.code, 0);
+    assert.match(twice.stderr, /remove it first/);
+    const ended = await astapa(["org", "remove-previous-sso-certificate", ...p]);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.doesNotMatch(ended.stdout, /previous/);
+    for (const out of [set, rotated, ended]) {
+      assert.doesNotMatch(out.stdout + out.stderr, /PRIVATE KEY|sealed/i);
+    }
   } finally {
     await idp.close();
     await Deno.remove(dir, { recursive: true });

@@ -94,3 +94,42 @@ Deno.test("organizations page — SAML: an admin saves it from the IdP's metadat
     await saml.close();
   }
 });
+
+Deno.test("organizations page — SAML: encryption and signing switches, the certificate rolled and the old one removed", async () => {
+  const saml = await startFakeSamlIdp();
+  try {
+    await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Gamma', 'gamma', null)`);
+    const save = {
+      organization: "gamma",
+      action: "save_saml",
+      idp_metadata_xml: saml.metadata(),
+      enabled: "on",
+      want_assertions_encrypted: "on",
+      sign_authn_requests: "on",
+    };
+    assert.equal((await postAs(t, owner, `${base}/organizations/sso`, save)).status, 303);
+    const html = await (await getAs(t, owner, `${base}/organizations`)).text();
+    assert.match(html, /Assertions must be encrypted · requests signed/);
+    assert.match(html, /data-sp-certificate="current"/);
+    assert.match(html, /-----BEGIN CERTIFICATE-----/);
+    assert.match(html, /Roll the certificate/);
+    const roll = { organization: "gamma", action: "rotate_sp_certificate" };
+    assert.equal((await postAs(t, viewer, `${base}/organizations/sso`, roll)).status, 403);
+    const rolled = await postAs(t, owner, `${base}/organizations/sso`, roll);
+    assert.equal(rolled.headers.get("location"), `${base}/organizations?done=sso_certificate_rotated`);
+    const rotating = await (await getAs(t, owner, `${base}/organizations`)).text();
+    assert.match(rotating, /data-sp-certificate="previous"/);
+    assert.match(rotating, /Remove the previous certificate/);
+    const removed = await postAs(t, owner, `${base}/organizations/sso`, {
+      organization: "gamma",
+      action: "remove_previous_sp_certificate",
+    });
+    assert.equal(removed.headers.get("location"), `${base}/organizations?done=sso_certificate_removed`);
+    const after = await (await getAs(t, viewer, `${base}/organizations`)).text();
+    assert.doesNotMatch(after, /data-sp-certificate="previous"/);
+    assert.doesNotMatch(after, /Roll the certificate/, "viewers get no button");
+    assert.doesNotMatch(after + rotating + html, /PRIVATE KEY|private_key_sealed/);
+  } finally {
+    await saml.close();
+  }
+});

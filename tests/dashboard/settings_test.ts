@@ -337,6 +337,20 @@ Deno.test("settings — Apple: the server-to-server notification URL to paste in
   const { settings } = await createProject("Apple notifications");
   const page = await (await getAs(t, admin, settings)).text();
   assert.match(page, /<code data-apple-notifications[^>]*>http[^<]+\/api\/webhooks\/apple<\/code>/);
+  assert.ok(!page.includes("data-apple-revocations"), "no list while nothing waits");
+});
+
+Deno.test("settings — Apple: revocations waiting or given up are listed, without their tokens", async () => {
+  const { projectId, settings } = await createProject("Apple revocations");
+  await asApp(
+    t.db.sql,
+    projectId,
+    (tx) => tx`select api.discard_apple_token('001.dash', 'com.dash.app', 'c2VjcmV0dG9rZW4')`,
+  );
+  const page = await (await getAs(t, viewer, settings)).text();
+  const table = /<table class="list" data-apple-revocations[^>]*>[\s\S]*?<\/table>/.exec(page)?.[0] ?? "";
+  assert.match(table, /<code>com\.dash\.app<\/code><\/td><td>pending<\/td><td>—<\/td>/);
+  assert.ok(!page.includes("c2VjcmV0dG9rZW4"), "never the sealed token");
 });
 
 Deno.test("settings — Xendit keys are sealed, shown only as set, checked for their mode, removable", async () => {

@@ -2,14 +2,19 @@
  * A local SAML 2.0 identity provider for tests: a fresh RSA key and self-signed certificate per run (@peculiar/x509),
  * its metadata (served over loopback for idp_metadata_url too), the AuthnRequest read back from Astapa's redirect,
  * and Responses built to order and signed with xml-crypto — the assertion, the Response, both or neither, by its
- * own key or another — so tests can try every way a Response may be wrong.
+ * own key or another — and encrypted as an IdP does (xml-encryption, node-saml's own dependency) to the certificate
+ * the SP publishes, so tests can try every way a Response may be wrong. It checks a signed AuthnRequest's
+ * HTTP-Redirect signature against the certificate in the SP's metadata, as Okta or Entra ID would.
  */
 import { Buffer } from "node:buffer";
+import { createVerify } from "node:crypto";
+import { promisify } from "node:util";
 import { inflateRawSync } from "node:zlib";
 // @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { SignedXml } from "xml-crypto";
+import * as xmlenc from "xml-encryption";
 import { serveFake } from "./serve.ts";
 
 const RSA = {
@@ -69,7 +74,67 @@ export type ResponseOptions = {
   /** Which elements are signed (default: the assertion). */
   sign?: { assertion?: boolean; response?: boolean };
   key?: SigningKey;
+  /** Encrypts the (signed) assertion to this certificate (base64 DER), as an IdP with encryption on does. */
+  encryptTo?: string;
+  /** The content and key transport algorithms (default aes256-gcm under rsa-oaep-mgf1p). */
+  encryption?: EncryptionChoice;
 };
+
+/** What the IdP encrypts with (xml-encryption's names are the W3C algorithm URIs). */
+export type EncryptionChoice = {
+  content?: xmlenc.EncryptionAlgorithm;
+  keyTransport?: xmlenc.KeyEncryptionAlgorithm;
+};
+
+export const AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
+export const AES128_GCM = "http://www.w3.org/2009/xmlenc11#aes128-gcm";
+export const AES256_CBC = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";
+export const AES128_CBC = "http://www.w3.org/2001/04/xmlenc#aes128-cbc";
+export const TRIPLEDES_CBC = "http://www.w3.org/2001/04/xmlenc#tripledes-cbc";
+export const RSA_OAEP = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+export const RSA_1_5 = "http://www.w3.org/2001/04/xmlenc#rsa-1_5";
+
+/** `xml` with its Assertion replaced by an EncryptedAssertion to `certDer` (the signature inside, as signed). */
+export async function encryptAssertion(
+  xml: string,
+  certDer: string,
+  algorithms: EncryptionChoice = {},
+): Promise<string> {
+  const assertion = xml.match(/<saml:Assertion[\s\S]*<\/saml:Assertion>/)![0];
+  const pem = wrap("CERTIFICATE", certDer);
+  const encrypted = await promisify(xmlenc.encrypt)(assertion, {
+    rsa_pub: pem,
+    pem,
+    encryptionAlgorithm: algorithms.content ?? AES256_GCM,
+    keyEncryptionAlgorithm: algorithms.keyTransport ?? RSA_OAEP,
+    disallowEncryptionWithInsecureAlgorithm: false,
+    warnInsecureAlgorithm: false,
+  });
+  // The assertion's namespace declarations were on the Response: the encrypted one must carry its own.
+  return xml.replace(assertion, `<saml:EncryptedAssertion>${encrypted}</saml:EncryptedAssertion>`);
+}
+
+/** The certificates (base64 DER) of the SP metadata's KeyDescriptors for `use`, in order. */
+export function spCertificates(metadataXml: string, use: "signing" | "encryption"): string[] {
+  return [...metadataXml.matchAll(/<KeyDescriptor use="(\w+)">[\s\S]*?<ds:X509Certificate>([^<]+)</g)]
+    .filter((m) => m[1] === use).map((m) => m[2]);
+}
+
+/**
+ * Whether the redirect's query is signed (SAML bindings §3.4.4.1) by one of `certificates`: the signature covers
+ * SAMLRequest, RelayState and SigAlg exactly as they appear in the query, URL-encoded, in that order.
+ */
+export function requestSignatureValid(location: URL, certificates: string[]): boolean {
+  const raw = (name: string) =>
+    location.search.slice(1).split("&").find((part) => part.startsWith(`${name}=`));
+  const sigAlg = location.searchParams.get("SigAlg");
+  const signature = location.searchParams.get("Signature");
+  if (sigAlg !== SIG || !signature) return false;
+  const signed = ["SAMLRequest", "RelayState", "SigAlg"].map(raw).filter(Boolean).join("&");
+  return certificates.some((der) =>
+    createVerify("RSA-SHA256").update(signed).verify(wrap("CERTIFICATE", der), signature, "base64")
+  );
+}
 
 const SIG = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 const EXC = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -181,7 +246,8 @@ export async function startFakeSamlIdp() {
         `<samlp:Status><samlp:StatusCode Value="${
           o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"
         }"/></samlp:Status>` +
-        `<saml:Assertion ID="${assertionId}" Version="2.0" IssueInstant="${now.toISOString()}">` +
+        // The assertion declares its own namespace, as IdPs do: encrypted, it travels without the Response's.
+        `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${assertionId}" Version="2.0" IssueInstant="${now.toISOString()}">` +
         `<saml:Issuer>${issuer}</saml:Issuer>` +
         `<saml:Subject><saml:NameID Format="${
           o.nameIdFormat ?? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
@@ -204,6 +270,16 @@ export async function startFakeSamlIdp() {
       const signer = o.key ?? key;
       let xml = this.responseXml(o);
       if (o.sign?.assertion ?? true) xml = signElement(xml, "Assertion", signer);
+      if (o.sign?.response) xml = signElement(xml, "Response", signer);
+      return xml;
+    },
+
+    /** A Response with its assertion signed, then encrypted to `o.encryptTo`, then the Response signed if asked. */
+    async encryptedXml(o: ResponseOptions & { encryptTo: string }): Promise<string> {
+      const signer = o.key ?? key;
+      let xml = this.responseXml(o);
+      if (o.sign?.assertion ?? true) xml = signElement(xml, "Assertion", signer);
+      xml = await encryptAssertion(xml, o.encryptTo, o.encryption);
       if (o.sign?.response) xml = signElement(xml, "Response", signer);
       return xml;
     },

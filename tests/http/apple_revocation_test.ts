@@ -94,6 +94,35 @@ Deno.test("apple revocation — given up after the last attempt: recorded as fai
     last_error: "Apple answered 500.",
   });
   assert.equal(apple.revocations.some((r) => r.token === token), false);
+  // The Platform API lists it as given up, never with a token; another project's client sees none of it.
+  const listed = await t.app.request("/api/platform/apple-revocations?limit=5", {
+    headers: { authorization: basic(p.clientId, p.secret) },
+  });
+  assert.equal(listed.status, 200);
+  assert.equal(listed.headers.get("cache-control"), "no-store");
+  const [entry, ...more] = await listed.json();
+  assert.deepEqual(more, []);
+  assert.deepEqual(
+    { ...entry, id: undefined, created_at: undefined },
+    {
+      id: undefined,
+      created_at: undefined,
+      client_id: apple.clientId,
+      status: "failed",
+      attempts: 2,
+      last_status: 500,
+      last_error: "Apple answered 500.",
+    },
+  );
+  const other = await seedProject(sql);
+  const theirs = await t.app.request("/api/platform/apple-revocations", {
+    headers: { authorization: basic(other.clientId, other.secret) },
+  });
+  assert.deepEqual(await theirs.json(), []);
+  const bad = await t.app.request("/api/platform/apple-revocations?limit=500", {
+    headers: { authorization: basic(p.clientId, p.secret) },
+  });
+  assert.equal(bad.status, 400);
 });
 
 Deno.test("apple revocation — unlinking the Apple identity on the dashboard's path revokes it too; other providers queue nothing", async () => {
@@ -157,4 +186,29 @@ Deno.test("apple revocation — a project's own Apple app revokes with its own S
   assert.deepEqual(apple.revocations.filter((r) => r.token === token), [
     { clientId: "com.example.own", token, hint: "refresh_token" },
   ]);
+});
+
+Deno.test("apple revocation — a refused sign-up gives Apple's token back; a person the project knows keeps theirs", async () => {
+  const p = await seedProject(sql);
+  const known = await signIn(p, "001.rev.known");
+  await asApp(
+    sql,
+    p.id,
+    (tx) => tx`select api.update_project_settings(${p.id}, ${tx.json({ sign_up: { mode: "closed" } })})`,
+  );
+  apple.approveAs = { sub: "001.rev.refused", email: "refused@icloud.test", email_verified: true };
+  const refused = await postBack(t, apple, await startApple(t, p));
+  assert.equal(refused.status, 403, "sign-ups are closed");
+  const token = apple.refreshTokens.get("001.rev.refused")!.at(-1)!;
+  const [queued] = await revocationRows(p.id);
+  assert.deepEqual([queued.client_id, queued.status], [apple.clientId, "pending"]);
+  assert.ok(!queued.token_sealed.includes(token), "sealed, not clear");
+  await worker().settle();
+  assert.deepEqual(apple.revocations.filter((r) => r.token === token), [
+    { clientId: apple.clientId, token, hint: "refresh_token" },
+  ]);
+  // Closed sign-ups still let the known person in: nothing is given back for them.
+  await signIn(p, "001.rev.known");
+  assert.deepEqual([...await revocationRows(p.id)], []);
+  assert.equal(apple.revocations.filter((r) => r.token === known.token).length, 0);
 });

@@ -131,3 +131,16 @@ Deno.test("dashboard mail preview — Send me a test queues the mail to the deve
   const after = await (await getAs(t, admin, sent.headers.get("location")!)).text();
   assert.match(after, new RegExp(`A test of this mail was sent to ${admin.email.replace(/[.]/g, "\\.")}`));
 });
+
+Deno.test("dashboard mail preview — ten tests an hour to one address; the eleventh is a readable 429", async () => {
+  const { admin, project, base } = await setUp("Sepuluh");
+  const fields = { kind: "email_code", lang: "en" };
+  for (let i = 0; i < 10; i++) {
+    assert.equal((await postAs(t, admin, `${base}/mail-preview`, fields)).status, 303);
+  }
+  const refused = await postAs(t, admin, `${base}/mail-preview`, fields);
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.headers.get("retry-after")) > 0);
+  assert.match(await refused.text(), /Ten test mails an hour to one address: try again in \d+ minutes\./);
+  assert.equal((await outbox(project.id)).length, 10);
+});

@@ -87,8 +87,11 @@ Deno.test("apple — a returning person without an email in the ID token is foun
   assert.equal(again.email, "rudi@icloud.test");
 });
 
-Deno.test("apple — an unknown subject without an email is a readable 422 page in en and id, nothing written", async () => {
+Deno.test("apple — an unknown subject without an email is a readable 422 page in en and id, its token given back", async () => {
   const before = await projectRows(t.db.sql, project.id);
+  const given = () =>
+    t.db.sql`select count(*)::int as n from astapa.apple_token_revocations where project_id = ${project.id}`;
+  const [{ n: givenBefore }] = await given();
   apple.approveAs = { sub: "001.apple.nobody" };
   const en = await signIn();
   assert.equal(en.status, 422);
@@ -96,7 +99,9 @@ Deno.test("apple — an unknown subject without an email is a readable 422 page 
   const id = await signIn(project, "id");
   assert.equal(id.status, 422);
   assert.match(await id.text(), /Apple tidak membagikan alamat email Anda kali ini/);
-  assert.deepEqual(await projectRows(t.db.sql, project.id), before);
+  assert.deepEqual(await projectRows(t.db.sql, project.id), before, "no user, identity, session or audit");
+  // Revoked, Apple asks again and shares the address at the next sign-in (tests/http/apple_revocation_test.ts).
+  assert.equal((await given())[0].n, givenBefore + 2);
 });
 
 Deno.test("apple — a private relay address is a real, verified address; the first sign-in's name fills the profile, never the audit", async () => {

@@ -255,12 +255,23 @@ Deno.test("DPoP userinfo — a replayed proof is refused; introspection shows cn
   assert.equal(introspected.body.active, true, JSON.stringify(introspected.body));
   assert.deepEqual(introspected.body.cnf, { jkt: keyPair.jkt });
   assert.equal(introspected.body.token_type, "DPoP", "RFC 9449 §6.2");
+  // The refresh token issued with it is bound to the same key (§5), and says so.
+  const refresh = await postForm(t, "/api/platform/introspect", { token: issued.body.refresh_token }, {
+    authorization: basic(project.clientId, project.secret),
+  });
+  assert.equal(refresh.body.token_type, "refresh_token");
+  assert.deepEqual(refresh.body.cnf, { jkt: keyPair.jkt });
   const plain = await redeemFresh(clientId);
   const unbound = await postForm(t, "/api/platform/introspect", { token: plain.body.access_token }, {
     authorization: basic(project.clientId, project.secret),
   });
   assert.equal(unbound.body.token_type, "access_token");
   assert.equal(unbound.body.cnf, undefined);
+  const unboundRefresh = await postForm(t, "/api/platform/introspect", { token: plain.body.refresh_token }, {
+    authorization: basic(project.clientId, project.secret),
+  });
+  assert.equal(unboundRefresh.body.active, true);
+  assert.equal(unboundRefresh.body.cnf, undefined);
 });
 
 /** Turns the project's "require DPoP" switch on or off through the Platform API. */

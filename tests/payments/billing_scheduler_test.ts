@@ -47,6 +47,39 @@ async function payingShop(paidThrough: Date, users = 1) {
 const subscriptionOf = (projectId: string, userId: string) =>
   as(projectId, (tx) => currentSubscription(tx, projectId, userId));
 
+Deno.test("billing — the renewal mail in the project's own words; the pay link and amount stay Astapa's", async () => {
+  const now = new Date();
+  const shop = await payingShop(at(now, 5));
+  const p = shop.project.id;
+  await t.db.sql`update astapa.projects set settings = settings || ${
+    t.db.sql.json({
+      mail_texts: {
+        renewal_due: {
+          id: {
+            subject: "Perpanjang {plan}",
+            intro: "Halo! {plan} berlanjut {date}, {amount}:",
+            closing: "Salam, {app}",
+          },
+        },
+      },
+    })
+  } where id = ${p}`;
+  const pass = await new BillingScheduler(t.deps, { clock: () => now }).pass();
+  const checkoutId = pass.renewals.find((s) => s.projectId === p)!.checkout!.checkout_id;
+  const [mail] = await as(p, (tx) => listMail(tx, p));
+  const [{ name }] = await t.db.sql`select name from astapa.projects where id = ${p}`;
+  assert.match(mail.subject, /^\S+: pay for your next period \/ Perpanjang \S+$/);
+  const [en, id] = mail.text.trim().split("\n\n");
+  assert.match(
+    en,
+    /^Your .+ plan renews on .+\. Pay IDR 99\.000 for the next period here:\n/,
+    "English untouched",
+  );
+  assert.match(id, /^Halo! .+ berlanjut \d{1,2} \S+ \d{4}, IDR 99\.000:\n/);
+  assert.ok(id.includes(`${t.origin}/billing/checkout/${checkoutId}`));
+  assert.equal(mail.text.trim().split("\n").at(-1), `Salam, ${name}`);
+});
+
 Deno.test("billing — renewal mail with a pay link, paid in the sandbox, then past_due and expiry by the clock", async () => {
   let now = new Date();
   const paidThrough = at(now, 5);

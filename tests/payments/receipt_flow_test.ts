@@ -116,6 +116,48 @@ Deno.test("receipts — not a PKP: no PPN lines; bad NPWP refused before anythin
   }
 });
 
+Deno.test("receipts — the mail in the project's own words (mail texts), the amounts and link Astapa's", async () => {
+  const shop = await seedShop(t.db.sql, { email: "own@example.com", price: 111_000 });
+  const p = shop.project.id;
+  const set = await t.app.request("/api/platform/mail-texts", {
+    method: "PATCH",
+    headers: {
+      authorization: basic(shop.project.clientId, shop.project.secret),
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({
+      mail_texts: {
+        receipt: {
+          en: {
+            subject: "{app}: receipt {number}",
+            intro: "Thanks for {plan}!",
+            closing: "Questions? Reply here.",
+          },
+          id: { intro: "Terima kasih untuk {plan}!" },
+        },
+      },
+    }),
+  });
+  assert.equal(set.status, 200, await set.text());
+  const receipt = await payWithQris(shop);
+  const mail = await waitFor(async () => {
+    const mails = await as(p, (tx) => listMail(tx, p));
+    return mails.find((m) => m.template === "receipt" && m.to === "own@example.com");
+  }, "the receipt mail");
+  const name = (await t.db.sql`select name from astapa.projects where id = ${p}`)[0].name;
+  assert.equal(
+    mail.subject,
+    `${name}: receipt ${receipt.number} / Kuitansi ${receipt.number} untuk ${receipt.plan_name}`,
+  );
+  assert.match(mail.text, new RegExp(`^Thanks for ${receipt.plan_name}!\n`));
+  assert.match(
+    mail.text,
+    /Total paid: IDR 111\.000\n.*\?lang=en\n\nQuestions\? Reply here\.\n\nTerima kasih untuk/,
+  );
+  assert.match(mail.text, /Total dibayar: IDR 111\.000\n.*\?lang=id\n$/);
+  assert.ok(mail.html!.includes("<p>Questions? Reply here.</p>"));
+});
+
 Deno.test("receipts — the ledger: every rupiah paid is on exactly one receipt, numbers run without gaps", async () => {
   const shop = await seedShop(t.db.sql, { email: "ledger@example.com", price: 149_999 });
   const p = shop.project.id;

@@ -78,6 +78,24 @@ Deno.test("sdk — ssoConnections: a SAML connection from metadata answers the S
     ]);
     const read = await astapa.ssoConnections.get("beta");
     assert.ok(read.protocol === "saml" && read.sp_entity_id === put.sp_entity_id);
+    // The two settings, and the connection's own certificate rolled and the rotation ended.
+    const strict = await astapa.ssoConnections.put("beta", {
+      protocol: "saml",
+      want_assertions_encrypted: true,
+      sign_authn_requests: true,
+    });
+    assert.deepEqual([strict.want_assertions_encrypted, strict.sign_authn_requests], [true, true]);
+    const first = strict.sp_certificates[0];
+    const rotated = await astapa.ssoConnections.rotateCertificate("beta");
+    assert.deepEqual(rotated.sp_certificates.map((k) => [k.state, k.id === first.id]), [
+      ["current", false],
+      ["previous", true],
+    ]);
+    const twice = await astapa.ssoConnections.rotateCertificate("beta").catch((error: unknown) => error);
+    assert.ok(twice instanceof AstapaError && twice.status === 409);
+    const ended = await astapa.ssoConnections.removePreviousCertificate("beta");
+    assert.deepEqual(ended.sp_certificates.map((k) => k.state), ["current"]);
+    assert.doesNotMatch(JSON.stringify([strict, rotated, ended]), /private_key|PRIVATE KEY/);
     const bad = await astapa.ssoConnections.put("beta", { protocol: "saml", idp_metadata_xml: "<x/>" })
       .catch((error: unknown) => error);
     assert.ok(bad instanceof AstapaError && bad.status === 400);

@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
-import { seedSession } from "../helpers/identity.ts";
+import { seedPasskey, seedSession } from "../helpers/identity.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
+import { asApp } from "@/db/client.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());
@@ -106,5 +107,51 @@ Deno.test("sdk — users.metadata, patchMetadata (RFC 7396), replaceMetadata; ov
   await assert.rejects(
     astapa.users.patchMetadata(user, { big: "x".repeat(9000) }),
     (error: unknown) => error instanceof AstapaError && error.status === 400,
+  );
+});
+
+Deno.test("sdk — appleRevocations.list: waiting revocations newest first, without their tokens", async () => {
+  for (const subject of ["001.sdk.one", "001.sdk.two"]) {
+    await asApp(
+      t.db.sql,
+      project.id,
+      (tx) => tx`select api.discard_apple_token(${subject}, 'com.sdk.app', 'c2VhbGVk')`,
+    );
+  }
+  const listed = await astapa.appleRevocations.list(1);
+  assert.equal(listed.length, 1);
+  assert.deepEqual([listed[0].client_id, listed[0].status, listed[0].attempts], [
+    "com.sdk.app",
+    "pending",
+    0,
+  ]);
+  assert.equal("token_sealed" in listed[0], false);
+  const all = await astapa.appleRevocations.list();
+  assert.equal(all.length, 2);
+  assert.ok(Number(all[0].id) > Number(all[1].id), "newest first");
+});
+
+Deno.test("sdk — users.waysIn, removeSignInMethod, removePasskey, resetFactors", async () => {
+  const user = await seedUser(t.db.sql, project.id, "ways@sdk.example", { verified: true });
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' where id = ${user}`;
+    await tx`insert into astapa.identities (project_id, user_id, provider, subject, email)
+             values (${project.id}, ${user}, 'github', 'gh/42', 'ways@sdk.example')`;
+  });
+  await seedPasskey(t.db.sql, project.id, user, 7, { name: "Phone" });
+  const ways = await astapa.users.waysIn(user);
+  assert.deepEqual(ways.methods.map((m) => m.provider), ["password", "github"]);
+  assert.deepEqual(ways.passkeys.map((k) => k.name), ["Phone"]);
+  assert.deepEqual(ways.factors.factors, []);
+  const left = await astapa.users.removeSignInMethod(user, "github", "gh/42");
+  assert.deepEqual(left.methods.map((m) => m.provider), ["password"]);
+  assert.deepEqual(await astapa.users.removePasskey(user, ways.passkeys[0].id), {
+    name: "Phone",
+    mailed: true,
+  });
+  assert.deepEqual(await astapa.users.resetFactors(user), { removed: 0, mailed: false });
+  await assert.rejects(
+    astapa.users.removeSignInMethod(user, "password"),
+    (error: unknown) => error instanceof AstapaError && error.status === 409,
   );
 });

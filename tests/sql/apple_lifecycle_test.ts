@@ -97,6 +97,44 @@ Deno.test("astapa.erase_user — nothing is queued for a user without a stored A
   assert.equal((await queued(sql, p.id)).length, 0);
 });
 
+Deno.test("api.discard_apple_token — a token that made no account is queued once per call; a known subject's is not", async () => {
+  const p = await seedProject(sql);
+  const discard = (
+    subject: string,
+    client: string | null = "com.example.app",
+    sealed: string | null = SEALED,
+  ) =>
+    appValue<boolean>(
+      sql,
+      p.id,
+      (tx) => tx`select api.discard_apple_token(${subject}, ${client}, ${sealed})`,
+    );
+  assert.equal(await discard("001.sql.refused"), true);
+  assert.deepEqual([...await queued(sql, p.id)].map((r) => ({ ...r })), [
+    { client_id: "com.example.app", token_sealed: SEALED, status: "pending" },
+  ]);
+  // A person the project knows: their identity keeps its token; revoking this one would end it at Apple too.
+  const { subject } = await appleUser(p);
+  assert.equal(await discard(subject), false);
+  // Another project's person is not this project's: queued in this project.
+  const other = await appleUser(b);
+  assert.equal(await discard(other.subject), true);
+  assert.equal((await queued(sql, p.id)).length, 2);
+  await rejectsAs(
+    asApp(sql, p.id, (tx) => tx`select api.discard_apple_token('001.x', null, ${SEALED})`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(sql, p.id, (tx) => tx`select api.discard_apple_token('001.x', 'c', null)`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    asApp(sql, p.id, (tx) => tx`select api.discard_apple_token('001.x', 'c', 'not sealed!')`),
+    "validation_failed",
+  );
+  assert.equal((await queued(sql, p.id)).length, 2, "nothing queued for a refused call");
+});
+
 Deno.test("api.unlink_sign_in_method — unlinking an Apple identity with a token queues its revocation in the same transaction", async () => {
   // Both providers offered through the project's own apps, so either identity is a way in.
   const p = await seedProject(sql, {

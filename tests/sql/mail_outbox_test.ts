@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedProject } from "../helpers/oauth.ts";
+import { rejectsAs } from "../helpers/identity.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -177,4 +178,25 @@ Deno.test("mail_outbox — the locale and environment stamped at queueing outliv
   await asApp(db.sql, project.id, (tx) => tx`select api.mail_delivered(${id})`);
   const [row] = await db.sql`select locale, environment, body_html from astapa.mail_outbox where id = ${id}`;
   assert.deepEqual({ ...row }, { locale: "id", environment: "sandbox", body_html: null });
+});
+
+Deno.test("api.send_test_mail — queues a mail_text_test; ten an hour per project and address (any case), then AS429", async () => {
+  const [project, other] = [await seedProject(db.sql), await seedProject(db.sql)];
+  const send = (projectId: string, to: string) =>
+    asApp(
+      db.sql,
+      projectId,
+      (tx) =>
+        tx`select api.send_test_mail(${projectId}, ${
+          tx.json({ to, template: "renewal", subject: "[Test] Hi", text: "Hello" })
+        }) as id`,
+    );
+  for (let i = 0; i < 10; i++) await send(project.id, i % 2 ? "Dev@Example.com" : "dev@example.com");
+  const kinds = await db.sql`select distinct kind from astapa.mail_outbox where project_id = ${project.id}`;
+  assert.deepEqual(kinds.map((k) => k.kind), ["mail_text_test"], "the caller cannot name another kind");
+  await rejectsAs(send(project.id, "DEV@example.com"), "rate_limited", /Ten test mails an hour/);
+  // Another address, another project: their own hours.
+  await send(project.id, "ops@example.com");
+  await send(other.id, "dev@example.com");
+  await rejectsAs(send(project.id, "not an address"), "validation_failed");
 });

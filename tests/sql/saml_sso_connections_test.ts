@@ -1,6 +1,6 @@
 /**
  * SQL tests for SAML SSO connections (db/api/sso_connections.sql, migration 4234): api.put_saml_sso_connection
- * (create, switch protocols both ways, errors), api.saml_connection_exists (the metadata's definer lookup) and
+ * (create, switch protocols both ways, errors), api.saml_service_provider (the metadata's definer lookup) and
  * api.record_saml_assertion (once per assertion ID, pruned), and the assertion IDs' policies as the owner project,
  * another project and none.
  */
@@ -138,19 +138,23 @@ Deno.test("api.put_saml_sso_connection — errors: entity id, URL, certificates,
   assert.equal(n.n, 0);
 });
 
-Deno.test("api.saml_connection_exists — a SAML connection's id, before any project is chosen", async () => {
+Deno.test("api.saml_service_provider — a SAML connection's public facts by id, before any project is chosen", async () => {
   const saml = (await putSaml(await org("saml-exists"))).id as string;
   const other = await org("oidc-exists");
   const oidc = (await call(
     a.id,
     (tx) => tx`select api.put_sso_connection(${other}, 'https://op.example', 'c', ${sealed}, null, null)`,
   )).id as string;
-  const exists = (id: string) => call<boolean>(null, (tx) => tx`select api.saml_connection_exists(${id})`);
-  assert.equal(await exists(saml), true);
-  assert.equal(await exists(oidc), false, "an OpenID Connect connection has no SAML metadata");
-  assert.equal(await exists("sso_aaaaaaaaaaaaaaaaaaaaaaaa"), false);
-  assert.equal(await exists("'; drop table x; --"), false);
-  await rejectsAs(call(a.id, (tx) => tx`select api.saml_connection_exists(${saml})`), "forbidden");
+  const facts = (id: string) => call<Json | null>(null, (tx) => tx`select api.saml_service_provider(${id})`);
+  assert.deepEqual(await facts(saml), {
+    sign_authn_requests: false,
+    want_assertions_encrypted: false,
+    certificates: [],
+  });
+  assert.equal(await facts(oidc), null, "an OpenID Connect connection has no SAML metadata");
+  assert.equal(await facts("sso_aaaaaaaaaaaaaaaaaaaaaaaa"), null);
+  assert.equal(await facts("'; drop table x; --"), null);
+  await rejectsAs(call(a.id, (tx) => tx`select api.saml_service_provider(${saml})`), "forbidden");
   // The lookup shows nothing afterwards: no project still sees no connection.
   assert.equal(await call<number>(null, (tx) => tx`select count(*)::int from astapa.sso_connections`), 0);
 });

@@ -6,6 +6,7 @@
  */
 import type { Lang } from "../i18n.ts";
 import { type MailTextKind, ownMailTexts } from "@/lib/mail/own_texts.ts";
+import { inBothLanguages } from "@/lib/mail/both_languages.ts";
 
 export type FactorMail = { template: string; subject: string; text: string };
 
@@ -107,6 +108,15 @@ export function factorsRemovedMail(
   settings?: Record<string, unknown>,
 ): FactorMail {
   return factorMail("mfa_removed", lang, WORDING.mfa_removed[lang](appName), settings, { app: appName });
+}
+
+/**
+ * An administrator's reset (the dashboard, the Platform API), in English then Indonesian: the person's language is
+ * not known there.
+ */
+export function factorsRemovedByAdminMail(appName: string, settings?: Record<string, unknown>) {
+  const en = factorsRemovedMail("en", appName, settings);
+  return inBothLanguages(en.template, en, factorsRemovedMail("id", appName, settings));
 }
 
 /** Sent when a person makes new recovery codes themselves, or removes their own app (the hosted manage page). */

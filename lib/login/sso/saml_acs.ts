@@ -3,7 +3,9 @@
  * in only when it answers the AuthnRequest this browser started. Unsolicited and IdP-initiated Responses are
  * refused: with no request of ours to answer, nothing ties the Response to the person at this browser, so anyone
  * holding a valid assertion for themselves could post it to a victim's browser and sign the victim in as the
- * attacker (login CSRF). Failures are logged with a fixed reason — never the XML nor what it said.
+ * attacker (login CSRF). An EncryptedAssertion is decrypted with the connection's own keys (saml_encryption.ts); a
+ * connection that wants assertions encrypted refuses a plain one. Failures are logged with a fixed reason — never
+ * the XML nor what it said.
  */
 import { samlProfile } from "@/lib/login/social/profile_claims.ts";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -22,13 +24,24 @@ import {
   samlService,
 } from "./saml_service.ts";
 import { samlServiceProvider } from "./saml_urls.ts";
+import { type AssertionForm, assertionForm, UndecryptableAssertion, withEachKey } from "./saml_encryption.ts";
+import { openSpKeys } from "./saml_sp_key.ts";
 import type { SsoIdentity } from "@/db/sso_connections.ts";
 
 const PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol";
 const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
 
+/** The page's message by reason: encryption problems say what the organization's administrator should look at. */
 const refused = (reason: `saml_${string}`, status = 400) =>
-  new SocialSignInError("socialFailed", status, { reason });
+  new SocialSignInError(
+    reason === "saml_not_encrypted"
+      ? "samlNotEncrypted"
+      : reason === "saml_undecryptable" || reason === "saml_encryption_algorithm"
+      ? "samlUndecryptable"
+      : "socialFailed",
+    status,
+    { reason },
+  );
 
 /** node-saml's refusals by what they say, as a fixed reason (its messages may quote the XML's values). */
 function libraryReason(error: unknown): `saml_${string}` {
@@ -44,22 +57,60 @@ function libraryReason(error: unknown): `saml_${string}` {
   return known.find(([pattern]) => pattern.test(message))?.[1] ?? "saml_invalid";
 }
 
-/** The Response's own envelope checks node-saml leaves to us: a Response, status Success, our Destination. */
-async function envelopeProblem(xml: string, acsUrl: string): Promise<`saml_${string}` | null> {
+/**
+ * The Response's own envelope checks node-saml leaves to us: a Response, status Success, our Destination, and the
+ * assertion encrypted the way the connection asks; its assertion's form when all is well.
+ */
+async function envelopeProblem(
+  xml: string,
+  acsUrl: string,
+  connection: SsoSignInConnection,
+): Promise<{ problem: `saml_${string}` } | { form: AssertionForm }> {
+  const problem = (reason: `saml_${string}`) => ({ problem: reason });
   const shape = xmlShapeProblem(xml, MAX_METADATA_CHARS);
-  if (shape) return shape.includes("DOCTYPE") ? "saml_doctype" : "saml_too_large";
+  if (shape) return problem(shape.includes("DOCTYPE") ? "saml_doctype" : "saml_too_large");
   const parsed = await parseXml(xml);
-  if ("problem" in parsed) return "saml_malformed";
+  if ("problem" in parsed) return problem("saml_malformed");
   const root = parsed.root;
-  if (root.localName !== "Response" || root.namespaceURI !== PROTOCOL_NS) return "saml_not_a_response";
+  if (root.localName !== "Response" || root.namespaceURI !== PROTOCOL_NS) {
+    return problem("saml_not_a_response");
+  }
   const status = Array.from(root.childNodes).find((n) => n.nodeType === 1 && n.localName === "Status");
   const code = status &&
     Array.from(status.childNodes).find((n) => n.nodeType === 1 && n.localName === "StatusCode");
-  if (!code || (code as unknown as Element).getAttribute("Value") !== SUCCESS) return "saml_status";
+  if (!code || (code as unknown as Element).getAttribute("Value") !== SUCCESS) return problem("saml_status");
   // Destination is optional for an unsigned Response, but when it names another endpoint, it was meant for it.
   const destination = root.getAttribute("Destination");
-  if (destination !== null && destination !== acsUrl) return "saml_destination";
-  return null;
+  if (destination !== null && destination !== acsUrl) return problem("saml_destination");
+  const form = assertionForm(root);
+  if ("problem" in form) return form;
+  if (form.form === "plain" && connection.want_assertions_encrypted) return problem("saml_not_encrypted");
+  if (form.form === "encrypted" && connection.sp_keys.length === 0) return problem("saml_undecryptable");
+  return form;
+}
+
+/** node-saml's validation; an encrypted assertion is tried with each of the connection's keys, current first. */
+async function validated(
+  c: Ctx,
+  projectId: string,
+  connection: SsoSignInConnection,
+  flow: SocialFlow,
+  samlResponse: string,
+  form: AssertionForm,
+) {
+  const { baseUrl } = c.var.deps.config;
+  const validate = async (decryptWith?: string) => {
+    const service = await samlService(baseUrl, connection, flow.samlRequestId, { decryptWith });
+    return await service.validatePostResponseAsync({ SAMLResponse: samlResponse });
+  };
+  if (form !== "encrypted") return await validate();
+  const keys = await openSpKeys(c.var.deps.masterKeys.social, projectId, connection);
+  // Anything node-saml says before the decrypted assertion's own checks is the decryption failing.
+  return await withEachKey(
+    keys.map((key) => key.privateKeyPem),
+    validate,
+    (error) => ["saml_invalid", "saml_encrypted"].includes(libraryReason(error)),
+  );
 }
 
 /** The checks node-saml does not make on the assertion: Issuer, Recipient, InResponseTo inside the signature. */
@@ -97,15 +148,14 @@ export async function samlIdentity(
   } catch {
     return refused("saml_malformed");
   }
-  const envelope = await envelopeProblem(xml, acsUrl);
-  if (envelope) return refused(envelope);
+  const envelope = await envelopeProblem(xml, acsUrl, connection);
+  if ("problem" in envelope) return refused(envelope.problem);
   let facts: SamlAssertionFacts | null;
   try {
-    const service = await samlService(baseUrl, connection, flow.samlRequestId);
-    const { profile } = await service.validatePostResponseAsync({ SAMLResponse: samlResponse });
+    const { profile } = await validated(c, projectId, connection, flow, samlResponse, envelope.form);
     facts = profile && await samlAssertionFacts(profile);
   } catch (error) {
-    return refused(libraryReason(error));
+    return refused(error instanceof UndecryptableAssertion ? "saml_undecryptable" : libraryReason(error));
   }
   if (!facts) return refused("saml_invalid");
   const problem = assertionProblem(facts, connection, acsUrl, flow.samlRequestId ?? "");

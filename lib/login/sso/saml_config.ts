@@ -34,6 +34,14 @@ export const SamlConnectionBody = z.strictObject({
   enabled: z.boolean().optional(),
   email_verified_required: z.boolean().optional()
     .describe("SAML has no email_verified: the signed assertion vouches for the address (see the docs)."),
+  want_assertions_encrypted: z.boolean().optional()
+    .describe(
+      "Refuse an assertion not encrypted to the connection's certificate (default false; kept when left out).",
+    ),
+  sign_authn_requests: z.boolean().optional()
+    .describe(
+      "Sign the AuthnRequest with the connection's key, rsa-sha256 (default false; kept when left out).",
+    ),
 });
 export type SamlConnectionBody = z.infer<typeof SamlConnectionBody>;
 

@@ -3,8 +3,9 @@
  * the HTTP-Redirect binding) and the POSTed Response's validation — the signature by one of the connection's
  * certificates (xml-crypto, on the signed bytes only: a wrapped or moved element is not what is read), the Audience,
  * NotBefore/NotOnOrAfter with a minute of clock skew, and InResponseTo against the one request this browser's flow
- * cookie names. node-saml leaves a few checks to its caller; samlAssertionFacts reads what they need from the
- * verified assertion, and saml_acs.ts applies them.
+ * cookie names; with the connection's own key, the request's signature and the assertion's decryption. node-saml
+ * leaves a few checks to its caller; samlAssertionFacts reads what they need from the verified assertion, and
+ * saml_acs.ts applies them.
  */
 import type { CacheProvider, Profile, ValidateInResponseTo } from "@node-saml/node-saml";
 import { nodeSaml } from "./saml_library.ts";
@@ -30,11 +31,26 @@ function thisBrowsersRequest(requestId: string | undefined): CacheProvider {
   };
 }
 
-/** The SP of one SAML connection; `requestId` is the AuthnRequest's ID (made now, or read from the flow cookie). */
-export async function samlService(baseUrl: string, connection: SsoSignInConnection, requestId?: string) {
+/** The connection's own private key at work (PKCS#8 PEM, saml_sp_key.ts): one signs the request, one decrypts. */
+export type SpKeyUse = { signWith?: string; decryptWith?: string };
+
+/**
+ * The SP of one SAML connection; `requestId` is the AuthnRequest's ID (made now, or read from the flow cookie).
+ * With `keys.signWith` the AuthnRequest is signed (HTTP-Redirect binding: SigAlg rsa-sha256 and Signature in the
+ * query); with `keys.decryptWith` an EncryptedAssertion is decrypted, and its assertion's signature then checked
+ * exactly as a plain one's.
+ */
+export async function samlService(
+  baseUrl: string,
+  connection: SsoSignInConnection,
+  requestId?: string,
+  keys: SpKeyUse = {},
+) {
   const { SAML } = await nodeSaml();
   const sp = samlServiceProvider(baseUrl, connection.id);
   return new SAML({
+    ...(keys.signWith ? { privateKey: keys.signWith, signatureAlgorithm: "sha256" as const } : {}),
+    ...(keys.decryptWith ? { decryptionPvk: keys.decryptWith } : {}),
     issuer: sp.sp_entity_id,
     callbackUrl: sp.acs_url,
     audience: sp.sp_entity_id,

@@ -20,7 +20,7 @@ import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
 import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { keptAppleToken } from "@/lib/login/social/apple_revocation.ts";
-import { signInWithIdentity } from "@/db/social.ts";
+import { discardAppleToken, signInWithIdentity } from "@/db/social.ts";
 import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
@@ -108,6 +108,9 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
       (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation, kept))
         .user_id;
   } catch (error) {
+    // Apple lists the app for the person until its token is revoked, and shares their email and name only with
+    // the first sign-in after that: a sign-in that made no account gives it back.
+    if (kept) await discardAppleToken(c.var.deps.sql, request.project.id, identity.subject, kept);
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
     const code = toAppError(error).code;

@@ -2,7 +2,8 @@
  * The Platform API's enterprise SSO connection of an organization (docs/enterprise-sso.md): GET shows it (never the
  * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
  * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
- * metadata or its fields (lib/login/sso/saml_config.ts) — and DELETE removes it. The IdP's client credentials are
+ * metadata or its fields (lib/login/sso/saml_config.ts), with its own service provider key pair made on the first
+ * SAML save (lib/login/sso/saml_sp_key.ts) — and DELETE removes it. The IdP's client credentials are
  * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
@@ -22,6 +23,7 @@ import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, type RouteDoc } from "@/lib/openapi.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
+import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
 import { SamlConnectionBody, samlIdpOf } from "@/lib/login/sso/saml_config.ts";
 import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
@@ -54,6 +56,9 @@ export const handler: Handlers = {
     if (raw.protocol === "saml") {
       const body = validate(SamlConnectionBody, raw);
       const idp = await samlIdpOf(body, metadataFetchOptions(deps), deps.config.socialTimeoutMs);
+      // A key pair for a connection that has none yet (SQL keeps an existing one and drops this): made here,
+      // because SQL cannot make keys; a save is rare, a key ~0.3 s.
+      const spKey = await makeSpKey(deps.masterKeys.social, clientOf(c).projectId);
       const connection = await asClient(c, (tx) =>
         putSamlSsoConnection(tx, id, {
           entityId: idp?.entityId ?? null,
@@ -61,6 +66,9 @@ export const handler: Handlers = {
           certificates: idp?.certificates ?? null,
           enabled: body.enabled ?? null,
           emailVerifiedRequired: body.email_verified_required ?? null,
+          wantAssertionsEncrypted: body.want_assertions_encrypted ?? null,
+          signAuthnRequests: body.sign_authn_requests ?? null,
+          spKey,
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);
     }

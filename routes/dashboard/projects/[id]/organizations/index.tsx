@@ -10,7 +10,7 @@ import {
   organizationsView,
 } from "@/lib/dashboard/organizations_page.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
-import { SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
+import { SamlCertificateForm, SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
 import { ScimCell } from "@/components/dashboard/ScimSection.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
@@ -205,6 +205,16 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     csrf={data.frame.csrf}
                     organization={org.id}
                     enabled={org.sso?.enabled ?? true}
+                    encrypted={org.sso?.want_assertions_encrypted ?? false}
+                    signed={org.sso?.sign_authn_requests ?? false}
+                  />
+                )}
+                {admin && org.sso?.protocol === "saml" && (
+                  <SamlCertificateForm
+                    action={`${base}/organizations/sso`}
+                    csrf={data.frame.csrf}
+                    organization={org.id}
+                    rotating={(org.sso.sp_certificates ?? []).some((key) => key.state === "previous")}
                   />
                 )}
               </td>

@@ -2,13 +2,21 @@
  * POST /dashboard/projects/:id/organizations/sso: an admin saves an organization's enterprise SSO connection
  * (docs/enterprise-sso.md) or removes it — the issuer checked through the SSRF guard and the secret sealed as the
  * Platform API does, then api.put_sso_connection / api.delete_sso_connection; or a SAML connection from the IdP's
- * metadata XML (api.put_saml_sso_connection).
+ * metadata XML (api.put_saml_sso_connection), and a SAML connection's certificate rolled or its previous one removed
+ * (api.rotate_saml_sp_key, api.remove_previous_saml_sp_key).
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { deleteSsoConnection, putSamlSsoConnection, putSsoConnection } from "@/db/sso_connections.ts";
+import {
+  deleteSsoConnection,
+  putSamlSsoConnection,
+  putSsoConnection,
+  removePreviousSamlSpKey,
+  rotateSamlSpKey,
+} from "@/db/sso_connections.ts";
+import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { samlIdpOf } from "@/lib/login/sso/saml_config.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
@@ -49,6 +57,14 @@ export const handler: Handlers<OrganizationsData> = {
           await deleteSsoConnection(tx, form.organization);
           return "sso_removed";
         }
+        if (form.action === "rotate_sp_certificate") {
+          await rotateSamlSpKey(tx, form.organization, await makeSpKey(deps.masterKeys.social, projectId));
+          return "sso_certificate_rotated";
+        }
+        if (form.action === "remove_previous_sp_certificate") {
+          await removePreviousSamlSpKey(tx, form.organization);
+          return "sso_certificate_removed";
+        }
         if (saml instanceof AppError) {
           throw new AppError("validation_failed", { description: `The SAML metadata: ${saml.description}` });
         }
@@ -60,6 +76,9 @@ export const handler: Handlers<OrganizationsData> = {
             certificates: saml?.certificates ?? null,
             enabled: saml ? form.enabled === "on" : null,
             emailVerifiedRequired: null,
+            wantAssertionsEncrypted: form.want_assertions_encrypted === "on",
+            signAuthnRequests: form.sign_authn_requests === "on",
+            spKey: await makeSpKey(deps.masterKeys.social, projectId),
           });
           return "sso_saved";
         }

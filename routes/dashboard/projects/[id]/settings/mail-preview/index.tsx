@@ -13,7 +13,7 @@ import { page, type PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { getProject, type Project } from "@/db/projects.ts";
 import type { MemberRole } from "@/db/accounts.ts";
-import { queueMail } from "@/db/billing.ts";
+import { sendTestMail } from "@/db/billing.ts";
 import { allows, withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { PreviewChoice, previewChoice, previewPath, projectPreview } from "@/lib/dashboard/mail_preview.ts";
@@ -65,9 +65,8 @@ export const handler: Handlers<PreviewData> = {
       // Unbranded here: the sender adds the brand, as it does to every mail.
       const project = await getProject(tx, projectId);
       const mail = composedPreview(choice.kind, choice.lang, project, c.var.deps.config.baseUrl);
-      await queueMail(tx, projectId, {
+      await sendTestMail(tx, projectId, {
         to,
-        template: "mail_text_test",
         subject: `[Test] ${mail.subject}`,
         text: mail.text,
         ...(mail.html ? { html: mail.html } : {}),

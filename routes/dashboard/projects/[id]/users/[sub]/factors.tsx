@@ -5,8 +5,7 @@ import { readBody } from "@/lib/http/body.ts";
 import { resetUserFactors } from "@/db/factors.ts";
 import { getProject } from "@/db/projects.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
-import { factorsRemovedMail } from "@/lib/login/factors/mail.ts";
-import { inBothLanguages } from "@/lib/mail/both_languages.ts";
+import { factorsRemovedByAdminMail } from "@/lib/login/factors/mail.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const ResetForm = z.object({ csrf: z.string() });
@@ -21,8 +20,7 @@ export const handler: Handlers<UserViewData> = {
     await readBody(c, ResetForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
       const project = await getProject(tx, projectId);
-      const en = factorsRemovedMail("en", project.name, project.settings);
-      const mail = inBothLanguages(en.template, en, factorsRemovedMail("id", project.name, project.settings));
+      const mail = factorsRemovedByAdminMail(project.name, project.settings);
       const { removed, mailed } = await resetUserFactors(tx, projectId, userId, mail);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";
