@@ -2952,6 +2952,8 @@ create table astapa.waitlist_entries (
   created_at timestamp with time zone default now() not null,
   decided_at timestamp with time zone,
   lang text,
+  start_token_hash bytea,
+  start_token_expires_at timestamp with time zone,
   constraint waitlist_entries_pkey PRIMARY KEY (project_id, id),
   constraint waitlist_entries_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint waitlist_entries_decided_at_check CHECK ((status = 'waiting'::text) = (decided_at IS NULL)),
@@ -2959,16 +2961,21 @@ create table astapa.waitlist_entries (
   constraint waitlist_entries_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint waitlist_entries_id_check CHECK (id ~ '^wle_[a-z2-7]{24}$'::text),
   constraint waitlist_entries_lang_check CHECK (lang = ANY (ARRAY['en'::text, 'id'::text])),
+  constraint waitlist_entries_start_token_check CHECK ((start_token_hash IS NULL) = (start_token_expires_at IS NULL)),
+  constraint waitlist_entries_start_token_hash_check CHECK (length(start_token_hash) = 32),
   constraint waitlist_entries_status_check CHECK (status = ANY (ARRAY['waiting'::text, 'approved'::text, 'declined'::text]))
 );
 alter table astapa.waitlist_entries enable row level security;
 alter table astapa.waitlist_entries force row level security;
 comment on table astapa.waitlist_entries is 'An address waiting to sign up for a project whose sign-ups go through a waitlist, one per project, environment (the project''s mode when it joined) and address in any case: waiting, approved (it may create an account; it stays approved after, as history) or declined; decided_at when approved or declined.';
 comment on column astapa.waitlist_entries.lang is 'The hosted page''s language when the address joined (en or id); null for entries from before it was kept.';
+comment on column astapa.waitlist_entries.start_token_hash is 'SHA-256 of the token in the approval mail''s /auth/start link (when the project''s client has an initiate_login_uri), or null.';
+comment on column astapa.waitlist_entries.start_token_expires_at is 'When that link stops working.';
 CREATE UNIQUE INDEX waitlist_entries_email_key ON astapa.waitlist_entries USING btree (project_id, environment, email_lower);
+CREATE UNIQUE INDEX waitlist_entries_start_token_hash_key ON astapa.waitlist_entries USING btree (project_id, start_token_hash) WHERE (start_token_hash IS NOT NULL);
 CREATE INDEX waitlist_entries_status_idx ON astapa.waitlist_entries USING btree (project_id, environment, status, created_at, id);
 grant insert, select on astapa.waitlist_entries to astapa_app;
-grant update (status, decided_at) on astapa.waitlist_entries to astapa_app;
+grant update (status, decided_at, start_token_hash, start_token_expires_at) on astapa.waitlist_entries to astapa_app;
 create policy "a project adds addresses to its own waitlist" on astapa.waitlist_entries as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project decides on its own waitlist entries" on astapa.waitlist_entries as permissive for update to astapa_app, astapa_owner
@@ -3974,7 +3981,7 @@ comment on function api.apply_payment_event(text) is 'Applies the project''s old
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.approve_waitlist_entry(id text, mail jsonb DEFAULT NULL::jsonb)
+CREATE OR REPLACE FUNCTION api.approve_waitlist_entry(id text, mail jsonb DEFAULT NULL::jsonb, start_token_hash bytea DEFAULT NULL::bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -3986,11 +3993,18 @@ AS $function$
     if changed.id is not null and mail is not null then
       perform api.queue_mail(changed.project_id, mail || pg_catalog.jsonb_build_object('to', changed.email));
     end if;
+    -- The mail's /auth/start link (api.pending_login): stored only with the mail that carries it.
+    if changed.id is not null and mail is not null and start_token_hash is not null then
+      update astapa.waitlist_entries as e
+      set start_token_hash = approve_waitlist_entry.start_token_hash,
+          start_token_expires_at = pg_catalog.now() + interval '7 days'
+      where e.project_id = changed.project_id and e.id = changed.id;
+    end if;
     return api.waitlist_entry(id);
   end
   $function$;
-comment on function api.approve_waitlist_entry(text,jsonb) is 'Approves an entry of the current project''s waitlist (a declined one too): its address may now sign up. Queues `mail` ({template, subject, text, html?}; sent to the entry''s address) with the sign-up link; audited. Approving an approved entry changes nothing and mails nothing. AS404 no such entry in this project.';
-grant execute on function api.approve_waitlist_entry(text,jsonb) to astapa_app;
+comment on function api.approve_waitlist_entry(text,jsonb,bytea) is 'Approves an entry of the current project''s waitlist (a declined one too): its address may now sign up. Queues `mail` ({template, subject, text, html?}; sent to the entry''s address) with the sign-up link; audited. start_token_hash: the SHA-256 of the token in that mail''s /auth/start link (when the project''s client has an initiate_login_uri), kept 7 days (api.pending_login). Approving an approved entry changes nothing and mails nothing. AS404 no such entry in this project.';
+grant execute on function api.approve_waitlist_entry(text,jsonb,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.assign_plan(project_id text, user_id bigint, plan_key text, source text, period tstzrange DEFAULT NULL::tstzrange, paid_through timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -10253,6 +10267,41 @@ comment on function api.payment_feed_cursor(text) is 'Where a new feed starts: t
 grant execute on function api.payment_feed_cursor(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.pending_login(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('kind', pending.kind, 'email', pending.email,
+                                         'initiate_login_uri', p.settings ->> 'initiate_login_uri')
+    from (
+      -- A reset link, while api.reset_password would take it (the test api.reset_link_usable makes).
+      select 'reset_password' as kind, u.email
+      from astapa.email_tokens as t
+      join astapa.users as u on u.project_id = t.project_id and u.id = t.user_id
+      where t.project_id = (select astapa.current_project_id()) and t.token_hash = pending_login.token_hash
+        and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+        and u.email is not null and u.deleted_at is null
+        and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
+      union all
+      -- A waitlist approval's link, while the entry stays approved and nobody has signed up with the address:
+      -- the account's creation is what uses it.
+      select 'waitlist_sign_up', e.email
+      from astapa.waitlist_entries as e
+      where e.project_id = (select astapa.current_project_id()) and e.start_token_hash = pending_login.token_hash
+        and e.status = 'approved' and e.start_token_expires_at > pg_catalog.now()
+        and not exists (select from astapa.users as u
+                        where u.project_id = e.project_id and u.environment = e.environment
+                          and u.email_lower = e.email_lower and u.deleted_at is null)
+    ) as pending
+    join astapa.projects as p on p.id = (select astapa.current_project_id())
+    limit 1
+  $function$;
+comment on function api.pending_login(bytea) is 'What a mailed /auth/start link of the current project starts (OIDC Core §4 third-party initiated login, docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up, email, initiate_login_uri: the project client''s, or null}, or null for a token unknown, used or expired. Reading it uses nothing: the reset (api.reset_password) or the sign-up does.';
+grant execute on function api.pending_login(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.pending_phone_code(token_hash bytea)
  RETURNS jsonb
  LANGUAGE sql
@@ -14148,6 +14197,67 @@ AS $function$
   $function$;
 comment on function api.self_registered_token_project(text,bytea,uuid) is 'The project of a refresh token (live or not) issued to this self-registered or metadata-document client, or null. Security definer because such a client belongs to no project and the app role sees refresh tokens only inside one: it runs only with no project set, for third-party client ids, and sees just that client''s tokens through an owner-only policy switched on for its one query.';
 grant execute on function api.self_registered_token_project(text,bytea,uuid) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.send_password_reset(project_id text, user_id bigint, token_hash bytea, mail jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb;
+    found_user record;
+    wait integer;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = send_password_reset.project_id;
+    if settings ->> 'initiate_login_uri' is null then
+      raise exception using errcode = 'AS4L0', message =
+        'The project''s client has no initiate_login_uri, so the reset link has no app to start the sign-in: '
+        'set one (PATCH /api/platform/initiate-login-settings, or the dashboard''s Settings) first.';
+    end if;
+    if settings -> 'passwords' = 'false'::jsonb then
+      raise exception using errcode = 'AS409',
+        message = 'This project signs people in without passwords: there is no password to reset.';
+    end if;
+    -- The user's row first, the order api.reset_password takes it in.
+    select u.email, u.disabled into found_user from astapa.users as u
+    where u.project_id = send_password_reset.project_id and u.id = send_password_reset.user_id
+    for update of u;
+    if found_user.email is null then
+      raise exception using errcode = 'AS409', message = 'This user has no email address to mail a reset link to.';
+    end if;
+    if found_user.disabled then
+      raise exception using errcode = 'AS409', message = 'This user is disabled: enable them before a reset.';
+    end if;
+    -- An address left unverified beside a verified number is no way in (astapa.proof_signs_in): a reset would
+    -- make it one for whoever holds that mailbox.
+    if not astapa.proof_signs_in(project_id, user_id, 'email') then
+      raise exception using errcode = 'AS409', message =
+        'This user''s email address is unverified while their phone number is verified, so it does not sign '
+        'them in and gets no reset link.';
+    end if;
+    -- Enforced SSO: the organization's IdP holds the password, not Astapa.
+    perform astapa.assert_sso_not_required(project_id, found_user.email);
+    -- Per user, as the forgot form counts per address: a script looping over one user fills nobody's mailbox.
+    -- Over the limit the transaction rolls back, so the count stays where it was.
+    wait := api.rate_limit_hit('password_reset_sent:' || project_id || ':' || user_id, 3, 900);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Three reset links were mailed to this user in the last 15 minutes: wait before sending another.';
+    end if;
+    perform api.issue_email_token(user_id, 'reset_password', token_hash);
+    perform api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', found_user.email));
+    perform astapa.audit(project_id, 'user.password_reset_sent', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('by', 'admin'));
+    return pg_catalog.jsonb_build_object('sub', user_id::text, 'sent_to', found_user.email);
+  end
+  $function$;
+comment on function api.send_password_reset(text,bigint,bytea,jsonb) is 'The project mails one of its users a reset link (`mail`: {template, subject, text, html?}, sent to the user''s address) whose token (token_hash, a reset_password email token: 1 hour, single use, voiding earlier ones) starts a sign-in at the project client''s initiate_login_uri (/auth/start, api.pending_login). Audited user.password_reset_sent {by: admin}; at most 3 per user per 15 minutes (AS429, HINT the seconds to wait). Returns {sub, sent_to}. AS404 unknown user; AS4L0 no initiate_login_uri; AS409 a password-free project, a user without an email, disabled, or whose address does not sign in (astapa.proof_signs_in); AS4E0 an address that signs in through SSO.';
+grant execute on function api.send_password_reset(text,bigint,bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.send_test_mail(project_id text, mail jsonb)
@@ -20609,6 +20719,18 @@ comment on function astapa.is_third_party_client_id(text) is 'True for clients n
 grant execute on function astapa.is_third_party_client_id(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.is_valid_initiate_login_uri(uri text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    select astapa.is_valid_redirect_uri(uri) and uri ~ '^https://'
+  $function$;
+comment on function astapa.is_valid_initiate_login_uri(text) is 'True for a client''s initiate_login_uri (OIDC Core §4, OIDC Dynamic Client Registration §2): a redirect URI''s form (astapa.is_valid_redirect_uri) and https only. Astapa never fetches it, only sends the browser there.';
+grant execute on function astapa.is_valid_initiate_login_uri(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.is_valid_redirect_uri(uri text)
  RETURNS boolean
  LANGUAGE sql
@@ -23952,6 +24074,12 @@ AS $function$
       if (select count(distinct o) from pg_catalog.jsonb_array_elements_text(value) as o)
          <> pg_catalog.jsonb_array_length(value) then
         return 'Each allowed origin may be listed once.';
+      end if;
+    when 'initiate_login_uri' then
+      -- Where a sign-in Astapa's mail starts goes first (OIDC Core §4; docs/hosted-login.md "Sign-ins the app did
+      -- not start"): the app's route that begins its own authorization request.
+      if pg_catalog.jsonb_typeof(value) <> 'string' or not astapa.is_valid_initiate_login_uri(value #>> '{}') then
+        return 'initiate_login_uri must be an absolute https URL without a fragment, whitespace or userinfo.';
       end if;
     when 'mail_sender_name' then
       if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''

@@ -31,6 +31,9 @@ export type WaitlistPage = z.infer<typeof WaitlistPageSchema>;
 /** The approval mail without its address (SQL sends it to the entry's own). */
 export type ApprovalMail = { template: string; subject: string; text: string; html?: string };
 
+/** The approval mail, and the hash of its /auth/start link's token when it has one (api.pending_login). */
+export type Approval = { mail: ApprovalMail; startTokenHash: Uint8Array | null };
+
 /**
  * An address joins the project's waitlist from the hosted sign-up page, in the page's language, counted in the
  * form's lockout buckets: 0, or the seconds to wait (nothing written) — the same whatever the address's state.
@@ -69,15 +72,17 @@ export async function approveWaitlistEntry(
   tx: Tx,
   projectId: string,
   id: string,
-  mailFor: (entry: WaitlistEntry, project: Project) => ApprovalMail | null,
+  mailFor: (entry: WaitlistEntry, project: Project) => Promise<Approval | null>,
 ): Promise<WaitlistEntry> {
   const [found] =
     await tx`select api.waitlist_entry(${id}) as entry, api.get_project(${projectId}) as project`;
-  const mail = found.entry
-    ? mailFor(WaitlistEntrySchema.parse(found.entry), ProjectSchema.parse(found.project))
+  const approval = found.entry
+    ? await mailFor(WaitlistEntrySchema.parse(found.entry), ProjectSchema.parse(found.project))
     : null;
   return await result(
-    tx`select api.approve_waitlist_entry(${id}, ${mail ? tx.json(mail) : null}) as result`,
+    tx`select api.approve_waitlist_entry(${id}, ${approval ? tx.json(approval.mail) : null}, ${
+      approval?.startTokenHash ?? null
+    }) as result`,
     WaitlistEntrySchema,
   );
 }

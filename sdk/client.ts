@@ -26,6 +26,7 @@ import { dpopSettings } from "./dpop_settings.ts";
 import { appleRevocations } from "./apple_revocations.ts";
 import { userWaysIn } from "./user_ways_in.ts";
 import { mailTexts } from "./mail_texts.ts";
+import { initiateLoginParams, initiateLoginSettings } from "./initiate_login.ts";
 
 export type {
   BillingSubscription,
@@ -135,6 +136,24 @@ export type UserInfo = ProfileClaims & {
   custom_claims: CustomClaims;
 };
 
+/** What loginUrl() asks the hosted login for. */
+export type LoginOptions = {
+  redirectUri?: string;
+  scope?: string;
+  state?: string;
+  nonce?: string;
+  /** ACR_MFA asks for a second factor (a step-up for a signed-in person). */
+  acrValues?: string;
+  /** Seconds: an older sign-in signs in again. */
+  maxAge?: number;
+  /** The organization (id or slug) to make active; switching organization is a new sign-in with it. */
+  organization?: string;
+  /** An organization invitation's token (the `invitation` parameter of the mailed link) to accept. */
+  invitation?: string;
+  /** The address to sign in as: the form shows it filled in (OIDC login_hint). */
+  loginHint?: string;
+};
+
 export type LoginRequest = {
   url: string;
   state: string;
@@ -225,52 +244,62 @@ export function createAstapa(options: AstapaOptions) {
     return value;
   };
 
+  /** The hosted-login URL, with state and a PKCE challenge. Keep state and codeVerifier for the callback. */
+  const loginUrl = async (request: LoginOptions = {}): Promise<LoginRequest> => {
+    const state = request.state ?? randomValue();
+    const codeVerifier = randomValue();
+    const url = new URL("/auth/login", issuer);
+    url.search = new URLSearchParams({
+      client_id: options.clientId,
+      redirect_uri: redirect(request.redirectUri),
+      response_type: "code",
+      state,
+      code_challenge: await challengeOf(codeVerifier),
+      code_challenge_method: "S256",
+      ...(request.scope ? { scope: request.scope } : {}),
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+      ...(request.acrValues ? { acr_values: request.acrValues } : {}),
+      ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
+      ...(request.organization ? { organization: request.organization } : {}),
+      ...(request.invitation ? { invitation: request.invitation } : {}),
+      ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+    }).toString();
+    return {
+      url: url.toString(),
+      state,
+      codeVerifier,
+      nonce: request.nonce,
+    } satisfies LoginRequest;
+  };
+
   return {
     issuer,
 
     /** The DPoP replay store the gates use (options.dpopReplayStore), or undefined: each process's memory. */
     dpopReplayStore: options.dpopReplayStore,
 
-    /** The hosted-login URL, with state and a PKCE challenge. Keep state and codeVerifier for the callback. */
-    async loginUrl(
-      request: {
-        redirectUri?: string;
-        scope?: string;
-        state?: string;
-        nonce?: string;
-        /** ACR_MFA asks for a second factor (a step-up for a signed-in person). */
-        acrValues?: string;
-        /** Seconds: an older sign-in signs in again. */
-        maxAge?: number;
-        /** The organization (id or slug) to make active; switching organization is a new sign-in with it. */
-        organization?: string;
-        /** An organization invitation's token (the `invitation` parameter of the mailed link) to accept. */
-        invitation?: string;
-      } = {},
+    loginUrl,
+
+    /**
+     * For the app's initiate-login route (its initiate_login_uri; docs/hosted-login.md "Sign-ins the app did not
+     * start"): given the route's request URL, the usual sign-in (as loginUrl, with the link's login_hint) and the
+     * link's `targetLinkUri` when it is on the redirect URI's origin. Throws invalid_request when `iss` is not this
+     * issuer: a link from anyone else starts nothing. Keep state and codeVerifier as for loginUrl.
+     */
+    async initiateLogin(
+      requestUrl: string | URL,
+      request: Omit<LoginOptions, "loginHint"> = {},
     ) {
-      const state = request.state ?? randomValue();
-      const codeVerifier = randomValue();
-      const url = new URL("/auth/login", issuer);
-      url.search = new URLSearchParams({
-        client_id: options.clientId,
-        redirect_uri: redirect(request.redirectUri),
-        response_type: "code",
-        state,
-        code_challenge: await challengeOf(codeVerifier),
-        code_challenge_method: "S256",
-        ...(request.scope ? { scope: request.scope } : {}),
-        ...(request.nonce ? { nonce: request.nonce } : {}),
-        ...(request.acrValues ? { acr_values: request.acrValues } : {}),
-        ...(request.maxAge !== undefined ? { max_age: String(request.maxAge) } : {}),
-        ...(request.organization ? { organization: request.organization } : {}),
-        ...(request.invitation ? { invitation: request.invitation } : {}),
-      }).toString();
-      return {
-        url: url.toString(),
-        state,
-        codeVerifier,
-        nonce: request.nonce,
-      } satisfies LoginRequest;
+      const params = initiateLoginParams(requestUrl, issuer, new URL(redirect(request.redirectUri)).origin);
+      if (!params) {
+        throw new AstapaError(
+          "invalid_request",
+          `iss must be ${issuer}: this sign-in was not started by Astapa`,
+          0,
+        );
+      }
+      const login = await loginUrl({ ...request, loginHint: params.loginHint });
+      return { ...login, targetLinkUri: params.targetLinkUri };
     },
 
     /**
@@ -446,6 +475,8 @@ export function createAstapa(options: AstapaOptions) {
     dpopSettings: dpopSettings(json),
     /** The project's own wording of each mail it sends (docs/project-settings.md). */
     mailTexts: mailTexts(json),
+    /** The app's initiate-login route that mailed links start sign-ins at (docs/hosted-login.md). */
+    initiateLoginSettings: initiateLoginSettings(json),
 
     /** Organizations' enterprise SSO connections (docs/enterprise-sso.md): the IdP secret is write-only. */
     ssoConnections: ssoConnections(json, call),

@@ -27,6 +27,7 @@ export type {
   AstapaClaims,
   CustomClaims,
   LinkedMethod,
+  LoginOptions,
   LoginRequest,
   ProfileClaims,
   Tokens,
@@ -70,7 +71,8 @@ export type {
 export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
-export type { Impersonation, SignedOut, User, UserProfile, UserSession } from "./users.ts";
+export type { Impersonation, PasswordResetSent, SignedOut, User, UserProfile, UserSession } from "./users.ts";
+export type { InitiateLoginParams, InitiateLoginSettings } from "./initiate_login.ts";
 export type { AuditEntry, AuditQuery } from "./audit_log.ts";
 export type {
   WebhookDelivery,

@@ -65,6 +65,9 @@ export type UserSession = {
 };
 
 /** What a sign-out everywhere ended, counted. */
+/** A reset link mailed: to whom. */
+export type PasswordResetSent = { sub: string; sent_to: string };
+
 export type SignedOut = {
   sessions: number;
   refresh_tokens: number;
@@ -156,6 +159,13 @@ export function users(json: Json, call: Call) {
       json<UserSession>(`${one(sub)}/sessions/${encodeURIComponent(sid)}`, "DELETE"),
     /** Ends every session and refresh token of the user; says how many of each. */
     signOutEverywhere: (sub: string) => json<SignedOut>(`${one(sub)}/sessions`, "DELETE"),
+    /**
+     * Mails the user a password reset link (in their language; single use, 1 hour) that starts a sign-in at the
+     * project's initiate_login_uri (docs/hosted-login.md "Sign-ins the app did not start"). 409
+     * initiate_login_uri_missing without one; 409 for a password-free project or a user without an email or
+     * disabled; 429 past 3 per user per 15 minutes.
+     */
+    sendPasswordReset: (sub: string) => json<PasswordResetSent>(`${one(sub)}/password-reset`, "POST"),
     /**
      * A one-time link (`url`, opens within 5 minutes) that signs the browser opening it in as the user for
      * `minutes` (1–60, default 15), `actor` named in every token. 404 unknown user, 409 disabled.

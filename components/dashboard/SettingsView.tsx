@@ -11,6 +11,7 @@ import { SignUpSettings } from "./SignUpSettings.tsx";
 import { BotProtection } from "./BotProtection.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import { LogoutSettings } from "./LogoutSettings.tsx";
+import { InitiateLoginSettings } from "./InitiateLoginSettings.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
 export type { SettingsData, SocialState };
 
@@ -136,6 +137,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
           {canEdit && <button type="submit" class="button">Save DPoP policy</button>}
         </form>
       </section>
+      <InitiateLoginSettings data={data} base={base} canEdit={canEdit} />
       <LogoutSettings data={data} base={base} canEdit={canEdit} />
       <section class="card" aria-labelledby="branding-heading">
         <h2 id="branding-heading">Branding</h2>

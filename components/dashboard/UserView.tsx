@@ -1,3 +1,4 @@
+import { PasswordResetSection } from "./PasswordResetSection.tsx";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { CsrfField, Frame, ModeBadge, Notice } from "./Frame.tsx";
 import {
@@ -98,6 +99,14 @@ export function UserView({ data }: { data: UserViewData }) {
         csrf={data.frame.csrf}
         canEdit={canEdit}
       />
+      {canEdit && user.email && !user.disabled && data.project.settings.passwords !== false && (
+        <PasswordResetSection
+          action={action}
+          csrf={data.frame.csrf}
+          projectId={data.project.project_id}
+          ready={typeof data.project.settings.initiate_login_uri === "string"}
+        />
+      )}
       <UserPasskeysSection
         passkeys={data.passkeys}
         action={action}

@@ -628,3 +628,115 @@ comment on function api.reset_link_usable(bytea) is
 revoke execute on function api.reset_link_usable(bytea) from public;
 
 grant execute on function api.reset_link_usable(bytea) to astapa_app;
+
+create or replace function api.pending_login(token_hash bytea) returns jsonb
+  language sql
+  stable
+  security invoker
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('kind', pending.kind, 'email', pending.email,
+                                         'initiate_login_uri', p.settings ->> 'initiate_login_uri')
+    from (
+      -- A reset link, while api.reset_password would take it (the test api.reset_link_usable makes).
+      select 'reset_password' as kind, u.email
+      from astapa.email_tokens as t
+      join astapa.users as u on u.project_id = t.project_id and u.id = t.user_id
+      where t.project_id = (select astapa.current_project_id()) and t.token_hash = pending_login.token_hash
+        and t.purpose = 'reset_password' and t.used_at is null and t.expires_at > pg_catalog.now()
+        and u.email is not null and u.deleted_at is null
+        and astapa.proof_signs_in(t.project_id, t.user_id, 'email')
+      union all
+      -- A waitlist approval's link, while the entry stays approved and nobody has signed up with the address:
+      -- the account's creation is what uses it.
+      select 'waitlist_sign_up', e.email
+      from astapa.waitlist_entries as e
+      where e.project_id = (select astapa.current_project_id()) and e.start_token_hash = pending_login.token_hash
+        and e.status = 'approved' and e.start_token_expires_at > pg_catalog.now()
+        and not exists (select from astapa.users as u
+                        where u.project_id = e.project_id and u.environment = e.environment
+                          and u.email_lower = e.email_lower and u.deleted_at is null)
+    ) as pending
+    join astapa.projects as p on p.id = (select astapa.current_project_id())
+    limit 1
+  $$;
+
+comment on function api.pending_login(bytea) is
+  'What a mailed /auth/start link of the current project starts (OIDC Core §4 third-party initiated login, '
+  'docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up, email, '
+  'initiate_login_uri: the project client''s, or null}, or null for a token unknown, used or expired. Reading it '
+  'uses nothing: the reset (api.reset_password) or the sign-up does.';
+
+revoke execute on function api.pending_login(bytea) from public;
+
+grant execute on function api.pending_login(bytea) to astapa_app;
+
+create or replace function api.send_password_reset(project_id text, user_id bigint, token_hash bytea, mail jsonb)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb;
+    found_user record;
+    wait integer;
+  begin
+    if project_id is distinct from astapa.current_project_id() or astapa.user_json(project_id, user_id) is null then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    select p.settings into settings from astapa.projects as p where p.id = send_password_reset.project_id;
+    if settings ->> 'initiate_login_uri' is null then
+      raise exception using errcode = 'AS4L0', message =
+        'The project''s client has no initiate_login_uri, so the reset link has no app to start the sign-in: '
+        'set one (PATCH /api/platform/initiate-login-settings, or the dashboard''s Settings) first.';
+    end if;
+    if settings -> 'passwords' = 'false'::jsonb then
+      raise exception using errcode = 'AS409',
+        message = 'This project signs people in without passwords: there is no password to reset.';
+    end if;
+    -- The user's row first, the order api.reset_password takes it in.
+    select u.email, u.disabled into found_user from astapa.users as u
+    where u.project_id = send_password_reset.project_id and u.id = send_password_reset.user_id
+    for update of u;
+    if found_user.email is null then
+      raise exception using errcode = 'AS409', message = 'This user has no email address to mail a reset link to.';
+    end if;
+    if found_user.disabled then
+      raise exception using errcode = 'AS409', message = 'This user is disabled: enable them before a reset.';
+    end if;
+    -- An address left unverified beside a verified number is no way in (astapa.proof_signs_in): a reset would
+    -- make it one for whoever holds that mailbox.
+    if not astapa.proof_signs_in(project_id, user_id, 'email') then
+      raise exception using errcode = 'AS409', message =
+        'This user''s email address is unverified while their phone number is verified, so it does not sign '
+        'them in and gets no reset link.';
+    end if;
+    -- Enforced SSO: the organization's IdP holds the password, not Astapa.
+    perform astapa.assert_sso_not_required(project_id, found_user.email);
+    -- Per user, as the forgot form counts per address: a script looping over one user fills nobody's mailbox.
+    -- Over the limit the transaction rolls back, so the count stays where it was.
+    wait := api.rate_limit_hit('password_reset_sent:' || project_id || ':' || user_id, 3, 900);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Three reset links were mailed to this user in the last 15 minutes: wait before sending another.';
+    end if;
+    perform api.issue_email_token(user_id, 'reset_password', token_hash);
+    perform api.queue_mail(project_id, mail || pg_catalog.jsonb_build_object('to', found_user.email));
+    perform astapa.audit(project_id, 'user.password_reset_sent', 'user:' || user_id,
+      pg_catalog.jsonb_build_object('by', 'admin'));
+    return pg_catalog.jsonb_build_object('sub', user_id::text, 'sent_to', found_user.email);
+  end
+  $$;
+
+comment on function api.send_password_reset(text, bigint, bytea, jsonb) is
+  'The project mails one of its users a reset link (`mail`: {template, subject, text, html?}, sent to the '
+  'user''s address) whose token (token_hash, a reset_password email token: 1 hour, single use, voiding earlier '
+  'ones) starts a sign-in at the project client''s initiate_login_uri (/auth/start, api.pending_login). Audited '
+  'user.password_reset_sent {by: admin}; at most 3 per user per 15 minutes (AS429, HINT the seconds to wait). '
+  'Returns {sub, sent_to}. AS404 unknown user; AS4L0 no initiate_login_uri; AS409 a password-free project, a '
+  'user without an email, disabled, or whose address does not sign in (astapa.proof_signs_in); AS4E0 an address '
+  'that signs in through SSO.';
+
+grant execute on function api.send_password_reset(text, bigint, bytea, jsonb) to astapa_app;

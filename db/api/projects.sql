@@ -40,6 +40,21 @@ comment on function astapa.is_valid_redirect_uri(text) is
 
 grant execute on function astapa.is_valid_redirect_uri(text) to astapa_app;
 
+create or replace function astapa.is_valid_initiate_login_uri(uri text) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    select astapa.is_valid_redirect_uri(uri) and uri ~ '^https://'
+  $$;
+
+comment on function astapa.is_valid_initiate_login_uri(text) is
+  'True for a client''s initiate_login_uri (OIDC Core §4, OIDC Dynamic Client Registration §2): a redirect URI''s '
+  'form (astapa.is_valid_redirect_uri) and https only. Astapa never fetches it, only sends the browser there.';
+
+grant execute on function astapa.is_valid_initiate_login_uri(text) to astapa_app;
+
 create or replace function astapa.are_valid_redirect_uris(uris text[]) returns boolean
   language sql
   immutable
@@ -720,6 +735,12 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if (select count(distinct o) from pg_catalog.jsonb_array_elements_text(value) as o)
          <> pg_catalog.jsonb_array_length(value) then
         return 'Each allowed origin may be listed once.';
+      end if;
+    when 'initiate_login_uri' then
+      -- Where a sign-in Astapa's mail starts goes first (OIDC Core §4; docs/hosted-login.md "Sign-ins the app did
+      -- not start"): the app's route that begins its own authorization request.
+      if pg_catalog.jsonb_typeof(value) <> 'string' or not astapa.is_valid_initiate_login_uri(value #>> '{}') then
+        return 'initiate_login_uri must be an absolute https URL without a fragment, whitespace or userinfo.';
       end if;
     when 'mail_sender_name' then
       if pg_catalog.jsonb_typeof(value) <> 'string' or pg_catalog.btrim(value #>> '{}') = ''

@@ -179,7 +179,9 @@ comment on function astapa.decide_waitlist_entry(text, text) is
 
 grant execute on function astapa.decide_waitlist_entry(text, text) to astapa_app;
 
-create or replace function api.approve_waitlist_entry(id text, mail jsonb default null) returns jsonb
+create or replace function api.approve_waitlist_entry(id text, mail jsonb default null,
+  start_token_hash bytea default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -191,16 +193,25 @@ create or replace function api.approve_waitlist_entry(id text, mail jsonb defaul
     if changed.id is not null and mail is not null then
       perform api.queue_mail(changed.project_id, mail || pg_catalog.jsonb_build_object('to', changed.email));
     end if;
+    -- The mail's /auth/start link (api.pending_login): stored only with the mail that carries it.
+    if changed.id is not null and mail is not null and start_token_hash is not null then
+      update astapa.waitlist_entries as e
+      set start_token_hash = approve_waitlist_entry.start_token_hash,
+          start_token_expires_at = pg_catalog.now() + interval '7 days'
+      where e.project_id = changed.project_id and e.id = changed.id;
+    end if;
     return api.waitlist_entry(id);
   end
   $$;
 
-comment on function api.approve_waitlist_entry(text, jsonb) is
+comment on function api.approve_waitlist_entry(text, jsonb, bytea) is
   'Approves an entry of the current project''s waitlist (a declined one too): its address may now sign up. '
   'Queues `mail` ({template, subject, text, html?}; sent to the entry''s address) with the sign-up link; audited. '
-  'Approving an approved entry changes nothing and mails nothing. AS404 no such entry in this project.';
+  'start_token_hash: the SHA-256 of the token in that mail''s /auth/start link (when the project''s client has an '
+  'initiate_login_uri), kept 7 days (api.pending_login). Approving an approved entry changes nothing and mails '
+  'nothing. AS404 no such entry in this project.';
 
-grant execute on function api.approve_waitlist_entry(text, jsonb) to astapa_app;
+grant execute on function api.approve_waitlist_entry(text, jsonb, bytea) to astapa_app;
 
 create or replace function api.decline_waitlist_entry(id text) returns jsonb
   language plpgsql

@@ -30,6 +30,8 @@ export const PROJECT_USAGE = `  project create --name N --redirect-uri URL [--re
                              allow or stop allowing a redirect URI (https, or http on localhost only)
   project dpop ID [required|optional]
                              show or set whether every token request of the project's clients needs a DPoP proof
+  project initiate-login-uri ID [URL|none]
+                             show or set where mailed links (admin resets, waitlist approvals) start sign-ins
 ${BRANDING_USAGE}`;
 
 const CLI = { actor: "cli" };
@@ -132,6 +134,29 @@ export async function projectCommand(sql: Sql, args: ParsedArgs, out: Output): P
       out.result(
         { project_id: project.project_id, required },
         `DPoP for ${project.project_id}: ${required ? "required of every client" : "optional"}`,
+      );
+      return 0;
+    }
+    case "initiate-login-uri": {
+      allowFlags(args, []);
+      const [id, uri, ...extra] = args.positionals.slice(2);
+      if (id === undefined || extra.length) {
+        throw new UsageError('Expected ID and optionally a URL or none after "project initiate-login-uri"');
+      }
+      const change = { initiate_login_uri: uri === "none" ? null : uri };
+      const project = await asApp(
+        sql,
+        id,
+        (tx) => uri === undefined ? getProject(tx, id) : updateProjectSettings(tx, id, change),
+        CLI,
+      );
+      const current = project.settings.initiate_login_uri;
+      const shown = typeof current === "string" ? current : null;
+      out.result(
+        { project_id: project.project_id, initiate_login_uri: shown },
+        `initiate_login_uri of ${project.project_id}: ${
+          shown ?? "(none: mailed links cannot start a sign-in)"
+        }`,
       );
       return 0;
     }

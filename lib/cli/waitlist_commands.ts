@@ -8,7 +8,7 @@ import {
   type WaitlistEntry,
   WaitlistStatusSchema,
 } from "@/db/waitlist.ts";
-import { waitlistApprovalMail } from "../waitlist/approval_mail.ts";
+import { waitlistApproval } from "../waitlist/approval_mail.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
@@ -59,7 +59,7 @@ export async function waitlistCommand(
               tx,
               project,
               id,
-              (entry, p) => waitlistApprovalMail(config.baseUrl, p, entry),
+              (entry, p) => waitlistApproval(config.baseUrl, p, entry),
             )
             : declineWaitlistEntry(tx, id),
         CLI,

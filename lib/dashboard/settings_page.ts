@@ -22,6 +22,8 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   origins_saved: "Allowed origins saved.",
   lifetimes_saved: "Lifetimes saved: new tokens and new sign-ins use them.",
   verification_saved: "Email verification policy saved.",
+  initiate_login_saved:
+    "Initiate-login URI saved: mailed resets and waitlist approvals start sign-ins there.",
   logout_saved: "Sign-out settings saved: the sign-out page and the next logout tokens use them.",
   dpop_saved: "DPoP policy saved: the next token request of every client follows it.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",

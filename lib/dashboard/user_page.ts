@@ -37,6 +37,8 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   claims_saved: "Claims saved: the user's next token carries them.",
   metadata_saved: "Metadata saved. It stays with your backend: no token carries it.",
   identity_unlinked: "Sign-in method removed.",
+  password_reset_sent:
+    "Reset link mailed to the user's address: it works once, for 1 hour, and opens your app's sign-in first.",
   signed_out:
     "Signed out everywhere: every session ended, every refresh token revoked, every unused sign-in code voided.",
   session_ended:

@@ -75,6 +75,9 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
     "Pembayaran atau pengembalian dana ini sudah final: tidak ada lagi yang perlu direkonsiliasi.",
   organization_full:
     "Organisasi ini tidak punya kursi kosong: keluarkan seorang anggota atau pindah ke paket dengan lebih banyak kursi.",
+  initiate_login_uri_missing:
+    "Klien proyek ini belum punya initiate_login_uri, jadi tautan dalam email tidak punya aplikasi untuk memulai " +
+    "proses masuk: atur dulu.",
   webhook_endpoint_limit:
     "Proyek ini sudah punya 16 endpoint webhook, jumlah terbanyak yang boleh: hapus satu sebelum menambah yang lain.",
   email_unverified:

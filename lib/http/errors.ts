@@ -59,6 +59,14 @@ export const ERRORS = {
     status: 409,
     message: "This project has 16 webhook endpoints, the most it may have: remove one before adding another.",
   },
+  // A mailed link that starts a sign-in the app did not start (an admin's password reset, api.send_password_reset,
+  // AS4L0) needs the app's initiate_login_uri (OIDC Core §4; docs/hosted-login.md "Sign-ins the app did not start").
+  initiate_login_uri_missing: {
+    status: 409,
+    message:
+      "The project's client has no initiate_login_uri, so a mailed link has no app to start the sign-in " +
+      "at: set one first.",
+  },
   // An invitation accepted by an account whose address is not confirmed yet (astapa.assert_invitation_acceptable,
   // AS4V3): the token proves nothing about the mailbox (docs/organizations.md).
   email_unverified: {
@@ -268,6 +276,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4R1: "already_final", // … of a payment paid or expired, a refund succeeded or failed
   AS4F9: "organization_full", // astapa.assert_organization_seat: no free seat
   AS4V3: "email_unverified", // astapa.assert_invitation_acceptable: the invited address not confirmed yet
+  AS4L0: "initiate_login_uri_missing", // api.send_password_reset: the project's client has no initiate_login_uri
   AS4W6: "webhook_endpoint_limit", // astapa.save_webhook_endpoint: the project has 16 endpoints
   AS4N0: "sign_up_refused", // astapa.assert_sign_up_allowed: sign-ups closed
   AS4N1: "sign_up_refused", // … by invitation only

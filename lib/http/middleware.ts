@@ -76,8 +76,10 @@ export function requestHandling(deps: Deps): MiddlewareHandler<AppEnv> {
     await next();
     const response = c.res.headers;
     for (const [name, value] of headers) {
-      // A page that widened its own policy (contentSecurityPolicyWith) keeps it; every other gets the default.
-      if (name !== "content-security-policy" || !response.has(name)) response.set(name, value);
+      // A page that widened its own policy (contentSecurityPolicyWith) or narrowed its referrer policy (a page
+      // whose URL carries a token: no-referrer) keeps it; every other gets the default.
+      const ownPolicy = name === "content-security-policy" || name === "referrer-policy";
+      if (!ownPolicy || !response.has(name)) response.set(name, value);
     }
     response.set("x-request-id", requestId);
     logRequest({

@@ -11,6 +11,7 @@ import type { Jwks } from "@/db/client_assertions.ts";
 import { publicJwksProblem } from "./client_keys.ts";
 import { MetadataDocumentRefused } from "./client_metadata_document.ts";
 import { LogoutMetadata, readLogoutMetadata } from "./logout_metadata.ts";
+import { InitiateLoginUri } from "./initiate_login_uri.ts";
 
 /** Registrations per address per hour, counted in Postgres for every instance. */
 export const REGISTRATIONS_PER_HOUR = 20;
@@ -78,6 +79,9 @@ const EchoedMetadata = z.object({
   application_type: z.enum(["web", "native"]).optional(),
   // RFC 9449 §5.2: every token request of the client must then carry a DPoP proof (lib/oauth/dpop_clients.ts).
   dpop_bound_access_tokens: z.boolean().optional(),
+  // OIDC Core §4: where a sign-in the client did not start goes (echoed; Astapa starts none for a self-registered
+  // client: its mailed links name the project's own client's).
+  initiate_login_uri: InitiateLoginUri.optional(),
 });
 
 /** Fetches a private_key_jwt client's keys from its jwks_uri (lib/oauth/registered_client_jwks.ts). */

@@ -1,11 +1,14 @@
 /**
- * The mail an approved waitlist entry gets (docs/project-settings.md "Who may sign up"): the project's hosted
- * sign-up page for its own client and first redirect URI, with the address as login_hint so the page shows the
- * sign-up form filled in. In the language the person joined in (the hosted page's, kept with the entry), and the
- * link opens the page in it; an entry from before languages were kept gets English, then Indonesian.
+ * The mail an approved waitlist entry gets (docs/project-settings.md "Who may sign up"): a link through the app's
+ * initiate_login_uri when the project's client has one (docs/hosted-login.md "Sign-ins the app did not start"),
+ * else the project's hosted sign-up page for its own client and first redirect URI, with the address as
+ * login_hint so the page shows the sign-up form filled in. In the language the person joined in (the hosted
+ * page's, kept with the entry), and the link opens the page in it; an entry from before languages were kept gets
+ * English, then Indonesian.
  */
 import type { Project } from "@/db/projects.ts";
-import type { ApprovalMail, WaitlistEntry } from "@/db/waitlist.ts";
+import type { Approval, ApprovalMail, WaitlistEntry } from "@/db/waitlist.ts";
+import { startLink } from "@/lib/login/pending_login.ts";
 import { brandOf } from "@/lib/branding/brand.ts";
 import { inBothLanguages, type Wording } from "@/lib/mail/both_languages.ts";
 import { escapeHtml as escape, mailDocument, WRAPPING } from "@/lib/mail/layout.ts";
@@ -65,13 +68,37 @@ function wording(lang: "en" | "id", app: string, settings: Record<string, unknow
   };
 }
 
-/** The approval mail for `entry` (null when the project has no redirect URI: nothing to link to). */
+/**
+ * The approval mail for `entry` and, when its link goes through the app's initiate_login_uri, the hash of the
+ * link's /auth/start token (docs/hosted-login.md "Sign-ins the app did not start": the app starts the sign-in with
+ * its own state and PKCE). Without one, the hosted sign-up page's link (null without a redirect URI either).
+ */
+export async function waitlistApproval(
+  baseUrl: string,
+  project: Project,
+  entry: Pick<WaitlistEntry, "email" | "lang">,
+): Promise<Approval | null> {
+  if (typeof project.settings.initiate_login_uri !== "string") {
+    const mail = waitlistApprovalMail(baseUrl, project, entry);
+    return mail && { mail, startTokenHash: null };
+  }
+  const start = await startLink(baseUrl, project.project_id);
+  return {
+    mail: waitlistApprovalMail(baseUrl, project, entry, start.link)!,
+    startTokenHash: start.tokenHash,
+  };
+}
+
+/**
+ * The approval mail for `entry` with `link`, by default the hosted sign-up page's (second best: the app's callback
+ * gets a code it did not ask for, without its state); null when there is nothing to link to.
+ */
 export function waitlistApprovalMail(
   baseUrl: string,
   project: Project,
   entry: Pick<WaitlistEntry, "email" | "lang">,
+  link = waitlistSignUpLink(baseUrl, project, entry.email, entry.lang),
 ): ApprovalMail | null {
-  const link = waitlistSignUpLink(baseUrl, project, entry.email, entry.lang);
   if (!link) return null;
   const app = brandOf({ id: project.project_id, name: project.name, settings: project.settings }).name;
   if (!entry.lang) {

@@ -27,6 +27,7 @@ import { handOverToSso, ssoRequiredPage } from "@/lib/login/sso/required.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { breachVerdict, projectBreachLookup } from "@/lib/breached_passwords.ts";
 import { mailPasswordReset } from "@/lib/login/password_reset.ts";
+import { pendingLoginPage } from "@/lib/login/pending_login.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { redirectTo, requestQuery } from "@/lib/login/authorize_request.ts";
 import { Field } from "@/components/login/AuthCard.tsx";
@@ -58,6 +59,9 @@ export const handler: Handlers<AuthPageData> = {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
     if (request instanceof Response) return request;
+    // A mailed link's action (a reset, an approved sign-up) comes before any session (lib/login/pending_login.ts).
+    const pending = await pendingLoginPage(c, request, query);
+    if (pending) return pending;
     const session = readSession(c, request.project.id);
     if (session && request.prompt !== "login") {
       const live = await liveSession(c.var.deps.sql, request.project.id, session);

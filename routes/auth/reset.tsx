@@ -25,8 +25,12 @@ import { PasswordsClosed } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { NewPassword, refusesPassword } from "@/components/login/NewPassword.tsx";
+import { pendingResetToken, writePendingLogin } from "@/lib/login/pending_login.ts";
+import { pendingLogin } from "@/db/pending_logins.ts";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 
-const ResetForm = AuthForm.extend({ token: z.string().max(100), password: z.string().max(1024) });
+const ResetForm = AuthForm.extend({ token: z.string().max(100).default(""), password: z.string().max(1024) });
 
 /** The mailed reset link: choose a new password, then back to the app signed in. */
 export const handler: Handlers<AuthPageData> = {
@@ -37,6 +41,9 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) {
       return authPage(authPageData(c, request, query), "resetTitle", 403);
     }
+    // A mailed /auth/start link's token rides in its cookie, not in this URL (lib/login/pending_login.ts).
+    const fromCookie = query.get("token") ? undefined : pendingResetToken(c, request.project.id);
+    if (fromCookie) return await pendingResetPage(c, request, query, fromCookie);
     const token = query.get("token") ?? "";
     // A used or expired link says so at once, not after a new password was typed.
     if (!token || !await resetLinkUsable(c.var.deps.sql, request.project.id, token)) {
@@ -55,12 +62,13 @@ export const handler: Handlers<AuthPageData> = {
       form.password,
     );
     if (weak) return again({ error: weak }, 422);
+    const fromCookie = form.token ? undefined : pendingResetToken(c, request.project.id);
     let userId: string;
     try {
       userId = await resetPassword(
         c.var.deps.sql,
         request.project.id,
-        form.token,
+        form.token || fromCookie || "",
         await hashPassword(form.password),
         claimNotice(pickLang(c), request.project.name, "reset", request.project.settings),
       );
@@ -71,11 +79,25 @@ export const handler: Handlers<AuthPageData> = {
       if (sso) return sso;
       throw error;
     }
+    if (fromCookie) writePendingLogin(c, null);
     // The reset link may have been requested by someone else for a client of theirs: no code without consent
     // (issue 17 #8). A new password does not skip the second factor: the mailbox is one factor, not two.
     return await afterFirstFactor(c, request, query, userId, ["pwd"], { consentFirst: !!request.thirdParty });
   },
 };
+
+/**
+ * The form for a reset that came through the app (/auth/start): it names the account the new password is for, so a
+ * link someone opened for their own account in another's browser (login CSRF) says whose password it sets.
+ */
+async function pendingResetPage(c: Ctx, request: AuthorizeRequest, query: URLSearchParams, token: string) {
+  const pending = await pendingLogin(c.var.deps.sql, request.project.id, token);
+  if (pending?.kind !== "reset_password") {
+    writePendingLogin(c, null);
+    return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
+  }
+  return authPage(authPageData(c, request, query, { email: pending.email }), "resetTitle");
+}
 
 /**
  * The new-password form; after it, the consent step for a self-registered client; for a used or expired link,
@@ -113,6 +135,11 @@ export default function Reset({ data }: PageProps<AuthPageData>) {
       keep={`&token=${data.token ?? ""}`}
       fieldHasFocus={refusesPassword(data.error)}
     >
+      {data.email && !data.token && (
+        <p>
+          {t.passwordForAccount} <strong>{data.email}</strong>
+        </p>
+      )}
       <input type="hidden" name="token" value={data.token} />
       <NewPassword data={data} label={t.newPassword} />
       <button type="submit">{t.setPassword}</button>

@@ -4,7 +4,7 @@ import { readBody } from "@/lib/http/body.ts";
 import { approveWaitlistEntry, declineWaitlistEntry } from "@/db/waitlist.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { DecisionFormSchema, type WaitlistData, waitlistView } from "@/lib/dashboard/waitlist_page.ts";
-import { waitlistApprovalMail } from "@/lib/waitlist/approval_mail.ts";
+import { waitlistApproval } from "@/lib/waitlist/approval_mail.ts";
 import WaitlistPage from "./index.tsx";
 
 /** POST …/waitlist/decide: approves (mailing the sign-up link) or declines an entry; admins and owners. */
@@ -25,7 +25,7 @@ export const handler: Handlers<WaitlistData> = {
           tx,
           projectId,
           form.id,
-          (entry, p) => waitlistApprovalMail(baseUrl, p, entry),
+          (entry, p) => waitlistApproval(baseUrl, p, entry),
         );
         return "approved";
       },
