@@ -46,6 +46,11 @@ export const ProfileClaims = z.object({
   updated_at: z.number().int().optional().describe("When the profile last changed (seconds since 1970)."),
 });
 
+/** The names of the profile claims, updated_at last (the discovery document's claims_supported lists them). */
+export const PROFILE_CLAIM_NAMES = Object.keys(
+  ProfileClaims.shape,
+) as (keyof z.infer<typeof ProfileClaims>)[];
+
 /**
  * A grant the SQL refused (a code or refresh token no longer valid, a user gone): lib/http/errors.ts maps it
  * to the OAuth `invalid_grant` answer, so db/ stays free of HTTP and OAuth types.

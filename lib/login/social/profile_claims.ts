@@ -5,25 +5,15 @@
  * its rule (db/api/profile.sql). Here each provider's shape is mapped, nothing is judged.
  */
 import { z } from "zod";
+import { PROFILE_CLAIM_NAMES } from "@/db/token_claims.ts";
 
-/** The profile claims Astapa keeps (astapa.profile_fields). */
-const PROFILE_CLAIMS = [
-  "name",
-  "given_name",
-  "family_name",
-  "picture",
-  "locale",
-  "nickname",
-  "middle_name",
-  "preferred_username",
-  "website",
-  "zoneinfo",
-  "birthdate",
-  "gender",
-] as const;
+/** The profile claims Astapa keeps (astapa.profile_fields): all but updated_at, which is Astapa's own. */
+const PROFILE_CLAIMS = PROFILE_CLAIM_NAMES.filter((claim) => claim !== "updated_at");
 
 /** What a provider said about the person; only these keys are read. */
-export type ProviderProfile = Partial<Record<typeof PROFILE_CLAIMS[number], unknown>>;
+export type ProviderProfile = Partial<
+  Record<Exclude<typeof PROFILE_CLAIM_NAMES[number], "updated_at">, unknown>
+>;
 
 /**
  * The OIDC profile claims of an ID token (Google, an OIDC SSO connection: whatever its IdP sends of them), the
