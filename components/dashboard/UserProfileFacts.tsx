@@ -1,9 +1,11 @@
 /**
  * A user's profile on the dashboard's user page (name, given, middle and family name, nickname, username, locale,
- * time zone, picture, website, birthdate, gender — the set ones): what apps get with the `profile` scope. Text only — the picture is its address as a link, never loaded into the dashboard (an image
- * from anywhere would tell its host who looks at the user). The address is an https URL (users_picture_check);
- * the website an http(s) one (users_website_check), a link that opens without the dashboard as referrer.
+ * time zone, picture, website, birthdate, gender — the set ones): what apps get with the `profile` scope. Text
+ * only — the picture is its address as a link, never loaded into the dashboard (an image from anywhere would tell
+ * its host who looks at the user). The address is an https URL (users_picture_check); the website an http(s) one
+ * (users_website_check), a link that opens without the dashboard as referrer.
  */
+import { Fragment } from "preact";
 import type { User } from "@/db/users.ts";
 
 /** The text facts beyond the names, in the order of OIDC Core §5.1. */
@@ -37,10 +39,10 @@ export function UserProfileFacts({ user }: { user: User }) {
       )}
       {MORE_FACTS.map(([key, label]) =>
         user[key] && (
-          <>
+          <Fragment key={key}>
             <dt>{label}</dt>
             <dd>{user[key]}</dd>
-          </>
+          </Fragment>
         )
       )}
       {user.website && (
