@@ -91,6 +91,7 @@ Deno.test("billing page — an Indonesian browser gets the picker and the checko
     await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
     await page.waitForURL(/\/auth\/login/);
     await page.getByRole("link", { name: "Buat akun" }).click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.getByLabel("Email").fill("budi@example.com");
     await page.getByLabel("Kata sandi").fill("soto ayam lamongan");
     await page.getByRole("button", { name: "Buat akun" }).click();
