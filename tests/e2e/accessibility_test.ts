@@ -333,6 +333,7 @@ for (const lang of ["en", "id"] as const) {
       await page.goto(`${t.origin}/billing?client_id=${project.clientId}`);
       await page.waitForURL(/\/auth\/login/);
       await page.locator('a[href^="/auth/signup"]').first().click();
+      await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
       await page.locator("input[name=email]").fill(`buyer-${lang}@example.com`);
       await page.locator("input[name=password]").fill("nasi goreng kampung");
       await page.locator("form button[type=submit]").last().click();

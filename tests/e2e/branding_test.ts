@@ -99,6 +99,7 @@ Deno.test("branding — the sign-in page shows the logo, name and colour; the ve
     await screenshot(page, "branding-sign-in");
 
     await page.locator('a[href^="/auth/signup"]').first().click();
+    await page.waitForURL(/\/auth\/signup/); // the sign-up form, not the sign-in one still shown
     await page.locator("input[name=email]").fill("sari@example.com");
     await page.locator("input[name=password]").fill("kopi tubruk panas sekali");
     await page.locator("form button[type=submit]").last().click();
