@@ -59,6 +59,8 @@ export type AuthnRequestSeen = {
 
 export type ResponseOptions = {
   inResponseTo: string;
+  /** A Response sent unasked (the IdP's portal tile): no InResponseTo on the Response or its assertion. */
+  idpInitiated?: boolean;
   acsUrl: string;
   audience: string;
   nameId?: string;
@@ -236,12 +238,13 @@ export async function startFakeSamlIdp() {
       const issuer = o.issuer ?? entityId;
       const assertionId = o.assertionId ?? `_a${++counter}${crypto.randomUUID().replaceAll("-", "")}`;
       const destination = o.destination === null ? "" : ` Destination="${o.destination ?? o.acsUrl}"`;
+      const answering = (id: string) => o.idpInitiated ? "" : ` InResponseTo="${id}"`;
       const attributes = Object.entries(o.attributes ?? {}).map(([name, value]) =>
         `<saml:Attribute Name="${name}"><saml:AttributeValue>${value}</saml:AttributeValue></saml:Attribute>`
       ).join("");
       return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${
         crypto.randomUUID().replaceAll("-", "")
-      }" Version="2.0" IssueInstant="${now.toISOString()}" InResponseTo="${o.inResponseTo}"${destination}>` +
+      }" Version="2.0" IssueInstant="${now.toISOString()}"${answering(o.inResponseTo)}${destination}>` +
         `<saml:Issuer>${issuer}</saml:Issuer>` +
         `<samlp:Status><samlp:StatusCode Value="${
           o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"
@@ -252,9 +255,9 @@ export async function startFakeSamlIdp() {
         `<saml:Subject><saml:NameID Format="${
           o.nameIdFormat ?? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
         }">${o.nameId ?? "dewi@acme.test"}</saml:NameID>` +
-        `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="${
-          o.subjectInResponseTo ?? o.inResponseTo
-        }" NotOnOrAfter="${until}" Recipient="${
+        `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${
+          answering(o.subjectInResponseTo ?? o.inResponseTo)
+        } NotOnOrAfter="${until}" Recipient="${
           o.recipient ?? o.acsUrl
         }"/></saml:SubjectConfirmation></saml:Subject>` +
         `<saml:Conditions NotBefore="${
