@@ -111,7 +111,7 @@ Deno.test("IdP-initiated SAML — tile → ACS → initiate_login_uri → the ap
   assert.deepEqual([kept.email, kept.subject, kept.used_at], ["wulan@acme.test", "wulan@acme.test", null]);
 
   // The app's request (its state, PKCE, the hint): the sign-in page sends it to the portal confirmation.
-  const { query, verifier, res: sent } = await login(jar, "Wulan@acme.test");
+  const { verifier, res: sent } = await login(jar, "Wulan@acme.test");
   assert.equal(sent.status, 303);
   const portalPath = sent.headers.get("location")!;
   assert.match(portalPath, /^\/auth\/sso\/portal\?/);
