@@ -2549,13 +2549,13 @@ CREATE INDEX sso_pending_sign_ins_project_id_connection_id_idx ON astapa.sso_pen
 CREATE INDEX sso_pending_sign_ins_project_id_expires_at_idx ON astapa.sso_pending_sign_ins USING btree (project_id, expires_at);
 grant delete, insert, select on astapa.sso_pending_sign_ins to astapa_app;
 grant update (used_at) on astapa.sso_pending_sign_ins to astapa_app;
-create policy "a project prunes its own pending sso sign-ins" on astapa.sso_pending_sign_ins as permissive for delete to astapa_app, astapa_owner
+create policy "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own pending sso sign-ins" on astapa.sso_pending_sign_ins as permissive for select to astapa_app, astapa_owner
+create policy "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own pending sso sign-ins" on astapa.sso_pending_sign_ins as permissive for insert to astapa_app, astapa_owner
+create policy "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project uses its own pending sso sign-ins" on astapa.sso_pending_sign_ins as permissive for update to astapa_app, astapa_owner
+create policy "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 

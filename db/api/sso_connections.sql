@@ -45,24 +45,24 @@ create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_a
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project reads its own pending sso sign-ins" on astapa.sso_pending_sign_ins;
-create policy "a project reads its own pending sso sign-ins" on astapa.sso_pending_sign_ins
+drop policy if exists "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project records its own pending sso sign-ins" on astapa.sso_pending_sign_ins;
-create policy "a project records its own pending sso sign-ins" on astapa.sso_pending_sign_ins
+drop policy if exists "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project uses its own pending sso sign-ins" on astapa.sso_pending_sign_ins;
-create policy "a project uses its own pending sso sign-ins" on astapa.sso_pending_sign_ins
+drop policy if exists "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins
   for update to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project prunes its own pending sso sign-ins" on astapa.sso_pending_sign_ins;
-create policy "a project prunes its own pending sso sign-ins" on astapa.sso_pending_sign_ins
+drop policy if exists "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
