@@ -13,6 +13,7 @@ import { samlSetUp } from "../helpers/saml_sso.ts";
 import { pkcePair } from "../helpers/oauth.ts";
 import { hostedForm, mergeCookies } from "../helpers/dynamic_clients.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
+import { seedUser } from "../helpers/identity.ts";
 
 const s = await samlSetUp();
 Deno.test.afterAll(() => s.close());
@@ -347,4 +348,68 @@ Deno.test("IdP-initiated SAML — the Platform API setting: off by default, kept
   const fresh = await s.api("PUT", "/organizations/beta/sso-connection", { protocol: "saml" });
   assert.equal(fresh.status, 200, fresh.text);
   assert.equal(fresh.body.idp_initiated, false);
+});
+
+Deno.test("IdP-initiated SAML — encryption rules as for an answer: an encrypted assertion accepted, a plain one refused when required", async () => {
+  const certificate = (await s.api("GET", "/organizations/acme/sso-connection")).body.sp_certificates[0]
+    .certificate as string;
+  try {
+    await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      want_assertions_encrypted: true,
+    });
+    const plain = await postTile(tile({ nameId: "wulan@acme.test" }));
+    assert.equal(plain.status, 400);
+    assert.match(await plain.text(), /not encrypted/);
+    assert.equal(t.logs.filter((l) => l.msg === "sso_sign_in_stopped").at(-1)!.reason, "saml_not_encrypted");
+    const encrypted = await postTile(encodeResponse(
+      await idp.encryptedXml({
+        inResponseTo: "",
+        idpInitiated: true,
+        acsUrl: connection.acs_url,
+        audience: connection.sp_entity_id,
+        nameId: "wulan@acme.test",
+        encryptTo: certificate,
+      }),
+    ));
+    assert.equal(encrypted.status, 303, await encrypted.clone().text());
+    assert.equal(
+      new URL(encrypted.headers.get("location")!).searchParams.get("login_hint"),
+      "wulan@acme.test",
+    );
+  } finally {
+    await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      want_assertions_encrypted: false,
+    });
+  }
+});
+
+Deno.test("IdP-initiated SAML — the account rules apply at Continue: a disabled account is refused, nobody signed in", async () => {
+  const email = "gita@acme.test";
+  const { jar } = await viaTile(email);
+  const [user] = await t.db
+    .sql`select id from astapa.users where project_id = ${project.id} and email = ${email}`;
+  assert.equal(user, undefined, "no account yet: Continue would make one");
+  const { res } = await login(jar, email);
+  const page = await get(res.headers.get("location")!, jar);
+  const browser = mergeCookies(jar, page);
+  const form = hostedForm({ html: await page.text(), cookie: browser });
+  // Meanwhile the project made the account and disabled it.
+  const sub = await seedUser(t.db.sql, project.id, email, { verified: true });
+  await t.db.sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${sub}`;
+  const sessions = (await s.footprint()).sessions;
+  const done = await t.app.request(form.action, {
+    method: "POST",
+    headers: {
+      ...html,
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: browser,
+      origin: t.origin,
+    },
+    body: new URLSearchParams({ request: form.request, csrf: form.csrf, choice: "continue" }),
+  });
+  assert.equal(done.status, 403, (await done.clone().text()).slice(0, 300));
+  assert.match(await done.text(), /This account is disabled\./);
+  assert.equal((await s.footprint()).sessions, sessions, "no session for a disabled account");
 });
