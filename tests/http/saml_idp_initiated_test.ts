@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { encodeResponse, type ResponseOptions } from "../fakes/saml_idp.ts";
 import { samlSetUp } from "../helpers/saml_sso.ts";
 import { pkcePair } from "../helpers/oauth.ts";
-import { hostedForm, mergeCookies } from "../helpers/dynamic_clients.ts";
+import { type HostedForm, hostedForm, mergeCookies } from "../helpers/dynamic_clients.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 import { seedUser } from "../helpers/identity.ts";
 
@@ -74,6 +74,23 @@ async function appRequest(loginHint: string, extra: Record<string, string> = {})
   return { query, verifier };
 }
 
+/** Posts the portal page's form (`form`, read from it) with Continue or Cancel pressed. */
+const choose = (
+  form: HostedForm,
+  choice: "continue" | "cancel",
+  options: { cookie?: string; csrf?: string } = {},
+) =>
+  t.app.request(form.action, {
+    method: "POST",
+    headers: {
+      ...html,
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: options.cookie ?? form.cookie,
+      origin: t.origin,
+    },
+    body: new URLSearchParams({ request: form.request, csrf: options.csrf ?? form.csrf, choice }),
+  });
+
 const get = (path: string, cookie: string) => t.app.request(path, { headers: { ...html, cookie } });
 
 /** The tile's Response accepted: the redirect to the app and the browser's cookies. */
@@ -125,16 +142,7 @@ Deno.test("IdP-initiated SAML — tile → ACS → initiate_login_uri → the ap
   assert.match(form.html, /name="choice" value="continue"/);
   assert.deepEqual(await s.footprint(), before, "showing the account signs nobody in");
 
-  const done = await t.app.request(form.action, {
-    method: "POST",
-    headers: {
-      ...html,
-      "content-type": "application/x-www-form-urlencoded",
-      cookie: browser,
-      origin: t.origin,
-    },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf, choice: "continue" }),
-  });
+  const done = await choose(form, "continue");
   assert.equal(done.status, 303, await done.clone().text());
   const back = new URL(done.headers.get("location")!);
   assert.equal(`${back.origin}${back.pathname}`, project.redirectUri);
@@ -163,16 +171,7 @@ Deno.test("IdP-initiated SAML — tile → ACS → initiate_login_uri → the ap
   // Single use: the same cookie again is a plain sign-in page, and Continue posted again says it is gone.
   const again = await login(jar, "wulan@acme.test");
   assert.equal(again.res.status, 200, "no pending sign-in any more: the sign-in page");
-  const replayed = await t.app.request(form.action, {
-    method: "POST",
-    headers: {
-      ...html,
-      "content-type": "application/x-www-form-urlencoded",
-      cookie: browser,
-      origin: t.origin,
-    },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf, choice: "continue" }),
-  });
+  const replayed = await choose(form, "continue");
   assert.equal(replayed.status, 410);
   assert.match(await replayed.text(), /expired or was already used/);
 });
@@ -306,26 +305,13 @@ Deno.test("IdP-initiated SAML — login CSRF: an attacker's own Response in the 
   assert.match(form.html, /<strong>mallory@acme\.test<\/strong>/, "the victim sees whose account this is");
   assert.match(form.html, /Continue only if this is your account/);
   assert.deepEqual(await s.footprint(), before, "nobody is signed in before Continue");
-  const cancel = await t.app.request(form.action, {
-    method: "POST",
-    headers: {
-      ...html,
-      "content-type": "application/x-www-form-urlencoded",
-      cookie: browser,
-      origin: t.origin,
-    },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf, choice: "cancel" }),
-  });
+  const cancel = await choose(form, "cancel");
   assert.equal(cancel.status, 303);
   assert.match(cancel.headers.get("location")!, /^\/auth\/login\?/);
   assert.ok(cancel.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)));
   assert.deepEqual(await s.footprint(), before, "Cancel signs nobody in");
   // A forged Continue (no CSRF token of this browser) does nothing either.
-  const forged = await t.app.request(form.action, {
-    method: "POST",
-    headers: { ...html, "content-type": "application/x-www-form-urlencoded", cookie: jar, origin: t.origin },
-    body: new URLSearchParams({ request: form.request, csrf: "forged", choice: "continue" }),
-  });
+  const forged = await choose(form, "continue", { cookie: jar, csrf: "forged" });
   assert.equal(forged.status, 403);
   assert.deepEqual(await s.footprint(), before);
 });
@@ -399,16 +385,7 @@ Deno.test("IdP-initiated SAML — the account rules apply at Continue: a disable
   const sub = await seedUser(t.db.sql, project.id, email, { verified: true });
   await t.db.sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${sub}`;
   const sessions = (await s.footprint()).sessions;
-  const done = await t.app.request(form.action, {
-    method: "POST",
-    headers: {
-      ...html,
-      "content-type": "application/x-www-form-urlencoded",
-      cookie: browser,
-      origin: t.origin,
-    },
-    body: new URLSearchParams({ request: form.request, csrf: form.csrf, choice: "continue" }),
-  });
+  const done = await choose(form, "continue");
   assert.equal(done.status, 403, (await done.clone().text()).slice(0, 300));
   assert.match(await done.text(), /This account is disabled\./);
   assert.equal((await s.footprint()).sessions, sessions, "no session for a disabled account");

@@ -3,9 +3,9 @@
  * that answers the AuthnRequest this browser started (its ID from the flow cookie), or, for a connection that
  * accepts sign-ins from the IdP's portal, one that answers no request at all (IdP-initiated; saml_idp_initiated.ts
  * hands it to the app rather than signing anyone in). Both are checked alike: signature, audience, recipient,
- * destination, validity, encryption, and the assertion ID recorded so it is used once. An EncryptedAssertion is decrypted with the connection's own keys (saml_encryption.ts); a
- * connection that wants assertions encrypted refuses a plain one. Failures are logged with a fixed reason — never
- * the XML nor what it said.
+ * destination, validity, encryption, and the assertion ID recorded so it is used once. An EncryptedAssertion is
+ * decrypted with the connection's own keys (saml_encryption.ts); a connection that wants assertions encrypted
+ * refuses a plain one. Failures are logged with a fixed reason — never the XML nor what it said.
  */
 import { samlProfile } from "@/lib/login/social/profile_claims.ts";
 import type { Ctx } from "@/lib/app_env.ts";
