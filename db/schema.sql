@@ -2363,17 +2363,28 @@ create table astapa.scim_users (
   created_at timestamp with time zone default now() not null,
   updated_at timestamp with time zone default now() not null,
   deleted_at timestamp with time zone,
+  formatted_name text,
+  nick_name text,
+  preferred_language text,
+  locale text,
+  timezone text,
   constraint scim_users_pkey PRIMARY KEY (project_id, id),
   constraint scim_users_directory_id_fkey FOREIGN KEY (project_id, directory_id) REFERENCES astapa.scim_directories(project_id, id) ON DELETE CASCADE,
   constraint scim_users_user_id_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint scim_users_emails_check CHECK (jsonb_typeof(emails) = 'array'::text AND jsonb_array_length(emails) <= 10 AND length(emails::text) <= 4096),
   constraint scim_users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255),
   constraint scim_users_names_check CHECK (length(given_name) <= 255 AND length(family_name) <= 255 AND length(display_name) <= 255),
+  constraint scim_users_profile_attributes_check CHECK (length(formatted_name) <= 255 AND length(nick_name) <= 255 AND length(preferred_language) <= 255 AND length(locale) <= 64 AND length(timezone) <= 64),
   constraint scim_users_user_name_check CHECK (length(user_name) >= 3 AND length(user_name) <= 254)
 );
 alter table astapa.scim_users enable row level security;
 alter table astapa.scim_users force row level security;
 comment on table astapa.scim_users is 'A SCIM User resource of a directory: the attributes the IdP sent and the project user it provisions (created, or an existing one at a verified domain linked). disabled_by_scim: the directory disabled that user, so only it re-enables them. deleted_at: a tombstone after a SCIM DELETE (the user is deprovisioned, never deleted).';
+comment on column astapa.scim_users.formatted_name is 'name.formatted as the IdP sent it; null when it is just given_name and family_name (what the resource answers).';
+comment on column astapa.scim_users.nick_name is 'nickName as the IdP sent it (the profile''s nickname).';
+comment on column astapa.scim_users.preferred_language is 'preferredLanguage as the IdP sent it (Accept-Language form, e.g. "en-US" or "id, en;q=0.8"); its first language is the profile''s locale.';
+comment on column astapa.scim_users.locale is 'locale as the IdP sent it (the profile''s locale when no preferredLanguage).';
+comment on column astapa.scim_users.timezone is 'timezone as the IdP sent it (the profile''s zoneinfo).';
 CREATE INDEX scim_users_external_id_idx ON astapa.scim_users USING btree (project_id, directory_id, external_id) WHERE (deleted_at IS NULL);
 CREATE INDEX scim_users_user_id_idx ON astapa.scim_users USING btree (project_id, user_id);
 CREATE UNIQUE INDEX scim_users_user_id_key ON astapa.scim_users USING btree (project_id, directory_id, user_id) WHERE (deleted_at IS NULL);
@@ -2690,6 +2701,15 @@ create policy "a project reads its own tax settings" on astapa.tax_settings as p
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.time_zones (
+  name text not null,
+  constraint time_zones_pkey PRIMARY KEY (name)
+);
+comment on table astapa.time_zones is 'The IANA time zone names Postgres knows (pg_timezone_names, without posix/, right/, posixrules, localtime and Factory): what users.zoneinfo may be. Not tenant data. astapa.refresh_time_zones() adds the names a newer tz database brings; a name is never removed (a stored zoneinfo may use it).';
+CREATE INDEX time_zones_lower_name_idx ON astapa.time_zones USING btree (lower(name));
+grant select on astapa.time_zones to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.token_exchange_policies (
   project_id text not null,
   client_id text not null,
@@ -2873,19 +2893,41 @@ create table astapa.users (
   locale text,
   profile_updated_at timestamp with time zone,
   name_lower text generated always as (lower(name)) stored,
+  nickname text,
+  middle_name text,
+  preferred_username text,
+  website text,
+  zoneinfo text,
+  birthdate text,
+  gender text,
+  given_name_lower text generated always as (lower(given_name)) stored,
+  family_name_lower text generated always as (lower(family_name)) stored,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
+  constraint users_zoneinfo_fkey FOREIGN KEY (zoneinfo) REFERENCES astapa.time_zones(name),
+  constraint users_birthdate_check CHECK (
+CASE
+    WHEN birthdate IS NULL THEN true
+    WHEN birthdate ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'::text THEN date_part('month'::text, make_date(COALESCE(NULLIF(substr(birthdate, 1, 4)::integer, 0), 2000), substr(birthdate, 6, 2)::integer, 1) + (substr(birthdate, 9, 2)::integer - 1)) = substr(birthdate, 6, 2)::integer::double precision AND (make_date(COALESCE(NULLIF(substr(birthdate, 1, 4)::integer, 0), 1), substr(birthdate, 6, 2)::integer, 1) + (substr(birthdate, 9, 2)::integer - 1)) <= (CURRENT_DATE + 1)
+    ELSE false
+END),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
   constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
   constraint users_family_name_check CHECK (length(family_name) >= 1 AND length(family_name) <= 128 AND family_name = btrim(family_name) AND family_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_gender_check CHECK (length(gender) >= 1 AND length(gender) <= 64 AND gender = btrim(gender) AND gender !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_given_name_check CHECK (length(given_name) >= 1 AND length(given_name) <= 128 AND given_name = btrim(given_name) AND given_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_locale_check CHECK (length(locale) <= 35 AND locale ~ '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$'::text),
+  constraint users_middle_name_check CHECK (length(middle_name) >= 1 AND length(middle_name) <= 128 AND middle_name = btrim(middle_name) AND middle_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_name_check CHECK (length(name) >= 1 AND length(name) <= 256 AND name = btrim(name) AND name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_nickname_check CHECK (length(nickname) >= 1 AND length(nickname) <= 128 AND nickname = btrim(nickname) AND nickname !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_password_hash_check CHECK (password_hash ~ '^\$argon2id\$'::text OR password_hash ~ '^(\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)'::text),
   constraint users_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
-  constraint users_picture_check CHECK (length(picture) <= 2048 AND picture ~ '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][-A-Za-z0-9._~:/?#@!$&()*+,;=%]*)?$'::text)
+  constraint users_picture_check CHECK (length(picture) <= 2048 AND picture ~ '^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][-A-Za-z0-9._~:/?#@!$&()*+,;=%]*)?$'::text),
+  constraint users_preferred_username_check CHECK (length(preferred_username) >= 1 AND length(preferred_username) <= 128 AND preferred_username = btrim(preferred_username) AND preferred_username !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_website_check CHECK (length(website) <= 2000 AND website ~ '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][-A-Za-z0-9._~:/?#@!$&()*+,;=%]*)?$'::text),
+  constraint users_zoneinfo_check CHECK (length(zoneinfo) <= 64 AND zoneinfo ~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$'::text)
 );
 alter table astapa.users enable row level security;
 alter table astapa.users force row level security;
@@ -2903,16 +2945,27 @@ comment on column astapa.users.picture is 'OIDC picture: an https URL of the per
 comment on column astapa.users.locale is 'OIDC locale: a BCP 47 language tag, e.g. id-ID.';
 comment on column astapa.users.profile_updated_at is 'When a profile field last changed; the updated_at claim (NumericDate). Null: never set.';
 comment on column astapa.users.name_lower is 'lower(name), for the search by a prefix of the name.';
+comment on column astapa.users.nickname is 'OIDC nickname (casual name), at most 128 characters (rules of name).';
+comment on column astapa.users.middle_name is 'OIDC middle_name, at most 128 characters (rules of name).';
+comment on column astapa.users.preferred_username is 'OIDC preferred_username, at most 128 characters (rules of name); not unique and not a sign-in name: apps must not key anything on it (Core §5.7).';
+comment on column astapa.users.website is 'OIDC website: an http(s) URL of the person''s web page or blog.';
+comment on column astapa.users.zoneinfo is 'OIDC zoneinfo: an IANA time zone name Postgres knows, e.g. Asia/Jakarta.';
+comment on column astapa.users.birthdate is 'OIDC birthdate: YYYY-MM-DD, or 0000-MM-DD when the year is withheld; never in the future. Sensitive: set by the app or an admin, not asked on the account page (docs/identity.md).';
+comment on column astapa.users.gender is 'OIDC gender: free text of at most 64 characters (female, male, or any other). Sensitive: as birthdate.';
+comment on column astapa.users.given_name_lower is 'lower(given_name), for the search by a prefix of it.';
+comment on column astapa.users.family_name_lower is 'lower(family_name), for the search by a prefix of it.';
 CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
 CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, environment, email_lower text_pattern_ops);
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
+CREATE INDEX users_family_name_prefix_idx ON astapa.users USING btree (project_id, environment, family_name_lower text_pattern_ops) WHERE (family_name_lower IS NOT NULL);
+CREATE INDEX users_given_name_prefix_idx ON astapa.users USING btree (project_id, environment, given_name_lower text_pattern_ops) WHERE (given_name_lower IS NOT NULL);
 CREATE INDEX users_name_prefix_idx ON astapa.users USING btree (project_id, environment, name_lower text_pattern_ops) WHERE (name_lower IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
 grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, given_name_lower, family_name_lower) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -2923,7 +2976,7 @@ create policy "a project updates its own users" on astapa.users as permissive fo
 create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
-CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale)) EXECUTE FUNCTION astapa.emit_user_updated();
+CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale OR old.nickname IS DISTINCT FROM new.nickname OR old.middle_name IS DISTINCT FROM new.middle_name OR old.preferred_username IS DISTINCT FROM new.preferred_username OR old.website IS DISTINCT FROM new.website OR old.zoneinfo IS DISTINCT FROM new.zoneinfo OR old.birthdate IS DISTINCT FROM new.birthdate OR old.gender IS DISTINCT FROM new.gender)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -3374,7 +3427,9 @@ AS $function$
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
           'phone_number', u.phone_number,
           'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-          'locale', u.locale, 'created_at', u.created_at),
+          'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+          'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
+          'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3574,11 +3629,19 @@ CREATE OR REPLACE FUNCTION api.account_set_profile(session_hash bytea, profile j
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  declare
+    person bigint := astapa.account_user(session_hash);
   begin
-    return astapa.save_profile(astapa.current_project_id(), astapa.account_user(session_hash), profile, 'user');
+    if pg_catalog.jsonb_typeof(profile) = 'object'
+       and exists (select from pg_catalog.jsonb_object_keys(profile) as k
+                   where k = any (astapa.profile_fields()) and k <> all (astapa.account_profile_fields())) then
+      raise exception using errcode = 'AS400',
+        message = 'birthdate and gender are set by the app, not on the account page.';
+    end if;
+    return astapa.save_profile(astapa.current_project_id(), person, profile, 'user');
   end
   $function$;
-comment on function api.account_set_profile(bytea,jsonb) is 'The signed-in person changes their profile (astapa.save_profile, by user): the fields present are set, a blank one cleared. Returns the fields that changed. AS400 a value breaks its rule; AS4G0 no session.';
+comment on function api.account_set_profile(bytea,jsonb) is 'The signed-in person changes their profile (astapa.save_profile, by user): the fields present are set, a blank one cleared; not birthdate or gender (astapa.account_profile_fields). Returns the fields that changed. AS400 a value breaks its rule or a field is not theirs to set; AS4G0 no session.';
 grant execute on function api.account_set_profile(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6906,7 +6969,9 @@ AS $function$
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-        'locale', u.locale, 'role', c.role,
+        'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+        'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
+        'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra, '{}'),
         'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m
@@ -6967,6 +7032,12 @@ AS $function$
     cross join lateral (select astapa.profile_value(f, claims -> f) as v
                         where pg_catalog.jsonb_typeof(claims -> f) = 'string') as given
     where v is not null;
+    -- A zone Postgres does not know is dropped as a value breaking its rule is; a known one in its own spelling.
+    if offered ->> 'zoneinfo' is not null then
+      offered := case when astapa.profile_zone(offered ->> 'zoneinfo') is null then offered - 'zoneinfo'
+                      else offered || pg_catalog.jsonb_build_object('zoneinfo',
+                                                                    astapa.profile_zone(offered ->> 'zoneinfo')) end;
+    end if;
     -- Fills empty fields only: what the person (or the app) set is never overwritten by a provider. A value that
     -- breaks its field's rule (a javascript: picture, a name with bidi overrides, 10,000 characters) is dropped
     -- rather than failing the sign-in, and the rest tried again.
@@ -6974,7 +7045,7 @@ AS $function$
     if current is null then
       return '{}';
     end if;
-    for attempt in 1..6 loop
+    for attempt in 1..13 loop
       select pg_catalog.array_agg(f) into filled
       from pg_catalog.unnest(astapa.profile_fields()) as f where offered ? f and current ->> f is null;
       if filled is null then
@@ -6987,6 +7058,13 @@ AS $function$
             family_name = coalesce(u.family_name, offered ->> 'family_name'),
             picture = coalesce(u.picture, offered ->> 'picture'),
             locale = coalesce(u.locale, offered ->> 'locale'),
+            nickname = coalesce(u.nickname, offered ->> 'nickname'),
+            middle_name = coalesce(u.middle_name, offered ->> 'middle_name'),
+            preferred_username = coalesce(u.preferred_username, offered ->> 'preferred_username'),
+            website = coalesce(u.website, offered ->> 'website'),
+            zoneinfo = coalesce(u.zoneinfo, offered ->> 'zoneinfo'),
+            birthdate = coalesce(u.birthdate, offered ->> 'birthdate'),
+            gender = coalesce(u.gender, offered ->> 'gender'),
             profile_updated_at = pg_catalog.now()
         where u.project_id = project and u.id = fill_profile.user_id;
         perform astapa.audit(project, 'user.profile_updated', 'user:' || fill_profile.user_id,
@@ -7005,7 +7083,7 @@ AS $function$
     return '{}';
   end
   $function$;
-comment on function api.fill_profile(bigint,text,jsonb) is 'At sign-up or first link through a provider (provider: google, apple, github, sso, ...): the profile claims it gave (name, given_name, family_name, picture, locale; strings only) fill the user''s empty fields — never one the person or the app set. A value that breaks its field''s rule is dropped, not an error. Audited user.profile_updated (by provider) when anything was filled; returns the fields filled.';
+comment on function api.fill_profile(bigint,text,jsonb) is 'At sign-up or first link through a provider (provider: google, apple, github, sso, ...): the profile claims it gave (the fields of astapa.profile_fields; strings only) fill the user''s empty fields — never one the person or the app set. A value that breaks its field''s rule (or an unknown zone) is dropped, not an error. Audited user.profile_updated (by provider) when anything was filled; returns the fields filled.';
 grant execute on function api.fill_profile(bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -13818,10 +13896,15 @@ AS $function$
     delete from astapa.scim_users x
     where x.project_id = project and x.directory_id = d.id and x.user_id = person and x.deleted_at is not null;
     insert into astapa.scim_users (project_id, directory_id, user_id, user_name, external_id, given_name, family_name,
-                                   display_name, emails, active, disabled_by_scim)
+                                   display_name, emails, active, disabled_by_scim, formatted_name, nick_name,
+                                   preferred_language, locale, timezone)
     values (project, d.id, person, wanted, resource ->> 'externalId', resource ->> 'givenName',
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
-            coalesce((resource ->> 'active')::boolean, true), carried)
+            coalesce((resource ->> 'active')::boolean, true), carried,
+            -- Not when it is just the given and family name: the resource answers that anyway.
+            nullif(resource ->> 'formatted',
+                   pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
+            resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);
     if r.active then
@@ -13840,7 +13923,7 @@ AS $function$
     return astapa.scim_user_json(r);
   end
   $function$;
-comment on function api.scim_create_user(text,jsonb) is 'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, locale, emails, active} (normalised by the app); the names and locale set the account''s profile (astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization (AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. Audited scim.user_created or scim.user_linked. AS409 userName already in the directory, AS4F9 no free seat.';
+comment on function api.scim_create_user(text,jsonb) is 'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, nickName, preferredLanguage, locale, timezone, emails, active} (normalised by the app); they set the account''s profile (astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization (AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. Audited scim.user_created or scim.user_linked. AS409 userName already in the directory, AS4F9 no free seat.';
 grant execute on function api.scim_create_user(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14000,11 +14083,12 @@ AS $function$
     page jsonb;
   begin
     if scim_list_users.attribute is not null
-       and scim_list_users.attribute not in ('userName', 'externalId', 'id', 'emails.value') then
+       and scim_list_users.attribute not in ('userName', 'externalId', 'id', 'emails.value', 'name.givenName',
+                                             'name.familyName') then
       raise exception using errcode = 'AS400',
         message = pg_catalog.format('Filtering by %s is not supported.', scim_list_users.attribute);
     end if;
-    -- userName and emails compare without case (RFC 7643 caseExact false), externalId and id exactly.
+    -- userName, emails and the names compare without case (RFC 7643 caseExact false), externalId and id exactly.
     with matching as (
       select r.* from astapa.scim_users r
       where r.project_id = d.project_id and r.directory_id = d.id and r.deleted_at is null
@@ -14015,6 +14099,9 @@ AS $function$
               when 'emails.value' then pg_catalog.lower(r.user_name) = pg_catalog.lower(scim_list_users.value)
                 or exists (select from pg_catalog.jsonb_array_elements(r.emails) e(address)
                            where pg_catalog.lower(e.address ->> 'value') = pg_catalog.lower(scim_list_users.value))
+              -- Within one directory (an organization's people): the scan the directory's rows already are.
+              when 'name.givenName' then pg_catalog.lower(r.given_name) = pg_catalog.lower(scim_list_users.value)
+              when 'name.familyName' then pg_catalog.lower(r.family_name) = pg_catalog.lower(scim_list_users.value)
               else true
             end),
     numbered as (
@@ -14028,7 +14115,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('total', total, 'resources', page);
   end
   $function$;
-comment on function api.scim_list_users(text,text,text,integer,integer) is 'A page of the directory''s User resources (RFC 7644 §3.4.2): those whose attribute (userName, externalId, id, emails.value; null: all) equals value, in creation order, from start_index (1-based) for up to max_results (at most 100). Returns {total, resources}. AS400 another attribute.';
+comment on function api.scim_list_users(text,text,text,integer,integer) is 'A page of the directory''s User resources (RFC 7644 §3.4.2): those whose attribute (userName, externalId, id, emails.value, name.givenName, name.familyName; null: all) equals value, in creation order, from start_index (1-based) for up to max_results (at most 100). Returns {total, resources}. AS400 another attribute.';
 grant execute on function api.scim_list_users(text,text,text,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -14054,6 +14141,12 @@ AS $function$
     r.given_name := resource ->> 'givenName';
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
+    -- Kept only when it says more than the given and family name (what the resource answers without it).
+    r.formatted_name := nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', r.given_name, r.family_name));
+    r.nick_name := resource ->> 'nickName';
+    r.preferred_language := resource ->> 'preferredLanguage';
+    r.locale := resource ->> 'locale';
+    r.timezone := resource ->> 'timezone';
     r.emails := coalesce(resource -> 'emails', '[]');
     -- A replace without active keeps it: forgetting the attribute must not re-provision anyone.
     r.active := coalesce((resource ->> 'active')::boolean, before.active);
@@ -14066,11 +14159,16 @@ AS $function$
       (3, 'name.givenName', r.given_name is distinct from before.given_name),
       (4, 'name.familyName', r.family_name is distinct from before.family_name),
       (5, 'displayName', r.display_name is distinct from before.display_name),
-      (6, 'emails', r.emails is distinct from before.emails),
-      (7, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
-    -- Before the repeat check: locale and name.formatted are not kept on the resource, and the IdP's values
-    -- win again over a change made in the app since (audited and announced only when a field changes).
-    perform astapa.scim_set_profile(d.project_id, before.user_id, resource);
+      (6, 'name.formatted', r.formatted_name is distinct from before.formatted_name),
+      (7, 'nickName', r.nick_name is distinct from before.nick_name),
+      (8, 'preferredLanguage', r.preferred_language is distinct from before.preferred_language),
+      (9, 'locale', r.locale is distinct from before.locale),
+      (10, 'timezone', r.timezone is distinct from before.timezone),
+      (11, 'emails', r.emails is distinct from before.emails),
+      (12, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
+    -- The profile from what this change changed (astapa.scim_set_profile with before): audited and announced only
+    -- when a field changes.
+    perform astapa.scim_set_profile(d.project_id, before.user_id, resource, before);
     if pg_catalog.cardinality(changed) = 0 then
       return astapa.scim_user_json(before); -- a repeat changes nothing and says nothing
     end if;
@@ -14085,7 +14183,9 @@ AS $function$
     end if;
     update astapa.scim_users x
     set user_name = r.user_name, external_id = r.external_id, given_name = r.given_name,
-        family_name = r.family_name, display_name = r.display_name, emails = r.emails, active = r.active,
+        family_name = r.family_name, display_name = r.display_name, formatted_name = r.formatted_name,
+        nick_name = r.nick_name, preferred_language = r.preferred_language, locale = r.locale, timezone = r.timezone,
+        emails = r.emails, active = r.active,
         disabled_by_scim = r.disabled_by_scim, updated_at = pg_catalog.now()
     where x.project_id = before.project_id and x.id = before.id
     returning * into r;
@@ -14094,7 +14194,7 @@ AS $function$
     return astapa.scim_user_json(r);
   end
   $function$;
-comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised resource (active left out: unchanged); the names and locale set the account''s profile (astapa.scim_set_profile). active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such resource, AS400 no userName.';
+comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised resource (active left out: unchanged); the profile attributes it changed set the account''s profile (astapa.scim_set_profile with the stored resource). active true → false deprovisions (astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such resource, AS400 no userName.';
 grant execute on function api.scim_replace_user(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14137,8 +14237,8 @@ AS $function$
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
-    -- page kept it before the profile).
+    -- Otherwise a prefix of the email, of the profile's name, given name or family name, or of the `name` custom
+    -- claim (where the account page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -14154,6 +14254,20 @@ AS $function$
                 and u.name_lower operator(pg_catalog.~>=~) q
                 and u.name_lower operator(pg_catalog.~<~) q_end
               union
+              -- Given and family names on their own (Lestari finds Dewi Lestari), each through its prefix index
+              -- (migration 4280 says why stored lowercase copies).
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.given_name_lower operator(pg_catalog.~>=~) q
+                and u.given_name_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.family_name_lower operator(pg_catalog.~>=~) q
+                and u.family_name_lower operator(pg_catalog.~<~) q_end
+              union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
@@ -14164,7 +14278,7 @@ AS $function$
             order by found.id limit page_size) as page), '[]');
   end
   $function$;
-comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
+comment on function api.search_environment_users(text,text,integer,bigint) is 'A page (id order, after after_id) of the project''s users in its current environment matching query: digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s name, given_name or family_name, or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown project.';
 grant execute on function api.search_environment_users(text,text,integer,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -17058,7 +17172,8 @@ AS $function$
       'custom_claims', api.token_claims(u.project_id, u.id))
       || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
               then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
-                                                  u.profile_updated_at), '{}')
+                                                  u.nickname, u.middle_name, u.preferred_username, u.website,
+                                                  u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at), '{}')
               else '{}' end
     from astapa.users u
     join astapa.projects p on p.id = u.project_id
@@ -17479,6 +17594,20 @@ AS $function$
   $function$;
 comment on function astapa.account_json(bigint) is 'A developer account as the dashboard sees it (never the password hash); null when there is none.';
 grant execute on function astapa.account_json(bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.account_profile_fields()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- Not birthdate and gender: sensitive data an app asks for with its own purpose and consent, not something
+    -- every app's account page should collect (docs/identity.md, "Birthdate and gender are the app's to set").
+    select array(select f from pg_catalog.unnest(astapa.profile_fields()) as f where f not in ('birthdate', 'gender'))
+  $function$;
+comment on function astapa.account_profile_fields() is 'The profile fields a person sets on their account page (api.account_set_profile): all but birthdate and gender.';
+grant execute on function astapa.account_profile_fields() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.account_user(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
@@ -19808,7 +19937,9 @@ AS $function$
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
         'last_sign_in_at', new.last_sign_in_at, 'mfa_enrolled', false,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
-        'locale', new.locale, 'profile_updated_at', new.profile_updated_at)));
+        'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
+        'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at)));
     return null;
   end
   $function$;
@@ -19832,22 +19963,30 @@ AS $function$
         'last_sign_in_at', new.last_sign_in_at,
         'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
-        'locale', new.locale, 'profile_updated_at', new.profile_updated_at),
+        'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
+        'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at),
       'previous', (select pg_catalog.jsonb_object_agg(key, value)
                    from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
                      'email', old.email, 'email_verified', old.email_verified,
                      'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
                      'disabled', old.disabled, 'name', old.name, 'given_name', old.given_name,
-                     'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale)) as was
+                     'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale,
+                     'nickname', old.nickname, 'middle_name', old.middle_name,
+                     'preferred_username', old.preferred_username, 'website', old.website,
+                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender)) as was
                    where was.value is distinct from pg_catalog.jsonb_build_object(
                      'email', new.email, 'email_verified', new.email_verified,
                      'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
                      'disabled', new.disabled, 'name', new.name, 'given_name', new.given_name,
-                     'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale) -> was.key)));
+                     'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale,
+                     'nickname', new.nickname, 'middle_name', new.middle_name,
+                     'preferred_username', new.preferred_username, 'website', new.website,
+                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender) -> was.key)));
     return null;
   end
   $function$;
-comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, given_name, family_name, picture, locale) is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender) is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
 grant execute on function astapa.emit_user_updated() to astapa_app;
 
 -- owner: astapa_owner
@@ -19940,7 +20079,9 @@ AS $function$
     update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now(),
-      name = null, given_name = null, family_name = null, picture = null, locale = null, profile_updated_at = null
+      name = null, given_name = null, family_name = null, picture = null, locale = null, nickname = null,
+      middle_name = null, preferred_username = null, website = null, zoneinfo = null, birthdate = null, gender = null,
+      profile_updated_at = null
     where u.project_id = project and u.id = erase_user.user_id;
     -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
     -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and
@@ -20414,6 +20555,13 @@ AS $function$
                       from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
+    -- A zone Postgres knows, in its own spelling (db/api/profile.sql); an unknown one refuses the row.
+    if profile ->> 'zoneinfo' is not null then
+      if astapa.profile_zone(profile ->> 'zoneinfo') is null then
+        raise exception using errcode = 'AS400', message = astapa.profile_problem('users_zoneinfo_check');
+      end if;
+      profile := profile || pg_catalog.jsonb_build_object('zoneinfo', astapa.profile_zone(profile ->> 'zoneinfo'));
+    end if;
     if r ? 'password_hash' and r ->> 'password_hash' is not null
        and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
       raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
@@ -20477,12 +20625,24 @@ AS $function$
         family_name = coalesce(profile ->> 'family_name', u.family_name),
         picture = coalesce(profile ->> 'picture', u.picture),
         locale = coalesce(profile ->> 'locale', u.locale),
+        nickname = coalesce(profile ->> 'nickname', u.nickname),
+        middle_name = coalesce(profile ->> 'middle_name', u.middle_name),
+        preferred_username = coalesce(profile ->> 'preferred_username', u.preferred_username),
+        website = coalesce(profile ->> 'website', u.website),
+        zoneinfo = coalesce(profile ->> 'zoneinfo', u.zoneinfo),
+        birthdate = coalesce(profile ->> 'birthdate', u.birthdate),
+        gender = coalesce(profile ->> 'gender', u.gender),
         profile_updated_at = pg_catalog.now()
       where u.project_id = import_user.project_id and u.id = target
-        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname, u.middle_name,
+             u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender) is distinct from (
           coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
           coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
-          coalesce(profile ->> 'locale', u.locale));
+          coalesce(profile ->> 'locale', u.locale), coalesce(profile ->> 'nickname', u.nickname),
+          coalesce(profile ->> 'middle_name', u.middle_name),
+          coalesce(profile ->> 'preferred_username', u.preferred_username),
+          coalesce(profile ->> 'website', u.website), coalesce(profile ->> 'zoneinfo', u.zoneinfo),
+          coalesce(profile ->> 'birthdate', u.birthdate), coalesce(profile ->> 'gender', u.gender));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -20602,10 +20762,14 @@ AS $function$
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
+                                    created_at, name, given_name, family_name, picture, locale, nickname,
+                                    middle_name, preferred_username, website, zoneinfo, birthdate, gender,
+                                    profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
                   coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
-                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale', profile ->> 'nickname',
+                  profile ->> 'middle_name', profile ->> 'preferred_username', profile ->> 'website',
+                  profile ->> 'zoneinfo', profile ->> 'birthdate', profile ->> 'gender',
                   case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
@@ -22219,7 +22383,7 @@ comment on function astapa.presented_refresh_token_id(uuid,bytea) is 'The id of 
 grant execute on function astapa.presented_refresh_token_id(uuid,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.profile_claims(name text, given_name text, family_name text, picture text, locale text, updated_at timestamp with time zone)
+CREATE OR REPLACE FUNCTION astapa.profile_claims(name text, given_name text, family_name text, picture text, locale text, nickname text, middle_name text, preferred_username text, website text, zoneinfo text, birthdate text, gender text, updated_at timestamp with time zone)
  RETURNS jsonb
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
@@ -22229,10 +22393,12 @@ AS $function$
     -- profile is empty. astapa.sign_in_user_claims builds the same object inline (the grants' call budget).
     select nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
       'name', name, 'given_name', given_name, 'family_name', family_name, 'picture', picture, 'locale', locale,
+      'nickname', nickname, 'middle_name', middle_name, 'preferred_username', preferred_username,
+      'website', website, 'zoneinfo', zoneinfo, 'birthdate', birthdate, 'gender', gender,
       'updated_at', pg_catalog.floor(extract(epoch from updated_at))::bigint)), '{}')
   $function$;
-comment on function astapa.profile_claims(text,text,text,text,text,timestamp with time zone) is 'The OpenID Connect profile claims (name, given_name, family_name, picture, locale, updated_at as seconds) of the fields that are set; null when none is.';
-grant execute on function astapa.profile_claims(text,text,text,text,text,timestamp with time zone) to astapa_app;
+comment on function astapa.profile_claims(text,text,text,text,text,text,text,text,text,text,text,text,timestamp with time zone) is 'The OpenID Connect profile claims (the fields of astapa.profile_fields, updated_at as seconds) of the fields that are set; null when none is.';
+grant execute on function astapa.profile_claims(text,text,text,text,text,text,text,text,text,text,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.profile_fields()
@@ -22241,7 +22407,8 @@ CREATE OR REPLACE FUNCTION astapa.profile_fields()
  IMMUTABLE PARALLEL SAFE
  SET search_path TO ''
 AS $function$
-    select array['name', 'given_name', 'family_name', 'picture', 'locale']
+    select array['name', 'given_name', 'family_name', 'picture', 'locale', 'nickname', 'middle_name',
+                 'preferred_username', 'website', 'zoneinfo', 'birthdate', 'gender']
   $function$;
 comment on function astapa.profile_fields() is 'The profile fields a person, an app or a provider may set (the users columns of the same names).';
 grant execute on function astapa.profile_fields() to astapa_app;
@@ -22254,7 +22421,10 @@ CREATE OR REPLACE FUNCTION astapa.profile_of(project_id text, user_id bigint)
 AS $function$
     -- The user's row locked first, as every change of a user takes it (api.update_user, api.set_user_phone).
     select pg_catalog.jsonb_build_object('name', u.name, 'given_name', u.given_name, 'family_name', u.family_name,
-                                         'picture', u.picture, 'locale', u.locale)
+                                         'picture', u.picture, 'locale', u.locale, 'nickname', u.nickname,
+                                         'middle_name', u.middle_name, 'preferred_username', u.preferred_username,
+                                         'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate,
+                                         'gender', u.gender)
     from astapa.users u
     where u.project_id = profile_of.project_id and u.id = profile_of.user_id and u.deleted_at is null
     for update
@@ -22278,9 +22448,22 @@ AS $function$
       when 'users_picture_check'
         then 'picture is an https:// URL of at most 2048 characters (non-ASCII percent-encoded).'
       when 'users_locale_check' then 'locale is a BCP 47 language tag, e.g. id-ID.'
+      when 'users_nickname_check'
+        then 'nickname is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_middle_name_check'
+        then 'middle_name is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_preferred_username_check'
+        then 'preferred_username is at most 128 characters, without control or invisible formatting characters.'
+      when 'users_website_check'
+        then 'website is an https:// or http:// URL of at most 2000 characters (non-ASCII percent-encoded).'
+      when 'users_zoneinfo_check' then 'zoneinfo is an IANA time zone name, e.g. Asia/Jakarta.'
+      when 'users_birthdate_check'
+        then 'birthdate is a date in the past as YYYY-MM-DD, or 0000-MM-DD without the year.'
+      when 'users_gender_check'
+        then 'gender is at most 64 characters, without control or invisible formatting characters.'
     end
   $function$;
-comment on function astapa.profile_problem(text) is 'What a profile field must be, in words, for the constraint it broke (users_<field>_check, migration 4261); null for any other constraint. Each message starts with the field''s name.';
+comment on function astapa.profile_problem(text) is 'What a profile field must be, in words, for the constraint it broke (users_<field>_check, migrations 4261 and 4280; users_zoneinfo_check also for a zone Postgres does not know); null for any other constraint. Each message starts with the field''s name.';
 grant execute on function astapa.profile_problem(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -22306,6 +22489,23 @@ AS $function$
   $function$;
 comment on function astapa.profile_value(text,jsonb) is 'A given profile value as it is stored: trimmed, blank as null (clears the field), a locale''s _ as -; AS400 when it is neither a string nor null.';
 grant execute on function astapa.profile_value(text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.profile_zone(zone text)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Zone names compare without case (as AT TIME ZONE reads them); the tz database's spelling is kept. Not the
+    -- abbreviations (WIB, EST) nor POSIX strings (UTC+7): they are not IANA names. astapa.time_zones rather than
+    -- pg_timezone_names itself: migration 4280 says why.
+    select z.name from astapa.time_zones z
+    where pg_catalog.lower(z.name) = pg_catalog.lower(zone)
+    order by z.name = zone desc limit 1
+  $function$;
+comment on function astapa.profile_zone(text) is 'The IANA time zone name Postgres knows (astapa.time_zones, pg_timezone_names'' copy) that zone names, in its own spelling; null for an unknown zone.';
+grant execute on function astapa.profile_zone(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.project_json(project_id text)
@@ -22648,6 +22848,22 @@ AS $function$
   $function$;
 comment on function astapa.refresh_max_age() is 'How long a sign-in of the current project lasts at most, in seconds: settings.refresh_token_max_age clamped to astapa.token_lifetime_limits() (1 h–10 years, default 90 days).';
 grant execute on function astapa.refresh_max_age() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refresh_time_zones()
+ RETURNS integer
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    with added as (
+      insert into astapa.time_zones (name)
+      select z.name from pg_catalog.pg_timezone_names z
+      where z.name !~ '^(posix|right)/' and z.name not in ('posixrules', 'localtime', 'Factory')
+      on conflict do nothing
+      returning 1)
+    select pg_catalog.count(*)::integer from added
+  $function$;
+comment on function astapa.refresh_time_zones() is 'Adds to astapa.time_zones the zones of pg_timezone_names it lacks (after a Postgres upgrade brought a newer tz database); returns how many. For the owner: astapa_app may not write the table.';
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refresh_user_statistics()
@@ -23191,13 +23407,20 @@ AS $function$
     end if;
     if pg_catalog.jsonb_typeof(change) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(change) as k where k <> all (astapa.profile_fields())) then
-      raise exception using errcode = 'AS400',
-        message = 'A profile has name, given_name, family_name, picture and locale.';
+      raise exception using errcode = 'AS400', message = 'A profile has name, given_name, family_name, picture, '
+        'locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate and gender.';
     end if;
     select pg_catalog.jsonb_object_agg(f, astapa.profile_value(f, change -> f)) into given
     from pg_catalog.unnest(astapa.profile_fields()) as f where change ? f;
     if given is null then
       return '{}';
+    end if;
+    -- A zone Postgres knows, in the tz database's spelling (asia/jakarta is stored Asia/Jakarta).
+    if given ->> 'zoneinfo' is not null then
+      if astapa.profile_zone(given ->> 'zoneinfo') is null then
+        raise exception using errcode = 'AS400', message = astapa.profile_problem('users_zoneinfo_check');
+      end if;
+      given := given || pg_catalog.jsonb_build_object('zoneinfo', astapa.profile_zone(given ->> 'zoneinfo'));
     end if;
     current := astapa.profile_of(project_id, user_id);
     if current is null then
@@ -23217,6 +23440,14 @@ AS $function$
           family_name = case when given ? 'family_name' then given ->> 'family_name' else u.family_name end,
           picture = case when given ? 'picture' then given ->> 'picture' else u.picture end,
           locale = case when given ? 'locale' then given ->> 'locale' else u.locale end,
+          nickname = case when given ? 'nickname' then given ->> 'nickname' else u.nickname end,
+          middle_name = case when given ? 'middle_name' then given ->> 'middle_name' else u.middle_name end,
+          preferred_username = case when given ? 'preferred_username' then given ->> 'preferred_username'
+                                    else u.preferred_username end,
+          website = case when given ? 'website' then given ->> 'website' else u.website end,
+          zoneinfo = case when given ? 'zoneinfo' then given ->> 'zoneinfo' else u.zoneinfo end,
+          birthdate = case when given ? 'birthdate' then given ->> 'birthdate' else u.birthdate end,
+          gender = case when given ? 'gender' then given ->> 'gender' else u.gender end,
           profile_updated_at = pg_catalog.now()
       where u.project_id = save_profile.project_id and u.id = save_profile.user_id and u.deleted_at is null;
     exception when check_violation then
@@ -23505,6 +23736,24 @@ comment on function astapa.scim_group_mapping_json(astapa.scim_groups) is 'A SCI
 grant execute on function astapa.scim_group_mapping_json(astapa.scim_groups) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_language_tag(accept text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- The language of highest weight in an Accept-Language list (RFC 7231 §5.3.5: "da, en-gb;q=0.8"), the first
+    -- of equal weights; * names none. Its shape is judged where it is saved (users_locale_check).
+    select pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1))
+    from pg_catalog.unnest(pg_catalog.string_to_array(accept, ',')) with ordinality as l(part, n)
+    where pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1)) not in ('', '*')
+    order by coalesce(pg_catalog.substring(l.part, ';\s*[qQ]\s*=\s*([01](\.[0-9]{0,3})?)\s*$')::numeric, 1) desc, l.n
+    limit 1
+  $function$;
+comment on function astapa.scim_language_tag(text) is 'The preferred language of a SCIM preferredLanguage (Accept-Language form): the tag of highest q, the first of equal ones; null for none.';
+grant execute on function astapa.scim_language_tag(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_locked_group(d astapa.scim_directories, id text)
  RETURNS astapa.scim_groups
  LANGUAGE plpgsql
@@ -23613,6 +23862,25 @@ comment on function astapa.scim_member_ids(astapa.scim_directories,jsonb) is 'Th
 grant execute on function astapa.scim_member_ids(astapa.scim_directories,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.scim_profile_change(resource jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- name: displayName, else name.formatted, else given and family name; locale: preferredLanguage's first
+    -- language, else locale; zoneinfo: timezone; nickname: nickName. Only what the IdP sent (nulls left out).
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'name', coalesce(resource ->> 'displayName', resource ->> 'formatted',
+                       nullif(pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName'), '')),
+      'given_name', resource ->> 'givenName', 'family_name', resource ->> 'familyName',
+      'locale', coalesce(astapa.scim_language_tag(resource ->> 'preferredLanguage'), resource ->> 'locale'),
+      'nickname', resource ->> 'nickName', 'zoneinfo', resource ->> 'timezone'))
+  $function$;
+comment on function astapa.scim_profile_change(jsonb) is 'The profile fields a normalised SCIM resource states (astapa.save_profile''s change): name from displayName, else formatted, else givenName and familyName; given_name, family_name; locale from preferredLanguage, else locale; nickname from nickName; zoneinfo from timezone.';
+grant execute on function astapa.scim_profile_change(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_reprovision(o astapa.organizations, r astapa.scim_users)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -23650,21 +23918,28 @@ comment on function astapa.scim_reprovision(astapa.organizations,astapa.scim_use
 grant execute on function astapa.scim_reprovision(astapa.organizations,astapa.scim_users) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.scim_set_profile(project_id text, user_id bigint, resource jsonb)
+CREATE OR REPLACE FUNCTION astapa.scim_set_profile(project_id text, user_id bigint, resource jsonb, before astapa.scim_users DEFAULT NULL::astapa.scim_users)
  RETURNS text[]
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
   declare
-    -- name: displayName, else name.formatted, else given and family name; only what the IdP sent is set (a field
-    -- it leaves out stays as it is: a directory that sends no names never blanks a linked account's profile).
-    change jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'name', coalesce(resource ->> 'displayName', resource ->> 'formatted',
-                       nullif(pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName'), '')),
-      'given_name', resource ->> 'givenName', 'family_name', resource ->> 'familyName',
-      'locale', resource ->> 'locale'));
+    -- Only what the IdP sent is set (a field it leaves out stays as it is: a directory that sends no names never
+    -- blanks a linked account's profile).
+    change jsonb := astapa.scim_profile_change(resource);
+    was jsonb;
     refused text;
   begin
+    -- A change of the resource sets only the fields whose value it changed: a PATCH of active alone (or a PUT
+    -- repeating the resource) leaves a name the app changed since as it is.
+    if before.id is not null then
+      was := astapa.scim_profile_change(pg_catalog.jsonb_build_object(
+        'givenName', before.given_name, 'familyName', before.family_name, 'formatted', before.formatted_name,
+        'displayName', before.display_name, 'preferredLanguage', before.preferred_language, 'locale', before.locale,
+        'nickName', before.nick_name, 'timezone', before.timezone));
+      select coalesce(pg_catalog.jsonb_object_agg(c.key, c.value), '{}') into change
+      from pg_catalog.jsonb_each(change) as c where c.value is distinct from was -> c.key;
+    end if;
     if not exists (select from astapa.users u
                    where u.project_id = scim_set_profile.project_id and u.id = scim_set_profile.user_id
                      and u.deleted_at is null) then
@@ -23674,7 +23949,7 @@ AS $function$
     -- profile's rules refuse (a bidi override, a 200-character given name) is dropped and the rest saved: a 400
     -- would fail the whole provisioning — membership, deprovisioning — over a display string, and Okta and Entra
     -- retry such a user for ever (Entra quarantines the job) with nothing an admin of the app can mend.
-    for attempt in 1..5 loop
+    for attempt in 1..8 loop
       begin
         return astapa.save_profile(project_id, user_id, change, 'scim');
       exception when sqlstate 'AS400' then
@@ -23690,8 +23965,8 @@ AS $function$
     return '{}';
   end
   $function$;
-comment on function astapa.scim_set_profile(text,bigint,jsonb) is 'Sets a provisioned user''s profile from a normalised SCIM resource (astapa.save_profile, by scim): name from displayName, else formatted, else givenName and familyName; given_name, family_name, locale. Attributes the IdP left out leave their field alone; a value the profile''s rules refuse is dropped. Returns the fields that changed; nothing for an erased account.';
-grant execute on function astapa.scim_set_profile(text,bigint,jsonb) to astapa_app;
+comment on function astapa.scim_set_profile(text,bigint,jsonb,astapa.scim_users) is 'Sets a provisioned user''s profile from a normalised SCIM resource (astapa.save_profile, by scim; the fields of astapa.scim_profile_change); with before (the stored resource), only the fields whose value the resource changed. Attributes the IdP left out leave their field alone; a value the profile''s rules refuse is dropped. Returns the fields that changed; nothing for an erased account.';
+grant execute on function astapa.scim_set_profile(text,bigint,jsonb,astapa.scim_users) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.scim_sync_roles(o astapa.organizations, d astapa.scim_directories, members uuid[])
@@ -23740,8 +24015,11 @@ AS $function$
       'id', r.id::text, 'externalId', r.external_id, 'userName', r.user_name,
       'name', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'givenName', r.given_name, 'familyName', r.family_name,
-        'formatted', nullif(pg_catalog.concat_ws(' ', r.given_name, r.family_name), ''))), '{}'::jsonb),
-      'displayName', r.display_name,
+        -- As sent; an IdP that sends none gets the given and family name.
+        'formatted', coalesce(r.formatted_name, nullif(pg_catalog.concat_ws(' ', r.given_name, r.family_name), ''))
+        )), '{}'::jsonb),
+      'displayName', r.display_name, 'nickName', r.nick_name, 'preferredLanguage', r.preferred_language,
+      'locale', r.locale, 'timezone', r.timezone,
       'emails', nullif(r.emails, '[]'::jsonb),
       'active', r.active,
       'meta', pg_catalog.jsonb_build_object('resourceType', 'User', 'created', r.created_at,
@@ -24041,7 +24319,8 @@ AS $function$
     candidate record;
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
-           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.profile_updated_at
+           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname,
+           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -24069,7 +24348,10 @@ AS $function$
       -- its own on the grants' path). Only ID tokens of grants with the profile scope carry them (grant_result).
       'profile', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'name', candidate.name, 'given_name', candidate.given_name, 'family_name', candidate.family_name,
-        'picture', candidate.picture, 'locale', candidate.locale,
+        'picture', candidate.picture, 'locale', candidate.locale, 'nickname', candidate.nickname,
+        'middle_name', candidate.middle_name, 'preferred_username', candidate.preferred_username,
+        'website', candidate.website, 'zoneinfo', candidate.zoneinfo, 'birthdate', candidate.birthdate,
+        'gender', candidate.gender,
         'updated_at', pg_catalog.floor(extract(epoch from candidate.profile_updated_at))::bigint)), '{}'));
   end
   $function$;
@@ -24642,7 +24924,9 @@ AS $function$
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-      'locale', u.locale, 'profile_updated_at', u.profile_updated_at)
+      'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+      'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
+      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;

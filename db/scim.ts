@@ -29,11 +29,17 @@ export type ScimUserInput = {
   externalId: string | null;
   givenName: string | null;
   familyName: string | null;
-  /** name.formatted as sent: a source of the profile's name only (the resource answers given + family). */
+  /** name.formatted as sent (the resource answers given + family when the IdP sent none). */
   formatted: string | null;
   displayName: string | null;
-  /** Sets the profile's locale; not kept on the resource. */
+  /** The profile's nickname. */
+  nickName: string | null;
+  /** Accept-Language form ("en-US", "id, en;q=0.8"): its first language is the profile's locale. */
+  preferredLanguage: string | null;
+  /** The profile's locale when there is no preferredLanguage. */
   locale: string | null;
+  /** An IANA time zone: the profile's zoneinfo. */
+  timezone: string | null;
   emails: { value: string; type?: string; primary?: boolean }[];
   /** null: active on create, unchanged on replace. */
   active: boolean | null;
@@ -75,7 +81,10 @@ export function authenticateScimDirectory(
 }
 
 /** A filter SQL understands: one attribute compared for equality (lib/scim/filter.ts). */
-export type ScimEquality = { attribute: "userName" | "externalId" | "id" | "emails.value"; value: string };
+export type ScimEquality = {
+  attribute: "userName" | "externalId" | "id" | "emails.value" | "name.givenName" | "name.familyName";
+  value: string;
+};
 
 export const listScimUsers = (
   tx: Tx,

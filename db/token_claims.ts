@@ -36,8 +36,20 @@ export const ProfileClaims = z.object({
   family_name: z.string().optional(),
   picture: z.string().optional().describe("An https URL of the person's picture."),
   locale: z.string().optional().describe("A BCP 47 language tag, e.g. id-ID."),
+  nickname: z.string().optional(),
+  middle_name: z.string().optional(),
+  preferred_username: z.string().optional().describe("A name the person goes by; not unique, never a key."),
+  website: z.string().optional().describe("An http(s) URL of the person's web page or blog."),
+  zoneinfo: z.string().optional().describe("An IANA time zone, e.g. Asia/Jakarta."),
+  birthdate: z.string().optional().describe("YYYY-MM-DD, or 0000-MM-DD when the year is withheld."),
+  gender: z.string().optional(),
   updated_at: z.number().int().optional().describe("When the profile last changed (seconds since 1970)."),
 });
+
+/** The names of the profile claims, updated_at last (the discovery document's claims_supported lists them). */
+export const PROFILE_CLAIM_NAMES = Object.keys(
+  ProfileClaims.shape,
+) as (keyof z.infer<typeof ProfileClaims>)[];
 
 /**
  * A grant the SQL refused (a code or refresh token no longer valid, a user gone): lib/http/errors.ts maps it

@@ -27,6 +27,16 @@ export const UserSchema = z.object({
   picture: z.string().nullable().default(null),
   /** BCP 47, e.g. id-ID. */
   locale: z.string().nullable().default(null),
+  nickname: z.string().nullable().default(null),
+  middle_name: z.string().nullable().default(null),
+  preferred_username: z.string().nullable().default(null),
+  /** An http(s) URL. */
+  website: z.string().nullable().default(null),
+  /** An IANA time zone, e.g. Asia/Jakarta. */
+  zoneinfo: z.string().nullable().default(null),
+  /** YYYY-MM-DD, or 0000-MM-DD without the year. */
+  birthdate: z.string().nullable().default(null),
+  gender: z.string().nullable().default(null),
   /** When a profile field last changed (the updated_at claim). */
   profile_updated_at: z.string().nullable().default(null),
 });
@@ -39,6 +49,13 @@ export type ProfileInput = {
   family_name?: string | null;
   picture?: string | null;
   locale?: string | null;
+  nickname?: string | null;
+  middle_name?: string | null;
+  preferred_username?: string | null;
+  website?: string | null;
+  zoneinfo?: string | null;
+  birthdate?: string | null;
+  gender?: string | null;
 };
 
 /** Exactly the access token's `custom_claims`: plan, role?, feature_flags, and custom claims beside them. */

@@ -110,6 +110,17 @@ export type ProfileClaims = {
   picture?: string;
   /** BCP 47, e.g. "id-ID". */
   locale?: string;
+  nickname?: string;
+  middle_name?: string;
+  /** Not unique, never a key (OIDC Core §5.7). */
+  preferred_username?: string;
+  /** An http(s) URL. */
+  website?: string;
+  /** An IANA time zone, e.g. "Asia/Jakarta". */
+  zoneinfo?: string;
+  /** "YYYY-MM-DD", or "0000-MM-DD" without the year. */
+  birthdate?: string;
+  gender?: string;
   /** When the profile last changed, in seconds since 1970. */
   updated_at?: number;
 };

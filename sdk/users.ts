@@ -21,6 +21,19 @@ export type UserProfile = {
   picture: string | null;
   /** A BCP 47 language tag, e.g. "id-ID". */
   locale: string | null;
+  /** A casual name; at most 128 characters, as middle_name and preferred_username. */
+  nickname: string | null;
+  middle_name: string | null;
+  /** The name the person goes by in the app: not unique, never a key (OIDC Core §5.7). */
+  preferred_username: string | null;
+  /** An https:// or http:// URL of their web page or blog (at most 2000 characters). */
+  website: string | null;
+  /** An IANA time zone name Postgres knows, e.g. "Asia/Jakarta" (stored in the tz database's spelling). */
+  zoneinfo: string | null;
+  /** "YYYY-MM-DD", or "0000-MM-DD" without the year; never in the future. Sensitive: set by the app. */
+  birthdate: string | null;
+  /** Free text of at most 64 characters ("female", "male", or any other). Sensitive: set by the app. */
+  gender: string | null;
 };
 
 /** A user as the Platform API answers it. */

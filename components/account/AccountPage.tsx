@@ -95,6 +95,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
           <Section id="profile" title={t("profile")}>
             <ProfileForm
               user={a.user}
+              app={data.appName}
               post={post}
               hidden={(action) => <Hidden data={data} action={action} />}
               t={t}

@@ -1,19 +1,31 @@
 /**
- * A user's profile on the dashboard's user page (name, given and family name, locale, picture): what apps get with
- * the `profile` scope. Text only — the picture is its address as a link, never loaded into the dashboard (an image
- * from anywhere would tell its host who looks at the user). The address is an https URL (users_picture_check).
+ * A user's profile on the dashboard's user page (name, given, middle and family name, nickname, username, locale,
+ * time zone, picture, website, birthdate, gender — the set ones): what apps get with the `profile` scope. Text
+ * only — the picture is its address as a link, never loaded into the dashboard (an image from anywhere would tell
+ * its host who looks at the user). The address is an https URL (users_picture_check); the website an http(s) one
+ * (users_website_check), a link that opens without the dashboard as referrer.
  */
+import { Fragment } from "preact";
 import type { User } from "@/db/users.ts";
 
+/** The text facts beyond the names, in the order of OIDC Core §5.1. */
+const MORE_FACTS = [
+  ["nickname", "Nickname"],
+  ["preferred_username", "Username"],
+  ["zoneinfo", "Time zone"],
+  ["birthdate", "Birthdate"],
+  ["gender", "Gender"],
+] as const;
+
 export function UserProfileFacts({ user }: { user: User }) {
-  const names = [user.given_name, user.family_name].filter(Boolean).join(" · ");
+  const names = [user.given_name, user.middle_name, user.family_name].filter(Boolean).join(" · ");
   return (
     <>
       <dt>Name</dt>
       <dd>{user.name ?? "none"}</dd>
       {names && (
         <>
-          <dt>Given · family name</dt>
+          <dt>{user.middle_name ? "Given · middle · family name" : "Given · family name"}</dt>
           <dd>{names}</dd>
         </>
       )}
@@ -22,6 +34,22 @@ export function UserProfileFacts({ user }: { user: User }) {
           <dt>Locale</dt>
           <dd>
             <code>{user.locale}</code>
+          </dd>
+        </>
+      )}
+      {MORE_FACTS.map(([key, label]) =>
+        user[key] && (
+          <Fragment key={key}>
+            <dt>{label}</dt>
+            <dd>{user[key]}</dd>
+          </Fragment>
+        )
+      )}
+      {user.website && (
+        <>
+          <dt>Website</dt>
+          <dd>
+            <a href={user.website} rel="noopener noreferrer nofollow" target="_blank">{user.website}</a>
           </dd>
         </>
       )}

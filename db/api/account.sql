@@ -103,7 +103,9 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
         'user', pg_catalog.jsonb_build_object('id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
           'phone_number', u.phone_number,
           'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-          'locale', u.locale, 'created_at', u.created_at),
+          'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+          'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
+          'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -610,7 +612,9 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     update astapa.users u set email = placeholder, email_verified = false,
       phone_number = null, phone_number_verified = false,
       password_hash = null, disabled = true, external_id = null, deleted_at = pg_catalog.now(),
-      name = null, given_name = null, family_name = null, picture = null, locale = null, profile_updated_at = null
+      name = null, given_name = null, family_name = null, picture = null, locale = null, nickname = null,
+      middle_name = null, preferred_username = null, website = null, zoneinfo = null, birthdate = null, gender = null,
+      profile_updated_at = null
     where u.project_id = project and u.id = erase_user.user_id;
     -- Every way back, as the other enders close them (the user's row already held): sessions, refresh tokens
     -- (reason user_disabled, as erasure always recorded), and the codes, approved devices, address changes and

@@ -303,8 +303,11 @@ create or replace function astapa.scim_user_json(r astapa.scim_users) returns js
       'id', r.id::text, 'externalId', r.external_id, 'userName', r.user_name,
       'name', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'givenName', r.given_name, 'familyName', r.family_name,
-        'formatted', nullif(pg_catalog.concat_ws(' ', r.given_name, r.family_name), ''))), '{}'::jsonb),
-      'displayName', r.display_name,
+        -- As sent; an IdP that sends none gets the given and family name.
+        'formatted', coalesce(r.formatted_name, nullif(pg_catalog.concat_ws(' ', r.given_name, r.family_name), ''))
+        )), '{}'::jsonb),
+      'displayName', r.display_name, 'nickName', r.nick_name, 'preferredLanguage', r.preferred_language,
+      'locale', r.locale, 'timezone', r.timezone,
       'emails', nullif(r.emails, '[]'::jsonb),
       'active', r.active,
       'meta', pg_catalog.jsonb_build_object('resourceType', 'User', 'created', r.created_at,
@@ -318,22 +321,72 @@ comment on function astapa.scim_user_json(astapa.scim_users) is
 
 grant execute on function astapa.scim_user_json(astapa.scim_users) to astapa_app;
 
-create or replace function astapa.scim_set_profile(project_id text, user_id bigint, resource jsonb)
+create or replace function astapa.scim_language_tag(accept text) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- The language of highest weight in an Accept-Language list (RFC 7231 §5.3.5: "da, en-gb;q=0.8"), the first
+    -- of equal weights; * names none. Its shape is judged where it is saved (users_locale_check).
+    select pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1))
+    from pg_catalog.unnest(pg_catalog.string_to_array(accept, ',')) with ordinality as l(part, n)
+    where pg_catalog.btrim(pg_catalog.split_part(l.part, ';', 1)) not in ('', '*')
+    order by coalesce(pg_catalog.substring(l.part, ';\s*[qQ]\s*=\s*([01](\.[0-9]{0,3})?)\s*$')::numeric, 1) desc, l.n
+    limit 1
+  $$;
+
+comment on function astapa.scim_language_tag(text) is
+  'The preferred language of a SCIM preferredLanguage (Accept-Language form): the tag of highest q, the first of '
+  'equal ones; null for none.';
+
+grant execute on function astapa.scim_language_tag(text) to astapa_app;
+
+create or replace function astapa.scim_profile_change(resource jsonb) returns jsonb
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- name: displayName, else name.formatted, else given and family name; locale: preferredLanguage's first
+    -- language, else locale; zoneinfo: timezone; nickname: nickName. Only what the IdP sent (nulls left out).
+    select pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+      'name', coalesce(resource ->> 'displayName', resource ->> 'formatted',
+                       nullif(pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName'), '')),
+      'given_name', resource ->> 'givenName', 'family_name', resource ->> 'familyName',
+      'locale', coalesce(astapa.scim_language_tag(resource ->> 'preferredLanguage'), resource ->> 'locale'),
+      'nickname', resource ->> 'nickName', 'zoneinfo', resource ->> 'timezone'))
+  $$;
+
+comment on function astapa.scim_profile_change(jsonb) is
+  'The profile fields a normalised SCIM resource states (astapa.save_profile''s change): name from displayName, '
+  'else formatted, else givenName and familyName; given_name, family_name; locale from preferredLanguage, else '
+  'locale; nickname from nickName; zoneinfo from timezone.';
+
+grant execute on function astapa.scim_profile_change(jsonb) to astapa_app;
+
+create or replace function astapa.scim_set_profile(project_id text, user_id bigint, resource jsonb,
+                                                   before astapa.scim_users default null)
   returns text[]
   language plpgsql
   volatile
   set search_path = ''
   as $$
   declare
-    -- name: displayName, else name.formatted, else given and family name; only what the IdP sent is set (a field
-    -- it leaves out stays as it is: a directory that sends no names never blanks a linked account's profile).
-    change jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
-      'name', coalesce(resource ->> 'displayName', resource ->> 'formatted',
-                       nullif(pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName'), '')),
-      'given_name', resource ->> 'givenName', 'family_name', resource ->> 'familyName',
-      'locale', resource ->> 'locale'));
+    -- Only what the IdP sent is set (a field it leaves out stays as it is: a directory that sends no names never
+    -- blanks a linked account's profile).
+    change jsonb := astapa.scim_profile_change(resource);
+    was jsonb;
     refused text;
   begin
+    -- A change of the resource sets only the fields whose value it changed: a PATCH of active alone (or a PUT
+    -- repeating the resource) leaves a name the app changed since as it is.
+    if before.id is not null then
+      was := astapa.scim_profile_change(pg_catalog.jsonb_build_object(
+        'givenName', before.given_name, 'familyName', before.family_name, 'formatted', before.formatted_name,
+        'displayName', before.display_name, 'preferredLanguage', before.preferred_language, 'locale', before.locale,
+        'nickName', before.nick_name, 'timezone', before.timezone));
+      select coalesce(pg_catalog.jsonb_object_agg(c.key, c.value), '{}') into change
+      from pg_catalog.jsonb_each(change) as c where c.value is distinct from was -> c.key;
+    end if;
     if not exists (select from astapa.users u
                    where u.project_id = scim_set_profile.project_id and u.id = scim_set_profile.user_id
                      and u.deleted_at is null) then
@@ -343,7 +396,7 @@ create or replace function astapa.scim_set_profile(project_id text, user_id bigi
     -- profile's rules refuse (a bidi override, a 200-character given name) is dropped and the rest saved: a 400
     -- would fail the whole provisioning — membership, deprovisioning — over a display string, and Okta and Entra
     -- retry such a user for ever (Entra quarantines the job) with nothing an admin of the app can mend.
-    for attempt in 1..5 loop
+    for attempt in 1..8 loop
       begin
         return astapa.save_profile(project_id, user_id, change, 'scim');
       exception when sqlstate 'AS400' then
@@ -360,13 +413,13 @@ create or replace function astapa.scim_set_profile(project_id text, user_id bigi
   end
   $$;
 
-comment on function astapa.scim_set_profile(text, bigint, jsonb) is
-  'Sets a provisioned user''s profile from a normalised SCIM resource (astapa.save_profile, by scim): name from '
-  'displayName, else formatted, else givenName and familyName; given_name, family_name, locale. Attributes the '
-  'IdP left out leave their field alone; a value the profile''s rules refuse is dropped. Returns the fields that '
-  'changed; nothing for an erased account.';
+comment on function astapa.scim_set_profile(text, bigint, jsonb, astapa.scim_users) is
+  'Sets a provisioned user''s profile from a normalised SCIM resource (astapa.save_profile, by scim; the fields of '
+  'astapa.scim_profile_change); with before (the stored resource), only the fields whose value the resource '
+  'changed. Attributes the IdP left out leave their field alone; a value the profile''s rules refuse is dropped. '
+  'Returns the fields that changed; nothing for an erased account.';
 
-grant execute on function astapa.scim_set_profile(text, bigint, jsonb) to astapa_app;
+grant execute on function astapa.scim_set_profile(text, bigint, jsonb, astapa.scim_users) to astapa_app;
 
 create or replace function astapa.scim_deprovision(o astapa.organizations, r astapa.scim_users) returns jsonb
   language plpgsql
@@ -530,11 +583,12 @@ create or replace function api.scim_list_users(directory_id text, attribute text
     page jsonb;
   begin
     if scim_list_users.attribute is not null
-       and scim_list_users.attribute not in ('userName', 'externalId', 'id', 'emails.value') then
+       and scim_list_users.attribute not in ('userName', 'externalId', 'id', 'emails.value', 'name.givenName',
+                                             'name.familyName') then
       raise exception using errcode = 'AS400',
         message = pg_catalog.format('Filtering by %s is not supported.', scim_list_users.attribute);
     end if;
-    -- userName and emails compare without case (RFC 7643 caseExact false), externalId and id exactly.
+    -- userName, emails and the names compare without case (RFC 7643 caseExact false), externalId and id exactly.
     with matching as (
       select r.* from astapa.scim_users r
       where r.project_id = d.project_id and r.directory_id = d.id and r.deleted_at is null
@@ -545,6 +599,9 @@ create or replace function api.scim_list_users(directory_id text, attribute text
               when 'emails.value' then pg_catalog.lower(r.user_name) = pg_catalog.lower(scim_list_users.value)
                 or exists (select from pg_catalog.jsonb_array_elements(r.emails) e(address)
                            where pg_catalog.lower(e.address ->> 'value') = pg_catalog.lower(scim_list_users.value))
+              -- Within one directory (an organization's people): the scan the directory's rows already are.
+              when 'name.givenName' then pg_catalog.lower(r.given_name) = pg_catalog.lower(scim_list_users.value)
+              when 'name.familyName' then pg_catalog.lower(r.family_name) = pg_catalog.lower(scim_list_users.value)
               else true
             end),
     numbered as (
@@ -561,8 +618,8 @@ create or replace function api.scim_list_users(directory_id text, attribute text
 
 comment on function api.scim_list_users(text, text, text, integer, integer) is
   'A page of the directory''s User resources (RFC 7644 §3.4.2): those whose attribute (userName, externalId, id, '
-  'emails.value; null: all) equals value, in creation order, from start_index (1-based) for up to max_results '
-  '(at most 100). Returns {total, resources}. AS400 another attribute.';
+  'emails.value, name.givenName, name.familyName; null: all) equals value, in creation order, from start_index '
+  '(1-based) for up to max_results (at most 100). Returns {total, resources}. AS400 another attribute.';
 
 grant execute on function api.scim_list_users(text, text, text, integer, integer) to astapa_app;
 
@@ -631,10 +688,15 @@ create or replace function api.scim_create_user(directory_id text, resource json
     delete from astapa.scim_users x
     where x.project_id = project and x.directory_id = d.id and x.user_id = person and x.deleted_at is not null;
     insert into astapa.scim_users (project_id, directory_id, user_id, user_name, external_id, given_name, family_name,
-                                   display_name, emails, active, disabled_by_scim)
+                                   display_name, emails, active, disabled_by_scim, formatted_name, nick_name,
+                                   preferred_language, locale, timezone)
     values (project, d.id, person, wanted, resource ->> 'externalId', resource ->> 'givenName',
             resource ->> 'familyName', resource ->> 'displayName', coalesce(resource -> 'emails', '[]'),
-            coalesce((resource ->> 'active')::boolean, true), carried)
+            coalesce((resource ->> 'active')::boolean, true), carried,
+            -- Not when it is just the given and family name: the resource answers that anyway.
+            nullif(resource ->> 'formatted',
+                   pg_catalog.concat_ws(' ', resource ->> 'givenName', resource ->> 'familyName')),
+            resource ->> 'nickName', resource ->> 'preferredLanguage', resource ->> 'locale', resource ->> 'timezone')
     returning * into r;
     perform astapa.scim_set_profile(project, person, resource);
     if r.active then
@@ -655,8 +717,8 @@ create or replace function api.scim_create_user(directory_id text, resource json
   $$;
 
 comment on function api.scim_create_user(text, jsonb) is
-  'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, locale, '
-  'emails, active} (normalised by the app); the names and locale set the account''s profile '
+  'SCIM POST /Users: provisions {userName, externalId, givenName, familyName, formatted, displayName, nickName, '
+  'preferredLanguage, locale, timezone, emails, active} (normalised by the app); they set the account''s profile '
   '(astapa.scim_set_profile). userName must be an address at a verified domain of the directory''s organization '
   '(AS403). The account with that address is linked (an unproven one claimed first; AS409 beside a proven phone) '
   'or created verified without a password; active makes it a member (reason scim), inactive deprovisions it. '
@@ -735,6 +797,12 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
     r.given_name := resource ->> 'givenName';
     r.family_name := resource ->> 'familyName';
     r.display_name := resource ->> 'displayName';
+    -- Kept only when it says more than the given and family name (what the resource answers without it).
+    r.formatted_name := nullif(resource ->> 'formatted', pg_catalog.concat_ws(' ', r.given_name, r.family_name));
+    r.nick_name := resource ->> 'nickName';
+    r.preferred_language := resource ->> 'preferredLanguage';
+    r.locale := resource ->> 'locale';
+    r.timezone := resource ->> 'timezone';
     r.emails := coalesce(resource -> 'emails', '[]');
     -- A replace without active keeps it: forgetting the attribute must not re-provision anyone.
     r.active := coalesce((resource ->> 'active')::boolean, before.active);
@@ -747,11 +815,16 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
       (3, 'name.givenName', r.given_name is distinct from before.given_name),
       (4, 'name.familyName', r.family_name is distinct from before.family_name),
       (5, 'displayName', r.display_name is distinct from before.display_name),
-      (6, 'emails', r.emails is distinct from before.emails),
-      (7, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
-    -- Before the repeat check: locale and name.formatted are not kept on the resource, and the IdP's values
-    -- win again over a change made in the app since (audited and announced only when a field changes).
-    perform astapa.scim_set_profile(d.project_id, before.user_id, resource);
+      (6, 'name.formatted', r.formatted_name is distinct from before.formatted_name),
+      (7, 'nickName', r.nick_name is distinct from before.nick_name),
+      (8, 'preferredLanguage', r.preferred_language is distinct from before.preferred_language),
+      (9, 'locale', r.locale is distinct from before.locale),
+      (10, 'timezone', r.timezone is distinct from before.timezone),
+      (11, 'emails', r.emails is distinct from before.emails),
+      (12, 'active', r.active is distinct from before.active)) as f(n, c, differs) where f.differs order by f.n);
+    -- The profile from what this change changed (astapa.scim_set_profile with before): audited and announced only
+    -- when a field changes.
+    perform astapa.scim_set_profile(d.project_id, before.user_id, resource, before);
     if pg_catalog.cardinality(changed) = 0 then
       return astapa.scim_user_json(before); -- a repeat changes nothing and says nothing
     end if;
@@ -766,7 +839,9 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
     end if;
     update astapa.scim_users x
     set user_name = r.user_name, external_id = r.external_id, given_name = r.given_name,
-        family_name = r.family_name, display_name = r.display_name, emails = r.emails, active = r.active,
+        family_name = r.family_name, display_name = r.display_name, formatted_name = r.formatted_name,
+        nick_name = r.nick_name, preferred_language = r.preferred_language, locale = r.locale, timezone = r.timezone,
+        emails = r.emails, active = r.active,
         disabled_by_scim = r.disabled_by_scim, updated_at = pg_catalog.now()
     where x.project_id = before.project_id and x.id = before.id
     returning * into r;
@@ -778,11 +853,12 @@ create or replace function api.scim_replace_user(directory_id text, id text, res
 
 comment on function api.scim_replace_user(text, text, jsonb) is
   'SCIM PUT /Users/{id} (and the end of a PATCH): replaces the resource''s attributes with the normalised '
-  'resource (active left out: unchanged); the names and locale set the account''s profile '
-  '(astapa.scim_set_profile). active true → false deprovisions (astapa.scim_deprovision), false → '
-  'true re-provisions (astapa.scim_reprovision); a new userName moves the account''s address (astapa.scim_change_address). Audited '
-  'scim.user_updated, scim.user_deprovisioned or scim.user_reactivated with the changed attributes; a repeat '
-  'that changes nothing is not. AS404 no such resource, AS400 no userName.';
+  'resource (active left out: unchanged); the profile attributes it changed set the account''s profile '
+  '(astapa.scim_set_profile with the stored resource). active true → false deprovisions '
+  '(astapa.scim_deprovision), false → true re-provisions (astapa.scim_reprovision); a new userName moves the '
+  'account''s address (astapa.scim_change_address). Audited scim.user_updated, scim.user_deprovisioned or '
+  'scim.user_reactivated with the changed attributes; a repeat that changes nothing is not. AS404 no such '
+  'resource, AS400 no userName.';
 
 grant execute on function api.scim_replace_user(text, text, jsonb) to astapa_app;
 

@@ -137,7 +137,8 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
     candidate record;
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
-           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.profile_updated_at
+           u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname,
+           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -165,7 +166,10 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
       -- its own on the grants' path). Only ID tokens of grants with the profile scope carry them (grant_result).
       'profile', nullif(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'name', candidate.name, 'given_name', candidate.given_name, 'family_name', candidate.family_name,
-        'picture', candidate.picture, 'locale', candidate.locale,
+        'picture', candidate.picture, 'locale', candidate.locale, 'nickname', candidate.nickname,
+        'middle_name', candidate.middle_name, 'preferred_username', candidate.preferred_username,
+        'website', candidate.website, 'zoneinfo', candidate.zoneinfo, 'birthdate', candidate.birthdate,
+        'gender', candidate.gender,
         'updated_at', pg_catalog.floor(extract(epoch from candidate.profile_updated_at))::bigint)), '{}'));
   end
   $$;
@@ -493,7 +497,8 @@ create or replace function api.user_info(user_id bigint, client_id text, scope t
       'custom_claims', api.token_claims(u.project_id, u.id))
       || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
               then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
-                                                  u.profile_updated_at), '{}')
+                                                  u.nickname, u.middle_name, u.preferred_username, u.website,
+                                                  u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at), '{}')
               else '{}' end
     from astapa.users u
     join astapa.projects p on p.id = u.project_id

@@ -27,6 +27,13 @@ create or replace function astapa.import_user(project_id text, mode text, r json
                       from pg_catalog.unnest(astapa.profile_fields()) as f where r ->> f is not null);
   begin
     perform astapa.assert_email(wanted_email);
+    -- A zone Postgres knows, in its own spelling (db/api/profile.sql); an unknown one refuses the row.
+    if profile ->> 'zoneinfo' is not null then
+      if astapa.profile_zone(profile ->> 'zoneinfo') is null then
+        raise exception using errcode = 'AS400', message = astapa.profile_problem('users_zoneinfo_check');
+      end if;
+      profile := profile || pg_catalog.jsonb_build_object('zoneinfo', astapa.profile_zone(profile ->> 'zoneinfo'));
+    end if;
     if r ? 'password_hash' and r ->> 'password_hash' is not null
        and r ->> 'password_hash' !~ '^(\$argon2id\$|\$2[aby]\$|\$argon2i\$|\$scrypt\$|\$pbkdf2-sha(256|512)\$|pbkdf2_sha256\$|\$firebase-scrypt\$)' then
       raise exception using errcode = 'AS400', message = 'The password hash is in no format Astapa imports.';
@@ -90,12 +97,24 @@ create or replace function astapa.import_user(project_id text, mode text, r json
         family_name = coalesce(profile ->> 'family_name', u.family_name),
         picture = coalesce(profile ->> 'picture', u.picture),
         locale = coalesce(profile ->> 'locale', u.locale),
+        nickname = coalesce(profile ->> 'nickname', u.nickname),
+        middle_name = coalesce(profile ->> 'middle_name', u.middle_name),
+        preferred_username = coalesce(profile ->> 'preferred_username', u.preferred_username),
+        website = coalesce(profile ->> 'website', u.website),
+        zoneinfo = coalesce(profile ->> 'zoneinfo', u.zoneinfo),
+        birthdate = coalesce(profile ->> 'birthdate', u.birthdate),
+        gender = coalesce(profile ->> 'gender', u.gender),
         profile_updated_at = pg_catalog.now()
       where u.project_id = import_user.project_id and u.id = target
-        and (u.name, u.given_name, u.family_name, u.picture, u.locale) is distinct from (
+        and (u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname, u.middle_name,
+             u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender) is distinct from (
           coalesce(profile ->> 'name', u.name), coalesce(profile ->> 'given_name', u.given_name),
           coalesce(profile ->> 'family_name', u.family_name), coalesce(profile ->> 'picture', u.picture),
-          coalesce(profile ->> 'locale', u.locale));
+          coalesce(profile ->> 'locale', u.locale), coalesce(profile ->> 'nickname', u.nickname),
+          coalesce(profile ->> 'middle_name', u.middle_name),
+          coalesce(profile ->> 'preferred_username', u.preferred_username),
+          coalesce(profile ->> 'website', u.website), coalesce(profile ->> 'zoneinfo', u.zoneinfo),
+          coalesce(profile ->> 'birthdate', u.birthdate), coalesce(profile ->> 'gender', u.gender));
     end if;
     if patch <> '{}' then
       -- Without api.set_user_claims's resulting token claims, which an import would discard (issue 24).
@@ -333,7 +352,9 @@ create or replace function api.export_users(project_id text, after_id bigint def
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-        'locale', u.locale, 'role', c.role,
+        'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+        'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
+        'role', c.role,
         'feature_flags', case when pg_catalog.cardinality(c.feature_flags) > 0 then pg_catalog.to_jsonb(c.feature_flags) end,
         'custom_claims', nullif(c.extra, '{}'),
         'metadata', (select nullif(m.metadata, '{}') from astapa.user_metadata as m

@@ -98,7 +98,9 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
       'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
-      'locale', u.locale, 'profile_updated_at', u.profile_updated_at)
+      'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
+      'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
+      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
@@ -151,10 +153,14 @@ create or replace function astapa.insert_user(project_id text, environment text,
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
-                                    created_at, name, given_name, family_name, picture, locale, profile_updated_at)
+                                    created_at, name, given_name, family_name, picture, locale, nickname,
+                                    middle_name, preferred_username, website, zoneinfo, birthdate, gender,
+                                    profile_updated_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
                   coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
-                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale',
+                  profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale', profile ->> 'nickname',
+                  profile ->> 'middle_name', profile ->> 'preferred_username', profile ->> 'website',
+                  profile ->> 'zoneinfo', profile ->> 'birthdate', profile ->> 'gender',
                   case when profile is not null then pg_catalog.now() end)
           returning id into new_id;
         end if;
@@ -768,8 +774,8 @@ create or replace function api.search_environment_users(project_id text, query t
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
               order by u.id limit page_size) as page), '[]');
     end if;
-    -- Otherwise a prefix of the email, of the profile's name, or of the `name` custom claim (where the account
-    -- page kept it before the profile).
+    -- Otherwise a prefix of the email, of the profile's name, given name or family name, or of the `name` custom
+    -- claim (where the account page kept it before the profile).
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
@@ -785,6 +791,20 @@ create or replace function api.search_environment_users(project_id text, query t
                 and u.name_lower operator(pg_catalog.~>=~) q
                 and u.name_lower operator(pg_catalog.~<~) q_end
               union
+              -- Given and family names on their own (Lestari finds Dewi Lestari), each through its prefix index
+              -- (migration 4280 says why stored lowercase copies).
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.given_name_lower operator(pg_catalog.~>=~) q
+                and u.given_name_lower operator(pg_catalog.~<~) q_end
+              union
+              select u.id from astapa.users as u
+              where u.project_id = search_environment_users.project_id and u.environment = current_mode
+                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+                and u.family_name_lower operator(pg_catalog.~>=~) q
+                and u.family_name_lower operator(pg_catalog.~<~) q_end
+              union
               select c.user_id from astapa.user_claims as c
               join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
               where c.project_id = search_environment_users.project_id and u.environment = current_mode
@@ -799,8 +819,8 @@ create or replace function api.search_environment_users(project_id text, query t
 comment on function api.search_environment_users(text, text, integer, bigint) is
   'A page (id order, after after_id) of the project''s users in its current environment matching query: '
   'digits = the sub exactly; @domain = every email at that domain; else a prefix of the email, of the profile''s '
-  'name or of the `name` custom claim, in any case. AS400 empty or over-long query, bad page size; AS404 unknown '
-  'project.';
+  'name, given_name or family_name, or of the `name` custom claim, in any case. AS400 empty or over-long query, '
+  'bad page size; AS404 unknown project.';
 
 grant execute on function api.search_environment_users(text, text, integer, bigint) to astapa_app;
 

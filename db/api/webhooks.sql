@@ -53,7 +53,9 @@ create or replace function astapa.emit_user_created() returns trigger
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
         'last_sign_in_at', new.last_sign_in_at, 'mfa_enrolled', false,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
-        'locale', new.locale, 'profile_updated_at', new.profile_updated_at)));
+        'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
+        'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at)));
     return null;
   end
   $$;
@@ -81,38 +83,51 @@ create or replace function astapa.emit_user_updated() returns trigger
         'last_sign_in_at', new.last_sign_in_at,
         'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
-        'locale', new.locale, 'profile_updated_at', new.profile_updated_at),
+        'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
+        'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at),
       'previous', (select pg_catalog.jsonb_object_agg(key, value)
                    from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
                      'email', old.email, 'email_verified', old.email_verified,
                      'phone_number', old.phone_number, 'phone_number_verified', old.phone_number_verified,
                      'disabled', old.disabled, 'name', old.name, 'given_name', old.given_name,
-                     'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale)) as was
+                     'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale,
+                     'nickname', old.nickname, 'middle_name', old.middle_name,
+                     'preferred_username', old.preferred_username, 'website', old.website,
+                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender)) as was
                    where was.value is distinct from pg_catalog.jsonb_build_object(
                      'email', new.email, 'email_verified', new.email_verified,
                      'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
                      'disabled', new.disabled, 'name', new.name, 'given_name', new.given_name,
-                     'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale) -> was.key)));
+                     'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale,
+                     'nickname', new.nickname, 'middle_name', new.middle_name,
+                     'preferred_username', new.preferred_username, 'website', new.website,
+                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender) -> was.key)));
     return null;
   end
   $$;
 
 comment on function astapa.emit_user_updated() is
   'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, '
-  'given_name, family_name, picture, locale) is a user.updated event '
+  'given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, '
+  'birthdate, gender) is a user.updated event '
   '(the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
 
 grant execute on function astapa.emit_user_updated() to astapa_app;
 
 create or replace trigger users_emit_user_updated
   after update of email, email_verified, phone_number, phone_number_verified, disabled,
-                  name, given_name, family_name, picture, locale on astapa.users
+                  name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website,
+                  zoneinfo, birthdate, gender on astapa.users
   for each row
   when (new.deleted_at is null
         and (old.email, old.email_verified, old.phone_number, old.phone_number_verified, old.disabled,
-             old.name, old.given_name, old.family_name, old.picture, old.locale)
+             old.name, old.given_name, old.family_name, old.picture, old.locale, old.nickname, old.middle_name,
+             old.preferred_username, old.website, old.zoneinfo, old.birthdate, old.gender)
             is distinct from (new.email, new.email_verified, new.phone_number, new.phone_number_verified, new.disabled,
-                              new.name, new.given_name, new.family_name, new.picture, new.locale))
+                              new.name, new.given_name, new.family_name, new.picture, new.locale, new.nickname,
+                              new.middle_name, new.preferred_username, new.website, new.zoneinfo, new.birthdate,
+                              new.gender))
   execute function astapa.emit_user_updated();
 
 create or replace function astapa.webhook_event_types() returns text[]

@@ -19,6 +19,8 @@ for row in csv.DictReader(sys.stdin):
         user["given_name"] = row["first_name"]
     if row.get("last_name"):
         user["family_name"] = row["last_name"]
+    if row.get("username"):
+        user["preferred_username"] = row["username"]
     if row.get("image_url"):
         user["picture"] = row["image_url"]
     if row.get("password_hasher") == "bcrypt" and row.get("password_digest"):

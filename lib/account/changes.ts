@@ -96,7 +96,19 @@ export async function changeFor(
   return "staleForm";
 }
 
-const PROFILE_KEYS = ["name", "given_name", "family_name", "locale", "picture"] as const;
+// Not birthdate or gender: the app's to set (astapa.account_profile_fields, docs/identity.md).
+const PROFILE_KEYS = [
+  "name",
+  "given_name",
+  "family_name",
+  "locale",
+  "picture",
+  "nickname",
+  "middle_name",
+  "preferred_username",
+  "website",
+  "zoneinfo",
+] as const;
 
 /** What SQL refusing the input (AS400) means for each change. */
 export const REFUSED: Record<string, AccountKey> = {
@@ -106,12 +118,17 @@ export const REFUSED: Record<string, AccountKey> = {
 
 /** The profile field a refusal names (astapa.profile_problem's message starts with it), as the page's problem. */
 export function profileRefusal(description: string | undefined): AccountKey {
-  const field = description?.match(/^(name|given_name|family_name|picture|locale) /)?.[1];
+  const field = description?.match(/^([a-z_]+) /)?.[1];
   const keys: Record<string, AccountKey> = {
     given_name: "givenNameInvalid",
     family_name: "familyNameInvalid",
     picture: "pictureInvalid",
     locale: "localeInvalid",
+    nickname: "nicknameInvalid",
+    middle_name: "middleNameInvalid",
+    preferred_username: "preferredUsernameInvalid",
+    website: "websiteInvalid",
+    zoneinfo: "zoneinfoInvalid",
   };
   return keys[field ?? ""] ?? "nameInvalid";
 }

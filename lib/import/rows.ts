@@ -36,6 +36,13 @@ export const ImportRow = z.strictObject({
   family_name: z.string().max(1000).nullish(),
   picture: z.string().max(4096).nullish(),
   locale: z.string().max(100).nullish(),
+  nickname: z.string().max(1000).nullish(),
+  middle_name: z.string().max(1000).nullish(),
+  preferred_username: z.string().max(1000).nullish(),
+  website: z.string().max(4096).nullish(),
+  zoneinfo: z.string().max(100).nullish(),
+  birthdate: z.string().max(100).nullish(),
+  gender: z.string().max(1000).nullish(),
   plan: z.string().max(64).nullish(),
   role: z.string().max(64).nullish(),
   // The rule astapa.are_valid_feature_flags holds too (at most 50 distinct, 1 to 64 characters).

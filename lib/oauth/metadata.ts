@@ -5,6 +5,7 @@
 import { ACR_VALUES_SUPPORTED } from "@/lib/login/factors/policy.ts";
 import { ASSERTION_ALGORITHMS } from "./client_keys.ts";
 import { DPOP_ALGORITHMS } from "./dpop.ts";
+import { PROFILE_CLAIM_NAMES } from "@/db/token_claims.ts";
 
 export const SCOPES = ["openid", "email", "profile", "phone", "offline_access"] as const;
 
@@ -62,12 +63,7 @@ export function authorizationServerMetadata(issuer: string) {
       "email_verified",
       "phone_number",
       "phone_number_verified",
-      "name",
-      "given_name",
-      "family_name",
-      "picture",
-      "locale",
-      "updated_at",
+      ...PROFILE_CLAIM_NAMES,
       "project_id",
       "custom_claims",
       "iss",

@@ -95,10 +95,16 @@ export function schemas(base: string) {
         subAttributes: [attribute("givenName"), attribute("familyName"), attribute("formatted")],
       }),
       attribute("displayName"),
+      attribute("nickName", { description: "Sets the person's profile nickname." }),
+      attribute("preferredLanguage", {
+        description:
+          "Accept-Language form (en-US; id, en;q=0.8): its first language sets the profile locale.",
+      }),
       attribute("locale", {
-        mutability: "writeOnly",
-        returned: "never",
-        description: "Sets the person's profile locale (BCP 47); not kept on the resource.",
+        description: "Sets the person's profile locale (BCP 47) when there is no preferredLanguage.",
+      }),
+      attribute("timezone", {
+        description: "An IANA time zone (Asia/Jakarta): sets the profile's zoneinfo.",
       }),
       attribute("emails", {
         type: "complex",

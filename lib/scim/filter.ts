@@ -20,6 +20,8 @@ const ATTRIBUTES: Record<string, ScimEquality["attribute"]> = {
   "emails.value": "emails.value",
   'emails[type eq "work"].value': "emails.value",
   "emails[primary eq true].value": "emails.value",
+  "name.givenname": "name.givenName",
+  "name.familyname": "name.familyName",
 };
 
 const EQUALITY = /^\s*(\S+?|emails\[[^\]]{1,40}\]\.value)\s+eq\s+("(?:[^"\\]|\\.)*")\s*$/is;
@@ -29,7 +31,7 @@ export function parseFilter(filter: string | undefined): ScimEquality | null {
   return parseEquality(
     filter,
     ATTRIBUTES,
-    'Only an equality filter on userName, externalId, id or emails.value is supported, e.g. userName eq "dewi@acme.test".',
+    'Only an equality filter on userName, externalId, id, emails.value, name.givenName or name.familyName is supported, e.g. userName eq "dewi@acme.test".',
   );
 }
 

@@ -18,6 +18,14 @@ Deno.test("scim filter — userName, externalId, id and email equality, any attr
   assert.equal(parseFilter("  "), null);
 });
 
+Deno.test("scim filter — name.givenName and name.familyName equality (search by family name)", () => {
+  assert.deepEqual(parseFilter('name.familyName eq "Lestari"'), {
+    attribute: "name.familyName",
+    value: "Lestari",
+  });
+  assert.deepEqual(parseFilter('NAME.GIVENNAME eq "Dewi"'), { attribute: "name.givenName", value: "Dewi" });
+});
+
 Deno.test("scim filter — everything else is invalidFilter; paging is bounded", () => {
   for (
     const filter of [

@@ -32,6 +32,9 @@ const KEPT: Record<string, string> = {
   displayname: "displayName",
   active: "active",
   locale: "locale",
+  preferredlanguage: "preferredLanguage",
+  nickname: "nickName",
+  timezone: "timezone",
   name: "name",
   emails: "emails",
 };

@@ -90,3 +90,17 @@ Deno.test("scim patch — locale and name.formatted are changed too (they set th
   });
   assert.equal(applyPatch(changed, [{ op: "remove", path: "locale" }]).locale, undefined);
 });
+
+Deno.test("scim patch — nickName, preferredLanguage and timezone are changed (any case), as Entra's paths name them", () => {
+  const changed = applyPatch(dewi, [
+    { op: "Replace", path: "nickName", value: "Dee" },
+    { op: "Add", path: "preferredlanguage", value: "id-ID" },
+    { op: "replace", value: { timezone: "Asia/Makassar" } },
+  ]);
+  assert.deepEqual([changed.nickName, changed.preferredLanguage, changed.timezone], [
+    "Dee",
+    "id-ID",
+    "Asia/Makassar",
+  ]);
+  assert.equal(applyPatch(changed, [{ op: "remove", path: "nickName" }]).nickName, undefined);
+});

@@ -1,9 +1,10 @@
 /**
  * A SCIM User as the IdP sends it (RFC 7643 §4.1) → the attributes Astapa keeps (db/scim.ts ScimUserInput):
  * userName (the address the account signs in with), externalId, name.givenName/familyName/formatted, displayName,
- * locale, emails and active (the names and locale also set the account's profile, db/api/scim.sql). Other
- * attributes (title, phoneNumbers, the enterprise extension, …) are accepted and not kept, so an IdP's default
- * attribute mappings work. Entra ID's string booleans ("True", "False") count as booleans.
+ * nickName, preferredLanguage, locale, timezone, emails and active (the names, nickName, the language and the
+ * time zone also set the account's profile, db/api/scim.sql). Other attributes (title, phoneNumbers, profileUrl,
+ * the enterprise extension, …) are accepted and not kept, so an IdP's default attribute mappings work. Entra ID's
+ * string booleans ("True", "False") count as booleans.
  */
 import { z } from "zod";
 import type { ScimUserInput, ScimUserResource } from "@/db/scim.ts";
@@ -33,7 +34,10 @@ export const ScimUserBody = z.looseObject({
     formatted: text(255).nullish(),
   }).nullish(),
   displayName: text(255).nullish(),
+  nickName: text(255).nullish(),
+  preferredLanguage: text(255).nullish(),
   locale: text(64).nullish(),
+  timezone: text(64).nullish(),
   emails: z.array(ScimEmail).max(10).nullish(),
   active: ScimBoolean.nullish(),
 });
@@ -51,7 +55,10 @@ export function userInput(body: ScimUserBody): ScimUserInput {
     familyName: body.name?.familyName || null,
     formatted: body.name?.formatted || null,
     displayName: body.displayName || null,
+    nickName: body.nickName || null,
+    preferredLanguage: body.preferredLanguage || null,
     locale: body.locale || null,
+    timezone: body.timezone || null,
     emails: (body.emails ?? []).map((e) => ({
       value: e.value,
       ...(e.type ? { type: e.type } : {}),
@@ -62,14 +69,16 @@ export function userInput(body: ScimUserBody): ScimUserInput {
 }
 
 /**
- * The resource as SQL answered it, in SCIM's shape again (what a PATCH starts from). name.formatted is left out:
- * SQL derives it from the given and family name, so it is only what this PATCH itself says.
+ * The resource as SQL answered it, in SCIM's shape again (what a PATCH starts from). A name.formatted that is just
+ * the given and family name is left out: it is what SQL answers when the IdP sent none, so it follows a PATCH of
+ * the names rather than keeping the old ones; one the IdP sent otherwise stays until it changes it.
  */
 export function resourceBody(resource: ScimUserResource): Record<string, unknown> {
   const { id: _id, meta: _meta, schemas: _schemas, ...attributes } = structuredClone(resource);
   if (isObject(attributes.name)) {
-    const { formatted: _formatted, ...name } = attributes.name;
-    attributes.name = name;
+    const { formatted, ...name } = attributes.name;
+    const derived = [name.givenName, name.familyName].filter(Boolean).join(" ");
+    attributes.name = formatted === derived ? name : attributes.name;
   }
   return attributes;
 }

@@ -29,3 +29,25 @@ Deno.test("scim user — a PATCH starts without the derived name.formatted", () 
   });
   assert.equal(stored.name.formatted, "Dewi Lestari", "the input is not changed");
 });
+
+Deno.test("scim user — nickName, preferredLanguage and timezone are kept; a formatted name of its own stays", () => {
+  const input = userInput(ScimUserBody.parse({
+    userName: "dewi@acme.test",
+    nickName: " Dee ",
+    preferredLanguage: "id-ID, en;q=0.8",
+    timezone: "Asia/Jakarta",
+    profileUrl: "https://intranet.acme.test/dewi",
+  }));
+  assert.deepEqual(
+    [input.nickName, input.preferredLanguage, input.timezone],
+    ["Dee", "id-ID, en;q=0.8", "Asia/Jakarta"],
+  );
+  assert.equal("profileUrl" in input, false, "profileUrl is accepted, not kept");
+  const own = {
+    id: "8f0c",
+    userName: "dewi@acme.test",
+    name: { givenName: "Dewi", familyName: "Lestari", formatted: "Dr. Dewi Lestari" },
+    meta: { resourceType: "User" as const },
+  };
+  assert.deepEqual(resourceBody(own).name, own.name);
+});

@@ -77,3 +77,35 @@ Deno.test("users — markup in a name is text in the list", async () => {
   assert.match(html, /data-label="Name">&lt;script>alert\(1\)&lt;\/script><\/td>/);
   assert.match(html, /data-label="Name">&lt;img src=x onerror=alert\(1\)><\/td>/);
 });
+
+Deno.test("users — the page shows the rest of the profile (set ones only); the website a link; markup text; search by family name", async () => {
+  const rudi = await seedUser(t.db.sql, project.id, "rudi@example.com");
+  await t.db
+    .sql`update astapa.users set given_name = 'Rudi', middle_name = 'Hartono', family_name = 'Simanjuntak',
+                 nickname = '<b>Ru</b>', preferred_username = 'rudi.h', zoneinfo = 'Asia/Jakarta',
+                 birthdate = '0000-11-10', gender = 'male', website = 'http://rudi.example/'
+                 where id = ${rudi}`;
+  const html = await (await getAs(t, owner, `${base}/users/${rudi}`)).text();
+  assert.match(html, /<dt>Given · middle · family name<\/dt><dd>Rudi · Hartono · Simanjuntak<\/dd>/);
+  assert.match(html, /<dt>Nickname<\/dt><dd>&lt;b>Ru&lt;\/b><\/dd>/);
+  for (
+    const [label, value] of [["Username", "rudi.h"], ["Time zone", "Asia/Jakarta"], [
+      "Birthdate",
+      "0000-11-10",
+    ]]
+  ) {
+    assert.match(html, new RegExp(`<dt>${label}</dt><dd>${value.replaceAll(".", "\\.")}</dd>`), label);
+  }
+  assert.match(
+    html,
+    /<a href="http:\/\/rudi\.example\/" rel="noopener noreferrer nofollow" target="_blank">/,
+  );
+  const plain = await seedUser(t.db.sql, project.id, "plain@example.com");
+  const bare = await (await getAs(t, owner, `${base}/users/${plain}`)).text();
+  assert.ok(
+    !bare.includes("<dt>Nickname</dt>") && !bare.includes("<dt>Website</dt>"),
+    "unset facts are left out",
+  );
+  const found = await (await getAs(t, owner, `${base}/users?q=simanj`)).text();
+  assert.match(found, /rudi@example\.com/);
+});

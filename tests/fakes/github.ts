@@ -21,6 +21,8 @@ export type GitHubAccount = {
   /** GET /user's display name (null when the person set none) and avatar. */
   name?: string | null;
   avatar_url?: string;
+  /** GET /user's blog as the person typed it ("" when none). */
+  blog?: string;
 };
 
 type Grant = { redirectUri?: string; challenge?: string; account: GitHubAccount; used: boolean };
@@ -118,6 +120,7 @@ export function startFakeGitHub(options: { clientId?: string; clientSecret?: str
           email: primary?.email ?? null,
           name: account.name ?? null,
           avatar_url: account.avatar_url ?? `https://avatars.githubusercontent.com/u/${account.id}?v=4`,
+          blog: account.blog ?? "",
         });
       }
     }

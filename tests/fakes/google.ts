@@ -24,6 +24,8 @@ export type GoogleAccount = {
   family_name?: string;
   picture?: string;
   locale?: string;
+  /** Further ID token claims, as an enterprise OIDC IdP standing in for Google may send (nickname, zoneinfo …). */
+  extra?: Record<string, unknown>;
 };
 
 type Grant = {
@@ -136,6 +138,7 @@ export async function startFakeGoogle(
               .filter((claim) => grant.account[claim] !== undefined)
               .map((claim) => [claim, grant.account[claim]]),
           ),
+          ...grant.account.extra,
           ...(grant.nonce ? { nonce: grant.nonce } : {}),
         })
           .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })

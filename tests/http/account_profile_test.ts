@@ -110,3 +110,71 @@ Deno.test("account profile — refused values say which field (en and id) and ch
   await huge.body?.cancel();
   assert.equal((await profileOf(b.user)).name, "Rina");
 });
+
+Deno.test("account profile — nickname, middle name, username, time zone and website: saved, shown; refused ones named (en and id)", async () => {
+  const b = await browser("more@example.com");
+  const saved = await b.post({
+    nickname: "Wulan",
+    middle_name: "Ayu",
+    preferred_username: "wulan.ayu",
+    zoneinfo: "asia/makassar",
+    website: "https://wulan.example/",
+  });
+  assert.equal(saved.status, 303);
+  assert.match(saved.headers.get("location")!, /done=profileSaved/);
+  const html = await (await b.get(saved.headers.get("location")!)).text();
+  for (const value of ["Wulan", "Ayu", "wulan.ayu", "Asia/Makassar", "https://wulan.example/"]) {
+    assert.ok(html.includes(`value="${value}"`), value);
+  }
+  const [row] = await t.db.sql`select nickname, zoneinfo, website from astapa.users where id = ${b.user}`;
+  assert.deepEqual({ ...row }, {
+    nickname: "Wulan",
+    zoneinfo: "Asia/Makassar",
+    website: "https://wulan.example/",
+  });
+
+  const cases: [Record<string, string>, RegExp, RegExp][] = [
+    [
+      { website: "javascript:alert(1)" },
+      /https:\/\/ or http:\/\/ address/,
+      /alamat https:\/\/ atau http:\/\//,
+    ],
+    [
+      { zoneinfo: "Jakarta Time" },
+      /time zone name such as Asia\/Jakarta/,
+      /nama zona waktu seperti Asia\/Jakarta/,
+    ],
+    [{ zoneinfo: "Asia/Atlantis" }, /time zone name such as Asia\/Jakarta/, /nama zona waktu seperti/],
+    [{ nickname: "Wu\u202Elan" }, /A nickname is at most 128/, /Nama panggilan paling banyak/],
+    [{ middle_name: "x".repeat(200) }, /A middle name is at most 128/, /Nama tengah paling banyak/],
+    [{ preferred_username: "tab\there" }, /A username is at most 128/, /Nama pengguna paling banyak/],
+  ];
+  for (const [fields, english, indonesian] of cases) {
+    for (const [lang, words] of [["en", english], ["id", indonesian]] as const) {
+      const res = await b.post({ nickname: "Changed", ...fields }, lang);
+      assert.equal(res.status, 303);
+      const page = await (await b.get(res.headers.get("location")!)).text();
+      assert.match(page, words, JSON.stringify(fields));
+    }
+  }
+  assert.equal((await profileOf(b.user)).name, null);
+  const [still] = await t.db.sql`select nickname from astapa.users where id = ${b.user}`;
+  assert.equal(still.nickname, "Wulan", "all or nothing");
+});
+
+Deno.test("account profile — birthdate and gender are shown, with who keeps them, never taken from the form", async () => {
+  const b = await browser("sensitive@example.com");
+  await t.db.sql`update astapa.users set birthdate = '0000-03-08', gender = 'female' where id = ${b.user}`;
+  const html = await (await b.get(`/account?${accountQuery}`)).text();
+  assert.match(html, /Date of birth: 0000-03-08/);
+  assert.match(html, /Gender: female/);
+  assert.match(html, /Warung keeps these; ask Warung to change them/);
+  const idHtml = await (await b.get(`/account?${accountQuery}&lang=id`)).text();
+  assert.match(idHtml, /Tanggal lahir: 0000-03-08/);
+  assert.doesNotMatch(html, /name="birthdate"|name="gender"/, "no input for them");
+  // A hand-made form with them: the fields are not read (the form's schema drops them; SQL refuses them too).
+  const res = await b.post({ nickname: "Sisi", birthdate: "1990-01-01", gender: "male" });
+  assert.equal(res.status, 303);
+  const [row] = await t.db.sql`select nickname, birthdate, gender from astapa.users where id = ${b.user}`;
+  assert.deepEqual({ ...row }, { nickname: "Sisi", birthdate: "0000-03-08", gender: "female" });
+});

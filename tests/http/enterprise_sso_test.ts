@@ -191,12 +191,27 @@ Deno.test("enterprise SSO — an existing password account at the domain links b
     name: "Budi Santoso",
     given_name: "Budi",
     family_name: "Santoso",
+    // The rest of the profile scope, as an IdP may carry it (an unknown zone is dropped, the rest kept).
+    extra: {
+      nickname: "Bud",
+      preferred_username: "budi.s",
+      zoneinfo: "Asia/Nowhere",
+      birthdate: "1988-08-08",
+    },
   };
   assert.equal((await appClaims(await finish(await startSso("budi@acme.test")))).sub, existing);
   // The first link fills the profile's empty fields from the IdP's standard claims, never the name he set.
   const [profile] = await t.db
     .sql`select name, given_name, family_name from astapa.users where id = ${existing}`;
   assert.deepEqual(profile, { name: "Budi (his own)", given_name: "Budi", family_name: "Santoso" });
+  const [more] = await t.db
+    .sql`select nickname, preferred_username, zoneinfo, birthdate from astapa.users where id = ${existing}`;
+  assert.deepEqual({ ...more }, {
+    nickname: "Bud",
+    preferred_username: "budi.s",
+    zoneinfo: null,
+    birthdate: "1988-08-08",
+  });
 });
 
 Deno.test("enterprise SSO — the IdP vouching for an address at another domain is refused", async () => {

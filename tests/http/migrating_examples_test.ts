@@ -49,6 +49,15 @@ Deno.test("migrating — each recipe's sample imports whole and its users sign i
   );
   assert.deepEqual([result.created, result.refused], [1, []]);
   signIns.push(["user1@example.com", "user1password"]);
+  // Auth0's nickname and username, Clerk's username and the preferred_username Supabase keeps from GitHub.
+  const handles = await t.db.sql`select email, nickname, preferred_username from astapa.users
+    where project_id = ${project.id} and (nickname is not null or preferred_username is not null) order by email`;
+  assert.deepEqual(handles.map((p) => ({ ...p })), [
+    { email: "ayu@example.com", nickname: null, preferred_username: "ayulestari" },
+    { email: "budi@example.com", nickname: "budi", preferred_username: null },
+    { email: "rina@example.com", nickname: null, preferred_username: "rina_w" },
+    { email: "siti@example.com", nickname: "siti", preferred_username: "siti.rahma" },
+  ]);
   // Each recipe keeps the names and pictures its export has (the profile, docs/identity.md).
   const profiles = await t.db
     .sql`select email, name, given_name, family_name, picture, locale from astapa.users

@@ -232,10 +232,20 @@ Deno.test("SAML SSO — the assertion's name attributes fill a new account's pro
       "http://schemas.microsoft.com/identity/claims/displayname": "Eka Pratama",
       "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname": "Eka",
       "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname": "Prat\u202Eama",
+      nickName: "Ek",
+      timezone: "Asia/Jakarta",
+      website: "javascript:alert(1)",
     },
   }, "eka@acme.test");
   const claims = await s.appClaims(res);
-  const [person] = await t.db.sql`select name, given_name, family_name from astapa.users
-                                  where id = ${String(claims.sub)}`;
-  assert.deepEqual(person, { name: "Eka Pratama", given_name: "Eka", family_name: null });
+  const [person] = await t.db.sql`select name, given_name, family_name, nickname, zoneinfo, website
+                                  from astapa.users where id = ${String(claims.sub)}`;
+  assert.deepEqual(person, {
+    name: "Eka Pratama",
+    given_name: "Eka",
+    family_name: null,
+    nickname: "Ek",
+    zoneinfo: "Asia/Jakarta",
+    website: null,
+  });
 });

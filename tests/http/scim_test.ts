@@ -164,7 +164,18 @@ Deno.test("scim — discovery: ServiceProviderConfig, ResourceTypes (User and Gr
     "urn:ietf:params:scim:schemas:core:2.0:Group",
   ]);
   const user = schemas.body.Resources[0].attributes.map((a: Json) => a.name);
-  assert.deepEqual(user, ["userName", "externalId", "name", "displayName", "locale", "emails", "active"]);
+  assert.deepEqual(user, [
+    "userName",
+    "externalId",
+    "name",
+    "displayName",
+    "nickName",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "emails",
+    "active",
+  ]);
   const group = schemas.body.Resources[1].attributes.map((a: Json) => a.name);
   assert.deepEqual(group, ["displayName", "externalId", "members"]);
   assertScimError(await scim("GET", "/Nothing"), 404);
@@ -556,6 +567,93 @@ Deno.test("scim — paging with startIndex and count", async () => {
   const below = await scim("GET", "/Users?startIndex=-5&count=1");
   assert.equal(below.body.Resources[0].id, all.body.Resources[0].id, "startIndex below 1 is 1");
   assertScimError(await scim("GET", "/Users?count=abc"), 400, "invalidValue");
+});
+
+Deno.test("scim — nickName, preferredLanguage, timezone and name.formatted: kept on the resource, set on the profile (Okta POST and PUT, Entra PATCH)", async () => {
+  const email = "ratna@acme.test";
+  const profile = async () => ({
+    ...(await sql`select u.name, u.nickname, u.locale, u.zoneinfo from astapa.users u
+                    where u.project_id = ${project.id} and u.email_lower = ${email}`)[0],
+  });
+  // Okta: its profile attributes beside the user (preferredLanguage in Accept-Language form, a zone in lower case).
+  const created = await scim("POST", "/Users", {
+    ...oktaUser(email, "Ratna", "Sari"),
+    name: { givenName: "Ratna", familyName: "Sari", formatted: "Ir. Ratna Sari" },
+    displayName: undefined,
+    nickName: "Nana",
+    preferredLanguage: "id-ID, en-US;q=0.9, *;q=0.1",
+    locale: "en-US",
+    timezone: "asia/jakarta",
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const got = (await scim("GET", `/Users/${id}`)).body;
+  assert.deepEqual(
+    [got.name.formatted, got.nickName, got.preferredLanguage, got.locale, got.timezone],
+    ["Ir. Ratna Sari", "Nana", "id-ID, en-US;q=0.9, *;q=0.1", "en-US", "asia/jakarta"],
+    "GET answers what the IdP set",
+  );
+  assert.deepEqual(await profile(), {
+    name: "Ir. Ratna Sari",
+    nickname: "Nana",
+    locale: "id-ID",
+    zoneinfo: "Asia/Jakarta",
+  });
+
+  // The app renames her; a PATCH of active alone (Okta's deprovision, Entra's "False") sets nothing of the profile.
+  await sql`update astapa.users set name = 'Ratna (app)' where project_id = ${project.id} and email_lower = ${email}`;
+  for (const value of [false, "True"]) {
+    const toggled = await scim("PATCH", `/Users/${id}`, {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+      Operations: [{ op: typeof value === "string" ? "Replace" : "replace", value: { active: value } }],
+    });
+    assert.equal(toggled.status, 200, JSON.stringify(toggled.body));
+    assert.equal((await profile()).name, "Ratna (app)", "active alone leaves the name the app set");
+    assert.equal(toggled.body.name.formatted, "Ir. Ratna Sari");
+  }
+
+  // Entra: paths to the new attributes, capitalised; a language with a weight, a zone Postgres does not know
+  // (dropped, the rest saved, no 400).
+  const entra = await scim("PATCH", `/Users/${id}`, {
+    Operations: [
+      { op: "Replace", path: "nickName", value: "Ratu" },
+      { op: "Replace", path: "preferredLanguage", value: "en-GB;q=0.5, ms-MY" },
+      { op: "Add", path: "timezone", value: "Mars/Olympus" },
+    ],
+  });
+  assert.equal(entra.status, 200, JSON.stringify(entra.body));
+  assert.deepEqual(await profile(), {
+    name: "Ratna (app)",
+    nickname: "Ratu",
+    locale: "ms-MY",
+    zoneinfo: "Asia/Jakarta",
+  });
+  const [updated] = (await audit("scim.user_updated")).filter((a) => a.details.resource === id).slice(-1);
+  assert.deepEqual(updated.details.changed, ["nickName", "preferredLanguage", "timezone"]);
+
+  // Okta's PUT of the whole resource: what changed is set again (the formatted name, so the name), the rest stays.
+  const put = await scim("PUT", `/Users/${id}`, {
+    ...oktaUser(email, "Ratna", "Sari"),
+    name: { givenName: "Ratna", familyName: "Sari", formatted: "Ratna Sari, M.T." },
+    displayName: undefined,
+    nickName: "Ratu",
+    preferredLanguage: "en-GB;q=0.5, ms-MY",
+    timezone: "Asia/Makassar",
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.deepEqual(await profile(), {
+    name: "Ratna Sari, M.T.",
+    nickname: "Ratu",
+    locale: "ms-MY",
+    zoneinfo: "Asia/Makassar",
+  });
+
+  // Found by family or given name, without case (Entra's and Okta's lookups before a create).
+  for (const filter of ['name.familyName eq "SARI"', 'name.givenName eq "ratna"']) {
+    const found = await scim("GET", `/Users?filter=${encodeURIComponent(filter)}`);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.deepEqual(found.body.Resources.map((r: Json) => r.id), [id], filter);
+  }
 });
 
 Deno.test("scim — malformed and unsupported filters are 400 invalidFilter, never a 500", async () => {

@@ -97,6 +97,33 @@ Deno.test("social profile — GitHub's display name and avatar; a null name leav
   ]);
 });
 
+Deno.test("social profile — GitHub's login is the preferred_username, its blog the website (a bare host as https)", async () => {
+  github.approveAs = {
+    id: 7003,
+    login: "dewi-dev",
+    emails: [{ email: "dewi@github.test", primary: true, verified: true }],
+    name: "Dewi",
+    blog: "dewi.example.id/notes",
+  };
+  const sub = (await signIn("github")).sub;
+  const [row] = await t.db.sql`select preferred_username, website from astapa.users where id = ${
+    String(sub)
+  }`;
+  assert.deepEqual({ ...row }, { preferred_username: "dewi-dev", website: "https://dewi.example.id/notes" });
+  // A blog that is no web address (javascript:, a sentence) is dropped; the sign-in goes on.
+  github.approveAs = {
+    id: 7004,
+    login: "eko",
+    emails: [{ email: "eko@github.test", primary: true, verified: true }],
+    blog: "javascript:alert(1)",
+  };
+  const eko = (await signIn("github")).sub;
+  const [dropped] = await t.db.sql`select preferred_username, website from astapa.users where id = ${
+    String(eko)
+  }`;
+  assert.deepEqual({ ...dropped }, { preferred_username: "eko", website: null });
+});
+
 Deno.test("social profile — hostile values are dropped, the sign-in goes on", async () => {
   google.approveAs = {
     sub: "g-profile-3",

@@ -98,3 +98,70 @@ Deno.test("users API — PATCH refuses hostile values with a 400 naming the fiel
   assert.deepEqual(row, { name: "Citra", email_verified: false }, "all or nothing");
   assert.equal((await api("PATCH", `/users/${sub}`, { name: "Mallory" }, other)).status, 404);
 });
+
+Deno.test("users API — the rest of the OIDC profile: POST, GET, PATCH round trip; bad values 400 naming the field; search by family name", async () => {
+  const more = {
+    nickname: "Dodo",
+    middle_name: "Pratama",
+    preferred_username: "dodo.p",
+    website: "https://dodo.example/blog",
+    zoneinfo: "asia/jakarta",
+    birthdate: "1992-06-30",
+    gender: "male",
+  };
+  const created = await api("POST", "/users", {
+    email: "dodo@toko.example",
+    given_name: "Dodo",
+    family_name: "Kusumawardhana",
+    ...more,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const expected = { ...more, zoneinfo: "Asia/Jakarta" };
+  const got = await api("GET", `/users/${created.body.sub}`);
+  for (const [key, value] of Object.entries(expected)) assert.equal(got.body[key], value, key);
+  // The Platform API search finds the family name's prefix, in any case.
+  const found = await api("GET", "/users?q=KUSUMA");
+  assert.deepEqual(found.body.users.map((u: { sub: string }) => u.sub), [created.body.sub]);
+
+  const patched = await api("PATCH", `/users/${created.body.sub}`, {
+    birthdate: "0000-06-30",
+    website: null,
+  });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+  assert.deepEqual([patched.body.birthdate, patched.body.website, patched.body.gender], [
+    "0000-06-30",
+    null,
+    "male",
+  ]);
+  const events = await t.db.sql`select data from astapa.events
+    where type = 'user.updated' and data -> 'user' ->> 'id' = ${created.body.sub} order by id`;
+  assert.deepEqual(events.at(-1)?.data.previous, {
+    birthdate: "1992-06-30",
+    website: "https://dodo.example/blog",
+  });
+
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ website: "javascript:alert(1)" }, /^website is an https:\/\/ or http:\/\//],
+    [{ zoneinfo: "Asia/Atlantis" }, /^zoneinfo is an IANA time zone name/],
+    [{ birthdate: "2999-12-31" }, /^birthdate is a date in the past/],
+    [{ birthdate: "1990-02-30" }, /^birthdate/],
+    [{ nickname: "Do\u202Edo" }, /^nickname is at most 128/],
+    [{ gender: "x".repeat(65) }, /^gender is at most 64/],
+  ];
+  for (const [change, says] of cases) {
+    const res = await api("PATCH", `/users/${created.body.sub}`, change);
+    assert.equal(res.status, 400, JSON.stringify(change));
+    assert.equal(res.body.error, "validation_failed");
+    assert.match(res.body.error_description, says);
+  }
+  const huge = await api("PATCH", `/users/${created.body.sub}`, {
+    website: "https://x.example/" + "a".repeat(5000),
+  });
+  assert.ok(huge.body.fields?.website, JSON.stringify(huge.body));
+  const after = await api("GET", `/users/${created.body.sub}`);
+  assert.deepEqual(
+    [after.body.birthdate, after.body.zoneinfo],
+    ["0000-06-30", "Asia/Jakarta"],
+    "nothing changed",
+  );
+});

@@ -12,7 +12,21 @@ import { claimsOf, credentials, postForm, postJson } from "../helpers/token_clie
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const project = await seedProject(t.db.sql);
-const PROFILE = ["name", "given_name", "family_name", "picture", "locale", "updated_at"];
+const PROFILE = [
+  "name",
+  "given_name",
+  "family_name",
+  "picture",
+  "locale",
+  "nickname",
+  "middle_name",
+  "preferred_username",
+  "website",
+  "zoneinfo",
+  "birthdate",
+  "gender",
+  "updated_at",
+];
 
 async function tokensFor(userId: string, scope: string) {
   const code = await issueCode(t.db.sql, project, { userId, scope, nonce: "n-1" });
@@ -65,6 +79,31 @@ Deno.test("profile scope — the ID token and userinfo carry the profile claims 
   });
   assert.equal(refreshed.res.status, 200);
   assert.equal(claimsOf(refreshed.body.id_token).name, "Ayu L.");
+});
+
+Deno.test("profile scope — nickname, middle_name, preferred_username, website, zoneinfo, birthdate and gender too", async () => {
+  const user = await seedUser(t.db.sql, project.id, "citra@example.com", { verified: true });
+  await t.db.sql`update astapa.users set nickname = 'Cici', middle_name = 'Ayu', preferred_username = 'citra',
+                 website = 'https://citra.example/', zoneinfo = 'Asia/Jayapura', birthdate = '0000-12-25',
+                 gender = 'female', profile_updated_at = to_timestamp(1780000000)
+                 where id = ${user}`;
+  const expected = {
+    nickname: "Cici",
+    middle_name: "Ayu",
+    preferred_username: "citra",
+    website: "https://citra.example/",
+    zoneinfo: "Asia/Jayapura",
+    birthdate: "0000-12-25",
+    gender: "female",
+    updated_at: 1780000000,
+  };
+  const tokens = await tokensFor(user, "openid profile");
+  assert.deepEqual(pick(claimsOf(tokens.id_token)), expected);
+  assert.deepEqual(pick(claimsOf(tokens.access_token)), {}, "never in the access token");
+  assert.deepEqual(pick(await userinfo(tokens.access_token)), expected);
+  const without = await tokensFor(user, "openid email");
+  assert.deepEqual(pick(claimsOf(without.id_token)), {});
+  assert.deepEqual(pick(await userinfo(without.access_token)), {});
 });
 
 Deno.test("profile scope — without it neither the ID token nor userinfo says a word of the profile", async () => {

@@ -48,3 +48,31 @@ Deno.test("sdk — userInfo: the profile claims with the profile scope, none wit
     assert.equal(info.given_name, expected, scope);
   }
 });
+
+Deno.test("sdk — the rest of the profile: typed on create, update and userInfo", async () => {
+  const made = await astapa.users.create({
+    email: "sdk-more@users.example",
+    nickname: "Tata",
+    zoneinfo: "Asia/Makassar",
+    birthdate: "0000-01-31",
+  });
+  assert.deepEqual([made.nickname, made.zoneinfo, made.birthdate, made.gender], [
+    "Tata",
+    "Asia/Makassar",
+    "0000-01-31",
+    null,
+  ]);
+  const changed = await astapa.users.update(made.sub, { website: "https://tata.example/", nickname: null });
+  assert.deepEqual([changed.website, changed.nickname], ["https://tata.example/", null]);
+  await assert.rejects(
+    astapa.users.update(made.sub, { zoneinfo: "Nowhere/Special" }),
+    (error: unknown) => error instanceof AstapaError && error.status === 400,
+  );
+  const code = await issueCode(t.db.sql, project, { userId: made.sub, scope: "openid profile" });
+  const info = await astapa.userInfo((await astapa.exchangeCode({ code, codeVerifier: "" })).accessToken);
+  assert.deepEqual([info.zoneinfo, info.birthdate, info.website], [
+    "Asia/Makassar",
+    "0000-01-31",
+    "https://tata.example/",
+  ]);
+});

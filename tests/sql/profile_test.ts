@@ -96,7 +96,7 @@ Deno.test("astapa.save_profile — sets, trims, clears and dates the profile; au
 Deno.test("astapa.save_profile — refuses unknown keys, non-strings and every value that breaks a rule (AS400 naming the field), all or nothing", async () => {
   const budi = await seedUser(db.sql, project.id, "budi@example.com");
   await save(budi, { name: "Budi" });
-  await rejectsAs(save(budi, { nickname: "b" }), "validation_failed", /profile has name/);
+  await rejectsAs(save(budi, { nick: "b" }), "validation_failed", /profile has name/);
   await rejectsAs(save(budi, { name: 5 }), "validation_failed", /name must be a string/);
   await rejectsAs(save(budi, []), "validation_failed");
   for (const [value, why] of BAD_TEXT) {

@@ -45,7 +45,10 @@ const person = (userName: string, active = true) => ({
   familyName: null,
   formatted: null,
   displayName: null,
+  nickName: null,
+  preferredLanguage: null,
   locale: null,
+  timezone: null,
   emails: [],
   active,
 });
@@ -284,5 +287,65 @@ Deno.test("scim policies — a project sees and changes its own directories and 
          values (${a.id}, ${acme}, ${tokenA}, now())`,
     ),
     /row-level security/,
+  );
+});
+
+Deno.test("astapa.scim_language_tag — the Accept-Language entry of highest weight, the first of equal ones; * and blanks name none", async () => {
+  const tag = (accept: string | null) =>
+    appValue<string | null>(db.sql, a.id, (tx) => tx`select astapa.scim_language_tag(${accept})`);
+  assert.equal(await tag("en-US"), "en-US");
+  assert.equal(await tag("da, en-gb;q=0.8, en;q=0.7"), "da");
+  assert.equal(await tag("en;q=0.5, id-ID;q=0.9, ms"), "ms");
+  assert.equal(await tag("en;q=0.5, id-ID;Q=0.9"), "id-ID");
+  assert.equal(await tag("*;q=1, fr;q=0.2"), "fr");
+  assert.equal(await tag(" , ;q=1"), null);
+  assert.equal(await tag(null), null);
+  // A malformed weight counts as 1 rather than failing the request.
+  assert.equal(await tag("en;q=0.1, de;q=abc"), "de");
+});
+
+Deno.test("astapa.scim_set_profile with the stored resource — only what changed: active alone sets nothing; nickName, timezone, preferredLanguage", async () => {
+  const r = await create("changes@acme.test");
+  const [row] = await db.sql`select user_id::text from astapa.scim_users where id = ${r.id as string}`;
+  const set = (resource: Record<string, string>) =>
+    call<string[]>(
+      a.id,
+      (tx) =>
+        tx`select astapa.scim_set_profile(${a.id}, ${row.user_id}::bigint, ${tx.json(resource)},
+             (select x from astapa.scim_users x where x.id = ${r.id as string}))`,
+    );
+  await db.sql`update astapa.scim_users set display_name = 'Dewi L.', given_name = 'Dewi', nick_name = 'Dee',
+               timezone = 'Asia/Jakarta' where id = ${r.id as string}`;
+  await db.sql`update astapa.users set name = 'Set by the app' where id = ${row.user_id}`;
+  // The same attributes as stored: nothing is set, the app's name stays.
+  assert.deepEqual(
+    await set({ displayName: "Dewi L.", givenName: "Dewi", nickName: "Dee", timezone: "Asia/Jakarta" }),
+    [],
+  );
+  // What changed is set, mapped: nickName, timezone (in the tz database's spelling), preferredLanguage's first.
+  assert.deepEqual(
+    await set({
+      displayName: "Dewi L.",
+      givenName: "Dewi",
+      nickName: "Didi",
+      timezone: "asia/makassar",
+      preferredLanguage: "id-ID, en;q=0.5",
+    }),
+    ["locale", "nickname", "zoneinfo"],
+  );
+  const [user] = await db
+    .sql`select name, nickname, zoneinfo, locale from astapa.users where id = ${row.user_id}`;
+  assert.deepEqual({ ...user }, {
+    name: "Set by the app",
+    nickname: "Didi",
+    zoneinfo: "Asia/Makassar",
+    locale: "id-ID",
+  });
+  // An unknown zone is dropped like any refused value; the rest is saved.
+  assert.deepEqual(
+    await set({ displayName: "Dewi L.", givenName: "Dewi", timezone: "Mars/Base", nickName: "D" }),
+    [
+      "nickname",
+    ],
   );
 });

@@ -431,3 +431,45 @@ Deno.test("api.import_users — the profile: a row states what it changes; a val
                               where project_id = ${p.id} and email = 'dewi@example.com'`;
   assert.deepEqual(dewi, { name: "Dewi", given_name: "Dewi", family_name: "Sartika" });
 });
+
+Deno.test("api.export_users and api.import_users — the rest of the profile goes out and comes back in; an unknown zone or future birthdate refuses the row", async () => {
+  const from = await seedProject(db.sql);
+  const profile = {
+    nickname: "Yuyu",
+    middle_name: "Kartika",
+    preferred_username: "ayu.l",
+    website: "http://ayu.example.id/",
+    zoneinfo: "asia/makassar",
+    birthdate: "0000-04-21",
+    gender: "female",
+  };
+  const first = await run(db.sql, from.id, [
+    { row: 1, email: "ayu@example.com", ...profile },
+    { row: 2, email: "mars@example.com", zoneinfo: "Mars/Olympus" },
+    { row: 3, email: "future@example.com", birthdate: "2999-01-01" },
+  ]);
+  assert.equal(first.created, 1);
+  assert.deepEqual(first.refused.map((r: { row: number; reason: string }) => [r.row, r.reason]), [
+    [2, "zoneinfo is an IANA time zone name, e.g. Asia/Jakarta."],
+    [3, "birthdate is a date in the past as YYYY-MM-DD, or 0000-MM-DD without the year."],
+  ]);
+  const [exported] = await asApp(
+    db.sql,
+    from.id,
+    (tx) => exportUsersPage(tx, from.id, { afterId: "0", size: 10, withPasswordHashes: false }),
+  );
+  const expected = { ...profile, zoneinfo: "Asia/Makassar" };
+  for (const [key, value] of Object.entries(expected)) assert.equal(exported[key], value, key);
+  // Into another project, as the export wrote it: the same profile.
+  const to = await seedProject(db.sql);
+  const { sub: _sub, ...row } = exported;
+  assert.deepEqual((await run(db.sql, to.id, [{ row: 1, ...row }])).refused, []);
+  const [back] = await db
+    .sql`select nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender
+                              from astapa.users where project_id = ${to.id}`;
+  assert.deepEqual({ ...back }, expected);
+  // A re-run stating one field changes that one only.
+  await run(db.sql, to.id, [{ row: 1, email: "ayu@example.com", nickname: "Ayu" }]);
+  const [again] = await db.sql`select nickname, gender from astapa.users where project_id = ${to.id}`;
+  assert.deepEqual({ ...again }, { nickname: "Ayu", gender: "female" });
+});

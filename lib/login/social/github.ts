@@ -15,7 +15,13 @@ import { requestOptions } from "./request_options.ts";
 import { clientAuthentication } from "./client_auth.ts";
 import { githubProfile } from "./profile_claims.ts";
 
-const GitHubUser = z.object({ id: z.number().int(), name: z.unknown(), avatar_url: z.unknown() });
+const GitHubUser = z.object({
+  id: z.number().int(),
+  name: z.unknown(),
+  avatar_url: z.unknown(),
+  login: z.unknown(),
+  blog: z.unknown(),
+});
 const GitHubEmails = z.array(z.object({ email: z.string(), primary: z.boolean(), verified: z.boolean() }));
 
 /** `timeoutMs`: each request's deadline (access token, /user, /user/emails). */

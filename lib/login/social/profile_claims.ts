@@ -1,28 +1,46 @@
 /**
  * The profile a provider gives at sign-in, as OIDC profile claims (name, given_name, family_name, picture,
- * locale) for api.fill_profile — which keeps only strings, fills only empty fields and drops a value that breaks
+ * locale, and where a provider has them nickname, middle_name, preferred_username, website, zoneinfo, birthdate,
+ * gender) for api.fill_profile — which keeps only strings, fills only empty fields and drops a value that breaks
  * its rule (db/api/profile.sql). Here each provider's shape is mapped, nothing is judged.
  */
 import { z } from "zod";
+import { PROFILE_CLAIM_NAMES } from "@/db/token_claims.ts";
+
+/** The profile claims Astapa keeps (astapa.profile_fields): all but updated_at, which is Astapa's own. */
+const PROFILE_CLAIMS = PROFILE_CLAIM_NAMES.filter((claim) => claim !== "updated_at");
 
 /** What a provider said about the person; only these keys are read. */
-export type ProviderProfile = {
-  name?: unknown;
-  given_name?: unknown;
-  family_name?: unknown;
-  picture?: unknown;
-  locale?: unknown;
-};
+export type ProviderProfile = Partial<
+  Record<Exclude<typeof PROFILE_CLAIM_NAMES[number], "updated_at">, unknown>
+>;
 
-/** The OIDC standard claims of an ID token (Google, an OIDC SSO connection), the others left behind. */
+/**
+ * The OIDC profile claims of an ID token (Google, an OIDC SSO connection: whatever its IdP sends of them), the
+ * others left behind.
+ */
 export function oidcProfile(claims: Record<string, unknown>): ProviderProfile {
-  const { name, given_name, family_name, picture, locale } = claims;
-  return { name, given_name, family_name, picture, locale };
+  return Object.fromEntries(
+    PROFILE_CLAIMS.filter((claim) => claim in claims).map((claim) => [claim, claims[claim]]),
+  );
 }
 
-/** GitHub's GET /user: its display name (often null) and avatar. */
-export function githubProfile(user: { name?: unknown; avatar_url?: unknown }): ProviderProfile {
-  return { name: user.name, picture: user.avatar_url };
+/**
+ * GitHub's GET /user: its display name (often null), avatar, login as preferred_username (the handle the person
+ * chose and goes by; GitHub lets it change and be reused, which OIDC says of preferred_username anyway: never a
+ * key) and blog as website (GitHub keeps what was typed, often without a scheme: example.com is https://).
+ */
+export function githubProfile(
+  user: { name?: unknown; avatar_url?: unknown; login?: unknown; blog?: unknown },
+): ProviderProfile {
+  const blog = typeof user.blog === "string" ? user.blog.trim() : undefined;
+  const website = blog && !/^[a-z][a-z0-9+.-]*:/i.test(blog) ? `https://${blog}` : blog;
+  return {
+    name: user.name,
+    picture: user.avatar_url,
+    preferred_username: user.login,
+    website: website || undefined,
+  };
 }
 
 const AppleUser = z.object({
@@ -72,6 +90,13 @@ const SAML_ATTRIBUTES: Record<keyof ProviderProfile, string[]> = {
   ],
   picture: ["picture"],
   locale: ["locale", "preferredLanguage", "urn:oid:2.16.840.1.113730.3.1.39"],
+  nickname: ["nickname", "nickName"],
+  middle_name: ["middle_name", "middleName"],
+  preferred_username: ["preferred_username"],
+  website: ["website"],
+  zoneinfo: ["zoneinfo", "timezone"],
+  birthdate: ["birthdate"],
+  gender: ["gender"],
 };
 
 /** The profile in a SAML assertion's attributes: for each field, the first of its names that has one value. */
