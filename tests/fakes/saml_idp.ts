@@ -192,8 +192,26 @@ export async function startFakeSamlIdp() {
       `<button type="submit">Continue as ${idp.approveAs}</button></form>`;
     return new Response(html, { headers: { "content-type": "text/html" } });
   };
+  // The IdP's app portal for browser tests: the app's tile posts a signed Response nobody asked for (IdP-initiated)
+  // to the ACS `acs` names, for the SP entity `audience`, signing in approveAs.
+  const servePortal = (url: URL) => {
+    const acsUrl = url.searchParams.get("acs") ?? "";
+    const response = encodeResponse(idp.signedXml({
+      inResponseTo: "",
+      idpInitiated: true,
+      acsUrl,
+      audience: url.searchParams.get("audience") ?? "",
+      nameId: idp.approveAs,
+    }));
+    const html =
+      `<!doctype html><title>Fake IdP portal</title><link rel="icon" href="data:,"><form method="post" action="${acsUrl}">` +
+      `<input type="hidden" name="SAMLResponse" value="${response}"><button type="submit">Open the app</button></form>`;
+    return new Response(html, { headers: { "content-type": "text/html" } });
+  };
   const server = serveFake((_req, url) =>
-    url.pathname === "/metadata"
+    url.pathname === "/portal"
+      ? servePortal(url)
+      : url.pathname === "/metadata"
       ? new Response(metadata(), { headers: { "content-type": "application/samlmetadata+xml" } })
       : url.pathname === "/sso"
       ? serveSso(url)
@@ -209,6 +227,8 @@ export async function startFakeSamlIdp() {
     metadataUrl: `${server.origin}/metadata`,
     /** The loopback sign-in page (http: tests allow it), for browser tests. */
     browserSsoUrl: `${server.origin}/sso`,
+    /** The loopback app portal (IdP-initiated), for browser tests: `?acs=…&audience=…`. */
+    browserPortalUrl: `${server.origin}/portal`,
     /** Who the loopback sign-in page signs in. */
     approveAs: "dewi@acme.test",
     server,
