@@ -68,8 +68,8 @@ export async function pendingSsoSignIn(c: Ctx, request: AuthorizeRequest) {
 /**
  * Where the sign-in page sends an authorization request that a pending action of its project and address is
  * waiting for: the reset form, the sign-up form filled in, or an IdP-initiated SSO sign-in's confirmation; null to
- * sign in as usual. A cookie of another
- * project, or one whose link is used or expired, is cleared; one for another address (login_hint) is left alone.
+ * sign in as usual. A cookie of another project, or one whose link is used or expired, is cleared; one for another
+ * address (login_hint) is left alone.
  */
 export async function pendingLoginPage(c: Ctx, request: AuthorizeRequest, query: URLSearchParams) {
   const cookie = readPendingLogin(c);
