@@ -8,7 +8,7 @@ import { result } from "./result.ts";
 import { sha256 } from "../lib/secrets.ts";
 
 export const PendingLoginSchema = z.object({
-  kind: z.enum(["reset_password", "waitlist_sign_up"]),
+  kind: z.enum(["reset_password", "waitlist_sign_up", "sso_sign_in"]),
   email: z.string(),
   initiate_login_uri: z.string().nullable(),
 });

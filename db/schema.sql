@@ -2467,6 +2467,7 @@ create table astapa.sso_connections (
   idp_certificates text[],
   want_assertions_encrypted boolean default false not null,
   sign_authn_requests boolean default false not null,
+  idp_initiated boolean default false not null,
   constraint sso_connections_pkey PRIMARY KEY (project_id, id),
   constraint sso_connections_id_key UNIQUE (id),
   constraint sso_connections_organization_id_key UNIQUE (project_id, organization_id),
@@ -2476,6 +2477,7 @@ create table astapa.sso_connections (
   constraint sso_connections_id_check CHECK (id ~ '^sso_[a-z2-7]{24}$'::text),
   constraint sso_connections_idp_certificates_check CHECK (cardinality(idp_certificates) >= 1 AND cardinality(idp_certificates) <= 3 AND length(array_to_string(idp_certificates, ','::text)) <= 24000 AND array_to_string(idp_certificates, ','::text) ~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$'::text),
   constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
+  constraint sso_connections_idp_initiated_check CHECK (protocol = 'saml'::text OR NOT idp_initiated),
   constraint sso_connections_idp_sso_url_check CHECK (length(idp_sso_url) <= 2000 AND idp_sso_url ~ '^https?://[^\s#]+$'::text),
   constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text),
   constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled)),
@@ -2488,6 +2490,7 @@ comment on column astapa.sso_connections.protocol is 'oidc: an OpenID Provider (
 comment on column astapa.sso_connections.idp_certificates is 'The SAML IdP''s signing certificates, base64 DER without PEM armour; an assertion signed by any one is accepted.';
 comment on column astapa.sso_connections.want_assertions_encrypted is 'SAML: refuse an assertion that is not an EncryptedAssertion (to the connection''s service provider key).';
 comment on column astapa.sso_connections.sign_authn_requests is 'SAML: sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection''s current service provider key.';
+comment on column astapa.sso_connections.idp_initiated is 'SAML: accept a Response the IdP sent unasked (sign-in from the IdP''s portal), handed to the app''s initiate_login_uri as a pending SSO sign-in (astapa.sso_pending_sign_ins).';
 grant delete, insert, select, update on astapa.sso_connections to astapa_app;
 create policy "a project adds its own sso connections" on astapa.sso_connections as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -2531,6 +2534,41 @@ create policy "a project reads its own sso identities" on astapa.sso_identities 
 create policy "a project unlinks its own sso identities" on astapa.sso_identities as permissive for delete to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER sso_identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.sso_pending_sign_ins (
+  project_id text not null,
+  token_hash bytea not null,
+  connection_id text not null,
+  subject text not null,
+  email text not null,
+  profile jsonb default '{}'::jsonb not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint sso_pending_sign_ins_pkey PRIMARY KEY (project_id, token_hash),
+  constraint sso_pending_sign_ins_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_pending_sign_ins_email_check CHECK (length(email) >= 1 AND length(email) <= 320),
+  constraint sso_pending_sign_ins_profile_check CHECK (jsonb_typeof(profile) = 'object'::text),
+  constraint sso_pending_sign_ins_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 1024),
+  constraint sso_pending_sign_ins_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.sso_pending_sign_ins enable row level security;
+alter table astapa.sso_pending_sign_ins force row level security;
+comment on table astapa.sso_pending_sign_ins is 'Identities a SAML IdP vouched for in a Response it sent unasked (IdP-initiated), verified and waiting for the app''s own authorization request to sign them in: ten minutes, single use, found by the SHA-256 of the token in the browser''s pending-login cookie.';
+CREATE INDEX sso_pending_sign_ins_project_id_connection_id_idx ON astapa.sso_pending_sign_ins USING btree (project_id, connection_id);
+CREATE INDEX sso_pending_sign_ins_project_id_expires_at_idx ON astapa.sso_pending_sign_ins USING btree (project_id, expires_at);
+grant delete, insert, select on astapa.sso_pending_sign_ins to astapa_app;
+grant update (used_at) on astapa.sso_pending_sign_ins to astapa_app;
+create policy "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
 create table astapa.sso_saml_assertions (
@@ -10294,11 +10332,19 @@ AS $function$
         and not exists (select from astapa.users as u
                         where u.project_id = e.project_id and u.environment = e.environment
                           and u.email_lower = e.email_lower and u.deleted_at is null)
+      union all
+      -- A verified IdP-initiated SAML sign-in, while unused and its connection still accepts one.
+      select 'sso_sign_in', x.email
+      from astapa.sso_pending_sign_ins as x
+      join astapa.sso_connections as c on c.project_id = x.project_id and c.id = x.connection_id
+      where x.project_id = (select astapa.current_project_id()) and x.token_hash = pending_login.token_hash
+        and x.used_at is null and x.expires_at > pg_catalog.now()
+        and c.protocol = 'saml' and c.enabled and c.idp_initiated
     ) as pending
     join astapa.projects as p on p.id = (select astapa.current_project_id())
     limit 1
   $function$;
-comment on function api.pending_login(bytea) is 'What a mailed /auth/start link of the current project starts (OIDC Core §4 third-party initiated login, docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up, email, initiate_login_uri: the project client''s, or null}, or null for a token unknown, used or expired. Reading it uses nothing: the reset (api.reset_password) or the sign-up does.';
+comment on function api.pending_login(bytea) is 'What a mailed /auth/start link of the current project starts (OIDC Core §4 third-party initiated login, docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up | sso_sign_in (an IdP-initiated SAML sign-in, api.use_sso_pending_sign_in), email, initiate_login_uri: the project client''s, or null}, or null for a token unknown, used or expired. Reading it uses nothing: the reset (api.reset_password) or the sign-up does.';
 grant execute on function api.pending_login(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -10795,7 +10841,7 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text, idp_initiated boolean DEFAULT NULL::boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -10849,10 +10895,10 @@ AS $function$
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required,
-                                          want_assertions_encrypted, sign_authn_requests)
+                                          want_assertions_encrypted, sign_authn_requests, idp_initiated)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
               coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
-              coalesce(sign_authn_requests, false))
+              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false))
       returning * into c;
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
@@ -10860,7 +10906,7 @@ AS $function$
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                      'sign_authn_requests', c.sign_authn_requests));
+                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -10872,6 +10918,7 @@ AS $function$
                                            x.protocol = 'saml' and x.want_assertions_encrypted),
       sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
                                      x.protocol = 'saml' and x.sign_authn_requests),
+      idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
@@ -10881,12 +10928,12 @@ AS $function$
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                    'sign_authn_requests', c.sign_authn_requests));
+                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
-grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text) to astapa_app;
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
+grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
@@ -10928,7 +10975,7 @@ AS $function$
     delete from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id;
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
-      want_assertions_encrypted = false, sign_authn_requests = false,
+      want_assertions_encrypted = false, sign_authn_requests = false, idp_initiated = false,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -11652,6 +11699,52 @@ AS $function$
   $function$;
 comment on function api.record_saml_assertion(text,text,timestamp with time zone) is 'Records the ID of an assertion a SAML connection accepted, kept until expires_at (when the assertion could no longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 no project. A connection unknown to the project fails its foreign key.';
 grant execute on function api.record_saml_assertion(text,text,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    -- Named columns, not projects%rowtype: the app role may not read the client secret's hash.
+    p record;
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A pending SSO sign-in is recorded for one project.';
+    end if;
+    if not exists (select from astapa.sso_connections c
+                   where c.project_id = project and c.id = record_sso_pending_sign_in.connection_id
+                     and c.protocol = 'saml' and c.enabled and c.idp_initiated) then
+      raise exception using errcode = 'AS404',
+        message = 'This SSO connection does not accept sign-ins from the identity provider''s portal.';
+    end if;
+    select x.settings, x.redirect_uris into p from astapa.projects x where x.id = project;
+    if p.settings ->> 'initiate_login_uri' is null then
+      raise exception using errcode = 'AS4L0', message =
+        'The project''s client has no initiate_login_uri, so a sign-in from the identity provider''s portal has no '
+        'app to start it.';
+    end if;
+    if token_hash is null or pg_catalog.length(token_hash) <> 32 or subject is null
+       or pg_catalog.length(subject) not between 1 and 1024 or email is null
+       or pg_catalog.length(email) not between 1 and 320
+       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'A pending SSO sign-in needs its token hash, subject and email.';
+    end if;
+    -- Pruned as it goes: an expired or used one signs nobody in any more.
+    delete from astapa.sso_pending_sign_ins x
+    where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
+    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at)
+    values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
+            record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
+            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes');
+    return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
+                                         'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
+  end
+  $function$;
+comment on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb) is 'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes) for ten minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: {initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
+grant execute on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -13332,6 +13425,33 @@ CREATE OR REPLACE FUNCTION api.rotate_webhook_secret(project_id text, secret_sea
 AS $function$ select api.rotate_webhook_endpoint_secret(project_id, null, secret_sealed) $function$;
 comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singular form: replaces the oldest endpoint''s signing secret (api.rotate_webhook_endpoint_secret).';
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.saml_connection_project(connection_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'A SAML connection''s project is looked up before one is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select c.project_id into project from astapa.sso_connections c
+    where c.id = saml_connection_project.connection_id and c.protocol = 'saml';
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return project;
+  end
+  $function$;
+comment on function api.saml_connection_project(text) is 'The project of the SAML connection an ACS URL names, or null: a Response the IdP sent unasked (IdP-initiated) arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
+grant execute on function api.saml_connection_project(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.saml_service_provider(connection_id text)
@@ -16871,6 +16991,24 @@ AS $function$
   $function$;
 comment on function api.use_passkey(bytea,bigint,boolean) is 'Records a verified assertion: the new sign counter, backup state and last use. A counter that did not move forwards marks the credential cloned (audited user.passkey_cloned) and refuses it, now and later. Returns {accepted, user_id, synced} or {accepted: false, reason: unknown|cloned}. AS4E0 (nothing recorded) when the user''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.use_passkey(bytea,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.use_sso_pending_sign_in(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.sso_pending_sign_ins x set used_at = pg_catalog.now()
+    from astapa.sso_connections c
+    where x.project_id = (select astapa.current_project_id()) and x.token_hash = use_sso_pending_sign_in.token_hash
+      and x.used_at is null and x.expires_at > pg_catalog.now()
+      and c.project_id = x.project_id and c.id = x.connection_id and c.protocol = 'saml' and c.enabled
+      and c.idp_initiated
+    returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
+                                            'email', x.email, 'profile', x.profile)
+  $function$;
+comment on function api.use_sso_pending_sign_in(bytea) is 'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, email, profile}, for api.sign_in_with_sso next (used even when that refuses the person).';
+grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_billing(project_id text, user_id bigint, now timestamp with time zone DEFAULT now())
@@ -24409,6 +24547,7 @@ AS $function$
       'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates),
       'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
       'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
+      'idp_initiated', case when c.protocol = 'saml' then c.idp_initiated end,
       'sp_certificates', case when c.protocol = 'saml' then coalesce(
         (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
                                      'certificate', k.certificate, 'created_at', k.created_at)
@@ -24507,9 +24646,12 @@ AS $function$
                     'private_key_sealed', k.private_key_sealed) order by k.state, k.created_at), '[]'::jsonb)
                   from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
       'organization_name', (select o.name from astapa.organizations o
-                            where o.project_id = c.project_id and o.id = c.organization_id))
+                            where o.project_id = c.project_id and o.id = c.organization_id),
+      -- Where an IdP-initiated sign-in goes to be started by the app (the project client's, or null).
+      'initiate_login_uri', (select p.settings ->> 'initiate_login_uri' from astapa.projects p
+                             where p.id = c.project_id))
   $function$;
-comment on function astapa.sso_sign_in_json(astapa.sso_connections) is 'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret, a SAML connection''s sealed service provider keys (to sign requests and decrypt assertions) and the organization''s name (pages name the provider by it). Never answered by the Platform API.';
+comment on function astapa.sso_sign_in_json(astapa.sso_connections) is 'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret, a SAML connection''s sealed service provider keys (to sign requests and decrypt assertions) and the organization''s name (pages name the provider by it), and the project client''s initiate_login_uri (where an IdP-initiated sign-in is handed to the app). Never answered by the Platform API.';
 grant execute on function astapa.sso_sign_in_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner

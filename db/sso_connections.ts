@@ -19,6 +19,8 @@ export const SsoConnection = z.object({
   idp_certificates: z.array(z.string()).optional(),
   want_assertions_encrypted: z.boolean().optional(),
   sign_authn_requests: z.boolean().optional(),
+  /** SAML: a Response the IdP sends unasked (its portal's tile) is handed to the app's initiate_login_uri. */
+  idp_initiated: z.boolean().optional(),
   /** The connection's own service provider certificates (base64 DER), current first; never a private key. */
   sp_certificates: z.array(z.object({
     id: z.string(),
@@ -46,6 +48,8 @@ export const SsoSignInConnection = SsoConnection.extend({
     private_key_sealed: z.string(),
   })),
   organization_name: z.string(),
+  /** The project client's, where an IdP-initiated sign-in is handed to the app; null when it has none. */
+  initiate_login_uri: z.string().nullable(),
 });
 export type SsoSignInConnection = z.infer<typeof SsoSignInConnection>;
 
@@ -74,6 +78,7 @@ export type SamlConnectionInput = {
   emailVerifiedRequired: boolean | null;
   wantAssertionsEncrypted: boolean | null;
   signAuthnRequests: boolean | null;
+  idpInitiated: boolean | null;
   /** A new key pair, kept only when the connection has none yet. */
   spKey: SealedSpKey;
 };
@@ -87,7 +92,7 @@ export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlCo
                                           ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired},
                                           ${input.wantAssertionsEncrypted}, ${input.signAuthnRequests},
                                           ${input.spKey.id}, ${input.spKey.certificate},
-                                          ${input.spKey.privateKeySealed}) as result`,
+                                          ${input.spKey.privateKeySealed}, ${input.idpInitiated}) as result`,
     SsoConnection,
   );
 /** The new key pair becomes current, the current one previous (AS409 while a previous one is kept). */
@@ -194,4 +199,54 @@ export function recordSamlAssertion(
   return asApp(sql, projectId, async (tx) => {
     await tx`select api.record_saml_assertion(${connectionId}, ${assertionId}, ${expiresAt})`;
   });
+}
+
+/** The project of the SAML connection an ACS URL names (before any project is known), or null. */
+export function samlConnectionProject(sql: Sql, connectionId: string) {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.saml_connection_project(${connectionId}) as result`, z.string().nullable()),
+  );
+}
+
+/**
+ * Keeps a verified IdP-initiated sign-in's identity under the SHA-256 of the pending-login cookie's token; answers
+ * where the browser goes next (the project client's initiate_login_uri and redirect URIs).
+ */
+export function recordSsoPendingSignIn(
+  sql: Sql,
+  projectId: string,
+  connectionId: string,
+  tokenHash: Uint8Array,
+  identity: SsoIdentity,
+) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.record_sso_pending_sign_in(${connectionId}, ${tokenHash}, ${identity.subject},
+                                                 ${identity.email}, ${
+          tx.json((identity.profile ?? {}) as Record<string, string>)
+        }) as result`,
+        z.object({ initiate_login_uri: z.string(), redirect_uris: z.array(z.string()) }),
+      ),
+  );
+}
+
+const PendingSsoSignIn = z.object({
+  connection_id: z.string(),
+  subject: z.string(),
+  email: z.string(),
+  profile: z.record(z.string(), z.unknown()),
+}).nullable();
+
+/** Uses a pending IdP-initiated sign-in (once); null when unknown, used, expired or its connection stopped it. */
+export function useSsoPendingSignIn(sql: Sql, projectId: string, tokenHash: Uint8Array) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.use_sso_pending_sign_in(${tokenHash}) as result`, PendingSsoSignIn),
+  );
 }

@@ -42,6 +42,11 @@ export type SamlSsoConnection = SsoConnectionCommon & {
   want_assertions_encrypted: boolean;
   /** Sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection's key. */
   sign_authn_requests: boolean;
+  /**
+   * Accept sign-ins started from the IdP's app portal: handed to the project client's initiate_login_uri, where
+   * the app starts its own sign-in (docs/enterprise-sso.md, "Sign-in from the IdP's portal").
+   */
+  idp_initiated: boolean;
   /** The connection's own certificates (base64 DER), current first; a previous one during a rotation. */
   sp_certificates: SamlSpCertificate[];
 };
@@ -79,6 +84,7 @@ export type SamlSsoConnectionInput =
     /** Left out: kept (false for a new connection). */
     want_assertions_encrypted?: boolean;
     sign_authn_requests?: boolean;
+    idp_initiated?: boolean;
   }
   & (
     | Record<never, never>

@@ -28,7 +28,8 @@ export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {
         <dt>
           Assertions {sso.want_assertions_encrypted ? "must be encrypted" : "may be encrypted"} · requests
           {" "}
-          {sso.sign_authn_requests ? "signed" : "unsigned"}
+          {sso.sign_authn_requests ? "signed" : "unsigned"} · sign-in from the IdP's portal{" "}
+          {sso.idp_initiated ? "on" : "off"}
         </dt>
         {(sso.sp_certificates ?? []).map((key) => (
           <dd data-sp-certificate={key.state}>
@@ -74,13 +75,14 @@ export function SamlCertificateForm({ action, csrf, organization, rotating }: {
 }
 
 /** An admin's SAML set-up: the IdP's metadata XML. */
-export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, signed }: {
+export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, signed, idpInitiated }: {
   action: string;
   csrf: string;
   organization: string;
   enabled: boolean;
   encrypted: boolean;
   signed: boolean;
+  idpInitiated: boolean;
 }) {
   return (
     <details>
@@ -105,6 +107,10 @@ export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, si
         </label>
         <label>
           <input type="checkbox" name="sign_authn_requests" checked={signed} /> Sign authentication requests
+        </label>
+        <label>
+          <input type="checkbox" name="idp_initiated" checked={idpInitiated} />{" "}
+          Sign-in from the IdP's app portal (needs the app's initiate-login URI in Settings)
         </label>
         <button type="submit" name="action" value="save_saml">Save SAML connection</button>
       </form>

@@ -656,6 +656,14 @@ create or replace function api.pending_login(token_hash bytea) returns jsonb
         and not exists (select from astapa.users as u
                         where u.project_id = e.project_id and u.environment = e.environment
                           and u.email_lower = e.email_lower and u.deleted_at is null)
+      union all
+      -- A verified IdP-initiated SAML sign-in, while unused and its connection still accepts one.
+      select 'sso_sign_in', x.email
+      from astapa.sso_pending_sign_ins as x
+      join astapa.sso_connections as c on c.project_id = x.project_id and c.id = x.connection_id
+      where x.project_id = (select astapa.current_project_id()) and x.token_hash = pending_login.token_hash
+        and x.used_at is null and x.expires_at > pg_catalog.now()
+        and c.protocol = 'saml' and c.enabled and c.idp_initiated
     ) as pending
     join astapa.projects as p on p.id = (select astapa.current_project_id())
     limit 1
@@ -663,7 +671,8 @@ create or replace function api.pending_login(token_hash bytea) returns jsonb
 
 comment on function api.pending_login(bytea) is
   'What a mailed /auth/start link of the current project starts (OIDC Core §4 third-party initiated login, '
-  'docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up, email, '
+  'docs/hosted-login.md "Sign-ins the app did not start"): {kind: reset_password | waitlist_sign_up | '
+  'sso_sign_in (an IdP-initiated SAML sign-in, api.use_sso_pending_sign_in), email, '
   'initiate_login_uri: the project client''s, or null}, or null for a token unknown, used or expired. Reading it '
   'uses nothing: the reset (api.reset_password) or the sign-up does.';
 

@@ -45,6 +45,27 @@ create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_a
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project reads its own pending sso sign ins" on astapa.sso_pending_sign_ins
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project records its own pending sso sign ins" on astapa.sso_pending_sign_ins
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins;
+create policy "a project prunes its own pending sso sign ins" on astapa.sso_pending_sign_ins
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
 drop policy if exists "a project reads its own saml sp keys" on astapa.sso_saml_sp_keys;
 create policy "a project reads its own saml sp keys" on astapa.sso_saml_sp_keys
   for select to astapa_app, astapa_owner
@@ -93,6 +114,7 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
       'idp_certificates', pg_catalog.to_jsonb(c.idp_certificates),
       'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
       'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
+      'idp_initiated', case when c.protocol = 'saml' then c.idp_initiated end,
       'sp_certificates', case when c.protocol = 'saml' then coalesce(
         (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
                                      'certificate', k.certificate, 'created_at', k.created_at)
@@ -161,7 +183,7 @@ create or replace function api.put_sso_connection(
     delete from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id;
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
-      want_assertions_encrypted = false, sign_authn_requests = false,
+      want_assertions_encrypted = false, sign_authn_requests = false, idp_initiated = false,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -296,7 +318,8 @@ create or replace function api.put_saml_sso_connection(
   sign_authn_requests boolean default null,
   sp_key_id text default null,
   sp_certificate text default null,
-  sp_private_key_sealed text default null
+  sp_private_key_sealed text default null,
+  idp_initiated boolean default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -351,10 +374,10 @@ create or replace function api.put_saml_sso_connection(
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required,
-                                          want_assertions_encrypted, sign_authn_requests)
+                                          want_assertions_encrypted, sign_authn_requests, idp_initiated)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
               coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
-              coalesce(sign_authn_requests, false))
+              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false))
       returning * into c;
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
@@ -362,7 +385,7 @@ create or replace function api.put_saml_sso_connection(
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                      'sign_authn_requests', c.sign_authn_requests));
+                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -374,6 +397,7 @@ create or replace function api.put_saml_sso_connection(
                                            x.protocol = 'saml' and x.want_assertions_encrypted),
       sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
                                      x.protocol = 'saml' and x.sign_authn_requests),
+      idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
@@ -383,24 +407,25 @@ create or replace function api.put_saml_sso_connection(
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                    'sign_authn_requests', c.sign_authn_requests));
+                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
     return astapa.sso_connection_json(c);
   end
   $$;
 
 comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean, text,
-                                                 text, text) is
+                                                 text, text, boolean) is
   'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
   'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
   'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
   'yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one '
   'completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the '
   'last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made '
-  'by the app, kept only when the connection has none yet. Audited sso_connection.created|updated. AS404 unknown '
+  'by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): '
+  'accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. Audited sso_connection.created|updated. AS404 unknown '
   'organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
 
 grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean,
-                                                      text, text, text) to astapa_app;
+                                                      text, text, text, boolean) to astapa_app;
 
 create or replace function api.rotate_saml_sp_key(
   organization_id text,
@@ -552,6 +577,119 @@ comment on function api.record_saml_assertion(text, text, timestamptz) is
 
 grant execute on function api.record_saml_assertion(text, text, timestamptz) to astapa_app;
 
+create or replace function api.saml_connection_project(connection_id text) returns text
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'A SAML connection''s project is looked up before one is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select c.project_id into project from astapa.sso_connections c
+    where c.id = saml_connection_project.connection_id and c.protocol = 'saml';
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return project;
+  end
+  $$;
+
+comment on function api.saml_connection_project(text) is
+  'The project of the SAML connection an ACS URL names, or null: a Response the IdP sent unasked (IdP-initiated) '
+  'arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; '
+  'it sees only the one connection the id names (policy "definer functions find …"), answers its project id only '
+  '(public: it is in every /auth/start link), and refuses to run once a project is set.';
+
+revoke execute on function api.saml_connection_project(text) from public;
+grant execute on function api.saml_connection_project(text) to astapa_app;
+
+create or replace function api.record_sso_pending_sign_in(
+  connection_id text,
+  token_hash bytea,
+  subject text,
+  email text,
+  profile jsonb
+) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    -- Named columns, not projects%rowtype: the app role may not read the client secret's hash.
+    p record;
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A pending SSO sign-in is recorded for one project.';
+    end if;
+    if not exists (select from astapa.sso_connections c
+                   where c.project_id = project and c.id = record_sso_pending_sign_in.connection_id
+                     and c.protocol = 'saml' and c.enabled and c.idp_initiated) then
+      raise exception using errcode = 'AS404',
+        message = 'This SSO connection does not accept sign-ins from the identity provider''s portal.';
+    end if;
+    select x.settings, x.redirect_uris into p from astapa.projects x where x.id = project;
+    if p.settings ->> 'initiate_login_uri' is null then
+      raise exception using errcode = 'AS4L0', message =
+        'The project''s client has no initiate_login_uri, so a sign-in from the identity provider''s portal has no '
+        'app to start it.';
+    end if;
+    if token_hash is null or pg_catalog.length(token_hash) <> 32 or subject is null
+       or pg_catalog.length(subject) not between 1 and 1024 or email is null
+       or pg_catalog.length(email) not between 1 and 320
+       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'A pending SSO sign-in needs its token hash, subject and email.';
+    end if;
+    -- Pruned as it goes: an expired or used one signs nobody in any more.
+    delete from astapa.sso_pending_sign_ins x
+    where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
+    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at)
+    values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
+            record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
+            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes');
+    return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
+                                         'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
+  end
+  $$;
+
+comment on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb) is
+  'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes) for ten '
+  'minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own '
+  'authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: '
+  '{initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one '
+  'with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
+
+grant execute on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb) to astapa_app;
+
+create or replace function api.use_sso_pending_sign_in(token_hash bytea) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.sso_pending_sign_ins x set used_at = pg_catalog.now()
+    from astapa.sso_connections c
+    where x.project_id = (select astapa.current_project_id()) and x.token_hash = use_sso_pending_sign_in.token_hash
+      and x.used_at is null and x.expires_at > pg_catalog.now()
+      and c.project_id = x.project_id and c.id = x.connection_id and c.protocol = 'saml' and c.enabled
+      and c.idp_initiated
+    returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
+                                            'email', x.email, 'profile', x.profile)
+  $$;
+
+comment on function api.use_sso_pending_sign_in(bytea) is
+  'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one '
+  'whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, '
+  'email, profile}, for api.sign_in_with_sso next (used even when that refuses the person).';
+
+grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
+
 create or replace function astapa.sso_sign_in_json(c astapa.sso_connections) returns jsonb
   language sql
   stable
@@ -564,13 +702,17 @@ create or replace function astapa.sso_sign_in_json(c astapa.sso_connections) ret
                     'private_key_sealed', k.private_key_sealed) order by k.state, k.created_at), '[]'::jsonb)
                   from astapa.sso_saml_sp_keys k where k.project_id = c.project_id and k.connection_id = c.id),
       'organization_name', (select o.name from astapa.organizations o
-                            where o.project_id = c.project_id and o.id = c.organization_id))
+                            where o.project_id = c.project_id and o.id = c.organization_id),
+      -- Where an IdP-initiated sign-in goes to be started by the app (the project client's, or null).
+      'initiate_login_uri', (select p.settings ->> 'initiate_login_uri' from astapa.projects p
+                             where p.id = c.project_id))
   $$;
 
 comment on function astapa.sso_sign_in_json(astapa.sso_connections) is
   'What the hosted login needs to send a person to a connection''s IdP: the connection with its sealed secret, a '
   'SAML connection''s sealed service provider keys (to sign requests and decrypt assertions) and the '
-  'organization''s name (pages name the provider by it). Never answered by the Platform API.';
+  'organization''s name (pages name the provider by it), and the project client''s initiate_login_uri (where an '
+  'IdP-initiated sign-in is handed to the app). Never answered by the Platform API.';
 
 grant execute on function astapa.sso_sign_in_json(astapa.sso_connections) to astapa_app;
 

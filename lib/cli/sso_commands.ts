@@ -27,6 +27,7 @@ export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
   org set-sso --project ID --org ID --protocol saml (--idp-metadata FILE | --idp-metadata-url URL
               | --idp-entity-id X --idp-sso-url URL --idp-certificate PEM-FILE) [--enabled true|false]
               [--want-assertions-encrypted true|false] [--sign-authn-requests true|false]
+                             [--idp-initiated true|false]
                              a SAML IdP; shows the SP entity ID and ACS URL to give the IdP
   org rotate-sso-certificate|remove-previous-sso-certificate --project ID --org ID
                              a SAML connection's own certificate: roll it (the old one kept until removed)`;
@@ -51,6 +52,7 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
       ["acs url", c.acs_url ?? ""],
       ["want assertions encrypted", String(c.want_assertions_encrypted ?? false)],
       ["sign authn requests", String(c.sign_authn_requests ?? false)],
+      ["idp-initiated (portal) sign-in", String(c.idp_initiated ?? false)],
       [
         "sp certificates",
         (c.sp_certificates ?? []).map((k) => `${k.id} (${k.state})`).join(" ") || "- (made at the next save)",
@@ -80,6 +82,7 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
           "idp-certificate",
           "want-assertions-encrypted",
           "sign-authn-requests",
+          "idp-initiated",
         ]
         : ["issuer", "idp-client-id", "idp-client-secret"],
     )
@@ -184,6 +187,7 @@ async function setSaml(
       emailVerifiedRequired: trueOrFalse(args, "email-verified-required"),
       wantAssertionsEncrypted: trueOrFalse(args, "want-assertions-encrypted"),
       signAuthnRequests: trueOrFalse(args, "sign-authn-requests"),
+      idpInitiated: trueOrFalse(args, "idp-initiated"),
       spKey,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);

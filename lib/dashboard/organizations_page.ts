@@ -63,6 +63,7 @@ export const OrganizationSsoForm = z.object({
   enabled: z.literal("on").optional(),
   want_assertions_encrypted: z.literal("on").optional(),
   sign_authn_requests: z.literal("on").optional(),
+  idp_initiated: z.literal("on").optional(),
 });
 
 /** An admin puts a team plan (one the app sells itself) on an organization, or takes it away (""). */

@@ -282,6 +282,18 @@ const en = {
     "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
   ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
+  samlPortalOff:
+    "Your organization's sign-in sent you here, but no sign-in was started in this browser, and sign-in from your company's app portal is not enabled for this organization. Start from the app you want to use and choose single sign-on.",
+  samlPortalNoApp:
+    "Your organization's sign-in sent you here, but no sign-in was started in this browser, and this app has not set up sign-in from your company's app portal (it names no page to start it). Start from the app you want to use and choose single sign-on.",
+  ssoPortalTitle: "Continue signing in?",
+  ssoPortalIntro: "You came from your organization's app portal. You are about to sign in as:",
+  ssoPortalWarning:
+    "Continue only if this is your account. If you did not just open this app from your company's portal, choose Cancel.",
+  ssoPortalContinue: "Continue",
+  ssoPortalCancel: "Cancel",
+  ssoPortalGone:
+    "This sign-in from your company's portal expired or was already used. Open the app from the portal again.",
   samlUnsolicited:
     "Your organization's sign-in sent you here, but no sign-in was started in this browser. Start from the app you want to use and choose single sign-on.",
   samlNotEncrypted:
@@ -588,6 +600,18 @@ const id: Messages = {
     "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
   ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
+  samlPortalOff:
+    "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini, dan masuk dari portal aplikasi perusahaan Anda tidak diaktifkan untuk organisasi ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
+  samlPortalNoApp:
+    "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini, dan aplikasi ini belum menyiapkan masuk dari portal aplikasi perusahaan Anda (tidak menyebutkan halaman untuk memulainya). Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
+  ssoPortalTitle: "Lanjutkan masuk?",
+  ssoPortalIntro: "Anda datang dari portal aplikasi organisasi Anda. Anda akan masuk sebagai:",
+  ssoPortalWarning:
+    "Lanjutkan hanya jika ini akun Anda. Jika Anda tidak baru saja membuka aplikasi ini dari portal perusahaan Anda, pilih Batal.",
+  ssoPortalContinue: "Lanjutkan",
+  ssoPortalCancel: "Batal",
+  ssoPortalGone:
+    "Proses masuk dari portal perusahaan Anda ini sudah kedaluwarsa atau sudah dipakai. Buka aplikasi dari portal lagi.",
   samlUnsolicited:
     "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",
   samlNotEncrypted:

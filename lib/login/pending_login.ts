@@ -4,6 +4,8 @@
  * this short-lived cookie naming the pending action — the project and the link's token — and sends the browser to
  * the app's initiate_login_uri. The app then starts an ordinary authorization request (its own state and PKCE),
  * and the sign-in page, finding the cookie for that project and the request's login_hint, shows the action first.
+ * A SAML Response the IdP sent unasked (lib/login/sso/saml_idp_initiated.ts) leaves the same cookie for its pending
+ * SSO sign-in.
  */
 import { getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -51,9 +53,23 @@ export function pendingResetToken(c: Ctx, projectId: string): string | undefined
 }
 
 /**
+ * The IdP-initiated SSO sign-in this browser's cookie holds for the request — its project, its login_hint, not
+ * prompt=none — with the cookie's token; null when there is none (unknown, used, expired, another kind).
+ */
+export async function pendingSsoSignIn(c: Ctx, request: AuthorizeRequest) {
+  const cookie = readPendingLogin(c);
+  if (!cookie || cookie.projectId !== request.project.id || request.prompt === "none") return null;
+  const pending = await pendingLogin(c.var.deps.sql, cookie.projectId, cookie.token);
+  if (pending?.kind !== "sso_sign_in") return null;
+  const hint = request.loginHint?.trim().toLowerCase();
+  return hint === pending.email.trim().toLowerCase() ? { token: cookie.token, email: pending.email } : null;
+}
+
+/**
  * Where the sign-in page sends an authorization request that a pending action of its project and address is
- * waiting for: the reset form, or the sign-up form filled in; null to sign in as usual. A cookie of another
- * project, or one whose link is used or expired, is cleared; one for another address (login_hint) is left alone.
+ * waiting for: the reset form, the sign-up form filled in, or an IdP-initiated SSO sign-in's confirmation; null to
+ * sign in as usual. A cookie of another project, or one whose link is used or expired, is cleared; one for another
+ * address (login_hint) is left alone.
  */
 export async function pendingLoginPage(c: Ctx, request: AuthorizeRequest, query: URLSearchParams) {
   const cookie = readPendingLogin(c);
@@ -69,6 +85,8 @@ export async function pendingLoginPage(c: Ctx, request: AuthorizeRequest, query:
   const hint = request.loginHint?.trim().toLowerCase();
   if (hint !== pending.email.trim().toLowerCase()) return null;
   if (pending.kind === "reset_password") return c.redirect(`/auth/reset?${requestQuery(query)}`, 303);
+  // An IdP-initiated SAML sign-in: the person confirms the account first (login CSRF; routes/auth/sso/portal.tsx).
+  if (pending.kind === "sso_sign_in") return c.redirect(`/auth/sso/portal?${requestQuery(query)}`, 303);
   // The sign-up form needs nothing more from the cookie: the address is the request's login_hint.
   writePendingLogin(c, null);
   return c.redirect(`/auth/signup?${requestQuery(query)}`, 303);

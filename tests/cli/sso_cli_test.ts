@@ -135,10 +135,13 @@ Deno.test("cli org set-sso --protocol saml — encryption and signing switches; 
       "true",
       "--sign-authn-requests",
       "true",
+      "--idp-initiated",
+      "true",
     ]);
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /want assertions encrypted\s+true/);
     assert.match(set.stdout, /sign authn requests\s+true/);
+    assert.match(set.stdout, /idp-initiated \(portal\) sign-in\s+true/);
     assert.match(set.stdout, /sp certificates\s+spk_[a-z2-7]{24} \(current\)$/m);
     const rotated = await astapa(["org", "rotate-sso-certificate", ...p]);
     assert.equal(rotated.code, 0, rotated.stderr);

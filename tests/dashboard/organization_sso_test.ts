@@ -106,10 +106,15 @@ Deno.test("organizations page — SAML: encryption and signing switches, the cer
       enabled: "on",
       want_assertions_encrypted: "on",
       sign_authn_requests: "on",
+      idp_initiated: "on",
     };
     assert.equal((await postAs(t, owner, `${base}/organizations/sso`, save)).status, 303);
     const html = await (await getAs(t, owner, `${base}/organizations`)).text();
-    assert.match(html, /Assertions must be encrypted · requests signed/);
+    assert.match(
+      html,
+      /Assertions must be encrypted · requests signed · sign-in from the IdP.{1,6}s portal on/,
+    );
+    assert.match(html, /name="idp_initiated" checked/);
     assert.match(html, /data-sp-certificate="current"/);
     assert.match(html, /-----BEGIN CERTIFICATE-----/);
     assert.match(html, /Roll the certificate/);

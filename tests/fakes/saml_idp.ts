@@ -59,6 +59,8 @@ export type AuthnRequestSeen = {
 
 export type ResponseOptions = {
   inResponseTo: string;
+  /** A Response sent unasked (the IdP's portal tile): no InResponseTo on the Response or its assertion. */
+  idpInitiated?: boolean;
   acsUrl: string;
   audience: string;
   nameId?: string;
@@ -190,8 +192,26 @@ export async function startFakeSamlIdp() {
       `<button type="submit">Continue as ${idp.approveAs}</button></form>`;
     return new Response(html, { headers: { "content-type": "text/html" } });
   };
+  // The IdP's app portal for browser tests: the app's tile posts a signed Response nobody asked for (IdP-initiated)
+  // to the ACS `acs` names, for the SP entity `audience`, signing in approveAs.
+  const servePortal = (url: URL) => {
+    const acsUrl = url.searchParams.get("acs") ?? "";
+    const response = encodeResponse(idp.signedXml({
+      inResponseTo: "",
+      idpInitiated: true,
+      acsUrl,
+      audience: url.searchParams.get("audience") ?? "",
+      nameId: idp.approveAs,
+    }));
+    const html =
+      `<!doctype html><title>Fake IdP portal</title><link rel="icon" href="data:,"><form method="post" action="${acsUrl}">` +
+      `<input type="hidden" name="SAMLResponse" value="${response}"><button type="submit">Open the app</button></form>`;
+    return new Response(html, { headers: { "content-type": "text/html" } });
+  };
   const server = serveFake((_req, url) =>
-    url.pathname === "/metadata"
+    url.pathname === "/portal"
+      ? servePortal(url)
+      : url.pathname === "/metadata"
       ? new Response(metadata(), { headers: { "content-type": "application/samlmetadata+xml" } })
       : url.pathname === "/sso"
       ? serveSso(url)
@@ -207,6 +227,8 @@ export async function startFakeSamlIdp() {
     metadataUrl: `${server.origin}/metadata`,
     /** The loopback sign-in page (http: tests allow it), for browser tests. */
     browserSsoUrl: `${server.origin}/sso`,
+    /** The loopback app portal (IdP-initiated), for browser tests: `?acs=…&audience=…`. */
+    browserPortalUrl: `${server.origin}/portal`,
     /** Who the loopback sign-in page signs in. */
     approveAs: "dewi@acme.test",
     server,
@@ -236,12 +258,13 @@ export async function startFakeSamlIdp() {
       const issuer = o.issuer ?? entityId;
       const assertionId = o.assertionId ?? `_a${++counter}${crypto.randomUUID().replaceAll("-", "")}`;
       const destination = o.destination === null ? "" : ` Destination="${o.destination ?? o.acsUrl}"`;
+      const answering = (id: string) => o.idpInitiated ? "" : ` InResponseTo="${id}"`;
       const attributes = Object.entries(o.attributes ?? {}).map(([name, value]) =>
         `<saml:Attribute Name="${name}"><saml:AttributeValue>${value}</saml:AttributeValue></saml:Attribute>`
       ).join("");
       return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${
         crypto.randomUUID().replaceAll("-", "")
-      }" Version="2.0" IssueInstant="${now.toISOString()}" InResponseTo="${o.inResponseTo}"${destination}>` +
+      }" Version="2.0" IssueInstant="${now.toISOString()}"${answering(o.inResponseTo)}${destination}>` +
         `<saml:Issuer>${issuer}</saml:Issuer>` +
         `<samlp:Status><samlp:StatusCode Value="${
           o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"
@@ -252,9 +275,9 @@ export async function startFakeSamlIdp() {
         `<saml:Subject><saml:NameID Format="${
           o.nameIdFormat ?? "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
         }">${o.nameId ?? "dewi@acme.test"}</saml:NameID>` +
-        `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="${
-          o.subjectInResponseTo ?? o.inResponseTo
-        }" NotOnOrAfter="${until}" Recipient="${
+        `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${
+          answering(o.subjectInResponseTo ?? o.inResponseTo)
+        } NotOnOrAfter="${until}" Recipient="${
           o.recipient ?? o.acsUrl
         }"/></saml:SubjectConfirmation></saml:Subject>` +
         `<saml:Conditions NotBefore="${

@@ -181,11 +181,13 @@ Deno.test("SAML attacks — an answer to another request, to none (IdP-initiated
     FAILED,
     "saml_in_response_to",
   );
-  // IdP-initiated (no InResponseTo, no flow cookie in this browser): refused, saying how to start.
-  const unsolicited = /no sign-in was started in this browser/;
-  await refused((st) => signed(st), 403, unsolicited, "saml_unsolicited", { cookie: "" });
+  // IdP-initiated (no InResponseTo, no flow cookie in this browser) at a connection that does not accept it (the
+  // default): refused, saying how to start (saml_idp_initiated_test.ts has the connections that accept it).
+  const unsolicited =
+    /no sign-in was started in this browser, and sign-in from your company.{1,6}s app portal is not/;
+  await refused((st) => signed(st), 403, unsolicited, "saml_idp_initiated_off", { cookie: "" });
   // The flow cookie as a SameSite=Lax cookie would be: not sent with the IdP's cross-site POST.
-  await refused((st) => signed(st), 403, unsolicited, "saml_unsolicited", {
+  await refused((st) => signed(st), 403, unsolicited, "saml_idp_initiated_off", {
     cookie: (set) => s.crossSiteCookies(set.map((c) => c.replace(/SameSite=None/i, "SameSite=Lax"))),
   });
   await refused((st) => signed(st), 400, /expired or was started in another browser/, "saml_relay_state", {

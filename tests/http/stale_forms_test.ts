@@ -57,6 +57,21 @@ const agents = await seedProject(sql, { name: "Catatan", settings: { dynamic_cli
 const NOTES = "https://notes.example/mcp";
 await seedRegistry(sql, agents.id, { resources: [NOTES], scopes: ["notes:read"] });
 
+// An organization whose SAML connection accepts sign-ins from the IdP's portal, for /auth/sso/portal.
+const tiled = await seedProject(sql, {
+  name: "Toko Portal",
+  redirectUri: "https://portal.example/cb",
+  settings: { initiate_login_uri: "https://portal.example/start" },
+});
+const portalConnection = await asApp(sql, tiled.id, async (tx) => {
+  const [org] = await tx`select api.create_organization('Acme', 'acme', null) ->> 'id' as id`;
+  const [made] = await tx`select api.put_saml_sso_connection(${org.id}, 'https://idp.example/saml',
+    'https://idp.example/sso', ${[
+    "MII" + "A".repeat(600) + "==",
+  ]}, null, null, idp_initiated => true) ->> 'id' as id`;
+  return made.id as string;
+});
+
 const SAYS = { en: /This form expired/, id: /Formulir ini kedaluwarsa/ } as const;
 type Lang = keyof typeof SAYS;
 const query = (p: SeededProject, extra: Record<string, string> = {}) =>
@@ -201,6 +216,29 @@ const CASES: Record<string, Case | Case[]> = {
   "/auth/sso": {
     open: anyone(plain, `/auth/sso?${query(plain)}`),
     fields: { email: "a@b.example" },
+  },
+  "/auth/sso/portal": {
+    // A verified IdP-initiated Response left its pending sign-in and the cookie (as the ACS does).
+    async open(lang) {
+      const browser = new FormBrowser(t);
+      const email = someone("portal");
+      const token = randomSecret();
+      await asApp(
+        sql,
+        tiled.id,
+        async (tx) =>
+          tx`select api.record_sso_pending_sign_in(${portalConnection}, ${await sha256(token)}, ${email},
+                                                 ${email}, '{}'::jsonb)`,
+      );
+      browser.cookies.set("astapa_pending_login", `${tiled.id}.${token}`);
+      return {
+        browser,
+        page: `/auth/sso/portal?${query(tiled, { login_hint: email, lang })}`,
+        project: tiled,
+      };
+    },
+    fields: { choice: "continue" },
+    shows: /portal-\d+@stale\.example/,
   },
   "/auth/email-code": [{
     step: "the address",

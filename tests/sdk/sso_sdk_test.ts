@@ -83,8 +83,12 @@ Deno.test("sdk — ssoConnections: a SAML connection from metadata answers the S
       protocol: "saml",
       want_assertions_encrypted: true,
       sign_authn_requests: true,
+      idp_initiated: true,
     });
-    assert.deepEqual([strict.want_assertions_encrypted, strict.sign_authn_requests], [true, true]);
+    assert.deepEqual(
+      [strict.want_assertions_encrypted, strict.sign_authn_requests, strict.idp_initiated],
+      [true, true, true],
+    );
     const first = strict.sp_certificates[0];
     const rotated = await astapa.ssoConnections.rotateCertificate("beta");
     assert.deepEqual(rotated.sp_certificates.map((k) => [k.state, k.id === first.id]), [

@@ -1,18 +1,17 @@
 /**
- * The Assertion Consumer Service: a SAML IdP's Response, POSTed by the browser (HTTP-POST binding), signs a person
- * in only when it answers the AuthnRequest this browser started. Unsolicited and IdP-initiated Responses are
- * refused: with no request of ours to answer, nothing ties the Response to the person at this browser, so anyone
- * holding a valid assertion for themselves could post it to a victim's browser and sign the victim in as the
- * attacker (login CSRF). An EncryptedAssertion is decrypted with the connection's own keys (saml_encryption.ts); a
- * connection that wants assertions encrypted refuses a plain one. Failures are logged with a fixed reason — never
- * the XML nor what it said.
+ * The Assertion Consumer Service's checks of a SAML IdP's Response, POSTed by the browser (HTTP-POST binding): one
+ * that answers the AuthnRequest this browser started (its ID from the flow cookie), or, for a connection that
+ * accepts sign-ins from the IdP's portal, one that answers no request at all (IdP-initiated; saml_idp_initiated.ts
+ * hands it to the app rather than signing anyone in). Both are checked alike: signature, audience, recipient,
+ * destination, validity, encryption, and the assertion ID recorded so it is used once. An EncryptedAssertion is
+ * decrypted with the connection's own keys (saml_encryption.ts); a connection that wants assertions encrypted
+ * refuses a plain one. Failures are logged with a fixed reason — never the XML nor what it said.
  */
 import { samlProfile } from "@/lib/login/social/profile_claims.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 import { recordSamlAssertion } from "@/db/sso_connections.ts";
 import { toAppError } from "@/lib/http/errors.ts";
-import type { SocialFlow } from "../social/flow_cookie.ts";
 import { SocialSignInError } from "../social/errors.ts";
 import { MAX_METADATA_CHARS, parseXml, xmlShapeProblem } from "./saml_metadata.ts";
 import {
@@ -94,13 +93,13 @@ async function validated(
   c: Ctx,
   projectId: string,
   connection: SsoSignInConnection,
-  flow: SocialFlow,
+  requestId: string | undefined,
   samlResponse: string,
   form: AssertionForm,
 ) {
   const { baseUrl } = c.var.deps.config;
   const validate = async (decryptWith?: string) => {
-    const service = await samlService(baseUrl, connection, flow.samlRequestId, { decryptWith });
+    const service = await samlService(baseUrl, connection, requestId, { decryptWith });
     return await service.validatePostResponseAsync({ SAMLResponse: samlResponse });
   };
   if (form !== "encrypted") return await validate();
@@ -118,24 +117,28 @@ function assertionProblem(
   facts: SamlAssertionFacts,
   connection: SsoSignInConnection,
   acsUrl: string,
-  requestId: string,
+  requestId: string | undefined,
 ) {
   if (facts.issuer !== connection.idp_entity_id) return "saml_issuer";
   if (facts.recipients.length === 0 || facts.recipients.some((r) => r !== acsUrl)) return "saml_recipient";
-  // The signed answer names our request too: a signed assertion cannot be moved into another Response.
-  if (facts.inResponseTo.some((id) => id !== requestId) || !facts.inResponseTo.includes(requestId)) {
+  // The signed answer names our request too: a signed assertion cannot be moved into another Response. One sent
+  // unasked names none (an assertion answering someone's request is not a portal sign-in).
+  const expected = requestId ?? "";
+  if (
+    facts.inResponseTo.some((id) => id !== expected) || (requestId && !facts.inResponseTo.includes(requestId))
+  ) {
     return "saml_in_response_to";
   }
   if (!facts.id || !facts.nameId || Number.isNaN(facts.issueInstant)) return "saml_invalid";
   return null;
 }
 
-/** Who the Response names, or why it is refused. */
+/** Who the Response names, or why it is refused; `requestId` undefined: a Response the IdP sent unasked. */
 export async function samlIdentity(
   c: Ctx,
   projectId: string,
   connection: SsoSignInConnection,
-  flow: SocialFlow,
+  requestId: string | undefined,
   samlResponse: string,
 ): Promise<SsoIdentity | SocialSignInError> {
   const { baseUrl } = c.var.deps.config;
@@ -152,13 +155,13 @@ export async function samlIdentity(
   if ("problem" in envelope) return refused(envelope.problem);
   let facts: SamlAssertionFacts | null;
   try {
-    const { profile } = await validated(c, projectId, connection, flow, samlResponse, envelope.form);
+    const { profile } = await validated(c, projectId, connection, requestId, samlResponse, envelope.form);
     facts = profile && await samlAssertionFacts(profile);
   } catch (error) {
     return refused(error instanceof UndecryptableAssertion ? "saml_undecryptable" : libraryReason(error));
   }
   if (!facts) return refused("saml_invalid");
-  const problem = assertionProblem(facts, connection, acsUrl, flow.samlRequestId ?? "");
+  const problem = assertionProblem(facts, connection, acsUrl, requestId);
   if (problem) return refused(problem);
   // Kept until no check above could pass any more: past its IssueInstant's maximum age and the clock skew.
   const expires = new Date(facts.issueInstant + MAX_ASSERTION_AGE_MS + CLOCK_SKEW_MS);

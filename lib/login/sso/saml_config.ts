@@ -42,6 +42,11 @@ export const SamlConnectionBody = z.strictObject({
     .describe(
       "Sign the AuthnRequest with the connection's key, rsa-sha256 (default false; kept when left out).",
     ),
+  idp_initiated: z.boolean().optional()
+    .describe(
+      "Accept sign-ins started from the IdP's app portal, handed to the project client's initiate_login_uri " +
+        "(default false; kept when left out).",
+    ),
 });
 export type SamlConnectionBody = z.infer<typeof SamlConnectionBody>;
 

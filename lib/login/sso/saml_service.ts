@@ -35,7 +35,8 @@ function thisBrowsersRequest(requestId: string | undefined): CacheProvider {
 export type SpKeyUse = { signWith?: string; decryptWith?: string };
 
 /**
- * The SP of one SAML connection; `requestId` is the AuthnRequest's ID (made now, or read from the flow cookie).
+ * The SP of one SAML connection; `requestId` is the AuthnRequest's ID (made now, or read from the flow cookie), or
+ * undefined for a Response the IdP sent unasked (IdP-initiated).
  * With `keys.signWith` the AuthnRequest is signed (HTTP-Redirect binding: SigAlg rsa-sha256 and Signature in the
  * query); with `keys.decryptWith` an EncryptedAssertion is decrypted, and its assertion's signature then checked
  * exactly as a plain one's.
@@ -63,8 +64,10 @@ export async function samlService(
     wantAuthnResponseSigned: false,
     acceptedClockSkewMs: CLOCK_SKEW_MS,
     maxAssertionAgeMs: MAX_ASSERTION_AGE_MS,
-    // SP-initiated only: a Response must answer the request in this browser's flow cookie.
-    validateInResponseTo: "always" as ValidateInResponseTo,
+    // SP-initiated: a Response must answer the request in this browser's flow cookie. IdP-initiated (no request):
+    // a Response naming any request is refused (none is remembered), and saml_acs.ts requires the assertion to name
+    // none either.
+    validateInResponseTo: (requestId === undefined ? "ifPresent" : "always") as ValidateInResponseTo,
     requestIdExpirationPeriodMs: 10 * 60_000,
     cacheProvider: thisBrowsersRequest(requestId),
     generateUniqueId: () => requestId ?? "",

@@ -68,6 +68,7 @@ export const handler: Handlers = {
           emailVerifiedRequired: body.email_verified_required ?? null,
           wantAssertionsEncrypted: body.want_assertions_encrypted ?? null,
           signAuthnRequests: body.sign_authn_requests ?? null,
+          idpInitiated: body.idp_initiated ?? null,
           spKey,
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);

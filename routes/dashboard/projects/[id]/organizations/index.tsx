@@ -207,6 +207,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     enabled={org.sso?.enabled ?? true}
                     encrypted={org.sso?.want_assertions_encrypted ?? false}
                     signed={org.sso?.sign_authn_requests ?? false}
+                    idpInitiated={org.sso?.idp_initiated ?? false}
                   />
                 )}
                 {admin && org.sso?.protocol === "saml" && (

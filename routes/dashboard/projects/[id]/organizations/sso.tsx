@@ -78,6 +78,7 @@ export const handler: Handlers<OrganizationsData> = {
             emailVerifiedRequired: null,
             wantAssertionsEncrypted: form.want_assertions_encrypted === "on",
             signAuthnRequests: form.sign_authn_requests === "on",
+            idpInitiated: form.idp_initiated === "on",
             spKey: await makeSpKey(deps.masterKeys.social, projectId),
           });
           return "sso_saved";
