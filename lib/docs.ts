@@ -137,10 +137,17 @@ export async function docsNav(current: string, query?: string): Promise<DocsNav>
   return { pages, current, query, previous: pages[at - 1], next: pages[at + 1] };
 }
 
-/** A heading's anchor: lower case, letters and digits joined by dashes (`Step 2: PKCE` → `step-2-pkce`). */
+/**
+ * A heading's anchor: lower case, letters and digits joined by dashes (`Step 2: PKCE` → `step-2-pkce`). An
+ * apostrophe joins (`The IdP's portal` → `the-idps-portal`) whether it comes as text (the search index reads the
+ * Markdown) or as an entity (the page renders HTML), so both name the same anchor.
+ */
 export function headingId(text: string): string {
-  return text.toLowerCase().replace(/<[^>]*>/g, "").replace(/&[a-z#0-9]+;/g, "").replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-|-$/g, "");
+  return text.toLowerCase().replace(/<[^>]*>/g, "").replace(/&#39;|&apos;|['’]/g, "").replace(
+    /&[a-z#0-9]+;/g,
+    "",
+  )
+    .replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
 
 /** Rendered HTML of a listed page, or null when it is not listed or not written yet. */

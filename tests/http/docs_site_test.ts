@@ -51,8 +51,13 @@ Deno.test("docs site — search finds sections holding every word and links to t
     m[1]
   );
   assert.ok(links.some((href) => href.startsWith("/docs/quick-start#")), links.join(" "));
-  // Every hit's anchor exists on its page.
-  for (const href of links) {
+  // Every hit's anchor exists on its page, a heading with an apostrophe's too ("the IdP's portal").
+  const portal = (await html("/docs/search?q=portal+tile")).body;
+  const portalLinks = [...portal.matchAll(/<li><a href="(\/docs\/[a-z0-9-]+#[a-z0-9-]+)">/g)].map((m) =>
+    m[1]
+  );
+  assert.ok(portalLinks.some((href) => href.includes("idps-portal")), portalLinks.join(" "));
+  for (const href of [...links, ...portalLinks]) {
     const [path, anchor] = href.split("#");
     if (anchor) assert.match((await html(path)).body, new RegExp(` id="${anchor}"`), href);
   }
