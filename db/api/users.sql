@@ -775,43 +775,37 @@ create or replace function api.search_environment_users(project_id text, query t
               order by u.id limit page_size) as page), '[]');
     end if;
     -- Otherwise a prefix of the email, of the profile's name, given name or family name, or of the `name` custom
-    -- claim (where the account page kept it before the profile).
+    -- claim (where the account page kept it before the profile). Each branch is one prefix index's range
+    -- (project, environment, the lowercase column; migration 4280 says why stored copies); who a search lists —
+    -- not erased, not a passkey sign-up never finished — is decided once, on the union.
     return coalesce((
       select pg_catalog.jsonb_agg(astapa.user_json(search_environment_users.project_id, page.id) order by page.id)
       from (select found.id from (
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
-                and u.email_lower operator(pg_catalog.~>=~) q
-                and u.email_lower operator(pg_catalog.~<~) q_end
+                and u.email_lower operator(pg_catalog.~>=~) q and u.email_lower operator(pg_catalog.~<~) q_end
               union
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
-                and u.name_lower operator(pg_catalog.~>=~) q
-                and u.name_lower operator(pg_catalog.~<~) q_end
+                and u.name_lower operator(pg_catalog.~>=~) q and u.name_lower operator(pg_catalog.~<~) q_end
               union
-              -- Given and family names on their own (Lestari finds Dewi Lestari), each through its prefix index
-              -- (migration 4280 says why stored lowercase copies).
+              -- Given and family names on their own: Lestari finds Dewi Lestari.
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.given_name_lower operator(pg_catalog.~>=~) q
                 and u.given_name_lower operator(pg_catalog.~<~) q_end
               union
               select u.id from astapa.users as u
               where u.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
                 and u.family_name_lower operator(pg_catalog.~>=~) q
                 and u.family_name_lower operator(pg_catalog.~<~) q_end
               union
               select c.user_id from astapa.user_claims as c
-              join astapa.users as u on u.project_id = c.project_id and u.id = c.user_id
-              where c.project_id = search_environment_users.project_id and u.environment = current_mode
-                and u.deleted_at is null and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
-                and c.name_lower operator(pg_catalog.~>=~) q
-                and c.name_lower operator(pg_catalog.~<~) q_end) as found
-            where found.id > coalesce(after_id, 0)
+              where c.project_id = search_environment_users.project_id
+                and c.name_lower operator(pg_catalog.~>=~) q and c.name_lower operator(pg_catalog.~<~) q_end) as found
+            join astapa.users as u on u.project_id = search_environment_users.project_id and u.id = found.id
+            where found.id > coalesce(after_id, 0) and u.environment = current_mode and u.deleted_at is null
+              and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
             order by found.id limit page_size) as page), '[]');
   end
   $$;
