@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { basic, pkcePair } from "../helpers/oauth.ts";
+import { organizationWithDomain, platformApi } from "../helpers/platform_api.ts";
+import { pkcePair } from "../helpers/oauth.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { startFakeSamlIdp } from "../fakes/saml_idp.ts";
 
@@ -74,19 +75,10 @@ Deno.test.afterAll(async () => {
   await idp.close();
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = platformApi(t, project);
 
 Deno.test("e2e IdP-initiated SAML — the portal's tile → the app's own request → Continue → the app gets the person", async () => {
-  const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id;
-  await api("POST", "/organizations/acme/domains", { domain: "acme.test" });
-  await api("PUT", "/organizations/acme/domains/acme.test");
+  const org = await organizationWithDomain(api, "acme", "acme.test");
   const put = await api("PUT", "/organizations/acme/sso-connection", {
     protocol: "saml",
     idp_metadata_xml: idp.metadata(),

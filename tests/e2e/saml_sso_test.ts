@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { basic } from "../helpers/oauth.ts";
+import { organizationWithDomain, platformApi } from "../helpers/platform_api.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { startFakeSamlIdp } from "../fakes/saml_idp.ts";
 
@@ -50,19 +50,10 @@ Deno.test.afterAll(async () => {
   await idp.close();
 });
 
-async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${t.origin}/api/platform${path}`, {
-    method,
-    headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = platformApi(t, project);
 
 Deno.test("e2e SAML SSO — the IdP's cross-site POST reaches the ACS with the flow cookie; the app gets the person", async () => {
-  const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id;
-  await api("POST", "/organizations/acme/domains", { domain: "acme.test" });
-  await api("PUT", "/organizations/acme/domains/acme.test");
+  const org = await organizationWithDomain(api, "acme", "acme.test");
   const put = await api("PUT", "/organizations/acme/sso-connection", {
     protocol: "saml",
     idp_metadata_xml: idp.metadata(idp.key, idp.browserSsoUrl),
