@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "./app.ts";
 import { seedProject } from "./identity.ts";
-import { basic } from "./oauth.ts";
+import { platformApi } from "./platform_api.ts";
 import { csrfOf } from "./csrf.ts";
 import { claimsOf, credentials, postForm } from "./token_client.ts";
 import {
@@ -27,15 +27,7 @@ export async function samlSetUp() {
   const other = await seedProject(t.db.sql, { name: "Other" });
   const html = { accept: "text/html" };
 
-  async function api(method: string, path: string, body?: unknown, p = project) {
-    const res = await t.app.request(`/api/platform${path}`, {
-      method,
-      headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  }
+  const api = platformApi(t, project);
 
   const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id as string;
   assert.equal((await api("POST", "/organizations/acme/domains", { domain: "acme.test" })).status, 201);
