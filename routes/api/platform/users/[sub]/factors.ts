@@ -1,9 +1,7 @@
 /** Resetting a user's second factors over the Platform API (a lost phone and no recovery codes left). */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { resetUserFactors } from "@/db/factors.ts";
-import { getProject } from "@/db/projects.ts";
-import { factorsRemovedByAdminMail } from "@/lib/login/factors/mail.ts";
+import { resetFactorsAsAdmin } from "@/lib/users/admin_removals.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
@@ -14,10 +12,7 @@ export const callers = clients("project");
 export const handler: Handlers = {
   async DELETE(c) {
     const sub = subParam(c);
-    const reset = await asClient(c, async (tx, id) => {
-      const project = await getProject(tx, id);
-      return await resetUserFactors(tx, id, sub, factorsRemovedByAdminMail(project.name, project.settings));
-    });
+    const reset = await asClient(c, (tx, id) => resetFactorsAsAdmin(tx, id, sub));
     return c.json(reset, 200, NO_STORE);
   },
 };

@@ -1,10 +1,8 @@
 /** Removing one of a user's passkeys over the Platform API (a lost or shared device), as the dashboard does. */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
-import { removeUserPasskey } from "@/db/passkeys.ts";
-import { getProject } from "@/db/projects.ts";
 import { AppError } from "@/lib/http/errors.ts";
-import { passkeyRemovedByAdminMail } from "@/lib/login/passkeys/mail.ts";
+import { removePasskeyAsAdmin } from "@/lib/users/admin_removals.ts";
 import { asClient } from "@/lib/platform/caller.ts";
 import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
@@ -24,16 +22,7 @@ export const handler: Handlers = {
         description: "No passkey of this user has that id (hex, as listed).",
       });
     }
-    const removed = await asClient(c, async (tx, id) => {
-      const project = await getProject(tx, id);
-      return await removeUserPasskey(
-        tx,
-        id,
-        sub,
-        Uint8Array.fromHex(hex),
-        (name) => passkeyRemovedByAdminMail(project.name, name, project.settings),
-      );
-    });
+    const removed = await asClient(c, (tx, id) => removePasskeyAsAdmin(tx, id, sub, Uint8Array.fromHex(hex)));
     return c.json(removed, 200, NO_STORE);
   },
 };

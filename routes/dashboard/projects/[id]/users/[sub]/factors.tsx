@@ -2,10 +2,8 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
-import { resetUserFactors } from "@/db/factors.ts";
-import { getProject } from "@/db/projects.ts";
+import { resetFactorsAsAdmin } from "@/lib/users/admin_removals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
-import { factorsRemovedByAdminMail } from "@/lib/login/factors/mail.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const ResetForm = z.object({ csrf: z.string() });
@@ -19,9 +17,7 @@ export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
     await readBody(c, ResetForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
-      const project = await getProject(tx, projectId);
-      const mail = factorsRemovedByAdminMail(project.name, project.settings);
-      const { removed, mailed } = await resetUserFactors(tx, projectId, userId, mail);
+      const { removed, mailed } = await resetFactorsAsAdmin(tx, projectId, userId);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";
     });

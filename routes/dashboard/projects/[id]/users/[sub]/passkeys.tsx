@@ -2,10 +2,8 @@ import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
-import { removeUserPasskey } from "@/db/passkeys.ts";
-import { getProject } from "@/db/projects.ts";
+import { removePasskeyAsAdmin } from "@/lib/users/admin_removals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
-import { passkeyRemovedByAdminMail } from "@/lib/login/passkeys/mail.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const RemoveForm = z.object({
@@ -24,14 +22,7 @@ export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
     const form = await readBody(c, RemoveForm, ["form"]);
     return userAction(c, async (tx, projectId, userId) => {
-      const project = await getProject(tx, projectId);
-      const { mailed } = await removeUserPasskey(
-        tx,
-        projectId,
-        userId,
-        form.credential_id,
-        (name) => passkeyRemovedByAdminMail(project.name, name, project.settings),
-      );
+      const { mailed } = await removePasskeyAsAdmin(tx, projectId, userId, form.credential_id);
       return mailed ? "passkey_removed" : "passkey_removed_unmailed";
     });
   },
