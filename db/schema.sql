@@ -17373,12 +17373,14 @@ CREATE OR REPLACE FUNCTION api.user_ways_in(project_id text, user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
+  declare
+    -- First: api.user_passkeys refuses a user outside the current project's current environment (AS404), as
+    -- every user endpoint, before anything else is read.
+    passkeys jsonb := api.user_passkeys(project_id, user_id);
   begin
-    -- A user of the current project's current environment only, as every user endpoint.
-    perform api.get_environment_user(project_id, user_id);
     return pg_catalog.jsonb_build_object(
       'methods', api.user_sign_in_methods(project_id, user_id),
-      'passkeys', api.user_passkeys(project_id, user_id),
+      'passkeys', passkeys,
       'factors', api.user_factors(project_id, user_id));
   end
   $function$;
