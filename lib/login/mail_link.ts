@@ -23,3 +23,16 @@ export function mailLink(c: Ctx, projectId: string, page: string, query: URLSear
 /** Where a followed link goes: its stored request with the token added. */
 export const linkTarget = (signInRequest: string, token: string) =>
   `${signInRequest}&${new URLSearchParams({ token })}`;
+
+const PROJECT = /^proj_[a-z2-7]{16}$/;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * A followed mailed link's project id and token (`?p=…&t=…`: /auth/link's and /auth/start's), or null when either
+ * is not of its shape — such a link was never issued, and is answered as an expired one without asking Postgres.
+ */
+export function linkParams(c: Ctx): { projectId: string; token: string } | null {
+  const projectId = c.req.query("p") ?? "";
+  const token = c.req.query("t") ?? "";
+  return PROJECT.test(projectId) && TOKEN.test(token) ? { projectId, token } : null;
+}

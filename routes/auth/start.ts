@@ -11,24 +11,21 @@ import { pendingLogin } from "@/db/pending_logins.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { writePendingLogin } from "@/lib/login/pending_login.ts";
-
-const PROJECT = /^proj_[a-z2-7]{16}$/;
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+import { linkParams } from "@/lib/login/mail_link.ts";
 
 export const handler: Handlers = {
   async GET(c) {
     // The token is in this page's URL: no Referer carries it to the app, and no cache keeps the answer.
     c.header("referrer-policy", "no-referrer");
     c.header("cache-control", "no-store");
-    const projectId = c.req.query("p") ?? "";
-    const token = c.req.query("t") ?? "";
-    const pending = PROJECT.test(projectId) && TOKEN.test(token)
-      ? await pendingLogin(c.var.deps.sql, projectId, token)
-      : null;
-    if (!pending) throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+    const link = linkParams(c);
+    const pending = link && await pendingLogin(c.var.deps.sql, link.projectId, link.token);
+    if (!link || !pending) {
+      throw new AppError("not_found", { description: MESSAGES[pickLang(c)].linkExpired });
+    }
     // Removed after the mail went: nowhere to start the sign-in.
     if (!pending.initiate_login_uri) throw new AppError("initiate_login_uri_missing");
-    writePendingLogin(c, { projectId, token });
+    writePendingLogin(c, link);
     const target = new URL(pending.initiate_login_uri);
     target.searchParams.set("iss", c.var.deps.config.baseUrl);
     target.searchParams.set("login_hint", pending.email);
