@@ -192,7 +192,15 @@ export type NewSession = {
  * `passwordHash`: after a password, the stored hash it was verified against; the session (or challenge) starts
  * only while it is still the enabled user's, else Postgres raises AS4C0 (credentials_changed).
  */
-export type SignInMethod = { amr: string[]; authTime?: Date; passwordHash?: string };
+export type SignInMethod = { amr: string[]; authTime?: Date; passwordHash?: string; saml?: SamlSignIn };
+
+/** A SAML sign-in's connection, NameID (format) and SessionIndex, kept with the session it starts (single logout). */
+export type SamlSignIn = {
+  connectionId: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+};
 
 /**
  * The browser session a code is for: a new one this sign-in starts, or the live one the browser already holds
@@ -224,7 +232,7 @@ export async function writeSignIn(
   userId: string,
   code: CodeRequest | null,
   session: SignInSession,
-  { amr, authTime, passwordHash }: SignInMethod,
+  { amr, authTime, passwordHash, saml }: SignInMethod,
 ): Promise<void> {
   const fresh = "tokenHash" in session ? session : null;
   // The code names the session it is for; a new one is live here by construction, a reused one is checked.
@@ -234,6 +242,10 @@ export async function writeSignIn(
       ${passwordHash ?? null})`;
     if (fresh.userAgent) {
       await tx`select api.describe_login_session(${fresh.tokenHash}, ${fresh.userAgent})`;
+    }
+    if (saml) {
+      await tx`select api.record_saml_session(${fresh.tokenHash}, ${saml.connectionId}, ${saml.nameId},
+        ${saml.nameIdFormat}, ${saml.sessionIndex})`;
     }
     // The browser's previous session ends after the new one starts (which takes the user's row): the one lock
     // order, user before sessions, as a sign-out everywhere and a project's deletion take them. Ended first, it

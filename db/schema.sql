@@ -2468,6 +2468,7 @@ create table astapa.sso_connections (
   want_assertions_encrypted boolean default false not null,
   sign_authn_requests boolean default false not null,
   idp_initiated boolean default false not null,
+  idp_slo_url text,
   constraint sso_connections_pkey PRIMARY KEY (project_id, id),
   constraint sso_connections_id_key UNIQUE (id),
   constraint sso_connections_organization_id_key UNIQUE (project_id, organization_id),
@@ -2478,6 +2479,7 @@ create table astapa.sso_connections (
   constraint sso_connections_idp_certificates_check CHECK (cardinality(idp_certificates) >= 1 AND cardinality(idp_certificates) <= 3 AND length(array_to_string(idp_certificates, ','::text)) <= 24000 AND array_to_string(idp_certificates, ','::text) ~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$'::text),
   constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
   constraint sso_connections_idp_initiated_check CHECK (protocol = 'saml'::text OR NOT idp_initiated),
+  constraint sso_connections_idp_slo_url_check CHECK (idp_slo_url IS NULL OR protocol = 'saml'::text AND length(idp_slo_url) <= 2000 AND idp_slo_url ~ '^https?://[^\s#]+$'::text),
   constraint sso_connections_idp_sso_url_check CHECK (length(idp_sso_url) <= 2000 AND idp_sso_url ~ '^https?://[^\s#]+$'::text),
   constraint sso_connections_issuer_check CHECK (length(issuer) <= 500 AND issuer ~ '^https?://[^\s#?]+$'::text),
   constraint sso_connections_protocol_check CHECK (protocol = 'oidc'::text AND issuer IS NOT NULL AND client_id IS NOT NULL AND client_secret_sealed IS NOT NULL AND idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL OR protocol = 'saml'::text AND issuer IS NULL AND client_id IS NULL AND client_secret_sealed IS NULL AND (idp_entity_id IS NOT NULL AND idp_sso_url IS NOT NULL AND idp_certificates IS NOT NULL OR idp_entity_id IS NULL AND idp_sso_url IS NULL AND idp_certificates IS NULL AND NOT enabled)),
@@ -2491,6 +2493,7 @@ comment on column astapa.sso_connections.idp_certificates is 'The SAML IdP''s si
 comment on column astapa.sso_connections.want_assertions_encrypted is 'SAML: refuse an assertion that is not an EncryptedAssertion (to the connection''s service provider key).';
 comment on column astapa.sso_connections.sign_authn_requests is 'SAML: sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection''s current service provider key.';
 comment on column astapa.sso_connections.idp_initiated is 'SAML: accept a Response the IdP sent unasked (sign-in from the IdP''s portal), handed to the app''s initiate_login_uri as a pending SSO sign-in (astapa.sso_pending_sign_ins).';
+comment on column astapa.sso_connections.idp_slo_url is 'SAML: the IdP''s SingleLogoutService URL (HTTP-Redirect binding), from its metadata or set directly; null: no single logout (a sign-out at Astapa ends the Astapa session only).';
 grant delete, insert, select, update on astapa.sso_connections to astapa_app;
 create policy "a project adds its own sso connections" on astapa.sso_connections as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -2546,16 +2549,21 @@ create table astapa.sso_pending_sign_ins (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  name_id_format text,
+  session_index text,
   constraint sso_pending_sign_ins_pkey PRIMARY KEY (project_id, token_hash),
   constraint sso_pending_sign_ins_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
   constraint sso_pending_sign_ins_email_check CHECK (length(email) >= 1 AND length(email) <= 320),
+  constraint sso_pending_sign_ins_name_id_format_check CHECK (length(name_id_format) <= 256),
   constraint sso_pending_sign_ins_profile_check CHECK (jsonb_typeof(profile) = 'object'::text),
+  constraint sso_pending_sign_ins_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256),
   constraint sso_pending_sign_ins_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 1024),
   constraint sso_pending_sign_ins_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.sso_pending_sign_ins enable row level security;
 alter table astapa.sso_pending_sign_ins force row level security;
 comment on table astapa.sso_pending_sign_ins is 'Identities a SAML IdP vouched for in a Response it sent unasked (IdP-initiated), verified and waiting for the app''s own authorization request to sign them in: ten minutes, single use, found by the SHA-256 of the token in the browser''s pending-login cookie.';
+comment on column astapa.sso_pending_sign_ins.session_index is 'The assertion''s SessionIndex, kept for the session the sign-in starts (astapa.sso_saml_sessions).';
 CREATE INDEX sso_pending_sign_ins_project_id_connection_id_idx ON astapa.sso_pending_sign_ins USING btree (project_id, connection_id);
 CREATE INDEX sso_pending_sign_ins_project_id_expires_at_idx ON astapa.sso_pending_sign_ins USING btree (project_id, expires_at);
 grant delete, insert, select on astapa.sso_pending_sign_ins to astapa_app;
@@ -2590,6 +2598,34 @@ create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_a
 create policy "a project reads its own saml assertion ids" on astapa.sso_saml_assertions as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.sso_saml_sessions (
+  project_id text not null,
+  session_hash bytea not null,
+  connection_id text not null,
+  name_id text not null,
+  name_id_format text,
+  session_index text,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_saml_sessions_pkey PRIMARY KEY (project_id, session_hash),
+  constraint sso_saml_sessions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_saml_sessions_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_saml_sessions_name_id_check CHECK (length(name_id) >= 1 AND length(name_id) <= 1024),
+  constraint sso_saml_sessions_name_id_format_check CHECK (length(name_id_format) <= 256),
+  constraint sso_saml_sessions_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256)
+);
+alter table astapa.sso_saml_sessions enable row level security;
+alter table astapa.sso_saml_sessions force row level security;
+comment on table astapa.sso_saml_sessions is 'The SAML sign-in behind a hosted-login session: the connection, and the NameID and SessionIndex of the IdP''s assertion (as sent; the IdP''s handle for its own session, not a secret). An IdP''s LogoutRequest ends the sessions it names (api.end_saml_sessions); a sign-out at Astapa sends them to the IdP (api.saml_logout_of_session). Goes with its session and its connection.';
+comment on column astapa.sso_saml_sessions.session_hash is 'The login session''s token hash (astapa.login_sessions).';
+comment on column astapa.sso_saml_sessions.session_index is 'The assertion''s AuthnStatement SessionIndex, or null when the IdP sent none (a LogoutRequest then names the person only).';
+CREATE INDEX sso_saml_sessions_project_id_connection_id_name_id_idx ON astapa.sso_saml_sessions USING btree (project_id, connection_id, name_id);
+grant insert, select on astapa.sso_saml_sessions to astapa_app;
+create policy "a project reads its own saml sessions" on astapa.sso_saml_sessions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own saml sessions" on astapa.sso_saml_sessions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -6776,6 +6812,55 @@ comment on function api.end_login_session(bytea) is 'Signs the browser out of th
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_saml_sessions(connection_id text, name_id text, session_index text DEFAULT NULL::text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SAML single logout acts for one project.';
+    end if;
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.sso_saml_sessions x
+      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+      where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
+        and x.name_id = end_saml_sessions.name_id and s.ended_at is null
+        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index))
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        from astapa.sso_saml_sessions x
+        where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
+          and x.name_id = end_saml_sessions.name_id
+          and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)
+          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, 'user.saml_logout', 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_saml_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $function$;
+comment on function api.end_saml_sessions(text,text,text) is 'Ends the live sessions of the current project that a SAML sign-in through the connection started for the NameID (only the one with that SessionIndex when one is given), as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued); the users'' rows locked first. Audited user.saml_logout per user {connection, sessions}. Returns how many ended (0: nothing to end, which single logout counts as done). The caller has verified the IdP''s signed LogoutRequest. AS403 no project.';
+grant execute on function api.end_saml_sessions(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_user_session(project_id text, user_id bigint, sid text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -10841,7 +10926,7 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text, idp_initiated boolean DEFAULT NULL::boolean)
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text, idp_initiated boolean DEFAULT NULL::boolean, idp_slo_url text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -10853,9 +10938,14 @@ AS $function$
     entity text;
     sso_url text;
     certificates text[];
+    slo_url text;
     on_now boolean;
     has_key boolean;
   begin
+    if idp_slo_url <> '' and (pg_catalog.length(idp_slo_url) > 2000 or idp_slo_url !~ '^https?://[^\s#]+$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_slo_url must be the identity provider''s https single logout URL, without a fragment.';
+    end if;
     if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
                   or idp_entity_id ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
@@ -10875,7 +10965,8 @@ AS $function$
     entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
     sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
     certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
-    on_now := coalesce(put_saml_sso_connection.enabled, case
+    -- null keeps a SAML connection's own, '' removes it (no single logout).
+    slo_url := nullif(coalesce(idp_slo_url, case when c.protocol = 'saml' then c.idp_slo_url end), '');    on_now := coalesce(put_saml_sso_connection.enabled, case
       when entity is null then false
       when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
       else c.enabled end);
@@ -10895,10 +10986,11 @@ AS $function$
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required,
-                                          want_assertions_encrypted, sign_authn_requests, idp_initiated)
+                                          want_assertions_encrypted, sign_authn_requests, idp_initiated,
+                                          idp_slo_url)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
               coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
-              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false))
+              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false), slo_url)
       returning * into c;
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
@@ -10906,7 +10998,8 @@ AS $function$
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
+                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
+                                    'idp_slo_url', c.idp_slo_url));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -10919,6 +11012,7 @@ AS $function$
       sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
                                      x.protocol = 'saml' and x.sign_authn_requests),
       idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
+      idp_slo_url = slo_url,
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
@@ -10928,12 +11022,13 @@ AS $function$
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
+                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
+                                    'idp_slo_url', c.idp_slo_url));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
-grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean) to astapa_app;
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. idp_slo_url: the IdP''s single logout URL (null keeps it, '''' removes it). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
+grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
@@ -11701,7 +11796,38 @@ comment on function api.record_saml_assertion(text,text,timestamp with time zone
 grant execute on function api.record_saml_assertion(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb)
+CREATE OR REPLACE FUNCTION api.record_saml_session(session_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML session is recorded for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+    if not exists (select from astapa.login_sessions s
+                   where s.project_id = project and s.token_hash = record_saml_session.session_hash
+                     and s.ended_at is null) then
+      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
+    end if;
+    insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id, name_id_format,
+                                          session_index)
+    values (project, record_saml_session.session_hash, record_saml_session.connection_id, record_saml_session.name_id,
+            nullif(record_saml_session.name_id_format, ''), record_saml_session.session_index);
+  end
+  $function$;
+comment on function api.record_saml_session(bytea,text,text,text,text) is 'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+grant execute on function api.record_saml_session(bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb, name_id_format text DEFAULT NULL::text, session_index text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11735,16 +11861,18 @@ AS $function$
     -- Pruned as it goes: an expired or used one signs nobody in any more.
     delete from astapa.sso_pending_sign_ins x
     where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
-    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at)
+    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at,
+                                             name_id_format, session_index)
     values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
             record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
-            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes');
+            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes',
+            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index);
     return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
                                          'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
   end
   $function$;
-comment on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb) is 'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes) for ten minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: {initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
-grant execute on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb) to astapa_app;
+comment on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text) is 'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, and the NameID format and SessionIndex single logout needs) for ten minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: {initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
+grant execute on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -13452,6 +13580,24 @@ AS $function$
   $function$;
 comment on function api.saml_connection_project(text) is 'The project of the SAML connection an ACS URL names, or null: a Response the IdP sent unasked (IdP-initiated) arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
 grant execute on function api.saml_connection_project(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.saml_logout_of_session(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'name_id', x.name_id,
+                                         'name_id_format', x.name_id_format, 'session_index', x.session_index)
+    from astapa.sso_saml_sessions x
+    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+    where x.project_id = (select astapa.current_project_id()) and x.session_hash = saml_logout_of_session.session_hash
+      and s.ended_at is null and c.protocol = 'saml' and c.enabled and c.idp_slo_url is not null
+  $function$;
+comment on function api.saml_logout_of_session(bytea) is 'What a sign-out at Astapa tells the IdP about a live session of the current project that a SAML sign-in started: {connection_id, name_id, name_id_format, session_index}; null when the session is not live, did not come from SAML, or its connection is disabled or has no idp_slo_url (the sign-out then ends the Astapa session only).';
+grant execute on function api.saml_logout_of_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.saml_service_provider(connection_id text)
@@ -16999,9 +17145,10 @@ AS $function$
       and c.project_id = x.project_id and c.id = x.connection_id and c.protocol = 'saml' and c.enabled
       and c.idp_initiated
     returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
-                                            'email', x.email, 'profile', x.profile)
+                                            'email', x.email, 'profile', x.profile,
+                                            'name_id_format', x.name_id_format, 'session_index', x.session_index)
   $function$;
-comment on function api.use_sso_pending_sign_in(bytea) is 'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, email, profile}, for api.sign_in_with_sso next (used even when that refuses the person).';
+comment on function api.use_sso_pending_sign_in(bytea) is 'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, email, profile, name_id_format, session_index}, for api.sign_in_with_sso next (used even when that refuses the person).';
 grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -24544,6 +24691,7 @@ AS $function$
       'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
       'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
       'idp_initiated', case when c.protocol = 'saml' then c.idp_initiated end,
+      'idp_slo_url', c.idp_slo_url,
       'sp_certificates', case when c.protocol = 'saml' then coalesce(
         (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
                                      'certificate', k.certificate, 'created_at', k.created_at)

@@ -21,6 +21,8 @@ export const SsoConnection = z.object({
   sign_authn_requests: z.boolean().optional(),
   /** SAML: a Response the IdP sends unasked (its portal's tile) is handed to the app's initiate_login_uri. */
   idp_initiated: z.boolean().optional(),
+  /** SAML: the IdP's single logout URL (HTTP-Redirect); absent: no single logout. */
+  idp_slo_url: z.string().optional(),
   /** The connection's own service provider certificates (base64 DER), current first; never a private key. */
   sp_certificates: z.array(z.object({
     id: z.string(),
@@ -79,6 +81,8 @@ export type SamlConnectionInput = {
   wantAssertionsEncrypted: boolean | null;
   signAuthnRequests: boolean | null;
   idpInitiated: boolean | null;
+  /** The IdP's single logout URL: null keeps the connection's, "" removes it. */
+  sloUrl: string | null;
   /** A new key pair, kept only when the connection has none yet. */
   spKey: SealedSpKey;
 };
@@ -92,7 +96,8 @@ export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlCo
                                           ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired},
                                           ${input.wantAssertionsEncrypted}, ${input.signAuthnRequests},
                                           ${input.spKey.id}, ${input.spKey.certificate},
-                                          ${input.spKey.privateKeySealed}, ${input.idpInitiated}) as result`,
+                                          ${input.spKey.privateKeySealed}, ${input.idpInitiated},
+                                          ${input.sloUrl}) as result`,
     SsoConnection,
   );
 /** The new key pair becomes current, the current one previous (AS409 while a previous one is kept). */
@@ -148,7 +153,12 @@ export type SsoIdentity = {
   email: string;
   emailVerified: boolean;
   profile?: Record<string, unknown>;
+  /** SAML: what single logout needs of the assertion besides the NameID (the subject). */
+  saml?: SamlSessionFacts;
 };
+
+/** The assertion's NameID format and SessionIndex (either may be absent), kept with the session it starts. */
+export type SamlSessionFacts = { nameIdFormat: string | null; sessionIndex: string | null };
 
 /**
  * The person the connection's IdP vouched for: found or created, and a member of its organization. A new user or
@@ -229,7 +239,7 @@ export function recordSsoPendingSignIn(
         tx`select api.record_sso_pending_sign_in(${connectionId}, ${tokenHash}, ${identity.subject},
                                                  ${identity.email}, ${
           tx.json((identity.profile ?? {}) as Record<string, string>)
-        }) as result`,
+        }, ${identity.saml?.nameIdFormat ?? null}, ${identity.saml?.sessionIndex ?? null}) as result`,
         z.object({ initiate_login_uri: z.string(), redirect_uris: z.array(z.string()) }),
       ),
   );
@@ -240,6 +250,8 @@ const PendingSsoSignIn = z.object({
   subject: z.string(),
   email: z.string(),
   profile: z.record(z.string(), z.unknown()),
+  name_id_format: z.string().nullable().default(null),
+  session_index: z.string().nullable().default(null),
 }).nullable();
 
 /** Uses a pending IdP-initiated sign-in (once); null when unknown, used, expired or its connection stopped it. */

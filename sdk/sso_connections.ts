@@ -47,6 +47,8 @@ export type SamlSsoConnection = SsoConnectionCommon & {
    * the app starts its own sign-in (docs/enterprise-sso.md, "Sign-in from the IdP's portal").
    */
   idp_initiated: boolean;
+  /** The IdP's single logout URL (HTTP-Redirect); absent: no single logout. */
+  idp_slo_url?: string;
   /** The connection's own certificates (base64 DER), current first; a previous one during a rotation. */
   sp_certificates: SamlSpCertificate[];
 };
@@ -85,6 +87,11 @@ export type SamlSsoConnectionInput =
     want_assertions_encrypted?: boolean;
     sign_authn_requests?: boolean;
     idp_initiated?: boolean;
+    /**
+     * The IdP's single logout URL (https); null: no single logout. Left out: the metadata's SingleLogoutService
+     * when metadata is given, else kept.
+     */
+    idp_slo_url?: string | null;
   }
   & (
     | Record<never, never>

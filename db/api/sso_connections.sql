@@ -115,6 +115,7 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
       'want_assertions_encrypted', case when c.protocol = 'saml' then c.want_assertions_encrypted end,
       'sign_authn_requests', case when c.protocol = 'saml' then c.sign_authn_requests end,
       'idp_initiated', case when c.protocol = 'saml' then c.idp_initiated end,
+      'idp_slo_url', c.idp_slo_url,
       'sp_certificates', case when c.protocol = 'saml' then coalesce(
         (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('id', k.id, 'state', k.state,
                                      'certificate', k.certificate, 'created_at', k.created_at)
@@ -319,7 +320,8 @@ create or replace function api.put_saml_sso_connection(
   sp_key_id text default null,
   sp_certificate text default null,
   sp_private_key_sealed text default null,
-  idp_initiated boolean default null
+  idp_initiated boolean default null,
+  idp_slo_url text default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -332,9 +334,14 @@ create or replace function api.put_saml_sso_connection(
     entity text;
     sso_url text;
     certificates text[];
+    slo_url text;
     on_now boolean;
     has_key boolean;
   begin
+    if idp_slo_url <> '' and (pg_catalog.length(idp_slo_url) > 2000 or idp_slo_url !~ '^https?://[^\s#]+$') then
+      raise exception using errcode = 'AS400',
+        message = 'idp_slo_url must be the identity provider''s https single logout URL, without a fragment.';
+    end if;
     if given and (idp_entity_id is null or pg_catalog.length(idp_entity_id) not between 1 and 1024
                   or idp_entity_id ~ '[[:cntrl:]]') then
       raise exception using errcode = 'AS400', message = 'idp_entity_id must be 1 to 1024 characters.';
@@ -354,7 +361,8 @@ create or replace function api.put_saml_sso_connection(
     entity := case when given then idp_entity_id when c.protocol = 'saml' then c.idp_entity_id end;
     sso_url := case when given then idp_sso_url when c.protocol = 'saml' then c.idp_sso_url end;
     certificates := case when given then idp_certificates when c.protocol = 'saml' then c.idp_certificates end;
-    on_now := coalesce(put_saml_sso_connection.enabled, case
+    -- null keeps a SAML connection's own, '' removes it (no single logout).
+    slo_url := nullif(coalesce(idp_slo_url, case when c.protocol = 'saml' then c.idp_slo_url end), '');    on_now := coalesce(put_saml_sso_connection.enabled, case
       when entity is null then false
       when c.id is null or (c.protocol = 'saml' and c.idp_entity_id is null) then true
       else c.enabled end);
@@ -374,10 +382,11 @@ create or replace function api.put_saml_sso_connection(
     if c.id is null then
       insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id, idp_sso_url,
                                           idp_certificates, enabled, email_verified_required,
-                                          want_assertions_encrypted, sign_authn_requests, idp_initiated)
+                                          want_assertions_encrypted, sign_authn_requests, idp_initiated,
+                                          idp_slo_url)
       values (o.project_id, astapa.random_id('sso_', 24), o.id, 'saml', entity, sso_url, certificates, on_now,
               coalesce(email_verified_required, true), coalesce(want_assertions_encrypted, false),
-              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false))
+              coalesce(sign_authn_requests, false), coalesce(idp_initiated, false), slo_url)
       returning * into c;
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
@@ -385,7 +394,8 @@ create or replace function api.put_saml_sso_connection(
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
+                                      'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
+                                    'idp_slo_url', c.idp_slo_url));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -398,6 +408,7 @@ create or replace function api.put_saml_sso_connection(
       sign_authn_requests = coalesce(put_saml_sso_connection.sign_authn_requests,
                                      x.protocol = 'saml' and x.sign_authn_requests),
       idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
+      idp_slo_url = slo_url,
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
@@ -407,13 +418,14 @@ create or replace function api.put_saml_sso_connection(
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
-                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated));
+                                    'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
+                                    'idp_slo_url', c.idp_slo_url));
     return astapa.sso_connection_json(c);
   end
   $$;
 
 comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean, text,
-                                                 text, text, boolean) is
+                                                 text, text, boolean, text) is
   'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
   'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
   'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
@@ -421,11 +433,12 @@ comment on function api.put_saml_sso_connection(text, text, text, text[], boolea
   'completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the '
   'last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made '
   'by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): '
-  'accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. Audited sso_connection.created|updated. AS404 unknown '
+  'accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. idp_slo_url: the IdP''s '
+  'single logout URL (null keeps it, '''' removes it). Audited sso_connection.created|updated. AS404 unknown '
   'organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
 
 grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean,
-                                                      text, text, text, boolean) to astapa_app;
+                                                      text, text, text, boolean, text) to astapa_app;
 
 create or replace function api.rotate_saml_sp_key(
   organization_id text,
@@ -615,7 +628,9 @@ create or replace function api.record_sso_pending_sign_in(
   token_hash bytea,
   subject text,
   email text,
-  profile jsonb
+  profile jsonb,
+  name_id_format text default null,
+  session_index text default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -650,23 +665,26 @@ create or replace function api.record_sso_pending_sign_in(
     -- Pruned as it goes: an expired or used one signs nobody in any more.
     delete from astapa.sso_pending_sign_ins x
     where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
-    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at)
+    insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at,
+                                             name_id_format, session_index)
     values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
             record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
-            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes');
+            coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes',
+            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index);
     return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
                                          'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
   end
   $$;
 
-comment on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb) is
-  'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes) for ten '
+comment on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text) is
+  'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, and the '
+  'NameID format and SessionIndex single logout needs) for ten '
   'minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own '
   'authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: '
   '{initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one '
   'with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
 
-grant execute on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb) to astapa_app;
+grant execute on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text) to astapa_app;
 
 create or replace function api.use_sso_pending_sign_in(token_hash bytea) returns jsonb
   language sql
@@ -680,13 +698,14 @@ create or replace function api.use_sso_pending_sign_in(token_hash bytea) returns
       and c.project_id = x.project_id and c.id = x.connection_id and c.protocol = 'saml' and c.enabled
       and c.idp_initiated
     returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
-                                            'email', x.email, 'profile', x.profile)
+                                            'email', x.email, 'profile', x.profile,
+                                            'name_id_format', x.name_id_format, 'session_index', x.session_index)
   $$;
 
 comment on function api.use_sso_pending_sign_in(bytea) is
   'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one '
   'whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, '
-  'email, profile}, for api.sign_in_with_sso next (used even when that refuses the person).';
+  'email, profile, name_id_format, session_index}, for api.sign_in_with_sso next (used even when that refuses the person).';
 
 grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
 

@@ -14,7 +14,7 @@ import { AppError } from "../http/errors.ts";
 import { issuerProblem } from "../login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "../login/sso/secret.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
-import { samlIdpOf } from "../login/sso/saml_config.ts";
+import { samlIdpOf, samlSloUrlOf } from "../login/sso/saml_config.ts";
 import { makeSpKey } from "../login/sso/saml_sp_key.ts";
 import { type SamlServiceProvider, withServiceProvider } from "../login/sso/saml_urls.ts";
 import { allowFlags, flag, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
@@ -27,7 +27,7 @@ export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
   org set-sso --project ID --org ID --protocol saml (--idp-metadata FILE | --idp-metadata-url URL
               | --idp-entity-id X --idp-sso-url URL --idp-certificate PEM-FILE) [--enabled true|false]
               [--want-assertions-encrypted true|false] [--sign-authn-requests true|false]
-                             [--idp-initiated true|false]
+                             [--idp-initiated true|false] [--idp-slo-url URL|none]
                              a SAML IdP; shows the SP entity ID and ACS URL to give the IdP
   org rotate-sso-certificate|remove-previous-sso-certificate --project ID --org ID
                              a SAML connection's own certificate: roll it (the old one kept until removed)`;
@@ -53,6 +53,7 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
       ["want assertions encrypted", String(c.want_assertions_encrypted ?? false)],
       ["sign authn requests", String(c.sign_authn_requests ?? false)],
       ["idp-initiated (portal) sign-in", String(c.idp_initiated ?? false)],
+      ["single logout url", c.idp_slo_url ?? "- (no single logout)"],
       [
         "sp certificates",
         (c.sp_certificates ?? []).map((k) => `${k.id} (${k.state})`).join(" ") || "- (made at the next save)",
@@ -83,6 +84,7 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
           "want-assertions-encrypted",
           "sign-authn-requests",
           "idp-initiated",
+          "idp-slo-url",
         ]
         : ["issuer", "idp-client-id", "idp-client-secret"],
     )
@@ -165,18 +167,18 @@ async function setSaml(
   const pems = file("idp-certificate")?.match(
     /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
   );
-  const idp = await samlIdpOf(
-    {
-      protocol: "saml",
+  const sloFlag = flag(args, "idp-slo-url");
+  const body = {
+    protocol: "saml" as const,
       idp_metadata_xml: file("idp-metadata"),
       idp_metadata_url: flag(args, "idp-metadata-url"),
       idp_entity_id: flag(args, "idp-entity-id"),
       idp_sso_url: flag(args, "idp-sso-url"),
-      idp_certificates: pems ?? (flag(args, "idp-certificate") === undefined ? undefined : []),
-    },
-    { allowPrivate: config.webhookAllowPrivate },
-    config.socialTimeoutMs,
-  );
+    idp_certificates: pems ?? (flag(args, "idp-certificate") === undefined ? undefined : []),
+    // --idp-slo-url none: no single logout.
+    ...(sloFlag === undefined ? {} : { idp_slo_url: sloFlag === "none" ? null : sloFlag }),
+  };
+  const idp = await samlIdpOf(body, { allowPrivate: config.webhookAllowPrivate }, config.socialTimeoutMs);
   const spKey = await makeSpKey((await loadMasterKeys(config)).social, project);
   const connection = await asApp(sql, project, (tx) =>
     putSamlSsoConnection(tx, org, {
@@ -188,6 +190,7 @@ async function setSaml(
       wantAssertionsEncrypted: trueOrFalse(args, "want-assertions-encrypted"),
       signAuthnRequests: trueOrFalse(args, "sign-authn-requests"),
       idpInitiated: trueOrFalse(args, "idp-initiated"),
+      sloUrl: samlSloUrlOf(body, idp),
       spKey,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);

@@ -7,7 +7,7 @@
 import { getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
 import { signInOrChallenge } from "@/db/factors.ts";
-import { completeSignIn } from "@/db/login.ts";
+import { completeSignIn, type SamlSignIn } from "@/db/login.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "../authorize_request.ts";
 import { cookieName, writeSession } from "../browser.ts";
@@ -112,7 +112,13 @@ export function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  options?: { stepUp?: { session: string }; onward?: Onward; firstFactor?: "phone"; passwordHash?: string },
+  options?: {
+    stepUp?: { session: string };
+    onward?: Onward;
+    firstFactor?: "phone";
+    passwordHash?: string;
+    saml?: SamlSignIn;
+  },
 ): Promise<Response>;
 export function afterFirstFactor(
   c: Ctx,
@@ -128,12 +134,13 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp, onward, firstFactor, passwordHash }: {
+  { consentFirst = false, stepUp, onward, firstFactor, passwordHash, saml }: {
     consentFirst?: boolean;
     stepUp?: { session: string };
     onward?: Onward;
     firstFactor?: "phone";
     passwordHash?: string;
+    saml?: SamlSignIn;
   } = {},
 ): Promise<Response | PageResult<AuthPageData>> {
   const code = randomSecret();
@@ -154,6 +161,7 @@ export async function afterFirstFactor(
       await completeSignIn(sql, request.project.id, userId, codeRecord, session.record, {
         amr,
         passwordHash,
+        saml,
       });
     } catch (error) {
       // AS4G0: the user may no longer sign in (a disable or an erasure since the first factor): no code, and the
@@ -186,6 +194,7 @@ export async function afterFirstFactor(
         {
           amr,
           passwordHash,
+          saml,
         },
       );
     } catch (error) {

@@ -58,5 +58,7 @@ export async function finishSsoSignIn(
     ? request
     : { ...request, organization: request.organization ?? outcome.organization_id };
   // "fed": signed in by another identity provider, whose own factors Astapa cannot see (docs/enterprise-sso.md).
-  return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"]);
+  // A SAML sign-in's NameID and SessionIndex go with the session it starts, for single logout.
+  const saml = identity.saml && { connectionId: connection.id, nameId: identity.subject, ...identity.saml };
+  return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"], saml ? { saml } : undefined);
 }

@@ -47,6 +47,11 @@ export const SamlConnectionBody = z.strictObject({
       "Accept sign-ins started from the IdP's app portal, handed to the project client's initiate_login_uri " +
         "(default false; kept when left out).",
     ),
+  idp_slo_url: z.string().max(2000).nullable().optional()
+    .describe(
+      "The IdP's single logout URL (HTTP-Redirect; https); null: no single logout. Taken from the metadata when " +
+        "left out with it; kept when left out otherwise.",
+    ),
 });
 export type SamlConnectionBody = z.infer<typeof SamlConnectionBody>;
 
@@ -103,4 +108,18 @@ export async function samlIdpOf(
   const read = certificatesOrProblem(texts);
   if ("problem" in read) throw invalid(field, read.problem);
   return { entityId: body.idp_entity_id, ssoUrl: body.idp_sso_url, certificates: read.certificates };
+}
+
+/**
+ * The single logout URL to save: the body's own (null: none, ""), else the metadata's (its SingleLogoutService, or
+ * none), else null (the connection keeps its own).
+ */
+export function samlSloUrlOf(body: SamlConnectionBody, idp: SamlIdp | null, allowHttp = false): string | null {
+  if (body.idp_slo_url === null) return "";
+  if (body.idp_slo_url !== undefined) {
+    const problem = ssoUrlProblem(body.idp_slo_url, allowHttp, "idp_slo_url");
+    if (problem) throw invalid("idp_slo_url", problem);
+    return body.idp_slo_url;
+  }
+  return idp?.sloUrl ?? null;
 }

@@ -15,7 +15,8 @@ const DS = "http://www.w3.org/2000/09/xmldsig#";
 const REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 const POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
-export type SamlIdp = { entityId: string; ssoUrl: string; certificates: string[] };
+/** `sloUrl`: from metadata, its SingleLogoutService for HTTP-Redirect or "" when it has none; undefined otherwise. */
+export type SamlIdp = { entityId: string; ssoUrl: string; certificates: string[]; sloUrl?: string };
 
 /** Refuses what no SAML message of ours needs and every XML entity attack relies on. */
 export function xmlShapeProblem(xml: string, max = MAX_METADATA_CHARS): string | null {
@@ -76,19 +77,19 @@ export function certificatesOrProblem(texts: string[]): { certificates: string[]
 
 /** Why the IdP's single sign-on URL cannot be used, or null: the issuer's rules, but a query is allowed (IdPs
  * name the app in one: Google's `?idpid=`). */
-export function ssoUrlProblem(url: string, allowHttp = false): string | null {
+export function ssoUrlProblem(url: string, allowHttp = false, field = "idp_sso_url"): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return "idp_sso_url is not a URL";
+    return `${field} is not a URL`;
   }
-  if (url.length > 2000) return "idp_sso_url is longer than 2000 characters";
+  if (url.length > 2000) return `${field} is longer than 2000 characters`;
   if (parsed.protocol !== "https:" && !(allowHttp && parsed.protocol === "http:")) {
-    return "idp_sso_url must be an https URL";
+    return `${field} must be an https URL`;
   }
   if (parsed.username || parsed.password || parsed.hash) {
-    return "idp_sso_url must not carry a user name, password or fragment";
+    return `${field} must not carry a user name, password or fragment`;
   }
   return null;
 }
@@ -138,5 +139,10 @@ export async function readIdpMetadata(
   const valid = [...new Set(usable.flatMap((u) => "der" in u ? [u.der] : []))];
   if (valid.length === 0) return { problem: (usable[0] as { problem: string }).problem };
   if (valid.length > 3) return { problem: "the metadata lists more than 3 signing certificates" };
-  return { entityId, ssoUrl, certificates: valid };
+  // Single logout by HTTP-Redirect only (the binding Astapa sends and answers by); an IdP without one has none.
+  const sloUrl = children(idp, MD, "SingleLogoutService")
+    .find((s) => s.getAttribute("Binding") === REDIRECT)?.getAttribute("Location") ?? "";
+  const sloProblem = sloUrl && ssoUrlProblem(sloUrl, allowHttp, "idp_slo_url");
+  if (sloProblem) return { problem: `the metadata's SingleLogoutService: ${sloProblem}` };
+  return { entityId, ssoUrl, certificates: valid, sloUrl };
 }

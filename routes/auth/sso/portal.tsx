@@ -67,7 +67,13 @@ export const handler: Handlers<AuthPageData | SocialProblemData> = {
     };
     // Disabled since the Response came (use_sso_pending_sign_in saw it enabled a moment ago).
     if (!connection) return ssoProblemPage(c, new SocialSignInError("ssoUnavailable", 409), shown);
-    const identity = { subject: used.subject, email: used.email, emailVerified: true, profile: used.profile };
+    const identity = {
+      subject: used.subject,
+      email: used.email,
+      emailVerified: true,
+      profile: used.profile,
+      saml: { nameIdFormat: used.name_id_format, sessionIndex: used.session_index },
+    };
     return await finishSsoSignIn(c, request, query, connection, identity, shown);
   },
 };

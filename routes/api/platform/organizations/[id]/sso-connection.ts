@@ -25,7 +25,7 @@ import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
 import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
-import { SamlConnectionBody, samlIdpOf } from "@/lib/login/sso/saml_config.ts";
+import { SamlConnectionBody, samlIdpOf, samlSloUrlOf } from "@/lib/login/sso/saml_config.ts";
 import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
 
 const SsoConnectionBody = z.strictObject({
@@ -69,6 +69,7 @@ export const handler: Handlers = {
           wantAssertionsEncrypted: body.want_assertions_encrypted ?? null,
           signAuthnRequests: body.sign_authn_requests ?? null,
           idpInitiated: body.idp_initiated ?? null,
+          sloUrl: samlSloUrlOf(body, idp, metadataFetchOptions(deps).allowHttp),
           spKey,
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);

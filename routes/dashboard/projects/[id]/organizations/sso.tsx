@@ -79,6 +79,8 @@ export const handler: Handlers<OrganizationsData> = {
             wantAssertionsEncrypted: form.want_assertions_encrypted === "on",
             signAuthnRequests: form.sign_authn_requests === "on",
             idpInitiated: form.idp_initiated === "on",
+            // From the metadata (its SingleLogoutService, or none); without metadata the connection keeps its own.
+            sloUrl: saml?.sloUrl ?? null,
             spKey: await makeSpKey(deps.masterKeys.social, projectId),
           });
           return "sso_saved";

@@ -1,0 +1,133 @@
+-- SAML Single Logout (docs/enterprise-sso.md "Single logout"): the SAML sign-in behind each hosted-login session
+-- (astapa.sso_saml_sessions, migration 4285), the sessions an IdP's verified LogoutRequest ends, and what a sign-out
+-- at Astapa tells the IdP. The app verifies the LogoutRequest's signature, issuer, destination, freshness and ID
+-- (once, api.record_saml_assertion) before it calls api.end_saml_sessions; the sessions end as a sign-out ends them
+-- (their refresh tokens revoked and logout tokens queued by astapa.end_session_grants).
+
+drop policy if exists "a project reads its own saml sessions" on astapa.sso_saml_sessions;
+create policy "a project reads its own saml sessions" on astapa.sso_saml_sessions
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own saml sessions" on astapa.sso_saml_sessions;
+create policy "a project records its own saml sessions" on astapa.sso_saml_sessions
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function api.record_saml_session(
+  session_hash bytea,
+  connection_id text,
+  name_id text,
+  name_id_format text,
+  session_index text
+) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML session is recorded for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+    if not exists (select from astapa.login_sessions s
+                   where s.project_id = project and s.token_hash = record_saml_session.session_hash
+                     and s.ended_at is null) then
+      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
+    end if;
+    insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id, name_id_format,
+                                          session_index)
+    values (project, record_saml_session.session_hash, record_saml_session.connection_id, record_saml_session.name_id,
+            nullif(record_saml_session.name_id_format, ''), record_saml_session.session_index);
+  end
+  $$;
+
+comment on function api.record_saml_session(bytea, text, text, text, text) is
+  'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the '
+  'connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none). AS404 no '
+  'such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+
+grant execute on function api.record_saml_session(bytea, text, text, text, text) to astapa_app;
+
+create or replace function api.end_saml_sessions(connection_id text, name_id text, session_index text default null)
+  returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SAML single logout acts for one project.';
+    end if;
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.sso_saml_sessions x
+      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+      where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
+        and x.name_id = end_saml_sessions.name_id and s.ended_at is null
+        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index))
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        from astapa.sso_saml_sessions x
+        where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
+          and x.name_id = end_saml_sessions.name_id
+          and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)
+          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, 'user.saml_logout', 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_saml_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $$;
+
+comment on function api.end_saml_sessions(text, text, text) is
+  'Ends the live sessions of the current project that a SAML sign-in through the connection started for the NameID '
+  '(only the one with that SessionIndex when one is given), as a sign-out ends them (astapa.end_session_grants: '
+  'refresh tokens revoked, logout tokens queued); the users'' rows locked first. Audited user.saml_logout per user '
+  '{connection, sessions}. Returns how many ended (0: nothing to end, which single logout counts as done). The '
+  'caller has verified the IdP''s signed LogoutRequest. AS403 no project.';
+
+grant execute on function api.end_saml_sessions(text, text, text) to astapa_app;
+
+create or replace function api.saml_logout_of_session(session_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'name_id', x.name_id,
+                                         'name_id_format', x.name_id_format, 'session_index', x.session_index)
+    from astapa.sso_saml_sessions x
+    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+    where x.project_id = (select astapa.current_project_id()) and x.session_hash = saml_logout_of_session.session_hash
+      and s.ended_at is null and c.protocol = 'saml' and c.enabled and c.idp_slo_url is not null
+  $$;
+
+comment on function api.saml_logout_of_session(bytea) is
+  'What a sign-out at Astapa tells the IdP about a live session of the current project that a SAML sign-in started: '
+  '{connection_id, name_id, name_id_format, session_index}; null when the session is not live, did not come from '
+  'SAML, or its connection is disabled or has no idp_slo_url (the sign-out then ends the Astapa session only).';
+
+grant execute on function api.saml_logout_of_session(bytea) to astapa_app;
