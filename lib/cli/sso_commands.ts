@@ -170,10 +170,10 @@ async function setSaml(
   const sloFlag = flag(args, "idp-slo-url");
   const body = {
     protocol: "saml" as const,
-      idp_metadata_xml: file("idp-metadata"),
-      idp_metadata_url: flag(args, "idp-metadata-url"),
-      idp_entity_id: flag(args, "idp-entity-id"),
-      idp_sso_url: flag(args, "idp-sso-url"),
+    idp_metadata_xml: file("idp-metadata"),
+    idp_metadata_url: flag(args, "idp-metadata-url"),
+    idp_entity_id: flag(args, "idp-entity-id"),
+    idp_sso_url: flag(args, "idp-sso-url"),
     idp_certificates: pems ?? (flag(args, "idp-certificate") === undefined ? undefined : []),
     // --idp-slo-url none: no single logout.
     ...(sloFlag === undefined ? {} : { idp_slo_url: sloFlag === "none" ? null : sloFlag }),

@@ -10,6 +10,9 @@ import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { LOGOUT_MESSAGES } from "@/lib/login/logout_messages.ts";
 import { LogoutRequest, namesAnotherSession, resolveLogout } from "@/lib/login/logout_request.ts";
 import { isSelfRegisteredClientId } from "@/lib/oauth/dynamic_client_auth.ts";
+import { samlLogoutOfSession } from "@/db/saml_single_logout.ts";
+import { startSpLogout } from "@/lib/login/sso/saml_sp_logout.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
 /** The form the confirmation posts (csrf), or an app's own POST to the end-session endpoint (no csrf: it asks). */
@@ -54,7 +57,8 @@ type SignOutData = {
  * signed in to a logout token (astapa.end_session_grants). It asks even when a valid id_token_hint names this
  * very session (the spec's SHOULD, which the GET rule makes a must), and says so when the hint or logout_hint
  * names another person or session. A hint Astapa did not sign is refused with a page, never followed. The
- * browser returns to `post_logout_redirect_uri` (with `state`) only when the app registered it.
+ * browser returns to `post_logout_redirect_uri` (with `state`) only when the app registered it. A session that a
+ * SAML connection with single logout started goes by the IdP first (lib/login/sso/saml_sp_logout.ts).
  */
 export const handler: Handlers<SignOutData> = {
   async GET(c) {
@@ -74,8 +78,20 @@ export const handler: Handlers<SignOutData> = {
       return confirmPage(c, client, { ...form, client_id: clientId }, true, false);
     }
     const session = readSession(c, client.project_id);
+    // A session a SAML sign-in started, through a connection with single logout: read before it ends.
+    const saml = session &&
+      await samlLogoutOfSession(c.var.deps.sql, client.project_id, await sha256(session));
     if (session) await endSession(c.var.deps.sql, client.project_id, session);
     writeSession(c, client.project_id, null);
+    if (saml) {
+      // The IdP's session ends too (SP-initiated single logout), then the browser goes where it was going.
+      const lang = pickLang(c);
+      const here = `/auth/logout?${new URLSearchParams(
+        isSelfRegisteredClientId(clientId) ? { lang } : { client_id: clientId, lang },
+      )}`;
+      const toIdp = await startSpLogout(c, client.project_id, saml, back ?? here);
+      if (toIdp) return toIdp;
+    }
     return signedOut(c, { ...client, clientId }, back);
   },
 };

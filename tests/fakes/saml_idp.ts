@@ -7,9 +7,9 @@
  * HTTP-Redirect signature against the certificate in the SP's metadata, as Okta or Entra ID would.
  */
 import { Buffer } from "node:buffer";
-import { createVerify } from "node:crypto";
+import { createSign, createVerify } from "node:crypto";
 import { promisify } from "node:util";
-import { inflateRawSync } from "node:zlib";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 // @peculiar/x509 (through tsyringe) needs the Reflect metadata polyfill loaded first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -73,6 +73,8 @@ export type ResponseOptions = {
   notOnOrAfter?: Date;
   status?: string;
   assertionId?: string;
+  /** The AuthnStatement's SessionIndex (the IdP's session, for single logout); null: none. Default: a fresh one. */
+  sessionIndex?: string | null;
   /** Which elements are signed (default: the assertion). */
   sign?: { assertion?: boolean; response?: boolean };
   key?: SigningKey;
@@ -132,7 +134,7 @@ export function requestSignatureValid(location: URL, certificates: string[]): bo
   const sigAlg = location.searchParams.get("SigAlg");
   const signature = location.searchParams.get("Signature");
   if (sigAlg !== SIG || !signature) return false;
-  const signed = ["SAMLRequest", "RelayState", "SigAlg"].map(raw).filter(Boolean).join("&");
+  const signed = ["SAMLRequest", "SAMLResponse", "RelayState", "SigAlg"].map(raw).filter(Boolean).join("&");
   return certificates.some((der) =>
     createVerify("RSA-SHA256").update(signed).verify(wrap("CERTIFICATE", der), signature, "base64")
   );
@@ -165,11 +167,17 @@ export async function startFakeSamlIdp() {
   const key = await signingKey();
   const entityId = "https://idp.acme.test/saml";
   const ssoUrl = "https://idp.acme.test/sso?app=astapa";
-  const metadata = (k: SigningKey = key, sso = ssoUrl) =>
+  const sloUrl = "https://idp.acme.test/slo";
+  const metadata = (k: SigningKey = key, sso = ssoUrl, slo?: string) =>
     `<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${entityId}">
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${k.certDer}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+    ${
+      slo
+        ? `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${slo}"/>`
+        : ""
+    }
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.acme.test/post"/>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${sso}"/>
@@ -223,6 +231,7 @@ export async function startFakeSamlIdp() {
     key,
     entityId,
     ssoUrl,
+    sloUrl,
     metadata,
     metadataUrl: `${server.origin}/metadata`,
     /** The loopback sign-in page (http: tests allow it), for browser tests. */
@@ -283,9 +292,71 @@ export async function startFakeSamlIdp() {
         `<saml:Conditions NotBefore="${
           new Date(now.getTime() - 60_000).toISOString()
         }" NotOnOrAfter="${until}"><saml:AudienceRestriction><saml:Audience>${o.audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-        `<saml:AuthnStatement AuthnInstant="${now.toISOString()}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+        `<saml:AuthnStatement AuthnInstant="${now.toISOString()}"${
+          o.sessionIndex === null ? "" : ` SessionIndex="${o.sessionIndex ?? `_s${assertionId}`}"`
+        }><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
         (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : "") +
         `</saml:Assertion></samlp:Response>`;
+    },
+
+    /**
+     * A LogoutRequest to the SP's SLO endpoint by the HTTP-Redirect binding, as the path and query to request:
+     * deflated, base64, signed over SAMLRequest, RelayState and SigAlg (rsa-sha256) by the IdP's key, another
+     * (`key`), or not at all (`key: null`).
+     */
+    logoutRequestUrl(o: LogoutRequestOptions): string {
+      const now = o.issueInstant ?? new Date();
+      const xml = `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ` +
+        `xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${
+          o.id ?? `_l${crypto.randomUUID().replaceAll("-", "")}`
+        }" Version="2.0" IssueInstant="${now.toISOString()}"` +
+        (o.destination === null ? "" : ` Destination="${o.destination ?? o.sloUrl}"`) +
+        ` NotOnOrAfter="${(o.notOnOrAfter ?? new Date(now.getTime() + 5 * 60_000)).toISOString()}">` +
+        `<saml:Issuer>${o.issuer ?? entityId}</saml:Issuer>` +
+        `<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${o.nameId}</saml:NameID>` +
+        (o.sessionIndexes ?? []).map((i) => `<samlp:SessionIndex>${i}</samlp:SessionIndex>`).join("") +
+        `</samlp:LogoutRequest>`;
+      return redirectQuery(
+        o.sloUrl,
+        "SAMLRequest",
+        xml,
+        o.relayState,
+        o.key === undefined ? key : o.key,
+        o.sigAlg,
+      );
+    },
+
+    /** A LogoutResponse to the SP's LogoutRequest (HTTP-Redirect binding), signed as logoutRequestUrl's. */
+    logoutResponseUrl(o: LogoutResponseOptions): string {
+      const xml = `<samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ` +
+        `xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_lr${
+          crypto.randomUUID().replaceAll("-", "")
+        }" ` +
+        `Version="2.0" IssueInstant="${new Date().toISOString()}" Destination="${o.sloUrl}" ` +
+        `InResponseTo="${o.inResponseTo}"><saml:Issuer>${o.issuer ?? entityId}</saml:Issuer>` +
+        `<samlp:Status><samlp:StatusCode Value="${
+          o.status ?? "urn:oasis:names:tc:SAML:2.0:status:Success"
+        }"/></samlp:Status></samlp:LogoutResponse>`;
+      return redirectQuery(o.sloUrl, "SAMLResponse", xml, o.relayState, o.key === undefined ? key : o.key);
+    },
+
+    /** A LogoutRequest or LogoutResponse the SP redirected to (HTTP-Redirect binding), read back. */
+    readLogoutMessage(location: URL) {
+      const message = location.searchParams.get("SAMLRequest") ?? location.searchParams.get("SAMLResponse")!;
+      const xml = inflateRawSync(Uint8Array.from(atob(message), (c) => c.charCodeAt(0))).toString("utf8");
+      const attr = (name: string) => xml.match(new RegExp(` ${name}="([^"]*)"`))?.[1] ?? "";
+      const text = (local: string) => xml.match(new RegExp(`<[\\w]*:?${local}[^>]*>([^<]*)<`))?.[1] ?? "";
+      return {
+        xml,
+        id: attr("ID"),
+        destination: attr("Destination"),
+        inResponseTo: attr("InResponseTo"),
+        issuer: text("Issuer"),
+        nameId: text("NameID"),
+        sessionIndex: text("SessionIndex"),
+        status: xml.match(/StatusCode Value="([^"]*)"/)?.[1] ?? "",
+        relayState: location.searchParams.get("RelayState") ?? "",
+      };
     },
 
     /** A Response signed as `o.sign` says (the assertion by default), as XML. */
@@ -311,6 +382,52 @@ export async function startFakeSamlIdp() {
 }
 
 export type FakeSamlIdp = Awaited<ReturnType<typeof startFakeSamlIdp>>;
+
+export type LogoutRequestOptions = {
+  /** The SP's SLO URL: where the request goes, and its Destination unless `destination` says otherwise. */
+  sloUrl: string;
+  nameId: string;
+  sessionIndexes?: string[];
+  relayState?: string;
+  issuer?: string;
+  destination?: string | null;
+  id?: string;
+  issueInstant?: Date;
+  notOnOrAfter?: Date;
+  /** The key that signs the query; null: unsigned. */
+  key?: SigningKey | null;
+  sigAlg?: string;
+};
+
+export type LogoutResponseOptions = {
+  sloUrl: string;
+  inResponseTo: string;
+  relayState: string;
+  status?: string;
+  issuer?: string;
+  key?: SigningKey | null;
+};
+
+/** The HTTP-Redirect binding's path and query for `xml` (SAML bindings §3.4.4.1), signed by `key` unless null. */
+function redirectQuery(
+  endpoint: string,
+  param: "SAMLRequest" | "SAMLResponse",
+  xml: string,
+  relayState: string | undefined,
+  key: SigningKey | null,
+  sigAlg = SIG,
+): string {
+  const encoded = (value: string) => encodeURIComponent(value);
+  let query = `${param}=${encoded(deflateRawSync(Buffer.from(xml, "utf8")).toString("base64"))}`;
+  if (relayState !== undefined) query += `&RelayState=${encoded(relayState)}`;
+  if (key) {
+    query += `&SigAlg=${encoded(sigAlg)}`;
+    const hash = sigAlg.endsWith("sha1") ? "RSA-SHA1" : "RSA-SHA256";
+    query += `&Signature=${encoded(createSign(hash).update(query).sign(key.keyPem, "base64"))}`;
+  }
+  const url = new URL(endpoint);
+  return `${url.pathname}?${query}`;
+}
 
 /** The SAMLResponse form field for `xml`. */
 export const encodeResponse = (xml: string) => Buffer.from(xml, "utf8").toString("base64");

@@ -178,5 +178,11 @@ export async function samlIdentity(
     email: samlEmail(facts),
     emailVerified: true,
     profile: samlProfile(facts.attributes),
+    // Kept with the session for single logout; a SessionIndex or format beyond what is stored is left out (a
+    // LogoutRequest then names the person only).
+    saml: {
+      nameIdFormat: facts.nameIdFormat && facts.nameIdFormat.length <= 256 ? facts.nameIdFormat : null,
+      sessionIndex: facts.sessionIndex && facts.sessionIndex.length <= 256 ? facts.sessionIndex : null,
+    },
   };
 }

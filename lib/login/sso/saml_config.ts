@@ -114,7 +114,11 @@ export async function samlIdpOf(
  * The single logout URL to save: the body's own (null: none, ""), else the metadata's (its SingleLogoutService, or
  * none), else null (the connection keeps its own).
  */
-export function samlSloUrlOf(body: SamlConnectionBody, idp: SamlIdp | null, allowHttp = false): string | null {
+export function samlSloUrlOf(
+  body: SamlConnectionBody,
+  idp: SamlIdp | null,
+  allowHttp = false,
+): string | null {
   if (body.idp_slo_url === null) return "";
   if (body.idp_slo_url !== undefined) {
     const problem = ssoUrlProblem(body.idp_slo_url, allowHttp, "idp_slo_url");

@@ -1,4 +1,4 @@
-/** saml_metadata — reading an IdP's metadata: rotations, EntitiesDescriptor, the POST binding's URL, refusals. */
+/** saml_metadata — reading an IdP's metadata: rotations, EntitiesDescriptor, the POST binding's URL, SLO, refusals. */
 import assert from "node:assert/strict";
 import { readIdpMetadata, ssoUrlProblem } from "./saml_metadata.ts";
 import { signingKey } from "@/tests/fakes/saml_idp.ts";
@@ -22,7 +22,28 @@ Deno.test("saml_metadata — a rotation keeps the valid certificates (an expired
     entityId: "https://idp.example/saml",
     ssoUrl: "https://idp.example/r",
     certificates: [fresh.certDer],
+    sloUrl: "",
   });
+});
+
+Deno.test("saml_metadata — the SingleLogoutService for HTTP-Redirect (not POST's), https only", async () => {
+  const slo = (binding: string, location: string) =>
+    `<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${location}"/>`;
+  const both = slo("HTTP-POST", "https://idp.example/slo-post") +
+    slo("HTTP-Redirect", "https://idp.example/slo");
+  const read = await readIdpMetadata(entity(key(fresh), both + redirect));
+  assert.equal((read as { sloUrl: string }).sloUrl, "https://idp.example/slo");
+  const postOnly = await readIdpMetadata(
+    entity(key(fresh), slo("HTTP-POST", "https://idp.example/p") + redirect),
+  );
+  assert.equal((postOnly as { sloUrl: string }).sloUrl, "");
+  const plain = await readIdpMetadata(
+    entity(key(fresh), slo("HTTP-Redirect", "http://idp.example/slo") + redirect),
+  );
+  assert.match(
+    (plain as { problem: string }).problem,
+    /SingleLogoutService: idp_slo_url must be an https URL/,
+  );
 });
 
 Deno.test("saml_metadata — only the HTTP-POST binding: its URL; inside an EntitiesDescriptor; encryption keys ignored", async () => {

@@ -56,6 +56,8 @@ export async function samlService(
     callbackUrl: sp.acs_url,
     audience: sp.sp_entity_id,
     entryPoint: connection.idp_sso_url,
+    // Single logout: where LogoutRequests and LogoutResponses of ours go (node-saml falls back to the entry point).
+    ...(connection.idp_slo_url ? { logoutUrl: connection.idp_slo_url } : {}),
     idpIssuer: connection.idp_entity_id,
     idpCert: (connection.idp_certificates ?? []).map(pem),
     // The assertion carries who, for whom and until when: its own signature is required. A signature on the
@@ -87,6 +89,8 @@ export type SamlAssertionFacts = {
   inResponseTo: string[];
   nameId: string;
   nameIdFormat: string;
+  /** The AuthnStatement's SessionIndex (the IdP's handle for its session, for single logout), or "". */
+  sessionIndex: string;
   attributes: Record<string, string[]>;
 };
 
@@ -115,6 +119,7 @@ export async function samlAssertionFacts(profile: Profile): Promise<SamlAssertio
     // textContent joins every text node: `user@acme.test<!---->.evil.test` is read whole, as it was signed.
     nameId: (nameId?.textContent ?? "").trim(),
     nameIdFormat: nameId?.getAttribute("Format") ?? "",
+    sessionIndex: all("AuthnStatement")[0]?.getAttribute("SessionIndex") ?? "",
     attributes,
   };
 }

@@ -2,7 +2,7 @@
  * A SAML connection's service provider metadata (what its IdP loads): node-saml's document for the URLs, then the
  * connection's certificates — each as a KeyDescriptor for signing and one for encryption, current first, a previous
  * one beside it during a rotation — with the EncryptionMethods Astapa decrypts (saml_encryption.ts) and
- * AuthnRequestsSigned saying whether requests are signed. Built from public facts only: the private keys are never
+ * AuthnRequestsSigned saying whether requests are signed, and the SingleLogoutService (HTTP-Redirect). Built from public facts only: the private keys are never
  * opened here. node-saml's own key support is not used: it wants the private key and publishes one certificate.
  */
 import { nodeSaml, xmldom } from "./saml_library.ts";
@@ -28,6 +28,11 @@ export async function spMetadataXml(id: string, sp: SamlServiceProvider, facts: 
   const doc = new DOMParser().parseFromString(base, "text/xml");
   const descriptor = doc.getElementsByTagNameNS(MD, "SPSSODescriptor")[0];
   descriptor.setAttribute("AuthnRequestsSigned", String(facts.sign_authn_requests));
+  // Single logout by HTTP-Redirect (node-saml's own would say HTTP-POST), before NameIDFormat (saml-metadata §2.4.2).
+  const logout = doc.createElementNS(MD, "SingleLogoutService");
+  logout.setAttribute("Binding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect");
+  logout.setAttribute("Location", sp.slo_url);
+  descriptor.insertBefore(logout, descriptor.getElementsByTagNameNS(MD, "NameIDFormat")[0] ?? null);
   // KeyDescriptors open an SSO descriptor (saml-metadata §2.4.1: RoleDescriptor's children come first).
   const first = descriptor.firstChild;
   const element = (name: string, ns = MD) => doc.createElementNS(ns, ns === MD ? name : `ds:${name}`);

@@ -5,15 +5,25 @@
  */
 import type { SsoConnection } from "@/db/sso_connections.ts";
 
-export type SamlServiceProvider = { sp_entity_id: string; acs_url: string; sp_metadata_url: string };
+export type SamlServiceProvider = {
+  sp_entity_id: string;
+  acs_url: string;
+  sp_metadata_url: string;
+  slo_url: string;
+};
 
 /** A connection as pages show it: a SAML one with its service provider URLs (withServiceProvider). */
 export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider>;
 
-/** The SP's entity ID (= metadata URL) and ACS URL for a connection. */
+/** The SP's entity ID (= metadata URL), ACS URL and single logout URL for a connection. */
 export function samlServiceProvider(baseUrl: string, connectionId: string): SamlServiceProvider {
   const entityId = `${baseUrl}/auth/sso/saml/${connectionId}`;
-  return { sp_entity_id: entityId, acs_url: `${entityId}/acs`, sp_metadata_url: entityId };
+  return {
+    sp_entity_id: entityId,
+    acs_url: `${entityId}/acs`,
+    sp_metadata_url: entityId,
+    slo_url: `${entityId}/slo`,
+  };
 }
 
 /** The connection as answered: a SAML one with the URLs to copy into the IdP. */

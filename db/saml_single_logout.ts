@@ -1,0 +1,44 @@
+/** Typed calls for SAML single logout (db/api/saml_single_logout.sql). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { result } from "./result.ts";
+
+/**
+ * Ends the live sessions a SAML sign-in through the connection started for `nameId` (only those with one of
+ * `sessionIndexes` when the IdP names any), as a sign-out ends them; how many ended.
+ */
+export function endSamlSessions(
+  sql: Sql,
+  projectId: string,
+  connectionId: string,
+  nameId: string,
+  sessionIndexes: string[],
+) {
+  return asApp(sql, projectId, async (tx) => {
+    let ended = 0;
+    for (const index of sessionIndexes.length > 0 ? sessionIndexes : [null]) {
+      ended += await result(
+        tx`select api.end_saml_sessions(${connectionId}, ${nameId}, ${index}) as result`,
+        z.number(),
+      );
+    }
+    return ended;
+  }, { actor: "hosted_login:sso" });
+}
+
+const SamlLogout = z.object({
+  connection_id: z.string(),
+  name_id: z.string(),
+  name_id_format: z.string().nullable(),
+  session_index: z.string().nullable(),
+}).nullable();
+export type SamlLogout = NonNullable<z.infer<typeof SamlLogout>>;
+
+/** What to tell the IdP when the browser's live session (its token's SHA-256) signs out, or null (nothing). */
+export function samlLogoutOfSession(sql: Sql, projectId: string, sessionHash: Uint8Array) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.saml_logout_of_session(${sessionHash}) as result`, SamlLogout),
+  );
+}

@@ -1,0 +1,342 @@
+/**
+ * SAML Single Logout (docs/enterprise-sso.md "Single logout"), against the fake IdP: the IdP's signed LogoutRequest
+ * at /auth/sso/saml/:connection/slo ends exactly the sessions SAML sign-ins through that connection started for its
+ * NameID (and SessionIndex), as a sign-out does (back-channel logout to the app, refresh tokens revoked), and is
+ * answered with our signed LogoutResponse, RelayState echoed; an unsigned, foreign-signed, foreign-issued, expired,
+ * misaddressed or replayed one ends nothing. A sign-out at Astapa of such a session sends our signed LogoutRequest
+ * to the IdP and, once the IdP answers, lands on the post_logout_redirect_uri — never where a forged answer says.
+ */
+import assert from "node:assert/strict";
+import { BackchannelLogoutWorker } from "@/lib/oauth/backchannel_worker.ts";
+import { productionTargetCheck } from "@/lib/webhooks/address_guard.ts";
+import { verifyLogoutToken } from "@/sdk/logout_tokens.ts";
+import { createLocalJWKSet } from "jose";
+import { requestSignatureValid, signingKey, spCertificates } from "../fakes/saml_idp.ts";
+import { samlSetUp } from "../helpers/saml_sso.ts";
+import { sessionCookie } from "../helpers/login.ts";
+import { csrfOf } from "../helpers/csrf.ts";
+import { basic } from "../helpers/oauth.ts";
+import { startReceiver } from "../helpers/webhooks.ts";
+
+const s = await samlSetUp();
+const { t, idp, connection, project } = s;
+const { sql } = t.db;
+const worker = new BackchannelLogoutWorker({
+  sql,
+  keys: t.deps.keys,
+  issuer: t.config.baseUrl,
+  checkTarget: productionTargetCheck(sql, false),
+  backoffSeconds: () => 0,
+  maxAttempts: 3,
+});
+await worker.start();
+const receiver = startReceiver();
+Deno.test.afterAll(async () => {
+  await worker.stop();
+  await receiver.close();
+  await s.close();
+});
+const sloUrl = `${connection.sp_entity_id}/slo`;
+const sloPath = new URL(sloUrl).pathname;
+const html = { accept: "text/html" };
+
+const on = await s.api("PUT", "/organizations/acme/sso-connection", {
+  protocol: "saml",
+  idp_slo_url: idp.sloUrl,
+});
+assert.equal(on.status, 200, on.text);
+const logoutSettings = await t.app.request("/api/platform/logout-settings", {
+  method: "PATCH",
+  headers: { authorization: basic(project.clientId, project.secret), "content-type": "application/json" },
+  body: JSON.stringify({ backchannel_logout_uri: receiver.url, backchannel_logout_session_required: true }),
+});
+assert.equal(logoutSettings.status, 200, await logoutSettings.text());
+
+/** A SAML sign-in of `email` with `sessionIndex`, the app's code redeemed: the browser's session cookie. */
+async function signedIn(email: string, sessionIndex: string) {
+  const res = await s.signIn({ nameId: email, sessionIndex }, email);
+  const cookie = sessionCookie(res, project.id);
+  assert.ok(cookie, "the ACS starts a session");
+  await s.appClaims(res);
+  return cookie;
+}
+
+/** Each SAML session of the project by SessionIndex: whether it is still live. */
+async function liveByIndex(): Promise<Record<string, boolean>> {
+  const rows = await sql`select x.session_index, s.ended_at is null as live
+    from astapa.sso_saml_sessions x join astapa.login_sessions s
+      on s.project_id = x.project_id and s.token_hash = x.session_hash
+    where x.project_id = ${project.id}`;
+  return Object.fromEntries(rows.map((r) => [r.session_index as string, r.live as boolean]));
+}
+
+const logoutRequest = (path: string) => t.app.request(path, { headers: html });
+
+Deno.test("SAML SLO — the SP metadata advertises the Redirect endpoint, the API answers slo_url and idp_slo_url", async () => {
+  const metadata = await (await t.app.request(new URL(connection.sp_metadata_url).pathname)).text();
+  assert.match(
+    metadata,
+    new RegExp(
+      `<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${sloUrl}"/>`,
+    ),
+  );
+  const got = await s.api("GET", "/organizations/acme/sso-connection");
+  assert.equal(got.body.slo_url, sloUrl);
+  assert.equal(got.body.idp_slo_url, idp.sloUrl);
+});
+
+Deno.test("SAML SLO — the IdP's metadata brings its SingleLogoutService; null removes it; an http URL is refused", async () => {
+  try {
+    const fromMetadata = await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      idp_metadata_xml: idp.metadata(idp.key, idp.ssoUrl, "https://idp.acme.test/logout-from-metadata"),
+    });
+    assert.equal(fromMetadata.status, 200, fromMetadata.text);
+    assert.equal(fromMetadata.body.idp_slo_url, "https://idp.acme.test/logout-from-metadata");
+    const removed = await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      idp_slo_url: null,
+    });
+    assert.equal(removed.body.idp_slo_url, undefined);
+    const bad = await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      idp_slo_url: "javascript:alert(1)",
+    });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.fields.idp_slo_url), /https/);
+  } finally {
+    const back = await s.api("PUT", "/organizations/acme/sso-connection", {
+      protocol: "saml",
+      idp_metadata_xml: idp.metadata(),
+      idp_slo_url: idp.sloUrl,
+    });
+    assert.equal(back.body.idp_slo_url, idp.sloUrl);
+  }
+});
+
+Deno.test("SAML SLO — a signed LogoutRequest ends exactly the sessions it names, back-channel logout fires, Success answered", async () => {
+  await signedIn("dewi@acme.test", "_dewi_one");
+  await signedIn("dewi@acme.test", "_dewi_two");
+  await signedIn("budi@acme.test", "_budi_one");
+  const delivered = receiver.received.length;
+  const res = await logoutRequest(idp.logoutRequestUrl({
+    sloUrl,
+    nameId: "dewi@acme.test",
+    sessionIndexes: ["_dewi_one"],
+    relayState: "okta-relay-123",
+  }));
+  assert.equal(res.status, 302, await res.text());
+  const location = new URL(res.headers.get("location")!);
+  assert.equal(location.origin + location.pathname, idp.sloUrl);
+  const answer = idp.readLogoutMessage(location);
+  assert.equal(answer.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+  assert.equal(answer.destination, idp.sloUrl);
+  assert.equal(answer.issuer, connection.sp_entity_id);
+  assert.match(answer.inResponseTo, /^_l/);
+  assert.equal(answer.relayState, "okta-relay-123");
+  const metadata = await (await t.app.request(new URL(connection.sp_metadata_url).pathname)).text();
+  assert.ok(
+    requestSignatureValid(location, spCertificates(metadata, "signing")),
+    "signed by our current key",
+  );
+  const live = await liveByIndex();
+  assert.deepEqual([live._dewi_one, live._dewi_two, live._budi_one], [false, true, true]);
+  // The app hears of the ended session as after a sign-out: a logout token for its sid.
+  await receiver.waitFor(delivered + 1);
+  const token = new URLSearchParams(receiver.received[delivered].body).get("logout_token")!;
+  const claims = await verifyLogoutToken(token, {
+    issuer: t.config.baseUrl,
+    clientId: project.clientId,
+    jwks: createLocalJWKSet(await t.deps.keys.jwks()),
+  });
+  assert.match(String(claims.sid), /^ses_/);
+  const [revoked] = await sql`select count(*)::int as n from astapa.refresh_tokens r
+    join astapa.login_sessions s on s.project_id = r.project_id and s.public_id = r.session_id
+    join astapa.sso_saml_sessions x on x.project_id = s.project_id and x.session_hash = s.token_hash
+    where x.project_id = ${project.id} and x.session_index = '_dewi_one' and r.revoked_at is null`;
+  assert.equal(revoked.n, 0, "its refresh tokens are revoked");
+  // Without a SessionIndex: every session of that NameID on this connection.
+  const all = await logoutRequest(idp.logoutRequestUrl({ sloUrl, nameId: "dewi@acme.test" }));
+  assert.equal(all.status, 302);
+  const after = await liveByIndex();
+  assert.deepEqual([after._dewi_two, after._budi_one], [false, true]);
+});
+
+Deno.test("SAML SLO — a NameID with no session answers Success and ends nothing", async () => {
+  await signedIn("budi@acme.test", "_budi_two");
+  const before = await liveByIndex();
+  const res = await logoutRequest(idp.logoutRequestUrl({ sloUrl, nameId: "nobody@acme.test" }));
+  assert.equal(res.status, 302, await res.text());
+  assert.equal(
+    idp.readLogoutMessage(new URL(res.headers.get("location")!)).status,
+    "urn:oasis:names:tc:SAML:2.0:status:Success",
+  );
+  assert.deepEqual(await liveByIndex(), before);
+});
+
+Deno.test("SAML SLO — unsigned, foreign-signed, foreign, expired, misaddressed, SHA-1, doubled or replayed: nothing ends", async () => {
+  await signedIn("dewi@acme.test", "_dewi_three");
+  const before = await liveByIndex();
+  assert.equal(before._dewi_three, true);
+  const stranger = await signingKey("CN=Stranger");
+  const base = { sloUrl, nameId: "dewi@acme.test" };
+  const old = new Date(Date.now() - 20 * 60_000);
+  const valid = idp.logoutRequestUrl({ ...base, id: "_replayed_once" });
+  const attempts: [string, string][] = [
+    ["unsigned", idp.logoutRequestUrl({ ...base, key: null })],
+    ["another key", idp.logoutRequestUrl({ ...base, key: stranger })],
+    ["another issuer", idp.logoutRequestUrl({ ...base, issuer: "https://evil.test/saml" })],
+    ["expired", idp.logoutRequestUrl({ ...base, notOnOrAfter: new Date(Date.now() - 5 * 60_000) })],
+    [
+      "issued long ago",
+      idp.logoutRequestUrl({ ...base, issueInstant: old, notOnOrAfter: new Date(Date.now() + 60_000) }),
+    ],
+    ["another destination", idp.logoutRequestUrl({ ...base, destination: `${connection.acs_url}` })],
+    ["no destination", idp.logoutRequestUrl({ ...base, destination: null })],
+    ["rsa-sha1", idp.logoutRequestUrl({ ...base, sigAlg: "http://www.w3.org/2000/09/xmldsig#rsa-sha1" })],
+    // A second SAMLRequest beside the signed one: which one is read must be the one that was signed.
+    ["a doubled SAMLRequest", `${valid}&SAMLRequest=${encodeURIComponent("AAAA")}`],
+    ["not deflated XML", `${sloPath}?SAMLRequest=${encodeURIComponent(btoa("<x/>"))}&SigAlg=x&Signature=y`],
+  ];
+  for (const [name, path] of attempts) {
+    const res = await logoutRequest(path);
+    const body = await res.text();
+    assert.equal(res.status, 400, `${name}: ${res.status}`);
+    assert.equal(res.headers.get("location"), null, name);
+    assert.match(body, /could not verify|Nobody was signed out|nobody was signed out/, name);
+    assert.deepEqual(await liveByIndex(), before, `${name} ended nothing`);
+  }
+  const first = await logoutRequest(valid);
+  assert.equal(first.status, 302, await first.text());
+  const ended = await liveByIndex();
+  assert.equal(ended._dewi_three, false);
+  // The same request again (its ID single use): refused, even though there is nothing left to end.
+  await signedIn("dewi@acme.test", "_dewi_four");
+  const replay = await logoutRequest(valid);
+  assert.equal(replay.status, 400);
+  assert.equal((await liveByIndex())._dewi_four, true);
+  // In Indonesian too.
+  const id = await t.app.request(idp.logoutRequestUrl({ ...base, key: null }), {
+    headers: { ...html, "accept-language": "id" },
+  });
+  assert.match(await id.text(), /tidak ada yang dikeluarkan/);
+});
+
+Deno.test("SAML SLO — a connection id that is no SAML connection, or one without an IdP SLO URL, ends nothing", async () => {
+  const unknown = await logoutRequest(idp.logoutRequestUrl({
+    sloUrl: sloUrl.replace(connection.id, "sso_aaaaaaaaaaaaaaaaaaaaaaaa"),
+    nameId: "dewi@acme.test",
+  }));
+  assert.equal(unknown.status, 404);
+  await signedIn("dewi@acme.test", "_dewi_five");
+  await s.api("PUT", "/organizations/acme/sso-connection", { protocol: "saml", idp_slo_url: null });
+  try {
+    const off = await logoutRequest(idp.logoutRequestUrl({ sloUrl, nameId: "dewi@acme.test" }));
+    assert.equal(off.status, 409);
+    assert.equal((await liveByIndex())._dewi_five, true);
+  } finally {
+    await s.api("PUT", "/organizations/acme/sso-connection", { protocol: "saml", idp_slo_url: idp.sloUrl });
+  }
+});
+
+/** The hosted sign-out of the browser holding `session`, confirmed: the POST's answer. */
+async function signOut(session: string) {
+  const query = new URLSearchParams({
+    client_id: project.clientId,
+    post_logout_redirect_uri: project.redirectUri,
+    state: "bye-state",
+  });
+  const asked = await t.app.request(`/auth/logout?${query}`, { headers: { ...html, cookie: session } });
+  assert.equal(asked.status, 200);
+  const cookies = [session, ...asked.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
+  query.set("csrf", csrfOf(await asked.text()));
+  return await t.app.request("/auth/logout?lang=en", {
+    method: "POST",
+    headers: {
+      ...html,
+      cookie: cookies,
+      origin: t.origin,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: query,
+  });
+}
+
+/** The cookie the sign-out set for the IdP's answer (name=value). */
+const logoutCookie = (res: Response) =>
+  res.headers.getSetCookie().find((c) => c.startsWith("astapa_saml_logout="))!.split(";")[0];
+
+Deno.test("SAML SLO — SP-initiated: the session ends, a signed LogoutRequest goes to the IdP, its answer lands on post_logout_redirect_uri", async () => {
+  const session = await signedIn("dewi@acme.test", "_dewi_sp");
+  const res = await signOut(session);
+  assert.equal(res.status, 303, await res.text());
+  const location = new URL(res.headers.get("location")!);
+  assert.equal(location.origin + location.pathname, idp.sloUrl);
+  const request = idp.readLogoutMessage(location);
+  assert.match(request.xml, /<samlp:LogoutRequest /);
+  assert.equal(request.nameId, "dewi@acme.test");
+  assert.equal(request.sessionIndex, "_dewi_sp");
+  assert.equal(request.destination, idp.sloUrl);
+  assert.equal(request.issuer, connection.sp_entity_id);
+  const metadata = await (await t.app.request(new URL(connection.sp_metadata_url).pathname)).text();
+  assert.ok(requestSignatureValid(location, spCertificates(metadata, "signing")), "the IdP accepts it");
+  assert.equal((await liveByIndex())._dewi_sp, false, "the Astapa session ended first");
+  const cookie = logoutCookie(res);
+  assert.match(
+    res.headers.getSetCookie().find((c) => c.startsWith("astapa_saml_logout="))!,
+    /HttpOnly.*SameSite=Lax/i,
+  );
+  const answer = idp.logoutResponseUrl({ sloUrl, inResponseTo: request.id, relayState: request.relayState });
+  // A forged RelayState, or no cookie: no redirect anywhere, a page.
+  const forged = await t.app.request(
+    idp.logoutResponseUrl({ sloUrl, inResponseTo: request.id, relayState: "https://evil.test/" }),
+    { headers: { ...html, cookie } },
+  );
+  assert.equal(forged.status, 200);
+  assert.equal(forged.headers.get("location"), null);
+  assert.match(await forged.text(), /not waiting/);
+  // The forged attempt used the cookie up, as any answer would: sign out again for the genuine round trip.
+  const again = await signOut(await signedIn("dewi@acme.test", "_dewi_sp2"));
+  const second = idp.readLogoutMessage(new URL(again.headers.get("location")!));
+  const back = await t.app.request(
+    idp.logoutResponseUrl({ sloUrl, inResponseTo: second.id, relayState: second.relayState }),
+    { headers: { ...html, cookie: logoutCookie(again) } },
+  );
+  assert.equal(back.status, 303, await back.text());
+  const landed = new URL(back.headers.get("location")!);
+  assert.equal(landed.origin + landed.pathname, project.redirectUri);
+  assert.equal(landed.searchParams.get("state"), "bye-state");
+  // The first answer, without its cookie now: the page, no redirect.
+  const late = await t.app.request(answer, { headers: html });
+  assert.equal(late.headers.get("location"), null);
+});
+
+Deno.test("SAML SLO — SP-initiated: an answer the IdP did not sign, or a failure status, says so and links on", async () => {
+  for (const wrong of [{ key: null }, { status: "urn:oasis:names:tc:SAML:2.0:status:Responder" }]) {
+    const res = await signOut(await signedIn("dewi@acme.test", `_dewi_${crypto.randomUUID()}`));
+    const request = idp.readLogoutMessage(new URL(res.headers.get("location")!));
+    const answer = await t.app.request(
+      idp.logoutResponseUrl({ sloUrl, inResponseTo: request.id, relayState: request.relayState, ...wrong }),
+      { headers: { ...html, cookie: logoutCookie(res) } },
+    );
+    assert.equal(answer.status, 200);
+    const body = await answer.text();
+    assert.match(body, /did not confirm/);
+    assert.ok(body.includes(`href="${project.redirectUri}?state=bye-state"`), body);
+  }
+});
+
+Deno.test("SAML SLO — without an IdP SLO URL the sign-out goes straight back to the app, as before", async () => {
+  const session = await signedIn("dewi@acme.test", "_dewi_plain");
+  await s.api("PUT", "/organizations/acme/sso-connection", { protocol: "saml", idp_slo_url: null });
+  try {
+    const res = await signOut(session);
+    assert.equal(res.status, 303);
+    const location = new URL(res.headers.get("location")!);
+    assert.equal(location.origin + location.pathname, project.redirectUri);
+    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith("astapa_saml_logout=")), false);
+    assert.equal((await liveByIndex())._dewi_plain, false);
+  } finally {
+    await s.api("PUT", "/organizations/acme/sso-connection", { protocol: "saml", idp_slo_url: idp.sloUrl });
+  }
+});
