@@ -117,6 +117,9 @@ Deno.test("api.record_sso_pending_sign_in / api.use_sso_pending_sign_in — kept
     subject: "subject-1",
     email: "wulan@acme.test",
     profile: { given_name: "Wulan" },
+    // Single logout's facts, none given here (tests/sql/saml_single_logout_test.ts gives them).
+    name_id_format: null,
+    session_index: null,
   });
   assert.equal(await use(a.id, hash(1)), null, "single use");
   assert.equal(await pending(a.id, hash(1)), null);
