@@ -57,7 +57,15 @@ export async function signInOrChallenge(
     const [row] = await tx`select api.start_mfa_challenge(${userId}, ${challenge.tokenHash}, ${method.amr},
       ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}, ${verified},
       ${challenge.stepUpSession ?? null}) as started`;
-    if (row.started) return true;
+    if (row.started) {
+      // A SAML sign-in's NameID and SessionIndex wait with the challenge for the session it will start.
+      const saml = method.saml;
+      if (saml) {
+        await tx`select api.hold_saml_sign_in(${challenge.tokenHash}, ${saml.connectionId}, ${saml.nameId},
+          ${saml.nameIdFormat}, ${saml.sessionIndex})`;
+      }
+      return true;
+    }
     await writeSignIn(tx, userId, code, session, method);
     return false;
   }, { actor: "hosted_login" });
@@ -104,6 +112,7 @@ export async function meetChallenge(
     if (row.r.accepted !== true) throw new FactorRefused();
     const met = Met.parse(row.r);
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
+    await tx`select api.carry_saml_sign_in(${tokenHash}, ${session.tokenHash})`;
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });
 }
@@ -141,6 +150,7 @@ export async function meetChallengeByPasskey(
     const met = PasskeyMet.parse(row.r);
     if (!met.accepted) return { refused: met.reason };
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
+    await tx`select api.carry_saml_sign_in(${tokenHash}, ${session.tokenHash})`;
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });
 }

@@ -2601,6 +2601,34 @@ create policy "a project records its own saml assertion ids" on astapa.sso_saml_
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
+create table astapa.sso_saml_challenges (
+  project_id text not null,
+  challenge_hash bytea not null,
+  connection_id text not null,
+  name_id text not null,
+  name_id_format text,
+  session_index text,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_saml_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
+  constraint sso_saml_challenges_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_saml_challenges_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_saml_challenges_name_id_check CHECK (length(name_id) >= 1 AND length(name_id) <= 1024),
+  constraint sso_saml_challenges_name_id_format_check CHECK (length(name_id_format) <= 256),
+  constraint sso_saml_challenges_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256)
+);
+alter table astapa.sso_saml_challenges enable row level security;
+alter table astapa.sso_saml_challenges force row level security;
+comment on table astapa.sso_saml_challenges is 'The SAML sign-in (connection, NameID, SessionIndex) behind an open second-factor challenge, waiting for the session the met challenge starts (then moved to astapa.sso_saml_sessions). Goes with its challenge.';
+CREATE INDEX sso_saml_challenges_project_id_connection_id_idx ON astapa.sso_saml_challenges USING btree (project_id, connection_id);
+grant delete, insert, select on astapa.sso_saml_challenges to astapa_app;
+create policy "a project carries its own saml challenges on" on astapa.sso_saml_challenges as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own saml challenges" on astapa.sso_saml_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own saml challenges" on astapa.sso_saml_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.sso_saml_sessions (
   project_id text not null,
   session_hash bytea not null,
@@ -4667,6 +4695,30 @@ AS $function$
   $function$;
 comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.carry_saml_sign_in(challenge_hash bytea, session_hash bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    held astapa.sso_saml_challenges;
+  begin
+    delete from astapa.sso_saml_challenges x
+    where x.project_id = project and x.challenge_hash = carry_saml_sign_in.challenge_hash
+    returning * into held;
+    if held.project_id is null then
+      return false;
+    end if;
+    perform api.record_saml_session(carry_saml_sign_in.session_hash, held.connection_id, held.name_id,
+                                    held.name_id_format, held.session_index);
+    return true;
+  end
+  $function$;
+comment on function api.carry_saml_sign_in(bytea,bytea) is 'Moves the SAML sign-in held with a met second-factor challenge to the session the challenge started (api.record_saml_session), in the transaction that starts it; false when the challenge held none (every met challenge calls it).';
+grant execute on function api.carry_saml_sign_in(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.change_organization_plan(project_id text, organization_id text, sub text, plan_key text, seats integer DEFAULT NULL::integer)
@@ -7499,6 +7551,38 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
 comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form: the project''s oldest webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.hold_saml_sign_in(challenge_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML sign-in is held for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
+    if not exists (select from astapa.mfa_challenges m
+                   where m.project_id = project and m.token_hash = hold_saml_sign_in.challenge_hash
+                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
+      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
+    end if;
+    insert into astapa.sso_saml_challenges (project_id, challenge_hash, connection_id, name_id, name_id_format,
+                                            session_index)
+    values (project, hold_saml_sign_in.challenge_hash, hold_saml_sign_in.connection_id, hold_saml_sign_in.name_id,
+            nullif(hold_saml_sign_in.name_id_format, ''), hold_saml_sign_in.session_index);
+  end
+  $function$;
+comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_saml_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)

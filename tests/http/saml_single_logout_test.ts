@@ -11,6 +11,8 @@ import { BackchannelLogoutWorker } from "@/lib/oauth/backchannel_worker.ts";
 import { productionTargetCheck } from "@/lib/webhooks/address_guard.ts";
 import { verifyLogoutToken } from "@/sdk/logout_tokens.ts";
 import { createLocalJWKSet } from "jose";
+import * as OTPAuth from "otpauth";
+import { FormBrowser } from "../helpers/form_browser.ts";
 import { requestSignatureValid, signingKey, spCertificates } from "../fakes/saml_idp.ts";
 import { samlSetUp } from "../helpers/saml_sso.ts";
 import { sessionCookie } from "../helpers/login.ts";
@@ -338,5 +340,31 @@ Deno.test("SAML SLO — without an IdP SLO URL the sign-out goes straight back t
     assert.equal((await liveByIndex())._dewi_plain, false);
   } finally {
     await s.api("PUT", "/organizations/acme/sso-connection", { protocol: "saml", idp_slo_url: idp.sloUrl });
+  }
+});
+
+Deno.test("SAML SLO — a SAML sign-in through a second factor keeps its SessionIndex with the session the factor starts", async () => {
+  await sql`update astapa.projects set settings = settings || '{"mfa": {"policy": "required"}}' where id = ${project.id}`;
+  try {
+    const res = await s.signIn({ nameId: "indah@acme.test", sessionIndex: "_indah_mfa" }, "indah@acme.test");
+    assert.equal(res.status, 303, await res.clone().text());
+    const mfa = res.headers.get("location")!;
+    assert.match(mfa, /^\/auth\/mfa\?/);
+    assert.equal(sessionCookie(res, project.id), undefined, "no session before the second factor");
+    const browser = new FormBrowser(t);
+    browser.keep(res);
+    const page = await browser.get(mfa);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const key = /<code class="totp-key">([A-Z2-7 ]+)<\/code>/.exec(html)![1].replace(/\s+/g, "");
+    const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate();
+    const done = await browser.post(html, { code });
+    assert.equal(done.status, 200, await done.clone().text());
+    assert.equal((await liveByIndex())._indah_mfa, true, "the met challenge's session is the SAML sign-in's");
+    const ended = await logoutRequest(idp.logoutRequestUrl({ sloUrl, nameId: "indah@acme.test" }));
+    assert.equal(ended.status, 302);
+    assert.equal((await liveByIndex())._indah_mfa, false);
+  } finally {
+    await sql`update astapa.projects set settings = settings - 'mfa' where id = ${project.id}`;
   }
 });

@@ -211,3 +211,28 @@ Deno.test("sso_saml_sessions policies — the owner project reads its rows, anot
     "forbidden",
   );
 });
+
+Deno.test("api.hold_saml_sign_in / api.carry_saml_sign_in — through a second factor, onto the session it starts", async () => {
+  const conn = (await connection(a.id, "slo-mfa")).id as string;
+  const user = await seedUser(db.sql, a.id, "indah@mfa.test", { verified: true });
+  const challenge = new Uint8Array(32).fill(11);
+  await db.sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (${a.id}, ${challenge}, ${user}, '{fed}', now() + interval '10 minutes')`;
+  const hold = (project: string | null, hash: Uint8Array) =>
+    call(
+      project,
+      (tx) => tx`select api.hold_saml_sign_in(${hash}, ${conn}, 'indah@mfa.test', null, '_m1')`,
+    );
+  await rejectsAs(hold(b.id, challenge), "not_found");
+  await rejectsAs(hold(null, challenge), "forbidden");
+  await rejectsAs(hold(a.id, new Uint8Array(32).fill(12)), "not_found", /challenge/);
+  await hold(a.id, challenge);
+  const session = await seedSession(db.sql, a.id, user);
+  const carry = (project: string, hash: Uint8Array) =>
+    call<boolean>(project, (tx) => tx`select api.carry_saml_sign_in(${hash}, ${session})`);
+  assert.equal(await carry(b.id, challenge), false, "another project carries nothing");
+  assert.equal(await carry(a.id, challenge), true);
+  assert.equal(await carry(a.id, challenge), false, "once");
+  assert.equal(await end(a.id, conn, "indah@mfa.test", "_m1"), 1, "the session is the SAML sign-in's");
+  assert.equal(await live(a.id, session), false);
+});
