@@ -1,6 +1,7 @@
 /**
- * The Organizations page's SAML part of an organization's SSO cell: a SAML connection's IdP and the two URLs its
- * IT copies into the IdP (Astapa's entity ID, which is also its metadata URL, and the ACS URL), and for admins
+ * The Organizations page's SAML part of an organization's SSO cell: a SAML connection's IdP and the URLs its IT
+ * copies into the IdP (Astapa's entity ID, which is also its metadata URL, the ACS URL and the single logout URL,
+ * beside the IdP's own from its metadata), and for admins
  * the form that sets a SAML connection up from the IdP's metadata XML (docs/enterprise-sso.md, "SAML 2.0"), with
  * its encryption and request-signing switches and the button that rolls its own certificate (never a private key).
  */
@@ -24,6 +25,13 @@ export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {
         <dt>ACS URL (give the IdP)</dt>
         <dd>
           <code>{sso.acs_url}</code>
+        </dd>
+        <dt>Single logout URL (give the IdP)</dt>
+        <dd>
+          <code>{sso.slo_url}</code> · IdP's{" "}
+          {sso.idp_slo_url
+            ? <code>{sso.idp_slo_url}</code>
+            : <span class="muted">none: no single logout</span>}
         </dd>
         <dt>
           Assertions {sso.want_assertions_encrypted ? "must be encrypted" : "may be encrypted"} · requests
