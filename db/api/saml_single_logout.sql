@@ -30,6 +30,35 @@ create policy "a project carries its own saml challenges on" on astapa.sso_saml_
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
+create or replace function astapa.assert_saml_session_fields(
+  project text,
+  name_id text,
+  name_id_format text,
+  session_index text
+) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML session is kept for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_saml_session_fields(text, text, text, text) is
+  'What a SAML sign-in kept for single logout must be (api.record_saml_session, api.hold_saml_sign_in): a project '
+  '(AS403), a NameID of 1 to 1024 characters, a format of at most 256 and a SessionIndex of 1 to 256 when given '
+  '(AS400).';
+
+grant execute on function astapa.assert_saml_session_fields(text, text, text, text) to astapa_app;
+
 create or replace function api.record_saml_session(
   session_hash bytea,
   connection_id text,
@@ -44,14 +73,7 @@ create or replace function api.record_saml_session(
   declare
     project text := astapa.current_project_id();
   begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'A SAML session is recorded for one project.';
-    end if;
-    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
-       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
-      raise exception using errcode = 'AS400',
-        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
-    end if;
+    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
     if not exists (select from astapa.login_sessions s
                    where s.project_id = project and s.token_hash = record_saml_session.session_hash
                      and s.ended_at is null) then
@@ -162,14 +184,7 @@ create or replace function api.hold_saml_sign_in(
   declare
     project text := astapa.current_project_id();
   begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'A SAML sign-in is held for one project.';
-    end if;
-    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
-       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
-      raise exception using errcode = 'AS400',
-        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
-    end if;
+    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
     -- A challenge of the project that is still open (its foreign key alone would accept a used one).
     if not exists (select from astapa.mfa_challenges m
                    where m.project_id = project and m.token_hash = hold_saml_sign_in.challenge_hash
