@@ -155,6 +155,21 @@ Deno.test("cli org set-sso --protocol saml — encryption and signing switches; 
     for (const out of [set, rotated, ended]) {
       assert.doesNotMatch(out.stdout + out.stderr, /PRIVATE KEY|sealed/i);
     }
+    // Single logout: the IdP's SLO URL set, then none.
+    assert.match(set.stdout, /single logout url\s+- \(no single logout\)/);
+    const slo = await astapa([
+      "org",
+      "set-sso",
+      ...p,
+      "--protocol",
+      "saml",
+      "--idp-slo-url",
+      "https://idp.acme.test/slo",
+    ]);
+    assert.equal(slo.code, 0, slo.stderr);
+    assert.match(slo.stdout, /single logout url\s+https:\/\/idp\.acme\.test\/slo/);
+    const none = await astapa(["org", "set-sso", ...p, "--protocol", "saml", "--idp-slo-url", "none"]);
+    assert.match(none.stdout, /single logout url\s+- \(no single logout\)/);
   } finally {
     await idp.close();
     await Deno.remove(dir, { recursive: true });

@@ -84,10 +84,16 @@ Deno.test("sdk — ssoConnections: a SAML connection from metadata answers the S
       want_assertions_encrypted: true,
       sign_authn_requests: true,
       idp_initiated: true,
+      idp_slo_url: "https://idp.example/slo",
     });
     assert.deepEqual(
-      [strict.want_assertions_encrypted, strict.sign_authn_requests, strict.idp_initiated],
-      [true, true, true],
+      [
+        strict.want_assertions_encrypted,
+        strict.sign_authn_requests,
+        strict.idp_initiated,
+        strict.idp_slo_url,
+      ],
+      [true, true, true, "https://idp.example/slo"],
     );
     const first = strict.sp_certificates[0];
     const rotated = await astapa.ssoConnections.rotateCertificate("beta");
