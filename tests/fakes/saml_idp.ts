@@ -144,7 +144,11 @@ const SIG = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
 const EXC = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
 /** Signs the element `local` (Assertion or Response) of `xml` in place, the signature after its Issuer. */
-export function signElement(xml: string, local: "Assertion" | "Response", key: SigningKey): string {
+export function signElement(
+  xml: string,
+  local: "Assertion" | "Response" | "LogoutRequest",
+  key: SigningKey,
+): string {
   const sig = new SignedXml({
     privateKey: key.keyPem,
     publicCert: key.certPem,
@@ -324,6 +328,22 @@ export async function startFakeSamlIdp() {
         o.key === undefined ? key : o.key,
         o.sigAlg,
       );
+    },
+
+    /**
+     * The same LogoutRequest by the HTTP-POST binding: the form the IdP's page posts, its XML signed (enveloped,
+     * after the Issuer) unless `key` is null; `tamper` changes the signed XML afterwards.
+     */
+    logoutRequestForm(o: LogoutRequestOptions & { tamper?: (xml: string) => string }): URLSearchParams {
+      const query = new URL(`https://sp.test${this.logoutRequestUrl({ ...o, key: null })}`).searchParams;
+      let xml = inflateRawSync(Buffer.from(query.get("SAMLRequest")!, "base64")).toString("utf8");
+      const signer = o.key === undefined ? key : o.key;
+      if (signer) xml = signElement(xml, "LogoutRequest", signer);
+      if (o.tamper) xml = o.tamper(xml);
+      return new URLSearchParams({
+        SAMLRequest: Buffer.from(xml, "utf8").toString("base64"),
+        ...(o.relayState === undefined ? {} : { RelayState: o.relayState }),
+      });
     },
 
     /** A LogoutResponse to the SP's LogoutRequest (HTTP-Redirect binding), signed as logoutRequestUrl's. */

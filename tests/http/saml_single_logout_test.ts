@@ -368,3 +368,56 @@ Deno.test("SAML SLO — a SAML sign-in through a second factor keeps its Session
     await sql`update astapa.projects set settings = settings - 'mfa' where id = ${project.id}`;
   }
 });
+
+Deno.test("SAML SLO — HTTP-POST binding: a signed LogoutRequest ends the sessions; unsigned, foreign or wrapped ones nothing", async () => {
+  await signedIn("dewi@acme.test", "_dewi_post");
+  await signedIn("budi@acme.test", "_budi_post");
+  const post = (body: URLSearchParams) =>
+    t.app.request(sloPath, {
+      method: "POST",
+      headers: {
+        ...html,
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "https://idp.acme.test",
+      },
+      body,
+    });
+  const base = { sloUrl, nameId: "budi@acme.test", sessionIndexes: ["_budi_post"] };
+  const before = await liveByIndex();
+  const stranger = await signingKey("CN=Stranger");
+  const refused: [string, URLSearchParams][] = [
+    ["unsigned", idp.logoutRequestForm({ ...base, key: null })],
+    ["another key", idp.logoutRequestForm({ ...base, key: stranger })],
+    ["another issuer", idp.logoutRequestForm({ ...base, issuer: "https://evil.test/saml" })],
+    ["another destination", idp.logoutRequestForm({ ...base, destination: connection.acs_url })],
+    // Signed for budi, changed to name dewi: the signature no longer holds.
+    ["a changed NameID", idp.logoutRequestForm({ ...base, tamper: (xml) => xml.replace("budi@", "dewi@") })],
+    // A second NameID slipped in where the enveloped signature does not look (inside the Signature).
+    [
+      "a NameID inside the Signature",
+      idp.logoutRequestForm({
+        ...base,
+        tamper: (xml) =>
+          xml.replace(
+            /<\/((?:ds:)?)Signature>/,
+            (_, ds) =>
+              `<${ds}Object><saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">dewi@acme.test` +
+              `</saml:NameID></${ds}Object></${ds}Signature>`,
+          ),
+      }),
+    ],
+  ];
+  assert.match(atob(refused[5][1].get("SAMLRequest")!), /Object><saml:NameID/, "the wrapped NameID is in");
+  for (const [name, body] of refused) {
+    const res = await post(body);
+    assert.equal(res.status, 400, `${name}: ${res.status} ${await res.text()}`);
+    assert.deepEqual(await liveByIndex(), before, `${name} ended nothing`);
+  }
+  const res = await post(idp.logoutRequestForm({ ...base, relayState: "posted-relay" }));
+  assert.equal(res.status, 302, await res.text());
+  const answer = idp.readLogoutMessage(new URL(res.headers.get("location")!));
+  assert.equal(answer.status, "urn:oasis:names:tc:SAML:2.0:status:Success");
+  assert.equal(answer.relayState, "posted-relay");
+  const after = await liveByIndex();
+  assert.deepEqual([after._budi_post, after._dewi_post], [false, true]);
+});

@@ -617,6 +617,9 @@ const UNCOVERED: Record<string, string> = {
   // No page of ours holds this form and it carries no CSRF token to go stale: the IdP's page posts it cross-site,
   // and a stale one (its flow cookie expired) is tried in tests/http/saml_sso_attacks_test.ts.
   "/auth/sso/saml/:connection/acs": "the SAML IdP's POST (no form of ours)",
+  // Likewise the IdP's LogoutRequest by the HTTP-POST binding (its XML signature protects it), tried in
+  // tests/http/saml_single_logout_test.ts.
+  "/auth/sso/saml/:connection/slo": "the SAML IdP's POSTed LogoutRequest (no form of ours)",
   // Apple's form_post answer, likewise posted cross-site by Apple's page; stale ones are tried in
   // tests/http/social_apple_test.ts.
   "/auth/social/:provider/callback": "Apple's form_post answer (no form of ours)",

@@ -19,7 +19,7 @@ import { randomSecret } from "@/lib/secrets.ts";
 import { CLOCK_SKEW_MS, MAX_ASSERTION_AGE_MS, samlService } from "./saml_service.ts";
 import { samlServiceProvider } from "./saml_urls.ts";
 import { openSpKeys } from "./saml_sp_key.ts";
-import { logoutLibraryReason, type RedirectMessage } from "./saml_logout_message.ts";
+import { logoutLibraryReason, type LogoutMessage } from "./saml_logout_message.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 
 /** Why a logout message is refused, for the page (a fixed reason; logged, never the XML). */
@@ -53,14 +53,16 @@ export async function answerIdpLogout(
   projectId: string,
   connection: SsoSignInConnection,
   signWith: string,
-  message: RedirectMessage,
+  message: LogoutMessage,
 ): Promise<Response> {
   const { sql, config } = c.var.deps;
   const service = await samlService(config.baseUrl, connection, messageId(), { signWith });
   let nameId: string;
   let profile;
   try {
-    const validated = await service.validateRedirectAsync(message.container, message.signedQuery);
+    const validated = message.binding === "post"
+      ? await service.validatePostRequestAsync(message.container)
+      : await service.validateRedirectAsync(message.container, message.signedQuery);
     profile = validated.profile!;
     nameId = profile.nameID;
   } catch (error) {

@@ -19,7 +19,7 @@ import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import { cookieName } from "../browser.ts";
 import { samlService } from "./saml_service.ts";
 import { openSpKeys } from "./saml_sp_key.ts";
-import { logoutLibraryReason, type RedirectMessage } from "./saml_logout_message.ts";
+import { logoutLibraryReason, type LogoutMessage } from "./saml_logout_message.ts";
 import { messageId } from "./saml_idp_logout.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 
@@ -107,7 +107,7 @@ export async function finishSpLogout(
   c: Ctx,
   projectId: string,
   connection: SsoSignInConnection,
-  message: RedirectMessage,
+  message: LogoutMessage,
 ): Promise<{ back: string; confirmed: boolean } | null> {
   const pending = await takePending(c);
   if (

@@ -1,6 +1,6 @@
 /**
  * GET /auth/sso/saml/:connection/slo — the connection's SAML Single Logout endpoint (HTTP-Redirect binding), as the
- * SP metadata advertises it. The IdP sends either a LogoutRequest (the person signed out at the IdP: the sessions
+ * SP metadata advertises it; POST takes a LogoutRequest by the HTTP-POST binding too (some IdPs send that one). The IdP sends either a LogoutRequest (the person signed out at the IdP: the sessions
  * it names end here, and the browser goes back with our signed LogoutResponse; lib/login/sso/saml_idp_logout.ts) or
  * a LogoutResponse (the answer to the LogoutRequest a sign-out at Astapa sent; the browser goes on to where that
  * sign-out was going; lib/login/sso/saml_sp_logout.ts). Public: the IdP's signature on the message is what
@@ -14,7 +14,9 @@ import { page, type PageProps } from "@/lib/router/page.tsx";
 import { log } from "@/lib/http/log.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { SAML_LOGOUT_MESSAGES } from "@/lib/login/saml_logout_messages.ts";
-import { redirectMessage } from "@/lib/login/sso/saml_logout_message.ts";
+import { postedLogoutRequest, redirectMessage } from "@/lib/login/sso/saml_logout_message.ts";
+import { readText } from "@/lib/http/body.ts";
+import { z } from "zod";
 import {
   answerIdpLogout,
   logoutConnection,
@@ -46,7 +48,33 @@ function refusedPage(c: Ctx, refused: LogoutRefused) {
   });
 }
 
+/** A posted LogoutRequest of up to 256 KiB of XML (base64: a third more). */
+const PostedLogout = z.object({
+  SAMLRequest: z.string().min(1).max(350_000),
+  RelayState: z.string().max(1000).optional(),
+});
+
 export const handler: Handlers<SloData> = {
+  /**
+   * The HTTP-POST binding, for a LogoutRequest only (our own LogoutRequest asks for the answer by Redirect): the
+   * IdP's page posts it cross-site, with no CSRF token of ours; its XML signature is what protects it.
+   */
+  async POST(c) {
+    c.header("cache-control", "no-store");
+    try {
+      const id = c.req.param("connection") ?? "";
+      const { projectId, connection, signWith } = await logoutConnection(c, id);
+      const posted = PostedLogout.safeParse(Object.fromEntries(new URLSearchParams(await readText(c))));
+      if (!posted.success) throw new LogoutRefused("saml_malformed");
+      const message = await postedLogoutRequest(posted.data, sloUrlOf(c, id));
+      if ("problem" in message) throw new LogoutRefused(message.problem);
+      return await answerIdpLogout(c, projectId, connection, signWith, message);
+    } catch (error) {
+      if (error instanceof LogoutRefused) return refusedPage(c, error);
+      throw error;
+    }
+  },
+
   async GET(c) {
     c.header("cache-control", "no-store");
     try {
