@@ -3430,6 +3430,7 @@ AS $function$
           'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
           'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
           'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
+        'email_managed', astapa.sso_manages_email(project, person),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3472,7 +3473,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change (and email_managed: astapa.sso_manages_email, no change offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3490,6 +3491,7 @@ AS $function$
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    perform astapa.assert_email_not_sso_managed(project, person);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -3520,7 +3522,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5401,6 +5403,8 @@ AS $function$
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    perform astapa.assert_email_not_sso_managed(project, change.user_id);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -5424,7 +5428,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -18211,6 +18215,23 @@ comment on function astapa.assert_email(text) is 'Raises AS400 unless the text l
 grant execute on function astapa.assert_email(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_email_not_sso_managed(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.sso_manages_email(project_id, user_id) then
+      raise exception using errcode = 'AS4E2', message =
+        'Your organization''s identity provider manages this address: it changes there, not here.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_email_not_sso_managed(text,bigint) is 'AS4E2 (email_managed_by_sso, 403) when astapa.sso_manages_email: the person''s own address change (asked for and confirmed on the account page) is refused; support (the Platform API), SCIM and the IdP''s sign-in still change it.';
+grant execute on function astapa.assert_email_not_sso_managed(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
  RETURNS void
  LANGUAGE sql
@@ -24627,6 +24648,28 @@ AS $function$
   $function$;
 comment on function astapa.sso_linked_user(text,text,text,text,text) is 'The account an SSO connection''s subject is linked to (astapa.sso_identities), or null when it is not linked yet. An address the IdP changed becomes the account''s (verified; audited user.email_changed {by: sso}) unless another account of the environment has it: AS4E1 (sso_email_taken, DETAIL the address). AS403 disabled, AS409 an account of the other environment.';
 grant execute on function astapa.sso_linked_user(text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_manages_email(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Its address is at a domain that signs in through SSO, or the account is linked to an enabled connection
+    -- (whose IdP sets the address at each sign-in, astapa.sso_linked_user). Moved elsewhere from the account
+    -- page, the address would open the password and code ways in that enforced SSO closes, and keep them open
+    -- after the IdP removes the person.
+    select exists (select from astapa.users u
+                   where u.project_id = sso_manages_email.project_id and u.id = sso_manages_email.user_id
+                     and astapa.sso_connection_requiring(u.project_id, u.email) is not null)
+        or exists (select from astapa.sso_identities l
+                   join astapa.sso_connections c on c.project_id = l.project_id and c.id = l.connection_id
+                   where l.project_id = sso_manages_email.project_id and l.user_id = sso_manages_email.user_id
+                     and c.enabled)
+  $function$;
+comment on function astapa.sso_manages_email(text,bigint) is 'Whether the account''s address is its organization''s IdP''s to change, not the person''s: it is at a domain that signs in through SSO (astapa.sso_connection_requiring), or the account is linked to an enabled SSO connection. The account page then offers no address change (api.account_overview email_managed).';
+grant execute on function astapa.sso_manages_email(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)
