@@ -1737,7 +1737,7 @@ create table astapa.projects (
   constraint projects_mode_check CHECK (mode = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint projects_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint projects_redirect_uris_check CHECK (astapa.are_valid_redirect_uris(redirect_uris)),
-  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length(settings::text) <= 16384)
+  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length((settings - 'mail_texts'::text)::text) <= 16384 AND octet_length(COALESCE(settings -> 'mail_texts'::text, '{}'::jsonb)::text) <= 131072)
 );
 alter table astapa.projects enable row level security;
 alter table astapa.projects force row level security;
@@ -16626,6 +16626,7 @@ AS $function$
   declare
     changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
     current_mode text;
+    too_big text;
   begin
     current_mode := astapa.require_project(project_id);
     if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
@@ -16634,9 +16635,12 @@ AS $function$
     if mode is not null and mode not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
     end if;
-    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
-                                 or pg_catalog.octet_length(settings::text) > 16384) then
-      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    if settings is not null and pg_catalog.jsonb_typeof(settings) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object.';
+    end if;
+    too_big := astapa.settings_size_problem(settings);
+    if too_big is not null then
+      raise exception using errcode = 'AS400', message = too_big;
     end if;
     -- The console takes no payments (it signs developers in), so it is the one project exempt.
     if mode = 'production' and current_mode <> 'production'
@@ -16730,8 +16734,9 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
-    if pg_catalog.octet_length(merged::text) > 16384 then
-      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    problem := astapa.settings_size_problem(merged);
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
     end if;
     -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
     if merged is distinct from stored then
@@ -24301,6 +24306,27 @@ AS $function$
   $function$;
 comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of seconds from a settings object, or null when the key is absent or not a number.';
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.settings_size_problem(settings jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Every request of the project reads its settings (cached in each instance), so they stay small: 16 KiB.
+    -- The mail texts, read only to send mail, have their own budget: wording every kind of mail in both
+    -- languages at full length (astapa.mail_texts_problem's limits) takes about 35 KiB of ASCII; 128 KiB holds
+    -- it in most scripts.
+    select case
+      when pg_catalog.octet_length((settings - 'mail_texts')::text) > 16384
+        then 'Project settings must stay within 16 KiB (the mail texts aside).'
+      when pg_catalog.octet_length(coalesce(settings -> 'mail_texts', '{}')::text) > 131072
+        then 'The mail texts (settings.mail_texts) must stay within 128 KiB.'
+    end
+  $function$;
+comment on function astapa.settings_size_problem(jsonb) is 'Why a project''s settings are too big, or null (null settings too): at most 16 KiB besides mail_texts, which has 128 KiB of its own (enough to word every kind of mail in both languages at full length).';
+grant execute on function astapa.settings_size_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, organization_id text, plan_key text)
