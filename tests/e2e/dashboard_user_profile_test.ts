@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -25,11 +24,7 @@ Deno.test("dashboard e2e — edit a user's profile; a refused birthdate is shown
   const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com");
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.goto(`${t.origin}/dashboard/projects/${project.id}/users/${ayu}`);
     await page.getByText("Edit the profile").click();
     await page.getByLabel("Name", { exact: true }).fill("Ayu Lestari");
