@@ -16132,6 +16132,20 @@ comment on function api.tax_settings(text) is 'The project''s PPN settings as re
 grant execute on function api.tax_settings(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.time_zones()
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- For a form's list of choices (the dashboard's profile form); what a zoneinfo may be is still
+    -- astapa.profile_zone's and users_zoneinfo_fkey's to say.
+    select coalesce(pg_catalog.array_agg(z.name order by z.name collate pg_catalog."C"), '{}') from astapa.time_zones z
+  $function$;
+comment on function api.time_zones() is 'The IANA time zone names a profile''s zoneinfo may be (astapa.time_zones), in code point order: the choices a form offers.';
+grant execute on function api.time_zones() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
