@@ -140,6 +140,13 @@ create or replace function astapa.end_session_grants() returns trigger
     where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
       and not ('offline_access' = any (pg_catalog.string_to_array(r.scope, ' ')));
     perform astapa.queue_backchannel_logouts(new.public_id, new.user_id);
+    -- A session support opened as the person (docs/impersonation.md) ends its impersonation with it: nothing it
+    -- issued refreshes any more (offline_access included: astapa.live_impersonation) and introspection calls its
+    -- access tokens inactive. The user's row, held above, is the lock api.end_impersonation takes first too.
+    if new.impersonation_id is not null then
+      update astapa.impersonations as i set ended_at = pg_catalog.now()
+      where i.project_id = new.project_id and i.id = new.impersonation_id and i.ended_at is null;
+    end if;
     return null;
   end
   $$;
@@ -147,8 +154,9 @@ create or replace function astapa.end_session_grants() returns trigger
 comment on function astapa.end_session_grants() is
   'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens '
   'its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for '
-  'every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update '
-  'first: callers take it before the session''s row.';
+  'every app that received tokens from it (astapa.queue_backchannel_logouts); a session an impersonation opened '
+  'ends the impersonation (ended_at). Locks the user''s row for update first: callers take it before the '
+  'session''s row.';
 
 grant execute on function astapa.end_session_grants() to astapa_app;
 
