@@ -3227,10 +3227,8 @@ AS $function$
         join astapa.projects p on p.id = u.project_id
         where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
-      and (access_token_active.impersonation_id is null or exists (
-        select from astapa.impersonations i
-        where i.project_id = (select astapa.current_project_id()) and i.id = access_token_active.impersonation_id
-          and i.user_id = access_token_active.user_id and i.ended_at is null and i.ends_at > pg_catalog.now()))
+      and (access_token_active.impersonation_id is null
+           or astapa.impersonation_is_live(access_token_active.impersonation_id, access_token_active.user_id))
   $function$;
 comment on function api.access_token_active(bigint,text,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents), for a person''s token (user_id not null) the person is enabled and in the project''s current environment, and for one issued under an impersonation (impersonation_id, from its act claim) the impersonation has not ended.';
 grant execute on function api.access_token_active(bigint,text,text) to astapa_app;
@@ -6864,7 +6862,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text, subject_impersonation text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -6879,6 +6877,11 @@ AS $function$
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
       refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif subject_impersonation is not null
+          and not astapa.impersonation_is_live(subject_impersonation, subject_user) then
+      -- Its signature still verifies until exp, but what an impersonation issued ends with it (RFC 8693 §2.2.2).
+      refusal := 'the subject token was issued under an impersonation that has ended';
       code := 'invalid_request';
     elsif resource is null then
       refusal := 'a token exchange must name the resource it wants a token for';
@@ -6917,8 +6920,8 @@ AS $function$
       || astapa.organization_grant(subject_user, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh). subject_impersonation: the impersonation its act names, refused (invalid_request) once it ended.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -17164,7 +17167,7 @@ comment on function api.user_for_sign_in(text,text) is 'For the hosted login: th
 grant execute on function api.user_for_sign_in(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text)
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text, impersonation_id text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -17188,9 +17191,11 @@ AS $function$
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
+      -- A token issued under an impersonation that has ended gets nothing, as introspection says it is inactive.
+      and (user_info.impersonation_id is null or astapa.impersonation_is_live(user_info.impersonation_id, u.id))
   $function$;
-comment on function api.user_info(bigint,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
-grant execute on function api.user_info(bigint,text,text) to astapa_app;
+comment on function api.user_info(bigint,text,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents), or when the token was issued under an impersonation (impersonation_id, from its act) that has ended (astapa.impersonation_is_live).';
+grant execute on function api.user_info(bigint,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
@@ -20535,6 +20540,21 @@ AS $function$
   $function$;
 comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor, impersonation_id} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
 grant execute on function astapa.impersonation_claims(astapa.impersonations,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.impersonation_is_live(impersonation_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.impersonations i
+                   where i.project_id = (select astapa.current_project_id())
+                     and i.id = impersonation_is_live.impersonation_id and i.user_id = impersonation_is_live.user_id
+                     and i.ended_at is null and i.ends_at > pg_catalog.now())
+  $function$;
+comment on function astapa.impersonation_is_live(text,bigint) is 'Whether the impersonation an access token''s act names (impersonation_id) is still on for that user in the current project: not ended (its DELETE, its session''s end, a sign-out everywhere or a reset) and before ends_at. What introspection, userinfo and token exchange ask of a token a signature alone cannot tell about.';
+grant execute on function astapa.impersonation_is_live(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.impersonation_json(i astapa.impersonations)

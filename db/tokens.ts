@@ -168,10 +168,10 @@ export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
-  token: { clientId: string; scope: string | null },
+  token: { clientId: string; scope: string | null; impersonationId: string | null },
   proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
-  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope})`;
+  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope}, ${token.impersonationId})`;
   const [row] = await asApp(
     sql,
     projectId,

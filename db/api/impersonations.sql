@@ -297,6 +297,24 @@ comment on function astapa.live_impersonation(text) is
 
 grant execute on function astapa.live_impersonation(text) to astapa_app;
 
+create or replace function astapa.impersonation_is_live(impersonation_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.impersonations i
+                   where i.project_id = (select astapa.current_project_id())
+                     and i.id = impersonation_is_live.impersonation_id and i.user_id = impersonation_is_live.user_id
+                     and i.ended_at is null and i.ends_at > pg_catalog.now())
+  $$;
+
+comment on function astapa.impersonation_is_live(text, bigint) is
+  'Whether the impersonation an access token''s act names (impersonation_id) is still on for that user in the '
+  'current project: not ended (its DELETE, its session''s end, a sign-out everywhere or a reset) and before '
+  'ends_at. What introspection, userinfo and token exchange ask of a token a signature alone cannot tell about.';
+
+grant execute on function astapa.impersonation_is_live(text, bigint) to astapa_app;
+
 create or replace function astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
   returns jsonb
   language sql

@@ -481,7 +481,8 @@ comment on function api.introspect_refresh_token(bytea, uuid) is
 
 grant execute on function api.introspect_refresh_token(bytea, uuid) to astapa_app;
 
-create or replace function api.user_info(user_id bigint, client_id text, scope text) returns jsonb
+create or replace function api.user_info(user_id bigint, client_id text, scope text, impersonation_id text default null)
+  returns jsonb
   language sql
   stable
   set search_path = ''
@@ -504,14 +505,17 @@ create or replace function api.user_info(user_id bigint, client_id text, scope t
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
+      -- A token issued under an impersonation that has ended gets nothing, as introspection says it is inactive.
+      and (user_info.impersonation_id is null or astapa.impersonation_is_live(user_info.impersonation_id, u.id))
   $$;
 
-comment on function api.user_info(bigint, text, text) is
+comment on function api.user_info(bigint, text, text, text) is
   'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, '
   'for an access token issued to client_id with this scope (the profile claims when it has profile); null when '
-  'the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
+  'the project no longer accepts that client''s kind (dynamic clients, metadata documents), or when the token was '
+  'issued under an impersonation (impersonation_id, from its act) that has ended (astapa.impersonation_is_live).';
 
-grant execute on function api.user_info(bigint, text, text) to astapa_app;
+grant execute on function api.user_info(bigint, text, text, text) to astapa_app;
 
 create or replace function api.client_credentials_grant(requested_scope text, resource text) returns jsonb
   language plpgsql
@@ -815,10 +819,8 @@ create or replace function api.access_token_active(user_id bigint, client_id tex
         join astapa.projects p on p.id = u.project_id
         where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
-      and (access_token_active.impersonation_id is null or exists (
-        select from astapa.impersonations i
-        where i.project_id = (select astapa.current_project_id()) and i.id = access_token_active.impersonation_id
-          and i.user_id = access_token_active.user_id and i.ended_at is null and i.ends_at > pg_catalog.now()))
+      and (access_token_active.impersonation_id is null
+           or astapa.impersonation_is_live(access_token_active.impersonation_id, access_token_active.user_id))
   $$;
 
 comment on function api.access_token_active(bigint, text, text) is

@@ -34,15 +34,26 @@ async function introspect(token: string, caller: { clientId: string; secret: str
 
 const linkPath = (url: string) => new URL(url).pathname + new URL(url).search;
 
-Deno.test("impersonation ends — after the DELETE introspection says inactive; the refresh token is revoked; the signature still verifies", async () => {
+function userinfo(accessToken: string) {
+  return t.app.request("/api/platform/userinfo", { headers: { authorization: `Bearer ${accessToken}` } });
+}
+
+Deno.test("impersonation ends — after the DELETE introspection says inactive, userinfo refuses; the refresh token is revoked; the signature still verifies", async () => {
   const { user, made, tokens } = await impersonatedSignIn(shop);
   const live = await introspect(tokens.access_token);
   assert.equal(live.active, true);
   assert.deepEqual(live.act, { sub: ACTOR, impersonation_id: made.id });
   assert.equal((await introspect(tokens.access_token, elsewhere)).active, false, "another project's client");
+  const before = await userinfo(tokens.access_token);
+  assert.equal(before.status, 200);
+  assert.equal((await before.json()).sub, user);
 
   assert.equal((await api(shop, "DELETE", `/${user}/impersonations/${made.id}`)).status, 200);
   assert.deepEqual(await introspect(tokens.access_token), { active: false }, "replayed after the end");
+  const after = await userinfo(tokens.access_token);
+  assert.equal(after.status, 401);
+  assert.match(after.headers.get("www-authenticate") ?? "", /invalid_token/);
+  await after.body?.cancel();
   assert.deepEqual(await introspect(tokens.refresh_token), { active: false });
   const refused = await refresh(shop, tokens.refresh_token);
   assert.equal(refused.body.error, "invalid_grant");
@@ -54,7 +65,7 @@ Deno.test("impersonation ends — after the DELETE introspection says inactive; 
   assert.equal(verified?.sub, user, "JWKS alone cannot see the end; introspection can");
 });
 
-Deno.test("impersonation ends — a token exchanged from its access token is inactive after the end too", async () => {
+Deno.test("impersonation ends — a token exchanged from its access token is inactive after the end, and its access token is no longer exchanged", async () => {
   const NOTES = "https://notes.ends.example/mcp";
   const CALENDAR = "https://calendar.ends.example/api";
   await seedRegistry(sql, shop.id, { resources: [NOTES, CALENDAR], scopes: ["notes:read"] });
@@ -71,16 +82,25 @@ Deno.test("impersonation ends — a token exchanged from its access token is ina
   await open(browser, made.url);
   const tokens = await signIn(browser, shop, { scope: "notes:read", resource: NOTES });
   assert.ok(tokens);
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-    subject_token: tokens.access_token,
-    subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
-    resource: CALENDAR,
-  }, { authorization: basic(server.clientId, server.secret) });
+  const exchange = () =>
+    postForm(t, "/api/platform/token", {
+      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+      subject_token: tokens.access_token,
+      subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      resource: CALENDAR,
+    }, { authorization: basic(server.clientId, server.secret) });
+  const { res, body } = await exchange();
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.equal((await introspect(body.access_token, server)).active, true);
   assert.equal((await api(shop, "DELETE", `/${user}/impersonations/${made.id}`)).status, 200);
   assert.deepEqual(await introspect(body.access_token, server), { active: false });
+  const replayed = await exchange();
+  assert.equal(replayed.res.status, 400, "the ended impersonation's token mints nothing more");
+  assert.equal(replayed.body.error, "invalid_request");
+  assert.match(replayed.body.error_description, /impersonation that has ended/);
+  const [refusal] = await sql`select details from astapa.audit_log where project_id = ${shop.id}
+    and action = 'token.exchange_refused' order by id desc limit 1`;
+  assert.match(refusal.details.refused, /impersonation that has ended/, "audited");
 });
 
 Deno.test("impersonation ends — the person's password reset voids a link not yet opened and ends an opened one", async () => {

@@ -145,7 +145,7 @@ Deno.test("astapa.end_session_grants — the session's end, by the actor's sign-
   );
 });
 
-Deno.test("api.access_token_active — an impersonation's token: active while it lasts; not after its end, for another user or project", async () => {
+Deno.test("api.access_token_active and api.user_info — an impersonation's token: active while it lasts; not after its end, for another user or project", async () => {
   const { user, made } = await opened("introspect@a.example");
   const other = await seedUser(sql, a.id, "introspect-other@a.example", { verified: true });
   assert.equal(await active(user, null), true, "a person's own token is unaffected");
@@ -153,9 +153,18 @@ Deno.test("api.access_token_active — an impersonation's token: active while it
   assert.equal(await active(other, made.id), false, "the id names another user's impersonation");
   assert.equal(await active(user, "imp_" + "a".repeat(24)), false, "unknown");
   assert.equal(await active(user, made.id, b.id), false, "another project");
+  const info = (impersonation: string | null) =>
+    appValue(
+      sql,
+      a.id,
+      (tx) => tx`select api.user_info(${user}::bigint, ${a.clientId}, 'openid', ${impersonation})`,
+    );
+  assert.ok(await info(made.id), "userinfo answers while it lasts");
   await asApp(sql, a.id, (tx) => tx`select api.end_impersonation(${a.id}, ${user}::bigint, ${made.id})`);
   assert.equal(await active(user, made.id), false, "ended by its DELETE");
+  assert.equal(await info(made.id), null, "userinfo gives nothing after");
   assert.equal(await active(user, null), true, "the person's own tokens go on");
+  assert.ok(await info(null));
 });
 
 Deno.test("api.sweep_grants — removes impersonations 30 days after they ended, with their session and grants; keeps the audit", async () => {
