@@ -13,7 +13,7 @@ import { type SeededProject, seedProject, seedUser } from "../helpers/identity.t
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { ACTOR, impersonationFlows } from "../helpers/impersonation.ts";
 import { basic } from "../helpers/oauth.ts";
-import { claimsOf, postForm } from "../helpers/token_client.ts";
+import { postForm } from "../helpers/token_client.ts";
 import { submitForm } from "../helpers/login.ts";
 import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 

@@ -108,7 +108,7 @@ Deno.test("api.disable_user — keeps an opened impersonation with its session, 
   assert.equal(await active(user, made.id), true, "back after the re-enable, as the session is");
 });
 
-Deno.test("astapa.end_session_grants — the session's end, by the actor's sign-out, ends the impersonation: an offline_access refresh token stops", async () => {
+Deno.test("astapa.end_session_grants — the session's end, by the actor's sign-out, ends the impersonation and revokes its offline_access refresh token", async () => {
   const { user, made, session } = await opened("sign-out@a.example");
   const code = fresh();
   await asApp(
@@ -127,12 +127,18 @@ Deno.test("astapa.end_session_grants — the session's end, by the actor's sign-
   );
   await asApp(sql, a.id, (tx) => tx`select api.end_login_session(${session})`);
   assert.ok(await endedAt(made.id));
-  const [token] = await sql`select revoked_at from astapa.refresh_tokens where token_hash = ${refresh}`;
+  const [token] = await sql`select revoked_reason from astapa.refresh_tokens where token_hash = ${refresh}`;
   assert.equal(
-    token.revoked_at,
-    null,
-    "offline_access outlives a session's end (Back-Channel Logout §2.7)...",
+    token.revoked_reason,
+    "impersonation_ended",
+    "offline_access, which a person's session end keeps",
   );
+  const introspected = await appValue(
+    sql,
+    a.id,
+    (tx) => tx`select api.introspect_refresh_token(${refresh}, ${grant.refresh_token_id}::uuid)`,
+  );
+  assert.equal(introspected, null, "introspection: not active");
   await rejectsAs(
     appValue(
       sql,
