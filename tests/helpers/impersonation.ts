@@ -8,6 +8,7 @@ import { type SeededProject, seedUser } from "./identity.ts";
 import { FormBrowser } from "./form_browser.ts";
 import { basic } from "./oauth.ts";
 import { postForm } from "./token_client.ts";
+import { seedMachineClient, seedRegistry } from "./machine_clients.ts";
 
 export const ACTOR = "support:dewi@shop.example";
 
@@ -97,5 +98,28 @@ export function impersonationFlows(t: TestApp) {
     });
   }
 
-  return { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh };
+  /**
+   * A machine client of `p` that the project's policy lets exchange a person's token for `from` into one for `to`
+   * (both registered, with the scope notes:read); `exchange` is its RFC 8693 request with a subject token.
+   */
+  async function exchangingServer(p: SeededProject, from: string, to: string) {
+    await seedRegistry(sql, p.id, { resources: [from, to], scopes: ["notes:read"] });
+    const server = await seedMachineClient(sql, p.id, { name: "Notes MCP" });
+    const allowed = await t.app.request("/api/platform/token-exchange", {
+      method: "PUT",
+      headers: { authorization: basic(p.clientId, p.secret), "content-type": "application/json" },
+      body: JSON.stringify({ actor: server.clientId, resource: to }),
+    });
+    assert.ok(allowed.ok, await allowed.text());
+    const exchange = (subjectToken: string) =>
+      postForm(t, "/api/platform/token", {
+        grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+        subject_token: subjectToken,
+        subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
+        resource: to,
+      }, { authorization: basic(server.clientId, server.secret) });
+    return { server, exchange };
+  }
+
+  return { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh, exchangingServer };
 }

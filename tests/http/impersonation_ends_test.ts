@@ -15,14 +15,14 @@ import { ACTOR, impersonationFlows } from "../helpers/impersonation.ts";
 import { basic } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { submitForm } from "../helpers/login.ts";
-import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
 const { sql } = t.db;
 const shop = await seedProject(sql, { name: "Toko Dewi", redirectUri: "https://shop.example/cb" });
 const elsewhere = await seedProject(sql, { name: "Toko Lain", redirectUri: "https://lain.example/cb" });
-const { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh } = impersonationFlows(t);
+const { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh, exchangingServer } =
+  impersonationFlows(t);
 
 async function introspect(token: string, caller: { clientId: string; secret: string } = shop) {
   const { res, body } = await postForm(t, "/api/platform/introspect", { token }, {
@@ -68,33 +68,19 @@ Deno.test("impersonation ends — after the DELETE introspection says inactive, 
 Deno.test("impersonation ends — a token exchanged from its access token is inactive after the end, and its access token is no longer exchanged", async () => {
   const NOTES = "https://notes.ends.example/mcp";
   const CALENDAR = "https://calendar.ends.example/api";
-  await seedRegistry(sql, shop.id, { resources: [NOTES, CALENDAR], scopes: ["notes:read"] });
-  const server = await seedMachineClient(sql, shop.id, { name: "Notes MCP" });
-  const allowed = await t.app.request("/api/platform/token-exchange", {
-    method: "PUT",
-    headers: { authorization: basic(shop.clientId, shop.secret), "content-type": "application/json" },
-    body: JSON.stringify({ actor: server.clientId, resource: CALENDAR }),
-  });
-  assert.ok(allowed.ok, await allowed.text());
+  const { server, exchange } = await exchangingServer(shop, NOTES, CALENDAR);
   const user = await seedUser(sql, shop.id, someone(), { verified: true });
   const made = await impersonate(shop, user);
   const browser = new FormBrowser(t);
   await open(browser, made.url);
   const tokens = await signIn(browser, shop, { scope: "notes:read", resource: NOTES });
   assert.ok(tokens);
-  const exchange = () =>
-    postForm(t, "/api/platform/token", {
-      grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-      subject_token: tokens.access_token,
-      subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
-      resource: CALENDAR,
-    }, { authorization: basic(server.clientId, server.secret) });
-  const { res, body } = await exchange();
+  const { res, body } = await exchange(tokens.access_token);
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.equal((await introspect(body.access_token, server)).active, true);
   assert.equal((await api(shop, "DELETE", `/${user}/impersonations/${made.id}`)).status, 200);
   assert.deepEqual(await introspect(body.access_token, server), { active: false });
-  const replayed = await exchange();
+  const replayed = await exchange(tokens.access_token);
   assert.equal(replayed.res.status, 400, "the ended impersonation's token mints nothing more");
   assert.equal(replayed.body.error, "invalid_request");
   assert.match(replayed.body.error_description, /impersonation that has ended/);

@@ -11,9 +11,7 @@ import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject, seedUser } from "../helpers/identity.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { ACTOR, impersonationFlows } from "../helpers/impersonation.ts";
-import { basic } from "../helpers/oauth.ts";
-import { claimsOf, postForm } from "../helpers/token_client.ts";
-import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
+import { claimsOf } from "../helpers/token_client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -26,7 +24,8 @@ const strict = await seedProject(sql, {
 });
 const elsewhere = await seedProject(sql, { name: "Toko Lain", redirectUri: "https://lain.example/cb" });
 
-const { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh } = impersonationFlows(t);
+const { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh, exchangingServer } =
+  impersonationFlows(t);
 
 async function audited(p: SeededProject, action: string) {
   return await sql`select actor, target, details from astapa.audit_log where project_id = ${p.id}
@@ -293,14 +292,7 @@ Deno.test("impersonation — the account page refuses the person's sensitive cha
 Deno.test("impersonation — token exchange nests the actor and passes on no more time than the subject has left", async () => {
   const NOTES = "https://notes.shop.example/mcp";
   const CALENDAR = "https://calendar.shop.example/api";
-  await seedRegistry(sql, shop.id, { resources: [NOTES, CALENDAR], scopes: ["notes:read"] });
-  const server = await seedMachineClient(sql, shop.id, { name: "Notes MCP" });
-  const allowed = await t.app.request("/api/platform/token-exchange", {
-    method: "PUT",
-    headers: { authorization: basic(shop.clientId, shop.secret), "content-type": "application/json" },
-    body: JSON.stringify({ actor: server.clientId, resource: CALENDAR }),
-  });
-  assert.ok(allowed.ok, await allowed.text());
+  const { server, exchange } = await exchangingServer(shop, NOTES, CALENDAR);
 
   const user = await seedUser(sql, shop.id, someone(), { verified: true });
   const made = await impersonate(shop, user, { minutes: 2 });
@@ -311,12 +303,7 @@ Deno.test("impersonation — token exchange nests the actor and passes on no mor
   const subject = claimsOf(tokens.access_token);
   const act = { sub: ACTOR, impersonation_id: made.id };
   assert.deepEqual(subject.act, act);
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-    subject_token: tokens.access_token,
-    subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
-    resource: CALENDAR,
-  }, { authorization: basic(server.clientId, server.secret) });
+  const { res, body } = await exchange(tokens.access_token);
   assert.equal(res.status, 200, JSON.stringify(body));
   const exchanged = claimsOf(body.access_token);
   assert.deepEqual(exchanged.act, { sub: server.clientId, act }, "the impersonation travels with its actor");
