@@ -151,6 +151,15 @@ Deno.test("astapa.end_session_grants — the session's end, by the actor's sign-
   );
 });
 
+Deno.test("api.open_impersonation — a second link opened in the browser holding the first's session ends the first", async () => {
+  const { user, made, session } = await opened("second-link@a.example");
+  const token = fresh();
+  const second = await create(user, token);
+  await appValue(sql, a.id, (tx) => tx`select api.open_impersonation(${token}, ${fresh()}, ${session})`);
+  assert.ok(await endedAt(made.id), "the first ended with the session it opened");
+  assert.equal(await endedAt(second.id), null);
+});
+
 Deno.test("api.access_token_active and api.user_info — an impersonation's token: active while it lasts; not after its end, for another user or project", async () => {
   const { user, made } = await opened("introspect@a.example");
   const other = await seedUser(sql, a.id, "introspect-other@a.example", { verified: true });
