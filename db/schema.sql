@@ -816,6 +816,10 @@ create policy "a project reads its own impersonations" on astapa.impersonations 
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts impersonations of its own users" on astapa.impersonations as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds impersonations ended a month ago" on astapa.impersonations as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes impersonations ended a month ago" on astapa.impersonations as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 CREATE TRIGGER impersonations_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.impersonations FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -3208,23 +3212,26 @@ comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts
 grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id text)
+CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id text, impersonation_id text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
-    -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
+    -- person (disabled, or outside the project's current environment), and an impersonation's with the
+    -- impersonation (ended early, or by its session's end). user_id is null for a machine token.
     select astapa.dynamic_client_allowed(access_token_active.client_id)
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
         where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
+      and (access_token_active.impersonation_id is null
+           or astapa.impersonation_is_live(access_token_active.impersonation_id, access_token_active.user_id))
   $function$;
-comment on function api.access_token_active(bigint,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
-grant execute on function api.access_token_active(bigint,text) to astapa_app;
+comment on function api.access_token_active(bigint,text,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents), for a person''s token (user_id not null) the person is enabled and in the project''s current environment, and for one issued under an impersonation (impersonation_id, from its act claim) the impersonation has not ended.';
+grant execute on function api.access_token_active(bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
@@ -6521,7 +6528,7 @@ AS $function$
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable ends (audited user.enable {sessions}). Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges, impersonation_links}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable ends (audited user.enable {sessions}). Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -6859,7 +6866,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text, subject_impersonation text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -6874,6 +6881,11 @@ AS $function$
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
       refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif subject_impersonation is not null
+          and not astapa.impersonation_is_live(subject_impersonation, subject_user) then
+      -- Its signature still verifies until exp, but what an impersonation issued ends with it (RFC 8693 §2.2.2).
+      refusal := 'the subject token was issued under an impersonation that has ended';
       code := 'invalid_request';
     elsif resource is null then
       refusal := 'a token exchange must name the resource it wants a token for';
@@ -6912,8 +6924,8 @@ AS $function$
       || astapa.organization_grant(subject_user, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh). subject_impersonation: the impersonation its act names, refused (invalid_request) once it ended.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -16004,6 +16016,7 @@ AS $function$
     registrations integer;
     documents integer;
     proofs integer;
+    impersonations integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -16030,6 +16043,11 @@ AS $function$
     -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
     delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
     get diagnostics proofs = row_count;
+    -- Impersonations 30 days after they ended (or ran out), with the session each opened and what it issued, all
+    -- dead since (docs/impersonation.md); the audit log's entries stay, the record of who acted as whom.
+    delete from astapa.impersonations i
+    where greatest(i.ends_at, i.ended_at) < pg_catalog.now() - interval '30 days';
+    get diagnostics impersonations = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -16058,10 +16076,10 @@ AS $function$
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs);
+      'dpop_proofs', proofs, 'impersonations', impersonations);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -17172,7 +17190,7 @@ comment on function api.user_for_sign_in(text,text) is 'For the hosted login: th
 grant execute on function api.user_for_sign_in(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text)
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text, impersonation_id text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -17196,9 +17214,11 @@ AS $function$
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
+      -- A token issued under an impersonation that has ended gets nothing, as introspection says it is inactive.
+      and (user_info.impersonation_id is null or astapa.impersonation_is_live(user_info.impersonation_id, u.id))
   $function$;
-comment on function api.user_info(bigint,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
-grant execute on function api.user_info(bigint,text,text) to astapa_app;
+comment on function api.user_info(bigint,text,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents), or when the token was issued under an impersonation (impersonation_id, from its act) that has ended (astapa.impersonation_is_live).';
+grant execute on function api.user_info(bigint,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
@@ -20061,6 +20081,15 @@ AS $function$
     -- end sessions: api.end_login_session, astapa.void_ways_back, ...): a rotation under way commits its
     -- successor first, and the revocation below, a statement of its own, sees it.
     perform from astapa.users as u where u.project_id = new.project_id and u.id = new.user_id for update of u;
+    -- A session support opened as the person (docs/impersonation.md) ends its impersonation with it, and every
+    -- refresh token issued from it, offline_access included: introspection says inactive for them and for the
+    -- access tokens whose act names it. The user's row, held above, is the lock api.end_impersonation takes first.
+    if new.impersonation_id is not null then
+      update astapa.impersonations as i set ended_at = pg_catalog.now()
+      where i.project_id = new.project_id and i.id = new.impersonation_id and i.ended_at is null;
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
+      where r.project_id = new.project_id and r.impersonation_id = new.impersonation_id and r.revoked_at is null;
+    end if;
     -- Back-Channel Logout 1.0 §2.7: refresh tokens that are not for offline access end with the session.
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'session_ended'
     where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
@@ -20069,7 +20098,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update first: callers take it before the session''s row.';
+comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts); a session an impersonation opened ends the impersonation (ended_at) and revokes every refresh token issued from it (impersonation_ended, offline_access too). Locks the user''s row for update first: callers take it before the session''s row.';
 grant execute on function astapa.end_session_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -20544,12 +20573,30 @@ CREATE OR REPLACE FUNCTION astapa.impersonation_claims(acting astapa.impersonati
  SET search_path TO ''
 AS $function$
     -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
-    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+    -- act names the impersonation too, so introspection can tell once it ended (api.access_token_active), and a
+    -- token exchange, which nests the act it finds, passes it on.
+    select pg_catalog.jsonb_build_object('act',
+      pg_catalog.jsonb_build_object('sub', (acting).actor, 'impersonation_id', (acting).id),
       'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
         pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
   $function$;
-comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
+comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor, impersonation_id} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
 grant execute on function astapa.impersonation_claims(astapa.impersonations,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.impersonation_is_live(impersonation_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.impersonations i
+                   where i.project_id = (select astapa.current_project_id())
+                     and i.id = impersonation_is_live.impersonation_id and i.user_id = impersonation_is_live.user_id
+                     and i.ended_at is null and i.ends_at > pg_catalog.now())
+  $function$;
+comment on function astapa.impersonation_is_live(text,bigint) is 'Whether the impersonation an access token''s act names (impersonation_id) is still on for that user in the current project: not ended (its DELETE, its session''s end, a sign-out everywhere or a reset) and before ends_at. What introspection, userinfo and token exchange ask of a token a signature alone cannot tell about.';
+grant execute on function astapa.impersonation_is_live(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.impersonation_json(i astapa.impersonations)
@@ -25052,6 +25099,7 @@ AS $function$
     device_authorizations integer;
     email_changes integer;
     mfa_challenges integer;
+    impersonation_links integer;
   begin
     -- The user's row first, for update, once; then the rows below, never the other way round. Whatever makes one
     -- of these ways holds that row before its own: a session or refresh token being created (its foreign key's
@@ -25125,12 +25173,23 @@ AS $function$
         and m.used_at is null and m.expires_at > pg_catalog.now()
       returning 1)
     select pg_catalog.count(*)::integer into mfa_challenges from void;
+    -- Support's link not yet opened would start a session within its 5 minutes after a sign-out everywhere, a
+    -- reset or a disable: it ends (its page says the link no longer works). One already opened ended above with
+    -- its session (astapa.end_session_grants ends the impersonation), or, on a disable, stays with it, refused
+    -- while the user is disabled. An opening under way holds the user's row for key share first
+    -- (api.open_impersonation): it committed before this, and its session ended above, or finds its link ended.
+    with ended as (
+      update astapa.impersonations i set ended_at = pg_catalog.now()
+      where i.project_id = (select astapa.current_project_id()) and i.user_id = void_ways_back.user_id
+        and i.opened_at is null and i.ended_at is null and i.link_expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into impersonation_links from ended;
     return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
       'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-      'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
+      'email_changes', email_changes, 'mfa_challenges', mfa_challenges, 'impersonation_links', impersonation_links);
   end
   $function$;
-comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used), every open second-step challenge, a sign-in''s or a step-up''s (used_at set), and every impersonation link not yet opened (ended_at set; one opened ends with its session). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges, impersonation_links} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner

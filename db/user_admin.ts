@@ -62,6 +62,8 @@ export const SignOutSchema = z.object({
   device_authorizations: z.number().int(),
   email_changes: z.number().int(),
   mfa_challenges: z.number().int(),
+  /** Support's impersonation links not yet opened (docs/impersonation.md). */
+  impersonation_links: z.number().int(),
 });
 
 /** The user when they belong to the project's current environment; not_found otherwise. */
