@@ -302,10 +302,12 @@ export const WRONG_CLIENT_KIND = 403;
 /**
  * The database is down, restarting, switching primaries or full: the request may succeed later, so the client
  * hears 503 with Retry-After instead of a 500. (postgres.js and socket error codes, SQLSTATE classes 08, 57P,
- * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.)
+ * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.) Likewise a
+ * transaction Postgres broke off three times in a row (40P01 deadlock, 40001 serialization failure; db/conflicts.ts
+ * runs it again twice first): rolled back, nothing of it applied.
  */
 const UNAVAILABLE =
-  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|NO_PRIMARY|ROLLED_BACK)$/;
+  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|40001|40P01|NO_PRIMARY|ROLLED_BACK)$/;
 
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
