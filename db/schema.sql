@@ -13230,11 +13230,31 @@ AS $function$
       select * into presented from astapa.refresh_tokens r
       where r.project_id = acting_project and r.id = presented_id;
     else
-      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
-      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+      -- Taken at once in the usual case: nobody else holds the token and it is still unused.
       select * into presented from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id
-      for update;
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+      for update skip locked;
+      -- Else another refresh of it is under way (or just committed), and this one finds the token used once that
+      -- one is done: a retry in the grace window, or a reuse, which locks the family in id order below. Waiting
+      -- for it must not leave this token held: two copies of one family doing so at once each held the token it
+      -- had waited for while it locked the other's (a deadlock). So the wait's lock is taken in a subtransaction
+      -- rolled back at once, which gives the lock back, and the token is read again in a statement of its own.
+      while not found loop
+        begin
+          perform from astapa.refresh_tokens r where r.project_id = acting_project and r.id = presented_id for update;
+          raise exception using errcode = 'AS2WT', message = 'waited';
+        exception when sqlstate 'AS2WT' then
+          null; -- the other refresh has ended; its lock is ours no longer
+        end;
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id;
+        exit when not found or presented.used_at is not null;
+        -- Still unused (the other rolled back): take it as usual, or wait again.
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+        for update skip locked;
+      end loop;
     end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -13315,7 +13335,7 @@ AS $function$
            'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token (one found used after waiting for another refresh of it is not kept); a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
