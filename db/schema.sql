@@ -6299,14 +6299,21 @@ AS $function$
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
     -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
     -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
-    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
-    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
-    -- the project's row held for update, and a successor committed during the scan stayed live.
-    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
-    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
-    where r.project_id = delete_project.project_id and r.revoked_at is null;
-    update astapa.login_sessions as s set ended_at = pg_catalog.now()
-    where s.project_id = delete_project.project_id and s.ended_at is null;
+    -- browser's sign-out, the account page's), which no key update lets through. Before, the tokens were locked
+    -- in scan order with the project's row held for update, and a successor committed during the scan stayed live.
+    -- Only the users with a live token or session: locking a row writes it (its page and a WAL record), and a
+    -- project of a million people, most of them signed out, took a million such writes. A user with nothing live
+    -- whose first token or session is being made now is caught at the end (below).
+    perform from astapa.users as u
+    where u.project_id = delete_project.project_id
+      and u.id in (select r.user_id from astapa.refresh_tokens as r
+                   where r.project_id = delete_project.project_id and r.revoked_at is null
+                   union
+                   select s.user_id from astapa.login_sessions as s
+                   where s.project_id = delete_project.project_id and s.ended_at is null)
+    order by u.id
+    for update of u;
+    perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
     for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
@@ -6331,12 +6338,17 @@ AS $function$
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
     perform astapa.retire_client_id(project_id);
+    -- The client id's change waited for every transaction that had written a row naming the project, a first
+    -- token or session among them: those committed after the revocation above are ended now. Nothing new can
+    -- name the project until this commits; a token another transaction holds (a rotation, which then waits for
+    -- this row to insert its successor) is skipped rather than waited for, a circle.
+    perform astapa.end_deleted_project_sign_ins(project_id, true);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then every user''s row in id order before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13191,6 +13203,7 @@ AS $function$
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -13201,7 +13214,13 @@ AS $function$
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -20029,6 +20048,35 @@ AS $function$
   $function$;
 comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enables or pauses one endpoint; pausing marks its waiting deliveries failed (resendable later).';
 grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_deleted_project_sign_ins(project_id text, skip_held boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if skip_held then
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.id in (
+        select h.id from astapa.refresh_tokens as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.revoked_at is null
+        for update skip locked);
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.token_hash in (
+        select h.token_hash from astapa.login_sessions as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.ended_at is null
+        for update skip locked);
+    else
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.revoked_at is null;
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.ended_at is null;
+    end if;
+  end
+  $function$;
+comment on function astapa.end_deleted_project_sign_ins(text,boolean) is 'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not wait: it holds the project''s row for update).';
+grant execute on function astapa.end_deleted_project_sign_ins(text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_session_grants()

@@ -994,6 +994,7 @@ create or replace function api.rotate_refresh_token(
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -1004,7 +1005,13 @@ create or replace function api.rotate_refresh_token(
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
