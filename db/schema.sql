@@ -20159,7 +20159,8 @@ AS $function$
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
-             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+             where x.project_id = project and x.user_id = erase_user.user_id
+             order by x.organization_id for update loop
       delete from astapa.organization_memberships x
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
@@ -21104,9 +21105,12 @@ CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigi
 AS $function$
   begin
     -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
-    -- the second waits, then counts the owners the first left.
+    -- the second waits, then counts the owners the first left. In account order: rows locked in the order a scan
+    -- meets them can be met in another order by another scan (a row an update moved), and two such wait in a
+    -- circle.
     perform from astapa.memberships as m
     where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    order by m.account_id
     for update;
     if exists (
       select from astapa.memberships as m
