@@ -1737,7 +1737,7 @@ create table astapa.projects (
   constraint projects_mode_check CHECK (mode = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint projects_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint projects_redirect_uris_check CHECK (astapa.are_valid_redirect_uris(redirect_uris)),
-  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length(settings::text) <= 16384)
+  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length((settings - 'mail_texts'::text)::text) <= 16384 AND octet_length(COALESCE(settings -> 'mail_texts'::text, '{}'::jsonb)::text) <= 131072)
 );
 alter table astapa.projects enable row level security;
 alter table astapa.projects force row level security;
@@ -3430,6 +3430,7 @@ AS $function$
           'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
           'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
           'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
+        'email_managed', astapa.sso_manages_email(project, person),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3472,7 +3473,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change (and email_managed: astapa.sso_manages_email, no change offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3490,6 +3491,7 @@ AS $function$
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    perform astapa.assert_email_not_sso_managed(project, person);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -3520,7 +3522,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5401,6 +5403,8 @@ AS $function$
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    perform astapa.assert_email_not_sso_managed(project, change.user_id);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -5424,7 +5428,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -16171,6 +16175,20 @@ comment on function api.tax_settings(text) is 'The project''s PPN settings as re
 grant execute on function api.tax_settings(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.time_zones()
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- For a form's list of choices (the dashboard's profile form); what a zoneinfo may be is still
+    -- astapa.profile_zone's and users_zoneinfo_fkey's to say.
+    select coalesce(pg_catalog.array_agg(z.name order by z.name collate pg_catalog."C"), '{}') from astapa.time_zones z
+  $function$;
+comment on function api.time_zones() is 'The IANA time zone names a profile''s zoneinfo may be (astapa.time_zones), in code point order: the choices a form offers.';
+grant execute on function api.time_zones() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16665,6 +16683,7 @@ AS $function$
   declare
     changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
     current_mode text;
+    too_big text;
   begin
     current_mode := astapa.require_project(project_id);
     if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
@@ -16673,9 +16692,12 @@ AS $function$
     if mode is not null and mode not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
     end if;
-    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
-                                 or pg_catalog.octet_length(settings::text) > 16384) then
-      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    if settings is not null and pg_catalog.jsonb_typeof(settings) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object.';
+    end if;
+    too_big := astapa.settings_size_problem(settings);
+    if too_big is not null then
+      raise exception using errcode = 'AS400', message = too_big;
     end if;
     -- The console takes no payments (it signs developers in), so it is the one project exempt.
     if mode = 'production' and current_mode <> 'production'
@@ -16769,8 +16791,9 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
-    if pg_catalog.octet_length(merged::text) > 16384 then
-      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    problem := astapa.settings_size_problem(merged);
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
     end if;
     -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
     if merged is distinct from stored then
@@ -18252,6 +18275,23 @@ AS $function$
   $function$;
 comment on function astapa.assert_email(text) is 'Raises AS400 unless the text looks like an email address.';
 grant execute on function astapa.assert_email(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_email_not_sso_managed(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.sso_manages_email(project_id, user_id) then
+      raise exception using errcode = 'AS4E2', message =
+        'Your organization''s identity provider manages this address: it changes there, not here.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_email_not_sso_managed(text,bigint) is 'AS4E2 (email_managed_by_sso, 403) when astapa.sso_manages_email: the person''s own address change (asked for and confirmed on the account page) is refused; support (the Platform API), SCIM and the IdP''s sign-in still change it.';
+grant execute on function astapa.assert_email_not_sso_managed(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
@@ -24358,6 +24398,27 @@ comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of sec
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.settings_size_problem(settings jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Every request of the project reads its settings (cached in each instance), so they stay small: 16 KiB.
+    -- The mail texts, read only to send mail, have their own budget: wording every kind of mail in both
+    -- languages at full length (astapa.mail_texts_problem's limits) takes about 35 KiB of ASCII; 128 KiB holds
+    -- it in most scripts.
+    select case
+      when pg_catalog.octet_length((settings - 'mail_texts')::text) > 16384
+        then 'Project settings must stay within 16 KiB (the mail texts aside).'
+      when pg_catalog.octet_length(coalesce(settings -> 'mail_texts', '{}')::text) > 131072
+        then 'The mail texts (settings.mail_texts) must stay within 128 KiB.'
+    end
+  $function$;
+comment on function astapa.settings_size_problem(jsonb) is 'Why a project''s settings are too big, or null (null settings too): at most 16 KiB besides mail_texts, which has 128 KiB of its own (enough to word every kind of mail in both languages at full length).';
+grant execute on function astapa.settings_size_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, organization_id text, plan_key text)
  RETURNS astapa.plan_changes
  LANGUAGE plpgsql
@@ -24703,6 +24764,28 @@ AS $function$
   $function$;
 comment on function astapa.sso_linked_user(text,text,text,text,text) is 'The account an SSO connection''s subject is linked to (astapa.sso_identities), or null when it is not linked yet. An address the IdP changed becomes the account''s (verified; audited user.email_changed {by: sso}) unless another account of the environment has it: AS4E1 (sso_email_taken, DETAIL the address). AS403 disabled, AS409 an account of the other environment.';
 grant execute on function astapa.sso_linked_user(text,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_manages_email(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Its address is at a domain that signs in through SSO, or the account is linked to an enabled connection
+    -- (whose IdP sets the address at each sign-in, astapa.sso_linked_user). Moved elsewhere from the account
+    -- page, the address would open the password and code ways in that enforced SSO closes, and keep them open
+    -- after the IdP removes the person.
+    select exists (select from astapa.users u
+                   where u.project_id = sso_manages_email.project_id and u.id = sso_manages_email.user_id
+                     and astapa.sso_connection_requiring(u.project_id, u.email) is not null)
+        or exists (select from astapa.sso_identities l
+                   join astapa.sso_connections c on c.project_id = l.project_id and c.id = l.connection_id
+                   where l.project_id = sso_manages_email.project_id and l.user_id = sso_manages_email.user_id
+                     and c.enabled)
+  $function$;
+comment on function astapa.sso_manages_email(text,bigint) is 'Whether the account''s address is its organization''s IdP''s to change, not the person''s: it is at a domain that signs in through SSO (astapa.sso_connection_requiring), or the account is linked to an enabled SSO connection. The account page then offers no address change (api.account_overview email_managed).';
+grant execute on function astapa.sso_manages_email(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)

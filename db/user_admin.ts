@@ -194,3 +194,8 @@ export function updateUser(tx: Tx, projectId: string, userId: string, change: Us
     UserSchema,
   );
 }
+
+/** The IANA time zone names a profile's zoneinfo may be, sorted (api.time_zones): the profile form's choices. */
+export function timeZones(tx: Tx): Promise<string[]> {
+  return result(tx`select api.time_zones() as result`, z.array(z.string()));
+}

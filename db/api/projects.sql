@@ -260,6 +260,29 @@ comment on function api.list_projects() is
 
 grant execute on function api.list_projects() to astapa_app;
 
+create or replace function astapa.settings_size_problem(settings jsonb) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- Every request of the project reads its settings (cached in each instance), so they stay small: 16 KiB.
+    -- The mail texts, read only to send mail, have their own budget: wording every kind of mail in both
+    -- languages at full length (astapa.mail_texts_problem's limits) takes about 35 KiB of ASCII; 128 KiB holds
+    -- it in most scripts.
+    select case
+      when pg_catalog.octet_length((settings - 'mail_texts')::text) > 16384
+        then 'Project settings must stay within 16 KiB (the mail texts aside).'
+      when pg_catalog.octet_length(coalesce(settings -> 'mail_texts', '{}')::text) > 131072
+        then 'The mail texts (settings.mail_texts) must stay within 128 KiB.'
+    end
+  $$;
+
+comment on function astapa.settings_size_problem(jsonb) is
+  'Why a project''s settings are too big, or null (null settings too): at most 16 KiB besides mail_texts, which '
+  'has 128 KiB of its own (enough to word every kind of mail in both languages at full length).';
+
+grant execute on function astapa.settings_size_problem(jsonb) to astapa_app;
+
 create or replace function api.update_project(project_id text, name text default null, mode text default null,
                                               settings jsonb default null) returns jsonb
   language plpgsql
@@ -269,6 +292,7 @@ create or replace function api.update_project(project_id text, name text default
   declare
     changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
     current_mode text;
+    too_big text;
   begin
     current_mode := astapa.require_project(project_id);
     if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
@@ -277,9 +301,12 @@ create or replace function api.update_project(project_id text, name text default
     if mode is not null and mode not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
     end if;
-    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
-                                 or pg_catalog.octet_length(settings::text) > 16384) then
-      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    if settings is not null and pg_catalog.jsonb_typeof(settings) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object.';
+    end if;
+    too_big := astapa.settings_size_problem(settings);
+    if too_big is not null then
+      raise exception using errcode = 'AS400', message = too_big;
     end if;
     -- The console takes no payments (it signs developers in), so it is the one project exempt.
     if mode = 'production' and current_mode <> 'production'
@@ -861,8 +888,9 @@ create or replace function api.update_project_settings(project_id text, changes 
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
-    if pg_catalog.octet_length(merged::text) > 16384 then
-      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    problem := astapa.settings_size_problem(merged);
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
     end if;
     -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
     if merged is distinct from stored then

@@ -95,6 +95,13 @@ export const ERRORS = {
     status: 409,
     message: "The identity provider gave this person an address another account uses.",
   },
+  // The account page's own address change for an account whose organization's IdP manages its address
+  // (astapa.assert_email_not_sso_managed, AS4E2): moved off the SSO domain, it would open the ways in enforced SSO
+  // closes (docs/enterprise-sso.md).
+  email_managed_by_sso: {
+    status: 403,
+    message: "Your organization's identity provider manages this address: it changes there, not here.",
+  },
   // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
   reconciliation_not_stopped: {
     status: 409,
@@ -289,6 +296,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened
   AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
   AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's
+  AS4E2: "email_managed_by_sso", // astapa.assert_email_not_sso_managed: the person may not change this address
   AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
