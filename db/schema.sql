@@ -6306,8 +6306,10 @@ AS $function$
     -- browser's sign-out, the account page's), which no key update lets through. Before, the tokens were locked
     -- in scan order with the project's row held for update, and a successor committed during the scan stayed live.
     -- Only the users with a live token or session: locking a row writes it (its page and a WAL record), and a
-    -- project of a million people, most of them signed out, took a million such writes. A user with nothing live
-    -- whose first token or session is being made now is caught at the end (below).
+    -- project of a million people, most of them signed out, took a million such writes. A first token or session
+    -- of someone with nothing live, being made now, is not waited for here: caught at the end when its
+    -- transaction also named the project (an audit entry, an event), else left live and of no use (a refresh in
+    -- a deleted project is refused, api.rotate_refresh_token; the project's client id names nothing).
     perform from astapa.users as u
     where u.project_id = delete_project.project_id
       and u.id in (select r.user_id from astapa.refresh_tokens as r
@@ -6342,10 +6344,10 @@ AS $function$
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
     perform astapa.retire_client_id(project_id);
-    -- The client id's change waited for every transaction that had written a row naming the project, a first
-    -- token or session among them: those committed after the revocation above are ended now. Nothing new can
-    -- name the project until this commits; a token another transaction holds (a rotation, which then waits for
-    -- this row to insert its successor) is skipped rather than waited for, a circle.
+    -- The client id's change waited for every transaction that had written a row naming the project (an audit
+    -- entry, an event): the tokens and sessions such a one committed after the revocation above are ended now.
+    -- One another transaction holds is skipped rather than waited for: its holder may be waiting for this row
+    -- (to write an audit entry), a circle.
     perform astapa.end_deleted_project_sign_ins(project_id, true);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
