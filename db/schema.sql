@@ -6310,14 +6310,23 @@ AS $function$
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
     -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
     -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
-    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
-    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
-    -- the project's row held for update, and a successor committed during the scan stayed live.
-    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
-    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
-    where r.project_id = delete_project.project_id and r.revoked_at is null;
-    update astapa.login_sessions as s set ended_at = pg_catalog.now()
-    where s.project_id = delete_project.project_id and s.ended_at is null;
+    -- browser's sign-out, the account page's), which no key update lets through. Before, the tokens were locked
+    -- in scan order with the project's row held for update, and a successor committed during the scan stayed live.
+    -- Only the users with a live token or session: locking a row writes it (its page and a WAL record), and a
+    -- project of a million people, most of them signed out, took a million such writes. A first token or session
+    -- of someone with nothing live, being made now, is not waited for here: caught at the end when its
+    -- transaction also named the project (an audit entry, an event), else left live and of no use (a refresh in
+    -- a deleted project is refused, api.rotate_refresh_token; the project's client id names nothing).
+    perform from astapa.users as u
+    where u.project_id = delete_project.project_id
+      and u.id in (select r.user_id from astapa.refresh_tokens as r
+                   where r.project_id = delete_project.project_id and r.revoked_at is null
+                   union
+                   select s.user_id from astapa.login_sessions as s
+                   where s.project_id = delete_project.project_id and s.ended_at is null)
+    order by u.id
+    for update of u;
+    perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
     for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
@@ -6342,12 +6351,17 @@ AS $function$
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
     perform astapa.retire_client_id(project_id);
+    -- The client id's change waited for every transaction that had written a row naming the project (an audit
+    -- entry, an event): the tokens and sessions such a one committed after the revocation above are ended now.
+    -- One another transaction holds is skipped rather than waited for: its holder may be waiting for this row
+    -- (to write an audit entry), a circle.
+    perform astapa.end_deleted_project_sign_ins(project_id, true);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then every user''s row in id order before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -13207,6 +13221,7 @@ AS $function$
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -13217,7 +13232,13 @@ AS $function$
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -13246,11 +13267,31 @@ AS $function$
       select * into presented from astapa.refresh_tokens r
       where r.project_id = acting_project and r.id = presented_id;
     else
-      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
-      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+      -- Taken at once in the usual case: nobody else holds the token and it is still unused.
       select * into presented from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id
-      for update;
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+      for update skip locked;
+      -- Else another refresh of it is under way (or just committed), and this one finds the token used once that
+      -- one is done: a retry in the grace window, or a reuse, which locks the family in id order below. Waiting
+      -- for it must not leave this token held: two copies of one family doing so at once each held the token it
+      -- had waited for while it locked the other's (a deadlock). So the wait's lock is taken in a subtransaction
+      -- rolled back at once, which gives the lock back, and the token is read again in a statement of its own.
+      while not found loop
+        begin
+          perform from astapa.refresh_tokens r where r.project_id = acting_project and r.id = presented_id for update;
+          raise exception using errcode = 'AS2WT', message = 'waited';
+        exception when sqlstate 'AS2WT' then
+          null; -- the other refresh has ended; its lock is ours no longer
+        end;
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id;
+        exit when not found or presented.used_at is not null;
+        -- Still unused (the other rolled back): take it as usual, or wait again.
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+        for update skip locked;
+      end loop;
     end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -13331,7 +13372,7 @@ AS $function$
            'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token (one found used after waiting for another refresh of it is not kept); a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -15271,6 +15312,10 @@ AS $function$
     if c.email_verified_required and not coalesce(email_verified, false) then
       raise exception using errcode = 'AS403', message = 'The identity provider has not verified this address.';
     end if;
+    -- Lock order (as SCIM's and every membership change's): the organization, the address's and subject's
+    -- advisory locks, then the person's row. A claim of the person under way holds that row first but never
+    -- waits for an organization's (astapa.clear_claimed_billing_methods skips a held one), so this waits for it
+    -- and no circle forms (tests/sql/sso_lock_order_race_test.ts).
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(clean_email), 0));
@@ -20071,6 +20116,35 @@ comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enab
 grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_deleted_project_sign_ins(project_id text, skip_held boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if skip_held then
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.id in (
+        select h.id from astapa.refresh_tokens as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.revoked_at is null
+        for update skip locked);
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.token_hash in (
+        select h.token_hash from astapa.login_sessions as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.ended_at is null
+        for update skip locked);
+    else
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.revoked_at is null;
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.ended_at is null;
+    end if;
+  end
+  $function$;
+comment on function astapa.end_deleted_project_sign_ins(text,boolean) is 'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not wait: it holds the project''s row for update).';
+grant execute on function astapa.end_deleted_project_sign_ins(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_session_grants()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -20156,7 +20230,8 @@ AS $function$
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
-             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+             where x.project_id = project and x.user_id = erase_user.user_id
+             order by x.organization_id for update loop
       delete from astapa.organization_memberships x
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
@@ -21119,9 +21194,12 @@ CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigi
 AS $function$
   begin
     -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
-    -- the second waits, then counts the owners the first left.
+    -- the second waits, then counts the owners the first left. In account order: rows locked in the order a scan
+    -- meets them can be met in another order by another scan (a row an update moved), and two such wait in a
+    -- circle.
     perform from astapa.memberships as m
     where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    order by m.account_id
     for update;
     if exists (
       select from astapa.memberships as m

@@ -629,7 +629,8 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
-             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+             where x.project_id = project and x.user_id = erase_user.user_id
+             order by x.organization_id for update loop
       delete from astapa.organization_memberships x
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');

@@ -1009,6 +1009,7 @@ create or replace function api.rotate_refresh_token(
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -1019,7 +1020,13 @@ create or replace function api.rotate_refresh_token(
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -1048,11 +1055,31 @@ create or replace function api.rotate_refresh_token(
       select * into presented from astapa.refresh_tokens r
       where r.project_id = acting_project and r.id = presented_id;
     else
-      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
-      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+      -- Taken at once in the usual case: nobody else holds the token and it is still unused.
       select * into presented from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id
-      for update;
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+      for update skip locked;
+      -- Else another refresh of it is under way (or just committed), and this one finds the token used once that
+      -- one is done: a retry in the grace window, or a reuse, which locks the family in id order below. Waiting
+      -- for it must not leave this token held: two copies of one family doing so at once each held the token it
+      -- had waited for while it locked the other's (a deadlock). So the wait's lock is taken in a subtransaction
+      -- rolled back at once, which gives the lock back, and the token is read again in a statement of its own.
+      while not found loop
+        begin
+          perform from astapa.refresh_tokens r where r.project_id = acting_project and r.id = presented_id for update;
+          raise exception using errcode = 'AS2WT', message = 'waited';
+        exception when sqlstate 'AS2WT' then
+          null; -- the other refresh has ended; its lock is ours no longer
+        end;
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id;
+        exit when not found or presented.used_at is not null;
+        -- Still unused (the other rolled back): take it as usual, or wait again.
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+        for update skip locked;
+      end loop;
     end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -1143,7 +1170,8 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
   'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
   '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
-  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A '
+  'the token (one found used after waiting for another refresh of it is not kept); a used one''s user for '
+  'update (a retry or a reuse), no token, then the family in id order. A '
   'token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for '
   'api.use_dpop_proof to check.';
 

@@ -19,6 +19,9 @@ export const ERRORS = {
   method_not_allowed: { status: 405, message: "This address does not accept that method." },
   conflict: { status: 409, message: "The request conflicts with the current state." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
+  // The client closed the connection while its request's body was on the way (nginx's 499): nobody hears the
+  // answer, which is logged and counted apart from the 400 of a body that arrived malformed.
+  client_closed_request: { status: 499, message: "The connection closed before the request's body arrived." },
   unsupported_media_type: {
     status: 415,
     message: "Send the body as application/json or application/x-www-form-urlencoded.",
@@ -310,14 +313,25 @@ export const WRONG_CLIENT_KIND = 403;
 /**
  * The database is down, restarting, switching primaries or full: the request may succeed later, so the client
  * hears 503 with Retry-After instead of a 500. (postgres.js and socket error codes, SQLSTATE classes 08, 57P,
- * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.)
+ * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.) Likewise a
+ * transaction Postgres broke off three times in a row (40P01 deadlock, 40001 serialization failure; db/conflicts.ts
+ * runs it again twice first): rolled back, nothing of it applied.
  */
 const UNAVAILABLE =
-  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|NO_PRIMARY|ROLLED_BACK)$/;
+  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|40001|40P01|NO_PRIMARY|ROLLED_BACK)$/;
+
+/**
+ * True for what reading a request's body throws when the client closed the connection before the body arrived
+ * (Deno's BadResource: the connection is gone), whoever read it.
+ */
+export function closedMidBody(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource && /read body/i.test(error.message);
+}
 
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (closedMidBody(error)) return new AppError("client_closed_request", { cause: error });
   if (error instanceof GrantRefused) return new AppError("invalid_grant", { description: error.message });
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (sqlstate === "OUTCOME_UNKNOWN") {
