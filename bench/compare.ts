@@ -88,13 +88,15 @@ export async function compare(other: string): Promise<void> {
     );
     console.log(
       "| scenario | this req/s (rounds) | other req/s (rounds) | this ÷ other | this p50/p99 ms | " +
-        "other p50/p99 ms | peak RSS MB this / other |",
+        "other p50/p99 ms | peak RSS MB this / other (rounds) |",
     );
     console.log("| --- | --- | --- | ---: | --- | --- | --- |");
     for (const [name, scenario] of Object.entries(scenarios)) {
       if (!ONLY.test(name)) continue;
       const results = new Map<ServerProcess, LoadResult[]>([[a, []], [b, []]]);
-      const rss = new Map<ServerProcess, number>([[a, 0], [b, 0]]);
+      // Each round's peak, not only the highest: under load it moves by several MB from round to round with how
+      // many requests are in flight when the collector runs (session 28's +8 MB reversed in session 29's run).
+      const rss = new Map<ServerProcess, number[]>([[a, []], [b, []]]);
       for (let round = 0; round < ROUNDS; round++) {
         for (const server of round % 2 ? [b, a] : [a, b]) {
           server.resetRss();
@@ -111,7 +113,7 @@ export async function compare(other: string): Promise<void> {
             url: server.origin + chosen.url,
           });
           results.get(server)!.push(result);
-          rss.set(server, Math.max(rss.get(server)!, server.peakRssMb()));
+          rss.get(server)!.push(server.peakRssMb());
         }
       }
       const median = (values: number[]) => values.toSorted((x, y) => x - y)[Math.floor(values.length / 2)];
@@ -128,10 +130,14 @@ export async function compare(other: string): Promise<void> {
         };
       };
       const [x, y] = [side(a), side(b)];
+      const peaks = (server: ServerProcess) => {
+        const list = rss.get(server)!;
+        return `${Math.max(...list).toFixed(0)} (${list.map((mb) => mb.toFixed(0)).join(", ")})`;
+      };
       console.log(
         `| ${name} | ${x.rps.toFixed(0)} (${x.rounds}) | ${y.rps.toFixed(0)} (${y.rounds}) | ${
           (x.rps / y.rps).toFixed(2)
-        }× | ${x.latency} | ${y.latency} | ${rss.get(a)!.toFixed(0)} / ${rss.get(b)!.toFixed(0)} |`,
+        }× | ${x.latency} | ${y.latency} | ${peaks(a)} / ${peaks(b)} |`,
       );
     }
   } finally {

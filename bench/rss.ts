@@ -4,7 +4,8 @@
  * BENCH_RSS_SETTLE_MS (default 3000) after it answers, reads VmRSS (idle), sends BENCH_RSS_REQUESTS (default
  * 300) pairs of JWKS + client_credentials requests one after another, reads VmRSS and VmHWM (after), stops it.
  * With DIR, that checkout's server runs in the same rounds, alternating which goes first, so other work on the
- * machine weighs on both alike. BENCH_ROUNDS (default 3). Numbers, not assertions.
+ * machine weighs on both alike, each on a database of its own (an older checkout refuses one a newer migrated).
+ * BENCH_ROUNDS (default 3). Numbers, not assertions.
  */
 import { SCOPE, seed, startDatabase } from "./loopback/fixtures.ts";
 import { ASTAPA_RUN_FLAGS, astapaEnv, freePort, rssMb, startEntry, startServer } from "./loopback/servers.ts";
@@ -19,17 +20,23 @@ type Sample = { idle: number; after: number; peak: number };
 export async function rss(other?: string): Promise<void> {
   const sides: [string, string][] = [["this", await startEntry(new URL("..", import.meta.url).pathname)]];
   if (other) sides.push(["other", await startEntry(other)]);
-  const db = await startDatabase();
+  // A database each: every start migrates, and an older checkout refuses a database a newer one migrated.
+  const databases = new Map<string, Awaited<ReturnType<typeof startDatabase>>>();
   try {
-    const s = await seed(db.sql);
-    const token = {
-      method: "POST",
-      headers: {
-        authorization: basic(s.project.clientId, s.project.secret),
-        "content-type": "application/x-www-form-urlencoded",
-      },
-      body: new URLSearchParams({ grant_type: "client_credentials", scope: SCOPE }).toString(),
-    };
+    const tokens = new Map<string, RequestInit>();
+    for (const [name] of sides) {
+      const db = await startDatabase();
+      databases.set(name, db);
+      const s = await seed(db.sql);
+      tokens.set(name, {
+        method: "POST",
+        headers: {
+          authorization: basic(s.project.clientId, s.project.secret),
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: SCOPE }).toString(),
+      });
+    }
     const samples = new Map<string, Sample[]>(sides.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, main] of round % 2 ? sides.toReversed() : sides) {
@@ -40,14 +47,14 @@ export async function rss(other?: string): Promise<void> {
           args: ["run", "-A", ...ASTAPA_RUN_FLAGS, main],
           port,
           readyPath: "/readyz",
-          env: astapaEnv(db.url, port),
+          env: astapaEnv(databases.get(name)!.url, port),
         });
         try {
           await new Promise((resolve) => setTimeout(resolve, SETTLE_MS)); // start-up passes (billing) settle
           const idle = rssMb(server.pid);
           for (let i = 0; i < REQUESTS; i++) {
             await (await fetch(`${server.origin}/.well-known/jwks.json`)).body?.cancel();
-            const res = await fetch(`${server.origin}/api/platform/token`, token);
+            const res = await fetch(`${server.origin}/api/platform/token`, tokens.get(name));
             await res.body?.cancel();
             if (res.status !== 200) throw new Error(`${name}: the token endpoint answered ${res.status}`);
           }
@@ -76,7 +83,7 @@ export async function rss(other?: string): Promise<void> {
       );
     }
   } finally {
-    await db.stop();
+    for (const db of databases.values()) await db.stop();
   }
 }
 

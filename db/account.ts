@@ -46,6 +46,8 @@ export const AccountOverview = z.object({
     recovery_codes_left: z.number(),
   }),
   pending_email: z.string().nullable(),
+  /** The organization's IdP manages the address (astapa.sso_manages_email): no change form. */
+  email_managed: z.boolean(),
   sessions: z.array(z.object({
     current: z.boolean(),
     user_agent: z.string().nullable(),

@@ -9,6 +9,7 @@ import { failureKind, OutcomeUnknownError, retryNotApplied, RolledBackError } fr
 import { createFailoverPool, failoverOf } from "./pool.ts";
 import { tracedSql, tracingEnabled } from "../lib/tracing.ts";
 import { handleNotice } from "./client_changes.ts";
+import { retryConflicts } from "./conflicts.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -77,9 +78,10 @@ export const transactions = { waiting: 0, inUse: 0 };
  * Runs `work` as the app role in one transaction. With a project id, RLS shows that project's rows only;
  * without one, tenant tables show nothing.
  *
- * Across a failover the whole transaction is run again when it certainly did not commit (db/failover.ts):
- * `work` must therefore do nothing but SQL on `tx` (it may run more than once, only one run commits). A COMMIT
- * whose answer was lost is not retried: it throws OutcomeUnknownError (503 outcome_unknown).
+ * Across a failover the whole transaction is run again when it certainly did not commit (db/failover.ts), and
+ * so is one Postgres broke off as a deadlock's victim or a serialization failure (db/conflicts.ts): `work` must
+ * therefore do nothing but SQL on `tx` (it may run more than once, only one run commits). A COMMIT whose answer
+ * was lost is not retried: it throws OutcomeUnknownError (503 outcome_unknown).
  */
 export function asApp<T>(
   sql: Sql,
@@ -89,8 +91,8 @@ export function asApp<T>(
 ): Promise<T> {
   const failover = failoverOf(sql);
   const once = () => countedTransaction(sql, projectId, work, context);
-  if (!failover) return once();
-  return retryNotApplied(once, (error) => failover.recheck(error));
+  if (!failover) return retryConflicts(once);
+  return retryConflicts(() => retryNotApplied(once, (error) => failover.recheck(error)));
 }
 
 /** One attempt, counted for the pool gauges (metrics) and traced when tracing is on. */
@@ -206,7 +208,9 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
 /**
  * Runs ONE statement as the app role in one round trip, without BEGIN/COMMIT: the statement is its own
  * transaction. `query` gets a materialized CTE (`app`) that makes the asApp settings, and must read from it
- * (`… from app`): its row is produced, settings made, before anything reading it runs.
+ * (`… from app`): its row is produced, settings made, before anything reading it runs. Broken off as a
+ * deadlock's victim or a serialization failure, the statement (its own transaction) is run again
+ * (db/conflicts.ts).
  *
  * The statement may only CALL api.* functions, never name a table: Postgres applies RLS (and checks EXECUTE)
  * when a statement is planned, which is before its first step sets the role, so a table named here would be
@@ -219,11 +223,12 @@ export function asAppStatement<T extends readonly object[]>(
   query: (app: Fragment) => postgres.PendingQuery<T>,
   context: AppContext = {},
 ): Promise<postgres.RowList<T>> {
-  const statement = query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
-  if (!tracingEnabled) return statement;
+  const statement = () => query(sql`app as materialized (select ${appSettings(sql, projectId, context)})`);
+  if (!tracingEnabled) return retryConflicts(statement);
   // The span is named after the first api.* function the statement calls (the statement's own text).
-  const called = /api\.([a-z_]+)/.exec((statement as unknown as { strings: string[] }).strings.join(""))?.[1];
-  return tracedSql(`db.statement ${called ?? "query"}`, projectId, () => statement);
+  const called = /api\.([a-z_]+)/.exec((statement() as unknown as { strings: string[] }).strings.join(""))
+    ?.[1];
+  return retryConflicts(() => tracedSql(`db.statement ${called ?? "query"}`, projectId, statement));
 }
 
 /** True when the database answers a trivial query within the pool's connect timeout. */

@@ -148,12 +148,32 @@ export async function migrate(
         // Versioned migrations may have dropped what a current file defines: re-apply after any of them.
         await applyCurrentFiles(connection, currentFiles).catch(asMigrationError);
       }
+      if (currentFiles) await refreshTimeZones(connection);
       return status.pending;
     } finally {
       await connection`select pg_advisory_unlock(${LOCK_KEY})`;
     }
   } finally {
     connection.release();
+  }
+}
+
+/**
+ * A Postgres upgrade (or the system's tz database, which Postgres may use) can bring zones that
+ * astapa.time_zones, the copy `zoneinfo` is checked against, lacks: every start adds them (about 20 ms: the view
+ * reads every zone file). Before the copy existed (an older database being migrated) there is nothing to do.
+ */
+async function refreshTimeZones(connection: postgres.ReservedSql): Promise<void> {
+  const [fn] = await connection`select to_regprocedure('astapa.refresh_time_zones()') is not null as present`;
+  if (!fn.present) return;
+  await connection.unsafe("begin");
+  try {
+    await connection.unsafe("set local role astapa_owner");
+    await connection`select astapa.refresh_time_zones()`;
+    await connection.unsafe("commit");
+  } catch (cause) {
+    await connection.unsafe("rollback");
+    throw new MigrationError(`Refreshing astapa.time_zones failed: ${(cause as Error).message}`, { cause });
   }
 }
 

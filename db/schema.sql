@@ -816,6 +816,10 @@ create policy "a project reads its own impersonations" on astapa.impersonations 
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project starts impersonations of its own users" on astapa.impersonations as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds impersonations ended a month ago" on astapa.impersonations as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes impersonations ended a month ago" on astapa.impersonations as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 CREATE TRIGGER impersonations_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.impersonations FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1737,7 +1741,7 @@ create table astapa.projects (
   constraint projects_mode_check CHECK (mode = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint projects_name_check CHECK (length(btrim(name)) >= 1 AND length(btrim(name)) <= 100),
   constraint projects_redirect_uris_check CHECK (astapa.are_valid_redirect_uris(redirect_uris)),
-  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length(settings::text) <= 16384)
+  constraint projects_settings_check CHECK (jsonb_typeof(settings) = 'object'::text AND octet_length((settings - 'mail_texts'::text)::text) <= 16384 AND octet_length(COALESCE(settings -> 'mail_texts'::text, '{}'::jsonb)::text) <= 131072)
 );
 alter table astapa.projects enable row level security;
 alter table astapa.projects force row level security;
@@ -3272,23 +3276,26 @@ comment on function api.accept_organization_invitation(bytea,bigint) is 'Accepts
 grant execute on function api.accept_organization_invitation(bytea,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id text)
+CREATE OR REPLACE FUNCTION api.access_token_active(user_id bigint, client_id text, impersonation_id text DEFAULT NULL::text)
  RETURNS boolean
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
     -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
-    -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
+    -- person (disabled, or outside the project's current environment), and an impersonation's with the
+    -- impersonation (ended early, or by its session's end). user_id is null for a machine token.
     select astapa.dynamic_client_allowed(access_token_active.client_id)
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
         where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
+      and (access_token_active.impersonation_id is null
+           or astapa.impersonation_is_live(access_token_active.impersonation_id, access_token_active.user_id))
   $function$;
-comment on function api.access_token_active(bigint,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
-grant execute on function api.access_token_active(bigint,text) to astapa_app;
+comment on function api.access_token_active(bigint,text,text) is 'Whether a signature-valid access token of the current project is still active for introspection (RFC 7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents), for a person''s token (user_id not null) the person is enabled and in the project''s current environment, and for one issued under an impersonation (impersonation_id, from its act claim) the impersonation has not ended.';
+grant execute on function api.access_token_active(bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.account_apps(user_id bigint)
@@ -3494,6 +3501,7 @@ AS $function$
           'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
           'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
           'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
+        'email_managed', astapa.sso_manages_email(project, person),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3536,7 +3544,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change (and email_managed: astapa.sso_manages_email, no change offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -3554,6 +3562,7 @@ AS $function$
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    perform astapa.assert_email_not_sso_managed(project, person);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -3584,7 +3593,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5489,6 +5498,8 @@ AS $function$
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    perform astapa.assert_email_not_sso_managed(project, change.user_id);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -5512,7 +5523,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6387,14 +6398,23 @@ AS $function$
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
     -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
     -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
-    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
-    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
-    -- the project's row held for update, and a successor committed during the scan stayed live.
-    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
-    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
-    where r.project_id = delete_project.project_id and r.revoked_at is null;
-    update astapa.login_sessions as s set ended_at = pg_catalog.now()
-    where s.project_id = delete_project.project_id and s.ended_at is null;
+    -- browser's sign-out, the account page's), which no key update lets through. Before, the tokens were locked
+    -- in scan order with the project's row held for update, and a successor committed during the scan stayed live.
+    -- Only the users with a live token or session: locking a row writes it (its page and a WAL record), and a
+    -- project of a million people, most of them signed out, took a million such writes. A first token or session
+    -- of someone with nothing live, being made now, is not waited for here: caught at the end when its
+    -- transaction also named the project (an audit entry, an event), else left live and of no use (a refresh in
+    -- a deleted project is refused, api.rotate_refresh_token; the project's client id names nothing).
+    perform from astapa.users as u
+    where u.project_id = delete_project.project_id
+      and u.id in (select r.user_id from astapa.refresh_tokens as r
+                   where r.project_id = delete_project.project_id and r.revoked_at is null
+                   union
+                   select s.user_id from astapa.login_sessions as s
+                   where s.project_id = delete_project.project_id and s.ended_at is null)
+    order by u.id
+    for update of u;
+    perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
     for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
@@ -6419,12 +6439,17 @@ AS $function$
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
     perform astapa.retire_client_id(project_id);
+    -- The client id's change waited for every transaction that had written a row naming the project (an audit
+    -- entry, an event): the tokens and sessions such a one committed after the revocation above are ended now.
+    -- One another transaction holds is skipped rather than waited for: its holder may be waiting for this row
+    -- (to write an audit entry), a circle.
+    perform astapa.end_deleted_project_sign_ins(project_id, true);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then every user''s row in id order before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -6605,7 +6630,7 @@ AS $function$
     return astapa.user_json(project_id, user_id);
   end
   $function$;
-comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable ends (audited user.enable {sessions}). Locks the user''s row first.';
+comment on function api.disable_user(text,bigint,boolean) is 'Disables (or with disabled = false re-enables) a user; AS404 when not in this project or erased (an erased user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and unpolled device authorizations, pending address changes and open second-step challenges (astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges, impersonation_links}), so a re-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable ends (audited user.enable {sessions}). Locks the user''s row first.';
 grant execute on function api.disable_user(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -6992,7 +7017,7 @@ comment on function api.ensure_console_project(text,bytea) is 'The console proje
 grant execute on function api.ensure_console_project(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.exchange_token(subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text, actor_client text, resource text, requested_scope text, subject_organization text DEFAULT NULL::text, subject_impersonation text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7007,6 +7032,11 @@ AS $function$
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
       refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif subject_impersonation is not null
+          and not astapa.impersonation_is_live(subject_impersonation, subject_user) then
+      -- Its signature still verifies until exp, but what an impersonation issued ends with it (RFC 8693 §2.2.2).
+      refusal := 'the subject token was issued under an impersonation that has ended';
       code := 'invalid_request';
     elsif resource is null then
       refusal := 'a token exchange must name the resource it wants a token for';
@@ -7045,8 +7075,8 @@ AS $function$
       || astapa.organization_grant(subject_user, subject_organization);
   end
   $function$;
-comment on function api.exchange_token(text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
-grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text) to astapa_app;
+comment on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) is 'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh). subject_impersonation: the impersonation its act names, refused (invalid_request) once it ended.';
+grant execute on function api.exchange_token(text,text,text,text,text,text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp with time zone)
@@ -13389,6 +13419,7 @@ AS $function$
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -13399,7 +13430,13 @@ AS $function$
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -13428,11 +13465,31 @@ AS $function$
       select * into presented from astapa.refresh_tokens r
       where r.project_id = acting_project and r.id = presented_id;
     else
-      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
-      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+      -- Taken at once in the usual case: nobody else holds the token and it is still unused.
       select * into presented from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id
-      for update;
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+      for update skip locked;
+      -- Else another refresh of it is under way (or just committed), and this one finds the token used once that
+      -- one is done: a retry in the grace window, or a reuse, which locks the family in id order below. Waiting
+      -- for it must not leave this token held: two copies of one family doing so at once each held the token it
+      -- had waited for while it locked the other's (a deadlock). So the wait's lock is taken in a subtransaction
+      -- rolled back at once, which gives the lock back, and the token is read again in a statement of its own.
+      while not found loop
+        begin
+          perform from astapa.refresh_tokens r where r.project_id = acting_project and r.id = presented_id for update;
+          raise exception using errcode = 'AS2WT', message = 'waited';
+        exception when sqlstate 'AS2WT' then
+          null; -- the other refresh has ended; its lock is ours no longer
+        end;
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id;
+        exit when not found or presented.used_at is not null;
+        -- Still unused (the other rolled back): take it as usual, or wait again.
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+        for update skip locked;
+      end loop;
     end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -13513,7 +13570,7 @@ AS $function$
            'sid', presented.session_id, 'dpop_jkt', presented.dpop_jkt));
   end
   $function$;
-comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
+comment on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) is 'Exchanges a refresh token (lookup_id: the one it carries; null for tokens from before lookup ids) for its successor, whose secret''s hash the caller derives from the token, so a retry yields the same one (refresh_token_id: the successor''s lookup id), keeping its resource (a different one is invalid_target). Reuse after the grace window revokes the family and returns an invalid_grant object. A sign-in ends astapa.refresh_max_age() after auth_time, however often its tokens are used (AS4G0), and when its scope or resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended (AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then the token (one found used after waiting for another refresh of it is not kept); a used one''s user for update (a retry or a reuse), no token, then the family in id order. A token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for api.use_dpop_proof to check.';
 grant execute on function api.rotate_refresh_token(bytea,text,bytea,text,text,uuid) to astapa_app;
 
 -- owner: astapa_owner
@@ -15471,6 +15528,10 @@ AS $function$
     if c.email_verified_required and not coalesce(email_verified, false) then
       raise exception using errcode = 'AS403', message = 'The identity provider has not verified this address.';
     end if;
+    -- Lock order (as SCIM's and every membership change's): the organization, the address's and subject's
+    -- advisory locks, then the person's row. A claim of the person under way holds that row first but never
+    -- waits for an organization's (astapa.clear_claimed_billing_methods skips a held one), so this waits for it
+    -- and no circle forms (tests/sql/sso_lock_order_race_test.ts).
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.
     perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(project || ' sso ' || pg_catalog.lower(clean_email), 0));
@@ -16216,6 +16277,7 @@ AS $function$
     registrations integer;
     documents integer;
     proofs integer;
+    impersonations integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -16242,6 +16304,11 @@ AS $function$
     -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
     delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
     get diagnostics proofs = row_count;
+    -- Impersonations 30 days after they ended (or ran out), with the session each opened and what it issued, all
+    -- dead since (docs/impersonation.md); the audit log's entries stay, the record of who acted as whom.
+    delete from astapa.impersonations i
+    where greatest(i.ends_at, i.ended_at) < pg_catalog.now() - interval '30 days';
+    get diagnostics impersonations = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -16270,10 +16337,10 @@ AS $function$
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs);
+      'dpop_proofs', proofs, 'impersonations', impersonations);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -16342,6 +16409,20 @@ AS $function$
   $function$;
 comment on function api.tax_settings(text) is 'The project''s PPN settings as receipts use them: {pkp, ppn_rate, tax_base_numerator, tax_base_denominator, seller_name, seller_npwp, seller_address, project_name}. AS404 unknown project.';
 grant execute on function api.tax_settings(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.time_zones()
+ RETURNS text[]
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- For a form's list of choices (the dashboard's profile form); what a zoneinfo may be is still
+    -- astapa.profile_zone's and users_zoneinfo_fkey's to say.
+    select coalesce(pg_catalog.array_agg(z.name order by z.name collate pg_catalog."C"), '{}') from astapa.time_zones z
+  $function$;
+comment on function api.time_zones() is 'The IANA time zone names a profile''s zoneinfo may be (astapa.time_zones), in code point order: the choices a form offers.';
+grant execute on function api.time_zones() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.token_claims(project_id text, user_id bigint)
@@ -16838,6 +16919,7 @@ AS $function$
   declare
     changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
     current_mode text;
+    too_big text;
   begin
     current_mode := astapa.require_project(project_id);
     if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
@@ -16846,9 +16928,12 @@ AS $function$
     if mode is not null and mode not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
     end if;
-    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
-                                 or pg_catalog.octet_length(settings::text) > 16384) then
-      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    if settings is not null and pg_catalog.jsonb_typeof(settings) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object.';
+    end if;
+    too_big := astapa.settings_size_problem(settings);
+    if too_big is not null then
+      raise exception using errcode = 'AS400', message = too_big;
     end if;
     -- The console takes no payments (it signs developers in), so it is the one project exempt.
     if mode = 'production' and current_mode <> 'production'
@@ -16942,8 +17027,9 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
-    if pg_catalog.octet_length(merged::text) > 16384 then
-      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    problem := astapa.settings_size_problem(merged);
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
     end if;
     -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
     if merged is distinct from stored then
@@ -17366,7 +17452,7 @@ comment on function api.user_for_sign_in(text,text) is 'For the hosted login: th
 grant execute on function api.user_for_sign_in(text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text)
+CREATE OR REPLACE FUNCTION api.user_info(user_id bigint, client_id text, scope text, impersonation_id text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -17390,9 +17476,11 @@ AS $function$
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
+      -- A token issued under an impersonation that has ended gets nothing, as introspection says it is inactive.
+      and (user_info.impersonation_id is null or astapa.impersonation_is_live(user_info.impersonation_id, u.id))
   $function$;
-comment on function api.user_info(bigint,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
-grant execute on function api.user_info(bigint,text,text) to astapa_app;
+comment on function api.user_info(bigint,text,text,text) is 'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, for an access token issued to client_id with this scope (the profile claims when it has profile); null when the project no longer accepts that client''s kind (dynamic clients, metadata documents), or when the token was issued under an impersonation (impersonation_id, from its act) that has ended (astapa.impersonation_is_live).';
+grant execute on function api.user_info(bigint,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.user_metadata(project_id text, user_id bigint)
@@ -18426,6 +18514,23 @@ AS $function$
   $function$;
 comment on function astapa.assert_email(text) is 'Raises AS400 unless the text looks like an email address.';
 grant execute on function astapa.assert_email(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_email_not_sso_managed(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if astapa.sso_manages_email(project_id, user_id) then
+      raise exception using errcode = 'AS4E2', message =
+        'Your organization''s identity provider manages this address: it changes there, not here.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_email_not_sso_managed(text,bigint) is 'AS4E2 (email_managed_by_sso, 403) when astapa.sso_manages_email: the person''s own address change (asked for and confirmed on the account page) is refused; support (the Platform API), SCIM and the IdP''s sign-in still change it.';
+grant execute on function astapa.assert_email_not_sso_managed(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_grant_allowed(grant_type text)
@@ -20249,6 +20354,35 @@ comment on function astapa.enable_webhook_endpoint(text,bigint,boolean) is 'Enab
 grant execute on function astapa.enable_webhook_endpoint(text,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_deleted_project_sign_ins(project_id text, skip_held boolean)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    if skip_held then
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.id in (
+        select h.id from astapa.refresh_tokens as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.revoked_at is null
+        for update skip locked);
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.token_hash in (
+        select h.token_hash from astapa.login_sessions as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.ended_at is null
+        for update skip locked);
+    else
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.revoked_at is null;
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.ended_at is null;
+    end if;
+  end
+  $function$;
+comment on function astapa.end_deleted_project_sign_ins(text,boolean) is 'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not wait: it holds the project''s row for update).';
+grant execute on function astapa.end_deleted_project_sign_ins(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_session_grants()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -20259,6 +20393,15 @@ AS $function$
     -- end sessions: api.end_login_session, astapa.void_ways_back, ...): a rotation under way commits its
     -- successor first, and the revocation below, a statement of its own, sees it.
     perform from astapa.users as u where u.project_id = new.project_id and u.id = new.user_id for update of u;
+    -- A session support opened as the person (docs/impersonation.md) ends its impersonation with it, and every
+    -- refresh token issued from it, offline_access included: introspection says inactive for them and for the
+    -- access tokens whose act names it. The user's row, held above, is the lock api.end_impersonation takes first.
+    if new.impersonation_id is not null then
+      update astapa.impersonations as i set ended_at = pg_catalog.now()
+      where i.project_id = new.project_id and i.id = new.impersonation_id and i.ended_at is null;
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
+      where r.project_id = new.project_id and r.impersonation_id = new.impersonation_id and r.revoked_at is null;
+    end if;
     -- Back-Channel Logout 1.0 §2.7: refresh tokens that are not for offline access end with the session.
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'session_ended'
     where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
@@ -20267,7 +20410,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update first: callers take it before the session''s row.';
+comment on function astapa.end_session_grants() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for every app that received tokens from it (astapa.queue_backchannel_logouts); a session an impersonation opened ends the impersonation (ended_at) and revokes every refresh token issued from it (impersonation_ended, offline_access too). Locks the user''s row for update first: callers take it before the session''s row.';
 grant execute on function astapa.end_session_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -20325,7 +20468,8 @@ AS $function$
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
-             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+             where x.project_id = project and x.user_id = erase_user.user_id
+             order by x.organization_id for update loop
       delete from astapa.organization_memberships x
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
@@ -20742,12 +20886,30 @@ CREATE OR REPLACE FUNCTION astapa.impersonation_claims(acting astapa.impersonati
  SET search_path TO ''
 AS $function$
     -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
-    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+    -- act names the impersonation too, so introspection can tell once it ended (api.access_token_active), and a
+    -- token exchange, which nests the act it finds, passes it on.
+    select pg_catalog.jsonb_build_object('act',
+      pg_catalog.jsonb_build_object('sub', (acting).actor, 'impersonation_id', (acting).id),
       'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
         pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
   $function$;
-comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
+comment on function astapa.impersonation_claims(astapa.impersonations,integer) is 'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found it): act {sub: actor, impersonation_id} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
 grant execute on function astapa.impersonation_claims(astapa.impersonations,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.impersonation_is_live(impersonation_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.impersonations i
+                   where i.project_id = (select astapa.current_project_id())
+                     and i.id = impersonation_is_live.impersonation_id and i.user_id = impersonation_is_live.user_id
+                     and i.ended_at is null and i.ends_at > pg_catalog.now())
+  $function$;
+comment on function astapa.impersonation_is_live(text,bigint) is 'Whether the impersonation an access token''s act names (impersonation_id) is still on for that user in the current project: not ended (its DELETE, its session''s end, a sign-out everywhere or a reset) and before ends_at. What introspection, userinfo and token exchange ask of a token a signature alone cannot tell about.';
+grant execute on function astapa.impersonation_is_live(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.impersonation_json(i astapa.impersonations)
@@ -21270,9 +21432,12 @@ CREATE OR REPLACE FUNCTION astapa.keep_an_owner(project_id text, account_id bigi
 AS $function$
   begin
     -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
-    -- the second waits, then counts the owners the first left.
+    -- the second waits, then counts the owners the first left. In account order: rows locked in the order a scan
+    -- meets them can be met in another order by another scan (a row an update moved), and two such wait in a
+    -- circle.
     perform from astapa.memberships as m
     where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    order by m.account_id
     for update;
     if exists (
       select from astapa.memberships as m
@@ -24520,6 +24685,27 @@ comment on function astapa.setting_seconds(jsonb,text) is 'A whole number of sec
 grant execute on function astapa.setting_seconds(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.settings_size_problem(settings jsonb)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+    -- Every request of the project reads its settings (cached in each instance), so they stay small: 16 KiB.
+    -- The mail texts, read only to send mail, have their own budget: wording every kind of mail in both
+    -- languages at full length (astapa.mail_texts_problem's limits) takes about 35 KiB of ASCII; 128 KiB holds
+    -- it in most scripts.
+    select case
+      when pg_catalog.octet_length((settings - 'mail_texts')::text) > 16384
+        then 'Project settings must stay within 16 KiB (the mail texts aside).'
+      when pg_catalog.octet_length(coalesce(settings -> 'mail_texts', '{}')::text) > 131072
+        then 'The mail texts (settings.mail_texts) must stay within 128 KiB.'
+    end
+  $function$;
+comment on function astapa.settings_size_problem(jsonb) is 'Why a project''s settings are too big, or null (null settings too): at most 16 KiB besides mail_texts, which has 128 KiB of its own (enough to word every kind of mail in both languages at full length).';
+grant execute on function astapa.settings_size_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.settle_plan_changes(project_id text, user_id bigint, organization_id text, plan_key text)
  RETURNS astapa.plan_changes
  LANGUAGE plpgsql
@@ -24868,6 +25054,28 @@ comment on function astapa.sso_linked_user(text,text,text,text,text) is 'The acc
 grant execute on function astapa.sso_linked_user(text,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_manages_email(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Its address is at a domain that signs in through SSO, or the account is linked to an enabled connection
+    -- (whose IdP sets the address at each sign-in, astapa.sso_linked_user). Moved elsewhere from the account
+    -- page, the address would open the password and code ways in that enforced SSO closes, and keep them open
+    -- after the IdP removes the person.
+    select exists (select from astapa.users u
+                   where u.project_id = sso_manages_email.project_id and u.id = sso_manages_email.user_id
+                     and astapa.sso_connection_requiring(u.project_id, u.email) is not null)
+        or exists (select from astapa.sso_identities l
+                   join astapa.sso_connections c on c.project_id = l.project_id and c.id = l.connection_id
+                   where l.project_id = sso_manages_email.project_id and l.user_id = sso_manages_email.user_id
+                     and c.enabled)
+  $function$;
+comment on function astapa.sso_manages_email(text,bigint) is 'Whether the account''s address is its organization''s IdP''s to change, not the person''s: it is at a domain that signs in through SSO (astapa.sso_connection_requiring), or the account is linked to an enabled SSO connection. The account page then offers no address change (api.account_overview email_managed).';
+grant execute on function astapa.sso_manages_email(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)
  RETURNS jsonb
  LANGUAGE sql
@@ -25208,6 +25416,7 @@ AS $function$
     device_authorizations integer;
     email_changes integer;
     mfa_challenges integer;
+    impersonation_links integer;
   begin
     -- The user's row first, for update, once; then the rows below, never the other way round. Whatever makes one
     -- of these ways holds that row before its own: a session or refresh token being created (its foreign key's
@@ -25281,12 +25490,23 @@ AS $function$
         and m.used_at is null and m.expires_at > pg_catalog.now()
       returning 1)
     select pg_catalog.count(*)::integer into mfa_challenges from void;
+    -- Support's link not yet opened would start a session within its 5 minutes after a sign-out everywhere, a
+    -- reset or a disable: it ends (its page says the link no longer works). One already opened ended above with
+    -- its session (astapa.end_session_grants ends the impersonation), or, on a disable, stays with it, refused
+    -- while the user is disabled. An opening under way holds the user's row for key share first
+    -- (api.open_impersonation): it committed before this, and its session ended above, or finds its link ended.
+    with ended as (
+      update astapa.impersonations i set ended_at = pg_catalog.now()
+      where i.project_id = (select astapa.current_project_id()) and i.user_id = void_ways_back.user_id
+        and i.opened_at is null and i.ended_at is null and i.link_expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into impersonation_links from ended;
     return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
       'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-      'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
+      'email_changes', email_changes, 'mfa_challenges', mfa_challenges, 'impersonation_links', impersonation_links);
   end
   $function$;
-comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+comment on function astapa.void_ways_back(bigint,boolean,text) is 'Closes every way back into a user''s account in the current project, for the five that end them all (api.sign_out_everywhere, api.reset_password, astapa.claim_unproven_account, api.disable_user, astapa.erase_user): ends every login session and revokes every refresh token (reason revoked_by_admin, as api.revoke_user_refresh_tokens; an erasure passes user_disabled), and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device authorization not yet polled (status voided: the poll answers access_denied), every pending address change (its link reads as used), every open second-step challenge, a sign-in''s or a step-up''s (used_at set), and every impersonation link not yet opened (ended_at set; one opened ends with its session). sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges, impersonation_links} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
 grant execute on function astapa.void_ways_back(bigint,boolean,text) to astapa_app;
 
 -- owner: astapa_owner

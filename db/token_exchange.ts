@@ -31,12 +31,15 @@ export type Exchange = {
   scope: string | null;
   /** The subject token's org_id: the exchanged token keeps the active organization. */
   subjectOrganization?: string | null;
+  /** The impersonation the subject token's act names: refused once it ended (docs/impersonation.md). */
+  subjectImpersonation?: string | null;
 };
 
 /** api.exchange_token as a call to place in a statement acting for the client's project. */
 export function exchangeTokenCall(sql: Sql, e: Exchange): Fragment {
   return sql`api.exchange_token(${e.subjectProject}, ${e.subjectSub}, ${e.subjectClient}, ${e.subjectScope},
-    ${e.subjectResource}, ${e.actorClient}, ${e.resource}, ${e.scope}, ${e.subjectOrganization ?? null})`;
+    ${e.subjectResource}, ${e.actorClient}, ${e.resource}, ${e.scope}, ${e.subjectOrganization ?? null},
+    ${e.subjectImpersonation ?? null})`;
 }
 
 /** The exchange in a transaction of its own (a self-registered client, authenticated apart from it). */

@@ -21,8 +21,8 @@ const UserGrantSchema = UserClaims.extend({
   profile: ProfileClaims.optional(),
   /** The hosted-login session the sign-in came from (its public id), for the ID token's sid. */
   sid: z.string().optional(),
-  /** An impersonation's sign-in: who acts (astapa.impersonation_grant, docs/impersonation.md). */
-  act: z.object({ sub: z.string() }).optional(),
+  /** An impersonation's sign-in: who acts, and which impersonation (astapa.impersonation_claims, docs/impersonation.md). */
+  act: z.object({ sub: z.string(), impersonation_id: z.string() }).optional(),
   organization: z.object({
     org_id: z.string(),
     org_slug: z.string(),
@@ -143,18 +143,19 @@ export async function introspectRefreshToken(
 
 /**
  * Whether a signature-valid access token of the project is still active (RFC 7662): its client's kind still
- * accepted by the project, and for a person's token (userId not null) the person enabled.
+ * accepted by the project, for a person's token (userId not null) the person enabled, and for one issued under an
+ * impersonation (impersonationId, from its act claim) the impersonation not ended.
  */
 export async function accessTokenActive(
   sql: Sql,
   projectId: string,
-  userId: string | null,
-  clientId: string,
+  token: { userId: string | null; clientId: string; impersonationId: string | null },
 ): Promise<boolean> {
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.access_token_active(${userId}, ${clientId}) as active`,
+    (tx) =>
+      tx`select api.access_token_active(${token.userId}, ${token.clientId}, ${token.impersonationId}) as active`,
   );
   return row.active === true;
 }
@@ -167,10 +168,10 @@ export async function userInfo(
   sql: Sql,
   projectId: string,
   userId: string,
-  token: { clientId: string; scope: string | null },
+  token: { clientId: string; scope: string | null; impersonationId: string | null },
   proof: DpopProof | null = null,
 ): Promise<Record<string, unknown> | null> {
-  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope})`;
+  const call = sql`api.user_info(${userId}, ${token.clientId}, ${token.scope}, ${token.impersonationId})`;
   const [row] = await asApp(
     sql,
     projectId,

@@ -62,6 +62,8 @@ export const SignOutSchema = z.object({
   device_authorizations: z.number().int(),
   email_changes: z.number().int(),
   mfa_challenges: z.number().int(),
+  /** Support's impersonation links not yet opened (docs/impersonation.md). */
+  impersonation_links: z.number().int(),
 });
 
 /** The user when they belong to the project's current environment; not_found otherwise. */
@@ -193,4 +195,9 @@ export function updateUser(tx: Tx, projectId: string, userId: string, change: Us
     }::text::jsonb) as result`,
     UserSchema,
   );
+}
+
+/** The IANA time zone names a profile's zoneinfo may be, sorted (api.time_zones): the profile form's choices. */
+export function timeZones(tx: Tx): Promise<string[]> {
+  return result(tx`select api.time_zones() as result`, z.array(z.string()));
 }

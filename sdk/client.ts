@@ -89,9 +89,10 @@ export type AstapaClaims = JWTPayload & {
   auth_time?: number;
   /**
    * Present when the project's support staff signed in as the person (docs/impersonation.md; RFC 8693): who
-   * acts. Show a banner while it is there.
+   * acts, and in which impersonation (`impersonation_id`; introspection says inactive once it ended). Show a
+   * banner while it is there.
    */
-  act?: { sub: string; act?: unknown };
+  act?: { sub: string; impersonation_id?: string; act?: unknown };
   /** The active organization (docs/organizations.md): present while the person is its member. */
   org_id?: string;
   org_slug?: string;

@@ -79,6 +79,8 @@ export type SignedOut = {
   device_authorizations: number;
   email_changes: number;
   mfa_challenges: number;
+  /** Support's impersonation links not yet opened, voided (docs/impersonation.md). */
+  impersonation_links: number;
 };
 
 export type Impersonation = {

@@ -109,16 +109,18 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               )
               : <p>{t("email")}: {t("noEmail")}</p>}
             {a.pending_email && <p class="muted">{t("emailPending", { email: a.pending_email })}</p>}
-            <form method="post" action={post}>
-              <Hidden data={data} action="email" />
-              <p class="field">
-                <label for="email">{t("newEmail")}</label>
-                <input id="email" name="email" type="email" required maxlength={254} autocomplete="email" />
-              </p>
-              <p>
-                <button type="submit">{t("changeEmail")}</button>
-              </p>
-            </form>
+            {a.email_managed ? <p class="muted">{t("emailManaged")}</p> : (
+              <form method="post" action={post}>
+                <Hidden data={data} action="email" />
+                <p class="field">
+                  <label for="email">{t("newEmail")}</label>
+                  <input id="email" name="email" type="email" required maxlength={254} autocomplete="email" />
+                </p>
+                <p>
+                  <button type="submit">{t("changeEmail")}</button>
+                </p>
+              </form>
+            )}
             <form method="post" action={post}>
               <Hidden data={data} action="password" />
               {

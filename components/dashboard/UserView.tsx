@@ -18,13 +18,14 @@ import { ImpersonationSection } from "./ImpersonationSection.tsx";
 import { DeleteUserSection } from "./DeleteUserSection.tsx";
 import { UserEmailForm } from "./UserEmailForm.tsx";
 import { UserProfileFacts } from "./UserProfileFacts.tsx";
+import { UserProfileForm } from "./UserProfileForm.tsx";
 export type { UserViewData };
 
 /**
  * One user: who they are, how they sign in, their passkeys, sessions, plan, subscription and its history, token
  * claims, billing (trials, plan changes, linked e-wallets, renewal charges, payments) and audit entries; admins
- * assign a plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, remove a passkey, sign out
- * everywhere, disable.
+ * edit the profile, assign a plan, start a trial, cancel/resume, unlink an e-wallet, edit claims, unlink, remove a
+ * passkey, sign out everywhere, disable.
  */
 export function UserView({ data }: { data: UserViewData }) {
   const { project, user } = data;
@@ -78,6 +79,16 @@ export function UserView({ data }: { data: UserViewData }) {
           <a href={`/account?client_id=${project.client_id}`}>the account page</a>{" "}
           (they sign in to it themselves; the app links to it with the SDK's <code>accountUrl()</code>).
         </p>
+        {canEdit && (
+          <UserProfileForm
+            user={user}
+            action={action}
+            csrf={data.frame.csrf}
+            timeZones={data.timeZones}
+            errors={data.fieldErrors}
+            draft={data.draft}
+          />
+        )}
         {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} />}
         {canEdit && (
           <form method="post" action={`${action}/disabled`} class="form inline-form">

@@ -106,6 +106,7 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
           'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
           'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
           'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
+        'email_managed', astapa.sso_manages_email(project, person),
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -152,7 +153,7 @@ create or replace function api.account_overview(session_hash bytea, user_agent t
 comment on function api.account_overview(bytea, text) is
   'Everything the account page shows the person behind a live session: profile, sign-in methods, what the '
   'phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending '
-  'email change, live sessions (the current one first, with user agents, and impersonated_by: the actor of one '
+  'email change (and email_managed: astapa.sso_manages_email, no change offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one '
   'the project''s support staff opened), connected apps, '
   'passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current '
   'subscription; marks this session used now with this user agent. Null without a live session.';
@@ -263,6 +264,7 @@ create or replace function api.account_request_email_change(session_hash bytea, 
     held boolean;
   begin
     perform astapa.assert_email(wanted);
+    perform astapa.assert_email_not_sso_managed(project, person);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -299,7 +301,7 @@ comment on function api.account_request_email_change(bytea, text, bytea, integer
   'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
   'request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: '
   'confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified '
-  'one; AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+  'one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 
@@ -352,6 +354,8 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
+    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    perform astapa.assert_email_not_sso_managed(project, change.user_id);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -381,7 +385,8 @@ comment on function api.confirm_email_change(bytea, jsonb) is
   'astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. '
   'Audited user.email_changed; a link to the person''s own unverified address verifies it '
   '(audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or '
-  '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile.';
+  '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the '
+  'organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
 
 grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;
 
@@ -624,7 +629,8 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     -- Memberships end as if the person left (membership.deleted, reason account_deleted), without the
     -- last-owner check: an organization whose only owner this was keeps its members, and an admin names one.
     for m in select * from astapa.organization_memberships x
-             where x.project_id = project and x.user_id = erase_user.user_id for update loop
+             where x.project_id = project and x.user_id = erase_user.user_id
+             order by x.organization_id for update loop
       delete from astapa.organization_memberships x
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');

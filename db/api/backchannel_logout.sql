@@ -135,6 +135,15 @@ create or replace function astapa.end_session_grants() returns trigger
     -- end sessions: api.end_login_session, astapa.void_ways_back, ...): a rotation under way commits its
     -- successor first, and the revocation below, a statement of its own, sees it.
     perform from astapa.users as u where u.project_id = new.project_id and u.id = new.user_id for update of u;
+    -- A session support opened as the person (docs/impersonation.md) ends its impersonation with it, and every
+    -- refresh token issued from it, offline_access included: introspection says inactive for them and for the
+    -- access tokens whose act names it. The user's row, held above, is the lock api.end_impersonation takes first.
+    if new.impersonation_id is not null then
+      update astapa.impersonations as i set ended_at = pg_catalog.now()
+      where i.project_id = new.project_id and i.id = new.impersonation_id and i.ended_at is null;
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'impersonation_ended'
+      where r.project_id = new.project_id and r.impersonation_id = new.impersonation_id and r.revoked_at is null;
+    end if;
     -- Back-Channel Logout 1.0 §2.7: refresh tokens that are not for offline access end with the session.
     update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'session_ended'
     where r.project_id = new.project_id and r.session_id = new.public_id and r.revoked_at is null
@@ -147,8 +156,10 @@ create or replace function astapa.end_session_grants() returns trigger
 comment on function astapa.end_session_grants() is
   'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, revokes the refresh tokens '
   'its sign-ins started but those granted offline_access (reason session_ended) and queues a logout token for '
-  'every app that received tokens from it (astapa.queue_backchannel_logouts). Locks the user''s row for update '
-  'first: callers take it before the session''s row.';
+  'every app that received tokens from it (astapa.queue_backchannel_logouts); a session an impersonation opened '
+  'ends the impersonation (ended_at) and revokes every refresh token issued from it (impersonation_ended, '
+  'offline_access too). Locks the user''s row for update first: callers take it before the '
+  'session''s row.';
 
 grant execute on function astapa.end_session_grants() to astapa_app;
 

@@ -115,9 +115,12 @@ create or replace function astapa.keep_an_owner(project_id text, account_id bigi
   as $$
   begin
     -- Lock the project's owners first, so two owners removing each other at once cannot both succeed:
-    -- the second waits, then counts the owners the first left.
+    -- the second waits, then counts the owners the first left. In account order: rows locked in the order a scan
+    -- meets them can be met in another order by another scan (a row an update moved), and two such wait in a
+    -- circle.
     perform from astapa.memberships as m
     where m.project_id = keep_an_owner.project_id and m.role = 'owner'
+    order by m.account_id
     for update;
     if exists (
       select from astapa.memberships as m

@@ -25,6 +25,18 @@ create or replace trigger impersonations_refuse_foreign_client_writes
   before insert or update or delete or truncate
   on astapa.impersonations for each statement execute function astapa.refuse_foreign_client_writes();
 
+-- Retention (api.sweep_grants): an impersonation 30 days after it ended goes, with what names it; the audit log
+-- keeps the record (user.impersonation_created, user.impersonated, user.impersonation_ended).
+drop policy if exists "the sweeper finds impersonations ended a month ago" on astapa.impersonations;
+create policy "the sweeper finds impersonations ended a month ago" on astapa.impersonations
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
+drop policy if exists "the sweeper removes impersonations ended a month ago" on astapa.impersonations;
+create policy "the sweeper removes impersonations ended a month ago" on astapa.impersonations
+  for delete to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
 create or replace function astapa.impersonation_json(i astapa.impersonations) returns jsonb
   language sql
   stable
@@ -285,6 +297,24 @@ comment on function astapa.live_impersonation(text) is
 
 grant execute on function astapa.live_impersonation(text) to astapa_app;
 
+create or replace function astapa.impersonation_is_live(impersonation_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.impersonations i
+                   where i.project_id = (select astapa.current_project_id())
+                     and i.id = impersonation_is_live.impersonation_id and i.user_id = impersonation_is_live.user_id
+                     and i.ended_at is null and i.ends_at > pg_catalog.now())
+  $$;
+
+comment on function astapa.impersonation_is_live(text, bigint) is
+  'Whether the impersonation an access token''s act names (impersonation_id) is still on for that user in the '
+  'current project: not ended (its DELETE, its session''s end, a sign-out everywhere or a reset) and before '
+  'ends_at. What introspection, userinfo and token exchange ask of a token a signature alone cannot tell about.';
+
+grant execute on function astapa.impersonation_is_live(text, bigint) to astapa_app;
+
 create or replace function astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
   returns jsonb
   language sql
@@ -292,14 +322,17 @@ create or replace function astapa.impersonation_claims(acting astapa.impersonati
   set search_path = ''
   as $$
     -- Access and ID tokens end with the impersonation too: their lifetime is cut to what is left of it.
-    select pg_catalog.jsonb_build_object('act', pg_catalog.jsonb_build_object('sub', (acting).actor),
+    -- act names the impersonation too, so introspection can tell once it ended (api.access_token_active), and a
+    -- token exchange, which nests the act it finds, passes it on.
+    select pg_catalog.jsonb_build_object('act',
+      pg_catalog.jsonb_build_object('sub', (acting).actor, 'impersonation_id', (acting).id),
       'access_ttl', least(impersonation_claims.access_ttl, greatest(1,
         pg_catalog.floor(extract(epoch from (acting).ends_at - pg_catalog.now()))::integer)))
   $$;
 
 comment on function astapa.impersonation_claims(astapa.impersonations, integer) is
   'What an impersonated sign-in adds to a grant''s result (the impersonation as astapa.live_impersonation found '
-  'it): act {sub: actor} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
+  'it): act {sub: actor, impersonation_id} (RFC 8693 §4.1) and access_ttl cut to the seconds left before ends_at.';
 
 grant execute on function astapa.impersonation_claims(astapa.impersonations, integer) to astapa_app;
 

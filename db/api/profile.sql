@@ -56,6 +56,22 @@ comment on function astapa.profile_zone(text) is
 
 grant execute on function astapa.profile_zone(text) to astapa_app;
 
+create or replace function api.time_zones() returns text[]
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- For a form's list of choices (the dashboard's profile form); what a zoneinfo may be is still
+    -- astapa.profile_zone's and users_zoneinfo_fkey's to say.
+    select coalesce(pg_catalog.array_agg(z.name order by z.name collate pg_catalog."C"), '{}') from astapa.time_zones z
+  $$;
+
+comment on function api.time_zones() is
+  'The IANA time zone names a profile''s zoneinfo may be (astapa.time_zones), in code point order: the choices a '
+  'form offers.';
+
+grant execute on function api.time_zones() to astapa_app;
+
 create or replace function astapa.refresh_time_zones() returns integer
   language sql
   volatile

@@ -260,6 +260,29 @@ comment on function api.list_projects() is
 
 grant execute on function api.list_projects() to astapa_app;
 
+create or replace function astapa.settings_size_problem(settings jsonb) returns text
+  language sql
+  immutable
+  set search_path = ''
+  as $$
+    -- Every request of the project reads its settings (cached in each instance), so they stay small: 16 KiB.
+    -- The mail texts, read only to send mail, have their own budget: wording every kind of mail in both
+    -- languages at full length (astapa.mail_texts_problem's limits) takes about 35 KiB of ASCII; 128 KiB holds
+    -- it in most scripts.
+    select case
+      when pg_catalog.octet_length((settings - 'mail_texts')::text) > 16384
+        then 'Project settings must stay within 16 KiB (the mail texts aside).'
+      when pg_catalog.octet_length(coalesce(settings -> 'mail_texts', '{}')::text) > 131072
+        then 'The mail texts (settings.mail_texts) must stay within 128 KiB.'
+    end
+  $$;
+
+comment on function astapa.settings_size_problem(jsonb) is
+  'Why a project''s settings are too big, or null (null settings too): at most 16 KiB besides mail_texts, which '
+  'has 128 KiB of its own (enough to word every kind of mail in both languages at full length).';
+
+grant execute on function astapa.settings_size_problem(jsonb) to astapa_app;
+
 create or replace function api.update_project(project_id text, name text default null, mode text default null,
                                               settings jsonb default null) returns jsonb
   language plpgsql
@@ -269,6 +292,7 @@ create or replace function api.update_project(project_id text, name text default
   declare
     changes jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('name', name, 'mode', mode));
     current_mode text;
+    too_big text;
   begin
     current_mode := astapa.require_project(project_id);
     if name is not null and pg_catalog.length(pg_catalog.btrim(name)) not between 1 and 100 then
@@ -277,9 +301,12 @@ create or replace function api.update_project(project_id text, name text default
     if mode is not null and mode not in ('sandbox', 'production') then
       raise exception using errcode = 'AS400', message = 'A project''s mode is sandbox or production.';
     end if;
-    if settings is not null and (pg_catalog.jsonb_typeof(settings) <> 'object'
-                                 or pg_catalog.octet_length(settings::text) > 16384) then
-      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object of at most 16 KiB.';
+    if settings is not null and pg_catalog.jsonb_typeof(settings) <> 'object' then
+      raise exception using errcode = 'AS400', message = 'Project settings must be a JSON object.';
+    end if;
+    too_big := astapa.settings_size_problem(settings);
+    if too_big is not null then
+      raise exception using errcode = 'AS400', message = too_big;
     end if;
     -- The console takes no payments (it signs developers in), so it is the one project exempt.
     if mode = 'production' and current_mode <> 'production'
@@ -861,8 +888,9 @@ create or replace function api.update_project_settings(project_id text, changes 
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
-    if pg_catalog.octet_length(merged::text) > 16384 then
-      raise exception using errcode = 'AS400', message = 'Project settings must stay within 16 KiB.';
+    problem := astapa.settings_size_problem(merged);
+    if problem is not null then
+      raise exception using errcode = 'AS400', message = problem;
     end if;
     -- Nothing to write when nothing changed (turning off what is off): no row touched, no client change noted.
     if merged is distinct from stored then
@@ -1038,6 +1066,39 @@ revoke execute on function astapa.retire_client_id(text) from public;
 
 grant execute on function astapa.retire_client_id(text) to astapa_app;
 
+create or replace function astapa.end_deleted_project_sign_ins(project_id text, skip_held boolean) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    if skip_held then
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.id in (
+        select h.id from astapa.refresh_tokens as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.revoked_at is null
+        for update skip locked);
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.token_hash in (
+        select h.token_hash from astapa.login_sessions as h
+        where h.project_id = end_deleted_project_sign_ins.project_id and h.ended_at is null
+        for update skip locked);
+    else
+      update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
+      where r.project_id = end_deleted_project_sign_ins.project_id and r.revoked_at is null;
+      update astapa.login_sessions as s set ended_at = pg_catalog.now()
+      where s.project_id = end_deleted_project_sign_ins.project_id and s.ended_at is null;
+    end if;
+  end
+  $$;
+
+comment on function astapa.end_deleted_project_sign_ins(text, boolean) is
+  'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every '
+  'live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not '
+  'wait: it holds the project''s row for update).';
+
+grant execute on function astapa.end_deleted_project_sign_ins(text, boolean) to astapa_app;
+
 create or replace function api.delete_project(project_id text, confirm_name text) returns jsonb
   language plpgsql
   volatile
@@ -1080,14 +1141,23 @@ create or replace function api.delete_project(project_id text, confirm_name text
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
     -- every other locker of a user's tokens or sessions either holds the user's row first (a sign-out, a reset, a
     -- claim, a reuse detection, a sign-in), or waits for nothing but this row's key share once it holds one (one
-    -- browser's sign-out, the account page's), which no key update lets through. Every user of the project: one
-    -- whose first token is being issued has none to find yet. Before, the tokens were locked in scan order with
-    -- the project's row held for update, and a successor committed during the scan stayed live.
-    perform from astapa.users as u where u.project_id = delete_project.project_id order by u.id for update of u;
-    update astapa.refresh_tokens as r set revoked_at = pg_catalog.now(), revoked_reason = 'revoked_by_admin'
-    where r.project_id = delete_project.project_id and r.revoked_at is null;
-    update astapa.login_sessions as s set ended_at = pg_catalog.now()
-    where s.project_id = delete_project.project_id and s.ended_at is null;
+    -- browser's sign-out, the account page's), which no key update lets through. Before, the tokens were locked
+    -- in scan order with the project's row held for update, and a successor committed during the scan stayed live.
+    -- Only the users with a live token or session: locking a row writes it (its page and a WAL record), and a
+    -- project of a million people, most of them signed out, took a million such writes. A first token or session
+    -- of someone with nothing live, being made now, is not waited for here: caught at the end when its
+    -- transaction also named the project (an audit entry, an event), else left live and of no use (a refresh in
+    -- a deleted project is refused, api.rotate_refresh_token; the project's client id names nothing).
+    perform from astapa.users as u
+    where u.project_id = delete_project.project_id
+      and u.id in (select r.user_id from astapa.refresh_tokens as r
+                   where r.project_id = delete_project.project_id and r.revoked_at is null
+                   union
+                   select s.user_id from astapa.login_sessions as s
+                   where s.project_id = delete_project.project_id and s.ended_at is null)
+    order by u.id
+    for update of u;
+    perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
     for endpoint_id in select e.public_id from astapa.webhook_endpoints as e
@@ -1112,6 +1182,11 @@ create or replace function api.delete_project(project_id text, confirm_name text
         redirect_uris = '{}', deleted_at = pg_catalog.now(), updated_at = pg_catalog.now()
     where p.id = delete_project.project_id;
     perform astapa.retire_client_id(project_id);
+    -- The client id's change waited for every transaction that had written a row naming the project (an audit
+    -- entry, an event): the tokens and sessions such a one committed after the revocation above are ended now.
+    -- One another transaction holds is skipped rather than waited for: its holder may be waiting for this row
+    -- (to write an audit entry), a circle.
+    perform astapa.end_deleted_project_sign_ins(project_id, true);
     perform astapa.audit(project_id, 'project.delete', project_id,
       ended || pg_catalog.jsonb_build_object('name', found.name, 'mode', found.mode));
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
@@ -1123,7 +1198,9 @@ comment on function api.delete_project(text, text) is
   'sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, '
   'members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already '
   'deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the '
-  'project''s row for no key update, then every user''s row in id order before revoking their tokens and '
-  'ending their sessions (the one lock order of revocations), and changes the client id (for update) last.';
+  'project''s row for no key update, then the row of every user with a live token or session, in id order, '
+  'before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the '
+  'client id (for update) last, which waits for every transaction that wrote a row naming the project; the '
+  'tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 
 grant execute on function api.delete_project(text, text) to astapa_app;

@@ -184,3 +184,48 @@ comment on function astapa.link_sso_subject(text, text, text, bigint) is
   'account''s link on that connection to this subject (audited user.sso_subject_changed {from, to}).';
 
 grant execute on function astapa.link_sso_subject(text, text, text, bigint) to astapa_app;
+
+create or replace function astapa.sso_manages_email(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Its address is at a domain that signs in through SSO, or the account is linked to an enabled connection
+    -- (whose IdP sets the address at each sign-in, astapa.sso_linked_user). Moved elsewhere from the account
+    -- page, the address would open the password and code ways in that enforced SSO closes, and keep them open
+    -- after the IdP removes the person.
+    select exists (select from astapa.users u
+                   where u.project_id = sso_manages_email.project_id and u.id = sso_manages_email.user_id
+                     and astapa.sso_connection_requiring(u.project_id, u.email) is not null)
+        or exists (select from astapa.sso_identities l
+                   join astapa.sso_connections c on c.project_id = l.project_id and c.id = l.connection_id
+                   where l.project_id = sso_manages_email.project_id and l.user_id = sso_manages_email.user_id
+                     and c.enabled)
+  $$;
+
+comment on function astapa.sso_manages_email(text, bigint) is
+  'Whether the account''s address is its organization''s IdP''s to change, not the person''s: it is at a '
+  'domain that signs in through SSO (astapa.sso_connection_requiring), or the account is linked to an enabled '
+  'SSO connection. The account page then offers no address change (api.account_overview email_managed).';
+
+grant execute on function astapa.sso_manages_email(text, bigint) to astapa_app;
+
+create or replace function astapa.assert_email_not_sso_managed(project_id text, user_id bigint) returns void
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  begin
+    if astapa.sso_manages_email(project_id, user_id) then
+      raise exception using errcode = 'AS4E2', message =
+        'Your organization''s identity provider manages this address: it changes there, not here.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_email_not_sso_managed(text, bigint) is
+  'AS4E2 (email_managed_by_sso, 403) when astapa.sso_manages_email: the person''s own address change (asked '
+  'for and confirmed on the account page) is refused; support (the Platform API), SCIM and the IdP''s sign-in '
+  'still change it.';
+
+grant execute on function astapa.assert_email_not_sso_managed(text, bigint) to astapa_app;

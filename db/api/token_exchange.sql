@@ -90,7 +90,8 @@ grant execute on function api.disallow_token_exchange(text, text) to astapa_app;
 
 create or replace function api.exchange_token(
   subject_project text, subject_sub text, subject_client text, subject_scope text, subject_resource text,
-  actor_client text, resource text, requested_scope text, subject_organization text default null)
+  actor_client text, resource text, requested_scope text, subject_organization text default null,
+  subject_impersonation text default null)
   returns jsonb
   language plpgsql
   volatile
@@ -106,6 +107,11 @@ create or replace function api.exchange_token(
     -- Refusals are returned, not raised, so that their audit entry survives.
     if subject_project is distinct from astapa.current_project_id() then
       refusal := 'the subject token was issued by another project than this client''s';
+      code := 'invalid_request';
+    elsif subject_impersonation is not null
+          and not astapa.impersonation_is_live(subject_impersonation, subject_user) then
+      -- Its signature still verifies until exp, but what an impersonation issued ends with it (RFC 8693 §2.2.2).
+      refusal := 'the subject token was issued under an impersonation that has ended';
       code := 'invalid_request';
     elsif resource is null then
       refusal := 'a token exchange must name the resource it wants a token for';
@@ -145,14 +151,15 @@ create or replace function api.exchange_token(
   end
   $$;
 
-comment on function api.exchange_token(text, text, text, text, text, text, text, text, text) is
+comment on function api.exchange_token(text, text, text, text, text, text, text, text, text, text) is
   'Token exchange (RFC 8693) in the current project: a person''s access token (its sub, client, scope and aud, '
   'already verified) for one to `resource`, allowed only by the project''s policy for actor_client, with scope '
   'narrowed (never offline_access: no refresh token). Audited as token.exchanged or token.exchange_refused; a '
   'refusal is returned as {error: invalid_request (another project''s token) | invalid_target | invalid_scope, '
-  'error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh).';
+  'error_description}. subject_organization: the subject token''s org_id, kept (its claims read fresh). '
+  'subject_impersonation: the impersonation its act names, refused (invalid_request) once it ended.';
 
-grant execute on function api.exchange_token(text, text, text, text, text, text, text, text, text) to astapa_app;
+grant execute on function api.exchange_token(text, text, text, text, text, text, text, text, text, text) to astapa_app;
 
 -- A management table: a transaction acting for a machine or self-registered client may not change the policy.
 create or replace trigger token_exchange_policies_refuse_foreign_client_writes

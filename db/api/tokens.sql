@@ -481,7 +481,8 @@ comment on function api.introspect_refresh_token(bytea, uuid) is
 
 grant execute on function api.introspect_refresh_token(bytea, uuid) to astapa_app;
 
-create or replace function api.user_info(user_id bigint, client_id text, scope text) returns jsonb
+create or replace function api.user_info(user_id bigint, client_id text, scope text, impersonation_id text default null)
+  returns jsonb
   language sql
   stable
   set search_path = ''
@@ -504,14 +505,17 @@ create or replace function api.user_info(user_id bigint, client_id text, scope t
     join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_info.user_id and not u.disabled
       and u.environment = p.mode and astapa.dynamic_client_allowed(user_info.client_id)
+      -- A token issued under an impersonation that has ended gets nothing, as introspection says it is inactive.
+      and (user_info.impersonation_id is null or astapa.impersonation_is_live(user_info.impersonation_id, u.id))
   $$;
 
-comment on function api.user_info(bigint, text, text) is
+comment on function api.user_info(bigint, text, text, text) is
   'OpenID userinfo claims for an enabled user of the current project in the project''s current environment, '
   'for an access token issued to client_id with this scope (the profile claims when it has profile); null when '
-  'the project no longer accepts that client''s kind (dynamic clients, metadata documents).';
+  'the project no longer accepts that client''s kind (dynamic clients, metadata documents), or when the token was '
+  'issued under an impersonation (impersonation_id, from its act) that has ended (astapa.impersonation_is_live).';
 
-grant execute on function api.user_info(bigint, text, text) to astapa_app;
+grant execute on function api.user_info(bigint, text, text, text) to astapa_app;
 
 create or replace function api.client_credentials_grant(requested_scope text, resource text) returns jsonb
   language plpgsql
@@ -603,6 +607,7 @@ create or replace function api.sweep_grants() returns jsonb
     registrations integer;
     documents integer;
     proofs integer;
+    impersonations integer;
     abandoned record;
     sign_ups integer := 0;
   begin
@@ -629,6 +634,11 @@ create or replace function api.sweep_grants() returns jsonb
     -- DPoP proofs whose iat has left the acceptance window: refused for their age from then on (db/api/dpop.sql).
     delete from astapa.dpop_proofs p where p.expires_at < pg_catalog.now();
     get diagnostics proofs = row_count;
+    -- Impersonations 30 days after they ended (or ran out), with the session each opened and what it issued, all
+    -- dead since (docs/impersonation.md); the audit log's entries stay, the record of who acted as whom.
+    delete from astapa.impersonations i
+    where greatest(i.ends_at, i.ended_at) < pg_catalog.now() - interval '30 days';
+    get diagnostics impersonations = row_count;
     -- Passkey sign-ups abandoned 7 days ago (issue 20): the user the mailed code made, which never stored a
     -- passkey nor got another way in, is erased like a deletion (user.deleted; audited by the sweeper), acting
     -- for its project the while. Its address may sign up afresh. "Another way in" is astapa.has_way_in (an email
@@ -657,14 +667,14 @@ create or replace function api.sweep_grants() returns jsonb
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs);
+      'dpop_proofs', proofs, 'impersonations', impersonations);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
   'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
-  'proofs past expires_at, and '
+  'proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
   '(astapa.has_way_in, nor a stored passkey or identity). '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
@@ -794,27 +804,32 @@ comment on function astapa.assert_dynamic_client_allowed(text) is
 
 grant execute on function astapa.assert_dynamic_client_allowed(text) to astapa_app;
 
-create or replace function api.access_token_active(user_id bigint, client_id text) returns boolean
+create or replace function api.access_token_active(user_id bigint, client_id text, impersonation_id text default null)
+  returns boolean
   language sql
   stable
   set search_path = ''
   as $$
     -- A project that turned the client's kind off has stopped its tokens; a person's token ends with the
-    -- person (disabled, or outside the project's current environment). user_id is null for a machine token.
+    -- person (disabled, or outside the project's current environment), and an impersonation's with the
+    -- impersonation (ended early, or by its session's end). user_id is null for a machine token.
     select astapa.dynamic_client_allowed(access_token_active.client_id)
       and (access_token_active.user_id is null or exists (
         select from astapa.users u
         join astapa.projects p on p.id = u.project_id
         where u.project_id = (select astapa.current_project_id()) and u.id = access_token_active.user_id
           and not u.disabled and u.environment = p.mode))
+      and (access_token_active.impersonation_id is null
+           or astapa.impersonation_is_live(access_token_active.impersonation_id, access_token_active.user_id))
   $$;
 
-comment on function api.access_token_active(bigint, text) is
+comment on function api.access_token_active(bigint, text, text) is
   'Whether a signature-valid access token of the current project is still active for introspection (RFC '
-  '7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents) and, for '
-  'a person''s token (user_id not null), the person is enabled and in the project''s current environment.';
+  '7662): its client''s kind is still accepted by the project (dynamic clients, metadata documents), for '
+  'a person''s token (user_id not null) the person is enabled and in the project''s current environment, and for '
+  'one issued under an impersonation (impersonation_id, from its act claim) the impersonation has not ended.';
 
-grant execute on function api.access_token_active(bigint, text) to astapa_app;
+grant execute on function api.access_token_active(bigint, text, text) to astapa_app;
 
 create or replace function astapa.new_time_ordered_uuid() returns uuid
   language sql
@@ -994,6 +1009,7 @@ create or replace function api.rotate_refresh_token(
     -- The project's settings, read once: the grant check and every lifetime come from them (issue 24).
     acting_project text := astapa.current_project_id();
     project_settings jsonb;
+    project_deleted boolean;
     policy record;
     refresh_expires timestamptz;
     signed_in_at timestamptz;
@@ -1004,7 +1020,13 @@ create or replace function api.rotate_refresh_token(
     acting astapa.impersonations;
     impersonated jsonb := '{}';
   begin
-    select p.settings into project_settings from astapa.projects p where p.id = acting_project;
+    select p.settings, p.deleted_at is not null into project_settings, project_deleted
+    from astapa.projects p where p.id = acting_project;
+    -- A deleted project's sign-ins end: api.delete_project revokes what is live, and a token an issuance under way
+    -- committed after it (api.delete_project locks only the users with something live) is refused here.
+    if project_deleted then
+      raise exception 'the project this refresh token belongs to was deleted' using errcode = 'AS4G0';
+    end if;
     select * into policy from astapa.token_lifetimes(project_settings);
     perform astapa.assert_grant_allowed('refresh_token', project_settings);
     perform astapa.assert_dynamic_client_allowed(client_id, project_settings);
@@ -1033,11 +1055,31 @@ create or replace function api.rotate_refresh_token(
       select * into presented from astapa.refresh_tokens r
       where r.project_id = acting_project and r.id = presented_id;
     else
-      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor
-      -- (the next finds it used: a retry in the grace window, else a reuse, revoked while holding this lock).
+      -- FOR UPDATE: concurrent refreshes of one token queue here, so exactly one of them creates the successor.
+      -- Taken at once in the usual case: nobody else holds the token and it is still unused.
       select * into presented from astapa.refresh_tokens r
-      where r.project_id = acting_project and r.id = presented_id
-      for update;
+      where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+      for update skip locked;
+      -- Else another refresh of it is under way (or just committed), and this one finds the token used once that
+      -- one is done: a retry in the grace window, or a reuse, which locks the family in id order below. Waiting
+      -- for it must not leave this token held: two copies of one family doing so at once each held the token it
+      -- had waited for while it locked the other's (a deadlock). So the wait's lock is taken in a subtransaction
+      -- rolled back at once, which gives the lock back, and the token is read again in a statement of its own.
+      while not found loop
+        begin
+          perform from astapa.refresh_tokens r where r.project_id = acting_project and r.id = presented_id for update;
+          raise exception using errcode = 'AS2WT', message = 'waited';
+        exception when sqlstate 'AS2WT' then
+          null; -- the other refresh has ended; its lock is ours no longer
+        end;
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id;
+        exit when not found or presented.used_at is not null;
+        -- Still unused (the other rolled back): take it as usual, or wait again.
+        select * into presented from astapa.refresh_tokens r
+        where r.project_id = acting_project and r.id = presented_id and r.used_at is null
+        for update skip locked;
+      end loop;
     end if;
     if not found or presented.revoked_at is not null or presented.expires_at <= pg_catalog.now() then
       raise exception 'the refresh token is unknown, expired or revoked' using errcode = 'AS4G0';
@@ -1128,7 +1170,8 @@ comment on function api.rotate_refresh_token(bytea, text, bytea, text, text, uui
   'resource is no longer the project''s own (AS4S0 / AS4T0). An impersonation''s sign-in keeps its act and '
   'impersonation_id, ends at its ends_at (successors expire then at the latest) and is refused once it ended '
   '(AS4G0; astapa.live_impersonation). Locks: an unused token''s user for key share, then '
-  'the token; a used one''s user for update (a retry or a reuse), no token, then the family in id order. A '
+  'the token (one found used after waiting for another refresh of it is not kept); a used one''s user for '
+  'update (a retry or a reuse), no token, then the family in id order. A '
   'token bound to a DPoP key passes the binding to its successor and names it (dpop_jkt) for '
   'api.use_dpop_proof to check.';
 

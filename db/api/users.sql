@@ -288,6 +288,7 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
     device_authorizations integer;
     email_changes integer;
     mfa_challenges integer;
+    impersonation_links integer;
   begin
     -- The user's row first, for update, once; then the rows below, never the other way round. Whatever makes one
     -- of these ways holds that row before its own: a session or refresh token being created (its foreign key's
@@ -361,9 +362,20 @@ create or replace function astapa.void_ways_back(user_id bigint, sign_out boolea
         and m.used_at is null and m.expires_at > pg_catalog.now()
       returning 1)
     select pg_catalog.count(*)::integer into mfa_challenges from void;
+    -- Support's link not yet opened would start a session within its 5 minutes after a sign-out everywhere, a
+    -- reset or a disable: it ends (its page says the link no longer works). One already opened ended above with
+    -- its session (astapa.end_session_grants ends the impersonation), or, on a disable, stays with it, refused
+    -- while the user is disabled. An opening under way holds the user's row for key share first
+    -- (api.open_impersonation): it committed before this, and its session ended above, or finds its link ended.
+    with ended as (
+      update astapa.impersonations i set ended_at = pg_catalog.now()
+      where i.project_id = (select astapa.current_project_id()) and i.user_id = void_ways_back.user_id
+        and i.opened_at is null and i.ended_at is null and i.link_expires_at > pg_catalog.now()
+      returning 1)
+    select pg_catalog.count(*)::integer into impersonation_links from ended;
     return pg_catalog.jsonb_build_object('sessions', sessions, 'refresh_tokens', refresh_tokens,
       'authorization_codes', authorization_codes, 'device_authorizations', device_authorizations,
-      'email_changes', email_changes, 'mfa_challenges', mfa_challenges);
+      'email_changes', email_changes, 'mfa_challenges', mfa_challenges, 'impersonation_links', impersonation_links);
   end
   $$;
 
@@ -374,11 +386,13 @@ comment on function astapa.void_ways_back(bigint, boolean, text) is
   'api.revoke_user_refresh_tokens; an erasure passes user_disabled), '
   'and voids every unredeemed authorization code (a redemption answers invalid_grant), every approved device '
   'authorization not yet polled (status voided: the poll answers access_denied), every pending address change '
-  '(its link reads as used) and every open second-step challenge, a sign-in''s or a step-up''s (used_at set). '
+  '(its link reads as used), every open second-step challenge, a sign-in''s or a step-up''s (used_at set), and '
+  'every impersonation link not yet opened (ended_at set; one opened ends with its session). '
   'sign_out false (a disable) keeps the sessions and refresh tokens, refused while the user is disabled, and '
   'queues logout tokens for the apps its live sessions signed in to (astapa.queue_backchannel_logouts). Returns '
   'the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, '
-  'mfa_challenges} for the caller''s audit entry. Locks the user''s row for update first, then the rows it ends.';
+  'mfa_challenges, impersonation_links} for the caller''s audit entry. Locks the user''s row for update first, then the '
+  'rows it ends.';
 
 grant execute on function astapa.void_ways_back(bigint, boolean, text) to astapa_app;
 
@@ -446,7 +460,8 @@ comment on function api.disable_user(text, bigint, boolean) is
   'user stays disabled for good). Disabling voids the user''s unredeemed authorization codes, approved and '
   'unpolled device authorizations, pending address changes and open second-step challenges '
   '(astapa.void_ways_back with sign_out false; audited user.disable with its counts {sessions: 0, '
-  'refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges}), so a '
+  'refresh_tokens: 0, authorization_codes, device_authorizations, email_changes, mfa_challenges, '
+  'impersonation_links}), so a '
   're-enable does not revive them; its sessions and refresh tokens are refused while disabled and work again '
   'after, except the sessions started while disabled (login_sessions.started_while_disabled), which a re-enable '
   'ends (audited user.enable {sessions}). Locks the user''s row first.';

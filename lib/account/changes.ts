@@ -15,6 +15,7 @@ import { accountDeletedMail, emailChangeMail, identityUnlinkedMail, passwordChan
 import type { AccountForm } from "./form.ts";
 import { isProvider } from "@/lib/login/social/providers.ts";
 import { type AccountTarget, FRESH_SECONDS } from "./target.ts";
+import { refusedProfileField } from "@/lib/platform/profile_body.ts";
 
 const Email = z.string().trim().max(254).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/);
 
@@ -118,7 +119,7 @@ export const REFUSED: Record<string, AccountKey> = {
 
 /** The profile field a refusal names (astapa.profile_problem's message starts with it), as the page's problem. */
 export function profileRefusal(description: string | undefined): AccountKey {
-  const field = description?.match(/^([a-z_]+) /)?.[1];
+  const field = refusedProfileField(description);
   const keys: Record<string, AccountKey> = {
     given_name: "givenNameInvalid",
     family_name: "familyNameInvalid",

@@ -107,6 +107,8 @@ const en = {
   consentRevoked: "That permission was withdrawn; the app must ask you again.",
   lastOwner:
     "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
+  emailManaged:
+    "Your organization's identity provider manages this address: it changes there (ask your administrator), not here.",
   impersonated:
     "Support staff signed in as this person cannot change the password, the email or sign-in methods, download the data or delete the account: only the person can.",
   data: "Your data",
@@ -246,6 +248,8 @@ const id: Record<AccountKey, string> = {
   consentRevoked: "Izin itu telah dicabut; aplikasi harus meminta izin Anda lagi.",
   lastOwner:
     "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
+  emailManaged:
+    "Penyedia identitas organisasi Anda yang mengelola alamat ini: alamat diubah di sana (tanyakan administrator Anda), bukan di sini.",
   impersonated:
     "Staf dukungan yang masuk sebagai orang ini tidak dapat mengubah kata sandi, email, atau cara masuk, mengunduh data, atau menghapus akun: hanya orangnya sendiri yang bisa.",
   data: "Data Anda",

@@ -13,7 +13,7 @@ import { withProject } from "./access.ts";
 
 /** An action's own refusal (bad input, duplicate, nothing to remove), as opposed to an access refusal. */
 class ActionRefused extends Error {
-  constructor(readonly description: string) {
+  constructor(readonly description: string, readonly fields?: Record<string, string[]>) {
     super(description);
   }
 }
@@ -34,12 +34,10 @@ export class AfterCommit<R> {
   constructor(readonly rest: () => Promise<R>) {}
 }
 
-export type Loader<D> = (
-  tx: Tx,
-  role: MemberRole,
-  projectId: string,
-  extra: { error?: string },
-) => Promise<D>;
+/** Why an action was refused: its message, and the fields it names (a form shows each beside its field). */
+export type Refusal = { error?: string; fields?: Record<string, string[]> };
+
+export type Loader<D> = (tx: Tx, role: MemberRole, projectId: string, extra: Refusal) => Promise<D>;
 
 export type FormAction<D> = {
   needed: MemberRole;
@@ -67,7 +65,11 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
     const data = await withProject(
       c,
       "viewer",
-      (tx, role, projectId) => form.load(tx, role, projectId, { error: thrown.description }),
+      (tx, role, projectId) =>
+        form.load(tx, role, projectId, {
+          error: thrown.description,
+          ...(thrown.fields ? { fields: thrown.fields } : {}),
+        }),
     );
     return page(data, { title: form.title(data), status: 422 });
   }
@@ -79,7 +81,7 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (thrown) {
     const error = toAppError(thrown);
-    if (REFUSALS.has(error.code)) throw new ActionRefused(error.description);
+    if (REFUSALS.has(error.code)) throw new ActionRefused(error.description, error.fields);
     throw thrown;
   }
 }

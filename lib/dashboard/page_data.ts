@@ -133,6 +133,12 @@ export type UserViewData = {
   billing: UserBilling;
   /** A sign-in-as link just made (docs/impersonation.md): shown once, on the page the form answers with. */
   impersonation?: { url: string; expires_at: string; ends_at: string };
+  /** The IANA zones the profile form offers (none for a viewer, who sees no form). */
+  timeZones: string[];
   notice?: string;
   error?: string;
+  /** A refused form's messages by field name (the profile form shows each beside its field). */
+  fieldErrors?: Record<string, string[]>;
+  /** What a refused form posted, shown again in it rather than the stored values. */
+  draft?: Record<string, string>;
 };

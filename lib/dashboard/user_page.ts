@@ -12,6 +12,7 @@ import {
   listLoginSessions,
   type SignInMethod,
   signInMethods,
+  timeZones,
   userOwnClaims,
 } from "@/db/user_admin.ts";
 import { listAudit } from "@/db/project_logs.ts";
@@ -23,6 +24,7 @@ import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
 import { type AfterCommit, formAction, type Loader } from "./form_action.ts";
+import { allows } from "./access.ts";
 import { maskPhone } from "../phone/number.ts";
 import type { PageResult } from "../router/page.tsx";
 
@@ -33,6 +35,7 @@ export const USER_DONE_MESSAGES: Record<string, string> = {
   plan_assigned: "Plan assigned: the user's next token carries it.",
   disabled: "User disabled: they cannot sign in or refresh tokens.",
   enabled: "User enabled again.",
+  profile_saved: "Profile saved: the user's next ID token and userinfo carry it (with the profile scope).",
   email_saved: "Address saved. A new address's links and codes sent to the old one no longer work.",
   claims_saved: "Claims saved: the user's next token carries them.",
   metadata_saved: "Metadata saved. It stays with your backend: no token carries it.",
@@ -76,10 +79,10 @@ export function userIdOf(c: Ctx): string {
 
 /**
  * The user page's data. The user must belong to the project's current environment: a production page
- * never shows a sandbox user (404), and vice versa.
+ * never shows a sandbox user (404), and vice versa. `draft`: what a refused form posted, shown again in it.
  */
-export function userView(c: Ctx): Loader<UserViewData> {
-  return async (tx: Tx, role: MemberRole, projectId: string, extra: { error?: string }) => {
+export function userView(c: Ctx, draft?: UserViewData["draft"]): Loader<UserViewData> {
+  return async (tx: Tx, role: MemberRole, projectId: string, extra) => {
     const userId = userIdOf(c);
     const user = await getEnvironmentUser(tx, projectId, userId);
     const state = await currentSubscription(tx, projectId, userId);
@@ -102,25 +105,28 @@ export function userView(c: Ctx): Loader<UserViewData> {
       audit: await listAudit(tx, projectId, { filters: { user: userId }, size: USER_AUDIT_ROWS }),
       consents: await userConsents(tx, userId),
       billing: await userBilling(tx, projectId, userId),
+      // The profile form's zone choices, for those who may post it.
+      timeZones: allows(role, "admin") ? await timeZones(tx) : [],
       notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
-      ...extra,
+      ...(extra.error ? { error: extra.error, fieldErrors: extra.fields, draft } : {}),
     };
   };
 }
 
 /**
  * A form on the user page (admins only): the user must be in the project's current environment, then `run`
- * does one thing and names the `?done=` key; a refusal re-renders the page with 422.
+ * does one thing and names the `?done=` key; a refusal re-renders the page with 422 (with `draft`, what was posted).
  */
 export function userAction(
   c: Ctx,
   run: (tx: Tx, projectId: string, userId: string) => Promise<string | AfterCommit<string | UserViewData>>,
+  draft?: UserViewData["draft"],
 ): Promise<Response | PageResult<UserViewData>> {
   const userId = userIdOf(c);
   return formAction(c, {
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
-    load: userView(c),
+    load: userView(c, draft),
     run: async (tx, projectId) => {
       // Another environment's user: refused here, and the re-render's load answers 404.
       await getEnvironmentUser(tx, projectId, userId);

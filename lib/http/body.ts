@@ -4,7 +4,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { AppError } from "./errors.ts";
+import { AppError, closedMidBody } from "./errors.ts";
 import { parseJsonBody } from "./json.ts";
 
 export type BodyKind = "json" | "form";
@@ -56,13 +56,17 @@ async function readJson(c: Context): Promise<unknown> {
   return parseJsonBody(await readText(c));
 }
 
-/** The raw body; a broken upload is invalid_request and the body limit stays payload_too_large. */
+/**
+ * The raw body; a broken upload is invalid_request, a connection the client closed before the body arrived is
+ * client_closed_request (499, no 400 in the logs or metrics), and the body limit stays payload_too_large.
+ */
 export async function readText(c: Context): Promise<string> {
   try {
     return await c.req.text();
   } catch (cause) {
     // Body-limit aborts and broken uploads surface here.
     if (cause instanceof AppError) throw cause;
+    if (closedMidBody(cause)) throw new AppError("client_closed_request", { cause });
     throw new AppError("invalid_request", { description: "The request body could not be read.", cause });
   }
 }

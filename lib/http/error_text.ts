@@ -64,6 +64,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
     "Akun ini berubah saat Anda sedang masuk: alamat email atau nomor telepon lainnya baru saja dikonfirmasi, " +
     "sehingga kode atau tautan ini tidak lagi dapat dipakai untuk masuk. Masuk lagi dengan yang sudah dikonfirmasi.",
   payload_too_large: "Isi permintaan lebih dari 1 MiB.",
+  client_closed_request: "Koneksi ditutup sebelum isi permintaan selesai terkirim.",
   unsupported_media_type: "Kirim isi sebagai application/json atau application/x-www-form-urlencoded.",
   rate_limited: "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
   internal_error: "Terjadi kesalahan di pihak kami.",

@@ -19,6 +19,9 @@ export const ERRORS = {
   method_not_allowed: { status: 405, message: "This address does not accept that method." },
   conflict: { status: 409, message: "The request conflicts with the current state." },
   payload_too_large: { status: 413, message: "The request body is larger than 1 MiB." },
+  // The client closed the connection while its request's body was on the way (nginx's 499): nobody hears the
+  // answer, which is logged and counted apart from the 400 of a body that arrived malformed.
+  client_closed_request: { status: 499, message: "The connection closed before the request's body arrived." },
   unsupported_media_type: {
     status: 415,
     message: "Send the body as application/json or application/x-www-form-urlencoded.",
@@ -91,6 +94,13 @@ export const ERRORS = {
   sso_email_taken: {
     status: 409,
     message: "The identity provider gave this person an address another account uses.",
+  },
+  // The account page's own address change for an account whose organization's IdP manages its address
+  // (astapa.assert_email_not_sso_managed, AS4E2): moved off the SSO domain, it would open the ways in enforced SSO
+  // closes (docs/enterprise-sso.md).
+  email_managed_by_sso: {
+    status: 403,
+    message: "Your organization's identity provider manages this address: it changes there, not here.",
   },
   // api.resume_payment_reconciliation / api.resume_refund_reconciliation: nothing to resume (docs/payments.md).
   reconciliation_not_stopped: {
@@ -286,6 +296,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened
   AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
   AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's
+  AS4E2: "email_managed_by_sso", // astapa.assert_email_not_sso_managed: the person may not change this address
   AS429: "rate_limited", // HINT: the seconds to wait, sent as Retry-After (api.send_test_webhook)
   // OAuth grant failures (RFC 6749 §5.2), raised by the token functions.
   AS4G0: "invalid_grant",
@@ -302,14 +313,25 @@ export const WRONG_CLIENT_KIND = 403;
 /**
  * The database is down, restarting, switching primaries or full: the request may succeed later, so the client
  * hears 503 with Retry-After instead of a 500. (postgres.js and socket error codes, SQLSTATE classes 08, 57P,
- * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.)
+ * 53300 and 25006 — a primary turned standby — and db/failover.ts's NO_PRIMARY and ROLLED_BACK.) Likewise a
+ * transaction Postgres broke off three times in a row (40P01 deadlock, 40001 serialization failure; db/conflicts.ts
+ * runs it again twice first): rolled back, nothing of it applied.
  */
 const UNAVAILABLE =
-  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|NO_PRIMARY|ROLLED_BACK)$/;
+  /^(CONNECT_TIMEOUT|CONNECTION_(CLOSED|ENDED|DESTROYED)|ECONNREFUSED|ECONNRESET|EPIPE|08...|57P0[1-3]|53300|25006|40001|40P01|NO_PRIMARY|ROLLED_BACK)$/;
+
+/**
+ * True for what reading a request's body throws when the client closed the connection before the body arrived
+ * (Deno's BadResource: the connection is gone), whoever read it.
+ */
+export function closedMidBody(error: unknown): boolean {
+  return error instanceof Deno.errors.BadResource && /read body/i.test(error.message);
+}
 
 /** Maps any thrown value to an AppError; unknown failures become internal_error (keeping the cause). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (closedMidBody(error)) return new AppError("client_closed_request", { cause: error });
   if (error instanceof GrantRefused) return new AppError("invalid_grant", { description: error.message });
   const { code: sqlstate, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (sqlstate === "OUTCOME_UNKNOWN") {

@@ -17,6 +17,10 @@ const en = {
   expired:
     "This sign-in link is unknown, was already used, or has expired (links work once, for 5 minutes). Ask for a new one.",
   staleForm: "This form expired. Please try again.",
+  signInAgainTitle: "Support cannot sign in again as this person",
+  signInAgain:
+    "{app} asked for a fresh sign-in, but this browser was signed in as the person by support staff, who cannot " +
+    "present the person's password or other factors. Ask for a new sign-in link to act as this person again.",
   noEmail: "this user",
   language: "Bahasa Indonesia",
 };
@@ -37,6 +41,11 @@ const id: typeof en = {
   expired:
     "Tautan masuk ini tidak dikenal, sudah dipakai, atau kedaluwarsa (tautan hanya berlaku sekali, selama 5 menit). Minta tautan baru.",
   staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
+  signInAgainTitle: "Tim dukungan tidak dapat masuk lagi sebagai orang ini",
+  signInAgain:
+    "{app} meminta masuk ulang, tetapi browser ini dimasukkan sebagai orang ini oleh tim dukungan, yang tidak dapat " +
+    "memberikan kata sandi atau faktor lain milik orang ini. Minta tautan masuk baru untuk bertindak sebagai orang " +
+    "ini lagi.",
   noEmail: "pengguna ini",
   language: "English",
 };

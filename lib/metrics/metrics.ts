@@ -81,8 +81,16 @@ function build(client: typeof Client) {
     labelNames: ["provider", "verdict"] as const,
     registers,
   });
+  const databaseConflicts = new client.Counter({
+    name: "astapa_db_conflicts_total",
+    help: "Transactions Postgres broke off (40P01 deadlock, 40001 serialization failure), by SQLSTATE and " +
+      "outcome (retried: run again; gave_up: the third in a row, answered 503).",
+    labelNames: ["sqlstate", "outcome"] as const,
+    registers,
+  });
   return {
     registry,
+    databaseConflicts,
     httpRequests,
     httpDuration,
     tokensIssued,
@@ -159,4 +167,9 @@ export function countBotCheck(
   verdict: "passed" | "missing" | "failed" | "unavailable",
 ): void {
   live?.botChecks.inc({ provider, verdict });
+}
+
+/** A transaction broken off by Postgres (db/conflicts.ts); `sqlstate` is 40001 or 40P01. */
+export function countDatabaseConflict(sqlstate: string, outcome: "retried" | "gave_up"): void {
+  live?.databaseConflicts.inc({ sqlstate, outcome });
 }

@@ -11,7 +11,12 @@ import { userGrant } from "@/db/tokens.ts";
 import { AppError } from "../http/errors.ts";
 import { countTokenIssued } from "../metrics/metrics.ts";
 import { userAccessToken } from "../tokens/access_tokens.ts";
-import { type AccessTokenClaims, isUserToken, verifyAccessToken } from "../tokens/verify_access_token.ts";
+import {
+  type AccessTokenClaims,
+  impersonationOf,
+  isUserToken,
+  verifyAccessToken,
+} from "../tokens/verify_access_token.ts";
 import {
   authenticateClient,
   authenticateClientAndGrant,
@@ -83,6 +88,7 @@ function callFor(sql: Parameters<typeof exchangeTokenCall>[0], read: Read, actor
     resource: read.resource,
     scope: read.scope,
     subjectOrganization: typeof read.subject.org_id === "string" ? read.subject.org_id : null,
+    subjectImpersonation: impersonationOf(read.subject),
   });
 }
 

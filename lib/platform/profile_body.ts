@@ -1,6 +1,7 @@
 /**
- * The profile fields a Platform API body may set (POST and PATCH /api/platform/users): the OpenID Connect
- * profile claims Astapa keeps. Bounded here so a huge value is a 400 before any SQL; the rules themselves
+ * The profile fields a Platform API body may set (POST and PATCH /api/platform/users), and the dashboard's profile
+ * form with them (routes/dashboard/projects/[id]/users/[sub]/profile.tsx): the OpenID Connect profile claims
+ * Astapa keeps. Bounded here so a huge value is a 400 before any SQL; the rules themselves
  * (lengths, no control or invisible characters, an https picture, a BCP 47 locale, a known time zone, a birthdate
  * not in the future) are the database's
  * (db/api/profile.sql), which answers a breach as a validation_failed naming the field.
@@ -34,6 +35,15 @@ export const PROFILE_FIELDS = {
   ),
   gender: text(1000, "gender").describe("Free text, at most 64 characters (female, male, or any other)."),
 };
+
+/**
+ * The profile field a database refusal names (astapa.profile_problem's messages start with the field's name), or
+ * null for a refusal of something else.
+ */
+export function refusedProfileField(description: string | undefined): keyof typeof PROFILE_FIELDS | null {
+  const field = description?.match(/^([a-z_]+) /)?.[1] ?? "";
+  return Object.hasOwn(PROFILE_FIELDS, field) ? field as keyof typeof PROFILE_FIELDS : null;
+}
 
 /** The profile keys present in a parsed body. */
 export function profileInput(body: ProfileInput): ProfileInput {

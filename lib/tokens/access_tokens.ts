@@ -32,7 +32,7 @@ export type UserGrant = {
   access_ttl: number;
   refresh_expires_in?: number;
   /** Support staff signed in as the person (docs/impersonation.md): RFC 8693's act, in both tokens. */
-  act?: { sub: string };
+  act?: { sub: string; impersonation_id: string };
   /** The lookup id of the refresh token the grant created (null: a retry answered with an older token). */
   refresh_token_id?: string | null;
   /** The hosted-login session's public id (OIDC Back-Channel Logout's sid), in the ID token. */

@@ -22,7 +22,10 @@ export type MasterKeys = {
   successor: KeyObject;
   /** AES-256-GCM: seals payment provider secrets (per-project Xendit keys) at rest. */
   payments: CryptoKey;
-  /** AES-256-GCM: seals sign-in provider secrets (per-project Google/GitHub) and the social-login cookie. */
+  /**
+   * AES-256-GCM: seals sign-in provider secrets (per-project Google/GitHub), the social-login cookie and the pending
+   * sign-in cookie (lib/login/pending_login.ts).
+   */
   social: CryptoKey;
   /** AES-256-GCM: seals users' authenticator-app (TOTP) secrets at rest and in the enrolment form. */
   factors: CryptoKey;

@@ -31,3 +31,18 @@ export async function verifyAccessToken(
 
 /** User tokens carry a numeric sub; machine tokens carry the client id. */
 export const isUserToken = (claims: AccessTokenClaims) => /^\d+$/.test(claims.sub);
+
+/**
+ * The impersonation an access token was issued under (docs/impersonation.md), or null: the innermost act's
+ * impersonation_id, as a token exchange nests the act of the token it exchanged under its own.
+ */
+export function impersonationOf(claims: AccessTokenClaims): string | null {
+  let act: unknown = claims.act;
+  // A token of ours nests one act per exchange; the bound only keeps a forged depth from looping long.
+  for (let depth = 0; depth < 32 && act !== null && typeof act === "object"; depth++) {
+    const { act: inner, impersonation_id: id } = act as { act?: unknown; impersonation_id?: unknown };
+    if (inner === undefined) return typeof id === "string" ? id : null;
+    act = inner;
+  }
+  return null;
+}

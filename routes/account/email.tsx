@@ -104,6 +104,7 @@ export const handler: Handlers<EmailData> = {
       const code = toAppError(error).code;
       if (code === "invalid_grant") return show(c, target, "", { error: "emailLinkExpired" }, 400);
       if (code === "conflict") return show(c, target, "", { error: "emailTaken" }, 409);
+      if (code === "email_managed_by_sso") return show(c, target, "", { error: "emailManaged" }, 403);
       throw error;
     }
     return show(c, target, "", { done });

@@ -43,6 +43,7 @@ const PROBLEMS = [
   "staleForm",
   "lastOwner",
   "impersonated",
+  "emailManaged",
 ] as const;
 
 const Shown = z.object({
@@ -91,6 +92,7 @@ export const handler: Handlers<AccountPageData> = {
       if (code === "forbidden") return signInToAccount(c, target, pickLang(c), true);
       // Support staff signed in as the person: the page says only the person may (docs/impersonation.md).
       if (code === "impersonated") return back(c, target, { problem: "impersonated" });
+      if (code === "email_managed_by_sso") return back(c, target, { problem: "emailManaged" });
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
       if (code === "conflict" && change.kind === "leaveOrganization") {
         return back(c, target, { problem: "lastOwner" });

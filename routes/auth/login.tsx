@@ -43,6 +43,7 @@ import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { emailCodesEnabled } from "@/lib/login/email_codes.ts";
 import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
 import { BotCheck } from "@/components/login/BotCheck.tsx";
+import { impersonatedSignInAgain, openedByImpersonation } from "@/lib/login/impersonated_sign_in_again.ts";
 
 // No password at all is a wrong one (a password-free project's page posts only the email: refused below).
 const SignInForm = AuthForm.extend({
@@ -63,8 +64,8 @@ export const handler: Handlers<AuthPageData> = {
     const pending = await pendingLoginPage(c, request, query);
     if (pending) return pending;
     const session = readSession(c, request.project.id);
+    const live = session ? await liveSession(c.var.deps.sql, request.project.id, session) : null;
     if (session && request.prompt !== "login") {
-      const live = await liveSession(c.var.deps.sql, request.project.id, session);
       // OIDC max_age: a sign-in older than the app accepts is asked for again, like prompt=login.
       const fresh = live && (request.maxAge === undefined ||
         Date.now() / 1000 - live.auth_time <= request.maxAge);
@@ -101,6 +102,8 @@ export const handler: Handlers<AuthPageData> = {
         });
       }
     }
+    // A fresh sign-in asked of a session support opened as the person: the actor has none of the person's factors.
+    if (live && openedByImpersonation(live.amr)) return impersonatedSignInAgain(c, request, query);
     if (request.prompt === "create") return c.redirect(`/auth/signup?${requestQuery(query)}`, 303);
     if (request.prompt === "none") {
       // OIDC Core §3.1.2.6: the app asked not to show anything; nobody is signed in here.

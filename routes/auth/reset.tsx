@@ -42,7 +42,7 @@ export const handler: Handlers<AuthPageData> = {
       return authPage(authPageData(c, request, query), "resetTitle", 403);
     }
     // A mailed /auth/start link's token rides in its cookie, not in this URL (lib/login/pending_login.ts).
-    const fromCookie = query.get("token") ? undefined : pendingResetToken(c, request.project.id);
+    const fromCookie = query.get("token") ? undefined : await pendingResetToken(c, request.project.id);
     if (fromCookie) return await pendingResetPage(c, request, query, fromCookie);
     const token = query.get("token") ?? "";
     // A used or expired link says so at once, not after a new password was typed.
@@ -62,7 +62,7 @@ export const handler: Handlers<AuthPageData> = {
       form.password,
     );
     if (weak) return again({ error: weak }, 422);
-    const fromCookie = form.token ? undefined : pendingResetToken(c, request.project.id);
+    const fromCookie = form.token ? undefined : await pendingResetToken(c, request.project.id);
     let userId: string;
     try {
       userId = await resetPassword(
@@ -79,7 +79,7 @@ export const handler: Handlers<AuthPageData> = {
       if (sso) return sso;
       throw error;
     }
-    if (fromCookie) writePendingLogin(c, null);
+    if (fromCookie) await writePendingLogin(c, request.project.id, null);
     // The reset link may have been requested by someone else for a client of theirs: no code without consent
     // (issue 17 #8). A new password does not skip the second factor: the mailbox is one factor, not two.
     return await afterFirstFactor(c, request, query, userId, ["pwd"], { consentFirst: !!request.thirdParty });
@@ -93,7 +93,7 @@ export const handler: Handlers<AuthPageData> = {
 async function pendingResetPage(c: Ctx, request: AuthorizeRequest, query: URLSearchParams, token: string) {
   const pending = await pendingLogin(c.var.deps.sql, request.project.id, token);
   if (pending?.kind !== "reset_password") {
-    writePendingLogin(c, null);
+    await writePendingLogin(c, request.project.id, null);
     return authPage(authPageData(c, request, query, { error: "linkExpired" }), "resetTitle", 400);
   }
   return authPage(authPageData(c, request, query, { email: pending.email }), "resetTitle");

@@ -25,7 +25,7 @@ export const handler: Handlers = {
     }
     // Removed after the mail went: nowhere to start the sign-in.
     if (!pending.initiate_login_uri) throw new AppError("initiate_login_uri_missing");
-    writePendingLogin(c, link);
+    await writePendingLogin(c, link.projectId, link.token);
     const target = new URL(pending.initiate_login_uri);
     target.searchParams.set("iss", c.var.deps.config.baseUrl);
     target.searchParams.set("login_hint", pending.email);

@@ -6,8 +6,8 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "@/lib/app_env.ts";
-import { AppError } from "@/lib/http/errors.ts";
-import { bodyKind, formToObject } from "@/lib/http/body.ts";
+import { AppError, closedMidBody } from "@/lib/http/errors.ts";
+import { bodyKind, formToObject, readText } from "@/lib/http/body.ts";
 import { constantTimeEqual, readSession } from "@/lib/dashboard/session.ts";
 import { assertMayReachProject } from "@/lib/dashboard/access.ts";
 import { fromAnotherSite } from "@/lib/login/browser.ts";
@@ -37,7 +37,7 @@ export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
       throw new AppError("forbidden", { description: "Dashboard forms are posted from the dashboard only." });
     }
     // Hono keeps the body, so the handler reads the same form again.
-    const sent = multipart ? await multipartCsrf(c) : formToObject(await c.req.text()).csrf;
+    const sent = multipart ? await multipartCsrf(c) : formToObject(await readText(c)).csrf;
     if (typeof sent !== "string" || !constantTimeEqual(sent, signedIn.csrf)) {
       throw new AppError("forbidden", {
         description:
@@ -57,6 +57,7 @@ async function multipartCsrf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promi
     return (await c.req.formData()).get("csrf");
   } catch (cause) {
     if (cause instanceof AppError) throw cause; // the body limit
+    if (closedMidBody(cause)) throw new AppError("client_closed_request", { cause });
     throw new AppError("invalid_request", { description: "The form could not be read.", cause });
   }
 }

@@ -323,6 +323,7 @@ Deno.test("user page — sign out everywhere ends sessions and revokes refresh t
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   }]);
 });
 

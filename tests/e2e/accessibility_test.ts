@@ -10,9 +10,8 @@ import { createPlan } from "@/db/plans.ts";
 import { addMember } from "@/db/accounts.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { setProjectLogo } from "@/db/branding.ts";
@@ -239,11 +238,7 @@ for (const lang of ["en", "id"] as const) {
 Deno.test("accessibility — dashboard pages have no serious or critical axe violation", async () => {
   const { page, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     const base = `/dashboard/projects/${project.id}`;
     const found: string[] = [];
     const ayu = (await t.db.sql`select id::text from astapa.users where email = 'ayu@example.com'`)[0].id;

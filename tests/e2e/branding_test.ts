@@ -10,11 +10,10 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { addMember } from "@/db/accounts.ts";
 import { validateLogo } from "@/lib/branding/logo_image.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { pngOf } from "../helpers/logos.ts";
 
@@ -143,11 +142,7 @@ Deno.test("branding — the sign-in page shows the logo, name and colour; the ve
 Deno.test("branding — the dashboard's preview follows the colour as it is typed", async () => {
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.goto(`${t.origin}/dashboard/projects/${project.id}/settings/branding`);
     await page.locator('[data-island="BrandPreview"][data-hydrated="true"]').waitFor();
     const preview = page.locator(".brand-preview .button");

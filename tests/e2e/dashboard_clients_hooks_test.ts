@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { waitFor } from "../helpers/payments.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
@@ -14,7 +14,6 @@ import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
 import { listWebhookDeliveries } from "@/db/webhooks.ts";
 import { listSigningKeys } from "@/db/signing_keys.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { WebhookWorker } from "@/lib/webhooks/worker.ts";
 
 const t = await testApp({ listen: true });
@@ -41,11 +40,7 @@ const deliveryStatus = async () =>
 Deno.test("dashboard e2e — machine clients, signing keys and webhooks", async () => {
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.origin });
 
     // Machine clients: declare a scope, create a client, copy its secret; it is not shown again.

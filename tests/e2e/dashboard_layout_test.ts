@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -26,11 +25,7 @@ const base = `${t.origin}/dashboard/projects/${project.id}`;
 
 async function at(width: number) {
   const opened = await openPage({ viewport: { width, height: 900 } });
-  await opened.page.context().addCookies([{
-    name: SESSION_COOKIE,
-    value: developer.cookie.split("=")[1],
-    url: `${t.origin}/dashboard`,
-  }]);
+  await signInPage(opened.page, t, developer);
   return opened;
 }
 

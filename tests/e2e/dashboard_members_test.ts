@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -28,11 +27,7 @@ for (const javaScriptEnabled of [true, false]) {
     await addDeveloperTo(t, project.id, helper.accountId, "viewer");
     const { page, close } = await openPage({ javaScriptEnabled });
     try {
-      await page.context().addCookies([{
-        name: SESSION_COOKIE,
-        value: owner.cookie.split("=")[1],
-        url: `${t.origin}/dashboard`,
-      }]);
+      await signInPage(page, t, owner);
       await page.goto(`${t.origin}/dashboard/projects/${project.id}/members`);
       const helperRow = page.getByRole("row", { name: new RegExp(`helper-${suffix}@dev\\.example`) });
       await helperRow.getByLabel(`Role of helper-${suffix}@dev.example`).selectOption("admin");

@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -22,11 +21,7 @@ Deno.test("dashboard e2e — create a project, copy credentials, add a redirect 
   const developer = await signInDeveloper(t, "first@dev.example");
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.origin });
     await page.goto(`${t.origin}/dashboard`);
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Projects");

@@ -5,10 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
@@ -30,11 +29,7 @@ const base = `${t.origin}/dashboard/projects/${shop.project.id}`;
 Deno.test("dashboard e2e — plans: list in rupiah, create a plan; payments: a paid payment appears live", async () => {
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.goto(`${base}/plans`);
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Plans");
     assert.match(await page.locator('tr[data-plan="pro"]').innerText(), /Rp 99\.000\s+per month/);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { paidCheckout } from "../helpers/paid_checkouts.ts";
@@ -17,7 +17,6 @@ import { applyMethodCallback } from "@/db/linked_methods.ts";
 import { updatePlan } from "@/db/plans.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -49,11 +48,7 @@ Deno.test("dashboard e2e — start a user's trial, a refused second one, unlink 
 
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     const base = `${t.origin}/dashboard/projects/${p}`;
     await page.goto(`${base}/users/${trialist}`);
     const billing = page.locator("#billing");

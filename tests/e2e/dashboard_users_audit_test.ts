@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { signInDeveloper } from "../helpers/dashboard.ts";
+import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
 import { queueMail } from "@/db/billing.ts";
 import { tokenClaims } from "@/db/users.ts";
 import { sha256 } from "@/lib/secrets.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -41,11 +40,7 @@ Deno.test("dashboard e2e — edit claims, sign out everywhere, read the mail out
   });
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     const base = `${t.origin}/dashboard/projects/${project.id}`;
     await page.goto(`${base}/users/${ayu}`);
     assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "ayu@example.com");

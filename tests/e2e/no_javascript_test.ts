@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -48,11 +47,7 @@ for (const javaScriptEnabled of [false, true]) {
   Deno.test(`no JavaScript (${label}) — copy buttons only where they work; the client id is on the page to select`, async () => {
     const { page, close } = await openPage({ javaScriptEnabled });
     try {
-      await page.context().addCookies([{
-        name: SESSION_COOKIE,
-        value: developer.cookie.split("=")[1],
-        url: `${t.origin}/dashboard`,
-      }]);
+      await signInPage(page, t, developer);
       await page.goto(`${t.origin}${base}`);
       assert.ok(await page.getByText(project.clientId).first().isVisible());
       const copy = page.locator("button.copy");
@@ -73,11 +68,7 @@ for (const javaScriptEnabled of [false, true]) {
 Deno.test("no JavaScript — dashboard forms, empty-state links and the docs search work as plain HTML", async () => {
   const { page, close } = await openPage({ javaScriptEnabled: false });
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     // A form: add a redirect URI.
     await page.goto(`${t.origin}${base}`);
     await page.getByLabel("Add a redirect URI").fill("https://tanpa.example/second");

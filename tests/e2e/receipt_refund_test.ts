@@ -7,12 +7,11 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { setTaxSettings } from "@/db/receipts.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { seriousAxeViolations } from "../helpers/axe.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
@@ -48,11 +47,7 @@ Deno.test("receipts e2e — pay on the checkout page, open the receipt, refund i
     await page.getByRole("button", { name: "Simulate payment" }).click();
     await page.locator('[data-status="paid"]').waitFor({ timeout: 15_000 });
 
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     const receipts = `${t.origin}/dashboard/projects/${p}/receipts`;
     await page.goto(`${t.origin}/dashboard/projects/${p}/payments`);
     await page.getByRole("link", { name: "Receipts and refunds" }).click();

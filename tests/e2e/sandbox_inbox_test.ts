@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { submitForm } from "../helpers/login.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -26,11 +25,7 @@ await addDeveloperTo(t, project.id, developer.accountId, "viewer");
 
 async function signedInPage() {
   const opened = await openPage();
-  await opened.page.context().addCookies([{
-    name: SESSION_COOKIE,
-    value: developer.cookie.split("=")[1],
-    url: `${t.origin}/dashboard`,
-  }]);
+  await signInPage(opened.page, t, developer);
   return opened;
 }
 

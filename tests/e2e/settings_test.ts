@@ -5,11 +5,10 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
-import { addDeveloperTo, inviteDeveloper, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
-import { SESSION_COOKIE } from "@/lib/dashboard/session.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(async () => {
@@ -23,11 +22,7 @@ Deno.test("settings e2e — change a lifetime, get a readable refusal, delete wi
   await addDeveloperTo(t, project.id, developer.accountId, "owner");
   const { page, problems, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     const settingsUrl = `${t.origin}/dashboard/projects/${project.id}/settings`;
     await page.goto(settingsUrl);
     assert.match(await page.getByRole("heading", { level: 1 }).innerText(), /^Settings/);
@@ -69,11 +64,7 @@ Deno.test("settings e2e — mail: sender name and an Indonesian subject saved; a
   await addDeveloperTo(t, project.id, developer.accountId, "admin");
   const { page, close } = await openPage();
   try {
-    await page.context().addCookies([{
-      name: SESSION_COOKIE,
-      value: developer.cookie.split("=")[1],
-      url: `${t.origin}/dashboard`,
-    }]);
+    await signInPage(page, t, developer);
     await page.goto(`${t.origin}/dashboard/projects/${project.id}/settings`);
     await page.getByLabel("Sender name").fill("Warung <Kopi>");
     await page.getByRole("button", { name: "Save mail" }).click();

@@ -6,6 +6,7 @@ import { asApp } from "@/db/client.ts";
 import { addMember, type MemberRole } from "@/db/accounts.ts";
 import { linkConsoleAccount } from "@/db/dashboard.ts";
 import { csrfFor, SESSION_COOKIE, startSession } from "@/lib/dashboard/session.ts";
+import type { Page } from "playwright-core";
 import type { TestApp } from "./app.ts";
 import { seedUser } from "./identity.ts";
 
@@ -56,4 +57,13 @@ export function postAs(
     },
     body,
   }));
+}
+
+/** Signs a Chromium page in to the dashboard as the developer (their session cookie, for /dashboard only). */
+export async function signInPage(page: Page, t: TestApp, developer: TestDeveloper): Promise<void> {
+  await page.context().addCookies([{
+    name: SESSION_COOKIE,
+    value: developer.cookie.split("=")[1],
+    url: `${t.origin}/dashboard`,
+  }]);
 }

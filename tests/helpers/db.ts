@@ -4,6 +4,7 @@
  */
 import postgres from "postgres";
 import { createPool, type Sql } from "@/db/client.ts";
+import { conflictsRetried } from "@/db/conflicts.ts";
 
 export type TestDatabase = { name: string; url: string; sql: Sql; close(): Promise<void> };
 
@@ -18,6 +19,28 @@ export function testEnv(name: string): string {
   if (!value) throw new Error(`${name} is not set: run tests with \`deno task test\`, which provides it`);
   return value;
 }
+
+/**
+ * Fails the test in which Postgres detected a deadlock among the app's transactions. asApp runs a deadlock's
+ * victim again (db/conflicts.ts), so the race tests' outcomes would pass without this: a deadlock is a lock
+ * order to fix (docs/database.md "Lock order"), and every file that uses a test database says so.
+ */
+let deadlocksSeen = conflictsRetried.detectedDeadlocks;
+
+/**
+ * For a test that races two passes known to deadlock now and then and says so (each rolled back and tried
+ * again, as the scheduler does): the deadlocks detected so far do not fail it.
+ */
+export function toleratedDeadlocks(): void {
+  deadlocksSeen = conflictsRetried.detectedDeadlocks;
+}
+Deno.test.afterEach(() => {
+  const detected = conflictsRetried.detectedDeadlocks - deadlocksSeen;
+  deadlocksSeen = conflictsRetried.detectedDeadlocks;
+  if (detected) {
+    throw new Error(`Postgres detected ${detected} deadlock(s) that asApp ran again: a lock order to fix`);
+  }
+});
 
 /** A fresh database: migrated (from the template) or empty (`{ empty: true }`, for migration tests). */
 export async function testDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {

@@ -2,7 +2,8 @@
  * /account through the real app: signing in through the hosted login and back (callback, return_to only to
  * registered URIs), CSRF and Origin on every form, the fresh sign-in for sensitive changes, each change, the
  * email-change link (GET changes nothing; single use; the old address told; the page says whether it changed
- * the address or confirmed the person's own), another person's apps
+ * the address or confirmed the person's own; none for an address the organization's IdP manages), another
+ * person's apps
  * untouchable, the data download, and deletion (idempotent, gone from the Platform API).
  */
 import assert from "node:assert/strict";
@@ -178,6 +179,35 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   const again = await confirm();
   assert.equal(again.status, 400);
   await again.body?.cancel();
+});
+
+Deno.test("account — an address the organization's IdP manages: no change form, a posted one refused (en, id)", async () => {
+  const [org] = await asApp(
+    t.db.sql,
+    project.id,
+    (tx) => tx`select api.create_organization('Acme', 'acme', null) ->> 'id' as id`,
+  );
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.add_organization_domain(${org.id}, 'acme.example')`;
+    await tx`select api.verify_organization_domain(${org.id}, 'acme.example')`;
+    return tx`select api.put_sso_connection(${org.id}, 'https://idp.example', 'client-1', 'c2VhbGVk', true, true)`;
+  });
+  const b = await browser("dewi@acme.example");
+  const page = await (await b.get(`/account?${accountQuery}`)).text();
+  assert.match(page, /identity provider manages this address/);
+  assert.doesNotMatch(page, /name="action" value="email"/);
+  for (const [lang, said] of [["en", /changes there/], ["id", /diubah di sana/]] as const) {
+    const refused = await b.post(`/account?lang=${lang}`, {
+      action: "email",
+      email: "dewi@personal.example",
+    });
+    assert.equal(refused.status, 303);
+    const location = refused.headers.get("location")!;
+    assert.match(location, /problem=emailManaged/);
+    assert.match(await (await b.get(location)).text(), said);
+  }
+  const mails = await t.db.sql`select 1 from astapa.mail_outbox where to_address = 'dewi@personal.example'`;
+  assert.equal(mails.length, 0);
 });
 
 Deno.test("account — a link's page and what it did are titled for it: a new address, or the own one confirmed (en, id)", async () => {

@@ -10,9 +10,8 @@ import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject, seedUser } from "../helpers/identity.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
-import { basic } from "../helpers/oauth.ts";
-import { claimsOf, postForm } from "../helpers/token_client.ts";
-import { seedMachineClient, seedRegistry } from "../helpers/machine_clients.ts";
+import { ACTOR, impersonationFlows } from "../helpers/impersonation.ts";
+import { claimsOf } from "../helpers/token_client.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -24,90 +23,9 @@ const strict = await seedProject(sql, {
   settings: { mfa: { policy: "required" } },
 });
 const elsewhere = await seedProject(sql, { name: "Toko Lain", redirectUri: "https://lain.example/cb" });
-const ACTOR = "support:dewi@shop.example";
 
-let people = 0;
-const someone = () => `person-${++people}@imp.example`;
-
-async function api(p: SeededProject, method: string, path: string, body?: unknown) {
-  const res = await t.app.request(`/api/platform/users${path}`, {
-    method,
-    headers: {
-      authorization: basic(p.clientId, p.secret),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-async function impersonate(p: SeededProject, user: string, extra: Record<string, unknown> = {}) {
-  const made = await api(p, "POST", `/${user}/impersonations`, {
-    actor: ACTOR,
-    reason: "ticket 42",
-    ...extra,
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  return made.body as { id: string; url: string; expires_at: string; ends_at: string };
-}
-
-/** Opens the link as a browser would: the question page (GET), then its button (POST), then the page it shows. */
-async function open(browser: FormBrowser, url: string) {
-  const asked = await browser.get(new URL(url).pathname + new URL(url).search);
-  const askHtml = await asked.text();
-  assert.equal(asked.status, 200, askHtml.slice(0, 400));
-  const posted = await browser.post(askHtml, {});
-  assert.equal(posted.status, 303, (await posted.text()).slice(0, 400));
-  const shown = await browser.get(posted.headers.get("location")!);
-  return { askHtml, status: shown.status, html: await shown.text() };
-}
-
-/** The app's normal sign-in from this browser: a code when the session is found, then the token endpoint. */
-async function signIn(browser: FormBrowser, p: SeededProject, extra: Record<string, string> = {}) {
-  const query = new URLSearchParams({
-    client_id: p.clientId,
-    redirect_uri: p.redirectUri,
-    response_type: "code",
-    scope: "openid offline_access",
-    ...extra,
-  });
-  const res = await browser.get(`/auth/login?${query}`);
-  await res.body?.cancel();
-  if (res.status !== 303) return null;
-  const back = new URL(res.headers.get("location")!, t.origin);
-  const code = back.searchParams.get("code");
-  if (!code) return null;
-  const { res: tokenRes, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: p.redirectUri,
-    client_id: p.clientId,
-    client_secret: p.secret,
-    ...(extra.resource ? { resource: extra.resource } : {}),
-  });
-  assert.equal(tokenRes.status, 200, JSON.stringify(body));
-  return body as { access_token: string; id_token: string; refresh_token: string };
-}
-
-/** A new user of `p`, impersonated in a new browser that opened the link and signed in to the app. */
-async function impersonatedSignIn(p: SeededProject) {
-  const user = await seedUser(sql, p.id, someone(), { verified: true });
-  const made = await impersonate(p, user);
-  const browser = new FormBrowser(t);
-  await open(browser, made.url);
-  const tokens = await signIn(browser, p);
-  assert.ok(tokens, "a code without any other step");
-  return { user, made, browser, tokens };
-}
-
-function refresh(p: SeededProject, refreshToken: string) {
-  return postForm(t, "/api/platform/token", {
-    grant_type: "refresh_token",
-    refresh_token: refreshToken,
-    client_id: p.clientId,
-    client_secret: p.secret,
-  });
-}
+const { someone, api, impersonate, open, signIn, impersonatedSignIn, refresh, exchangingServer } =
+  impersonationFlows(t);
 
 async function audited(p: SeededProject, action: string) {
   return await sql`select actor, target, details from astapa.audit_log where project_id = ${p.id}
@@ -142,8 +60,9 @@ Deno.test("impersonation — create, open, authorize, token: act names the actor
   const access = claimsOf(tokens.access_token);
   const id = claimsOf(tokens.id_token);
   assert.equal(access.sub, user);
-  assert.deepEqual(access.act, { sub: ACTOR });
-  assert.deepEqual(id.act, { sub: ACTOR });
+  const act = { sub: ACTOR, impersonation_id: made.id };
+  assert.deepEqual(access.act, act);
+  assert.deepEqual(id.act, act);
   assert.deepEqual(access.amr, ["imp"]);
   assert.ok(
     (access.exp as number) <= Date.parse(made.ends_at) / 1000 + 1,
@@ -152,8 +71,8 @@ Deno.test("impersonation — create, open, authorize, token: act names the actor
 
   const refreshed = await refresh(shop, tokens.refresh_token);
   assert.equal(refreshed.res.status, 200, JSON.stringify(refreshed.body));
-  assert.deepEqual(claimsOf(refreshed.body.access_token).act, { sub: ACTOR });
-  assert.deepEqual(claimsOf(refreshed.body.id_token ?? refreshed.body.access_token).act, { sub: ACTOR });
+  assert.deepEqual(claimsOf(refreshed.body.access_token).act, act);
+  assert.deepEqual(claimsOf(refreshed.body.id_token ?? refreshed.body.access_token).act, act);
   const [latest] = await sql`select bool_and(r.expires_at <= i.ends_at) as capped, count(*)::int as tokens
     from astapa.refresh_tokens r join astapa.impersonations i on i.project_id = r.project_id
       and i.id = r.impersonation_id
@@ -288,7 +207,7 @@ Deno.test("impersonation — a browser holding another person's session: it is e
   const tokens = await signIn(browser, shop);
   assert.ok(tokens);
   assert.equal(claimsOf(tokens.access_token).sub, user);
-  assert.deepEqual(claimsOf(tokens.access_token).act, { sub: ACTOR });
+  assert.deepEqual(claimsOf(tokens.access_token).act, { sub: ACTOR, impersonation_id: made.id });
   const [audit] = await audited(shop, "user.impersonated").then((rows) =>
     rows.filter((a) => a.details.impersonation_id === made.id)
   );
@@ -296,11 +215,11 @@ Deno.test("impersonation — a browser holding another person's session: it is e
 });
 
 Deno.test("impersonation — a project that requires MFA does not ask the actor for the person's factor", async () => {
-  const { tokens } = await impersonatedSignIn(strict);
+  const { tokens, made } = await impersonatedSignIn(strict);
   const access = claimsOf(tokens.access_token);
   assert.deepEqual(access.amr, ["imp"]);
   assert.equal(access.acr, "0");
-  assert.deepEqual(access.act, { sub: ACTOR });
+  assert.deepEqual(access.act, { sub: ACTOR, impersonation_id: made.id });
 });
 
 Deno.test("impersonation — a stale form opens nothing: 403, the question again", async () => {
@@ -373,14 +292,7 @@ Deno.test("impersonation — the account page refuses the person's sensitive cha
 Deno.test("impersonation — token exchange nests the actor and passes on no more time than the subject has left", async () => {
   const NOTES = "https://notes.shop.example/mcp";
   const CALENDAR = "https://calendar.shop.example/api";
-  await seedRegistry(sql, shop.id, { resources: [NOTES, CALENDAR], scopes: ["notes:read"] });
-  const server = await seedMachineClient(sql, shop.id, { name: "Notes MCP" });
-  const allowed = await t.app.request("/api/platform/token-exchange", {
-    method: "PUT",
-    headers: { authorization: basic(shop.clientId, shop.secret), "content-type": "application/json" },
-    body: JSON.stringify({ actor: server.clientId, resource: CALENDAR }),
-  });
-  assert.ok(allowed.ok, await allowed.text());
+  const { server, exchange } = await exchangingServer(shop, NOTES, CALENDAR);
 
   const user = await seedUser(sql, shop.id, someone(), { verified: true });
   const made = await impersonate(shop, user, { minutes: 2 });
@@ -389,15 +301,11 @@ Deno.test("impersonation — token exchange nests the actor and passes on no mor
   const tokens = await signIn(browser, shop, { scope: "notes:read", resource: NOTES });
   assert.ok(tokens);
   const subject = claimsOf(tokens.access_token);
-  assert.deepEqual(subject.act, { sub: ACTOR });
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
-    subject_token: tokens.access_token,
-    subject_token_type: "urn:ietf:params:oauth:token-type:access_token",
-    resource: CALENDAR,
-  }, { authorization: basic(server.clientId, server.secret) });
+  const act = { sub: ACTOR, impersonation_id: made.id };
+  assert.deepEqual(subject.act, act);
+  const { res, body } = await exchange(tokens.access_token);
   assert.equal(res.status, 200, JSON.stringify(body));
   const exchanged = claimsOf(body.access_token);
-  assert.deepEqual(exchanged.act, { sub: server.clientId, act: { sub: ACTOR } });
+  assert.deepEqual(exchanged.act, { sub: server.clientId, act }, "the impersonation travels with its actor");
   assert.ok((exchanged.exp as number) <= (subject.exp as number), "not past the impersonation's end");
 });

@@ -119,8 +119,8 @@ Deno.test("IdP-initiated SAML — tile → ACS → initiate_login_uri → the ap
   assert.equal(target.searchParams.get("iss"), t.origin);
   assert.equal(target.searchParams.get("login_hint"), "wulan@acme.test");
   assert.equal(target.searchParams.get("target_link_uri"), "https://app.example/reports?tab=1");
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("astapa_pending_login="))!;
-  assert.match(cookie, /^astapa_pending_login=proj_[a-z2-7]{16}\.[\w-]{43};/);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`astapa_pending_login_${project.id}=`))!;
+  assert.match(cookie, new RegExp(`^astapa_pending_login_${project.id}=[\\w-]{60,};`), "the token sealed");
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Lax/);
   assert.deepEqual(await s.footprint(), before, "the ACS signs nobody in");
@@ -148,7 +148,7 @@ Deno.test("IdP-initiated SAML — tile → ACS → initiate_login_uri → the ap
   assert.equal(`${back.origin}${back.pathname}`, project.redirectUri);
   assert.equal(back.searchParams.get("state"), "app-state-7", "the app's own state");
   assert.ok(
-    done.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)),
+    done.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)),
     "the cookie is cleared",
   );
   // Without the app's verifier the code is worth nothing; with it, the SSO user's tokens.
@@ -185,7 +185,7 @@ Deno.test("IdP-initiated SAML — the same Response posted again is refused; not
   assert.match(await replay.text(), /could not confirm who you are/);
   assert.equal(t.logs.filter((l) => l.msg === "sso_sign_in_stopped").at(-1)!.reason, "saml_replay");
   assert.equal(await pendingCount(), pending, "a replay records nothing");
-  assert.equal(replay.headers.getSetCookie().some((c) => c.startsWith("astapa_pending_login=proj_")), false);
+  assert.equal(replay.headers.getSetCookie().some((c) => c.startsWith("astapa_pending_login")), false);
 });
 
 Deno.test("IdP-initiated SAML — refused like an SP-initiated answer: other audience, expired, unsigned, an answer to a request, outside the domains", async () => {
@@ -217,7 +217,7 @@ Deno.test("IdP-initiated SAML — refused like an SP-initiated answer: other aud
     assert.match(text, says);
     assert.equal(t.logs.filter((l) => l.msg === "sso_sign_in_stopped").at(-1)!.reason, reason);
     assert.deepEqual([await s.footprint(), await pendingCount()], before, `${reason}: nothing created`);
-    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith("astapa_pending_login=proj_")), false);
+    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith("astapa_pending_login")), false);
   }
 });
 
@@ -272,7 +272,7 @@ Deno.test("IdP-initiated SAML — another login_hint, prompt=none, another proje
   assert.equal(direct.status, 303);
   assert.match(direct.headers.get("location")!, /^\/auth\/login\?/);
 
-  // Another project's request with this cookie: ignored and cleared.
+  // Another project's request: its sign-in page neither reads nor clears this project's cookie.
   const otherQuery = new URLSearchParams({
     response_type: "code",
     client_id: s.other.clientId,
@@ -282,14 +282,22 @@ Deno.test("IdP-initiated SAML — another login_hint, prompt=none, another proje
   });
   const other = await get(`/auth/login?${otherQuery}`, jar);
   assert.equal(other.status, 200);
-  assert.ok(other.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)));
+  assert.deepEqual(other.headers.getSetCookie().filter((c) => c.startsWith("astapa_pending_login")), []);
+  const still = await login(jar, "wulan@acme.test");
+  assert.match(
+    still.res.headers.get("location") ?? "",
+    /^\/auth\/sso\/portal\?/,
+    "still pending at its project",
+  );
 
   // Expired: the sign-in page as usual, and the cookie cleared.
   await t.db.sql`update astapa.sso_pending_sign_ins set expires_at = now() - interval '1 second'
     where project_id = ${project.id} and used_at is null`;
   const expired = await login(jar, "wulan@acme.test");
   assert.equal(expired.res.status, 200);
-  assert.ok(expired.res.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)));
+  assert.ok(
+    expired.res.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)),
+  );
 });
 
 Deno.test("IdP-initiated SAML — login CSRF: an attacker's own Response in the victim's browser names the attacker's account; Cancel drops it", async () => {
@@ -308,7 +316,7 @@ Deno.test("IdP-initiated SAML — login CSRF: an attacker's own Response in the 
   const cancel = await choose(form, "cancel");
   assert.equal(cancel.status, 303);
   assert.match(cancel.headers.get("location")!, /^\/auth\/login\?/);
-  assert.ok(cancel.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)));
+  assert.ok(cancel.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)));
   assert.deepEqual(await s.footprint(), before, "Cancel signs nobody in");
   // A forged Continue (no CSRF token of this browser) does nothing either.
   const forged = await choose(form, "continue", { cookie: jar, csrf: "forged" });

@@ -25,6 +25,7 @@ import { payCheckout } from "../helpers/paid_checkouts.ts";
 import { organizationPortal } from "../helpers/organization_portal.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
 import { createCheckout } from "@/db/payments.ts";
+import { sealPendingLogin } from "@/lib/login/pending_login.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -230,7 +231,10 @@ const CASES: Record<string, Case | Case[]> = {
           tx`select api.record_sso_pending_sign_in(${portalConnection}, ${await sha256(token)}, ${email},
                                                  ${email}, '{}'::jsonb)`,
       );
-      browser.cookies.set("astapa_pending_login", `${tiled.id}.${token}`);
+      browser.cookies.set(
+        `astapa_pending_login_${tiled.id}`,
+        await sealPendingLogin(t.deps.masterKeys.social, tiled.id, token),
+      );
       return {
         browser,
         page: `/auth/sso/portal?${query(tiled, { login_hint: email, lang })}`,

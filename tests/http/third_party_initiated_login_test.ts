@@ -92,7 +92,9 @@ Deno.test("admin reset — mail → /auth/start → initiate_login_uri → the a
     assert.equal(target.searchParams.get("login_hint"), "ayu@toko.example");
     assert.equal(target.searchParams.get("t"), null, "the token stays on Astapa's side");
     const [cookie] = opened.headers.getSetCookie();
-    assert.match(cookie, /^astapa_pending_login=proj_[a-z2-7]{16}\.[\w-]{43};/);
+    // The project's own cookie, the token sealed in it: a copy of the cookie tells nobody the mailed link.
+    assert.match(cookie, new RegExp(`^astapa_pending_login_${project.id}=[\\w-]{60,};`));
+    assert.ok(!cookie.includes(new URL(link, t.origin).searchParams.get("t")!), "never the token itself");
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Lax/);
     assert.match(cookie, /Max-Age=600/);
@@ -124,7 +126,7 @@ Deno.test("admin reset — mail → /auth/start → initiate_login_uri → the a
   assert.equal(`${back.origin}${back.pathname}`, project.redirectUri);
   assert.equal(back.searchParams.get("state"), "app-state-1", "the app's own state");
   assert.ok(
-    done.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)),
+    done.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)),
     "the pending action is cleared once done",
   );
   const token = await t.app.request("/api/platform/token", {
@@ -168,10 +170,13 @@ Deno.test("admin reset — an expired link opens nothing, and its cookie is clea
   const login = await get(`/auth/login?${query}`, jar);
   assert.equal(login.status, 200, "the ordinary sign-in page");
   assert.match(await login.text(), /name="password"/);
-  assert.ok(login.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)), "cleared");
+  assert.ok(
+    login.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)),
+    "cleared",
+  );
 });
 
-Deno.test("admin reset — a pending cookie of another project is ignored and cleared; another address's is ignored", async () => {
+Deno.test("admin reset — another project's sign-in page leaves a pending action alone; another address's is ignored", async () => {
   const sub = await seedPasswordUser(sql, other.id, "citra@lain.example", "old password of citra");
   assert.equal((await platformApi(t, other)("POST", `/users/${sub}/password-reset`)).status, 202);
   const jar = mergeCookies("", await get(await startLinkIn("citra@lain.example", 1)));
@@ -179,7 +184,11 @@ Deno.test("admin reset — a pending cookie of another project is ignored and cl
   await seedPasswordUser(sql, project.id, "citra@lain.example", "toko password of citra");
   const here = await get(`/auth/login?${(await appRequest(project, "citra@lain.example")).query}`, jar);
   assert.equal(here.status, 200);
-  assert.ok(here.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)));
+  assert.deepEqual(
+    here.headers.getSetCookie().filter((c) => c.startsWith("astapa_pending_login")),
+    [],
+    "the other project's cookie is neither read nor cleared",
+  );
   // Its own project, another login_hint: the sign-in page, the cookie kept for its own address.
   const elsewhere = await get(`/auth/login?${(await appRequest(other, "dewi@lain.example")).query}`, jar);
   assert.equal(elsewhere.status, 200);
@@ -375,7 +384,10 @@ Deno.test("admin reset — login CSRF: someone's link opened in another's browse
   const used = await get(`/auth/reset?${query}`, jar);
   assert.equal(used.status, 400);
   assert.match(await used.text(), /unknown, already used or expired/);
-  assert.ok(used.headers.getSetCookie().some((c) => /^astapa_pending_login=;/.test(c)), "cleared");
+  assert.ok(
+    used.headers.getSetCookie().some((c) => c.startsWith(`astapa_pending_login_${project.id}=;`)),
+    "cleared",
+  );
 });
 
 Deno.test("/auth/start — an initiate_login_uri removed after the mail went: a readable page (409, en and id), no redirect, no cookie", async () => {

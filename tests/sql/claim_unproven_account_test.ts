@@ -142,6 +142,7 @@ Deno.test("astapa.claim_unproven_account — email: every way in another person 
     device_authorizations: 0,
     email_changes: 1,
     mfa_challenges: 1,
+    impersonation_links: 0,
     phone_number: 1,
   });
   assert.deepEqual(await left(db.sql, project.id, victim), {

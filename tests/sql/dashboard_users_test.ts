@@ -385,6 +385,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   const after = await in_(p.id, (tx) => listLoginSessions(tx, p.id, ayu));
   assert.ok(after.every((s) => !s.live && s.ended_at !== null));
@@ -409,6 +410,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
       device_authorizations: 0,
       email_changes: 0,
       mfa_challenges: 0,
+      impersonation_links: 0,
     },
   });
   assert.deepEqual(await in_(p.id, (tx) => signOutEverywhere(tx, p.id, ayu)), {
@@ -418,6 +420,7 @@ Deno.test("api.list_login_sessions / sign_out_everywhere — sessions end, refre
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   await rejectsAs(in_(p.id, (tx) => signOutEverywhere(tx, p.id, "999999")), "not_found");
   await rejectsAs(in_(p.id, (tx) => listLoginSessions(tx, p.id, "999999")), "not_found");

@@ -84,3 +84,65 @@ Deno.test("api.delete_project — during a revocation that audits after it revok
   assert.equal(project_.deleted, true);
   assert.equal(await liveTokens(project.id), 0);
 });
+
+Deno.test("api.delete_project — locks only the users with a live token or session: an idle user's held row does not hold it up", async () => {
+  const { project } = await doomed("Quiet", "del-quiet-rt");
+  const idle = await seedUser(db.sql, project.id, "idle@example.com", { verified: true });
+  // Another transaction holds the row of a user with nothing to revoke (an admin's change, say). A deletion that
+  // locked every user's row (a write per row: a million for a project of a million people) waited for it; this
+  // one does not, which a lock timeout shows without timing anything.
+  const result = await db.sql.begin(async (tx) => {
+    await tx`select from astapa.users where project_id = ${project.id} and id = ${idle} for update`;
+    return await asApp(db.sql, project.id, async (app) => {
+      await app`set local lock_timeout = '5s'`;
+      return (await app`select api.delete_project(${project.id}, 'Quiet') as r`)[0].r;
+    }, { actor: "account:1" });
+  });
+  assert.equal(result.deleted, true);
+  assert.equal(await liveTokens(project.id), 0, "the live user's token is revoked");
+});
+
+Deno.test("api.delete_project — a token committed while it runs by a transaction that named the project is revoked by its last pass", async () => {
+  const { project } = await doomed("Late", "del-late-rt0");
+  const newcomer = await seedUser(db.sql, project.id, "newcomer@example.com", { verified: true });
+  let deleting: Promise<PromiseSettledResult<unknown>> | undefined;
+  await db.sql.begin(async (tx) => {
+    // A first sign-in of someone with nothing live yet, which audits (a row naming the project: its key share)
+    // and issues a token; the deletion starts meanwhile and waits for it at the client id's change.
+    await tx`insert into astapa.audit_log (project_id, actor, action, target, details)
+      values (${project.id}, 'app', 'user.sign_in', ${`user:${newcomer}`}, '{}')`;
+    await tx`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+        expires_at, auth_time)
+      values (${project.id}, ${await sha256(
+      "del-late-rt1",
+    )}, gen_random_uuid(), ${newcomer}, ${project.clientId},
+        'openid', now() + interval '1 day', now())`;
+    deleting = deleteProject(project.id, "Late").then(
+      (value) => ({ status: "fulfilled", value }) as const,
+      (reason) => ({ status: "rejected", reason }) as const,
+    );
+    await waitForLockWaiter(db.sql);
+  });
+  const deleted = await deleting!;
+  assert.equal(deleted.status, "fulfilled", String((deleted as PromiseRejectedResult).reason));
+  assert.equal(await liveTokens(project.id), 0, "the newcomer's token is revoked too");
+});
+
+Deno.test("api.rotate_refresh_token — a token of a deleted project left live is refused (AS4G0)", async () => {
+  const { project } = await doomed("Gone", "del-gone-rt0");
+  await deleteProject(project.id, "Gone");
+  // As a token an issuance under way committed after the deletion would be: live, in a deleted project.
+  await db.sql`update astapa.refresh_tokens set revoked_at = null, revoked_reason = null
+    where project_id = ${project.id}`;
+  await assert.rejects(
+    asApp(
+      db.sql,
+      project.id,
+      async (tx) =>
+        await tx`select api.rotate_refresh_token(${await sha256("del-gone-rt0")}, ${project.clientId},
+        ${await sha256("del-gone-rt1")}, null)`,
+    ),
+    (error: { code?: string; message?: string }) =>
+      error.code === "AS4G0" && /deleted/.test(error.message ?? ""),
+  );
+});

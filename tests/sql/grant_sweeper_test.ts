@@ -26,7 +26,13 @@ Deno.test("api.sweep_grants — old expired codes and week-dead families go; liv
   await db.sql`update astapa.refresh_tokens set revoked_at = now() - interval '8 days',
                  created_at = now() - interval '9 days' where token_hash = ${await sha256("dead-family")}`;
 
-  const none = { dynamic_clients: 0, client_metadata_documents: 0, abandoned_sign_ups: 0, dpop_proofs: 0 };
+  const none = {
+    dynamic_clients: 0,
+    client_metadata_documents: 0,
+    abandoned_sign_ups: 0,
+    dpop_proofs: 0,
+    impersonations: 0,
+  };
   assert.deepEqual(await sweep(), { authorization_codes: 1, refresh_tokens: 1, ...none });
   const left = await db.sql`select token_hash from astapa.refresh_tokens`;
   assert.equal(left.length, 1);

@@ -125,7 +125,7 @@ Deno.test("codes and refresh tokens — carry the impersonation: act, cut lifeti
     (tx) =>
       tx`select api.redeem_authorization_code(${code}, ${a.clientId}, ${a.redirectUri}, null, ${refresh})`,
   );
-  assert.deepEqual(grant.act, { sub: "support:ana" });
+  assert.deepEqual(grant.act, { sub: "support:ana", impersonation_id: made.id });
   assert.ok(grant.access_ttl <= 60, `access_ttl ${grant.access_ttl} cut to the minute left`);
   assert.ok(grant.refresh_expires_in <= 60);
   const successor = fresh();
@@ -136,7 +136,7 @@ Deno.test("codes and refresh tokens — carry the impersonation: act, cut lifeti
       tx`select api.rotate_refresh_token(${refresh}, ${a.clientId}, ${successor}, null, null,
         ${grant.refresh_token_id}::uuid)`,
   );
-  assert.deepEqual(rotated.act, { sub: "support:ana" });
+  assert.deepEqual(rotated.act, { sub: "support:ana", impersonation_id: made.id });
 
   await sql`update astapa.impersonations set ends_at = now() - interval '1 second',
     created_at = now() - interval '2 minutes', link_expires_at = now() - interval '1 minute' where id = ${made.id}`;

@@ -90,3 +90,37 @@ Deno.test("astapa.mail_texts_problem — markup is kept as text (escaped when ma
   const saved = await settingsUpdate(p.id, { mail_texts: texts });
   assert.deepEqual(saved.mail_texts, texts);
 });
+
+Deno.test("astapa.settings_size_problem — every kind worded in both languages at full length fits; the rest stays 16 KiB", async () => {
+  const p = await seedProject(db.sql);
+  const full = (letter: string) =>
+    Object.fromEntries(
+      Object.keys(MAIL_TEXT_KINDS).map((kind) => {
+        const parts = Object.fromEntries(
+          Object.entries(MAIL_TEXT_LIMITS).map(([part, longest]) => [part, letter.repeat(longest)]),
+        );
+        return [kind, { en: parts, id: parts }];
+      }),
+    );
+  const ascii = full("a");
+  assert.ok(JSON.stringify(ascii).length > 16384, "more than the other settings' budget");
+  assert.deepEqual((await settingsUpdate(p.id, { mail_texts: ascii })).mail_texts, ascii);
+  // Beside them, the other settings still have their 16 KiB, and no more.
+  const origins = Array.from({ length: 50 }, (_, i) => `https://${"x".repeat(280)}${i}.example`);
+  await settingsUpdate(p.id, { allowed_origins: origins });
+  const bigApp = { client_id: "g".repeat(500), client_secret_sealed: "A".repeat(3000) };
+  await rejectsAs(
+    settingsUpdate(p.id, { social_login: { google: bigApp, github: bigApp } }),
+    "validation_failed",
+    /16 KiB \(the mail texts aside\)/,
+  );
+  // In a four-byte script at full length they pass their own 128 KiB: refused, saying which budget.
+  await rejectsAs(
+    settingsUpdate(p.id, { mail_texts: full("😀") }),
+    "validation_failed",
+    /mail texts .* 128 KiB/,
+  );
+  const [row] = await db.sql`select settings -> 'mail_texts' = ${JSON.stringify(ascii)}::text::jsonb as kept
+                             from astapa.projects where id = ${p.id}`;
+  assert.equal(row.kept, true, "the refused change left the saved texts");
+});

@@ -32,6 +32,23 @@ Deno.test("migrate — applies every file once, in order, and records checksums"
   }
 });
 
+Deno.test("migrate — every run adds the zones Postgres knows that astapa.time_zones lacks (after an upgrade)", async () => {
+  const db = await testDatabase({ empty: true });
+  try {
+    await migrate(db.sql);
+    const [before] = await db.sql`select count(*)::int as n from astapa.time_zones`;
+    await db.sql`delete from astapa.time_zones where name in ('Asia/Jayapura', 'Pacific/Kanton')`;
+    assert.deepEqual(await migrate(db.sql), [], "nothing else to apply");
+    const back = await db.sql`select name from astapa.time_zones
+                              where name in ('Asia/Jayapura', 'Pacific/Kanton') order by name`;
+    assert.deepEqual(back.map((z) => z.name), ["Asia/Jayapura", "Pacific/Kanton"]);
+    const [after] = await db.sql`select count(*)::int as n from astapa.time_zones`;
+    assert.equal(after.n, before.n);
+  } finally {
+    await db.close();
+  }
+});
+
 Deno.test("migrate — instances starting together apply each migration exactly once", async () => {
   const db = await testDatabase({ empty: true });
   const pools = Array.from({ length: 4 }, () => createPool(db.url, { max: 2 }));

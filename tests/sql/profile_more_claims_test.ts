@@ -176,6 +176,14 @@ Deno.test("astapa.time_zones — pg_timezone_names' zones, without the posix/rig
   );
 });
 
+Deno.test("api.time_zones — every zone a zoneinfo may be, sorted, for the app role", async () => {
+  const zones = await appValue<string[]>(db.sql, project.id, (tx) => tx`select api.time_zones()`);
+  const names = (await db.sql`select name from astapa.time_zones`).map((row) => row.name as string);
+  assert.deepEqual([...zones].sort(), names.sort());
+  assert.deepEqual(zones, [...zones].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  assert.ok(zones.includes("Asia/Jakarta") && !zones.some((zone) => zone.startsWith("posix/")));
+});
+
 Deno.test("api.fill_profile — a provider's new fields fill empty ones; an unknown zone or a bad website is dropped", async () => {
   const cici = await seedUser(db.sql, project.id, "cici@example.com");
   await save(cici, { nickname: "Her own" });

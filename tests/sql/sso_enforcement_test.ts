@@ -3,7 +3,8 @@
  * (astapa.assert_sso_not_required) and every first-factor function that calls it, each refused at an SSO domain
  * and let through at another domain and once the connection is disabled; the subject links (an address changed at
  * the IdP keeps the account, a taken one is refused, a link moves to a new subject, goes with its connection and
- * its user); the links' policies as the owner project, another project and none.
+ * its user); the account page's own address change refused while the IdP manages the address; the links' policies
+ * as the owner project, another project and none.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
@@ -14,6 +15,7 @@ import { usePasskey } from "@/db/passkeys.ts";
 import { signInWithIdentity } from "@/db/social.ts";
 import { checkPhoneCode, startPhoneCode } from "@/db/phone.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
+import { accountOverview, changeAccount, confirmEmailChange } from "@/db/account.ts";
 import { appValue, rejectsAs, seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 
@@ -403,4 +405,58 @@ Deno.test("password sessions and challenges, resets — refused for an account a
   await rejectsAs(reset(), "sso_required");
   await whileDisabled(async () => assert.equal((await reset()).user_id, atDomain, "the link was not used"));
   assert.equal(await mailReset("pw@other.example", new Uint8Array(32).fill(4)), true);
+});
+
+Deno.test("astapa.assert_email_not_sso_managed — no address change of their own at the domain or linked to an enabled connection", async () => {
+  const signedIn = async (email: string) => {
+    const user = await seedUser(db.sql, a.id, email, { verified: true });
+    const hash = await sha256(`${email}-account`);
+    await call(a.id, (tx) => tx`select api.start_login_session(${user}, ${hash}, 3600, '{fed}', null)`);
+    return { user, hash };
+  };
+  const mail = { template: "account_notice", subject: "s", text: "t" };
+  const ask = (hash: Uint8Array, newEmail: string, token: string) =>
+    sha256(token).then((tokenHash) =>
+      changeAccount(db.sql, a.id, hash, { kind: "email", newEmail, tokenHash, freshSeconds: 600, mail })
+    );
+  const managed = async (hash: Uint8Array) =>
+    (await accountOverview(db.sql, a.id, hash, null))?.email_managed;
+  const email = async (user: string) =>
+    (await db.sql`select email from astapa.users where id = ${user}`)[0].email as string;
+
+  // At the domain: refused, and the page offers no change; with the connection off, an address like any other.
+  const atDomain = await signedIn("mgd.own@acme.example");
+  await rejectsAs(
+    ask(atDomain.hash, "mgd.own@personal.example", "m1"),
+    "email_managed_by_sso",
+    /changes there/,
+  );
+  assert.equal(await managed(atDomain.hash), true);
+  await whileDisabled(async () => {
+    assert.equal(await managed(atDomain.hash), false);
+    assert.equal(await ask(atDomain.hash, "mgd.own@personal.example", "m2"), true);
+  });
+  // Asked for while it was off, confirmed once it is on again: refused, the address kept, the link left unused.
+  await rejectsAs(
+    confirmEmailChange(db.sql, a.id, await sha256("m2"), mail),
+    "email_managed_by_sso",
+  );
+  assert.equal(await email(atDomain.user), "mgd.own@acme.example");
+  await whileDisabled(async () => {
+    assert.equal(await confirmEmailChange(db.sql, a.id, await sha256("m2"), mail), "changed");
+  });
+  assert.equal(await email(atDomain.user), "mgd.own@personal.example");
+
+  // Linked to the enabled connection, at another domain: the IdP's address all the same.
+  const linked = await signedIn("mgd.linked@other.example");
+  await db.sql`insert into astapa.sso_identities (project_id, connection_id, subject, user_id)
+               values (${a.id}, ${connection}, 'idp-linked', ${linked.user})`;
+  await rejectsAs(ask(linked.hash, "mgd.linked@elsewhere.example", "m3"), "email_managed_by_sso");
+  assert.equal(await managed(linked.hash), true);
+  await whileDisabled(async () => assert.equal(await managed(linked.hash), false));
+
+  // Neither: the person's own to change.
+  const free = await signedIn("mgd.free@other.example");
+  assert.equal(await managed(free.hash), false);
+  assert.equal(await ask(free.hash, "mgd.free@elsewhere.example", "m4"), true);
 });

@@ -59,6 +59,7 @@ Deno.test("api.sign_out_everywhere — a code issued before is void, one issued 
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${project.id}
     and action = 'user.sign_out_everywhere' and target = ${`user:${user}`}`;
@@ -116,6 +117,7 @@ Deno.test("api.reset_password — audited with the sessions, tokens, codes and s
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 1,
+    impersonation_links: 0,
   });
 });
 
@@ -141,6 +143,7 @@ Deno.test("api.disable_user — a code issued before stays void after a re-enabl
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   const after = await issueCode(db.sql, project, { userId: user });
   assertRedeemed(await redeemCode(db.sql, project, after, "void-disable-after"));
@@ -200,6 +203,7 @@ Deno.test("api.sign_out_everywhere — during a code redemption: it waits, and r
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   assert.equal(await liveRefreshTokens(user), 0);
 });

@@ -116,6 +116,7 @@ Deno.test("api.sign_out_everywhere — an approved device gets access_denied and
     device_authorizations: 2,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   assert.deepEqual(await auditDetails("user.sign_out_everywhere", user), counts);
 
@@ -183,6 +184,7 @@ Deno.test("api.disable_user — an approved device stays withdrawn after a re-en
     device_authorizations: 1,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   assertWithdrawn(await poll(device));
   assertIssued(await poll(theirs), neighbour);
@@ -229,6 +231,7 @@ Deno.test("api.sign_out_everywhere — during a poll's redemption: waits, revoke
     device_authorizations: 0,
     email_changes: 0,
     mfa_challenges: 0,
+    impersonation_links: 0,
   });
   assert.deepEqual(await refreshTokens(user), { all: 1, live: 0 });
 });

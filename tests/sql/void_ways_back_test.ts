@@ -1,9 +1,9 @@
 /**
  * astapa.void_ways_back (db/api/users.sql): the one function that closes every way back into an account — live
  * sessions, refresh tokens, unredeemed codes, approved and unpolled devices, pending address changes and open
- * second-step challenges, a sign-in's and a step-up's — counting each; another user's, and what is expired or
+ * second-step challenges, a sign-in's and a step-up's, and support's impersonation links not yet opened — counting each; another user's, and what is expired or
  * used already, left alone; sign_out false (a disable) keeps the sessions and refresh tokens. Then its five
- * callers, each answering or auditing the same six counts (an erasure revoking as user_disabled), and a sign-in's
+ * callers, each answering or auditing the same seven counts (an erasure revoking as user_disabled), and a sign-in's
  * challenge that a sign-out everywhere, a disable or an erasure now ends: it cannot be met after (and an erased
  * user cannot be re-enabled); and a challenge being met as an ender holds the user's row, which waits for it
  * instead of closing a cycle with it.
@@ -29,6 +29,7 @@ const NONE = {
   device_authorizations: 0,
   email_changes: 0,
   mfa_challenges: 0,
+  impersonation_links: 0,
 };
 
 let seeded = 0;
@@ -70,6 +71,15 @@ async function everyWayBack(sql: Sql, user: string) {
       values (${project.id}, ${await hash()}, ${user}, '{pwd}', now() - interval '20 minutes',
         now() + ${expired ? "-1 minute" : "10 minutes"}::interval)`;
   }
+  // Support's links: one still usable, one whose 5 minutes are up (dead already, not counted).
+  for (const expired of [false, true]) {
+    await sql`insert into astapa.impersonations (project_id, user_id, actor, token_hash, created_at,
+        link_expires_at, ends_at)
+      values (${project.id}, ${user}, 'support:ways', ${await hash()}, now() - ${
+      expired ? "10" : "1"
+    } * interval '1 minute',
+        now() + ${expired ? "-5 minutes" : "4 minutes"}::interval, now() + interval '30 minutes')`;
+  }
   await sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at,
       step_up_session_hash)
     values (${project.id}, ${await hash()}, ${user}, '{pwd}', now() + interval '10 minutes', ${session})`;
@@ -95,7 +105,9 @@ async function live(user: string): Promise<Counts> {
     (select count(*)::int from astapa.email_changes where user_id = ${user} and used_at is null
       and expires_at > now()) as email_changes,
     (select count(*)::int from astapa.mfa_challenges where user_id = ${user} and used_at is null
-      and expires_at > now()) as mfa_challenges`;
+      and expires_at > now()) as mfa_challenges,
+    (select count(*)::int from astapa.impersonations where user_id = ${user} and opened_at is null
+      and ended_at is null and link_expires_at > now()) as impersonation_links`;
   return { ...row };
 }
 
@@ -106,6 +118,7 @@ const EVERY = {
   device_authorizations: 1,
   email_changes: 1,
   mfa_challenges: 2,
+  impersonation_links: 1,
 };
 
 function voidWaysBack(user: string, signOut = true): Promise<Counts> {
@@ -144,7 +157,11 @@ Deno.test("astapa.void_ways_back — ends every kind, counted; another user's st
 Deno.test("astapa.void_ways_back — sign_out false keeps the sessions and refresh tokens, voids the rest", async () => {
   const user = await seedUser(db.sql, project.id, "ways-keep@example.com", { verified: true });
   await everyWayBack(db.sql, user);
-  assert.deepEqual(await voidWaysBack(user, false), { ...EVERY, sessions: 0, refresh_tokens: 0 });
+  assert.deepEqual(
+    await voidWaysBack(user, false),
+    { ...EVERY, sessions: 0, refresh_tokens: 0 },
+    "links too",
+  );
   assert.deepEqual(await live(user), { ...NONE, sessions: 2, refresh_tokens: 1 });
 });
 
@@ -159,7 +176,7 @@ Deno.test("astapa.void_ways_back — another project's user: nothing found, noth
   assert.equal(row.n, 1);
 });
 
-Deno.test("api.sign_out_everywhere — answers and audits the six counts, open challenges among them", async () => {
+Deno.test("api.sign_out_everywhere — answers and audits the seven counts, open challenges among them", async () => {
   const user = await seedUser(db.sql, project.id, "ways-sign-out@example.com", { verified: true });
   await everyWayBack(db.sql, user);
   const [answer] = await asApp(db.sql, project.id, (tx) => signOutEverywhere(tx, user)) as {
@@ -170,7 +187,7 @@ Deno.test("api.sign_out_everywhere — answers and audits the six counts, open c
   assert.deepEqual(await live(user), NONE);
 });
 
-Deno.test("api.reset_password — audits the six counts", async () => {
+Deno.test("api.reset_password — audits the seven counts", async () => {
   const user = await seedUser(db.sql, project.id, "ways-reset@example.com", { verified: true });
   await everyWayBack(db.sql, user);
   await asApp(db.sql, project.id, (tx) => reset(tx, user));
@@ -178,7 +195,7 @@ Deno.test("api.reset_password — audits the six counts", async () => {
   assert.deepEqual(await live(user), NONE);
 });
 
-Deno.test("astapa.claim_unproven_account — the six counts among what it removed; address changes deleted", async () => {
+Deno.test("astapa.claim_unproven_account — the seven counts among what it removed; address changes deleted", async () => {
   const user = await seedUser(db.sql, project.id, "ways-claim@example.com", { verified: false });
   await everyWayBack(db.sql, user);
   await asApp(db.sql, project.id, (tx) => claim(tx, user));
@@ -190,7 +207,7 @@ Deno.test("astapa.claim_unproven_account — the six counts among what it remove
   assert.equal(row.n, 0, "the claim removes the rows, used or not: each names an address someone else typed");
 });
 
-Deno.test("api.disable_user — audits the six counts; sessions and refresh tokens kept for a re-enable", async () => {
+Deno.test("api.disable_user — audits the seven counts; sessions and refresh tokens kept for a re-enable", async () => {
   const user = await seedUser(db.sql, project.id, "ways-disable@example.com", { verified: true });
   await everyWayBack(db.sql, user);
   await asApp(db.sql, project.id, (tx) => disable(tx, user));

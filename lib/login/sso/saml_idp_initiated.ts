@@ -66,7 +66,7 @@ export async function handIdpInitiatedToApp(
     ...identity,
     email,
   });
-  writePendingLogin(c, { projectId, token });
+  await writePendingLogin(c, projectId, token);
   const target = new URL(next.initiate_login_uri);
   target.searchParams.set("iss", config.baseUrl);
   target.searchParams.set("login_hint", email);

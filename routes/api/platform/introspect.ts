@@ -8,7 +8,7 @@ import {
 } from "@/lib/oauth/schemas.ts";
 import { accessTokenActive, introspectRefreshToken } from "@/db/tokens.ts";
 import { readRefreshToken } from "@/lib/tokens/refresh_tokens.ts";
-import { isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
+import { impersonationOf, isUserToken, verifyAccessToken } from "@/lib/tokens/verify_access_token.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
 import { confidentialClientsInHandler } from "@/lib/router/callers.ts";
 import { tokenHandleClient } from "@/lib/oauth/token_handle_client.ts";
@@ -48,10 +48,12 @@ export const handler: Handlers = {
     if (!claims || typeof claims.project_id !== "string") return c.json(INACTIVE, 200, headers);
     const mine = own ? claims.client_id === client.clientId : claims.project_id === client.projectId;
     if (!mine) return c.json(INACTIVE, 200, headers);
-    // The signature alone is not enough: a disabled person, or a project that has since turned the client's
-    // kind off (dynamic clients, metadata documents), ends the token here too.
+    // The signature alone is not enough: a disabled person, a project that has since turned the client's kind
+    // off (dynamic clients, metadata documents), or the end of the impersonation it was issued under ends the
+    // token here too (docs/impersonation.md).
     const userId = isUserToken(claims) ? claims.sub : null;
-    if (!(await accessTokenActive(sql, claims.project_id, userId, String(claims.client_id)))) {
+    const issued = { userId, clientId: String(claims.client_id), impersonationId: impersonationOf(claims) };
+    if (!(await accessTokenActive(sql, claims.project_id, issued))) {
       return c.json(INACTIVE, 200, headers);
     }
     // RFC 9449 §6.2: a bound token says so, and its cnf.jkt (among the claims) names the key it needs.

@@ -2,7 +2,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { userInfo } from "@/db/tokens.ts";
-import { isUserToken } from "@/lib/tokens/verify_access_token.ts";
+import { impersonationOf, isUserToken } from "@/lib/tokens/verify_access_token.ts";
 import { presentedAccessToken, refuseToken } from "@/lib/oauth/dpop_resource.ts";
 import { OAuthErrorResponse, UserInfoResponse } from "@/lib/oauth/schemas.ts";
 import type { RouteDoc } from "@/lib/openapi.ts";
@@ -25,6 +25,8 @@ async function userinfo(c: Ctx): Promise<Response> {
       ? await userInfo(sql, claims.project_id, claims.sub, {
         clientId: String(claims.client_id),
         scope: typeof claims.scope === "string" ? claims.scope : null,
+        // One issued under an impersonation that has ended is refused too (docs/impersonation.md).
+        impersonationId: impersonationOf(claims),
       }, proof)
       : null;
   } catch (error) {

@@ -53,7 +53,7 @@ export const handler: Handlers<AuthPageData | SocialProblemData> = {
     const backHref = `/auth/login?${requestQuery(query)}`;
     const pending = await pendingSsoSignIn(c, request);
     // Either way the cookie has done its work: Cancel drops it, Continue uses it (or finds it used or expired).
-    writePendingLogin(c, null);
+    await writePendingLogin(c, request.project.id, null);
     if (form.choice === "cancel") return c.redirect(backHref, 303);
     const { sql } = c.var.deps;
     const used = pending && await useSsoPendingSignIn(sql, request.project.id, await sha256(pending.token));

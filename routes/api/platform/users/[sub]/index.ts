@@ -77,8 +77,9 @@ export const openapi: RouteDoc = {
       "new password is checked as at sign-up and signs the user out everywhere, as a reset does; null removes " +
       "it unless it is their last way in (409). Disabling voids their unredeemed codes, approved devices and " +
       "open challenges; their sessions and refresh tokens are refused while disabled and work again after a " +
-      "re-enable (end them with DELETE …/sessions). Profile fields (name, given_name, family_name, picture, " +
-      "locale) are set as given, null or blank clears one; the person's profile claims (docs/identity.md). " +
+      "re-enable (end them with DELETE …/sessions). Profile fields (name, given_name, family_name, middle_name, " +
+      "nickname, preferred_username, picture, website, gender, birthdate, zoneinfo, locale) are set as given, null " +
+      "or blank clears one; the person's profile claims (docs/identity.md). " +
       "Each change is audited.",
     auth: "client",
     body: { schema: UserChange, media: ["json"] },
