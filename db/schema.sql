@@ -13705,7 +13705,7 @@ AS $function$
     return project;
   end
   $function$;
-comment on function api.saml_connection_project(text) is 'The project of the SAML connection an ACS URL names, or null: a Response the IdP sent unasked (IdP-initiated) arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
+comment on function api.saml_connection_project(text) is 'The project of the SAML connection an ACS or SLO URL names, or null: a Response the IdP sent unasked (IdP-initiated) or a LogoutRequest arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
 grant execute on function api.saml_connection_project(text) to astapa_app;
 
 -- owner: astapa_owner

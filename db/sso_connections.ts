@@ -211,7 +211,7 @@ export function recordSamlAssertion(
   });
 }
 
-/** The project of the SAML connection an ACS URL names (before any project is known), or null. */
+/** The project of the SAML connection an ACS or SLO URL names (before any project is known), or null. */
 export function samlConnectionProject(sql: Sql, connectionId: string) {
   return asApp(
     sql,
