@@ -1,10 +1,10 @@
 /**
  * IdP-initiated single logout: the person signed out at their organization's IdP (or its admin ended their IdP
- * session), and the IdP sends the browser to our SLO endpoint with a LogoutRequest (HTTP-Redirect binding). It ends
- * something only when it is the IdP's own and meant for now and here: signed by one of the connection's IdP
- * certificates (an unsigned one is refused), its Issuer the connection's IdP, its Destination this endpoint, inside
- * NotBefore/NotOnOrAfter and at most ten minutes after its IssueInstant, and its ID not seen before (recorded as
- * assertion IDs are). Then the sessions a SAML sign-in through this connection started for its NameID (and
+ * session), and the IdP sends the browser to our SLO endpoint with a LogoutRequest (HTTP-Redirect or HTTP-POST
+ * binding). It ends something only when it is the IdP's own and meant for now and here: signed by one of the
+ * connection's IdP certificates (an unsigned one is refused), its Issuer the connection's IdP, its Destination this
+ * endpoint, inside NotBefore/NotOnOrAfter and at most ten minutes after its IssueInstant, and its ID not seen
+ * before (recorded as assertion IDs are). Then the sessions a SAML sign-in through this connection started for its NameID (and
  * SessionIndex, when it names any) end as a sign-out ends them, and the browser goes back to the IdP's SLO URL with
  * our signed LogoutResponse, RelayState echoed. A NameID with no session left answers Success too: the outcome the
  * IdP asks for (no session here) holds. A refused request ends nothing and gets a page, not a LogoutResponse: its

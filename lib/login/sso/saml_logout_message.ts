@@ -1,13 +1,12 @@
 /**
- * A SAML single logout message the IdP sent to our SLO endpoint by the HTTP-Redirect binding (SAML bindings §3.4):
+ * A SAML single logout message the IdP sent to our SLO endpoint: by the HTTP-Redirect binding (SAML bindings §3.4)
  * a LogoutRequest (IdP-initiated logout) or a LogoutResponse (the answer to ours), deflated and base64 in the query,
- * or a LogoutRequest by the HTTP-POST binding (postedLogoutRequest),
- * signed over `SAMLRequest|SAMLResponse`, `RelayState` and `SigAlg` exactly as they appear in it. node-saml checks
- * the signature against the connection's IdP certificates, the Issuer and NotBefore/NotOnOrAfter; what it leaves to
- * us is checked here first, on a bounded copy: the message is signed at all (node-saml accepts an unsigned one), by
- * rsa-sha256 or rsa-sha512, named once each in the query (the signed string is rebuilt from those parameters only),
- * at most 256 KiB inflated, with no DOCTYPE, and addressed (Destination) to this endpoint.
- */
+ * signed over `SAMLRequest|SAMLResponse`, `RelayState` and `SigAlg` exactly as they appear in it; or by the HTTP-POST
+ * binding a LogoutRequest whose XML is signed (postedLogoutRequest). node-saml checks the signature against the
+ * connection's IdP certificates, the Issuer and NotBefore/NotOnOrAfter; what it leaves to us is checked here first,
+ * on a bounded copy: the message is signed at all (node-saml accepts an unsigned one), by rsa-sha256 or rsa-sha512,
+ * each parameter named once in the query (the signed string is rebuilt from those parameters only), at most
+ * 256 KiB inflated, with no DOCTYPE, and addressed (Destination) to this endpoint. */
 import { Buffer } from "node:buffer";
 import { inflateRawSync } from "node:zlib";
 import type { Element } from "@xmldom/xmldom";

@@ -1,12 +1,14 @@
 /**
  * GET /auth/sso/saml/:connection/slo — the connection's SAML Single Logout endpoint (HTTP-Redirect binding), as the
- * SP metadata advertises it; POST takes a LogoutRequest by the HTTP-POST binding too (some IdPs send that one). The IdP sends either a LogoutRequest (the person signed out at the IdP: the sessions
- * it names end here, and the browser goes back with our signed LogoutResponse; lib/login/sso/saml_idp_logout.ts) or
+ * SP metadata advertises it; POST takes a LogoutRequest by the HTTP-POST binding too (some IdPs send that one). The
+ * IdP sends either a LogoutRequest (the person signed out at the IdP: the sessions it names end here, and the
+ * browser goes back with our signed LogoutResponse; lib/login/sso/saml_idp_logout.ts) or
  * a LogoutResponse (the answer to the LogoutRequest a sign-out at Astapa sent; the browser goes on to where that
  * sign-out was going; lib/login/sso/saml_sp_logout.ts). Public: the IdP's signature on the message is what
  * protects a LogoutRequest (a GET that changes state, as the binding makes it: a forged link ends nothing without
  * the IdP's key), and this browser's sealed cookie what protects the way on after a LogoutResponse.
  */
+import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import { publicRoute } from "@/lib/router/callers.ts";
@@ -16,7 +18,6 @@ import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { SAML_LOGOUT_MESSAGES } from "@/lib/login/saml_logout_messages.ts";
 import { postedLogoutRequest, redirectMessage } from "@/lib/login/sso/saml_logout_message.ts";
 import { readText } from "@/lib/http/body.ts";
-import { z } from "zod";
 import {
   answerIdpLogout,
   logoutConnection,
@@ -24,6 +25,12 @@ import {
   sloUrlOf,
 } from "@/lib/login/sso/saml_idp_logout.ts";
 import { finishSpLogout } from "@/lib/login/sso/saml_sp_logout.ts";
+
+/** A posted LogoutRequest of up to 256 KiB of XML (base64: a third more). */
+const PostedLogout = z.object({
+  SAMLRequest: z.string().min(1).max(350_000),
+  RelayState: z.string().max(1000).optional(),
+});
 
 export const callers = publicRoute(
   "SAML single logout: a LogoutRequest ends sessions only when signed by the connection's IdP key; a " +
@@ -47,12 +54,6 @@ function refusedPage(c: Ctx, refused: LogoutRefused) {
     status: refused.status,
   });
 }
-
-/** A posted LogoutRequest of up to 256 KiB of XML (base64: a third more). */
-const PostedLogout = z.object({
-  SAMLRequest: z.string().min(1).max(350_000),
-  RelayState: z.string().max(1000).optional(),
-});
 
 export const handler: Handlers<SloData> = {
   /**
