@@ -19,6 +19,12 @@ const appServer = Deno.serve(
   { hostname: "127.0.0.1", port: 0, onListen: () => {} },
   async (req): Promise<Response> => {
     const url = new URL(req.url);
+    // Back from a sign-out (post_logout_redirect_uri, with its state): no code to redeem.
+    if (!url.searchParams.has("code")) {
+      return new Response(`<!doctype html><h1>Signed out (${url.searchParams.get("state")})</h1>`, {
+        headers: { "content-type": "text/html" },
+      });
+    }
     const res: Response = await fetch(`${t.origin}/api/platform/token`, {
       method: "POST",
       body: new URLSearchParams({
@@ -76,6 +82,62 @@ Deno.test("e2e SAML SSO — the IdP's cross-site POST reaches the ACS with the f
       `Signed in as dewi@acme.test in ${org}`,
     );
     assert.equal(new URL(page.url()).searchParams.get("state"), "xyz");
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+Deno.test("e2e SAML SSO — single logout: signing out at Astapa goes by the IdP and back to the app; the IdP's own sign-out ends the session", async () => {
+  const put = await api("PUT", "/organizations/acme/sso-connection", {
+    protocol: "saml",
+    idp_metadata_xml: idp.metadata(idp.key, idp.browserSsoUrl, idp.browserSloUrl),
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal(put.body.idp_slo_url, idp.browserSloUrl);
+  const signIn = async (page: Awaited<ReturnType<typeof openPage>>["page"]) => {
+    await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
+      client_id: project.clientId,
+      redirect_uri: `${appOrigin}/callback`,
+      state: "xyz",
+    })}`);
+    await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
+    await page.getByLabel("Email").fill("dewi@acme.test");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
+    await page.waitForURL(`${appOrigin}/callback?**`);
+  };
+  const liveSessions = async () => {
+    const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_saml_sessions x
+      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+      where x.project_id = ${project.id} and s.ended_at is null`;
+    return row.n as number;
+  };
+  const { page, problems, close } = await openPage();
+  try {
+    // SP-initiated: the IdP's redirect back (another site, a top-level GET) carries the Lax cookie that says where.
+    const before = await liveSessions(); // the first test's browser still holds one
+    await signIn(page);
+    assert.equal(await liveSessions(), before + 1);
+    await page.goto(`${t.origin}/auth/logout?${new URLSearchParams({
+      client_id: project.clientId,
+      post_logout_redirect_uri: `${appOrigin}/callback`,
+      state: "bye",
+    })}`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${appOrigin}/callback?**`);
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Signed out (bye)");
+    assert.equal(await liveSessions(), before);
+    // IdP-initiated: the person signs out at the IdP, which tells Astapa and gets its answer; with no SessionIndex
+    // named, every session of theirs through this connection ends (the first test's too).
+    await signIn(page);
+    assert.equal(await liveSessions(), before + 1);
+    await page.goto(
+      `${idp.browserSloStartUrl}?${new URLSearchParams({ sp: `${put.body.sp_entity_id}/slo` })}`,
+    );
+    await page.waitForURL(`${idp.browserSloUrl}?**`);
+    assert.equal(await page.getByRole("heading", { level: 1 }).innerText(), "Signed out at the IdP: Success");
+    assert.equal(await liveSessions(), 0);
     assert.deepEqual(problems, []);
   } finally {
     await close();

@@ -220,8 +220,44 @@ export async function startFakeSamlIdp() {
       `<input type="hidden" name="SAMLResponse" value="${response}"><button type="submit">Open the app</button></form>`;
     return new Response(html, { headers: { "content-type": "text/html" } });
   };
+  // The IdP's single logout endpoint for browser tests: a LogoutRequest of the SP's is answered with a signed
+  // LogoutResponse sent back to the SP's SLO URL (its entity ID's /slo); the SP's LogoutResponse ends on a page.
+  const serveSlo = (url: URL) => {
+    if (url.searchParams.has("SAMLResponse")) {
+      const answer = idp.readLogoutMessage(url);
+      return new Response(
+        `<!doctype html><title>Fake IdP</title><link rel="icon" href="data:,"><h1>Signed out at the IdP: ${
+          answer.status.split(":").at(-1)
+        }</h1>`,
+        { headers: { "content-type": "text/html" } },
+      );
+    }
+    const request = idp.readLogoutMessage(url);
+    const spSlo = `${request.issuer}/slo`;
+    const path = idp.logoutResponseUrl({
+      sloUrl: spSlo,
+      inResponseTo: request.id,
+      relayState: request.relayState,
+    });
+    return Response.redirect(new URL(path, spSlo).href, 303);
+  };
+  // The person signs out at the IdP (IdP-initiated logout): the IdP sends the browser to the SP's SLO URL `sp` with a
+  // signed LogoutRequest for `name_id` (default approveAs).
+  const serveSloStart = (url: URL) => {
+    const spSlo = url.searchParams.get("sp") ?? "";
+    const path = idp.logoutRequestUrl({
+      sloUrl: spSlo,
+      nameId: url.searchParams.get("name_id") ?? idp.approveAs,
+      relayState: "from-the-idp",
+    });
+    return Response.redirect(new URL(path, spSlo).href, 303);
+  };
   const server = serveFake((_req, url) =>
-    url.pathname === "/portal"
+    url.pathname === "/slo"
+      ? serveSlo(url)
+      : url.pathname === "/slo-start"
+      ? serveSloStart(url)
+      : url.pathname === "/portal"
       ? servePortal(url)
       : url.pathname === "/metadata"
       ? new Response(metadata(), { headers: { "content-type": "application/samlmetadata+xml" } })
@@ -242,6 +278,10 @@ export async function startFakeSamlIdp() {
     browserSsoUrl: `${server.origin}/sso`,
     /** The loopback app portal (IdP-initiated), for browser tests: `?acs=…&audience=…`. */
     browserPortalUrl: `${server.origin}/portal`,
+    /** The loopback single logout endpoint (answers the SP's LogoutRequest), for browser tests. */
+    browserSloUrl: `${server.origin}/slo`,
+    /** The loopback "sign out at the IdP" link (IdP-initiated logout), for browser tests: `?sp=…&name_id=…`. */
+    browserSloStartUrl: `${server.origin}/slo-start`,
     /** Who the loopback sign-in page signs in. */
     approveAs: "dewi@acme.test",
     server,
