@@ -242,12 +242,12 @@ Deno.test("SAML SLO — a connection id that is no SAML connection, or one witho
 });
 
 /** The hosted sign-out of the browser holding `session`, confirmed: the POST's answer. */
-async function signOut(session: string) {
-  const query = new URLSearchParams({
-    client_id: project.clientId,
-    post_logout_redirect_uri: project.redirectUri,
-    state: "bye-state",
-  });
+async function signOut(session: string, backToApp = true) {
+  const query = new URLSearchParams({ client_id: project.clientId });
+  if (backToApp) {
+    query.set("post_logout_redirect_uri", project.redirectUri);
+    query.set("state", "bye-state");
+  }
   const asked = await t.app.request(`/auth/logout?${query}`, { headers: { ...html, cookie: session } });
   assert.equal(asked.status, 200);
   const cookies = [session, ...asked.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
@@ -420,4 +420,20 @@ Deno.test("SAML SLO — HTTP-POST binding: a signed LogoutRequest ends the sessi
   assert.equal(answer.relayState, "posted-relay");
   const after = await liveByIndex();
   assert.deepEqual([after._budi_post, after._dewi_post], [false, true]);
+});
+
+Deno.test("SAML SLO — SP-initiated without a post_logout_redirect_uri: back from the IdP to Astapa's signed-out page", async () => {
+  const res = await signOut(await signedIn("dewi@acme.test", "_dewi_page"), false);
+  assert.equal(res.status, 303, await res.text());
+  const request = idp.readLogoutMessage(new URL(res.headers.get("location")!));
+  const back = await t.app.request(
+    idp.logoutResponseUrl({ sloUrl, inResponseTo: request.id, relayState: request.relayState }),
+    { headers: { ...html, cookie: logoutCookie(res) } },
+  );
+  assert.equal(back.status, 303);
+  const here = back.headers.get("location")!;
+  assert.equal(here, `/auth/logout?${new URLSearchParams({ client_id: project.clientId, lang: "en" })}`);
+  const page = await t.app.request(here, { headers: html });
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /You are signed out/);
 });
