@@ -48,6 +48,8 @@ export const AccountOverview = z.object({
   pending_email: z.string().nullable(),
   /** The organization's IdP manages the address (astapa.sso_manages_email): no change form. */
   email_managed: z.boolean(),
+  /** The address signs in through its organization's IdP only (enforced SSO): no password form. */
+  sso_sign_in: z.boolean(),
   sessions: z.array(z.object({
     current: z.boolean(),
     user_agent: z.string().nullable(),

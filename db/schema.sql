@@ -3502,6 +3502,8 @@ AS $function$
           'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
           'birthdate', u.birthdate, 'gender', u.gender, 'created_at', u.created_at),
         'email_managed', astapa.sso_manages_email(project, person),
+        -- Enforced SSO refuses a password at this address (astapa.assert_user_not_sso): none is offered.
+        'sso_sign_in', astapa.sso_connection_requiring(project, u.email) is not null,
         'auth_time', pg_catalog.floor(extract(epoch from (select s.created_at from astapa.login_sessions s
           where s.project_id = project and s.token_hash = session_hash)))::bigint,
         'methods', api.user_sign_in_methods(project, person),
@@ -3544,7 +3546,7 @@ AS $function$
       from astapa.users u where u.project_id = project and u.id = person);
   end
   $function$;
-comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change (and email_managed: astapa.sso_manages_email, no change offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
+comment on function api.account_overview(bytea,text) is 'Everything the account page shows the person behind a live session: profile, sign-in methods, what the phone section offers ({addable: astapa.phone_number_addable, second_factor}), second factor, a pending email change (and email_managed: astapa.sso_manages_email, no change offered; sso_sign_in: the address signs in through SSO only, no password offered), live sessions (the current one first, with user agents, and impersonated_by: the actor of one the project''s support staff opened), connected apps, passkeys (name, added, last used; never a key), organizations (api.user_organizations) and the current subscription; marks this session used now with this user agent. Null without a live session.';
 grant execute on function api.account_overview(bytea,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -121,37 +121,41 @@ export function AccountPage({ data }: { data: AccountPageData }) {
                 </p>
               </form>
             )}
-            <form method="post" action={post}>
-              <Hidden data={data} action="password" />
-              {
-                /* Without a password: signed in by Google/GitHub, or by a code (an account claimed by proving its
-                  address or number keeps none, docs/security.md). */
-              }
-              {!a.methods.some((m) => m.provider === "password") && (
-                <p class="muted">
-                  {t(
-                    a.methods.some((m) => isProvider(m.provider)) ? "noPassword" : "noPasswordYet",
-                  )}
+            {a.sso_sign_in ? <p class="muted">{t("ssoNoPassword")}</p> : (
+              <form method="post" action={post}>
+                <Hidden data={data} action="password" />
+                {
+                  /* Without a password: signed in by Google/GitHub, or by a code (an account claimed by proving its
+                    address or number keeps none, docs/security.md). */
+                }
+                {!a.methods.some((m) => m.provider === "password") && (
+                  <p class="muted">
+                    {t(
+                      a.methods.some((m) => isProvider(m.provider)) ? "noPassword" : "noPasswordYet",
+                    )}
+                  </p>
+                )}
+                <p class="field">
+                  <label for="password">{t("newPassword")}</label>
+                  <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    required
+                    minlength={8}
+                    maxlength={1024}
+                    autocomplete="new-password"
+                  />
                 </p>
-              )}
-              <p class="field">
-                <label for="password">{t("newPassword")}</label>
-                <input
-                  id="password"
-                  name="password"
-                  type="password"
-                  required
-                  minlength={8}
-                  maxlength={1024}
-                  autocomplete="new-password"
-                />
-              </p>
-              <p>
-                <button type="submit">
-                  {a.methods.some((m) => m.provider === "password") ? t("changePassword") : t("setPassword")}
-                </button>
-              </p>
-            </form>
+                <p>
+                  <button type="submit">
+                    {a.methods.some((m) => m.provider === "password")
+                      ? t("changePassword")
+                      : t("setPassword")}
+                  </button>
+                </p>
+              </form>
+            )}
           </Section>
           {data.phone && <PhoneSection lang={lang} query={data.query} csrf={data.csrf} phone={data.phone} />}
           <Section id="methods" title={t("methods")}>

@@ -107,6 +107,7 @@ const en = {
   consentRevoked: "That permission was withdrawn; the app must ask you again.",
   lastOwner:
     "You are the last owner of that organization, so you cannot leave it: make another member owner first, or delete the organization in the app.",
+  ssoNoPassword: "Your organization signs you in with single sign-on, so a password would not be used here.",
   emailManaged:
     "Your organization's identity provider manages this address: it changes there (ask your administrator), not here.",
   impersonated:
@@ -248,6 +249,8 @@ const id: Record<AccountKey, string> = {
   consentRevoked: "Izin itu telah dicabut; aplikasi harus meminta izin Anda lagi.",
   lastOwner:
     "Anda pemilik terakhir organisasi itu, jadi tidak dapat keluar: jadikan anggota lain pemilik dulu, atau hapus organisasinya di aplikasi.",
+  ssoNoPassword:
+    "Organisasi Anda memasukkan Anda lewat single sign-on, jadi kata sandi tidak dipakai di sini.",
   emailManaged:
     "Penyedia identitas organisasi Anda yang mengelola alamat ini: alamat diubah di sana (tanyakan administrator Anda), bukan di sini.",
   impersonated:

@@ -181,7 +181,7 @@ Deno.test("account — email change: link to the new address, GET changes nothin
   await again.body?.cancel();
 });
 
-Deno.test("account — an address the organization's IdP manages: no change form, a posted one refused (en, id)", async () => {
+Deno.test("account — an address the organization's IdP manages: no change or password form, a posted change refused (en, id)", async () => {
   const [org] = await asApp(
     t.db.sql,
     project.id,
@@ -196,6 +196,9 @@ Deno.test("account — an address the organization's IdP manages: no change form
   const page = await (await b.get(`/account?${accountQuery}`)).text();
   assert.match(page, /identity provider manages this address/);
   assert.doesNotMatch(page, /name="action" value="email"/);
+  // Enforced SSO refuses a password at the address: none is offered either.
+  assert.match(page, /signs you in with single sign-on, so a password would not be used/);
+  assert.doesNotMatch(page, /name="action" value="password"/);
   for (const [lang, said] of [["en", /changes there/], ["id", /diubah di sana/]] as const) {
     const refused = await b.post(`/account?lang=${lang}`, {
       action: "email",

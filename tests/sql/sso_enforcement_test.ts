@@ -419,8 +419,8 @@ Deno.test("astapa.assert_email_not_sso_managed — no address change of their ow
     sha256(token).then((tokenHash) =>
       changeAccount(db.sql, a.id, hash, { kind: "email", newEmail, tokenHash, freshSeconds: 600, mail })
     );
-  const managed = async (hash: Uint8Array) =>
-    (await accountOverview(db.sql, a.id, hash, null))?.email_managed;
+  const overview = (hash: Uint8Array) => accountOverview(db.sql, a.id, hash, null);
+  const managed = async (hash: Uint8Array) => (await overview(hash))?.email_managed;
   const email = async (user: string) =>
     (await db.sql`select email from astapa.users where id = ${user}`)[0].email as string;
 
@@ -432,8 +432,10 @@ Deno.test("astapa.assert_email_not_sso_managed — no address change of their ow
     /changes there/,
   );
   assert.equal(await managed(atDomain.hash), true);
+  assert.equal((await overview(atDomain.hash))?.sso_sign_in, true, "no password offered either");
   await whileDisabled(async () => {
     assert.equal(await managed(atDomain.hash), false);
+    assert.equal((await overview(atDomain.hash))?.sso_sign_in, false);
     assert.equal(await ask(atDomain.hash, "mgd.own@personal.example", "m2"), true);
   });
   // Asked for while it was off, confirmed once it is on again: refused, the address kept, the link left unused.
@@ -453,6 +455,11 @@ Deno.test("astapa.assert_email_not_sso_managed — no address change of their ow
                values (${a.id}, ${connection}, 'idp-linked', ${linked.user})`;
   await rejectsAs(ask(linked.hash, "mgd.linked@elsewhere.example", "m3"), "email_managed_by_sso");
   assert.equal(await managed(linked.hash), true);
+  assert.equal(
+    (await overview(linked.hash))?.sso_sign_in,
+    false,
+    "its address may still sign in with a password",
+  );
   await whileDisabled(async () => assert.equal(await managed(linked.hash), false));
 
   // Neither: the person's own to change.
