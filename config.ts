@@ -27,6 +27,12 @@ const EnvSchema = z.object({
     z.coerce.number().int().min(0).max(3600).default(30),
   ),
   ASTAPA_MASTER_KEY: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
+  ASTAPA_MASTER_KEY_PREVIOUS: z.preprocess(
+    emptyAsUnset,
+    z.string().max(2000).transform((list) => list.split(",").map((secret) => secret.trim())).pipe(
+      z.array(z.string().min(32, "each earlier master key has at least 32 characters")).max(8),
+    ).optional(),
+  ),
   ASTAPA_KEY_ROTATION_DAYS: z.preprocess(emptyAsUnset, z.coerce.number().int().min(1).max(3650).optional()),
   ASTAPA_LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(["debug", "info", "warn", "error"]).default("info")),
   ASTAPA_TRUST_PROXY: z.preprocess(emptyAsUnset, z.coerce.number().int().min(0).max(10).default(0)),
@@ -136,6 +142,11 @@ export type Config = {
   clientCacheSeconds: number;
   dataDir: string;
   masterKey: string | undefined;
+  /**
+   * Earlier master secrets, newest first: what they sealed still opens, what is sealed now uses the current one
+   * (lib/tokens/master_key.ts; docs/self-hosting.md "Changing the master key").
+   */
+  previousMasterKeys: string[];
   /** Rotate signing keys automatically once the active one is this many days old; unset = by hand only. */
   keyRotationDays: number | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -210,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     clientCacheSeconds: e.ASTAPA_CLIENT_CACHE_SECONDS,
     dataDir: e.ASTAPA_DATA_DIR,
     masterKey: e.ASTAPA_MASTER_KEY,
+    previousMasterKeys: e.ASTAPA_MASTER_KEY_PREVIOUS ?? [],
     keyRotationDays: e.ASTAPA_KEY_ROTATION_DAYS,
     logLevel: e.ASTAPA_LOG_LEVEL,
     trustProxyHops: e.ASTAPA_TRUST_PROXY,

@@ -33,9 +33,29 @@ export type MasterKeys = {
   phone: CryptoKey;
 };
 
-/** Derives the master keys from the configured or stored master secret. */
+/**
+ * Derives the master keys from the configured or stored master secret, and lets each sealing key open what the
+ * earlier secrets' same-purpose keys sealed (ASTAPA_MASTER_KEY_PREVIOUS): a deployment moves to a new master key
+ * without losing anything sealed under the old one, which stays configured until nothing needs it.
+ */
 export async function loadMasterKeys(config: Config): Promise<MasterKeys> {
-  return await deriveMasterKeys(config.masterKey ?? (await masterSecretFromDataDir(config)));
+  const keys = await deriveMasterKeys(config.masterKey ?? (await masterSecretFromDataDir(config)));
+  const previous = await Promise.all(config.previousMasterKeys.map(deriveMasterKeys));
+  return withPreviousKeys(keys, previous);
+}
+
+/** The sealing keys of each purpose: only these seal and open (the successor key is an HMAC key). */
+const SEALING_PURPOSES = ["sealing", "payments", "social", "factors", "phone"] as const;
+
+/** For a current sealing key, the same purpose's keys of earlier master secrets, newest first. */
+const earlierKeys = new WeakMap<CryptoKey, CryptoKey[]>();
+
+/** `keys`, whose sealing keys now also open what `previous` (newest first) sealed. */
+export function withPreviousKeys(keys: MasterKeys, previous: MasterKeys[]): MasterKeys {
+  for (const purpose of SEALING_PURPOSES) {
+    if (previous.length) earlierKeys.set(keys[purpose], previous.map((earlier) => earlier[purpose]));
+  }
+  return keys;
 }
 
 async function masterSecretFromDataDir(config: Config): Promise<string> {
@@ -139,17 +159,35 @@ export async function seal(
   return out;
 }
 
-/** Reverses `seal`; fails if the key, the context or a single byte differs. */
+/**
+ * Reverses `seal`; fails if the key, the context or a single byte differs. Sealed under an earlier master secret
+ * (ASTAPA_MASTER_KEY_PREVIOUS), it opens with that secret's key of the same purpose: GCM's tag tells the keys
+ * apart, so a wrong one fails rather than returning garbage.
+ */
 export async function open(
   key: CryptoKey,
   sealed: Uint8Array,
   context: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const additionalData = new TextEncoder().encode(context);
-  const plaintext = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
-    key,
-    sealed.slice(12),
-  );
-  return new Uint8Array(plaintext);
+  const attempt = async (candidate: CryptoKey) =>
+    new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
+        candidate,
+        sealed.slice(12),
+      ),
+    );
+  try {
+    return await attempt(key);
+  } catch (error) {
+    for (const earlier of earlierKeys.get(key) ?? []) {
+      try {
+        return await attempt(earlier);
+      } catch {
+        // Not this one either.
+      }
+    }
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { asApp, type Sql } from "@/db/client.ts";
+import { ConfigError } from "@/config.ts";
 import { log } from "../http/log.ts";
 import { base64url, sha256 } from "../secrets.ts";
 import { open, seal } from "./master_key.ts";
@@ -79,20 +80,37 @@ export class KeyStore {
     this.#signer = signer;
   }
 
-  /** Installs the first keys if the deployment has none (safe when several instances boot at once). */
+  /**
+   * Installs the first keys if the deployment has none (safe when several instances boot at once), then opens the
+   * active one: a master key that cannot open it (changed without ASTAPA_MASTER_KEY_PREVIOUS) stops the start with
+   * what to do, rather than failing every token request.
+   */
   async ensureKeys(): Promise<void> {
     const [existing] = await asApp(
       this.#sql,
       null,
       (tx) => tx`select 1 from api.signing_keys() where state = 'active'`,
     );
-    if (existing) return;
-    const [active, next] = await Promise.all([generateKey(this.#masterKey), generateKey(this.#masterKey)]);
-    await asApp(this.#sql, null, (tx) =>
-      tx`select api.install_signing_keys(
-           ${active.kid}, ${tx.json(active.jwk)}, ${active.sealed},
-           ${next.kid}, ${tx.json(next.jwk)}, ${next.sealed})`);
-    this.invalidate();
+    if (!existing) {
+      const [active, next] = await Promise.all([generateKey(this.#masterKey), generateKey(this.#masterKey)]);
+      await asApp(this.#sql, null, (tx) =>
+        tx`select api.install_signing_keys(
+             ${active.kid}, ${tx.json(active.jwk)}, ${active.sealed},
+             ${next.kid}, ${tx.json(next.jwk)}, ${next.sealed})`);
+      this.invalidate();
+    }
+    try {
+      const rows = await asApp(this.#sql, null, (tx) => tx`select * from api.signing_keys()`);
+      const active = rows.map((row) => KeyRow.parse(row)).find((key) => key.state === "active");
+      if (active) (await open(this.#masterKey, active.private_key, active.kid)).fill(0);
+    } catch (error) {
+      if ((error as Error).name !== "OperationError") throw error;
+      throw new ConfigError(
+        "Invalid configuration:\n  ASTAPA_MASTER_KEY: does not open this deployment's signing keys. If it was " +
+          'changed, give the earlier one as ASTAPA_MASTER_KEY_PREVIOUS (docs/self-hosting.md, "Changing the ' +
+          'master key").',
+      );
+    }
   }
 
   /** Promotes next → active and makes a new next key. Returns the kid now signing. */

@@ -4,7 +4,7 @@ import { type Config, loadConfig } from "@/config.ts";
 import { createApp } from "@/lib/app.ts";
 import type { AppEnv, Deps } from "@/lib/app_env.ts";
 import { configureLog } from "@/lib/http/log.ts";
-import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
+import { deriveMasterKeys, loadMasterKeys } from "@/lib/tokens/master_key.ts";
 import { createDeps } from "@/lib/deps.ts";
 import { type TestDatabase, testDatabase, testEnv } from "./db.ts";
 
@@ -52,7 +52,8 @@ export async function testApp(
   const deps = await createDeps({
     config,
     sql: db.sql,
-    masterKeys: await deriveMasterKeys(TEST_MASTER_KEY),
+    // The test key, unless the test gives ASTAPA_MASTER_KEY (and earlier ones) as a deployment would.
+    masterKeys: config.masterKey ? await loadMasterKeys(config) : await deriveMasterKeys(TEST_MASTER_KEY),
     assets: { clientScript: testEnv("ASTAPA_TEST_CLIENT_SCRIPT") },
   });
   const app = served.app = await createApp(deps);
