@@ -51,7 +51,7 @@ const SEALING_PURPOSES = ["sealing", "payments", "social", "factors", "phone"] a
 const earlierKeys = new WeakMap<CryptoKey, CryptoKey[]>();
 
 /** `keys`, whose sealing keys now also open what `previous` (newest first) sealed. */
-export function withPreviousKeys(keys: MasterKeys, previous: MasterKeys[]): MasterKeys {
+function withPreviousKeys(keys: MasterKeys, previous: MasterKeys[]): MasterKeys {
   for (const purpose of SEALING_PURPOSES) {
     if (previous.length) earlierKeys.set(keys[purpose], previous.map((earlier) => earlier[purpose]));
   }

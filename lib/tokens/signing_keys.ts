@@ -86,22 +86,18 @@ export class KeyStore {
    * what to do, rather than failing every token request.
    */
   async ensureKeys(): Promise<void> {
-    const [existing] = await asApp(
-      this.#sql,
-      null,
-      (tx) => tx`select 1 from api.signing_keys() where state = 'active'`,
-    );
-    if (!existing) {
+    let keys = await this.#keys();
+    if (!keys.some((key) => key.state === "active")) {
       const [active, next] = await Promise.all([generateKey(this.#masterKey), generateKey(this.#masterKey)]);
       await asApp(this.#sql, null, (tx) =>
         tx`select api.install_signing_keys(
              ${active.kid}, ${tx.json(active.jwk)}, ${active.sealed},
              ${next.kid}, ${tx.json(next.jwk)}, ${next.sealed})`);
       this.invalidate();
+      keys = await this.#keys(); // ours, or those of an instance that installed first
     }
+    const active = keys.find((key) => key.state === "active");
     try {
-      const rows = await asApp(this.#sql, null, (tx) => tx`select * from api.signing_keys()`);
-      const active = rows.map((row) => KeyRow.parse(row)).find((key) => key.state === "active");
       if (active) (await open(this.#masterKey, active.private_key, active.kid)).fill(0);
     } catch (error) {
       if ((error as Error).name !== "OperationError") throw error;
@@ -171,9 +167,14 @@ export class KeyStore {
     return this.#loaded;
   }
 
-  async #load() {
+  /** The deployment's signing keys as stored (private keys sealed). */
+  async #keys() {
     const rows = await asApp(this.#sql, null, (tx) => tx`select * from api.signing_keys()`);
-    const keys = rows.map((row) => KeyRow.parse(row));
+    return rows.map((row) => KeyRow.parse(row));
+  }
+
+  async #load() {
+    const keys = await this.#keys();
     const active = keys.find((key) => key.state === "active");
     if (!active) {
       throw new Error("No active signing key: the server installs one at start (KeyStore.ensureKeys)");
