@@ -58,6 +58,20 @@ Deno.test.afterAll(async () => {
 
 const api = platformApi(t, project);
 
+/** From the app's sign-in request through "Sign in with single sign-on" and the IdP, back at the app's callback. */
+async function signInThroughSso(page: Awaited<ReturnType<typeof openPage>>["page"]) {
+  await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
+    client_id: project.clientId,
+    redirect_uri: `${appOrigin}/callback`,
+    state: "xyz",
+  })}`);
+  await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
+  await page.getByLabel("Email").fill("dewi@acme.test");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
+  await page.waitForURL(`${appOrigin}/callback?**`);
+}
+
 Deno.test("e2e SAML SSO — the IdP's cross-site POST reaches the ACS with the flow cookie; the app gets the person", async () => {
   const org = await organizationWithDomain(api, "acme", "acme.test");
   const put = await api("PUT", "/organizations/acme/sso-connection", {
@@ -67,16 +81,7 @@ Deno.test("e2e SAML SSO — the IdP's cross-site POST reaches the ACS with the f
   assert.equal(put.status, 200, JSON.stringify(put.body));
   const { page, problems, close } = await openPage();
   try {
-    await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
-      client_id: project.clientId,
-      redirect_uri: `${appOrigin}/callback`,
-      state: "xyz",
-    })}`);
-    await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
-    await page.getByLabel("Email").fill("dewi@acme.test");
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
-    await page.waitForURL(`${appOrigin}/callback?**`);
+    await signInThroughSso(page);
     assert.equal(
       await page.getByRole("heading", { level: 1 }).innerText(),
       `Signed in as dewi@acme.test in ${org}`,
@@ -95,18 +100,6 @@ Deno.test("e2e SAML SSO — single logout: signing out at Astapa goes by the IdP
   });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal(put.body.idp_slo_url, idp.browserSloUrl);
-  const signIn = async (page: Awaited<ReturnType<typeof openPage>>["page"]) => {
-    await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
-      client_id: project.clientId,
-      redirect_uri: `${appOrigin}/callback`,
-      state: "xyz",
-    })}`);
-    await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
-    await page.getByLabel("Email").fill("dewi@acme.test");
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
-    await page.waitForURL(`${appOrigin}/callback?**`);
-  };
   const liveSessions = async () => {
     const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_saml_sessions x
       join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
@@ -117,7 +110,7 @@ Deno.test("e2e SAML SSO — single logout: signing out at Astapa goes by the IdP
   try {
     // SP-initiated: the IdP's redirect back (another site, a top-level GET) carries the Lax cookie that says where.
     const before = await liveSessions(); // the first test's browser still holds one
-    await signIn(page);
+    await signInThroughSso(page);
     assert.equal(await liveSessions(), before + 1);
     await page.goto(`${t.origin}/auth/logout?${new URLSearchParams({
       client_id: project.clientId,
@@ -130,7 +123,7 @@ Deno.test("e2e SAML SSO — single logout: signing out at Astapa goes by the IdP
     assert.equal(await liveSessions(), before);
     // IdP-initiated: the person signs out at the IdP, which tells Astapa and gets its answer; with no SessionIndex
     // named, every session of theirs through this connection ends (the first test's too).
-    await signIn(page);
+    await signInThroughSso(page);
     assert.equal(await liveSessions(), before + 1);
     await page.goto(
       `${idp.browserSloStartUrl}?${new URLSearchParams({ sp: `${put.body.sp_entity_id}/slo` })}`,
