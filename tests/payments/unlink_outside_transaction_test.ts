@@ -151,6 +151,9 @@ Deno.test("unlink — while Xendit holds the expire call, no row lock or transac
   const answer = unlink(shop, methodId);
   await held.reached.promise;
 
+  // Xendit's payment_method.expired callback comes before its answer: applied at once, as the unlink (its own
+  // transaction locks the row while it applies, so it is waited for before the row is tried).
+  await served.sim.webhooks.idle();
   // Xendit expired it and has not answered yet: the method's row is free, and no transaction waits on Xendit.
   const locked = await asApp(
     t.db.sql,
@@ -162,8 +165,6 @@ Deno.test("unlink — while Xendit holds the expire call, no row lock or transac
   );
   assert.equal(locked.length, 1, "locked at once (NOWAIT)");
 
-  // Xendit's payment_method.expired callback comes before its answer: applied at once, as the unlink.
-  await served.sim.webhooks.idle();
   assert.equal(served.sim.paymentMethods.get(providerId)?.status, "EXPIRED");
   assert.deepEqual(await methodRow(shop, methodId), { status: "expired", marked: true, unlink_actor: "api" });
   assert.equal(await idleInTransaction(), 0, "no connection idles in a transaction across the call");
