@@ -68,7 +68,11 @@ Deno.test("dashboard story — sign up as the first developer, ship an app, assi
     await person.getByLabel("Email").fill("sari@example.com");
     await person.getByLabel("Password").fill("sari's long password");
     await person.getByRole("button", { name: "Create account" }).click();
-    await person.waitForURL(`${shopOrigin}/`);
+    // Once in a CI run this wait timed out with nothing to say where the page stood: the timeout now names it.
+    await person.waitForURL(`${shopOrigin}/`).catch(async (error) => {
+      const shown = await person.locator("h1, [role=alert]").allInnerTexts().catch(() => []);
+      throw new Error(`still at ${person.url()} showing ${JSON.stringify(shown)}`, { cause: error });
+    });
     assert.equal(await person.locator("#plan").innerText(), "free");
 
     // The developer finds them and assigns Pro; the app's next refresh carries it.
