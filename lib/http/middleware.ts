@@ -56,6 +56,9 @@ export function securityHeaderList(baseUrl: string): [string, string][] {
   ];
 }
 
+/** The headers a handler may set for its own response; the others are always the defaults. */
+const OWN_POLICY_HEADERS = new Set(["content-security-policy", "referrer-policy", "x-frame-options"]);
+
 /** A sane incoming X-Request-Id, or a new one. */
 export function requestIdOf(incoming: string | null | undefined): string {
   return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -76,9 +79,10 @@ export function requestHandling(deps: Deps): MiddlewareHandler<AppEnv> {
     await next();
     const response = c.res.headers;
     for (const [name, value] of headers) {
-      // A page that widened its own policy (contentSecurityPolicyWith) or narrowed its referrer policy (a page
-      // whose URL carries a token: no-referrer) keeps it; every other gets the default.
-      const ownPolicy = name === "content-security-policy" || name === "referrer-policy";
+      // A page that widened its own policy (contentSecurityPolicyWith), narrowed its referrer policy (a page
+      // whose URL carries a token: no-referrer) or is framed by our own pages (the mail preview: SAMEORIGIN)
+      // keeps it; every other gets the default.
+      const ownPolicy = OWN_POLICY_HEADERS.has(name);
       if (!ownPolicy || !response.has(name)) response.set(name, value);
     }
     response.set("x-request-id", requestId);

@@ -88,6 +88,8 @@ Deno.test("dashboard mail preview — the mail as it would go, own words escaped
   assert.match(policy, /default-src 'none'/);
   assert.match(policy, /sandbox/);
   assert.match(policy, /frame-ancestors 'self'/);
+  assert.equal(html.headers.get("x-frame-options"), "SAMEORIGIN", "no browser needs CSP to override DENY");
+  assert.equal(res.headers.get("x-frame-options"), "DENY", "the preview page itself is framed by no one");
   const part = await html.text();
   assert.match(part, /&#60;script&#62;alert\(1\)&#60;\/script&#62; code 123456/);
   assert.match(part, /<p>Thanks from Toko &#60;Kita&#62;<\/p>/);
