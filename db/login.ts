@@ -283,6 +283,21 @@ export async function liveSession(sql: Sql, projectId: string, token: string): P
   return row.s === null ? null : LiveSession.parse(row.s);
 }
 
+/** The live session behind a cookie, only when it gave `clientId` tokens (api.client_login_session), else null. */
+export async function clientLiveSession(
+  sql: Sql,
+  projectId: string,
+  token: string,
+  clientId: string,
+): Promise<LiveSession | null> {
+  const [row] = await asApp(
+    sql,
+    projectId,
+    async (tx) => tx`select api.client_login_session(${await sha256(token)}, ${clientId}) as s`,
+  );
+  return row.s === null ? null : LiveSession.parse(row.s);
+}
+
 export async function endSession(sql: Sql, projectId: string, token: string): Promise<void> {
   await asApp(sql, projectId, async (tx) => tx`select api.end_login_session(${await sha256(token)})`);
 }

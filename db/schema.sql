@@ -5387,6 +5387,20 @@ comment on function api.client_credentials_grant(text,text) is 'Decides a client
 grant execute on function api.client_credentials_grant(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.client_login_session(token_hash bytea, client_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select live.session from api.login_session(client_login_session.token_hash) as live(session)
+    where exists (select from astapa.session_clients(live.session ->> 'sid') as issued(client_id)
+                  where issued.client_id = client_login_session.client_id)
+  $function$;
+comment on function api.client_login_session(bytea,text) is 'The live session behind a cookie (as api.login_session), only when it gave the client tokens, else null: how a sign-out request from a client of no project (dcl_, a metadata-document URL) without an id_token_hint finds the session it can mean.';
+grant execute on function api.client_login_session(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.client_metadata_document(client_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -23001,19 +23015,11 @@ AS $function$
   declare
     queued integer;
   begin
-    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
-    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
     insert into astapa.backchannel_logouts (project_id, client_id, url, session_id, user_id)
     select (select astapa.current_project_id()), c.client_id, c.url, queue_backchannel_logouts.session_id,
            queue_backchannel_logouts.user_id
     from (select issued.client_id, astapa.backchannel_logout_uri(issued.client_id) as url
-          from (select a.client_id from astapa.authorization_codes as a
-                where a.project_id = (select astapa.current_project_id())
-                  and a.session_id = queue_backchannel_logouts.session_id
-                union
-                select r.client_id from astapa.refresh_tokens as r
-                where r.project_id = (select astapa.current_project_id())
-                  and r.session_id = queue_backchannel_logouts.session_id) as issued) as c
+          from astapa.session_clients(queue_backchannel_logouts.session_id) as issued(client_id)) as c
     where c.url is not null
     order by c.client_id;
     get diagnostics queued = row_count;
@@ -24456,6 +24462,24 @@ AS $function$
   $function$;
 comment on function astapa.second_factor_kinds(text,bigint,jsonb) is 'The second factors a user can present now, sorted: passkey (one not marked cloned, where the project offers passkeys), phone (a phone factor, a verified number, and astapa.phone_second_factor, judged on phone_settings when the caller read them), totp (a confirmed app). Empty: no second factor. Null for an unknown user.';
 grant execute on function astapa.second_factor_kinds(text,bigint,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.session_clients(session_id text)
+ RETURNS SETOF text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
+    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
+    select a.client_id from astapa.authorization_codes as a
+    where a.project_id = (select astapa.current_project_id()) and a.session_id = session_clients.session_id
+    union
+    select r.client_id from astapa.refresh_tokens as r
+    where r.project_id = (select astapa.current_project_id()) and r.session_id = session_clients.session_id
+  $function$;
+comment on function astapa.session_clients(text) is 'The clients of the current project that received tokens from the session (public id session_id): the apps a sign-out of it tells (astapa.queue_backchannel_logouts) and may be asked by (api.client_login_session).';
+grant execute on function astapa.session_clients(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.set_mail_environment()

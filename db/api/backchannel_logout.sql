@@ -86,6 +86,43 @@ comment on function astapa.backchannel_logout_uri(text) is
 
 grant execute on function astapa.backchannel_logout_uri(text) to astapa_app;
 
+create or replace function astapa.session_clients(session_id text) returns setof text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
+    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
+    select a.client_id from astapa.authorization_codes as a
+    where a.project_id = (select astapa.current_project_id()) and a.session_id = session_clients.session_id
+    union
+    select r.client_id from astapa.refresh_tokens as r
+    where r.project_id = (select astapa.current_project_id()) and r.session_id = session_clients.session_id
+  $$;
+
+comment on function astapa.session_clients(text) is
+  'The clients of the current project that received tokens from the session (public id session_id): the apps a '
+  'sign-out of it tells (astapa.queue_backchannel_logouts) and may be asked by (api.client_login_session).';
+
+grant execute on function astapa.session_clients(text) to astapa_app;
+
+create or replace function api.client_login_session(token_hash bytea, client_id text) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select live.session from api.login_session(client_login_session.token_hash) as live(session)
+    where exists (select from astapa.session_clients(live.session ->> 'sid') as issued(client_id)
+                  where issued.client_id = client_login_session.client_id)
+  $$;
+
+comment on function api.client_login_session(bytea, text) is
+  'The live session behind a cookie (as api.login_session), only when it gave the client tokens, else null: how '
+  'a sign-out request from a client of no project (dcl_, a metadata-document URL) without an id_token_hint '
+  'finds the session it can mean.';
+
+grant execute on function api.client_login_session(bytea, text) to astapa_app;
+
 create or replace function astapa.queue_backchannel_logouts(session_id text, user_id bigint) returns integer
   language plpgsql
   volatile
@@ -94,19 +131,11 @@ create or replace function astapa.queue_backchannel_logouts(session_id text, use
   declare
     queued integer;
   begin
-    -- The clients the session issued codes to (kept a day after they expire) and the sign-ins those started
-    -- (refresh tokens, kept until their family is swept): together, every app holding tokens from it.
     insert into astapa.backchannel_logouts (project_id, client_id, url, session_id, user_id)
     select (select astapa.current_project_id()), c.client_id, c.url, queue_backchannel_logouts.session_id,
            queue_backchannel_logouts.user_id
     from (select issued.client_id, astapa.backchannel_logout_uri(issued.client_id) as url
-          from (select a.client_id from astapa.authorization_codes as a
-                where a.project_id = (select astapa.current_project_id())
-                  and a.session_id = queue_backchannel_logouts.session_id
-                union
-                select r.client_id from astapa.refresh_tokens as r
-                where r.project_id = (select astapa.current_project_id())
-                  and r.session_id = queue_backchannel_logouts.session_id) as issued) as c
+          from astapa.session_clients(queue_backchannel_logouts.session_id) as issued(client_id)) as c
     where c.url is not null
     order by c.client_id;
     get diagnostics queued = row_count;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { getCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
 import { asApp } from "@/db/client.ts";
-import { type AuthorizationClient, type LiveSession, liveSession } from "@/db/login.ts";
+import { type AuthorizationClient, clientLiveSession, type LiveSession, liveSession } from "@/db/login.ts";
 import { getProject } from "@/db/projects.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
 import { isSelfRegisteredClientId, selfRegisteredClient } from "@/lib/oauth/dynamic_client_auth.ts";
@@ -58,39 +58,60 @@ const SESSION_COOKIES_READ = 20;
 
 /**
  * A self-registered or metadata-document client belongs to no project: the project whose session it signs out
- * of is the one of this browser's live sessions that the hint's sid names (its cookies name their projects),
- * with the client's own redirect and post-logout URIs. Null without a hint naming one of them: then the page
- * signs nobody out.
+ * of is one of this browser's live sessions (its cookies name their projects) — the one the hint's sid names, or
+ * without a hint the latest that gave this client tokens — with the client's own redirect and post-logout URIs.
+ * Null when none is: then the page signs nobody out.
  */
 async function selfRegisteredLogoutClient(
   c: Ctx,
   clientId: string,
   hint: IdTokenHint | null,
 ): Promise<AuthorizationClient | null> {
-  if (!hint?.sid) return null;
+  const projectId = await sessionProjectOf(c, clientId, hint);
+  if (!projectId) return null;
+  const registered = await selfRegisteredClient(c.var.deps, clientId, undefined, clientAddress(c));
+  if (!registered) return null;
+  const project = await asApp(c.var.deps.sql, projectId, (tx) => getProject(tx, projectId));
+  return {
+    project_id: projectId,
+    name: project.name,
+    mode: project.mode,
+    redirect_uris: registered.redirect_uris,
+    // The project's branding, the client's own logout metadata (its registration, or its document).
+    settings: { ...project.settings, logout: LogoutMetadata.catch({}).parse(registered) },
+  };
+}
+
+/**
+ * The project of the browser's session a client of no project means: the hint's sid names it; without a hint (the
+ * spec makes it optional), the session that gave the client tokens, the latest signed in when several did — the
+ * page still asks before anyone is signed out.
+ */
+async function sessionProjectOf(c: Ctx, clientId: string, hint: IdTokenHint | null): Promise<string | null> {
   const { sql } = c.var.deps;
-  const cookies = Object.entries(getCookie(c))
+  if (hint && !hint.sid) return null;
+  let latest: { projectId: string; authTime: number } | null = null;
+  for (const { projectId, token } of sessionCookies(c)) {
+    const session = hint
+      ? await liveSession(sql, projectId, token)
+      : await clientLiveSession(sql, projectId, token, clientId);
+    if (hint && session?.sid === hint.sid) return projectId;
+    if (!hint && session && session.auth_time > (latest?.authTime ?? -1)) {
+      latest = { projectId, authTime: session.auth_time };
+    }
+  }
+  return latest?.projectId ?? null;
+}
+
+/** The browser's hosted-login session cookies (at most SESSION_COOKIES_READ): each names its project. */
+function sessionCookies(c: Ctx): { projectId: string; token: string }[] {
+  return Object.entries(getCookie(c))
     .map(([name, token]) => ({
       projectId: /^(?:__Host-)?astapa_session_(proj_[a-z2-7]+)$/.exec(name)?.[1],
       token,
     }))
     .filter((cookie): cookie is { projectId: string; token: string } => cookie.projectId !== undefined)
     .slice(0, SESSION_COOKIES_READ);
-  for (const { projectId, token } of cookies) {
-    if ((await liveSession(sql, projectId, token))?.sid !== hint.sid) continue;
-    const registered = await selfRegisteredClient(c.var.deps, clientId, undefined, clientAddress(c));
-    if (!registered) return null;
-    const project = await asApp(sql, projectId, (tx) => getProject(tx, projectId));
-    return {
-      project_id: projectId,
-      name: project.name,
-      mode: project.mode,
-      redirect_uris: registered.redirect_uris,
-      // The project's branding, the client's own logout metadata (its registration, or its document).
-      settings: { ...project.settings, logout: LogoutMetadata.catch({}).parse(registered) },
-    };
-  }
-  return null;
 }
 
 /**

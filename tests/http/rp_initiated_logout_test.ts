@@ -13,6 +13,8 @@ import { FormBrowser, postForm as pagePostForm } from "../helpers/form_browser.t
 import { basic } from "../helpers/oauth.ts";
 import { claimsOf, postForm } from "../helpers/token_client.ts";
 import { signJwt } from "@/lib/tokens/jws.ts";
+import { asApp } from "@/db/client.ts";
+import { randomSecret, sha256 } from "@/lib/secrets.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -296,4 +298,77 @@ Deno.test("rp-initiated logout — a self-registered client's hint finds its pro
     await stillSignedIn(again.browser),
     "a hint naming another session signs this browser out of nothing",
   );
+});
+
+Deno.test("rp-initiated logout — without a hint, a self-registered client finds the session that gave it tokens, the latest of several", async () => {
+  const registration = await t.app.request("/api/platform/register", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      redirect_uris: ["https://helper.example/cb"],
+      token_endpoint_auth_method: "none",
+      post_logout_redirect_uris: ["https://helper.example/bye"],
+    }),
+  });
+  const agent = await registration.json();
+  assert.equal(registration.status, 201, JSON.stringify(agent));
+  const other = await seedProject(t.db.sql, { name: "Toko Lain", redirectUri: "https://lain.example/cb" });
+  const { browser, sub } = await signedIn();
+  // The same browser signed in to a second project too, an hour later.
+  await t.db.sql`update astapa.login_sessions set created_at = created_at - interval '1 hour'
+                 where project_id = ${project.id} and user_id = ${sub}::bigint`;
+  const otherSub = await seedPasswordUser(t.db.sql, other.id, `again-${people}@logout.example`, PASSWORD);
+  const query = new URLSearchParams({ client_id: other.clientId, redirect_uri: other.redirectUri });
+  const second = await browser.submit(`/auth/login?${query}`, {
+    email: `again-${people}@logout.example`,
+    password: PASSWORD,
+  });
+  assert.equal(second.status, 303);
+  /** The agent gets a code from the browser's session in `projectId`, as its sign-in there would issue. */
+  const codeFrom = async (projectId: string, user: string) => {
+    const cookie = [...browser.cookies].find(([name]) => name.endsWith(`astapa_session_${projectId}`))!;
+    await asApp(
+      t.db.sql,
+      projectId,
+      async (tx) =>
+        tx`select api.issue_authorization_code(${await sha256(randomSecret())}, ${agent.client_id}, ${user},
+        'https://helper.example/cb', 'openid', null, null, null, null, now(), 60, '{pwd}', null,
+        ${await sha256(cookie[1])})`,
+    );
+  };
+
+  // No session of this browser gave the agent anything: nothing to ask, nobody signed out.
+  const none = await browser.get(logout({ client_id: agent.client_id }));
+  assert.doesNotMatch(await none.text(), /Sign out\?/);
+
+  await codeFrom(project.id, sub);
+  const asked = await browser.get(logout({
+    client_id: agent.client_id,
+    post_logout_redirect_uri: "https://helper.example/bye",
+    state: "s1",
+  }));
+  const html = await asked.text();
+  assert.equal(asked.status, 200);
+  assert.match(html, /Sign out\?/);
+  assert.match(html, /Warung Logout/, "the session that gave the agent tokens, though another is newer");
+  assert.doesNotMatch(html, /name="id_token_hint"/);
+  assert.ok(await stillSignedIn(browser), "the GET changed nothing");
+
+  // Once the newer session gave it tokens too, that is the one meant; the click signs out of it alone.
+  await codeFrom(other.id, otherSub);
+  const latest = await browser.get(logout({
+    client_id: agent.client_id,
+    post_logout_redirect_uri: "https://helper.example/bye",
+    state: "s2",
+  }));
+  const latestHtml = await latest.text();
+  assert.match(latestHtml, /Toko Lain/);
+  const out = await browser.post(latestHtml, {});
+  assert.equal(out.status, 303);
+  assert.equal(out.headers.get("location"), "https://helper.example/bye?state=s2");
+  const otherQuery = new URLSearchParams({ client_id: other.clientId, redirect_uri: other.redirectUri });
+  const otherLogin = await browser.get(`/auth/login?${otherQuery}`);
+  await otherLogin.body?.cancel();
+  assert.equal(otherLogin.status, 200, "signed out of the newer project's session");
+  assert.ok(await stillSignedIn(browser), "the first project's session is left");
 });

@@ -263,3 +263,28 @@ Deno.test("backchannel_logout_uri — a URL client's metadata document names it,
   assert.equal(await uri(a.clientId), LOGOUT.backchannel_logout_uri);
   assert.equal(await uri(b.clientId), null, "another project's client is not this project's");
 });
+
+Deno.test("session_clients and client_login_session — the clients a session gave tokens, in its project only", async () => {
+  const { user, hash, sid } = await signedIn(a);
+  const clients = (project: SeededProject, session: string) =>
+    appValue<string[]>(
+      sql,
+      project.id,
+      (tx) => tx`select coalesce(array_agg(c order by c), '{}') from astapa.session_clients(${session}) as c`,
+    );
+  assert.deepEqual(await clients(a, sid), [a.clientId], "the code's and the refresh token's client, once");
+  assert.deepEqual(await clients(b, sid), [], "another project sees none of them");
+  const asked = (project: SeededProject, session: Uint8Array, client: string) =>
+    appValue<{ user_id: string; sid: string } | null>(
+      sql,
+      project.id,
+      (tx) => tx`select api.client_login_session(${session}, ${client})`,
+    );
+  const live = await asked(a, hash, a.clientId);
+  assert.equal(live?.sid, sid);
+  assert.equal(live?.user_id, user);
+  assert.equal(await asked(a, hash, "dcl_nothingfromthis"), null, "a client it gave nothing finds nothing");
+  assert.equal(await asked(b, hash, a.clientId), null, "nor from another project");
+  await endSession(a, hash);
+  assert.equal(await asked(a, hash, a.clientId), null, "an ended session is no one's");
+});
