@@ -20,11 +20,14 @@ export function anonymousUserSettings(tx: Tx, projectId: string): Promise<Anonym
   return result(tx`select api.anonymous_user_settings(${projectId}) as result`, AnonymousUserSettings);
 }
 
-/** Changes some of settings.anonymous_users (null: back to the default); answers them all. */
+/**
+ * Changes some of settings.anonymous_users (null: back to the default; a value of the wrong type is SQL's to refuse,
+ * with its reason); answers them all.
+ */
 export function updateAnonymousUserSettings(
   tx: Tx,
   projectId: string,
-  changes: Partial<Record<keyof AnonymousUserSettings, boolean | number | null>>,
+  changes: Partial<Record<keyof AnonymousUserSettings, boolean | number | string | null>>,
 ): Promise<AnonymousUserSettings> {
   return result(
     tx`select api.update_anonymous_user_settings(${projectId}, ${tx.json(changes)}) as result`,
