@@ -7172,6 +7172,7 @@ AS $function$
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'is_anonymous', case when u.is_anonymous then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
         'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
         'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
@@ -7192,7 +7193,7 @@ AS $function$
       left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
   end
   $function$;
-comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads, password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads (a guest says is_anonymous: true; with no address, the import refuses it), password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
 grant execute on function api.export_users(text,bigint,integer,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -15703,6 +15704,50 @@ AS $function$
   $function$;
 comment on function api.sign_out_everywhere(text,bigint) is 'Closes every way back into the user''s account (astapa.void_ways_back): ends every hosted-login session, revokes every refresh token (reason revoked_by_admin, as POST /api/platform/revoke), and voids every unredeemed authorization code, every approved device authorization not yet polled for tokens, every pending address change and every open second-step challenge, a sign-in''s or a step-up''s; returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_up_guest(project_id text, guest_id bigint, email text, password_hash text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    guest record;
+    mode text := astapa.require_project(project_id);
+  begin
+    -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
+    -- has the address.
+    perform astapa.assert_sso_not_required(project_id, email);
+    perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
+    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
+    where u.project_id = sign_up_guest.project_id and u.id = guest_id
+    for update;
+    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
+       or guest.environment <> mode then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+    begin
+      update astapa.users u
+      set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
+          password_hash = sign_up_guest.password_hash, is_anonymous = false
+      where u.project_id = sign_up_guest.project_id and u.id = guest_id;
+    exception when unique_violation then
+      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
+    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('environment', mode));
+    return astapa.user_json(project_id, guest_id);
+  end
+  $function$;
+comment on function api.sign_up_guest(text,bigint,text,text) is 'A guest signs up with a password on the hosted login (docs/anonymous-users.md): api.sign_up_user''s checks (enforced SSO, settings.sign_up), then the guest''s own row (locked) gets the address (unverified) and the password and stops being a guest: same sub, plan and payments (user.updated; audited user.converted). AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown; AS409 when the address is taken, changing nothing.';
+grant execute on function api.sign_up_guest(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_up_user(project_id text, email text, password_hash text)

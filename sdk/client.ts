@@ -156,6 +156,11 @@ export type LoginOptions = {
   invitation?: string;
   /** The address to sign in as: the form shows it filled in (OIDC login_hint). */
   loginHint?: string;
+  /**
+   * A guest's current ID token (docs/anonymous-users.md): the sign-up page opens (prompt=create) and the account
+   * made keeps the guest's sub. Refresh the guest's tokens first: an expired one goes back as invalid_request.
+   */
+  guestIdToken?: string;
 };
 
 export type LoginRequest = {
@@ -267,6 +272,7 @@ export function createAstapa(options: AstapaOptions) {
       ...(request.organization ? { organization: request.organization } : {}),
       ...(request.invitation ? { invitation: request.invitation } : {}),
       ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+      ...(request.guestIdToken ? { prompt: "create", id_token_hint: request.guestIdToken } : {}),
     }).toString();
     return {
       url: url.toString(),

@@ -230,3 +230,54 @@ comment on function astapa.sweep_abandoned_guests() is
   'guests); AS403 elsewhere.';
 
 grant execute on function astapa.sweep_abandoned_guests() to astapa_app;
+
+create or replace function api.sign_up_guest(project_id text, guest_id bigint, email text, password_hash text)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    guest record;
+    mode text := astapa.require_project(project_id);
+  begin
+    -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
+    -- has the address.
+    perform astapa.assert_sso_not_required(project_id, email);
+    perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
+    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
+    where u.project_id = sign_up_guest.project_id and u.id = guest_id
+    for update;
+    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
+       or guest.environment <> mode then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+    begin
+      update astapa.users u
+      set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
+          password_hash = sign_up_guest.password_hash, is_anonymous = false
+      where u.project_id = sign_up_guest.project_id and u.id = guest_id;
+    exception when unique_violation then
+      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
+    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('environment', mode));
+    return astapa.user_json(project_id, guest_id);
+  end
+  $$;
+
+comment on function api.sign_up_guest(text, bigint, text, text) is
+  'A guest signs up with a password on the hosted login (docs/anonymous-users.md): api.sign_up_user''s checks '
+  '(enforced SSO, settings.sign_up), then the guest''s own row (locked) gets the address (unverified) and the '
+  'password and stops being a guest: same sub, plan and payments (user.updated; audited user.converted). AS4A1 '
+  'when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown; '
+  'AS409 when the address is taken, changing nothing.';
+
+grant execute on function api.sign_up_guest(text, bigint, text, text) to astapa_app;

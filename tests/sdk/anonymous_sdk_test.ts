@@ -1,7 +1,7 @@
 /**
  * The SDK's guests against a served Astapa: anonymousUserSettings (defaults, update, a typed 400), signInAnonymously
  * alone (no secret, as a browser calls it) and as a client method, a guest the SDK verifies (is_anonymous),
- * refreshes and lists with users.list({ isAnonymous }); off is a typed 403.
+ * refreshes and lists with users.list({ isAnonymous }); off is a typed 403; loginUrl's guestIdToken.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -51,4 +51,19 @@ Deno.test("sdk — anonymousUserSettings and signInAnonymously: off is a typed 4
     [[claims.sub, true], [(await astapa.verify(second.accessToken)).sub, true]].sort(),
   );
   assert.deepEqual((await astapa.users.list({ isAnonymous: false })).users, []);
+});
+
+Deno.test("sdk — loginUrl({ guestIdToken }): the sign-up (prompt=create) naming the guest by id_token_hint", async () => {
+  const login = await astapa.loginUrl({
+    redirectUri: project.redirectUri,
+    scope: "openid",
+    guestIdToken: "eyJ.guest",
+  });
+  const url = new URL(login.url);
+  assert.equal(url.searchParams.get("prompt"), "create");
+  assert.equal(url.searchParams.get("id_token_hint"), "eyJ.guest");
+  assert.equal(url.searchParams.get("code_challenge_method"), "S256");
+  const plain = new URL((await astapa.loginUrl({ redirectUri: project.redirectUri })).url);
+  assert.equal(plain.searchParams.get("prompt"), null);
+  assert.equal(plain.searchParams.get("id_token_hint"), null);
 });

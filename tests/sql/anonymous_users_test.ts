@@ -198,3 +198,50 @@ Deno.test("astapa.sweep_abandoned_guests — only inside api.sweep_grants (AS403
     /api.sweep_grants/,
   );
 });
+
+const ARGON = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+const signUpGuest = (p: SeededProject, id: string, email: string, hash = ARGON) =>
+  appValue<Record<string, unknown>>(
+    db.sql,
+    p.id,
+    (tx) => tx`select api.sign_up_guest(${p.id}, ${id}::bigint, ${email}, ${hash}) as r`,
+  );
+
+Deno.test("api.sign_up_guest — the guest's row gets the address (unverified) and password, stays its sub; audited user.converted", async () => {
+  const project = await guestsOn();
+  const sub = (await signIn(project)).sub as string;
+  const user = await signUpGuest(project, sub, " tamu@example.com ");
+  assert.equal(user.id, sub);
+  assert.equal(user.email, "tamu@example.com");
+  assert.equal(user.email_verified, false);
+  assert.equal(user.is_anonymous, false);
+  const [audit] = await db.sql`select action from astapa.audit_log where project_id = ${project.id}
+    and target = ${"user:" + sub} order by id desc limit 1`;
+  assert.equal(audit.action, "user.converted");
+  await rejectsAs(signUpGuest(project, sub, "lagi@example.com"), "guest_signed_up", /signed up already/);
+});
+
+Deno.test("api.sign_up_guest — refusals change nothing: a taken address (AS409), a closed project, a non-guest, another project's guest, an erased guest, a bad hash", async () => {
+  const project = await guestsOn();
+  const other = await guestsOn();
+  const sub = (await signIn(project)).sub as string;
+  const member = await seedUser(db.sql, project.id, "ada@example.com");
+  await rejectsAs(signUpGuest(project, sub, "ADA@example.com"), "conflict");
+  await rejectsAs(signUpGuest(project, member, "baru@example.com"), "guest_signed_up");
+  const foreign = (await signIn(other)).sub as string;
+  await rejectsAs(signUpGuest(project, foreign, "asing@example.com"), "guest_signed_up");
+  await rejectsAs(signUpGuest(project, sub, "baru@example.com", "plain"), "validation_failed", /argon2id/);
+  await rejectsAs(signUpGuest(project, sub, "not-an-address"), "validation_failed");
+  const closed = await seedProject(db.sql, {
+    settings: { anonymous_users: { enabled: true }, sign_up: { mode: "closed" } },
+  });
+  const shut = (await signIn(closed)).sub as string;
+  await rejectsAs(signUpGuest(closed, shut, "tutup@example.com"), "sign_up_refused");
+  const erased = (await signIn(project)).sub as string;
+  await asApp(db.sql, project.id, (tx) => tx`select api.delete_user(${project.id}, ${erased}::bigint)`);
+  await rejectsAs(signUpGuest(project, erased, "hapus@example.com"), "guest_signed_up");
+  const rows = await db.sql`select id::text, email, is_anonymous from astapa.users
+    where (project_id, id) in ((${project.id}, ${sub}::bigint), (${other.id}, ${foreign}::bigint),
+                               (${closed.id}, ${shut}::bigint))`;
+  assert.deepEqual(rows.map((r) => [r.email, r.is_anonymous]), [[null, true], [null, true], [null, true]]);
+});
