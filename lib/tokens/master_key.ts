@@ -46,6 +46,7 @@ export async function loadMasterKeys(config: Config): Promise<MasterKeys> {
 
 /** The sealing keys of each purpose: only these seal and open (the successor key is an HMAC key). */
 const SEALING_PURPOSES = ["sealing", "payments", "social", "factors", "phone"] as const;
+export type SealingPurpose = typeof SEALING_PURPOSES[number];
 
 /** For a current sealing key, the same purpose's keys of earlier master secrets, newest first. */
 const earlierKeys = new WeakMap<CryptoKey, CryptoKey[]>();
@@ -169,6 +170,18 @@ export async function open(
   sealed: Uint8Array,
   context: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
+  return (await openSaying(key, sealed, context)).plaintext;
+}
+
+/**
+ * `open`, also saying whether an earlier master secret's key was needed: what `astapa master-key reseal`
+ * (lib/tokens/reseal.ts) seals again under the current key, so that the earlier one can go.
+ */
+export async function openSaying(
+  key: CryptoKey,
+  sealed: Uint8Array,
+  context: string,
+): Promise<{ plaintext: Uint8Array<ArrayBuffer>; earlier: boolean }> {
   const additionalData = new TextEncoder().encode(context);
   const attempt = async (candidate: CryptoKey) =>
     new Uint8Array(
@@ -179,11 +192,11 @@ export async function open(
       ),
     );
   try {
-    return await attempt(key);
+    return { plaintext: await attempt(key), earlier: false };
   } catch (error) {
     for (const earlier of earlierKeys.get(key) ?? []) {
       try {
-        return await attempt(earlier);
+        return { plaintext: await attempt(earlier), earlier: true };
       } catch {
         // Not this one either.
       }
