@@ -145,6 +145,8 @@ create or replace function api.replace_sealed_values(
       or pg_catalog.cardinality(ids) is distinct from pg_catalog.cardinality(sealed_after) then
       raise exception using errcode = 'AS400', message = 'ids, sealed_before and sealed_after must pair up.';
     end if;
+    -- An unknown kind is refused even with nothing to replace (api.sealed_values raises AS400 for it).
+    perform from api.sealed_values(replace_sealed_values.kind, null, 0);
     for i in 1 .. coalesce(pg_catalog.cardinality(ids), 0) loop
       row_id := ids[i];
       old_sealed := sealed_before[i];
