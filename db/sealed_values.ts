@@ -1,4 +1,4 @@
-/** Typed wrappers around the master key's sealed values as the reseal finds and replaces them (db/api/sealed_values.sql). */
+/** Typed wrappers around the sealed values `astapa master-key reseal` finds and replaces (db/api/sealed_values.sql). */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
 

@@ -97,7 +97,7 @@ async function resealBatch(
   return batch;
 }
 
-/** The value sealed under the current key when an earlier one opened it; "current" when the current key did; null when none did. */
+/** The value sealed under the current key when an earlier key opened it; "current" when this one did; null: none. */
 async function resealOne(
   keys: MasterKeys,
   kind: SealedKind,
