@@ -12746,7 +12746,8 @@ AS $function$
           when replace_sealed_values.kind = 'bot_protection_secret' then '{bot_protection,secret_key_sealed}'
           when row_id = 'apple' then '{social_login,apple,private_key_sealed}'
           else array['social_login', row_id, 'client_secret_sealed'] end;
-        update astapa.projects as p set settings = pg_catalog.jsonb_set(p.settings, path, pg_catalog.to_jsonb(new_sealed))
+        update astapa.projects as p
+        set settings = pg_catalog.jsonb_set(p.settings, path, pg_catalog.to_jsonb(new_sealed))
         where p.id = (select astapa.current_project_id()) and p.settings #>> path = old_sealed
           and (replace_sealed_values.kind = 'social_provider_secret'
                or p.settings #>> '{bot_protection,provider}' = row_id);
@@ -14636,7 +14637,8 @@ AS $function$
                           ('github', p.settings #>> '{social_login,github,client_secret_sealed}'),
                           ('google', p.settings #>> '{social_login,google,client_secret_sealed}'))
             as v (provider, value)
-        where p.id = (select astapa.current_project_id()) and v.value is not null and (after_id is null or v.provider > after_id)
+        where p.id = (select astapa.current_project_id()) and v.value is not null
+          and (after_id is null or v.provider > after_id)
         order by v.provider limit max_rows;
     when 'bot_protection_secret' then
       return query select p.settings #>> '{bot_protection,provider}', null::text,

@@ -190,3 +190,13 @@ Deno.test("master-key reseal — knows every seal( call site in lib/ and every k
     await asApp(db.sql, project.id, (tx) => sealedValues(tx, kind.name, null, 1)); // SQL knows the kind
   }
 });
+
+Deno.test("master-key — an unknown action or option is a usage error", async () => {
+  const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: NEW };
+  const spin = await run(["cli.ts", "master-key", "spin"], env);
+  assert.equal(spin.code, 2);
+  assert.match(spin.stderr, /Unknown master-key command "spin"/);
+  const option = await run(["cli.ts", "master-key", "reseal", "--everything=yes"], env);
+  assert.equal(option.code, 2);
+  assert.match(option.stderr, /Unknown option --everything/);
+});
