@@ -27,6 +27,7 @@ import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
 import { SamlConnectionBody, samlIdpOf, samlSloUrlOf } from "@/lib/login/sso/saml_config.ts";
 import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
+import { MappingFields, mappingOf } from "@/lib/login/sso/mapping_body.ts";
 
 const SsoConnectionBody = z.strictObject({
   protocol: z.literal("oidc").optional().describe('"oidc" (the default) or "saml" (see SamlConnectionBody).'),
@@ -39,6 +40,7 @@ const SsoConnectionBody = z.strictObject({
     .describe(
       "false: the IdP is authoritative for the organization's verified domains (no email_verified needed).",
     ),
+  ...MappingFields,
 });
 
 export const callers = clients("project");
@@ -71,6 +73,7 @@ export const handler: Handlers = {
           idpInitiated: body.idp_initiated ?? null,
           sloUrl: samlSloUrlOf(body, idp, metadataFetchOptions(deps).allowHttp),
           spKey,
+          ...mappingOf(body),
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);
     }
@@ -90,6 +93,7 @@ export const handler: Handlers = {
         clientSecretSealed: sealed,
         enabled: body.enabled ?? null,
         emailVerifiedRequired: body.email_verified_required ?? null,
+        ...mappingOf(body),
       }));
     return c.json(connection, 200, NO_STORE);
   },
