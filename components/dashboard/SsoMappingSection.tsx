@@ -25,7 +25,8 @@ export function SsoMappingSummary({ mapping, roles }: { mapping: AttributeMappin
           ? <span class="muted">the well-known names</span>
           : names.map(([name, value]) => (
             <span key={name}>
-              {name} ← <code>{value}</code>{" "}
+              {name} ← <code>{value}</code>
+              {" "}
             </span>
           ))}
       </dd>
@@ -61,14 +62,13 @@ export function SsoMappingForm({ action, csrf, organization, mapping, roles, rol
         <CsrfField token={csrf} />
         <input type="hidden" name="organization" value={organization} />
         <p class="muted">
-          SAML attribute or OpenID Connect claim names; empty reads the well-known names. Each sign-in gives the
-          person the highest role of their mapped groups (member with none); owners keep their role, and a SCIM
-          directory that maps groups decides roles instead.
+          SAML attribute or OpenID Connect claim names; empty reads the well-known names. Each sign-in gives
+          the person the highest role of their mapped groups (member with none); owners keep their role, and a
+          SCIM directory that maps groups decides roles instead.
         </p>
         {ATTRIBUTES.map(([name, label]) => (
           <label key={name}>
-            {label}{" "}
-            <input name={`${name}_attribute`} maxLength={256} value={mapping[name] ?? ""} />
+            {label} <input name={`${name}_attribute`} maxLength={256} value={mapping[name] ?? ""} />
           </label>
         ))}
         <label>

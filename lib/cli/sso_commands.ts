@@ -73,7 +73,8 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
     ["domains", c.domains.join(" ") || "- (verify a domain: SSO signs in verified domains only)"],
     [
       "attribute mapping",
-      Object.entries(c.attribute_mapping).map(([k, v]) => `${k}=${v}`).join(" ") || "- (the well-known names)",
+      Object.entries(c.attribute_mapping).map(([k, v]) => `${k}=${v}`).join(" ") ||
+      "- (the well-known names)",
     ],
     [
       "group roles",
@@ -103,7 +104,9 @@ function mappingFlags(args: ParsedArgs): SsoMappingInput {
   };
   const attributeMapping = pairs("attribute", (v) => v.indexOf("="));
   for (const name of Object.keys(attributeMapping ?? {})) {
-    if (!ATTRIBUTES.includes(name)) throw new UsageError(`--attribute names ${ATTRIBUTES.join(", ")}, not ${name}`);
+    if (!ATTRIBUTES.includes(name)) {
+      throw new UsageError(`--attribute names ${ATTRIBUTES.join(", ")}, not ${name}`);
+    }
   }
   return { attributeMapping, groupRoles: pairs("group-role", (v) => v.lastIndexOf("=")) };
 }

@@ -164,8 +164,13 @@ Deno.test("organizations page — SSO attribute names and group roles: admins ed
   assert.doesNotMatch(shown, /Save attributes and group roles/, "viewers get no form");
   const admin = await (await getAs(t, owner, `${base}/organizations`)).text();
   assert.match(admin, /Save attributes and group roles/);
-  for (const [roles, message] of [["Engineering", /is not GROUP=ROLE/], ["Boss=owner", /owner is not mapped/]]) {
-    const bad = await postAs(t, owner, `${base}/organizations/sso`, { ...fields, group_roles: roles as string });
+  for (
+    const [roles, message] of [["Engineering", /is not GROUP=ROLE/], ["Boss=owner", /owner is not mapped/]]
+  ) {
+    const bad = await postAs(t, owner, `${base}/organizations/sso`, {
+      ...fields,
+      group_roles: roles as string,
+    });
     assert.equal(bad.status, 422);
     assert.match(await bad.text(), message as RegExp);
   }

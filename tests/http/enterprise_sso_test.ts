@@ -266,11 +266,18 @@ Deno.test("enterprise SSO — the IdP answering 5xx is a 502 naming the organiza
 Deno.test("enterprise SSO — mapped claims and groups: the address and names under the mapped claims, the role follows the groups", async () => {
   const roleInDb = async (email: string) =>
     (await t.db.sql`select m.role from astapa.organization_memberships m join astapa.users u
-      on u.project_id = m.project_id and u.id = m.user_id where m.organization_id = ${org} and u.email = ${email}`)[0]
+      on u.project_id = m.project_id and u.id = m.user_id where m.organization_id = ${org} and u.email = ${email}`)[
+      0
+    ]
       ?.role;
   // No group roles (as every connection before): groups are not read, however many arrive.
   const many = Array.from({ length: 500 }, (_, i) => `group-${i}`);
-  idp.approveAs = { sub: "acme-gita", email: "gita@acme.test", email_verified: true, extra: { groups: many } };
+  idp.approveAs = {
+    sub: "acme-gita",
+    email: "gita@acme.test",
+    email_verified: true,
+    extra: { groups: many },
+  };
   assert.equal((await appClaims(await finish(await startSso("gita@acme.test")))).org_role, "member");
   const keep = { ...connection, idp_client_secret: undefined };
   const mapped = await api("PUT", "/organizations/acme/sso-connection", {
@@ -285,7 +292,10 @@ Deno.test("enterprise SSO — mapped claims and groups: the address and names un
       { email: "mail", given_name: "first_name", groups: "roles" },
       { "Acme Engineering": "admin", "grp-0001": "member" },
     ]);
-    const owner = await api("PUT", "/organizations/acme/sso-connection", { ...keep, group_roles: { Boss: "owner" } });
+    const owner = await api("PUT", "/organizations/acme/sso-connection", {
+      ...keep,
+      group_roles: { Boss: "owner" },
+    });
     assert.equal(owner.status, 400);
     assert.match(owner.body.error_description, /owner is not mapped/);
     const control = await api("PUT", "/organizations/acme/sso-connection", {
@@ -310,13 +320,20 @@ Deno.test("enterprise SSO — mapped claims and groups: the address and names un
     idp.approveAs = { ...idp.approveAs, extra: { mail: "hana@acme.test", roles: "grp-0001" } };
     assert.equal((await appClaims(await finish(await startSso("hana@acme.test")))).org_role, "member");
     // Too many groups: the SSO refusal page, nothing changed.
-    idp.approveAs = { ...idp.approveAs, extra: { mail: "hana@acme.test", roles: ["Acme Engineering", ...many] } };
+    idp.approveAs = {
+      ...idp.approveAs,
+      extra: { mail: "hana@acme.test", roles: ["Acme Engineering", ...many] },
+    };
     const refused = await finish(await startSso("hana@acme.test"));
     assert.equal(refused.status, 400);
     assert.match(await refused.text(), /sent more groups for you than this app accepts/);
     assert.equal(await roleInDb("hana@acme.test"), "member");
   } finally {
-    await api("PUT", "/organizations/acme/sso-connection", { ...keep, attribute_mapping: {}, group_roles: {} });
+    await api("PUT", "/organizations/acme/sso-connection", {
+      ...keep,
+      attribute_mapping: {},
+      group_roles: {},
+    });
   }
 });
 

@@ -15,7 +15,9 @@ const PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
 const many = Array.from({ length: 201 }, (_, i) => `group-${i}`);
 const roleOf = async (email: string) =>
   (await t.db.sql`select m.role from astapa.organization_memberships m join astapa.users u
-    on u.project_id = m.project_id and u.id = m.user_id where m.organization_id = ${s.org} and u.email = ${email}`)[0]
+    on u.project_id = m.project_id and u.id = m.user_id where m.organization_id = ${s.org} and u.email = ${email}`)[
+    0
+  ]
     ?.role ?? null;
 
 Deno.test("SAML SSO mapping — without one: the NameID address, groups never read (as before)", async () => {
@@ -41,7 +43,9 @@ Deno.test("SAML SSO mapping — mapped attributes and groups: the role follows t
     nameIdFormat: PERSISTENT,
     attributes: { mail: "wulan@acme.test", first: "Wulan", email: "not-this@acme.test", memberOf: groups },
   });
-  const promoted = await s.appClaims(await s.signIn(as(["Staff", "cn=eng,ou=groups,dc=acme"]), "wulan@acme.test"));
+  const promoted = await s.appClaims(
+    await s.signIn(as(["Staff", "cn=eng,ou=groups,dc=acme"]), "wulan@acme.test"),
+  );
   assert.deepEqual([promoted.email, promoted.org_id, promoted.org_role], ["wulan@acme.test", s.org, "admin"]);
   const [named] = await t.db.sql`select given_name from astapa.users where email = 'wulan@acme.test'`;
   assert.equal(named.given_name, "Wulan");
@@ -74,6 +78,9 @@ Deno.test("SAML SSO mapping — an owner keeps their role whatever the groups; a
     assert.equal((await s.appClaims(await s.signIn(answer(groups), "owner@acme.test"))).org_role, "owner");
   }
   // The mapped attribute missing: no address (the NameID is not read in its place).
-  const none = await s.signIn({ nameId: "nobody@acme.test", attributes: { memberOf: ["Staff"] } }, "nobody@acme.test");
+  const none = await s.signIn(
+    { nameId: "nobody@acme.test", attributes: { memberOf: ["Staff"] } },
+    "nobody@acme.test",
+  );
   assert.equal(none.status, 422);
 });

@@ -15,7 +15,10 @@ const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 type Json = Record<string, unknown>;
-const a = await seedProject(db.sql, { name: "A", settings: { initiate_login_uri: "https://app.example/start" } });
+const a = await seedProject(db.sql, {
+  name: "A",
+  settings: { initiate_login_uri: "https://app.example/start" },
+});
 const b = await seedProject(db.sql, { name: "B" });
 const call = <T = Json>(
   project: string | null,
@@ -30,7 +33,10 @@ await call(a.id, (tx) => tx`select api.set_organization_role('billing', 'Billing
 async function orgWithDomain(slug: string, project = a.id): Promise<string> {
   const org = await call(project, (tx) => tx`select api.create_organization(${slug}, ${slug}, null)`);
   await call(project, (tx) => tx`select api.add_organization_domain(${org.id as string}, ${slug + ".test"})`);
-  await call(project, (tx) => tx`select api.verify_organization_domain(${org.id as string}, ${slug + ".test"})`);
+  await call(
+    project,
+    (tx) => tx`select api.verify_organization_domain(${org.id as string}, ${slug + ".test"})`,
+  );
   return org.id as string;
 }
 
@@ -39,7 +45,9 @@ const putOidc = (org: string, mapping: Json | null, roles: Json | null, project 
     project,
     (tx) =>
       tx`select api.put_sso_connection(${org}, 'https://idp.example', 'client-1', ${sealed}, null, null,
-           ${mapping === null ? null : tx.json(mapping as never)}, ${roles === null ? null : tx.json(roles as never)})`,
+           ${mapping === null ? null : tx.json(mapping as never)}, ${
+        roles === null ? null : tx.json(roles as never)
+      })`,
   );
 const signIn = (connection: string, email: string, groups: string[] | null, subject = email) =>
   call(
@@ -64,7 +72,10 @@ Deno.test("astapa.highest_organization_role — admin, then the project's roles 
 
 Deno.test("api.put_sso_connection — attribute_mapping and group_roles: saved, answered, kept, replaced, audited; errors", async () => {
   const org = await orgWithDomain("mapsave");
-  const saved = await putOidc(org, { email: "mail", groups: "roles" }, { Engineering: "admin", "Help Desk": "support" });
+  const saved = await putOidc(org, { email: "mail", groups: "roles" }, {
+    Engineering: "admin",
+    "Help Desk": "support",
+  });
   assert.deepEqual(saved.attribute_mapping, { email: "mail", groups: "roles" });
   assert.deepEqual(saved.group_roles, { Engineering: "admin", "Help Desk": "support" });
   const kept = await putOidc(org, null, null);
@@ -73,7 +84,10 @@ Deno.test("api.put_sso_connection — attribute_mapping and group_roles: saved, 
   assert.deepEqual([replaced.attribute_mapping, replaced.group_roles], [{ given_name: "first" }, {}]);
   const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${a.id}
     and action = 'sso_connection.updated' order by id desc limit 1`;
-  assert.deepEqual([audit.details.attribute_mapping, audit.details.group_roles], [{ given_name: "first" }, {}]);
+  assert.deepEqual([audit.details.attribute_mapping, audit.details.group_roles], [
+    { given_name: "first" },
+    {},
+  ]);
   for (
     const [mapping, roles, message] of [
       [{ mail: "x" }, null, /names email, given_name, family_name and groups only/],
@@ -108,7 +122,9 @@ Deno.test("api.put_saml_sso_connection, api.set_sso_connection_mapping — the m
   const saml = await call(
     a.id,
     (tx) =>
-      tx`select api.put_saml_sso_connection(${org}, 'https://idp.example/saml', 'https://idp.example/sso', ${[CERT]},
+      tx`select api.put_saml_sso_connection(${org}, 'https://idp.example/saml', 'https://idp.example/sso', ${[
+        CERT,
+      ]},
            null, null, attribute_mapping => ${tx.json({ email: "urn:oid:0.9.2342.19200300.100.1.3" })},
            group_roles => ${tx.json({ "cn=eng,ou=groups": "admin" })})`,
   );
@@ -147,7 +163,8 @@ Deno.test("api.sign_in_with_sso — the highest mapped group's role: promoted, t
   await signIn(c.id as string, "wulan@grp.test", null);
   assert.equal(await roleOf(org, first.user_id as string), "member");
   const events = await db.sql`select type, data from astapa.events where project_id = ${a.id}
-    and type like 'membership.%' and data -> 'membership' ->> 'user_id' = ${first.user_id as string} order by id`;
+    and type like 'membership.%' and data -> 'membership' ->> 'user_id' = ${first
+    .user_id as string} order by id`;
   assert.deepEqual(events.map((e) => `${e.type}:${e.data.membership.role}:${e.data.reason}`), [
     "membership.created:support:sso",
     "membership.updated:admin:sso",
@@ -177,13 +194,18 @@ Deno.test("api.sign_in_with_sso — owners keep their role; a connection without
   const p = await putOidc(plain, null, null);
   const dewi = await signIn(p.id as string, "dewi@plain.test", ["Engineering"]);
   assert.equal(await roleOf(plain, dewi.user_id as string), "member");
-  await call(a.id, (tx) => tx`select api.set_organization_member_role(${plain}, ${dewi.user_id as string}, 'admin')`);
+  await call(
+    a.id,
+    (tx) => tx`select api.set_organization_member_role(${plain}, ${dewi.user_id as string}, 'admin')`,
+  );
   await signIn(p.id as string, "dewi@plain.test", []);
   assert.equal(await roleOf(plain, dewi.user_id as string), "admin");
   assert.equal(
     await call<string | null>(
       a.id,
-      (tx) => tx`select astapa.sso_group_role(c, '{Engineering}') from astapa.sso_connections c where c.id = ${p.id as string}`,
+      (tx) =>
+        tx`select astapa.sso_group_role(c, '{Engineering}') from astapa.sso_connections c where c.id = ${p
+          .id as string}`,
     ),
     null,
   );
@@ -195,22 +217,31 @@ Deno.test("astapa.sso_group_role — an organization whose SCIM directory maps g
   const roleFor = (groups: string[]) =>
     call<string | null>(
       a.id,
-      (tx) => tx`select astapa.sso_group_role(c, ${groups}) from astapa.sso_connections c where c.id = ${c.id as string}`,
+      (tx) =>
+        tx`select astapa.sso_group_role(c, ${groups}) from astapa.sso_connections c where c.id = ${c
+          .id as string}`,
     );
   assert.equal(await roleFor(["Engineering"]), "admin");
   assert.equal(await roleFor(["Other"]), "member");
-  const dir = (await call(a.id, async (tx) => tx`select api.enable_scim_directory(${org}, ${await sha256("s")})`))
-    .id as string;
+  const dir =
+    (await call(a.id, async (tx) => tx`select api.enable_scim_directory(${org}, ${await sha256("s")})`))
+      .id as string;
   const group = await call(
     a.id,
-    (tx) => tx`select api.scim_create_group(${dir}, ${tx.json({ displayName: "Staff", externalId: null, members: [] })})`,
+    (tx) =>
+      tx`select api.scim_create_group(${dir}, ${
+        tx.json({ displayName: "Staff", externalId: null, members: [] })
+      })`,
   );
   assert.equal(await roleFor(["Engineering"]), "admin", "an unmapped SCIM group changes nothing");
   await call(a.id, (tx) => tx`select api.map_scim_group(${org}, ${group.id as string}, 'support')`);
   assert.equal(await roleFor(["Engineering"]), null, "SCIM maps groups: sign-ins decide no role");
   const nia = await signIn(c.id as string, "nia@scimfirst.test", ["Engineering"]);
   assert.equal(await roleOf(org, nia.user_id as string), "member");
-  await call(a.id, (tx) => tx`select api.set_organization_member_role(${org}, ${nia.user_id as string}, 'support')`);
+  await call(
+    a.id,
+    (tx) => tx`select api.set_organization_member_role(${org}, ${nia.user_id as string}, 'support')`,
+  );
   await signIn(c.id as string, "nia@scimfirst.test", ["Engineering"]);
   assert.equal(await roleOf(org, nia.user_id as string), "support", "SCIM's (or a hand-set) role stays");
 });
@@ -233,7 +264,8 @@ Deno.test("api.record/use_sso_pending_sign_in — the groups are kept for the si
   const c = await call(
     a.id,
     (tx) =>
-      tx`select api.put_saml_sso_connection(${org.id as string}, 'https://idp.example/saml', 'https://idp.example/sso',
+      tx`select api.put_saml_sso_connection(${org
+        .id as string}, 'https://idp.example/saml', 'https://idp.example/sso',
            ${[CERT]}, null, null, idp_initiated => true)`,
   );
   const record = (hash: Uint8Array, groups: string[] | null) =>
@@ -244,10 +276,16 @@ Deno.test("api.record/use_sso_pending_sign_in — the groups are kept for the si
              ${tx.json({})}, null, null, ${groups})`,
     );
   await record(new Uint8Array(32).fill(1), ["Engineering", "Support"]);
-  const used = await call(a.id, (tx) => tx`select api.use_sso_pending_sign_in(${new Uint8Array(32).fill(1)})`);
+  const used = await call(
+    a.id,
+    (tx) => tx`select api.use_sso_pending_sign_in(${new Uint8Array(32).fill(1)})`,
+  );
   assert.deepEqual(used.groups, ["Engineering", "Support"]);
   await record(new Uint8Array(32).fill(2), null);
-  const none = await call(a.id, (tx) => tx`select api.use_sso_pending_sign_in(${new Uint8Array(32).fill(2)})`);
+  const none = await call(
+    a.id,
+    (tx) => tx`select api.use_sso_pending_sign_in(${new Uint8Array(32).fill(2)})`,
+  );
   assert.deepEqual(none.groups, []);
   await rejectsAs(
     record(new Uint8Array(32).fill(3), Array.from({ length: 201 }, (_, i) => `g${i}`)),

@@ -35,7 +35,9 @@ const mapsGroups = (connection: SsoSignInConnection) => Object.keys(connection.g
 export function groupsOf(value: unknown): string[] | SocialSignInError {
   const values = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   if (values.length > MAX_GROUPS) return tooManyGroups();
-  const kept = values.filter((v): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_GROUP_LENGTH);
+  const kept = values.filter((v): v is string =>
+    typeof v === "string" && v.length > 0 && v.length <= MAX_GROUP_LENGTH
+  );
   return [...new Set(kept)];
 }
 

@@ -36,6 +36,8 @@ export const MappingFields = {
 };
 
 /** The SQL input of a body's mapping fields (null: kept). */
-export function mappingOf(body: { attribute_mapping?: Record<string, string | null>; group_roles?: Record<string, string> }) {
+export function mappingOf(
+  body: { attribute_mapping?: Record<string, string | null>; group_roles?: Record<string, string> },
+) {
   return { attributeMapping: body.attribute_mapping ?? null, groupRoles: body.group_roles ?? null };
 }

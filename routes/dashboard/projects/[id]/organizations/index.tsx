@@ -157,7 +157,9 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     </>
                   )
                   : <span class="muted">none</span>}
-                {org.sso && <SsoMappingSummary mapping={org.sso.attribute_mapping} roles={org.sso.group_roles} />}
+                {org.sso && (
+                  <SsoMappingSummary mapping={org.sso.attribute_mapping} roles={org.sso.group_roles} />
+                )}
                 {admin && org.sso && (
                   <SsoMappingForm
                     action={`${base}/organizations/sso`}
