@@ -211,6 +211,7 @@ async function setSaml(
     /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
   );
   const sloFlag = flag(args, "idp-slo-url");
+  const mapping = mappingFlags(args);
   const body = {
     protocol: "saml" as const,
     idp_metadata_xml: file("idp-metadata"),
@@ -235,7 +236,7 @@ async function setSaml(
       idpInitiated: trueOrFalse(args, "idp-initiated"),
       sloUrl: samlSloUrlOf(body, idp),
       spKey,
-      ...mappingFlags(args),
+      ...mapping,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);
   out.result(answered, shown(answered));

@@ -3,7 +3,8 @@
  * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
  * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
  * metadata or its fields (lib/login/sso/saml_config.ts), with its own service provider key pair made on the first
- * SAML save (lib/login/sso/saml_sp_key.ts) — and DELETE removes it. The IdP's client credentials are
+ * SAML save (lib/login/sso/saml_sp_key.ts), either with its attribute mapping and group roles
+ * (lib/login/sso/mapping_body.ts) — and DELETE removes it. The IdP's client credentials are
  * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
