@@ -2,9 +2,11 @@
  * A SAML connection's attribute mapping and group roles (docs/enterprise-sso.md "Attribute mapping and groups")
  * through the real ACS: a connection without them reads the well-known names and never reads groups; mapped, the
  * address, names and groups come from the mapped attributes (not the NameID), the role follows the groups across
- * sign-ins (promoted, then demoted), an owner keeps theirs, and too many groups is a clean refusal.
+ * sign-ins (promoted, then demoted), an owner keeps theirs, too many groups is a clean refusal, and a Response from
+ * the IdP's portal keeps its groups for the sign-in the app then starts.
  */
 import assert from "node:assert/strict";
+import { encodeResponse } from "../fakes/saml_idp.ts";
 import { samlSetUp } from "../helpers/saml_sso.ts";
 
 const s = await samlSetUp();
@@ -83,4 +85,34 @@ Deno.test("SAML SSO mapping — an owner keeps their role whatever the groups; a
     "nobody@acme.test",
   );
   assert.equal(none.status, 422);
+});
+
+Deno.test("SAML SSO mapping — a Response from the IdP's portal keeps its groups with the pending sign-in", async () => {
+  const on = await s.api("PUT", "/organizations/acme/sso-connection", {
+    protocol: "saml",
+    idp_initiated: true,
+  });
+  assert.equal(on.status, 200, on.text);
+  const start = await s.api("PATCH", "/initiate-login-settings", {
+    initiate_login_uri: "https://app.example/start",
+  });
+  assert.equal(start.status, 200, start.text);
+  const tile = encodeResponse(idp.signedXml({
+    inResponseTo: "",
+    idpInitiated: true,
+    acsUrl: s.connection.acs_url,
+    audience: s.connection.sp_entity_id,
+    nameId: "00u1tile",
+    nameIdFormat: PERSISTENT,
+    attributes: { mail: "tile@acme.test", memberOf: ["cn=eng,ou=groups,dc=acme", "Unmapped"] },
+  }));
+  const posted = await t.app.request(new URL(s.connection.acs_url).pathname, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://idp.acme.test" },
+    body: new URLSearchParams({ SAMLResponse: tile }),
+  });
+  assert.equal(posted.status, 303, await posted.text());
+  const [pending] = await t.db.sql`select groups from astapa.sso_pending_sign_ins
+    where project_id = ${s.project.id} and email = 'tile@acme.test'`;
+  assert.deepEqual(pending.groups, ["cn=eng,ou=groups,dc=acme", "Unmapped"]);
 });
