@@ -543,3 +543,22 @@ Deno.test("SAML SLO — bounded input: a deflate bomb, a RelayState over 1000 ch
     assert.deepEqual(await liveByIndex(), before, `${name} ended nothing`);
   }
 });
+
+Deno.test("SAML SLO — the signature covers the binding's parameters in their order, whatever order they came in; an added RelayState breaks it", async () => {
+  await signedIn("dewi@acme.test", "_dewi_order");
+  const signed = new URL(
+    `https://sp.test${idp.logoutRequestUrl({ sloUrl, nameId: "budi@acme.test", relayState: "kept" })}`,
+  );
+  // The same parameters reversed, with one of no binding's beside them: still the IdP's request.
+  const reordered = [...signed.search.slice(1).split("&")].reverse().join("&") + "&utm_source=mail";
+  const res = await logoutRequest(`${sloPath}?${reordered}`);
+  assert.equal(res.status, 302, await res.text());
+  assert.equal(idp.readLogoutMessage(new URL(res.headers.get("location")!)).relayState, "kept");
+  // A RelayState added to a request signed without one: not what the IdP signed.
+  const bare = idp.logoutRequestUrl({ sloUrl, nameId: "dewi@acme.test" });
+  const added = await logoutRequest(`${bare}&RelayState=${encodeURIComponent("https://evil.test/")}`);
+  assert.equal(added.status, 400);
+  assert.equal(added.headers.get("location"), null);
+  await added.body?.cancel();
+  assert.equal((await liveByIndex())._dewi_order, true);
+});
