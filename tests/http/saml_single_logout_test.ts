@@ -6,7 +6,7 @@
  * misaddressed or replayed one ends nothing. A sign-out at Astapa of such a session sends our signed LogoutRequest
  * to the IdP and, once the IdP answers, lands on the post_logout_redirect_uri — never where a forged answer says.
  * A second connection of the same IdP neither takes the first's requests nor ends its sessions; a comment in a
- * signed NameID does not shorten it; a deflate bomb, a long RelayState or a huge POST is a 400 page.
+ * signed NameID does not shorten it; a deflate bomb, a DOCTYPE, a long RelayState or a huge POST is a 400 page.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -494,18 +494,31 @@ Deno.test("SAML SLO — a comment slipped into a signed NameID (HTTP-POST) does 
   assert.deepEqual(await liveByIndex(), before, "dewi@acme.test is still signed in");
 });
 
-Deno.test("SAML SLO — bounded input: a deflate bomb, a RelayState over 1000 characters or an oversized POST: a 400 page, nothing ends", async () => {
+Deno.test("SAML SLO — bounded input: a deflate bomb, a DOCTYPE, a RelayState over 1000 characters or an oversized POST: a 400 page, nothing ends", async () => {
   await signedIn("dewi@acme.test", "_dewi_bounds");
   const before = await liveByIndex();
   // 64 MiB of XML text inflates from about 64 KiB: the inflation must stop at its bound, not fill memory.
   const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024, " ")).toString("base64");
   const sigAlg = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+  const laughs = deflateRawSync(Buffer.from(
+    `<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">` +
+      `<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` +
+      `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Destination="${sloUrl}">` +
+      `<saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">&c;</saml:NameID></samlp:LogoutRequest>`,
+  )).toString("base64");
   const attempts: [string, () => Response | Promise<Response>][] = [
     [
       "a deflate bomb",
       () =>
         logoutRequest(
           `${sloPath}?${new URLSearchParams({ SAMLRequest: bomb, SigAlg: sigAlg, Signature: "AAAA" })}`,
+        ),
+    ],
+    [
+      "entities that expand (a DOCTYPE)",
+      () =>
+        logoutRequest(
+          `${sloPath}?${new URLSearchParams({ SAMLRequest: laughs, SigAlg: sigAlg, Signature: "AAAA" })}`,
         ),
     ],
     [
