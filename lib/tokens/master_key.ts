@@ -159,22 +159,6 @@ export async function seal(
   return out;
 }
 
-/** Decrypts a sealed value with exactly `key`; fails if the key, the context or a single byte differs. */
-async function decrypt(
-  key: CryptoKey,
-  sealed: Uint8Array,
-  context: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const additionalData = new TextEncoder().encode(context);
-  return new Uint8Array(
-    await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
-      key,
-      sealed.slice(12),
-    ),
-  );
-}
-
 /**
  * Reverses `seal`; fails if the key, the context or a single byte differs. Sealed under an earlier master secret
  * (ASTAPA_MASTER_KEY_PREVIOUS), it opens with that secret's key of the same purpose: GCM's tag tells the keys
@@ -186,7 +170,7 @@ export async function open(
   sealed: Uint8Array,
   context: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const attempt = (candidate: CryptoKey) => decrypt(candidate, sealed, context);
+  const attempt = (candidate: CryptoKey) => openFromBrowser(candidate, sealed, context);
   try {
     return await attempt(key);
   } catch (error) {
@@ -205,12 +189,20 @@ export async function open(
  * Reverses `seal` for a value a browser brings back (a flow or pending sign-in cookie, minutes old): with the
  * current key only, never an earlier secret's. A master key changed because it leaked must stop vouching for what
  * a browser presents at once — whoever holds it could seal a cookie of their own choosing — while what is kept at
- * rest still opens with it (`open`). A cookie sealed just before the change is refused: that sign-in starts again.
+ * rest still opens with it (`open`, which tries the current key this way first). A cookie sealed just before the
+ * change is refused: that sign-in starts again. Fails if the key, the context or a single byte differs.
  */
 export async function openFromBrowser(
   key: CryptoKey,
   sealed: Uint8Array,
   context: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  return await decrypt(key, sealed, context);
+  const additionalData = new TextEncoder().encode(context);
+  return new Uint8Array(
+    await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
+      key,
+      sealed.slice(12),
+    ),
+  );
 }
