@@ -9,6 +9,7 @@ import { parseArgs, UsageError } from "./lib/cli/args.ts";
 import { ACCOUNT_USAGE, accountCommand } from "./lib/cli/account_commands.ts";
 import { DB_USAGE, dbCommand } from "./lib/cli/db_commands.ts";
 import { KEYS_USAGE, keysCommand } from "./lib/cli/keys_commands.ts";
+import { MASTER_KEY_USAGE, masterKeyCommand } from "./lib/cli/master_key_commands.ts";
 import { MAIL_USAGE, mailCommand } from "./lib/cli/mail_commands.ts";
 import { MEMBER_USAGE, memberCommand } from "./lib/cli/member_commands.ts";
 import { PLAN_BOOLEANS, PLAN_USAGE, planCommand } from "./lib/cli/plan_commands.ts";
@@ -51,6 +52,7 @@ ${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
 ${MEMBER_USAGE}
 ${KEYS_USAGE}
+${MASTER_KEY_USAGE}
 ${MAIL_USAGE}
 ${RESOURCE_USAGE}
 ${MACHINE_CLIENT_USAGE}
@@ -77,6 +79,7 @@ const COMMANDS: Record<string, Command> = {
   account: accountCommand,
   member: memberCommand,
   keys: keysCommand,
+  "master-key": masterKeyCommand,
   mail: mailCommand,
   resource: resourceCommand,
   scope: scopeCommand,

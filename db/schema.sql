@@ -2173,10 +2173,14 @@ alter table astapa.sandbox_accounts enable row level security;
 alter table astapa.sandbox_accounts force row level security;
 comment on table astapa.sandbox_accounts is 'Each project''s account at the offline Xendit simulator: secret key and callback token, sealed (AES-GCM, master key) and hashed (SHA-256, for lookups). Made on first use by a sandbox checkout.';
 grant insert, select on astapa.sandbox_accounts to astapa_app;
+grant update (secret_key_sealed, callback_token_sealed) on astapa.sandbox_accounts to astapa_app;
 create policy "a project creates its own sandbox account" on astapa.sandbox_accounts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own sandbox account" on astapa.sandbox_accounts as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reseals its own sandbox account" on astapa.sandbox_accounts as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "definer functions find the sandbox account a key names" on astapa.sandbox_accounts as permissive for select to astapa_owner
   using (((key_hash = decode(NULLIF(current_setting('astapa.sandbox_lookup'::text, true), ''::text), 'hex'::text)) OR (callback_token_hash = decode(NULLIF(current_setting('astapa.sandbox_lookup'::text, true), ''::text), 'hex'::text))));
 
@@ -2475,12 +2479,20 @@ create table astapa.sso_connections (
   sign_authn_requests boolean default false not null,
   idp_initiated boolean default false not null,
   idp_slo_url text,
+  email_attribute text,
+  given_name_attribute text,
+  family_name_attribute text,
+  groups_attribute text,
   constraint sso_connections_pkey PRIMARY KEY (project_id, id),
   constraint sso_connections_id_key UNIQUE (id),
   constraint sso_connections_organization_id_key UNIQUE (project_id, organization_id),
   constraint sso_connections_organization_id_fkey FOREIGN KEY (project_id, organization_id) REFERENCES astapa.organizations(project_id, id) ON DELETE CASCADE,
   constraint sso_connections_client_id_check CHECK (length(client_id) >= 1 AND length(client_id) <= 500 AND client_id !~ '[[:cntrl:]]'::text),
   constraint sso_connections_client_secret_sealed_check CHECK (length(client_secret_sealed) <= 4000 AND client_secret_sealed ~ '^[A-Za-z0-9_-]+$'::text),
+  constraint sso_connections_email_attribute_check CHECK (length(email_attribute) >= 1 AND length(email_attribute) <= 256 AND email_attribute !~ '[[:cntrl:]]'::text AND email_attribute = btrim(email_attribute)),
+  constraint sso_connections_family_name_attribute_check CHECK (length(family_name_attribute) >= 1 AND length(family_name_attribute) <= 256 AND family_name_attribute !~ '[[:cntrl:]]'::text AND family_name_attribute = btrim(family_name_attribute)),
+  constraint sso_connections_given_name_attribute_check CHECK (length(given_name_attribute) >= 1 AND length(given_name_attribute) <= 256 AND given_name_attribute !~ '[[:cntrl:]]'::text AND given_name_attribute = btrim(given_name_attribute)),
+  constraint sso_connections_groups_attribute_check CHECK (length(groups_attribute) >= 1 AND length(groups_attribute) <= 256 AND groups_attribute !~ '[[:cntrl:]]'::text AND groups_attribute = btrim(groups_attribute)),
   constraint sso_connections_id_check CHECK (id ~ '^sso_[a-z2-7]{24}$'::text),
   constraint sso_connections_idp_certificates_check CHECK (cardinality(idp_certificates) >= 1 AND cardinality(idp_certificates) <= 3 AND length(array_to_string(idp_certificates, ','::text)) <= 24000 AND array_to_string(idp_certificates, ','::text) ~ '^[A-Za-z0-9+/]+={0,2}(,[A-Za-z0-9+/]+={0,2}){0,2}$'::text),
   constraint sso_connections_idp_entity_id_check CHECK (length(idp_entity_id) >= 1 AND length(idp_entity_id) <= 1024 AND idp_entity_id !~ '[[:cntrl:]]'::text),
@@ -2500,6 +2512,10 @@ comment on column astapa.sso_connections.want_assertions_encrypted is 'SAML: ref
 comment on column astapa.sso_connections.sign_authn_requests is 'SAML: sign the AuthnRequest (HTTP-Redirect binding, rsa-sha256) with the connection''s current service provider key.';
 comment on column astapa.sso_connections.idp_initiated is 'SAML: accept a Response the IdP sent unasked (sign-in from the IdP''s portal), handed to the app''s initiate_login_uri as a pending SSO sign-in (astapa.sso_pending_sign_ins).';
 comment on column astapa.sso_connections.idp_slo_url is 'SAML: the IdP''s SingleLogoutService URL (HTTP-Redirect binding), from its metadata or set directly; null: no single logout (a sign-out at Astapa ends the Astapa session only).';
+comment on column astapa.sso_connections.email_attribute is 'The SAML attribute or OpenID Connect claim the address is read from; null: the NameID (emailAddress) or the well-known names (SAML), the email claim (OpenID Connect).';
+comment on column astapa.sso_connections.given_name_attribute is 'The attribute or claim of the given name; null: the well-known names.';
+comment on column astapa.sso_connections.family_name_attribute is 'The attribute or claim of the family name; null: the well-known names.';
+comment on column astapa.sso_connections.groups_attribute is 'The attribute or claim the person''s groups arrive in (read only when the connection maps groups to roles); null: the well-known names (groups, and for SAML Entra ID''s claim URI and memberOf).';
 grant delete, insert, select, update on astapa.sso_connections to astapa_app;
 create policy "a project adds its own sso connections" on astapa.sso_connections as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
@@ -2513,6 +2529,31 @@ create policy "a project removes its own sso connections" on astapa.sso_connecti
 create policy "definer functions find the sso connection a lookup names" on astapa.sso_connections as permissive for select to astapa_owner
   using ((id = NULLIF(current_setting('astapa.lookup_sso_connection'::text, true), ''::text)));
 CREATE TRIGGER sso_connections_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_connections FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+create table astapa.sso_group_roles (
+  project_id text not null,
+  connection_id text not null,
+  idp_group text not null,
+  role text not null,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_group_roles_pkey PRIMARY KEY (project_id, connection_id, idp_group),
+  constraint sso_group_roles_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_group_roles_idp_group_check CHECK (length(idp_group) >= 1 AND length(idp_group) <= 256 AND idp_group !~ '[[:cntrl:]]'::text AND idp_group = btrim(idp_group)),
+  constraint sso_group_roles_role_check CHECK (role ~ '^[a-z][a-z0-9_:-]{0,63}$'::text AND role <> 'owner'::text)
+);
+alter table astapa.sso_group_roles enable row level security;
+alter table astapa.sso_group_roles force row level security;
+comment on table astapa.sso_group_roles is 'An SSO connection''s map of the IdP''s group values (names or ids, matched exactly) to organization roles (never owner): at each sign-in through it the person holds the highest role their groups give, else member.';
+CREATE INDEX sso_group_roles_project_id_role_idx ON astapa.sso_group_roles USING btree (project_id, role);
+grant delete, insert, select on astapa.sso_group_roles to astapa_app;
+create policy "a project adds its own sso group roles" on astapa.sso_group_roles as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own sso group roles" on astapa.sso_group_roles as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project removes its own sso group roles" on astapa.sso_group_roles as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+CREATE TRIGGER sso_group_roles_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_group_roles FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
 create table astapa.sso_identities (
@@ -2557,9 +2598,11 @@ create table astapa.sso_pending_sign_ins (
   used_at timestamp with time zone,
   name_id_format text,
   session_index text,
+  groups text[] default '{}'::text[] not null,
   constraint sso_pending_sign_ins_pkey PRIMARY KEY (project_id, token_hash),
   constraint sso_pending_sign_ins_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
   constraint sso_pending_sign_ins_email_check CHECK (length(email) >= 1 AND length(email) <= 320),
+  constraint sso_pending_sign_ins_groups_check CHECK (cardinality(groups) <= 200),
   constraint sso_pending_sign_ins_name_id_format_check CHECK (length(name_id_format) <= 256),
   constraint sso_pending_sign_ins_profile_check CHECK (jsonb_typeof(profile) = 'object'::text),
   constraint sso_pending_sign_ins_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256),
@@ -2570,6 +2613,7 @@ alter table astapa.sso_pending_sign_ins enable row level security;
 alter table astapa.sso_pending_sign_ins force row level security;
 comment on table astapa.sso_pending_sign_ins is 'Identities a SAML IdP vouched for in a Response it sent unasked (IdP-initiated), verified and waiting for the app''s own authorization request to sign them in: ten minutes, single use, found by the SHA-256 of the token in the browser''s pending-login cookie.';
 comment on column astapa.sso_pending_sign_ins.session_index is 'The assertion''s SessionIndex, kept for the session the sign-in starts (astapa.sso_saml_sessions).';
+comment on column astapa.sso_pending_sign_ins.groups is 'The groups the Response named (when its connection maps groups), for the role at the sign-in the app starts.';
 CREATE INDEX sso_pending_sign_ins_project_id_connection_id_idx ON astapa.sso_pending_sign_ins USING btree (project_id, connection_id);
 CREATE INDEX sso_pending_sign_ins_project_id_expires_at_idx ON astapa.sso_pending_sign_ins USING btree (project_id, expires_at);
 grant delete, insert, select on astapa.sso_pending_sign_ins to astapa_app;
@@ -6347,9 +6391,12 @@ AS $function$
                                                             and i.role = key
           and i.accepted_at is null and i.revoked_at is null
         union all
-        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key) then
+        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key
+        union all
+        select from astapa.sso_group_roles g where g.project_id = (select astapa.current_project_id())
+                                                   and g.role = key) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members, open invitations or SCIM groups hold role %s: give them another role first.', key);
+        'Members, open invitations, SCIM groups or SSO group roles hold role %s: give them another role first.', key);
     end if;
     delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
                                                   and r.key = delete_organization_role.key;
@@ -6359,7 +6406,7 @@ AS $function$
     perform astapa.audit(astapa.current_project_id(), 'organization_role.deleted', key);
   end
   $function$;
-comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open invitations or SCIM groups (mapped to it) hold it, AS404 unknown.';
+comment on function api.delete_organization_role(text) is 'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open invitations, SCIM groups or SSO group roles (mapped to it) hold it, AS404 unknown.';
 grant execute on function api.delete_organization_role(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10376,6 +10423,8 @@ AS $function$
       -- The account name a passkey manager shows: a person who signed up by phone has no email.
       'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      -- Support staff signed in as the person: the page says only the person can add or remove a key.
+      'impersonated', astapa.passkey_session_impersonated(own_passkeys.session_hash),
       'passkeys', coalesce((select pg_catalog.jsonb_agg(astapa.passkey_json(k)
           order by k.created_at, k.credential_id)
         from astapa.passkeys k
@@ -10384,7 +10433,7 @@ AS $function$
     where u.project_id = (select astapa.current_project_id())
       and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
   $function$;
-comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key), whether they signed in recently enough to add or remove one, and whether an impersonation opened the session (then never recent); null without a live session.';
 grant execute on function api.own_passkeys(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -10817,6 +10866,29 @@ comment on function api.project_third_party_clients() is 'The self-registered an
 grant execute on function api.project_third_party_clients() to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.projects_to_reseal()
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    projects text[];
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'projects_to_reseal runs outside any project.';
+    end if;
+    -- Only for this one query (on an error the transaction's rollback undoes it).
+    perform pg_catalog.set_config('astapa.list_all_projects', 'on', true);
+    select pg_catalog.array_agg(p.id order by p.id) into projects from astapa.projects as p;
+    perform pg_catalog.set_config('astapa.list_all_projects', '', true);
+    return coalesce(projects, '{}');
+  end
+  $function$;
+comment on function api.projects_to_reseal() is 'Every project''s id, deleted ones too (their sealed values stay in the database), for the operator''s `astapa master-key reseal`, which then reads and replaces each project''s sealed values as that project (RLS). Security definer because listing crosses projects: its set_config turns on the owner-only policy "definer functions list every project for the operator" for its one query. Guard: refused while the transaction acts for a project. Returns ids only.';
+grant execute on function api.projects_to_reseal() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.projects_with_billing_work()
  RETURNS text[]
  LANGUAGE plpgsql
@@ -11072,7 +11144,7 @@ comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code o
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text, idp_initiated boolean DEFAULT NULL::boolean, idp_slo_url text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.put_saml_sso_connection(organization_id text, idp_entity_id text, idp_sso_url text, idp_certificates text[], enabled boolean DEFAULT NULL::boolean, email_verified_required boolean DEFAULT true, want_assertions_encrypted boolean DEFAULT NULL::boolean, sign_authn_requests boolean DEFAULT NULL::boolean, sp_key_id text DEFAULT NULL::text, sp_certificate text DEFAULT NULL::text, sp_private_key_sealed text DEFAULT NULL::text, idp_initiated boolean DEFAULT NULL::boolean, idp_slo_url text DEFAULT NULL::text, attribute_mapping jsonb DEFAULT NULL::jsonb, group_roles jsonb DEFAULT NULL::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11141,11 +11213,12 @@ AS $function$
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
       end if;
+      c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
                                       'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
-                                    'idp_slo_url', c.idp_slo_url));
+                                    'idp_slo_url', c.idp_slo_url) || astapa.sso_mapping_json(c));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -11159,25 +11232,31 @@ AS $function$
                                      x.protocol = 'saml' and x.sign_authn_requests),
       idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
       idp_slo_url = slo_url,
+      -- OpenID Connect claim names mean nothing to a SAML IdP: a switched connection starts from the well-known names.
+      email_attribute = case when x.protocol = 'saml' then x.email_attribute end,
+      given_name_attribute = case when x.protocol = 'saml' then x.given_name_attribute end,
+      family_name_attribute = case when x.protocol = 'saml' then x.family_name_attribute end,
+      groups_attribute = case when x.protocol = 'saml' then x.groups_attribute end,
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
     if not has_key and sp_key_id is not null then
       perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
     end if;
+    c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
                                     'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
-                                    'idp_slo_url', c.idp_slo_url));
+                                    'idp_slo_url', c.idp_slo_url) || astapa.sso_mapping_json(c));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. idp_slo_url: the IdP''s single logout URL (null keeps it, '''' removes it). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
-grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text) to astapa_app;
+comment on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text,jsonb,jsonb) is 'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP yet, disabled: its SP URLs can be given to the IdP first). enabled: null keeps it (a pending connection off, one completed on); email_verified_required, want_assertions_encrypted, sign_authn_requests: null keeps them (the last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. idp_slo_url: the IdP''s single logout URL (null keeps it, '''' removes it). attribute_mapping and group_roles: null keeps them (astapa.set_sso_mapping; an OpenID Connect connection turned SAML drops its claim names). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
+grant execute on function api.put_saml_sso_connection(text,text,text,text[],boolean,boolean,boolean,boolean,text,text,text,boolean,text,jsonb,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION api.put_sso_connection(organization_id text, issuer text, client_id text, client_secret_sealed text, enabled boolean DEFAULT true, email_verified_required boolean DEFAULT true, attribute_mapping jsonb DEFAULT NULL::jsonb, group_roles jsonb DEFAULT NULL::jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11203,8 +11282,10 @@ AS $function$
       values (o.project_id, astapa.random_id('sso_', 24), o.id, issuer, client_id, client_secret_sealed,
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
+      c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled)
+          || astapa.sso_mapping_json(c));
       return astapa.sso_connection_json(c);
     end if;
     -- The sealed secret is bound to its client id: another client id without its own secret could not be opened
@@ -11217,6 +11298,11 @@ AS $function$
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
       want_assertions_encrypted = false, sign_authn_requests = false, idp_initiated = false,
+      -- SAML attribute names mean nothing to an OpenID Provider: a switched connection starts from the claims'.
+      email_attribute = case when x.protocol = 'oidc' then x.email_attribute end,
+      given_name_attribute = case when x.protocol = 'oidc' then x.given_name_attribute end,
+      family_name_attribute = case when x.protocol = 'oidc' then x.family_name_attribute end,
+      groups_attribute = case when x.protocol = 'oidc' then x.groups_attribute end,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -11225,14 +11311,15 @@ AS $function$
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
+    c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled,
-                                    'secret_changed', client_secret_sealed is not null));
+                                    'secret_changed', client_secret_sealed is not null) || astapa.sso_mapping_json(c));
     return astapa.sso_connection_json(c);
   end
   $function$;
-comment on function api.put_sso_connection(text,text,text,text,boolean,boolean) is 'Creates or replaces an organization''s OpenID Connect SSO connection (one per organization; a SAML one becomes OpenID Connect): issuer, client_id, the sealed client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required (null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad issuer or client_id, or a missing secret.';
-grant execute on function api.put_sso_connection(text,text,text,text,boolean,boolean) to astapa_app;
+comment on function api.put_sso_connection(text,text,text,text,boolean,boolean,jsonb,jsonb) is 'Creates or replaces an organization''s OpenID Connect SSO connection (one per organization; a SAML one becomes OpenID Connect, its attribute names dropped): issuer, client_id, the sealed client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required (null keeps them; true by default), attribute_mapping and group_roles (null keeps them; astapa.set_sso_mapping). Audited sso_connection.created|updated. AS404 unknown organization, AS400 a bad issuer or client_id, or a missing secret.';
+grant execute on function api.put_sso_connection(text,text,text,text,boolean,boolean,jsonb,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.put_webhook_endpoint(project_id text, url text, new_secret_sealed bytea, events text[] DEFAULT NULL::text[], internal_reason text DEFAULT NULL::text)
@@ -11966,7 +12053,7 @@ comment on function api.record_saml_session(bytea,text,text,text,text) is 'Recor
 grant execute on function api.record_saml_session(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb, name_id_format text DEFAULT NULL::text, session_index text DEFAULT NULL::text)
+CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb, name_id_format text DEFAULT NULL::text, session_index text DEFAULT NULL::text, groups text[] DEFAULT NULL::text[])
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11994,24 +12081,26 @@ AS $function$
     if token_hash is null or pg_catalog.length(token_hash) <> 32 or subject is null
        or pg_catalog.length(subject) not between 1 and 1024 or email is null
        or pg_catalog.length(email) not between 1 and 320
-       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object' then
+       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object'
+       or pg_catalog.cardinality(groups) > 200 then
       raise exception using errcode = 'AS400', message = 'A pending SSO sign-in needs its token hash, subject and email.';
     end if;
     -- Pruned as it goes: an expired or used one signs nobody in any more.
     delete from astapa.sso_pending_sign_ins x
     where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
     insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at,
-                                             name_id_format, session_index)
+                                             name_id_format, session_index, groups)
     values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
             record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
             coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes',
-            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index);
+            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index,
+            coalesce(record_sso_pending_sign_in.groups, '{}'));
     return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
                                          'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
   end
   $function$;
-comment on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text) is 'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, and the NameID format and SessionIndex single logout needs) for ten minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: {initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
-grant execute on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text) to astapa_app;
+comment on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text,text[]) is 'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, the NameID format and SessionIndex single logout needs, and up to 200 groups for the role) for ten minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: {initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
+grant execute on function api.record_sso_pending_sign_in(text,bytea,text,text,jsonb,text,text,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_id bigint, attempt integer, http_status integer, error text, retry_in_seconds integer)
@@ -12405,6 +12494,9 @@ AS $function$
     had_way_in boolean;
   begin
     if person is null then
+      if astapa.passkey_session_impersonated(session_hash) then
+        raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+      end if;
       raise exception using errcode = 'AS403',
         message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
     end if;
@@ -12424,7 +12516,7 @@ AS $function$
       (select u.email from astapa.users u where u.project_id = (select astapa.current_project_id()) and u.id = person));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise; AS4I0 a session an impersonation opened: only the person may); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12693,6 +12785,91 @@ AS $function$
   $function$;
 comment on function api.renewal_step(text,timestamp with time zone,text) is 'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default plan. Settings billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3). AS400 without now or with an unknown account; AS404 unknown project.';
 grant execute on function api.renewal_step(text,timestamp with time zone,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.replace_sealed_values(kind text, ids text[], sealed_before text[], sealed_after text[])
+ RETURNS text[]
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    replaced text[] := '{}';
+    i integer;
+    row_id text;
+    old_sealed text;
+    new_sealed text;
+    path text[];
+  begin
+    if pg_catalog.cardinality(ids) is distinct from pg_catalog.cardinality(sealed_before)
+      or pg_catalog.cardinality(ids) is distinct from pg_catalog.cardinality(sealed_after) then
+      raise exception using errcode = 'AS400', message = 'ids, sealed_before and sealed_after must pair up.';
+    end if;
+    -- An unknown kind is refused even with nothing to replace (api.sealed_values raises AS400 for it).
+    perform from api.sealed_values(replace_sealed_values.kind, null, 0);
+    for i in 1 .. coalesce(pg_catalog.cardinality(ids), 0) loop
+      row_id := ids[i];
+      old_sealed := sealed_before[i];
+      new_sealed := sealed_after[i];
+      case replace_sealed_values.kind
+      when 'signing_key' then
+        update astapa.signing_keys as k set private_key = pg_catalog.decode(new_sealed, 'hex')
+        where k.kid = row_id and k.private_key = pg_catalog.decode(old_sealed, 'hex');
+      when 'webhook_secret' then
+        update astapa.webhook_endpoints as e set secret_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where e.public_id = row_id and e.secret_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'xendit_secret_key' then
+        update astapa.xendit_keys as x set secret_key_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where x.environment = row_id and x.secret_key_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'xendit_callback_token' then
+        update astapa.xendit_keys as x set callback_token_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where x.environment = row_id and x.callback_token_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'sandbox_secret_key' then
+        update astapa.sandbox_accounts as s set secret_key_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where s.project_id = row_id and s.secret_key_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'sandbox_callback_token' then
+        update astapa.sandbox_accounts as s set callback_token_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where s.project_id = row_id and s.callback_token_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'social_provider_secret', 'bot_protection_secret' then
+        path := case
+          when replace_sealed_values.kind = 'bot_protection_secret' then '{bot_protection,secret_key_sealed}'
+          when row_id = 'apple' then '{social_login,apple,private_key_sealed}'
+          else array['social_login', row_id, 'client_secret_sealed'] end;
+        update astapa.projects as p
+        set settings = pg_catalog.jsonb_set(p.settings, path, pg_catalog.to_jsonb(new_sealed))
+        where p.id = (select astapa.current_project_id()) and p.settings #>> path = old_sealed
+          and (replace_sealed_values.kind = 'social_provider_secret'
+               or p.settings #>> '{bot_protection,provider}' = row_id);
+      when 'apple_identity_token' then
+        update astapa.identities as i set refresh_token_sealed = new_sealed
+        where i.provider = 'apple' and i.subject = row_id and i.refresh_token_sealed = old_sealed;
+      when 'apple_revocation_token' then
+        update astapa.apple_token_revocations as r set token_sealed = new_sealed
+        where r.id = row_id::bigint and r.token_sealed = old_sealed;
+      when 'sso_client_secret' then
+        update astapa.sso_connections as c set client_secret_sealed = new_sealed
+        where c.id = row_id and c.client_secret_sealed = old_sealed;
+      when 'saml_sp_key' then
+        update astapa.sso_saml_sp_keys as k set private_key_sealed = new_sealed
+        where k.id = row_id and k.private_key_sealed = old_sealed;
+      when 'totp_secret' then
+        update astapa.user_factors as f set secret_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where f.kind = 'totp' and f.user_id = row_id::bigint and f.secret_sealed = pg_catalog.decode(old_sealed, 'hex');
+      when 'phone_provider_credentials' then
+        update astapa.phone_provider_credentials as c set credentials_sealed = pg_catalog.decode(new_sealed, 'hex')
+        where c.provider = row_id and c.credentials_sealed = pg_catalog.decode(old_sealed, 'hex');
+      else
+        raise exception using errcode = 'AS400', message = pg_catalog.format('%s is not a kind of sealed value.',
+          coalesce(replace_sealed_values.kind, 'null'));
+      end case;
+      if found then
+        replaced := replaced || row_id;
+      end if;
+    end loop;
+    return replaced;
+  end
+  $function$;
+comment on function api.replace_sealed_values(text,text[],text[],text[]) is 'Replaces sealed values of one kind (api.sealed_values names the kinds and their ids): each ids[i]''s value becomes sealed_after[i] only while it is still sealed_before[i] — a value the app changed since it was read stays as the app wrote it. Locks each row it rewrites (until the transaction ends); touches no updated_at (the secret is the same, only sealed anew). Returns the ids replaced. AS400 for an unknown kind or arrays that do not pair up.';
+grant execute on function api.replace_sealed_values(text,text[],text[],text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.request_method_unlink(project_id text, user_id bigint, method_id text)
@@ -14510,6 +14687,91 @@ comment on function api.scim_replace_user(text,text,jsonb) is 'SCIM PUT /Users/{
 grant execute on function api.scim_replace_user(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sealed_values(kind text, after_id text DEFAULT NULL::text, max_rows integer DEFAULT 500)
+ RETURNS TABLE(id text, detail text, sealed text)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    case sealed_values.kind
+    when 'signing_key' then
+      return query select k.kid, null::text, pg_catalog.encode(k.private_key, 'hex')
+        from astapa.signing_keys as k where after_id is null or k.kid > after_id order by k.kid limit max_rows;
+    when 'webhook_secret' then
+      return query select e.public_id, null::text, pg_catalog.encode(e.secret_sealed, 'hex')
+        from astapa.webhook_endpoints as e where after_id is null or e.public_id > after_id
+        order by e.public_id limit max_rows;
+    when 'xendit_secret_key' then
+      return query select x.environment, null::text, pg_catalog.encode(x.secret_key_sealed, 'hex')
+        from astapa.xendit_keys as x where after_id is null or x.environment > after_id
+        order by x.environment limit max_rows;
+    when 'xendit_callback_token' then
+      return query select x.environment, null::text, pg_catalog.encode(x.callback_token_sealed, 'hex')
+        from astapa.xendit_keys as x where after_id is null or x.environment > after_id
+        order by x.environment limit max_rows;
+    when 'sandbox_secret_key' then
+      return query select s.project_id, null::text, pg_catalog.encode(s.secret_key_sealed, 'hex')
+        from astapa.sandbox_accounts as s where after_id is null or s.project_id > after_id
+        order by s.project_id limit max_rows;
+    when 'sandbox_callback_token' then
+      return query select s.project_id, null::text, pg_catalog.encode(s.callback_token_sealed, 'hex')
+        from astapa.sandbox_accounts as s where after_id is null or s.project_id > after_id
+        order by s.project_id limit max_rows;
+    when 'social_provider_secret' then
+      return query select v.provider, null::text, v.value
+        from astapa.projects as p,
+          lateral (values ('apple', p.settings #>> '{social_login,apple,private_key_sealed}'),
+                          ('github', p.settings #>> '{social_login,github,client_secret_sealed}'),
+                          ('google', p.settings #>> '{social_login,google,client_secret_sealed}'))
+            as v (provider, value)
+        where p.id = (select astapa.current_project_id()) and v.value is not null
+          and (after_id is null or v.provider > after_id)
+        order by v.provider limit max_rows;
+    when 'bot_protection_secret' then
+      return query select p.settings #>> '{bot_protection,provider}', null::text,
+                          p.settings #>> '{bot_protection,secret_key_sealed}'
+        from astapa.projects as p
+        where p.id = (select astapa.current_project_id()) and after_id is null
+          and p.settings #>> '{bot_protection,provider}' is not null
+          and p.settings #>> '{bot_protection,secret_key_sealed}' is not null;
+    when 'apple_identity_token' then
+      return query select i.subject, i.token_client_id, i.refresh_token_sealed
+        from astapa.identities as i
+        where i.provider = 'apple' and i.refresh_token_sealed is not null and (after_id is null or i.subject > after_id)
+        order by i.subject limit max_rows;
+    when 'apple_revocation_token' then
+      return query select r.id::text, r.client_id, r.token_sealed
+        from astapa.apple_token_revocations as r
+        where r.token_sealed is not null and (after_id is null or r.id > after_id::bigint)
+        order by r.id limit max_rows;
+    when 'sso_client_secret' then
+      return query select c.id, c.client_id, c.client_secret_sealed
+        from astapa.sso_connections as c
+        where c.client_secret_sealed is not null and (after_id is null or c.id > after_id)
+        order by c.id limit max_rows;
+    when 'saml_sp_key' then
+      return query select k.id, null::text, k.private_key_sealed
+        from astapa.sso_saml_sp_keys as k where after_id is null or k.id > after_id order by k.id limit max_rows;
+    when 'totp_secret' then
+      return query select f.user_id::text, null::text, pg_catalog.encode(f.secret_sealed, 'hex')
+        from astapa.user_factors as f
+        where f.kind = 'totp' and f.secret_sealed is not null and (after_id is null or f.user_id > after_id::bigint)
+        order by f.user_id limit max_rows;
+    when 'phone_provider_credentials' then
+      return query select c.provider, null::text, pg_catalog.encode(c.credentials_sealed, 'hex')
+        from astapa.phone_provider_credentials as c where after_id is null or c.provider > after_id
+        order by c.provider limit max_rows;
+    else
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('%s is not a kind of sealed value.', coalesce(sealed_values.kind, 'null'));
+    end case;
+  end
+  $function$;
+comment on function api.sealed_values(text,text,integer) is 'Up to max_rows sealed values of one kind after_id the id `after_id` (null: from the first), in id order: the row''s id, what else the value is bound to (detail: the client id of an Apple token or an SSO secret), and the sealed value (bytea columns as hex, text as stored). Every kind but signing_key is a project''s own (RLS): read as each project in turn. AS400 for an unknown kind. The kinds are every place a value sealed under the master key is kept (lib/tokens/sealed_kinds.ts names the same).';
+grant execute on function api.sealed_values(text,text,integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.search_environment_users(project_id text, query text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -15181,6 +15443,32 @@ comment on function api.set_project_logo(text,text,bytea,integer,integer) is 'St
 grant execute on function api.set_project_logo(text,text,bytea,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.set_sso_connection_mapping(organization_id text, attribute_mapping jsonb, group_roles jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations := astapa.lock_organization(organization_id);
+    c astapa.sso_connections;
+  begin
+    select * into c from astapa.sso_connections x where x.project_id = o.project_id and x.organization_id = o.id
+    for update;
+    if c.id is null then
+      raise exception using errcode = 'AS404', message = pg_catalog.format(
+        'Organization %s has no SSO connection in this project.', organization_id);
+    end if;
+    c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
+    perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
+      pg_catalog.jsonb_build_object('connection', c.id, 'protocol', c.protocol, 'enabled', c.enabled)
+        || astapa.sso_mapping_json(c));
+    return astapa.sso_connection_json(c);
+  end
+  $function$;
+comment on function api.set_sso_connection_mapping(text,jsonb,jsonb) is 'Replaces an organization''s SSO connection''s attribute_mapping and/or group_roles (null keeps either; astapa.set_sso_mapping) and nothing else (the dashboard''s form). Audited sso_connection.updated. AS404 no connection, AS400 a bad name, group or role.';
+grant execute on function api.set_sso_connection_mapping(text,jsonb,jsonb) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.set_tax_settings(project_id text, settings jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -15594,7 +15882,7 @@ comment on function api.sign_in_with_identity(text,text,text,boolean) is 'Social
 grant execute on function api.sign_in_with_identity(text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.sign_in_with_sso(connection_id text, subject text, email text, email_verified boolean)
+CREATE OR REPLACE FUNCTION api.sign_in_with_sso(connection_id text, subject text, email text, email_verified boolean, groups text[] DEFAULT NULL::text[])
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -15610,6 +15898,8 @@ AS $function$
     person bigint;
     created boolean := false;
     linked boolean := false;
+    held text;
+    wanted text;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
@@ -15622,6 +15912,10 @@ AS $function$
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The identity provider''s subject must be 1 to 255 characters.';
+    end if;
+    -- The app refuses more first (lib/login/sso/idp_claims.ts); a value longer than any mapped group matches none.
+    if pg_catalog.cardinality(groups) > 200 then
+      raise exception using errcode = 'AS400', message = 'The identity provider sent more than 200 groups.';
     end if;
     perform astapa.assert_email(clean_email);
     -- The IdP speaks for its organization's verified domains only: an address elsewhere could be anyone's account.
@@ -15670,18 +15964,26 @@ AS $function$
       perform astapa.link_sso_subject(project, c.id, subject, person);
       linked := not created;
     end if;
-    if not exists (select from astapa.organization_memberships m
-                   where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
-      perform astapa.add_membership(o, person, 'member', 'sso');
+    -- The role the groups give (null: they decide nothing here); owners are the organization's own decision.
+    wanted := astapa.sso_group_role(c, groups);
+    select m.role into held from astapa.organization_memberships m
+    where m.project_id = project and m.organization_id = o.id and m.user_id = person
+    for update;
+    if held is null then
+      perform astapa.add_membership(o, person, coalesce(wanted, 'member'), 'sso');
+    elsif wanted is not null and held <> 'owner' and held <> wanted then
+      perform astapa.set_membership_role(o, person, wanted, 'sso');
     end if;
     perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
-      pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
+      pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created)
+        || case when wanted is null then '{}'::jsonb
+                else pg_catalog.jsonb_build_object('group_role', wanted, 'previous_role', held) end);
     return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'linked', linked,
                                          'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
-grant execute on function api.sign_in_with_sso(text,text,text,boolean) to astapa_app;
+comment on function api.sign_in_with_sso(text,text,text,boolean,text[]) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (reason sso) when not one yet; their role is what groups give when the connection maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
+grant execute on function api.sign_in_with_sso(text,text,text,boolean,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_out_everywhere(project_id text, user_id bigint)
@@ -16200,6 +16502,9 @@ AS $function$
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
       if person is null then
+        if astapa.passkey_session_impersonated(session_hash) then
+          raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+        end if;
         raise exception using errcode = 'AS403',
           message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
       end if;
@@ -16222,7 +16527,7 @@ AS $function$
     return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise, AS4I0 a session an impersonation opened). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
 grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -17475,9 +17780,10 @@ AS $function$
       and c.idp_initiated
     returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
                                             'email', x.email, 'profile', x.profile,
-                                            'name_id_format', x.name_id_format, 'session_index', x.session_index)
+                                            'name_id_format', x.name_id_format, 'session_index', x.session_index,
+                                            'groups', pg_catalog.to_jsonb(x.groups))
   $function$;
-comment on function api.use_sso_pending_sign_in(bytea) is 'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, email, profile, name_id_format, session_index}, for api.sign_in_with_sso next (used even when that refuses the person).';
+comment on function api.use_sso_pending_sign_in(bytea) is 'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, email, profile, name_id_format, session_index, groups}, for api.sign_in_with_sso next (used even when that refuses the person).';
 grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -19175,6 +19481,24 @@ AS $function$
   $function$;
 comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_sso_name(field text, value text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if value is null or pg_catalog.length(value) not between 1 and 256 or value ~ '[[:cntrl:]]'
+       or value <> pg_catalog.btrim(value) then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        '%s must be 1 to 256 characters, without control characters or surrounding spaces.', field);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_sso_name(text,text) is 'AS400 (naming the field) unless an attribute name or group value is 1 to 256 characters without control characters or surrounding spaces (what the table''s checks allow).';
+grant execute on function astapa.assert_sso_name(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_sso_not_required(project_id text, email text)
@@ -21081,6 +21405,25 @@ comment on function astapa.held_refund(text,text) is 'One of the project''s refu
 grant execute on function astapa.held_refund(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.highest_organization_role(project_id text, roles text[])
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select x.role from pg_catalog.unnest(roles) as x(role)
+    left join astapa.organization_roles r on r.project_id = highest_organization_role.project_id and r.key = x.role
+    -- owner is never an IdP's to give (SCIM groups and SSO group roles cannot map it): never among the candidates.
+    where x.role is not null and x.role <> 'owner'
+    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
+    order by case x.role when 'admin' then 0 when 'member' then 2 else 1 end,
+             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, x.role
+    limit 1
+  $function$;
+comment on function astapa.highest_organization_role(text,text[]) is 'The highest of the roles an IdP''s groups give (admin, then project-defined roles by number of permissions and key, then member; owner never): the one ordering SCIM groups (astapa.scim_mapped_role) and SSO group roles (astapa.sso_group_role) share. Null when there is none.';
+grant execute on function astapa.highest_organization_role(text,text[]) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -22540,6 +22883,21 @@ comment on function astapa.passkey_json(astapa.passkeys) is 'A passkey as every 
 grant execute on function astapa.passkey_json(astapa.passkeys) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_session_impersonated(session_hash bytea)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id())
+        and s.token_hash = passkey_session_impersonated.session_hash
+        and s.ended_at is null and s.impersonation_id is not null)
+  $function$;
+comment on function astapa.passkey_session_impersonated(bytea) is 'Whether the live session is one an impersonation opened (docs/impersonation.md): support staff signed in as the person, who may not add or remove their passkeys (AS4I0 from api.start_passkey_challenge and api.remove_passkey; astapa.passkey_session_user never counts such a session recent).';
+grant execute on function astapa.passkey_session_impersonated(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
  RETURNS bigint
  LANGUAGE sql
@@ -22550,9 +22908,11 @@ AS $function$
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
-      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+      -- Support staff signed in as the person (docs/impersonation.md) did not sign in: opening the link is no
+      -- proof of the person, so an impersonation's session is never recent (it may not add or remove a key).
+      and (not recent or (s.created_at > pg_catalog.now() - interval '10 minutes' and s.impersonation_id is null))
   $function$;
-comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only when they signed in within the last 10 minutes, themselves (not a session an impersonation opened) (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
 grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -24429,16 +24789,13 @@ CREATE OR REPLACE FUNCTION astapa.scim_mapped_role(project_id text, directory_id
  STABLE
  SET search_path TO ''
 AS $function$
-    select g.role from astapa.scim_users u
-    join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
-    join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
-    left join astapa.organization_roles r on r.project_id = g.project_id and r.key = g.role
-    where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
-      and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null
-    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
-    order by case g.role when 'admin' then 0 when 'member' then 2 else 1 end,
-             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, g.role
-    limit 1
+    -- The ordering is the organizations area's (astapa.highest_organization_role), shared with SSO group roles.
+    select astapa.highest_organization_role(scim_mapped_role.project_id, array(
+      select g.role from astapa.scim_users u
+      join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
+      join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
+      where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
+        and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null))
   $function$;
 comment on function astapa.scim_mapped_role(text,text,bigint) is 'The highest organization role the directory''s mapped groups give a user (admin, then project-defined roles by number of permissions and key, then member); null when they are in no mapped group.';
 grant execute on function astapa.scim_mapped_role(text,text,bigint) to astapa_app;
@@ -24743,6 +25100,73 @@ AS $function$
   $function$;
 comment on function astapa.set_membership_role(astapa.organizations,bigint,text,text) is 'Gives a member of the (locked) organization another role; emitted and audited with the reason (role, scim). AS404 not a member, AS400 unknown role, AS409 when it would leave the organization without an owner.';
 grant execute on function astapa.set_membership_role(astapa.organizations,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.set_sso_mapping(c astapa.sso_connections, attribute_mapping jsonb, group_roles jsonb)
+ RETURNS astapa.sso_connections
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    entry record;
+  begin
+    if attribute_mapping is not null then
+      if pg_catalog.jsonb_typeof(attribute_mapping) <> 'object'
+         or exists (select from pg_catalog.jsonb_object_keys(attribute_mapping) k
+                    where k not in ('email', 'given_name', 'family_name', 'groups')) then
+        raise exception using errcode = 'AS400',
+          message = 'attribute_mapping names email, given_name, family_name and groups only.';
+      end if;
+      for entry in select e.key, e.value from pg_catalog.jsonb_each(attribute_mapping) e loop
+        continue when pg_catalog.jsonb_typeof(entry.value) = 'null';
+        if pg_catalog.jsonb_typeof(entry.value) <> 'string' then
+          raise exception using errcode = 'AS400',
+            message = pg_catalog.format('attribute_mapping.%s is an attribute name (a string) or null.', entry.key);
+        end if;
+        perform astapa.assert_sso_name('attribute_mapping.' || entry.key, entry.value #>> '{}');
+      end loop;
+      -- The whole mapping is replaced: a name left out goes back to the well-known names.
+      update astapa.sso_connections x set
+        email_attribute = attribute_mapping ->> 'email',
+        given_name_attribute = attribute_mapping ->> 'given_name',
+        family_name_attribute = attribute_mapping ->> 'family_name',
+        groups_attribute = attribute_mapping ->> 'groups',
+        updated_at = pg_catalog.now()
+      where x.project_id = c.project_id and x.id = c.id
+      returning * into c;
+    end if;
+    if group_roles is not null then
+      if pg_catalog.jsonb_typeof(group_roles) <> 'object' then
+        raise exception using errcode = 'AS400', message = 'group_roles maps group values to roles (an object).';
+      end if;
+      if (select pg_catalog.count(*) from pg_catalog.jsonb_object_keys(group_roles)) > 100 then
+        raise exception using errcode = 'AS400', message = 'group_roles maps at most 100 groups.';
+      end if;
+      for entry in select e.key, e.value from pg_catalog.jsonb_each(group_roles) e order by e.key loop
+        perform astapa.assert_sso_name('A group_roles group', entry.key);
+        if pg_catalog.jsonb_typeof(entry.value) <> 'string' then
+          raise exception using errcode = 'AS400', message = pg_catalog.format(
+            'group_roles: %s maps to a role key (a string).', pg_catalog.left(entry.key, 64));
+        end if;
+        -- As for SCIM groups (api.map_scim_group): an IdP neither makes owners nor demotes them.
+        if entry.value #>> '{}' = 'owner' then
+          raise exception using errcode = 'AS400', message = 'owner is not mapped to a group: an IdP neither makes '
+            'owners nor demotes them (transfer the ownership instead).';
+        end if;
+        perform astapa.assert_organization_role(entry.value #>> '{}');
+      end loop;
+      delete from astapa.sso_group_roles g where g.project_id = c.project_id and g.connection_id = c.id;
+      insert into astapa.sso_group_roles (project_id, connection_id, idp_group, role)
+      select c.project_id, c.id, e.key, e.value from pg_catalog.jsonb_each_text(group_roles) e;
+      update astapa.sso_connections x set updated_at = pg_catalog.now()
+      where x.project_id = c.project_id and x.id = c.id
+      returning * into c;
+    end if;
+    return c;
+  end
+  $function$;
+comment on function astapa.set_sso_mapping(astapa.sso_connections,jsonb,jsonb) is 'Replaces a connection''s attribute_mapping ({email, given_name, family_name, groups}: attribute or claim names, null or left out: the well-known names) and its group_roles ({group value: role}, at most 100; never owner, every role one of the organization''s); null keeps either. Returns the connection. AS400 a bad name, group or role.';
+grant execute on function astapa.set_sso_mapping(astapa.sso_connections,jsonb,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.setting_days(settings jsonb, key text, fallback integer)
@@ -25225,9 +25649,9 @@ AS $function$
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
                            where d.project_id = c.project_id and d.organization_id = c.organization_id
                              and d.verified_at is not null), '[]'::jsonb),
-      'created_at', c.created_at, 'updated_at', c.updated_at)
+      'created_at', c.created_at, 'updated_at', c.updated_at) || astapa.sso_mapping_json(c)
   $function$;
-comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret (idp_client_secret_set says one is kept) nor a SAML service provider private key (sp_certificates lists the certificates, current first), with the organization''s verified domains (the addresses the connection signs in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
+comment on function astapa.sso_connection_json(astapa.sso_connections) is 'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret (idp_client_secret_set says one is kept) nor a SAML service provider private key (sp_certificates lists the certificates, current first), with the organization''s verified domains (the addresses the connection signs in), its attribute_mapping and group_roles (astapa.sso_mapping_json). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner
@@ -25249,6 +25673,31 @@ AS $function$
   $function$;
 comment on function astapa.sso_connection_requiring(text,text) is 'The id of the enabled SSO connection whose organization verified the address''s domain (after the last @, any case, a trailing dot dropped), or null: the address then signs in through that IdP only.';
 grant execute on function astapa.sso_connection_requiring(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_group_role(c astapa.sso_connections, groups text[])
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case
+      -- No group mapped on this connection: the sign-in changes no role (as before groups existed).
+      when not exists (select from astapa.sso_group_roles g where g.project_id = c.project_id and g.connection_id = c.id)
+        then null
+      -- The organization's SCIM directory maps groups: SCIM is the source of its roles, sign-ins change none.
+      when exists (select from astapa.scim_directories d
+                   join astapa.scim_groups g on g.project_id = d.project_id and g.directory_id = d.id
+                   where d.project_id = c.project_id and d.organization_id = c.organization_id and g.role is not null)
+        then null
+      else coalesce(astapa.highest_organization_role(c.project_id, array(
+             select g.role from astapa.sso_group_roles g
+             where g.project_id = c.project_id and g.connection_id = c.id
+               and g.idp_group = any(coalesce(sso_group_role.groups, '{}')))), 'member')
+    end
+  $function$;
+comment on function astapa.sso_group_role(astapa.sso_connections,text[]) is 'The organization role a sign-in through the connection gives for the groups the IdP sent: the highest of their mapped roles (astapa.highest_organization_role, SCIM''s ordering), member when none is mapped; null when groups decide nothing (the connection maps none, or the organization''s SCIM directory maps groups).';
+grant execute on function astapa.sso_group_role(astapa.sso_connections,text[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_linked_user(project_id text, mode text, connection_id text, subject text, email text)
@@ -25319,6 +25768,24 @@ AS $function$
   $function$;
 comment on function astapa.sso_manages_email(text,bigint) is 'Whether the account''s address is its organization''s IdP''s to change, not the person''s: it is at a domain that signs in through SSO (astapa.sso_connection_requiring), or the account is linked to an enabled SSO connection. The account page then offers no address change (api.account_overview email_managed).';
 grant execute on function astapa.sso_manages_email(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sso_mapping_json(c astapa.sso_connections)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object(
+      'attribute_mapping', pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+        'email', c.email_attribute, 'given_name', c.given_name_attribute,
+        'family_name', c.family_name_attribute, 'groups', c.groups_attribute)),
+      'group_roles', coalesce((select pg_catalog.jsonb_object_agg(g.idp_group, g.role order by g.idp_group)
+                               from astapa.sso_group_roles g
+                               where g.project_id = c.project_id and g.connection_id = c.id), '{}'::jsonb))
+  $function$;
+comment on function astapa.sso_mapping_json(astapa.sso_connections) is 'A connection''s attribute_mapping (only the names set; {}: the well-known names) and group_roles (group value → role; {}: groups change no role), as the API shows them.';
+grant execute on function astapa.sso_mapping_json(astapa.sso_connections) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sso_sign_in_json(c astapa.sso_connections)

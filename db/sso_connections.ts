@@ -4,6 +4,22 @@ import { z } from "zod";
 import { asApp, type Sql, type Tx } from "./client.ts";
 import { result } from "./result.ts";
 
+/**
+ * The SAML attribute or OpenID Connect claim names a connection reads (docs/enterprise-sso.md "Attribute mapping and
+ * groups"); a name left out is read under the well-known names.
+ */
+export const AttributeMapping = z.object({
+  email: z.string().optional(),
+  given_name: z.string().optional(),
+  family_name: z.string().optional(),
+  groups: z.string().optional(),
+});
+export type AttributeMapping = z.infer<typeof AttributeMapping>;
+
+/** The IdP's group values (exact) → the organization role they give; `{}`: groups change no role. */
+export const GroupRoles = z.record(z.string(), z.string());
+export type GroupRoles = z.infer<typeof GroupRoles>;
+
 /** A connection as the Platform API shows it: its protocol's fields only, never a secret. */
 export const SsoConnection = z.object({
   id: z.string(),
@@ -33,10 +49,21 @@ export const SsoConnection = z.object({
   enabled: z.boolean(),
   email_verified_required: z.boolean(),
   domains: z.array(z.string()),
+  attribute_mapping: AttributeMapping,
+  group_roles: GroupRoles,
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type SsoConnection = z.infer<typeof SsoConnection>;
+
+/** A save's attribute mapping and group roles; null keeps what the connection has. */
+export type SsoMappingInput = {
+  attributeMapping: Record<string, string | null> | null;
+  groupRoles: GroupRoles | null;
+};
+
+const jsonOrNull = (tx: Tx, value: Record<string, unknown> | null) =>
+  value === null ? null : tx.json(value as Record<string, string>);
 
 /** What the hosted login needs to talk to the IdP: the connection with its sealed secret and the org's name. */
 export const SsoSignInConnection = SsoConnection.extend({
@@ -55,7 +82,7 @@ export const SsoSignInConnection = SsoConnection.extend({
 });
 export type SsoSignInConnection = z.infer<typeof SsoSignInConnection>;
 
-export type SsoConnectionInput = {
+export type SsoConnectionInput = SsoMappingInput & {
   issuer: string;
   clientId: string;
   /** Sealed by lib/login/sso/secret.ts; null keeps the current secret. */
@@ -67,11 +94,13 @@ export type SsoConnectionInput = {
 export const putSsoConnection = (tx: Tx, organization: string, input: SsoConnectionInput) =>
   result(
     tx`select api.put_sso_connection(${organization}, ${input.issuer}, ${input.clientId},
-                                     ${input.clientSecretSealed}, ${input.enabled}, ${input.emailVerifiedRequired}) as result`,
+                                     ${input.clientSecretSealed}, ${input.enabled}, ${input.emailVerifiedRequired},
+                                     ${jsonOrNull(tx, input.attributeMapping)},
+                                     ${jsonOrNull(tx, input.groupRoles)}) as result`,
     SsoConnection,
   );
 /** The IdP's three fields, or all null (keep a SAML connection's own IdP, or save one pending). */
-export type SamlConnectionInput = {
+export type SamlConnectionInput = SsoMappingInput & {
   entityId: string | null;
   ssoUrl: string | null;
   /** Base64 DER (lib/login/sso/saml_metadata.ts). */
@@ -97,7 +126,8 @@ export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlCo
                                           ${input.wantAssertionsEncrypted}, ${input.signAuthnRequests},
                                           ${input.spKey.id}, ${input.spKey.certificate},
                                           ${input.spKey.privateKeySealed}, ${input.idpInitiated},
-                                          ${input.sloUrl}) as result`,
+                                          ${input.sloUrl}, ${jsonOrNull(tx, input.attributeMapping)},
+                                          ${jsonOrNull(tx, input.groupRoles)}) as result`,
     SsoConnection,
   );
 /** The new key pair becomes current, the current one previous (AS409 while a previous one is kept). */
@@ -109,6 +139,13 @@ export const rotateSamlSpKey = (tx: Tx, organization: string, key: SealedSpKey) 
 /** Ends a rotation: the previous key is neither published nor decrypting any more. */
 export const removePreviousSamlSpKey = (tx: Tx, organization: string) =>
   result(tx`select api.remove_previous_saml_sp_key(${organization}) as result`, SsoConnection);
+/** Only the attribute mapping and group roles (the dashboard's form); null keeps either. */
+export const setSsoConnectionMapping = (tx: Tx, organization: string, input: SsoMappingInput) =>
+  result(
+    tx`select api.set_sso_connection_mapping(${organization}, ${jsonOrNull(tx, input.attributeMapping)},
+                                             ${jsonOrNull(tx, input.groupRoles)}) as result`,
+    SsoConnection,
+  );
 export const getSsoConnection = (tx: Tx, organization: string) =>
   result(tx`select api.get_sso_connection(${organization}) as result`, SsoConnection);
 export const listSsoConnections = (tx: Tx) =>
@@ -153,6 +190,8 @@ export type SsoIdentity = {
   email: string;
   emailVerified: boolean;
   profile?: Record<string, unknown>;
+  /** The groups the IdP sent (read only when the connection maps groups to roles; lib/login/sso/idp_claims.ts). */
+  groups?: string[];
   /** SAML: what single logout needs of the assertion besides the NameID (the subject). */
   saml?: SamlSessionFacts;
 };
@@ -171,7 +210,7 @@ export function signInWithSso(sql: Sql, projectId: string, connectionId: string,
     async (tx) => {
       const outcome = await result(
         tx`select api.sign_in_with_sso(${connectionId}, ${identity.subject}, ${identity.email},
-                                       ${identity.emailVerified}) as result`,
+                                       ${identity.emailVerified}, ${identity.groups ?? null}) as result`,
         Outcome,
       );
       if ((outcome.created || outcome.linked) && identity.profile) {
@@ -239,7 +278,8 @@ export function recordSsoPendingSignIn(
         tx`select api.record_sso_pending_sign_in(${connectionId}, ${tokenHash}, ${identity.subject},
                                                  ${identity.email}, ${
           tx.json((identity.profile ?? {}) as Record<string, string>)
-        }, ${identity.saml?.nameIdFormat ?? null}, ${identity.saml?.sessionIndex ?? null}) as result`,
+        }, ${identity.saml?.nameIdFormat ?? null}, ${identity.saml?.sessionIndex ?? null},
+                                                 ${identity.groups ?? null}) as result`,
         z.object({ initiate_login_uri: z.string(), redirect_uris: z.array(z.string()) }),
       ),
   );
@@ -252,6 +292,7 @@ const PendingSsoSignIn = z.object({
   profile: z.record(z.string(), z.unknown()),
   name_id_format: z.string().nullable().default(null),
   session_index: z.string().nullable().default(null),
+  groups: z.array(z.string()).default([]),
 }).nullable();
 
 /** Uses a pending IdP-initiated sign-in (once); null when unknown, used, expired or its connection stopped it. */

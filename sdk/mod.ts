@@ -65,8 +65,11 @@ export type {
   OidcSsoConnectionInput,
   SamlSsoConnection,
   SamlSsoConnectionInput,
+  SsoAttributeMapping,
   SsoConnection,
   SsoConnectionInput,
+  SsoGroupRoles,
+  SsoMappingInput,
 } from "./sso_connections.ts";
 export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";

@@ -9,6 +9,33 @@
 type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 type Call = (path: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The SAML attribute or OpenID Connect claim names a connection reads; a name
+ * left out is read under the well-known names (docs/enterprise-sso.md,
+ * "Attribute mapping and groups").
+ */
+export type SsoAttributeMapping = {
+  email?: string;
+  given_name?: string;
+  family_name?: string;
+  groups?: string;
+};
+
+/**
+ * The IdP's group values (names or ids, matched exactly) → the organization
+ * role they give at sign-in (admin, member or the project's own; never
+ * owner). The highest role of a person's mapped groups wins; none: member.
+ */
+export type SsoGroupRoles = Record<string, string>;
+
+/** What a save may set of the mapping: replaced when given, kept when not. */
+export type SsoMappingInput = {
+  /** The whole mapping; a name left out or null: the well-known names. */
+  attribute_mapping?: { [K in keyof SsoAttributeMapping]?: string | null };
+  /** The whole map (at most 100 groups); `{}`: groups change no role. */
+  group_roles?: SsoGroupRoles;
+};
+
 type SsoConnectionCommon = {
   id: string;
   organization_id: string;
@@ -16,6 +43,10 @@ type SsoConnectionCommon = {
   email_verified_required: boolean;
   /** The organization's verified domains: the addresses the connection signs in. */
   domains: string[];
+  /** The names set (`{}`: the well-known names). */
+  attribute_mapping: SsoAttributeMapping;
+  /** `{}`: sign-ins through the connection change no role. */
+  group_roles: SsoGroupRoles;
   created_at: string;
   updated_at: string;
 };
@@ -62,7 +93,7 @@ export type SamlSpCertificate = {
 
 export type SsoConnection = OidcSsoConnection | SamlSsoConnection;
 
-export type OidcSsoConnectionInput = {
+export type OidcSsoConnectionInput = SsoMappingInput & {
   protocol?: "oidc";
   /** The IdP's issuer (https); its discovery document is fetched when saved (400 when unusable). */
   issuer: string;
@@ -79,6 +110,7 @@ export type OidcSsoConnectionInput = {
  * none of them: a SAML connection keeps its IdP, another is saved pending to learn the URLs to give the IdP.
  */
 export type SamlSsoConnectionInput =
+  & SsoMappingInput
   & {
     protocol: "saml";
     enabled?: boolean;

@@ -200,6 +200,28 @@ comment on function astapa.assert_organization_role(text) is
 
 grant execute on function astapa.assert_organization_role(text) to astapa_app;
 
+create or replace function astapa.highest_organization_role(project_id text, roles text[]) returns text
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select x.role from pg_catalog.unnest(roles) as x(role)
+    left join astapa.organization_roles r on r.project_id = highest_organization_role.project_id and r.key = x.role
+    -- owner is never an IdP's to give (SCIM groups and SSO group roles cannot map it): never among the candidates.
+    where x.role is not null and x.role <> 'owner'
+    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
+    order by case x.role when 'admin' then 0 when 'member' then 2 else 1 end,
+             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, x.role
+    limit 1
+  $$;
+
+comment on function astapa.highest_organization_role(text, text[]) is
+  'The highest of the roles an IdP''s groups give (admin, then project-defined roles by number of permissions and '
+  'key, then member; owner never): the one ordering SCIM groups (astapa.scim_mapped_role) and SSO group roles '
+  '(astapa.sso_group_role) share. Null when there is none.';
+
+grant execute on function astapa.highest_organization_role(text, text[]) to astapa_app;
+
 create or replace function astapa.membership_json(m astapa.organization_memberships) returns jsonb
   language sql
   stable
@@ -901,9 +923,12 @@ create or replace function api.delete_organization_role(key text) returns void
                                                             and i.role = key
           and i.accepted_at is null and i.revoked_at is null
         union all
-        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key) then
+        select from astapa.scim_groups g where g.project_id = (select astapa.current_project_id()) and g.role = key
+        union all
+        select from astapa.sso_group_roles g where g.project_id = (select astapa.current_project_id())
+                                                   and g.role = key) then
       raise exception using errcode = 'AS409', message = pg_catalog.format(
-        'Members, open invitations or SCIM groups hold role %s: give them another role first.', key);
+        'Members, open invitations, SCIM groups or SSO group roles hold role %s: give them another role first.', key);
     end if;
     delete from astapa.organization_roles r where r.project_id = (select astapa.current_project_id())
                                                   and r.key = delete_organization_role.key;
@@ -916,6 +941,6 @@ create or replace function api.delete_organization_role(key text) returns void
 
 comment on function api.delete_organization_role(text) is
   'Removes a project-defined role (for a built-in one: its permissions); audited. AS409 while members, open '
-  'invitations or SCIM groups (mapped to it) hold it, AS404 unknown.';
+  'invitations, SCIM groups or SSO group roles (mapped to it) hold it, AS404 unknown.';
 
 grant execute on function api.delete_organization_role(text) to astapa_app;

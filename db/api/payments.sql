@@ -769,6 +769,12 @@ create policy "a project creates its own sandbox account" on astapa.sandbox_acco
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "a project reseals its own sandbox account" on astapa.sandbox_accounts;
+create policy "a project reseals its own sandbox account" on astapa.sandbox_accounts
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
 drop policy if exists "definer functions find the sandbox account a key names" on astapa.sandbox_accounts;
 create policy "definer functions find the sandbox account a key names" on astapa.sandbox_accounts
   for select to astapa_owner

@@ -57,16 +57,13 @@ create or replace function astapa.scim_mapped_role(project_id text, directory_id
   stable
   set search_path = ''
   as $$
-    select g.role from astapa.scim_users u
-    join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
-    join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
-    left join astapa.organization_roles r on r.project_id = g.project_id and r.key = g.role
-    where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
-      and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null
-    -- The highest role wins: admin, then the project's own roles (more permissions first, then by key), then member.
-    order by case g.role when 'admin' then 0 when 'member' then 2 else 1 end,
-             pg_catalog.cardinality(coalesce(r.permissions, '{}')) desc, g.role
-    limit 1
+    -- The ordering is the organizations area's (astapa.highest_organization_role), shared with SSO group roles.
+    select astapa.highest_organization_role(scim_mapped_role.project_id, array(
+      select g.role from astapa.scim_users u
+      join astapa.scim_group_members gm on gm.project_id = u.project_id and gm.member_id = u.id
+      join astapa.scim_groups g on g.project_id = gm.project_id and g.id = gm.group_id
+      where u.project_id = scim_mapped_role.project_id and u.directory_id = scim_mapped_role.directory_id
+        and u.user_id = scim_mapped_role.user_id and u.deleted_at is null and g.role is not null))
   $$;
 
 comment on function astapa.scim_mapped_role(text, text, bigint) is

@@ -127,14 +127,14 @@ create or replace function astapa.sso_connection_json(c astapa.sso_connections) 
       'domains', coalesce((select pg_catalog.jsonb_agg(d.domain order by d.domain) from astapa.organization_domains d
                            where d.project_id = c.project_id and d.organization_id = c.organization_id
                              and d.verified_at is not null), '[]'::jsonb),
-      'created_at', c.created_at, 'updated_at', c.updated_at)
+      'created_at', c.created_at, 'updated_at', c.updated_at) || astapa.sso_mapping_json(c)
   $$;
 
 comment on function astapa.sso_connection_json(astapa.sso_connections) is
   'An SSO connection as the API shows it: its protocol''s fields only, never an OpenID client secret '
   '(idp_client_secret_set says one is kept) nor a SAML service provider private key (sp_certificates lists the '
   'certificates, current first), with the organization''s verified domains (the addresses the connection signs '
-  'in). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
+  'in), its attribute_mapping and group_roles (astapa.sso_mapping_json). The app adds a SAML connection''s service provider URLs (they need the issuer URL).';
 
 grant execute on function astapa.sso_connection_json(astapa.sso_connections) to astapa_app;
 
@@ -144,7 +144,9 @@ create or replace function api.put_sso_connection(
   client_id text,
   client_secret_sealed text,
   enabled boolean default true,
-  email_verified_required boolean default true
+  email_verified_required boolean default true,
+  attribute_mapping jsonb default null,
+  group_roles jsonb default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -171,8 +173,10 @@ create or replace function api.put_sso_connection(
       values (o.project_id, astapa.random_id('sso_', 24), o.id, issuer, client_id, client_secret_sealed,
               coalesce(enabled, true), coalesce(email_verified_required, true))
       returning * into c;
+      c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
-        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled));
+        pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled)
+          || astapa.sso_mapping_json(c));
       return astapa.sso_connection_json(c);
     end if;
     -- The sealed secret is bound to its client id: another client id without its own secret could not be opened
@@ -185,6 +189,11 @@ create or replace function api.put_sso_connection(
     update astapa.sso_connections x set
       protocol = 'oidc', idp_entity_id = null, idp_sso_url = null, idp_certificates = null,
       want_assertions_encrypted = false, sign_authn_requests = false, idp_initiated = false,
+      -- SAML attribute names mean nothing to an OpenID Provider: a switched connection starts from the claims'.
+      email_attribute = case when x.protocol = 'oidc' then x.email_attribute end,
+      given_name_attribute = case when x.protocol = 'oidc' then x.given_name_attribute end,
+      family_name_attribute = case when x.protocol = 'oidc' then x.family_name_attribute end,
+      groups_attribute = case when x.protocol = 'oidc' then x.groups_attribute end,
       issuer = put_sso_connection.issuer,
       client_id = put_sso_connection.client_id,
       client_secret_sealed = coalesce(put_sso_connection.client_secret_sealed, x.client_secret_sealed),
@@ -193,21 +202,23 @@ create or replace function api.put_sso_connection(
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
+    c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'oidc', 'issuer', c.issuer, 'enabled', c.enabled,
-                                    'secret_changed', client_secret_sealed is not null));
+                                    'secret_changed', client_secret_sealed is not null) || astapa.sso_mapping_json(c));
     return astapa.sso_connection_json(c);
   end
   $$;
 
-comment on function api.put_sso_connection(text, text, text, text, boolean, boolean) is
+comment on function api.put_sso_connection(text, text, text, text, boolean, boolean, jsonb, jsonb) is
   'Creates or replaces an organization''s OpenID Connect SSO connection (one per organization; a SAML one becomes '
-  'OpenID Connect): issuer, client_id, the sealed '
+  'OpenID Connect, its attribute names dropped): issuer, client_id, the sealed '
   'client secret (null keeps the current one, for the same client_id only), enabled and email_verified_required '
-  '(null keeps them; true by default). Audited sso_connection.created|updated. AS404 unknown organization, AS400 '
+  '(null keeps them; true by default), attribute_mapping and group_roles (null keeps them; '
+  'astapa.set_sso_mapping). Audited sso_connection.created|updated. AS404 unknown organization, AS400 '
   'a bad issuer or client_id, or a missing secret.';
 
-grant execute on function api.put_sso_connection(text, text, text, text, boolean, boolean) to astapa_app;
+grant execute on function api.put_sso_connection(text, text, text, text, boolean, boolean, jsonb, jsonb) to astapa_app;
 
 create or replace function api.get_sso_connection(organization_id text) returns jsonb
   language plpgsql
@@ -321,7 +332,9 @@ create or replace function api.put_saml_sso_connection(
   sp_certificate text default null,
   sp_private_key_sealed text default null,
   idp_initiated boolean default null,
-  idp_slo_url text default null
+  idp_slo_url text default null,
+  attribute_mapping jsonb default null,
+  group_roles jsonb default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -391,11 +404,12 @@ create or replace function api.put_saml_sso_connection(
       if sp_key_id is not null then
         perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
       end if;
+      c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
       perform astapa.audit(o.project_id, 'sso_connection.created', o.id,
         pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                       'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
                                       'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
-                                    'idp_slo_url', c.idp_slo_url));
+                                    'idp_slo_url', c.idp_slo_url) || astapa.sso_mapping_json(c));
       return astapa.sso_connection_json(c);
     end if;
     update astapa.sso_connections x set
@@ -409,23 +423,29 @@ create or replace function api.put_saml_sso_connection(
                                      x.protocol = 'saml' and x.sign_authn_requests),
       idp_initiated = coalesce(put_saml_sso_connection.idp_initiated, x.protocol = 'saml' and x.idp_initiated),
       idp_slo_url = slo_url,
+      -- OpenID Connect claim names mean nothing to a SAML IdP: a switched connection starts from the well-known names.
+      email_attribute = case when x.protocol = 'saml' then x.email_attribute end,
+      given_name_attribute = case when x.protocol = 'saml' then x.given_name_attribute end,
+      family_name_attribute = case when x.protocol = 'saml' then x.family_name_attribute end,
+      groups_attribute = case when x.protocol = 'saml' then x.groups_attribute end,
       updated_at = pg_catalog.now()
     where x.project_id = c.project_id and x.id = c.id
     returning * into c;
     if not has_key and sp_key_id is not null then
       perform astapa.add_saml_sp_key(c, sp_key_id, sp_certificate, sp_private_key_sealed);
     end if;
+    c := astapa.set_sso_mapping(c, attribute_mapping, group_roles);
     perform astapa.audit(o.project_id, 'sso_connection.updated', o.id,
       pg_catalog.jsonb_build_object('connection', c.id, 'protocol', 'saml', 'idp_entity_id', c.idp_entity_id,
                                     'enabled', c.enabled, 'want_assertions_encrypted', c.want_assertions_encrypted,
                                     'sign_authn_requests', c.sign_authn_requests, 'idp_initiated', c.idp_initiated,
-                                    'idp_slo_url', c.idp_slo_url));
+                                    'idp_slo_url', c.idp_slo_url) || astapa.sso_mapping_json(c));
     return astapa.sso_connection_json(c);
   end
   $$;
 
 comment on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean, text,
-                                                 text, text, boolean, text) is
+                                                 text, text, boolean, text, jsonb, jsonb) is
   'Creates or replaces an organization''s SAML 2.0 SSO connection (one per organization; an OpenID Connect one '
   'becomes SAML and its sealed secret is dropped): the IdP''s entity id, single sign-on URL and 1 to 3 signing '
   'certificates (base64 DER) — all three, or none to keep a SAML connection''s own or to save one pending (no IdP '
@@ -434,11 +454,12 @@ comment on function api.put_saml_sso_connection(text, text, text, text[], boolea
   'last two false by default). sp_key_id, sp_certificate, sp_private_key_sealed: a service provider key pair made '
   'by the app, kept only when the connection has none yet. idp_initiated: null keeps it (false by default): '
   'accept a Response the IdP sent unasked, handed to the app''s initiate_login_uri. idp_slo_url: the IdP''s '
-  'single logout URL (null keeps it, '''' removes it). Audited sso_connection.created|updated. AS404 unknown '
+  'single logout URL (null keeps it, '''' removes it). attribute_mapping and group_roles: null keeps them '
+  '(astapa.set_sso_mapping; an OpenID Connect connection turned SAML drops its claim names). Audited sso_connection.created|updated. AS404 unknown '
   'organization, AS400 a bad field, a pending connection enabled, or encryption or signing without a key.';
 
 grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean,
-                                                      text, text, text, boolean, text) to astapa_app;
+                                                      text, text, text, boolean, text, jsonb, jsonb) to astapa_app;
 
 create or replace function api.rotate_saml_sp_key(
   organization_id text,
@@ -630,7 +651,8 @@ create or replace function api.record_sso_pending_sign_in(
   email text,
   profile jsonb,
   name_id_format text default null,
-  session_index text default null
+  session_index text default null,
+  groups text[] default null
 ) returns jsonb
   language plpgsql
   volatile
@@ -659,32 +681,35 @@ create or replace function api.record_sso_pending_sign_in(
     if token_hash is null or pg_catalog.length(token_hash) <> 32 or subject is null
        or pg_catalog.length(subject) not between 1 and 1024 or email is null
        or pg_catalog.length(email) not between 1 and 320
-       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object' then
+       or pg_catalog.jsonb_typeof(coalesce(profile, '{}'::jsonb)) <> 'object'
+       or pg_catalog.cardinality(groups) > 200 then
       raise exception using errcode = 'AS400', message = 'A pending SSO sign-in needs its token hash, subject and email.';
     end if;
     -- Pruned as it goes: an expired or used one signs nobody in any more.
     delete from astapa.sso_pending_sign_ins x
     where x.project_id = project and (x.expires_at < pg_catalog.now() or x.used_at is not null);
     insert into astapa.sso_pending_sign_ins (project_id, token_hash, connection_id, subject, email, profile, expires_at,
-                                             name_id_format, session_index)
+                                             name_id_format, session_index, groups)
     values (project, record_sso_pending_sign_in.token_hash, record_sso_pending_sign_in.connection_id,
             record_sso_pending_sign_in.subject, pg_catalog.btrim(record_sso_pending_sign_in.email),
             coalesce(record_sso_pending_sign_in.profile, '{}'::jsonb), pg_catalog.now() + interval '10 minutes',
-            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index);
+            record_sso_pending_sign_in.name_id_format, record_sso_pending_sign_in.session_index,
+            coalesce(record_sso_pending_sign_in.groups, '{}'));
     return pg_catalog.jsonb_build_object('initiate_login_uri', p.settings ->> 'initiate_login_uri',
                                          'redirect_uris', pg_catalog.to_jsonb(p.redirect_uris));
   end
   $$;
 
-comment on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text) is
-  'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, and the '
-  'NameID format and SessionIndex single logout needs) for ten '
+comment on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text, text[]) is
+  'Keeps the identity a verified IdP-initiated SAML Response names (subject, email, profile attributes, the '
+  'NameID format and SessionIndex single logout needs, and up to 200 groups for the role) for ten '
   'minutes under the SHA-256 of the pending-login cookie''s token; nobody is signed in until the app''s own '
   'authorization request uses it (api.use_sso_pending_sign_in). Returns where the browser goes next: '
   '{initiate_login_uri, redirect_uris} (the project client''s; a RelayState is kept only on their origins). AS404 the connection is not an enabled SAML one '
   'with idp_initiated; AS4L0 the project client has no initiate_login_uri; AS400 a bad field; AS403 no project.';
 
-grant execute on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text) to astapa_app;
+grant execute on function api.record_sso_pending_sign_in(text, bytea, text, text, jsonb, text, text, text[])
+  to astapa_app;
 
 create or replace function api.use_sso_pending_sign_in(token_hash bytea) returns jsonb
   language sql
@@ -699,13 +724,14 @@ create or replace function api.use_sso_pending_sign_in(token_hash bytea) returns
       and c.idp_initiated
     returning pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'subject', x.subject,
                                             'email', x.email, 'profile', x.profile,
-                                            'name_id_format', x.name_id_format, 'session_index', x.session_index)
+                                            'name_id_format', x.name_id_format, 'session_index', x.session_index,
+                                            'groups', pg_catalog.to_jsonb(x.groups))
   $$;
 
 comment on function api.use_sso_pending_sign_in(bytea) is
   'Uses a pending IdP-initiated SSO sign-in of the current project (once: a second call, an expired one, or one '
   'whose connection was disabled or had idp_initiated turned off meanwhile is null): {connection_id, subject, '
-  'email, profile, name_id_format, session_index}, for api.sign_in_with_sso next (used even when that refuses the person).';
+  'email, profile, name_id_format, session_index, groups}, for api.sign_in_with_sso next (used even when that refuses the person).';
 
 grant execute on function api.use_sso_pending_sign_in(bytea) to astapa_app;
 
@@ -772,7 +798,8 @@ comment on function api.sso_connection_for_sign_in(text) is
 
 grant execute on function api.sso_connection_for_sign_in(text) to astapa_app;
 
-create or replace function api.sign_in_with_sso(connection_id text, subject text, email text, email_verified boolean)
+create or replace function api.sign_in_with_sso(connection_id text, subject text, email text, email_verified boolean,
+                                                groups text[] default null)
   returns jsonb
   language plpgsql
   volatile
@@ -789,6 +816,8 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     person bigint;
     created boolean := false;
     linked boolean := false;
+    held text;
+    wanted text;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SSO sign-in acts for one project.';
@@ -801,6 +830,10 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The identity provider''s subject must be 1 to 255 characters.';
+    end if;
+    -- The app refuses more first (lib/login/sso/idp_claims.ts); a value longer than any mapped group matches none.
+    if pg_catalog.cardinality(groups) > 200 then
+      raise exception using errcode = 'AS400', message = 'The identity provider sent more than 200 groups.';
     end if;
     perform astapa.assert_email(clean_email);
     -- The IdP speaks for its organization's verified domains only: an address elsewhere could be anyone's account.
@@ -849,26 +882,37 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
       perform astapa.link_sso_subject(project, c.id, subject, person);
       linked := not created;
     end if;
-    if not exists (select from astapa.organization_memberships m
-                   where m.project_id = project and m.organization_id = o.id and m.user_id = person) then
-      perform astapa.add_membership(o, person, 'member', 'sso');
+    -- The role the groups give (null: they decide nothing here); owners are the organization's own decision.
+    wanted := astapa.sso_group_role(c, groups);
+    select m.role into held from astapa.organization_memberships m
+    where m.project_id = project and m.organization_id = o.id and m.user_id = person
+    for update;
+    if held is null then
+      perform astapa.add_membership(o, person, coalesce(wanted, 'member'), 'sso');
+    elsif wanted is not null and held <> 'owner' and held <> wanted then
+      perform astapa.set_membership_role(o, person, wanted, 'sso');
     end if;
     perform astapa.audit(project, 'user.sso_sign_in', 'user:' || person,
-      pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created));
+      pg_catalog.jsonb_build_object('connection', c.id, 'organization', o.id, 'subject', subject, 'created', created)
+        || case when wanted is null then '{}'::jsonb
+                else pg_catalog.jsonb_build_object('group_role', wanted, 'previous_role', held) end);
     return pg_catalog.jsonb_build_object('user_id', person::text, 'created', created, 'linked', linked,
                                          'organization_id', o.id);
   end
   $$;
 
-comment on function api.sign_in_with_sso(text, text, text, boolean) is
+comment on function api.sign_in_with_sso(text, text, text, boolean, text[]) is
   'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of '
   'the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is '
   'authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an '
   'address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with '
   'that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone '
   'number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a '
-  'member of the organization (role member, reason sso) when not one yet; audited user.sso_sign_in. AS404 connection not enabled, AS403 account disabled, '
-  'AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), '
+  'member of the organization (reason sso) when not one yet; their role is what groups give when the connection '
+  'maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an '
+  'organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a '
+  'changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection '
+  'not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), '
   'organization_id}.';
 
-grant execute on function api.sign_in_with_sso(text, text, text, boolean) to astapa_app;
+grant execute on function api.sign_in_with_sso(text, text, text, boolean, text[]) to astapa_app;

@@ -9,6 +9,7 @@ import {
   removePreviousSamlSpKey,
   rotateSamlSpKey,
   type SsoConnection,
+  type SsoMappingInput,
 } from "@/db/sso_connections.ts";
 import { AppError } from "../http/errors.ts";
 import { issuerProblem } from "../login/sso/guarded_fetch.ts";
@@ -24,6 +25,9 @@ export const SSO_USAGE = `  org sso|remove-sso --project ID --org ID
   org set-sso --project ID --org ID --issuer URL --idp-client-id X [--idp-client-secret Y]
               [--enabled true|false] [--email-verified-required true|false]
                              the issuer's discovery is fetched now (SSRF guard); the secret is stored sealed
+              either protocol: [--attribute email|given_name|family_name|groups=NAME ...|none]
+              [--group-role "GROUP=ROLE" ...|none]
+                             claim/attribute names (replace the mapping) and IdP groups → organization roles
   org set-sso --project ID --org ID --protocol saml (--idp-metadata FILE | --idp-metadata-url URL
               | --idp-entity-id X --idp-sso-url URL --idp-certificate PEM-FILE) [--enabled true|false]
               [--want-assertions-encrypted true|false] [--sign-authn-requests true|false]
@@ -67,13 +71,50 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
     ["enabled", String(c.enabled)],
     ["email_verified required", String(c.email_verified_required)],
     ["domains", c.domains.join(" ") || "- (verify a domain: SSO signs in verified domains only)"],
+    [
+      "attribute mapping",
+      Object.entries(c.attribute_mapping).map(([k, v]) => `${k}=${v}`).join(" ") ||
+      "- (the well-known names)",
+    ],
+    [
+      "group roles",
+      Object.entries(c.group_roles).map(([k, v]) => `${k}=${v}`).join(" ") || "- (groups change no role)",
+    ],
   ]);
+}
+
+const ATTRIBUTES = ["email", "given_name", "family_name", "groups"];
+
+/**
+ * `--attribute NAME=VALUE` (repeatable; `none`: the well-known names) and `--group-role "GROUP=ROLE"` (repeatable;
+ * split at the last `=`, which a role key never has; `none`: no group mapped); null when not given (kept).
+ */
+function mappingFlags(args: ParsedArgs): SsoMappingInput {
+  const pairs = (flagName: string, splitAt: (v: string) => number) => {
+    const values = args.flags.get(flagName) ?? [];
+    if (values.length === 0) return null;
+    if (values.length === 1 && values[0] === "none") return {};
+    return Object.fromEntries(values.map((value) => {
+      const at = splitAt(value);
+      if (at <= 0 || at === value.length - 1) {
+        throw new UsageError(`--${flagName} is NAME=VALUE (or none), not "${value}"`);
+      }
+      return [value.slice(0, at), value.slice(at + 1)];
+    }));
+  };
+  const attributeMapping = pairs("attribute", (v) => v.indexOf("="));
+  for (const name of Object.keys(attributeMapping ?? {})) {
+    if (!ATTRIBUTES.includes(name)) {
+      throw new UsageError(`--attribute names ${ATTRIBUTES.join(", ")}, not ${name}`);
+    }
+  }
+  return { attributeMapping, groupRoles: pairs("group-role", (v) => v.lastIndexOf("=")) };
 }
 
 export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config: Config): Promise<number> {
   const action = args.positionals[1];
   const known = action === "set-sso"
-    ? ["protocol", "enabled", "email-verified-required"].concat(
+    ? ["protocol", "enabled", "email-verified-required", "attribute", "group-role"].concat(
       flag(args, "protocol") === "saml"
         ? [
           "idp-metadata",
@@ -130,6 +171,7 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
   const secret = flag(args, "idp-client-secret");
   const enabled = trueOrFalse(args, "enabled");
   const emailVerifiedRequired = trueOrFalse(args, "email-verified-required");
+  const mapping = mappingFlags(args);
   const problem = await issuerProblem(
     { allowPrivate: config.webhookAllowPrivate },
     issuer,
@@ -146,6 +188,7 @@ export async function ssoCommand(sql: Sql, args: ParsedArgs, out: Output, config
       clientSecretSealed: sealed,
       enabled,
       emailVerifiedRequired,
+      ...mapping,
     }), CLI);
   out.result(connection, shown(connection));
   return 0;
@@ -168,6 +211,7 @@ async function setSaml(
     /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g,
   );
   const sloFlag = flag(args, "idp-slo-url");
+  const mapping = mappingFlags(args);
   const body = {
     protocol: "saml" as const,
     idp_metadata_xml: file("idp-metadata"),
@@ -192,6 +236,7 @@ async function setSaml(
       idpInitiated: trueOrFalse(args, "idp-initiated"),
       sloUrl: samlSloUrlOf(body, idp),
       spKey,
+      ...mapping,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);
   out.result(answered, shown(answered));

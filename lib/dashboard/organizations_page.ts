@@ -3,6 +3,7 @@
  * open invitations, read through the same api.* functions as the Platform API; admins create organizations.
  */
 import { z } from "zod";
+import { AppError } from "@/lib/http/errors.ts";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
@@ -30,6 +31,8 @@ export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
   plan_set: "The organization's team plan was changed.",
   sso_saved: "The organization's SSO connection was saved.",
   sso_removed: "The organization's SSO connection was removed.",
+  sso_mapping_saved:
+    "The SSO connection's attribute names and group roles were saved: they apply from each person's next sign-in.",
   sso_certificate_rotated:
     "A new SAML certificate was made: give it to the IdP, then remove the previous one.",
   sso_certificate_removed: "The previous SAML certificate was removed.",
@@ -53,8 +56,18 @@ export const OrganizationScimForm = z.object({
 export const OrganizationSsoForm = z.object({
   csrf: z.string(),
   organization: z.string().max(100),
-  /** save: OpenID Connect; save_saml: SAML from the IdP's metadata; the SAML certificate's rotation. */
-  action: z.enum(["save", "save_saml", "remove", "rotate_sp_certificate", "remove_previous_sp_certificate"]),
+  /**
+   * save: OpenID Connect; save_saml: SAML from the IdP's metadata; the SAML certificate's rotation; save_mapping:
+   * the attribute names and group roles only.
+   */
+  action: z.enum([
+    "save",
+    "save_saml",
+    "remove",
+    "rotate_sp_certificate",
+    "remove_previous_sp_certificate",
+    "save_mapping",
+  ]),
   issuer: z.string().max(500).default(""),
   idp_client_id: z.string().max(500).default(""),
   /** Empty keeps the stored secret. */
@@ -64,7 +77,37 @@ export const OrganizationSsoForm = z.object({
   want_assertions_encrypted: z.literal("on").optional(),
   sign_authn_requests: z.literal("on").optional(),
   idp_initiated: z.literal("on").optional(),
+  /** save_mapping: each attribute name ("" : the well-known names) and the group roles, one "GROUP=ROLE" a line. */
+  email_attribute: z.string().trim().max(256).default(""),
+  given_name_attribute: z.string().trim().max(256).default(""),
+  family_name_attribute: z.string().trim().max(256).default(""),
+  groups_attribute: z.string().trim().max(256).default(""),
+  group_roles: z.string().max(40_000).default(""),
 });
+export type OrganizationSsoForm = z.infer<typeof OrganizationSsoForm>;
+
+/**
+ * The mapping form as the SQL input: empty attribute names left to the well-known ones, each non-empty line of
+ * group_roles split at its last "=" (a role key has none); a line without one is a validation error.
+ */
+export function ssoMappingOfForm(form: OrganizationSsoForm) {
+  const attributeMapping = Object.fromEntries(
+    (["email", "given_name", "family_name", "groups"] as const)
+      .map((name) => [name, form[`${name}_attribute`]])
+      .filter(([, value]) => value !== ""),
+  );
+  const groupRoles: Record<string, string> = {};
+  for (const line of form.group_roles.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+    const at = line.lastIndexOf("=");
+    if (at <= 0 || at === line.length - 1) {
+      throw new AppError("validation_failed", {
+        description: `Group roles: "${line.slice(0, 80)}" is not GROUP=ROLE.`,
+      });
+    }
+    groupRoles[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return { attributeMapping, groupRoles };
+}
 
 /** An admin puts a team plan (one the app sells itself) on an organization, or takes it away (""). */
 export const OrganizationPlanForm = z.object({

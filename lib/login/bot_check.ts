@@ -216,7 +216,7 @@ async function verifyToken(
   try {
     const sealed = base64url.decode(setting.secret_key_sealed);
     secret = new TextDecoder().decode(
-      await open(deps.masterKeys.social, sealed, sealContext(projectId, setting.provider)),
+      await open(deps.masterKeys.social, sealed, botSecretContext(projectId, setting.provider)),
     );
   } catch {
     // Sealed under another master key: the check cannot be made, as when the provider is down.
@@ -245,10 +245,11 @@ export async function sealBotSecret(
   secret: string,
 ): Promise<string> {
   return base64url.encode(
-    await seal(key, new TextEncoder().encode(secret), sealContext(projectId, provider)),
+    await seal(key, new TextEncoder().encode(secret), botSecretContext(projectId, provider)),
   );
 }
 
-function sealContext(projectId: string, provider: BotCheckProvider): string {
+/** What a project's bot-protection secret key is sealed for. */
+export function botSecretContext(projectId: string, provider: BotCheckProvider): string {
   return `astapa bot_protection ${projectId} ${provider} secret_key`;
 }

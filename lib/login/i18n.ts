@@ -134,6 +134,8 @@ const en = {
   passkeysSignedOut: "Sign in first to manage your passkeys.",
   passkeysNotRecent:
     "To add or remove a passkey, sign in again first. This keeps someone who finds your open session from adding their own.",
+  passkeysImpersonated:
+    "Support staff signed in as this person cannot add or remove passkeys: only the person can.",
   passkeysOff: "This app does not use passkeys.",
   passkeyUnknown: "That passkey is not one of yours.",
   passkeyLastWayIn:
@@ -281,6 +283,9 @@ const en = {
   ssoNotLinked:
     "An account with this address exists that has not confirmed it. Confirm it from inside that account first.",
   ssoFull: "Your organization has no free seat left. Ask its administrator for one.",
+  ssoTooManyGroups:
+    "Your organization's sign-in sent more groups for you than this app accepts, so you were not signed in. Ask " +
+    "your organization's administrator to send fewer groups to this app.",
   ssoUnavailable: "Single sign-on for this organization is switched off now. Please start again.",
   samlPortalOff:
     "Your organization's sign-in sent you here, but no sign-in was started in this browser, and sign-in from your company's app portal is not enabled for this organization. Start from the app you want to use and choose single sign-on.",
@@ -452,6 +457,8 @@ const id: Messages = {
   passkeysSignedOut: "Masuk dulu untuk mengelola passkey Anda.",
   passkeysNotRecent:
     "Untuk menambah atau menghapus passkey, masuk lagi dulu. Ini mencegah orang yang menemukan sesi Anda yang terbuka menambahkan passkey miliknya.",
+  passkeysImpersonated:
+    "Staf dukungan yang masuk sebagai orang ini tidak dapat menambah atau menghapus passkey: hanya orangnya sendiri yang bisa.",
   passkeysOff: "Aplikasi ini tidak memakai passkey.",
   passkeyUnknown: "Passkey itu bukan milik Anda.",
   passkeyLastWayIn:
@@ -599,6 +606,9 @@ const id: Messages = {
   ssoNotLinked:
     "Sudah ada akun dengan alamat ini yang belum mengonfirmasinya. Konfirmasikan dulu dari dalam akun tersebut.",
   ssoFull: "Organisasi Anda tidak punya kursi kosong lagi. Mintalah kepada administratornya.",
+  ssoTooManyGroups:
+    "Layanan masuk organisasi Anda mengirim lebih banyak grup untuk Anda daripada yang diterima aplikasi ini, jadi " +
+    "Anda tidak dimasukkan. Mintalah administrator organisasi Anda mengirim lebih sedikit grup ke aplikasi ini.",
   ssoUnavailable: "Single sign-on untuk organisasi ini sedang dimatikan. Silakan mulai lagi.",
   samlPortalOff:
     "Layanan masuk organisasi Anda mengarahkan Anda ke sini, tetapi tidak ada proses masuk yang dimulai di browser ini, dan masuk dari portal aplikasi perusahaan Anda tidak diaktifkan untuk organisasi ini. Mulailah dari aplikasi yang ingin Anda gunakan dan pilih single sign-on.",

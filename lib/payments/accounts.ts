@@ -88,7 +88,7 @@ export async function xenditAccount(
   if (!sealed) return null;
   const text = async (bytes: Uint8Array, field: string) =>
     new TextDecoder().decode(
-      await open(deps.masterKeys.payments, bytes, sealContext(projectId, environment, field)),
+      await open(deps.masterKeys.payments, bytes, xenditKeyContext(projectId, environment, field)),
     );
   return {
     account: "project",
@@ -131,16 +131,17 @@ export async function sealXenditKeys(
 ): Promise<{ secretKey: Uint8Array; callbackToken: Uint8Array }> {
   const bytes = (text: string) => new TextEncoder().encode(text);
   return {
-    secretKey: await seal(key, bytes(keys.secretKey), sealContext(projectId, environment, "secret_key")),
+    secretKey: await seal(key, bytes(keys.secretKey), xenditKeyContext(projectId, environment, "secret_key")),
     callbackToken: await seal(
       key,
       bytes(keys.callbackToken),
-      sealContext(projectId, environment, "callback_token"),
+      xenditKeyContext(projectId, environment, "callback_token"),
     ),
   };
 }
 
-function sealContext(projectId: string, environment: string, field: string): string {
+/** What a project's Xendit key or callback token is sealed for. */
+export function xenditKeyContext(projectId: string, environment: string, field: string): string {
   return `astapa xendit ${projectId} ${environment} ${field}`;
 }
 

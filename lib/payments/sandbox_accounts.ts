@@ -18,7 +18,9 @@ import { open, seal } from "../tokens/master_key.ts";
 export type SandboxKeys = { secretKey: string; callbackToken: string };
 type Deps = { sql: Sql; masterKeys: { payments: CryptoKey } };
 
-const context = (projectId: string, field: string) => `astapa sandbox xendit ${projectId} ${field}`;
+/** What a simulator account's secret key or callback token is sealed for. */
+export const sandboxKeyContext = (projectId: string, field: string) =>
+  `astapa sandbox xendit ${projectId} ${field}`;
 const bytes = (text: string) => new TextEncoder().encode(text);
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
@@ -32,8 +34,12 @@ export async function sandboxKeys(deps: Deps, projectId: string): Promise<Sandbo
     createSandboxAccount(tx, {
       keyHash: await sha256(fresh.secretKey),
       callbackTokenHash: await sha256(fresh.callbackToken),
-      secretKey: await seal(key, bytes(fresh.secretKey), context(projectId, "secret_key")),
-      callbackToken: await seal(key, bytes(fresh.callbackToken), context(projectId, "callback_token")),
+      secretKey: await seal(key, bytes(fresh.secretKey), sandboxKeyContext(projectId, "secret_key")),
+      callbackToken: await seal(
+        key,
+        bytes(fresh.callbackToken),
+        sandboxKeyContext(projectId, "callback_token"),
+      ),
     }));
   return await openAccount(deps, projectId, made);
 }
@@ -73,7 +79,7 @@ async function openAccount(
 ): Promise<SandboxKeys> {
   const text = async (value: string, field: string) =>
     new TextDecoder().decode(
-      await open(deps.masterKeys.payments, fromBase64(value), context(projectId, field)),
+      await open(deps.masterKeys.payments, fromBase64(value), sandboxKeyContext(projectId, field)),
     );
   return {
     secretKey: await text(sealed.secret_key_sealed, "secret_key"),

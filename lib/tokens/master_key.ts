@@ -46,6 +46,7 @@ export async function loadMasterKeys(config: Config): Promise<MasterKeys> {
 
 /** The sealing keys of each purpose: only these seal and open (the successor key is an HMAC key). */
 const SEALING_PURPOSES = ["sealing", "payments", "social", "factors", "phone"] as const;
+export type SealingPurpose = typeof SEALING_PURPOSES[number];
 
 /** For a current sealing key, the same purpose's keys of earlier master secrets, newest first. */
 const earlierKeys = new WeakMap<CryptoKey, CryptoKey[]>();
@@ -162,32 +163,59 @@ export async function seal(
 /**
  * Reverses `seal`; fails if the key, the context or a single byte differs. Sealed under an earlier master secret
  * (ASTAPA_MASTER_KEY_PREVIOUS), it opens with that secret's key of the same purpose: GCM's tag tells the keys
- * apart, so a wrong one fails rather than returning garbage.
+ * apart, so a wrong one fails rather than returning garbage. For what Astapa keeps at rest; what a browser brings
+ * back opens with `openFromBrowser`.
  */
 export async function open(
   key: CryptoKey,
   sealed: Uint8Array,
   context: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const additionalData = new TextEncoder().encode(context);
-  const attempt = async (candidate: CryptoKey) =>
-    new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
-        candidate,
-        sealed.slice(12),
-      ),
-    );
+  return (await openSaying(key, sealed, context)).plaintext;
+}
+
+/**
+ * `open`, also saying whether an earlier master secret's key was needed: what `astapa master-key reseal`
+ * (lib/tokens/reseal.ts) seals again under the current key, so that the earlier one can go.
+ */
+export async function openSaying(
+  key: CryptoKey,
+  sealed: Uint8Array,
+  context: string,
+): Promise<{ plaintext: Uint8Array<ArrayBuffer>; earlier: boolean }> {
+  const attempt = (candidate: CryptoKey) => openFromBrowser(candidate, sealed, context);
   try {
-    return await attempt(key);
+    return { plaintext: await attempt(key), earlier: false };
   } catch (error) {
     for (const earlier of earlierKeys.get(key) ?? []) {
       try {
-        return await attempt(earlier);
+        return { plaintext: await attempt(earlier), earlier: true };
       } catch {
         // Not this one either.
       }
     }
     throw error;
   }
+}
+
+/**
+ * Reverses `seal` for a value a browser brings back (a flow or pending sign-in cookie, minutes old): with the
+ * current key only, never an earlier secret's. A master key changed because it leaked must stop vouching for what
+ * a browser presents at once — whoever holds it could seal a cookie of their own choosing — while what is kept at
+ * rest still opens with it (`open`, which tries the current key this way first). A cookie sealed just before the
+ * change is refused: that sign-in starts again. Fails if the key, the context or a single byte differs.
+ */
+export async function openFromBrowser(
+  key: CryptoKey,
+  sealed: Uint8Array,
+  context: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const additionalData = new TextEncoder().encode(context);
+  return new Uint8Array(
+    await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
+      key,
+      sealed.slice(12),
+    ),
+  );
 }

@@ -40,6 +40,9 @@ type NewKey = { kid: string; jwk: PublicJwk; sealed: Uint8Array };
 
 const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 
+/** What a private key's seal is bound to: its kid. */
+export const signingKeyContext = (kid: string) => kid;
+
 /** A fresh RSA-2048 key pair; the kid is the RFC 7638 thumbprint, so it names the key itself. */
 export async function generateKey(masterKey: CryptoKey): Promise<NewKey> {
   const pair = await crypto.subtle.generateKey(
@@ -53,7 +56,7 @@ export async function generateKey(masterKey: CryptoKey): Promise<NewKey> {
   return {
     kid,
     jwk: { kty: "RSA", kid, n: n!, e: e!, alg: "RS256", use: "sig" },
-    sealed: await seal(masterKey, pkcs8, kid),
+    sealed: await seal(masterKey, pkcs8, signingKeyContext(kid)),
   };
 }
 
@@ -98,7 +101,7 @@ export class KeyStore {
     }
     const active = keys.find((key) => key.state === "active");
     try {
-      if (active) (await open(this.#masterKey, active.private_key, active.kid)).fill(0);
+      if (active) (await open(this.#masterKey, active.private_key, signingKeyContext(active.kid))).fill(0);
     } catch (error) {
       if ((error as Error).name !== "OperationError") throw error;
       throw new ConfigError(
@@ -190,7 +193,7 @@ export class KeyStore {
   }
 
   async #importKey(kid: string, sealed: Uint8Array): Promise<SigningKey> {
-    const pkcs8 = await open(this.#masterKey, sealed, kid);
+    const pkcs8 = await open(this.#masterKey, sealed, signingKeyContext(kid));
     try {
       const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, RSA, false, ["sign"]);
       return { kid, privateKey, native: await this.#nativeKey(kid, pkcs8, privateKey) };

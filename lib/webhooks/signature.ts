@@ -12,6 +12,9 @@ import { open, seal } from "../tokens/master_key.ts";
 
 const PREFIX = "whsec_";
 
+/** What a project's webhook secret is sealed for. */
+export const webhookSecretContext = (projectId: string) => `webhook secret ${projectId}`;
+
 /** A new signing secret: whsec_ + base64 of 32 random bytes (256 bits). */
 export function newWebhookSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -24,7 +27,7 @@ export function sealWebhookSecret(
   projectId: string,
   secret: string,
 ): Promise<Uint8Array> {
-  return seal(sealing, new TextEncoder().encode(secret), `webhook secret ${projectId}`);
+  return seal(sealing, new TextEncoder().encode(secret), webhookSecretContext(projectId));
 }
 
 export async function openWebhookSecret(
@@ -32,7 +35,7 @@ export async function openWebhookSecret(
   projectId: string,
   sealed: Uint8Array,
 ): Promise<string> {
-  return new TextDecoder().decode(await open(sealing, sealed, `webhook secret ${projectId}`));
+  return new TextDecoder().decode(await open(sealing, sealed, webhookSecretContext(projectId)));
 }
 
 /** The three Standard Webhooks headers for one attempt to send `body`. */

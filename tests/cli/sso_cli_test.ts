@@ -175,3 +175,43 @@ Deno.test("cli org set-sso --protocol saml — encryption and signing switches; 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cli org set-sso --attribute / --group-role — the mapping set, shown, kept, cleared; bad flags refused", async () => {
+  const project = await seedProject(db.sql, { name: "Saml Groups" });
+  await asApp(db.sql, project.id, (tx) => tx`select api.create_organization('Delta', 'delta', null)`);
+  const p = ["--project", project.id, "--org", "delta", "--protocol", "saml"];
+  const set = await astapa([
+    "org",
+    "set-sso",
+    ...p,
+    "--attribute",
+    "email=mail",
+    "--attribute",
+    "groups=http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    "--group-role",
+    "Engineering=admin",
+    // Split at the last "=": a group value may hold one, a role key never does.
+    "--group-role",
+    "cn=staff,dc=delta=member",
+  ]);
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(
+    set.stdout,
+    /attribute mapping\s+email=mail groups=http:\/\/schemas\.microsoft\.com\/ws\/2008\/06\/identity\/claims\/groups/,
+  );
+  assert.match(set.stdout, /group roles\s+Engineering=admin cn=staff,dc=delta=member/);
+  const kept = await astapa(["org", "set-sso", ...p, "--enabled", "false"]);
+  assert.match(kept.stdout, /group roles\s+Engineering=admin/);
+  const cleared = await astapa(["org", "set-sso", ...p, "--attribute", "none", "--group-role", "none"]);
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /attribute mapping\s+- \(the well-known names\)/);
+  assert.match(cleared.stdout, /group roles\s+- \(groups change no role\)/);
+  const owner = await astapa(["org", "set-sso", ...p, "--group-role", "Boss=owner"]);
+  assert.notEqual(owner.code, 0);
+  assert.match(owner.stderr, /owner is not mapped/);
+  const unknown = await astapa(["org", "set-sso", ...p, "--attribute", "phone=tel"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--attribute names email, given_name, family_name, groups/);
+  const shapeless = await astapa(["org", "set-sso", ...p, "--group-role", "Engineering"]);
+  assert.equal(shapeless.code, 2);
+});

@@ -138,3 +138,43 @@ Deno.test("organizations page — SAML: encryption and signing switches, the cer
     await saml.close();
   }
 });
+
+Deno.test("organizations page — SSO attribute names and group roles: admins edit them, viewers read them; bad lines refused", async () => {
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`select api.create_organization('Kappa', 'kappa', null)`;
+    await tx`select api.put_sso_connection('kappa', 'https://idp.kappa.example', 'astapa', 'c2VhbGVk', true, true)`;
+  });
+  const fields = {
+    organization: "kappa",
+    action: "save_mapping",
+    email_attribute: "mail",
+    given_name_attribute: "",
+    family_name_attribute: "",
+    groups_attribute: "roles",
+    group_roles: "Engineering=admin\r\ncn=staff,dc=kappa=member\r\n",
+  };
+  assert.equal((await postAs(t, viewer, `${base}/organizations/sso`, fields)).status, 403);
+  const saved = await postAs(t, owner, `${base}/organizations/sso`, fields);
+  assert.equal(saved.status, 303, await saved.text());
+  assert.equal(saved.headers.get("location"), `${base}/organizations?done=sso_mapping_saved`);
+  const shown = await (await getAs(t, viewer, `${base}/organizations`)).text();
+  assert.match(shown, /email ← <code>mail<\/code>/);
+  assert.match(shown, /<code>Engineering<\/code> → admin/);
+  assert.match(shown, /<code>cn=staff,dc=kappa<\/code> → member/);
+  assert.doesNotMatch(shown, /Save attributes and group roles/, "viewers get no form");
+  const admin = await (await getAs(t, owner, `${base}/organizations`)).text();
+  assert.match(admin, /Save attributes and group roles/);
+  for (
+    const [roles, message] of [["Engineering", /is not GROUP=ROLE/], ["Boss=owner", /owner is not mapped/]]
+  ) {
+    const bad = await postAs(t, owner, `${base}/organizations/sso`, {
+      ...fields,
+      group_roles: roles as string,
+    });
+    assert.equal(bad.status, 422);
+    assert.match(await bad.text(), message as RegExp);
+  }
+  const [row] = await t.db.sql`select issuer, email_attribute from astapa.sso_connections c
+    join astapa.organizations o on o.project_id = c.project_id and o.id = c.organization_id where o.slug = 'kappa'`;
+  assert.deepEqual({ ...row }, { issuer: "https://idp.kappa.example", email_attribute: "mail" });
+});

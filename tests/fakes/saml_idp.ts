@@ -65,7 +65,8 @@ export type ResponseOptions = {
   audience: string;
   nameId?: string;
   nameIdFormat?: string;
-  attributes?: Record<string, string>;
+  /** Attribute name → its value, or its values (one AttributeValue each: groups, as IdPs send them). */
+  attributes?: Record<string, string | string[]>;
   issuer?: string;
   destination?: string | null;
   recipient?: string;
@@ -313,7 +314,9 @@ export async function startFakeSamlIdp() {
       const destination = o.destination === null ? "" : ` Destination="${o.destination ?? o.acsUrl}"`;
       const answering = (id: string) => o.idpInitiated ? "" : ` InResponseTo="${id}"`;
       const attributes = Object.entries(o.attributes ?? {}).map(([name, value]) =>
-        `<saml:Attribute Name="${name}"><saml:AttributeValue>${value}</saml:AttributeValue></saml:Attribute>`
+        `<saml:Attribute Name="${name}">${
+          [value].flat().map((v) => `<saml:AttributeValue>${v}</saml:AttributeValue>`).join("")
+        }</saml:Attribute>`
       ).join("");
       return `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r${
         crypto.randomUUID().replaceAll("-", "")

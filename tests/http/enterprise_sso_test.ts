@@ -263,6 +263,80 @@ Deno.test("enterprise SSO — the IdP answering 5xx is a 502 naming the organiza
   assert.match(await id.text(), /Layanan masuk Acme sedang tidak merespons/);
 });
 
+Deno.test("enterprise SSO — mapped claims and groups: the address and names under the mapped claims, the role follows the groups", async () => {
+  const roleInDb = async (email: string) =>
+    (await t.db.sql`select m.role from astapa.organization_memberships m join astapa.users u
+      on u.project_id = m.project_id and u.id = m.user_id where m.organization_id = ${org} and u.email = ${email}`)[
+      0
+    ]
+      ?.role;
+  // No group roles (as every connection before): groups are not read, however many arrive.
+  const many = Array.from({ length: 500 }, (_, i) => `group-${i}`);
+  idp.approveAs = {
+    sub: "acme-gita",
+    email: "gita@acme.test",
+    email_verified: true,
+    extra: { groups: many },
+  };
+  assert.equal((await appClaims(await finish(await startSso("gita@acme.test")))).org_role, "member");
+  const keep = { ...connection, idp_client_secret: undefined };
+  const mapped = await api("PUT", "/organizations/acme/sso-connection", {
+    ...keep,
+    attribute_mapping: { email: "mail", given_name: "first_name", groups: "roles" },
+    group_roles: { "Acme Engineering": "admin", "grp-0001": "member" },
+  });
+  assert.equal(mapped.status, 200, mapped.text);
+  try {
+    const read = await api("GET", "/organizations/acme/sso-connection");
+    assert.deepEqual([read.body.attribute_mapping, read.body.group_roles], [
+      { email: "mail", given_name: "first_name", groups: "roles" },
+      { "Acme Engineering": "admin", "grp-0001": "member" },
+    ]);
+    const owner = await api("PUT", "/organizations/acme/sso-connection", {
+      ...keep,
+      group_roles: { Boss: "owner" },
+    });
+    assert.equal(owner.status, 400);
+    assert.match(owner.body.error_description, /owner is not mapped/);
+    const control = await api("PUT", "/organizations/acme/sso-connection", {
+      ...keep,
+      attribute_mapping: { email: "ma\nil" },
+    });
+    assert.equal(control.status, 400);
+    assert.ok(control.body.fields["attribute_mapping.email"], control.text);
+    // A first sign-in: the address is the mapped claim's (not the email claim), the given name too; non-strings
+    // and values longer than any group are dropped.
+    idp.approveAs = {
+      sub: "acme-hana",
+      email: "someone-else@acme.test",
+      email_verified: true,
+      extra: { mail: "hana@acme.test", first_name: "Hana", roles: ["Acme Engineering", 7, "x".repeat(300)] },
+    };
+    const promoted = await appClaims(await finish(await startSso("hana@acme.test")));
+    assert.deepEqual([promoted.email, promoted.org_id, promoted.org_role], ["hana@acme.test", org, "admin"]);
+    const [named] = await t.db.sql`select given_name from astapa.users where email = 'hana@acme.test'`;
+    assert.equal(named.given_name, "Hana");
+    // The next sign-in's groups give the next token's role: demoted.
+    idp.approveAs = { ...idp.approveAs, extra: { mail: "hana@acme.test", roles: "grp-0001" } };
+    assert.equal((await appClaims(await finish(await startSso("hana@acme.test")))).org_role, "member");
+    // Too many groups: the SSO refusal page, nothing changed.
+    idp.approveAs = {
+      ...idp.approveAs,
+      extra: { mail: "hana@acme.test", roles: ["Acme Engineering", ...many] },
+    };
+    const refused = await finish(await startSso("hana@acme.test"));
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /sent more groups for you than this app accepts/);
+    assert.equal(await roleInDb("hana@acme.test"), "member");
+  } finally {
+    await api("PUT", "/organizations/acme/sso-connection", {
+      ...keep,
+      attribute_mapping: {},
+      group_roles: {},
+    });
+  }
+});
+
 Deno.test("enterprise SSO — a disabled connection falls back to the normal sign-in", async () => {
   const disabled = await api("PUT", "/organizations/acme/sso-connection", { ...connection, enabled: false });
   assert.equal(disabled.body.enabled, false);

@@ -113,3 +113,31 @@ Deno.test("sdk — ssoConnections: a SAML connection from metadata answers the S
     await saml.close();
   }
 });
+
+Deno.test("sdk — ssoConnections: attribute_mapping and group_roles set, read, kept when left out; owner is a typed 400", async () => {
+  await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Gamma', 'gamma', null)`);
+  const input = {
+    issuer: idp.issuer,
+    idp_client_id: idp.clientId,
+    idp_client_secret: idp.clientSecret,
+    attribute_mapping: { email: "mail", groups: "roles" },
+    group_roles: { Engineering: "admin", Everyone: "member" },
+  };
+  const put = await astapa.ssoConnections.put("gamma", input);
+  assert.deepEqual([put.attribute_mapping, put.group_roles], [input.attribute_mapping, input.group_roles]);
+  const kept = await astapa.ssoConnections.put("gamma", { issuer: idp.issuer, idp_client_id: idp.clientId });
+  assert.deepEqual(kept.group_roles, input.group_roles);
+  const cleared = await astapa.ssoConnections.put("gamma", {
+    issuer: idp.issuer,
+    idp_client_id: idp.clientId,
+    attribute_mapping: { email: null },
+    group_roles: {},
+  });
+  assert.deepEqual([cleared.attribute_mapping, cleared.group_roles], [{}, {}]);
+  const owner = await astapa.ssoConnections.put("gamma", {
+    issuer: idp.issuer,
+    idp_client_id: idp.clientId,
+    group_roles: { Boss: "owner" },
+  }).catch((error: unknown) => error);
+  assert.ok(owner instanceof AstapaError && owner.status === 400);
+});

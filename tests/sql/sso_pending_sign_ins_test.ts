@@ -120,6 +120,8 @@ Deno.test("api.record_sso_pending_sign_in / api.use_sso_pending_sign_in — kept
     // Single logout's facts, none given here (tests/sql/saml_single_logout_test.ts gives them).
     name_id_format: null,
     session_index: null,
+    // No groups given here (tests/sql/sso_group_roles_test.ts gives them).
+    groups: [],
   });
   assert.equal(await use(a.id, hash(1)), null, "single use");
   assert.equal(await pending(a.id, hash(1)), null);

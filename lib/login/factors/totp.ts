@@ -48,9 +48,12 @@ export function groupedSecret(secret: string): string {
   return secret.replace(/(.{4})/g, "$1 ").trim();
 }
 
+/** The additional data a secret is sealed with: `context` (storedContext or enrolmentContext), marked as TOTP. */
+export const totpContext = (context: string) => `astapa totp ${context}`;
+
 /** Seals a secret for `context` (who it belongs to), as base64url. */
 export async function sealTotpSecret(key: CryptoKey, secret: string, context: string): Promise<Uint8Array> {
-  return await seal(key, new TextEncoder().encode(secret), `astapa totp ${context}`);
+  return await seal(key, new TextEncoder().encode(secret), totpContext(context));
 }
 
 /** Opens a sealed secret; null when it was sealed for something else or under another key. */
@@ -60,7 +63,7 @@ export async function openTotpSecret(
   context: string,
 ): Promise<string | null> {
   try {
-    const secret = new TextDecoder().decode(await open(key, sealed, `astapa totp ${context}`));
+    const secret = new TextDecoder().decode(await open(key, sealed, totpContext(context)));
     return /^[A-Z2-7]+=*$/.test(secret) ? secret : null;
   } catch {
     return null;

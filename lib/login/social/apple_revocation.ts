@@ -17,7 +17,8 @@ import { requestOptions } from "./request_options.ts";
 
 type Project = { id: string; settings: Record<string, unknown> };
 
-function sealContext(projectId: string, clientId: string): string {
+/** What a kept Apple refresh token is sealed for: the project and the Services ID it was issued to. */
+export function appleTokenContext(projectId: string, clientId: string): string {
   return `astapa apple refresh_token ${projectId} ${clientId}`;
 }
 
@@ -32,7 +33,7 @@ export async function keptAppleToken(
   const sealed = await seal(
     deps.masterKeys.social,
     new TextEncoder().encode(identity.refreshToken),
-    sealContext(projectId, credentials.clientId),
+    appleTokenContext(projectId, credentials.clientId),
   );
   return { clientId: credentials.clientId, tokenSealed: base64url.encode(sealed) };
 }
@@ -47,7 +48,7 @@ export async function openAppleToken(
   const plain = await open(
     deps.masterKeys.social,
     base64url.decode(sealed),
-    sealContext(projectId, clientId),
+    appleTokenContext(projectId, clientId),
   );
   return new TextDecoder().decode(plain);
 }

@@ -11,7 +11,7 @@ export type OutageReason = "socialTimeout" | "socialUnreachable" | "socialProvid
 type Detail = {
   cause?: unknown;
   /** The log's and the counter's reason when it is finer than the message key (SAML: a fixed check's name). */
-  reason?: OutageReason | "socialMisconfigured" | `saml_${string}`;
+  reason?: OutageReason | "socialMisconfigured" | `saml_${string}` | `sso_${string}`;
   /** The provider's endpoint the failure came from, when known. */
   endpoint?: Endpoint;
   /** The provider's HTTP status, when it answered. */

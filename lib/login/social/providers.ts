@@ -88,7 +88,7 @@ async function openSealed(
     const plain = await open(
       deps.masterKeys.social,
       base64url.decode(sealed),
-      sealContext(projectId, provider),
+      providerSecretContext(projectId, provider),
     );
     return new TextDecoder().decode(plain);
   } catch {
@@ -128,10 +128,11 @@ export async function sealProviderSecret(
   secret: string,
 ): Promise<string> {
   return base64url.encode(
-    await seal(key, new TextEncoder().encode(secret), sealContext(projectId, provider)),
+    await seal(key, new TextEncoder().encode(secret), providerSecretContext(projectId, provider)),
   );
 }
 
-function sealContext(projectId: string, provider: ProviderId): string {
+/** What a project's own client secret (Apple: private key) is sealed for. */
+export function providerSecretContext(projectId: string, provider: ProviderId): string {
   return `astapa social ${projectId} ${provider} client_secret`;
 }

@@ -7,7 +7,6 @@
  * decrypted with the connection's own keys (saml_encryption.ts); a connection that wants assertions encrypted
  * refuses a plain one. Failures are logged with a fixed reason — never the XML nor what it said.
  */
-import { samlProfile } from "@/lib/login/social/profile_claims.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 import { recordSamlAssertion } from "@/db/sso_connections.ts";
@@ -19,13 +18,13 @@ import {
   MAX_ASSERTION_AGE_MS,
   type SamlAssertionFacts,
   samlAssertionFacts,
-  samlEmail,
   samlService,
 } from "./saml_service.ts";
 import { samlServiceProvider } from "./saml_urls.ts";
 import { type AssertionForm, assertionForm, UndecryptableAssertion, withEachKey } from "./saml_encryption.ts";
 import { openSpKeys } from "./saml_sp_key.ts";
 import type { SsoIdentity } from "@/db/sso_connections.ts";
+import { samlMappedClaims } from "./idp_claims.ts";
 
 const PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol";
 const SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success";
@@ -163,6 +162,9 @@ export async function samlIdentity(
   if (!facts) return refused("saml_invalid");
   const problem = assertionProblem(facts, connection, acsUrl, requestId);
   if (problem) return refused(problem);
+  // The address, names and groups under the connection's mapped attribute names (or the well-known ones).
+  const claims = samlMappedClaims(facts, connection);
+  if (claims instanceof SocialSignInError) return claims;
   // Kept until no check above could pass any more: past its IssueInstant's maximum age and the clock skew.
   const expires = new Date(facts.issueInstant + MAX_ASSERTION_AGE_MS + CLOCK_SKEW_MS);
   try {
@@ -175,9 +177,8 @@ export async function samlIdentity(
   // accepted at the organization's verified domains only (finishSsoSignIn, api.sign_in_with_sso).
   return {
     subject: facts.nameId,
-    email: samlEmail(facts),
+    ...claims,
     emailVerified: true,
-    profile: samlProfile(facts.attributes),
     // Kept with the session for single logout; a SessionIndex or format beyond what is stored is left out (a
     // LogoutRequest then names the person only).
     saml: {

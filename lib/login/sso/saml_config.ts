@@ -16,6 +16,7 @@ import {
   type SamlIdp,
   ssoUrlProblem,
 } from "./saml_metadata.ts";
+import { MappingFields } from "./mapping_body.ts";
 
 export const SamlConnectionBody = z.strictObject({
   protocol: z.literal("saml"),
@@ -52,6 +53,7 @@ export const SamlConnectionBody = z.strictObject({
       "The IdP's single logout URL (HTTP-Redirect; https); null: no single logout. Taken from the metadata when " +
         "left out with it; kept when left out otherwise.",
     ),
+  ...MappingFields,
 });
 export type SamlConnectionBody = z.infer<typeof SamlConnectionBody>;
 

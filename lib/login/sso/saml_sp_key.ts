@@ -20,7 +20,9 @@ const RSA = {
 const VALIDITY_MS = 5 * 365 * 86_400_000;
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
-const context = (projectId: string, keyId: string) => `astapa sso ${projectId} ${keyId} sp_private_key`;
+/** What a SAML service provider private key is sealed for. */
+export const spKeyContext = (projectId: string, keyId: string) =>
+  `astapa sso ${projectId} ${keyId} sp_private_key`;
 
 /** spk_ + 24 base32 characters (120 random bits), the form sso_saml_sp_keys_id_check accepts. */
 function newKeyId(): string {
@@ -54,7 +56,7 @@ export async function makeSpKey(masterKey: CryptoKey, projectId: string): Promis
   return {
     id,
     certificate: b64(certificate.rawData),
-    privateKeySealed: base64url.encode(await seal(masterKey, pkcs8, context(projectId, id))),
+    privateKeySealed: base64url.encode(await seal(masterKey, pkcs8, spKeyContext(projectId, id))),
   };
 }
 
@@ -73,7 +75,11 @@ export async function openSpKeys(
   connection: Pick<SsoSignInConnection, "sp_keys">,
 ): Promise<OpenSpKey[]> {
   return await Promise.all(connection.sp_keys.map(async (key) => {
-    const pkcs8 = await open(masterKey, base64url.decode(key.private_key_sealed), context(projectId, key.id));
+    const pkcs8 = await open(
+      masterKey,
+      base64url.decode(key.private_key_sealed),
+      spKeyContext(projectId, key.id),
+    );
     return {
       id: key.id,
       state: key.state,

@@ -6,15 +6,19 @@
 import { open, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
 
-const context = (projectId: string, clientId: string) => `astapa sso ${projectId} ${clientId} client_secret`;
+/** What an SSO connection's client secret is sealed for. */
+export const ssoSecretContext = (projectId: string, clientId: string) =>
+  `astapa sso ${projectId} ${clientId} client_secret`;
 
 /** The value for sso_connections.client_secret_sealed. */
 export async function sealSsoSecret(key: CryptoKey, projectId: string, clientId: string, secret: string) {
-  return base64url.encode(await seal(key, new TextEncoder().encode(secret), context(projectId, clientId)));
+  return base64url.encode(
+    await seal(key, new TextEncoder().encode(secret), ssoSecretContext(projectId, clientId)),
+  );
 }
 
 /** The secret again; throws when it was sealed under another master key, project or client id. */
 export async function openSsoSecret(key: CryptoKey, projectId: string, clientId: string, sealed: string) {
-  const plain = await open(key, base64url.decode(sealed), context(projectId, clientId));
+  const plain = await open(key, base64url.decode(sealed), ssoSecretContext(projectId, clientId));
   return new TextDecoder().decode(plain);
 }

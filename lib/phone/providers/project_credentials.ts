@@ -31,7 +31,9 @@ export const PROVIDER_FIELDS = {
 } as const;
 export type ProviderFields<P extends PhoneProviderId> = z.infer<typeof PROVIDER_FIELDS[P]>;
 
-const context = (projectId: string, provider: PhoneProviderId) => `astapa phone ${projectId} ${provider}`;
+/** What a project's phone provider credentials are sealed for. */
+export const phoneProviderContext = (projectId: string, provider: PhoneProviderId) =>
+  `astapa phone ${projectId} ${provider}`;
 const tail = (secret: string) => `…${secret.slice(-4)}`;
 
 /** What the dashboard shows of stored credentials: an id that is not secret, and a secret's last 4 characters. */
@@ -52,7 +54,7 @@ export async function sealPhoneProvider(
 ): Promise<{ credentials: Uint8Array; hint: string }> {
   const plaintext = new TextEncoder().encode(JSON.stringify(fields));
   return {
-    credentials: await seal(key, plaintext, context(projectId, provider)),
+    credentials: await seal(key, plaintext, phoneProviderContext(projectId, provider)),
     hint: hintOf(provider, fields),
   };
 }
@@ -81,7 +83,7 @@ export async function projectSenders(
       const plaintext = await open(
         deps.masterKeys.phone,
         Uint8Array.from(atob(row.credentials_sealed), (ch) => ch.charCodeAt(0)),
-        context(projectId, row.provider),
+        phoneProviderContext(projectId, row.provider),
       );
       fields = JSON.parse(new TextDecoder().decode(plaintext));
     } catch {

@@ -13,7 +13,7 @@ import { ssoFailure, ssoProblemPage } from "@/lib/login/sso/problem.ts";
 import { isOidc, ssoCallbackUrl, ssoCredentials, ssoProvider } from "@/lib/login/sso/sign_in.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import { finishSsoSignIn } from "@/lib/login/sso/finish.ts";
-import { oidcProfile } from "@/lib/login/social/profile_claims.ts";
+import { oidcIdentity } from "@/lib/login/sso/idp_claims.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 export const handler: Handlers<SocialProblemData> = {
@@ -52,12 +52,10 @@ export const handler: Handlers<SocialProblemData> = {
     } catch (error) {
       return ssoProblemPage(c, ssoFailure(error), shown);
     }
-    return await finishSsoSignIn(c, request, query, connection, {
-      subject: claims.sub,
-      email: typeof claims.email === "string" ? claims.email : "",
-      emailVerified: claims.email_verified === true,
-      profile: oidcProfile(claims),
-    }, shown);
+    // The address, names and groups under the connection's mapped claim names (or the well-known ones).
+    const identity = oidcIdentity(claims, connection);
+    if (identity instanceof SocialSignInError) return ssoProblemPage(c, identity, shown);
+    return await finishSsoSignIn(c, request, query, connection, identity, shown);
   },
 };
 

@@ -72,6 +72,7 @@ export const handler: Handlers<AuthPageData | SocialProblemData> = {
       email: used.email,
       emailVerified: true,
       profile: used.profile,
+      groups: used.groups,
       saml: { nameIdFormat: used.name_id_format, sessionIndex: used.session_index },
     };
     return await finishSsoSignIn(c, request, query, connection, identity, shown);

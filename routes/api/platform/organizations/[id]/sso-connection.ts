@@ -3,7 +3,8 @@
  * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
  * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
  * metadata or its fields (lib/login/sso/saml_config.ts), with its own service provider key pair made on the first
- * SAML save (lib/login/sso/saml_sp_key.ts) — and DELETE removes it. The IdP's client credentials are
+ * SAML save (lib/login/sso/saml_sp_key.ts), either with its attribute mapping and group roles
+ * (lib/login/sso/mapping_body.ts) — and DELETE removes it. The IdP's client credentials are
  * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
@@ -27,6 +28,7 @@ import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
 import { SamlConnectionBody, samlIdpOf, samlSloUrlOf } from "@/lib/login/sso/saml_config.ts";
 import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
+import { MappingFields, mappingOf } from "@/lib/login/sso/mapping_body.ts";
 
 const SsoConnectionBody = z.strictObject({
   protocol: z.literal("oidc").optional().describe('"oidc" (the default) or "saml" (see SamlConnectionBody).'),
@@ -39,6 +41,7 @@ const SsoConnectionBody = z.strictObject({
     .describe(
       "false: the IdP is authoritative for the organization's verified domains (no email_verified needed).",
     ),
+  ...MappingFields,
 });
 
 export const callers = clients("project");
@@ -71,6 +74,7 @@ export const handler: Handlers = {
           idpInitiated: body.idp_initiated ?? null,
           sloUrl: samlSloUrlOf(body, idp, metadataFetchOptions(deps).allowHttp),
           spKey,
+          ...mappingOf(body),
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);
     }
@@ -90,6 +94,7 @@ export const handler: Handlers = {
         clientSecretSealed: sealed,
         enabled: body.enabled ?? null,
         emailVerifiedRequired: body.email_verified_required ?? null,
+        ...mappingOf(body),
       }));
     return c.json(connection, 200, NO_STORE);
   },

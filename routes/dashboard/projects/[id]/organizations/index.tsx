@@ -12,6 +12,7 @@ import {
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { SamlCertificateForm, SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
 import { ScimCell } from "@/components/dashboard/ScimSection.tsx";
+import { SsoMappingForm, SsoMappingSummary } from "@/components/dashboard/SsoMappingSection.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
   GET: async (c) => {
@@ -156,6 +157,19 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     </>
                   )
                   : <span class="muted">none</span>}
+                {org.sso && (
+                  <SsoMappingSummary mapping={org.sso.attribute_mapping} roles={org.sso.group_roles} />
+                )}
+                {admin && org.sso && (
+                  <SsoMappingForm
+                    action={`${base}/organizations/sso`}
+                    csrf={data.frame.csrf}
+                    organization={org.id}
+                    mapping={org.sso.attribute_mapping}
+                    roles={org.sso.group_roles}
+                    roleChoices={data.groupRoles}
+                  />
+                )}
                 {admin && (
                   <details>
                     <summary>{org.sso ? "Change" : "Set up"} SSO</summary>

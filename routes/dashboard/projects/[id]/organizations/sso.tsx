@@ -3,7 +3,8 @@
  * (docs/enterprise-sso.md) or removes it — the issuer checked through the SSRF guard and the secret sealed as the
  * Platform API does, then api.put_sso_connection / api.delete_sso_connection; or a SAML connection from the IdP's
  * metadata XML (api.put_saml_sso_connection), and a SAML connection's certificate rolled or its previous one removed
- * (api.rotate_saml_sp_key, api.remove_previous_saml_sp_key).
+ * (api.rotate_saml_sp_key, api.remove_previous_saml_sp_key); or its attribute names and group roles only
+ * (api.set_sso_connection_mapping).
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
@@ -15,6 +16,7 @@ import {
   putSsoConnection,
   removePreviousSamlSpKey,
   rotateSamlSpKey,
+  setSsoConnectionMapping,
 } from "@/db/sso_connections.ts";
 import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { samlIdpOf } from "@/lib/login/sso/saml_config.ts";
@@ -26,6 +28,7 @@ import {
   type OrganizationsData,
   OrganizationSsoForm,
   organizationsView,
+  ssoMappingOfForm,
 } from "@/lib/dashboard/organizations_page.ts";
 import OrganizationsPage from "./index.tsx";
 
@@ -65,6 +68,10 @@ export const handler: Handlers<OrganizationsData> = {
           await removePreviousSamlSpKey(tx, form.organization);
           return "sso_certificate_removed";
         }
+        if (form.action === "save_mapping") {
+          await setSsoConnectionMapping(tx, form.organization, ssoMappingOfForm(form));
+          return "sso_mapping_saved";
+        }
         if (saml instanceof AppError) {
           throw new AppError("validation_failed", { description: `The SAML metadata: ${saml.description}` });
         }
@@ -82,6 +89,9 @@ export const handler: Handlers<OrganizationsData> = {
             // From the metadata (its SingleLogoutService, or none); without metadata the connection keeps its own.
             sloUrl: saml?.sloUrl ?? null,
             spKey: await makeSpKey(deps.masterKeys.social, projectId),
+            // The mapping has its own form (save_mapping): kept here.
+            attributeMapping: null,
+            groupRoles: null,
           });
           return "sso_saved";
         }
@@ -98,6 +108,8 @@ export const handler: Handlers<OrganizationsData> = {
           clientSecretSealed: sealed,
           enabled: form.enabled === "on",
           emailVerifiedRequired: null,
+          attributeMapping: null,
+          groupRoles: null,
         });
         return "sso_saved";
       },
