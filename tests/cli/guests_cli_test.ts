@@ -4,6 +4,7 @@ import { run } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { asApp } from "@/db/client.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -34,4 +35,20 @@ Deno.test("cli guests — shows the defaults, turns guests on with a sweep and a
   assert.notEqual(outOfRange.code, 0);
   assert.match(outOfRange.stderr, /1 to 365/);
   assert.deepEqual(await stored(project.id), { enabled: true, sweep_after_days: 7, hourly_limit: 50 });
+});
+
+Deno.test("cli user list — a guest is listed as a guest", async () => {
+  const project = await seedProject(db.sql, { settings: { anonymous_users: { enabled: true } } });
+  const sub = await asApp(
+    db.sql,
+    project.id,
+    async (tx) =>
+      (await tx`select api.sign_in_anonymously(${project.clientId}, '192.0.2.5', ${new Uint8Array(
+        32,
+      )}) ->> 'sub' as s`)[0]
+        .s as string,
+  );
+  const listed = await run(["cli.ts", "user", "list", "--project", project.id], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`${sub}\\s+\\w+\\s+guest`));
 });
