@@ -16057,6 +16057,64 @@ comment on function api.sign_up_guest(text,bigint,text,text) is 'A guest signs u
 grant execute on function api.sign_up_guest(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_up_guest_with_identity(guest_id bigint, provider text, subject text, email text, email_verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    mode text := astapa.require_project(project);
+    clean_email text := pg_catalog.btrim(email);
+    guest record;
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
+    end if;
+    -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
+    -- An identity someone has, or an address an account has: the ordinary social sign-in (its account, never
+    -- the guest; the app gets that sub and moves the guest's data itself).
+    if clean_email is null
+       or exists (select from astapa.identities i
+                  where i.project_id = project and i.provider = sign_up_guest_with_identity.provider
+                    and i.subject = sign_up_guest_with_identity.subject)
+       or exists (select from astapa.users u
+                  where u.project_id = project and u.environment = mode
+                    and u.email_lower = pg_catalog.lower(clean_email)) then
+      return api.sign_in_with_identity(provider, subject, email, email_verified);
+    end if;
+    -- A new identity and address: api.sign_in_with_identity's checks for a new user, then the guest's own row.
+    perform astapa.assert_sso_not_required(project, clean_email);
+    perform astapa.assert_email(clean_email);
+    perform astapa.assert_sign_up_allowed(project, clean_email);
+    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
+    where u.project_id = project and u.id = guest_id
+    for update;
+    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
+       or guest.environment <> mode then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+    update astapa.users u
+    set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
+        is_anonymous = false
+    where u.project_id = project and u.id = guest_id;
+    insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (project, sign_up_guest_with_identity.provider, sign_up_guest_with_identity.subject, guest_id,
+            clean_email);
+    perform astapa.audit(project, 'user.identity_link', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'created', true));
+    perform astapa.audit(project, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('environment', mode, 'provider', provider));
+    return pg_catalog.jsonb_build_object('user_id', guest_id::text, 'created', true, 'linked', false);
+  end
+  $function$;
+comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google or GitHub (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (locked; the address verified as the provider says; is_anonymous false; audited user.identity_link and user.converted), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
+grant execute on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_up_user(project_id text, email text, password_hash text)
  RETURNS jsonb
  LANGUAGE plpgsql

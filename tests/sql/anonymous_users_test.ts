@@ -245,3 +245,39 @@ Deno.test("api.sign_up_guest — refusals change nothing: a taken address (AS409
                                (${closed.id}, ${shut}::bigint))`;
   assert.deepEqual(rows.map((r) => [r.email, r.is_anonymous]), [[null, true], [null, true], [null, true]]);
 });
+
+const withIdentity = (p: SeededProject, id: string, provider: string, subject: string, email: string) =>
+  appValue<{ user_id: string; created: boolean; linked: boolean }>(
+    db.sql,
+    p.id,
+    (tx) =>
+      tx`select api.sign_up_guest_with_identity(${id}::bigint, ${provider}, ${subject}, ${email}, true) as r`,
+  );
+
+Deno.test("api.sign_up_guest_with_identity — a new identity and address go onto the guest; someone's address is theirs; AS4A1, AS400", async () => {
+  const project = await guestsOn();
+  const sub = (await signIn(project)).sub as string;
+  assert.deepEqual(await withIdentity(project, sub, "google", "g-1", "tamu@gmail.test"), {
+    user_id: sub,
+    created: true,
+    linked: false,
+  });
+  const [row] = await db.sql`select email, email_verified, is_anonymous from astapa.users
+    where project_id = ${project.id} and id = ${sub}::bigint`;
+  assert.deepEqual({ ...row }, { email: "tamu@gmail.test", email_verified: true, is_anonymous: false });
+  const other = (await signIn(project)).sub as string;
+  await rejectsAs(withIdentity(project, sub, "github", "gh-1", "lain@github.test"), "guest_signed_up");
+  // The same Google identity from another guest: that account signs in, the other guest is untouched.
+  assert.equal((await withIdentity(project, other, "google", "g-1", "tamu@gmail.test")).user_id, sub);
+  const member = await seedUser(db.sql, project.id, "ada@gmail.test", { verified: true });
+  const linked = await withIdentity(project, other, "google", "g-ada", "ada@gmail.test");
+  assert.deepEqual(linked, { user_id: member, created: false, linked: true });
+  const [still] = await db.sql`select is_anonymous from astapa.users where project_id = ${project.id}
+    and id = ${other}::bigint`;
+  assert.equal(still.is_anonymous, true);
+  await rejectsAs(
+    withIdentity(project, other, "apple", "a-1", "x@icloud.test"),
+    "validation_failed",
+    /google or github/,
+  );
+});
