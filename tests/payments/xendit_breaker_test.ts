@@ -1,6 +1,6 @@
 /**
  * The billing pass's Xendit breaker (lib/payments/xendit_breaker.ts) on the controllable clock, with
- * XENDIT_TIMEOUT_MS at 300 ms and the simulator stalling one account's requests only: the first renewal charge
+ * XENDIT_TIMEOUT_MS at 2 s and the simulator stalling one account's requests only: the first renewal charge
  * that goes unanswered is the pass's last call with that account — the second renewal is not attempted (no try
  * counted, no failure, no pay-link mail) and is charged by a later pass; another project's account is charged
  * in the same pass; reconciliation stops after its first unanswered question likewise. Calls are counted at
@@ -26,7 +26,9 @@ import { serveSimulator, TEST_BUSINESS_ID, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY 
 const served = serveSimulator();
 const t = await testApp({
   listen: true,
-  env: { XENDIT_BASE_URL: served.url, XENDIT_TIMEOUT_MS: "300" },
+  // Long enough that an answering simulator on a loaded machine is never taken for a stalled one (at 300 ms a
+  // busy CI run timed out answered charges, opened the breaker and retried them); only stalled calls wait it out.
+  env: { XENDIT_BASE_URL: served.url, XENDIT_TIMEOUT_MS: "2000" },
 });
 const webhookUrl = `${t.origin}/api/webhooks/xendit`;
 served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = webhookUrl;
