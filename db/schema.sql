@@ -7060,8 +7060,6 @@ CREATE OR REPLACE FUNCTION api.end_oidc_sessions(connection_id text, jti text, e
 AS $function$
   declare
     project text := astapa.current_project_id();
-    ended integer := 0;
-    person record;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'Back-channel logout acts for one project.';
@@ -7087,36 +7085,12 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS409', message = 'This logout token was already used.';
     end if;
-    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
-    -- sign-out everywhere (astapa.void_ways_back).
-    perform from astapa.users u
-    where u.project_id = project and u.id in (
-      select s.user_id from astapa.sso_oidc_sessions x
-      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
-      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id and s.ended_at is null
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_oidc_sessions x
+      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
         and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
-        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid))
-    order by u.id
-    for update of u;
-    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
-    -- and queues logout tokens to the apps they signed in to.
-    for person in
-      with gone as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        from astapa.sso_oidc_sessions x
-        where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
-          and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
-          and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)
-          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
-        returning s.user_id
-      )
-      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
-    loop
-      perform astapa.audit(project, 'user.idp_backchannel_logout', 'user:' || person.user_id,
-        pg_catalog.jsonb_build_object('connection', end_oidc_sessions.connection_id, 'sessions', person.sessions));
-      ended := ended + person.sessions;
-    end loop;
-    return ended;
+        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
+      'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
   end
   $function$;
 comment on function api.end_oidc_sessions(text,text,timestamp with time zone,text,text) is 'Takes a verified back-channel logout token of an enabled OpenID Connect connection of the current project: records its jti until expires_at (AS409 when it was used before: nothing ends) and ends the live sessions that sign-ins through the connection started for the IdP sid (with the sub too when both are given) or, with sub only, for the IdP subject, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued); the users'' rows locked first. Audited user.idp_backchannel_logout per user {connection, sessions}. Returns how many ended (0: nothing to end, which back-channel logout counts as done). AS400 neither sub nor sid, or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
@@ -21028,6 +21002,45 @@ AS $function$
   $function$;
 comment on function astapa.end_sessions_started_while_disabled(text,bigint) is 'For a re-enable (api.disable_user, an import row): ends the user''s sessions that started while they were disabled (api.start_login_session marks them; inert until now), so the re-enable gives back only the sessions the user had before the disable. Returns how many it ended. The caller holds the user''s row.';
 grant execute on function astapa.end_sessions_started_while_disabled(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_sso_sessions(session_hashes bytea[], action text, connection_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.login_sessions s
+      where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null)
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, end_sso_sessions.action, 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_sso_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $function$;
+comment on function astapa.end_sso_sessions(bytea[],text,text) is 'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user {connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; api.end_saml_sessions does the same inline).';
+grant execute on function astapa.end_sso_sessions(bytea[],text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint, erased_by text DEFAULT 'user'::text)

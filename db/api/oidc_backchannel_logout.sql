@@ -165,6 +165,54 @@ comment on function api.carry_sso_sign_in(bytea, bytea) is
 
 grant execute on function api.carry_sso_sign_in(bytea, bytea) to astapa_app;
 
+create or replace function astapa.end_sso_sessions(
+  session_hashes bytea[],
+  action text,
+  connection_id text
+) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.login_sessions s
+      where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null)
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, end_sso_sessions.action, 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_sso_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $$;
+
+comment on function astapa.end_sso_sessions(bytea[], text, text) is
+  'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: '
+  'refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user '
+  '{connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; '
+  'api.end_saml_sessions does the same inline).';
+
+grant execute on function astapa.end_sso_sessions(bytea[], text, text) to astapa_app;
+
 create or replace function api.end_oidc_sessions(
   connection_id text,
   jti text,
@@ -178,8 +226,6 @@ create or replace function api.end_oidc_sessions(
   as $$
   declare
     project text := astapa.current_project_id();
-    ended integer := 0;
-    person record;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'Back-channel logout acts for one project.';
@@ -205,36 +251,12 @@ create or replace function api.end_oidc_sessions(
     if not found then
       raise exception using errcode = 'AS409', message = 'This logout token was already used.';
     end if;
-    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
-    -- sign-out everywhere (astapa.void_ways_back).
-    perform from astapa.users u
-    where u.project_id = project and u.id in (
-      select s.user_id from astapa.sso_oidc_sessions x
-      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
-      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id and s.ended_at is null
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_oidc_sessions x
+      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
         and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
-        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid))
-    order by u.id
-    for update of u;
-    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
-    -- and queues logout tokens to the apps they signed in to.
-    for person in
-      with gone as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        from astapa.sso_oidc_sessions x
-        where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
-          and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
-          and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)
-          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
-        returning s.user_id
-      )
-      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
-    loop
-      perform astapa.audit(project, 'user.idp_backchannel_logout', 'user:' || person.user_id,
-        pg_catalog.jsonb_build_object('connection', end_oidc_sessions.connection_id, 'sessions', person.sessions));
-      ended := ended + person.sessions;
-    end loop;
-    return ended;
+        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
+      'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
   end
   $$;
 
