@@ -153,6 +153,8 @@ const OwnPasskeys = z.object({
   user_id: z.string(),
   user_name: z.string(),
   recent: z.boolean(),
+  /** An impersonation opened the session: support staff may not add or remove the person's keys. */
+  impersonated: z.boolean(),
   passkeys: z.array(ListedPasskeySchema),
 });
 export type OwnPasskeys = z.infer<typeof OwnPasskeys>;

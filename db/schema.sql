@@ -3684,6 +3684,9 @@ AS $function$
   begin
     perform astapa.assert_email(wanted);
     perform astapa.assert_email_not_sso_managed(project, person);
+    -- Nor may an account move to an address at a domain that signs in through SSO (AS4E0): its next SSO sign-in
+    -- would link the IdP's person to this account, and its password and codes with it.
+    perform astapa.assert_sso_not_required(project, wanted);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -3714,7 +3717,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+comment on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) is 'After a fresh sign-in, the person asks to change their email: the link (token_hash) is mailed to the new address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4E0 a new address at a domain that signs in through SSO (astapa.assert_sso_not_required); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
 grant execute on function api.account_request_email_change(bytea,text,bytea,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -5659,8 +5662,10 @@ AS $function$
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
-    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    -- Asked for before the person's organization turned SSO on (or linked the account), or before the new
+    -- address's domain began to sign in through SSO: refused now too.
     perform astapa.assert_email_not_sso_managed(project, change.user_id);
+    perform astapa.assert_sso_not_required(project, change.new_email);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -5684,7 +5689,7 @@ AS $function$
     return 'changed';
   end
   $function$;
-comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
+comment on function api.confirm_email_change(bytea,jsonb) is 'Uses an email-change link once: the new address (proven by the mailbox) replaces the old, verified, through astapa.move_user_email (links and codes mailed to the old address die); the old address gets old_mail. Audited user.email_changed; a link to the person''s own unverified address verifies it (audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or ''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the organization''s IdP manages the address now (astapa.assert_email_not_sso_managed); AS4E0 the new address''s domain signs in through SSO now (astapa.assert_sso_not_required).';
 grant execute on function api.confirm_email_change(bytea,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -10597,6 +10602,8 @@ AS $function$
       -- The account name a passkey manager shows: a person who signed up by phone has no email.
       'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      -- Support staff signed in as the person: the page says only the person can add or remove a key.
+      'impersonated', astapa.passkey_session_impersonated(own_passkeys.session_hash),
       'passkeys', coalesce((select pg_catalog.jsonb_agg(astapa.passkey_json(k)
           order by k.created_at, k.credential_id)
         from astapa.passkeys k
@@ -10605,7 +10612,7 @@ AS $function$
     where u.project_id = (select astapa.current_project_id())
       and u.id = astapa.passkey_session_user(own_passkeys.session_hash, false)
   $function$;
-comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in recently enough to add or remove one; null without a live session.';
+comment on function api.own_passkeys(bytea) is 'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key), whether they signed in recently enough to add or remove one, and whether an impersonation opened the session (then never recent); null without a live session.';
 grant execute on function api.own_passkeys(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12689,6 +12696,9 @@ AS $function$
     had_way_in boolean;
   begin
     if person is null then
+      if astapa.passkey_session_impersonated(session_hash) then
+        raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+      end if;
       raise exception using errcode = 'AS403',
         message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
     end if;
@@ -12708,7 +12718,7 @@ AS $function$
       (select u.email from astapa.users u where u.project_id = (select astapa.current_project_id()) and u.id = person));
   end
   $function$;
-comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
+comment on function api.remove_passkey(bytea,bytea) is 'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise; AS4I0 a session an impersonation opened: only the person may); AS404 for anyone else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s address (null: none) for the notice.';
 grant execute on function api.remove_passkey(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -16583,6 +16593,9 @@ AS $function$
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
       if person is null then
+        if astapa.passkey_session_impersonated(session_hash) then
+          raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+        end if;
         raise exception using errcode = 'AS403',
           message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
       end if;
@@ -16605,7 +16618,7 @@ AS $function$
     return 0;
   end
   $function$;
-comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
+comment on function api.start_passkey_challenge(bytea,text,bytea,text,integer) is 'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; AS403 otherwise, AS4I0 a session an impersonation opened). With address, at most per_minute challenges a minute from it (across instances and projects): returns 0 when opened, else the seconds to wait (nothing opened).';
 grant execute on function api.start_passkey_challenge(bytea,text,bytea,text,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -22942,6 +22955,21 @@ comment on function astapa.passkey_json(astapa.passkeys) is 'A passkey as every 
 grant execute on function astapa.passkey_json(astapa.passkeys) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.passkey_session_impersonated(session_hash bytea)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id())
+        and s.token_hash = passkey_session_impersonated.session_hash
+        and s.ended_at is null and s.impersonation_id is not null)
+  $function$;
+comment on function astapa.passkey_session_impersonated(bytea) is 'Whether the live session is one an impersonation opened (docs/impersonation.md): support staff signed in as the person, who may not add or remove their passkeys (AS4I0 from api.start_passkey_challenge and api.remove_passkey; astapa.passkey_session_user never counts such a session recent).';
+grant execute on function astapa.passkey_session_impersonated(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.passkey_session_user(session_hash bytea, recent boolean)
  RETURNS bigint
  LANGUAGE sql
@@ -22952,9 +22980,11 @@ AS $function$
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
-      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+      -- Support staff signed in as the person (docs/impersonation.md) did not sign in: opening the link is no
+      -- proof of the person, so an impersonation's session is never recent (it may not add or remove a key).
+      and (not recent or (s.created_at > pg_catalog.now() - interval '10 minutes' and s.impersonation_id is null))
   $function$;
-comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only when they signed in within the last 10 minutes (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
+comment on function astapa.passkey_session_user(bytea,boolean) is 'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only when they signed in within the last 10 minutes, themselves (not a session an impersonation opened) (adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
 grant execute on function astapa.passkey_session_user(bytea,boolean) to astapa_app;
 
 -- owner: astapa_owner

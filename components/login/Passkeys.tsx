@@ -19,6 +19,8 @@ export type PasskeysData = AuthPageData & {
   keys?: OwnPasskeys["passkeys"];
   /** Signed in within the last 10 minutes: may add and remove. */
   recent?: boolean;
+  /** Support staff signed in as the person (never recent): the page says only the person can. */
+  impersonated?: boolean;
   /**
    * Right after sign-up: the page offers a first passkey, and its way back to the app goes without a
    * prompt=login (the person just signed in).
@@ -93,6 +95,8 @@ export function Passkeys({ data }: { data: PasskeysData }) {
                 }}
               />
             )
+            : data.impersonated
+            ? <p>{t.passkeysImpersonated}</p>
             : (
               <p>
                 {t.passkeysNotRecent} <a href={again}>{t.signInAgain}</a>

@@ -268,6 +268,9 @@ create or replace function api.account_request_email_change(session_hash bytea, 
   begin
     perform astapa.assert_email(wanted);
     perform astapa.assert_email_not_sso_managed(project, person);
+    -- Nor may an account move to an address at a domain that signs in through SSO (AS4E0): its next SSO sign-in
+    -- would link the IdP's person to this account, and its password and codes with it.
+    perform astapa.assert_sso_not_required(project, wanted);
     -- Their own address may be asked for again while unverified: that is how someone whose number is verified
     -- confirms an address the app attached (it signs in only once confirmed: astapa.proof_signs_in).
     if exists (select from astapa.users u where u.project_id = project and u.id = person
@@ -304,7 +307,9 @@ comment on function api.account_request_email_change(bytea, text, bytea, integer
   'address, valid 1 hour, voiding earlier requests. An address another user of the project holds, or a sixth '
   'request within an hour, gets no link (false), silently. Their own address while unverified gets a link too: '
   'confirming it verifies it. Audited user.email_change_requested. AS400 bad address, or their own verified '
-  'one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4G0; AS403 (the session checked under the user''s row lock: astapa.hold_live_login_session).';
+  'one; AS4E2 an address the organization''s IdP manages (astapa.assert_email_not_sso_managed); AS4E0 a new '
+  'address at a domain that signs in through SSO (astapa.assert_sso_not_required); AS4G0; AS403 (the session '
+  'checked under the user''s row lock: astapa.hold_live_login_session).';
 
 grant execute on function api.account_request_email_change(bytea, text, bytea, integer, jsonb) to astapa_app;
 
@@ -357,8 +362,10 @@ create or replace function api.confirm_email_change(token_hash bytea, old_mail j
     if old_email is null then
       raise exception 'this email-change link is unknown, used or expired' using errcode = 'AS4G0';
     end if;
-    -- Asked for before the person's organization turned SSO on (or linked the account): refused now too.
+    -- Asked for before the person's organization turned SSO on (or linked the account), or before the new
+    -- address's domain began to sign in through SSO: refused now too.
     perform astapa.assert_email_not_sso_managed(project, change.user_id);
+    perform astapa.assert_sso_not_required(project, change.new_email);
     -- Taken since the request (someone signed up with it): refused, never two users with one address.
     if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
                where u.project_id = project and u.environment = p.mode and u.id <> change.user_id
@@ -389,7 +396,8 @@ comment on function api.confirm_email_change(bytea, jsonb) is
   'Audited user.email_changed; a link to the person''s own unverified address verifies it '
   '(audited user.email_verified, no old_mail). Returns which it did, for the page to say: ''changed'' or '
   '''confirmed''. AS4G0 unknown, used or expired link; AS409 the address was taken meanwhile; AS4E2 the '
-  'organization''s IdP manages the address now (astapa.assert_email_not_sso_managed).';
+  'organization''s IdP manages the address now (astapa.assert_email_not_sso_managed); AS4E0 the new address''s '
+  'domain signs in through SSO now (astapa.assert_sso_not_required).';
 
 grant execute on function api.confirm_email_change(bytea, jsonb) to astapa_app;
 

@@ -59,15 +59,35 @@ create or replace function astapa.passkey_session_user(session_hash bytea, recen
     from astapa.login_sessions s
     where s.project_id = (select astapa.current_project_id()) and s.token_hash = passkey_session_user.session_hash
       and s.ended_at is null and s.expires_at > pg_catalog.now() and astapa.user_may_sign_in(s.project_id, s.user_id)
-      and (not recent or s.created_at > pg_catalog.now() - interval '10 minutes')
+      -- Support staff signed in as the person (docs/impersonation.md) did not sign in: opening the link is no
+      -- proof of the person, so an impersonation's session is never recent (it may not add or remove a key).
+      and (not recent or (s.created_at > pg_catalog.now() - interval '10 minutes' and s.impersonation_id is null))
   $$;
 
 comment on function astapa.passkey_session_user(bytea, boolean) is
   'The user of a live session (its user may sign in now: astapa.user_may_sign_in), or null; with recent, only '
-  'when they signed in within the last 10 minutes '
+  'when they signed in within the last 10 minutes, themselves (not a session an impersonation opened) '
   '(adding or removing a passkey needs a fresh sign-in, so a stolen session cookie alone cannot).';
 
 grant execute on function astapa.passkey_session_user(bytea, boolean) to astapa_app;
+
+create or replace function astapa.passkey_session_impersonated(session_hash bytea) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.login_sessions s
+      where s.project_id = (select astapa.current_project_id())
+        and s.token_hash = passkey_session_impersonated.session_hash
+        and s.ended_at is null and s.impersonation_id is not null)
+  $$;
+
+comment on function astapa.passkey_session_impersonated(bytea) is
+  'Whether the live session is one an impersonation opened (docs/impersonation.md): support staff signed in as '
+  'the person, who may not add or remove their passkeys (AS4I0 from api.start_passkey_challenge and '
+  'api.remove_passkey; astapa.passkey_session_user never counts such a session recent).';
+
+grant execute on function astapa.passkey_session_impersonated(bytea) to astapa_app;
 
 create or replace function astapa.passkey_json(passkey astapa.passkeys) returns jsonb
   language sql
@@ -102,6 +122,8 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
       -- The account name a passkey manager shows: a person who signed up by phone has no email.
       'user_name', coalesce(u.email, u.phone_number, u.id::text),
       'recent', astapa.passkey_session_user(own_passkeys.session_hash, true) is not null,
+      -- Support staff signed in as the person: the page says only the person can add or remove a key.
+      'impersonated', astapa.passkey_session_impersonated(own_passkeys.session_hash),
       'passkeys', coalesce((select pg_catalog.jsonb_agg(astapa.passkey_json(k)
           order by k.created_at, k.credential_id)
         from astapa.passkeys k
@@ -112,8 +134,9 @@ create or replace function api.own_passkeys(session_hash bytea) returns jsonb
   $$;
 
 comment on function api.own_passkeys(bytea) is
-  'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key) and whether they signed in '
-  'recently enough to add or remove one; null without a live session.';
+  'The signed-in person behind a session token hash (user_name: their email, else phone number), their passkeys (never a key), whether they signed in '
+  'recently enough to add or remove one, and whether an impersonation opened the session (then never recent); '
+  'null without a live session.';
 
 grant execute on function api.own_passkeys(bytea) to astapa_app;
 
@@ -131,6 +154,9 @@ create or replace function api.start_passkey_challenge(challenge_hash bytea, pur
     if purpose = 'register' then
       person := astapa.passkey_session_user(session_hash, true);
       if person is null then
+        if astapa.passkey_session_impersonated(session_hash) then
+          raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+        end if;
         raise exception using errcode = 'AS403',
           message = 'Adding a passkey needs a sign-in within the last 10 minutes.';
       end if;
@@ -157,7 +183,7 @@ create or replace function api.start_passkey_challenge(challenge_hash bytea, pur
 comment on function api.start_passkey_challenge(bytea, text, bytea, text, integer) is
   'Opens a passkey ceremony''s challenge (its SHA-256) for 5 minutes: sign_in (anyone; the authenticator names '
   'the user), or register (bound to the user of session_hash, who must have signed in within 10 minutes; '
-  'AS403 otherwise). With address, at most per_minute challenges a minute from it (across instances and '
+  'AS403 otherwise, AS4I0 a session an impersonation opened). With address, at most per_minute challenges a minute from it (across instances and '
   'projects): returns 0 when opened, else the seconds to wait (nothing opened).';
 
 grant execute on function api.start_passkey_challenge(bytea, text, bytea, text, integer) to astapa_app;
@@ -384,6 +410,9 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
     had_way_in boolean;
   begin
     if person is null then
+      if astapa.passkey_session_impersonated(session_hash) then
+        raise 'support staff signed in as this person cannot do this' using errcode = 'AS4I0';
+      end if;
       raise exception using errcode = 'AS403',
         message = 'Removing a passkey needs a sign-in within the last 10 minutes.';
     end if;
@@ -405,7 +434,8 @@ create or replace function api.remove_passkey(session_hash bytea, credential_id 
   $$;
 
 comment on function api.remove_passkey(bytea, bytea) is
-  'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise); AS404 for anyone '
+  'Removes one of the signed-in person''s passkeys after a recent sign-in (AS403 otherwise; AS4I0 a session an '
+  'impersonation opened: only the person may); AS404 for anyone '
   'else''s; AS409 when it is their last way in (astapa.has_way_in). Audited; emits user.passkey_removed. Returns {name, email}: the key''s name and the person''s '
   'address (null: none) for the notice.';
 

@@ -110,6 +110,8 @@ const en = {
   ssoNoPassword: "Your organization signs you in with single sign-on, so a password would not be used here.",
   emailManaged:
     "Your organization's identity provider manages this address: it changes there (ask your administrator), not here.",
+  emailAtSsoDomain:
+    "Addresses at that domain sign in with their organization's single sign-on, so this account cannot move to one. Sign in with single sign-on instead.",
   impersonated:
     "Support staff signed in as this person cannot change the password, the email or sign-in methods, download the data or delete the account: only the person can.",
   data: "Your data",
@@ -253,6 +255,8 @@ const id: Record<AccountKey, string> = {
     "Organisasi Anda memasukkan Anda lewat single sign-on, jadi kata sandi tidak dipakai di sini.",
   emailManaged:
     "Penyedia identitas organisasi Anda yang mengelola alamat ini: alamat diubah di sana (tanyakan administrator Anda), bukan di sini.",
+  emailAtSsoDomain:
+    "Alamat di domain itu masuk lewat single sign-on organisasinya, jadi akun ini tidak bisa pindah ke alamat itu. Masuklah dengan single sign-on.",
   impersonated:
     "Staf dukungan yang masuk sebagai orang ini tidak dapat mengubah kata sandi, email, atau cara masuk, mengunduh data, atau menghapus akun: hanya orangnya sendiri yang bisa.",
   data: "Data Anda",

@@ -134,6 +134,8 @@ const en = {
   passkeysSignedOut: "Sign in first to manage your passkeys.",
   passkeysNotRecent:
     "To add or remove a passkey, sign in again first. This keeps someone who finds your open session from adding their own.",
+  passkeysImpersonated:
+    "Support staff signed in as this person cannot add or remove passkeys: only the person can.",
   passkeysOff: "This app does not use passkeys.",
   passkeyUnknown: "That passkey is not one of yours.",
   passkeyLastWayIn:
@@ -455,6 +457,8 @@ const id: Messages = {
   passkeysSignedOut: "Masuk dulu untuk mengelola passkey Anda.",
   passkeysNotRecent:
     "Untuk menambah atau menghapus passkey, masuk lagi dulu. Ini mencegah orang yang menemukan sesi Anda yang terbuka menambahkan passkey miliknya.",
+  passkeysImpersonated:
+    "Staf dukungan yang masuk sebagai orang ini tidak dapat menambah atau menghapus passkey: hanya orangnya sendiri yang bisa.",
   passkeysOff: "Aplikasi ini tidak memakai passkey.",
   passkeyUnknown: "Passkey itu bukan milik Anda.",
   passkeyLastWayIn:

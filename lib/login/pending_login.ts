@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { pendingLogin } from "@/db/pending_logins.ts";
 import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
-import { open, seal } from "@/lib/tokens/master_key.ts";
+import { openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
 import { cookieName } from "./browser.ts";
 import { type AuthorizeRequest, requestQuery } from "./authorize_request.ts";
 
@@ -69,7 +69,11 @@ export async function readPendingLogin(c: Ctx, projectId: string): Promise<strin
   const raw = getCookie(c, name(c, projectId));
   if (!raw) return null;
   try {
-    const plain = await open(c.var.deps.masterKeys.social, base64url.decode(raw), context(projectId));
+    const plain = await openFromBrowser(
+      c.var.deps.masterKeys.social,
+      base64url.decode(raw),
+      context(projectId),
+    );
     const sealed = Sealed.parse(JSON.parse(new TextDecoder().decode(plain)));
     return sealed.expiresAt > Date.now() ? sealed.token : null;
   } catch {

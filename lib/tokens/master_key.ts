@@ -163,7 +163,8 @@ export async function seal(
 /**
  * Reverses `seal`; fails if the key, the context or a single byte differs. Sealed under an earlier master secret
  * (ASTAPA_MASTER_KEY_PREVIOUS), it opens with that secret's key of the same purpose: GCM's tag tells the keys
- * apart, so a wrong one fails rather than returning garbage.
+ * apart, so a wrong one fails rather than returning garbage. For what Astapa keeps at rest; what a browser brings
+ * back opens with `openFromBrowser`.
  */
 export async function open(
   key: CryptoKey,
@@ -182,15 +183,7 @@ export async function openSaying(
   sealed: Uint8Array,
   context: string,
 ): Promise<{ plaintext: Uint8Array<ArrayBuffer>; earlier: boolean }> {
-  const additionalData = new TextEncoder().encode(context);
-  const attempt = async (candidate: CryptoKey) =>
-    new Uint8Array(
-      await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
-        candidate,
-        sealed.slice(12),
-      ),
-    );
+  const attempt = (candidate: CryptoKey) => openFromBrowser(candidate, sealed, context);
   try {
     return { plaintext: await attempt(key), earlier: false };
   } catch (error) {
@@ -203,4 +196,26 @@ export async function openSaying(
     }
     throw error;
   }
+}
+
+/**
+ * Reverses `seal` for a value a browser brings back (a flow or pending sign-in cookie, minutes old): with the
+ * current key only, never an earlier secret's. A master key changed because it leaked must stop vouching for what
+ * a browser presents at once — whoever holds it could seal a cookie of their own choosing — while what is kept at
+ * rest still opens with it (`open`, which tries the current key this way first). A cookie sealed just before the
+ * change is refused: that sign-in starts again. Fails if the key, the context or a single byte differs.
+ */
+export async function openFromBrowser(
+  key: CryptoKey,
+  sealed: Uint8Array,
+  context: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const additionalData = new TextEncoder().encode(context);
+  return new Uint8Array(
+    await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: sealed.slice(0, 12), additionalData },
+      key,
+      sealed.slice(12),
+    ),
+  );
 }

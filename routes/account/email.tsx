@@ -105,6 +105,7 @@ export const handler: Handlers<EmailData> = {
       if (code === "invalid_grant") return show(c, target, "", { error: "emailLinkExpired" }, 400);
       if (code === "conflict") return show(c, target, "", { error: "emailTaken" }, 409);
       if (code === "email_managed_by_sso") return show(c, target, "", { error: "emailManaged" }, 403);
+      if (code === "sso_required") return show(c, target, "", { error: "emailAtSsoDomain" }, 403);
       throw error;
     }
     return show(c, target, "", { done });

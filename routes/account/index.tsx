@@ -44,6 +44,7 @@ const PROBLEMS = [
   "lastOwner",
   "impersonated",
   "emailManaged",
+  "emailAtSsoDomain",
 ] as const;
 
 const Shown = z.object({
@@ -93,6 +94,9 @@ export const handler: Handlers<AccountPageData> = {
       // Support staff signed in as the person: the page says only the person may (docs/impersonation.md).
       if (code === "impersonated") return back(c, target, { problem: "impersonated" });
       if (code === "email_managed_by_sso") return back(c, target, { problem: "emailManaged" });
+      if (code === "sso_required" && change.kind === "email") {
+        return back(c, target, { problem: "emailAtSsoDomain" });
+      }
       if (code === "conflict" && change.kind === "unlink") return back(c, target, { problem: "lastMethod" });
       if (code === "conflict" && change.kind === "leaveOrganization") {
         return back(c, target, { problem: "lastOwner" });

@@ -1,7 +1,8 @@
 /**
  * /auth/passkeys?client_id=…&redirect_uri=… — a signed-in person's passkeys on the hosted login (the account
  * page can link here): add one (the island posts the new credential), rename one, remove one (the person is
- * mailed, naming it). Adding and removing need a sign-in within the last 10 minutes (Postgres checks it again),
+ * mailed, naming it). Adding and removing need a sign-in within the last 10 minutes by the person themselves, never
+ * support staff signed in as them (Postgres checks it again),
  * so a stolen session cookie alone cannot plant or delete a key. The same authorization request as /auth/login; en+id; CSRF.
  */
 import { z } from "zod";
@@ -64,6 +65,7 @@ async function show(
     mode: "list",
     keys: person.own.passkeys,
     recent: person.own.recent,
+    impersonated: person.own.impersonated,
     ...outcome,
   };
   return authPage(data, "passkeysTitle", status);
@@ -132,6 +134,9 @@ export const handler: Handlers<PasskeysData> = {
       // Signed out, reset, claimed or disabled since the session was found live: the page asks for a sign-in.
       if (code === "invalid_grant") return await show(c, request, query);
       if (code === "forbidden") return await show(c, request, query, { error: "passkeysNotRecent" }, 403);
+      if (code === "impersonated") {
+        return await show(c, request, query, { error: "passkeysImpersonated" }, 403);
+      }
       if (code === "not_found") return await show(c, request, query, { error: "passkeyUnknown" }, 404);
       if (code === "conflict") {
         const error = form.action === "remove" ? "passkeyLastWayIn" : "passkeyNotAdded";

@@ -3,7 +3,9 @@
  * api.update_user, as the Platform API's PATCH does (the same audit entry, by admin); what the shared schema or
  * the database refuses (a future birthdate, a javascript: website, an unknown zone, a huge name, a repeated field)
  * comes back with 422 beside its field, with what was typed, and changes nothing; viewers get no form and a 403;
- * another project's user is a 404; the form needs the CSRF token.
+ * another project's user is a 404; the form needs the CSRF token. A field the form does not show (email,
+ * disabled, a password hash, the environment) is never written; another environment's user is a 404 too, and a
+ * cross-site Origin a 403.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -173,4 +175,47 @@ Deno.test("user profile form — viewers get no form and a 403; the CSRF token i
   assert.deepEqual([...await auditOf(gita), ...await auditOf(stranger)], []);
   assert.equal((await profileOf(gita)).name, null);
   assert.equal((await profileOf(stranger)).name, null);
+});
+
+Deno.test("user profile form — fields it does not show are ignored; another environment's user is 404; a cross-site Origin is 403", async () => {
+  const nina = await seedUser(sql, project.id, "nina@example.com");
+  const before = (await sql`select email, email_verified, disabled, password_hash, environment, phone_number
+    from astapa.users where id = ${nina}`)[0];
+  const res = await postAs(t, admin, `${base}/users/${nina}/profile`, {
+    name: "Nina",
+    email: "attacker@evil.example",
+    email_verified: "true",
+    disabled: "true",
+    password_hash: "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA",
+    phone_number: "+6281234567890",
+    environment: "production",
+    project_id: other.id,
+    id: "1",
+  });
+  assert.equal(res.status, 303, await res.text());
+  const after = (await sql`select email, email_verified, disabled, password_hash, environment, phone_number
+    from astapa.users where id = ${nina}`)[0];
+  assert.deepEqual(after, before, "only the profile fields are written");
+  assert.equal((await profileOf(nina)).name, "Nina");
+  assert.doesNotMatch(JSON.stringify(await auditOf(nina)), /attacker|disabled|argon2|production|628/);
+
+  const live = await seedUser(sql, project.id, "live.profile@example.com");
+  await sql`update astapa.users set environment = 'production' where project_id = ${project.id}
+    and id = ${live}::bigint`;
+  const mark = await changes.mark();
+  assert.equal((await postAs(t, admin, `${base}/users/${live}/profile`, { name: "Live" })).status, 404);
+  const crossSite = await t.app.request(`${base}/users/${nina}/profile`, {
+    method: "POST",
+    headers: {
+      accept: "text/html",
+      cookie: admin.cookie,
+      origin: "https://evil.example",
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ csrf: admin.csrf, name: "Forged" }),
+  });
+  assert.equal(crossSite.status, 403);
+  assert.deepEqual(await writtenSince(mark), []);
+  assert.equal((await profileOf(live)).name, null);
+  assert.equal((await profileOf(nina)).name, "Nina");
 });

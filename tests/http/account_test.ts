@@ -211,6 +211,23 @@ Deno.test("account — an address the organization's IdP manages: no change or p
   }
   const mails = await t.db.sql`select 1 from astapa.mail_outbox where to_address = 'dewi@personal.example'`;
   assert.equal(mails.length, 0);
+
+  // Someone at another domain may not move onto the SSO domain either (en, id).
+  const other = await browser("made@personal.example");
+  for (const [lang, said] of [["en", /cannot move to one/], ["id", /tidak bisa pindah/]] as const) {
+    const refused = await other.post(`/account?lang=${lang}`, {
+      action: "email",
+      email: "made@acme.example",
+    });
+    assert.equal(refused.status, 303);
+    const location = refused.headers.get("location")!;
+    assert.match(location, /problem=emailAtSsoDomain/);
+    assert.match(await (await other.get(location)).text(), said);
+  }
+  assert.equal(
+    (await t.db.sql`select 1 from astapa.mail_outbox where to_address = 'made@acme.example'`).length,
+    0,
+  );
 });
 
 Deno.test("account — a link's page and what it did are titled for it: a new address, or the own one confirmed (en, id)", async () => {

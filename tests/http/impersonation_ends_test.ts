@@ -1,7 +1,7 @@
 /**
  * How an impersonation ends, over HTTP (docs/impersonation.md): after its DELETE, introspection calls its access
  * tokens inactive (their signature still verifies: JWKS alone cannot see the end), also once exchanged, and its
- * refresh tokens are revoked; the person's password reset and a sign-out everywhere void a link not yet opened and
+ * refresh tokens are revoked (a rotated one retried inside the grace window too); the person's password reset and a sign-out everywhere void a link not yet opened and
  * end an opened one; and a fresh sign-in (prompt=login, max_age) asked of its session is refused, not sent to the
  * person's password: login_required for prompt=none, a page in en and id otherwise.
  */
@@ -192,4 +192,24 @@ Deno.test("impersonation ends — the person's own session with prompt=login sti
   const res = await authorize(browser, shop, { prompt: "login" });
   assert.equal(res.status, 200);
   assert.match(await res.text(), /type="password"/);
+});
+
+Deno.test("impersonation ends — a refresh token already rotated, retried inside the grace window after the end, gets nothing", async () => {
+  const { user, made, tokens } = await impersonatedSignIn(shop);
+  const rotated = await refresh(shop, tokens.refresh_token);
+  assert.equal(rotated.res.status, 200, JSON.stringify(rotated.body));
+  // The same token again at once is the grace window's retry: its successor, as long as the sign-in lives.
+  const retried = await refresh(shop, tokens.refresh_token);
+  assert.equal(retried.res.status, 200, JSON.stringify(retried.body));
+  assert.equal(retried.body.refresh_token, rotated.body.refresh_token);
+  assert.equal((await api(shop, "DELETE", `/${user}/impersonations/${made.id}`)).status, 200);
+  for (const token of [tokens.refresh_token, rotated.body.refresh_token as string]) {
+    const refused = await refresh(shop, token);
+    assert.equal(refused.res.status, 400);
+    assert.equal(refused.body.error, "invalid_grant");
+    assert.equal(refused.body.access_token, undefined);
+  }
+  const [live] = await sql`select count(*)::int as n from astapa.refresh_tokens
+    where impersonation_id = ${made.id} and revoked_at is null`;
+  assert.equal(live.n, 0);
 });

@@ -2,7 +2,8 @@
  * The pending sign-in cookie /auth/start leaves (lib/login/pending_login.ts; docs/hosted-login.md "Sign-ins the
  * app did not start"): one a project, so two projects' pending actions live side by side and one project's sign-in
  * page never reads or clears the other's; the token sealed in it, so a copy is no mailed link, and one tampered
- * with, moved under another project's name or past its 10 minutes is no pending action (and is cleared).
+ * with, moved under another project's name, past its 10 minutes or sealed under an earlier master key (one still
+ * listed in ASTAPA_MASTER_KEY_PREVIOUS, which may have leaked) is no pending action (and is cleared).
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -11,8 +12,16 @@ import { mergeCookies, seedPasswordUser } from "../helpers/dynamic_clients.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { sealPendingLogin } from "@/lib/login/pending_login.ts";
+import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 
-const t = await testApp();
+/** The deployment changed its master key: the earlier one still opens what it sealed at rest. */
+const EARLIER_MASTER_KEY = "earlier-master-secret-".padEnd(44, "e");
+const t = await testApp({
+  env: {
+    ASTAPA_MASTER_KEY: "current-master-secret-".padEnd(44, "c"),
+    ASTAPA_MASTER_KEY_PREVIOUS: EARLIER_MASTER_KEY,
+  },
+});
 Deno.test.afterAll(() => t.close());
 const { sql } = t.db;
 
@@ -86,10 +95,13 @@ Deno.test("pending login — the cookie is no mailed link; tampered with, moved 
   assert.equal((await get(`/auth/start?${new URLSearchParams({ p: toko.id, t: value })}`)).status, 404);
   const flipped = value.slice(0, -2) + (value.at(-2) === "A" ? "B" : "A") + value.at(-1);
   const expired = await sealPendingLogin(t.deps.masterKeys.social, toko.id, token, Date.now() - 1);
+  // Whoever holds a master key the deployment moved away from (it may have leaked) seals a cookie of their choosing.
+  const earlier = await sealPendingLogin((await deriveMasterKeys(EARLIER_MASTER_KEY)).social, toko.id, token);
   const cases: [string, SeededProject, string][] = [
     ["tampered with", toko, `astapa_pending_login_${toko.id}=${flipped}`],
     ["moved under another project's name", lain, `astapa_pending_login_${lain.id}=${value}`],
     ["past its 10 minutes", toko, `astapa_pending_login_${toko.id}=${expired}`],
+    ["sealed under the earlier master key", toko, `astapa_pending_login_${toko.id}=${earlier}`],
   ];
   await seedPasswordUser(sql, lain.id, "citra@sealed.example", "lain password of citra");
   for (const [label, p, cookie] of cases) {

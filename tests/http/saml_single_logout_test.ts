@@ -5,8 +5,12 @@
  * answered with our signed LogoutResponse, RelayState echoed; an unsigned, foreign-signed, foreign-issued, expired,
  * misaddressed or replayed one ends nothing. A sign-out at Astapa of such a session sends our signed LogoutRequest
  * to the IdP and, once the IdP answers, lands on the post_logout_redirect_uri — never where a forged answer says.
+ * A second connection of the same IdP neither takes the first's requests nor ends its sessions; a comment in a
+ * signed NameID does not shorten it; a deflate bomb, a DOCTYPE, a long RelayState or a huge POST is a 400 page.
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { deflateRawSync } from "node:zlib";
 import { BackchannelLogoutWorker } from "@/lib/oauth/backchannel_worker.ts";
 import { productionTargetCheck } from "@/lib/webhooks/address_guard.ts";
 import { verifyLogoutToken } from "@/sdk/logout_tokens.ts";
@@ -436,4 +440,138 @@ Deno.test("SAML SLO — SP-initiated without a post_logout_redirect_uri: back fr
   const page = await t.app.request(here, { headers: html });
   assert.equal(page.status, 200);
   assert.match(await page.text(), /You are signed out/);
+});
+
+Deno.test("SAML SLO — a second connection of the same IdP: a request addressed to one is refused at the other; one addressed to it ends only its own sessions", async () => {
+  assert.equal((await s.api("POST", "/organizations", { name: "Beta", slug: "beta" })).status, 201);
+  assert.equal((await s.api("POST", "/organizations/beta/domains", { domain: "beta.test" })).status, 201);
+  assert.equal((await s.api("PUT", "/organizations/beta/domains/beta.test")).status, 200);
+  const put = await s.api("PUT", "/organizations/beta/sso-connection", {
+    protocol: "saml",
+    idp_metadata_xml: idp.metadata(),
+    idp_slo_url: idp.sloUrl,
+  });
+  assert.equal(put.status, 200, put.text);
+  const betaSlo = `${(put.body as { sp_entity_id: string }).sp_entity_id}/slo`;
+  assert.notEqual(betaSlo, sloUrl);
+  await signedIn("dewi@acme.test", "_dewi_cross");
+  const before = await liveByIndex();
+  // Signed by the same IdP key, for acme's connection, replayed at beta's endpoint: not addressed there.
+  const misdirected = await logoutRequest(
+    idp.logoutRequestUrl({ sloUrl: betaSlo, destination: sloUrl, nameId: "dewi@acme.test" }),
+  );
+  assert.equal(misdirected.status, 400);
+  // Addressed to beta, naming a NameID whose session came through acme: beta has none of it to end.
+  const beta = await logoutRequest(idp.logoutRequestUrl({ sloUrl: betaSlo, nameId: "dewi@acme.test" }));
+  assert.equal(beta.status, 302, await beta.text());
+  assert.deepEqual(await liveByIndex(), before, "acme's sessions are not beta's to end");
+  assert.equal(before._dewi_cross, true);
+});
+
+Deno.test("SAML SLO — a comment slipped into a signed NameID (HTTP-POST) does not shorten it to another person's", async () => {
+  await signedIn("dewi@acme.test", "_dewi_comment");
+  const before = await liveByIndex();
+  // The IdP signed a LogoutRequest for its own user dewi@acme.test.evil.test; a comment does not change the
+  // canonical (signed) form, so the signature still holds — but the NameID must still be read whole.
+  const form = idp.logoutRequestForm({
+    sloUrl,
+    nameId: "dewi@acme.test.evil.test",
+    tamper: (xml) => xml.replace("dewi@acme.test.evil.test", "dewi@acme.test<!---->.evil.test"),
+  });
+  assert.match(atob(form.get("SAMLRequest")!), /dewi@acme\.test<!---->\.evil\.test/);
+  const res = await t.app.request(sloPath, {
+    method: "POST",
+    headers: {
+      ...html,
+      "content-type": "application/x-www-form-urlencoded",
+      origin: "https://idp.acme.test",
+    },
+    body: form,
+  });
+  await res.body?.cancel();
+  // Verified (the comment is outside the signed form) and read whole: Success, for a NameID with no session here.
+  assert.equal(res.status, 302);
+  assert.deepEqual(await liveByIndex(), before, "dewi@acme.test is still signed in");
+});
+
+Deno.test("SAML SLO — bounded input: a deflate bomb, a DOCTYPE, a RelayState over 1000 characters or an oversized POST: a 400 page, nothing ends", async () => {
+  await signedIn("dewi@acme.test", "_dewi_bounds");
+  const before = await liveByIndex();
+  // 64 MiB of XML text inflates from about 64 KiB: the inflation must stop at its bound, not fill memory.
+  const bomb = deflateRawSync(Buffer.alloc(64 * 1024 * 1024, " ")).toString("base64");
+  const sigAlg = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+  const laughs = deflateRawSync(Buffer.from(
+    `<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">` +
+      `<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>` +
+      `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_x" Destination="${sloUrl}">` +
+      `<saml:NameID xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">&c;</saml:NameID></samlp:LogoutRequest>`,
+  )).toString("base64");
+  const attempts: [string, () => Response | Promise<Response>][] = [
+    [
+      "a deflate bomb",
+      () =>
+        logoutRequest(
+          `${sloPath}?${new URLSearchParams({ SAMLRequest: bomb, SigAlg: sigAlg, Signature: "AAAA" })}`,
+        ),
+    ],
+    [
+      "entities that expand (a DOCTYPE)",
+      () =>
+        logoutRequest(
+          `${sloPath}?${new URLSearchParams({ SAMLRequest: laughs, SigAlg: sigAlg, Signature: "AAAA" })}`,
+        ),
+    ],
+    [
+      "a long RelayState, signed",
+      () =>
+        logoutRequest(
+          idp.logoutRequestUrl({ sloUrl, nameId: "dewi@acme.test", relayState: "r".repeat(1001) }),
+        ),
+    ],
+    [
+      "a long RelayState, posted",
+      () =>
+        t.app.request(sloPath, {
+          method: "POST",
+          headers: { ...html, "content-type": "application/x-www-form-urlencoded" },
+          body: idp.logoutRequestForm({ sloUrl, nameId: "dewi@acme.test", relayState: "r".repeat(1001) }),
+        }),
+    ],
+    [
+      "a posted SAMLRequest over its bound",
+      () =>
+        t.app.request(sloPath, {
+          method: "POST",
+          headers: { ...html, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ SAMLRequest: "A".repeat(400_000) }),
+        }),
+    ],
+  ];
+  for (const [name, attempt] of attempts) {
+    const res = await attempt();
+    const body = await res.text();
+    assert.equal(res.status, 400, name);
+    assert.equal(res.headers.get("location"), null, name);
+    assert.match(body, /<html/i, `${name}: a page`);
+    assert.deepEqual(await liveByIndex(), before, `${name} ended nothing`);
+  }
+});
+
+Deno.test("SAML SLO — the signature covers the binding's parameters in their order, whatever order they came in; an added RelayState breaks it", async () => {
+  await signedIn("dewi@acme.test", "_dewi_order");
+  const signed = new URL(
+    `https://sp.test${idp.logoutRequestUrl({ sloUrl, nameId: "budi@acme.test", relayState: "kept" })}`,
+  );
+  // The same parameters reversed, with one of no binding's beside them: still the IdP's request.
+  const reordered = [...signed.search.slice(1).split("&")].reverse().join("&") + "&utm_source=mail";
+  const res = await logoutRequest(`${sloPath}?${reordered}`);
+  assert.equal(res.status, 302, await res.text());
+  assert.equal(idp.readLogoutMessage(new URL(res.headers.get("location")!)).relayState, "kept");
+  // A RelayState added to a request signed without one: not what the IdP signed.
+  const bare = idp.logoutRequestUrl({ sloUrl, nameId: "dewi@acme.test" });
+  const added = await logoutRequest(`${bare}&RelayState=${encodeURIComponent("https://evil.test/")}`);
+  assert.equal(added.status, 400);
+  assert.equal(added.headers.get("location"), null);
+  await added.body?.cancel();
+  assert.equal((await liveByIndex())._dewi_order, true);
 });

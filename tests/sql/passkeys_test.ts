@@ -318,3 +318,40 @@ Deno.test("api.update_project_settings — passwords off only while email codes 
   const [back] = await update({ passwords: null, passkeys: null });
   assert.deepEqual([back.s.passwords, back.s.passkeys], [undefined, undefined]);
 });
+
+Deno.test("astapa.passkey_session_impersonated — an impersonation's fresh session neither registers nor removes a key (AS4I0)", async () => {
+  const { user, hash } = await registered("impersonated@example.com", 41);
+  const token = await sha256("impersonation-link");
+  await asApp(
+    db.sql,
+    project.id,
+    (tx) =>
+      tx`select api.create_impersonation(${project.id}, ${user}::bigint, 'support:ana', 'why', 15, ${token})`,
+  );
+  const support = await sha256("impersonation-session");
+  await asApp(db.sql, project.id, (tx) => tx`select api.open_impersonation(${token}, ${support})`);
+  const impersonated = (session: Uint8Array) =>
+    appValue<boolean>(db.sql, project.id, (tx) => tx`select astapa.passkey_session_impersonated(${session})`);
+  assert.deepEqual([await impersonated(support), await impersonated(hash)], [true, false]);
+  assert.equal(
+    await appValue<boolean>(
+      db.sql,
+      other.id,
+      (tx) => tx`select astapa.passkey_session_impersonated(${support})`,
+    ),
+    false,
+    "another project's view",
+  );
+  const own = await ownPasskeys(db.sql, project.id, support);
+  assert.deepEqual([own?.recent, own?.impersonated], [false, true], "opened a minute ago, yet never recent");
+  await rejectsAs(
+    startPasskeyChallenge(db.sql, project.id, await sha256("r-imp"), "register", support),
+    "impersonated",
+  );
+  await rejectsAs(
+    removeOwnPasskey(db.sql, project.id, support, key(41).credentialId, NOTICE),
+    "impersonated",
+  );
+  assert.deepEqual((await ownPasskeys(db.sql, project.id, hash))?.passkeys.map((k) => k.name), ["Laptop"]);
+  assert.equal((await ownPasskeys(db.sql, project.id, hash))?.impersonated, false);
+});

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import type { Tx } from "@/db/client.ts";
 import { appValue, rejectsAs, seedProject, seedSession, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { meetChallengeByPhone, startMfaPhoneCode } from "@/db/phone_factor.ts";
+import { sha256 } from "@/lib/secrets.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -235,4 +237,41 @@ Deno.test("api.hold_saml_sign_in / api.carry_saml_sign_in — through a second f
   assert.equal(await carry(a.id, challenge), false, "once");
   assert.equal(await end(a.id, conn, "indah@mfa.test", "_m1"), 1, "the session is the SAML sign-in's");
   assert.equal(await live(a.id, session), false);
+});
+
+Deno.test("api.carry_saml_sign_in — a second factor met by a phone code carries the SAML sign-in to its session too", async () => {
+  const phoned = await seedProject(db.sql, {
+    name: "P",
+    settings: { mfa: { policy: "required", phone: true } },
+  });
+  const conn = (await connection(phoned.id, "slo-phone")).id as string;
+  const user = await seedUser(db.sql, phoned.id, "wulan@phone.test", { verified: true });
+  await call(phoned.id, (tx) => tx`select api.set_user_phone(${phoned.id}, ${user}, '+6281255550101', true)`);
+  await db.sql`insert into astapa.user_factors (project_id, user_id, kind, confirmed_at)
+    values (${phoned.id}, ${user}, 'phone', now())`;
+  const challenge = await sha256("phone-challenge");
+  await call(phoned.id, (tx) => tx`select api.start_mfa_challenge(${user}, ${challenge}, '{fed}', true)`);
+  await call(
+    phoned.id,
+    (tx) => tx`select api.hold_saml_sign_in(${challenge}, ${conn}, 'wulan@phone.test', null, '_phone1')`,
+  );
+  const code = { tokenHash: await sha256("phone-code"), codeHash: await sha256("phone-code:135790") };
+  const sent = await startMfaPhoneCode(db.sql, phoned.id, challenge, {
+    country: "ID",
+    channel: "sms",
+    ...code,
+  }, "10.7.7.7");
+  assert.equal(sent.sent, true, JSON.stringify(sent));
+  const session = await sha256("phone-session");
+  const met = await meetChallengeByPhone(db.sql, phoned.id, challenge, code, null, {
+    tokenHash: session,
+    ttlSeconds: 3600,
+  }, null);
+  assert.ok("userId" in met, JSON.stringify(met));
+  const [kept] = await db.sql`select connection_id, name_id, session_index from astapa.sso_saml_sessions
+    where project_id = ${phoned.id} and session_hash = ${session}`;
+  assert.deepEqual(kept, { connection_id: conn, name_id: "wulan@phone.test", session_index: "_phone1" });
+  // So the IdP's LogoutRequest for the person ends it, as any SAML sign-in's session.
+  assert.equal(await end(phoned.id, conn, "wulan@phone.test", "_phone1"), 1);
+  assert.equal(await live(phoned.id, session), false);
 });

@@ -466,4 +466,34 @@ Deno.test("astapa.assert_email_not_sso_managed — no address change of their ow
   const free = await signedIn("mgd.free@other.example");
   assert.equal(await managed(free.hash), false);
   assert.equal(await ask(free.hash, "mgd.free@elsewhere.example", "m4"), true);
+
+  // Nor may an account move onto the domain: its next SSO sign-in would take this account over by address.
+  await rejectsAs(ask(free.hash, "Mgd.Free@ACME.example.", "m5"), "sso_required");
+  // Asked for while SSO was off, confirmed once it is on: refused, the address kept.
+  await whileDisabled(async () => assert.equal(await ask(free.hash, "mgd.moving@acme.example", "m6"), true));
+  await rejectsAs(confirmEmailChange(db.sql, a.id, await sha256("m6"), mail), "sso_required");
+  assert.equal(await email(free.user), "mgd.free@other.example");
+  const onto = await db.sql`select 1 from astapa.mail_outbox where to_address = 'Mgd.Free@ACME.example.'`;
+  assert.equal(onto.length, 0, "no link mailed to the SSO domain");
+});
+
+Deno.test("astapa.assert_email_not_sso_managed — the address's case or a rooted domain (trailing dot) is no way around it", async () => {
+  const mail = { template: "account_notice", subject: "s", text: "t" };
+  for (const [n, email] of [[1, "Case.Mgd+tag@ACME.Example"], [2, "rooted.mgd@acme.example."]] as const) {
+    // Both are addresses an app may hold (api.create_user takes them as given).
+    const user = await seedUser(db.sql, a.id, email, { verified: true });
+    const hash = await sha256(`variant-${n}`);
+    await call(a.id, (tx) => tx`select api.start_login_session(${user}, ${hash}, 3600, '{fed}', null)`);
+    await rejectsAs(
+      changeAccount(db.sql, a.id, hash, {
+        kind: "email",
+        newEmail: `variant.${n}@personal.example`,
+        tokenHash: await sha256(`variant-token-${n}`),
+        freshSeconds: 600,
+        mail,
+      }),
+      "email_managed_by_sso",
+    );
+    assert.equal((await accountOverview(db.sql, a.id, hash, null))?.email_managed, true, email);
+  }
 });

@@ -1,14 +1,22 @@
 /**
  * Moving to a new master key (ASTAPA_MASTER_KEY_PREVIOUS, lib/tokens/master_key.ts): what an earlier secret sealed
  * opens with the same purpose's earlier key, for every sealing purpose; purposes and contexts stay apart; what is
- * sealed now needs only the new secret; the list is checked at start; a deployment restarted on a new key keeps
+ * sealed now needs only the new secret; what a browser brings back (openFromBrowser) opens with the current key
+ * only; the list is checked at start; a deployment restarted on a new key keeps
  * signing with the signing key sealed under the old one, and without the old one listed stops at start saying so.
  */
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "@/config.ts";
 import { createApp } from "@/lib/app.ts";
 import { createDeps } from "@/lib/deps.ts";
-import { deriveMasterKeys, loadMasterKeys, type MasterKeys, open, seal } from "@/lib/tokens/master_key.ts";
+import {
+  deriveMasterKeys,
+  loadMasterKeys,
+  type MasterKeys,
+  open,
+  openFromBrowser,
+  seal,
+} from "@/lib/tokens/master_key.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 
@@ -39,6 +47,17 @@ Deno.test("master key — an earlier secret's seals open with the same purpose's
   const fresh = await seal(rotated.factors, text, "context factors");
   assert.deepEqual(await open(newOnly.factors, fresh, "context factors"), text);
   await assert.rejects(open(old.factors, fresh, "context factors"));
+});
+
+Deno.test("master key — what a browser brings back opens with the current key only, never an earlier secret's", async () => {
+  const old = await deriveMasterKeys(OLD);
+  const rotated = await keysOf({ ASTAPA_MASTER_KEY: NEW, ASTAPA_MASTER_KEY_PREVIOUS: OLD });
+  const cookie = await seal(old.social, text, "a cookie");
+  assert.deepEqual(await open(rotated.social, cookie, "a cookie"), text, "at rest it would open");
+  await assert.rejects(openFromBrowser(rotated.social, cookie, "a cookie"));
+  const current = await seal(rotated.social, text, "a cookie");
+  assert.deepEqual(await openFromBrowser(rotated.social, current, "a cookie"), text);
+  await assert.rejects(openFromBrowser(rotated.social, current, "another cookie"));
 });
 
 Deno.test("master key — ASTAPA_MASTER_KEY_PREVIOUS is checked at start: each at least 32 characters", () => {

@@ -66,6 +66,8 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
       clientSecretSealed: ssoSecret,
       enabled: true,
       emailVerifiedRequired: true,
+      attributeMapping: null,
+      groupRoles: null,
     });
     await putSamlSsoConnection(tx, orgs.saml, {
       entityId: null,
@@ -77,6 +79,8 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
       signAuthnRequests: null,
       idpInitiated: null,
       sloUrl: null,
+      attributeMapping: null,
+      groupRoles: null,
       spKey,
     });
     await setPhoneProviderCredentials(tx, project, "zenziva", phone);

@@ -7,7 +7,7 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
-import { open, seal } from "@/lib/tokens/master_key.ts";
+import { openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
 import { cookieName } from "../browser.ts";
 
@@ -63,7 +63,7 @@ export async function takeFlow(c: Ctx): Promise<SocialFlow | null> {
   if (raw === undefined) return null;
   deleteCookie(c, name(c), { path: "/", secure: c.var.deps.config.baseUrl.startsWith("https://") });
   try {
-    const plain = await open(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
+    const plain = await openFromBrowser(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
     const flow = Flow.parse(JSON.parse(new TextDecoder().decode(plain)));
     return flow.expiresAt > Date.now() ? flow : null;
   } catch {

@@ -12,7 +12,7 @@ import type { Profile } from "@node-saml/node-saml";
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
-import { open, seal } from "@/lib/tokens/master_key.ts";
+import { openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
 import { base64url, randomSecret } from "@/lib/secrets.ts";
 import type { SamlLogout } from "@/db/saml_single_logout.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
@@ -90,7 +90,7 @@ async function takePending(c: Ctx): Promise<Pending | null> {
     secure: c.var.deps.config.baseUrl.startsWith("https://"),
   });
   try {
-    const plain = await open(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
+    const plain = await openFromBrowser(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
     const pending = Pending.parse(JSON.parse(new TextDecoder().decode(plain)));
     return pending.expiresAt > Date.now() ? pending : null;
   } catch {

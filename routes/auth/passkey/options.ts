@@ -58,6 +58,8 @@ export const handler: Handlers = {
     const token = readSession(c, request.project.id);
     const sessionHash = token ? await sha256(token) : null;
     const own = sessionHash ? await ownPasskeys(c.var.deps.sql, request.project.id, sessionHash) : null;
+    // Support staff signed in as the person may not add a key to their account (docs/impersonation.md).
+    if (own?.impersonated) throw new AppError("impersonated");
     if (!own || !sessionHash || !own.recent) {
       throw new AppError("forbidden", { description: "Sign in again before adding a passkey." });
     }
