@@ -60,34 +60,43 @@ export type VerifiedLogoutToken = {
   expiresAt: Date;
 };
 
-// One remote key set per jwks_uri (jose caches the keys, and fetches again for an unknown kid after a cooldown).
-const keySets = new Map<string, ReturnType<typeof jose.createRemoteJWKSet>>();
+type GuardedFetch = NonNullable<ReturnType<typeof idpRequestOptions>[typeof oauth.customFetch]>;
+
+// One remote key set per jwks_uri (jose caches the keys, and fetches again for an unknown kid after a cooldown);
+// each fetch goes through the guard as the deployment's settings say at the time of the request.
+type KeySet = { keys: ReturnType<typeof jose.createRemoteJWKSet>; fetch: GuardedFetch };
+const keySets = new Map<string, KeySet>();
 
 function keySetOf(c: Ctx, connection: OidcConnection, jwksUri: string) {
-  let keys = keySets.get(jwksUri);
-  if (!keys) {
-    const { deps } = c.var;
-    const timeoutMs = deps.config.socialTimeoutMs;
-    const guarded = idpRequestOptions(
-      metadataFetchOptions(deps),
-      connection.issuer,
-      timeoutMs,
-    )[oauth.customFetch]!;
-    keys = jose.createRemoteJWKSet(new URL(jwksUri), {
+  const { deps } = c.var;
+  const timeoutMs = deps.config.socialTimeoutMs;
+  // The same guarded request as the sign-in's JWKS fetch (no internal address, pinned, bounded answer).
+  const fetch = idpRequestOptions(
+    metadataFetchOptions(deps),
+    connection.issuer,
+    timeoutMs,
+  )[oauth.customFetch]!;
+  const known = keySets.get(jwksUri);
+  if (known) {
+    known.fetch = fetch;
+    return known.keys;
+  }
+  const entry: KeySet = {
+    fetch,
+    keys: jose.createRemoteJWKSet(new URL(jwksUri), {
       timeoutDuration: timeoutMs,
-      // The same guarded request as the sign-in's JWKS fetch (no internal address, pinned, bounded answer).
-      [jose.customFetch]: (url, options) =>
-        guarded(url, {
+      [jose.customFetch]: (url, options): Promise<Response> =>
+        entry.fetch(url, {
           method: "GET",
           headers: Object.fromEntries(new Headers(options.headers).entries()),
           redirect: "manual",
           signal: options.signal ?? AbortSignal.timeout(timeoutMs),
           body: undefined,
         }),
-    });
-    keySets.set(jwksUri, keys);
-  }
-  return keys;
+    }),
+  };
+  keySets.set(jwksUri, entry);
+  return entry.keys;
 }
 
 /** The algorithms the sign-in accepts for this IdP's ID tokens: those it advertises (asymmetric), else RS256. */
