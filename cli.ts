@@ -20,6 +20,7 @@ import { MACHINE_CLIENT_USAGE, machineClientCommand } from "./lib/cli/machine_cl
 import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resource_commands.ts";
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { SIGN_UP_USAGE, signUpCommand } from "./lib/cli/sign_up_commands.ts";
+import { GUEST_USAGE, guestCommand } from "./lib/cli/guest_commands.ts";
 import { WAITLIST_USAGE, waitlistCommand } from "./lib/cli/waitlist_commands.ts";
 import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
 import { WEBHOOK_BOOLEANS, WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
@@ -39,6 +40,7 @@ Commands:
 ${PROJECT_USAGE}
 ${SOCIAL_USAGE}
 ${SIGN_UP_USAGE}
+${GUEST_USAGE}
 ${WAITLIST_USAGE}
 ${USER_USAGE}
 ${PLAN_USAGE}
@@ -64,6 +66,7 @@ const COMMANDS: Record<string, Command> = {
   project: projectCommand,
   social: socialCommand,
   "sign-up": signUpCommand,
+  guests: guestCommand,
   waitlist: waitlistCommand,
   user: userCommand,
   plan: planCommand,

@@ -68,18 +68,21 @@ export type MailedLink = { tokenHash: Uint8Array; signInRequest?: string; mail: 
 
 /**
  * Signs a person up with a password (settings.sign_up checked first, with the request's invitation) and queues
- * their verification mail, in one transaction.
+ * their verification mail, in one transaction. `guestSub`: a guest signing up keeps their row and sub
+ * (api.sign_up_guest, docs/anonymous-users.md).
  */
 export async function createUser(
   sql: Sql,
   projectId: string,
-  user: { email: string; passwordHash: string },
+  user: { email: string; passwordHash: string; guestSub?: string },
   verification: MailedLink,
   invitation?: string,
 ): Promise<string> {
   return await asApp(sql, projectId, async (tx) => {
-    const [row] = await tx`
-      select api.sign_up_user(${projectId}, ${user.email}, ${user.passwordHash}) ->> 'id' as id`;
+    const [row] = user.guestSub === undefined
+      ? await tx`select api.sign_up_user(${projectId}, ${user.email}, ${user.passwordHash}) ->> 'id' as id`
+      : await tx`select api.sign_up_guest(${projectId}, ${user.guestSub}::bigint, ${user.email},
+                                          ${user.passwordHash}) ->> 'id' as id`;
     await sendLink(tx, user.email, "verify_email", verification);
     return row.id as string;
   }, signUpContext(invitation));

@@ -1770,6 +1770,8 @@ create policy "definer functions list the projects an account is a member of" on
   using ((EXISTS ( SELECT
    FROM astapa.memberships m
   WHERE ((m.project_id = projects.id) AND (m.account_id = (NULLIF(current_setting('astapa.list_account_projects'::text, true), ''::text))::bigint)))));
+create policy "the sweeper reads how long each project keeps its guests" on astapa.projects as permissive for select to astapa_owner
+  using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (settings ? 'anonymous_users'::text)));
 CREATE TRIGGER projects_create_free_plan AFTER INSERT ON astapa.projects FOR EACH ROW EXECUTE FUNCTION astapa.create_free_plan();
 CREATE TRIGGER projects_note_client_change AFTER DELETE OR UPDATE OF client_id, client_secret_hash, name, mode, redirect_uris, settings, deleted_at ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.note_client_change();
 CREATE TRIGGER projects_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.projects FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
@@ -3089,6 +3091,7 @@ create table astapa.users (
   gender text,
   given_name_lower text generated always as (lower(given_name)) stored,
   family_name_lower text generated always as (lower(family_name)) stored,
+  is_anonymous boolean default false not null,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_zoneinfo_fkey FOREIGN KEY (zoneinfo) REFERENCES astapa.time_zones(name),
@@ -3099,12 +3102,13 @@ CASE
     ELSE false
 END),
   constraint users_email_check CHECK (length(email) <= 254 AND email ~ '^[^@\s]+@[^@\s]+$'::text),
-  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL),
+  constraint users_email_or_phone_check CHECK (email IS NOT NULL OR phone_number IS NOT NULL OR is_anonymous),
   constraint users_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint users_external_id_check CHECK (length(external_id) >= 1 AND length(external_id) <= 255 AND external_id !~ '[[:cntrl:]]'::text),
   constraint users_family_name_check CHECK (length(family_name) >= 1 AND length(family_name) <= 128 AND family_name = btrim(family_name) AND family_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_gender_check CHECK (length(gender) >= 1 AND length(gender) <= 64 AND gender = btrim(gender) AND gender !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_given_name_check CHECK (length(given_name) >= 1 AND length(given_name) <= 128 AND given_name = btrim(given_name) AND given_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
+  constraint users_is_anonymous_check CHECK (NOT is_anonymous OR phone_number IS NULL AND password_hash IS NULL AND (email IS NULL OR deleted_at IS NOT NULL)),
   constraint users_locale_check CHECK (length(locale) <= 35 AND locale ~ '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$'::text),
   constraint users_middle_name_check CHECK (length(middle_name) >= 1 AND length(middle_name) <= 128 AND middle_name = btrim(middle_name) AND middle_name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
   constraint users_name_check CHECK (length(name) >= 1 AND length(name) <= 256 AND name = btrim(name) AND name !~ '[\u0001-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B\u200E\u200F\u2028-\u202E\u2060-\u2064\u2066-\u2069\uFEFF\uFFF9-\uFFFB]'::text),
@@ -3141,6 +3145,7 @@ comment on column astapa.users.birthdate is 'OIDC birthdate: YYYY-MM-DD, or 0000
 comment on column astapa.users.gender is 'OIDC gender: free text of at most 64 characters (female, male, or any other). Sensitive: as birthdate.';
 comment on column astapa.users.given_name_lower is 'lower(given_name), for the search by a prefix of it.';
 comment on column astapa.users.family_name_lower is 'lower(family_name), for the search by a prefix of it.';
+comment on column astapa.users.is_anonymous is 'A guest (api.sign_in_anonymously): no email, phone or password until they sign up on the hosted login, which sets it false on the same row (same sub). Tokens say is_anonymous: true while it is true.';
 CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
@@ -3148,11 +3153,12 @@ CREATE INDEX users_email_prefix_idx ON astapa.users USING btree (project_id, env
 CREATE UNIQUE INDEX users_external_id_key ON astapa.users USING btree (project_id, environment, external_id) WHERE (external_id IS NOT NULL);
 CREATE INDEX users_family_name_prefix_idx ON astapa.users USING btree (project_id, environment, family_name_lower text_pattern_ops) WHERE (family_name_lower IS NOT NULL);
 CREATE INDEX users_given_name_prefix_idx ON astapa.users USING btree (project_id, environment, given_name_lower text_pattern_ops) WHERE (given_name_lower IS NOT NULL);
+CREATE INDEX users_is_anonymous_idx ON astapa.users USING btree (project_id, created_at) WHERE is_anonymous;
 CREATE INDEX users_name_prefix_idx ON astapa.users USING btree (project_id, environment, name_lower text_pattern_ops) WHERE (name_lower IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, given_name_lower, family_name_lower) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender) on astapa.users to astapa_app;
+grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified, is_anonymous) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, given_name_lower, family_name_lower, is_anonymous) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, is_anonymous) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -3162,8 +3168,10 @@ create policy "a project updates its own users" on astapa.users as permissive fo
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
+create policy "the sweeper finds guests who never came back" on astapa.users as permissive for select to astapa_owner
+  using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND is_anonymous));
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
-CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale OR old.nickname IS DISTINCT FROM new.nickname OR old.middle_name IS DISTINCT FROM new.middle_name OR old.preferred_username IS DISTINCT FROM new.preferred_username OR old.website IS DISTINCT FROM new.website OR old.zoneinfo IS DISTINCT FROM new.zoneinfo OR old.birthdate IS DISTINCT FROM new.birthdate OR old.gender IS DISTINCT FROM new.gender)) EXECUTE FUNCTION astapa.emit_user_updated();
+CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, is_anonymous ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale OR old.nickname IS DISTINCT FROM new.nickname OR old.middle_name IS DISTINCT FROM new.middle_name OR old.preferred_username IS DISTINCT FROM new.preferred_username OR old.website IS DISTINCT FROM new.website OR old.zoneinfo IS DISTINCT FROM new.zoneinfo OR old.birthdate IS DISTINCT FROM new.birthdate OR old.gender IS DISTINCT FROM new.gender OR old.is_anonymous IS DISTINCT FROM new.is_anonymous)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -4090,6 +4098,19 @@ AS $function$
   $function$;
 comment on function api.allow_token_exchange(text,text) is 'Lets a client exchange people''s access tokens for ones to a registered resource of the current project (idempotent, audited); returns the policy.';
 grant execute on function api.allow_token_exchange(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.anonymous_user_settings(project_id text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select astapa.anonymous_users_settings(p.settings) from astapa.projects p
+    where p.id = anonymous_user_settings.project_id
+  $function$;
+comment on function api.anonymous_user_settings(text) is 'The project''s settings.anonymous_users with defaults (astapa.anonymous_users_settings); null when not visible.';
+grant execute on function api.anonymous_user_settings(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.apply_checkout_coupon(project_id text, checkout_id text, code text, now timestamp with time zone DEFAULT now())
@@ -7348,6 +7369,7 @@ AS $function$
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'is_anonymous', case when u.is_anonymous then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
         'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
         'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
@@ -7368,7 +7390,7 @@ AS $function$
       left join astapa.user_claims as c on c.project_id = u.project_id and c.user_id = u.id), '[]');
   end
   $function$;
-comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads, password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
+comment on function api.export_users(text,bigint,integer,boolean) is 'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in the shape api.import_users reads (a guest says is_anonymous: true; with no address, the import refuses it), password hashes only when asked; the first page audits the export (user.export). Security definer because the app role cannot select password hashes; refuses any project but the one the transaction acts for, and machine or self-registered clients.';
 grant execute on function api.export_users(text,bigint,integer,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -8583,7 +8605,7 @@ comment on function api.list_coupons(text) is 'The project''s coupons, newest fi
 grant execute on function api.list_coupons(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0)
+CREATE OR REPLACE FUNCTION api.list_environment_users(project_id text, page_size integer DEFAULT 50, after_id bigint DEFAULT 0, is_anonymous boolean DEFAULT NULL::boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -8601,11 +8623,12 @@ AS $function$
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
               and u.id > coalesce(after_id, 0) and u.deleted_at is null
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+              and (list_environment_users.is_anonymous is null or u.is_anonymous = list_environment_users.is_anonymous)
             order by u.id limit page_size) as page), '[]');
   end
   $function$;
-comment on function api.list_environment_users(text,integer,bigint) is 'A page of the project''s users in its current environment, in id order after after_id. AS400 page size outside 1–1000; AS404 unknown project.';
-grant execute on function api.list_environment_users(text,integer,bigint) to astapa_app;
+comment on function api.list_environment_users(text,integer,bigint,boolean) is 'A page of the project''s users in its current environment, in id order after after_id; is_anonymous true: guests only, false: no guests, null: everyone. AS400 page size outside 1–1000; AS404 unknown project.';
+grant execute on function api.list_environment_users(text,integer,bigint,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.list_impersonations(project_id text, user_id bigint)
@@ -15903,6 +15926,73 @@ comment on function api.set_xendit_public_key(text,text,text) is 'Stores (null: 
 grant execute on function api.set_xendit_public_key(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_in_anonymously(client_id text, address text, refresh_hash bytea, scope text DEFAULT 'openid'::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project record;
+    settings jsonb;
+    wait integer;
+    new_id bigint;
+    family uuid := astapa.new_time_ordered_uuid();
+    refresh_lookup_id uuid := astapa.new_time_ordered_uuid();
+    policy record;
+    refresh_expires timestamptz;
+  begin
+    select p.id, p.mode, p.client_id, p.settings into project from astapa.projects p
+    where p.id = (select astapa.current_project_id()) and p.deleted_at is null;
+    if not found or project.client_id is distinct from sign_in_anonymously.client_id then
+      raise exception using errcode = 'AS4U0', message = 'Guests are made for the project''s own client only.';
+    end if;
+    settings := astapa.anonymous_users_settings(project.settings);
+    if settings -> 'enabled' <> 'true'::jsonb then
+      raise exception using errcode = 'AS4A0', message = 'Anonymous sign-ins are off for this project: '
+        'turn on settings.anonymous_users.enabled first.';
+    end if;
+    -- A guest's tokens cannot carry a DPoP proof yet: a project that requires one of every grant makes no guests.
+    if project.settings -> 'dpop' -> 'required' = 'true'::jsonb then
+      raise exception using errcode = 'AS4U0',
+        message = 'This project requires DPoP proofs of every grant; anonymous sign-ins cannot carry one.';
+    end if;
+    if refresh_hash is null or pg_catalog.length(refresh_hash) <> 32 then
+      raise exception using errcode = 'AS400', message = 'refresh_hash must be a SHA-256 digest.';
+    end if;
+    perform astapa.assert_grant_target(scope, null);
+    -- 30 guests an hour from one address (shared by every instance), then Retry-After.
+    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(address, ''), 30, 3600);
+    if wait > 0 then
+      raise exception using errcode = 'AS429', hint = wait::text,
+        message = 'Too many guests from this address: try again later.';
+    end if;
+    -- The project's cap on new guests an hour, counted exactly: one maker at a time per project.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('anonymous:' || project.id, 0));
+    if (select count(*) from astapa.users u
+        where u.project_id = project.id and u.is_anonymous
+          and u.created_at > pg_catalog.now() - interval '1 hour') >= (settings ->> 'hourly_limit')::integer then
+      raise exception using errcode = 'AS429', hint = '60',
+        message = 'This project made as many guests as it allows in an hour (settings.anonymous_users.hourly_limit).';
+    end if;
+    new_id := astapa.insert_user(project.id, project.mode, null, false, null, is_anonymous => true);
+    update astapa.users u set last_sign_in_at = pg_catalog.now() where u.project_id = project.id and u.id = new_id;
+    perform astapa.audit(project.id, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', project.mode, 'is_anonymous', true));
+    select * into policy from astapa.token_lifetimes(project.settings);
+    refresh_expires := pg_catalog.now() + pg_catalog.make_interval(secs => policy.refresh_ttl);
+    insert into astapa.refresh_tokens (
+      project_id, lookup_id, token_hash, family_id, user_id, client_id, scope, auth_time, expires_at, amr)
+    values (project.id, refresh_lookup_id, refresh_hash, family, new_id, project.client_id, coalesce(scope, ''),
+            pg_catalog.now(), refresh_expires, '{anon}');
+    return astapa.grant_result(new_id, scope, null, pg_catalog.now(), null, refresh_expires, policy.access_ttl)
+      || pg_catalog.jsonb_build_object('amr', pg_catalog.to_jsonb('{anon}'::text[]),
+                                       'refresh_token_id', refresh_lookup_id);
+  end
+  $function$;
+comment on function api.sign_in_anonymously(text,text,bytea,text) is 'Makes a guest of the current project (settings.anonymous_users on, else AS4A0; AS4U0 for another client or a project that requires DPoP): a user with no email, phone nor password in the project''s mode (is_anonymous; user.created; audited user.create {is_anonymous}), and starts its refresh-token family as a code redemption does (amr {anon}, scope as asked, the project''s own). At most 30 guests an hour from one address and settings.anonymous_users.hourly_limit a project: AS429 with the wait as HINT. Returns the grant''s claims (astapa.grant_result, with is_anonymous: true).';
+grant execute on function api.sign_in_anonymously(text,text,bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_in_with_apple(subject text, email text, email_verified boolean, client_id text, refresh_token_sealed text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -16141,6 +16231,108 @@ AS $function$
   $function$;
 comment on function api.sign_out_everywhere(text,bigint) is 'Closes every way back into the user''s account (astapa.void_ways_back): ends every hosted-login session, revokes every refresh token (reason revoked_by_admin, as POST /api/platform/revoke), and voids every unredeemed authorization code, every approved device authorization not yet polled for tokens, every pending address change and every open second-step challenge, a sign-in''s or a step-up''s; returns and audits user.sign_out_everywhere with the counts {sessions, refresh_tokens, authorization_codes, device_authorizations, email_changes, mfa_challenges}. The user''s row is locked first, so a session, refresh token or code being created meanwhile is ended, revoked or voided too. AS404 unknown user.';
 grant execute on function api.sign_out_everywhere(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_up_guest(project_id text, guest_id bigint, email text, password_hash text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    guest record;
+    mode text := astapa.require_project(project_id);
+  begin
+    -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
+    -- has the address.
+    perform astapa.assert_sso_not_required(project_id, email);
+    perform astapa.assert_sign_up_allowed(project_id, pg_catalog.btrim(email));
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    if password_hash is null or password_hash !~ '^\$argon2id\$' then
+      raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
+    end if;
+    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
+    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
+    where u.project_id = sign_up_guest.project_id and u.id = guest_id
+    for update;
+    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
+       or guest.environment <> mode then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+    begin
+      update astapa.users u
+      set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
+          password_hash = sign_up_guest.password_hash, is_anonymous = false
+      where u.project_id = sign_up_guest.project_id and u.id = guest_id;
+    exception when unique_violation then
+      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
+      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
+    end;
+    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('environment', mode));
+    return astapa.user_json(project_id, guest_id);
+  end
+  $function$;
+comment on function api.sign_up_guest(text,bigint,text,text) is 'A guest signs up with a password on the hosted login (docs/anonymous-users.md): api.sign_up_user''s checks (enforced SSO, settings.sign_up), then the guest''s own row (locked) gets the address (unverified) and the password and stops being a guest: same sub, plan and payments (user.updated; audited user.converted). AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown; AS409 when the address is taken, changing nothing.';
+grant execute on function api.sign_up_guest(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_up_guest_with_identity(guest_id bigint, provider text, subject text, email text, email_verified boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    mode text := astapa.require_project(project);
+    clean_email text := pg_catalog.btrim(email);
+    guest record;
+  begin
+    if provider is null or provider not in ('google', 'github') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
+    end if;
+    -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
+    perform pg_catalog.pg_advisory_xact_lock(
+      pg_catalog.hashtextextended(project || ' ' || provider || ' ' || subject, 0));
+    -- An identity someone has, or an address an account has: the ordinary social sign-in (its account, never
+    -- the guest; the app gets that sub and moves the guest's data itself).
+    if clean_email is null
+       or exists (select from astapa.identities i
+                  where i.project_id = project and i.provider = sign_up_guest_with_identity.provider
+                    and i.subject = sign_up_guest_with_identity.subject)
+       or exists (select from astapa.users u
+                  where u.project_id = project and u.environment = mode
+                    and u.email_lower = pg_catalog.lower(clean_email)) then
+      return api.sign_in_with_identity(provider, subject, email, email_verified);
+    end if;
+    -- A new identity and address: api.sign_in_with_identity's checks for a new user, then the guest's own row.
+    perform astapa.assert_sso_not_required(project, clean_email);
+    perform astapa.assert_email(clean_email);
+    perform astapa.assert_sign_up_allowed(project, clean_email);
+    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
+    where u.project_id = project and u.id = guest_id
+    for update;
+    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
+       or guest.environment <> mode then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+    update astapa.users u
+    set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
+        is_anonymous = false
+    where u.project_id = project and u.id = guest_id;
+    insert into astapa.identities (project_id, provider, subject, user_id, email)
+    values (project, sign_up_guest_with_identity.provider, sign_up_guest_with_identity.subject, guest_id,
+            clean_email);
+    perform astapa.audit(project, 'user.identity_link', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('provider', provider, 'created', true));
+    perform astapa.audit(project, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_build_object('environment', mode, 'provider', provider));
+    return pg_catalog.jsonb_build_object('user_id', guest_id::text, 'created', true, 'linked', false);
+  end
+  $function$;
+comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google or GitHub (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (locked; the address verified as the provider says; is_anonymous false; audited user.identity_link and user.converted), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
+grant execute on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sign_up_user(project_id text, email text, password_hash text)
@@ -16826,6 +17018,7 @@ AS $function$
     impersonations integer;
     abandoned record;
     sign_ups integer := 0;
+    guests integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -16880,13 +17073,15 @@ AS $function$
       end if;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
+    -- Guests who never came back (docs/anonymous-users.md), erased the same way.
+    guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs, 'impersonations', impersonations);
+      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -17176,6 +17371,21 @@ AS $function$
   $function$;
 comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current environment; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.update_anonymous_user_settings(project_id text, changes jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The one setter of settings (validated, merged key by key, audited as project.settings).
+    perform api.update_project_settings(project_id, pg_catalog.jsonb_build_object('anonymous_users', changes));
+    return api.anonymous_user_settings(project_id);
+  end
+  $function$;
+comment on function api.update_anonymous_user_settings(text,jsonb) is 'Changes some of settings.anonymous_users (a key given null returns to its default) through api.update_project_settings (AS400 with the reason; audited) and returns them with defaults.';
+grant execute on function api.update_anonymous_user_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.update_billing_settings(project_id text, changes jsonb)
@@ -17557,6 +17767,11 @@ AS $function$
       changes := pg_catalog.jsonb_set(changes, '{sign_up}',
         coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
     end if;
+    -- anonymous_users merges key by key as sign_up does.
+    if pg_catalog.jsonb_typeof(changes -> 'anonymous_users') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{anonymous_users}',
+        coalesce(merged -> 'anonymous_users', '{}') || (changes -> 'anonymous_users'));
+    end if;
     -- bot_protection merges too: a change without a secret keeps the sealed one (write-only on every surface).
     if changes ? 'bot_protection' then
       changes := pg_catalog.jsonb_set(changes, '{bot_protection}', coalesce(
@@ -17586,7 +17801,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -18012,7 +18227,7 @@ AS $function$
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
       'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
-      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
+      'project_id', u.project_id, 'is_anonymous', nullif(u.is_anonymous, false))) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
       || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
               then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
@@ -18536,6 +18751,58 @@ AS $function$
   $function$;
 comment on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) is 'Makes a sealed service provider key pair the connection''s current one (the current one, if any, becomes the previous; the caller refuses a rotation while a previous one is kept). AS400 a bad id, certificate or seal.';
 grant execute on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.anonymous_users_settings(settings jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The defaults stand for every key not stored (api.update_project_settings stores only what was set).
+    select pg_catalog.jsonb_build_object(
+      'enabled', coalesce(settings -> 'anonymous_users' -> 'enabled' = 'true'::jsonb, false),
+      'sweep_after_days', coalesce((settings -> 'anonymous_users' ->> 'sweep_after_days')::integer, 30),
+      'hourly_limit', coalesce((settings -> 'anonymous_users' ->> 'hourly_limit')::integer, 1000))
+  $function$;
+comment on function astapa.anonymous_users_settings(jsonb) is 'settings.anonymous_users with its defaults: {enabled (false), sweep_after_days (30: a guest with no refresh for that long is erased), hourly_limit (1000 new guests per project per hour)}.';
+grant execute on function astapa.anonymous_users_settings(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.anonymous_users_settings_problem(value jsonb)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    key text;
+    bounds jsonb := '{"sweep_after_days": [1, 365], "hourly_limit": [1, 100000]}';
+  begin
+    if pg_catalog.jsonb_typeof(value) <> 'object'
+       or exists (select from pg_catalog.jsonb_object_keys(value) as k
+                  where k not in ('enabled', 'sweep_after_days', 'hourly_limit')) then
+      return 'anonymous_users takes enabled, sweep_after_days and hourly_limit only.';
+    end if;
+    -- A key given null returns to its default (api.update_project_settings merges anonymous_users key by key).
+    if coalesce(value -> 'enabled', 'null') <> 'null'::jsonb
+       and pg_catalog.jsonb_typeof(value -> 'enabled') <> 'boolean' then
+      return 'anonymous_users.enabled must be true or false.';
+    end if;
+    for key in select pg_catalog.jsonb_object_keys(bounds) loop
+      continue when coalesce(value -> key, 'null') = 'null'::jsonb;
+      if pg_catalog.jsonb_typeof(value -> key) <> 'number'
+         or (value ->> key)::numeric <> pg_catalog.trunc((value ->> key)::numeric)
+         or (value ->> key)::numeric not between (bounds -> key ->> 0)::numeric and (bounds -> key ->> 1)::numeric then
+        return pg_catalog.format('anonymous_users.%s must be a whole number from %s to %s.', key,
+          bounds -> key ->> 0, bounds -> key ->> 1);
+      end if;
+    end loop;
+    return null;
+  end
+  $function$;
+comment on function astapa.anonymous_users_settings_problem(jsonb) is 'Why a value is refused for settings.anonymous_users ({enabled: boolean, sweep_after_days: 1–365, hourly_limit: 1–100000}, any of them, null for the default), or null.';
+grant execute on function astapa.anonymous_users_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apple_provider_problem(entry jsonb)
@@ -19722,19 +19989,19 @@ AS $function$
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;
     if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
-       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 7
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 8
        or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
                   where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"',
-                                  '"passkey_sign_up"', '"resend"'))
+                                  '"passkey_sign_up"', '"resend"', '"anonymous"'))
        or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
           <> pg_catalog.jsonb_array_length(value -> 'on')) then
       return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code, phone, '
-        || 'passkey_sign_up and resend, each once.';
+        || 'passkey_sign_up, resend and anonymous, each once.';
     end if;
     return null;
   end
   $function$;
-comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend]}, any of them) is refused, or null.';
+comment on function astapa.bot_protection_problem(jsonb) is 'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend|anonymous]}, any of them) is refused, or null.';
 grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -20864,7 +21131,8 @@ AS $function$
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
         'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
-        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at)));
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at,
+        'is_anonymous', new.is_anonymous)));
     return null;
   end
   $function$;
@@ -20890,7 +21158,8 @@ AS $function$
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
         'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
-        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at),
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at,
+        'is_anonymous', new.is_anonymous),
       'previous', (select pg_catalog.jsonb_object_agg(key, value)
                    from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
                      'email', old.email, 'email_verified', old.email_verified,
@@ -20899,7 +21168,8 @@ AS $function$
                      'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale,
                      'nickname', old.nickname, 'middle_name', old.middle_name,
                      'preferred_username', old.preferred_username, 'website', old.website,
-                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender)) as was
+                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender,
+                     'is_anonymous', old.is_anonymous)) as was
                    where was.value is distinct from pg_catalog.jsonb_build_object(
                      'email', new.email, 'email_verified', new.email_verified,
                      'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
@@ -20907,11 +21177,12 @@ AS $function$
                      'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale,
                      'nickname', new.nickname, 'middle_name', new.middle_name,
                      'preferred_username', new.preferred_username, 'website', new.website,
-                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender) -> was.key)));
+                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender,
+                     'is_anonymous', new.is_anonymous) -> was.key)));
     return null;
   end
   $function$;
-comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender) is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
+comment on function astapa.emit_user_updated() is 'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender) or is_anonymous (a guest who signed up) is a user.updated event (the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
 grant execute on function astapa.emit_user_updated() to astapa_app;
 
 -- owner: astapa_owner
@@ -21781,7 +22052,7 @@ comment on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,te
 grant execute on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb)
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb, is_anonymous boolean DEFAULT false)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -21796,8 +22067,8 @@ AS $function$
       begin
         if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-          values (project_id, email, email_verified, password_hash, environment)
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous)
+          values (project_id, email, email_verified, password_hash, environment, is_anonymous)
           returning id into new_id;
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
@@ -21823,8 +22094,8 @@ AS $function$
     end loop;
   end
   $function$;
-comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
-grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb) to astapa_app;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users); is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
@@ -25382,6 +25653,9 @@ AS $function$
     when 'bot_protection' then
       -- A challenge on the hosted login's forms (db/api/bot_protection.sql).
       return astapa.bot_protection_problem(value);
+    when 'anonymous_users' then
+      -- Guests (db/api/anonymous_users.sql).
+      return astapa.anonymous_users_settings_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -25475,7 +25749,8 @@ AS $function$
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
            u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname,
-           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at
+           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at,
+           u.is_anonymous
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -25497,6 +25772,8 @@ AS $function$
       'phone_number', candidate.phone_number,
       'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
       'project_id', candidate.project_id,
+      -- Only a guest's tokens say so (Supabase's claim name), so a signed-up user's stay exactly as documented.
+      'is_anonymous', nullif(candidate.is_anonymous, false),
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(candidate.environment, 'production'),
       -- The OIDC profile claims (astapa.profile_claims's object, inlined: read in this same statement, no call of
@@ -25510,7 +25787,7 @@ AS $function$
         'updated_at', pg_catalog.floor(extract(epoch from candidate.profile_updated_at))::bigint)), '{}'));
   end
   $function$;
-comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
+comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (sub, email, phone_number, their *_verified, project_id; is_anonymous when a guest; environment when sandbox; null when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project is in now.';
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -25918,6 +26195,53 @@ comment on function astapa.subscription_json(astapa.subscriptions) is 'A subscri
 grant execute on function astapa.subscription_json(astapa.subscriptions) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sweep_abandoned_guests()
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    guest record;
+    swept integer := 0;
+  begin
+    if pg_catalog.current_setting('astapa.sweep_grants', true) is distinct from 'on' then
+      raise exception using errcode = 'AS403', message = 'Guests are swept by api.sweep_grants only.';
+    end if;
+    -- Guests older than their project's sweep_after_days (30 for a project whose row is not visible here: one
+    -- that never set anonymous_users) with no refresh token issued since, erased as a deletion is (user.deleted,
+    -- audited by the sweeper), acting for the project the while. A guest with a subscription (a trial too) or a
+    -- checkout is kept: money and plans are never lost to a sweep; the app deletes such a guest itself. Those kept
+    -- are passed over (the cursor reads on), so they never hold back the 1000 a run erases.
+    for guest in
+      select due.project_id, due.id from (
+        select u.project_id, u.id, u.created_at,
+               pg_catalog.now() - pg_catalog.make_interval(days =>
+                 (astapa.anonymous_users_settings(p.settings) ->> 'sweep_after_days')::integer) as cutoff
+        from astapa.users u left join astapa.projects p on p.id = u.project_id
+        where u.is_anonymous and u.deleted_at is null) as due
+      where due.created_at < due.cutoff
+        and not exists (select from astapa.refresh_tokens r
+                        where r.project_id = due.project_id and r.user_id = due.id and r.revoked_at is null
+                          and r.created_at >= due.cutoff)
+      order by due.created_at
+    loop
+      exit when swept >= 1000;
+      perform pg_catalog.set_config('astapa.project_id', guest.project_id, true);
+      if not exists (select from astapa.subscriptions s
+                         where s.project_id = guest.project_id and s.user_id = guest.id)
+         and not exists (select from astapa.checkouts k where k.project_id = guest.project_id and k.user_id = guest.id)
+         and astapa.erase_user(guest.id, 'sweeper') then
+        swept := swept + 1;
+      end if;
+      perform pg_catalog.set_config('astapa.project_id', '', true);
+    end loop;
+    return swept;
+  end
+  $function$;
+comment on function astapa.sweep_abandoned_guests() is 'Erases (astapa.erase_user, by sweeper) up to 1000 guests older than their project''s settings.anonymous_users.sweep_after_days with no refresh token issued since, and no subscription nor checkout; returns how many. Only inside api.sweep_grants (its owner-only policies show every project''s guests); AS403 elsewhere.';
+grant execute on function astapa.sweep_abandoned_guests() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.tax_settings_json(project_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -26147,11 +26471,12 @@ AS $function$
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
       'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
       'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
-      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at)
+      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at,
+      'is_anonymous', u.is_anonymous)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, both only for a guest, is_anonymous; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -22,7 +22,8 @@ export type KeptAppleToken = { clientId: string; tokenSealed: string };
 /**
  * The user behind a provider identity: found, linked by verified email, or created (keeping Apple's token). A
  * new user or a first link takes the provider's profile into the fields still empty (api.fill_profile), in the
- * same transaction.
+ * same transaction. `guestSub`: a guest signing up with Google or GitHub, whose row a new identity and address
+ * go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
  */
 export function signInWithIdentity(
   sql: Sql,
@@ -30,6 +31,7 @@ export function signInWithIdentity(
   identity: ProviderIdentity,
   invitation?: string,
   kept?: KeptAppleToken,
+  guestSub?: string,
 ) {
   return asApp(
     sql,
@@ -38,6 +40,10 @@ export function signInWithIdentity(
       const [row] = kept
         ? await tx`select api.sign_in_with_apple(${identity.subject}, ${identity.email}, ${identity.emailVerified},
                                                  ${kept.clientId}, ${kept.tokenSealed}) as outcome`
+        : guestSub !== undefined && identity.provider !== "apple"
+        ? await tx`select api.sign_up_guest_with_identity(${guestSub}::bigint, ${identity.provider},
+                                                          ${identity.subject}, ${identity.email},
+                                                          ${identity.emailVerified}) as outcome`
         : await tx`select api.sign_in_with_identity(${identity.provider}, ${identity.subject}, ${identity.email},
                                                     ${identity.emailVerified}) as outcome`;
       const outcome = Outcome.parse(row.outcome);

@@ -23,6 +23,8 @@ export const UserClaims = z.object({
   phone_number: z.string().optional(),
   phone_number_verified: z.boolean().optional(),
   project_id: z.string(),
+  /** Only a guest's (docs/anonymous-users.md): true; absent for everyone else. */
+  is_anonymous: z.literal(true).optional(),
   custom_claims: CustomClaims,
 });
 

@@ -71,16 +71,18 @@ export function getEnvironmentUser(tx: Tx, projectId: string, userId: string): P
   return result(tx`select api.get_environment_user(${projectId}, ${userId}::bigint) as result`, UserSchema);
 }
 
-/** A page of the project's users in its current environment, in id order after `afterId`. */
+/**
+ * A page of the project's users in its current environment, in id order after `afterId`; `isAnonymous`: guests
+ * only (true), no guests (false), everyone (absent).
+ */
 export function listEnvironmentUsers(
   tx: Tx,
   projectId: string,
-  page: { size: number; afterId?: string },
+  page: { size: number; afterId?: string; isAnonymous?: boolean },
 ): Promise<User[]> {
   return result(
-    tx`select api.list_environment_users(${projectId}, ${page.size}, ${
-      page.afterId ?? "0"
-    }::bigint) as result`,
+    tx`select api.list_environment_users(${projectId}, ${page.size}, ${page.afterId ?? "0"}::bigint,
+                                         ${page.isAnonymous ?? null}::boolean) as result`,
     z.array(UserSchema),
   );
 }

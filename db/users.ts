@@ -7,7 +7,7 @@ import { result } from "./result.ts";
 export const UserSchema = z.object({
   /** The JWT `sub`. */
   id: z.string().regex(/^\d+$/),
-  /** Null for a user who signed up by phone. */
+  /** Null for a user who signed up by phone, and for a guest. */
   email: z.string().nullable(),
   email_verified: z.boolean(),
   /** E.164, or null (docs/phone.md). */
@@ -37,6 +37,8 @@ export const UserSchema = z.object({
   /** YYYY-MM-DD, or 0000-MM-DD without the year. */
   birthdate: z.string().nullable().default(null),
   gender: z.string().nullable().default(null),
+  /** A guest (docs/anonymous-users.md): no email, phone nor password until they sign up. */
+  is_anonymous: z.boolean().default(false),
   /** When a profile field last changed (the updated_at claim). */
   profile_updated_at: z.string().nullable().default(null),
 });

@@ -42,6 +42,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "Support staff see the app as a user through a one-time link; every token names them (act).",
   },
   {
+    slug: "anonymous-users",
+    title: "Guests (anonymous users)",
+    summary: "Anonymous sign-ins for a cart or a checkout before an address; limits and the sweep.",
+  },
+  {
     slug: "account",
     title: "The account page",
     summary: "People manage their own email, password, sessions, apps, data and deletion.",

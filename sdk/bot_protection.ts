@@ -14,7 +14,8 @@ export type BotProtectionForm =
   | "email_code"
   | "phone"
   | "passkey_sign_up"
-  | "resend";
+  | "resend"
+  | "anonymous";
 
 export type BotProtection = {
   /** null while it is off (the default). */

@@ -18,6 +18,7 @@ import { scimDirectories } from "./scim_directories.ts";
 import { users } from "./users.ts";
 import { auditLog } from "./audit_log.ts";
 import { signUpSettings } from "./sign_up_settings.ts";
+import { anonymousUserSettings, signInAnonymously, type SignInAnonymouslyOptions } from "./anonymous.ts";
 import { waitlist } from "./waitlist.ts";
 import { webhooks } from "./webhooks.ts";
 import { challengeOf, randomValue } from "./pkce.ts";
@@ -78,6 +79,8 @@ export type AstapaClaims = JWTPayload & {
   sub: string;
   email?: string;
   email_verified?: boolean;
+  /** true on a guest's tokens only (docs/anonymous-users.md); absent once they sign up. */
+  is_anonymous?: true;
   project_id: string;
   client_id: string;
   scope?: string;
@@ -153,6 +156,11 @@ export type LoginOptions = {
   invitation?: string;
   /** The address to sign in as: the form shows it filled in (OIDC login_hint). */
   loginHint?: string;
+  /**
+   * A guest's current ID token (docs/anonymous-users.md): the sign-up page opens (prompt=create) and the account
+   * made keeps the guest's sub. Refresh the guest's tokens first: an expired one goes back as invalid_request.
+   */
+  guestIdToken?: string;
 };
 
 export type LoginRequest = {
@@ -264,6 +272,7 @@ export function createAstapa(options: AstapaOptions) {
       ...(request.organization ? { organization: request.organization } : {}),
       ...(request.invitation ? { invitation: request.invitation } : {}),
       ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+      ...(request.guestIdToken ? { prompt: "create", id_token_hint: request.guestIdToken } : {}),
     }).toString();
     return {
       url: url.toString(),
@@ -485,6 +494,15 @@ export function createAstapa(options: AstapaOptions) {
     scimDirectories: scimDirectories(json, call),
     /** Who may sign up through the hosted login: open, by invitation or closed; domain lists (docs/project-settings.md). */
     signUpSettings: signUpSettings(json),
+    /** Guests (anonymous sign-ins): on or off, how long they are kept, the hourly cap (docs/anonymous-users.md). */
+    anonymousUserSettings: anonymousUserSettings(json),
+    /**
+     * A new guest's tokens with this client's id alone, as `signInAnonymously` (also exported alone, for the
+     * browser): called from a server, every guest counts against that server's address (30 an hour).
+     */
+    signInAnonymously: (
+      request: Omit<SignInAnonymouslyOptions, "baseUrl" | "clientId" | "fetch"> = {},
+    ) => signInAnonymously({ ...request, baseUrl: issuer, clientId: options.clientId, fetch: options.fetch }),
     /** The sign-up waitlist: list, approve (mails the sign-up link), decline (docs/project-settings.md). */
     waitlist: waitlist(json),
 

@@ -73,6 +73,7 @@ export type {
 } from "./sso_connections.ts";
 export type { ScimDirectory, ScimDirectoryWithToken, ScimGroup } from "./scim_directories.ts";
 export type { SignUpSettings } from "./sign_up_settings.ts";
+export type { AnonymousUserSettings, GuestTokens, SignInAnonymouslyOptions } from "./anonymous.ts";
 export type { WaitlistEntry, WaitlistStatus } from "./waitlist.ts";
 export type { Impersonation, PasswordResetSent, SignedOut, User, UserProfile, UserSession } from "./users.ts";
 export type { InitiateLoginParams, InitiateLoginSettings } from "./initiate_login.ts";
@@ -87,6 +88,7 @@ export type {
 } from "./webhooks.ts";
 export { WEBHOOK_EVENT_TYPES } from "./webhooks.ts";
 export { AstapaAuthError, AstapaError } from "./errors.ts";
+export { signInAnonymously } from "./anonymous.ts";
 export { BACKCHANNEL_LOGOUT_EVENT, type LogoutClaims, verifyLogoutToken } from "./logout_tokens.ts";
 export {
   ACR_MFA,

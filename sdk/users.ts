@@ -51,6 +51,8 @@ export type User = UserProfile & {
   mfa_enrolled: boolean;
   /** When a profile field last changed (the updated_at claim); null when never set. */
   profile_updated_at: string | null;
+  /** A guest (docs/anonymous-users.md): no email, phone nor password until they sign up. */
+  is_anonymous: boolean;
 };
 
 /** One hosted-login session (never its token). */
@@ -104,10 +106,14 @@ export function users(json: Json, call: Call) {
   return {
     /** The user, by sub (404 when not in the project's current environment). */
     get: (sub: string) => json<User>(one(sub)),
-    /** A page of users in sub order (`query`: a sub, `@domain`, or a prefix of the email or name). */
-    list: (page: { query?: string; limit?: number; after?: string } = {}) => {
+    /**
+     * A page of users in sub order (`query`: a sub, `@domain`, or a prefix of the email or name; `isAnonymous`:
+     * guests only, or none, in a list without `query`).
+     */
+    list: (page: { query?: string; limit?: number; after?: string; isAnonymous?: boolean } = {}) => {
       const search = new URLSearchParams();
       if (page.query !== undefined) search.set("q", page.query);
+      if (page.isAnonymous !== undefined) search.set("is_anonymous", String(page.isAnonymous));
       if (page.limit !== undefined) search.set("limit", String(page.limit));
       if (page.after !== undefined) search.set("after", page.after);
       return json<{ users: User[]; next_after: string | null }>(`/api/platform/users?${search}`);

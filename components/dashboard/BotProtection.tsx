@@ -16,6 +16,7 @@ const FORMS = [
   { value: "phone", label: "Sending a phone code (WhatsApp or SMS)" },
   { value: "passkey_sign_up", label: "Passkey sign-up's emailed code" },
   { value: "resend", label: "Sending the verification link again" },
+  { value: "anonymous", label: "Guest sign-ins (POST /api/platform/anonymous)" },
 ] as const;
 
 export function BotProtection(

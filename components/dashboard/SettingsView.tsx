@@ -8,6 +8,7 @@ import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
 import { WholeNumberField } from "./WholeNumberField.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { SignUpSettings } from "./SignUpSettings.tsx";
+import { GuestSettings } from "./GuestSettings.tsx";
 import { BotProtection } from "./BotProtection.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import { LogoutSettings } from "./LogoutSettings.tsx";
@@ -148,6 +149,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       </section>
       <SignInMethods data={data} base={base} canEdit={canEdit} />
       <SignUpSettings data={data} base={base} canEdit={canEdit} />
+      <GuestSettings data={data} base={base} canEdit={canEdit} />
       <BotProtection data={data} base={base} canEdit={canEdit} />
       <MfaPolicy data={data} base={base} canEdit={canEdit} />
       <MailSettings data={data} base={base} canEdit={canEdit} />

@@ -45,7 +45,7 @@ export function UserView({ data }: { data: UserViewData }) {
       ]}
       project={{ id: project.project_id, section: "users" }}
     >
-      <h1>{user.email ?? user.phone_number ?? user.id}</h1>
+      <h1>{user.email ?? user.phone_number ?? (user.is_anonymous ? `Guest ${user.id}` : user.id)}</h1>
       <Notice notice={data.notice} error={data.error} />
       <section class="card" aria-labelledby="user-heading">
         <h2 id="user-heading">Account</h2>
@@ -58,6 +58,16 @@ export function UserView({ data }: { data: UserViewData }) {
           <dd>
             <ModeBadge mode={user.environment} />
           </dd>
+          {user.is_anonymous && (
+            <>
+              <dt>Guest</dt>
+              <dd>
+                Signed in anonymously: no email, phone nor password yet (docs/anonymous-users.md). Deleted
+                after the project's days without a token refresh, unless they have a subscription or a
+                checkout.
+              </dd>
+            </>
+          )}
           <dt>Email</dt>
           <dd>{user.email === null ? "none" : user.email_verified ? "verified" : "not verified"}</dd>
           <dt>Phone</dt>

@@ -28,14 +28,14 @@ create or replace function astapa.bot_protection_problem(value jsonb) returns te
       return 'bot_protection.secret_key_sealed must be sealed by the server (base64url).';
     end if;
     if value ? 'on' and (pg_catalog.jsonb_typeof(value -> 'on') <> 'array'
-       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 7
+       or pg_catalog.jsonb_array_length(value -> 'on') not between 1 and 8
        or exists (select from pg_catalog.jsonb_array_elements(value -> 'on') as f
                   where f not in ('"sign_up"', '"sign_in"', '"forgot"', '"email_code"', '"phone"',
-                                  '"passkey_sign_up"', '"resend"'))
+                                  '"passkey_sign_up"', '"resend"', '"anonymous"'))
        or (select count(distinct f) from pg_catalog.jsonb_array_elements(value -> 'on') as f)
           <> pg_catalog.jsonb_array_length(value -> 'on')) then
       return 'bot_protection.on must list one or more of sign_up, sign_in, forgot, email_code, phone, '
-        || 'passkey_sign_up and resend, each once.';
+        || 'passkey_sign_up, resend and anonymous, each once.';
     end if;
     return null;
   end
@@ -43,7 +43,7 @@ create or replace function astapa.bot_protection_problem(value jsonb) returns te
 
 comment on function astapa.bot_protection_problem(jsonb) is
   'A readable reason a settings.bot_protection change ({provider: turnstile|hcaptcha, site_key, '
-  'secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend]}, any of them) is '
+  'secret_key_sealed, on: [sign_up|sign_in|forgot|email_code|phone|passkey_sign_up|resend|anonymous]}, any of them) is '
   'refused, or null.';
 
 grant execute on function astapa.bot_protection_problem(jsonb) to astapa_app;

@@ -795,6 +795,9 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     when 'bot_protection' then
       -- A challenge on the hosted login's forms (db/api/bot_protection.sql).
       return astapa.bot_protection_problem(value);
+    when 'anonymous_users' then
+      -- Guests (db/api/anonymous_users.sql).
+      return astapa.anonymous_users_settings_problem(value);
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -872,6 +875,11 @@ create or replace function api.update_project_settings(project_id text, changes 
       changes := pg_catalog.jsonb_set(changes, '{sign_up}',
         coalesce(merged -> 'sign_up', '{}') || (changes -> 'sign_up'));
     end if;
+    -- anonymous_users merges key by key as sign_up does.
+    if pg_catalog.jsonb_typeof(changes -> 'anonymous_users') = 'object' then
+      changes := pg_catalog.jsonb_set(changes, '{anonymous_users}',
+        coalesce(merged -> 'anonymous_users', '{}') || (changes -> 'anonymous_users'));
+    end if;
     -- bot_protection merges too: a change without a secret keeps the sealed one (write-only on every surface).
     if changes ? 'bot_protection' then
       changes := pg_catalog.jsonb_set(changes, '{bot_protection}', coalesce(
@@ -906,9 +914,9 @@ comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
-  'billing_renewal_notice_days, billing_trial_reminder_days and bot_protection, each validated (AS400 with the '
-  'reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, '
-  'sign_up and bot_protection merge key by key (null in one: back to its default). '
+  'billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated '
+  '(AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, '
+  'branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). '
   'Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;

@@ -138,7 +138,8 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
   begin
     select u.id, u.project_id, u.email, u.email_verified, u.phone_number, u.phone_number_verified, u.disabled,
            u.environment, p.mode, u.name, u.given_name, u.family_name, u.picture, u.locale, u.nickname,
-           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at
+           u.middle_name, u.preferred_username, u.website, u.zoneinfo, u.birthdate, u.gender, u.profile_updated_at,
+           u.is_anonymous
       into candidate
     from astapa.users u join astapa.projects p on p.id = u.project_id
     where u.project_id = (select astapa.current_project_id()) and u.id = user_id and u.deleted_at is null;
@@ -160,6 +161,8 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
       'phone_number', candidate.phone_number,
       'phone_number_verified', case when candidate.phone_number is not null then candidate.phone_number_verified end,
       'project_id', candidate.project_id,
+      -- Only a guest's tokens say so (Supabase's claim name), so a signed-up user's stay exactly as documented.
+      'is_anonymous', nullif(candidate.is_anonymous, false),
       -- Only sandbox tokens say where they come from, so production tokens stay exactly as documented.
       'environment', nullif(candidate.environment, 'production'),
       -- The OIDC profile claims (astapa.profile_claims's object, inlined: read in this same statement, no call of
@@ -175,7 +178,8 @@ create or replace function astapa.sign_in_user_claims(user_id bigint) returns js
   $$;
 
 comment on function astapa.sign_in_user_claims(bigint) is
-  'The standard claims (sub, email, phone_number, their *_verified, project_id; environment when sandbox; null '
+  'The standard claims (sub, email, phone_number, their *_verified, project_id; is_anonymous when a guest; '
+  'environment when sandbox; null '
   'when absent; profile: the OIDC profile claims the user has, or null) of the current project''s user, read '
   'once; raises AS4G0 unless they exist (not deleted), are enabled, and belong to the environment the project '
   'is in now.';
@@ -494,7 +498,7 @@ create or replace function api.user_info(user_id bigint, client_id text, scope t
       'sub', u.id::text, 'email', u.email, 'email_verified', case when u.email is not null then u.email_verified end,
       'phone_number', u.phone_number,
       'phone_number_verified', case when u.phone_number is not null then u.phone_number_verified end,
-      'project_id', u.project_id)) || pg_catalog.jsonb_build_object(
+      'project_id', u.project_id, 'is_anonymous', nullif(u.is_anonymous, false))) || pg_catalog.jsonb_build_object(
       'custom_claims', api.token_claims(u.project_id, u.id))
       || case when 'profile' = any (pg_catalog.string_to_array(user_info.scope, ' '))
               then coalesce(astapa.profile_claims(u.name, u.given_name, u.family_name, u.picture, u.locale,
@@ -610,6 +614,7 @@ create or replace function api.sweep_grants() returns jsonb
     impersonations integer;
     abandoned record;
     sign_ups integer := 0;
+    guests integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -664,10 +669,12 @@ create or replace function api.sweep_grants() returns jsonb
       end if;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
+    -- Guests who never came back (docs/anonymous-users.md), erased the same way.
+    guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs, 'impersonations', impersonations);
+      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests);
   end
   $$;
 
@@ -676,7 +683,8 @@ comment on function api.sweep_grants() is
   'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
   'proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
-  '(astapa.has_way_in, nor a stored passkey or identity). '
+  '(astapa.has_way_in, nor a stored passkey or identity), and guests who never came back '
+  '(astapa.sweep_abandoned_guests). '
   'Security definer because the app role may not delete grants at all; it runs only with no project '
   'set and sees other projects through owner-only policies switched on for its own duration.';
 

@@ -351,6 +351,7 @@ create or replace function api.export_users(project_id text, after_id bigint def
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
         'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'is_anonymous', case when u.is_anonymous then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
         'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
         'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo, 'birthdate', u.birthdate, 'gender', u.gender,
@@ -374,7 +375,8 @@ create or replace function api.export_users(project_id text, after_id bigint def
 
 comment on function api.export_users(text, bigint, integer, boolean) is
   'One keyset page (ids after after_id, at most 1000) of the project''s users in its current environment, in '
-  'the shape api.import_users reads, password hashes only when asked; the first page audits the export '
+  'the shape api.import_users reads (a guest says is_anonymous: true; with no address, the import refuses it), '
+  'password hashes only when asked; the first page audits the export '
   '(user.export). Security definer because the app role cannot select password hashes; refuses any project '
   'but the one the transaction acts for, and machine or self-registered clients.';
 

@@ -100,15 +100,16 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
       'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
       'preferred_username', u.preferred_username, 'website', u.website, 'zoneinfo', u.zoneinfo,
-      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at)
+      'birthdate', u.birthdate, 'gender', u.gender, 'profile_updated_at', u.profile_updated_at,
+      'is_anonymous', u.is_anonymous)
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $$;
 
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
-  'second factor, astapa.second_factor_kinds; email or phone_number may be null, not both; the profile fields, '
-  'null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
+  'second factor, astapa.second_factor_kinds; email or phone_number may be null, both only for a guest, '
+  'is_anonymous; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 
@@ -132,7 +133,8 @@ create or replace function astapa.insert_user(project_id text, environment text,
                                               email_verified boolean, password_hash text,
                                               external_id text default null,
                                               created_at timestamptz default null,
-                                              profile jsonb default null) returns bigint
+                                              profile jsonb default null,
+                                              is_anonymous boolean default false) returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -147,8 +149,8 @@ create or replace function astapa.insert_user(project_id text, environment text,
       begin
         if external_id is null and created_at is null and profile is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment)
-          values (project_id, email, email_verified, password_hash, environment)
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous)
+          values (project_id, email, email_verified, password_hash, environment, is_anonymous)
           returning id into new_id;
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
@@ -175,12 +177,13 @@ create or replace function astapa.insert_user(project_id text, environment text,
   end
   $$;
 
-comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) is
+comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean) is
   'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an '
   'existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. '
-  'external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users).';
+  'external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users); '
+  'is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously).';
 
-grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb) to astapa_app;
+grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean) to astapa_app;
 
 create or replace function api.create_user(project_id text, email text, password_hash text default null,
                                 email_verified boolean default false) returns jsonb
@@ -721,7 +724,8 @@ comment on function api.get_environment_user(text, bigint) is
 
 grant execute on function api.get_environment_user(text, bigint) to astapa_app;
 
-create or replace function api.list_environment_users(project_id text, page_size integer default 50, after_id bigint default 0)
+create or replace function api.list_environment_users(project_id text, page_size integer default 50, after_id bigint default 0,
+  is_anonymous boolean default null)
   returns jsonb
   language plpgsql
   stable
@@ -739,15 +743,16 @@ create or replace function api.list_environment_users(project_id text, page_size
             where u.project_id = list_environment_users.project_id and u.environment = current_mode
               and u.id > coalesce(after_id, 0) and u.deleted_at is null
               and (u.awaiting_passkey_since is null or u.last_sign_in_at is not null)
+              and (list_environment_users.is_anonymous is null or u.is_anonymous = list_environment_users.is_anonymous)
             order by u.id limit page_size) as page), '[]');
   end
   $$;
 
-comment on function api.list_environment_users(text, integer, bigint) is
-  'A page of the project''s users in its current environment, in id order after after_id. AS400 page size '
-  'outside 1–1000; AS404 unknown project.';
+comment on function api.list_environment_users(text, integer, bigint, boolean) is
+  'A page of the project''s users in its current environment, in id order after after_id; is_anonymous true: '
+  'guests only, false: no guests, null: everyone. AS400 page size outside 1–1000; AS404 unknown project.';
 
-grant execute on function api.list_environment_users(text, integer, bigint) to astapa_app;
+grant execute on function api.list_environment_users(text, integer, bigint, boolean) to astapa_app;
 
 create or replace function api.search_environment_users(project_id text, query text, page_size integer default 50,
   after_id bigint default 0)

@@ -55,7 +55,8 @@ create or replace function astapa.emit_user_created() returns trigger
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
         'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
-        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at)));
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at,
+        'is_anonymous', new.is_anonymous)));
     return null;
   end
   $$;
@@ -85,7 +86,8 @@ create or replace function astapa.emit_user_updated() returns trigger
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
         'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
-        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at),
+        'birthdate', new.birthdate, 'gender', new.gender, 'profile_updated_at', new.profile_updated_at,
+        'is_anonymous', new.is_anonymous),
       'previous', (select pg_catalog.jsonb_object_agg(key, value)
                    from pg_catalog.jsonb_each(pg_catalog.jsonb_build_object(
                      'email', old.email, 'email_verified', old.email_verified,
@@ -94,7 +96,8 @@ create or replace function astapa.emit_user_updated() returns trigger
                      'family_name', old.family_name, 'picture', old.picture, 'locale', old.locale,
                      'nickname', old.nickname, 'middle_name', old.middle_name,
                      'preferred_username', old.preferred_username, 'website', old.website,
-                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender)) as was
+                     'zoneinfo', old.zoneinfo, 'birthdate', old.birthdate, 'gender', old.gender,
+                     'is_anonymous', old.is_anonymous)) as was
                    where was.value is distinct from pg_catalog.jsonb_build_object(
                      'email', new.email, 'email_verified', new.email_verified,
                      'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
@@ -102,7 +105,8 @@ create or replace function astapa.emit_user_updated() returns trigger
                      'family_name', new.family_name, 'picture', new.picture, 'locale', new.locale,
                      'nickname', new.nickname, 'middle_name', new.middle_name,
                      'preferred_username', new.preferred_username, 'website', new.website,
-                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender) -> was.key)));
+                     'zoneinfo', new.zoneinfo, 'birthdate', new.birthdate, 'gender', new.gender,
+                     'is_anonymous', new.is_anonymous) -> was.key)));
     return null;
   end
   $$;
@@ -110,7 +114,7 @@ create or replace function astapa.emit_user_updated() returns trigger
 comment on function astapa.emit_user_updated() is
   'Trigger: a change of a user''s email, phone number, their verification, disabled or a profile field (name, '
   'given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, '
-  'birthdate, gender) is a user.updated event '
+  'birthdate, gender) or is_anonymous (a guest who signed up) is a user.updated event '
   '(the user, and previous: the old value of each changed field). Not for an erasure (user.deleted says it).';
 
 grant execute on function astapa.emit_user_updated() to astapa_app;
@@ -118,16 +122,16 @@ grant execute on function astapa.emit_user_updated() to astapa_app;
 create or replace trigger users_emit_user_updated
   after update of email, email_verified, phone_number, phone_number_verified, disabled,
                   name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website,
-                  zoneinfo, birthdate, gender on astapa.users
+                  zoneinfo, birthdate, gender, is_anonymous on astapa.users
   for each row
   when (new.deleted_at is null
         and (old.email, old.email_verified, old.phone_number, old.phone_number_verified, old.disabled,
              old.name, old.given_name, old.family_name, old.picture, old.locale, old.nickname, old.middle_name,
-             old.preferred_username, old.website, old.zoneinfo, old.birthdate, old.gender)
+             old.preferred_username, old.website, old.zoneinfo, old.birthdate, old.gender, old.is_anonymous)
             is distinct from (new.email, new.email_verified, new.phone_number, new.phone_number_verified, new.disabled,
                               new.name, new.given_name, new.family_name, new.picture, new.locale, new.nickname,
                               new.middle_name, new.preferred_username, new.website, new.zoneinfo, new.birthdate,
-                              new.gender))
+                              new.gender, new.is_anonymous))
   execute function astapa.emit_user_updated();
 
 create or replace function astapa.webhook_event_types() returns text[]

@@ -44,7 +44,7 @@ export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
       out.result(
         users,
         users.map((u) =>
-          `${u.id.padStart(6)}  ${u.environment.padEnd(10)}  ${u.email}${u.disabled ? "  (disabled)" : ""}`
+          `${u.id.padStart(6)}  ${u.environment.padEnd(10)}  ${reached(u)}${u.disabled ? "  (disabled)" : ""}`
         )
           .join("\n") || "No users.",
       );
@@ -81,7 +81,7 @@ export async function userCommand(sql: Sql, args: ParsedArgs, out: Output): Prom
         (tx) => disableUser(tx, project, sub, action === "disable"),
         CLI,
       );
-      out.result(user, `${user.email ?? user.phone_number} is ${user.disabled ? "disabled" : "enabled"}.`);
+      out.result(user, `${reached(user)} is ${user.disabled ? "disabled" : "enabled"}.`);
       return 0;
     }
     case "sign-out": {
@@ -123,10 +123,18 @@ function parseClaims(text: string): ClaimsPatch {
   return parsed as ClaimsPatch;
 }
 
+/** How the user is reached: their email, else their phone number, else "guest" (docs/anonymous-users.md). */
+function reached(user: User): string {
+  return user.email ?? user.phone_number ?? (user.is_anonymous ? "guest" : "none");
+}
+
 function describe(user: User, claims: unknown): string {
   return table([
     ["sub", user.id],
-    ["email", `${user.email}${user.email_verified ? " (verified)" : ""}`],
+    [
+      "email",
+      user.email === null ? reached(user) : `${user.email}${user.email_verified ? " (verified)" : ""}`,
+    ],
     ["environment", user.environment],
     ["disabled", String(user.disabled)],
     ["created_at", user.created_at],

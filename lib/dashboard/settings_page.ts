@@ -28,6 +28,7 @@ export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
   dpop_saved: "DPoP policy saved: the next token request of every client follows it.",
   sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
   sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
+  guests_saved: "Guests saved: the next anonymous sign-in follows them.",
   bot_protection_saved: "Bot protection saved (the secret key is sealed and not shown again).",
   mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
   social_saved: "Social sign-in saved.",

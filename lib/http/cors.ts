@@ -14,6 +14,7 @@ export const CORS_PATHS = [
   "/api/platform/register",
   "/api/platform/revoke",
   "/api/platform/userinfo",
+  "/api/platform/anonymous", // a front end makes a guest with its public client id (docs/anonymous-users.md)
 ];
 
 /** Response headers a cross-origin caller may read (also set by the public documents' fast path). */

@@ -82,6 +82,22 @@ export const ERRORS = {
     status: 403,
     message: "This app does not take new accounts for this address.",
   },
+  // The project's bot check (settings.bot_protection) refused an API call's token (POST /api/platform/anonymous).
+  bot_check_failed: {
+    status: 403,
+    message: "The bot check failed. Solve the challenge again.",
+  },
+  // settings.anonymous_users is off (api.sign_in_anonymously, AS4A0): the app must turn it on first.
+  anonymous_sign_ins_disabled: {
+    status: 403,
+    message: "Anonymous sign-ins are off for this project.",
+  },
+  // A guest's sign-up named a user who is no longer a guest (api.sign_up_guest, AS4A1): signed up already
+  // (a second tab, a replayed form) or swept.
+  guest_signed_up: {
+    status: 409,
+    message: "This guest account has signed up already. Sign in instead.",
+  },
   // Enforced enterprise SSO (astapa.assert_sso_not_required, AS4E0): the address's organization signs its people
   // in through its own IdP, so this way in is closed to it; the hosted login offers "Continue with single sign-on"
   // (lib/login/sso/required.tsx). DETAIL carries the address for that page only.
@@ -293,6 +309,8 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
   AS4N4: "sign_up_refused", // … a waitlist that has not approved the address
+  AS4A1: "guest_signed_up", // api.sign_up_guest: the id_token_hint's user is no longer a guest
+  AS4A0: "anonymous_sign_ins_disabled", // api.sign_in_anonymously: settings.anonymous_users.enabled is not true
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened
   AS4E0: "sso_required", // astapa.assert_sso_not_required: the address signs in through its organization's IdP
   AS4E1: "sso_email_taken", // astapa.sso_linked_user: the IdP's new address for a person is another account's

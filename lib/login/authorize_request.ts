@@ -33,6 +33,10 @@ export type AuthorizeRequest = {
   invitation?: string;
   /** RFC 9449 §10: the thumbprint of the DPoP key the code will be redeemed with. */
   dpopJkt?: string;
+  /** A guest's ID token, naming the guest a sign-up keeps (lib/login/guest_hint.ts, docs/anonymous-users.md). */
+  idTokenHint?: string;
+  /** The guest idTokenHint names, once the sign-up page checked it (lib/login/guest_hint.ts's withGuest). */
+  guestSub?: string;
   project: { id: string; name: string; mode: string; settings: Record<string, unknown> };
   /** Set for a dynamically registered client: who it says it is (unverified) and what it wants to reach. */
   thirdParty?: ThirdParty;
@@ -73,6 +77,7 @@ const PARAMS = {
   organization: (r) => r.organization,
   invitation: (r) => r.invitation,
   dpop_jkt: (r) => r.dpopJkt,
+  id_token_hint: (r) => r.idTokenHint,
 } satisfies Record<string, (request: AuthorizeRequest) => string | number | undefined>;
 
 /** The name of a parameter the authorization request accepts. */
@@ -166,10 +171,13 @@ export async function parseAuthorizeRequest(
   if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) {
     throw fail("invalid_request", "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters).");
   }
+  const idTokenHint = get("id_token_hint");
+  if ((idTokenHint?.length ?? 0) > 8192) throw fail("invalid_request", "id_token_hint is too long.");
   const request = {
     organization,
     invitation,
     dpopJkt,
+    idTokenHint,
     clientId,
     redirectUri,
     state: back.state,

@@ -36,6 +36,7 @@ export const BOT_CHECK_FORMS = [
   "phone",
   "passkey_sign_up",
   "resend",
+  "anonymous",
 ] as const;
 export type BotCheckForm = typeof BOT_CHECK_FORMS[number];
 
@@ -153,18 +154,45 @@ export async function resendCheckRefusal(
   return setting?.on.includes("resend") ? await verdictRefusal(c, project, setting, "resend") : null;
 }
 
+/**
+ * The check of a guest's sign-in (POST /api/platform/anonymous), whose body the handler has read: the token
+ * under the provider's field name (`cf-turnstile-response`, `h-captcha-response`) as on the hosted forms. An API
+ * answers with the verdict, not a page: null (go on), "missing", "failed" or "unavailable" (refused as sign-up is).
+ */
+export async function anonymousBotVerdict(
+  c: Ctx,
+  project: Project,
+  params: Record<string, unknown>,
+): Promise<Exclude<Verdict, "passed"> | null> {
+  const setting = botProtectionOf(project);
+  if (!setting?.on.includes("anonymous")) return null;
+  const verdict = await verdictOf(c, project, setting, "anonymous", params);
+  return verdict === "passed" ? null : verdict;
+}
+
+async function verdictOf(
+  c: Ctx,
+  project: Project,
+  setting: BotProtection,
+  form: BotCheckForm,
+  params: Record<string, unknown>,
+): Promise<Verdict> {
+  const posted = params[PROVIDER_PAGE[setting.provider].field];
+  const token = typeof posted === "string" ? posted.trim() : "";
+  const verdict: Verdict = token
+    ? await verifyToken(c.var.deps, project.id, setting, token, clientAddress(c), form)
+    : "missing";
+  countBotCheck(setting.provider, verdict);
+  return verdict;
+}
+
 async function verdictRefusal(
   c: Ctx,
   project: Project,
   setting: BotProtection,
   form: BotCheckForm,
 ): Promise<{ error: MessageKey; status: number } | null> {
-  const posted = formToObject(await readText(c))[PROVIDER_PAGE[setting.provider].field];
-  const token = typeof posted === "string" ? posted.trim() : "";
-  const verdict: Verdict = token
-    ? await verifyToken(c.var.deps, project.id, setting, token, clientAddress(c), form)
-    : "missing";
-  countBotCheck(setting.provider, verdict);
+  const verdict = await verdictOf(c, project, setting, form, formToObject(await readText(c)));
   if (verdict === "passed") return null;
   if (verdict === "missing") return { error: "botCheckMissing", status: 400 };
   if (verdict === "failed") return { error: "botCheckFailed", status: 403 };

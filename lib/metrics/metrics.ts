@@ -135,7 +135,8 @@ export function countTokenIssued(
     | "client_credentials"
     | "device_code"
     | "token_exchange"
-    | "jwt_bearer",
+    | "jwt_bearer"
+    | "anonymous",
   environment: "sandbox" | "live" | "none",
 ): void {
   live?.tokensIssued.inc({ grant_type: grantType, environment });

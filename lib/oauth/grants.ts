@@ -233,12 +233,13 @@ const clientCredentials: TokenGrant = async (c, params, proof) => {
 };
 
 /**
- * The tokens of a user grant (also the device_code grant's, lib/oauth/device_grant.ts); the refresh token is
+ * The tokens of a user grant (also the device_code grant's, lib/oauth/device_grant.ts, and a guest's sign-in,
+ * routes/api/platform/anonymous.ts); the refresh token is
  * the secret whose hash the grant stored, behind the lookup id the grant returned.
  */
 export async function userTokens(
   c: Ctx,
-  client: AuthenticatedClient,
+  client: Pick<AuthenticatedClient, "clientId">,
   grant: UserGrant,
   refreshSecret: string,
   proof: DpopProof | null,

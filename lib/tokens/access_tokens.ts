@@ -18,6 +18,8 @@ export type UserGrant = {
   phone_number?: string;
   phone_number_verified?: boolean;
   project_id: string;
+  /** Present, as true, only on a guest's tokens (docs/anonymous-users.md). */
+  is_anonymous?: true;
   /** Present, as "sandbox", only on sandbox users' tokens. */
   environment?: "sandbox";
   /** The OIDC profile claims the user has, only when the grant has the profile scope: for the ID token alone. */
@@ -85,9 +87,10 @@ function authenticationClaims(grant: UserGrant) {
   return { ...(grant.auth_time ? { auth_time: grant.auth_time } : {}), amr, acr: acrFor(amr) };
 }
 
-/** The OIDC standard claims the user has (email, phone), leaving out those they lack. */
+/** The OIDC standard claims the user has (email, phone), leaving out those they lack; a guest has none. */
 function contactClaims(grant: UserGrant) {
   return {
+    ...(grant.is_anonymous ? { is_anonymous: true } : {}),
     ...(grant.email !== undefined ? { email: grant.email, email_verified: grant.email_verified } : {}),
     ...(grant.phone_number !== undefined
       ? { phone_number: grant.phone_number, phone_number_verified: grant.phone_number_verified }

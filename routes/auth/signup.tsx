@@ -32,6 +32,7 @@ import { BotCheck } from "@/components/login/BotCheck.tsx";
 import { Waitlist } from "@/components/login/Waitlist.tsx";
 import { renderPage } from "@/lib/router/page.tsx";
 import { signUpMode } from "@/lib/login/sign_up_mode.ts";
+import { withGuest, withoutGuest } from "@/lib/login/guest_hint.ts";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
@@ -45,7 +46,10 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 export const handler: Handlers<AuthPageData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
-    const request = await authorizeRequest(c, query);
+    const asked = await authorizeRequest(c, query);
+    if (asked instanceof Response) return asked;
+    // A guest's sign-up (docs/anonymous-users.md): a hint that names no guest goes back to the app now.
+    const request = await withGuest(c, asked);
     if (request instanceof Response) return request;
     // Closed, or by invitation outside an invitation's flow: say so rather than show a form that cannot work.
     const refusal = refusalBeforeForm(request);
@@ -63,7 +67,9 @@ export const handler: Handlers<AuthPageData> = {
   async POST(c) {
     const posted = await readAuthForm(c, SignUpForm, "signUpTitle");
     if (!("again" in posted)) return posted;
-    const { form, request, again } = posted;
+    const { form, again } = posted;
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
     // Bot protection first (docs/hosted-login.md#bot-protection): nothing is checked or stored without it.
     const bot = await botCheckRefusal(c, request.project, formOfPage(request.project, "sign_up"));
     if (bot) return again({ error: bot.error }, bot.status);
@@ -84,7 +90,8 @@ export const handler: Handlers<AuthPageData> = {
       userId = await createUser(
         c.var.deps.sql,
         request.project.id,
-        { email, passwordHash: await hashPassword(form.password) },
+        // A guest keeps their row and sub: the address and password go onto it (api.sign_up_guest).
+        { email, passwordHash: await hashPassword(form.password), guestSub: request.guestSub },
         verification,
         request.invitation,
       );
@@ -123,7 +130,11 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       fieldHasFocus={EMAIL_ERRORS.has(data.error!) || refusesPassword(data.error)}
       after={
         <p>
-          {t.haveAccount} <a href={flowHref("/auth/login", data)}>{t.signInInstead}</a>
+          {t.haveAccount}{" "}
+          {/* A guest who has an account signs in to it: the app gets that account's sub (and moves the guest's data). */}
+          <a href={flowHref("/auth/login", { ...data, request: withoutGuest(data.request) })}>
+            {t.signInInstead}
+          </a>
         </p>
       }
     >

@@ -80,6 +80,8 @@ Deno.test("organization steps — the invitation step, the picker and the code k
     organization: "warung",
     invitation: token,
     dpop_jkt: dpopKey.jkt,
+    // Carried as it is; only the sign-up page reads it (a guest's sign-up, docs/anonymous-users.md).
+    id_token_hint: "not-read-by-sign-in",
   };
   /** Every parameter sent is in `location`'s query, as sent (but those `without`). */
   const carries = (location: string, without: AuthorizeParam[] = []) => {

@@ -68,9 +68,18 @@ Deno.test("bot_protection — set whole, merged key by key keeping the secret, n
   assert.ok(!logged.includes(SEALED) && !logged.includes(other), "no sealed secret in the audit log");
 });
 
-Deno.test('bot_protection — on takes all seven forms, the passkey sign-up\'s code and "send the link again" among them', async () => {
+Deno.test("bot_protection — on takes all eight forms, the passkey sign-up's code, \"send the link again\" and a guest's sign-in among them", async () => {
   const p = await seedProject(db.sql);
-  const all = ["sign_up", "sign_in", "forgot", "email_code", "phone", "passkey_sign_up", "resend"];
+  const all = [
+    "sign_up",
+    "sign_in",
+    "forgot",
+    "email_code",
+    "phone",
+    "passkey_sign_up",
+    "resend",
+    "anonymous",
+  ];
   const stored = await settingsUpdate(p.id, { bot_protection: { ...TURNSTILE, on: all } });
   assert.deepEqual(stored.settings.bot_protection, { ...TURNSTILE, on: all });
   const some = await settingsUpdate(p.id, { bot_protection: { on: ["passkey_sign_up", "resend"] } });
@@ -93,7 +102,7 @@ Deno.test("bot_protection — each refusal names the problem and changes nothing
     [{ ...TURNSTILE, secret_key_sealed: "my plain secret" }, /sealed by the server/],
     [
       { ...TURNSTILE, on: [] },
-      /on must list one or more of sign_up, sign_in, forgot, email_code, phone, passkey_sign_up and resend/,
+      /on must list one or more of sign_up, sign_in, forgot, email_code, phone, passkey_sign_up, resend and anonymous/,
     ],
     [{ ...TURNSTILE, on: ["sign_up", "sign_up"] }, /each once/],
     [{ ...TURNSTILE, on: ["checkout"] }, /one or more of/],

@@ -74,6 +74,8 @@ Deno.test("astapa.sign_in_user_claims — the user's standard claims; AS4G0 for 
       phone_number: null,
       phone_number_verified: null,
       project_id: project.id,
+      // Only a guest's say is_anonymous (true); grant_result strips the null (docs/anonymous-users.md).
+      is_anonymous: null,
       environment: "sandbox",
       profile: null,
     },

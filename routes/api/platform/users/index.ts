@@ -28,9 +28,14 @@ const Query = z.object({
     .describe("Search: a sub, `@domain` (every address there), or a prefix of the email or the name claim."),
   limit: z.coerce.number().int().min(1).max(200).default(50).describe("Users a page, 1 to 200 (50)."),
   after: UserIdSchema.optional().describe("The previous page's next_after: users after this sub."),
+  is_anonymous: z.enum(["true", "false"]).transform((v) => v === "true").optional()
+    .describe("true: guests only (docs/anonymous-users.md); false: no guests. Lists only, not with q."),
 }).refine((q) => q.email === undefined || q.phone === undefined, {
   message: "Give email or phone, not both.",
   path: ["email"],
+}).refine((q) => q.q === undefined || q.is_anonymous === undefined, {
+  message: "is_anonymous filters the list; a search (q) finds guests by their sub.",
+  path: ["is_anonymous"],
 });
 
 const UserPage = z.object({
@@ -69,7 +74,7 @@ export const handler: Handlers = {
   async GET(c) {
     const asked = validate(Query, c.req.query());
     if (asked.email !== undefined || asked.phone !== undefined) return await findOne(c, asked);
-    const page = { size: asked.limit, afterId: asked.after };
+    const page = { size: asked.limit, afterId: asked.after, isAnonymous: asked.is_anonymous };
     const users = await asClient(
       c,
       (tx, projectId) =>

@@ -24,6 +24,7 @@ import { discardAppleToken, signInWithIdentity } from "@/db/social.ts";
 import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { withGuest } from "@/lib/login/guest_hint.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 // What the account rules in api.sign_in_with_identity refuse, as the page's message.
@@ -83,7 +84,10 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
     return problemPage(c, new SocialSignInError("socialStale", 400), { lang: flow?.lang ?? pickLang(c) });
   }
   const query = new URLSearchParams(flow.request);
-  const request = await authorizeRequest(c, query);
+  const asked = await authorizeRequest(c, query);
+  if (asked instanceof Response) return asked;
+  // A guest's sign-up (docs/anonymous-users.md): a new identity and address go onto the guest's row.
+  const request = await withGuest(c, asked);
   if (request instanceof Response) return request;
   const shown = {
     lang: flow.lang,
@@ -104,9 +108,14 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
   const kept = await keptAppleToken(c.var.deps, request.project.id, credentials, identity);
   let userId: string;
   try {
-    userId =
-      (await signInWithIdentity(c.var.deps.sql, request.project.id, identity, request.invitation, kept))
-        .user_id;
+    userId = (await signInWithIdentity(
+      c.var.deps.sql,
+      request.project.id,
+      identity,
+      request.invitation,
+      kept,
+      request.guestSub,
+    )).user_id;
   } catch (error) {
     // Apple lists the app for the person until its token is revoked, and shares their email and name only with
     // the first sign-in after that: a sign-in that made no account gives it back.

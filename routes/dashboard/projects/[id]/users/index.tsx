@@ -20,6 +20,8 @@ const Query = z.object({
   email: z.string().trim().max(254).optional(),
   after: UserIdSchema.optional(),
   done: z.string().max(40).optional(),
+  // Guests (docs/anonymous-users.md): only them, or everyone but them; a search finds guests by their sub.
+  guests: z.enum(["only", "none"]).optional(),
 });
 
 // What the page says after an action elsewhere sent the admin back here.
@@ -32,6 +34,7 @@ type UsersData = {
   project: Project;
   users: User[];
   query: string;
+  guests?: "only" | "none";
   next?: string;
   notice?: string;
 };
@@ -42,7 +45,8 @@ export const handler: Handlers<UsersData> = {
     const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
       const project = await getProject(tx, projectId);
       const search = query.q || query.email || "";
-      const page = { size: PAGE_SIZE, afterId: query.after };
+      const isAnonymous = query.guests === undefined ? undefined : query.guests === "only";
+      const page = { size: PAGE_SIZE, afterId: query.after, isAnonymous };
       const users = search
         ? await searchEnvironmentUsers(tx, projectId, search, page)
         : await listEnvironmentUsers(tx, projectId, page);
@@ -52,6 +56,7 @@ export const handler: Handlers<UsersData> = {
         project,
         users,
         query: search,
+        guests: search ? undefined : query.guests,
         next,
         notice: DONE_MESSAGES[query.done ?? ""],
       };
@@ -100,9 +105,15 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
           The start of an email or a name, <code>@example.com</code> for a domain, or a sub (exact).
         </p>
       </form>
+      <p class="muted">
+        Show: {data.guests ? <a href={`${base}/users`}>everyone</a> : "everyone"} ·{" "}
+        {data.guests === "only" ? "guests only" : <a href={`${base}/users?guests=only`}>guests only</a>} ·
+        {" "}
+        {data.guests === "none" ? "without guests" : <a href={`${base}/users?guests=none`}>without guests</a>}
+      </p>
       {data.users.length === 0
         ? (
-          !data.query
+          !data.query && !data.guests
             ? (
               <EmptyState
                 title={`No ${data.project.mode} users yet`}
@@ -118,7 +129,9 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
             )
             : (
               <p class="muted">
-                {/^[^@]+@/.test(data.query)
+                {!data.query
+                  ? `No ${data.project.mode} user ${data.guests === "only" ? "is" : "is not"} a guest.`
+                  : /^[^@]+@/.test(data.query)
                   ? `No ${data.project.mode} user has the email ${data.query}.`
                   : `No ${data.project.mode} user matches ${data.query}.`}
               </p>
@@ -139,7 +152,9 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
               {data.users.map((user) => (
                 <tr key={user.id}>
                   <td data-label="Email">
-                    <a href={`${base}/users/${user.id}`}>{user.email ?? user.phone_number ?? user.id}</a>
+                    <a href={`${base}/users/${user.id}`}>
+                      {user.email ?? user.phone_number ?? (user.is_anonymous ? `Guest ${user.id}` : user.id)}
+                    </a>
                   </td>
                   <td data-label="Name">{displayName(user)}</td>
                   <td data-label="sub">
@@ -149,7 +164,13 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
                     <ModeBadge mode={user.environment} />
                   </td>
                   <td data-label="Status">
-                    {user.disabled ? "disabled" : user.email_verified ? "verified" : "unverified"}
+                    {user.disabled
+                      ? "disabled"
+                      : user.is_anonymous
+                      ? "guest"
+                      : user.email_verified
+                      ? "verified"
+                      : "unverified"}
                   </td>
                 </tr>
               ))}
@@ -161,6 +182,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
           <a
             href={`${base}/users?${new URLSearchParams({
               ...(data.query ? { q: data.query } : {}),
+              ...(data.guests ? { guests: data.guests } : {}),
               after: data.next,
             })}`}
           >
