@@ -58,11 +58,16 @@ export async function signInOrChallenge(
       ${challenge.required}, ${challenge.remembered}, ${challenge.firstFactor}, ${verified},
       ${challenge.stepUpSession ?? null}) as started`;
     if (row.started) {
-      // A SAML sign-in's NameID and SessionIndex wait with the challenge for the session it will start.
-      const saml = method.saml;
+      // An SSO sign-in's IdP handles (SAML NameID and SessionIndex, OpenID Connect sub and sid) wait with the
+      // challenge for the session it will start (api.carry_sso_sign_in).
+      const { saml, oidc } = method;
       if (saml) {
         await tx`select api.hold_saml_sign_in(${challenge.tokenHash}, ${saml.connectionId}, ${saml.nameId},
           ${saml.nameIdFormat}, ${saml.sessionIndex})`;
+      }
+      if (oidc) {
+        await tx`select api.hold_oidc_sign_in(${challenge.tokenHash}, ${oidc.connectionId}, ${oidc.subject},
+          ${oidc.sid})`;
       }
       return true;
     }
@@ -112,7 +117,7 @@ export async function meetChallenge(
     if (row.r.accepted !== true) throw new FactorRefused();
     const met = Met.parse(row.r);
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
-    await tx`select api.carry_saml_sign_in(${tokenHash}, ${session.tokenHash})`;
+    await tx`select api.carry_sso_sign_in(${tokenHash}, ${session.tokenHash})`;
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });
 }
@@ -150,7 +155,7 @@ export async function meetChallengeByPasskey(
     const met = PasskeyMet.parse(row.r);
     if (!met.accepted) return { refused: met.reason };
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
-    await tx`select api.carry_saml_sign_in(${tokenHash}, ${session.tokenHash})`;
+    await tx`select api.carry_sso_sign_in(${tokenHash}, ${session.tokenHash})`;
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });
 }

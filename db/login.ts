@@ -195,7 +195,13 @@ export type NewSession = {
  * `passwordHash`: after a password, the stored hash it was verified against; the session (or challenge) starts
  * only while it is still the enabled user's, else Postgres raises AS4C0 (credentials_changed).
  */
-export type SignInMethod = { amr: string[]; authTime?: Date; passwordHash?: string; saml?: SamlSignIn };
+export type SignInMethod = {
+  amr: string[];
+  authTime?: Date;
+  passwordHash?: string;
+  saml?: SamlSignIn;
+  oidc?: OidcSsoSignIn;
+};
 
 /** A SAML sign-in's connection, NameID (format) and SessionIndex, kept with the session it starts (single logout). */
 export type SamlSignIn = {
@@ -204,6 +210,9 @@ export type SamlSignIn = {
   nameIdFormat: string | null;
   sessionIndex: string | null;
 };
+
+/** An OpenID Connect SSO sign-in's connection, the ID token's sub and sid, kept with the session (back-channel logout). */
+export type OidcSsoSignIn = { connectionId: string; subject: string; sid: string | null };
 
 /**
  * The browser session a code is for: a new one this sign-in starts, or the live one the browser already holds
@@ -235,7 +244,7 @@ export async function writeSignIn(
   userId: string,
   code: CodeRequest | null,
   session: SignInSession,
-  { amr, authTime, passwordHash, saml }: SignInMethod,
+  { amr, authTime, passwordHash, saml, oidc }: SignInMethod,
 ): Promise<void> {
   const fresh = "tokenHash" in session ? session : null;
   // The code names the session it is for; a new one is live here by construction, a reused one is checked.
@@ -249,6 +258,9 @@ export async function writeSignIn(
     if (saml) {
       await tx`select api.record_saml_session(${fresh.tokenHash}, ${saml.connectionId}, ${saml.nameId},
         ${saml.nameIdFormat}, ${saml.sessionIndex})`;
+    }
+    if (oidc) {
+      await tx`select api.record_oidc_session(${fresh.tokenHash}, ${oidc.connectionId}, ${oidc.subject}, ${oidc.sid})`;
     }
     // The browser's previous session ends after the new one starts (which takes the user's row): the one lock
     // order, user before sessions, as a sign-out everywhere and a project's deletion take them. Ended first, it

@@ -82,9 +82,9 @@ export async function meetChallengeByPhone(
       return { refused: { expired: met.expired, attemptsLeft: met.attempts_left, taken: met.taken } };
     }
     await writeSignIn(tx, met.user_id, code, session, { amr: met.amr });
-    // A SAML sign-in held with the challenge goes to the session it starts, as by an app or a passkey (single
-    // logout: without it the IdP's LogoutRequest would not find this session).
-    await tx`select api.carry_saml_sign_in(${challengeHash}, ${session.tokenHash})`;
+    // An SSO sign-in held with the challenge goes to the session it starts, as by an app or a passkey (single and
+    // back-channel logout: without it the IdP's logout would not find this session).
+    await tx`select api.carry_sso_sign_in(${challengeHash}, ${session.tokenHash})`;
     return { userId: met.user_id, amr: met.amr };
   }, { actor: "hosted_login" });
 }

@@ -2586,6 +2586,81 @@ create policy "a project unlinks its own sso identities" on astapa.sso_identitie
 CREATE TRIGGER sso_identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.sso_oidc_challenges (
+  project_id text not null,
+  challenge_hash bytea not null,
+  connection_id text not null,
+  subject text not null,
+  idp_sid text,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_oidc_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
+  constraint sso_oidc_challenges_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_oidc_challenges_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_oidc_challenges_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
+  constraint sso_oidc_challenges_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+);
+alter table astapa.sso_oidc_challenges enable row level security;
+alter table astapa.sso_oidc_challenges force row level security;
+comment on table astapa.sso_oidc_challenges is 'The OpenID Connect SSO sign-in (connection, sub, sid) behind an open second-factor challenge, waiting for the session the met challenge starts (then moved to astapa.sso_oidc_sessions; the SAML counterpart is astapa.sso_saml_challenges). Goes with its challenge.';
+CREATE INDEX sso_oidc_challenges_project_id_connection_id_idx ON astapa.sso_oidc_challenges USING btree (project_id, connection_id);
+grant delete, insert, select on astapa.sso_oidc_challenges to astapa_app;
+create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own oidc challenges" on astapa.sso_oidc_challenges as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.sso_oidc_logout_tokens (
+  project_id text not null,
+  connection_id text not null,
+  jti text not null,
+  expires_at timestamp with time zone not null,
+  constraint sso_oidc_logout_tokens_pkey PRIMARY KEY (project_id, connection_id, jti),
+  constraint sso_oidc_logout_tokens_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_oidc_logout_tokens_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 255 AND jti !~ '[[:cntrl:]]'::text)
+);
+alter table astapa.sso_oidc_logout_tokens enable row level security;
+alter table astapa.sso_oidc_logout_tokens force row level security;
+comment on table astapa.sso_oidc_logout_tokens is 'The jti of every logout token an OpenID Connect connection''s IdP sent that was accepted, kept until the token could no longer be accepted (then pruned), so none is accepted twice (Back-Channel Logout 1.0 §2.6).';
+CREATE INDEX sso_oidc_logout_tokens_project_id_expires_at_idx ON astapa.sso_oidc_logout_tokens USING btree (project_id, expires_at);
+grant delete, insert, select on astapa.sso_oidc_logout_tokens to astapa_app;
+create policy "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
+create table astapa.sso_oidc_sessions (
+  project_id text not null,
+  session_hash bytea not null,
+  connection_id text not null,
+  subject text not null,
+  idp_sid text,
+  created_at timestamp with time zone default now() not null,
+  constraint sso_oidc_sessions_pkey PRIMARY KEY (project_id, session_hash),
+  constraint sso_oidc_sessions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_oidc_sessions_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_oidc_sessions_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
+  constraint sso_oidc_sessions_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+);
+alter table astapa.sso_oidc_sessions enable row level security;
+alter table astapa.sso_oidc_sessions force row level security;
+comment on table astapa.sso_oidc_sessions is 'The OpenID Connect SSO sign-in behind a hosted-login session: the connection, the ID token''s sub and sid (the IdP''s handles, not secrets: a logout token must be signed by the IdP to end anything). The IdP''s back-channel logout token ends the sessions it names (api.end_oidc_sessions). The SAML counterpart is astapa.sso_saml_sessions. Goes with its session and its connection.';
+comment on column astapa.sso_oidc_sessions.session_hash is 'The login session''s token hash (astapa.login_sessions).';
+comment on column astapa.sso_oidc_sessions.idp_sid is 'The ID token''s sid (the IdP''s session), or null when it sent none (a logout token then finds it by sub only).';
+CREATE INDEX sso_oidc_sessions_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, idp_sid);
+CREATE INDEX sso_oidc_sessions_project_id_connection_id_subject_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, subject);
+grant insert, select on astapa.sso_oidc_sessions to astapa_app;
+create policy "a project reads its own oidc sessions" on astapa.sso_oidc_sessions as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.sso_pending_sign_ins (
   project_id text not null,
   token_hash bytea not null,
@@ -4800,6 +4875,32 @@ comment on function api.carry_saml_sign_in(bytea,bytea) is 'Moves the SAML sign-
 grant execute on function api.carry_saml_sign_in(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.carry_sso_sign_in(challenge_hash bytea, session_hash bytea)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    held astapa.sso_oidc_challenges;
+  begin
+    if api.carry_saml_sign_in(carry_sso_sign_in.challenge_hash, carry_sso_sign_in.session_hash) then
+      return true;
+    end if;
+    delete from astapa.sso_oidc_challenges x
+    where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash
+    returning * into held;
+    if held.project_id is null then
+      return false;
+    end if;
+    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid);
+    return true;
+  end
+  $function$;
+comment on function api.carry_sso_sign_in(bytea,bytea) is 'Moves the SSO sign-in held with a met second-factor challenge (SAML: api.carry_saml_sign_in; OpenID Connect: astapa.sso_oidc_challenges) to the session the challenge started, in the transaction that starts it; false when the challenge held none. Every way of meeting a challenge (an app code, a recovery code, a passkey, a phone code) calls it.';
+grant execute on function api.carry_sso_sign_in(bytea,bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.change_organization_plan(project_id text, organization_id text, sub text, plan_key text, seats integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6978,6 +7079,50 @@ comment on function api.end_login_session(bytea) is 'Signs the browser out of th
 grant execute on function api.end_login_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.end_oidc_sessions(connection_id text, jti text, expires_at timestamp with time zone, subject text, idp_sid text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'Back-channel logout acts for one project.';
+    end if;
+    if subject is null and idp_sid is null then
+      raise exception using errcode = 'AS400', message = 'A logout token names a sub, a sid or both.';
+    end if;
+    if jti is null or pg_catalog.length(jti) not between 1 and 255 or jti ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A logout token''s jti must be 1 to 255 characters.';
+    end if;
+    -- Only an enabled OpenID Connect connection of the project hears its IdP (a disabled one is as if none).
+    if not exists (select from astapa.sso_connections c
+                   where c.project_id = project and c.id = end_oidc_sessions.connection_id and c.protocol = 'oidc'
+                     and c.enabled) then
+      raise exception using errcode = 'AS404', message = 'No enabled OpenID Connect connection has this id.';
+    end if;
+    -- Once per jti: pruned as it goes (an expired jti's token is refused as too old anyway).
+    delete from astapa.sso_oidc_logout_tokens t where t.project_id = project and t.expires_at < pg_catalog.now();
+    insert into astapa.sso_oidc_logout_tokens (project_id, connection_id, jti, expires_at)
+    values (project, end_oidc_sessions.connection_id, end_oidc_sessions.jti,
+            greatest(end_oidc_sessions.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_oidc_logout_tokens_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'This logout token was already used.';
+    end if;
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_oidc_sessions x
+      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
+        and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
+        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
+      'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
+  end
+  $function$;
+comment on function api.end_oidc_sessions(text,text,timestamp with time zone,text,text) is 'Takes a verified back-channel logout token of an enabled OpenID Connect connection of the current project: records its jti until expires_at (AS409 when it was used before: nothing ends) and ends the live sessions that sign-ins through the connection started for the IdP sid (with the sub too when both are given) or, with sub only, for the IdP subject, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued); the users'' rows locked first. Audited user.idp_backchannel_logout per user {connection, sessions}. Returns how many ended (0: nothing to end, which back-channel logout counts as done). AS400 neither sub nor sid, or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
+grant execute on function api.end_oidc_sessions(text,text,timestamp with time zone,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.end_saml_sessions(connection_id text, name_id text, session_index text DEFAULT NULL::text)
  RETURNS integer
  LANGUAGE plpgsql
@@ -7671,6 +7816,30 @@ CREATE OR REPLACE FUNCTION api.get_webhook_endpoint(project_id text)
 AS $function$ select astapa.webhook_endpoint_json(project_id) $function$;
 comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form: the project''s oldest webhook endpoint, or null.';
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.hold_oidc_sign_in(challenge_hash bytea, connection_id text, subject text, idp_sid text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
+    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
+    if not exists (select from astapa.mfa_challenges m
+                   where m.project_id = project and m.token_hash = hold_oidc_sign_in.challenge_hash
+                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
+      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
+    end if;
+    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid)
+    values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
+            hold_oidc_sign_in.idp_sid);
+  end
+  $function$;
+comment on function api.hold_oidc_sign_in(bytea,text,text,text) is 'Keeps an OpenID Connect SSO sign-in''s connection, sub and sid with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+grant execute on function api.hold_oidc_sign_in(bytea,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_saml_sign_in(challenge_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
@@ -10002,6 +10171,34 @@ comment on function api.next_stalled_unlink(text,timestamp with time zone,intege
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.oidc_connection_project(connection_id text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'An OpenID Connect connection''s project is looked up before one is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select c.project_id into project from astapa.sso_connections c
+    where c.id = oidc_connection_project.connection_id and c.protocol = 'oidc';
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return project;
+  end
+  $function$;
+comment on function api.oidc_connection_project(text) is 'The project of the OpenID Connect connection a back-channel logout URL names, or null: the IdP''s logout token arrives server to server with nothing else to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only, and refuses to run once a project is set. The SAML counterpart is api.saml_connection_project.';
+grant execute on function api.oidc_connection_project(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.open_impersonation(token_hash bytea, session_hash bytea, replaces bytea DEFAULT NULL::bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -11732,6 +11929,29 @@ AS $function$
   $function$;
 comment on function api.record_method_link_answer(text,text,jsonb) is 'Records Xendit''s answer to a link: {provider_id} (the pm-… id) or {failure} (refused: failed). AS404 unknown method.';
 grant execute on function api.record_method_link_answer(text,text,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_oidc_session(session_hash bytea, connection_id text, subject text, idp_sid text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
+    if not exists (select from astapa.login_sessions s
+                   where s.project_id = project and s.token_hash = record_oidc_session.session_hash
+                     and s.ended_at is null) then
+      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
+    end if;
+    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid)
+    values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
+            record_oidc_session.idp_sid);
+  end
+  $function$;
+comment on function api.record_oidc_session(bytea,text,text,text) is 'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that starts it: the connection, the ID token''s sub and sid (null when the IdP sent none). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+grant execute on function api.record_oidc_session(bytea,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -19281,6 +19501,27 @@ comment on function astapa.assert_may_join(astapa.organizations,bigint,text) is 
 grant execute on function astapa.assert_may_join(astapa.organizations,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_oidc_session_fields(project text, subject text, idp_sid text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255
+       or pg_catalog.length(idp_sid) not between 1 and 255 then
+      raise exception using errcode = 'AS400',
+        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_oidc_session_fields(text,text,text) is 'What an OpenID Connect SSO sign-in kept for back-channel logout must be (api.record_oidc_session, api.hold_oidc_sign_in): a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400).';
+grant execute on function astapa.assert_oidc_session_fields(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -21045,6 +21286,45 @@ AS $function$
   $function$;
 comment on function astapa.end_sessions_started_while_disabled(text,bigint) is 'For a re-enable (api.disable_user, an import row): ends the user''s sessions that started while they were disabled (api.start_login_session marks them; inert until now), so the re-enable gives back only the sessions the user had before the disable. Returns how many it ended. The caller holds the user''s row.';
 grant execute on function astapa.end_sessions_started_while_disabled(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_sso_sessions(session_hashes bytea[], action text, connection_id text)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.login_sessions s
+      where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null)
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, end_sso_sessions.action, 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_sso_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $function$;
+comment on function astapa.end_sso_sessions(bytea[],text,text) is 'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user {connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; api.end_saml_sessions does the same inline).';
+grant execute on function astapa.end_sso_sessions(bytea[],text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.erase_user(user_id bigint, erased_by text DEFAULT 'user'::text)

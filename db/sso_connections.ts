@@ -194,6 +194,8 @@ export type SsoIdentity = {
   groups?: string[];
   /** SAML: what single logout needs of the assertion besides the NameID (the subject). */
   saml?: SamlSessionFacts;
+  /** OpenID Connect: the ID token's sid (null when it sent none, or not a usable one), for back-channel logout. */
+  oidc?: { sid: string | null };
 };
 
 /** The assertion's NameID format and SessionIndex (either may be absent), kept with the session it starts. */

@@ -56,6 +56,11 @@ export type OidcSsoConnection = SsoConnectionCommon & {
   issuer: string;
   idp_client_id: string;
   idp_client_secret_set: true;
+  /**
+   * What the IdP is told: the Back-Channel Logout URI, where its logout tokens end the sessions its sign-ins
+   * started (docs/enterprise-sso.md, "Back-channel logout from the IdP").
+   */
+  backchannel_logout_url: string;
 };
 
 export type SamlSsoConnection = SsoConnectionCommon & {

@@ -8,7 +8,6 @@ import {
   putSsoConnection,
   removePreviousSamlSpKey,
   rotateSamlSpKey,
-  type SsoConnection,
   type SsoMappingInput,
 } from "@/db/sso_connections.ts";
 import { AppError } from "../http/errors.ts";
@@ -17,7 +16,7 @@ import { sealSsoSecret } from "../login/sso/secret.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { samlIdpOf, samlSloUrlOf } from "../login/sso/saml_config.ts";
 import { makeSpKey } from "../login/sso/saml_sp_key.ts";
-import { type SamlServiceProvider, withServiceProvider } from "../login/sso/saml_urls.ts";
+import { type ShownSsoConnection, withServiceProvider } from "../login/sso/saml_urls.ts";
 import { allowFlags, flag, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import { type Output, table } from "./output.ts";
 
@@ -46,7 +45,7 @@ export const SSO_ACTIONS = [
 
 const CLI = { actor: "cli" };
 
-function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
+function shown(c: ShownSsoConnection): string {
   const protocol: [string, string][] = c.protocol === "saml"
     ? [
       ["idp entity id", c.idp_entity_id ?? ""],
@@ -63,7 +62,11 @@ function shown(c: SsoConnection & Partial<SamlServiceProvider>): string {
         (c.sp_certificates ?? []).map((k) => `${k.id} (${k.state})`).join(" ") || "- (made at the next save)",
       ],
     ]
-    : [["issuer", c.issuer ?? ""], ["idp client id", c.idp_client_id ?? ""]];
+    : [
+      ["issuer", c.issuer ?? ""],
+      ["idp client id", c.idp_client_id ?? ""],
+      ["back-channel logout url", c.backchannel_logout_url ?? ""],
+    ];
   return table([
     ["connection", c.id],
     ["protocol", c.protocol],

@@ -38,6 +38,10 @@ Deno.test("cli org sso — show without the secret, a bad issuer refused at save
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /issuer\s+https:\/\/idp\.acme\.example/);
   assert.match(shown.stdout, /domains\s+acme\.example/);
+  assert.match(
+    shown.stdout,
+    /back-channel logout url\s+\S+\/auth\/sso\/oidc\/sso_[a-z2-7]{24}\/backchannel-logout/,
+  );
   assert.doesNotMatch(shown.stdout, /c2VhbGVk/);
   const http = await astapa([
     "org",

@@ -43,6 +43,8 @@ Deno.test("organizations page — SSO: admins set it up and remove it; the secre
   const html = await (await getAs(t, viewer, `${base}/organizations`)).text();
   assert.match(html, /data-sso="enabled"/);
   assert.match(html, /acme\.example/);
+  // The back-channel logout URL to register at the IdP.
+  assert.match(html, /\/auth\/sso\/oidc\/sso_[a-z2-7]{24}\/backchannel-logout/);
   assert.ok(!html.includes(idp.clientSecret));
   assert.doesNotMatch(html, /Save SSO connection/, "viewers get no form");
   const bad = await postAs(t, owner, `${base}/organizations/sso`, {

@@ -1,7 +1,8 @@
 /**
  * A local Google speaking OpenID Connect closely enough for the unmodified oauth4webapi: discovery,
  * authorize (auto-approves as `approveAs`, or answers `deny` with error=access_denied), token (client secret,
- * redirect_uri and PKCE checked, single-use codes, an RS256 ID token with nonce), JWKS and userinfo.
+ * redirect_uri and PKCE checked, single-use codes, an RS256 ID token with nonce), JWKS and userinfo. Standing in
+ * for an enterprise IdP it also signs back-channel logout tokens (signLogoutToken) with the same key.
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import {
@@ -49,7 +50,17 @@ export type FakeGoogle = FakeServer & {
   deny?: string;
   /** Authorization requests seen, for assertions on what Astapa sent. */
   authorizeRequests: URLSearchParams[];
+  /** The ID tokens issued, latest last. */
+  idTokens: string[];
+  /**
+   * A Back-Channel Logout 1.0 logout token signed with the IdP's key: iss, aud (the client id), iat, jti and the
+   * logout event by default, then `claims` (a claim set to undefined is left out), under `header` (typ logout+jwt).
+   */
+  signLogoutToken(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
 };
+
+/** The event member every logout token carries. */
+export const LOGOUT_EVENT = { "http://schemas.openid.net/event/backchannel-logout": {} };
 
 export async function startFakeGoogle(
   options: { clientId?: string; clientSecret?: string } = {},
@@ -148,6 +159,7 @@ export async function startFakeGoogle(
           .setIssuedAt()
           .setExpirationTime("1h")
           .sign(privateKey);
+        fake.idTokens.push(idToken);
         return json({
           access_token: accessToken,
           expires_in: 3599,
@@ -178,6 +190,22 @@ export async function startFakeGoogle(
     approveAs: { sub: "100000000000000000001", email: "sari@gmail.test", email_verified: true },
     extraClients: {},
     authorizeRequests: [],
+    idTokens: [],
+    signLogoutToken: (claims, header = {}) => {
+      const payload = Object.fromEntries(
+        Object.entries({
+          iss: fake.issuer,
+          aud: fake.clientId,
+          iat: Math.floor(Date.now() / 1000),
+          jti: crypto.randomUUID(),
+          events: LOGOUT_EVENT,
+          ...claims,
+        }).filter(([, value]) => value !== undefined),
+      );
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: "RS256", kid, typ: "logout+jwt", ...header } as { alg: string })
+        .sign(privateKey);
+    },
   };
   return fake;
 }

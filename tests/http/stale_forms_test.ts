@@ -624,6 +624,10 @@ const UNCOVERED: Record<string, string> = {
   // Likewise the IdP's LogoutRequest by the HTTP-POST binding (its XML signature protects it), tried in
   // tests/http/saml_single_logout_test.ts.
   "/auth/sso/saml/:connection/slo": "the SAML IdP's POSTed LogoutRequest (no form of ours)",
+  // An OpenID Connect IdP's logout token, posted server to server (its signature protects it), tried in
+  // tests/http/oidc_backchannel_logout_test.ts.
+  "/auth/sso/oidc/:connection/backchannel-logout":
+    "the OIDC IdP's back-channel logout token (no form of ours)",
   // Apple's form_post answer, likewise posted cross-site by Apple's page; stale ones are tried in
   // tests/http/social_apple_test.ts.
   "/auth/social/:provider/callback": "Apple's form_post answer (no form of ours)",

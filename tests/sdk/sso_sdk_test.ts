@@ -48,6 +48,10 @@ Deno.test("sdk — ssoConnections: put, get (no secret), remove; a bad issuer is
   ]]);
   const read = await astapa.ssoConnections.get("acme");
   assert.equal(read.id, put.id);
+  assert.ok(
+    read.protocol === "oidc" &&
+      read.backchannel_logout_url.endsWith(`/auth/sso/oidc/${read.id}/backchannel-logout`),
+  );
   assert.ok(!JSON.stringify(read).includes(idp.clientSecret));
   const bad = await astapa.ssoConnections.put("acme", {
     ...input,

@@ -7,7 +7,7 @@
 import { getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
 import { signInOrChallenge } from "@/db/factors.ts";
-import { completeSignIn, type SamlSignIn } from "@/db/login.ts";
+import { completeSignIn, type OidcSsoSignIn, type SamlSignIn } from "@/db/login.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { type AuthorizeRequest, redirectTo, requestQuery } from "../authorize_request.ts";
 import { cookieName, writeSession } from "../browser.ts";
@@ -118,6 +118,7 @@ export function afterFirstFactor(
     firstFactor?: "phone";
     passwordHash?: string;
     saml?: SamlSignIn;
+    oidc?: OidcSsoSignIn;
   },
 ): Promise<Response>;
 export function afterFirstFactor(
@@ -134,13 +135,14 @@ export async function afterFirstFactor(
   query: URLSearchParams,
   userId: string,
   amr: string[],
-  { consentFirst = false, stepUp, onward, firstFactor, passwordHash, saml }: {
+  { consentFirst = false, stepUp, onward, firstFactor, passwordHash, saml, oidc }: {
     consentFirst?: boolean;
     stepUp?: { session: string };
     onward?: Onward;
     firstFactor?: "phone";
     passwordHash?: string;
     saml?: SamlSignIn;
+    oidc?: OidcSsoSignIn;
   } = {},
 ): Promise<Response | PageResult<AuthPageData>> {
   const code = randomSecret();
@@ -162,6 +164,7 @@ export async function afterFirstFactor(
         amr,
         passwordHash,
         saml,
+        oidc,
       });
     } catch (error) {
       // AS4G0: the user may no longer sign in (a disable or an erasure since the first factor): no code, and the
@@ -195,6 +198,7 @@ export async function afterFirstFactor(
           amr,
           passwordHash,
           saml,
+          oidc,
         },
       );
     } catch (error) {

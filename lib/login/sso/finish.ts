@@ -58,7 +58,12 @@ export async function finishSsoSignIn(
     ? request
     : { ...request, organization: request.organization ?? outcome.organization_id };
   // "fed": signed in by another identity provider, whose own factors Astapa cannot see (docs/enterprise-sso.md).
-  // A SAML sign-in's NameID and SessionIndex go with the session it starts, for single logout.
+  // A SAML sign-in's NameID and SessionIndex go with the session it starts, for single logout; an OpenID Connect
+  // sign-in's sub and sid, for the IdP's back-channel logout.
   const saml = identity.saml && { connectionId: connection.id, nameId: identity.subject, ...identity.saml };
-  return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"], saml ? { saml } : undefined);
+  const oidc = identity.oidc && { connectionId: connection.id, subject: identity.subject, ...identity.oidc };
+  return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"], {
+    ...(saml ? { saml } : {}),
+    ...(oidc ? { oidc } : {}),
+  });
 }

@@ -60,6 +60,12 @@ export function oidcIdentity(
     emailVerified: claims.email_verified === true,
     profile,
     ...(groups ? { groups } : {}),
+    // The IdP's session, which its back-channel logout token may name (a sid Astapa could not keep is none).
+    oidc: {
+      sid: typeof claims.sid === "string" && claims.sid.length >= 1 && claims.sid.length <= 255
+        ? claims.sid
+        : null,
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * A SAML connection's service provider, as its IdP is told about it: one entity ID per connection under the one
- * issuer (it is also the URL of the SP metadata), and the Assertion Consumer Service below it. Built from the
- * deployment's base URL, which SQL does not know, so the app adds them to the connection it answers.
+ * issuer (it is also the URL of the SP metadata), and the Assertion Consumer Service below it; an OpenID Connect
+ * connection's back-channel logout URL. Built from the deployment's base URL, which SQL does not know, so the app
+ * adds them to the connection it answers.
  */
 import type { SsoConnection } from "@/db/sso_connections.ts";
 
@@ -12,8 +13,11 @@ export type SamlServiceProvider = {
   slo_url: string;
 };
 
-/** A connection as pages show it: a SAML one with its service provider URLs (withServiceProvider). */
-export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider>;
+/** An OpenID Connect connection's URL to register at the IdP as its Back-Channel Logout URI. */
+export type OidcRelyingParty = { backchannel_logout_url: string };
+
+/** A connection as pages show it: with the URLs to copy into the IdP (withServiceProvider). */
+export type ShownSsoConnection = SsoConnection & Partial<SamlServiceProvider> & Partial<OidcRelyingParty>;
 
 /** The SP's entity ID (= metadata URL), ACS URL and single logout URL for a connection. */
 export function samlServiceProvider(baseUrl: string, connectionId: string): SamlServiceProvider {
@@ -26,9 +30,17 @@ export function samlServiceProvider(baseUrl: string, connectionId: string): Saml
   };
 }
 
-/** The connection as answered: a SAML one with the URLs to copy into the IdP. */
-export function withServiceProvider<C extends SsoConnection>(baseUrl: string, connection: C) {
+/** The back-channel logout URL of an OpenID Connect connection (routes/auth/sso/oidc/[connection]/…). */
+export function oidcRelyingParty(baseUrl: string, connectionId: string): OidcRelyingParty {
+  return { backchannel_logout_url: `${baseUrl}/auth/sso/oidc/${connectionId}/backchannel-logout` };
+}
+
+/** The connection as answered: with the URLs to copy into the IdP (SAML's service provider, OIDC's logout URI). */
+export function withServiceProvider<C extends SsoConnection>(
+  baseUrl: string,
+  connection: C,
+): C & Partial<SamlServiceProvider> & Partial<OidcRelyingParty> {
   return connection.protocol === "saml"
     ? { ...connection, ...samlServiceProvider(baseUrl, connection.id) }
-    : connection;
+    : { ...connection, ...oidcRelyingParty(baseUrl, connection.id) };
 }

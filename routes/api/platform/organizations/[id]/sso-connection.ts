@@ -96,7 +96,7 @@ export const handler: Handlers = {
         emailVerifiedRequired: body.email_verified_required ?? null,
         ...mappingOf(body),
       }));
-    return c.json(connection, 200, NO_STORE);
+    return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);
   },
   async DELETE(c) {
     const id = organizationParam(c);

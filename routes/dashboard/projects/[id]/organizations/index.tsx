@@ -154,6 +154,8 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                       <code>{org.sso.issuer}</code> · {org.sso.enabled ? "enabled" : "disabled"}
                       <br />
                       <span class="muted">{org.sso.domains.join(", ") || "no verified domain yet"}</span>
+                      <br />
+                      Back-channel logout URL (give the IdP): <code>{org.sso.backchannel_logout_url}</code>
                     </>
                   )
                   : <span class="muted">none</span>}

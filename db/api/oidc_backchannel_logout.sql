@@ -1,0 +1,306 @@
+-- OpenID Connect Back-Channel Logout 1.0 received from an organization's IdP (docs/enterprise-sso.md "Back-channel
+-- logout from the IdP"): the OpenID Connect SSO sign-in behind each hosted-login session (astapa.sso_oidc_sessions,
+-- migration 4302: the ID token's sub and sid; held with a second-factor challenge until it starts one,
+-- astapa.sso_oidc_challenges), and the sessions an IdP's verified logout token ends. The app verifies the logout
+-- token's signature, issuer, audience, times, events and nonce before it calls api.end_oidc_sessions, which records
+-- its jti (once) and ends the sessions as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked,
+-- logout tokens to the apps queued). The SAML counterpart is db/api/saml_single_logout.sql.
+
+drop policy if exists "a project reads its own oidc sessions" on astapa.sso_oidc_sessions;
+create policy "a project reads its own oidc sessions" on astapa.sso_oidc_sessions
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own oidc sessions" on astapa.sso_oidc_sessions;
+create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessions
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own oidc challenges" on astapa.sso_oidc_challenges;
+create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own oidc challenges" on astapa.sso_oidc_challenges;
+create policy "a project records its own oidc challenges" on astapa.sso_oidc_challenges
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges;
+create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens;
+create policy "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens;
+create policy "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens;
+create policy "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.assert_oidc_session_fields(project text, subject text, idp_sid text) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255
+       or pg_catalog.length(idp_sid) not between 1 and 255 then
+      raise exception using errcode = 'AS400',
+        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_oidc_session_fields(text, text, text) is
+  'What an OpenID Connect SSO sign-in kept for back-channel logout must be (api.record_oidc_session, '
+  'api.hold_oidc_sign_in): a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400).';
+
+grant execute on function astapa.assert_oidc_session_fields(text, text, text) to astapa_app;
+
+create or replace function api.record_oidc_session(
+  session_hash bytea,
+  connection_id text,
+  subject text,
+  idp_sid text
+) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
+    if not exists (select from astapa.login_sessions s
+                   where s.project_id = project and s.token_hash = record_oidc_session.session_hash
+                     and s.ended_at is null) then
+      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
+    end if;
+    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid)
+    values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
+            record_oidc_session.idp_sid);
+  end
+  $$;
+
+comment on function api.record_oidc_session(bytea, text, text, text) is
+  'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that '
+  'starts it: the connection, the ID token''s sub and sid (null when the IdP sent none). AS404 no such live session, '
+  'AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+
+grant execute on function api.record_oidc_session(bytea, text, text, text) to astapa_app;
+
+create or replace function api.hold_oidc_sign_in(
+  challenge_hash bytea,
+  connection_id text,
+  subject text,
+  idp_sid text
+) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
+    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
+    if not exists (select from astapa.mfa_challenges m
+                   where m.project_id = project and m.token_hash = hold_oidc_sign_in.challenge_hash
+                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
+      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
+    end if;
+    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid)
+    values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
+            hold_oidc_sign_in.idp_sid);
+  end
+  $$;
+
+comment on function api.hold_oidc_sign_in(bytea, text, text, text) is
+  'Keeps an OpenID Connect SSO sign-in''s connection, sub and sid with the second-factor challenge it started (no '
+  'session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no '
+  'project.';
+
+grant execute on function api.hold_oidc_sign_in(bytea, text, text, text) to astapa_app;
+
+create or replace function api.carry_sso_sign_in(challenge_hash bytea, session_hash bytea) returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    held astapa.sso_oidc_challenges;
+  begin
+    if api.carry_saml_sign_in(carry_sso_sign_in.challenge_hash, carry_sso_sign_in.session_hash) then
+      return true;
+    end if;
+    delete from astapa.sso_oidc_challenges x
+    where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash
+    returning * into held;
+    if held.project_id is null then
+      return false;
+    end if;
+    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid);
+    return true;
+  end
+  $$;
+
+comment on function api.carry_sso_sign_in(bytea, bytea) is
+  'Moves the SSO sign-in held with a met second-factor challenge (SAML: api.carry_saml_sign_in; OpenID Connect: '
+  'astapa.sso_oidc_challenges) to the session the challenge started, in the transaction that starts it; false when '
+  'the challenge held none. Every way of meeting a challenge (an app code, a recovery code, a passkey, a phone code) '
+  'calls it.';
+
+grant execute on function api.carry_sso_sign_in(bytea, bytea) to astapa_app;
+
+create or replace function astapa.end_sso_sessions(
+  session_hashes bytea[],
+  action text,
+  connection_id text
+) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+    ended integer := 0;
+    person record;
+  begin
+    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
+    -- sign-out everywhere (astapa.void_ways_back).
+    perform from astapa.users u
+    where u.project_id = project and u.id in (
+      select s.user_id from astapa.login_sessions s
+      where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null)
+    order by u.id
+    for update of u;
+    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
+    -- and queues logout tokens to the apps they signed in to.
+    for person in
+      with gone as (
+        update astapa.login_sessions s set ended_at = pg_catalog.now()
+        where s.project_id = project and s.token_hash = any(end_sso_sessions.session_hashes) and s.ended_at is null
+        returning s.user_id
+      )
+      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
+    loop
+      perform astapa.audit(project, end_sso_sessions.action, 'user:' || person.user_id,
+        pg_catalog.jsonb_build_object('connection', end_sso_sessions.connection_id, 'sessions', person.sessions));
+      ended := ended + person.sessions;
+    end loop;
+    return ended;
+  end
+  $$;
+
+comment on function astapa.end_sso_sessions(bytea[], text, text) is
+  'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: '
+  'refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user '
+  '{connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; '
+  'api.end_saml_sessions does the same inline).';
+
+grant execute on function astapa.end_sso_sessions(bytea[], text, text) to astapa_app;
+
+create or replace function api.end_oidc_sessions(
+  connection_id text,
+  jti text,
+  expires_at timestamptz,
+  subject text,
+  idp_sid text
+) returns integer
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'Back-channel logout acts for one project.';
+    end if;
+    if subject is null and idp_sid is null then
+      raise exception using errcode = 'AS400', message = 'A logout token names a sub, a sid or both.';
+    end if;
+    if jti is null or pg_catalog.length(jti) not between 1 and 255 or jti ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'A logout token''s jti must be 1 to 255 characters.';
+    end if;
+    -- Only an enabled OpenID Connect connection of the project hears its IdP (a disabled one is as if none).
+    if not exists (select from astapa.sso_connections c
+                   where c.project_id = project and c.id = end_oidc_sessions.connection_id and c.protocol = 'oidc'
+                     and c.enabled) then
+      raise exception using errcode = 'AS404', message = 'No enabled OpenID Connect connection has this id.';
+    end if;
+    -- Once per jti: pruned as it goes (an expired jti's token is refused as too old anyway).
+    delete from astapa.sso_oidc_logout_tokens t where t.project_id = project and t.expires_at < pg_catalog.now();
+    insert into astapa.sso_oidc_logout_tokens (project_id, connection_id, jti, expires_at)
+    values (project, end_oidc_sessions.connection_id, end_oidc_sessions.jti,
+            greatest(end_oidc_sessions.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_oidc_logout_tokens_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'This logout token was already used.';
+    end if;
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_oidc_sessions x
+      where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
+        and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
+        and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
+      'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
+  end
+  $$;
+
+comment on function api.end_oidc_sessions(text, text, timestamptz, text, text) is
+  'Takes a verified back-channel logout token of an enabled OpenID Connect connection of the current project: '
+  'records its jti until expires_at (AS409 when it was used before: nothing ends) and ends the live sessions that '
+  'sign-ins through the connection started for the IdP sid (with the sub too when both are given) or, with sub only, '
+  'for the IdP subject, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens '
+  'queued); the users'' rows locked first. Audited user.idp_backchannel_logout per user {connection, sessions}. '
+  'Returns how many ended (0: nothing to end, which back-channel logout counts as done). AS400 neither sub nor sid, '
+  'or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
+
+grant execute on function api.end_oidc_sessions(text, text, timestamptz, text, text) to astapa_app;
+
+create or replace function api.oidc_connection_project(connection_id text) returns text
+  language plpgsql
+  volatile
+  security definer
+  set search_path = ''
+  as $$
+  declare
+    project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403',
+        message = 'An OpenID Connect connection''s project is looked up before one is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select c.project_id into project from astapa.sso_connections c
+    where c.id = oidc_connection_project.connection_id and c.protocol = 'oidc';
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return project;
+  end
+  $$;
+
+comment on function api.oidc_connection_project(text) is
+  'The project of the OpenID Connect connection a back-channel logout URL names, or null: the IdP''s logout token '
+  'arrives server to server with nothing else to say which project it is for. Security definer because no project '
+  'is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its '
+  'project id only, and refuses to run once a project is set. The SAML counterpart is api.saml_connection_project.';
+
+revoke execute on function api.oidc_connection_project(text) from public;
+grant execute on function api.oidc_connection_project(text) to astapa_app;

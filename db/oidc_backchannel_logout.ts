@@ -1,0 +1,36 @@
+/** Typed calls for OpenID Connect back-channel logout received from an SSO IdP (db/api/oidc_backchannel_logout.sql). */
+import { z } from "zod";
+import { asApp, type Sql } from "./client.ts";
+import { result } from "./result.ts";
+
+/** The project of the OpenID Connect connection a back-channel logout URL names (no project known yet), or null. */
+export function oidcConnectionProject(sql: Sql, connectionId: string) {
+  return asApp(
+    sql,
+    null,
+    (tx) => result(tx`select api.oidc_connection_project(${connectionId}) as result`, z.string().nullable()),
+  );
+}
+
+/**
+ * Records a verified logout token's jti (a replay fails as `conflict`) and ends the sessions sign-ins through the
+ * connection started for its sid and/or sub, as a sign-out ends them; how many ended.
+ */
+export function endOidcSessions(
+  sql: Sql,
+  projectId: string,
+  connectionId: string,
+  token: { jti: string; expiresAt: Date; subject: string | null; sid: string | null },
+) {
+  return asApp(
+    sql,
+    projectId,
+    (tx) =>
+      result(
+        tx`select api.end_oidc_sessions(${connectionId}, ${token.jti}, ${token.expiresAt}, ${token.subject},
+                                        ${token.sid}) as result`,
+        z.number(),
+      ),
+    { actor: "hosted_login:sso" },
+  );
+}
