@@ -16239,7 +16239,6 @@ CREATE OR REPLACE FUNCTION api.sign_up_guest(project_id text, guest_id bigint, e
  SET search_path TO ''
 AS $function$
   declare
-    guest record;
     mode text := astapa.require_project(project_id);
   begin
     -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
@@ -16250,15 +16249,7 @@ AS $function$
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
-    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
-    where u.project_id = sign_up_guest.project_id and u.id = guest_id
-    for update;
-    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
-       or guest.environment <> mode then
-      raise exception using errcode = 'AS4A1',
-        message = 'This guest has signed up already or is gone: sign in to the account instead.';
-    end if;
+    perform astapa.lock_guest(project_id, guest_id);
     begin
       update astapa.users u
       set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
@@ -16286,7 +16277,6 @@ AS $function$
     project text := astapa.current_project_id();
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
-    guest record;
   begin
     if provider is null or provider not in ('google', 'github') then
       raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
@@ -16309,14 +16299,7 @@ AS $function$
     perform astapa.assert_sso_not_required(project, clean_email);
     perform astapa.assert_email(clean_email);
     perform astapa.assert_sign_up_allowed(project, clean_email);
-    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
-    where u.project_id = project and u.id = guest_id
-    for update;
-    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
-       or guest.environment <> mode then
-      raise exception using errcode = 'AS4A1',
-        message = 'This guest has signed up already or is gone: sign in to the account instead.';
-    end if;
+    perform astapa.lock_guest(project, guest_id);
     update astapa.users u
     set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
         is_anonymous = false
@@ -22456,6 +22439,29 @@ AS $function$
   $function$;
 comment on function astapa.live_impersonation(text) is 'The impersonation a code or refresh token belongs to while it lasts (not ended, before ends_at); AS4G0 after, so nothing issued from it works once it ends (api.redeem_authorization_code, api.rotate_refresh_token, which call it only for a sign-in that names one: a person''s own pays nothing).';
 grant execute on function astapa.live_impersonation(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.lock_guest(project_id text, guest_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
+    perform from astapa.users u
+    where u.project_id = lock_guest.project_id and u.id = lock_guest.guest_id and u.is_anonymous
+      and not u.disabled and u.deleted_at is null and u.environment = mode
+    for update of u;
+    if not found then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+  end
+  $function$;
+comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (api.sign_up_guest, api.sign_up_guest_with_identity): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+grant execute on function astapa.lock_guest(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.lock_organization(organization_id text)

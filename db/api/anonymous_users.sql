@@ -231,6 +231,32 @@ comment on function astapa.sweep_abandoned_guests() is
 
 grant execute on function astapa.sweep_abandoned_guests() to astapa_app;
 
+create or replace function astapa.lock_guest(project_id text, guest_id bigint) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
+    perform from astapa.users u
+    where u.project_id = lock_guest.project_id and u.id = lock_guest.guest_id and u.is_anonymous
+      and not u.disabled and u.deleted_at is null and u.environment = mode
+    for update of u;
+    if not found then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest has signed up already or is gone: sign in to the account instead.';
+    end if;
+  end
+  $$;
+
+comment on function astapa.lock_guest(text, bigint) is
+  'Locks a guest''s row for its sign-up (api.sign_up_guest, api.sign_up_guest_with_identity): AS4A1 when the user '
+  'is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+
+grant execute on function astapa.lock_guest(text, bigint) to astapa_app;
+
 create or replace function api.sign_up_guest(project_id text, guest_id bigint, email text, password_hash text)
   returns jsonb
   language plpgsql
@@ -238,7 +264,6 @@ create or replace function api.sign_up_guest(project_id text, guest_id bigint, e
   set search_path = ''
   as $$
   declare
-    guest record;
     mode text := astapa.require_project(project_id);
   begin
     -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
@@ -249,15 +274,7 @@ create or replace function api.sign_up_guest(project_id text, guest_id bigint, e
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    -- The guest's row, locked: of two sign-ups of one guest at once, the second waits and finds a user.
-    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
-    where u.project_id = sign_up_guest.project_id and u.id = guest_id
-    for update;
-    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
-       or guest.environment <> mode then
-      raise exception using errcode = 'AS4A1',
-        message = 'This guest has signed up already or is gone: sign in to the account instead.';
-    end if;
+    perform astapa.lock_guest(project_id, guest_id);
     begin
       update astapa.users u
       set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
@@ -293,7 +310,6 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
     project text := astapa.current_project_id();
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
-    guest record;
   begin
     if provider is null or provider not in ('google', 'github') then
       raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
@@ -316,14 +332,7 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
     perform astapa.assert_sso_not_required(project, clean_email);
     perform astapa.assert_email(clean_email);
     perform astapa.assert_sign_up_allowed(project, clean_email);
-    select u.is_anonymous, u.disabled, u.deleted_at, u.environment into guest from astapa.users u
-    where u.project_id = project and u.id = guest_id
-    for update;
-    if not found or not guest.is_anonymous or guest.disabled or guest.deleted_at is not null
-       or guest.environment <> mode then
-      raise exception using errcode = 'AS4A1',
-        message = 'This guest has signed up already or is gone: sign in to the account instead.';
-    end if;
+    perform astapa.lock_guest(project, guest_id);
     update astapa.users u
     set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
         is_anonymous = false

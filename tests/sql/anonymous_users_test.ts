@@ -281,3 +281,24 @@ Deno.test("api.sign_up_guest_with_identity — a new identity and address go ont
     /google or github/,
   );
 });
+
+Deno.test("astapa.lock_guest — holds a guest's row until the transaction ends; AS4A1 for a user who is no guest, a disabled guest or another project's", async () => {
+  const project = await guestsOn();
+  const other = await guestsOn();
+  const sub = (await signIn(project)).sub as string;
+  const member = await seedUser(db.sql, project.id, "anggota@example.com", { verified: true });
+  const lock = (p: SeededProject, id: string) =>
+    asApp(db.sql, p.id, (tx) => tx`select astapa.lock_guest(${p.id}, ${id}::bigint)`);
+  // Held: another transaction cannot take the row meanwhile.
+  await asApp(db.sql, project.id, async (tx) => {
+    await tx`select astapa.lock_guest(${project.id}, ${sub}::bigint)`;
+    const free = await db.sql`select id from astapa.users where id = ${sub}::bigint for update skip locked`;
+    assert.equal(free.length, 0, "the guest's row is locked");
+  });
+  const after = await db.sql`select id from astapa.users where id = ${sub}::bigint for update skip locked`;
+  assert.equal(after.length, 1, "and free once the transaction ended");
+  await rejectsAs(lock(project, member), "guest_signed_up");
+  await rejectsAs(lock(other, sub), "guest_signed_up");
+  await db.sql`update astapa.users set disabled = true where id = ${sub}::bigint`;
+  await rejectsAs(lock(project, sub), "guest_signed_up");
+});
