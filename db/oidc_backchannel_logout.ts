@@ -3,15 +3,6 @@ import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 
-/** The project of the OpenID Connect connection a back-channel logout URL names (no project known yet), or null. */
-export function oidcConnectionProject(sql: Sql, connectionId: string) {
-  return asApp(
-    sql,
-    null,
-    (tx) => result(tx`select api.oidc_connection_project(${connectionId}) as result`, z.string().nullable()),
-  );
-}
-
 /**
  * Records a verified logout token's jti (a replay fails as `conflict`) and ends the sessions sign-ins through the
  * connection started for its sid and/or sub, as a sign-out ends them; how many ended.

@@ -10171,34 +10171,6 @@ comment on function api.next_stalled_unlink(text,timestamp with time zone,intege
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.oidc_connection_project(connection_id text)
- RETURNS text
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-  declare
-    project text;
-  begin
-    if astapa.current_project_id() is not null then
-      raise exception using errcode = 'AS403',
-        message = 'An OpenID Connect connection''s project is looked up before one is chosen.';
-    end if;
-    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
-      return null;
-    end if;
-    -- Shows the owner this one connection for the next query only.
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
-    select c.project_id into project from astapa.sso_connections c
-    where c.id = oidc_connection_project.connection_id and c.protocol = 'oidc';
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
-    return project;
-  end
-  $function$;
-comment on function api.oidc_connection_project(text) is 'The project of the OpenID Connect connection a back-channel logout URL names, or null: the IdP''s logout token arrives server to server with nothing else to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only, and refuses to run once a project is set. The SAML counterpart is api.saml_connection_project.';
-grant execute on function api.oidc_connection_project(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.open_impersonation(token_hash bytea, session_hash bytea, replaces bytea DEFAULT NULL::bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -14123,33 +14095,6 @@ comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singula
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.saml_connection_project(connection_id text)
- RETURNS text
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-  declare
-    project text;
-  begin
-    if astapa.current_project_id() is not null then
-      raise exception using errcode = 'AS403', message = 'A SAML connection''s project is looked up before one is chosen.';
-    end if;
-    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
-      return null;
-    end if;
-    -- Shows the owner this one connection for the next query only.
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
-    select c.project_id into project from astapa.sso_connections c
-    where c.id = saml_connection_project.connection_id and c.protocol = 'saml';
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
-    return project;
-  end
-  $function$;
-comment on function api.saml_connection_project(text) is 'The project of the SAML connection an ACS or SLO URL names, or null: a Response the IdP sent unasked (IdP-initiated) or a LogoutRequest arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
-grant execute on function api.saml_connection_project(text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.saml_logout_of_session(session_hash bytea)
  RETURNS jsonb
  LANGUAGE sql
@@ -16413,6 +16358,33 @@ AS $function$
   $function$;
 comment on function api.sso_connection_for_sign_in(text) is 'An enabled SSO connection by id, with its sealed secret, for the hosted login''s callback (read again there: it may have been changed or disabled since the person left for the IdP); null otherwise.';
 grant execute on function api.sso_connection_for_sign_in(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sso_connection_project(connection_id text, protocol text)
+ RETURNS text
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  declare
+    project text;
+  begin
+    if astapa.current_project_id() is not null then
+      raise exception using errcode = 'AS403', message = 'An SSO connection''s project is looked up before one is chosen.';
+    end if;
+    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
+      return null;
+    end if;
+    -- Shows the owner this one connection for the next query only.
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
+    select c.project_id into project from astapa.sso_connections c
+    where c.id = sso_connection_project.connection_id and c.protocol = sso_connection_project.protocol;
+    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
+    return project;
+  end
+  $function$;
+comment on function api.sso_connection_project(text,text) is 'The project of the SSO connection of that protocol (saml, oidc) a URL names, or null: a SAML Response the IdP sent unasked (IdP-initiated), a SAML LogoutRequest or an OpenID Connect logout token arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
+grant execute on function api.sso_connection_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_dashboard_session(session_hash bytea, account_id bigint, ttl_seconds integer)

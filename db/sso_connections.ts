@@ -252,12 +252,19 @@ export function recordSamlAssertion(
   });
 }
 
-/** The project of the SAML connection an ACS or SLO URL names (before any project is known), or null. */
-export function samlConnectionProject(sql: Sql, connectionId: string) {
+/**
+ * The project of the connection of `protocol` a URL names (SAML's ACS and SLO, OpenID Connect's back-channel
+ * logout), before any project is known, or null.
+ */
+export function ssoConnectionProject(sql: Sql, connectionId: string, protocol: "saml" | "oidc") {
   return asApp(
     sql,
     null,
-    (tx) => result(tx`select api.saml_connection_project(${connectionId}) as result`, z.string().nullable()),
+    (tx) =>
+      result(
+        tx`select api.sso_connection_project(${connectionId}, ${protocol}) as result`,
+        z.string().nullable(),
+      ),
   );
 }
 

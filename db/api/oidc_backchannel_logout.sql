@@ -270,37 +270,3 @@ comment on function api.end_oidc_sessions(text, text, timestamptz, text, text) i
   'or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
 
 grant execute on function api.end_oidc_sessions(text, text, timestamptz, text, text) to astapa_app;
-
-create or replace function api.oidc_connection_project(connection_id text) returns text
-  language plpgsql
-  volatile
-  security definer
-  set search_path = ''
-  as $$
-  declare
-    project text;
-  begin
-    if astapa.current_project_id() is not null then
-      raise exception using errcode = 'AS403',
-        message = 'An OpenID Connect connection''s project is looked up before one is chosen.';
-    end if;
-    if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
-      return null;
-    end if;
-    -- Shows the owner this one connection for the next query only.
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
-    select c.project_id into project from astapa.sso_connections c
-    where c.id = oidc_connection_project.connection_id and c.protocol = 'oidc';
-    perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
-    return project;
-  end
-  $$;
-
-comment on function api.oidc_connection_project(text) is
-  'The project of the OpenID Connect connection a back-channel logout URL names, or null: the IdP''s logout token '
-  'arrives server to server with nothing else to say which project it is for. Security definer because no project '
-  'is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its '
-  'project id only, and refuses to run once a project is set. The SAML counterpart is api.saml_connection_project.';
-
-revoke execute on function api.oidc_connection_project(text) from public;
-grant execute on function api.oidc_connection_project(text) to astapa_app;

@@ -611,7 +611,7 @@ comment on function api.record_saml_assertion(text, text, timestamptz) is
 
 grant execute on function api.record_saml_assertion(text, text, timestamptz) to astapa_app;
 
-create or replace function api.saml_connection_project(connection_id text) returns text
+create or replace function api.sso_connection_project(connection_id text, protocol text) returns text
   language plpgsql
   volatile
   security definer
@@ -621,7 +621,7 @@ create or replace function api.saml_connection_project(connection_id text) retur
     project text;
   begin
     if astapa.current_project_id() is not null then
-      raise exception using errcode = 'AS403', message = 'A SAML connection''s project is looked up before one is chosen.';
+      raise exception using errcode = 'AS403', message = 'An SSO connection''s project is looked up before one is chosen.';
     end if;
     if connection_id is null or connection_id !~ '^sso_[a-z2-7]{24}$' then
       return null;
@@ -629,20 +629,21 @@ create or replace function api.saml_connection_project(connection_id text) retur
     -- Shows the owner this one connection for the next query only.
     perform pg_catalog.set_config('astapa.lookup_sso_connection', connection_id, true);
     select c.project_id into project from astapa.sso_connections c
-    where c.id = saml_connection_project.connection_id and c.protocol = 'saml';
+    where c.id = sso_connection_project.connection_id and c.protocol = sso_connection_project.protocol;
     perform pg_catalog.set_config('astapa.lookup_sso_connection', '', true);
     return project;
   end
   $$;
 
-comment on function api.saml_connection_project(text) is
-  'The project of the SAML connection an ACS or SLO URL names, or null: a Response the IdP sent unasked '
-  '(IdP-initiated) or a LogoutRequest arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; '
-  'it sees only the one connection the id names (policy "definer functions find …"), answers its project id only '
-  '(public: it is in every /auth/start link), and refuses to run once a project is set.';
+comment on function api.sso_connection_project(text, text) is
+  'The project of the SSO connection of that protocol (saml, oidc) a URL names, or null: a SAML Response the IdP '
+  'sent unasked (IdP-initiated), a SAML LogoutRequest or an OpenID Connect logout token arrives with no flow '
+  'cookie to say which project it is for. Security definer because no project is known yet; it sees only the one '
+  'connection the id names (policy "definer functions find …"), answers its project id only (public: it is in '
+  'every /auth/start link), and refuses to run once a project is set.';
 
-revoke execute on function api.saml_connection_project(text) from public;
-grant execute on function api.saml_connection_project(text) to astapa_app;
+revoke execute on function api.sso_connection_project(text, text) from public;
+grant execute on function api.sso_connection_project(text, text) to astapa_app;
 
 create or replace function api.record_sso_pending_sign_in(
   connection_id text,

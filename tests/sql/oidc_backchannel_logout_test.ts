@@ -3,7 +3,7 @@
  * migration 4302): api.record_oidc_session, api.end_oidc_sessions (the jti once; by sid, by sub, both; as a
  * sign-out ends them: refresh tokens revoked; never another connection's or project's; a disabled or SAML
  * connection refused), api.hold_oidc_sign_in and api.carry_sso_sign_in (through a second factor, by an app code and
- * by a phone code), api.oidc_connection_project, and the policies of the three tables as the owner project,
+ * by a phone code), api.sso_connection_project (oidc), and the policies of the three tables as the owner project,
  * another project and none.
  */
 import assert from "node:assert/strict";
@@ -160,12 +160,15 @@ Deno.test("api.record_oidc_session — a live session of the project only; bad f
   await rejectsAs(record(a.id, again, conn, "s", null), "not_found", /live session/);
 });
 
-Deno.test("api.oidc_connection_project — an OIDC connection's project before one is chosen; SAML and junk are null", async () => {
+Deno.test("api.sso_connection_project (oidc) — an OIDC connection's project before one is chosen; SAML and junk are null", async () => {
   const conn = await connection(a.id, "bcl-lookup");
-  assert.equal(await call<string>(null, (tx) => tx`select api.oidc_connection_project(${conn})`), a.id);
-  assert.equal(await call(null, (tx) => tx`select api.oidc_connection_project('nope')`), null);
   assert.equal(
-    await call(null, (tx) => tx`select api.oidc_connection_project(${"sso_" + "a".repeat(24)})`),
+    await call<string>(null, (tx) => tx`select api.sso_connection_project(${conn}, 'oidc')`),
+    a.id,
+  );
+  assert.equal(await call(null, (tx) => tx`select api.sso_connection_project('nope', 'oidc')`), null);
+  assert.equal(
+    await call(null, (tx) => tx`select api.sso_connection_project(${"sso_" + "a".repeat(24)}, 'oidc')`),
     null,
   );
   const org = await call(a.id, (tx) => tx`select api.create_organization('bcl-saml', 'bcl-saml', null)`);
@@ -176,8 +179,11 @@ Deno.test("api.oidc_connection_project — an OIDC connection's project before o
         .id as string}, 'https://idp.example/saml', 'https://idp.example/sso',
            ${["MII" + "A".repeat(600) + "=="]}, null, null)`,
   );
-  assert.equal(await call(null, (tx) => tx`select api.oidc_connection_project(${saml.id as string})`), null);
-  await rejectsAs(call(a.id, (tx) => tx`select api.oidc_connection_project(${conn})`), "forbidden");
+  assert.equal(
+    await call(null, (tx) => tx`select api.sso_connection_project(${saml.id as string}, 'oidc')`),
+    null,
+  );
+  await rejectsAs(call(a.id, (tx) => tx`select api.sso_connection_project(${conn}, 'oidc')`), "forbidden");
 });
 
 Deno.test("api.hold_oidc_sign_in / api.carry_sso_sign_in — through a second factor, onto the session it starts", async () => {

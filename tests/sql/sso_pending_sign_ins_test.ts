@@ -1,6 +1,6 @@
 /**
  * SQL tests for IdP-initiated SAML sign-in (db/api/sso_connections.sql, db/api/login.sql, migration 4284): the
- * connection's idp_initiated setting (api.put_saml_sso_connection), api.saml_connection_project (the ACS's definer
+ * connection's idp_initiated setting (api.put_saml_sso_connection), api.sso_connection_project (saml) (the ACS's definer
  * lookup), api.record_sso_pending_sign_in and api.use_sso_pending_sign_in (single use, ten minutes, only while the
  * connection accepts them), api.pending_login's sso_sign_in, and the pending sign-ins' policies as the owner project,
  * another project and none.
@@ -86,15 +86,15 @@ Deno.test("api.put_saml_sso_connection — idp_initiated: off by default, set, k
   );
 });
 
-Deno.test("api.saml_connection_project — the project of a SAML connection, before any project is chosen", async () => {
+Deno.test("api.sso_connection_project (saml) — the project of a SAML connection, before any project is chosen", async () => {
   const made = await connection(a.id, "idp-lookup", true);
   const project = (id: string) =>
-    call<string | null>(null, (tx) => tx`select api.saml_connection_project(${id})`);
+    call<string | null>(null, (tx) => tx`select api.sso_connection_project(${id}, 'saml')`);
   assert.equal(await project(made.id as string), a.id);
   assert.equal(await project("sso_aaaaaaaaaaaaaaaaaaaaaaaa"), null);
   assert.equal(await project("'; drop table x; --"), null);
   await rejectsAs(
-    call(a.id, (tx) => tx`select api.saml_connection_project(${made.id as string})`),
+    call(a.id, (tx) => tx`select api.sso_connection_project(${made.id as string}, 'saml')`),
     "forbidden",
   );
   assert.equal(await call<number>(null, (tx) => tx`select count(*)::int from astapa.sso_connections`), 0);

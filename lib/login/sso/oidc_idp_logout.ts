@@ -8,14 +8,15 @@ import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
-import { endOidcSessions, oidcConnectionProject } from "@/db/oidc_backchannel_logout.ts";
+import { endOidcSessions } from "@/db/oidc_backchannel_logout.ts";
+import { ssoConnectionProject } from "@/db/sso_connections.ts";
 import { isOidc } from "./sign_in.ts";
 import { LogoutTokenRefused, verifyLogoutToken } from "./oidc_backchannel_logout.ts";
 
 /** Verifies the logout token for the connection and ends what it names; how many sessions ended. */
 export async function takeLogoutToken(c: Ctx, connectionId: string, token: string): Promise<number> {
   const { sql } = c.var.deps;
-  const projectId = await oidcConnectionProject(sql, connectionId);
+  const projectId = await ssoConnectionProject(sql, connectionId, "oidc");
   // Disabled, deleted, SAML or unknown: no IdP of ours may end anything through this URL.
   const connection = projectId ? await ssoConnectionForSignIn(sql, projectId, connectionId) : null;
   if (!projectId || !connection || !isOidc(connection)) {

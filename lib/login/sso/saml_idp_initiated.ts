@@ -11,8 +11,8 @@
 import type { Ctx } from "@/lib/app_env.ts";
 import {
   recordSsoPendingSignIn,
-  samlConnectionProject,
   ssoConnectionForSignIn,
+  ssoConnectionProject,
 } from "@/db/sso_connections.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import type { Lang } from "../i18n.ts";
@@ -43,7 +43,7 @@ export async function handIdpInitiatedToApp(
     reason: `saml_${string}`,
     name = "",
   ) => ssoProblemPage(c, new SocialSignInError(key, 403, { reason }), { lang, organizationName: name });
-  const projectId = await samlConnectionProject(sql, connectionId);
+  const projectId = await ssoConnectionProject(sql, connectionId, "saml");
   const connection = projectId ? await ssoConnectionForSignIn(sql, projectId, connectionId) : null;
   if (!projectId || !connection || connection.protocol !== "saml") {
     return refuse("samlUnsolicited", "saml_unsolicited");

@@ -13,7 +13,7 @@
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { toAppError } from "@/lib/http/errors.ts";
-import { recordSamlAssertion, samlConnectionProject, ssoConnectionForSignIn } from "@/db/sso_connections.ts";
+import { recordSamlAssertion, ssoConnectionForSignIn, ssoConnectionProject } from "@/db/sso_connections.ts";
 import { endSamlSessions } from "@/db/saml_single_logout.ts";
 import { randomSecret } from "@/lib/secrets.ts";
 import { CLOCK_SKEW_MS, MAX_ASSERTION_AGE_MS, samlService } from "./saml_service.ts";
@@ -35,7 +35,7 @@ export const messageId = () => `_${randomSecret().replaceAll("-", "_")}`;
 /** The connection the SLO URL names, with what single logout needs (its SLO URL, our current key), or refused. */
 export async function logoutConnection(c: Ctx, connectionId: string) {
   const { sql, masterKeys } = c.var.deps;
-  const projectId = await samlConnectionProject(sql, connectionId);
+  const projectId = await ssoConnectionProject(sql, connectionId, "saml");
   const connection = projectId ? await ssoConnectionForSignIn(sql, projectId, connectionId) : null;
   if (!projectId || !connection || connection.protocol !== "saml") {
     throw new LogoutRefused("saml_unknown", 404);
