@@ -36,11 +36,13 @@ export async function guestOfHint(
 }
 
 /**
- * The request with the guest its hint names (`guestSub`), the request unchanged when it has no hint, or the
- * redirect that tells the app its hint names no guest.
+ * The request with the guest its hint names (`guestSub`), the request unchanged when it has no hint or does not
+ * ask for a sign-up (prompt=create), or the redirect that tells the app its hint names no guest.
  */
 export async function withGuest(c: Ctx, request: AuthorizeRequest): Promise<AuthorizeRequest | Response> {
-  if (request.idTokenHint === undefined) return request;
+  // Only a sign-up the app asked for names a guest: any other request's hint (an app re-authenticating its
+  // signed-in user, as OpenID Connect allows) is not a guest's, and the sign-in goes on as before guests existed.
+  if (request.idTokenHint === undefined || !asksToCreate(request)) return request;
   const guestSub = await guestOfHint(c.var.deps, request.clientId, request.idTokenHint);
   if (guestSub) return { ...request, guestSub };
   return c.redirect(
@@ -52,6 +54,8 @@ export async function withGuest(c: Ctx, request: AuthorizeRequest): Promise<Auth
     303,
   );
 }
+
+const asksToCreate = (request: AuthorizeRequest) => (request.prompt ?? "").split(" ").includes("create");
 
 /** The request's query without the guest (id_token_hint, prompt=create): "sign in instead" to another account. */
 export function withoutGuest(request: string): string {

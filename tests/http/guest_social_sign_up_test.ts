@@ -85,3 +85,24 @@ Deno.test("guest social sign-up — an address or identity someone has signs in 
     is_anonymous: true,
   });
 });
+
+Deno.test("guest social sign-up — without prompt=create a hint names no guest: the sign-in goes on as before guests existed", async () => {
+  const project = await seedProject(t.db.sql, {
+    name: "Toko",
+    settings: { anonymous_users: { enabled: true } },
+  });
+  const { sub, idToken } = await guest(project);
+  // An app re-authenticating its user sends an id_token_hint (OpenID Connect allows it): never refused for it.
+  for (const [n, hint] of [[1, idToken], [2, "not-an-id-token"]] as const) {
+    google.approveAs = { sub: `g-plain-${n}`, email: `plain-${n}@gmail.test`, email_verified: true };
+    const extra = { state: "app-st", response_type: "code", scope: "openid", id_token_hint: hint };
+    const claims = await appTokenClaims(
+      t,
+      await followBack(t, await startSignIn(t, project, "google", "en", extra)),
+      project,
+    );
+    assert.notEqual(claims.sub, sub, "a new account of its own");
+    assert.equal(claims.email, `plain-${n}@gmail.test`);
+  }
+  assert.equal((await row(project, sub)).is_anonymous, true, "the guest stays a guest");
+});
