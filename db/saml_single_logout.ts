@@ -4,17 +4,21 @@ import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 
 /**
- * Ends the live sessions a SAML sign-in through the connection started for `nameId` (only those with one of
- * `sessionIndexes` when the IdP names any), as a sign-out ends them; how many ended.
+ * Records the LogoutRequest's ID once (`message`: a replay fails as `conflict`) and ends the live sessions a SAML
+ * sign-in through the connection started for `nameId` (only those with one of `sessionIndexes` when the IdP names
+ * any), as a sign-out ends them, in one transaction — an ID is never spent on a request whose sessions did not
+ * end; how many ended.
  */
 export function endSamlSessions(
   sql: Sql,
   projectId: string,
   connectionId: string,
+  message: { id: string; until: Date },
   nameId: string,
   sessionIndexes: string[],
 ) {
   return asApp(sql, projectId, async (tx) => {
+    await tx`select api.record_saml_assertion(${connectionId}, ${message.id}, ${message.until})`;
     let ended = 0;
     for (const index of sessionIndexes.length > 0 ? sessionIndexes : [null]) {
       ended += await result(

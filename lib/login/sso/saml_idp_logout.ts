@@ -13,7 +13,7 @@
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { toAppError } from "@/lib/http/errors.ts";
-import { recordSamlAssertion, ssoConnectionForSignIn, ssoConnectionProject } from "@/db/sso_connections.ts";
+import { ssoConnectionForSignIn, ssoConnectionProject } from "@/db/sso_connections.ts";
 import { endSamlSessions } from "@/db/saml_single_logout.ts";
 import { randomSecret } from "@/lib/secrets.ts";
 import { CLOCK_SKEW_MS, MAX_ASSERTION_AGE_MS, samlService } from "./saml_service.ts";
@@ -75,16 +75,17 @@ export async function answerIdpLogout(
   ) {
     throw new LogoutRefused("saml_expired");
   }
+  const until = new Date(message.issueInstant + MAX_ASSERTION_AGE_MS + CLOCK_SKEW_MS);
+  let ended;
   try {
-    const until = new Date(message.issueInstant + MAX_ASSERTION_AGE_MS + CLOCK_SKEW_MS);
-    await recordSamlAssertion(sql, projectId, connection.id, message.id, until);
+    const once = { id: message.id, until };
+    ended = await endSamlSessions(sql, projectId, connection.id, once, nameId, message.sessionIndexes);
   } catch (error) {
     const code = toAppError(error).code;
     if (code === "conflict") throw new LogoutRefused("saml_replay");
     if (code === "validation_failed") throw new LogoutRefused("saml_invalid");
     throw error;
   }
-  const ended = await endSamlSessions(sql, projectId, connection.id, nameId, message.sessionIndexes);
   log("info", "saml_logout", { requestId: c.var.requestId, connection: connection.id, ended });
   const answer = await service.getLogoutResponseUrlAsync(profile, message.relayState ?? "", {}, true);
   c.header("cache-control", "no-store");
