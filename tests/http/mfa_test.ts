@@ -182,7 +182,9 @@ Deno.test("mfa — sign-in asks for the code; a replayed code is refused, the ne
   assert.equal(sessionOf(browser, required), undefined);
   const malformed = await browser.post(html, { code: "12ab56" });
   assert.equal(malformed.status, 422);
-  const next = await browser.post(html, { code: appCode(key, 1) });
+  // One code for both uses below: computed again, it could cross into the next 30 s step and be a new code.
+  const nextStep = appCode(key, 1);
+  const next = await browser.post(html, { code: nextStep });
   assert.equal(next.status, 303, await next.clone().text());
   assert.ok(sessionOf(browser, required));
   const tokens = await redeem(required, next.headers.get("location")!, verifier);
@@ -193,7 +195,7 @@ Deno.test("mfa — sign-in asks for the code; a replayed code is refused, the ne
   // The same code on another instance's race: the challenge is spent, and the step too.
   const other = new Browser();
   await signIn(other, required, "codes@example.com");
-  const reused = await other.submit(`/auth/mfa?${authorizeQuery(required)}`, { code: appCode(key, 1) });
+  const reused = await other.submit(`/auth/mfa?${authorizeQuery(required)}`, { code: nextStep });
   assert.equal(reused.status, 422);
 });
 
