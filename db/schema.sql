@@ -15905,8 +15905,9 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'refresh_hash must be a SHA-256 digest.';
     end if;
     perform astapa.assert_grant_target(scope, null);
-    -- 30 guests an hour from one address (shared by every instance), then Retry-After.
-    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(address, ''), 30, 3600);
+    -- 30 guests an hour from one address, an IPv6 one's /64 (shared by every instance), then Retry-After.
+    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(astapa.address_bucket(address), ''),
+                               30, 3600);
     if wait > 0 then
       raise exception using errcode = 'AS429', hint = wait::text,
         message = 'Too many guests from this address: try again later.';
@@ -18706,6 +18707,32 @@ AS $function$
   $function$;
 comment on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) is 'Makes a sealed service provider key pair the connection''s current one (the current one, if any, becomes the previous; the caller refuses a rotation while a previous one is kept). AS400 a bad id, certificate or seal.';
 grant execute on function astapa.add_saml_sp_key(astapa.sso_connections,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.address_bucket(address text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    parsed inet;
+  begin
+    begin
+      parsed := address::inet;
+    exception when others then
+      return address; -- not an address (unknown, a test's label): counted as it is
+    end;
+    -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
+    -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
+      return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
+    end if;
+    return address;
+  end
+  $function$;
+comment on function astapa.address_bucket(text) is 'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), any other address (IPv4, IPv4-mapped IPv6) or text as it is.';
+grant execute on function astapa.address_bucket(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.anonymous_users_settings(settings jsonb)

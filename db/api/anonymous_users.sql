@@ -129,8 +129,9 @@ create or replace function api.sign_in_anonymously(
       raise exception using errcode = 'AS400', message = 'refresh_hash must be a SHA-256 digest.';
     end if;
     perform astapa.assert_grant_target(scope, null);
-    -- 30 guests an hour from one address (shared by every instance), then Retry-After.
-    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(address, ''), 30, 3600);
+    -- 30 guests an hour from one address, an IPv6 one's /64 (shared by every instance), then Retry-After.
+    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(astapa.address_bucket(address), ''),
+                               30, 3600);
     if wait > 0 then
       raise exception using errcode = 'AS429', hint = wait::text,
         message = 'Too many guests from this address: try again later.';
