@@ -18,7 +18,7 @@ export function endSamlSessions(
   sessionIndexes: string[],
 ) {
   return asApp(sql, projectId, async (tx) => {
-    await tx`select api.record_saml_assertion(${connectionId}, ${message.id}, ${message.until})`;
+    await tx`select api.record_sso_message_id(${connectionId}, ${message.id}, ${message.until})`;
     let ended = 0;
     for (const index of sessionIndexes.length > 0 ? sessionIndexes : [null]) {
       ended += await result(

@@ -2586,6 +2586,28 @@ create policy "a project unlinks its own sso identities" on astapa.sso_identitie
 CREATE TRIGGER sso_identities_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.sso_identities FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.sso_message_ids (
+  project_id text not null,
+  connection_id text not null,
+  message_id text not null,
+  expires_at timestamp with time zone not null,
+  constraint sso_message_ids_pkey PRIMARY KEY (project_id, connection_id, message_id),
+  constraint sso_message_ids_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_message_ids_message_id_check CHECK (length(message_id) >= 1 AND length(message_id) <= 256 AND message_id !~ '[[:cntrl:]]'::text)
+);
+alter table astapa.sso_message_ids enable row level security;
+alter table astapa.sso_message_ids force row level security;
+comment on table astapa.sso_message_ids is 'The IDs of the one-time messages an SSO connection''s IdP sent that were accepted — SAML assertions and LogoutRequests, OpenID Connect logout tokens (jti) — kept until the message could no longer be accepted (then pruned), so none is accepted twice.';
+CREATE INDEX sso_message_ids_project_id_expires_at_idx ON astapa.sso_message_ids USING btree (project_id, expires_at);
+grant delete, insert, select on astapa.sso_message_ids to astapa_app;
+create policy "a project prunes its own sso message ids" on astapa.sso_message_ids as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own sso message ids" on astapa.sso_message_ids as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own sso message ids" on astapa.sso_message_ids as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.sso_oidc_challenges (
   project_id text not null,
   challenge_hash bytea not null,
@@ -2609,28 +2631,6 @@ create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_
 create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own oidc challenges" on astapa.sso_oidc_challenges as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.sso_oidc_logout_tokens (
-  project_id text not null,
-  connection_id text not null,
-  jti text not null,
-  expires_at timestamp with time zone not null,
-  constraint sso_oidc_logout_tokens_pkey PRIMARY KEY (project_id, connection_id, jti),
-  constraint sso_oidc_logout_tokens_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_oidc_logout_tokens_jti_check CHECK (length(jti) >= 1 AND length(jti) <= 255 AND jti !~ '[[:cntrl:]]'::text)
-);
-alter table astapa.sso_oidc_logout_tokens enable row level security;
-alter table astapa.sso_oidc_logout_tokens force row level security;
-comment on table astapa.sso_oidc_logout_tokens is 'The jti of every logout token an OpenID Connect connection''s IdP sent that was accepted, kept until the token could no longer be accepted (then pruned), so none is accepted twice (Back-Channel Logout 1.0 §2.6).';
-CREATE INDEX sso_oidc_logout_tokens_project_id_expires_at_idx ON astapa.sso_oidc_logout_tokens USING btree (project_id, expires_at);
-grant delete, insert, select on astapa.sso_oidc_logout_tokens to astapa_app;
-create policy "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -2701,28 +2701,6 @@ create policy "a project records its own pending sso sign ins" on astapa.sso_pen
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project uses its own pending sso sign ins" on astapa.sso_pending_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.sso_saml_assertions (
-  project_id text not null,
-  connection_id text not null,
-  assertion_id text not null,
-  expires_at timestamp with time zone not null,
-  constraint sso_saml_assertions_pkey PRIMARY KEY (project_id, connection_id, assertion_id),
-  constraint sso_saml_assertions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_saml_assertions_assertion_id_check CHECK (length(assertion_id) >= 1 AND length(assertion_id) <= 256 AND assertion_id !~ '[[:cntrl:]]'::text)
-);
-alter table astapa.sso_saml_assertions enable row level security;
-alter table astapa.sso_saml_assertions force row level security;
-comment on table astapa.sso_saml_assertions is 'The IDs of SAML assertions a connection has accepted, kept until they expire (then pruned), so none is accepted twice.';
-CREATE INDEX sso_saml_assertions_project_id_expires_at_idx ON astapa.sso_saml_assertions USING btree (project_id, expires_at);
-grant delete, insert, select on astapa.sso_saml_assertions to astapa_app;
-create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own saml assertion ids" on astapa.sso_saml_assertions as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -7093,24 +7071,15 @@ AS $function$
     if subject is null and idp_sid is null then
       raise exception using errcode = 'AS400', message = 'A logout token names a sub, a sid or both.';
     end if;
-    if jti is null or pg_catalog.length(jti) not between 1 and 255 or jti ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'A logout token''s jti must be 1 to 255 characters.';
-    end if;
     -- Only an enabled OpenID Connect connection of the project hears its IdP (a disabled one is as if none).
     if not exists (select from astapa.sso_connections c
                    where c.project_id = project and c.id = end_oidc_sessions.connection_id and c.protocol = 'oidc'
                      and c.enabled) then
       raise exception using errcode = 'AS404', message = 'No enabled OpenID Connect connection has this id.';
     end if;
-    -- Once per jti: pruned as it goes (an expired jti's token is refused as too old anyway).
-    delete from astapa.sso_oidc_logout_tokens t where t.project_id = project and t.expires_at < pg_catalog.now();
-    insert into astapa.sso_oidc_logout_tokens (project_id, connection_id, jti, expires_at)
-    values (project, end_oidc_sessions.connection_id, end_oidc_sessions.jti,
-            greatest(end_oidc_sessions.expires_at, pg_catalog.now()))
-    on conflict on constraint sso_oidc_logout_tokens_pkey do nothing;
-    if not found then
-      raise exception using errcode = 'AS409', message = 'This logout token was already used.';
-    end if;
+    -- Once per jti (AS409 a replay, AS400 a bad jti), recorded with the sessions' end in one transaction.
+    perform api.record_sso_message_id(end_oidc_sessions.connection_id, end_oidc_sessions.jti,
+                                      end_oidc_sessions.expires_at);
     return astapa.end_sso_sessions(array(
       select x.session_hash from astapa.sso_oidc_sessions x
       where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
@@ -7130,42 +7099,16 @@ CREATE OR REPLACE FUNCTION api.end_saml_sessions(connection_id text, name_id tex
 AS $function$
   declare
     project text := astapa.current_project_id();
-    ended integer := 0;
-    person record;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SAML single logout acts for one project.';
     end if;
-    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
-    -- sign-out everywhere (astapa.void_ways_back).
-    perform from astapa.users u
-    where u.project_id = project and u.id in (
-      select s.user_id from astapa.sso_saml_sessions x
-      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_saml_sessions x
       where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
-        and x.name_id = end_saml_sessions.name_id and s.ended_at is null
-        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index))
-    order by u.id
-    for update of u;
-    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
-    -- and queues logout tokens to the apps they signed in to.
-    for person in
-      with gone as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        from astapa.sso_saml_sessions x
-        where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
-          and x.name_id = end_saml_sessions.name_id
-          and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)
-          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
-        returning s.user_id
-      )
-      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
-    loop
-      perform astapa.audit(project, 'user.saml_logout', 'user:' || person.user_id,
-        pg_catalog.jsonb_build_object('connection', end_saml_sessions.connection_id, 'sessions', person.sessions));
-      ended := ended + person.sessions;
-    end loop;
-    return ended;
+        and x.name_id = end_saml_sessions.name_id
+        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)),
+      'user.saml_logout', end_saml_sessions.connection_id);
   end
   $function$;
 comment on function api.end_saml_sessions(text,text,text) is 'Ends the live sessions of the current project that a SAML sign-in through the connection started for the NameID (only the one with that SessionIndex when one is given), as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued); the users'' rows locked first. Audited user.saml_logout per user {connection, sessions}. Returns how many ended (0: nothing to end, which single logout counts as done). The caller has verified the IdP''s signed LogoutRequest. AS403 no project.';
@@ -12197,35 +12140,6 @@ comment on function api.record_renewal_charge(text,text,jsonb,timestamp with tim
 grant execute on function api.record_renewal_charge(text,text,jsonb,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_saml_assertion(connection_id text, assertion_id text, expires_at timestamp with time zone)
- RETURNS void
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'SAML assertions are recorded for one project.';
-    end if;
-    if assertion_id is null or pg_catalog.length(assertion_id) not between 1 and 256 or assertion_id ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'A SAML assertion ID must be 1 to 256 characters.';
-    end if;
-    -- Pruned as it goes: an expired ID could not be accepted again anyway (its assertion is refused as expired).
-    delete from astapa.sso_saml_assertions a where a.project_id = project and a.expires_at < pg_catalog.now();
-    insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
-    values (project, record_saml_assertion.connection_id, record_saml_assertion.assertion_id,
-            greatest(record_saml_assertion.expires_at, pg_catalog.now()))
-    on conflict on constraint sso_saml_assertions_pkey do nothing;
-    if not found then
-      raise exception using errcode = 'AS409', message = 'This SAML assertion was already used.';
-    end if;
-  end
-  $function$;
-comment on function api.record_saml_assertion(text,text,timestamp with time zone) is 'Records the ID of an assertion a SAML connection accepted, kept until expires_at (when the assertion could no longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 no project. A connection unknown to the project fails its foreign key.';
-grant execute on function api.record_saml_assertion(text,text,timestamp with time zone) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_saml_session(session_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
  RETURNS void
  LANGUAGE plpgsql
@@ -12248,6 +12162,35 @@ AS $function$
   $function$;
 comment on function api.record_saml_session(bytea,text,text,text,text) is 'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
 grant execute on function api.record_saml_session(bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.record_sso_message_id(connection_id text, message_id text, expires_at timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'SSO message IDs are recorded for one project.';
+    end if;
+    if message_id is null or pg_catalog.length(message_id) not between 1 and 256 or message_id ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'An SSO message ID must be 1 to 256 characters.';
+    end if;
+    -- Pruned as it goes: an expired ID could not be accepted again anyway (its message is refused as expired).
+    delete from astapa.sso_message_ids m where m.project_id = project and m.expires_at < pg_catalog.now();
+    insert into astapa.sso_message_ids (project_id, connection_id, message_id, expires_at)
+    values (project, record_sso_message_id.connection_id, record_sso_message_id.message_id,
+            greatest(record_sso_message_id.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_message_ids_pkey do nothing;
+    if not found then
+      raise exception using errcode = 'AS409', message = 'This message from the IdP was already used (a replay).';
+    end if;
+  end
+  $function$;
+comment on function api.record_sso_message_id(text,text,timestamp with time zone) is 'Records the ID of a one-time message an SSO connection of the current project accepted (a SAML assertion or LogoutRequest ID, an OpenID Connect logout token''s jti), kept until expires_at (when the message could no longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 no project. A connection unknown to the project fails its foreign key.';
+grant execute on function api.record_sso_message_id(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_sso_pending_sign_in(connection_id text, token_hash bytea, subject text, email text, profile jsonb, name_id_format text DEFAULT NULL::text, session_index text DEFAULT NULL::text, groups text[] DEFAULT NULL::text[])
@@ -13062,10 +13005,16 @@ AS $function$
         replaced := replaced || row_id;
       end if;
     end loop;
+    -- The project's own record that its secrets were sealed anew (the deployment's signing keys have no project):
+    -- which kind and how many, never an id's value. One entry per batch that replaced anything.
+    if pg_catalog.cardinality(replaced) > 0 and astapa.current_project_id() is not null then
+      perform astapa.audit(astapa.current_project_id(), 'project.secrets_resealed', replace_sealed_values.kind,
+        pg_catalog.jsonb_build_object('kind', replace_sealed_values.kind, 'count', pg_catalog.cardinality(replaced)));
+    end if;
     return replaced;
   end
   $function$;
-comment on function api.replace_sealed_values(text,text[],text[],text[]) is 'Replaces sealed values of one kind (api.sealed_values names the kinds and their ids): each ids[i]''s value becomes sealed_after[i] only while it is still sealed_before[i] — a value the app changed since it was read stays as the app wrote it. Locks each row it rewrites (until the transaction ends); touches no updated_at (the secret is the same, only sealed anew). Returns the ids replaced. AS400 for an unknown kind or arrays that do not pair up.';
+comment on function api.replace_sealed_values(text,text[],text[],text[]) is 'Replaces sealed values of one kind (api.sealed_values names the kinds and their ids): each ids[i]''s value becomes sealed_after[i] only while it is still sealed_before[i] — a value the app changed since it was read stays as the app wrote it. Locks each row it rewrites (until the transaction ends); touches no updated_at (the secret is the same, only sealed anew). A project''s batch that replaced any is audited project.secrets_resealed {kind, count}. Returns the ids replaced. AS400 for an unknown kind or arrays that do not pair up.';
 grant execute on function api.replace_sealed_values(text,text[],text[],text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -21305,7 +21254,7 @@ AS $function$
     return ended;
   end
   $function$;
-comment on function astapa.end_sso_sessions(bytea[],text,text) is 'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user {connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; api.end_saml_sessions does the same inline).';
+comment on function astapa.end_sso_sessions(bytea[],text,text) is 'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user {connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions, api.end_saml_sessions).';
 grant execute on function astapa.end_sso_sessions(bytea[],text,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -248,7 +248,7 @@ export function recordSamlAssertion(
   expiresAt: Date,
 ) {
   return asApp(sql, projectId, async (tx) => {
-    await tx`select api.record_saml_assertion(${connectionId}, ${assertionId}, ${expiresAt})`;
+    await tx`select api.record_sso_message_id(${connectionId}, ${assertionId}, ${expiresAt})`;
   });
 }
 

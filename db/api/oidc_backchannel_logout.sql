@@ -31,21 +31,6 @@ create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens;
-create policy "a project reads its own logout token ids" on astapa.sso_oidc_logout_tokens
-  for select to astapa_app, astapa_owner
-  using (project_id = (select astapa.current_project_id()));
-
-drop policy if exists "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens;
-create policy "a project records its own logout token ids" on astapa.sso_oidc_logout_tokens
-  for insert to astapa_app, astapa_owner
-  with check (project_id = (select astapa.current_project_id()));
-
-drop policy if exists "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens;
-create policy "a project prunes its own logout token ids" on astapa.sso_oidc_logout_tokens
-  for delete to astapa_app, astapa_owner
-  using (project_id = (select astapa.current_project_id()));
-
 create or replace function astapa.assert_oidc_session_fields(project text, subject text, idp_sid text) returns void
   language plpgsql
   immutable
@@ -208,8 +193,8 @@ create or replace function astapa.end_sso_sessions(
 comment on function astapa.end_sso_sessions(bytea[], text, text) is
   'Ends the live sessions of the current project among session_hashes, as a sign-out ends them (astapa.end_session_grants: '
   'refresh tokens revoked, logout tokens queued), the users'' rows locked first; audited `action` per user '
-  '{connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions; '
-  'api.end_saml_sessions does the same inline).';
+  '{connection, sessions}. How many ended. For an IdP''s logout whose sessions the caller found (api.end_oidc_sessions, '
+  'api.end_saml_sessions).';
 
 grant execute on function astapa.end_sso_sessions(bytea[], text, text) to astapa_app;
 
@@ -233,24 +218,15 @@ create or replace function api.end_oidc_sessions(
     if subject is null and idp_sid is null then
       raise exception using errcode = 'AS400', message = 'A logout token names a sub, a sid or both.';
     end if;
-    if jti is null or pg_catalog.length(jti) not between 1 and 255 or jti ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'A logout token''s jti must be 1 to 255 characters.';
-    end if;
     -- Only an enabled OpenID Connect connection of the project hears its IdP (a disabled one is as if none).
     if not exists (select from astapa.sso_connections c
                    where c.project_id = project and c.id = end_oidc_sessions.connection_id and c.protocol = 'oidc'
                      and c.enabled) then
       raise exception using errcode = 'AS404', message = 'No enabled OpenID Connect connection has this id.';
     end if;
-    -- Once per jti: pruned as it goes (an expired jti's token is refused as too old anyway).
-    delete from astapa.sso_oidc_logout_tokens t where t.project_id = project and t.expires_at < pg_catalog.now();
-    insert into astapa.sso_oidc_logout_tokens (project_id, connection_id, jti, expires_at)
-    values (project, end_oidc_sessions.connection_id, end_oidc_sessions.jti,
-            greatest(end_oidc_sessions.expires_at, pg_catalog.now()))
-    on conflict on constraint sso_oidc_logout_tokens_pkey do nothing;
-    if not found then
-      raise exception using errcode = 'AS409', message = 'This logout token was already used.';
-    end if;
+    -- Once per jti (AS409 a replay, AS400 a bad jti), recorded with the sessions' end in one transaction.
+    perform api.record_sso_message_id(end_oidc_sessions.connection_id, end_oidc_sessions.jti,
+                                      end_oidc_sessions.expires_at);
     return astapa.end_sso_sessions(array(
       select x.session_hash from astapa.sso_oidc_sessions x
       where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id

@@ -2,7 +2,7 @@
 -- (astapa.sso_saml_sessions, migration 4285; held with a second-factor challenge until it starts one,
 -- astapa.sso_saml_challenges, migration 4286), the sessions an IdP's verified LogoutRequest ends, and what a sign-out
 -- at Astapa tells the IdP. The app verifies the LogoutRequest's signature, issuer, destination, freshness and ID
--- (once, api.record_saml_assertion) before it calls api.end_saml_sessions; the sessions end as a sign-out ends them
+-- (once, api.record_sso_message_id) before it calls api.end_saml_sessions; the sessions end as a sign-out ends them
 -- (their refresh tokens revoked and logout tokens queued by astapa.end_session_grants).
 
 drop policy if exists "a project reads its own saml sessions" on astapa.sso_saml_sessions;
@@ -101,42 +101,16 @@ create or replace function api.end_saml_sessions(connection_id text, name_id tex
   as $$
   declare
     project text := astapa.current_project_id();
-    ended integer := 0;
-    person record;
   begin
     if project is null then
       raise exception using errcode = 'AS403', message = 'SAML single logout acts for one project.';
     end if;
-    -- The users' rows first, in id order, then their sessions: the lock order of api.end_login_session and a
-    -- sign-out everywhere (astapa.void_ways_back).
-    perform from astapa.users u
-    where u.project_id = project and u.id in (
-      select s.user_id from astapa.sso_saml_sessions x
-      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    return astapa.end_sso_sessions(array(
+      select x.session_hash from astapa.sso_saml_sessions x
       where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
-        and x.name_id = end_saml_sessions.name_id and s.ended_at is null
-        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index))
-    order by u.id
-    for update of u;
-    -- Ending them is a sign-out's end: astapa.end_session_grants revokes their refresh tokens (but offline ones)
-    -- and queues logout tokens to the apps they signed in to.
-    for person in
-      with gone as (
-        update astapa.login_sessions s set ended_at = pg_catalog.now()
-        from astapa.sso_saml_sessions x
-        where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
-          and x.name_id = end_saml_sessions.name_id
-          and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)
-          and s.project_id = x.project_id and s.token_hash = x.session_hash and s.ended_at is null
-        returning s.user_id
-      )
-      select g.user_id, pg_catalog.count(*)::integer as sessions from gone g group by g.user_id
-    loop
-      perform astapa.audit(project, 'user.saml_logout', 'user:' || person.user_id,
-        pg_catalog.jsonb_build_object('connection', end_saml_sessions.connection_id, 'sessions', person.sessions));
-      ended := ended + person.sessions;
-    end loop;
-    return ended;
+        and x.name_id = end_saml_sessions.name_id
+        and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)),
+      'user.saml_logout', end_saml_sessions.connection_id);
   end
   $$;
 

@@ -207,6 +207,12 @@ create or replace function api.replace_sealed_values(
         replaced := replaced || row_id;
       end if;
     end loop;
+    -- The project's own record that its secrets were sealed anew (the deployment's signing keys have no project):
+    -- which kind and how many, never an id's value. One entry per batch that replaced anything.
+    if pg_catalog.cardinality(replaced) > 0 and astapa.current_project_id() is not null then
+      perform astapa.audit(astapa.current_project_id(), 'project.secrets_resealed', replace_sealed_values.kind,
+        pg_catalog.jsonb_build_object('kind', replace_sealed_values.kind, 'count', pg_catalog.cardinality(replaced)));
+    end if;
     return replaced;
   end
   $$;
@@ -215,7 +221,7 @@ comment on function api.replace_sealed_values(text, text[], text[], text[]) is
   'Replaces sealed values of one kind (api.sealed_values names the kinds and their ids): each ids[i]''s value '
   'becomes sealed_after[i] only while it is still sealed_before[i] — a value the app changed since it was read '
   'stays as the app wrote it. Locks each row it rewrites (until the transaction ends); touches no updated_at (the '
-  'secret is the same, only sealed anew). Returns the ids replaced. AS400 for an unknown kind or arrays that do '
-  'not pair up.';
+  'secret is the same, only sealed anew). A project''s batch that replaced any is audited project.secrets_resealed '
+  '{kind, count}. Returns the ids replaced. AS400 for an unknown kind or arrays that do not pair up.';
 
 grant execute on function api.replace_sealed_values(text, text[], text[], text[]) to astapa_app;

@@ -30,18 +30,18 @@ create policy "definer functions find the sso connection a lookup names" on asta
   for select to astapa_owner
   using (id = nullif(pg_catalog.current_setting('astapa.lookup_sso_connection', true), ''));
 
-drop policy if exists "a project reads its own saml assertion ids" on astapa.sso_saml_assertions;
-create policy "a project reads its own saml assertion ids" on astapa.sso_saml_assertions
+drop policy if exists "a project reads its own sso message ids" on astapa.sso_message_ids;
+create policy "a project reads its own sso message ids" on astapa.sso_message_ids
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project records its own saml assertion ids" on astapa.sso_saml_assertions;
-create policy "a project records its own saml assertion ids" on astapa.sso_saml_assertions
+drop policy if exists "a project records its own sso message ids" on astapa.sso_message_ids;
+create policy "a project records its own sso message ids" on astapa.sso_message_ids
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions;
-create policy "a project prunes its own saml assertion ids" on astapa.sso_saml_assertions
+drop policy if exists "a project prunes its own sso message ids" on astapa.sso_message_ids;
+create policy "a project prunes its own sso message ids" on astapa.sso_message_ids
   for delete to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
@@ -577,7 +577,7 @@ comment on function api.saml_service_provider(text) is
 revoke execute on function api.saml_service_provider(text) from public;
 grant execute on function api.saml_service_provider(text) to astapa_app;
 
-create or replace function api.record_saml_assertion(connection_id text, assertion_id text, expires_at timestamptz)
+create or replace function api.record_sso_message_id(connection_id text, message_id text, expires_at timestamptz)
   returns void
   language plpgsql
   volatile
@@ -587,29 +587,30 @@ create or replace function api.record_saml_assertion(connection_id text, asserti
     project text := astapa.current_project_id();
   begin
     if project is null then
-      raise exception using errcode = 'AS403', message = 'SAML assertions are recorded for one project.';
+      raise exception using errcode = 'AS403', message = 'SSO message IDs are recorded for one project.';
     end if;
-    if assertion_id is null or pg_catalog.length(assertion_id) not between 1 and 256 or assertion_id ~ '[[:cntrl:]]' then
-      raise exception using errcode = 'AS400', message = 'A SAML assertion ID must be 1 to 256 characters.';
+    if message_id is null or pg_catalog.length(message_id) not between 1 and 256 or message_id ~ '[[:cntrl:]]' then
+      raise exception using errcode = 'AS400', message = 'An SSO message ID must be 1 to 256 characters.';
     end if;
-    -- Pruned as it goes: an expired ID could not be accepted again anyway (its assertion is refused as expired).
-    delete from astapa.sso_saml_assertions a where a.project_id = project and a.expires_at < pg_catalog.now();
-    insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
-    values (project, record_saml_assertion.connection_id, record_saml_assertion.assertion_id,
-            greatest(record_saml_assertion.expires_at, pg_catalog.now()))
-    on conflict on constraint sso_saml_assertions_pkey do nothing;
+    -- Pruned as it goes: an expired ID could not be accepted again anyway (its message is refused as expired).
+    delete from astapa.sso_message_ids m where m.project_id = project and m.expires_at < pg_catalog.now();
+    insert into astapa.sso_message_ids (project_id, connection_id, message_id, expires_at)
+    values (project, record_sso_message_id.connection_id, record_sso_message_id.message_id,
+            greatest(record_sso_message_id.expires_at, pg_catalog.now()))
+    on conflict on constraint sso_message_ids_pkey do nothing;
     if not found then
-      raise exception using errcode = 'AS409', message = 'This SAML assertion was already used.';
+      raise exception using errcode = 'AS409', message = 'This message from the IdP was already used (a replay).';
     end if;
   end
   $$;
 
-comment on function api.record_saml_assertion(text, text, timestamptz) is
-  'Records the ID of an assertion a SAML connection accepted, kept until expires_at (when the assertion could no '
+comment on function api.record_sso_message_id(text, text, timestamptz) is
+  'Records the ID of a one-time message an SSO connection of the current project accepted (a SAML assertion or '
+  'LogoutRequest ID, an OpenID Connect logout token''s jti), kept until expires_at (when the message could no '
   'longer be accepted) and pruned after; AS409 when the ID was recorded already (a replay), AS400 a bad ID, AS403 '
   'no project. A connection unknown to the project fails its foreign key.';
 
-grant execute on function api.record_saml_assertion(text, text, timestamptz) to astapa_app;
+grant execute on function api.record_sso_message_id(text, text, timestamptz) to astapa_app;
 
 create or replace function api.sso_connection_project(connection_id text, protocol text) returns text
   language plpgsql

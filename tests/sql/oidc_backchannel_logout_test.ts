@@ -118,7 +118,7 @@ Deno.test("api.end_oidc_sessions — a jti once per connection; refusals end not
   assert.equal(await live(a.id, session), true, "a replay ends nothing");
   await rejectsAs(end(a.id, conn, null, null), "validation_failed");
   await rejectsAs(end(a.id, conn, "sub-wati", null, ""), "validation_failed");
-  await rejectsAs(end(a.id, conn, "sub-wati", null, "x".repeat(256)), "validation_failed");
+  await rejectsAs(end(a.id, conn, "sub-wati", null, "x".repeat(257)), "validation_failed");
   await rejectsAs(end(b.id, conn, "sub-wati", null), "not_found", /enabled OpenID Connect/);
   await rejectsAs(end(null, conn, "sub-wati", null), "forbidden");
   const org = await call<string>(
@@ -132,12 +132,12 @@ Deno.test("api.end_oidc_sessions — a jti once per connection; refusals end not
   await rejectsAs(end(a.id, conn, "sub-wati", null), "not_found", /enabled OpenID Connect/);
   assert.equal(await live(a.id, session), true);
   // An expired jti is pruned by the next token's record.
-  await db.sql`update astapa.sso_oidc_logout_tokens set expires_at = now() - interval '1 minute'
-    where project_id = ${a.id} and jti = 'same-jti'`;
+  await db.sql`update astapa.sso_message_ids set expires_at = now() - interval '1 minute'
+    where project_id = ${a.id} and message_id = 'same-jti'`;
   const conn2 = await connection(a.id, "bcl-prune");
   await end(a.id, conn2, "sub-nobody", null);
-  const [left] = await db.sql`select count(*)::int as n from astapa.sso_oidc_logout_tokens
-    where project_id = ${a.id} and jti = 'same-jti'`;
+  const [left] = await db.sql`select count(*)::int as n from astapa.sso_message_ids
+    where project_id = ${a.id} and message_id = 'same-jti'`;
   assert.equal(left.n, 0);
 });
 
@@ -252,11 +252,11 @@ Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries
   assert.equal(await live(phoned.id, session), false);
 });
 
-Deno.test("astapa.sso_oidc_* — a project reads its own rows, another project and none see nothing", async () => {
+Deno.test("astapa.sso_oidc_sessions and sso_message_ids — a project reads its own rows, another project and none see nothing", async () => {
   const conn = await connection(a.id, "bcl-rls");
   await oidcSession(a.id, conn, "rls@a.test", "sub-rls", "sid-rls");
   await end(a.id, conn, "sub-nobody", null, "rls-jti");
-  for (const table of ["sso_oidc_sessions", "sso_oidc_logout_tokens"]) {
+  for (const table of ["sso_oidc_sessions", "sso_message_ids"]) {
     const count = (project: string | null) =>
       call<number>(
         project,

@@ -1,8 +1,8 @@
 /**
  * SQL tests for SAML SSO connections (db/api/sso_connections.sql, migration 4234): api.put_saml_sso_connection
  * (create, switch protocols both ways, errors), api.saml_service_provider (the metadata's definer lookup) and
- * api.record_saml_assertion (once per assertion ID, pruned), and the assertion IDs' policies as the owner project,
- * another project and none.
+ * api.record_sso_message_id for assertion IDs (once per connection and ID, pruned), and astapa.sso_message_ids'
+ * policies as the owner project, another project and none.
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
@@ -159,7 +159,7 @@ Deno.test("api.saml_service_provider — a SAML connection's public facts by id,
   assert.equal(await call<number>(null, (tx) => tx`select count(*)::int from astapa.sso_connections`), 0);
 });
 
-Deno.test("api.record_saml_assertion — once per assertion ID; a replay is a conflict; expired IDs are pruned", async () => {
+Deno.test("api.record_sso_message_id — once per connection and ID; a replay is a conflict; expired IDs are pruned", async () => {
   const connection = (await putSaml(await org("saml-replay"))).id as string;
   const record = (
     assertion: string,
@@ -168,36 +168,44 @@ Deno.test("api.record_saml_assertion — once per assertion ID; a replay is a co
   ) =>
     call(
       project,
-      (tx) => tx`select api.record_saml_assertion(${connection}, ${assertion}, ${tx.unsafe(expires)})`,
+      (tx) => tx`select api.record_sso_message_id(${connection}, ${assertion}, ${tx.unsafe(expires)})`,
     );
   await record("_a1");
   await rejectsAs(record("_a1"), "conflict", /already used/);
   await record("_old", "now() - interval '1 minute'");
   await record("_a2");
-  const ids = await db.sql`select assertion_id from astapa.sso_saml_assertions
-    where connection_id = ${connection} order by assertion_id`;
-  assert.deepEqual(ids.map((r) => r.assertion_id), ["_a1", "_a2"], "the expired one was pruned");
+  const ids = await db.sql`select message_id from astapa.sso_message_ids
+    where connection_id = ${connection} order by message_id`;
+  assert.deepEqual(ids.map((r) => r.message_id), ["_a1", "_a2"], "the expired one was pruned");
   await rejectsAs(record(""), "validation_failed");
+  await rejectsAs(record("x".repeat(257)), "validation_failed");
+  await rejectsAs(record("_a\n3"), "validation_failed");
+  // The same ID at another connection of the project is another message.
+  const other = (await putSaml(await org("saml-replay-other"))).id as string;
+  await call(
+    a.id,
+    (tx) => tx`select api.record_sso_message_id(${other}, '_a1', now() + interval '5 minutes')`,
+  );
   await rejectsAs(record("_x", "now()", null), "forbidden");
   // Another project cannot record against this project's connection (its foreign key names project B's).
   await assert.rejects(record("_b", "now() + interval '1 minute'", b.id));
 });
 
-Deno.test("sso_saml_assertions — another project and no project see, add and remove none; RLS forced", async () => {
+Deno.test("sso_message_ids — another project and no project see, add and remove none; RLS forced", async () => {
   const connection = (await putSaml(await org("saml-rls"))).id as string;
   await call(
     a.id,
-    (tx) => tx`select api.record_saml_assertion(${connection}, '_rls', now() + interval '1 hour')`,
+    (tx) => tx`select api.record_sso_message_id(${connection}, '_rls', now() + interval '1 hour')`,
   );
   const count = (project: string | null) =>
-    call<number>(project, (tx) => tx`select count(*)::int from astapa.sso_saml_assertions`);
+    call<number>(project, (tx) => tx`select count(*)::int from astapa.sso_message_ids`);
   assert.ok(await count(a.id) > 0);
   for (const project of [b.id, null]) {
     assert.equal(await count(project), 0);
     const deleted = await asApp(
       db.sql,
       project,
-      (tx) => tx`delete from astapa.sso_saml_assertions returning 1`,
+      (tx) => tx`delete from astapa.sso_message_ids returning 1`,
     );
     assert.equal(deleted.length, 0);
   }
@@ -206,12 +214,12 @@ Deno.test("sso_saml_assertions — another project and no project see, add and r
       db.sql,
       b.id,
       (tx) =>
-        tx`insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
+        tx`insert into astapa.sso_message_ids (project_id, connection_id, message_id, expires_at)
            values (${a.id}, ${connection}, '_forged', now() + interval '1 hour')`,
     ),
     /row-level security/,
   );
   const [rls] = await db.sql`select relrowsecurity and relforcerowsecurity as forced from pg_class
-    where oid = 'astapa.sso_saml_assertions'::regclass`;
+    where oid = 'astapa.sso_message_ids'::regclass`;
   assert.equal(rls.forced, true);
 });

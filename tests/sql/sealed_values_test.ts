@@ -115,6 +115,12 @@ Deno.test("api.replace_sealed_values — replaces a value only while it is still
   const [after] = await db.sql`select created_at from astapa.user_factors where project_id = ${project.id}
     and user_id = ${row.id}`;
   assert.deepEqual(after, before);
+  // Audited once, for the batch that replaced one; the two that replaced nothing left no entry.
+  const audited = await db.sql`select actor, target, details from astapa.audit_log
+    where project_id in (${project.id}, ${other.id}) and action = 'project.secrets_resealed'`;
+  assert.deepEqual(audited.map((a) => ({ ...a })), [
+    { actor: "app", target: "totp_secret", details: { kind: "totp_secret", count: 1 } },
+  ]);
 });
 
 Deno.test("api.replace_sealed_values — settings paths: the one provider's, the bot secret only for its provider", async () => {

@@ -65,10 +65,22 @@ Deno.test("master-key reseal — every kind sealed under the old key opens under
     assert.ok(count.resealed >= 1, `a dry run counts ${count.kind}'s value to reseal`);
   }
   assert.deepEqual(await everySealedValue(), before, "a dry run writes nothing");
+  const resealedEntries = () =>
+    db.sql`select actor, details from astapa.audit_log
+      where project_id = ${project.id} and action = 'project.secrets_resealed' order by id`;
+  assert.equal((await resealedEntries()).length, 0, "nor audits");
 
   const report = await resealAll(db.sql, rotated, { batchSize: 2 });
   assert.deepEqual(byKind(report.kinds), byKind(dry.kinds), "the run does what the dry run said");
   await openEveryKind(db.sql, newOnly, sealed);
+  // The project's audit log says which of its kinds were sealed anew and how many, as the CLI.
+  const entries = await resealedEntries();
+  assert.ok(entries.length > 0 && entries.every((e) => e.actor === "cli"));
+  const audited: Record<string, number> = {};
+  for (const { details } of entries) audited[details.kind] = (audited[details.kind] ?? 0) + details.count;
+  for (const kind of SEALED_KINDS.filter((k) => !k.deployment)) {
+    assert.ok(audited[kind.name] >= 1, `${kind.name} audited`);
+  }
 
   const again = await resealAll(db.sql, rotated);
   for (const count of again.kinds) {

@@ -101,7 +101,9 @@ export async function factorProof(
   } catch {
     return {};
   }
-  const secret = await openTotpSecret(key, sealed, enrolmentContext(request.project.id, hex(tokenHash)));
+  const secret = await openTotpSecret(key, sealed, enrolmentContext(request.project.id, hex(tokenHash)), {
+    fromBrowser: true,
+  });
   // A form whose secret does not open (tampered, or from another challenge) starts over with a new one.
   if (!secret) return { enrolmentShown: await newEnrolment(c, request, challenge, tokenHash) };
   const shown = await enrolmentFor(c, request, challenge, tokenHash, secret);

@@ -5,7 +5,7 @@
  * whom it belongs — and the time step a code was accepted for, which SQL refuses to accept twice.
  */
 import { lazyImport } from "@/lib/lazy_import.ts";
-import { open, seal } from "@/lib/tokens/master_key.ts";
+import { open, openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
 
 const PERIOD = 30;
@@ -56,14 +56,20 @@ export async function sealTotpSecret(key: CryptoKey, secret: string, context: st
   return await seal(key, new TextEncoder().encode(secret), totpContext(context));
 }
 
-/** Opens a sealed secret; null when it was sealed for something else or under another key. */
+/**
+ * Opens a sealed secret; null when it was sealed for something else or under another key. One the enrolment form
+ * brings back (`fromBrowser`) opens with the current master key only, as cookies do: a leaked earlier key must not
+ * let anyone choose the secret a person enrols.
+ */
 export async function openTotpSecret(
   key: CryptoKey,
   sealed: Uint8Array,
   context: string,
+  { fromBrowser = false } = {},
 ): Promise<string | null> {
   try {
-    const secret = new TextDecoder().decode(await open(key, sealed, totpContext(context)));
+    const plain = await (fromBrowser ? openFromBrowser : open)(key, sealed, totpContext(context));
+    const secret = new TextDecoder().decode(plain);
     return /^[A-Z2-7]+=*$/.test(secret) ? secret : null;
   } catch {
     return null;
