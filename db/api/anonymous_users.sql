@@ -245,8 +245,8 @@ comment on function astapa.sweep_abandoned_guests() is
   'Erases (astapa.erase_user, by sweeper) up to 1000 guests older than their project''s '
   'settings.anonymous_users.sweep_after_days with no refresh token issued since, and no subscription, checkout, '
   'live linked payment method nor organization membership (asked again under the guest''s row lock, so a sign-up, '
-  'payment or refresh that commits meanwhile keeps the guest); returns how many. Only inside api.sweep_grants (its owner-only policies show every project''s '
-  'guests); AS403 elsewhere.';
+  'payment or refresh that commits meanwhile keeps the guest); returns how many. Only inside api.sweep_grants '
+  '(its owner-only policies show every project''s guests); AS403 elsewhere.';
 
 grant execute on function astapa.sweep_abandoned_guests() to astapa_app;
 
