@@ -129,8 +129,9 @@ create or replace function api.sign_in_anonymously(
       raise exception using errcode = 'AS400', message = 'refresh_hash must be a SHA-256 digest.';
     end if;
     perform astapa.assert_grant_target(scope, null);
-    -- 30 guests an hour from one address (shared by every instance), then Retry-After.
-    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(address, ''), 30, 3600);
+    -- 30 guests an hour from one address, an IPv6 one's /64 (shared by every instance), then Retry-After.
+    wait := api.rate_limit_hit('anonymous:' || project.id || ':' || coalesce(astapa.address_bucket(address), ''),
+                               30, 3600);
     if wait > 0 then
       raise exception using errcode = 'AS429', hint = wait::text,
         message = 'Too many guests from this address: try again later.';
@@ -193,11 +194,13 @@ create or replace function astapa.sweep_abandoned_guests() returns integer
     end if;
     -- Guests older than their project's sweep_after_days (30 for a project whose row is not visible here: one
     -- that never set anonymous_users) with no refresh token issued since, erased as a deletion is (user.deleted,
-    -- audited by the sweeper), acting for the project the while. A guest with a subscription (a trial too) or a
-    -- checkout is kept: money and plans are never lost to a sweep; the app deletes such a guest itself. Those kept
-    -- are passed over (the cursor reads on), so they never hold back the 1000 a run erases.
+    -- audited by the sweeper), acting for the project the while. A guest with a subscription (a trial too), a
+    -- checkout, a payment method still linked (erasure does not unlink it at Xendit) or an organization membership
+    -- (it may be an organization's only owner) is kept: money, plans and teams are never lost to a sweep; the app
+    -- deletes such a guest itself. Those kept are passed over (the cursor reads on), so they never hold back the
+    -- 1000 a run erases.
     for guest in
-      select due.project_id, due.id from (
+      select due.project_id, due.id, due.cutoff from (
         select u.project_id, u.id, u.created_at,
                pg_catalog.now() - pg_catalog.make_interval(days =>
                  (astapa.anonymous_users_settings(p.settings) ->> 'sweep_after_days')::integer) as cutoff
@@ -211,9 +214,24 @@ create or replace function astapa.sweep_abandoned_guests() returns integer
     loop
       exit when swept >= 1000;
       perform pg_catalog.set_config('astapa.project_id', guest.project_id, true);
-      if not exists (select from astapa.subscriptions s
+      -- The guest's row locked, then everything asked again: a sign-up (its row lock), a checkout, a refresh or a
+      -- link (their foreign keys' share lock) that committed while this waited keeps the guest, where the cursor's
+      -- older answer would have erased an account that had just signed up or paid.
+      perform from astapa.users u
+      where u.project_id = guest.project_id and u.id = guest.id and u.is_anonymous and u.deleted_at is null
+      for update of u;
+      if found
+         and not exists (select from astapa.refresh_tokens r
+                         where r.project_id = guest.project_id and r.user_id = guest.id and r.revoked_at is null
+                           and r.created_at >= guest.cutoff)
+         and not exists (select from astapa.subscriptions s
                          where s.project_id = guest.project_id and s.user_id = guest.id)
          and not exists (select from astapa.checkouts k where k.project_id = guest.project_id and k.user_id = guest.id)
+         and not exists (select from astapa.linked_methods m
+                         where m.project_id = guest.project_id and m.user_id = guest.id
+                           and m.status in ('requires_action', 'active'))
+         and not exists (select from astapa.organization_memberships o
+                         where o.project_id = guest.project_id and o.user_id = guest.id)
          and astapa.erase_user(guest.id, 'sweeper') then
         swept := swept + 1;
       end if;
@@ -225,9 +243,10 @@ create or replace function astapa.sweep_abandoned_guests() returns integer
 
 comment on function astapa.sweep_abandoned_guests() is
   'Erases (astapa.erase_user, by sweeper) up to 1000 guests older than their project''s '
-  'settings.anonymous_users.sweep_after_days with no refresh token issued since, and no subscription nor '
-  'checkout; returns how many. Only inside api.sweep_grants (its owner-only policies show every project''s '
-  'guests); AS403 elsewhere.';
+  'settings.anonymous_users.sweep_after_days with no refresh token issued since, and no subscription, checkout, '
+  'live linked payment method nor organization membership (asked again under the guest''s row lock, so a sign-up, '
+  'payment or refresh that commits meanwhile keeps the guest); returns how many. Only inside api.sweep_grants '
+  '(its owner-only policies show every project''s guests); AS403 elsewhere.';
 
 grant execute on function astapa.sweep_abandoned_guests() to astapa_app;
 

@@ -66,3 +66,31 @@ comment on function api.rate_limit_wait(text, integer) is
   '(a lockout check before verifying a credential), else 0.';
 
 grant execute on function api.rate_limit_wait(text, integer) to astapa_app;
+
+create or replace function astapa.address_bucket(address text) returns text
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  declare
+    parsed inet;
+  begin
+    begin
+      parsed := address::inet;
+    exception when others then
+      return address; -- not an address (unknown, a test's label): counted as it is
+    end;
+    -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
+    -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
+      return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
+    end if;
+    return address;
+  end
+  $$;
+
+comment on function astapa.address_bucket(text) is
+  'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), '
+  'any other address (IPv4, IPv4-mapped IPv6) or text as it is.';
+
+grant execute on function astapa.address_bucket(text) to astapa_app;

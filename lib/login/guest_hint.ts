@@ -2,11 +2,11 @@
  * A guest's sign-up on the hosted login (docs/anonymous-users.md): the app sends the normal authorization request
  * with `prompt=create` and `id_token_hint` = the guest's ID token. The hint names the guest only while it is an ID
  * token Astapa signed (RS256, typ JWT, this issuer), for this very client, unexpired, and issued to a guest
- * (is_anonymous: true); Postgres then checks the user is still a guest of the project when the sign-up saves
- * (api.sign_up_guest, its row locked). Anything else is refused back to the app as invalid_request: a hint that
- * cannot be trusted never silently makes a new account instead. Only the sign-up page reads the hint: the later
- * steps of the same request (verification, second factor) act for the user the sign-up saved, so a hint that has
- * expired meanwhile does not stop them.
+ * (is_anonymous: true) themselves, not to someone acting for them (no act); Postgres then checks the user is still
+ * a guest of the project when the sign-up saves (api.sign_up_guest, its row locked). Anything else is refused
+ * back to the app as invalid_request: a hint that cannot be trusted never silently makes a new account instead.
+ * Only the sign-up page reads the hint: the later steps of the same request (verification, second factor) act for
+ * the user the sign-up saved, so a hint that has expired meanwhile does not stop them.
  */
 import { createLocalJWKSet, jwtVerify } from "jose";
 import type { Ctx, Deps } from "@/lib/app_env.ts";
@@ -27,7 +27,10 @@ export async function guestOfHint(
       typ: "JWT",
       requiredClaims: ["exp", "sub"],
     });
-    return payload.is_anonymous === true && typeof payload.sub === "string" && /^\d{1,19}$/.test(payload.sub)
+    // A token someone else holds for the guest (an impersonation's, a token exchange's: act) names no guest: the
+    // address and password typed would outlive the impersonation, a way in it must not add.
+    return payload.is_anonymous === true && payload.act === undefined && typeof payload.sub === "string" &&
+        /^\d{1,19}$/.test(payload.sub)
       ? payload.sub
       : null;
   } catch {

@@ -280,8 +280,11 @@ Deno.test("enterprise SSO — mapped claims and groups: the address and names un
   };
   assert.equal((await appClaims(await finish(await startSso("gita@acme.test")))).org_role, "member");
   const keep = { ...connection, idp_client_secret: undefined };
+  // The IdP's email_verified speaks of its email claim only: an organization that reads the address from another
+  // claim vouches for that claim itself (email_verified_required off; the next test shows why).
   const mapped = await api("PUT", "/organizations/acme/sso-connection", {
     ...keep,
+    email_verified_required: false,
     attribute_mapping: { email: "mail", given_name: "first_name", groups: "roles" },
     group_roles: { "Acme Engineering": "admin", "grp-0001": "member" },
   });
@@ -331,9 +334,45 @@ Deno.test("enterprise SSO — mapped claims and groups: the address and names un
   } finally {
     await api("PUT", "/organizations/acme/sso-connection", {
       ...keep,
+      email_verified_required: true,
       attribute_mapping: {},
       group_roles: {},
     });
+  }
+});
+
+Deno.test("enterprise SSO — a mapped address is verified only when it is the ID token's verified email: a person's own claim naming a colleague's address signs nobody in as the colleague", async () => {
+  const colleague = await seedUser(t.db.sql, project.id, "ceo@acme.test", { verified: true });
+  const keep = { ...connection, idp_client_secret: undefined };
+  const mapped = await api("PUT", "/organizations/acme/sso-connection", {
+    ...keep,
+    attribute_mapping: { email: "secondary_email" },
+  });
+  assert.equal(mapped.status, 200, mapped.text);
+  try {
+    // The IdP verified Mallory's own address; the mapped claim is one she may edit at the IdP.
+    idp.approveAs = {
+      sub: "acme-mallory",
+      email: "mallory@acme.test",
+      email_verified: true,
+      extra: { secondary_email: "ceo@acme.test" },
+    };
+    const refused = await finish(await startSso("mallory@acme.test"));
+    assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /has not verified your email address/);
+    const [links] = await t.db.sql`select count(*)::int as n from astapa.sso_identities
+      where project_id = ${project.id} and user_id = ${colleague}`;
+    assert.equal(links.n, 0, "the colleague's account is not linked to Mallory's IdP subject");
+    // The mapped claim holding the verified address (in another case) is verified.
+    idp.approveAs = {
+      sub: "acme-rudi",
+      email: "rudi@acme.test",
+      email_verified: true,
+      extra: { secondary_email: "Rudi@acme.test" },
+    };
+    assert.equal((await appClaims(await finish(await startSso("rudi@acme.test")))).email, "Rudi@acme.test");
+  } finally {
+    await api("PUT", "/organizations/acme/sso-connection", { ...keep, attribute_mapping: {} });
   }
 });
 

@@ -2,9 +2,10 @@
  * A guest signs up on the hosted login and keeps their sub (docs/anonymous-users.md): the app's normal
  * authorization request with prompt=create and the guest's ID token as id_token_hint; the password sign-up puts
  * the address on the guest's row (user.updated, audited user.converted) and the code is for the same sub, no
- * longer a guest. Attacks: a forged, expired, access-token, signed-up user's or another project's hint goes back
- * to the app as invalid_request; a taken address answers as any sign-up (the guest stays a guest); a second or
- * concurrent conversion is guest_signed_up (en and id); a form without its CSRF token does nothing.
+ * longer a guest. Attacks: a forged, expired, access-token, signed-up user's, impersonation's or another
+ * project's hint goes back to the app as invalid_request; a taken address answers as any sign-up (the guest stays a
+ * guest); a second or concurrent conversion is guest_signed_up (en and id); a form without its CSRF token does
+ * nothing.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -160,6 +161,12 @@ Deno.test("guest sign-up — hints that name no guest of this client go back to 
     ["access token", tokens.access_token],
     ["signed-up user", await signJwt(key, "JWT", idClaims({ sub: member, is_anonymous: undefined }))],
     ["another client's guest", (await guest(other)).id_token],
+    // Support impersonating the guest: the app's own sign-up button would send this hint, and the address and
+    // password typed would outlive the impersonation (an impersonation adds no way in).
+    [
+      "an impersonation's",
+      await signJwt(key, "JWT", idClaims({ act: { sub: "dashboard:support", impersonation_id: "42" } })),
+    ],
     ["not a JWT", "guest"],
   ];
   const before =

@@ -241,6 +241,17 @@ Deno.test("OIDC back-channel logout — every token §2.6 refuses ends nothing (
     .sign(stranger.privateKey);
   const cases: [string, string, RegExp?][] = [
     ["alg none", `${b64({ alg: "none", typ: "logout+jwt" })}.${b64({ ...claims, sid: "okta-sid-sari" })}.`],
+    // HS256 keyed with the IdP's public key (the classic confusion): symmetric algorithms are never accepted.
+    [
+      "HS256",
+      `${b64({ alg: "HS256", typ: "logout+jwt" })}.${b64({ ...claims, sid: "okta-sid-sari" })}.${b64("mac")}`,
+      /algorithm/,
+    ],
+    // A header's typ that is no string (it was read as one: a 500).
+    [
+      "a typ that is no string",
+      `${b64({ alg: "RS256", typ: 1 })}.${b64({ ...claims, sid: "okta-sid-sari" })}.x`,
+    ],
     ["another key under the IdP's kid", byStranger, /not signed by the identity provider/],
     [
       "another connection's IdP",

@@ -56,8 +56,7 @@ export function oidcIdentity(
   return {
     subject: String(claims.sub),
     email: typeof email === "string" ? email : "",
-    // email_verified speaks for the address whichever claim carries it (docs: the mapping is the organization's).
-    emailVerified: claims.email_verified === true,
+    emailVerified: claims.email_verified === true && sameAddress(email, claims.email),
     profile,
     ...(groups ? { groups } : {}),
     // The IdP's session, which its back-channel logout token may name (a sid Astapa could not keep is none).
@@ -67,6 +66,17 @@ export function oidcIdentity(
         : null,
     },
   };
+}
+
+/**
+ * Whether the address read (a mapped claim's, or `email` itself) is the one `email_verified` speaks of: OpenID
+ * Connect verifies the `email` claim only, and another claim (a secondary address, a custom profile attribute) may
+ * be one the person edits at the IdP. A mapped address that differs is unverified, so a connection that requires
+ * verified addresses refuses it (the organization turns `email_verified_required` off to vouch for the claim).
+ */
+function sameAddress(read: unknown, email: unknown): boolean {
+  return typeof read === "string" && typeof email === "string" &&
+    read.trim().toLowerCase() === email.trim().toLowerCase();
 }
 
 /** What a verified assertion says of the person beyond its subject, read by the connection's mapping. */

@@ -120,7 +120,13 @@ export async function verifyLogoutToken(
   } catch {
     throw new LogoutTokenRefused("bcl_malformed", "The logout_token is not a signed JWT.");
   }
-  if (!TYPES.has(header.typ?.toLowerCase())) {
+  // The header is the sender's JSON, unverified as yet: a typ that is no string is no logout token's.
+  const typ = typeof header.typ === "string"
+    ? header.typ.toLowerCase()
+    : header.typ === undefined
+    ? undefined
+    : null;
+  if (typ === null || !TYPES.has(typ)) {
     throw new LogoutTokenRefused("bcl_type", `A logout token is not typed ${header.typ}.`);
   }
   const { deps } = c.var;
