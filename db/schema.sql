@@ -12520,8 +12520,9 @@ AS $function$
       raise exception 'client must be an object with a redirect_uris array (grant_types an array, metadata an object)'
         using errcode = 'AS400';
     end if;
-    -- Counted before anything is stored: every accepted registration uses up one of the address's allowance.
-    wait := api.rate_limit_hit('client_registration:address:' || pg_catalog.left(coalesce(address, ''), 100),
+    -- Counted before anything is stored: every accepted registration uses up one of the address's allowance (an
+    -- IPv6 address's /64's).
+    wait := api.rate_limit_hit('client_registration:address:' || pg_catalog.left(coalesce(astapa.address_bucket(address), ''), 100),
                                max_per_hour, 3600);
     if wait > 0 then
       return pg_catalog.jsonb_build_object('wait', wait);
@@ -16700,9 +16701,9 @@ AS $function$
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
     -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
-    -- spans projects (the address is the same attacker whichever project it names).
+    -- spans projects (the address is the same attacker whichever project it names), an IPv6 address's its /64.
     if address is not null then
-      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      wait := api.rate_limit_hit('passkey_options:address:' || astapa.address_bucket(address), per_minute, 60);
       if wait > 0 then
         return wait;
       end if;
@@ -16733,7 +16734,7 @@ AS $function$
     end if;
     -- The same bucket as every other passkey option request from the address.
     if address is not null then
-      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      wait := api.rate_limit_hit('passkey_options:address:' || astapa.address_bucket(address), per_minute, 60);
       if wait > 0 then
         return pg_catalog.jsonb_build_object('wait', wait);
       end if;
@@ -18667,13 +18668,13 @@ AS $function$
   declare
     parsed inet;
   begin
-    begin
-      parsed := address::inet;
-    exception when others then
+    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') then
       return address; -- not an address (unknown, a test's label): counted as it is
-    end;
+    end if;
+    parsed := address::inet;
     -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
     -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    -- lib/http/ip_address.ts's addressBucket writes the same for the limits the app names.
     if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
       return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
     end if;
@@ -23374,7 +23375,7 @@ AS $function$
     -- Every bucket counts this send, so a refused burst still uses up its allowance.
     wait := greatest(
       api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
-      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(astapa.address_bucket(address), '-'),
                          case when sandbox then 50 else 10 end, 3600),
       api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
       api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));

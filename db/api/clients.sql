@@ -409,8 +409,9 @@ create or replace function api.register_dynamic_client(client jsonb, secret_hash
       raise exception 'client must be an object with a redirect_uris array (grant_types an array, metadata an object)'
         using errcode = 'AS400';
     end if;
-    -- Counted before anything is stored: every accepted registration uses up one of the address's allowance.
-    wait := api.rate_limit_hit('client_registration:address:' || pg_catalog.left(coalesce(address, ''), 100),
+    -- Counted before anything is stored: every accepted registration uses up one of the address's allowance (an
+    -- IPv6 address's /64's).
+    wait := api.rate_limit_hit('client_registration:address:' || pg_catalog.left(coalesce(astapa.address_bucket(address), ''), 100),
                                max_per_hour, 3600);
     if wait > 0 then
       return pg_catalog.jsonb_build_object('wait', wait);

@@ -210,7 +210,7 @@ create or replace function api.start_passkey_sign_up_challenge(token_hash bytea,
     end if;
     -- The same bucket as every other passkey option request from the address.
     if address is not null then
-      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      wait := api.rate_limit_hit('passkey_options:address:' || astapa.address_bucket(address), per_minute, 60);
       if wait > 0 then
         return pg_catalog.jsonb_build_object('wait', wait);
       end if;

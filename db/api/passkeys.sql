@@ -164,9 +164,9 @@ create or replace function api.start_passkey_challenge(challenge_hash bytea, pur
       raise exception 'purpose is register or sign_in' using errcode = 'AS400';
     end if;
     -- Every option request stores a row: one address may not open them faster than people sign in. The bucket
-    -- spans projects (the address is the same attacker whichever project it names).
+    -- spans projects (the address is the same attacker whichever project it names), an IPv6 address's its /64.
     if address is not null then
-      wait := api.rate_limit_hit('passkey_options:address:' || address, per_minute, 60);
+      wait := api.rate_limit_hit('passkey_options:address:' || astapa.address_bucket(address), per_minute, 60);
       if wait > 0 then
         return wait;
       end if;

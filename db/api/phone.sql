@@ -206,7 +206,7 @@ create or replace function astapa.phone_send_wait(settings jsonb, phone_number t
     -- Every bucket counts this send, so a refused burst still uses up its allowance.
     wait := greatest(
       api.rate_limit_hit('phone:number:' || project || ':' || phone_number, case when sandbox then 20 else 5 end, 3600),
-      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(address, '-'),
+      api.rate_limit_hit('phone:address:' || project || ':' || coalesce(astapa.address_bucket(address), '-'),
                          case when sandbox then 50 else 10 end, 3600),
       api.rate_limit_hit('phone:prefix:' || project || ':' || prefix, case when sandbox then 100 else 20 end, 3600),
       api.rate_limit_hit('phone:project:' || project, (settings ->> 'hourly_limit')::integer, 3600));

@@ -75,13 +75,13 @@ create or replace function astapa.address_bucket(address text) returns text
   declare
     parsed inet;
   begin
-    begin
-      parsed := address::inet;
-    exception when others then
+    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') then
       return address; -- not an address (unknown, a test's label): counted as it is
-    end;
+    end if;
+    parsed := address::inet;
     -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
     -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    -- lib/http/ip_address.ts's addressBucket writes the same for the limits the app names.
     if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
       return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
     end if;

@@ -1,6 +1,7 @@
 /** The address a request came from, for per-address lockouts and the audit log. */
 import { getConnInfo } from "hono/deno";
 import type { Ctx } from "../app_env.ts";
+import { addressBucket } from "./ip_address.ts";
 
 const ADDRESS = /^[0-9A-Fa-f.:]{2,45}$/;
 
@@ -25,4 +26,9 @@ function peerAddress(c: Ctx): string {
   } catch {
     return "unknown"; // app.request() in tests has no connection
   }
+}
+
+/** What per-address limits count for the request's address (an IPv6 one's /64: addressBucket). */
+export function limitAddress(c: Ctx): string {
+  return addressBucket(clientAddress(c));
 }

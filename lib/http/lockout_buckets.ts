@@ -4,8 +4,12 @@
  * addresses that failed for it, so nobody can lock the owner out from elsewhere (astapa.client_lockout_wait).
  */
 import type { FailureBucket } from "@/db/client_authentication.ts";
+import { addressBucket } from "./ip_address.ts";
 
-/** Who is tried, from where: `scope` prefixes every bucket; `ceiling` names the key's own bucket. */
+/**
+ * Who is tried, from where: `scope` prefixes every bucket; `ceiling` names the key's own bucket; `address` is
+ * counted by its bucket (an IPv6 address's /64, addressBucket).
+ */
 export type LockoutKey = { scope: string; ceiling: string; key: string; address: string };
 export type LockoutLimits = { perPair: number; perAddress: number; perKey: number; windowSeconds: number };
 
@@ -14,10 +18,11 @@ export type LockoutLimits = { perPair: number; perAddress: number; perKey: numbe
  * mail to the key's owner).
  */
 export function lockoutBuckets(
-  { scope, ceiling, key, address }: LockoutKey,
+  { scope, ceiling, key, address: from }: LockoutKey,
   limits: LockoutLimits,
   spareCleanAddresses = true,
 ): FailureBucket[] {
+  const address = addressBucket(from);
   const pair = `${scope}:pair:${key}:${address}`;
   const window_seconds = limits.windowSeconds;
   return [

@@ -17,7 +17,7 @@ import {
   type PendingDeviceAuthorization,
 } from "@/db/device_authorizations.ts";
 import { readBody } from "../http/body.ts";
-import { clientAddress } from "../http/client_address.ts";
+import { limitAddress } from "../http/client_address.ts";
 import { toAppError } from "../http/errors.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { consentCovers } from "@/db/consents.ts";
@@ -122,7 +122,7 @@ export async function postDevice(c: Ctx): Promise<PageResult<DevicePageData> | R
 
   const code = normalizeUserCode(form.user_code) ?? "";
   const buckets = [{
-    name: `device_code:address:${clientAddress(c)}`,
+    name: `device_code:address:${limitAddress(c)}`,
     max: USER_CODE_FAILURES.perAddress,
     window_seconds: USER_CODE_FAILURES.windowSeconds,
   }];

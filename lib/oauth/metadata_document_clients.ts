@@ -17,6 +17,7 @@ import {
 } from "@/db/client_metadata_documents.ts";
 import { type DynamicClient, DynamicClientSchema, resourceOwner } from "@/db/dynamic_clients.ts";
 import { AppError } from "../http/errors.ts";
+import { addressBucket } from "../http/ip_address.ts";
 import {
   fetchMetadataDocument,
   MetadataDocumentRefused,
@@ -38,8 +39,8 @@ export function metadataFetchOptions(
 }
 
 /**
- * Counts one fetch of a client's document or keys for `address` (metadata documents and registered clients'
- * jwks_uri share the allowance); past METADATA_FETCHES, `refused` runs (an audit) and the request is 429
+ * Counts one fetch of a client's document or keys for `address` (an IPv6 one by its /64; metadata documents and
+ * registered clients' jwks_uri share the allowance); past METADATA_FETCHES, `refused` runs (an audit) and the request is 429
  * rate_limited with Retry-After.
  */
 export async function countFetchOrRefuse(
@@ -47,7 +48,7 @@ export async function countFetchOrRefuse(
   address: string,
   refused: () => Promise<unknown> = () => Promise.resolve(),
 ): Promise<void> {
-  const wait = await countMetadataFetch(sql, address, METADATA_FETCHES);
+  const wait = await countMetadataFetch(sql, addressBucket(address), METADATA_FETCHES);
   if (wait <= 0) return;
   await refused();
   throw new AppError("rate_limited", {

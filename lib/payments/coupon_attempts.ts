@@ -6,7 +6,7 @@
  */
 import { asApp } from "@/db/client.ts";
 import type { Ctx } from "@/lib/app_env.ts";
-import { clientAddress } from "@/lib/http/client_address.ts";
+import { limitAddress } from "@/lib/http/client_address.ts";
 
 /** Refused codes allowed per checkout, and per project and address, in one window. */
 export const COUPON_LIMITS = { perCheckout: 10, perAddress: 30, windowSeconds: 600 };
@@ -14,7 +14,7 @@ export const COUPON_LIMITS = { perCheckout: 10, perAddress: 30, windowSeconds: 6
 function buckets(c: Ctx, projectId: string, checkoutId: string) {
   return [
     { bucket: `coupon:checkout:${checkoutId}`, max: COUPON_LIMITS.perCheckout },
-    { bucket: `coupon:address:${projectId}:${clientAddress(c)}`, max: COUPON_LIMITS.perAddress },
+    { bucket: `coupon:address:${projectId}:${limitAddress(c)}`, max: COUPON_LIMITS.perAddress },
   ];
 }
 

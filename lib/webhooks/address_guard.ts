@@ -9,6 +9,7 @@
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
+import { v4Number, v6Groups } from "@/lib/http/ip_address.ts";
 
 /** IPv4 ranges no production webhook may reach (RFC 6890 special-purpose, multicast and reserved). */
 const PRIVATE_V4: [number, number][] = [
@@ -25,39 +26,12 @@ const PRIVATE_V4: [number, number][] = [
   [0xf0000000, 4], // reserved and broadcast
 ];
 
-function v4Number(ip: string): number | null {
-  const parts = ip.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
-}
-
 function privateV4(ip: string): boolean {
   const n = v4Number(ip);
   if (n === null) return false;
   return PRIVATE_V4.some(([base, bits]) =>
     Math.floor(n / 2 ** (32 - bits)) === Math.floor(base / 2 ** (32 - bits))
   );
-}
-
-/** The eight 16-bit groups of an IPv6 address (with an embedded IPv4 tail), or null when it is not one. */
-function v6Groups(ip: string): number[] | null {
-  let text = ip.toLowerCase();
-  const tail = text.match(/:(\d+\.\d+\.\d+\.\d+)$/);
-  if (tail) {
-    const n = v4Number(tail[1]);
-    if (n === null) return null;
-    text = text.slice(0, -tail[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parse = (part: string) =>
-    part === "" ? [] : part.split(":").map((g) => /^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16) : NaN);
-  const head = parse(halves[0]);
-  const rest = halves.length === 2 ? parse(halves[1]) : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill(0), ...rest];
-  return groups.some(Number.isNaN) ? null : groups;
 }
 
 /** The IPv4 address held in groups `at` and `at + 1`. */

@@ -1,4 +1,7 @@
-/** Which address lockouts count: the peer's, or — behind ASTAPA_TRUST_PROXY proxies — the forwarded one. */
+/**
+ * Which address lockouts count: the peer's, or — behind ASTAPA_TRUST_PROXY proxies — the forwarded one; an IPv6
+ * address by its /64.
+ */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/oauth.ts";
@@ -45,4 +48,13 @@ Deno.test("client address — behind one trusted proxy, the entry that proxy app
 Deno.test("client address — a missing or malformed forwarded entry falls back to the peer", async () => {
   assert.deepEqual(await failedAuthFrom(proxied, ""), ["client_auth:address:127.0.0.1"]);
   assert.deepEqual(await failedAuthFrom(proxied, "not an address"), ["client_auth:address:127.0.0.1"]);
+});
+
+Deno.test("client address — an IPv6 address counts by its /64: every address of it is one bucket", async () => {
+  for (const address of ["2001:db8:7:7::1", "2001:DB8:7:7:ffff:ffff:ffff:ffff"]) {
+    assert.deepEqual(await failedAuthFrom(proxied, address), ["client_auth:address:2001:db8:7:7::/64"]);
+  }
+  assert.deepEqual(await failedAuthFrom(proxied, "::ffff:192.0.2.7"), [
+    "client_auth:address:::ffff:192.0.2.7",
+  ]);
 });

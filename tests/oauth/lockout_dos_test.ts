@@ -56,6 +56,18 @@ Deno.test("client lockout — an attack from many addresses slows the addresses 
   assert.equal((await plans(from("192.0.2.10"), project.clientId, project.secret)).status, 200);
 });
 
+Deno.test("client lockout — one IPv6 /64 is one address: wrong secrets from ten of its addresses lock all of it", async () => {
+  const project = await seedProject(t.db.sql);
+  for (let i = 0; i < CLIENT_FAILURES.perPair; i++) {
+    const status =
+      (await plans(from(`2001:db8:64:1::${(i + 1).toString(16)}`), project.clientId, "wrong")).status;
+    assert.equal(status, 401);
+  }
+  const fresh = await plans(from("2001:db8:64:1:dead:beef:0:1"), project.clientId, project.secret);
+  assert.equal(fresh.status, 429, "a new address of the same /64 waits too");
+  assert.equal((await plans(from("2001:db8:64:2::1"), project.clientId, project.secret)).status, 200);
+});
+
 Deno.test("sign-in lockout — ten wrong passwords from A lock A; the right password from B signs in", async () => {
   const live = await seedProject(t.db.sql, { name: "Live", redirectUri: "https://live.example/cb" });
   await takeLive(t.db.sql, live.id);
