@@ -5,7 +5,7 @@
  * stays. Attacks: a taken address or number signs in to its own account and the guest stays a guest (nothing
  * merged); the mail's magic link, opened anywhere, never gives the guest the address (a new account of its
  * own); a forged, expired, signed-up user's or another project's hint goes back to the app as invalid_request,
- * before any mail or message is sent.
+ * before any mail or message is sent (the passkey sign-up's code too).
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -29,6 +29,8 @@ Deno.test.afterAll(() => t.close());
 
 const byMail = await guestsProject(t, { email_codes: true, email_code_sign_up: true, passwords: false });
 const byPhone = await guestsProject(t, { phone: { enabled: true, signup: true } });
+// Passkeys only: the sign-up page posts the address to /auth/signup/passkey (tests/e2e/guest_passkey_sign_up_test.ts).
+const byPasskey = await guestsProject(t, { passwords: false, passkeys: true });
 
 /** The newest mail to `to`: its 6-digit code and its magic link. */
 async function mailed(p: SeededProject, to: string) {
@@ -167,7 +169,11 @@ Deno.test("guest code sign-up — a taken number signs in to its account (nothin
 });
 
 Deno.test("guest code sign-up — hints that name no guest go back to the app as invalid_request; nothing mailed, sent or made", async () => {
-  for (const [p, path] of [[byMail, "/auth/email-code"], [byPhone, "/auth/phone"]] as const) {
+  const pages = [[byMail, "/auth/email-code"], [byPhone, "/auth/phone"], [
+    byPasskey,
+    "/auth/signup",
+  ]] as const;
+  for (const [p, path] of pages) {
     const guest = await payingGuest(t, p);
     const member = await seedUser(t.db.sql, p.id, `anggota-${p.id}@example.com`);
     const count = async () =>
@@ -187,7 +193,7 @@ Deno.test("guest code sign-up — hints that name no guest go back to the app as
     const swapped = html.replace(/id_token_hint=[^&"]+/, `id_token_hint=${forged}`);
     const posted = await browser.post(
       swapped,
-      p === byMail ? { action: "send", email: "palsu@example.com" } : { phone: "081255550009" },
+      p === byPhone ? { phone: "081255550009" } : { action: "send", email: "palsu@example.com" },
     );
     assertBackWithInvalidRequest(posted, p, `${path} forged in the form`);
     assert.equal(await count(), before);
