@@ -16074,7 +16074,8 @@ AS $function$
       where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
       for update;
       if found_user.id is null then
-        person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(project, clean_email, 'sso');
         created := true;
       elsif found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
@@ -16112,7 +16113,7 @@ AS $function$
                                          'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean,text[]) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (reason sso) when not one yet; their role is what groups give when the connection maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
+comment on function api.sign_in_with_sso(text,text,text,boolean,text[]) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified (the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email), then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (reason sso) when not one yet; their role is what groups give when the connection maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
 grant execute on function api.sign_in_with_sso(text,text,text,boolean,text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -25878,7 +25879,7 @@ AS $function$
     return guest;
   end
   $function$;
-comment on function astapa.sign_up_with_proven_email(text,text,text) is 'The account a sign-up whose mailbox answered a code makes (email codes, passkey sign-ups; provider says which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new verified user (api.create_user). AS409 when the address is taken. The caller checks the sign-up rules.';
+comment on function astapa.sign_up_with_proven_email(text,text,text) is 'The account a sign-up whose address is proven makes (a mailed code answered: email codes, passkey sign-ups; the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new verified user (api.create_user). AS409 when the address is taken. The caller checks the sign-up rules.';
 grant execute on function astapa.sign_up_with_proven_email(text,text,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -327,8 +327,8 @@ create or replace function astapa.sign_up_with_proven_email(project_id text, ema
   $$;
 
 comment on function astapa.sign_up_with_proven_email(text, text, text) is
-  'The account a sign-up whose mailbox answered a code makes (email codes, passkey sign-ups; provider says '
-  'which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new '
+  'The account a sign-up whose address is proven makes (a mailed code answered: email codes, passkey sign-ups; '
+  'the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new '
   'verified user (api.create_user). AS409 when the address is taken. The caller checks the sign-up rules.';
 
 grant execute on function astapa.sign_up_with_proven_email(text, text, text) to astapa_app;
