@@ -26,7 +26,7 @@ export async function guestsProject(t: TestApp, settings: Record<string, unknown
   return project;
 }
 
-export type Guest = { sub: string; idToken: string; refreshToken: string };
+export type Guest = { sub: string; idToken: string; accessToken: string; refreshToken: string };
 
 /** A new guest, as the app's front end makes one, then put on the "pro" plan (as a payment would). */
 export async function payingGuest(t: TestApp, p: SeededProject): Promise<Guest> {
@@ -38,7 +38,7 @@ export async function payingGuest(t: TestApp, p: SeededProject): Promise<Guest> 
     p.id,
     (tx) => tx`select api.assign_plan(${p.id}, ${sub}::bigint, 'pro', 'claims_api')`,
   );
-  return { sub, idToken: body.id_token, refreshToken: body.refresh_token };
+  return { sub, idToken: body.id_token, accessToken: body.access_token, refreshToken: body.refresh_token };
 }
 
 /** The app's authorization request asking for the guest's sign-up, and the PKCE verifier for its code. */
@@ -84,9 +84,14 @@ export async function guestRow(t: TestApp, p: SeededProject, sub: string) {
 
 /**
  * Hints that name no guest of `p`'s client (each must go back to the app as invalid_request): forged, expired,
- * a signed-up user's, another project's guest, not a JWT.
+ * an access token, a signed-up user's, another project's guest, not a JWT.
  */
-export async function hintsNamingNoGuest(t: TestApp, p: SeededProject, guest: Guest, member: string) {
+export async function hintsNamingNoGuest(
+  t: TestApp,
+  p: SeededProject,
+  guest: Pick<Guest, "sub" | "idToken" | "accessToken">,
+  member: string,
+) {
   const other = await guestsProject(t, {});
   const key = await t.deps.keys.active();
   const now = Math.floor(Date.now() / 1000);
@@ -107,6 +112,7 @@ export async function hintsNamingNoGuest(t: TestApp, p: SeededProject, guest: Gu
   return [
     ["forged", forged],
     ["expired", await signJwt(key, "JWT", idClaims({ exp: now - 60 }))],
+    ["access token", guest.accessToken],
     ["signed-up user", await signJwt(key, "JWT", idClaims({ sub: member, is_anonymous: undefined }))],
     ["another project's guest", (await payingGuest(t, other)).idToken],
     ["not a JWT", "guest"],
@@ -120,4 +126,15 @@ export function assertBackWithInvalidRequest(res: Response, p: SeededProject, na
   assert.equal(back.origin + back.pathname, p.redirectUri, name);
   assert.equal(back.searchParams.get("error"), "invalid_request", name);
   assert.equal(back.searchParams.get("state"), "guest-state", name);
+}
+
+/** Asserts the guest is still a guest, untouched: no address nor number, on the "pro" plan. */
+export async function assertStillAGuest(t: TestApp, p: SeededProject, sub: string) {
+  assert.deepEqual(await guestRow(t, p, sub), {
+    email: null,
+    email_verified: false,
+    phone_number: null,
+    is_anonymous: true,
+    plan: "pro",
+  });
 }

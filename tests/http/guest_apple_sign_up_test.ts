@@ -12,6 +12,7 @@ import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
 import { startFakeApple } from "../fakes/apple.ts";
 import {
   assertBackWithInvalidRequest,
+  assertStillAGuest,
   guestRequest,
   guestRow,
   guestsProject,
@@ -69,7 +70,7 @@ Deno.test("guest Apple sign-up — an address an account has signs in to that ac
   const { res, verifier } = await withApple(guest.idToken);
   assert.equal(res.status, 303, await res.clone().text());
   assert.equal((await redeemedIdClaims(t, project, res.headers.get("location")!, verifier)).id.sub, member);
-  assert.equal((await guestRow(t, project, guest.sub)).is_anonymous, true);
+  await assertStillAGuest(t, project, guest.sub);
 });
 
 Deno.test("guest Apple sign-up — hints that name no guest go back to the app as invalid_request, nothing made", async () => {

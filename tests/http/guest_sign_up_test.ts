@@ -9,10 +9,10 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
-import { pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
+import { seedProject, seedUser } from "../helpers/oauth.ts";
+import { guestRequest, hintsNamingNoGuest } from "../helpers/guests.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
-import { signJwt } from "@/lib/tokens/jws.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -30,19 +30,8 @@ async function guest(p: SeededProject) {
 
 /** The app's authorization request for a guest's sign-up, and the verifier to redeem its code. */
 async function signUpRequest(p: SeededProject, hint: string) {
-  const pkce = await pkcePair();
-  const query = new URLSearchParams({
-    client_id: p.clientId,
-    redirect_uri: p.redirectUri,
-    response_type: "code",
-    state: "guest-state",
-    scope: "openid",
-    code_challenge: pkce.challenge,
-    code_challenge_method: "S256",
-    prompt: "create",
-    id_token_hint: hint,
-  });
-  return { path: `/auth/login?${query}`, verifier: pkce.verifier };
+  const { query, verifier } = await guestRequest(p, hint);
+  return { path: `/auth/login?${query}`, verifier };
 }
 
 /** Follows /auth/login's redirect to the sign-up page and posts it. */
@@ -135,33 +124,14 @@ Deno.test("guest sign-up — the same sub gets the address and password; the app
 
 Deno.test("guest sign-up — hints that name no guest of this client go back to the app as invalid_request, nothing made", async () => {
   const project = await guestsProject();
-  const other = await guestsProject();
   const tokens = await guest(project);
   const member = await seedUser(t.db.sql, project.id, "anggota@example.com");
-  const key = await t.deps.keys.active();
-  const now = Math.floor(Date.now() / 1000);
-  const idClaims = (extra: Record<string, unknown>) => ({
-    iss: t.config.baseUrl,
-    aud: project.clientId,
-    sub: claimsOf(tokens.access_token).sub,
-    iat: now - 7200,
-    exp: now + 3600,
-    amr: ["anon"],
-    is_anonymous: true,
-    ...extra,
-  });
-  const [header, payload, signature] = tokens.id_token.split(".");
-  const tampered = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-  tampered.sub = member;
-  const forged = `${header}.${btoa(JSON.stringify(tampered)).replace(/=+$/, "")}.${signature}`;
-  const hints: [string, string][] = [
-    ["forged", forged],
-    ["expired", await signJwt(key, "JWT", idClaims({ exp: now - 60 }))],
-    ["access token", tokens.access_token],
-    ["signed-up user", await signJwt(key, "JWT", idClaims({ sub: member, is_anonymous: undefined }))],
-    ["another client's guest", (await guest(other)).id_token],
-    ["not a JWT", "guest"],
-  ];
+  const hints = await hintsNamingNoGuest(t, project, {
+    sub: claimsOf(tokens.access_token).sub as string,
+    idToken: tokens.id_token,
+    accessToken: tokens.access_token,
+  }, member);
+  const [, forged] = hints[0];
   const before =
     (await t.db.sql`select count(*)::int as n from astapa.users where project_id = ${project.id}`)[0].n;
   for (const [name, hint] of hints) {

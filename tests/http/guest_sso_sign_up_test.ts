@@ -13,6 +13,7 @@ import { platformApi } from "../helpers/platform_api.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import {
   assertBackWithInvalidRequest,
+  assertStillAGuest,
   guestRequest,
   guestRow,
   guestsProject,
@@ -104,7 +105,7 @@ Deno.test("guest SSO sign-up — an address an account has signs in to that acco
   const { res, verifier } = await signUpAtIdp(guest.idToken, "ada@acme.test");
   assert.equal(res.status, 303, await res.clone().text());
   assert.equal((await redeemedIdClaims(t, project, res.headers.get("location")!, verifier)).id.sub, member);
-  assert.equal((await guestRow(t, project, guest.sub)).is_anonymous, true);
+  await assertStillAGuest(t, project, guest.sub);
 });
 
 Deno.test("guest SSO sign-up — a guest who signed up meanwhile: guest_signed_up, nothing made", async () => {
