@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { seedProject, seedUser } from "../helpers/oauth.ts";
-import { guestRequest, hintsNamingNoGuest } from "../helpers/guests.ts";
+import { guestRequest, hintsNamingNoGuest, redeemedIdClaims } from "../helpers/guests.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
 
@@ -43,20 +43,6 @@ async function signUp(browser: FormBrowser, path: string, fields: Record<string,
   return await browser.submit(signup, fields);
 }
 
-async function redeem(p: SeededProject, location: string, verifier: string) {
-  const url = new URL(location);
-  assert.equal(url.searchParams.get("state"), "guest-state");
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    ...credentials(p),
-    grant_type: "authorization_code",
-    code: url.searchParams.get("code")!,
-    redirect_uri: p.redirectUri,
-    code_verifier: verifier,
-  });
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body as { access_token: string; id_token: string };
-}
-
 const userRow = async (p: SeededProject, sub: string) =>
   (await t.db.sql`select email, is_anonymous, email_verified from astapa.users
     where project_id = ${p.id} and id = ${sub}::bigint`)[0];
@@ -74,8 +60,7 @@ Deno.test("guest sign-up — the same sub gets the address and password; the app
   assert.doesNotMatch(signIn, /id_token_hint|prompt=create/);
   const done = await browser.post(html, { email: "tamu@example.com", password: PASSWORD });
   assert.equal(done.status, 303);
-  const back = await redeem(project, done.headers.get("location")!, verifier);
-  const access = claimsOf(back.access_token);
+  const { access } = await redeemedIdClaims(t, project, done.headers.get("location")!, verifier);
   assert.equal(access.sub, sub, "the same sub");
   assert.equal(access.is_anonymous, undefined);
   assert.equal(access.email, "tamu@example.com");
