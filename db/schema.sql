@@ -25889,7 +25889,8 @@ CREATE OR REPLACE FUNCTION astapa.signing_up_guest()
  STABLE
  SET search_path TO ''
 AS $function$
-    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked (lib/login/guest_hint.ts).
+    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked
+    -- (lib/login/guest_hint.ts).
     select nullif(pg_catalog.current_setting('astapa.sign_up_guest', true), '')::bigint
   $function$;
 comment on function astapa.signing_up_guest() is 'The guest a hosted-login sign-up keeps (astapa.sign_up_guest, set by db/client.ts from a checked id_token_hint with prompt=create; docs/anonymous-users.md), or null: whose row the sign-up''s new account is.';

@@ -22,8 +22,8 @@ export type KeptAppleToken = { clientId: string; tokenSealed: string };
 /**
  * The user behind a provider identity: found, linked by verified email, or created (keeping Apple's token). A
  * new user or a first link takes the provider's profile into the fields still empty (api.fill_profile), in the
- * same transaction. `guestSub`: a guest signing up with Google, GitHub or Apple, whose row a new identity and address
- * go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
+ * same transaction. `guestSub`: a guest signing up with Google, GitHub or Apple, whose row a new identity and
+ * address go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
  */
 export function signInWithIdentity(
   sql: Sql,

@@ -262,7 +262,8 @@ create or replace function astapa.signing_up_guest() returns bigint
   stable
   set search_path = ''
   as $$
-    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked (lib/login/guest_hint.ts).
+    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked
+    -- (lib/login/guest_hint.ts).
     select nullif(pg_catalog.current_setting('astapa.sign_up_guest', true), '')::bigint
   $$;
 
@@ -328,8 +329,9 @@ create or replace function astapa.sign_up_with_proven_email(project_id text, ema
 
 comment on function astapa.sign_up_with_proven_email(text, text, text) is
   'The account a sign-up whose address is proven makes (a mailed code answered: email codes, passkey sign-ups; '
-  'the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new '
-  'verified user (api.create_user). AS409 when the address is taken. The caller checks the sign-up rules.';
+  'the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, '
+  'converted with the address verified), else a new verified user (api.create_user). AS409 when the address is '
+  'taken. The caller checks the sign-up rules.';
 
 grant execute on function astapa.sign_up_with_proven_email(text, text, text) to astapa_app;
 
@@ -409,8 +411,8 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
   $$;
 
 comment on function api.sign_up_guest_with_identity(bigint, text, text, text, boolean) is
-  'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no account '
-  'has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
+  'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no '
+  'account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
   'audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. '
   'An identity or address someone has already is api.sign_in_with_identity itself (that account, never the '
   'guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
