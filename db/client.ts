@@ -48,12 +48,25 @@ export type AppContext = {
    * (astapa.assert_sign_up_allowed hashes and looks it up).
    */
   signUpInvitation?: string;
+  /**
+   * The guest a hosted-login sign-up keeps (`astapa.sign_up_guest`): the sub a checked id_token_hint names
+   * (lib/login/guest_hint.ts). The account the sign-up makes is the guest's own row (astapa.signing_up_guest).
+   */
+  signUpGuest?: string;
 };
 
-/** A hosted-login call that may create an account: its actor, and the request's invitation for the rules. */
-export const signUpContext = (invitation?: string, actor = "hosted_login"): AppContext => ({
+/**
+ * A hosted-login call that may create an account: its actor, the request's invitation for the rules, and the
+ * guest whose row the account is (docs/anonymous-users.md).
+ */
+export const signUpContext = (
+  invitation?: string,
+  actor = "hosted_login",
+  guestSub?: string,
+): AppContext => ({
   actor,
   ...(invitation ? { signUpInvitation: invitation } : {}),
+  ...(guestSub ? { signUpGuest: guestSub } : {}),
 });
 
 type ClientKind = NonNullable<AppContext["clientKind"]>;
@@ -202,7 +215,8 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
     set_config('astapa.actor', ${context.actor ?? ""}, true),
     set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true),
     set_config('astapa.deployment_social', ${deploymentSocial.get(sql) ?? ""}, true),
-    set_config('astapa.sign_up_invitation', ${context.signUpInvitation ?? ""}, true)`;
+    set_config('astapa.sign_up_invitation', ${context.signUpInvitation ?? ""}, true),
+    set_config('astapa.sign_up_guest', ${context.signUpGuest ?? ""}, true)`;
 }
 
 /**

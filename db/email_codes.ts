@@ -35,7 +35,10 @@ async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed
   return redeemed;
 }
 
-/** The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try. */
+/**
+ * The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try.
+ * `guestSub`: the guest a sign-up code's new account is (docs/anonymous-users.md).
+ */
 export async function redeemEmailCode(
   sql: Sql,
   projectId: string,
@@ -43,6 +46,7 @@ export async function redeemEmailCode(
   codeHash: Uint8Array,
   notice: ClaimNotice,
   invitation?: string,
+  guestSub?: string,
 ) {
   return await asApp(
     sql,
@@ -54,7 +58,7 @@ export async function redeemEmailCode(
         await result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
         notice,
       ),
-    signUpContext(invitation),
+    signUpContext(invitation, undefined, guestSub),
   );
 }
 

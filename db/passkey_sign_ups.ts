@@ -34,6 +34,7 @@ export async function provePasskeySignUp(
   codeHash: Uint8Array,
   notice: ClaimNotice,
   invitation?: string,
+  guestSub?: string,
 ): Promise<{ user_id: string } | null> {
   return await asApp(
     sql,
@@ -46,7 +47,7 @@ export async function provePasskeySignUp(
       await tellClaim(tx, projectId, proven, notice);
       return proven && { user_id: proven.user_id };
     },
-    signUpContext(invitation),
+    signUpContext(invitation, undefined, guestSub),
   );
 }
 

@@ -121,19 +121,23 @@ const CodeCheck = z.object({
 });
 export type CodeCheck = z.infer<typeof CodeCheck>;
 
-/** Checks a typed code once: the user it signs in (or creates), or why not. */
+/**
+ * Checks a typed code once: the user it signs in (or creates), or why not. `guestSub`: the guest a new account
+ * is (docs/anonymous-users.md).
+ */
 export async function checkPhoneCode(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
   codeHash: Uint8Array,
   invitation?: string,
+  guestSub?: string,
 ) {
   const [row] = await asApp(
     sql,
     projectId,
     (tx) => tx`select api.check_phone_code(${tokenHash}, ${codeHash}) as r`,
-    signUpContext(invitation),
+    signUpContext(invitation, undefined, guestSub),
   );
   return CodeCheck.parse(row.r);
 }

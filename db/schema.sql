@@ -5161,31 +5161,37 @@ AS $function$
     end if;
     -- A number alone has no address: refused where sign-ups are closed, by invitation or limited to domains.
     perform astapa.assert_sign_up_allowed(project, null);
-    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
-    -- one number at once meet the unique index, and the second signs in to the first's account.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
-        values (project, pending.phone_number, true, settings ->> 'mode')
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        select u.id into new_id from astapa.users u
-        where u.project_id = project and u.environment = settings ->> 'mode'
-          and u.phone_number = pending.phone_number;
-        exit when new_id is not null;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
-    perform astapa.audit(project, 'user.create', 'user:' || new_id,
-      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
+    new_id := astapa.signing_up_guest();
+    if new_id is not null then
+      perform astapa.convert_guest(project, new_id, null, null, pending.phone_number, 'phone');
+    else
+      -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+      -- one number at once meet the unique index, and the second signs in to the first's account.
+      for attempt in 1..5 loop
+        begin
+          insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+          values (project, pending.phone_number, true, settings ->> 'mode')
+          returning id into new_id;
+          exit;
+        exception when unique_violation then
+          select u.id into new_id from astapa.users u
+          where u.project_id = project and u.environment = settings ->> 'mode'
+            and u.phone_number = pending.phone_number;
+          exit when new_id is not null;
+          if attempt = 5 then
+            raise;
+          end if;
+        end;
+      end loop;
+      perform astapa.audit(project, 'user.create', 'user:' || new_id,
+        pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    end if;
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows. {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
+comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows (the guest a sign-up keeps, converted: astapa.convert_guest; AS409 when the number was taken meanwhile). {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
 grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -11223,7 +11229,8 @@ AS $function$
     if person is null then
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
       begin
-        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'passkey');
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still opens; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
@@ -11257,7 +11264,7 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice); wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven. AS4E0 when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
+comment on function api.prove_passkey_sign_up(bytea,bytea) is 'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, when new — the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email —, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something (astapa.claim_notice); wrong (one of 5 tries spent), used, expired, voided or unknown: null. Audited as sign_up.email_proven. AS4E0 when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function api.prove_passkey_sign_up(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -15895,8 +15902,12 @@ CREATE OR REPLACE FUNCTION api.sign_in_with_apple(subject text, email text, emai
  SET search_path TO ''
 AS $function$
   declare
-    outcome jsonb := api.sign_in_with_identity('apple', subject, email, email_verified);
+    guest bigint := astapa.signing_up_guest();
+    outcome jsonb;
   begin
+    -- A guest's sign-up (docs/anonymous-users.md): a new identity and address go onto the guest's row.
+    outcome := case when guest is null then api.sign_in_with_identity('apple', subject, email, email_verified)
+                    else api.sign_up_guest_with_identity(guest, 'apple', subject, email, email_verified) end;
     -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
     -- whole authorization at Apple, this sign-in's too.
     if refresh_token_sealed is not null then
@@ -15909,7 +15920,7 @@ AS $function$
     return outcome;
   end
   $function$;
-comment on function api.sign_in_with_apple(text,text,boolean,text,text) is 'Sign in with Apple: api.sign_in_with_identity, then keeps the refresh token of this code exchange (sealed by the app, base64url) and the Services ID it was issued to on the identity, replacing any earlier one (revoked only when the identity goes: astapa.queue_apple_token_revocation). AS400 a malformed token or client_id.';
+comment on function api.sign_in_with_apple(text,text,boolean,text,text) is 'Sign in with Apple: api.sign_in_with_identity (api.sign_up_guest_with_identity for the guest a sign-up keeps: astapa.signing_up_guest), then keeps the refresh token of this code exchange (sealed by the app, base64url) and the Services ID it was issued to on the identity, replacing any earlier one (revoked only when the identity goes: astapa.queue_apple_token_revocation). AS400 a malformed token or client_id.';
 grant execute on function api.sign_in_with_apple(text,text,boolean,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16065,7 +16076,8 @@ AS $function$
       where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
       for update;
       if found_user.id is null then
-        person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(project, clean_email, 'sso');
         created := true;
       elsif found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
@@ -16103,7 +16115,7 @@ AS $function$
                                          'organization_id', o.id);
   end
   $function$;
-comment on function api.sign_in_with_sso(text,text,text,boolean,text[]) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (reason sso) when not one yet; their role is what groups give when the connection maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
+comment on function api.sign_in_with_sso(text,text,text,boolean,text[]) is 'Signs in the person an enabled SSO connection''s IdP vouched for: the address must be at a verified domain of the connection''s organization (AS403 otherwise) and verified by the IdP unless the connection says it is authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone number) or a new one, verified (the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email), then linked to the subject (astapa.link_sso_subject). The person is made a member of the organization (reason sso) when not one yet; their role is what groups give when the connection maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a changed role is membership.updated, reason sso. Audited user.sso_sign_in (with group_role). AS404 connection not enabled, AS403 account disabled, AS400 more than 200 groups, AS4F9 no free seat. Returns {user_id, created, linked (an existing account linked to the subject now), organization_id}.';
 grant execute on function api.sign_in_with_sso(text,text,text,boolean,text[]) to astapa_app;
 
 -- owner: astapa_owner
@@ -16134,8 +16146,6 @@ CREATE OR REPLACE FUNCTION api.sign_up_guest(project_id text, guest_id bigint, e
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    mode text := astapa.require_project(project_id);
   begin
     -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
     -- has the address.
@@ -16145,18 +16155,9 @@ AS $function$
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    perform astapa.lock_guest(project_id, guest_id);
-    begin
-      update astapa.users u
-      set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
-          password_hash = sign_up_guest.password_hash, is_anonymous = false
-      where u.project_id = sign_up_guest.project_id and u.id = guest_id;
-    exception when unique_violation then
-      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
-    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
-      pg_catalog.jsonb_build_object('environment', mode));
+    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null);
+    update astapa.users u set password_hash = sign_up_guest.password_hash
+    where u.project_id = sign_up_guest.project_id and u.id = guest_id;
     return astapa.user_json(project_id, guest_id);
   end
   $function$;
@@ -16174,8 +16175,8 @@ AS $function$
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
   begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github or apple.';
     end if;
     -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
     perform pg_catalog.pg_advisory_xact_lock(
@@ -16195,22 +16196,17 @@ AS $function$
     perform astapa.assert_sso_not_required(project, clean_email);
     perform astapa.assert_email(clean_email);
     perform astapa.assert_sign_up_allowed(project, clean_email);
-    perform astapa.lock_guest(project, guest_id);
-    update astapa.users u
-    set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
-        is_anonymous = false
-    where u.project_id = project and u.id = guest_id;
+    perform astapa.convert_guest(project, guest_id, clean_email, sign_up_guest_with_identity.email_verified, null,
+      provider);
     insert into astapa.identities (project_id, provider, subject, user_id, email)
     values (project, sign_up_guest_with_identity.provider, sign_up_guest_with_identity.subject, guest_id,
             clean_email);
     perform astapa.audit(project, 'user.identity_link', 'user:' || guest_id,
       pg_catalog.jsonb_build_object('provider', provider, 'created', true));
-    perform astapa.audit(project, 'user.converted', 'user:' || guest_id,
-      pg_catalog.jsonb_build_object('environment', mode, 'provider', provider));
     return pg_catalog.jsonb_build_object('user_id', guest_id::text, 'created', true, 'linked', false);
   end
   $function$;
-comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google or GitHub (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (locked; the address verified as the provider says; is_anonymous false; audited user.identity_link and user.converted), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
+comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
 grant execute on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -20578,6 +20574,36 @@ comment on function astapa.contrast_with_white(text) is 'The WCAG 2.2 contrast r
 grant execute on function astapa.contrast_with_white(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.convert_guest(project_id text, guest_id bigint, email text, email_verified boolean, phone_number text, provider text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    perform astapa.lock_guest(project_id, guest_id);
+    begin
+      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is.
+      update astapa.users u
+      set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
+          phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
+          is_anonymous = false
+      where u.project_id = convert_guest.project_id and u.id = guest_id;
+    exception when unique_violation then
+      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
+      raise exception using errcode = 'AS409', message = case when convert_guest.email is null
+        then 'A user with this phone number already exists in this project.'
+        else 'A user with this email already exists in this project.' end;
+    end;
+    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('environment', mode, 'provider', provider)));
+  end
+  $function$;
+comment on function astapa.convert_guest(text,bigint,text,boolean,text,text) is 'The one step of every guest''s sign-up (docs/anonymous-users.md): the guest''s row, locked (astapa.lock_guest: AS4A1 when no longer a guest), gets the address or the number (the number verified) and stops being a guest: same sub, plan and payments (user.updated; audited user.converted {environment, provider: how, none for a password}). AS409 when the address or number is taken, changing nothing. The caller checks the sign-up rules.';
+grant execute on function astapa.convert_guest(text,bigint,text,boolean,text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
  RETURNS void
  LANGUAGE sql
@@ -22409,7 +22435,7 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (api.sign_up_guest, api.sign_up_guest_with_identity): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
 grant execute on function astapa.lock_guest(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -25865,6 +25891,40 @@ comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sign_up_with_proven_email(project_id text, email text, provider text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    guest bigint := astapa.signing_up_guest();
+  begin
+    if guest is null then
+      return (api.create_user(project_id, email, null, true) ->> 'id')::bigint;
+    end if;
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    perform astapa.convert_guest(project_id, guest, pg_catalog.btrim(email), true, null, provider);
+    return guest;
+  end
+  $function$;
+comment on function astapa.sign_up_with_proven_email(text,text,text) is 'The account a sign-up whose address is proven makes (a mailed code answered: email codes, passkey sign-ups; the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, converted with the address verified), else a new verified user (api.create_user). AS409 when the address is taken. The caller checks the sign-up rules.';
+grant execute on function astapa.sign_up_with_proven_email(text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.signing_up_guest()
+ RETURNS bigint
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked
+    -- (lib/login/guest_hint.ts).
+    select nullif(pg_catalog.current_setting('astapa.sign_up_guest', true), '')::bigint
+  $function$;
+comment on function astapa.signing_up_guest() is 'The guest a hosted-login sign-up keeps (astapa.sign_up_guest, set by db/client.ts from a checked id_token_hint with prompt=create; docs/anonymous-users.md), or null: whose row the sign-up''s new account is.';
+grant execute on function astapa.signing_up_guest() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.social_provider_offered(project_id text, provider text)
  RETURNS boolean
  LANGUAGE sql
@@ -26381,7 +26441,8 @@ AS $function$
       -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
       begin
-        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'email_code');
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still signs in; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
@@ -26411,7 +26472,7 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

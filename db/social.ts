@@ -22,8 +22,8 @@ export type KeptAppleToken = { clientId: string; tokenSealed: string };
 /**
  * The user behind a provider identity: found, linked by verified email, or created (keeping Apple's token). A
  * new user or a first link takes the provider's profile into the fields still empty (api.fill_profile), in the
- * same transaction. `guestSub`: a guest signing up with Google or GitHub, whose row a new identity and address
- * go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
+ * same transaction. `guestSub`: a guest signing up with Google, GitHub or Apple, whose row a new identity and
+ * address go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
  */
 export function signInWithIdentity(
   sql: Sql,
@@ -40,7 +40,7 @@ export function signInWithIdentity(
       const [row] = kept
         ? await tx`select api.sign_in_with_apple(${identity.subject}, ${identity.email}, ${identity.emailVerified},
                                                  ${kept.clientId}, ${kept.tokenSealed}) as outcome`
-        : guestSub !== undefined && identity.provider !== "apple"
+        : guestSub !== undefined
         ? await tx`select api.sign_up_guest_with_identity(${guestSub}::bigint, ${identity.provider},
                                                           ${identity.subject}, ${identity.email},
                                                           ${identity.emailVerified}) as outcome`
@@ -52,7 +52,8 @@ export function signInWithIdentity(
       }
       return outcome;
     },
-    signUpContext(invitation, `hosted_login:${identity.provider}`),
+    // Sign in with Apple reads the guest from the context (api.sign_in_with_apple, astapa.signing_up_guest).
+    signUpContext(invitation, `hosted_login:${identity.provider}`, guestSub),
   );
 }
 

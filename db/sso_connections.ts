@@ -204,8 +204,15 @@ export type SamlSessionFacts = { nameIdFormat: string | null; sessionIndex: stri
 /**
  * The person the connection's IdP vouched for: found or created, and a member of its organization. A new user or
  * a first link takes the IdP's profile into the fields still empty (api.fill_profile), in the same transaction.
+ * `guestSub`: the guest a new account is (docs/anonymous-users.md).
  */
-export function signInWithSso(sql: Sql, projectId: string, connectionId: string, identity: SsoIdentity) {
+export function signInWithSso(
+  sql: Sql,
+  projectId: string,
+  connectionId: string,
+  identity: SsoIdentity,
+  guestSub?: string,
+) {
   return asApp(
     sql,
     projectId,
@@ -220,7 +227,7 @@ export function signInWithSso(sql: Sql, projectId: string, connectionId: string,
       }
       return outcome;
     },
-    { actor: "hosted_login:sso" },
+    { actor: "hosted_login:sso", ...(guestSub ? { signUpGuest: guestSub } : {}) },
   );
 }
 

@@ -271,10 +271,88 @@ create or replace function astapa.lock_guest(project_id text, guest_id bigint) r
   $$;
 
 comment on function astapa.lock_guest(text, bigint) is
-  'Locks a guest''s row for its sign-up (api.sign_up_guest, api.sign_up_guest_with_identity): AS4A1 when the user '
+  'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user '
   'is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
 
 grant execute on function astapa.lock_guest(text, bigint) to astapa_app;
+
+create or replace function astapa.signing_up_guest() returns bigint
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Set by db/client.ts (signUpContext) only from an id_token_hint the hosted login checked
+    -- (lib/login/guest_hint.ts).
+    select nullif(pg_catalog.current_setting('astapa.sign_up_guest', true), '')::bigint
+  $$;
+
+comment on function astapa.signing_up_guest() is
+  'The guest a hosted-login sign-up keeps (astapa.sign_up_guest, set by db/client.ts from a checked '
+  'id_token_hint with prompt=create; docs/anonymous-users.md), or null: whose row the sign-up''s new account is.';
+
+grant execute on function astapa.signing_up_guest() to astapa_app;
+
+create or replace function astapa.convert_guest(project_id text, guest_id bigint, email text, email_verified boolean,
+                                                phone_number text, provider text) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    mode text := astapa.require_project(project_id);
+  begin
+    perform astapa.lock_guest(project_id, guest_id);
+    begin
+      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is.
+      update astapa.users u
+      set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
+          phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
+          is_anonymous = false
+      where u.project_id = convert_guest.project_id and u.id = guest_id;
+    exception when unique_violation then
+      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
+      raise exception using errcode = 'AS409', message = case when convert_guest.email is null
+        then 'A user with this phone number already exists in this project.'
+        else 'A user with this email already exists in this project.' end;
+    end;
+    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
+      pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('environment', mode, 'provider', provider)));
+  end
+  $$;
+
+comment on function astapa.convert_guest(text, bigint, text, boolean, text, text) is
+  'The one step of every guest''s sign-up (docs/anonymous-users.md): the guest''s row, locked (astapa.lock_guest: '
+  'AS4A1 when no longer a guest), gets the address or the number (the number verified) and stops being a guest: '
+  'same sub, plan and payments (user.updated; audited user.converted {environment, provider: how, none for a '
+  'password}). AS409 when the address or number is taken, changing nothing. The caller checks the sign-up rules.';
+
+grant execute on function astapa.convert_guest(text, bigint, text, boolean, text, text) to astapa_app;
+
+create or replace function astapa.sign_up_with_proven_email(project_id text, email text, provider text)
+  returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    guest bigint := astapa.signing_up_guest();
+  begin
+    if guest is null then
+      return (api.create_user(project_id, email, null, true) ->> 'id')::bigint;
+    end if;
+    perform astapa.assert_email(pg_catalog.btrim(email));
+    perform astapa.convert_guest(project_id, guest, pg_catalog.btrim(email), true, null, provider);
+    return guest;
+  end
+  $$;
+
+comment on function astapa.sign_up_with_proven_email(text, text, text) is
+  'The account a sign-up whose address is proven makes (a mailed code answered: email codes, passkey sign-ups; '
+  'the organization''s IdP: SSO; provider says which): the guest the request keeps (astapa.signing_up_guest, '
+  'converted with the address verified), else a new verified user (api.create_user). AS409 when the address is '
+  'taken. The caller checks the sign-up rules.';
+
+grant execute on function astapa.sign_up_with_proven_email(text, text, text) to astapa_app;
 
 create or replace function api.sign_up_guest(project_id text, guest_id bigint, email text, password_hash text)
   returns jsonb
@@ -282,8 +360,6 @@ create or replace function api.sign_up_guest(project_id text, guest_id bigint, e
   volatile
   set search_path = ''
   as $$
-  declare
-    mode text := astapa.require_project(project_id);
   begin
     -- The same checks, in the same order, as api.sign_up_user: the answer does not depend on whether an account
     -- has the address.
@@ -293,18 +369,9 @@ create or replace function api.sign_up_guest(project_id text, guest_id bigint, e
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    perform astapa.lock_guest(project_id, guest_id);
-    begin
-      update astapa.users u
-      set email = pg_catalog.btrim(sign_up_guest.email), email_verified = false,
-          password_hash = sign_up_guest.password_hash, is_anonymous = false
-      where u.project_id = sign_up_guest.project_id and u.id = guest_id;
-    exception when unique_violation then
-      -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
-      raise exception using errcode = 'AS409', message = 'A user with this email already exists in this project.';
-    end;
-    perform astapa.audit(project_id, 'user.converted', 'user:' || guest_id,
-      pg_catalog.jsonb_build_object('environment', mode));
+    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null);
+    update astapa.users u set password_hash = sign_up_guest.password_hash
+    where u.project_id = sign_up_guest.project_id and u.id = guest_id;
     return astapa.user_json(project_id, guest_id);
   end
   $$;
@@ -330,8 +397,8 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
   begin
-    if provider is null or provider not in ('google', 'github') then
-      raise exception using errcode = 'AS400', message = 'A guest signs up with google or github.';
+    if provider is null or provider not in ('google', 'github', 'apple') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github or apple.';
     end if;
     -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
     perform pg_catalog.pg_advisory_xact_lock(
@@ -351,26 +418,21 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
     perform astapa.assert_sso_not_required(project, clean_email);
     perform astapa.assert_email(clean_email);
     perform astapa.assert_sign_up_allowed(project, clean_email);
-    perform astapa.lock_guest(project, guest_id);
-    update astapa.users u
-    set email = clean_email, email_verified = coalesce(sign_up_guest_with_identity.email_verified, false),
-        is_anonymous = false
-    where u.project_id = project and u.id = guest_id;
+    perform astapa.convert_guest(project, guest_id, clean_email, sign_up_guest_with_identity.email_verified, null,
+      provider);
     insert into astapa.identities (project_id, provider, subject, user_id, email)
     values (project, sign_up_guest_with_identity.provider, sign_up_guest_with_identity.subject, guest_id,
             clean_email);
     perform astapa.audit(project, 'user.identity_link', 'user:' || guest_id,
       pg_catalog.jsonb_build_object('provider', provider, 'created', true));
-    perform astapa.audit(project, 'user.converted', 'user:' || guest_id,
-      pg_catalog.jsonb_build_object('environment', mode, 'provider', provider));
     return pg_catalog.jsonb_build_object('user_id', guest_id::text, 'created', true, 'linked', false);
   end
   $$;
 
 comment on function api.sign_up_guest_with_identity(bigint, text, text, text, boolean) is
-  'A guest signs up with Google or GitHub (docs/anonymous-users.md): a new identity with an address no account '
-  'has goes onto the guest''s own row (locked; the address verified as the provider says; is_anonymous false; '
-  'audited user.identity_link and user.converted), after api.sign_in_with_identity''s checks for a new user. '
+  'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no '
+  'account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
+  'audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. '
   'An identity or address someone has already is api.sign_in_with_identity itself (that account, never the '
   'guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
 

@@ -106,8 +106,12 @@ create or replace function api.sign_in_with_apple(subject text, email text, emai
   set search_path = ''
   as $$
   declare
-    outcome jsonb := api.sign_in_with_identity('apple', subject, email, email_verified);
+    guest bigint := astapa.signing_up_guest();
+    outcome jsonb;
   begin
+    -- A guest's sign-up (docs/anonymous-users.md): a new identity and address go onto the guest's row.
+    outcome := case when guest is null then api.sign_in_with_identity('apple', subject, email, email_verified)
+                    else api.sign_up_guest_with_identity(guest, 'apple', subject, email, email_verified) end;
     -- The latest token replaces the one before without revoking it: revoking any of a person's tokens ends the
     -- whole authorization at Apple, this sign-in's too.
     if refresh_token_sealed is not null then
@@ -122,7 +126,8 @@ create or replace function api.sign_in_with_apple(subject text, email text, emai
   $$;
 
 comment on function api.sign_in_with_apple(text, text, boolean, text, text) is
-  'Sign in with Apple: api.sign_in_with_identity, then keeps the refresh token of this code exchange (sealed by '
+  'Sign in with Apple: api.sign_in_with_identity (api.sign_up_guest_with_identity for the guest a sign-up keeps: '
+  'astapa.signing_up_guest), then keeps the refresh token of this code exchange (sealed by '
   'the app, base64url) and the Services ID it was issued to on the identity, replacing any earlier one (revoked '
   'only when the identity goes: astapa.queue_apple_token_revocation). AS400 a malformed token or client_id.';
 

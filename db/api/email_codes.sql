@@ -155,7 +155,8 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
       -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
       begin
-        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'email_code');
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still signs in; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
@@ -187,7 +188,8 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
   $$;
 
 comment on function astapa.use_email_code(astapa.email_codes) is
-  'Uses up a live email code (by code or link), creates the user of a sign-up code (verified), verifies the '
+  'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up '
+  'keeps, converted: astapa.sign_up_with_proven_email), verifies the '
   'address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits '
   'sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns '
   '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '

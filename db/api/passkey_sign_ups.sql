@@ -131,7 +131,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
     if person is null then
       -- The mailbox answered: the account is created verified, with no way in until its passkey is stored.
       begin
-        person := (api.create_user(live.project_id, live.email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'passkey');
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still opens; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
@@ -168,7 +169,8 @@ create or replace function api.prove_passkey_sign_up(token_hash bytea, code_hash
 
 comment on function api.prove_passkey_sign_up(bytea, bytea) is
   'Checks the code of a live sign-up attempt: right, the address is verified (the user created, verified, '
-  'when new, awaiting its passkey: users.awaiting_passkey_since; an existing account that had not proven it is '
+  'when new — the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email —, awaiting its passkey: '
+  'users.awaiting_passkey_since; an existing account that had not proven it is '
   'claimed: astapa.claim_unproven_account) and the attempt has 15 minutes to register a '
   'passkey: {user_id}, plus {claimed: what the claim removed, email} when it claimed and removed something '
   '(astapa.claim_notice); wrong (one of 5 tries spent), '

@@ -475,26 +475,32 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
     end if;
     -- A number alone has no address: refused where sign-ups are closed, by invitation or limited to domains.
     perform astapa.assert_sign_up_allowed(project, null);
-    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
-    -- one number at once meet the unique index, and the second signs in to the first's account.
-    for attempt in 1..5 loop
-      begin
-        insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
-        values (project, pending.phone_number, true, settings ->> 'mode')
-        returning id into new_id;
-        exit;
-      exception when unique_violation then
-        select u.id into new_id from astapa.users u
-        where u.project_id = project and u.environment = settings ->> 'mode'
-          and u.phone_number = pending.phone_number;
-        exit when new_id is not null;
-        if attempt = 5 then
-          raise;
-        end if;
-      end;
-    end loop;
-    perform astapa.audit(project, 'user.create', 'user:' || new_id,
-      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
+    new_id := astapa.signing_up_guest();
+    if new_id is not null then
+      perform astapa.convert_guest(project, new_id, null, null, pending.phone_number, 'phone');
+    else
+      -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+      -- one number at once meet the unique index, and the second signs in to the first's account.
+      for attempt in 1..5 loop
+        begin
+          insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
+          values (project, pending.phone_number, true, settings ->> 'mode')
+          returning id into new_id;
+          exit;
+        exception when unique_violation then
+          select u.id into new_id from astapa.users u
+          where u.project_id = project and u.environment = settings ->> 'mode'
+            and u.phone_number = pending.phone_number;
+          exit when new_id is not null;
+          if attempt = 5 then
+            raise;
+          end if;
+        end;
+      end loop;
+      perform astapa.audit(project, 'user.create', 'user:' || new_id,
+        pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    end if;
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
       'channel', pending.channel);
   end
@@ -504,7 +510,8 @@ comment on function api.check_phone_code(bytea, bytea) is
   'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
   'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
   'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates '
-  'one with only the phone when settings.phone.signup allows. '
+  'one with only the phone when settings.phone.signup allows (the guest a sign-up keeps, converted: '
+  'astapa.convert_guest; AS409 when the number was taken meanwhile). '
   '{accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code '
   'claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; '
   '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '

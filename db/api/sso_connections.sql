@@ -864,7 +864,8 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
       where u.project_id = project and u.environment = mode and u.email_lower = pg_catalog.lower(clean_email)
       for update;
       if found_user.id is null then
-        person := (api.create_user(project, clean_email, null, true) ->> 'id')::bigint;
+        -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
+        person := astapa.sign_up_with_proven_email(project, clean_email, 'sso');
         created := true;
       elsif found_user.disabled then
         raise exception using errcode = 'AS403', message = 'This account is disabled.';
@@ -909,7 +910,8 @@ comment on function api.sign_in_with_sso(text, text, text, boolean, text[]) is
   'authoritative (AS403). The account linked to the IdP''s subject is found first (astapa.sso_linked_user: an '
   'address changed at the IdP follows to the account; AS4E1 when another account has it), else the user with '
   'that address (an unproven account claimed first, astapa.claim_unproven_account; AS409 beside a proven phone '
-  'number) or a new one, verified, then linked to the subject (astapa.link_sso_subject). The person is made a '
+  'number) or a new one, verified (the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email), '
+  'then linked to the subject (astapa.link_sso_subject). The person is made a '
   'member of the organization (reason sso) when not one yet; their role is what groups give when the connection '
   'maps groups (astapa.sso_group_role: the highest mapped role, else member; an owner is left as they are, and an '
   'organization whose SCIM directory maps groups takes roles from SCIM only), else member for a new member; a '

@@ -3,10 +3,12 @@
  * with `prompt=create` and `id_token_hint` = the guest's ID token. The hint names the guest only while it is an ID
  * token Astapa signed (RS256, typ JWT, this issuer), for this very client, unexpired, and issued to a guest
  * (is_anonymous: true) themselves, not to someone acting for them (no act); Postgres then checks the user is still
- * a guest of the project when the sign-up saves (api.sign_up_guest, its row locked). Anything else is refused
+ * a guest of the project when the sign-up saves (astapa.convert_guest, its row locked). Anything else is refused
  * back to the app as invalid_request: a hint that cannot be trusted never silently makes a new account instead.
- * Only the sign-up page reads the hint: the later steps of the same request (verification, second factor) act for
- * the user the sign-up saved, so a hint that has expired meanwhile does not stop them.
+ * Every step that can make an account reads it (the sign-up page, the emailed-code, phone and passkey sign-up
+ * pages, the social and SSO callbacks) and hands the guest to Postgres (db/client.ts signUpContext); the later
+ * steps of the same request (verification, second factor) act for the user the sign-up saved, so a hint that has
+ * expired meanwhile does not stop them.
  */
 import { createLocalJWKSet, jwtVerify } from "jose";
 import type { Ctx, Deps } from "@/lib/app_env.ts";

@@ -38,6 +38,7 @@ import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
 import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
 import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
+import { withGuest, withoutGuest } from "@/lib/login/guest_hint.ts";
 
 const CodeForm = AuthForm.extend({
   action: z.enum(["send", "verify", "link"]),
@@ -103,7 +104,10 @@ function noticeOfClaim(c: Ctx, request: AuthorizeRequest): ClaimNotice {
 export const handler: Handlers<EmailCodeData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
-    const request = await authorizeRequest(c, query);
+    const asked = await authorizeRequest(c, query);
+    if (asked instanceof Response) return asked;
+    // A guest's sign-up (docs/anonymous-users.md): a hint that names no guest goes back to the app now.
+    const request = await withGuest(c, asked);
     if (request instanceof Response) return request;
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
     useBotCheck(c, request.project, "email_code");
@@ -125,7 +129,9 @@ export const handler: Handlers<EmailCodeData> = {
         ),
     );
     if (!("again" in posted)) return posted;
-    const { form, query, request } = posted;
+    const { form, query } = posted;
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
     const { sql, config } = c.var.deps;
     const email = form.email.trim();
@@ -160,9 +166,11 @@ export const handler: Handlers<EmailCodeData> = {
       const mail = emailCodeMail(pickLang(c), request.project.name, code, link.url, request.project.settings);
       const hashes = { code: await sha256(code), link: await sha256(link.token) };
       // Enforced SSO: the same hand-over for every address at the domain, known or not (no enumeration).
+      // The magic link leaves a guest out: opened by whoever reads the mail, in any browser, it must not give a
+      // guest (whose tokens the requester holds) the address; the code typed here, in the guest's page, keeps it.
       const mailed = await orHandOverToSso(
         c,
-        () => mailEmailCode(sql, request.project.id, email, hashes, requestQuery(query), mail),
+        () => mailEmailCode(sql, request.project.id, email, hashes, withoutGuest(requestQuery(query)), mail),
       );
       if (mailed instanceof Response) return mailed;
       return show(c, request, query, { mode: "code", email });
@@ -181,6 +189,7 @@ export const handler: Handlers<EmailCodeData> = {
           await sha256(code),
           noticeOfClaim(c, request),
           request.invitation,
+          request.guestSub,
         ))
       : null;
     if (redeemed instanceof Response) return redeemed;

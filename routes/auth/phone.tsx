@@ -9,6 +9,7 @@ import { startAndSend } from "@/lib/phone/flow.ts";
 import { phoneEnabled, phonePage, refusal } from "@/lib/phone/page.ts";
 import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { PhoneNumberForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
+import { withGuest } from "@/lib/login/guest_hint.ts";
 
 const NumberForm = AuthForm.extend({
   phone: z.string().max(100),
@@ -19,7 +20,10 @@ const NumberForm = AuthForm.extend({
 export const handler: Handlers<AuthPageData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
-    const request = await authorizeRequest(c, query);
+    const asked = await authorizeRequest(c, query);
+    if (asked instanceof Response) return asked;
+    // A guest's sign-up (docs/anonymous-users.md): a hint that names no guest goes back to the app now.
+    const request = await withGuest(c, asked);
     if (request instanceof Response) return request;
     if (!phoneEnabled(request.project)) {
       return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
@@ -31,7 +35,10 @@ export const handler: Handlers<AuthPageData> = {
   async POST(c) {
     const posted = await readAuthForm(c, NumberForm, "phoneTitle");
     if (!("again" in posted)) return posted;
-    const { form, request, query } = posted;
+    const { form, query } = posted;
+    // Before a message is paid for: a hint that names no guest goes back to the app.
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
     if (!phoneEnabled(request.project)) {
       return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
     }

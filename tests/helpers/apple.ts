@@ -29,17 +29,22 @@ export function appleEnv(apple: FakeApple): Record<string, string> {
   };
 }
 
-/** "Continue with Apple": Astapa's start route, then Apple's authorize page and the form it would post. */
+/**
+ * "Continue with Apple": Astapa's start route, then Apple's authorize page and the form it would post. `extra`:
+ * more of the app's authorization request (a guest's prompt=create and id_token_hint).
+ */
 export async function startApple(
   t: TestApp,
   project: SeededProject,
   lang: "en" | "id" = "en",
+  extra: Record<string, string> = {},
 ): Promise<StartedApple> {
   const query = new URLSearchParams({
     client_id: project.clientId,
     redirect_uri: project.redirectUri,
     state: "app-st",
     lang,
+    ...extra,
   });
   const res = await t.app.request(`/auth/social/apple?${query}`, { headers: html });
   assert.equal(res.status, 303, await res.text());

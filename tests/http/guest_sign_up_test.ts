@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
-import { pkcePair, seedProject, seedUser } from "../helpers/oauth.ts";
+import { seedProject, seedUser } from "../helpers/oauth.ts";
+import { guestRequest, hintsNamingNoGuest, redeemedIdClaims } from "../helpers/guests.ts";
 import type { SeededProject } from "../helpers/identity.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
-import { signJwt } from "@/lib/tokens/jws.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -31,19 +31,8 @@ async function guest(p: SeededProject) {
 
 /** The app's authorization request for a guest's sign-up, and the verifier to redeem its code. */
 async function signUpRequest(p: SeededProject, hint: string) {
-  const pkce = await pkcePair();
-  const query = new URLSearchParams({
-    client_id: p.clientId,
-    redirect_uri: p.redirectUri,
-    response_type: "code",
-    state: "guest-state",
-    scope: "openid",
-    code_challenge: pkce.challenge,
-    code_challenge_method: "S256",
-    prompt: "create",
-    id_token_hint: hint,
-  });
-  return { path: `/auth/login?${query}`, verifier: pkce.verifier };
+  const { query, verifier } = await guestRequest(p, hint);
+  return { path: `/auth/login?${query}`, verifier };
 }
 
 /** Follows /auth/login's redirect to the sign-up page and posts it. */
@@ -53,20 +42,6 @@ async function signUp(browser: FormBrowser, path: string, fields: Record<string,
   const signup = login.headers.get("location")!;
   assert.match(signup, /^\/auth\/signup\?/);
   return await browser.submit(signup, fields);
-}
-
-async function redeem(p: SeededProject, location: string, verifier: string) {
-  const url = new URL(location);
-  assert.equal(url.searchParams.get("state"), "guest-state");
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    ...credentials(p),
-    grant_type: "authorization_code",
-    code: url.searchParams.get("code")!,
-    redirect_uri: p.redirectUri,
-    code_verifier: verifier,
-  });
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body as { access_token: string; id_token: string };
 }
 
 const userRow = async (p: SeededProject, sub: string) =>
@@ -86,8 +61,7 @@ Deno.test("guest sign-up — the same sub gets the address and password; the app
   assert.doesNotMatch(signIn, /id_token_hint|prompt=create/);
   const done = await browser.post(html, { email: "tamu@example.com", password: PASSWORD });
   assert.equal(done.status, 303);
-  const back = await redeem(project, done.headers.get("location")!, verifier);
-  const access = claimsOf(back.access_token);
+  const { access } = await redeemedIdClaims(t, project, done.headers.get("location")!, verifier);
   assert.equal(access.sub, sub, "the same sub");
   assert.equal(access.is_anonymous, undefined);
   assert.equal(access.email, "tamu@example.com");
@@ -136,39 +110,14 @@ Deno.test("guest sign-up — the same sub gets the address and password; the app
 
 Deno.test("guest sign-up — hints that name no guest of this client go back to the app as invalid_request, nothing made", async () => {
   const project = await guestsProject();
-  const other = await guestsProject();
   const tokens = await guest(project);
   const member = await seedUser(t.db.sql, project.id, "anggota@example.com");
-  const key = await t.deps.keys.active();
-  const now = Math.floor(Date.now() / 1000);
-  const idClaims = (extra: Record<string, unknown>) => ({
-    iss: t.config.baseUrl,
-    aud: project.clientId,
-    sub: claimsOf(tokens.access_token).sub,
-    iat: now - 7200,
-    exp: now + 3600,
-    amr: ["anon"],
-    is_anonymous: true,
-    ...extra,
-  });
-  const [header, payload, signature] = tokens.id_token.split(".");
-  const tampered = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
-  tampered.sub = member;
-  const forged = `${header}.${btoa(JSON.stringify(tampered)).replace(/=+$/, "")}.${signature}`;
-  const hints: [string, string][] = [
-    ["forged", forged],
-    ["expired", await signJwt(key, "JWT", idClaims({ exp: now - 60 }))],
-    ["access token", tokens.access_token],
-    ["signed-up user", await signJwt(key, "JWT", idClaims({ sub: member, is_anonymous: undefined }))],
-    ["another client's guest", (await guest(other)).id_token],
-    // Support impersonating the guest: the app's own sign-up button would send this hint, and the address and
-    // password typed would outlive the impersonation (an impersonation adds no way in).
-    [
-      "an impersonation's",
-      await signJwt(key, "JWT", idClaims({ act: { sub: "dashboard:support", impersonation_id: "42" } })),
-    ],
-    ["not a JWT", "guest"],
-  ];
+  const hints = await hintsNamingNoGuest(t, project, {
+    sub: claimsOf(tokens.access_token).sub as string,
+    idToken: tokens.id_token,
+    accessToken: tokens.access_token,
+  }, member);
+  const [, forged] = hints[0];
   const before =
     (await t.db.sql`select count(*)::int as n from astapa.users where project_id = ${project.id}`)[0].n;
   for (const [name, hint] of hints) {

@@ -276,9 +276,9 @@ Deno.test("api.sign_up_guest_with_identity — a new identity and address go ont
     and id = ${other}::bigint`;
   assert.equal(still.is_anonymous, true);
   await rejectsAs(
-    withIdentity(project, other, "apple", "a-1", "x@icloud.test"),
+    withIdentity(project, other, "facebook", "f-1", "x@facebook.test"),
     "validation_failed",
-    /google or github/,
+    /google, github or apple/,
   );
 });
 

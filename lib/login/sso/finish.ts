@@ -11,6 +11,7 @@ import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { signInWithSso, type SsoIdentity, type SsoSignInConnection } from "@/db/sso_connections.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { SocialSignInError } from "../social/errors.ts";
+import { withGuest } from "../guest_hint.ts";
 import { type SsoPageContext, ssoProblemPage } from "./problem.ts";
 
 // What api.sign_in_with_sso refuses, as the page's message (its checks are repeated here only to say which).
@@ -25,12 +26,15 @@ const REFUSALS = {
 /** Signs in the person the connection's IdP vouched for, or renders why not. */
 export async function finishSsoSignIn(
   c: Ctx,
-  request: AuthorizeRequest,
+  asked: AuthorizeRequest,
   query: URLSearchParams,
   connection: SsoSignInConnection,
   identity: SsoIdentity,
   shown: SsoPageContext,
 ) {
+  // A guest's sign-up handed over to the organization's IdP (docs/anonymous-users.md): a new account is the guest's.
+  const request = await withGuest(c, asked);
+  if (request instanceof Response) return request;
   const email = identity.email.trim();
   const domain = email.split("@")[1]?.toLowerCase() ?? "";
   if (!email) return ssoProblemPage(c, new SocialSignInError("socialNoEmail", 422), shown);
@@ -42,7 +46,13 @@ export async function finishSsoSignIn(
   }
   let outcome;
   try {
-    outcome = await signInWithSso(c.var.deps.sql, request.project.id, connection.id, { ...identity, email });
+    outcome = await signInWithSso(
+      c.var.deps.sql,
+      request.project.id,
+      connection.id,
+      { ...identity, email },
+      request.guestSub,
+    );
   } catch (error) {
     const code = toAppError(error).code;
     const refusal = code === "forbidden"

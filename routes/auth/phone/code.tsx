@@ -22,6 +22,7 @@ import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { writeClaimNotice } from "@/lib/phone/claimed.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { PhoneCodeForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
+import { withGuest } from "@/lib/login/guest_hint.ts";
 
 const CodeForm = AuthForm.extend({
   action: z.enum(["verify", "sms"]).default("verify"),
@@ -76,7 +77,10 @@ export const handler: Handlers<AuthPageData> = {
       (request, query) => codePage(c, request, query, { error: STALE_FORM.error }, STALE_FORM.status),
     );
     if (!("again" in posted)) return posted;
-    const { form, request, query } = posted;
+    const { form, query } = posted;
+    // A guest's sign-up (docs/anonymous-users.md): the account a code makes is the guest's own row.
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
     if (!phoneEnabled(request.project)) {
       return phonePage(c, request, query, "phoneTitle", { unavailable: true }, 404);
     }
@@ -103,6 +107,7 @@ export const handler: Handlers<AuthPageData> = {
         await sha256(token),
         await codeHash(token, form.code),
         request.invitation,
+        request.guestSub,
       ));
     if (result instanceof Response) return result;
     if (!result.accepted) {

@@ -30,6 +30,7 @@ import { clientAddress } from "@/lib/http/client_address.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { PasskeySignUp, type PasskeySignUpData } from "@/components/login/PasskeySignUp.tsx";
+import { withGuest } from "@/lib/login/guest_hint.ts";
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -77,7 +78,10 @@ export const handler: Handlers<PasskeySignUpData> = {
         show(c, request, query, { ...staleStep(form), error: STALE_FORM.error }, STALE_FORM.status),
     );
     if (!("again" in posted)) return posted;
-    const { form, query, request, again } = posted;
+    const { form, query, again } = posted;
+    // A guest's sign-up (docs/anonymous-users.md): the account the code makes is the guest's own row.
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
     if (!passkeySignUp(request.project)) {
       return show(c, request, query, { mode: "expired", error: "passkeySignUpClosed" }, 404);
     }
@@ -133,6 +137,7 @@ export const handler: Handlers<PasskeySignUpData> = {
             await sha256(code),
             claimNotice(pickLang(c), request.project.name, "passkey_sign_up", request.project.settings),
             request.invitation,
+            request.guestSub,
           ))
         : null;
       if (proven instanceof Response) return proven;
