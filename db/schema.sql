@@ -4672,9 +4672,10 @@ AS $function$
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      if target.unlink_actor = 'claim' then
-        -- Nobody the account belongs to asked to keep it: a method a claim unlinks (astapa.unlink_claimed_methods)
-        -- is ended here even when Xendit will not expire it; without us nothing charges it there.
+      if target.unlink_actor in ('claim', 'erasure') then
+        -- Nobody the account belongs to asked to keep it: a method a claim or an erasure unlinks
+        -- (astapa.unlink_every_method) is ended here even when Xendit will not expire it; without us nothing
+        -- charges it there.
         update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
         where m.project_id = target.project_id and m.id = target.id
         returning * into target;
@@ -4689,7 +4690,7 @@ AS $function$
     return astapa.linked_method_json(target);
   end
   $function$;
-comment on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) is 'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this requested_at only), so the method is linked and chargeable as before — except a claim''s mark (astapa.unlink_claimed_methods), which ends the method here all the same (expired, billing.method_unlinked as claim). AS404 not this user''s method.';
+comment on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) is 'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this requested_at only), so the method is linked and chargeable as before — except a claim''s or an erasure''s mark (astapa.unlink_every_method), which ends the method here all the same (expired, billing.method_unlinked as claim or erasure). AS404 not this user''s method.';
 grant execute on function api.cancel_method_unlink(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -10116,7 +10117,7 @@ AS $function$
       'unlink_actor', target.unlink_actor, 'expire_at_xendit', target.provider_id is not null);
   end
   $function$;
-comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end — or by a claim (astapa.unlink_claimed_methods: never tried, ''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
+comment on function api.next_stalled_unlink(text,timestamp with time zone,integer) is 'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or the instance died between the mark and the end — or by a claim or an erasure (astapa.unlink_every_method: never tried, ''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a negative window.';
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -16062,7 +16063,7 @@ AS $function$
     end if;
     -- Lock order (as SCIM's and every membership change's): the organization, the address's and subject's
     -- advisory locks, then the person's row. A claim of the person under way holds that row first but never
-    -- waits for an organization's (astapa.clear_claimed_billing_methods skips a held one), so this waits for it
+    -- waits for an organization's (astapa.clear_unlinked_billing_methods skips a held one), so this waits for it
     -- and no circle forms (tests/sql/sso_lock_order_race_test.ts).
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.
@@ -19804,13 +19805,13 @@ AS $function$
     values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
             'linked_method:' || m.public_id,
             pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel));
-    -- A claim's unlink cleared the organizations' choice of it in the claim; one held then is cleared now.
-    if m.unlink_actor = 'claim' then
-      perform astapa.clear_claimed_billing_methods(m.project_id, array[m.id], true);
+    -- A claim's or an erasure's unlink cleared the organizations' choice of it then; one held then is cleared now.
+    if m.unlink_actor in ('claim', 'erasure') then
+      perform astapa.clear_unlinked_billing_methods(m.project_id, array[m.id], true, m.unlink_actor);
     end if;
   end
   $function$;
-comment on function astapa.audit_method_unlinked(astapa.linked_methods) is 'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method. A claim''s unlink also clears any organization still choosing the method (astapa.clear_claimed_billing_methods: one the claim skipped because another transaction held it).';
+comment on function astapa.audit_method_unlinked(astapa.linked_methods) is 'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method. A claim''s or an erasure''s unlink also clears any organization still choosing the method (astapa.clear_unlinked_billing_methods: one skipped then because another transaction held it).';
 grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
 
 -- owner: astapa_owner
@@ -20256,8 +20257,8 @@ AS $function$
     -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
     -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
     -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
-    -- transaction. An organization that chose one has no method again (astapa.unlink_claimed_methods).
-    payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
+    -- transaction. An organization that chose one has no method again (astapa.unlink_every_method).
+    payment_methods := astapa.unlink_every_method(project_id, user_id, 'claim');
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -20299,7 +20300,7 @@ AS $function$
     return removed;
   end
   $function$;
-comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit by the next billing pass; an organization that chose one has its choice cleared, audited organization.billing_method_set with reason claimed), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
+comment on function astapa.claim_unproven_account(text,bigint,text) is 'Someone proved the email (proven ''email'': a code or link mailed to it, a password reset) or the phone number (''phone'': a sign-in code) of an account that had not proven it: it is verified, and the account becomes theirs. Everything anyone could have set up without that proof goes: the password, identities, remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes (api.reset_user_factors), every organization membership and the open invitations the account sent (astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), every linked payment method still live (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; an organization that chose one has its choice cleared, audited organization.billing_method_set with reason claimed), the other channel when unverified (the phone number, or the email), unused mailed links, email and phone codes, and every way back a session left (astapa.void_ways_back: every session and refresh token, unredeemed authorization codes, approved and unpolled device authorizations, pending email changes, which are then deleted, and open second-step challenges). A verified other channel stays; a proof of one that does not sign in (astapa.proof_signs_in: it is unverified beside a verified other channel) is refused, AS4C9 (a proof of the other channel landed between the caller''s check and this one). Audited user.claimed {proven, removed: counts per kind, astapa.void_ways_back''s among them}, which it returns; null when the address or number was verified already (nothing changes). AS403 outside the acting project; AS400 proven neither email nor phone.';
 grant execute on function astapa.claim_unproven_account(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -20400,7 +20401,7 @@ comment on function astapa.clamp_setting(jsonb,text) is 'A token lifetime settin
 grant execute on function astapa.clamp_setting(jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.clear_claimed_billing_methods(project_id text, method_ids bigint[], wait boolean)
+CREATE OR REPLACE FUNCTION astapa.clear_unlinked_billing_methods(project_id text, method_ids bigint[], wait boolean, actor text)
  RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -20408,45 +20409,50 @@ AS $function$
   declare
     cleared record;
     total integer := 0;
+    -- The audit's reason: as a membership an erasure ends says it (account_deleted).
+    reason text := case actor when 'claim' then 'claimed' when 'erasure' then 'account_deleted' end;
   begin
-    if clear_claimed_billing_methods.project_id is distinct from astapa.current_project_id() then
+    if clear_unlinked_billing_methods.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403',
         message = 'Organizations'' billing methods are cleared in the project the request acts for.';
     end if;
-    -- The claim holds the user's row, and a renewal step holds its organization's row while it opens the
-    -- payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
-    -- So the claim skips an organization held at that moment; the billing pass clears it when it ends the
-    -- claim's unlink (wait: astapa.audit_method_unlinked, which holds only the method's row).
+    if reason is null then
+      raise exception using errcode = 'AS400', message = 'Billing methods are cleared for a claim or an erasure.';
+    end if;
+    -- The claim or erasure holds the user's row, and a renewal step holds its organization's row while it opens
+    -- the payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
+    -- So it skips an organization held at that moment; the billing pass clears it when it ends the unlink (wait:
+    -- astapa.audit_method_unlinked, which holds only the method's row).
     if wait then
       perform from astapa.organizations as x
-      where x.project_id = clear_claimed_billing_methods.project_id
-        and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+      where x.project_id = clear_unlinked_billing_methods.project_id
+        and x.billing_method_id = any(clear_unlinked_billing_methods.method_ids)
       order by x.id
       for no key update;
     end if;
     for cleared in
       with held as (
         select x.id, x.billing_method_id from astapa.organizations as x
-        where x.project_id = clear_claimed_billing_methods.project_id
-          and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+        where x.project_id = clear_unlinked_billing_methods.project_id
+          and x.billing_method_id = any(clear_unlinked_billing_methods.method_ids)
         order by x.id
         for no key update skip locked)
       update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
       from held join astapa.linked_methods as l
-        on l.project_id = clear_claimed_billing_methods.project_id and l.id = held.billing_method_id
-      where x.project_id = clear_claimed_billing_methods.project_id and x.id = held.id
+        on l.project_id = clear_unlinked_billing_methods.project_id and l.id = held.billing_method_id
+      where x.project_id = clear_unlinked_billing_methods.project_id and x.id = held.id
       returning x.id, l.public_id
     loop
-      -- As api.clear_organization_billing_method audits a clearing, with the claim as the reason.
+      -- As api.clear_organization_billing_method audits a clearing, with the claim or the erasure as the reason.
       perform astapa.audit(project_id, 'organization.billing_method_set', cleared.id, pg_catalog.jsonb_build_object(
-        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', 'claimed'));
+        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', reason));
       total := total + 1;
     end loop;
     return total;
   end
   $function$;
-comment on function astapa.clear_claimed_billing_methods(text,bigint[],boolean) is 'A claim''s part for the organizations that chose one of the linked methods it unlinks (method_ids): their billing_method_id goes back to null, so renewals are mailed pay links until an owner or admin chooses another, each audited organization.billing_method_set {cleared: the method''s id, reason: claimed}. Inside the claim (wait false, astapa.unlink_claimed_methods) an organization another transaction holds is skipped (no lock circle with the user''s row); the billing pass ending the claim''s unlink clears it (wait true, astapa.audit_method_unlinked). Returns how many were cleared. AS403 outside the acting project.';
-grant execute on function astapa.clear_claimed_billing_methods(text,bigint[],boolean) to astapa_app;
+comment on function astapa.clear_unlinked_billing_methods(text,bigint[],boolean,text) is 'A claim''s or an erasure''s part (actor claim or erasure) for the organizations that chose one of the linked methods it unlinks (method_ids): their billing_method_id goes back to null, so renewals are mailed pay links until an owner or admin chooses another, each audited organization.billing_method_set {cleared: the method''s id, reason: claimed or account_deleted}. Inside the claim or erasure (wait false, astapa.unlink_every_method) an organization another transaction holds is skipped (no lock circle with the user''s row); the billing pass ending the unlink clears it (wait true, astapa.audit_method_unlinked). Returns how many were cleared. AS403 outside the acting project, AS400 another actor.';
+grant execute on function astapa.clear_unlinked_billing_methods(text,bigint[],boolean,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.client_kind_allowed(client_id text, settings jsonb)
@@ -21328,6 +21334,11 @@ AS $function$
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
     end loop;
+    -- E-wallets and cards linked for renewals: nobody is left to pay, yet each stays authorised at Xendit until
+    -- expired there. Marked for unlink as the erasure (never charged again; an organization that chose one has
+    -- none again), expired at Xendit by the next billing pass, outside this transaction.
+    counts := counts || pg_catalog.jsonb_build_object('payment_methods',
+      astapa.unlink_every_method(project, erase_user.user_id, 'erasure'));
     delete from astapa.passkeys k where k.project_id = project and k.user_id = erase_user.user_id;
     update astapa.email_codes e set used_at = pg_catalog.now()
     where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
@@ -21371,7 +21382,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -26379,7 +26390,7 @@ comment on function astapa.token_policy() is 'Token lifetimes of the current pro
 grant execute on function astapa.token_policy() to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.unlink_claimed_methods(project_id text, user_id bigint)
+CREATE OR REPLACE FUNCTION astapa.unlink_every_method(project_id text, user_id bigint, actor text)
  RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -26387,29 +26398,33 @@ AS $function$
   declare
     marked bigint[];
   begin
-    if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
+    if unlink_every_method.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
     end if;
+    if actor is null or actor not in ('claim', 'erasure') then
+      raise exception using errcode = 'AS400', message = 'Every method is unlinked by a claim or an erasure.';
+    end if;
     -- Every live method at once, marked as api.request_method_unlink marks one (never charged from now on; an
-    -- unlink already under way is marked again, so it ends as the claim's), with two differences. The actor is
-    -- the claim: whoever linked them held the account without proof. And the try is '-infinity', never tried:
-    -- the unlink at Xendit cannot run in this transaction, so the next billing pass takes it at once
-    -- (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the stall window.
+    -- unlink already under way is marked again, so it ends as this one), with two differences. The actor is the
+    -- claim (whoever linked them held the account without proof) or the erasure (nobody is left to pay). And the
+    -- try is '-infinity', never tried: the unlink at Xendit cannot run in this transaction, so the next billing
+    -- pass takes it at once (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the
+    -- stall window.
     with marked_methods as (
       update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
-        unlink_attempted_at = '-infinity', unlink_actor = 'claim'
-      where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
+        unlink_attempted_at = '-infinity', unlink_actor = unlink_every_method.actor
+      where m.project_id = unlink_every_method.project_id and m.user_id = unlink_every_method.user_id
         and m.status in ('requires_action', 'active')
       returning m.id)
     select coalesce(pg_catalog.array_agg(marked_methods.id), '{}') into marked from marked_methods;
     -- An organization that chose one would keep a method that is never charged again: it goes back to none, so
     -- its owners see that and choose another (pay links meanwhile).
-    perform astapa.clear_claimed_billing_methods(project_id, marked, false);
+    perform astapa.clear_unlinked_billing_methods(project_id, marked, false, actor);
     return pg_catalog.cardinality(marked);
   end
   $function$;
-comment on function astapa.unlink_claimed_methods(text,bigint) is 'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). An organization that chose one of them has its choice cleared (astapa.clear_claimed_billing_methods: audited, reason claimed; one held by another transaction at that moment when the unlink ends). Returns how many were marked. AS403 outside the acting project.';
-grant execute on function astapa.unlink_claimed_methods(text,bigint) to astapa_app;
+comment on function astapa.unlink_every_method(text,bigint,text) is 'A claim (astapa.claim_unproven_account, actor claim) or an erasure (astapa.erase_user, actor erasure) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = the actor, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as the actor). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). An organization that chose one of them has its choice cleared (astapa.clear_unlinked_billing_methods: audited; one held by another transaction at that moment when the unlink ends). Returns how many were marked. AS403 outside the acting project, AS400 another actor.';
+grant execute on function astapa.unlink_every_method(text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.url_origin(url text)

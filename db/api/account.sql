@@ -646,6 +646,11 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
       where x.project_id = m.project_id and x.organization_id = m.organization_id and x.user_id = m.user_id;
       perform astapa.emit_membership('membership.deleted', m, 'account_deleted');
     end loop;
+    -- E-wallets and cards linked for renewals: nobody is left to pay, yet each stays authorised at Xendit until
+    -- expired there. Marked for unlink as the erasure (never charged again; an organization that chose one has
+    -- none again), expired at Xendit by the next billing pass, outside this transaction.
+    counts := counts || pg_catalog.jsonb_build_object('payment_methods',
+      astapa.unlink_every_method(project, erase_user.user_id, 'erasure'));
     delete from astapa.passkeys k where k.project_id = project and k.user_id = erase_user.user_id;
     update astapa.email_codes e set used_at = pg_catalog.now()
     where e.project_id = project and e.user_id = erase_user.user_id and e.used_at is null;
@@ -698,8 +703,9 @@ comment on function astapa.erase_user(bigint, text) is
   'changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
   'sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail '
-  '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. '
-  'False when already deleted.';
+  '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. Its live '
+  'linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, '
+  'expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
 
 grant execute on function astapa.erase_user(bigint, text) to astapa_app;
 

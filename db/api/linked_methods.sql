@@ -356,9 +356,9 @@ create or replace function astapa.audit_method_unlinked(m astapa.linked_methods)
     values (m.project_id, coalesce(m.unlink_actor, astapa.current_actor()), 'billing.method_unlinked',
             'linked_method:' || m.public_id,
             pg_catalog.jsonb_build_object('sub', m.user_id::text, 'channel', m.channel));
-    -- A claim's unlink cleared the organizations' choice of it in the claim; one held then is cleared now.
-    if m.unlink_actor = 'claim' then
-      perform astapa.clear_claimed_billing_methods(m.project_id, array[m.id], true);
+    -- A claim's or an erasure's unlink cleared the organizations' choice of it then; one held then is cleared now.
+    if m.unlink_actor in ('claim', 'erasure') then
+      perform astapa.clear_unlinked_billing_methods(m.project_id, array[m.id], true, m.unlink_actor);
     end if;
   end
   $$;
@@ -366,8 +366,8 @@ create or replace function astapa.audit_method_unlinked(m astapa.linked_methods)
 comment on function astapa.audit_method_unlinked(astapa.linked_methods) is
   'Audits a method''s unlink (billing.method_unlinked) as the actor who asked for it (unlink_actor), else as '
   'the current actor: the same entry whether the unlink or Xendit''s expiry callback ends the method. A claim''s '
-  'unlink also clears any organization still choosing the method (astapa.clear_claimed_billing_methods: one '
-  'the claim skipped because another transaction held it).';
+  'or an erasure''s unlink also clears any organization still choosing the method '
+  '(astapa.clear_unlinked_billing_methods: one skipped then because another transaction held it).';
 
 grant execute on function astapa.audit_method_unlinked(astapa.linked_methods) to astapa_app;
 
@@ -408,7 +408,7 @@ comment on function api.request_method_unlink(text, bigint, text) is
 
 grant execute on function api.request_method_unlink(text, bigint, text) to astapa_app;
 
-create or replace function astapa.unlink_claimed_methods(project_id text, user_id bigint) returns integer
+create or replace function astapa.unlink_every_method(project_id text, user_id bigint, actor text) returns integer
   language plpgsql
   volatile
   set search_path = ''
@@ -416,39 +416,44 @@ create or replace function astapa.unlink_claimed_methods(project_id text, user_i
   declare
     marked bigint[];
   begin
-    if unlink_claimed_methods.project_id is distinct from astapa.current_project_id() then
+    if unlink_every_method.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Linked methods are unlinked in the project the request acts for.';
     end if;
+    if actor is null or actor not in ('claim', 'erasure') then
+      raise exception using errcode = 'AS400', message = 'Every method is unlinked by a claim or an erasure.';
+    end if;
     -- Every live method at once, marked as api.request_method_unlink marks one (never charged from now on; an
-    -- unlink already under way is marked again, so it ends as the claim's), with two differences. The actor is
-    -- the claim: whoever linked them held the account without proof. And the try is '-infinity', never tried:
-    -- the unlink at Xendit cannot run in this transaction, so the next billing pass takes it at once
-    -- (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the stall window.
+    -- unlink already under way is marked again, so it ends as this one), with two differences. The actor is the
+    -- claim (whoever linked them held the account without proof) or the erasure (nobody is left to pay). And the
+    -- try is '-infinity', never tried: the unlink at Xendit cannot run in this transaction, so the next billing
+    -- pass takes it at once (api.next_stalled_unlink; '-infinity' is older than any window) rather than after the
+    -- stall window.
     with marked_methods as (
       update astapa.linked_methods as m set unlink_requested_at = pg_catalog.clock_timestamp(),
-        unlink_attempted_at = '-infinity', unlink_actor = 'claim'
-      where m.project_id = unlink_claimed_methods.project_id and m.user_id = unlink_claimed_methods.user_id
+        unlink_attempted_at = '-infinity', unlink_actor = unlink_every_method.actor
+      where m.project_id = unlink_every_method.project_id and m.user_id = unlink_every_method.user_id
         and m.status in ('requires_action', 'active')
       returning m.id)
     select coalesce(pg_catalog.array_agg(marked_methods.id), '{}') into marked from marked_methods;
     -- An organization that chose one would keep a method that is never charged again: it goes back to none, so
     -- its owners see that and choose another (pay links meanwhile).
-    perform astapa.clear_claimed_billing_methods(project_id, marked, false);
+    perform astapa.clear_unlinked_billing_methods(project_id, marked, false, actor);
     return pg_catalog.cardinality(marked);
   end
   $$;
 
-comment on function astapa.unlink_claimed_methods(text, bigint) is
-  'A claim (astapa.claim_unproven_account) unlinks every live method (active or waiting for approval) of the '
-  'account: each is marked (unlink_requested_at = now, unlink_actor = claim, unlink_attempted_at = '
-  '''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, '
-  'api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it '
-  '(api.next_stalled_unlink; billing.method_unlinked as claim). Xendit''s refusal ends it here all the same '
-  '(api.cancel_method_unlink). An organization that chose one of them has its choice cleared '
-  '(astapa.clear_claimed_billing_methods: audited, reason claimed; one held by another transaction at that '
-  'moment when the unlink ends). Returns how many were marked. AS403 outside the acting project.';
+comment on function astapa.unlink_every_method(text, bigint, text) is
+  'A claim (astapa.claim_unproven_account, actor claim) or an erasure (astapa.erase_user, actor erasure) unlinks '
+  'every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = '
+  'now, unlink_actor = the actor, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it '
+  'from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), and the next billing '
+  'pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as the actor). '
+  'Xendit''s refusal ends it here all the same (api.cancel_method_unlink). An organization that chose one of '
+  'them has its choice cleared (astapa.clear_unlinked_billing_methods: audited; one held by another transaction '
+  'at that moment when the unlink ends). Returns how many were marked. AS403 outside the acting project, AS400 '
+  'another actor.';
 
-grant execute on function astapa.unlink_claimed_methods(text, bigint) to astapa_app;
+grant execute on function astapa.unlink_every_method(text, bigint, text) to astapa_app;
 
 create or replace function api.cancel_method_unlink(project_id text, user_id bigint, method_id text,
                                                     requested_at timestamptz)
@@ -463,9 +468,10 @@ create or replace function api.cancel_method_unlink(project_id text, user_id big
     target := astapa.held_linked_method(project_id, user_id, method_id);
     -- Only the mark this unlink made: a later unlink of the same method has marked it again and goes on.
     if target.status in ('requires_action', 'active') and target.unlink_requested_at = requested_at then
-      if target.unlink_actor = 'claim' then
-        -- Nobody the account belongs to asked to keep it: a method a claim unlinks (astapa.unlink_claimed_methods)
-        -- is ended here even when Xendit will not expire it; without us nothing charges it there.
+      if target.unlink_actor in ('claim', 'erasure') then
+        -- Nobody the account belongs to asked to keep it: a method a claim or an erasure unlinks
+        -- (astapa.unlink_every_method) is ended here even when Xendit will not expire it; without us nothing
+        -- charges it there.
         update astapa.linked_methods as m set status = 'expired', updated_at = pg_catalog.now()
         where m.project_id = target.project_id and m.id = target.id
         returning * into target;
@@ -483,9 +489,9 @@ create or replace function api.cancel_method_unlink(project_id text, user_id big
 
 comment on function api.cancel_method_unlink(text, bigint, text, timestamptz) is
   'Xendit refused to expire the method: clears the mark api.request_method_unlink made (the one of this '
-  'requested_at only), so the method is linked and chargeable as before — except a claim''s mark '
-  '(astapa.unlink_claimed_methods), which ends the method here all the same (expired, billing.method_unlinked '
-  'as claim). AS404 not this user''s method.';
+  'requested_at only), so the method is linked and chargeable as before — except a claim''s or an erasure''s '
+  'mark (astapa.unlink_every_method), which ends the method here all the same (expired, billing.method_unlinked '
+  'as claim or erasure). AS404 not this user''s method.';
 
 grant execute on function api.cancel_method_unlink(text, bigint, text, timestamptz) to astapa_app;
 
@@ -525,7 +531,7 @@ create or replace function api.next_stalled_unlink(project_id text, now timestam
 comment on function api.next_stalled_unlink(text, timestamptz, integer) is
   'The billing pass''s next stalled unlink (FOR UPDATE SKIP LOCKED; null when none is left): a live method '
   'marked by api.request_method_unlink whose last try is stale_seconds old or more — Xendit gave no answer, or '
-  'the instance died between the mark and the end — or by a claim (astapa.unlink_claimed_methods: never tried, '
+  'the instance died between the mark and the end — or by a claim or an erasure (astapa.unlink_every_method: never tried, '
   '''-infinity'', so taken first and at once). Stamps the try (unlink_attempted_at = now) and answers the '
   'method with its unlink_requested_at, unlink_actor and expire_at_xendit; the caller asks Xendit to expire it, '
   'then api.unlink_method, or api.cancel_method_unlink when Xendit refuses. AS400 without now or with a '

@@ -850,7 +850,7 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     end if;
     -- Lock order (as SCIM's and every membership change's): the organization, the address's and subject's
     -- advisory locks, then the person's row. A claim of the person under way holds that row first but never
-    -- waits for an organization's (astapa.clear_claimed_billing_methods skips a held one), so this waits for it
+    -- waits for an organization's (astapa.clear_unlinked_billing_methods skips a held one), so this waits for it
     -- and no circle forms (tests/sql/sso_lock_order_race_test.ts).
     o := astapa.lock_organization(c.organization_id);
     -- Two first sign-ins of one address at once must not create two users.

@@ -714,7 +714,8 @@ comment on function api.clear_organization_billing_method(text, text) is
 
 grant execute on function api.clear_organization_billing_method(text, text) to astapa_app;
 
-create or replace function astapa.clear_claimed_billing_methods(project_id text, method_ids bigint[], wait boolean)
+create or replace function astapa.clear_unlinked_billing_methods(project_id text, method_ids bigint[], wait boolean,
+                                                                 actor text)
   returns integer
   language plpgsql
   volatile
@@ -723,53 +724,59 @@ create or replace function astapa.clear_claimed_billing_methods(project_id text,
   declare
     cleared record;
     total integer := 0;
+    -- The audit's reason: as a membership an erasure ends says it (account_deleted).
+    reason text := case actor when 'claim' then 'claimed' when 'erasure' then 'account_deleted' end;
   begin
-    if clear_claimed_billing_methods.project_id is distinct from astapa.current_project_id() then
+    if clear_unlinked_billing_methods.project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403',
         message = 'Organizations'' billing methods are cleared in the project the request acts for.';
     end if;
-    -- The claim holds the user's row, and a renewal step holds its organization's row while it opens the
-    -- payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
-    -- So the claim skips an organization held at that moment; the billing pass clears it when it ends the
-    -- claim's unlink (wait: astapa.audit_method_unlinked, which holds only the method's row).
+    if reason is null then
+      raise exception using errcode = 'AS400', message = 'Billing methods are cleared for a claim or an erasure.';
+    end if;
+    -- The claim or erasure holds the user's row, and a renewal step holds its organization's row while it opens
+    -- the payer's checkout (which waits for that user's row): waiting for an organization here could be a circle.
+    -- So it skips an organization held at that moment; the billing pass clears it when it ends the unlink (wait:
+    -- astapa.audit_method_unlinked, which holds only the method's row).
     if wait then
       perform from astapa.organizations as x
-      where x.project_id = clear_claimed_billing_methods.project_id
-        and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+      where x.project_id = clear_unlinked_billing_methods.project_id
+        and x.billing_method_id = any(clear_unlinked_billing_methods.method_ids)
       order by x.id
       for no key update;
     end if;
     for cleared in
       with held as (
         select x.id, x.billing_method_id from astapa.organizations as x
-        where x.project_id = clear_claimed_billing_methods.project_id
-          and x.billing_method_id = any(clear_claimed_billing_methods.method_ids)
+        where x.project_id = clear_unlinked_billing_methods.project_id
+          and x.billing_method_id = any(clear_unlinked_billing_methods.method_ids)
         order by x.id
         for no key update skip locked)
       update astapa.organizations as x set billing_method_id = null, updated_at = pg_catalog.now()
       from held join astapa.linked_methods as l
-        on l.project_id = clear_claimed_billing_methods.project_id and l.id = held.billing_method_id
-      where x.project_id = clear_claimed_billing_methods.project_id and x.id = held.id
+        on l.project_id = clear_unlinked_billing_methods.project_id and l.id = held.billing_method_id
+      where x.project_id = clear_unlinked_billing_methods.project_id and x.id = held.id
       returning x.id, l.public_id
     loop
-      -- As api.clear_organization_billing_method audits a clearing, with the claim as the reason.
+      -- As api.clear_organization_billing_method audits a clearing, with the claim or the erasure as the reason.
       perform astapa.audit(project_id, 'organization.billing_method_set', cleared.id, pg_catalog.jsonb_build_object(
-        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', 'claimed'));
+        'by', null, 'method_id', null, 'label', null, 'cleared', cleared.public_id, 'reason', reason));
       total := total + 1;
     end loop;
     return total;
   end
   $$;
 
-comment on function astapa.clear_claimed_billing_methods(text, bigint[], boolean) is
-  'A claim''s part for the organizations that chose one of the linked methods it unlinks (method_ids): their '
-  'billing_method_id goes back to null, so renewals are mailed pay links until an owner or admin chooses '
-  'another, each audited organization.billing_method_set {cleared: the method''s id, reason: claimed}. Inside '
-  'the claim (wait false, astapa.unlink_claimed_methods) an organization another transaction holds is skipped '
-  '(no lock circle with the user''s row); the billing pass ending the claim''s unlink clears it (wait true, '
-  'astapa.audit_method_unlinked). Returns how many were cleared. AS403 outside the acting project.';
+comment on function astapa.clear_unlinked_billing_methods(text, bigint[], boolean, text) is
+  'A claim''s or an erasure''s part (actor claim or erasure) for the organizations that chose one of the linked '
+  'methods it unlinks (method_ids): their billing_method_id goes back to null, so renewals are mailed pay links '
+  'until an owner or admin chooses another, each audited organization.billing_method_set {cleared: the method''s '
+  'id, reason: claimed or account_deleted}. Inside the claim or erasure (wait false, astapa.unlink_every_method) '
+  'an organization another transaction holds is skipped (no lock circle with the user''s row); the billing pass '
+  'ending the unlink clears it (wait true, astapa.audit_method_unlinked). Returns how many were cleared. AS403 '
+  'outside the acting project, AS400 another actor.';
 
-grant execute on function astapa.clear_claimed_billing_methods(text, bigint[], boolean) to astapa_app;
+grant execute on function astapa.clear_unlinked_billing_methods(text, bigint[], boolean, text) to astapa_app;
 
 drop policy if exists "definer functions see which projects have team plans to renew" on astapa.organizations;
 create policy "definer functions see which projects have team plans to renew" on astapa.organizations

@@ -1097,8 +1097,8 @@ create or replace function astapa.claim_unproven_account(project_id text, user_i
     -- E-wallets and cards linked before the proof may be those of whoever set up the rest: the owner's renewals
     -- (and an organization's that chose one) would be charged to them. Marked for unlink, as the person's own unlink marks
     -- one, so none is charged from now on; the billing pass expires them at Xendit on its next pass, outside this
-    -- transaction. An organization that chose one has no method again (astapa.unlink_claimed_methods).
-    payment_methods := astapa.unlink_claimed_methods(project_id, user_id);
+    -- transaction. An organization that chose one has no method again (astapa.unlink_every_method).
+    payment_methods := astapa.unlink_every_method(project_id, user_id, 'claim');
     -- The other channel stays only if someone proved it; an unproven one is a way back in for whoever typed it.
     if proven = 'email' then
       update astapa.users u set phone_number = null
@@ -1148,7 +1148,7 @@ comment on function astapa.claim_unproven_account(text, bigint, text) is
   'remembered consents of third-party clients, passkeys (user.passkey_removed each), factors and recovery codes '
   '(api.reset_user_factors), every organization membership and the open invitations the account sent '
   '(astapa.remove_claimed_memberships: membership.deleted each, the last owner''s too; the organizations stay), '
-  'every linked payment method still live (astapa.unlink_claimed_methods: never charged again, expired at Xendit '
+  'every linked payment method still live (astapa.unlink_every_method: never charged again, expired at Xendit '
   'by the next billing pass; an organization that chose one has its choice cleared, audited '
   'organization.billing_method_set with reason claimed), '
   'the other channel when unverified (the phone number, or the email), unused mailed '

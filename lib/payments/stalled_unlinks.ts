@@ -7,7 +7,7 @@
  * method at Xendit again (already expired there counts as done) and end it here as whoever asked, or clear the
  * mark when Xendit refuses — the same outcome as the unlink itself. No answer again, or the project's API key
  * refused: the method stays marked and is tried a window later. The pass's breaker (xendit_breaker.ts) holds
- * these calls back like its others. A claim's unlinks (astapa.unlink_claimed_methods) are due at once: their
+ * these calls back like its others. A claim's or an erasure's unlinks (astapa.unlink_every_method) are due at once: their
  * try is '-infinity', so the next pass takes them whatever the window.
  */
 import { asApp } from "@/db/client.ts";

@@ -1,11 +1,11 @@
 /**
- * A claim and the payment methods linked before it (astapa.unlink_claimed_methods, db/api/linked_methods.sql):
+ * A claim and the payment methods linked before it (astapa.unlink_every_method, db/api/linked_methods.sql):
  * every live method of the claimed account — active or waiting for approval — is marked for unlink as the claim
  * (never charged again, due at once for the billing pass), counted as payment_methods, and ends audited as the
  * unlink audits (billing.method_unlinked, actor claim); an organization that chose one has no method again
- * (astapa.clear_claimed_billing_methods: in the claim, or when the unlink ends if another transaction held the
+ * (astapa.clear_unlinked_billing_methods: in the claim, or when the unlink ends if another transaction held the
  * organization then); Xendit's refusal ends it all the same. Ended methods, other users' and other projects'
- * stay as they were.
+ * stay as they were. An erased account's methods go the same way, as the erasure (astapa.erase_user).
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -247,7 +247,7 @@ Deno.test("claim — an organization held by another transaction is skipped with
   assert.deepEqual((await billingMethodAudit(p, org)).at(-1), clearedByClaim(dana.method_id));
 });
 
-Deno.test("astapa.clear_claimed_billing_methods — only inside the acting project", async () => {
+Deno.test("astapa.clear_unlinked_billing_methods and unlink_every_method — only inside the acting project, for a claim or an erasure", async () => {
   const { p, user, dana } = await squattedShop("claim-methods-clear-403@example.com", "pm-claim-clear-403");
   const { org } = await choosingOrganization(p, user, dana.method_id, "claim-methods-clear-403");
   const other = await seedShop(db.sql, { email: "claim-methods-clear-403-other@example.com" });
@@ -255,9 +255,17 @@ Deno.test("astapa.clear_claimed_billing_methods — only inside the acting proje
   await rejectsAs(
     as(
       other.project.id,
-      (tx) => tx`select astapa.clear_claimed_billing_methods(${p}, ${[method.id]}, false)`,
+      (tx) => tx`select astapa.clear_unlinked_billing_methods(${p}, ${[method.id]}, false, 'claim')`,
     ),
     "forbidden",
+  );
+  await rejectsAs(
+    as(p, (tx) => tx`select astapa.clear_unlinked_billing_methods(${p}, ${[method.id]}, false, 'support')`),
+    "validation_failed",
+  );
+  await rejectsAs(
+    as(p, (tx) => tx`select astapa.unlink_every_method(${p}, ${user}, 'support')`),
+    "validation_failed",
   );
   assert.equal((await chosenMethod(p, org))?.method_id, dana.method_id);
 });
@@ -275,11 +283,11 @@ Deno.test("api.cancel_method_unlink — Xendit's refusal of a claim's unlink end
   assert.deepEqual(await unlinkAudit(p, dana.method_id), ["billing.method_unlinked claim"]);
 });
 
-Deno.test("astapa.unlink_claimed_methods — only inside the acting project", async () => {
+Deno.test("astapa.unlink_every_method — only inside the acting project", async () => {
   const { p, user, dana } = await squattedShop("claim-methods-403@example.com", "pm-claim-403");
   const other = await seedShop(db.sql, { email: "claim-methods-403-other@example.com" });
   await rejectsAs(
-    as(other.project.id, (tx) => tx`select astapa.unlink_claimed_methods(${p}, ${user})`),
+    as(other.project.id, (tx) => tx`select astapa.unlink_every_method(${p}, ${user}, 'claim')`),
     "forbidden",
   );
   assert.deepEqual((await marks([dana.method_id]))[dana.method_id], {
@@ -288,4 +296,38 @@ Deno.test("astapa.unlink_claimed_methods — only inside the acting project", as
     marked: false,
     never_tried: null,
   });
+});
+
+Deno.test("erasure — the account's live methods are unlinked as the erasure; an organization that chose one has none", async () => {
+  const { p, user, dana, ovo } = await squattedShop("erased-methods@example.com", "pm-erased-dana");
+  const { org } = await choosingOrganization(p, user, dana.method_id, "erased-methods-tim");
+  const erased = await as(p, async (tx) => {
+    const [row] = await tx`select astapa.erase_user(${user}, 'admin') as erased`;
+    return row.erased as boolean;
+  });
+  assert.equal(erased, true);
+  assert.deepEqual(await marks([dana.method_id, ovo.method_id]), {
+    [dana.method_id]: { status: "active", unlink_actor: "erasure", marked: true, never_tried: true },
+    [ovo.method_id]: { status: "requires_action", unlink_actor: "erasure", marked: true, never_tried: true },
+  });
+  const [audit] = await db.sql`select details from astapa.audit_log where project_id = ${p}
+    and action = 'user.deleted' and target = ${`user:${user}`}`;
+  assert.equal(audit.details.payment_methods, 2);
+  assert.equal(await chosenMethod(p, org), null);
+  assert.deepEqual((await billingMethodAudit(p, org)).at(-1), {
+    ...clearedByClaim(dana.method_id),
+    reason: "account_deleted",
+  });
+  // The billing pass takes them at once and expires the active one at Xendit; a refusal ends it all the same.
+  const now = new Date();
+  const first = await as(p, (tx) => nextStalledUnlink(tx, p, now, 900));
+  const second = await as(p, (tx) => nextStalledUnlink(tx, p, now, 900));
+  const active = [first, second].find((m) => m?.method_id === dana.method_id)!;
+  assert.deepEqual([active.unlink_actor, active.expire_at_xendit], ["erasure", true]);
+  const refused = await as(
+    p,
+    (tx) => cancelMethodUnlink(tx, p, user, dana.method_id, active.unlink_requested_at!),
+  );
+  assert.equal(refused.status, "expired");
+  assert.deepEqual(await unlinkAudit(p, dana.method_id), ["billing.method_unlinked erasure"]);
 });

@@ -295,7 +295,7 @@ Deno.test("astapa.erase_user — closes every way back (refresh tokens as user_d
   const user = await seedUser(db.sql, project.id, "ways-erase@example.com", { verified: true });
   await everyWayBack(db.sql, user);
   assert.equal(await appValue(db.sql, project.id, (tx) => tx`select astapa.erase_user(${user})`), true);
-  assert.deepEqual(await audited(user, "user.deleted"), { by: "user", ...EVERY });
+  assert.deepEqual(await audited(user, "user.deleted"), { by: "user", ...EVERY, payment_methods: 0 });
   assert.deepEqual(await live(user), NONE);
   const reasons = await db
     .sql`select distinct revoked_reason from astapa.refresh_tokens where user_id = ${user}`;
