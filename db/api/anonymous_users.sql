@@ -195,7 +195,7 @@ create or replace function astapa.sweep_abandoned_guests() returns integer
     -- Guests older than their project's sweep_after_days (30 for a project whose row is not visible here: one
     -- that never set anonymous_users) with no refresh token issued since, erased as a deletion is (user.deleted,
     -- audited by the sweeper), acting for the project the while. A guest with a subscription (a trial too), a
-    -- checkout, a payment method still linked (erasure does not unlink it at Xendit) or an organization membership
+    -- checkout, a payment method still linked (the guest chose to pay: not abandoned) or an organization membership
     -- (it may be an organization's only owner) is kept: money, plans and teams are never lost to a sweep; the app
     -- deletes such a guest itself. Those kept are passed over (the cursor reads on), so they never hold back the
     -- 1000 a run erases.
