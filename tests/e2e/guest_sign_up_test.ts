@@ -29,7 +29,8 @@ Deno.test("guest — made by the shop's page, signs up on the hosted page, the s
   const project = await seedProject(t.db.sql, {
     name: "Toko",
     redirectUri: `${shopOrigin}/callback`,
-    settings: { anonymous_users: { enabled: true } },
+    // The shop's page makes the guest from its own origin, which the project lists.
+    settings: { anonymous_users: { enabled: true }, allowed_origins: [shopOrigin] },
   });
   const pkce = await pkcePair();
   const { page, close } = await openPage();

@@ -42,7 +42,7 @@ async function guest(p: SeededProject, fields: Record<string, string> = {}, addr
 async function guestsProject(extra: Record<string, unknown> = {}) {
   return await seedProject(t.db.sql, {
     name: "Warung",
-    settings: { anonymous_users: { enabled: true }, ...extra },
+    settings: { anonymous_users: { enabled: true }, allowed_origins: ["https://shop.example"], ...extra },
   });
 }
 
@@ -84,7 +84,10 @@ Deno.test("anonymous-user-settings — defaults, merged key by key, null back to
 });
 
 Deno.test("POST /api/platform/anonymous — off by default (403, no user), unknown client 401, malformed 400, CORS for front ends", async () => {
-  const project = await seedProject(t.db.sql, { name: "Tutup" });
+  const project = await seedProject(t.db.sql, {
+    name: "Tutup",
+    settings: { allowed_origins: ["https://shop.example"] },
+  });
   const off = await guest(project);
   assert.equal(off.res.status, 403);
   assert.equal(off.body.error, "anonymous_sign_ins_disabled");
@@ -196,7 +199,10 @@ Deno.test("POST /api/platform/anonymous — 30 guests an hour from one address, 
 });
 
 Deno.test("POST /api/platform/anonymous — the bot check when listed: missing 400, wrong or another form's 403, solved 200", async () => {
-  const project = await protectedProject("turnstile", ["anonymous"], { anonymous_users: { enabled: true } });
+  const project = await protectedProject("turnstile", ["anonymous"], {
+    anonymous_users: { enabled: true },
+    allowed_origins: ["https://shop.example"],
+  });
   const missing = await guest(project);
   assert.equal(missing.res.status, 400);
   const wrong = await guest(project, { "cf-turnstile-response": "not-solved" });
@@ -216,4 +222,28 @@ Deno.test("POST /api/platform/anonymous — a project that requires DPoP makes n
   assert.equal(refused.res.status, 400);
   assert.equal(refused.body.error, "unauthorized_client");
   assert.equal(await guestCount(project), 0);
+});
+
+Deno.test("POST /api/platform/anonymous — a browser on an origin the project does not allow makes no guest (403); no Origin is not a browser's", async () => {
+  const project = await guestsProject();
+  const from = (origin?: string) =>
+    t.app.request("/api/platform/anonymous", {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-forwarded-for": "198.51.100.77",
+        ...(origin ? { origin } : {}),
+      },
+      body: new URLSearchParams({ client_id: project.clientId }),
+    });
+  for (const origin of ["https://evil.example", "null", "https://shop.example.evil.example"]) {
+    const refused = await from(origin);
+    assert.equal(refused.status, 403, origin);
+    assert.equal((await refused.json()).error, "forbidden", origin);
+  }
+  assert.equal(await guestCount(project), 0, "nothing made, nothing counted");
+  assert.equal((await from("https://shop.example")).status, 200);
+  assert.equal((await from()).status, 200, "a native app or server sends no Origin");
+  assert.equal((await from(new URL(t.config.baseUrl).origin)).status, 200, "Astapa's own origin");
+  assert.equal(await guestCount(project), 3);
 });

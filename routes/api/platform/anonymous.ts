@@ -2,7 +2,9 @@
  * A guest's sign-in (docs/anonymous-users.md): the app's front end, with its project's client id alone, gets tokens
  * for a new user with no email — the token endpoint's answer, is_anonymous: true in the tokens. Off unless the
  * project turns settings.anonymous_users on; 30 guests an hour from one address and the project's hourly cap (in
- * SQL, shared by every instance); the project's bot check when it lists "anonymous".
+ * SQL, shared by every instance); the project's bot check when it lists "anonymous". A browser's request from
+ * another site is served only from the project's allowed origins: any page could otherwise make its visitors'
+ * browsers spend the project's hourly cap, from as many addresses as it has visitors.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -12,6 +14,7 @@ import { authorizationRequestClient } from "@/db/login.ts";
 import { signInAnonymously } from "@/db/anonymous_users.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
+import { allowedOrigins, foreignOrigin } from "@/lib/http/origins.ts";
 import { anonymousBotVerdict, PROVIDER_PAGE } from "@/lib/login/bot_check.ts";
 import { newRefreshSecret } from "@/lib/tokens/refresh_tokens.ts";
 import { sha256 } from "@/lib/secrets.ts";
@@ -55,6 +58,12 @@ export const handler: Handlers = {
       resource: null,
     });
     if (!client) throw new AppError("invalid_client", { description: "Unknown client_id." });
+    const origin = foreignOrigin(c);
+    if (origin !== null && !allowedOrigins(client.settings).includes(origin)) {
+      throw new AppError("forbidden", {
+        description: `${origin} is not among this project's allowed origins, so it may not make guests.`,
+      });
+    }
     const verdict = await anonymousBotVerdict(
       c,
       { id: client.project_id, settings: client.settings },
@@ -81,7 +90,8 @@ export const openapi: RouteDoc = {
     description:
       "For the project's front end, with its client id alone. Answers as the token endpoint does (access, " +
       'refresh and, with openid, ID token; is_anonymous: true, amr ["anon"]). 403 anonymous_sign_ins_disabled ' +
-      "unless settings.anonymous_users is on; 429 with Retry-After past 30 guests an hour from one address or the " +
+      "unless settings.anonymous_users is on; 403 forbidden from a browser on an origin not in the project's " +
+      "allowed_origins; 429 with Retry-After past 30 guests an hour from one address or the " +
       `project's hourly_limit; with bot protection on "anonymous", the token as ${PROVIDER_PAGE.turnstile.field} ` +
       `or ${PROVIDER_PAGE.hcaptcha.field}. The guest's refresh token is refreshed by the app's backend with the ` +
       "client secret, as every refresh token of the project's client.",
@@ -90,7 +100,10 @@ export const openapi: RouteDoc = {
       200: { description: "Tokens", schema: TokenResponse },
       400: { description: "invalid_request, invalid_scope", schema: OAuthErrorResponse },
       401: { description: "invalid_client: an unknown client_id", schema: OAuthErrorResponse },
-      403: { description: "anonymous_sign_ins_disabled, bot_check_failed", schema: OAuthErrorResponse },
+      403: {
+        description: "anonymous_sign_ins_disabled, bot_check_failed, forbidden (an origin not allowed)",
+        schema: OAuthErrorResponse,
+      },
       429: { description: "rate_limited, with Retry-After", schema: OAuthErrorResponse },
     },
   },
