@@ -13,7 +13,6 @@ import { generateKeyPair, SignJWT } from "jose";
 import * as OTPAuth from "otpauth";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { csrfOf } from "../helpers/csrf.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { sessionCookie } from "../helpers/login.ts";
@@ -21,6 +20,7 @@ import { FormBrowser } from "../helpers/form_browser.ts";
 import { basic } from "../helpers/oauth.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
 import { type FakeGoogle, LOGOUT_EVENT, startFakeGoogle } from "../fakes/google.ts";
+import { connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
 const beta = await startFakeGoogle({
@@ -39,23 +39,9 @@ Deno.test.afterAll(async () => {
 const { sql } = t.db;
 const project = await seedProject(sql, { name: "Kantor" });
 const api = platformApi(t, project);
-const html = { accept: "text/html" };
 
-/** An organization at `domain` with an OpenID Connect connection to `fake`: the connection as answered. */
-async function connect(slug: string, domain: string, fake: FakeGoogle) {
-  assert.equal((await api("POST", "/organizations", { name: slug, slug })).status, 201);
-  assert.equal((await api("POST", `/organizations/${slug}/domains`, { domain })).status, 201);
-  assert.equal((await api("PUT", `/organizations/${slug}/domains/${domain}`)).status, 200);
-  const put = await api("PUT", `/organizations/${slug}/sso-connection`, {
-    issuer: fake.issuer,
-    idp_client_id: fake.clientId,
-    idp_client_secret: fake.clientSecret,
-  });
-  assert.equal(put.status, 200, put.text);
-  return put.body as { id: string; backchannel_logout_url: string };
-}
-const acme = await connect("acme", "acme.test", idp);
-const betaConnection = await connect("beta", "beta.test", beta);
+const acme = await connectOidc(api, "acme", "acme.test", idp);
+const betaConnection = await connectOidc(api, "beta", "beta.test", beta);
 const logoutPath = new URL(acme.backchannel_logout_url).pathname;
 const settings = await t.app.request("/api/platform/logout-settings", {
   method: "PATCH",
@@ -65,41 +51,8 @@ const settings = await t.app.request("/api/platform/logout-settings", {
 assert.equal(settings.status, 200, await settings.text());
 
 /** The browser's way to the IdP and back: the login form hands over, the IdP approves as `who`. */
-async function signInAt(fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) {
-  fake.approveAs = {
-    sub: who.sub,
-    email: who.email,
-    email_verified: true,
-    extra: who.sid ? { sid: who.sid } : {},
-  };
-  const query = new URLSearchParams({
-    client_id: project.clientId,
-    redirect_uri: project.redirectUri,
-    state: "a",
-  });
-  const form = await t.app.request(`/auth/login?${query}`, { headers: html });
-  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const body = new URLSearchParams({
-    request: query.toString(),
-    csrf: csrfOf(await form.text()),
-    email: who.email,
-  });
-  const post = (path: string) =>
-    t.app.request(path, {
-      method: "POST",
-      headers: { ...html, "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
-      body,
-    });
-  const handOver = await post("/auth/login?lang=en");
-  assert.equal(handOver.status, 307, await handOver.text());
-  const started = await post(handOver.headers.get("location")!);
-  assert.equal(started.status, 303, await started.text());
-  const flowCookie = started.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const upstream = await fetch(started.headers.get("location")!, { redirect: "manual" });
-  await upstream.body?.cancel();
-  const back = new URL(upstream.headers.get("location")!);
-  return await t.app.request(back.pathname + back.search, { headers: { ...html, cookie: flowCookie } });
-}
+const signInAt = (fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) =>
+  signInThroughIdp(t, project, fake, who);
 
 /** A sign-in whose code the app redeems: the session's public id and the refresh token. */
 async function signedIn(fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) {
