@@ -19754,6 +19754,24 @@ comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check e
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_sso_claim_path(field text, value text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if value like '.%' or value like '%.' or pg_catalog.strpos(value, '..') > 0
+       or pg_catalog.length(value) - pg_catalog.length(pg_catalog.replace(value, '.', '')) > 15 then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        '%s: a claim path has no empty part (no leading, trailing or doubled dot) and at most 15 dots.', field);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_sso_claim_path(text,text) is 'AS400 (naming the field) unless an OpenID Connect claim name, read as a top-level claim first and else as a path into nested claims split at dots (lib/login/sso/claim_path.ts), has no empty part and at most 15 dots.';
+grant execute on function astapa.assert_sso_claim_path(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_sso_name(field text, value text)
  RETURNS void
  LANGUAGE plpgsql
@@ -25497,6 +25515,10 @@ AS $function$
             message = pg_catalog.format('attribute_mapping.%s is an attribute name (a string) or null.', entry.key);
         end if;
         perform astapa.assert_sso_name('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        -- A SAML attribute name is only ever a name; an OpenID Connect claim name may be a path.
+        if c.protocol = 'oidc' then
+          perform astapa.assert_sso_claim_path('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        end if;
       end loop;
       -- The whole mapping is replaced: a name left out goes back to the well-known names.
       update astapa.sso_connections x set

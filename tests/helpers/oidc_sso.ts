@@ -38,18 +38,21 @@ export async function connectOidc(
   return put.body as OidcConnectionAnswer;
 }
 
-/** The browser's way to the IdP and back: the login form hands over, the IdP approves as `who`; the callback's answer. */
+/**
+ * The browser's way to the IdP and back: the login form hands over (with `who.email`), the IdP approves as `who`
+ * (`claims`: more ID token claims); the callback's answer.
+ */
 export async function signInThroughIdp(
   t: TestApp,
   project: SeededProject,
   fake: FakeGoogle,
-  who: { sub: string; email: string; sid?: string },
+  who: { sub: string; email: string; sid?: string; claims?: Record<string, unknown> },
 ): Promise<Response> {
   fake.approveAs = {
     sub: who.sub,
     email: who.email,
     email_verified: true,
-    extra: who.sid ? { sid: who.sid } : {},
+    extra: { ...(who.sid ? { sid: who.sid } : {}), ...who.claims },
   };
   const query = new URLSearchParams({
     client_id: project.clientId,
