@@ -151,10 +151,9 @@ export const SEAL_CALLS: Record<string, { calls: number; kinds: string[]; shortL
     shortLived: "the social sign-in cookie (minutes)",
   },
   "lib/login/pending_login.ts": { calls: 1, kinds: [], shortLived: "the pending sign-in cookie (minutes)" },
-  "lib/login/sso/saml_sp_logout.ts": { calls: 1, kinds: [], shortLived: "the SAML logout cookie (minutes)" },
-  "lib/login/sso/oidc_rp_logout.ts": {
+  "lib/login/sso/logout_cookie.ts": {
     calls: 1,
     kinds: [],
-    shortLived: "the OpenID Connect logout cookie (minutes)",
+    shortLived: "the SAML and OpenID Connect logout cookies (minutes)",
   },
 };

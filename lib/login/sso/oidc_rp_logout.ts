@@ -9,24 +9,28 @@
  * is a top-level GET), never read from the answer: the state only ties the answer to the cookie, so it cannot
  * redirect anywhere (no open redirect). The SAML counterpart is saml_sp_logout.ts.
  */
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
-import { openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
-import { base64url, randomSecret } from "@/lib/secrets.ts";
+import { randomSecret } from "@/lib/secrets.ts";
 import type { OidcLogout } from "@/db/oidc_backchannel_logout.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
-import { cookieName } from "../browser.ts";
 import { discover } from "../social/oidc.ts";
+import {
+  LOGOUT_COOKIE_TTL_SECONDS,
+  type LogoutCookie,
+  takeLogoutCookie,
+  writeLogoutCookie,
+} from "./logout_cookie.ts";
 import { isOidc, type OidcConnection, ssoRequestOptions } from "./sign_in.ts";
 import { openIdToken } from "./oidc_id_token.ts";
 import { oidcRelyingParty } from "./saml_urls.ts";
 
-const TTL_SECONDS = 600;
-const CONTEXT = "astapa oidc logout cookie";
-const PATH = "/auth/sso/oidc";
-const name = (c: Ctx) => cookieName(c, "astapa_oidc_logout");
+const COOKIE: LogoutCookie = {
+  name: "astapa_oidc_logout",
+  path: "/auth/sso/oidc",
+  context: "astapa oidc logout cookie",
+};
 
 const Pending = z.object({
   connectionId: z.string(),
@@ -83,31 +87,10 @@ export async function startRpLogout(c: Ctx, projectId: string, logout: OidcLogou
     connectionId: connection.id,
     state,
     back,
-    expiresAt: Date.now() + TTL_SECONDS * 1000,
+    expiresAt: Date.now() + LOGOUT_COOKIE_TTL_SECONDS * 1000,
   };
-  const sealed = await seal(masterKeys.social, new TextEncoder().encode(JSON.stringify(pending)), CONTEXT);
-  setCookie(c, name(c), base64url.encode(sealed), {
-    path: PATH,
-    httpOnly: true,
-    secure: config.baseUrl.startsWith("https://"),
-    sameSite: "Lax",
-    maxAge: TTL_SECONDS,
-  });
+  await writeLogoutCookie(c, COOKIE, pending);
   return c.redirect(endpoint.toString(), 303);
-}
-
-/** The logout this browser is waiting on, once (the cookie is cleared whatever happens); null when none. */
-async function takePending(c: Ctx): Promise<Pending | null> {
-  const raw = getCookie(c, name(c));
-  if (raw === undefined) return null;
-  deleteCookie(c, name(c), { path: PATH, secure: c.var.deps.config.baseUrl.startsWith("https://") });
-  try {
-    const plain = await openFromBrowser(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
-    const pending = Pending.parse(JSON.parse(new TextDecoder().decode(plain)));
-    return pending.expiresAt > Date.now() ? pending : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -120,7 +103,7 @@ export async function finishRpLogout(
   connectionId: string,
   answer: { state?: string; error?: string },
 ): Promise<{ back: string; confirmed: boolean } | null> {
-  const pending = await takePending(c);
+  const pending = await takeLogoutCookie(c, COOKIE, Pending);
   if (!pending || pending.connectionId !== connectionId || answer.state !== pending.state) return null;
   if (answer.error !== undefined) {
     log("info", "oidc_logout_unconfirmed", { requestId: c.var.requestId, connection: connectionId });
