@@ -11,9 +11,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { csrfOf } from "../helpers/csrf.ts";
 import { platformApi } from "../helpers/platform_api.ts";
-import { sessionCookie } from "../helpers/login.ts";
+import { sessionCookie, signOutConfirmed } from "../helpers/login.ts";
 import { type FakeGoogle, startFakeGoogle } from "../fakes/google.ts";
 import { connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
 
@@ -52,27 +51,7 @@ async function signedIn(fake: FakeGoogle, email: string) {
 }
 
 /** The hosted sign-out: asked, then confirmed (with the app's post_logout_redirect_uri and state when `toApp`). */
-async function signOut(session: string, toApp = true) {
-  const query = new URLSearchParams({ client_id: project.clientId });
-  if (toApp) {
-    query.set("post_logout_redirect_uri", project.redirectUri);
-    query.set("state", "bye-state");
-  }
-  const asked = await t.app.request(`/auth/logout?${query}`, { headers: { ...html, cookie: session } });
-  assert.equal(asked.status, 200);
-  const cookies = [session, ...asked.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
-  query.set("csrf", csrfOf(await asked.text()));
-  return await t.app.request("/auth/logout?lang=en", {
-    method: "POST",
-    headers: {
-      ...html,
-      cookie: cookies,
-      origin: t.origin,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: query,
-  });
-}
+const signOut = (session: string, toApp = true) => signOutConfirmed(t, project, session, toApp);
 
 /** The logout cookie the sign-out set (name=value), and the cookie line as sent. */
 function logoutCookie(res: Response) {
