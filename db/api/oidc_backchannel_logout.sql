@@ -274,8 +274,8 @@ create or replace function api.oidc_logout_of_session(session_hash bytea) return
 comment on function api.oidc_logout_of_session(bytea) is
   'What a sign-out at Astapa sends the IdP about a live session of the current project that an OpenID Connect SSO '
   'sign-in started: {connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout); null when the '
-  'session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the sign-out then ends the Astapa session '
-  'only). Whether the IdP has an end_session_endpoint is '
-  'the app''s to find out (its discovery document).';
+  'session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the '
+  'sign-out then ends the Astapa session only). Whether the IdP has an end_session_endpoint is the app''s to find '
+  'out (its discovery document).';
 
 grant execute on function api.oidc_logout_of_session(bytea) to astapa_app;

@@ -1,8 +1,8 @@
 /**
  * A SAML connection's service provider, as its IdP is told about it: one entity ID per connection under the one
  * issuer (it is also the URL of the SP metadata), and the Assertion Consumer Service below it; an OpenID Connect
- * connection's back-channel logout URL and post-logout redirect URI. Built from the deployment's base URL, which SQL does not know, so the app
- * adds them to the connection it answers.
+ * connection's back-channel logout URL and post-logout redirect URI. Built from the deployment's base URL, which
+ * SQL does not know, so the app adds them to the connection it answers.
  */
 import type { SsoConnection } from "@/db/sso_connections.ts";
 
