@@ -21,6 +21,7 @@ import { basic } from "../helpers/oauth.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
 import { type FakeGoogle, LOGOUT_EVENT, startFakeGoogle } from "../fakes/google.ts";
 import { connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
+import { openIdToken } from "@/lib/login/sso/oidc_id_token.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
 const beta = await startFakeGoogle({
@@ -152,7 +153,7 @@ Deno.test("OIDC back-channel logout — nothing to end still answers 200; no typ
   assert.equal(res.status, 200, await res.text());
 });
 
-Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps its sid with the session it starts", async () => {
+Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps its sid (and sealed ID token) with the session it starts", async () => {
   await sql`update astapa.projects set settings = settings || '{"mfa": {"policy": "required"}}' where id = ${project.id}`;
   try {
     const res = await signInAt(idp, { sub: "idp-indah", email: "indah@acme.test", sid: "okta-sid-mfa" });
@@ -166,10 +167,16 @@ Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps 
     const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate();
     const done = await browser.post(html, { code });
     assert.equal(done.status, 200, await done.clone().text());
-    const [row] = await sql`select s.public_id from astapa.sso_oidc_sessions x join astapa.login_sessions s
-      on s.project_id = x.project_id and s.token_hash = x.session_hash
+    const [row] =
+      await sql`select s.public_id, x.connection_id, x.id_token_sealed from astapa.sso_oidc_sessions x
+      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
       where x.project_id = ${project.id} and x.idp_sid = 'okta-sid-mfa' and s.ended_at is null`;
     assert.ok(row, "the met challenge's session is the OIDC sign-in's");
+    assert.equal(
+      await openIdToken(t.deps.masterKeys.social, project.id, row.connection_id, row.id_token_sealed),
+      idp.idTokens.at(-1),
+      "the ID token waited with the challenge (RP-initiated logout's id_token_hint)",
+    );
     assert.equal((await postLogout(await idp.signLogoutToken({ sid: "okta-sid-mfa" }))).status, 200);
     assert.equal(await live(row.public_id), false);
   } finally {
