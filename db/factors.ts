@@ -67,7 +67,7 @@ export async function signInOrChallenge(
       }
       if (oidc) {
         await tx`select api.hold_oidc_sign_in(${challenge.tokenHash}, ${oidc.connectionId}, ${oidc.subject},
-          ${oidc.sid})`;
+          ${oidc.sid}, ${oidc.idTokenSealed ?? null})`;
       }
       return true;
     }

@@ -211,8 +211,16 @@ export type SamlSignIn = {
   sessionIndex: string | null;
 };
 
-/** An OpenID Connect SSO sign-in's connection, the ID token's sub and sid, kept with the session (back-channel logout). */
-export type OidcSsoSignIn = { connectionId: string; subject: string; sid: string | null };
+/**
+ * An OpenID Connect SSO sign-in's connection, the ID token's sub and sid, kept with the session (back-channel
+ * logout), and the ID token sealed (the id_token_hint of RP-initiated logout at the IdP; null: none kept).
+ */
+export type OidcSsoSignIn = {
+  connectionId: string;
+  subject: string;
+  sid: string | null;
+  idTokenSealed?: string | null;
+};
 
 /**
  * The browser session a code is for: a new one this sign-in starts, or the live one the browser already holds
@@ -260,7 +268,8 @@ export async function writeSignIn(
         ${saml.nameIdFormat}, ${saml.sessionIndex})`;
     }
     if (oidc) {
-      await tx`select api.record_oidc_session(${fresh.tokenHash}, ${oidc.connectionId}, ${oidc.subject}, ${oidc.sid})`;
+      await tx`select api.record_oidc_session(${fresh.tokenHash}, ${oidc.connectionId}, ${oidc.subject}, ${oidc.sid},
+        ${oidc.idTokenSealed ?? null})`;
     }
     // The browser's previous session ends after the new one starts (which takes the user's row): the one lock
     // order, user before sessions, as a sign-out everywhere and a project's deletion take them. Ended first, it

@@ -2615,15 +2615,18 @@ create table astapa.sso_oidc_challenges (
   subject text not null,
   idp_sid text,
   created_at timestamp with time zone default now() not null,
+  id_token_sealed text,
   constraint sso_oidc_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
   constraint sso_oidc_challenges_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
   constraint sso_oidc_challenges_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_oidc_challenges_id_token_sealed_check CHECK (length(id_token_sealed) >= 1 AND length(id_token_sealed) <= 32768),
   constraint sso_oidc_challenges_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
   constraint sso_oidc_challenges_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
 );
 alter table astapa.sso_oidc_challenges enable row level security;
 alter table astapa.sso_oidc_challenges force row level security;
 comment on table astapa.sso_oidc_challenges is 'The OpenID Connect SSO sign-in (connection, sub, sid) behind an open second-factor challenge, waiting for the session the met challenge starts (then moved to astapa.sso_oidc_sessions; the SAML counterpart is astapa.sso_saml_challenges). Goes with its challenge.';
+comment on column astapa.sso_oidc_challenges.id_token_sealed is 'The sealed ID token of the sign-in waiting for its second factor (astapa.sso_oidc_sessions.id_token_sealed).';
 CREATE INDEX sso_oidc_challenges_project_id_connection_id_idx ON astapa.sso_oidc_challenges USING btree (project_id, connection_id);
 grant delete, insert, select on astapa.sso_oidc_challenges to astapa_app;
 create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges as permissive for delete to astapa_app, astapa_owner
@@ -2641,9 +2644,11 @@ create table astapa.sso_oidc_sessions (
   subject text not null,
   idp_sid text,
   created_at timestamp with time zone default now() not null,
+  id_token_sealed text,
   constraint sso_oidc_sessions_pkey PRIMARY KEY (project_id, session_hash),
   constraint sso_oidc_sessions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
   constraint sso_oidc_sessions_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_oidc_sessions_id_token_sealed_check CHECK (length(id_token_sealed) >= 1 AND length(id_token_sealed) <= 32768),
   constraint sso_oidc_sessions_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
   constraint sso_oidc_sessions_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
 );
@@ -2652,12 +2657,17 @@ alter table astapa.sso_oidc_sessions force row level security;
 comment on table astapa.sso_oidc_sessions is 'The OpenID Connect SSO sign-in behind a hosted-login session: the connection, the ID token''s sub and sid (the IdP''s handles, not secrets: a logout token must be signed by the IdP to end anything). The IdP''s back-channel logout token ends the sessions it names (api.end_oidc_sessions). The SAML counterpart is astapa.sso_saml_sessions. Goes with its session and its connection.';
 comment on column astapa.sso_oidc_sessions.session_hash is 'The login session''s token hash (astapa.login_sessions).';
 comment on column astapa.sso_oidc_sessions.idp_sid is 'The ID token''s sid (the IdP''s session), or null when it sent none (a logout token then finds it by sub only).';
+comment on column astapa.sso_oidc_sessions.id_token_sealed is 'The IdP''s ID token of the sign-in, sealed (base64url) under the master key''s social purpose, for the id_token_hint of RP-initiated logout at the IdP; null when none was kept (sessions before migration 4304).';
 CREATE INDEX sso_oidc_sessions_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, idp_sid);
 CREATE INDEX sso_oidc_sessions_project_id_connection_id_subject_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, subject);
 grant insert, select on astapa.sso_oidc_sessions to astapa_app;
+grant update (id_token_sealed) on astapa.sso_oidc_sessions to astapa_app;
 create policy "a project reads its own oidc sessions" on astapa.sso_oidc_sessions as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessions as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -4872,7 +4882,8 @@ AS $function$
     if held.project_id is null then
       return false;
     end if;
-    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid);
+    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid,
+                                    held.id_token_sealed);
     return true;
   end
   $function$;
@@ -7768,7 +7779,7 @@ comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form:
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.hold_oidc_sign_in(challenge_hash bytea, connection_id text, subject text, idp_sid text)
+CREATE OR REPLACE FUNCTION api.hold_oidc_sign_in(challenge_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7783,13 +7794,14 @@ AS $function$
                      and m.used_at is null and m.expires_at > pg_catalog.now()) then
       raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
     end if;
-    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid)
+    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid,
+                                            id_token_sealed)
     values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
-            hold_oidc_sign_in.idp_sid);
+            hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
   end
   $function$;
-comment on function api.hold_oidc_sign_in(bytea,text,text,text) is 'Keeps an OpenID Connect SSO sign-in''s connection, sub and sid with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
-grant execute on function api.hold_oidc_sign_in(bytea,text,text,text) to astapa_app;
+comment on function api.hold_oidc_sign_in(bytea,text,text,text,text) is 'Keeps an OpenID Connect SSO sign-in''s connection, sub, sid and sealed ID token with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+grant execute on function api.hold_oidc_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_saml_sign_in(challenge_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
@@ -10121,6 +10133,23 @@ comment on function api.next_stalled_unlink(text,timestamp with time zone,intege
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.oidc_logout_of_session(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'id_token_sealed', x.id_token_sealed)
+    from astapa.sso_oidc_sessions x
+    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+    where x.project_id = (select astapa.current_project_id()) and x.session_hash = oidc_logout_of_session.session_hash
+      and s.ended_at is null and c.protocol = 'oidc' and c.enabled and x.id_token_sealed is not null
+  $function$;
+comment on function api.oidc_logout_of_session(bytea) is 'What a sign-out at Astapa sends the IdP about a live session of the current project that an OpenID Connect SSO sign-in started: {connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout); null when the session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the sign-out then ends the Astapa session only). Whether the IdP has an end_session_endpoint is the app''s to find out (its discovery document).';
+grant execute on function api.oidc_logout_of_session(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.open_impersonation(token_hash bytea, session_hash bytea, replaces bytea DEFAULT NULL::bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -11854,7 +11883,7 @@ comment on function api.record_method_link_answer(text,text,jsonb) is 'Records X
 grant execute on function api.record_method_link_answer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.record_oidc_session(session_hash bytea, connection_id text, subject text, idp_sid text)
+CREATE OR REPLACE FUNCTION api.record_oidc_session(session_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -11868,13 +11897,13 @@ AS $function$
                      and s.ended_at is null) then
       raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
     end if;
-    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid)
+    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
     values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
-            record_oidc_session.idp_sid);
+            record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
   end
   $function$;
-comment on function api.record_oidc_session(bytea,text,text,text) is 'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that starts it: the connection, the ID token''s sub and sid (null when the IdP sent none). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
-grant execute on function api.record_oidc_session(bytea,text,text,text) to astapa_app;
+comment on function api.record_oidc_session(bytea,text,text,text,text) is 'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, sealed by the app (for RP-initiated logout at the IdP; null: none kept). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+grant execute on function api.record_oidc_session(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_payment(project_id text, checkout_id text, payment jsonb)
@@ -12997,6 +13026,9 @@ AS $function$
       when 'sso_client_secret' then
         update astapa.sso_connections as c set client_secret_sealed = new_sealed
         where c.id = row_id and c.client_secret_sealed = old_sealed;
+      when 'sso_oidc_id_token' then
+        update astapa.sso_oidc_sessions as x set id_token_sealed = new_sealed
+        where x.session_hash = pg_catalog.decode(row_id, 'hex') and x.id_token_sealed = old_sealed;
       when 'saml_sp_key' then
         update astapa.sso_saml_sp_keys as k set private_key_sealed = new_sealed
         where k.id = row_id and k.private_key_sealed = old_sealed;
@@ -14878,6 +14910,12 @@ AS $function$
         from astapa.sso_connections as c
         where c.client_secret_sealed is not null and (after_id is null or c.id > after_id)
         order by c.id limit max_rows;
+    when 'sso_oidc_id_token' then
+      return query select pg_catalog.encode(x.session_hash, 'hex'), x.connection_id, x.id_token_sealed
+        from astapa.sso_oidc_sessions as x
+        where x.id_token_sealed is not null
+          and (after_id is null or pg_catalog.encode(x.session_hash, 'hex') > after_id)
+        order by pg_catalog.encode(x.session_hash, 'hex') limit max_rows;
     when 'saml_sp_key' then
       return query select k.id, null::text, k.private_key_sealed
         from astapa.sso_saml_sp_keys as k where after_id is null or k.id > after_id order by k.id limit max_rows;
@@ -19714,6 +19752,24 @@ AS $function$
   $function$;
 comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_sso_claim_path(field text, value text)
+ RETURNS void
+ LANGUAGE plpgsql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if value like '.%' or value like '%.' or pg_catalog.strpos(value, '..') > 0
+       or pg_catalog.length(value) - pg_catalog.length(pg_catalog.replace(value, '.', '')) > 15 then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        '%s: a claim path has no empty part (no leading, trailing or doubled dot) and at most 15 dots.', field);
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_sso_claim_path(text,text) is 'AS400 (naming the field) unless an OpenID Connect claim name, read as a top-level claim first and else as a path into nested claims split at dots (lib/login/sso/claim_path.ts), has no empty part and at most 15 dots.';
+grant execute on function astapa.assert_sso_claim_path(text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_sso_name(field text, value text)
@@ -25459,6 +25515,10 @@ AS $function$
             message = pg_catalog.format('attribute_mapping.%s is an attribute name (a string) or null.', entry.key);
         end if;
         perform astapa.assert_sso_name('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        -- A SAML attribute name is only ever a name; an OpenID Connect claim name may be a path.
+        if c.protocol = 'oidc' then
+          perform astapa.assert_sso_claim_path('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        end if;
       end loop;
       -- The whole mapping is replaced: a name left out goes back to the well-known names.
       update astapa.sso_connections x set

@@ -194,8 +194,11 @@ export type SsoIdentity = {
   groups?: string[];
   /** SAML: what single logout needs of the assertion besides the NameID (the subject). */
   saml?: SamlSessionFacts;
-  /** OpenID Connect: the ID token's sid (null when it sent none, or not a usable one), for back-channel logout. */
-  oidc?: { sid: string | null };
+  /**
+   * OpenID Connect: the ID token's sid (null when it sent none, or not a usable one), for back-channel logout; the
+   * ID token itself sealed (lib/login/sso/oidc_id_token.ts), for RP-initiated logout at the IdP.
+   */
+  oidc?: { sid: string | null; idTokenSealed?: string | null };
 };
 
 /** The assertion's NameID format and SessionIndex (either may be absent), kept with the session it starts. */

@@ -61,6 +61,11 @@ export type OidcSsoConnection = SsoConnectionCommon & {
    * started (docs/enterprise-sso.md, "Back-channel logout from the IdP").
    */
   backchannel_logout_url: string;
+  /**
+   * The post-logout redirect URI to register at the IdP: a sign-out at Astapa goes by the IdP's end_session_endpoint
+   * and comes back here (docs/enterprise-sso.md, "Sign-out at the IdP").
+   */
+  post_logout_redirect_uri: string;
 };
 
 export type SamlSsoConnection = SsoConnectionCommon & {

@@ -16,6 +16,12 @@ create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessi
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions;
+create policy "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
 drop policy if exists "a project reads its own oidc challenges" on astapa.sso_oidc_challenges;
 create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges
   for select to astapa_app, astapa_owner
@@ -58,7 +64,8 @@ create or replace function api.record_oidc_session(
   session_hash bytea,
   connection_id text,
   subject text,
-  idp_sid text
+  idp_sid text,
+  id_token_sealed text
 ) returns void
   language plpgsql
   volatile
@@ -73,24 +80,26 @@ create or replace function api.record_oidc_session(
                      and s.ended_at is null) then
       raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
     end if;
-    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid)
+    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
     values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
-            record_oidc_session.idp_sid);
+            record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
   end
   $$;
 
-comment on function api.record_oidc_session(bytea, text, text, text) is
+comment on function api.record_oidc_session(bytea, text, text, text, text) is
   'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that '
-  'starts it: the connection, the ID token''s sub and sid (null when the IdP sent none). AS404 no such live session, '
-  'AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+  'starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, '
+  'sealed by the app (for RP-initiated logout at the IdP; null: none kept). AS404 no such live session, AS400 a bad '
+  'field, AS403 no project. A connection unknown to the project fails its foreign key.';
 
-grant execute on function api.record_oidc_session(bytea, text, text, text) to astapa_app;
+grant execute on function api.record_oidc_session(bytea, text, text, text, text) to astapa_app;
 
 create or replace function api.hold_oidc_sign_in(
   challenge_hash bytea,
   connection_id text,
   subject text,
-  idp_sid text
+  idp_sid text,
+  id_token_sealed text
 ) returns void
   language plpgsql
   volatile
@@ -106,18 +115,19 @@ create or replace function api.hold_oidc_sign_in(
                      and m.used_at is null and m.expires_at > pg_catalog.now()) then
       raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
     end if;
-    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid)
+    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid,
+                                            id_token_sealed)
     values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
-            hold_oidc_sign_in.idp_sid);
+            hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
   end
   $$;
 
-comment on function api.hold_oidc_sign_in(bytea, text, text, text) is
-  'Keeps an OpenID Connect SSO sign-in''s connection, sub and sid with the second-factor challenge it started (no '
-  'session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no '
-  'project.';
+comment on function api.hold_oidc_sign_in(bytea, text, text, text, text) is
+  'Keeps an OpenID Connect SSO sign-in''s connection, sub, sid and sealed ID token with the second-factor challenge '
+  'it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad '
+  'field, AS403 no project.';
 
-grant execute on function api.hold_oidc_sign_in(bytea, text, text, text) to astapa_app;
+grant execute on function api.hold_oidc_sign_in(bytea, text, text, text, text) to astapa_app;
 
 create or replace function api.carry_sso_sign_in(challenge_hash bytea, session_hash bytea) returns boolean
   language plpgsql
@@ -137,7 +147,8 @@ create or replace function api.carry_sso_sign_in(challenge_hash bytea, session_h
     if held.project_id is null then
       return false;
     end if;
-    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid);
+    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid,
+                                    held.id_token_sealed);
     return true;
   end
   $$;
@@ -246,3 +257,25 @@ comment on function api.end_oidc_sessions(text, text, timestamptz, text, text) i
   'or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
 
 grant execute on function api.end_oidc_sessions(text, text, timestamptz, text, text) to astapa_app;
+
+create or replace function api.oidc_logout_of_session(session_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'id_token_sealed', x.id_token_sealed)
+    from astapa.sso_oidc_sessions x
+    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
+    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+    where x.project_id = (select astapa.current_project_id()) and x.session_hash = oidc_logout_of_session.session_hash
+      and s.ended_at is null and c.protocol = 'oidc' and c.enabled and x.id_token_sealed is not null
+  $$;
+
+comment on function api.oidc_logout_of_session(bytea) is
+  'What a sign-out at Astapa sends the IdP about a live session of the current project that an OpenID Connect SSO '
+  'sign-in started: {connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout); null when the '
+  'session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the '
+  'sign-out then ends the Astapa session only). Whether the IdP has an end_session_endpoint is the app''s to find '
+  'out (its discovery document).';
+
+grant execute on function api.oidc_logout_of_session(bytea) to astapa_app;

@@ -66,6 +66,26 @@ comment on function astapa.assert_sso_name(text, text) is
 
 grant execute on function astapa.assert_sso_name(text, text) to astapa_app;
 
+create or replace function astapa.assert_sso_claim_path(field text, value text) returns void
+  language plpgsql
+  immutable
+  set search_path = ''
+  as $$
+  begin
+    if value like '.%' or value like '%.' or pg_catalog.strpos(value, '..') > 0
+       or pg_catalog.length(value) - pg_catalog.length(pg_catalog.replace(value, '.', '')) > 15 then
+      raise exception using errcode = 'AS400', message = pg_catalog.format(
+        '%s: a claim path has no empty part (no leading, trailing or doubled dot) and at most 15 dots.', field);
+    end if;
+  end
+  $$;
+
+comment on function astapa.assert_sso_claim_path(text, text) is
+  'AS400 (naming the field) unless an OpenID Connect claim name, read as a top-level claim first and else as a path '
+  'into nested claims split at dots (lib/login/sso/claim_path.ts), has no empty part and at most 15 dots.';
+
+grant execute on function astapa.assert_sso_claim_path(text, text) to astapa_app;
+
 create or replace function astapa.set_sso_mapping(c astapa.sso_connections, attribute_mapping jsonb, group_roles jsonb)
   returns astapa.sso_connections
   language plpgsql
@@ -89,6 +109,10 @@ create or replace function astapa.set_sso_mapping(c astapa.sso_connections, attr
             message = pg_catalog.format('attribute_mapping.%s is an attribute name (a string) or null.', entry.key);
         end if;
         perform astapa.assert_sso_name('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        -- A SAML attribute name is only ever a name; an OpenID Connect claim name may be a path.
+        if c.protocol = 'oidc' then
+          perform astapa.assert_sso_claim_path('attribute_mapping.' || entry.key, entry.value #>> '{}');
+        end if;
       end loop;
       -- The whole mapping is replaced: a name left out goes back to the well-known names.
       update astapa.sso_connections x set

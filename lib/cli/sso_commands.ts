@@ -66,6 +66,7 @@ function shown(c: ShownSsoConnection): string {
       ["issuer", c.issuer ?? ""],
       ["idp client id", c.idp_client_id ?? ""],
       ["back-channel logout url", c.backchannel_logout_url ?? ""],
+      ["post-logout redirect uri", c.post_logout_redirect_uri ?? ""],
     ];
   return table([
     ["connection", c.id],

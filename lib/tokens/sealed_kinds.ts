@@ -15,6 +15,7 @@ import { type BotCheckProvider, botSecretContext } from "@/lib/login/bot_check.t
 import { appleTokenContext } from "@/lib/login/social/apple_revocation.ts";
 import { ssoSecretContext } from "@/lib/login/sso/secret.ts";
 import { spKeyContext } from "@/lib/login/sso/saml_sp_key.ts";
+import { idTokenContext } from "@/lib/login/sso/oidc_id_token.ts";
 import { storedContext, totpContext } from "@/lib/login/factors/totp.ts";
 import { phoneProviderContext } from "@/lib/phone/providers/project_credentials.ts";
 import type { PhoneProviderId } from "@/db/phone_providers.ts";
@@ -100,6 +101,12 @@ export const SEALED_KINDS: readonly SealedKind[] = [
   },
   { name: "saml_sp_key", purpose: "social", encoding: "base64url", context: (p, r) => spKeyContext(p, r.id) },
   {
+    name: "sso_oidc_id_token",
+    purpose: "social",
+    encoding: "base64url",
+    context: (p, r) => idTokenContext(p, r.detail ?? ""),
+  },
+  {
     name: "totp_secret",
     purpose: "factors",
     encoding: "hex",
@@ -131,6 +138,7 @@ export const SEAL_CALLS: Record<string, { calls: number; kinds: string[]; shortL
   },
   "lib/login/sso/secret.ts": { calls: 1, kinds: ["sso_client_secret"] },
   "lib/login/sso/saml_sp_key.ts": { calls: 1, kinds: ["saml_sp_key"] },
+  "lib/login/sso/oidc_id_token.ts": { calls: 1, kinds: ["sso_oidc_id_token"] },
   "lib/login/factors/totp.ts": {
     calls: 1,
     kinds: ["totp_secret"],
@@ -143,5 +151,9 @@ export const SEAL_CALLS: Record<string, { calls: number; kinds: string[]; shortL
     shortLived: "the social sign-in cookie (minutes)",
   },
   "lib/login/pending_login.ts": { calls: 1, kinds: [], shortLived: "the pending sign-in cookie (minutes)" },
-  "lib/login/sso/saml_sp_logout.ts": { calls: 1, kinds: [], shortLived: "the SAML logout cookie (minutes)" },
+  "lib/login/sso/logout_cookie.ts": {
+    calls: 1,
+    kinds: [],
+    shortLived: "the SAML and OpenID Connect logout cookies (minutes)",
+  },
 };

@@ -12,6 +12,8 @@ import { LogoutRequest, namesAnotherSession, resolveLogout } from "@/lib/login/l
 import { isSelfRegisteredClientId } from "@/lib/oauth/dynamic_client_auth.ts";
 import { samlLogoutOfSession } from "@/db/saml_single_logout.ts";
 import { startSpLogout } from "@/lib/login/sso/saml_sp_logout.ts";
+import { oidcLogoutOfSession } from "@/db/oidc_backchannel_logout.ts";
+import { startRpLogout } from "@/lib/login/sso/oidc_rp_logout.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
 
@@ -58,7 +60,8 @@ type SignOutData = {
  * very session (the spec's SHOULD, which the GET rule makes a must), and says so when the hint or logout_hint
  * names another person or session. A hint Astapa did not sign is refused with a page, never followed. The
  * browser returns to `post_logout_redirect_uri` (with `state`) only when the app registered it. A session that a
- * SAML connection with single logout started goes by the IdP first (lib/login/sso/saml_sp_logout.ts).
+ * SAML connection with single logout started goes by the IdP first (lib/login/sso/saml_sp_logout.ts), and so does
+ * one an OpenID Connect connection started when its IdP has an end_session_endpoint (lib/login/sso/oidc_rp_logout.ts).
  */
 export const handler: Handlers<SignOutData> = {
   async GET(c) {
@@ -78,18 +81,23 @@ export const handler: Handlers<SignOutData> = {
       return confirmPage(c, client, { ...form, client_id: clientId }, true, false);
     }
     const session = readSession(c, client.project_id);
-    // A session a SAML sign-in started, through a connection with single logout: read before it ends.
-    const saml = session &&
-      await samlLogoutOfSession(c.var.deps.sql, client.project_id, await sha256(session));
+    // A session an SSO sign-in started (SAML with single logout, or OpenID Connect): read before it ends.
+    const sessionHash = session && await sha256(session);
+    const saml = sessionHash && await samlLogoutOfSession(c.var.deps.sql, client.project_id, sessionHash);
+    const oidc = sessionHash && !saml &&
+      await oidcLogoutOfSession(c.var.deps.sql, client.project_id, sessionHash);
     if (session) await endSession(c.var.deps.sql, client.project_id, session);
     writeSession(c, client.project_id, null);
-    if (saml) {
-      // The IdP's session ends too (SP-initiated single logout), then the browser goes where it was going.
+    if (saml || oidc) {
+      // The IdP's session ends too (SAML single logout, OpenID Connect RP-initiated logout), then the browser goes
+      // where it was going.
       const lang = pickLang(c);
       const here = `/auth/logout?${new URLSearchParams(
         isSelfRegisteredClientId(clientId) ? { lang } : { client_id: clientId, lang },
       )}`;
-      const toIdp = await startSpLogout(c, client.project_id, saml, back ?? here);
+      const toIdp = saml
+        ? await startSpLogout(c, client.project_id, saml, back ?? here)
+        : oidc && await startRpLogout(c, client.project_id, oidc, back ?? here);
       if (toIdp) return toIdp;
     }
     return signedOut(c, { ...client, clientId }, back);

@@ -2,7 +2,10 @@
  * A local Google speaking OpenID Connect closely enough for the unmodified oauth4webapi: discovery,
  * authorize (auto-approves as `approveAs`, or answers `deny` with error=access_denied), token (client secret,
  * redirect_uri and PKCE checked, single-use codes, an RS256 ID token with nonce), JWKS and userinfo. Standing in
- * for an enterprise IdP it also signs back-channel logout tokens (signLogoutToken) with the same key.
+ * for an enterprise IdP it also signs back-channel logout tokens (signLogoutToken) with the same key, rotates its
+ * signing key (rotateKey: a new kid, the old key gone from the JWKS), and — started with `endSession` — advertises
+ * an RP-Initiated Logout 1.0 end_session_endpoint that checks the id_token_hint, client_id and a registered
+ * post_logout_redirect_uri, then sends the browser back with the state (or an error, `endSessionError`).
  */
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import {
@@ -57,17 +60,37 @@ export type FakeGoogle = FakeServer & {
    * logout event by default, then `claims` (a claim set to undefined is left out), under `header` (typ logout+jwt).
    */
   signLogoutToken(claims: Record<string, unknown>, header?: Record<string, unknown>): Promise<string>;
+  /** A new signing key with a new kid; the JWKS lists only it from now on. */
+  rotateKey(): Promise<void>;
+  /** The kid ID tokens and logout tokens are signed under now. */
+  kid: string;
+  /** How often the JWKS was fetched. */
+  jwksFetches: number;
+  /** post_logout_redirect_uri values the end_session_endpoint accepts (as registered at a real IdP). */
+  postLogoutRedirectUris: string[];
+  /** End-session requests seen (their query). */
+  endSessionRequests: URLSearchParams[];
+  /** When set, the end_session_endpoint sends the browser back with this error instead of signing out. */
+  endSessionError?: string;
 };
 
 /** The event member every logout token carries. */
 export const LOGOUT_EVENT = { "http://schemas.openid.net/event/backchannel-logout": {} };
 
 export async function startFakeGoogle(
-  options: { clientId?: string; clientSecret?: string } = {},
+  options: { clientId?: string; clientSecret?: string; endSession?: boolean } = {},
 ): Promise<FakeGoogle> {
-  const { publicKey, privateKey } = await generateKeyPair("RS256");
-  const kid = "fake-google-1";
-  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }] };
+  let privateKey: CryptoKey;
+  let kid = "";
+  let jwks: { keys: Record<string, unknown>[] } = { keys: [] };
+  let generation = 0;
+  const newKey = async () => {
+    const pair = await generateKeyPair("RS256");
+    privateKey = pair.privateKey;
+    kid = `fake-google-${++generation}`;
+    jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid, alg: "RS256", use: "sig" }] };
+  };
+  await newKey();
   const grants = new Map<string, Grant>();
   const accessTokens = new Map<string, GoogleAccount>();
 
@@ -91,9 +114,26 @@ export async function startFakeGoogle(
           token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
           code_challenge_methods_supported: ["plain", "S256"],
           grant_types_supported: ["authorization_code", "refresh_token"],
+          ...(options.endSession ? { end_session_endpoint: `${issuer}/logout?tenant=fake` } : {}),
         });
       case "GET /oauth2/v3/certs":
+        fake.jwksFetches++;
         return json(jwks);
+      case "GET /logout": {
+        if (!options.endSession) break;
+        const q = url.searchParams;
+        fake.endSessionRequests.push(q);
+        const back = q.get("post_logout_redirect_uri") ?? "";
+        // Like a real OP: its own error page for a hint it did not issue, another client or an unregistered URI.
+        if (
+          !fake.idTokens.includes(q.get("id_token_hint") ?? "") || q.get("client_id") !== fake.clientId ||
+          !fake.postLogoutRedirectUris.includes(back)
+        ) {
+          return new Response("Logout request refused", { status: 400 });
+        }
+        const state = q.get("state") ?? undefined;
+        return redirectBack(back, fake.endSessionError ? { error: fake.endSessionError, state } : { state });
+      }
       case "GET /o/oauth2/v2/auth": {
         const q = url.searchParams;
         fake.authorizeRequests.push(q);
@@ -191,6 +231,13 @@ export async function startFakeGoogle(
     extraClients: {},
     authorizeRequests: [],
     idTokens: [],
+    get kid() {
+      return kid;
+    },
+    jwksFetches: 0,
+    postLogoutRedirectUris: [],
+    endSessionRequests: [],
+    rotateKey: newKey,
     signLogoutToken: (claims, header = {}) => {
       const payload = Object.fromEntries(
         Object.entries({

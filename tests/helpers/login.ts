@@ -96,3 +96,35 @@ export async function answerConfirmation(
     body: new URLSearchParams({ csrf: csrfOf(html), token, action, ...fields }),
   });
 }
+
+/**
+ * The hosted sign-out of the browser holding `session` (name=value), asked and then confirmed, back to the app's
+ * redirect URI with state `bye-state` when `backToApp`: the POST's answer.
+ */
+export async function signOutConfirmed(
+  t: TestApp,
+  project: SeededProject,
+  session: string,
+  backToApp = true,
+) {
+  const html = { accept: "text/html" };
+  const query = new URLSearchParams({ client_id: project.clientId });
+  if (backToApp) {
+    query.set("post_logout_redirect_uri", project.redirectUri);
+    query.set("state", "bye-state");
+  }
+  const asked = await t.app.request(`/auth/logout?${query}`, { headers: { ...html, cookie: session } });
+  if (asked.status !== 200) throw new Error(`the sign-out page answered ${asked.status}`);
+  const cookies = [session, ...asked.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
+  query.set("csrf", csrfOf(await asked.text()));
+  return await t.app.request("/auth/logout?lang=en", {
+    method: "POST",
+    headers: {
+      ...html,
+      cookie: cookies,
+      origin: t.origin,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: query,
+  });
+}

@@ -13,7 +13,6 @@ import { generateKeyPair, SignJWT } from "jose";
 import * as OTPAuth from "otpauth";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { csrfOf } from "../helpers/csrf.ts";
 import { credentials, postForm } from "../helpers/token_client.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { sessionCookie } from "../helpers/login.ts";
@@ -21,6 +20,8 @@ import { FormBrowser } from "../helpers/form_browser.ts";
 import { basic } from "../helpers/oauth.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
 import { type FakeGoogle, LOGOUT_EVENT, startFakeGoogle } from "../fakes/google.ts";
+import { connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
+import { openIdToken } from "@/lib/login/sso/oidc_id_token.ts";
 
 const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
 const beta = await startFakeGoogle({
@@ -39,23 +40,9 @@ Deno.test.afterAll(async () => {
 const { sql } = t.db;
 const project = await seedProject(sql, { name: "Kantor" });
 const api = platformApi(t, project);
-const html = { accept: "text/html" };
 
-/** An organization at `domain` with an OpenID Connect connection to `fake`: the connection as answered. */
-async function connect(slug: string, domain: string, fake: FakeGoogle) {
-  assert.equal((await api("POST", "/organizations", { name: slug, slug })).status, 201);
-  assert.equal((await api("POST", `/organizations/${slug}/domains`, { domain })).status, 201);
-  assert.equal((await api("PUT", `/organizations/${slug}/domains/${domain}`)).status, 200);
-  const put = await api("PUT", `/organizations/${slug}/sso-connection`, {
-    issuer: fake.issuer,
-    idp_client_id: fake.clientId,
-    idp_client_secret: fake.clientSecret,
-  });
-  assert.equal(put.status, 200, put.text);
-  return put.body as { id: string; backchannel_logout_url: string };
-}
-const acme = await connect("acme", "acme.test", idp);
-const betaConnection = await connect("beta", "beta.test", beta);
+const acme = await connectOidc(api, "acme", "acme.test", idp);
+const betaConnection = await connectOidc(api, "beta", "beta.test", beta);
 const logoutPath = new URL(acme.backchannel_logout_url).pathname;
 const settings = await t.app.request("/api/platform/logout-settings", {
   method: "PATCH",
@@ -65,41 +52,8 @@ const settings = await t.app.request("/api/platform/logout-settings", {
 assert.equal(settings.status, 200, await settings.text());
 
 /** The browser's way to the IdP and back: the login form hands over, the IdP approves as `who`. */
-async function signInAt(fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) {
-  fake.approveAs = {
-    sub: who.sub,
-    email: who.email,
-    email_verified: true,
-    extra: who.sid ? { sid: who.sid } : {},
-  };
-  const query = new URLSearchParams({
-    client_id: project.clientId,
-    redirect_uri: project.redirectUri,
-    state: "a",
-  });
-  const form = await t.app.request(`/auth/login?${query}`, { headers: html });
-  const cookie = (form.headers.get("set-cookie") ?? "").split(";")[0];
-  const body = new URLSearchParams({
-    request: query.toString(),
-    csrf: csrfOf(await form.text()),
-    email: who.email,
-  });
-  const post = (path: string) =>
-    t.app.request(path, {
-      method: "POST",
-      headers: { ...html, "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
-      body,
-    });
-  const handOver = await post("/auth/login?lang=en");
-  assert.equal(handOver.status, 307, await handOver.text());
-  const started = await post(handOver.headers.get("location")!);
-  assert.equal(started.status, 303, await started.text());
-  const flowCookie = started.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
-  const upstream = await fetch(started.headers.get("location")!, { redirect: "manual" });
-  await upstream.body?.cancel();
-  const back = new URL(upstream.headers.get("location")!);
-  return await t.app.request(back.pathname + back.search, { headers: { ...html, cookie: flowCookie } });
-}
+const signInAt = (fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) =>
+  signInThroughIdp(t, project, fake, who);
 
 /** A sign-in whose code the app redeems: the session's public id and the refresh token. */
 async function signedIn(fake: FakeGoogle, who: { sub: string; email: string; sid?: string }) {
@@ -199,7 +153,7 @@ Deno.test("OIDC back-channel logout — nothing to end still answers 200; no typ
   assert.equal(res.status, 200, await res.text());
 });
 
-Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps its sid with the session it starts", async () => {
+Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps its sid (and sealed ID token) with the session it starts", async () => {
   await sql`update astapa.projects set settings = settings || '{"mfa": {"policy": "required"}}' where id = ${project.id}`;
   try {
     const res = await signInAt(idp, { sub: "idp-indah", email: "indah@acme.test", sid: "okta-sid-mfa" });
@@ -213,10 +167,16 @@ Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps 
     const code = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(key) }).generate();
     const done = await browser.post(html, { code });
     assert.equal(done.status, 200, await done.clone().text());
-    const [row] = await sql`select s.public_id from astapa.sso_oidc_sessions x join astapa.login_sessions s
-      on s.project_id = x.project_id and s.token_hash = x.session_hash
+    const [row] =
+      await sql`select s.public_id, x.connection_id, x.id_token_sealed from astapa.sso_oidc_sessions x
+      join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
       where x.project_id = ${project.id} and x.idp_sid = 'okta-sid-mfa' and s.ended_at is null`;
     assert.ok(row, "the met challenge's session is the OIDC sign-in's");
+    assert.equal(
+      await openIdToken(t.deps.masterKeys.social, project.id, row.connection_id, row.id_token_sealed),
+      idp.idTokens.at(-1),
+      "the ID token waited with the challenge (RP-initiated logout's id_token_hint)",
+    );
     assert.equal((await postLogout(await idp.signLogoutToken({ sid: "okta-sid-mfa" }))).status, 200);
     assert.equal(await live(row.public_id), false);
   } finally {

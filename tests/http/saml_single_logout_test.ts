@@ -19,8 +19,7 @@ import * as OTPAuth from "otpauth";
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { requestSignatureValid, signingKey, spCertificates } from "../fakes/saml_idp.ts";
 import { samlSetUp } from "../helpers/saml_sso.ts";
-import { sessionCookie } from "../helpers/login.ts";
-import { csrfOf } from "../helpers/csrf.ts";
+import { sessionCookie, signOutConfirmed } from "../helpers/login.ts";
 import { basic } from "../helpers/oauth.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
 
@@ -246,27 +245,7 @@ Deno.test("SAML SLO — a connection id that is no SAML connection, or one witho
 });
 
 /** The hosted sign-out of the browser holding `session`, confirmed: the POST's answer. */
-async function signOut(session: string, backToApp = true) {
-  const query = new URLSearchParams({ client_id: project.clientId });
-  if (backToApp) {
-    query.set("post_logout_redirect_uri", project.redirectUri);
-    query.set("state", "bye-state");
-  }
-  const asked = await t.app.request(`/auth/logout?${query}`, { headers: { ...html, cookie: session } });
-  assert.equal(asked.status, 200);
-  const cookies = [session, ...asked.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
-  query.set("csrf", csrfOf(await asked.text()));
-  return await t.app.request("/auth/logout?lang=en", {
-    method: "POST",
-    headers: {
-      ...html,
-      cookie: cookies,
-      origin: t.origin,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: query,
-  });
-}
+const signOut = (session: string, backToApp = true) => signOutConfirmed(t, project, session, backToApp);
 
 /** The cookie the sign-out set for the IdP's answer (name=value). */
 const logoutCookie = (res: Response) =>

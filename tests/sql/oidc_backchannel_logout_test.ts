@@ -1,6 +1,6 @@
 /**
  * SQL tests for OpenID Connect back-channel logout received from an SSO IdP (db/api/oidc_backchannel_logout.sql,
- * migration 4302): api.record_oidc_session, api.end_oidc_sessions (the jti once; by sid, by sub, both; as a
+ * migrations 4302, 4304): api.record_oidc_session, api.oidc_logout_of_session, api.end_oidc_sessions (the jti once; by sid, by sub, both; as a
  * sign-out ends them: refresh tokens revoked; never another connection's or project's; a disabled or SAML
  * connection refused), api.hold_oidc_sign_in and api.carry_sso_sign_in (through a second factor, by an app code and
  * by a phone code), api.sso_connection_project (oidc), and the policies of the three tables as the owner project,
@@ -37,7 +37,7 @@ async function connection(project: string, slug: string): Promise<string> {
 }
 
 const record = (project: string | null, session: Uint8Array, conn: string, sub: string, sid: string | null) =>
-  call(project, (tx) => tx`select api.record_oidc_session(${session}, ${conn}, ${sub}, ${sid})`);
+  call(project, (tx) => tx`select api.record_oidc_session(${session}, ${conn}, ${sub}, ${sid}, null)`);
 let jtis = 0;
 const end = (
   project: string | null,
@@ -192,14 +192,18 @@ Deno.test("api.hold_oidc_sign_in / api.carry_sso_sign_in — through a second fa
   const challenge = await sha256("bcl-challenge");
   await call(a.id, (tx) => tx`select api.start_mfa_challenge(${user}, ${challenge}, '{fed}', true)`);
   await rejectsAs(
-    call(a.id, (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, '', null)`),
+    call(a.id, (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, '', null, null)`),
     "validation_failed",
   );
   await rejectsAs(
-    call(b.id, (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-indah', null)`),
+    call(b.id, (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-indah', null, null)`),
     "not_found",
   );
-  await call(a.id, (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-indah', 'sid-m')`);
+  await call(
+    a.id,
+    (tx) =>
+      tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-indah', 'sid-m', 'sealed-id-token-m')`,
+  );
   const session = await seedSession(db.sql, a.id, user);
   assert.equal(
     await call<boolean>(b.id, (tx) => tx`select api.carry_sso_sign_in(${challenge}, ${session})`),
@@ -213,7 +217,37 @@ Deno.test("api.hold_oidc_sign_in / api.carry_sso_sign_in — through a second fa
     await call<boolean>(a.id, (tx) => tx`select api.carry_sso_sign_in(${challenge}, ${session})`),
     false,
   );
+  assert.deepEqual(
+    await call(a.id, (tx) => tx`select api.oidc_logout_of_session(${session})`),
+    { connection_id: conn, id_token_sealed: "sealed-id-token-m" },
+    "the held ID token went with the session",
+  );
   assert.equal(await end(a.id, conn, null, "sid-m"), 1, "the session is the OIDC sign-in's");
+});
+
+Deno.test("api.oidc_logout_of_session — the sealed ID token of a live OIDC session of an enabled connection, else null", async () => {
+  const conn = await connection(a.id, "rp-logout");
+  const user = await seedUser(db.sql, a.id, "rp@a.test", { verified: true });
+  const session = await seedSession(db.sql, a.id, user);
+  const logoutOf = (project: string | null, hash: Uint8Array) =>
+    call(project, (tx) => tx`select api.oidc_logout_of_session(${hash})`);
+  assert.equal(await logoutOf(a.id, session), null, "not an OIDC sign-in's session");
+  await call(
+    a.id,
+    (tx) => tx`select api.record_oidc_session(${session}, ${conn}, 'sub-rp', null, 'sealed-rp')`,
+  );
+  assert.deepEqual(await logoutOf(a.id, session), { connection_id: conn, id_token_sealed: "sealed-rp" });
+  assert.equal(await logoutOf(b.id, session), null, "another project sees none");
+  assert.equal(await logoutOf(null, session), null, "no project sees none");
+  const tokenless = await seedSession(db.sql, a.id, user);
+  await record(a.id, tokenless, conn, "sub-rp", null);
+  assert.equal(await logoutOf(a.id, tokenless), null, "a session that kept no ID token tells nothing");
+  await db.sql`update astapa.sso_connections set enabled = false where project_id = ${a.id} and id = ${conn}`;
+  assert.equal(await logoutOf(a.id, session), null, "a disabled connection tells nothing");
+  await db.sql`update astapa.sso_connections set enabled = true where project_id = ${a.id} and id = ${conn}`;
+  await db
+    .sql`update astapa.login_sessions set ended_at = now() where project_id = ${a.id} and token_hash = ${session}`;
+  assert.equal(await logoutOf(a.id, session), null, "an ended session tells nothing");
 });
 
 Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries the OIDC sign-in to its session", async () => {
@@ -230,7 +264,8 @@ Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries
   await call(phoned.id, (tx) => tx`select api.start_mfa_challenge(${user}, ${challenge}, '{fed}', true)`);
   await call(
     phoned.id,
-    (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-wulan', 'sid-p')`,
+    (tx) =>
+      tx`select api.hold_oidc_sign_in(${challenge}, ${conn}, 'sub-wulan', 'sid-p', 'sealed-id-token-p')`,
   );
   const code = { tokenHash: await sha256("bcl-phone-code"), codeHash: await sha256("bcl-phone-code:135790") };
   const sent = await startMfaPhoneCode(db.sql, phoned.id, challenge, {
@@ -245,9 +280,15 @@ Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries
     ttlSeconds: 3600,
   }, null);
   assert.ok("userId" in met, JSON.stringify(met));
-  const [kept] = await db.sql`select connection_id, subject, idp_sid from astapa.sso_oidc_sessions
+  const [kept] = await db
+    .sql`select connection_id, subject, idp_sid, id_token_sealed from astapa.sso_oidc_sessions
     where project_id = ${phoned.id} and session_hash = ${session}`;
-  assert.deepEqual(kept, { connection_id: conn, subject: "sub-wulan", idp_sid: "sid-p" });
+  assert.deepEqual(kept, {
+    connection_id: conn,
+    subject: "sub-wulan",
+    idp_sid: "sid-p",
+    id_token_sealed: "sealed-id-token-p",
+  });
   assert.equal(await end(phoned.id, conn, null, "sid-p"), 1);
   assert.equal(await live(phoned.id, session), false);
 });

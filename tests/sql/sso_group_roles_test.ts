@@ -117,6 +117,44 @@ Deno.test("api.put_sso_connection — attribute_mapping and group_roles: saved, 
   );
 });
 
+Deno.test("api.put_sso_connection, api.set_sso_connection_mapping — OpenID Connect claim names may be paths, without empty parts; SAML names are names", async () => {
+  const org = await orgWithDomain("mappaths");
+  const paths = {
+    email: "https://example.com/claims/email",
+    given_name: "profile.name.given",
+    groups: "resource_access.app.roles",
+  };
+  assert.deepEqual((await putOidc(org, paths, null)).attribute_mapping, paths);
+  for (const bad of [".roles", "roles.", "realm_access..roles", "a" + ".a".repeat(16)]) {
+    await rejectsAs(
+      putOidc(org, { groups: bad }, null),
+      "validation_failed",
+      /attribute_mapping.groups: a claim path has no empty part/,
+    );
+  }
+  assert.deepEqual((await putOidc(org, { groups: "a" + ".a".repeat(15) }, null)).attribute_mapping, {
+    groups: "a" + ".a".repeat(15),
+  });
+  await rejectsAs(
+    call(
+      a.id,
+      (tx) => tx`select api.set_sso_connection_mapping(${org}, ${tx.json({ email: "mail." })}, null)`,
+    ),
+    "validation_failed",
+    /attribute_mapping.email: a claim path/,
+  );
+  // A SAML attribute name is never a path: whatever its dots, it is saved as it is.
+  const saml = await orgWithDomain("mapsamldots");
+  const made = await call(
+    a.id,
+    (tx) =>
+      tx`select api.put_saml_sso_connection(${saml}, 'https://idp.example/saml', 'https://idp.example/sso', ${[
+        CERT,
+      ]}, null, null, attribute_mapping => ${tx.json({ groups: "memberOf." })})`,
+  );
+  assert.deepEqual(made.attribute_mapping, { groups: "memberOf." });
+});
+
 Deno.test("api.put_saml_sso_connection, api.set_sso_connection_mapping — the mapping on SAML; a protocol switch drops attribute names only", async () => {
   const org = await orgWithDomain("mapswitch");
   const saml = await call(

@@ -22,14 +22,16 @@ import { botSecretContext, sealBotSecret } from "@/lib/login/bot_check.ts";
 import { keptAppleToken, openAppleToken } from "@/lib/login/social/apple_revocation.ts";
 import { openSsoSecret, sealSsoSecret } from "@/lib/login/sso/secret.ts";
 import { makeSpKey, openSpKeys } from "@/lib/login/sso/saml_sp_key.ts";
+import { openIdToken, sealIdToken } from "@/lib/login/sso/oidc_id_token.ts";
 import { newTotpSecret, openTotpSecret, sealTotpSecret, storedContext } from "@/lib/login/factors/totp.ts";
 import { projectSenders, sealPhoneProvider } from "@/lib/phone/providers/project_credentials.ts";
 import { base64url } from "@/lib/secrets.ts";
-import { seedUser } from "../helpers/identity.ts";
+import { seedSession, seedUser } from "../helpers/identity.ts";
 
 const APPLE_CLIENT = "com.example.web";
 const XENDIT = { secretKey: "xnd_development_reseal0123", callbackToken: "callback-token-reseal" };
 const PHONE = { userkey: "zenziva-userkey", passkey: "zenziva-passkey" };
+const ID_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXNlYWwifQ.c2lnbmF0dXJl";
 
 export type Sealed = { project: string; user: string; totp: string; sandbox: { secretKey: string } };
 
@@ -85,6 +87,16 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
     });
     await setPhoneProviderCredentials(tx, project, "zenziva", phone);
   });
+  // An OpenID Connect SSO sign-in's session keeps the IdP's ID token (for RP-initiated logout at the IdP).
+  const [oidc] =
+    await sql`select id from astapa.sso_connections where project_id = ${project} and client_id is not null`;
+  const session = await seedSession(sql, project, user);
+  const idToken = await sealIdToken(keys.social, project, oidc.id, ID_TOKEN);
+  await asApp(
+    sql,
+    project,
+    (tx) => tx`select api.record_oidc_session(${session}, ${oidc.id}, 'sub', null, ${idToken})`,
+  );
   const sandbox = await sandboxKeys({ sql, masterKeys: keys }, project);
   const settings = {
     social_login: {
@@ -181,6 +193,13 @@ export async function openEveryKind(sql: Sql, keys: MasterKeys, sealed: Sealed):
   assert.equal(
     await openSsoSecret(keys.social, project, "sso-client", sso.client_secret_sealed),
     "sso-secret",
+  );
+  const [session] = await sql`select connection_id, id_token_sealed from astapa.sso_oidc_sessions
+    where project_id = ${project}`;
+  assert.equal(
+    await openIdToken(keys.social, project, session.connection_id, session.id_token_sealed),
+    ID_TOKEN,
+    "the OIDC session's ID token opens",
   );
   const spKeys = await sql`select id, state, certificate, private_key_sealed from astapa.sso_saml_sp_keys
     where project_id = ${project}`;

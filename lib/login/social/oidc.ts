@@ -43,6 +43,37 @@ export function discover(issuer: string, options: OidcRequestOptions): Promise<o
   return as;
 }
 
+/** Told a jwks_uri whose keys an ID token showed to have changed, so other caches of those keys drop theirs. */
+const rotationListeners: ((jwksUri: string) => void)[] = [];
+export function onSigningKeysRotated(listener: (jwksUri: string) => void) {
+  rotationListeners.push(listener);
+}
+
+/**
+ * The ID token's signature against the issuer's keys. oauth4webapi keeps an issuer's key set for five minutes and
+ * fetches it again for an unknown kid only once its copy is a minute old, so an IdP that rotated its signing key
+ * just after a sign-in fetched the set would fail the next ones for up to a minute. An unknown kid therefore
+ * fetches the set once more at once (a copy of the discovery document has no cached keys), and that copy replaces
+ * the cached one. Only the IdP's own token endpoint answer can cause this, one fetch per sign-in at most.
+ */
+async function verifyIdTokenSignature(
+  issuer: string,
+  as: oauth.AuthorizationServer,
+  response: Response,
+  options: OidcRequestOptions,
+) {
+  try {
+    await oauth.validateApplicationLevelSignature(as, response, options);
+  } catch (error) {
+    if (!(error instanceof oauth.OperationProcessingError && error.code === oauth.KEY_SELECTION)) throw error;
+    const fresh = { ...as };
+    await oauth.validateApplicationLevelSignature(fresh, response, options);
+    const cached = discovered.get(issuer);
+    if (cached) discovered.set(issuer, { at: cached.at, as: Promise.resolve(fresh) });
+    if (as.jwks_uri) { for (const listener of rotationListeners) listener(as.jwks_uri); }
+  }
+}
+
 /** An OpenID Connect provider at `issuer`: where to send the browser, and the validated ID token's claims after. */
 export function oidcProvider(issuer: string, options: OidcRequestOptions, flavour: OidcFlavour = {}) {
   const provider = {
@@ -78,13 +109,16 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       return (await provider.exchange(credentials, redirectUri, callback, flow)).claims;
     },
 
-    /** As idTokenClaims, with the refresh token the exchange returned, if any (Apple's is kept to revoke). */
+    /**
+     * As idTokenClaims, with the refresh token the exchange returned, if any (Apple's is kept to revoke), and the
+     * ID token as sent (an SSO sign-in keeps it for RP-initiated logout's id_token_hint).
+     */
     async exchange(
       credentials: ProviderCredentials,
       redirectUri: string,
       callback: URL | URLSearchParams,
       flow: UpstreamFlow,
-    ): Promise<{ claims: oauth.IDToken; refreshToken: string | null }> {
+    ): Promise<{ claims: oauth.IDToken; refreshToken: string | null; idToken: string }> {
       const as = await discover(issuer, options);
       const client: oauth.Client = { client_id: credentials.clientId };
       const params = await atEndpoint(
@@ -110,8 +144,12 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
         return { response, result };
       });
       // The ID token's signature, against the keys at the discovered jwks_uri (fetched and kept by oauth4webapi).
-      await atEndpoint("jwks", () => oauth.validateApplicationLevelSignature(as, response, options));
-      return { claims: oauth.getValidatedIdTokenClaims(result)!, refreshToken: result.refresh_token ?? null };
+      await atEndpoint("jwks", () => verifyIdTokenSignature(issuer, as, response, options));
+      return {
+        claims: oauth.getValidatedIdTokenClaims(result)!,
+        refreshToken: result.refresh_token ?? null,
+        idToken: result.id_token!,
+      };
     },
   };
   return provider;

@@ -69,7 +69,7 @@ export async function finishSsoSignIn(
     : { ...request, organization: request.organization ?? outcome.organization_id };
   // "fed": signed in by another identity provider, whose own factors Astapa cannot see (docs/enterprise-sso.md).
   // A SAML sign-in's NameID and SessionIndex go with the session it starts, for single logout; an OpenID Connect
-  // sign-in's sub and sid, for the IdP's back-channel logout.
+  // sign-in's sub and sid, for the IdP's back-channel logout, and its sealed ID token, for the sign-out at the IdP.
   const saml = identity.saml && { connectionId: connection.id, nameId: identity.subject, ...identity.saml };
   const oidc = identity.oidc && { connectionId: connection.id, subject: identity.subject, ...identity.oidc };
   return await afterFirstFactor(c, onward, query, outcome.user_id, ["fed"], {

@@ -11,6 +11,7 @@ import type { SsoIdentity, SsoSignInConnection } from "@/db/sso_connections.ts";
 import { oidcProfile, samlProfile } from "../social/profile_claims.ts";
 import { SocialSignInError } from "../social/errors.ts";
 import { type SamlAssertionFacts, samlEmail } from "./saml_service.ts";
+import { claimAt } from "./claim_path.ts";
 
 /** At most this many group values per sign-in (api.sign_in_with_sso refuses more too). */
 export const MAX_GROUPS = 200;
@@ -47,11 +48,14 @@ export function oidcIdentity(
   connection: SsoSignInConnection,
 ): SsoIdentity | SocialSignInError {
   const mapping = connection.attribute_mapping;
-  const email = claims[mapping.email ?? "email"];
+  // A mapped name may be a path into nested claims (Keycloak's realm_access.roles): claim_path.ts.
+  const email = claimAt(claims, mapping.email ?? "email");
   const profile = oidcProfile(claims);
-  if (mapping.given_name) profile.given_name = claims[mapping.given_name];
-  if (mapping.family_name) profile.family_name = claims[mapping.family_name];
-  const groups = mapsGroups(connection) ? groupsOf(claims[mapping.groups ?? OIDC_GROUPS_CLAIM]) : undefined;
+  if (mapping.given_name) profile.given_name = claimAt(claims, mapping.given_name);
+  if (mapping.family_name) profile.family_name = claimAt(claims, mapping.family_name);
+  const groups = mapsGroups(connection)
+    ? groupsOf(claimAt(claims, mapping.groups ?? OIDC_GROUPS_CLAIM))
+    : undefined;
   if (groups instanceof SocialSignInError) return groups;
   return {
     subject: String(claims.sub),

@@ -12,7 +12,7 @@ import * as jose from "jose";
 import * as oauth from "oauth4webapi";
 import type { Ctx } from "@/lib/app_env.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
-import { discover } from "../social/oidc.ts";
+import { discover, onSigningKeysRotated } from "../social/oidc.ts";
 import { idpRequestOptions } from "./guarded_fetch.ts";
 import type { OidcConnection } from "./sign_in.ts";
 
@@ -66,6 +66,9 @@ type GuardedFetch = NonNullable<ReturnType<typeof idpRequestOptions>[typeof oaut
 // each fetch goes through the guard as the deployment's settings say at the time of the request.
 type KeySet = { keys: ReturnType<typeof jose.createRemoteJWKSet>; fetch: GuardedFetch };
 const keySets = new Map<string, KeySet>();
+// A sign-in that found the IdP signing with a new key: this set forgets its keys too, so a logout token signed
+// with the new key is not refused while jose's cooldown (30 s since its last fetch) would keep the old set.
+onSigningKeysRotated((jwksUri) => keySets.delete(jwksUri));
 
 function keySetOf(c: Ctx, connection: OidcConnection, jwksUri: string) {
   const { deps } = c.var;

@@ -7,25 +7,30 @@
  * SameSite=Lax: the IdP's redirect back is a top-level GET), never read from the response: RelayState is only a
  * random value tying the answer to the cookie, so it cannot redirect anywhere (no open redirect).
  */
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Profile } from "@node-saml/node-saml";
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
-import { openFromBrowser, seal } from "@/lib/tokens/master_key.ts";
-import { base64url, randomSecret } from "@/lib/secrets.ts";
+import { randomSecret } from "@/lib/secrets.ts";
 import type { SamlLogout } from "@/db/saml_single_logout.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
-import { cookieName } from "../browser.ts";
+import {
+  LOGOUT_COOKIE_TTL_SECONDS,
+  type LogoutCookie,
+  takeLogoutCookie,
+  writeLogoutCookie,
+} from "./logout_cookie.ts";
 import { samlService } from "./saml_service.ts";
 import { openSpKeys } from "./saml_sp_key.ts";
 import { logoutLibraryReason, type LogoutMessage } from "./saml_logout_message.ts";
 import { messageId } from "./saml_idp_logout.ts";
 import type { SsoSignInConnection } from "@/db/sso_connections.ts";
 
-const TTL_SECONDS = 600;
-const CONTEXT = "astapa saml logout cookie";
-const name = (c: Ctx) => cookieName(c, "astapa_saml_logout");
+const COOKIE: LogoutCookie = {
+  name: "astapa_saml_logout",
+  path: "/auth/sso/saml",
+  context: "astapa saml logout cookie",
+};
 
 const Pending = z.object({
   projectId: z.string(),
@@ -68,34 +73,10 @@ export async function startSpLogout(c: Ctx, projectId: string, logout: SamlLogou
     requestId,
     state,
     back,
-    expiresAt: Date.now() + TTL_SECONDS * 1000,
+    expiresAt: Date.now() + LOGOUT_COOKIE_TTL_SECONDS * 1000,
   };
-  const sealed = await seal(masterKeys.social, new TextEncoder().encode(JSON.stringify(pending)), CONTEXT);
-  setCookie(c, name(c), base64url.encode(sealed), {
-    path: "/auth/sso/saml",
-    httpOnly: true,
-    secure: config.baseUrl.startsWith("https://"),
-    sameSite: "Lax",
-    maxAge: TTL_SECONDS,
-  });
+  await writeLogoutCookie(c, COOKIE, pending);
   return c.redirect(url, 303);
-}
-
-/** The logout this browser is waiting on, once (the cookie is cleared whatever happens); null when none. */
-async function takePending(c: Ctx): Promise<Pending | null> {
-  const raw = getCookie(c, name(c));
-  if (raw === undefined) return null;
-  deleteCookie(c, name(c), {
-    path: "/auth/sso/saml",
-    secure: c.var.deps.config.baseUrl.startsWith("https://"),
-  });
-  try {
-    const plain = await openFromBrowser(c.var.deps.masterKeys.social, base64url.decode(raw), CONTEXT);
-    const pending = Pending.parse(JSON.parse(new TextDecoder().decode(plain)));
-    return pending.expiresAt > Date.now() ? pending : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -109,7 +90,7 @@ export async function finishSpLogout(
   connection: SsoSignInConnection,
   message: LogoutMessage,
 ): Promise<{ back: string; confirmed: boolean } | null> {
-  const pending = await takePending(c);
+  const pending = await takeLogoutCookie(c, COOKIE, Pending);
   if (
     !pending || pending.projectId !== projectId || pending.connectionId !== connection.id ||
     message.relayState !== pending.state

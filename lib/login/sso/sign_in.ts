@@ -35,15 +35,15 @@ export function isOidc(connection: SsoSignInConnection): connection is OidcConne
     !!connection.client_secret_sealed;
 }
 
+/** What every request to the connection's IdP carries: a deadline, and a fetch through the SSRF guard. */
+export function ssoRequestOptions(c: Ctx, connection: OidcConnection) {
+  const { deps } = c.var;
+  return idpRequestOptions(metadataFetchOptions(deps), connection.issuer, deps.config.socialTimeoutMs);
+}
+
 /** The connection's IdP as an OpenID Connect provider, every request through the SSRF guard. */
 export function ssoProvider(c: Ctx, connection: OidcConnection) {
-  const { deps } = c.var;
-  const options = idpRequestOptions(
-    metadataFetchOptions(deps),
-    connection.issuer,
-    deps.config.socialTimeoutMs,
-  );
-  return oidcProvider(connection.issuer, options);
+  return oidcProvider(connection.issuer, ssoRequestOptions(c, connection));
 }
 
 /** The IdP client credentials; null when the secret does not open (sealed under another master key). */

@@ -14,6 +14,7 @@ import { isOidc, ssoCallbackUrl, ssoCredentials, ssoProvider } from "@/lib/login
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import { finishSsoSignIn } from "@/lib/login/sso/finish.ts";
 import { oidcIdentity } from "@/lib/login/sso/idp_claims.ts";
+import { keptIdToken } from "@/lib/login/sso/oidc_id_token.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
 
 export const handler: Handlers<SocialProblemData> = {
@@ -46,16 +47,19 @@ export const handler: Handlers<SocialProblemData> = {
       appName: request.project.name,
       backHref,
     };
-    let claims;
+    let exchanged;
     try {
-      claims = await ssoProvider(c, connection).idTokenClaims(credentials, ssoCallbackUrl(c), current, flow);
+      exchanged = await ssoProvider(c, connection).exchange(credentials, ssoCallbackUrl(c), current, flow);
     } catch (error) {
       return ssoProblemPage(c, ssoFailure(error), shown);
     }
     // The address, names and groups under the connection's mapped claim names (or the well-known ones).
-    const identity = oidcIdentity(claims, connection);
+    const identity = oidcIdentity(exchanged.claims, connection);
     if (identity instanceof SocialSignInError) return ssoProblemPage(c, identity, shown);
-    return await finishSsoSignIn(c, request, query, connection, identity, shown);
+    // The ID token goes with the session, sealed: a sign-out sends it back to the IdP as id_token_hint.
+    const idTokenSealed = await keptIdToken(c, request.project.id, connection.id, exchanged.idToken);
+    const oidc = { sid: identity.oidc?.sid ?? null, idTokenSealed };
+    return await finishSsoSignIn(c, request, query, connection, { ...identity, oidc }, shown);
   },
 };
 

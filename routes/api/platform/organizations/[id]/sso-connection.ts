@@ -28,7 +28,7 @@ import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
 import { SamlConnectionBody, samlIdpOf, samlSloUrlOf } from "@/lib/login/sso/saml_config.ts";
 import { withServiceProvider } from "@/lib/login/sso/saml_urls.ts";
-import { MappingFields, mappingOf } from "@/lib/login/sso/mapping_body.ts";
+import { mappingOf, OidcMappingFields } from "@/lib/login/sso/mapping_body.ts";
 
 const SsoConnectionBody = z.strictObject({
   protocol: z.literal("oidc").optional().describe('"oidc" (the default) or "saml" (see SamlConnectionBody).'),
@@ -41,7 +41,7 @@ const SsoConnectionBody = z.strictObject({
     .describe(
       "false: the IdP is authoritative for the organization's verified domains (no email_verified needed).",
     ),
-  ...MappingFields,
+  ...OidcMappingFields,
 });
 
 export const callers = clients("project");

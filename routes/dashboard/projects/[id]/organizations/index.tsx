@@ -156,6 +156,8 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                       <span class="muted">{org.sso.domains.join(", ") || "no verified domain yet"}</span>
                       <br />
                       Back-channel logout URL (give the IdP): <code>{org.sso.backchannel_logout_url}</code>
+                      <br />
+                      Post-logout redirect URI (give the IdP): <code>{org.sso.post_logout_redirect_uri}</code>
                     </>
                   )
                   : <span class="muted">none</span>}
