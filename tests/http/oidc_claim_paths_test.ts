@@ -89,3 +89,30 @@ Deno.test("OIDC claim paths — a path with an empty part is refused at save, na
   const after = await api("GET", "/organizations/acme/sso-connection");
   assert.deepEqual(after.body.attribute_mapping, before.body.attribute_mapping);
 });
+
+Deno.test("OIDC groups — Entra ID's overage (groups only pointed to) refuses the sign-in as too many groups, nothing made", async () => {
+  const saved = await api("PUT", "/organizations/acme/sso-connection", {
+    ...keep,
+    attribute_mapping: { email: "https://acme.test/claims/mail" },
+  });
+  assert.equal(saved.status, 200, saved.text);
+  const claims = {
+    "https://acme.test/claims/mail": "sari@acme.test",
+    _claim_names: { groups: "src1" },
+    _claim_sources: { src1: { endpoint: "https://graph.windows.net/acme/users/sari/getMemberObjects" } },
+  };
+  const res = await signInThroughIdp(t, project, idp, { sub: "acme-sari", email: "sari@acme.test", claims });
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /sent more groups for you than this app accepts/);
+  const [made] = await sql`select count(*)::int as n from astapa.users where email = 'sari@acme.test'`;
+  assert.equal(made.n, 0);
+  // With the groups in the token, the same person signs in.
+  const inline = { "https://acme.test/claims/mail": "sari@acme.test", groups: ["staff"] };
+  const signedIn = await signInThroughIdp(t, project, idp, {
+    sub: "acme-sari",
+    email: "sari@acme.test",
+    claims: inline,
+  });
+  assert.equal(signedIn.status, 303, await signedIn.clone().text());
+  assert.equal((await person("sari@acme.test"))?.role, "member");
+});

@@ -60,6 +60,20 @@ Deno.test("SAML SSO mapping — mapped attributes and groups: the role follows t
   assert.match(await refused.text(), /sent more groups for you than this app accepts/);
   assert.deepEqual(await s.footprint(), before);
   assert.equal(await roleOf("wulan@acme.test"), "member");
+  // Entra ID's overage: past 150 groups the assertion carries only where to fetch them, no groups. Read as none,
+  // the person would be demoted; refused as too many groups instead.
+  const overage = await s.signIn({
+    nameId: "00u1wulan",
+    nameIdFormat: PERSISTENT,
+    attributes: {
+      mail: "wulan@acme.test",
+      "http://schemas.microsoft.com/claims/groups.link":
+        "https://graph.windows.net/acme/users/wulan/getMemberObjects",
+    },
+  }, "wulan@acme.test");
+  assert.equal(overage.status, 400);
+  assert.match(await overage.text(), /sent more groups for you than this app accepts/);
+  assert.deepEqual(await s.footprint(), before);
 });
 
 Deno.test("SAML SSO mapping — an owner keeps their role whatever the groups; an unmapped address attribute is no address", async () => {

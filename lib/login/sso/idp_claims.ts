@@ -5,7 +5,10 @@
  * existed. Groups are read only when the connection maps groups to roles, and arrive untrusted: values that are not
  * strings, or longer than any mapped group may be (so matching none), are dropped; more than MAX_GROUPS values
  * refuse the sign-in with a fixed reason (the SSO problem page, logged `sso_groups_too_many`), before anything is
- * written.
+ * written. So does Entra ID's "overage" — past 200 groups (150 in SAML) it sends none, only where to fetch them
+ * (`_claim_names`/`_claim_sources`, the `groups.link` attribute): read as no groups, the person would sign in with
+ * the lowest role, or lose the one they have (logged `sso_groups_overage`; docs/enterprise-sso.md says how to
+ * send only the groups assigned to the app).
  */
 import type { SsoIdentity, SsoSignInConnection } from "@/db/sso_connections.ts";
 import { oidcProfile, samlProfile } from "../social/profile_claims.ts";
@@ -28,6 +31,15 @@ const SAML_GROUPS_ATTRIBUTES = [
 ];
 
 const tooManyGroups = () => new SocialSignInError("ssoTooManyGroups", 400, { reason: "sso_groups_too_many" });
+const groupsOverage = () => new SocialSignInError("ssoTooManyGroups", 400, { reason: "sso_groups_overage" });
+/** The attribute Entra ID sends in a SAML assertion instead of the groups when there are more than 150. */
+const SAML_GROUPS_LINK = "http://schemas.microsoft.com/claims/groups.link";
+
+/** Whether an ID token says its `claim` is elsewhere (OpenID Connect Core §5.6.2 distributed claims). */
+function distributed(claims: Record<string, unknown>, claim: string): boolean {
+  const names = claims._claim_names;
+  return typeof names === "object" && names !== null && !Array.isArray(names) && Object.hasOwn(names, claim);
+}
 
 /** Whether sign-ins through the connection read groups at all: only when it maps some to roles. */
 const mapsGroups = (connection: SsoSignInConnection) => Object.keys(connection.group_roles).length > 0;
@@ -53,9 +65,12 @@ export function oidcIdentity(
   const profile = oidcProfile(claims);
   if (mapping.given_name) profile.given_name = claimAt(claims, mapping.given_name);
   if (mapping.family_name) profile.family_name = claimAt(claims, mapping.family_name);
-  const groups = mapsGroups(connection)
-    ? groupsOf(claimAt(claims, mapping.groups ?? OIDC_GROUPS_CLAIM))
-    : undefined;
+  const groupsClaim = mapping.groups ?? OIDC_GROUPS_CLAIM;
+  const groupValues = mapsGroups(connection) ? claimAt(claims, groupsClaim) : undefined;
+  if (mapsGroups(connection) && groupValues === undefined && distributed(claims, groupsClaim)) {
+    return groupsOverage();
+  }
+  const groups = mapsGroups(connection) ? groupsOf(groupValues) : undefined;
   if (groups instanceof SocialSignInError) return groups;
   return {
     subject: String(claims.sub),
@@ -100,7 +115,9 @@ export function samlMappedClaims(
   if (mapping.family_name) profile.family_name = single(mapping.family_name);
   if (!mapsGroups(connection)) return { email, profile };
   const names = mapping.groups ? [mapping.groups] : SAML_GROUPS_ATTRIBUTES;
-  const groups = groupsOf(names.map((name) => facts.attributes[name]).find((values) => values?.length) ?? []);
+  const values = names.map((name) => facts.attributes[name]).find((values) => values?.length);
+  if (!values && facts.attributes[SAML_GROUPS_LINK]?.length) return groupsOverage();
+  const groups = groupsOf(values ?? []);
   if (groups instanceof SocialSignInError) return groups;
   return { email, profile, groups };
 }
