@@ -1,0 +1,56 @@
+/**
+ * The dashboard's language and how its words are kept. The language is the hosted pages' (lib/login/i18n.ts,
+ * pickLang) with one more, stronger signal: the developer's own choice from the frame's language switch, kept
+ * in a cookie. In order: a `?lang=` on the address, the cookie, then the browser's Accept-Language, else English.
+ * Each page's words live in a catalogue under lib/dashboard/text/, English and Indonesian with the same keys.
+ */
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { type Lang, LANGUAGES, pickLang } from "../login/i18n.ts";
+
+export type { Lang };
+
+/** The developer's chosen language ("en" | "id"), for every page under /dashboard. */
+export const DASHBOARD_LANG_COOKIE = "astapa_dashboard_lang";
+
+/** A year: a language choice outlives any session (signing out does not forget it). */
+export const DASHBOARD_LANG_MAX_AGE = 365 * 24 * 60 * 60;
+
+/** Whether a value names one of the dashboard's languages. */
+export function isLang(value: unknown): value is Lang {
+  return (LANGUAGES as readonly unknown[]).includes(value);
+}
+
+/** The language a dashboard page is drawn in: ?lang=, then the switch's cookie, then Accept-Language. */
+export function dashboardLang(c: Context): Lang {
+  const asked = c.req.queries("lang")?.at(-1);
+  if (isLang(asked)) return asked;
+  const chosen = getCookie(c, DASHBOARD_LANG_COOKIE);
+  if (isLang(chosen)) return chosen;
+  return pickLang(c);
+}
+
+/** One page's words: Indonesian must name exactly English's keys (a missing or extra key is a type error). */
+export type Catalogue<K extends string> = Record<Lang, Record<K, string>>;
+
+/** Declares a page's catalogue from its English words and their Indonesian. */
+export function catalogue<const K extends string>(
+  en: Record<K, string>,
+  id: Record<NoInfer<K>, string>,
+): Catalogue<K> {
+  return { en, id };
+}
+
+/** `text` with its {placeholders} filled in from `values`. */
+export function fill(text: string, values: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => name in values ? String(values[name]) : whole);
+}
+
+/** The notice for a `?done=` key (a form's redirect back), from a page's words; none for an unknown key. */
+export function doneNotice<K extends string>(
+  words: Record<K, string>,
+  notices: Readonly<Record<string, K>>,
+  done: string | undefined,
+): string | undefined {
+  return done !== undefined && Object.hasOwn(notices, done) ? words[notices[done]] : undefined;
+}

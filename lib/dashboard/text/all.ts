@@ -1,0 +1,12 @@
+/** Every dashboard catalogue by name, for the test that holds English and Indonesian to the same keys. */
+import { FRAME_TEXT } from "./frame.ts";
+import { PROJECTS_TEXT } from "./projects.ts";
+import { SIGN_IN_TEXT } from "./sign_in.ts";
+import { USERS_TEXT } from "./users.ts";
+
+export const CATALOGUES = {
+  frame: FRAME_TEXT,
+  projects: PROJECTS_TEXT,
+  signIn: SIGN_IN_TEXT,
+  users: USERS_TEXT,
+};

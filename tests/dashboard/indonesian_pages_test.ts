@@ -1,0 +1,101 @@
+/**
+ * The dashboard in Indonesian: each translated page, with Indonesian chosen, has its Indonesian heading and
+ * navigation, and none of the English it used to carry (words moved into lib/dashboard/text/). The same pages
+ * in English are the other dashboard tests'.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "pemilik@toko.example");
+const project = await seedProject(t.db.sql, { name: "Toko Ayu", redirectUri: "https://toko.example/cb" });
+await addDeveloperTo(t, project.id, owner.accountId, "owner");
+const empty = await seedProject(t.db.sql, { name: "Toko Kosong" });
+await addDeveloperTo(t, empty.id, owner.accountId, "owner");
+const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+const base = `/dashboard/projects/${project.id}`;
+
+/** The page in Indonesian: its HTML and the words a person sees (no markup, scripts or island props). */
+async function inIndonesian(path: string) {
+  const res = await t.app.request(path, {
+    headers: { accept: "text/html", cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` },
+  });
+  assert.equal(res.status, 200, path);
+  const html = await res.text();
+  assert.match(html, /<html lang="id"/, path);
+  const seen = html
+    .replace(/<(script|style|pre)\b[\s\S]*?<\/\1>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+  return { html, seen };
+}
+
+/** The frame's English that must be gone on every translated page. */
+const FRAME_ENGLISH = [
+  "Sign out",
+  "Astapa dashboard",
+  "Overview",
+  "Audit log",
+  "Machine clients",
+  "Settings",
+];
+
+const PAGES: { path: string; heading: string; navigation?: boolean; english: string[] }[] = [
+  {
+    path: "/dashboard",
+    heading: "Proyek",
+    english: ["Projects", "New project", "Your role", "signing keys", "owner"],
+  },
+  { path: "/dashboard/projects/new", heading: "Proyek baru", english: ["Create project", "(optional)"] },
+  {
+    path: base,
+    heading: "Toko Ayu",
+    navigation: true,
+    english: [
+      "Redirect URIs",
+      "Rotate client secret",
+      "Sandbox and production",
+      "Integrate",
+      "Your role here",
+    ],
+  },
+  {
+    path: `${base}/users`,
+    heading: "Pengguna",
+    navigation: true,
+    english: ["Search users", "Environment", "verified", "guests only", "Next page"],
+  },
+  {
+    path: `/dashboard/projects/${empty.id}/users`,
+    heading: "Pengguna",
+    navigation: true,
+    english: ["users yet", "Add a redirect URI first", "import users"],
+  },
+];
+
+for (const { path, heading, navigation, english } of PAGES) {
+  Deno.test(`dashboard in Indonesian — ${path.replace(/proj_[a-z2-7]+/, ":id")}: Indonesian heading, no English left`, async () => {
+    const { html, seen } = await inIndonesian(path);
+    assert.match(html, new RegExp(`<h1>${heading}`), "the heading");
+    assert.match(seen, /Keluar/, "the frame's sign-out");
+    if (navigation) {
+      for (const section of ["Ringkasan", "Pengguna", "Paket", "Pembayaran", "Pengaturan"]) {
+        assert.match(seen, new RegExp(section), section);
+      }
+    }
+    for (const word of [...FRAME_ENGLISH, ...english]) {
+      assert.ok(!seen.includes(word), `"${word}" is still in English on ${path}`);
+    }
+  });
+}
+
+Deno.test("dashboard in Indonesian — dates are written the Indonesian way, rupiah as everywhere", async () => {
+  const { seen } = await inIndonesian(`${base}/users/${ayu}`);
+  assert.match(seen, /\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}, \d{2}\.\d{2} UTC/);
+});
