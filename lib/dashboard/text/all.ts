@@ -3,10 +3,12 @@ import { FRAME_TEXT } from "./frame.ts";
 import { PROJECTS_TEXT } from "./projects.ts";
 import { SIGN_IN_TEXT } from "./sign_in.ts";
 import { USERS_TEXT } from "./users.ts";
+import { USER_TEXT } from "./user.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
   projects: PROJECTS_TEXT,
   signIn: SIGN_IN_TEXT,
   users: USERS_TEXT,
+  user: USER_TEXT,
 };
