@@ -2,13 +2,15 @@
  * The dashboard's language and how its words are kept. The language is the hosted pages' (lib/login/i18n.ts,
  * pickLang) with one more, stronger signal: the developer's own choice from the frame's language switch, kept
  * in a cookie. In order: a `?lang=` on the address, the cookie, then the browser's Accept-Language, else English.
- * Each page's words live in a catalogue under lib/dashboard/text/, English and Indonesian with the same keys.
+ * Each page's words live in a catalogue under lib/dashboard/text/ (text/catalogue.ts), English and Indonesian
+ * with the same keys.
  */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { type Lang, LANGUAGES, pickLang } from "../login/i18n.ts";
 
 export type { Lang };
+export { type Catalogue, catalogue, fill } from "./text/catalogue.ts";
 
 /** The developer's chosen language ("en" | "id"), for every page under /dashboard. */
 export const DASHBOARD_LANG_COOKIE = "astapa_dashboard_lang";
@@ -28,22 +30,6 @@ export function dashboardLang(c: Context): Lang {
   const chosen = getCookie(c, DASHBOARD_LANG_COOKIE);
   if (isLang(chosen)) return chosen;
   return pickLang(c);
-}
-
-/** One page's words: Indonesian must name exactly English's keys (a missing or extra key is a type error). */
-export type Catalogue<K extends string> = Record<Lang, Record<K, string>>;
-
-/** Declares a page's catalogue from its English words and their Indonesian. */
-export function catalogue<const K extends string>(
-  en: Record<K, string>,
-  id: Record<NoInfer<K>, string>,
-): Catalogue<K> {
-  return { en, id };
-}
-
-/** `text` with its {placeholders} filled in from `values`. */
-export function fill(text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name) => name in values ? String(values[name]) : whole);
 }
 
 /** The notice for a `?done=` key (a form's redirect back), from a page's words; none for an unknown key. */

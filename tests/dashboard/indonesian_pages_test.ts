@@ -8,6 +8,8 @@ import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -17,6 +19,11 @@ const project = await seedProject(t.db.sql, { name: "Toko Ayu", redirectUri: "ht
 await addDeveloperTo(t, project.id, owner.accountId, "owner");
 const empty = await seedProject(t.db.sql, { name: "Toko Kosong" });
 await addDeveloperTo(t, empty.id, owner.accountId, "owner");
+await asApp(
+  t.db.sql,
+  project.id,
+  (tx) => createPlan(tx, project.id, { key: "pro", name: "Pro", price_idr: 99000 }),
+);
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 const base = `/dashboard/projects/${project.id}`;
 
@@ -83,6 +90,30 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     navigation: true,
     english: ["Account", "Environment", "Last sign-in", "Second factor", "Token claims", "Assign a plan"],
   },
+  {
+    path: `${base}/plans`,
+    heading: "Paket",
+    navigation: true,
+    english: ["No paid plans yet", "Subscribers", "New plan", "Create plan", "Billing interval", "per month"],
+  },
+  {
+    path: `${base}/plans/pro`,
+    heading: "Pro",
+    navigation: true,
+    english: ["Price", "Subscribers", "Save plan", "Make default", "Feature flags", "per month"],
+  },
+  {
+    path: `${base}/payments`,
+    heading: "Pembayaran",
+    navigation: true,
+    english: [
+      "No payments yet",
+      "Receipts and refunds",
+      "Open the hosted plan picker",
+      "How payments work",
+      "Filter",
+    ],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {
@@ -95,8 +126,13 @@ for (const { path, heading, navigation, english } of PAGES) {
         assert.match(seen, new RegExp(section), section);
       }
     }
+    const frame = [
+      /<header class="dash-header">[\s\S]*?<\/header>/,
+      /<nav class="project-nav"[\s\S]*?<\/nav>/,
+    ]
+      .map((part) => part.exec(html)?.[0] ?? "").join(" ");
     for (const word of FRAME_ENGLISH) {
-      assert.ok(!html.includes(`>${word}<`), `the frame's "${word}" is still in English on ${path}`);
+      assert.ok(!frame.includes(`>${word}<`), `the frame's "${word}" is still in English on ${path}`);
     }
     for (const word of english) assert.ok(!seen.includes(word), `"${word}" is still in English on ${path}`);
   });

@@ -4,6 +4,8 @@ import { PROJECTS_TEXT } from "./projects.ts";
 import { SIGN_IN_TEXT } from "./sign_in.ts";
 import { USERS_TEXT } from "./users.ts";
 import { USER_TEXT } from "./user.ts";
+import { PLANS_TEXT } from "./plans.ts";
+import { PAYMENTS_TEXT } from "./payments.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -11,4 +13,6 @@ export const CATALOGUES = {
   signIn: SIGN_IN_TEXT,
   users: USERS_TEXT,
   user: USER_TEXT,
+  plans: PLANS_TEXT,
+  payments: PAYMENTS_TEXT,
 };

@@ -1,5 +1,5 @@
 /** The words of the frame around every dashboard page: header, language switch, project navigation, roles. */
-import { catalogue } from "../i18n.ts";
+import { catalogue } from "./catalogue.ts";
 
 export const FRAME_TEXT = catalogue({
   brand: "Astapa dashboard",

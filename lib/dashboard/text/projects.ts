@@ -2,7 +2,7 @@
  * The words of the projects list (/dashboard), the new-project form and a project's overview page (its client,
  * redirect URIs, mode, credentials shown once and integration snippets).
  */
-import { catalogue } from "../i18n.ts";
+import { catalogue } from "./catalogue.ts";
 
 export const PROJECTS_TEXT = catalogue({
   title: "Projects",

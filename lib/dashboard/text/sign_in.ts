@@ -1,5 +1,5 @@
 /** The words of the dashboard's own sign-in page (shown when the hosted login cannot be reached from here). */
-import { catalogue } from "../i18n.ts";
+import { catalogue } from "./catalogue.ts";
 
 export const SIGN_IN_TEXT = catalogue({
   title: "Dashboard sign-in unavailable",

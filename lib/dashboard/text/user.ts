@@ -3,7 +3,7 @@
  * notices after its forms. The page's other sections (sign-in methods, sessions, passkeys, consents, billing,
  * metadata, audit, profile form, deletion) are still English only: see docs/dashboard.md.
  */
-import { catalogue } from "../i18n.ts";
+import { catalogue } from "./catalogue.ts";
 
 export const USER_TEXT = catalogue({
   guestTitle: "Guest {id}",

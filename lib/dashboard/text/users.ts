@@ -1,5 +1,5 @@
 /** The words of a project's users list (…/users): search, filters, the empty state and the table. */
-import { catalogue } from "../i18n.ts";
+import { catalogue } from "./catalogue.ts";
 
 export const USERS_TEXT = catalogue({
   title: "Users",
