@@ -114,6 +114,12 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
       "Filter",
     ],
   },
+  {
+    path: `${base}/receipts`,
+    heading: "Kuitansi dan pengembalian dana",
+    navigation: true,
+    english: ["No receipts yet", "See payments", "Tax settings", "Seller address", "Save tax settings"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

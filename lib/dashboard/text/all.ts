@@ -6,6 +6,7 @@ import { USERS_TEXT } from "./users.ts";
 import { USER_TEXT } from "./user.ts";
 import { PLANS_TEXT } from "./plans.ts";
 import { PAYMENTS_TEXT } from "./payments.ts";
+import { RECEIPTS_TEXT } from "./receipts.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -15,4 +16,5 @@ export const CATALOGUES = {
   user: USER_TEXT,
   plans: PLANS_TEXT,
   payments: PAYMENTS_TEXT,
+  receipts: RECEIPTS_TEXT,
 };
