@@ -120,6 +120,12 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     navigation: true,
     english: ["No receipts yet", "See payments", "Tax settings", "Seller address", "Save tax settings"],
   },
+  {
+    path: `${base}/settings`,
+    heading: "Pengaturan",
+    navigation: true,
+    english: ["Allowed origins", "Token lifetimes", "Access token lifetime", "Rate limits", "Save origins"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

@@ -7,6 +7,7 @@ import { USER_TEXT } from "./user.ts";
 import { PLANS_TEXT } from "./plans.ts";
 import { PAYMENTS_TEXT } from "./payments.ts";
 import { RECEIPTS_TEXT } from "./receipts.ts";
+import { SETTINGS_TEXT } from "./settings.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -17,4 +18,5 @@ export const CATALOGUES = {
   plans: PLANS_TEXT,
   payments: PAYMENTS_TEXT,
   receipts: RECEIPTS_TEXT,
+  settings: SETTINGS_TEXT,
 };
