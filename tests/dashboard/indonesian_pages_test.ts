@@ -126,6 +126,17 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     navigation: true,
     english: ["Allowed origins", "Token lifetimes", "Access token lifetime", "Rate limits", "Save origins"],
   },
+  {
+    path: `${base}/waitlist`,
+    heading: "Daftar tunggu",
+    navigation: true,
+    english: ["Waitlist", "Waiting", "Approved", "Declined", "No waiting addresses"],
+  },
+  {
+    path: "/dashboard/keys",
+    heading: "Kunci penandatanganan",
+    english: ["Signing keys", "Key id", "Activated", "Rotate now", "Rotate signing keys"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

@@ -8,6 +8,8 @@ import { PLANS_TEXT } from "./plans.ts";
 import { PAYMENTS_TEXT } from "./payments.ts";
 import { RECEIPTS_TEXT } from "./receipts.ts";
 import { SETTINGS_TEXT } from "./settings.ts";
+import { WAITLIST_TEXT } from "./waitlist.ts";
+import { KEYS_TEXT } from "./keys.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -19,4 +21,6 @@ export const CATALOGUES = {
   payments: PAYMENTS_TEXT,
   receipts: RECEIPTS_TEXT,
   settings: SETTINGS_TEXT,
+  waitlist: WAITLIST_TEXT,
+  keys: KEYS_TEXT,
 };
