@@ -137,6 +137,12 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     heading: "Kunci penandatanganan",
     english: ["Signing keys", "Key id", "Activated", "Rotate now", "Rotate signing keys"],
   },
+  {
+    path: `${base}/coupons`,
+    heading: "Kupon",
+    navigation: true,
+    english: ["No coupons yet", "New coupon", "percent off", "Maximum redemptions", "Create coupon"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

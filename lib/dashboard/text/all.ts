@@ -10,6 +10,7 @@ import { RECEIPTS_TEXT } from "./receipts.ts";
 import { SETTINGS_TEXT } from "./settings.ts";
 import { WAITLIST_TEXT } from "./waitlist.ts";
 import { KEYS_TEXT } from "./keys.ts";
+import { COUPONS_TEXT } from "./coupons.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -23,4 +24,5 @@ export const CATALOGUES = {
   settings: SETTINGS_TEXT,
   waitlist: WAITLIST_TEXT,
   keys: KEYS_TEXT,
+  coupons: COUPONS_TEXT,
 };
