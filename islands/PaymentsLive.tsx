@@ -2,8 +2,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { PaymentRow } from "../db/dashboard_payments.ts";
 import { PaymentsTable, type ResumeForm } from "../components/dashboard/PaymentRows.tsx";
-import type { Lang } from "../lib/login/i18n.ts";
-import { PAYMENTS_TEXT } from "../lib/dashboard/text/payments.ts";
+import type { Lang } from "@/lib/login/i18n.ts";
+import { PAYMENTS_TEXT } from "@/lib/dashboard/text/payments.ts";
 
 type PaymentsLiveProps = {
   rows: PaymentRow[];

@@ -143,6 +143,12 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     navigation: true,
     english: ["No coupons yet", "New coupon", "percent off", "Maximum redemptions", "Create coupon"],
   },
+  {
+    path: `${base}/settings/branding`,
+    heading: "Branding",
+    navigation: true,
+    english: ["Name, colour and links", "Display name", "Primary colour", "No logo yet", "Save branding"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

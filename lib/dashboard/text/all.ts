@@ -11,6 +11,7 @@ import { SETTINGS_TEXT } from "./settings.ts";
 import { WAITLIST_TEXT } from "./waitlist.ts";
 import { KEYS_TEXT } from "./keys.ts";
 import { COUPONS_TEXT } from "./coupons.ts";
+import { BRANDING_TEXT } from "./branding.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -25,4 +26,5 @@ export const CATALOGUES = {
   waitlist: WAITLIST_TEXT,
   keys: KEYS_TEXT,
   coupons: COUPONS_TEXT,
+  branding: BRANDING_TEXT,
 };

@@ -2,7 +2,7 @@
  * How a dashboard page keeps its words: English and Indonesian with the same keys. This module imports nothing
  * at run time, so islands (bundled for the browser) may draw their words from a catalogue too.
  */
-import type { Lang } from "../../login/i18n.ts";
+import type { Lang } from "@/lib/login/i18n.ts";
 
 /** One page's words: Indonesian must name exactly English's keys (a missing or extra key is a type error). */
 export type Catalogue<K extends string> = Record<Lang, Record<K, string>>;
