@@ -16,11 +16,12 @@ export function frameOf(c: Ctx): FrameData {
 }
 
 /**
- * This page's address for a GET; after a form's POST (a page re-rendered with an error) the project's page, or
- * the projects list, since a form's own address has no page to show.
+ * This page's path for a GET (without its query: a filter or page cursor is left behind, and the page's own
+ * links stay the only ones naming it); after a form's POST (a page re-rendered with an error) the project's
+ * page, or the projects list, since a form's own address has no page to show.
  */
 function pageAddress(c: Ctx): string {
   const url = new URL(c.req.url);
-  if (c.req.method === "GET") return `${url.pathname}${url.search}`;
+  if (c.req.method === "GET") return url.pathname;
   return /^\/dashboard\/projects\/proj_[a-z2-7]+/.exec(url.pathname)?.[0] ?? "/dashboard";
 }

@@ -27,7 +27,7 @@ export type FrameData = {
   csrf: string;
   deploymentOwner: boolean;
   lang: Lang;
-  /** Where the language switch sends the developer back to: this page (a GET's own address). */
+  /** Where the language switch sends the developer back to: this page (a GET's own path). */
   here: string;
 };
 

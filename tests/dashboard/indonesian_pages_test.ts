@@ -149,6 +149,18 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     navigation: true,
     english: ["Name, colour and links", "Display name", "Primary colour", "No logo yet", "Save branding"],
   },
+  {
+    path: `${base}/webhooks`,
+    heading: "Webhook",
+    navigation: true,
+    english: [
+      "No webhook endpoint yet",
+      "Add an endpoint",
+      "Events to receive",
+      "Deliveries",
+      "Add endpoint",
+    ],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

@@ -80,7 +80,7 @@ Deno.test("dashboard language — the switch sets the cookie for /dashboard and 
   assert.match(page, /<h1>Pengguna<\/h1>/);
   assert.match(
     page,
-    /<input type="hidden" name="back" value="\/dashboard\/projects\/[^"]+\/users\?guests=only"\/>/,
+    /<input type="hidden" name="back" value="\/dashboard\/projects\/proj_[a-z2-7]+\/users"\/>/,
   );
 });
 

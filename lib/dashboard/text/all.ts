@@ -12,6 +12,7 @@ import { WAITLIST_TEXT } from "./waitlist.ts";
 import { KEYS_TEXT } from "./keys.ts";
 import { COUPONS_TEXT } from "./coupons.ts";
 import { BRANDING_TEXT } from "./branding.ts";
+import { WEBHOOKS_TEXT } from "./webhooks.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -27,4 +28,5 @@ export const CATALOGUES = {
   keys: KEYS_TEXT,
   coupons: COUPONS_TEXT,
   branding: BRANDING_TEXT,
+  webhooks: WEBHOOKS_TEXT,
 };
