@@ -161,6 +161,12 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
       "Add endpoint",
     ],
   },
+  {
+    path: `${base}/machine-clients`,
+    heading: "Machine client",
+    navigation: true,
+    english: ["No machine clients yet", "New machine client", "Scopes it may ask for", "No scopes declared"],
+  },
 ];
 
 for (const { path, heading, navigation, english } of PAGES) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, getAs, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
 import { CATALOGUES } from "@/lib/dashboard/text/all.ts";

@@ -13,6 +13,7 @@ import { KEYS_TEXT } from "./keys.ts";
 import { COUPONS_TEXT } from "./coupons.ts";
 import { BRANDING_TEXT } from "./branding.ts";
 import { WEBHOOKS_TEXT } from "./webhooks.ts";
+import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -29,4 +30,5 @@ export const CATALOGUES = {
   coupons: COUPONS_TEXT,
   branding: BRANDING_TEXT,
   webhooks: WEBHOOKS_TEXT,
+  machineClients: MACHINE_CLIENTS_TEXT,
 };
