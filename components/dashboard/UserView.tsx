@@ -143,7 +143,13 @@ export function UserView({ data }: { data: UserViewData }) {
         csrf={data.frame.csrf}
         canEdit={canEdit}
       />
-      <Sessions sessions={data.sessions} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <Sessions
+        sessions={data.sessions}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <UserFactorsSection
         factors={data.factors}
         action={action}

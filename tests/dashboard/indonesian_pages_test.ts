@@ -88,7 +88,16 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     path: `${base}/users/${ayu}`,
     heading: "ayu@example.com",
     navigation: true,
-    english: ["Account", "Environment", "Last sign-in", "Second factor", "Token claims", "Assign a plan"],
+    english: [
+      "Account",
+      "Environment",
+      "Last sign-in",
+      "Second factor",
+      "Token claims",
+      "Assign a plan",
+      "No hosted-login sessions",
+      "Sign out everywhere",
+    ],
   },
   {
     path: `${base}/plans`,
