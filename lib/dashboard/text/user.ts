@@ -1,6 +1,6 @@
 /**
- * The words of one user's page (…/users/:sub): its account facts, plan, token claims, second factor, and the
- * notices after its forms. The page's other sections (sign-in methods, sessions, passkeys, consents, billing,
+ * The words of one user's page (…/users/:sub): its account facts, plan, token claims, second factor, sessions
+ * and the notices after its forms. The page's other sections (sign-in methods, passkeys, consents, billing,
  * metadata, audit, profile form, deletion) are still English only: see docs/dashboard.md.
  */
 import { catalogue } from "./catalogue.ts";
