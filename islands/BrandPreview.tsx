@@ -2,6 +2,9 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { contrast, isHexColour } from "@/lib/branding/colour.ts";
 import { themeVariables } from "@/lib/branding/stylesheet.ts";
+import type { Lang } from "@/lib/login/i18n.ts";
+import { fill } from "@/lib/dashboard/text/catalogue.ts";
+import { BRANDING_TEXT } from "@/lib/dashboard/text/branding.ts";
 
 type BrandPreviewProps = {
   projectName: string;
@@ -15,6 +18,8 @@ type BrandPreviewProps = {
     support_email: string;
   };
   disabled: boolean;
+  /** The page's language (English when absent). */
+  lang?: Lang;
 };
 
 /**
@@ -22,7 +27,10 @@ type BrandPreviewProps = {
  * as a plain form and the preview shows Astapa's colours; hydrated, every keystroke restyles the preview. The
  * colours are set through the CSSOM (style.setProperty), which the CSP allows, never as a style attribute.
  */
-export default function BrandPreview({ projectName, logoUrl, values, disabled }: BrandPreviewProps) {
+export default function BrandPreview(
+  { projectName, logoUrl, values, disabled, lang = "en" }: BrandPreviewProps,
+) {
+  const text = BRANDING_TEXT[lang];
   const name = useSignal(values.display_name);
   const color = useSignal(values.primary_color);
   const theme = useSignal(values.theme || "auto");
@@ -64,7 +72,7 @@ export default function BrandPreview({ projectName, logoUrl, values, disabled }:
     <div class="brand-editor">
       <div class="brand-fields">
         <div class="field">
-          <label for="branding-display_name">Display name</label>
+          <label for="branding-display_name">{text.displayName}</label>
           <input
             id="branding-display_name"
             name="display_name"
@@ -76,7 +84,7 @@ export default function BrandPreview({ projectName, logoUrl, values, disabled }:
           />
         </div>
         <div class="field">
-          <label for="branding-primary_color">Primary colour (#rrggbb)</label>
+          <label for="branding-primary_color">{text.primaryColour}</label>
           <input
             id="branding-primary_color"
             name="primary_color"
@@ -89,34 +97,33 @@ export default function BrandPreview({ projectName, logoUrl, values, disabled }:
           />
           <p class="hint" id="branding-contrast" aria-live="polite">
             {ratio === null
-              ? "White text must reach 4.5:1 on it (WCAG AA)."
-              : ratio >= 4.5
-              ? `White text on it: ${ratio.toFixed(2)}:1 — passes WCAG AA.`
-              : `White text on it: ${ratio.toFixed(2)}:1 — too light, WCAG AA needs 4.5:1.`}
+              ? text.contrastNeeded
+              : fill(ratio >= 4.5 ? text.contrastPasses : text.contrastFails, { ratio: ratio.toFixed(2) })}
           </p>
         </div>
         <div class="field">
-          <label for="branding-theme">Theme</label>
+          <label for="branding-theme">{text.theme}</label>
           <select
             id="branding-theme"
             name="theme"
             disabled={disabled}
             onChange={(e) => theme.value = (e.target as HTMLSelectElement).value}
           >
-            {[["auto", "The visitor's system setting"], ["light", "Light"], ["dark", "Dark"]].map((
+            {[["auto", text.themeAuto], ["light", text.themeLight], ["dark", text.themeDark]].map((
               [v, label],
             ) => <option key={v} value={v} selected={theme.value === v}>{label}</option>)}
           </select>
         </div>
-        {field("terms_url", "Terms of service URL", "http:// or https:// only.", "url")}
-        {field("privacy_url", "Privacy policy URL", "http:// or https:// only.", "url")}
-        {field("support_email", "Support email", "Shown on hosted pages and in every mail.", "email")}
+        {field("terms_url", text.termsUrl, text.httpOnly, "url")}
+        {field("privacy_url", text.privacyUrl, text.httpOnly, "url")}
+        {field("support_email", text.supportEmail, text.supportEmailHint, "email")}
       </div>
-      <div class="brand-preview" ref={preview} aria-label="Preview of the sign-in page" role="group">
+      <div class="brand-preview" ref={preview} aria-label={text.preview} role="group">
         {logoUrl && <img class="brand-logo" src={logoUrl} alt="" />}
         <p class="brand-name">{name.value || projectName}</p>
-        <p class="muted">Sign in to {name.value || projectName}</p>
-        <span class="button">Continue</span> <a href="#branding-terms_url">Terms</a>
+        <p class="muted">{fill(text.previewSignIn, { name: name.value || projectName })}</p>
+        <span class="button">{text.previewContinue}</span>{" "}
+        <a href="#branding-terms_url">{text.previewTerms}</a>
       </div>
     </div>
   );

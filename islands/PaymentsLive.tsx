@@ -2,6 +2,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { PaymentRow } from "../db/dashboard_payments.ts";
 import { PaymentsTable, type ResumeForm } from "../components/dashboard/PaymentRows.tsx";
+import type { Lang } from "@/lib/login/i18n.ts";
+import { PAYMENTS_TEXT } from "@/lib/dashboard/text/payments.ts";
 
 type PaymentsLiveProps = {
   rows: PaymentRow[];
@@ -14,19 +16,20 @@ type PaymentsLiveProps = {
   sayEmpty: boolean;
   /** Where an admin's Resume button posts (a row whose reconciliation stopped), or null for viewers. */
   resume: ResumeForm | null;
+  /** The page's language (English when absent). */
+  lang?: Lang;
 };
 
-const STATES: Record<string, string> = {
-  idle: "Reload the page to see new payments.",
-  live: "Live: new payments appear at the top as they happen.",
-  lost: "Live feed interrupted; reconnecting…",
-};
+const STATES = { idle: "liveIdle", live: "liveOn", lost: "liveLost" } as const;
 
 /**
  * The payments list, kept current by the dashboard's payment feed: a payment that changes moves to the top
  * (or is added there), if it fits the page's filter. Without JavaScript this is the server's list as is.
  */
-export default function PaymentsLive({ rows, base, feed, filter, sayEmpty, resume }: PaymentsLiveProps) {
+export default function PaymentsLive(
+  { rows, base, feed, filter, sayEmpty, resume, lang = "en" }: PaymentsLiveProps,
+) {
+  const text = PAYMENTS_TEXT[lang];
   const list = useSignal(rows);
   const state = useSignal<"idle" | "live" | "lost">("idle");
   useEffect(() => {
@@ -44,10 +47,12 @@ export default function PaymentsLive({ rows, base, feed, filter, sayEmpty, resum
   }, [feed]);
   return (
     <div class="payments-live">
-      {feed && <p class="muted live-state" role="status" data-live={state.value}>{STATES[state.value]}</p>}
+      {feed && (
+        <p class="muted live-state" role="status" data-live={state.value}>{text[STATES[state.value]]}</p>
+      )}
       {list.value.length === 0
-        ? sayEmpty && <p class="muted empty">No payments yet.</p>
-        : <PaymentsTable rows={list.value} base={base} resume={resume} />}
+        ? sayEmpty && <p class="muted empty">{text.none}</p>
+        : <PaymentsTable rows={list.value} base={base} resume={resume} lang={lang} />}
     </div>
   );
 }

@@ -16,6 +16,7 @@ import type { Brand } from "./branding/brand.ts";
 import type { BotWidget } from "./login/bot_check.ts";
 import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
 import type { ScimDirectoryCaller } from "./scim/caller.ts";
+import type { Lang } from "./login/i18n.ts";
 
 export type Deps = {
   config: Config;
@@ -49,6 +50,8 @@ export type AppEnv = {
     scim?: ScimDirectoryCaller;
     /** On a project's hosted pages: its brand, which the layout applies (lib/branding/use_brand.ts). */
     brand?: Brand;
+    /** Under /dashboard: the language its pages are drawn in (lib/dashboard/i18n.ts), set by its middleware. */
+    dashboardLang?: Lang;
     /** On a hosted-login form with bot protection: its widget, which authPageData passes to the page. */
     botCheck?: BotWidget;
   };

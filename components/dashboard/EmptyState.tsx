@@ -4,6 +4,8 @@
  */
 import type { ComponentChildren } from "preact";
 import type { Project } from "@/db/projects.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 type Link = { href: string; label: string };
 
@@ -33,14 +35,18 @@ export function EmptyState(
  * The project's hosted sign-up page for its first redirect URI (what a developer opens to make a first test
  * user), or its project page when there is no redirect URI yet (the hosted login would refuse).
  */
-export function firstUserLink(project: Pick<Project, "project_id" | "client_id" | "redirect_uris">): Link {
+export function firstUserLink(
+  project: Pick<Project, "project_id" | "client_id" | "redirect_uris">,
+  lang: Lang = "en",
+): Link {
+  const text = PROJECTS_TEXT[lang];
   const redirectUri = project.redirect_uris[0];
   if (!redirectUri) {
     return {
       href: `/dashboard/projects/${project.project_id}#redirect-heading`,
-      label: "Add a redirect URI first",
+      label: text.addRedirectUriFirst,
     };
   }
   const params = new URLSearchParams({ client_id: project.client_id, redirect_uri: redirectUri });
-  return { href: `/auth/signup?${params}`, label: "Sign up a test user" };
+  return { href: `/auth/signup?${params}`, label: text.signUpTestUser };
 }

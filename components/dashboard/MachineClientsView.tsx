@@ -7,6 +7,10 @@ import type { MachineClientsData } from "@/lib/dashboard/page_data.ts";
 import { EmptyState } from "./EmptyState.tsx";
 import { ThirdPartyClientsSection } from "./ConsentsSection.tsx";
 import { SelfRegisteredClientsSection } from "./SelfRegisteredClientsSection.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { MACHINE_CLIENTS_TEXT } from "@/lib/dashboard/text/machine_clients.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 export type { MachineClientsData };
 
 /** GET /dashboard/projects/:id/machine-clients and the answers of its forms. */
@@ -15,25 +19,28 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
   const page = `${base}/machine-clients`;
   const canEdit = allows(data.role, "admin");
   const csrf = <CsrfField token={data.frame.csrf} />;
+  const lang = data.frame.lang;
+  const text = MACHINE_CLIENTS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "machine-clients" }}
     >
-      <h1>Machine clients</h1>
+      <h1>{text.title}</h1>
       <p class="muted">
-        AI agents, MCP clients and services get short-lived tokens with <code>client_credentials</code>{" "}
-        using these credentials, limited to the scopes and resources below.
+        <Phrase text={text.explained} parts={{ grant: <code>client_credentials</code> }} />
       </p>
       <Notice notice={data.notice} error={data.error} />
       {data.confirmRotation && (
         <section class="card" aria-labelledby="confirm-rotation-heading">
-          <h2 id="confirm-rotation-heading">Rotate the secret of {data.confirmRotation.name}?</h2>
-          <p>
-            Its current secret stops working at once: its token requests are refused until it has the new one,
-            which is shown once after this.
-          </p>
+          <h2 id="confirm-rotation-heading">
+            {fill(text.confirmRotation, { name: data.confirmRotation.name })}
+          </h2>
+          <p>{text.rotationExplained}</p>
           <form
             method="post"
             action={`${page}/${data.confirmRotation.client_id}/secret`}
@@ -41,33 +48,29 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
           >
             {csrf}
             <input type="hidden" name="confirm" value="yes" />
-            <button type="submit" class="button danger">Rotate secret</button>{" "}
-            <a href={page} class="button secondary">Cancel</a>
+            <button type="submit" class="button danger">{text.rotateSecret}</button>{" "}
+            <a href={page} class="button secondary">{text.cancel}</a>
           </form>
         </section>
       )}
       {data.issued && (
         <SecretOnce
-          heading={`Credentials for ${data.issued.name}`}
+          heading={fill(text.credentialsFor, { name: data.issued.name })}
           values={[
             { name: "client_id", value: data.issued.client_id },
             { name: "client_secret", value: data.issued.client_secret },
           ]}
-          warning="Copy the client secret now: Astapa keeps only its hash and cannot show it again. If you lose it, rotate it."
+          warning={text.copySecret}
         />
       )}
       {data.clients.length === 0
         ? (
           <EmptyState
-            title="No machine clients yet"
-            action={canEdit ? { href: "#new-machine-client", label: "Create a machine client" } : undefined}
-            more={{ href: "/docs/mcp", label: "Machine clients and MCP servers" }}
+            title={text.emptyTitle}
+            action={canEdit ? { href: "#new-machine-client", label: text.emptyAction } : undefined}
+            more={{ href: "/docs/mcp", label: text.emptyMore }}
           >
-            <p>
-              A machine client is a server, job or AI agent that gets its own tokens with the
-              client-credentials grant — no person signs in. Declare the scopes (and protected resources) it
-              may ask for below, then create the client and put its secret in that program's secret store.
-            </p>
+            <p>{text.emptyWhat}</p>
           </EmptyState>
         )
         : (
@@ -75,14 +78,14 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
             <table class="list">
               <thead>
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Client ID</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Resources</th>
-                  <th scope="col">Token lifetime</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  {canEdit && <th scope="col">Actions</th>}
+                  <th scope="col">{text.columnName}</th>
+                  <th scope="col">{text.columnClientId}</th>
+                  <th scope="col">{text.columnScopes}</th>
+                  <th scope="col">{text.columnResources}</th>
+                  <th scope="col">{text.columnLifetime}</th>
+                  <th scope="col">{text.columnStatus}</th>
+                  <th scope="col">{text.columnCreated}</th>
+                  {canEdit && <th scope="col">{text.columnActions}</th>}
                 </tr>
               </thead>
               <tbody>
@@ -94,9 +97,9 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                     </td>
                     <td>{client.scopes.join(" ") || "—"}</td>
                     <td>{client.resources.join(" ") || "—"}</td>
-                    <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : "project's"}</td>
-                    <td>{client.enabled ? "enabled" : "disabled"}</td>
-                    <td>{shortTime(client.created_at)}</td>
+                    <td>{client.access_token_ttl ? `${client.access_token_ttl} s` : text.projectLifetime}</td>
+                    <td>{client.enabled ? text.enabled : text.disabled}</td>
+                    <td>{shortTime(client.created_at, lang)}</td>
                     {canEdit && (
                       <td class="actions">
                         <RowAction
@@ -104,18 +107,20 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
                           csrf={data.frame.csrf}
                           fields={{}}
                           look="link"
-                          ariaLabel={`Rotate secret of ${client.name}`}
+                          ariaLabel={fill(text.rotateSecretOf, { name: client.name })}
                         >
-                          Rotate secret
+                          {text.rotateSecret}
                         </RowAction>{" "}
                         <RowAction
                           action={`${page}/${client.client_id}/enabled`}
                           csrf={data.frame.csrf}
                           fields={{ enabled: client.enabled ? "false" : "true" }}
                           look={client.enabled ? "danger-link" : "link"}
-                          ariaLabel={`${client.enabled ? "Disable" : "Enable"} ${client.name}`}
+                          ariaLabel={fill(client.enabled ? text.disableNamed : text.enableNamed, {
+                            name: client.name,
+                          })}
                         >
-                          {client.enabled ? "Disable" : "Enable"}
+                          {client.enabled ? text.disable : text.enable}
                         </RowAction>
                       </td>
                     )}
@@ -128,12 +133,12 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
       {canEdit && (
         <form method="post" action={page} class="card form" id="new-machine-client">
           {csrf}
-          <h2>New machine client</h2>
-          <label for="name">Name</label>
+          <h2>{text.newClient}</h2>
+          <label for="name">{text.name}</label>
           <input id="name" name="name" required maxLength={100} />
           <fieldset>
-            <legend>Scopes it may ask for</legend>
-            {data.scopes.length === 0 && <p class="muted">Declare scopes below first.</p>}
+            <legend>{text.scopesItMayAsk}</legend>
+            {data.scopes.length === 0 && <p class="muted">{text.declareScopesFirst}</p>}
             {data.scopes.map((scope) => (
               <label key={scope.name}>
                 <input type="checkbox" name="scopes" value={scope.name} /> <code>{scope.name}</code>{" "}
@@ -142,17 +147,17 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
             ))}
           </fieldset>
           <fieldset>
-            <legend>Resources it may get tokens for</legend>
-            {data.resources.length === 0 && <p class="muted">Register resources below first.</p>}
+            <legend>{text.resourcesItMayGet}</legend>
+            {data.resources.length === 0 && <p class="muted">{text.registerResourcesFirst}</p>}
             {data.resources.map((resource) => (
               <label key={resource.uri}>
                 <input type="checkbox" name="resources" value={resource.uri} /> <code>{resource.uri}</code>
               </label>
             ))}
           </fieldset>
-          <label for="access_token_ttl">Token lifetime in seconds (optional, 300–86400)</label>
+          <label for="access_token_ttl">{text.lifetimeField}</label>
           <input id="access_token_ttl" name="access_token_ttl" inputMode="numeric" />
-          <button type="submit" class="button">Create machine client</button>
+          <button type="submit" class="button">{text.createClient}</button>
         </form>
       )}
       <ScopesSection data={data} page={page} canEdit={canEdit} />
@@ -171,10 +176,11 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
 type SectionProps = { data: MachineClientsData; page: string; canEdit: boolean };
 
 function ScopesSection({ data, page, canEdit }: SectionProps) {
+  const text = MACHINE_CLIENTS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="scopes-heading">
-      <h2 id="scopes-heading">Scopes</h2>
-      {data.scopes.length === 0 ? <p class="muted">No scopes declared.</p> : (
+      <h2 id="scopes-heading">{text.scopes}</h2>
+      {data.scopes.length === 0 ? <p class="muted">{text.noScopes}</p> : (
         <ul class="uri-list">
           {data.scopes.map((scope) => (
             <li key={scope.name}>
@@ -185,7 +191,7 @@ function ScopesSection({ data, page, canEdit }: SectionProps) {
                   csrf={data.frame.csrf}
                   fields={{ intent: "remove", name: scope.name }}
                 >
-                  Remove
+                  {text.remove}
                 </RowAction>
               )}
             </li>
@@ -196,11 +202,11 @@ function ScopesSection({ data, page, canEdit }: SectionProps) {
         <form method="post" action={`${page}/scopes`} class="form inline-form">
           <CsrfField token={data.frame.csrf} />
           <input type="hidden" name="intent" value="add" />
-          <label for="scope-name">Scope</label>
+          <label for="scope-name">{text.scope}</label>
           <input id="scope-name" name="name" required maxLength={100} placeholder="notes:read" />
-          <label for="scope-description">Description</label>
+          <label for="scope-description">{text.description}</label>
           <input id="scope-description" name="description" maxLength={200} />
-          <button type="submit" class="button">Declare</button>
+          <button type="submit" class="button">{text.declare}</button>
         </form>
       )}
     </section>
@@ -208,10 +214,11 @@ function ScopesSection({ data, page, canEdit }: SectionProps) {
 }
 
 function ResourcesSection({ data, page, canEdit }: SectionProps) {
+  const text = MACHINE_CLIENTS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="resources-heading">
-      <h2 id="resources-heading">Protected resources</h2>
-      {data.resources.length === 0 ? <p class="muted">No resources registered.</p> : (
+      <h2 id="resources-heading">{text.resources}</h2>
+      {data.resources.length === 0 ? <p class="muted">{text.noResources}</p> : (
         <ul class="uri-list">
           {data.resources.map((resource) => (
             <li key={resource.uri}>
@@ -222,7 +229,7 @@ function ResourcesSection({ data, page, canEdit }: SectionProps) {
                   csrf={data.frame.csrf}
                   fields={{ intent: "remove", uri: resource.uri }}
                 >
-                  Remove
+                  {text.remove}
                 </RowAction>
               )}
             </li>
@@ -233,7 +240,7 @@ function ResourcesSection({ data, page, canEdit }: SectionProps) {
         <form method="post" action={`${page}/resources`} class="form inline-form">
           <CsrfField token={data.frame.csrf} />
           <input type="hidden" name="intent" value="add" />
-          <label for="resource-uri">URI</label>
+          <label for="resource-uri">{text.uri}</label>
           <input
             id="resource-uri"
             name="uri"
@@ -241,9 +248,9 @@ function ResourcesSection({ data, page, canEdit }: SectionProps) {
             maxLength={2000}
             placeholder="https://mcp.example.com/mcp"
           />
-          <label for="resource-name">Display name</label>
+          <label for="resource-name">{text.displayName}</label>
           <input id="resource-name" name="name" maxLength={100} />
-          <button type="submit" class="button">Register</button>
+          <button type="submit" class="button">{text.register}</button>
         </form>
       )}
     </section>

@@ -3,24 +3,33 @@ import type { PaymentRow } from "@/db/dashboard_payments.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
 import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
 import { ReconcileStopped } from "./ReconcileStopped.tsx";
+import type { Lang } from "@/lib/login/i18n.ts";
+import { fill } from "@/lib/dashboard/text/catalogue.ts";
+import { PAYMENTS_TEXT } from "@/lib/dashboard/text/payments.ts";
 
 /** Where the Resume button of a row whose reconciliation stopped posts, with the page's CSRF token. */
 export type ResumeForm = { action: string; csrf: string };
 
 export function PaymentsTable(
-  { rows, base, resume = null }: { rows: PaymentRow[]; base: string; resume?: ResumeForm | null },
+  { rows, base, resume = null, lang = "en" }: {
+    rows: PaymentRow[];
+    base: string;
+    resume?: ResumeForm | null;
+    lang?: Lang;
+  },
 ) {
+  const text = PAYMENTS_TEXT[lang];
   return (
     <table class="list payments">
       <thead>
         <tr>
-          <th scope="col">Status</th>
-          <th scope="col">Method</th>
-          <th scope="col">Amount</th>
-          <th scope="col">User</th>
-          <th scope="col">Plan</th>
-          <th scope="col">Created</th>
-          <th scope="col">Paid</th>
+          <th scope="col">{text.columnStatus}</th>
+          <th scope="col">{text.columnMethod}</th>
+          <th scope="col">{text.columnAmount}</th>
+          <th scope="col">{text.columnUser}</th>
+          <th scope="col">{text.columnPlan}</th>
+          <th scope="col">{text.columnCreated}</th>
+          <th scope="col">{text.columnPaid}</th>
         </tr>
       </thead>
       <tbody>
@@ -51,11 +60,11 @@ export function PaymentsTable(
             <td>{methodLabel(row.method, row.bank)}</td>
             <td class="number">{formatRupiah(row.amount)}</td>
             <td>
-              <a href={`${base}/users/${row.sub}`}>{row.email ?? `user ${row.sub}`}</a>
+              <a href={`${base}/users/${row.sub}`}>{row.email ?? fill(text.user, { sub: row.sub })}</a>
             </td>
             <td>{row.plan_name ?? row.plan}</td>
-            <td>{formatWhen(row.created_at)}</td>
-            <td>{formatWhen(row.paid_at)}</td>
+            <td>{formatWhen(row.created_at, lang)}</td>
+            <td>{formatWhen(row.paid_at, lang)}</td>
           </tr>
         ))}
       </tbody>

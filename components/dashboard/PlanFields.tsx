@@ -1,11 +1,15 @@
 import type { Plan } from "@/db/plans.ts";
 import { claimFields, type PlanForm } from "@/lib/dashboard/plans_page.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { PLANS_TEXT } from "@/lib/dashboard/text/plans.ts";
+import { Phrase } from "./Phrase.tsx";
 
-const INTERVALS = [["month", "per month"], ["year", "per year"], ["one_time", "one time"]] as const;
+const INTERVALS = [["month", "perMonth"], ["year", "perYear"], ["one_time", "oneTime"]] as const;
 
-/** "per month", "per year", "one time". */
-export function intervalLabel(interval: string): string {
-  return INTERVALS.find(([value]) => value === interval)?.[1] ?? interval;
+/** "per month", "per year", "one time" (in the page's language). */
+export function intervalLabel(interval: string, lang: Lang = "en"): string {
+  const key = INTERVALS.find(([value]) => value === interval)?.[1];
+  return key ? PLANS_TEXT[lang][key] : interval;
 }
 
 /**
@@ -13,8 +17,9 @@ export function intervalLabel(interval: string): string {
  * `idPrefix` keeps label ids unique when two forms share a page.
  */
 export function PlanFields(
-  { draft, plan, creating }: { draft?: PlanForm; plan?: Plan; creating: boolean },
+  { draft, plan, creating, lang = "en" }: { draft?: PlanForm; plan?: Plan; creating: boolean; lang?: Lang },
 ) {
+  const text = PLANS_TEXT[lang];
   const claims = plan ? claimFields(plan.claims) : { flags: "", other: "" };
   const value = {
     key: draft?.key ?? "",
@@ -31,7 +36,7 @@ export function PlanFields(
     <>
       {creating && (
         <>
-          <label for="plan-key">Key</label>
+          <label for="plan-key">{text.key}</label>
           <input
             id="plan-key"
             name="key"
@@ -42,17 +47,17 @@ export function PlanFields(
             aria-describedby="plan-key-help"
           />
           <small id="plan-key-help" class="muted">
-            What tokens carry as <code>custom_claims.plan</code>: a–z, 0–9, _ and -. It never changes.
+            <Phrase text={text.keyHelp} parts={{ claim: <code>custom_claims.plan</code> }} />
           </small>
         </>
       )}
-      <label for="plan-name">Name</label>
+      <label for="plan-name">{text.name}</label>
       <input id="plan-name" name="name" required maxLength={100} value={value.name} placeholder="Pro" />
-      <label for="plan-description">Description</label>
+      <label for="plan-description">{text.description}</label>
       <textarea id="plan-description" name="description" maxLength={1000} rows={2}>
         {value.description}
       </textarea>
-      <label for="plan-price">Price (whole rupiah)</label>
+      <label for="plan-price">{text.price}</label>
       <input
         id="plan-price"
         name="price_idr"
@@ -61,13 +66,13 @@ export function PlanFields(
         value={value.price}
         placeholder="99000"
       />
-      <label for="plan-interval">Billing interval</label>
+      <label for="plan-interval">{text.interval}</label>
       <select id="plan-interval" name="interval">
         {INTERVALS.map(([option, label]) => (
-          <option key={option} value={option} selected={option === value.interval}>{label}</option>
+          <option key={option} value={option} selected={option === value.interval}>{text[label]}</option>
         ))}
       </select>
-      <label for="plan-flags">Feature flags</label>
+      <label for="plan-flags">{text.flags}</label>
       <input
         id="plan-flags"
         name="feature_flags"
@@ -75,12 +80,12 @@ export function PlanFields(
         placeholder="export_csv, beta_dashboard"
         aria-describedby="plan-flags-help"
       />
-      <small id="plan-flags-help" class="muted">Separated by commas or spaces.</small>
-      <label for="plan-claims">Other claims (JSON object)</label>
+      <small id="plan-flags-help" class="muted">{text.flagsHelp}</small>
+      <label for="plan-claims">{text.otherClaims}</label>
       <textarea id="plan-claims" name="claims" rows={2} placeholder='{"seats": 5}'>{value.other}</textarea>
-      <label for="plan-sort">Sort order</label>
+      <label for="plan-sort">{text.sortOrder}</label>
       <input id="plan-sort" name="sort_order" inputMode="numeric" value={value.sort} placeholder="0" />
-      <label for="plan-trial">Free trial (days)</label>
+      <label for="plan-trial">{text.trial}</label>
       <input
         id="plan-trial"
         name="trial_days"
@@ -89,13 +94,11 @@ export function PlanFields(
         placeholder="0"
         aria-describedby="plan-trial-help"
       />
-      <small id="plan-trial-help" class="muted">
-        Each user may start one trial of a paid plan (docs/billing.md); empty or 0 for none.
-      </small>
+      <small id="plan-trial-help" class="muted">{text.trialHelp}</small>
       {creating && (
         <label class="check">
           <input type="checkbox" name="default" value="true" checked={draft?.default !== undefined} />{" "}
-          Make it the default plan
+          {text.makeItDefault}
         </label>
       )}
     </>
@@ -103,10 +106,12 @@ export function PlanFields(
 }
 
 /** A plan's claims: its feature flags as tags, other claims as key = value. */
-export function ClaimList({ claims }: { claims: Record<string, unknown> }) {
+export function ClaimList({ claims, lang = "en" }: { claims: Record<string, unknown>; lang?: Lang }) {
   const { feature_flags: flags, ...other } = claims;
   const entries = Object.entries(other);
-  if (!Array.isArray(flags) && entries.length === 0) return <span class="muted">none</span>;
+  if (!Array.isArray(flags) && entries.length === 0) {
+    return <span class="muted">{PLANS_TEXT[lang].noClaims}</span>;
+  }
   return (
     <ul class="claims">
       {Array.isArray(flags) && flags.map((flag) => <li key={`f-${flag}`} class="flag">{String(flag)}</li>)}

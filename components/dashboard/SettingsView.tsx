@@ -13,16 +13,20 @@ import { BotProtection } from "./BotProtection.tsx";
 import { MailSettings } from "./MailSettings.tsx";
 import { LogoutSettings } from "./LogoutSettings.tsx";
 import { InitiateLoginSettings } from "./InitiateLoginSettings.tsx";
+import { Phrase } from "./Phrase.tsx";
 import type { SettingsData, SocialState } from "@/lib/dashboard/page_data.ts";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_TEXT } from "@/lib/dashboard/text/settings.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 export type { SettingsData, SocialState };
 
-const LIFETIMES: { key: TokenLifetimeKey; label: string }[] = [
-  { key: "access_token_ttl", label: "Access token lifetime" },
-  { key: "refresh_token_ttl", label: "Refresh token lifetime (from last use)" },
-  { key: "refresh_grace_seconds", label: "Refresh reuse grace (concurrent tabs)" },
-  { key: "refresh_token_max_age", label: "Sign-in maximum age (however often refreshed)" },
-  { key: "login_session_ttl", label: "Hosted-login session (how long a browser stays signed in)" },
-];
+const LIFETIMES = [
+  { key: "access_token_ttl", label: "accessTtl" },
+  { key: "refresh_token_ttl", label: "refreshTtl" },
+  { key: "refresh_grace_seconds", label: "refreshGrace" },
+  { key: "refresh_token_max_age", label: "refreshMaxAge" },
+  { key: "login_session_ttl", label: "loginSessionTtl" },
+] as const satisfies readonly { key: TokenLifetimeKey; label: string }[];
 
 /** Seconds as people read them: 3600 → "1 h", 2592000 → "30 d". */
 export function humanSeconds(seconds: number): string {
@@ -39,42 +43,43 @@ export function SettingsView({ data }: { data: SettingsData }) {
   const canEdit = data.role !== "viewer";
   const settings = project.settings;
   const origins = Array.isArray(settings.allowed_origins) ? settings.allowed_origins as string[] : [];
+  const lang = data.frame.lang;
+  const text = SETTINGS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, { href: base, label: project.name }]}
       project={{ id: project.project_id, section: "settings" }}
     >
       <div class="dash-title">
         <h1>
-          Settings <ModeBadge mode={project.mode} />
+          {text.title} <ModeBadge mode={project.mode} />
         </h1>
       </div>
       <Notice notice={data.notice} error={data.error} />
-      {!canEdit && <p class="muted">You are a viewer here: you can read these settings, not change them.</p>}
+      {!canEdit && <p class="muted">{text.viewerOnly}</p>}
       <section class="card" aria-labelledby="origins-heading">
-        <h2 id="origins-heading">Allowed origins</h2>
+        <h2 id="origins-heading">{text.origins}</h2>
         <p class="muted">
-          Web origins (<code>https://app.example</code>, no path) your browser app runs on. Each is compared
-          with the browser's <code>Origin</code> header as an exact string.
+          <Phrase
+            text={text.originsExplained}
+            parts={{ example: <code>https://app.example</code>, header: <code>Origin</code> }}
+          />
         </p>
         {canEdit
           ? (
             <form method="post" action={`${base}/settings/origins`} class="form">
               <CsrfField token={data.frame.csrf} />
-              <label for="origins">One origin per line</label>
+              <label for="origins">{text.originsField}</label>
               <textarea id="origins" name="origins" rows={4}>{origins.join("\n")}</textarea>
-              <button type="submit" class="button">Save origins</button>
+              <button type="submit" class="button">{text.saveOrigins}</button>
             </form>
           )
-          : <Listed items={origins} none="None." />}
+          : <Listed items={origins} none={text.none} />}
       </section>
       <section class="card" aria-labelledby="lifetimes-heading">
-        <h2 id="lifetimes-heading">Token lifetimes</h2>
-        <p class="muted">
-          Seconds; leave a field empty for the default. Authorization codes always live 60 seconds and work
-          once.
-        </p>
+        <h2 id="lifetimes-heading">{text.lifetimes}</h2>
+        <p class="muted">{text.lifetimesExplained}</p>
         <form method="post" action={`${base}/settings/lifetimes`} class="form">
           <CsrfField token={data.frame.csrf} />
           {LIFETIMES.map(({ key, label }) => {
@@ -83,24 +88,29 @@ export function SettingsView({ data }: { data: SettingsData }) {
               <WholeNumberField
                 key={key}
                 name={key}
-                label={label}
+                label={text[label]}
                 min={limit.min}
                 max={limit.max}
                 value={settings[key]}
                 fallback={limit.default}
                 disabled={!canEdit}
               >
-                Default {limit.default} s ({humanSeconds(limit.default)}); from {limit.min} s to {limit.max}
-                {" "}
-                s ({humanSeconds(limit.min)}–{humanSeconds(limit.max)}).
+                {fill(text.lifetimeRange, {
+                  default: limit.default,
+                  defaultHuman: humanSeconds(limit.default),
+                  min: limit.min,
+                  max: limit.max,
+                  minHuman: humanSeconds(limit.min),
+                  maxHuman: humanSeconds(limit.max),
+                })}
               </WholeNumberField>
             );
           })}
-          {canEdit && <button type="submit" class="button">Save lifetimes</button>}
+          {canEdit && <button type="submit" class="button">{text.saveLifetimes}</button>}
         </form>
       </section>
       <section class="card" aria-labelledby="verification-heading">
-        <h2 id="verification-heading">Email verification</h2>
+        <h2 id="verification-heading">{text.verification}</h2>
         <form method="post" action={`${base}/settings/verification`} class="form">
           <CsrfField token={data.frame.csrf} />
           <label>
@@ -111,18 +121,14 @@ export function SettingsView({ data }: { data: SettingsData }) {
               checked={settings.require_verified_email === true}
               disabled={!canEdit}
             />{" "}
-            Require a verified email: nobody reaches your app before confirming their address
+            {text.requireVerified}
           </label>
-          {canEdit && <button type="submit" class="button">Save policy</button>}
+          {canEdit && <button type="submit" class="button">{text.savePolicy}</button>}
         </form>
       </section>
       <section class="card" aria-labelledby="dpop-heading">
-        <h2 id="dpop-heading">Sender-constrained tokens (DPoP)</h2>
-        <p class="muted">
-          With DPoP (RFC 9449) a token works only beside a proof made with its client's private key, so a
-          stolen token alone is useless. Clients send a proof to get one; this makes every client of the
-          project do so.
-        </p>
+        <h2 id="dpop-heading">{text.dpop}</h2>
+        <p class="muted">{text.dpopExplained}</p>
         <form method="post" action={`${base}/settings/dpop`} class="form">
           <CsrfField token={data.frame.csrf} />
           <label>
@@ -133,18 +139,20 @@ export function SettingsView({ data }: { data: SettingsData }) {
               checked={(settings.dpop as { required?: unknown } | undefined)?.required === true}
               disabled={!canEdit}
             />{" "}
-            Require DPoP: a token request without a DPoP proof is refused, for every client and grant
+            {text.requireDpop}
           </label>
-          {canEdit && <button type="submit" class="button">Save DPoP policy</button>}
+          {canEdit && <button type="submit" class="button">{text.saveDpop}</button>}
         </form>
       </section>
       <InitiateLoginSettings data={data} base={base} canEdit={canEdit} />
       <LogoutSettings data={data} base={base} canEdit={canEdit} />
       <section class="card" aria-labelledby="branding-heading">
-        <h2 id="branding-heading">Branding</h2>
+        <h2 id="branding-heading">{text.branding}</h2>
         <p>
-          Your app's name, logo, colour and links on hosted pages and in mail:{" "}
-          <a href={`${base}/settings/branding`}>edit the branding</a>.
+          <Phrase
+            text={text.brandingExplained}
+            parts={{ link: <a href={`${base}/settings/branding`}>{text.editBranding}</a> }}
+          />
         </p>
       </section>
       <SignInMethods data={data} base={base} canEdit={canEdit} />
@@ -179,46 +187,46 @@ function Listed({ items, none }: { items: string[]; none: string }) {
 
 function RateLimits({ data }: { data: SettingsData }) {
   const { signIn, clientAuth } = data.rateLimits;
-  const minutes = (seconds: number) => humanSeconds(seconds);
+  const text = SETTINGS_TEXT[data.frame.lang];
+  const per = (words: string, seconds: number) => fill(words, { window: humanSeconds(seconds) });
   return (
     <section class="card" aria-labelledby="limits-heading">
-      <h2 id="limits-heading">Rate limits</h2>
+      <h2 id="limits-heading">{text.rateLimits}</h2>
       <p class="muted">
-        Sandbox projects get a relaxed profile for testing; production is strict. This project uses the{" "}
-        <ModeBadge mode={data.project.mode} /> profile.
+        <Phrase text={text.rateLimitsExplained} parts={{ mode: <ModeBadge mode={data.project.mode} /> }} />
       </p>
       <table class="list rate-limits">
         <thead>
           <tr>
-            <th scope="col">Limit</th>
-            <th scope="col">Sandbox</th>
-            <th scope="col">Production</th>
+            <th scope="col">{text.columnLimit}</th>
+            <th scope="col">{text.columnSandbox}</th>
+            <th scope="col">{text.columnProduction}</th>
           </tr>
         </thead>
         <tbody>
           <tr>
-            <td>Wrong passwords per email, per {minutes(signIn.windowSeconds)}</td>
+            <td>{per(text.wrongPerEmail, signIn.windowSeconds)}</td>
             <td>{signIn.sandbox.perEmail}</td>
             <td>{signIn.production.perEmail}</td>
           </tr>
           <tr>
-            <td>Wrong passwords per address, per {minutes(signIn.windowSeconds)}</td>
+            <td>{per(text.wrongPerAddress, signIn.windowSeconds)}</td>
             <td>{signIn.sandbox.perAddress}</td>
             <td>{signIn.production.perAddress}</td>
           </tr>
           <tr>
-            <td>Failed client authentications per client id, per {minutes(clientAuth.windowSeconds)}</td>
+            <td>{per(text.clientPerClient, clientAuth.windowSeconds)}</td>
             <td>{clientAuth.perClient}</td>
             <td>{clientAuth.perClient}</td>
           </tr>
           <tr>
-            <td>Failed client authentications per address, per {minutes(clientAuth.windowSeconds)}</td>
+            <td>{per(text.clientPerAddress, clientAuth.windowSeconds)}</td>
             <td>{clientAuth.perAddress}</td>
             <td>{clientAuth.perAddress}</td>
           </tr>
         </tbody>
       </table>
-      <p class="hint">Past a limit, further attempts wait for the window to end (429 with Retry-After).</p>
+      <p class="hint">{text.pastLimit}</p>
     </section>
   );
 }

@@ -1,13 +1,16 @@
 import { Island } from "@/lib/islands/Island.tsx";
 import CopyButton from "@/islands/CopyButton.tsx";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
-type SnippetsProps = { baseUrl: string; clientId: string; redirectUri: string };
+type SnippetsProps = { baseUrl: string; clientId: string; redirectUri: string; lang?: Lang };
 
 /** The three integration steps from the docs, filled in with this project's client_id and this deployment. */
-export function integrationSnippets({ baseUrl, clientId, redirectUri }: SnippetsProps) {
+export function integrationSnippets({ baseUrl, clientId, redirectUri, lang = "en" }: SnippetsProps) {
+  const text = PROJECTS_TEXT[lang];
   return [
     {
-      title: "1. Send people to the hosted login",
+      title: text.snippetLogin,
       code: `const params = new URLSearchParams({
   response_type: "code",
   client_id: "${clientId}",
@@ -17,7 +20,7 @@ export function integrationSnippets({ baseUrl, clientId, redirectUri }: Snippets
 location.href = "${baseUrl}/auth/login?" + params;`,
     },
     {
-      title: "2. Exchange the code for tokens (on your server)",
+      title: text.snippetToken,
       code: `const res = await fetch("${baseUrl}/api/platform/token", {
   method: "POST",
   headers: { "content-type": "application/json" },
@@ -28,7 +31,7 @@ location.href = "${baseUrl}/auth/login?" + params;`,
 const { access_token, refresh_token, expires_in } = await res.json();`,
     },
     {
-      title: "3. Verify the JWT and read the plan",
+      title: text.snippetVerify,
       code: `import { createRemoteJWKSet, jwtVerify } from "jose";
 const jwks = createRemoteJWKSet(new URL("${baseUrl}/.well-known/jwks.json"));
 const { payload } = await jwtVerify(access_token, jwks, {
@@ -39,14 +42,15 @@ if (payload.custom_claims.plan === "pro") { /* unlock */ }`,
 }
 
 export function Snippets(props: SnippetsProps) {
+  const text = PROJECTS_TEXT[props.lang ?? "en"];
   return (
     <section class="card" aria-labelledby="integration-heading">
-      <h2 id="integration-heading">Integrate</h2>
+      <h2 id="integration-heading">{text.integrate}</h2>
       {integrationSnippets(props).map((snippet) => (
         <div class="snippet">
           <div class="snippet-head">
             <h3>{snippet.title}</h3>
-            <Island of={CopyButton} props={{ text: snippet.code, label: "Copy" }} />
+            <Island of={CopyButton} props={{ text: snippet.code, label: text.copy }} />
           </div>
           {/* Focusable, so a keyboard can scroll a long line sideways (axe scrollable-region-focusable). */}
           <pre tabindex={0} aria-label={snippet.title}><code>{snippet.code}</code></pre>

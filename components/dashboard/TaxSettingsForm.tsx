@@ -4,49 +4,49 @@
  */
 import type { TaxSettings } from "@/db/receipts.ts";
 import { CsrfField } from "./Frame.tsx";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { RECEIPTS_TEXT } from "@/lib/dashboard/text/receipts.ts";
 
-export function TaxSettingsForm(props: { action: string; csrf: string; tax: TaxSettings; canEdit: boolean }) {
+export function TaxSettingsForm(
+  props: { action: string; csrf: string; tax: TaxSettings; canEdit: boolean; lang?: Lang },
+) {
   const { tax } = props;
+  const text = RECEIPTS_TEXT[props.lang ?? "en"];
   return (
     <section aria-labelledby="tax-settings">
-      <h2 id="tax-settings">Tax settings (PPN)</h2>
-      <p class="muted">
-        Prices include PPN. A PKP gets the tax base (DPP) and PPN printed on each receipt; changes apply to
-        receipts issued from now on. Since 2025: 12 % of a tax base of 11/12 for services that are not luxury
-        goods.
-      </p>
+      <h2 id="tax-settings">{text.taxTitle}</h2>
+      <p class="muted">{text.taxExplained}</p>
       <form method="post" action={props.action} class="stacked tax-form">
         <CsrfField token={props.csrf} />
         <fieldset disabled={!props.canEdit}>
           <label class="check">
-            <input type="checkbox" name="pkp" value="true" checked={tax.pkp} />{" "}
-            The seller is a PKP (charges PPN)
+            <input type="checkbox" name="pkp" value="true" checked={tax.pkp} /> {text.pkp}
           </label>
           <label>
-            PPN rate (%)
+            {text.ppnRate}
             <input name="ppn_rate" inputMode="decimal" value={String(tax.ppn_rate)} />
           </label>
           <label>
-            Tax base fraction: numerator
+            {text.numerator}
             <input name="tax_base_numerator" inputMode="numeric" value={String(tax.tax_base_numerator)} />
           </label>
           <label>
-            Tax base fraction: denominator
+            {text.denominator}
             <input name="tax_base_denominator" inputMode="numeric" value={String(tax.tax_base_denominator)} />
           </label>
           <label>
-            Seller name on receipts (empty: the project's name)
+            {text.sellerName}
             <input name="seller_name" maxLength={200} value={tax.seller_name ?? ""} />
           </label>
           <label>
-            Seller NPWP (15 or 16 digits)
+            {text.sellerNpwp}
             <input name="seller_npwp" maxLength={40} inputMode="numeric" value={tax.seller_npwp ?? ""} />
           </label>
           <label>
-            Seller address
+            {text.sellerAddress}
             <textarea name="seller_address" maxLength={500}>{tax.seller_address ?? ""}</textarea>
           </label>
-          <button type="submit" class="button">Save tax settings</button>
+          <button type="submit" class="button">{text.saveTax}</button>
         </fieldset>
       </form>
     </section>

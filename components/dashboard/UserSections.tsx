@@ -7,6 +7,8 @@ import { shortTime } from "@/lib/dashboard/format.ts";
 import { AuditTable } from "./AuditTable.tsx";
 import { CsrfField } from "./Frame.tsx";
 import { RowAction } from "./RowAction.tsx";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_TEXT } from "@/lib/dashboard/text/user.ts";
 
 type Editable = { action: string; csrf: string; canEdit: boolean };
 
@@ -103,22 +105,26 @@ export function SignInMethods(
   );
 }
 
-export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessions: LoginSession[] }) {
+export function Sessions(
+  { sessions, action, csrf, canEdit, lang = "en" }: Editable & { sessions: LoginSession[]; lang?: Lang },
+) {
+  const text = USER_TEXT[lang];
+  const when = (value: string) => shortTime(value, lang);
   return (
     <section class="card" aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading">Sessions</h2>
-      {sessions.length === 0 ? <p class="muted">No hosted-login sessions.</p> : (
+      <h2 id="sessions-heading">{text.sessions}</h2>
+      {sessions.length === 0 ? <p class="muted">{text.noSessions}</p> : (
         <table class="list">
           <thead>
             <tr>
-              <th scope="col">Device</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Status</th>
+              <th scope="col">{text.columnDevice}</th>
+              <th scope="col">{text.columnStarted}</th>
+              <th scope="col">{text.columnLastSeen}</th>
+              <th scope="col">{text.columnExpires}</th>
+              <th scope="col">{text.status}</th>
               {canEdit && (
                 <th scope="col">
-                  <span class="visually-hidden">Actions</span>
+                  <span class="visually-hidden">{text.columnActions}</span>
                 </th>
               )}
             </tr>
@@ -127,18 +133,18 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
             {sessions.map((session) => (
               <tr key={session.sid}>
                 <td title={session.user_agent ?? undefined}>
-                  {browserName(session.user_agent) ?? "unknown"}
+                  {browserName(session.user_agent) ?? text.unknownBrowser}
                 </td>
-                <td>{shortTime(session.created_at)}</td>
-                <td>{session.last_used_at ? shortTime(session.last_used_at) : "—"}</td>
-                <td>{shortTime(session.expires_at)}</td>
+                <td>{when(session.created_at)}</td>
+                <td>{session.last_used_at ? when(session.last_used_at) : "—"}</td>
+                <td>{when(session.expires_at)}</td>
                 <td>
                   {session.live
-                    ? "live"
+                    ? text.sessionLive
                     : session.ended_at
-                    ? `ended ${shortTime(session.ended_at)}`
-                    : "expired"}
-                  {session.impersonated_by && ` (signed in as the user by ${session.impersonated_by})`}
+                    ? fill(text.sessionEndedOn, { date: when(session.ended_at) })
+                    : text.sessionExpired}
+                  {session.impersonated_by && fill(text.impersonatedBy, { by: session.impersonated_by })}
                 </td>
                 {canEdit && (
                   <td>
@@ -149,11 +155,12 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
                         <button
                           type="submit"
                           class="button"
-                          aria-label={`End the session of ${
-                            browserName(session.user_agent) ?? "an unknown browser"
-                          } started ${shortTime(session.created_at)}`}
+                          aria-label={fill(text.endSessionOf, {
+                            browser: browserName(session.user_agent) ?? text.anUnknownBrowser,
+                            date: when(session.created_at),
+                          })}
                         >
-                          End
+                          {text.end}
                         </button>
                       </form>
                     )}
@@ -167,8 +174,8 @@ export function Sessions({ sessions, action, csrf, canEdit }: Editable & { sessi
       {canEdit && (
         <form method="post" action={`${action}/sessions`} class="form inline-form">
           <CsrfField token={csrf} />
-          <button type="submit" class="button danger">Sign out everywhere</button>
-          <span class="muted">Ends every session and revokes every refresh token.</span>
+          <button type="submit" class="button danger">{text.signOutEverywhere}</button>
+          <span class="muted">{text.signOutEverywhereExplained}</span>
         </form>
       )}
     </section>

@@ -19,6 +19,11 @@ import { DeleteUserSection } from "./DeleteUserSection.tsx";
 import { UserEmailForm } from "./UserEmailForm.tsx";
 import { UserProfileFacts } from "./UserProfileFacts.tsx";
 import { UserProfileForm } from "./UserProfileForm.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { USER_TEXT } from "@/lib/dashboard/text/user.ts";
+import { USERS_TEXT } from "@/lib/dashboard/text/users.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 export type { UserViewData };
 
 /**
@@ -35,59 +40,63 @@ export function UserView({ data }: { data: UserViewData }) {
   const current = data.subscription;
   const onPaidPlan = current !== null && current.ended_at === null && current.status !== "expired" &&
     (data.plans.find((p) => p.key === current.plan)?.price_idr ?? 0) > 0;
+  const lang = data.frame.lang;
+  const text = USER_TEXT[lang];
+  const verified = (yes: boolean) => yes ? text.verified : text.notVerified;
   return (
     <Frame
       frame={data.frame}
       crumbs={[
-        { href: "/dashboard", label: "Projects" },
+        { href: "/dashboard", label: PROJECTS_TEXT[lang].title },
         { href: base, label: project.name },
-        { href: `${base}/users`, label: "Users" },
+        { href: `${base}/users`, label: USERS_TEXT[lang].title },
       ]}
       project={{ id: project.project_id, section: "users" }}
     >
-      <h1>{user.email ?? user.phone_number ?? (user.is_anonymous ? `Guest ${user.id}` : user.id)}</h1>
+      <h1>
+        {user.email ?? user.phone_number ??
+          (user.is_anonymous ? fill(text.guestTitle, { id: user.id }) : user.id)}
+      </h1>
       <Notice notice={data.notice} error={data.error} />
       <section class="card" aria-labelledby="user-heading">
-        <h2 id="user-heading">Account</h2>
+        <h2 id="user-heading">{text.account}</h2>
         <dl class="facts">
           <dt>sub</dt>
           <dd>
             <code>{user.id}</code>
           </dd>
-          <dt>Environment</dt>
+          <dt>{text.environment}</dt>
           <dd>
             <ModeBadge mode={user.environment} />
           </dd>
           {user.is_anonymous && (
             <>
-              <dt>Guest</dt>
-              <dd>
-                Signed in anonymously: no email, phone nor password yet (docs/anonymous-users.md). Deleted
-                after the project's days without a token refresh, unless they have a subscription or a
-                checkout.
-              </dd>
+              <dt>{text.guest}</dt>
+              <dd>{text.guestExplained}</dd>
             </>
           )}
-          <dt>Email</dt>
-          <dd>{user.email === null ? "none" : user.email_verified ? "verified" : "not verified"}</dd>
-          <dt>Phone</dt>
+          <dt>{text.email}</dt>
+          <dd>{user.email === null ? text.none : verified(user.email_verified)}</dd>
+          <dt>{text.phone}</dt>
           <dd>
-            {user.phone_number
-              ? `${user.phone_number} (${user.phone_number_verified ? "verified" : "not verified"})`
-              : "none"}
+            {user.phone_number ? `${user.phone_number} (${verified(user.phone_number_verified)})` : text.none}
           </dd>
           <UserProfileFacts user={user} />
-          <dt>Status</dt>
-          <dd>{user.disabled ? "disabled" : "active"}</dd>
-          <dt>Created</dt>
-          <dd>{shortTime(user.created_at)}</dd>
-          <dt>Last sign-in</dt>
-          <dd>{user.last_sign_in_at ?? "never"}</dd>
+          <dt>{text.status}</dt>
+          <dd>{user.disabled ? text.disabled : text.active}</dd>
+          <dt>{text.created}</dt>
+          <dd>{shortTime(user.created_at, lang)}</dd>
+          <dt>{text.lastSignIn}</dt>
+          <dd>{user.last_sign_in_at ?? text.never}</dd>
         </dl>
         <p class="muted">
-          What this user sees of their account:{" "}
-          <a href={`/account?client_id=${project.client_id}`}>the account page</a>{" "}
-          (they sign in to it themselves; the app links to it with the SDK's <code>accountUrl()</code>).
+          <Phrase
+            text={text.accountPage}
+            parts={{
+              link: <a href={`/account?client_id=${project.client_id}`}>{text.accountPageLink}</a>,
+              accountUrl: <code>accountUrl()</code>,
+            }}
+          />
         </p>
         {canEdit && (
           <UserProfileForm
@@ -105,7 +114,7 @@ export function UserView({ data }: { data: UserViewData }) {
             <CsrfField token={data.frame.csrf} />
             <input type="hidden" name="disabled" value={user.disabled ? "false" : "true"} />
             <button type="submit" class={user.disabled ? "button secondary" : "button danger"}>
-              {user.disabled ? "Enable this user" : "Disable this user"}
+              {user.disabled ? text.enableUser : text.disableUser}
             </button>
           </form>
         )}
@@ -134,15 +143,32 @@ export function UserView({ data }: { data: UserViewData }) {
         csrf={data.frame.csrf}
         canEdit={canEdit}
       />
-      <Sessions sessions={data.sessions} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
-      <UserFactorsSection factors={data.factors} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <Sessions
+        sessions={data.sessions}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
+      <UserFactorsSection
+        factors={data.factors}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <ConsentsSection consents={data.consents} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
       <section class="card" aria-labelledby="plan-heading">
-        <h2 id="plan-heading">Plan</h2>
+        <h2 id="plan-heading">{text.plan}</h2>
         <p>
-          Tokens say <code>plan: "{data.plan}"</code>
+          <Phrase text={text.tokensSay} parts={{ claim: <code>plan: "{data.plan}"</code> }} />
           {data.subscription
-            ? ` (${data.subscription.status}, since ${data.subscription.current_period_start})`
+            ? ` ${
+              fill(text.since, {
+                status: data.subscription.status,
+                date: data.subscription.current_period_start,
+              })
+            }`
             : ""}.
         </p>
         <SubscriptionFacts
@@ -154,7 +180,7 @@ export function UserView({ data }: { data: UserViewData }) {
         {canEdit && data.plans.length > 0 && (
           <form method="post" action={`${action}/plan`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />
-            <label for="plan">Assign a plan</label>
+            <label for="plan">{text.assignPlan}</label>
             <select id="plan" name="plan">
               {data.plans.map((plan) => (
                 <option key={plan.key} value={plan.key} selected={plan.key === data.plan}>
@@ -162,18 +188,18 @@ export function UserView({ data }: { data: UserViewData }) {
                 </option>
               ))}
             </select>
-            <button type="submit" class="button">Assign</button>
+            <button type="submit" class="button">{text.assign}</button>
           </form>
         )}
         {data.history.length > 0 && (
           <table class="list">
             <thead>
               <tr>
-                <th scope="col">Plan</th>
-                <th scope="col">Status</th>
-                <th scope="col">Source</th>
-                <th scope="col">From</th>
-                <th scope="col">Ended</th>
+                <th scope="col">{text.columnPlan}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnSource}</th>
+                <th scope="col">{text.columnFrom}</th>
+                <th scope="col">{text.columnEnded}</th>
               </tr>
             </thead>
             <tbody>
@@ -200,10 +226,10 @@ export function UserView({ data }: { data: UserViewData }) {
         canEdit={canEdit}
       />
       <section class="card" aria-labelledby="claims-heading">
-        <h2 id="claims-heading">Token claims</h2>
+        <h2 id="claims-heading">{text.tokenClaims}</h2>
         {data.claims
           ? <pre tabindex={0}><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
-          : <p class="muted">Disabled users get no tokens.</p>}
+          : <p class="muted">{text.disabledNoTokens}</p>}
         {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
       </section>
       <MetadataSection metadata={data.metadata} action={action} csrf={data.frame.csrf} canEdit={canEdit} />

@@ -5,9 +5,13 @@ import { CsrfField, Frame, Notice } from "./Frame.tsx";
 import { SecretOnce } from "./SecretOnce.tsx";
 import type { WebhooksData } from "@/lib/dashboard/page_data.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { WEBHOOKS_TEXT } from "@/lib/dashboard/text/webhooks.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
+import { Phrase } from "./Phrase.tsx";
 export type { WebhooksData };
 
-const when = (iso: string | null) => shortTime(iso) || "—";
+const when = (iso: string | null, lang: Lang) => shortTime(iso, lang) || "—";
 
 /** A page-unique element id for the endpoint at `index`: the first keeps the plain name. */
 const idFor = (name: string, index: number) => index === 0 ? name : `${name}-${index + 1}`;
@@ -18,35 +22,46 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
   const page = `${base}/webhooks`;
   const canEdit = allows(data.role, "admin");
   const { endpoints } = data;
+  const lang = data.frame.lang;
+  const text = WEBHOOKS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "webhooks" }}
     >
-      <h1>Webhooks</h1>
+      <h1>{text.title}</h1>
       <p class="muted">
-        Astapa POSTs this project's events to each of its endpoints that receives them, signed with Standard
-        Webhooks headers (<code>webhook-id</code>, <code>webhook-timestamp</code>,{" "}
-        <code>webhook-signature</code>) and the endpoint's own secret. Failed attempts are retried for about a
-        day.
+        <Phrase
+          text={text.explained}
+          parts={{
+            headers: (
+              <>
+                <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>
+              </>
+            ),
+          }}
+        />
       </p>
       <Notice notice={data.notice} error={data.error} />
       {data.secret && (
         <SecretOnce
-          heading="Signing secret"
+          heading={text.signingSecret}
           values={[{ name: "signing_secret", value: data.secret }]}
-          warning="Copy the signing secret now: it is not shown again. If you lose it, rotate it."
+          warning={text.copySecret}
         />
       )}
       {endpoints.length === 0 && (
         <section class="card" aria-labelledby="endpoint-heading">
-          <h2 id="endpoint-heading">Endpoint</h2>
+          <h2 id="endpoint-heading">{text.endpoint}</h2>
           <p>
-            No webhook endpoint yet. Add your app's URL{canEdit ? " below" : ""}{" "}
-            and Astapa posts a signed request to it when a user signs up, a subscription changes or a payment
-            is paid, so your app need not poll.{" "}
-            <a href="/docs/plans#events-and-app-webhooks">The events and how to verify them</a>.
+            <Phrase
+              text={canEdit ? text.noEndpointBelow : text.noEndpoint}
+              parts={{ docs: <a href="/docs/plans#events-and-app-webhooks">{text.eventsDocs}</a> }}
+            />
           </p>
         </section>
       )}
@@ -62,14 +77,9 @@ export function WebhooksView({ data }: { data: WebhooksData }) {
       ))}
       {canEdit && (
         <section class="card" aria-labelledby="add-endpoint-heading">
-          <h2 id="add-endpoint-heading">{endpoints.length ? "Add another endpoint" : "Add an endpoint"}</h2>
+          <h2 id="add-endpoint-heading">{endpoints.length ? text.addAnother : text.addOne}</h2>
           {endpoints.length >= MAX_WEBHOOK_ENDPOINTS
-            ? (
-              <p class="muted">
-                This project has {MAX_WEBHOOK_ENDPOINTS}{" "}
-                endpoints, the most it may have: remove one to add another.
-              </p>
-            )
+            ? <p class="muted">{fill(text.atMost, { max: MAX_WEBHOOK_ENDPOINTS })}</p>
             : <EndpointForm data={data} page={page} />}
         </section>
       )}
@@ -84,30 +94,34 @@ type EndpointProps = PartProps & { endpoint: WebhookEndpoint; index: number };
 function EndpointCard({ canEdit, ...props }: EndpointProps & { canEdit: boolean }) {
   const { endpoint, index } = props;
   const heading = idFor("endpoint-heading", index);
+  const lang = props.data.frame.lang;
+  const text = WEBHOOKS_TEXT[lang];
   return (
     <section class="card" aria-labelledby={heading} data-endpoint={endpoint.id}>
-      <h2 id={heading}>Endpoint{props.data.endpoints.length > 1 ? ` ${index + 1}` : ""}</h2>
+      <h2 id={heading}>
+        {props.data.endpoints.length > 1 ? fill(text.endpointNumber, { number: index + 1 }) : text.endpoint}
+      </h2>
       <dl class="facts">
-        <dt>URL</dt>
+        <dt>{text.url}</dt>
         <dd>
           <code id={idFor("endpoint-url", index)}>{endpoint.url}</code>
         </dd>
-        <dt>Id</dt>
+        <dt>{text.id}</dt>
         <dd>
           <code>{endpoint.id}</code>
         </dd>
         {endpoint.description && (
           <>
-            <dt>Description</dt>
+            <dt>{text.description}</dt>
             <dd class="endpoint-description">{endpoint.description}</dd>
           </>
         )}
-        <dt>Events</dt>
-        <dd>{describeEvents(endpoint.events)}</dd>
-        <dt>Status</dt>
-        <dd>{endpoint.enabled ? "enabled" : "paused"}</dd>
-        <dt>Since</dt>
-        <dd>{when(endpoint.created_at)}</dd>
+        <dt>{text.events}</dt>
+        <dd>{endpoint.events === "*" ? text.allEvents : describeEvents(endpoint.events)}</dd>
+        <dt>{text.status}</dt>
+        <dd>{endpoint.enabled ? text.enabled : text.paused}</dd>
+        <dt>{text.since}</dt>
+        <dd>{when(endpoint.created_at, lang)}</dd>
       </dl>
       {canEdit && <EndpointForm {...props} />}
       {canEdit && <EndpointActions {...props} />}
@@ -124,11 +138,12 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
   const listsEveryType = events !== "*" && EVENT_TYPES.every((type) => chosen.has(type));
   const field = endpoint ? `url-${endpoint.id}` : "url";
   const describing = endpoint ? `description-${endpoint.id}` : "description";
+  const text = WEBHOOKS_TEXT[data.frame.lang];
   return (
     <form method="post" action={page} class="form">
       <CsrfField token={data.frame.csrf} />
       <input type="hidden" name="endpoint" value={endpoint?.id ?? "new"} />
-      <label for={field}>{endpoint ? "Change the URL" : "URL"}</label>
+      <label for={field}>{endpoint ? text.changeUrl : text.url}</label>
       <input
         id={field}
         name="url"
@@ -138,34 +153,31 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
         placeholder="https://yourapp.example/webhooks/astapa"
         value={endpoint?.url ?? ""}
       />
-      <label for={describing}>Description (optional)</label>
+      <label for={describing}>{text.descriptionOptional}</label>
       <input
         id={describing}
         name="description"
         type="text"
         maxLength={200}
-        placeholder="What this endpoint is for, e.g. Billing service (production)"
+        placeholder={text.descriptionPlaceholder}
         value={endpoint?.description ?? ""}
       />
       <fieldset>
-        <legend>Events to receive</legend>
+        <legend>{text.eventsToReceive}</legend>
         <label>
-          <input type="radio" name="receive" value="all" checked={events === "*"} />{" "}
-          All events, including future ones
+          <input type="radio" name="receive" value="all" checked={events === "*"} /> {text.receiveAll}
         </label>
         <label>
-          <input type="radio" name="receive" value="listed" checked={events !== "*"} />{" "}
-          Only the types ticked below
+          <input type="radio" name="receive" value="listed" checked={events !== "*"} /> {text.receiveListed}
         </label>
         {listsEveryType && (
           <p class="muted" id={idFor("lists-every-type", index ?? 0)}>
-            This endpoint lists every event type there is today, so an event type added later will not reach
-            it. Choose "All events, including future ones" to receive those too.
+            {text.listsEveryType}
           </p>
         )}
       </fieldset>
       <fieldset>
-        <legend>Event types</legend>
+        <legend>{text.eventTypes}</legend>
         {EVENT_TYPES.map((type) => (
           <label key={type}>
             <input type="checkbox" name="events" value={type} checked={chosen.has(type)} />{" "}
@@ -173,40 +185,41 @@ function EndpointForm({ data, page, endpoint, index }: PartProps & Partial<Endpo
           </label>
         ))}
       </fieldset>
-      <button type="submit" class="button">{endpoint ? "Save endpoint" : "Add endpoint"}</button>
+      <button type="submit" class="button">{endpoint ? text.saveEndpoint : text.addEndpoint}</button>
     </form>
   );
 }
 
 function EndpointActions({ data, page, endpoint }: EndpointProps) {
+  const text = WEBHOOKS_TEXT[data.frame.lang];
   return (
     <div class="endpoint-actions">
       <form method="post" action={`${page}/test`} class="inline">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="endpoint" value={endpoint.id} />
-        <button type="submit" class="button secondary">Send test event</button>
+        <button type="submit" class="button secondary">{text.sendTest}</button>
       </form>
       <form method="post" action={`${page}/enabled`} class="inline">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="endpoint" value={endpoint.id} />
         <input type="hidden" name="enabled" value={endpoint.enabled ? "false" : "true"} />
-        <button type="submit" class="button secondary">{endpoint.enabled ? "Pause" : "Enable"}</button>
+        <button type="submit" class="button secondary">{endpoint.enabled ? text.pause : text.enable}</button>
       </form>
       <form method="post" action={`${page}/secret`} class="form inline-form">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="endpoint" value={endpoint.id} />
         <label>
-          <input type="checkbox" name="confirm" value="yes" required /> The current secret stops at once
+          <input type="checkbox" name="confirm" value="yes" required /> {text.secretStops}
         </label>
-        <button type="submit" class="button secondary">Rotate signing secret</button>
+        <button type="submit" class="button secondary">{text.rotateSecret}</button>
       </form>
       <form method="post" action={`${page}/remove`} class="form inline-form">
         <CsrfField token={data.frame.csrf} />
         <input type="hidden" name="endpoint" value={endpoint.id} />
         <label>
-          <input type="checkbox" name="confirm" value="yes" required /> Stop sending and forget this endpoint
+          <input type="checkbox" name="confirm" value="yes" required /> {text.forget}
         </label>
-        <button type="submit" class="button danger">Remove endpoint</button>
+        <button type="submit" class="button danger">{text.removeEndpoint}</button>
       </form>
     </div>
   );
@@ -214,17 +227,14 @@ function EndpointActions({ data, page, endpoint }: EndpointProps) {
 
 function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) {
   const { deliveries, older } = data.deliveries;
+  const text = WEBHOOKS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="deliveries-heading">
-      <h2 id="deliveries-heading">Deliveries</h2>
+      <h2 id="deliveries-heading">{text.deliveries}</h2>
       {deliveries.length === 0
         ? (
           <p class="muted">
-            {data.paged
-              ? "No deliveries older than these."
-              : data.endpoints.length
-              ? "No deliveries yet: the first event (a sign-up, a plan change, a payment) is delivered and listed here."
-              : "No deliveries yet: add an endpoint first."}
+            {data.paged ? text.noOlder : data.endpoints.length ? text.noneYet : text.noneAddFirst}
           </p>
         )
         : (
@@ -232,14 +242,14 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
             <table class="list deliveries">
               <thead>
                 <tr>
-                  <th scope="col">Event</th>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last answer</th>
-                  <th scope="col">Next attempt</th>
-                  <th scope="col">Delivered</th>
-                  {canEdit && <th scope="col">Actions</th>}
+                  <th scope="col">{text.columnEvent}</th>
+                  <th scope="col">{text.columnEndpoint}</th>
+                  <th scope="col">{text.columnStatus}</th>
+                  <th scope="col">{text.columnAttempts}</th>
+                  <th scope="col">{text.columnAnswer}</th>
+                  <th scope="col">{text.columnNext}</th>
+                  <th scope="col">{text.columnDelivered}</th>
+                  {canEdit && <th scope="col">{text.columnActions}</th>}
                 </tr>
               </thead>
               <tbody>
@@ -257,8 +267,8 @@ function DeliveryLog({ data, page, canEdit }: PartProps & { canEdit: boolean }) 
           </div>
         )}
       <p class="actions">
-        {data.paged && <a href={page}>Newest</a>}{" "}
-        {older && <a href={`${page}?before=${older}`}>Older deliveries</a>}
+        {data.paged && <a href={page}>{text.newest}</a>}{" "}
+        {older && <a href={`${page}?before=${older}`}>{text.older}</a>}
       </p>
     </section>
   );
@@ -269,6 +279,8 @@ function DeliveryRow(
 ) {
   const answer = [delivery.last_status ? `HTTP ${delivery.last_status}` : "", delivery.last_error ?? ""]
     .filter(Boolean).join(" · ") || "—";
+  const lang = data.frame.lang;
+  const text = WEBHOOKS_TEXT[lang];
   return (
     <tr data-delivery={delivery.id} data-status={delivery.status}>
       <td>
@@ -281,21 +293,21 @@ function DeliveryRow(
         {delivery.endpoint_id === null && (
           <>
             <br />
-            <small class="muted">removed</small>
+            <small class="muted">{text.removed}</small>
           </>
         )}
       </td>
       <td>{delivery.status}</td>
       <td>{delivery.attempts}</td>
       <td>{answer}</td>
-      <td>{when(delivery.next_attempt_at)}</td>
-      <td>{when(delivery.delivered_at)}</td>
+      <td>{when(delivery.next_attempt_at, lang)}</td>
+      <td>{when(delivery.delivered_at, lang)}</td>
       {canEdit && (
         <td>
           {delivery.status === "failed" && (
             <form method="post" action={`${page}/deliveries/${delivery.id}/resend`} class="inline">
               <CsrfField token={data.frame.csrf} />
-              <button type="submit" class="link">Resend</button>
+              <button type="submit" class="link">{text.resend}</button>
             </form>
           )}
         </td>

@@ -8,6 +8,8 @@ import { type Branding, brandingOf, logoPath } from "../branding/brand.ts";
 import type { FrameData } from "./page_data.ts";
 import { formAction } from "./form_action.ts";
 import { frameOf } from "./frame.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { BRANDING_TEXT } from "./text/branding.ts";
 
 export type BrandingPageData = {
   frame: FrameData;
@@ -19,11 +21,12 @@ export type BrandingPageData = {
   error?: string;
 };
 
-const DONE: Record<string, string> = {
-  branding_saved: "Branding saved: hosted pages and mail use it from now on.",
-  logo_saved: "Logo saved.",
-  logo_removed: "Logo removed.",
-};
+/** What each `?done=` after a branding form says (its words: lib/dashboard/text/branding.ts). */
+const DONE = {
+  branding_saved: "brandingSaved",
+  logo_saved: "logoSaved",
+  logo_removed: "logoRemoved",
+} as const;
 
 export async function brandingView(
   c: Ctx,
@@ -40,7 +43,7 @@ export async function brandingView(
     role,
     branding,
     logoUrl: branding.logo ? logoPath(projectId, branding.logo) : null,
-    notice: DONE[c.req.query("done") ?? ""],
+    notice: doneNotice(BRANDING_TEXT[dashboardLang(c)], DONE, c.req.query("done")),
     ...extra,
   };
 }
@@ -55,6 +58,6 @@ export function brandingAction(
     back: `/dashboard/projects/${c.req.param("id")}/settings/branding`,
     load: (tx, role, projectId, extra) => brandingView(c, tx, projectId, role, extra),
     run: action,
-    title: (data) => `Branding · ${data.project.name}`,
+    title: (data) => `${BRANDING_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

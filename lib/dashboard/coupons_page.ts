@@ -12,12 +12,11 @@ import { getProject, type Project } from "@/db/projects.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { COUPONS_TEXT } from "./text/coupons.ts";
 
-export const COUPON_DONE_MESSAGES: Record<string, string> = {
-  created: "Coupon created: customers can enter it on the checkout page.",
-  disabled: "Coupon disabled: nobody new can redeem it (renewals that carry it keep it).",
-  enabled: "Coupon enabled again.",
-};
+/** What each `?done=` after a coupon form says (its words: lib/dashboard/text/coupons.ts). */
+const COUPON_DONE_NOTICES = { created: "created", disabled: "disabledNotice", enabled: "enabled" } as const;
 
 export const CouponFormSchema = z.object({
   csrf: z.string(),
@@ -54,7 +53,7 @@ export function couponsView(c: Ctx, draft?: CouponForm): Loader<CouponsData> {
       project: await getProject(tx, projectId),
       role,
       coupons,
-      notice: COUPON_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(COUPONS_TEXT[dashboardLang(c)], COUPON_DONE_NOTICES, c.req.query("done")),
       ...(extra.error ? { error: extra.error, draft } : {}),
     };
   };

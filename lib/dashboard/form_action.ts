@@ -3,17 +3,24 @@
  * 303 back to the page with a `?done=` key — or, when the SQL function refuses the input, render the page
  * again with its message and 422 (in a fresh transaction: the refused one is aborted). An action that calls a
  * provider (Xendit) answers an AfterCommit: the call runs once the transaction has ended, holding no connection.
+ * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts).
  */
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
-import { toAppError } from "../http/errors.ts";
+import { type ErrorCode, toAppError } from "../http/errors.ts";
+import { errorMessages } from "../http/error_text.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";
+import { dashboardLang } from "./i18n.ts";
 
 /** An action's own refusal (bad input, duplicate, nothing to remove), as opposed to an access refusal. */
 class ActionRefused extends Error {
-  constructor(readonly description: string, readonly fields?: Record<string, string[]>) {
+  constructor(
+    readonly code: ErrorCode,
+    readonly description: string,
+    readonly fields?: Record<string, string[]>,
+  ) {
     super(description);
   }
 }
@@ -62,12 +69,14 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
     return page(outcome, { title: form.title(outcome) });
   } catch (thrown) {
     if (!(thrown instanceof ActionRefused)) throw thrown;
+    // English: the description as is. Indonesian: the code's message, then a more specific description.
+    const { message, detail } = errorMessages(dashboardLang(c), thrown.code, thrown.description);
     const data = await withProject(
       c,
       "viewer",
       (tx, role, projectId) =>
         form.load(tx, role, projectId, {
-          error: thrown.description,
+          error: detail ? `${message} ${detail}` : message,
           ...(thrown.fields ? { fields: thrown.fields } : {}),
         }),
     );
@@ -81,7 +90,7 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (thrown) {
     const error = toAppError(thrown);
-    if (REFUSALS.has(error.code)) throw new ActionRefused(error.description, error.fields);
+    if (REFUSALS.has(error.code)) throw new ActionRefused(error.code, error.description, error.fields);
     throw thrown;
   }
 }

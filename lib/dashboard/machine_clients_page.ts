@@ -13,16 +13,18 @@ import type { MachineClientsData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
 import { AfterCommit, formAction } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { MACHINE_CLIENTS_TEXT } from "./text/machine_clients.ts";
 
-const DONE_MESSAGES: Record<string, string> = {
-  client_enabled: "Machine client enabled: it can get tokens again.",
-  client_disabled: "Machine client disabled: its token requests are refused from now on.",
-  scope_declared: "Scope saved.",
-  scope_removed: "Scope removed (and from every machine client that had it).",
-  resource_added: "Resource registered.",
-  resource_removed: "Resource removed (and from every machine client that had it).",
-  self_registration_saved: "Saved: who may register themselves for this project.",
-};
+const DONE_NOTICES = {
+  client_enabled: "clientEnabled",
+  client_disabled: "clientDisabled",
+  scope_declared: "scopeDeclared",
+  scope_removed: "scopeRemoved",
+  resource_added: "resourceAdded",
+  resource_removed: "resourceRemoved",
+  self_registration_saved: "selfRegistrationSaved",
+} as const;
 
 export async function machineClientsView(
   c: Ctx,
@@ -39,7 +41,7 @@ export async function machineClientsView(
     scopes: await listScopes(tx),
     resources: await listResources(tx),
     thirdPartyClients: await projectThirdPartyClients(tx),
-    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    notice: doneNotice(MACHINE_CLIENTS_TEXT[dashboardLang(c)], DONE_NOTICES, c.req.query("done")),
     ...extra,
   };
 }
@@ -58,6 +60,6 @@ export function machineClientsAction(
       if (typeof answer === "string" || answer instanceof AfterCommit) return answer;
       return await machineClientsView(c, tx, projectId, role, answer);
     },
-    title: (data) => `Machine clients · ${data.project.name}`,
+    title: (data) => `${MACHINE_CLIENTS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

@@ -19,9 +19,17 @@ import type { LoginSession, OwnClaims, SignInMethod } from "@/db/user_admin.ts";
 import type { TokenClaims, User } from "@/db/users.ts";
 import type { UserBilling } from "@/db/user_billing.ts";
 import type { DeliveryPage, WebhookEndpoint } from "@/db/webhooks.ts";
+import type { Lang } from "./i18n.ts";
 
-/** Who is signed in, for the frame around every page, and the form token. */
-export type FrameData = { email: string; csrf: string; deploymentOwner: boolean };
+/** Who is signed in, for the frame around every page, the form token, and the language pages are drawn in. */
+export type FrameData = {
+  email: string;
+  csrf: string;
+  deploymentOwner: boolean;
+  lang: Lang;
+  /** Where the language switch sends the developer back to: this page (a GET's own path). */
+  here: string;
+};
 
 export type SocialState = {
   state: "off" | "own" | "deployment" | "unavailable";

@@ -16,14 +16,17 @@ import { AppError } from "../http/errors.ts";
 import { parseJson } from "../http/json.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { PLANS_TEXT } from "./text/plans.ts";
 
-export const PLAN_DONE_MESSAGES: Record<string, string> = {
-  created: "Plan created.",
-  saved: "Plan saved: tokens issued from now on carry its claims.",
-  archived: "Plan archived: its subscribers keep it, nobody new can get it.",
-  unarchived: "Plan unarchived: it can be assigned and bought again.",
-  default: "Default plan changed: users without a subscription now get this plan.",
-};
+/** What each `?done=` after a plan form says (its words: lib/dashboard/text/plans.ts). */
+const PLAN_DONE_NOTICES = {
+  created: "created",
+  saved: "saved",
+  archived: "archived",
+  unarchived: "unarchived",
+  default: "defaultChanged",
+} as const;
 
 /** What the plan form sends (create and edit share it; `key` and `default` only on create). */
 export const PlanFormSchema = z.object({
@@ -83,7 +86,7 @@ export function plansView(c: Ctx, draft?: PlanForm): Loader<PlansData> {
       project: await getProject(tx, projectId),
       role,
       plans: plans.map((plan) => ({ ...plan, subscribers: counts[plan.key] ?? 0 })),
-      notice: PLAN_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(PLANS_TEXT[dashboardLang(c)], PLAN_DONE_NOTICES, c.req.query("done")),
       ...(extra.error ? { error: extra.error, draft } : {}),
     };
   };
@@ -100,7 +103,7 @@ export function planView(c: Ctx, draft?: PlanForm): Loader<PlanData> {
       project: await getProject(tx, projectId),
       role,
       plan: { ...plan, subscribers: counts[key] ?? 0 },
-      notice: PLAN_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(PLANS_TEXT[dashboardLang(c)], PLAN_DONE_NOTICES, c.req.query("done")),
       ...(extra.error ? { error: extra.error, draft } : {}),
     };
   };

@@ -7,14 +7,16 @@ import type { ProjectViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { PageResult } from "../router/page.tsx";
 import { formAction } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { PROJECTS_TEXT } from "./text/projects.ts";
 
-/** What each `?done=` after a redirect says. */
-export const DONE_MESSAGES: Record<string, string> = {
-  redirect_uri_added: "Redirect URI added.",
-  redirect_uri_removed: "Redirect URI removed.",
-  mode_production: "The project is live: it is in production mode now.",
-  mode_sandbox: "The project is back in sandbox mode.",
-};
+/** What each `?done=` after a redirect says (its words: lib/dashboard/text/projects.ts). */
+const DONE_NOTICES = {
+  redirect_uri_added: "redirectUriAdded",
+  redirect_uri_removed: "redirectUriRemoved",
+  mode_production: "modeProduction",
+  mode_sandbox: "modeSandbox",
+} as const;
 
 export async function projectView(
   c: Ctx,
@@ -28,7 +30,7 @@ export async function projectView(
     project: await getProject(tx, projectId),
     role,
     baseUrl: c.var.deps.config.baseUrl,
-    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    notice: doneNotice(PROJECTS_TEXT[dashboardLang(c)], DONE_NOTICES, c.req.query("done")),
     ...extra,
   };
 }

@@ -16,13 +16,17 @@ import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
 import { RESUMED_NOTICES } from "./reconcile_text.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { RECEIPTS_TEXT } from "./text/receipts.ts";
 
-export const RECEIPT_DONE_MESSAGES: Record<string, string> = {
-  refunded:
-    "Refund sent to Xendit: it shows as succeeded once Xendit confirms it, and the plan effect applies then.",
-  tax_saved: "Tax settings saved: receipts issued from now on follow them.",
-  ...RESUMED_NOTICES,
-};
+/** What each `?done=` after a form says (its words: lib/dashboard/text/receipts.ts; Resume's: reconcile_text.ts). */
+const RECEIPT_DONE_NOTICES = { refunded: "refunded", tax_saved: "taxSaved" } as const;
+
+function receiptNotice(c: Ctx): string | undefined {
+  const done = c.req.query("done");
+  return doneNotice(RECEIPTS_TEXT[dashboardLang(c)], RECEIPT_DONE_NOTICES, done) ??
+    RESUMED_NOTICES[done ?? ""];
+}
 
 /** What the refund form sends; an empty amount refunds all that is left. */
 export const RefundFormSchema = z.object({
@@ -60,7 +64,7 @@ export function receiptsView(c: Ctx): Loader<ReceiptsData> {
     user,
     refunds: await listRefunds(tx, projectId, null, 200),
     tax: await taxSettings(tx, projectId),
-    notice: RECEIPT_DONE_MESSAGES[c.req.query("done") ?? ""],
+    notice: receiptNotice(c),
     ...(extra.error ? { error: extra.error } : {}),
   });
 }

@@ -16,30 +16,31 @@ import { CLIENT_FAILURES } from "../oauth/authenticate_client.ts";
 import type { PageResult } from "../router/page.tsx";
 import { formAction } from "./form_action.ts";
 import { frameOf } from "./frame.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { SETTINGS_TEXT } from "./text/settings.ts";
 
 /** What each `?done=` after a settings form says. */
-export const SETTINGS_DONE_MESSAGES: Record<string, string> = {
-  origins_saved: "Allowed origins saved.",
-  lifetimes_saved: "Lifetimes saved: new tokens and new sign-ins use them.",
-  verification_saved: "Email verification policy saved.",
-  initiate_login_saved:
-    "Initiate-login URI saved: mailed resets and waitlist approvals start sign-ins there.",
-  logout_saved: "Sign-out settings saved: the sign-out page and the next logout tokens use them.",
-  dpop_saved: "DPoP policy saved: the next token request of every client follows it.",
-  sign_in_methods_saved: "Ways to sign in saved: the sign-in page offers them now.",
-  sign_up_saved: "Sign-ups saved: the hosted login applies them to the next account created.",
-  guests_saved: "Guests saved: the next anonymous sign-in follows them.",
-  bot_protection_saved: "Bot protection saved (the secret key is sealed and not shown again).",
-  mfa_saved: "Second-factor policy saved: it applies from each person's next sign-in.",
-  social_saved: "Social sign-in saved.",
-  mail_saved: "Mail settings saved: mail queued from now on uses them.",
-  xendit_saved: "Xendit keys saved (sealed; they are not shown again).",
-  xendit_removed: "Xendit keys removed.",
-  linked_methods_saved: "Automatic renewal saved: it applies from the next renewal pass.",
-  billing_days_saved: "Renewal and trial days saved: the next billing pass uses them.",
-  phone_provider_saved: "Phone provider saved (sealed; it is not shown again): this project's codes use it.",
-  phone_provider_removed: "Phone provider removed: this project's codes use the deployment's.",
-};
+const SETTINGS_DONE_NOTICES = {
+  origins_saved: "originsSaved",
+  lifetimes_saved: "lifetimesSaved",
+  verification_saved: "verificationSaved",
+  initiate_login_saved: "initiateLoginSaved",
+  logout_saved: "logoutSaved",
+  dpop_saved: "dpopSaved",
+  sign_in_methods_saved: "signInMethodsSaved",
+  sign_up_saved: "signUpSaved",
+  guests_saved: "guestsSaved",
+  bot_protection_saved: "botProtectionSaved",
+  mfa_saved: "mfaSaved",
+  social_saved: "socialSaved",
+  mail_saved: "mailSaved",
+  xendit_saved: "xenditSaved",
+  xendit_removed: "xenditRemoved",
+  linked_methods_saved: "linkedMethodsSaved",
+  billing_days_saved: "billingDaysSaved",
+  phone_provider_saved: "phoneProviderSaved",
+  phone_provider_removed: "phoneProviderRemoved",
+} as const;
 
 /** The rate-limit profiles, from the constants the hosted login and client authentication enforce. */
 export function rateLimitProfiles(): SettingsData["rateLimits"] {
@@ -99,7 +100,7 @@ export async function settingsView(
     rateLimits: rateLimitProfiles(),
     recentLogouts: await listLogouts(tx),
     appleRevocations: await listAppleRevocations(tx, 10),
-    notice: SETTINGS_DONE_MESSAGES[c.req.query("done") ?? ""],
+    notice: doneNotice(SETTINGS_TEXT[dashboardLang(c)], SETTINGS_DONE_NOTICES, c.req.query("done")),
     ...extra,
   };
 }
@@ -119,6 +120,6 @@ export function settingsAction(
     back,
     load: (tx, role, projectId, extra) => settingsView(c, tx, projectId, role, extra),
     run: (tx, projectId) => action(tx, projectId),
-    title: (data) => `Settings · ${data.project.name}`,
+    title: (data) => `${SETTINGS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

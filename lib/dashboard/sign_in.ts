@@ -13,6 +13,7 @@ import type { Developer } from "@/db/dashboard.ts";
 import { AppError } from "../http/errors.ts";
 import { base64url, randomSecret, sha256 } from "../secrets.ts";
 import { constantTimeEqual } from "./session.ts";
+import { dashboardLang } from "./i18n.ts";
 
 export const LOGIN_COOKIE = "astapa_dashboard_login";
 const LOGIN_TTL_SECONDS = 10 * 60;
@@ -47,6 +48,8 @@ export async function beginSignIn(c: Ctx): Promise<string> {
     state,
     code_challenge: base64url.encode(await sha256(verifier)),
     code_challenge_method: "S256",
+    // The hosted login speaks the dashboard's language (the developer's choice, else their browser's).
+    ui_locales: dashboardLang(c),
   });
   return `${config.baseUrl}/auth/login?${params}`;
 }

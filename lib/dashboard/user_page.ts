@@ -27,41 +27,36 @@ import { type AfterCommit, formAction, type Loader } from "./form_action.ts";
 import { allows } from "./access.ts";
 import { maskPhone } from "../phone/number.ts";
 import type { PageResult } from "../router/page.tsx";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { USER_TEXT } from "./text/user.ts";
 
 /** How many of the user's audit entries their page shows (the audit page has the rest). */
 export const USER_AUDIT_ROWS = 20;
 
-export const USER_DONE_MESSAGES: Record<string, string> = {
-  plan_assigned: "Plan assigned: the user's next token carries it.",
-  disabled: "User disabled: they cannot sign in or refresh tokens.",
-  enabled: "User enabled again.",
-  profile_saved: "Profile saved: the user's next ID token and userinfo carry it (with the profile scope).",
-  email_saved: "Address saved. A new address's links and codes sent to the old one no longer work.",
-  claims_saved: "Claims saved: the user's next token carries them.",
-  metadata_saved: "Metadata saved. It stays with your backend: no token carries it.",
-  identity_unlinked: "Sign-in method removed.",
-  password_reset_sent:
-    "Reset link mailed to the user's address: it works once, for 1 hour, and opens your app's sign-in first.",
-  signed_out:
-    "Signed out everywhere: every session ended, every refresh token revoked, every unused sign-in code voided.",
-  session_ended:
-    "Session ended: that browser is signed out and its apps' refresh tokens revoked (offline ones kept).",
-  factors_reset:
-    "Second factor reset: the user was mailed, and sets up a new one at their next sign-in if required.",
-  factors_reset_unmailed:
-    "Second factor reset: the user has no email address to tell, and sets up a new one at their next sign-in if " +
-    "required.",
-  factors_none: "The user had no second factor to reset.",
-  subscription_canceled: "Subscription canceled: the plan stays until the end of the paid period.",
-  subscription_resumed: "Subscription resumed: it renews again.",
-  trial_started: "Trial started: the user has the plan until the trial ends, and is reminded to pay before.",
-  method_unlinked: "E-wallet unlinked: it is never charged again; renewals go back to the pay-link mail.",
-  consent_revoked: "Consent revoked: the app's refresh tokens for that resource ended; it must ask again.",
-  passkey_removed:
-    "Passkey removed: it no longer signs the user in. The user was mailed and can add a new one.",
-  passkey_removed_unmailed:
-    "Passkey removed: it no longer signs the user in. The user has no email address to tell.",
-};
+/** What each `?done=` after a user-page form says (its words: lib/dashboard/text/user.ts). */
+const USER_DONE_NOTICES = {
+  plan_assigned: "planAssigned",
+  disabled: "userDisabled",
+  enabled: "userEnabled",
+  profile_saved: "profileSaved",
+  email_saved: "emailSaved",
+  claims_saved: "claimsSaved",
+  metadata_saved: "metadataSaved",
+  identity_unlinked: "identityUnlinked",
+  password_reset_sent: "passwordResetSent",
+  signed_out: "signedOut",
+  session_ended: "sessionEnded",
+  factors_reset: "factorsReset",
+  factors_reset_unmailed: "factorsResetUnmailed",
+  factors_none: "factorsNone",
+  subscription_canceled: "subscriptionCanceled",
+  subscription_resumed: "subscriptionResumed",
+  trial_started: "trialStarted",
+  method_unlinked: "methodUnlinked",
+  consent_revoked: "consentRevoked",
+  passkey_removed: "passkeyRemoved",
+  passkey_removed_unmailed: "passkeyRemovedUnmailed",
+} as const;
 
 /** A phone way in shows its number masked, as sign-in pages show it: the list is about how, not which. */
 async function maskedNumbers(methods: SignInMethod[]): Promise<SignInMethod[]> {
@@ -107,7 +102,7 @@ export function userView(c: Ctx, draft?: UserViewData["draft"]): Loader<UserView
       billing: await userBilling(tx, projectId, userId),
       // The profile form's zone choices, for those who may post it.
       timeZones: allows(role, "admin") ? await timeZones(tx) : [],
-      notice: USER_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(USER_TEXT[dashboardLang(c)], USER_DONE_NOTICES, c.req.query("done")),
       ...(extra.error ? { error: extra.error, fieldErrors: extra.fields, draft } : {}),
     };
   };

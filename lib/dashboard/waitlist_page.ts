@@ -17,12 +17,11 @@ import { signUpMode } from "../login/sign_up_mode.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { WAITLIST_TEXT } from "./text/waitlist.ts";
 
-export const WAITLIST_DONE_MESSAGES: Record<string, string> = {
-  approved:
-    "Approved: the address may sign up now. We emailed it the sign-up link (to your first redirect URI).",
-  declined: "Declined: the address cannot sign up. Nothing was emailed.",
-};
+/** What each `?done=` after a decision says (its words: lib/dashboard/text/waitlist.ts). */
+const WAITLIST_DONE_NOTICES = { approved: "approvedNotice", declined: "declinedNotice" } as const;
 
 export const DecisionFormSchema = z.object({
   csrf: z.string(),
@@ -62,7 +61,7 @@ export function waitlistView(c: Ctx): Loader<WaitlistData> {
       status: query.status,
       entries: page.entries,
       nextBefore: page.next_before,
-      notice: WAITLIST_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(WAITLIST_TEXT[dashboardLang(c)], WAITLIST_DONE_NOTICES, c.req.query("done")),
       ...(extra.error ? { error: extra.error } : {}),
     };
   };

@@ -13,7 +13,38 @@ import type { WebhooksData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
 import { formAction } from "./form_action.ts";
-import { DONE_MESSAGES } from "./webhooks_text.ts";
+import { dashboardLang, type Lang } from "./i18n.ts";
+import { both } from "./reconcile_text.ts";
+import { WEBHOOKS_TEXT } from "./text/webhooks.ts";
+
+/**
+ * A webhooks notice: in Indonesian, the Indonesian; in English, English then Indonesian, as the page said
+ * them before it had a language (the API and CLI word their webhook answers the same way).
+ */
+export function webhooksNotice(lang: Lang, key: WebhooksNotice | undefined): string | undefined {
+  if (!key) return undefined;
+  return lang === "id"
+    ? WEBHOOKS_TEXT.id[key]
+    : both({ en: WEBHOOKS_TEXT.en[key], id: WEBHOOKS_TEXT.id[key] });
+}
+
+type WebhooksNotice = typeof DONE_NOTICES[keyof typeof DONE_NOTICES] | "added" | "rotated";
+
+function doneKey(done: string | undefined): WebhooksNotice | undefined {
+  return done !== undefined && Object.hasOwn(DONE_NOTICES, done)
+    ? DONE_NOTICES[done as keyof typeof DONE_NOTICES]
+    : undefined;
+}
+
+/** What each `?done=` after a webhooks form says. */
+const DONE_NOTICES = {
+  endpoint_saved: "endpointSaved",
+  endpoint_enabled: "endpointEnabled",
+  endpoint_disabled: "endpointDisabled",
+  endpoint_removed: "endpointRemoved",
+  test_sent: "testSent",
+  resent: "resent",
+} as const;
 
 /**
  * Which endpoint a form acts on: its id (wep_…), "new" (the add form), or none — a form from before there were
@@ -44,7 +75,7 @@ export async function webhooksView(
     endpoints: await listWebhookEndpoints(tx, projectId),
     deliveries: await webhookDeliveryPage(tx, projectId, { before: cursor, max: DELIVERIES_PER_PAGE }),
     paged: cursor !== null,
-    notice: DONE_MESSAGES[c.req.query("done") ?? ""],
+    notice: webhooksNotice(dashboardLang(c), doneKey(c.req.query("done"))),
     ...extra,
   };
 }
@@ -62,6 +93,6 @@ export function webhooksAction(
       const answer = await run(tx, projectId);
       return typeof answer === "string" ? answer : await webhooksView(c, tx, projectId, role, answer);
     },
-    title: (data) => `Webhooks · ${data.project.name}`,
+    title: (data) => `${WEBHOOKS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

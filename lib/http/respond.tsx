@@ -26,8 +26,9 @@ export function errorResponse(c: Ctx, thrown: unknown): Response {
   headers.set("cache-control", "no-store");
   if (wantsHtml(c)) {
     headers.set("content-type", "text/html; charset=utf-8");
-    // The person's language, as the hosted pages choose it (?lang=, then Accept-Language).
-    const lang = pickLang(c);
+    // The person's language, as the hosted pages choose it (?lang=, then Accept-Language); on the dashboard,
+    // the one its pages are drawn in (the developer's choice first).
+    const lang = c.var.dashboardLang ?? pickLang(c);
     const { message, detail } = errorMessages(lang, error.code, error.description);
     const html = renderToString(
       <Layout

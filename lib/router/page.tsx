@@ -30,7 +30,7 @@ export function renderPage<D>(
   const html = renderToString(
     <Layout
       title={result.title}
-      lang={result.lang}
+      lang={result.lang ?? c.var.dashboardLang}
       clientScript={c.var.deps.assets.clientScript}
       brand={c.var.brand}
     >

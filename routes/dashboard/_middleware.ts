@@ -11,11 +11,13 @@ import { bodyKind, formToObject, readText } from "@/lib/http/body.ts";
 import { constantTimeEqual, readSession } from "@/lib/dashboard/session.ts";
 import { assertMayReachProject } from "@/lib/dashboard/access.ts";
 import { fromAnotherSite } from "@/lib/login/browser.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
 
 const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("dashboardLang", dashboardLang(c));
   if (SIGN_IN_PATHS.has(c.req.path)) return await next();
   const signedIn = await readSession(c);
   if (!signedIn) {

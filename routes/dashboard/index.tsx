@@ -4,13 +4,16 @@ import { asApp } from "@/db/client.ts";
 import { type AccountProject, listAccountProjects } from "@/db/dashboard.ts";
 import { actorOf, developer } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
-import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
+import { Frame, type FrameData, ModeBadge, Notice, roleLabel } from "@/components/dashboard/Frame.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, doneNotice } from "@/lib/dashboard/i18n.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 type ProjectsData = { frame: FrameData; projects: AccountProject[]; notice?: string };
 
 // After a deletion on a project's Settings page, which sends the owner back here.
-const DONE: Record<string, string> = { project_deleted: "Project deleted: its credentials no longer work." };
+const DONE = { project_deleted: "projectDeleted" } as const;
 
 export const handler: Handlers<ProjectsData> = {
   GET: async (c) => {
@@ -21,40 +24,52 @@ export const handler: Handlers<ProjectsData> = {
       (tx) => listAccountProjects(tx, signedIn.session.id),
       { actor: actorOf(signedIn) },
     );
-    const notice = DONE[c.req.query("done") ?? ""];
-    return page({ frame: frameOf(c), projects, notice }, { title: "Projects" });
+    const text = PROJECTS_TEXT[dashboardLang(c)];
+    const notice = doneNotice(text, DONE, c.req.query("done"));
+    return page({ frame: frameOf(c), projects, notice }, { title: text.title });
   },
 };
 
 /** GET /dashboard: the projects this developer is a member of. */
 export default function Projects({ data }: PageProps<ProjectsData>) {
+  const text = PROJECTS_TEXT[data.frame.lang];
   return (
     <Frame frame={data.frame}>
       <div class="dash-title">
-        <h1>Projects</h1>
-        <a class="button" href="/dashboard/projects/new">New project</a>
+        <h1>{text.title}</h1>
+        <a class="button" href="/dashboard/projects/new">{text.newProject}</a>
       </div>
       <Notice notice={data.notice} />
       {data.frame.deploymentOwner && (
         <p class="muted">
-          You own this deployment: <a href="/dashboard/keys">signing keys</a>.
+          <Phrase
+            text={text.deploymentOwner}
+            parts={{ keys: <a href="/dashboard/keys">{text.signingKeys}</a> }}
+          />
         </p>
       )}
       {data.projects.length === 0
         ? (
           <EmptyState
-            title="No projects yet"
-            action={{ href: "/dashboard/projects/new", label: "Create your first project" }}
-            more={{ href: "/docs/quick-start", label: "Read the quick start" }}
+            title={text.emptyTitle}
+            action={{ href: "/dashboard/projects/new", label: text.emptyAction }}
+            more={{ href: "/docs/quick-start", label: text.emptyMore }}
           >
             <p>
-              A project is one app: its users, plans and payments, and the <code>client_id</code> and{" "}
-              <code>client_secret</code>{" "}
-              your app signs people in with. Create one, then add your app's callback URL as a redirect URI.
+              <Phrase
+                text={text.emptyWhat}
+                parts={{ clientId: <code>client_id</code>, clientSecret: <code>client_secret</code> }}
+              />
             </p>
             <p>
-              Made a project with the CLI? Attach it to your account on the server:{" "}
-              <code>deno task astapa account create --email {data.frame.email} --project proj_…</code>
+              <Phrase
+                text={text.emptyCli}
+                parts={{
+                  command: (
+                    <code>deno task astapa account create --email {data.frame.email} --project proj_…</code>
+                  ),
+                }}
+              />
             </p>
           </EmptyState>
         )
@@ -62,10 +77,10 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
           <table class="list">
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Your role</th>
+                <th scope="col">{text.columnName}</th>
+                <th scope="col">{text.columnMode}</th>
+                <th scope="col">{text.columnClientId}</th>
+                <th scope="col">{text.columnRole}</th>
               </tr>
             </thead>
             <tbody>
@@ -80,7 +95,7 @@ export default function Projects({ data }: PageProps<ProjectsData>) {
                   <td>
                     <code>{project.client_id}</code>
                   </td>
-                  <td>{project.role}</td>
+                  <td>{roleLabel(data.frame.lang, project.role)}</td>
                 </tr>
               ))}
             </tbody>

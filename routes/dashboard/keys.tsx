@@ -13,6 +13,9 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Island } from "@/lib/islands/Island.tsx";
 import CopyButton from "@/islands/CopyButton.tsx";
 import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
+import { dashboardLang, type Lang } from "@/lib/dashboard/i18n.ts";
+import { KEYS_TEXT } from "@/lib/dashboard/text/keys.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 const RotateForm = z.object({ csrf: z.string(), confirm: z.string().max(10).optional() });
 
@@ -31,9 +34,7 @@ async function keysView(c: Ctx, extra: Pick<KeysData, "notice" | "error"> = {}):
     frame: frameOf(c),
     keys,
     jwksUrl: `${c.var.deps.config.baseUrl}/.well-known/jwks.json`,
-    notice: c.req.query("done") === "rotated"
-      ? "Rotated: the next key signs now and a new next key is published. Running servers switch within a minute."
-      : undefined,
+    notice: c.req.query("done") === "rotated" ? KEYS_TEXT[dashboardLang(c)].rotated : undefined,
     ...extra,
   };
 }
@@ -41,15 +42,16 @@ async function keysView(c: Ctx, extra: Pick<KeysData, "notice" | "error"> = {}):
 export const handler: Handlers<KeysData> = {
   GET: async (c) => {
     requireDeploymentOwner(c);
-    return page(await keysView(c), { title: "Signing keys" });
+    return page(await keysView(c), { title: KEYS_TEXT[dashboardLang(c)].title });
   },
   /** Rotate now: the same KeyStore path as `astapa keys rotate`. */
   POST: async (c) => {
     requireDeploymentOwner(c);
     const form = await readBody(c, RotateForm, ["form"]);
     if (form.confirm !== "yes") {
-      const data = await keysView(c, { error: "Tick the box to confirm the rotation." });
-      return page(data, { title: "Signing keys", status: 422 });
+      const text = KEYS_TEXT[dashboardLang(c)];
+      const data = await keysView(c, { error: text.confirmMissing });
+      return page(data, { title: text.title, status: 422 });
     }
     const store = c.var.deps.keys;
     await store.ensureKeys();
@@ -60,30 +62,31 @@ export const handler: Handlers<KeysData> = {
   },
 };
 
-const when = (date: Date | null) => shortTime(date) || "—";
+const when = (date: Date | null, lang: Lang) => shortTime(date, lang) || "—";
+const STATES = { next: "stateNext", active: "stateActive", retired: "stateRetired" } as const;
 
 /** GET /dashboard/keys: the deployment's token signing keys; rotate now. */
 export default function KeysPage({ data }: PageProps<KeysData>) {
+  const lang = data.frame.lang;
+  const text = KEYS_TEXT[lang];
   return (
-    <Frame frame={data.frame} crumbs={[{ href: "/dashboard", label: "Projects" }]}>
-      <h1>Signing keys</h1>
-      <p>
-        Every project's tokens are signed with the deployment's active key. Apps verify them against the JWKS:
-      </p>
+    <Frame frame={data.frame} crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }]}>
+      <h1>{text.title}</h1>
+      <p>{text.explained}</p>
       <div class="copy-row">
         <code>{data.jwksUrl}</code>
-        <Island of={CopyButton} props={{ text: data.jwksUrl, label: "Copy" }} />
+        <Island of={CopyButton} props={{ text: data.jwksUrl, label: text.copy }} />
       </div>
       <Notice notice={data.notice} error={data.error} />
       <div class="table-scroll">
         <table class="list">
           <thead>
             <tr>
-              <th scope="col">Key id</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Activated</th>
-              <th scope="col">Retired</th>
+              <th scope="col">{text.columnKid}</th>
+              <th scope="col">{text.columnState}</th>
+              <th scope="col">{text.columnCreated}</th>
+              <th scope="col">{text.columnActivated}</th>
+              <th scope="col">{text.columnRetired}</th>
             </tr>
           </thead>
           <tbody>
@@ -92,10 +95,10 @@ export default function KeysPage({ data }: PageProps<KeysData>) {
                 <td>
                   <code>{key.kid}</code>
                 </td>
-                <td>{key.state}</td>
-                <td>{when(key.created_at)}</td>
-                <td>{when(key.activated_at)}</td>
-                <td>{when(key.retired_at)}</td>
+                <td>{text[STATES[key.state]]}</td>
+                <td>{when(key.created_at, lang)}</td>
+                <td>{when(key.activated_at, lang)}</td>
+                <td>{when(key.retired_at, lang)}</td>
               </tr>
             ))}
           </tbody>
@@ -103,15 +106,12 @@ export default function KeysPage({ data }: PageProps<KeysData>) {
       </div>
       <form method="post" action="/dashboard/keys" class="card form">
         <CsrfField token={data.frame.csrf} />
-        <h2>Rotate now</h2>
-        <p class="muted">
-          The next key (already published) starts signing; the active key retires but stays published for a
-          day, so tokens it signed keep verifying. A new next key is published.
-        </p>
+        <h2>{text.rotateNow}</h2>
+        <p class="muted">{text.rotateExplained}</p>
         <label>
-          <input type="checkbox" name="confirm" value="yes" required /> Rotate the deployment's signing keys
+          <input type="checkbox" name="confirm" value="yes" required /> {text.confirm}
         </label>
-        <button type="submit" class="button">Rotate signing keys</button>
+        <button type="submit" class="button">{text.rotate}</button>
       </form>
     </Frame>
   );

@@ -6,16 +6,24 @@ import { addMember } from "@/db/accounts.ts";
 import { createProject, type ProjectWithSecret } from "@/db/projects.ts";
 import { readBody } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
+import { errorMessages } from "@/lib/http/error_text.ts";
 import { actorOf, developer } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
 import { Credentials } from "@/components/dashboard/Credentials.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
-const NewProject = z.object({
-  csrf: z.string(),
-  name: z.string().trim().min(1, "Give the project a name.").max(100, "At most 100 characters."),
-  redirect_uri: z.string().trim().max(2000).optional(),
-});
+/** The form's schema, its messages in the page's language. */
+function newProject(lang: Lang) {
+  const text = PROJECTS_TEXT[lang];
+  return z.object({
+    csrf: z.string(),
+    name: z.string().trim().min(1, text.nameMissing).max(100, text.nameTooLong),
+    redirect_uri: z.string().trim().max(2000).optional(),
+  });
+}
 
 type NewProjectData = {
   frame: FrameData;
@@ -25,15 +33,20 @@ type NewProjectData = {
 };
 
 export const handler: Handlers<NewProjectData> = {
-  GET: (c) => page({ frame: frameOf(c), form: { name: "", redirect_uri: "" } }, { title: "New project" }),
+  GET: (c) =>
+    page({ frame: frameOf(c), form: { name: "", redirect_uri: "" } }, {
+      title: PROJECTS_TEXT[dashboardLang(c)].newProject,
+    }),
   POST: async (c) => {
     const signedIn = developer(c);
+    const lang = dashboardLang(c);
+    const title = PROJECTS_TEXT[lang].newProject;
     const raw = await readBody(c, z.record(z.string(), z.unknown()), ["form"]);
     const form = { name: String(raw.name ?? ""), redirect_uri: String(raw.redirect_uri ?? "") };
-    const parsed = NewProject.safeParse(raw);
+    const parsed = newProject(lang).safeParse(raw);
     if (!parsed.success) {
       const error = parsed.error.issues.map((issue) => issue.message).join(" ");
-      return page({ frame: frameOf(c), form, error }, { title: "New project", status: 422 });
+      return page({ frame: frameOf(c), form, error }, { title, status: 422 });
     }
     const { name, redirect_uri } = parsed.data;
     try {
@@ -43,12 +56,16 @@ export const handler: Handlers<NewProjectData> = {
         await addMember(tx, project.project_id, signedIn.session.id, "owner");
         return project;
       }, { actor: actorOf(signedIn) });
-      return page({ frame: frameOf(c), form, created }, { title: `${created.name} created`, status: 201 });
+      return page({ frame: frameOf(c), form, created }, {
+        title: fill(PROJECTS_TEXT[lang].createdTitle, { name: created.name }),
+        status: 201,
+      });
     } catch (thrown) {
       const error = toAppError(thrown);
       if (error.code !== "validation_failed") throw thrown;
-      return page({ frame: frameOf(c), form, error: error.description }, {
-        title: "New project",
+      const { message, detail } = errorMessages(lang, error.code, error.description);
+      return page({ frame: frameOf(c), form, error: detail ? `${message} ${detail}` : message }, {
+        title,
         status: 422,
       });
     }
@@ -57,33 +74,33 @@ export const handler: Handlers<NewProjectData> = {
 
 /** GET /dashboard/projects/new: the form; after POST, the new project's credentials (shown once). */
 export default function NewProjectPage({ data }: PageProps<NewProjectData>) {
-  const crumbs = [{ href: "/dashboard", label: "Projects" }];
+  const lang = data.frame.lang;
+  const text = PROJECTS_TEXT[lang];
+  const crumbs = [{ href: "/dashboard", label: text.title }];
   if (data.created) {
     const project = data.created;
     return (
       <Frame frame={data.frame} crumbs={crumbs}>
-        <h1>{project.name} is ready</h1>
+        <h1>{fill(text.ready, { name: project.name })}</h1>
         <p>
-          It starts in <strong>sandbox</strong>{" "}
-          mode: same APIs and tokens, test data kept apart. Flip it to production from the project page when
-          you go live.
+          <Phrase text={text.startsInSandbox} parts={{ sandbox: <strong>sandbox</strong> }} />
         </p>
-        <Credentials clientId={project.client_id} clientSecret={project.client_secret} />
+        <Credentials clientId={project.client_id} clientSecret={project.client_secret} lang={lang} />
         <p class="actions">
-          <a class="button" href={`/dashboard/projects/${project.project_id}`}>Continue to the project</a>
+          <a class="button" href={`/dashboard/projects/${project.project_id}`}>{text.continueToProject}</a>
         </p>
       </Frame>
     );
   }
   return (
     <Frame frame={data.frame} crumbs={crumbs}>
-      <h1>New project</h1>
+      <h1>{text.newProject}</h1>
       <Notice error={data.error} />
       <form method="post" action="/dashboard/projects/new" class="card form">
         <CsrfField token={data.frame.csrf} />
-        <label for="name">Name</label>
+        <label for="name">{text.name}</label>
         <input id="name" name="name" required maxLength={100} value={data.form.name} />
-        <label for="redirect_uri">Redirect URI (optional)</label>
+        <label for="redirect_uri">{text.redirectUriOptional}</label>
         <input
           id="redirect_uri"
           name="redirect_uri"
@@ -91,8 +108,8 @@ export default function NewProjectPage({ data }: PageProps<NewProjectData>) {
           placeholder="https://yourapp.example/callback"
           value={data.form.redirect_uri}
         />
-        <p class="muted">Your app's callback URL. https, or http on localhost. You can add more later.</p>
-        <button type="submit" class="button">Create project</button>
+        <p class="muted">{text.redirectUriHint}</p>
+        <button type="submit" class="button">{text.create}</button>
       </form>
     </Frame>
   );

@@ -6,6 +6,8 @@ import { setCouponDisabled } from "@/db/coupons.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { type CouponsData, couponsView } from "@/lib/dashboard/coupons_page.ts";
 import CouponsPage from "./index.tsx";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { COUPONS_TEXT } from "@/lib/dashboard/text/coupons.ts";
 
 const DisabledForm = z.object({
   csrf: z.string(),
@@ -26,7 +28,7 @@ export const handler: Handlers<CouponsData> = {
         await setCouponDisabled(tx, projectId, form.code, disabled);
         return disabled ? "disabled" : "enabled";
       },
-      title: (data) => `Coupons · ${data.project.name}`,
+      title: (data) => `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };

@@ -13,12 +13,16 @@ import {
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { COUPONS_TEXT } from "@/lib/dashboard/text/coupons.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<CouponsData> = {
   GET: async (c) => {
     const load = couponsView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Coupons · ${data.project.name}` });
+    return page(data, { title: `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a coupon through api.create_coupon (the same function as the Platform API). */
   POST: async (c) => {
@@ -31,42 +35,51 @@ export const handler: Handlers<CouponsData> = {
         await createCoupon(tx, projectId, newCouponOf(form));
         return "created";
       },
-      title: (data) => `Coupons · ${data.project.name}`,
+      title: (data) => `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };
 
-const durationText = (c: CouponsData["coupons"][number]) =>
-  c.duration === "repeating" ? `${c.duration_periods} periods` : c.duration;
+const DURATIONS = ["once", "repeating", "forever"] as const;
+
+function durationText(c: CouponsData["coupons"][number], lang: Lang): string {
+  const text = COUPONS_TEXT[lang];
+  if (c.duration === "repeating") return fill(text.periods, { count: c.duration_periods ?? 0 });
+  return text[c.duration];
+}
 
 /** GET /dashboard/projects/:id/coupons: coupons with their redemptions; admins create and disable them. */
 export default function CouponsPage({ data }: PageProps<CouponsData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const admin = data.role !== "viewer";
   const draft = data.draft;
+  const lang = data.frame.lang;
+  const text = COUPONS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "coupons" }}
     >
-      <h1>Coupons</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
       <p class="muted">
-        Customers enter a code on the hosted checkout, or your backend passes <code>coupon</code>{" "}
-        when it opens a checkout. A redemption counts while its checkout is open, pending or paid.
+        <Phrase text={text.explained} parts={{ coupon: <code>coupon</code> }} />
       </p>
       {data.coupons.length > 0 && (
         <table class="list coupons">
           <thead>
             <tr>
-              <th scope="col">Code</th>
-              <th scope="col">Discount</th>
-              <th scope="col">Duration</th>
-              <th scope="col">Redemptions</th>
-              <th scope="col">Plans</th>
-              <th scope="col">Expires</th>
-              <th scope="col">State</th>
+              <th scope="col">{text.columnCode}</th>
+              <th scope="col">{text.columnDiscount}</th>
+              <th scope="col">{text.columnDuration}</th>
+              <th scope="col">{text.columnRedemptions}</th>
+              <th scope="col">{text.columnPlans}</th>
+              <th scope="col">{text.columnExpires}</th>
+              <th scope="col">{text.columnState}</th>
             </tr>
           </thead>
           <tbody>
@@ -80,7 +93,7 @@ export default function CouponsPage({ data }: PageProps<CouponsData>) {
                   <code>{coupon.code}</code>
                   {coupon.redemption_list.length > 0 && (
                     <details>
-                      <summary>Redemptions</summary>
+                      <summary>{text.redemptions}</summary>
                       <ul class="redemptions">
                         {coupon.redemption_list.map((r) => (
                           <li key={r.checkout_id}>
@@ -94,25 +107,25 @@ export default function CouponsPage({ data }: PageProps<CouponsData>) {
                 <td>
                   {coupon.percent_off ? `${coupon.percent_off} %` : formatRupiah(coupon.amount_off_idr ?? 0)}
                 </td>
-                <td>{durationText(coupon)}</td>
+                <td>{durationText(coupon, lang)}</td>
                 <td class="number" data-redemptions={coupon.redemptions}>
                   {coupon.redemptions}
                   {coupon.max_redemptions ? ` / ${coupon.max_redemptions}` : ""}{" "}
-                  <span class="muted">({coupon.paid_redemptions} paid)</span>
+                  <span class="muted">{fill(text.paid, { count: coupon.paid_redemptions })}</span>
                 </td>
-                <td>{coupon.plans?.join(", ") ?? <span class="muted">any</span>}</td>
+                <td>{coupon.plans?.join(", ") ?? <span class="muted">{text.anyPlan}</span>}</td>
                 <td>{coupon.expires_at ? new Date(coupon.expires_at).toISOString().slice(0, 10) : "—"}</td>
                 <td>
                   {coupon.disabled
-                    ? <span class="badge archived">disabled</span>
-                    : <span class="muted">active</span>}
+                    ? <span class="badge archived">{text.disabled}</span>
+                    : <span class="muted">{text.active}</span>}
                   {admin && (
                     <form method="post" action={`${base}/coupons/disabled`} class="inline">
                       <CsrfField token={data.frame.csrf} />
                       <input type="hidden" name="code" value={coupon.code} />
                       <input type="hidden" name="disabled" value={coupon.disabled ? "false" : "true"} />
                       <button type="submit" class="button secondary small">
-                        {coupon.disabled ? "Enable" : "Disable"}
+                        {coupon.disabled ? text.enable : text.disable}
                         <span class="visually-hidden">{coupon.code}</span>
                       </button>
                     </form>
@@ -125,57 +138,55 @@ export default function CouponsPage({ data }: PageProps<CouponsData>) {
       )}
       {data.coupons.length === 0 && (
         <EmptyState
-          title="No coupons yet"
-          action={admin ? { href: "#new-coupon", label: "Create the first coupon" } : undefined}
-          more={{ href: "/docs/billing#coupons", label: "How coupons work" }}
+          title={text.emptyTitle}
+          action={admin ? { href: "#new-coupon", label: text.emptyAction } : undefined}
+          more={{ href: "/docs/billing#coupons", label: text.emptyMore }}
         >
-          <p>
-            A coupon takes a percentage or an amount in rupiah off a plan's price: on the first payment, for
-            some periods or for good. Create one, then give its code to your users: they enter it on the
-            hosted checkout.
-          </p>
+          <p>{text.emptyWhat}</p>
         </EmptyState>
       )}
       {admin && (
         <form method="post" action={`${base}/coupons`} class="card form" id="new-coupon">
           <CsrfField token={data.frame.csrf} />
-          <h2>New coupon</h2>
+          <h2>{text.newCoupon}</h2>
           <label>
-            Code <input name="code" required maxLength={40} value={draft?.code} placeholder="LAUNCH20" />
+            {text.code}{" "}
+            <input name="code" required maxLength={40} value={draft?.code} placeholder="LAUNCH20" />
           </label>
           <label>
-            Discount{" "}
+            {text.discount}{" "}
             <select name="kind">
-              <option value="percent" selected={draft?.kind !== "amount"}>percent off</option>
-              <option value="amount" selected={draft?.kind === "amount"}>rupiah off</option>
+              <option value="percent" selected={draft?.kind !== "amount"}>{text.percentOff}</option>
+              <option value="amount" selected={draft?.kind === "amount"}>{text.rupiahOff}</option>
             </select>
           </label>
           <label>
-            Amount <input name="value" required inputMode="numeric" value={draft?.value} placeholder="20" />
+            {text.amount}{" "}
+            <input name="value" required inputMode="numeric" value={draft?.value} placeholder="20" />
           </label>
           <label>
-            Duration{" "}
+            {text.duration}{" "}
             <select name="duration">
-              {["once", "repeating", "forever"].map((d) => (
-                <option key={d} value={d} selected={draft?.duration === d}>{d}</option>
+              {DURATIONS.map((d) => (
+                <option key={d} value={d} selected={draft?.duration === d}>{text[d]}</option>
               ))}
             </select>
           </label>
           <label>
-            Periods (repeating){" "}
+            {text.durationPeriods}{" "}
             <input name="duration_periods" inputMode="numeric" value={draft?.duration_periods} />
           </label>
           <label>
-            Maximum redemptions{" "}
+            {text.maxRedemptions}{" "}
             <input name="max_redemptions" inputMode="numeric" value={draft?.max_redemptions} />
           </label>
           <label>
-            Only for plans (keys) <input name="plans" value={draft?.plans} placeholder="pro team" />
+            {text.onlyForPlans} <input name="plans" value={draft?.plans} placeholder="pro team" />
           </label>
           <label>
-            Expires on <input name="expires_at" type="date" value={draft?.expires_at} />
+            {text.expiresOn} <input name="expires_at" type="date" value={draft?.expires_at} />
           </label>
-          <button type="submit" class="button">Create coupon</button>
+          <button type="submit" class="button">{text.createCoupon}</button>
         </form>
       )}
     </Frame>

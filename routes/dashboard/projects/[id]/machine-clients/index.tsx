@@ -7,6 +7,8 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
 import { machineClientsAction, machineClientsView } from "@/lib/dashboard/machine_clients_page.ts";
 import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { MACHINE_CLIENTS_TEXT } from "@/lib/dashboard/text/machine_clients.ts";
 
 const CreateForm = z.object({
   csrf: z.string(),
@@ -31,7 +33,7 @@ export const handler: Handlers<MachineClientsData> = {
       "viewer",
       (tx, role, projectId) => machineClientsView(c, tx, projectId, role),
     );
-    return page(data, { title: `Machine clients · ${data.project.name}` });
+    return page(data, { title: `${MACHINE_CLIENTS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a client; the answer shows its secret, this once. */
   POST: async (c) => {

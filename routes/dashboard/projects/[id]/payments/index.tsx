@@ -11,12 +11,16 @@ import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
 import { MrrChart } from "@/components/dashboard/MrrChart.tsx";
 import PaymentsLive from "@/islands/PaymentsLive.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { PAYMENTS_TEXT } from "@/lib/dashboard/text/payments.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<PaymentsData> = {
   GET: async (c) => {
     const load = paymentsView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Payments · ${data.project.name}` });
+    return page(data, { title: `${PAYMENTS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
 };
 
@@ -36,70 +40,78 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
   // Nothing at all yet (not merely nothing matching a filter): the page explains how to make a payment.
   const firstPage = data.rows.length === 0 && !filter.status && !filter.method && !filter.before;
   const feed = data.cursor === null ? null : `${base}/payments/events?after=${data.cursor}`;
+  const lang = data.frame.lang;
+  const text = PAYMENTS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "payments" }}
     >
-      <h1>Payments</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
       <p class="muted">
-        Checkouts and payments of this project's <ModeBadge mode={data.project.mode} />{" "}
-        mode only; amounts in whole rupiah. <a href={`${base}/receipts`}>Receipts and refunds</a>
+        <Phrase
+          text={text.scope}
+          parts={{
+            mode: <ModeBadge mode={data.project.mode} />,
+            receipts: <a href={`${base}/receipts`}>{text.receiptsLink}</a>,
+          }}
+        />
       </p>
-      <section class="charts" aria-label="Last 30 days">
+      <section class="charts" aria-label={text.last30Days}>
         <div class="card">
-          <h2>Sign-ups per day</h2>
+          <h2>{text.signupsPerDay}</h2>
           <SignupsChart days={data.signups} mode={data.project.mode} />
         </div>
         <div class="card">
-          <h2>Revenue by method</h2>
+          <h2>{text.revenueByMethod}</h2>
           <RevenueChart methods={data.revenue} days={CHART_DAYS} mode={data.project.mode} />
         </div>
       </section>
-      <section class="charts" aria-label="Last 12 months">
+      <section class="charts" aria-label={text.last12Months}>
         <div class="card">
-          <h2>MRR and churn by month</h2>
+          <h2>{text.mrrAndChurn}</h2>
           <MrrChart months={data.mrr} mode={data.project.mode} />
         </div>
       </section>
       <form method="get" action={`${base}/payments`} class="form inline-form filters">
-        <label for="status">Status</label>
+        <label for="status">{text.status}</label>
         <select id="status" name="status">
-          <option value="">any</option>
+          <option value="">{text.any}</option>
           {CheckoutStatusSchema.options.map((status) => (
             <option key={status} value={status} selected={filter.status === status}>{status}</option>
           ))}
         </select>
-        <label for="method">Method</label>
+        <label for="method">{text.method}</label>
         <select id="method" name="method">
-          <option value="">any</option>
+          <option value="">{text.any}</option>
           {StoredMethodSchema.options.map((method) => (
             <option key={method} value={method} selected={filter.method === method}>
               {METHOD_LABELS[method]}
             </option>
           ))}
         </select>
-        <button type="submit" class="button secondary">Filter</button>
+        <button type="submit" class="button secondary">{text.filter}</button>
       </form>
       {firstPage && (
         <EmptyState
-          title="No payments yet"
+          title={text.emptyTitle}
           action={{
             href: `/billing?client_id=${encodeURIComponent(data.project.client_id)}`,
-            label: "Open the hosted plan picker",
+            label: text.emptyAction,
           }}
-          more={{ href: "/docs/payments", label: "How payments work" }}
+          more={{ href: "/docs/payments", label: text.emptyMore }}
         >
           <p>
-            Each checkout your users start — QRIS, GoPay, OVO or a virtual account — shows here and updates
-            live.
-            {data.project.mode === "sandbox"
-              ? " In sandbox mode, pick a paid plan on the plan picker, choose a method, and press Simulate payment on the checkout page: no money moves and the payment lands here."
-              : " Your users reach the checkout from the hosted plan picker or your app's own button (POST /api/platform/checkouts)."}
-            {" "}
-            The picker needs a paid plan: <a href={`${base}/plans`}>Plans</a>.
+            {text.emptyWhat} {data.project.mode === "sandbox" ? text.emptySandbox : text.emptyProduction}{" "}
+            <Phrase
+              text={text.emptyNeedsPlan}
+              parts={{ plans: <a href={`${base}/plans`}>{text.plans}</a> }}
+            />
           </p>
         </EmptyState>
       )}
@@ -111,6 +123,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
           feed,
           filter: { status: filter.status, method: filter.method },
           sayEmpty: !firstPage,
+          lang,
           // Admins resume a stopped reconciliation (the button on such a row).
           resume: data.role === "viewer"
             ? null
@@ -118,8 +131,8 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
         }}
       />
       <p class="pager">
-        {filter.before && <a href={`${base}/payments${query(filter)}`}>Newest</a>}{" "}
-        {data.next && <a href={`${base}/payments${query(filter, data.next)}`}>Older payments</a>}
+        {filter.before && <a href={`${base}/payments${query(filter)}`}>{text.newest}</a>}{" "}
+        {data.next && <a href={`${base}/payments${query(filter, data.next)}`}>{text.older}</a>}
       </p>
     </Frame>
   );

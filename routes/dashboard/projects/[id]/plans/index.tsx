@@ -9,12 +9,16 @@ import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { ClaimList, intervalLabel, PlanFields } from "@/components/dashboard/PlanFields.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, fill } from "@/lib/dashboard/i18n.ts";
+import { PLANS_TEXT } from "@/lib/dashboard/text/plans.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<PlansData> = {
   GET: async (c) => {
     const load = plansView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Plans · ${data.project.name}` });
+    return page(data, { title: `${PLANS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a plan through api.create_plan (the same function as the plans API and CLI). */
   POST: async (c) => {
@@ -27,7 +31,7 @@ export const handler: Handlers<PlansData> = {
         await createPlan(tx, projectId, newPlanOf(form));
         return "created";
       },
-      title: (data) => `Plans · ${data.project.name}`,
+      title: (data) => `${PLANS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };
@@ -36,31 +40,38 @@ export const handler: Handlers<PlansData> = {
 export default function PlansPage({ data }: PageProps<PlansData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const admin = data.role !== "viewer";
+  const lang = data.frame.lang;
+  const text = PLANS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "plans" }}
     >
-      <h1>Plans</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
-      <p class="muted">
-        Subscribers: users of this project's {data.project.mode}{" "}
-        mode with an active subscription. Plans are archived, never deleted.
-      </p>
+      <p class="muted">{fill(text.subscribersExplained, { mode: data.project.mode })}</p>
       {!data.plans.some((plan) => plan.price_idr > 0 && !plan.archived) && (
         <EmptyState
-          title="No paid plans yet"
-          action={admin ? { href: "#new-plan", label: "Create a paid plan" } : undefined}
-          more={{ href: "/docs/plans", label: "How plans reach your tokens" }}
+          title={text.emptyTitle}
+          action={admin ? { href: "#new-plan", label: text.emptyAction } : undefined}
+          more={{ href: "/docs/plans", label: text.emptyMore }}
         >
           <p>
-            A plan is a tier of your app (Free, Pro, …) with a price in rupiah and the claims it puts in every
-            token (<code>custom_claims.plan</code>). Once there is one, people choose it on the hosted plan
-            picker,{" "}
-            <a href={`/billing?client_id=${encodeURIComponent(data.project.client_id)}`}>
-              <code>/billing?client_id={data.project.client_id}</code>
-            </a>, and pay through the checkout.
+            <Phrase
+              text={text.emptyWhat}
+              parts={{
+                claim: <code>custom_claims.plan</code>,
+                picker: (
+                  <a href={`/billing?client_id=${encodeURIComponent(data.project.client_id)}`}>
+                    <code>/billing?client_id={data.project.client_id}</code>
+                  </a>
+                ),
+              }}
+            />
           </p>
         </EmptyState>
       )}
@@ -68,12 +79,12 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
         <table class="list plans">
           <thead>
             <tr>
-              <th scope="col">Plan</th>
-              <th scope="col">Price</th>
-              <th scope="col">Claims</th>
-              <th scope="col">Subscribers</th>
-              <th scope="col">State</th>
-              {admin && <th scope="col">Actions</th>}
+              <th scope="col">{text.columnPlan}</th>
+              <th scope="col">{text.columnPrice}</th>
+              <th scope="col">{text.columnClaims}</th>
+              <th scope="col">{text.columnSubscribers}</th>
+              <th scope="col">{text.columnState}</th>
+              {admin && <th scope="col">{text.columnActions}</th>}
             </tr>
           </thead>
           <tbody>
@@ -84,16 +95,16 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
                 </td>
                 <td>
                   <span class="price">{formatRupiah(plan.price_idr)}</span>{" "}
-                  <span class="muted">{intervalLabel(plan.interval)}</span>
+                  <span class="muted">{intervalLabel(plan.interval, lang)}</span>
                 </td>
                 <td>
-                  <ClaimList claims={plan.claims} />
+                  <ClaimList claims={plan.claims} lang={lang} />
                 </td>
                 <td class="number" data-subscribers={plan.subscribers}>{plan.subscribers}</td>
                 <td>
-                  {plan.default && <span class="badge default">default</span>}
-                  {plan.archived && <span class="badge archived">archived</span>}
-                  {!plan.default && !plan.archived && <span class="muted">available</span>}
+                  {plan.default && <span class="badge default">{text.stateDefault}</span>}
+                  {plan.archived && <span class="badge archived">{text.stateArchived}</span>}
+                  {!plan.default && !plan.archived && <span class="muted">{text.stateAvailable}</span>}
                 </td>
                 {admin && (
                   <td class="plan-actions">
@@ -102,7 +113,7 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
                         <CsrfField token={data.frame.csrf} />
                         <input type="hidden" name="archived" value={plan.archived ? "false" : "true"} />
                         <button type="submit" class="button secondary small">
-                          {plan.archived ? "Unarchive" : "Archive"}
+                          {plan.archived ? text.unarchive : text.archive}
                           <span class="visually-hidden">{plan.name}</span>
                         </button>
                       </form>
@@ -111,7 +122,8 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
                       <form method="post" action={`${base}/plans/${plan.key}/default`} class="inline">
                         <CsrfField token={data.frame.csrf} />
                         <button type="submit" class="button secondary small">
-                          Make default<span class="visually-hidden">{plan.name}</span>
+                          {text.makeDefault}
+                          <span class="visually-hidden">{plan.name}</span>
                         </button>
                       </form>
                     )}
@@ -125,9 +137,9 @@ export default function PlansPage({ data }: PageProps<PlansData>) {
       {admin && (
         <form method="post" action={`${base}/plans`} class="card form" id="new-plan">
           <CsrfField token={data.frame.csrf} />
-          <h2>New plan</h2>
-          <PlanFields draft={data.draft} creating />
-          <button type="submit" class="button">Create plan</button>
+          <h2>{text.newPlan}</h2>
+          <PlanFields draft={data.draft} creating lang={lang} />
+          <button type="submit" class="button">{text.createPlan}</button>
         </form>
       )}
     </Frame>

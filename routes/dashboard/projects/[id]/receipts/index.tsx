@@ -12,12 +12,16 @@ import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
 import { TaxSettingsForm } from "@/components/dashboard/TaxSettingsForm.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, fill } from "@/lib/dashboard/i18n.ts";
+import { RECEIPTS_TEXT } from "@/lib/dashboard/text/receipts.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<ReceiptsData> = {
   GET: async (c) => {
     const load = receiptsView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Receipts · ${data.project.name}` });
+    return page(data, { title: `${RECEIPTS_TEXT[dashboardLang(c)].titleShort} · ${data.project.name}` });
   },
   /** Admins refund (part of) a receipted payment through Xendit, with the plan effect they choose. */
   POST: async (c) => {
@@ -41,62 +45,64 @@ export const handler: Handlers<ReceiptsData> = {
             return "refunded";
           }),
         ),
-      title: (data) => `Receipts · ${data.project.name}`,
+      title: (data) => `${RECEIPTS_TEXT[dashboardLang(c)].titleShort} · ${data.project.name}`,
     });
   },
 };
 
-const EFFECT_LABELS: Record<typeof PLAN_EFFECTS[number], string> = {
-  end_now: "End the plan now",
-  keep_to_period_end: "Keep the plan to the period end, then stop",
-  none: "Leave the plan as it is",
-};
+const EFFECT_LABELS = {
+  end_now: "endNow",
+  keep_to_period_end: "keepToPeriodEnd",
+  none: "leavePlan",
+} as const satisfies Record<typeof PLAN_EFFECTS[number], string>;
 
 /** GET /dashboard/projects/:id/receipts: numbered receipts, refunds, and (admins) the refund action. */
 export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const admin = data.role !== "viewer";
+  const lang = data.frame.lang;
+  const text = RECEIPTS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "payments" }}
     >
-      <h1>Receipts and refunds</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
       {data.user && (
         <p class="filter-note">
-          Only the receipts of user <a href={`${base}/users/${data.user}`}>{data.user}</a>.{" "}
-          <a href={`${base}/receipts`}>Show every receipt</a>
+          <Phrase
+            text={text.onlyUser}
+            parts={{ user: <a href={`${base}/users/${data.user}`}>{data.user}</a> }}
+          />{" "}
+          <a href={`${base}/receipts`}>{text.everyReceipt}</a>
         </p>
       )}
-      <p class="muted">
-        Every paid payment gets a receipt numbered per year. Refunds go through Xendit; virtual account
-        payments cannot be refunded there.
-      </p>
+      <p class="muted">{text.explained}</p>
       {data.receipts.length === 0 && (
         <EmptyState
-          title="No receipts yet"
-          action={{ href: `${base}/payments`, label: "See payments" }}
-          more={{ href: "/docs/receipts", label: "Receipts, PPN and refunds" }}
+          title={text.emptyTitle}
+          action={{ href: `${base}/payments`, label: text.emptyAction }}
+          more={{ href: "/docs/receipts", label: text.emptyMore }}
         >
-          <p>
-            A numbered receipt is issued for every paid payment, with the PPN split when you are a PKP. Once a
-            payment is paid (in sandbox: a simulated one), its receipt and the refund form appear here.
-          </p>
+          <p>{text.emptyWhat}</p>
         </EmptyState>
       )}
       {data.receipts.length > 0 && (
         <table class="list receipts">
           <thead>
             <tr>
-              <th scope="col">Receipt</th>
-              <th scope="col">Buyer</th>
-              <th scope="col">Plan</th>
-              <th scope="col">Paid</th>
+              <th scope="col">{text.columnReceipt}</th>
+              <th scope="col">{text.columnBuyer}</th>
+              <th scope="col">{text.columnPlan}</th>
+              <th scope="col">{text.columnPaid}</th>
               <th scope="col">PPN</th>
-              <th scope="col">Refunded</th>
-              {admin && <th scope="col">Refund</th>}
+              <th scope="col">{text.columnRefunded}</th>
+              {admin && <th scope="col">{text.columnRefund}</th>}
             </tr>
           </thead>
           <tbody>
@@ -127,20 +133,22 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                   <td class="number">{receipt.pkp ? formatRupiah(receipt.ppn_idr) : "—"}</td>
                   <td class="number" data-refunded={receipt.refunded_idr}>
                     {formatRupiah(receipt.refunded_idr)}
-                    {pending.length > 0 && <span class="muted">(+{pending.length} pending)</span>}
+                    {pending.length > 0 && (
+                      <span class="muted">{fill(text.pending, { count: pending.length })}</span>
+                    )}
                   </td>
                   {admin && (
                     <td>
                       {receipt.method === "bank_transfer"
-                        ? <span class="muted">Not refundable through Xendit (virtual account)</span>
+                        ? <span class="muted">{text.notRefundable}</span>
                         : left < 1
-                        ? <span class="muted">Refunded in full</span>
+                        ? <span class="muted">{text.refundedInFull}</span>
                         : (
                           <form method="post" action={`${base}/receipts`} class="inline refund-form">
                             <CsrfField token={data.frame.csrf} />
                             <input type="hidden" name="receipt" value={receipt.receipt_id} />
                             <label>
-                              Amount (IDR, empty: {formatRupiah(left)})
+                              {fill(text.amount, { left: formatRupiah(left) })}
                               <input
                                 name="amount"
                                 inputMode="numeric"
@@ -149,7 +157,7 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                               />
                             </label>
                             <label>
-                              Reason
+                              {text.reason}
                               <select name="reason">
                                 {REFUND_REASONS.map((reason) => (
                                   <option key={reason} value={reason}>{reason}</option>
@@ -157,15 +165,16 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                               </select>
                             </label>
                             <label>
-                              Plan
+                              {text.plan}
                               <select name="plan_effect">
                                 {PLAN_EFFECTS.map((effect) => (
-                                  <option key={effect} value={effect}>{EFFECT_LABELS[effect]}</option>
+                                  <option key={effect} value={effect}>{text[EFFECT_LABELS[effect]]}</option>
                                 ))}
                               </select>
                             </label>
                             <button type="submit" class="button secondary small">
-                              Refund<span class="visually-hidden">{receipt.number}</span>
+                              {text.refund}
+                              <span class="visually-hidden">{receipt.number}</span>
                             </button>
                           </form>
                         )}
@@ -179,15 +188,15 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
       )}
       {data.refunds.length > 0 && (
         <>
-          <h2>Refunds</h2>
+          <h2>{text.refunds}</h2>
           <table class="list refunds">
             <thead>
               <tr>
-                <th scope="col">Receipt</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Status</th>
-                <th scope="col">Plan effect</th>
-                <th scope="col">By</th>
+                <th scope="col">{text.columnReceipt}</th>
+                <th scope="col">{text.columnAmount}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnEffect}</th>
+                <th scope="col">{text.columnBy}</th>
               </tr>
             </thead>
             <tbody>
@@ -218,7 +227,7 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                       </form>
                     )}
                   </td>
-                  <td>{EFFECT_LABELS[refund.plan_effect]}</td>
+                  <td>{text[EFFECT_LABELS[refund.plan_effect]]}</td>
                   <td>{refund.requested_by}</td>
                 </tr>
               ))}
@@ -231,6 +240,7 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
         csrf={data.frame.csrf}
         tax={data.tax}
         canEdit={admin}
+        lang={lang}
       />
     </Frame>
   );

@@ -11,6 +11,10 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
 import { signUpMode } from "@/lib/login/sign_up_mode.ts";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, doneNotice, fill } from "@/lib/dashboard/i18n.ts";
+import { USERS_TEXT } from "@/lib/dashboard/text/users.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 const PAGE_SIZE = 50;
 
@@ -25,9 +29,7 @@ const Query = z.object({
 });
 
 // What the page says after an action elsewhere sent the admin back here.
-const DONE_MESSAGES: Record<string, string> = {
-  user_deleted: "User deleted: the account was erased and the app was sent user.deleted.",
-};
+const DONE_NOTICES = { user_deleted: "userDeleted" } as const;
 
 type UsersData = {
   frame: FrameData;
@@ -42,6 +44,7 @@ type UsersData = {
 export const handler: Handlers<UsersData> = {
   GET: async (c) => {
     const query = validate(Query, c.req.query());
+    const text = USERS_TEXT[dashboardLang(c)];
     const data = await withProject(c, "viewer", async (tx, _role, projectId) => {
       const project = await getProject(tx, projectId);
       const search = query.q || query.email || "";
@@ -58,10 +61,10 @@ export const handler: Handlers<UsersData> = {
         query: search,
         guests: search ? undefined : query.guests,
         next,
-        notice: DONE_MESSAGES[query.done ?? ""],
+        notice: doneNotice(text, DONE_NOTICES, query.done),
       };
     });
-    return page(data, { title: `Users · ${data.project.name}` });
+    return page(data, { title: `${text.title} · ${data.project.name}` });
   },
 };
 
@@ -76,64 +79,77 @@ function displayName(user: User): string {
  */
 export default function UsersPage({ data }: PageProps<UsersData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
+  const lang = data.frame.lang;
+  const text = USERS_TEXT[lang];
+  const mode = data.project.mode;
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "users" }}
     >
-      <h1>Users</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} />
       {signUpMode(data.project) === "waitlist" && (
         <p>
-          Sign-ups go through a waitlist: <a href={`${base}/waitlist`}>see who is waiting</a>.
+          <Phrase
+            text={text.waitlist}
+            parts={{ link: <a href={`${base}/waitlist`}>{text.waitlistLink}</a> }}
+          />
         </p>
       )}
       <form method="get" action={`${base}/users`} class="form inline-form search">
-        <label for="q">Search users</label>
+        <label for="q">{text.search}</label>
         <input
           id="q"
           name="q"
           type="search"
           maxLength={254}
           value={data.query}
-          placeholder="ayu, ayu@example.com, @example.com or a sub"
+          placeholder={text.searchPlaceholder}
           aria-describedby="q-hint"
         />
-        <button type="submit" class="button secondary">Search</button>
+        <button type="submit" class="button secondary">{text.searchButton}</button>
         <p id="q-hint" class="hint">
-          The start of an email or a name, <code>@example.com</code> for a domain, or a sub (exact).
+          <Phrase text={text.searchHint} parts={{ domain: <code>@example.com</code> }} />
         </p>
       </form>
       <p class="muted">
-        Show: {data.guests ? <a href={`${base}/users`}>everyone</a> : "everyone"} ·{" "}
-        {data.guests === "only" ? "guests only" : <a href={`${base}/users?guests=only`}>guests only</a>} ·
-        {" "}
-        {data.guests === "none" ? "without guests" : <a href={`${base}/users?guests=none`}>without guests</a>}
+        {text.show} {data.guests ? <a href={`${base}/users`}>{text.everyone}</a> : text.everyone} ·{" "}
+        {data.guests === "only"
+          ? text.guestsOnly
+          : <a href={`${base}/users?guests=only`}>{text.guestsOnly}</a>} · {data.guests === "none"
+          ? text.withoutGuests
+          : <a href={`${base}/users?guests=none`}>{text.withoutGuests}</a>}
       </p>
       {data.users.length === 0
         ? (
           !data.query && !data.guests
             ? (
               <EmptyState
-                title={`No ${data.project.mode} users yet`}
-                action={firstUserLink(data.project)}
-                more={{ href: "/docs/migrating", label: "Or import users from another service" }}
+                title={fill(text.emptyTitle, { mode })}
+                action={firstUserLink(data.project, lang)}
+                more={{ href: "/docs/migrating", label: text.importUsers }}
               >
                 <p>
-                  The people who sign up or sign in on your app's hosted login appear here, with their plan
-                  and how they sign in. Make a first test user on the hosted sign-up page; in sandbox mode its
-                  confirmation mail waits in the <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>.
+                  <Phrase
+                    text={text.emptyWhat}
+                    parts={{ inbox: <a href={`${base}/sandbox-inbox`}>{text.sandboxInbox}</a> }}
+                  />
                 </p>
               </EmptyState>
             )
             : (
               <p class="muted">
                 {!data.query
-                  ? `No ${data.project.mode} user ${data.guests === "only" ? "is" : "is not"} a guest.`
-                  : /^[^@]+@/.test(data.query)
-                  ? `No ${data.project.mode} user has the email ${data.query}.`
-                  : `No ${data.project.mode} user matches ${data.query}.`}
+                  ? fill(data.guests === "only" ? text.noGuest : text.noNonGuest, { mode })
+                  : fill(/^[^@]+@/.test(data.query) ? text.noEmail : text.noMatch, {
+                    mode,
+                    query: data.query,
+                  })}
               </p>
             )
         )
@@ -141,36 +157,37 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
           <table class="list stack">
             <thead>
               <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Name</th>
+                <th scope="col">{text.columnEmail}</th>
+                <th scope="col">{text.columnName}</th>
                 <th scope="col">sub</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Status</th>
+                <th scope="col">{text.columnEnvironment}</th>
+                <th scope="col">{text.columnStatus}</th>
               </tr>
             </thead>
             <tbody>
               {data.users.map((user) => (
                 <tr key={user.id}>
-                  <td data-label="Email">
+                  <td data-label={text.columnEmail}>
                     <a href={`${base}/users/${user.id}`}>
-                      {user.email ?? user.phone_number ?? (user.is_anonymous ? `Guest ${user.id}` : user.id)}
+                      {user.email ?? user.phone_number ??
+                        (user.is_anonymous ? fill(text.guest, { id: user.id }) : user.id)}
                     </a>
                   </td>
-                  <td data-label="Name">{displayName(user)}</td>
+                  <td data-label={text.columnName}>{displayName(user)}</td>
                   <td data-label="sub">
                     <code>{user.id}</code>
                   </td>
-                  <td data-label="Environment">
+                  <td data-label={text.columnEnvironment}>
                     <ModeBadge mode={user.environment} />
                   </td>
-                  <td data-label="Status">
+                  <td data-label={text.columnStatus}>
                     {user.disabled
-                      ? "disabled"
+                      ? text.statusDisabled
                       : user.is_anonymous
-                      ? "guest"
+                      ? text.statusGuest
                       : user.email_verified
-                      ? "verified"
-                      : "unverified"}
+                      ? text.statusVerified
+                      : text.statusUnverified}
                   </td>
                 </tr>
               ))}
@@ -186,7 +203,7 @@ export default function UsersPage({ data }: PageProps<UsersData>) {
               after: data.next,
             })}`}
           >
-            Next page
+            {text.nextPage}
           </a>
         </p>
       )}

@@ -6,6 +6,8 @@ import { formAction } from "@/lib/dashboard/form_action.ts";
 import { DecisionFormSchema, type WaitlistData, waitlistView } from "@/lib/dashboard/waitlist_page.ts";
 import { waitlistApproval } from "@/lib/waitlist/approval_mail.ts";
 import WaitlistPage from "./index.tsx";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { WAITLIST_TEXT } from "@/lib/dashboard/text/waitlist.ts";
 
 /** POST …/waitlist/decide: approves (mailing the sign-up link) or declines an entry; admins and owners. */
 export const handler: Handlers<WaitlistData> = {
@@ -29,7 +31,7 @@ export const handler: Handlers<WaitlistData> = {
         );
         return "approved";
       },
-      title: (data) => `Waitlist · ${data.project.name}`,
+      title: (data) => `${WAITLIST_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };

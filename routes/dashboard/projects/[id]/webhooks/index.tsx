@@ -8,8 +8,15 @@ import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts
 import { savedTargetReason } from "@/lib/webhooks/address_guard.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
-import { EndpointTarget, webhooksAction, webhooksView } from "@/lib/dashboard/webhooks_page.ts";
-import { ADDED, wordEndpointLimit } from "@/lib/dashboard/webhooks_text.ts";
+import {
+  EndpointTarget,
+  webhooksAction,
+  webhooksNotice,
+  webhooksView,
+} from "@/lib/dashboard/webhooks_page.ts";
+import { wordEndpointLimit } from "@/lib/dashboard/webhooks_text.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { WEBHOOKS_TEXT } from "@/lib/dashboard/text/webhooks.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 // receive: "all" is every event type, including future ones (the event checkboxes are then ignored); "listed"
@@ -31,7 +38,7 @@ export const handler: Handlers<WebhooksData> = {
       "viewer",
       (tx, role, projectId) => webhooksView(c, tx, projectId, role),
     );
-    return page(data, { title: `Webhooks · ${data.project.name}` });
+    return page(data, { title: `${WEBHOOKS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins add an endpoint (its signing secret is shown once) or change one's URL and event types. */
   POST: async (c) => {
@@ -57,7 +64,7 @@ export const handler: Handlers<WebhooksData> = {
         const description = form.description;
         await createWebhookEndpoint(tx, projectId, { url, secretSealed, events, description, internalReason })
           .catch(wordEndpointLimit);
-        return { secret, notice: ADDED };
+        return { secret, notice: webhooksNotice(dashboardLang(c), "added") };
       }
       // A form without an endpoint (from before there were several): the first, or the oldest changed.
       const { created } = await putWebhookEndpoint(tx, projectId, {
@@ -66,7 +73,7 @@ export const handler: Handlers<WebhooksData> = {
         events,
         internalReason,
       });
-      return created ? { secret, notice: ADDED } : "endpoint_saved";
+      return created ? { secret, notice: webhooksNotice(dashboardLang(c), "added") } : "endpoint_saved";
     });
   },
 };

@@ -6,8 +6,8 @@ import { rotateWebhookSecret } from "@/db/webhooks.ts";
 import { rotateWebhookEndpointSecret } from "@/db/webhook_endpoints.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
 import { refuse } from "@/lib/dashboard/form_fields.ts";
-import { EndpointId, webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
-import { ROTATED } from "@/lib/dashboard/webhooks_text.ts";
+import { EndpointId, webhooksAction, webhooksNotice } from "@/lib/dashboard/webhooks_page.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
 import { type WebhooksData, WebhooksView } from "@/components/dashboard/WebhooksView.tsx";
 
 const RotateForm = z.object({
@@ -26,7 +26,7 @@ export const handler: Handlers<WebhooksData> = {
       const sealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
       if (form.endpoint) await rotateWebhookEndpointSecret(tx, projectId, form.endpoint, sealed);
       else await rotateWebhookSecret(tx, projectId, sealed); // a form from before: the oldest
-      return { secret, notice: ROTATED };
+      return { secret, notice: webhooksNotice(dashboardLang(c), "rotated") };
     });
   },
 };

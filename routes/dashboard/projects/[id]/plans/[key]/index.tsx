@@ -14,12 +14,15 @@ import {
 import { formatRupiah, formatWhen } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { ClaimList, intervalLabel, PlanFields } from "@/components/dashboard/PlanFields.tsx";
+import { dashboardLang, fill } from "@/lib/dashboard/i18n.ts";
+import { PLANS_TEXT } from "@/lib/dashboard/text/plans.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<PlanData> = {
   GET: async (c) => {
     const load = planView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `${data.plan.name} · Plans` });
+    return page(data, { title: `${data.plan.name} · ${PLANS_TEXT[dashboardLang(c)].title}` });
   },
   /** Admins change a plan through api.update_plan (name, description, price, interval, claims, order). */
   POST: async (c) => {
@@ -33,7 +36,7 @@ export const handler: Handlers<PlanData> = {
         await updatePlan(tx, projectId, key, planChangesOf(form));
         return "saved";
       },
-      title: (data) => `${data.plan.name} · Plans`,
+      title: (data) => `${data.plan.name} · ${PLANS_TEXT[dashboardLang(c)].title}`,
     });
   },
 };
@@ -42,13 +45,15 @@ export const handler: Handlers<PlanData> = {
 export default function PlanPage({ data }: PageProps<PlanData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const { plan } = data;
+  const lang = data.frame.lang;
+  const text = PLANS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
       crumbs={[
-        { href: "/dashboard", label: "Projects" },
+        { href: "/dashboard", label: PROJECTS_TEXT[lang].title },
         { href: base, label: data.project.name },
-        { href: `${base}/plans`, label: "Plans" },
+        { href: `${base}/plans`, label: text.title },
       ]}
       project={{ id: data.project.project_id, section: "plans" }}
     >
@@ -56,27 +61,27 @@ export default function PlanPage({ data }: PageProps<PlanData>) {
       <Notice notice={data.notice} error={data.error} />
       <section class="card">
         <dl class="facts">
-          <dt>Key</dt>
+          <dt>{text.key}</dt>
           <dd>
             <code>{plan.key}</code>
           </dd>
-          <dt>Price</dt>
+          <dt>{text.columnPrice}</dt>
           <dd>
-            {formatRupiah(plan.price_idr)} {intervalLabel(plan.interval)}
+            {formatRupiah(plan.price_idr)} {intervalLabel(plan.interval, lang)}
           </dd>
-          <dt>Claims</dt>
+          <dt>{text.columnClaims}</dt>
           <dd>
-            <ClaimList claims={plan.claims} />
+            <ClaimList claims={plan.claims} lang={lang} />
           </dd>
-          <dt>Subscribers</dt>
+          <dt>{text.columnSubscribers}</dt>
           <dd>{plan.subscribers}</dd>
-          <dt>State</dt>
+          <dt>{text.columnState}</dt>
           <dd>
             {plan.default
-              ? "default"
+              ? text.stateDefault
               : plan.archived
-              ? `archived ${formatWhen(plan.archived_at)}`
-              : "available"}
+              ? fill(text.stateArchivedOn, { date: formatWhen(plan.archived_at, lang) })
+              : text.stateAvailable}
           </dd>
         </dl>
       </section>
@@ -84,9 +89,9 @@ export default function PlanPage({ data }: PageProps<PlanData>) {
         <>
           <form method="post" action={`${base}/plans/${plan.key}`} class="card form">
             <CsrfField token={data.frame.csrf} />
-            <h2>Edit</h2>
-            <PlanFields draft={data.draft} plan={plan} creating={false} />
-            <button type="submit" class="button">Save plan</button>
+            <h2>{text.edit}</h2>
+            <PlanFields draft={data.draft} plan={plan} creating={false} lang={lang} />
+            <button type="submit" class="button">{text.savePlan}</button>
           </form>
           {!plan.default && (
             <div class="card form inline-form">
@@ -94,13 +99,13 @@ export default function PlanPage({ data }: PageProps<PlanData>) {
                 <CsrfField token={data.frame.csrf} />
                 <input type="hidden" name="archived" value={plan.archived ? "false" : "true"} />
                 <button type="submit" class="button secondary">
-                  {plan.archived ? "Unarchive" : "Archive"}
+                  {plan.archived ? text.unarchive : text.archive}
                 </button>
               </form>{" "}
               {!plan.archived && (
                 <form method="post" action={`${base}/plans/${plan.key}/default`} class="inline">
                   <CsrfField token={data.frame.csrf} />
-                  <button type="submit" class="button secondary">Make default</button>
+                  <button type="submit" class="button secondary">{text.makeDefault}</button>
                 </form>
               )}
             </div>

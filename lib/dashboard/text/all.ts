@@ -1,0 +1,34 @@
+/** Every dashboard catalogue by name, for the test that holds English and Indonesian to the same keys. */
+import { FRAME_TEXT } from "./frame.ts";
+import { PROJECTS_TEXT } from "./projects.ts";
+import { SIGN_IN_TEXT } from "./sign_in.ts";
+import { USERS_TEXT } from "./users.ts";
+import { USER_TEXT } from "./user.ts";
+import { PLANS_TEXT } from "./plans.ts";
+import { PAYMENTS_TEXT } from "./payments.ts";
+import { RECEIPTS_TEXT } from "./receipts.ts";
+import { SETTINGS_TEXT } from "./settings.ts";
+import { WAITLIST_TEXT } from "./waitlist.ts";
+import { KEYS_TEXT } from "./keys.ts";
+import { COUPONS_TEXT } from "./coupons.ts";
+import { BRANDING_TEXT } from "./branding.ts";
+import { WEBHOOKS_TEXT } from "./webhooks.ts";
+import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
+
+export const CATALOGUES = {
+  frame: FRAME_TEXT,
+  projects: PROJECTS_TEXT,
+  signIn: SIGN_IN_TEXT,
+  users: USERS_TEXT,
+  user: USER_TEXT,
+  plans: PLANS_TEXT,
+  payments: PAYMENTS_TEXT,
+  receipts: RECEIPTS_TEXT,
+  settings: SETTINGS_TEXT,
+  waitlist: WAITLIST_TEXT,
+  keys: KEYS_TEXT,
+  coupons: COUPONS_TEXT,
+  branding: BRANDING_TEXT,
+  webhooks: WEBHOOKS_TEXT,
+  machineClients: MACHINE_CLIENTS_TEXT,
+};

@@ -1,0 +1,206 @@
+/**
+ * The dashboard in Indonesian: each translated page, with Indonesian chosen, has its Indonesian heading and
+ * navigation, and none of the English it used to carry (words moved into lib/dashboard/text/). The same pages
+ * in English are the other dashboard tests'.
+ */
+import assert from "node:assert/strict";
+import { testApp } from "../helpers/app.ts";
+import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
+import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
+import { asApp } from "@/db/client.ts";
+import { createPlan } from "@/db/plans.ts";
+
+const t = await testApp();
+Deno.test.afterAll(() => t.close());
+
+const owner = await signInDeveloper(t, "pemilik@toko.example");
+const project = await seedProject(t.db.sql, { name: "Toko Ayu", redirectUri: "https://toko.example/cb" });
+await addDeveloperTo(t, project.id, owner.accountId, "owner");
+const empty = await seedProject(t.db.sql, { name: "Toko Kosong" });
+await addDeveloperTo(t, empty.id, owner.accountId, "owner");
+await asApp(
+  t.db.sql,
+  project.id,
+  (tx) => createPlan(tx, project.id, { key: "pro", name: "Pro", price_idr: 99000 }),
+);
+const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
+const base = `/dashboard/projects/${project.id}`;
+
+/** The page in Indonesian: its HTML and the words a person sees (no markup, scripts or island props). */
+async function inIndonesian(path: string) {
+  const res = await t.app.request(path, {
+    headers: { accept: "text/html", cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` },
+  });
+  assert.equal(res.status, 200, path);
+  const html = await res.text();
+  assert.match(html, /<html lang="id"/, path);
+  const seen = html
+    .replace(/<(script|style|pre)\b[\s\S]*?<\/\1>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+  return { html, seen };
+}
+
+/** The frame's English (as a whole element's text) that must be gone on every translated page. */
+const FRAME_ENGLISH = [
+  "Sign out",
+  "Astapa dashboard",
+  "Overview",
+  "Audit log",
+  "Machine clients",
+  "Settings",
+];
+
+const PAGES: { path: string; heading: string; navigation?: boolean; english: string[] }[] = [
+  {
+    path: "/dashboard",
+    heading: "Proyek",
+    english: ["Projects", "New project", "Your role", "signing keys", "owner"],
+  },
+  { path: "/dashboard/projects/new", heading: "Proyek baru", english: ["Create project", "(optional)"] },
+  {
+    path: base,
+    heading: "Toko Ayu",
+    navigation: true,
+    english: [
+      "Redirect URIs",
+      "Rotate client secret",
+      "Sandbox and production",
+      "Integrate",
+      "Your role here",
+    ],
+  },
+  {
+    path: `${base}/users`,
+    heading: "Pengguna",
+    navigation: true,
+    english: ["Search users", "Environment", "verified", "guests only", "Next page"],
+  },
+  {
+    path: `/dashboard/projects/${empty.id}/users`,
+    heading: "Pengguna",
+    navigation: true,
+    english: ["users yet", "Add a redirect URI first", "import users"],
+  },
+  {
+    path: `${base}/users/${ayu}`,
+    heading: "ayu@example.com",
+    navigation: true,
+    english: [
+      "Account",
+      "Environment",
+      "Last sign-in",
+      "Second factor",
+      "Token claims",
+      "Assign a plan",
+      "No hosted-login sessions",
+      "Sign out everywhere",
+    ],
+  },
+  {
+    path: `${base}/plans`,
+    heading: "Paket",
+    navigation: true,
+    english: ["No paid plans yet", "Subscribers", "New plan", "Create plan", "Billing interval", "per month"],
+  },
+  {
+    path: `${base}/plans/pro`,
+    heading: "Pro",
+    navigation: true,
+    english: ["Price", "Subscribers", "Save plan", "Make default", "Feature flags", "per month"],
+  },
+  {
+    path: `${base}/payments`,
+    heading: "Pembayaran",
+    navigation: true,
+    english: [
+      "No payments yet",
+      "Receipts and refunds",
+      "Open the hosted plan picker",
+      "How payments work",
+      "Filter",
+    ],
+  },
+  {
+    path: `${base}/receipts`,
+    heading: "Kuitansi dan pengembalian dana",
+    navigation: true,
+    english: ["No receipts yet", "See payments", "Tax settings", "Seller address", "Save tax settings"],
+  },
+  {
+    path: `${base}/settings`,
+    heading: "Pengaturan",
+    navigation: true,
+    english: ["Allowed origins", "Token lifetimes", "Access token lifetime", "Rate limits", "Save origins"],
+  },
+  {
+    path: `${base}/waitlist`,
+    heading: "Daftar tunggu",
+    navigation: true,
+    english: ["Waitlist", "Waiting", "Approved", "Declined", "No waiting addresses"],
+  },
+  {
+    path: "/dashboard/keys",
+    heading: "Kunci penandatanganan",
+    english: ["Signing keys", "Key id", "Activated", "Rotate now", "Rotate signing keys"],
+  },
+  {
+    path: `${base}/coupons`,
+    heading: "Kupon",
+    navigation: true,
+    english: ["No coupons yet", "New coupon", "percent off", "Maximum redemptions", "Create coupon"],
+  },
+  {
+    path: `${base}/settings/branding`,
+    heading: "Branding",
+    navigation: true,
+    english: ["Name, colour and links", "Display name", "Primary colour", "No logo yet", "Save branding"],
+  },
+  {
+    path: `${base}/webhooks`,
+    heading: "Webhook",
+    navigation: true,
+    english: [
+      "No webhook endpoint yet",
+      "Add an endpoint",
+      "Events to receive",
+      "Deliveries",
+      "Add endpoint",
+    ],
+  },
+  {
+    path: `${base}/machine-clients`,
+    heading: "Machine client",
+    navigation: true,
+    english: ["No machine clients yet", "New machine client", "Scopes it may ask for", "No scopes declared"],
+  },
+];
+
+for (const { path, heading, navigation, english } of PAGES) {
+  Deno.test(`dashboard in Indonesian — ${path.replace(/proj_[a-z2-7]+/, ":id")}: Indonesian heading, no English left`, async () => {
+    const { html, seen } = await inIndonesian(path);
+    assert.match(html, new RegExp(`<h1>${heading}`), "the heading");
+    assert.match(seen, /Keluar/, "the frame's sign-out");
+    if (navigation) {
+      for (const section of ["Ringkasan", "Pengguna", "Paket", "Pembayaran", "Pengaturan"]) {
+        assert.match(seen, new RegExp(section), section);
+      }
+    }
+    const frame = [
+      /<header class="dash-header">[\s\S]*?<\/header>/,
+      /<nav class="project-nav"[\s\S]*?<\/nav>/,
+    ]
+      .map((part) => part.exec(html)?.[0] ?? "").join(" ");
+    for (const word of FRAME_ENGLISH) {
+      assert.ok(!frame.includes(`>${word}<`), `the frame's "${word}" is still in English on ${path}`);
+    }
+    for (const word of english) assert.ok(!seen.includes(word), `"${word}" is still in English on ${path}`);
+  });
+}
+
+Deno.test("dashboard in Indonesian — dates are written the Indonesian way, rupiah as everywhere", async () => {
+  const { seen } = await inIndonesian(`${base}/users/${ayu}`);
+  assert.match(seen, /\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}, \d{2}\.\d{2} UTC/);
+});
