@@ -303,6 +303,7 @@ Deno.test("api.sweep_grants — erases passkey sign-ups abandoned 7 days ago wit
     email_changes: 0,
     mfa_challenges: 0,
     impersonation_links: 0,
+    payment_methods: 0,
   });
   const [event] = await db.sql`select data from astapa.events where project_id = ${project.id}
     and type = 'user.deleted' and data -> 'user' ->> 'id' = ${gone}`;
