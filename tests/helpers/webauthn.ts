@@ -15,6 +15,9 @@ export type VirtualCredential = {
   userHandle?: string;
   signCount: number;
   isResidentCredential: boolean;
+  /** The account names the authenticator shows (kept current by signalCurrentUserDetails). */
+  userName?: string;
+  userDisplayName?: string;
 };
 
 export type VirtualAuthenticator = {
