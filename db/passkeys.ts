@@ -100,6 +100,20 @@ export async function passkeyForSignIn(
   );
 }
 
+/** Whether a presented credential was this project's (its handle names a user of it) and is gone. */
+export async function passkeyForgotten(
+  sql: Sql,
+  projectId: string,
+  credentialId: Uint8Array,
+  userHandle: string,
+): Promise<boolean> {
+  return await asApp(
+    sql,
+    projectId,
+    (tx) => result(tx`select api.passkey_forgotten(${credentialId}, ${userHandle}) as result`, z.boolean()),
+  );
+}
+
 const Use = z.union([
   z.object({ accepted: z.literal(true), user_id: z.string(), synced: z.boolean() }),
   z.object({ accepted: z.literal(false), reason: z.enum(["unknown", "cloned"]) }),

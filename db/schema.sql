@@ -10608,6 +10608,25 @@ comment on function api.passkey_for_sign_in(bytea) is 'The public key and user o
 grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.passkey_forgotten(credential_id bytea, user_handle text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Every project shares the deployment's RP ID, so "not this project's" is not "unknown": a key is called
+    -- forgotten only when the user its handle names is this project's (user ids are unique across projects)
+    -- and no row of the project, in either environment, holds it (docs/passkeys.md#keeping-password-managers-in-sync).
+    select exists (select from astapa.users u
+                   where u.project_id = (select astapa.current_project_id()) and u.id::text = user_handle)
+      and not exists (select from astapa.passkeys k
+                      where k.project_id = (select astapa.current_project_id())
+                        and k.credential_id = passkey_forgotten.credential_id)
+  $function$;
+comment on function api.passkey_forgotten(bytea,text) is 'Whether a credential presented at sign-in was this project''s and is gone: its user handle names a user of the project (a deleted one too: the row stays as a tombstone) and no passkey of the project has its id. The sign-in page then asks the browser to forget it (signalUnknownCredential); another project''s key is never so.';
+grant execute on function api.passkey_forgotten(bytea,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.passkey_refused(reason text, details jsonb)
  RETURNS void
  LANGUAGE sql
@@ -17742,7 +17761,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -25634,6 +25653,11 @@ AS $function$
       -- Passkey sign-in and management on the hosted login (docs/passkeys.md).
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passkeys must be true or false.';
+      end if;
+    when 'passkey_upgrade' then
+      -- After a password sign-in, the password manager may make a passkey silently (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkey_upgrade must be true or false.';
       end if;
     when 'email_codes' then
       -- "Email me a code" on the sign-in page (docs/passkeys.md).

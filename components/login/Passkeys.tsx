@@ -10,6 +10,7 @@ import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 import type { OwnPasskeys } from "@/db/passkeys.ts";
 import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
+import PasskeySignals from "@/islands/PasskeySignals.tsx";
 import { AuthCard } from "./AuthCard.tsx";
 import { PasskeyRow } from "./PasskeyRow.tsx";
 
@@ -27,6 +28,8 @@ export type PasskeysData = AuthPageData & {
    */
   welcome?: boolean;
   done?: MessageKey;
+  /** What the person's password manager is told to keep (WebAuthn's Signal API): never while impersonated. */
+  signals?: { rpId: string; user: { id: string; name: string; displayName: string; accepted: string[] } };
 };
 
 export function Passkeys({ data }: { data: PasskeysData }) {
@@ -105,6 +108,7 @@ export function Passkeys({ data }: { data: PasskeysData }) {
           <p>
             <a class="button" href={back}>{t.manageBack}</a>
           </p>
+          {data.signals && <Island of={PasskeySignals} props={data.signals} />}
         </>
       )}
     </AuthCard>

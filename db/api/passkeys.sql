@@ -288,6 +288,28 @@ comment on function api.passkey_for_sign_in(bytea) is
 
 grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
 
+create or replace function api.passkey_forgotten(credential_id bytea, user_handle text) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Every project shares the deployment's RP ID, so "not this project's" is not "unknown": a key is called
+    -- forgotten only when the user its handle names is this project's (user ids are unique across projects)
+    -- and no row of the project, in either environment, holds it (docs/passkeys.md#keeping-password-managers-in-sync).
+    select exists (select from astapa.users u
+                   where u.project_id = (select astapa.current_project_id()) and u.id::text = user_handle)
+      and not exists (select from astapa.passkeys k
+                      where k.project_id = (select astapa.current_project_id())
+                        and k.credential_id = passkey_forgotten.credential_id)
+  $$;
+
+comment on function api.passkey_forgotten(bytea, text) is
+  'Whether a credential presented at sign-in was this project''s and is gone: its user handle names a user of '
+  'the project (a deleted one too: the row stays as a tombstone) and no passkey of the project has its id. The '
+  'sign-in page then asks the browser to forget it (signalUnknownCredential); another project''s key is never so.';
+
+grant execute on function api.passkey_forgotten(bytea, text) to astapa_app;
+
 create or replace function api.use_passkey(credential_id bytea, sign_count bigint, backed_up boolean)
   returns jsonb
   language plpgsql

@@ -725,6 +725,11 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
         return 'passkeys must be true or false.';
       end if;
+    when 'passkey_upgrade' then
+      -- After a password sign-in, the password manager may make a passkey silently (docs/passkeys.md).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'passkey_upgrade must be true or false.';
+      end if;
     when 'email_codes' then
       -- "Email me a code" on the sign-in page (docs/passkeys.md).
       if pg_catalog.jsonb_typeof(value) <> 'boolean' then
@@ -912,7 +917,7 @@ create or replace function api.update_project_settings(project_id text, changes 
 
 comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
-  'require_verified_email, dpop, social_login, mfa, passkeys, email_codes, email_code_sign_up, passwords (false only beside email_codes '
+  'require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
   'billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated '
   '(AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, '

@@ -63,6 +63,8 @@ export type AuthPageData = {
   botCheck?: BotWidget;
   /** "Send the link again" under a notice asks for its own (lib/login/bot_check.ts `useResendBotCheck`). */
   resendBotCheck?: BotWidget;
+  /** The passkey just presented was this project's and is gone: the browser is asked to forget it. */
+  forgetPasskey?: { rpId: string; credentialId: string };
 };
 
 /** Astapa's billing, account and device pages sign people in through the same flow (their callback.ts). */

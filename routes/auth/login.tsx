@@ -36,10 +36,11 @@ import { AuthFormPage } from "@/components/login/AuthFormPage.tsx";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { Island } from "@/lib/islands/Island.tsx";
 import PasskeyButton from "@/islands/PasskeyButton.tsx";
+import PasskeySignals from "@/islands/PasskeySignals.tsx";
 import { PhoneLink } from "@/components/login/PhoneForms.tsx";
 import { formPath, PasswordFreeFields } from "@/components/login/PasswordFree.tsx";
 import { passwordsEnabled } from "@/lib/login/passwords_setting.ts";
-import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import { passkeysEnabled, passkeyUpgrade } from "@/lib/login/passkeys/settings.ts";
 import { emailCodesEnabled } from "@/lib/login/email_codes.ts";
 import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.ts";
 import { BotCheck } from "@/components/login/BotCheck.tsx";
@@ -176,7 +177,10 @@ export const handler: Handlers<AuthPageData> = {
     }
     try {
       // Nothing starts unless the hash just verified is still the user's (a reset, claim or disable may have won).
-      const response = await afterFirstFactor(c, request, query, user.id, ["pwd"], { passwordHash });
+      // With passkey_upgrade on, the sign-in goes on through a short page where the password manager that just
+      // filled the password may make a passkey silently (docs/passkeys.md#automatic-passkey-upgrade).
+      const onward = passkeyUpgrade(request.project) ? "passkey_upgrade" as const : undefined;
+      const response = await afterFirstFactor(c, request, query, user.id, ["pwd"], { passwordHash, onward });
       countSignIn("password", "success", "none");
       return response;
     } catch (error) {
@@ -221,6 +225,12 @@ export default function SignIn({ data }: PageProps<AuthPageData>) {
                 // Not again after a refusal: the page would otherwise offer the same passkey in a loop.
                 autofill: data.error !== "passkeyFailed",
               }}
+            />
+          )}
+          {data.forgetPasskey && (
+            <Island
+              of={PasskeySignals}
+              props={{ rpId: data.forgetPasskey.rpId, forget: data.forgetPasskey.credentialId }}
             />
           )}
           {data.passkeys && data.passwordsOff && !data.emailCodes && (

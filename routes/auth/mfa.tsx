@@ -217,9 +217,9 @@ export const handler: Handlers<SecondFactorData> = {
     const code = randomSecret();
     // A page of ours the first factor's sign-in goes on to (afterFirstFactor's `onward`): it comes first, and
     // the app's code later, fresh, through the sign-in page (where the consent and organization steps run).
-    // Someone who met the step with a passkey has one already: no offer of a first one.
+    // Someone who met the step with a passkey has one already: no offer of a first one, no upgrade.
     const offered = readChallengeOnward(c, request.project.id);
-    const onward = offered === "passkey_offer" && passkey ? undefined : offered;
+    const onward = offered?.startsWith("passkey_") && passkey ? undefined : offered;
     // A self-registered client still needs the person's "Allow"; an enrolment first shows the recovery codes.
     const consent = !onward && !!request.thirdParty;
     // The organization step (lib/login/organization_step.ts): a picker to go through means no code yet.

@@ -10,7 +10,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { AuthPageData } from "@/lib/login/pages.ts";
 import { AuthForm, readAuthForm } from "@/lib/login/pages.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
-import { verifySignIn } from "@/lib/login/passkeys/ceremony.ts";
+import { relyingParty, verifySignIn } from "@/lib/login/passkeys/ceremony.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import { passkeyRefused } from "@/db/passkeys.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -41,7 +41,12 @@ export const handler: Handlers<AuthPageData> = {
         address: clientAddress(c),
       });
       countSignIn("passkey", "failure", "wrong_credentials");
-      return again({ error: "passkeyFailed" }, 400);
+      const page = again({ error: "passkeyFailed" }, 400);
+      // WebAuthn's Signal API: the password manager stops offering a passkey this project no longer has.
+      if (outcome.forgotten) {
+        page.data.forgetPasskey = { rpId: relyingParty(c).rpID, credentialId: outcome.forgotten };
+      }
+      return page;
     }
     countSignIn("passkey", "success", "none");
     return await afterFirstFactor(c, request, query, outcome.userId, outcome.amr);

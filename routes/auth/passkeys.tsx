@@ -20,7 +20,7 @@ import {
 import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { readSession } from "@/lib/login/browser.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
-import { verifyRegistration } from "@/lib/login/passkeys/ceremony.ts";
+import { passkeySignals, verifyRegistration } from "@/lib/login/passkeys/ceremony.ts";
 import { ownPasskeys, passkeyRefused, removeOwnPasskey, renameOwnPasskey } from "@/db/passkeys.ts";
 import { passkeyRemovedMail } from "@/lib/login/passkeys/mail.ts";
 import { clientAddress } from "@/lib/http/client_address.ts";
@@ -67,6 +67,8 @@ async function show(
     recent: person.own.recent,
     impersonated: person.own.impersonated,
     ...outcome,
+    // Support staff's browser is not the person's: their password manager is told nothing about the account.
+    ...(person.own.impersonated ? {} : { signals: passkeySignals(c, person.own) }),
   };
   return authPage(data, "passkeysTitle", status);
 }

@@ -343,13 +343,21 @@ Deno.test("passkeys e2e — remove one after a fresh sign-in; it no longer signs
     await page.getByText("Hapus “Laptop lama”?").waitFor();
     assert.equal((await audited("user.passkey_removed")).length, 0);
     await screenshot(page, "passkeys-remove-id");
+    // The page after the removal tells the password manager which keys remain (none): it forgets this one.
     await page.getByRole("button", { name: "Hapus passkey ini" }).click();
     await page.getByText("Passkey sudah dihapus.").waitFor();
     await page.getByText("Anda belum punya passkey.").waitFor();
     assert.equal((await audited("user.passkey_removed")).length, 1);
+    await authenticator.waitForCount(0);
+    assert.deepEqual(await authenticator.credentials(), []);
 
     await page.goto(`${t.origin}/auth/logout?client_id=${project.clientId}&lang=en`);
     await page.getByRole("button", { name: "Sign out" }).click();
+    // A password manager that ignored the signal still offers it: the server refuses it.
+    await authenticator.cdp.send("WebAuthn.addCredential", {
+      authenticatorId: authenticator.id,
+      credential: { ...exported, signCount: exported.signCount + 200 },
+    });
     await page.goto(loginUrl({ lang: "en" }));
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await page.getByText("That passkey did not work here.").waitFor();

@@ -15,12 +15,20 @@ export type VirtualCredential = {
   userHandle?: string;
   signCount: number;
   isResidentCredential: boolean;
+  /** The account names the authenticator shows (kept current by signalCurrentUserDetails). */
+  userName?: string;
+  userDisplayName?: string;
 };
 
 export type VirtualAuthenticator = {
   cdp: CDPSession;
   id: string;
   credentials(): Promise<VirtualCredential[]>;
+  /**
+   * Waits until the authenticator holds `count` credentials (a signal is acted on after the page's call
+   * returns, and the protocol does not always report it as an event); fails after 30 seconds.
+   */
+  waitForCount(count: number): Promise<void>;
   /** Puts a credential back with another sign counter (a clone of the key that was used less). */
   setSignCount(credential: VirtualCredential, signCount: number): Promise<void>;
   remove(): Promise<void>;
@@ -40,12 +48,20 @@ export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthen
       automaticPresenceSimulation: true,
     },
   });
+  const credentials = async () => {
+    const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId: id });
+    return credentials as VirtualCredential[];
+  };
   return {
     cdp,
     id,
-    async credentials() {
-      const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId: id });
-      return credentials as VirtualCredential[];
+    credentials,
+    async waitForCount(count) {
+      const until = Date.now() + 30_000;
+      while ((await credentials()).length !== count) {
+        if (Date.now() > until) throw new Error(`the authenticator never held ${count} credentials`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async setSignCount(credential, signCount) {
       await cdp.send("WebAuthn.removeCredential", {

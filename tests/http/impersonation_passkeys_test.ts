@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedPasskey, seedProject, seedUser } from "../helpers/identity.ts";
-import { HostedBrowser } from "../helpers/form_browser.ts";
+import { HostedBrowser, redirectTarget } from "../helpers/form_browser.ts";
 import { impersonationFlows } from "../helpers/impersonation.ts";
 
 const t = await testApp();
@@ -65,4 +65,21 @@ Deno.test("impersonation passkeys — no ceremony to add a passkey opens for an 
   const [opened] = await sql`select count(*)::int as n from astapa.webauthn_challenges
     where project_id = ${shop.id} and user_id = ${user}`;
   assert.equal(opened.n, 0);
+});
+
+Deno.test("impersonation passkeys — no silent passkey upgrade and no password-manager signals for an impersonated session", async () => {
+  const { browser } = await impersonatedBrowser();
+  await sql`update astapa.projects set settings = settings || '{"passkey_upgrade": true}' where id = ${shop.id}`;
+  try {
+    // The upgrade's stop sends support staff straight on (Postgres would refuse the registration anyway).
+    const to = redirectTarget(await browser.get(`/auth/passkeys/upgrade?${requestOf}`));
+    assert.ok(to.startsWith("/auth/login?"), to);
+    // The list page tells their browser's password manager nothing about the person's account.
+    const page = await browser.read(`/auth/passkeys?${requestOf}`);
+    assert.equal(page.res.status, 200);
+    assert.match(page.html, /Laptop/);
+    assert.doesNotMatch(page.html, /data-island="PasskeySignals"/);
+  } finally {
+    await sql`update astapa.projects set settings = settings - 'passkey_upgrade' where id = ${shop.id}`;
+  }
 });

@@ -10,6 +10,7 @@ import {
   addPasskey,
   type NewPasskey,
   ownPasskeys,
+  passkeyForgotten,
   passkeyForSignIn,
   passkeyRefused,
   removeOwnPasskey,
@@ -166,6 +167,25 @@ Deno.test("api.passkey_for_sign_in — this project's credential of an enabled u
   assert.equal(await passkeyForSignIn(db.sql, project.id, key(2).credentialId), null, "a disabled user's");
 });
 
+Deno.test("api.passkey_forgotten — only a credential this project's user had and no longer has", async () => {
+  const { user } = await registered("forgotten@example.com", 40);
+  const kept = key(40).credentialId;
+  const gone = new Uint8Array(16).fill(41);
+  assert.equal(await passkeyForgotten(db.sql, project.id, kept, user), false, "still stored");
+  assert.equal(
+    await passkeyForgotten(db.sql, project.id, gone, user),
+    true,
+    "this project's user, no such key",
+  );
+  // The deployment's RP ID is every project's: a key of another project's user is never called forgotten here.
+  const stranger = await seedUser(db.sql, other.id, "stranger@example.com");
+  assert.equal(await passkeyForgotten(db.sql, project.id, gone, stranger), false, "another project's user");
+  assert.equal(await passkeyForgotten(db.sql, project.id, gone, "not-a-user-id"), false, "no such user");
+  // A disabled person's key is kept for when they are enabled again.
+  await db.sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${user}`;
+  assert.equal(await passkeyForgotten(db.sql, project.id, kept, user), false, "a disabled user's");
+});
+
 Deno.test("api.use_passkey — the counter only moves forwards; a clone is marked, audited and refused for good", async () => {
   const { user } = await registered("counter@example.com", 3);
   const id = key(3).credentialId;
@@ -278,19 +298,22 @@ Deno.test("passkeys policies — rows are seen by their own project only", async
   );
 });
 
-Deno.test("api.update_project_settings — passkeys is true or false; anything else is AS400 with the reason", async () => {
-  const update = (value: unknown) =>
+Deno.test("api.update_project_settings — passkeys and passkey_upgrade are true or false; anything else is AS400 with the reason", async () => {
+  const update = (value: unknown, key = "passkeys") =>
     asApp(
       db.sql,
       other.id,
       (tx) =>
         tx`select api.update_project_settings(${other.id}, ${
-          JSON.stringify({ passkeys: value })
+          JSON.stringify({ [key]: value })
         }::text::jsonb) -> 'settings' as s`,
     );
   const [saved] = await update(true);
   assert.equal(saved.s.passkeys, true);
   await rejectsAs(update("yes"), "validation_failed", /passkeys must be true or false/);
+  const [upgraded] = await update(true, "passkey_upgrade");
+  assert.equal(upgraded.s.passkey_upgrade, true);
+  await rejectsAs(update(1, "passkey_upgrade"), "validation_failed", /passkey_upgrade must be true or false/);
 });
 
 Deno.test("api.update_project_settings — passwords off only while email codes or passkeys are on", async () => {

@@ -50,18 +50,19 @@ export function readChallenge(c: Ctx, projectId: string): string | undefined {
 
 /**
  * A page of ours the person reads once signed in, before the app: what a phone code's claim removed
- * (routes/auth/phone/claimed.tsx), or a first passkey offered to someone who just signed up (/auth/passkeys).
+ * (routes/auth/phone/claimed.tsx), a first passkey offered to someone who just signed up (/auth/passkeys), or
+ * the short stop after a password where the password manager may make a passkey (/auth/passkeys/upgrade).
  */
-export const ONWARD = ["phone_claimed", "passkey_offer"] as const;
+export const ONWARD = ["phone_claimed", "passkey_offer", "passkey_upgrade"] as const;
 export type Onward = typeof ONWARD[number];
 
 /** The onward page's address, for the same authorization request in the person's language. */
 export function onwardHref(onward: Onward, query: URLSearchParams, lang: Lang): string {
   const q = requestQuery(query);
   const and = q ? "&" : "";
-  return onward === "phone_claimed"
-    ? `/auth/phone/claimed?${q}${and}lang=${lang}`
-    : `/auth/passkeys?${q}${and}welcome=1&lang=${lang}`;
+  if (onward === "phone_claimed") return `/auth/phone/claimed?${q}${and}lang=${lang}`;
+  if (onward === "passkey_upgrade") return `/auth/passkeys/upgrade?${q}${and}lang=${lang}`;
+  return `/auth/passkeys?${q}${and}welcome=1&lang=${lang}`;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   addPasskey,
   type NewPasskey,
   type OwnPasskeys,
+  passkeyForgotten,
   passkeyForSignIn,
   type PasskeyPurpose,
   startPasskeyChallenge,
@@ -68,6 +69,23 @@ export function relyingParty(c: Ctx): { rpID: string; origin: string } {
 
 const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
 
+/**
+ * What the signed-in person's password manager should hold for this RP (WebAuthn's signalAllAcceptedCredentials
+ * and signalCurrentUserDetails): the user handle and names the registration options give, and every passkey kept.
+ */
+export function passkeySignals(c: Ctx, own: OwnPasskeys) {
+  return {
+    rpId: relyingParty(c).rpID,
+    user: {
+      id: base64url.encode(new TextEncoder().encode(own.user_id)),
+      name: own.user_name,
+      displayName: own.user_name,
+      // A cloned key is refused at sign-in for good: no longer one to keep.
+      accepted: own.passkeys.filter((k) => !k.cloned_at).map((k) => base64url.encode(fromHex(k.id))),
+    },
+  };
+}
+
 /** Options for signing in with any passkey of the project (discoverable credentials, no user named). */
 export async function signInOptions(
   c: Ctx,
@@ -93,6 +111,8 @@ export async function registrationOptions(
     rpName: project.name,
     rpID: relyingParty(c).rpID,
     userName: own.user_name,
+    // The same name as the Signal API keeps current (passkeySignals); the library's default is empty.
+    userDisplayName: own.user_name,
     // The user handle is the user's id within the project: no email or other personal data in the key.
     userID: new TextEncoder().encode(own.user_id),
     attestationType: "none",
@@ -109,7 +129,11 @@ export async function registrationOptions(
   return options;
 }
 
-export type Refused = { refused: string };
+/**
+ * Why a ceremony was refused; `forgotten`: the credential (base64url) was this project's and is gone, so the
+ * page asks the browser to forget it (WebAuthn's signalUnknownCredential).
+ */
+export type Refused = { refused: string; forgotten?: string };
 
 /** Uses up the challenge the response's clientDataJSON names; the challenge, or why not. */
 async function takeChallenge(
@@ -156,8 +180,13 @@ async function checkAssertion(
     return { refused: "malformed" };
   }
   const stored = await passkeyForSignIn(c.var.deps.sql, projectId, credentialId);
-  if (!stored) return { refused: "unknown_credential" };
   const handle = response.data.response.userHandle;
+  if (!stored) {
+    // Only the credential the browser itself just presented, and only when it was this project's.
+    const user = handle === undefined ? null : safeText(handle);
+    const gone = user !== null && await passkeyForgotten(c.var.deps.sql, projectId, credentialId, user);
+    return { refused: "unknown_credential", ...(gone ? { forgotten: response.data.id } : {}) };
+  }
   if (handle !== undefined && safeText(handle) !== stored.user_id) return { refused: "user_handle_mismatch" };
   const { rpID, origin } = relyingParty(c);
   const library = await webauthn(); // outside the try: a library that fails to load is a 500, not a refusal

@@ -14,3 +14,11 @@ export function passkeySignUp(project: Project): boolean {
   return passkeysEnabled(project) && s.passwords === false &&
     !(s.email_codes === true && s.email_code_sign_up === true);
 }
+
+/**
+ * Whether a password sign-in goes on through /auth/passkeys/upgrade, where the browser's password manager may
+ * make a passkey silently (WebAuthn conditional create): passkeys on and `settings.passkey_upgrade` true.
+ */
+export function passkeyUpgrade(project: Project): boolean {
+  return passkeysEnabled(project) && project.settings.passkey_upgrade === true;
+}
