@@ -14,6 +14,8 @@ import { COUPONS_TEXT } from "./coupons.ts";
 import { BRANDING_TEXT } from "./branding.ts";
 import { WEBHOOKS_TEXT } from "./webhooks.ts";
 import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
+import { ORGANIZATIONS_TEXT } from "./organizations.ts";
+import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -31,4 +33,6 @@ export const CATALOGUES = {
   branding: BRANDING_TEXT,
   webhooks: WEBHOOKS_TEXT,
   machineClients: MACHINE_CLIENTS_TEXT,
+  organizations: ORGANIZATIONS_TEXT,
+  organizationSso: ORGANIZATION_SSO_TEXT,
 };
