@@ -81,7 +81,7 @@ export function UserView({ data }: { data: UserViewData }) {
           <dd>
             {user.phone_number ? `${user.phone_number} (${verified(user.phone_number_verified)})` : text.none}
           </dd>
-          <UserProfileFacts user={user} />
+          <UserProfileFacts user={user} lang={lang} />
           <dt>{text.status}</dt>
           <dd>{user.disabled ? text.disabled : text.active}</dd>
           <dt>{text.created}</dt>
@@ -106,9 +106,10 @@ export function UserView({ data }: { data: UserViewData }) {
             timeZones={data.timeZones}
             errors={data.fieldErrors}
             draft={data.draft}
+            lang={lang}
           />
         )}
-        {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} />}
+        {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} lang={lang} />}
         {canEdit && (
           <form method="post" action={`${action}/disabled`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />
@@ -120,7 +121,7 @@ export function UserView({ data }: { data: UserViewData }) {
         )}
       </section>
       {canEdit && !user.disabled && (
-        <ImpersonationSection action={action} csrf={data.frame.csrf} made={data.impersonation} />
+        <ImpersonationSection action={action} csrf={data.frame.csrf} made={data.impersonation} lang={lang} />
       )}
       <SignInMethods
         methods={data.methods}
@@ -135,6 +136,7 @@ export function UserView({ data }: { data: UserViewData }) {
           csrf={data.frame.csrf}
           projectId={data.project.project_id}
           ready={typeof data.project.settings.initiate_login_uri === "string"}
+          lang={lang}
         />
       )}
       <UserPasskeysSection
@@ -238,7 +240,7 @@ export function UserView({ data }: { data: UserViewData }) {
         auditHref={`${base}/audit?user=${user.id}`}
         usersBase={`${base}/users`}
       />
-      {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} />}
+      {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} lang={lang} />}
     </Frame>
   );
 }

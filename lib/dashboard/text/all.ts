@@ -16,6 +16,7 @@ import { WEBHOOKS_TEXT } from "./webhooks.ts";
 import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
 import { ORGANIZATIONS_TEXT } from "./organizations.ts";
 import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
+import { USER_ACCOUNT_TEXT } from "./user_account.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -35,4 +36,5 @@ export const CATALOGUES = {
   machineClients: MACHINE_CLIENTS_TEXT,
   organizations: ORGANIZATIONS_TEXT,
   organizationSso: ORGANIZATION_SSO_TEXT,
+  userAccount: USER_ACCOUNT_TEXT,
 };
