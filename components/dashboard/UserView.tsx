@@ -129,6 +129,7 @@ export function UserView({ data }: { data: UserViewData }) {
         action={action}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       {canEdit && user.email && !user.disabled && data.project.settings.passwords !== false && (
         <PasswordResetSection
@@ -144,6 +145,7 @@ export function UserView({ data }: { data: UserViewData }) {
         action={action}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       <Sessions
         sessions={data.sessions}
@@ -178,6 +180,7 @@ export function UserView({ data }: { data: UserViewData }) {
           action={action}
           csrf={data.frame.csrf}
           canEdit={canEdit}
+          lang={lang}
         />
         {canEdit && data.plans.length > 0 && (
           <form method="post" action={`${action}/plan`} class="form inline-form">
@@ -232,13 +235,20 @@ export function UserView({ data }: { data: UserViewData }) {
         {data.claims
           ? <pre tabindex={0}><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
           : <p class="muted">{text.disabledNoTokens}</p>}
-        {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
+        {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} lang={lang} />}
       </section>
-      <MetadataSection metadata={data.metadata} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <MetadataSection
+        metadata={data.metadata}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <UserAudit
         entries={data.audit}
         auditHref={`${base}/audit?user=${user.id}`}
         usersBase={`${base}/users`}
+        lang={lang}
       />
       {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} lang={lang} />}
     </Frame>

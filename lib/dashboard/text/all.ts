@@ -17,6 +17,7 @@ import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
 import { ORGANIZATIONS_TEXT } from "./organizations.ts";
 import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
 import { USER_ACCOUNT_TEXT } from "./user_account.ts";
+import { USER_ACCESS_TEXT } from "./user_access.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -37,4 +38,5 @@ export const CATALOGUES = {
   organizations: ORGANIZATIONS_TEXT,
   organizationSso: ORGANIZATION_SSO_TEXT,
   userAccount: USER_ACCOUNT_TEXT,
+  userAccess: USER_ACCESS_TEXT,
 };
