@@ -161,7 +161,13 @@ export function UserView({ data }: { data: UserViewData }) {
         canEdit={canEdit}
         lang={lang}
       />
-      <ConsentsSection consents={data.consents} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <ConsentsSection
+        consents={data.consents}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading">{text.plan}</h2>
         <p>

@@ -133,6 +133,8 @@ const PAGES: {
       "Save metadata",
       "Nothing recorded yet",
       "Everything about this user",
+      "Apps this user allowed",
+      "Revoking ends",
     ],
     indonesian: [
       "Masuk sebagai pengguna ini",
@@ -142,6 +144,7 @@ const PAGES: {
       "Cara masuk",
       "Simpan claim",
       "Simpan metadata",
+      "Aplikasi yang diizinkan pengguna ini",
     ],
   },
   {
@@ -219,7 +222,18 @@ const PAGES: {
     path: `${base}/machine-clients`,
     heading: "Machine client",
     navigation: true,
-    english: ["No machine clients yet", "New machine client", "Scopes it may ask for", "No scopes declared"],
+    english: [
+      "No machine clients yet",
+      "New machine client",
+      "Scopes it may ask for",
+      "No scopes declared",
+      "Agents that register themselves",
+      "posts its metadata",
+      "serving the client's metadata",
+      "Registered clients people allowed",
+      "None yet",
+    ],
+    indonesian: ["Agen yang mendaftarkan dirinya sendiri", "Client terdaftar yang diizinkan orang"],
   },
   {
     path: `${base}/organizations`,

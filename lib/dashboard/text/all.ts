@@ -18,6 +18,7 @@ import { ORGANIZATIONS_TEXT } from "./organizations.ts";
 import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
 import { USER_ACCOUNT_TEXT } from "./user_account.ts";
 import { USER_ACCESS_TEXT } from "./user_access.ts";
+import { CONSENTS_TEXT } from "./consents.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -39,4 +40,5 @@ export const CATALOGUES = {
   organizationSso: ORGANIZATION_SSO_TEXT,
   userAccount: USER_ACCOUNT_TEXT,
   userAccess: USER_ACCESS_TEXT,
+  consents: CONSENTS_TEXT,
 };
