@@ -235,6 +235,7 @@ export function UserView({ data }: { data: UserViewData }) {
         receiptsHref={`${base}/receipts?user=${user.id}`}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       <section class="card" aria-labelledby="claims-heading">
         <h2 id="claims-heading">{text.tokenClaims}</h2>

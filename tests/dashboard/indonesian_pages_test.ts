@@ -135,6 +135,13 @@ const PAGES: {
       "Everything about this user",
       "Apps this user allowed",
       "Revoking ends",
+      "Billing",
+      "Trials",
+      "Plan changes",
+      "Linked e-wallets",
+      "Renewal charges",
+      "No payment yet",
+      "Every receipt of this user",
     ],
     indonesian: [
       "Masuk sebagai pengguna ini",
@@ -145,6 +152,7 @@ const PAGES: {
       "Simpan claim",
       "Simpan metadata",
       "Aplikasi yang diizinkan pengguna ini",
+      "Tagihan perpanjangan",
     ],
   },
   {

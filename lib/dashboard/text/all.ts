@@ -19,6 +19,7 @@ import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
 import { USER_ACCOUNT_TEXT } from "./user_account.ts";
 import { USER_ACCESS_TEXT } from "./user_access.ts";
 import { CONSENTS_TEXT } from "./consents.ts";
+import { USER_BILLING_TEXT } from "./user_billing.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -41,4 +42,5 @@ export const CATALOGUES = {
   userAccount: USER_ACCOUNT_TEXT,
   userAccess: USER_ACCESS_TEXT,
   consents: CONSENTS_TEXT,
+  userBilling: USER_BILLING_TEXT,
 };
