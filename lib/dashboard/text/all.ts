@@ -20,6 +20,7 @@ import { USER_ACCOUNT_TEXT } from "./user_account.ts";
 import { USER_ACCESS_TEXT } from "./user_access.ts";
 import { CONSENTS_TEXT } from "./consents.ts";
 import { USER_BILLING_TEXT } from "./user_billing.ts";
+import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -43,4 +44,5 @@ export const CATALOGUES = {
   userAccess: USER_ACCESS_TEXT,
   consents: CONSENTS_TEXT,
   userBilling: USER_BILLING_TEXT,
+  settingsAccess: SETTINGS_ACCESS_TEXT,
 };
