@@ -203,6 +203,12 @@ const PAGES: {
       "Keep an unused guest",
       "Second factor",
       "Save second-factor policy",
+      "Bot protection",
+      "Forms that ask for the check",
+      "Sign-ins from mailed links",
+      "Save initiate-login URI",
+      "Signing out",
+      "Latest logout tokens",
     ],
   },
   {

@@ -21,6 +21,7 @@ import { USER_ACCESS_TEXT } from "./user_access.ts";
 import { CONSENTS_TEXT } from "./consents.ts";
 import { USER_BILLING_TEXT } from "./user_billing.ts";
 import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
+import { SETTINGS_LOGIN_TEXT } from "./settings_login.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -45,4 +46,5 @@ export const CATALOGUES = {
   consents: CONSENTS_TEXT,
   userBilling: USER_BILLING_TEXT,
   settingsAccess: SETTINGS_ACCESS_TEXT,
+  settingsLogin: SETTINGS_LOGIN_TEXT,
 };
