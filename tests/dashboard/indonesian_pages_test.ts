@@ -209,6 +209,11 @@ const PAGES: {
       "Save initiate-login URI",
       "Signing out",
       "Latest logout tokens",
+      "Automatic renewal",
+      "Linked methods",
+      "Renewals and trials",
+      "Grace days",
+      "Save renewal days",
     ],
   },
   {

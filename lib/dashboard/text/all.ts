@@ -22,6 +22,7 @@ import { CONSENTS_TEXT } from "./consents.ts";
 import { USER_BILLING_TEXT } from "./user_billing.ts";
 import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
 import { SETTINGS_LOGIN_TEXT } from "./settings_login.ts";
+import { SETTINGS_BILLING_TEXT } from "./settings_billing.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -47,4 +48,5 @@ export const CATALOGUES = {
   userBilling: USER_BILLING_TEXT,
   settingsAccess: SETTINGS_ACCESS_TEXT,
   settingsLogin: SETTINGS_LOGIN_TEXT,
+  settingsBilling: SETTINGS_BILLING_TEXT,
 };
