@@ -296,7 +296,7 @@ export function UserAudit({ entries, auditHref, usersBase, lang }: {
       <h2 id="audit-heading">{text.auditLog}</h2>
       {entries.length === 0
         ? <p class="muted">{text.nothingRecorded}</p>
-        : <AuditTable entries={entries} usersBase={usersBase} />}
+        : <AuditTable entries={entries} usersBase={usersBase} lang={lang} />}
       <p>
         <a href={auditHref}>{text.auditLink}</a>
       </p>
