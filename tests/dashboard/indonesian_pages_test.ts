@@ -214,6 +214,9 @@ const PAGES: {
       "Renewals and trials",
       "Grace days",
       "Save renewal days",
+      "Delete project",
+      "Type the project name",
+      "Delete this project",
     ],
   },
   {

@@ -23,6 +23,7 @@ import { USER_BILLING_TEXT } from "./user_billing.ts";
 import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
 import { SETTINGS_LOGIN_TEXT } from "./settings_login.ts";
 import { SETTINGS_BILLING_TEXT } from "./settings_billing.ts";
+import { PROJECT_DELETION_TEXT } from "./project_deletion.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -49,4 +50,5 @@ export const CATALOGUES = {
   settingsAccess: SETTINGS_ACCESS_TEXT,
   settingsLogin: SETTINGS_LOGIN_TEXT,
   settingsBilling: SETTINGS_BILLING_TEXT,
+  projectDeletion: PROJECT_DELETION_TEXT,
 };
