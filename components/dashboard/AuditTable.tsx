@@ -1,26 +1,31 @@
 import type { AuditEntry } from "@/db/project_logs.ts";
 import { compactJson, shortTime } from "@/lib/dashboard/format.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_ACCESS_TEXT } from "@/lib/dashboard/text/user_access.ts";
 
 /**
  * Audit entries as a table: time, actor (a developer's email when known), action, target, and the details as
  * key/value pairs (a nested value as compact JSON).
  */
-export function AuditTable({ entries, usersBase }: { entries: AuditEntry[]; usersBase: string }) {
+export function AuditTable(
+  { entries, usersBase, lang = "en" }: { entries: AuditEntry[]; usersBase: string; lang?: Lang },
+) {
+  const text = USER_ACCESS_TEXT[lang];
   return (
     <table class="list audit-list">
       <thead>
         <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Action</th>
-          <th scope="col">Target</th>
-          <th scope="col">Details</th>
+          <th scope="col">{text.auditTime}</th>
+          <th scope="col">{text.auditActor}</th>
+          <th scope="col">{text.auditAction}</th>
+          <th scope="col">{text.auditTarget}</th>
+          <th scope="col">{text.auditDetails}</th>
         </tr>
       </thead>
       <tbody>
         {entries.map((entry) => (
           <tr key={entry.id}>
-            <td>{shortTime(entry.at)}</td>
+            <td>{shortTime(entry.at, lang)}</td>
             <td>{entry.actor_email ? <span title={entry.actor}>{entry.actor_email}</span> : entry.actor}</td>
             <td>
               <code>{entry.action}</code>

@@ -4,27 +4,28 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_BILLING_TEXT } from "@/lib/dashboard/text/settings_billing.ts";
 import { WholeNumberField } from "./WholeNumberField.tsx";
 
 export const BILLING_DAYS = [
   {
     key: "billing_grace_days",
-    label: "Grace days",
+    label: "graceDays",
     fallback: 3,
-    hint: "Days an unpaid renewal keeps the plan (past due) before the user falls back to the default plan.",
+    hint: "graceDaysHint",
   },
   {
     key: "billing_renewal_notice_days",
-    label: "Renewal notice days",
+    label: "renewalNoticeDays",
     fallback: 7,
-    hint: "Days before the period ends that the renewal pay link is mailed (or a linked method is charged).",
+    hint: "renewalNoticeDaysHint",
   },
   {
     key: "billing_trial_reminder_days",
-    label: "Trial reminder days",
+    label: "trialReminderDays",
     fallback: 3,
-    hint:
-      "Days before a trial ends that its reminder with the pay link goes out (or a linked method is charged).",
+    hint: "trialReminderDaysHint",
   },
 ] as const;
 
@@ -33,29 +34,28 @@ export function BillingDaysSettings(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
   const settings = data.project.settings;
+  const text = SETTINGS_BILLING_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="billing-days-heading">
-      <h2 id="billing-days-heading">Renewals and trials</h2>
-      <p class="muted">
-        Whole days from 0 to 365; leave a field empty for the default. The next billing pass uses them.
-      </p>
+      <h2 id="billing-days-heading">{text.renewalsAndTrials}</h2>
+      <p class="muted">{text.daysIntro}</p>
       <form method="post" action={`${base}/settings/billing-days`} class="form" data-form="billing-days">
         <CsrfField token={data.frame.csrf} />
         {BILLING_DAYS.map(({ key, label, fallback, hint }) => (
           <WholeNumberField
             key={key}
             name={key}
-            label={label}
+            label={text[label]}
             min={0}
             max={365}
             value={settings[key]}
             fallback={fallback}
             disabled={!canEdit}
           >
-            {hint} Default {fallback}.
+            {fill(text.defaultDays, { hint: text[hint], days: fallback })}
           </WholeNumberField>
         ))}
-        {canEdit && <button type="submit" class="button">Save renewal days</button>}
+        {canEdit && <button type="submit" class="button">{text.saveRenewalDays}</button>}
       </form>
     </section>
   );

@@ -5,23 +5,26 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { SETTINGS_LOGIN_TEXT } from "@/lib/dashboard/text/settings_login.ts";
 
 export function InitiateLoginSettings(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
   const current = data.project.settings.initiate_login_uri;
+  const text = SETTINGS_LOGIN_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="initiate-login-heading">
-      <h2 id="initiate-login-heading">Sign-ins from mailed links</h2>
+      <h2 id="initiate-login-heading">{text.initiateLogin}</h2>
       <p class="muted">
-        A password reset you send a user, or a waitlist approval, opens this address of your app with{" "}
-        <code>iss</code> and{" "}
-        <code>login_hint</code>; your app starts its usual sign-in there (its own state and PKCE), and the
-        hosted login asks for the new password or shows the sign-up form first.
+        <Phrase
+          text={text.initiateLoginIntro}
+          parts={{ iss: <code>iss</code>, loginHint: <code>login_hint</code> }}
+        />
       </p>
       <form method="post" action={`${base}/settings/initiate-login`} class="form">
         <CsrfField token={data.frame.csrf} />
-        <label for="initiate-login-uri">Initiate-login URI (https; empty: none)</label>
+        <label for="initiate-login-uri">{text.initiateLoginUri}</label>
         <input
           id="initiate-login-uri"
           name="initiate_login_uri"
@@ -30,7 +33,7 @@ export function InitiateLoginSettings(
           placeholder="https://app.example/auth/initiate-login"
           disabled={!canEdit}
         />
-        {canEdit && <button type="submit" class="button">Save initiate-login URI</button>}
+        {canEdit && <button type="submit" class="button">{text.saveInitiateLogin}</button>}
       </form>
     </section>
   );

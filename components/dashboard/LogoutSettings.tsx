@@ -6,6 +6,9 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { LogoutMetadata } from "@/lib/oauth/logout_metadata.ts";
 import { CsrfField } from "./Frame.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_LOGIN_TEXT } from "@/lib/dashboard/text/settings_login.ts";
 
 /** How many of the latest logout tokens the page lists (the Platform API answers 50). */
 const LISTED = 10;
@@ -15,21 +18,20 @@ export function LogoutSettings(
 ) {
   const current = LogoutMetadata.catch({}).parse(data.project.settings.logout ?? {});
   const uris = current.post_logout_redirect_uris ?? [];
+  const text = SETTINGS_LOGIN_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="logout-heading">
-      <h2 id="logout-heading">Signing out</h2>
+      <h2 id="logout-heading">{text.signingOut}</h2>
       <p class="muted">
-        OpenID Connect logout for your app: the sign-out page (<code>{data.baseUrl}/auth/logout</code>) sends
-        the browser back only to an address listed here (none listed: your redirect URIs), and when a session
-        ends Astapa POSTs a logout token to your back-channel URI.
+        <Phrase text={text.logoutIntro} parts={{ page: <code>{data.baseUrl}/auth/logout</code> }} />
       </p>
       <form method="post" action={`${base}/settings/logout`} class="form">
         <CsrfField token={data.frame.csrf} />
-        <label for="post-logout-uris">Post-logout redirect URIs (one per line, exact)</label>
+        <label for="post-logout-uris">{text.postLogoutUris}</label>
         <textarea id="post-logout-uris" name="post_logout_redirect_uris" rows={3} disabled={!canEdit}>
           {uris.join("\n")}
         </textarea>
-        <label for="backchannel-uri">Back-channel logout URI (https)</label>
+        <label for="backchannel-uri">{text.backchannelUri}</label>
         <input
           id="backchannel-uri"
           name="backchannel_logout_uri"
@@ -46,19 +48,19 @@ export function LogoutSettings(
             checked={current.backchannel_logout_session_required === true}
             disabled={!canEdit}
           />{" "}
-          My app needs <code>sid</code> in logout tokens (Astapa always sends it)
+          <Phrase text={text.sidRequired} parts={{ sid: <code>sid</code> }} />
         </label>
-        {canEdit && <button type="submit" class="button">Save sign-out settings</button>}
+        {canEdit && <button type="submit" class="button">{text.saveLogout}</button>}
       </form>
-      <h3>Latest logout tokens</h3>
-      {data.recentLogouts.length === 0 ? <p class="muted">None sent yet.</p> : (
+      <h3>{text.latestLogoutTokens}</h3>
+      {data.recentLogouts.length === 0 ? <p class="muted">{text.noneSent}</p> : (
         <table class="list">
           <thead>
             <tr>
-              <th scope="col">Sent for</th>
-              <th scope="col">To</th>
-              <th scope="col">Status</th>
-              <th scope="col">Queued</th>
+              <th scope="col">{text.columnSentFor}</th>
+              <th scope="col">{text.columnTo}</th>
+              <th scope="col">{text.columnStatus}</th>
+              <th scope="col">{text.columnQueued}</th>
             </tr>
           </thead>
           <tbody>
@@ -70,7 +72,7 @@ export function LogoutSettings(
                 <td>{logout.url}</td>
                 <td>
                   {logout.status}
-                  {logout.attempts > 1 && ` after ${logout.attempts} attempts`}
+                  {logout.attempts > 1 && fill(text.afterAttempts, { count: logout.attempts })}
                   {logout.last_error && ` (${logout.last_error})`}
                 </td>
                 <td>{logout.created_at}</td>

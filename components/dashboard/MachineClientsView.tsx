@@ -167,8 +167,9 @@ export function MachineClientsView({ data }: { data: MachineClientsData }) {
         page={page}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
-      <ThirdPartyClientsSection clients={data.thirdPartyClients} />
+      <ThirdPartyClientsSection clients={data.thirdPartyClients} lang={lang} />
     </Frame>
   );
 }

@@ -1,24 +1,24 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { MFA_POLICIES, mfaPolicy, phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 
-const LABELS: Record<(typeof MFA_POLICIES)[number], string> = {
-  off: "Off: nobody is asked for a second factor",
-  optional:
-    "Optional: people with a second factor (an authenticator app, a passkey, a phone) are asked for it (apps can ask with acr_values)",
-  required: "Required: everyone without a second factor sets up an authenticator app at their next sign-in",
-};
+const LABELS = { off: "mfaOff", optional: "mfaOptional", required: "mfaRequired" } as const satisfies Record<
+  (typeof MFA_POLICIES)[number],
+  keyof typeof SETTINGS_ACCESS_TEXT.en
+>;
 
 /** The Settings page's second-factor policy (docs/mfa.md): off, optional or required. */
 export function MfaPolicy({ data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean }) {
   const current = mfaPolicy(data.project);
+  const text = SETTINGS_ACCESS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="mfa-heading">
-      <h2 id="mfa-heading">Second factor</h2>
+      <h2 id="mfa-heading">{text.secondFactor}</h2>
       <form method="post" action={`${base}/settings/mfa`} class="form">
         <CsrfField token={data.frame.csrf} />
         <fieldset>
-          <legend>Who is asked for an authenticator-app code</legend>
+          <legend>{text.whoIsAsked}</legend>
           {MFA_POLICIES.map((policy) => (
             <label key={policy}>
               <input
@@ -28,7 +28,7 @@ export function MfaPolicy({ data, base, canEdit }: { data: SettingsData; base: s
                 checked={policy === current}
                 disabled={!canEdit}
               />{" "}
-              {LABELS[policy]}
+              {text[LABELS[policy]]}
             </label>
           ))}
         </fieldset>
@@ -40,10 +40,9 @@ export function MfaPolicy({ data, base, canEdit }: { data: SettingsData; base: s
             checked={phoneFactorOffered(data.project)}
             disabled={!canEdit}
           />{" "}
-          A code by WhatsApp or SMS to a verified phone number may be the second factor (people turn it on in
-          their account; SMS is the weakest factor, so it is off unless you tick this)
+          {text.phoneFactor}
         </label>
-        {canEdit && <button type="submit" class="button">Save second-factor policy</button>}
+        {canEdit && <button type="submit" class="button">{text.saveMfa}</button>}
       </form>
     </section>
   );

@@ -6,44 +6,47 @@
  * its encryption and request-signing switches and the button that rolls its own certificate (never a private key).
  */
 import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATION_SSO_TEXT } from "@/lib/dashboard/text/organization_sso.ts";
 import { CsrfField } from "./Frame.tsx";
 
 /** What a SAML connection says, with the service provider URLs to copy. */
-export function SamlSsoSummary({ sso }: { sso: ShownSsoConnection }) {
+export function SamlSsoSummary({ sso, lang }: { sso: ShownSsoConnection; lang: Lang }) {
+  const text = ORGANIZATION_SSO_TEXT[lang];
   return (
     <>
       SAML {sso.idp_entity_id
         ? <code>{sso.idp_entity_id}</code>
-        : <span class="muted">waiting for the IdP's metadata</span>} · {sso.enabled ? "enabled" : "disabled"}
+        : <span class="muted">{text.waitingForMetadata}</span>} · {sso.enabled ? text.enabled : text.disabled}
       <br />
-      <span class="muted">{sso.domains.join(", ") || "no verified domain yet"}</span>
+      <span class="muted">{sso.domains.join(", ") || text.noVerifiedDomain}</span>
       <dl class="saml-sp">
-        <dt>Entity ID / metadata URL (give the IdP)</dt>
+        <dt>{text.spEntityId}</dt>
         <dd>
           <code>{sso.sp_entity_id}</code>
         </dd>
-        <dt>ACS URL (give the IdP)</dt>
+        <dt>{text.acsUrl}</dt>
         <dd>
           <code>{sso.acs_url}</code>
         </dd>
-        <dt>Single logout URL (give the IdP)</dt>
+        <dt>{text.sloUrl}</dt>
         <dd>
-          <code>{sso.slo_url}</code> · IdP's{" "}
+          <code>{sso.slo_url}</code> · {text.idpSlo}{" "}
           {sso.idp_slo_url
             ? <code>{sso.idp_slo_url}</code>
-            : <span class="muted">none: no single logout</span>}
+            : <span class="muted">{text.noSingleLogout}</span>}
         </dd>
         <dt>
-          Assertions {sso.want_assertions_encrypted ? "must be encrypted" : "may be encrypted"} · requests
-          {" "}
-          {sso.sign_authn_requests ? "signed" : "unsigned"} · sign-in from the IdP's portal{" "}
-          {sso.idp_initiated ? "on" : "off"}
+          {fill(text.switches, {
+            encrypted: sso.want_assertions_encrypted ? text.mustBeEncrypted : text.mayBeEncrypted,
+            signed: sso.sign_authn_requests ? text.signed : text.unsigned,
+            portal: sso.idp_initiated ? text.on : text.off,
+          })}
         </dt>
         {(sso.sp_certificates ?? []).map((key) => (
           <dd data-sp-certificate={key.state}>
-            {key.state === "current" ? "Certificate (give the IdP for encryption and signed requests)" : (
-              "Previous certificate (still decrypting until removed)"
-            )}
+            {key.state === "current" ? text.currentCertificate : text.previousCertificate}
             <details>
               <summary>
                 <code>{key.id}</code>
@@ -61,12 +64,14 @@ const pem = (der: string) =>
   `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)?.join("\n")}\n-----END CERTIFICATE-----`;
 
 /** An admin rolls the connection's own certificate, or ends a rotation by removing the previous one. */
-export function SamlCertificateForm({ action, csrf, organization, rotating }: {
+export function SamlCertificateForm({ action, csrf, organization, rotating, lang }: {
   action: string;
   csrf: string;
   organization: string;
   rotating: boolean;
+  lang: Lang;
 }) {
+  const text = ORGANIZATION_SSO_TEXT[lang];
   return (
     <form method="post" action={action} class="inline">
       <CsrfField token={csrf} />
@@ -74,16 +79,16 @@ export function SamlCertificateForm({ action, csrf, organization, rotating }: {
       {rotating
         ? (
           <button type="submit" name="action" value="remove_previous_sp_certificate">
-            Remove the previous certificate
+            {text.removePreviousCertificate}
           </button>
         )
-        : <button type="submit" name="action" value="rotate_sp_certificate">Roll the certificate</button>}
+        : <button type="submit" name="action" value="rotate_sp_certificate">{text.rollCertificate}</button>}
     </form>
   );
 }
 
 /** An admin's SAML set-up: the IdP's metadata XML. */
-export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, signed, idpInitiated }: {
+export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, signed, idpInitiated, lang }: {
   action: string;
   csrf: string;
   organization: string;
@@ -91,36 +96,33 @@ export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, si
   encrypted: boolean;
   signed: boolean;
   idpInitiated: boolean;
+  lang: Lang;
 }) {
+  const text = ORGANIZATION_SSO_TEXT[lang];
   return (
     <details>
-      <summary>Set up SAML SSO</summary>
+      <summary>{text.setUpSaml}</summary>
       <form method="post" action={action} class="stack">
         <CsrfField token={csrf} />
         <input type="hidden" name="organization" value={organization} />
-        <p class="muted">
-          Save it empty first to get the entity ID and ACS URL to give the IdP; then paste the metadata the
-          IdP offers. It signs people in once it has the metadata.
-        </p>
+        <p class="muted">{text.samlHint}</p>
         <label>
-          The IdP's SAML metadata (XML){" "}
-          <textarea name="idp_metadata_xml" rows={6} maxLength={256 * 1024}></textarea>
+          {text.metadataXml} <textarea name="idp_metadata_xml" rows={6} maxLength={256 * 1024}></textarea>
         </label>
         <label>
-          <input type="checkbox" name="enabled" checked={enabled} /> Enabled
+          <input type="checkbox" name="enabled" checked={enabled} /> {text.enabledSwitch}
         </label>
         <label>
           <input type="checkbox" name="want_assertions_encrypted" checked={encrypted} />{" "}
-          Require encrypted assertions (turn encryption on at the IdP first)
+          {text.requireEncrypted}
         </label>
         <label>
-          <input type="checkbox" name="sign_authn_requests" checked={signed} /> Sign authentication requests
+          <input type="checkbox" name="sign_authn_requests" checked={signed} /> {text.signRequests}
         </label>
         <label>
-          <input type="checkbox" name="idp_initiated" checked={idpInitiated} />{" "}
-          Sign-in from the IdP's app portal (needs the app's initiate-login URI in Settings)
+          <input type="checkbox" name="idp_initiated" checked={idpInitiated} /> {text.idpInitiated}
         </label>
-        <button type="submit" name="action" value="save_saml">Save SAML connection</button>
+        <button type="submit" name="action" value="save_saml">{text.saveSaml}</button>
       </form>
     </details>
   );

@@ -4,9 +4,12 @@
  * each maps to; for admins, turning it on, replacing the token, revoking it and mapping groups to roles.
  */
 import type { NewScimToken, ShownScimDirectory } from "@/lib/dashboard/organizations_page.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATION_SSO_TEXT } from "@/lib/dashboard/text/organization_sso.ts";
 import { CsrfField } from "./Frame.tsx";
 
-export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles }: {
+export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles, lang }: {
   scim: ShownScimDirectory | null;
   fresh: NewScimToken | null;
   admin: boolean;
@@ -15,15 +18,18 @@ export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles
   organization: string;
   /** The roles a group may map to (never owner). */
   roles: { key: string; name: string }[];
+  lang: Lang;
 }) {
+  const text = ORGANIZATION_SSO_TEXT[lang];
   const on = scim?.token_active ?? false;
   return (
     <>
-      {scim === null ? <span class="muted">off</span> : (
+      {scim === null ? <span class="muted">{text.scimOff}</span> : (
         <>
-          {on ? "on" : "token revoked"} · {scim.active_users} of {scim.users} active
+          {on ? text.scimOn : text.tokenRevoked} ·{" "}
+          {fill(text.activeOf, { active: scim.active_users, users: scim.users })}
           <dl class="scim">
-            <dt>Base URL (give the IdP)</dt>
+            <dt>{text.baseUrl}</dt>
             <dd>
               <code>{scim.base_url}</code>
             </dd>
@@ -36,16 +42,14 @@ export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles
               csrf={csrf}
               organization={organization}
               roles={roles}
+              lang={lang}
             />
           )}
         </>
       )}
       {fresh && (
         <div class="notice" role="status" data-scim-token>
-          <p>
-            The SCIM token, shown this once: give it to the IdP with the base URL. It is not stored in a form
-            that can be shown again.
-          </p>
+          <p>{text.tokenOnce}</p>
           <code>{fresh.token}</code>
         </div>
       )}
@@ -54,9 +58,9 @@ export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles
           <CsrfField token={csrf} />
           <input type="hidden" name="organization" value={organization} />
           <button type="submit" name="action" value="enable">
-            {on ? "Replace the token (the old one stops working)" : "Turn on SCIM"}
+            {on ? text.replaceToken : text.turnOnScim}
           </button>
-          {on && <button type="submit" name="action" value="revoke">Revoke the token</button>}
+          {on && <button type="submit" name="action" value="revoke">{text.revokeToken}</button>}
         </form>
       )}
     </>
@@ -64,21 +68,23 @@ export function ScimCell({ scim, fresh, admin, action, csrf, organization, roles
 }
 
 /** The groups the IdP pushed: name, members, role; admins pick the role (the highest a member's groups give wins). */
-function ScimGroups({ groups, admin, action, csrf, organization, roles }: {
+function ScimGroups({ groups, admin, action, csrf, organization, roles, lang }: {
   groups: ShownScimDirectory["groups"];
   admin: boolean;
   action: string;
   csrf: string;
   organization: string;
   roles: { key: string; name: string }[];
+  lang: Lang;
 }) {
+  const text = ORGANIZATION_SSO_TEXT[lang];
   return (
     <table class="scim-groups">
-      <caption>IdP groups → organization roles</caption>
+      <caption>{text.groupsCaption}</caption>
       <tbody>
         {groups.map((g) => (
           <tr key={g.id} data-scim-group={g.id}>
-            <td>{g.display_name} · {g.members} members</td>
+            <td>{fill(text.groupMembers, { name: g.display_name, count: g.members })}</td>
             <td>
               {admin
                 ? (
@@ -86,16 +92,16 @@ function ScimGroups({ groups, admin, action, csrf, organization, roles }: {
                     <CsrfField token={csrf} />
                     <input type="hidden" name="organization" value={organization} />
                     <input type="hidden" name="group" value={g.id} />
-                    <select name="role" aria-label={`Role of ${g.display_name}`}>
-                      <option value="" selected={g.role === null}>No role (unmapped)</option>
+                    <select name="role" aria-label={fill(text.roleOf, { name: g.display_name })}>
+                      <option value="" selected={g.role === null}>{text.noRole}</option>
                       {roles.map((r) => (
                         <option key={r.key} value={r.key} selected={g.role === r.key}>{r.name}</option>
                       ))}
                     </select>
-                    <button type="submit" name="action" value="map">Save</button>
+                    <button type="submit" name="action" value="map">{text.saveRole}</button>
                   </form>
                 )
-                : (g.role ?? "unmapped")}
+                : (g.role ?? text.unmapped)}
             </td>
           </tr>
         ))}

@@ -1,25 +1,24 @@
 import { CsrfField } from "./Frame.tsx";
+import { Phrase } from "./Phrase.tsx";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { MACHINE_CLIENTS_TEXT } from "@/lib/dashboard/text/machine_clients.ts";
 
-type Props = { settings: Record<string, unknown>; page: string; csrf: string; canEdit: boolean };
+type Props = { settings: Record<string, unknown>; page: string; csrf: string; canEdit: boolean; lang: Lang };
 
 /** The two per-project switches for agents that register themselves (docs/mcp.md "The per-project switch"). */
-export function SelfRegisteredClientsSection({ settings, page, csrf, canEdit }: Props) {
+export function SelfRegisteredClientsSection({ settings, page, csrf, canEdit, lang }: Props) {
+  const text = MACHINE_CLIENTS_TEXT[lang];
   const dynamic = settings.dynamic_clients === true;
   const documents = settings.client_metadata_documents === true;
   return (
     <section class="card" aria-labelledby="self-registration-heading">
-      <h2 id="self-registration-heading">Agents that register themselves</h2>
-      <p class="muted">
-        MCP clients such as desktop assistants and IDEs can sign a person in for this project's protected
-        resources without being created here first. Each person still consents to the scopes asked for.
-      </p>
+      <h2 id="self-registration-heading">{text.selfRegistrationTitle}</h2>
+      <p class="muted">{text.selfRegistrationIntro}</p>
       <form method="post" action={`${page}/self-registration`} class="form">
         <CsrfField token={csrf} />
         <label class="check">
           <input type="checkbox" name="dynamic_clients" checked={dynamic} disabled={!canEdit} />{" "}
-          Dynamic client registration (RFC 7591: the client posts its metadata and gets a <code>dcl_</code>
-          {" "}
-          client ID)
+          <Phrase text={text.dynamicClients} parts={{ prefix: <code>dcl_</code> }} />
         </label>
         <label class="check">
           <input
@@ -28,9 +27,9 @@ export function SelfRegisteredClientsSection({ settings, page, csrf, canEdit }: 
             checked={documents}
             disabled={!canEdit}
           />{" "}
-          Client ID metadata documents (the client ID is an https URL serving the client's metadata)
+          {text.metadataDocuments}
         </label>
-        {canEdit && <button type="submit" class="button">Save</button>}
+        {canEdit && <button type="submit" class="button">{text.saveSelfRegistration}</button>}
       </form>
     </section>
   );

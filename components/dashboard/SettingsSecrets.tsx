@@ -2,6 +2,8 @@ import { CsrfField } from "./Frame.tsx";
 import type { SettingsData, SocialState } from "./SettingsView.tsx";
 import { AppleProvider } from "./SettingsApple.tsx";
 import { OffOrDefault } from "./SocialSwitches.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { PROJECT_DELETION_TEXT } from "@/lib/dashboard/text/project_deletion.ts";
 
 type SectionProps = { data: SettingsData; base: string; canEdit: boolean };
 
@@ -145,33 +147,27 @@ export function XenditKeys({ data, base, canEdit }: SectionProps) {
 /** Owners delete a project by typing its name; the console project cannot be deleted. */
 export function DeleteProject({ data, base }: { data: SettingsData; base: string }) {
   const { project } = data;
+  const text = PROJECT_DELETION_TEXT[data.frame.lang];
   return (
     <section class="card danger-zone" aria-labelledby="delete-heading">
-      <h2 id="delete-heading">Delete project</h2>
-      {data.isConsole
-        ? <p class="muted">This is the console project: it signs developers in and cannot be deleted.</p>
-        : (
-          <>
-            <p>
-              The client credentials stop working at once, every refresh token and sign-in session ends,
-              subscriptions stop renewing and the project leaves every member's dashboard. Users, payments and
-              the audit log are kept for your records. A production project that has taken live payments must
-              be switched back to sandbox first.
-            </p>
-            {data.role === "owner"
-              ? (
-                <form method="post" action={`${base}/settings/delete`} class="form">
-                  <CsrfField token={data.frame.csrf} />
-                  <label for="confirm-delete">
-                    Type the project name, <strong>{project.name}</strong>, to delete it
-                  </label>
-                  <input id="confirm-delete" name="confirm" required autocomplete="off" />
-                  <button type="submit" class="button danger">Delete this project</button>
-                </form>
-              )
-              : <p class="muted">Only the project's owners can delete it.</p>}
-          </>
-        )}
+      <h2 id="delete-heading">{text.title}</h2>
+      {data.isConsole ? <p class="muted">{text.console}</p> : (
+        <>
+          <p>{text.explained}</p>
+          {data.role === "owner"
+            ? (
+              <form method="post" action={`${base}/settings/delete`} class="form">
+                <CsrfField token={data.frame.csrf} />
+                <label for="confirm-delete">
+                  <Phrase text={text.confirm} parts={{ name: <strong>{project.name}</strong> }} />
+                </label>
+                <input id="confirm-delete" name="confirm" required autocomplete="off" />
+                <button type="submit" class="button danger">{text.deleteButton}</button>
+              </form>
+            )
+            : <p class="muted">{text.ownersOnly}</p>}
+        </>
+      )}
     </section>
   );
 }

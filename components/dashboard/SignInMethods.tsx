@@ -5,23 +5,23 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 
 const METHODS = [
-  { name: "passwords", label: "Passwords", on: (s: Record<string, unknown>) => s.passwords !== false },
+  { name: "passwords", label: "methodPasswords", on: (s: Record<string, unknown>) => s.passwords !== false },
   {
     name: "passkeys",
-    label: "Passkeys: fingerprint, face or screen lock, offered on sign-in and after sign-up",
+    label: "methodPasskeys",
     on: (s: Record<string, unknown>) => s.passkeys === true,
   },
   {
     name: "email_codes",
-    label: "Email me a code: a 6-digit code and a link by email",
+    label: "methodEmailCodes",
     on: (s: Record<string, unknown>) => s.email_codes === true,
   },
   {
     name: "email_code_sign_up",
-    label:
-      "Email codes create accounts: an address without one gets a code too, and using it signs the person up",
+    label: "methodEmailCodeSignUp",
     on: (s: Record<string, unknown>) => s.email_code_sign_up === true,
   },
 ] as const;
@@ -30,13 +30,11 @@ const METHODS = [
 const BREACH_CHECKS = [
   {
     name: "breached_passwords",
-    label: "Refuse a new password that has appeared in a data breach (sign-up, reset, account page)",
+    label: "breachedPasswords",
   },
   {
     name: "breached_password_sign_in",
-    label:
-      "At sign-in, a right password that has appeared in a breach lets nobody in; its owner is mailed a " +
-      "reset link",
+    label: "breachedSignIn",
   },
 ] as const;
 
@@ -44,13 +42,14 @@ export function SignInMethods(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
   const settings = data.project.settings;
+  const text = SETTINGS_ACCESS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="sign-in-methods-heading">
-      <h2 id="sign-in-methods-heading">Ways to sign in</h2>
+      <h2 id="sign-in-methods-heading">{text.waysToSignIn}</h2>
       <form method="post" action={`${base}/settings/sign-in-methods`} class="form">
         <CsrfField token={data.frame.csrf} />
         <fieldset>
-          <legend>Offered on the hosted sign-in page</legend>
+          <legend>{text.offeredOnHosted}</legend>
           {METHODS.map((method) => (
             <label key={method.name}>
               <input
@@ -60,12 +59,12 @@ export function SignInMethods(
                 checked={method.on(settings)}
                 disabled={!canEdit}
               />{" "}
-              {method.label}
+              {text[method.label]}
             </label>
           ))}
         </fieldset>
         <fieldset>
-          <legend>Passwords seen in data breaches (Have I Been Pwned)</legend>
+          <legend>{text.breachedLegend}</legend>
           {BREACH_CHECKS.map((check) => (
             <label key={check.name}>
               <input
@@ -75,16 +74,12 @@ export function SignInMethods(
                 checked={settings[check.name] !== false}
                 disabled={!canEdit}
               />{" "}
-              {check.label}
+              {text[check.label]}
             </label>
           ))}
         </fieldset>
-        <p class="hint">
-          Without passwords, sign-up asks for an email address only and people sign in with a code or a
-          passkey; keep email codes or passkeys on. Unless email codes create accounts, a new person proves
-          their address with a mailed code and then adds a passkey.
-        </p>
-        {canEdit && <button type="submit" class="button">Save ways to sign in</button>}
+        <p class="hint">{text.withoutPasswords}</p>
+        {canEdit && <button type="submit" class="button">{text.saveWaysToSignIn}</button>}
       </form>
     </section>
   );

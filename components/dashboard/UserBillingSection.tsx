@@ -8,6 +8,11 @@ import type { UserBilling } from "@/db/user_billing.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
 import { CsrfField } from "./Frame.tsx";
 import { RowAction } from "./RowAction.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_BILLING_TEXT } from "@/lib/dashboard/text/user_billing.ts";
+
+type Words = (typeof USER_BILLING_TEXT)["en"];
 
 type Props = {
   billing: UserBilling;
@@ -19,38 +24,41 @@ type Props = {
   receiptsHref: string;
   csrf: string;
   canEdit: boolean;
+  lang: Lang;
 };
 
 const CHANGE_STATES = {
-  awaiting_payment: "pending (waiting for its payment)",
-  scheduled: "scheduled for the period end",
-  applied: "applied",
-  canceled: "withdrawn",
+  awaiting_payment: "changeAwaitingPayment",
+  scheduled: "changeScheduled",
+  applied: "changeApplied",
+  canceled: "changeCanceled",
 } as const;
 
 const CHARGE_STATES = {
-  charging: "charging",
-  pending: "pending at Xendit",
+  charging: "chargeCharging",
+  pending: "pendingAtXendit",
   paid: "paid",
-  failed: "failed (pay link mailed)",
+  failed: "chargeFailed",
 } as const;
 
 const PAYMENT_STATES = {
-  pending: "pending at Xendit",
+  pending: "pendingAtXendit",
   paid: "paid",
-  failed: "failed",
-  expired: "expired (not paid)",
+  failed: "paymentFailed",
+  expired: "paymentExpired",
 } as const;
 
 /** A payment's state as the page says it: a paid one given back in part or in full says so. */
-function paymentState(payment: UserBilling["payments"][number]): string {
-  if (payment.status !== "paid" || payment.refunded_idr === 0) return PAYMENT_STATES[payment.status];
-  return payment.refunded_idr >= payment.amount ? "refunded" : "paid, partly refunded";
+function paymentState(payment: UserBilling["payments"][number], text: Words): string {
+  if (payment.status !== "paid" || payment.refunded_idr === 0) return text[PAYMENT_STATES[payment.status]];
+  return payment.refunded_idr >= payment.amount ? text.refunded : text.partlyRefunded;
 }
 
 export function UserBillingSection(
-  { billing, plans, onPaidPlan, action, receiptsHref, csrf, canEdit }: Props,
+  { billing, plans, onPaidPlan, action, receiptsHref, csrf, canEdit, lang }: Props,
 ) {
+  const text = USER_BILLING_TEXT[lang];
+  const when = (iso: string | null) => formatWhen(iso, lang);
   const trialed = new Set(billing.trials.map((t) => t.plan));
   // What api.start_trial accepts: a personal paid monthly/yearly plan with trial days, not trialed before.
   const offered = onPaidPlan
@@ -61,64 +69,66 @@ export function UserBillingSection(
     );
   return (
     <section class="card" aria-labelledby="billing-heading" id="billing">
-      <h2 id="billing-heading">Billing</h2>
+      <h2 id="billing-heading">{text.billing}</h2>
       {canEdit && offered.length > 0 && (
         <form method="post" action={`${action}/trial`} class="form inline-form" data-form="trial">
           <CsrfField token={csrf} />
-          <label for="trial-plan">Start a free trial</label>
+          <label for="trial-plan">{text.startTrialLabel}</label>
           <select id="trial-plan" name="plan">
             {offered.map((plan) => (
-              <option key={plan.key} value={plan.key}>{plan.name} ({plan.trial_days} days)</option>
+              <option key={plan.key} value={plan.key}>
+                {fill(text.trialOption, { plan: plan.name, days: plan.trial_days ?? 0 })}
+              </option>
             ))}
           </select>
-          <button type="submit" class="button">Start trial</button>
+          <button type="submit" class="button">{text.startTrial}</button>
         </form>
       )}
       {canEdit && offered.length === 0 && (
         <p class="muted">
-          {onPaidPlan
-            ? "No trial to offer: this user is on a paid plan or a trial."
-            : "No trial to offer: no plan has trial days, or this user had each one's trial."}
+          {onPaidPlan ? text.noTrialOnPaidPlan : text.noTrialLeft}
         </p>
       )}
 
-      <h3>Trials</h3>
-      {billing.trials.length === 0 ? <p class="muted">None.</p> : (
-        <table class="list" data-list="trials">
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col">Started</th>
-              <th scope="col">Ends</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {billing.trials.map((trial) => (
-              <tr key={trial.plan}>
-                <td>{trial.plan}</td>
-                <td>{formatWhen(trial.started_at)}</td>
-                <td>{formatWhen(trial.ends_at)}</td>
-                <td>{trial.state}</td>
+      <h3>{text.trials}</h3>
+      {billing.trials.length === 0
+        ? <p class="muted">{text.none}</p>
+        : (
+          <table class="list" data-list="trials">
+            <thead>
+              <tr>
+                <th scope="col">{text.columnPlan}</th>
+                <th scope="col">{text.columnStarted}</th>
+                <th scope="col">{text.columnEnds}</th>
+                <th scope="col">{text.columnState}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody>
+              {billing.trials.map((trial) => (
+                <tr key={trial.plan}>
+                  <td>{trial.plan}</td>
+                  <td>{when(trial.started_at)}</td>
+                  <td>{when(trial.ends_at)}</td>
+                  <td>{trial.state}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
 
-      <h3>Plan changes</h3>
+      <h3>{text.planChanges}</h3>
       {billing.plan_changes.length === 0
-        ? <p class="muted">None.</p>
+        ? <p class="muted">{text.none}</p>
         : (
           <table class="list" data-list="plan-changes">
             <thead>
               <tr>
-                <th scope="col">From → to</th>
-                <th scope="col">Kind</th>
-                <th scope="col">State</th>
-                <th scope="col" class="number">Charged</th>
-                <th scope="col">Asked</th>
-                <th scope="col">Applies / applied</th>
+                <th scope="col">{text.columnFromTo}</th>
+                <th scope="col">{text.columnKind}</th>
+                <th scope="col">{text.columnState}</th>
+                <th scope="col" class="number">{text.columnCharged}</th>
+                <th scope="col">{text.columnAsked}</th>
+                <th scope="col">{text.columnApplies}</th>
               </tr>
             </thead>
             <tbody>
@@ -126,27 +136,27 @@ export function UserBillingSection(
                 <tr key={change.id}>
                   <td>{change.from_plan} → {change.to_plan}</td>
                   <td>{change.kind}</td>
-                  <td>{CHANGE_STATES[change.status]}</td>
+                  <td>{text[CHANGE_STATES[change.status]]}</td>
                   <td class="number">{change.kind === "upgrade" ? formatRupiah(change.amount_idr) : "—"}</td>
-                  <td>{formatWhen(change.created_at)}</td>
-                  <td>{formatWhen(change.resolved_at ?? change.effective_at ?? change.period_end)}</td>
+                  <td>{when(change.created_at)}</td>
+                  <td>{when(change.resolved_at ?? change.effective_at ?? change.period_end)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
 
-      <h3>Linked e-wallets</h3>
+      <h3>{text.linkedWallets}</h3>
       {billing.linked_methods.length === 0
-        ? <p class="muted">None linked for automatic renewal.</p>
+        ? <p class="muted">{text.noLinkedWallets}</p>
         : (
           <table class="list" data-list="linked-methods">
             <thead>
               <tr>
-                <th scope="col">E-wallet</th>
-                <th scope="col">Status</th>
-                <th scope="col">Linked</th>
-                {canEdit && <th scope="col">Action</th>}
+                <th scope="col">{text.columnWallet}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnLinked}</th>
+                {canEdit && <th scope="col">{text.columnAction}</th>}
               </tr>
             </thead>
             <tbody>
@@ -158,13 +168,11 @@ export function UserBillingSection(
                     {(method.status === "active" || method.status === "requires_action") &&
                       method.unlink_requested_at && (
                       <span class="muted" data-unlinking={method.method_id}>
-                        {` · being unlinked since ${
-                          formatWhen(method.unlink_requested_at)
-                        }: not charged meanwhile; Unlink tries again`}
+                        {fill(text.beingUnlinked, { date: when(method.unlink_requested_at) })}
                       </span>
                     )}
                   </td>
-                  <td>{formatWhen(method.activated_at ?? method.created_at)}</td>
+                  <td>{when(method.activated_at ?? method.created_at)}</td>
                   {canEdit && (
                     <td>
                       {(method.status === "active" || method.status === "requires_action") && (
@@ -173,7 +181,7 @@ export function UserBillingSection(
                           csrf={csrf}
                           fields={{ method: method.method_id }}
                         >
-                          Unlink
+                          {text.unlink}
                         </RowAction>
                       )}
                     </td>
@@ -184,29 +192,29 @@ export function UserBillingSection(
           </table>
         )}
 
-      <h3>Renewal charges</h3>
+      <h3>{text.renewalCharges}</h3>
       {billing.renewal_charges.length === 0
-        ? <p class="muted">No renewal was charged to a linked e-wallet.</p>
+        ? <p class="muted">{text.noRenewalCharges}</p>
         : (
           <table class="list" data-list="renewal-charges">
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">E-wallet</th>
-                <th scope="col">Plan</th>
-                <th scope="col" class="number">Amount</th>
-                <th scope="col">Outcome</th>
+                <th scope="col">{text.columnWhen}</th>
+                <th scope="col">{text.columnWallet}</th>
+                <th scope="col">{text.columnPlan}</th>
+                <th scope="col" class="number">{text.columnAmount}</th>
+                <th scope="col">{text.columnOutcome}</th>
               </tr>
             </thead>
             <tbody>
               {billing.renewal_charges.map((charge) => (
                 <tr key={charge.charge_id}>
-                  <td>{formatWhen(charge.attempted_at ?? charge.created_at)}</td>
+                  <td>{when(charge.attempted_at ?? charge.created_at)}</td>
                   <td>{charge.method_label}</td>
                   <td>{charge.plan}</td>
                   <td class="number">{formatRupiah(charge.amount)}</td>
                   <td>
-                    {CHARGE_STATES[charge.status]}
+                    {text[CHARGE_STATES[charge.status]]}
                     {charge.failure_code && <span class="muted">{charge.failure_code}</span>}
                   </td>
                 </tr>
@@ -215,19 +223,19 @@ export function UserBillingSection(
           </table>
         )}
 
-      <h3>Payments</h3>
+      <h3>{text.payments}</h3>
       {billing.payments.length === 0
-        ? <p class="muted">No payment yet.</p>
+        ? <p class="muted">{text.noPayments}</p>
         : (
           <table class="list" data-list="payments">
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Plan</th>
-                <th scope="col" class="number">Amount</th>
-                <th scope="col">Status</th>
-                <th scope="col">Receipt</th>
-                <th scope="col">Refunds</th>
+                <th scope="col">{text.columnWhen}</th>
+                <th scope="col">{text.columnPlan}</th>
+                <th scope="col" class="number">{text.columnAmount}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnReceipt}</th>
+                <th scope="col">{text.columnRefunds}</th>
               </tr>
             </thead>
             <tbody>
@@ -237,7 +245,7 @@ export function UserBillingSection(
                   data-payment={payment.status}
                   data-receipt={payment.number ?? undefined}
                 >
-                  <td>{formatWhen(payment.paid_at ?? payment.created_at)}</td>
+                  <td>{when(payment.paid_at ?? payment.created_at)}</td>
                   <td>
                     {payment.plan} <span class="muted">{methodLabel(payment.method, payment.bank)}</span>
                   </td>
@@ -245,7 +253,7 @@ export function UserBillingSection(
                     {formatRupiah(payment.amount)}
                     {payment.coupon_code && <span class="muted">{payment.coupon_code}</span>}
                   </td>
-                  <td>{paymentState(payment)}</td>
+                  <td>{paymentState(payment, text)}</td>
                   <td>
                     {payment.receipt_id && payment.number
                       ? <a href={`/billing/receipts/${payment.receipt_id}`}>{payment.number}</a>
@@ -268,7 +276,10 @@ export function UserBillingSection(
           </table>
         )}
       <p class="muted">
-        <a href={receiptsHref}>Every receipt of this user</a> (refunds are made there).
+        <Phrase
+          text={text.everyReceipt}
+          parts={{ link: <a href={receiptsHref}>{text.everyReceiptLink}</a> }}
+        />
       </p>
     </section>
   );

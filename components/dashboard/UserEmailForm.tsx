@@ -4,19 +4,27 @@
  * the old one stops working).
  */
 import type { User } from "@/db/users.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_ACCOUNT_TEXT } from "@/lib/dashboard/text/user_account.ts";
 import { CsrfField } from "./Frame.tsx";
 
-export function UserEmailForm({ user, action, csrf }: { user: User; action: string; csrf: string }) {
+export function UserEmailForm({ user, action, csrf, lang }: {
+  user: User;
+  action: string;
+  csrf: string;
+  lang: Lang;
+}) {
+  const text = USER_ACCOUNT_TEXT[lang];
   return (
     <form method="post" action={`${action}/email`} class="form">
       <CsrfField token={csrf} />
-      <label for="user-email">Email</label>
+      <label for="user-email">{text.email}</label>
       <input id="user-email" name="email" type="email" required maxLength={254} value={user.email ?? ""} />
       <label class="checkbox">
         <input type="checkbox" name="email_verified" value="true" checked={user.email_verified} />{" "}
-        The address is verified (the person proved they hold it)
+        {text.emailVerified}
       </label>
-      <button type="submit" class="button secondary">Save the address</button>
+      <button type="submit" class="button secondary">{text.saveEmail}</button>
     </form>
   );
 }

@@ -1,11 +1,15 @@
 import type { ListedPasskey } from "@/db/passkeys.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { RowAction } from "./RowAction.tsx";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_ACCESS_TEXT } from "@/lib/dashboard/text/user_access.ts";
+
+type Words = (typeof USER_ACCESS_TEXT)["en"];
 
 /** Where a passkey lives: synced by a passkey manager, or held by one authenticator. */
-function kept(key: ListedPasskey): string {
-  if (!key.synced) return "On one device";
-  return key.backed_up ? "Synced across devices" : "Can sync, not backed up yet";
+function kept(key: ListedPasskey, text: Words): string {
+  if (!key.synced) return text.onOneDevice;
+  return key.backed_up ? text.synced : text.notBackedUp;
 }
 
 /**
@@ -13,69 +17,63 @@ function kept(key: ListedPasskey): string {
  * cloned; an admin removes one (audited, the app's webhook told, the user mailed). Never a public key.
  */
 export function UserPasskeysSection(
-  { passkeys, action, csrf, canEdit }: {
+  { passkeys, action, csrf, canEdit, lang }: {
     passkeys: ListedPasskey[];
     action: string;
     csrf: string;
     canEdit: boolean;
+    lang: Lang;
   },
 ) {
+  const text = USER_ACCESS_TEXT[lang];
+  const when = (value: string) => shortTime(value, lang);
   return (
     <section class="card" aria-labelledby="passkeys-heading">
-      <h2 id="passkeys-heading">Passkeys</h2>
-      {passkeys.length === 0
-        ? <p class="muted">No passkeys: this user has not added one.</p>
-        : (
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Added</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Stored</th>
-                {canEdit && <th scope="col">Action</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {passkeys.map((key) => (
-                <tr key={key.id}>
-                  <td>
-                    {key.name} <code title="The start of its credential id">{key.id.slice(0, 8)}…</code>
-                    {key.cloned_at && (
-                      <p class="alert" role="note">
-                        <span class="badge cloned">Possibly cloned</span> Its sign counter went backwards on
-                        {" "}
-                        {shortTime(key.cloned_at)}: two copies of this key may exist, so it is refused at
-                        sign-in. Remove it; the user adds a new one.
-                      </p>
-                    )}
-                  </td>
-                  <td>{shortTime(key.created_at)}</td>
-                  <td>{key.last_used_at ? shortTime(key.last_used_at) : "never"}</td>
-                  <td>{kept(key)}</td>
-                  {canEdit && (
-                    <td>
-                      <RowAction
-                        action={`${action}/passkeys`}
-                        csrf={csrf}
-                        fields={{ credential_id: key.id }}
-                        ariaLabel={`Remove passkey ${key.name}`}
-                      >
-                        Remove
-                      </RowAction>
-                    </td>
+      <h2 id="passkeys-heading">{text.passkeys}</h2>
+      {passkeys.length === 0 ? <p class="muted">{text.noPasskeys}</p> : (
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">{text.columnName}</th>
+              <th scope="col">{text.columnAdded}</th>
+              <th scope="col">{text.columnLastUsed}</th>
+              <th scope="col">{text.columnStored}</th>
+              {canEdit && <th scope="col">{text.columnAction}</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {passkeys.map((key) => (
+              <tr key={key.id}>
+                <td>
+                  {key.name} <code title={text.credentialStart}>{key.id.slice(0, 8)}…</code>
+                  {key.cloned_at && (
+                    <p class="alert" role="note">
+                      <span class="badge cloned">{text.possiblyCloned}</span>
+                      {fill(text.clonedExplained, { date: when(key.cloned_at) })}
+                    </p>
                   )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      {canEdit && passkeys.length > 0 && (
-        <p class="muted">
-          Removing a passkey cannot be undone; the user is mailed when they have an address. Check who is
-          asking first: remove a lost or possibly cloned key, and the user adds a new one.
-        </p>
+                </td>
+                <td>{when(key.created_at)}</td>
+                <td>{key.last_used_at ? when(key.last_used_at) : text.never}</td>
+                <td>{kept(key, text)}</td>
+                {canEdit && (
+                  <td>
+                    <RowAction
+                      action={`${action}/passkeys`}
+                      csrf={csrf}
+                      fields={{ credential_id: key.id }}
+                      ariaLabel={fill(text.removePasskeyOf, { name: key.name })}
+                    >
+                      {text.remove}
+                    </RowAction>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
+      {canEdit && passkeys.length > 0 && <p class="muted">{text.removePasskeyWarning}</p>}
     </section>
   );
 }

@@ -7,31 +7,34 @@
  */
 import { Fragment } from "preact";
 import type { User } from "@/db/users.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_ACCOUNT_TEXT } from "@/lib/dashboard/text/user_account.ts";
 
 /** The text facts beyond the names, in the order of OIDC Core §5.1. */
 const MORE_FACTS = [
-  ["nickname", "Nickname"],
-  ["preferred_username", "Username"],
-  ["zoneinfo", "Time zone"],
-  ["birthdate", "Birthdate"],
-  ["gender", "Gender"],
+  ["nickname", "nickname"],
+  ["preferred_username", "username"],
+  ["zoneinfo", "timeZone"],
+  ["birthdate", "birthdate"],
+  ["gender", "gender"],
 ] as const;
 
-export function UserProfileFacts({ user }: { user: User }) {
+export function UserProfileFacts({ user, lang }: { user: User; lang: Lang }) {
+  const text = USER_ACCOUNT_TEXT[lang];
   const names = [user.given_name, user.middle_name, user.family_name].filter(Boolean).join(" · ");
   return (
     <>
-      <dt>Name</dt>
-      <dd>{user.name ?? "none"}</dd>
+      <dt>{text.name}</dt>
+      <dd>{user.name ?? text.none}</dd>
       {names && (
         <>
-          <dt>{user.middle_name ? "Given · middle · family name" : "Given · family name"}</dt>
+          <dt>{user.middle_name ? text.givenMiddleFamily : text.givenFamily}</dt>
           <dd>{names}</dd>
         </>
       )}
       {user.locale && (
         <>
-          <dt>Locale</dt>
+          <dt>{text.locale}</dt>
           <dd>
             <code>{user.locale}</code>
           </dd>
@@ -40,14 +43,14 @@ export function UserProfileFacts({ user }: { user: User }) {
       {MORE_FACTS.map(([key, label]) =>
         user[key] && (
           <Fragment key={key}>
-            <dt>{label}</dt>
+            <dt>{text[label]}</dt>
             <dd>{user[key]}</dd>
           </Fragment>
         )
       )}
       {user.website && (
         <>
-          <dt>Website</dt>
+          <dt>{text.website}</dt>
           <dd>
             <a href={user.website} rel="noopener noreferrer nofollow" target="_blank">{user.website}</a>
           </dd>
@@ -55,7 +58,7 @@ export function UserProfileFacts({ user }: { user: User }) {
       )}
       {user.picture && (
         <>
-          <dt>Picture</dt>
+          <dt>{text.picture}</dt>
           <dd>
             <a href={user.picture} rel="noopener noreferrer nofollow" target="_blank">{user.picture}</a>
           </dd>

@@ -6,30 +6,32 @@
  * select would be a long scroll). Values are text: Preact escapes them.
  */
 import type { User } from "@/db/users.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { USER_ACCOUNT_TEXT } from "@/lib/dashboard/text/user_account.ts";
 import { CsrfField } from "./Frame.tsx";
 
 type Field = {
   id: keyof User & string;
-  label: string;
+  label: keyof typeof USER_ACCOUNT_TEXT.en;
   /** The users_<field>_check length (migrations 4261 and 4280). */
   max: number;
   type?: "url" | "text";
-  hint?: string;
+  hint?: keyof typeof USER_ACCOUNT_TEXT.en;
 };
 
 const FIELDS: Field[] = [
-  { id: "name", label: "Name", max: 256 },
-  { id: "given_name", label: "Given name", max: 128 },
-  { id: "middle_name", label: "Middle name", max: 128 },
-  { id: "family_name", label: "Family name", max: 128 },
-  { id: "nickname", label: "Nickname", max: 128 },
-  { id: "preferred_username", label: "Username", max: 128, hint: "Not unique: never a key for your app." },
-  { id: "locale", label: "Locale", max: 35, hint: "A BCP 47 language tag, e.g. id-ID." },
-  { id: "zoneinfo", label: "Time zone", max: 64, hint: "An IANA time zone name, e.g. Asia/Jakarta." },
-  { id: "birthdate", label: "Birthdate", max: 10, hint: "YYYY-MM-DD, or 0000-MM-DD without the year." },
-  { id: "gender", label: "Gender", max: 64 },
-  { id: "picture", label: "Picture", max: 2048, type: "url", hint: "An https:// address." },
-  { id: "website", label: "Website", max: 2000, type: "url", hint: "An https:// or http:// address." },
+  { id: "name", label: "name", max: 256 },
+  { id: "given_name", label: "givenName", max: 128 },
+  { id: "middle_name", label: "middleName", max: 128 },
+  { id: "family_name", label: "familyName", max: 128 },
+  { id: "nickname", label: "nickname", max: 128 },
+  { id: "preferred_username", label: "username", max: 128, hint: "usernameHint" },
+  { id: "locale", label: "locale", max: 35, hint: "localeHint" },
+  { id: "zoneinfo", label: "timeZone", max: 64, hint: "timeZoneHint" },
+  { id: "birthdate", label: "birthdate", max: 10, hint: "birthdateHint" },
+  { id: "gender", label: "gender", max: 64 },
+  { id: "picture", label: "picture", max: 2048, type: "url", hint: "pictureHint" },
+  { id: "website", label: "website", max: 2000, type: "url", hint: "websiteHint" },
 ];
 
 type Props = {
@@ -40,12 +42,14 @@ type Props = {
   /** A refused post's messages by field, and what it posted. */
   errors?: Record<string, string[]>;
   draft?: Record<string, string>;
+  lang: Lang;
 };
 
-export function UserProfileForm({ user, action, csrf, timeZones, errors, draft }: Props) {
+export function UserProfileForm({ user, action, csrf, timeZones, errors, draft, lang }: Props) {
+  const text = USER_ACCOUNT_TEXT[lang];
   return (
     <details class="profile-form" open={errors !== undefined || undefined}>
-      <summary>Edit the profile</summary>
+      <summary>{text.editProfile}</summary>
       <form method="post" action={`${action}/profile`} class="form" novalidate>
         <CsrfField token={csrf} />
         {FIELDS.map((f) => {
@@ -55,7 +59,7 @@ export function UserProfileForm({ user, action, csrf, timeZones, errors, draft }
             .filter(Boolean).join(" ");
           return (
             <p class="field" key={f.id}>
-              <label for={`profile-${f.id}`}>{f.label}</label>
+              <label for={`profile-${f.id}`}>{text[f.label]}</label>
               <input
                 id={`profile-${f.id}`}
                 name={f.id}
@@ -66,7 +70,7 @@ export function UserProfileForm({ user, action, csrf, timeZones, errors, draft }
                 aria-invalid={problems ? "true" : undefined}
                 aria-describedby={described || undefined}
               />
-              {f.hint && <span class="hint" id={`profile-${f.id}-hint`}>{f.hint}</span>}
+              {f.hint && <span class="hint" id={`profile-${f.id}-hint`}>{text[f.hint]}</span>}
               {problems && <span class="field-error" id={`profile-${f.id}-error`}>{problems.join(" ")}</span>}
             </p>
           );
@@ -74,7 +78,7 @@ export function UserProfileForm({ user, action, csrf, timeZones, errors, draft }
         <datalist id="profile-zones">
           {timeZones.map((zone) => <option key={zone} value={zone} />)}
         </datalist>
-        <button type="submit" class="button secondary">Save the profile</button>
+        <button type="submit" class="button secondary">{text.saveProfile}</button>
       </form>
     </details>
   );

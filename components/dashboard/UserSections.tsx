@@ -9,16 +9,19 @@ import { CsrfField } from "./Frame.tsx";
 import { RowAction } from "./RowAction.tsx";
 import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
 import { USER_TEXT } from "@/lib/dashboard/text/user.ts";
+import { USER_ACCESS_TEXT } from "@/lib/dashboard/text/user_access.ts";
+import { Phrase } from "./Phrase.tsx";
 
-type Editable = { action: string; csrf: string; canEdit: boolean };
+type Editable = { action: string; csrf: string; canEdit: boolean; lang: Lang };
 
+/** A provider's name: a brand as it is, else its words' key. */
 const PROVIDER_NAMES = {
-  password: "Password",
+  password: { words: "providerPassword" },
   google: "Google",
   github: "GitHub",
   apple: "Apple",
-  phone: "Phone code",
-  email_code: "Email code",
+  phone: { words: "providerPhone" },
+  email_code: { words: "providerEmailCode" },
 } as const;
 
 /** Phone and email code are there while the project offers them: read-only here, never unlinked. */
@@ -30,29 +33,32 @@ const unlinkable = (method: SignInMethod) => method.provider !== "phone" && meth
  * offer now (`usable` false) is greyed: it counts for nothing until the project offers it again.
  */
 export function SignInMethods(
-  { methods, passkey, action, csrf, canEdit }: Editable & { methods: SignInMethod[]; passkey: boolean },
+  { methods, passkey, action, csrf, canEdit, lang }: Editable & { methods: SignInMethod[]; passkey: boolean },
 ) {
+  const text = USER_ACCESS_TEXT[lang];
+  const providerName = (provider: SignInMethod["provider"]) => {
+    const name = PROVIDER_NAMES[provider];
+    return typeof name === "string" ? name : text[name.words];
+  };
   const noWayIn = methods.length > 0 && !passkey && !methods.some((method) => method.usable);
   const lastWayIn = !noWayIn && methods.some((method) => unlinkable(method) && !method.removable);
   return (
     <section class="card" aria-labelledby="methods-heading">
-      <h2 id="methods-heading">Ways to sign in</h2>
+      <h2 id="methods-heading">{text.waysToSignIn}</h2>
       {methods.length === 0
         ? (
           <p class="muted">
-            {passkey
-              ? "A passkey only (below): no password or linked account."
-              : "None: this user cannot sign in until they reset their password."}
+            {passkey ? text.passkeyOnly : text.noWayIn}
           </p>
         )
         : (
           <table class="list">
             <thead>
               <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Subject / email</th>
-                <th scope="col">Linked</th>
-                {canEdit && <th scope="col">Action</th>}
+                <th scope="col">{text.columnProvider}</th>
+                <th scope="col">{text.columnSubject}</th>
+                <th scope="col">{text.columnLinked}</th>
+                {canEdit && <th scope="col">{text.columnAction}</th>}
               </tr>
             </thead>
             <tbody>
@@ -62,17 +68,17 @@ export function SignInMethods(
                   class={method.usable ? undefined : "muted"}
                 >
                   <td>
-                    {PROVIDER_NAMES[method.provider]}
-                    {!method.usable && " (not offered by the project now)"}
+                    {providerName(method.provider)}
+                    {!method.usable && text.notOffered}
                   </td>
                   <td>
                     {method.subject && <code>{method.subject}</code>}{" "}
                     {method.phone_number ?? method.email ?? ""}
                     {method.email_forwarding === false && (
-                      <span class="badge" data-relay-forwarding="off">Apple relay forwarding off</span>
+                      <span class="badge" data-relay-forwarding="off">{text.relayForwardingOff}</span>
                     )}
                   </td>
-                  <td>{method.linked_at ? shortTime(method.linked_at) : "—"}</td>
+                  <td>{method.linked_at ? shortTime(method.linked_at, lang) : "—"}</td>
                   {canEdit && (
                     <td>
                       {unlinkable(method)
@@ -83,10 +89,10 @@ export function SignInMethods(
                             fields={{ provider: method.provider, subject: method.subject || undefined }}
                             disabled={!method.removable}
                           >
-                            {method.provider === "password" ? "Remove password" : "Unlink"}
+                            {method.provider === "password" ? text.removePassword : text.unlink}
                           </RowAction>
                         )
-                        : <span class="muted">while the project offers it</span>}
+                        : <span class="muted">{text.whileOffered}</span>}
                     </td>
                   )}
                 </tr>
@@ -94,19 +100,14 @@ export function SignInMethods(
             </tbody>
           </table>
         )}
-      {noWayIn && (
-        <p class="muted">
-          None of these signs the user in now: the project does not offer them (Settings: ways to sign in,
-          social sign-in).
-        </p>
-      )}
-      {canEdit && lastWayIn && <p class="muted">The only way this user can sign in cannot be removed.</p>}
+      {noWayIn && <p class="muted">{text.noneOffered}</p>}
+      {canEdit && lastWayIn && <p class="muted">{text.lastWayIn}</p>}
     </section>
   );
 }
 
 export function Sessions(
-  { sessions, action, csrf, canEdit, lang = "en" }: Editable & { sessions: LoginSession[]; lang?: Lang },
+  { sessions, action, csrf, canEdit, lang }: Editable & { sessions: LoginSession[] },
 ) {
   const text = USER_TEXT[lang];
   const when = (value: string) => shortTime(value, lang);
@@ -184,25 +185,27 @@ export function Sessions(
 
 /** The current subscription's period, with cancel (at period end) or resume for a paid one. */
 export function SubscriptionFacts(
-  { subscription, action, csrf, canEdit }: Editable & { subscription: Subscription | null },
+  { subscription, action, csrf, canEdit, lang }: Editable & { subscription: Subscription | null },
 ) {
-  if (!subscription) return <p class="muted">No subscription: the project's default plan applies.</p>;
+  const text = USER_ACCESS_TEXT[lang];
+  const when = (value: string) => shortTime(value, lang);
+  if (!subscription) return <p class="muted">{text.noSubscription}</p>;
   const running = subscription.current_period_end === null ||
     new Date(subscription.current_period_end) > new Date();
   return (
     <>
       <dl class="facts">
-        <dt>Plan</dt>
+        <dt>{text.plan}</dt>
         <dd>{subscription.plan}</dd>
-        <dt>Status</dt>
+        <dt>{text.status}</dt>
         <dd>{subscription.status}</dd>
-        <dt>Period</dt>
+        <dt>{text.period}</dt>
         <dd>
-          {shortTime(subscription.current_period_start)} –{" "}
-          {subscription.current_period_end ? shortTime(subscription.current_period_end) : "open-ended"}
+          {when(subscription.current_period_start)} –{" "}
+          {subscription.current_period_end ? when(subscription.current_period_end) : text.openEnded}
         </dd>
-        <dt>Paid through</dt>
-        <dd>{subscription.paid_through ? shortTime(subscription.paid_through) : "not paid (assigned)"}</dd>
+        <dt>{text.paidThrough}</dt>
+        <dd>{subscription.paid_through ? when(subscription.paid_through) : text.notPaid}</dd>
       </dl>
       {canEdit && subscription.paid_through && (
         <form method="post" action={`${action}/subscription`} class="form inline-form">
@@ -212,14 +215,14 @@ export function SubscriptionFacts(
               <>
                 <input type="hidden" name="action" value="resume" />
                 <button type="submit" class="button secondary" disabled={!running}>
-                  Resume subscription
+                  {text.resumeSubscription}
                 </button>
               </>
             )
             : (
               <>
                 <input type="hidden" name="action" value="cancel" />
-                <button type="submit" class="button danger">Cancel at period end</button>
+                <button type="submit" class="button danger">{text.cancelAtPeriodEnd}</button>
               </>
             )}
         </form>
@@ -228,67 +231,74 @@ export function SubscriptionFacts(
   );
 }
 
-export function ClaimsForm({ own, action, csrf }: { own: OwnClaims; action: string; csrf: string }) {
+export function ClaimsForm(
+  { own, action, csrf, lang }: { own: OwnClaims; action: string; csrf: string; lang: Lang },
+) {
+  const text = USER_ACCESS_TEXT[lang];
   const extra = Object.keys(own.extra).length ? JSON.stringify(own.extra, null, 2) : "";
   return (
     <form method="post" action={`${action}/claims`} class="form">
       <CsrfField token={csrf} />
-      <h3>Edit this user's claims</h3>
-      <label for="claim-role">Role</label>
+      <h3>{text.editClaims}</h3>
+      <label for="claim-role">{text.role}</label>
       <input id="claim-role" name="role" value={own.role ?? ""} maxLength={64} placeholder="admin" />
-      <label for="claim-flags">Feature flags (comma or space separated)</label>
+      <label for="claim-flags">{text.featureFlags}</label>
       <input
         id="claim-flags"
         name="feature_flags"
         value={own.feature_flags.join(", ")}
         placeholder="beta_dashboard"
       />
-      <label for="claim-extra">Custom claims (a JSON object; a key left out is removed)</label>
+      <label for="claim-extra">{text.customClaims}</label>
       <textarea id="claim-extra" name="extra" rows={5} placeholder='{"seats": 5}'>{extra}</textarea>
-      <button type="submit" class="button">Save claims</button>
+      <button type="submit" class="button">{text.saveClaims}</button>
     </form>
   );
 }
 
 /** The app's own metadata about the user: shown as JSON, replaced whole by admins. */
 export function MetadataSection(
-  { metadata, action, csrf, canEdit }: Editable & { metadata: Record<string, unknown> },
+  { metadata, action, csrf, canEdit, lang }: Editable & { metadata: Record<string, unknown> },
 ) {
+  const words = USER_ACCESS_TEXT[lang];
   const text = Object.keys(metadata).length ? JSON.stringify(metadata, null, 2) : "";
   return (
     <section class="card" aria-labelledby="metadata-heading">
-      <h2 id="metadata-heading">Metadata</h2>
+      <h2 id="metadata-heading">{words.metadata}</h2>
       <p class="muted">
-        Your backend's own data about this user (Platform API <code>…/metadata</code>); never in a token.
+        <Phrase text={words.metadataExplained} parts={{ path: <code>…/metadata</code> }} />
       </p>
-      {!canEdit && (text ? <pre tabindex={0}><code>{text}</code></pre> : <p class="muted">None.</p>)}
+      {!canEdit &&
+        (text ? <pre tabindex={0}><code>{text}</code></pre> : <p class="muted">{words.noMetadata}</p>)}
       {canEdit && (
         <form method="post" action={`${action}/metadata`} class="form">
           <CsrfField token={csrf} />
-          <label for="user-metadata">A JSON object, at most 8 KiB (empty: none)</label>
+          <label for="user-metadata">{words.metadataField}</label>
           <textarea id="user-metadata" name="metadata" rows={6} placeholder='{"crm_id": "42"}'>
             {text}
           </textarea>
-          <button type="submit" class="button">Save metadata</button>
+          <button type="submit" class="button">{words.saveMetadata}</button>
         </form>
       )}
     </section>
   );
 }
 
-export function UserAudit({ entries, auditHref, usersBase }: {
+export function UserAudit({ entries, auditHref, usersBase, lang }: {
   entries: AuditEntry[];
   auditHref: string;
   usersBase: string;
+  lang: Lang;
 }) {
+  const text = USER_ACCESS_TEXT[lang];
   return (
     <section class="card" aria-labelledby="audit-heading">
-      <h2 id="audit-heading">Audit log</h2>
+      <h2 id="audit-heading">{text.auditLog}</h2>
       {entries.length === 0
-        ? <p class="muted">Nothing recorded yet.</p>
-        : <AuditTable entries={entries} usersBase={usersBase} />}
+        ? <p class="muted">{text.nothingRecorded}</p>
+        : <AuditTable entries={entries} usersBase={usersBase} lang={lang} />}
       <p>
-        <a href={auditHref}>Everything about this user in the audit log</a>
+        <a href={auditHref}>{text.auditLink}</a>
       </p>
     </section>
   );

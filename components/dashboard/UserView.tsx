@@ -81,7 +81,7 @@ export function UserView({ data }: { data: UserViewData }) {
           <dd>
             {user.phone_number ? `${user.phone_number} (${verified(user.phone_number_verified)})` : text.none}
           </dd>
-          <UserProfileFacts user={user} />
+          <UserProfileFacts user={user} lang={lang} />
           <dt>{text.status}</dt>
           <dd>{user.disabled ? text.disabled : text.active}</dd>
           <dt>{text.created}</dt>
@@ -106,9 +106,10 @@ export function UserView({ data }: { data: UserViewData }) {
             timeZones={data.timeZones}
             errors={data.fieldErrors}
             draft={data.draft}
+            lang={lang}
           />
         )}
-        {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} />}
+        {canEdit && <UserEmailForm user={user} action={action} csrf={data.frame.csrf} lang={lang} />}
         {canEdit && (
           <form method="post" action={`${action}/disabled`} class="form inline-form">
             <CsrfField token={data.frame.csrf} />
@@ -120,7 +121,7 @@ export function UserView({ data }: { data: UserViewData }) {
         )}
       </section>
       {canEdit && !user.disabled && (
-        <ImpersonationSection action={action} csrf={data.frame.csrf} made={data.impersonation} />
+        <ImpersonationSection action={action} csrf={data.frame.csrf} made={data.impersonation} lang={lang} />
       )}
       <SignInMethods
         methods={data.methods}
@@ -128,6 +129,7 @@ export function UserView({ data }: { data: UserViewData }) {
         action={action}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       {canEdit && user.email && !user.disabled && data.project.settings.passwords !== false && (
         <PasswordResetSection
@@ -135,6 +137,7 @@ export function UserView({ data }: { data: UserViewData }) {
           csrf={data.frame.csrf}
           projectId={data.project.project_id}
           ready={typeof data.project.settings.initiate_login_uri === "string"}
+          lang={lang}
         />
       )}
       <UserPasskeysSection
@@ -142,6 +145,7 @@ export function UserView({ data }: { data: UserViewData }) {
         action={action}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       <Sessions
         sessions={data.sessions}
@@ -157,7 +161,13 @@ export function UserView({ data }: { data: UserViewData }) {
         canEdit={canEdit}
         lang={lang}
       />
-      <ConsentsSection consents={data.consents} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <ConsentsSection
+        consents={data.consents}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading">{text.plan}</h2>
         <p>
@@ -176,6 +186,7 @@ export function UserView({ data }: { data: UserViewData }) {
           action={action}
           csrf={data.frame.csrf}
           canEdit={canEdit}
+          lang={lang}
         />
         {canEdit && data.plans.length > 0 && (
           <form method="post" action={`${action}/plan`} class="form inline-form">
@@ -224,21 +235,29 @@ export function UserView({ data }: { data: UserViewData }) {
         receiptsHref={`${base}/receipts?user=${user.id}`}
         csrf={data.frame.csrf}
         canEdit={canEdit}
+        lang={lang}
       />
       <section class="card" aria-labelledby="claims-heading">
         <h2 id="claims-heading">{text.tokenClaims}</h2>
         {data.claims
           ? <pre tabindex={0}><code>{JSON.stringify({ custom_claims: data.claims }, null, 2)}</code></pre>
           : <p class="muted">{text.disabledNoTokens}</p>}
-        {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} />}
+        {canEdit && <ClaimsForm own={data.ownClaims} action={action} csrf={data.frame.csrf} lang={lang} />}
       </section>
-      <MetadataSection metadata={data.metadata} action={action} csrf={data.frame.csrf} canEdit={canEdit} />
+      <MetadataSection
+        metadata={data.metadata}
+        action={action}
+        csrf={data.frame.csrf}
+        canEdit={canEdit}
+        lang={lang}
+      />
       <UserAudit
         entries={data.audit}
         auditHref={`${base}/audit?user=${user.id}`}
         usersBase={`${base}/users`}
+        lang={lang}
       />
-      {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} />}
+      {canEdit && <DeleteUserSection user={user} action={action} csrf={data.frame.csrf} lang={lang} />}
     </Frame>
   );
 }

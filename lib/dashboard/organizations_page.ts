@@ -25,20 +25,21 @@ import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
+import { dashboardLang, doneNotice } from "./i18n.ts";
+import { ORGANIZATIONS_TEXT } from "./text/organizations.ts";
 
-export const ORGANIZATION_DONE_MESSAGES: Record<string, string> = {
-  created: "Organization created. Add members or invite them through the Platform API or the CLI.",
-  plan_set: "The organization's team plan was changed.",
-  sso_saved: "The organization's SSO connection was saved.",
-  sso_removed: "The organization's SSO connection was removed.",
-  sso_mapping_saved:
-    "The SSO connection's attribute names and group roles were saved: they apply from each person's next sign-in.",
-  sso_certificate_rotated:
-    "A new SAML certificate was made: give it to the IdP, then remove the previous one.",
-  sso_certificate_removed: "The previous SAML certificate was removed.",
-  scim_revoked: "The organization's SCIM token was revoked: its directory answers nobody now.",
-  scim_group_mapped: "The SCIM group's role was saved: its members hold the highest role their groups give.",
-};
+/** What each `?done=` after a form says (its words: lib/dashboard/text/organizations.ts). */
+const ORGANIZATION_DONE_NOTICES = {
+  created: "createdNotice",
+  plan_set: "planSetNotice",
+  sso_saved: "ssoSavedNotice",
+  sso_removed: "ssoRemovedNotice",
+  sso_mapping_saved: "ssoMappingSavedNotice",
+  sso_certificate_rotated: "certificateRotatedNotice",
+  sso_certificate_removed: "certificateRemovedNotice",
+  scim_revoked: "scimRevokedNotice",
+  scim_group_mapped: "scimGroupMappedNotice",
+} as const;
 
 /**
  * An admin turns an organization's SCIM directory on or replaces its token (enable), revokes it, or maps one of its
@@ -186,7 +187,11 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
         .map(({ key, name }) => ({ key, name })),
       teamPlans: (await listPlans(tx, projectId)).filter((p) => p.seat_pricing !== null)
         .map(({ key, name }) => ({ key, name })),
-      notice: ORGANIZATION_DONE_MESSAGES[c.req.query("done") ?? ""],
+      notice: doneNotice(
+        ORGANIZATIONS_TEXT[dashboardLang(c)],
+        ORGANIZATION_DONE_NOTICES,
+        c.req.query("done"),
+      ),
       ...(extra.error ? { error: extra.error, draft } : {}),
     };
   };

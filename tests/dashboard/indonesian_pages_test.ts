@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
 import { asApp } from "@/db/client.ts";
@@ -26,6 +26,18 @@ await asApp(
 );
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 const base = `/dashboard/projects/${project.id}`;
+// An organization with a SAML connection (saved before the IdP's metadata) and SCIM on, so the Organizations
+// page draws its SSO, attribute-mapping and SCIM parts.
+await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Tim Ayu', 'tim-ayu', null)`);
+for (
+  const [path, fields] of [
+    ["sso", { organization: "tim-ayu", action: "save_saml", enabled: "on" }],
+    ["scim", { organization: "tim-ayu", action: "enable" }],
+  ] as const
+) {
+  const res = await postAs(t, owner, `${base}/organizations/${path}`, fields);
+  assert.ok(res.status === 303 || res.status === 200, `${path}: ${res.status} ${await res.text()}`);
+}
 
 /** The page in Indonesian: its HTML and the words a person sees (no markup, scripts or island props). */
 async function inIndonesian(path: string) {
@@ -53,7 +65,14 @@ const FRAME_ENGLISH = [
   "Settings",
 ];
 
-const PAGES: { path: string; heading: string; navigation?: boolean; english: string[] }[] = [
+/** Each page: its heading, the English gone and (where a part is drawn only with data) Indonesian it now shows. */
+const PAGES: {
+  path: string;
+  heading: string;
+  navigation?: boolean;
+  english: string[];
+  indonesian?: string[];
+}[] = [
   {
     path: "/dashboard",
     heading: "Proyek",
@@ -97,6 +116,43 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
       "Assign a plan",
       "No hosted-login sessions",
       "Sign out everywhere",
+      "Sign in as this user",
+      "Password reset",
+      "Edit the profile",
+      "Save the profile",
+      "Time zone",
+      "Save the address",
+      "Delete this user",
+      "to confirm",
+      "Ways to sign in",
+      "Passkeys",
+      "No passkeys",
+      "No subscription",
+      "Edit this user's claims",
+      "Save claims",
+      "Save metadata",
+      "Nothing recorded yet",
+      "Everything about this user",
+      "Apps this user allowed",
+      "Revoking ends",
+      "Billing",
+      "Trials",
+      "Plan changes",
+      "Linked e-wallets",
+      "Renewal charges",
+      "No payment yet",
+      "Every receipt of this user",
+    ],
+    indonesian: [
+      "Masuk sebagai pengguna ini",
+      "Kirim reset kata sandi",
+      "Ubah profil",
+      "Hapus pengguna ini",
+      "Cara masuk",
+      "Simpan claim",
+      "Simpan metadata",
+      "Aplikasi yang diizinkan pengguna ini",
+      "Tagihan perpanjangan",
     ],
   },
   {
@@ -133,7 +189,35 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     path: `${base}/settings`,
     heading: "Pengaturan",
     navigation: true,
-    english: ["Allowed origins", "Token lifetimes", "Access token lifetime", "Rate limits", "Save origins"],
+    english: [
+      "Allowed origins",
+      "Token lifetimes",
+      "Access token lifetime",
+      "Rate limits",
+      "Save origins",
+      "Ways to sign in",
+      "Offered on the hosted sign-in page",
+      "Who may create an account",
+      "Allowed email domains",
+      "Guests (anonymous sign-ins)",
+      "Keep an unused guest",
+      "Second factor",
+      "Save second-factor policy",
+      "Bot protection",
+      "Forms that ask for the check",
+      "Sign-ins from mailed links",
+      "Save initiate-login URI",
+      "Signing out",
+      "Latest logout tokens",
+      "Automatic renewal",
+      "Linked methods",
+      "Renewals and trials",
+      "Grace days",
+      "Save renewal days",
+      "Delete project",
+      "Type the project name",
+      "Delete this project",
+    ],
   },
   {
     path: `${base}/waitlist`,
@@ -174,11 +258,47 @@ const PAGES: { path: string; heading: string; navigation?: boolean; english: str
     path: `${base}/machine-clients`,
     heading: "Machine client",
     navigation: true,
-    english: ["No machine clients yet", "New machine client", "Scopes it may ask for", "No scopes declared"],
+    english: [
+      "No machine clients yet",
+      "New machine client",
+      "Scopes it may ask for",
+      "No scopes declared",
+      "Agents that register themselves",
+      "posts its metadata",
+      "serving the client's metadata",
+      "Registered clients people allowed",
+      "None yet",
+    ],
+    indonesian: ["Agen yang mendaftarkan dirinya sendiri", "Client terdaftar yang diizinkan orang"],
+  },
+  {
+    path: `${base}/organizations`,
+    heading: "Organisasi",
+    navigation: true,
+    english: [
+      "Teams of your app's users",
+      "Open invitations",
+      "members",
+      "Team plan",
+      "no limit",
+      "Change SSO",
+      "Set up SAML SSO",
+      "waiting for the IdP's metadata",
+      "give the IdP",
+      "Roll the certificate",
+      "Attributes and group roles",
+      "the well-known names",
+      "sign-ins change no role",
+      "Replace the token",
+      "Revoke the token",
+      "New organization",
+      "Create organization",
+    ],
+    indonesian: ["menunggu metadata IdP", "Ganti sertifikat", "Atribut dan peran grup", "Cabut token"],
   },
 ];
 
-for (const { path, heading, navigation, english } of PAGES) {
+for (const { path, heading, navigation, english, indonesian = [] } of PAGES) {
   Deno.test(`dashboard in Indonesian — ${path.replace(/proj_[a-z2-7]+/, ":id")}: Indonesian heading, no English left`, async () => {
     const { html, seen } = await inIndonesian(path);
     assert.match(html, new RegExp(`<h1>${heading}`), "the heading");
@@ -197,6 +317,7 @@ for (const { path, heading, navigation, english } of PAGES) {
       assert.ok(!frame.includes(`>${word}<`), `the frame's "${word}" is still in English on ${path}`);
     }
     for (const word of english) assert.ok(!seen.includes(word), `"${word}" is still in English on ${path}`);
+    for (const word of indonesian) assert.ok(seen.includes(word), `"${word}" is not drawn on ${path}`);
   });
 }
 

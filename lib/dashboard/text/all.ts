@@ -14,6 +14,16 @@ import { COUPONS_TEXT } from "./coupons.ts";
 import { BRANDING_TEXT } from "./branding.ts";
 import { WEBHOOKS_TEXT } from "./webhooks.ts";
 import { MACHINE_CLIENTS_TEXT } from "./machine_clients.ts";
+import { ORGANIZATIONS_TEXT } from "./organizations.ts";
+import { ORGANIZATION_SSO_TEXT } from "./organization_sso.ts";
+import { USER_ACCOUNT_TEXT } from "./user_account.ts";
+import { USER_ACCESS_TEXT } from "./user_access.ts";
+import { CONSENTS_TEXT } from "./consents.ts";
+import { USER_BILLING_TEXT } from "./user_billing.ts";
+import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
+import { SETTINGS_LOGIN_TEXT } from "./settings_login.ts";
+import { SETTINGS_BILLING_TEXT } from "./settings_billing.ts";
+import { PROJECT_DELETION_TEXT } from "./project_deletion.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -31,4 +41,14 @@ export const CATALOGUES = {
   branding: BRANDING_TEXT,
   webhooks: WEBHOOKS_TEXT,
   machineClients: MACHINE_CLIENTS_TEXT,
+  organizations: ORGANIZATIONS_TEXT,
+  organizationSso: ORGANIZATION_SSO_TEXT,
+  userAccount: USER_ACCOUNT_TEXT,
+  userAccess: USER_ACCESS_TEXT,
+  consents: CONSENTS_TEXT,
+  userBilling: USER_BILLING_TEXT,
+  settingsAccess: SETTINGS_ACCESS_TEXT,
+  settingsLogin: SETTINGS_LOGIN_TEXT,
+  settingsBilling: SETTINGS_BILLING_TEXT,
+  projectDeletion: PROJECT_DELETION_TEXT,
 };

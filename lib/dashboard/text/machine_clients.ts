@@ -63,6 +63,14 @@ export const MACHINE_CLIENTS_TEXT = catalogue({
   resourceAdded: "Resource registered.",
   resourceRemoved: "Resource removed (and from every machine client that had it).",
   selfRegistrationSaved: "Saved: who may register themselves for this project.",
+  selfRegistrationTitle: "Agents that register themselves",
+  selfRegistrationIntro:
+    "MCP clients such as desktop assistants and IDEs can sign a person in for this project's protected resources without being created here first. Each person still consents to the scopes asked for.",
+  dynamicClients:
+    "Dynamic client registration (RFC 7591: the client posts its metadata and gets a {prefix} client ID)",
+  metadataDocuments:
+    "Client ID metadata documents (the client ID is an https URL serving the client's metadata)",
+  saveSelfRegistration: "Save",
 }, {
   title: "Machine client",
   explained:
@@ -122,4 +130,12 @@ export const MACHINE_CLIENTS_TEXT = catalogue({
   resourceAdded: "Resource didaftarkan.",
   resourceRemoved: "Resource dihapus (juga dari setiap machine client yang memilikinya).",
   selfRegistrationSaved: "Disimpan: siapa yang boleh mendaftarkan dirinya untuk proyek ini.",
+  selfRegistrationTitle: "Agen yang mendaftarkan dirinya sendiri",
+  selfRegistrationIntro:
+    "Client MCP seperti asisten desktop dan IDE bisa memasukkan seseorang untuk resource terlindungi proyek ini tanpa dibuat di sini lebih dulu. Setiap orang tetap menyetujui scope yang diminta.",
+  dynamicClients:
+    "Dynamic client registration (RFC 7591: client mengirim metadatanya dan mendapat client ID {prefix})",
+  metadataDocuments:
+    "Client ID metadata document (client ID-nya adalah URL https yang menyajikan metadata client)",
+  saveSelfRegistration: "Simpan",
 });

@@ -13,12 +13,16 @@ import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { SamlCertificateForm, SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
 import { ScimCell } from "@/components/dashboard/ScimSection.tsx";
 import { SsoMappingForm, SsoMappingSummary } from "@/components/dashboard/SsoMappingSection.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { dashboardLang, fill } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 export const handler: Handlers<OrganizationsData> = {
   GET: async (c) => {
     const load = organizationsView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Organizations · ${data.project.name}` });
+    return page(data, { title: `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create an organization through api.create_organization (the same function as the Platform API). */
   POST: async (c) => {
@@ -31,7 +35,7 @@ export const handler: Handlers<OrganizationsData> = {
         await createOrganization(tx, { name: form.name, slug: form.slug });
         return "created";
       },
-      title: (data) => `Organizations · ${data.project.name}`,
+      title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };
@@ -44,6 +48,8 @@ export const handler: Handlers<OrganizationsData> = {
 export default function OrganizationsPage({ data }: PageProps<OrganizationsData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const admin = data.role !== "viewer";
+  const lang = data.frame.lang;
+  const text = ORGANIZATIONS_TEXT[lang];
   // A plan taken off sale since the change was scheduled is no longer among the choices: its key alone.
   const teamPlanName = (key: string) => {
     const name = data.teamPlans.find((p) => p.key === key)?.name;
@@ -52,31 +58,35 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "organizations" }}
     >
-      <h1>Organizations</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
       <p class="muted">
-        Teams of your app's users. Members choose the active organization when they sign in; tokens then carry
-        {" "}
-        <code>org_id</code>, <code>org_role</code> and{" "}
-        <code>org_permissions</code>, and an organization's team plan{" "}
-        <code>custom_claims.org_plan</code>. Manage members, roles, invitations and domains with the Platform
-        API or{" "}
-        <code>deno task astapa org</code>. An organization's SSO connection signs the people at its verified
-        domains in through its own identity provider: OpenID Connect (redirect URI{" "}
-        <code>/auth/sso/callback</code>) or SAML 2.0 (give the IdP the entity ID and ACS URL shown once it is
-        saved). Its SCIM directory lets its IdP create and deprovision its people (docs/scim.md).
+        <Phrase
+          text={text.intro}
+          parts={{
+            orgId: <code>org_id</code>,
+            orgRole: <code>org_role</code>,
+            orgPermissions: <code>org_permissions</code>,
+            orgPlan: <code>custom_claims.org_plan</code>,
+            cli: <code>deno task astapa org</code>,
+            callback: <code>/auth/sso/callback</code>,
+          }}
+        />
       </p>
       <table class="list organizations">
         <thead>
           <tr>
-            <th scope="col">Organization</th>
-            <th scope="col">Members</th>
-            <th scope="col">Open invitations</th>
-            <th scope="col">Plan</th>
-            <th scope="col">Seats</th>
+            <th scope="col">{text.columnOrganization}</th>
+            <th scope="col">{text.columnMembers}</th>
+            <th scope="col">{text.columnInvitations}</th>
+            <th scope="col">{text.columnPlan}</th>
+            <th scope="col">{text.columnSeats}</th>
             <th scope="col">SSO</th>
             <th scope="col">SCIM</th>
           </tr>
@@ -91,43 +101,44 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
               </td>
               <td>
                 <details>
-                  <summary>{org.members} members</summary>
+                  <summary>{fill(text.membersCount, { count: org.members })}</summary>
                   <ul>
                     {org.member_list.map((m) => <li key={m.user_id}>{m.email} · {m.role}</li>)}
                   </ul>
                 </details>
               </td>
               <td>
-                {org.open_invitations.length === 0 ? <span class="muted">none</span> : (
+                {org.open_invitations.length === 0 ? <span class="muted">{text.none}</span> : (
                   <ul>
                     {org.open_invitations.map((i) => <li key={i.id}>{i.email} · {i.role}</li>)}
                   </ul>
                 )}
               </td>
               <td>
-                {org.plan === null ? <span class="muted">none</span> : <code>{org.plan}</code>}
+                {org.plan === null ? <span class="muted">{text.none}</span> : <code>{org.plan}</code>}
                 {admin && (
                   <form method="post" action={`${base}/organizations/plan`} class="inline">
                     <CsrfField token={data.frame.csrf} />
                     <input type="hidden" name="organization" value={org.id} />
                     <label>
-                      Team plan{" "}
+                      {text.teamPlan}{" "}
                       <select name="plan">
-                        <option value="" selected={org.plan === null}>none</option>
+                        <option value="" selected={org.plan === null}>{text.none}</option>
                         {data.teamPlans.map((p) => (
                           <option key={p.key} value={p.key} selected={org.plan === p.key}>{p.name}</option>
                         ))}
                       </select>
                     </label>{" "}
-                    <button type="submit">Set</button>
+                    <button type="submit">{text.setPlan}</button>
                   </form>
                 )}
                 {org.plan_paid_through && (
                   <>
                     <br />
                     <span class="muted">
-                      {org.plan_canceled_at ? "canceled, ends" : "paid through"}{" "}
-                      {org.plan_paid_through.slice(0, 10)}
+                      {fill(org.plan_canceled_at ? text.canceledEnds : text.paidThrough, {
+                        date: org.plan_paid_through.slice(0, 10),
+                      })}
                     </span>
                   </>
                 )}
@@ -135,34 +146,50 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                   <>
                     <br />
                     <span class="muted" data-plan-change={org.open_change.to_plan}>
-                      scheduled: from {org.open_change.effective_at?.slice(0, 10)},{" "}
-                      {teamPlanName(org.open_change.to_plan)}
-                      <code>{org.open_change.to_plan}</code> with {org.open_change.seats} seats
+                      <Phrase
+                        text={text.scheduled}
+                        parts={{
+                          date: org.open_change.effective_at?.slice(0, 10),
+                          name: teamPlanName(org.open_change.to_plan),
+                          plan: <code>{org.open_change.to_plan}</code>,
+                          seats: org.open_change.seats,
+                        }}
+                      />
                     </span>
                   </>
                 )}
               </td>
               <td>
                 {org.seat_limit === null
-                  ? <span class="muted">no limit</span>
-                  : `${org.members} of ${org.seat_limit} taken`}
+                  ? <span class="muted">{text.noLimit}</span>
+                  : fill(text.seatsTaken, { members: org.members, limit: org.seat_limit })}
               </td>
               <td data-sso={org.sso ? (org.sso.enabled ? "enabled" : "disabled") : "none"}>
-                {org.sso?.protocol === "saml" ? <SamlSsoSummary sso={org.sso} /> : org.sso
+                {org.sso?.protocol === "saml" ? <SamlSsoSummary sso={org.sso} lang={lang} /> : org.sso
                   ? (
                     <>
-                      <code>{org.sso.issuer}</code> · {org.sso.enabled ? "enabled" : "disabled"}
+                      <code>{org.sso.issuer}</code> · {org.sso.enabled ? text.enabled : text.disabled}
                       <br />
-                      <span class="muted">{org.sso.domains.join(", ") || "no verified domain yet"}</span>
+                      <span class="muted">{org.sso.domains.join(", ") || text.noVerifiedDomain}</span>
                       <br />
-                      Back-channel logout URL (give the IdP): <code>{org.sso.backchannel_logout_url}</code>
+                      <Phrase
+                        text={text.backchannelLogoutUrl}
+                        parts={{ url: <code>{org.sso.backchannel_logout_url}</code> }}
+                      />
                       <br />
-                      Post-logout redirect URI (give the IdP): <code>{org.sso.post_logout_redirect_uri}</code>
+                      <Phrase
+                        text={text.postLogoutRedirectUri}
+                        parts={{ url: <code>{org.sso.post_logout_redirect_uri}</code> }}
+                      />
                     </>
                   )
-                  : <span class="muted">none</span>}
+                  : <span class="muted">{text.none}</span>}
                 {org.sso && (
-                  <SsoMappingSummary mapping={org.sso.attribute_mapping} roles={org.sso.group_roles} />
+                  <SsoMappingSummary
+                    mapping={org.sso.attribute_mapping}
+                    roles={org.sso.group_roles}
+                    lang={lang}
+                  />
                 )}
                 {admin && org.sso && (
                   <SsoMappingForm
@@ -172,16 +199,17 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     mapping={org.sso.attribute_mapping}
                     roles={org.sso.group_roles}
                     roleChoices={data.groupRoles}
+                    lang={lang}
                   />
                 )}
                 {admin && (
                   <details>
-                    <summary>{org.sso ? "Change" : "Set up"} SSO</summary>
+                    <summary>{org.sso ? text.changeSso : text.setUpSso}</summary>
                     <form method="post" action={`${base}/organizations/sso`} class="stack">
                       <CsrfField token={data.frame.csrf} />
                       <input type="hidden" name="organization" value={org.id} />
                       <label>
-                        Issuer (https){" "}
+                        {text.issuer}{" "}
                         <input
                           name="issuer"
                           type="url"
@@ -191,7 +219,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                         />
                       </label>
                       <label>
-                        Client ID at the IdP{" "}
+                        {text.idpClientId}{" "}
                         <input
                           name="idp_client_id"
                           required
@@ -200,20 +228,23 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                         />
                       </label>
                       <label>
-                        Client secret{" "}
+                        {text.clientSecret}{" "}
                         <input
                           name="idp_client_secret"
                           type="password"
                           autocomplete="off"
                           maxLength={1000}
-                          placeholder={org.sso ? "kept when left empty" : ""}
+                          placeholder={org.sso ? text.keptWhenEmpty : ""}
                         />
                       </label>
                       <label>
-                        <input type="checkbox" name="enabled" checked={org.sso?.enabled ?? true} /> Enabled
+                        <input type="checkbox" name="enabled" checked={org.sso?.enabled ?? true} />{" "}
+                        {text.enabledSwitch}
                       </label>
-                      <button type="submit" name="action" value="save">Save SSO connection</button>
-                      {org.sso && <button type="submit" name="action" value="remove">Remove</button>}
+                      <button type="submit" name="action" value="save">{text.saveSso}</button>
+                      {org.sso && (
+                        <button type="submit" name="action" value="remove">{text.removeSso}</button>
+                      )}
                     </form>
                   </details>
                 )}
@@ -226,6 +257,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     encrypted={org.sso?.want_assertions_encrypted ?? false}
                     signed={org.sso?.sign_authn_requests ?? false}
                     idpInitiated={org.sso?.idp_initiated ?? false}
+                    lang={lang}
                   />
                 )}
                 {admin && org.sso?.protocol === "saml" && (
@@ -234,6 +266,7 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                     csrf={data.frame.csrf}
                     organization={org.id}
                     rotating={(org.sso.sp_certificates ?? []).some((key) => key.state === "previous")}
+                    lang={lang}
                   />
                 )}
               </td>
@@ -246,25 +279,26 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                   csrf={data.frame.csrf}
                   organization={org.id}
                   roles={data.groupRoles}
+                  lang={lang}
                 />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {data.organizations.length === 0 && <p class="muted">No organizations yet.</p>}
+      {data.organizations.length === 0 && <p class="muted">{text.noOrganizations}</p>}
       {admin && (
         <form method="post" action={`${base}/organizations`} class="stack">
-          <h2>New organization</h2>
+          <h2>{text.newOrganization}</h2>
           <CsrfField token={data.frame.csrf} />
           <label>
-            Name <input name="name" required maxLength={200} value={data.draft?.name ?? ""} />
+            {text.name} <input name="name" required maxLength={200} value={data.draft?.name ?? ""} />
           </label>
           <label>
-            Slug{" "}
+            {text.slug}{" "}
             <input name="slug" required maxLength={64} pattern="[a-z0-9-]+" value={data.draft?.slug ?? ""} />
           </label>
-          <button type="submit">Create organization</button>
+          <button type="submit">{text.createOrganization}</button>
         </form>
       )}
     </Frame>

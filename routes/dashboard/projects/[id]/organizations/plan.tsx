@@ -13,6 +13,8 @@ import {
   type OrganizationsData,
   organizationsView,
 } from "@/lib/dashboard/organizations_page.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
@@ -26,7 +28,7 @@ export const handler: Handlers<OrganizationsData> = {
         await updateOrganization(tx, form.organization, { plan: form.plan === "" ? null : form.plan });
         return "plan_set";
       },
-      title: (data) => `Organizations · ${data.project.name}`,
+      title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };

@@ -15,6 +15,8 @@ import {
   type OrganizationsData,
   organizationsView,
 } from "@/lib/dashboard/organizations_page.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import { newScimToken, scimBaseUrl } from "@/lib/scim/caller.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import OrganizationsPage from "./index.tsx";
@@ -44,12 +46,12 @@ export const handler: Handlers<OrganizationsData> = {
         return {
           ...data,
           notice: directory.created
-            ? "SCIM is on: give the IdP the base URL and the token below."
-            : "A new SCIM token is in force; the old one no longer works.",
+            ? ORGANIZATIONS_TEXT[dashboardLang(c)].scimOnNotice
+            : ORGANIZATIONS_TEXT[dashboardLang(c)].scimReplacedNotice,
           scimToken: { organization: directory.organization_id, token, base_url },
         };
       },
-      title: (data) => `Organizations · ${data.project.name}`,
+      title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };

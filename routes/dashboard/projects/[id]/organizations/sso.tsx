@@ -30,6 +30,8 @@ import {
   organizationsView,
   ssoMappingOfForm,
 } from "@/lib/dashboard/organizations_page.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
@@ -113,7 +115,7 @@ export const handler: Handlers<OrganizationsData> = {
         });
         return "sso_saved";
       },
-      title: (data) => `Organizations · ${data.project.name}`,
+      title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
     });
   },
 };

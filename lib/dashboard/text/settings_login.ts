@@ -1,0 +1,83 @@
+/**
+ * The words of the Settings page's hosted-login sections: bot protection, sign-ins from mailed links and signing
+ * out (components/dashboard/BotProtection, InitiateLoginSettings, LogoutSettings).
+ */
+import { catalogue } from "./catalogue.ts";
+
+export const SETTINGS_LOGIN_TEXT = catalogue({
+  botProtection: "Bot protection",
+  challenge: "Challenge",
+  off: "Off",
+  siteKey: "Site key",
+  secretKey: "Secret key",
+  secretKeySet: "set (leave empty to keep it)",
+  formsLegend: "Forms that ask for the check",
+  formSignUp: "Sign-up",
+  formSignIn: "Sign-in with a password",
+  formForgot: "Forgot password",
+  formEmailCode: "Sending an email code",
+  formPhone: "Sending a phone code (WhatsApp or SMS)",
+  formPasskeySignUp: "Passkey sign-up's emailed code",
+  formResend: "Sending the verification link again",
+  formAnonymous: "Guest sign-ins (POST /api/platform/anonymous)",
+  botHint:
+    "People solve the provider's challenge before the form is accepted; without JavaScript they cannot. The secret key is sealed and never shown again. If the provider cannot be reached, sign-in goes on (the password still counts) and the other forms ask people to try again shortly.",
+  saveBotProtection: "Save bot protection",
+  initiateLogin: "Sign-ins from mailed links",
+  initiateLoginIntro:
+    "A password reset you send a user, or a waitlist approval, opens this address of your app with {iss} and {loginHint}; your app starts its usual sign-in there (its own state and PKCE), and the hosted login asks for the new password or shows the sign-up form first.",
+  initiateLoginUri: "Initiate-login URI (https; empty: none)",
+  saveInitiateLogin: "Save initiate-login URI",
+  signingOut: "Signing out",
+  logoutIntro:
+    "OpenID Connect logout for your app: the sign-out page ({page}) sends the browser back only to an address listed here (none listed: your redirect URIs), and when a session ends Astapa POSTs a logout token to your back-channel URI.",
+  postLogoutUris: "Post-logout redirect URIs (one per line, exact)",
+  backchannelUri: "Back-channel logout URI (https)",
+  sidRequired: "My app needs {sid} in logout tokens (Astapa always sends it)",
+  saveLogout: "Save sign-out settings",
+  latestLogoutTokens: "Latest logout tokens",
+  noneSent: "None sent yet.",
+  columnSentFor: "Sent for",
+  columnTo: "To",
+  columnStatus: "Status",
+  columnQueued: "Queued",
+  afterAttempts: " after {count} attempts",
+}, {
+  botProtection: "Perlindungan bot",
+  challenge: "Tantangan",
+  off: "Mati",
+  siteKey: "Site key",
+  secretKey: "Secret key",
+  secretKeySet: "sudah diatur (kosongkan untuk mempertahankannya)",
+  formsLegend: "Formulir yang meminta pemeriksaan",
+  formSignUp: "Pendaftaran",
+  formSignIn: "Masuk dengan kata sandi",
+  formForgot: "Lupa kata sandi",
+  formEmailCode: "Mengirim kode email",
+  formPhone: "Mengirim kode telepon (WhatsApp atau SMS)",
+  formPasskeySignUp: "Kode email saat mendaftar dengan passkey",
+  formResend: "Mengirim ulang tautan verifikasi",
+  formAnonymous: "Masuk sebagai tamu (POST /api/platform/anonymous)",
+  botHint:
+    "Orang menyelesaikan tantangan penyedia sebelum formulir diterima; tanpa JavaScript mereka tidak bisa. Secret key disegel dan tidak pernah ditampilkan lagi. Bila penyedia tidak bisa dihubungi, proses masuk tetap berjalan (kata sandi tetap diperiksa) dan formulir lain meminta orang mencoba lagi sebentar lagi.",
+  saveBotProtection: "Simpan perlindungan bot",
+  initiateLogin: "Masuk dari tautan di email",
+  initiateLoginIntro:
+    "Reset kata sandi yang Anda kirim ke pengguna, atau persetujuan daftar tunggu, membuka alamat aplikasi Anda ini dengan {iss} dan {loginHint}; aplikasi Anda memulai proses masuk biasanya di sana (dengan state dan PKCE-nya sendiri), dan login hosted meminta kata sandi baru atau menampilkan formulir pendaftaran lebih dulu.",
+  initiateLoginUri: "Initiate-login URI (https; kosong: tidak ada)",
+  saveInitiateLogin: "Simpan initiate-login URI",
+  signingOut: "Keluar",
+  logoutIntro:
+    "Logout OpenID Connect untuk aplikasi Anda: halaman keluar ({page}) hanya mengembalikan browser ke alamat yang tercantum di sini (bila tidak ada: redirect URI Anda), dan saat sesi berakhir Astapa mengirim (POST) logout token ke back-channel URI Anda.",
+  postLogoutUris: "Post-logout redirect URI (satu per baris, persis)",
+  backchannelUri: "Back-channel logout URI (https)",
+  sidRequired: "Aplikasi saya memerlukan {sid} di logout token (Astapa selalu mengirimnya)",
+  saveLogout: "Simpan pengaturan keluar",
+  latestLogoutTokens: "Logout token terbaru",
+  noneSent: "Belum ada yang dikirim.",
+  columnSentFor: "Dikirim untuk",
+  columnTo: "Ke",
+  columnStatus: "Status",
+  columnQueued: "Diantrekan",
+  afterAttempts: " setelah {count} percobaan",
+});
