@@ -289,18 +289,25 @@ comment on function api.passkey_for_sign_in(bytea) is
 grant execute on function api.passkey_for_sign_in(bytea) to astapa_app;
 
 create or replace function api.passkey_forgotten(credential_id bytea, user_handle text) returns boolean
-  language sql
+  language plpgsql
   stable
   set search_path = ''
   as $$
+  begin
+    -- A handle that is no user id names nobody. Read as a bigint, not the ids as text: the (project_id, id) key
+    -- finds the row, where a cast of the column would read every user of the project.
+    if user_handle is null or not pg_catalog.pg_input_is_valid(user_handle, 'bigint') then
+      return false;
+    end if;
     -- Every project shares the deployment's RP ID, so "not this project's" is not "unknown": a key is called
     -- forgotten only when the user its handle names is this project's (user ids are unique across projects)
     -- and no row of the project, in either environment, holds it (docs/passkeys.md#keeping-password-managers-in-sync).
-    select exists (select from astapa.users u
-                   where u.project_id = (select astapa.current_project_id()) and u.id::text = user_handle)
+    return exists (select from astapa.users u
+                   where u.project_id = (select astapa.current_project_id()) and u.id = user_handle::bigint)
       and not exists (select from astapa.passkeys k
                       where k.project_id = (select astapa.current_project_id())
-                        and k.credential_id = passkey_forgotten.credential_id)
+                        and k.credential_id = passkey_forgotten.credential_id);
+  end
   $$;
 
 comment on function api.passkey_forgotten(bytea, text) is

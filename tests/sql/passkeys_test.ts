@@ -181,6 +181,7 @@ Deno.test("api.passkey_forgotten — only a credential this project's user had a
   const stranger = await seedUser(db.sql, other.id, "stranger@example.com");
   assert.equal(await passkeyForgotten(db.sql, project.id, gone, stranger), false, "another project's user");
   assert.equal(await passkeyForgotten(db.sql, project.id, gone, "not-a-user-id"), false, "no such user");
+  assert.equal(await passkeyForgotten(db.sql, project.id, gone, "9".repeat(30)), false, "past any bigint");
   // A disabled person's key is kept for when they are enabled again.
   await db.sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${user}`;
   assert.equal(await passkeyForgotten(db.sql, project.id, kept, user), false, "a disabled user's");
