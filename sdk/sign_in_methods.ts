@@ -10,6 +10,8 @@ export type SignInMethods = {
   passwords: boolean;
   /** Passkey sign-in, offered after sign-up (default false). */
   passkeys: boolean;
+  /** After a password sign-in the password manager may make a passkey without a dialog (default false). */
+  passkey_upgrade: boolean;
   /** "Email me a code": a 6-digit code and a sign-in link (default false). */
   email_codes: boolean;
   /** An emailed code may create the account (default false). */

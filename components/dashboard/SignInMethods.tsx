@@ -15,6 +15,11 @@ const METHODS = [
     on: (s: Record<string, unknown>) => s.passkeys === true,
   },
   {
+    name: "passkey_upgrade",
+    label: "methodPasskeyUpgrade",
+    on: (s: Record<string, unknown>) => s.passkey_upgrade === true,
+  },
+  {
     name: "email_codes",
     label: "methodEmailCodes",
     on: (s: Record<string, unknown>) => s.email_codes === true,

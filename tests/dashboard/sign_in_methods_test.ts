@@ -49,6 +49,7 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
   const saved = await postAs(t, owner, action, {
     email_codes: "on",
     passkeys: "on",
+    passkey_upgrade: "on",
     email_code_sign_up: "on",
   });
   assert.equal(saved.status, 303);
@@ -63,6 +64,8 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
   assert.match(shown, /Ways to sign in saved/);
   assert.match(shown, /name="email_codes" value="on" checked/);
   assert.match(shown, /name="email_code_sign_up" value="on" checked/);
+  assert.equal(now.passkey_upgrade, true);
+  assert.match(shown, /name="passkey_upgrade" value="on" checked/);
   assert.doesNotMatch(shown, /name="passwords" value="on" checked/);
   // Unticked, the breach lookups are off: stored as false (their default is on).
   assert.deepEqual([now.breached_passwords, now.breached_password_sign_in], [false, false]);
@@ -79,8 +82,9 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
       back.email_code_sign_up,
       back.breached_passwords,
       back.breached_password_sign_in,
+      back.passkey_upgrade,
     ],
-    [undefined, undefined, undefined, undefined, undefined, undefined],
+    [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
   );
   assert.equal((await postAs(t, owner, action, { passwords: "yes" })).status, 400);
 });

@@ -30,6 +30,7 @@ Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the ho
   const defaults = {
     passwords: true,
     passkeys: false,
+    passkey_upgrade: false,
     email_codes: false,
     email_code_sign_up: false,
     ...checks,
@@ -45,9 +46,21 @@ Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the ho
     alone.body.error_description ?? alone.body.message ?? JSON.stringify(alone.body),
     /email codes or passkeys/,
   );
-  const changed = await call("PATCH", project, { passwords: false, passkeys: true, email_codes: true });
+  const changed = await call("PATCH", project, {
+    passwords: false,
+    passkeys: true,
+    passkey_upgrade: true,
+    email_codes: true,
+  });
   assert.equal(changed.res.status, 200, JSON.stringify(changed.body));
-  const off = { passwords: false, passkeys: true, email_codes: true, email_code_sign_up: false, ...checks };
+  const off = {
+    passwords: false,
+    passkeys: true,
+    passkey_upgrade: true,
+    email_codes: true,
+    email_code_sign_up: false,
+    ...checks,
+  };
   assert.deepEqual(changed.body, off);
   const [row] = await t.db.sql`select settings from astapa.projects where id = ${project.id}`;
   assert.deepEqual(
@@ -61,7 +74,18 @@ Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the ho
   assert.doesNotMatch(html, /type="password"/, "the hosted sign-in page asks for an email only");
   assert.match(html, /autocomplete="username webauthn"/);
 
-  for (const body of [{ passkeys: false, email_codes: false }, { passkeys: "yes" }, { sms: true }, {}, []]) {
+  for (
+    const body of [
+      { passkeys: false, email_codes: false },
+      { passkeys: "yes" },
+      { passkey_upgrade: 1 },
+      {
+        sms: true,
+      },
+      {},
+      [],
+    ]
+  ) {
     const refused = await call("PATCH", project, body);
     assert.equal(refused.res.status, 400, JSON.stringify(body));
   }
@@ -69,18 +93,23 @@ Deno.test("GET/PATCH /api/platform/sign-in-methods — defaults, a change the ho
   assert.deepEqual((await call("GET", neighbour)).body, defaults, "another project's client sees its own");
 
   // Back at a default, a switch is removed again (as the dashboard does).
-  const back = await call("PATCH", project, { passwords: true, passkeys: false, email_codes: false });
+  const back = await call("PATCH", project, {
+    passwords: true,
+    passkeys: false,
+    passkey_upgrade: false,
+    email_codes: false,
+  });
   assert.deepEqual(back.body, defaults);
   const [cleared] = await t.db.sql`select settings from astapa.projects where id = ${project.id}`;
   assert.deepEqual(
-    ["passwords", "passkeys", "email_codes"].filter((k) => k in cleared.settings),
+    ["passwords", "passkeys", "passkey_upgrade", "email_codes"].filter((k) => k in cleared.settings),
     [],
   );
   const audited = await t.db.sql`select details from astapa.audit_log
     where project_id = ${project.id} and action = 'project.settings' order by id`;
   assert.deepEqual(audited.map((a) => a.details), [
-    { passwords: false, passkeys: true, email_codes: true },
-    { passwords: null, passkeys: null, email_codes: null },
+    { passwords: false, passkeys: true, passkey_upgrade: true, email_codes: true },
+    { passwords: null, passkeys: null, passkey_upgrade: null, email_codes: null },
   ]);
 
   const anonymous = await t.app.request("/api/platform/sign-in-methods");

@@ -394,6 +394,7 @@ Deno.test("sdk — signInMethods: the switches read and set; passwords off alone
   assert.deepEqual(await astapa.signInMethods.get(), {
     passwords: true,
     passkeys: false,
+    passkey_upgrade: false,
     email_codes: false,
     email_code_sign_up: false,
     breached_passwords: true,
@@ -404,6 +405,7 @@ Deno.test("sdk — signInMethods: the switches read and set; passwords off alone
     assert.deepEqual(codes, {
       passwords: false,
       passkeys: false,
+      passkey_upgrade: false,
       email_codes: true,
       email_code_sign_up: false,
       breached_passwords: true,

@@ -9,6 +9,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   offeredOnHosted: "Offered on the hosted sign-in page",
   methodPasswords: "Passwords",
   methodPasskeys: "Passkeys: fingerprint, face or screen lock, offered on sign-in and after sign-up",
+  methodPasskeyUpgrade:
+    "Passkey upgrade: after a password sign-in, the browser's password manager may make a passkey without asking (needs passkeys on)",
   methodEmailCodes: "Email me a code: a 6-digit code and a link by email",
   methodEmailCodeSignUp:
     "Email codes create accounts: an address without one gets a code too, and using it signs the person up",
@@ -57,6 +59,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   offeredOnHosted: "Ditawarkan di halaman masuk hosted",
   methodPasswords: "Kata sandi",
   methodPasskeys: "Passkey: sidik jari, wajah, atau kunci layar, ditawarkan saat masuk dan setelah mendaftar",
+  methodPasskeyUpgrade:
+    "Peningkatan ke passkey: setelah masuk dengan kata sandi, pengelola kata sandi browser dapat membuat passkey tanpa bertanya (passkey harus aktif)",
   methodEmailCodes: "Kirimi saya kode lewat email: kode 6 digit dan tautan lewat email",
   methodEmailCodeSignUp:
     "Kode email membuat akun: alamat yang belum punya akun juga mendapat kode, dan memakainya mendaftarkan orang itu",

@@ -1,6 +1,7 @@
 /**
  * The project's ways to sign in over the Platform API (issue 20, "dashboard settings + settings API"):
- * passwords, passkeys, email codes, whether codes create accounts, and the breached-password lookups — the
+ * passwords, passkeys (and the upgrade after a password sign-in), email codes, whether codes create accounts, and
+ * the breached-password lookups — the
  * switches the dashboard's Settings → Ways to sign in sets, through the same setter (api.update_project_settings: audited, and
  * passwords off refused unless email codes or passkeys stay on).
  */
@@ -19,6 +20,10 @@ const SignInMethods = z.object({
   passkeys: z.boolean().describe(
     "Passkey sign-in, offered after sign-up, and /auth/passkeys (default false).",
   ),
+  passkey_upgrade: z.boolean().describe(
+    "After a password sign-in the browser's password manager may make a passkey without a dialog (WebAuthn " +
+      "conditional create; only while passkeys are on; default false).",
+  ),
   email_codes: z.boolean().describe('"Email me a code": a 6-digit code and a sign-in link (default false).'),
   email_code_sign_up: z.boolean().describe("An emailed code may create the account (default false)."),
   breached_passwords: z.boolean().describe(
@@ -33,6 +38,7 @@ const SignInMethods = z.object({
 const Changes = z.strictObject({
   passwords: z.boolean().optional(),
   passkeys: z.boolean().optional(),
+  passkey_upgrade: z.boolean().optional(),
   email_codes: z.boolean().optional(),
   email_code_sign_up: z.boolean().optional(),
   breached_passwords: z.boolean().optional(),
@@ -45,6 +51,7 @@ export const callers = clients("project");
 const shown = (settings: Record<string, unknown>): z.infer<typeof SignInMethods> => ({
   passwords: settings.passwords !== false,
   passkeys: settings.passkeys === true,
+  passkey_upgrade: settings.passkey_upgrade === true,
   email_codes: settings.email_codes === true,
   email_code_sign_up: settings.email_code_sign_up === true,
   breached_passwords: settings.breached_passwords !== false,

@@ -1,6 +1,6 @@
 /**
- * POST /dashboard/projects/:id/settings/sign-in-methods: passwords, passkeys, email codes, whether codes create
- * accounts and the breached-password lookups, each on or off.
+ * POST /dashboard/projects/:id/settings/sign-in-methods: passwords, passkeys (and the upgrade after a password
+ * sign-in), email codes, whether codes create accounts and the breached-password lookups, each on or off.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -17,6 +17,7 @@ const MethodsForm = z.object({
   csrf: z.string(),
   passwords: On,
   passkeys: On,
+  passkey_upgrade: On,
   email_codes: On,
   email_code_sign_up: On,
   breached_passwords: On,
@@ -30,6 +31,7 @@ export const handler: Handlers<SettingsData> = {
       await updateProjectSettings(tx, projectId, {
         passwords: form.passwords ? null : false,
         passkeys: form.passkeys ? true : null,
+        passkey_upgrade: form.passkey_upgrade ? true : null,
         email_codes: form.email_codes ? true : null,
         email_code_sign_up: form.email_code_sign_up ? true : null,
         breached_passwords: form.breached_passwords ? null : false,
