@@ -41,6 +41,8 @@ export function UserView({ data }: { data: UserViewData }) {
   const onPaidPlan = current !== null && current.ended_at === null && current.status !== "expired" &&
     (data.plans.find((p) => p.key === current.plan)?.price_idr ?? 0) > 0;
   const lang = data.frame.lang;
+  /** What every section that acts on the user is given: where its forms post, the token, the role, the words. */
+  const section = { action, csrf: data.frame.csrf, canEdit, lang };
   const text = USER_TEXT[lang];
   const verified = (yes: boolean) => yes ? text.verified : text.notVerified;
   return (
@@ -126,10 +128,7 @@ export function UserView({ data }: { data: UserViewData }) {
       <SignInMethods
         methods={data.methods}
         passkey={data.factors.second_factors.includes("passkey")}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       {canEdit && user.email && !user.disabled && data.project.settings.passwords !== false && (
         <PasswordResetSection
@@ -142,31 +141,19 @@ export function UserView({ data }: { data: UserViewData }) {
       )}
       <UserPasskeysSection
         passkeys={data.passkeys}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       <Sessions
         sessions={data.sessions}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       <UserFactorsSection
         factors={data.factors}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       <ConsentsSection
         consents={data.consents}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       <section class="card" aria-labelledby="plan-heading">
         <h2 id="plan-heading">{text.plan}</h2>
@@ -183,10 +170,7 @@ export function UserView({ data }: { data: UserViewData }) {
         </p>
         <SubscriptionFacts
           subscription={data.subscription}
-          action={action}
-          csrf={data.frame.csrf}
-          canEdit={canEdit}
-          lang={lang}
+          {...section}
         />
         {canEdit && data.plans.length > 0 && (
           <form method="post" action={`${action}/plan`} class="form inline-form">
@@ -246,10 +230,7 @@ export function UserView({ data }: { data: UserViewData }) {
       </section>
       <MetadataSection
         metadata={data.metadata}
-        action={action}
-        csrf={data.frame.csrf}
-        canEdit={canEdit}
-        lang={lang}
+        {...section}
       />
       <UserAudit
         entries={data.audit}
