@@ -299,16 +299,18 @@ create or replace function astapa.convert_guest(project_id text, guest_id bigint
   set search_path = ''
   as $$
   declare
-    mode text := astapa.require_project(project_id);
+    mode text;
   begin
     perform astapa.lock_guest(project_id, guest_id);
     begin
-      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is.
+      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is. The
+      -- guest's environment (the project's mode, as astapa.lock_guest checked) comes back for the audit.
       update astapa.users u
       set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
           phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
           is_anonymous = false
-      where u.project_id = convert_guest.project_id and u.id = guest_id;
+      where u.project_id = convert_guest.project_id and u.id = guest_id
+      returning u.environment into mode;
     exception when unique_violation then
       -- As api.create_user says it, so the hosted login answers as for any sign-up (never which account).
       raise exception using errcode = 'AS409', message = case when convert_guest.email is null
