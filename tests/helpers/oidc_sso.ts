@@ -4,13 +4,31 @@
  * approves, and back at /auth/sso/callback.
  */
 import assert from "node:assert/strict";
-import type { TestApp } from "./app.ts";
+import { type TestApp, testApp } from "./app.ts";
 import type { SeededProject } from "./identity.ts";
 import { csrfOf } from "./csrf.ts";
 import type { platformApi } from "./platform_api.ts";
-import type { FakeGoogle } from "../fakes/google.ts";
+import { type FakeGoogle, startFakeGoogle } from "../fakes/google.ts";
 
 const html = { accept: "text/html" };
+
+/**
+ * A test app and a local OpenID Provider it may reach (loopback, plain http), both closed after the file's tests:
+ * the IdP an organization's connection names.
+ */
+export async function appWithIdp(): Promise<{ t: TestApp; idp: FakeGoogle }> {
+  const idp = await startFakeGoogle({
+    clientId: "astapa-at-acme",
+    clientSecret: "acme-idp-secret-0123456789",
+  });
+  const t = await testApp();
+  t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
+  Deno.test.afterAll(async () => {
+    await t.close();
+    await idp.close();
+  });
+  return { t, idp };
+}
 
 /** The connection as the Platform API answers it (the URLs to give the IdP included). */
 export type OidcConnectionAnswer = {

@@ -6,11 +6,10 @@
  * that no longer names a guest by the time the IdP answers goes back to the app as invalid_request.
  */
 import assert from "node:assert/strict";
-import { testApp } from "../helpers/app.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
-import { startFakeGoogle } from "../fakes/google.ts";
+import { appWithIdp } from "../helpers/oidc_sso.ts";
 import {
   assertBackWithInvalidRequest,
   assertStillAGuest,
@@ -21,13 +20,7 @@ import {
   redeemedIdClaims,
 } from "../helpers/guests.ts";
 
-const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
-const t = await testApp();
-t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
-Deno.test.afterAll(async () => {
-  await t.close();
-  await idp.close();
-});
+const { t, idp } = await appWithIdp();
 const project = await guestsProject(t, {});
 const api = platformApi(t, project);
 const org = (await api("POST", "/organizations", { name: "Acme", slug: "acme" })).body.id as string;

@@ -7,20 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { generateKeyPair, SignJWT } from "jose";
-import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { sessionCookie } from "../helpers/login.ts";
-import { LOGOUT_EVENT, startFakeGoogle } from "../fakes/google.ts";
-import { connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
+import { LOGOUT_EVENT } from "../fakes/google.ts";
+import { appWithIdp, connectOidc, signInThroughIdp } from "../helpers/oidc_sso.ts";
 
-const idp = await startFakeGoogle({ clientId: "astapa-at-acme", clientSecret: "acme-idp-secret-0123456789" });
-const t = await testApp();
-t.deps.clientMetadataFetch = { allowHttp: true, allowPrivate: true, timeoutMs: 2000 };
-Deno.test.afterAll(async () => {
-  await t.close();
-  await idp.close();
-});
+const { t, idp } = await appWithIdp();
 const { sql } = t.db;
 const project = await seedProject(sql, { name: "Kantor" });
 const api = platformApi(t, project);
