@@ -64,6 +64,9 @@ Deno.test("email codes in Chromium — the code typed in, then the magic link, e
     const { page } = first;
     await page.goto(loginUrl());
     await page.getByRole("link", { name: "Email me a code" }).click();
+    // The sign-in page has an Email field too: filling it before the link's page arrives would type into the
+    // page being left (and a lost navigation shows here, with the URLs the page went through).
+    await page.waitForURL(/\/auth\/email-code\?/);
     await page.getByLabel("Email", { exact: true }).fill("sari@example.com");
     await page.getByRole("button", { name: "Email me a code" }).click();
     await page.getByRole("status").filter({ hasText: "a code is on its way" }).waitFor();

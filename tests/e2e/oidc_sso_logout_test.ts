@@ -60,6 +60,7 @@ Deno.test("e2e OIDC SSO — signing out at Astapa goes by the IdP's end_session_
       state: "xyz",
     })}`);
     await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
+    await page.waitForURL(/\/auth\/sso\?/); // the sign-in page has an Email field too
     await page.getByLabel("Email").fill("dewi@acme.test");
     await page.getByRole("button", { name: "Continue" }).click();
     await page.waitForURL(`${appOrigin}/callback?**`);

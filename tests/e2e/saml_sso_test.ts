@@ -66,6 +66,7 @@ async function signInThroughSso(page: Awaited<ReturnType<typeof openPage>>["page
     state: "xyz",
   })}`);
   await page.getByRole("link", { name: "Sign in with single sign-on (SSO)" }).click();
+  await page.waitForURL(/\/auth\/sso\?/); // the sign-in page has an Email field too
   await page.getByLabel("Email").fill("dewi@acme.test");
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("button", { name: "Continue as dewi@acme.test" }).click();
