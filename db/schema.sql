@@ -16118,7 +16118,7 @@ AS $function$
     -- The IdP speaks for its organization's verified domains only: an address elsewhere could be anyone's account.
     if not exists (select from astapa.organization_domains d
                    where d.project_id = project and d.organization_id = c.organization_id and d.verified_at is not null
-                     and d.domain = pg_catalog.lower(pg_catalog.split_part(clean_email, '@', 2))) then
+                     and d.domain = astapa.email_domain(clean_email)) then
       raise exception using errcode = 'AS403', message =
         'The identity provider vouched for an address outside its organization''s verified domains.';
     end if;
@@ -16349,9 +16349,7 @@ AS $function$
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = (select astapa.current_project_id()) and d.verified_at is not null
-      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-            pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', -1)), '.')
-      and pg_catalog.strpos(sso_connection_for_email.email, '@') > 0
+      and d.domain = astapa.email_domain(sso_connection_for_email.email)
       and c.enabled
   $function$;
 comment on function api.sso_connection_for_email(text) is 'The enabled SSO connection of the organization whose verified domain is the address''s (at most one: a domain is verified for one organization), with its sealed secret, for the hosted login; null when there is none.';
@@ -21040,16 +21038,15 @@ CREATE OR REPLACE FUNCTION astapa.domain_listed(domain text, entries jsonb)
  SET search_path TO ''
 AS $function$
     -- "example.com" is that domain only; "*.example.com" is any domain under it, not example.com itself
-    -- (as Clerk's lists read). Both sides lower case; the address's trailing dot (a rooted name) dropped.
+    -- (as Clerk's lists read). The domain comes as astapa.email_domain writes it; entries in any case.
     select exists (
       select from pg_catalog.jsonb_array_elements_text(coalesce(entries, '[]')) as e,
-        lateral (select pg_catalog.rtrim(pg_catalog.lower(domain), '.') as name,
-                        pg_catalog.lower(pg_catalog.ltrim(e, '*')) as tail) as c
-      where case when e like '*.%' then pg_catalog.right(c.name, pg_catalog.length(c.tail)) = c.tail
-                                        and pg_catalog.length(c.name) > pg_catalog.length(c.tail)
-                 else c.name = pg_catalog.lower(e) end)
+        lateral (select pg_catalog.lower(pg_catalog.ltrim(e, '*')) as tail) as c
+      where case when e like '*.%' then pg_catalog.right(domain, pg_catalog.length(c.tail)) = c.tail
+                                        and pg_catalog.length(domain) > pg_catalog.length(c.tail)
+                 else domain = pg_catalog.lower(e) end)
   $function$;
-comment on function astapa.domain_listed(text,jsonb) is 'Whether a domain is on a sign_up domain list: an entry names that domain exactly, or with *. in front any of its subdomains; case-insensitive.';
+comment on function astapa.domain_listed(text,jsonb) is 'Whether a domain (as astapa.email_domain writes it) is on a sign_up domain list: an entry names that domain exactly, or with *. in front any of its subdomains; entries in any case.';
 grant execute on function astapa.domain_listed(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -21061,7 +21058,7 @@ CREATE OR REPLACE FUNCTION astapa.domain_organizations(user_id bigint)
 AS $function$
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
-      and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
+      and d.domain = astapa.email_domain(u.email)
     where u.project_id = (select astapa.current_project_id()) and u.id = domain_organizations.user_id
       and u.email_verified
       and astapa.domain_join_mode() <> 'off'
@@ -21098,6 +21095,41 @@ AS $function$
   $function$;
 comment on function astapa.email_code_sign_up() is 'Whether the current project lets an email code create an account (settings.email_code_sign_up).';
 grant execute on function astapa.email_code_sign_up() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.email_domain(email text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+  declare
+    domain text;
+  begin
+    if email is null or pg_catalog.strpos(email, '@') = 0 then
+      return null;
+    end if;
+    -- After the last @ (a quoted local part may hold one). NFKC makes full-width and other compatibility
+    -- letters and dots plain; the ideographic full stops are dots to IDNA too; the invisible characters IDNA
+    -- ignores (soft hyphen, zero-width space, word joiner, variation selectors, byte order mark) are dropped;
+    -- lower case by Unicode's rules whatever the database's collation.
+    domain := pg_catalog.normalize(pg_catalog.split_part(pg_catalog.btrim(email), '@', -1), 'NFKC');
+    domain := pg_catalog.translate(domain, U&'\3002\FF61', '..');
+    domain := pg_catalog.regexp_replace(domain, U&'[\00AD\034F\180B-\180F\200B\2060\FE00-\FE0F\FEFF]', '', 'g');
+    domain := pg_catalog.rtrim(pg_catalog.lower(domain collate pg_catalog.pg_c_utf8), '.');
+    if domain !~ '[^\x01-\x7f]' then
+      return domain;
+    end if;
+    -- A Unicode label becomes its xn-- name (RFC 3492), the spelling domains are verified and listed in.
+    return (
+      select pg_catalog.string_agg(
+               case when label ~ '[^\x01-\x7f]' then 'xn--' || astapa.punycode(label)
+                    else label end, '.' order by position)
+      from pg_catalog.regexp_split_to_table(domain, '\.') with ordinality as labels(label, position));
+  end
+  $function$;
+comment on function astapa.email_domain(text) is 'The domain of an address as mail is delivered to it, in the ASCII spelling domains are stored in: after the last @, compatibility forms and case folded, invisible characters dropped, a trailing dot dropped, Unicode labels as xn-- (''Dewi@Bücher.Example.'' is ''xn--bcher-kva.example''); null without an @.';
+grant execute on function astapa.email_domain(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.emit_event(project_id text, type text, data jsonb)
@@ -23971,6 +24003,87 @@ comment on function astapa.proven_passkey_sign_up(bytea) is 'The proven, unfinis
 grant execute on function astapa.proven_passkey_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.punycode(label text)
+ RETURNS text
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO ''
+AS $function$
+  declare
+    -- RFC 3492's parameters for IDNA (section 5).
+    base constant integer := 36;
+    tmin constant integer := 1;
+    tmax constant integer := 26;
+    points integer[] := array(select pg_catalog.ascii(c.ch)
+                              from pg_catalog.regexp_split_to_table(label, '') with ordinality c(ch, i) order by c.i);
+    output text := pg_catalog.regexp_replace(label, '[^\x01-\x7f]', '', 'g'); -- the ASCII letters, in order
+    basic constant integer := pg_catalog.length(output);
+    handled integer := basic;
+    n integer := 128;
+    bias integer := 72;
+    delta bigint := 0;
+    m integer;
+    q bigint;
+    t integer;
+    k integer;
+    point integer;
+  begin
+    if basic > 0 then
+      output := output || '-';
+    end if;
+    while handled < pg_catalog.cardinality(points) loop
+      select min(p) into m from pg_catalog.unnest(points) p where p >= n;
+      delta := delta + (m - n)::bigint * (handled + 1);
+      n := m;
+      foreach point in array points loop
+        if point < n then
+          delta := delta + 1;
+        elsif point = n then
+          -- The delta as a variable-length base-36 integer (section 6.3), then the bias adapted (section 6.1).
+          q := delta;
+          k := base;
+          loop
+            t := case when k <= bias then tmin when k >= bias + tmax then tmax else k - bias end;
+            exit when q < t;
+            output := output || astapa.punycode_digit((t + (q - t) % (base - t))::integer);
+            q := (q - t) / (base - t);
+            k := k + base;
+          end loop;
+          output := output || astapa.punycode_digit(q::integer);
+          delta := case when handled = basic then delta / 700 else delta / 2 end;
+          delta := delta + delta / (handled + 1);
+          k := 0;
+          while delta > ((base - tmin) * tmax) / 2 loop
+            delta := delta / (base - tmin);
+            k := k + base;
+          end loop;
+          bias := k + ((base - tmin + 1) * delta) / (delta + 38);
+          delta := 0;
+          handled := handled + 1;
+        end if;
+      end loop;
+      delta := delta + 1;
+      n := n + 1;
+    end loop;
+    return output;
+  end
+  $function$;
+comment on function astapa.punycode(text) is 'RFC 3492''s Punycode of one domain label (without the xn-- prefix): ''bücher'' is ''bcher-kva''.';
+grant execute on function astapa.punycode(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.punycode_digit(d integer)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.chr(case when d < 26 then 97 + d else 22 + d end)
+  $function$;
+comment on function astapa.punycode_digit(integer) is 'One Punycode digit: 0–25 are a–z, 26–35 are 0–9.';
+grant execute on function astapa.punycode_digit(integer) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.queue_apple_revocation(project_id text, client_id text, token_sealed text)
  RETURNS void
  LANGUAGE sql
@@ -25082,13 +25195,10 @@ CREATE OR REPLACE FUNCTION astapa.scim_domain_verified(project_id text, organiza
  STABLE
  SET search_path TO ''
 AS $function$
-    -- The domain as astapa.sso_connection_requiring reads it: after the last @, any case, a trailing dot dropped.
-    select pg_catalog.strpos(coalesce(email, ''), '@') > 0 and exists (
+    select exists (
       select from astapa.organization_domains d
       where d.project_id = scim_domain_verified.project_id and d.organization_id = scim_domain_verified.organization_id
-        and d.verified_at is not null
-        and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-              pg_catalog.split_part(pg_catalog.btrim(email), '@', -1)), '.'))
+        and d.verified_at is not null and d.domain = astapa.email_domain(scim_domain_verified.email))
   $function$;
 comment on function astapa.scim_domain_verified(text,text,text) is 'Whether the address is at one of the organization''s verified domains (the domains SSO enforcement uses).';
 grant execute on function astapa.scim_domain_verified(text,text,text) to astapa_app;
@@ -25907,7 +26017,7 @@ AS $function$
   declare
     rules jsonb := (select p.settings -> 'sign_up' from astapa.projects as p where p.id = sign_up_refusal.project_id);
     mode text := coalesce(rules ->> 'mode', 'open');
-    domain text := pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sign_up_refusal.email), '@', -1));
+    domain text := astapa.email_domain(sign_up_refusal.email);
   begin
     if mode = 'closed' then
       return '{"reason": "closed"}';
@@ -25933,12 +26043,15 @@ AS $function$
       return case when pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
         then '{"reason": "email_required"}'::jsonb end;
     end if;
-    -- An address whose domain is not ASCII could be the Unicode spelling of a listed xn-- domain: under any
-    -- list it is refused rather than guessed at.
+    -- The domain is compared in its ASCII spelling (astapa.email_domain), so a blocked one spelled in Unicode or
+    -- full-width letters is still blocked. One typed with any letter outside ASCII is refused under either list
+    -- all the same: at the edges a mail system's own IDNA mapping may not be ours, and a list must not let an
+    -- address in on a guess.
     if (pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
           and not astapa.domain_listed(domain, rules -> 'allowed_domains'))
        or astapa.domain_listed(domain, rules -> 'blocked_domains')
-       or (domain ~ '[^\x01-\x7f]' and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
+       or (pg_catalog.split_part(sign_up_refusal.email, '@', -1) ~ '[^\x01-\x7f]'
+           and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
       return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
     end if;
     return null;
@@ -26123,17 +26236,15 @@ CREATE OR REPLACE FUNCTION astapa.sso_connection_requiring(project_id text, emai
  STABLE
  SET search_path TO ''
 AS $function$
-    -- The domain as the mail system reads it: after the last @, any case, a trailing dot (a rooted name) dropped,
-    -- so "Dewi@ACME.test." is not a way around the rule.
+    -- The domain as the mail system reads it (astapa.email_domain), so that "Dewi@ACME.test.", full-width letters
+    -- or the Unicode spelling of an xn-- domain are no way around the rule.
     select c.id
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = sso_connection_requiring.project_id and d.verified_at is not null and c.enabled
-      and pg_catalog.strpos(sso_connection_requiring.email, '@') > 0
-      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-            pg_catalog.split_part(pg_catalog.btrim(sso_connection_requiring.email), '@', -1)), '.')
+      and d.domain = astapa.email_domain(sso_connection_requiring.email)
   $function$;
-comment on function astapa.sso_connection_requiring(text,text) is 'The id of the enabled SSO connection whose organization verified the address''s domain (after the last @, any case, a trailing dot dropped), or null: the address then signs in through that IdP only.';
+comment on function astapa.sso_connection_requiring(text,text) is 'The id of the enabled SSO connection whose organization verified the address''s domain (astapa.email_domain), or null: the address then signs in through that IdP only.';
 grant execute on function astapa.sso_connection_requiring(text,text) to astapa_app;
 
 -- owner: astapa_owner

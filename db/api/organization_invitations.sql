@@ -399,7 +399,7 @@ create or replace function astapa.domain_organizations(user_id bigint) returns s
   as $$
     select d.organization_id from astapa.users u
     join astapa.organization_domains d on d.project_id = u.project_id and d.verified_at is not null
-      and d.domain = pg_catalog.lower(pg_catalog.split_part(u.email, '@', 2))
+      and d.domain = astapa.email_domain(u.email)
     where u.project_id = (select astapa.current_project_id()) and u.id = domain_organizations.user_id
       and u.email_verified
       and astapa.domain_join_mode() <> 'off'

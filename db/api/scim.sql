@@ -252,13 +252,10 @@ create or replace function astapa.scim_domain_verified(project_id text, organiza
   stable
   set search_path = ''
   as $$
-    -- The domain as astapa.sso_connection_requiring reads it: after the last @, any case, a trailing dot dropped.
-    select pg_catalog.strpos(coalesce(email, ''), '@') > 0 and exists (
+    select exists (
       select from astapa.organization_domains d
       where d.project_id = scim_domain_verified.project_id and d.organization_id = scim_domain_verified.organization_id
-        and d.verified_at is not null
-        and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-              pg_catalog.split_part(pg_catalog.btrim(email), '@', -1)), '.'))
+        and d.verified_at is not null and d.domain = astapa.email_domain(scim_domain_verified.email))
   $$;
 
 comment on function astapa.scim_domain_verified(text, text, text) is

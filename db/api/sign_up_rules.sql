@@ -85,19 +85,18 @@ create or replace function astapa.domain_listed(domain text, entries jsonb) retu
   set search_path = ''
   as $$
     -- "example.com" is that domain only; "*.example.com" is any domain under it, not example.com itself
-    -- (as Clerk's lists read). Both sides lower case; the address's trailing dot (a rooted name) dropped.
+    -- (as Clerk's lists read). The domain comes as astapa.email_domain writes it; entries in any case.
     select exists (
       select from pg_catalog.jsonb_array_elements_text(coalesce(entries, '[]')) as e,
-        lateral (select pg_catalog.rtrim(pg_catalog.lower(domain), '.') as name,
-                        pg_catalog.lower(pg_catalog.ltrim(e, '*')) as tail) as c
-      where case when e like '*.%' then pg_catalog.right(c.name, pg_catalog.length(c.tail)) = c.tail
-                                        and pg_catalog.length(c.name) > pg_catalog.length(c.tail)
-                 else c.name = pg_catalog.lower(e) end)
+        lateral (select pg_catalog.lower(pg_catalog.ltrim(e, '*')) as tail) as c
+      where case when e like '*.%' then pg_catalog.right(domain, pg_catalog.length(c.tail)) = c.tail
+                                        and pg_catalog.length(domain) > pg_catalog.length(c.tail)
+                 else domain = pg_catalog.lower(e) end)
   $$;
 
 comment on function astapa.domain_listed(text, jsonb) is
-  'Whether a domain is on a sign_up domain list: an entry names that domain exactly, or with *. in front any '
-  'of its subdomains; case-insensitive.';
+  'Whether a domain (as astapa.email_domain writes it) is on a sign_up domain list: an entry names that domain '
+  'exactly, or with *. in front any of its subdomains; entries in any case.';
 
 grant execute on function astapa.domain_listed(text, jsonb) to astapa_app;
 
@@ -110,7 +109,7 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
   declare
     rules jsonb := (select p.settings -> 'sign_up' from astapa.projects as p where p.id = sign_up_refusal.project_id);
     mode text := coalesce(rules ->> 'mode', 'open');
-    domain text := pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(sign_up_refusal.email), '@', -1));
+    domain text := astapa.email_domain(sign_up_refusal.email);
   begin
     if mode = 'closed' then
       return '{"reason": "closed"}';
@@ -136,12 +135,15 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
       return case when pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
         then '{"reason": "email_required"}'::jsonb end;
     end if;
-    -- An address whose domain is not ASCII could be the Unicode spelling of a listed xn-- domain: under any
-    -- list it is refused rather than guessed at.
+    -- The domain is compared in its ASCII spelling (astapa.email_domain), so a blocked one spelled in Unicode or
+    -- full-width letters is still blocked. One typed with any letter outside ASCII is refused under either list
+    -- all the same: at the edges a mail system's own IDNA mapping may not be ours, and a list must not let an
+    -- address in on a guess.
     if (pg_catalog.jsonb_array_length(coalesce(rules -> 'allowed_domains', '[]')) > 0
           and not astapa.domain_listed(domain, rules -> 'allowed_domains'))
        or astapa.domain_listed(domain, rules -> 'blocked_domains')
-       or (domain ~ '[^\x01-\x7f]' and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
+       or (pg_catalog.split_part(sign_up_refusal.email, '@', -1) ~ '[^\x01-\x7f]'
+           and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
       return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
     end if;
     return null;

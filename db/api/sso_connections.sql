@@ -772,9 +772,7 @@ create or replace function api.sso_connection_for_email(email text) returns json
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = (select astapa.current_project_id()) and d.verified_at is not null
-      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-            pg_catalog.split_part(pg_catalog.btrim(sso_connection_for_email.email), '@', -1)), '.')
-      and pg_catalog.strpos(sso_connection_for_email.email, '@') > 0
+      and d.domain = astapa.email_domain(sso_connection_for_email.email)
       and c.enabled
   $$;
 
@@ -841,7 +839,7 @@ create or replace function api.sign_in_with_sso(connection_id text, subject text
     -- The IdP speaks for its organization's verified domains only: an address elsewhere could be anyone's account.
     if not exists (select from astapa.organization_domains d
                    where d.project_id = project and d.organization_id = c.organization_id and d.verified_at is not null
-                     and d.domain = pg_catalog.lower(pg_catalog.split_part(clean_email, '@', 2))) then
+                     and d.domain = astapa.email_domain(clean_email)) then
       raise exception using errcode = 'AS403', message =
         'The identity provider vouched for an address outside its organization''s verified domains.';
     end if;

@@ -37,20 +37,18 @@ create or replace function astapa.sso_connection_requiring(project_id text, emai
   stable
   set search_path = ''
   as $$
-    -- The domain as the mail system reads it: after the last @, any case, a trailing dot (a rooted name) dropped,
-    -- so "Dewi@ACME.test." is not a way around the rule.
+    -- The domain as the mail system reads it (astapa.email_domain), so that "Dewi@ACME.test.", full-width letters
+    -- or the Unicode spelling of an xn-- domain are no way around the rule.
     select c.id
     from astapa.organization_domains d
     join astapa.sso_connections c on c.project_id = d.project_id and c.organization_id = d.organization_id
     where d.project_id = sso_connection_requiring.project_id and d.verified_at is not null and c.enabled
-      and pg_catalog.strpos(sso_connection_requiring.email, '@') > 0
-      and d.domain = pg_catalog.rtrim(pg_catalog.lower(
-            pg_catalog.split_part(pg_catalog.btrim(sso_connection_requiring.email), '@', -1)), '.')
+      and d.domain = astapa.email_domain(sso_connection_requiring.email)
   $$;
 
 comment on function astapa.sso_connection_requiring(text, text) is
-  'The id of the enabled SSO connection whose organization verified the address''s domain (after the last @, any '
-  'case, a trailing dot dropped), or null: the address then signs in through that IdP only.';
+  'The id of the enabled SSO connection whose organization verified the address''s domain (astapa.email_domain), '
+  'or null: the address then signs in through that IdP only.';
 
 grant execute on function astapa.sso_connection_requiring(text, text) to astapa_app;
 

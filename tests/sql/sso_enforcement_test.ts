@@ -91,6 +91,31 @@ Deno.test("astapa.assert_sso_not_required — AS4E0 at an enabled connection's v
   await call(a.id, (tx) => tx`select astapa.assert_user_not_sso(${a.id}, ${elsewhere})`);
 });
 
+Deno.test("astapa.assert_sso_not_required — no other spelling of a verified domain gets past it (astapa.email_domain)", async () => {
+  const check = (email: string) =>
+    call(a.id, (tx) => tx`select astapa.assert_sso_not_required(${a.id}, ${email})`);
+  for (
+    const email of [
+      "dewi@ＡＣＭＥ．example",
+      "dewi@acme。example",
+      "dewi@ac\u00ADme.example",
+      "dewi@acme\u200B.example",
+    ]
+  ) {
+    await rejectsAs(check(email), "sso_required");
+  }
+  // An internationalised domain is verified in its xn-- form; the Unicode spelling typed is the same domain.
+  await call(a.id, (tx) => tx`select api.add_organization_domain(${orgId}, 'xn--bcher-kva.example')`);
+  await check("dewi@bücher.example");
+  await call(a.id, (tx) => tx`select api.verify_organization_domain(${orgId}, 'xn--bcher-kva.example')`);
+  for (const email of ["dewi@bücher.example", "dewi@BÜCHER.example", "dewi@bu\u0308cher.example"]) {
+    await rejectsAs(check(email), "sso_required");
+  }
+  // Finding the IdP by the address typed reads the domain the same way.
+  const found = await call(a.id, (tx) => tx`select api.sso_connection_for_email('dewi@Bücher.example') as c`);
+  assert.equal(found.id, connection);
+});
+
 Deno.test("api.sign_up_user — refused at an SSO domain before the sign-up rules; allowed elsewhere and when disabled", async () => {
   const signUp = async (email: string) =>
     (await call(a.id, (tx) => tx`select api.sign_up_user(${a.id}, ${email}, null)`)).id as string;
