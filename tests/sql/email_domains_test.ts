@@ -2,10 +2,12 @@
  * astapa.email_domain (db/api/email_domains.sql): the domain of an address as mail is delivered to it, in the ASCII
  * spelling domains are verified and listed in. Postgres has no IDNA library, so the SQL is held to the WHATWG URL
  * parser's domainToASCII (UTS #46, as browsers and mail clients map a typed domain) on every kind of spelling an
- * address could use to pass for a verified or listed domain; and astapa.punycode to RFC 3492's own samples.
+ * address could use to pass for a verified or listed domain, as is the app's copy for its early checks
+ * (lib/login/sso/email_domain.ts); and astapa.punycode to RFC 3492's own samples.
  */
 import assert from "node:assert/strict";
 import { domainToASCII } from "node:url";
+import { emailDomain } from "@/lib/login/sso/email_domain.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { appValue } from "../helpers/identity.ts";
 
@@ -48,7 +50,9 @@ Deno.test("astapa.email_domain — every spelling comes out as WHATWG's domainTo
     assert.notEqual(expected, "", `domainToASCII refused ${spelling}`);
     const sql = await value<string>((tx) => tx`select astapa.email_domain(${`Dewi@${spelling}`}) as d`);
     assert.equal(sql, expected, `${JSON.stringify(spelling)}`);
+    assert.equal(emailDomain(`Dewi@${spelling}`), expected, `app: ${JSON.stringify(spelling)}`);
   }
+  assert.equal(emailDomain("acme.example"), "", "no @, no domain");
 });
 
 Deno.test("astapa.email_domain — after the last @, trimmed; null without an @ or for null", async () => {

@@ -13,6 +13,7 @@ import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { SocialSignInError } from "../social/errors.ts";
 import { withGuest } from "../guest_hint.ts";
 import { type SsoPageContext, ssoProblemPage } from "./problem.ts";
+import { emailDomain } from "./email_domain.ts";
 
 // What api.sign_in_with_sso refuses, as the page's message (its checks are repeated here only to say which).
 const REFUSALS = {
@@ -36,9 +37,8 @@ export async function finishSsoSignIn(
   const request = await withGuest(c, asked);
   if (request instanceof Response) return request;
   const email = identity.email.trim();
-  const domain = email.split("@")[1]?.toLowerCase() ?? "";
   if (!email) return ssoProblemPage(c, new SocialSignInError("socialNoEmail", 422), shown);
-  if (!connection.domains.includes(domain)) {
+  if (!connection.domains.includes(emailDomain(email))) {
     return ssoProblemPage(c, new SocialSignInError("ssoWrongDomain", 403), shown);
   }
   if (connection.email_verified_required && !identity.emailVerified) {

@@ -20,6 +20,7 @@ import { writePendingLogin } from "../pending_login.ts";
 import { SocialSignInError } from "../social/errors.ts";
 import { ssoProblemPage } from "./problem.ts";
 import { samlIdentity } from "./saml_acs.ts";
+import { emailDomain } from "./email_domain.ts";
 
 /** RelayState as OIDC's target_link_uri: only an https URL on an origin of the app's registered redirect URIs. */
 function targetLink(relayState: string | undefined, redirectUris: string[]): string | null {
@@ -58,7 +59,7 @@ export async function handIdpInitiatedToApp(
   // organization's IdP may speak for (the sign-in itself checks again, in SQL too).
   const email = identity.email.trim();
   if (!email) return ssoProblemPage(c, new SocialSignInError("socialNoEmail", 422), shown);
-  if (!connection.domains.includes(email.split("@").at(-1)!.toLowerCase())) {
+  if (!connection.domains.includes(emailDomain(email))) {
     return ssoProblemPage(c, new SocialSignInError("ssoWrongDomain", 403), shown);
   }
   const token = randomSecret();
