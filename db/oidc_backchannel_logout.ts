@@ -1,7 +1,4 @@
-/**
- * Typed calls for OpenID Connect logout with an SSO IdP (db/api/oidc_backchannel_logout.sql): back-channel logout
- * received, and what RP-initiated logout sends.
- */
+/** Typed calls for back-channel logout received from an OpenID Connect SSO IdP (db/api/oidc_backchannel_logout.sql). */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";
@@ -26,20 +23,5 @@ export function endOidcSessions(
         z.number(),
       ),
     { actor: "hosted_login:sso" },
-  );
-}
-
-const OidcLogout = z.object({ connection_id: z.string(), id_token_sealed: z.string() }).nullable();
-export type OidcLogout = NonNullable<z.infer<typeof OidcLogout>>;
-
-/**
- * What a sign-out tells the IdP when the browser's live session (its token's SHA-256) came from an OpenID Connect
- * SSO sign-in: the connection and the sealed ID token; null when nothing is to be told.
- */
-export function oidcLogoutOfSession(sql: Sql, projectId: string, sessionHash: Uint8Array) {
-  return asApp(
-    sql,
-    projectId,
-    (tx) => result(tx`select api.oidc_logout_of_session(${sessionHash}) as result`, OidcLogout),
   );
 }

@@ -29,20 +29,3 @@ export function endSamlSessions(
     return ended;
   }, { actor: "hosted_login:sso" });
 }
-
-const SamlLogout = z.object({
-  connection_id: z.string(),
-  name_id: z.string(),
-  name_id_format: z.string().nullable(),
-  session_index: z.string().nullable(),
-}).nullable();
-export type SamlLogout = NonNullable<z.infer<typeof SamlLogout>>;
-
-/** What to tell the IdP when the browser's live session (its token's SHA-256) signs out, or null (nothing). */
-export function samlLogoutOfSession(sql: Sql, projectId: string, sessionHash: Uint8Array) {
-  return asApp(
-    sql,
-    projectId,
-    (tx) => result(tx`select api.saml_logout_of_session(${sessionHash}) as result`, SamlLogout),
-  );
-}

@@ -2608,66 +2608,44 @@ create policy "a project records its own sso message ids" on astapa.sso_message_
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
-create table astapa.sso_oidc_challenges (
+create table astapa.sso_oidc_sign_ins (
   project_id text not null,
-  challenge_hash bytea not null,
+  id bigint generated always as identity not null,
+  session_hash bytea,
+  challenge_hash bytea,
   connection_id text not null,
   subject text not null,
   idp_sid text,
-  created_at timestamp with time zone default now() not null,
   id_token_sealed text,
-  constraint sso_oidc_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
-  constraint sso_oidc_challenges_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
-  constraint sso_oidc_challenges_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_oidc_challenges_id_token_sealed_check CHECK (length(id_token_sealed) >= 1 AND length(id_token_sealed) <= 32768),
-  constraint sso_oidc_challenges_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
-  constraint sso_oidc_challenges_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
-);
-alter table astapa.sso_oidc_challenges enable row level security;
-alter table astapa.sso_oidc_challenges force row level security;
-comment on table astapa.sso_oidc_challenges is 'The OpenID Connect SSO sign-in (connection, sub, sid) behind an open second-factor challenge, waiting for the session the met challenge starts (then moved to astapa.sso_oidc_sessions; the SAML counterpart is astapa.sso_saml_challenges). Goes with its challenge.';
-comment on column astapa.sso_oidc_challenges.id_token_sealed is 'The sealed ID token of the sign-in waiting for its second factor (astapa.sso_oidc_sessions.id_token_sealed).';
-CREATE INDEX sso_oidc_challenges_project_id_connection_id_idx ON astapa.sso_oidc_challenges USING btree (project_id, connection_id);
-grant delete, insert, select on astapa.sso_oidc_challenges to astapa_app;
-create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own oidc challenges" on astapa.sso_oidc_challenges as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.sso_oidc_sessions (
-  project_id text not null,
-  session_hash bytea not null,
-  connection_id text not null,
-  subject text not null,
-  idp_sid text,
   created_at timestamp with time zone default now() not null,
-  id_token_sealed text,
-  constraint sso_oidc_sessions_pkey PRIMARY KEY (project_id, session_hash),
-  constraint sso_oidc_sessions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_oidc_sessions_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
-  constraint sso_oidc_sessions_id_token_sealed_check CHECK (length(id_token_sealed) >= 1 AND length(id_token_sealed) <= 32768),
-  constraint sso_oidc_sessions_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
-  constraint sso_oidc_sessions_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
+  constraint sso_oidc_sign_ins_pkey PRIMARY KEY (project_id, id),
+  constraint sso_oidc_sign_ins_challenge_hash_key UNIQUE (project_id, challenge_hash),
+  constraint sso_oidc_sign_ins_session_hash_key UNIQUE (project_id, session_hash),
+  constraint sso_oidc_sign_ins_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_oidc_sign_ins_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_oidc_sign_ins_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_oidc_sign_ins_id_token_sealed_check CHECK (length(id_token_sealed) >= 1 AND length(id_token_sealed) <= 32768),
+  constraint sso_oidc_sign_ins_idp_sid_check CHECK (length(idp_sid) >= 1 AND length(idp_sid) <= 255),
+  constraint sso_oidc_sign_ins_session_hash_challenge_hash_check CHECK (num_nonnulls(session_hash, challenge_hash) = 1),
+  constraint sso_oidc_sign_ins_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255)
 );
-alter table astapa.sso_oidc_sessions enable row level security;
-alter table astapa.sso_oidc_sessions force row level security;
-comment on table astapa.sso_oidc_sessions is 'The OpenID Connect SSO sign-in behind a hosted-login session: the connection, the ID token''s sub and sid (the IdP''s handles, not secrets: a logout token must be signed by the IdP to end anything). The IdP''s back-channel logout token ends the sessions it names (api.end_oidc_sessions). The SAML counterpart is astapa.sso_saml_sessions. Goes with its session and its connection.';
-comment on column astapa.sso_oidc_sessions.session_hash is 'The login session''s token hash (astapa.login_sessions).';
-comment on column astapa.sso_oidc_sessions.idp_sid is 'The ID token''s sid (the IdP''s session), or null when it sent none (a logout token then finds it by sub only).';
-comment on column astapa.sso_oidc_sessions.id_token_sealed is 'The IdP''s ID token of the sign-in, sealed (base64url) under the master key''s social purpose, for the id_token_hint of RP-initiated logout at the IdP; null when none was kept (sessions before migration 4304).';
-CREATE INDEX sso_oidc_sessions_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, idp_sid);
-CREATE INDEX sso_oidc_sessions_project_id_connection_id_subject_idx ON astapa.sso_oidc_sessions USING btree (project_id, connection_id, subject);
-grant insert, select on astapa.sso_oidc_sessions to astapa_app;
-grant update (id_token_sealed) on astapa.sso_oidc_sessions to astapa_app;
-create policy "a project reads its own oidc sessions" on astapa.sso_oidc_sessions as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessions as permissive for insert to astapa_app, astapa_owner
-  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions as permissive for update to astapa_app, astapa_owner
+alter table astapa.sso_oidc_sign_ins enable row level security;
+alter table astapa.sso_oidc_sign_ins force row level security;
+comment on table astapa.sso_oidc_sign_ins is 'The OpenID Connect SSO sign-in behind a hosted-login session, or behind the second-factor challenge it waits at until the met challenge starts the session: the connection, the ID token''s sub and sid (the IdP''s handles, not secrets: a logout token must be signed by the IdP to end anything) and the sealed ID token. The IdP''s back-channel logout token ends the sessions it names (api.end_oidc_sessions); a sign-out at Astapa sends the ID token to the IdP (api.sso_logout_of_session). Goes with its session or challenge, and with its connection. The SAML counterpart is astapa.sso_saml_sign_ins.';
+comment on column astapa.sso_oidc_sign_ins.session_hash is 'The login session''s token hash (astapa.login_sessions); null while the sign-in waits at its challenge.';
+comment on column astapa.sso_oidc_sign_ins.challenge_hash is 'The open second-factor challenge''s token hash (astapa.mfa_challenges); null once the sign-in has its session.';
+comment on column astapa.sso_oidc_sign_ins.idp_sid is 'The ID token''s sid (the IdP''s session), or null when it sent none (a logout token then finds it by sub only).';
+comment on column astapa.sso_oidc_sign_ins.id_token_sealed is 'The IdP''s ID token of the sign-in, sealed (base64url) under the master key''s social purpose, for the id_token_hint of RP-initiated logout at the IdP; null when none was kept (sessions before migration 4304).';
+CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, idp_sid);
+CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_subject_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, subject);
+grant insert, select on astapa.sso_oidc_sign_ins to astapa_app;
+grant update (session_hash, challenge_hash, id_token_sealed) on astapa.sso_oidc_sign_ins to astapa_app;
+create policy "a project carries its own oidc sign ins on and reseals their id" on astapa.sso_oidc_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -2697,7 +2675,7 @@ create table astapa.sso_pending_sign_ins (
 alter table astapa.sso_pending_sign_ins enable row level security;
 alter table astapa.sso_pending_sign_ins force row level security;
 comment on table astapa.sso_pending_sign_ins is 'Identities a SAML IdP vouched for in a Response it sent unasked (IdP-initiated), verified and waiting for the app''s own authorization request to sign them in: ten minutes, single use, found by the SHA-256 of the token in the browser''s pending-login cookie.';
-comment on column astapa.sso_pending_sign_ins.session_index is 'The assertion''s SessionIndex, kept for the session the sign-in starts (astapa.sso_saml_sessions).';
+comment on column astapa.sso_pending_sign_ins.session_index is 'The assertion''s SessionIndex, kept for the session the sign-in starts (astapa.sso_saml_sign_ins).';
 comment on column astapa.sso_pending_sign_ins.groups is 'The groups the Response named (when its connection maps groups), for the role at the sign-in the app starts.';
 CREATE INDEX sso_pending_sign_ins_project_id_connection_id_idx ON astapa.sso_pending_sign_ins USING btree (project_id, connection_id);
 CREATE INDEX sso_pending_sign_ins_project_id_expires_at_idx ON astapa.sso_pending_sign_ins USING btree (project_id, expires_at);
@@ -2714,59 +2692,42 @@ create policy "a project uses its own pending sso sign ins" on astapa.sso_pendin
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
-create table astapa.sso_saml_challenges (
+create table astapa.sso_saml_sign_ins (
   project_id text not null,
-  challenge_hash bytea not null,
+  id bigint generated always as identity not null,
+  session_hash bytea,
+  challenge_hash bytea,
   connection_id text not null,
   name_id text not null,
   name_id_format text,
   session_index text,
   created_at timestamp with time zone default now() not null,
-  constraint sso_saml_challenges_pkey PRIMARY KEY (project_id, challenge_hash),
-  constraint sso_saml_challenges_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
-  constraint sso_saml_challenges_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_saml_challenges_name_id_check CHECK (length(name_id) >= 1 AND length(name_id) <= 1024),
-  constraint sso_saml_challenges_name_id_format_check CHECK (length(name_id_format) <= 256),
-  constraint sso_saml_challenges_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256)
+  constraint sso_saml_sign_ins_pkey PRIMARY KEY (project_id, id),
+  constraint sso_saml_sign_ins_challenge_hash_key UNIQUE (project_id, challenge_hash),
+  constraint sso_saml_sign_ins_session_hash_key UNIQUE (project_id, session_hash),
+  constraint sso_saml_sign_ins_challenge_hash_fkey FOREIGN KEY (project_id, challenge_hash) REFERENCES astapa.mfa_challenges(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_saml_sign_ins_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
+  constraint sso_saml_sign_ins_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
+  constraint sso_saml_sign_ins_name_id_check CHECK (length(name_id) >= 1 AND length(name_id) <= 1024),
+  constraint sso_saml_sign_ins_name_id_format_check CHECK (length(name_id_format) <= 256),
+  constraint sso_saml_sign_ins_session_hash_challenge_hash_check CHECK (num_nonnulls(session_hash, challenge_hash) = 1),
+  constraint sso_saml_sign_ins_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256)
 );
-alter table astapa.sso_saml_challenges enable row level security;
-alter table astapa.sso_saml_challenges force row level security;
-comment on table astapa.sso_saml_challenges is 'The SAML sign-in (connection, NameID, SessionIndex) behind an open second-factor challenge, waiting for the session the met challenge starts (then moved to astapa.sso_saml_sessions). Goes with its challenge.';
-CREATE INDEX sso_saml_challenges_project_id_connection_id_idx ON astapa.sso_saml_challenges USING btree (project_id, connection_id);
-grant delete, insert, select on astapa.sso_saml_challenges to astapa_app;
-create policy "a project carries its own saml challenges on" on astapa.sso_saml_challenges as permissive for delete to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project reads its own saml challenges" on astapa.sso_saml_challenges as permissive for select to astapa_app, astapa_owner
-  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own saml challenges" on astapa.sso_saml_challenges as permissive for insert to astapa_app, astapa_owner
+alter table astapa.sso_saml_sign_ins enable row level security;
+alter table astapa.sso_saml_sign_ins force row level security;
+comment on table astapa.sso_saml_sign_ins is 'The SAML sign-in behind a hosted-login session, or behind the second-factor challenge it waits at until the met challenge starts the session: the connection, and the NameID and SessionIndex of the IdP''s assertion (as sent; the IdP''s handle for its own session, not a secret). An IdP''s LogoutRequest ends the sessions it names (api.end_saml_sessions); a sign-out at Astapa sends them to the IdP (api.sso_logout_of_session). Goes with its session or challenge, and with its connection. The OpenID Connect counterpart is astapa.sso_oidc_sign_ins.';
+comment on column astapa.sso_saml_sign_ins.session_hash is 'The login session''s token hash (astapa.login_sessions); null while the sign-in waits at its challenge.';
+comment on column astapa.sso_saml_sign_ins.challenge_hash is 'The open second-factor challenge''s token hash (astapa.mfa_challenges); null once the sign-in has its session.';
+comment on column astapa.sso_saml_sign_ins.session_index is 'The assertion''s AuthnStatement SessionIndex, or null when the IdP sent none (a LogoutRequest then names the person only).';
+CREATE INDEX sso_saml_sign_ins_project_id_connection_id_name_id_idx ON astapa.sso_saml_sign_ins USING btree (project_id, connection_id, name_id);
+grant insert, select on astapa.sso_saml_sign_ins to astapa_app;
+grant update (session_hash, challenge_hash) on astapa.sso_saml_sign_ins to astapa_app;
+create policy "a project carries its own saml sign ins on to their sessions" on astapa.sso_saml_sign_ins as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-
--- owner: astapa_owner
-create table astapa.sso_saml_sessions (
-  project_id text not null,
-  session_hash bytea not null,
-  connection_id text not null,
-  name_id text not null,
-  name_id_format text,
-  session_index text,
-  created_at timestamp with time zone default now() not null,
-  constraint sso_saml_sessions_pkey PRIMARY KEY (project_id, session_hash),
-  constraint sso_saml_sessions_connection_id_fkey FOREIGN KEY (project_id, connection_id) REFERENCES astapa.sso_connections(project_id, id) ON DELETE CASCADE,
-  constraint sso_saml_sessions_session_hash_fkey FOREIGN KEY (project_id, session_hash) REFERENCES astapa.login_sessions(project_id, token_hash) ON DELETE CASCADE,
-  constraint sso_saml_sessions_name_id_check CHECK (length(name_id) >= 1 AND length(name_id) <= 1024),
-  constraint sso_saml_sessions_name_id_format_check CHECK (length(name_id_format) <= 256),
-  constraint sso_saml_sessions_session_index_check CHECK (length(session_index) >= 1 AND length(session_index) <= 256)
-);
-alter table astapa.sso_saml_sessions enable row level security;
-alter table astapa.sso_saml_sessions force row level security;
-comment on table astapa.sso_saml_sessions is 'The SAML sign-in behind a hosted-login session: the connection, and the NameID and SessionIndex of the IdP''s assertion (as sent; the IdP''s handle for its own session, not a secret). An IdP''s LogoutRequest ends the sessions it names (api.end_saml_sessions); a sign-out at Astapa sends them to the IdP (api.saml_logout_of_session). Goes with its session and its connection.';
-comment on column astapa.sso_saml_sessions.session_hash is 'The login session''s token hash (astapa.login_sessions).';
-comment on column astapa.sso_saml_sessions.session_index is 'The assertion''s AuthnStatement SessionIndex, or null when the IdP sent none (a LogoutRequest then names the person only).';
-CREATE INDEX sso_saml_sessions_project_id_connection_id_name_id_idx ON astapa.sso_saml_sessions USING btree (project_id, connection_id, name_id);
-grant insert, select on astapa.sso_saml_sessions to astapa_app;
-create policy "a project reads its own saml sessions" on astapa.sso_saml_sessions as permissive for select to astapa_app, astapa_owner
+create policy "a project reads its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
-create policy "a project records its own saml sessions" on astapa.sso_saml_sessions as permissive for insert to astapa_app, astapa_owner
+create policy "a project records its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 
 -- owner: astapa_owner
@@ -4840,30 +4801,6 @@ comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subs
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.carry_saml_sign_in(challenge_hash bytea, session_hash bytea)
- RETURNS boolean
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-  declare
-    project text := astapa.current_project_id();
-    held astapa.sso_saml_challenges;
-  begin
-    delete from astapa.sso_saml_challenges x
-    where x.project_id = project and x.challenge_hash = carry_saml_sign_in.challenge_hash
-    returning * into held;
-    if held.project_id is null then
-      return false;
-    end if;
-    perform api.record_saml_session(carry_saml_sign_in.session_hash, held.connection_id, held.name_id,
-                                    held.name_id_format, held.session_index);
-    return true;
-  end
-  $function$;
-comment on function api.carry_saml_sign_in(bytea,bytea) is 'Moves the SAML sign-in held with a met second-factor challenge to the session the challenge started (api.record_saml_session), in the transaction that starts it; false when the challenge held none (every met challenge calls it).';
-grant execute on function api.carry_saml_sign_in(bytea,bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.carry_sso_sign_in(challenge_hash bytea, session_hash bytea)
  RETURNS boolean
  LANGUAGE plpgsql
@@ -4871,23 +4808,22 @@ CREATE OR REPLACE FUNCTION api.carry_sso_sign_in(challenge_hash bytea, session_h
 AS $function$
   declare
     project text := astapa.current_project_id();
-    held astapa.sso_oidc_challenges;
   begin
-    if api.carry_saml_sign_in(carry_sso_sign_in.challenge_hash, carry_sso_sign_in.session_hash) then
-      return true;
+    -- A challenge holds one sign-in of one protocol at most (it started from one IdP's answer).
+    update astapa.sso_saml_sign_ins x set session_hash = carry_sso_sign_in.session_hash, challenge_hash = null
+    where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash;
+    if not found then
+      update astapa.sso_oidc_sign_ins x set session_hash = carry_sso_sign_in.session_hash, challenge_hash = null
+      where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash;
+      if not found then
+        return false;
+      end if;
     end if;
-    delete from astapa.sso_oidc_challenges x
-    where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash
-    returning * into held;
-    if held.project_id is null then
-      return false;
-    end if;
-    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid,
-                                    held.id_token_sealed);
+    perform astapa.assert_sso_sign_in_key(project, carry_sso_sign_in.session_hash, null);
     return true;
   end
   $function$;
-comment on function api.carry_sso_sign_in(bytea,bytea) is 'Moves the SSO sign-in held with a met second-factor challenge (SAML: api.carry_saml_sign_in; OpenID Connect: astapa.sso_oidc_challenges) to the session the challenge started, in the transaction that starts it; false when the challenge held none. Every way of meeting a challenge (an app code, a recovery code, a passkey, a phone code) calls it.';
+comment on function api.carry_sso_sign_in(bytea,bytea) is 'Moves the SSO sign-in (SAML or OpenID Connect) held with a met second-factor challenge of the current project to the live session the challenge started, in the transaction that starts it: the row keeps its facts, its session set and its challenge cleared. False when the challenge held none; AS404 when the session is not live. Every way of meeting a challenge (an app code, a recovery code, a passkey, a phone code) calls it.';
 grant execute on function api.carry_sso_sign_in(bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -7099,8 +7035,9 @@ AS $function$
     perform api.record_sso_message_id(end_oidc_sessions.connection_id, end_oidc_sessions.jti,
                                       end_oidc_sessions.expires_at);
     return astapa.end_sso_sessions(array(
-      select x.session_hash from astapa.sso_oidc_sessions x
+      select x.session_hash from astapa.sso_oidc_sign_ins x
       where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
+        and x.session_hash is not null
         and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
         and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
       'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
@@ -7122,8 +7059,9 @@ AS $function$
       raise exception using errcode = 'AS403', message = 'SAML single logout acts for one project.';
     end if;
     return astapa.end_sso_sessions(array(
-      select x.session_hash from astapa.sso_saml_sessions x
+      select x.session_hash from astapa.sso_saml_sign_ins x
       where x.project_id = project and x.connection_id = end_saml_sessions.connection_id
+        and x.session_hash is not null
         and x.name_id = end_saml_sessions.name_id
         and (end_saml_sessions.session_index is null or x.session_index = end_saml_sessions.session_index)),
       'user.saml_logout', end_saml_sessions.connection_id);
@@ -7788,14 +7726,9 @@ AS $function$
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
-    if not exists (select from astapa.mfa_challenges m
-                   where m.project_id = project and m.token_hash = hold_oidc_sign_in.challenge_hash
-                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
-      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
-    end if;
-    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid,
-                                            id_token_sealed)
+    perform astapa.assert_sso_sign_in_key(project, null, hold_oidc_sign_in.challenge_hash);
+    insert into astapa.sso_oidc_sign_ins (project_id, challenge_hash, connection_id, subject, idp_sid,
+                                          id_token_sealed)
     values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
             hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
   end
@@ -7813,19 +7746,14 @@ AS $function$
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
-    if not exists (select from astapa.mfa_challenges m
-                   where m.project_id = project and m.token_hash = hold_saml_sign_in.challenge_hash
-                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
-      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
-    end if;
-    insert into astapa.sso_saml_challenges (project_id, challenge_hash, connection_id, name_id, name_id_format,
-                                            session_index)
+    perform astapa.assert_sso_sign_in_key(project, null, hold_saml_sign_in.challenge_hash);
+    insert into astapa.sso_saml_sign_ins (project_id, challenge_hash, connection_id, name_id, name_id_format,
+                                          session_index)
     values (project, hold_saml_sign_in.challenge_hash, hold_saml_sign_in.connection_id, hold_saml_sign_in.name_id,
             nullif(hold_saml_sign_in.name_id_format, ''), hold_saml_sign_in.session_index);
   end
   $function$;
-comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_saml_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
 grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10133,23 +10061,6 @@ comment on function api.next_stalled_unlink(text,timestamp with time zone,intege
 grant execute on function api.next_stalled_unlink(text,timestamp with time zone,integer) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.oidc_logout_of_session(session_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'id_token_sealed', x.id_token_sealed)
-    from astapa.sso_oidc_sessions x
-    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
-    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
-    where x.project_id = (select astapa.current_project_id()) and x.session_hash = oidc_logout_of_session.session_hash
-      and s.ended_at is null and c.protocol = 'oidc' and c.enabled and x.id_token_sealed is not null
-  $function$;
-comment on function api.oidc_logout_of_session(bytea) is 'What a sign-out at Astapa sends the IdP about a live session of the current project that an OpenID Connect SSO sign-in started: {connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout); null when the session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the sign-out then ends the Astapa session only). Whether the IdP has an end_session_endpoint is the app''s to find out (its discovery document).';
-grant execute on function api.oidc_logout_of_session(bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.open_impersonation(token_hash bytea, session_hash bytea, replaces bytea DEFAULT NULL::bytea, user_agent text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -11918,12 +11829,8 @@ AS $function$
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    if not exists (select from astapa.login_sessions s
-                   where s.project_id = project and s.token_hash = record_oidc_session.session_hash
-                     and s.ended_at is null) then
-      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
-    end if;
-    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
+    perform astapa.assert_sso_sign_in_key(project, record_oidc_session.session_hash, null);
+    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
     values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
             record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
   end
@@ -12212,12 +12119,8 @@ AS $function$
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    if not exists (select from astapa.login_sessions s
-                   where s.project_id = project and s.token_hash = record_saml_session.session_hash
-                     and s.ended_at is null) then
-      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
-    end if;
-    insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id, name_id_format,
+    perform astapa.assert_sso_sign_in_key(project, record_saml_session.session_hash, null);
+    insert into astapa.sso_saml_sign_ins (project_id, session_hash, connection_id, name_id, name_id_format,
                                           session_index)
     values (project, record_saml_session.session_hash, record_saml_session.connection_id, record_saml_session.name_id,
             nullif(record_saml_session.name_id_format, ''), record_saml_session.session_index);
@@ -13053,8 +12956,8 @@ AS $function$
         update astapa.sso_connections as c set client_secret_sealed = new_sealed
         where c.id = row_id and c.client_secret_sealed = old_sealed;
       when 'sso_oidc_id_token' then
-        update astapa.sso_oidc_sessions as x set id_token_sealed = new_sealed
-        where x.session_hash = pg_catalog.decode(row_id, 'hex') and x.id_token_sealed = old_sealed;
+        update astapa.sso_oidc_sign_ins as x set id_token_sealed = new_sealed
+        where x.id = row_id::bigint and x.id_token_sealed = old_sealed;
       when 'saml_sp_key' then
         update astapa.sso_saml_sp_keys as k set private_key_sealed = new_sealed
         where k.id = row_id and k.private_key_sealed = old_sealed;
@@ -14111,24 +14014,6 @@ comment on function api.rotate_webhook_secret(text,bytea) is 'Deprecated singula
 grant execute on function api.rotate_webhook_secret(text,bytea) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.saml_logout_of_session(session_hash bytea)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'name_id', x.name_id,
-                                         'name_id_format', x.name_id_format, 'session_index', x.session_index)
-    from astapa.sso_saml_sessions x
-    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
-    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
-    where x.project_id = (select astapa.current_project_id()) and x.session_hash = saml_logout_of_session.session_hash
-      and s.ended_at is null and c.protocol = 'saml' and c.enabled and c.idp_slo_url is not null
-  $function$;
-comment on function api.saml_logout_of_session(bytea) is 'What a sign-out at Astapa tells the IdP about a live session of the current project that a SAML sign-in started: {connection_id, name_id, name_id_format, session_index}; null when the session is not live, did not come from SAML, or its connection is disabled or has no idp_slo_url (the sign-out then ends the Astapa session only).';
-grant execute on function api.saml_logout_of_session(bytea) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.saml_service_provider(connection_id text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -14937,11 +14822,11 @@ AS $function$
         where c.client_secret_sealed is not null and (after_id is null or c.id > after_id)
         order by c.id limit max_rows;
     when 'sso_oidc_id_token' then
-      return query select pg_catalog.encode(x.session_hash, 'hex'), x.connection_id, x.id_token_sealed
-        from astapa.sso_oidc_sessions as x
-        where x.id_token_sealed is not null
-          and (after_id is null or pg_catalog.encode(x.session_hash, 'hex') > after_id)
-        order by pg_catalog.encode(x.session_hash, 'hex') limit max_rows;
+      -- A sign-in's, whether it has its session or waits at its second-factor challenge (the id outlives the move).
+      return query select x.id::text, x.connection_id, x.id_token_sealed
+        from astapa.sso_oidc_sign_ins as x
+        where x.id_token_sealed is not null and (after_id is null or x.id > after_id::bigint)
+        order by x.id limit max_rows;
     when 'saml_sp_key' then
       return query select k.id, null::text, k.private_key_sealed
         from astapa.sso_saml_sp_keys as k where after_id is null or k.id > after_id order by k.id limit max_rows;
@@ -16395,6 +16280,36 @@ AS $function$
   $function$;
 comment on function api.sso_connection_project(text,text) is 'The project of the SSO connection of that protocol (saml, oidc) a URL names, or null: a SAML Response the IdP sent unasked (IdP-initiated), a SAML LogoutRequest or an OpenID Connect logout token arrives with no flow cookie to say which project it is for. Security definer because no project is known yet; it sees only the one connection the id names (policy "definer functions find …"), answers its project id only (public: it is in every /auth/start link), and refuses to run once a project is set.';
 grant execute on function api.sso_connection_project(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sso_logout_of_session(session_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select coalesce(
+      (select pg_catalog.jsonb_build_object('protocol', 'saml', 'connection_id', x.connection_id,
+                                            'name_id', x.name_id, 'name_id_format', x.name_id_format,
+                                            'session_index', x.session_index)
+       from astapa.sso_saml_sign_ins x
+       join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+       where x.project_id = (select astapa.current_project_id())
+         and x.session_hash = sso_logout_of_session.session_hash
+         and c.protocol = 'saml' and c.enabled and c.idp_slo_url is not null),
+      (select pg_catalog.jsonb_build_object('protocol', 'oidc', 'connection_id', x.connection_id,
+                                            'id_token_sealed', x.id_token_sealed)
+       from astapa.sso_oidc_sign_ins x
+       join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
+       where x.project_id = (select astapa.current_project_id())
+         and x.session_hash = sso_logout_of_session.session_hash
+         and c.protocol = 'oidc' and c.enabled and x.id_token_sealed is not null))
+    where exists (select from astapa.login_sessions s
+                  where s.project_id = (select astapa.current_project_id())
+                    and s.token_hash = sso_logout_of_session.session_hash and s.ended_at is null)
+  $function$;
+comment on function api.sso_logout_of_session(bytea) is 'What a sign-out at Astapa tells the IdP about a live session of the current project that an SSO sign-in started: SAML {protocol: saml, connection_id, name_id, name_id_format, session_index} while its connection is enabled and has an idp_slo_url; OpenID Connect {protocol: oidc, connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout) while its connection is enabled and the ID token was kept. Null otherwise, or when the session is not live (the sign-out then ends the Astapa session only). Whether an OpenID Connect IdP has an end_session_endpoint is the app''s to find out (its discovery document).';
+grant execute on function api.sso_logout_of_session(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.start_dashboard_session(session_hash bytea, account_id bigint, ttl_seconds integer)
@@ -19831,6 +19746,31 @@ AS $function$
   $function$;
 comment on function astapa.assert_sso_not_required(text,text) is 'The one check of enforced SSO: raises AS4E0 (sso_required, 403; DETAIL: the address, for the page''s "Continue with single sign-on") when the address is at a verified domain of an organization with an enabled SSO connection (astapa.sso_connection_requiring). Every hosted-login first factor but the SSO callback calls it, with the address typed or the account''s; null or no @: nothing.';
 grant execute on function astapa.assert_sso_not_required(text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_sso_sign_in_key(project text, session_hash bytea, challenge_hash bytea)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if assert_sso_sign_in_key.session_hash is not null then
+      if not exists (select from astapa.login_sessions s
+                     where s.project_id = project and s.token_hash = assert_sso_sign_in_key.session_hash
+                       and s.ended_at is null) then
+        raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
+      end if;
+    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
+    elsif not exists (select from astapa.mfa_challenges m
+                      where m.project_id = project and m.token_hash = assert_sso_sign_in_key.challenge_hash
+                        and m.used_at is null and m.expires_at > pg_catalog.now()) then
+      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_sso_sign_in_key(text,bytea,bytea) is 'What an SSO sign-in is kept with: a live session of the project (session_hash given), else an open second-factor challenge of it (AS404 for either missing). For api.record_saml_session, api.hold_saml_sign_in, api.record_oidc_session, api.hold_oidc_sign_in and api.carry_sso_sign_in.';
+grant execute on function astapa.assert_sso_sign_in_key(text,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_user_may_sign_in(user_id bigint)

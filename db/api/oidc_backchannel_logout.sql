@@ -1,41 +1,30 @@
 -- OpenID Connect Back-Channel Logout 1.0 received from an organization's IdP (docs/enterprise-sso.md "Back-channel
--- logout from the IdP"): the OpenID Connect SSO sign-in behind each hosted-login session (astapa.sso_oidc_sessions,
--- migration 4302: the ID token's sub and sid; held with a second-factor challenge until it starts one,
--- astapa.sso_oidc_challenges), and the sessions an IdP's verified logout token ends. The app verifies the logout
+-- logout from the IdP"): the OpenID Connect SSO sign-in behind each hosted-login session, or held with a
+-- second-factor challenge until it starts one (astapa.sso_oidc_sign_ins, migration 4315: the ID token's sub and sid
+-- and the sealed ID token), and the sessions an IdP's verified logout token ends. The app verifies the logout
 -- token's signature, issuer, audience, times, events and nonce before it calls api.end_oidc_sessions, which records
 -- its jti (once) and ends the sessions as a sign-out ends them (astapa.end_session_grants: refresh tokens revoked,
--- logout tokens to the apps queued). The SAML counterpart is db/api/saml_single_logout.sql.
+-- logout tokens to the apps queued). The SAML counterpart is db/api/saml_single_logout.sql; what both protocols
+-- share (the move from challenge to session, what a sign-out tells the IdP) is db/api/sso_sign_ins.sql.
 
-drop policy if exists "a project reads its own oidc sessions" on astapa.sso_oidc_sessions;
-create policy "a project reads its own oidc sessions" on astapa.sso_oidc_sessions
+drop policy if exists "a project reads its own oidc sign ins" on astapa.sso_oidc_sign_ins;
+create policy "a project reads its own oidc sign ins" on astapa.sso_oidc_sign_ins
   for select to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "a project records its own oidc sessions" on astapa.sso_oidc_sessions;
-create policy "a project records its own oidc sessions" on astapa.sso_oidc_sessions
+drop policy if exists "a project records its own oidc sign ins" on astapa.sso_oidc_sign_ins;
+create policy "a project records its own oidc sign ins" on astapa.sso_oidc_sign_ins
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
-drop policy if exists "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions;
-create policy "the operator reseals a project's oidc id tokens" on astapa.sso_oidc_sessions
+-- One update policy for the two updates the grant allows: the move from challenge to session
+-- (api.carry_sso_sign_in) and the operator's reseal of the ID token (api.replace_sealed_values).
+drop policy if exists "a project carries its own oidc sign ins on and reseals their id tokens"
+  on astapa.sso_oidc_sign_ins;
+create policy "a project carries its own oidc sign ins on and reseals their id tokens" on astapa.sso_oidc_sign_ins
   for update to astapa_app, astapa_owner
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
-
-drop policy if exists "a project reads its own oidc challenges" on astapa.sso_oidc_challenges;
-create policy "a project reads its own oidc challenges" on astapa.sso_oidc_challenges
-  for select to astapa_app, astapa_owner
-  using (project_id = (select astapa.current_project_id()));
-
-drop policy if exists "a project records its own oidc challenges" on astapa.sso_oidc_challenges;
-create policy "a project records its own oidc challenges" on astapa.sso_oidc_challenges
-  for insert to astapa_app, astapa_owner
-  with check (project_id = (select astapa.current_project_id()));
-
-drop policy if exists "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges;
-create policy "a project carries its own oidc challenges on" on astapa.sso_oidc_challenges
-  for delete to astapa_app, astapa_owner
-  using (project_id = (select astapa.current_project_id()));
 
 create or replace function astapa.assert_oidc_session_fields(project text, subject text, idp_sid text) returns void
   language plpgsql
@@ -75,12 +64,8 @@ create or replace function api.record_oidc_session(
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    if not exists (select from astapa.login_sessions s
-                   where s.project_id = project and s.token_hash = record_oidc_session.session_hash
-                     and s.ended_at is null) then
-      raise exception using errcode = 'AS404', message = 'No live session of this project has this token.';
-    end if;
-    insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
+    perform astapa.assert_sso_sign_in_key(project, record_oidc_session.session_hash, null);
+    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
     values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
             record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
   end
@@ -109,14 +94,9 @@ create or replace function api.hold_oidc_sign_in(
     project text := astapa.current_project_id();
   begin
     perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    -- A challenge of the project that is still open (its foreign key alone would accept a used one).
-    if not exists (select from astapa.mfa_challenges m
-                   where m.project_id = project and m.token_hash = hold_oidc_sign_in.challenge_hash
-                     and m.used_at is null and m.expires_at > pg_catalog.now()) then
-      raise exception using errcode = 'AS404', message = 'No open second-factor challenge has this token.';
-    end if;
-    insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject, idp_sid,
-                                            id_token_sealed)
+    perform astapa.assert_sso_sign_in_key(project, null, hold_oidc_sign_in.challenge_hash);
+    insert into astapa.sso_oidc_sign_ins (project_id, challenge_hash, connection_id, subject, idp_sid,
+                                          id_token_sealed)
     values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
             hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
   end
@@ -128,38 +108,6 @@ comment on function api.hold_oidc_sign_in(bytea, text, text, text, text) is
   'field, AS403 no project.';
 
 grant execute on function api.hold_oidc_sign_in(bytea, text, text, text, text) to astapa_app;
-
-create or replace function api.carry_sso_sign_in(challenge_hash bytea, session_hash bytea) returns boolean
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    project text := astapa.current_project_id();
-    held astapa.sso_oidc_challenges;
-  begin
-    if api.carry_saml_sign_in(carry_sso_sign_in.challenge_hash, carry_sso_sign_in.session_hash) then
-      return true;
-    end if;
-    delete from astapa.sso_oidc_challenges x
-    where x.project_id = project and x.challenge_hash = carry_sso_sign_in.challenge_hash
-    returning * into held;
-    if held.project_id is null then
-      return false;
-    end if;
-    perform api.record_oidc_session(carry_sso_sign_in.session_hash, held.connection_id, held.subject, held.idp_sid,
-                                    held.id_token_sealed);
-    return true;
-  end
-  $$;
-
-comment on function api.carry_sso_sign_in(bytea, bytea) is
-  'Moves the SSO sign-in held with a met second-factor challenge (SAML: api.carry_saml_sign_in; OpenID Connect: '
-  'astapa.sso_oidc_challenges) to the session the challenge started, in the transaction that starts it; false when '
-  'the challenge held none. Every way of meeting a challenge (an app code, a recovery code, a passkey, a phone code) '
-  'calls it.';
-
-grant execute on function api.carry_sso_sign_in(bytea, bytea) to astapa_app;
 
 create or replace function astapa.end_sso_sessions(
   session_hashes bytea[],
@@ -239,8 +187,9 @@ create or replace function api.end_oidc_sessions(
     perform api.record_sso_message_id(end_oidc_sessions.connection_id, end_oidc_sessions.jti,
                                       end_oidc_sessions.expires_at);
     return astapa.end_sso_sessions(array(
-      select x.session_hash from astapa.sso_oidc_sessions x
+      select x.session_hash from astapa.sso_oidc_sign_ins x
       where x.project_id = project and x.connection_id = end_oidc_sessions.connection_id
+        and x.session_hash is not null
         and (end_oidc_sessions.subject is null or x.subject = end_oidc_sessions.subject)
         and (end_oidc_sessions.idp_sid is null or x.idp_sid = end_oidc_sessions.idp_sid)),
       'user.idp_backchannel_logout', end_oidc_sessions.connection_id);
@@ -257,25 +206,3 @@ comment on function api.end_oidc_sessions(text, text, timestamptz, text, text) i
   'or a bad jti; AS404 no enabled OpenID Connect connection of the project has the id; AS403 no project.';
 
 grant execute on function api.end_oidc_sessions(text, text, timestamptz, text, text) to astapa_app;
-
-create or replace function api.oidc_logout_of_session(session_hash bytea) returns jsonb
-  language sql
-  stable
-  set search_path = ''
-  as $$
-    select pg_catalog.jsonb_build_object('connection_id', x.connection_id, 'id_token_sealed', x.id_token_sealed)
-    from astapa.sso_oidc_sessions x
-    join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
-    join astapa.sso_connections c on c.project_id = x.project_id and c.id = x.connection_id
-    where x.project_id = (select astapa.current_project_id()) and x.session_hash = oidc_logout_of_session.session_hash
-      and s.ended_at is null and c.protocol = 'oidc' and c.enabled and x.id_token_sealed is not null
-  $$;
-
-comment on function api.oidc_logout_of_session(bytea) is
-  'What a sign-out at Astapa sends the IdP about a live session of the current project that an OpenID Connect SSO '
-  'sign-in started: {connection_id, id_token_sealed} (the id_token_hint of RP-initiated logout); null when the '
-  'session is not live, did not come from OpenID Connect, kept no ID token, or its connection is disabled (the '
-  'sign-out then ends the Astapa session only). Whether the IdP has an end_session_endpoint is the app''s to find '
-  'out (its discovery document).';
-
-grant execute on function api.oidc_logout_of_session(bytea) to astapa_app;

@@ -97,11 +97,11 @@ create or replace function api.sealed_values(kind text, after_id text default nu
         where c.client_secret_sealed is not null and (after_id is null or c.id > after_id)
         order by c.id limit max_rows;
     when 'sso_oidc_id_token' then
-      return query select pg_catalog.encode(x.session_hash, 'hex'), x.connection_id, x.id_token_sealed
-        from astapa.sso_oidc_sessions as x
-        where x.id_token_sealed is not null
-          and (after_id is null or pg_catalog.encode(x.session_hash, 'hex') > after_id)
-        order by pg_catalog.encode(x.session_hash, 'hex') limit max_rows;
+      -- A sign-in's, whether it has its session or waits at its second-factor challenge (the id outlives the move).
+      return query select x.id::text, x.connection_id, x.id_token_sealed
+        from astapa.sso_oidc_sign_ins as x
+        where x.id_token_sealed is not null and (after_id is null or x.id > after_id::bigint)
+        order by x.id limit max_rows;
     when 'saml_sp_key' then
       return query select k.id, null::text, k.private_key_sealed
         from astapa.sso_saml_sp_keys as k where after_id is null or k.id > after_id order by k.id limit max_rows;
@@ -197,8 +197,8 @@ create or replace function api.replace_sealed_values(
         update astapa.sso_connections as c set client_secret_sealed = new_sealed
         where c.id = row_id and c.client_secret_sealed = old_sealed;
       when 'sso_oidc_id_token' then
-        update astapa.sso_oidc_sessions as x set id_token_sealed = new_sealed
-        where x.session_hash = pg_catalog.decode(row_id, 'hex') and x.id_token_sealed = old_sealed;
+        update astapa.sso_oidc_sign_ins as x set id_token_sealed = new_sealed
+        where x.id = row_id::bigint and x.id_token_sealed = old_sealed;
       when 'saml_sp_key' then
         update astapa.sso_saml_sp_keys as k set private_key_sealed = new_sealed
         where k.id = row_id and k.private_key_sealed = old_sealed;

@@ -10,9 +10,8 @@ import { type Lang, MESSAGES, pickLang } from "@/lib/login/i18n.ts";
 import { LOGOUT_MESSAGES } from "@/lib/login/logout_messages.ts";
 import { LogoutRequest, namesAnotherSession, resolveLogout } from "@/lib/login/logout_request.ts";
 import { isSelfRegisteredClientId } from "@/lib/oauth/dynamic_client_auth.ts";
-import { samlLogoutOfSession } from "@/db/saml_single_logout.ts";
+import { ssoLogoutOfSession } from "@/db/sso_sign_ins.ts";
 import { startSpLogout } from "@/lib/login/sso/saml_sp_logout.ts";
-import { oidcLogoutOfSession } from "@/db/oidc_backchannel_logout.ts";
 import { startRpLogout } from "@/lib/login/sso/oidc_rp_logout.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { AuthCard } from "@/components/login/AuthCard.tsx";
@@ -83,21 +82,19 @@ export const handler: Handlers<SignOutData> = {
     const session = readSession(c, client.project_id);
     // A session an SSO sign-in started (SAML with single logout, or OpenID Connect): read before it ends.
     const sessionHash = session && await sha256(session);
-    const saml = sessionHash && await samlLogoutOfSession(c.var.deps.sql, client.project_id, sessionHash);
-    const oidc = sessionHash && !saml &&
-      await oidcLogoutOfSession(c.var.deps.sql, client.project_id, sessionHash);
+    const sso = sessionHash && await ssoLogoutOfSession(c.var.deps.sql, client.project_id, sessionHash);
     if (session) await endSession(c.var.deps.sql, client.project_id, session);
     writeSession(c, client.project_id, null);
-    if (saml || oidc) {
+    if (sso) {
       // The IdP's session ends too (SAML single logout, OpenID Connect RP-initiated logout), then the browser goes
       // where it was going.
       const lang = pickLang(c);
       const here = `/auth/logout?${new URLSearchParams(
         isSelfRegisteredClientId(clientId) ? { lang } : { client_id: clientId, lang },
       )}`;
-      const toIdp = saml
-        ? await startSpLogout(c, client.project_id, saml, back ?? here)
-        : oidc && await startRpLogout(c, client.project_id, oidc, back ?? here);
+      const toIdp = sso.protocol === "saml"
+        ? await startSpLogout(c, client.project_id, sso, back ?? here)
+        : await startRpLogout(c, client.project_id, sso, back ?? here);
       if (toIdp) return toIdp;
     }
     return signedOut(c, { ...client, clientId }, back);

@@ -44,7 +44,7 @@ const acme = await connectOidc(api, "acme", "acme.test", idp);
 idp.postLogoutRedirectUris.push(acme.post_logout_redirect_uri);
 
 async function liveSessions() {
-  const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_oidc_sessions x
+  const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_oidc_sign_ins x
     join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
     where x.project_id = ${project.id} and s.ended_at is null`;
   return row.n as number;

@@ -102,7 +102,7 @@ Deno.test("e2e SAML SSO — single logout: signing out at Astapa goes by the IdP
   assert.equal(put.status, 200, JSON.stringify(put.body));
   assert.equal(put.body.idp_slo_url, idp.browserSloUrl);
   const liveSessions = async () => {
-    const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_saml_sessions x
+    const [row] = await t.db.sql`select count(*)::int as n from astapa.sso_saml_sign_ins x
       join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
       where x.project_id = ${project.id} and s.ended_at is null`;
     return row.n as number;

@@ -69,7 +69,7 @@ async function signedIn(fake: FakeGoogle, who: { sub: string; email: string; sid
   });
   assert.equal(tokens.res.status, 200, JSON.stringify(tokens.body));
   const [row] = await sql`select s.public_id from astapa.login_sessions s
-    join astapa.sso_oidc_sessions x on x.project_id = s.project_id and x.session_hash = s.token_hash
+    join astapa.sso_oidc_sign_ins x on x.project_id = s.project_id and x.session_hash = s.token_hash
     where s.project_id = ${project.id} order by s.created_at desc limit 1`;
   return { session: row.public_id as string, refresh: tokens.body.refresh_token as string | undefined };
 }
@@ -168,7 +168,7 @@ Deno.test("OIDC back-channel logout — a sign-in through a second factor keeps 
     const done = await browser.post(html, { code });
     assert.equal(done.status, 200, await done.clone().text());
     const [row] =
-      await sql`select s.public_id, x.connection_id, x.id_token_sealed from astapa.sso_oidc_sessions x
+      await sql`select s.public_id, x.connection_id, x.id_token_sealed from astapa.sso_oidc_sign_ins x
       join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
       where x.project_id = ${project.id} and x.idp_sid = 'okta-sid-mfa' and s.ended_at is null`;
     assert.ok(row, "the met challenge's session is the OIDC sign-in's");

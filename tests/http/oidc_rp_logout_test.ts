@@ -88,7 +88,7 @@ Deno.test("OIDC RP-initiated logout — the Platform API answers the post-logout
 Deno.test("OIDC RP-initiated logout — the sign-out ends the session, goes by the IdP with the ID token, and lands on the app", async () => {
   const session = await signedIn(idp, "dewi@acme.test");
   const idToken = idp.idTokens.at(-1)!;
-  const [kept] = await sql`select x.id_token_sealed from astapa.sso_oidc_sessions x
+  const [kept] = await sql`select x.id_token_sealed from astapa.sso_oidc_sign_ins x
     where x.project_id = ${project.id} and x.connection_id = ${acme.id} order by x.created_at desc limit 1`;
   assert.ok(kept.id_token_sealed, "the ID token is kept with the session");
   assert.ok(!kept.id_token_sealed.includes(idToken.split(".")[1]), "sealed, not in clear");
@@ -187,7 +187,7 @@ Deno.test("OIDC RP-initiated logout — an IdP with no end_session_endpoint: the
 
 Deno.test("OIDC RP-initiated logout — a disabled connection, or an ID token that no longer opens: the sign-out finishes here", async () => {
   const session = await signedIn(idp, "indah@acme.test");
-  await sql`update astapa.sso_oidc_sessions set id_token_sealed = 'bm90LWEtc2VhbGVkLXRva2Vu'
+  await sql`update astapa.sso_oidc_sign_ins set id_token_sealed = 'bm90LWEtc2VhbGVkLXRva2Vu'
     where project_id = ${project.id} and connection_id = ${acme.id}
       and session_hash in (select s.token_hash from astapa.login_sessions s
         join astapa.users u on u.project_id = s.project_id and u.id = s.user_id

@@ -35,7 +35,7 @@ const postLogout = (token: string) =>
 
 async function liveBySid(sid: string) {
   const [row] = await sql`select count(*) filter (where s.ended_at is null)::int as n
-    from astapa.sso_oidc_sessions x
+    from astapa.sso_oidc_sign_ins x
     join astapa.login_sessions s on s.project_id = x.project_id and s.token_hash = x.session_hash
     where x.project_id = ${project.id} and x.idp_sid = ${sid}`;
   return row.n as number;

@@ -69,7 +69,7 @@ async function signedIn(email: string, sessionIndex: string) {
 /** Each SAML session of the project by SessionIndex: whether it is still live. */
 async function liveByIndex(): Promise<Record<string, boolean>> {
   const rows = await sql`select x.session_index, s.ended_at is null as live
-    from astapa.sso_saml_sessions x join astapa.login_sessions s
+    from astapa.sso_saml_sign_ins x join astapa.login_sessions s
       on s.project_id = x.project_id and s.token_hash = x.session_hash
     where x.project_id = ${project.id}`;
   return Object.fromEntries(rows.map((r) => [r.session_index as string, r.live as boolean]));
@@ -157,7 +157,7 @@ Deno.test("SAML SLO — a signed LogoutRequest ends exactly the sessions it name
   assert.match(String(claims.sid), /^ses_/);
   const [revoked] = await sql`select count(*)::int as n from astapa.refresh_tokens r
     join astapa.login_sessions s on s.project_id = r.project_id and s.public_id = r.session_id
-    join astapa.sso_saml_sessions x on x.project_id = s.project_id and x.session_hash = s.token_hash
+    join astapa.sso_saml_sign_ins x on x.project_id = s.project_id and x.session_hash = s.token_hash
     where x.project_id = ${project.id} and x.session_index = '_dewi_one' and r.revoked_at is null`;
   assert.equal(revoked.n, 0, "its refresh tokens are revoked");
   // Without a SessionIndex: every session of that NameID on this connection.

@@ -1,10 +1,11 @@
 /**
  * SQL tests for OpenID Connect back-channel logout received from an SSO IdP (db/api/oidc_backchannel_logout.sql,
- * migrations 4302, 4304): api.record_oidc_session, api.oidc_logout_of_session, api.end_oidc_sessions (the jti once; by sid, by sub, both; as a
+ * migrations 4302, 4304, 4315): api.record_oidc_session, api.sso_logout_of_session for an OpenID Connect sign-in,
+ * api.end_oidc_sessions (the jti once; by sid, by sub, both; as a
  * sign-out ends them: refresh tokens revoked; never another connection's or project's; a disabled or SAML
  * connection refused), api.hold_oidc_sign_in and api.carry_sso_sign_in (through a second factor, by an app code and
- * by a phone code), api.sso_connection_project (oidc), and the policies of the three tables as the owner project,
- * another project and none.
+ * by a phone code), api.sso_connection_project (oidc), and the policies of astapa.sso_oidc_sign_ins and
+ * astapa.sso_message_ids as the owner project, another project and none.
  */
 import assert from "node:assert/strict";
 import type { Tx } from "@/db/client.ts";
@@ -218,25 +219,29 @@ Deno.test("api.hold_oidc_sign_in / api.carry_sso_sign_in — through a second fa
     false,
   );
   assert.deepEqual(
-    await call(a.id, (tx) => tx`select api.oidc_logout_of_session(${session})`),
-    { connection_id: conn, id_token_sealed: "sealed-id-token-m" },
+    await call(a.id, (tx) => tx`select api.sso_logout_of_session(${session})`),
+    { protocol: "oidc", connection_id: conn, id_token_sealed: "sealed-id-token-m" },
     "the held ID token went with the session",
   );
   assert.equal(await end(a.id, conn, null, "sid-m"), 1, "the session is the OIDC sign-in's");
 });
 
-Deno.test("api.oidc_logout_of_session — the sealed ID token of a live OIDC session of an enabled connection, else null", async () => {
+Deno.test("api.sso_logout_of_session — the sealed ID token of a live OIDC session of an enabled connection, else null", async () => {
   const conn = await connection(a.id, "rp-logout");
   const user = await seedUser(db.sql, a.id, "rp@a.test", { verified: true });
   const session = await seedSession(db.sql, a.id, user);
   const logoutOf = (project: string | null, hash: Uint8Array) =>
-    call(project, (tx) => tx`select api.oidc_logout_of_session(${hash})`);
+    call(project, (tx) => tx`select api.sso_logout_of_session(${hash})`);
   assert.equal(await logoutOf(a.id, session), null, "not an OIDC sign-in's session");
   await call(
     a.id,
     (tx) => tx`select api.record_oidc_session(${session}, ${conn}, 'sub-rp', null, 'sealed-rp')`,
   );
-  assert.deepEqual(await logoutOf(a.id, session), { connection_id: conn, id_token_sealed: "sealed-rp" });
+  assert.deepEqual(await logoutOf(a.id, session), {
+    protocol: "oidc",
+    connection_id: conn,
+    id_token_sealed: "sealed-rp",
+  });
   assert.equal(await logoutOf(b.id, session), null, "another project sees none");
   assert.equal(await logoutOf(null, session), null, "no project sees none");
   const tokenless = await seedSession(db.sql, a.id, user);
@@ -281,7 +286,7 @@ Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries
   }, null);
   assert.ok("userId" in met, JSON.stringify(met));
   const [kept] = await db
-    .sql`select connection_id, subject, idp_sid, id_token_sealed from astapa.sso_oidc_sessions
+    .sql`select connection_id, subject, idp_sid, id_token_sealed from astapa.sso_oidc_sign_ins
     where project_id = ${phoned.id} and session_hash = ${session}`;
   assert.deepEqual(kept, {
     connection_id: conn,
@@ -293,11 +298,11 @@ Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries
   assert.equal(await live(phoned.id, session), false);
 });
 
-Deno.test("astapa.sso_oidc_sessions and sso_message_ids — a project reads its own rows, another project and none see nothing", async () => {
+Deno.test("astapa.sso_oidc_sign_ins and sso_message_ids — a project reads its own rows, another project and none see nothing", async () => {
   const conn = await connection(a.id, "bcl-rls");
   await oidcSession(a.id, conn, "rls@a.test", "sub-rls", "sid-rls");
   await end(a.id, conn, "sub-nobody", null, "rls-jti");
-  for (const table of ["sso_oidc_sessions", "sso_message_ids"]) {
+  for (const table of ["sso_oidc_sign_ins", "sso_message_ids"]) {
     const count = (project: string | null) =>
       call<number>(
         project,
@@ -308,7 +313,10 @@ Deno.test("astapa.sso_oidc_sessions and sso_message_ids — a project reads its 
     assert.equal(await count(null), 0, `${table}: no project`);
   }
   const challenges = (project: string | null) =>
-    call<number>(project, (tx) => tx`select count(*)::int from astapa.sso_oidc_challenges`);
+    call<number>(
+      project,
+      (tx) => tx`select count(*)::int from astapa.sso_oidc_sign_ins where challenge_hash is not null`,
+    );
   assert.equal(await challenges(b.id), 0);
   assert.equal(await challenges(null), 0);
 });

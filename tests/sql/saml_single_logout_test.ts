@@ -2,8 +2,9 @@
  * SQL tests for SAML single logout (db/api/saml_single_logout.sql, migration 4285): idp_slo_url through
  * api.put_saml_sso_connection, api.record_saml_session, api.end_saml_sessions (exactly the NameID's sessions on
  * that connection, a SessionIndex narrowing them, as a sign-out ends them: refresh tokens revoked; never another
- * connection's or project's), api.saml_logout_of_session, the pending sign-in's SessionIndex, and the policies of
- * astapa.sso_saml_sessions as the owner project, another project and none.
+ * connection's or project's), api.sso_logout_of_session for a SAML sign-in, api.hold_saml_sign_in and
+ * api.carry_sso_sign_in (through a second factor), the pending sign-in's SessionIndex, and the policies of
+ * astapa.sso_saml_sign_ins (migration 4314) as the owner project, another project and none.
  */
 import assert from "node:assert/strict";
 import type { Tx } from "@/db/client.ts";
@@ -155,13 +156,14 @@ Deno.test("api.record_saml_session — a live session of the project only; bad f
   await rejectsAs(record(a.id, again, conn, "eka@record.test", "_y"), "not_found", /live session/);
 });
 
-Deno.test("api.saml_logout_of_session — the live SAML session's facts while its connection has an SLO URL", async () => {
+Deno.test("api.sso_logout_of_session — the live SAML session's facts while its connection has an SLO URL", async () => {
   const made = await connection(a.id, "slo-facts");
   const conn = made.id as string;
   const { session } = await samlSession(a.id, conn, "tari@facts.test", "_f1");
   const facts = (project: string) =>
-    call<Json | null>(project, (tx) => tx`select api.saml_logout_of_session(${session})`);
+    call<Json | null>(project, (tx) => tx`select api.sso_logout_of_session(${session})`);
   assert.deepEqual(await facts(a.id), {
+    protocol: "saml",
     connection_id: conn,
     name_id: "tari@facts.test",
     name_id_format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
@@ -191,13 +193,13 @@ Deno.test("api.record_sso_pending_sign_in — keeps the NameID format and Sessio
   assert.equal(used.name_id_format, "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress");
 });
 
-Deno.test("sso_saml_sessions policies — the owner project reads its rows, another project and none see nothing", async () => {
+Deno.test("sso_saml_sign_ins policies — the owner project reads its rows, another project and none see nothing", async () => {
   const conn = (await connection(a.id, "slo-policies")).id as string;
   await samlSession(a.id, conn, "putri@policies.test", "_q1");
   const count = (project: string | null) =>
     call<number>(
       project,
-      (tx) => tx`select count(*)::int from astapa.sso_saml_sessions where connection_id = ${conn}`,
+      (tx) => tx`select count(*)::int from astapa.sso_saml_sign_ins where connection_id = ${conn}`,
     );
   assert.equal(await count(a.id), 1);
   assert.equal(await count(b.id), 0);
@@ -207,14 +209,14 @@ Deno.test("sso_saml_sessions policies — the owner project reads its rows, anot
     call(
       b.id,
       (tx) =>
-        tx`insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id)
+        tx`insert into astapa.sso_saml_sign_ins (project_id, session_hash, connection_id, name_id)
          values (${a.id}, ${session}, ${conn}, 'x') returning 1`,
     ),
     "forbidden",
   );
 });
 
-Deno.test("api.hold_saml_sign_in / api.carry_saml_sign_in — through a second factor, onto the session it starts", async () => {
+Deno.test("api.hold_saml_sign_in / api.carry_sso_sign_in — through a second factor, onto the session it starts", async () => {
   const conn = (await connection(a.id, "slo-mfa")).id as string;
   const user = await seedUser(db.sql, a.id, "indah@mfa.test", { verified: true });
   const challenge = new Uint8Array(32).fill(11);
@@ -231,7 +233,7 @@ Deno.test("api.hold_saml_sign_in / api.carry_saml_sign_in — through a second f
   await hold(a.id, challenge);
   const session = await seedSession(db.sql, a.id, user);
   const carry = (project: string, hash: Uint8Array) =>
-    call<boolean>(project, (tx) => tx`select api.carry_saml_sign_in(${hash}, ${session})`);
+    call<boolean>(project, (tx) => tx`select api.carry_sso_sign_in(${hash}, ${session})`);
   assert.equal(await carry(b.id, challenge), false, "another project carries nothing");
   assert.equal(await carry(a.id, challenge), true);
   assert.equal(await carry(a.id, challenge), false, "once");
@@ -239,7 +241,7 @@ Deno.test("api.hold_saml_sign_in / api.carry_saml_sign_in — through a second f
   assert.equal(await live(a.id, session), false);
 });
 
-Deno.test("api.carry_saml_sign_in — a second factor met by a phone code carries the SAML sign-in to its session too", async () => {
+Deno.test("api.carry_sso_sign_in — a second factor met by a phone code carries the SAML sign-in to its session too", async () => {
   const phoned = await seedProject(db.sql, {
     name: "P",
     settings: { mfa: { policy: "required", phone: true } },
@@ -268,7 +270,7 @@ Deno.test("api.carry_saml_sign_in — a second factor met by a phone code carrie
     ttlSeconds: 3600,
   }, null);
   assert.ok("userId" in met, JSON.stringify(met));
-  const [kept] = await db.sql`select connection_id, name_id, session_index from astapa.sso_saml_sessions
+  const [kept] = await db.sql`select connection_id, name_id, session_index from astapa.sso_saml_sign_ins
     where project_id = ${phoned.id} and session_hash = ${session}`;
   assert.deepEqual(kept, { connection_id: conn, name_id: "wulan@phone.test", session_index: "_phone1" });
   // So the IdP's LogoutRequest for the person ends it, as any SAML sign-in's session.

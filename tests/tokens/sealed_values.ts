@@ -194,7 +194,7 @@ export async function openEveryKind(sql: Sql, keys: MasterKeys, sealed: Sealed):
     await openSsoSecret(keys.social, project, "sso-client", sso.client_secret_sealed),
     "sso-secret",
   );
-  const [session] = await sql`select connection_id, id_token_sealed from astapa.sso_oidc_sessions
+  const [session] = await sql`select connection_id, id_token_sealed from astapa.sso_oidc_sign_ins
     where project_id = ${project}`;
   assert.equal(
     await openIdToken(keys.social, project, session.connection_id, session.id_token_sealed),

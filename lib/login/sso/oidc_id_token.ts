@@ -12,7 +12,7 @@ import { base64url } from "@/lib/secrets.ts";
 export const idTokenContext = (projectId: string, connectionId: string) =>
   `astapa sso ${projectId} ${connectionId} id_token`;
 
-/** The value for sso_oidc_sessions.id_token_sealed. */
+/** The value for sso_oidc_sign_ins.id_token_sealed. */
 export async function sealIdToken(key: CryptoKey, projectId: string, connectionId: string, idToken: string) {
   return base64url.encode(
     await seal(key, new TextEncoder().encode(idToken), idTokenContext(projectId, connectionId)),

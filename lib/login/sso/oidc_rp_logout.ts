@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { randomSecret } from "@/lib/secrets.ts";
-import type { OidcLogout } from "@/db/oidc_backchannel_logout.ts";
+import type { OidcLogout } from "@/db/sso_sign_ins.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import { discover } from "../social/oidc.ts";
 import {

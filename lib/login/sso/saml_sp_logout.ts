@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import { log } from "@/lib/http/log.ts";
 import { randomSecret } from "@/lib/secrets.ts";
-import type { SamlLogout } from "@/db/saml_single_logout.ts";
+import type { SamlLogout } from "@/db/sso_sign_ins.ts";
 import { ssoConnectionForSignIn } from "@/db/sso_connections.ts";
 import {
   LOGOUT_COOKIE_TTL_SECONDS,

@@ -1,0 +1,172 @@
+/**
+ * Migrations 4314 and 4315 on a database whose SSO sign-ins were kept in the four tables before them: the SAML and
+ * OpenID Connect sessions' and challenges' rows move to astapa.sso_saml_sign_ins and astapa.sso_oidc_sign_ins unchanged,
+ * each under its session or its challenge; the four tables and the functions only they served are gone; a moved
+ * session's sign-in is still ended by its IdP's logout and told to the IdP at sign-out, and a moved challenge's is
+ * still carried to the session the met challenge starts.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { asApp, type Tx } from "@/db/client.ts";
+import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
+import { sha256 } from "@/lib/secrets.ts";
+import { testDatabase } from "../helpers/db.ts";
+
+const FIRST = "4314";
+const PROJECT = "proj_signinsssigninss";
+const SAML = "sso_" + "s".repeat(24);
+const OIDC = "sso_" + "o".repeat(24);
+
+Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one table per protocol, keyed by session or challenge", async () => {
+  const db = await testDatabase({ empty: true });
+  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  try {
+    for (const m of (await readMigrations()).filter((m) => m.version < FIRST)) {
+      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
+    }
+    await migrate(db.sql, new URL(`file://${before}/`), null);
+    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
+                 values (${PROJECT}, 'Sign-ins', ${"cid_".padEnd(28, "i")}, sha256('secret'))`;
+    for (
+      const [org, slug] of [["org_" + "a".repeat(24), "saml-org"], ["org_" + "b".repeat(24), "oidc-org"]]
+    ) {
+      await db.sql`insert into astapa.organizations (project_id, id, name, slug)
+                   values (${PROJECT}, ${org}, ${slug}, ${slug})`;
+    }
+    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id,
+                   idp_sso_url, idp_certificates, idp_slo_url)
+                 values (${PROJECT}, ${SAML}, ${"org_" + "a".repeat(24)}, 'saml', 'https://idp.example/saml',
+                         'https://idp.example/sso', ${["MIIC" + "A".repeat(60)]}, 'https://idp.example/slo')`;
+    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, issuer, client_id,
+                   client_secret_sealed)
+                 values (${PROJECT}, ${OIDC}, ${
+      "org_" + "b".repeat(24)
+    }, 'https://idp.example', 'c', 'sealed')`;
+    const [user] = await db.sql`insert into astapa.users (project_id, email, environment)
+                                values (${PROJECT}, 'dewi@sign-ins.test', 'production') returning id`;
+    const hashes = {
+      samlSession: await sha256("saml-session"),
+      samlChallenge: await sha256("saml-challenge"),
+      oidcSession: await sha256("oidc-session"),
+      oidcChallenge: await sha256("oidc-challenge"),
+    };
+    for (const session of [hashes.samlSession, hashes.oidcSession]) {
+      await db.sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+                   values (${PROJECT}, ${session}, ${user.id}, now() + interval '1 day')`;
+    }
+    for (const challenge of [hashes.samlChallenge, hashes.oidcChallenge]) {
+      await db.sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+                   values (${PROJECT}, ${challenge}, ${user.id}, '{fed}', now() + interval '10 minutes')`;
+    }
+    await db.sql`insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id,
+                   name_id_format, session_index)
+                 values (${PROJECT}, ${hashes.samlSession}, ${SAML}, 'dewi@sign-ins.test', 'urn:format', '_s1')`;
+    await db.sql`insert into astapa.sso_saml_challenges (project_id, challenge_hash, connection_id, name_id,
+                   session_index)
+                 values (${PROJECT}, ${hashes.samlChallenge}, ${SAML}, 'dewi@sign-ins.test', '_c1')`;
+    await db
+      .sql`insert into astapa.sso_oidc_sessions (project_id, session_hash, connection_id, subject, idp_sid,
+                   id_token_sealed)
+                 values (${PROJECT}, ${hashes.oidcSession}, ${OIDC}, 'sub-dewi', 'sid-1', 'sealed-1')`;
+    await db.sql`insert into astapa.sso_oidc_challenges (project_id, challenge_hash, connection_id, subject,
+                   idp_sid, id_token_sealed)
+                 values (${PROJECT}, ${hashes.oidcChallenge}, ${OIDC}, 'sub-dewi', 'sid-2', 'sealed-2')`;
+
+    const applied = (await migrate(db.sql, MIGRATIONS_DIR)).map((m) => m.version);
+    assert.ok(applied.includes("4314") && applied.includes("4315"), "4314 and 4315 ran on this database");
+    const saml = await db.sql`select session_hash, challenge_hash, connection_id, name_id, name_id_format,
+      session_index from astapa.sso_saml_sign_ins order by session_index`;
+    assert.deepEqual(saml.map((r) => ({ ...r })), [
+      {
+        session_hash: null,
+        challenge_hash: Buffer.from(hashes.samlChallenge),
+        connection_id: SAML,
+        name_id: "dewi@sign-ins.test",
+        name_id_format: null,
+        session_index: "_c1",
+      },
+      {
+        session_hash: Buffer.from(hashes.samlSession),
+        challenge_hash: null,
+        connection_id: SAML,
+        name_id: "dewi@sign-ins.test",
+        name_id_format: "urn:format",
+        session_index: "_s1",
+      },
+    ]);
+    const oidc = await db
+      .sql`select session_hash, challenge_hash, connection_id, subject, idp_sid, id_token_sealed
+      from astapa.sso_oidc_sign_ins order by idp_sid`;
+    assert.deepEqual(oidc.map((r) => ({ ...r })), [
+      {
+        session_hash: Buffer.from(hashes.oidcSession),
+        challenge_hash: null,
+        connection_id: OIDC,
+        subject: "sub-dewi",
+        idp_sid: "sid-1",
+        id_token_sealed: "sealed-1",
+      },
+      {
+        session_hash: null,
+        challenge_hash: Buffer.from(hashes.oidcChallenge),
+        connection_id: OIDC,
+        subject: "sub-dewi",
+        idp_sid: "sid-2",
+        id_token_sealed: "sealed-2",
+      },
+    ]);
+    const [gone] = await db.sql`select to_regclass('astapa.sso_saml_sessions') as saml_sessions,
+      to_regclass('astapa.sso_saml_challenges') as saml_challenges,
+      to_regclass('astapa.sso_oidc_sessions') as oidc_sessions,
+      to_regclass('astapa.sso_oidc_challenges') as oidc_challenges,
+      to_regprocedure('api.carry_saml_sign_in(bytea, bytea)') as carry_saml,
+      to_regprocedure('api.saml_logout_of_session(bytea)') as saml_logout,
+      to_regprocedure('api.oidc_logout_of_session(bytea)') as oidc_logout`;
+    assert.deepEqual({ ...gone }, {
+      saml_sessions: null,
+      saml_challenges: null,
+      oidc_sessions: null,
+      oidc_challenges: null,
+      carry_saml: null,
+      saml_logout: null,
+      oidc_logout: null,
+    });
+
+    // The moved rows serve as before: a sign-out tells the IdP, a met challenge carries its sign-in on, and the
+    // IdP's logout ends the sessions.
+    const app = <T>(query: (tx: Tx) => Promise<T>) => asApp(db.sql, PROJECT, query);
+    const [told] = await app((tx) => tx`select api.sso_logout_of_session(${hashes.samlSession}) as told`);
+    assert.deepEqual(told.told, {
+      protocol: "saml",
+      connection_id: SAML,
+      name_id: "dewi@sign-ins.test",
+      name_id_format: "urn:format",
+      session_index: "_s1",
+    });
+    const samlLater = await sha256("saml-later");
+    const oidcLater = await sha256("oidc-later");
+    for (const session of [samlLater, oidcLater]) {
+      await db.sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
+                   values (${PROJECT}, ${session}, ${user.id}, now() + interval '1 day')`;
+    }
+    const [carried] = await app((tx) =>
+      tx`select api.carry_sso_sign_in(${hashes.samlChallenge}, ${samlLater}) as saml,
+                api.carry_sso_sign_in(${hashes.oidcChallenge}, ${oidcLater}) as oidc`
+    );
+    assert.deepEqual({ ...carried }, { saml: true, oidc: true });
+    const [ended] = await app((tx) =>
+      tx`select api.end_saml_sessions(${SAML}, 'dewi@sign-ins.test', '_c1') as saml,
+                api.end_oidc_sessions(${OIDC}, 'jti-1', now() + interval '1 hour', null, 'sid-1') as oidc`
+    );
+    assert.deepEqual({ ...ended }, { saml: 1, oidc: 1 });
+    const live = await db.sql`select token_hash from astapa.login_sessions
+      where project_id = ${PROJECT} and ended_at is null order by token_hash`;
+    assert.deepEqual(
+      live.map((r) => r.token_hash),
+      [Buffer.from(hashes.samlSession), Buffer.from(oidcLater)].sort(Buffer.compare),
+    );
+  } finally {
+    await Deno.remove(before, { recursive: true });
+    await db.close();
+  }
+});
