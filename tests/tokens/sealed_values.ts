@@ -97,6 +97,15 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
     project,
     (tx) => tx`select api.record_oidc_session(${session}, ${oidc.id}, 'sub', null, ${idToken})`,
   );
+  // So does a sign-in still waiting at its second factor (the row keeps its id when the challenge is met).
+  const challenge = crypto.getRandomValues(new Uint8Array(32));
+  await sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
+    values (${project}, ${challenge}, ${user}, '{fed}', now() + interval '10 minutes')`;
+  await asApp(
+    sql,
+    project,
+    (tx) => tx`select api.hold_oidc_sign_in(${challenge}, ${oidc.id}, 'sub', null, ${idToken})`,
+  );
   const sandbox = await sandboxKeys({ sql, masterKeys: keys }, project);
   const settings = {
     social_login: {
@@ -194,13 +203,20 @@ export async function openEveryKind(sql: Sql, keys: MasterKeys, sealed: Sealed):
     await openSsoSecret(keys.social, project, "sso-client", sso.client_secret_sealed),
     "sso-secret",
   );
-  const [session] = await sql`select connection_id, id_token_sealed from astapa.sso_oidc_sign_ins
-    where project_id = ${project}`;
-  assert.equal(
-    await openIdToken(keys.social, project, session.connection_id, session.id_token_sealed),
-    ID_TOKEN,
-    "the OIDC session's ID token opens",
+  const signIns = await sql`select connection_id, id_token_sealed, session_hash is not null as has_session
+    from astapa.sso_oidc_sign_ins where project_id = ${project} order by has_session`;
+  assert.deepEqual(
+    signIns.map((r) => r.has_session),
+    [false, true],
+    "one held at a challenge, one with its session",
   );
+  for (const signIn of signIns) {
+    assert.equal(
+      await openIdToken(keys.social, project, signIn.connection_id, signIn.id_token_sealed),
+      ID_TOKEN,
+      signIn.has_session ? "the OIDC session's ID token opens" : "the held OIDC sign-in's ID token opens",
+    );
+  }
   const spKeys = await sql`select id, state, certificate, private_key_sealed from astapa.sso_saml_sp_keys
     where project_id = ${project}`;
   const opened = await openSpKeys(keys.social, project, { sp_keys: spKeys as never });
