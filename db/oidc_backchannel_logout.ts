@@ -1,4 +1,7 @@
-/** Typed calls for back-channel logout received from an OpenID Connect SSO IdP (db/api/oidc_backchannel_logout.sql). */
+/**
+ * Typed calls for back-channel logout received from an OpenID Connect SSO IdP (db/api/oidc_backchannel_logout.sql);
+ * what a sign-out sends the IdP is db/sso_sign_ins.ts.
+ */
 import { z } from "zod";
 import { asApp, type Sql } from "./client.ts";
 import { result } from "./result.ts";

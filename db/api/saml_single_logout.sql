@@ -1,9 +1,10 @@
 -- SAML Single Logout (docs/enterprise-sso.md "Single logout"): the SAML sign-in behind each hosted-login session,
 -- or held with a second-factor challenge until it starts one (astapa.sso_saml_sign_ins, migration 4314), and the
--- sessions an IdP's verified LogoutRequest ends. What a sign-out at Astapa tells the IdP, and the move from
--- challenge to session, are the same for both protocols (db/api/sso_sign_ins.sql). The app verifies the LogoutRequest's signature, issuer, destination, freshness and ID
--- (once, api.record_sso_message_id) before it calls api.end_saml_sessions; the sessions end as a sign-out ends them
--- (their refresh tokens revoked and logout tokens queued by astapa.end_session_grants).
+-- sessions an IdP's verified LogoutRequest ends. The app verifies the LogoutRequest's signature, issuer,
+-- destination, freshness and ID (once, api.record_sso_message_id) before it calls api.end_saml_sessions; the
+-- sessions end as a sign-out ends them (their refresh tokens revoked and logout tokens queued by
+-- astapa.end_session_grants). What a sign-out at Astapa tells the IdP, and the move from challenge to session, are
+-- the same for both protocols (db/api/sso_sign_ins.sql).
 
 drop policy if exists "a project reads its own saml sign ins" on astapa.sso_saml_sign_ins;
 create policy "a project reads its own saml sign ins" on astapa.sso_saml_sign_ins

@@ -1,9 +1,9 @@
 /**
- * Migrations 4314 and 4315 on a database whose SSO sign-ins were kept in the four tables before them: the SAML and
- * OpenID Connect sessions' and challenges' rows move to astapa.sso_saml_sign_ins and astapa.sso_oidc_sign_ins unchanged,
- * each under its session or its challenge; the four tables and the functions only they served are gone; a moved
- * session's sign-in is still ended by its IdP's logout and told to the IdP at sign-out, and a moved challenge's is
- * still carried to the session the met challenge starts.
+ * Migrations 4314 and 4315 on a database whose SSO sign-ins were kept in the four tables before them: the SAML
+ * and OpenID Connect sessions' and challenges' rows move to astapa.sso_saml_sign_ins and astapa.sso_oidc_sign_ins
+ * unchanged, each under its session or its challenge; the four tables and the functions only they served are
+ * gone; a moved session's sign-in is still ended by its IdP's logout and told to the IdP at sign-out, and a moved
+ * challenge's is still carried to the session the met challenge starts.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -131,6 +131,22 @@ Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one tab
       saml_logout: null,
       oidc_logout: null,
     });
+
+    // A row names its session or its challenge: never both, never neither.
+    for (const table of ["sso_saml_sign_ins", "sso_oidc_sign_ins"]) {
+      const subject = table === "sso_saml_sign_ins" ? "name_id" : "subject";
+      const connection = table === "sso_saml_sign_ins" ? SAML : OIDC;
+      for (const [session, challenge] of [[null, null], [hashes.samlSession, hashes.samlChallenge]]) {
+        await assert.rejects(
+          db.sql`insert into ${
+            db.sql("astapa." + table)
+          } (project_id, session_hash, challenge_hash, connection_id,
+                   ${db.sql(subject)})
+                 values (${PROJECT}, ${session}, ${challenge}, ${connection}, 'x')`,
+          new RegExp(`${table}_session_hash_challenge_hash_check`),
+        );
+      }
+    }
 
     // The moved rows serve as before: a sign-out tells the IdP, a met challenge carries its sign-in on, and the
     // IdP's logout ends the sessions.
