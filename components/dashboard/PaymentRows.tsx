@@ -43,6 +43,7 @@ export function PaymentsTable(
                   stoppedAt={row.reconcile_stopped_at}
                   lastError={row.reconcile_last_error}
                   logEvent="reconcile_stopped"
+                  lang={lang}
                 />
               )}
               {row.reconcile_stopped_at && resume && (

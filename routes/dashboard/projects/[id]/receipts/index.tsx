@@ -213,6 +213,7 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                         stoppedAt={refund.reconcile_stopped_at}
                         lastError={refund.reconcile_last_error}
                         logEvent="refund_reconcile_stopped"
+                        lang={lang}
                       />
                     )}
                     {refund.reconcile_stopped_at && admin && (
