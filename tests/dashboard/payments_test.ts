@@ -139,6 +139,13 @@ Deno.test("payments page — a checkout whose charge's reconciliation stopped af
     /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 May 2031, 03:02 UTC\)\./,
   );
   assert.doesNotMatch(rowOf(html, fineId), /data-reconcile-stopped/);
+  // In Indonesian the reason is said in Indonesian only, its date written the Indonesian way.
+  const inIndonesian = rowOf(await (await getAs(t, viewer, `${shop.base}/payments?lang=id`)).text(), stuckId);
+  assert.match(
+    inIndonesian,
+    /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 Mei 2031, 03\.02 UTC\)\. Callback Xendit tetap menyelesaikannya\./,
+  );
+  assert.doesNotMatch(inIndonesian, /lang="en"|Stopped after|refused the question/);
 });
 
 Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audited); viewers see no button and cannot post", async () => {

@@ -103,8 +103,8 @@ export const SETTINGS_PROVIDERS_TEXT = catalogue({
     "Sandbox memakai kunci uji (atau simulator bawaan jika tidak ada); production memerlukan kunci live.",
   xenditExplainedDefault:
     "Sandbox memakai kunci uji (atau simulator bawaan jika tidak ada); production memerlukan kunci live — deployment ini punya kunci live bawaan, dipakai jika Anda tidak mengisinya.",
-  test: "Uji",
-  live: "Live",
+  test: "uji",
+  live: "live",
   keysOf: "Kunci {label} ({env})",
   keysSet: "Sudah diisi.",
   keysNotSet: "Belum diisi.",
