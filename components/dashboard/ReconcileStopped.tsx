@@ -5,7 +5,12 @@
  * imports only browser-safe modules.
  */
 import { formatWhen } from "@/lib/dashboard/rupiah.ts";
-import { CALLBACK_SETTLES, type LastError, stoppedReason } from "@/lib/dashboard/reconcile_text.ts";
+import {
+  CALLBACK_SETTLES,
+  type LastError,
+  RESUME_LABEL,
+  stoppedReason,
+} from "@/lib/dashboard/reconcile_text.ts";
 import type { Lang } from "@/lib/login/i18n.ts";
 
 export function ReconcileStopped(
@@ -24,5 +29,26 @@ export function ReconcileStopped(
       {lang === "en" && <span lang="en">{reason.en} {CALLBACK_SETTLES.en} (log: {logEvent})</span>}{" "}
       <span lang="id">{reason.id} {CALLBACK_SETTLES.id}</span>
     </span>
+  );
+}
+
+/**
+ * The Resume button's label (its form is the page's): in Indonesian on an Indonesian page; in English with the
+ * Indonesian after it on an English one. `row` names the payment or refund to screen readers.
+ */
+export function ResumeButton({ row, lang = "en" }: { row: string; lang?: Lang }) {
+  return (
+    <>
+      <button type="submit" class="link" lang={lang}>
+        {RESUME_LABEL[lang]}
+        <span class="visually-hidden">{row}</span>
+      </button>
+      {lang === "en" && (
+        <>
+          {" "}
+          <span class="muted" lang="id">({RESUME_LABEL.id})</span>
+        </>
+      )}
+    </>
   );
 }

@@ -28,7 +28,8 @@ export function dashboardLang(c: Context): Lang {
   const asked = c.req.queries("lang")?.at(-1);
   if (isLang(asked)) return asked;
   const chosen = getCookie(c, DASHBOARD_LANG_COOKIE);
-  return isLang(chosen) ? chosen : pickLang(c);
+  if (isLang(chosen)) return chosen;
+  return pickLang(c);
 }
 
 /**

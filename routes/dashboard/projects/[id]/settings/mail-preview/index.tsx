@@ -76,7 +76,7 @@ export const handler: Handlers<PreviewData> = {
   POST: async (c) => {
     const form = await readBody(c, SendForm, ["form"]);
     const choice = PreviewChoice.parse(form);
-    const to = previewFrame(c).email;
+    const to = frameOf(c).email;
     const projectId = await withProject(c, "admin", async (tx, _role, projectId) => {
       // Unbranded here: the sender adds the brand, as it does to every mail.
       const project = await getProject(tx, projectId);
