@@ -1404,7 +1404,7 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
 comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
@@ -4221,7 +4221,7 @@ AS $function$
          where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -19072,10 +19072,25 @@ AS $function$
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
           where y.project_id = pay.project_id and y.id = pay.id;
+          -- The payer's row, held as api.assign_plan holds it, before anything is decided: an erasure committing
+          -- meanwhile is waited for, and its deleted_at seen.
+          perform from astapa.users as u
+          where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is null
+          for no key update;
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+          elsif not found and target.organization_id is null then
+            -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
+            -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
+            -- takes money for it again; the erased account gets no plan, nor the app a payment.succeeded for a
+            -- sub it was told is deleted. (An organization's plan is the organization's: applied below.)
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'account_deleted';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
