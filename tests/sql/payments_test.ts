@@ -197,6 +197,29 @@ Deno.test("api.apply_payment_event — a QRIS charge paid after its account was 
   assert.equal(live.length, 0, "the erased account gets no plan");
 });
 
+Deno.test("astapa.erase_user — the erased account's pay links with no charge yet expire: nobody's money goes to a tombstone", async () => {
+  const shop = await seedShop(db.sql, { email: "tautan@example.com" });
+  const p = shop.project.id;
+  const open = await as(
+    p,
+    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  await as(p, (tx) => tx`select astapa.erase_user(${shop.userId}, 'user')`);
+  assert.equal((await as(p, (tx) => getCheckout(tx, p, open.checkout_id)))?.status, "expired");
+  await rejectsAs(
+    as(p, (tx) =>
+      recordPayment(tx, p, open.checkout_id, {
+        kind: "payment_request",
+        provider_id: "pr-erased-open",
+        method: "qris",
+        details: {},
+        expires_at: null,
+      })),
+    "conflict",
+    /already expired/,
+  );
+});
+
 Deno.test("api.set_xendit_keys / api.xendit_keys — per project and environment, removable", async () => {
   const sealed = { secretKey: new Uint8Array(40).fill(1), callbackToken: new Uint8Array(40).fill(2) };
   await as(a.project.id, (tx) => setXenditKeys(tx, a.project.id, "sandbox", sealed));
