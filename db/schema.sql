@@ -1404,7 +1404,7 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
 comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
@@ -4182,7 +4182,7 @@ AS $function$
          where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18642,20 +18642,23 @@ AS $function$
   declare
     parsed inet;
   begin
-    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') then
-      return address; -- not an address (unknown, a test's label): counted as it is
+    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') or pg_catalog.strpos(address, '/') > 0 then
+      return address; -- not an address (unknown, a test's label, a network): counted as it is
     end if;
     parsed := address::inet;
     -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
-    -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    -- 2^64 addresses would get the limit afresh. An IPv4 address is its own, and so is one written IPv4-mapped
+    -- however spelled (a dual-stack listener or a proxy may): one client, one bucket.
     -- lib/http/ip_address.ts's addressBucket writes the same for the limits the app names.
-    if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
+    if parsed <<= '::ffff:0.0.0.0/96'::inet then
+      return pg_catalog.host('0.0.0.0'::inet + (parsed - '::ffff:0.0.0.0'::inet));
+    elsif pg_catalog.family(parsed) = 6 then
       return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
     end if;
     return address;
   end
   $function$;
-comment on function astapa.address_bucket(text) is 'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), any other address (IPv4, IPv4-mapped IPv6) or text as it is.';
+comment on function astapa.address_bucket(text) is 'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), an IPv4-mapped one as its IPv4 address (''192.0.2.1''), any other address (IPv4), network or text as it is.';
 grant execute on function astapa.address_bucket(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18985,10 +18988,25 @@ AS $function$
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
           where y.project_id = pay.project_id and y.id = pay.id;
+          -- The payer's row, held as api.assign_plan holds it, before anything is decided: an erasure committing
+          -- meanwhile is waited for, and its deleted_at seen.
+          perform from astapa.users as u
+          where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is null
+          for no key update;
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+          elsif not found and target.organization_id is null then
+            -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
+            -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
+            -- takes money for it again; the erased account gets no plan, nor the app a payment.succeeded for a
+            -- sub it was told is deleted. (An organization's plan is the organization's: applied below.)
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'account_deleted';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -21360,6 +21378,7 @@ AS $function$
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
+    expired_checkout text;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -21419,6 +21438,17 @@ AS $function$
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- Pay links with no charge yet (a renewal's, a trial's, one the app made) expire: nobody is left to pay, and a
+    -- link opened later would take money for a tombstone. One with a charge at Xendit stays as it is; if paid, it is
+    -- kept for a refund (astapa.apply_payment_event_row: account_deleted). An organization's checkout is its own.
+    for expired_checkout in
+      update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
+        and c.organization_id is null
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_checkout);
+    end loop;
     -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
     -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
     -- and loses its address once delivered (api.mail_delivered).
@@ -21438,7 +21468,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -22496,13 +22526,24 @@ AS $function$
     where u.project_id = lock_guest.project_id and u.id = lock_guest.guest_id and u.is_anonymous
       and not u.disabled and u.deleted_at is null and u.environment = mode
     for update of u;
+    -- A guest's only way back is its refresh token: once the app signed the guest out (every token revoked or
+    -- expired), an ID token it handed out earlier (still unexpired, held on a shared device) names a guest no one
+    -- holds any more, whose sub, plan and payments must not take the address of whoever typed one. An
+    -- impersonation's tokens are support's, not the guest's.
+    if found and not exists (select from astapa.refresh_tokens r
+                             where r.project_id = lock_guest.project_id and r.user_id = lock_guest.guest_id
+                               and r.revoked_at is null and r.expires_at > pg_catalog.now()
+                               and r.impersonation_id is null) then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest was signed out: its app makes a new guest, or you sign in to your account.';
+    end if;
     if not found then
       raise exception using errcode = 'AS4A1',
         message = 'This guest has signed up already or is gone: sign in to the account instead.';
     end if;
   end
   $function$;
-comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown, or when the guest was signed out (no refresh token of its own left unrevoked and unexpired).';
 grant execute on function astapa.lock_guest(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
