@@ -924,6 +924,7 @@ create policy "a project reads its own login sessions" on astapa.login_sessions 
 create policy "a project starts login sessions for its own users" on astapa.login_sessions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER login_sessions_end_grants AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.end_session_grants();
+CREATE TRIGGER login_sessions_forget_sso_sign_ins AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.forget_sso_sign_ins();
 
 -- owner: astapa_owner
 create table astapa.machine_clients (
@@ -2638,15 +2639,21 @@ comment on column astapa.sso_oidc_sign_ins.idp_sid is 'The ID token''s sid (the 
 comment on column astapa.sso_oidc_sign_ins.id_token_sealed is 'The IdP''s ID token of the sign-in, sealed (base64url) under the master key''s social purpose, for the id_token_hint of RP-initiated logout at the IdP; null when none was kept (sessions before migration 4304).';
 CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, idp_sid);
 CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_subject_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, subject);
-grant insert, select on astapa.sso_oidc_sign_ins to astapa_app;
+grant delete, insert, select on astapa.sso_oidc_sign_ins to astapa_app;
 grant update (session_hash, challenge_hash, id_token_sealed) on astapa.sso_oidc_sign_ins to astapa_app;
 create policy "a project carries its own oidc sign ins on and reseals their id" on astapa.sso_oidc_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project forgets its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.sso_pending_sign_ins (
@@ -2720,15 +2727,21 @@ comment on column astapa.sso_saml_sign_ins.session_hash is 'The login session''s
 comment on column astapa.sso_saml_sign_ins.challenge_hash is 'The open second-factor challenge''s token hash (astapa.mfa_challenges); null once the sign-in has its session.';
 comment on column astapa.sso_saml_sign_ins.session_index is 'The assertion''s AuthnStatement SessionIndex, or null when the IdP sent none (a LogoutRequest then names the person only).';
 CREATE INDEX sso_saml_sign_ins_project_id_connection_id_name_id_idx ON astapa.sso_saml_sign_ins USING btree (project_id, connection_id, name_id);
-grant insert, select on astapa.sso_saml_sign_ins to astapa_app;
+grant delete, insert, select on astapa.sso_saml_sign_ins to astapa_app;
 grant update (session_hash, challenge_hash) on astapa.sso_saml_sign_ins to astapa_app;
 create policy "a project carries its own saml sign ins on to their sessions" on astapa.sso_saml_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project forgets its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds saml sign ins of unmet challenges" on astapa.sso_saml_sign_ins as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes saml sign ins of unmet challenges" on astapa.sso_saml_sign_ins as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.sso_saml_sp_keys (
@@ -16899,6 +16912,8 @@ AS $function$
     abandoned record;
     sign_ups integer := 0;
     guests integer;
+    sso_sign_ins integer;
+    held integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -16953,15 +16968,25 @@ AS $function$
       end if;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
+    -- SSO sign-ins held with a second-factor challenge nobody met (a challenge lasts ten minutes; a met one carries
+    -- its sign-in to the session): the IdP's NameID or ID token of a sign-in that started no session.
+    delete from astapa.sso_saml_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics sso_sign_ins = row_count;
+    delete from astapa.sso_oidc_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics held = row_count;
+    sso_sign_ins := sso_sign_ins + held;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests);
+      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests,
+      'sso_sign_ins', sso_sign_ins);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO sign-ins held a day with a second-factor challenge nobody met, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -21637,6 +21662,24 @@ AS $function$
   $function$;
 comment on function astapa.forget_passkey(text,bigint,bytea,jsonb) is 'The one removal of a passkey: deletes the person''s credential, audits user.passkey_removed ({name} and details, e.g. {by: admin}) and emits user.passkey_removed ({user, passkey: {name}}). Returns its name, or null when the person has no such credential (nothing audited).';
 grant execute on function astapa.forget_passkey(text,bigint,bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.forget_sso_sign_ins()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Read before the session ends (a sign-out takes what it tells the IdP first: api.sso_logout_of_session), and
+    -- no use after: an IdP's logout ends live sessions only. The IdP's ID token holds the person's address, name
+    -- and groups, and its NameID is often the address: kept no longer than the session, erasure included.
+    delete from astapa.sso_saml_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    delete from astapa.sso_oidc_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    return null;
+  end
+  $function$;
+comment on function astapa.forget_sso_sign_ins() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, deletes the SSO sign-in kept for its sign-out (astapa.sso_saml_sign_ins, astapa.sso_oidc_sign_ins).';
+grant execute on function astapa.forget_sso_sign_ins() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resource text, auth_time timestamp with time zone, nonce text, refresh_expires_at timestamp with time zone)
