@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { sendSignal } from "@simplewebauthn/browser";
 
-type PasskeySignalsProps = {
+export type PasskeySignalsProps = {
   /** The deployment's RP ID (every signal names it). */
   rpId: string;
   /** A credential the browser just presented that was this project's and is gone (base64url). */

@@ -10,6 +10,8 @@ import { browserName } from "@/lib/account/browser_name.ts";
 import type { PhoneSectionData } from "@/lib/account/phone.ts";
 import { PhoneSection } from "./PhoneSection.tsx";
 import { AccountPasskeys } from "./AccountPasskeys.tsx";
+import { Island } from "@/lib/islands/Island.tsx";
+import PasskeySignals, { type PasskeySignalsProps } from "@/islands/PasskeySignals.tsx";
 import { AccountOrganizations } from "./AccountOrganizations.tsx";
 import { AccountApps } from "./AccountApps.tsx";
 import { ProfileForm } from "./ProfileForm.tsx";
@@ -32,6 +34,8 @@ export type AccountPageData = {
   factorLinks: { manage: string; setUp: string; passkeys: string | null };
   /** The phone number section (components/account/PhoneSection.tsx). */
   phone?: PhoneSectionData;
+  /** What the person's password manager should hold of their passkeys and account name (islands/PasskeySignals). */
+  signals?: PasskeySignalsProps;
 };
 
 const date = (lang: Lang, iso: string) =>
@@ -192,6 +196,7 @@ export function AccountPage({ data }: { data: AccountPageData }) {
               </a>
             </p>
             <AccountPasskeys lang={lang} passkeys={a.passkeys} manage={data.factorLinks.passkeys} />
+            {data.signals && <Island of={PasskeySignals} props={data.signals} />}
           </Section>
           <Section id="sessions" title={t("sessions")}>
             <ul class="account-list">

@@ -4,12 +4,13 @@
  * was posted to: the page whole, 403.
  */
 import type { Ctx } from "@/lib/app_env.ts";
-import { accountOverview } from "@/db/account.ts";
+import { type AccountOverview, accountOverview } from "@/db/account.ts";
 import { page, type PageResult, renderPage } from "@/lib/router/page.tsx";
 import { csrfToken } from "@/lib/login/browser.ts";
 import { type Lang, pickLang } from "@/lib/login/i18n.ts";
 import { ACR_MFA } from "@/lib/login/factors/policy.ts";
 import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
+import { passkeySignals } from "@/lib/login/passkeys/ceremony.ts";
 import { AccountPage, type AccountPageData } from "@/components/account/AccountPage.tsx";
 import { accountSay } from "./i18n.ts";
 import { phoneSection } from "./phone.ts";
@@ -71,7 +72,23 @@ export async function showAccount(
     : null;
   if (!account) return signInToAccount(c, target, pickLang(c), false);
   const phone = await phoneSection(c, target, account, params);
-  return renderAccount(c, target, { account, ...shown, phone }, status);
+  return renderAccount(c, target, { account, ...shown, phone, signals: accountSignals(c, account) }, status);
+}
+
+/**
+ * The Signal API's hints from the account page too (docs/passkeys.md#keeping-password-managers-in-sync): an address
+ * or number changed here, by support or by the IdP reaches the person's password manager the next time they look
+ * at their account, not only on the passkeys page. None without passkeys, nor for support signed in as the person.
+ */
+function accountSignals(c: Ctx, account: AccountOverview) {
+  const current = account.sessions.find((s) => s.current);
+  if (account.passkeys.length === 0 || !current || current.impersonated_by) return undefined;
+  const { id, email, phone_number } = account.user;
+  return passkeySignals(c, {
+    user_id: id,
+    user_name: email ?? phone_number ?? id,
+    passkeys: account.passkeys,
+  });
 }
 
 /** A stale account form's answer, from any route it was posted to: the account page saying so, 403. */

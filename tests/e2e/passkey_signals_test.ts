@@ -157,3 +157,35 @@ Deno.test("passkey signals e2e — another project's passkey refused here is not
     await close();
   }
 });
+
+Deno.test("passkey signals e2e — an address changed elsewhere reaches the password manager from the account page", async () => {
+  const { page, close, problems } = await openPage();
+  const signals = await recordSignals(page);
+  const authenticator = await addVirtualAuthenticator(page);
+  try {
+    const user = await personWithPassword(project, "lama@example.com");
+    await signInWithPassword(page, project, "lama@example.com");
+    await page.goto(`${t.origin}/auth/passkeys?${requestOf(project)}`);
+    await page.getByLabel("Name for the new passkey").fill("Ponsel");
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.getByText("Your passkey was added.").waitFor();
+    assert.equal((await authenticator.credentials())[0].userName, "lama@example.com");
+    // Support changes the address (the Platform API's user update, SCIM or the IdP would do the same).
+    await t.db.sql`update astapa.users set email = 'baru@example.com' where id = ${user}`;
+    const renamed = nextEvent(authenticator.cdp, "credentialUpdated");
+    await page.goto(`${t.origin}/account?client_id=${project.clientId}`);
+    await page.locator("[data-island=PasskeySignals][data-hydrated=true]").waitFor({ state: "attached" });
+    await renamed;
+    assert.equal((await authenticator.credentials())[0].userName, "baru@example.com");
+    assert.deepEqual(signals.at(-1), ["signalCurrentUserDetails", {
+      rpId: "localhost",
+      userId: base64url.encode(new TextEncoder().encode(user)),
+      name: "baru@example.com",
+      displayName: "baru@example.com",
+    }]);
+    assert.deepEqual(problems, []);
+  } finally {
+    await authenticator.remove();
+    await close();
+  }
+});

@@ -79,6 +79,11 @@ Deno.test("impersonation passkeys — no silent passkey upgrade and no password-
     assert.equal(page.res.status, 200);
     assert.match(page.html, /Laptop/);
     assert.doesNotMatch(page.html, /data-island="PasskeySignals"/);
+    // Nor does the account page, which sends them to the person's own browser.
+    const account = await browser.read(`/account?client_id=${shop.clientId}`);
+    assert.equal(account.res.status, 200);
+    assert.match(account.html, /Laptop/);
+    assert.doesNotMatch(account.html, /data-island="PasskeySignals"/);
   } finally {
     await sql`update astapa.projects set settings = settings - 'passkey_upgrade' where id = ${shop.id}`;
   }

@@ -73,7 +73,7 @@ const fromHex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (b) =
  * What the signed-in person's password manager should hold for this RP (WebAuthn's signalAllAcceptedCredentials
  * and signalCurrentUserDetails): the user handle and names the registration options give, and every passkey kept.
  */
-export function passkeySignals(c: Ctx, own: OwnPasskeys) {
+export function passkeySignals(c: Ctx, own: Pick<OwnPasskeys, "user_id" | "user_name" | "passkeys">) {
   return {
     rpId: relyingParty(c).rpID,
     user: {
