@@ -10319,7 +10319,6 @@ AS $function$
     action text;
     ended_plan text;
     scheduled astapa.plan_changes;
-    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -10348,26 +10347,8 @@ AS $function$
       return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
     end if;
     if action in ('end', 'expire') then
-      -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
-      -- limit, as before it bought one. Nobody is removed.
       ended_plan := o.plan_key;
-      update astapa.organizations as x
-      set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
-          plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
-      where x.project_id = o.project_id and x.id = o.id
-      returning * into o;
-      -- A change scheduled for a period that will not come is moot.
-      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
-      if settled.id is not null then
-        perform astapa.emit_organization_plan_change(o, settled);
-      end if;
-      perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'plan', ended_plan,
-        'reason', case action when 'end' then 'canceled' else 'unpaid' end));
-      perform astapa.emit_event(o.project_id, 'organization.updated',
-        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-      perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
-        'plan', ended_plan, 'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      o := astapa.end_organization_plan(o, case action when 'end' then 'canceled' else 'unpaid' end);
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
@@ -18798,6 +18779,41 @@ comment on function astapa.apply_apple_event(bigint,text,jsonb) is 'Applies one 
 grant execute on function astapa.apply_apple_event(bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_organization_refund_effect(bought astapa.checkouts, plan_effect text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = bought.project_id and x.id = bought.organization_id
+    for update;
+    -- Only while the organization still has the paid team plan this payment bought (not one the app set since).
+    if o.id is null or o.plan_key is distinct from bought.plan_key or o.plan_paid_through is null
+       or plan_effect not in ('end_now', 'keep_to_period_end') then
+      return;
+    end if;
+    -- Its unpaid pay links of that plan would buy back what the refund ended.
+    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    if plan_effect = 'end_now' then
+      perform astapa.end_organization_plan(o, 'refunded');
+    elsif o.plan_canceled_at is null then
+      update astapa.organizations as x set plan_canceled_at = pg_catalog.now(), updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+      perform astapa.emit_event(o.project_id, 'organization.updated',
+        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+      perform astapa.audit(o.project_id, 'organization.plan_canceled', o.id, pg_catalog.jsonb_build_object(
+        'plan', o.plan_key, 'ends_at', o.plan_paid_through, 'by', 'refund'));
+    end if;
+  end
+  $function$;
+comment on function astapa.apply_organization_refund_effect(astapa.checkouts,text) is 'A succeeded refund''s plan effect on the organization a team plan''s checkout was for, while it still has that paid plan: end_now takes the plan away (astapa.end_organization_plan, reason refunded); keep_to_period_end cancels it at its period end (audited organization.plan_canceled by refund); either way its unpaid renewal pay links of the plan expire. none changes nothing.';
+grant execute on function astapa.apply_organization_refund_effect(astapa.checkouts,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -19093,19 +19109,24 @@ AS $function$
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
-    -- The plan effect touches the subscription only while it is still the one this payment bought.
-    select * into current from astapa.subscriptions as s
-    where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
-    for update;
-    if current.plan_key = bought.plan_key and current.paid_through is not null
-       and current.status in ('active', 'past_due', 'canceled') then
-      if target.plan_effect = 'end_now' then
-        perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
-          'default');
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
-      elsif target.plan_effect = 'keep_to_period_end' then
-        perform api.cancel_subscription(bought.project_id, bought.user_id);
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+    if bought.organization_id is not null then
+      -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
+      perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
+    else
+      -- The plan effect touches the subscription only while it is still the one this payment bought.
+      select * into current from astapa.subscriptions as s
+      where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
+      for update;
+      if current.plan_key = bought.plan_key and current.paid_through is not null
+         and current.status in ('active', 'past_due', 'canceled') then
+        if target.plan_effect = 'end_now' then
+          perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
+            'default');
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        elsif target.plan_effect = 'keep_to_period_end' then
+          perform api.cancel_subscription(bought.project_id, bought.user_id);
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        end if;
       end if;
     end if;
     perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
@@ -19113,7 +19134,7 @@ AS $function$
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -21258,6 +21279,40 @@ AS $function$
   $function$;
 comment on function astapa.end_deleted_project_sign_ins(text,boolean) is 'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not wait: it holds the project''s row for update).';
 grant execute on function astapa.end_deleted_project_sign_ins(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_organization_plan(o astapa.organizations, reason text)
+ RETURNS astapa.organizations
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ended_plan text := o.plan_key;
+    settled astapa.plan_changes;
+  begin
+    -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
+    -- limit, as before it bought one. Nobody is removed.
+    update astapa.organizations as x
+    set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
+        plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    -- A change scheduled for a period that will not come is moot.
+    settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+    select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'plan', ended_plan, 'reason', reason));
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
+      'plan', ended_plan, 'reason', reason));
+    return o;
+  end
+  $function$;
+comment on function astapa.end_organization_plan(astapa.organizations,text) is 'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a change scheduled for its next period made moot; organization.plan_ended (reason canceled, unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+grant execute on function astapa.end_organization_plan(astapa.organizations,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_session_grants()

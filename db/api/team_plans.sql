@@ -422,6 +422,45 @@ comment on function astapa.organization_renewal_action(astapa.organizations, tim
 grant execute on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean)
   to astapa_app;
 
+create or replace function astapa.end_organization_plan(o astapa.organizations, reason text)
+  returns astapa.organizations
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    ended_plan text := o.plan_key;
+    settled astapa.plan_changes;
+  begin
+    -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
+    -- limit, as before it bought one. Nobody is removed.
+    update astapa.organizations as x
+    set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
+        plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    -- A change scheduled for a period that will not come is moot.
+    settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+    select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'plan', ended_plan, 'reason', reason));
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
+      'plan', ended_plan, 'reason', reason));
+    return o;
+  end
+  $$;
+
+comment on function astapa.end_organization_plan(astapa.organizations, text) is
+  'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a '
+  'change scheduled for its next period made moot; organization.plan_ended (reason canceled, unpaid or '
+  'refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+
+grant execute on function astapa.end_organization_plan(astapa.organizations, text) to astapa_app;
+
 create or replace function api.organization_renewal_step(project_id text, now timestamptz, xendit_account text)
   returns jsonb
   language plpgsql
@@ -436,7 +475,6 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     action text;
     ended_plan text;
     scheduled astapa.plan_changes;
-    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -465,26 +503,8 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
     end if;
     if action in ('end', 'expire') then
-      -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
-      -- limit, as before it bought one. Nobody is removed.
       ended_plan := o.plan_key;
-      update astapa.organizations as x
-      set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
-          plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
-      where x.project_id = o.project_id and x.id = o.id
-      returning * into o;
-      -- A change scheduled for a period that will not come is moot.
-      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
-      if settled.id is not null then
-        perform astapa.emit_organization_plan_change(o, settled);
-      end if;
-      perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'plan', ended_plan,
-        'reason', case action when 'end' then 'canceled' else 'unpaid' end));
-      perform astapa.emit_event(o.project_id, 'organization.updated',
-        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-      perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
-        'plan', ended_plan, 'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      o := astapa.end_organization_plan(o, case action when 'end' then 'canceled' else 'unpaid' end);
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
