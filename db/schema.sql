@@ -258,6 +258,7 @@ create table astapa.checkouts (
   organization_id text,
   seats integer,
   seats_from integer,
+  seats_until timestamp with time zone,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
   constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
@@ -275,6 +276,7 @@ create table astapa.checkouts (
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
   constraint checkouts_seats_check CHECK (seats IS NULL AND seats_from IS NULL OR seats >= 1 AND seats <= 100000 AND (seats_from IS NULL OR seats_from >= 1 AND seats_from <= (seats - 1))),
+  constraint checkouts_seats_until_check CHECK (seats_until IS NULL OR seats_from IS NOT NULL),
   constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
   constraint checkouts_urls_check CHECK (length(success_url) <= 2000 AND length(failure_url) <= 2000),
   constraint checkouts_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
@@ -290,13 +292,14 @@ comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 
 comment on column astapa.checkouts.organization_id is 'The organization a team plan checkout buys for (user_id is the owner or admin who pays); null: a personal one.';
 comment on column astapa.checkouts.seats is 'The seats a team plan checkout buys (the organization''s seat limit once paid).';
 comment on column astapa.checkouts.seats_from is 'Seats already paid for the running period when this checkout adds seats at a prorated price; null: a full period.';
+comment on column astapa.checkouts.seats_until is 'For a checkout adding seats (seats_from): the end of the paid period its prorated price covers; the seats hold until then only, and paid after it they add nothing. Null before migration 4318 (read as the period running when it is paid).';
 CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
 grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
-grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id, organization_id, seats, seats_from) on astapa.checkouts to astapa_app;
+grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id, organization_id, seats, seats_from, seats_until) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -6091,6 +6094,7 @@ AS $function$
       || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
+        seats_until = case when paid_seats is not null then o.plan_paid_through end,
         buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id, updated_at = pg_catalog.now()
     from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
@@ -18827,6 +18831,7 @@ AS $function$
     period_start timestamptz;
     one_period interval;
     seats_now integer;
+    seats_until timestamptz;
   begin
     select * into o from astapa.organizations as x
     where x.project_id = target.project_id and x.id = target.organization_id
@@ -18838,12 +18843,32 @@ AS $function$
     one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
     scheduled := astapa.scheduled_plan_change(o);
-    if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
+    -- The end of the period an added-seats price covered (before migration 4318: the period running now).
+    seats_until := coalesce(target.seats_until, o.plan_paid_through);
+    if target.seats_from is not null and (o.plan_key is distinct from target.plan_key
+       or seats_until <= pg_catalog.now() or o.plan_paid_through < seats_until) then
+      -- Added seats for a period that is over (or a plan the organization no longer has): their price was a
+      -- share of that period, so they buy nothing now, least of all a new period. The payment stays, receipted,
+      -- for a refund.
+      perform astapa.audit(o.project_id, 'organization.seats_lapsed', o.id, pg_catalog.jsonb_build_object(
+        'checkout', target.public_id, 'plan', target.plan_key, 'seats', target.seats, 'seats_until', seats_until));
+      return o.plan_paid_through;
+    elsif target.seats_from is not null and o.plan_paid_through = seats_until then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
       update astapa.organizations as x
       set seat_limit = greatest(seats_now, target.seats), next_seat_limit = null, next_seat_limit_from = null,
           updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif target.seats_from is not null then
+      -- Added seats paid after the next period was: they hold to the end of the period they were priced for;
+      -- from then the seats that next period was paid for.
+      update astapa.organizations as x
+      set seat_limit = greatest(seats_now, target.seats),
+          next_seat_limit = case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit
+                                 else seats_now end,
+          next_seat_limit_from = seats_until, updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats <> seats_now then
@@ -18898,7 +18923,7 @@ AS $function$
     return o.plan_paid_through;
   end
   $function$;
-comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit. Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit, until the end of the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), and paid after that period (or for a plan the organization no longer has) changes nothing (audited organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
