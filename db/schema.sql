@@ -18858,7 +18858,7 @@ AS $function$
       -- for a refund.
       perform astapa.audit(o.project_id, 'organization.seats_lapsed', o.id, pg_catalog.jsonb_build_object(
         'checkout', target.public_id, 'plan', target.plan_key, 'seats', target.seats, 'seats_until', seats_until));
-      return o.plan_paid_through;
+      return null;  -- no period bought: the receipt names none
     elsif target.seats_from is not null and o.plan_paid_through = seats_until then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -18929,7 +18929,7 @@ AS $function$
     return o.plan_paid_through;
   end
   $function$;
-comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit, until the end of the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), and paid after that period (or for a plan the organization no longer has) changes nothing (audited organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit, until the end of the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), and paid after that period (or for a plan the organization no longer has) changes nothing (audited organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted or the seats lapsed.';
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner

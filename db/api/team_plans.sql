@@ -254,7 +254,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
       -- for a refund.
       perform astapa.audit(o.project_id, 'organization.seats_lapsed', o.id, pg_catalog.jsonb_build_object(
         'checkout', target.public_id, 'plan', target.plan_key, 'seats', target.seats, 'seats_until', seats_until));
-      return o.plan_paid_through;
+      return null;  -- no period bought: the receipt names none
     elsif target.seats_from is not null and o.plan_paid_through = seats_until then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
@@ -336,7 +336,7 @@ comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), '
   'and paid after that period (or for a plan the organization no longer has) changes nothing (audited '
   'organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the '
-  'organization was deleted.';
+  'organization was deleted or the seats lapsed.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 

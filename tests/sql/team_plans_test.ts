@@ -392,6 +392,18 @@ Deno.test("added seats paid after their period ended — recorded, but they buy 
       tx`select count(*)::int from astapa.audit_log where action = 'organization.seats_lapsed' and target = ${t.id}`,
   );
   assert.equal(lapsedAudit, 1);
+  const receipt = await call(
+    a.id,
+    (tx) =>
+      tx`select jsonb_build_object('amount', r.amount, 'period_end', r.period_end) from astapa.receipts r
+         join astapa.checkouts k on k.project_id = r.project_id and k.id = r.checkout_id
+         where k.public_id = ${more.checkout_id as string}`,
+  );
+  assert.deepEqual(
+    receipt,
+    { amount: more.amount, period_end: null },
+    "receipted for a refund; no period bought",
+  );
 });
 
 Deno.test("added seats paid after the next period was — they hold to the end of the period they were priced for", async () => {
