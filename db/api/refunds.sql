@@ -320,14 +320,9 @@ create or replace function astapa.apply_organization_refund_effect(bought astapa
     perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
     if plan_effect = 'end_now' then
       perform astapa.end_organization_plan(o, 'refunded');
-    elsif o.plan_canceled_at is null then
-      update astapa.organizations as x set plan_canceled_at = pg_catalog.now(), updated_at = pg_catalog.now()
-      where x.project_id = o.project_id and x.id = o.id
-      returning * into o;
-      perform astapa.emit_event(o.project_id, 'organization.updated',
-        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-      perform astapa.audit(o.project_id, 'organization.plan_canceled', o.id, pg_catalog.jsonb_build_object(
-        'plan', o.plan_key, 'ends_at', o.plan_paid_through, 'by', 'refund'));
+    elsif o.plan_paid_through > pg_catalog.now() then
+      -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
+      perform api.cancel_organization_plan(o.project_id, o.id, null);
     end if;
   end
   $$;
@@ -335,7 +330,7 @@ create or replace function astapa.apply_organization_refund_effect(bought astapa
 comment on function astapa.apply_organization_refund_effect(astapa.checkouts, text) is
   'A succeeded refund''s plan effect on the organization a team plan''s checkout was for, while it still has '
   'that paid plan: end_now takes the plan away (astapa.end_organization_plan, reason refunded); '
-  'keep_to_period_end cancels it at its period end (audited organization.plan_canceled by refund); either '
+  'keep_to_period_end cancels it at its period end (api.cancel_organization_plan, as the app); either '
   'way its unpaid renewal pay links of the plan expire. none changes nothing.';
 
 grant execute on function astapa.apply_organization_refund_effect(astapa.checkouts, text) to astapa_app;
