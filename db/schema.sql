@@ -927,6 +927,7 @@ create policy "a project reads its own login sessions" on astapa.login_sessions 
 create policy "a project starts login sessions for its own users" on astapa.login_sessions as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER login_sessions_end_grants AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.end_session_grants();
+CREATE TRIGGER login_sessions_forget_sso_sign_ins AFTER UPDATE OF ended_at ON astapa.login_sessions FOR EACH ROW WHEN (old.ended_at IS NULL AND new.ended_at IS NOT NULL) EXECUTE FUNCTION astapa.forget_sso_sign_ins();
 
 -- owner: astapa_owner
 create table astapa.machine_clients (
@@ -1407,7 +1408,7 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
 comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
@@ -2641,15 +2642,21 @@ comment on column astapa.sso_oidc_sign_ins.idp_sid is 'The ID token''s sid (the 
 comment on column astapa.sso_oidc_sign_ins.id_token_sealed is 'The IdP''s ID token of the sign-in, sealed (base64url) under the master key''s social purpose, for the id_token_hint of RP-initiated logout at the IdP; null when none was kept (sessions before migration 4304).';
 CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_idp_sid_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, idp_sid);
 CREATE INDEX sso_oidc_sign_ins_project_id_connection_id_subject_idx ON astapa.sso_oidc_sign_ins USING btree (project_id, connection_id, subject);
-grant insert, select on astapa.sso_oidc_sign_ins to astapa_app;
+grant delete, insert, select on astapa.sso_oidc_sign_ins to astapa_app;
 grant update (session_hash, challenge_hash, id_token_sealed) on astapa.sso_oidc_sign_ins to astapa_app;
 create policy "a project carries its own oidc sign ins on and reseals their id" on astapa.sso_oidc_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project forgets its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own oidc sign ins" on astapa.sso_oidc_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.sso_pending_sign_ins (
@@ -2723,15 +2730,21 @@ comment on column astapa.sso_saml_sign_ins.session_hash is 'The login session''s
 comment on column astapa.sso_saml_sign_ins.challenge_hash is 'The open second-factor challenge''s token hash (astapa.mfa_challenges); null once the sign-in has its session.';
 comment on column astapa.sso_saml_sign_ins.session_index is 'The assertion''s AuthnStatement SessionIndex, or null when the IdP sent none (a LogoutRequest then names the person only).';
 CREATE INDEX sso_saml_sign_ins_project_id_connection_id_name_id_idx ON astapa.sso_saml_sign_ins USING btree (project_id, connection_id, name_id);
-grant insert, select on astapa.sso_saml_sign_ins to astapa_app;
+grant delete, insert, select on astapa.sso_saml_sign_ins to astapa_app;
 grant update (session_hash, challenge_hash) on astapa.sso_saml_sign_ins to astapa_app;
 create policy "a project carries its own saml sign ins on to their sessions" on astapa.sso_saml_sign_ins as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project forgets its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for delete to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records its own saml sign ins" on astapa.sso_saml_sign_ins as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds saml sign ins of unmet challenges" on astapa.sso_saml_sign_ins as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes saml sign ins of unmet challenges" on astapa.sso_saml_sign_ins as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.sso_saml_sp_keys (
@@ -4185,7 +4198,7 @@ AS $function$
          where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16890,6 +16903,8 @@ AS $function$
     abandoned record;
     sign_ups integer := 0;
     guests integer;
+    sso_sign_ins integer;
+    held integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -16944,15 +16959,25 @@ AS $function$
       end if;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
+    -- SSO sign-ins held with a second-factor challenge nobody met (a challenge lasts ten minutes; a met one carries
+    -- its sign-in to the session): the IdP's NameID or ID token of a sign-in that started no session.
+    delete from astapa.sso_saml_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics sso_sign_ins = row_count;
+    delete from astapa.sso_oidc_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics held = row_count;
+    sso_sign_ins := sso_sign_ins + held;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests);
+      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests,
+      'sso_sign_ins', sso_sign_ins);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO sign-ins held a day with a second-factor challenge nobody met, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -18633,20 +18658,23 @@ AS $function$
   declare
     parsed inet;
   begin
-    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') then
-      return address; -- not an address (unknown, a test's label): counted as it is
+    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') or pg_catalog.strpos(address, '/') > 0 then
+      return address; -- not an address (unknown, a test's label, a network): counted as it is
     end if;
     parsed := address::inet;
     -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
-    -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    -- 2^64 addresses would get the limit afresh. An IPv4 address is its own, and so is one written IPv4-mapped
+    -- however spelled (a dual-stack listener or a proxy may): one client, one bucket.
     -- lib/http/ip_address.ts's addressBucket writes the same for the limits the app names.
-    if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
+    if parsed <<= '::ffff:0.0.0.0/96'::inet then
+      return pg_catalog.host('0.0.0.0'::inet + (parsed - '::ffff:0.0.0.0'::inet));
+    elsif pg_catalog.family(parsed) = 6 then
       return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
     end if;
     return address;
   end
   $function$;
-comment on function astapa.address_bucket(text) is 'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), any other address (IPv4, IPv4-mapped IPv6) or text as it is.';
+comment on function astapa.address_bucket(text) is 'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), an IPv4-mapped one as its IPv4 address (''192.0.2.1''), any other address (IPv4), network or text as it is.';
 grant execute on function astapa.address_bucket(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -19043,10 +19071,25 @@ AS $function$
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
           where y.project_id = pay.project_id and y.id = pay.id;
+          -- The payer's row, held as api.assign_plan holds it, before anything is decided: an erasure committing
+          -- meanwhile is waited for, and its deleted_at seen.
+          perform from astapa.users as u
+          where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is null
+          for no key update;
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+          elsif not found and target.organization_id is null then
+            -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
+            -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
+            -- takes money for it again; the erased account gets no plan, nor the app a payment.succeeded for a
+            -- sub it was told is deleted. (An organization's plan is the organization's: applied below.)
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'account_deleted';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -21457,6 +21500,7 @@ AS $function$
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
+    expired_checkout text;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -21516,6 +21560,17 @@ AS $function$
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- Pay links with no charge yet (a renewal's, a trial's, one the app made) expire: nobody is left to pay, and a
+    -- link opened later would take money for a tombstone. One with a charge at Xendit stays as it is; if paid, it is
+    -- kept for a refund (astapa.apply_payment_event_row: account_deleted). An organization's checkout is its own.
+    for expired_checkout in
+      update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
+        and c.organization_id is null
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_checkout);
+    end loop;
     -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
     -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
     -- and loses its address once delivered (api.mail_delivered).
@@ -21535,7 +21590,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21704,6 +21759,24 @@ AS $function$
   $function$;
 comment on function astapa.forget_passkey(text,bigint,bytea,jsonb) is 'The one removal of a passkey: deletes the person''s credential, audits user.passkey_removed ({name} and details, e.g. {by: admin}) and emits user.passkey_removed ({user, passkey: {name}}). Returns its name, or null when the person has no such credential (nothing audited).';
 grant execute on function astapa.forget_passkey(text,bigint,bytea,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.forget_sso_sign_ins()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Read before the session ends (a sign-out takes what it tells the IdP first: api.sso_logout_of_session), and
+    -- no use after: an IdP's logout ends live sessions only. The IdP's ID token holds the person's address, name
+    -- and groups, and its NameID is often the address: kept no longer than the session, erasure included.
+    delete from astapa.sso_saml_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    delete from astapa.sso_oidc_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    return null;
+  end
+  $function$;
+comment on function astapa.forget_sso_sign_ins() is 'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, deletes the SSO sign-in kept for its sign-out (astapa.sso_saml_sign_ins, astapa.sso_oidc_sign_ins).';
+grant execute on function astapa.forget_sso_sign_ins() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.grant_result(user_id bigint, scope text, resource text, auth_time timestamp with time zone, nonce text, refresh_expires_at timestamp with time zone)
@@ -22593,13 +22666,24 @@ AS $function$
     where u.project_id = lock_guest.project_id and u.id = lock_guest.guest_id and u.is_anonymous
       and not u.disabled and u.deleted_at is null and u.environment = mode
     for update of u;
+    -- A guest's only way back is its refresh token: once the app signed the guest out (every token revoked or
+    -- expired), an ID token it handed out earlier (still unexpired, held on a shared device) names a guest no one
+    -- holds any more, whose sub, plan and payments must not take the address of whoever typed one. An
+    -- impersonation's tokens are support's, not the guest's.
+    if found and not exists (select from astapa.refresh_tokens r
+                             where r.project_id = lock_guest.project_id and r.user_id = lock_guest.guest_id
+                               and r.revoked_at is null and r.expires_at > pg_catalog.now()
+                               and r.impersonation_id is null) then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest was signed out: its app makes a new guest, or you sign in to your account.';
+    end if;
     if not found then
       raise exception using errcode = 'AS4A1',
         message = 'This guest has signed up already or is gone: sign in to the account instead.';
     end if;
   end
   $function$;
-comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+comment on function astapa.lock_guest(text,bigint) is 'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown, or when the guest was signed out (no refresh token of its own left unrevoked and unexpired).';
 grant execute on function astapa.lock_guest(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -4,18 +4,23 @@
  */
 import type { MethodRevenue, SignupDay } from "@/db/dashboard_payments.ts";
 import { formatRupiah, methodLabel } from "@/lib/dashboard/rupiah.ts";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { CHARTS_TEXT } from "@/lib/dashboard/text/charts.ts";
+import { Phrase } from "./Phrase.tsx";
 
 const WIDTH = 640;
 
-/** "1 payment", "2 payments". */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+/** "1 payment", "2 payments": the one or the many wording, with its {count} (and any other values) filled. */
+function counted(n: number, one: string, many: string, values: Record<string, string> = {}): string {
+  return fill(n === 1 ? one : many, { count: n, ...values });
 }
 const HEIGHT = 220;
 const PAD = { top: 16, right: 12, bottom: 36, left: 40 };
 
 /** Sign-ups per day as a column chart, with the first, middle and last day and the peak labelled. */
-export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }) {
+export function SignupsChart({ days, mode, lang }: { days: SignupDay[]; mode: string; lang: Lang }) {
+  const text = CHARTS_TEXT[lang];
+  const signUps = (n: number) => counted(n, text.signUp, text.signUps);
   const total = days.reduce((sum, d) => sum + d.count, 0);
   const busiest = Math.max(0, ...days.map((d) => d.count));
   const peak = Math.max(1, busiest);
@@ -34,9 +39,14 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
         width="100%"
         preserveAspectRatio="xMidYMid meet"
       >
-        <title id="signups-title">Sign-ups per day, last {days.length} days ({mode})</title>
+        <title id="signups-title">{fill(text.signupsTitle, { days: days.length, mode })}</title>
         <desc id="signups-desc">
-          {count(total, `new ${mode} user`)} from {first} to {last} (UTC days); the busiest day had {busiest}.
+          {fill(text.signupsDesc, {
+            users: counted(total, text.newUser, text.newUsers, { mode }),
+            first,
+            last,
+            busiest,
+          })}
         </desc>
         <line
           class="axis"
@@ -61,7 +71,7 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
                 data-day={d.day}
                 data-count={d.count}
               >
-                <title>{d.day}: {count(d.count, "sign-up")}</title>
+                <title>{d.day}: {signUps(d.count)}</title>
               </rect>
               {labelled.has(i) && (
                 <text class="tick" x={x + slot / 2} y={HEIGHT - PAD.bottom + 16} text-anchor="middle">
@@ -73,15 +83,18 @@ export function SignupsChart({ days, mode }: { days: SignupDay[]; mode: string }
         })}
       </svg>
       <figcaption>
-        <strong>{count(total, "sign-up")}</strong> in the last {days.length} days
+        <Phrase
+          text={text.signupsCaption}
+          parts={{ total: <strong>{signUps(total)}</strong>, days: days.length }}
+        />
       </figcaption>
       <details>
-        <summary>Sign-ups as a table</summary>
+        <summary>{text.signupsTable}</summary>
         <table class="list compact">
           <thead>
             <tr>
-              <th scope="col">Day (UTC)</th>
-              <th scope="col">Sign-ups</th>
+              <th scope="col">{text.columnDay}</th>
+              <th scope="col">{text.columnSignUps}</th>
             </tr>
           </thead>
           <tbody>
@@ -102,8 +115,10 @@ const ROW = 34;
 
 /** Paid revenue per method as labelled horizontal bars. */
 export function RevenueChart(
-  { methods, days, mode }: { methods: MethodRevenue[]; days: number; mode: string },
+  { methods, days, mode, lang }: { methods: MethodRevenue[]; days: number; mode: string; lang: Lang },
 ) {
+  const text = CHARTS_TEXT[lang];
+  const payments = (n: number) => counted(n, text.payment, text.payments);
   const total = methods.reduce((sum, m) => sum + m.amount, 0);
   const peak = Math.max(1, ...methods.map((m) => m.amount));
   const labelW = 130;
@@ -119,13 +134,20 @@ export function RevenueChart(
         width="100%"
         preserveAspectRatio="xMidYMid meet"
       >
-        <title id="revenue-title">Revenue by payment method, last {days} days ({mode})</title>
+        <title id="revenue-title">{fill(text.revenueTitle, { days, mode })}</title>
         <desc id="revenue-desc">
-          {formatRupiah(total)} paid in total. {methods
-            .map((m) =>
-              `${methodLabel(m.method)}: ${formatRupiah(m.amount)} from ${count(m.payments, "payment")}`
-            )
-            .join("; ")}.
+          {fill(text.revenueDesc, {
+            total: formatRupiah(total),
+            methods: methods
+              .map((m) =>
+                fill(text.revenueOfMethod, {
+                  method: methodLabel(m.method),
+                  amount: formatRupiah(m.amount),
+                  payments: payments(m.payments),
+                })
+              )
+              .join("; "),
+          })}
         </desc>
         {methods.map((m, i) => {
           const y = 4 + i * ROW;
@@ -141,18 +163,18 @@ export function RevenueChart(
                 height={ROW - 12}
               >
                 <title>
-                  {methodLabel(m.method)}: {formatRupiah(m.amount)} ({count(m.payments, "payment")})
+                  {methodLabel(m.method)}: {formatRupiah(m.amount)} ({payments(m.payments)})
                 </title>
               </rect>
               <text class="value" x={labelW + Math.max(w, 0) + 8} y={y + ROW / 2 + 4}>
-                {formatRupiah(m.amount)} · {count(m.payments, "payment")}
+                {formatRupiah(m.amount)} · {payments(m.payments)}
               </text>
             </g>
           );
         })}
       </svg>
       <figcaption>
-        <strong>{formatRupiah(total)}</strong> paid in the last {days} days
+        <Phrase text={text.revenueCaption} parts={{ total: <strong>{formatRupiah(total)}</strong>, days }} />
       </figcaption>
     </figure>
   );

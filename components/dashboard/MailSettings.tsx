@@ -5,7 +5,10 @@
  * a link to its preview. Viewers read the values; admins change them.
  */
 import { CsrfField } from "./Frame.tsx";
+import { Phrase } from "./Phrase.tsx";
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
+import type { Lang } from "@/lib/dashboard/i18n.ts";
+import { MAIL_KIND_ABOUT_ID, SETTINGS_MAIL_TEXT } from "@/lib/dashboard/text/settings_mail.ts";
 import {
   MAIL_TEXT_KINDS,
   MAIL_TEXT_LIMITS,
@@ -18,11 +21,18 @@ export type MailTextField = { kind: MailTextKind; lang: "en" | "id"; part: MailT
 
 const KINDS = Object.keys(MAIL_TEXT_KINDS) as MailTextKind[];
 const LANGS = [{ lang: "en", label: "English" }, { lang: "id", label: "Bahasa Indonesia" }] as const;
-const PART_LABELS: Record<MailTextPart, string> = {
-  subject: "Subject",
-  intro: "Intro",
-  closing: "Closing line",
-};
+const PART_LABELS = {
+  subject: "partSubject",
+  intro: "partIntro",
+  closing: "partClosing",
+} as const satisfies Record<
+  MailTextPart,
+  keyof typeof SETTINGS_MAIL_TEXT.en
+>;
+
+/** What a kind of mail is, in the page's language. */
+export const mailKindAbout = (kind: MailTextKind, lang: Lang) =>
+  lang === "id" ? MAIL_KIND_ABOUT_ID[kind] : MAIL_TEXT_KINDS[kind].about;
 
 export const MAIL_TEXT_FIELDS: MailTextField[] = KINDS.flatMap((kind) =>
   LANGS.flatMap(({ lang }) => MAIL_TEXT_PARTS.map((part) => ({ kind, lang, part })))
@@ -38,27 +48,32 @@ export function MailSettings(
   const texts = (settings.mail_texts ?? {}) as Record<string, Record<string, Record<string, string>>>;
   const senderName = typeof settings.mail_sender_name === "string" ? settings.mail_sender_name : "";
   const fromAddress = typeof settings.mail_from_address === "string" ? settings.mail_from_address : "";
+  const lang = data.frame.lang;
+  const text = SETTINGS_MAIL_TEXT[lang];
+  const domains = data.mailFromDomains.map((domain, i) => (
+    <>
+      {i > 0 && ", "}
+      <code>{domain}</code>
+    </>
+  ));
   return (
     <section class="card" aria-labelledby="mail-heading">
-      <h2 id="mail-heading">Mail</h2>
+      <h2 id="mail-heading">{text.mail}</h2>
       <p class="muted">
-        How each mail to your users reads. Leave a field empty for Astapa's wording. Placeholders such as{" "}
-        <code>{"{app}"}</code>{" "}
-        are replaced by their value as plain text; the link or code, and the note on how long it works and
-        what to do if the person did not ask, are always Astapa's and cannot be removed.
+        <Phrase text={text.explained} parts={{ example: <code>{"{app}"}</code> }} />
       </p>
       <form method="post" action={`${base}/settings/mail`} class="form">
         <CsrfField token={data.frame.csrf} />
-        <label for="mail_sender_name">Sender name</label>
+        <label for="mail_sender_name">{text.senderName}</label>
         <input
           id="mail_sender_name"
           name="mail_sender_name"
           maxLength={80}
           value={senderName}
-          placeholder="The deployment's (MAIL_FROM)"
+          placeholder={text.senderNamePlaceholder}
           disabled={!canEdit}
         />
-        <label for="mail_from_address">From address</label>
+        <label for="mail_from_address">{text.fromAddress}</label>
         <input
           id="mail_from_address"
           name="mail_from_address"
@@ -69,33 +84,33 @@ export function MailSettings(
           disabled={!canEdit}
         />
         <p id="mail_from_address-hint" class="hint">
-          Empty: the deployment's address. Otherwise an address at {data.mailFromDomains.length === 1
-            ? <code>{data.mailFromDomains[0]}</code>
-            : data.mailFromDomains.map((domain, i) => (
-              <>
-                {i > 0 && ", "}
-                <code>{domain}</code>
-              </>
-            ))}: the domains whose SPF and DKIM let this deployment's mail server send for them
-          (MAIL_FROM_DOMAINS). Any other domain would land in spam or be refused.
+          <Phrase text={text.fromAddressHint} parts={{ domains }} />
         </p>
         {KINDS.map((kind) => {
           const own = texts[kind] ?? {};
           return (
             <fieldset key={kind}>
-              <legend>{MAIL_TEXT_KINDS[kind].about}</legend>
+              <legend>{mailKindAbout(kind, lang)}</legend>
               <p class="hint">
-                Placeholders: {MAIL_TEXT_KINDS[kind].placeholders.map((p) => `{${p}}`).join(", ")} · Preview:
-                {" "}
-                <a href={`${base}/settings/mail-preview?kind=${kind}&lang=en`}>English</a>,{" "}
-                <a href={`${base}/settings/mail-preview?kind=${kind}&lang=id`}>Bahasa Indonesia</a>
+                <Phrase
+                  text={text.placeholders}
+                  parts={{
+                    list: MAIL_TEXT_KINDS[kind].placeholders.map((p) => `{${p}}`).join(", "),
+                    links: (
+                      <>
+                        <a href={`${base}/settings/mail-preview?kind=${kind}&lang=en`}>English</a>,{" "}
+                        <a href={`${base}/settings/mail-preview?kind=${kind}&lang=id`}>Bahasa Indonesia</a>
+                      </>
+                    ),
+                  }}
+                />
               </p>
               {LANGS.map(({ lang, label: language }) =>
                 MAIL_TEXT_PARTS.map((part) => {
                   const name = mailTextField({ kind, lang, part });
                   return (
                     <div class="field" key={name}>
-                      <label for={name}>{`${PART_LABELS[part]} (${language})`}</label>
+                      <label for={name}>{`${text[PART_LABELS[part]]} (${language})`}</label>
                       <input
                         id={name}
                         name={name}
@@ -111,7 +126,7 @@ export function MailSettings(
             </fieldset>
           );
         })}
-        {canEdit && <button type="submit" class="button">Save mail</button>}
+        {canEdit && <button type="submit" class="button">{text.saveMail}</button>}
       </form>
     </section>
   );

@@ -5,18 +5,32 @@
  */
 import type { MrrMonth } from "@/db/billing_metrics.ts";
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { CHARTS_TEXT } from "@/lib/dashboard/text/charts.ts";
+import { Phrase } from "./Phrase.tsx";
 
 const WIDTH = 640;
 const HEIGHT = 220;
 const PAD = { top: 16, right: 12, bottom: 36, left: 12 };
 
-/** Churn as a percentage of the customers paying at the month's start, or "–" when there were none. */
-function churnRate(m: MrrMonth): string {
-  return m.paying_at_start === 0 ? "–" : `${((m.churned / m.paying_at_start) * 100).toFixed(1)} %`;
+/**
+ * Churn as a percentage of the customers paying at the month's start, or "–" when there were none; Indonesian
+ * writes the decimal with a comma.
+ */
+function churnRate(m: MrrMonth, lang: Lang): string {
+  if (m.paying_at_start === 0) return "–";
+  const rate = ((m.churned / m.paying_at_start) * 100).toFixed(1);
+  return `${lang === "id" ? rate.replace(".", ",") : rate} %`;
+}
+
+/** A month's numbers for its sentences: MRR in rupiah, paying, new and churned customers. */
+function counts(m: MrrMonth) {
+  return { mrr: formatRupiah(m.mrr_idr), paying: m.paying, new: m.new, churned: m.churned };
 }
 
 /** MRR by month (oldest first), with new and churned customers. */
-export function MrrChart({ months, mode }: { months: MrrMonth[]; mode: string }) {
+export function MrrChart({ months, mode, lang }: { months: MrrMonth[]; mode: string; lang: Lang }) {
+  const text = CHARTS_TEXT[lang];
   const peak = Math.max(1, ...months.map((m) => m.mrr_idr));
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
@@ -31,14 +45,9 @@ export function MrrChart({ months, mode }: { months: MrrMonth[]; mode: string })
         width="100%"
         preserveAspectRatio="xMidYMid meet"
       >
-        <title id="mrr-title">Monthly recurring revenue, last {months.length} months ({mode})</title>
+        <title id="mrr-title">{fill(text.mrrTitle, { months: months.length, mode })}</title>
         <desc id="mrr-desc">
-          {last
-            ? `${
-              formatRupiah(last.mrr_idr)
-            } a month from ${last.paying} paying customers in ${last.month}; ` +
-              `${last.new} new and ${last.churned} churned that month.`
-            : "No months."}
+          {last ? fill(text.mrrDesc, { ...counts(last), month: last.month }) : text.noMonths}
         </desc>
         {months.map((m, i) => {
           const h = (m.mrr_idr / peak) * plotH;
@@ -52,10 +61,7 @@ export function MrrChart({ months, mode }: { months: MrrMonth[]; mode: string })
                 width={slot * 0.7}
                 height={Math.max(h, m.mrr_idr > 0 ? 1 : 0)}
               >
-                <title>
-                  {m.month}: {formatRupiah(m.mrr_idr)} MRR, {m.paying} paying, {m.new} new, {m.churned}{" "}
-                  churned
-                </title>
+                <title>{fill(text.mrrBar, { ...counts(m), month: m.month })}</title>
               </rect>
               <text class="label" x={x + slot / 2} y={HEIGHT - 14} text-anchor="middle">
                 {m.month.slice(2)}
@@ -65,20 +71,25 @@ export function MrrChart({ months, mode }: { months: MrrMonth[]; mode: string })
         })}
       </svg>
       <figcaption>
-        <strong>{formatRupiah(last?.mrr_idr ?? 0)}</strong> MRR now · churn this month{" "}
-        {last ? churnRate(last) : "–"}
+        <Phrase
+          text={text.mrrCaption}
+          parts={{
+            mrr: <strong>{formatRupiah(last?.mrr_idr ?? 0)}</strong>,
+            churn: last ? churnRate(last, lang) : "–",
+          }}
+        />
       </figcaption>
       <details>
-        <summary>MRR and churn as a table</summary>
+        <summary>{text.mrrTable}</summary>
         <table>
           <thead>
             <tr>
-              <th scope="col">Month</th>
-              <th scope="col" class="number">MRR</th>
-              <th scope="col" class="number">Paying</th>
-              <th scope="col" class="number">New</th>
-              <th scope="col" class="number">Churned</th>
-              <th scope="col" class="number">Churn</th>
+              <th scope="col">{text.columnMonth}</th>
+              <th scope="col" class="number">{text.columnMrr}</th>
+              <th scope="col" class="number">{text.columnPaying}</th>
+              <th scope="col" class="number">{text.columnNew}</th>
+              <th scope="col" class="number">{text.columnChurned}</th>
+              <th scope="col" class="number">{text.columnChurn}</th>
             </tr>
           </thead>
           <tbody>
@@ -89,7 +100,7 @@ export function MrrChart({ months, mode }: { months: MrrMonth[]; mode: string })
                 <td class="number">{m.paying}</td>
                 <td class="number">{m.new}</td>
                 <td class="number">{m.churned}</td>
-                <td class="number">{churnRate(m)}</td>
+                <td class="number">{churnRate(m, lang)}</td>
               </tr>
             ))}
           </tbody>

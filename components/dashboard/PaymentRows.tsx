@@ -1,8 +1,7 @@
 /** Rows of the payments list; rendered on the server and, for live updates, by the PaymentsLive island. */
 import type { PaymentRow } from "@/db/dashboard_payments.ts";
 import { formatRupiah, formatWhen, methodLabel } from "@/lib/dashboard/rupiah.ts";
-import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
-import { ReconcileStopped } from "./ReconcileStopped.tsx";
+import { ReconcileStopped, ResumeButton } from "./ReconcileStopped.tsx";
 import type { Lang } from "@/lib/login/i18n.ts";
 import { fill } from "@/lib/dashboard/text/catalogue.ts";
 import { PAYMENTS_TEXT } from "@/lib/dashboard/text/payments.ts";
@@ -43,17 +42,14 @@ export function PaymentsTable(
                   stoppedAt={row.reconcile_stopped_at}
                   lastError={row.reconcile_last_error}
                   logEvent="reconcile_stopped"
+                  lang={lang}
                 />
               )}
               {row.reconcile_stopped_at && resume && (
                 <form method="post" action={resume.action} class="inline reconcile-form">
                   <input type="hidden" name="csrf" value={resume.csrf} />
                   <input type="hidden" name="id" value={row.checkout_id} />
-                  <button type="submit" class="link" lang="en">
-                    {RESUME_LABEL.en}
-                    <span class="visually-hidden">{row.checkout_id}</span>
-                  </button>{" "}
-                  <span class="muted" lang="id">({RESUME_LABEL.id})</span>
+                  <ResumeButton row={row.checkout_id} lang={lang} />
                 </form>
               )}
             </td>

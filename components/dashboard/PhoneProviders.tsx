@@ -4,38 +4,42 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_PROVIDERS_TEXT } from "@/lib/dashboard/text/settings_providers.ts";
 
-type Field = { name: string; label: string; secret?: boolean; placeholder?: string };
+type Words = typeof SETTINGS_PROVIDERS_TEXT.en;
+/** A field's label: a word of the catalogue, or the provider's own name for it (Account SID, Userkey…). */
+type Field = { name: string; label: keyof Words | { own: string }; secret?: boolean; placeholder?: string };
 
-const PROVIDERS: { id: "whatsapp_cloud" | "twilio_verify" | "zenziva"; title: string; fields: Field[] }[] = [
+const PROVIDERS: {
+  id: "whatsapp_cloud" | "twilio_verify" | "zenziva";
+  title: keyof Words;
+  fields: Field[];
+}[] = [
   {
     id: "whatsapp_cloud",
-    title: "WhatsApp Cloud API (Meta)",
+    title: "whatsappCloud",
     fields: [
-      { name: "phone_number_id", label: "Phone number id", placeholder: "1234567890" },
-      { name: "access_token", label: "Access token", secret: true },
-      {
-        name: "template",
-        label: "Authentication template (empty: the deployment's)",
-        placeholder: "astapa_code",
-      },
+      { name: "phone_number_id", label: "phoneNumberId", placeholder: "1234567890" },
+      { name: "access_token", label: "accessToken", secret: true },
+      { name: "template", label: "template", placeholder: "astapa_code" },
     ],
   },
   {
     id: "twilio_verify",
-    title: "Twilio Verify (WhatsApp and SMS)",
+    title: "twilioVerify",
     fields: [
-      { name: "account_sid", label: "Account SID", placeholder: "AC…" },
-      { name: "auth_token", label: "Auth token", secret: true },
-      { name: "service_sid", label: "Verify service SID", placeholder: "VA…" },
+      { name: "account_sid", label: { own: "Account SID" }, placeholder: "AC…" },
+      { name: "auth_token", label: "authToken", secret: true },
+      { name: "service_sid", label: "serviceSid", placeholder: "VA…" },
     ],
   },
   {
     id: "zenziva",
-    title: "Zenziva (SMS)",
+    title: "zenziva",
     fields: [
-      { name: "userkey", label: "Userkey", secret: true },
-      { name: "passkey", label: "Passkey", secret: true },
+      { name: "userkey", label: { own: "Userkey" }, secret: true },
+      { name: "passkey", label: { own: "Passkey" }, secret: true },
     ],
   },
 ];
@@ -43,21 +47,19 @@ const PROVIDERS: { id: "whatsapp_cloud" | "twilio_verify" | "zenziva"; title: st
 export function PhoneProviders(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
+  const text = SETTINGS_PROVIDERS_TEXT[data.frame.lang];
   return (
     <section class="card" aria-labelledby="phone-providers-heading">
-      <h2 id="phone-providers-heading">Phone code providers</h2>
-      <p class="muted">
-        Send this project's WhatsApp and SMS codes through your own account. A channel your account covers is
-        sent by it; the rest by this deployment's providers. Saved credentials are sealed and never shown
-        again.
-      </p>
-      {PROVIDERS.map(({ id, title, fields }) => {
+      <h2 id="phone-providers-heading">{text.phoneProviders}</h2>
+      <p class="muted">{text.phoneExplained}</p>
+      {PROVIDERS.map(({ id, title: titleKey, fields }) => {
+        const title = text[titleKey];
         const stored = data.phoneProviders.find((p) => p.provider === id);
         return (
           <div key={id} class="provider">
             <h3>{title}</h3>
             <p data-phone-provider={id}>
-              {stored ? `Your account: ${stored.hint}.` : "Not set: the deployment's."}
+              {stored ? fill(text.yourAccount, { hint: stored.hint }) : text.deploymentsAccount}
             </p>
             {canEdit && (
               <form method="post" action={`${base}/settings/phone-providers`} class="form">
@@ -65,7 +67,9 @@ export function PhoneProviders(
                 <input type="hidden" name="provider" value={id} />
                 {fields.map((f) => (
                   <>
-                    <label for={`${id}-${f.name}`}>{f.label}</label>
+                    <label for={`${id}-${f.name}`}>
+                      {typeof f.label === "string" ? text[f.label] : f.label.own}
+                    </label>
                     {f.secret
                       ? <input id={`${id}-${f.name}`} name={f.name} type="password" autocomplete="off" />
                       : (
@@ -80,10 +84,12 @@ export function PhoneProviders(
                   </>
                 ))}
                 <div class="actions">
-                  <button type="submit" name="action" value="save" class="button">Save {title}</button>
+                  <button type="submit" name="action" value="save" class="button">
+                    {fill(text.saveProvider, { title })}
+                  </button>
                   {stored && (
                     <button type="submit" name="action" value="remove" class="button secondary">
-                      Remove (use the deployment's)
+                      {text.removeProvider}
                     </button>
                   )}
                 </div>

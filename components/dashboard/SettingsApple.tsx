@@ -1,6 +1,9 @@
 import { CsrfField } from "./Frame.tsx";
 import type { SettingsData } from "./SettingsView.tsx";
 import { OffOrDefault } from "./SocialSwitches.tsx";
+import { Phrase } from "./Phrase.tsx";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_PROVIDERS_TEXT } from "@/lib/dashboard/text/settings_providers.ts";
 
 type AppleProps = { data: SettingsData; base: string; canEdit: boolean; description: string };
 
@@ -10,18 +13,19 @@ type AppleProps = { data: SettingsData; base: string; canEdit: boolean; descript
  */
 export function AppleProvider({ data, base, canEdit, description }: AppleProps) {
   const apple = data.social.apple;
+  const lang = data.frame.lang;
+  const text = SETTINGS_PROVIDERS_TEXT[lang];
   return (
     <div class="provider">
       <h3>Apple</h3>
       <p data-provider="apple">{description}</p>
       <p class="hint">
-        Server-to-server notification endpoint (paste it in Apple's developer account, under the primary App
-        ID's Sign in with Apple settings):{" "}
-        <code data-apple-notifications>{data.baseUrl}/api/webhooks/apple</code>. Apple tells it when a person
-        turns their private relay's forwarding off or on, stops using Sign in with Apple for the app, or
-        deletes their Apple ID.
+        <Phrase
+          text={text.appleNotifications}
+          parts={{ url: <code data-apple-notifications>{data.baseUrl}/api/webhooks/apple</code> }}
+        />
       </p>
-      <AppleRevocations revocations={data.appleRevocations} />
+      <AppleRevocations revocations={data.appleRevocations} lang={lang} />
       {canEdit && (
         <>
           <form method="post" action={`${base}/settings/social`} class="form">
@@ -41,18 +45,18 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
             <input id="apple-team-id" name="team_id" required autocomplete="off" value={apple.teamId ?? ""} />
             <label for="apple-key-id">Key ID</label>
             <input id="apple-key-id" name="key_id" required autocomplete="off" value={apple.keyId ?? ""} />
-            <label for="apple-private-key">Private key (the .p8 file's text)</label>
+            <label for="apple-private-key">{text.privateKey}</label>
             <textarea
               id="apple-private-key"
               name="private_key"
               rows={4}
               autocomplete="off"
               spellcheck={false}
-              placeholder={apple.state === "own" ? "set: leave empty to keep" : "-----BEGIN PRIVATE KEY-----"}
+              placeholder={apple.state === "own" ? text.keptIfEmpty : "-----BEGIN PRIVATE KEY-----"}
             />
-            <button type="submit" class="button">Use this Apple key</button>
+            <button type="submit" class="button">{text.useAppleKey}</button>
           </form>
-          <OffOrDefault provider="apple" name="Apple" base={base} csrf={data.frame.csrf} />
+          <OffOrDefault provider="apple" name="Apple" base={base} csrf={data.frame.csrf} lang={lang} />
         </>
       )}
     </div>
@@ -60,18 +64,21 @@ export function AppleProvider({ data, base, canEdit, description }: AppleProps) 
 }
 
 /** Token revocations not done yet or given up (revoked ones leave no row): shown only when there are some. */
-function AppleRevocations({ revocations }: { revocations: SettingsData["appleRevocations"] }) {
+function AppleRevocations(
+  { revocations, lang }: { revocations: SettingsData["appleRevocations"]; lang: Lang },
+) {
   if (revocations.length === 0) return null;
+  const text = SETTINGS_PROVIDERS_TEXT[lang];
   return (
     <>
-      <h4>Token revocations waiting or given up</h4>
+      <h4>{text.revocations}</h4>
       <table class="list" data-apple-revocations>
         <thead>
           <tr>
-            <th scope="col">Services ID</th>
-            <th scope="col">Status</th>
-            <th scope="col">Apple's last answer</th>
-            <th scope="col">Queued</th>
+            <th scope="col">{text.columnServicesId}</th>
+            <th scope="col">{text.columnStatus}</th>
+            <th scope="col">{text.columnAppleAnswer}</th>
+            <th scope="col">{text.columnQueued}</th>
           </tr>
         </thead>
         <tbody>
@@ -81,8 +88,9 @@ function AppleRevocations({ revocations }: { revocations: SettingsData["appleRev
                 <code>{r.client_id}</code>
               </td>
               <td>
-                {r.status === "failed" ? "given up" : r.status}
-                {r.attempts > 0 && ` after ${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`}
+                {r.status === "failed" ? text.givenUp : r.status}
+                {r.attempts > 0 &&
+                  fill(r.attempts === 1 ? text.afterAttempt : text.afterAttempts, { count: r.attempts })}
               </td>
               <td>{r.last_error ?? (r.last_status === null ? "—" : String(r.last_status))}</td>
               <td>{r.created_at}</td>

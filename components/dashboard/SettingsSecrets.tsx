@@ -4,34 +4,43 @@ import { AppleProvider } from "./SettingsApple.tsx";
 import { OffOrDefault } from "./SocialSwitches.tsx";
 import { Phrase } from "./Phrase.tsx";
 import { PROJECT_DELETION_TEXT } from "@/lib/dashboard/text/project_deletion.ts";
+import { SETTINGS_PROVIDERS_TEXT } from "@/lib/dashboard/text/settings_providers.ts";
+import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
 
 type SectionProps = { data: SettingsData; base: string; canEdit: boolean };
 
 const PROVIDER_NAMES = { google: "Google", github: "GitHub" } as const;
 
-function describe(social: SocialState): string {
+function describe(social: SocialState, lang: Lang): string {
+  const text = SETTINGS_PROVIDERS_TEXT[lang];
   switch (social.state) {
     case "off":
-      return "Off: no button.";
+      return text.stateOff;
     case "own":
       return social.teamId
-        ? `On, with your own Services ID ${social.clientId} (team ${social.teamId}, key ${social.keyId}); private key set.`
-        : `On, with your own OAuth app ${social.clientId}; client secret set.`;
+        ? fill(text.stateOwnApple, {
+          clientId: social.clientId ?? "",
+          teamId: social.teamId,
+          keyId: social.keyId ?? "",
+        })
+        : fill(text.stateOwn, { clientId: social.clientId ?? "" });
     case "deployment":
-      return "On, with the deployment's shared credentials.";
+      return text.stateDeployment;
     case "unavailable":
-      return "Not offered: the deployment has no credentials; add your own OAuth app.";
+      return text.stateUnavailable;
   }
 }
 
 /** Google, Apple and GitHub sign-in per project: off, the deployment's credentials, or the project's own app. */
 export function SocialProviders({ data, base, canEdit }: SectionProps) {
+  const lang = data.frame.lang;
+  const text = SETTINGS_PROVIDERS_TEXT[lang];
   return (
     <section class="card" aria-labelledby="social-heading">
-      <h2 id="social-heading">Social sign-in</h2>
+      <h2 id="social-heading">{text.socialSignIn}</h2>
       {(["google", "apple", "github"] as const).map((provider) => {
         if (provider === "apple") {
-          const description = describe(data.social.apple);
+          const description = describe(data.social.apple, lang);
           return (
             <AppleProvider key="apple" data={data} base={base} canEdit={canEdit} description={description} />
           );
@@ -40,14 +49,14 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
         return (
           <div key={provider} class="provider">
             <h3>{name}</h3>
-            <p data-provider={provider}>{describe(data.social[provider])}</p>
+            <p data-provider={provider}>{describe(data.social[provider], lang)}</p>
             {canEdit && (
               <>
                 <form method="post" action={`${base}/settings/social`} class="form">
                   <CsrfField token={data.frame.csrf} />
                   <input type="hidden" name="provider" value={provider} />
                   <input type="hidden" name="action" value="credentials" />
-                  <label for={`${provider}-client-id`}>{name} client id</label>
+                  <label for={`${provider}-client-id`}>{fill(text.clientIdOf, { name })}</label>
                   <input
                     id={`${provider}-client-id`}
                     name="client_id"
@@ -55,28 +64,37 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
                     autocomplete="off"
                     value={data.social[provider].clientId ?? ""}
                   />
-                  <label for={`${provider}-client-secret`}>{name} client secret</label>
+                  <label for={`${provider}-client-secret`}>{fill(text.clientSecretOf, { name })}</label>
                   <input
                     id={`${provider}-client-secret`}
                     name="client_secret"
                     type="password"
                     autocomplete="off"
-                    placeholder={data.social[provider].state === "own" ? "set: leave empty to keep" : ""}
+                    placeholder={data.social[provider].state === "own" ? text.keptIfEmpty : ""}
                   />
-                  <button type="submit" class="button">Use this {name} app</button>
+                  <button type="submit" class="button">{fill(text.useThisApp, { name })}</button>
                 </form>
-                <OffOrDefault provider={provider} name={name} base={base} csrf={data.frame.csrf} />
+                <OffOrDefault
+                  provider={provider}
+                  name={name}
+                  base={base}
+                  csrf={data.frame.csrf}
+                  lang={lang}
+                />
               </>
             )}
           </div>
         );
       })}
       <p class="hint">
-        Callback URLs to register with your own OAuth app:{" "}
-        <code>{data.baseUrl}/auth/social/google/callback</code>,{" "}
-        <code>{data.baseUrl}/auth/social/github/callback</code> and (Apple's Return URL){" "}
-        <code>{data.baseUrl}/auth/social/apple/callback</code>. Secrets and keys are sealed and never shown
-        again.
+        <Phrase
+          text={text.callbackUrls}
+          parts={{
+            google: <code>{data.baseUrl}/auth/social/google/callback</code>,
+            github: <code>{data.baseUrl}/auth/social/github/callback</code>,
+            apple: <code>{data.baseUrl}/auth/social/apple/callback</code>,
+          }}
+        />
       </p>
     </section>
   );
@@ -84,28 +102,36 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
 
 /** Xendit keys per environment: whether they are set (never the keys themselves), set or replace, remove. */
 export function XenditKeys({ data, base, canEdit }: SectionProps) {
+  const text = SETTINGS_PROVIDERS_TEXT[data.frame.lang];
   const environments = [
-    { env: "sandbox", label: "Test", prefix: "xnd_development_" },
-    { env: "production", label: "Live", prefix: "xnd_production_" },
+    {
+      env: "sandbox",
+      label: text.test,
+      prefix: "xnd_development_",
+      save: text.saveTestKeys,
+      remove: text.removeTestKeys,
+    },
+    {
+      env: "production",
+      label: text.live,
+      prefix: "xnd_production_",
+      save: text.saveLiveKeys,
+      remove: text.removeLiveKeys,
+    },
   ] as const;
   return (
     <section class="card" aria-labelledby="xendit-heading">
-      <h2 id="xendit-heading">Xendit keys</h2>
-      <p class="muted">
-        Sandbox uses the test keys (or the built-in simulator without any); production needs live keys
-        {data.deploymentLiveXendit
-          ? " — this deployment has default live keys, used when you set none."
-          : "."}
-      </p>
-      {environments.map(({ env, label, prefix }) => (
+      <h2 id="xendit-heading">{text.xenditKeys}</h2>
+      <p class="muted">{data.deploymentLiveXendit ? text.xenditExplainedDefault : text.xenditExplained}</p>
+      {environments.map(({ env, label, prefix, save, remove }) => (
         <div key={env} class="provider">
-          <h3>{label} keys ({env})</h3>
-          <p data-xendit={env}>{data.xendit[env] ? "Set." : "Not set."}</p>
+          <h3>{fill(text.keysOf, { label, env })}</h3>
+          <p data-xendit={env}>{data.xendit[env] ? text.keysSet : text.keysNotSet}</p>
           {canEdit && (
             <form method="post" action={`${base}/settings/xendit`} class="form">
               <CsrfField token={data.frame.csrf} />
               <input type="hidden" name="environment" value={env} />
-              <label for={`${env}-secret-key`}>{label} secret key</label>
+              <label for={`${env}-secret-key`}>{fill(text.secretKey, { label })}</label>
               <input
                 id={`${env}-secret-key`}
                 name="secret_key"
@@ -113,9 +139,9 @@ export function XenditKeys({ data, base, canEdit }: SectionProps) {
                 autocomplete="off"
                 placeholder={`${prefix}…`}
               />
-              <label for={`${env}-callback-token`}>{label} webhook verification token</label>
+              <label for={`${env}-callback-token`}>{fill(text.callbackToken, { label })}</label>
               <input id={`${env}-callback-token`} name="callback_token" type="password" autocomplete="off" />
-              <label for={`${env}-public-key`}>{label} public key (cards on file; optional)</label>
+              <label for={`${env}-public-key`}>{fill(text.publicKey, { label })}</label>
               <input
                 id={`${env}-public-key`}
                 name="public_key"
@@ -123,16 +149,14 @@ export function XenditKeys({ data, base, canEdit }: SectionProps) {
                 autocomplete="off"
                 placeholder={`xnd_public_${env === "production" ? "production" : "development"}_…`}
               />
-              <p class="hint">
-                Xendit.js tokenises cards in the customer's browser with it; left empty, the stored one stays.
-              </p>
+              <p class="hint">{text.publicKeyHint}</p>
               <div class="actions">
                 <button type="submit" name="action" value="save" class="button">
-                  Save {label.toLowerCase()} keys
+                  {save}
                 </button>
                 {data.xendit[env] && (
                   <button type="submit" name="action" value="remove" class="button secondary">
-                    Remove {label.toLowerCase()} keys
+                    {remove}
                   </button>
                 )}
               </div>

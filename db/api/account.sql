@@ -616,6 +616,7 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
+    expired_checkout text;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -675,6 +676,17 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
       and (c.buyer_name is not null or c.buyer_tax_id is not null);
     update astapa.subscriptions s set status = 'canceled', ended_at = pg_catalog.now()
     where s.project_id = project and s.user_id = erase_user.user_id and s.ended_at is null;
+    -- Pay links with no charge yet (a renewal's, a trial's, one the app made) expire: nobody is left to pay, and a
+    -- link opened later would take money for a tombstone. One with a charge at Xendit stays as it is; if paid, it is
+    -- kept for a refund (astapa.apply_payment_event_row: account_deleted). An organization's checkout is its own.
+    for expired_checkout in
+      update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
+      where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
+        and c.organization_id is null
+      returning c.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_checkout);
+    end loop;
     -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
     -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
     -- and loses its address once delivered (api.mail_delivered).
@@ -703,7 +715,8 @@ comment on function astapa.erase_user(bigint, text) is
   'changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, '
   'passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, '
   'sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail '
-  '(unsent mail is dropped, but for the goodbye queued with the deletion), and ends subscriptions. Its live '
+  '(unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its '
+  'own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live '
   'linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, '
   'expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
 

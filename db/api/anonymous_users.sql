@@ -263,6 +263,17 @@ create or replace function astapa.lock_guest(project_id text, guest_id bigint) r
     where u.project_id = lock_guest.project_id and u.id = lock_guest.guest_id and u.is_anonymous
       and not u.disabled and u.deleted_at is null and u.environment = mode
     for update of u;
+    -- A guest's only way back is its refresh token: once the app signed the guest out (every token revoked or
+    -- expired), an ID token it handed out earlier (still unexpired, held on a shared device) names a guest no one
+    -- holds any more, whose sub, plan and payments must not take the address of whoever typed one. An
+    -- impersonation's tokens are support's, not the guest's.
+    if found and not exists (select from astapa.refresh_tokens r
+                             where r.project_id = lock_guest.project_id and r.user_id = lock_guest.guest_id
+                               and r.revoked_at is null and r.expires_at > pg_catalog.now()
+                               and r.impersonation_id is null) then
+      raise exception using errcode = 'AS4A1',
+        message = 'This guest was signed out: its app makes a new guest, or you sign in to your account.';
+    end if;
     if not found then
       raise exception using errcode = 'AS4A1',
         message = 'This guest has signed up already or is gone: sign in to the account instead.';
@@ -272,7 +283,8 @@ create or replace function astapa.lock_guest(project_id text, guest_id bigint) r
 
 comment on function astapa.lock_guest(text, bigint) is
   'Locks a guest''s row for its sign-up (astapa.convert_guest): AS4A1 when the user '
-  'is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown.';
+  'is no longer a guest (signed up already, erased, disabled, another environment''s) or unknown, or when the '
+  'guest was signed out (no refresh token of its own left unrevoked and unexpired).';
 
 grant execute on function astapa.lock_guest(text, bigint) to astapa_app;
 

@@ -26,6 +26,23 @@ create policy "a project carries its own oidc sign ins on and reseals their id t
   using (project_id = (select astapa.current_project_id()))
   with check (project_id = (select astapa.current_project_id()));
 
+-- Forgotten when the session ends (astapa.forget_sso_sign_ins) and, held with a challenge nobody met, by the grant
+-- sweeper a day later (api.sweep_grants).
+drop policy if exists "a project forgets its own oidc sign ins" on astapa.sso_oidc_sign_ins;
+create policy "a project forgets its own oidc sign ins" on astapa.sso_oidc_sign_ins
+  for delete to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "the sweeper finds oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins;
+create policy "the sweeper finds oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
+drop policy if exists "the sweeper removes oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins;
+create policy "the sweeper removes oidc sign ins of unmet challenges" on astapa.sso_oidc_sign_ins
+  for delete to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
 create or replace function astapa.assert_oidc_session_fields(project text, subject text, idp_sid text) returns void
   language plpgsql
   immutable

@@ -581,7 +581,8 @@ create or replace function api.apply_payment_event(project_id text) returns json
 comment on function api.apply_payment_event(text) is
   'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and '
   'marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate '
-  'changes nothing; a success extends the subscription once through api.assign_plan, emits payment.succeeded '
+  'changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no '
+  'event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded '
   'and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held '
   'up; transient failures raise and are retried.';
 
@@ -641,10 +642,25 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
         else
           update astapa.payments as y set status = 'paid', paid_at = pg_catalog.now(), updated_at = pg_catalog.now()
           where y.project_id = pay.project_id and y.id = pay.id;
+          -- The payer's row, held as api.assign_plan holds it, before anything is decided: an erasure committing
+          -- meanwhile is waited for, and its deleted_at seen.
+          perform from astapa.users as u
+          where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is null
+          for no key update;
           if target.status = 'paid' then
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+          elsif not found and target.organization_id is null then
+            -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
+            -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
+            -- takes money for it again; the erased account gets no plan, nor the app a payment.succeeded for a
+            -- sub it was told is deleted. (An organization's plan is the organization's: applied below.)
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'account_deleted';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()

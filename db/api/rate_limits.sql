@@ -75,14 +75,17 @@ create or replace function astapa.address_bucket(address text) returns text
   declare
     parsed inet;
   begin
-    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') then
-      return address; -- not an address (unknown, a test's label): counted as it is
+    if address is null or not pg_catalog.pg_input_is_valid(address, 'inet') or pg_catalog.strpos(address, '/') > 0 then
+      return address; -- not an address (unknown, a test's label, a network): counted as it is
     end if;
     parsed := address::inet;
     -- One IPv6 subscriber (a home line, the cheapest VPS) holds a whole /64: counted per address, each of its
-    -- 2^64 addresses would get the limit afresh. An IPv4 address, also written IPv4-mapped, is its own.
+    -- 2^64 addresses would get the limit afresh. An IPv4 address is its own, and so is one written IPv4-mapped
+    -- however spelled (a dual-stack listener or a proxy may): one client, one bucket.
     -- lib/http/ip_address.ts's addressBucket writes the same for the limits the app names.
-    if pg_catalog.family(parsed) = 6 and not parsed <<= '::ffff:0.0.0.0/96'::inet then
+    if parsed <<= '::ffff:0.0.0.0/96'::inet then
+      return pg_catalog.host('0.0.0.0'::inet + (parsed - '::ffff:0.0.0.0'::inet));
+    elsif pg_catalog.family(parsed) = 6 then
       return pg_catalog.host(pg_catalog.network(pg_catalog.set_masklen(parsed, 64))) || '/64';
     end if;
     return address;
@@ -91,6 +94,6 @@ create or replace function astapa.address_bucket(address text) returns text
 
 comment on function astapa.address_bucket(text) is
   'What a per-address limit counts for an address: an IPv6 address''s /64 network (written ''2001:db8:1:2::/64''), '
-  'any other address (IPv4, IPv4-mapped IPv6) or text as it is.';
+  'an IPv4-mapped one as its IPv4 address (''192.0.2.1''), any other address (IPv4), network or text as it is.';
 
 grant execute on function astapa.address_bucket(text) to astapa_app;

@@ -99,3 +99,28 @@ comment on function api.sso_logout_of_session(bytea) is
   'end_session_endpoint is the app''s to find out (its discovery document).';
 
 grant execute on function api.sso_logout_of_session(bytea) to astapa_app;
+
+create or replace function astapa.forget_sso_sign_ins() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Read before the session ends (a sign-out takes what it tells the IdP first: api.sso_logout_of_session), and
+    -- no use after: an IdP's logout ends live sessions only. The IdP's ID token holds the person's address, name
+    -- and groups, and its NameID is often the address: kept no longer than the session, erasure included.
+    delete from astapa.sso_saml_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    delete from astapa.sso_oidc_sign_ins x where x.project_id = new.project_id and x.session_hash = new.token_hash;
+    return null;
+  end
+  $$;
+
+comment on function astapa.forget_sso_sign_ins() is
+  'Trigger: when a hosted-login session ends (ended_at set), whatever path ended it, deletes the SSO sign-in kept '
+  'for its sign-out (astapa.sso_saml_sign_ins, astapa.sso_oidc_sign_ins).';
+
+grant execute on function astapa.forget_sso_sign_ins() to astapa_app;
+
+create or replace trigger login_sessions_forget_sso_sign_ins after update of ended_at on astapa.login_sessions
+  for each row when (old.ended_at is null and new.ended_at is not null)
+  execute function astapa.forget_sso_sign_ins();

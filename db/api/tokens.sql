@@ -615,6 +615,8 @@ create or replace function api.sweep_grants() returns jsonb
     abandoned record;
     sign_ups integer := 0;
     guests integer;
+    sso_sign_ins integer;
+    held integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -669,19 +671,30 @@ create or replace function api.sweep_grants() returns jsonb
       end if;
       perform pg_catalog.set_config('astapa.project_id', '', true);
     end loop;
+    -- SSO sign-ins held with a second-factor challenge nobody met (a challenge lasts ten minutes; a met one carries
+    -- its sign-in to the session): the IdP's NameID or ID token of a sign-in that started no session.
+    delete from astapa.sso_saml_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics sso_sign_ins = row_count;
+    delete from astapa.sso_oidc_sign_ins x
+    where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
+    get diagnostics held = row_count;
+    sso_sign_ins := sso_sign_ins + held;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
-      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests);
+      'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests,
+      'sso_sign_ins', sso_sign_ins);
   end
   $$;
 
 comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
   'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
-  'proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), and '
+  'proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO '
+  'sign-ins held a day with a second-factor challenge nobody met, and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
   '(astapa.has_way_in, nor a stored passkey or identity), and guests who never came back '
   '(astapa.sweep_abandoned_guests). '

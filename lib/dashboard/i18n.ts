@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { type Lang, LANGUAGES, pickLang } from "../login/i18n.ts";
+import { acceptedLang, type Lang, LANGUAGES, pickLang } from "../login/i18n.ts";
 
 export type { Lang };
 export { type Catalogue, catalogue, fill } from "./text/catalogue.ts";
@@ -30,6 +30,15 @@ export function dashboardLang(c: Context): Lang {
   const chosen = getCookie(c, DASHBOARD_LANG_COOKIE);
   if (isLang(chosen)) return chosen;
   return pickLang(c);
+}
+
+/**
+ * The developer's language without the address's `?lang=`: for a page whose `?lang=` names something else (the
+ * mail preview's names the previewed mail's language), the switch's cookie, then Accept-Language.
+ */
+export function chosenDashboardLang(c: Context): Lang {
+  const chosen = getCookie(c, DASHBOARD_LANG_COOKIE);
+  return isLang(chosen) ? chosen : acceptedLang(c);
 }
 
 /** The notice for a `?done=` key (a form's redirect back), from a page's words; none for an unknown key. */

@@ -24,7 +24,7 @@ import { validate } from "../http/body.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
-import { RESUMED_NOTICES } from "./reconcile_text.ts";
+import { resumedNotice } from "./reconcile_text.ts";
 
 export const PAGE_SIZE = 50;
 export const CHART_DAYS = 30;
@@ -76,7 +76,7 @@ export function paymentsView(c: Ctx): Loader<PaymentsData> {
       signups: await signupsPerDay(tx, projectId, CHART_DAYS),
       revenue: await revenueByMethod(tx, projectId, CHART_DAYS),
       mrr: await mrrByMonth(tx, projectId, 12),
-      notice: RESUMED_NOTICES[done ?? ""],
+      notice: resumedNotice(frameOf(c).lang, done),
       ...(extra.error ? { error: extra.error } : {}),
     };
   };

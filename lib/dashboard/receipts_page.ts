@@ -15,7 +15,7 @@ import { listRefunds, PLAN_EFFECTS, type Refund, REFUND_REASONS } from "@/db/ref
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { Loader } from "./form_action.ts";
-import { RESUMED_NOTICES } from "./reconcile_text.ts";
+import { resumedNotice } from "./reconcile_text.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { RECEIPTS_TEXT } from "./text/receipts.ts";
 
@@ -24,8 +24,8 @@ const RECEIPT_DONE_NOTICES = { refunded: "refunded", tax_saved: "taxSaved" } as 
 
 function receiptNotice(c: Ctx): string | undefined {
   const done = c.req.query("done");
-  return doneNotice(RECEIPTS_TEXT[dashboardLang(c)], RECEIPT_DONE_NOTICES, done) ??
-    RESUMED_NOTICES[done ?? ""];
+  const lang = dashboardLang(c);
+  return doneNotice(RECEIPTS_TEXT[lang], RECEIPT_DONE_NOTICES, done) ?? resumedNotice(lang, done);
 }
 
 /** What the refund form sends; an empty amount refunds all that is left. */

@@ -10,18 +10,30 @@ export const both = (worded: Worded) => `${worded.en} — ${worded.id}`;
 export const RESUME_LABEL: Worded = { en: "Resume reconciliation", id: "Lanjutkan rekonsiliasi" };
 
 /** `?done=` keys of the pages the button is on → the notice. */
-export const RESUMED_NOTICES: Record<string, string> = {
-  payment_reconcile_resumed: both({
+const RESUMED_NOTICES: Record<string, Worded> = {
+  payment_reconcile_resumed: {
     en: "Reconciliation resumed: Xendit is asked about this payment again now, and every 15 minutes after.",
     id:
       "Rekonsiliasi dilanjutkan: Xendit ditanya lagi tentang pembayaran ini sekarang, lalu setiap 15 menit.",
-  }),
-  refund_reconcile_resumed: both({
+  },
+  refund_reconcile_resumed: {
     en: "Reconciliation resumed: Xendit is asked about this refund again now, and every 15 minutes after.",
     id:
       "Rekonsiliasi dilanjutkan: Xendit ditanya lagi tentang pengembalian dana ini sekarang, lalu setiap 15 menit.",
-  }),
+  },
 };
+
+/**
+ * The notice after Resume for a page's `?done=`, in its language: an Indonesian page says only the Indonesian, an
+ * English one both (as it always did); none for another key.
+ */
+export function resumedNotice(lang: "en" | "id", done: string | undefined): string | undefined {
+  const worded = done !== undefined && Object.hasOwn(RESUMED_NOTICES, done)
+    ? RESUMED_NOTICES[done]
+    : undefined;
+  if (!worded) return undefined;
+  return lang === "id" ? worded.id : both(worded);
+}
 
 /** A reconcile error's code (db/reconcile_errors.ts) in Bahasa Indonesia; the English is the stored message. */
 const ERROR_WORDS_ID: Record<string, string> = {

@@ -86,7 +86,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
   sign_up_refused: "Aplikasi ini tidak menerima akun baru untuk alamat ini.",
   bot_check_failed: "Pemeriksaan bot gagal. Selesaikan tantangannya lagi.",
-  guest_signed_up: "Akun tamu ini sudah didaftarkan. Silakan masuk.",
+  guest_signed_up: "Akun tamu ini sudah didaftarkan atau sudah dikeluarkan. Silakan masuk.",
   anonymous_sign_ins_disabled: "Proyek ini tidak mengizinkan masuk sebagai tamu.",
   sso_required:
     "Organisasi Anda memasukkan Anda lewat penyedia identitasnya sendiri: lanjutkan dengan single sign-on.",

@@ -93,10 +93,10 @@ export const ERRORS = {
     message: "Anonymous sign-ins are off for this project.",
   },
   // A guest's sign-up named a user who is no longer a guest (api.sign_up_guest, AS4A1): signed up already
-  // (a second tab, a replayed form) or swept.
+  // (a second tab, a replayed form) or swept; or a guest the app signed out (astapa.lock_guest).
   guest_signed_up: {
     status: 409,
-    message: "This guest account has signed up already. Sign in instead.",
+    message: "This guest account has signed up already or was signed out. Sign in instead.",
   },
   // Enforced enterprise SSO (astapa.assert_sso_not_required, AS4E0): the address's organization signs its people
   // in through its own IdP, so this way in is closed to it; the hosted login offers "Continue with single sign-on"

@@ -35,12 +35,19 @@ export function v6Groups(ip: string): number[] | null {
  * What a per-address limit counts for an address: an IPv6 address's /64 (`2001:db8:1:2::/64`, written as
  * Postgres's astapa.address_bucket writes it, for the limits SQL names), since one subscriber — a home line, a
  * phone, the cheapest server — holds a whole /64 and, counted address by address, would get every limit afresh
- * 2^64 times; an IPv4 address, also IPv4-mapped (`::ffff:192.0.2.1`), and anything else (`unknown`) as it is.
+ * 2^64 times; an IPv4 address as it is, and an IPv4-mapped one (`::ffff:192.0.2.1`, however spelled) as that
+ * IPv4 address, so one client is one bucket whichever way a listener or proxy writes it; anything else
+ * (`unknown`, a network, a spelling Postgres does not read as an address) as it is.
  */
 export function addressBucket(address: string): string {
+  // Postgres refuses an IPv6 address's dotted tail with a leading zero, which v6Groups reads: both count it as it is.
+  const tail = /:([\d.]+)$/.exec(address)?.[1];
+  if (tail?.includes(".") && tail.split(".").some((part) => /^0\d/.test(part))) return address;
   const groups = v4Number(address) === null ? v6Groups(address) : null;
-  const mapped = groups?.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  if (!groups || mapped) return address;
+  if (!groups) return address;
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join(".");
+  }
   // The network's last four groups are zero, so its shortest spelling ends in "::" after the first four's
   // non-zero head (RFC 5952: the longest run of zeros is the one shortened).
   const head = groups.slice(0, 4);

@@ -676,6 +676,11 @@ export function pickLang(c: Context): Lang {
     const language = tag.slice(0, 2).toLowerCase();
     if (language === "en" || language === "id") return language;
   }
+  return acceptedLang(c);
+}
+
+/** The browser's first Accept-Language as one of ours (`id` and `ms` read as Indonesian), else English. */
+export function acceptedLang(c: Context): Lang {
   const accept = c.req.header("accept-language") ?? "";
   const first = accept.split(",").map((part) => part.trim().split(";")[0].toLowerCase().slice(0, 2))[0];
   return first === "id" || first === "ms" ? "id" : "en";

@@ -5,10 +5,12 @@ import { formToObject, readText } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { DASHBOARD_LANG_COOKIE, DASHBOARD_LANG_MAX_AGE } from "@/lib/dashboard/i18n.ts";
 
-// `back` is a dashboard address only (path and query), so the switch cannot send anyone elsewhere.
+// `back` is a dashboard address only (path and query), so the switch cannot send anyone elsewhere; no control
+// character either, which a Location header refuses (a 500 instead of the way back).
 const LanguageForm = z.object({
   lang: z.enum(["en", "id"]),
-  back: z.string().max(2000).regex(/^\/dashboard(?:[/?][^\s\\]*)?$/).catch("/dashboard"),
+  // deno-lint-ignore no-control-regex
+  back: z.string().max(2000).regex(/^\/dashboard(?:[/?][^\s\\\x00-\x1f\x7f]*)?$/).catch("/dashboard"),
 });
 
 /**

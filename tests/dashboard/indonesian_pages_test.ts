@@ -10,6 +10,8 @@ import { seedProject, seedUser } from "../helpers/identity.ts";
 import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
 import { asApp } from "@/db/client.ts";
 import { createPlan } from "@/db/plans.ts";
+import { sendTestMail } from "@/db/billing.ts";
+import { logPhoneMessage } from "@/db/phone.ts";
 
 const t = await testApp();
 Deno.test.afterAll(() => t.close());
@@ -38,6 +40,21 @@ for (
   const res = await postAs(t, owner, `${base}/organizations/${path}`, fields);
   assert.ok(res.status === 303 || res.status === 200, `${path}: ${res.status} ${await res.text()}`);
 }
+
+// A mail in the outbox (the Mail page and the sandbox inbox list it) and a phone message that failed.
+await asApp(t.db.sql, project.id, (tx) =>
+  sendTestMail(tx, project.id, {
+    to: "ayu@example.com",
+    subject: "Selamat datang",
+    text: "https://toko.example/cb",
+  }));
+await logPhoneMessage(t.db.sql, project.id, {
+  phoneNumber: "+6281255550002",
+  channel: "sms",
+  provider: "twilio_verify",
+  status: "failed",
+  error: "HTTP 403",
+}, "10.0.0.1");
 
 /** The page in Indonesian: its HTML and the words a person sees (no markup, scripts or island props). */
 async function inIndonesian(path: string) {
@@ -177,6 +194,25 @@ const PAGES: {
       "Open the hosted plan picker",
       "How payments work",
       "Filter",
+      "Sign-ups per day, last",
+      "new sandbox user",
+      "sign-ups",
+      "Sign-ups as a table",
+      "Revenue by payment method",
+      "0 payments",
+      "paid in the last",
+      "Monthly recurring revenue",
+      "paying customers",
+      "MRR now",
+      "MRR and churn as a table",
+    ],
+    indonesian: [
+      "Pendaftaran per hari, 30 hari terakhir (sandbox)",
+      "pengguna sandbox baru dari",
+      "Pendaftaran dalam tabel",
+      "dibayar dalam 30 hari terakhir",
+      "Pendapatan berulang bulanan",
+      "MRR dan churn dalam tabel",
     ],
   },
   {
@@ -217,7 +253,109 @@ const PAGES: {
       "Delete project",
       "Type the project name",
       "Delete this project",
+      "How each mail to your users reads",
+      "Sender name",
+      "From address",
+      "Closing line",
+      "Email confirmation link",
+      "Save mail",
+      "Social sign-in",
+      "Not offered",
+      "client secret",
+      "Use deployment default",
+      "Callback URLs",
+      "Server-to-server notification",
+      "Xendit keys",
+      "Test keys",
+      "webhook verification token",
+      "Save test keys",
+      "Phone code providers",
+      "Not set",
+      "WhatsApp and SMS",
+      "Remove (use",
     ],
+    indonesian: [
+      "Nama pengirim",
+      "Tautan konfirmasi email setelah pendaftaran",
+      "Kalimat penutup (Bahasa Indonesia)",
+      "Masuk dengan akun sosial",
+      "Pakai bawaan deployment",
+      "Kunci uji (sandbox)",
+      "Simpan kunci live",
+      "Penyedia kode telepon",
+      "Belum diisi: memakai milik deployment.",
+    ],
+  },
+  {
+    // The preview's ?lang= is the mail's language: the page stays in the developer's, the mail in English.
+    path: `${base}/settings/mail-preview?kind=verify_email&lang=en`,
+    heading: "Pratinjau email",
+    navigation: true,
+    english: [
+      "Mail preview",
+      "Language",
+      "Text part",
+      "HTML part",
+      "Send me a test",
+      "this project's outbox",
+    ],
+    indonesian: ["Tautan konfirmasi email setelah pendaftaran", "Bagian teks", "Kirimi saya email uji"],
+  },
+  {
+    path: `${base}/members`,
+    heading: "Anggota",
+    navigation: true,
+    english: ["Invite a developer", "reads everything", "Change role", "Remove", "active", "Role"],
+    indonesian: ["Undang developer", "peninjau: membaca semuanya", "Ubah peran", "pemilik", "aktif"],
+  },
+  {
+    path: `${base}/mail`,
+    heading: "Email",
+    navigation: true,
+    english: [
+      "What Astapa sends",
+      "Bodies are never shown",
+      "phone messages",
+      "Mail stays",
+      "Last error",
+      "Filter",
+    ],
+    indonesian: ["Email tetap mengantre", "kotak masuk sandbox", "pesan telepon", "Galat terakhir"],
+  },
+  {
+    path: `/dashboard/projects/${empty.id}/mail`,
+    heading: "Email",
+    navigation: true,
+    english: ["No mail yet", "Which mail the hosted login sends", "Add a redirect URI first"],
+    indonesian: ["Belum ada email", "Email apa saja yang dikirim hosted login"],
+  },
+  {
+    path: `${base}/sandbox-inbox`,
+    heading: "Kotak masuk sandbox",
+    navigation: true,
+    english: ["Sandbox inbox", "The newest mail", "not delivered", "To ayu@"],
+    indonesian: ["Kepada ayu@example.com", "belum terkirim", "tidak punya SMTP_URL"],
+  },
+  {
+    path: `${base}/phone-messages`,
+    heading: "Pesan telepon",
+    navigation: true,
+    english: ["Phone messages", "Sign-in codes", "This is a sandbox project", "Channel", "Provider", "Cost"],
+    indonesian: ["Kode masuk yang dikirim lewat WhatsApp atau SMS", "Kanal", "Penyedia", "Biaya"],
+  },
+  {
+    path: `${base}/audit`,
+    heading: "Log audit",
+    navigation: true,
+    english: ["Entries about", "Actor", "User (sub)", "Filter", "Details"],
+    indonesian: ["Entri tentang pengguna mode lain", "Pelaku", "Rincian"],
+  },
+  {
+    path: `${base}/audit?action=webhook.`,
+    heading: "Log audit",
+    navigation: true,
+    english: ["No entries match"],
+    indonesian: ["Tidak ada entri yang cocok."],
   },
   {
     path: `${base}/waitlist`,

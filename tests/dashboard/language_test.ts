@@ -92,6 +92,9 @@ Deno.test("dashboard language — the switch sends nobody off the dashboard, ref
       "/dashboardx",
       "/auth/login",
       "/dashboard\\evil",
+      // A control character cannot go into a Location header: it was a 500 (the header refused), not the default.
+      "/dashboard/\x00x",
+      "/dashboard?\x01",
     ]
   ) {
     const res = await postAs(t, owner, "/dashboard/language", { lang: "en", back });

@@ -139,6 +139,13 @@ Deno.test("payments page — a checkout whose charge's reconciliation stopped af
     /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 May 2031, 03:02 UTC\)\./,
   );
   assert.doesNotMatch(rowOf(html, fineId), /data-reconcile-stopped/);
+  // In Indonesian the reason is said in Indonesian only, its date written the Indonesian way.
+  const inIndonesian = rowOf(await (await getAs(t, viewer, `${shop.base}/payments?lang=id`)).text(), stuckId);
+  assert.match(
+    inIndonesian,
+    /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 Mei 2031, 03\.02 UTC\)\. Callback Xendit tetap menyelesaikannya\./,
+  );
+  assert.doesNotMatch(inIndonesian, /lang="en"|Stopped after|refused the question/);
 });
 
 Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audited); viewers see no button and cannot post", async () => {
@@ -159,6 +166,13 @@ Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audit
   assert.match(ownerRow, new RegExp(`<form method="post" action="${action}" class="inline reconcile-form">`));
   assert.match(ownerRow, new RegExp(`name="id" value="${stuckId}"`));
   assert.match(ownerRow, /Resume reconciliation[\s\S]*Lanjutkan rekonsiliasi/, "in English and Indonesian");
+  const ownerRowId = rowOf(await (await getAs(t, owner, `${shop.base}/payments?lang=id`)).text(), stuckId);
+  assert.match(
+    ownerRowId,
+    /<button type="submit" class="link" lang="id">Lanjutkan rekonsiliasi/,
+    "in Indonesian",
+  );
+  assert.doesNotMatch(ownerRowId, /Resume reconciliation/);
 
   const stillStopped = async () =>
     rowOf(await (await getAs(t, owner, `${shop.base}/payments`)).text(), stuckId).includes(
@@ -176,6 +190,9 @@ Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audit
   const after = await (await getAs(t, owner, done.headers.get("location")!)).text();
   assert.match(after, /role="status">Reconciliation resumed: Xendit is asked about this payment again now/);
   assert.match(after, /Rekonsiliasi dilanjutkan/);
+  const afterId = await (await getAs(t, owner, `${done.headers.get("location")}&lang=id`)).text();
+  assert.match(afterId, /role="status">Rekonsiliasi dilanjutkan: Xendit ditanya lagi tentang pembayaran ini/);
+  assert.doesNotMatch(afterId, /Reconciliation resumed/);
   assert.doesNotMatch(rowOf(after, stuckId), /data-reconcile-stopped|reconcile-form/);
   const [audit] = await asApp(
     t.db.sql,

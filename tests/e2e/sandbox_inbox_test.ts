@@ -74,6 +74,39 @@ for (const lang of ["en", "id"] as const) {
   });
 }
 
+Deno.test("sandbox inbox (dashboard in Bahasa Indonesia) — the language switch, then the Mail page, the inbox and phone messages in Indonesian", async () => {
+  const email = "inbox-dasbor@example.com";
+  const signedUp = await submitForm(t, project, "/auth/signup", { email, password: "teh tarik manis" });
+  assert.equal(signedUp.status, 303);
+  const { page, close } = await signedInPage();
+  try {
+    const base = `${t.origin}/dashboard/projects/${project.id}`;
+    await page.goto(`${base}/mail`);
+    await page.getByRole("form", { name: "Language" }).getByRole("button", { name: "Bahasa Indonesia" })
+      .click();
+    await page.getByRole("heading", { level: 1, name: "Email" }).waitFor();
+    assert.match(
+      await page.getByRole("note").innerText(),
+      /Email tetap mengantre: deployment ini tidak punya SMTP_URL/,
+    );
+    await page.getByRole("link", { name: "kotak masuk sandbox" }).click();
+    await page.waitForURL(`${base}/sandbox-inbox`);
+    await page.getByRole("heading", { level: 1, name: "Kotak masuk sandbox" }).waitFor();
+    const mail = page.locator("article", { hasText: email });
+    assert.match(
+      await mail.locator("p.muted").innerText(),
+      /^Kepada inbox-dasbor@example\.com · \w+ · \d{1,2} \w{3} \d{4}, \d\d\.\d\d UTC · belum terkirim$/,
+    );
+    await screenshot(page, "dashboard-sandbox-inbox-dashboard-id");
+    await page.getByRole("link", { name: "Email", exact: true }).first().click();
+    await page.getByRole("link", { name: "pesan telepon" }).click();
+    await page.getByRole("heading", { level: 1, name: "Pesan telepon" }).waitFor();
+    assert.match(await page.locator("main").innerText(), /Belum ada pesan\./);
+  } finally {
+    await close();
+  }
+});
+
 Deno.test("sandbox inbox — a production project's inbox shows no mail and points to the Mail page", async () => {
   const live = await seedProject(t.db.sql, { name: "Toko Live" });
   await addDeveloperTo(t, live.id, developer.accountId, "owner");

@@ -54,7 +54,8 @@ Deno.test("client address — an IPv6 address counts by its /64: every address o
   for (const address of ["2001:db8:7:7::1", "2001:DB8:7:7:ffff:ffff:ffff:ffff"]) {
     assert.deepEqual(await failedAuthFrom(proxied, address), ["client_auth:address:2001:db8:7:7::/64"]);
   }
-  assert.deepEqual(await failedAuthFrom(proxied, "::ffff:192.0.2.7"), [
-    "client_auth:address:::ffff:192.0.2.7",
-  ]);
+  // An IPv4 client written IPv4-mapped is its IPv4 address: one bucket however a proxy spells it.
+  for (const address of ["::ffff:192.0.2.7", "192.0.2.7"]) {
+    assert.deepEqual(await failedAuthFrom(proxied, address), ["client_auth:address:192.0.2.7"]);
+  }
 });

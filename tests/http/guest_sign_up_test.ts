@@ -210,3 +210,28 @@ Deno.test("guest sign-up — two at once: one keeps the guest, the other is gues
     .sql`select count(*)::int as n from astapa.users where project_id = ${project.id}`;
   assert.equal(count.n, 1, "no second account");
 });
+
+Deno.test("guest sign-up — a guest the app signed out (its refresh tokens revoked) is not converted by its still-valid ID token", async () => {
+  const project = await guestsProject();
+  const tokens = await guest(project);
+  const sub = claimsOf(tokens.access_token).sub as string;
+  // The app signs the guest out (RFC 7009 revocation of its refresh token): whoever still holds the guest's ID
+  // token (a shared device, a copied link) must not give the guest's sub, plan and payments an address of theirs.
+  const revoked = await postForm(t, "/api/platform/revoke", {
+    ...credentials(project),
+    token: tokens.refresh_token,
+  });
+  assert.equal(revoked.res.status, 200);
+  const { path } = await signUpRequest(project, tokens.id_token);
+  const refused = await signUp(new FormBrowser(t), path, {
+    email: "pemungut@example.com",
+    password: PASSWORD,
+  });
+  assert.equal(refused.status, 409);
+  assert.match(await refused.text(), /signed out/);
+  assert.deepEqual({ ...await userRow(project, sub) }, {
+    email: null,
+    is_anonymous: true,
+    email_verified: false,
+  });
+});

@@ -63,16 +63,31 @@ async function signedIn(email: string, sessionIndex: string) {
   const cookie = sessionCookie(res, project.id);
   assert.ok(cookie, "the ACS starts a session");
   await s.appClaims(res);
+  await rememberSessions();
   return cookie;
+}
+
+/**
+ * The session each SessionIndex signed in, as seen while it lived: a session's end forgets its SAML sign-in
+ * (astapa.forget_sso_sign_ins), so an ended one is known from before.
+ */
+const sessionOfIndex = new Map<string, Uint8Array>();
+async function rememberSessions() {
+  const rows = await sql`select session_index, session_hash from astapa.sso_saml_sign_ins
+    where project_id = ${project.id} and session_hash is not null`;
+  for (const row of rows) sessionOfIndex.set(row.session_index as string, row.session_hash as Uint8Array);
 }
 
 /** Each SAML session of the project by SessionIndex: whether it is still live. */
 async function liveByIndex(): Promise<Record<string, boolean>> {
-  const rows = await sql`select x.session_index, s.ended_at is null as live
-    from astapa.sso_saml_sign_ins x join astapa.login_sessions s
-      on s.project_id = x.project_id and s.token_hash = x.session_hash
-    where x.project_id = ${project.id}`;
-  return Object.fromEntries(rows.map((r) => [r.session_index as string, r.live as boolean]));
+  await rememberSessions();
+  if (sessionOfIndex.size === 0) return {};
+  const rows = await sql`select token_hash, ended_at is null as live from astapa.login_sessions
+    where project_id = ${project.id} and token_hash in ${sql([...sessionOfIndex.values()])}`;
+  const live = new Map(rows.map((r) => [Buffer.from(r.token_hash).toString("hex"), r.live as boolean]));
+  return Object.fromEntries(
+    [...sessionOfIndex].map(([index, hash]) => [index, live.get(Buffer.from(hash).toString("hex"))!]),
+  );
 }
 
 const logoutRequest = (path: string) => t.app.request(path, { headers: html });

@@ -21,8 +21,17 @@ const EXPECTED: [string, string][] = [
   ["fe80::1", "fe80::/64"],
   ["::1", "::/64"],
   ["64:ff9b::192.0.2.1", "64:ff9b::/64"],
-  ["::ffff:192.0.2.1", "::ffff:192.0.2.1"],
+  // An IPv4 client is one bucket however it is written: a dual-stack listener or a proxy may spell it mapped.
+  ["::ffff:192.0.2.1", "192.0.2.1"],
+  ["::FFFF:C000:0201", "192.0.2.1"],
+  ["0:0:0:0:0:ffff:192.0.2.1", "192.0.2.1"],
   ["192.0.2.1", "192.0.2.1"],
+  // What Postgres does not read as one address is counted as it is, on both sides: a network, a dotted tail with
+  // a leading zero.
+  ["2001:db8::1/64", "2001:db8::1/64"],
+  ["192.0.2.1/32", "192.0.2.1/32"],
+  ["::ffff:192.000.002.001", "::ffff:192.000.002.001"],
+  ["2001:db8::01.2.3.4", "2001:db8::01.2.3.4"],
   ["unknown", "unknown"],
   ["2001:db8::1::2", "2001:db8::1::2"],
 ];

@@ -302,3 +302,19 @@ Deno.test("astapa.lock_guest — holds a guest's row until the transaction ends;
   await db.sql`update astapa.users set disabled = true where id = ${sub}::bigint`;
   await rejectsAs(lock(project, sub), "guest_signed_up");
 });
+
+Deno.test("astapa.lock_guest — AS4A1 for a guest the app signed out (every refresh token revoked or expired), not for one still signed in", async () => {
+  const project = await guestsOn();
+  const lock = (id: string) =>
+    asApp(db.sql, project.id, (tx) => tx`select astapa.lock_guest(${project.id}, ${id}::bigint)`);
+  const revoked = (await signIn(project)).sub as string;
+  await asApp(db.sql, project.id, (tx) => tx`select api.revoke_user_refresh_tokens(${revoked}::bigint)`);
+  await rejectsAs(lock(revoked), "guest_signed_up", /signed out/);
+  const expired = (await signIn(project)).sub as string;
+  await db.sql`update astapa.refresh_tokens set expires_at = now() - interval '1 second'
+    where project_id = ${project.id} and user_id = ${expired}::bigint`;
+  await rejectsAs(lock(expired), "guest_signed_up", /signed out/);
+  // One live token among revoked ones (a second sign-in of the same guest) is a guest still signed in.
+  const live = (await signIn(project)).sub as string;
+  await lock(live);
+});

@@ -178,6 +178,48 @@ Deno.test("api.apply_payment_event — a wrong amount is not a payment", async (
   );
 });
 
+Deno.test("api.apply_payment_event — a QRIS charge paid after its account was erased: account_deleted, no plan", async () => {
+  const shop = await seedShop(db.sql, { email: "hapus@example.com" });
+  const p = shop.project.id;
+  const checkout = await paidCheckout(shop, "pr-erased-1");
+  await as(p, (tx) => tx`select astapa.erase_user(${shop.userId}, 'user')`);
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-erased-1",
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: 99_000, status: "SUCCEEDED" } },
+    }));
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "account_deleted");
+  const after = await as(p, (tx) => getCheckout(tx, p, checkout.checkout_id));
+  assert.deepEqual([after?.status, after?.payment?.status], ["paid", "paid"]);
+  const live = await as(p, (tx) => tx`select 1 from astapa.subscriptions where ended_at is null`);
+  assert.equal(live.length, 0, "the erased account gets no plan");
+});
+
+Deno.test("astapa.erase_user — the erased account's pay links with no charge yet expire: nobody's money goes to a tombstone", async () => {
+  const shop = await seedShop(db.sql, { email: "tautan@example.com" });
+  const p = shop.project.id;
+  const open = await as(
+    p,
+    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  await as(p, (tx) => tx`select astapa.erase_user(${shop.userId}, 'user')`);
+  assert.equal((await as(p, (tx) => getCheckout(tx, p, open.checkout_id)))?.status, "expired");
+  await rejectsAs(
+    as(p, (tx) =>
+      recordPayment(tx, p, open.checkout_id, {
+        kind: "payment_request",
+        provider_id: "pr-erased-open",
+        method: "qris",
+        details: {},
+        expires_at: null,
+      })),
+    "conflict",
+    /already expired/,
+  );
+});
+
 Deno.test("api.set_xendit_keys / api.xendit_keys — per project and environment, removable", async () => {
   const sealed = { secretKey: new Uint8Array(40).fill(1), callbackToken: new Uint8Array(40).fill(2) };
   await as(a.project.id, (tx) => setXenditKeys(tx, a.project.id, "sandbox", sealed));

@@ -273,6 +273,41 @@ Deno.test("api.record_renewal_charge — Xendit's answer makes it pending with i
   );
 });
 
+Deno.test("renewal charges — a charge at Xendit when the account is erased: its payment is kept for a refund, no plan for the erased account", async () => {
+  const paidThrough = new Date("2034-06-15T00:00:00Z");
+  const c = await linkedCustomer("linked-erased@example.com", paidThrough);
+  const now = at(paidThrough, -6);
+  const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(c.p, now));
+  // The person erases their account while the worker's charge is on its way to Xendit, which debits it.
+  await as(c.p, (tx) => tx`select astapa.erase_user(${c.user}, 'user')`);
+  const answer = { provider_id: "pr-linked-erased", amount: 99_000, status: "PENDING" };
+  assert.equal(
+    (await as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, answer, now))).action,
+    "pending",
+  );
+  const applied = await callback(c.p, "pr-linked-erased", checkoutId, "SUCCEEDED");
+  assert.equal(applied.outcome, "account_deleted");
+  assert.equal(applied.receipt_id, undefined, "nobody to mail a receipt to");
+  const subscriptions = await as(
+    c.p,
+    async (tx) =>
+      rows(await tx`select status from astapa.subscriptions where user_id = ${c.user} and ended_at is null`),
+  );
+  assert.deepEqual(subscriptions, [], "the erased account gets no plan");
+  const kept = await as(c.p, async (tx) =>
+    rows(
+      await tx`select y.status as payment, c.status as checkout,
+                      (select count(*)::int from astapa.receipts) as receipts,
+                      (select count(*)::int from astapa.events where type = 'payment.succeeded') as succeeded
+               from astapa.payments y join astapa.checkouts c on c.project_id = y.project_id and c.id = y.checkout_id
+               where y.provider_id = 'pr-linked-erased'`,
+    )[0]);
+  // The money was taken: the payment is paid and has its receipt (a refund needs one); the checkout is paid, so no
+  // pay link takes money for it again; the app hears of no payment of a sub it was told is deleted.
+  assert.deepEqual(kept, { payment: "paid", checkout: "paid", receipts: 1, succeeded: 0 });
+});
+
 Deno.test("api.record_renewal_charge — a callback that came before the answer is applied when the answer is recorded", async () => {
   const paidThrough = new Date("2034-07-01T00:00:00Z");
   const c = await linkedCustomer("linked-early@example.com", paidThrough);

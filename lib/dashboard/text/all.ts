@@ -24,6 +24,12 @@ import { SETTINGS_ACCESS_TEXT } from "./settings_access.ts";
 import { SETTINGS_LOGIN_TEXT } from "./settings_login.ts";
 import { SETTINGS_BILLING_TEXT } from "./settings_billing.ts";
 import { PROJECT_DELETION_TEXT } from "./project_deletion.ts";
+import { SETTINGS_MAIL_TEXT } from "./settings_mail.ts";
+import { SETTINGS_PROVIDERS_TEXT } from "./settings_providers.ts";
+import { CHARTS_TEXT } from "./charts.ts";
+import { MEMBERS_TEXT } from "./members.ts";
+import { MAIL_TEXT } from "./mail.ts";
+import { AUDIT_TEXT } from "./audit.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -51,4 +57,10 @@ export const CATALOGUES = {
   settingsLogin: SETTINGS_LOGIN_TEXT,
   settingsBilling: SETTINGS_BILLING_TEXT,
   projectDeletion: PROJECT_DELETION_TEXT,
+  settingsMail: SETTINGS_MAIL_TEXT,
+  settingsProviders: SETTINGS_PROVIDERS_TEXT,
+  charts: CHARTS_TEXT,
+  members: MEMBERS_TEXT,
+  mail: MAIL_TEXT,
+  audit: AUDIT_TEXT,
 };

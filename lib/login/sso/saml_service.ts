@@ -104,7 +104,8 @@ export async function samlAssertionFacts(profile: Profile): Promise<SamlAssertio
   const all = (name: string) => Array.from(assertion.getElementsByTagNameNS(SAML_NS, name));
   const confirmations = all("SubjectConfirmationData");
   const nameId = all("NameID")[0];
-  const attributes: Record<string, string[]> = {};
+  // No prototype: an attribute Named "__proto__" (or "constructor") is one more attribute, not the object's own.
+  const attributes: Record<string, string[]> = Object.create(null);
   for (const attribute of all("Attribute")) {
     const values = Array.from(attribute.getElementsByTagNameNS(SAML_NS, "AttributeValue"))
       .map((v) => (v.textContent ?? "").trim());

@@ -10,6 +10,9 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 import { AuditTable } from "@/components/dashboard/AuditTable.tsx";
 import { EmptyState } from "@/components/dashboard/EmptyState.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { AUDIT_TEXT } from "@/lib/dashboard/text/audit.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 const PAGE_SIZE = 50;
 
@@ -46,7 +49,7 @@ export const handler: Handlers<AuditData> = {
       const next = entries.length === PAGE_SIZE ? entries.at(-1)!.id : undefined;
       return { frame: frameOf(c), project: await getProject(tx, projectId), entries, filters, next };
     });
-    return page(data, { title: `Audit log · ${data.project.name}` });
+    return page(data, { title: `${AUDIT_TEXT[data.frame.lang].title} · ${data.project.name}` });
   },
 };
 
@@ -55,47 +58,44 @@ export default function AuditPage({ data }: PageProps<AuditData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
   const { filters } = data;
   const older = new URLSearchParams({ ...nonEmpty(filters), before: data.next ?? "" });
+  const lang = data.frame.lang;
+  const text = AUDIT_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "audit" }}
     >
-      <h1>Audit log</h1>
-      <p class="muted">
-        Entries about the other mode's users are not shown ({data.project.mode} mode now).
-      </p>
+      <h1>{text.title}</h1>
+      <p class="muted">{fill(text.otherMode, { mode: data.project.mode })}</p>
       <form method="get" action={`${base}/audit`} class="form inline-form search">
-        <label for="action">Action</label>
-        <input id="action" name="action" value={filters.action} placeholder="user.create or user." />
-        <label for="actor">Actor</label>
-        <input id="actor" name="actor" value={filters.actor} placeholder="email, account:12, cli, app" />
-        <label for="user">User (sub)</label>
+        <label for="action">{text.action}</label>
+        <input id="action" name="action" value={filters.action} placeholder={text.actionPlaceholder} />
+        <label for="actor">{text.actor}</label>
+        <input id="actor" name="actor" value={filters.actor} placeholder={text.actorPlaceholder} />
+        <label for="user">{text.user}</label>
         <input id="user" name="user" value={filters.user} inputMode="numeric" placeholder="42" />
-        <button type="submit" class="button secondary">Filter</button>
+        <button type="submit" class="button secondary">{text.filter}</button>
       </form>
       {data.entries.length === 0
         ? (
-          filters.action || filters.actor || filters.user
-            ? <p class="muted">No entries match.</p>
-            : (
-              <EmptyState
-                title="Nothing recorded yet"
-                action={{ href: base, label: "Add a redirect URI" }}
-                more={{ href: "/docs/security", label: "What is audited" }}
-              >
-                <p>
-                  Every change to this project — by a developer here, the CLI or your app through the API — is
-                  recorded here with who made it. Set the project up (its redirect URIs first) and the entries
-                  start.
-                </p>
-              </EmptyState>
-            )
+          filters.action || filters.actor || filters.user ? <p class="muted">{text.noMatch}</p> : (
+            <EmptyState
+              title={text.emptyTitle}
+              action={{ href: base, label: text.emptyAction }}
+              more={{ href: "/docs/security", label: text.emptyMore }}
+            >
+              <p>{text.emptyWhat}</p>
+            </EmptyState>
+          )
         )
-        : <AuditTable entries={data.entries} usersBase={`${base}/users`} />}
+        : <AuditTable entries={data.entries} usersBase={`${base}/users`} lang={lang} />}
       {data.next && (
         <p>
-          <a href={`${base}/audit?${older}`}>Older entries</a>
+          <a href={`${base}/audit?${older}`}>{text.older}</a>
         </p>
       )}
     </Frame>

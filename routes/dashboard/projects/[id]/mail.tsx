@@ -9,6 +9,10 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { MAIL_TEXT } from "@/lib/dashboard/text/mail.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 const PAGE_SIZE = 50;
 
@@ -37,7 +41,7 @@ export const handler: Handlers<MailData> = {
       const project = await getProject(tx, projectId);
       return { frame: frameOf(c), smtp: Boolean(c.var.deps.config.smtpUrl), project, mails, status, next };
     });
-    return page(data, { title: `Mail · ${data.project.name}` });
+    return page(data, { title: `${MAIL_TEXT[data.frame.lang].title} · ${data.project.name}` });
   },
 };
 
@@ -51,83 +55,95 @@ export default function MailPage({ data }: PageProps<MailData>) {
     ...(data.status ? { status: data.status } : {}),
     before: data.next ?? "",
   });
+  const lang = data.frame.lang;
+  const text = MAIL_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "mail" }}
     >
-      <h1>Mail</h1>
+      <h1>{text.title}</h1>
       <p class="muted">
-        What Astapa sends your users in {data.project.mode}{" "}
-        mode. Bodies are never shown here: they hold sign-in links.
+        {fill(text.explained, { mode: data.project.mode })}
         {data.project.mode === "sandbox" && (
           <>
-            {" "}Read this sandbox project's mail, links included, in the{" "}
-            <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>.
+            {" "}
+            <Phrase
+              text={text.readSandbox}
+              parts={{ inbox: <a href={`${base}/sandbox-inbox`}>{text.sandboxInboxLink}</a> }}
+            />
           </>
-        )} Codes sent by WhatsApp and SMS are in <a href={`${base}/phone-messages`}>phone messages</a>.
+        )}{" "}
+        <Phrase
+          text={text.phoneCodes}
+          parts={{ messages: <a href={`${base}/phone-messages`}>{text.phoneMessagesLink}</a> }}
+        />
       </p>
       {!data.smtp && (
         <p class="notice" role="note">
-          Mail stays <strong>queued</strong>: this deployment has no{" "}
-          <code>SMTP_URL</code>, so nothing is delivered. Set <code>SMTP_URL</code> (and{" "}
-          <code>MAIL_FROM</code>) on the server and restart; queued mail is then sent.
+          <Phrase
+            text={text.queued}
+            parts={{
+              queued: <strong>{text.queuedWord}</strong>,
+              smtp: <code>SMTP_URL</code>,
+              from: <code>MAIL_FROM</code>,
+            }}
+          />
         </p>
       )}
       <form method="get" action={`${base}/mail`} class="form inline-form search">
-        <label for="status">Status</label>
+        <label for="status">{text.status}</label>
         <select id="status" name="status">
-          <option value="">any</option>
+          <option value="">{text.any}</option>
           {MailStatusSchema.options.map((status) => (
             <option key={status} value={status} selected={status === data.status}>{status}</option>
           ))}
         </select>
-        <button type="submit" class="button secondary">Filter</button>
+        <button type="submit" class="button secondary">{text.filter}</button>
       </form>
       {data.mails.length === 0
-        ? data.status ? <p class="muted">{`No ${data.status} mail.`}</p> : (
+        ? data.status ? <p class="muted">{fill(text.noneOfStatus, { status: data.status })}</p> : (
           <EmptyState
-            title="No mail yet"
-            action={firstUserLink(data.project)}
-            more={{ href: "/docs/hosted-login", label: "Which mail the hosted login sends" }}
+            title={text.emptyTitle}
+            action={firstUserLink(data.project, lang)}
+            more={{ href: "/docs/hosted-login", label: text.emptyMore }}
           >
-            <p>
-              Astapa mails your users their email confirmation and password reset links; each message shows
-              here with whether it was delivered (never its content). A sign-up on the hosted login sends the
-              first one.
-            </p>
+            <p>{text.emptyWhat}</p>
           </EmptyState>
         )
         : (
           <table class="list mail-list stack">
             <thead>
               <tr>
-                <th scope="col">To</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Locale</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Sent</th>
+                <th scope="col">{text.columnTo}</th>
+                <th scope="col">{text.columnKind}</th>
+                <th scope="col">{text.columnLocale}</th>
+                <th scope="col">{text.columnStatus}</th>
+                <th scope="col">{text.columnAttempts}</th>
+                <th scope="col">{text.columnLastError}</th>
+                <th scope="col">{text.columnQueued}</th>
+                <th scope="col">{text.columnSent}</th>
               </tr>
             </thead>
             <tbody>
               {data.mails.map((mail) => (
                 <tr key={mail.id}>
-                  <td data-label="To">{mail.to}</td>
-                  <td data-label="Kind">
+                  <td data-label={text.columnTo}>{mail.to}</td>
+                  <td data-label={text.columnKind}>
                     <code>{mail.kind}</code>
                   </td>
-                  <td data-label="Locale">{mail.locale ?? ""}</td>
-                  <td data-label="Status">
+                  <td data-label={text.columnLocale}>{mail.locale ?? ""}</td>
+                  <td data-label={text.columnStatus}>
                     <span class={`badge mail-${mail.status}`}>{mail.status}</span>
                   </td>
-                  <td data-label="Attempts">{mail.attempts}</td>
-                  <td data-label="Last error">{mail.last_error ?? ""}</td>
-                  <td data-label="Queued">{shortTime(mail.created_at)}</td>
-                  <td data-label="Sent">{shortTime(mail.sent_at)}</td>
+                  <td data-label={text.columnAttempts}>{mail.attempts}</td>
+                  <td data-label={text.columnLastError}>{mail.last_error ?? ""}</td>
+                  <td data-label={text.columnQueued}>{shortTime(mail.created_at, lang)}</td>
+                  <td data-label={text.columnSent}>{shortTime(mail.sent_at, lang)}</td>
                 </tr>
               ))}
             </tbody>
@@ -135,7 +151,7 @@ export default function MailPage({ data }: PageProps<MailData>) {
         )}
       {data.next && (
         <p>
-          <a href={`${base}/mail?${older}`}>Older mail</a>
+          <a href={`${base}/mail?${older}`}>{text.older}</a>
         </p>
       )}
     </Frame>

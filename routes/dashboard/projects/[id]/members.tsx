@@ -9,8 +9,11 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { formAction, type Loader } from "@/lib/dashboard/form_action.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import type { Ctx } from "@/lib/app_env.ts";
-import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
+import { CsrfField, Frame, type FrameData, Notice, roleLabel } from "@/components/dashboard/Frame.tsx";
 import { RowAction } from "@/components/dashboard/RowAction.tsx";
+import { dashboardLang, doneNotice, fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { MEMBERS_TEXT } from "@/lib/dashboard/text/members.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 const InviteForm = z.object({
   csrf: z.string(),
@@ -18,11 +21,7 @@ const InviteForm = z.object({
   role: MemberRoleSchema,
 });
 
-const MEMBER_NOTICES: Record<string, string> = {
-  invited: "Invited: they join when they first sign in.",
-  role_changed: "Role changed.",
-  removed: "Member removed.",
-};
+const MEMBER_NOTICES = { invited: "invitedNotice", role_changed: "roleChanged", removed: "removed" } as const;
 
 export type MembersData = {
   frame: FrameData;
@@ -39,7 +38,7 @@ export function membersView(c: Ctx): Loader<MembersData> {
     project: await getProject(tx, projectId),
     role,
     members: await listMembers(tx, projectId),
-    notice: MEMBER_NOTICES[c.req.query("done") ?? ""],
+    notice: doneNotice(MEMBERS_TEXT[dashboardLang(c)], MEMBER_NOTICES, c.req.query("done")),
     ...extra,
   });
 }
@@ -48,7 +47,7 @@ export const handler: Handlers<MembersData> = {
   GET: async (c) => {
     const load = membersView(c);
     const data = await withProject(c, "viewer", (tx, role, projectId) => load(tx, role, projectId, {}));
-    return page(data, { title: `Members · ${data.project.name}` });
+    return page(data, { title: membersTitle(data) });
   },
   /** Owners invite by email: the account is made as an invitation if new, then added with a role. */
   POST: async (c) => {
@@ -62,10 +61,14 @@ export const handler: Handlers<MembersData> = {
         await addMember(tx, projectId, account.id, form.role);
         return "invited";
       },
-      title: (data) => `Members · ${data.project.name}`,
+      title: membersTitle,
     });
   },
 };
+
+/** The page's title, in its language. */
+export const membersTitle = (data: MembersData) =>
+  `${MEMBERS_TEXT[data.frame.lang].title} · ${data.project.name}`;
 
 /**
  * GET /dashboard/projects/:id/members: who administers the project; owners invite by email, change roles and
@@ -73,32 +76,37 @@ export const handler: Handlers<MembersData> = {
  */
 export default function MembersPage({ data }: PageProps<MembersData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
+  const lang = data.frame.lang;
+  const text = MEMBERS_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "members" }}
     >
-      <h1>Members</h1>
+      <h1>{text.title}</h1>
       <Notice notice={data.notice} error={data.error} />
       <table class="list">
         <thead>
           <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            {data.role === "owner" && <th scope="col">Change</th>}
+            <th scope="col">{text.columnEmail}</th>
+            <th scope="col">{text.columnRole}</th>
+            <th scope="col">{text.columnStatus}</th>
+            {data.role === "owner" && <th scope="col">{text.columnChange}</th>}
           </tr>
         </thead>
         <tbody>
           {data.members.map((member) => (
             <tr key={member.account_id}>
               <td>{member.email}</td>
-              <td>{member.role}</td>
-              <td>{member.signed_in ? "active" : "invited"}</td>
+              <td>{roleLabel(lang, member.role)}</td>
+              <td>{member.signed_in ? text.active : text.invited}</td>
               {data.role === "owner" && (
                 <td>
-                  <MemberControls base={base} csrf={data.frame.csrf} member={member} />
+                  <MemberControls base={base} csrf={data.frame.csrf} member={member} lang={lang} />
                 </td>
               )}
             </tr>
@@ -108,16 +116,16 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
       {data.role === "owner" && (
         <form method="post" action={`${base}/members`} class="card form">
           <CsrfField token={data.frame.csrf} />
-          <h2>Invite a developer</h2>
-          <label for="email">Email</label>
+          <h2>{text.invite}</h2>
+          <label for="email">{text.email}</label>
           <input id="email" name="email" type="email" required />
-          <label for="role">Role</label>
+          <label for="role">{text.role}</label>
           <select id="role" name="role">
-            <option value="viewer">viewer: reads everything, changes nothing</option>
-            <option value="admin">admin: settings and users</option>
-            <option value="owner">owner: also the mode and members</option>
+            <option value="viewer">{`${roleLabel(lang, "viewer")}: ${text.viewerDoes}`}</option>
+            <option value="admin">{`${roleLabel(lang, "admin")}: ${text.adminDoes}`}</option>
+            <option value="owner">{`${roleLabel(lang, "owner")}: ${text.ownerDoes}`}</option>
           </select>
-          <button type="submit" class="button">Invite</button>
+          <button type="submit" class="button">{text.inviteButton}</button>
         </form>
       )}
     </Frame>
@@ -125,20 +133,23 @@ export default function MembersPage({ data }: PageProps<MembersData>) {
 }
 
 /** An owner's controls for one member: a new role, or removal (each its own form; no JavaScript needed). */
-function MemberControls({ base, csrf, member }: { base: string; csrf: string; member: Member }) {
+function MemberControls(
+  { base, csrf, member, lang }: { base: string; csrf: string; member: Member; lang: Lang },
+) {
   const id = `role-${member.account_id}`;
+  const text = MEMBERS_TEXT[lang];
   return (
     <div class="member-controls">
       <form method="post" action={`${base}/members/change`} class="inline">
         <CsrfField token={csrf} />
         <input type="hidden" name="email" value={member.email} />
-        <label for={id} class="visually-hidden">{`Role of ${member.email}`}</label>
+        <label for={id} class="visually-hidden">{fill(text.roleOf, { email: member.email })}</label>
         <select id={id} name="role">
           {MemberRoleSchema.options.map((role) => (
-            <option key={role} value={role} selected={role === member.role}>{role}</option>
+            <option key={role} value={role} selected={role === member.role}>{roleLabel(lang, role)}</option>
           ))}
         </select>{" "}
-        <button type="submit" name="change" value="role" class="button secondary">Change role</button>
+        <button type="submit" name="change" value="role" class="button secondary">{text.changeRole}</button>
       </form>{" "}
       <RowAction
         action={`${base}/members/change`}
@@ -146,7 +157,8 @@ function MemberControls({ base, csrf, member }: { base: string; csrf: string; me
         fields={{ email: member.email }}
         pressed={{ name: "change", value: "remove" }}
       >
-        Remove<span class="visually-hidden">{` ${member.email}`}</span>
+        {text.remove}
+        <span class="visually-hidden">{` ${member.email}`}</span>
       </RowAction>
     </div>
   );

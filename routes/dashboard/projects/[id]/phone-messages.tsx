@@ -11,6 +11,8 @@ import { withProject } from "@/lib/dashboard/access.ts";
 import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
+import { MAIL_TEXT } from "@/lib/dashboard/text/mail.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 type MessagesData = { frame: FrameData; project: Project; messages: PhoneMessage[] };
 
@@ -21,41 +23,46 @@ export const handler: Handlers<MessagesData> = {
       project: await getProject(tx, projectId),
       messages: await phoneMessages(tx, 200),
     }));
-    return page(data, { title: `Phone messages · ${data.project.name}` });
+    return page(data, { title: `${MAIL_TEXT[data.frame.lang].phoneTitle} · ${data.project.name}` });
   },
 };
 
 export default function PhoneMessagesPage({ data }: PageProps<MessagesData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
+  const lang = data.frame.lang;
+  const text = MAIL_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "mail" }}
     >
-      <h1>Phone messages</h1>
+      <h1>{text.phoneTitle}</h1>
       <p class="muted">
-        Sign-in codes sent by WhatsApp or SMS, newest first. {data.project.mode === "sandbox"
-          ? "This is a sandbox project: nothing is sent, and each code is shown here for your test users."
-          : "Codes themselves are never kept."} Limits and the daily budget: settings.phone (docs/phone.md).
+        {text.phoneExplained} {data.project.mode === "sandbox" ? text.phoneSandbox : text.phoneProduction}
+        {" "}
+        {text.phoneLimits}
       </p>
-      {data.messages.length === 0 ? <p class="muted">No messages yet.</p> : (
+      {data.messages.length === 0 ? <p class="muted">{text.phoneNone}</p> : (
         <table>
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">To</th>
-              <th scope="col">Channel</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Status</th>
-              <th scope="col">Cost</th>
-              <th scope="col">Detail</th>
+              <th scope="col">{text.columnWhen}</th>
+              <th scope="col">{text.columnTo}</th>
+              <th scope="col">{text.columnChannel}</th>
+              <th scope="col">{text.columnProvider}</th>
+              <th scope="col">{text.columnStatus}</th>
+              <th scope="col">{text.columnCost}</th>
+              <th scope="col">{text.columnDetail}</th>
             </tr>
           </thead>
           <tbody>
             {data.messages.map((m) => (
               <tr key={m.id}>
-                <td>{shortTime(m.created_at)}</td>
+                <td>{shortTime(m.created_at, lang)}</td>
                 <td>{m.phone_number}</td>
                 <td>{m.channel === "sms" ? "SMS" : "WhatsApp"}</td>
                 <td>

@@ -14,6 +14,10 @@ import { frameOf } from "@/lib/dashboard/frame.ts";
 import { shortTime } from "@/lib/dashboard/format.ts";
 import { Frame, type FrameData } from "@/components/dashboard/Frame.tsx";
 import { EmptyState, firstUserLink } from "@/components/dashboard/EmptyState.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { fill } from "@/lib/dashboard/i18n.ts";
+import { MAIL_TEXT } from "@/lib/dashboard/text/mail.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 import { type Brand, brandOf } from "@/lib/branding/brand.ts";
 import { brandMail } from "@/lib/branding/mail.ts";
 
@@ -32,7 +36,7 @@ export const handler: Handlers<InboxData> = {
       }));
       return { frame: frameOf(c), project, mails: branded, smtp: Boolean(c.var.deps.config.smtpUrl), brand };
     });
-    return page(data, { title: `Sandbox inbox · ${data.project.name}` });
+    return page(data, { title: `${MAIL_TEXT[data.frame.lang].inboxTitle} · ${data.project.name}` });
   },
 };
 
@@ -48,36 +52,33 @@ function Linked({ text }: { text: string }) {
 
 export default function SandboxInboxPage({ data }: PageProps<InboxData>) {
   const base = `/dashboard/projects/${data.project.project_id}`;
+  const lang = data.frame.lang;
+  const text = MAIL_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
-      crumbs={[{ href: "/dashboard", label: "Projects" }, { href: base, label: data.project.name }]}
+      crumbs={[{ href: "/dashboard", label: PROJECTS_TEXT[lang].title }, {
+        href: base,
+        label: data.project.name,
+      }]}
       project={{ id: data.project.project_id, section: "mail" }}
     >
-      <h1>Sandbox inbox</h1>
+      <h1>{text.inboxTitle}</h1>
       {data.project.mode !== "sandbox"
         ? (
           <p class="muted">
-            This project is in production: its mail goes to real people, so its links are not shown here. See
-            {" "}
-            <a href={`${base}/mail`}>Mail</a> for what was sent.
+            <Phrase text={text.inboxProduction} parts={{ mail: <a href={`${base}/mail`}>{text.title}</a> }} />
           </p>
         )
         : (
           <>
             <p class="muted">
-              The newest mail of this sandbox project, as your test users get it: open a link to finish a
-              sign-up or a password reset without a mail server. {data.smtp
-                ? "Mail that was delivered shows an erased body (links work once and are not kept)."
-                : "This deployment has no SMTP_URL, so mail stays here and is not delivered."}
+              {text.inboxExplained} {data.smtp ? text.inboxDelivered : text.inboxKept}
             </p>
             {data.mails.length === 0
               ? (
-                <EmptyState title="No mail yet" action={firstUserLink(data.project)}>
-                  <p>
-                    Sign up on your app's hosted login (or ask for a password reset) and the mail appears
-                    here, its links ready to open.
-                  </p>
+                <EmptyState title={text.emptyTitle} action={firstUserLink(data.project, lang)}>
+                  <p>{text.inboxEmpty}</p>
                 </EmptyState>
               )
               : data.mails.map((mail) => (
@@ -96,8 +97,11 @@ export default function SandboxInboxPage({ data }: PageProps<InboxData>) {
                   </p>
                   <h2 id={`mail-${mail.id}`}>{mail.subject}</h2>
                   <p class="muted">
-                    To {mail.to} · <code>{mail.kind}</code> · {shortTime(mail.created_at)}
-                    {mail.sent_at ? ` · delivered ${shortTime(mail.sent_at)}` : " · not delivered"}
+                    {fill(text.to, { to: mail.to })} · <code>{mail.kind}</code> ·{" "}
+                    {shortTime(mail.created_at, lang)}
+                    {mail.sent_at
+                      ? fill(text.delivered, { when: shortTime(mail.sent_at, lang) })
+                      : text.notDelivered}
                   </p>
                   <Linked text={mail.text} />
                 </article>

@@ -8,7 +8,11 @@ import type { PageProps } from "@/lib/router/page.tsx";
 import { readBody } from "@/lib/http/body.ts";
 import { MemberRoleSchema, removeMember, setMemberRole } from "@/db/accounts.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
-import MembersPage, { type MembersData, membersView } from "@/routes/dashboard/projects/[id]/members.tsx";
+import MembersPage, {
+  type MembersData,
+  membersTitle,
+  membersView,
+} from "@/routes/dashboard/projects/[id]/members.tsx";
 
 const ChangeForm = z.discriminatedUnion("change", [
   z.object({
@@ -35,7 +39,7 @@ export const handler: Handlers<MembersData> = {
         await removeMember(tx, projectId, form.email);
         return "removed";
       },
-      title: (data) => `Members · ${data.project.name}`,
+      title: membersTitle,
     });
   },
 };

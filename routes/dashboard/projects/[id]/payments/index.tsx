@@ -65,17 +65,17 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
       <section class="charts" aria-label={text.last30Days}>
         <div class="card">
           <h2>{text.signupsPerDay}</h2>
-          <SignupsChart days={data.signups} mode={data.project.mode} />
+          <SignupsChart days={data.signups} mode={data.project.mode} lang={lang} />
         </div>
         <div class="card">
           <h2>{text.revenueByMethod}</h2>
-          <RevenueChart methods={data.revenue} days={CHART_DAYS} mode={data.project.mode} />
+          <RevenueChart methods={data.revenue} days={CHART_DAYS} mode={data.project.mode} lang={lang} />
         </div>
       </section>
       <section class="charts" aria-label={text.last12Months}>
         <div class="card">
           <h2>{text.mrrAndChurn}</h2>
-          <MrrChart months={data.mrr} mode={data.project.mode} />
+          <MrrChart months={data.mrr} mode={data.project.mode} lang={lang} />
         </div>
       </section>
       <form method="get" action={`${base}/payments`} class="form inline-form filters">

@@ -5,8 +5,7 @@ import { actorOf, developer, withProject } from "@/lib/dashboard/access.ts";
 import { AfterCommit, formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView, RefundFormSchema } from "@/lib/dashboard/receipts_page.ts";
 import { formatRupiah } from "@/lib/dashboard/rupiah.ts";
-import { RESUME_LABEL } from "@/lib/dashboard/reconcile_text.ts";
-import { ReconcileStopped } from "@/components/dashboard/ReconcileStopped.tsx";
+import { ReconcileStopped, ResumeButton } from "@/components/dashboard/ReconcileStopped.tsx";
 import { refundPayment } from "@/lib/payments/refunds.ts";
 import { PLAN_EFFECTS, REFUND_REASONS } from "@/db/refunds.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
@@ -213,17 +212,14 @@ export default function ReceiptsPage({ data }: PageProps<ReceiptsData>) {
                         stoppedAt={refund.reconcile_stopped_at}
                         lastError={refund.reconcile_last_error}
                         logEvent="refund_reconcile_stopped"
+                        lang={lang}
                       />
                     )}
                     {refund.reconcile_stopped_at && admin && (
                       <form method="post" action={`${base}/receipts/reconcile`} class="inline reconcile-form">
                         <CsrfField token={data.frame.csrf} />
                         <input type="hidden" name="id" value={refund.refund_id} />
-                        <button type="submit" class="link" lang="en">
-                          {RESUME_LABEL.en}
-                          <span class="visually-hidden">{refund.refund_id}</span>
-                        </button>{" "}
-                        <span class="muted" lang="id">({RESUME_LABEL.id})</span>
+                        <ResumeButton row={refund.refund_id} lang={lang} />
                       </form>
                     )}
                   </td>

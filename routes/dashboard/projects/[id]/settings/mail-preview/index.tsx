@@ -20,6 +20,12 @@ import { PreviewChoice, previewChoice, previewPath, projectPreview } from "@/lib
 import { composedPreview, type PreviewMail } from "@/lib/mail/previews.ts";
 import { MAIL_TEXT_KINDS, type MailTextKind } from "@/lib/mail/own_texts.ts";
 import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard/Frame.tsx";
+import { Phrase } from "@/components/dashboard/Phrase.tsx";
+import { mailKindAbout } from "@/components/dashboard/MailSettings.tsx";
+import { chosenDashboardLang, fill } from "@/lib/dashboard/i18n.ts";
+import { SETTINGS_MAIL_TEXT } from "@/lib/dashboard/text/settings_mail.ts";
+import { SETTINGS_TEXT } from "@/lib/dashboard/text/settings.ts";
+import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 type PreviewData = {
   frame: FrameData;
@@ -32,6 +38,11 @@ type PreviewData = {
 
 const SendForm = z.object({ csrf: z.string(), kind: z.string().max(64), lang: z.string().max(8) });
 
+/** The frame in the developer's language: this page's `?lang=` is the previewed mail's, not the page's. */
+function previewFrame(c: Ctx): FrameData {
+  return { ...frameOf(c), lang: chosenDashboardLang(c) };
+}
+
 /** The page's data: the project, the member's role and the chosen mail as it would go. */
 async function load(
   c: Ctx,
@@ -41,21 +52,26 @@ async function load(
 ): Promise<PreviewData> {
   const project = await getProject(tx, c.req.param("id")!);
   const sent = c.req.query("done") === "test_sent";
+  const frame = previewFrame(c);
   return {
-    frame: frameOf(c),
+    frame,
     project,
     role,
     choice,
     mail: projectPreview(c, project, choice),
-    ...(sent ? { notice: `A test of this mail was sent to ${frameOf(c).email}.` } : {}),
+    ...(sent ? { notice: fill(SETTINGS_MAIL_TEXT[frame.lang].testSent, { email: frame.email }) } : {}),
   };
 }
 
 export const handler: Handlers<PreviewData> = {
   GET: async (c) => {
     const choice = previewChoice(c);
+    // The page (and a refusal's error page) in the developer's language, not the previewed mail's.
+    c.set("dashboardLang", chosenDashboardLang(c));
     const data = await withProject(c, "viewer", (tx, role) => load(c, tx, role, choice));
-    return page(data, { title: `Mail preview · ${data.project.name}` });
+    return page(data, {
+      title: `${SETTINGS_MAIL_TEXT[data.frame.lang].previewTitle} · ${data.project.name}`,
+    });
   },
   POST: async (c) => {
     const form = await readBody(c, SendForm, ["form"]);
@@ -80,48 +96,52 @@ export const handler: Handlers<PreviewData> = {
 export default function MailPreviewPage({ data }: PageProps<PreviewData>) {
   const id = data.project.project_id;
   const base = `/dashboard/projects/${id}`;
-  const kinds = Object.entries(MAIL_TEXT_KINDS) as [MailTextKind, { about: string }][];
+  const kinds = Object.keys(MAIL_TEXT_KINDS) as MailTextKind[];
+  const lang = data.frame.lang;
+  const text = SETTINGS_MAIL_TEXT[lang];
   return (
     <Frame
       frame={data.frame}
       crumbs={[
-        { href: "/dashboard", label: "Projects" },
+        { href: "/dashboard", label: PROJECTS_TEXT[lang].title },
         { href: base, label: data.project.name },
-        { href: `${base}/settings#mail-heading`, label: "Settings" },
+        { href: `${base}/settings#mail-heading`, label: SETTINGS_TEXT[lang].title },
       ]}
       project={{ id, section: "settings" }}
     >
-      <h1>Mail preview</h1>
+      <h1>{text.previewTitle}</h1>
       <Notice notice={data.notice} />
       <form method="get" action={`${base}/settings/mail-preview`} class="form inline-form">
-        <label for="preview-kind">Mail</label>
+        <label for="preview-kind">{text.previewMail}</label>
         <select id="preview-kind" name="kind">
-          {kinds.map(([kind, { about }]) => (
-            <option key={kind} value={kind} selected={kind === data.choice.kind}>{about}</option>
+          {kinds.map((kind) => (
+            <option key={kind} value={kind} selected={kind === data.choice.kind}>
+              {mailKindAbout(kind, lang)}
+            </option>
           ))}
         </select>
-        <label for="preview-lang">Language</label>
+        <label for="preview-lang">{text.previewLanguage}</label>
         <select id="preview-lang" name="lang">
           <option value="en" selected={data.choice.lang === "en"}>English</option>
           <option value="id" selected={data.choice.lang === "id"}>Bahasa Indonesia</option>
         </select>
-        <button type="submit" class="button secondary">Show</button>
+        <button type="submit" class="button secondary">{text.show}</button>
       </form>
       <p class="muted">
-        As it would go now, with sample values (code{" "}
-        {"123456"}, passkey “Laptop”…). The link or code and the note on what to do if the person did not ask
-        stay Astapa's; your subject, intro and closing line are edited under{" "}
-        <a href={`${base}/settings#mail-heading`}>Settings → Mail</a>.
+        <Phrase
+          text={text.previewExplained}
+          parts={{ settings: <a href={`${base}/settings#mail-heading`}>{text.settingsMail}</a> }}
+        />
       </p>
       <section class="card" aria-labelledby="preview-subject">
         <h2 id="preview-subject">{data.mail.subject}</h2>
-        <h3>Text part</h3>
+        <h3>{text.textPart}</h3>
         <pre class="mail-text">{data.mail.text}</pre>
-        <h3>HTML part</h3>
+        <h3>{text.htmlPart}</h3>
         {data.mail.html
           ? (
             <iframe
-              title="The HTML part of the mail"
+              title={text.htmlFrame}
               src={previewPath(id, data.choice, "/html")}
               sandbox=""
               class="mail-frame"
@@ -129,22 +149,29 @@ export default function MailPreviewPage({ data }: PageProps<PreviewData>) {
               height="560"
             />
           )
-          : <p class="muted">This mail is sent as plain text only.</p>}
+          : <p class="muted">{text.plainOnly}</p>}
       </section>
       {allows(data.role, "admin") && (
         <form method="post" action={`${base}/settings/mail-preview`} class="form">
           <CsrfField token={data.frame.csrf} />
           <input type="hidden" name="kind" value={data.choice.kind} />
           <input type="hidden" name="lang" value={data.choice.lang} />
-          <button type="submit" class="button">Send me a test</button>
+          <button type="submit" class="button">{text.sendTest}</button>
           <p class="hint">
-            To {data.frame.email}, through this project's outbox{data.project.mode === "sandbox"
-              ? (
-                <>
-                  {" "}(it shows in the <a href={`${base}/sandbox-inbox`}>sandbox inbox</a>)
-                </>
-              )
-              : null}.
+            <Phrase
+              text={text.sendsTo}
+              parts={{
+                email: data.frame.email,
+                inbox: data.project.mode === "sandbox"
+                  ? (
+                    <Phrase
+                      text={text.inSandboxInbox}
+                      parts={{ inbox: <a href={`${base}/sandbox-inbox`}>{text.sandboxInbox}</a> }}
+                    />
+                  )
+                  : null,
+              }}
+            />
           </p>
         </form>
       )}

@@ -1,0 +1,68 @@
+/**
+ * The words of the Payments page's three charts (components/dashboard/Charts.tsx, MrrChart.tsx): their SVG
+ * <title> and <desc>, each bar's title, the captions and the tables under them. A count has its one and many
+ * (Indonesian says both alike).
+ */
+import { catalogue } from "./catalogue.ts";
+
+export const CHARTS_TEXT = catalogue({
+  signupsTitle: "Sign-ups per day, last {days} days ({mode})",
+  signupsDesc: "{users} from {first} to {last} (UTC days); the busiest day had {busiest}.",
+  newUser: "{count} new {mode} user",
+  newUsers: "{count} new {mode} users",
+  signUp: "{count} sign-up",
+  signUps: "{count} sign-ups",
+  signupsCaption: "{total} in the last {days} days",
+  signupsTable: "Sign-ups as a table",
+  columnDay: "Day (UTC)",
+  columnSignUps: "Sign-ups",
+  revenueTitle: "Revenue by payment method, last {days} days ({mode})",
+  revenueDesc: "{total} paid in total. {methods}.",
+  revenueOfMethod: "{method}: {amount} from {payments}",
+  payment: "{count} payment",
+  payments: "{count} payments",
+  revenueCaption: "{total} paid in the last {days} days",
+  mrrTitle: "Monthly recurring revenue, last {months} months ({mode})",
+  mrrDesc:
+    "{mrr} a month from {paying} paying customers in {month}; {new} new and {churned} churned that month.",
+  noMonths: "No months.",
+  mrrBar: "{month}: {mrr} MRR, {paying} paying, {new} new, {churned} churned",
+  mrrCaption: "{mrr} MRR now · churn this month {churn}",
+  mrrTable: "MRR and churn as a table",
+  columnMonth: "Month",
+  columnMrr: "MRR",
+  columnPaying: "Paying",
+  columnNew: "New",
+  columnChurned: "Churned",
+  columnChurn: "Churn",
+}, {
+  signupsTitle: "Pendaftaran per hari, {days} hari terakhir ({mode})",
+  signupsDesc: "{users} dari {first} sampai {last} (hari UTC); hari tersibuk ada {busiest}.",
+  newUser: "{count} pengguna {mode} baru",
+  newUsers: "{count} pengguna {mode} baru",
+  signUp: "{count} pendaftaran",
+  signUps: "{count} pendaftaran",
+  signupsCaption: "{total} dalam {days} hari terakhir",
+  signupsTable: "Pendaftaran dalam tabel",
+  columnDay: "Hari (UTC)",
+  columnSignUps: "Pendaftaran",
+  revenueTitle: "Pendapatan per metode pembayaran, {days} hari terakhir ({mode})",
+  revenueDesc: "Total {total} dibayar. {methods}.",
+  revenueOfMethod: "{method}: {amount} dari {payments}",
+  payment: "{count} pembayaran",
+  payments: "{count} pembayaran",
+  revenueCaption: "{total} dibayar dalam {days} hari terakhir",
+  mrrTitle: "Pendapatan berulang bulanan, {months} bulan terakhir ({mode})",
+  mrrDesc:
+    "{mrr} per bulan dari {paying} pelanggan berbayar pada {month}; {new} baru dan {churned} berhenti bulan itu.",
+  noMonths: "Tidak ada bulan.",
+  mrrBar: "{month}: MRR {mrr}, {paying} berbayar, {new} baru, {churned} berhenti",
+  mrrCaption: "MRR sekarang {mrr} · churn bulan ini {churn}",
+  mrrTable: "MRR dan churn dalam tabel",
+  columnMonth: "Bulan",
+  columnMrr: "MRR",
+  columnPaying: "Berbayar",
+  columnNew: "Baru",
+  columnChurned: "Berhenti",
+  columnChurn: "Churn",
+});

@@ -1,0 +1,135 @@
+/**
+ * The words of the Settings page's sections on the project's own accounts elsewhere: social sign-in (with
+ * Apple's), Xendit keys and phone code providers (components/dashboard/SettingsSecrets, SettingsApple,
+ * SocialSwitches, PhoneProviders). Product and field names the providers' consoles use stay as they are.
+ */
+import { catalogue } from "./catalogue.ts";
+
+export const SETTINGS_PROVIDERS_TEXT = catalogue({
+  socialSignIn: "Social sign-in",
+  stateOff: "Off: no button.",
+  stateOwnApple: "On, with your own Services ID {clientId} (team {teamId}, key {keyId}); private key set.",
+  stateOwn: "On, with your own OAuth app {clientId}; client secret set.",
+  stateDeployment: "On, with the deployment's shared credentials.",
+  stateUnavailable: "Not offered: the deployment has no credentials; add your own OAuth app.",
+  clientIdOf: "{name} client id",
+  clientSecretOf: "{name} client secret",
+  keptIfEmpty: "set: leave empty to keep",
+  useThisApp: "Use this {name} app",
+  turnOff: "Turn {name} off",
+  useDefault: "Use deployment default",
+  callbackUrls:
+    "Callback URLs to register with your own OAuth app: {google}, {github} and (Apple's Return URL) {apple}. Secrets and keys are sealed and never shown again.",
+  // Apple.
+  appleNotifications:
+    "Server-to-server notification endpoint (paste it in Apple's developer account, under the primary App ID's Sign in with Apple settings): {url}. Apple tells it when a person turns their private relay's forwarding off or on, stops using Sign in with Apple for the app, or deletes their Apple ID.",
+  privateKey: "Private key (the .p8 file's text)",
+  useAppleKey: "Use this Apple key",
+  revocations: "Token revocations waiting or given up",
+  columnServicesId: "Services ID",
+  columnStatus: "Status",
+  columnAppleAnswer: "Apple's last answer",
+  columnQueued: "Queued",
+  givenUp: "given up",
+  afterAttempt: " after {count} attempt",
+  afterAttempts: " after {count} attempts",
+  // Xendit.
+  xenditKeys: "Xendit keys",
+  xenditExplained:
+    "Sandbox uses the test keys (or the built-in simulator without any); production needs live keys.",
+  xenditExplainedDefault:
+    "Sandbox uses the test keys (or the built-in simulator without any); production needs live keys — this deployment has default live keys, used when you set none.",
+  test: "Test",
+  live: "Live",
+  keysOf: "{label} keys ({env})",
+  keysSet: "Set.",
+  keysNotSet: "Not set.",
+  secretKey: "{label} secret key",
+  callbackToken: "{label} webhook verification token",
+  publicKey: "{label} public key (cards on file; optional)",
+  publicKeyHint:
+    "Xendit.js tokenises cards in the customer's browser with it; left empty, the stored one stays.",
+  saveTestKeys: "Save test keys",
+  saveLiveKeys: "Save live keys",
+  removeTestKeys: "Remove test keys",
+  removeLiveKeys: "Remove live keys",
+  // Phone code providers.
+  phoneProviders: "Phone code providers",
+  phoneExplained:
+    "Send this project's WhatsApp and SMS codes through your own account. A channel your account covers is sent by it; the rest by this deployment's providers. Saved credentials are sealed and never shown again.",
+  yourAccount: "Your account: {hint}.",
+  deploymentsAccount: "Not set: the deployment's.",
+  whatsappCloud: "WhatsApp Cloud API (Meta)",
+  twilioVerify: "Twilio Verify (WhatsApp and SMS)",
+  zenziva: "Zenziva (SMS)",
+  phoneNumberId: "Phone number id",
+  accessToken: "Access token",
+  template: "Authentication template (empty: the deployment's)",
+  authToken: "Auth token",
+  serviceSid: "Verify service SID",
+  saveProvider: "Save {title}",
+  removeProvider: "Remove (use the deployment's)",
+}, {
+  socialSignIn: "Masuk dengan akun sosial",
+  stateOff: "Mati: tidak ada tombol.",
+  stateOwnApple:
+    "Aktif, dengan Services ID Anda sendiri {clientId} (tim {teamId}, kunci {keyId}); private key sudah diisi.",
+  stateOwn: "Aktif, dengan aplikasi OAuth Anda sendiri {clientId}; client secret sudah diisi.",
+  stateDeployment: "Aktif, dengan kredensial bersama milik deployment.",
+  stateUnavailable:
+    "Tidak ditawarkan: deployment tidak punya kredensial; tambahkan aplikasi OAuth Anda sendiri.",
+  clientIdOf: "Client ID {name}",
+  clientSecretOf: "Client secret {name}",
+  keptIfEmpty: "sudah diisi: biarkan kosong untuk mempertahankannya",
+  useThisApp: "Pakai aplikasi {name} ini",
+  turnOff: "Matikan {name}",
+  useDefault: "Pakai bawaan deployment",
+  callbackUrls:
+    "Callback URL yang didaftarkan di aplikasi OAuth Anda sendiri: {google}, {github}, dan (Return URL Apple) {apple}. Secret dan kunci disegel dan tidak pernah ditampilkan lagi.",
+  appleNotifications:
+    "Endpoint notifikasi server-ke-server (tempel di akun developer Apple, di pengaturan Sign in with Apple milik App ID utama): {url}. Apple memberi tahu endpoint ini saat seseorang mematikan atau menyalakan penerusan private relay-nya, berhenti memakai Sign in with Apple untuk aplikasi ini, atau menghapus Apple ID-nya.",
+  privateKey: "Private key (isi file .p8)",
+  useAppleKey: "Pakai kunci Apple ini",
+  revocations: "Pencabutan token yang menunggu atau dihentikan",
+  columnServicesId: "Services ID",
+  columnStatus: "Status",
+  columnAppleAnswer: "Jawaban terakhir Apple",
+  columnQueued: "Diantrekan",
+  givenUp: "dihentikan",
+  afterAttempt: " setelah {count} percobaan",
+  afterAttempts: " setelah {count} percobaan",
+  xenditKeys: "Kunci Xendit",
+  xenditExplained:
+    "Sandbox memakai kunci uji (atau simulator bawaan jika tidak ada); production memerlukan kunci live.",
+  xenditExplainedDefault:
+    "Sandbox memakai kunci uji (atau simulator bawaan jika tidak ada); production memerlukan kunci live — deployment ini punya kunci live bawaan, dipakai jika Anda tidak mengisinya.",
+  test: "uji",
+  live: "live",
+  keysOf: "Kunci {label} ({env})",
+  keysSet: "Sudah diisi.",
+  keysNotSet: "Belum diisi.",
+  secretKey: "Secret key {label}",
+  callbackToken: "Token verifikasi webhook {label}",
+  publicKey: "Public key {label} (kartu tersimpan; opsional)",
+  publicKeyHint:
+    "Xendit.js memakainya untuk membuat token kartu di browser pelanggan; jika dibiarkan kosong, yang tersimpan tetap dipakai.",
+  saveTestKeys: "Simpan kunci uji",
+  saveLiveKeys: "Simpan kunci live",
+  removeTestKeys: "Hapus kunci uji",
+  removeLiveKeys: "Hapus kunci live",
+  phoneProviders: "Penyedia kode telepon",
+  phoneExplained:
+    "Kirim kode WhatsApp dan SMS proyek ini lewat akun Anda sendiri. Kanal yang dicakup akun Anda dikirim olehnya; sisanya oleh penyedia milik deployment ini. Kredensial yang disimpan disegel dan tidak pernah ditampilkan lagi.",
+  yourAccount: "Akun Anda: {hint}.",
+  deploymentsAccount: "Belum diisi: memakai milik deployment.",
+  whatsappCloud: "WhatsApp Cloud API (Meta)",
+  twilioVerify: "Twilio Verify (WhatsApp dan SMS)",
+  zenziva: "Zenziva (SMS)",
+  phoneNumberId: "Phone number ID",
+  accessToken: "Access token",
+  template: "Template autentikasi (kosong: milik deployment)",
+  authToken: "Auth token",
+  serviceSid: "SID layanan Verify",
+  saveProvider: "Simpan {title}",
+  removeProvider: "Hapus (pakai milik deployment)",
+});
