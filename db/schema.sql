@@ -258,6 +258,7 @@ create table astapa.checkouts (
   organization_id text,
   seats integer,
   seats_from integer,
+  seats_until timestamp with time zone,
   constraint checkouts_pkey PRIMARY KEY (project_id, id),
   constraint checkouts_public_id_key UNIQUE (public_id),
   constraint checkouts_coupon_fkey FOREIGN KEY (project_id, coupon_code) REFERENCES astapa.coupons(project_id, code),
@@ -275,6 +276,7 @@ create table astapa.checkouts (
   constraint checkouts_method_check CHECK (method IS NULL OR (method = ANY (ARRAY['qris'::text, 'bank_transfer'::text, 'ovo'::text, 'gopay'::text, 'dana'::text, 'shopeepay'::text, 'direct_debit'::text, 'card'::text]))),
   constraint checkouts_public_id_check CHECK (public_id ~ '^chk_[a-z2-7]{24}$'::text),
   constraint checkouts_seats_check CHECK (seats IS NULL AND seats_from IS NULL OR seats >= 1 AND seats <= 100000 AND (seats_from IS NULL OR seats_from >= 1 AND seats_from <= (seats - 1))),
+  constraint checkouts_seats_until_check CHECK (seats_until IS NULL OR seats_from IS NOT NULL),
   constraint checkouts_status_check CHECK (status = ANY (ARRAY['open'::text, 'pending'::text, 'paid'::text, 'expired'::text])),
   constraint checkouts_urls_check CHECK (length(success_url) <= 2000 AND length(failure_url) <= 2000),
   constraint checkouts_xendit_account_check CHECK (xendit_account = ANY (ARRAY['project'::text, 'deployment'::text, 'simulator'::text]))
@@ -290,13 +292,14 @@ comment on column astapa.checkouts.buyer_tax_id is 'The buyer''s NPWP (15 or 16 
 comment on column astapa.checkouts.organization_id is 'The organization a team plan checkout buys for (user_id is the owner or admin who pays); null: a personal one.';
 comment on column astapa.checkouts.seats is 'The seats a team plan checkout buys (the organization''s seat limit once paid).';
 comment on column astapa.checkouts.seats_from is 'Seats already paid for the running period when this checkout adds seats at a prorated price; null: a full period.';
+comment on column astapa.checkouts.seats_until is 'For a checkout adding seats (seats_from): the end of the paid period its prorated price covers; the seats hold until then only, and paid after it they add nothing. Null before migration 4318 (read as the period running when it is paid).';
 CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
 grant insert (project_id, user_id, plan_key, amount, method, bank, xendit_account, environment, period_start, success_url, failure_url, expires_at, coupon_code, discount_idr, plan_change_id) on astapa.checkouts to astapa_app;
-grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id, organization_id, seats, seats_from) on astapa.checkouts to astapa_app;
+grant update (amount, status, method, bank, paid_at, updated_at, coupon_code, discount_idr, buyer_name, buyer_tax_id, organization_id, seats, seats_from, seats_until) on astapa.checkouts to astapa_app;
 create policy "a project opens its own checkouts" on astapa.checkouts as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own checkouts" on astapa.checkouts as permissive for select to astapa_app, astapa_owner
@@ -6104,6 +6107,7 @@ AS $function$
       || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
+        seats_until = case when paid_seats is not null then o.plan_paid_through end,
         buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id, updated_at = pg_catalog.now()
     from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
@@ -8100,6 +8104,12 @@ AS $function$
           and m.organization_id = o.id and m.user_id = invited_by and m.role in ('owner', 'admin')) then
       raise exception using errcode = 'AS403',
         message = pg_catalog.format('Only owners and admins of %s may invite people to it.', o.name);
+    elsif invited_by is not null and role = 'owner' and not exists (
+        select from astapa.organization_memberships m where m.project_id = o.project_id
+          and m.organization_id = o.id and m.user_id = invited_by and m.role = 'owner') then
+      -- An admin's invitation as owner (their own second address, say) would outrank whoever made them admin.
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only an owner of %s may invite someone as an owner.', o.name);
     end if;
     -- Inviting the same address again replaces the open invitation (a new link, a new expiry, maybe a new role).
     update astapa.organization_invitations x set revoked_at = pg_catalog.now()
@@ -8120,7 +8130,7 @@ AS $function$
     return astapa.invitation_json(i);
   end
   $function$;
-comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member, AS4F9 no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail whose accept_url is not on the origin of one of the project''s redirect URIs.';
+comment on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) is 'Invites an address to an organization with a role (replacing its open invitation), queues the invitation mail with it, audited. invited_by, when given, must be an owner or admin, and an owner to invite an owner (AS403). AS409 already a member, AS4F9 no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail whose accept_url is not on the origin of one of the project''s redirect URIs.';
 grant execute on function api.invite_to_organization(text,text,text,bytea,integer,bigint,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -10332,7 +10342,6 @@ AS $function$
     action text;
     ended_plan text;
     scheduled astapa.plan_changes;
-    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -10361,26 +10370,8 @@ AS $function$
       return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
     end if;
     if action in ('end', 'expire') then
-      -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
-      -- limit, as before it bought one. Nobody is removed.
       ended_plan := o.plan_key;
-      update astapa.organizations as x
-      set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
-          plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
-      where x.project_id = o.project_id and x.id = o.id
-      returning * into o;
-      -- A change scheduled for a period that will not come is moot.
-      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
-      if settled.id is not null then
-        perform astapa.emit_organization_plan_change(o, settled);
-      end if;
-      perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'plan', ended_plan,
-        'reason', case action when 'end' then 'canceled' else 'unpaid' end));
-      perform astapa.emit_event(o.project_id, 'organization.updated',
-        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-      perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
-        'plan', ended_plan, 'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      o := astapa.end_organization_plan(o, case action when 'end' then 'canceled' else 'unpaid' end);
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;
@@ -18826,6 +18817,36 @@ comment on function astapa.apply_apple_event(bigint,text,jsonb) is 'Applies one 
 grant execute on function astapa.apply_apple_event(bigint,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.apply_organization_refund_effect(bought astapa.checkouts, plan_effect text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = bought.project_id and x.id = bought.organization_id
+    for update;
+    -- Only while the organization still has the paid team plan this payment bought (not one the app set since).
+    if o.id is null or o.plan_key is distinct from bought.plan_key or o.plan_paid_through is null
+       or plan_effect not in ('end_now', 'keep_to_period_end') then
+      return;
+    end if;
+    -- Its unpaid pay links of that plan would buy back what the refund ended.
+    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    if plan_effect = 'end_now' then
+      perform astapa.end_organization_plan(o, 'refunded');
+    elsif o.plan_paid_through > pg_catalog.now() then
+      -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
+      perform api.cancel_organization_plan(o.project_id, o.id, null);
+    end if;
+  end
+  $function$;
+comment on function astapa.apply_organization_refund_effect(astapa.checkouts,text) is 'A succeeded refund''s plan effect on the organization a team plan''s checkout was for, while it still has that paid plan: end_now takes the plan away (astapa.end_organization_plan, reason refunded); keep_to_period_end cancels it at its period end (api.cancel_organization_plan, as the app); either way its unpaid renewal pay links of the plan expire. none changes nothing.';
+grant execute on function astapa.apply_organization_refund_effect(astapa.checkouts,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.apply_paid_organization_checkout(target astapa.checkouts)
  RETURNS timestamp with time zone
  LANGUAGE plpgsql
@@ -18839,6 +18860,7 @@ AS $function$
     period_start timestamptz;
     one_period interval;
     seats_now integer;
+    seats_until timestamptz;
   begin
     select * into o from astapa.organizations as x
     where x.project_id = target.project_id and x.id = target.organization_id
@@ -18850,12 +18872,32 @@ AS $function$
     one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
     scheduled := astapa.scheduled_plan_change(o);
-    if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
+    -- The end of the period an added-seats price covered (before migration 4318: the period running now).
+    seats_until := coalesce(target.seats_until, o.plan_paid_through);
+    if target.seats_from is not null and (o.plan_key is distinct from target.plan_key
+       or seats_until <= pg_catalog.now() or o.plan_paid_through < seats_until) then
+      -- Added seats for a period that is over (or a plan the organization no longer has): their price was a
+      -- share of that period, so they buy nothing now, least of all a new period. The payment stays, receipted,
+      -- for a refund.
+      perform astapa.audit(o.project_id, 'organization.seats_lapsed', o.id, pg_catalog.jsonb_build_object(
+        'checkout', target.public_id, 'plan', target.plan_key, 'seats', target.seats, 'seats_until', seats_until));
+      return null;  -- no period bought: the receipt names none
+    elsif target.seats_from is not null and o.plan_paid_through = seats_until then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
       update astapa.organizations as x
       set seat_limit = greatest(seats_now, target.seats), next_seat_limit = null, next_seat_limit_from = null,
           updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif target.seats_from is not null then
+      -- Added seats paid after the next period was: they hold to the end of the period they were priced for;
+      -- from then the seats that next period was paid for.
+      update astapa.organizations as x
+      set seat_limit = greatest(seats_now, target.seats),
+          next_seat_limit = case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit
+                                 else seats_now end,
+          next_seat_limit_from = seats_until, updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats <> seats_now then
@@ -18910,7 +18952,7 @@ AS $function$
     return o.plan_paid_through;
   end
   $function$;
-comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit. Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted.';
+comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is 'What a paid team plan checkout does (called by astapa.apply_payment_event_row): the organization gets the plan, its seats as seat_limit and a period (after the one already paid for that plan, also when paid in the grace days); other seats for the next period of the running plan become next_seat_limit from that period''s start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) takes over with the next period (its seats from that period''s start), the change applied; a period of another plan cancels a scheduled change; a checkout adding seats only raises seat_limit, until the end of the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), and paid after that period (or for a plan the organization no longer has) changes nothing (audited organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the organization was deleted or the seats lapsed.';
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -18932,10 +18974,26 @@ AS $function$
     select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
     select * into current from astapa.subscriptions as s
     where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+    if change.period_end is not null and (current.plan_key is distinct from change.from_plan
+       or current.paid_through is distinct from change.period_end or change.period_end <= pg_catalog.now()) then
+      -- Same interval, but the period its price was the rest of is no longer the one paid for last (a renewal
+      -- of the old plan paid meanwhile, or another plan) or is over: applied now, the difference for a few days
+      -- would buy the dearer plan for a whole period paid at the old price. Nothing switches; the change is
+      -- canceled and the payment stays, receipted, for a refund.
+      update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
+      where c.project_id = change.project_id and c.id = change.id;
+      perform astapa.audit(target.project_id, 'subscription.upgrade_lapsed', 'user:' || target.user_id,
+        pg_catalog.jsonb_build_object('checkout', target.public_id, 'from_plan', change.from_plan,
+          'to_plan', change.to_plan, 'period_end', change.period_end, 'paid_through', current.paid_through));
+      perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+        'change', astapa.plan_change_json((select c from astapa.plan_changes as c
+                                           where c.project_id = change.project_id and c.id = change.id))));
+      return null;
+    end if;
     if change.period_end is not null then
-      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
+      -- Same interval: the current period, on the new plan.
       period_start := coalesce(current.current_period_start, pg_catalog.now());
-      period_end := greatest(change.period_end, current.paid_through);
+      period_end := change.period_end;
     else
       period_start := pg_catalog.now();
       period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
@@ -18955,7 +19013,7 @@ AS $function$
     return period_end;
   end
   $function$;
-comment on function astapa.apply_paid_plan_change(astapa.checkouts) is 'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through api.assign_plan for the priced period, the change applied; returns the new paid_through.';
+comment on function astapa.apply_paid_plan_change(astapa.checkouts) is 'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through api.assign_plan for the priced period, the change applied; returns the new paid_through. A same-interval upgrade paid once the period it was priced for is no longer the last one paid (renewed on the old plan meanwhile, another plan) or is over switches nothing: the change is canceled (audited subscription.upgrade_lapsed, subscription.plan_change emitted) and null returned; the payment is kept for a refund.';
 grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -19136,19 +19194,24 @@ AS $function$
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
-    -- The plan effect touches the subscription only while it is still the one this payment bought.
-    select * into current from astapa.subscriptions as s
-    where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
-    for update;
-    if current.plan_key = bought.plan_key and current.paid_through is not null
-       and current.status in ('active', 'past_due', 'canceled') then
-      if target.plan_effect = 'end_now' then
-        perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
-          'default');
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
-      elsif target.plan_effect = 'keep_to_period_end' then
-        perform api.cancel_subscription(bought.project_id, bought.user_id);
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+    if bought.organization_id is not null then
+      -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
+      perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
+    else
+      -- The plan effect touches the subscription only while it is still the one this payment bought.
+      select * into current from astapa.subscriptions as s
+      where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
+      for update;
+      if current.plan_key = bought.plan_key and current.paid_through is not null
+         and current.status in ('active', 'past_due', 'canceled') then
+        if target.plan_effect = 'end_now' then
+          perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
+            'default');
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        elsif target.plan_effect = 'keep_to_period_end' then
+          perform api.cancel_subscription(bought.project_id, bought.user_id);
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        end if;
       end if;
     end if;
     perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
@@ -19156,7 +19219,7 @@ AS $function$
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -21301,6 +21364,40 @@ AS $function$
   $function$;
 comment on function astapa.end_deleted_project_sign_ins(text,boolean) is 'api.delete_project''s part: revokes every live refresh token of the project (revoked_by_admin) and ends every live login session; skip_held leaves out the rows another transaction holds (the last pass, which must not wait: it holds the project''s row for update).';
 grant execute on function astapa.end_deleted_project_sign_ins(text,boolean) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.end_organization_plan(o astapa.organizations, reason text)
+ RETURNS astapa.organizations
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    ended_plan text := o.plan_key;
+    settled astapa.plan_changes;
+  begin
+    -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
+    -- limit, as before it bought one. Nobody is removed.
+    update astapa.organizations as x
+    set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
+        plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    -- A change scheduled for a period that will not come is moot.
+    settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+    select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'plan', ended_plan, 'reason', reason));
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
+      'plan', ended_plan, 'reason', reason));
+    return o;
+  end
+  $function$;
+comment on function astapa.end_organization_plan(astapa.organizations,text) is 'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a change scheduled for its next period made moot; organization.plan_ended (reason canceled, unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+grant execute on function astapa.end_organization_plan(astapa.organizations,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.end_session_grants()
@@ -24307,6 +24404,8 @@ AS $function$
     list_price bigint;
     discount bigint;
     used_by_user text;
+    used_on bigint;
+    left_behind astapa.checkouts;
     changed astapa.checkouts;
     problem text;
   begin
@@ -24334,7 +24433,7 @@ AS $function$
       raise exception using errcode = 'AS400', message = problem,
         detail = pg_catalog.jsonb_build_object('coupon', pg_catalog.jsonb_build_array(problem))::text;
     end if;
-    select k.status into used_by_user from astapa.coupon_redemptions as r
+    select k.status, k.id into used_by_user, used_on from astapa.coupon_redemptions as r
     join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
     where r.project_id = target.project_id and r.coupon_code = chosen.code and r.user_id = target.user_id;
     if used_by_user = 'paid' then
@@ -24351,6 +24450,28 @@ AS $function$
     if list_price - discount < 1 then
       raise exception using errcode = 'AS400', message = 'A coupon cannot make a payment free; a trial can.',
         detail = '{"coupon": ["A coupon cannot make a payment free."]}';
+    end if;
+    -- The user's redemption moves here from another checkout: that one loses the discount, or two checkouts
+    -- would pay the price of one redemption (a once-per-user coupon bought period after period). One with a
+    -- charge still waiting was made for the discounted amount and may yet be paid, so the coupon stays there
+    -- (a failed charge no longer counts: the next one is made for the list price). SKIP LOCKED: a checkout
+    -- locked meanwhile is being charged or redeemed, and waiting for it could close a lock cycle.
+    if used_on is not null and used_on <> target.id and used_by_user in ('open', 'pending') then
+      select * into left_behind from astapa.checkouts as k
+      where k.project_id = target.project_id and k.id = used_on and k.status in ('open', 'pending')
+        and not exists (select from astapa.payments as y
+                        where y.project_id = k.project_id and y.checkout_id = k.id and y.status = 'pending')
+      for update skip locked;
+      if not found then
+        raise exception using errcode = 'AS409',
+          message = 'This coupon is on another checkout of this account whose charge waits to be paid: pay or '
+            'let that one expire first.',
+          detail = '{"coupon": ["This coupon is on another checkout of this account whose charge waits to be paid."]}';
+      end if;
+      update astapa.checkouts as k
+      set amount = k.amount + k.discount_idr, coupon_code = null, discount_idr = 0, updated_at = pg_catalog.now()
+      where k.project_id = left_behind.project_id and k.id = left_behind.id;
+      perform pg_catalog.pg_notify('astapa_checkouts', left_behind.public_id);
     end if;
     -- Another coupon on this checkout before: its redemption is released.
     delete from astapa.coupon_redemptions as r
@@ -24369,7 +24490,7 @@ AS $function$
     return changed;
   end
   $function$;
-comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, or used by this user.';
+comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released; a redemption moved from another unpaid checkout of the user takes the discount off that one). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, used by this user, or on another checkout of theirs whose charge waits.';
 grant execute on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner

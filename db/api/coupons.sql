@@ -289,6 +289,8 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
     list_price bigint;
     discount bigint;
     used_by_user text;
+    used_on bigint;
+    left_behind astapa.checkouts;
     changed astapa.checkouts;
     problem text;
   begin
@@ -316,7 +318,7 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
       raise exception using errcode = 'AS400', message = problem,
         detail = pg_catalog.jsonb_build_object('coupon', pg_catalog.jsonb_build_array(problem))::text;
     end if;
-    select k.status into used_by_user from astapa.coupon_redemptions as r
+    select k.status, k.id into used_by_user, used_on from astapa.coupon_redemptions as r
     join astapa.checkouts as k on k.project_id = r.project_id and k.id = r.checkout_id
     where r.project_id = target.project_id and r.coupon_code = chosen.code and r.user_id = target.user_id;
     if used_by_user = 'paid' then
@@ -333,6 +335,28 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
     if list_price - discount < 1 then
       raise exception using errcode = 'AS400', message = 'A coupon cannot make a payment free; a trial can.',
         detail = '{"coupon": ["A coupon cannot make a payment free."]}';
+    end if;
+    -- The user's redemption moves here from another checkout: that one loses the discount, or two checkouts
+    -- would pay the price of one redemption (a once-per-user coupon bought period after period). One with a
+    -- charge still waiting was made for the discounted amount and may yet be paid, so the coupon stays there
+    -- (a failed charge no longer counts: the next one is made for the list price). SKIP LOCKED: a checkout
+    -- locked meanwhile is being charged or redeemed, and waiting for it could close a lock cycle.
+    if used_on is not null and used_on <> target.id and used_by_user in ('open', 'pending') then
+      select * into left_behind from astapa.checkouts as k
+      where k.project_id = target.project_id and k.id = used_on and k.status in ('open', 'pending')
+        and not exists (select from astapa.payments as y
+                        where y.project_id = k.project_id and y.checkout_id = k.id and y.status = 'pending')
+      for update skip locked;
+      if not found then
+        raise exception using errcode = 'AS409',
+          message = 'This coupon is on another checkout of this account whose charge waits to be paid: pay or '
+            'let that one expire first.',
+          detail = '{"coupon": ["This coupon is on another checkout of this account whose charge waits to be paid."]}';
+      end if;
+      update astapa.checkouts as k
+      set amount = k.amount + k.discount_idr, coupon_code = null, discount_idr = 0, updated_at = pg_catalog.now()
+      where k.project_id = left_behind.project_id and k.id = left_behind.id;
+      perform pg_catalog.pg_notify('astapa_checkouts', left_behind.public_id);
     end if;
     -- Another coupon on this checkout before: its redemption is released.
     delete from astapa.coupon_redemptions as r
@@ -354,8 +378,10 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
 
 comment on function astapa.redeem_coupon(astapa.checkouts, text, timestamptz) is
   'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr '
-  'set; the user''s redemption recorded, a previous coupon''s released). AS400 unknown, disabled, expired, '
-  'other-plan or too-large coupon; AS409 a checkout with a charge already, used up, or used by this user.';
+  'set; the user''s redemption recorded, a previous coupon''s released; a redemption moved from another unpaid '
+  'checkout of the user takes the discount off that one). AS400 unknown, disabled, expired, other-plan or '
+  'too-large coupon; AS409 a checkout with a charge already, used up, used by this user, or on another checkout '
+  'of theirs whose charge waits.';
 
 grant execute on function astapa.redeem_coupon(astapa.checkouts, text, timestamptz) to astapa_app;
 

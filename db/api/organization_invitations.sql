@@ -58,6 +58,12 @@ create or replace function api.invite_to_organization(
           and m.organization_id = o.id and m.user_id = invited_by and m.role in ('owner', 'admin')) then
       raise exception using errcode = 'AS403',
         message = pg_catalog.format('Only owners and admins of %s may invite people to it.', o.name);
+    elsif invited_by is not null and role = 'owner' and not exists (
+        select from astapa.organization_memberships m where m.project_id = o.project_id
+          and m.organization_id = o.id and m.user_id = invited_by and m.role = 'owner') then
+      -- An admin's invitation as owner (their own second address, say) would outrank whoever made them admin.
+      raise exception using errcode = 'AS403',
+        message = pg_catalog.format('Only an owner of %s may invite someone as an owner.', o.name);
     end if;
     -- Inviting the same address again replaces the open invitation (a new link, a new expiry, maybe a new role).
     update astapa.organization_invitations x set revoked_at = pg_catalog.now()
@@ -81,7 +87,8 @@ create or replace function api.invite_to_organization(
 
 comment on function api.invite_to_organization(text, text, text, bytea, integer, bigint, jsonb, text) is
   'Invites an address to an organization with a role (replacing its open invitation), queues the invitation '
-  'mail with it, audited. invited_by, when given, must be an owner or admin (AS403). AS409 already a member, '
+  'mail with it, audited. invited_by, when given, must be an owner or admin, and an owner to invite an owner '
+  '(AS403). AS409 already a member, '
   'AS4F9 no free seat (members and open invitations count), AS400 bad address, role, ttl or token hash, or a mail '
   'whose accept_url is not on the origin of one of the project''s redirect URIs.';
 

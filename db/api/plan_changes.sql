@@ -432,10 +432,26 @@ create or replace function astapa.apply_paid_plan_change(target astapa.checkouts
     select * into to_plan from astapa.plans as p where p.project_id = change.project_id and p.key = change.to_plan;
     select * into current from astapa.subscriptions as s
     where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
+    if change.period_end is not null and (current.plan_key is distinct from change.from_plan
+       or current.paid_through is distinct from change.period_end or change.period_end <= pg_catalog.now()) then
+      -- Same interval, but the period its price was the rest of is no longer the one paid for last (a renewal
+      -- of the old plan paid meanwhile, or another plan) or is over: applied now, the difference for a few days
+      -- would buy the dearer plan for a whole period paid at the old price. Nothing switches; the change is
+      -- canceled and the payment stays, receipted, for a refund.
+      update astapa.plan_changes as c set status = 'canceled', resolved_at = pg_catalog.now()
+      where c.project_id = change.project_id and c.id = change.id;
+      perform astapa.audit(target.project_id, 'subscription.upgrade_lapsed', 'user:' || target.user_id,
+        pg_catalog.jsonb_build_object('checkout', target.public_id, 'from_plan', change.from_plan,
+          'to_plan', change.to_plan, 'period_end', change.period_end, 'paid_through', current.paid_through));
+      perform astapa.emit_event(target.project_id, 'subscription.plan_change', pg_catalog.jsonb_build_object(
+        'change', astapa.plan_change_json((select c from astapa.plan_changes as c
+                                           where c.project_id = change.project_id and c.id = change.id))));
+      return null;
+    end if;
     if change.period_end is not null then
-      -- Same interval: the current period, on the new plan (never shortened, should it have been renewed since).
+      -- Same interval: the current period, on the new plan.
       period_start := coalesce(current.current_period_start, pg_catalog.now());
-      period_end := greatest(change.period_end, current.paid_through);
+      period_end := change.period_end;
     else
       period_start := pg_catalog.now();
       period_end := period_start + case to_plan.interval when 'year' then interval '1 year' else interval '1 month' end;
@@ -458,6 +474,10 @@ create or replace function astapa.apply_paid_plan_change(target astapa.checkouts
 
 comment on function astapa.apply_paid_plan_change(astapa.checkouts) is
   'Applies the upgrade a paid checkout was for (called by astapa.apply_payment_event_row): the new plan through '
-  'api.assign_plan for the priced period, the change applied; returns the new paid_through.';
+  'api.assign_plan for the priced period, the change applied; returns the new paid_through. A same-interval '
+  'upgrade paid once the period it was priced for is no longer the last one paid (renewed on the old plan '
+  'meanwhile, another plan) or is over switches nothing: the change is canceled (audited '
+  'subscription.upgrade_lapsed, subscription.plan_change emitted) and null returned; the payment is kept for a '
+  'refund.';
 
 grant execute on function astapa.apply_paid_plan_change(astapa.checkouts) to astapa_app;

@@ -299,6 +299,42 @@ revoke execute on function api.refund_account(text) from public;
 
 grant execute on function api.refund_account(text) to astapa_app;
 
+create or replace function astapa.apply_organization_refund_effect(bought astapa.checkouts, plan_effect text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    o astapa.organizations;
+  begin
+    select * into o from astapa.organizations as x
+    where x.project_id = bought.project_id and x.id = bought.organization_id
+    for update;
+    -- Only while the organization still has the paid team plan this payment bought (not one the app set since).
+    if o.id is null or o.plan_key is distinct from bought.plan_key or o.plan_paid_through is null
+       or plan_effect not in ('end_now', 'keep_to_period_end') then
+      return;
+    end if;
+    -- Its unpaid pay links of that plan would buy back what the refund ended.
+    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    if plan_effect = 'end_now' then
+      perform astapa.end_organization_plan(o, 'refunded');
+    elsif o.plan_paid_through > pg_catalog.now() then
+      -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
+      perform api.cancel_organization_plan(o.project_id, o.id, null);
+    end if;
+  end
+  $$;
+
+comment on function astapa.apply_organization_refund_effect(astapa.checkouts, text) is
+  'A succeeded refund''s plan effect on the organization a team plan''s checkout was for, while it still has '
+  'that paid plan: end_now takes the plan away (astapa.end_organization_plan, reason refunded); '
+  'keep_to_period_end cancels it at its period end (api.cancel_organization_plan, as the app); either '
+  'way its unpaid renewal pay links of the plan expire. none changes nothing.';
+
+grant execute on function astapa.apply_organization_refund_effect(astapa.checkouts, text) to astapa_app;
+
 create or replace function astapa.apply_refund_event(ev astapa.payment_events) returns text
   language plpgsql
   volatile
@@ -345,19 +381,24 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
     where r.project_id = target.project_id and r.id = target.id
     returning * into target;
     select * into bought from astapa.checkouts as c where c.project_id = pay.project_id and c.id = pay.checkout_id;
-    -- The plan effect touches the subscription only while it is still the one this payment bought.
-    select * into current from astapa.subscriptions as s
-    where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
-    for update;
-    if current.plan_key = bought.plan_key and current.paid_through is not null
-       and current.status in ('active', 'past_due', 'canceled') then
-      if target.plan_effect = 'end_now' then
-        perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
-          'default');
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
-      elsif target.plan_effect = 'keep_to_period_end' then
-        perform api.cancel_subscription(bought.project_id, bought.user_id);
-        perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+    if bought.organization_id is not null then
+      -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
+      perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
+    else
+      -- The plan effect touches the subscription only while it is still the one this payment bought.
+      select * into current from astapa.subscriptions as s
+      where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
+      for update;
+      if current.plan_key = bought.plan_key and current.paid_through is not null
+         and current.status in ('active', 'past_due', 'canceled') then
+        if target.plan_effect = 'end_now' then
+          perform api.assign_plan(bought.project_id, bought.user_id, astapa.default_plan_key(bought.project_id),
+            'default');
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        elsif target.plan_effect = 'keep_to_period_end' then
+          perform api.cancel_subscription(bought.project_id, bought.user_id);
+          perform astapa.expire_renewal_checkouts(bought.project_id, bought.user_id);
+        end if;
       end if;
     end if;
     perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
@@ -368,7 +409,8 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
 
 comment on function astapa.apply_refund_event(astapa.payment_events) is
   'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund '
-  'succeeded, applies its plan effect to the subscription the payment bought (end_now: default plan; '
+  'succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the '
+  'organization (astapa.apply_organization_refund_effect) (end_now: default plan; '
   'keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; '
   'FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states '
   'stay, so each is emitted once; a wrong amount or currency changes nothing.';

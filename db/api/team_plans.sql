@@ -198,6 +198,7 @@ create or replace function api.create_organization_checkout(project_id text, org
       || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
+        seats_until = case when paid_seats is not null then o.plan_paid_through end,
         buyer_name = last.buyer_name, buyer_tax_id = last.buyer_tax_id, updated_at = pg_catalog.now()
     from astapa.organization_last_buyer(o) as last
     where c.project_id = o.project_id and c.public_id = opened ->> 'checkout_id';
@@ -232,6 +233,7 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
     period_start timestamptz;
     one_period interval;
     seats_now integer;
+    seats_until timestamptz;
   begin
     select * into o from astapa.organizations as x
     where x.project_id = target.project_id and x.id = target.organization_id
@@ -243,12 +245,32 @@ create or replace function astapa.apply_paid_organization_checkout(target astapa
     one_period := case chosen.interval when 'year' then interval '1 year' else interval '1 month' end;
     seats_now := astapa.organization_seat_limit(o);
     scheduled := astapa.scheduled_plan_change(o);
-    if target.seats_from is not null and o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() then
+    -- The end of the period an added-seats price covered (before migration 4318: the period running now).
+    seats_until := coalesce(target.seats_until, o.plan_paid_through);
+    if target.seats_from is not null and (o.plan_key is distinct from target.plan_key
+       or seats_until <= pg_catalog.now() or o.plan_paid_through < seats_until) then
+      -- Added seats for a period that is over (or a plan the organization no longer has): their price was a
+      -- share of that period, so they buy nothing now, least of all a new period. The payment stays, receipted,
+      -- for a refund.
+      perform astapa.audit(o.project_id, 'organization.seats_lapsed', o.id, pg_catalog.jsonb_build_object(
+        'checkout', target.public_id, 'plan', target.plan_key, 'seats', target.seats, 'seats_until', seats_until));
+      return null;  -- no period bought: the receipt names none
+    elsif target.seats_from is not null and o.plan_paid_through = seats_until then
       -- Added seats: the period stays, the limit grows (never shrinks: two seat checkouts paid in any order) and
       -- holds until plan_paid_through, which the prorated price covered, so a lower later limit is dropped.
       update astapa.organizations as x
       set seat_limit = greatest(seats_now, target.seats), next_seat_limit = null, next_seat_limit_from = null,
           updated_at = pg_catalog.now()
+      where x.project_id = o.project_id and x.id = o.id
+      returning * into o;
+    elsif target.seats_from is not null then
+      -- Added seats paid after the next period was: they hold to the end of the period they were priced for;
+      -- from then the seats that next period was paid for.
+      update astapa.organizations as x
+      set seat_limit = greatest(seats_now, target.seats),
+          next_seat_limit = case when o.next_seat_limit_from > pg_catalog.now() then o.next_seat_limit
+                                 else seats_now end,
+          next_seat_limit_from = seats_until, updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
     elsif o.plan_key = target.plan_key and o.plan_paid_through > pg_catalog.now() and target.seats <> seats_now then
@@ -310,8 +332,11 @@ comment on function astapa.apply_paid_organization_checkout(astapa.checkouts) is
   'grace days); other seats for the next period of the running plan become next_seat_limit from that period''s '
   'start (the running one keeps its seats); the plan a change is scheduled to (api.change_organization_plan) '
   'takes over with the next period (its seats from that period''s start), the change applied; a period of '
-  'another plan cancels a scheduled change; a checkout adding seats only raises seat_limit. Paying undoes a '
-  'cancel. Returns the paid-through date; null when the organization was deleted.';
+  'another plan cancels a scheduled change; a checkout adding seats only raises seat_limit, until the end of '
+  'the period it was priced for (seats_until; a later period paid meanwhile keeps its own seats from then), '
+  'and paid after that period (or for a plan the organization no longer has) changes nothing (audited '
+  'organization.seats_lapsed). Paying undoes a cancel. Returns the paid-through date; null when the '
+  'organization was deleted or the seats lapsed.';
 
 grant execute on function astapa.apply_paid_organization_checkout(astapa.checkouts) to astapa_app;
 
@@ -422,6 +447,45 @@ comment on function astapa.organization_renewal_action(astapa.organizations, tim
 grant execute on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean)
   to astapa_app;
 
+create or replace function astapa.end_organization_plan(o astapa.organizations, reason text)
+  returns astapa.organizations
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    ended_plan text := o.plan_key;
+    settled astapa.plan_changes;
+  begin
+    -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
+    -- limit, as before it bought one. Nobody is removed.
+    update astapa.organizations as x
+    set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
+        plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
+    where x.project_id = o.project_id and x.id = o.id;
+    -- A change scheduled for a period that will not come is moot.
+    settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
+    select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
+    if settled.id is not null then
+      perform astapa.emit_organization_plan_change(o, settled);
+    end if;
+    perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
+      'organization', astapa.organization_json(o), 'plan', ended_plan, 'reason', reason));
+    perform astapa.emit_event(o.project_id, 'organization.updated',
+      pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
+    perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
+      'plan', ended_plan, 'reason', reason));
+    return o;
+  end
+  $$;
+
+comment on function astapa.end_organization_plan(astapa.organizations, text) is
+  'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a '
+  'change scheduled for its next period made moot; organization.plan_ended (reason canceled, unpaid or '
+  'refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+
+grant execute on function astapa.end_organization_plan(astapa.organizations, text) to astapa_app;
+
 create or replace function api.organization_renewal_step(project_id text, now timestamptz, xendit_account text)
   returns jsonb
   language plpgsql
@@ -436,7 +500,6 @@ create or replace function api.organization_renewal_step(project_id text, now ti
     action text;
     ended_plan text;
     scheduled astapa.plan_changes;
-    settled astapa.plan_changes;
     chosen astapa.plans;
     payer bigint;
     renewal_seats integer;
@@ -465,26 +528,8 @@ create or replace function api.organization_renewal_step(project_id text, now ti
       return pg_catalog.jsonb_build_object('action', 'none', 'organization', o.id);
     end if;
     if action in ('end', 'expire') then
-      -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
-      -- limit, as before it bought one. Nobody is removed.
       ended_plan := o.plan_key;
-      update astapa.organizations as x
-      set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
-          plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
-      where x.project_id = o.project_id and x.id = o.id
-      returning * into o;
-      -- A change scheduled for a period that will not come is moot.
-      settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
-      if settled.id is not null then
-        perform astapa.emit_organization_plan_change(o, settled);
-      end if;
-      perform astapa.emit_event(o.project_id, 'organization.plan_ended', pg_catalog.jsonb_build_object(
-        'organization', astapa.organization_json(o), 'plan', ended_plan,
-        'reason', case action when 'end' then 'canceled' else 'unpaid' end));
-      perform astapa.emit_event(o.project_id, 'organization.updated',
-        pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
-      perform astapa.audit(o.project_id, 'organization.plan_ended', o.id, pg_catalog.jsonb_build_object(
-        'plan', ended_plan, 'reason', case action when 'end' then 'canceled' else 'unpaid' end));
+      o := astapa.end_organization_plan(o, case action when 'end' then 'canceled' else 'unpaid' end);
       return pg_catalog.jsonb_build_object('action', action, 'organization', o.id, 'name', o.name,
         'plan', ended_plan);
     end if;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { AppError } from "../http/errors.ts";
 import type { OAuthParams } from "./params.ts";
 import { CustomClaims, ProfileClaims, UserClaims } from "@/db/token_claims.ts";
+import { MAX_ACCESS_TOKEN_LENGTH } from "../tokens/verify_access_token.ts";
 
 const clientAuth = {
   client_id: z.string().optional().describe("With client_secret_post; optional with HTTP Basic."),
@@ -53,7 +54,9 @@ export const DeviceCodeRequest = z.object({
 
 export const TokenExchangeRequest = z.object({
   grant_type: z.literal("urn:ietf:params:oauth:grant-type:token-exchange"),
-  subject_token: z.string().max(8192).describe("A person's access token issued by this project."),
+  subject_token: z.string().max(MAX_ACCESS_TOKEN_LENGTH).describe(
+    "A person's access token issued by this project.",
+  ),
   subject_token_type: z.string().describe("urn:ietf:params:oauth:token-type:access_token"),
   resource: z.string().optional().describe("The resource the new token is for (its aud); RFC 8707."),
   audience: z.string().optional().describe("Same as resource, when resource is not sent."),

@@ -12,12 +12,20 @@ export type AccessTokenClaims = JWTPayload & {
   scope?: string;
 };
 
+/**
+ * The longest access token accepted back: longer than any Astapa issues. The largest claims a project may grant
+ * (a plan's and a user's custom claims, 4 KiB of JSON each; 50 feature flags each of the plan, the user and the
+ * active organization's plan; an impersonation's act) make about 20,000 characters, past the 8 KiB bound this
+ * used to be, so such a user's own tokens were refused by /userinfo, introspection and token exchange.
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 32_768;
+
 export async function verifyAccessToken(
   keys: KeyStore,
   issuer: string,
   token: string,
 ): Promise<AccessTokenClaims | null> {
-  if (token.length > 8192) return null;
+  if (token.length > MAX_ACCESS_TOKEN_LENGTH) return null;
   try {
     const jwks = createLocalJWKSet(await keys.jwks());
     const { payload } = await jwtVerify(token, jwks, { issuer, algorithms: ["RS256"], typ: "at+jwt" });

@@ -197,6 +197,16 @@ Deno.test("coupons — through create_checkout; the discounted amount pays, the 
               from astapa.checkouts c`)[0],
   );
   assert.deepEqual({ ...wrong }, { status: "pending", pro: 0 }, "a wrong amount changes nothing");
+  // That charge still waits (it may yet be paid 49,500): the coupon stays on it until it fails.
+  await rejectsAs(open(id, shop.userId, { coupon: "HALF" }), "conflict", /waits to be paid/);
+  await as(id, (tx) =>
+    recordPaymentEvent(tx, id, {
+      providerId: `pr-${checkout.checkout_id}`,
+      status: "FAILED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: 49_500, currency: "IDR" } },
+    }));
+  assert.deepEqual(await as(id, (tx) => applyPaymentEvent(tx, id)).then((e) => e?.outcome), "failed");
   const second = await open(id, shop.userId, { coupon: "HALF" });
   assert.deepEqual(await pay(id, second.checkout_id, 49_500), ["paid"]);
   // The user has used HALF: a third checkout cannot redeem it again.
@@ -296,4 +306,57 @@ Deno.test("coupons — RLS: a project sees and changes only its own coupons and 
   await rejectsAs(open(b.project.id, b.userId, { coupon: "MINE" }), "validation_failed", /no such coupon/);
   const none = await as(null, async (tx) => rows(await tx`select * from astapa.coupons`));
   assert.equal(none.length, 0);
+});
+
+Deno.test("coupons — moved to a second checkout, it leaves the first at list price: used once, paid once", async () => {
+  const shop = await shopWith({ code: "ONCE", percent_off: 50, max_redemptions: 1 });
+  const id = shop.project.id;
+  const first = await open(id, shop.userId, { coupon: "ONCE" });
+  const second = await open(id, shop.userId);
+  const moved = await as(id, (tx) => applyCheckoutCoupon(tx, id, second.checkout_id, "ONCE"));
+  assert.equal(moved.amount, 49_500);
+  const left = await as(
+    id,
+    async (tx) =>
+      (await tx`select amount::int, coupon_code, discount_idr::int from astapa.checkouts
+              where public_id = ${first.checkout_id}`)[0],
+  );
+  assert.deepEqual({ ...left }, { amount: 99_000, coupon_code: null, discount_idr: 0 });
+  // The first checkout's discounted amount no longer pays it: the coupon buys one discounted period, not two.
+  assert.deepEqual(await pay(id, first.checkout_id, 49_500), ["amount_mismatch"]);
+  assert.deepEqual(await pay(id, second.checkout_id, 49_500), ["paid"]);
+  const discounted = await as(
+    id,
+    async (tx) =>
+      (await tx`select count(*)::int as n from astapa.payments y join astapa.checkouts k
+                on k.project_id = y.project_id and k.id = y.checkout_id
+              where y.status = 'paid' and k.discount_idr > 0`)[0].n,
+  );
+  assert.equal(discounted, 1);
+});
+
+Deno.test("coupons — not moved off a checkout whose discounted charge still waits to be paid", async () => {
+  const shop = await shopWith({ code: "WAIT", percent_off: 50 });
+  const id = shop.project.id;
+  const first = await open(id, shop.userId, { coupon: "WAIT" });
+  await as(id, (tx) =>
+    recordPayment(tx, id, first.checkout_id, {
+      kind: "payment_request",
+      provider_id: `pr-${first.checkout_id}`,
+      method: "qris",
+      details: { qr_string: "000201" },
+      expires_at: null,
+    }));
+  const second = await open(id, shop.userId);
+  await rejectsAs(
+    as(id, (tx) => applyCheckoutCoupon(tx, id, second.checkout_id, "WAIT")),
+    "conflict",
+    /waits to be paid/,
+  );
+  const amounts = await as(
+    id,
+    async (tx) =>
+      rows(await tx`select public_id, amount::int, coupon_code from astapa.checkouts order by id`),
+  );
+  assert.deepEqual(amounts.map((r) => [r.amount, r.coupon_code]), [[49_500, "WAIT"], [99_000, null]]);
 });

@@ -456,3 +456,23 @@ Deno.test("api.invite_to_organization — a mailed invitation links only to the 
   );
   assert.equal(unmailed.status, "pending");
 });
+
+Deno.test("api.invite_to_organization — an admin invites members and admins, never an owner: only an owner makes owners", async () => {
+  const owner = await seedUser(db.sql, a.id, "boss@rank.example");
+  const admin = await seedUser(db.sql, a.id, "admin@rank.example");
+  const org = await organization(a.id, "rank", owner);
+  await call(a.id, (tx) => tx`select api.add_organization_member(${org}, ${admin}, 'admin')`);
+  const inviteAs = async (inviter: string, email: string, role: string) => {
+    const tokenHash = await hash(`${inviter}-${email}-${role}`);
+    return call(
+      a.id,
+      (tx) =>
+        tx`select api.invite_to_organization(${org}, ${email}, ${role}, ${tokenHash}, 3600, ${inviter})`,
+    );
+  };
+  // The admin's second address as owner would outrank the owner who made them admin.
+  await rejectsAs(inviteAs(admin, "alt@rank.example", "owner"), "forbidden", /Only an owner .* owner/);
+  assert.equal(await count(a.id, "organization_invitations", `email = 'alt@rank.example'`), 0);
+  assert.equal((await inviteAs(admin, "helper@rank.example", "admin")).role, "admin");
+  assert.equal((await inviteAs(owner, "partner@rank.example", "owner")).role, "owner");
+});

@@ -9,7 +9,7 @@ import { asApp } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import { cancelPlanChange, changePlan, listPlanChanges } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
-import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { tokenClaims } from "@/db/users.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
@@ -289,4 +289,45 @@ Deno.test("api.change_plan — a team plan is refused (upgrade or downgrade): no
   assert.equal((await subscription(id, sub)).plan, "pro");
   // A personal plan still changes as before.
   assert.equal((await change(id, sub, "pro_year", now)).change.to_plan, "pro_year");
+});
+
+Deno.test("api.change_plan — an upgrade paid after the old plan's renewal switches nothing: the renewal is not bought dearer", async () => {
+  const { id, sub, end } = await shop();
+  // Three days before the period ends, the upgrade is the difference for three days.
+  const now = at(end, -3);
+  const { checkout: upgrade } = await change(id, sub, "team", now);
+  assert.equal(upgrade?.amount, 20_100);
+  // The old plan's next period is paid before the upgrade is.
+  const renewal = await as(
+    id,
+    (tx) =>
+      createCheckout(tx, id, {
+        sub,
+        plan: "pro",
+        xendit_account: "simulator",
+        period_start: end.toISOString(),
+      }),
+  );
+  await charge(id, renewal.checkout_id);
+  await callback(id, renewal.checkout_id, "SUCCEEDED", 99_000);
+  await charge(id, upgrade!.checkout_id);
+  await callback(id, upgrade!.checkout_id, "SUCCEEDED", 20_100);
+  assert.deepEqual(await drain(id), ["paid", "paid"]);
+  const state = await subscription(id, sub);
+  assert.equal(state.plan, "pro", "20,100 never buys a month of team (300,000) on top of pro's 99,000");
+  assert.ok(
+    new Date(state.subscription!.paid_through!) > at(end, 27),
+    "the renewal paid for pro's next month",
+  );
+  const [latest] = await as(id, (tx) => listPlanChanges(tx, id, sub));
+  assert.equal(latest.status, "canceled");
+  const lapsed = await as(
+    id,
+    async (tx) =>
+      rows(
+        await tx`select details->>'to_plan' as plan from astapa.audit_log
+                    where action = 'subscription.upgrade_lapsed'`,
+      ),
+  );
+  assert.deepEqual(lapsed.map((r) => r.plan), ["team"]);
 });

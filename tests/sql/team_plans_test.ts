@@ -358,3 +358,66 @@ Deno.test("a team plan's receipt — made out to the organization, paid by the o
   );
   assert.equal(personal.organization, null);
 });
+
+Deno.test("added seats paid after their period ended — recorded, but they buy no period and no seats", async () => {
+  const t = await team("telat");
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
+  // An hour before the period ends, two seats cost a sliver of a period's price.
+  await asApp(
+    db.sql,
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = now() + interval '1 hour' where id = ${t.id}`,
+  );
+  const more = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 5 });
+  assert.ok((more.amount as number) < 1_000, `an hour of two seats, got ${more.amount}`);
+  // The period ends (in its grace days) before that sliver is paid: the clock cannot move, so the period's end
+  // (and the end the seats were priced for) move back instead.
+  await asApp(db.sql, a.id, async (tx) => {
+    await tx`update astapa.organizations set plan_paid_through = now() - interval '1 minute' where id = ${t.id}`;
+    await tx`update astapa.checkouts set seats_until = now() - interval '1 minute'
+             where public_id = ${more.checkout_id as string}`;
+  });
+  const lapsed = await organization(t.id);
+  await pay(more.checkout_id as string, more.amount as number);
+  const after = await organization(t.id);
+  assert.deepEqual(
+    [after.plan, after.seat_limit, after.plan_paid_through],
+    ["seat", 3, lapsed.plan_paid_through],
+    "a sliver of a period's price never buys the next period",
+  );
+  const lapsedAudit = await call<number>(
+    a.id,
+    (tx) =>
+      tx`select count(*)::int from astapa.audit_log where action = 'organization.seats_lapsed' and target = ${t.id}`,
+  );
+  assert.equal(lapsedAudit, 1);
+  const receipt = await call(
+    a.id,
+    (tx) =>
+      tx`select jsonb_build_object('amount', r.amount, 'period_end', r.period_end) from astapa.receipts r
+         join astapa.checkouts k on k.project_id = r.project_id and k.id = r.checkout_id
+         where k.public_id = ${more.checkout_id as string}`,
+  );
+  assert.deepEqual(
+    receipt,
+    { amount: more.amount, period_end: null },
+    "receipted for a refund; no period bought",
+  );
+});
+
+Deno.test("added seats paid after the next period was — they hold to the end of the period they were priced for", async () => {
+  const t = await team("susul");
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
+  const first = await organization(t.id);
+  const more = await checkout(t.id, { sub: t.owner, plan: "seat", seats: 13 });
+  assert.equal(more.seats_from, 3);
+  await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
+  await pay(more.checkout_id as string, more.amount as number);
+  const after = await organization(t.id);
+  assert.deepEqual(
+    [after.seat_limit, after.next_seat_limit, after.next_seat_limit_from],
+    [13, 3, first.plan_paid_through],
+    "the ten seats were priced for the first period only; the next one was paid for three",
+  );
+});
