@@ -21158,11 +21158,12 @@ AS $function$
     -- After the last @ (a quoted local part may hold one). NFKC makes full-width and other compatibility
     -- letters and dots plain; the ideographic full stops are dots to IDNA too; the invisible characters IDNA
     -- ignores (soft hyphen, zero-width space, word joiner, variation selectors, byte order mark) are dropped;
-    -- lower case by Unicode's rules whatever the database's collation.
+    -- lower case by the database's character type, as every address comparison here (Astapa's own databases are
+    -- C.UTF-8, which folds Unicode letters; a plain C one folds only ASCII).
     domain := pg_catalog.normalize(pg_catalog.split_part(pg_catalog.btrim(email), '@', -1), 'NFKC');
     domain := pg_catalog.translate(domain, U&'\3002\FF61', '..');
     domain := pg_catalog.regexp_replace(domain, U&'[\00AD\034F\180B-\180F\200B\2060\FE00-\FE0F\FEFF]', '', 'g');
-    domain := pg_catalog.rtrim(pg_catalog.lower(domain collate pg_catalog.pg_c_utf8), '.');
+    domain := pg_catalog.rtrim(pg_catalog.lower(domain), '.');
     if domain !~ '[^\x01-\x7f]' then
       return domain;
     end if;
