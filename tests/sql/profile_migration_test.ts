@@ -5,21 +5,15 @@
  * nothing is emitted for it.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const PROFILE = "4261";
 const PROJECT = "proj_namenamenamename";
 
 Deno.test("migration 4261 — a valid name custom claim becomes the profile's name; the claims stay", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(PROFILE);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < PROFILE)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
                  values (${PROJECT}, 'Names', ${"cid_".padEnd(28, "n")}, sha256('secret'))`;
     const claims: [number, unknown][] = [
@@ -49,7 +43,6 @@ Deno.test("migration 4261 — a valid name custom claim becomes the profile's na
     const [events] = await db.sql`select count(*)::int as n from astapa.events where type = 'user.updated'`;
     assert.equal(events.n, 0);
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });

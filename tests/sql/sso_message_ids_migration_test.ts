@@ -4,11 +4,10 @@
  * astapa.sso_message_ids unchanged, the two tables are gone, and a moved ID is still refused as a replay.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { asApp } from "@/db/client.ts";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
 import { rejectsAs } from "../helpers/identity.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const MERGE = "4310";
 const PROJECT = "proj_messagesmessages";
@@ -16,13 +15,8 @@ const SAML = "sso_" + "s".repeat(24);
 const OIDC = "sso_" + "o".repeat(24);
 
 Deno.test("migration 4310 — SAML assertion IDs and logout token jtis move to one store; a moved ID is still a replay", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(MERGE);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < MERGE)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
                  values (${PROJECT}, 'Messages', ${"cid_".padEnd(28, "m")}, sha256('secret'))`;
     for (
@@ -62,7 +56,6 @@ Deno.test("migration 4310 — SAML assertion IDs and logout token jtis move to o
       "conflict",
     );
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });

@@ -3,10 +3,9 @@
  * and one held a day with a challenge nobody met are deleted; a live session's and a recent challenge's stay.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
 import { sha256 } from "@/lib/secrets.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const FIRST = "4317";
 const PROJECT = "proj_forgottenforgott";
@@ -14,13 +13,8 @@ const SAML = "sso_" + "s".repeat(24);
 const OIDC = "sso_" + "o".repeat(24);
 
 Deno.test("migration 4317 — SSO sign-ins of ended sessions and of day-old unmet challenges go; live ones stay", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(FIRST);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < FIRST)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
                  values (${PROJECT}, 'Forgotten', ${"cid_".padEnd(28, "f")}, sha256('secret'))`;
     await db.sql`insert into astapa.organizations (project_id, id, name, slug)
@@ -84,7 +78,6 @@ Deno.test("migration 4317 — SSO sign-ins of ended sessions and of day-old unme
                     'astapa.login_sessions'::regclass)`;
     assert.equal(forced.forced, true, "RLS forced again");
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });

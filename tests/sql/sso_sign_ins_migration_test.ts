@@ -6,11 +6,10 @@
  * challenge's is still carried to the session the met challenge starts.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { asApp, type Tx } from "@/db/client.ts";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
 import { sha256 } from "@/lib/secrets.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const FIRST = "4314";
 const PROJECT = "proj_signinsssigninss";
@@ -18,13 +17,8 @@ const SAML = "sso_" + "s".repeat(24);
 const OIDC = "sso_" + "o".repeat(24);
 
 Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one table per protocol, keyed by session or challenge", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(FIRST);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < FIRST)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
                  values (${PROJECT}, 'Sign-ins', ${"cid_".padEnd(28, "i")}, sha256('secret'))`;
     for (
@@ -182,7 +176,6 @@ Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one tab
       [Buffer.from(hashes.samlSession), Buffer.from(oidcLater)].sort(Buffer.compare),
     );
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });

@@ -4,23 +4,16 @@
  * endpoint set without a list receives all events.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const ALL_EVENTS = "4202";
 const EVERY = "proj_everyeveryeveryy";
 const ONE = "proj_oneoneoneoneoneo";
 
 Deno.test("migration 4202 — existing endpoints keep their lists; none is widened to all events", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(ALL_EVENTS);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < ALL_EVENTS)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    // The database as the release before 4202 left it (its db/api is not this build's: versioned files only).
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     const [{ types }] = await db.sql`select astapa.webhook_event_types() as types`;
     for (const [id, events] of [[EVERY, types], [ONE, ["user.created"]]] as const) {
       await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
@@ -42,7 +35,6 @@ Deno.test("migration 4202 — existing endpoints keep their lists; none is widen
       where table_schema = 'astapa' and table_name = 'webhook_endpoints' and column_name = 'all_events'`;
     assert.equal(column_default, "true", "an endpoint inserted from now on without a list gets all events");
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });

@@ -4,23 +4,16 @@
  * project has no endpoint left keeps no endpoint; a second endpoint can then be added.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { migrate, MIGRATIONS_DIR, readMigrations } from "@/db/migrate.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
+import { databaseBefore } from "../helpers/migrations.ts";
 
 const ENDPOINT_IDS = "4220";
 const KEPT = "proj_keptkeptkeptkept";
 const GONE = "proj_gonegonegonegone";
 
 Deno.test("migration 4220 — the existing endpoint keeps everything and gets an id; its deliveries name it", async () => {
-  const db = await testDatabase({ empty: true });
-  const before = await Deno.makeTempDir({ prefix: "astapa-migrations-" });
+  const db = await databaseBefore(ENDPOINT_IDS);
   try {
-    for (const m of (await readMigrations()).filter((m) => m.version < ENDPOINT_IDS)) {
-      await Deno.writeTextFile(join(before, `${m.version}_${m.name}.sql`), m.sql);
-    }
-    // The database as the release before 4220 left it (versioned files only; its db/api is not this build's).
-    await migrate(db.sql, new URL(`file://${before}/`), null);
     for (const id of [KEPT, GONE]) {
       await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
                    values (${id}, ${id}, ${id.replace("proj_", "cid_").padEnd(28, "a")}, sha256('secret'))`;
@@ -54,7 +47,6 @@ Deno.test("migration 4220 — the existing endpoint keeps everything and gets an
       .sql`select count(*)::int as n from astapa.webhook_endpoints where project_id = ${KEPT}`;
     assert.equal(n, 2, "a second endpoint fits the new key");
   } finally {
-    await Deno.remove(before, { recursive: true });
     await db.close();
   }
 });
