@@ -1,10 +1,11 @@
--- The domain of an email address, as the mail system delivers to it (docs/enterprise-sso.md, "Domains"). Every rule
--- that reads an address's domain (enforced SSO, finding the IdP by address, the domains an IdP or a SCIM directory
--- speaks for, joining organizations by domain, sign-up's allowed and blocked domains) reads it here, so that an
--- address cannot be spelled past one of them: any case, a trailing dot, full-width letters and dots, invisible
--- characters, or the Unicode spelling of an internationalised (xn--) domain all come out as the one ASCII name that
--- domains are stored as. Postgres has no IDNA library; the steps are UTS #46's mapping as far as addresses need it,
--- and tests/sql/email_domains_test.ts holds them to the WHATWG URL parser's domainToASCII.
+-- The domain of an email address, as the mail system delivers to it (docs/enterprise-sso.md, "Which addresses are
+-- at a domain"). Every rule that reads an address's domain (enforced SSO, finding the IdP by address, the domains
+-- an IdP or a SCIM directory speaks for, joining organizations by domain, sign-up's allowed and blocked domains)
+-- reads it here, so that an address cannot be spelled past one of them: any case, a trailing dot, full-width
+-- letters and dots, invisible characters, or the Unicode spelling of an internationalised (xn--) domain all come
+-- out as the one ASCII name that domains are stored as. Postgres has no IDNA library; the steps are UTS #46's
+-- mapping as far as addresses need it, and tests/sql/email_domains_test.ts holds them to the WHATWG URL parser's
+-- domainToASCII. The case is the database's character type's (Astapa's own databases are C.UTF-8).
 
 create or replace function astapa.punycode_digit(d integer) returns text
   language sql
