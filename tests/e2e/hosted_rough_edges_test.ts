@@ -160,3 +160,18 @@ Deno.test("hosted pages — without JavaScript the password is a plain field and
     await close();
   }
 });
+
+Deno.test("hosted pages — the password toggle appearing moves nothing below it (no click lands on what moved)", async () => {
+  const linkTop = async (islands: boolean) => {
+    const { page, close } = await openPage();
+    try {
+      if (!islands) await page.route("**/islands/**", (route) => route.abort());
+      await page.goto(`${t.origin}/auth/login?${query()}`);
+      if (islands) await page.getByRole("button", { name: "Show password" }).waitFor();
+      return (await page.getByRole("link", { name: "Create an account" }).boundingBox())!.y;
+    } finally {
+      await close();
+    }
+  };
+  assert.equal(await linkTop(true), await linkTop(false));
+});
