@@ -59,7 +59,8 @@ function explain(error: unknown, props: PasskeyButtonProps): string {
 /**
  * The browser half of a passkey ceremony (@simplewebauthn/browser): fetches options from
  * /auth/passkey/options, runs navigator.credentials, and posts the result in a plain form. The form is hidden
- * until hydrated in a browser with WebAuthn, so without either nothing dead shows and the rest works.
+ * until hydrated in a browser with WebAuthn, so without either nothing dead shows and the rest works; it keeps its
+ * place meanwhile (static/styles.css), so nothing below moves when it appears.
  */
 export default function PasskeyButton(props: PasskeyButtonProps) {
   const ready = useSignal(false);
@@ -118,7 +119,13 @@ export default function PasskeyButton(props: PasskeyButtonProps) {
 
   if (lacking.value && props.unsupported) return <p role="alert" class="error">{props.unsupported}</p>;
   return (
-    <form ref={form} method="post" action={props.action} hidden={!ready.value} class="passkey-form">
+    <form
+      ref={form}
+      method="post"
+      action={props.action}
+      hidden={!ready.value}
+      class={lacking.value ? "passkey-form absent" : "passkey-form"}
+    >
       <input type="hidden" name="request" value={props.request} />
       <input type="hidden" name="csrf" value={props.csrf} />
       <input type="hidden" name="credential" ref={credential} value="" />

@@ -161,17 +161,31 @@ Deno.test("hosted pages — without JavaScript the password is a plain field and
   }
 });
 
-Deno.test("hosted pages — the password toggle appearing moves nothing below it (no click lands on what moved)", async () => {
-  const linkTop = async (islands: boolean) => {
+Deno.test("hosted pages — the password toggle and the passkey button appearing move nothing below them (no click lands on what moved)", async () => {
+  const withPasskeys = await seedProject(t.db.sql, {
+    name: "Toko Kunci",
+    redirectUri: "https://kunci.example/callback",
+    settings: { passkeys: true },
+  });
+  const linkTop = async (p: typeof project, islands: boolean) => {
     const { page, close } = await openPage();
     try {
       if (!islands) await page.route("**/islands/**", (route) => route.abort());
-      await page.goto(`${t.origin}/auth/login?${query()}`);
+      await page.goto(`${t.origin}/auth/login?${new URLSearchParams({
+        client_id: p.clientId,
+        redirect_uri: p.redirectUri,
+        state: "s",
+      })}`);
       if (islands) await page.getByRole("button", { name: "Show password" }).waitFor();
+      if (islands && p === withPasskeys) {
+        await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor();
+      }
       return (await page.getByRole("link", { name: "Create an account" }).boundingBox())!.y;
     } finally {
       await close();
     }
   };
-  assert.equal(await linkTop(true), await linkTop(false));
+  for (const p of [project, withPasskeys]) {
+    assert.equal(await linkTop(p, true), await linkTop(p, false), p.clientId);
+  }
 });
