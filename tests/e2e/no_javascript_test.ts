@@ -65,6 +65,28 @@ for (const javaScriptEnabled of [false, true]) {
   });
 }
 
+Deno.test("copy buttons appearing move nothing beside or below them (no click lands on what moved)", async () => {
+  // A phone's width, where a value and its button share a wrapping line.
+  const tops = async (islands: boolean) => {
+    const { page, close } = await openPage({ viewport: { width: 360, height: 740 } });
+    try {
+      await signInPage(page, t, developer);
+      if (!islands) await page.route("**/islands/**", (route) => route.abort());
+      await page.goto(`${t.origin}${base}`);
+      if (islands) await page.locator("button.copy").first().waitFor({ state: "visible" });
+      return {
+        copy: (await page.locator("button.copy").first().boundingBox())?.y,
+        below: (await page.getByLabel("Add a redirect URI").boundingBox())!.y,
+      };
+    } finally {
+      await close();
+    }
+  };
+  const [hydrated, plain] = [await tops(true), await tops(false)];
+  assert.equal(hydrated.below, plain.below);
+  assert.equal(hydrated.copy, plain.copy, "the hidden button holds the place it will show in");
+});
+
 Deno.test("no JavaScript — dashboard forms, empty-state links and the docs search work as plain HTML", async () => {
   const { page, close } = await openPage({ javaScriptEnabled: false });
   try {
