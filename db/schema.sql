@@ -5793,86 +5793,12 @@ grant execute on function api.create_account(text,text,boolean) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.create_checkout(project_id text, checkout jsonb)
  RETURNS jsonb
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    chosen astapa.plans;
-    project_mode text;
-    target_user bigint;
-    url_field text;
-    created astapa.checkouts;
-  begin
-    if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
-      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
-    end if;
-    select p.mode into project_mode from astapa.projects as p where p.id = create_checkout.project_id;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This project was not found.';
-    end if;
-    target_user := astapa.user_id_of(checkout ->> 'sub');
-    if target_user is null then
-      raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
-        message = 'user must be a user id (the sub).';
-    end if;
-    select u.id into target_user from astapa.users as u
-    where u.project_id = create_checkout.project_id and u.id = target_user and not u.disabled;
-    if not found then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
-    end if;
-    -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
-    if exists (select from astapa.users as u
-               where u.project_id = create_checkout.project_id and u.id = target_user
-                 and u.environment <> project_mode) then
-      raise exception using errcode = 'AS404',
-        message = pg_catalog.format('User %s belongs to the project''s other environment (it is in %s mode now).',
-          checkout ->> 'sub', project_mode);
-    end if;
-    select * into chosen from astapa.plans as p
-    where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
-    if not found then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["No such plan, or it is archived."]}',
-        message = pg_catalog.format('There is no plan %s to buy in this project.', checkout ->> 'plan');
-    end if;
-    if chosen.price_idr < 1 then
-      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
-        message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
-    elsif chosen.seat_pricing is not null and not checkout ? 'organization' then
-      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself.
-      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
-        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
-    end if;
-    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on: the
-    -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
-    foreach url_field in array array['success_url', 'failure_url'] loop
-      if checkout ? url_field
-         and not coalesce(astapa.is_app_url(create_checkout.project_id, checkout ->> url_field), false) then
-        raise exception using errcode = 'AS400',
-          detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
-            'Must be on the origin of one of the project''s redirect URIs.'))::text,
-          message = pg_catalog.format('%s must be on the origin of one of the project''s redirect URIs.', url_field);
-      end if;
-    end loop;
-    insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, period_start,
-                                  success_url, failure_url, expires_at)
-    values (project_id, target_user, chosen.key, chosen.price_idr, coalesce(checkout ->> 'xendit_account', 'simulator'),
-            project_mode, (checkout ->> 'period_start')::timestamptz, checkout ->> 'success_url',
-            checkout ->> 'failure_url',
-            pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
-    returning * into created;
-    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
-    if checkout ? 'coupon' then
-      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
-    elsif created.period_start is not null then
-      created := astapa.carry_coupon(created);
-    end if;
-    perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
-      pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
-    return astapa.checkout_json(created);
-  end
+    select astapa.open_checkout(create_checkout.project_id, create_checkout.checkout, null)
   $function$;
-comment on function api.create_checkout(text,jsonb) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only with organization (set by api.create_organization_checkout). AS400 free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function api.create_checkout(text,jsonb) is 'Opens a person''s checkout (astapa.open_checkout without an organization: a team plan is refused, AS400).';
 grant execute on function api.create_checkout(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -6103,8 +6029,8 @@ AS $function$
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
         / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
     end if;
-    opened := api.create_checkout(o.project_id, (checkout - 'seats')
-      || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
+    opened := astapa.open_checkout(o.project_id, (checkout - 'seats')
+      || pg_catalog.jsonb_build_object('plan', chosen.key), o.id);
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
         seats_until = case when paid_seats is not null then o.plan_paid_through end,
@@ -10403,11 +10329,11 @@ AS $function$
                                          where m.project_id = o.project_id and m.organization_id = o.id)::integer,
                                         1) end;
     begin
-      opened := api.create_checkout(o.project_id, pg_catalog.jsonb_build_object(
-        'sub', payer::text, 'plan', chosen.key, 'organization', o.id, 'xendit_account', xendit_account,
+      opened := astapa.open_checkout(o.project_id, pg_catalog.jsonb_build_object(
+        'sub', payer::text, 'plan', chosen.key, 'xendit_account', xendit_account,
         -- The link lives until the grace days are over: counted from the database's clock (expires_at).
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', o.plan_paid_through + grace - pg_catalog.now()),
-                                      3600), 31536000)::integer));
+                                      3600), 31536000)::integer), o.id);
     exception when others then
       -- A checkout that cannot be opened (e.g. the owner belongs to the project's other environment) must not
       -- stop the pass: this period gets no pay link, the plan runs out through the grace days, and the audit
@@ -23209,6 +23135,92 @@ AS $function$
   $function$;
 comment on function astapa.oldest_webhook_endpoint(text) is 'The key of the project''s oldest webhook endpoint, or null: what the deprecated singular functions (api.set_webhook_endpoint, api.put_webhook_endpoint, …) and /api/platform/webhook-endpoint manage.';
 grant execute on function astapa.oldest_webhook_endpoint(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.open_checkout(project_id text, checkout jsonb, organization_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    chosen astapa.plans;
+    project_mode text;
+    target_user bigint;
+    url_field text;
+    created astapa.checkouts;
+  begin
+    if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
+      raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
+    end if;
+    select p.mode into project_mode from astapa.projects as p where p.id = open_checkout.project_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This project was not found.';
+    end if;
+    target_user := astapa.user_id_of(checkout ->> 'sub');
+    if target_user is null then
+      raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
+        message = 'user must be a user id (the sub).';
+    end if;
+    select u.id into target_user from astapa.users as u
+    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled;
+    if not found then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
+    end if;
+    -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
+    if exists (select from astapa.users as u
+               where u.project_id = open_checkout.project_id and u.id = target_user
+                 and u.environment <> project_mode) then
+      raise exception using errcode = 'AS404',
+        message = pg_catalog.format('User %s belongs to the project''s other environment (it is in %s mode now).',
+          checkout ->> 'sub', project_mode);
+    end if;
+    select * into chosen from astapa.plans as p
+    where p.project_id = open_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    if not found then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["No such plan, or it is archived."]}',
+        message = pg_catalog.format('There is no plan %s to buy in this project.', checkout ->> 'plan');
+    end if;
+    if chosen.price_idr < 1 then
+      raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
+        message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
+    elsif chosen.seat_pricing is not null and open_checkout.organization_id is null then
+      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself. The
+      -- organization is an argument only Astapa's own functions pass, never a field of the checkout's JSON.
+      raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
+        message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
+    end if;
+    -- Success and failure URLs may only lead back to an origin the project registered a redirect URI on: the
+    -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
+    foreach url_field in array array['success_url', 'failure_url'] loop
+      if checkout ? url_field
+         and not coalesce(astapa.is_app_url(open_checkout.project_id, checkout ->> url_field), false) then
+        raise exception using errcode = 'AS400',
+          detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
+            'Must be on the origin of one of the project''s redirect URIs.'))::text,
+          message = pg_catalog.format('%s must be on the origin of one of the project''s redirect URIs.', url_field);
+      end if;
+    end loop;
+    insert into astapa.checkouts (project_id, user_id, plan_key, amount, xendit_account, environment, period_start,
+                                  success_url, failure_url, expires_at)
+    values (project_id, target_user, chosen.key, chosen.price_idr, coalesce(checkout ->> 'xendit_account', 'simulator'),
+            project_mode, (checkout ->> 'period_start')::timestamptz, checkout ->> 'success_url',
+            checkout ->> 'failure_url',
+            pg_catalog.now() + pg_catalog.make_interval(secs => coalesce((checkout ->> 'ttl_seconds')::integer, 86400)))
+    returning * into created;
+    -- A coupon passed by the API is redeemed now; a renewal keeps a repeating or forever one (db/api/coupons.sql).
+    if checkout ? 'coupon' then
+      created := astapa.redeem_coupon(created, checkout ->> 'coupon', pg_catalog.now());
+    elsif created.period_start is not null then
+      created := astapa.carry_coupon(created);
+    end if;
+    perform astapa.audit(project_id, 'checkout.create', 'user:' || target_user,
+      pg_catalog.jsonb_build_object('checkout', created.public_id, 'plan', chosen.key, 'amount', created.amount));
+    return astapa.checkout_json(created);
+  end
+  $function$;
+comment on function astapa.open_checkout(text,jsonb,text) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only for organization_id (api.create_organization_checkout, the organizations'' renewal pass). AS400 free/archived/unknown plan, a team plan without an organization, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+grant execute on function astapa.open_checkout(text,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.open_renewal_charge(project_id text, checkout_id text)

@@ -259,7 +259,8 @@ comment on function astapa.checkout_json(astapa.checkouts) is
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
-create or replace function api.create_checkout(project_id text, checkout jsonb) returns jsonb
+create or replace function astapa.open_checkout(project_id text, checkout jsonb, organization_id text)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -274,7 +275,7 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     if pg_catalog.jsonb_typeof(checkout) is distinct from 'object' then
       raise exception using errcode = 'AS400', message = 'checkout must be a JSON object.';
     end if;
-    select p.mode into project_mode from astapa.projects as p where p.id = create_checkout.project_id;
+    select p.mode into project_mode from astapa.projects as p where p.id = open_checkout.project_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This project was not found.';
     end if;
@@ -284,21 +285,21 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
         message = 'user must be a user id (the sub).';
     end if;
     select u.id into target_user from astapa.users as u
-    where u.project_id = create_checkout.project_id and u.id = target_user and not u.disabled;
+    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
     end if;
     -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
     if exists (select from astapa.users as u
-               where u.project_id = create_checkout.project_id and u.id = target_user
+               where u.project_id = open_checkout.project_id and u.id = target_user
                  and u.environment <> project_mode) then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s belongs to the project''s other environment (it is in %s mode now).',
           checkout ->> 'sub', project_mode);
     end if;
     select * into chosen from astapa.plans as p
-    where p.project_id = create_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
+    where p.project_id = open_checkout.project_id and p.key = checkout ->> 'plan' and p.archived_at is null;
     if not found then
       raise exception using errcode = 'AS400', detail = '{"plan": ["No such plan, or it is archived."]}',
         message = pg_catalog.format('There is no plan %s to buy in this project.', checkout ->> 'plan');
@@ -306,8 +307,9 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     if chosen.price_idr < 1 then
       raise exception using errcode = 'AS400', detail = '{"plan": ["This plan is free."]}',
         message = pg_catalog.format('Plan %s is free: there is nothing to pay.', chosen.key);
-    elsif chosen.seat_pricing is not null and not checkout ? 'organization' then
-      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself.
+    elsif chosen.seat_pricing is not null and open_checkout.organization_id is null then
+      -- A team plan is bought for an organization (api.create_organization_checkout), never for oneself. The
+      -- organization is an argument only Astapa's own functions pass, never a field of the checkout's JSON.
       raise exception using errcode = 'AS400', detail = '{"plan": ["A team plan: buy it for an organization."]}',
         message = pg_catalog.format('Plan %s is a team plan: buy it for an organization.', chosen.key);
     end if;
@@ -315,7 +317,7 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
     -- one rule for links Astapa follows on the app's behalf (astapa.is_app_url). A field given as null is refused.
     foreach url_field in array array['success_url', 'failure_url'] loop
       if checkout ? url_field
-         and not coalesce(astapa.is_app_url(create_checkout.project_id, checkout ->> url_field), false) then
+         and not coalesce(astapa.is_app_url(open_checkout.project_id, checkout ->> url_field), false) then
         raise exception using errcode = 'AS400',
           detail = pg_catalog.jsonb_build_object(url_field, pg_catalog.jsonb_build_array(
             'Must be on the origin of one of the project''s redirect URIs.'))::text,
@@ -341,11 +343,26 @@ create or replace function api.create_checkout(project_id text, checkout jsonb) 
   end
   $$;
 
-comment on function api.create_checkout(text, jsonb) is
+comment on function astapa.open_checkout(text, jsonb, text) is
   'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, '
   'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only '
-  'with organization (set by api.create_organization_checkout). AS400 '
-  'free/archived/unknown plan, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+  'for organization_id (api.create_organization_checkout, the organizations'' renewal pass). AS400 '
+  'free/archived/unknown plan, a team plan without an organization, a refused coupon or a URL off the registered '
+  'origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is '
+  'not in.';
+
+grant execute on function astapa.open_checkout(text, jsonb, text) to astapa_app;
+
+create or replace function api.create_checkout(project_id text, checkout jsonb) returns jsonb
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.open_checkout(create_checkout.project_id, create_checkout.checkout, null)
+  $$;
+
+comment on function api.create_checkout(text, jsonb) is
+  'Opens a person''s checkout (astapa.open_checkout without an organization: a team plan is refused, AS400).';
 
 grant execute on function api.create_checkout(text, jsonb) to astapa_app;
 

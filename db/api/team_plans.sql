@@ -194,8 +194,8 @@ create or replace function api.create_organization_checkout(project_id text, org
         * pg_catalog.date_part('epoch', o.plan_paid_through - pg_catalog.now())
         / pg_catalog.date_part('epoch', pg_catalog.upper(period) - pg_catalog.lower(period)))::bigint;
     end if;
-    opened := api.create_checkout(o.project_id, (checkout - 'seats')
-      || pg_catalog.jsonb_build_object('plan', chosen.key, 'organization', o.id));
+    opened := astapa.open_checkout(o.project_id, (checkout - 'seats')
+      || pg_catalog.jsonb_build_object('plan', chosen.key), o.id);
     update astapa.checkouts as c
     set organization_id = o.id, seats = bought_seats, seats_from = paid_seats, amount = greatest(price_due, 1),
         seats_until = case when paid_seats is not null then o.plan_paid_through end,
@@ -561,11 +561,11 @@ create or replace function api.organization_renewal_step(project_id text, now ti
                                          where m.project_id = o.project_id and m.organization_id = o.id)::integer,
                                         1) end;
     begin
-      opened := api.create_checkout(o.project_id, pg_catalog.jsonb_build_object(
-        'sub', payer::text, 'plan', chosen.key, 'organization', o.id, 'xendit_account', xendit_account,
+      opened := astapa.open_checkout(o.project_id, pg_catalog.jsonb_build_object(
+        'sub', payer::text, 'plan', chosen.key, 'xendit_account', xendit_account,
         -- The link lives until the grace days are over: counted from the database's clock (expires_at).
         'ttl_seconds', least(greatest(pg_catalog.date_part('epoch', o.plan_paid_through + grace - pg_catalog.now()),
-                                      3600), 31536000)::integer));
+                                      3600), 31536000)::integer), o.id);
     exception when others then
       -- A checkout that cannot be opened (e.g. the owner belongs to the project's other environment) must not
       -- stop the pass: this period gets no pay link, the plan runs out through the grace days, and the audit

@@ -131,6 +131,18 @@ Deno.test("api.create_organization_checkout — per seat price x seats; only own
     "validation_failed",
     /team plan: buy it for an organization/,
   );
+  // Naming an organization in the JSON changes nothing: only Astapa's own functions open a team checkout.
+  await rejectsAs(
+    call(
+      a.id,
+      (tx) =>
+        tx`select api.create_checkout(${a.id}, ${
+          tx.json({ sub: t.owner, plan: "seat", organization: t.id, xendit_account: "simulator" } as never)
+        })`,
+    ),
+    "validation_failed",
+    /team plan: buy it for an organization/,
+  );
   await rejectsAs(
     asApp(db.sql, b.id, (tx) => tx`select api.create_organization_checkout(${b.id}, ${t.id}, '{}')`),
     "not_found",
