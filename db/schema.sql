@@ -19124,6 +19124,12 @@ AS $function$
       -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
       perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
     else
+      -- Lock order: the person's row, then their subscription, then their checkouts — as api.assign_plan and
+      -- api.cancel_subscription take them. Holding the subscription first deadlocked with a plan change that
+      -- held the person's row and waited for the subscription.
+      perform from astapa.users as u
+      where u.project_id = bought.project_id and u.id = bought.user_id
+      for no key update;
       -- The plan effect touches the subscription only while it is still the one this payment bought.
       select * into current from astapa.subscriptions as s
       where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null

@@ -27,13 +27,6 @@ export function testEnv(name: string): string {
  */
 let deadlocksSeen = conflictsRetried.detectedDeadlocks;
 
-/**
- * For a test that races two passes known to deadlock now and then and says so (each rolled back and tried
- * again, as the scheduler does): the deadlocks detected so far do not fail it.
- */
-export function toleratedDeadlocks(): void {
-  deadlocksSeen = conflictsRetried.detectedDeadlocks;
-}
 Deno.test.afterEach(() => {
   const detected = conflictsRetried.detectedDeadlocks - deadlocksSeen;
   deadlocksSeen = conflictsRetried.detectedDeadlocks;

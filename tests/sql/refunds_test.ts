@@ -1,13 +1,14 @@
 /** SQL tests for refunds (db/api/refunds.sql): reserving, Xendit's answer, callbacks, plan effects, races. */
 import assert from "node:assert/strict";
-import { asApp, createPool } from "@/db/client.ts";
+import { asApp, createPool, type Sql } from "@/db/client.ts";
 import { renewalStep } from "@/db/billing.ts";
 import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { getReceipt } from "@/db/receipts.ts";
 import { listRefunds, recordRefundAnswer, refundAccount, requestRefund } from "@/db/refunds.ts";
-import { rows, testDatabase, toleratedDeadlocks } from "../helpers/db.ts";
-import { rejectsAs } from "../helpers/identity.ts";
+import { rows, testDatabase } from "../helpers/db.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
+import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 import { OURS } from "../helpers/stopped_reconciliation.ts";
@@ -295,45 +296,53 @@ Deno.test("refund callbacks — keep_to_period_end cancels at period end; FAILED
 Deno.test("refunds — a refund racing a renewal: one consistent outcome, the renewal checkout expires", async () => {
   const shop = await seedShop(db.sql, { email: "renewal-race@example.com" });
   const p = shop.project.id;
-  const { receiptId } = await paidPayment(shop, "pr-rf-renew");
+  const a = createPool(db.url, { max: 1 });
+  const b = createPool(db.url, { max: 1 });
+  try {
+    // Rounds of the same race, each with a fresh subscriber: one round overlaps in whatever order the two
+    // connections happen to meet, so enough of them meet in each order (a lock-order bug deadlocks some).
+    for (let round = 0; round < RACE_ROUNDS; round++) {
+      const userId = round === 0
+        ? shop.userId
+        : await seedUser(db.sql, p, `renewal-race-${round}@example.com`);
+      await refundRacingRenewal({ project: shop.project, userId }, round, a, b);
+    }
+  } finally {
+    await Promise.all([a.end(), b.end()]);
+  }
+});
+
+/** The rounds of the refund-vs-renewal race. */
+const RACE_ROUNDS = 30;
+
+/**
+ * One round: the user's paid payment gets a succeeded refund (keep_to_period_end) while the renewal pass, a month
+ * on inside the notice window, runs at once on another connection; one consistent outcome either way.
+ */
+async function refundRacingRenewal(shop: Shop, round: number, a: Sql, b: Sql) {
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, `pr-rf-renew-${round}`);
   const refund = await as(
     p,
     (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "keep_to_period_end" }),
   );
-  await refundCallback(shop, refund, { providerId: "rfd-r", status: "SUCCEEDED", amount: 99_000 });
+  await refundCallback(shop, refund, { providerId: `rfd-r-${round}`, status: "SUCCEEDED", amount: 99_000 });
   // The renewal pass (a month on, inside the notice window) and the worker run at once on two connections.
   const [sub] = rows(
-    await as(p, (tx) => tx`select paid_through from astapa.subscriptions where ended_at is null`),
+    await as(
+      p,
+      (tx) =>
+        tx`select paid_through from astapa.subscriptions where ended_at is null and user_id = ${shop.userId}`,
+    ),
   );
   const now = new Date(new Date(sub.paid_through).getTime() - 2 * 86400_000);
-  const a = createPool(db.url, { max: 1 });
-  const b = createPool(db.url, { max: 1 });
-  try {
-    const renew = (async () => {
-      for (;;) {
-        try {
-          const step = await asApp(a, p, (tx) => renewalStep(tx, p, now, "simulator"));
-          if (!step) return;
-        } catch (error) {
-          // A deadlock with the refund rolls this step back; the pass tries again, as the scheduler does.
-          if (!String((error as { code?: string }).code).startsWith("40")) throw error;
-        }
-      }
-    })();
-    const apply = (async () => {
-      for (;;) {
-        try {
-          if (!await asApp(b, p, (tx) => applyPaymentEvent(tx, p))) return;
-        } catch (error) {
-          if (!String((error as { code?: string }).code).startsWith("40")) throw error;
-        }
-      }
-    })();
-    await Promise.all([renew, apply]);
-    toleratedDeadlocks(); // the two passes may still deadlock (caught above, and run again by asApp)
-  } finally {
-    await Promise.all([a.end(), b.end()]);
-  }
+  const renew = (async () => {
+    while (await asApp(a, p, (tx) => renewalStep(tx, p, now, "simulator")));
+  })();
+  const apply = (async () => {
+    while (await asApp(b, p, (tx) => applyPaymentEvent(tx, p)));
+  })();
+  await Promise.all([renew, apply]);
   const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
   assert.equal(state.subscription?.status, "canceled", "kept to the period end, not renewed");
   const open = rows(
@@ -344,6 +353,31 @@ Deno.test("refunds — a refund racing a renewal: one consistent outcome, the re
     ),
   );
   assert.equal(open[0].n, 0, "no renewal checkout is left to pay");
+  const [r] = await as(p, (tx) => listRefunds(tx, p, receiptId));
+  assert.equal(r.status, "succeeded");
+}
+
+Deno.test("refunds — a refund callback meeting a plan change of its payer: the person's row first, no deadlock", async () => {
+  const shop = await seedShop(db.sql, { email: "refund-vs-change@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-rf-change");
+  const refund = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receiptId, plan_effect: "keep_to_period_end" }),
+  );
+  await refundCallback(shop, refund, { providerId: "rfd-change", status: "SUCCEEDED", amount: 99_000 });
+  // A plan change holds the person's row first, as api.assign_plan and api.cancel_subscription do, and goes on to
+  // the subscription once the refund's worker waits on a lock: before, the worker held the subscription by then.
+  let applying: Promise<unknown> | undefined;
+  await as(p, async (tx) => {
+    await tx`select from astapa.users where id = ${shop.userId} for no key update`;
+    applying = as(p, (worker) => applyPaymentEvent(worker, p));
+    await waitForLockWaiter(db.sql);
+    await tx`select api.cancel_subscription(${p}, ${shop.userId}::bigint)`;
+  });
+  assert.equal((await applying as { outcome: string }).outcome, "refunded");
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.subscription?.status, "canceled");
   const [r] = await as(p, (tx) => listRefunds(tx, p, receiptId));
   assert.equal(r.status, "succeeded");
 });
