@@ -2887,6 +2887,27 @@ create policy "a project removes from its own token exchange policy" on astapa.t
 CREATE TRIGGER token_exchange_policies_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.token_exchange_policies FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
+create table astapa.trial_addresses (
+  project_id text not null,
+  plan_key text not null,
+  address_digest bytea not null,
+  started_at timestamp with time zone not null,
+  ends_at timestamp with time zone not null,
+  constraint trial_addresses_pkey PRIMARY KEY (project_id, plan_key, address_digest),
+  constraint trial_addresses_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
+  constraint trial_addresses_digest_check CHECK (length(address_digest) = 32),
+  constraint trial_addresses_period_check CHECK (ends_at > started_at)
+);
+alter table astapa.trial_addresses enable row level security;
+alter table astapa.trial_addresses force row level security;
+comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digest) a trial of a plan was started for: one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
+grant insert, select on astapa.trial_addresses to astapa_app;
+create policy "a project reads the addresses it gave trials" on astapa.trial_addresses as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project records the addresses it gives trials" on astapa.trial_addresses as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+
+-- owner: astapa_owner
 create table astapa.trials (
   project_id text not null,
   user_id bigint not null,
@@ -4575,10 +4596,11 @@ AS $function$
       -- What automatic renewal did: each charge to a linked method (a team plan's too, when they chose their
       -- method for it), its outcome and the method's masked label.
       'renewal_charges', astapa.renewal_charge_list(billing_account.project_id, billing_account.user_id, null, 50),
-      'trials', coalesce((
-        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
-        from astapa.trials as t
-        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
+      -- The plans they may not trial: their own trials and their address's (api.user_trials).
+      'trials', (select coalesce(pg_catalog.jsonb_agg(t.trial -> 'plan' order by t.position), '[]')
+                 from pg_catalog.jsonb_array_elements(api.user_trials(billing_account.project_id,
+                                                                      billing_account.user_id))
+                      with ordinality as t(trial, position)),
       'plans', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
@@ -16672,6 +16694,9 @@ AS $function$
   declare
     chosen astapa.plans;
     current astapa.subscriptions;
+    trialist record;
+    digests bytea[];
+    recorded integer;
     ends_at timestamptz;
     started jsonb;
   begin
@@ -16679,13 +16704,18 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
     end if;
     -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    perform from astapa.users as u
+    select u.email, u.phone_number, u.is_anonymous into trialist from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
     where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
       and u.environment = p.mode
     for no key update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if trialist.is_anonymous then
+      -- A guest is one request away from another guest: a trial waits for an account, whose address holds it.
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is a guest: a trial starts once they have an account.', user_id);
     end if;
     select * into chosen from astapa.plans as p
     where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
@@ -16715,13 +16745,26 @@ AS $function$
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
     end if;
+    -- And one per address: a new account of the same mailbox or number (a deleted one's, a +tag, Gmail's dots)
+    -- is refused. The unique key decides between two accounts starting at once; any digest already there
+    -- rolls the whole start back.
+    digests := astapa.trial_address_digests(project_id, trialist.email, trialist.phone_number);
+    insert into astapa.trial_addresses (project_id, plan_key, address_digest, started_at, ends_at)
+    select start_trial.project_id, chosen.key, d.digest, now, ends_at from pg_catalog.unnest(digests) as d(digest)
+    on conflict on constraint trial_addresses_pkey do nothing;
+    get diagnostics recorded = row_count;
+    if recorded < pg_catalog.cardinality(digests) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
+          user_id, chosen.key);
+    end if;
     started := api.assign_plan(project_id, user_id, chosen.key, 'trial', pg_catalog.tstzrange(now, ends_at));
     perform astapa.audit(project_id, 'subscription.trial_start', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'trial_ends_at', ends_at));
     return started;
   end
   $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in astapa.trial_addresses. AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan (by this account or another of its address), a guest, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -17921,7 +17964,15 @@ AS $function$
                                   and s.current_period_start >= t.started_at) then 'paid'
                    else 'ended' end) order by t.started_at desc)
         from astapa.trials as t
-        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]'),
+        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]')
+        -- And the plans another account of their address or number had a trial of (api.user_trials).
+        || coalesce((
+          select pg_catalog.jsonb_agg((t.trial - 'other_account')
+                                      || pg_catalog.jsonb_build_object('state', 'other_account')
+                                      order by t.trial ->> 'started_at' desc)
+          from pg_catalog.jsonb_array_elements(api.user_trials(user_billing.project_id, user_billing.user_id))
+            as t(trial)
+          where (t.trial ->> 'other_account')::boolean), '[]'),
       'plan_changes', coalesce((
         select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
         from (select * from astapa.plan_changes as x
@@ -17962,7 +18013,7 @@ AS $function$
         left join astapa.receipts as r on r.project_id = y.project_id and r.payment_id = y.id), '[]'));
   end
   $function$;
-comment on function api.user_billing(text,bigint,timestamp with time zone) is 'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of a paid one (newest 50 of each). Disabled users too. AS404 unknown project or user (RLS: only the project in context).';
+comment on function api.user_billing(text,bigint,timestamp with time zone) is 'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, paid or ended; other_account for a plan another account of their address or number had), plan changes, linked methods (every status, masked), renewal charges to a linked method with their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of a paid one (newest 50 of each). Disabled users too. AS404 unknown project or user (RLS: only the project in context).';
 grant execute on function api.user_billing(text,bigint,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -18247,12 +18298,25 @@ CREATE OR REPLACE FUNCTION api.user_trials(project_id text, user_id bigint)
  STABLE
  SET search_path TO ''
 AS $function$
+    with own as (
+      select t.plan_key, t.started_at, t.ends_at, false as other_account
+      from astapa.trials as t
+      where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id),
+    of_address as (
+      select distinct on (a.plan_key) a.plan_key, a.started_at, a.ends_at, true as other_account
+      from astapa.users as u
+      join astapa.trial_addresses as a
+        on a.project_id = u.project_id
+       and a.address_digest = any (astapa.trial_address_digests(u.project_id, u.email, u.phone_number))
+      where u.project_id = user_trials.project_id and u.id = user_trials.user_id
+        and a.plan_key not in (select own.plan_key from own)
+      order by a.plan_key, a.started_at)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at) order by t.started_at), '[]')
-    from astapa.trials as t
-    where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id
+        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at, 'other_account', t.other_account)
+        order by t.started_at), '[]')
+    from (select * from own union all select * from of_address) as t
   $function$;
-comment on function api.user_trials(text,bigint) is 'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
+comment on function api.user_trials(text,bigint) is 'The trials a user had, oldest first: their own, and (other_account true) those another account of their address or number had. A plan listed here offers them no trial.';
 grant execute on function api.user_trials(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -22894,6 +22958,28 @@ comment on function astapa.mail_texts_problem(jsonb) is 'A readable reason setti
 grant execute on function astapa.mail_texts_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.mailbox_key(email text)
+ RETURNS text
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The local part lower-cased and cut at its first +: most mail systems deliver name+anything@ to name@
+    -- (sub-addressing). Gmail ignores the local part's dots, and googlemail.com is gmail.com. The domain as the
+    -- mail system delivers to it (astapa.email_domain).
+    select case when parts.domain in ('gmail.com', 'googlemail.com')
+                then pg_catalog.replace(parts.local, '.', '') || '@gmail.com'
+                else parts.local || '@' || parts.domain end
+    from (select pg_catalog.split_part(
+                   pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '')), '+', 1)
+                   as local,
+                 astapa.email_domain(email) as domain) as parts
+    where pg_catalog.strpos(email, '@') > 0
+  $function$;
+comment on function astapa.mailbox_key(text) is 'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots dropped (googlemail.com is gmail.com), the domain as astapa.email_domain. Null for no address.';
+grant execute on function astapa.mailbox_key(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.member_account_id(project_id text, email text)
  RETURNS bigint
  LANGUAGE plpgsql
@@ -26756,6 +26842,23 @@ AS $function$
   $function$;
 comment on function astapa.token_policy() is 'Token lifetimes of the current project from its settings, each clamped to astapa.token_lifetime_limits().';
 grant execute on function astapa.token_policy() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.trial_address_digests(project_id text, email text, phone_number text)
+ RETURNS bytea[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- A digest, not the address: the table outlives deleted accounts. The project is in it, so that one
+    -- person's rows in two projects do not match.
+    select coalesce(pg_catalog.array_agg(pg_catalog.sha256(pg_catalog.convert_to(
+                      trial_address_digests.project_id || ' ' || a.address, 'UTF8'))), '{}')
+    from (values ('mailto:' || astapa.mailbox_key(email)), ('tel:' || phone_number)) as a(address)
+    where a.address is not null
+  $function$;
+comment on function astapa.trial_address_digests(text,text,text) is 'The digests (SHA-256 of the project and the mailbox or phone number) under which astapa.trial_addresses holds an account''s trials: none, one or two.';
+grant execute on function astapa.trial_address_digests(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.unlink_every_method(project_id text, user_id bigint, actor text)

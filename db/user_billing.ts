@@ -12,7 +12,8 @@ export const UserBillingSchema = z.object({
     plan: z.string(),
     started_at: z.string(),
     ends_at: z.string(),
-    state: z.enum(["trialing", "paid", "ended"]),
+    /** other_account: this account never had it, another of its address or number did (one per address). */
+    state: z.enum(["trialing", "paid", "ended", "other_account"]),
   })),
   plan_changes: z.array(PlanChangeSchema),
   linked_methods: z.array(LinkedMethodSchema),

@@ -114,10 +114,10 @@ export function billingPlans(json: Json) {
         "POST",
         { plan },
       ),
-    /** The trials a user has started. */
+    /** The trials a user had; `other_account` when another account of their address had it. */
     trials: (sub: string) =>
       json<
-        { trials: { plan: string; started_at: string; ends_at: string }[] }
+        { trials: { plan: string; started_at: string; ends_at: string; other_account: boolean }[] }
       >(
         `/api/platform/users/${encodeURIComponent(sub)}/trial`,
       ),

@@ -60,6 +60,12 @@ export function UserBillingSection(
   const text = USER_BILLING_TEXT[lang];
   const when = (iso: string | null) => formatWhen(iso, lang);
   const trialed = new Set(billing.trials.map((t) => t.plan));
+  const trialState = {
+    trialing: text.trialTrialing,
+    paid: text.trialPaid,
+    ended: text.trialEnded,
+    other_account: text.trialOtherAccount,
+  };
   // What api.start_trial accepts: a personal paid monthly/yearly plan with trial days, not trialed before.
   const offered = onPaidPlan
     ? []
@@ -109,7 +115,7 @@ export function UserBillingSection(
                   <td>{trial.plan}</td>
                   <td>{when(trial.started_at)}</td>
                   <td>{when(trial.ends_at)}</td>
-                  <td>{trial.state}</td>
+                  <td>{trialState[trial.state]}</td>
                 </tr>
               ))}
             </tbody>

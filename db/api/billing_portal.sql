@@ -84,10 +84,11 @@ create or replace function api.billing_account(project_id text, user_id bigint,
       -- What automatic renewal did: each charge to a linked method (a team plan's too, when they chose their
       -- method for it), its outcome and the method's masked label.
       'renewal_charges', astapa.renewal_charge_list(billing_account.project_id, billing_account.user_id, null, 50),
-      'trials', coalesce((
-        select pg_catalog.jsonb_agg(t.plan_key order by t.started_at)
-        from astapa.trials as t
-        where t.project_id = billing_account.project_id and t.user_id = billing_account.user_id), '[]'),
+      -- The plans they may not trial: their own trials and their address's (api.user_trials).
+      'trials', (select coalesce(pg_catalog.jsonb_agg(t.trial -> 'plan' order by t.position), '[]')
+                 from pg_catalog.jsonb_array_elements(api.user_trials(billing_account.project_id,
+                                                                      billing_account.user_id))
+                      with ordinality as t(trial, position)),
       'plans', coalesce((
         select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                  'key', p.key, 'name', p.name, 'description', p.description, 'price_idr', p.price_idr,
@@ -138,7 +139,15 @@ create or replace function api.user_billing(project_id text, user_id bigint, now
                                   and s.current_period_start >= t.started_at) then 'paid'
                    else 'ended' end) order by t.started_at desc)
         from astapa.trials as t
-        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]'),
+        where t.project_id = user_billing.project_id and t.user_id = user_billing.user_id), '[]')
+        -- And the plans another account of their address or number had a trial of (api.user_trials).
+        || coalesce((
+          select pg_catalog.jsonb_agg((t.trial - 'other_account')
+                                      || pg_catalog.jsonb_build_object('state', 'other_account')
+                                      order by t.trial ->> 'started_at' desc)
+          from pg_catalog.jsonb_array_elements(api.user_trials(user_billing.project_id, user_billing.user_id))
+            as t(trial)
+          where (t.trial ->> 'other_account')::boolean), '[]'),
       'plan_changes', coalesce((
         select pg_catalog.jsonb_agg(astapa.plan_change_json(c) order by c.id desc)
         from (select * from astapa.plan_changes as x
@@ -182,7 +191,7 @@ create or replace function api.user_billing(project_id text, user_id bigint, now
 
 comment on function api.user_billing(text, bigint, timestamptz) is
   'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, '
-  'paid or ended), plan changes, linked methods (every status, masked), renewal charges to a linked method with '
+  'paid or ended; other_account for a plan another account of their address or number had), plan changes, linked methods (every status, masked), renewal charges to a linked method with '
   'their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of '
   'a paid one (newest 50 of each). Disabled users too. '
   'AS404 unknown project or user (RLS: only the project in context).';

@@ -14,6 +14,62 @@ create policy "a project records its own trials" on astapa.trials
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "a project reads the addresses it gave trials" on astapa.trial_addresses;
+create policy "a project reads the addresses it gave trials" on astapa.trial_addresses
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project records the addresses it gives trials" on astapa.trial_addresses;
+create policy "a project records the addresses it gives trials" on astapa.trial_addresses
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.mailbox_key(email text) returns text
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- The local part lower-cased and cut at its first +: most mail systems deliver name+anything@ to name@
+    -- (sub-addressing). Gmail ignores the local part's dots, and googlemail.com is gmail.com. The domain as the
+    -- mail system delivers to it (astapa.email_domain).
+    select case when parts.domain in ('gmail.com', 'googlemail.com')
+                then pg_catalog.replace(parts.local, '.', '') || '@gmail.com'
+                else parts.local || '@' || parts.domain end
+    from (select pg_catalog.split_part(
+                   pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '')), '+', 1)
+                   as local,
+                 astapa.email_domain(email) as domain) as parts
+    where pg_catalog.strpos(email, '@') > 0
+  $$;
+
+comment on function astapa.mailbox_key(text) is
+  'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots '
+  'dropped (googlemail.com is gmail.com), the domain as astapa.email_domain. Null for no address.';
+
+grant execute on function astapa.mailbox_key(text) to astapa_app;
+
+create or replace function astapa.trial_address_digests(project_id text, email text, phone_number text)
+  returns bytea[]
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- A digest, not the address: the table outlives deleted accounts. The project is in it, so that one
+    -- person's rows in two projects do not match.
+    select coalesce(pg_catalog.array_agg(pg_catalog.sha256(pg_catalog.convert_to(
+                      trial_address_digests.project_id || ' ' || a.address, 'UTF8'))), '{}')
+    from (values ('mailto:' || astapa.mailbox_key(email)), ('tel:' || phone_number)) as a(address)
+    where a.address is not null
+  $$;
+
+comment on function astapa.trial_address_digests(text, text, text) is
+  'The digests (SHA-256 of the project and the mailbox or phone number) under which astapa.trial_addresses '
+  'holds an account''s trials: none, one or two.';
+
+grant execute on function astapa.trial_address_digests(text, text, text) to astapa_app;
+
 create or replace function api.start_trial(project_id text, user_id bigint, plan_key text,
                                 now timestamptz default pg_catalog.now())
   returns jsonb
@@ -24,6 +80,9 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
   declare
     chosen astapa.plans;
     current astapa.subscriptions;
+    trialist record;
+    digests bytea[];
+    recorded integer;
     ends_at timestamptz;
     started jsonb;
   begin
@@ -31,13 +90,18 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
       raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
     end if;
     -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    perform from astapa.users as u
+    select u.email, u.phone_number, u.is_anonymous into trialist from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
     where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
       and u.environment = p.mode
     for no key update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
+    end if;
+    if trialist.is_anonymous then
+      -- A guest is one request away from another guest: a trial waits for an account, whose address holds it.
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('User %s is a guest: a trial starts once they have an account.', user_id);
     end if;
     select * into chosen from astapa.plans as p
     where p.project_id = start_trial.project_id and p.key = start_trial.plan_key and p.archived_at is null;
@@ -67,6 +131,19 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
     end if;
+    -- And one per address: a new account of the same mailbox or number (a deleted one's, a +tag, Gmail's dots)
+    -- is refused. The unique key decides between two accounts starting at once; any digest already there
+    -- rolls the whole start back.
+    digests := astapa.trial_address_digests(project_id, trialist.email, trialist.phone_number);
+    insert into astapa.trial_addresses (project_id, plan_key, address_digest, started_at, ends_at)
+    select start_trial.project_id, chosen.key, d.digest, now, ends_at from pg_catalog.unnest(digests) as d(digest)
+    on conflict on constraint trial_addresses_pkey do nothing;
+    get diagnostics recorded = row_count;
+    if recorded < pg_catalog.cardinality(digests) then
+      raise exception using errcode = 'AS409',
+        message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
+          user_id, chosen.key);
+    end if;
     started := api.assign_plan(project_id, user_id, chosen.key, 'trial', pg_catalog.tstzrange(now, ends_at));
     perform astapa.audit(project_id, 'subscription.trial_start', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', chosen.key, 'trial_ends_at', ends_at));
@@ -75,10 +152,11 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
   $$;
 
 comment on function api.start_trial(text, bigint, text, timestamptz) is
-  'Starts a free trial of a plan for a user, once per user and plan: a trialing subscription until now + the '
-  'plan''s trial_days (through api.assign_plan, source trial). AS400 a plan without a trial, or a team plan (an '
-  'organization''s); AS404 unknown, '
-  'disabled or other-environment user; AS409 a second trial of the plan, or the user already on a paid plan.';
+  'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now '
+  '+ the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in '
+  'astapa.trial_addresses. AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, '
+  'disabled or other-environment user; AS409 a second trial of the plan (by this account or another of its '
+  'address), a guest, or the user already on a paid plan.';
 
 grant execute on function api.start_trial(text, bigint, text, timestamptz) to astapa_app;
 
@@ -87,13 +165,27 @@ create or replace function api.user_trials(project_id text, user_id bigint) retu
   stable
   set search_path = ''
   as $$
+    with own as (
+      select t.plan_key, t.started_at, t.ends_at, false as other_account
+      from astapa.trials as t
+      where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id),
+    of_address as (
+      select distinct on (a.plan_key) a.plan_key, a.started_at, a.ends_at, true as other_account
+      from astapa.users as u
+      join astapa.trial_addresses as a
+        on a.project_id = u.project_id
+       and a.address_digest = any (astapa.trial_address_digests(u.project_id, u.email, u.phone_number))
+      where u.project_id = user_trials.project_id and u.id = user_trials.user_id
+        and a.plan_key not in (select own.plan_key from own)
+      order by a.plan_key, a.started_at)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at) order by t.started_at), '[]')
-    from astapa.trials as t
-    where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id
+        'plan', t.plan_key, 'started_at', t.started_at, 'ends_at', t.ends_at, 'other_account', t.other_account)
+        order by t.started_at), '[]')
+    from (select * from own union all select * from of_address) as t
   $$;
 
 comment on function api.user_trials(text, bigint) is
-  'The trials a user has started, oldest first (a plan listed here offers them no second trial).';
+  'The trials a user had, oldest first: their own, and (other_account true) those another account of their '
+  'address or number had. A plan listed here offers them no trial.';
 
 grant execute on function api.user_trials(text, bigint) to astapa_app;

@@ -8,6 +8,17 @@ type Worded = { en: string; id: string };
 
 /** The SQL message's pattern → both wordings (plan named where the message names it). */
 const REFUSALS: [RegExp, (plan: string) => Worded][] = [
+  [/address .* already had a trial/, (plan) => ({
+    en: `This user's address has already had the free trial of ${plan} on another account: one trial per ` +
+      "address and plan.",
+    id:
+      `Alamat pengguna ini sudah pernah memakai masa coba gratis ${plan} di akun lain: satu kali per alamat ` +
+      "dan paket.",
+  })],
+  [/is a guest/, () => ({
+    en: "This user is a guest: a trial starts once they have an account (a trial is held by an address).",
+    id: "Pengguna ini tamu: masa coba dimulai setelah mereka punya akun (masa coba terikat pada alamat).",
+  })],
   [/already had a trial/, (plan) => ({
     en: `This user has already had the free trial of ${plan}: one trial per user and plan.`,
     id: `Pengguna ini sudah pernah memakai masa coba gratis ${plan}: satu kali per pengguna dan paket.`,

@@ -95,6 +95,29 @@ Deno.test("user page billing — one trial per user and plan, even after it ende
   assert.match(text, /sudah pernah memakai masa coba gratis pro/);
 });
 
+Deno.test("user page billing — an account of an address that had the trial is offered none, and told why", async () => {
+  const first = await seedUser(t.db.sql, p, "trial-address@example.com");
+  assert.equal((await postAs(t, owner, `${base}/users/${first}/trial`, { plan: "pro" })).status, 303);
+  const alias = await seedUser(t.db.sql, p, "Trial-Address+second@example.com");
+  const page = await (await getAs(t, owner, `${base}/users/${alias}`)).text();
+  assert.ok(!page.includes('<option value="pro">Pro (14 days)</option>'), "pro is not offered");
+  assert.match(
+    page,
+    /data-list="trials"[\s\S]*<td>pro<\/td>[\s\S]*<td>had on another account of this address<\/td>/,
+  );
+  // Posted anyway (a stale page): refused in both languages, nothing started.
+  const refused = await postAs(t, owner, `${base}/users/${alias}/trial`, { plan: "pro" });
+  assert.equal(refused.status, 422);
+  const text = await refused.text();
+  assert.match(
+    text,
+    /This user(&#x27;|&#39;|')s address has already had the free trial of pro on another account/,
+  );
+  assert.match(text, /Alamat pengguna ini sudah pernah memakai masa coba gratis pro di akun lain/);
+  const idPage = await (await getAs(t, owner, `${base}/users/${alias}?lang=id`)).text();
+  assert.match(idPage, /<td>dipakai di akun lain dengan alamat ini<\/td>/);
+});
+
 Deno.test("user page billing — linked e-wallet listed masked and unlinked by an admin; payments link receipts", async () => {
   const sub = shop.userId;
   // Linked as the portal does it (through xendit-node and the simulator); the activation callback applied.

@@ -15,8 +15,9 @@ const TrialStart = z.strictObject({ plan: z.string().regex(/^[a-z0-9_-]{1,64}$/)
 export const callers = clients("project");
 
 /**
- * POST starts a trial (201, the trialing subscription with trial_ends_at); a second trial of the same plan,
- * or a user already on a paid plan, is 409. GET lists the trials the user has started.
+ * POST starts a trial (201, the trialing subscription with trial_ends_at); a second trial of the same plan (by
+ * this account or another of its address), a guest, or a user already on a paid plan, is 409. GET lists the
+ * trials the user had.
  */
 export const handler: Handlers = {
   async GET(c) {
@@ -38,13 +39,18 @@ export const openapi: RouteDoc = {
     summary: "The free trials a user has started",
     auth: "client",
     responses: {
-      200: { description: "{trials: [{plan, started_at, ends_at}]}", schema: BILLING_ANSWERS.trials },
+      200: {
+        description:
+          "{trials: [{plan, started_at, ends_at, other_account}]}: other_account when another account " +
+          "of the user's address or number had it (one trial per address)",
+        schema: BILLING_ANSWERS.trials,
+      },
       ...COMMON_ERRORS,
     },
   },
   post: {
     tag: "Plans",
-    summary: "Start a user's free trial of a plan (once per user and plan)",
+    summary: "Start a user's free trial of a plan (once per user, address and plan)",
     description: "The plan needs `trial_days` > 0. Tokens then carry `custom_claims.trial_ends_at`.",
     auth: "client",
     body: { schema: TrialStart, media: ["json"] },

@@ -1,0 +1,164 @@
+/**
+ * One free trial per address (db/api/trials.sql, migration 4321): astapa.mailbox_key and
+ * astapa.trial_address_digests, and api.start_trial refusing an account whose mailbox or number already had the
+ * plan's trial on another account — a deleted one's, a +tag, Gmail's dots — also when two start at once; guests
+ * get none; api.user_trials and the customer portal list what the address had.
+ */
+import assert from "node:assert/strict";
+import { asApp } from "@/db/client.ts";
+import { updatePlan } from "@/db/plans.ts";
+import { startTrial, userTrials } from "@/db/trials.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { appValue, rejectsAs, seedUser } from "../helpers/identity.ts";
+import { seedShop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string | null, work: Parameters<typeof asApp<T>>[2]) =>
+  asApp(db.sql, projectId, work);
+
+/** A shop whose plan pro (IDR 99,000 a month) offers a 14-day trial. */
+async function trialShop(email: string) {
+  const shop = await seedShop(db.sql, { email });
+  await as(shop.project.id, (tx) => updatePlan(tx, shop.project.id, "pro", { trial_days: 14 }));
+  return shop;
+}
+
+const erase = (projectId: string, sub: string) =>
+  as(projectId, (tx) => tx`select api.delete_user(${projectId}, ${sub}::bigint)`);
+
+Deno.test("astapa.mailbox_key — case, +tags and Gmail's dots fold; the domain as mail delivers to it", async () => {
+  const key = (email: string | null) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  assert.equal(await key("Sari.Dewi+promo@Example.COM"), "sari.dewi@example.com");
+  assert.equal(await key("s.a.r.i+1@googlemail.com"), "sari@gmail.com");
+  assert.equal(await key("S.ARI@gmail.com."), "sari@gmail.com");
+  assert.equal(await key("budi@ｅｘａｍｐｌｅ．com"), "budi@example.com");
+  assert.equal(await key("budi@bücher.example"), "budi@xn--bcher-kva.example");
+  assert.equal(await key("+only@example.com"), "@example.com");
+  assert.equal(await key("no-at-sign"), null);
+  assert.equal(await key(null), null);
+});
+
+Deno.test("astapa.trial_address_digests — one per address or number, differing between projects", async () => {
+  const digests = (project: string, email: string | null, phone: string | null) =>
+    appValue<Uint8Array[]>(
+      db.sql,
+      null,
+      (tx) => tx`select astapa.trial_address_digests(${project}, ${email}, ${phone})`,
+    );
+  const both = await digests("proj_a", "ayu@example.com", "+6281234567890");
+  assert.equal(both.length, 2);
+  assert.ok(both.every((d) => d.length === 32));
+  assert.deepEqual(await digests("proj_a", "Ayu+x@Example.com", null), [both[0]]);
+  assert.deepEqual(await digests("proj_a", null, "+6281234567890"), [both[1]]);
+  assert.deepEqual(await digests("proj_a", null, null), []);
+  assert.notDeepEqual(await digests("proj_b", "ayu@example.com", null), [both[0]]);
+});
+
+Deno.test("api.start_trial — a new account of a deleted one's address, or a +tag of it, has no second trial", async () => {
+  const shop = await trialShop("sari@example.com");
+  const id = shop.project.id;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  // An alias of a live account: another account, the same mailbox.
+  const alias = await seedUser(db.sql, id, "Sari+again@example.com");
+  await rejectsAs(
+    as(id, (tx) => startTrial(tx, id, alias, "pro")),
+    "conflict",
+    /address of user \d+ has already had a trial of plan pro, on another account/,
+  );
+  // The account deleted, the address signs up again.
+  await erase(id, shop.userId);
+  const again = await seedUser(db.sql, id, "sari@example.com");
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, again, "pro")), "conflict", /on another account/);
+  const listed = await as(id, (tx) => userTrials(tx, id, again));
+  assert.deepEqual(listed.map((t) => [t.plan, t.other_account]), [["pro", true]]);
+  // Nothing was left behind by the refusals: no trial, no subscription.
+  const state = await as(
+    id,
+    async (tx) =>
+      (await tx`select (select count(*) from astapa.trials)::int as trials,
+                     (select count(*) from astapa.trial_addresses)::int as addresses,
+                     (select count(*) from astapa.subscriptions where source = 'trial')::int as trialing`)[0],
+  );
+  assert.deepEqual({ ...state }, { trials: 1, addresses: 1, trialing: 1 });
+  // Another address starts its own; the portal lists the address's trial for the new account too.
+  const other = await seedUser(db.sql, id, "dewi@example.com");
+  const started = await as(id, (tx) => startTrial(tx, id, other, "pro"));
+  assert.equal(started.status, "trialing");
+  const own = await as(id, (tx) => userTrials(tx, id, other));
+  assert.deepEqual(own.map((t) => [t.plan, t.other_account]), [["pro", false]]);
+  const portal = await appValue<{ trials: string[] }>(
+    db.sql,
+    id,
+    (tx) => tx`select api.billing_account(${id}, ${again}::bigint)`,
+  );
+  assert.deepEqual(portal.trials, ["pro"]);
+});
+
+Deno.test("api.start_trial — a phone number holds its trial too; guests have none", async () => {
+  const shop = await trialShop("owner@phone.example");
+  const id = shop.project.id;
+  const byPhone = async (phone: string) => {
+    const sub = await seedUser(db.sql, id, `${crypto.randomUUID()}@phone.example`);
+    await db.sql`update astapa.users set email = null, phone_number = ${phone}
+                 where project_id = ${id} and id = ${sub}`;
+    return sub;
+  };
+  const first = await byPhone("+6281200000001");
+  await as(id, (tx) => startTrial(tx, id, first, "pro"));
+  const second = await byPhone("+6281200000002");
+  await erase(id, first);
+  await db
+    .sql`update astapa.users set phone_number = '+6281200000001' where project_id = ${id} and id = ${second}`;
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, second, "pro")), "conflict", /on another account/);
+  const guest = await appValue<string>(
+    db.sql,
+    id,
+    (tx) =>
+      tx`insert into astapa.users (project_id, environment, is_anonymous)
+               values (${id}, 'sandbox', true) returning id::text`,
+  );
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, guest, "pro")), "conflict", /is a guest/);
+});
+
+Deno.test("api.start_trial — two accounts of one mailbox starting at once: one trial, one 409", async () => {
+  const shop = await trialShop("race@example.com");
+  const id = shop.project.id;
+  const alias = await seedUser(db.sql, id, "race+two@example.com");
+  const results = await Promise.allSettled([
+    as(id, (tx) => startTrial(tx, id, shop.userId, "pro")),
+    as(id, (tx) => startTrial(tx, id, alias, "pro")),
+  ]);
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 1);
+  const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+  await rejectsAs(Promise.reject(refused.reason), "conflict", /on another account/);
+  const counts = await as(
+    id,
+    async (tx) =>
+      (await tx`select (select count(*) from astapa.trials)::int as trials,
+                     (select count(*) from astapa.subscriptions where source = 'trial')::int as trialing`)[0],
+  );
+  assert.deepEqual({ ...counts }, { trials: 1, trialing: 1 });
+});
+
+Deno.test("astapa.trial_addresses — a project reads and records only its own", async () => {
+  const a = await trialShop("a@rls.example");
+  const b = await trialShop("b@rls.example");
+  await as(a.project.id, (tx) => startTrial(tx, a.project.id, a.userId, "pro"));
+  const count = (project: string | null) =>
+    appValue<number>(db.sql, project, (tx) => tx`select count(*)::int from astapa.trial_addresses`);
+  assert.equal(await count(a.project.id), 1);
+  assert.equal(await count(b.project.id), 0);
+  assert.equal(await count(null), 0);
+  await assert.rejects(
+    as(
+      b.project.id,
+      (tx) =>
+        tx`insert into astapa.trial_addresses (project_id, plan_key, address_digest, started_at, ends_at)
+         values (${a.project.id}, 'pro', sha256('x'), now(), now() + interval '1 day')`,
+    ),
+    /row-level security/,
+  );
+});
