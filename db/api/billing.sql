@@ -155,8 +155,8 @@ create or replace function astapa.lock_renewal_payments(project_id text, user_id
 comment on function astapa.lock_renewal_payments(text, bigint) is
   'The renewal pass''s first locks on a user, in the order a payment callback takes them '
   '(astapa.lock_payment_provider_id of each charge of their open or pending renewal checkouts, then those '
-  'checkouts), so the pass then locking their subscription never waits in a cycle with a callback that holds '
-  'a checkout and waits for the subscription.';
+  'checkouts), so the pass then locking their row and subscription never waits in a cycle with a callback that '
+  'holds a checkout and waits for the subscription.';
 
 grant execute on function astapa.lock_renewal_payments(text, bigint) to astapa_app;
 
@@ -180,8 +180,9 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
     select r.grace, r.notice, r.trial_notice into grace, notice, trial_notice
     from astapa.renewal_settings(renewal_step.project_id, now, xendit_account) as r;
     -- Instances share the work: each takes a subscription nobody else holds. Locks in a callback's order
-    -- (astapa.lock_renewal_payments): the user's renewal charges and checkouts first, then the subscription
-    -- (skipping one another pass holds). The other order deadlocked an expiry with a success callback.
+    -- (astapa.lock_renewal_payments): the user's renewal charges and checkouts first, then the person's row (as
+    -- api.assign_plan takes it), then the subscription, skipping a person or subscription held elsewhere. An
+    -- expiry holding the subscription first deadlocked with a success callback, a plan change or a cancel.
     for candidate in
       select s2.id, s2.user_id from astapa.subscriptions as s2
       where s2.project_id = renewal_step.project_id and s2.ended_at is null
@@ -190,10 +191,15 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
       order by s2.paid_through, s2.id
     loop
       perform astapa.lock_renewal_payments(renewal_step.project_id, candidate.user_id);
-      select s2.id into picked from astapa.subscriptions as s2
-      where s2.project_id = renewal_step.project_id and s2.id = candidate.id and s2.ended_at is null
-      for update skip locked;
-      exit when picked is not null;
+      perform from astapa.users as u
+      where u.project_id = renewal_step.project_id and u.id = candidate.user_id
+      for no key update skip locked;
+      if found then
+        select s2.id into picked from astapa.subscriptions as s2
+        where s2.project_id = renewal_step.project_id and s2.id = candidate.id and s2.ended_at is null
+        for update skip locked;
+        exit when picked is not null;
+      end if;
     end loop;
     if picked is null then
       return null;
@@ -257,7 +263,8 @@ create or replace function api.renewal_step(project_id text, now timestamptz, xe
   $$;
 
 comment on function api.renewal_step(text, timestamptz, text) is
-  'One step of the renewal pass at `now` (FOR UPDATE SKIP LOCKED; null when nothing is left): opens the next '
+  'One step of the renewal pass at `now` (after astapa.lock_renewal_payments, the person''s row and their '
+  'subscription SKIP LOCKED: one held elsewhere waits for the next run; null when nothing is left): opens the next '
   'period''s checkout with xendit_account (null: payments not configured, no checkout) and, when the user has '
   'an active linked method, its charge (linked_charge: no pay-link mail then), or a trial''s first '
   'paid period (trial_reminder; charged to a linked method the same way), marks past_due, or ends/expires a subscription or trial back to the default '
