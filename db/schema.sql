@@ -2893,14 +2893,14 @@ create table astapa.trial_addresses (
   address_digest bytea not null,
   started_at timestamp with time zone not null,
   ends_at timestamp with time zone not null,
-  constraint trial_addresses_pkey PRIMARY KEY (project_id, plan_key, address_digest),
+  constraint trial_addresses_pkey PRIMARY KEY (project_id, address_digest, plan_key),
   constraint trial_addresses_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint trial_addresses_digest_check CHECK (length(address_digest) = 32),
   constraint trial_addresses_period_check CHECK (ends_at > started_at)
 );
 alter table astapa.trial_addresses enable row level security;
 alter table astapa.trial_addresses force row level security;
-comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digest) a trial of a plan was started for: one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
+comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digests) a trial of a plan was started for: one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
 grant insert, select on astapa.trial_addresses to astapa_app;
 create policy "a project reads the addresses it gave trials" on astapa.trial_addresses as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));

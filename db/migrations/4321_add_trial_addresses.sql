@@ -8,7 +8,8 @@ create table astapa.trial_addresses (
   address_digest bytea not null,
   started_at timestamptz not null,
   ends_at timestamptz not null,
-  constraint trial_addresses_pkey primary key (project_id, plan_key, address_digest),
+  -- Digest first: an account's trials of every plan are one range of the key (api.user_trials).
+  constraint trial_addresses_pkey primary key (project_id, address_digest, plan_key),
   constraint trial_addresses_plan_fkey foreign key (project_id, plan_key) references astapa.plans (project_id, key),
   constraint trial_addresses_digest_check check (pg_catalog.length(address_digest) = 32),
   constraint trial_addresses_period_check check (ends_at > started_at)
@@ -16,7 +17,7 @@ create table astapa.trial_addresses (
 alter table astapa.trial_addresses enable row level security;
 alter table astapa.trial_addresses force row level security;
 comment on table astapa.trial_addresses is
-  'The addresses (mailbox or phone number, as astapa.trial_address_digest) a trial of a plan was started for: '
+  'The addresses (mailbox or phone number, as astapa.trial_address_digests) a trial of a plan was started for: '
   'one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
 grant select, insert on astapa.trial_addresses to astapa_app;
 
