@@ -141,7 +141,7 @@ export function RevenueChart(
             methods: methods
               .map((m) =>
                 fill(text.revenueOfMethod, {
-                  method: methodLabel(m.method),
+                  method: methodLabel(m.method, null, lang),
                   amount: formatRupiah(m.amount),
                   payments: payments(m.payments),
                 })
@@ -154,7 +154,7 @@ export function RevenueChart(
           const w = (m.amount / peak) * barW;
           return (
             <g key={m.method} data-method={m.method}>
-              <text class="label" x={0} y={y + ROW / 2 + 4}>{methodLabel(m.method)}</text>
+              <text class="label" x={0} y={y + ROW / 2 + 4}>{methodLabel(m.method, null, lang)}</text>
               <rect
                 class="bar"
                 x={labelW}
@@ -163,7 +163,7 @@ export function RevenueChart(
                 height={ROW - 12}
               >
                 <title>
-                  {methodLabel(m.method)}: {formatRupiah(m.amount)} ({payments(m.payments)})
+                  {methodLabel(m.method, null, lang)}: {formatRupiah(m.amount)} ({payments(m.payments)})
                 </title>
               </rect>
               <text class="value" x={labelW + Math.max(w, 0) + 8} y={y + ROW / 2 + 4}>

@@ -53,7 +53,7 @@ export function PaymentsTable(
                 </form>
               )}
             </td>
-            <td>{methodLabel(row.method, row.bank)}</td>
+            <td>{methodLabel(row.method, row.bank, lang)}</td>
             <td class="number">{formatRupiah(row.amount)}</td>
             <td>
               <a href={`${base}/users/${row.sub}`}>{row.email ?? fill(text.user, { sub: row.sub })}</a>

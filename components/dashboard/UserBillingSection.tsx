@@ -253,7 +253,8 @@ export function UserBillingSection(
                 >
                   <td>{when(payment.paid_at ?? payment.created_at)}</td>
                   <td>
-                    {payment.plan} <span class="muted">{methodLabel(payment.method, payment.bank)}</span>
+                    {payment.plan}{" "}
+                    <span class="muted">{methodLabel(payment.method, payment.bank, lang)}</span>
                   </td>
                   <td class="number">
                     {formatRupiah(payment.amount)}

@@ -3,8 +3,10 @@
  * 303 back to the page with a `?done=` key — or, when the SQL function refuses the input, render the page
  * again with its message and 422 (in a fresh transaction: the refused one is aborted). An action that calls a
  * provider (Xendit) answers an AfterCommit: the call runs once the transaction has ended, holding no connection.
- * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts).
+ * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts),
+ * its messages beside fields by lib/dashboard/field_text.ts.
  */
+import type { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
@@ -12,7 +14,8 @@ import { type ErrorCode, toAppError } from "../http/errors.ts";
 import { errorMessages } from "../http/error_text.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";
-import { dashboardLang } from "./i18n.ts";
+import { dashboardLang, type Lang } from "./i18n.ts";
+import { fieldMessage, fieldMessages } from "./field_text.ts";
 
 /** An action's own refusal (bad input, duplicate, nothing to remove), as opposed to an access refusal. */
 class ActionRefused extends Error {
@@ -20,6 +23,7 @@ class ActionRefused extends Error {
     readonly code: ErrorCode,
     readonly description: string,
     readonly fields?: Record<string, string[]>,
+    readonly issues?: readonly z.core.$ZodIssue[],
   ) {
     super(description);
   }
@@ -70,14 +74,16 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
   } catch (thrown) {
     if (!(thrown instanceof ActionRefused)) throw thrown;
     // English: the description as is. Indonesian: the code's message, then a more specific description.
-    const { message, detail } = errorMessages(dashboardLang(c), thrown.code, thrown.description);
+    const lang = dashboardLang(c);
+    const { message, detail } = errorMessages(lang, thrown.code, thrown.description);
+    const shown = detail && wordedLikeFields(lang, detail, thrown.fields);
     const data = await withProject(
       c,
       "viewer",
       (tx, role, projectId) =>
         form.load(tx, role, projectId, {
-          error: detail ? `${message} ${detail}` : message,
-          ...(thrown.fields ? { fields: thrown.fields } : {}),
+          error: shown ? `${message} ${shown}` : message,
+          ...(thrown.fields ? { fields: fieldMessages(lang, thrown.fields, thrown.issues) } : {}),
         }),
     );
     return page(data, { title: form.title(data), status: 422 });
@@ -90,7 +96,18 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (thrown) {
     const error = toAppError(thrown);
-    if (REFUSALS.has(error.code)) throw new ActionRefused(error.code, error.description, error.fields);
+    if (REFUSALS.has(error.code)) {
+      throw new ActionRefused(error.code, error.description, error.fields, error.issues);
+    }
     throw thrown;
   }
+}
+
+/** A description that is also a field's message (a database refusal naming its field) is worded as that field's. */
+function wordedLikeFields(lang: Lang, detail: string, fields: Record<string, string[]> = {}): string {
+  for (const field of Object.keys(fields)) {
+    const worded = fieldMessage(lang, field, detail);
+    if (worded !== detail) return worded;
+  }
+  return detail;
 }

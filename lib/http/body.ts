@@ -23,16 +23,22 @@ export async function readBody<S extends z.ZodType>(
   return validate(schema, raw);
 }
 
-/** Validates any untrusted value (query strings, JSON) and turns zod issues into field errors. */
+/**
+ * Validates any untrusted value (query strings, JSON) and turns zod issues into field errors (zod's English).
+ * The issues go along on the AppError, with their input (zod's messages say what was received), so that a
+ * dashboard page can word them in its own language.
+ */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const fields: Record<string, string[]> = {};
-  for (const issue of result.error.issues) {
-    const key = issue.path.length ? issue.path.join(".") : "(body)";
-    (fields[key] ??= []).push(issue.message);
-  }
-  throw new AppError("validation_failed", { fields });
+  for (const issue of result.error.issues) (fields[issueField(issue)] ??= []).push(issue.message);
+  throw new AppError("validation_failed", { fields, issues: result.error.issues });
+}
+
+/** The `fields` key a zod issue is filed under: its path, dotted, or "(body)" for the whole value. */
+export function issueField(issue: z.core.$ZodIssue): string {
+  return issue.path.length ? issue.path.join(".") : "(body)";
 }
 
 export function bodyKind(contentType: string | undefined): BodyKind | null {

@@ -2,6 +2,7 @@
  * The error catalogue: one stable snake_case code per failure, its HTTP status and the message the client
  * sees. Internal causes never reach the client; they are logged with the request id.
  */
+import type { z } from "zod";
 import { GrantRefused } from "@/db/token_claims.ts";
 
 export const ERRORS = {
@@ -246,12 +247,18 @@ export class AppError extends Error {
   readonly description: string;
   readonly fields?: Record<string, string[]>;
   readonly headers?: Record<string, string>;
+  /**
+   * The zod issues `fields` were made of (lib/http/body.ts validate), for a page to word them in its language
+   * (lib/dashboard/field_text.ts). Non-enumerable, and never in toBody: they carry the refused input.
+   */
+  declare readonly issues?: readonly z.core.$ZodIssue[];
 
   constructor(
     code: ErrorCode,
     options: {
       description?: string;
       fields?: Record<string, string[]>;
+      issues?: readonly z.core.$ZodIssue[];
       headers?: Record<string, string>;
       /** Only where an RFC pins another status for the same code (WRONG_CLIENT_KIND). */
       status?: number;
@@ -264,6 +271,7 @@ export class AppError extends Error {
     this.description = options.description ?? ERRORS[code].message;
     this.fields = options.fields;
     this.headers = options.headers;
+    if (options.issues) Object.defineProperty(this, "issues", { value: options.issues, enumerable: false });
   }
 
   /** The JSON body API clients receive. */

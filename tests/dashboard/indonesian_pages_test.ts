@@ -205,8 +205,12 @@ const PAGES: {
       "paying customers",
       "MRR now",
       "MRR and churn as a table",
+      "Direct debit",
     ],
     indonesian: [
+      "Debit langsung",
+      "Kartu",
+      "Virtual account",
       "Pendaftaran per hari, 30 hari terakhir (sandbox)",
       "pengguna sandbox baru dari",
       "Pendaftaran dalam tabel",

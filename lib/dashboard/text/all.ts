@@ -30,6 +30,7 @@ import { CHARTS_TEXT } from "./charts.ts";
 import { MEMBERS_TEXT } from "./members.ts";
 import { MAIL_TEXT } from "./mail.ts";
 import { AUDIT_TEXT } from "./audit.ts";
+import { FIELD_MESSAGES_TEXT } from "./field_messages.ts";
 
 export const CATALOGUES = {
   frame: FRAME_TEXT,
@@ -63,4 +64,5 @@ export const CATALOGUES = {
   members: MEMBERS_TEXT,
   mail: MAIL_TEXT,
   audit: AUDIT_TEXT,
+  fieldMessages: FIELD_MESSAGES_TEXT,
 };

@@ -43,6 +43,9 @@ export const PAYMENTS_TEXT = catalogue({
   columnCreated: "Created",
   columnPaid: "Paid",
   user: "user {sub}",
+  methodDirectDebit: "Direct debit",
+  methodCard: "Card",
+  methodVirtualAccount: "Virtual account",
 }, {
   title: "Pembayaran",
   scope: "Checkout dan pembayaran mode {mode} proyek ini saja; jumlah dalam rupiah bulat. {receipts}",
@@ -81,4 +84,8 @@ export const PAYMENTS_TEXT = catalogue({
   columnCreated: "Dibuat",
   columnPaid: "Dibayar",
   user: "pengguna {sub}",
+  methodDirectDebit: "Debit langsung",
+  methodCard: "Kartu",
+  // The term Indonesian banks and Xendit use as is ("BCA Virtual Account").
+  methodVirtualAccount: "Virtual account",
 });

@@ -13,6 +13,7 @@ import { CsrfField, Frame, type FrameData, Notice } from "@/components/dashboard
 import { Credentials } from "@/components/dashboard/Credentials.tsx";
 import { Phrase } from "@/components/dashboard/Phrase.tsx";
 import { dashboardLang, fill, type Lang } from "@/lib/dashboard/i18n.ts";
+import { issueMessage } from "@/lib/dashboard/field_text.ts";
 import { PROJECTS_TEXT } from "@/lib/dashboard/text/projects.ts";
 
 /** The form's schema, its messages in the page's language. */
@@ -43,9 +44,10 @@ export const handler: Handlers<NewProjectData> = {
     const title = PROJECTS_TEXT[lang].newProject;
     const raw = await readBody(c, z.record(z.string(), z.unknown()), ["form"]);
     const form = { name: String(raw.name ?? ""), redirect_uri: String(raw.redirect_uri ?? "") };
-    const parsed = newProject(lang).safeParse(raw);
+    const parsed = newProject(lang).safeParse(raw, { reportInput: true });
     if (!parsed.success) {
-      const error = parsed.error.issues.map((issue) => issue.message).join(" ");
+      // The schema's own messages are in the page's language already; zod's defaults are worded here.
+      const error = parsed.error.issues.map((issue) => issueMessage(lang, issue)).join(" ");
       return page({ frame: frameOf(c), form, error }, { title, status: 422 });
     }
     const { name, redirect_uri } = parsed.data;

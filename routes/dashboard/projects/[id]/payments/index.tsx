@@ -4,7 +4,7 @@ import { CheckoutStatusSchema } from "@/db/dashboard_payments.ts";
 import { StoredMethodSchema } from "@/db/payments.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { CHART_DAYS, type Filter, type PaymentsData, paymentsView } from "@/lib/dashboard/payments_page.ts";
-import { METHOD_LABELS } from "@/lib/dashboard/rupiah.ts";
+import { methodLabel } from "@/lib/dashboard/rupiah.ts";
 import { Island } from "@/lib/islands/Island.tsx";
 import { Frame, ModeBadge, Notice } from "@/components/dashboard/Frame.tsx";
 import { RevenueChart, SignupsChart } from "@/components/dashboard/Charts.tsx";
@@ -91,7 +91,7 @@ export default function PaymentsPage({ data }: PageProps<PaymentsData>) {
           <option value="">{text.any}</option>
           {StoredMethodSchema.options.map((method) => (
             <option key={method} value={method} selected={filter.method === method}>
-              {METHOD_LABELS[method]}
+              {methodLabel(method, null, lang)}
             </option>
           ))}
         </select>
