@@ -637,6 +637,14 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
       -- Paid is final; a late PENDING undoes nothing; a duplicate changes nothing.
       applied_outcome := 'no_change';
     else
+      -- A team plan's checkout: the organization's row before the checkout, as every organization path takes it
+      -- (astapa.end_organization_plan holds it and expires the organization's checkouts). Holding the checkout
+      -- and then waiting for the organization (astapa.apply_paid_organization_checkout) deadlocked with that.
+      perform from astapa.organizations as o
+      where o.project_id = pay.project_id
+        and o.id = (select c.organization_id from astapa.checkouts as c
+                    where c.project_id = pay.project_id and c.id = pay.checkout_id)
+      for update;
       select * into target from astapa.checkouts as c
       where c.project_id = pay.project_id and c.id = pay.checkout_id
       for update;

@@ -456,6 +456,7 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
   declare
     ended_plan text := o.plan_key;
     settled astapa.plan_changes;
+    expired_id text;
   begin
     -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
     -- limit, as before it bought one. Nobody is removed.
@@ -463,6 +464,18 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
     set plan_key = null, seat_limit = null, next_seat_limit = null, next_seat_limit_from = null,
         plan_paid_through = null, plan_canceled_at = null, plan_reminded_for = null, updated_at = pg_catalog.now()
     where x.project_id = o.project_id and x.id = o.id;
+    -- Its unpaid checkouts close with it, as a person's renewal links do (astapa.expire_renewal_checkouts): the
+    -- renewal's pay link (mailed to every owner and admin), added seats, a payment to undo a cancel — paid later,
+    -- each bought back (or added to) a plan that ended, undoing a cancel or an unpaid end. A charge already made
+    -- on one is left as it is: if Xendit settles it, paid wins and buys a period from then. A callback takes
+    -- the organization's row before the checkout (astapa.apply_payment_event_row): no circle with this wait.
+    for expired_id in
+      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+      where k.project_id = o.project_id and k.organization_id = o.id and k.status in ('open', 'pending')
+      returning k.public_id
+    loop
+      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
+    end loop;
     -- A change scheduled for a period that will not come is moot.
     settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
     select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
@@ -481,8 +494,9 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
 
 comment on function astapa.end_organization_plan(astapa.organizations, text) is
   'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a '
-  'change scheduled for its next period made moot; organization.plan_ended (reason canceled, unpaid or '
-  'refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+  'change scheduled for its next period made moot, its open or pending checkouts expired (NOTIFY '
+  'astapa_checkouts; a charge already made stays, and paid wins); organization.plan_ended (reason canceled, '
+  'unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
 
 grant execute on function astapa.end_organization_plan(astapa.organizations, text) to astapa_app;
 

@@ -1,10 +1,10 @@
 /**
  * SQL tests for refunding a team plan's payment (db/api/refunds.sql with db/api/team_plans.sql): the plan
- * effect lands on the organization the payment bought the plan for (end_now takes it away, keep_to_period_end
- * cancels it), and only while the organization still has that plan.
+ * effect lands on the organization the payment bought the plan for (end_now takes it away with its unpaid
+ * checkouts, keep_to_period_end cancels it), and only while the organization still has that plan.
  */
 import assert from "node:assert/strict";
-import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { requestRefund } from "@/db/refunds.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { type Json, teamPlans } from "../helpers/team_plans.ts";
@@ -12,7 +12,7 @@ import { type Json, teamPlans } from "../helpers/team_plans.ts";
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
-const { a, as, call, organization, paying } = await teamPlans(db);
+const { a, as, call, checkout, organization, paying } = await teamPlans(db);
 
 /** The receipt of the organization's paid team checkout. */
 const receiptOf = (org: string) =>
@@ -59,6 +59,29 @@ Deno.test("team plan refund — end_now takes the plan and its seat limit away f
   );
   const mine = ended.map((r) => r.data as Json).filter((d) => (d.organization as Json).id === t.id);
   assert.deepEqual(mine.map((d) => [d.plan, d.reason]), [["seat", "refunded"]]);
+});
+
+Deno.test("team plan refund — end_now also closes a pay link whose charge is under way; the charge may still settle", async () => {
+  const t = await paying("refund-pending");
+  // The next period, opened and charged (a virtual account waiting to be paid, say) before the refund.
+  const next = (await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string;
+  await as(a.id, (tx) =>
+    recordPayment(tx, a.id, next, {
+      kind: "payment_request",
+      provider_id: "pr-refund-pending",
+      method: "qris",
+      details: {},
+      expires_at: null,
+    }));
+  assert.deepEqual(await refunded(t.id, "end_now"), ["refunded"]);
+  const status = () =>
+    call<string>((tx) => tx`select status from astapa.checkouts where public_id = ${next}`);
+  assert.equal(await status(), "expired", "nothing more is charged on it");
+  const charged = await call<string>((tx) =>
+    tx`select status from astapa.payments where provider_id = 'pr-refund-pending'`
+  );
+  assert.equal(charged, "pending", "the charge Xendit has stays as it is: if it is paid, paid wins");
+  assert.equal((await organization(t.id)).plan, null);
 });
 
 Deno.test("team plan refund — keep_to_period_end cancels the organization's plan at its period end", async () => {

@@ -2,8 +2,9 @@
  * SQL tests for team plan renewals (db/api/team_plans.sql, migration 3970): the organizations' renewal step
  * (a pay link to owners and admins once per period, grace, falling back when unpaid or canceled), paying a
  * renewal (from the paid-through date, also in grace; other seats only from the new period), cancel and resume
- * by owners, admins or the app, the projects the scheduler visits, and another project. `now` is an argument of
- * every step, so the clock is the test's.
+ * by owners, admins or the app, the pay links a plan that ends leaves behind (expired with it; a charge already
+ * made still applied; a success callback racing the end), the projects the scheduler visits, and another
+ * project. `now` is an argument of every step, so the clock is the test's.
  */
 import assert from "node:assert/strict";
 import {
@@ -12,8 +13,12 @@ import {
   projectsWithOrganizationRenewals,
   resumeOrganizationPlan,
 } from "@/db/organization_renewals.ts";
+import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
+import { waitForLockWaiter } from "../helpers/lock_race.ts";
+import { payCheckout } from "../helpers/paid_checkouts.ts";
+import { waitFor } from "../helpers/payments.ts";
 import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 
 const db = await testDatabase();
@@ -195,6 +200,138 @@ Deno.test("paying again undoes a cancel", async () => {
   await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, t.id, t.owner));
   await pay((await checkout(t.id, { sub: t.owner, plan: "seat", seats: 3 })).checkout_id as string, 150_000);
   assert.equal((await organization(t.id)).plan_canceled_at, null);
+});
+
+const checkoutStatus = (checkoutId: string) =>
+  call<string>((tx) => tx`select status from astapa.checkouts where public_id = ${checkoutId}`);
+
+/** A QRIS charge made on a pay link (the checkout is pending), without its callback yet. */
+const charge = (checkoutId: string, providerId: string) =>
+  as(a.id, (tx) =>
+    recordPayment(tx, a.id, checkoutId, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method: "qris",
+      details: {},
+      expires_at: null,
+    }));
+
+/** Xendit's SUCCEEDED callback for that charge, stored as the webhook stores it (the worker applies it). */
+const succeeded = (checkoutId: string, providerId: string, amount = 150_000) =>
+  as(a.id, (tx) =>
+    recordPaymentEvent(tx, a.id, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { data: { amount, currency: "IDR", status: "SUCCEEDED" } },
+    }));
+
+/** The checkout ids NOTIFY astapa_checkouts named (what an open checkout page listens to). */
+async function checkoutNotices() {
+  const heard: string[] = [];
+  const listener = await db.sql.listen("astapa_checkouts", (payload) => heard.push(payload));
+  return {
+    heard: (checkoutId: string) =>
+      waitFor(() => Promise.resolve(heard.includes(checkoutId)), `a NOTIFY for ${checkoutId}`),
+    stop: () => listener.unlisten(),
+  };
+}
+
+Deno.test("a plan that ends — unpaid or canceled — closes its unpaid pay links: expired, their pages told, paying them refused", async () => {
+  const notices = await checkoutNotices();
+  try {
+    // Unpaid: the renewal's pay link outlived the plan and bought it back, a whole period from the payment.
+    const unpaid = await paying("rempah");
+    const [reminder] = await pass(at(unpaid.through, -3), unpaid.id);
+    const link = reminder.checkout!.checkout_id;
+    assert.deepEqual((await pass(at(unpaid.through, 3), unpaid.id)).map((s) => s.action), ["expire"]);
+    assert.equal(await checkoutStatus(link), "expired");
+    await notices.heard(link);
+    await rejectsAs(payCheckout(db.sql, a.id, link, 150_000), "conflict", /already expired/);
+    assert.equal((await organization(unpaid.id)).plan, null, "the plan stays ended");
+    // Canceled after the reminder, with seats added meanwhile: neither link is paid for a plan that is over.
+    const canceled = await paying("kayu-manis");
+    const [before] = await pass(at(canceled.through, -3), canceled.id);
+    const seats = (await checkout(canceled.id, { sub: canceled.owner, plan: "seat", seats: 5 }))
+      .checkout_id as string;
+    await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, canceled.id, canceled.owner));
+    assert.deepEqual((await pass(canceled.through, canceled.id)).map((s) => s.action), ["end"]);
+    for (const id of [before.checkout!.checkout_id, seats]) {
+      assert.equal(await checkoutStatus(id), "expired", id);
+      await notices.heard(id);
+    }
+    await rejectsAs(
+      payCheckout(db.sql, a.id, before.checkout!.checkout_id, 150_000),
+      "conflict",
+      /already expired/,
+    );
+    assert.equal((await organization(canceled.id)).plan, null, "the cancel holds");
+  } finally {
+    await notices.stop();
+  }
+});
+
+Deno.test("a charge made on the pay link before the plan ended is still applied when Xendit settles it: a period from then", async () => {
+  const t = await paying("cengkeh");
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  const link = reminder.checkout!.checkout_id;
+  await charge(link, "pr-cengkeh");
+  assert.deepEqual((await pass(at(t.through, 3), t.id)).map((s) => s.action), ["expire"]);
+  assert.equal(await checkoutStatus(link), "expired");
+  // As a person's (api.renewal_step): the charge stays as Xendit has it, and paid wins — no rupiah for nothing.
+  await succeeded(link, "pr-cengkeh");
+  const before = Date.now();
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "paid");
+  const o = await organization(t.id);
+  assert.deepEqual([o.plan, o.seat_limit, await checkoutStatus(link)], ["seat", 3, "paid"]);
+  // The plan it had is over, so the period starts at the payment (the database's clock).
+  const through = Date.parse(o.plan_paid_through as string);
+  assert.ok(through > at(new Date(before), 27).getTime() && through < at(new Date(), 32).getTime());
+  const receipts = await call<number>((tx) =>
+    tx`select count(*)::int from astapa.receipts r join astapa.payments y on y.id = r.payment_id
+       join astapa.checkouts k on k.id = y.checkout_id where k.organization_id = ${t.id}`
+  );
+  assert.equal(receipts, 2);
+});
+
+Deno.test("the plan ending while a success callback of its renewal waits for the payer's row: no deadlock, paid once", async () => {
+  const t = await paying("pala");
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  const link = reminder.checkout!.checkout_id;
+  await charge(link, "pr-pala");
+  await succeeded(link, "pr-pala");
+  // The payer's row is held (a sign-in updating it, say), so the worker stops there with what it took before.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let holds!: () => void;
+  const holding = new Promise<void>((resolve) => holds = resolve);
+  const holder = as(a.id, async (tx) => {
+    await tx`select 1 from astapa.users where id = ${t.owner}::bigint for no key update`;
+    holds();
+    await released;
+  });
+  await holding;
+  const worker = as(a.id, (tx) => applyPaymentEvent(tx, a.id));
+  await waitForLockWaiter(db.sql);
+  // The pass, after the grace days: it either skips the organization the callback holds, or waits for it.
+  let passDone = false;
+  const ended = pass(at(t.through, 3), t.id).finally(() => passDone = true);
+  await waitFor(async () => {
+    if (passDone) return true;
+    const [row] = await db.sql`select count(*)::int as waiting from pg_stat_activity
+                               where datname = current_database() and wait_event_type = 'Lock'`;
+    return row.waiting >= 2;
+  }, "the pass to finish or to wait too");
+  release();
+  await holder;
+  assert.equal((await worker)?.outcome, "paid");
+  await ended;
+  // Paid in the grace days: the period continues from the old paid-through date, and nothing is left to end.
+  const o = await organization(t.id);
+  const through = await call<string>((tx) => tx`select ${t.through}::timestamptz + interval '1 month'`);
+  assert.deepEqual([o.plan, Date.parse(o.plan_paid_through as string)], ["seat", Date.parse(through)]);
+  assert.deepEqual(await pass(at(t.through, 3), t.id), []);
+  assert.equal(await checkoutStatus(link), "paid");
 });
 
 Deno.test("api.projects_with_organization_renewals — projects with paid team plans, outside any project only; another project's step sees none", async () => {
