@@ -528,7 +528,10 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
       join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
         and y.reconcile_stopped_at is null
-        and c.status in ('open', 'pending')
+        -- An expired checkout's charge too: a checkout ended early (a renewal link when its subscription ended,
+        -- an organization's checkouts when its plan ended) leaves its charge pending at Xendit, and paid wins;
+        -- a lost callback would leave it pending for good. (Expiry at expires_at marks its charges expired.)
+        and c.status in ('open', 'pending', 'expired')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (y.checked_at is null
              or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
@@ -551,7 +554,8 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
   $$;
 
 comment on function api.claim_stale_payments(text, timestamptz, integer, integer) is
-  'Pending charges of unpaid checkouts older than older_than_seconds and not checked within that time — '
+  'Pending charges of unpaid checkouts (open, pending, or expired early with the charge still pending) older '
+  'than older_than_seconds and not checked within that time — '
   'doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped '
   '(FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask '
   'Xendit. AS400 without now or with a negative age.';

@@ -308,6 +308,18 @@ Deno.test("api.claim_stale_payments — old pending charges once per period; err
   assert.deepEqual(await as(b.project.id, (tx) => claimStalePayments(tx, p, at(later, 2), 600)), []);
   await rejectsAs(as(p, (tx) => tx`select api.claim_stale_payments(${p}, null, 600)`), "validation_failed");
   await rejectsAs(as(p, (tx) => claimStalePayments(tx, p, later, -1)), "validation_failed");
+  // A checkout ended early (as astapa.end_organization_plan or a renewal link's expiry leaves it) keeps its
+  // charge pending at Xendit: still asked about, since paid wins. A paid checkout's is not.
+  const early = await pendingCharge(shop, "pr-stale-early");
+  await db.sql`update astapa.checkouts set status = 'expired' where public_id = ${early.checkout_id}`;
+  const afterEarly = (await as(p, (tx) => claimStalePayments(tx, p, at(later, 3), 600)))
+    .map((c) => c.provider_id);
+  assert.deepEqual(afterEarly.toSorted(), ["pr-stale-1", "pr-stale-early"]);
+  await db.sql`update astapa.checkouts set status = 'paid' where public_id = ${early.checkout_id}`;
+  assert.deepEqual(
+    (await as(p, (tx) => claimStalePayments(tx, p, at(later, 5), 600))).map((c) => c.provider_id),
+    ["pr-stale-1"],
+  );
 });
 
 Deno.test("api.record_payment_reconcile_error — keeps the last error (code, capped message, when); only those that count stop it; the stop and a resume keep it", async () => {
