@@ -2891,6 +2891,7 @@ create table astapa.trial_addresses (
   project_id text not null,
   plan_key text not null,
   address_digest bytea not null,
+  verified boolean not null,
   started_at timestamp with time zone not null,
   ends_at timestamp with time zone not null,
   constraint trial_addresses_pkey PRIMARY KEY (project_id, address_digest, plan_key),
@@ -2902,6 +2903,10 @@ alter table astapa.trial_addresses enable row level security;
 alter table astapa.trial_addresses force row level security;
 comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digests) a trial of a plan was started for: one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
 grant insert, select on astapa.trial_addresses to astapa_app;
+grant update (verified, started_at, ends_at) on astapa.trial_addresses to astapa_app;
+create policy "a project confirms the addresses it gave trials" on astapa.trial_addresses as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads the addresses it gave trials" on astapa.trial_addresses as permissive for select to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project records the addresses it gives trials" on astapa.trial_addresses as permissive for insert to astapa_app, astapa_owner
@@ -16703,8 +16708,8 @@ AS $function$
   declare
     chosen astapa.plans;
     current astapa.subscriptions;
-    trialist record;
-    digests bytea[];
+    is_guest boolean;
+    addresses integer;
     recorded integer;
     ends_at timestamptz;
     started jsonb;
@@ -16713,7 +16718,7 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
     end if;
     -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    select u.email, u.phone_number, u.is_anonymous into trialist from astapa.users as u
+    select u.is_anonymous into is_guest from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
     where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
       and u.environment = p.mode
@@ -16721,7 +16726,7 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    if trialist.is_anonymous then
+    if is_guest then
       -- A guest is one request away from another guest: a trial waits for an account, whose address holds it.
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('User %s is a guest: a trial starts once they have an account.', user_id);
@@ -16755,14 +16760,19 @@ AS $function$
         message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
     end if;
     -- And one per address: a new account of the same mailbox or number (a deleted one's, a +tag, Gmail's dots)
-    -- is refused. The unique key decides between two accounts starting at once; any digest already there
-    -- rolls the whole start back.
-    digests := astapa.trial_address_digests(project_id, trialist.email, trialist.phone_number);
-    insert into astapa.trial_addresses (project_id, plan_key, address_digest, started_at, ends_at)
-    select start_trial.project_id, chosen.key, d.digest, now, ends_at from pg_catalog.unnest(digests) as d(digest)
-    on conflict on constraint trial_addresses_pkey do nothing;
+    -- is refused. Only a verified address holds a trial against a verified account: an unverified record (anyone
+    -- can type another person's address) is taken over by the first verified account of it, never the reverse.
+    -- The unique key decides between two accounts starting at once; any address already held rolls the whole
+    -- start back.
+    insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
+    select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at
+    from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id) as mine
+    on conflict on constraint trial_addresses_pkey do update
+      set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
+      where excluded.verified and not held.verified;
     get diagnostics recorded = row_count;
-    if recorded < pg_catalog.cardinality(digests) then
+    select count(*) into addresses from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id);
+    if recorded < addresses then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
           user_id, chosen.key);
@@ -16773,7 +16783,7 @@ AS $function$
     return started;
   end
   $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in astapa.trial_addresses. AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan (by this account or another of its address), a guest, or the user already on a paid plan.';
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in astapa.trial_addresses (verified or not; a verified account takes over an unverified record). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan (by this account, or another of its address that verified it or, for an unverified address, any), a guest, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -18312,12 +18322,12 @@ AS $function$
       from astapa.trials as t
       where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id),
     of_address as (
+      -- The records api.start_trial would meet: a verified one, or any while this address is unverified.
       select distinct on (a.plan_key) a.plan_key, a.started_at, a.ends_at, true as other_account
-      from astapa.users as u
+      from astapa.user_trial_addresses(user_trials.project_id, user_trials.user_id) as mine
       join astapa.trial_addresses as a
-        on a.project_id = u.project_id
-       and a.address_digest = any (astapa.trial_address_digests(u.project_id, u.email, u.phone_number))
-      where u.project_id = user_trials.project_id and u.id = user_trials.user_id
+        on a.project_id = user_trials.project_id and a.address_digest = mine.address_digest
+      where (a.verified or not mine.verified)
         and a.plan_key not in (select own.plan_key from own)
       order by a.plan_key, a.started_at)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -27054,6 +27064,23 @@ AS $function$
   $function$;
 comment on function astapa.user_plan(text,bigint) is 'The plan a user''s tokens name (astapa.custom_claims): their current subscription''s while it grants it, else the project''s default plan, else free.';
 grant execute on function astapa.user_plan(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.user_trial_addresses(project_id text, user_id bigint)
+ RETURNS TABLE(address_digest bytea, verified boolean)
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select d.digest, a.verified
+    from astapa.users as u
+    cross join lateral (values (u.email, null::text, u.email_verified),
+                               (null::text, u.phone_number, u.phone_number_verified)) as a(email, phone, verified)
+    cross join lateral pg_catalog.unnest(astapa.trial_address_digests(u.project_id, a.email, a.phone)) as d(digest)
+    where u.project_id = user_trial_addresses.project_id and u.id = user_trial_addresses.user_id
+  $function$;
+comment on function astapa.user_trial_addresses(text,bigint) is 'A user''s mailbox and phone number as astapa.trial_addresses holds them (astapa.trial_address_digests), each with whether the user verified it.';
+grant execute on function astapa.user_trial_addresses(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true, reason text DEFAULT 'revoked_by_admin'::text)

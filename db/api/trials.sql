@@ -70,6 +70,32 @@ comment on function astapa.trial_address_digests(text, text, text) is
 
 grant execute on function astapa.trial_address_digests(text, text, text) to astapa_app;
 
+drop policy if exists "a project confirms the addresses it gave trials" on astapa.trial_addresses;
+create policy "a project confirms the addresses it gave trials" on astapa.trial_addresses
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+create or replace function astapa.user_trial_addresses(project_id text, user_id bigint)
+  returns table (address_digest bytea, verified boolean)
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select d.digest, a.verified
+    from astapa.users as u
+    cross join lateral (values (u.email, null::text, u.email_verified),
+                               (null::text, u.phone_number, u.phone_number_verified)) as a(email, phone, verified)
+    cross join lateral pg_catalog.unnest(astapa.trial_address_digests(u.project_id, a.email, a.phone)) as d(digest)
+    where u.project_id = user_trial_addresses.project_id and u.id = user_trial_addresses.user_id
+  $$;
+
+comment on function astapa.user_trial_addresses(text, bigint) is
+  'A user''s mailbox and phone number as astapa.trial_addresses holds them (astapa.trial_address_digests), each '
+  'with whether the user verified it.';
+
+grant execute on function astapa.user_trial_addresses(text, bigint) to astapa_app;
+
 create or replace function api.start_trial(project_id text, user_id bigint, plan_key text,
                                 now timestamptz default pg_catalog.now())
   returns jsonb
@@ -80,8 +106,8 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
   declare
     chosen astapa.plans;
     current astapa.subscriptions;
-    trialist record;
-    digests bytea[];
+    is_guest boolean;
+    addresses integer;
     recorded integer;
     ends_at timestamptz;
     started jsonb;
@@ -90,7 +116,7 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
       raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
     end if;
     -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    select u.email, u.phone_number, u.is_anonymous into trialist from astapa.users as u
+    select u.is_anonymous into is_guest from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
     where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
       and u.environment = p.mode
@@ -98,7 +124,7 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
-    if trialist.is_anonymous then
+    if is_guest then
       -- A guest is one request away from another guest: a trial waits for an account, whose address holds it.
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('User %s is a guest: a trial starts once they have an account.', user_id);
@@ -132,14 +158,19 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
         message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
     end if;
     -- And one per address: a new account of the same mailbox or number (a deleted one's, a +tag, Gmail's dots)
-    -- is refused. The unique key decides between two accounts starting at once; any digest already there
-    -- rolls the whole start back.
-    digests := astapa.trial_address_digests(project_id, trialist.email, trialist.phone_number);
-    insert into astapa.trial_addresses (project_id, plan_key, address_digest, started_at, ends_at)
-    select start_trial.project_id, chosen.key, d.digest, now, ends_at from pg_catalog.unnest(digests) as d(digest)
-    on conflict on constraint trial_addresses_pkey do nothing;
+    -- is refused. Only a verified address holds a trial against a verified account: an unverified record (anyone
+    -- can type another person's address) is taken over by the first verified account of it, never the reverse.
+    -- The unique key decides between two accounts starting at once; any address already held rolls the whole
+    -- start back.
+    insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
+    select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at
+    from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id) as mine
+    on conflict on constraint trial_addresses_pkey do update
+      set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
+      where excluded.verified and not held.verified;
     get diagnostics recorded = row_count;
-    if recorded < pg_catalog.cardinality(digests) then
+    select count(*) into addresses from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id);
+    if recorded < addresses then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
           user_id, chosen.key);
@@ -154,9 +185,10 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
 comment on function api.start_trial(text, bigint, text, timestamptz) is
   'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now '
   '+ the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in '
-  'astapa.trial_addresses. AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, '
-  'disabled or other-environment user; AS409 a second trial of the plan (by this account or another of its '
-  'address), a guest, or the user already on a paid plan.';
+  'astapa.trial_addresses (verified or not; a verified account takes over an unverified record). AS400 a plan '
+  'without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 '
+  'a second trial of the plan (by this account, or another of its address that verified it or, for an '
+  'unverified address, any), a guest, or the user already on a paid plan.';
 
 grant execute on function api.start_trial(text, bigint, text, timestamptz) to astapa_app;
 
@@ -170,12 +202,12 @@ create or replace function api.user_trials(project_id text, user_id bigint) retu
       from astapa.trials as t
       where t.project_id = user_trials.project_id and t.user_id = user_trials.user_id),
     of_address as (
+      -- The records api.start_trial would meet: a verified one, or any while this address is unverified.
       select distinct on (a.plan_key) a.plan_key, a.started_at, a.ends_at, true as other_account
-      from astapa.users as u
+      from astapa.user_trial_addresses(user_trials.project_id, user_trials.user_id) as mine
       join astapa.trial_addresses as a
-        on a.project_id = u.project_id
-       and a.address_digest = any (astapa.trial_address_digests(u.project_id, u.email, u.phone_number))
-      where u.project_id = user_trials.project_id and u.id = user_trials.user_id
+        on a.project_id = user_trials.project_id and a.address_digest = mine.address_digest
+      where (a.verified or not mine.verified)
         and a.plan_key not in (select own.plan_key from own)
       order by a.plan_key, a.started_at)
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(

@@ -17,9 +17,11 @@ Deno.test("migration 4321 — the trials so far are held by their accounts' addr
                  values (${PROJECT}, 'Trials', ${"cid_".padEnd(28, "t")}, sha256('secret'))`;
     await db.sql`insert into astapa.plans (project_id, key, name, price_idr, trial_days)
                  values (${PROJECT}, 'pro', 'Pro', 99000, 14), (${PROJECT}, 'max', 'Max', 199000, 7)`;
-    const user = async (email: string | null, phone: string | null) => {
-      const [row] = await db.sql`insert into astapa.users (project_id, email, phone_number, environment)
-                                 values (${PROJECT}, ${email}, ${phone}, 'production') returning id`;
+    const user = async (email: string | null, phone: string | null, verified: boolean) => {
+      const [row] = await db.sql`insert into astapa.users (project_id, email, phone_number, environment,
+                                   email_verified, phone_number_verified)
+                                 values (${PROJECT}, ${email}, ${phone}, 'production', ${verified && !!email},
+                                         ${verified && !!phone}) returning id`;
       return row.id as string;
     };
     const trial = (userId: string, plan: string, startedDaysAgo: number) =>
@@ -27,13 +29,13 @@ Deno.test("migration 4321 — the trials so far are held by their accounts' addr
              values (${PROJECT}, ${userId}, ${plan}, now() - make_interval(days => ${startedDaysAgo}),
                      now() + interval '1 day')`;
     const accounts = [
-      ["S.ari+Promo@GoogleMail.com", "+6281200000001"],
-      ["sari@gmail.com.", null], // the same mailbox as the first: one row per plan
-      [null, "+6281200000002"],
-      ["budi@toko.example", null],
+      ["S.ari+Promo@GoogleMail.com", "+6281200000001", false],
+      ["sari@gmail.com.", null, true], // the same mailbox as the first, verified: its record is kept
+      [null, "+6281200000002", true],
+      ["budi@toko.example", null, false],
     ] as const;
     const ids = [];
-    for (const [email, phone] of accounts) ids.push(await user(email, phone));
+    for (const [email, phone, verified] of accounts) ids.push(await user(email, phone, verified));
     await trial(ids[0], "pro", 10);
     await trial(ids[1], "pro", 5);
     await trial(ids[1], "max", 5);
@@ -42,16 +44,20 @@ Deno.test("migration 4321 — the trials so far are held by their accounts' addr
 
     const applied = (await migrate(db.sql, MIGRATIONS_DIR)).map((m) => m.version);
     assert.ok(applied.includes(FIRST), "4321 ran on this database");
-    const held = await db.sql`select plan_key, address_digest, started_at from astapa.trial_addresses
+    const held = await db
+      .sql`select plan_key, address_digest, verified, started_at from astapa.trial_addresses
                               order by plan_key, address_digest`;
     const expected = await db.sql`
-      select distinct on (t.plan_key, d.digest) t.plan_key, d.digest as address_digest, t.started_at
+      select distinct on (t.plan_key, d.address_digest) t.plan_key, d.address_digest, d.verified, t.started_at
       from astapa.trials as t
-      join astapa.users as u on u.project_id = t.project_id and u.id = t.user_id
-      cross join lateral pg_catalog.unnest(astapa.trial_address_digests(u.project_id, u.email, u.phone_number))
-        as d(digest)
-      order by t.plan_key, d.digest, t.started_at`;
+      cross join lateral astapa.user_trial_addresses(t.project_id, t.user_id) as d
+      order by t.plan_key, d.address_digest, d.verified desc, t.started_at`;
     assert.equal(held.length, 5, "pro: sari, her number, the second number; max: sari, budi");
+    assert.deepEqual(
+      held.filter((r) => r.verified).map((r) => r.plan_key),
+      ["max", "pro", "pro"],
+      "sari's verified account's records (pro and max) and the verified second number's",
+    );
     assert.deepEqual(held.map((r) => ({ ...r })), expected.map((r) => ({ ...r })));
     const [forced] = await db.sql`select bool_and(relforcerowsecurity) as forced from pg_catalog.pg_class
       where oid in ('astapa.trials'::regclass, 'astapa.users'::regclass, 'astapa.trial_addresses'::regclass)`;

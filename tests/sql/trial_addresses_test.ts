@@ -97,6 +97,30 @@ Deno.test("api.start_trial — a new account of a deleted one's address, or a +t
   assert.deepEqual(portal.trials, ["pro"]);
 });
 
+Deno.test("api.start_trial — an unverified address never uses up the trial of whoever verifies it", async () => {
+  const shop = await trialShop("shop-owner@verify.example");
+  const id = shop.project.id;
+  const verifiedUser = (email: string) => seedUser(db.sql, id, email, { verified: true });
+  // Someone types another person's address (a +tag of it: nothing reaches them) and takes the trial.
+  const squatter = await seedUser(db.sql, id, "Wulan+free@verify.example");
+  await as(id, (tx) => startTrial(tx, id, squatter, "pro"));
+  // Another unverified account of that mailbox is refused: any record stops an unverified address.
+  const second = await seedUser(db.sql, id, "wulan+again@verify.example");
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, second, "pro")), "conflict", /on another account/);
+  // Wulan herself, verified, is not stopped by it; her record is now the verified one.
+  const wulan = await verifiedUser("wulan@verify.example");
+  assert.deepEqual(await as(id, (tx) => userTrials(tx, id, wulan)), [], "an unverified record is not hers");
+  await as(id, (tx) => startTrial(tx, id, wulan, "pro"));
+  const held = await db.sql`select verified from astapa.trial_addresses where project_id = ${id}`;
+  assert.deepEqual(held.map((r) => r.verified), [true]);
+  // From then on a verified account of the mailbox is refused too, and sees why.
+  await erase(id, wulan);
+  const back = await verifiedUser("wulan@verify.example");
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, back, "pro")), "conflict", /on another account/);
+  const listed = await as(id, (tx) => userTrials(tx, id, back));
+  assert.deepEqual(listed.map((t) => [t.plan, t.other_account]), [["pro", true]]);
+});
+
 Deno.test("api.start_trial — a phone number holds its trial too; guests have none", async () => {
   const shop = await trialShop("owner@phone.example");
   const id = shop.project.id;
