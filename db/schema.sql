@@ -19073,9 +19073,13 @@ AS $function$
         update astapa.payments as y set status = new_status, updated_at = pg_catalog.now()
         where y.project_id = pay.project_id and y.id = pay.id;
         applied_outcome := new_status;
-        perform astapa.emit_event(ev.project_id, 'payment.failed', pg_catalog.jsonb_build_object(
-          'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
-          'method', pay.method, 'status', new_status, 'amount', pay.amount));
+        -- A checkout paid by another of its charges (a QRIS code shown, then a virtual account paid) failed
+        -- nothing: the app is not told its payment failed.
+        if target.status <> 'paid' then
+          perform astapa.emit_event(ev.project_id, 'payment.failed', pg_catalog.jsonb_build_object(
+            'checkout_id', target.public_id, 'sub', target.user_id::text, 'plan', target.plan_key,
+            'method', pay.method, 'status', new_status, 'amount', pay.amount));
+        end if;
       else
         amount_paid := coalesce(ev.body #>> '{data,amount}', ev.body ->> 'paid_amount', ev.body ->> 'amount')::numeric;
         -- Both amount and currency must be the checkout's: 100,000 of another currency is not Rp100,000.

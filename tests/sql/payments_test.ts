@@ -156,6 +156,49 @@ Deno.test("api.record_payment_event + api.apply_payment_event — dedupe, order 
   assert.deepEqual(rows(await as(null, (tx) => tx`select * from astapa.payment_events`)), []);
 });
 
+Deno.test("api.apply_payment_event — a checkout paid by one method: its other charge expiring is no payment.failed", async () => {
+  // The QRIS code shown first, then a virtual account chosen and paid: the QRIS charge expires at Xendit later.
+  const checkout = await paidCheckout(a, "pr-sibling-qris");
+  await as(a.project.id, (tx) =>
+    recordPayment(tx, a.project.id, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: "pr-sibling-va",
+      method: "bank_transfer",
+      details: { bank: "BCA", virtual_account_number: "1234567890" },
+      expires_at: null,
+    }));
+  const callback = (providerId: string, status: string) =>
+    as(a.project.id, async (tx) => {
+      await recordPaymentEvent(tx, a.project.id, {
+        providerId,
+        status,
+        checkoutId: checkout.checkout_id,
+        body: { data: { amount: 99_000, currency: "IDR", status } },
+      });
+      return (await applyPaymentEvent(tx, a.project.id))?.outcome;
+    });
+  assert.equal(await callback("pr-sibling-va", "SUCCEEDED"), "paid");
+  assert.equal(await callback("pr-sibling-qris", "EXPIRED"), "expired");
+  const failed = await as(
+    a.project.id,
+    async (tx) =>
+      rows(
+        await tx`select data from astapa.events where type = 'payment.failed'
+                    and data ->> 'checkout_id' = ${checkout.checkout_id}`,
+      ),
+  );
+  assert.deepEqual(failed, [], "the app is not told a paid checkout's payment failed");
+  const [qris] = await as(
+    a.project.id,
+    async (tx) => rows(await tx`select status from astapa.payments where provider_id = 'pr-sibling-qris'`),
+  );
+  assert.equal(qris.status, "expired");
+  assert.equal(
+    (await as(a.project.id, (tx) => getCheckout(tx, a.project.id, checkout.checkout_id)))?.status,
+    "paid",
+  );
+});
+
 Deno.test("api.apply_payment_event — a wrong amount is not a payment", async () => {
   const checkout = await paidCheckout(a, "pr-amount-1");
   await as(a.project.id, (tx) =>
