@@ -3161,6 +3161,7 @@ create policy "the sweeper finds abandoned passkey sign ups" on astapa.users as 
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND (awaiting_passkey_since IS NOT NULL)));
 create policy "the sweeper finds guests who never came back" on astapa.users as permissive for select to astapa_owner
   using (((current_setting('astapa.sweep_grants'::text, true) = 'on'::text) AND is_anonymous));
+CREATE TRIGGER users_confirm_trial_addresses AFTER UPDATE OF email_verified, phone_number_verified ON astapa.users FOR EACH ROW WHEN (new.email_verified AND NOT old.email_verified OR new.phone_number_verified AND NOT old.phone_number_verified) EXECUTE FUNCTION astapa.confirm_trial_addresses();
 CREATE TRIGGER users_emit_user_created AFTER INSERT ON astapa.users FOR EACH ROW EXECUTE FUNCTION astapa.emit_user_created();
 CREATE TRIGGER users_emit_user_updated AFTER UPDATE OF email, email_verified, phone_number, phone_number_verified, disabled, name, given_name, family_name, picture, locale, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, is_anonymous ON astapa.users FOR EACH ROW WHEN (new.deleted_at IS NULL AND (old.email IS DISTINCT FROM new.email OR old.email_verified IS DISTINCT FROM new.email_verified OR old.phone_number IS DISTINCT FROM new.phone_number OR old.phone_number_verified IS DISTINCT FROM new.phone_number_verified OR old.disabled IS DISTINCT FROM new.disabled OR old.name IS DISTINCT FROM new.name OR old.given_name IS DISTINCT FROM new.given_name OR old.family_name IS DISTINCT FROM new.family_name OR old.picture IS DISTINCT FROM new.picture OR old.locale IS DISTINCT FROM new.locale OR old.nickname IS DISTINCT FROM new.nickname OR old.middle_name IS DISTINCT FROM new.middle_name OR old.preferred_username IS DISTINCT FROM new.preferred_username OR old.website IS DISTINCT FROM new.website OR old.zoneinfo IS DISTINCT FROM new.zoneinfo OR old.birthdate IS DISTINCT FROM new.birthdate OR old.gender IS DISTINCT FROM new.gender OR old.is_anonymous IS DISTINCT FROM new.is_anonymous)) EXECUTE FUNCTION astapa.emit_user_updated();
 CREATE TRIGGER users_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.users FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
@@ -20703,6 +20704,28 @@ AS $function$
   $function$;
 comment on function astapa.close_open_plan_change(text,bigint,text) is 'Cancels the open plan change of a user (user_id) or an organization (organization_id; the other null), its unpaid checkout and the renewal pay link opened for it expiring, and answers its id, or null when none is open. AS409 when its charge is under way.';
 grant execute on function astapa.close_open_plan_change(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.confirm_trial_addresses()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The address a trial was recorded under unverified is verified now: its record holds the trial against
+    -- verified accounts too. Only for plans this account trialed itself, so another (unverified) account's
+    -- record of the same mailbox is never confirmed by someone else's verification.
+    update astapa.trial_addresses as held set verified = true
+    from astapa.user_trial_addresses(new.project_id, new.id) as mine
+    where held.project_id = new.project_id and held.address_digest = mine.address_digest and mine.verified
+      and not held.verified
+      and held.plan_key in (select t.plan_key from astapa.trials as t
+                            where t.project_id = new.project_id and t.user_id = new.id);
+    return null;
+  end
+  $function$;
+comment on function astapa.confirm_trial_addresses() is 'Trigger: when a user verifies their email address or phone number, the unverified astapa.trial_addresses records of that address for the plans they trialed become verified.';
+grant execute on function astapa.confirm_trial_addresses() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.contrast_with_white(color text)

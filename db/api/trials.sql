@@ -96,6 +96,37 @@ comment on function astapa.user_trial_addresses(text, bigint) is
 
 grant execute on function astapa.user_trial_addresses(text, bigint) to astapa_app;
 
+create or replace function astapa.confirm_trial_addresses() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The address a trial was recorded under unverified is verified now: its record holds the trial against
+    -- verified accounts too. Only for plans this account trialed itself, so another (unverified) account's
+    -- record of the same mailbox is never confirmed by someone else's verification.
+    update astapa.trial_addresses as held set verified = true
+    from astapa.user_trial_addresses(new.project_id, new.id) as mine
+    where held.project_id = new.project_id and held.address_digest = mine.address_digest and mine.verified
+      and not held.verified
+      and held.plan_key in (select t.plan_key from astapa.trials as t
+                            where t.project_id = new.project_id and t.user_id = new.id);
+    return null;
+  end
+  $$;
+
+comment on function astapa.confirm_trial_addresses() is
+  'Trigger: when a user verifies their email address or phone number, the unverified astapa.trial_addresses '
+  'records of that address for the plans they trialed become verified.';
+
+grant execute on function astapa.confirm_trial_addresses() to astapa_app;
+
+create or replace trigger users_confirm_trial_addresses
+  after update of email_verified, phone_number_verified on astapa.users
+  for each row when ((new.email_verified and not old.email_verified)
+                     or (new.phone_number_verified and not old.phone_number_verified))
+  execute function astapa.confirm_trial_addresses();
+
 create or replace function api.start_trial(project_id text, user_id bigint, plan_key text,
                                 now timestamptz default pg_catalog.now())
   returns jsonb

@@ -121,6 +121,34 @@ Deno.test("api.start_trial — an unverified address never uses up the trial of 
   assert.deepEqual(listed.map((t) => [t.plan, t.other_account]), [["pro", true]]);
 });
 
+Deno.test("astapa.confirm_trial_addresses — verifying an address confirms only its own account's trial records", async () => {
+  const shop = await trialShop("shop-owner@confirm.example");
+  const id = shop.project.id;
+  // An unverified squatter of a +tag records pro; the real person, unverified too, is refused pro.
+  const squatter = await seedUser(db.sql, id, "rina+x@confirm.example");
+  await as(id, (tx) => startTrial(tx, id, squatter, "pro"));
+  const verified = () =>
+    db.sql`select verified from astapa.trial_addresses where project_id = ${id}`.then((r) =>
+      r.map((x) => x.verified)
+    );
+  // The person verifies their address: the squatter's record is not theirs to confirm.
+  const rina = await seedUser(db.sql, id, "rina@confirm.example");
+  await as(
+    id,
+    (tx) => tx`update astapa.users set email_verified = true where project_id = ${id} and id = ${rina}`,
+  );
+  assert.deepEqual(await verified(), [false]);
+  // The squatter's own verification (they did hold the mailbox after all) confirms it.
+  await as(
+    id,
+    (tx) => tx`update astapa.users set email_verified = true where project_id = ${id} and id = ${squatter}`,
+  );
+  assert.deepEqual(await verified(), [true]);
+  // Now a verified account of the mailbox is refused, after the squatter's account is gone too.
+  await erase(id, squatter);
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, rina, "pro")), "conflict", /on another account/);
+});
+
 Deno.test("api.start_trial — a phone number holds its trial too; guests have none", async () => {
   const shop = await trialShop("owner@phone.example");
   const id = shop.project.id;
