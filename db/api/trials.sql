@@ -24,6 +24,12 @@ create policy "a project records the addresses it gives trials" on astapa.trial_
   for insert to astapa_app, astapa_owner
   with check (project_id = (select astapa.current_project_id()));
 
+drop policy if exists "a project confirms the addresses it gave trials" on astapa.trial_addresses;
+create policy "a project confirms the addresses it gave trials" on astapa.trial_addresses
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
 create or replace function astapa.mailbox_key(email text) returns text
   language sql
   immutable
@@ -69,12 +75,6 @@ comment on function astapa.trial_address_digests(text, text, text) is
   'holds an account''s trials: none, one or two.';
 
 grant execute on function astapa.trial_address_digests(text, text, text) to astapa_app;
-
-drop policy if exists "a project confirms the addresses it gave trials" on astapa.trial_addresses;
-create policy "a project confirms the addresses it gave trials" on astapa.trial_addresses
-  for update to astapa_app, astapa_owner
-  using (project_id = (select astapa.current_project_id()))
-  with check (project_id = (select astapa.current_project_id()));
 
 create or replace function astapa.user_trial_addresses(project_id text, user_id bigint)
   returns table (address_digest bytea, verified boolean)
