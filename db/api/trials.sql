@@ -193,14 +193,16 @@ create or replace function api.start_trial(project_id text, user_id bigint, plan
     -- can type another person's address) is taken over by the first verified account of it, never the reverse.
     -- The unique key decides between two accounts starting at once; any address already held rolls the whole
     -- start back.
-    insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
-    select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at
-    from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id) as mine
-    on conflict on constraint trial_addresses_pkey do update
-      set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
-      where excluded.verified and not held.verified;
-    get diagnostics recorded = row_count;
-    select count(*) into addresses from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id);
+    with mine as (
+      select * from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id)),
+    kept as (
+      insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
+      select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at from mine
+      on conflict on constraint trial_addresses_pkey do update
+        set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
+        where excluded.verified and not held.verified
+      returning 1)
+    select (select count(*) from mine), (select count(*) from kept) into addresses, recorded;
     if recorded < addresses then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
