@@ -16765,14 +16765,16 @@ AS $function$
     -- can type another person's address) is taken over by the first verified account of it, never the reverse.
     -- The unique key decides between two accounts starting at once; any address already held rolls the whole
     -- start back.
-    insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
-    select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at
-    from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id) as mine
-    on conflict on constraint trial_addresses_pkey do update
-      set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
-      where excluded.verified and not held.verified;
-    get diagnostics recorded = row_count;
-    select count(*) into addresses from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id);
+    with mine as (
+      select * from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id)),
+    kept as (
+      insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
+      select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at from mine
+      on conflict on constraint trial_addresses_pkey do update
+        set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
+        where excluded.verified and not held.verified
+      returning 1)
+    select (select count(*) from mine), (select count(*) from kept) into addresses, recorded;
     if recorded < addresses then
       raise exception using errcode = 'AS409',
         message = pg_catalog.format('The address of user %s has already had a trial of plan %s, on another account.',
@@ -18843,13 +18845,16 @@ AS $function$
        or plan_effect not in ('end_now', 'keep_to_period_end') then
       return;
     end if;
-    -- Its unpaid pay links of that plan would buy back what the refund ended.
-    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
     if plan_effect = 'end_now' then
+      -- Ending the plan expires its unpaid checkouts too (astapa.end_organization_plan).
       perform astapa.end_organization_plan(o, 'refunded');
-    elsif o.plan_paid_through > pg_catalog.now() then
-      -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
-      perform api.cancel_organization_plan(o.project_id, o.id, null);
+    else
+      -- Its unpaid pay links of that plan would buy back what the refund ended.
+      perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+      if o.plan_paid_through > pg_catalog.now() then
+        -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
+        perform api.cancel_organization_plan(o.project_id, o.id, null);
+      end if;
     end if;
   end
   $function$;

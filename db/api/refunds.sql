@@ -316,13 +316,16 @@ create or replace function astapa.apply_organization_refund_effect(bought astapa
        or plan_effect not in ('end_now', 'keep_to_period_end') then
       return;
     end if;
-    -- Its unpaid pay links of that plan would buy back what the refund ended.
-    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
     if plan_effect = 'end_now' then
+      -- Ending the plan expires its unpaid checkouts too (astapa.end_organization_plan).
       perform astapa.end_organization_plan(o, 'refunded');
-    elsif o.plan_paid_through > pg_catalog.now() then
-      -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
-      perform api.cancel_organization_plan(o.project_id, o.id, null);
+    else
+      -- Its unpaid pay links of that plan would buy back what the refund ended.
+      perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+      if o.plan_paid_through > pg_catalog.now() then
+        -- As the app cancels it (audited by app); a period already over is the renewal pass's to end.
+        perform api.cancel_organization_plan(o.project_id, o.id, null);
+      end if;
     end if;
   end
   $$;
