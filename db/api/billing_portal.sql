@@ -191,9 +191,10 @@ create or replace function api.user_billing(project_id text, user_id bigint, now
 
 comment on function api.user_billing(text, bigint, timestamptz) is
   'One user''s billing as the dashboard''s user page shows it: their trials (plan, end, state at now: trialing, '
-  'paid or ended; other_account for a plan another account of their address or number had), plan changes, linked methods (every status, masked), renewal charges to a linked method with '
-  'their outcome, and payments of every status (pending, paid, failed, expired) with the receipt and refunds of '
-  'a paid one (newest 50 of each). Disabled users too. '
+  'paid or ended; other_account for a plan another account of their address or number had), plan changes, '
+  'linked methods (every status, masked), renewal charges to a linked method with their outcome, and payments '
+  'of every status (pending, paid, failed, expired) with the receipt and refunds of a paid one (newest 50 of '
+  'each). Disabled users too. '
   'AS404 unknown project or user (RLS: only the project in context).';
 
 grant execute on function api.user_billing(text, bigint, timestamptz) to astapa_app;
