@@ -40,10 +40,24 @@ export const BOT_CHECK_FORMS = [
 ] as const;
 export type BotCheckForm = typeof BOT_CHECK_FORMS[number];
 
-/** What the page needs of each provider: its script, the widget's class, the field it posts, CSP origins. */
+/** A widget size the page asks for (`data-size`) and the CSS pixels its provider documents for it. */
+type BotWidgetSize = "normal" | "compact";
+
+/**
+ * What the page needs of each provider: its script, the widget's class, the field it posts, CSP origins, and
+ * its widget's sizes (static/styles.css keeps their places, static/bot_check_size.js picks one).
+ */
 export const PROVIDER_PAGE: Record<
   BotCheckProvider,
-  { name: string; script: string; widget: string; field: string; origins: string[]; styles: string[] }
+  {
+    name: string;
+    script: string;
+    widget: string;
+    field: string;
+    origins: string[];
+    styles: string[];
+    sizes: Record<BotWidgetSize, { width: number; height: number }>;
+  }
 > = {
   turnstile: {
     name: "Cloudflare Turnstile",
@@ -52,12 +66,14 @@ export const PROVIDER_PAGE: Record<
     field: "cf-turnstile-response",
     origins: ["https://challenges.cloudflare.com"],
     styles: [],
+    sizes: { normal: { width: 300, height: 65 }, compact: { width: 150, height: 140 } },
   },
   hcaptcha: {
     name: "hCaptcha",
     script: "https://js.hcaptcha.com/1/api.js",
     widget: "h-captcha",
     field: "h-captcha-response",
+    sizes: { normal: { width: 303, height: 78 }, compact: { width: 164, height: 144 } },
     // hCaptcha's documented CSP: its script, frames, calls and styles come from hcaptcha.com and subdomains.
     origins: ["https://hcaptcha.com", "https://*.hcaptcha.com"],
     styles: ["https://hcaptcha.com", "https://*.hcaptcha.com"],
