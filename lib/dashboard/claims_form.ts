@@ -6,6 +6,8 @@
 import type { ClaimsPatch, Json } from "@/db/users.ts";
 import { AppError } from "../http/errors.ts";
 import { parseJson } from "../http/json.ts";
+import { fieldMessage } from "./field_text.ts";
+import type { Lang } from "./i18n.ts";
 
 export type ClaimsForm = { role: string; feature_flags: string; extra: string };
 
@@ -46,9 +48,14 @@ function refuse(description: string): never {
   throw new AppError("validation_failed", { description });
 }
 
-/** A refusal from api.patch_user_claims, with every field's problem spelled out for the page. */
-export function describeClaimsProblem(error: AppError): AppError {
+/**
+ * A refusal from api.patch_user_claims, with every field's problem spelled out for the page in its language
+ * (lib/dashboard/field_text.ts; the field's name as it is).
+ */
+export function describeClaimsProblem(error: AppError, lang: Lang): AppError {
   if (error.code !== "validation_failed" || !error.fields) return error;
-  const problems = Object.entries(error.fields).map(([field, list]) => `${field}: ${list.join(" ")}`);
+  const problems = Object.entries(error.fields).map(([field, list]) =>
+    `${field}: ${list.map((problem) => fieldMessage(lang, field, problem, error.code)).join(" ")}`
+  );
   return new AppError("validation_failed", { description: problems.join(" · "), cause: error });
 }

@@ -4,7 +4,8 @@
  * again with its message and 422 (in a fresh transaction: the refused one is aborted). An action that calls a
  * provider (Xendit) answers an AfterCommit: the call runs once the transaction has ended, holding no connection.
  * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts),
- * its messages beside fields by lib/dashboard/field_text.ts.
+ * its more specific message by lib/dashboard/refusal_text.ts, its messages beside fields by
+ * lib/dashboard/field_text.ts.
  */
 import type { z } from "zod";
 import type { Ctx } from "../app_env.ts";
@@ -16,6 +17,7 @@ import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";
 import { dashboardLang, type Lang } from "./i18n.ts";
 import { fieldMessage, fieldMessages } from "./field_text.ts";
+import { refusalText } from "./refusal_text.ts";
 
 /** An action's own refusal (bad input, duplicate, nothing to remove), as opposed to an access refusal. */
 class ActionRefused extends Error {
@@ -73,17 +75,21 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
     return page(outcome, { title: form.title(outcome) });
   } catch (thrown) {
     if (!(thrown instanceof ActionRefused)) throw thrown;
-    // English: the description as is. Indonesian: the code's message, then a more specific description.
+    // English: the description as is. Indonesian: the code's message, then a more specific description, worded
+    // by the dashboard's catalogue of refusals (text/refusals.ts) or as a field's message where it knows it.
     const lang = dashboardLang(c);
     const { message, detail } = errorMessages(lang, thrown.code, thrown.description);
-    const shown = detail && wordedLikeFields(lang, detail, thrown.fields);
+    const shown = detail &&
+      (refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields));
     const data = await withProject(
       c,
       "viewer",
       (tx, role, projectId) =>
         form.load(tx, role, projectId, {
           error: shown ? `${message} ${shown}` : message,
-          ...(thrown.fields ? { fields: fieldMessages(lang, thrown.fields, thrown.issues) } : {}),
+          ...(thrown.fields
+            ? { fields: fieldMessages(lang, thrown.fields, thrown.issues, thrown.code) }
+            : {}),
         }),
     );
     return page(data, { title: form.title(data), status: 422 });

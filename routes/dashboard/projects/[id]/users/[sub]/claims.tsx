@@ -7,6 +7,7 @@ import { patchUserClaims } from "@/db/users.ts";
 import { userOwnClaims } from "@/db/user_admin.ts";
 import { claimsPatchOf, describeClaimsProblem } from "@/lib/dashboard/claims_form.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
+import { dashboardLang } from "@/lib/dashboard/i18n.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
 
 const ClaimsForm = z.object({
@@ -29,7 +30,7 @@ export const handler: Handlers<UserViewData> = {
       try {
         await patchUserClaims(tx, projectId, userId, patch, "dashboard");
       } catch (thrown) {
-        throw describeClaimsProblem(toAppError(thrown));
+        throw describeClaimsProblem(toAppError(thrown), dashboardLang(c));
       }
       return "claims_saved";
     });
