@@ -311,6 +311,7 @@ create policy "definer functions find the checkout a callback names" on astapa.c
   using ((public_id = NULLIF(current_setting('astapa.lookup_checkout'::text, true), ''::text)));
 create policy "definer functions see which projects have unpaid checkouts" on astapa.checkouts as permissive for select to astapa_owner
   using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = ANY (ARRAY['open'::text, 'pending'::text]))));
+CREATE TRIGGER checkouts_notify_change AFTER UPDATE OF status, amount, coupon_code, discount_idr ON astapa.checkouts FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status OR old.amount IS DISTINCT FROM new.amount OR old.coupon_code IS DISTINCT FROM new.coupon_code OR old.discount_idr IS DISTINCT FROM new.discount_idr) EXECUTE FUNCTION astapa.notify_checkout_changed();
 CREATE TRIGGER checkouts_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.checkouts FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
 -- owner: astapa_owner
@@ -1425,6 +1426,7 @@ create policy "a project records its own payment events" on astapa.payment_event
 create policy "definer functions see which projects have unprocessed payment e" on astapa.payment_events as permissive for select to astapa_owner
   using (((current_setting('astapa.list_payment_event_projects'::text, true) = 'on'::text) AND (processed_at IS NULL)));
 CREATE TRIGGER payment_events_notify AFTER INSERT ON astapa.payment_events FOR EACH ROW EXECUTE FUNCTION astapa.notify_payment_event();
+CREATE TRIGGER payment_events_notify_applied AFTER UPDATE OF processed_at ON astapa.payment_events FOR EACH ROW WHEN (old.processed_at IS NULL AND new.processed_at IS NOT NULL) EXECUTE FUNCTION astapa.notify_checkout_changed();
 CREATE TRIGGER payment_events_notify_requeue AFTER UPDATE OF processed_at ON astapa.payment_events FOR EACH ROW WHEN (old.processed_at IS NOT NULL AND new.processed_at IS NULL) EXECUTE FUNCTION astapa.notify_payment_event();
 
 -- owner: astapa_owner
@@ -4225,7 +4227,7 @@ AS $function$
          where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id) end));
   end
   $function$;
-comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried.';
+comment on function api.apply_payment_event(text) is 'Applies the project''s oldest unprocessed payment event (FOR UPDATE SKIP LOCKED; null when none is left) and marks it processed with its outcome. Order-safe and idempotent: paid is final, a late PENDING or a duplicate changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held up; transient failures raise and are retried. Marking an event processed NOTIFYs astapa_checkouts with the checkout it names (trigger payment_events_notify_applied).';
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -7192,28 +7194,24 @@ CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp w
  SET search_path TO ''
 AS $function$
   declare
-    expired_id bigint;
-    expired_public_id text;
-    total integer := 0;
+    expired bigint[];
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
     end if;
-    for expired_id, expired_public_id in
+    with closed as (
       update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
       where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
-      returning c.id, c.public_id
-    loop
-      -- A charge that Xendit still settles later is applied all the same (apply_payment_event: paid wins).
-      update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
-      where y.project_id = expire_checkouts.project_id and y.checkout_id = expired_id and y.status = 'pending';
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_public_id);
-      total := total + 1;
-    end loop;
-    return total;
+      returning c.id)
+    select pg_catalog.array_agg(closed.id) into expired from closed;
+    -- Then their pending charges. One that Xendit still settles later is applied all the same
+    -- (apply_payment_event: paid wins).
+    update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
+    where y.project_id = expire_checkouts.project_id and y.checkout_id = any (expired) and y.status = 'pending';
+    return coalesce(pg_catalog.cardinality(expired), 0);
   end
   $function$;
-comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
+comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges; each page is told by trigger checkouts_notify_change); returns how many. AS400 without now.';
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -19166,7 +19164,6 @@ AS $function$
           end if;
         end if;
       end if;
-      perform pg_catalog.pg_notify('astapa_checkouts', target.public_id);
     end if;
     return applied_outcome;
   end
@@ -19248,7 +19245,6 @@ AS $function$
       end if;
     end if;
     perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
-    perform pg_catalog.pg_notify('astapa_checkouts', bought.public_id);
     return 'refunded';
   end
   $function$;
@@ -21430,7 +21426,6 @@ AS $function$
   declare
     ended_plan text := o.plan_key;
     settled astapa.plan_changes;
-    expired_id text;
   begin
     -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
     -- limit, as before it bought one. Nobody is removed.
@@ -21443,13 +21438,8 @@ AS $function$
     -- each bought back (or added to) a plan that ended, undoing a cancel or an unpaid end. A charge already made
     -- on one is left as it is: if Xendit settles it, paid wins and buys a period from then. A callback takes
     -- the organization's row before the checkout (astapa.apply_payment_event_row): no circle with this wait.
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = o.project_id and k.organization_id = o.id and k.status in ('open', 'pending')
-      returning k.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = o.project_id and k.organization_id = o.id and k.status in ('open', 'pending');
     -- A change scheduled for a period that will not come is moot.
     settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
     select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
@@ -21465,7 +21455,7 @@ AS $function$
     return o;
   end
   $function$;
-comment on function astapa.end_organization_plan(astapa.organizations,text) is 'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a change scheduled for its next period made moot, its open or pending checkouts expired (NOTIFY astapa_checkouts; a charge already made stays, and paid wins); organization.plan_ended (reason canceled, unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+comment on function astapa.end_organization_plan(astapa.organizations,text) is 'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a change scheduled for its next period made moot, its open or pending checkouts expired (their pages told by trigger checkouts_notify_change; a charge already made stays, and paid wins); organization.plan_ended (reason canceled, unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
 grant execute on function astapa.end_organization_plan(astapa.organizations,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21569,7 +21559,6 @@ AS $function$
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
-    expired_checkout text;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -21632,14 +21621,9 @@ AS $function$
     -- Pay links with no charge yet (a renewal's, a trial's, one the app made) expire: nobody is left to pay, and a
     -- link opened later would take money for a tombstone. One with a charge at Xendit stays as it is; if paid, it is
     -- kept for a refund (astapa.apply_payment_event_row: account_deleted). An organization's checkout is its own.
-    for expired_checkout in
-      update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
-        and c.organization_id is null
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_checkout);
-    end loop;
+    update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
+      and c.organization_id is null;
     -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
     -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
     -- and loses its address once delivered (api.mail_delivered).
@@ -21665,22 +21649,13 @@ grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamp with time zone)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    expired_id text;
-  begin
-    for expired_id in
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
-        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
-        and c.period_start < paid_through
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
+      and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
+      and c.period_start < paid_through
   $function$;
 comment on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) is 'Expires a user''s open pay links (no charge yet) of the plan a payment just bought, for periods starting before what it paid through: they would charge a second time for a period already paid.';
 grant execute on function astapa.expire_covered_checkouts(astapa.checkouts,timestamp with time zone) to astapa_app;
@@ -21688,24 +21663,15 @@ grant execute on function astapa.expire_covered_checkouts(astapa.checkouts,times
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text, user_id bigint)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    expired_id text;
-  begin
     -- Only those without a charge: one being paid right now is left to finish (paid wins).
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
-        and k.period_start is not null and k.status = 'open'
-      returning k.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
+      and k.period_start is not null and k.status = 'open'
   $function$;
-comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and the renewal pass opens the right one again.';
+comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet (their pages told by trigger checkouts_notify_change): the next period''s plan or price changed, and the renewal pass opens the right one again.';
 grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -21714,27 +21680,18 @@ CREATE OR REPLACE FUNCTION astapa.expire_organization_renewal_checkouts(project_
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  declare
-    expired_id text;
-    expired boolean := false;
   begin
     -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
     -- a linked method being charged, is left to finish: paid wins, and settles the change).
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = expire_organization_renewal_checkouts.project_id
-        and k.organization_id = expire_organization_renewal_checkouts.organization_id
-        and k.plan_key = expire_organization_renewal_checkouts.plan_key
-        and k.status = 'open' and k.seats_from is null
-        and not exists (select from astapa.renewal_charges as r
-                        where r.project_id = k.project_id and r.checkout_id = k.id
-                          and r.status in ('charging', 'pending'))
-      returning k.public_id
-    loop
-      expired := true;
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-    if expired then
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = expire_organization_renewal_checkouts.project_id
+      and k.organization_id = expire_organization_renewal_checkouts.organization_id
+      and k.plan_key = expire_organization_renewal_checkouts.plan_key
+      and k.status = 'open' and k.seats_from is null
+      and not exists (select from astapa.renewal_charges as r
+                      where r.project_id = k.project_id and r.checkout_id = k.id
+                        and r.status in ('charging', 'pending'));
+    if found then
       -- The renewal pass opens the right pay link (and mails it) again for this period.
       update astapa.organizations as x set plan_reminded_for = null
       where x.project_id = expire_organization_renewal_checkouts.project_id
@@ -21742,29 +21699,20 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (the plan its next period renews into changed), and lets the renewal pass open and mail the right one.';
+comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (the plan its next period renews into changed; their pages told by trigger checkouts_notify_change), and lets the renewal pass open and mail the right one.';
 grant execute on function astapa.expire_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user_id bigint)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    expired_id text;
-  begin
-    for expired_id in
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
-        and c.period_start is not null and c.status in ('open', 'pending')
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
+      and c.period_start is not null and c.status in ('open', 'pending')
   $function$;
-comment on function astapa.expire_renewal_checkouts(text,bigint) is 'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for).';
+comment on function astapa.expire_renewal_checkouts(text,bigint) is 'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for); their pages are told by trigger checkouts_notify_change.';
 grant execute on function astapa.expire_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -23252,6 +23200,26 @@ AS $function$
 comment on function astapa.note_client_change() is 'Statement trigger on what a client_credentials grant or an authorization request''s client depends on: records the change in astapa.client_changes, sends NOTIFY astapa_client_changes (payload: seq) and raises the notice astapa_client_change for its own session, so every instance drops its cached client credentials and authorization clients.';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.notify_checkout_changed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Delivered at commit, folded to one per checkout per transaction. The payload is the checkout's public id:
+    -- the listener reads the row, which is the truth.
+    if tg_table_name = 'checkouts' then
+      perform pg_catalog.pg_notify('astapa_checkouts', new.public_id);
+    else
+      perform pg_catalog.pg_notify('astapa_checkouts', new.checkout_public_id);
+    end if;
+    return null;
+  end
+  $function$;
+comment on function astapa.notify_checkout_changed() is 'Trigger: NOTIFY astapa_checkouts with a checkout''s public id when its status, amount or coupon changes (checkouts_notify_change: paid, pending, expired, a coupon applied or moved away) or a payment callback about it is applied, whatever its outcome (payment_events_notify_applied: a charge failed or paid again, a refund, a wrong amount).';
+grant execute on function astapa.notify_checkout_changed() to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.notify_payment_event()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -24648,7 +24616,6 @@ AS $function$
       update astapa.checkouts as k
       set amount = k.amount + k.discount_idr, coupon_code = null, discount_idr = 0, updated_at = pg_catalog.now()
       where k.project_id = left_behind.project_id and k.id = left_behind.id;
-      perform pg_catalog.pg_notify('astapa_checkouts', left_behind.public_id);
     end if;
     -- Another coupon on this checkout before: its redemption is released.
     delete from astapa.coupon_redemptions as r

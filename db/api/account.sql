@@ -616,7 +616,6 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
-    expired_checkout text;
   begin
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
@@ -679,14 +678,9 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     -- Pay links with no charge yet (a renewal's, a trial's, one the app made) expire: nobody is left to pay, and a
     -- link opened later would take money for a tombstone. One with a charge at Xendit stays as it is; if paid, it is
     -- kept for a refund (astapa.apply_payment_event_row: account_deleted). An organization's checkout is its own.
-    for expired_checkout in
-      update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
-        and c.organization_id is null
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_checkout);
-    end loop;
+    update astapa.checkouts c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = project and c.user_id = erase_user.user_id and c.status = 'open'
+      and c.organization_id is null;
     -- The outbox forgets the address too: only the pseudonymous placeholder stays. Mail not sent yet is
     -- dropped (nobody to send it to), except the goodbye queued in this transaction, which still goes out
     -- and loses its address once delivered (api.mail_delivered).

@@ -70,26 +70,18 @@ grant execute on function astapa.renewal_action(astapa.subscriptions, timestampt
   to astapa_app;
 
 create or replace function astapa.expire_renewal_checkouts(project_id text, user_id bigint) returns void
-  language plpgsql
+  language sql
   volatile
   set search_path = ''
   as $$
-  declare
-    expired_id text;
-  begin
-    for expired_id in
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
-        and c.period_start is not null and c.status in ('open', 'pending')
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
+      and c.period_start is not null and c.status in ('open', 'pending')
   $$;
 
 comment on function astapa.expire_renewal_checkouts(text, bigint) is
-  'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for).';
+  'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for); '
+  'their pages are told by trigger checkouts_notify_change.';
 
 grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
 
@@ -701,30 +693,26 @@ create or replace function api.expire_checkouts(project_id text, now timestamptz
   set search_path = ''
   as $$
   declare
-    expired_id bigint;
-    expired_public_id text;
-    total integer := 0;
+    expired bigint[];
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
     end if;
-    for expired_id, expired_public_id in
+    with closed as (
       update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
       where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
-      returning c.id, c.public_id
-    loop
-      -- A charge that Xendit still settles later is applied all the same (apply_payment_event: paid wins).
-      update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
-      where y.project_id = expire_checkouts.project_id and y.checkout_id = expired_id and y.status = 'pending';
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_public_id);
-      total := total + 1;
-    end loop;
-    return total;
+      returning c.id)
+    select pg_catalog.array_agg(closed.id) into expired from closed;
+    -- Then their pending charges. One that Xendit still settles later is applied all the same
+    -- (apply_payment_event: paid wins).
+    update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
+    where y.project_id = expire_checkouts.project_id and y.checkout_id = any (expired) and y.status = 'pending';
+    return coalesce(pg_catalog.cardinality(expired), 0);
   end
   $$;
 
 comment on function api.expire_checkouts(text, timestamptz) is
   'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their '
-  'pending charges), notifying astapa_checkouts; returns how many. AS400 without now.';
+  'pending charges; each page is told by trigger checkouts_notify_change); returns how many. AS400 without now.';
 
 grant execute on function api.expire_checkouts(text, timestamptz) to astapa_app;

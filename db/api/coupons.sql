@@ -356,7 +356,6 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
       update astapa.checkouts as k
       set amount = k.amount + k.discount_idr, coupon_code = null, discount_idr = 0, updated_at = pg_catalog.now()
       where k.project_id = left_behind.project_id and k.id = left_behind.id;
-      perform pg_catalog.pg_notify('astapa_checkouts', left_behind.public_id);
     end if;
     -- Another coupon on this checkout before: its redemption is released.
     delete from astapa.coupon_redemptions as r

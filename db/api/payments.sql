@@ -159,6 +159,46 @@ create or replace trigger payment_events_notify_requeue after update of processe
   for each row when (old.processed_at is not null and new.processed_at is null)
   execute function astapa.notify_payment_event();
 
+-- NOTIFY astapa_checkouts, the one place it is sent: an open checkout page (lib/payments/checkout_feed.ts) and
+-- the dashboard's payment feed (lib/dashboard/payment_feed.ts) hear of a checkout whoever changed it, and the
+-- functions that change checkouts only update rows.
+create or replace function astapa.notify_checkout_changed() returns trigger
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Delivered at commit, folded to one per checkout per transaction. The payload is the checkout's public id:
+    -- the listener reads the row, which is the truth.
+    if tg_table_name = 'checkouts' then
+      perform pg_catalog.pg_notify('astapa_checkouts', new.public_id);
+    else
+      perform pg_catalog.pg_notify('astapa_checkouts', new.checkout_public_id);
+    end if;
+    return null;
+  end
+  $$;
+
+comment on function astapa.notify_checkout_changed() is
+  'Trigger: NOTIFY astapa_checkouts with a checkout''s public id when its status, amount or coupon changes '
+  '(checkouts_notify_change: paid, pending, expired, a coupon applied or moved away) or a payment callback about '
+  'it is applied, whatever its outcome (payment_events_notify_applied: a charge failed or paid again, a refund, a '
+  'wrong amount).';
+
+grant execute on function astapa.notify_checkout_changed() to astapa_app;
+
+create or replace trigger checkouts_notify_change
+  after update of status, amount, coupon_code, discount_idr on astapa.checkouts
+  for each row when ((old.status, old.amount, old.coupon_code, old.discount_idr)
+                     is distinct from (new.status, new.amount, new.coupon_code, new.discount_idr))
+  execute function astapa.notify_checkout_changed();
+
+-- A callback can change what the page shows without touching the checkout's row (a charge failed, so the page
+-- offers another), and the dashboard's feed lists every applied callback.
+create or replace trigger payment_events_notify_applied after update of processed_at on astapa.payment_events
+  for each row when (old.processed_at is null and new.processed_at is not null)
+  execute function astapa.notify_checkout_changed();
+
 create or replace function astapa.lock_payment_provider_id(project_id text, provider_id text) returns void
   language sql
   volatile
@@ -601,7 +641,8 @@ comment on function api.apply_payment_event(text) is
   'changes nothing; a success for an account erased meanwhile is account_deleted (paid, receipted, no plan, no '
   'event: for a refund); a success extends the subscription once through api.assign_plan, emits payment.succeeded '
   'and issues the payment''s numbered receipt (receipt_id in the answer). An event that fails for good is marked outcome error (its changes rolled back) so later events are not held '
-  'up; transient failures raise and are retried.';
+  'up; transient failures raise and are retried. Marking an event processed NOTIFYs astapa_checkouts with the '
+  'checkout it names (trigger payment_events_notify_applied).';
 
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
@@ -739,7 +780,6 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
           end if;
         end if;
       end if;
-      perform pg_catalog.pg_notify('astapa_checkouts', target.public_id);
     end if;
     return applied_outcome;
   end
@@ -747,23 +787,14 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
 
 create or replace function astapa.expire_covered_checkouts(paid astapa.checkouts, paid_through timestamptz)
   returns void
-  language plpgsql
+  language sql
   volatile
   set search_path = ''
   as $$
-  declare
-    expired_id text;
-  begin
-    for expired_id in
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
-        and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
-        and c.period_start < paid_through
-      returning c.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = paid.project_id and c.user_id = paid.user_id and c.id <> paid.id
+      and c.plan_key = paid.plan_key and c.status = 'open' and c.period_start is not null
+      and c.period_start < paid_through
   $$;
 
 comment on function astapa.expire_covered_checkouts(astapa.checkouts, timestamptz) is

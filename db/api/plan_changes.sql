@@ -45,28 +45,20 @@ comment on function astapa.plan_change_json(astapa.plan_changes) is
 grant execute on function astapa.plan_change_json(astapa.plan_changes) to astapa_app;
 
 create or replace function astapa.expire_open_renewal_checkouts(project_id text, user_id bigint) returns void
-  language plpgsql
+  language sql
   volatile
   set search_path = ''
   as $$
-  declare
-    expired_id text;
-  begin
     -- Only those without a charge: one being paid right now is left to finish (paid wins).
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
-        and k.period_start is not null and k.status = 'open'
-      returning k.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-  end
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
+      and k.period_start is not null and k.status = 'open'
   $$;
 
 comment on function astapa.expire_open_renewal_checkouts(text, bigint) is
-  'Expires a user''s renewal checkouts that have no charge yet: the next period''s plan or price changed, and '
-  'the renewal pass opens the right one again.';
+  'Expires a user''s renewal checkouts that have no charge yet (their pages told by trigger '
+  'checkouts_notify_change): the next period''s plan or price changed, and the renewal pass opens the right one '
+  'again.';
 
 grant execute on function astapa.expire_open_renewal_checkouts(text, bigint) to astapa_app;
 

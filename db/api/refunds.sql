@@ -411,7 +411,6 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
       end if;
     end if;
     perform astapa.emit_event(ev.project_id, 'payment.refunded', astapa.refund_event_data(target));
-    perform pg_catalog.pg_notify('astapa_checkouts', bought.public_id);
     return 'refunded';
   end
   $$;

@@ -456,7 +456,6 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
   declare
     ended_plan text := o.plan_key;
     settled astapa.plan_changes;
-    expired_id text;
   begin
     -- The organization falls back: no plan in its tokens (org_plan leaves at the next refresh) and no seat
     -- limit, as before it bought one. Nobody is removed.
@@ -469,13 +468,8 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
     -- each bought back (or added to) a plan that ended, undoing a cancel or an unpaid end. A charge already made
     -- on one is left as it is: if Xendit settles it, paid wins and buys a period from then. A callback takes
     -- the organization's row before the checkout (astapa.apply_payment_event_row): no circle with this wait.
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = o.project_id and k.organization_id = o.id and k.status in ('open', 'pending')
-      returning k.public_id
-    loop
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = o.project_id and k.organization_id = o.id and k.status in ('open', 'pending');
     -- A change scheduled for a period that will not come is moot.
     settled := astapa.settle_plan_changes(o.project_id, null, o.id, null);
     select * into o from astapa.organizations as x where x.project_id = o.project_id and x.id = o.id;
@@ -494,9 +488,10 @@ create or replace function astapa.end_organization_plan(o astapa.organizations, 
 
 comment on function astapa.end_organization_plan(astapa.organizations, text) is
   'Takes a (locked) organization''s team plan away: no plan, seat limit or paid period (nobody is removed), a '
-  'change scheduled for its next period made moot, its open or pending checkouts expired (NOTIFY '
-  'astapa_checkouts; a charge already made stays, and paid wins); organization.plan_ended (reason canceled, '
-  'unpaid or refunded) and organization.updated emitted, audited. Returns the organization as it is now.';
+  'change scheduled for its next period made moot, its open or pending checkouts expired (their pages told by '
+  'trigger checkouts_notify_change; a charge already made stays, and paid wins); organization.plan_ended '
+  '(reason canceled, unpaid or refunded) and organization.updated emitted, audited. Returns the organization as '
+  'it is now.';
 
 grant execute on function astapa.end_organization_plan(astapa.organizations, text) to astapa_app;
 
@@ -993,27 +988,18 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
   volatile
   set search_path = ''
   as $$
-  declare
-    expired_id text;
-    expired boolean := false;
   begin
     -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
     -- a linked method being charged, is left to finish: paid wins, and settles the change).
-    for expired_id in
-      update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
-      where k.project_id = expire_organization_renewal_checkouts.project_id
-        and k.organization_id = expire_organization_renewal_checkouts.organization_id
-        and k.plan_key = expire_organization_renewal_checkouts.plan_key
-        and k.status = 'open' and k.seats_from is null
-        and not exists (select from astapa.renewal_charges as r
-                        where r.project_id = k.project_id and r.checkout_id = k.id
-                          and r.status in ('charging', 'pending'))
-      returning k.public_id
-    loop
-      expired := true;
-      perform pg_catalog.pg_notify('astapa_checkouts', expired_id);
-    end loop;
-    if expired then
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = expire_organization_renewal_checkouts.project_id
+      and k.organization_id = expire_organization_renewal_checkouts.organization_id
+      and k.plan_key = expire_organization_renewal_checkouts.plan_key
+      and k.status = 'open' and k.seats_from is null
+      and not exists (select from astapa.renewal_charges as r
+                      where r.project_id = k.project_id and r.checkout_id = k.id
+                        and r.status in ('charging', 'pending'));
+    if found then
       -- The renewal pass opens the right pay link (and mails it) again for this period.
       update astapa.organizations as x set plan_reminded_for = null
       where x.project_id = expire_organization_renewal_checkouts.project_id
@@ -1024,7 +1010,8 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
 
 comment on function astapa.expire_organization_renewal_checkouts(text, text, text) is
   'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way '
-  '(the plan its next period renews into changed), and lets the renewal pass open and mail the right one.';
+  '(the plan its next period renews into changed; their pages told by trigger checkouts_notify_change), and '
+  'lets the renewal pass open and mail the right one.';
 
 grant execute on function astapa.expire_organization_renewal_checkouts(text, text, text) to astapa_app;
 

@@ -1,8 +1,9 @@
 /**
  * Wake-ups for the dashboard's payment feeds. One LISTEN per process on the two payment channels —
- * astapa_payment_events (a callback was stored) and astapa_checkouts (a worker applied one) — wakes every
- * open feed, which then reads the durable astapa.payment_events table for its own project (RLS). A payload is
- * a wake-up call only: the table is the truth, so a missed notification costs latency, never an event.
+ * astapa_payment_events (a callback was stored) and astapa_checkouts (a worker applied one, or a checkout
+ * changed) — wakes every open feed, which then reads the durable astapa.payment_events table for its own
+ * project (RLS). A payload is a wake-up call only: the table is the truth, so a missed notification costs
+ * latency, never an event.
  */
 import type { Sql } from "@/db/client.ts";
 

@@ -1,7 +1,7 @@
 /**
  * Live checkout updates for the checkout page's server-sent events. One LISTEN astapa_checkouts per process
- * (api.apply_payment_event notifies it with the checkout id at commit, from whichever instance applied the
- * payment) fans out to the streams watching that checkout.
+ * fans out to the streams watching that checkout. Triggers send it the checkout id at commit, from whichever
+ * instance changed the checkout or applied a callback about it (astapa.notify_checkout_changed).
  */
 import type { Sql } from "@/db/client.ts";
 
