@@ -5333,15 +5333,16 @@ AS $function$
     end if;
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
+    -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
+    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
+    -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
+    -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
     with stale as (
       select y.id from astapa.payments as y
-      join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
         and y.reconcile_stopped_at is null
-        -- An expired checkout's charge too: a checkout ended early (a renewal link when its subscription ended,
-        -- an organization's checkouts when its plan ended) leaves its charge pending at Xendit, and paid wins;
-        -- a lost callback would leave it pending for good. (Expiry at expires_at marks its charges expired.)
-        and c.status in ('open', 'pending', 'expired')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (y.checked_at is null
              or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
@@ -5362,7 +5363,7 @@ AS $function$
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts (open, pending, or expired early with the charge still pending) older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -13356,7 +13357,11 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This payment was not found.';
     end if;
-    if target.status not in ('open', 'pending') then
+    -- A paid (or early expired) checkout's charge still pending is reconciled too (api.claim_stale_payments), so
+    -- it can be resumed; only a payment with no charge left pending is final.
+    if target.status not in ('open', 'pending') and not exists (
+      select from astapa.payments as y
+      where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending') then
       raise exception using errcode = 'AS4R1', message = pg_catalog.format(
         'This payment is already %s: there is nothing left to reconcile.', target.status);
     end if;
@@ -13386,7 +13391,7 @@ AS $function$
     return astapa.dashboard_payment_json(target);
   end
   $function$;
-comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already with no charge left pending; AS4R0 no charge of it has stopped.';
 grant execute on function api.resume_payment_reconciliation(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21060,7 +21065,7 @@ AS $function$
                                  and y.status = 'pending' and y.reconcile_error_at is not null
                                order by y.reconcile_error_at desc, y.id desc limit 1))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a paid or expired payment shows no reconciliation.';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
