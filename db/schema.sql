@@ -1477,6 +1477,7 @@ comment on column astapa.payments.reconcile_error_message is 'That error in a se
 comment on column astapa.payments.reconcile_error_at is 'When that error happened (the billing pass''s now).';
 comment on column astapa.payments.reconcile_resumed_at is 'When its stopped reconciliation was last resumed (api.resume_payment_reconciliation); null if never.';
 CREATE INDEX payments_checkout_idx ON astapa.payments USING btree (project_id, checkout_id, id);
+CREATE INDEX payments_pending_idx ON astapa.payments USING btree (project_id) WHERE ((status = 'pending'::text) AND (reconcile_stopped_at IS NULL));
 grant select on astapa.payments to astapa_app;
 grant insert (project_id, checkout_id, kind, provider_id, method, bank, amount, status, details, expires_at) on astapa.payments to astapa_app;
 grant update (status, details, paid_at, updated_at, checked_at, reconcile_errors, reconcile_stopped_at, reconcile_error_code, reconcile_error_message, reconcile_error_at, reconcile_resumed_at) on astapa.payments to astapa_app;
@@ -1487,6 +1488,8 @@ create policy "a project records its own payments" on astapa.payments as permiss
 create policy "a project updates its own payments" on astapa.payments as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions see which projects have pending charges" on astapa.payments as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = 'pending'::text) AND (reconcile_stopped_at IS NULL)));
 CREATE TRIGGER payments_notify_reconciliation_resumed AFTER UPDATE OF reconcile_stopped_at ON astapa.payments FOR EACH ROW WHEN (old.reconcile_stopped_at IS NOT NULL AND new.reconcile_stopped_at IS NULL) EXECUTE FUNCTION astapa.notify_reconciliation_resumed();
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
@@ -10960,6 +10963,11 @@ AS $function$
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
+      -- A charge reconciliation still asks about, whatever its checkout's status: a paid checkout's other charge
+      -- may be paid too (its callback lost), after the plan it bought ended (payments_pending_idx).
+      select y.project_id from astapa.payments as y
+      where y.status = 'pending' and y.reconcile_stopped_at is null
+      union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
       select r.project_id from astapa.refunds as r
       where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
@@ -10971,7 +10979,7 @@ AS $function$
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, charges still reconciled, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner

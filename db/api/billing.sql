@@ -366,6 +366,12 @@ create policy "definer functions see which projects have unpaid checkouts" on as
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and status in ('open', 'pending'));
 
+drop policy if exists "definer functions see which projects have pending charges" on astapa.payments;
+create policy "definer functions see which projects have pending charges" on astapa.payments
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on'
+         and status = 'pending' and reconcile_stopped_at is null);
+
 drop policy if exists "definer functions see which projects have unlinks under way" on astapa.linked_methods;
 create policy "definer functions see which projects have unlinks under way" on astapa.linked_methods
   for select to astapa_owner
@@ -391,6 +397,11 @@ create or replace function api.projects_with_billing_work() returns text[]
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
+      -- A charge reconciliation still asks about, whatever its checkout's status: a paid checkout's other charge
+      -- may be paid too (its callback lost), after the plan it bought ended (payments_pending_idx).
+      select y.project_id from astapa.payments as y
+      where y.status = 'pending' and y.reconcile_stopped_at is null
+      union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
       select r.project_id from astapa.refunds as r
       where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
@@ -405,7 +416,7 @@ create or replace function api.projects_with_billing_work() returns text[]
 
 comment on function api.projects_with_billing_work() is
   'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, '
-  'unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'unpaid checkouts, charges still reconciled, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
   'project set.';
 
 revoke execute on function api.projects_with_billing_work() from public;

@@ -273,6 +273,44 @@ Deno.test("api.projects_with_billing_work — lists projects only, outside any p
   assert.deepEqual(visible, []);
 });
 
+Deno.test("api.projects_with_billing_work — a project whose only work is a paid checkout's pending charge is listed", async () => {
+  const shop = await seedShop(db.sql, { email: "pending-only-work@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-work-paid");
+  await as(p, (tx) =>
+    recordPayment(tx, p, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: "pr-work-other",
+      method: "bank_transfer",
+      bank: "BNI",
+      details: {},
+      expires_at: null,
+    }));
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-work-paid",
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: 99_000, currency: "IDR" } },
+    }));
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+  // Nothing else left: the plan it bought ended (a refund ending it, say), and no checkout is open.
+  await db.sql`update astapa.subscriptions set ended_at = now() where project_id = ${p}`;
+  const listed = () => as(null, async (tx) => (await projectsWithBillingWork(tx)).includes(p));
+  assert.ok(await listed(), "the other charge may still be paid: asked about");
+  await db.sql`update astapa.payments set reconcile_stopped_at = now() where provider_id = 'pr-work-other'`;
+  assert.ok(!await listed(), "stopped: not asked about");
+  await db.sql`update astapa.payments set reconcile_stopped_at = null, status = 'expired'
+    where provider_id = 'pr-work-other'`;
+  assert.ok(!await listed(), "settled: no work left");
+  // The policy gives the app role nothing, even with the setting on.
+  const visible = await as(null, async (tx) => {
+    await tx`select set_config('astapa.list_billing_projects', 'on', true)`;
+    return rows(await tx`select project_id from astapa.payments`);
+  });
+  assert.deepEqual(visible, []);
+});
+
 async function pendingCharge(shop: typeof a, providerId: string, ttlSeconds = 86_400) {
   const checkout = await as(shop.project.id, (tx) =>
     createCheckout(tx, shop.project.id, {
