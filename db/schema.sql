@@ -1479,6 +1479,7 @@ comment on column astapa.payments.reconcile_error_message is 'That error in a se
 comment on column astapa.payments.reconcile_error_at is 'When that error happened (the billing pass''s now).';
 comment on column astapa.payments.reconcile_resumed_at is 'When its stopped reconciliation was last resumed (api.resume_payment_reconciliation); null if never.';
 CREATE INDEX payments_checkout_idx ON astapa.payments USING btree (project_id, checkout_id, id);
+CREATE INDEX payments_pending_idx ON astapa.payments USING btree (project_id) WHERE ((status = 'pending'::text) AND (reconcile_stopped_at IS NULL));
 grant select on astapa.payments to astapa_app;
 grant insert (project_id, checkout_id, kind, provider_id, method, bank, amount, status, details, expires_at) on astapa.payments to astapa_app;
 grant update (status, details, paid_at, updated_at, checked_at, reconcile_errors, reconcile_stopped_at, reconcile_error_code, reconcile_error_message, reconcile_error_at, reconcile_resumed_at) on astapa.payments to astapa_app;
@@ -1489,6 +1490,8 @@ create policy "a project records its own payments" on astapa.payments as permiss
 create policy "a project updates its own payments" on astapa.payments as permissive for update to astapa_app, astapa_owner
   using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "definer functions see which projects have pending charges" on astapa.payments as permissive for select to astapa_owner
+  using (((current_setting('astapa.list_billing_projects'::text, true) = 'on'::text) AND (status = 'pending'::text) AND (reconcile_stopped_at IS NULL)));
 CREATE TRIGGER payments_notify_reconciliation_resumed AFTER UPDATE OF reconcile_stopped_at ON astapa.payments FOR EACH ROW WHEN (old.reconcile_stopped_at IS NOT NULL AND new.reconcile_stopped_at IS NULL) EXECUTE FUNCTION astapa.notify_reconciliation_resumed();
 CREATE TRIGGER payments_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.payments FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
 
@@ -5335,15 +5338,16 @@ AS $function$
     end if;
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
+    -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
+    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
+    -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
+    -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
     with stale as (
       select y.id from astapa.payments as y
-      join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
         and y.reconcile_stopped_at is null
-        -- An expired checkout's charge too: a checkout ended early (a renewal link when its subscription ended,
-        -- an organization's checkouts when its plan ended) leaves its charge pending at Xendit, and paid wins;
-        -- a lost callback would leave it pending for good. (Expiry at expires_at marks its charges expired.)
-        and c.status in ('open', 'pending', 'expired')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (y.checked_at is null
              or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
@@ -5364,7 +5368,7 @@ AS $function$
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges of unpaid checkouts (open, pending, or expired early with the charge still pending) older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped (FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -10957,6 +10961,11 @@ AS $function$
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
+      -- A charge reconciliation still asks about, whatever its checkout's status: a paid checkout's other charge
+      -- may be paid too (its callback lost), after the plan it bought ended (payments_pending_idx).
+      select y.project_id from astapa.payments as y
+      where y.status = 'pending' and y.reconcile_stopped_at is null
+      union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
       select r.project_id from astapa.refunds as r
       where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
@@ -10968,7 +10977,7 @@ AS $function$
     return coalesce(projects, '{}');
   end
   $function$;
-comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
+comment on function api.projects_with_billing_work() is 'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, unpaid checkouts, charges still reconciled, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a project set.';
 grant execute on function api.projects_with_billing_work() to astapa_app;
 
 -- owner: astapa_owner
@@ -13354,7 +13363,11 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This payment was not found.';
     end if;
-    if target.status not in ('open', 'pending') then
+    -- A paid (or early expired) checkout's charge still pending is reconciled too (api.claim_stale_payments), so
+    -- it can be resumed; only a payment with no charge left pending is final.
+    if target.status not in ('open', 'pending') and not exists (
+      select from astapa.payments as y
+      where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending') then
       raise exception using errcode = 'AS4R1', message = pg_catalog.format(
         'This payment is already %s: there is nothing left to reconcile.', target.status);
     end if;
@@ -13384,7 +13397,7 @@ AS $function$
     return astapa.dashboard_payment_json(target);
   end
   $function$;
-comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+comment on function api.resume_payment_reconciliation(text,text) is 'Resumes the stopped reconciliation of a payment (a checkout by its public id): its pending charges whose reconciliation stopped (api.record_payment_reconcile_error) get reconcile_errors = 0, reconcile_stopped_at and checked_at null and reconcile_resumed_at = now (their last error stays, for the record), so the billing pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another project''s) payment; AS4R1 paid or expired already with no charge left pending; AS4R0 no charge of it has stopped.';
 grant execute on function api.resume_payment_reconciliation(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21056,7 +21069,7 @@ AS $function$
                                  and y.status = 'pending' and y.reconcile_error_at is not null
                                order by y.reconcile_error_at desc, y.id desc limit 1))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a paid or expired payment shows no reconciliation.';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner

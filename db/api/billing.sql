@@ -358,6 +358,12 @@ create policy "definer functions see which projects have unpaid checkouts" on as
   for select to astapa_owner
   using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on' and status in ('open', 'pending'));
 
+drop policy if exists "definer functions see which projects have pending charges" on astapa.payments;
+create policy "definer functions see which projects have pending charges" on astapa.payments
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.list_billing_projects', true) = 'on'
+         and status = 'pending' and reconcile_stopped_at is null);
+
 drop policy if exists "definer functions see which projects have unlinks under way" on astapa.linked_methods;
 create policy "definer functions see which projects have unlinks under way" on astapa.linked_methods
   for select to astapa_owner
@@ -383,6 +389,11 @@ create or replace function api.projects_with_billing_work() returns text[]
       union
       select c.project_id from astapa.checkouts as c where c.status in ('open', 'pending')
       union
+      -- A charge reconciliation still asks about, whatever its checkout's status: a paid checkout's other charge
+      -- may be paid too (its callback lost), after the plan it bought ended (payments_pending_idx).
+      select y.project_id from astapa.payments as y
+      where y.status = 'pending' and y.reconcile_stopped_at is null
+      union
       -- A refund Xendit has not settled is re-polled by the same pass, even when nothing else is left to do.
       select r.project_id from astapa.refunds as r
       where r.status in ('requested', 'pending') and r.reconcile_stopped_at is null
@@ -397,7 +408,7 @@ create or replace function api.projects_with_billing_work() returns text[]
 
 comment on function api.projects_with_billing_work() is
   'Definer: the renewal scheduler serves every project, so it must learn which have paid subscriptions, '
-  'unpaid checkouts, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
+  'unpaid checkouts, charges still reconciled, unsettled refunds still reconciled or unlinks under way. Returns project ids only; the work then runs as each project (RLS). Runs only without a '
   'project set.';
 
 revoke execute on function api.projects_with_billing_work() from public;
@@ -515,15 +526,16 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
     end if;
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
+    -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
+    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
+    -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
+    -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
     with stale as (
       select y.id from astapa.payments as y
-      join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
         and y.reconcile_stopped_at is null
-        -- An expired checkout's charge too: a checkout ended early (a renewal link when its subscription ended,
-        -- an organization's checkouts when its plan ended) leaves its charge pending at Xendit, and paid wins;
-        -- a lost callback would leave it pending for good. (Expiry at expires_at marks its charges expired.)
-        and c.status in ('open', 'pending', 'expired')
         and y.created_at <= now - pg_catalog.make_interval(secs => older_than_seconds)
         and (y.checked_at is null
              or y.checked_at <= now - astapa.reconcile_wait(older_than_seconds, y.reconcile_errors))
@@ -546,11 +558,12 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
   $$;
 
 comment on function api.claim_stale_payments(text, timestamptz, integer, integer) is
-  'Pending charges of unpaid checkouts (open, pending, or expired early with the charge still pending) older '
-  'than older_than_seconds and not checked within that time — '
-  'doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped '
-  '(FOR UPDATE SKIP LOCKED, at most max_rows): stamps checked_at = now and returns what is needed to ask '
-  'Xendit. AS400 without now or with a negative age.';
+  'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their '
+  'reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s '
+  'status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a '
+  'checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most '
+  'max_rows: stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a '
+  'negative age.';
 
 grant execute on function api.claim_stale_payments(text, timestamptz, integer, integer) to astapa_app;
 
@@ -645,7 +658,11 @@ create or replace function api.resume_payment_reconciliation(project_id text, ch
     if not found then
       raise exception using errcode = 'AS404', message = 'This payment was not found.';
     end if;
-    if target.status not in ('open', 'pending') then
+    -- A paid (or early expired) checkout's charge still pending is reconciled too (api.claim_stale_payments), so
+    -- it can be resumed; only a payment with no charge left pending is final.
+    if target.status not in ('open', 'pending') and not exists (
+      select from astapa.payments as y
+      where y.project_id = target.project_id and y.checkout_id = target.id and y.status = 'pending') then
       raise exception using errcode = 'AS4R1', message = pg_catalog.format(
         'This payment is already %s: there is nothing left to reconcile.', target.status);
     end if;
@@ -683,7 +700,8 @@ comment on function api.resume_payment_reconciliation(text, text) is
   'pass asks Xendit about them again — now, woken by NOTIFY astapa_reconcile (trigger '
   'payments_notify_reconciliation_resumed). Audited (payment.reconcile_resumed, with what each charge had, its '
   'last error''s code too). Answers the payment as the payments list shows it. AS404 unknown (or another '
-  'project''s) payment; AS4R1 paid or expired already; AS4R0 no charge of it has stopped.';
+  'project''s) payment; AS4R1 paid or expired already with no charge left pending; AS4R0 no charge of it has '
+  'stopped.';
 
 grant execute on function api.resume_payment_reconciliation(text, text) to astapa_app;
 

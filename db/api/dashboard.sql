@@ -64,7 +64,7 @@ comment on function astapa.dashboard_payment_json(astapa.checkouts) is
   'charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); '
   'reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking '
   'about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: '
-  'a paid or expired payment shows no reconciliation.';
+  'a payment with no charge left pending shows no reconciliation.';
 
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 

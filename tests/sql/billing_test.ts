@@ -273,6 +273,44 @@ Deno.test("api.projects_with_billing_work — lists projects only, outside any p
   assert.deepEqual(visible, []);
 });
 
+Deno.test("api.projects_with_billing_work — a project whose only work is a paid checkout's pending charge is listed", async () => {
+  const shop = await seedShop(db.sql, { email: "pending-only-work@example.com" });
+  const p = shop.project.id;
+  const checkout = await pendingCharge(shop, "pr-work-paid");
+  await as(p, (tx) =>
+    recordPayment(tx, p, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: "pr-work-other",
+      method: "bank_transfer",
+      bank: "BNI",
+      details: {},
+      expires_at: null,
+    }));
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-work-paid",
+      status: "SUCCEEDED",
+      checkoutId: checkout.checkout_id,
+      body: { data: { amount: 99_000, currency: "IDR" } },
+    }));
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+  // Nothing else left: the plan it bought ended (a refund ending it, say), and no checkout is open.
+  await db.sql`update astapa.subscriptions set ended_at = now() where project_id = ${p}`;
+  const listed = () => as(null, async (tx) => (await projectsWithBillingWork(tx)).includes(p));
+  assert.ok(await listed(), "the other charge may still be paid: asked about");
+  await db.sql`update astapa.payments set reconcile_stopped_at = now() where provider_id = 'pr-work-other'`;
+  assert.ok(!await listed(), "stopped: not asked about");
+  await db.sql`update astapa.payments set reconcile_stopped_at = null, status = 'expired'
+    where provider_id = 'pr-work-other'`;
+  assert.ok(!await listed(), "settled: no work left");
+  // The policy gives the app role nothing, even with the setting on.
+  const visible = await as(null, async (tx) => {
+    await tx`select set_config('astapa.list_billing_projects', 'on', true)`;
+    return rows(await tx`select project_id from astapa.payments`);
+  });
+  assert.deepEqual(visible, []);
+});
+
 async function pendingCharge(shop: typeof a, providerId: string, ttlSeconds = 86_400) {
   const checkout = await as(shop.project.id, (tx) =>
     createCheckout(tx, shop.project.id, {
@@ -309,17 +347,81 @@ Deno.test("api.claim_stale_payments — old pending charges once per period; err
   await rejectsAs(as(p, (tx) => tx`select api.claim_stale_payments(${p}, null, 600)`), "validation_failed");
   await rejectsAs(as(p, (tx) => claimStalePayments(tx, p, later, -1)), "validation_failed");
   // A checkout ended early (as astapa.end_organization_plan or a renewal link's expiry leaves it) keeps its
-  // charge pending at Xendit: still asked about, since paid wins. A paid checkout's is not.
+  // charge pending at Xendit: still asked about, since paid wins. So is a paid checkout's (below).
   const early = await pendingCharge(shop, "pr-stale-early");
   await db.sql`update astapa.checkouts set status = 'expired' where public_id = ${early.checkout_id}`;
   const afterEarly = (await as(p, (tx) => claimStalePayments(tx, p, at(later, 3), 600)))
     .map((c) => c.provider_id);
   assert.deepEqual(afterEarly.toSorted(), ["pr-stale-1", "pr-stale-early"]);
-  await db.sql`update astapa.checkouts set status = 'paid' where public_id = ${early.checkout_id}`;
-  assert.deepEqual(
-    (await as(p, (tx) => claimStalePayments(tx, p, at(later, 5), 600))).map((c) => c.provider_id),
-    ["pr-stale-1"],
-  );
+});
+
+Deno.test("api.claim_stale_payments — a paid checkout's other pending charges too (back-off, stop); never a paid_again or expired one", async () => {
+  const shop = await seedShop(db.sql, { email: "stale-paid@example.com" });
+  const p = shop.project.id;
+  // A QRIS code, then a virtual account, an OVO push and a GoPay invoice for the same checkout.
+  const checkout = await pendingCharge(shop, "pr-paid-first");
+  const charge = (provider_id: string, method: "bank_transfer" | "ovo") =>
+    as(p, (tx) =>
+      recordPayment(tx, p, checkout.checkout_id, {
+        kind: "payment_request",
+        provider_id,
+        method,
+        bank: method === "bank_transfer" ? "BNI" : undefined,
+        details: {},
+        expires_at: null,
+      }));
+  await charge("pr-paid-again", "bank_transfer");
+  await charge("pr-paid-expired", "ovo");
+  await as(p, (tx) =>
+    recordPayment(tx, p, checkout.checkout_id, {
+      kind: "invoice",
+      provider_id: "inv-paid-pending",
+      method: "gopay",
+      details: {},
+      expires_at: null,
+    }));
+  const settle = async (providerId: string, status: string) => {
+    await as(p, (tx) =>
+      recordPaymentEvent(tx, p, {
+        providerId,
+        status,
+        checkoutId: checkout.checkout_id,
+        body: { data: { amount: 99_000, currency: "IDR", status } },
+      }));
+    return (await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome;
+  };
+  assert.equal(await settle("pr-paid-first", "SUCCEEDED"), "paid");
+  assert.equal(await settle("pr-paid-again", "SUCCEEDED"), "paid_again");
+  assert.equal(await settle("pr-paid-expired", "EXPIRED"), "expired");
+
+  // Only the charge still pending is asked about: a second payment whose callback was lost is found this way.
+  const now = new Date(Date.now() + 3_600_000);
+  const claim = (when: Date) =>
+    as(p, async (tx) => (await claimStalePayments(tx, p, when, 900)).map((c) => [c.provider_id, c.kind]));
+  assert.deepEqual(await claim(now), [["inv-paid-pending", "invoice"]]);
+  assert.deepEqual(await claim(now), [], "once per period");
+  // The same back-off as an unpaid checkout's: an error that counts doubles the wait…
+  const error = (when: Date) =>
+    as(p, (tx) => recordPaymentReconcileError(tx, p, "inv-paid-pending", when, OURS));
+  await error(now);
+  assert.deepEqual(await claim(new Date(now.getTime() + 901_000)), [], "not before 30 minutes");
+  assert.deepEqual(await claim(new Date(now.getTime() + 1_801_000)), [["inv-paid-pending", "invoice"]]);
+  // … and the third stops it.
+  await error(new Date(now.getTime() + 1_801_000));
+  const stopped = await error(new Date(now.getTime() + 1_802_000));
+  assert.ok(stopped?.reconcile_stopped_at);
+  assert.deepEqual(await claim(at(now, 1)), [], "stopped");
+  // The paid payment shows it (its pending charge only), and a resume has it asked about again.
+  const { getPayment } = await import("@/db/dashboard_payments.ts");
+  const { resumePaymentReconciliation } = await import("@/db/billing.ts");
+  const shown = await as(p, (tx) => getPayment(tx, p, checkout.checkout_id));
+  assert.deepEqual([shown.status, shown.reconcile_errors, shown.reconcile_stopped_at], [
+    "paid",
+    3,
+    stopped?.reconcile_stopped_at,
+  ]);
+  await as(p, (tx) => resumePaymentReconciliation(tx, p, checkout.checkout_id));
+  assert.deepEqual(await claim(at(now, 1)), [["inv-paid-pending", "invoice"]], "resumed");
 });
 
 Deno.test("api.record_payment_reconcile_error — keeps the last error (code, capped message, when); only those that count stop it; the stop and a resume keep it", async () => {
