@@ -2899,14 +2899,17 @@ create table astapa.trial_addresses (
   verified boolean not null,
   started_at timestamp with time zone not null,
   ends_at timestamp with time zone not null,
-  constraint trial_addresses_pkey PRIMARY KEY (project_id, address_digest, plan_key),
+  environment text not null,
+  constraint trial_addresses_pkey PRIMARY KEY (project_id, environment, address_digest, plan_key),
   constraint trial_addresses_plan_fkey FOREIGN KEY (project_id, plan_key) REFERENCES astapa.plans(project_id, key),
   constraint trial_addresses_digest_check CHECK (length(address_digest) = 32),
+  constraint trial_addresses_environment_check CHECK (environment = ANY (ARRAY['sandbox'::text, 'production'::text])),
   constraint trial_addresses_period_check CHECK (ends_at > started_at)
 );
 alter table astapa.trial_addresses enable row level security;
 alter table astapa.trial_addresses force row level security;
-comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digests) a trial of a plan was started for: one trial per address and plan, across accounts and after an account is deleted. A digest, not the address.';
+comment on table astapa.trial_addresses is 'The addresses (mailbox or phone number, as astapa.trial_address_digests) a trial of a plan was started for: one trial per address, plan and environment, across accounts and after an account is deleted. A digest, not the address.';
+comment on column astapa.trial_addresses.environment is 'The environment of the account that started the trial (users.environment): a record holds the address against that environment''s accounts only, as sandbox and production accounts of one address are two.';
 grant insert, select on astapa.trial_addresses to astapa_app;
 grant update (verified, started_at, ends_at) on astapa.trial_addresses to astapa_app;
 create policy "a project confirms the addresses it gave trials" on astapa.trial_addresses as permissive for update to astapa_app, astapa_owner
@@ -16721,6 +16724,7 @@ AS $function$
     chosen astapa.plans;
     current astapa.subscriptions;
     is_guest boolean;
+    user_environment text;
     addresses integer;
     recorded integer;
     ends_at timestamptz;
@@ -16730,7 +16734,7 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Starting a trial needs the time it starts at (now).';
     end if;
     -- The user's row lock queues this behind any other plan change of theirs (as api.assign_plan does).
-    select u.is_anonymous into is_guest from astapa.users as u
+    select u.is_anonymous, u.environment into is_guest, user_environment from astapa.users as u
     join astapa.projects as p on p.id = u.project_id
     where u.project_id = start_trial.project_id and u.id = start_trial.user_id and not u.disabled
       and u.environment = p.mode
@@ -16772,15 +16776,17 @@ AS $function$
         message = pg_catalog.format('User %s has already had a trial of plan %s.', user_id, chosen.key);
     end if;
     -- And one per address: a new account of the same mailbox or number (a deleted one's, a +tag, Gmail's dots)
-    -- is refused. Only a verified address holds a trial against a verified account: an unverified record (anyone
-    -- can type another person's address) is taken over by the first verified account of it, never the reverse.
-    -- The unique key decides between two accounts starting at once; any address already held rolls the whole
-    -- start back.
+    -- is refused, in the account's environment (sandbox and production accounts of one address are two). Only a
+    -- verified address holds a trial against a verified account: an unverified record (anyone can type another
+    -- person's address) is taken over by the first verified account of it, never the reverse. The unique key
+    -- decides between two accounts starting at once; any address already held rolls the whole start back.
     with mine as (
       select * from astapa.user_trial_addresses(start_trial.project_id, start_trial.user_id)),
     kept as (
-      insert into astapa.trial_addresses as held (project_id, plan_key, address_digest, verified, started_at, ends_at)
-      select start_trial.project_id, chosen.key, mine.address_digest, mine.verified, now, ends_at from mine
+      insert into astapa.trial_addresses as held (project_id, environment, plan_key, address_digest, verified,
+                                                  started_at, ends_at)
+      select start_trial.project_id, user_environment, chosen.key, mine.address_digest, mine.verified, now, ends_at
+      from mine
       on conflict on constraint trial_addresses_pkey do update
         set verified = true, started_at = excluded.started_at, ends_at = excluded.ends_at
         where excluded.verified and not held.verified
@@ -16797,7 +16803,7 @@ AS $function$
     return started;
   end
   $function$;
-comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in astapa.trial_addresses (verified or not; a verified account takes over an unverified record). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan (by this account, or another of its address that verified it or, for an unverified address, any), a guest, or the user already on a paid plan.';
+comment on function api.start_trial(text,bigint,text,timestamp with time zone) is 'Starts a free trial of a plan for a user, once per user, address and plan: a trialing subscription until now + the plan''s trial_days (through api.assign_plan, source trial); the user''s mailbox and number recorded in astapa.trial_addresses under its environment (verified or not; a verified account takes over an unverified record). AS400 a plan without a trial, or a team plan (an organization''s); AS404 unknown, disabled or other-environment user; AS409 a second trial of the plan (by this account, or another of its address and environment that verified it or, for an unverified address, any), a guest, or the user already on a paid plan.';
 grant execute on function api.start_trial(text,bigint,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -18339,8 +18345,10 @@ AS $function$
       -- The records api.start_trial would meet: a verified one, or any while this address is unverified.
       select distinct on (a.plan_key) a.plan_key, a.started_at, a.ends_at, true as other_account
       from astapa.user_trial_addresses(user_trials.project_id, user_trials.user_id) as mine
+      join astapa.users as u on u.project_id = user_trials.project_id and u.id = user_trials.user_id
       join astapa.trial_addresses as a
-        on a.project_id = user_trials.project_id and a.address_digest = mine.address_digest
+        on a.project_id = user_trials.project_id and a.environment = u.environment
+           and a.address_digest = mine.address_digest
       where (a.verified or not mine.verified)
         and a.plan_key not in (select own.plan_key from own)
       order by a.plan_key, a.started_at)
@@ -18349,7 +18357,7 @@ AS $function$
         order by t.started_at), '[]')
     from (select * from own union all select * from of_address) as t
   $function$;
-comment on function api.user_trials(text,bigint) is 'The trials a user had, oldest first: their own, and (other_account true) those another account of their address or number had. A plan listed here offers them no trial.';
+comment on function api.user_trials(text,bigint) is 'The trials a user had, oldest first: their own, and (other_account true) those another account of their address or number in their environment had. A plan listed here offers them no trial.';
 grant execute on function api.user_trials(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -20731,14 +20739,15 @@ AS $function$
     -- record of the same mailbox is never confirmed by someone else's verification.
     update astapa.trial_addresses as held set verified = true
     from astapa.user_trial_addresses(new.project_id, new.id) as mine
-    where held.project_id = new.project_id and held.address_digest = mine.address_digest and mine.verified
+    where held.project_id = new.project_id and held.environment = new.environment
+      and held.address_digest = mine.address_digest and mine.verified
       and not held.verified
       and held.plan_key in (select t.plan_key from astapa.trials as t
                             where t.project_id = new.project_id and t.user_id = new.id);
     return null;
   end
   $function$;
-comment on function astapa.confirm_trial_addresses() is 'Trigger: when a user verifies their email address or phone number, the unverified astapa.trial_addresses records of that address for the plans they trialed become verified.';
+comment on function astapa.confirm_trial_addresses() is 'Trigger: when a user verifies their email address or phone number, the unverified astapa.trial_addresses records of that address (in their environment) for the plans they trialed become verified.';
 grant execute on function astapa.confirm_trial_addresses() to astapa_app;
 
 -- owner: astapa_owner
@@ -22998,10 +23007,12 @@ CREATE OR REPLACE FUNCTION astapa.mailbox_key(email text)
  SET search_path TO ''
 AS $function$
     -- The local part lower-cased and cut at its first +: most mail systems deliver name+anything@ to name@
-    -- (sub-addressing). Gmail ignores the local part's dots, and googlemail.com is gmail.com. The domain as the
-    -- mail system delivers to it (astapa.email_domain).
+    -- (sub-addressing). Gmail ignores the local part's dots, and googlemail.com is gmail.com. An iCloud account
+    -- made before 2012 has name@me.com (and from MobileMe name@mac.com) as well as name@icloud.com: one mailbox.
+    -- The domain as the mail system delivers to it (astapa.email_domain).
     select case when parts.domain in ('gmail.com', 'googlemail.com')
                 then pg_catalog.replace(parts.local, '.', '') || '@gmail.com'
+                when parts.domain in ('me.com', 'mac.com') then parts.local || '@icloud.com'
                 else parts.local || '@' || parts.domain end
     from (select pg_catalog.split_part(
                    pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '')), '+', 1)
@@ -23009,7 +23020,7 @@ AS $function$
                  astapa.email_domain(email) as domain) as parts
     where pg_catalog.strpos(email, '@') > 0
   $function$;
-comment on function astapa.mailbox_key(text) is 'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots dropped (googlemail.com is gmail.com), the domain as astapa.email_domain. Null for no address.';
+comment on function astapa.mailbox_key(text) is 'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots dropped (googlemail.com is gmail.com), me.com and mac.com read as icloud.com, the domain as astapa.email_domain. Null for no address.';
 grant execute on function astapa.mailbox_key(text) to astapa_app;
 
 -- owner: astapa_owner

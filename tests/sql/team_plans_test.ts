@@ -101,6 +101,13 @@ Deno.test("api.create_organization_checkout — per seat price x seats; only own
   assert.deepEqual(opened.organization, { id: t.id, name: "kopi", seats: 4, seats_from: null });
   await rejectsAs(checkout(t.id, { sub: t.member, plan: "seat", seats: 4 }), "forbidden", /owner or admin/);
   await rejectsAs(checkout(t.id, { sub: "1", plan: "seat", seats: 4 }), "forbidden");
+  // The owner of another organization of the project is nobody here: they cannot open (or pay) this one's.
+  const other = await team("teh-tarik");
+  await rejectsAs(
+    checkout(t.id, { sub: other.owner, plan: "seat", seats: 4 }),
+    "forbidden",
+    /owner or admin of kopi/,
+  );
   await rejectsAs(
     checkout(t.id, { sub: t.owner, plan: "solo", seats: 4 }),
     "validation_failed",

@@ -66,3 +66,66 @@ Deno.test("migration 4321 — the trials so far are held by their accounts' addr
     await db.close();
   }
 });
+
+Deno.test("migration 4325 — each trial address record takes its account's environment; @me.com ones are also @icloud.com", async () => {
+  const db = await databaseBefore("4325");
+  const project = "proj_trialaddressenvs";
+  try {
+    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash, mode)
+                 values (${project}, 'Trials', ${"cid_".padEnd(28, "e")}, sha256('secret'), 'production')`;
+    await db.sql`insert into astapa.plans (project_id, key, name, price_idr, trial_days)
+                 values (${project}, 'pro', 'Pro', 99000, 14)`;
+    const digest = (address: string) =>
+      db.sql`select sha256(convert_to(${project} || ' ' || ${address}, 'UTF8')) as d`.then((r) =>
+        r[0].d as Uint8Array
+      );
+    // An account's trial and the record api.start_trial made of it (the same start and end).
+    const trialOf = async (email: string, environment: string, daysAgo: number) => {
+      const [u] = await db.sql`insert into astapa.users (project_id, email, environment, email_verified)
+                               values (${project}, ${email}, ${environment}, true) returning id`;
+      await db.sql`insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
+        values (${project}, ${u.id}, 'pro', now() - make_interval(days => ${daysAgo}), now() + interval '1 day')`;
+      await db
+        .sql`insert into astapa.trial_addresses (project_id, plan_key, address_digest, verified, started_at,
+                                                       ends_at)
+                   select ${project}, 'pro', ${await digest(`mailto:${email}`)}, true, t.started_at, t.ends_at
+                   from astapa.trials as t where t.project_id = ${project} and t.user_id = ${u.id}`;
+    };
+    await trialOf("intan@toko.example", "sandbox", 5);
+    await trialOf("budi@toko.example", "production", 4);
+    await trialOf("dewi@me.com", "production", 3);
+    // A record whose trial is no longer there (its start and end match none): the project's mode.
+    await db
+      .sql`insert into astapa.trial_addresses (project_id, plan_key, address_digest, verified, started_at,
+                                                     ends_at)
+                 values (${project}, 'pro', ${await digest(
+      "tel:+6281200000009",
+    )}, true, now() - interval '9 days',
+                         now() - interval '2 days')`;
+
+    const applied = (await migrate(db.sql, MIGRATIONS_DIR)).map((m) => m.version);
+    assert.ok(applied.includes("4325"), "4325 ran on this database");
+    const held = await db.sql`select environment, address_digest from astapa.trial_addresses
+                              where project_id = ${project} order by environment, started_at, address_digest`;
+    const expected = [
+      ["production", "tel:+6281200000009"],
+      ["production", "mailto:budi@toko.example"],
+      ["production", "mailto:dewi@icloud.com"],
+      ["production", "mailto:dewi@me.com"],
+      ["sandbox", "mailto:intan@toko.example"],
+    ];
+    const named = [];
+    for (const [environment, address] of expected) {
+      named.push({ environment, address_digest: await digest(address) });
+    }
+    const sorted = (rows: { environment: string; address_digest: Uint8Array }[]) =>
+      rows.map((r) => [r.environment, Array.from(r.address_digest).join(",")]).sort();
+    assert.deepEqual(sorted(held.map((r) => ({ ...r }) as never)), sorted(named));
+    const [forced] = await db.sql`select bool_and(relforcerowsecurity) as forced from pg_catalog.pg_class
+      where oid in ('astapa.trials'::regclass, 'astapa.users'::regclass, 'astapa.projects'::regclass,
+        'astapa.trial_addresses'::regclass)`;
+    assert.equal(forced.forced, true, "RLS forced again");
+  } finally {
+    await db.close();
+  }
+});

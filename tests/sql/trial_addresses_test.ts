@@ -214,3 +214,46 @@ Deno.test("astapa.trial_addresses — a project reads and records only its own",
     /row-level security/,
   );
 });
+
+Deno.test("api.start_trial — an old iCloud account's @me.com and @mac.com addresses are its @icloud.com mailbox", async () => {
+  // Apple: an iCloud account made before 19 September 2012 has name@me.com and name@icloud.com (and, from
+  // MobileMe, name@mac.com) — one mailbox, each address verifiable.
+  const key = (email: string) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  assert.equal(await key("Dewi.S+shop@ME.com"), "dewi.s@icloud.com");
+  assert.equal(await key("dewi.s@mac.com."), "dewi.s@icloud.com");
+  assert.equal(await key("dewi.s@icloud.com"), "dewi.s@icloud.com");
+  const shop = await trialShop("dewi.s@icloud.com");
+  const id = shop.project.id;
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  for (const alias of ["dewi.s@me.com", "Dewi.S@Mac.com"]) {
+    const other = await seedUser(db.sql, id, alias, { verified: true });
+    await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
+  }
+});
+
+Deno.test("api.start_trial — sandbox trials never hold an address against the project's production accounts", async () => {
+  const shop = await trialShop("intan@sandbox.example");
+  const id = shop.project.id;
+  const mode = (m: string) => db.sql`update astapa.projects set mode = ${m} where id = ${id}`;
+  // A developer tries the trial in sandbox with a customer's (or their own) address, verified there.
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  // Live, the person's own production account (the same address is another account there) has its trial.
+  await mode("production");
+  const live = await seedUser(db.sql, id, "intan@sandbox.example", { verified: true });
+  assert.deepEqual(await as(id, (tx) => userTrials(tx, id, live)), [], "a sandbox trial is not shown live");
+  await as(id, (tx) => startTrial(tx, id, live, "pro"));
+  // Within production the rule holds as before, and back in sandbox a new test account is still refused there.
+  const liveAlias = await seedUser(db.sql, id, "intan+2@sandbox.example", { verified: true });
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, liveAlias, "pro")), "conflict", /on another account/);
+  await mode("sandbox");
+  const test = await seedUser(db.sql, id, "intan+3@sandbox.example", { verified: true });
+  await rejectsAs(as(id, (tx) => startTrial(tx, id, test, "pro")), "conflict", /on another account/);
+  const held = await db.sql`select environment, verified from astapa.trial_addresses where project_id = ${id}
+                            order by environment`;
+  assert.deepEqual(held.map((r) => [r.environment, r.verified]), [["production", true], ["sandbox", true]]);
+});
