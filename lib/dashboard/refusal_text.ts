@@ -1,12 +1,22 @@
 /**
  * A form's refusal in the page's language: the database's message (or a field's problem from its DETAIL), or
- * the form's own, found in text/refusals.ts by its error code and its exact English. What the English formats
- * in ({key}, {slug}…) is carried into the Indonesian as it is. English pages, and the Platform API, get the
- * English unchanged.
+ * the form's own, found in text/refusals.ts or text/settings_refusals.ts (the Settings forms') by its error code
+ * and its exact English; the first entry that matches wins. What the English formats in ({key}, {slug}…) is
+ * carried into the Indonesian as it is. English pages, and the Platform API, get the English unchanged.
  */
 import type { ErrorCode } from "../http/errors.ts";
 import { fill, type Lang } from "./i18n.ts";
-import { REFUSAL_CODES, REFUSALS_TEXT } from "./text/refusals.ts";
+import { REFUSAL_CODES, REFUSALS_TEXT as FORMS_TEXT } from "./text/refusals.ts";
+import { SETTINGS_REFUSAL_CODES, SETTINGS_REFUSALS_TEXT } from "./text/settings_refusals.ts";
+
+/** The two catalogues as one; a key in both would hide one entry, so none may be. */
+const REFUSALS_TEXT = {
+  en: { ...FORMS_TEXT.en, ...SETTINGS_REFUSALS_TEXT.en },
+  id: { ...FORMS_TEXT.id, ...SETTINGS_REFUSALS_TEXT.id },
+};
+const CODES = { ...REFUSAL_CODES, ...SETTINGS_REFUSAL_CODES };
+type Shared = keyof typeof FORMS_TEXT.en & keyof typeof SETTINGS_REFUSALS_TEXT.en;
+const _noSharedKeys: [Shared] extends [never] ? true : never = true;
 
 type Key = keyof typeof REFUSALS_TEXT.en;
 
@@ -27,7 +37,7 @@ const PATTERNS = (Object.keys(REFUSALS_TEXT.en) as Key[]).map((key) => {
 /** `message` (refused with `code`) in `lang`, or undefined when the catalogue does not know it. */
 export function refusalText(lang: Lang, code: ErrorCode, message: string): string | undefined {
   for (const { key, names, pattern } of PATTERNS) {
-    if (REFUSAL_CODES[key] !== code) continue;
+    if (CODES[key] !== code) continue;
     const match = pattern.exec(message);
     if (!match) continue;
     return fill(REFUSALS_TEXT[lang][key], Object.fromEntries(names.map((name, i) => [name, match[i + 1]])));
