@@ -669,18 +669,14 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     new_status := astapa.payment_status(ev.provider_status);
     -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
+    -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
+    -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
+    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); an expiry
+    -- holds checkouts, then their charges (api.expire_checkouts): a callback holding the checkout before the
+    -- organization, or the charge before the checkout, deadlocked with them.
     select * into pay from astapa.payments as y
-    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
-    for update;
-    if not found then
-      applied_outcome := 'unknown_payment';
-    elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
-      -- Paid is final; a late PENDING undoes nothing; a duplicate changes nothing.
-      applied_outcome := 'no_change';
-    else
-      -- A team plan's checkout: the organization's row before the checkout, as every organization path takes it
-      -- (astapa.end_organization_plan holds it and expires the organization's checkouts). Holding the checkout
-      -- and then waiting for the organization (astapa.apply_paid_organization_checkout) deadlocked with that.
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
+    if found then
       perform from astapa.organizations as o
       where o.project_id = pay.project_id
         and o.id = (select c.organization_id from astapa.checkouts as c
@@ -689,6 +685,16 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
       select * into target from astapa.checkouts as c
       where c.project_id = pay.project_id and c.id = pay.checkout_id
       for update;
+      select * into pay from astapa.payments as y
+      where y.project_id = pay.project_id and y.id = pay.id
+      for update;
+    end if;
+    if not found then
+      applied_outcome := 'unknown_payment';
+    elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
+      -- Paid is final; a late PENDING undoes nothing; a duplicate changes nothing.
+      applied_outcome := 'no_change';
+    else
       if new_status in ('failed', 'expired') then
         update astapa.payments as y set status = new_status, updated_at = pg_catalog.now()
         where y.project_id = pay.project_id and y.id = pay.id;
@@ -805,7 +811,9 @@ grant execute on function astapa.expire_covered_checkouts(astapa.checkouts, time
 
 comment on function astapa.apply_payment_event_row(astapa.payment_events) is
   'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. '
-  'A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch).';
+  'A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch). '
+  'Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the '
+  'charge: the lock order of everything that ends checkouts and their charges.';
 
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
 

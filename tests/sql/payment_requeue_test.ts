@@ -347,7 +347,7 @@ async function expiringRenewal(email: string, providerId: string) {
 Deno.test("api.renewal_step — an expiry racing a success callback takes the callback's lock order: it waits, no deadlock, paid once", async () => {
   const race = await expiringRenewal("lock-order@example.com", "pr-lock-order");
   const { p } = race;
-  // The callback's worker has taken what it takes first (the payment id's lock, the charge, the checkout) and
+  // The callback's worker has taken what it takes first (the payment id's lock, the checkout, the charge) and
   // has not yet reached the subscription when the pass starts expiring it.
   let callbackHolds!: () => void;
   const holding = new Promise<void>((resolve) => callbackHolds = resolve);
@@ -355,8 +355,8 @@ Deno.test("api.renewal_step — an expiry racing a success callback takes the ca
   const proceed = new Promise<void>((resolve) => goOn = resolve);
   const worker = as(p, async (tx) => {
     await tx`select astapa.lock_payment_provider_id(${p}, 'pr-lock-order')`;
-    await tx`select 1 from astapa.payments where provider_id = 'pr-lock-order' for update`;
     await tx`select 1 from astapa.checkouts where public_id = ${race.checkoutId} for update`;
+    await tx`select 1 from astapa.payments where provider_id = 'pr-lock-order' for update`;
     callbackHolds();
     await proceed;
     // Then the whole callback in the same transaction: on to the subscription (api.assign_plan).

@@ -170,8 +170,8 @@ Deno.test("api.renewal_step — an expiry meeting a checkout's success callback 
   // The callback's own order up to the person's row (astapa.apply_payment_event_row), then the whole callback.
   const { held, step } = await passMeetingHolder(shop, now, async (tx) => {
     await tx`select astapa.lock_payment_provider_id(${p}, 'pr-lock-order-picker')`;
-    await tx`select from astapa.payments where provider_id = 'pr-lock-order-picker' for update`;
     await tx`select from astapa.checkouts where public_id = ${checkout.checkout_id} for update`;
+    await tx`select from astapa.payments where provider_id = 'pr-lock-order-picker' for update`;
     await personsRow(tx, shop);
   }, (tx) => applyPaymentEvent(tx, p));
   assert.equal(held?.outcome, "paid");
