@@ -2,8 +2,9 @@
  * A refused form's messages beside its fields, in the page's language. They arrive in English: zod's own
  * messages from validate() (lib/http/body.ts, which keeps the issues on the AppError), a schema's own message,
  * a database refusal's. On an Indonesian page a message zod's English locale wrote is written again by zod's
- * Indonesian locale; any other is looked up by its English in text/field_messages.ts, then (a refusal's, by its
- * code) in text/refusals.ts, and kept if in neither.
+ * Indonesian locale; any other is looked up by its English in text/field_messages.ts, then (by its refusal's
+ * code; a schema's own message as validation_failed) in the refusal catalogues (refusal_text.ts), and kept if in
+ * neither.
  * The Platform API answers the English `fields` unchanged.
  */
 import { z } from "zod";
@@ -37,11 +38,14 @@ export function fieldMessage(lang: Lang, field: string, message: string, code?: 
   return (code && refusalText(lang, code, message)) ?? message;
 }
 
-/** A zod issue's message in `lang`: zod's own words in that language when the message is zod's default. */
+/**
+ * A zod issue's message in `lang`: zod's own words in that language when the message is zod's default; a schema's
+ * own message (validate()'s issues are all validation_failed) as a refusal's of that code.
+ */
 export function issueMessage(lang: Lang, issue: z.core.$ZodIssue): string {
   if (lang === "en") return issue.message;
   if (issue.message === zodSays("en", issue)) return zodSays(lang, issue) ?? issue.message;
-  return fieldMessage(lang, issueField(issue), issue.message);
+  return fieldMessage(lang, issueField(issue), issue.message, "validation_failed");
 }
 
 /**

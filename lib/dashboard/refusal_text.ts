@@ -1,21 +1,26 @@
 /**
  * A form's refusal in the page's language: the database's message (or a field's problem from its DETAIL), or
- * the form's own, found in text/refusals.ts or text/settings_refusals.ts (the Settings forms') by its error code
- * and its exact English; the first entry that matches wins. What the English formats in ({key}, {slug}…) is
+ * the form's own, found in text/refusals.ts, text/settings_refusals.ts (the Settings forms') or
+ * text/sso_refusals.ts (the SSO, SCIM and mode forms') by its error code and its exact English; the first entry
+ * that matches wins. What the English formats in ({key}, {slug}…) is
  * carried into the Indonesian as it is. English pages, and the Platform API, get the English unchanged.
  */
 import type { ErrorCode } from "../http/errors.ts";
 import { fill, type Lang } from "./i18n.ts";
 import { REFUSAL_CODES, REFUSALS_TEXT as FORMS_TEXT } from "./text/refusals.ts";
 import { SETTINGS_REFUSAL_CODES, SETTINGS_REFUSALS_TEXT } from "./text/settings_refusals.ts";
+import { SSO_REFUSAL_CODES, SSO_REFUSALS_TEXT } from "./text/sso_refusals.ts";
 
-/** The two catalogues as one; a key in both would hide one entry, so none may be. */
+/** The three catalogues as one; a key in two would hide one entry, so none may be. */
 const REFUSALS_TEXT = {
-  en: { ...FORMS_TEXT.en, ...SETTINGS_REFUSALS_TEXT.en },
-  id: { ...FORMS_TEXT.id, ...SETTINGS_REFUSALS_TEXT.id },
+  en: { ...FORMS_TEXT.en, ...SETTINGS_REFUSALS_TEXT.en, ...SSO_REFUSALS_TEXT.en },
+  id: { ...FORMS_TEXT.id, ...SETTINGS_REFUSALS_TEXT.id, ...SSO_REFUSALS_TEXT.id },
 };
-const CODES = { ...REFUSAL_CODES, ...SETTINGS_REFUSAL_CODES };
-type Shared = keyof typeof FORMS_TEXT.en & keyof typeof SETTINGS_REFUSALS_TEXT.en;
+const CODES = { ...REFUSAL_CODES, ...SETTINGS_REFUSAL_CODES, ...SSO_REFUSAL_CODES };
+type FormsKey = keyof typeof FORMS_TEXT.en;
+type SettingsKey = keyof typeof SETTINGS_REFUSALS_TEXT.en;
+type SsoKey = keyof typeof SSO_REFUSALS_TEXT.en;
+type Shared = (FormsKey & SettingsKey) | (FormsKey & SsoKey) | (SettingsKey & SsoKey);
 const _noSharedKeys: [Shared] extends [never] ? true : never = true;
 
 type Key = keyof typeof REFUSALS_TEXT.en;
