@@ -137,7 +137,11 @@ Deno.test("enterprise SSO — a bad issuer is a 400 at save: internal address, n
   try {
     const internal = await api("PUT", "/organizations/acme/sso-connection", connection);
     assert.equal(internal.status, 400);
-    assert.match(internal.body.fields.issuer[0], /internal address/);
+    assert.match(
+      internal.body.fields.issuer[0],
+      /^the issuer cannot be fetched: \S+ is an internal address$/,
+    );
+    assert.match(internal.body.error_description, /internal address\.$/, "one full stop, not two");
   } finally {
     t.deps.clientMetadataFetch = local;
   }

@@ -14,8 +14,15 @@ import type { OidcRequestOptions } from "../social/oidc.ts";
 /** The largest answer read from an IdP (discovery, token response, JWK Set). */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-/** An IdP address the guard refused (internal, or not resolvable): the page treats it as unreachable. */
-export class IdpAddressRefused extends Error {}
+/**
+ * An IdP address the guard refused (internal, or not resolvable): the page treats it as unreachable. Its message
+ * is the guard's reason without its full stop, as it is only ever said inside a longer sentence.
+ */
+export class IdpAddressRefused extends Error {
+  constructor(reason: string) {
+    super(reason.replace(/\.$/, ""));
+  }
+}
 
 /** Why `issuer` cannot be an IdP's issuer URL, or null. */
 export function issuerUrlProblem(issuer: string, allowHttp = false): string | null {
