@@ -19249,9 +19249,17 @@ AS $function$
       -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
       perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
     else
-      -- Lock order: the person's row, then their subscription, then their checkouts — as api.assign_plan and
-      -- api.cancel_subscription take them. Holding the subscription first deadlocked with a plan change that
-      -- held the person's row and waited for the subscription.
+      -- Lock order: the person's charged renewal checkouts this may expire, then the person's row, then their
+      -- subscription — as a success callback and api.assign_plan take them. Holding the person's row first
+      -- deadlocked with a callback of such a checkout that waited for it; holding the subscription first, with a
+      -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
+      if target.plan_effect in ('end_now', 'keep_to_period_end') then
+        perform from astapa.checkouts as c
+        where c.project_id = bought.project_id and c.user_id = bought.user_id
+          and c.period_start is not null and c.status = 'pending'
+        order by c.id
+        for update;
+      end if;
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
       for no key update;
@@ -19275,7 +19283,7 @@ AS $function$
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a person''s plan) their pending renewal checkouts, their row and their subscription: a callback''s order.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -21588,6 +21596,21 @@ AS $function$
     m astapa.organization_memberships;
     counts jsonb;
   begin
+    -- Lock order (docs/database.md): the charged checkouts whose buyer details this clears, each after its team
+    -- plan's organization, before the person's row. A success callback holds such a checkout and then waits for
+    -- the payer's row: taking the row first deadlocked with it. (Open ones, with no charge, no callback holds.)
+    perform from astapa.organizations as o
+    where o.project_id = project
+      and o.id in (select c.organization_id from astapa.checkouts as c
+                   where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
+                     and (c.buyer_name is not null or c.buyer_tax_id is not null))
+    order by o.id
+    for update;
+    perform from astapa.checkouts as c
+    where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
+      and (c.buyer_name is not null or c.buyer_tax_id is not null)
+    order by c.id
+    for update;
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
@@ -21671,7 +21694,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted. Locks the charged checkouts whose buyer details it clears (after their team plans'' organizations) before the person''s row, as a success callback takes them (docs/database.md "Lock order").';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner

@@ -617,6 +617,21 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     m astapa.organization_memberships;
     counts jsonb;
   begin
+    -- Lock order (docs/database.md): the charged checkouts whose buyer details this clears, each after its team
+    -- plan's organization, before the person's row. A success callback holds such a checkout and then waits for
+    -- the payer's row: taking the row first deadlocked with it. (Open ones, with no charge, no callback holds.)
+    perform from astapa.organizations as o
+    where o.project_id = project
+      and o.id in (select c.organization_id from astapa.checkouts as c
+                   where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
+                     and (c.buyer_name is not null or c.buyer_tax_id is not null))
+    order by o.id
+    for update;
+    perform from astapa.checkouts as c
+    where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
+      and (c.buyer_name is not null or c.buyer_tax_id is not null)
+    order by c.id
+    for update;
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
@@ -712,7 +727,9 @@ comment on function astapa.erase_user(bigint, text) is
   '(unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its '
   'own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live '
   'linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, '
-  'expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted.';
+  'expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted. '
+  'Locks the charged checkouts whose buyer details it clears (after their team plans'' organizations) before '
+  'the person''s row, as a success callback takes them (docs/database.md "Lock order").';
 
 grant execute on function astapa.erase_user(bigint, text) to astapa_app;
 

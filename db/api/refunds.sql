@@ -388,9 +388,17 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
       -- A team plan's payment bought the organization's plan, not the payer's: the effect lands there.
       perform astapa.apply_organization_refund_effect(bought, target.plan_effect);
     else
-      -- Lock order: the person's row, then their subscription, then their checkouts — as api.assign_plan and
-      -- api.cancel_subscription take them. Holding the subscription first deadlocked with a plan change that
-      -- held the person's row and waited for the subscription.
+      -- Lock order: the person's charged renewal checkouts this may expire, then the person's row, then their
+      -- subscription — as a success callback and api.assign_plan take them. Holding the person's row first
+      -- deadlocked with a callback of such a checkout that waited for it; holding the subscription first, with a
+      -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
+      if target.plan_effect in ('end_now', 'keep_to_period_end') then
+        perform from astapa.checkouts as c
+        where c.project_id = bought.project_id and c.user_id = bought.user_id
+          and c.period_start is not null and c.status = 'pending'
+        order by c.id
+        for update;
+      end if;
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
       for no key update;
@@ -421,7 +429,8 @@ comment on function astapa.apply_refund_event(astapa.payment_events) is
   'organization (astapa.apply_organization_refund_effect) (end_now: default plan; '
   'keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; '
   'FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states '
-  'stay, so each is emitted once; a wrong amount or currency changes nothing.';
+  'stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a '
+  'person''s plan) their pending renewal checkouts, their row and their subscription: a callback''s order.';
 
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 

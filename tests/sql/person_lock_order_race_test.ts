@@ -1,0 +1,154 @@
+/**
+ * What holds a person's row and then changes their checkouts, against a success callback of one of those
+ * checkouts (astapa.apply_payment_event_row, db/api/payments.sql), which holds the checkout and its charge and then
+ * waits for the payer's row. An erasure (astapa.erase_user, clearing buyer details) and a refund callback
+ * (astapa.apply_refund_event, expiring renewal checkouts) used to take the person's row first: each held one and
+ * waited for the other's, and Postgres broke one off (40P01, which tests/helpers/db.ts fails the test for). Now
+ * they take the person's charged checkouts they will change before the person's row (docs/database.md "Lock
+ * order"), and wait for the callback.
+ *
+ * The overlap is made certain without timing: a third transaction holds the checkout while the callback and then
+ * the other queue up behind it (each seen waiting in pg_stat_activity), so the callback gets the checkout first.
+ */
+import assert from "node:assert/strict";
+import { asApp, type Tx } from "@/db/client.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { currentSubscription } from "@/db/plans.ts";
+import { setCheckoutBuyer } from "@/db/receipts.ts";
+import { requestRefund } from "@/db/refunds.ts";
+import { deleteUser } from "@/db/user_admin.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { waitForLockWaiter } from "../helpers/lock_race.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+
+const db = await testDatabase();
+Deno.test.afterAll(() => db.close());
+
+const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
+const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done]) => done);
+type Applied = Awaited<ReturnType<typeof applyPaymentEvent>>;
+
+/** A charge of pro on a new checkout of the shop's user (a renewal's when periodStart), its success stored. */
+async function chargedCheckout(shop: Shop, providerId: string, periodStart?: string) {
+  const p = shop.project.id;
+  const checkout = await as(p, (tx) =>
+    createCheckout(tx, p, {
+      sub: shop.userId,
+      plan: "pro",
+      xendit_account: "simulator",
+      ...(periodStart ? { period_start: periodStart } : {}),
+    }));
+  await as(p, (tx) =>
+    recordPayment(tx, p, checkout.checkout_id, {
+      kind: "payment_request",
+      provider_id: providerId,
+      method: "qris",
+      details: { qr_string: "000201" },
+      expires_at: null,
+    }));
+  return checkout.checkout_id;
+}
+
+const storeSuccess = (shop: Shop, providerId: string, checkoutId: string) =>
+  as(shop.project.id, (tx) =>
+    recordPaymentEvent(tx, shop.project.id, {
+      providerId,
+      status: "SUCCEEDED",
+      checkoutId,
+      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
+    }));
+
+/**
+ * A holder takes the checkout; the callback (the oldest stored event) queues behind it, then `other` starts and
+ * waits too; the holder commits. Both settled.
+ */
+async function callbackMeeting<T>(shop: Shop, checkoutId: string, other: () => Promise<T>) {
+  const p = shop.project.id;
+  let callback: Promise<PromiseSettledResult<Applied>> | undefined;
+  let second: Promise<PromiseSettledResult<T>> | undefined;
+  await as(p, async (tx) => {
+    await tx`select from astapa.checkouts where project_id = ${p} and public_id = ${checkoutId} for update`;
+    // Started once each: were the holder run again, asApp would start them again otherwise.
+    callback ??= settle(as(p, (worker) => applyPaymentEvent(worker, p)));
+    await waitForLockWaiter(db.sql, 1);
+    second ??= settle(other());
+    await waitForLockWaiter(db.sql, 2);
+  });
+  const [applied, done] = [await callback!, await second!];
+  assert.equal(applied.status, "fulfilled", String((applied as PromiseRejectedResult).reason));
+  assert.equal(done.status, "fulfilled", String((done as PromiseRejectedResult).reason));
+  return {
+    applied: (applied as PromiseFulfilledResult<Applied>).value,
+    done: (done as PromiseFulfilledResult<T>).value,
+  };
+}
+
+Deno.test("astapa.erase_user meeting a success callback of a checkout with buyer details: no deadlock, paid, then erased", async () => {
+  const shop = await seedShop(db.sql, { email: "person-lock-erasure@example.com" });
+  const p = shop.project.id;
+  const checkoutId = await chargedCheckout(shop, "pr-person-lock-erasure");
+  await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
+  await storeSuccess(shop, "pr-person-lock-erasure", checkoutId);
+  const { applied } = await callbackMeeting(
+    shop,
+    checkoutId,
+    () => as(p, (tx) => deleteUser(tx, p, shop.userId)),
+  );
+  assert.equal(applied?.outcome, "paid", "the callback got the checkout first and paid it");
+  const [checkout] = await db.sql`select status, buyer_name, buyer_tax_id from astapa.checkouts
+                                  where project_id = ${p} and public_id = ${checkoutId}`;
+  assert.deepEqual({ ...checkout }, { status: "paid", buyer_name: null, buyer_tax_id: null });
+  const [person] = await db
+    .sql`select deleted_at is not null as erased from astapa.users where id = ${shop.userId}`;
+  assert.equal(person.erased, true);
+  const [ended] = await db.sql`select count(*)::int as open from astapa.subscriptions
+                               where user_id = ${shop.userId} and status <> 'canceled'`;
+  assert.equal(ended.open, 0, "the erasure ended the subscription the payment started");
+});
+
+Deno.test("astapa.apply_refund_event meeting a success callback of a pending renewal checkout: no deadlock, paid, then refunded", async () => {
+  const shop = await seedShop(db.sql, { email: "person-lock-refund@example.com" });
+  const p = shop.project.id;
+  // A first payment for pro, receipted and refunded (keep to the period end).
+  const first = await chargedCheckout(shop, "pr-person-lock-first");
+  await storeSuccess(shop, "pr-person-lock-first", first);
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+  const [receipt] = await db.sql`select r.public_id from astapa.receipts r join astapa.payments y
+                                 on y.project_id = r.project_id and y.id = r.payment_id
+                                 where y.provider_id = 'pr-person-lock-first'`;
+  const refund = await as(
+    p,
+    (tx) => requestRefund(tx, p, { receipt: receipt.public_id, plan_effect: "keep_to_period_end" }),
+  );
+  // The next period's renewal checkout, charged; its success stored before the refund's callback.
+  const paidThrough = (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).subscription!
+    .paid_through!;
+  const renewal = await chargedCheckout(shop, "pr-person-lock-renewal", paidThrough);
+  await storeSuccess(shop, "pr-person-lock-renewal", renewal);
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "rfd-person-lock",
+      status: "SUCCEEDED",
+      checkoutId: first,
+      body: {
+        event: "refund.succeeded",
+        data: { id: "rfd-person-lock", reference_id: refund.refund_id, amount: 99_000, currency: "IDR" },
+      },
+    }));
+  const { applied, done } = await callbackMeeting(
+    shop,
+    renewal,
+    () => as(p, (worker) => applyPaymentEvent(worker, p)),
+  );
+  assert.equal(applied?.outcome, "paid", "the callback got the renewal checkout first and paid it");
+  assert.equal(done?.outcome, "refunded");
+  const [checkout] = await db
+    .sql`select status from astapa.checkouts where project_id = ${p} and public_id = ${renewal}`;
+  assert.equal(checkout.status, "paid");
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.deepEqual([state.plan, state.subscription?.status], ["pro", "canceled"], "kept to its period end");
+  assert.ok(
+    new Date(state.subscription!.paid_through!) > new Date(paidThrough),
+    "the renewal paid for the next period",
+  );
+});
