@@ -39,10 +39,19 @@ create or replace function astapa.mailbox_key(email text) returns text
     -- The local part lower-cased and cut at its first +: most mail systems deliver name+anything@ to name@
     -- (sub-addressing). Gmail ignores the local part's dots, and googlemail.com is gmail.com. An iCloud account
     -- made before 2012 has name@me.com (and from MobileMe name@mac.com) as well as name@icloud.com: one mailbox.
-    -- The domain as the mail system delivers to it (astapa.email_domain).
+    -- A Proton account's personal addresses are one username at proton.me or protonmail.com, its short pm.me
+    -- and (before 2016) protonmail.ch (https://protonmail.com/support/knowledge-base/addresses-and-aliases/,
+    -- .../pm-me-addresses/); Proton does not document its dots as ignored, so they stay.
+    -- Fastmail delivers anything@name.fastmail.com as name+anything@fastmail.com (subdomain addressing,
+    -- https://www.fastmail.help/hc/en-us/articles/360060591053; fastmail.fm in
+    -- https://www.fastmail.com/blog/two-address-resolving-additions): only the two domains named there, one
+    -- label deep. The domain as the mail system delivers to it (astapa.email_domain).
     select case when parts.domain in ('gmail.com', 'googlemail.com')
                 then pg_catalog.replace(parts.local, '.', '') || '@gmail.com'
                 when parts.domain in ('me.com', 'mac.com') then parts.local || '@icloud.com'
+                when parts.domain in ('protonmail.com', 'protonmail.ch', 'pm.me') then parts.local || '@proton.me'
+                when parts.domain ~ '^[^.]+\.fastmail\.(com|fm)$'
+                then pg_catalog.regexp_replace(parts.domain, '^([^.]+)\.', '\1@')
                 else parts.local || '@' || parts.domain end
     from (select pg_catalog.split_part(
                    pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '')), '+', 1)
@@ -53,7 +62,8 @@ create or replace function astapa.mailbox_key(email text) returns text
 
 comment on function astapa.mailbox_key(text) is
   'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots '
-  'dropped (googlemail.com is gmail.com), me.com and mac.com read as icloud.com, the domain as '
+  'dropped (googlemail.com is gmail.com), me.com and mac.com read as icloud.com, protonmail.com, protonmail.ch '
+  'and pm.me as proton.me, Fastmail''s anything@name.fastmail.com (or .fm) as name@fastmail.com, the domain as '
   'astapa.email_domain. Null for no address.';
 
 grant execute on function astapa.mailbox_key(text) to astapa_app;

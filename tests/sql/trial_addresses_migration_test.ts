@@ -129,3 +129,64 @@ Deno.test("migration 4325 — each trial address record takes its account's envi
     await db.close();
   }
 });
+
+Deno.test("migration 4327 — records of Proton and Fastmail subdomain addresses are also held by their mailbox", async () => {
+  const db = await databaseBefore("4327");
+  const project = "proj_trialaddressfold";
+  try {
+    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash, mode)
+                 values (${project}, 'Trials', ${"cid_".padEnd(28, "f")}, sha256('secret'), 'production')`;
+    await db.sql`insert into astapa.plans (project_id, key, name, price_idr, trial_days)
+                 values (${project}, 'pro', 'Pro', 99000, 14)`;
+    const digest = (address: string) =>
+      db.sql`select sha256(convert_to(${project} || ' ' || ${address}, 'UTF8')) as d`.then((r) =>
+        r[0].d as Uint8Array
+      );
+    // An account's trial and the record api.start_trial made of it under the key before 4327.
+    const trialOf = async (email: string, key: string, environment: string, daysAgo: number) => {
+      const [u] = await db.sql`insert into astapa.users (project_id, email, environment, email_verified)
+                               values (${project}, ${email}, ${environment}, true) returning id`;
+      await db.sql`insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
+        values (${project}, ${u.id}, 'pro', now() - make_interval(days => ${daysAgo}), now() + interval '1 day')`;
+      await db
+        .sql`insert into astapa.trial_addresses (project_id, environment, plan_key, address_digest, verified,
+                                                       started_at, ends_at)
+                   select ${project}, ${environment}, 'pro', ${await digest(
+        `mailto:${key}`,
+      )}, true, t.started_at,
+                          t.ends_at
+                   from astapa.trials as t where t.project_id = ${project} and t.user_id = ${u.id}`;
+    };
+    await trialOf("Rina+shop@PM.me", "rina@pm.me", "production", 5);
+    await trialOf("tono@protonmail.ch", "tono@protonmail.ch", "sandbox", 4);
+    await trialOf("toko@joko.fastmail.com", "toko@joko.fastmail.com", "production", 3);
+    await trialOf("budi@toko.example", "budi@toko.example", "production", 2);
+
+    const applied = (await migrate(db.sql, MIGRATIONS_DIR)).map((m) => m.version);
+    assert.ok(applied.includes("4327"), "4327 ran on this database");
+    const held = await db.sql`select environment, address_digest from astapa.trial_addresses
+                              where project_id = ${project}`;
+    const expected = [
+      ["production", "mailto:rina@pm.me"],
+      ["production", "mailto:rina@proton.me"],
+      ["sandbox", "mailto:tono@protonmail.ch"],
+      ["sandbox", "mailto:tono@proton.me"],
+      ["production", "mailto:toko@joko.fastmail.com"],
+      ["production", "mailto:joko@fastmail.com"],
+      ["production", "mailto:budi@toko.example"],
+    ];
+    const named = [];
+    for (const [environment, address] of expected) {
+      named.push([environment, Array.from(await digest(address)).join(",")]);
+    }
+    assert.deepEqual(
+      held.map((r) => [r.environment, Array.from(r.address_digest as Uint8Array).join(",")]).sort(),
+      named.sort(),
+    );
+    const [forced] = await db.sql`select bool_and(relforcerowsecurity) as forced from pg_catalog.pg_class
+      where oid in ('astapa.users'::regclass, 'astapa.trial_addresses'::regclass)`;
+    assert.equal(forced.forced, true, "RLS forced again");
+  } finally {
+    await db.close();
+  }
+});

@@ -257,3 +257,50 @@ Deno.test("api.start_trial — sandbox trials never hold an address against the 
                             order by environment`;
   assert.deepEqual(held.map((r) => [r.environment, r.verified]), [["production", true], ["sandbox", true]]);
 });
+
+Deno.test("api.start_trial — a Proton account's addresses at its four domains are one mailbox", async () => {
+  // Proton: an account's name@proton.me or name@protonmail.com, its short name@pm.me and (before 2016)
+  // name@protonmail.ch are its own personal addresses, delivered to its one mailbox.
+  const key = (email: string) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  assert.equal(await key("Rina.Putri+shop@ProtonMail.com"), "rina.putri@proton.me");
+  assert.equal(await key("rina.putri@pm.me."), "rina.putri@proton.me");
+  assert.equal(await key("rina.putri@protonmail.ch"), "rina.putri@proton.me");
+  assert.equal(await key("rina.putri@proton.me"), "rina.putri@proton.me");
+  // Its dots (and hyphens, underscores) are kept: Proton does not document them as ignored.
+  assert.equal(await key("rinaputri@proton.me"), "rinaputri@proton.me");
+  const shop = await trialShop("rina.putri@protonmail.com");
+  const id = shop.project.id;
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  for (const alias of ["rina.putri@pm.me", "Rina.Putri@proton.me", "rina.putri@protonmail.ch"]) {
+    const other = await seedUser(db.sql, id, alias, { verified: true });
+    await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
+  }
+  const someoneElse = await seedUser(db.sql, id, "rinaputri@proton.me", { verified: true });
+  await as(id, (tx) => startTrial(tx, id, someoneElse, "pro"));
+});
+
+Deno.test("api.start_trial — Fastmail's subdomain addresses are the mailbox the subdomain names", async () => {
+  // Fastmail: anything@name.fastmail.com is delivered as name+anything@fastmail.com, to name@fastmail.com (and
+  // so at fastmail.fm). Only one label in front; a fastmail.com name is not its fastmail.fm one.
+  const key = (email: string) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  assert.equal(await key("Toko.Baru@Joko.FastMail.com"), "joko@fastmail.com");
+  assert.equal(await key("promo+1@joko.fastmail.fm."), "joko@fastmail.fm");
+  assert.equal(await key("joko@fastmail.fm"), "joko@fastmail.fm");
+  assert.equal(await key("a@b.joko.fastmail.com"), "a@b.joko.fastmail.com");
+  assert.equal(await key("a@joko.fastmail.example"), "a@joko.fastmail.example");
+  const shop = await trialShop("joko@fastmail.com");
+  const id = shop.project.id;
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  for (const alias of ["anything@joko.fastmail.com", "Shop2@JOKO.fastmail.com"]) {
+    const other = await seedUser(db.sql, id, alias, { verified: true });
+    await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
+  }
+  const fm = await seedUser(db.sql, id, "anything@joko.fastmail.fm", { verified: true });
+  await as(id, (tx) => startTrial(tx, id, fm, "pro"));
+});

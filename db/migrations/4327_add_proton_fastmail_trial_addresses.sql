@@ -1,0 +1,34 @@
+-- astapa.mailbox_key now reads a Proton account's protonmail.com, protonmail.ch and pm.me addresses as its
+-- proton.me one, and Fastmail's anything@name.fastmail.com (or .fastmail.fm) as name@fastmail.com (db/api/trials.sql
+-- cites where each provider documents it). The trial records of accounts at those addresses, under the key before
+-- this migration (the address lower-cased, its +tag cut), are copied under the new key, as 4325 did for iCloud. An
+-- erased account's address is gone, so its record cannot be found again.
+
+-- RLS is lifted for these statements only (no project is set in a migration).
+alter table astapa.users no force row level security;
+alter table astapa.trial_addresses no force row level security;
+insert into astapa.trial_addresses (project_id, environment, plan_key, address_digest, verified, started_at, ends_at)
+select a.project_id, a.environment, a.plan_key,
+       pg_catalog.sha256(pg_catalog.convert_to(u.project_id || ' mailto:' || mailbox.folded, 'UTF8')),
+       a.verified, a.started_at, a.ends_at
+from astapa.users as u
+cross join lateral (
+  select pg_catalog.split_part(pg_catalog.lower(pg_catalog.regexp_replace(pg_catalog.btrim(u.email), '@[^@]*$', '')),
+                               '+', 1) as local,
+         pg_catalog.rtrim(pg_catalog.lower(pg_catalog.split_part(pg_catalog.btrim(u.email), '@', -1)), '.') as domain
+  where pg_catalog.strpos(u.email, '@') > 0
+) as parts
+cross join lateral (
+  select parts.local || '@' || parts.domain as before,
+         case when parts.domain in ('protonmail.com', 'protonmail.ch', 'pm.me') then parts.local || '@proton.me'
+              else pg_catalog.regexp_replace(parts.domain, '^([^.]+)\.', '\1@') end as folded
+  where parts.domain in ('protonmail.com', 'protonmail.ch', 'pm.me')
+     or parts.domain ~ '^[^.]+\.fastmail\.(com|fm)$'
+) as mailbox
+join astapa.trial_addresses as a
+  on a.project_id = u.project_id and a.environment = u.environment
+     and a.address_digest = pg_catalog.sha256(pg_catalog.convert_to(
+           u.project_id || ' mailto:' || mailbox.before, 'UTF8'))
+on conflict do nothing;
+alter table astapa.users force row level security;
+alter table astapa.trial_addresses force row level security;
