@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, postAs, signInDeveloper, type TestDeveloper } from "../helpers/dashboard.ts";
+import { type RefusalCase, testRefusals, withIndonesian } from "../helpers/indonesian_refusals.ts";
+import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { basic } from "../helpers/oauth.ts";
@@ -31,18 +32,9 @@ await asApp(t.db.sql, project.id, (tx) => tx`select api.create_organization('Tim
 const ayu = await seedUser(t.db.sql, project.id, "ayu@example.com", { verified: true });
 const base = `/dashboard/projects/${project.id}`;
 
-/** The developer with Indonesian chosen (the language switch's cookie). */
-const inIndonesian: TestDeveloper = { ...owner, cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` };
+const inIndonesian = withIndonesian(owner);
 
-/** The page's alert (a refusal's message), as a person reads it. */
-const alertOf = (html: string) =>
-  html.match(/<p class="alert" role="alert">([^<]*)<\/p>/)?.[1]?.replace(/&quot;/g, '"').replace(
-    /&amp;/g,
-    "&",
-  );
-
-/** Each form's refusal: where it posts, what, and the alert in Indonesian and in English. */
-const CASES: { name: string; path: string; fields: Record<string, string>; id: string; en: string }[] = [
+const CASES: RefusalCase[] = [
   {
     name: "a plan's blank name (astapa.plan_problems)",
     path: `${base}/plans`,
@@ -135,19 +127,7 @@ const CASES: { name: string; path: string; fields: Record<string, string>; id: s
   },
 ];
 
-for (const { name, path, fields, id, en } of CASES) {
-  Deno.test(`Indonesian refusals — ${name}: Indonesian on an Indonesian page, English unchanged`, async () => {
-    const indonesian = await postAs(t, inIndonesian, path, fields);
-    assert.equal(indonesian.status, 422);
-    const html = await indonesian.text();
-    assert.match(html, /<html lang="id"/);
-    assert.equal(alertOf(html), id);
-
-    const english = await postAs(t, owner, path, fields);
-    assert.equal(english.status, 422);
-    assert.equal(alertOf(await english.text()), en);
-  });
-}
+testRefusals(t, "Indonesian refusals", owner, CASES);
 
 Deno.test("Indonesian refusals — every problem of a plan and a coupon the database raises has the dashboard's Indonesian", async () => {
   const plans = [

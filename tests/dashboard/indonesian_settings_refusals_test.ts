@@ -7,10 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, postAs, signInDeveloper, type TestDeveloper } from "../helpers/dashboard.ts";
+import {
+  alertOf,
+  assertWorded,
+  type RefusalCase,
+  testRefusals,
+  withIndonesian,
+} from "../helpers/indonesian_refusals.ts";
+import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
-import { refusalText } from "@/lib/dashboard/refusal_text.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { asApp, type Tx } from "@/db/client.ts";
 import { xenditKeysProblem } from "@/lib/payments/accounts.ts";
@@ -27,20 +32,12 @@ const project = await seedProject(t.db.sql, { name: "Kedai Ayu", redirectUri: "h
 await addDeveloperTo(t, project.id, owner.accountId, "owner");
 const settings = `/dashboard/projects/${project.id}/settings`;
 
-/** The developer with Indonesian chosen (the language switch's cookie). */
-const inIndonesian: TestDeveloper = { ...owner, cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` };
-
-/** The page's alert (a refusal's message), as a person reads it. */
-const alertOf = (html: string) =>
-  html.match(/<p class="alert" role="alert">([^<]*)<\/p>/)?.[1]
-    ?.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
+const inIndonesian = withIndonesian(owner);
 
 const refused = "Beberapa isian kosong atau tidak valid.";
 const contrast = (await t.db.sql`select astapa.contrast_with_white('#ffff00')::text as c`)[0].c as string;
 
-/** Each form's refusal: where it posts, what, and the alert in Indonesian and in English. */
-const CASES: { name: string; path: string; fields: Record<string, string>; id: string; en: string }[] = [
+const CASES: RefusalCase[] = [
   {
     name: "a branding colour white text fails on (astapa.branding_problem)",
     path: `${settings}/branding`,
@@ -125,19 +122,7 @@ const CASES: { name: string; path: string; fields: Record<string, string>; id: s
   },
 ];
 
-for (const { name, path, fields, id, en } of CASES) {
-  Deno.test(`Indonesian settings refusals — ${name}: Indonesian on an Indonesian page, English unchanged`, async () => {
-    const indonesian = await postAs(t, inIndonesian, path, fields);
-    assert.equal(indonesian.status, 422);
-    const html = await indonesian.text();
-    assert.match(html, /<html lang="id"/);
-    assert.equal(alertOf(html), id);
-
-    const english = await postAs(t, owner, path, fields);
-    assert.equal(english.status, 422);
-    assert.equal(alertOf(await english.text()), en);
-  });
-}
+testRefusals(t, "Indonesian settings refusals", owner, CASES);
 
 Deno.test("Indonesian settings refusals — a logo upload without a file (the form's own)", async () => {
   for (
@@ -158,13 +143,6 @@ Deno.test("Indonesian settings refusals — a logo upload without a file (the fo
     assert.equal(alertOf(await res.text()), says);
   }
 });
-
-/** Says there is an Indonesian wording of `message` (refused with `code`), and the English stays as it is. */
-function assertWorded(code: Parameters<typeof refusalText>[1], message: string, where: string) {
-  assert.ok(refusalText("id", code, message), `${where}: "${message}" has no Indonesian`);
-  assert.notEqual(refusalText("id", code, message), message, `${where}: "${message}" is not worded`);
-  assert.equal(refusalText("en", code, message), message);
-}
 
 /** Bad values for astapa.setting_problem, one or more for each message it (and the checks it calls) can give. */
 const BAD_SETTINGS: [string, unknown][] = [

@@ -8,12 +8,11 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, postAs, signInDeveloper, type TestDeveloper } from "../helpers/dashboard.ts";
+import { assertWorded, type RefusalCase, testRefusals } from "../helpers/indonesian_refusals.ts";
+import { addDeveloperTo, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { signingKey } from "../fakes/saml_idp.ts";
-import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
-import { refusalText } from "@/lib/dashboard/refusal_text.ts";
 import { fieldMessages } from "@/lib/dashboard/field_text.ts";
 import { OrganizationSsoForm, ssoMappingOfForm } from "@/lib/dashboard/organizations_page.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
@@ -66,23 +65,13 @@ await asApp(t.db.sql, project.id, async (tx) => {
   await tx`select api.enable_scim_directory('tim-scim', ${new Uint8Array(32)})`;
 });
 
-/** The developer with Indonesian chosen (the language switch's cookie). */
-const inIndonesian: TestDeveloper = { ...owner, cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` };
-
-/** The page's alert (a refusal's message), as a person reads it. */
-const alertOf = (html: string) =>
-  html.match(/<p class="alert" role="alert">([^<]*)<\/p>/)?.[1]
-    ?.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
-
 const refused = "Beberapa isian kosong atau tidak valid.";
 const missing = "Tidak ada apa pun di alamat ini.";
 const conflicting = "Permintaan ini bertentangan dengan keadaan saat ini.";
 const sso = `${base}/organizations/sso`;
 const scim = `${base}/organizations/scim`;
 
-/** Each form's refusal: where it posts, what, and the alert in Indonesian and in English. */
-const CASES: { name: string; path: string; fields: Record<string, string>; id: string; en: string }[] = [
+const CASES: RefusalCase[] = [
   {
     name: "an issuer that is not https (the SSO form's own)",
     path: sso,
@@ -181,26 +170,7 @@ const CASES: { name: string; path: string; fields: Record<string, string>; id: s
   },
 ];
 
-for (const { name, path, fields, id, en } of CASES) {
-  Deno.test(`Indonesian SSO refusals — ${name}: Indonesian on an Indonesian page, English unchanged`, async () => {
-    const indonesian = await postAs(t, inIndonesian, path, fields);
-    assert.equal(indonesian.status, 422);
-    const html = await indonesian.text();
-    assert.match(html, /<html lang="id"/);
-    assert.equal(alertOf(html), id);
-
-    const english = await postAs(t, owner, path, fields);
-    assert.equal(english.status, 422);
-    assert.equal(alertOf(await english.text()), en);
-  });
-}
-
-/** Says there is an Indonesian wording of `message` (refused with `code`), and the English stays as it is. */
-function assertWorded(code: Parameters<typeof refusalText>[1], message: string, where: string) {
-  assert.ok(refusalText("id", code, message), `${where}: "${message}" has no Indonesian`);
-  assert.notEqual(refusalText("id", code, message), message, `${where}: "${message}" is not worded`);
-  assert.equal(refusalText("en", code, message), message);
-}
+testRefusals(t, "Indonesian SSO refusals", owner, CASES);
 
 Deno.test("Indonesian SSO refusals — every refusal of the SSO, SCIM and project functions the forms call has the dashboard's Indonesian", async () => {
   const groups = JSON.stringify(
