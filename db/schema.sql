@@ -6498,6 +6498,18 @@ AS $function$
         message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
           'sandbox first, then delete it; its payment records are kept either way.', live_payments);
     end if;
+    -- Lock order (docs/database.md): the charged checkouts expired below (pending, or with a pending charge) before
+    -- the users' rows, in id order. A success callback holds such a checkout and its charge and then waits for its
+    -- payer's row: taking the rows first deadlocked with it. Open ones, with no charge, no callback holds: they are
+    -- expired after the rows. (A team plan's organization, which a callback takes before its checkout, is not
+    -- taken: nothing here waits for an organization.)
+    perform from astapa.checkouts as c
+    where c.project_id = delete_project.project_id
+      and (c.status = 'pending'
+           or exists (select from astapa.payments as pay
+                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
+    order by c.id
+    for update of c;
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -6554,7 +6566,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -24616,7 +24628,12 @@ AS $function$
     changed astapa.checkouts;
     problem text;
   begin
-    -- The checkout first, then the coupon: every redeemer of a coupon queues on its row, so the count
+    -- Lock order (docs/database.md): the person's row before their open checkout. The redemption below takes its
+    -- key share through the foreign key; taken only then, it waited for an erasure that held the row and waited
+    -- for this checkout to expire it (a deadlock). Taken first, an erasure under way is waited for, and its
+    -- expired checkout then refused. (A checkout's person never changes: target's, read unlocked, is it.)
+    perform from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id for key share;
+    -- The checkout, then the coupon: every redeemer of a coupon queues on its row, so the count
     -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
     select * into target from astapa.checkouts as k
     where k.project_id = target.project_id and k.id = target.id
@@ -24696,7 +24713,7 @@ AS $function$
     return changed;
   end
   $function$;
-comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released; a redemption moved from another unpaid checkout of the user takes the discount off that one). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, used by this user, or on another checkout of theirs whose charge waits.';
+comment on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) is 'Applies a coupon to an open checkout at `now` (amount = list price − discount; coupon_code, discount_idr set; the user''s redemption recorded, a previous coupon''s released; a redemption moved from another unpaid checkout of the user takes the discount off that one). AS400 unknown, disabled, expired, other-plan or too-large coupon; AS409 a checkout with a charge already, used up, used by this user, or on another checkout of theirs whose charge waits. Takes the person''s row for key share before the checkout (docs/database.md "Lock order").';
 grant execute on function astapa.redeem_coupon(astapa.checkouts,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner

@@ -294,7 +294,12 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
     changed astapa.checkouts;
     problem text;
   begin
-    -- The checkout first, then the coupon: every redeemer of a coupon queues on its row, so the count
+    -- Lock order (docs/database.md): the person's row before their open checkout. The redemption below takes its
+    -- key share through the foreign key; taken only then, it waited for an erasure that held the row and waited
+    -- for this checkout to expire it (a deadlock). Taken first, an erasure under way is waited for, and its
+    -- expired checkout then refused. (A checkout's person never changes: target's, read unlocked, is it.)
+    perform from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id for key share;
+    -- The checkout, then the coupon: every redeemer of a coupon queues on its row, so the count
     -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
     select * into target from astapa.checkouts as k
     where k.project_id = target.project_id and k.id = target.id
@@ -380,7 +385,8 @@ comment on function astapa.redeem_coupon(astapa.checkouts, text, timestamptz) is
   'set; the user''s redemption recorded, a previous coupon''s released; a redemption moved from another unpaid '
   'checkout of the user takes the discount off that one). AS400 unknown, disabled, expired, other-plan or '
   'too-large coupon; AS409 a checkout with a charge already, used up, used by this user, or on another checkout '
-  'of theirs whose charge waits.';
+  'of theirs whose charge waits. Takes the person''s row for key share before the checkout (docs/database.md '
+  '"Lock order").';
 
 grant execute on function astapa.redeem_coupon(astapa.checkouts, text, timestamptz) to astapa_app;
 

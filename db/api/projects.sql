@@ -1149,6 +1149,18 @@ create or replace function api.delete_project(project_id text, confirm_name text
         message = pg_catalog.format('This project is live and has taken %s live payments. Switch it back to '
           'sandbox first, then delete it; its payment records are kept either way.', live_payments);
     end if;
+    -- Lock order (docs/database.md): the charged checkouts expired below (pending, or with a pending charge) before
+    -- the users' rows, in id order. A success callback holds such a checkout and its charge and then waits for its
+    -- payer's row: taking the rows first deadlocked with it. Open ones, with no charge, no callback holds: they are
+    -- expired after the rows. (A team plan's organization, which a callback takes before its checkout, is not
+    -- taken: nothing here waits for an organization.)
+    perform from astapa.checkouts as c
+    where c.project_id = delete_project.project_id
+      and (c.status = 'pending'
+           or exists (select from astapa.payments as pay
+                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
+    order by c.id
+    for update of c;
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -1211,7 +1223,8 @@ comment on function api.delete_project(text, text) is
   'sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, '
   'members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already '
   'deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the '
-  'project''s row for no key update, then the row of every user with a live token or session, in id order, '
+  'project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success '
+  'callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, '
   'before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the '
   'client id (for update) last, which waits for every transaction that wrote a row naming the project; the '
   'tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';

@@ -1,11 +1,12 @@
 /**
  * What holds a person's row and then changes their checkouts, against a success callback of one of those
  * checkouts (astapa.apply_payment_event_row, db/api/payments.sql), which holds the checkout and its charge and then
- * waits for the payer's row. An erasure (astapa.erase_user, clearing buyer details) and a refund callback
- * (astapa.apply_refund_event, expiring renewal checkouts) used to take the person's row first: each held one and
- * waited for the other's, and Postgres broke one off (40P01, which tests/helpers/db.ts fails the test for). Now
- * they take the person's charged checkouts they will change before the person's row (docs/database.md "Lock
- * order"), and wait for the callback.
+ * waits for the payer's row. An erasure (astapa.erase_user, clearing buyer details), a refund callback
+ * (astapa.apply_refund_event, expiring renewal checkouts) and a project's deletion (api.delete_project, locking its
+ * signed-in users, then expiring pending checkouts and their charges) used to take the person's row first: each
+ * held one and waited for the other's, and Postgres broke one off (40P01, which tests/helpers/db.ts fails the test
+ * for). Now they take the person's charged checkouts they will change before the person's row (docs/database.md
+ * "Lock order"), and wait for the callback.
  *
  * The overlap is made certain without timing: a third transaction holds the checkout while the callback and then
  * the other queue up behind it (each seen waiting in pg_stat_activity), so the callback gets the checkout first.
@@ -16,7 +17,9 @@ import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } 
 import { currentSubscription } from "@/db/plans.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { requestRefund } from "@/db/refunds.ts";
+import { deleteProject } from "@/db/project_settings.ts";
 import { deleteUser } from "@/db/user_admin.ts";
+import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
@@ -151,4 +154,34 @@ Deno.test("astapa.apply_refund_event meeting a success callback of a pending ren
     new Date(state.subscription!.paid_through!) > new Date(paidThrough),
     "the renewal paid for the next period",
   );
+});
+
+Deno.test("api.delete_project meeting a success callback of a pending checkout of a signed-in user: no deadlock, paid, then ended", async () => {
+  const shop = await seedShop(db.sql, { email: "person-lock-project@example.com" });
+  const p = shop.project.id;
+  // A live refresh token: api.delete_project locks the rows of the users with one.
+  await db
+    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
+      expires_at, auth_time)
+    values (${p}, ${await sha256("person-lock-project-rt")}, gen_random_uuid(), ${shop.userId},
+      ${shop.project.clientId}, 'openid', now() + interval '1 day', now())`;
+  const checkoutId = await chargedCheckout(shop, "pr-person-lock-project");
+  await storeSuccess(shop, "pr-person-lock-project", checkoutId);
+  const { applied, done } = await callbackMeeting(
+    shop,
+    checkoutId,
+    () => asApp(db.sql, p, (tx) => deleteProject(tx, p, "Shop"), { actor: "account:1" }),
+  );
+  assert.equal(applied?.outcome, "paid", "the callback got the checkout first and paid it");
+  assert.equal(done.name, "Shop");
+  const [state] = await db.sql`select c.status as checkout, y.status as charge from astapa.checkouts as c
+    join astapa.payments as y on y.project_id = c.project_id and y.checkout_id = c.id
+    where c.project_id = ${p} and c.public_id = ${checkoutId}`;
+  assert.deepEqual({ ...state }, { checkout: "paid", charge: "paid" }, "paid stays paid");
+  const [ended] = await db.sql`select count(*)::int as live from astapa.subscriptions
+                               where project_id = ${p} and ended_at is null`;
+  assert.equal(ended.live, 0, "the deletion ended the subscription the payment started");
+  const [tokens] = await db.sql`select count(*)::int as live from astapa.refresh_tokens
+                                where project_id = ${p} and revoked_at is null`;
+  assert.equal(tokens.live, 0);
 });
