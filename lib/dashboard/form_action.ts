@@ -11,7 +11,7 @@ import type { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
-import { type ErrorCode, toAppError } from "../http/errors.ts";
+import { type ErrorCode, ERRORS, toAppError } from "../http/errors.ts";
 import { errorMessages } from "../http/error_text.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";
@@ -61,6 +61,8 @@ export type FormAction<D> = {
   /** Answers a `?done=` key to redirect with, or page data to render now (e.g. a secret shown once). */
   run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D | AfterCommit<string | D>>;
   title: (data: D) => string;
+  /** The form shows a refusal's field messages beside its inputs; otherwise the alert lists them. */
+  fieldsBesideInputs?: boolean;
 };
 
 export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Response | PageResult<D>> {
@@ -79,17 +81,17 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
     // by the dashboard's catalogue of refusals (text/refusals.ts) or as a field's message where it knows it.
     const lang = dashboardLang(c);
     const { message, detail } = errorMessages(lang, thrown.code, thrown.description);
-    const shown = detail &&
-      (refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields));
+    const fields = thrown.fields && fieldMessages(lang, thrown.fields, thrown.issues, thrown.code);
+    const shown = detail
+      ? refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields)
+      : thrown.description === ERRORS[thrown.code].message && !form.fieldsBesideInputs && listed(fields);
     const data = await withProject(
       c,
       "viewer",
       (tx, role, projectId) =>
         form.load(tx, role, projectId, {
           error: shown ? `${message} ${shown}` : message,
-          ...(thrown.fields
-            ? { fields: fieldMessages(lang, thrown.fields, thrown.issues, thrown.code) }
-            : {}),
+          ...(fields ? { fields } : {}),
         }),
     );
     return page(data, { title: form.title(data), status: 422 });
@@ -107,6 +109,19 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
     }
     throw thrown;
   }
+}
+
+/**
+ * A refusal's field messages for its alert (a form that does not show them beside its inputs would say only
+ * "Some fields are missing or invalid."): each named by its field unless it names it already, each a sentence.
+ */
+function listed(fields: Record<string, string[]> = {}): string {
+  return Object.entries(fields).flatMap(([field, messages]) =>
+    messages.map((message) => {
+      const named = field === "(body)" || message.startsWith(`${field} `) ? message : `${field}: ${message}`;
+      return /[.!?]$/.test(named) ? named : `${named}.`;
+    })
+  ).join(" ");
 }
 
 /** A description that is also a field's message (a database refusal naming its field) is worded as that field's. */

@@ -122,6 +122,7 @@ export function userAction(
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
     load: userView(c, draft),
+    fieldsBesideInputs: draft !== undefined,
     run: async (tx, projectId) => {
       // Another environment's user: refused here, and the re-render's load answers 404.
       await getEnvironmentUser(tx, projectId, userId);

@@ -120,6 +120,14 @@ const CASES: RefusalCase[] = [
     id: `${refused} Isi Services ID (pengenal seperti com.example.signin).`,
     en: "Enter the Services ID (an identifier like com.example.signin).",
   },
+  {
+    // The Settings page shows no messages beside its inputs: the alert names the field and says what is wrong.
+    name: "a bot protection secret key with a space (a schema's own message, listed in the alert)",
+    path: `${settings}/bot-protection`,
+    fields: { provider: "turnstile", site_key: "0x4AAA", secret_key: "a b", on: "sign_up" },
+    id: `${refused} secret_key: Secret key tidak berisi spasi.`,
+    en: "Some fields are missing or invalid. secret_key: A secret key has no spaces.",
+  },
 ];
 
 testRefusals(t, "Indonesian settings refusals", owner, CASES);
