@@ -17,6 +17,7 @@ import type { BotWidget } from "./login/bot_check.ts";
 import type { MetadataFetchOptions } from "./oauth/client_metadata_document.ts";
 import type { ScimDirectoryCaller } from "./scim/caller.ts";
 import type { Lang } from "./login/i18n.ts";
+import type { AppError } from "./http/errors.ts";
 
 export type Deps = {
   config: Config;
@@ -52,6 +53,11 @@ export type AppEnv = {
     brand?: Brand;
     /** Under /dashboard: the language its pages are drawn in (lib/dashboard/i18n.ts), set by its middleware. */
     dashboardLang?: Lang;
+    /**
+     * Under /dashboard: a refusal's field messages in its language (lib/dashboard/field_text.ts), for the error
+     * page, which does not load the dashboard's catalogues itself.
+     */
+    fieldText?: (lang: Lang, error: AppError) => Record<string, string[]>;
     /** On a hosted-login form with bot protection: its widget, which authPageData passes to the page. */
     botCheck?: BotWidget;
   };

@@ -11,7 +11,7 @@ import type { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
-import { type ErrorCode, ERRORS, toAppError } from "../http/errors.ts";
+import { type ErrorCode, ERRORS, fieldSentences, toAppError } from "../http/errors.ts";
 import { errorMessages } from "../http/error_text.ts";
 import { page, type PageResult } from "../router/page.tsx";
 import { withProject } from "./access.ts";
@@ -84,7 +84,8 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
     const fields = thrown.fields && fieldMessages(lang, thrown.fields, thrown.issues, thrown.code);
     const shown = detail
       ? refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields)
-      : thrown.description === ERRORS[thrown.code].message && !form.fieldsBesideInputs && listed(fields);
+      : thrown.description === ERRORS[thrown.code].message && !form.fieldsBesideInputs &&
+        fieldSentences(fields).join(" ");
     const data = await withProject(
       c,
       "viewer",
@@ -109,19 +110,6 @@ async function refusing<T>(work: () => Promise<T>): Promise<T> {
     }
     throw thrown;
   }
-}
-
-/**
- * A refusal's field messages for its alert (a form that does not show them beside its inputs would say only
- * "Some fields are missing or invalid."): each named by its field unless it names it already, each a sentence.
- */
-function listed(fields: Record<string, string[]> = {}): string {
-  return Object.entries(fields).flatMap(([field, messages]) =>
-    messages.map((message) => {
-      const named = field === "(body)" || message.startsWith(`${field} `) ? message : `${field}: ${message}`;
-      return /[.!?]$/.test(named) ? named : `${named}.`;
-    })
-  ).join(" ");
 }
 
 /** A description that is also a field's message (a database refusal naming its field) is worded as that field's. */

@@ -239,6 +239,19 @@ export type ErrorBody = {
   fields?: Record<string, string[]>;
 };
 
+/**
+ * A refusal's field messages as sentences for a page that does not show them beside its inputs (an alert, the
+ * error page): each named by its field unless it names it already.
+ */
+export function fieldSentences(fields: Record<string, string[]> = {}): string[] {
+  return Object.entries(fields).flatMap(([field, messages]) =>
+    messages.map((message) => {
+      const named = field === "(body)" || message.startsWith(`${field} `) ? message : `${field}: ${message}`;
+      return /[.!?]$/.test(named) ? named : `${named}.`;
+    })
+  );
+}
+
 /** A failure the client should hear about, in catalogue terms. */
 export class AppError extends Error {
   override name = "AppError";

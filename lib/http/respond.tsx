@@ -3,7 +3,7 @@ import { renderToString } from "preact-render-to-string";
 import type { Ctx } from "../app_env.ts";
 import { Layout } from "@/components/Layout.tsx";
 import { ErrorPage } from "@/components/ErrorPage.tsx";
-import { AppError, toAppError } from "./errors.ts";
+import { AppError, ERRORS, fieldSentences, toAppError } from "./errors.ts";
 import { log } from "./log.ts";
 import { ERROR_TEXT, errorMessages } from "./error_text.ts";
 import { pickLang } from "../login/i18n.ts";
@@ -30,6 +30,12 @@ export function errorResponse(c: Ctx, thrown: unknown): Response {
     // the one its pages are drawn in (the developer's choice first).
     const lang = c.var.dashboardLang ?? pickLang(c);
     const { message, detail } = errorMessages(lang, error.code, error.description);
+    // A refusal that says no more than "Some fields are missing or invalid." says which, and why: worded in the
+    // dashboard's language there, as zod or the function wrote them (English) elsewhere.
+    const generic = error.description === ERRORS[error.code].message;
+    const worded = generic && error.fields && (c.var.fieldText?.(lang, error) ?? error.fields);
+    const fields = worded ? fieldSentences(worded) : [];
+    const fieldsLang = c.var.fieldText || lang === "en" ? undefined : "en";
     const html = renderToString(
       <Layout
         title={`${ERROR_TEXT[lang].error} ${error.status}`}
@@ -42,6 +48,8 @@ export function errorResponse(c: Ctx, thrown: unknown): Response {
           status={error.status}
           message={message}
           detail={detail}
+          fields={fields}
+          fieldsLang={fieldsLang}
           requestId={requestId}
         />
       </Layout>,

@@ -12,12 +12,14 @@ import { constantTimeEqual, readSession } from "@/lib/dashboard/session.ts";
 import { assertMayReachProject } from "@/lib/dashboard/access.ts";
 import { fromAnotherSite } from "@/lib/login/browser.ts";
 import { dashboardLang } from "@/lib/dashboard/i18n.ts";
+import { fieldMessages } from "@/lib/dashboard/field_text.ts";
 
 const SIGN_IN_PATHS = new Set(["/dashboard/login", "/dashboard/callback"]);
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 export const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("dashboardLang", dashboardLang(c));
+  c.set("fieldText", (lang, error) => fieldMessages(lang, error.fields ?? {}, error.issues, error.code));
   if (SIGN_IN_PATHS.has(c.req.path)) return await next();
   const signedIn = await readSession(c);
   if (!signedIn) {

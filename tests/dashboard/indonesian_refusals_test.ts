@@ -197,7 +197,8 @@ Deno.test("Indonesian refusals — the Platform API's refusal JSON stays English
   assert.equal(await res.text(), english.text, "byte for byte");
 });
 
-Deno.test("Indonesian refusals — a form zod refuses before its action gets the error page in the dashboard's language", async () => {
+Deno.test("Indonesian refusals — a form zod refuses before its action gets the error page in the dashboard's language, saying which field and why", async () => {
+  const problems: Record<string, string[]> = {};
   for (
     const [who, lang, says] of [
       [inIndonesian, "id", "Beberapa isian kosong atau tidak valid."],
@@ -209,5 +210,14 @@ Deno.test("Indonesian refusals — a form zod refuses before its action gets the
     const html = await res.text();
     assert.match(html, new RegExp(`<html lang="${lang}"`));
     assert.ok(html.includes(`<p>${says}</p>`), says);
+    const list = html.match(/<ul class="field-problems">(.*?)<\/ul>/)?.[1];
+    assert.ok(list, "the page lists the fields' problems, in the page's language (no lang of their own)");
+    problems[lang] = [...list.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
   }
+  assert.ok(problems.en.some((p) => p.startsWith("enabled: ")), problems.en.join(" | "));
+  assert.equal(problems.id.length, problems.en.length);
+  assert.ok(
+    problems.id.some((p) => p.startsWith("enabled: ") && !problems.en.includes(p)),
+    "worded in Indonesian",
+  );
 });
