@@ -7,7 +7,7 @@ import { type Checkout, createCheckout, recordPayment } from "@/db/payments.ts";
 
 /**
  * A checkout of plan pro for `sub` with one pending charge (QRIS unless `method` says; a bank transfer's bank is
- * BCA), provider id `providerId`; answers the checkout.
+ * BCA), provider id `providerId` — a renewal's when `periodStart` is given; answers the checkout.
  */
 export async function pendingCharge(
   sql: Sql,
@@ -15,12 +15,15 @@ export async function pendingCharge(
   sub: string,
   providerId: string,
   method = "qris",
+  periodStart?: string,
 ): Promise<Checkout> {
-  const checkout = await asApp(
-    sql,
-    projectId,
-    (tx) => createCheckout(tx, projectId, { sub, plan: "pro", xendit_account: "simulator" }),
-  );
+  const checkout = await asApp(sql, projectId, (tx) =>
+    createCheckout(tx, projectId, {
+      sub,
+      plan: "pro",
+      xendit_account: "simulator",
+      ...(periodStart ? { period_start: periodStart } : {}),
+    }));
   await asApp(sql, projectId, (tx) =>
     recordPayment(tx, projectId, checkout.checkout_id, {
       kind: "payment_request",

@@ -11,11 +11,12 @@
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
 import { expireCheckouts } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop } from "../helpers/payments.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -33,25 +34,14 @@ for (const want of cases) {
     const shop = await seedShop(db.sql, { email: `charge-lock-${want.status.toLowerCase()}@example.com` });
     const p = shop.project.id;
     const providerId = `pr-charge-lock-${want.status.toLowerCase()}`;
-    const checkout = await as(
-      p,
-      (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-    );
-    await as(p, async (tx) => {
-      await recordPayment(tx, p, checkout.checkout_id, {
-        kind: "payment_request",
-        provider_id: providerId,
-        method: "qris",
-        details: { qr_string: "000201" },
-        expires_at: null,
-      });
-      await recordPaymentEvent(tx, p, {
+    const checkout = await pendingCharge(db.sql, p, shop.userId, providerId);
+    await as(p, (tx) =>
+      recordPaymentEvent(tx, p, {
         providerId,
         status: want.status,
         checkoutId: checkout.checkout_id,
         body: { event: want.event, data: { amount: 99_000, currency: "IDR", status: want.status } },
-      });
-    });
+      }));
     let expiry: Promise<PromiseSettledResult<number>> | undefined;
     let callback: Promise<PromiseSettledResult<Awaited<ReturnType<typeof applyPaymentEvent>>>> | undefined;
     await as(p, async (tx) => {

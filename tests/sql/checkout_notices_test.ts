@@ -15,7 +15,7 @@ import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 
 const db = await testDatabase();
 const heard: string[] = [];
@@ -50,6 +50,17 @@ const open = (projectId: string, sub: string, extra: { period_start?: string } =
     (tx) => createCheckout(tx, projectId, { sub, plan: "pro", xendit_account: "simulator", ...extra }),
   )
     .then((c) => c.checkout_id);
+/** The shop's user on pro, paid from ten days before `now` to twenty after, with the next period's pay link. */
+async function paidProWithRenewalLink(shop: Shop, now: Date) {
+  const id = shop.project.id;
+  const end = at(now, 20);
+  await as(id, (tx) =>
+    assignPlan(tx, id, shop.userId, "pro", "payment", {
+      start: at(now, -10).toISOString(),
+      end: end.toISOString(),
+    }));
+  return { end, renewal: await open(id, shop.userId, { period_start: end.toISOString() }) };
+}
 const charge = (projectId: string, checkoutId: string, providerId = `pr-${crypto.randomUUID()}`) =>
   as(projectId, (tx) =>
     recordPayment(tx, projectId, checkoutId, {
@@ -131,17 +142,8 @@ Deno.test("astapa_checkouts — a plan change names the renewal link it expires;
   const id = shop.project.id;
   await as(id, (tx) => createPlan(tx, id, { key: "basic", name: "Basic", price_idr: 49_000 }));
   const now = new Date();
-  const end = at(now, 20);
-  await as(
-    id,
-    (tx) =>
-      assignPlan(tx, id, shop.userId, "pro", "payment", {
-        start: at(now, -10).toISOString(),
-        end: end.toISOString(),
-      }),
-  );
   // A downgrade is scheduled for the period end: the next period's pro link goes.
-  const renewal = await open(id, shop.userId, { period_start: end.toISOString() });
+  const { renewal } = await paidProWithRenewalLink(shop, now);
   assert.deepEqual(
     await noticesOf(() => as(id, (tx) => changePlan(tx, id, shop.userId, "basic", "simulator", { now }))),
     [renewal],
@@ -160,16 +162,7 @@ Deno.test("astapa_checkouts — a plan that ends unpaid names its renewal link",
   const shop = await seedShop(db.sql, { email: "unpaid@example.com" });
   const id = shop.project.id;
   const now = new Date();
-  const end = at(now, 20);
-  await as(
-    id,
-    (tx) =>
-      assignPlan(tx, id, shop.userId, "pro", "payment", {
-        start: at(now, -10).toISOString(),
-        end: end.toISOString(),
-      }),
-  );
-  const renewal = await open(id, shop.userId, { period_start: end.toISOString() });
+  const { end, renewal } = await paidProWithRenewalLink(shop, now);
   // Past the grace days: the plan expires, and its renewal link with it.
   const notices = await noticesOf(async () => {
     while (await as(id, (tx) => renewalStep(tx, id, at(end, 30), null)));

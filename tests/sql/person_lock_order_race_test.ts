@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { requestRefund } from "@/db/refunds.ts";
@@ -23,6 +23,7 @@ import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
+import { pendingCharge } from "../helpers/pending_charge.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -31,26 +32,11 @@ const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql,
 const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done]) => done);
 type Applied = Awaited<ReturnType<typeof applyPaymentEvent>>;
 
-/** A charge of pro on a new checkout of the shop's user (a renewal's when periodStart), its success stored. */
-async function chargedCheckout(shop: Shop, providerId: string, periodStart?: string) {
-  const p = shop.project.id;
-  const checkout = await as(p, (tx) =>
-    createCheckout(tx, p, {
-      sub: shop.userId,
-      plan: "pro",
-      xendit_account: "simulator",
-      ...(periodStart ? { period_start: periodStart } : {}),
-    }));
-  await as(p, (tx) =>
-    recordPayment(tx, p, checkout.checkout_id, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: { qr_string: "000201" },
-      expires_at: null,
-    }));
-  return checkout.checkout_id;
-}
+/** A charge of pro on a new checkout of the shop's user (a renewal's when periodStart), its public id. */
+const chargedCheckout = (shop: Shop, providerId: string, periodStart?: string) =>
+  pendingCharge(db.sql, shop.project.id, shop.userId, providerId, "qris", periodStart).then((c) =>
+    c.checkout_id
+  );
 
 const storeSuccess = (shop: Shop, providerId: string, checkoutId: string) =>
   as(shop.project.id, (tx) =>
