@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { testApp } from "../helpers/app.ts";
-import { addDeveloperTo, postAs, signInDeveloper, type TestDeveloper } from "../helpers/dashboard.ts";
+import { assertApiStaysEnglish, withIndonesian } from "../helpers/indonesian_refusals.ts";
+import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
-import { basic } from "../helpers/oauth.ts";
-import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
 import { fieldMessage, fieldMessages } from "@/lib/dashboard/field_text.ts";
 import { validate } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
@@ -24,7 +23,7 @@ await addDeveloperTo(t, project.id, owner.accountId, "owner");
 const base = `/dashboard/projects/${project.id}`;
 
 /** The developer with Indonesian chosen (the language switch's cookie). */
-const inIndonesian: TestDeveloper = { ...owner, cookie: `${owner.cookie}; ${DASHBOARD_LANG_COOKIE}=id` };
+const inIndonesian = withIndonesian(owner);
 
 /** What the page says beside a profile field, if anything. */
 const besides = (html: string, field: string) =>
@@ -149,16 +148,5 @@ Deno.test("Indonesian field messages — the Platform API's validation_failed JS
       name: ["name must be a string or null."],
     },
   });
-  const res = await t.app.request("/api/platform/users", {
-    method: "POST",
-    headers: {
-      authorization: basic(project.clientId, project.secret),
-      "content-type": "application/json",
-      "accept-language": "id",
-      cookie: `${DASHBOARD_LANG_COOKIE}=id`,
-    },
-    body: JSON.stringify(bad),
-  });
-  assert.equal(res.status, 400);
-  assert.equal(await res.text(), english.text, "byte for byte");
+  await assertApiStaysEnglish(t, project, "/users", bad, english);
 });

@@ -6,13 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { type RefusalCase, testRefusals, withIndonesian } from "../helpers/indonesian_refusals.ts";
+import {
+  assertApiStaysEnglish,
+  assertWorded,
+  type RefusalCase,
+  testRefusals,
+  withIndonesian,
+} from "../helpers/indonesian_refusals.ts";
 import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
-import { basic } from "../helpers/oauth.ts";
-import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
-import { refusalText } from "@/lib/dashboard/refusal_text.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { asApp } from "@/db/client.ts";
 import { createPlan } from "@/db/plans.ts";
@@ -166,10 +169,7 @@ Deno.test("Indonesian refusals — every problem of a plan and a coupon the data
     const error = toAppError(thrown);
     assert.equal(error.code, "validation_failed", String(thrown));
     for (const [field, problems] of Object.entries(error.fields ?? {})) {
-      for (const problem of problems) {
-        assert.ok(refusalText("id", error.code, problem), `${field}: "${problem}" has no Indonesian`);
-        assert.equal(refusalText("en", error.code, problem), problem);
-      }
+      for (const problem of problems) assertWorded(error.code, problem, field);
     }
   }
 });
@@ -183,18 +183,7 @@ Deno.test("Indonesian refusals — the Platform API's refusal JSON stays English
     (english.body as { error_description: string }).error_description,
     "Plan pro already exists in this project.",
   );
-  const res = await t.app.request("/api/platform/plans", {
-    method: "POST",
-    headers: {
-      authorization: basic(project.clientId, project.secret),
-      "content-type": "application/json",
-      "accept-language": "id",
-      cookie: `${DASHBOARD_LANG_COOKIE}=id`,
-    },
-    body: JSON.stringify(bad),
-  });
-  assert.equal(res.status, 409);
-  assert.equal(await res.text(), english.text, "byte for byte");
+  await assertApiStaysEnglish(t, project, "/plans", bad, english);
 });
 
 Deno.test("Indonesian refusals — a form zod refuses before its action gets the error page in the dashboard's language, saying which field and why", async () => {

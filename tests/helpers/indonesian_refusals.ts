@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { TestApp } from "./app.ts";
 import { postAs, type TestDeveloper } from "./dashboard.ts";
+import { basic } from "./oauth.ts";
 import { DASHBOARD_LANG_COOKIE } from "@/lib/dashboard/i18n.ts";
 import { refusalText } from "@/lib/dashboard/refusal_text.ts";
 
@@ -52,4 +53,29 @@ export function assertWorded(code: Parameters<typeof refusalText>[1], message: s
   assert.ok(refusalText("id", code, message), `${where}: "${message}" has no Indonesian`);
   assert.notEqual(refusalText("id", code, message), message, `${where}: "${message}" is not worded`);
   assert.equal(refusalText("en", code, message), message);
+}
+
+/**
+ * Says a Platform API POST answers byte for byte the same when the caller also carries every Indonesian choice
+ * (Accept-Language, the dashboard's language cookie) as `english`, its answer without them.
+ */
+export async function assertApiStaysEnglish(
+  t: TestApp,
+  project: { clientId: string; secret: string },
+  path: string,
+  body: unknown,
+  english: { status: number; text: string },
+) {
+  const res = await t.app.request(`/api/platform${path}`, {
+    method: "POST",
+    headers: {
+      authorization: basic(project.clientId, project.secret),
+      "content-type": "application/json",
+      "accept-language": "id",
+      cookie: `${DASHBOARD_LANG_COOKIE}=id`,
+    },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, english.status);
+  assert.equal(await res.text(), english.text, "byte for byte");
 }
