@@ -8,30 +8,15 @@ import { asApp } from "@/db/client.ts";
 import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { databaseBefore } from "../helpers/migrations.ts";
+import { OIDC, SAML, seedSsoConnections } from "../helpers/sso_migrations.ts";
 
 const MERGE = "4310";
 const PROJECT = "proj_messagesmessages";
-const SAML = "sso_" + "s".repeat(24);
-const OIDC = "sso_" + "o".repeat(24);
 
 Deno.test("migration 4310 — SAML assertion IDs and logout token jtis move to one store; a moved ID is still a replay", async () => {
   const db = await databaseBefore(MERGE);
   try {
-    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
-                 values (${PROJECT}, 'Messages', ${"cid_".padEnd(28, "m")}, sha256('secret'))`;
-    for (
-      const [org, slug] of [["org_" + "a".repeat(24), "saml-org"], ["org_" + "b".repeat(24), "oidc-org"]]
-    ) {
-      await db.sql`insert into astapa.organizations (project_id, id, name, slug)
-                   values (${PROJECT}, ${org}, ${slug}, ${slug})`;
-    }
-    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, protocol, enabled)
-                 values (${PROJECT}, ${SAML}, ${"org_" + "a".repeat(24)}, 'saml', false)`;
-    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, issuer, client_id,
-                   client_secret_sealed)
-                 values (${PROJECT}, ${OIDC}, ${
-      "org_" + "b".repeat(24)
-    }, 'https://idp.example', 'c', 'sealed')`;
+    await seedSsoConnections(db.sql, PROJECT);
     await db.sql`insert into astapa.sso_saml_assertions (project_id, connection_id, assertion_id, expires_at)
                  values (${PROJECT}, ${SAML}, '_assertion', now() + interval '1 hour'),
                         (${PROJECT}, ${SAML}, 'shared-id', now() + interval '2 hours')`;

@@ -8,50 +8,23 @@
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
 import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
-import { sha256 } from "@/lib/secrets.ts";
 import { databaseBefore } from "../helpers/migrations.ts";
+import { OIDC, SAML, seedSsoConnections, seedSsoUser } from "../helpers/sso_migrations.ts";
 
 const FIRST = "4314";
 const PROJECT = "proj_signinsssigninss";
-const SAML = "sso_" + "s".repeat(24);
-const OIDC = "sso_" + "o".repeat(24);
 
 Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one table per protocol, keyed by session or challenge", async () => {
   const db = await databaseBefore(FIRST);
   try {
-    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash)
-                 values (${PROJECT}, 'Sign-ins', ${"cid_".padEnd(28, "i")}, sha256('secret'))`;
-    for (
-      const [org, slug] of [["org_" + "a".repeat(24), "saml-org"], ["org_" + "b".repeat(24), "oidc-org"]]
-    ) {
-      await db.sql`insert into astapa.organizations (project_id, id, name, slug)
-                   values (${PROJECT}, ${org}, ${slug}, ${slug})`;
-    }
-    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, protocol, idp_entity_id,
-                   idp_sso_url, idp_certificates, idp_slo_url)
-                 values (${PROJECT}, ${SAML}, ${"org_" + "a".repeat(24)}, 'saml', 'https://idp.example/saml',
-                         'https://idp.example/sso', ${["MIIC" + "A".repeat(60)]}, 'https://idp.example/slo')`;
-    await db.sql`insert into astapa.sso_connections (project_id, id, organization_id, issuer, client_id,
-                   client_secret_sealed)
-                 values (${PROJECT}, ${OIDC}, ${
-      "org_" + "b".repeat(24)
-    }, 'https://idp.example', 'c', 'sealed')`;
-    const [user] = await db.sql`insert into astapa.users (project_id, email, environment)
-                                values (${PROJECT}, 'dewi@sign-ins.test', 'production') returning id`;
+    await seedSsoConnections(db.sql, PROJECT);
+    const user = await seedSsoUser(db.sql, PROJECT, "dewi@sign-ins.test");
     const hashes = {
-      samlSession: await sha256("saml-session"),
-      samlChallenge: await sha256("saml-challenge"),
-      oidcSession: await sha256("oidc-session"),
-      oidcChallenge: await sha256("oidc-challenge"),
+      samlSession: await user.session("saml-session"),
+      samlChallenge: await user.challenge("saml-challenge"),
+      oidcSession: await user.session("oidc-session"),
+      oidcChallenge: await user.challenge("oidc-challenge"),
     };
-    for (const session of [hashes.samlSession, hashes.oidcSession]) {
-      await db.sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
-                   values (${PROJECT}, ${session}, ${user.id}, now() + interval '1 day')`;
-    }
-    for (const challenge of [hashes.samlChallenge, hashes.oidcChallenge]) {
-      await db.sql`insert into astapa.mfa_challenges (project_id, token_hash, user_id, amr, expires_at)
-                   values (${PROJECT}, ${challenge}, ${user.id}, '{fed}', now() + interval '10 minutes')`;
-    }
     await db.sql`insert into astapa.sso_saml_sessions (project_id, session_hash, connection_id, name_id,
                    name_id_format, session_index)
                  values (${PROJECT}, ${hashes.samlSession}, ${SAML}, 'dewi@sign-ins.test', 'urn:format', '_s1')`;
@@ -153,12 +126,8 @@ Deno.test("migrations 4314, 4315 — SSO sessions and challenges move to one tab
       name_id_format: "urn:format",
       session_index: "_s1",
     });
-    const samlLater = await sha256("saml-later");
-    const oidcLater = await sha256("oidc-later");
-    for (const session of [samlLater, oidcLater]) {
-      await db.sql`insert into astapa.login_sessions (project_id, token_hash, user_id, expires_at)
-                   values (${PROJECT}, ${session}, ${user.id}, now() + interval '1 day')`;
-    }
+    const samlLater = await user.session("saml-later");
+    const oidcLater = await user.session("oidc-later");
     const [carried] = await app((tx) =>
       tx`select api.carry_sso_sign_in(${hashes.samlChallenge}, ${samlLater}) as saml,
                 api.carry_sso_sign_in(${hashes.oidcChallenge}, ${oidcLater}) as oidc`
