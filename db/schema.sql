@@ -14041,6 +14041,24 @@ comment on function api.saml_service_provider(text) is 'What a SAML connection''
 grant execute on function api.saml_service_provider(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.saml_sp_key_needed(organization_id text)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    -- Locked as api.put_saml_sso_connection locks it: the answer holds until the save later in this transaction.
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    return not exists (select from astapa.sso_connections c
+                       join astapa.sso_saml_sp_keys k on k.project_id = c.project_id and k.connection_id = c.id
+                       where c.project_id = o.project_id and c.organization_id = o.id);
+  end
+  $function$;
+comment on function api.saml_sp_key_needed(text) is 'Whether a SAML save of the organization''s SSO connection would keep a new service provider key pair: true when it has no connection, an OpenID Connect one or a SAML one without a key. The app makes a key only then (a key costs it ~0.3 s; api.put_saml_sso_connection drops one brought for a connection that has its own). Locks the organization for the rest of the transaction. AS404 unknown organization.';
+grant execute on function api.saml_sp_key_needed(text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.sandbox_account()
  RETURNS jsonb
  LANGUAGE sql

@@ -112,24 +112,31 @@ export type SamlConnectionInput = SsoMappingInput & {
   idpInitiated: boolean | null;
   /** The IdP's single logout URL: null keeps the connection's, "" removes it. */
   sloUrl: string | null;
-  /** A new key pair, kept only when the connection has none yet. */
-  spKey: SealedSpKey;
+  /** Makes a new key pair (~0.3 s): called only when the connection has none yet (api.saml_sp_key_needed). */
+  makeSpKey: () => Promise<SealedSpKey>;
 };
 
 /** A service provider key pair as stored: its id, certificate (base64 DER) and sealed private key. */
 export type SealedSpKey = { id: string; certificate: string; privateKeySealed: string };
 
-export const putSamlSsoConnection = (tx: Tx, organization: string, input: SamlConnectionInput) =>
-  result(
+/**
+ * Saves the SAML connection; a connection that has its service provider key pair keeps it (its metadata's certificate
+ * stays what the IdP has), so a key is made only for one without (the check locks the organization until the save).
+ */
+export const putSamlSsoConnection = async (tx: Tx, organization: string, input: SamlConnectionInput) => {
+  const needed = await result(tx`select api.saml_sp_key_needed(${organization}) as result`, z.boolean());
+  const spKey = needed ? await input.makeSpKey() : null;
+  return await result(
     tx`select api.put_saml_sso_connection(${organization}, ${input.entityId}, ${input.ssoUrl},
                                           ${input.certificates}, ${input.enabled}, ${input.emailVerifiedRequired},
                                           ${input.wantAssertionsEncrypted}, ${input.signAuthnRequests},
-                                          ${input.spKey.id}, ${input.spKey.certificate},
-                                          ${input.spKey.privateKeySealed}, ${input.idpInitiated},
+                                          ${spKey?.id ?? null}, ${spKey?.certificate ?? null},
+                                          ${spKey?.privateKeySealed ?? null}, ${input.idpInitiated},
                                           ${input.sloUrl}, ${jsonOrNull(tx, input.attributeMapping)},
                                           ${jsonOrNull(tx, input.groupRoles)}) as result`,
     SsoConnection,
   );
+};
 /** The new key pair becomes current, the current one previous (AS409 while a previous one is kept). */
 export const rotateSamlSpKey = (tx: Tx, organization: string, key: SealedSpKey) =>
   result(

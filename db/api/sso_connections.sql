@@ -461,6 +461,29 @@ comment on function api.put_saml_sso_connection(text, text, text, text[], boolea
 grant execute on function api.put_saml_sso_connection(text, text, text, text[], boolean, boolean, boolean, boolean,
                                                       text, text, text, boolean, text, jsonb, jsonb) to astapa_app;
 
+create or replace function api.saml_sp_key_needed(organization_id text) returns boolean
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    -- Locked as api.put_saml_sso_connection locks it: the answer holds until the save later in this transaction.
+    o astapa.organizations := astapa.lock_organization(organization_id);
+  begin
+    return not exists (select from astapa.sso_connections c
+                       join astapa.sso_saml_sp_keys k on k.project_id = c.project_id and k.connection_id = c.id
+                       where c.project_id = o.project_id and c.organization_id = o.id);
+  end
+  $$;
+
+comment on function api.saml_sp_key_needed(text) is
+  'Whether a SAML save of the organization''s SSO connection would keep a new service provider key pair: true when '
+  'it has no connection, an OpenID Connect one or a SAML one without a key. The app makes a key only then (a key '
+  'costs it ~0.3 s; api.put_saml_sso_connection drops one brought for a connection that has its own). Locks the '
+  'organization for the rest of the transaction. AS404 unknown organization.';
+
+grant execute on function api.saml_sp_key_needed(text) to astapa_app;
+
 create or replace function api.rotate_saml_sp_key(
   organization_id text,
   key_id text,

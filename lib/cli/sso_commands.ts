@@ -227,7 +227,6 @@ async function setSaml(
     ...(sloFlag === undefined ? {} : { idp_slo_url: sloFlag === "none" ? null : sloFlag }),
   };
   const idp = await samlIdpOf(body, { allowPrivate: config.webhookAllowPrivate }, config.socialTimeoutMs);
-  const spKey = await makeSpKey((await loadMasterKeys(config)).social, project);
   const connection = await asApp(sql, project, (tx) =>
     putSamlSsoConnection(tx, org, {
       entityId: idp?.entityId ?? null,
@@ -239,7 +238,7 @@ async function setSaml(
       signAuthnRequests: trueOrFalse(args, "sign-authn-requests"),
       idpInitiated: trueOrFalse(args, "idp-initiated"),
       sloUrl: samlSloUrlOf(body, idp),
-      spKey,
+      makeSpKey: async () => makeSpKey((await loadMasterKeys(config)).social, project),
       ...mapping,
     }), CLI);
   const answered = withServiceProvider(config.baseUrl, connection);

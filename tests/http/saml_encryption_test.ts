@@ -297,3 +297,33 @@ Deno.test("SAML encryption — the private key is in no answer, metadata, log or
   });
   assert.equal(foreign.status, 404);
 });
+
+Deno.test("SAML SP key — a new connection gets one; later saves keep it: the same metadata, one key row, nothing else changed", async () => {
+  assert.equal((await s.api("POST", "/organizations", { name: "Beta", slug: "beta" })).status, 201);
+  const save = () =>
+    s.api("PUT", "/organizations/beta/sso-connection", {
+      protocol: "saml",
+      idp_metadata_xml: idp.metadata(),
+    });
+  const created = await save();
+  assert.equal(created.status, 200, created.text);
+  assert.equal(created.body.sp_certificates.length, 1, "a new connection gets its key pair");
+  const path = new URL(created.body.sp_metadata_url).pathname;
+  const metadata = await (await t.app.request(path)).text();
+  assert.deepEqual(spCertificates(metadata, "signing"), [created.body.sp_certificates[0].certificate]);
+  for (const _ of [1, 2]) {
+    const again = await save();
+    assert.equal(again.status, 200, again.text);
+    const { updated_at: _at, ...rest } = again.body;
+    const { updated_at: _before, ...before } = created.body;
+    assert.deepEqual(rest, before, "the same connection, the same certificate");
+    assert.equal(
+      await (await t.app.request(path)).text(),
+      metadata,
+      "the IdP's copy of the metadata stays right",
+    );
+  }
+  const [keys] = await t.db.sql`select count(*)::int as n from astapa.sso_saml_sp_keys
+    where connection_id = ${created.body.id as string}`;
+  assert.equal(keys.n, 1, "no key pairs pile up");
+});

@@ -1,7 +1,7 @@
 /**
  * SQL tests for a SAML connection's own service provider keys and its two settings (db/api/sso_connections.sql,
  * migrations 4277 and 4278): the key a save brings kept only when the connection has none, encryption and signing
- * refused without a key, a switch to OpenID Connect dropping both, api.rotate_saml_sp_key and
+ * refused without a key, a switch to OpenID Connect dropping both, api.saml_sp_key_needed, api.rotate_saml_sp_key and
  * api.remove_previous_saml_sp_key with their errors, the private key never in what the API answers (only in the
  * hosted login's read), the public metadata's lookup, and sso_saml_sp_keys' policies as the owner project, another
  * project and none.
@@ -141,6 +141,25 @@ Deno.test("api.put_sso_connection — a SAML connection turned OpenID Connect lo
   const back = await putSaml(id);
   assert.deepEqual([back.want_assertions_encrypted, back.sign_authn_requests], [false, false]);
   assert.equal((back.sp_certificates as Key[]).length, 1);
+});
+
+Deno.test("api.saml_sp_key_needed — true for no connection, one without a key or an OpenID Connect one; AS404 for a stranger's", async () => {
+  const needed = (organization: string, project = a.id) =>
+    call<boolean>(project, (tx) => tx`select api.saml_sp_key_needed(${organization})`);
+  const id = await org("keys-needed");
+  assert.equal(await needed(id), true, "no connection yet");
+  await putSaml(id, { key: null });
+  assert.equal(await needed(id), true, "a SAML connection without a key");
+  await putSaml(id);
+  assert.equal(await needed(id), false, "a SAML connection with its key");
+  assert.equal(await needed("keys-needed"), false, "by slug too");
+  await call(
+    a.id,
+    (tx) => tx`select api.put_sso_connection(${id}, 'https://op.example', 'c', 'c2VhbGVk', null, null)`,
+  );
+  assert.equal(await needed(id), true, "an OpenID Connect connection (its keys went with SAML)");
+  await rejectsAs(needed(id, b.id), "not_found");
+  await rejectsAs(needed("org_" + "z".repeat(24)), "not_found");
 });
 
 Deno.test("api.rotate_saml_sp_key / api.remove_previous_saml_sp_key — one rotation at a time, audited", async () => {

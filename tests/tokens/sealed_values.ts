@@ -83,7 +83,7 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
       sloUrl: null,
       attributeMapping: null,
       groupRoles: null,
-      spKey,
+      makeSpKey: () => Promise.resolve(spKey),
     });
     await setPhoneProviderCredentials(tx, project, "zenziva", phone);
   });

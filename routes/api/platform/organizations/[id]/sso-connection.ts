@@ -3,8 +3,8 @@
  * secret; a SAML one with the service provider URLs to give the IdP), PUT creates or replaces it — OpenID Connect
  * after fetching the issuer's discovery document through the SSRF guard, SAML (`protocol: "saml"`) from the IdP's
  * metadata or its fields (lib/login/sso/saml_config.ts), with its own service provider key pair made on the first
- * SAML save (lib/login/sso/saml_sp_key.ts), either with its attribute mapping and group roles
- * (lib/login/sso/mapping_body.ts) — and DELETE removes it. The IdP's client credentials are
+ * SAML save only (lib/login/sso/saml_sp_key.ts; later saves keep it), either with its attribute mapping and group
+ * roles (lib/login/sso/mapping_body.ts) — and DELETE removes it. The IdP's client credentials are
  * `idp_client_id` / `idp_client_secret`: `client_id` and `client_secret` in a body are the caller's own.
  */
 import { z } from "zod";
@@ -59,9 +59,7 @@ export const handler: Handlers = {
     if (raw.protocol === "saml") {
       const body = validate(SamlConnectionBody, raw);
       const idp = await samlIdpOf(body, metadataFetchOptions(deps), deps.config.socialTimeoutMs);
-      // A key pair for a connection that has none yet (SQL keeps an existing one and drops this): made here,
-      // because SQL cannot make keys; a save is rare, a key ~0.3 s.
-      const spKey = await makeSpKey(deps.masterKeys.social, clientOf(c).projectId);
+      const projectId = clientOf(c).projectId;
       const connection = await asClient(c, (tx) =>
         putSamlSsoConnection(tx, id, {
           entityId: idp?.entityId ?? null,
@@ -73,7 +71,8 @@ export const handler: Handlers = {
           signAuthnRequests: body.sign_authn_requests ?? null,
           idpInitiated: body.idp_initiated ?? null,
           sloUrl: samlSloUrlOf(body, idp, metadataFetchOptions(deps).allowHttp),
-          spKey,
+          // Only for a connection without one: SQL cannot make keys.
+          makeSpKey: () => makeSpKey(deps.masterKeys.social, projectId),
           ...mappingOf(body),
         }));
       return c.json(withServiceProvider(deps.config.baseUrl, connection), 200, NO_STORE);

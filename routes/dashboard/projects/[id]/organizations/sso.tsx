@@ -90,7 +90,7 @@ export const handler: Handlers<OrganizationsData> = {
             idpInitiated: form.idp_initiated === "on",
             // From the metadata (its SingleLogoutService, or none); without metadata the connection keeps its own.
             sloUrl: saml?.sloUrl ?? null,
-            spKey: await makeSpKey(deps.masterKeys.social, projectId),
+            makeSpKey: () => makeSpKey(deps.masterKeys.social, projectId),
             // The mapping has its own form (save_mapping): kept here.
             attributeMapping: null,
             groupRoles: null,
