@@ -7710,41 +7710,23 @@ grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_oidc_sign_in(challenge_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    perform astapa.assert_sso_sign_in_key(project, null, hold_oidc_sign_in.challenge_hash);
-    insert into astapa.sso_oidc_sign_ins (project_id, challenge_hash, connection_id, subject, idp_sid,
-                                          id_token_sealed)
-    values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
-            hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
-  end
+    select astapa.keep_oidc_sign_in(null, challenge_hash, connection_id, subject, idp_sid, id_token_sealed)
   $function$;
-comment on function api.hold_oidc_sign_in(bytea,text,text,text,text) is 'Keeps an OpenID Connect SSO sign-in''s connection, sub, sid and sealed ID token with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+comment on function api.hold_oidc_sign_in(bytea,text,text,text,text) is 'Keeps an OpenID Connect SSO sign-in''s connection, sub, sid and sealed ID token with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in, through astapa.keep_oidc_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
 grant execute on function api.hold_oidc_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_saml_sign_in(challenge_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    perform astapa.assert_sso_sign_in_key(project, null, hold_saml_sign_in.challenge_hash);
-    insert into astapa.sso_saml_sign_ins (project_id, challenge_hash, connection_id, name_id, name_id_format,
-                                          session_index)
-    values (project, hold_saml_sign_in.challenge_hash, hold_saml_sign_in.connection_id, hold_saml_sign_in.name_id,
-            nullif(hold_saml_sign_in.name_id_format, ''), hold_saml_sign_in.session_index);
-  end
+    select astapa.keep_saml_sign_in(null, challenge_hash, connection_id, name_id, name_id_format, session_index)
   $function$;
-comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
+comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in, through astapa.keep_saml_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
 grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -11805,20 +11787,12 @@ grant execute on function api.record_method_link_answer(text,text,jsonb) to asta
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_oidc_session(session_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    perform astapa.assert_sso_sign_in_key(project, record_oidc_session.session_hash, null);
-    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
-    values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
-            record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
-  end
+    select astapa.keep_oidc_sign_in(session_hash, null, connection_id, subject, idp_sid, id_token_sealed)
   $function$;
-comment on function api.record_oidc_session(bytea,text,text,text,text) is 'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, sealed by the app (for RP-initiated logout at the IdP; null: none kept). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+comment on function api.record_oidc_session(bytea,text,text,text,text) is 'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, sealed by the app (for RP-initiated logout at the IdP; null: none kept), through astapa.keep_oidc_sign_in. AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
 grant execute on function api.record_oidc_session(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -12095,21 +12069,12 @@ grant execute on function api.record_renewal_charge(text,text,jsonb,timestamp wi
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.record_saml_session(session_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
  RETURNS void
- LANGUAGE plpgsql
+ LANGUAGE sql
  SET search_path TO ''
 AS $function$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    perform astapa.assert_sso_sign_in_key(project, record_saml_session.session_hash, null);
-    insert into astapa.sso_saml_sign_ins (project_id, session_hash, connection_id, name_id, name_id_format,
-                                          session_index)
-    values (project, record_saml_session.session_hash, record_saml_session.connection_id, record_saml_session.name_id,
-            nullif(record_saml_session.name_id_format, ''), record_saml_session.session_index);
-  end
+    select astapa.keep_saml_sign_in(session_hash, null, connection_id, name_id, name_id_format, session_index)
   $function$;
-comment on function api.record_saml_session(bytea,text,text,text,text) is 'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none). AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+comment on function api.record_saml_session(bytea,text,text,text,text) is 'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none), through astapa.keep_saml_sign_in. AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
 grant execute on function api.record_saml_session(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -19607,27 +19572,6 @@ comment on function astapa.assert_may_join(astapa.organizations,bigint,text) is 
 grant execute on function astapa.assert_may_join(astapa.organizations,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.assert_oidc_session_fields(project text, subject text, idp_sid text)
- RETURNS void
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
-    end if;
-    if subject is null or pg_catalog.length(subject) not between 1 and 255
-       or pg_catalog.length(idp_sid) not between 1 and 255 then
-      raise exception using errcode = 'AS400',
-        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
-    end if;
-  end
-  $function$;
-comment on function astapa.assert_oidc_session_fields(text,text,text) is 'What an OpenID Connect SSO sign-in kept for back-channel logout must be (api.record_oidc_session, api.hold_oidc_sign_in): a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400).';
-grant execute on function astapa.assert_oidc_session_fields(text,text,text) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_organization_keeps_an_owner(organization_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -19768,27 +19712,6 @@ AS $function$
   $function$;
 comment on function astapa.assert_redirect_uri(text) is 'Raises AS400 with a readable message for a bad redirect URI.';
 grant execute on function astapa.assert_redirect_uri(text) to astapa_app;
-
--- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.assert_saml_session_fields(project text, name_id text, name_id_format text, session_index text)
- RETURNS void
- LANGUAGE plpgsql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'A SAML session is kept for one project.';
-    end if;
-    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
-       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
-      raise exception using errcode = 'AS400',
-        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
-    end if;
-  end
-  $function$;
-comment on function astapa.assert_saml_session_fields(text,text,text,text) is 'What a SAML sign-in kept for single logout must be (api.record_saml_session, api.hold_saml_sign_in): a project (AS403), a NameID of 1 to 1024 characters, a format of at most 256 and a SessionIndex of 1 to 256 when given (AS400).';
-grant execute on function astapa.assert_saml_session_fields(text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_scim_domain(o astapa.organizations, email text)
@@ -19969,7 +19892,7 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.assert_sso_sign_in_key(text,bytea,bytea) is 'What an SSO sign-in is kept with: a live session of the project (session_hash given), else an open second-factor challenge of it (AS404 for either missing). For api.record_saml_session, api.hold_saml_sign_in, api.record_oidc_session, api.hold_oidc_sign_in and api.carry_sso_sign_in.';
+comment on function astapa.assert_sso_sign_in_key(text,bytea,bytea) is 'What an SSO sign-in is kept with: a live session of the project (session_hash given), else an open second-factor challenge of it (AS404 for either missing). For astapa.keep_saml_sign_in, astapa.keep_oidc_sign_in and api.carry_sso_sign_in.';
 grant execute on function astapa.assert_sso_sign_in_key(text,bytea,bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -22661,6 +22584,60 @@ AS $function$
   $function$;
 comment on function astapa.keep_an_owner(text,bigint) is 'Refuses (AS409) taking the owner role from the project''s last owner; locks the owners while it checks.';
 grant execute on function astapa.keep_an_owner(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.keep_oidc_sign_in(session_hash bytea, challenge_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255
+       or pg_catalog.length(idp_sid) not between 1 and 255 then
+      raise exception using errcode = 'AS400',
+        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
+    end if;
+    perform astapa.assert_sso_sign_in_key(project, keep_oidc_sign_in.session_hash, keep_oidc_sign_in.challenge_hash);
+    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, challenge_hash, connection_id, subject, idp_sid,
+                                          id_token_sealed)
+    values (project, keep_oidc_sign_in.session_hash, keep_oidc_sign_in.challenge_hash, keep_oidc_sign_in.connection_id,
+            keep_oidc_sign_in.subject, keep_oidc_sign_in.idp_sid, keep_oidc_sign_in.id_token_sealed);
+  end
+  $function$;
+comment on function astapa.keep_oidc_sign_in(bytea,bytea,text,text,text,text) is 'What api.record_oidc_session and api.hold_oidc_sign_in both do, the one with a live session of the current project, the other with an open second-factor challenge (astapa.assert_sso_sign_in_key: the session when given): checks the fields — a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400) — and keeps the sign-in.';
+grant execute on function astapa.keep_oidc_sign_in(bytea,bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.keep_saml_sign_in(session_hash bytea, challenge_hash bytea, connection_id text, name_id text, name_id_format text, session_index text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    project text := astapa.current_project_id();
+  begin
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML session is kept for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+    perform astapa.assert_sso_sign_in_key(project, keep_saml_sign_in.session_hash, keep_saml_sign_in.challenge_hash);
+    insert into astapa.sso_saml_sign_ins (project_id, session_hash, challenge_hash, connection_id, name_id,
+                                          name_id_format, session_index)
+    values (project, keep_saml_sign_in.session_hash, keep_saml_sign_in.challenge_hash, keep_saml_sign_in.connection_id,
+            keep_saml_sign_in.name_id, nullif(keep_saml_sign_in.name_id_format, ''), keep_saml_sign_in.session_index);
+  end
+  $function$;
+comment on function astapa.keep_saml_sign_in(bytea,bytea,text,text,text,text) is 'What api.record_saml_session and api.hold_saml_sign_in both do, the one with a live session of the current project, the other with an open second-factor challenge (astapa.assert_sso_sign_in_key: the session when given): checks the fields — a project (AS403), a NameID of 1 to 1024 characters, a format of at most 256 ('''' is none) and a SessionIndex of 1 to 256 when given (AS400) — and keeps the sign-in.';
+grant execute on function astapa.keep_saml_sign_in(bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.link_sso_subject(project_id text, connection_id text, subject text, user_id bigint)

@@ -43,60 +43,8 @@ create policy "the sweeper removes oidc sign ins of unmet challenges" on astapa.
   for delete to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
-create or replace function astapa.assert_oidc_session_fields(project text, subject text, idp_sid text) returns void
-  language plpgsql
-  immutable
-  set search_path = ''
-  as $$
-  begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
-    end if;
-    if subject is null or pg_catalog.length(subject) not between 1 and 255
-       or pg_catalog.length(idp_sid) not between 1 and 255 then
-      raise exception using errcode = 'AS400',
-        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
-    end if;
-  end
-  $$;
-
-comment on function astapa.assert_oidc_session_fields(text, text, text) is
-  'What an OpenID Connect SSO sign-in kept for back-channel logout must be (api.record_oidc_session, '
-  'api.hold_oidc_sign_in): a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400).';
-
-grant execute on function astapa.assert_oidc_session_fields(text, text, text) to astapa_app;
-
-create or replace function api.record_oidc_session(
+create or replace function astapa.keep_oidc_sign_in(
   session_hash bytea,
-  connection_id text,
-  subject text,
-  idp_sid text,
-  id_token_sealed text
-) returns void
-  language plpgsql
-  volatile
-  set search_path = ''
-  as $$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    perform astapa.assert_sso_sign_in_key(project, record_oidc_session.session_hash, null);
-    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, connection_id, subject, idp_sid, id_token_sealed)
-    values (project, record_oidc_session.session_hash, record_oidc_session.connection_id, record_oidc_session.subject,
-            record_oidc_session.idp_sid, record_oidc_session.id_token_sealed);
-  end
-  $$;
-
-comment on function api.record_oidc_session(bytea, text, text, text, text) is
-  'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that '
-  'starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, '
-  'sealed by the app (for RP-initiated logout at the IdP; null: none kept). AS404 no such live session, AS400 a bad '
-  'field, AS403 no project. A connection unknown to the project fails its foreign key.';
-
-grant execute on function api.record_oidc_session(bytea, text, text, text, text) to astapa_app;
-
-create or replace function api.hold_oidc_sign_in(
   challenge_hash bytea,
   connection_id text,
   subject text,
@@ -110,19 +58,71 @@ create or replace function api.hold_oidc_sign_in(
   declare
     project text := astapa.current_project_id();
   begin
-    perform astapa.assert_oidc_session_fields(project, subject, idp_sid);
-    perform astapa.assert_sso_sign_in_key(project, null, hold_oidc_sign_in.challenge_hash);
-    insert into astapa.sso_oidc_sign_ins (project_id, challenge_hash, connection_id, subject, idp_sid,
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'An OpenID Connect SSO session is kept for one project.';
+    end if;
+    if subject is null or pg_catalog.length(subject) not between 1 and 255
+       or pg_catalog.length(idp_sid) not between 1 and 255 then
+      raise exception using errcode = 'AS400',
+        message = 'An OpenID Connect SSO session needs its sub (1 to 255 characters); a sid is 1 to 255.';
+    end if;
+    perform astapa.assert_sso_sign_in_key(project, keep_oidc_sign_in.session_hash, keep_oidc_sign_in.challenge_hash);
+    insert into astapa.sso_oidc_sign_ins (project_id, session_hash, challenge_hash, connection_id, subject, idp_sid,
                                           id_token_sealed)
-    values (project, hold_oidc_sign_in.challenge_hash, hold_oidc_sign_in.connection_id, hold_oidc_sign_in.subject,
-            hold_oidc_sign_in.idp_sid, hold_oidc_sign_in.id_token_sealed);
+    values (project, keep_oidc_sign_in.session_hash, keep_oidc_sign_in.challenge_hash, keep_oidc_sign_in.connection_id,
+            keep_oidc_sign_in.subject, keep_oidc_sign_in.idp_sid, keep_oidc_sign_in.id_token_sealed);
   end
+  $$;
+
+comment on function astapa.keep_oidc_sign_in(bytea, bytea, text, text, text, text) is
+  'What api.record_oidc_session and api.hold_oidc_sign_in both do, the one with a live session of the current '
+  'project, the other with an open second-factor challenge (astapa.assert_sso_sign_in_key: the session when given): '
+  'checks the fields — a project (AS403), a sub of 1 to 255 characters and a sid of 1 to 255 when given (AS400) — '
+  'and keeps the sign-in.';
+
+grant execute on function astapa.keep_oidc_sign_in(bytea, bytea, text, text, text, text) to astapa_app;
+
+create or replace function api.record_oidc_session(
+  session_hash bytea,
+  connection_id text,
+  subject text,
+  idp_sid text,
+  id_token_sealed text
+) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.keep_oidc_sign_in(session_hash, null, connection_id, subject, idp_sid, id_token_sealed)
+  $$;
+
+comment on function api.record_oidc_session(bytea, text, text, text, text) is
+  'Records the OpenID Connect SSO sign-in behind a live session of the current project, in the transaction that '
+  'starts it: the connection, the ID token''s sub and sid (null when the IdP sent none) and the ID token itself, '
+  'sealed by the app (for RP-initiated logout at the IdP; null: none kept), through astapa.keep_oidc_sign_in. AS404 '
+  'no such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign '
+  'key.';
+
+grant execute on function api.record_oidc_session(bytea, text, text, text, text) to astapa_app;
+
+create or replace function api.hold_oidc_sign_in(
+  challenge_hash bytea,
+  connection_id text,
+  subject text,
+  idp_sid text,
+  id_token_sealed text
+) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.keep_oidc_sign_in(null, challenge_hash, connection_id, subject, idp_sid, id_token_sealed)
   $$;
 
 comment on function api.hold_oidc_sign_in(bytea, text, text, text, text) is
   'Keeps an OpenID Connect SSO sign-in''s connection, sub, sid and sealed ID token with the second-factor challenge '
-  'it started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad '
-  'field, AS403 no project.';
+  'it started (no session yet), for api.carry_sso_sign_in, through astapa.keep_oidc_sign_in. AS404 no such open '
+  'challenge of the project, AS400 a bad field, AS403 no project.';
 
 grant execute on function api.hold_oidc_sign_in(bytea, text, text, text, text) to astapa_app;
 

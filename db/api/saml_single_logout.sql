@@ -39,37 +39,9 @@ create policy "the sweeper removes saml sign ins of unmet challenges" on astapa.
   for delete to astapa_owner
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
-create or replace function astapa.assert_saml_session_fields(
-  project text,
-  name_id text,
-  name_id_format text,
-  session_index text
-) returns void
-  language plpgsql
-  immutable
-  set search_path = ''
-  as $$
-  begin
-    if project is null then
-      raise exception using errcode = 'AS403', message = 'A SAML session is kept for one project.';
-    end if;
-    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
-       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
-      raise exception using errcode = 'AS400',
-        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
-    end if;
-  end
-  $$;
-
-comment on function astapa.assert_saml_session_fields(text, text, text, text) is
-  'What a SAML sign-in kept for single logout must be (api.record_saml_session, api.hold_saml_sign_in): a project '
-  '(AS403), a NameID of 1 to 1024 characters, a format of at most 256 and a SessionIndex of 1 to 256 when given '
-  '(AS400).';
-
-grant execute on function astapa.assert_saml_session_fields(text, text, text, text) to astapa_app;
-
-create or replace function api.record_saml_session(
+create or replace function astapa.keep_saml_sign_in(
   session_hash bytea,
+  challenge_hash bytea,
   connection_id text,
   name_id text,
   name_id_format text,
@@ -82,19 +54,49 @@ create or replace function api.record_saml_session(
   declare
     project text := astapa.current_project_id();
   begin
-    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    perform astapa.assert_sso_sign_in_key(project, record_saml_session.session_hash, null);
-    insert into astapa.sso_saml_sign_ins (project_id, session_hash, connection_id, name_id, name_id_format,
-                                          session_index)
-    values (project, record_saml_session.session_hash, record_saml_session.connection_id, record_saml_session.name_id,
-            nullif(record_saml_session.name_id_format, ''), record_saml_session.session_index);
+    if project is null then
+      raise exception using errcode = 'AS403', message = 'A SAML session is kept for one project.';
+    end if;
+    if name_id is null or pg_catalog.length(name_id) not between 1 and 1024
+       or pg_catalog.length(name_id_format) > 256 or pg_catalog.length(session_index) not between 1 and 256 then
+      raise exception using errcode = 'AS400',
+        message = 'A SAML session needs its NameID (1 to 1024 characters); a SessionIndex is 1 to 256.';
+    end if;
+    perform astapa.assert_sso_sign_in_key(project, keep_saml_sign_in.session_hash, keep_saml_sign_in.challenge_hash);
+    insert into astapa.sso_saml_sign_ins (project_id, session_hash, challenge_hash, connection_id, name_id,
+                                          name_id_format, session_index)
+    values (project, keep_saml_sign_in.session_hash, keep_saml_sign_in.challenge_hash, keep_saml_sign_in.connection_id,
+            keep_saml_sign_in.name_id, nullif(keep_saml_sign_in.name_id_format, ''), keep_saml_sign_in.session_index);
   end
+  $$;
+
+comment on function astapa.keep_saml_sign_in(bytea, bytea, text, text, text, text) is
+  'What api.record_saml_session and api.hold_saml_sign_in both do, the one with a live session of the current '
+  'project, the other with an open second-factor challenge (astapa.assert_sso_sign_in_key: the session when given): '
+  'checks the fields — a project (AS403), a NameID of 1 to 1024 characters, a format of at most 256 ('''' is none) '
+  'and a SessionIndex of 1 to 256 when given (AS400) — and keeps the sign-in.';
+
+grant execute on function astapa.keep_saml_sign_in(bytea, bytea, text, text, text, text) to astapa_app;
+
+create or replace function api.record_saml_session(
+  session_hash bytea,
+  connection_id text,
+  name_id text,
+  name_id_format text,
+  session_index text
+) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    select astapa.keep_saml_sign_in(session_hash, null, connection_id, name_id, name_id_format, session_index)
   $$;
 
 comment on function api.record_saml_session(bytea, text, text, text, text) is
   'Records the SAML sign-in behind a live session of the current project, in the transaction that starts it: the '
-  'connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none). AS404 no '
-  'such live session, AS400 a bad field, AS403 no project. A connection unknown to the project fails its foreign key.';
+  'connection, the assertion''s NameID (and its format) and SessionIndex (null when the IdP sent none), through '
+  'astapa.keep_saml_sign_in. AS404 no such live session, AS400 a bad field, AS403 no project. A connection unknown '
+  'to the project fails its foreign key.';
 
 grant execute on function api.record_saml_session(bytea, text, text, text, text) to astapa_app;
 
@@ -136,25 +138,16 @@ create or replace function api.hold_saml_sign_in(
   name_id_format text,
   session_index text
 ) returns void
-  language plpgsql
+  language sql
   volatile
   set search_path = ''
   as $$
-  declare
-    project text := astapa.current_project_id();
-  begin
-    perform astapa.assert_saml_session_fields(project, name_id, name_id_format, session_index);
-    perform astapa.assert_sso_sign_in_key(project, null, hold_saml_sign_in.challenge_hash);
-    insert into astapa.sso_saml_sign_ins (project_id, challenge_hash, connection_id, name_id, name_id_format,
-                                          session_index)
-    values (project, hold_saml_sign_in.challenge_hash, hold_saml_sign_in.connection_id, hold_saml_sign_in.name_id,
-            nullif(hold_saml_sign_in.name_id_format, ''), hold_saml_sign_in.session_index);
-  end
+    select astapa.keep_saml_sign_in(null, challenge_hash, connection_id, name_id, name_id_format, session_index)
   $$;
 
 comment on function api.hold_saml_sign_in(bytea, text, text, text, text) is
   'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it '
-  'started (no session yet), for api.carry_sso_sign_in. AS404 no such open challenge of the project, AS400 a bad '
-  'field, AS403 no project.';
+  'started (no session yet), for api.carry_sso_sign_in, through astapa.keep_saml_sign_in. AS404 no such open '
+  'challenge of the project, AS400 a bad field, AS403 no project.';
 
 grant execute on function api.hold_saml_sign_in(bytea, text, text, text, text) to astapa_app;

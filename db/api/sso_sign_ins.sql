@@ -28,8 +28,8 @@ create or replace function astapa.assert_sso_sign_in_key(project text, session_h
 
 comment on function astapa.assert_sso_sign_in_key(text, bytea, bytea) is
   'What an SSO sign-in is kept with: a live session of the project (session_hash given), else an open second-factor '
-  'challenge of it (AS404 for either missing). For api.record_saml_session, api.hold_saml_sign_in, '
-  'api.record_oidc_session, api.hold_oidc_sign_in and api.carry_sso_sign_in.';
+  'challenge of it (AS404 for either missing). For astapa.keep_saml_sign_in, astapa.keep_oidc_sign_in and '
+  'api.carry_sso_sign_in.';
 
 grant execute on function astapa.assert_sso_sign_in_key(text, bytea, bytea) to astapa_app;
 
