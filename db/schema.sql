@@ -5231,11 +5231,9 @@ CREATE OR REPLACE FUNCTION api.claim_apple_revocations(project_id text, max_revo
  SET search_path TO ''
 AS $function$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_revocations, lease_seconds, 'revocations');
     result jsonb;
   begin
-    if max_revocations not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 revocations for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         select r.id from astapa.apple_token_revocations as r
         where r.project_id = claim_apple_revocations.project_id
@@ -5248,7 +5246,7 @@ AS $function$
       claimed as (
         update astapa.apple_token_revocations as r
         set status = 'sending', attempts = r.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = claimed_until
         from due
         where r.project_id = claim_apple_revocations.project_id and r.id = due.id
         returning r.*)
@@ -5269,11 +5267,9 @@ CREATE OR REPLACE FUNCTION api.claim_backchannel_logouts(project_id text, max_lo
  SET search_path TO ''
 AS $function$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_logouts, lease_seconds, 'logout tokens');
     result jsonb;
   begin
-    if max_logouts not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 logout tokens for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         select d.id from astapa.backchannel_logouts as d
         where d.project_id = claim_backchannel_logouts.project_id
@@ -5286,7 +5282,7 @@ AS $function$
       claimed as (
         update astapa.backchannel_logouts as d
         set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = claimed_until
         from due
         where d.project_id = claim_backchannel_logouts.project_id and d.id = due.id
         returning d.*)
@@ -5417,11 +5413,9 @@ CREATE OR REPLACE FUNCTION api.claim_webhook_deliveries(project_id text, max_del
  SET search_path TO ''
 AS $function$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_deliveries, lease_seconds, 'deliveries');
     result jsonb;
   begin
-    if max_deliveries not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         -- A paused endpoint is sent nothing but its test events: what was in flight when it was paused (a retry
         -- recorded after, or a lease that ran out) is marked failed here instead, resendable once it is enabled.
@@ -5441,8 +5435,7 @@ AS $function$
         set status = case when due.sendable then 'sending' else 'failed' end,
             attempts = d.attempts + case when due.sendable then 1 else 0 end,
             last_attempt_at = case when due.sendable then pg_catalog.now() else d.last_attempt_at end,
-            lease_until = case when due.sendable
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds) end,
+            lease_until = case when due.sendable then claimed_until end,
             last_error = case when due.sendable then d.last_error else 'The webhook endpoint was disabled.' end,
             endpoint_url = case when due.sendable then due.url else d.endpoint_url end
         from due
@@ -11625,9 +11618,10 @@ CREATE OR REPLACE FUNCTION api.record_apple_revocation_attempt(project_id text, 
  SET search_path TO ''
 AS $function$
   declare
-    outcome text := case when http_status between 200 and 299 then 'revoked'
-                          when retry_in_seconds is null then 'failed'
-                          else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_apple_revocation_attempt.error,
+                                                 retry_in_seconds);
+    -- This outbox calls a delivered revocation revoked.
+    outcome text := case when tried.status = 'delivered' then 'revoked' else tried.status end;
   begin
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     perform from astapa.apple_token_revocations as r
@@ -11647,11 +11641,9 @@ AS $function$
           lease_until = null,
           -- Given up: the token goes; the row says what happened until the sweep below.
           token_sealed = case when outcome = 'failed' then null else r.token_sealed end,
-          last_status = case when http_status between 100 and 599 then http_status end,
-          last_error = pg_catalog.left(record_apple_revocation_attempt.error, 500),
-          next_attempt_at = case when outcome = 'pending'
-                                 then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                                 else r.next_attempt_at end
+          last_status = tried.last_status,
+          last_error = tried.last_error,
+          next_attempt_at = coalesce(tried.next_attempt_at, r.next_attempt_at)
       where r.project_id = record_apple_revocation_attempt.project_id and r.id = revocation_id;
     end if;
     delete from astapa.apple_token_revocations as r
@@ -11670,23 +11662,20 @@ CREATE OR REPLACE FUNCTION api.record_backchannel_logout_attempt(project_id text
  SET search_path TO ''
 AS $function$
   declare
-    outcome text := case when http_status between 200 and 299 then 'delivered'
-                         when retry_in_seconds is null then 'failed'
-                         else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_backchannel_logout_attempt.error,
+                                                 retry_in_seconds);
   begin
     update astapa.backchannel_logouts as d
-    set status = outcome,
+    set status = tried.status,
         lease_until = null,
-        last_status = case when http_status between 100 and 599 then http_status end,
-        last_error = pg_catalog.left(record_backchannel_logout_attempt.error, 500),
-        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
-        next_attempt_at = case when outcome = 'pending'
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                               else d.next_attempt_at end
+        last_status = tried.last_status,
+        last_error = tried.last_error,
+        delivered_at = case when tried.status = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = coalesce(tried.next_attempt_at, d.next_attempt_at)
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     where d.project_id = record_backchannel_logout_attempt.project_id and d.id = logout_id
       and d.status = 'sending' and d.attempts = attempt;
-    return case when found then outcome end;
+    return case when found then tried.status end;
   end
   $function$;
 comment on function api.record_backchannel_logout_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` of a logout token went: 2xx delivered; otherwise pending again in retry_in_seconds, or failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
@@ -12163,23 +12152,19 @@ CREATE OR REPLACE FUNCTION api.record_webhook_attempt(project_id text, delivery_
  SET search_path TO ''
 AS $function$
   declare
-    outcome text := case when http_status between 200 and 299 then 'delivered'
-                         when retry_in_seconds is null then 'failed'
-                         else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_webhook_attempt.error, retry_in_seconds);
   begin
     update astapa.webhook_deliveries as d
-    set status = outcome,
+    set status = tried.status,
         lease_until = null,
-        last_status = case when http_status between 100 and 599 then http_status end,
-        last_error = pg_catalog.left(record_webhook_attempt.error, 500),
-        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
-        next_attempt_at = case when outcome = 'pending'
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                               else d.next_attempt_at end
+        last_status = tried.last_status,
+        last_error = tried.last_error,
+        delivered_at = case when tried.status = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = coalesce(tried.next_attempt_at, d.next_attempt_at)
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     where d.project_id = record_webhook_attempt.project_id and d.id = delivery_id
       and d.status = 'sending' and d.attempts = attempt;
-    return case when found then outcome end;
+    return case when found then tried.status end;
   end
   $function$;
 comment on function api.record_webhook_attempt(text,bigint,integer,integer,text,integer) is 'Records how attempt number `attempt` went: 2xx delivered; otherwise pending again in retry_in_seconds, or failed when that is null. Returns the new status, or null when the claim was no longer this attempt''s.';
@@ -16081,9 +16066,7 @@ AS $function$
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null);
-    update astapa.users u set password_hash = sign_up_guest.password_hash
-    where u.project_id = sign_up_guest.project_id and u.id = guest_id;
+    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null, password_hash);
     return astapa.user_json(project_id, guest_id);
   end
   $function$;
@@ -20746,7 +20729,7 @@ comment on function astapa.contrast_with_white(text) is 'The WCAG 2.2 contrast r
 grant execute on function astapa.contrast_with_white(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.convert_guest(project_id text, guest_id bigint, email text, email_verified boolean, phone_number text, provider text)
+CREATE OR REPLACE FUNCTION astapa.convert_guest(project_id text, guest_id bigint, email text, email_verified boolean, phone_number text, provider text, password_hash text DEFAULT NULL::text)
  RETURNS void
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -20756,12 +20739,13 @@ AS $function$
   begin
     perform astapa.lock_guest(project_id, guest_id);
     begin
-      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is. The
-      -- guest's environment (the project's mode, as astapa.lock_guest checked) comes back for the audit.
+      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is. A guest
+      -- has no password: a password sign-up's comes in the same write. The guest's environment (the project's
+      -- mode, as astapa.lock_guest checked) comes back for the audit.
       update astapa.users u
       set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
           phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
-          is_anonymous = false
+          password_hash = convert_guest.password_hash, is_anonymous = false
       where u.project_id = convert_guest.project_id and u.id = guest_id
       returning u.environment into mode;
     exception when unique_violation then
@@ -20774,8 +20758,8 @@ AS $function$
       pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('environment', mode, 'provider', provider)));
   end
   $function$;
-comment on function astapa.convert_guest(text,bigint,text,boolean,text,text) is 'The one step of every guest''s sign-up (docs/anonymous-users.md): the guest''s row, locked (astapa.lock_guest: AS4A1 when no longer a guest), gets the address or the number (the number verified) and stops being a guest: same sub, plan and payments (user.updated; audited user.converted {environment, provider: how, none for a password}). AS409 when the address or number is taken, changing nothing. The caller checks the sign-up rules.';
-grant execute on function astapa.convert_guest(text,bigint,text,boolean,text,text) to astapa_app;
+comment on function astapa.convert_guest(text,bigint,text,boolean,text,text,text) is 'The one step of every guest''s sign-up (docs/anonymous-users.md): the guest''s row, locked (astapa.lock_guest: AS4A1 when no longer a guest), gets the address or the number (the number verified) and a password sign-up''s password_hash, and stops being a guest: same sub, plan and payments (user.updated; audited user.converted {environment, provider: how, none for a password}). AS409 when the address or number is taken, changing nothing. The caller checks the sign-up rules.';
+grant execute on function astapa.convert_guest(text,bigint,text,boolean,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.count_client_failure(buckets jsonb)
@@ -23647,6 +23631,43 @@ AS $function$
   $function$;
 comment on function astapa.organization_seat_limit(astapa.organizations) is 'The seat limit in force now: next_seat_limit once its period has begun (fewer seats paid for a later period), else seat_limit; null: no limit.';
 grant execute on function astapa.organization_seat_limit(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.outbox_attempt_result(http_status integer, error text, retry_in_seconds integer, OUT status text, OUT last_status integer, OUT last_error text, OUT next_attempt_at timestamp with time zone)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select attempt.status,
+           case when http_status between 100 and 599 then http_status end,
+           pg_catalog.left(error, 500),
+           case when attempt.status = 'pending'
+                then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0)) end
+    from (select case when http_status between 200 and 299 then 'delivered'
+                      when retry_in_seconds is null then 'failed'
+                      else 'pending' end as status) as attempt
+  $function$;
+comment on function astapa.outbox_attempt_result(integer,text,integer) is 'What one attempt of an outbox row makes of it: status delivered on a 2xx; otherwise pending again, due retry_in_seconds from now (next_attempt_at; a negative wait is none), or failed when the worker gave up (null retry_in_seconds). last_status is the HTTP status when there was one (100 to 599), last_error the error cut to 500 characters. next_attempt_at is null unless pending: the row keeps its own.';
+grant execute on function astapa.outbox_attempt_result(integer,text,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.outbox_lease_until(max_rows integer, lease_seconds integer, rows_called text)
+ RETURNS timestamp with time zone
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if max_rows not between 1 and 1000 or lease_seconds not between 1 and 3600 then
+      raise exception using errcode = 'AS400',
+        message = pg_catalog.format('Claim 1 to 1000 %s for a lease of 1 to 3600 seconds.', rows_called);
+    end if;
+    return pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds);
+  end
+  $function$;
+comment on function astapa.outbox_lease_until(integer,integer,text) is 'Until when a claim of max_rows outbox rows for lease_seconds holds them: now() + lease_seconds. AS400 (naming the rows as rows_called) outside 1 to 1000 rows and 1 to 3600 seconds. A row whose lease ran out is due again.';
+grant execute on function astapa.outbox_lease_until(integer,integer,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.passkey_json(passkey astapa.passkeys)

@@ -5,7 +5,8 @@
  * wakes on its NOTIFY channel (a payload naming a project visits that project only), on a periodic sweep
  * (missed notifications, expired leases, retries due) and when a retry it scheduled falls due; at start it works
  * through the backlog. stop() lets attempts in flight finish and be recorded, so a restart does not send them
- * again. A subclass says how to find, claim and deliver its rows.
+ * again. A subclass says how to find, claim and deliver its rows; the lease and what an attempt's result makes
+ * of a row are the same in every outbox's SQL (db/api/outbox.sql).
  */
 import type { Sql } from "@/db/client.ts";
 import { log } from "./http/log.ts";

@@ -305,7 +305,8 @@ comment on function astapa.signing_up_guest() is
 grant execute on function astapa.signing_up_guest() to astapa_app;
 
 create or replace function astapa.convert_guest(project_id text, guest_id bigint, email text, email_verified boolean,
-                                                phone_number text, provider text) returns void
+                                                phone_number text, provider text, password_hash text default null)
+  returns void
   language plpgsql
   volatile
   set search_path = ''
@@ -315,12 +316,13 @@ create or replace function astapa.convert_guest(project_id text, guest_id bigint
   begin
     perform astapa.lock_guest(project_id, guest_id);
     begin
-      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is. The
-      -- guest's environment (the project's mode, as astapa.lock_guest checked) comes back for the audit.
+      -- A phone number comes only from a code sent to it: verified, as a phone sign-up's new user's is. A guest
+      -- has no password: a password sign-up's comes in the same write. The guest's environment (the project's
+      -- mode, as astapa.lock_guest checked) comes back for the audit.
       update astapa.users u
       set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
           phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
-          is_anonymous = false
+          password_hash = convert_guest.password_hash, is_anonymous = false
       where u.project_id = convert_guest.project_id and u.id = guest_id
       returning u.environment into mode;
     exception when unique_violation then
@@ -334,13 +336,14 @@ create or replace function astapa.convert_guest(project_id text, guest_id bigint
   end
   $$;
 
-comment on function astapa.convert_guest(text, bigint, text, boolean, text, text) is
+comment on function astapa.convert_guest(text, bigint, text, boolean, text, text, text) is
   'The one step of every guest''s sign-up (docs/anonymous-users.md): the guest''s row, locked (astapa.lock_guest: '
-  'AS4A1 when no longer a guest), gets the address or the number (the number verified) and stops being a guest: '
-  'same sub, plan and payments (user.updated; audited user.converted {environment, provider: how, none for a '
-  'password}). AS409 when the address or number is taken, changing nothing. The caller checks the sign-up rules.';
+  'AS4A1 when no longer a guest), gets the address or the number (the number verified) and a password sign-up''s '
+  'password_hash, and stops being a guest: same sub, plan and payments (user.updated; audited user.converted '
+  '{environment, provider: how, none for a password}). AS409 when the address or number is taken, changing '
+  'nothing. The caller checks the sign-up rules.';
 
-grant execute on function astapa.convert_guest(text, bigint, text, boolean, text, text) to astapa_app;
+grant execute on function astapa.convert_guest(text, bigint, text, boolean, text, text, text) to astapa_app;
 
 create or replace function astapa.sign_up_with_proven_email(project_id text, email text, provider text)
   returns bigint
@@ -383,9 +386,7 @@ create or replace function api.sign_up_guest(project_id text, guest_id bigint, e
     if password_hash is null or password_hash !~ '^\$argon2id\$' then
       raise exception using errcode = 'AS400', message = 'Password hashes must be argon2id.';
     end if;
-    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null);
-    update astapa.users u set password_hash = sign_up_guest.password_hash
-    where u.project_id = sign_up_guest.project_id and u.id = guest_id;
+    perform astapa.convert_guest(project_id, guest_id, pg_catalog.btrim(email), false, null, null, password_hash);
     return astapa.user_json(project_id, guest_id);
   end
   $$;

@@ -226,11 +226,9 @@ create or replace function api.claim_apple_revocations(project_id text, max_revo
   set search_path = ''
   as $$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_revocations, lease_seconds, 'revocations');
     result jsonb;
   begin
-    if max_revocations not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 revocations for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         select r.id from astapa.apple_token_revocations as r
         where r.project_id = claim_apple_revocations.project_id
@@ -243,7 +241,7 @@ create or replace function api.claim_apple_revocations(project_id text, max_revo
       claimed as (
         update astapa.apple_token_revocations as r
         set status = 'sending', attempts = r.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = claimed_until
         from due
         where r.project_id = claim_apple_revocations.project_id and r.id = due.id
         returning r.*)
@@ -271,9 +269,10 @@ create or replace function api.record_apple_revocation_attempt(project_id text, 
   set search_path = ''
   as $$
   declare
-    outcome text := case when http_status between 200 and 299 then 'revoked'
-                          when retry_in_seconds is null then 'failed'
-                          else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_apple_revocation_attempt.error,
+                                                 retry_in_seconds);
+    -- This outbox calls a delivered revocation revoked.
+    outcome text := case when tried.status = 'delivered' then 'revoked' else tried.status end;
   begin
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     perform from astapa.apple_token_revocations as r
@@ -293,11 +292,9 @@ create or replace function api.record_apple_revocation_attempt(project_id text, 
           lease_until = null,
           -- Given up: the token goes; the row says what happened until the sweep below.
           token_sealed = case when outcome = 'failed' then null else r.token_sealed end,
-          last_status = case when http_status between 100 and 599 then http_status end,
-          last_error = pg_catalog.left(record_apple_revocation_attempt.error, 500),
-          next_attempt_at = case when outcome = 'pending'
-                                 then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                                 else r.next_attempt_at end
+          last_status = tried.last_status,
+          last_error = tried.last_error,
+          next_attempt_at = coalesce(tried.next_attempt_at, r.next_attempt_at)
       where r.project_id = record_apple_revocation_attempt.project_id and r.id = revocation_id;
     end if;
     delete from astapa.apple_token_revocations as r

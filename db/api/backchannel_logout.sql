@@ -238,11 +238,9 @@ create or replace function api.claim_backchannel_logouts(project_id text, max_lo
   set search_path = ''
   as $$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_logouts, lease_seconds, 'logout tokens');
     result jsonb;
   begin
-    if max_logouts not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 logout tokens for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         select d.id from astapa.backchannel_logouts as d
         where d.project_id = claim_backchannel_logouts.project_id
@@ -255,7 +253,7 @@ create or replace function api.claim_backchannel_logouts(project_id text, max_lo
       claimed as (
         update astapa.backchannel_logouts as d
         set status = 'sending', attempts = d.attempts + 1, last_attempt_at = pg_catalog.now(),
-            lease_until = pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds)
+            lease_until = claimed_until
         from due
         where d.project_id = claim_backchannel_logouts.project_id and d.id = due.id
         returning d.*)
@@ -282,23 +280,20 @@ create or replace function api.record_backchannel_logout_attempt(project_id text
   set search_path = ''
   as $$
   declare
-    outcome text := case when http_status between 200 and 299 then 'delivered'
-                         when retry_in_seconds is null then 'failed'
-                         else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_backchannel_logout_attempt.error,
+                                                 retry_in_seconds);
   begin
     update astapa.backchannel_logouts as d
-    set status = outcome,
+    set status = tried.status,
         lease_until = null,
-        last_status = case when http_status between 100 and 599 then http_status end,
-        last_error = pg_catalog.left(record_backchannel_logout_attempt.error, 500),
-        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
-        next_attempt_at = case when outcome = 'pending'
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                               else d.next_attempt_at end
+        last_status = tried.last_status,
+        last_error = tried.last_error,
+        delivered_at = case when tried.status = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = coalesce(tried.next_attempt_at, d.next_attempt_at)
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     where d.project_id = record_backchannel_logout_attempt.project_id and d.id = logout_id
       and d.status = 'sending' and d.attempts = attempt;
-    return case when found then outcome end;
+    return case when found then tried.status end;
   end
   $$;
 

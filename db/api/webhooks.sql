@@ -752,11 +752,9 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
   set search_path = ''
   as $$
   declare
+    claimed_until timestamptz := astapa.outbox_lease_until(max_deliveries, lease_seconds, 'deliveries');
     result jsonb;
   begin
-    if max_deliveries not between 1 and 1000 or lease_seconds not between 1 and 3600 then
-      raise exception using errcode = 'AS400', message = 'Claim 1 to 1000 deliveries for a lease of 1 to 3600 seconds.';
-    end if;
     with due as (
         -- A paused endpoint is sent nothing but its test events: what was in flight when it was paused (a retry
         -- recorded after, or a lease that ran out) is marked failed here instead, resendable once it is enabled.
@@ -776,8 +774,7 @@ create or replace function api.claim_webhook_deliveries(project_id text, max_del
         set status = case when due.sendable then 'sending' else 'failed' end,
             attempts = d.attempts + case when due.sendable then 1 else 0 end,
             last_attempt_at = case when due.sendable then pg_catalog.now() else d.last_attempt_at end,
-            lease_until = case when due.sendable
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => lease_seconds) end,
+            lease_until = case when due.sendable then claimed_until end,
             last_error = case when due.sendable then d.last_error else 'The webhook endpoint was disabled.' end,
             endpoint_url = case when due.sendable then due.url else d.endpoint_url end
         from due
@@ -812,23 +809,19 @@ create or replace function api.record_webhook_attempt(project_id text, delivery_
   set search_path = ''
   as $$
   declare
-    outcome text := case when http_status between 200 and 299 then 'delivered'
-                         when retry_in_seconds is null then 'failed'
-                         else 'pending' end;
+    tried record := astapa.outbox_attempt_result(http_status, record_webhook_attempt.error, retry_in_seconds);
   begin
     update astapa.webhook_deliveries as d
-    set status = outcome,
+    set status = tried.status,
         lease_until = null,
-        last_status = case when http_status between 100 and 599 then http_status end,
-        last_error = pg_catalog.left(record_webhook_attempt.error, 500),
-        delivered_at = case when outcome = 'delivered' then pg_catalog.now() end,
-        next_attempt_at = case when outcome = 'pending'
-                               then pg_catalog.now() + pg_catalog.make_interval(secs => greatest(retry_in_seconds, 0))
-                               else d.next_attempt_at end
+        last_status = tried.last_status,
+        last_error = tried.last_error,
+        delivered_at = case when tried.status = 'delivered' then pg_catalog.now() end,
+        next_attempt_at = coalesce(tried.next_attempt_at, d.next_attempt_at)
     -- Fencing: only the claim that made this attempt may record it (a lease that ran out was claimed again).
     where d.project_id = record_webhook_attempt.project_id and d.id = delivery_id
       and d.status = 'sending' and d.attempts = attempt;
-    return case when found then outcome end;
+    return case when found then tried.status end;
   end
   $$;
 

@@ -221,6 +221,27 @@ Deno.test("api.sign_up_guest — the guest's row gets the address (unverified) a
   await rejectsAs(signUpGuest(project, sub, "lagi@example.com"), "guest_signed_up", /signed up already/);
 });
 
+Deno.test("api.sign_up_guest — the address and the password go onto the guest's row in one write", async () => {
+  const project = await guestsOn();
+  const sub = (await signIn(project)).sub as string;
+  const rowsUpdated = await asApp(db.sql, project.id, async (tx) => {
+    // The backend's own counts, exact and never waiting for a flush; they may hold earlier transactions' counts
+    // not yet flushed (Postgres 15), so the difference across the call is what it updated.
+    const updates = async () => {
+      const [stats] = await tx`select n_tup_upd from pg_catalog.pg_stat_xact_user_tables
+        where relid = 'astapa.users'::regclass`;
+      return Number(stats.n_tup_upd);
+    };
+    const before = await updates();
+    await tx`select api.sign_up_guest(${project.id}, ${sub}::bigint, 'satu@example.com', ${ARGON})`;
+    return await updates() - before;
+  });
+  assert.equal(rowsUpdated, 1, "one update of astapa.users");
+  const [row] = await db.sql`select email, password_hash, is_anonymous from astapa.users
+    where project_id = ${project.id} and id = ${sub}::bigint`;
+  assert.deepEqual([row.email, row.password_hash, row.is_anonymous], ["satu@example.com", ARGON, false]);
+});
+
 Deno.test("api.sign_up_guest — refusals change nothing: a taken address (AS409), a closed project, a non-guest, another project's guest, an erased guest, a bad hash", async () => {
   const project = await guestsOn();
   const other = await guestsOn();
