@@ -1,6 +1,6 @@
 /**
  * The scheduling every outbox worker shares (app webhooks, lib/webhooks/worker.ts; back-channel logout tokens,
- * lib/oauth/backchannel_worker.ts). Every instance runs one; they share the work through Postgres: due rows are
+ * lib/oauth/backchannel_worker.ts; Apple token revocations, lib/login/social/apple_revocation_worker.ts). Every instance runs one; they share the work through Postgres: due rows are
  * claimed per project with FOR UPDATE SKIP LOCKED under a lease, so each attempt goes to one worker. The worker
  * wakes on its NOTIFY channel (a payload naming a project visits that project only), on a periodic sweep
  * (missed notifications, expired leases, retries due) and when a retry it scheduled falls due; at start it works
@@ -30,6 +30,16 @@ export function jitteredBackoff(schedule: number[]): (attempt: number) => number
     return Math.round(base * (0.9 + Math.random() * 0.2));
   };
 }
+
+/** How an outbox retries: the attempts it makes at most, and the wait after failed attempt n. */
+export type RetryPolicy = { maxAttempts: number; backoffSeconds: (attempt: number) => number };
+
+/**
+ * Seconds until the attempt after `attempt`, or null when there is none: it succeeded or cannot succeed (`over`),
+ * or it was the last (SQL then marks the row failed: db/api/outbox.sql).
+ */
+export const retryWait = (policy: RetryPolicy, attempt: number, over: boolean): number | null =>
+  over || attempt >= policy.maxAttempts ? null : policy.backoffSeconds(attempt);
 
 export abstract class OutboxWorker<Row> {
   readonly #schedule: OutboxSchedule;

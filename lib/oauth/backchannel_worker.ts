@@ -17,7 +17,7 @@ import {
 import { log } from "../http/log.ts";
 import type { TargetDecision } from "../webhooks/address_guard.ts";
 import { postPinned } from "../webhooks/pinned_request.ts";
-import { jitteredBackoff, OutboxWorker } from "../outbox_worker.ts";
+import { jitteredBackoff, OutboxWorker, retryWait } from "../outbox_worker.ts";
 import { logoutToken } from "../tokens/logout_tokens.ts";
 import type { KeyStore } from "../tokens/signing_keys.ts";
 
@@ -65,7 +65,7 @@ export class BackchannelLogoutWorker extends OutboxWorker<ClaimedLogout> {
 
   /** One attempt: a freshly signed logout token, POSTed as logout_token (§2.5) to the URL the app registered. */
   protected async deliver(projectId: string, logout: ClaimedLogout): Promise<number | null> {
-    const { sql, keys, issuer, timeoutMs, maxAttempts, backoffSeconds, checkTarget } = this.#options;
+    const { sql, keys, issuer, timeoutMs, checkTarget } = this.#options;
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
@@ -88,7 +88,7 @@ export class BackchannelLogoutWorker extends OutboxWorker<ClaimedLogout> {
       error = cause instanceof Error ? cause.message : String(cause);
     }
     const delivered = error === null;
-    const retryIn = delivered || logout.attempt >= maxAttempts ? null : backoffSeconds(logout.attempt);
+    const retryIn = retryWait(this.#options, logout.attempt, delivered);
     const outcome = await recordLogoutAttempt(sql, projectId, {
       id: logout.id,
       attempt: logout.attempt,

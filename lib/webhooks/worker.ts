@@ -12,7 +12,7 @@ import {
   recordWebhookAttempt,
 } from "@/db/webhooks.ts";
 import { log } from "../http/log.ts";
-import { jitteredBackoff, OutboxWorker } from "../outbox_worker.ts";
+import { jitteredBackoff, OutboxWorker, retryWait } from "../outbox_worker.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";
 import { postPinned } from "./pinned_request.ts";
@@ -69,7 +69,7 @@ export class WebhookWorker extends OutboxWorker<ClaimedDelivery> {
 
   /** One attempt of one delivery: to its endpoint's URL, signed with that endpoint's secret. */
   protected async deliver(projectId: string, delivery: ClaimedDelivery): Promise<number | null> {
-    const { sql, sealing, timeoutMs, maxAttempts, backoffSeconds, checkTarget } = this.#options;
+    const { sql, sealing, timeoutMs, checkTarget } = this.#options;
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {
@@ -102,7 +102,7 @@ export class WebhookWorker extends OutboxWorker<ClaimedDelivery> {
         : String(cause);
     }
     const delivered = httpStatus !== null && httpStatus >= 200 && httpStatus < 300;
-    const retryIn = delivered || delivery.attempt >= maxAttempts ? null : backoffSeconds(delivery.attempt);
+    const retryIn = retryWait(this.#options, delivery.attempt, delivered);
     const outcome = await recordWebhookAttempt(sql, projectId, {
       deliveryId: delivery.delivery_id,
       attempt: delivery.attempt,

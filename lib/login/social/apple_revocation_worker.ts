@@ -17,7 +17,7 @@ import {
 import { asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import { log } from "@/lib/http/log.ts";
-import { jitteredBackoff, OutboxWorker } from "@/lib/outbox_worker.ts";
+import { jitteredBackoff, OutboxWorker, retryWait } from "@/lib/outbox_worker.ts";
 import { openAppleToken, revocationCredentials, revokeAppleToken } from "./apple_revocation.ts";
 
 /** Seconds before retry n: 1 min, 5 min, 30 min, 2 h, 6 h, 24 h, then give up. */
@@ -68,7 +68,7 @@ export class AppleRevocationWorker extends OutboxWorker<ClaimedRevocation> {
 
   /** One attempt: Apple's /auth/revoke with the token and a client secret of the Services ID it was issued to. */
   protected async deliver(projectId: string, row: ClaimedRevocation): Promise<number | null> {
-    const { deps, maxAttempts, backoffSeconds } = this.#options;
+    const { deps } = this.#options;
     let httpStatus: number | null = null;
     let error: string | null = null;
     let hopeless = false;
@@ -92,7 +92,7 @@ export class AppleRevocationWorker extends OutboxWorker<ClaimedRevocation> {
       error = cause instanceof Error ? `${cause.name}: ${cause.message}`.slice(0, 500) : "failed";
     }
     const revoked = error === null;
-    const retryIn = revoked || hopeless || row.attempt >= maxAttempts ? null : backoffSeconds(row.attempt);
+    const retryIn = retryWait(this.#options, row.attempt, revoked || hopeless);
     const outcome = await recordRevocationAttempt(deps.sql, projectId, {
       id: row.id,
       attempt: row.attempt,
