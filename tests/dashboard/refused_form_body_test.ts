@@ -97,6 +97,18 @@ Deno.test("refused form body — the profile form shows a refused field beside i
   }
 });
 
+Deno.test("refused form body — a settings form that checks its URL before the transaction re-renders with the message", async () => {
+  const res = await postAs(t, inIndonesian, `${base}/settings/logout`, {
+    backchannel_logout_uri: `https://toko.example/${"a".repeat(2000)}`,
+  });
+  assert.equal(res.status, 422);
+  const html = await res.text();
+  assert.equal(
+    alertOf(html),
+    "Beberapa isian kosong atau tidak valid. backchannel_logout_uri: Terlalu besar: diharapkan string memiliki <=2000 karakter.",
+  );
+});
+
 Deno.test("refused form body — a bad CSRF token is still the 403 error page, with a refused body too", async () => {
   for (const csrf of ["forged", null]) {
     const res = await postAs(t, owner, `${base}/plans`, typed, csrf);
