@@ -1,5 +1,6 @@
 import type { Plan } from "@/db/plans.ts";
-import { claimFields, type PlanForm } from "@/lib/dashboard/plans_page.ts";
+import { claimFields } from "@/lib/dashboard/plans_page.ts";
+import type { Posted } from "@/lib/dashboard/form_action.ts";
 import type { Lang } from "@/lib/dashboard/i18n.ts";
 import { PLANS_TEXT } from "@/lib/dashboard/text/plans.ts";
 import { Phrase } from "./Phrase.tsx";
@@ -17,7 +18,7 @@ export function intervalLabel(interval: string, lang: Lang = "en"): string {
  * `idPrefix` keeps label ids unique when two forms share a page.
  */
 export function PlanFields(
-  { draft, plan, creating, lang = "en" }: { draft?: PlanForm; plan?: Plan; creating: boolean; lang?: Lang },
+  { draft, plan, creating, lang = "en" }: { draft?: Posted; plan?: Plan; creating: boolean; lang?: Lang },
 ) {
   const text = PLANS_TEXT[lang];
   const claims = plan ? claimFields(plan.claims) : { flags: "", other: "" };

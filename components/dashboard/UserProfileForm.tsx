@@ -7,6 +7,7 @@
  */
 import type { User } from "@/db/users.ts";
 import type { Lang } from "@/lib/dashboard/i18n.ts";
+import type { Posted } from "@/lib/dashboard/form_action.ts";
 import { USER_ACCOUNT_TEXT } from "@/lib/dashboard/text/user_account.ts";
 import { CsrfField } from "./Frame.tsx";
 
@@ -41,7 +42,7 @@ type Props = {
   timeZones: string[];
   /** A refused post's messages by field, and what it posted. */
   errors?: Record<string, string[]>;
-  draft?: Record<string, string>;
+  draft?: Posted;
   lang: Lang;
 };
 

@@ -6,7 +6,7 @@ import { getProject } from "@/db/projects.ts";
 import type { PageResult } from "../router/page.tsx";
 import { type Branding, brandingOf, logoPath } from "../branding/brand.ts";
 import type { FrameData } from "./page_data.ts";
-import { formAction } from "./form_action.ts";
+import { formAction, type FormBody } from "./form_action.ts";
 import { frameOf } from "./frame.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { BRANDING_TEXT } from "./text/branding.ts";
@@ -48,16 +48,21 @@ export async function brandingView(
   };
 }
 
-/** A branding form's action (admins and owners), back to the Branding page. */
-export function brandingAction(
+/**
+ * A branding form's action (admins and owners), given its `body` parsed, back to the Branding page. The logo
+ * upload is multipart, which no schema reads: it passes no `body` and reads its file itself.
+ */
+export function brandingAction<B>(
   c: Ctx,
-  action: (tx: Tx, projectId: string) => Promise<string>,
+  body: FormBody<B> | undefined,
+  action: (tx: Tx, projectId: string, form: B) => Promise<string>,
 ): Promise<Response | PageResult<BrandingPageData>> {
-  return formAction<BrandingPageData>(c, {
+  return formAction<BrandingPageData, B>(c, {
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/settings/branding`,
+    body,
     load: (tx, role, projectId, extra) => brandingView(c, tx, projectId, role, extra),
-    run: action,
+    run: (tx, projectId, _role, form) => action(tx, projectId, form),
     title: (data) => `${BRANDING_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

@@ -11,7 +11,7 @@ import { type CouponDetail, getCoupon, listCoupons, type NewCoupon } from "@/db/
 import { getProject, type Project } from "@/db/projects.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
-import type { Loader } from "./form_action.ts";
+import type { Loader, Posted } from "./form_action.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { COUPONS_TEXT } from "./text/coupons.ts";
 
@@ -38,12 +38,12 @@ export type CouponsData = {
   coupons: CouponDetail[];
   notice?: string;
   error?: string;
-  draft?: CouponForm;
+  draft?: Posted;
 };
 
-/** Every coupon with its redemptions (newest coupons first). */
-export function couponsView(c: Ctx, draft?: CouponForm): Loader<CouponsData> {
-  return async (tx: Tx, role, projectId, extra) => {
+/** Every coupon with its redemptions (newest coupons first); `refills`: a refused new coupon shows what it posted. */
+export function couponsView(c: Ctx, refills = false): Loader<CouponsData> {
+  return async (tx: Tx, role, projectId, extra, posted) => {
     const coupons = [];
     for (const coupon of await listCoupons(tx, projectId)) {
       coupons.push(await getCoupon(tx, projectId, coupon.code));
@@ -54,7 +54,7 @@ export function couponsView(c: Ctx, draft?: CouponForm): Loader<CouponsData> {
       role,
       coupons,
       notice: doneNotice(COUPONS_TEXT[dashboardLang(c)], COUPON_DONE_NOTICES, c.req.query("done")),
-      ...(extra.error ? { error: extra.error, draft } : {}),
+      ...(extra.error ? { error: extra.error, draft: refills ? posted : undefined } : {}),
     };
   };
 }

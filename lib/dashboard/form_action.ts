@@ -3,6 +3,9 @@
  * 303 back to the page with a `?done=` key — or, when the SQL function refuses the input, render the page
  * again with its message and 422 (in a fresh transaction: the refused one is aborted). An action that calls a
  * provider (Xendit) answers an AfterCommit: the call runs once the transaction has ended, holding no connection.
+ * A form's body is validated by its `body` schema before the transaction: a body the schema refuses (a field
+ * too long, one missing) is a refusal like the SQL function's, the page rendered again with the messages and
+ * what was typed, never an error page. (The dashboard middleware has checked the CSRF token before any of this.)
  * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts),
  * its more specific message by lib/dashboard/refusal_text.ts, its messages beside fields by
  * lib/dashboard/field_text.ts.
@@ -11,6 +14,7 @@ import type { z } from "zod";
 import type { Ctx } from "../app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import type { MemberRole } from "@/db/accounts.ts";
+import { readForm, validate } from "../http/body.ts";
 import { type ErrorCode, ERRORS, fieldSentences, toAppError } from "../http/errors.ts";
 import { errorMessages } from "../http/error_text.ts";
 import { page, type PageResult } from "../router/page.tsx";
@@ -47,30 +51,69 @@ export class AfterCommit<R> {
   constructor(readonly rest: () => Promise<R>) {}
 }
 
+/**
+ * A form body's schema with a step on the parsed body that must run before the transaction (a fetch it must
+ * not wait on); its refusals render like the action's own.
+ */
+export class Prepared<P> {
+  constructor(readonly parse: (posted: Record<string, string | string[]>) => Promise<P>) {}
+}
+
+/** `prepared(Schema, step)`: the body `run` gets is what `step` makes of the parsed form. */
+export function prepared<B, P>(schema: z.ZodType<B>, step: (body: B) => Promise<P>): Prepared<P> {
+  return new Prepared((posted) => step(validate(schema, posted)));
+}
+
+/** What a form's body is parsed with: its schema, or its schema and a step (`prepared`). */
+export type FormBody<B> = z.ZodType<B> | Prepared<B>;
+
 /** Why an action was refused: its message, and the fields it names (a form shows each beside its field). */
 export type Refusal = { error?: string; fields?: Record<string, string[]> };
 
-export type Loader<D> = (tx: Tx, role: MemberRole, projectId: string, extra: Refusal) => Promise<D>;
+/** A refused form's fields as posted (text only: a repeated field is left out), for a page that fills them in again. */
+export type Posted = Partial<Record<string, string>>;
 
-export type FormAction<D> = {
+/** The page's data; on a refusal `extra` says why and `posted` is what the form sent (a page may refill from it). */
+export type Loader<D> = (
+  tx: Tx,
+  role: MemberRole,
+  projectId: string,
+  extra: Refusal,
+  posted?: Posted,
+) => Promise<D>;
+
+export type FormAction<D, B = undefined> = {
   needed: MemberRole;
   /** Where `?done=` goes: the page the form sits on. */
   back: string;
+  /** The form's schema: `run` gets the body it parsed; a body it refuses renders the page again (422). */
+  body?: FormBody<B>;
   /** The page's data, for a re-render with an error (or an answer rendered at once). */
   load: Loader<D>;
   /** Answers a `?done=` key to redirect with, or page data to render now (e.g. a secret shown once). */
-  run: (tx: Tx, projectId: string, role: MemberRole) => Promise<string | D | AfterCommit<string | D>>;
+  run: (
+    tx: Tx,
+    projectId: string,
+    role: MemberRole,
+    body: B,
+  ) => Promise<string | D | AfterCommit<string | D>>;
   title: (data: D) => string;
   /** The form shows a refusal's field messages beside its inputs; otherwise the alert lists them. */
   fieldsBesideInputs?: boolean;
 };
 
-export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Response | PageResult<D>> {
+export async function formAction<D, B = undefined>(
+  c: Ctx,
+  form: FormAction<D, B>,
+): Promise<Response | PageResult<D>> {
+  const schema = form.body;
+  const posted = schema && await readForm(c);
   try {
+    const body = schema && posted ? await refusing(() => parsed(schema, posted)) : undefined as B;
     const answer = await withProject(
       c,
       form.needed,
-      (tx, role, projectId) => refusing(() => form.run(tx, projectId, role)),
+      (tx, role, projectId) => refusing(() => form.run(tx, projectId, role, body)),
     );
     const outcome = answer instanceof AfterCommit ? await refusing(answer.rest) : answer;
     if (typeof outcome === "string") return c.redirect(`${form.back}?done=${outcome}`, 303);
@@ -93,7 +136,7 @@ export async function formAction<D>(c: Ctx, form: FormAction<D>): Promise<Respon
         form.load(tx, role, projectId, {
           error: shown ? `${message} ${shown}` : message,
           ...(fields ? { fields } : {}),
-        }),
+        }, posted && textFields(posted)),
     );
     return page(data, { title: form.title(data), status: 422 });
   }
@@ -119,4 +162,15 @@ function wordedLikeFields(lang: Lang, detail: string, fields: Record<string, str
     if (worded !== detail) return worded;
   }
   return detail;
+}
+
+async function parsed<B>(body: FormBody<B>, posted: Record<string, string | string[]>): Promise<B> {
+  return body instanceof Prepared ? await body.parse(posted) : validate(body, posted);
+}
+
+/** The posted fields that are one text each (a repeated field is a list no input shows again). */
+function textFields(posted: Record<string, string | string[]>): Posted {
+  return Object.fromEntries(
+    Object.entries(posted).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
 }

@@ -12,7 +12,7 @@ import { projectThirdPartyClients } from "@/db/consents.ts";
 import type { MachineClientsData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
-import { AfterCommit, formAction } from "./form_action.ts";
+import { AfterCommit, formAction, type FormBody } from "./form_action.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { MACHINE_CLIENTS_TEXT } from "./text/machine_clients.ts";
 
@@ -46,17 +46,23 @@ export async function machineClientsView(
   };
 }
 
-/** Runs one form of the page for a member with at least `needed` (admin for every change). */
-export function machineClientsAction(
+/** Runs one form of the page, given its `body` parsed, for a member with at least `needed` (admin for every change). */
+export function machineClientsAction<B>(
   c: Ctx,
-  run: (tx: Tx, projectId: string) => Promise<string | Partial<MachineClientsData> | AfterCommit<string>>,
+  body: FormBody<B>,
+  run: (
+    tx: Tx,
+    projectId: string,
+    form: B,
+  ) => Promise<string | Partial<MachineClientsData> | AfterCommit<string>>,
 ): Promise<Response | PageResult<MachineClientsData>> {
-  return formAction<MachineClientsData>(c, {
+  return formAction<MachineClientsData, B>(c, {
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/machine-clients`,
+    body,
     load: (tx, role, projectId, extra) => machineClientsView(c, tx, projectId, role, extra),
-    run: async (tx, projectId, role) => {
-      const answer = await run(tx, projectId);
+    run: async (tx, projectId, role, form) => {
+      const answer = await run(tx, projectId, form);
       if (typeof answer === "string" || answer instanceof AfterCommit) return answer;
       return await machineClientsView(c, tx, projectId, role, answer);
     },

@@ -24,7 +24,7 @@ import { withServiceProvider } from "../login/sso/saml_urls.ts";
 import type { ShownSsoConnection } from "@/lib/login/sso/saml_urls.ts";
 import type { FrameData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
-import type { Loader } from "./form_action.ts";
+import type { Loader, Posted } from "./form_action.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { ORGANIZATIONS_TEXT } from "./text/organizations.ts";
 
@@ -151,14 +151,17 @@ export type OrganizationsData = {
   teamPlans: { key: string; name: string }[];
   notice?: string;
   error?: string;
-  draft?: NewOrganizationForm;
+  draft?: Posted;
   /** A SCIM token just made: shown in this answer only. */
   scimToken?: NewScimToken;
 };
 
-/** The first 100 organizations by name, each with its members and open invitations. */
-export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<OrganizationsData> {
-  return async (tx: Tx, role, projectId, extra) => {
+/**
+ * The first 100 organizations by name, each with its members and open invitations; `refills`: a refused new
+ * organization shows what it posted.
+ */
+export function organizationsView(c: Ctx, refills = false): Loader<OrganizationsData> {
+  return async (tx: Tx, role, projectId, extra, posted) => {
     const organizations: OrganizationRow[] = [];
     const connections = (await listSsoConnections(tx)).map((s) =>
       withServiceProvider(c.var.deps.config.baseUrl, s)
@@ -192,7 +195,7 @@ export function organizationsView(c: Ctx, draft?: NewOrganizationForm): Loader<O
         ORGANIZATION_DONE_NOTICES,
         c.req.query("done"),
       ),
-      ...(extra.error ? { error: extra.error, draft } : {}),
+      ...(extra.error ? { error: extra.error, draft: refills ? posted : undefined } : {}),
     };
   };
 }

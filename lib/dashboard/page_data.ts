@@ -20,6 +20,7 @@ import type { TokenClaims, User } from "@/db/users.ts";
 import type { UserBilling } from "@/db/user_billing.ts";
 import type { DeliveryPage, WebhookEndpoint } from "@/db/webhooks.ts";
 import type { Lang } from "./i18n.ts";
+import type { Posted } from "./form_action.ts";
 
 /** Who is signed in, for the frame around every page, the form token, and the language pages are drawn in. */
 export type FrameData = {
@@ -148,5 +149,5 @@ export type UserViewData = {
   /** A refused form's messages by field name (the profile form shows each beside its field). */
   fieldErrors?: Record<string, string[]>;
   /** What a refused form posted, shown again in it rather than the stored values. */
-  draft?: Record<string, string>;
+  draft?: Posted;
 };

@@ -15,7 +15,7 @@ import type { FrameData } from "./page_data.ts";
 import { AppError } from "../http/errors.ts";
 import { parseJson } from "../http/json.ts";
 import { frameOf } from "./frame.ts";
-import type { Loader } from "./form_action.ts";
+import type { Loader, Posted } from "./form_action.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { PLANS_TEXT } from "./text/plans.ts";
 
@@ -54,7 +54,7 @@ export type PlansData = {
   notice?: string;
   error?: string;
   /** The create form as submitted, when it was refused. */
-  draft?: PlanForm;
+  draft?: Posted;
 };
 
 export type PlanData = {
@@ -64,7 +64,7 @@ export type PlanData = {
   plan: PlanRow;
   notice?: string;
   error?: string;
-  draft?: PlanForm;
+  draft?: Posted;
 };
 
 const PLAN_KEY = /^[a-z0-9_-]{1,64}$/;
@@ -76,9 +76,9 @@ export function planKeyOf(c: Ctx): string {
   return key;
 }
 
-/** Every plan (archived too) with its subscriber count. */
-export function plansView(c: Ctx, draft?: PlanForm): Loader<PlansData> {
-  return async (tx: Tx, role, projectId, extra) => {
+/** Every plan (archived too) with its subscriber count; `refills`: a refused create form shows what it posted. */
+export function plansView(c: Ctx, refills = false): Loader<PlansData> {
+  return async (tx: Tx, role, projectId, extra, posted) => {
     const counts = await planSubscriberCounts(tx, projectId);
     const plans = await listPlans(tx, projectId, true);
     return {
@@ -87,14 +87,14 @@ export function plansView(c: Ctx, draft?: PlanForm): Loader<PlansData> {
       role,
       plans: plans.map((plan) => ({ ...plan, subscribers: counts[plan.key] ?? 0 })),
       notice: doneNotice(PLANS_TEXT[dashboardLang(c)], PLAN_DONE_NOTICES, c.req.query("done")),
-      ...(extra.error ? { error: extra.error, draft } : {}),
+      ...(extra.error ? { error: extra.error, draft: refills ? posted : undefined } : {}),
     };
   };
 }
 
-/** One plan, for its edit page. */
-export function planView(c: Ctx, draft?: PlanForm): Loader<PlanData> {
-  return async (tx: Tx, role, projectId, extra) => {
+/** One plan, for its edit page; `refills`: a refused edit form shows what it posted. */
+export function planView(c: Ctx, refills = false): Loader<PlanData> {
+  return async (tx: Tx, role, projectId, extra, posted) => {
     const key = planKeyOf(c);
     const plan = await getPlan(tx, projectId, key);
     const counts = await planSubscriberCounts(tx, projectId);
@@ -104,7 +104,7 @@ export function planView(c: Ctx, draft?: PlanForm): Loader<PlanData> {
       role,
       plan: { ...plan, subscribers: counts[key] ?? 0 },
       notice: doneNotice(PLANS_TEXT[dashboardLang(c)], PLAN_DONE_NOTICES, c.req.query("done")),
-      ...(extra.error ? { error: extra.error, draft } : {}),
+      ...(extra.error ? { error: extra.error, draft: refills ? posted : undefined } : {}),
     };
   };
 }

@@ -6,7 +6,7 @@ import { getProject } from "@/db/projects.ts";
 import type { ProjectViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import type { PageResult } from "../router/page.tsx";
-import { formAction } from "./form_action.ts";
+import { formAction, type FormBody } from "./form_action.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { PROJECTS_TEXT } from "./text/projects.ts";
 
@@ -39,17 +39,19 @@ export async function projectView(
  * Runs a project-page form's action for a member with at least `needed`: a `?done=` key redirects back to
  * the project page; page extras (a new secret) render it at once; a refusal re-renders it with 422.
  */
-export function projectAction(
+export function projectAction<B>(
   c: Ctx,
   needed: MemberRole,
-  action: (tx: Tx, projectId: string) => Promise<string | Partial<ProjectViewData>>,
+  body: FormBody<B>,
+  action: (tx: Tx, projectId: string, form: B) => Promise<string | Partial<ProjectViewData>>,
 ): Promise<Response | PageResult<ProjectViewData>> {
-  return formAction<ProjectViewData>(c, {
+  return formAction<ProjectViewData, B>(c, {
     needed,
     back: `/dashboard/projects/${c.req.param("id")}`,
+    body,
     load: (tx, role, projectId, extra) => projectView(c, tx, projectId, role, extra),
-    run: async (tx, projectId, role) => {
-      const answer = await action(tx, projectId);
+    run: async (tx, projectId, role, form) => {
+      const answer = await action(tx, projectId, form);
       return typeof answer === "string" ? answer : await projectView(c, tx, projectId, role, answer);
     },
     title: (data) => data.project.name,

@@ -14,7 +14,7 @@ import { hasLiveDeploymentXendit } from "../payments/accounts.ts";
 import { ATTEMPTS } from "../login/flow.ts";
 import { CLIENT_FAILURES } from "../oauth/authenticate_client.ts";
 import type { PageResult } from "../router/page.tsx";
-import { formAction } from "./form_action.ts";
+import { formAction, type FormBody } from "./form_action.ts";
 import { frameOf } from "./frame.ts";
 import { dashboardLang, doneNotice } from "./i18n.ts";
 import { SETTINGS_TEXT } from "./text/settings.ts";
@@ -106,20 +106,22 @@ export async function settingsView(
 }
 
 /**
- * Runs a settings form's action for a member with at least `needed`: a `?done=` key redirects back to the
- * Settings page (or `back`), a refusal re-renders it with 422.
+ * Runs a settings form's action, given the form `body` parsed, for a member with at least `needed`: a `?done=`
+ * key redirects back to the Settings page (or `back`), a refusal (of the body too) re-renders it with 422.
  */
-export function settingsAction(
+export function settingsAction<B>(
   c: Ctx,
   needed: MemberRole,
-  action: (tx: Tx, projectId: string) => Promise<string>,
+  body: FormBody<B>,
+  action: (tx: Tx, projectId: string, form: B) => Promise<string>,
   back = `/dashboard/projects/${c.req.param("id")}/settings`,
 ): Promise<Response | PageResult<SettingsData>> {
-  return formAction<SettingsData>(c, {
+  return formAction<SettingsData, B>(c, {
     needed,
     back,
+    body,
     load: (tx, role, projectId, extra) => settingsView(c, tx, projectId, role, extra),
-    run: (tx, projectId) => action(tx, projectId),
+    run: (tx, projectId, _role, form) => action(tx, projectId, form),
     title: (data) => `${SETTINGS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
   });
 }

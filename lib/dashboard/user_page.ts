@@ -23,7 +23,7 @@ import { userBilling } from "@/db/user_billing.ts";
 import type { UserViewData } from "./page_data.ts";
 import { frameOf } from "./frame.ts";
 import { AppError } from "../http/errors.ts";
-import { type AfterCommit, formAction, type Loader } from "./form_action.ts";
+import { type AfterCommit, formAction, type FormBody, type Loader } from "./form_action.ts";
 import { allows } from "./access.ts";
 import { maskPhone } from "../phone/number.ts";
 import type { PageResult } from "../router/page.tsx";
@@ -74,10 +74,11 @@ export function userIdOf(c: Ctx): string {
 
 /**
  * The user page's data. The user must belong to the project's current environment: a production page
- * never shows a sandbox user (404), and vice versa. `draft`: what a refused form posted, shown again in it.
+ * never shows a sandbox user (404), and vice versa. `refills`: a refused form (the profile's) is shown again
+ * with what it posted and its messages beside its fields.
  */
-export function userView(c: Ctx, draft?: UserViewData["draft"]): Loader<UserViewData> {
-  return async (tx: Tx, role: MemberRole, projectId: string, extra) => {
+export function userView(c: Ctx, refills = false): Loader<UserViewData> {
+  return async (tx: Tx, role: MemberRole, projectId: string, extra, posted) => {
     const userId = userIdOf(c);
     const user = await getEnvironmentUser(tx, projectId, userId);
     const state = await currentSubscription(tx, projectId, userId);
@@ -103,30 +104,40 @@ export function userView(c: Ctx, draft?: UserViewData["draft"]): Loader<UserView
       // The profile form's zone choices, for those who may post it.
       timeZones: allows(role, "admin") ? await timeZones(tx) : [],
       notice: doneNotice(USER_TEXT[dashboardLang(c)], USER_DONE_NOTICES, c.req.query("done")),
-      ...(extra.error ? { error: extra.error, fieldErrors: extra.fields, draft } : {}),
+      ...(extra.error
+        ? { error: extra.error, fieldErrors: extra.fields, draft: refills ? posted : undefined }
+        : {}),
     };
   };
 }
 
 /**
  * A form on the user page (admins only): the user must be in the project's current environment, then `run`
- * does one thing and names the `?done=` key; a refusal re-renders the page with 422 (with `draft`, what was posted).
+ * does one thing with the parsed `body` and names the `?done=` key; a refusal re-renders the page with 422
+ * (`refills`: with what was posted, and the messages beside the form's fields).
  */
-export function userAction(
+export function userAction<B>(
   c: Ctx,
-  run: (tx: Tx, projectId: string, userId: string) => Promise<string | AfterCommit<string | UserViewData>>,
-  draft?: UserViewData["draft"],
+  body: FormBody<B>,
+  run: (
+    tx: Tx,
+    projectId: string,
+    userId: string,
+    form: B,
+  ) => Promise<string | AfterCommit<string | UserViewData>>,
+  refills = false,
 ): Promise<Response | PageResult<UserViewData>> {
   const userId = userIdOf(c);
-  return formAction(c, {
+  return formAction<UserViewData, B>(c, {
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
-    load: userView(c, draft),
-    fieldsBesideInputs: draft !== undefined,
-    run: async (tx, projectId) => {
+    body,
+    load: userView(c, refills),
+    fieldsBesideInputs: refills,
+    run: async (tx, projectId, _role, form) => {
       // Another environment's user: refused here, and the re-render's load answers 404.
       await getEnvironmentUser(tx, projectId, userId);
-      return await run(tx, projectId, userId);
+      return await run(tx, projectId, userId, form);
     },
     title: (data) => data.user.email ?? data.user.phone_number ?? data.user.id,
   });

@@ -12,7 +12,7 @@ import { listWebhookEndpoints } from "@/db/webhook_endpoints.ts";
 import type { WebhooksData } from "./page_data.ts";
 import type { PageResult } from "../router/page.tsx";
 import { frameOf } from "./frame.ts";
-import { formAction } from "./form_action.ts";
+import { formAction, type FormBody } from "./form_action.ts";
 import { dashboardLang, type Lang } from "./i18n.ts";
 import { both } from "./reconcile_text.ts";
 import { WEBHOOKS_TEXT } from "./text/webhooks.ts";
@@ -80,17 +80,22 @@ export async function webhooksView(
   };
 }
 
-/** Runs one form of the page for an admin: a `?done=` key redirects back, page extras render it now. */
-export function webhooksAction(
+/**
+ * Runs one form of the page, given its `body` parsed, for an admin: a `?done=` key redirects back, page extras
+ * render it now.
+ */
+export function webhooksAction<B>(
   c: Ctx,
-  run: (tx: Tx, projectId: string) => Promise<string | Partial<WebhooksData>>,
+  body: FormBody<B>,
+  run: (tx: Tx, projectId: string, form: B) => Promise<string | Partial<WebhooksData>>,
 ): Promise<Response | PageResult<WebhooksData>> {
-  return formAction<WebhooksData>(c, {
+  return formAction<WebhooksData, B>(c, {
     needed: "admin",
     back: `/dashboard/projects/${c.req.param("id")}/webhooks`,
+    body,
     load: (tx, role, projectId, extra) => webhooksView(c, tx, projectId, role, extra),
-    run: async (tx, projectId, role) => {
-      const answer = await run(tx, projectId);
+    run: async (tx, projectId, role, form) => {
+      const answer = await run(tx, projectId, form);
       return typeof answer === "string" ? answer : await webhooksView(c, tx, projectId, role, answer);
     },
     title: (data) => `${WEBHOOKS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,

@@ -23,6 +23,14 @@ export async function readBody<S extends z.ZodType>(
   return validate(schema, raw);
 }
 
+/** A form-encoded body as posted, not yet validated (a dashboard form validates it where it can show a refusal). */
+export async function readForm(c: Context): Promise<Record<string, string | string[]>> {
+  if (bodyKind(c.req.header("content-type")) !== "form") {
+    throw new AppError("unsupported_media_type", { description: mediaHint(["form"]) });
+  }
+  return formToObject(await readText(c));
+}
+
 /**
  * Validates any untrusted value (query strings, JSON) and turns zod issues into field errors (zod's English).
  * The issues go along on the AppError, with their input (zod's messages say what was received), so that a

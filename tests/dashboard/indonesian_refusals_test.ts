@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import {
+  alertOf,
   assertApiStaysEnglish,
   assertWorded,
   type RefusalCase,
@@ -186,8 +187,8 @@ Deno.test("Indonesian refusals — the Platform API's refusal JSON stays English
   await assertApiStaysEnglish(t, project, "/plans", bad, english);
 });
 
-Deno.test("Indonesian refusals — a form zod refuses before its action gets the error page in the dashboard's language, saying which field and why", async () => {
-  const problems: Record<string, string[]> = {};
+Deno.test("Indonesian refusals — a form zod refuses renders its page again in the dashboard's language, saying which field and why", async () => {
+  const problems: Record<string, string> = {};
   for (
     const [who, lang, says] of [
       [inIndonesian, "id", "Beberapa isian kosong atau tidak valid."],
@@ -195,6 +196,26 @@ Deno.test("Indonesian refusals — a form zod refuses before its action gets the
     ] as const
   ) {
     const res = await postAs(t, who, `${base}/webhooks/enabled`, { enabled: "maybe" });
+    assert.equal(res.status, 422);
+    const html = await res.text();
+    assert.match(html, new RegExp(`<html lang="${lang}"`));
+    const alert = alertOf(html) ?? "";
+    assert.ok(alert.startsWith(`${says} enabled: `), alert);
+    problems[lang] = alert.slice(says.length);
+  }
+  assert.notEqual(problems.id, problems.en, "worded in Indonesian");
+});
+
+Deno.test("Indonesian refusals — a form zod refuses outside a page's form action gets the error page in the dashboard's language, saying which field and why", async () => {
+  const problems: Record<string, string[]> = {};
+  for (
+    const [who, lang, says] of [
+      [inIndonesian, "id", "Beberapa isian kosong atau tidak valid."],
+      [owner, "en", "Some fields are missing or invalid."],
+    ] as const
+  ) {
+    // The signing keys' rotation (deployment-wide, no project page's form action).
+    const res = await postAs(t, who, "/dashboard/keys", { confirm: "x".repeat(11) });
     assert.equal(res.status, 400);
     const html = await res.text();
     assert.match(html, new RegExp(`<html lang="${lang}"`));
@@ -203,10 +224,10 @@ Deno.test("Indonesian refusals — a form zod refuses before its action gets the
     assert.ok(list, "the page lists the fields' problems, in the page's language (no lang of their own)");
     problems[lang] = [...list.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
   }
-  assert.ok(problems.en.some((p) => p.startsWith("enabled: ")), problems.en.join(" | "));
+  assert.ok(problems.en.some((p) => p.startsWith("confirm: ")), problems.en.join(" | "));
   assert.equal(problems.id.length, problems.en.length);
   assert.ok(
-    problems.id.some((p) => p.startsWith("enabled: ") && !problems.en.includes(p)),
+    problems.id.some((p) => p.startsWith("confirm: ") && !problems.en.includes(p)),
     "worded in Indonesian",
   );
 });

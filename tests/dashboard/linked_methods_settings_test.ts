@@ -67,7 +67,10 @@ Deno.test("settings — automatic renewal: admins switch linking, ShopeePay/GoPa
     cards: false,
   }, "unchanged");
 
-  assert.equal((await postAs(t, owner, `${base}/settings/linked-methods`, { enabled: "yes" })).status, 400);
+  // A value the form never offers: the page again with the field's problem (422), nothing saved.
+  const malformed = await postAs(t, owner, `${base}/settings/linked-methods`, { enabled: "yes" });
+  assert.equal(malformed.status, 422);
+  assert.match(await malformed.text(), /role="alert">Some fields are missing or invalid\. enabled: /);
   const off = await postAs(t, owner, `${base}/settings/linked-methods`, {});
   assert.equal(off.status, 303);
   assert.deepEqual(await switches(), {

@@ -117,7 +117,8 @@ Deno.test("machine clients — bad scopes, resources and duplicates re-render th
   assert.equal(twice.status, 422);
   assert.match(await twice.text(), /is already registered/);
   const badIntent = await postAs(t, owner, `${page}/scopes`, { intent: "explode", name: "x" });
-  assert.equal(badIntent.status, 400);
+  assert.equal(badIntent.status, 422);
+  assert.match(await badIntent.text(), /role="alert">Some fields are missing or invalid\. intent: /);
 });
 
 Deno.test("machine clients — created with scopes and a resource; the secret is shown once and gets tokens", async () => {
@@ -249,7 +250,8 @@ Deno.test("machine clients — the switches for self-registering agents are save
   assert.notDeepEqual(before, [true, true], "the first save changed something");
   assert.equal(await audits(), auditedBefore + 2, "each save is audited");
   const bad = await postAs(t, owner, `${page}/self-registration`, { dynamic_clients: "yes please" });
-  assert.equal(bad.status, 400);
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /role="alert">Some fields are missing or invalid\. dynamic_clients: /);
   assert.deepEqual(await switches(), [false, false], "a malformed form changes nothing");
 });
 

@@ -206,7 +206,9 @@ Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audit
   const refused = await again.text();
   assert.match(refused, /role="alert">Its reconciliation has not stopped \(or was resumed already\)/);
   assert.match(refused, /Rekonsiliasinya belum berhenti/);
-  assert.equal((await postAs(t, owner, action, { id: "chk_x" })).status, 400, "not an id");
+  const notAnId = await postAs(t, owner, action, { id: "chk_x" });
+  assert.equal(notAnId.status, 422, "not an id");
+  assert.match(await notAnId.text(), /role="alert">Some fields are missing or invalid\. id: /);
 });
 
 Deno.test("payments page — 50 a page, older pages by keyset, no live feed on older pages", async () => {

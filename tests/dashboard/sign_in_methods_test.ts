@@ -86,5 +86,7 @@ Deno.test("settings — ways to sign in: saved by an admin, passwords off only b
     ],
     [undefined, undefined, undefined, undefined, undefined, undefined, undefined],
   );
-  assert.equal((await postAs(t, owner, action, { passwords: "yes" })).status, 400);
+  const malformed = await postAs(t, owner, action, { passwords: "yes" });
+  assert.equal(malformed.status, 422);
+  assert.match(await malformed.text(), /role="alert">Some fields are missing or invalid\. passwords: /);
 });

@@ -65,5 +65,7 @@ Deno.test("settings — sign-ups: saved by an admin, refused with the reason, vi
 
   assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
   assert.deepEqual(await signUp(), {});
-  assert.equal((await postAs(t, owner, action, { mode: "members" })).status, 400);
+  const malformed = await postAs(t, owner, action, { mode: "members" });
+  assert.equal(malformed.status, 422);
+  assert.match(await malformed.text(), /role="alert">Some fields are missing or invalid\. mode: /);
 });

@@ -84,7 +84,9 @@ Deno.test("settings — the second-factor policy form saves off, optional or req
     (tx) => tx`select settings -> 'mfa' as mfa from astapa.projects where id = ${project.id}`,
   );
   assert.deepEqual(row.mfa, { policy: "required" });
-  assert.equal((await postAs(t, owner, `${base}/settings/mfa`, { policy: "always" })).status, 400);
+  const always = await postAs(t, owner, `${base}/settings/mfa`, { policy: "always" });
+  assert.equal(always.status, 422);
+  assert.match(await always.text(), /role="alert">Some fields are missing or invalid\. policy: /);
 });
 
 Deno.test("settings — the second-factor form turns phone codes on as a second factor, and off again", async () => {

@@ -133,7 +133,8 @@ Deno.test("webhooks — all events, including future ones: a new endpoint's defa
     "receive",
     "everything",
   ]]);
-  assert.equal(odd.status, 400);
+  assert.equal(odd.status, 422);
+  assert.match(await odd.text(), /role="alert">Some fields are missing or invalid\. receive: /);
   assert.deepEqual(await stored(), ["payment.refund_failed"], "refused forms changed nothing");
 
   await followed(
@@ -206,7 +207,9 @@ Deno.test("webhooks — bad input re-renders with the reason (422)", async () =>
   }
   const pausedNone = await postAs(t, owner, `${page}/enabled`, { enabled: "false" });
   assert.equal(pausedNone.status, 422);
-  assert.equal((await postAs(t, owner, `${page}/enabled`, { enabled: "maybe" })).status, 400);
+  const maybe = await postAs(t, owner, `${page}/enabled`, { enabled: "maybe" });
+  assert.equal(maybe.status, 422);
+  assert.match(await maybe.text(), /role="alert">Some fields are missing or invalid\. enabled: /);
 });
 
 Deno.test("webhooks — production projects may not point at internal addresses; sandbox may", async () => {
@@ -408,10 +411,9 @@ Deno.test("webhooks — two endpoints: each added with its own secret, listed, e
   const gone = await postAs(t, owner, `${page}/remove`, { endpoint: a.id, confirm: "yes" });
   assert.equal(gone.status, 422);
   assert.match(await gone.text(), /no webhook endpoint with this id/);
-  assert.equal(
-    (await postAs(t, owner, `${page}/enabled`, { endpoint: "wep_nope", enabled: "true" })).status,
-    400,
-  );
+  const nope = await postAs(t, owner, `${page}/enabled`, { endpoint: "wep_nope", enabled: "true" });
+  assert.equal(nope.status, 422);
+  assert.match(await nope.text(), /role="alert">Some fields are missing or invalid\. endpoint: /);
 });
 
 Deno.test("webhooks — the 17th endpoint is refused in English and Indonesian (422); viewers may not add one", async () => {

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { addMember, type MemberRole, MemberRoleSchema } from "@/db/accounts.ts";
 import { inviteAccount, listMembers, type Member } from "@/db/dashboard.ts";
 import { getProject, type Project } from "@/db/projects.ts";
@@ -50,13 +49,13 @@ export const handler: Handlers<MembersData> = {
     return page(data, { title: membersTitle(data) });
   },
   /** Owners invite by email: the account is made as an invitation if new, then added with a role. */
-  POST: async (c) => {
-    const form = await readBody(c, InviteForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "owner",
       back: `/dashboard/projects/${c.req.param("id")}/members`,
+      body: InviteForm,
       load: membersView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         const account = await inviteAccount(tx, form.email);
         await addMember(tx, projectId, account.id, form.role);
         return "invited";

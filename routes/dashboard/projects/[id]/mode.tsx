@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { getProject, ModeSchema, updateProject } from "@/db/projects.ts";
 import { hasLiveDeploymentXendit } from "@/lib/payments/accounts.ts";
 import { AppError } from "@/lib/http/errors.ts";
@@ -12,9 +11,8 @@ const ModeForm = z.object({ csrf: z.string(), mode: ModeSchema, confirm: z.strin
 
 /** POST /dashboard/projects/:id/mode: the go-live toggle, owners only, confirmed by typing the name. */
 export const handler: Handlers<ProjectViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ModeForm, ["form"]);
-    return projectAction(c, "owner", async (tx, projectId) => {
+  POST: (c) => {
+    return projectAction(c, "owner", ModeForm, async (tx, projectId, form) => {
       const project = await getProject(tx, projectId);
       if (form.confirm.trim() !== project.name) {
         throw new AppError("validation_failed", {

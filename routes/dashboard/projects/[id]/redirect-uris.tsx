@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { addRedirectUri, removeRedirectUri } from "@/db/projects.ts";
 import { projectAction } from "@/lib/dashboard/project_page.ts";
 import { ProjectView, type ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
@@ -14,9 +13,8 @@ const RedirectUriForm = z.object({
 
 /** POST /dashboard/projects/:id/redirect-uris: add or remove one (admins and owners). */
 export const handler: Handlers<ProjectViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RedirectUriForm, ["form"]);
-    return projectAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return projectAction(c, "admin", RedirectUriForm, async (tx, projectId, form) => {
       if (form.action === "add") {
         await addRedirectUri(tx, projectId, form.uri);
         return "redirect_uri_added";

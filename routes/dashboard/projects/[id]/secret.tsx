@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { rotateClientSecret } from "@/db/projects.ts";
 import { projectAction } from "@/lib/dashboard/project_page.ts";
 import { ProjectView, type ProjectViewData } from "@/components/dashboard/ProjectView.tsx";
@@ -10,9 +9,8 @@ const RotateForm = z.object({ csrf: z.string(), confirm: z.literal("yes") });
 
 /** POST /dashboard/projects/:id/secret: a new client secret, shown once on the page this answers with. */
 export const handler: Handlers<ProjectViewData> = {
-  POST: async (c) => {
-    await readBody(c, RotateForm, ["form"]);
-    return projectAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return projectAction(c, "admin", RotateForm, async (tx, projectId) => {
       const rotated = await rotateClientSecret(tx, projectId);
       return {
         newSecret: rotated.client_secret,

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { setCouponDisabled } from "@/db/coupons.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { type CouponsData, couponsView } from "@/lib/dashboard/coupons_page.ts";
@@ -17,13 +16,13 @@ const DisabledForm = z.object({
 
 /** POST …/coupons/disabled: disables (or enables) a coupon through api.set_coupon_disabled. */
 export const handler: Handlers<CouponsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DisabledForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/coupons`,
+      body: DisabledForm,
       load: couponsView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         const disabled = form.disabled === "true";
         await setCouponDisabled(tx, projectId, form.code, disabled);
         return disabled ? "disabled" : "enabled";

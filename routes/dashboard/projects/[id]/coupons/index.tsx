@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { createCoupon } from "@/db/coupons.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -25,13 +24,13 @@ export const handler: Handlers<CouponsData> = {
     return page(data, { title: `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a coupon through api.create_coupon (the same function as the Platform API). */
-  POST: async (c) => {
-    const form = await readBody(c, CouponFormSchema, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/coupons`,
-      load: couponsView(c, form),
-      run: async (tx, projectId) => {
+      body: CouponFormSchema,
+      load: couponsView(c, true),
+      run: async (tx, projectId, _role, form) => {
         await createCoupon(tx, projectId, newCouponOf(form));
         return "created";
       },

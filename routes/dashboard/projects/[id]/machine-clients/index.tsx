@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { createMachineClient } from "@/db/machine_clients.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { manyValues, refuse } from "@/lib/dashboard/form_fields.ts";
@@ -36,9 +35,8 @@ export const handler: Handlers<MachineClientsData> = {
     return page(data, { title: `${MACHINE_CLIENTS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a client; the answer shows its secret, this once. */
-  POST: async (c) => {
-    const form = await readBody(c, CreateForm, ["form"]);
-    return machineClientsAction(c, async (tx) => {
+  POST: (c) => {
+    return machineClientsAction(c, CreateForm, async (tx, _projectId, form) => {
       if (!form.name.trim()) refuse("Give the machine client a name.");
       const issued = await createMachineClient(tx, {
         name: form.name.trim(),

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { addResource, removeResource } from "@/db/resources.ts";
 import { getProject } from "@/db/projects.ts";
 import { canonicalResource } from "@/lib/oauth/scope.ts";
@@ -22,9 +21,8 @@ const ResourceForm = z.object({
 
 /** POST …/machine-clients/resources: register a protected resource URI (canonical form), or remove one. */
 export const handler: Handlers<MachineClientsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ResourceForm, ["form"]);
-    return machineClientsAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return machineClientsAction(c, ResourceForm, async (tx, projectId, form) => {
       if (form.intent === "remove") {
         await removeResource(tx, form.uri);
         return "resource_removed";

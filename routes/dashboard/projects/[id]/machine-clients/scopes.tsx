@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { declareScope, removeScope } from "@/db/resources.ts";
 import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
 import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
@@ -15,9 +14,8 @@ const ScopeForm = z.object({
 
 /** POST …/machine-clients/scopes: declare (or redescribe) a scope, or remove it from the project. */
 export const handler: Handlers<MachineClientsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ScopeForm, ["form"]);
-    return machineClientsAction(c, async (tx) => {
+  POST: (c) => {
+    return machineClientsAction(c, ScopeForm, async (tx, _projectId, form) => {
       if (form.intent === "remove") {
         await removeScope(tx, form.name);
         return "scope_removed";

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { getProject, updateProject } from "@/db/projects.ts";
 import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
 import { type MachineClientsData, MachineClientsView } from "@/components/dashboard/MachineClientsView.tsx";
@@ -19,9 +18,8 @@ const SwitchesForm = z.object({
  * `PUT /api/platform/dynamic-clients` (docs/mcp.md "The per-project switch").
  */
 export const handler: Handlers<MachineClientsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, SwitchesForm, ["form"]);
-    return machineClientsAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return machineClientsAction(c, SwitchesForm, async (tx, projectId, form) => {
       const { settings } = await getProject(tx, projectId);
       await updateProject(tx, projectId, {
         settings: {

@@ -5,7 +5,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { MemberRoleSchema, removeMember, setMemberRole } from "@/db/accounts.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import MembersPage, {
@@ -25,13 +24,13 @@ const ChangeForm = z.discriminatedUnion("change", [
 ]);
 
 export const handler: Handlers<MembersData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ChangeForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "owner",
       back: `/dashboard/projects/${c.req.param("id")}/members`,
+      body: ChangeForm,
       load: membersView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         if (form.change === "role") {
           await setMemberRole(tx, projectId, form.email, form.role);
           return "role_changed";

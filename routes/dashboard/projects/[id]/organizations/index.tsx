@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { createOrganization } from "@/db/organizations.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -25,13 +24,13 @@ export const handler: Handlers<OrganizationsData> = {
     return page(data, { title: `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create an organization through api.create_organization (the same function as the Platform API). */
-  POST: async (c) => {
-    const form = await readBody(c, NewOrganizationForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
-      load: organizationsView(c, form),
-      run: async (tx) => {
+      body: NewOrganizationForm,
+      load: organizationsView(c, true),
+      run: async (tx, _projectId, _role, form) => {
         await createOrganization(tx, { name: form.name, slug: form.slug });
         return "created";
       },

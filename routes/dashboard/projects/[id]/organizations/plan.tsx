@@ -5,7 +5,6 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateOrganization } from "@/db/organizations.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import {
@@ -18,13 +17,13 @@ import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, OrganizationPlanForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      body: OrganizationPlanForm,
       load: organizationsView(c),
-      run: async (tx) => {
+      run: async (tx, _projectId, _role, form) => {
         await updateOrganization(tx, form.organization, { plan: form.plan === "" ? null : form.plan });
         return "plan_set";
       },

@@ -6,7 +6,6 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { enableScimDirectory, revokeScimToken } from "@/db/scim.ts";
 import { mapScimGroup } from "@/db/scim_groups.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -23,15 +22,15 @@ import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
   POST: async (c) => {
-    const form = await readBody(c, OrganizationScimForm, ["form"]);
     const token = newScimToken();
     const hash = await sha256(token);
     const load = organizationsView(c);
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      body: OrganizationScimForm,
       load,
-      run: async (tx, projectId, role) => {
+      run: async (tx, projectId, role, form) => {
         if (form.action === "revoke") {
           await revokeScimToken(tx, form.organization);
           return "scim_revoked";

@@ -8,7 +8,6 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import {
   deleteSsoConnection,
@@ -20,7 +19,7 @@ import {
 } from "@/db/sso_connections.ts";
 import { makeSpKey } from "@/lib/login/sso/saml_sp_key.ts";
 import { samlIdpOf } from "@/lib/login/sso/saml_config.ts";
-import { formAction } from "@/lib/dashboard/form_action.ts";
+import { formAction, prepared } from "@/lib/dashboard/form_action.ts";
 import { issuerProblem } from "@/lib/login/sso/guarded_fetch.ts";
 import { sealSsoSecret } from "@/lib/login/sso/secret.ts";
 import { metadataFetchOptions } from "@/lib/oauth/metadata_document_clients.ts";
@@ -35,29 +34,32 @@ import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, OrganizationSsoForm, ["form"]);
+  POST: (c) => {
     const { deps } = c.var;
     // Fetched before the transaction: the IdP's answer time is not held in it.
-    const problem = form.action === "save"
-      ? await issuerProblem(metadataFetchOptions(deps), form.issuer, deps.config.socialTimeoutMs)
-      : null;
-    // A SAML IdP's metadata, read (and any problem kept for the page) before the transaction too.
-    const saml = form.action === "save_saml"
-      ? await samlIdpOf(
-        { protocol: "saml", idp_metadata_xml: form.idp_metadata_xml || undefined },
-        metadataFetchOptions(deps),
-        deps.config.socialTimeoutMs,
-      ).catch((error: unknown) => {
-        if (error instanceof AppError) return error;
-        throw error;
-      })
-      : null;
+    const checked = prepared(OrganizationSsoForm, async (form) => ({
+      form,
+      problem: form.action === "save"
+        ? await issuerProblem(metadataFetchOptions(deps), form.issuer, deps.config.socialTimeoutMs)
+        : null,
+      // A SAML IdP's metadata, read (and any problem kept for the page) before the transaction too.
+      saml: form.action === "save_saml"
+        ? await samlIdpOf(
+          { protocol: "saml", idp_metadata_xml: form.idp_metadata_xml || undefined },
+          metadataFetchOptions(deps),
+          deps.config.socialTimeoutMs,
+        ).catch((error: unknown) => {
+          if (error instanceof AppError) return error;
+          throw error;
+        })
+        : null,
+    }));
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
+      body: checked,
       load: organizationsView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, { form, problem, saml }) => {
         if (form.action === "remove") {
           await deleteSsoConnection(tx, form.organization);
           return "sso_removed";

@@ -4,7 +4,6 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { resumePaymentReconciliation } from "@/db/billing.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { type PaymentsData, paymentsView } from "@/lib/dashboard/payments_page.ts";
@@ -12,13 +11,13 @@ import { ResumeFormSchema, wordResumeRefusal } from "@/lib/dashboard/reconcile_r
 import PaymentsPage from "./index.tsx";
 
 export const handler: Handlers<PaymentsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ResumeFormSchema, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/payments`,
+      body: ResumeFormSchema,
       load: paymentsView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         await resumePaymentReconciliation(tx, projectId, form.id).catch(wordResumeRefusal);
         return "payment_reconcile_resumed";
       },

@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { createPlan } from "@/db/plans.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -21,13 +20,13 @@ export const handler: Handlers<PlansData> = {
     return page(data, { title: `${PLANS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a plan through api.create_plan (the same function as the plans API and CLI). */
-  POST: async (c) => {
-    const form = await readBody(c, PlanFormSchema, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/plans`,
-      load: plansView(c, form),
-      run: async (tx, projectId) => {
+      body: PlanFormSchema,
+      load: plansView(c, true),
+      run: async (tx, projectId, _role, form) => {
         await createPlan(tx, projectId, newPlanOf(form));
         return "created";
       },

@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { actorOf, developer, withProject } from "@/lib/dashboard/access.ts";
 import { AfterCommit, formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView, RefundFormSchema } from "@/lib/dashboard/receipts_page.ts";
@@ -23,15 +22,15 @@ export const handler: Handlers<ReceiptsData> = {
     return page(data, { title: `${RECEIPTS_TEXT[dashboardLang(c)].titleShort} · ${data.project.name}` });
   },
   /** Admins refund (part of) a receipted payment through Xendit, with the plan effect they choose. */
-  POST: async (c) => {
-    const form = await readBody(c, RefundFormSchema, ["form"]);
+  POST: (c) => {
     const by = actorOf(developer(c));
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
+      body: RefundFormSchema,
       load: receiptsView(c),
       // The role is checked in the form's transaction; the refund (a call to Xendit) runs once that has ended.
-      run: (_tx, projectId) =>
+      run: (_tx, projectId, _role, form) =>
         Promise.resolve(
           new AfterCommit(async () => {
             await refundPayment(c.var.deps, projectId, {

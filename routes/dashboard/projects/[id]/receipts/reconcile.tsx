@@ -4,7 +4,6 @@
  */
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { resumeRefundReconciliation } from "@/db/refunds.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView } from "@/lib/dashboard/receipts_page.ts";
@@ -12,13 +11,13 @@ import { ResumeFormSchema, wordResumeRefusal } from "@/lib/dashboard/reconcile_r
 import ReceiptsPage from "./index.tsx";
 
 export const handler: Handlers<ReceiptsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ResumeFormSchema, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
+      body: ResumeFormSchema,
       load: receiptsView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         await resumeRefundReconciliation(tx, projectId, form.id).catch(wordResumeRefusal);
         return "refund_reconcile_resumed";
       },

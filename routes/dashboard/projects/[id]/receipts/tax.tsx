@@ -2,7 +2,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { setTaxSettings } from "@/db/receipts.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { type ReceiptsData, receiptsView } from "@/lib/dashboard/receipts_page.ts";
@@ -27,13 +26,13 @@ const TaxForm = z.object({
 });
 
 export const handler: Handlers<ReceiptsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, TaxForm, ["form"]);
+  POST: (c) => {
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
+      body: TaxForm,
       load: receiptsView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         await setTaxSettings(tx, projectId, {
           pkp: form.pkp === "true",
           ppn_rate: numberOrNull(form.ppn_rate),

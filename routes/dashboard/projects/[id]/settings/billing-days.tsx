@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateBillingSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -26,9 +25,8 @@ function days(text: string): number | string | null {
  * project.settings).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, BillingDaysForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", BillingDaysForm, async (tx, projectId, form) => {
       await updateBillingSettings(tx, projectId, {
         billing_grace_days: days(form.billing_grace_days),
         billing_renewal_notice_days: days(form.billing_renewal_notice_days),

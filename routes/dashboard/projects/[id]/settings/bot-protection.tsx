@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody, validate } from "@/lib/http/body.ts";
+import { validate } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -22,9 +22,8 @@ const BotProtectionForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, BotProtectionForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", BotProtectionForm, async (tx, projectId, form) => {
       const setting = form.provider === "off" ? null : await botProtectionSetting(
         c.var.deps.masterKeys.social,
         projectId,

@@ -6,7 +6,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { brandingAction, type BrandingPageData, brandingView } from "@/lib/dashboard/branding_page.ts";
@@ -32,13 +31,12 @@ export const handler: Handlers<BrandingPageData> = {
     );
     return page(data, { title: `Branding · ${data.project.name}` });
   },
-  POST: async (c) => {
-    const { csrf: _, ...form } = await readBody(c, BrandingForm, ["form"]);
-    const branding = Object.fromEntries(
-      Object.entries(form).map(([key, value]) => [key, value?.trim() || null]),
-    );
-    if (branding.theme === "auto") branding.theme = null; // the default
-    return brandingAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return brandingAction(c, BrandingForm, async (tx, projectId, { csrf: _, ...form }) => {
+      const branding = Object.fromEntries(
+        Object.entries(form).map(([key, value]) => [key, value?.trim() || null]),
+      );
+      if (branding.theme === "auto") branding.theme = null; // the default
       await updateProjectSettings(tx, projectId, { branding });
       return "branding_saved";
     });

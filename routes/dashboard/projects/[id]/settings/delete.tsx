@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { deleteProject } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -13,9 +12,8 @@ const DeleteForm = z.object({ csrf: z.string(), confirm: z.string().max(200) });
  * which also refuses the console and a live project that has taken live payments). Back to the projects list.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DeleteForm, ["form"]);
-    return settingsAction(c, "owner", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "owner", DeleteForm, async (tx, projectId, form) => {
       await deleteProject(tx, projectId, form.confirm);
       return "project_deleted";
     }, "/dashboard");

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { dpopRequiredChange } from "@/lib/oauth/dpop_settings.ts";
@@ -12,9 +11,8 @@ const DpopForm = z.object({ csrf: z.string(), dpop_required: z.literal("on").opt
 
 /** POST /dashboard/projects/:id/settings/dpop: require DPoP-bound tokens of every client (admins). */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DpopForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", DpopForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, dpopRequiredChange(form.dpop_required === "on"));
       return "dpop_saved";
     });

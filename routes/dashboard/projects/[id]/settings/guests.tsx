@@ -5,7 +5,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateAnonymousUserSettings } from "@/db/anonymous_users.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -25,9 +24,8 @@ function count(text: string): number | string | null {
 }
 
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, GuestsForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", GuestsForm, async (tx, projectId, form) => {
       await updateAnonymousUserSettings(tx, projectId, {
         enabled: form.enabled === "on" ? true : null,
         sweep_after_days: count(form.sweep_after_days),

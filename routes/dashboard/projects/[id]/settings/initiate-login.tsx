@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
@@ -18,16 +17,20 @@ const InitiateLoginForm = z.object({
  * the setter the Platform API's /api/platform/initiate-login-settings uses; an empty field removes it.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const { initiate_login_uri: uri } = await readBody(c, InitiateLoginForm, ["form"]);
-    const problem = uri ? initiateLoginUriProblem(uri) : null;
-    return settingsAction(c, "admin", async (tx, projectId) => {
-      if (problem) {
-        throw new AppError("validation_failed", { description: `The initiate-login URI ${problem}.` });
-      }
-      await updateProjectSettings(tx, projectId, { initiate_login_uri: uri || null });
-      return "initiate_login_saved";
-    });
+  POST: (c) => {
+    return settingsAction(
+      c,
+      "admin",
+      InitiateLoginForm,
+      async (tx, projectId, { initiate_login_uri: uri }) => {
+        const problem = uri ? initiateLoginUriProblem(uri) : null;
+        if (problem) {
+          throw new AppError("validation_failed", { description: `The initiate-login URI ${problem}.` });
+        }
+        await updateProjectSettings(tx, projectId, { initiate_login_uri: uri || null });
+        return "initiate_login_saved";
+      },
+    );
   },
 };
 

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -24,9 +23,8 @@ function seconds(text: string): number | string | null {
 
 /** POST /dashboard/projects/:id/settings/lifetimes: access, refresh, grace, sign-in max age and hosted-login session (admins). */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, LifetimesForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", LifetimesForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         access_token_ttl: seconds(form.access_token_ttl),
         refresh_token_ttl: seconds(form.refresh_token_ttl),

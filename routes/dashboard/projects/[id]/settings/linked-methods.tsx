@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -24,9 +23,8 @@ const LinkedMethodsForm = z.object({
  * it for the account).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, LinkedMethodsForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", LinkedMethodsForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         linked_methods: {
           enabled: form.enabled === "on",

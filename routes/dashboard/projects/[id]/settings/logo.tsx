@@ -6,7 +6,6 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { z } from "zod";
 import { AppError } from "@/lib/http/errors.ts";
-import { readBody } from "@/lib/http/body.ts";
 import { removeProjectLogo, setProjectLogo } from "@/db/branding.ts";
 import { acceptLogo } from "@/lib/branding/api_body.ts";
 import { brandingAction, type BrandingPageData } from "@/lib/dashboard/branding_page.ts";
@@ -19,9 +18,8 @@ export const handler: Handlers<BrandingPageData> = {
     // The upload is multipart (the middleware checked its CSRF token); the removal is a plain form.
     const multipart = /^multipart\//i.test(c.req.header("content-type") ?? "");
     const form = multipart ? await c.req.formData() : null;
-    if (!form) await readBody(c, RemoveForm, ["form"]);
     const file = form?.get("logo");
-    return brandingAction(c, async (tx, projectId) => {
+    return brandingAction(c, form ? undefined : RemoveForm, async (tx, projectId) => {
       if (!form) {
         await removeProjectLogo(tx, projectId);
         return "logo_removed";

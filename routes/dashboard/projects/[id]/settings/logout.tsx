@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
+import { prepared } from "@/lib/dashboard/form_action.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { updateLogoutSettings } from "@/db/backchannel_logouts.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
@@ -21,15 +21,18 @@ const LogoutForm = z.object({
  * function the Platform API's /api/platform/logout-settings uses; an empty field removes its setting.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, LogoutForm, ["form"]);
-    const uris = form.post_logout_redirect_uris.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
-    const checked = readLogoutMetadata({
-      post_logout_redirect_uris: uris,
-      ...(form.backchannel_logout_uri ? { backchannel_logout_uri: form.backchannel_logout_uri } : {}),
-    });
-    const internalReason = await urlVerdict(c, form.backchannel_logout_uri || undefined);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    // The backchannel URI's address is looked up before the transaction: a slow resolver is not held in it.
+    const body = prepared(LogoutForm, async (form) => ({
+      form,
+      internalReason: await urlVerdict(c, form.backchannel_logout_uri || undefined),
+    }));
+    return settingsAction(c, "admin", body, async (tx, projectId, { form, internalReason }) => {
+      const uris = form.post_logout_redirect_uris.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+      const checked = readLogoutMetadata({
+        post_logout_redirect_uris: uris,
+        ...(form.backchannel_logout_uri ? { backchannel_logout_uri: form.backchannel_logout_uri } : {}),
+      });
       if ("problem" in checked) throw new AppError("validation_failed", { description: checked.problem });
       await updateLogoutSettings(tx, projectId, {
         post_logout_redirect_uris: uris.length ? uris : null,

@@ -7,7 +7,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
@@ -22,17 +21,17 @@ const MailForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, MailForm, ["form"]) as Record<string, string | undefined>;
-    const texts: Record<string, Record<string, Record<string, string>>> = {};
-    for (const field of MAIL_TEXT_FIELDS) {
-      const value = form[mailTextField(field)]?.trim();
-      if (!value) continue;
-      ((texts[field.kind] ??= {})[field.lang] ??= {})[field.part] = value;
-    }
-    const fromAddress = form.mail_from_address?.trim() || null;
+  POST: (c) => {
     const allowed = c.var.deps.config.mailFromDomains;
-    return settingsAction(c, "admin", async (tx, projectId) => {
+    return settingsAction(c, "admin", MailForm, async (tx, projectId, posted) => {
+      const form = posted as Record<string, string | undefined>;
+      const texts: Record<string, Record<string, Record<string, string>>> = {};
+      for (const field of MAIL_TEXT_FIELDS) {
+        const value = form[mailTextField(field)]?.trim();
+        if (!value) continue;
+        ((texts[field.kind] ??= {})[field.lang] ??= {})[field.part] = value;
+      }
+      const fromAddress = form.mail_from_address?.trim() || null;
       // SQL checks the address's form; which domains the mail server may send for is configuration.
       if (fromAddress && !allowed.includes(fromAddress.split("@").at(-1)!.toLowerCase())) {
         throw new AppError("validation_failed", {

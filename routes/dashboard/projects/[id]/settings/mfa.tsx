@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { MFA_POLICIES, rememberDays } from "@/lib/login/factors/policy.ts";
@@ -17,9 +16,8 @@ const MfaForm = z.object({
 
 /** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required), phone codes. */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, MfaForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", MfaForm, async (tx, projectId, form) => {
       // The whole mfa object is replaced: the remembered-browser days set elsewhere (the SQL API) stay.
       const days = rememberDays(await getProject(tx, projectId));
       await updateProjectSettings(tx, projectId, {

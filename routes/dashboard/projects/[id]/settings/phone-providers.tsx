@@ -2,7 +2,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { PHONE_PROVIDERS, setPhoneProviderCredentials } from "@/db/phone_providers.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { PROVIDER_FIELDS, sealPhoneProvider } from "@/lib/phone/providers/project_credentials.ts";
@@ -20,9 +19,8 @@ const Form = z.object({
  * credentials; like the Xendit keys and social apps, an admin's or owner's to change, never shown back.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, Form, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", Form, async (tx, projectId, form) => {
       if (form.action === "remove") {
         await setPhoneProviderCredentials(tx, projectId, form.provider, null);
         return "phone_provider_removed";

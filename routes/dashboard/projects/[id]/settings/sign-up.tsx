@@ -5,7 +5,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -22,9 +21,8 @@ const SignUpForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, SignUpForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", SignUpForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         sign_up: signUpChange({
           mode: form.mode,

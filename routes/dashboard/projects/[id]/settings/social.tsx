@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { getProject } from "@/db/projects.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import type { Tx } from "@/db/client.ts";
@@ -35,9 +34,8 @@ type Form = z.infer<typeof SocialForm>;
  * it; empty keeps the sealed one).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, SocialForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", SocialForm, async (tx, projectId, form) => {
       let entry: Record<string, unknown> | null = null;
       if (form.action === "off") entry = { enabled: false };
       if (form.action === "credentials") {

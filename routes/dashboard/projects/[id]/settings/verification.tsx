@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { settingsAction } from "@/lib/dashboard/settings_page.ts";
 import { type SettingsData, SettingsView } from "@/components/dashboard/SettingsView.tsx";
@@ -11,9 +10,8 @@ const VerificationForm = z.object({ csrf: z.string(), require_verified_email: z.
 
 /** POST /dashboard/projects/:id/settings/verification: require a verified email before reaching the app. */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, VerificationForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", VerificationForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         require_verified_email: form.require_verified_email ? true : null,
       });

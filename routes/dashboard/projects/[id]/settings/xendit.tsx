@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { ModeSchema } from "@/db/projects.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
@@ -22,9 +21,8 @@ const XenditForm = z.object({
 
 /** POST /dashboard/projects/:id/settings/xendit: a project's test or live keys, sealed; or removes them. */
 export const handler: Handlers<SettingsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, XenditForm, ["form"]);
-    return settingsAction(c, "admin", async (tx, projectId) => {
+  POST: (c) => {
+    return settingsAction(c, "admin", XenditForm, async (tx, projectId, form) => {
       if (form.action === "remove") {
         await setXenditKeys(tx, projectId, form.environment, null);
         return "xendit_removed";

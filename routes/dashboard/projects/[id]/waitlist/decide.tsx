@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { approveWaitlistEntry, declineWaitlistEntry } from "@/db/waitlist.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { DecisionFormSchema, type WaitlistData, waitlistView } from "@/lib/dashboard/waitlist_page.ts";
@@ -11,14 +10,14 @@ import { WAITLIST_TEXT } from "@/lib/dashboard/text/waitlist.ts";
 
 /** POST …/waitlist/decide: approves (mailing the sign-up link) or declines an entry; admins and owners. */
 export const handler: Handlers<WaitlistData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DecisionFormSchema, ["form"]);
+  POST: (c) => {
     const baseUrl = c.var.deps.config.baseUrl;
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/waitlist`,
+      body: DecisionFormSchema,
       load: waitlistView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         if (form.decision === "decline") {
           await declineWaitlistEntry(tx, form.id);
           return "declined";

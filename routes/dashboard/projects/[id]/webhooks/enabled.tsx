@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { setWebhookEndpointEnabled } from "@/db/webhooks.ts";
 import { updateWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { EndpointId, webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
@@ -15,9 +14,8 @@ const EnabledForm = z.object({
 
 /** POST …/webhooks/enabled: pause an endpoint (waiting deliveries fail, resendable) or enable it again. */
 export const handler: Handlers<WebhooksData> = {
-  POST: async (c) => {
-    const form = await readBody(c, EnabledForm, ["form"]);
-    return webhooksAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return webhooksAction(c, EnabledForm, async (tx, projectId, form) => {
       const enabled = form.enabled === "true";
       if (form.endpoint) {
         await updateWebhookEndpoint(tx, projectId, form.endpoint, { enabled, internalReason: null });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { EVENT_TYPES, type EventType, putWebhookEndpoint } from "@/db/webhooks.ts";
 import { createWebhookEndpoint, updateWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
@@ -41,9 +40,8 @@ export const handler: Handlers<WebhooksData> = {
     return page(data, { title: `${WEBHOOKS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins add an endpoint (its signing secret is shown once) or change one's URL and event types. */
-  POST: async (c) => {
-    const form = await readBody(c, EndpointForm, ["form"]);
-    return webhooksAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return webhooksAction(c, EndpointForm, async (tx, projectId, form) => {
       const url = form.url.trim();
       if (!url) refuse("Enter the URL your app receives webhooks at.");
       const events = form.receive === "all" ? "*" : listedTypes(form.events);

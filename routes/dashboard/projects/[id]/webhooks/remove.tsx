@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { removeWebhookEndpoint } from "@/db/webhooks.ts";
 import { deleteWebhookEndpoint } from "@/db/webhook_endpoints.ts";
 import { refuse } from "@/lib/dashboard/form_fields.ts";
@@ -16,9 +15,8 @@ const RemoveForm = z.object({
 
 /** POST …/webhooks/remove: stop sending and forget an endpoint (its delivery log stays). */
 export const handler: Handlers<WebhooksData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RemoveForm, ["form"]);
-    return webhooksAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return webhooksAction(c, RemoveForm, async (tx, projectId, form) => {
       if (form.confirm !== "yes") refuse("Tick the box to confirm removing the endpoint.");
       if (form.endpoint) await deleteWebhookEndpoint(tx, projectId, form.endpoint);
       else await removeWebhookEndpoint(tx, projectId); // a form from before: the oldest

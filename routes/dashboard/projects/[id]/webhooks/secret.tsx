@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { rotateWebhookSecret } from "@/db/webhooks.ts";
 import { rotateWebhookEndpointSecret } from "@/db/webhook_endpoints.ts";
 import { newWebhookSecret, sealWebhookSecret } from "@/lib/webhooks/signature.ts";
@@ -18,9 +17,8 @@ const RotateForm = z.object({
 
 /** POST …/webhooks/secret: a new signing secret for an endpoint (shown once); its deliveries from now on use it. */
 export const handler: Handlers<WebhooksData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RotateForm, ["form"]);
-    return webhooksAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return webhooksAction(c, RotateForm, async (tx, projectId, form) => {
       if (form.confirm !== "yes") refuse("Tick the box to confirm: the current secret stops at once.");
       const secret = newWebhookSecret();
       const sealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { sendTestWebhook } from "@/db/webhook_endpoints.ts";
 import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
 import { wordTestLimit } from "@/lib/dashboard/webhooks_text.ts";
@@ -11,9 +10,8 @@ const TestForm = z.object({ csrf: z.string(), endpoint: z.string().regex(/^wep_[
 
 /** POST …/webhooks/test: queue one webhook.test event to this endpoint only, as the Platform API's …/test. */
 export const handler: Handlers<WebhooksData> = {
-  POST: async (c) => {
-    const form = await readBody(c, TestForm, ["form"]);
-    return webhooksAction(c, async (tx, projectId) => {
+  POST: (c) => {
+    return webhooksAction(c, TestForm, async (tx, projectId, form) => {
       await sendTestWebhook(tx, projectId, form.endpoint).catch(wordTestLimit);
       return "test_sent";
     });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { listMachineClients, rotateMachineClientSecret } from "@/db/machine_clients.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { machineClientsAction } from "@/lib/dashboard/machine_clients_page.ts";
@@ -14,10 +13,9 @@ const RotateForm = z.object({ csrf: z.string(), confirm: z.literal("yes").option
  * posts without `confirm` and is answered with the question first, as the project's and webhooks' rotations ask.
  */
 export const handler: Handlers<MachineClientsData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RotateForm, ["form"]);
+  POST: (c) => {
     const clientId = c.req.param("client") ?? "";
-    return machineClientsAction(c, async (tx) => {
+    return machineClientsAction(c, RotateForm, async (tx, _projectId, form) => {
       if (form.confirm !== "yes") {
         const client = (await listMachineClients(tx)).find((one) => one.client_id === clientId);
         if (!client) throw new AppError("not_found", { description: "This machine client was not found." });

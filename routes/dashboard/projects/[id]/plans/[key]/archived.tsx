@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updatePlan } from "@/db/plans.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
 import { planKeyOf, type PlansData, plansView } from "@/lib/dashboard/plans_page.ts";
@@ -11,14 +10,14 @@ const ArchivedForm = z.object({ csrf: z.string(), archived: z.enum(["true", "fal
 
 /** POST …/plans/:key/archived: archives (or unarchives) a plan through api.update_plan. */
 export const handler: Handlers<PlansData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ArchivedForm, ["form"]);
+  POST: (c) => {
     const key = planKeyOf(c);
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/plans`,
+      body: ArchivedForm,
       load: plansView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         const archived = form.archived === "true";
         await updatePlan(tx, projectId, key, { archived });
         return archived ? "archived" : "unarchived";

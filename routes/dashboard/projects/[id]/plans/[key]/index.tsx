@@ -1,6 +1,5 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updatePlan } from "@/db/plans.ts";
 import { withProject } from "@/lib/dashboard/access.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -25,14 +24,14 @@ export const handler: Handlers<PlanData> = {
     return page(data, { title: `${data.plan.name} · ${PLANS_TEXT[dashboardLang(c)].title}` });
   },
   /** Admins change a plan through api.update_plan (name, description, price, interval, claims, order). */
-  POST: async (c) => {
-    const form = await readBody(c, PlanFormSchema, ["form"]);
+  POST: (c) => {
     const key = planKeyOf(c);
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/plans/${key}`,
-      load: planView(c, form),
-      run: async (tx, projectId) => {
+      body: PlanFormSchema,
+      load: planView(c, true),
+      run: async (tx, projectId, _role, form) => {
         await updatePlan(tx, projectId, key, planChangesOf(form));
         return "saved";
       },

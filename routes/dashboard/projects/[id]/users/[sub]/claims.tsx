@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { toAppError } from "@/lib/http/errors.ts";
 import { patchUserClaims } from "@/db/users.ts";
 import { userOwnClaims } from "@/db/user_admin.ts";
@@ -22,9 +21,8 @@ const ClaimsForm = z.object({
  * dashboard), the Claims API's function: the same checks and messages, all or nothing.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, ClaimsForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, ClaimsForm, async (tx, projectId, userId, form) => {
       const stored = await userOwnClaims(tx, projectId, userId);
       const patch = claimsPatchOf(form, stored.extra);
       try {

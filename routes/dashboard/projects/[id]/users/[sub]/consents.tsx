@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { revokeConsent } from "@/db/consents.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -17,9 +16,8 @@ const RevokeConsentForm = z.object({
  * tokens issued under it end (revoked_by_admin) and the client must ask again.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RevokeConsentForm, ["form"]);
-    return userAction(c, async (tx, _projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, RevokeConsentForm, async (tx, _projectId, userId, form) => {
       await revokeConsent(tx, { userId, clientId: form.client_id, resource: form.resource, byAdmin: true });
       return "consent_revoked";
     });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { deleteUser, getEnvironmentUser } from "@/db/user_admin.ts";
 import { formAction } from "@/lib/dashboard/form_action.ts";
@@ -16,14 +15,14 @@ const DeleteForm = z.object({ csrf: z.string(), confirm: z.string().max(254) });
  * api.delete_user and goes back to the users list; a wrong confirmation renders the page again (422).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DeleteForm, ["form"]);
+  POST: (c) => {
     const userId = userIdOf(c);
     return formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/users`,
+      body: DeleteForm,
       load: userView(c),
-      run: async (tx, projectId) => {
+      run: async (tx, projectId, _role, form) => {
         const user = await getEnvironmentUser(tx, projectId, userId);
         if (form.confirm.trim().toLowerCase() !== deletionConfirmation(user).toLowerCase()) {
           throw new AppError("validation_failed", {

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { disableUser } from "@/db/users.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -10,9 +9,8 @@ const DisabledForm = z.object({ csrf: z.string(), disabled: z.enum(["true", "fal
 
 /** POST …/users/:sub/disabled: disables (or re-enables) the user through api.disable_user. */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, DisabledForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, DisabledForm, async (tx, projectId, userId, form) => {
       const disabled = form.disabled === "true";
       await disableUser(tx, projectId, userId, disabled);
       return disabled ? "disabled" : "enabled";

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { updateUser } from "@/db/user_admin.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -15,9 +14,8 @@ const EmailForm = z.object({
 
 /** POST …/users/:sub/email: the address and whether it is verified, through api.update_user (SQL judges). */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, EmailForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, EmailForm, async (tx, projectId, userId, form) => {
       await updateUser(tx, projectId, userId, {
         email: form.email.trim(),
         email_verified: form.email_verified === "true",

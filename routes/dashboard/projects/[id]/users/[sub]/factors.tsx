@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { resetFactorsAsAdmin } from "@/lib/users/admin_removals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -14,9 +13,8 @@ const ResetForm = z.object({ csrf: z.string() });
  * not known here).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    await readBody(c, ResetForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, ResetForm, async (tx, projectId, userId) => {
       const { removed, mailed } = await resetFactorsAsAdmin(tx, projectId, userId);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";

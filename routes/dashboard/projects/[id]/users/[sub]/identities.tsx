@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { unlinkSignInMethod } from "@/db/user_admin.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -14,9 +13,8 @@ const UnlinkForm = z.object({
 
 /** POST …/users/:sub/identities: removes one way to sign in (api.unlink_sign_in_method refuses the last). */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, UnlinkForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, UnlinkForm, async (tx, projectId, userId, form) => {
       await unlinkSignInMethod(tx, projectId, userId, { provider: form.provider, subject: form.subject });
       return "identity_unlinked";
     });

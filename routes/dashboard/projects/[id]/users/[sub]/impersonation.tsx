@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { createImpersonation } from "@/db/impersonations.ts";
 import { getEnvironmentUser } from "@/db/user_admin.ts";
 import { developer } from "@/lib/dashboard/access.ts";
@@ -23,15 +22,15 @@ const ImpersonationForm = z.object({
  */
 export const handler: Handlers<UserViewData> = {
   POST: async (c) => {
-    const form = await readBody(c, ImpersonationForm, ["form"]);
     const userId = userIdOf(c);
     const actor = developer(c).session.email;
     const token = randomSecret();
     return await formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/users/${userId}`,
+      body: ImpersonationForm,
       load: userView(c),
-      run: async (tx, projectId, role) => {
+      run: async (tx, projectId, role, form) => {
         await getEnvironmentUser(tx, projectId, userId);
         const made = await createImpersonation(tx, projectId, userId, {
           actor,

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { requestMethodUnlink } from "@/db/linked_methods.ts";
 import { finishUnlink } from "@/lib/payments/linked_methods.ts";
 import { actorOf, developer } from "@/lib/dashboard/access.ts";
@@ -17,10 +16,9 @@ const UnlinkForm = z.object({ csrf: z.string(), method: z.string().regex(/^lpm_[
  * transaction has ended, then ended (lib/payments/linked_methods.ts). Renewals go back to the pay-link mail.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, UnlinkForm, ["form"]);
+  POST: (c) => {
     const context = { actor: actorOf(developer(c)) };
-    return userAction(c, async (tx, projectId, userId) => {
+    return userAction(c, UnlinkForm, async (tx, projectId, userId, form) => {
       const requested = await requestMethodUnlink(tx, projectId, userId, form.method);
       return new AfterCommit(async () => {
         await finishUnlink(c.var.deps, projectId, userId, requested, context);

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { patchUserMetadata, type UserMetadata } from "@/db/user_metadata.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
@@ -28,9 +27,8 @@ function metadataOf(text: string): UserMetadata {
 
 /** POST …/users/:sub/metadata: replaces the user's metadata with the textarea's object (api.patch_user_metadata). */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, MetadataForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, MetadataForm, async (tx, projectId, userId, form) => {
       await patchUserMetadata(tx, projectId, userId, metadataOf(form.metadata), true);
       return "metadata_saved";
     });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { removePasskeyAsAdmin } from "@/lib/users/admin_removals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -19,9 +18,8 @@ const RemoveForm = z.object({
  * naming the key).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, RemoveForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, RemoveForm, async (tx, projectId, userId, form) => {
       const { mailed } = await removePasskeyAsAdmin(tx, projectId, userId, form.credential_id);
       return mailed ? "passkey_removed" : "passkey_removed_unmailed";
     });

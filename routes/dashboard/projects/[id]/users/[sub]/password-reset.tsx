@@ -1,7 +1,6 @@
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
 import { z } from "zod";
-import { readBody } from "@/lib/http/body.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { mailAdminPasswordReset } from "@/lib/login/admin_password_reset.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -13,10 +12,9 @@ const ResetForm = z.object({ csrf: z.string() });
  * Platform API's POST /api/platform/users/{sub}/password-reset (same checks, limit and audit entry).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    await readBody(c, ResetForm, ["form"]);
+  POST: (c) => {
     const baseUrl = c.var.deps.config.baseUrl;
-    return userAction(c, async (tx, projectId, userId) => {
+    return userAction(c, ResetForm, async (tx, projectId, userId) => {
       await mailAdminPasswordReset(tx, baseUrl, projectId, userId);
       return "password_reset_sent";
     });

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { assignPlan } from "@/db/plans.ts";
 import { wordAssignRefusal } from "@/lib/dashboard/trial_refusals.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
@@ -14,9 +13,8 @@ const PlanForm = z.object({ csrf: z.string(), plan: z.string().trim().min(1).max
  * refused in English and Indonesian.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, PlanForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, PlanForm, async (tx, projectId, userId, form) => {
       await assignPlan(tx, projectId, userId, form.plan, "dashboard").catch((thrown) =>
         wordAssignRefusal(thrown, form.plan)
       );

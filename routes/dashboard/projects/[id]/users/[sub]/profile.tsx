@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody, validate } from "@/lib/http/body.ts";
 import { AppError, toAppError } from "@/lib/http/errors.ts";
 import { updateUser } from "@/db/user_admin.ts";
 import { PROFILE_FIELDS, profileInput, refusedProfileField } from "@/lib/platform/profile_body.ts";
@@ -10,8 +9,6 @@ import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx
 
 // The Platform API's profile fields (one schema for both); a form posts each as text, blank clearing it.
 const ProfileForm = z.object({ csrf: z.string(), ...PROFILE_FIELDS });
-// Read as it came, so that what the schema refuses is shown beside its field rather than as an error page.
-const Posted = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 /** A refusal of the database's naming a profile field, as that field's error. */
 function naming(thrown: unknown): unknown {
@@ -30,19 +27,14 @@ function naming(thrown: unknown): unknown {
  * (audited user.profile_updated, by admin); a refusal re-renders the form with each field's message.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const posted = await readBody(c, Posted, ["form"]);
-    const draft = Object.fromEntries(
-      Object.entries(posted).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
-    );
-    return userAction(c, async (tx, projectId, userId) => {
-      const profile = profileInput(validate(ProfileForm, posted));
-      await updateUser(tx, projectId, userId, profile).catch((thrown) => {
+  // Refills: a refusal shows the form again as posted, each message beside its field.
+  POST: (c) =>
+    userAction(c, ProfileForm, async (tx, projectId, userId, form) => {
+      await updateUser(tx, projectId, userId, profileInput(form)).catch((thrown) => {
         throw naming(thrown);
       });
       return "profile_saved";
-    }, draft);
-  },
+    }, true),
 };
 
 export default function ProfilePage({ data }: PageProps<UserViewData>) {

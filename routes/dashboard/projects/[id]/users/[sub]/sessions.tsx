@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { endUserSession, signOutEverywhere } from "@/db/user_admin.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -18,9 +17,8 @@ const SignOutForm = z.object({
  * is voided. With a `sid`, only that session ends (its online refresh tokens with it), as on the Platform API.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const { sid } = await readBody(c, SignOutForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, SignOutForm, async (tx, projectId, userId, { sid }) => {
       if (sid) {
         await endUserSession(tx, projectId, userId, sid);
         return "session_ended";

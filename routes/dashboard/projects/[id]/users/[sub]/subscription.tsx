@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { cancelSubscription, resumeSubscription } from "@/db/billing.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx";
@@ -13,9 +12,8 @@ const SubscriptionForm = z.object({ csrf: z.string(), action: z.enum(["cancel", 
  * that while the period runs (api.resume_subscription) — the functions renewals use.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, SubscriptionForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, SubscriptionForm, async (tx, projectId, userId, form) => {
       if (form.action === "cancel") {
         await cancelSubscription(tx, projectId, userId);
         return "subscription_canceled";

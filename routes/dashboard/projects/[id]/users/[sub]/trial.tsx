@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { startTrial } from "@/db/trials.ts";
 import { userAction } from "@/lib/dashboard/user_page.ts";
 import { wordTrialRefusal } from "@/lib/dashboard/trial_refusals.ts";
@@ -15,9 +14,8 @@ const TrialForm = z.object({ csrf: z.string(), plan: z.string().trim().min(1).ma
  * subscription.trial_start, naming the developer). Refusals come back worded in English and Indonesian.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: async (c) => {
-    const form = await readBody(c, TrialForm, ["form"]);
-    return userAction(c, async (tx, projectId, userId) => {
+  POST: (c) => {
+    return userAction(c, TrialForm, async (tx, projectId, userId, form) => {
       await startTrial(tx, projectId, userId, form.plan).catch((thrown) =>
         wordTrialRefusal(thrown, form.plan)
       );

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
 import { resendWebhookDelivery } from "@/db/webhooks.ts";
 import { refuse } from "@/lib/dashboard/form_fields.ts";
 import { webhooksAction } from "@/lib/dashboard/webhooks_page.ts";
@@ -9,10 +8,9 @@ import { type WebhooksData, WebhooksView } from "@/components/dashboard/Webhooks
 
 /** POST …/webhooks/deliveries/:delivery/resend: a failed delivery goes out again, due now. */
 export const handler: Handlers<WebhooksData> = {
-  POST: async (c) => {
-    await readBody(c, z.object({ csrf: z.string() }), ["form"]);
+  POST: (c) => {
     const deliveryId = c.req.param("delivery") ?? "";
-    return webhooksAction(c, async (tx, projectId) => {
+    return webhooksAction(c, z.object({ csrf: z.string() }), async (tx, projectId) => {
       if (!/^[1-9]\d{0,17}$/.test(deliveryId)) refuse("There is no such delivery.");
       await resendWebhookDelivery(tx, projectId, deliveryId);
       return "resent";
