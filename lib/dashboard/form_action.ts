@@ -109,7 +109,9 @@ export async function formAction<D, B = undefined>(
   const schema = form.body;
   const posted = schema && await readForm(c);
   try {
-    const body = schema && posted ? await refusing(() => parsed(schema, posted)) : undefined as B;
+    const body = schema && posted
+      ? await refusing(() => parsed(schema, posted)).catch(roleFirst(c, form))
+      : undefined as B;
     const answer = await withProject(
       c,
       form.needed,
@@ -162,6 +164,17 @@ function wordedLikeFields(lang: Lang, detail: string, fields: Record<string, str
     if (worded !== detail) return worded;
   }
   return detail;
+}
+
+/**
+ * The body is parsed before the transaction that checks the member's role: a refused body from a member without
+ * the role is refused for the role (403), as a well-formed one is, not shown its form again.
+ */
+function roleFirst<D, B>(c: Ctx, form: FormAction<D, B>): (refused: unknown) => Promise<never> {
+  return async (refused) => {
+    await withProject(c, form.needed, () => Promise.resolve());
+    throw refused;
+  };
 }
 
 async function parsed<B>(body: FormBody<B>, posted: Record<string, string | string[]>): Promise<B> {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { alertOf, withIndonesian } from "../helpers/indonesian_refusals.ts";
-import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 
 const t = await testApp();
@@ -116,5 +116,22 @@ Deno.test("refused form body — a bad CSRF token is still the 403 error page, w
     const html = await res.text();
     assert.ok(!html.includes('name="price_idr"'), "no form rendered again");
     assert.match(html, /This form has expired or did not come from the dashboard/);
+  }
+});
+
+Deno.test("refused form body — a member without the form's role is refused for the role (403), whatever the body", async () => {
+  await inviteDeveloper(t, "admin@toko.example");
+  const admin = await signInDeveloper(t, "admin@toko.example");
+  await addDeveloperTo(t, project.id, admin.accountId, "admin");
+  // Inviting is the owner's: an admin's refused body and well-formed body get the same 403.
+  for (
+    const body of [{ email: "not an address", role: "viewer" }, {
+      email: "baru@toko.example",
+      role: "viewer",
+    }]
+  ) {
+    const res = await postAs(t, admin, `${base}/members`, body);
+    assert.equal(res.status, 403, body.email);
+    assert.ok(!(await res.text()).includes('name="email"'), "no form rendered again");
   }
 });
