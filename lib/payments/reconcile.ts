@@ -9,11 +9,18 @@
  * question is recorded in SQL as the charge's last error (reconcile_errors.ts: a code and a sentence of ours); an
  * error of ours (a bug, an answer we cannot read), or Xendit refusing the question (another 4xx, not 429), also
  * counts, as refunds' do: the next question waits twice as long, and the third stops automatic reconciliation of
- * that charge (reconcile_stopped_at), logged once. Nothing here fails a charge.
+ * that charge (reconcile_stopped_at), logged once. Nothing here fails a charge; one Xendit still calls pending
+ * past its horizon (astapa.charge_horizon) is ended as expired through the ledger (api.abandon_charge).
  */
 import { asApp } from "@/db/client.ts";
-import { claimStalePayments, expireCheckouts, recordPaymentReconcileError } from "@/db/billing.ts";
+import {
+  abandonCharge,
+  claimStalePayments,
+  expireCheckouts,
+  recordPaymentReconcileError,
+} from "@/db/billing.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
+import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { isCredentialsRefused, logCredentialsRefused } from "./provider_errors.ts";
 import { recordReconcileError } from "./reconcile_errors.ts";
@@ -56,7 +63,27 @@ export async function reconcileProject(
           breaker.failed(ref, error, "reconcile charge");
           throw error;
         });
-      if (charge.status === "pending") continue;
+      if (charge.status === "pending") {
+        // Still pending past its horizon (docs/payments.md "A local end for every charge"): ended here, so it is
+        // not asked about for ever; a later callback of it is still applied.
+        if (payment.past_horizon) {
+          const abandoned = await asApp(
+            deps.sql,
+            projectId,
+            (tx) => abandonCharge(tx, projectId, payment.provider_id, now),
+          );
+          if (abandoned && !abandoned.duplicate) {
+            recorded++;
+            log("info", "charge_abandoned", {
+              project_id: projectId,
+              checkout_id: payment.checkout_id,
+              provider_id: payment.provider_id,
+              horizon: abandoned.horizon,
+            });
+          }
+        }
+        continue;
+      }
       const status = PROVIDER_STATUS[charge.status][payment.kind];
       const stored = await asApp(deps.sql, projectId, (tx) =>
         recordPaymentEvent(tx, projectId, {
