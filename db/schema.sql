@@ -1409,7 +1409,7 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Xendit callbacks, the billing pass''s answers from Xendit (body.reconciled) and its local ends of charges Xendit still called pending past their horizon (EXPIRED, body.abandoned with body.reason: api.abandon_charge), deduplicated on provider id + status + amount and currency. processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
 comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
