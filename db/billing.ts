@@ -166,7 +166,7 @@ export function resumePaymentReconciliation(
   );
 }
 
-/** Marks checkouts past their expires_at expired; returns how many. */
+/** Marks checkouts past their expires_at expired (their charges stay pending, still reconciled); returns how many. */
 export async function expireCheckouts(tx: Tx, projectId: string, now: Date): Promise<number> {
   const [row] =
     await tx`select api.expire_checkouts(${projectId}, ${now.toISOString()}::timestamptz) as result`;

@@ -3395,7 +3395,7 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
-    -- Settled meanwhile (its callback came, its checkout expired): nothing to end.
+    -- Settled meanwhile (its callback came, or its project was deleted): nothing to end.
     if target.status <> 'pending' then
       return null;
     end if;
@@ -5395,8 +5395,8 @@ AS $function$
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
-    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
-    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended — or at
+    -- its expires_at leaves its charge pending: paid in its last minutes, it is money taken, and paid wins); and a
     -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
     -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
     -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
@@ -5428,7 +5428,7 @@ AS $function$
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit, and past_horizon: whether now is past the charge''s astapa.charge_horizon (a pending answer then ends it: api.abandon_charge). AS400 without now or with a negative age.';
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired — early or at its expires_at — with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit, and past_horizon: whether now is past the charge''s astapa.charge_horizon (a pending answer then ends it: api.abandon_charge). AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7270,24 +7270,25 @@ CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp w
  SET search_path TO ''
 AS $function$
   declare
-    expired bigint[];
+    expired integer;
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
     end if;
-    with closed as (
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
-      returning c.id)
-    select pg_catalog.array_agg(closed.id) into expired from closed;
-    -- Then their pending charges. One that Xendit still settles later is applied all the same
-    -- (apply_payment_event: paid wins).
-    update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
-    where y.project_id = expire_checkouts.project_id and y.checkout_id = any (expired) and y.status = 'pending';
-    return coalesce(pg_catalog.cardinality(expired), 0);
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now;
+    get diagnostics expired = row_count;
+    -- Their pending charges stay pending: paid in the checkout's last minutes with the callback lost, one was
+    -- found by nothing once marked expired here. The billing pass asks Xendit about them as about an early-expired
+    -- checkout's (api.claim_stale_payments) and applies the answer like a callback: paid is paid late (the plan,
+    -- the receipt, payment.succeeded), expired or failed is so (with payment.failed, as Xendit's own expiry
+    -- callback always had), and one Xendit still calls pending past its horizon ends here (api.abandon_charge).
+    -- Nothing else needed them expired now: a new checkout, a coupon's slot and the checkout page read the
+    -- checkout's status, refunds take only paid charges, and a project's deletion expires its pending charges.
+    return expired;
   end
   $function$;
-comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges; each page is told by trigger checkouts_notify_change); returns how many. AS400 without now.';
+comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (each page is told by trigger checkouts_notify_change); returns how many. Their pending charges are left pending: the billing pass asks Xendit about them until it settles them or their horizon passes (api.claim_stale_payments, api.abandon_charge), so a payment whose callback was lost is still applied. AS400 without now.';
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -11976,7 +11977,7 @@ AS $function$
     end if;
     -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
     select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
-    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to record.
+    -- Settled meanwhile (its callback came, or its project was deleted), or stopped already: nothing to record.
     if target.status <> 'pending' or target.reconcile_stopped_at is not null then
       return null;
     end if;
@@ -19145,9 +19146,10 @@ AS $function$
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
     -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); an expiry
-    -- holds checkouts, then their charges (api.expire_checkouts): a callback holding the checkout before the
-    -- organization, or the charge before the checkout, deadlocked with them.
+    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); a project's
+    -- deletion holds checkouts, then their charges (api.delete_project; the expiry of api.expire_checkouts did
+    -- too): a callback holding the checkout before the organization, or the charge before the checkout,
+    -- deadlocked with them.
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
     if found then

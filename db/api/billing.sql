@@ -556,8 +556,8 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
-    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
-    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended — or at
+    -- its expires_at leaves its charge pending: paid in its last minutes, it is money taken, and paid wins); and a
     -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
     -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
     -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
@@ -593,11 +593,11 @@ create or replace function api.claim_stale_payments(project_id text, now timesta
 comment on function api.claim_stale_payments(text, timestamptz, integer, integer) is
   'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their '
   'reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s '
-  'status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a '
-  'checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most '
-  'max_rows: stamps checked_at = now and returns what is needed to ask Xendit, and past_horizon: whether now is '
-  'past the charge''s astapa.charge_horizon (a pending answer then ends it: api.abandon_charge). AS400 without '
-  'now or with a negative age.';
+  'status: unpaid (open, pending, or expired — early or at its expires_at — with the charge still pending) or paid '
+  '(the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE '
+  'SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit, and '
+  'past_horizon: whether now is past the charge''s astapa.charge_horizon (a pending answer then ends it: '
+  'api.abandon_charge). AS400 without now or with a negative age.';
 
 grant execute on function api.claim_stale_payments(text, timestamptz, integer, integer) to astapa_app;
 
@@ -621,7 +621,7 @@ create or replace function api.record_payment_reconcile_error(project_id text, p
     end if;
     -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
     select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
-    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to record.
+    -- Settled meanwhile (its callback came, or its project was deleted), or stopped already: nothing to record.
     if target.status <> 'pending' or target.reconcile_stopped_at is not null then
       return null;
     end if;
@@ -673,7 +673,7 @@ create or replace function api.abandon_charge(project_id text, provider_id text,
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
-    -- Settled meanwhile (its callback came, its checkout expired): nothing to end.
+    -- Settled meanwhile (its callback came, or its project was deleted): nothing to end.
     if target.status <> 'pending' then
       return null;
     end if;
@@ -805,26 +805,29 @@ create or replace function api.expire_checkouts(project_id text, now timestamptz
   set search_path = ''
   as $$
   declare
-    expired bigint[];
+    expired integer;
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
     end if;
-    with closed as (
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
-      returning c.id)
-    select pg_catalog.array_agg(closed.id) into expired from closed;
-    -- Then their pending charges. One that Xendit still settles later is applied all the same
-    -- (apply_payment_event: paid wins).
-    update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
-    where y.project_id = expire_checkouts.project_id and y.checkout_id = any (expired) and y.status = 'pending';
-    return coalesce(pg_catalog.cardinality(expired), 0);
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now;
+    get diagnostics expired = row_count;
+    -- Their pending charges stay pending: paid in the checkout's last minutes with the callback lost, one was
+    -- found by nothing once marked expired here. The billing pass asks Xendit about them as about an early-expired
+    -- checkout's (api.claim_stale_payments) and applies the answer like a callback: paid is paid late (the plan,
+    -- the receipt, payment.succeeded), expired or failed is so (with payment.failed, as Xendit's own expiry
+    -- callback always had), and one Xendit still calls pending past its horizon ends here (api.abandon_charge).
+    -- Nothing else needed them expired now: a new checkout, a coupon's slot and the checkout page read the
+    -- checkout's status, refunds take only paid charges, and a project's deletion expires its pending charges.
+    return expired;
   end
   $$;
 
 comment on function api.expire_checkouts(text, timestamptz) is
-  'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their '
-  'pending charges; each page is told by trigger checkouts_notify_change); returns how many. AS400 without now.';
+  'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (each page is told '
+  'by trigger checkouts_notify_change); returns how many. Their pending charges are left pending: the billing '
+  'pass asks Xendit about them until it settles them or their horizon passes (api.claim_stale_payments, '
+  'api.abandon_charge), so a payment whose callback was lost is still applied. AS400 without now.';
 
 grant execute on function api.expire_checkouts(text, timestamptz) to astapa_app;

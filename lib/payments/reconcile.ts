@@ -2,7 +2,8 @@
  * Reconciliation for one project: charges still pending after a while are asked about with Xendit's GET;
  * an answer other than pending is stored as a payment event (marked `reconciled`) and applied by the payment
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
- * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
+ * checkouts past their expires_at are marked expired (their charges stay pending: the next passes ask about
+ * them, as one may have been paid in the last minutes), and refunds whose callback never came are asked about
  * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
  * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed, as
  * is one whose question met our API key refused (401/403, logged as an error; it opens the breaker). Every failed

@@ -2,10 +2,13 @@
  * The local end of a charge Xendit keeps calling pending, in the offline sandbox: a QRIS code is paid, and the
  * OVO push sent before it is never answered (Xendit says PENDING for ever). The billing pass asks about it until
  * its horizon (astapa.charge_horizon), then ends it here as expired through the ledger and stops asking. The
- * person approves the push after all: its callback is still applied, as paid_again with its own receipt.
+ * person approves the push after all: its callback is still applied, as paid_again with its own receipt. And a
+ * checkout's expiry leaves its charges to that end: a virtual account paid in the checkout's last minutes, its
+ * callback lost, is found by the next questions after the checkout expired and paid late (the plan, the receipt).
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
+import { currentSubscription } from "@/db/plans.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
 import { rows } from "../helpers/db.ts";
@@ -85,4 +88,57 @@ Deno.test("charge horizon — a charge Xendit calls pending past its horizon end
     (tx) => tx`select outcome from astapa.payment_events where provider_id = ${ovo} order by id`,
   );
   assert.deepEqual(outcomes.map((o) => o.outcome), ["expired", "paid_again"]);
+});
+
+Deno.test("charge horizon — a virtual account paid in its checkout's last minutes, its callback lost, is found after the checkout expired and paid late: the plan, the receipt", async () => {
+  const shop = await seedShop(t.db.sql, { email: "horizon-last-minute@example.com" });
+  const p = shop.project.id;
+  const opened = await openCheckout(t.deps, p, { sub: shop.userId, plan: "pro" });
+  const va = (await chargeCheckout(t.deps, p, opened.checkout_id, { method: "bank_transfer", bank: "BNI" }))
+    .payment!.provider_id;
+  const expiresAt = new Date(opened.expires_at).getTime();
+  const checkoutStatus = async () =>
+    (await as(p, (tx) => tx`select status from astapa.checkouts where public_id = ${opened.checkout_id}`))[0]
+      .status;
+
+  // Asked about five minutes before the checkout expires: still pending.
+  const before = await reconcileProject(t.deps, p, new Date(expiresAt - 5 * 60_000), 900);
+  assert.deepEqual([before.checked, before.recorded], [1, 0]);
+  // Then paid at Xendit; its callback never arrives.
+  await t.deps.xenditSandbox.settle(va, "pay", { times: 0 });
+  // The next pass comes a minute after the checkout expired, too soon to ask again: the checkout expires.
+  const expiry = await reconcileProject(t.deps, p, new Date(expiresAt + 60_000), 900);
+  assert.deepEqual([expiry.checked, expiry.expired], [0, 1]);
+  assert.equal(await checkoutStatus(), "expired");
+
+  // The one after asks about the charge anyway, and Xendit says it was paid.
+  const found = await reconcileProject(t.deps, p, new Date(expiresAt + 20 * 60_000), 900);
+  assert.deepEqual([found.checked, found.recorded], [1, 1], "asked about after its checkout expired");
+  await waitFor(
+    async () => (await checkoutStatus()) === "paid" || undefined,
+    "the late payment to be applied",
+  );
+  assert.equal((await as(p, (tx) => currentSubscription(tx, p, shop.userId))).plan, "pro");
+  const [receipt] = rows(
+    await as(
+      p,
+      (tx) =>
+        tx`select x.public_id, x.period_start from astapa.receipts as x join astapa.payments as y
+          on y.project_id = x.project_id and y.id = x.payment_id where y.provider_id = ${va}`,
+    ),
+  );
+  assert.match(String(receipt.public_id), /^rcp_/);
+  assert.notEqual(receipt.period_start, null, "the receipt covers the period it bought");
+  const events = await as(
+    p,
+    (tx) =>
+      tx`select provider_status, outcome, body ->> 'reconciled' as reconciled from astapa.payment_events`,
+  );
+  assert.deepEqual(events.map((e) => [e.provider_status, e.outcome, e.reconciled]), [[
+    "SUCCEEDED",
+    "paid",
+    "true",
+  ]]);
+  const sent = await as(p, (tx) => tx`select type from astapa.events where type like 'payment.%'`);
+  assert.deepEqual(sent.map((e) => e.type), ["payment.succeeded"]);
 });

@@ -2,12 +2,14 @@
  * SQL tests for the local end of a pending charge (astapa.charge_horizon, api.abandon_charge and the past_horizon
  * of api.claim_stale_payments in db/api/billing.sql): when the billing pass may stop asking Xendit, the end
  * through the ledger with its reason, a later payment still applied (paid, paid_again, each with its receipt),
- * each error, and another project. `now` is an argument, so the clock is the test's.
+ * each error, and another project; and a checkout's expiry (api.expire_checkouts) leaving its charges to that
+ * end. `now` is an argument, so the clock is the test's.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { abandonCharge, claimStalePayments } from "@/db/billing.ts";
+import { abandonCharge, claimStalePayments, expireCheckouts } from "@/db/billing.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { currentSubscription } from "@/db/plans.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
@@ -277,4 +279,98 @@ Deno.test("api.abandon_charge — errors: no now, an unknown charge, another pro
   const events = await asApp(db.sql, p, (tx) => tx`select 1 from astapa.payment_events`);
   assert.equal(events.length, 0, "nothing recorded");
   assert.equal((await stateOf(shop, "pr-horizon-errors")).status, "pending");
+});
+
+Deno.test("api.expire_checkouts — leaves an expired checkout's charges pending for reconciliation: a payment whose callback was lost is paid late (plan, receipt), Xendit's expiry expires, still pending past its horizon ends here", async () => {
+  const shop = await seedShop(db.sql, { email: "horizon-expiry@example.com" });
+  const p = shop.project.id;
+  const start = new Date();
+  const open = () =>
+    asApp(
+      db.sql,
+      p,
+      (tx) =>
+        createCheckout(tx, p, {
+          sub: shop.userId,
+          plan: "pro",
+          xendit_account: "simulator",
+          ttl_seconds: 3600,
+        }),
+    );
+  // A QRIS code paid in the checkout's last minutes, its callback lost; on another checkout a virtual account
+  // Xendit expires with it and an OVO push Xendit keeps calling pending.
+  const paidLate = await open();
+  await charge(shop, paidLate.checkout_id, "pr-expiry-qris", "qris");
+  const unpaid = await open();
+  await charge(shop, unpaid.checkout_id, "pr-expiry-va", "bank_transfer");
+  await charge(shop, unpaid.checkout_id, "pr-expiry-ovo", "ovo");
+
+  const expiry = after(HOUR + 60_000, start);
+  assert.equal(await asApp(db.sql, p, (tx) => expireCheckouts(tx, p, expiry)), 2);
+  for (const providerId of ["pr-expiry-qris", "pr-expiry-va", "pr-expiry-ovo"]) {
+    assert.deepEqual(await stateOf(shop, providerId), {
+      status: "pending",
+      checkout: "expired",
+      receipt: null,
+    });
+  }
+  // The next billing pass still asks Xendit about each.
+  assert.deepEqual(
+    await asApp(
+      db.sql,
+      p,
+      async (tx) =>
+        (await claimStalePayments(tx, p, after(20 * 60_000, expiry), 900)).map((c) => [
+          c.provider_id,
+          c.past_horizon,
+        ]),
+    ),
+    [["pr-expiry-qris", false], ["pr-expiry-va", false], ["pr-expiry-ovo", false]],
+  );
+
+  // Xendit says the QRIS code was paid: applied as a payment on an expired checkout always is — the plan, the
+  // receipt, payment.succeeded.
+  assert.equal(await callback(shop, paidLate.checkout_id, "pr-expiry-qris", "SUCCEEDED"), "paid");
+  const paid = await stateOf(shop, "pr-expiry-qris");
+  assert.deepEqual([paid.status, paid.checkout], ["paid", "paid"]);
+  assert.match(String(paid.receipt), /^rcp_/);
+  assert.equal((await asApp(db.sql, p, (tx) => currentSubscription(tx, p, shop.userId))).plan, "pro");
+
+  // Xendit says the virtual account expired: expired, and the app told (payment.failed), as for any charge of
+  // a checkout not paid.
+  assert.equal(await callback(shop, unpaid.checkout_id, "pr-expiry-va", "EXPIRED"), "expired");
+  assert.deepEqual(await stateOf(shop, "pr-expiry-va"), {
+    status: "expired",
+    checkout: "expired",
+    receipt: null,
+  });
+
+  // The OVO push, still pending a day after it could last be paid: ended here.
+  const past = after(DAY + 2 * HOUR, start);
+  assert.equal(
+    (await asApp(db.sql, p, (tx) => abandonCharge(tx, p, "pr-expiry-ovo", past)))?.duplicate,
+    false,
+  );
+  assert.equal((await asApp(db.sql, p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "expired");
+  assert.deepEqual(await stateOf(shop, "pr-expiry-ovo"), {
+    status: "expired",
+    checkout: "expired",
+    receipt: null,
+  });
+
+  const events = rows(
+    await asApp(
+      db.sql,
+      p,
+      (tx) =>
+        tx`select type, data ->> 'checkout_id' as checkout, data ->> 'method' as method
+          from astapa.events where type like 'payment.%' order by id`,
+    ),
+  );
+  assert.deepEqual(events.map((e) => [e.type, e.checkout, e.method]), [
+    ["payment.succeeded", paidLate.checkout_id, "qris"],
+    ["payment.failed", unpaid.checkout_id, "bank_transfer"],
+    ["payment.failed", unpaid.checkout_id, "ovo"],
+  ]);
+  assert.deepEqual(await asApp(db.sql, p, (tx) => claimStalePayments(tx, p, after(HOUR, past), 900)), []);
 });
