@@ -75,6 +75,8 @@ export const StalePaymentSchema = z.object({
   environment: z.enum(["sandbox", "production"]),
   /** Errors of ours while the billing pass reconciled it; the third stops that (reconcile_stopped_at). */
   reconcile_errors: z.number().int(),
+  /** Past its horizon (astapa.charge_horizon): a pending answer now ends it (abandonCharge). */
+  past_horizon: z.boolean(),
 });
 export type StalePayment = z.infer<typeof StalePaymentSchema>;
 
@@ -90,6 +92,32 @@ export function claimStalePayments(
     tx`select api.claim_stale_payments(${projectId}, ${now.toISOString()}::timestamptz, ${olderThanSeconds},
       ${maxRows}) as result`,
     z.array(StalePaymentSchema),
+  );
+}
+
+export const AbandonedChargeSchema = z.object({
+  event_id: z.coerce.number().nullable(),
+  duplicate: z.boolean(),
+  checkout_id: z.string(),
+  provider_id: z.string(),
+  horizon: z.string(),
+  reason: z.string(),
+});
+export type AbandonedCharge = z.infer<typeof AbandonedChargeSchema>;
+
+/**
+ * Ends a pending charge Xendit still calls pending past its horizon: an EXPIRED payment event (abandoned, with
+ * the reason) for the worker to apply; null when it was settled meanwhile.
+ */
+export function abandonCharge(
+  tx: Tx,
+  projectId: string,
+  providerId: string,
+  now: Date,
+): Promise<AbandonedCharge | null> {
+  return result(
+    tx`select api.abandon_charge(${projectId}, ${providerId}, ${now.toISOString()}::timestamptz) as result`,
+    AbandonedChargeSchema.nullable(),
   );
 }
 
@@ -138,7 +166,7 @@ export function resumePaymentReconciliation(
   );
 }
 
-/** Marks checkouts past their expires_at expired; returns how many. */
+/** Marks checkouts past their expires_at expired (their charges stay pending, still reconciled); returns how many. */
 export async function expireCheckouts(tx: Tx, projectId: string, now: Date): Promise<number> {
   const [row] =
     await tx`select api.expire_checkouts(${projectId}, ${now.toISOString()}::timestamptz) as result`;

@@ -1409,7 +1409,7 @@ create table astapa.payment_events (
 );
 alter table astapa.payment_events enable row level security;
 alter table astapa.payment_events force row level security;
-comment on table astapa.payment_events is 'Raw Xendit callbacks (deduplicated on provider id + status + amount and currency). processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
+comment on table astapa.payment_events is 'Xendit callbacks, the billing pass''s answers from Xendit (body.reconciled) and its local ends of charges Xendit still called pending past their horizon (EXPIRED, body.abandoned with body.reason: api.abandon_charge), deduplicated on provider id + status + amount and currency. processed_at/outcome are set by api.apply_payment_event: applied, paid, failed, expired, no_change, unknown_payment, amount_mismatch, currency_mismatch, paid_again, account_deleted (money of an account erased meanwhile: kept with its receipt, for a refund), or error (with the message in error; requeue with api.requeue_payment_event).';
 comment on column astapa.payment_events.error is 'Why applying the event failed (outcome ''error''); null otherwise.';
 comment on column astapa.payment_events.paid_content is 'The amount and currency the callback reports ("100000 IDR"), part of the deduplication key.';
 CREATE INDEX payment_events_unprocessed_idx ON astapa.payment_events USING btree (project_id, id) WHERE (processed_at IS NULL);
@@ -3372,6 +3372,59 @@ create policy "a project replaces its own xendit keys" on astapa.xendit_keys as 
 create policy "a project stores its own xendit keys" on astapa.xendit_keys as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER xendit_keys_refuse_foreign_client_writes BEFORE INSERT OR DELETE OR UPDATE OR TRUNCATE ON astapa.xendit_keys FOR EACH STATEMENT EXECUTE FUNCTION astapa.refuse_foreign_client_writes();
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.abandon_charge(project_id text, provider_id text, now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.payments;
+    checkout astapa.checkouts;
+    horizon timestamptz;
+    reason text;
+    recorded jsonb;
+  begin
+    if now is null then
+      raise exception using errcode = 'AS400', message = 'Abandoning a charge needs now.';
+    end if;
+    select * into target from astapa.payments as y
+    where y.project_id = abandon_charge.project_id and y.provider = 'xendit'
+      and y.provider_id = abandon_charge.provider_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This charge was not found.';
+    end if;
+    -- Settled meanwhile (its callback came, or its project was deleted): nothing to end.
+    if target.status <> 'pending' then
+      return null;
+    end if;
+    select * into checkout from astapa.checkouts as c
+    where c.project_id = target.project_id and c.id = target.checkout_id;
+    horizon := astapa.charge_horizon(target.method, target.expires_at, target.created_at,
+                                     target.reconcile_resumed_at, checkout.expires_at);
+    if now < horizon then
+      raise exception using errcode = 'AS409', message = pg_catalog.format(
+        'This charge may still be paid: it is asked about until %s.', horizon);
+    end if;
+    reason := pg_catalog.format('Xendit still called it pending at %s, past its horizon (%s): ended here as '
+      'expired. A payment Xendit reports later is still applied.', now, horizon);
+    -- Through the ledger, like a callback: the worker applies it in order with any other event of this charge
+    -- (paid wins over it), and the feed and audit log show it.
+    recorded := api.record_payment_event(target.project_id, target.provider_id, 'EXPIRED', checkout.public_id,
+      pg_catalog.jsonb_build_object('abandoned', true, 'id', target.provider_id, 'status', 'EXPIRED',
+        'amount', target.amount, 'reference_id', checkout.public_id, 'horizon', horizon, 'reason', reason));
+    if not (recorded ->> 'duplicate')::boolean then
+      perform astapa.audit(target.project_id, 'payment.charge_abandoned', 'checkout:' || checkout.public_id,
+        pg_catalog.jsonb_build_object('provider_id', target.provider_id, 'method', target.method,
+          'horizon', horizon, 'reason', reason));
+    end if;
+    return recorded || pg_catalog.jsonb_build_object('checkout_id', checkout.public_id,
+      'provider_id', target.provider_id, 'horizon', horizon, 'reason', reason);
+  end
+  $function$;
+comment on function api.abandon_charge(text,text,timestamp with time zone) is 'Ends a pending charge Xendit still calls pending past its horizon (astapa.charge_horizon), so the billing pass stops asking about it: records an EXPIRED payment event marked abandoned, with the horizon and the reason, for the worker to apply like a callback (a later payment of it is still applied: paid, or paid_again for a paid checkout), and audits payment.charge_abandoned once. Answers {event_id, duplicate, checkout_id, provider_id, horizon, reason}, or null when it was settled meanwhile. AS400 without now; AS404 unknown charge; AS409 before its horizon.';
+grant execute on function api.abandon_charge(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.accept_organization_invitation(token_hash bytea, user_id bigint)
@@ -5338,11 +5391,13 @@ AS $function$
     -- Claiming stamps checked_at, so each stale charge is asked about once per period by one instance; each
     -- error of ours while reconciling it doubles the period (back-off), and the third stopped it for good.
     -- Whatever its checkout's status: an open or pending checkout's charge; an expired one's (a checkout ended
-    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended —
-    -- leaves its charge pending at Xendit, and paid wins; expiry at expires_at marks its charges expired); and a
+    -- early — a renewal link when its subscription ended, an organization's checkouts when its plan ended — or at
+    -- its expires_at leaves its charge pending: paid in its last minutes, it is money taken, and paid wins); and a
     -- paid one's other charges (a QRIS code shown, then a virtual account paid): one paid too whose callback was
     -- lost is money taken that only this question finds (applied as paid_again, for a refund), and one Xendit
     -- expired is settled as such. Xendit expires QR codes and virtual accounts at the checkout's expires_at.
+    -- Each says whether it is past its horizon (astapa.charge_horizon): Xendit still calling it pending then
+    -- ends it here (api.abandon_charge), so none is asked about for ever.
     with stale as (
       select y.id from astapa.payments as y
       where y.project_id = claim_stale_payments.project_id and y.status = 'pending'
@@ -5360,14 +5415,16 @@ AS $function$
     select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
         'checkout_id', c.public_id, 'kind', st.kind, 'provider_id', st.provider_id, 'method', st.method,
         'amount', st.amount, 'xendit_account', c.xendit_account, 'environment', c.environment,
-        'reconcile_errors', st.reconcile_errors) order by st.id), '[]')
+        'reconcile_errors', st.reconcile_errors,
+        'past_horizon', now >= astapa.charge_horizon(st.method, st.expires_at, st.created_at,
+          st.reconcile_resumed_at, c.expires_at)) order by st.id), '[]')
       into claimed
     from stamped as st
     join astapa.checkouts as c on c.project_id = st.project_id and c.id = st.checkout_id;
     return claimed;
   end
   $function$;
-comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired early with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit. AS400 without now or with a negative age.';
+comment on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) is 'Pending charges older than older_than_seconds and not checked within that time — doubled for each of their reconcile_errors (astapa.reconcile_wait); never one whose reconciliation stopped — whatever their checkout''s status: unpaid (open, pending, or expired — early or at its expires_at — with the charge still pending) or paid (the other charges of a checkout another charge paid: a second payment is applied as paid_again). FOR UPDATE SKIP LOCKED, at most max_rows: stamps checked_at = now and returns what is needed to ask Xendit, and past_horizon: whether now is past the charge''s astapa.charge_horizon (a pending answer then ends it: api.abandon_charge). AS400 without now or with a negative age.';
 grant execute on function api.claim_stale_payments(text,timestamp with time zone,integer,integer) to astapa_app;
 
 -- owner: astapa_owner
@@ -7206,24 +7263,25 @@ CREATE OR REPLACE FUNCTION api.expire_checkouts(project_id text, now timestamp w
  SET search_path TO ''
 AS $function$
   declare
-    expired bigint[];
+    expired integer;
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'Expiring checkouts needs now.';
     end if;
-    with closed as (
-      update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-      where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now
-      returning c.id)
-    select pg_catalog.array_agg(closed.id) into expired from closed;
-    -- Then their pending charges. One that Xendit still settles later is applied all the same
-    -- (apply_payment_event: paid wins).
-    update astapa.payments as y set status = 'expired', updated_at = pg_catalog.now()
-    where y.project_id = expire_checkouts.project_id and y.checkout_id = any (expired) and y.status = 'pending';
-    return coalesce(pg_catalog.cardinality(expired), 0);
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = expire_checkouts.project_id and c.status in ('open', 'pending') and c.expires_at <= now;
+    get diagnostics expired = row_count;
+    -- Their pending charges stay pending: paid in the checkout's last minutes with the callback lost, one was
+    -- found by nothing once marked expired here. The billing pass asks Xendit about them as about an early-expired
+    -- checkout's (api.claim_stale_payments) and applies the answer like a callback: paid is paid late (the plan,
+    -- the receipt, payment.succeeded), expired or failed is so (with payment.failed, as Xendit's own expiry
+    -- callback always had), and one Xendit still calls pending past its horizon ends here (api.abandon_charge).
+    -- Nothing else needed them expired now: a new checkout, a coupon's slot and the checkout page read the
+    -- checkout's status, refunds take only paid charges, and a project's deletion expires its pending charges.
+    return expired;
   end
   $function$;
-comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (and their pending charges; each page is told by trigger checkouts_notify_change); returns how many. AS400 without now.';
+comment on function api.expire_checkouts(text,timestamp with time zone) is 'Marks the project''s open or pending checkouts whose expires_at has passed at `now` expired (each page is told by trigger checkouts_notify_change); returns how many. Their pending charges are left pending: the billing pass asks Xendit about them until it settles them or their horizon passes (api.claim_stale_payments, api.abandon_charge), so a payment whose callback was lost is still applied. AS400 without now.';
 grant execute on function api.expire_checkouts(text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -11882,7 +11940,7 @@ AS $function$
     end if;
     -- Worked out (and checked) first, so a bad call is refused even when there is nothing left to record.
     select * into next from astapa.next_reconcile_error(target.reconcile_errors, code, message, now);
-    -- Settled meanwhile (its callback came, or its checkout expired), or stopped already: nothing to record.
+    -- Settled meanwhile (its callback came, or its project was deleted), or stopped already: nothing to record.
     if target.status <> 'pending' or target.reconcile_stopped_at is not null then
       return null;
     end if;
@@ -19054,9 +19112,10 @@ AS $function$
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
     -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); an expiry
-    -- holds checkouts, then their charges (api.expire_checkouts): a callback holding the checkout before the
-    -- organization, or the charge before the checkout, deadlocked with them.
+    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); a project's
+    -- deletion holds checkouts, then their charges (api.delete_project; the expiry of api.expire_checkouts did
+    -- too): a callback holding the checkout before the organization, or the charge before the checkout,
+    -- deadlocked with them.
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
     if found then
@@ -20207,6 +20266,26 @@ AS $function$
   $function$;
 comment on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) is 'What this challenge offers with a phone (astapa.phone_factor_offer): ''enrol'' (the verified number is set up by its first code), ''add'' (a number typed here is proven and set up), or null — always null when the first factor was already a code to a phone. phone_settings: the project''s astapa.phone_settings when the caller read them (null: read if needed).';
 grant execute on function astapa.challenge_phone_offer(astapa.mfa_challenges,jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.charge_horizon(method text, expires_at timestamp with time zone, created_at timestamp with time zone, resumed_at timestamp with time zone, checkout_expires_at timestamp with time zone)
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The last moment Xendit takes money for it: its own expiry (QR codes, virtual accounts and GoPay invoices
+    -- expire when Astapa asked, the checkout's expires_at); an e-wallet push or redirect, a direct debit or a card
+    -- charge has none from Xendit and ends within minutes (OVO 55 seconds, DANA and ShopeePay links 30 minutes):
+    -- an hour covers them. A day more of questions, and a resume gives a day from then.
+    select greatest(
+      coalesce(expires_at,
+               case when method in ('qris', 'bank_transfer', 'gopay') then checkout_expires_at end,
+               created_at + interval '1 hour'),
+      resumed_at) + interval '1 day'
+  $function$;
+comment on function astapa.charge_horizon(text,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone) is 'When the billing pass may stop asking Xendit about a pending charge (its method, expires_at, created_at and reconcile_resumed_at, and its checkout''s expires_at): a day after the last moment it could be paid — its expiry at Xendit (expires_at, else its checkout''s for a QR code, virtual account or GoPay invoice, else an hour after it was made: e-wallets, direct debit and cards end within minutes) — or after its reconciliation was resumed, whichever is later. A pending answer after it ends the charge here (api.abandon_charge). docs/payments.md "A local end for every charge".';
+grant execute on function astapa.charge_horizon(text,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text)

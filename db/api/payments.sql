@@ -671,9 +671,10 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
     -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
     -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); an expiry
-    -- holds checkouts, then their charges (api.expire_checkouts): a callback holding the checkout before the
-    -- organization, or the charge before the checkout, deadlocked with them.
+    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); a project's
+    -- deletion holds checkouts, then their charges (api.delete_project; the expiry of api.expire_checkouts did
+    -- too): a callback holding the checkout before the organization, or the charge before the checkout,
+    -- deadlocked with them.
     select * into pay from astapa.payments as y
     where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
     if found then

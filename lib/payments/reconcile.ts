@@ -2,18 +2,26 @@
  * Reconciliation for one project: charges still pending after a while are asked about with Xendit's GET;
  * an answer other than pending is stored as a payment event (marked `reconciled`) and applied by the payment
  * worker exactly like a callback — a callback arriving later with the same status is a duplicate. Then
- * checkouts past their expires_at are marked expired, and refunds whose callback never came are asked about
+ * checkouts past their expires_at are marked expired (their charges stay pending: the next passes ask about
+ * them, as one may have been paid in the last minutes), and refunds whose callback never came are asked about
  * (lib/payments/refund_reconcile.ts). A charge whose account's breaker is open in this pass (xendit_breaker.ts)
  * is not asked about: like one Xendit did not answer, it is asked again once older_than_seconds have passed, as
  * is one whose question met our API key refused (401/403, logged as an error; it opens the breaker). Every failed
  * question is recorded in SQL as the charge's last error (reconcile_errors.ts: a code and a sentence of ours); an
  * error of ours (a bug, an answer we cannot read), or Xendit refusing the question (another 4xx, not 429), also
  * counts, as refunds' do: the next question waits twice as long, and the third stops automatic reconciliation of
- * that charge (reconcile_stopped_at), logged once. Nothing here fails a charge.
+ * that charge (reconcile_stopped_at), logged once. Nothing here fails a charge; one Xendit still calls pending
+ * past its horizon (astapa.charge_horizon) is ended as expired through the ledger (api.abandon_charge).
  */
 import { asApp } from "@/db/client.ts";
-import { claimStalePayments, expireCheckouts, recordPaymentReconcileError } from "@/db/billing.ts";
+import {
+  abandonCharge,
+  claimStalePayments,
+  expireCheckouts,
+  recordPaymentReconcileError,
+} from "@/db/billing.ts";
 import { recordPaymentEvent } from "@/db/payments.ts";
+import { log } from "../http/log.ts";
 import { type PaymentDeps, xenditAccount } from "./accounts.ts";
 import { isCredentialsRefused, logCredentialsRefused } from "./provider_errors.ts";
 import { recordReconcileError } from "./reconcile_errors.ts";
@@ -56,7 +64,27 @@ export async function reconcileProject(
           breaker.failed(ref, error, "reconcile charge");
           throw error;
         });
-      if (charge.status === "pending") continue;
+      if (charge.status === "pending") {
+        // Still pending past its horizon (docs/payments.md "A local end for every charge"): ended here, so it is
+        // not asked about for ever; a later callback of it is still applied.
+        if (payment.past_horizon) {
+          const abandoned = await asApp(
+            deps.sql,
+            projectId,
+            (tx) => abandonCharge(tx, projectId, payment.provider_id, now),
+          );
+          if (abandoned && !abandoned.duplicate) {
+            recorded++;
+            log("info", "charge_abandoned", {
+              project_id: projectId,
+              checkout_id: payment.checkout_id,
+              provider_id: payment.provider_id,
+              horizon: abandoned.horizon,
+            });
+          }
+        }
+        continue;
+      }
       const status = PROVIDER_STATUS[charge.status][payment.kind];
       const stored = await asApp(deps.sql, projectId, (tx) =>
         recordPaymentEvent(tx, projectId, {

@@ -11,19 +11,12 @@ import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { getCheckout } from "@/db/payments.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql);
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp();
 
 const DAY = 86_400_000;
 const at = (base: Date, days: number) => new Date(base.getTime() + days * DAY);

@@ -9,21 +9,14 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { listPayments } from "@/db/dashboard_payments.ts";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
-import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
 import { serveSimulator } from "../helpers/xendit.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp({ receiptLinks: true });
 
 /** A shop whose user's QRIS checkout is charged and pending in the offline sandbox. */
 async function pendingQris(email: string) {

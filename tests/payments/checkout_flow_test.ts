@@ -8,20 +8,13 @@ import { Xendit } from "xendit-node";
 import { asApp } from "@/db/client.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { claimsOf, postForm, postJson } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql);
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp();
 
 /** xendit-node on the offline sandbox with the project's own simulator key (each project has one). */
 const sandbox = async (projectId: string) =>

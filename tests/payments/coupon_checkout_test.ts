@@ -6,20 +6,13 @@
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { currentSubscription } from "@/db/plans.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql);
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp();
 
 type Shop = Awaited<ReturnType<typeof seedShop>>;
 const auth = (shop: Shop) => ({ authorization: basic(shop.project.clientId, shop.project.secret) });

@@ -10,19 +10,12 @@ import { asApp } from "@/db/client.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp({ receiptLinks: true });
 
 const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(t.db.sql, projectId, work);
 

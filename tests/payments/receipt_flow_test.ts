@@ -7,20 +7,13 @@ import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { listMail } from "@/db/billing.ts";
 import { listReceipts, setTaxSettings } from "@/db/receipts.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp({ receiptLinks: true });
 
 const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(t.db.sql, projectId, work);
 

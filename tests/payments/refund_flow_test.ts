@@ -10,8 +10,6 @@ import { asApp } from "@/db/client.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { listReceipts } from "@/db/receipts.ts";
 import { listRefunds } from "@/db/refunds.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
@@ -20,14 +18,9 @@ import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { WebhookWorker } from "@/lib/webhooks/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { setEndpoint, startReceiver } from "../helpers/webhooks.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await t.close();
-});
+const t = await paymentsTestApp({ receiptLinks: true });
 
 const as = <T>(projectId: string, work: Parameters<typeof asApp<T>>[2]) => asApp(t.db.sql, projectId, work);
 const auth = (shop: Shop) => ({ authorization: basic(shop.project.clientId, shop.project.secret) });

@@ -1,9 +1,10 @@
 /**
  * A payment callback (astapa.apply_payment_event_row, db/api/payments.sql) applied at the moment its checkout
- * expires (api.expire_checkouts, db/api/billing.sql). The expiry takes the checkout, then its pending charges; the
- * callback used to take the charge, then the checkout: each held one and waited for the other, and Postgres broke
- * one off (40P01, which tests/helpers/db.ts fails the test for). Now the callback takes the checkout before the
- * charge, as every path does (docs/database.md "Lock order"), and waits for the expiry.
+ * expires (api.expire_checkouts, db/api/billing.sql). The expiry used to take the checkout, then its pending
+ * charges; the callback used to take the charge, then the checkout: each held one and waited for the other, and
+ * Postgres broke one off (40P01, which tests/helpers/db.ts fails the test for). Now the callback takes the checkout
+ * before the charge, as every path does (docs/database.md "Lock order"), and waits for the expiry, which leaves
+ * the charge pending for the callback to settle.
  *
  * The overlap is made certain without timing: a third transaction holds the checkout while the expiry and then the
  * callback queue up behind it (each seen waiting in pg_stat_activity), so the expiry gets the checkout first.
@@ -26,7 +27,7 @@ const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done])
 
 const cases = [
   { status: "SUCCEEDED", event: "payment.succeeded", outcome: "paid", checkout: "paid", charge: "paid" },
-  { status: "FAILED", event: "payment.failed", outcome: "no_change", checkout: "expired", charge: "expired" },
+  { status: "FAILED", event: "payment.failed", outcome: "failed", checkout: "expired", charge: "failed" },
 ];
 
 for (const want of cases) {
@@ -60,7 +61,7 @@ for (const want of cases) {
     assert.equal(
       (applied as PromiseFulfilledResult<Awaited<ReturnType<typeof applyPaymentEvent>>>).value?.outcome,
       want.outcome,
-      "the callback applied after the expiry: paid wins, a failure changes nothing",
+      "the callback applied after the expiry, which left the charge pending: paid wins, a failure is a failure",
     );
     const [state] = await db.sql`select c.status as checkout, y.status as charge from astapa.checkouts as c
       join astapa.payments as y on y.project_id = c.project_id and y.checkout_id = c.id

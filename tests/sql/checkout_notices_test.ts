@@ -87,7 +87,7 @@ const callback = (
 const apply = (projectId: string) => as(projectId, (tx) => applyPaymentEvent(tx, projectId));
 const sorted = (...ids: string[]) => ids.sort();
 
-Deno.test("astapa_checkouts — api.expire_checkouts names each checkout it expires, once (its charge expiring too)", async () => {
+Deno.test("astapa_checkouts — api.expire_checkouts names each checkout it expires, once (one with a charge too)", async () => {
   const shop = await seedShop(db.sql, { email: "expire@example.com" });
   const id = shop.project.id;
   const unpaid = await open(id, shop.userId);
