@@ -215,6 +215,39 @@ comment on function astapa.lock_payment_provider_id(text, text) is
 
 grant execute on function astapa.lock_payment_provider_id(text, text) to astapa_app;
 
+create or replace function astapa.hold_checkouts_after_person(project_id text, held bigint[], changing bigint[])
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The open ones now, so none gets a charge (api.record_payment) before this transaction ends; one being
+    -- charged right now is waited for, then left out (no longer open) and refused below.
+    perform from astapa.checkouts as c
+    where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing) and c.status = 'open'
+    order by c.id
+    for update;
+    -- Charged since the caller read the ones it held first: its success callback may hold it and wait for the
+    -- person's row the caller holds. Waiting for it would close the circle; run again, the caller takes it first.
+    if exists (select from astapa.checkouts as c
+               where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing)
+                 and c.status <> 'open' and c.id <> all (coalesce(held, '{}'))) then
+      raise exception using errcode = '40001',
+        message = 'A checkout got a charge while this transaction took the person''s charged checkouts before '
+          'their row; run it again, to take that checkout first (docs/database.md "Lock order").';
+    end if;
+  end
+  $$;
+
+comment on function astapa.hold_checkouts_after_person(text, bigint[], bigint[]) is
+  'The window of the lock order "a person''s charged checkouts, then the person''s row": called with the row held, '
+  'given the checkouts the caller held first and those it is about to change, it holds the open ones of these, '
+  'and raises 40001 (asApp runs the transaction again) when one of them is no longer open and was not held first: '
+  'charged after the caller read its set, its success callback may hold it and wait for the row.';
+
+grant execute on function astapa.hold_checkouts_after_person(text, bigint[], bigint[]) to astapa_app;
+
 create or replace function astapa.requeue_early_callbacks(project_id text, provider_id text) returns integer
   language plpgsql
   volatile
