@@ -19096,26 +19096,25 @@ AS $function$
     new_status := astapa.payment_status(ev.provider_status);
     -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
-    -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
-    -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); an expiry
-    -- holds checkouts, then their charges (api.expire_checkouts): a callback holding the checkout before the
-    -- organization, or the charge before the checkout, deadlocked with them.
+    -- Lock order (docs/database.md): a team plan's organization, the checkout, the charge, each found through the
+    -- charge's id (a charge's checkout never changes). An ending team plan holds the organization, then expires
+    -- its checkouts (astapa.end_organization_plan); an expiry holds checkouts, then their charges
+    -- (api.expire_checkouts): a callback holding the checkout before the organization, or the charge before the
+    -- checkout, deadlocked with them.
+    perform from astapa.organizations as o
+    where o.project_id = ev.project_id
+      and o.id = (select c.organization_id from astapa.payments as y
+                  join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
+    select * into target from astapa.checkouts as c
+    where c.project_id = ev.project_id
+      and c.id = (select y.checkout_id from astapa.payments as y
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
     select * into pay from astapa.payments as y
-    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
-    if found then
-      perform from astapa.organizations as o
-      where o.project_id = pay.project_id
-        and o.id = (select c.organization_id from astapa.checkouts as c
-                    where c.project_id = pay.project_id and c.id = pay.checkout_id)
-      for update;
-      select * into target from astapa.checkouts as c
-      where c.project_id = pay.project_id and c.id = pay.checkout_id
-      for update;
-      select * into pay from astapa.payments as y
-      where y.project_id = pay.project_id and y.id = pay.id
-      for update;
-    end if;
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+    for update;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
