@@ -6521,6 +6521,7 @@ AS $function$
     live_payments bigint;
     ended jsonb;
     endpoint_id text;
+    held bigint[];
   begin
     perform astapa.require_project(project_id);
     -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
@@ -6553,13 +6554,14 @@ AS $function$
     -- payer's row: taking the rows first deadlocked with it. Open ones, with no charge, no callback holds: they are
     -- expired after the rows. (A team plan's organization, which a callback takes before its checkout, is not
     -- taken: nothing here waits for an organization.)
-    perform from astapa.checkouts as c
-    where c.project_id = delete_project.project_id
-      and (c.status = 'pending'
-           or exists (select from astapa.payments as pay
-                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
-    order by c.id
-    for update of c;
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = delete_project.project_id
+                    and (c.status = 'pending'
+                         or exists (select from astapa.payments as pay
+                                    where pay.project_id = c.project_id and pay.checkout_id = c.id
+                                      and pay.status = 'pending'))
+                  order by c.id
+                  for update of c);
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -6581,6 +6583,14 @@ AS $function$
                    where s.project_id = delete_project.project_id and s.ended_at is null)
     order by u.id
     for update of u;
+    -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.checkouts as c
+            where c.project_id = delete_project.project_id
+              and (c.status in ('open', 'pending')
+                   or exists (select from astapa.payments as pay
+                              where pay.project_id = c.project_id and pay.checkout_id = c.id
+                                and pay.status = 'pending'))));
     perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
@@ -6616,7 +6626,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('project_id', project_id, 'name', found.name, 'deleted', true);
   end
   $function$;
-comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
+comment on function api.delete_project(text,text) is 'Soft-deletes a project once its name is typed (AS400 otherwise): credentials replaced, tokens revoked, sessions ended, machine clients disabled, webhooks removed, subscriptions ended, unpaid checkouts expired, members removed; users, payments and the audit log kept. AS403 for the console project, AS404 when already deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, then its open checkouts (one charged since the first raises 40001: astapa.hold_checkouts_after_person), before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id (for update) last, which waits for every transaction that wrote a row naming the project; the tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 grant execute on function api.delete_project(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -19110,27 +19120,25 @@ AS $function$
     new_status := astapa.payment_status(ev.provider_status);
     -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
-    -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
-    -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); a project's
-    -- deletion holds checkouts, then their charges (api.delete_project; the expiry of api.expire_checkouts did
-    -- too): a callback holding the checkout before the organization, or the charge before the checkout,
-    -- deadlocked with them.
+    -- Lock order (docs/database.md): a team plan's organization, the checkout, the charge, each found through the
+    -- charge's id (a charge's checkout never changes). An ending team plan holds the organization, then expires
+    -- its checkouts (astapa.end_organization_plan); a project's deletion holds checkouts, then their charges
+    -- (api.delete_project; the expiry of api.expire_checkouts did too): a callback holding the checkout before the
+    -- organization, or the charge before the checkout, deadlocked with them.
+    perform from astapa.organizations as o
+    where o.project_id = ev.project_id
+      and o.id = (select c.organization_id from astapa.payments as y
+                  join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
+    select * into target from astapa.checkouts as c
+    where c.project_id = ev.project_id
+      and c.id = (select y.checkout_id from astapa.payments as y
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
     select * into pay from astapa.payments as y
-    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
-    if found then
-      perform from astapa.organizations as o
-      where o.project_id = pay.project_id
-        and o.id = (select c.organization_id from astapa.checkouts as c
-                    where c.project_id = pay.project_id and c.id = pay.checkout_id)
-      for update;
-      select * into target from astapa.checkouts as c
-      where c.project_id = pay.project_id and c.id = pay.checkout_id
-      for update;
-      select * into pay from astapa.payments as y
-      where y.project_id = pay.project_id and y.id = pay.id
-      for update;
-    end if;
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+    for update;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then
@@ -19249,6 +19257,7 @@ AS $function$
     new_status text := case ev.provider_status when 'SUCCEEDED' then 'succeeded' when 'FAILED' then 'failed'
                          when 'CANCELLED' then 'failed' else 'pending' end;
     refunded_amount numeric;
+    held bigint[];
   begin
     select * into target from astapa.refunds as r
     where r.project_id = ev.project_id and r.public_id = ev.body #>> '{data,reference_id}'
@@ -19291,15 +19300,22 @@ AS $function$
       -- deadlocked with a callback of such a checkout that waited for it; holding the subscription first, with a
       -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
-        perform from astapa.checkouts as c
-        where c.project_id = bought.project_id and c.user_id = bought.user_id
-          and c.period_start is not null and c.status = 'pending'
-        order by c.id
-        for update;
+        held := array(select c.id from astapa.checkouts as c
+                      where c.project_id = bought.project_id and c.user_id = bought.user_id
+                        and c.period_start is not null and c.status = 'pending'
+                      order by c.id
+                      for update);
       end if;
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
       for no key update;
+      if target.plan_effect in ('end_now', 'keep_to_period_end') then
+        -- One charged since the set above was read is refused (40001, run again); the open ones are held now.
+        perform astapa.hold_checkouts_after_person(bought.project_id, held,
+          array(select c.id from astapa.checkouts as c
+                where c.project_id = bought.project_id and c.user_id = bought.user_id
+                  and c.period_start is not null and c.status in ('open', 'pending')));
+      end if;
       -- The plan effect touches the subscription only while it is still the one this payment bought.
       select * into current from astapa.subscriptions as s
       where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
@@ -19320,7 +19336,7 @@ AS $function$
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a person''s plan) their pending renewal checkouts, their row and their subscription: a callback''s order.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a person''s plan) their pending renewal checkouts, their row, their open renewal checkouts (one charged in between raises 40001: astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -20334,6 +20350,21 @@ AS $function$
   $function$;
 comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, its organization {id, name, seats, seats_from}.';
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.checkouts_erasure_changes(project_id text, user_id bigint)
+ RETURNS SETOF astapa.checkouts
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select * from astapa.checkouts as c
+    where c.project_id = checkouts_erasure_changes.project_id and c.user_id = checkouts_erasure_changes.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null
+           or (c.status = 'open' and c.organization_id is null))
+  $function$;
+comment on function astapa.checkouts_erasure_changes(text,bigint) is 'The checkouts of a person astapa.erase_user changes: those whose buyer details it clears and their own open ones it expires. It locks the charged ones (not open) before the person''s row, the open ones after it.';
+grant execute on function astapa.checkouts_erasure_changes(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.claim_notice(project_id text, user_id bigint, removed jsonb)
@@ -21611,27 +21642,31 @@ AS $function$
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
+    held bigint[];
   begin
     -- Lock order (docs/database.md): the charged checkouts whose buyer details this clears, each after its team
     -- plan's organization, before the person's row. A success callback holds such a checkout and then waits for
     -- the payer's row: taking the row first deadlocked with it. (Open ones, with no charge, no callback holds.)
     perform from astapa.organizations as o
     where o.project_id = project
-      and o.id in (select c.organization_id from astapa.checkouts as c
-                   where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
-                     and (c.buyer_name is not null or c.buyer_tax_id is not null))
+      and o.id in (select c.organization_id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as c
+                   where c.status <> 'open')
     order by o.id
     for update;
-    perform from astapa.checkouts as c
-    where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
-      and (c.buyer_name is not null or c.buyer_tax_id is not null)
-    order by c.id
-    for update;
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = project
+                    and c.id in (select x.id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as x
+                                 where x.status <> 'open')
+                  order by c.id
+                  for update);
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
     end if;
+    -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
+    perform astapa.hold_checkouts_after_person(project, held,
+      array(select c.id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as c));
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
@@ -21710,7 +21745,7 @@ AS $function$
     return true;
   end
   $function$;
-comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted. Locks the charged checkouts whose buyer details it clears (after their team plans'' organizations) before the person''s row, as a success callback takes them (docs/database.md "Lock order").';
+comment on function astapa.erase_user(bigint,text) is 'Erases a user of the current project, once (audited with erased_by: user, admin (api.delete_user), or sweeper for an abandoned passkey sign-up, and the counts of astapa.void_ways_back): emits user.deleted, keeps the users row as a pseudonymous tombstone (deleted_at, a placeholder address, no phone number), closes every way back (astapa.void_ways_back, refresh tokens revoked as user_disabled: sessions, codes, approved devices, address changes, open second-step challenges) and removes or blanks identities (social and SSO), factors, passkeys, recovery codes, email codes, consents, organization memberships (membership.deleted), claims, sessions'' browsers, mailed links, remembered browsers, buyer names, the address on its outbox mail (unsent mail is dropped, but for the goodbye queued with the deletion), ends subscriptions and expires its own pay links with no charge yet (status open; one with a charge, if paid, is account_deleted). Its live linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted. Locks the charged checkouts whose buyer details it clears (after their team plans'' organizations) before the person''s row, as a success callback takes them, and the open ones it changes after it; one charged in between raises 40001 (astapa.hold_checkouts_after_person; docs/database.md "Lock order").';
 grant execute on function astapa.erase_user(bigint,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -22044,6 +22079,33 @@ AS $function$
   $function$;
 comment on function astapa.highest_organization_role(text,text[]) is 'The highest of the roles an IdP''s groups give (admin, then project-defined roles by number of permissions and key, then member; owner never): the one ordering SCIM groups (astapa.scim_mapped_role) and SSO group roles (astapa.sso_group_role) share. Null when there is none.';
 grant execute on function astapa.highest_organization_role(text,text[]) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.hold_checkouts_after_person(project_id text, held bigint[], changing bigint[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- The open ones now, so none gets a charge (api.record_payment) before this transaction ends; one being
+    -- charged right now is waited for, then left out (no longer open) and refused below.
+    perform from astapa.checkouts as c
+    where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing) and c.status = 'open'
+    order by c.id
+    for update;
+    -- Charged since the caller read the ones it held first: its success callback may hold it and wait for the
+    -- person's row the caller holds. Waiting for it would close the circle; run again, the caller takes it first.
+    if exists (select from astapa.checkouts as c
+               where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing)
+                 and c.status <> 'open' and c.id <> all (coalesce(held, '{}'))) then
+      raise exception using errcode = '40001',
+        message = 'A checkout got a charge while this transaction took the person''s charged checkouts before '
+          'their row; run it again, to take that checkout first (docs/database.md "Lock order").';
+    end if;
+  end
+  $function$;
+comment on function astapa.hold_checkouts_after_person(text,bigint[],bigint[]) is 'The window of the lock order "a person''s charged checkouts, then the person''s row": called with the row held, given the checkouts the caller held first and those it is about to change, it holds the open ones of these, and raises 40001 (asApp runs the transaction again) when one of them is no longer open and was not held first: charged after the caller read its set, its success callback may hold it and wait for the row.';
+grant execute on function astapa.hold_checkouts_after_person(text,bigint[],bigint[]) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.hold_live_login_session(session_hash bytea, fresh_seconds integer DEFAULT NULL::integer)

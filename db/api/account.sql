@@ -603,6 +603,24 @@ comment on function api.account_export(bytea, integer) is
 
 grant execute on function api.account_export(bytea, integer) to astapa_app;
 
+create or replace function astapa.checkouts_erasure_changes(project_id text, user_id bigint)
+  returns setof astapa.checkouts
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select * from astapa.checkouts as c
+    where c.project_id = checkouts_erasure_changes.project_id and c.user_id = checkouts_erasure_changes.user_id
+      and (c.buyer_name is not null or c.buyer_tax_id is not null
+           or (c.status = 'open' and c.organization_id is null))
+  $$;
+
+comment on function astapa.checkouts_erasure_changes(text, bigint) is
+  'The checkouts of a person astapa.erase_user changes: those whose buyer details it clears and their own open '
+  'ones it expires. It locks the charged ones (not open) before the person''s row, the open ones after it.';
+
+grant execute on function astapa.checkouts_erasure_changes(text, bigint) to astapa_app;
+
 create or replace function astapa.erase_user(user_id bigint, erased_by text default 'user') returns boolean
   language plpgsql
   volatile
@@ -616,27 +634,31 @@ create or replace function astapa.erase_user(user_id bigint, erased_by text defa
     placeholder text := 'deleted-' || erase_user.user_id || '@deleted.invalid';
     m astapa.organization_memberships;
     counts jsonb;
+    held bigint[];
   begin
     -- Lock order (docs/database.md): the charged checkouts whose buyer details this clears, each after its team
     -- plan's organization, before the person's row. A success callback holds such a checkout and then waits for
     -- the payer's row: taking the row first deadlocked with it. (Open ones, with no charge, no callback holds.)
     perform from astapa.organizations as o
     where o.project_id = project
-      and o.id in (select c.organization_id from astapa.checkouts as c
-                   where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
-                     and (c.buyer_name is not null or c.buyer_tax_id is not null))
+      and o.id in (select c.organization_id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as c
+                   where c.status <> 'open')
     order by o.id
     for update;
-    perform from astapa.checkouts as c
-    where c.project_id = project and c.user_id = erase_user.user_id and c.status <> 'open'
-      and (c.buyer_name is not null or c.buyer_tax_id is not null)
-    order by c.id
-    for update;
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = project
+                    and c.id in (select x.id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as x
+                                 where x.status <> 'open')
+                  order by c.id
+                  for update);
     select u.deleted_at, u.email_lower, u.environment into deleted, former, user_environment from astapa.users u
     where u.project_id = project and u.id = erase_user.user_id for update;
     if not found or deleted is not null then
       return false; -- deleted already (or never here): a second deletion changes nothing
     end if;
+    -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
+    perform astapa.hold_checkouts_after_person(project, held,
+      array(select c.id from astapa.checkouts_erasure_changes(project, erase_user.user_id) as c));
     perform astapa.emit_event(project, 'user.deleted', pg_catalog.jsonb_build_object(
       'user', pg_catalog.jsonb_build_object('id', user_id::text, 'deleted_at', pg_catalog.now())));
     -- The row stays as a tombstone (payments, receipts and the audit keep its id); nothing personal remains.
@@ -729,7 +751,8 @@ comment on function astapa.erase_user(bigint, text) is
   'linked payment methods are marked for unlink as the erasure (astapa.unlink_every_method: never charged again, '
   'expired at Xendit by the next billing pass; counted payment_methods in the audit). False when already deleted. '
   'Locks the charged checkouts whose buyer details it clears (after their team plans'' organizations) before '
-  'the person''s row, as a success callback takes them (docs/database.md "Lock order").';
+  'the person''s row, as a success callback takes them, and the open ones it changes after it; one charged in '
+  'between raises 40001 (astapa.hold_checkouts_after_person; docs/database.md "Lock order").';
 
 grant execute on function astapa.erase_user(bigint, text) to astapa_app;
 

@@ -215,6 +215,39 @@ comment on function astapa.lock_payment_provider_id(text, text) is
 
 grant execute on function astapa.lock_payment_provider_id(text, text) to astapa_app;
 
+create or replace function astapa.hold_checkouts_after_person(project_id text, held bigint[], changing bigint[])
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- The open ones now, so none gets a charge (api.record_payment) before this transaction ends; one being
+    -- charged right now is waited for, then left out (no longer open) and refused below.
+    perform from astapa.checkouts as c
+    where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing) and c.status = 'open'
+    order by c.id
+    for update;
+    -- Charged since the caller read the ones it held first: its success callback may hold it and wait for the
+    -- person's row the caller holds. Waiting for it would close the circle; run again, the caller takes it first.
+    if exists (select from astapa.checkouts as c
+               where c.project_id = hold_checkouts_after_person.project_id and c.id = any (changing)
+                 and c.status <> 'open' and c.id <> all (coalesce(held, '{}'))) then
+      raise exception using errcode = '40001',
+        message = 'A checkout got a charge while this transaction took the person''s charged checkouts before '
+          'their row; run it again, to take that checkout first (docs/database.md "Lock order").';
+    end if;
+  end
+  $$;
+
+comment on function astapa.hold_checkouts_after_person(text, bigint[], bigint[]) is
+  'The window of the lock order "a person''s charged checkouts, then the person''s row": called with the row held, '
+  'given the checkouts the caller held first and those it is about to change, it holds the open ones of these, '
+  'and raises 40001 (asApp runs the transaction again) when one of them is no longer open and was not held first: '
+  'charged after the caller read its set, its success callback may hold it and wait for the row.';
+
+grant execute on function astapa.hold_checkouts_after_person(text, bigint[], bigint[]) to astapa_app;
+
 create or replace function astapa.requeue_early_callbacks(project_id text, provider_id text) returns integer
   language plpgsql
   volatile
@@ -669,27 +702,25 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
     new_status := astapa.payment_status(ev.provider_status);
     -- Waits for a charge of this id being recorded right now, so the select below sees its committed row.
     perform astapa.lock_payment_provider_id(ev.project_id, ev.provider_id);
-    -- Found without a lock (a charge's checkout never changes), then locked in the one order (docs/database.md
-    -- "Lock order"): a team plan's organization, the checkout, the charge, re-read under its lock. An ending
-    -- team plan holds the organization, then expires its checkouts (astapa.end_organization_plan); a project's
-    -- deletion holds checkouts, then their charges (api.delete_project; the expiry of api.expire_checkouts did
-    -- too): a callback holding the checkout before the organization, or the charge before the checkout,
-    -- deadlocked with them.
+    -- Lock order (docs/database.md): a team plan's organization, the checkout, the charge, each found through the
+    -- charge's id (a charge's checkout never changes). An ending team plan holds the organization, then expires
+    -- its checkouts (astapa.end_organization_plan); a project's deletion holds checkouts, then their charges
+    -- (api.delete_project; the expiry of api.expire_checkouts did too): a callback holding the checkout before the
+    -- organization, or the charge before the checkout, deadlocked with them.
+    perform from astapa.organizations as o
+    where o.project_id = ev.project_id
+      and o.id = (select c.organization_id from astapa.payments as y
+                  join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
+    select * into target from astapa.checkouts as c
+    where c.project_id = ev.project_id
+      and c.id = (select y.checkout_id from astapa.payments as y
+                  where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id)
+    for update;
     select * into pay from astapa.payments as y
-    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id;
-    if found then
-      perform from astapa.organizations as o
-      where o.project_id = pay.project_id
-        and o.id = (select c.organization_id from astapa.checkouts as c
-                    where c.project_id = pay.project_id and c.id = pay.checkout_id)
-      for update;
-      select * into target from astapa.checkouts as c
-      where c.project_id = pay.project_id and c.id = pay.checkout_id
-      for update;
-      select * into pay from astapa.payments as y
-      where y.project_id = pay.project_id and y.id = pay.id
-      for update;
-    end if;
+    where y.project_id = ev.project_id and y.provider = ev.provider and y.provider_id = ev.provider_id
+    for update;
     if not found then
       applied_outcome := 'unknown_payment';
     elsif pay.status = 'paid' or new_status = 'pending' or (pay.status <> 'pending' and new_status <> 'paid') then

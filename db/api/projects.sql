@@ -1122,6 +1122,7 @@ create or replace function api.delete_project(project_id text, confirm_name text
     live_payments bigint;
     ended jsonb;
     endpoint_id text;
+    held bigint[];
   begin
     perform astapa.require_project(project_id);
     -- For no key update, not for update: a second delete waits here, and a sign-out or a reset under way, which
@@ -1154,13 +1155,14 @@ create or replace function api.delete_project(project_id text, confirm_name text
     -- payer's row: taking the rows first deadlocked with it. Open ones, with no charge, no callback holds: they are
     -- expired after the rows. (A team plan's organization, which a callback takes before its checkout, is not
     -- taken: nothing here waits for an organization.)
-    perform from astapa.checkouts as c
-    where c.project_id = delete_project.project_id
-      and (c.status = 'pending'
-           or exists (select from astapa.payments as pay
-                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
-    order by c.id
-    for update of c;
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = delete_project.project_id
+                    and (c.status = 'pending'
+                         or exists (select from astapa.payments as pay
+                                    where pay.project_id = c.project_id and pay.checkout_id = c.id
+                                      and pay.status = 'pending'))
+                  order by c.id
+                  for update of c);
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -1182,6 +1184,14 @@ create or replace function api.delete_project(project_id text, confirm_name text
                    where s.project_id = delete_project.project_id and s.ended_at is null)
     order by u.id
     for update of u;
+    -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.checkouts as c
+            where c.project_id = delete_project.project_id
+              and (c.status in ('open', 'pending')
+                   or exists (select from astapa.payments as pay
+                              where pay.project_id = c.project_id and pay.checkout_id = c.id
+                                and pay.status = 'pending'))));
     perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
@@ -1225,7 +1235,7 @@ comment on function api.delete_project(text, text) is
   'deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the '
   'project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success '
   'callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, '
-  'before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the '
+  'then its open checkouts (one charged since the first raises 40001: astapa.hold_checkouts_after_person), before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the '
   'client id (for update) last, which waits for every transaction that wrote a row naming the project; the '
   'tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 

@@ -351,6 +351,7 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
     new_status text := case ev.provider_status when 'SUCCEEDED' then 'succeeded' when 'FAILED' then 'failed'
                          when 'CANCELLED' then 'failed' else 'pending' end;
     refunded_amount numeric;
+    held bigint[];
   begin
     select * into target from astapa.refunds as r
     where r.project_id = ev.project_id and r.public_id = ev.body #>> '{data,reference_id}'
@@ -393,15 +394,22 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
       -- deadlocked with a callback of such a checkout that waited for it; holding the subscription first, with a
       -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
-        perform from astapa.checkouts as c
-        where c.project_id = bought.project_id and c.user_id = bought.user_id
-          and c.period_start is not null and c.status = 'pending'
-        order by c.id
-        for update;
+        held := array(select c.id from astapa.checkouts as c
+                      where c.project_id = bought.project_id and c.user_id = bought.user_id
+                        and c.period_start is not null and c.status = 'pending'
+                      order by c.id
+                      for update);
       end if;
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
       for no key update;
+      if target.plan_effect in ('end_now', 'keep_to_period_end') then
+        -- One charged since the set above was read is refused (40001, run again); the open ones are held now.
+        perform astapa.hold_checkouts_after_person(bought.project_id, held,
+          array(select c.id from astapa.checkouts as c
+                where c.project_id = bought.project_id and c.user_id = bought.user_id
+                  and c.period_start is not null and c.status in ('open', 'pending')));
+      end if;
       -- The plan effect touches the subscription only while it is still the one this payment bought.
       select * into current from astapa.subscriptions as s
       where s.project_id = bought.project_id and s.user_id = bought.user_id and s.ended_at is null
@@ -430,7 +438,8 @@ comment on function astapa.apply_refund_event(astapa.payment_events) is
   'keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; '
   'FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states '
   'stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a '
-  'person''s plan) their pending renewal checkouts, their row and their subscription: a callback''s order.';
+  'person''s plan) their pending renewal checkouts, their row, their open renewal checkouts (one charged in between '
+  'raises 40001: astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
 
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
