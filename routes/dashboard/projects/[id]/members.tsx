@@ -49,8 +49,8 @@ export const handler: Handlers<MembersData> = {
     return page(data, { title: membersTitle(data) });
   },
   /** Owners invite by email: the account is made as an invitation if new, then added with a role. */
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "owner",
       back: `/dashboard/projects/${c.req.param("id")}/members`,
       body: InviteForm,
@@ -61,8 +61,7 @@ export const handler: Handlers<MembersData> = {
         return "invited";
       },
       title: membersTitle,
-    });
-  },
+    }),
 };
 
 /** The page's title, in its language. */

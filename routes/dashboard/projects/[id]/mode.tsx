@@ -11,8 +11,8 @@ const ModeForm = z.object({ csrf: z.string(), mode: ModeSchema, confirm: z.strin
 
 /** POST /dashboard/projects/:id/mode: the go-live toggle, owners only, confirmed by typing the name. */
 export const handler: Handlers<ProjectViewData> = {
-  POST: (c) => {
-    return projectAction(c, "owner", ModeForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    projectAction(c, "owner", ModeForm, async (tx, projectId, form) => {
       const project = await getProject(tx, projectId);
       if (form.confirm.trim() !== project.name) {
         throw new AppError("validation_failed", {
@@ -22,8 +22,7 @@ export const handler: Handlers<ProjectViewData> = {
       const deploymentLiveXendit = hasLiveDeploymentXendit(c.var.deps.config);
       await updateProject(tx, projectId, { mode: form.mode, deploymentLiveXendit });
       return `mode_${form.mode}`;
-    });
-  },
+    }),
 };
 
 export default function ModePage({ data }: PageProps<ProjectViewData>) {

@@ -13,16 +13,15 @@ const RedirectUriForm = z.object({
 
 /** POST /dashboard/projects/:id/redirect-uris: add or remove one (admins and owners). */
 export const handler: Handlers<ProjectViewData> = {
-  POST: (c) => {
-    return projectAction(c, "admin", RedirectUriForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    projectAction(c, "admin", RedirectUriForm, async (tx, projectId, form) => {
       if (form.action === "add") {
         await addRedirectUri(tx, projectId, form.uri);
         return "redirect_uri_added";
       }
       await removeRedirectUri(tx, projectId, form.uri);
       return "redirect_uri_removed";
-    });
-  },
+    }),
 };
 
 export default function RedirectUrisPage({ data }: PageProps<ProjectViewData>) {

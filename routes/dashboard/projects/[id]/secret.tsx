@@ -9,15 +9,14 @@ const RotateForm = z.object({ csrf: z.string(), confirm: z.literal("yes") });
 
 /** POST /dashboard/projects/:id/secret: a new client secret, shown once on the page this answers with. */
 export const handler: Handlers<ProjectViewData> = {
-  POST: (c) => {
-    return projectAction(c, "admin", RotateForm, async (tx, projectId) => {
+  POST: (c) =>
+    projectAction(c, "admin", RotateForm, async (tx, projectId) => {
       const rotated = await rotateClientSecret(tx, projectId);
       return {
         newSecret: rotated.client_secret,
         notice: "A new client secret is in force; the old one no longer works.",
       };
-    });
-  },
+    }),
 };
 
 export default function SecretPage({ data }: PageProps<ProjectViewData>) {

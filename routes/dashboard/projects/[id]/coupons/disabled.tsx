@@ -16,8 +16,8 @@ const DisabledForm = z.object({
 
 /** POST …/coupons/disabled: disables (or enables) a coupon through api.set_coupon_disabled. */
 export const handler: Handlers<CouponsData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/coupons`,
       body: DisabledForm,
@@ -28,8 +28,7 @@ export const handler: Handlers<CouponsData> = {
         return disabled ? "disabled" : "enabled";
       },
       title: (data) => `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 export default function DisabledPage(props: PageProps<CouponsData>) {

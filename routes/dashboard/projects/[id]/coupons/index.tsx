@@ -24,8 +24,8 @@ export const handler: Handlers<CouponsData> = {
     return page(data, { title: `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a coupon through api.create_coupon (the same function as the Platform API). */
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/coupons`,
       body: CouponFormSchema,
@@ -35,8 +35,7 @@ export const handler: Handlers<CouponsData> = {
         return "created";
       },
       title: (data) => `${COUPONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 const DURATIONS = ["once", "repeating", "forever"] as const;

@@ -35,8 +35,8 @@ export const handler: Handlers<MachineClientsData> = {
     return page(data, { title: `${MACHINE_CLIENTS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a client; the answer shows its secret, this once. */
-  POST: (c) => {
-    return machineClientsAction(c, CreateForm, async (tx, _projectId, form) => {
+  POST: (c) =>
+    machineClientsAction(c, CreateForm, async (tx, _projectId, form) => {
       if (!form.name.trim()) refuse("Give the machine client a name.");
       const issued = await createMachineClient(tx, {
         name: form.name.trim(),
@@ -45,8 +45,7 @@ export const handler: Handlers<MachineClientsData> = {
         accessTokenTtl: lifetime(form.access_token_ttl),
       });
       return { issued, notice: `Machine client ${issued.name} created.` };
-    });
-  },
+    }),
 };
 
 export default function MachineClientsPage({ data }: PageProps<MachineClientsData>) {

@@ -21,8 +21,8 @@ const ResourceForm = z.object({
 
 /** POST …/machine-clients/resources: register a protected resource URI (canonical form), or remove one. */
 export const handler: Handlers<MachineClientsData> = {
-  POST: (c) => {
-    return machineClientsAction(c, ResourceForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    machineClientsAction(c, ResourceForm, async (tx, projectId, form) => {
       if (form.intent === "remove") {
         await removeResource(tx, form.uri);
         return "resource_removed";
@@ -42,8 +42,7 @@ export const handler: Handlers<MachineClientsData> = {
         await withProject(c, "admin", (tx) => addResource(tx, uri, form.name?.trim() ?? "", proven));
         return "resource_added";
       });
-    });
-  },
+    }),
 };
 
 export default function ResourcesPage({ data }: PageProps<MachineClientsData>) {

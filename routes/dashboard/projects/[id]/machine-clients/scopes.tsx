@@ -14,16 +14,15 @@ const ScopeForm = z.object({
 
 /** POST …/machine-clients/scopes: declare (or redescribe) a scope, or remove it from the project. */
 export const handler: Handlers<MachineClientsData> = {
-  POST: (c) => {
-    return machineClientsAction(c, ScopeForm, async (tx, _projectId, form) => {
+  POST: (c) =>
+    machineClientsAction(c, ScopeForm, async (tx, _projectId, form) => {
       if (form.intent === "remove") {
         await removeScope(tx, form.name);
         return "scope_removed";
       }
       await declareScope(tx, form.name.trim(), form.description?.trim() ?? "");
       return "scope_declared";
-    });
-  },
+    }),
 };
 
 export default function ScopesPage({ data }: PageProps<MachineClientsData>) {

@@ -18,8 +18,8 @@ const SwitchesForm = z.object({
  * `PUT /api/platform/dynamic-clients` (docs/mcp.md "The per-project switch").
  */
 export const handler: Handlers<MachineClientsData> = {
-  POST: (c) => {
-    return machineClientsAction(c, SwitchesForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    machineClientsAction(c, SwitchesForm, async (tx, projectId, form) => {
       const { settings } = await getProject(tx, projectId);
       await updateProject(tx, projectId, {
         settings: {
@@ -29,8 +29,7 @@ export const handler: Handlers<MachineClientsData> = {
         },
       });
       return "self_registration_saved";
-    });
-  },
+    }),
 };
 
 export default function SelfRegistrationPage({ data }: PageProps<MachineClientsData>) {

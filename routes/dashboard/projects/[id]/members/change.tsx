@@ -24,8 +24,8 @@ const ChangeForm = z.discriminatedUnion("change", [
 ]);
 
 export const handler: Handlers<MembersData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "owner",
       back: `/dashboard/projects/${c.req.param("id")}/members`,
       body: ChangeForm,
@@ -39,8 +39,7 @@ export const handler: Handlers<MembersData> = {
         return "removed";
       },
       title: membersTitle,
-    });
-  },
+    }),
 };
 
 export default function MemberChangePage(props: PageProps<MembersData>) {

@@ -24,8 +24,8 @@ export const handler: Handlers<OrganizationsData> = {
     return page(data, { title: `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create an organization through api.create_organization (the same function as the Platform API). */
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
       body: NewOrganizationForm,
@@ -35,8 +35,7 @@ export const handler: Handlers<OrganizationsData> = {
         return "created";
       },
       title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 /**

@@ -17,8 +17,8 @@ import { ORGANIZATIONS_TEXT } from "@/lib/dashboard/text/organizations.ts";
 import OrganizationsPage from "./index.tsx";
 
 export const handler: Handlers<OrganizationsData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/organizations`,
       body: OrganizationPlanForm,
@@ -28,8 +28,7 @@ export const handler: Handlers<OrganizationsData> = {
         return "plan_set";
       },
       title: (data) => `${ORGANIZATIONS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 export default function OrganizationPlanPage(props: PageProps<OrganizationsData>) {

@@ -11,8 +11,8 @@ import { ResumeFormSchema, wordResumeRefusal } from "@/lib/dashboard/reconcile_r
 import PaymentsPage from "./index.tsx";
 
 export const handler: Handlers<PaymentsData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/payments`,
       body: ResumeFormSchema,
@@ -22,8 +22,7 @@ export const handler: Handlers<PaymentsData> = {
         return "payment_reconcile_resumed";
       },
       title: (data) => `Payments · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 export default function ReconcilePage(props: PageProps<PaymentsData>) {

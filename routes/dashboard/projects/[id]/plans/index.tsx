@@ -20,8 +20,8 @@ export const handler: Handlers<PlansData> = {
     return page(data, { title: `${PLANS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins create a plan through api.create_plan (the same function as the plans API and CLI). */
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/plans`,
       body: PlanFormSchema,
@@ -31,8 +31,7 @@ export const handler: Handlers<PlansData> = {
         return "created";
       },
       title: (data) => `${PLANS_TEXT[dashboardLang(c)].title} · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 /** GET /dashboard/projects/:id/plans: the project's plans with prices and subscribers; admins change them. */

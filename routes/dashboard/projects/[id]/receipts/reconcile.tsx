@@ -11,8 +11,8 @@ import { ResumeFormSchema, wordResumeRefusal } from "@/lib/dashboard/reconcile_r
 import ReceiptsPage from "./index.tsx";
 
 export const handler: Handlers<ReceiptsData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
       body: ResumeFormSchema,
@@ -22,8 +22,7 @@ export const handler: Handlers<ReceiptsData> = {
         return "refund_reconcile_resumed";
       },
       title: (data) => `Receipts · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 export default function ReconcilePage(props: PageProps<ReceiptsData>) {

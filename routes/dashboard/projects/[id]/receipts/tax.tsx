@@ -26,8 +26,8 @@ const TaxForm = z.object({
 });
 
 export const handler: Handlers<ReceiptsData> = {
-  POST: (c) => {
-    return formAction(c, {
+  POST: (c) =>
+    formAction(c, {
       needed: "admin",
       back: `/dashboard/projects/${c.req.param("id")}/receipts`,
       body: TaxForm,
@@ -45,8 +45,7 @@ export const handler: Handlers<ReceiptsData> = {
         return "tax_saved";
       },
       title: (data) => `Receipts · ${data.project.name}`,
-    });
-  },
+    }),
 };
 
 export default function TaxPage(props: PageProps<ReceiptsData>) {

@@ -25,16 +25,15 @@ function days(text: string): number | string | null {
  * project.settings).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", BillingDaysForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", BillingDaysForm, async (tx, projectId, form) => {
       await updateBillingSettings(tx, projectId, {
         billing_grace_days: days(form.billing_grace_days),
         billing_renewal_notice_days: days(form.billing_renewal_notice_days),
         billing_trial_reminder_days: days(form.billing_trial_reminder_days),
       });
       return "billing_days_saved";
-    });
-  },
+    }),
 };
 
 export default function BillingDaysPage({ data }: PageProps<SettingsData>) {

@@ -22,8 +22,8 @@ const BotProtectionForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", BotProtectionForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", BotProtectionForm, async (tx, projectId, form) => {
       const setting = form.provider === "off" ? null : await botProtectionSetting(
         c.var.deps.masterKeys.social,
         projectId,
@@ -36,8 +36,7 @@ export const handler: Handlers<SettingsData> = {
       );
       await updateProjectSettings(tx, projectId, { bot_protection: setting });
       return "bot_protection_saved";
-    });
-  },
+    }),
 };
 
 export default function BotProtectionPage({ data }: PageProps<SettingsData>) {

@@ -31,16 +31,15 @@ export const handler: Handlers<BrandingPageData> = {
     );
     return page(data, { title: `Branding · ${data.project.name}` });
   },
-  POST: (c) => {
-    return brandingAction(c, BrandingForm, async (tx, projectId, { csrf: _, ...form }) => {
+  POST: (c) =>
+    brandingAction(c, BrandingForm, async (tx, projectId, { csrf: _, ...form }) => {
       const branding = Object.fromEntries(
         Object.entries(form).map(([key, value]) => [key, value?.trim() || null]),
       );
       if (branding.theme === "auto") branding.theme = null; // the default
       await updateProjectSettings(tx, projectId, { branding });
       return "branding_saved";
-    });
-  },
+    }),
 };
 
 export default function BrandingPage({ data }: PageProps<BrandingPageData>) {

@@ -12,12 +12,11 @@ const DeleteForm = z.object({ csrf: z.string(), confirm: z.string().max(200) });
  * which also refuses the console and a live project that has taken live payments). Back to the projects list.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "owner", DeleteForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "owner", DeleteForm, async (tx, projectId, form) => {
       await deleteProject(tx, projectId, form.confirm);
       return "project_deleted";
-    }, "/dashboard");
-  },
+    }, "/dashboard"),
 };
 
 export default function DeletePage({ data }: PageProps<SettingsData>) {

@@ -11,12 +11,11 @@ const DpopForm = z.object({ csrf: z.string(), dpop_required: z.literal("on").opt
 
 /** POST /dashboard/projects/:id/settings/dpop: require DPoP-bound tokens of every client (admins). */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", DpopForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", DpopForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, dpopRequiredChange(form.dpop_required === "on"));
       return "dpop_saved";
-    });
-  },
+    }),
 };
 
 export default function DpopPage({ data }: PageProps<SettingsData>) {

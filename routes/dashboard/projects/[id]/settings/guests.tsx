@@ -24,16 +24,15 @@ function count(text: string): number | string | null {
 }
 
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", GuestsForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", GuestsForm, async (tx, projectId, form) => {
       await updateAnonymousUserSettings(tx, projectId, {
         enabled: form.enabled === "on" ? true : null,
         sweep_after_days: count(form.sweep_after_days),
         hourly_limit: count(form.hourly_limit),
       });
       return "guests_saved";
-    });
-  },
+    }),
 };
 
 export default function GuestsSettingsPage({ data }: PageProps<SettingsData>) {

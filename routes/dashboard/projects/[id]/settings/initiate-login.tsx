@@ -17,8 +17,8 @@ const InitiateLoginForm = z.object({
  * the setter the Platform API's /api/platform/initiate-login-settings uses; an empty field removes it.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(
+  POST: (c) =>
+    settingsAction(
       c,
       "admin",
       InitiateLoginForm,
@@ -30,8 +30,7 @@ export const handler: Handlers<SettingsData> = {
         await updateProjectSettings(tx, projectId, { initiate_login_uri: uri || null });
         return "initiate_login_saved";
       },
-    );
-  },
+    ),
 };
 
 export default function InitiateLoginPage({ data }: PageProps<SettingsData>) {

@@ -23,8 +23,8 @@ function seconds(text: string): number | string | null {
 
 /** POST /dashboard/projects/:id/settings/lifetimes: access, refresh, grace, sign-in max age and hosted-login session (admins). */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", LifetimesForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", LifetimesForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         access_token_ttl: seconds(form.access_token_ttl),
         refresh_token_ttl: seconds(form.refresh_token_ttl),
@@ -33,8 +33,7 @@ export const handler: Handlers<SettingsData> = {
         login_session_ttl: seconds(form.login_session_ttl),
       });
       return "lifetimes_saved";
-    });
-  },
+    }),
 };
 
 export default function LifetimesPage({ data }: PageProps<SettingsData>) {

@@ -23,8 +23,8 @@ const LinkedMethodsForm = z.object({
  * it for the account).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", LinkedMethodsForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", LinkedMethodsForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         linked_methods: {
           enabled: form.enabled === "on",
@@ -35,8 +35,7 @@ export const handler: Handlers<SettingsData> = {
         },
       });
       return "linked_methods_saved";
-    });
-  },
+    }),
 };
 
 export default function LinkedMethodsPage({ data }: PageProps<SettingsData>) {

@@ -16,8 +16,8 @@ const MfaForm = z.object({
 
 /** POST /dashboard/projects/:id/settings/mfa: the second-factor policy (off, optional, required), phone codes. */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", MfaForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", MfaForm, async (tx, projectId, form) => {
       // The whole mfa object is replaced: the remembered-browser days set elsewhere (the SQL API) stay.
       const days = rememberDays(await getProject(tx, projectId));
       await updateProjectSettings(tx, projectId, {
@@ -28,8 +28,7 @@ export const handler: Handlers<SettingsData> = {
         },
       });
       return "mfa_saved";
-    });
-  },
+    }),
 };
 
 export default function MfaPage({ data }: PageProps<SettingsData>) {

@@ -9,13 +9,12 @@ const OriginsForm = z.object({ csrf: z.string(), origins: z.string().max(20000) 
 
 /** POST /dashboard/projects/:id/settings/origins: the allowed origins, one a line (admins). */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", OriginsForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", OriginsForm, async (tx, projectId, form) => {
       const origins = form.origins.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
       await updateProjectSettings(tx, projectId, { allowed_origins: origins.length ? origins : null });
       return "origins_saved";
-    });
-  },
+    }),
 };
 
 export default function OriginsPage({ data }: PageProps<SettingsData>) {

@@ -19,8 +19,8 @@ const Form = z.object({
  * credentials; like the Xendit keys and social apps, an admin's or owner's to change, never shown back.
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", Form, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", Form, async (tx, projectId, form) => {
       if (form.action === "remove") {
         await setPhoneProviderCredentials(tx, projectId, form.provider, null);
         return "phone_provider_removed";
@@ -42,8 +42,7 @@ export const handler: Handlers<SettingsData> = {
       );
       await setPhoneProviderCredentials(tx, projectId, form.provider, sealed);
       return "phone_provider_saved";
-    });
-  },
+    }),
 };
 
 export default function PhoneProvidersPage({ data }: PageProps<SettingsData>) {

@@ -24,8 +24,8 @@ const MethodsForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", MethodsForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", MethodsForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         passwords: form.passwords ? null : false,
         passkeys: form.passkeys ? true : null,
@@ -36,8 +36,7 @@ export const handler: Handlers<SettingsData> = {
         breached_password_sign_in: form.breached_password_sign_in ? null : false,
       });
       return "sign_in_methods_saved";
-    });
-  },
+    }),
 };
 
 export default function SignInMethodsPage({ data }: PageProps<SettingsData>) {

@@ -21,8 +21,8 @@ const SignUpForm = z.object({
 });
 
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", SignUpForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", SignUpForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         sign_up: signUpChange({
           mode: form.mode,
@@ -31,8 +31,7 @@ export const handler: Handlers<SettingsData> = {
         }),
       });
       return "sign_up_saved";
-    });
-  },
+    }),
 };
 
 export default function SignUpSettingsPage({ data }: PageProps<SettingsData>) {

@@ -34,8 +34,8 @@ type Form = z.infer<typeof SocialForm>;
  * it; empty keeps the sealed one).
  */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", SocialForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", SocialForm, async (tx, projectId, form) => {
       let entry: Record<string, unknown> | null = null;
       if (form.action === "off") entry = { enabled: false };
       if (form.action === "credentials") {
@@ -48,8 +48,7 @@ export const handler: Handlers<SettingsData> = {
       }
       await updateProjectSettings(tx, projectId, { social_login: { [form.provider]: entry } });
       return "social_saved";
-    });
-  },
+    }),
 };
 
 async function ownEntry(tx: Tx, projectId: string, provider: ProviderId) {

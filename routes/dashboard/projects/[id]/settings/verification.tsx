@@ -10,14 +10,13 @@ const VerificationForm = z.object({ csrf: z.string(), require_verified_email: z.
 
 /** POST /dashboard/projects/:id/settings/verification: require a verified email before reaching the app. */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", VerificationForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", VerificationForm, async (tx, projectId, form) => {
       await updateProjectSettings(tx, projectId, {
         require_verified_email: form.require_verified_email ? true : null,
       });
       return "verification_saved";
-    });
-  },
+    }),
 };
 
 export default function VerificationPage({ data }: PageProps<SettingsData>) {

@@ -21,8 +21,8 @@ const XenditForm = z.object({
 
 /** POST /dashboard/projects/:id/settings/xendit: a project's test or live keys, sealed; or removes them. */
 export const handler: Handlers<SettingsData> = {
-  POST: (c) => {
-    return settingsAction(c, "admin", XenditForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    settingsAction(c, "admin", XenditForm, async (tx, projectId, form) => {
       if (form.action === "remove") {
         await setXenditKeys(tx, projectId, form.environment, null);
         return "xendit_removed";
@@ -34,8 +34,7 @@ export const handler: Handlers<SettingsData> = {
       await setXenditKeys(tx, projectId, form.environment, sealed);
       if (form.public_key) await setXenditPublicKey(tx, projectId, form.environment, form.public_key);
       return "xendit_saved";
-    });
-  },
+    }),
 };
 
 export default function XenditPage({ data }: PageProps<SettingsData>) {

@@ -14,15 +14,14 @@ const EnabledForm = z.object({
 
 /** POST …/webhooks/enabled: pause an endpoint (waiting deliveries fail, resendable) or enable it again. */
 export const handler: Handlers<WebhooksData> = {
-  POST: (c) => {
-    return webhooksAction(c, EnabledForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    webhooksAction(c, EnabledForm, async (tx, projectId, form) => {
       const enabled = form.enabled === "true";
       if (form.endpoint) {
         await updateWebhookEndpoint(tx, projectId, form.endpoint, { enabled, internalReason: null });
       } else await setWebhookEndpointEnabled(tx, projectId, enabled); // a form from before: the oldest
       return enabled ? "endpoint_enabled" : "endpoint_disabled";
-    });
-  },
+    }),
 };
 
 export default function WebhookEnabledPage({ data }: PageProps<WebhooksData>) {

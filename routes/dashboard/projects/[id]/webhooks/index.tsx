@@ -40,8 +40,8 @@ export const handler: Handlers<WebhooksData> = {
     return page(data, { title: `${WEBHOOKS_TEXT[dashboardLang(c)].title} · ${data.project.name}` });
   },
   /** Admins add an endpoint (its signing secret is shown once) or change one's URL and event types. */
-  POST: (c) => {
-    return webhooksAction(c, EndpointForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    webhooksAction(c, EndpointForm, async (tx, projectId, form) => {
       const url = form.url.trim();
       if (!url) refuse("Enter the URL your app receives webhooks at.");
       const events = form.receive === "all" ? "*" : listedTypes(form.events);
@@ -72,8 +72,7 @@ export const handler: Handlers<WebhooksData> = {
         internalReason,
       });
       return created ? { secret, notice: webhooksNotice(dashboardLang(c), "added") } : "endpoint_saved";
-    });
-  },
+    }),
 };
 
 /** The checked event types, each one Astapa sends; refused (422) when none or an unknown one. */

@@ -15,14 +15,13 @@ const RemoveForm = z.object({
 
 /** POST …/webhooks/remove: stop sending and forget an endpoint (its delivery log stays). */
 export const handler: Handlers<WebhooksData> = {
-  POST: (c) => {
-    return webhooksAction(c, RemoveForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    webhooksAction(c, RemoveForm, async (tx, projectId, form) => {
       if (form.confirm !== "yes") refuse("Tick the box to confirm removing the endpoint.");
       if (form.endpoint) await deleteWebhookEndpoint(tx, projectId, form.endpoint);
       else await removeWebhookEndpoint(tx, projectId); // a form from before: the oldest
       return "endpoint_removed";
-    });
-  },
+    }),
 };
 
 export default function WebhookRemovePage({ data }: PageProps<WebhooksData>) {

@@ -17,16 +17,15 @@ const RotateForm = z.object({
 
 /** POST …/webhooks/secret: a new signing secret for an endpoint (shown once); its deliveries from now on use it. */
 export const handler: Handlers<WebhooksData> = {
-  POST: (c) => {
-    return webhooksAction(c, RotateForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    webhooksAction(c, RotateForm, async (tx, projectId, form) => {
       if (form.confirm !== "yes") refuse("Tick the box to confirm: the current secret stops at once.");
       const secret = newWebhookSecret();
       const sealed = await sealWebhookSecret(c.var.deps.masterKeys.sealing, projectId, secret);
       if (form.endpoint) await rotateWebhookEndpointSecret(tx, projectId, form.endpoint, sealed);
       else await rotateWebhookSecret(tx, projectId, sealed); // a form from before: the oldest
       return { secret, notice: webhooksNotice(dashboardLang(c), "rotated") };
-    });
-  },
+    }),
 };
 
 export default function WebhookSecretPage({ data }: PageProps<WebhooksData>) {

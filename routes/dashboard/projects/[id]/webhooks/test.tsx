@@ -10,12 +10,11 @@ const TestForm = z.object({ csrf: z.string(), endpoint: z.string().regex(/^wep_[
 
 /** POST …/webhooks/test: queue one webhook.test event to this endpoint only, as the Platform API's …/test. */
 export const handler: Handlers<WebhooksData> = {
-  POST: (c) => {
-    return webhooksAction(c, TestForm, async (tx, projectId, form) => {
+  POST: (c) =>
+    webhooksAction(c, TestForm, async (tx, projectId, form) => {
       await sendTestWebhook(tx, projectId, form.endpoint).catch(wordTestLimit);
       return "test_sent";
-    });
-  },
+    }),
 };
 
 export default function WebhookTestPage({ data }: PageProps<WebhooksData>) {

@@ -21,8 +21,8 @@ const ClaimsForm = z.object({
  * dashboard), the Claims API's function: the same checks and messages, all or nothing.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, ClaimsForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, ClaimsForm, async (tx, projectId, userId, form) => {
       const stored = await userOwnClaims(tx, projectId, userId);
       const patch = claimsPatchOf(form, stored.extra);
       try {
@@ -31,8 +31,7 @@ export const handler: Handlers<UserViewData> = {
         throw describeClaimsProblem(toAppError(thrown), dashboardLang(c));
       }
       return "claims_saved";
-    });
-  },
+    }),
 };
 
 export default function ClaimsPage({ data }: PageProps<UserViewData>) {

@@ -16,12 +16,11 @@ const RevokeConsentForm = z.object({
  * tokens issued under it end (revoked_by_admin) and the client must ask again.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, RevokeConsentForm, async (tx, _projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, RevokeConsentForm, async (tx, _projectId, userId, form) => {
       await revokeConsent(tx, { userId, clientId: form.client_id, resource: form.resource, byAdmin: true });
       return "consent_revoked";
-    });
-  },
+    }),
 };
 
 export default function ConsentsPage({ data }: PageProps<UserViewData>) {

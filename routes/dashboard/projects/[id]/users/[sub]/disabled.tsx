@@ -9,13 +9,12 @@ const DisabledForm = z.object({ csrf: z.string(), disabled: z.enum(["true", "fal
 
 /** POST …/users/:sub/disabled: disables (or re-enables) the user through api.disable_user. */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, DisabledForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, DisabledForm, async (tx, projectId, userId, form) => {
       const disabled = form.disabled === "true";
       await disableUser(tx, projectId, userId, disabled);
       return disabled ? "disabled" : "enabled";
-    });
-  },
+    }),
 };
 
 export default function DisabledPage({ data }: PageProps<UserViewData>) {

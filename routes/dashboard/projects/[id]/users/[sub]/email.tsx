@@ -14,15 +14,14 @@ const EmailForm = z.object({
 
 /** POST …/users/:sub/email: the address and whether it is verified, through api.update_user (SQL judges). */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, EmailForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, EmailForm, async (tx, projectId, userId, form) => {
       await updateUser(tx, projectId, userId, {
         email: form.email.trim(),
         email_verified: form.email_verified === "true",
       });
       return "email_saved";
-    });
-  },
+    }),
 };
 
 export default function EmailPage({ data }: PageProps<UserViewData>) {

@@ -13,13 +13,12 @@ const ResetForm = z.object({ csrf: z.string() });
  * not known here).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, ResetForm, async (tx, projectId, userId) => {
+  POST: (c) =>
+    userAction(c, ResetForm, async (tx, projectId, userId) => {
       const { removed, mailed } = await resetFactorsAsAdmin(tx, projectId, userId);
       if (removed === 0) return "factors_none";
       return mailed ? "factors_reset" : "factors_reset_unmailed";
-    });
-  },
+    }),
 };
 
 export default function FactorsPage({ data }: PageProps<UserViewData>) {

@@ -13,12 +13,11 @@ const UnlinkForm = z.object({
 
 /** POST …/users/:sub/identities: removes one way to sign in (api.unlink_sign_in_method refuses the last). */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, UnlinkForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, UnlinkForm, async (tx, projectId, userId, form) => {
       await unlinkSignInMethod(tx, projectId, userId, { provider: form.provider, subject: form.subject });
       return "identity_unlinked";
-    });
-  },
+    }),
 };
 
 export default function IdentitiesPage({ data }: PageProps<UserViewData>) {

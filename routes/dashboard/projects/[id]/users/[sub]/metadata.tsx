@@ -27,12 +27,11 @@ function metadataOf(text: string): UserMetadata {
 
 /** POST …/users/:sub/metadata: replaces the user's metadata with the textarea's object (api.patch_user_metadata). */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, MetadataForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, MetadataForm, async (tx, projectId, userId, form) => {
       await patchUserMetadata(tx, projectId, userId, metadataOf(form.metadata), true);
       return "metadata_saved";
-    });
-  },
+    }),
 };
 
 export default function MetadataPage({ data }: PageProps<UserViewData>) {

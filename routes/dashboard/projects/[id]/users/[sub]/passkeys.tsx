@@ -18,12 +18,11 @@ const RemoveForm = z.object({
  * naming the key).
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, RemoveForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, RemoveForm, async (tx, projectId, userId, form) => {
       const { mailed } = await removePasskeyAsAdmin(tx, projectId, userId, form.credential_id);
       return mailed ? "passkey_removed" : "passkey_removed_unmailed";
-    });
-  },
+    }),
 };
 
 export default function PasskeysPage({ data }: PageProps<UserViewData>) {

@@ -13,14 +13,13 @@ const PlanForm = z.object({ csrf: z.string(), plan: z.string().trim().min(1).max
  * refused in English and Indonesian.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, PlanForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, PlanForm, async (tx, projectId, userId, form) => {
       await assignPlan(tx, projectId, userId, form.plan, "dashboard").catch((thrown) =>
         wordAssignRefusal(thrown, form.plan)
       );
       return "plan_assigned";
-    });
-  },
+    }),
 };
 
 export default function PlanPage({ data }: PageProps<UserViewData>) {

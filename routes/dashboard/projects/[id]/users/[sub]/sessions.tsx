@@ -17,16 +17,15 @@ const SignOutForm = z.object({
  * is voided. With a `sid`, only that session ends (its online refresh tokens with it), as on the Platform API.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, SignOutForm, async (tx, projectId, userId, { sid }) => {
+  POST: (c) =>
+    userAction(c, SignOutForm, async (tx, projectId, userId, { sid }) => {
       if (sid) {
         await endUserSession(tx, projectId, userId, sid);
         return "session_ended";
       }
       await signOutEverywhere(tx, projectId, userId);
       return "signed_out";
-    });
-  },
+    }),
 };
 
 export default function SessionsPage({ data }: PageProps<UserViewData>) {

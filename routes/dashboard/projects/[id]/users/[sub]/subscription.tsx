@@ -12,16 +12,15 @@ const SubscriptionForm = z.object({ csrf: z.string(), action: z.enum(["cancel", 
  * that while the period runs (api.resume_subscription) — the functions renewals use.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, SubscriptionForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, SubscriptionForm, async (tx, projectId, userId, form) => {
       if (form.action === "cancel") {
         await cancelSubscription(tx, projectId, userId);
         return "subscription_canceled";
       }
       await resumeSubscription(tx, projectId, userId);
       return "subscription_resumed";
-    });
-  },
+    }),
 };
 
 export default function SubscriptionPage({ data }: PageProps<UserViewData>) {

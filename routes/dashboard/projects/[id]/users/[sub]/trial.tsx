@@ -14,14 +14,13 @@ const TrialForm = z.object({ csrf: z.string(), plan: z.string().trim().min(1).ma
  * subscription.trial_start, naming the developer). Refusals come back worded in English and Indonesian.
  */
 export const handler: Handlers<UserViewData> = {
-  POST: (c) => {
-    return userAction(c, TrialForm, async (tx, projectId, userId, form) => {
+  POST: (c) =>
+    userAction(c, TrialForm, async (tx, projectId, userId, form) => {
       await startTrial(tx, projectId, userId, form.plan).catch((thrown) =>
         wordTrialRefusal(thrown, form.plan)
       );
       return "trial_started";
-    });
-  },
+    }),
 };
 
 export default function TrialPage({ data }: PageProps<UserViewData>) {
