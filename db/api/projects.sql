@@ -1235,8 +1235,9 @@ comment on function api.delete_project(text, text) is
   'deleted, AS409 for a production project with live paid payments (switch to sandbox first). Locks the '
   'project''s row for no key update, then its charged checkouts (pending, or with a pending charge: a success '
   'callback holds one before its payer''s row), then the row of every user with a live token or session, in id order, '
-  'then its open checkouts (one charged since the first raises 40001: astapa.hold_checkouts_after_person), before revoking their tokens and ending their sessions (the one lock order of revocations), and changes the '
-  'client id (for update) last, which waits for every transaction that wrote a row naming the project; the '
-  'tokens and sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
+  'then its open checkouts (one charged since the first raises 40001: astapa.hold_checkouts_after_person), before '
+  'revoking their tokens and ending their sessions (the one lock order of revocations), and changes the client id '
+  '(for update) last, which waits for every transaction that wrote a row naming the project; the tokens and '
+  'sessions those committed meanwhile are ended then (one held by another transaction is skipped).';
 
 grant execute on function api.delete_project(text, text) to astapa_app;
