@@ -232,10 +232,35 @@ create or replace function api.set_checkout_buyer(project_id text, checkout_id t
         message = 'buyer_name is at most 200 characters.';
     end if;
     select * into target from astapa.checkouts as c
-    where c.project_id = set_checkout_buyer.project_id and c.public_id = set_checkout_buyer.checkout_id
-    for update;
+    where c.project_id = set_checkout_buyer.project_id and c.public_id = set_checkout_buyer.checkout_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    -- Lock order (docs/database.md): the person's row (key share) before an open checkout, as an erasure holding
+    -- the row holds the open ones next (astapa.redeem_coupon's order); after a charged one, as its success
+    -- callback and an erasure take it. Either way an erasure under way is waited for and refused below, or it
+    -- waits for this one and clears what it wrote. With no lock on the row, this wrote a name back after an
+    -- erasure, or onto a charged checkout the erasure then cleared without having taken it first, while that
+    -- checkout's callback held it and waited for the row (a deadlock). (A checkout's person never changes.)
+    if target.status = 'open' then
+      perform from astapa.users as u
+      where u.project_id = target.project_id and u.id = target.user_id
+      for key share;
+    end if;
+    select * into target from astapa.checkouts as c
+    where c.project_id = target.project_id and c.id = target.id
+    for update;
+    if target.status <> 'open' then
+      perform from astapa.users as u
+      where u.project_id = target.project_id and u.id = target.user_id
+      for key share;
+    end if;
+    -- The erasure cleared the buyer details: nothing personal is written back.
+    if exists (select from astapa.users as u
+               where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is not null)
+    then
+      raise exception using errcode = 'AS409',
+        message = 'This checkout''s account was deleted; its buyer is fixed.';
     end if;
     -- An issued receipt is never rewritten: the buyer is fixed once a payment of the checkout is receipted.
     if exists (select from astapa.receipts as r where r.project_id = target.project_id and r.checkout_id = target.id)
@@ -250,7 +275,9 @@ create or replace function api.set_checkout_buyer(project_id text, checkout_id t
 
 comment on function api.set_checkout_buyer(text, text, jsonb) is
   'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are '
-  'dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it.';
+  'dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it, or '
+  'its person was erased. Takes the person''s row for key share before an open checkout, after a charged one '
+  '(docs/database.md "Lock order").';
 
 grant execute on function api.set_checkout_buyer(text, text, jsonb) to astapa_app;
 
