@@ -5,6 +5,7 @@
  * person approves the push after all: its callback is still applied, as paid_again with its own receipt. And a
  * checkout's expiry leaves its charges to that end: a virtual account paid in the checkout's last minutes, its
  * callback lost, is found by the next questions after the checkout expired and paid late (the plan, the receipt).
+ * A QRIS code nobody pays is expired by the simulator at its expiry, as by Xendit: settled by the next pass.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -141,4 +142,54 @@ Deno.test("charge horizon — a virtual account paid in its checkout's last minu
   ]]);
   const sent = await as(p, (tx) => tx`select type from astapa.events where type like 'payment.%'`);
   assert.deepEqual(sent.map((e) => e.type), ["payment.succeeded"]);
+});
+
+Deno.test("charge horizon — an expired checkout's QRIS code, expired by the simulator at its expiry as by Xendit, is settled expired by the next pass: payment.failed once, nothing abandoned", async () => {
+  const shop = await seedShop(t.db.sql, { email: "horizon-sim-expiry@example.com" });
+  const p = shop.project.id;
+  const opened = await openCheckout(t.deps, p, { sub: shop.userId, plan: "pro" });
+  const qris = (await chargeCheckout(t.deps, p, opened.checkout_id, { method: "qris" })).payment!.provider_id;
+  const expiresAt = new Date(opened.expires_at).getTime();
+  const sim = t.deps.xenditSandbox;
+
+  // The pass a minute after the checkout (and its code) expired; the simulator's clock says the same time.
+  const passAt = expiresAt + 60_000;
+  sim.now = () => passAt;
+  try {
+    const pass = await reconcileProject(t.deps, p, new Date(passAt), 900);
+    assert.deepEqual([pass.checked, pass.recorded, pass.expired], [1, 1, 1]);
+  } finally {
+    sim.now = Date.now;
+  }
+  await sim.webhooks.idle();
+  const statusOf = async () =>
+    (await as(p, (tx) => tx`select status from astapa.payments where provider_id = ${qris}`))[0].status;
+  // Both the simulator's callback and the pass's answer are recorded (whichever first); one is applied.
+  const events = await waitFor(async () => {
+    const all = await as(
+      p,
+      (tx) =>
+        tx`select provider_status, outcome, body ->> 'reconciled' as reconciled,
+          body ->> 'abandoned' as abandoned from astapa.payment_events where provider_id = ${qris}`,
+    );
+    return all.length === 2 && all.every((e) => e.outcome !== null) && all;
+  }, "the callback and the answer to be applied");
+  assert.equal(await statusOf(), "expired");
+  assert.deepEqual(
+    events.map((e) => [e.provider_status, e.reconciled, e.abandoned]).sort(),
+    [["EXPIRED", null, null], ["EXPIRED", "true", null]],
+  );
+  assert.deepEqual(events.map((e) => e.outcome).sort(), ["expired", "no_change"]);
+  const sent = await as(p, (tx) => tx`select type from astapa.events where type like 'payment.%'`);
+  assert.deepEqual(sent.map((e) => e.type), ["payment.failed"]);
+  const abandoned = await as(
+    p,
+    (tx) => tx`select target from astapa.audit_log where action = 'payment.charge_abandoned'`,
+  );
+  assert.equal(abandoned.length, 0);
+  assert.equal(
+    (await reconcileProject(t.deps, p, new Date(expiresAt + 26 * HOUR), 900)).checked,
+    0,
+    "settled: not asked again, nor ended at its horizon",
+  );
 });

@@ -477,3 +477,81 @@ Deno.test("xendit simulator — a payment request on a linked e-wallet debits it
   assert.equal(both.status, 400, "neither a method nor a linked one");
   await both.body?.cancel();
 });
+
+Deno.test("xendit simulator — a pending QR code, virtual account or invoice past its expiry is EXPIRED when next read: one callback, a payment after refused", async () => {
+  const xendit = new Xendit({ secretKey: TEST_SECRET_KEY, xenditURL: served.url });
+  const expiresAt = new Date(Date.now() + 3600_000);
+  const qris = await createCharge(connection, request({ expiresAt }));
+  const va = await createCharge(connection, request({ method: "bank_transfer", bank: "BNI", expiresAt }));
+  const reference = `chk_${crypto.randomUUID()}`;
+  const invoice = await createCharge(
+    connection,
+    request({ method: "gopay", reference, expiresAt, successUrl: "https://app.example/ok" }),
+  );
+  const ovo = await createCharge(connection, request({ method: "ovo", mobileNumber: "+6281234567890" }));
+  const before = receiver.received.length;
+  try {
+    // A minute before the expiry nothing has expired.
+    served.sim.now = () => expiresAt.getTime() - 60_000;
+    assert.equal((await fetchCharge(connection, "payment_request", qris.providerId)).status, "pending");
+    assert.equal((await fetchCharge(connection, "invoice", invoice.providerId)).status, "pending");
+
+    // A minute after it (the invoice's expiry_date is within a second of it), each is read as EXPIRED.
+    served.sim.now = () => expiresAt.getTime() + 60_000;
+    const fetchedQr = await xendit.PaymentRequest.getPaymentRequestByID({
+      paymentRequestId: qris.providerId,
+    });
+    assert.equal(fetchedQr.status, "EXPIRED");
+    assert.equal((await fetchCharge(connection, "payment_request", qris.providerId)).status, "expired");
+    assert.equal((await fetchCharge(connection, "payment_request", va.providerId)).status, "expired");
+    assert.deepEqual(
+      (await xendit.Invoice.getInvoices({ externalId: reference })).map((inv) => inv.status),
+      ["EXPIRED"],
+      "the list expires it too",
+    );
+    assert.equal((await xendit.Invoice.getInvoiceById({ invoiceId: invoice.providerId })).status, "EXPIRED");
+    assert.equal(
+      (await fetchCharge(connection, "payment_request", ovo.providerId)).status,
+      "pending",
+      "an OVO push has no expiry",
+    );
+
+    // Paying after the expiry is refused, as for any settled charge.
+    for (const paymentRequestId of [qris.providerId, va.providerId]) {
+      const refused = await sdkError(
+        xendit.PaymentRequest.simulatePaymentRequestPayment({ paymentRequestId }),
+      );
+      assert.deepEqual([refused.status, refused.errorCode], [409, "PAYMENT_REQUEST_NOT_PENDING"]);
+    }
+    const page = await fetch(`${invoice.details.invoice_url}/pay`, { method: "POST", redirect: "manual" });
+    assert.equal(page.status, 303);
+    assert.equal(
+      page.headers.get("location"),
+      invoice.details.invoice_url,
+      "back to its page, not to success",
+    );
+    assert.match(await (await fetch(invoice.details.invoice_url)).text(), /This invoice is expired/);
+    assert.throws(() => served.sim.pay(invoice.providerId), /not pending/);
+    assert.throws(() => served.sim.expire(qris.providerId), /is EXPIRED/);
+  } finally {
+    served.sim.now = Date.now;
+  }
+
+  await served.sim.webhooks.idle();
+  const callbacks = receiver.received.slice(before).map((r) => r.body as Record<string, unknown>);
+  const about = (id: string) =>
+    callbacks.filter((body) =>
+      body.id === id || (body.data as { payment_request_id?: string })?.payment_request_id === id
+    );
+  for (const id of [qris.providerId, va.providerId]) {
+    assert.deepEqual(
+      about(id).map((body) => PaymentCallbackFromJSON(body).event),
+      ["payment.expired"],
+      `one callback for ${id}`,
+    );
+  }
+  assert.deepEqual(about(invoice.providerId).map((body) => InvoiceCallbackFromJSON(body).status), [
+    "EXPIRED",
+  ]);
+  assert.deepEqual(about(ovo.providerId), []);
+});

@@ -32,8 +32,11 @@ export function simulatorApp(sim: XenditSimulator): Hono<SimEnv> {
   });
   app.post("/web/invoices/:id/pay", async (c) => {
     const invoice = await anyInvoice(sim, c.req.param("id"));
+    const page = `${sim.baseUrl}/web/invoices/${invoice.id}`;
+    // An expired invoice is not paid: back to its page, which says so, rather than on to the success URL.
+    if (invoice.status === "EXPIRED") return c.redirect(page, 303);
     if (invoice.status === "PENDING") await sim.settle(invoice.id, "pay");
-    return c.redirect(invoice.successRedirectUrl ?? `${sim.baseUrl}/web/invoices/${invoice.id}`, 303);
+    return c.redirect(invoice.successRedirectUrl ?? page, 303);
   });
 
   paymentMethodPages(app, sim);

@@ -3,6 +3,9 @@
  * Basic auth with the secret key, the Payment Request API (QRIS, virtual accounts, OVO) with idempotency
  * replay, the Invoice API (GoPay) with complete bodies, the Refund API (refunds.ts), test-mode payment
  * simulation, and callbacks with x-callback-token. Tests serve it on a loopback port; the server mounts it for sandbox projects without keys.
+ * Like Xendit it expires a pending QR code, virtual account or invoice at its expiry; having no clock loop of
+ * its own, it does so when it next reads the charge (a GET, the list, a payment), which is before anyone can
+ * see it pending past its expiry.
  */
 import type { Hono } from "hono";
 import { type SimEnv, simulatorApp } from "./routes.ts";
@@ -64,6 +67,8 @@ export class XenditSimulator {
   linkedChargeOutcome: "pay" | "fail" | "hold" = "pay";
   /** What a new refund does in test mode: settle at once (succeed or fail), or wait for settleRefund. */
   refundOutcome: "succeed" | "fail" | "hold" = "succeed";
+  /** The time charges' expiries are judged by: the wall clock, as at Xendit (tests move it on). */
+  now: () => number = Date.now;
   readonly webhooks: WebhookSender;
   baseUrl: string;
   readonly app: Hono<SimEnv>;
@@ -96,9 +101,13 @@ export class XenditSimulator {
     return found;
   }
 
-  /** Test mode: the customer pays. Sends payment.succeeded (or the invoice's PAID callback). */
+  /**
+   * Test mode: the customer pays. Sends payment.succeeded (or the invoice's PAID callback). Like every
+   * control, refused (409) for a settled charge, which one past its expiry is.
+   */
   pay(id: string, delivery: DeliveryOptions = {}): void {
     this.#memoryOnly();
+    this.#expireIfDue(id);
     const pr = this.paymentRequests.get(id);
     if (pr) {
       this.#settle(pr, "SUCCEEDED", delivery);
@@ -111,12 +120,18 @@ export class XenditSimulator {
   /** The charge fails (payment requests only): payment.failed. */
   fail(id: string, delivery: DeliveryOptions = {}): void {
     this.#memoryOnly();
+    this.#expireIfDue(id);
     this.#settle(this.#paymentRequest(id), "FAILED", delivery);
   }
 
   /** The charge expires unpaid: payment.expired, or the invoice's EXPIRED callback. */
   expire(id: string, delivery: DeliveryOptions = {}): void {
     this.#memoryOnly();
+    this.#expireIfDue(id);
+    this.#expireInMemory(id, delivery);
+  }
+
+  #expireInMemory(id: string, delivery: DeliveryOptions): void {
     const pr = this.paymentRequests.get(id);
     if (pr) {
       this.#settle(pr, "EXPIRED", delivery);
@@ -182,15 +197,21 @@ export class XenditSimulator {
     return true;
   }
 
-  /** A charge by id as it is now (from the shared storage when there is one), or undefined. */
+  /**
+   * A charge by id as it is now (from the shared storage when there is one), or undefined; one whose expiry
+   * has passed while pending is expired first, as Xendit would have.
+   */
   async findCharge(id: string): Promise<OwnedCharge | undefined> {
     if (!this.persistence) {
-      const pr = this.paymentRequests.get(id);
-      if (pr) return { kind: "payment_request", record: pr };
-      const invoice = this.invoices.get(id);
-      return invoice && { kind: "invoice", record: invoice };
+      this.#expireIfDue(id);
+      return this.#inMemory(id);
     }
-    const loaded = await this.persistence.load(id);
+    const charge = await this.#load(id);
+    return charge && await this.#expiredIfDue(charge);
+  }
+
+  async #load(id: string): Promise<OwnedCharge | undefined> {
+    const loaded = await this.persistence!.load(id);
     const account = loaded && await this.#accountById(loaded.accountId);
     if (!loaded || !account) return undefined;
     return this.#remember(
@@ -198,21 +219,47 @@ export class XenditSimulator {
     );
   }
 
+  #inMemory(id: string): OwnedCharge | undefined {
+    const pr = this.paymentRequests.get(id);
+    if (pr) return { kind: "payment_request", record: pr };
+    const invoice = this.invoices.get(id);
+    return invoice && { kind: "invoice", record: invoice };
+  }
+
+  /** In memory: expires the charge if its expiry has passed while pending (its callback goes out). */
+  #expireIfDue(id: string): void {
+    const charge = this.#inMemory(id);
+    if (charge && expiryPassed(charge, this.now())) this.#expireInMemory(id, {});
+  }
+
+  /**
+   * In the shared storage: expires the charge if its expiry has passed while pending, through the same
+   * compare-and-set as settle(), so with several instances reading it one callback goes out; the charge as
+   * it is after.
+   */
+  async #expiredIfDue(charge: OwnedCharge): Promise<OwnedCharge> {
+    if (!expiryPassed(charge, this.now())) return charge;
+    return await this.#transition(charge, "expire", {}) ?? await this.#load(charge.record.id) ?? charge;
+  }
+
   /** The account's invoices, newest first, optionally by external_id. */
   async listInvoices(account: SimulatorAccount, externalId: string | undefined, limit: number) {
     if (!this.persistence) {
-      return [...this.invoices.values()]
+      const listed = [...this.invoices.values()]
         .filter((inv) => inv.secretKey === account.secretKey)
         .filter((inv) => externalId === undefined || inv.externalId === externalId)
         .sort((a, b) => b.created.localeCompare(a.created))
         .slice(0, limit);
+      for (const invoice of listed) this.#expireIfDue(invoice.id);
+      return listed;
     }
     const found = await this.persistence.invoices(account.businessId, externalId, limit);
-    return found.map((record) =>
-      (this.#remember({ kind: "invoice", record: { ...record, secretKey: account.secretKey } }) as {
-        record: Keyed<InvoiceRecord>;
-      }).record
-    );
+    const listed = [];
+    for (const record of found) {
+      const charge = this.#remember({ kind: "invoice", record: { ...record, secretKey: account.secretKey } });
+      listed.push((await this.#expiredIfDue(charge)).record as Keyed<InvoiceRecord>);
+    }
+    return listed;
   }
 
   /** What an idempotency key was used with, for this account. */
@@ -244,7 +291,20 @@ export class XenditSimulator {
     }
     const charge = await this.findCharge(id);
     if (!charge) throw new SimulatorError(404, "DATA_NOT_FOUND", "Could not find the charge");
-    const from = charge.record.status;
+    if (!(await this.#transition(charge, action, delivery))) {
+      throw new SimulatorError(409, "CHARGE_NOT_PENDING", "the charge changed meanwhile");
+    }
+  }
+
+  /**
+   * Applies `action` to the charge as loaded and writes it if the stored status is still the loaded one,
+   * then sends its callback; the charge after, or null when another instance changed it meanwhile.
+   */
+  async #transition(
+    charge: OwnedCharge,
+    action: SettleAction,
+    delivery: DeliveryOptions,
+  ): Promise<OwnedCharge | null> {
     const next = structuredClone(charge.record);
     const body = charge.kind === "invoice"
       ? changeInvoice(next as Keyed<InvoiceRecord>, action)
@@ -254,14 +314,14 @@ export class XenditSimulator {
         ? (charge.record as InvoiceRecord).userId
         : (charge.record as PaymentRequestRecord).businessId,
     );
-    const moved = await this.persistence.transition(
-      account?.businessId ?? "",
-      unkeyed({ kind: charge.kind, record: next } as OwnedCharge),
-      [from],
-    );
-    if (!moved) throw new SimulatorError(409, "CHARGE_NOT_PENDING", "the charge changed meanwhile");
-    this.#remember({ kind: charge.kind, record: next } as OwnedCharge);
+    const settled = { kind: charge.kind, record: next } as OwnedCharge;
+    const moved = await this.persistence!.transition(account?.businessId ?? "", unkeyed(settled), [
+      charge.record.status,
+    ]);
+    if (!moved) return null;
+    this.#remember(settled);
     this.#notify(next.secretKey, body, delivery);
+    return settled;
   }
 
   /** The synchronous controls change memory only: with shared storage they would diverge from it. */
@@ -346,6 +406,20 @@ function withoutKey(method: PaymentMethodRecord): StoredPaymentMethod {
 function unkeyed(charge: OwnedCharge): StoredCharge {
   const { secretKey: _key, ...record } = charge.record;
   return { kind: charge.kind, record } as StoredCharge;
+}
+
+/**
+ * Whether Xendit would have expired the charge by `now`: a pending QR code or virtual account past its
+ * channel_properties.expires_at, a pending invoice past its expiry_date. An e-wallet push or a debit of a
+ * linked method has no expiry here.
+ */
+function expiryPassed(charge: OwnedCharge, now: number): boolean {
+  if (charge.record.status !== "PENDING") return false;
+  if (charge.kind === "invoice") return Date.parse(charge.record.expiryDate) <= now;
+  const { type, channelProperties } = charge.record;
+  const expiresAt = channelProperties.expires_at;
+  return (type === "QR_CODE" || type === "VIRTUAL_ACCOUNT") && typeof expiresAt === "string" &&
+    Date.parse(expiresAt) <= now;
 }
 
 /** Applies `action` to an invoice (a copy); the callback body to send. */
