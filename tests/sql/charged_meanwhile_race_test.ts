@@ -13,43 +13,30 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { asApp, type Tx } from "@/db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { deleteProject } from "@/db/project_settings.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
-import { requestRefund } from "@/db/refunds.ts";
 import { deleteUser } from "@/db/user_admin.ts";
-import { sha256 } from "@/lib/secrets.ts";
 import { rolledBack, testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
+import {
+  charge,
+  liveRefreshToken,
+  openCheckout,
+  refundToPeriodEnd,
+  settle,
+  storeRefundSuccess,
+  storeSuccess,
+} from "../helpers/person_lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
-const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done]) => done);
 type Applied = Awaited<ReturnType<typeof applyPaymentEvent>>;
-
-const charge = (shop: Shop, checkoutId: string, providerId: string) =>
-  as(shop.project.id, (tx) =>
-    recordPayment(tx, shop.project.id, checkoutId, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
-
-const storeSuccess = (shop: Shop, providerId: string, checkoutId: string) =>
-  as(shop.project.id, (tx) =>
-    recordPaymentEvent(tx, shop.project.id, {
-      providerId,
-      status: "SUCCEEDED",
-      checkoutId,
-      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
-    }));
 
 /**
  * A holder takes the person's row; `locker` starts and waits for it; the open checkout is charged, its success
@@ -70,8 +57,8 @@ async function chargedMeanwhile<T>(
     done ??= settle(locker());
     await waitForLockWaiter(db.sql, 1);
     if (!callback) {
-      await charge(shop, checkoutId, providerId);
-      await storeSuccess(shop, providerId, checkoutId);
+      await charge(db.sql, shop, checkoutId, providerId);
+      await storeSuccess(db.sql, shop, providerId, checkoutId);
       callback = settle(as(p, (worker) => applyPaymentEvent(worker, p)));
     }
     await waitForLockWaiter(db.sql, 2);
@@ -88,10 +75,7 @@ async function chargedMeanwhile<T>(
 Deno.test("astapa.erase_user meeting a checkout charged after it read its charged ones: no deadlock, paid, then erased", async () => {
   const shop = await seedShop(db.sql, { email: "charged-meanwhile-erasure@example.com" });
   const p = shop.project.id;
-  const { checkout_id: checkoutId } = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
   await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
   const { applied } = await chargedMeanwhile(
     shop,
@@ -115,41 +99,16 @@ Deno.test("astapa.apply_refund_event meeting a renewal checkout charged after it
   const shop = await seedShop(db.sql, { email: "charged-meanwhile-refund@example.com" });
   const p = shop.project.id;
   // A first payment for pro, receipted and refunded (keep to the period end).
-  const first = await pendingCharge(db.sql, p, shop.userId, "pr-charged-meanwhile-first");
-  await storeSuccess(shop, "pr-charged-meanwhile-first", first.checkout_id);
-  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
-  const [receipt] = await db.sql`select r.public_id from astapa.receipts r join astapa.payments y
-                                 on y.project_id = r.project_id and y.id = r.payment_id
-                                 where y.provider_id = 'pr-charged-meanwhile-first'`;
-  const refund = await as(
-    p,
-    (tx) => requestRefund(tx, p, { receipt: receipt.public_id, plan_effect: "keep_to_period_end" }),
+  const refunded = await refundToPeriodEnd(
+    db.sql,
+    shop,
+    "pr-charged-meanwhile-first",
+    "rfd-charged-meanwhile",
   );
+  const { paidThrough } = refunded;
   // The next period's renewal checkout, open (no charge yet) when the refund's callback starts.
-  const paidThrough = (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).subscription!
-    .paid_through!;
-  const { checkout_id: renewal } = await as(p, (tx) =>
-    createCheckout(tx, p, {
-      sub: shop.userId,
-      plan: "pro",
-      xendit_account: "simulator",
-      period_start: paidThrough,
-    }));
-  await as(p, (tx) =>
-    recordPaymentEvent(tx, p, {
-      providerId: "rfd-charged-meanwhile",
-      status: "SUCCEEDED",
-      checkoutId: first.checkout_id,
-      body: {
-        event: "refund.succeeded",
-        data: {
-          id: "rfd-charged-meanwhile",
-          reference_id: refund.refund_id,
-          amount: 99_000,
-          currency: "IDR",
-        },
-      },
-    }));
+  const { checkout_id: renewal } = await openCheckout(db.sql, shop, paidThrough);
+  await storeRefundSuccess(db.sql, shop, refunded);
   const { applied, done } = await chargedMeanwhile(
     shop,
     renewal,
@@ -172,16 +131,8 @@ Deno.test("astapa.apply_refund_event meeting a renewal checkout charged after it
 Deno.test("api.delete_project meeting a checkout charged after it read the pending ones: no deadlock, paid, then ended", async () => {
   const shop = await seedShop(db.sql, { email: "charged-meanwhile-project@example.com" });
   const p = shop.project.id;
-  // A live refresh token: api.delete_project locks the rows of the users with one.
-  await db
-    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
-      expires_at, auth_time)
-    values (${p}, ${await sha256("charged-meanwhile-project-rt")}, gen_random_uuid(), ${shop.userId},
-      ${shop.project.clientId}, 'openid', now() + interval '1 day', now())`;
-  const { checkout_id: checkoutId } = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
+  await liveRefreshToken(db.sql, shop, "charged-meanwhile-project-rt");
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
   const { applied, done } = await chargedMeanwhile(
     shop,
     checkoutId,
@@ -203,15 +154,12 @@ Deno.test("astapa.erase_user holds the person's open checkouts it changes: a cha
   const shop = await seedShop(db.sql, { email: "charged-after-check@example.com" });
   const p = shop.project.id;
   const providerId = "pr-charged-after-check";
-  const { checkout_id: checkoutId } = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
   await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
   // The erasure deletes this row after its check and before it changes the checkouts: held, it pauses there.
   await db.sql`insert into astapa.user_metadata (project_id, user_id) values (${p}, ${shop.userId})`;
   // The success came first (a callback before its charge's row is kept as unknown_payment, then put back in line).
-  await storeSuccess(shop, providerId, checkoutId);
+  await storeSuccess(db.sql, shop, providerId, checkoutId);
   let erasure: Promise<PromiseSettledResult<void>> | undefined;
   let recorded: Promise<PromiseSettledResult<unknown>> | undefined;
   let callback: Promise<PromiseSettledResult<Applied>> | undefined;
@@ -223,7 +171,7 @@ Deno.test("astapa.erase_user holds the person's open checkouts it changes: a cha
     await waitForLockWaiter(db.sql, 1);
     // The charge waits for the erasure, which holds the open checkout; had it not, the charge would be recorded
     // and its callback would hold the checkout, waiting for the person's row, when the erasure comes to it.
-    recorded = settle(charge(shop, checkoutId, providerId));
+    recorded = settle(charge(db.sql, shop, checkoutId, providerId));
     const first = await Promise.race([recorded.then(() => "recorded"), waitForLockWaiter(db.sql, 2)]);
     callback = settle(as(p, (worker) => applyPaymentEvent(worker, p)));
     await waitForLockWaiter(db.sql, first === "recorded" ? 2 : 3);
@@ -243,10 +191,7 @@ Deno.test("astapa.hold_checkouts_after_person — passes with the charged ones h
   const shop = await seedShop(db.sql, { email: "hold-after-person@example.com" });
   const p = shop.project.id;
   const charged = await pendingCharge(db.sql, p, shop.userId, "pr-hold-after-person");
-  const open = await as(
-    p,
-    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
+  const open = await openCheckout(db.sql, shop);
   const ids = await db.sql`select id::text, public_id from astapa.checkouts where project_id = ${p}`;
   const id = (publicId: string): string => ids.find((row) => row.public_id === publicId)!.id;
   const hold = (held: string[]) =>

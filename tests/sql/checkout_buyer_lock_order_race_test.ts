@@ -13,48 +13,26 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { asApp, type Sql, type Tx } from "@/db/client.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent } from "@/db/payments.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
-import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
+import { charge, liveRefreshToken, openCheckout, settle, storeSuccess } from "../helpers/person_lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
-const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done]) => done);
 type Applied = Awaited<ReturnType<typeof applyPaymentEvent>>;
 const buyer = { name: "Ayu Lestari", tax_id: "3174012345678901" };
 
-const openCheckout = (shop: Shop) =>
-  as(
-    shop.project.id,
-    (tx) =>
-      createCheckout(tx, shop.project.id, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
-  );
-
 /** An open checkout charged (its charge pending) and the charge's success stored, not applied yet. */
 async function chargedCheckout(shop: Shop, providerId: string) {
-  const p = shop.project.id;
-  const { checkout_id: checkoutId } = await openCheckout(shop);
-  await as(p, (tx) =>
-    recordPayment(tx, p, checkoutId, {
-      kind: "payment_request",
-      provider_id: providerId,
-      method: "qris",
-      details: {},
-      expires_at: null,
-    }));
-  await as(p, (tx) =>
-    recordPaymentEvent(tx, p, {
-      providerId,
-      status: "SUCCEEDED",
-      checkoutId,
-      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
-    }));
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
+  await charge(db.sql, shop, checkoutId, providerId);
+  await storeSuccess(db.sql, shop, providerId, checkoutId);
   return checkoutId;
 }
 
@@ -86,12 +64,7 @@ Deno.test("api.set_checkout_buyer on a charged checkout during its person's eras
   const p = shop.project.id;
   const checkoutId = await chargedCheckout(shop, "pr-buyer-during-erasure");
   // A live refresh token: the erasure revokes it after its check of the checkouts, before clearing buyer details.
-  const tokenHash = await sha256("buyer-during-erasure-rt");
-  await db
-    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
-      expires_at, auth_time)
-    values (${p}, ${tokenHash}, gen_random_uuid(), ${shop.userId}, ${shop.project.clientId}, 'openid',
-      now() + interval '1 day', now())`;
+  const tokenHash = await liveRefreshToken(db.sql, shop, "buyer-during-erasure-rt");
   let erasure: Promise<PromiseSettledResult<unknown>> | undefined;
   let named: Promise<PromiseSettledResult<unknown>> | undefined;
   let callback: Promise<PromiseSettledResult<Applied>> | undefined;
@@ -127,7 +100,7 @@ Deno.test("api.set_checkout_buyer on a charged checkout during its person's eras
 Deno.test("api.set_checkout_buyer on an open checkout meeting its person's erasure: no deadlock, named, then cleared and expired", async () => {
   const shop = await seedShop(db.sql, { email: "buyer-open-erasure@example.com" });
   const p = shop.project.id;
-  const { checkout_id: checkoutId } = await openCheckout(shop);
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
   let named: Promise<PromiseSettledResult<unknown>> | undefined;
   let erasure: Promise<PromiseSettledResult<unknown>> | undefined;
   await as(p, async (tx) => {

@@ -13,23 +13,27 @@
  */
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
-import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
-import { requestRefund } from "@/db/refunds.ts";
 import { deleteProject } from "@/db/project_settings.ts";
 import { deleteUser } from "@/db/user_admin.ts";
-import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
+import {
+  liveRefreshToken,
+  refundToPeriodEnd,
+  settle,
+  storeRefundSuccess,
+  storeSuccess,
+} from "../helpers/person_lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const as = <T>(projectId: string, work: (tx: Tx) => Promise<T>) => asApp(db.sql, projectId, work);
-const settle = <T>(work: Promise<T>) => Promise.allSettled([work]).then(([done]) => done);
 type Applied = Awaited<ReturnType<typeof applyPaymentEvent>>;
 
 /** A charge of pro on a new checkout of the shop's user (a renewal's when periodStart), its public id. */
@@ -37,15 +41,6 @@ const chargedCheckout = (shop: Shop, providerId: string, periodStart?: string) =
   pendingCharge(db.sql, shop.project.id, shop.userId, providerId, "qris", periodStart).then((c) =>
     c.checkout_id
   );
-
-const storeSuccess = (shop: Shop, providerId: string, checkoutId: string) =>
-  as(shop.project.id, (tx) =>
-    recordPaymentEvent(tx, shop.project.id, {
-      providerId,
-      status: "SUCCEEDED",
-      checkoutId,
-      body: { event: "payment.succeeded", data: { amount: 99_000, currency: "IDR", status: "SUCCEEDED" } },
-    }));
 
 /**
  * A holder takes the checkout; the callback (the oldest stored event) queues behind it, then `other` starts and
@@ -77,7 +72,7 @@ Deno.test("astapa.erase_user meeting a success callback of a checkout with buyer
   const p = shop.project.id;
   const checkoutId = await chargedCheckout(shop, "pr-person-lock-erasure");
   await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
-  await storeSuccess(shop, "pr-person-lock-erasure", checkoutId);
+  await storeSuccess(db.sql, shop, "pr-person-lock-erasure", checkoutId);
   const { applied } = await callbackMeeting(
     shop,
     checkoutId,
@@ -99,31 +94,12 @@ Deno.test("astapa.apply_refund_event meeting a success callback of a pending ren
   const shop = await seedShop(db.sql, { email: "person-lock-refund@example.com" });
   const p = shop.project.id;
   // A first payment for pro, receipted and refunded (keep to the period end).
-  const first = await chargedCheckout(shop, "pr-person-lock-first");
-  await storeSuccess(shop, "pr-person-lock-first", first);
-  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
-  const [receipt] = await db.sql`select r.public_id from astapa.receipts r join astapa.payments y
-                                 on y.project_id = r.project_id and y.id = r.payment_id
-                                 where y.provider_id = 'pr-person-lock-first'`;
-  const refund = await as(
-    p,
-    (tx) => requestRefund(tx, p, { receipt: receipt.public_id, plan_effect: "keep_to_period_end" }),
-  );
+  const refunded = await refundToPeriodEnd(db.sql, shop, "pr-person-lock-first", "rfd-person-lock");
+  const { paidThrough } = refunded;
   // The next period's renewal checkout, charged; its success stored before the refund's callback.
-  const paidThrough = (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).subscription!
-    .paid_through!;
   const renewal = await chargedCheckout(shop, "pr-person-lock-renewal", paidThrough);
-  await storeSuccess(shop, "pr-person-lock-renewal", renewal);
-  await as(p, (tx) =>
-    recordPaymentEvent(tx, p, {
-      providerId: "rfd-person-lock",
-      status: "SUCCEEDED",
-      checkoutId: first,
-      body: {
-        event: "refund.succeeded",
-        data: { id: "rfd-person-lock", reference_id: refund.refund_id, amount: 99_000, currency: "IDR" },
-      },
-    }));
+  await storeSuccess(db.sql, shop, "pr-person-lock-renewal", renewal);
+  await storeRefundSuccess(db.sql, shop, refunded);
   const { applied, done } = await callbackMeeting(
     shop,
     renewal,
@@ -145,14 +121,9 @@ Deno.test("astapa.apply_refund_event meeting a success callback of a pending ren
 Deno.test("api.delete_project meeting a success callback of a pending checkout of a signed-in user: no deadlock, paid, then ended", async () => {
   const shop = await seedShop(db.sql, { email: "person-lock-project@example.com" });
   const p = shop.project.id;
-  // A live refresh token: api.delete_project locks the rows of the users with one.
-  await db
-    .sql`insert into astapa.refresh_tokens (project_id, token_hash, family_id, user_id, client_id, scope,
-      expires_at, auth_time)
-    values (${p}, ${await sha256("person-lock-project-rt")}, gen_random_uuid(), ${shop.userId},
-      ${shop.project.clientId}, 'openid', now() + interval '1 day', now())`;
+  await liveRefreshToken(db.sql, shop, "person-lock-project-rt");
   const checkoutId = await chargedCheckout(shop, "pr-person-lock-project");
-  await storeSuccess(shop, "pr-person-lock-project", checkoutId);
+  await storeSuccess(db.sql, shop, "pr-person-lock-project", checkoutId);
   const { applied, done } = await callbackMeeting(
     shop,
     checkoutId,
