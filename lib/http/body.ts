@@ -15,20 +15,21 @@ export async function readBody<S extends z.ZodType>(
   schema: S,
   accept: BodyKind[] = ["json", "form"],
 ): Promise<z.infer<S>> {
-  const kind = bodyKind(c.req.header("content-type"));
-  if (!kind || !accept.includes(kind)) {
-    throw new AppError("unsupported_media_type", { description: mediaHint(accept) });
-  }
-  const raw = kind === "json" ? await readJson(c) : formToObject(await readText(c));
-  return validate(schema, raw);
+  return validate(schema, await readRaw(c, accept));
 }
 
 /** A form-encoded body as posted, not yet validated (a dashboard form validates it where it can show a refusal). */
 export async function readForm(c: Context): Promise<Record<string, string | string[]>> {
-  if (bodyKind(c.req.header("content-type")) !== "form") {
-    throw new AppError("unsupported_media_type", { description: mediaHint(["form"]) });
+  return await readRaw(c, ["form"]) as Record<string, string | string[]>;
+}
+
+/** The body in one of the `accept`ed encodings, parsed but not validated (415 for another). */
+async function readRaw(c: Context, accept: BodyKind[]): Promise<unknown> {
+  const kind = bodyKind(c.req.header("content-type"));
+  if (!kind || !accept.includes(kind)) {
+    throw new AppError("unsupported_media_type", { description: mediaHint(accept) });
   }
-  return formToObject(await readText(c));
+  return kind === "json" ? await readJson(c) : formToObject(await readText(c));
 }
 
 /**
