@@ -15117,6 +15117,7 @@ CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id t
 AS $function$
   declare
     target astapa.checkouts;
+    erased boolean;
     tax_id text := astapa.digits_only(buyer ->> 'tax_id');
     name text := nullif(pg_catalog.btrim(buyer ->> 'name'), '');
   begin
@@ -15144,7 +15145,7 @@ AS $function$
     -- erasure, or onto a charged checkout the erasure then cleared without having taken it first, while that
     -- checkout's callback held it and waited for the row (a deadlock). (A checkout's person never changes.)
     if target.status = 'open' then
-      perform from astapa.users as u
+      select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
       for key share;
     end if;
@@ -15152,14 +15153,13 @@ AS $function$
     where c.project_id = target.project_id and c.id = target.id
     for update;
     if target.status <> 'open' then
-      perform from astapa.users as u
+      select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
       for key share;
     end if;
-    -- The erasure cleared the buyer details: nothing personal is written back.
-    if exists (select from astapa.users as u
-               where u.project_id = target.project_id and u.id = target.user_id and u.deleted_at is not null)
-    then
+    -- The erasure cleared the buyer details (the row read under its lock, after any erasure committed): nothing
+    -- personal is written back.
+    if erased then
       raise exception using errcode = 'AS409',
         message = 'This checkout''s account was deleted; its buyer is fixed.';
     end if;
