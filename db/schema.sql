@@ -15117,6 +15117,7 @@ CREATE OR REPLACE FUNCTION api.set_checkout_buyer(project_id text, checkout_id t
 AS $function$
   declare
     target astapa.checkouts;
+    locked astapa.checkouts;
     erased boolean;
     tax_id text := astapa.digits_only(buyer ->> 'tax_id');
     name text := nullif(pg_catalog.btrim(buyer ->> 'name'), '');
@@ -15148,10 +15149,29 @@ AS $function$
       select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
       for key share;
+      -- Skip locked, as for a coupon (astapa.redeem_coupon says why): charged since it was read, it may be held by
+      -- an erasure waiting for the row's key share just taken. Then this runs again (40001, asApp), reads it
+      -- charged and takes it first. Still open, its holder waits for nothing of the person's: it is waited for.
+      select * into locked from astapa.checkouts as c
+      where c.project_id = target.project_id and c.id = target.id
+      for update skip locked;
+      if not found then
+        if (select c.status from astapa.checkouts as c where c.project_id = target.project_id and c.id = target.id)
+           <> 'open' then
+          raise exception using errcode = '40001',
+            message = 'This checkout got a charge while its buyer was being named, and another transaction holds it; '
+              'run it again, to take the charged checkout before the person''s row (docs/database.md "Lock order").';
+        end if;
+        select * into locked from astapa.checkouts as c
+        where c.project_id = target.project_id and c.id = target.id
+        for update;
+      end if;
+      target := locked;
+    else
+      select * into target from astapa.checkouts as c
+      where c.project_id = target.project_id and c.id = target.id
+      for update;
     end if;
-    select * into target from astapa.checkouts as c
-    where c.project_id = target.project_id and c.id = target.id
-    for update;
     if target.status <> 'open' then
       select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
@@ -15173,7 +15193,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('checkout_id', target.public_id, 'buyer_name', name, 'buyer_tax_id', tax_id);
   end
   $function$;
-comment on function api.set_checkout_buyer(text,text,jsonb) is 'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it, or its person was erased. Takes the person''s row for key share before an open checkout, after a charged one (docs/database.md "Lock order").';
+comment on function api.set_checkout_buyer(text,text,jsonb) is 'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it, or its person was erased. Takes the person''s row for key share before an open checkout, after a charged one (docs/database.md "Lock order"); 40001 (run again) when one read open was charged meanwhile and is held.';
 grant execute on function api.set_checkout_buyer(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -24817,9 +24837,25 @@ AS $function$
     perform from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id for key share;
     -- The checkout, then the coupon: every redeemer of a coupon queues on its row, so the count
     -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
-    select * into target from astapa.checkouts as k
+    -- Skip locked, as the checkout was read unlocked: charged since, an erasure, a refund callback or a project's
+    -- deletion may hold it (taken before the person's row) and wait for the row's key share held above; waiting
+    -- for it closed that circle. Skipped, its status is read again, after its holder took it: no longer open, a
+    -- coupon has nothing to apply to (409 below). Still open, its holder is none of those (each takes a checkout
+    -- before the row only once it read it charged, a charge committed before that read and this one), but a charge,
+    -- a coupon, a buyer's name or an expiry, which waits for nothing of the person's this holds: it is waited for
+    -- (and, queued first, this gets it before any erasure that reads it charged after).
+    select * into changed from astapa.checkouts as k
     where k.project_id = target.project_id and k.id = target.id
-    for update;
+    for update skip locked;
+    if not found then
+      select * into changed from astapa.checkouts as k where k.project_id = target.project_id and k.id = target.id;
+      if changed.status = 'open' then
+        select * into changed from astapa.checkouts as k
+        where k.project_id = target.project_id and k.id = target.id
+        for update;
+      end if;
+    end if;
+    target := changed;
     if target.status <> 'open' then
       raise exception using errcode = 'AS409',
         message = 'A coupon can only be applied before a payment method is chosen (this checkout is ' || target.status || ').';

@@ -301,9 +301,25 @@ create or replace function astapa.redeem_coupon(target astapa.checkouts, code te
     perform from astapa.users as u where u.project_id = target.project_id and u.id = target.user_id for key share;
     -- The checkout, then the coupon: every redeemer of a coupon queues on its row, so the count
     -- below (a fresh snapshot after the lock) cannot be passed by a concurrent checkout.
-    select * into target from astapa.checkouts as k
+    -- Skip locked, as the checkout was read unlocked: charged since, an erasure, a refund callback or a project's
+    -- deletion may hold it (taken before the person's row) and wait for the row's key share held above; waiting
+    -- for it closed that circle. Skipped, its status is read again, after its holder took it: no longer open, a
+    -- coupon has nothing to apply to (409 below). Still open, its holder is none of those (each takes a checkout
+    -- before the row only once it read it charged, a charge committed before that read and this one), but a charge,
+    -- a coupon, a buyer's name or an expiry, which waits for nothing of the person's this holds: it is waited for
+    -- (and, queued first, this gets it before any erasure that reads it charged after).
+    select * into changed from astapa.checkouts as k
     where k.project_id = target.project_id and k.id = target.id
-    for update;
+    for update skip locked;
+    if not found then
+      select * into changed from astapa.checkouts as k where k.project_id = target.project_id and k.id = target.id;
+      if changed.status = 'open' then
+        select * into changed from astapa.checkouts as k
+        where k.project_id = target.project_id and k.id = target.id
+        for update;
+      end if;
+    end if;
+    target := changed;
     if target.status <> 'open' then
       raise exception using errcode = 'AS409',
         message = 'A coupon can only be applied before a payment method is chosen (this checkout is ' || target.status || ').';

@@ -216,6 +216,7 @@ create or replace function api.set_checkout_buyer(project_id text, checkout_id t
   as $$
   declare
     target astapa.checkouts;
+    locked astapa.checkouts;
     erased boolean;
     tax_id text := astapa.digits_only(buyer ->> 'tax_id');
     name text := nullif(pg_catalog.btrim(buyer ->> 'name'), '');
@@ -247,10 +248,29 @@ create or replace function api.set_checkout_buyer(project_id text, checkout_id t
       select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
       for key share;
+      -- Skip locked, as for a coupon (astapa.redeem_coupon says why): charged since it was read, it may be held by
+      -- an erasure waiting for the row's key share just taken. Then this runs again (40001, asApp), reads it
+      -- charged and takes it first. Still open, its holder waits for nothing of the person's: it is waited for.
+      select * into locked from astapa.checkouts as c
+      where c.project_id = target.project_id and c.id = target.id
+      for update skip locked;
+      if not found then
+        if (select c.status from astapa.checkouts as c where c.project_id = target.project_id and c.id = target.id)
+           <> 'open' then
+          raise exception using errcode = '40001',
+            message = 'This checkout got a charge while its buyer was being named, and another transaction holds it; '
+              'run it again, to take the charged checkout before the person''s row (docs/database.md "Lock order").';
+        end if;
+        select * into locked from astapa.checkouts as c
+        where c.project_id = target.project_id and c.id = target.id
+        for update;
+      end if;
+      target := locked;
+    else
+      select * into target from astapa.checkouts as c
+      where c.project_id = target.project_id and c.id = target.id
+      for update;
     end if;
-    select * into target from astapa.checkouts as c
-    where c.project_id = target.project_id and c.id = target.id
-    for update;
     if target.status <> 'open' then
       select u.deleted_at is not null into erased from astapa.users as u
       where u.project_id = target.project_id and u.id = target.user_id
@@ -277,7 +297,7 @@ comment on function api.set_checkout_buyer(text, text, jsonb) is
   'Records who the receipt of a checkout is made out to: {name?, tax_id? (NPWP or NIK; dots and dashes are '
   'dropped)}. AS400 bad NPWP/NIK or name; AS404 unknown checkout; AS409 once a receipt was issued for it, or '
   'its person was erased. Takes the person''s row for key share before an open checkout, after a charged one '
-  '(docs/database.md "Lock order").';
+  '(docs/database.md "Lock order"); 40001 (run again) when one read open was charged meanwhile and is held.';
 
 grant execute on function api.set_checkout_buyer(text, text, jsonb) to astapa_app;
 

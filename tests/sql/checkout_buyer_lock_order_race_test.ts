@@ -119,3 +119,35 @@ Deno.test("api.set_checkout_buyer on an open checkout meeting its person's erasu
     buyer_tax_id: null,
   });
 });
+
+Deno.test("api.set_checkout_buyer on a checkout read open, charged and held by its person's erasure before it locks it: no deadlock, run again, refused (409)", async () => {
+  const shop = await seedShop(db.sql, { email: "buyer-read-open-erasure@example.com" });
+  const p = shop.project.id;
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
+  // Buyer details already: the erasure clears them, so it takes the checkout, once charged, before the person's row.
+  await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
+  let named: Promise<PromiseSettledResult<unknown>> | undefined;
+  let erasure: Promise<PromiseSettledResult<unknown>> | undefined;
+  // A connection of its own: the buyer, the charge, the erasure and the watcher take the test pool's four.
+  const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  await holder.begin(async (tx) => {
+    await tx`select from astapa.users where project_id = ${p} and id = ${shop.userId} for update`;
+    // The buyer reads the checkout open and waits for the person's row.
+    named = settle(as(p, (worker) => setCheckoutBuyer(worker, p, checkoutId, buyer)));
+    await waitForLockWaiter(db.sql, 1);
+    // Charged now (recording a charge takes nothing of the person's): the erasure reads it charged, holds it and
+    // queues for the row behind the buyer.
+    await charge(db.sql, shop, checkoutId, "pr-buyer-read-open-erasure");
+    erasure = settle(as(p, (worker) => deleteUser(worker, p, shop.userId)));
+    await waitForLockWaiter(db.sql, 2);
+  }).finally(() => holder.end());
+  const [set, erased] = [await named!, await erasure!];
+  assert.equal(erased.status, "fulfilled", String((erased as PromiseRejectedResult).reason));
+  assert.equal(set.status, "rejected", "run again, the buyer waited for the erasure and was refused");
+  assert.equal((set as PromiseRejectedResult).reason.code, "AS409");
+  assert.deepEqual(await buyerOf(db.sql, p, checkoutId), {
+    status: "pending",
+    buyer_name: null,
+    buyer_tax_id: null,
+  });
+});

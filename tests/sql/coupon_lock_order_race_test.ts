@@ -12,15 +12,18 @@
  * erasure queue up (each seen waiting in pg_stat_activity), so the coupon gets the checkout first.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { asApp, type Tx } from "@/db/client.ts";
 import { applyCheckoutCoupon, createCoupon } from "@/db/coupons.ts";
 import { createCheckout } from "@/db/payments.ts";
 import { deleteProject } from "@/db/project_settings.ts";
+import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { seedShop, type Shop } from "../helpers/payments.ts";
+import { charge, openCheckout } from "../helpers/person_lock_race.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -95,4 +98,35 @@ Deno.test("a coupon applied to an open checkout meeting the project's deletion: 
     { status: "expired", coupon_code: "DELETED10" },
     "the deletion expired it after",
   );
+});
+
+Deno.test("a coupon applied to a checkout read open, charged and held by its person's erasure before the coupon locks it: no deadlock, refused (409)", async () => {
+  const shop = await seedShop(db.sql, { email: "coupon-read-open-erasure@example.com" });
+  const p = shop.project.id;
+  await as(p, (tx) => createCoupon(tx, p, { code: "CHARGED10", percent_off: 10 }));
+  const { checkout_id: checkoutId } = await openCheckout(db.sql, shop);
+  // Buyer details: the erasure clears them, so it takes the checkout, once charged, before the person's row.
+  await as(p, (tx) => setCheckoutBuyer(tx, p, checkoutId, { name: "PT Contoh", tax_id: "0123456789012345" }));
+  let coupon: Promise<PromiseSettledResult<Applied>> | undefined;
+  let erasure: Promise<PromiseSettledResult<unknown>> | undefined;
+  // A connection of its own: the coupon, the charge, the erasure and the watcher take the test pool's four.
+  const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  await holder.begin(async (tx) => {
+    await tx`select from astapa.users where project_id = ${p} and id = ${shop.userId} for update`;
+    // The coupon reads the checkout open and waits for the person's row.
+    coupon = settle(as(p, (worker) => applyCheckoutCoupon(worker, p, checkoutId, "CHARGED10")));
+    await waitForLockWaiter(db.sql, 1);
+    // Charged now (recording a charge takes nothing of the person's): the erasure reads it charged, holds it and
+    // queues for the row behind the coupon.
+    await charge(db.sql, shop, checkoutId, "pr-coupon-read-open-erasure");
+    erasure = settle(as(p, (worker) => deleteUser(worker, p, shop.userId)));
+    await waitForLockWaiter(db.sql, 2);
+  }).finally(() => holder.end());
+  const [applied, erased] = [await coupon!, await erasure!];
+  assert.equal(erased.status, "fulfilled", String((erased as PromiseRejectedResult).reason));
+  assert.equal(applied.status, "rejected", "a charged checkout takes no coupon");
+  assert.equal((applied as PromiseRejectedResult).reason.code, "AS409");
+  const [state] = await db.sql`select status, coupon_code, buyer_name from astapa.checkouts
+                               where project_id = ${p} and public_id = ${checkoutId}`;
+  assert.deepEqual({ ...state }, { status: "pending", coupon_code: null, buyer_name: null });
 });
