@@ -6556,12 +6556,10 @@ AS $function$
     -- taken: nothing here waits for an organization.)
     held := array(select c.id from astapa.checkouts as c
                   where c.project_id = delete_project.project_id
-                    and (c.status = 'pending'
-                         or exists (select from astapa.payments as pay
-                                    where pay.project_id = c.project_id and pay.checkout_id = c.id
-                                      and pay.status = 'pending'))
+                    and c.id in (select x.id from astapa.checkouts_project_deletion_ends(delete_project.project_id) as x
+                                 where x.status <> 'open')
                   order by c.id
-                  for update of c);
+                  for update);
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -6585,12 +6583,7 @@ AS $function$
     for update of u;
     -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
     perform astapa.hold_checkouts_after_person(project_id, held,
-      array(select c.id from astapa.checkouts as c
-            where c.project_id = delete_project.project_id
-              and (c.status in ('open', 'pending')
-                   or exists (select from astapa.payments as pay
-                              where pay.project_id = c.project_id and pay.checkout_id = c.id
-                                and pay.status = 'pending'))));
+      array(select c.id from astapa.checkouts_project_deletion_ends(delete_project.project_id) as c));
     perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;
@@ -19346,20 +19339,24 @@ AS $function$
       -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
         held := array(select c.id from astapa.checkouts as c
-                      where c.project_id = bought.project_id and c.user_id = bought.user_id
-                        and c.period_start is not null and c.status = 'pending'
+                      where c.project_id = bought.project_id
+                        and c.id in (select x.id from astapa.unpaid_renewal_checkouts(bought.project_id,
+                                                                                       bought.user_id) as x
+                                     where x.status <> 'open')
                       order by c.id
                       for update);
       end if;
+      -- For update, not for no key update: a renewal checkout opened meanwhile (its foreign key's key share passes
+      -- a no key update) could be charged, and its callback hold it and wait for this row, while the expiry below
+      -- waited for it (a deadlock). Held for update, the row lets no checkout of the person be opened until this
+      -- ends.
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
-      for no key update;
+      for update;
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
         -- One charged since the set above was read is refused (40001, run again); the open ones are held now.
         perform astapa.hold_checkouts_after_person(bought.project_id, held,
-          array(select c.id from astapa.checkouts as c
-                where c.project_id = bought.project_id and c.user_id = bought.user_id
-                  and c.period_start is not null and c.status in ('open', 'pending')));
+          array(select c.id from astapa.unpaid_renewal_checkouts(bought.project_id, bought.user_id) as c));
       end if;
       -- The plan effect touches the subscription only while it is still the one this payment bought.
       select * into current from astapa.subscriptions as s
@@ -19381,7 +19378,7 @@ AS $function$
     return 'refunded';
   end
   $function$;
-comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a person''s plan) their pending renewal checkouts, their row, their open renewal checkouts (one charged in between raises 40001: astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
+comment on function astapa.apply_refund_event(astapa.payment_events) is 'Applies one locked refund callback (data.reference_id = our refund id): SUCCEEDED marks the refund succeeded, applies its plan effect to the subscription the payment bought, or for a team plan to the organization (astapa.apply_organization_refund_effect) (end_now: default plan; keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a person''s plan) their pending renewal checkouts, their row (for update: no checkout of theirs is opened meanwhile), their open renewal checkouts (one charged in between raises 40001: astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -20410,6 +20407,22 @@ AS $function$
   $function$;
 comment on function astapa.checkouts_erasure_changes(text,bigint) is 'The checkouts of a person astapa.erase_user changes: those whose buyer details it clears and their own open ones it expires. It locks the charged ones (not open) before the person''s row, the open ones after it.';
 grant execute on function astapa.checkouts_erasure_changes(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.checkouts_project_deletion_ends(project_id text)
+ RETURNS SETOF astapa.checkouts
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select * from astapa.checkouts as c
+    where c.project_id = checkouts_project_deletion_ends.project_id
+      and (c.status in ('open', 'pending')
+           or exists (select from astapa.payments as pay
+                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
+  $function$;
+comment on function astapa.checkouts_project_deletion_ends(text) is 'The checkouts api.delete_project ends: unpaid ones it expires, and any with a pending charge it expires. It locks the charged ones (not open: a checkout with a charge is never open again) before its users'' rows, the open ones after them.';
+grant execute on function astapa.checkouts_project_deletion_ends(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.claim_notice(project_id text, user_id bigint, removed jsonb)
@@ -21856,8 +21869,9 @@ CREATE OR REPLACE FUNCTION astapa.expire_renewal_checkouts(project_id text, user
  SET search_path TO ''
 AS $function$
     update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-    where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
-      and c.period_start is not null and c.status in ('open', 'pending')
+    where c.project_id = expire_renewal_checkouts.project_id
+      and c.id in (select x.id from astapa.unpaid_renewal_checkouts(expire_renewal_checkouts.project_id,
+                                                                     expire_renewal_checkouts.user_id) as x)
   $function$;
 comment on function astapa.expire_renewal_checkouts(text,bigint) is 'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for); their pages are told by trigger checkouts_notify_change.';
 grant execute on function astapa.expire_renewal_checkouts(text,bigint) to astapa_app;
@@ -27232,6 +27246,20 @@ AS $function$
   $function$;
 comment on function astapa.unlink_every_method(text,bigint,text) is 'A claim (astapa.claim_unproven_account, actor claim) or an erasure (astapa.erase_user, actor erasure) unlinks every live method (active or waiting for approval) of the account: each is marked (unlink_requested_at = now, unlink_actor = the actor, unlink_attempted_at = ''-infinity'': due at once), so no renewal charges it from then on (astapa.open_renewal_charge, api.next_renewal_charge: METHOD_UNLINKING), and the next billing pass expires it at Xendit and ends it (api.next_stalled_unlink; billing.method_unlinked as the actor). Xendit''s refusal ends it here all the same (api.cancel_method_unlink). An organization that chose one of them has its choice cleared (astapa.clear_unlinked_billing_methods: audited; one held by another transaction at that moment when the unlink ends). Returns how many were marked. AS403 outside the acting project, AS400 another actor.';
 grant execute on function astapa.unlink_every_method(text,bigint,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.unpaid_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS SETOF astapa.checkouts
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select * from astapa.checkouts as c
+    where c.project_id = unpaid_renewal_checkouts.project_id and c.user_id = unpaid_renewal_checkouts.user_id
+      and c.period_start is not null and c.status in ('open', 'pending')
+  $function$;
+comment on function astapa.unpaid_renewal_checkouts(text,bigint) is 'A person''s unpaid renewal checkouts: those astapa.expire_renewal_checkouts expires. A refund callback (astapa.apply_refund_event) locks the charged ones (pending) before the person''s row, the open ones after it.';
+grant execute on function astapa.unpaid_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.url_origin(url text)

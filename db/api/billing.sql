@@ -69,14 +69,32 @@ comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, int
 grant execute on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval)
   to astapa_app;
 
+create or replace function astapa.unpaid_renewal_checkouts(project_id text, user_id bigint)
+  returns setof astapa.checkouts
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select * from astapa.checkouts as c
+    where c.project_id = unpaid_renewal_checkouts.project_id and c.user_id = unpaid_renewal_checkouts.user_id
+      and c.period_start is not null and c.status in ('open', 'pending')
+  $$;
+
+comment on function astapa.unpaid_renewal_checkouts(text, bigint) is
+  'A person''s unpaid renewal checkouts: those astapa.expire_renewal_checkouts expires. A refund callback '
+  '(astapa.apply_refund_event) locks the charged ones (pending) before the person''s row, the open ones after it.';
+
+grant execute on function astapa.unpaid_renewal_checkouts(text, bigint) to astapa_app;
+
 create or replace function astapa.expire_renewal_checkouts(project_id text, user_id bigint) returns void
   language sql
   volatile
   set search_path = ''
   as $$
     update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
-    where c.project_id = expire_renewal_checkouts.project_id and c.user_id = expire_renewal_checkouts.user_id
-      and c.period_start is not null and c.status in ('open', 'pending')
+    where c.project_id = expire_renewal_checkouts.project_id
+      and c.id in (select x.id from astapa.unpaid_renewal_checkouts(expire_renewal_checkouts.project_id,
+                                                                     expire_renewal_checkouts.user_id) as x)
   $$;
 
 comment on function astapa.expire_renewal_checkouts(text, bigint) is

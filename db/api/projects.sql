@@ -1112,6 +1112,26 @@ comment on function astapa.end_deleted_project_sign_ins(text, boolean) is
 
 grant execute on function astapa.end_deleted_project_sign_ins(text, boolean) to astapa_app;
 
+create or replace function astapa.checkouts_project_deletion_ends(project_id text)
+  returns setof astapa.checkouts
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select * from astapa.checkouts as c
+    where c.project_id = checkouts_project_deletion_ends.project_id
+      and (c.status in ('open', 'pending')
+           or exists (select from astapa.payments as pay
+                      where pay.project_id = c.project_id and pay.checkout_id = c.id and pay.status = 'pending'))
+  $$;
+
+comment on function astapa.checkouts_project_deletion_ends(text) is
+  'The checkouts api.delete_project ends: unpaid ones it expires, and any with a pending charge it expires. It '
+  'locks the charged ones (not open: a checkout with a charge is never open again) before its users'' rows, the '
+  'open ones after them.';
+
+grant execute on function astapa.checkouts_project_deletion_ends(text) to astapa_app;
+
 create or replace function api.delete_project(project_id text, confirm_name text) returns jsonb
   language plpgsql
   volatile
@@ -1157,12 +1177,10 @@ create or replace function api.delete_project(project_id text, confirm_name text
     -- taken: nothing here waits for an organization.)
     held := array(select c.id from astapa.checkouts as c
                   where c.project_id = delete_project.project_id
-                    and (c.status = 'pending'
-                         or exists (select from astapa.payments as pay
-                                    where pay.project_id = c.project_id and pay.checkout_id = c.id
-                                      and pay.status = 'pending'))
+                    and c.id in (select x.id from astapa.checkouts_project_deletion_ends(delete_project.project_id) as x
+                                 where x.status <> 'open')
                   order by c.id
-                  for update of c);
+                  for update);
     -- The one lock order of every revocation (docs/security.md): the users' rows first, for update, in id order,
     -- then their tokens. A rotation, a redemption or a device poll under way holds its user's row for key share
     -- until it commits its successor or first token, so the revocation below, a statement of its own, sees it;
@@ -1186,12 +1204,7 @@ create or replace function api.delete_project(project_id text, confirm_name text
     for update of u;
     -- One charged since the set above was read is refused (40001, run again); the open ones are held from now.
     perform astapa.hold_checkouts_after_person(project_id, held,
-      array(select c.id from astapa.checkouts as c
-            where c.project_id = delete_project.project_id
-              and (c.status in ('open', 'pending')
-                   or exists (select from astapa.payments as pay
-                              where pay.project_id = c.project_id and pay.checkout_id = c.id
-                                and pay.status = 'pending'))));
+      array(select c.id from astapa.checkouts_project_deletion_ends(delete_project.project_id) as c));
     perform astapa.end_deleted_project_sign_ins(project_id, false);
     update astapa.machine_clients as m set enabled = false, updated_at = pg_catalog.now()
     where m.project_id = delete_project.project_id and m.enabled;

@@ -395,20 +395,24 @@ create or replace function astapa.apply_refund_event(ev astapa.payment_events) r
       -- plan change that held the row and waited for the subscription. Open ones (no charge) no callback holds.
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
         held := array(select c.id from astapa.checkouts as c
-                      where c.project_id = bought.project_id and c.user_id = bought.user_id
-                        and c.period_start is not null and c.status = 'pending'
+                      where c.project_id = bought.project_id
+                        and c.id in (select x.id from astapa.unpaid_renewal_checkouts(bought.project_id,
+                                                                                       bought.user_id) as x
+                                     where x.status <> 'open')
                       order by c.id
                       for update);
       end if;
+      -- For update, not for no key update: a renewal checkout opened meanwhile (its foreign key's key share passes
+      -- a no key update) could be charged, and its callback hold it and wait for this row, while the expiry below
+      -- waited for it (a deadlock). Held for update, the row lets no checkout of the person be opened until this
+      -- ends.
       perform from astapa.users as u
       where u.project_id = bought.project_id and u.id = bought.user_id
-      for no key update;
+      for update;
       if target.plan_effect in ('end_now', 'keep_to_period_end') then
         -- One charged since the set above was read is refused (40001, run again); the open ones are held now.
         perform astapa.hold_checkouts_after_person(bought.project_id, held,
-          array(select c.id from astapa.checkouts as c
-                where c.project_id = bought.project_id and c.user_id = bought.user_id
-                  and c.period_start is not null and c.status in ('open', 'pending')));
+          array(select c.id from astapa.unpaid_renewal_checkouts(bought.project_id, bought.user_id) as c));
       end if;
       -- The plan effect touches the subscription only while it is still the one this payment bought.
       select * into current from astapa.subscriptions as s
@@ -438,8 +442,9 @@ comment on function astapa.apply_refund_event(astapa.payment_events) is
   'keep_to_period_end: canceled at period end; unpaid renewal checkouts expire) and emits payment.refunded; '
   'FAILED (or CANCELLED) frees the amount and emits payment.refund_failed with the failure_code. Final states '
   'stay, so each is emitted once; a wrong amount or currency changes nothing. Locks the refund, then (for a '
-  'person''s plan) their pending renewal checkouts, their row, their open renewal checkouts (one charged in between '
-  'raises 40001: astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
+  'person''s plan) their pending renewal checkouts, their row (for update: no checkout of theirs is opened '
+  'meanwhile), their open renewal checkouts (one charged in between raises 40001: '
+  'astapa.hold_checkouts_after_person) and their subscription: a callback''s order.';
 
 grant execute on function astapa.apply_refund_event(astapa.payment_events) to astapa_app;
 

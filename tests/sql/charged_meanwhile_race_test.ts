@@ -201,3 +201,73 @@ Deno.test("astapa.hold_checkouts_after_person — passes with the charged ones h
   await hold([id(charged.checkout_id)]);
   await assert.rejects(() => hold([]), (error: { code?: string }) => error.code === "40001");
 });
+
+Deno.test("astapa.apply_refund_event meeting a renewal checkout opened and charged after it took the person's row: no deadlock, the opening waits, refunded", async () => {
+  const shop = await seedShop(db.sql, { email: "opened-during-refund@example.com" });
+  const p = shop.project.id;
+  const refunded = await refundToPeriodEnd(
+    db.sql,
+    shop,
+    "pr-opened-during-refund-first",
+    "rfd-opened-during-refund",
+  );
+  const { paidThrough } = refunded;
+  await storeRefundSuccess(db.sql, shop, refunded);
+  let refund: Promise<PromiseSettledResult<Applied>> | undefined;
+  let opened: Promise<PromiseSettledResult<{ checkout_id: string }>> | undefined;
+  let callback: Promise<PromiseSettledResult<Applied>> | undefined;
+  // A connection of its own: the refund, the opening (then the charge and the callback) and the watcher take the
+  // test pool's four.
+  const holder = postgres(db.url, { max: 1, onnotice: () => {} });
+  await holder.begin(async (tx) => {
+    // The refund callback holds the person's row, then waits here for the subscription.
+    await tx`select from astapa.subscriptions where project_id = ${p} and user_id = ${shop.userId}
+             and ended_at is null for share`;
+    refund = settle(as(p, (worker) => applyPaymentEvent(worker, p)));
+    await waitForLockWaiter(db.sql, 1);
+    // The next period's renewal checkout opens now (its foreign key takes the person's row's key share), is
+    // charged and its success applied: the callback holds it and waits for the row. Or the opening waits.
+    opened = settle(openCheckout(db.sql, shop, paidThrough));
+    const first = await Promise.race([opened.then(() => "opened"), waitForLockWaiter(db.sql, 2)]);
+    if (first === "opened" && (await opened).status === "fulfilled") {
+      const { checkout_id: renewal } =
+        (await opened as PromiseFulfilledResult<{ checkout_id: string }>).value;
+      await charge(db.sql, shop, renewal, "pr-opened-during-refund-renewal");
+      await storeSuccess(db.sql, shop, "pr-opened-during-refund-renewal", renewal);
+      callback = settle(as(p, (worker) => applyPaymentEvent(worker, p)));
+      await waitForLockWaiter(db.sql, 2);
+    }
+  }).finally(() => holder.end());
+  const [done, open] = [await refund!, await opened!];
+  assert.equal(done.status, "fulfilled", String((done as PromiseRejectedResult).reason));
+  assert.equal((done as PromiseFulfilledResult<Applied>).value?.outcome, "refunded");
+  assert.equal(
+    callback,
+    undefined,
+    "the renewal checkout was not opened while the refund held the person's row",
+  );
+  assert.equal(open.status, "fulfilled", String((open as PromiseRejectedResult).reason));
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.deepEqual([state.plan, state.subscription?.status], ["pro", "canceled"], "kept to its period end");
+});
+
+Deno.test("astapa.unpaid_renewal_checkouts and astapa.checkouts_project_deletion_ends — the sets a refund and a project's deletion lock", async () => {
+  const shop = await seedShop(db.sql, { email: "sets-they-lock@example.com" });
+  const p = shop.project.id;
+  const charged = await pendingCharge(db.sql, p, shop.userId, "pr-sets-they-lock");
+  const open = await openCheckout(db.sql, shop);
+  const renewal = await openCheckout(db.sql, shop, "2035-01-01T00:00:00Z");
+  const expired = await openCheckout(db.sql, shop);
+  await charge(db.sql, shop, expired.checkout_id, "pr-sets-they-lock-expired");
+  // Expired with its charge still pending (api.expire_checkouts leaves charges to the reconciliation).
+  await db.sql`update astapa.checkouts set status = 'expired' where public_id = ${expired.checkout_id}`;
+  const ids = (rows: { public_id: string }[]) => rows.map((row) => row.public_id).sort();
+  assert.deepEqual(
+    ids(await db.sql`select public_id from astapa.unpaid_renewal_checkouts(${p}, ${shop.userId})`),
+    [renewal.checkout_id],
+  );
+  assert.deepEqual(
+    ids(await db.sql`select public_id from astapa.checkouts_project_deletion_ends(${p})`),
+    [charged.checkout_id, open.checkout_id, renewal.checkout_id, expired.checkout_id].sort(),
+  );
+});
