@@ -18,6 +18,19 @@ export function planSubscriberCounts(tx: Tx, projectId: string): Promise<Record<
   );
 }
 
+/** A charge Xendit still called pending past its horizon, ended here as expired (docs/payments.md). */
+export const AbandonedChargeSchema = z.object({
+  provider_id: z.string(),
+  method: StoredMethodSchema,
+  at: z.string().describe("When the billing pass ended it here."),
+  horizon: z.string().describe("The last moment it could be paid, and a day more (astapa.charge_horizon)."),
+  reason: z.string().describe("Why, in a sentence (also in the audit log's payment.charge_abandoned)."),
+}).describe(
+  "A charge of the checkout that Xendit still called PENDING past its horizon, ended here as expired " +
+    "(not by Xendit); a payment Xendit reports later is still applied. Null when none.",
+);
+export type AbandonedCharge = z.infer<typeof AbandonedChargeSchema>;
+
 export const PaymentRowSchema = z.object({
   id: z.string(),
   checkout_id: z.string(),
@@ -43,6 +56,8 @@ export const PaymentRowSchema = z.object({
   ),
   /** The latest error met asking Xendit about one of its pending charges (kept until the next one), or null. */
   reconcile_last_error: ReconcileLastErrorSchema.nullable(),
+  /** Its latest charge ended here (api.abandon_charge), not by Xendit, while that end stands; else null. */
+  abandoned: AbandonedChargeSchema.nullable(),
 });
 export type PaymentRow = z.infer<typeof PaymentRowSchema>;
 

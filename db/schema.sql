@@ -3380,6 +3380,7 @@ CREATE OR REPLACE FUNCTION api.abandon_charge(project_id text, provider_id text,
  SET search_path TO ''
 AS $function$
   declare
+    charge_with_checkout record;
     target astapa.payments;
     checkout astapa.checkouts;
     horizon timestamptz;
@@ -3389,18 +3390,21 @@ AS $function$
     if now is null then
       raise exception using errcode = 'AS400', message = 'Abandoning a charge needs now.';
     end if;
-    select * into target from astapa.payments as y
+    -- The charge with its checkout, in one read (a charge's checkout never changes). PL/pgSQL takes one record
+    -- variable per INTO, so the pair comes as one record.
+    select y as charge, c as checkout into charge_with_checkout from astapa.payments as y
+    join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
     where y.project_id = abandon_charge.project_id and y.provider = 'xendit'
       and y.provider_id = abandon_charge.provider_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
+    target := charge_with_checkout.charge;
+    checkout := charge_with_checkout.checkout;
     -- Settled meanwhile (its callback came, or its project was deleted): nothing to end.
     if target.status <> 'pending' then
       return null;
     end if;
-    select * into checkout from astapa.checkouts as c
-    where c.project_id = target.project_id and c.id = target.checkout_id;
     horizon := astapa.charge_horizon(target.method, target.expires_at, target.created_at,
                                      target.reconcile_resumed_at, checkout.expires_at);
     if now < horizon then
@@ -3413,7 +3417,8 @@ AS $function$
     -- (paid wins over it), and the feed and audit log show it.
     recorded := api.record_payment_event(target.project_id, target.provider_id, 'EXPIRED', checkout.public_id,
       pg_catalog.jsonb_build_object('abandoned', true, 'id', target.provider_id, 'status', 'EXPIRED',
-        'amount', target.amount, 'reference_id', checkout.public_id, 'horizon', horizon, 'reason', reason));
+        'amount', target.amount, 'reference_id', checkout.public_id, 'at', now, 'horizon', horizon,
+        'reason', reason));
     if not (recorded ->> 'duplicate')::boolean then
       perform astapa.audit(target.project_id, 'payment.charge_abandoned', 'checkout:' || checkout.public_id,
         pg_catalog.jsonb_build_object('provider_id', target.provider_id, 'method', target.method,
@@ -3423,7 +3428,7 @@ AS $function$
       'provider_id', target.provider_id, 'horizon', horizon, 'reason', reason);
   end
   $function$;
-comment on function api.abandon_charge(text,text,timestamp with time zone) is 'Ends a pending charge Xendit still calls pending past its horizon (astapa.charge_horizon), so the billing pass stops asking about it: records an EXPIRED payment event marked abandoned, with the horizon and the reason, for the worker to apply like a callback (a later payment of it is still applied: paid, or paid_again for a paid checkout), and audits payment.charge_abandoned once. Answers {event_id, duplicate, checkout_id, provider_id, horizon, reason}, or null when it was settled meanwhile. AS400 without now; AS404 unknown charge; AS409 before its horizon.';
+comment on function api.abandon_charge(text,text,timestamp with time zone) is 'Ends a pending charge Xendit still calls pending past its horizon (astapa.charge_horizon), so the billing pass stops asking about it: records an EXPIRED payment event marked abandoned, with when (at), the horizon and the reason, for the worker to apply like a callback (a later payment of it is still applied: paid, or paid_again for a paid checkout), and audits payment.charge_abandoned once. Answers {event_id, duplicate, checkout_id, provider_id, horizon, reason}, or null when it was settled meanwhile. AS400 without now; AS404 unknown charge; AS409 before its horizon.';
 grant execute on function api.abandon_charge(text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
@@ -21195,9 +21200,21 @@ AS $function$
                                from astapa.payments as y
                                where y.project_id = c.project_id and y.checkout_id = c.id
                                  and y.status = 'pending' and y.reconcile_error_at is not null
-                               order by y.reconcile_error_at desc, y.id desc limit 1))
+                               order by y.reconcile_error_at desc, y.id desc limit 1),
+      -- A charge ended here (api.abandon_charge) looks like one Xendit expired: say so, and why. Only while the
+      -- end stands: its event applied as the expiry (not no_change after Xendit's own), its charge not paid since.
+      'abandoned', (select pg_catalog.jsonb_build_object('provider_id', y.provider_id, 'method', y.method,
+                             'at', coalesce(e.body -> 'at', pg_catalog.to_jsonb(e.received_at)),
+                             'horizon', e.body -> 'horizon', 'reason', e.body ->> 'reason')
+                    from astapa.payments as y
+                    join astapa.payment_events as e
+                      on e.project_id = y.project_id and e.provider = y.provider and e.provider_id = y.provider_id
+                         and e.provider_status = 'EXPIRED'
+                    where y.project_id = c.project_id and y.checkout_id = c.id and y.status = 'expired'
+                      and e.body -> 'abandoned' = 'true'::jsonb and e.outcome = 'expired'
+                    order by e.id desc limit 1))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation.';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation. abandoned: its latest charge ended here (api.abandon_charge: Xendit still called it pending past its horizon) and still expired, as {provider_id, method, at, horizon, reason}, or null.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner

@@ -130,6 +130,22 @@ export type PaymentRow = {
   reconcile_resumed_at: string | null;
   /** Why: the latest error met asking Xendit about one of its pending charges, or null. */
   reconcile_last_error: ReconcileLastError | null;
+  /**
+   * A charge Xendit still called pending past its horizon, ended here as expired (not by Xendit): when, its
+   * horizon and why. Null when none. A payment Xendit reports later is still applied.
+   */
+  abandoned: AbandonedCharge | null;
+};
+
+/** A charge ended by Astapa rather than by Xendit (PaymentRow.abandoned). */
+export type AbandonedCharge = {
+  provider_id: string;
+  method: PaymentMethod;
+  /** When the billing pass ended it. */
+  at: string;
+  /** The last moment it could be paid, and a day more. */
+  horizon: string;
+  reason: string;
 };
 
 export type MethodRevenue = {

@@ -42,6 +42,7 @@ export type {
   TaxSettings,
 } from "./billing_receipts.ts";
 export type {
+  AbandonedCharge,
   BillingAccount,
   Checkout,
   MethodRevenue,

@@ -45,6 +45,19 @@ export function PaymentsTable(
                   lang={lang}
                 />
               )}
+              {row.abandoned && (
+                <span
+                  class="muted"
+                  data-abandoned={row.abandoned.at}
+                  data-provider-id={row.abandoned.provider_id}
+                  title={row.abandoned.reason}
+                >
+                  {fill(text.abandoned, {
+                    at: formatWhen(row.abandoned.at, lang),
+                    horizon: formatWhen(row.abandoned.horizon, lang),
+                  })}
+                </span>
+              )}
               {row.reconcile_stopped_at && resume && (
                 <form method="post" action={resume.action} class="inline reconcile-form">
                   <input type="hidden" name="csrf" value={resume.csrf} />

@@ -676,6 +676,7 @@ create or replace function api.abandon_charge(project_id text, provider_id text,
   set search_path = ''
   as $$
   declare
+    charge_with_checkout record;
     target astapa.payments;
     checkout astapa.checkouts;
     horizon timestamptz;
@@ -685,18 +686,21 @@ create or replace function api.abandon_charge(project_id text, provider_id text,
     if now is null then
       raise exception using errcode = 'AS400', message = 'Abandoning a charge needs now.';
     end if;
-    select * into target from astapa.payments as y
+    -- The charge with its checkout, in one read (a charge's checkout never changes). PL/pgSQL takes one record
+    -- variable per INTO, so the pair comes as one record.
+    select y as charge, c as checkout into charge_with_checkout from astapa.payments as y
+    join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
     where y.project_id = abandon_charge.project_id and y.provider = 'xendit'
       and y.provider_id = abandon_charge.provider_id;
     if not found then
       raise exception using errcode = 'AS404', message = 'This charge was not found.';
     end if;
+    target := charge_with_checkout.charge;
+    checkout := charge_with_checkout.checkout;
     -- Settled meanwhile (its callback came, or its project was deleted): nothing to end.
     if target.status <> 'pending' then
       return null;
     end if;
-    select * into checkout from astapa.checkouts as c
-    where c.project_id = target.project_id and c.id = target.checkout_id;
     horizon := astapa.charge_horizon(target.method, target.expires_at, target.created_at,
                                      target.reconcile_resumed_at, checkout.expires_at);
     if now < horizon then
@@ -709,7 +713,8 @@ create or replace function api.abandon_charge(project_id text, provider_id text,
     -- (paid wins over it), and the feed and audit log show it.
     recorded := api.record_payment_event(target.project_id, target.provider_id, 'EXPIRED', checkout.public_id,
       pg_catalog.jsonb_build_object('abandoned', true, 'id', target.provider_id, 'status', 'EXPIRED',
-        'amount', target.amount, 'reference_id', checkout.public_id, 'horizon', horizon, 'reason', reason));
+        'amount', target.amount, 'reference_id', checkout.public_id, 'at', now, 'horizon', horizon,
+        'reason', reason));
     if not (recorded ->> 'duplicate')::boolean then
       perform astapa.audit(target.project_id, 'payment.charge_abandoned', 'checkout:' || checkout.public_id,
         pg_catalog.jsonb_build_object('provider_id', target.provider_id, 'method', target.method,
@@ -722,8 +727,8 @@ create or replace function api.abandon_charge(project_id text, provider_id text,
 
 comment on function api.abandon_charge(text, text, timestamptz) is
   'Ends a pending charge Xendit still calls pending past its horizon (astapa.charge_horizon), so the billing '
-  'pass stops asking about it: records an EXPIRED payment event marked abandoned, with the horizon and the '
-  'reason, for the worker to apply like a callback (a later payment of it is still applied: paid, or paid_again '
+  'pass stops asking about it: records an EXPIRED payment event marked abandoned, with when (at), the horizon '
+  'and the reason, for the worker to apply like a callback (a later payment of it is still applied: paid, or paid_again '
   'for a paid checkout), and audits payment.charge_abandoned once. Answers {event_id, duplicate, checkout_id, '
   'provider_id, horizon, reason}, or null when it was settled meanwhile. AS400 without now; AS404 unknown '
   'charge; AS409 before its horizon.';

@@ -7,7 +7,7 @@
  */
 import { asApp, type Sql } from "@/db/client.ts";
 import { resumePaymentReconciliation } from "@/db/billing.ts";
-import { getPayment } from "@/db/dashboard_payments.ts";
+import { getPayment, type PaymentRow } from "@/db/dashboard_payments.ts";
 import type { ReconcileLastError } from "@/db/reconcile_errors.ts";
 import { getRefund, resumeRefundReconciliation } from "@/db/refunds.ts";
 import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
@@ -15,7 +15,8 @@ import { type Output, table } from "./output.ts";
 
 export const RECONCILE_USAGE = `  payment show --project ID CHECKOUT_ID
                              a payment's status and reconciliation with Xendit: errors, when it stopped
-                             and why (its last error), when it was resumed
+                             and why (its last error), when it was resumed; a charge ended here because
+                             Xendit still called it pending past its horizon: when, the horizon, why
   payment reconcile --project ID CHECKOUT_ID
                              resume a payment's reconciliation that stopped after three errors on our
                              side (reconcile_stopped_at): Xendit is asked about its charge again now
@@ -61,8 +62,21 @@ export async function paymentCommand(sql: Sql, args: ParsedArgs, out: Output): P
         : resumePaymentReconciliation(tx, project, checkoutId),
     CLI,
   );
-  out.result(payment, summary(["payment", payment.checkout_id], payment, action));
+  out.result(payment, summary(["payment", payment.checkout_id], payment, action, abandonedRows(payment)));
   return 0;
+}
+
+/** A charge of the payment the billing pass ended here, not Xendit (api.abandon_charge): when, its horizon, why. */
+function abandonedRows(payment: PaymentRow): [string, string][] {
+  const ended = payment.abandoned;
+  if (!ended) return [];
+  return [
+    [
+      "ended here",
+      `${ended.provider_id} (${ended.method}) at ${ended.at}, past its horizon ${ended.horizon}`,
+    ],
+    ["why", ended.reason],
+  ];
 }
 
 /** `refund show|reconcile --project ID REFUND_ID` */
@@ -82,14 +96,24 @@ export async function refundCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
 }
 
 /** The human output: what it is, its status, and its reconciliation (show) or the resume with its cause. */
-function summary(named: [string, string], row: Reconciled, action: "show" | "reconcile"): string {
+function summary(
+  named: [string, string],
+  row: Reconciled,
+  action: "show" | "reconcile",
+  ended: [string, string][] = [],
+): string {
   const last = row.reconcile_last_error;
   const resumed: [string, string][] = [
     ["reconciliation", "resumed: Xendit is asked about it again"],
     // What had stopped it, kept for the record.
     ...(last ? [["stopped by", `${last.code}: ${last.message} (${last.at})`] as [string, string]] : []),
   ];
-  return table([named, ["status", row.status], ...(action === "show" ? reconciliationRows(row) : resumed)]);
+  return table([
+    named,
+    ["status", row.status],
+    ...ended,
+    ...(action === "show" ? reconciliationRows(row) : resumed),
+  ]);
 }
 
 function commandArgs(

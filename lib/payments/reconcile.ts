@@ -91,11 +91,14 @@ export async function reconcileProject(
           providerId: payment.provider_id,
           status,
           checkoutId: payment.checkout_id,
+          // With the currency Xendit names, as its callbacks do: the same answer as a callback of the charge
+          // has the same deduplication key (status, amount and currency), so one of the two is stored.
           body: {
             reconciled: true,
             id: payment.provider_id,
             status,
             amount: charge.amount,
+            ...(charge.currency ? { currency: charge.currency } : {}),
             reference_id: payment.checkout_id,
           },
         }));

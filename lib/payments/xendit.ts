@@ -43,6 +43,8 @@ export type Charge = {
   providerId: string;
   status: ChargeStatus;
   amount: number;
+  /** The currency Xendit names (IDR), or null when its answer names none. */
+  currency: string | null;
   expiresAt: string | null;
   /** What the checkout page shows: qr_string, bank + virtual_account_number, mobile_number, invoice_url. */
   details: Record<string, string>;
@@ -285,6 +287,7 @@ function paymentRequestCharge(pr: PaymentRequest): Charge {
     providerId: pr.id,
     status: PR_STATUS[pr.status] ?? "pending",
     amount: pr.amount ?? 0,
+    currency: pr.currency ? String(pr.currency) : null,
     expiresAt: expiresAt?.toISOString() ?? null,
     details,
   };
@@ -301,6 +304,7 @@ function invoiceCharge(invoice: Invoice): Charge {
     providerId: invoice.id ?? "",
     status,
     amount: invoice.amount,
+    currency: invoice.currency ? String(invoice.currency) : null,
     expiresAt: invoice.expiryDate.toISOString(),
     details: { invoice_url: invoice.invoiceUrl },
   };

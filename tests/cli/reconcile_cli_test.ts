@@ -1,12 +1,13 @@
 /**
  * `astapa payment reconcile` and `astapa refund reconcile`: a stopped reconciliation resumed through the real CLI
  * process — a server's listener in another process hears the wake-up — audited as the CLI; refusals exit 1 with
- * the catalogue's code, bad usage 2.
+ * the catalogue's code, bad usage 2; `payment show` of a charge ended here says when, its horizon and why.
  */
 import assert from "node:assert/strict";
 import { run } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { abandonedCharge } from "../helpers/abandoned_charge.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { stoppedCharge, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
@@ -111,4 +112,22 @@ Deno.test("cli payment show / refund show — the reconciliation, why it stopped
   const unknown = await run(["cli.ts", "payment", "show", "--project", p, "chk_unknown"], env);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /not_found: This payment was not found/);
+});
+
+Deno.test("cli payment show — a charge ended here (Xendit still called it pending past its horizon): which, when, its horizon and why", async () => {
+  const ended = await abandonedCharge(db.sql, shop, "pr-cli-abandoned", new Date("2031-05-04T03:02:00Z"));
+  const shown = await run(["cli.ts", "payment", "show", "--project", p, ended.checkoutId], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(
+    shown.stdout,
+    /ended here\s+pr-cli-abandoned \(ovo\) at 2031-05-04T03:02:00[^,]*, past its horizon \d{4}-/,
+  );
+  assert.ok(shown.stdout.includes(ended.reason), shown.stdout);
+  const json = JSON.parse(
+    (await run(["cli.ts", "payment", "show", "--project", p, ended.checkoutId, "--json"], env)).stdout,
+  );
+  assert.deepEqual([json.abandoned.provider_id, json.abandoned.reason], ["pr-cli-abandoned", ended.reason]);
+  const other = await stoppedCharge(db.sql, shop, "pr-cli-not-abandoned");
+  const plain = await run(["cli.ts", "payment", "show", "--project", p, other], env);
+  assert.doesNotMatch(plain.stdout, /ended here/);
 });

@@ -4,6 +4,7 @@
  * (checkout API → simulator pays → Xendit webhook → worker → NOTIFY), resumable with Last-Event-ID.
  */
 import assert from "node:assert/strict";
+import { abandonedCharge } from "../helpers/abandoned_charge.ts";
 import { takeLive } from "../helpers/live_keys.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
@@ -146,6 +147,36 @@ Deno.test("payments page — a checkout whose charge's reconciliation stopped af
     /<span lang="id">Berhenti setelah 3 galat: Xendit menolak pertanyaannya \(4 Mei 2031, 03\.02 UTC\)\. Callback Xendit tetap menyelesaikannya\./,
   );
   assert.doesNotMatch(inIndonesian, /lang="en"|Stopped after|refused the question/);
+});
+
+Deno.test("payments page — a charge ended here (Xendit still called it pending past its horizon) says so, when and why (en, id)", async () => {
+  const shop = await shopFor("abandoned@example.com");
+  const ended = await abandonedCharge(
+    t.db.sql,
+    shop,
+    "pr-dashboard-abandoned",
+    new Date("2031-05-04T03:02:00Z"),
+  );
+  const fineId = await qrisCheckout(shop);
+  const html = await (await getAs(t, viewer, `${shop.base}/payments`)).text();
+  const row = rowOf(html, ended.checkoutId);
+  assert.match(row, /data-abandoned="2031-05-04T03:02:00[^"]*" data-provider-id="pr-dashboard-abandoned"/);
+  assert.match(
+    row,
+    /Ended here on 4 May 2031, 03:02 UTC: Xendit still called it pending past its horizon \([^)]+ UTC\)\. A payment Xendit reports later is still applied\. \(audit log: payment\.charge_abandoned\)/,
+  );
+  // The reason the billing pass wrote, as the audit log has it.
+  assert.ok(row.includes(`title="${ended.reason}"`), row);
+  assert.doesNotMatch(rowOf(html, fineId), /data-abandoned/);
+  const inIndonesian = rowOf(
+    await (await getAs(t, viewer, `${shop.base}/payments?lang=id`)).text(),
+    ended.checkoutId,
+  );
+  assert.match(
+    inIndonesian,
+    /Diakhiri di sini pada 4 Mei 2031, 03\.02 UTC: Xendit masih menyebutnya tertunda setelah batas waktunya \([^)]+ UTC\)\./,
+  );
+  assert.doesNotMatch(inIndonesian, /Ended here/);
 });
 
 Deno.test("payments page — admins resume a stopped reconciliation (CSRF, audited); viewers see no button and cannot post", async () => {

@@ -1,13 +1,14 @@
 /**
  * GET /api/platform/payments/{id} and /api/platform/refunds/{id}: the project's own client reads one payment or
- * refund as its list shows it (with the reconciliation and why it stopped); another project's client and
- * unknown or malformed ids get 404, a machine client 403, no credential 401.
+ * refund as its list shows it (with the reconciliation and why it stopped, and a charge ended here: abandoned);
+ * another project's client and unknown or malformed ids get 404, a machine client 403, no credential 401.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { listPayments } from "@/db/dashboard_payments.ts";
 import { listRefunds } from "@/db/refunds.ts";
 import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
+import { abandonedCharge } from "../helpers/abandoned_charge.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
 import { basic } from "../helpers/oauth.ts";
@@ -70,6 +71,40 @@ Deno.test("GET /api/platform/payments/{id} — the project's client reads one pa
     assert.deepEqual(Object.keys(problem).sort(), ["error", "error_description"], id);
     assert.equal(problem.error, "not_found", id);
   }
+});
+
+Deno.test("GET /api/platform/payments/{id} and the list — a charge ended here (still pending at Xendit past its horizon) carries abandoned: which, when, its horizon and why", async () => {
+  const ended = await abandonedCharge(t.db.sql, shop, "pr-api-read-abandoned");
+  const res = await get(`/api/platform/payments/${ended.checkoutId}`);
+  assert.equal(res.status, 200);
+  const payment = BILLING_ANSWERS.payment.parse(await res.json());
+  assert.ok(payment.abandoned);
+  assert.deepEqual(
+    [
+      payment.abandoned.provider_id,
+      payment.abandoned.method,
+      new Date(payment.abandoned.at).getTime(),
+      new Date(payment.abandoned.horizon).getTime(),
+      payment.abandoned.reason,
+    ],
+    ["pr-api-read-abandoned", "ovo", ended.at.getTime(), new Date(ended.horizon).getTime(), ended.reason],
+  );
+  const list = await get("/api/platform/payments?status=pending");
+  const { payments } = BILLING_ANSWERS.payments.parse(await list.json());
+  assert.deepEqual(payments.find((r) => r.checkout_id === ended.checkoutId), payment, "the list's row");
+  // Any other payment says null.
+  const stopped = await stoppedCharge(t.db.sql, shop, "pr-api-read-not-abandoned");
+  assert.equal(
+    BILLING_ANSWERS.payment.parse(await (await get(`/api/platform/payments/${stopped}`)).json()).abandoned,
+    null,
+  );
+
+  const doc = await (await t.app.request("/api/openapi.json")).json();
+  const declared = doc.paths["/api/platform/payments/{id}"].get.responses["200"].content["application/json"]
+    .schema.properties.abandoned;
+  assert.ok(declared, "declared in the OpenAPI document");
+  assert.match(JSON.stringify(declared), /"horizon"/);
+  assert.match(JSON.stringify(declared), /"reason"/);
 });
 
 Deno.test("GET /api/platform/refunds/{id} — the project's client reads one refund as the list shows it", async () => {

@@ -2,13 +2,14 @@
  * SQL tests for the local end of a pending charge (astapa.charge_horizon, api.abandon_charge and the past_horizon
  * of api.claim_stale_payments in db/api/billing.sql): when the billing pass may stop asking Xendit, the end
  * through the ledger with its reason, a later payment still applied (paid, paid_again, each with its receipt),
- * each error, and another project; and a checkout's expiry (api.expire_checkouts) leaving its charges to that
- * end. `now` is an argument, so the clock is the test's.
+ * each error, and another project; a checkout's expiry (api.expire_checkouts) leaving its charges to that
+ * end; and what the payments list (astapa.dashboard_payment_json) says of a charge ended here. `now` is an argument, so the clock is the test's.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { abandonCharge, claimStalePayments, expireCheckouts } from "@/db/billing.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { getPayment, listPayments, paymentFeed } from "@/db/dashboard_payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
@@ -373,4 +374,70 @@ Deno.test("api.expire_checkouts — leaves an expired checkout's charges pending
     ["payment.failed", unpaid.checkout_id, "ovo"],
   ]);
   assert.deepEqual(await asApp(db.sql, p, (tx) => claimStalePayments(tx, p, after(HOUR, past), 900)), []);
+});
+
+Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (which, when, its horizon, why) in the list, one payment and the feed; not before it is applied, nor after Xendit's own expiry, nor once paid", async () => {
+  const shop = await seedShop(db.sql, { email: "horizon-shown@example.com" });
+  const p = shop.project.id;
+  const start = new Date();
+  const open = async () =>
+    (await asApp(
+      db.sql,
+      p,
+      (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+    )).checkout_id;
+  const shown = (checkoutId: string) => asApp(db.sql, p, (tx) => getPayment(tx, p, checkoutId));
+  const past = after(DAY + 2 * HOUR, start);
+
+  // An OVO push Xendit keeps calling pending: ended here, shown once the worker applied the end.
+  const ended = await open();
+  await charge(shop, ended, "pr-shown-ovo", "ovo");
+  const cursor = "0";
+  const abandoned = await asApp(db.sql, p, (tx) => abandonCharge(tx, p, "pr-shown-ovo", past));
+  assert.ok(abandoned);
+  assert.equal((await shown(ended)).abandoned, null, "not applied yet: the charge is still pending");
+  assert.equal((await asApp(db.sql, p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "expired");
+  const row = await shown(ended);
+  assert.ok(row.abandoned);
+  assert.deepEqual(
+    [
+      row.abandoned.provider_id,
+      row.abandoned.method,
+      new Date(row.abandoned.at).getTime(),
+      new Date(row.abandoned.horizon).getTime(),
+      row.abandoned.reason,
+    ],
+    ["pr-shown-ovo", "ovo", past.getTime(), new Date(abandoned.horizon).getTime(), abandoned.reason],
+  );
+  const [listed] = await asApp(db.sql, p, (tx) => listPayments(tx, p, {}));
+  assert.deepEqual([listed.checkout_id, listed.abandoned], [ended, row.abandoned]);
+  const feed = await asApp(db.sql, p, (tx) => paymentFeed(tx, p, cursor));
+  assert.deepEqual(feed.events.map((e) => [e.outcome, e.payment.abandoned]), [["expired", row.abandoned]]);
+
+  // Xendit's own expiry came first: its end, not ours (the local one was no_change).
+  const xendits = await open();
+  await charge(shop, xendits, "pr-shown-va", "bank_transfer");
+  await asApp(db.sql, p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-shown-va",
+      status: "EXPIRED",
+      checkoutId: xendits,
+      body: { data: { amount: 99_000, currency: "IDR", status: "EXPIRED" } },
+    }));
+  assert.equal(
+    (await asApp(db.sql, p, (tx) => abandonCharge(tx, p, "pr-shown-va", after(DAY, past))))?.duplicate,
+    false,
+  );
+  assert.deepEqual(
+    [
+      (await asApp(db.sql, p, (tx) => applyPaymentEvent(tx, p)))?.outcome,
+      (await asApp(db.sql, p, (tx) => applyPaymentEvent(tx, p)))?.outcome,
+    ],
+    ["expired", "no_change"],
+  );
+  assert.equal((await shown(xendits)).abandoned, null);
+
+  // Paid after all: the end no longer stands.
+  assert.equal(await callback(shop, ended, "pr-shown-ovo", "SUCCEEDED"), "paid");
+  assert.deepEqual([(await shown(ended)).status, (await shown(ended)).abandoned], ["paid", null]);
 });

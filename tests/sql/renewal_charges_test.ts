@@ -1,12 +1,13 @@
 /**
  * SQL tests for linked-method renewal charges (db/api/renewal_charges.sql and api.renewal_step's part in them):
  * when a renewal opens a charge, claiming (once, retried after the delay, given up after three tries), recording
- * Xendit's answer, settling by the payment's callback, every fallback to the pay-link mail, and the policies.
+ * Xendit's answer, settling by the payment's callback, every fallback to the pay-link mail, an expired checkout's
+ * charge ended here by the billing pass (api.abandon_charge), and the policies.
  * `now` is an argument of every step, so the clock is the test's.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { renewalStep } from "@/db/billing.ts";
+import { abandonCharge, expireCheckouts, renewalStep } from "@/db/billing.ts";
 import {
   applyMethodCallback,
   cancelMethodUnlink,
@@ -515,4 +516,59 @@ Deno.test("renewal charges — direct debit and cards: charged only while their 
   const renewedOff = await step(off.shop, at(later, -6));
   assert.equal(renewedOff?.action, "renew");
   assert.equal(renewedOff?.linked_charge, null, "cards are charged only while their switch is on");
+});
+
+Deno.test("renewal charges — an expired pay link's charge the billing pass ended here is failed EXPIRED, one left a day unanswered NO_ANSWER; nobody is mailed either way, payment.failed once", async () => {
+  const paidThrough = new Date("2034-10-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  /** A renewal charge Xendit took (pending), whose pay link then expired (its expires_at passed). */
+  const takenThenExpired = async (email: string) => {
+    const c = await linkedCustomer(email, paidThrough);
+    const checkoutId = (await step(c.shop, now))!.checkout!.checkout_id;
+    const work = charging(await next(c.p, now));
+    const providerId = `pr-${crypto.randomUUID()}`;
+    await as(
+      c.p,
+      (tx) =>
+        recordRenewalCharge(tx, c.p, work.charge_id, {
+          provider_id: providerId,
+          amount: 99_000,
+          status: "PENDING",
+        }, now),
+    );
+    assert.equal(await as(c.p, (tx) => expireCheckouts(tx, c.p, at(now, 0.5))), 1);
+    return { ...c, checkoutId, providerId };
+  };
+  /** The billing pass, finding the charge still pending at Xendit past its horizon: ended here, applied. */
+  const endedHere = async (c: Awaited<ReturnType<typeof takenThenExpired>>, when: Date) => {
+    assert.equal((await as(c.p, (tx) => abandonCharge(tx, c.p, c.providerId, when)))?.duplicate, false);
+    assert.equal((await as(c.p, (tx) => applyPaymentEvent(tx, c.p)))?.outcome, "expired");
+  };
+  const outcome = async (c: Awaited<ReturnType<typeof takenThenExpired>>) =>
+    (await as(c.p, async (tx) =>
+      rows(
+        await tx`select (select count(*)::int from astapa.events where type = 'payment.failed') as failed,
+                        (select count(*)::int from astapa.audit_log
+                         where action = 'billing.renewal_charge_failed') as audited`,
+      )))[0];
+
+  // The billing pass came first (the renewal pass did not run in the day before): the charge is expired.
+  const abandoned = await takenThenExpired("linked-abandoned@example.com");
+  await endedHere(abandoned, at(now, 1.1));
+  const first = await next(abandoned.p, at(now, 1.1));
+  assert.deepEqual([first?.action, first?.action === "none" && first.failure_code], ["none", "EXPIRED"]);
+  assert.equal(await next(abandoned.p, at(now, 2)), null);
+
+  // The renewal pass's day came first: no answer, then the billing pass ends the charge all the same.
+  const silent = await takenThenExpired("linked-silent-expired@example.com");
+  const day = await next(silent.p, at(now, 1));
+  assert.deepEqual([day?.action, day?.action === "none" && day.failure_code], ["none", "NO_ANSWER"]);
+  await endedHere(silent, at(now, 1.1));
+  assert.equal(await next(silent.p, at(now, 2)), null);
+
+  for (const c of [abandoned, silent]) {
+    const row = await chargeRow(c.p);
+    assert.deepEqual([row.status, row.mailed], ["failed", false], "nothing left to pay: nobody mailed");
+    assert.deepEqual(await outcome(c), { failed: 1, audited: 1 }, "the app hears of the charge once");
+  }
 });

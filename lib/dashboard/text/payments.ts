@@ -46,6 +46,9 @@ export const PAYMENTS_TEXT = catalogue({
   methodDirectDebit: "Direct debit",
   methodCard: "Card",
   methodVirtualAccount: "Virtual account",
+  // A charge the billing pass ended itself (api.abandon_charge), which otherwise looks like Xendit's expiry.
+  abandoned:
+    "Ended here on {at}: Xendit still called it pending past its horizon ({horizon}). A payment Xendit reports later is still applied. (audit log: payment.charge_abandoned)",
 }, {
   title: "Pembayaran",
   scope: "Checkout dan pembayaran mode {mode} proyek ini saja; jumlah dalam rupiah bulat. {receipts}",
@@ -88,4 +91,6 @@ export const PAYMENTS_TEXT = catalogue({
   methodCard: "Kartu",
   // The term Indonesian banks and Xendit use as is ("BCA Virtual Account").
   methodVirtualAccount: "Virtual account",
+  abandoned:
+    "Diakhiri di sini pada {at}: Xendit masih menyebutnya tertunda setelah batas waktunya ({horizon}). Pembayaran yang dilaporkan Xendit kemudian tetap diterapkan. (log audit: payment.charge_abandoned)",
 });

@@ -52,7 +52,9 @@ export const openapi: RouteDoc = {
       "Each checkout with its status, method, amount, user (sub, email) and plan; filter by `status`, " +
       "`method` and `user` (a sub), page with `before` (the last row's `id`). Paid ones also have a receipt (/api/platform/receipts). " +
       "A pending one's reconciliation: `reconcile_errors`, `reconcile_stopped_at` (the billing pass stopped asking " +
-      "Xendit), `reconcile_resumed_at` and `reconcile_last_error` ({code, message, at}: why).",
+      "Xendit), `reconcile_resumed_at` and `reconcile_last_error` ({code, message, at}: why). A charge Astapa " +
+      "ended itself (Xendit still called it pending past its horizon): `abandoned` ({provider_id, method, at, " +
+      "horizon, reason}), else null.",
     auth: "client",
     query: Query,
     responses: {

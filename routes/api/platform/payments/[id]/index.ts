@@ -26,7 +26,8 @@ export const openapi: RouteDoc = {
     description:
       "`{id}` is the payment's `checkout_id` (as in GET /api/platform/payments), sandbox or production. The same " +
       "object as the list's items: status, method, amount, user, plan and, for a pending one, its reconciliation " +
-      "(`reconcile_errors`, `reconcile_stopped_at`, `reconcile_resumed_at`, `reconcile_last_error`).",
+      "(`reconcile_errors`, `reconcile_stopped_at`, `reconcile_resumed_at`, `reconcile_last_error`), and a " +
+      "charge ended here, not by Xendit (`abandoned`: when, its horizon, why).",
     auth: "client",
     responses: { 200: { description: "The payment", schema: BILLING_ANSWERS.payment }, ...COMMON_ERRORS },
   },
