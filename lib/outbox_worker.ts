@@ -35,6 +35,18 @@ export function jitteredBackoff(schedule: number[]): (attempt: number) => number
 export type RetryPolicy = { maxAttempts: number; backoffSeconds: (attempt: number) => number };
 
 /**
+ * The retry options every outbox worker takes (a test's shorter schedule): the attempts before a row is marked
+ * failed and the seconds to wait after failed attempt `attempt`; each left out is its worker's schedule's.
+ */
+export type RetryOptions = Partial<RetryPolicy>;
+
+/** The policy of a worker's retry schedule: one attempt more than its waits, each wait ±10 % jitter. */
+export const scheduledRetries = (schedule: number[]): RetryPolicy => ({
+  maxAttempts: schedule.length + 1,
+  backoffSeconds: jitteredBackoff(schedule),
+});
+
+/**
  * Seconds until the attempt after `attempt`, or null when there is none: it succeeded or cannot succeed (`over`),
  * or it was the last (SQL then marks the row failed: db/api/outbox.sql).
  */

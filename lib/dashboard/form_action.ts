@@ -6,6 +6,7 @@
  * A form's body is validated by its `body` schema before the transaction: a body the schema refuses (a field
  * too long, one missing) is a refusal like the SQL function's, the page rendered again with the messages and
  * what was typed, never an error page. (The dashboard middleware has checked the CSRF token before any of this.)
+ * A form that is no formAction (see parsedForm) parses its body through the same steps and words its refusal alike.
  * A refusal is worded in the page's language by the error catalogue's own translations (lib/http/error_text.ts),
  * its more specific message by lib/dashboard/refusal_text.ts, its messages beside fields by
  * lib/dashboard/field_text.ts.
@@ -122,26 +123,48 @@ export async function formAction<D, B = undefined>(
     return page(outcome, { title: form.title(outcome) });
   } catch (thrown) {
     if (!(thrown instanceof ActionRefused)) throw thrown;
-    // English: the description as is. Indonesian: the code's message, then a more specific description, worded
-    // by the dashboard's catalogue of refusals (text/refusals.ts) or as a field's message where it knows it.
-    const lang = dashboardLang(c);
-    const { message, detail } = errorMessages(lang, thrown.code, thrown.description);
-    const fields = thrown.fields && fieldMessages(lang, thrown.fields, thrown.issues, thrown.code);
-    const shown = detail
-      ? refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields)
-      : thrown.description === ERRORS[thrown.code].message && !form.fieldsBesideInputs &&
-        fieldSentences(fields).join(" ");
+    const refusal = refusalOf(c, thrown, form.fieldsBesideInputs);
     const data = await withProject(
       c,
       "viewer",
-      (tx, role, projectId) =>
-        form.load(tx, role, projectId, {
-          error: shown ? `${message} ${shown}` : message,
-          ...(fields ? { fields } : {}),
-        }, posted && textFields(posted)),
+      (tx, role, projectId) => form.load(tx, role, projectId, refusal, posted && textFields(posted)),
     );
     return page(data, { title: form.title(data), status: 422 });
   }
+}
+
+/** What a form posted, parsed by its schema: the body, or the refusal its page shows again (422) and what was typed. */
+export type ParsedForm<B> = { body: B; refusal?: never } | { refusal: Refusal; posted: Posted };
+
+/**
+ * For a form that cannot be a formAction (the deployment's signing keys belong to no project; the mail preview's
+ * test send goes back to the preview it was sent from): its body parsed by `schema`, or — when the schema refuses
+ * it — the refusal worded as formAction's, for the handler to render its page again with 422, never the error page.
+ */
+export async function parsedForm<B>(c: Ctx, schema: z.ZodType<B>): Promise<ParsedForm<B>> {
+  const posted = await readForm(c);
+  try {
+    return { body: await refusing(() => parsed(schema, posted)) };
+  } catch (thrown) {
+    if (!(thrown instanceof ActionRefused)) throw thrown;
+    return { refusal: refusalOf(c, thrown), posted: textFields(posted) };
+  }
+}
+
+/**
+ * A refusal in the page's language. English: the description as is. Indonesian: the code's message, then a more
+ * specific description, worded by the dashboard's catalogue of refusals (text/refusals.ts) or as a field's message
+ * where it knows it.
+ */
+function refusalOf(c: Ctx, thrown: ActionRefused, fieldsBesideInputs?: boolean): Refusal {
+  const lang = dashboardLang(c);
+  const { message, detail } = errorMessages(lang, thrown.code, thrown.description);
+  const fields = thrown.fields && fieldMessages(lang, thrown.fields, thrown.issues, thrown.code);
+  const shown = detail
+    ? refusalText(lang, thrown.code, detail) ?? wordedLikeFields(lang, detail, thrown.fields)
+    : thrown.description === ERRORS[thrown.code].message && !fieldsBesideInputs &&
+      fieldSentences(fields).join(" ");
+  return { error: shown ? `${message} ${shown}` : message, ...(fields ? { fields } : {}) };
 }
 
 /** Runs `work`, turning an action's own refusal into ActionRefused (the page is rendered again with it). */

@@ -17,21 +17,19 @@ import {
 import { log } from "../http/log.ts";
 import type { TargetDecision } from "../webhooks/address_guard.ts";
 import { postPinned } from "../webhooks/pinned_request.ts";
-import { jitteredBackoff, OutboxWorker, retryWait } from "../outbox_worker.ts";
+import { OutboxWorker, type RetryOptions, retryWait, scheduledRetries } from "../outbox_worker.ts";
 import { logoutToken } from "../tokens/logout_tokens.ts";
 import type { KeyStore } from "../tokens/signing_keys.ts";
 
 /** Seconds before retry n: 10 s, 1 min, 5 min, 30 min, 2 h, then give up (the app's session is long stale). */
 export const LOGOUT_RETRY_SCHEDULE = [10, 60, 300, 1800, 7200];
 
-export type BackchannelWorkerOptions = {
+export type BackchannelWorkerOptions = RetryOptions & {
   sql: Sql;
   keys: KeyStore;
   issuer: string;
   /** The SSRF guard's verdict on a URL for a project (address_guard.ts productionTargetCheck). */
   checkTarget: (projectId: string, url: string) => Promise<TargetDecision>;
-  maxAttempts?: number;
-  backoffSeconds?: (attempt: number) => number;
   sweepSeconds?: number;
   timeoutMs?: number;
   leaseSeconds?: number;
@@ -43,8 +41,7 @@ export class BackchannelLogoutWorker extends OutboxWorker<ClaimedLogout> {
 
   constructor(options: BackchannelWorkerOptions) {
     const full: Required<BackchannelWorkerOptions> = {
-      maxAttempts: LOGOUT_RETRY_SCHEDULE.length + 1,
-      backoffSeconds: jitteredBackoff(LOGOUT_RETRY_SCHEDULE),
+      ...scheduledRetries(LOGOUT_RETRY_SCHEDULE),
       sweepSeconds: 30,
       timeoutMs: 5_000,
       leaseSeconds: 60,

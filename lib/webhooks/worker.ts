@@ -12,7 +12,7 @@ import {
   recordWebhookAttempt,
 } from "@/db/webhooks.ts";
 import { log } from "../http/log.ts";
-import { jitteredBackoff, OutboxWorker, retryWait } from "../outbox_worker.ts";
+import { OutboxWorker, type RetryOptions, retryWait, scheduledRetries } from "../outbox_worker.ts";
 import { openWebhookSecret, signatureHeaders } from "./signature.ts";
 import type { TargetDecision } from "./address_guard.ts";
 import { postPinned } from "./pinned_request.ts";
@@ -21,14 +21,10 @@ import { countWebhookAttempt } from "../metrics/metrics.ts";
 /** Seconds before retry n (n = attempts so far): 10 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, then give up. */
 export const RETRY_SCHEDULE = [10, 60, 300, 1800, 7200, 21600, 43200];
 
-export type WebhookWorkerOptions = {
+export type WebhookWorkerOptions = RetryOptions & {
   sql: Sql;
   /** The master key that opens endpoint secrets. */
   sealing: CryptoKey;
-  /** Attempts before a delivery is marked failed (default: the retry schedule's length + 1). */
-  maxAttempts?: number;
-  /** Seconds to wait after failed attempt number `attempt` (default: RETRY_SCHEDULE with ±10 % jitter). */
-  backoffSeconds?: (attempt: number) => number;
   sweepSeconds?: number;
   timeoutMs?: number;
   leaseSeconds?: number;
@@ -46,8 +42,7 @@ export class WebhookWorker extends OutboxWorker<ClaimedDelivery> {
 
   constructor(options: WebhookWorkerOptions) {
     const full: Required<WebhookWorkerOptions> = {
-      maxAttempts: RETRY_SCHEDULE.length + 1,
-      backoffSeconds: jitteredBackoff(RETRY_SCHEDULE),
+      ...scheduledRetries(RETRY_SCHEDULE),
       sweepSeconds: 30,
       timeoutMs: 10_000,
       leaseSeconds: 60,

@@ -4,7 +4,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
 import { asApp } from "@/db/client.ts";
 import { listSigningKeys, type SigningKeyRow } from "@/db/signing_keys.ts";
-import { readBody } from "@/lib/http/body.ts";
+import { parsedForm } from "@/lib/dashboard/form_action.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { log } from "@/lib/http/log.ts";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -47,12 +47,10 @@ export const handler: Handlers<KeysData> = {
   /** Rotate now: the same KeyStore path as `astapa keys rotate`. */
   POST: async (c) => {
     requireDeploymentOwner(c);
-    const form = await readBody(c, RotateForm, ["form"]);
-    if (form.confirm !== "yes") {
-      const text = KEYS_TEXT[dashboardLang(c)];
-      const data = await keysView(c, { error: text.confirmMissing });
-      return page(data, { title: text.title, status: 422 });
-    }
+    const form = await parsedForm(c, RotateForm);
+    const text = KEYS_TEXT[dashboardLang(c)];
+    const error = form.refusal ? form.refusal.error : form.body.confirm !== "yes" && text.confirmMissing;
+    if (error) return page(await keysView(c, { error }), { title: text.title, status: 422 });
     const store = c.var.deps.keys;
     await store.ensureKeys();
     const kid = await store.rotate();

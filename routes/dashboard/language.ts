@@ -2,13 +2,13 @@ import { z } from "zod";
 import { setCookie } from "hono/cookie";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { formToObject, readText } from "@/lib/http/body.ts";
-import { AppError } from "@/lib/http/errors.ts";
 import { DASHBOARD_LANG_COOKIE, DASHBOARD_LANG_MAX_AGE } from "@/lib/dashboard/i18n.ts";
 
 // `back` is a dashboard address only (path and query), so the switch cannot send anyone elsewhere; no control
-// character either, which a Location header refuses (a 500 instead of the way back).
+// character either, which a Location header refuses (a 500 instead of the way back). A `lang` the switch never
+// offers (a tampered form) changes nothing: the person is back on their page in the language they had.
 const LanguageForm = z.object({
-  lang: z.enum(["en", "id"]),
+  lang: z.enum(["en", "id"]).optional().catch(undefined),
   // deno-lint-ignore no-control-regex
   back: z.string().max(2000).regex(/^\/dashboard(?:[/?][^\s\\\x00-\x1f\x7f]*)?$/).catch("/dashboard"),
 });
@@ -19,17 +19,16 @@ const LanguageForm = z.object({
  */
 export const handler: Handlers = {
   POST: async (c) => {
-    const parsed = LanguageForm.safeParse(formToObject(await readText(c)));
-    if (!parsed.success) {
-      throw new AppError("validation_failed", { description: "Choose English (en) or Indonesian (id)." });
+    const { lang, back } = LanguageForm.parse(formToObject(await readText(c)));
+    if (lang) {
+      setCookie(c, DASHBOARD_LANG_COOKIE, lang, {
+        path: "/dashboard",
+        httpOnly: true,
+        sameSite: "Lax",
+        secure: c.var.deps.config.baseUrl.startsWith("https://"),
+        maxAge: DASHBOARD_LANG_MAX_AGE,
+      });
     }
-    setCookie(c, DASHBOARD_LANG_COOKIE, parsed.data.lang, {
-      path: "/dashboard",
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: c.var.deps.config.baseUrl.startsWith("https://"),
-      maxAge: DASHBOARD_LANG_MAX_AGE,
-    });
-    return c.redirect(parsed.data.back, 303);
+    return c.redirect(back, 303);
   },
 };

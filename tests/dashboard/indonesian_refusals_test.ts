@@ -14,7 +14,7 @@ import {
   testRefusals,
   withIndonesian,
 } from "../helpers/indonesian_refusals.ts";
-import { addDeveloperTo, postAs, signInDeveloper } from "../helpers/dashboard.ts";
+import { addDeveloperTo, getAs, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { toAppError } from "@/lib/http/errors.ts";
@@ -206,7 +206,7 @@ Deno.test("Indonesian refusals — a form zod refuses renders its page again in 
   assert.notEqual(problems.id, problems.en, "worded in Indonesian");
 });
 
-Deno.test("Indonesian refusals — a form zod refuses outside a page's form action gets the error page in the dashboard's language, saying which field and why", async () => {
+Deno.test("Indonesian refusals — a query string zod refuses gets the error page in the dashboard's language, saying which field and why", async () => {
   const problems: Record<string, string[]> = {};
   for (
     const [who, lang, says] of [
@@ -214,8 +214,8 @@ Deno.test("Indonesian refusals — a form zod refuses outside a page's form acti
       [owner, "en", "Some fields are missing or invalid."],
     ] as const
   ) {
-    // The signing keys' rotation (deployment-wide, no project page's form action).
-    const res = await postAs(t, who, "/dashboard/keys", { confirm: "x".repeat(11) });
+    // The users list's search, too long (a refused form renders its page instead: refused_form_body_test.ts).
+    const res = await getAs(t, who, `${base}/users?q=${"x".repeat(255)}`);
     assert.equal(res.status, 400);
     const html = await res.text();
     assert.match(html, new RegExp(`<html lang="${lang}"`));
@@ -224,10 +224,10 @@ Deno.test("Indonesian refusals — a form zod refuses outside a page's form acti
     assert.ok(list, "the page lists the fields' problems, in the page's language (no lang of their own)");
     problems[lang] = [...list.matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
   }
-  assert.ok(problems.en.some((p) => p.startsWith("confirm: ")), problems.en.join(" | "));
+  assert.ok(problems.en.some((p) => p.startsWith("q: ")), problems.en.join(" | "));
   assert.equal(problems.id.length, problems.en.length);
   assert.ok(
-    problems.id.some((p) => p.startsWith("confirm: ") && !problems.en.includes(p)),
+    problems.id.some((p) => p.startsWith("q: ") && !problems.en.includes(p)),
     "worded in Indonesian",
   );
 });

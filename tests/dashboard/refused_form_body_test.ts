@@ -135,3 +135,92 @@ Deno.test("refused form body — a member without the form's role is refused for
     assert.ok(!(await res.text()).includes('name="email"'), "no form rendered again");
   }
 });
+
+// The forms outside formAction: the deployment's signing keys (no project), the mail preview's test send (back to
+// the preview it was sent from) and the language switch (no page of its own).
+
+const signingKeys = async () =>
+  (await t.db.sql`select kid, state from astapa.signing_keys order by kid`).map((key) =>
+    `${key.kid}:${key.state}`
+  );
+
+Deno.test("refused form body — the signing keys' rotation: its page again (422) with the field's message in the page's language, nothing rotated", async () => {
+  await t.deps.keys.ensureKeys();
+  const before = await signingKeys();
+  for (
+    const [who, lang, says] of [
+      [
+        owner,
+        "en",
+        "Some fields are missing or invalid. confirm: Too big: expected string to have <=10 characters.",
+      ],
+      [
+        inIndonesian,
+        "id",
+        "Beberapa isian kosong atau tidak valid. confirm: Terlalu besar: diharapkan string memiliki <=10 karakter.",
+      ],
+    ] as const
+  ) {
+    const res = await postAs(t, who, "/dashboard/keys", { confirm: "yes".repeat(4) });
+    assert.equal(res.status, 422, lang);
+    const html = await res.text();
+    assert.match(html, new RegExp(`<html lang="${lang}"`));
+    assert.equal(alertOf(html), says);
+    assert.match(html, /<form method="post" action="\/dashboard\/keys"/, "the rotation form again");
+  }
+  assert.deepEqual(await signingKeys(), before, "nothing rotated");
+});
+
+Deno.test("refused form body — the mail preview's test send: the preview again (422) with the field's message, no mail queued", async () => {
+  const queued = async () =>
+    (await t.db.sql`select count(*)::int as n from astapa.mail_outbox where project_id = ${project.id}`)[0]
+      .n as number;
+  const before = await queued();
+  for (
+    const [who, lang, says] of [
+      [
+        owner,
+        "en",
+        "Some fields are missing or invalid. lang: Too big: expected string to have <=8 characters.",
+      ],
+      [
+        inIndonesian,
+        "id",
+        "Beberapa isian kosong atau tidak valid. lang: Terlalu besar: diharapkan string memiliki <=8 karakter.",
+      ],
+    ] as const
+  ) {
+    const res = await postAs(t, who, `${base}/settings/mail-preview`, {
+      kind: "reset_password",
+      lang: "indonesia-ku",
+    });
+    assert.equal(res.status, 422, lang);
+    const html = await res.text();
+    assert.match(html, new RegExp(`<html lang="${lang}"`));
+    assert.equal(alertOf(html), says);
+    assert.match(html, /<option value="reset_password" selected/, "the kind posted, previewed again");
+  }
+  assert.equal(await queued(), before, "no test mail queued");
+});
+
+Deno.test("refused form body — the language switch with a language it never offers: back to the page, the language as it was", async () => {
+  for (const who of [owner, inIndonesian]) {
+    for (const fields of [{ lang: "fr" }, {}, { lang: "id".repeat(2) }] as Record<string, string>[]) {
+      const res = await postAs(t, who, "/dashboard/language", {
+        ...fields,
+        back: `${base}/users?guests=only`,
+      });
+      assert.equal(res.status, 303, JSON.stringify(fields));
+      assert.equal(res.headers.get("location"), `${base}/users?guests=only`);
+      assert.equal(res.headers.get("set-cookie"), null, "the language unchanged");
+    }
+  }
+  // Still only back to the dashboard: the way back is checked as for a language it offers.
+  const elsewhere = await postAs(t, owner, "/dashboard/language", {
+    lang: "fr",
+    back: "https://evil.example/",
+  });
+  assert.equal(elsewhere.status, 303);
+  assert.equal(elsewhere.headers.get("location"), "/dashboard");
+  assert.equal(elsewhere.headers.get("set-cookie"), null);
+});

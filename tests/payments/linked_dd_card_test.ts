@@ -16,30 +16,21 @@ import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { listReceipts } from "@/db/receipts.ts";
 import { listRefunds } from "@/db/refunds.ts";
-import { testApp } from "../helpers/app.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
 import { simulatorPublicKey } from "@/lib/payments/xendit_simulator/xendit_js.ts";
 
-const served = serveSimulator();
-const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
-served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await served.close();
-  await t.close();
-});
+const t = await paymentsTestApp({ receiptLinks: true, servedXendit: true });
+const { served } = t;
 
 const DAY = 86_400_000;
 const CARD = "4000000000001091";

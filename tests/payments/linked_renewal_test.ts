@@ -18,31 +18,24 @@ import { MailSender } from "@/lib/mail/sender.ts";
 import { sealXenditKeys } from "@/lib/payments/accounts.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { chargeCheckout } from "@/lib/payments/checkout.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
-import { testApp } from "../helpers/app.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
 import { mailText } from "../helpers/login.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 
-const served = serveSimulator();
-const t = await testApp({ listen: true, env: { XENDIT_BASE_URL: served.url } });
-served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
+const t = await paymentsTestApp({ receiptLinks: true, servedXendit: true });
+const { served } = t;
 const sink = startSmtpSink();
 const sender = new MailSender(t.db.sql, sink.url, "Astapa <no-reply@astapa.test>");
 await sender.start();
 Deno.test.afterAll(async () => {
   await sender.stop();
   sink.close();
-  await worker.stop();
-  await served.close();
-  await t.close();
 });
 
 const DAY = 86_400_000;

@@ -8,15 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 import { postJson } from "../helpers/token_client.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
+const t = await paymentsTestApp({ receiptLinks: true });
 
 /** Xendit's error answers the stand-in gives, by status. */
 const ANSWERS = {
@@ -33,8 +30,6 @@ const standIn = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} 
 });
 Deno.test.afterAll(async () => {
   await standIn.shutdown();
-  await worker.stop();
-  await t.close();
 });
 
 const auth = (shop: Shop) => ({ authorization: basic(shop.project.clientId, shop.project.secret) });

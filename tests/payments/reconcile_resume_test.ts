@@ -11,23 +11,18 @@ import { resumeRefundReconciliation } from "@/db/refunds.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { ReconcileWakeups } from "@/lib/payments/reconcile_wakeups.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedShop, waitFor } from "../helpers/payments.ts";
 import { OURS, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
-const t = await testApp({ listen: true });
-const worker = new PaymentEventWorker(t.db.sql);
-await worker.start();
+const t = await paymentsTestApp();
 // The clock an hour on, so every charge is stale; the scheduler is never started: only wake-ups reconcile.
 const scheduler = new BillingScheduler(t.deps, { clock: () => new Date(Date.now() + 3_600_000) });
 const wakeups = new ReconcileWakeups(t.db.sql, (projectId) => scheduler.reconcile(projectId));
 await wakeups.start();
 Deno.test.afterAll(async () => {
   await wakeups.stop();
-  await worker.stop();
-  await t.close();
 });
 
 Deno.test("reconcile resume — a stopped charge paid at Xendit (callback lost) is asked about at once and settles", async () => {

@@ -14,31 +14,22 @@ import { listReceipts } from "@/db/receipts.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
-import { PaymentEventWorker } from "@/lib/payments/worker.ts";
-import { testApp } from "../helpers/app.ts";
+import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { basic } from "../helpers/oauth.ts";
 import { checkoutMethodForm, platformCall, seedShop, waitFor } from "../helpers/payments.ts";
-import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
+import { TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { closedPort } from "../helpers/ports.ts";
 
-const served = serveSimulator();
-const t = await testApp({
-  listen: true,
+const t = await paymentsTestApp({
+  receiptLinks: true,
+  servedXendit: true,
   env: {
-    XENDIT_BASE_URL: served.url,
     XENDIT_SECRET_KEY: TEST_SECRET_KEY,
     XENDIT_CALLBACK_TOKEN: TEST_CALLBACK_TOKEN,
     XENDIT_TIMEOUT_MS: "5000",
   },
 });
-served.sim.accounts.get(TEST_SECRET_KEY)!.webhookUrl = `${t.origin}/api/webhooks/xendit`;
-const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });
-await worker.start();
-Deno.test.afterAll(async () => {
-  await worker.stop();
-  await served.close();
-  await t.close();
-});
+const { served } = t;
 
 /** A loopback port nothing listens on: connecting to it is refused at once. */
 const CLOSED = `http://127.0.0.1:${closedPort()}`;

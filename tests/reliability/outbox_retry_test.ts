@@ -1,6 +1,6 @@
 /** The retry rule every outbox worker shares (lib/outbox_worker.ts): the waits, and when there is no next attempt. */
 import assert from "node:assert/strict";
-import { jitteredBackoff, retryWait } from "@/lib/outbox_worker.ts";
+import { jitteredBackoff, retryWait, scheduledRetries } from "@/lib/outbox_worker.ts";
 
 Deno.test("jitteredBackoff — the schedule's nth entry ±10 %, its last past the end", () => {
   const wait = jitteredBackoff([10, 100, 1000]);
@@ -19,4 +19,16 @@ Deno.test("retryWait — the backoff after a failed attempt; none after a succes
   assert.equal(retryWait(policy, 3, false), null);
   assert.equal(retryWait(policy, 4, false), null);
   assert.equal(retryWait(policy, 1, true), null);
+});
+
+Deno.test("scheduledRetries — one attempt more than the schedule's waits, each its entry ±10 %; then retryWait stops", () => {
+  const policy = scheduledRetries([10, 100]);
+  assert.equal(policy.maxAttempts, 3);
+  for (let i = 0; i < 50; i++) {
+    const first = retryWait(policy, 1, false)!;
+    const second = retryWait(policy, 2, false)!;
+    assert.ok(first >= 9 && first <= 11, `${first}`);
+    assert.ok(second >= 90 && second <= 110, `${second}`);
+  }
+  assert.equal(retryWait(policy, 3, false), null);
 });

@@ -17,16 +17,14 @@ import {
 import { asApp } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import { log } from "@/lib/http/log.ts";
-import { jitteredBackoff, OutboxWorker, retryWait } from "@/lib/outbox_worker.ts";
+import { OutboxWorker, type RetryOptions, retryWait, scheduledRetries } from "@/lib/outbox_worker.ts";
 import { openAppleToken, revocationCredentials, revokeAppleToken } from "./apple_revocation.ts";
 
 /** Seconds before retry n: 1 min, 5 min, 30 min, 2 h, 6 h, 24 h, then give up. */
 export const REVOCATION_RETRY_SCHEDULE = [60, 300, 1800, 7200, 21600, 86400];
 
-export type AppleRevocationWorkerOptions = {
+export type AppleRevocationWorkerOptions = RetryOptions & {
   deps: Pick<Deps, "sql" | "config" | "masterKeys">;
-  maxAttempts?: number;
-  backoffSeconds?: (attempt: number) => number;
   sweepSeconds?: number;
   leaseSeconds?: number;
   batchSize?: number;
@@ -40,8 +38,7 @@ export class AppleRevocationWorker extends OutboxWorker<ClaimedRevocation> {
 
   constructor(options: AppleRevocationWorkerOptions) {
     const full: Required<AppleRevocationWorkerOptions> = {
-      maxAttempts: REVOCATION_RETRY_SCHEDULE.length + 1,
-      backoffSeconds: jitteredBackoff(REVOCATION_RETRY_SCHEDULE),
+      ...scheduledRetries(REVOCATION_RETRY_SCHEDULE),
       sweepSeconds: 60,
       leaseSeconds: 60,
       batchSize: 20,

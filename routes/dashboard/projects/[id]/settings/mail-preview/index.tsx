@@ -10,7 +10,7 @@ import type { Handlers } from "@/lib/router/routes.ts";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { Tx } from "@/db/client.ts";
 import { page, type PageProps } from "@/lib/router/page.tsx";
-import { readBody } from "@/lib/http/body.ts";
+import { parsedForm, type Refusal } from "@/lib/dashboard/form_action.ts";
 import { getProject, type Project } from "@/db/projects.ts";
 import type { MemberRole } from "@/db/accounts.ts";
 import { sendTestMail } from "@/db/billing.ts";
@@ -34,6 +34,7 @@ type PreviewData = {
   choice: PreviewChoice;
   mail: PreviewMail;
   notice?: string;
+  error?: string;
 };
 
 const SendForm = z.object({ csrf: z.string(), kind: z.string().max(64), lang: z.string().max(8) });
@@ -49,6 +50,7 @@ async function load(
   tx: Tx,
   role: MemberRole,
   choice: PreviewChoice,
+  refusal: Refusal = {},
 ): Promise<PreviewData> {
   const project = await getProject(tx, c.req.param("id")!);
   const sent = c.req.query("done") === "test_sent";
@@ -60,8 +62,12 @@ async function load(
     choice,
     mail: projectPreview(c, project, choice),
     ...(sent ? { notice: fill(SETTINGS_MAIL_TEXT[frame.lang].testSent, { email: frame.email }) } : {}),
+    ...(refusal.error ? { error: refusal.error } : {}),
   };
 }
+
+const titleOf = (data: PreviewData) =>
+  `${SETTINGS_MAIL_TEXT[data.frame.lang].previewTitle} · ${data.project.name}`;
 
 export const handler: Handlers<PreviewData> = {
   GET: async (c) => {
@@ -69,13 +75,19 @@ export const handler: Handlers<PreviewData> = {
     // The page (and a refusal's error page) in the developer's language, not the previewed mail's.
     c.set("dashboardLang", chosenDashboardLang(c));
     const data = await withProject(c, "viewer", (tx, role) => load(c, tx, role, choice));
-    return page(data, {
-      title: `${SETTINGS_MAIL_TEXT[data.frame.lang].previewTitle} · ${data.project.name}`,
-    });
+    return page(data, { title: titleOf(data) });
   },
   POST: async (c) => {
-    const form = await readBody(c, SendForm, ["form"]);
-    const choice = PreviewChoice.parse(form);
+    // A refusal in the developer's language, as the frame: never the `?lang=` of an address posted to.
+    c.set("dashboardLang", chosenDashboardLang(c));
+    const form = await parsedForm(c, SendForm);
+    if (form.refusal) {
+      // The preview again, of the kind and language posted where they are ones it knows (as `?kind=&lang=`).
+      const choice = PreviewChoice.parse(form.posted);
+      const data = await withProject(c, "viewer", (tx, role) => load(c, tx, role, choice, form.refusal));
+      return page(data, { title: titleOf(data), status: 422 });
+    }
+    const choice = PreviewChoice.parse(form.body);
     const to = frameOf(c).email;
     const projectId = await withProject(c, "admin", async (tx, _role, projectId) => {
       // Unbranded here: the sender adds the brand, as it does to every mail.
@@ -110,7 +122,7 @@ export default function MailPreviewPage({ data }: PageProps<PreviewData>) {
       project={{ id, section: "settings" }}
     >
       <h1>{text.previewTitle}</h1>
-      <Notice notice={data.notice} />
+      <Notice notice={data.notice} error={data.error} />
       <form method="get" action={`${base}/settings/mail-preview`} class="form inline-form">
         <label for="preview-kind">{text.previewMail}</label>
         <select id="preview-kind" name="kind">
