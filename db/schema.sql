@@ -530,6 +530,15 @@ create policy "definer functions find the device authorization a user code nam" 
   using ((user_code = NULLIF(current_setting('astapa.lookup_user_code'::text, true), ''::text)));
 
 -- owner: astapa_owner
+create table astapa.disposable_email_domains (
+  domain text not null,
+  constraint disposable_email_domains_pkey PRIMARY KEY (domain),
+  constraint disposable_email_domains_domain_check CHECK (domain ~ '^[a-z0-9-]+(\.[a-z0-9-]+)+$'::text)
+);
+comment on table astapa.disposable_email_domains is 'Domains of throwaway mail services (from the mailchecker package, scripts/disposable_email_domains.ts): an address at one of them or at any of their subdomains is disposable (astapa.disposable_domain).';
+grant select on astapa.disposable_email_domains to astapa_app;
+
+-- owner: astapa_owner
 create table astapa.dpop_proofs (
   project_id text not null,
   proof_hash bytea not null,
@@ -19912,12 +19921,19 @@ AS $function$
     when 'domain' then
       raise exception using errcode = 'AS4N2', detail = refusal ->> 'domain',
         message = pg_catalog.format('Addresses at %s cannot sign up for %s.', refusal ->> 'domain', app);
+    when 'disposable' then
+      raise exception using errcode = 'AS4N5', detail = refusal ->> 'domain',
+        message = pg_catalog.format('%s is a disposable mail service: sign up for %s with a permanent address.',
+                                    refusal ->> 'domain', app);
+    when 'subaddress' then
+      raise exception using errcode = 'AS4N6',
+        message = pg_catalog.format('Sign up for %s with an address without a +tag (no +, = or # before the @).', app);
     else
       return;
     end case;
   end
   $function$;
-comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
+comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, AS4N5 a disposable domain (DETAIL: the domain), AS4N6 a subaddress, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21270,6 +21286,25 @@ CREATE OR REPLACE FUNCTION astapa.digits_only(value text)
 AS $function$ select nullif(pg_catalog.regexp_replace(pg_catalog.btrim(value), '[\s.\-]', '', 'g'), '') $function$;
 comment on function astapa.digits_only(text) is 'An NPWP or NIK as people write it (12.345.678.9-012.345) without the dots, dashes and spaces; null if empty.';
 grant execute on function astapa.digits_only(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.disposable_domain(domain text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The domain and each one above it (mail.tempr.email, tempr.email, email), as mailchecker's own check walks
+    -- them: one probe of the list's primary key per label.
+    select exists (
+      select from astapa.disposable_email_domains as d
+      where d.domain = any (array(
+        select pg_catalog.array_to_string(l.labels[i:], '.')
+        from (select pg_catalog.string_to_array(disposable_domain.domain, '.') as labels) as l,
+          pg_catalog.generate_subscripts(l.labels, 1) as i)))
+  $function$;
+comment on function astapa.disposable_domain(text) is 'Whether a domain (as astapa.email_domain writes it) or any domain above it is a throwaway mail service''s (astapa.disposable_email_domains).';
+grant execute on function astapa.disposable_domain(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.domain_join_mode()
@@ -26671,10 +26706,16 @@ AS $function$
            and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
       return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
     end if;
+    if coalesce((rules ->> 'block_disposable_domains')::boolean, false) and astapa.disposable_domain(domain) then
+      return pg_catalog.jsonb_build_object('reason', 'disposable', 'domain', domain);
+    end if;
+    if coalesce((rules ->> 'block_subaddresses')::boolean, false) and astapa.subaddressed(sign_up_refusal.email) then
+      return '{"reason": "subaddress"}';
+    end if;
     return null;
   end
   $function$;
-comment on function astapa.sign_up_refusal(text,text,text) is 'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | domain, domain?}, or null when it may be created. invitation: an open invitation of the project with that token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment for that address (any case).';
+comment on function astapa.sign_up_refusal(text,text,text) is 'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | domain | disposable | subaddress, domain?}, or null when it may be created. disposable: block_disposable_domains and a throwaway service''s domain (astapa.disposable_domain); subaddress: block_subaddresses and a +, = or # in the local part. invitation: an open invitation of the project with that token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment for that address (any case).';
 grant execute on function astapa.sign_up_refusal(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -26691,9 +26732,16 @@ AS $function$
   begin
     if pg_catalog.jsonb_typeof(value) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(value) as k
-                  where k not in ('mode', 'allowed_domains', 'blocked_domains')) then
-      return 'sign_up takes mode, allowed_domains and blocked_domains only.';
+                  where k not in ('mode', 'allowed_domains', 'blocked_domains', 'block_disposable_domains',
+                                  'block_subaddresses')) then
+      return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains and '
+        'block_subaddresses only.';
     end if;
+    foreach list in array array['block_disposable_domains', 'block_subaddresses'] loop
+      if value ? list and pg_catalog.jsonb_typeof(value -> list) not in ('boolean', 'null') then
+        return pg_catalog.format('sign_up.%s must be true or false.', list);
+      end if;
+    end loop;
     -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
     if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
        and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'waitlist', 'closed') then
@@ -26721,7 +26769,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to 100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
+comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses: booleans}) is refused, or null when it is valid.';
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -27024,6 +27072,21 @@ AS $function$
   $function$;
 comment on function astapa.store_passkey(text,bigint,bytea,bytea,bigint,text[],text,boolean,text) is 'Stores a verified passkey for a user (AS409 when the project has the credential id already), audits user.passkey_added and emits it. Callers check who may add it (api.add_passkey, api.finish_passkey_sign_up).';
 grant execute on function astapa.store_passkey(text,bigint,bytea,bytea,bigint,text[],text,boolean,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.subaddressed(email text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+ SET search_path TO ''
+AS $function$
+    -- The characters mail systems take as the start of a subaddress (RFC 5233's "detail"): + at most, = and #
+    -- at some; Clerk's "Block email subaddresses" refuses the same three. The local part is what comes before
+    -- the last @ (a quoted one may hold an @).
+    select pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '') ~ '[+=#]'
+  $function$;
+comment on function astapa.subaddressed(text) is 'Whether an address''s local part (before its last @) holds +, = or #, the marks of a subaddress (dewi+promo@example.com).';
+grant execute on function astapa.subaddressed(text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.subscription_json(s astapa.subscriptions)

@@ -12,6 +12,10 @@ export type SignUpSettings = {
   allowed_domains: string[];
   /** Addresses at these domains never sign up. */
   blocked_domains: string[];
+  /** Refuse addresses at throwaway mail services and their subdomains (default false). */
+  block_disposable_domains: boolean;
+  /** Refuse addresses with +, = or # in the local part, such as dewi+promo@example.com (default false). */
+  block_subaddresses: boolean;
 };
 
 export function signUpSettings(json: Json) {

@@ -1,7 +1,7 @@
 /**
  * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation, by waitlist or
- * closed, and the allowed and blocked email domains. Postgres validates the domains; a refusal re-renders with
- * the reason.
+ * closed, the allowed and blocked email domains, and the switches refusing throwaway domains and +tag addresses.
+ * Postgres validates the domains; a refusal re-renders with the reason.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
@@ -49,6 +49,26 @@ export function SignUpSettings(
           {current.blocked_domains.join("\n")}
         </textarea>
         <p class="hint">{text.domainsHint}</p>
+        <label>
+          <input
+            type="checkbox"
+            name="block_disposable_domains"
+            value="on"
+            checked={current.block_disposable_domains}
+            disabled={!canEdit}
+          />{" "}
+          {text.blockDisposable}
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            name="block_subaddresses"
+            value="on"
+            checked={current.block_subaddresses}
+            disabled={!canEdit}
+          />{" "}
+          {text.blockSubaddresses}
+        </label>
         {canEdit && <button type="submit" class="button">{text.saveSignUps}</button>}
       </form>
     </section>

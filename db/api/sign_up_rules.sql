@@ -2,7 +2,7 @@
 -- The current definition of each function of this area: edit it here, in place (see docs/database.md).
 -- Every path that creates an account for a person who asks (password, emailed code, passkey, Google/GitHub,
 -- phone) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API, import, dashboard,
--- CLI) does not.
+-- CLI) does not, nor does a first enterprise SSO sign-in (the project provisions it for the organization's domain).
 
 create or replace function astapa.sign_up_domain_problem(entry jsonb) returns text
   language sql
@@ -41,9 +41,16 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
   begin
     if pg_catalog.jsonb_typeof(value) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(value) as k
-                  where k not in ('mode', 'allowed_domains', 'blocked_domains')) then
-      return 'sign_up takes mode, allowed_domains and blocked_domains only.';
+                  where k not in ('mode', 'allowed_domains', 'blocked_domains', 'block_disposable_domains',
+                                  'block_subaddresses')) then
+      return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains and '
+        'block_subaddresses only.';
     end if;
+    foreach list in array array['block_disposable_domains', 'block_subaddresses'] loop
+      if value ? list and pg_catalog.jsonb_typeof(value -> list) not in ('boolean', 'null') then
+        return pg_catalog.format('sign_up.%s must be true or false.', list);
+      end if;
+    end loop;
     -- A key given null returns to its default (api.update_project_settings merges sign_up key by key).
     if value ? 'mode' and value -> 'mode' <> 'null'::jsonb
        and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'waitlist', 'closed') then
@@ -74,7 +81,8 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
 
 comment on function astapa.sign_up_settings_problem(jsonb) is
   'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to '
-  '100 ASCII domains each, *. for subdomains, no repeats}) is refused, or null when it is valid.';
+  '100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses: booleans}) '
+  'is refused, or null when it is valid.';
 
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
@@ -99,6 +107,46 @@ comment on function astapa.domain_listed(text, jsonb) is
   'exactly, or with *. in front any of its subdomains; entries in any case.';
 
 grant execute on function astapa.domain_listed(text, jsonb) to astapa_app;
+
+create or replace function astapa.disposable_domain(domain text) returns boolean
+  language sql
+  stable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- The domain and each one above it (mail.tempr.email, tempr.email, email), as mailchecker's own check walks
+    -- them: one probe of the list's primary key per label.
+    select exists (
+      select from astapa.disposable_email_domains as d
+      where d.domain = any (array(
+        select pg_catalog.array_to_string(l.labels[i:], '.')
+        from (select pg_catalog.string_to_array(disposable_domain.domain, '.') as labels) as l,
+          pg_catalog.generate_subscripts(l.labels, 1) as i)))
+  $$;
+
+comment on function astapa.disposable_domain(text) is
+  'Whether a domain (as astapa.email_domain writes it) or any domain above it is a throwaway mail service''s '
+  '(astapa.disposable_email_domains).';
+
+grant execute on function astapa.disposable_domain(text) to astapa_app;
+
+create or replace function astapa.subaddressed(email text) returns boolean
+  language sql
+  immutable
+  parallel safe
+  set search_path = ''
+  as $$
+    -- The characters mail systems take as the start of a subaddress (RFC 5233's "detail"): + at most, = and #
+    -- at some; Clerk's "Block email subaddresses" refuses the same three. The local part is what comes before
+    -- the last @ (a quoted one may hold an @).
+    select pg_catalog.regexp_replace(pg_catalog.btrim(email), '@[^@]*$', '') ~ '[+=#]'
+  $$;
+
+comment on function astapa.subaddressed(text) is
+  'Whether an address''s local part (before its last @) holds +, = or #, the marks of a subaddress '
+  '(dewi+promo@example.com).';
+
+grant execute on function astapa.subaddressed(text) to astapa_app;
 
 create or replace function astapa.sign_up_refusal(project_id text, email text, invitation_token text)
   returns jsonb
@@ -146,6 +194,12 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
            and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
       return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
     end if;
+    if coalesce((rules ->> 'block_disposable_domains')::boolean, false) and astapa.disposable_domain(domain) then
+      return pg_catalog.jsonb_build_object('reason', 'disposable', 'domain', domain);
+    end if;
+    if coalesce((rules ->> 'block_subaddresses')::boolean, false) and astapa.subaddressed(sign_up_refusal.email) then
+      return '{"reason": "subaddress"}';
+    end if;
     return null;
   end
   $$;
@@ -153,7 +207,9 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
 comment on function astapa.sign_up_refusal(text, text, text) is
   'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the '
   'invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | '
-  'domain, domain?}, or null when it may be created. invitation: an open invitation of the project with that '
+  'domain | disposable | subaddress, domain?}, or null when it may be created. disposable: block_disposable_domains '
+  'and a throwaway service''s domain (astapa.disposable_domain); subaddress: block_subaddresses and a +, = or # '
+  'in the local part. invitation: an open invitation of the project with that '
   'token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment '
   'for that address (any case).';
 
@@ -186,6 +242,13 @@ create or replace function astapa.assert_sign_up_allowed(project_id text, email 
     when 'domain' then
       raise exception using errcode = 'AS4N2', detail = refusal ->> 'domain',
         message = pg_catalog.format('Addresses at %s cannot sign up for %s.', refusal ->> 'domain', app);
+    when 'disposable' then
+      raise exception using errcode = 'AS4N5', detail = refusal ->> 'domain',
+        message = pg_catalog.format('%s is a disposable mail service: sign up for %s with a permanent address.',
+                                    refusal ->> 'domain', app);
+    when 'subaddress' then
+      raise exception using errcode = 'AS4N6',
+        message = pg_catalog.format('Sign up for %s with an address without a +tag (no +, = or # before the @).', app);
     else
       return;
     end case;
@@ -195,7 +258,8 @@ create or replace function astapa.assert_sign_up_allowed(project_id text, email 
 comment on function astapa.assert_sign_up_allowed(text, text) is
   'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, '
   'passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain '
-  '(DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, by astapa.sign_up_refusal with the request''s invitation token '
+  '(DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, AS4N5 a disposable domain '
+  '(DETAIL: the domain), AS4N6 a subaddress, by astapa.sign_up_refusal with the request''s invitation token '
   '(astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
 
 grant execute on function astapa.assert_sign_up_allowed(text, text) to astapa_app;

@@ -3,13 +3,14 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { getProject } from "@/db/projects.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { signUpChange, type SignUpSettings, signUpSettingsOf } from "../login/sign_up_mode.ts";
-import { allowFlags, flag, operands, type ParsedArgs, UsageError } from "./args.ts";
+import { allowFlags, flag, operands, type ParsedArgs, trueOrFalse, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
 export const SIGN_UP_USAGE =
   `  sign-up ID [--mode open|invitation|waitlist|closed] [--allow DOMAINS] [--block DOMAINS]
+             [--block-disposable true|false] [--block-subaddresses true|false]
                              show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
-                             "" to clear the list`;
+                             "" to clear the list; refuse throwaway mail domains, +tag addresses`;
 
 const MODES = ["open", "invitation", "waitlist", "closed"] as const;
 const list = (value: string | undefined) =>
@@ -17,15 +18,19 @@ const list = (value: string | undefined) =>
 
 export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [id] = operands(args, 1, ["ID"]);
-  allowFlags(args, ["mode", "allow", "block"]);
+  allowFlags(args, ["mode", "allow", "block", "block-disposable", "block-subaddresses"]);
   const mode = flag(args, "mode");
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`--mode must be open, invitation, waitlist or closed, not "${mode}"`);
   }
+  const disposable = trueOrFalse(args, "block-disposable");
+  const subaddresses = trueOrFalse(args, "block-subaddresses");
   const changes: Partial<SignUpSettings> = {
     ...(mode ? { mode: mode as SignUpSettings["mode"] } : {}),
     ...(args.flags.has("allow") ? { allowed_domains: list(flag(args, "allow")) } : {}),
     ...(args.flags.has("block") ? { blocked_domains: list(flag(args, "block")) } : {}),
+    ...(disposable === null ? {} : { block_disposable_domains: disposable }),
+    ...(subaddresses === null ? {} : { block_subaddresses: subaddresses }),
   };
   const project = await asApp(
     sql,
@@ -43,7 +48,9 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
     `Sign-ups for ${project.project_id}: ${shown.mode}; allowed domains: ${
       domains(shown.allowed_domains)
     }; ` +
-      `blocked: ${shown.blocked_domains.join(", ") || "none"}`,
+      `blocked: ${shown.blocked_domains.join(", ") || "none"}; disposable domains ${
+        shown.block_disposable_domains ? "refused" : "taken"
+      }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}`,
   );
   return 0;
 }

@@ -77,7 +77,7 @@ export const ERRORS = {
     status: 403,
     message: "Confirm the email address first: only an account whose address is confirmed may do this.",
   },
-  // settings.sign_up refused a new account (astapa.assert_sign_up_allowed, AS4N0-AS4N4): the description says
+  // settings.sign_up refused a new account (astapa.assert_sign_up_allowed, AS4N0-AS4N6): the description says
   // why; the hosted login says it in the person's language (lib/login/sign_up_refusal.tsx).
   sign_up_refused: {
     status: 403,
@@ -330,6 +330,8 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N2: "sign_up_refused", // … the address's domain is not allowed (DETAIL: the domain)
   AS4N3: "sign_up_refused", // … a phone-only sign-up where sign-ups need an allowed address
   AS4N4: "sign_up_refused", // … a waitlist that has not approved the address
+  AS4N5: "sign_up_refused", // … a disposable (throwaway) mail domain (DETAIL: the domain)
+  AS4N6: "sign_up_refused", // … a subaddress (+, = or # in the local part)
   AS4A1: "guest_signed_up", // api.sign_up_guest: the id_token_hint's user is no longer a guest
   AS4A0: "anonymous_sign_ins_disabled", // api.sign_in_anonymously: settings.anonymous_users.enabled is not true
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened

@@ -313,6 +313,10 @@ const en = {
   signUpClosed: "Sign-ups for {app} are closed.",
   signUpInvitationOnly: "Sign-ups for {app} are by invitation only.",
   signUpDomainRefused: "Addresses at {domain} cannot sign up for {app}.",
+  signUpDisposableRefused:
+    "{domain} is a disposable email service. Sign up for {app} with a permanent address, such as the one you use every day.",
+  signUpSubaddressRefused:
+    "{app} does not take addresses with a +tag. Sign up with your address without the part from + (or = or #) to the @.",
   signUpEmailRequired: "Sign-ups for {app} need an email address: sign up with your email instead.",
   signUpRefusedHint: "Already have an account? Sign in with it.",
   // settings.sign_up mode waitlist (routes/auth/waitlist.tsx); the refusal offers the waitlist.
@@ -638,6 +642,10 @@ const id: Messages = {
   signUpClosed: "Pendaftaran untuk {app} sudah ditutup.",
   signUpInvitationOnly: "Pendaftaran untuk {app} hanya dengan undangan.",
   signUpDomainRefused: "Alamat di {domain} tidak dapat mendaftar untuk {app}.",
+  signUpDisposableRefused:
+    "{domain} adalah layanan email sekali pakai. Daftar ke {app} dengan alamat tetap, misalnya alamat yang Anda pakai sehari-hari.",
+  signUpSubaddressRefused:
+    "{app} tidak menerima alamat dengan +tag. Daftar dengan alamat Anda tanpa bagian dari + (atau = atau #) sampai @.",
   signUpEmailRequired: "Pendaftaran untuk {app} memerlukan alamat email: daftar dengan email Anda.",
   signUpRefusedHint: "Sudah punya akun? Masuk dengan akun itu.",
   signUpWaitlist: "Pendaftaran untuk {app} melalui daftar tunggu, dan alamat ini belum disetujui.",

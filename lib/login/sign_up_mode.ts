@@ -28,6 +28,10 @@ export type SignUpSettings = {
   mode: SignUpMode;
   allowed_domains: string[];
   blocked_domains: string[];
+  /** Refuse addresses at throwaway mail services (astapa.disposable_email_domains). */
+  block_disposable_domains: boolean;
+  /** Refuse addresses with +, = or # in the local part (dewi+promo@example.com). */
+  block_subaddresses: boolean;
 };
 
 const domains = (value: unknown): string[] =>
@@ -40,20 +44,25 @@ export function signUpSettingsOf(settings: Record<string, unknown>): SignUpSetti
     mode: signUpMode({ settings }),
     allowed_domains: domains(stored.allowed_domains),
     blocked_domains: domains(stored.blocked_domains),
+    block_disposable_domains: stored.block_disposable_domains === true,
+    block_subaddresses: stored.block_subaddresses === true,
   };
 }
 
 /**
  * The `sign_up` change api.update_project_settings merges: a value back at its default is sent as null (so an
- * untouched project keeps no sign_up at all), domains trimmed and in lower case.
+ * untouched project keeps no sign_up at all; a switch off is its default), domains trimmed and in lower case.
  */
 export function signUpChange(changes: Partial<SignUpSettings>): Record<string, unknown> {
   const list = (value: string[] | undefined) =>
     value === undefined ? undefined : value.length ? value.map((d) => d.trim().toLowerCase()) : null;
+  const flag = (value: boolean | undefined) => value === undefined ? undefined : value || null;
   const change: Record<string, unknown> = {
     mode: changes.mode === undefined ? undefined : changes.mode === "open" ? null : changes.mode,
     allowed_domains: list(changes.allowed_domains),
     blocked_domains: list(changes.blocked_domains),
+    block_disposable_domains: flag(changes.block_disposable_domains),
+    block_subaddresses: flag(changes.block_subaddresses),
   };
   return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }

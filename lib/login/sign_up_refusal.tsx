@@ -19,6 +19,8 @@ const REASONS: Record<string, MessageKey> = {
   AS4N2: "signUpDomainRefused",
   AS4N3: "signUpEmailRequired",
   AS4N4: "signUpWaitlist",
+  AS4N5: "signUpDisposableRefused",
+  AS4N6: "signUpSubaddressRefused",
 };
 
 export type SignUpRefusedData = {

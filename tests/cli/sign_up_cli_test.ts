@@ -12,7 +12,7 @@ const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY };
 const stored = async (id: string) =>
   (await db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${id}`)[0].s;
 
-Deno.test("cli sign-up — shows the defaults, changes mode and lists, clears, refuses bad input", async () => {
+Deno.test("cli sign-up — shows the defaults, changes mode, lists and switches, clears, refuses bad input", async () => {
   const project = await seedProject(db.sql);
   const shown = await run(["cli.ts", "sign-up", project.id, "--json"], env);
   assert.equal(shown.code, 0, shown.stderr);
@@ -21,6 +21,8 @@ Deno.test("cli sign-up — shows the defaults, changes mode and lists, clears, r
     mode: "open",
     allowed_domains: [],
     blocked_domains: [],
+    block_disposable_domains: false,
+    block_subaddresses: false,
   });
   const changed = await run(
     ["cli.ts", "sign-up", project.id, "--mode", "invitation", "--allow", "Kantor.example,*.cabang.example"],
@@ -35,6 +37,20 @@ Deno.test("cli sign-up — shows the defaults, changes mode and lists, clears, r
   const cleared = await run(["cli.ts", "sign-up", project.id, "--allow", "", "--mode", "open"], env);
   assert.equal(cleared.code, 0, cleared.stderr);
   assert.deepEqual(await stored(project.id), {});
+  const switched = await run(
+    ["cli.ts", "sign-up", project.id, "--block-disposable", "true", "--block-subaddresses", "true"],
+    env,
+  );
+  assert.equal(switched.code, 0, switched.stderr);
+  assert.match(switched.stdout, /disposable domains refused; \+tag addresses refused/);
+  assert.deepEqual(await stored(project.id), { block_disposable_domains: true, block_subaddresses: true });
+  const unswitched = await run(
+    ["cli.ts", "sign-up", project.id, "--block-disposable", "false", "--block-subaddresses", "false"],
+    env,
+  );
+  assert.equal(unswitched.code, 0, unswitched.stderr);
+  assert.deepEqual(await stored(project.id), {});
+  assert.equal((await run(["cli.ts", "sign-up", project.id, "--block-disposable", "yes"], env)).code, 2);
   const badMode = await run(["cli.ts", "sign-up", project.id, "--mode", "members"], env);
   assert.equal(badMode.code, 2);
   const badDomain = await run(["cli.ts", "sign-up", project.id, "--block", "bücher.example"], env);

@@ -205,6 +205,8 @@ const BAD_SETTINGS: [string, unknown][] = [
   ["sign_up", { blocked_domains: ["bücher.example"] }],
   ["sign_up", { blocked_domains: ["bad_domain"] }],
   ["sign_up", { allowed_domains: ["kedai.example", "KEDAI.example"] }],
+  ["sign_up", { block_disposable_domains: "yes" }],
+  ["sign_up", { block_subaddresses: 1 }],
   ["bot_protection", []],
   ["bot_protection", { provider: "recaptcha" }],
   ["bot_protection", { site_key: "a b" }],

@@ -1,12 +1,14 @@
 /**
  * The Settings page's sign-ups (settings.sign_up): the mode and domain lists saved by an admin (defaults not
  * stored, domains in lower case), a malformed domain refused with Postgres's reason on the page (422) and
- * nothing changed, a viewer refused (403), and the hosted login following the saved mode.
+ * nothing changed, a viewer refused (403), and the hosted login following the saved mode; the switches refusing
+ * throwaway domains and +tag addresses, on and off.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
 import { seedProject } from "../helpers/identity.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
 
@@ -68,4 +70,45 @@ Deno.test("settings — sign-ups: saved by an admin, refused with the reason, vi
   const malformed = await postAs(t, owner, action, { mode: "members" });
   assert.equal(malformed.status, 422);
   assert.match(await malformed.text(), /role="alert">Some fields are missing or invalid\. mode: /);
+});
+
+Deno.test("settings — sign-ups: the throwaway-domain and +tag switches saved on and off, en and id, the hosted login follows", async () => {
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="block_disposable_domains" value="on"\/?>/, "off by default");
+  assert.match(page, /name="block_subaddresses" value="on"\/?>/);
+  assert.match(page, /Refuse throwaway email services/);
+
+  assert.equal((await postAs(t, viewer, action, { block_disposable_domains: "on" })).status, 403);
+  const saved = await postAs(t, owner, action, { block_disposable_domains: "on", block_subaddresses: "on" });
+  assert.equal(saved.status, 303);
+  assert.deepEqual(await signUp(), { block_disposable_domains: true, block_subaddresses: true });
+  const shown = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(shown, /name="block_disposable_domains" value="on" checked/);
+  assert.match(shown, /name="block_subaddresses" value="on" checked/);
+  const inIndonesian = await (await getAs(t, owner, `${base}/settings?lang=id`)).text();
+  assert.match(inIndonesian, /Tolak layanan email sekali pakai/);
+  assert.match(inIndonesian, /Tolak alamat dengan \+tag/);
+  const viewed = await (await getAs(t, viewer, `${base}/settings`)).text();
+  assert.match(viewed, /name="block_subaddresses" value="on" checked disabled/);
+
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  const login = await t.app.request(`/auth/login?${query}`);
+  const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0];
+  const csrf = csrfOf(await login.text());
+  const signup = await t.app.request("/auth/signup", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
+    body: new URLSearchParams({
+      request: query.toString(),
+      csrf,
+      email: "baru@mailinator.com",
+      password: "kopi-tubruk-9",
+    }),
+  });
+  assert.equal(signup.status, 403);
+  assert.match(await signup.text(), /mailinator\.com is a disposable email service/);
+
+  // Unticked, a switch sends nothing: off, and its default is not stored.
+  assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
+  assert.deepEqual(await signUp(), {});
 });

@@ -3,7 +3,8 @@
  * account (password, emailed code, passkey sign-up, Google, GitHub, phone) refused under `closed` with a 403
  * page in English and Indonesian, nothing written; the sign-up form's answer the same for a taken address;
  * `invitation` lets the invited address in and refuses another; domain lists on the form; "Create an account"
- * hidden; existing people still sign in; the project's own Platform API import unaffected (api.create_user,
+ * hidden; throwaway domains and +tag addresses refused on every way in when switched on, en and id; existing
+ * people still sign in; the project's own Platform API import unaffected (api.create_user,
  * the project's own call, in tests/sql/sign_up_rules_test.ts).
  */
 import assert from "node:assert/strict";
@@ -282,18 +283,72 @@ Deno.test("sign-up rules — domain lists on the sign-up form: a blocked domain 
   await setSignUp(project, null);
 });
 
+Deno.test("sign-up rules — throwaway domains and +tag addresses: every way in refused, en and id, nothing written", async () => {
+  const switches = { block_disposable_domains: true, block_subaddresses: true };
+  for (const p of [project, passkeyOnly]) await setSignUp(p, switches);
+  const says = {
+    disposable: (domain: string) => ({
+      en: `${domain} is a disposable email service. Sign up for Toko with a permanent address`,
+      id: `${domain} adalah layanan email sekali pakai. Daftar ke Toko dengan alamat tetap`,
+    }),
+    subaddress: {
+      en: "Toko does not take addresses with a +tag. Sign up with your address without the part from +",
+      id: "Toko tidak menerima alamat dengan +tag. Daftar dengan alamat Anda tanpa bagian dari +",
+    },
+  };
+  let n = 0;
+  for (const [name, { project: p, attempt }] of Object.entries(PATHS)) {
+    const before = await projectRows(sql, p.id);
+    await assertRefused(
+      await attempt(`baru${++n}@mail.tempr.email`, "en"),
+      says.disposable("mail.tempr.email").en,
+    );
+    await assertRefused(await attempt(`baru${++n}@YOPMAIL.com`, "id"), says.disposable("yopmail.com").id);
+    await assertRefused(await attempt(`baru+${++n}@toko.example`, "en"), says.subaddress.en);
+    await assertRefused(await attempt(`baru=${++n}@toko.example`, "id"), says.subaddress.id);
+    const after = await projectRows(sql, p.id);
+    assert.deepEqual([after.users, after.identities, after.sessions], [
+      before.users,
+      before.identities,
+      before.sessions,
+    ], name);
+  }
+  // A phone number alone has neither.
+  const phoneBefore = (await projectRows(sql, project.id)).users;
+  const phoned = await phoneAttempt(project, "en");
+  assert.equal(phoned.status, 303, await phoned.text());
+  assert.equal((await projectRows(sql, project.id)).users, phoneBefore + 1);
+  // An account the project made at such an address keeps signing in.
+  const email = "lama+toko@tempr.email";
+  await asApp(
+    sql,
+    project.id,
+    async (tx) =>
+      tx`select api.create_user(${project.id}, ${email}, ${await hashPassword("kopi-tubruk-9")}, true)`,
+  );
+  const signedIn = await submitForm(t, project, "/auth/login", { email, password: "kopi-tubruk-9" });
+  assert.equal(signedIn.status, 303);
+  assert.match(signedIn.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
+  for (const p of [project, passkeyOnly]) await setSignUp(p, null);
+});
+
 Deno.test("sign-up rules — the project's own Platform API import is not a sign-up", async () => {
-  await setSignUp(project, { mode: "closed", allowed_domains: ["toko.example"] });
+  await setSignUp(project, {
+    mode: "closed",
+    allowed_domains: ["toko.example"],
+    block_disposable_domains: true,
+    block_subaddresses: true,
+  });
   const authorization = basic(project.clientId, project.secret);
   const imported = await t.app.request("/api/platform/users/import", {
     method: "POST",
     headers: { authorization, "content-type": "application/json" },
-    body: JSON.stringify([{ email: "imported@elsewhere.example" }]),
+    body: JSON.stringify([{ email: "imported@elsewhere.example" }, { email: "imported+1@mailinator.com" }]),
   });
   assert.equal(imported.status, 200, await imported.clone().text());
   await imported.body?.cancel();
   const [row] = await sql`select count(*)::int as n from astapa.users where project_id = ${project.id}
-    and email_lower = 'imported@elsewhere.example'`;
-  assert.equal(row.n, 1);
+    and email_lower in ('imported@elsewhere.example', 'imported+1@mailinator.com')`;
+  assert.equal(row.n, 2);
   await setSignUp(project, null);
 });

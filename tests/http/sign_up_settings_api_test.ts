@@ -1,6 +1,6 @@
 /**
  * GET/PATCH /api/platform/sign-up-settings: defaults, a change merged key by key (domains in lower case, a
- * default removed from settings), RFC-shaped 400s for malformed bodies and domains that change nothing, the
+ * default removed from settings; the throwaway-domain and +tag switches on and off), RFC-shaped 400s for malformed bodies and domains that change nothing, the
  * hosted login following the change, and the change audited. (Who may call it: authorization_matrix_test.ts.)
  */
 import assert from "node:assert/strict";
@@ -23,6 +23,7 @@ async function call(method: string, p: SeededProject, body?: unknown) {
   return { res, body: await res.json() };
 }
 
+const SWITCHES_OFF = { block_disposable_domains: false, block_subaddresses: false };
 const stored = async (p: SeededProject) =>
   (await t.db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${p.id}`)[0].s;
 
@@ -31,25 +32,56 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
   const read = await call("GET", project);
   assert.equal(read.res.status, 200);
   assert.equal(read.res.headers.get("cache-control"), "no-store");
-  assert.deepEqual(read.body, { mode: "open", allowed_domains: [], blocked_domains: [] });
+  assert.deepEqual(read.body, { mode: "open", allowed_domains: [], blocked_domains: [], ...SWITCHES_OFF });
 
   const closed = await call("PATCH", project, { mode: "closed", blocked_domains: [" Spam.Example "] });
   assert.equal(closed.res.status, 200, JSON.stringify(closed.body));
-  assert.deepEqual(closed.body, { mode: "closed", allowed_domains: [], blocked_domains: ["spam.example"] });
+  assert.deepEqual(closed.body, {
+    mode: "closed",
+    allowed_domains: [],
+    blocked_domains: ["spam.example"],
+    ...SWITCHES_OFF,
+  });
   const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
   const signup = await t.app.request(`/auth/signup?${query}`);
   assert.equal(signup.status, 403);
   assert.match(await signup.text(), /Sign-ups for Daftar are closed\./);
 
   const opened = await call("PATCH", project, { mode: "open" });
-  assert.deepEqual(opened.body, { mode: "open", allowed_domains: [], blocked_domains: ["spam.example"] });
+  assert.deepEqual(opened.body, {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: ["spam.example"],
+    ...SWITCHES_OFF,
+  });
   assert.deepEqual(
     await stored(project),
     { blocked_domains: ["spam.example"] },
     "the default mode is not stored",
   );
+  const switched = await call("PATCH", project, { block_disposable_domains: true, block_subaddresses: true });
+  assert.equal(switched.res.status, 200, JSON.stringify(switched.body));
+  assert.deepEqual(switched.body, {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: ["spam.example"],
+    block_disposable_domains: true,
+    block_subaddresses: true,
+  });
+  assert.deepEqual(await stored(project), {
+    blocked_domains: ["spam.example"],
+    block_disposable_domains: true,
+    block_subaddresses: true,
+  });
+  const off = await call("PATCH", project, { block_disposable_domains: false, block_subaddresses: false });
+  assert.deepEqual(off.body, {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: ["spam.example"],
+    ...SWITCHES_OFF,
+  });
   const cleared = await call("PATCH", project, { blocked_domains: [] });
-  assert.deepEqual(cleared.body, { mode: "open", allowed_domains: [], blocked_domains: [] });
+  assert.deepEqual(cleared.body, { mode: "open", allowed_domains: [], blocked_domains: [], ...SWITCHES_OFF });
   assert.deepEqual(await stored(project), {});
 
   const [audit] = await t.db.sql`select details from astapa.audit_log where project_id = ${project.id}
@@ -66,6 +98,8 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ mode: "open", extra: true }, "(body)", /./],
     [{ allowed_domains: "example.com" }, "allowed_domains", /./],
     [{ blocked_domains: Array.from({ length: 101 }, (_, n) => `d${n}.example`) }, "blocked_domains", /./],
+    [{ block_disposable_domains: "yes" }, "block_disposable_domains", /./],
+    [{ block_subaddresses: 1 }, "block_subaddresses", /./],
     ["{not json", "", /./],
   ];
   for (const [body, field, reason] of cases) {

@@ -335,14 +335,20 @@ Deno.test("sdk — phoneProviders: set answers a hint only, list never carries a
 });
 
 Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad domain a typed 400 that changes nothing", async () => {
-  const defaults = { mode: "open", allowed_domains: [], blocked_domains: [] };
+  const defaults = {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: [],
+    block_disposable_domains: false,
+    block_subaddresses: false,
+  };
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
   try {
     const closed = await astapa.signUpSettings.update({
       mode: "invitation",
       blocked_domains: ["Spam.example"],
     });
-    assert.deepEqual(closed, { mode: "invitation", allowed_domains: [], blocked_domains: ["spam.example"] });
+    assert.deepEqual(closed, { ...defaults, mode: "invitation", blocked_domains: ["spam.example"] });
     const both = await astapa.signUpSettings.update({ allowed_domains: ["*.kantor.example"] });
     assert.deepEqual(both, { ...closed, allowed_domains: ["*.kantor.example"] });
     await assert.rejects(

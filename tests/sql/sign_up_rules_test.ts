@@ -73,8 +73,14 @@ Deno.test("api.update_project_settings sign_up — each malformed value is refus
   const many = Array.from({ length: 101 }, (_, n) => `d${n}.example`);
   const cases: [unknown, RegExp][] = [
     [{ mode: "members" }, /mode must be open, invitation, waitlist or closed/],
-    [{ mode: "open", extra: 1 }, /takes mode, allowed_domains and blocked_domains only/],
-    ["closed", /takes mode, allowed_domains and blocked_domains only/],
+    [
+      { mode: "open", extra: 1 },
+      /takes mode, allowed_domains, blocked_domains, block_disposable_domains and block_subaddresses only/,
+    ],
+    [
+      "closed",
+      /takes mode, allowed_domains, blocked_domains, block_disposable_domains and block_subaddresses only/,
+    ],
     [{ allowed_domains: "example.com" }, /allowed_domains must be a list of domains/],
     [{ blocked_domains: many }, /at most 100 domains/],
     [{ allowed_domains: [5] }, /must be a string/],

@@ -33,6 +33,10 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   blockedDomains: "Blocked email domains",
   domainsHint:
     "One domain a line, up to 100 each: example.co.id is that domain only, *.example.co.id its subdomains. Write an internationalised domain in its xn-- form. A phone-only sign-up has no address: it is refused while allowed domains are set, or sign-ups are closed, by invitation or by waitlist. People who already have an account always sign in, and users you import or create yourself are not restricted.",
+  blockDisposable:
+    "Refuse throwaway email services (mailinator.com, yopmail.com and some 56,000 more, with their subdomains; also alias services such as duck.com and addy.io)",
+  blockSubaddresses:
+    "Refuse addresses with a +tag (a +, = or # before the @, as dewi+promo@example.com): one mailbox cannot make many accounts",
   saveSignUps: "Save sign-ups",
   guests: "Guests (anonymous sign-ins)",
   guestsEnabled:
@@ -84,6 +88,10 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   blockedDomains: "Domain email yang diblokir",
   domainsHint:
     "Satu domain per baris, paling banyak 100 di tiap daftar: example.co.id hanya domain itu, *.example.co.id subdomainnya. Tulis domain internasional dalam bentuk xn--. Pendaftaran dengan nomor telepon saja tidak punya alamat: ditolak selama domain yang diizinkan diatur, atau pendaftaran tertutup, lewat undangan, atau lewat daftar tunggu. Orang yang sudah punya akun selalu bisa masuk, dan pengguna yang Anda impor atau buat sendiri tidak dibatasi.",
+  blockDisposable:
+    "Tolak layanan email sekali pakai (mailinator.com, yopmail.com, dan sekitar 56.000 lainnya beserta subdomainnya; juga layanan alias seperti duck.com dan addy.io)",
+  blockSubaddresses:
+    "Tolak alamat dengan +tag (tanda +, = atau # sebelum @, seperti dewi+promo@example.com): satu kotak surat tidak bisa membuat banyak akun",
   saveSignUps: "Simpan pendaftaran",
   guests: "Tamu (masuk anonim)",
   guestsEnabled:

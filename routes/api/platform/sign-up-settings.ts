@@ -1,6 +1,7 @@
 /**
  * Who may create an account through the hosted login (settings.sign_up, docs/project-settings.md): the mode
- * (open, invitation, waitlist, closed) and the allowed and blocked email domains, as the dashboard's Settings → Sign-ups
+ * (open, invitation, waitlist, closed), the allowed and blocked email domains and the switches refusing throwaway
+ * domains and subaddresses, as the dashboard's Settings → Sign-ups
  * sets them, through the same setter (api.update_project_settings: validated, merged key by key, audited).
  */
 import { z } from "zod";
@@ -28,14 +29,24 @@ const SignUpSettings = z.object({
       "subdomains; ASCII (xn--) form; at most 100.",
   ),
   blocked_domains: Domains.describe("Addresses at these domains never sign up (same form); at most 100."),
+  block_disposable_domains: z.boolean().describe(
+    "Refuse addresses at throwaway mail services or their subdomains (the mailchecker list, kept in Postgres; " +
+      "default false).",
+  ),
+  block_subaddresses: z.boolean().describe(
+    "Refuse addresses with +, = or # in the local part, as Clerk's Block email subaddresses (default false).",
+  ),
 });
 
 const Changes = z.strictObject({
   mode: SignUpSettings.shape.mode.optional(),
   allowed_domains: Domains.optional(),
   blocked_domains: Domains.optional(),
+  block_disposable_domains: SignUpSettings.shape.block_disposable_domains.optional(),
+  block_subaddresses: SignUpSettings.shape.block_subaddresses.optional(),
 }).refine((body) => Object.keys(body).length > 0, {
-  message: "Send at least one of mode, allowed_domains and blocked_domains.",
+  message:
+    "Send at least one of mode, allowed_domains, blocked_domains, block_disposable_domains and block_subaddresses.",
 });
 
 /** Settings change who can get in: the project's own client only. */
@@ -60,7 +71,8 @@ export const handler: Handlers = {
 export const openapi: RouteDoc = {
   get: {
     tag: "Tokens",
-    summary: "Who may sign up: open, by invitation, waitlist or closed, and allowed or blocked email domains",
+    summary:
+      "Who may sign up: open, by invitation, waitlist or closed; allowed, blocked and disposable domains",
     description: "settings.sign_up with its defaults (docs/project-settings.md).",
     auth: "client",
     responses: { 200: { description: "The sign-up settings", schema: SignUpSettings }, ...COMMON_ERRORS },

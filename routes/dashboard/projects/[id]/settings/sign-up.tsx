@@ -1,6 +1,7 @@
 /**
  * POST /dashboard/projects/:id/settings/sign-up: who may create an account through the hosted login
- * (settings.sign_up): the mode and the allowed and blocked domains, one a line.
+ * (settings.sign_up): the mode, the allowed and blocked domains (one a line), and the switches refusing throwaway
+ * domains and +tag addresses.
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -18,6 +19,9 @@ const SignUpForm = z.object({
   mode: z.enum(["open", "invitation", "waitlist", "closed"]).default("open"),
   allowed_domains: Domains,
   blocked_domains: Domains,
+  // An unticked checkbox sends nothing: absent is off.
+  block_disposable_domains: z.literal("on").optional(),
+  block_subaddresses: z.literal("on").optional(),
 });
 
 export const handler: Handlers<SettingsData> = {
@@ -28,6 +32,8 @@ export const handler: Handlers<SettingsData> = {
           mode: form.mode,
           allowed_domains: form.allowed_domains,
           blocked_domains: form.blocked_domains,
+          block_disposable_domains: form.block_disposable_domains === "on",
+          block_subaddresses: form.block_subaddresses === "on",
         }),
       });
       return "sign_up_saved";
