@@ -323,12 +323,14 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
                     'expires_at', y.expires_at, 'paid_at', y.paid_at)
                   from astapa.payments as y
                   where y.project_id = c.project_id and y.checkout_id = c.id
-                  order by (y.status = 'paid') desc, y.id desc limit 1))
+                  order by (y.status = 'paid') desc, y.id desc limit 1),
+      'abandoned', astapa.abandoned_charge_json(c))
   $$;
 
 comment on function astapa.checkout_json(astapa.checkouts) is
-  'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, '
-  'its organization {id, name, seats, seats_from}.';
+  'A checkout as the API and the checkout page show it, with its latest (or paid) payment, for a team plan its '
+  'organization {id, name, seats, seats_from}, and abandoned: its latest charge ended here, not by Xendit, while '
+  'that end stands (astapa.abandoned_charge_json), or null.';
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
