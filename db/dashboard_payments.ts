@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { Tx } from "./client.ts";
-import { type StoredMethod, StoredMethodSchema } from "./payments.ts";
+import { AbandonedChargeSchema, type StoredMethod, StoredMethodSchema } from "./payments.ts";
 import { ReconcileLastErrorSchema } from "./reconcile_errors.ts";
 import { result } from "./result.ts";
 
@@ -17,19 +17,6 @@ export function planSubscriberCounts(tx: Tx, projectId: string): Promise<Record<
     z.record(z.string(), z.number().int()),
   );
 }
-
-/** A charge Xendit still called pending past its horizon, ended here as expired (docs/payments.md). */
-export const AbandonedChargeSchema = z.object({
-  provider_id: z.string(),
-  method: StoredMethodSchema,
-  at: z.string().describe("When the billing pass ended it here."),
-  horizon: z.string().describe("The last moment it could be paid, and a day more (astapa.charge_horizon)."),
-  reason: z.string().describe("Why, in a sentence (also in the audit log's payment.charge_abandoned)."),
-}).describe(
-  "A charge of the checkout that Xendit still called PENDING past its horizon, ended here as expired " +
-    "(not by Xendit); a payment Xendit reports later is still applied. Null when none.",
-);
-export type AbandonedCharge = z.infer<typeof AbandonedChargeSchema>;
 
 export const PaymentRowSchema = z.object({
   id: z.string(),

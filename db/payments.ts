@@ -33,6 +33,19 @@ export const PaymentSchema = z.object({
   paid_at: z.string().nullable(),
 });
 
+/** A charge Xendit still called pending past its horizon, ended here as expired (docs/payments.md). */
+export const AbandonedChargeSchema = z.object({
+  provider_id: z.string(),
+  method: StoredMethodSchema,
+  at: z.string().describe("When the billing pass ended it here."),
+  horizon: z.string().describe("The last moment it could be paid, and a day more (astapa.charge_horizon)."),
+  reason: z.string().describe("Why, in a sentence (also in the audit log's payment.charge_abandoned)."),
+}).describe(
+  "A charge of the checkout that Xendit still called PENDING past its horizon, ended here as expired " +
+    "(not by Xendit); a payment Xendit reports later is still applied. Null when none.",
+);
+export type AbandonedCharge = z.infer<typeof AbandonedChargeSchema>;
+
 export const CheckoutSchema = z.object({
   checkout_id: z.string(),
   sub: z.string(),
@@ -66,6 +79,8 @@ export const CheckoutSchema = z.object({
     seats: z.number().int(),
     seats_from: z.number().int().nullable(),
   }).nullable().optional(),
+  /** Its latest charge ended here (astapa.abandoned_charge_json), not by Xendit, while that end stands; else null. */
+  abandoned: AbandonedChargeSchema.nullable(),
 });
 export type Checkout = z.infer<typeof CheckoutSchema>;
 

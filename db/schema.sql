@@ -18669,6 +18669,29 @@ comment on function api.xendit_public_key(text,text) is 'The publishable key of 
 grant execute on function api.xendit_public_key(text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.abandoned_charge_json(c astapa.checkouts)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- A charge ended here (api.abandon_charge) looks like one Xendit expired: say so, and why. Only while the
+    -- end stands: its event applied as the expiry (not no_change after Xendit's own), its charge not paid since.
+    select pg_catalog.jsonb_build_object('provider_id', y.provider_id, 'method', y.method,
+             'at', coalesce(e.body -> 'at', pg_catalog.to_jsonb(e.received_at)),
+             'horizon', e.body -> 'horizon', 'reason', e.body ->> 'reason')
+    from astapa.payments as y
+    join astapa.payment_events as e
+      on e.project_id = y.project_id and e.provider = y.provider and e.provider_id = y.provider_id
+         and e.provider_status = 'EXPIRED'
+    where y.project_id = c.project_id and y.checkout_id = c.id and y.status = 'expired'
+      and e.body -> 'abandoned' = 'true'::jsonb and e.outcome = 'expired'
+    order by e.id desc limit 1
+  $function$;
+comment on function astapa.abandoned_charge_json(astapa.checkouts) is 'The latest of the checkout''s charges ended here (api.abandon_charge: Xendit still called it pending past its horizon) and still expired, as {provider_id, method, at, horizon, reason}, or null: the abandoned field of both astapa.dashboard_payment_json and astapa.checkout_json.';
+grant execute on function astapa.abandoned_charge_json(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.account_json(account_id bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -20409,9 +20432,10 @@ AS $function$
                     'expires_at', y.expires_at, 'paid_at', y.paid_at)
                   from astapa.payments as y
                   where y.project_id = c.project_id and y.checkout_id = c.id
-                  order by (y.status = 'paid') desc, y.id desc limit 1))
+                  order by (y.status = 'paid') desc, y.id desc limit 1),
+      'abandoned', astapa.abandoned_charge_json(c))
   $function$;
-comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, its organization {id, name, seats, seats_from}.';
+comment on function astapa.checkout_json(astapa.checkouts) is 'A checkout as the API and the checkout page show it, with its latest (or paid) payment, for a team plan its organization {id, name, seats, seats_from}, and abandoned: its latest charge ended here, not by Xendit, while that end stands (astapa.abandoned_charge_json), or null.';
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -21217,20 +21241,9 @@ AS $function$
                                where y.project_id = c.project_id and y.checkout_id = c.id
                                  and y.status = 'pending' and y.reconcile_error_at is not null
                                order by y.reconcile_error_at desc, y.id desc limit 1),
-      -- A charge ended here (api.abandon_charge) looks like one Xendit expired: say so, and why. Only while the
-      -- end stands: its event applied as the expiry (not no_change after Xendit's own), its charge not paid since.
-      'abandoned', (select pg_catalog.jsonb_build_object('provider_id', y.provider_id, 'method', y.method,
-                             'at', coalesce(e.body -> 'at', pg_catalog.to_jsonb(e.received_at)),
-                             'horizon', e.body -> 'horizon', 'reason', e.body ->> 'reason')
-                    from astapa.payments as y
-                    join astapa.payment_events as e
-                      on e.project_id = y.project_id and e.provider = y.provider and e.provider_id = y.provider_id
-                         and e.provider_status = 'EXPIRED'
-                    where y.project_id = c.project_id and y.checkout_id = c.id and y.status = 'expired'
-                      and e.body -> 'abandoned' = 'true'::jsonb and e.outcome = 'expired'
-                    order by e.id desc limit 1))
+      'abandoned', astapa.abandoned_charge_json(c))
   $function$;
-comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation. abandoned: its latest charge ended here (api.abandon_charge: Xendit still called it pending past its horizon) and still expired, as {provider_id, method, at, horizon, reason}, or null.';
+comment on function astapa.dashboard_payment_json(astapa.checkouts) is 'A checkout as a row of the dashboard''s payments list (with the user''s email and the plan''s name). reconcile_errors and reconcile_stopped_at: the most errors of ours while reconciling one of its pending charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: a payment with no charge left pending shows no reconciliation. abandoned: its latest charge ended here, while that end stands (astapa.abandoned_charge_json), or null.';
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -23598,11 +23611,24 @@ AS $function$
       raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
         message = 'user must be a user id (the sub).';
     end if;
+    -- For key share: the lock the new row's foreign key takes anyway, taken first, so what follows is read after
+    -- whatever held the row for update (a refund callback ending or canceling the plan) has committed.
     select u.id into target_user from astapa.users as u
-    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled;
+    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled
+    for key share;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
+    end if;
+    -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
+    -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
+    -- Buying again (no period) is still open to them.
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
+           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
     -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
     if exists (select from astapa.users as u
@@ -23656,7 +23682,7 @@ AS $function$
     return astapa.checkout_json(created);
   end
   $function$;
-comment on function astapa.open_checkout(text,jsonb,text) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only for organization_id (api.create_organization_checkout, the organizations'' renewal pass). AS400 free/archived/unknown plan, a team plan without an organization, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in.';
+comment on function astapa.open_checkout(text,jsonb,text) is 'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only for organization_id (api.create_organization_checkout, the organizations'' renewal pass). Takes the person''s row for key share first. AS400 free/archived/unknown plan, a team plan without an organization, a refused coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is not in; AS409 a person''s pay link for a period (period_start) when their subscription is canceled or expired or they are back on the default plan (source default).';
 grant execute on function astapa.open_checkout(text,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner

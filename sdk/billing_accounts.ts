@@ -168,6 +168,8 @@ export type Checkout = {
   sub: string;
   method: string | null;
   payment?: { method: string; status: string; [key: string]: unknown };
+  /** A charge of it Astapa ended itself (Xendit still called it pending past its horizon), else null. */
+  abandoned: AbandonedCharge | null;
 };
 
 /** `checkout.get` and `checkout.applyCoupon`, given the client's authenticated JSON call. */

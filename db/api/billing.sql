@@ -735,6 +735,32 @@ comment on function api.abandon_charge(text, text, timestamptz) is
 
 grant execute on function api.abandon_charge(text, text, timestamptz) to astapa_app;
 
+create or replace function astapa.abandoned_charge_json(c astapa.checkouts) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A charge ended here (api.abandon_charge) looks like one Xendit expired: say so, and why. Only while the
+    -- end stands: its event applied as the expiry (not no_change after Xendit's own), its charge not paid since.
+    select pg_catalog.jsonb_build_object('provider_id', y.provider_id, 'method', y.method,
+             'at', coalesce(e.body -> 'at', pg_catalog.to_jsonb(e.received_at)),
+             'horizon', e.body -> 'horizon', 'reason', e.body ->> 'reason')
+    from astapa.payments as y
+    join astapa.payment_events as e
+      on e.project_id = y.project_id and e.provider = y.provider and e.provider_id = y.provider_id
+         and e.provider_status = 'EXPIRED'
+    where y.project_id = c.project_id and y.checkout_id = c.id and y.status = 'expired'
+      and e.body -> 'abandoned' = 'true'::jsonb and e.outcome = 'expired'
+    order by e.id desc limit 1
+  $$;
+
+comment on function astapa.abandoned_charge_json(astapa.checkouts) is
+  'The latest of the checkout''s charges ended here (api.abandon_charge: Xendit still called it pending past its '
+  'horizon) and still expired, as {provider_id, method, at, horizon, reason}, or null: the abandoned field of '
+  'both astapa.dashboard_payment_json and astapa.checkout_json.';
+
+grant execute on function astapa.abandoned_charge_json(astapa.checkouts) to astapa_app;
+
 create or replace function astapa.notify_reconciliation_resumed() returns trigger
   language plpgsql
   volatile

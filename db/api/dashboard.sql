@@ -56,18 +56,7 @@ create or replace function astapa.dashboard_payment_json(c astapa.checkouts) ret
                                where y.project_id = c.project_id and y.checkout_id = c.id
                                  and y.status = 'pending' and y.reconcile_error_at is not null
                                order by y.reconcile_error_at desc, y.id desc limit 1),
-      -- A charge ended here (api.abandon_charge) looks like one Xendit expired: say so, and why. Only while the
-      -- end stands: its event applied as the expiry (not no_change after Xendit's own), its charge not paid since.
-      'abandoned', (select pg_catalog.jsonb_build_object('provider_id', y.provider_id, 'method', y.method,
-                             'at', coalesce(e.body -> 'at', pg_catalog.to_jsonb(e.received_at)),
-                             'horizon', e.body -> 'horizon', 'reason', e.body ->> 'reason')
-                    from astapa.payments as y
-                    join astapa.payment_events as e
-                      on e.project_id = y.project_id and e.provider = y.provider and e.provider_id = y.provider_id
-                         and e.provider_status = 'EXPIRED'
-                    where y.project_id = c.project_id and y.checkout_id = c.id and y.status = 'expired'
-                      and e.body -> 'abandoned' = 'true'::jsonb and e.outcome = 'expired'
-                    order by e.id desc limit 1))
+      'abandoned', astapa.abandoned_charge_json(c))
   $$;
 
 comment on function astapa.dashboard_payment_json(astapa.checkouts) is
@@ -76,9 +65,8 @@ comment on function astapa.dashboard_payment_json(astapa.checkouts) is
   'charges, and when the billing pass last stopped asking Xendit about one (null while it still asks); '
   'reconcile_resumed_at: when such a stop was last resumed; reconcile_last_error: the latest error met asking '
   'about one of them ({code, message, at}, astapa.reconcile_error_json), or null. Settled charges are left out: '
-  'a payment with no charge left pending shows no reconciliation. abandoned: its latest charge ended here '
-  '(api.abandon_charge: Xendit still called it pending past its horizon) and still expired, as {provider_id, '
-  'method, at, horizon, reason}, or null.';
+  'a payment with no charge left pending shows no reconciliation. abandoned: its latest charge ended here, '
+  'while that end stands (astapa.abandoned_charge_json), or null.';
 
 grant execute on function astapa.dashboard_payment_json(astapa.checkouts) to astapa_app;
 

@@ -323,12 +323,14 @@ create or replace function astapa.checkout_json(c astapa.checkouts) returns json
                     'expires_at', y.expires_at, 'paid_at', y.paid_at)
                   from astapa.payments as y
                   where y.project_id = c.project_id and y.checkout_id = c.id
-                  order by (y.status = 'paid') desc, y.id desc limit 1))
+                  order by (y.status = 'paid') desc, y.id desc limit 1),
+      'abandoned', astapa.abandoned_charge_json(c))
   $$;
 
 comment on function astapa.checkout_json(astapa.checkouts) is
-  'A checkout as the API and the checkout page show it, with its latest (or paid) payment and, for a team plan, '
-  'its organization {id, name, seats, seats_from}.';
+  'A checkout as the API and the checkout page show it, with its latest (or paid) payment, for a team plan its '
+  'organization {id, name, seats, seats_from}, and abandoned: its latest charge ended here, not by Xendit, while '
+  'that end stands (astapa.abandoned_charge_json), or null.';
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
@@ -357,11 +359,24 @@ create or replace function astapa.open_checkout(project_id text, checkout jsonb,
       raise exception using errcode = 'AS400', detail = '{"user": ["A user id (sub) is required."]}',
         message = 'user must be a user id (the sub).';
     end if;
+    -- For key share: the lock the new row's foreign key takes anyway, taken first, so what follows is read after
+    -- whatever held the row for update (a refund callback ending or canceling the plan) has committed.
     select u.id into target_user from astapa.users as u
-    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled;
+    where u.project_id = open_checkout.project_id and u.id = target_user and not u.disabled
+    for key share;
     if not found then
       raise exception using errcode = 'AS404',
         message = pg_catalog.format('User %s was not found in this project.', checkout ->> 'sub');
+    end if;
+    -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
+    -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
+    -- Buying again (no period) is still open to them.
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
+           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
     -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
     if exists (select from astapa.users as u
@@ -419,10 +434,11 @@ create or replace function astapa.open_checkout(project_id text, checkout jsonb,
 comment on function astapa.open_checkout(text, jsonb, text) is
   'Opens a checkout for {sub, plan, success_url?, failure_url?, xendit_account, period_start?, ttl_seconds?, '
   'coupon?}: the amount is the plan''s price less the coupon (a renewal keeps a repeating one); a team plan only '
-  'for organization_id (api.create_organization_checkout, the organizations'' renewal pass). AS400 '
-  'free/archived/unknown plan, a team plan without an organization, a refused coupon or a URL off the registered '
-  'origins (DETAIL names the field); AS404 unknown or disabled user, or a user of the environment the project is '
-  'not in.';
+  'for organization_id (api.create_organization_checkout, the organizations'' renewal pass). Takes the person''s '
+  'row for key share first. AS400 free/archived/unknown plan, a team plan without an organization, a refused '
+  'coupon or a URL off the registered origins (DETAIL names the field); AS404 unknown or disabled user, or a user '
+  'of the environment the project is not in; AS409 a person''s pay link for a period (period_start) when their '
+  'subscription is canceled or expired or they are back on the default plan (source default).';
 
 grant execute on function astapa.open_checkout(text, jsonb, text) to astapa_app;
 

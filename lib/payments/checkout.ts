@@ -126,6 +126,7 @@ export function checkoutResponse(baseUrl: string, checkout: Checkout) {
     plan: checkout.plan,
     sub: checkout.sub,
     method: checkout.method,
+    abandoned: checkout.abandoned,
     ...(checkout.payment
       ? {
         payment: {

@@ -28,6 +28,7 @@ export const CheckoutAnswer = CheckoutSchema.pick({
   plan: true,
   sub: true,
   method: true,
+  abandoned: true,
 }).extend({
   checkout_url: z.string().describe("The hosted checkout page to send the user to."),
   payment: z.object({ method: z.string(), status: z.string() }).catchall(z.unknown()).optional()

@@ -46,14 +46,16 @@ export const storeSuccess = (sql: Sql, shop: Shop, providerId: string, checkoutI
     }));
 
 /**
- * A first payment of pro, paid and receipted, its refund requested (kept to the period end) and its success
- * stored (`refundProviderId`), not applied; answers the refunded checkout and the period's end (a renewal's start).
+ * A first payment of pro, paid and receipted, its refund requested (kept to the period end, unless `planEffect`
+ * says end_now); answers the refunded checkout and the period's end (a renewal's start). Its success callback is
+ * storeRefundSuccess's, with `refundProviderId`.
  */
 export async function refundToPeriodEnd(
   sql: Sql,
   shop: Shop,
   firstProviderId: string,
   refundProviderId: string,
+  planEffect: "keep_to_period_end" | "end_now" = "keep_to_period_end",
 ) {
   const p = shop.project.id;
   const first = await pendingCharge(sql, p, shop.userId, firstProviderId);
@@ -66,7 +68,7 @@ export async function refundToPeriodEnd(
   const refund = await asApp(
     sql,
     p,
-    (tx) => requestRefund(tx, p, { receipt: receipt.public_id, plan_effect: "keep_to_period_end" }),
+    (tx) => requestRefund(tx, p, { receipt: receipt.public_id, plan_effect: planEffect }),
   );
   const paidThrough = (await asApp(sql, p, (tx) => currentSubscription(tx, p, shop.userId))).subscription!
     .paid_through!;

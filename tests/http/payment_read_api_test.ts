@@ -1,7 +1,8 @@
 /**
  * GET /api/platform/payments/{id} and /api/platform/refunds/{id}: the project's own client reads one payment or
- * refund as its list shows it (with the reconciliation and why it stopped, and a charge ended here: abandoned);
- * another project's client and unknown or malformed ids get 404, a machine client 403, no credential 401.
+ * refund as its list shows it (with the reconciliation and why it stopped, and a charge ended here: abandoned,
+ * which GET /api/platform/checkout/{id} carries too); another project's client and unknown or malformed ids get
+ * 404, a machine client 403, no credential 401.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
@@ -105,6 +106,34 @@ Deno.test("GET /api/platform/payments/{id} and the list — a charge ended here 
   assert.ok(declared, "declared in the OpenAPI document");
   assert.match(JSON.stringify(declared), /"horizon"/);
   assert.match(JSON.stringify(declared), /"reason"/);
+});
+
+Deno.test("GET /api/platform/checkout/{id} — a charge ended here carries abandoned as the payment read does; another checkout null", async () => {
+  const ended = await abandonedCharge(t.db.sql, shop, "pr-api-checkout-abandoned");
+  const res = await get(`/api/platform/checkout/${ended.checkoutId}`);
+  assert.equal(res.status, 200);
+  const checkout = BILLING_ANSWERS.checkout.parse(await res.json());
+  assert.ok(checkout.abandoned);
+  assert.deepEqual(
+    [checkout.abandoned.provider_id, checkout.abandoned.method, new Date(checkout.abandoned.at).getTime()],
+    ["pr-api-checkout-abandoned", "ovo", ended.at.getTime()],
+  );
+  const payment = BILLING_ANSWERS.payment.parse(
+    await (await get(`/api/platform/payments/${ended.checkoutId}`)).json(),
+  );
+  assert.deepEqual(checkout.abandoned, payment.abandoned, "the payment read's abandoned, field for field");
+  // Any other checkout says null.
+  const stopped = await stoppedCharge(t.db.sql, shop, "pr-api-checkout-not-abandoned");
+  assert.equal(
+    BILLING_ANSWERS.checkout.parse(await (await get(`/api/platform/checkout/${stopped}`)).json()).abandoned,
+    null,
+  );
+
+  const doc = await (await t.app.request("/api/openapi.json")).json();
+  const declared = doc.paths["/api/platform/checkout/{id}"].get.responses["200"].content["application/json"]
+    .schema.properties.abandoned;
+  assert.ok(declared, "declared in the OpenAPI document");
+  assert.match(JSON.stringify(declared), /"horizon"/);
 });
 
 Deno.test("GET /api/platform/refunds/{id} — the project's client reads one refund as the list shows it", async () => {

@@ -3,12 +3,19 @@
  * of api.claim_stale_payments in db/api/billing.sql): when the billing pass may stop asking Xendit, the end
  * through the ledger with its reason, a later payment still applied (paid, paid_again, each with its receipt),
  * each error, and another project; a checkout's expiry (api.expire_checkouts) leaving its charges to that
- * end; and what the payments list (astapa.dashboard_payment_json) says of a charge ended here. `now` is an argument, so the clock is the test's.
+ * end; and what the payments list (astapa.dashboard_payment_json) and the checkout (astapa.checkout_json) say of
+ * a charge ended here (both from astapa.abandoned_charge_json). `now` is an argument, so the clock is the test's.
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
 import { abandonCharge, claimStalePayments, expireCheckouts } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import {
+  applyPaymentEvent,
+  createCheckout,
+  getCheckout,
+  recordPayment,
+  recordPaymentEvent,
+} from "@/db/payments.ts";
 import { getPayment, listPayments, paymentFeed } from "@/db/dashboard_payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
@@ -376,7 +383,7 @@ Deno.test("api.expire_checkouts — leaves an expired checkout's charges pending
   assert.deepEqual(await asApp(db.sql, p, (tx) => claimStalePayments(tx, p, after(HOUR, past), 900)), []);
 });
 
-Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (which, when, its horizon, why) in the list, one payment and the feed; not before it is applied, nor after Xendit's own expiry, nor once paid", async () => {
+Deno.test("astapa.dashboard_payment_json and astapa.checkout_json — a charge ended here is abandoned (which, when, its horizon, why) in the list, one payment, the feed and the checkout, alike; not before it is applied, nor after Xendit's own expiry, nor once paid", async () => {
   const shop = await seedShop(db.sql, { email: "horizon-shown@example.com" });
   const p = shop.project.id;
   const start = new Date();
@@ -387,6 +394,9 @@ Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (w
       (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
     )).checkout_id;
   const shown = (checkoutId: string) => asApp(db.sql, p, (tx) => getPayment(tx, p, checkoutId));
+  // The checkout's JSON (the Platform API's checkout reads, the checkout page) says the same, from the same function.
+  const checkoutSays = async (checkoutId: string) =>
+    (await asApp(db.sql, p, (tx) => getCheckout(tx, p, checkoutId)))!.abandoned;
   const past = after(DAY + 2 * HOUR, start);
 
   // An OVO push Xendit keeps calling pending: ended here, shown once the worker applied the end.
@@ -396,6 +406,7 @@ Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (w
   const abandoned = await asApp(db.sql, p, (tx) => abandonCharge(tx, p, "pr-shown-ovo", past));
   assert.ok(abandoned);
   assert.equal((await shown(ended)).abandoned, null, "not applied yet: the charge is still pending");
+  assert.equal(await checkoutSays(ended), null, "not applied yet: the checkout says so too");
   assert.equal((await asApp(db.sql, p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "expired");
   const row = await shown(ended);
   assert.ok(row.abandoned);
@@ -409,6 +420,7 @@ Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (w
     ],
     ["pr-shown-ovo", "ovo", past.getTime(), new Date(abandoned.horizon).getTime(), abandoned.reason],
   );
+  assert.deepEqual(await checkoutSays(ended), row.abandoned, "the checkout's JSON");
   const [listed] = await asApp(db.sql, p, (tx) => listPayments(tx, p, {}));
   assert.deepEqual([listed.checkout_id, listed.abandoned], [ended, row.abandoned]);
   const feed = await asApp(db.sql, p, (tx) => paymentFeed(tx, p, cursor));
@@ -436,8 +448,10 @@ Deno.test("astapa.dashboard_payment_json — a charge ended here is abandoned (w
     ["expired", "no_change"],
   );
   assert.equal((await shown(xendits)).abandoned, null);
+  assert.equal(await checkoutSays(xendits), null);
 
   // Paid after all: the end no longer stands.
   assert.equal(await callback(shop, ended, "pr-shown-ovo", "SUCCEEDED"), "paid");
   assert.deepEqual([(await shown(ended)).status, (await shown(ended)).abandoned], ["paid", null]);
+  assert.equal(await checkoutSays(ended), null);
 });
