@@ -539,7 +539,7 @@ Deno.test("api.confirm_email_change — AS4E2 once the IdP manages the address, 
       freshSeconds: 600,
       mail,
     });
-  const confirm = async (token: string) =>
+  const confirm = (token: string) =>
     call<string>(
       a.id,
       async (tx) => tx`select api.confirm_email_change(${await sha256(token)}, ${tx.json(mail)})`,
