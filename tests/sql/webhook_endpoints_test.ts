@@ -623,3 +623,30 @@ Deno.test("api.record_webhook_attempt — 2xx delivered, else pending again or f
     [null, "connection refused"],
   );
 });
+
+Deno.test("astapa.queue_webhook_deliveries — an event inserted anyhow is queued once to each enabled endpoint of its project that subscribes", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  await addEndpoint(db.sql, sealing, project.id, "https://all.example/hooks");
+  await addEndpoint(db.sql, sealing, project.id, "https://list.example/hooks", [
+    "user.deleted",
+  ]);
+  await addEndpoint(db.sql, sealing, project.id, "https://else.example/hooks", ["payment.failed"]);
+  const paused = await addEndpoint(db.sql, sealing, project.id, "https://paused.example/hooks");
+  await call(
+    project.id,
+    (tx) => tx`select api.update_webhook_endpoint(${project.id}, ${paused.id}, enabled => false) as result`,
+  );
+  await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+
+  const [event] = await db
+    .sql`select astapa.emit_event(${project.id}, 'user.deleted', '{"user": {"id": "1"}}') as id`;
+  const queued = await db.sql`
+    select d.project_id, d.endpoint_url, d.status from astapa.webhook_deliveries d
+    join astapa.events e on e.project_id = d.project_id and e.id = d.event_id
+    where e.type = 'user.deleted' and d.project_id in (${project.id}, ${other.id}) order by d.endpoint_url`;
+  assert.deepEqual(queued.map((d) => ({ ...d })), [
+    { project_id: project.id, endpoint_url: "https://all.example/hooks", status: "pending" },
+    { project_id: project.id, endpoint_url: "https://list.example/hooks", status: "pending" },
+  ], `event ${event.id}: not the endpoint listing other types, the paused one, or another project's`);
+});
