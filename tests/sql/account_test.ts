@@ -548,3 +548,72 @@ Deno.test("astapa.erase_user — the outbox keeps no address of the person; the 
                               where project_id = ${project.id} and lower(to_address) = 'outbox-gone@example.com'`;
   assert.equal(left.n, 0);
 });
+
+Deno.test("api.confirm_email_change — changed (audited, old address told) or confirmed; AS4G0 unknown, used, expired or another project's; AS409 taken", async () => {
+  const confirm = (projectId: string, token: Uint8Array, oldMail: unknown = mail) =>
+    appValue<string>(
+      db.sql,
+      projectId,
+      (tx) =>
+        tx`select api.confirm_email_change(${token}, ${oldMail === null ? null : tx.json(oldMail as never)})`,
+    );
+  const ask = (hash: Uint8Array, newEmail: string, tokenHash: Uint8Array) =>
+    change(hash, { kind: "email", newEmail, tokenHash, freshSeconds: FRESH, mail });
+  const audits = async (user: string) =>
+    (await db.sql`select action from astapa.audit_log where project_id = ${project.id}
+                  and target = ${
+      "user:" + user
+    } and action in ('user.email_changed', 'user.email_verified') order by id`).map((r) => r.action);
+  const mailedTo = async (address: string) =>
+    (await db.sql`select count(*)::int as n from astapa.mail_outbox where to_address = ${address}`)[0].n;
+
+  const { user, hash } = await signedIn("direct-old@example.com");
+  const token = await sha256("direct-change");
+  await ask(hash, "direct-new@example.com", token);
+  await rejectsAs(confirm(other.id, token), "invalid_grant", /unknown, used or expired/);
+  await rejectsAs(confirm(project.id, await sha256("direct-unknown")), "invalid_grant");
+  assert.equal(await confirm(project.id, token), "changed", "another project's attempt left the link usable");
+  const [row] = await db.sql`select email, email_verified from astapa.users where id = ${user}`;
+  assert.deepEqual({ ...row }, { email: "direct-new@example.com", email_verified: true });
+  assert.deepEqual(await audits(user), ["user.email_changed"]);
+  assert.equal(await mailedTo("direct-old@example.com"), 1, "the old address is told");
+  await rejectsAs(confirm(project.id, token), "invalid_grant", /used/);
+
+  // Without old_mail, nothing is mailed to the old address.
+  const quiet = await sha256("direct-quiet");
+  await ask(hash, "direct-newer@example.com", quiet);
+  const before = await mailedTo("direct-new@example.com");
+  assert.equal(await confirm(project.id, quiet, null), "changed");
+  assert.equal(await mailedTo("direct-new@example.com"), before);
+
+  const expired = await sha256("direct-expired");
+  await ask(hash, "direct-late@example.com", expired);
+  await db
+    .sql`update astapa.email_changes set created_at = now() - interval '1 day', expires_at = now() - interval '1 second'
+               where token_hash = ${expired}`;
+  await rejectsAs(confirm(project.id, expired), "invalid_grant");
+
+  const taken = await sha256("direct-taken");
+  await ask(hash, "direct-taken@example.com", taken);
+  await seedUser(db.sql, project.id, "direct-taken@example.com");
+  await rejectsAs(confirm(project.id, taken), "conflict", /another account/);
+  assert.equal(
+    (await db.sql`select email from astapa.users where id = ${user}`)[0].email,
+    "direct-newer@example.com",
+  );
+
+  const own = await signedIn("Direct-Own@example.com");
+  await db.sql`update astapa.users set email_verified = false where id = ${own.user}`;
+  const ownToken = await sha256("direct-own");
+  await ask(own.hash, "direct-own@EXAMPLE.com", ownToken);
+  const mailedOwn = await mailedTo("Direct-Own@example.com");
+  assert.equal(await confirm(project.id, ownToken), "confirmed");
+  const [ownRow] = await db.sql`select email, email_verified from astapa.users where id = ${own.user}`;
+  assert.deepEqual(
+    { ...ownRow },
+    { email: "Direct-Own@example.com", email_verified: true },
+    "as it is written",
+  );
+  assert.deepEqual(await audits(own.user), ["user.email_verified"]);
+  assert.equal(await mailedTo("Direct-Own@example.com"), mailedOwn, "nobody to tell");
+});

@@ -339,3 +339,22 @@ Deno.test("astapa.lock_guest — AS4A1 for a guest the app signed out (every ref
   const live = (await signIn(project)).sub as string;
   await lock(live);
 });
+
+Deno.test("api.anonymous_user_settings — the project's settings with defaults; null for another project or none", async () => {
+  const plain = await seedProject(db.sql);
+  const set = await guestsOn({ sweep_after_days: 7 });
+  const settings = (projectId: string | null, of: string) =>
+    appValue(db.sql, projectId, (tx) => tx`select api.anonymous_user_settings(${of}) as s`);
+  assert.deepEqual(await settings(plain.id, plain.id), {
+    enabled: false,
+    sweep_after_days: 30,
+    hourly_limit: 1000,
+  });
+  assert.deepEqual(await settings(set.id, set.id), {
+    enabled: true,
+    sweep_after_days: 7,
+    hourly_limit: 1000,
+  });
+  assert.equal(await settings(plain.id, set.id), null, "another project's settings are not visible");
+  assert.equal(await settings(null, set.id), null, "nor without a project");
+});

@@ -266,3 +266,35 @@ Deno.test("api.receive_apple_notification — unknown audience null; refused for
     "another project sees none of them",
   );
 });
+
+Deno.test("astapa.queue_apple_token_revocation — any delete of an identity holding a token queues its revocation and wakes the workers; none without", async () => {
+  const p = await seedProject(sql);
+  const { subject } = await appleUser(p);
+  const { subject: tokenless } = await appleUser(p, null);
+  const elsewhere = (await queued(sql, a.id)).length;
+  const heard: string[] = [];
+  let wake = () => {};
+  const listener = await sql.listen("astapa_apple_revocations", (payload) => {
+    heard.push(JSON.parse(payload).project_id);
+    wake();
+  });
+  try {
+    // By hand, as no api.* function does it: the trigger, not its callers, queues the revocation.
+    await sql`delete from astapa.identities where project_id = ${p.id} and subject = ${tokenless}`;
+    assert.equal((await queued(sql, p.id)).length, 0, "no token, nothing queued");
+    const inOneTransaction = await sql.begin(async (tx) => {
+      await tx`delete from astapa.identities where project_id = ${p.id} and subject = ${subject}`;
+      return (await tx`select count(*)::int as n from astapa.apple_token_revocations where project_id = ${p.id}`)[
+        0
+      ].n;
+    });
+    assert.equal(inOneTransaction, 1, "queued in the deleting transaction");
+    while (!heard.includes(p.id)) await new Promise<void>((resolve) => wake = resolve);
+    assert.deepEqual([...await queued(sql, p.id)].map((r) => ({ ...r })), [
+      { client_id: "com.example.app", token_sealed: SEALED, status: "pending" },
+    ]);
+    assert.equal((await queued(sql, a.id)).length, elsewhere, "another project's queue is unchanged");
+  } finally {
+    await listener.unlisten();
+  }
+});

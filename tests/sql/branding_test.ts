@@ -242,3 +242,32 @@ Deno.test("api.update_project_settings — branding: null removes the uploaded l
   );
   assert.ok(await asApp(db.sql, other.id, (tx) => projectLogo(tx, other.id, digest)));
 });
+
+Deno.test("api.project_logo — the logo when its SHA-256 is the one asked for; nothing for an old, foreign or another project's hash", async () => {
+  const p = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const digestOf = async (bytes: Uint8Array) =>
+    new Uint8Array(await crypto.subtle.digest("SHA-256", bytes.slice()));
+  const first = await validateLogo(pngOf(4, 3), "image/png");
+  await asApp(db.sql, p.id, (tx) => setProjectLogo(tx, p.id, first), { actor: "test" });
+  const firstDigest = await digestOf(first.bytes);
+  const logo = async (projectId: string, asked: string, digest: Uint8Array) =>
+    rows(await asApp(db.sql, asked, (tx) => tx`select * from api.project_logo(${projectId}, ${digest})`));
+
+  const [found] = await logo(p.id, p.id, firstDigest);
+  assert.deepEqual(Object.keys(found), ["content_type", "image"]);
+  assert.equal(found.content_type, "image/png");
+  assert.deepEqual(new Uint8Array(found.image), first.bytes);
+
+  const second = await validateLogo(pngOf(5, 5), "image/png");
+  await asApp(db.sql, p.id, (tx) => setProjectLogo(tx, p.id, second), { actor: "test" });
+  assert.deepEqual(await logo(p.id, p.id, firstDigest), [], "the replaced logo's hash finds nothing");
+  assert.equal((await logo(p.id, p.id, await digestOf(second.bytes))).length, 1);
+
+  const theirs = await validateLogo(pngOf(6, 2), "image/png");
+  await asApp(db.sql, other.id, (tx) => setProjectLogo(tx, other.id, theirs), { actor: "test" });
+  const theirDigest = await digestOf(theirs.bytes);
+  assert.deepEqual(await logo(p.id, p.id, theirDigest), [], "another project's hash under this project");
+  assert.deepEqual(await logo(other.id, p.id, theirDigest), [], "another project's logo is not visible");
+  assert.equal((await logo(other.id, other.id, theirDigest)).length, 1);
+});

@@ -219,3 +219,36 @@ Deno.test("astapa_checkouts — an update of nothing a listener shows is silent;
     [checkout],
   );
 });
+
+Deno.test("astapa.notify_checkout_changed — any write to status, amount or coupon names the checkout, others do not; an applied callback names its checkout", async () => {
+  const shop = await seedShop(db.sql, { email: "trigger@example.com" });
+  const id = shop.project.id;
+  const checkout = await open(id, shop.userId);
+  // Writes by hand, as an operator's would be: the trigger does not depend on which function wrote.
+  assert.deepEqual(
+    await noticesOf(() =>
+      db.sql`update astapa.checkouts set amount = amount - 1 where public_id = ${checkout}`
+    ),
+    [checkout],
+  );
+  assert.deepEqual(
+    await noticesOf(() =>
+      db.sql`update astapa.checkouts set success_url = 'https://shop.example/done' where public_id = ${checkout}`
+    ),
+    [],
+    "a change of another column is not heard",
+  );
+  assert.deepEqual(
+    await noticesOf(() => db.sql`update astapa.checkouts set amount = amount where public_id = ${checkout}`),
+    [],
+    "nor an update that changes nothing",
+  );
+  const [event] = await db.sql`
+    insert into astapa.payment_events (project_id, provider_id, provider_status, checkout_public_id, body)
+    values (${id}, 'pr-trigger-unknown', 'FAILED', ${checkout}, '{}') returning id`;
+  assert.deepEqual(
+    await noticesOf(() => as(id, (tx) => applyPaymentEvent(tx, id))),
+    [checkout],
+    `the applied event ${event.id} (an unknown payment, the checkout unchanged) is heard`,
+  );
+});

@@ -124,3 +124,17 @@ Deno.test("api.token_claims — unknown user not found; disabled user forbidden"
     "not_found",
   );
 });
+
+Deno.test("astapa.reserved_claim_names — JWT, OIDC and Astapa's own names, refused as custom claims in any case", async () => {
+  const [{ names }] = await db.sql`select astapa.reserved_claim_names() as names`;
+  for (
+    const name of ["iss", "sub", "aud", "exp", "email", "amr", "cnf", "project_id", "plan", "feature_flags"]
+  ) {
+    assert.ok(names.includes(name), name);
+  }
+  assert.equal(new Set(names).size, names.length, "each once");
+  const valid = async (claims: unknown) =>
+    (await db.sql`select astapa.are_valid_custom_claims(${db.sql.json(claims as never)}) as ok`)[0].ok;
+  for (const name of names.slice(0, 5)) assert.equal(await valid({ [name.toUpperCase()]: 1 }), false, name);
+  assert.equal(await valid({ department: "sales" }), true);
+});

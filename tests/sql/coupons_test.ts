@@ -360,3 +360,149 @@ Deno.test("coupons — not moved off a checkout whose discounted charge still wa
   );
   assert.deepEqual(amounts.map((r) => [r.amount, r.coupon_code]), [[49_500, "WAIT"], [99_000, null]]);
 });
+
+/** One api.* call as the app role for `projectId`, its single value returned. */
+const call = <T = Record<string, unknown>>(
+  projectId: string,
+  query: (tx: Parameters<Parameters<typeof asApp>[2]>[0]) => Promise<readonly { result: unknown }[]>,
+) => as(projectId, async (tx) => (await query(tx))[0]?.result as T);
+
+Deno.test("api.list_coupons, api.get_coupon — newest first with counts; one coupon in any case with its redemptions; AS404", async () => {
+  const shop = await shopWith({ code: "FIRST", percent_off: 10 });
+  const id = shop.project.id;
+  await as(id, (tx) => createCoupon(tx, id, { code: "SECOND", amount_off_idr: 5_000, max_redemptions: 3 }));
+  const other = await shopWith({ code: "THEIRS", percent_off: 20 });
+  const k = await open(id, shop.userId, { coupon: "FIRST" });
+  await pay(id, k.checkout_id, k.amount);
+
+  const listed = await call<Record<string, unknown>[]>(
+    id,
+    (tx) => tx`select api.list_coupons(${id}) as result`,
+  );
+  assert.deepEqual(
+    listed.map((
+      c,
+    ) => [c.code, c.percent_off, c.amount_off_idr, c.redemptions, c.paid_redemptions, c.disabled]),
+    [["SECOND", null, 5_000, 0, 0, false], ["FIRST", 10, null, 1, 1, false]],
+    "newest first; another project's coupon is not listed",
+  );
+  await rejectsAs(call(id, (tx) => tx`select api.list_coupons(${other.project.id}) as result`), "not_found");
+
+  const first = await call<Record<string, unknown>>(
+    id,
+    (tx) => tx`select api.get_coupon(${id}, 'first') as result`,
+  );
+  assert.deepEqual({ ...first, redemption_list: undefined }, { ...listed[1], redemption_list: undefined });
+  const [redemption] = first.redemption_list as Record<string, unknown>[];
+  assert.deepEqual({ ...redemption, redeemed_at: typeof redemption.redeemed_at }, {
+    sub: shop.userId,
+    email: "owner@example.com",
+    checkout_id: k.checkout_id,
+    checkout_status: "paid",
+    plan: "pro",
+    discount_idr: 9_900,
+    amount: 89_100,
+    redeemed_at: "string",
+  });
+  assert.deepEqual(
+    (await call<Record<string, unknown>>(id, (tx) => tx`select api.get_coupon(${id}, 'SECOND') as result`))
+      .redemption_list,
+    [],
+  );
+  await rejectsAs(call(id, (tx) => tx`select api.get_coupon(${id}, 'NOPE') as result`), "not_found", /NOPE/);
+  await rejectsAs(call(id, (tx) => tx`select api.get_coupon(${id}, 'THEIRS') as result`), "not_found");
+  await rejectsAs(
+    call(id, (tx) => tx`select api.get_coupon(${other.project.id}, 'THEIRS') as result`),
+    "not_found",
+  );
+});
+
+Deno.test("api.set_coupon_disabled — disables (keeping the first time), enables, audits; null is AS400; AS404; another project's untouched", async () => {
+  const shop = await shopWith({ code: "TOGGLE", percent_off: 10 });
+  const id = shop.project.id;
+  const other = await shopWith({ code: "TOGGLE", percent_off: 10 });
+  const set = (code: string, disabled: boolean | null, projectId = id) =>
+    call<Record<string, unknown>>(
+      id,
+      (tx) => tx`select api.set_coupon_disabled(${projectId}, ${code}, ${disabled}) as result`,
+    );
+
+  const disabled = await set("toggle", true);
+  assert.deepEqual([disabled.code, disabled.disabled, typeof disabled.disabled_at], [
+    "TOGGLE",
+    true,
+    "string",
+  ]);
+  assert.equal((await set("TOGGLE", true)).disabled_at, disabled.disabled_at, "disabling again keeps when");
+  await rejectsAs(open(id, shop.userId, { coupon: "TOGGLE" }), "validation_failed");
+  const enabled = await set("TOGGLE", false);
+  assert.deepEqual([enabled.disabled, enabled.disabled_at], [false, null]);
+  assert.equal((await open(id, shop.userId, { coupon: "TOGGLE" })).coupon_code, "TOGGLE");
+  const audits = await db.sql`
+    select action, target from astapa.audit_log where project_id = ${id} and target = 'coupon:TOGGLE'
+      and action <> 'coupon.create' order by id`;
+  assert.deepEqual(audits.map((a) => a.action), ["coupon.disable", "coupon.disable", "coupon.enable"]);
+
+  await rejectsAs(set("TOGGLE", null), "validation_failed", /true or false/);
+  await rejectsAs(set("NOPE", true), "not_found", /NOPE/);
+  await rejectsAs(set("TOGGLE", true, other.project.id), "not_found");
+  const [theirs] = await db.sql`
+    select disabled_at from astapa.coupons where project_id = ${other.project.id} and code = 'TOGGLE'`;
+  assert.equal(theirs.disabled_at, null, "another project's coupon of the same code is unchanged");
+});
+
+Deno.test("astapa.carry_coupon — a paid forever coupon discounts a later checkout without a new redemption; a once coupon does not", async () => {
+  const shop = await shopWith({ code: "ALWAYS", amount_off_idr: 9_000, duration: "forever" });
+  const id = shop.project.id;
+  await as(id, (tx) => createCoupon(tx, id, { code: "ONCE", percent_off: 10 }));
+  const once = await seedUser(db.sql, id, "once@example.com");
+  for (const [sub, code] of [[shop.userId, "ALWAYS"], [once, "ONCE"]]) {
+    const k = await open(id, sub, { coupon: code });
+    await pay(id, k.checkout_id, k.amount);
+  }
+  const carried = async (sub: string) => {
+    const k = await open(id, sub);
+    assert.equal(k.amount, 99_000, "a checkout that is no renewal carries nothing itself");
+    return rows(
+      await as(id, (tx) =>
+        tx`select (c).amount::int, (c).coupon_code, (c).discount_idr::int
+           from (select astapa.carry_coupon(k) as c from astapa.checkouts k where k.public_id = ${k.checkout_id}) x`),
+    )[0];
+  };
+  assert.deepEqual(await carried(shop.userId), {
+    amount: 90_000,
+    coupon_code: "ALWAYS",
+    discount_idr: 9_000,
+  });
+  assert.deepEqual(await carried(once), { amount: 99_000, coupon_code: null, discount_idr: 0 });
+  const [counted] = await db.sql`
+    select count(*)::int as n from astapa.coupon_redemptions where project_id = ${id} and coupon_code = 'ALWAYS'`;
+  assert.equal(counted.n, 1, "carried, not redeemed again");
+});
+
+Deno.test("api.get_checkout — a checkout by its public id as the API shows it; null for an unknown or another project's", async () => {
+  const shop = await shopWith({ code: "TEN", percent_off: 10 });
+  const id = shop.project.id;
+  const other = await seedShop(db.sql);
+  const k = await open(id, shop.userId, { coupon: "TEN" });
+  const theirs = await open(other.project.id, other.userId);
+  const got = await call<Record<string, unknown>>(
+    id,
+    (tx) => tx`select api.get_checkout(${id}, ${k.checkout_id}) as result`,
+  );
+  assert.deepEqual(got, k, "the same shape create_checkout answered");
+  assert.deepEqual(
+    [got.sub, got.plan, got.plan_name, got.amount, got.status, got.coupon_code],
+    [shop.userId, "pro", "Pro", 89_100, "open", "TEN"],
+  );
+  assert.equal(await call(id, (tx) => tx`select api.get_checkout(${id}, 'chk_unknown') as result`), null);
+  assert.equal(
+    await call(id, (tx) => tx`select api.get_checkout(${id}, ${theirs.checkout_id}) as result`),
+    null,
+  );
+  assert.equal(
+    await call(id, (tx) => tx`select api.get_checkout(${other.project.id}, ${theirs.checkout_id}) as result`),
+    null,
+    "another project's checkout is not visible",
+  );
+});

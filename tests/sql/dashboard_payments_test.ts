@@ -338,3 +338,37 @@ Deno.test("api.revenue_by_method — paid charges per method in the window, ever
   await rejectsAs(as(other.project.id, (tx) => revenueByMethod(tx, p)), "not_found");
   await rejectsAs(as(null, (tx) => revenueByMethod(tx, p)), "not_found");
 });
+
+Deno.test("api.payment_feed_cursor — 0, then the latest applied event, held before one still waiting; AS404 for another project or none", async () => {
+  const shop = await seedShop(db.sql, { email: "cursor@example.com" });
+  const other = await seedShop(db.sql, { email: "cursor-other@example.com" });
+  const p = shop.project.id;
+  const cursor = (acting: string | null, of = p) =>
+    as(acting, async (tx) => (await tx`select api.payment_feed_cursor(${of})::text as c`)[0].c);
+  const latest = async (projectId: string) =>
+    (await db.sql`select max(id)::text as id from astapa.payment_events where project_id = ${projectId}`)[0]
+      .id;
+
+  assert.equal(await cursor(p), "0", "no events yet");
+  await charge(shop, "qris");
+  const applied = await latest(p);
+  assert.equal(await cursor(p), applied);
+  await charge(other, "qris");
+  assert.equal(await cursor(p), applied, "another project's events do not move it");
+
+  const waiting = await charge(shop, "ovo", false);
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-cursor-waiting",
+      status: "FAILED",
+      checkoutId: waiting.checkout_id,
+      body: {},
+    }));
+  await charge(shop, "gopay", false);
+  assert.equal(await cursor(p), applied, "not past the event still waiting");
+  while (await as(p, (tx) => applyPaymentEvent(tx, p))) { /* apply */ }
+  assert.equal(await cursor(p), await latest(p));
+
+  await rejectsAs(cursor(other.project.id), "not_found");
+  await rejectsAs(cursor(null), "not_found");
+});

@@ -164,3 +164,57 @@ Deno.test("member_role and list_members — for the acting project only", async 
   }]);
   await rejectsAs(asApp(sql, other.id, (tx) => listMembers(tx, project.id)), "not_found");
 });
+
+Deno.test("api.start_dashboard_session, api.dashboard_session, api.end_dashboard_session — the account and expiry of a live session; AS400, AS404", async () => {
+  const account = await asApp(sql, null, (tx) => inviteAccount(tx, "direct@dev.example"));
+  const hash = await sha256("direct-session-token");
+  const unknown = await sha256("unknown");
+  const one = async (
+    query: (tx: Parameters<Parameters<typeof asApp>[2]>[0]) => Promise<readonly { result: unknown }[]>,
+  ) => await asApp(sql, null, async (tx) => (await query(tx))[0].result);
+
+  const [expires] = await asApp(
+    sql,
+    null,
+    (tx) =>
+      tx`select api.start_dashboard_session(${hash}, ${account.id}::bigint, 3600) as result,
+              now() + interval '1 hour' as expected`,
+  );
+  assert.equal((expires.result as Date).getTime(), (expires.expected as Date).getTime(), "now plus the ttl");
+  const live = await one((tx) => tx`select api.dashboard_session(${hash}) as result`) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(live, {
+    id: account.id,
+    email: "direct@dev.example",
+    deployment_owner: false,
+    console_user_id: null,
+    expires_at: live.expires_at as string,
+  });
+  assert.equal(new Date(live.expires_at as string).getTime(), (expires.result as Date).getTime());
+  assert.equal(
+    await one((tx) => tx`select api.dashboard_session(${unknown}) as result`),
+    null,
+  );
+
+  assert.equal(await one((tx) => tx`select api.end_dashboard_session(${hash}) as result`), true);
+  assert.equal(await one((tx) => tx`select api.dashboard_session(${hash}) as result`), null, "ended: null");
+  assert.equal(await one((tx) => tx`select api.end_dashboard_session(${hash}) as result`), false, "not live");
+
+  for (
+    const [badHash, ttl] of [[new Uint8Array(31), 60], [null, 60], [hash, 59], [hash, 2_592_001]] as const
+  ) {
+    await rejectsAs(
+      one((tx) =>
+        tx`select api.start_dashboard_session(${badHash}, ${account.id}::bigint, ${ttl}) as result`
+      ),
+      "validation_failed",
+    );
+  }
+  await rejectsAs(
+    one((tx) => tx`select api.start_dashboard_session(${unknown}, 999999999, 60) as result`),
+    "not_found",
+    /999999999/,
+  );
+});

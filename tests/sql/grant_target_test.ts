@@ -194,3 +194,67 @@ Deno.test("api.client_credentials_grant — a wider scope is narrowed to the all
   assert.equal((await grant(`admin:all ${allowed}`)).scope, allowed);
   await rejectsAs(grant("admin:all"), "invalid_scope", /none of the requested scopes/);
 });
+
+Deno.test("api.authorization_client — the project a client id names, seen only for that lookup; null when none; AS403 once a project is set", async () => {
+  const lookUp = (clientId: string | null) =>
+    asApp(db.sql, null, async (tx) => {
+      const [row] = await tx`select api.authorization_client(${clientId}) as c,
+        current_setting('astapa.lookup_client_id', true) as lookup,
+        (select count(*)::int from astapa.projects) as visible`;
+      return row;
+    });
+  const found = await lookUp(project.clientId);
+  const [stored] = await db.sql`select id, name, mode, redirect_uris, settings from astapa.projects
+    where id = ${project.id}`;
+  assert.deepEqual(found.c, {
+    project_id: stored.id,
+    name: stored.name,
+    mode: stored.mode,
+    redirect_uris: stored.redirect_uris,
+    settings: stored.settings,
+  });
+  assert.deepEqual([found.lookup, found.visible], ["", 0], "the owner-only lookup is switched off again");
+  assert.equal((await lookUp(other.clientId)).c.project_id, other.id);
+  assert.equal((await lookUp("cid_" + "a".repeat(24))).c, null, "well formed, unknown");
+  assert.equal((await lookUp("not-a-client-id")).c, null);
+  assert.equal((await lookUp(null)).c, null);
+  await rejectsAs(
+    asApp(db.sql, project.id, (tx) => tx`select api.authorization_client(${other.clientId})`),
+    "forbidden",
+    /before a project is chosen/,
+  );
+});
+
+Deno.test("api.refresh_token_owner — the user of a refresh token, live or not, by lookup id and hash; null otherwise or in another project", async () => {
+  const user = await seedUser(db.sql, project.id, "owner@example.com");
+  const code = await issueCode(db.sql, project, { userId: user });
+  const { refresh_token_id: lookupId } = await redeem(code, null, "owner-1");
+  const hash = await sha256("owner-1");
+  const owner = (projectId: string, tokenHash: Uint8Array, lookup: string | null) =>
+    asApp(
+      db.sql,
+      projectId,
+      async (tx) =>
+        (await tx`select api.refresh_token_owner(${tokenHash}, ${lookup}::uuid) as owner`)[0].owner,
+    );
+
+  assert.equal(String(await owner(project.id, hash, lookupId)), user);
+  assert.equal(await owner(project.id, await sha256("owner-2"), lookupId), null, "the wrong secret");
+  assert.equal(await owner(project.id, hash, crypto.randomUUID()), null, "another lookup id");
+  assert.equal(
+    await owner(project.id, hash, null),
+    null,
+    "a token with a lookup id is not found by hash alone",
+  );
+  assert.equal(await owner(other.id, hash, lookupId), null, "another project does not find it");
+
+  await db.sql`update astapa.refresh_tokens set revoked_at = now() where lookup_id = ${lookupId}::uuid`;
+  assert.equal(String(await owner(project.id, hash, lookupId)), user, "revoked: still its user's");
+  await db.sql`update astapa.refresh_tokens set lookup_id = null where lookup_id = ${lookupId}::uuid`;
+  assert.equal(
+    String(await owner(project.id, hash, null)),
+    user,
+    "a token from before lookup ids, by its hash",
+  );
+  assert.equal(await owner(other.id, hash, null), null);
+});

@@ -18,7 +18,7 @@ import { projectsWithBillingWork } from "@/db/billing.ts";
 import { setXenditKeys } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
-import { rejectsAs } from "../helpers/identity.ts";
+import { rejectsAs, seedUser } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
 
 const db = await testDatabase();
@@ -571,4 +571,109 @@ Deno.test("api.set_xendit_public_key / api.xendit_public_key — beside the proj
   assert.deepEqual(audit.details, { environment: "sandbox", public_key: key });
   await as(p, (tx) => setXenditPublicKey(tx, p, "sandbox", null));
   assert.equal(await as(p, (tx) => xenditPublicKey(tx, p, "sandbox")), null, "removed");
+});
+
+Deno.test("api.list_linked_methods — the user's active and waiting methods, newest first; not another user's or project's", async () => {
+  const shop = await linkingShop("list-methods@example.com");
+  const p = shop.project.id;
+  const start = (channel: string, userId = shop.userId, projectId = p) =>
+    as(
+      projectId,
+      (tx) =>
+        startMethodLink(tx, projectId, userId, { channel, mobile_number: "+6281234567890", ...through }),
+    );
+  const dana = await start("DANA");
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, dana.method_id, { event: "payment_method.activated", provider_id: "pm-l1" }),
+  );
+  const failed = await start("OVO");
+  await as(p, (tx) => recordMethodLinkAnswer(tx, p, failed.method_id, { failure: "DECLINED" }));
+  const waiting = await start("OVO");
+  const neighbour = await seedUser(db.sql, p, "neighbour-methods@example.com");
+  await start("DANA", neighbour);
+  const other = await linkingShop("list-methods-other@example.com");
+  await start("DANA", other.userId, other.project.id);
+
+  const list = (acting: string, projectId: string, userId: string) =>
+    as(
+      acting,
+      async (tx) =>
+        (await tx`select api.list_linked_methods(${projectId}, ${userId}::bigint) as r`)[0].r as Record<
+          string,
+          unknown
+        >[],
+    );
+  const listed = await list(p, p, shop.userId);
+  assert.deepEqual(listed.map((m) => [m.method_id, m.status]), [
+    [waiting.method_id, "requires_action"],
+    [dana.method_id, "active"],
+  ], "the failed one is not listed");
+  assert.equal(listed[1].sub, shop.userId);
+  assert.deepEqual(await list(p, p, "999999999"), []);
+  assert.deepEqual(await list(p, other.project.id, other.userId), [], "another project's are not visible");
+  assert.deepEqual(await list(other.project.id, p, shop.userId), []);
+});
+
+Deno.test("api.record_method_link_answer — provider id recorded once; a failure fails a waiting link only; AS400 without either; AS404", async () => {
+  const shop = await linkingShop("answer-methods@example.com");
+  const p = shop.project.id;
+  const start = (channel = "OVO") =>
+    as(
+      p,
+      (tx) => startMethodLink(tx, p, shop.userId, { channel, mobile_number: "+6281234567890", ...through }),
+    );
+  const answer = (methodId: string, body: Record<string, string>, acting = p, projectId = p) =>
+    as(
+      acting,
+      async (tx) =>
+        (await tx`select api.record_method_link_answer(${projectId}, ${methodId}, ${tx.json(body)}) as r`)[0]
+          .r as Record<string, unknown>,
+    );
+
+  const m = await start("DANA");
+  const answered = await answer(m.method_id, { provider_id: "pm-a1" });
+  assert.deepEqual([answered.method_id, answered.status, answered.provider_id], [
+    m.method_id,
+    "requires_action",
+    "pm-a1",
+  ]);
+  assert.equal(
+    (await answer(m.method_id, { provider_id: "pm-a2" })).provider_id,
+    "pm-a1",
+    "the first is kept",
+  );
+  await rejectsAs(answer(m.method_id, {}), "validation_failed", /provider_id or a failure/);
+  await rejectsAs(answer(m.method_id, { provider_id: "" }), "validation_failed");
+  await as(
+    p,
+    (tx) =>
+      applyMethodCallback(tx, p, m.method_id, { event: "payment_method.activated", provider_id: "pm-a1" }),
+  );
+  assert.equal(
+    (await answer(m.method_id, { failure: "LATE" })).status,
+    "active",
+    "a failure after activation changes nothing",
+  );
+
+  const refused = await start();
+  const failed = await answer(refused.method_id, { failure: "X".repeat(600) });
+  assert.deepEqual([failed.status, (failed.failure_code as string).length], ["failed", 500]);
+
+  await rejectsAs(answer("lpm_aaaaaaaaaaaaaaaaaaaaaaaa", { provider_id: "x" }), "not_found");
+  const other = await linkingShop("answer-methods-other@example.com");
+  const waiting = await start();
+  await rejectsAs(
+    answer(waiting.method_id, { failure: "X" }, other.project.id, other.project.id),
+    "not_found",
+  );
+  await rejectsAs(answer(waiting.method_id, { failure: "X" }, other.project.id, p), "not_found");
+  const [row] = await db
+    .sql`select status, provider_id from astapa.linked_methods where public_id = ${waiting.method_id}`;
+  assert.deepEqual(
+    { ...row },
+    { status: "requires_action", provider_id: null },
+    "another project changed nothing",
+  );
 });

@@ -332,3 +332,31 @@ Deno.test("machine clients — the app role cannot read secret hashes, nor find 
   });
   assert.deepEqual(visible, []);
 });
+
+Deno.test("api.list_machine_clients — the current project's clients, oldest first, never a secret; none without a project", async () => {
+  const c = await seedProject(db.sql, { name: "C" });
+  await seedRegistry(db.sql, c.id, { scopes: ["notes:read"] });
+  const first = await seedMachineClient(db.sql, c.id, { name: "First", scopes: ["notes:read"] });
+  const second = await seedMachineClient(db.sql, c.id, { name: "Second" });
+  const listed = await appValue<Record<string, unknown>[]>(
+    db.sql,
+    c.id,
+    (tx) => tx`select api.list_machine_clients()`,
+  );
+  assert.deepEqual(listed.map((m) => [m.client_id, m.project_id, m.name, m.scopes, m.enabled]), [
+    [first.clientId, c.id, "First", ["notes:read"], true],
+    [second.clientId, c.id, "Second", [], true],
+  ]);
+  assert.ok(
+    listed.every((m) =>
+      !Object.keys(m).some((key) => key.includes("secret_hash") || key === "client_secret")
+    ),
+  );
+  const inB = await appValue<Record<string, unknown>[]>(
+    db.sql,
+    b.id,
+    (tx) => tx`select api.list_machine_clients()`,
+  );
+  assert.deepEqual(inB.map((m) => m.client_id), [clientB.clientId], "project B sees only its own");
+  assert.deepEqual(await appValue(db.sql, null, (tx) => tx`select api.list_machine_clients()`), []);
+});

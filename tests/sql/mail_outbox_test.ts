@@ -200,3 +200,37 @@ Deno.test("api.send_test_mail — queues a mail_text_test; ten an hour per proje
   await send(other.id, "dev@example.com");
   await rejectsAs(send(project.id, "not an address"), "validation_failed");
 });
+
+Deno.test("astapa.set_mail_environment — stamps each queued mail with the project's mode, sender name and from address, and the HTML's lang", async () => {
+  const project = await seedProject(db.sql);
+  await db.sql`update astapa.projects set settings = settings || '{"mail_sender_name": "Toko Kopi",
+    "mail_from_address": "halo@kopi.example"}' where id = ${project.id}`;
+  const plain = await seedProject(db.sql);
+  const queue = (projectId: string, html: string | null) =>
+    asApp(
+      db.sql,
+      projectId,
+      async (tx) =>
+        (await tx`select api.queue_mail('stamp@example.com', 'S', 'T', 'verify_email', ${html}) as id`)[0].id,
+    );
+  const stamped = async (id: string) => ({
+    ...(await db
+      .sql`select environment, from_name, from_address, locale from astapa.mail_outbox where id = ${id}`)[0],
+  });
+  assert.deepEqual(
+    await stamped(await queue(project.id, '<!doctype html><html lang="en-GB"><body>x</body></html>')),
+    {
+      environment: "sandbox",
+      from_name: "Toko Kopi",
+      from_address: "halo@kopi.example",
+      locale: "en-GB",
+    },
+  );
+  assert.deepEqual(await stamped(await queue(plain.id, "<html><body>no lang</body></html>")), {
+    environment: "sandbox",
+    from_name: null,
+    from_address: null,
+    locale: null,
+  }, "another project's mail carries its own settings (none)");
+  assert.equal((await stamped(await queue(project.id, null))).locale, null, "text only: no locale");
+});

@@ -24,7 +24,7 @@ import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
-const { a, b, as, call, organization, checkout, pay, paying } = await teamPlans(db);
+const { a, b, as, call, organization, team, checkout, pay, paying } = await teamPlans(db);
 
 const step = (now: Date, account: "simulator" | null = "simulator", project = a.id) =>
   as(project, (tx) => organizationRenewalStep(tx, project, now, account));
@@ -353,4 +353,53 @@ Deno.test("api.projects_with_organization_renewals — projects with paid team p
     as(a.id, (tx) => tx`select api.organization_renewal_step('nope', now(), null)`),
     "not_found",
   );
+});
+
+Deno.test("api.cancel_organization_plan, api.resume_organization_plan — the organization as the API shows it, an event per change; AS403, AS404, AS409", async () => {
+  const t = await paying("direct");
+  const cancel = (sub: string | null, project = a.id, org = t.id) =>
+    as(
+      project,
+      async (tx) =>
+        (await tx`select api.cancel_organization_plan(${project}, ${org}, ${sub}) as o`)[0].o as Json,
+    );
+  const resume = (sub: string | null, project = a.id, org = t.id) =>
+    as(
+      project,
+      async (tx) =>
+        (await tx`select api.resume_organization_plan(${project}, ${org}, ${sub}) as o`)[0].o as Json,
+    );
+  const updates = async () => (await events("organization.updated", t.id)).length;
+
+  const before = await updates();
+  const canceled = await cancel(t.owner);
+  assert.deepEqual([canceled.id, canceled.plan, typeof canceled.plan_canceled_at], [t.id, "seat", "string"]);
+  const { domains: _, ...shown } = await organization(t.id);
+  assert.deepEqual(canceled, shown, "the organization as api.get_organization shows it, but its domains");
+  assert.equal(await updates(), before + 1);
+  assert.deepEqual(await cancel(null), canceled, "repeating it changes nothing");
+  assert.equal(await updates(), before + 1, "and emits nothing");
+
+  await rejectsAs(resume(t.member), "forbidden");
+  await rejectsAs(resume(null, b.id), "not_found", /not found in this project/);
+  const resumed = await resume(t.admin);
+  assert.equal(resumed.plan_canceled_at, null);
+  assert.equal(await updates(), before + 2);
+  await rejectsAs(resume(t.admin), "conflict", /no canceled team plan still running/);
+
+  await rejectsAs(cancel(t.member), "forbidden");
+  await rejectsAs(cancel(null, b.id), "not_found");
+  await rejectsAs(cancel(null, a.id, "org_unknown"), "not_found");
+  assert.equal((await organization(t.id)).plan_canceled_at, null, "another project's call changed nothing");
+
+  const unpaid = await team("direct-unpaid");
+  await rejectsAs(cancel(null, a.id, unpaid.id), "conflict", /no running paid team plan/);
+  await cancel(t.owner);
+  await as(
+    a.id,
+    (tx) =>
+      tx`update astapa.organizations set plan_paid_through = now() - interval '1 second' where id = ${t.id}`,
+  );
+  await rejectsAs(resume(t.owner), "conflict", /no canceled team plan still running/);
+  await rejectsAs(cancel(t.owner), "conflict", /no running paid team plan/);
 });

@@ -403,3 +403,34 @@ Deno.test("api.renewal_step — a success callback arriving while the pass expir
   assert.deepEqual([sub.subscription?.plan, sub.subscription?.status], ["pro", "active"]);
   assert.deepEqual(await ledger(race.shop), paidOnce);
 });
+
+Deno.test("astapa.notify_payment_event — {project_id, event_id} when an event is stored and when it is put back in line, not when applied", async () => {
+  const shop = await seedShop(db.sql, { email: "notify-trigger@example.com" });
+  const p = shop.project.id;
+  const checkout = await openCheckout(shop);
+  const seen: { project_id: string; event_id: number }[] = [];
+  let wake = () => {};
+  const listener = await db.sql.listen("astapa_payment_events", (payload) => {
+    seen.push(JSON.parse(payload));
+    wake();
+  });
+  const mine = () => seen.filter((s) => s.project_id === p);
+  const until = async (count: number) => {
+    while (mine().length < count) await new Promise<void>((resolve) => wake = resolve);
+  };
+  try {
+    const stored = await storeCallback(p, "pr-notify-trigger", checkout.checkout_id);
+    await until(1);
+    assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.event_id, stored.event_id);
+    // Put back in line by hand (an operator's UPDATE): the workers are woken again.
+    await db.sql`update astapa.payment_events set processed_at = null, outcome = null where id = ${stored
+      .event_id!}::bigint`;
+    await until(2);
+    assert.deepEqual(mine(), [
+      { project_id: p, event_id: Number(stored.event_id) },
+      { project_id: p, event_id: Number(stored.event_id) },
+    ], "stored, then put back; applying it sent nothing");
+  } finally {
+    await listener.unlisten();
+  }
+});

@@ -436,3 +436,103 @@ Deno.test("users — a number belongs to one user per project and environment; m
     /users_email_or_phone_check/,
   );
 });
+
+Deno.test("api.pending_phone_code — the live code a token names with attempts left; null once used, expired, dead or another project's", async () => {
+  const phone = freshNumber();
+  await start("t-pending", phone);
+  const token = await sha256("t-pending");
+  const pending = (projectId = project.id) =>
+    appValue<Record<string, unknown> | null>(
+      db.sql,
+      projectId,
+      (tx) => tx`select api.pending_phone_code(${token})`,
+    );
+  const live = (await pending())!;
+  assert.deepEqual({ ...live, expires_at: typeof live.expires_at }, {
+    phone_number: phone,
+    channel: "whatsapp",
+    attempts_left: 5,
+    expires_at: "string",
+  });
+  const minutes = (new Date(live.expires_at as string).getTime() - Date.now()) / 60_000;
+  assert.ok(minutes > 4 && minutes <= 5, `expires in 5 minutes, not ${minutes}`);
+  assert.equal(await pending(other.id), null, "another project does not see it");
+  await check("t-pending", "000000");
+  assert.equal((await pending())!.attempts_left, 4);
+  await check("t-pending", "123456");
+  assert.equal(await pending(), null, "used");
+
+  await start("t-expired", freshNumber());
+  await db.sql`update astapa.phone_codes set created_at = now() - interval '6 minutes',
+                 expires_at = now() - interval '1 minute'
+               where token_hash = ${await sha256("t-expired")}`;
+  assert.equal(
+    await appValue(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.pending_phone_code(${await sha256("t-expired")})`,
+    ),
+    null,
+    "expired",
+  );
+  await start("t-dead", freshNumber());
+  for (let i = 0; i < 5; i++) await check("t-dead", "000000");
+  assert.equal(
+    await appValue(
+      db.sql,
+      project.id,
+      async (tx) => tx`select api.pending_phone_code(${await sha256("t-dead")})`,
+    ),
+    null,
+    "five attempts used",
+  );
+});
+
+Deno.test("api.list_phone_messages — the current project's latest messages, newest first, max_rows 1 to 500; another project's not", async () => {
+  const own = await seedProject(db.sql, { settings: on });
+  const log = (projectId: string, phoneNumber: string, fields: Record<string, unknown> = {}) =>
+    logPhoneMessage(db.sql, projectId, {
+      phoneNumber,
+      channel: "sms",
+      provider: "twilio_verify",
+      status: "sent",
+      ...fields,
+    }, "10.6.0.1");
+  await log(own.id, "+6281200000011", { providerMessageId: "VE1", cost: 0.05, currency: "USD" });
+  await log(own.id, "+6281200000012", { status: "failed", error: "undeliverable" });
+  await log(other.id, "+6281200000013");
+  const list = (projectId: string | null, max?: number) =>
+    appValue<Record<string, unknown>[]>(
+      db.sql,
+      projectId,
+      (tx) =>
+        max === undefined ? tx`select api.list_phone_messages()` : tx`select api.list_phone_messages(${max})`,
+    );
+  const listed = await list(own.id);
+  assert.deepEqual(listed.map((m) => ({ ...m, id: typeof m.id, created_at: typeof m.created_at })), [
+    {
+      id: "string",
+      phone_number: "+6281200000012",
+      channel: "sms",
+      provider: "twilio_verify",
+      status: "failed",
+      error: "undeliverable",
+      created_at: "string",
+    },
+    {
+      id: "string",
+      phone_number: "+6281200000011",
+      channel: "sms",
+      provider: "twilio_verify",
+      status: "sent",
+      provider_message_id: "VE1",
+      cost: 0.05,
+      currency: "USD",
+      created_at: "string",
+    },
+  ], "newest first, nulls left out, the other project's message not among them");
+  assert.deepEqual((await list(own.id, 1)).map((m) => m.phone_number), ["+6281200000012"]);
+  assert.deepEqual((await list(own.id, 0)).map((m) => m.phone_number), ["+6281200000012"], "at least one");
+  assert.equal((await list(own.id, 10_000)).length, 2);
+  assert.deepEqual(await list(null), [], "no project, no messages");
+});

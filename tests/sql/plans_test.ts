@@ -175,3 +175,109 @@ Deno.test("plans — the table's checks hold for writes that skip the functions"
     "validation_failed",
   );
 });
+
+/** One value selected as the app role for `id`. */
+const value = <T>(
+  id: string | null,
+  query: (tx: Parameters<Parameters<typeof asApp>[2]>[0]) => Promise<readonly { result: unknown }[]>,
+) => asApp(db.sql, id, async (tx) => (await query(tx))[0].result as T);
+
+Deno.test("api.get_plan, api.list_plans — one plan or AS404; the list by sort_order, price and key, archived when asked; only the project's own", async () => {
+  const shop = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const make = (plan: NewPlan) => asApp(db.sql, shop.id, (tx) => createPlan(tx, shop.id, plan));
+  await make({ key: "b_team", name: "Team", price_idr: 50_000, sort_order: 1 });
+  await make({ key: "a_team", name: "Team A", price_idr: 50_000, sort_order: 1 });
+  await make({ key: "cheap", name: "Cheap", price_idr: 10_000, sort_order: 1 });
+  await make({ key: "first", name: "First", price_idr: 90_000, sort_order: 0 });
+  await make({ key: "gone", name: "Gone", price_idr: 1_000, sort_order: 0 });
+  await asApp(db.sql, shop.id, (tx) => updatePlan(tx, shop.id, "gone", { archived: true }));
+  await asApp(
+    db.sql,
+    other.id,
+    (tx) => createPlan(tx, other.id, { key: "theirs", name: "Theirs", price_idr: 1 }),
+  );
+
+  const keys = async (archived?: boolean) =>
+    (await value<{ key: string }[]>(
+      shop.id,
+      (tx) =>
+        archived === undefined
+          ? tx`select api.list_plans(${shop.id}) as result`
+          : tx`select api.list_plans(${shop.id}, ${archived}) as result`,
+    )).map((p) => p.key);
+  assert.deepEqual(await keys(), ["free", "first", "cheap", "a_team", "b_team"]);
+  assert.deepEqual(await keys(false), await keys());
+  assert.deepEqual(await keys(true), ["free", "gone", "first", "cheap", "a_team", "b_team"]);
+  await rejectsAs(value(shop.id, (tx) => tx`select api.list_plans(${other.id}) as result`), "not_found");
+  await rejectsAs(value(null, (tx) => tx`select api.list_plans(${shop.id}) as result`), "not_found");
+
+  const cheap = await value<Record<string, unknown>>(
+    shop.id,
+    (tx) => tx`select api.get_plan(${shop.id}, 'cheap') as result`,
+  );
+  assert.deepEqual({ ...cheap, created_at: "", updated_at: "" }, {
+    key: "cheap",
+    name: "Cheap",
+    description: "",
+    price_idr: 10_000,
+    interval: "month",
+    trial_days: 0,
+    claims: {},
+    default: false,
+    sort_order: 1,
+    seat_pricing: null,
+    included_seats: null,
+    archived: false,
+    archived_at: null,
+    created_at: "",
+    updated_at: "",
+  });
+  assert.equal(
+    (await value<Record<string, unknown>>(
+      shop.id,
+      (tx) => tx`select api.get_plan(${shop.id}, 'gone') as result`,
+    ))
+      .archived,
+    true,
+    "an archived plan is still found by its key",
+  );
+  await rejectsAs(
+    value(shop.id, (tx) => tx`select api.get_plan(${shop.id}, 'nope') as result`),
+    "not_found",
+    /nope/,
+  );
+  await rejectsAs(
+    value(shop.id, (tx) => tx`select api.get_plan(${shop.id}, 'theirs') as result`),
+    "not_found",
+  );
+  await rejectsAs(
+    value(shop.id, (tx) => tx`select api.get_plan(${other.id}, 'theirs') as result`),
+    "not_found",
+  );
+});
+
+Deno.test("astapa.create_free_plan — a project inserted anyhow gets the default free plan, and only that project", async () => {
+  const before = await db.sql`select count(*)::int as n from astapa.plans`;
+  const fresh = await seedProject(db.sql);
+  const plans = await db.sql`
+    select key, name, price_idr::int, interval, is_default from astapa.plans where project_id = ${fresh.id}`;
+  assert.deepEqual(plans.map((p) => ({ ...p })), [
+    { key: "free", name: "Free", price_idr: 0, interval: "month", is_default: true },
+  ]);
+  const after = await db.sql`select count(*)::int as n from astapa.plans`;
+  assert.equal(after[0].n, before[0].n + 1, "one plan added in all");
+});
+
+Deno.test("astapa.are_valid_plan_claims — feature_flags a list of valid flags beside valid custom claims", async () => {
+  const valid = async (claims: unknown) =>
+    (await db.sql`select astapa.are_valid_plan_claims(${db.sql.json(claims as never)}) as ok`)[0].ok;
+  assert.equal(await valid({}), true);
+  assert.equal(await valid({ feature_flags: ["export_csv", "beta"], seats: 5 }), true);
+  assert.equal(await valid({ feature_flags: [] }), true);
+  assert.equal(await valid({ feature_flags: "export_csv" }), false, "not a list");
+  assert.equal(await valid({ feature_flags: [1] }), false, "not strings");
+  assert.equal(await valid({ feature_flags: ["beta", "beta"] }), false, "twice the same");
+  assert.equal(await valid({ feature_flags: ["x".repeat(65)] }), false, "longer than 64 characters");
+  assert.equal(await valid({ iss: "x" }), false, "a reserved claim name");
+});

@@ -216,3 +216,31 @@ Deno.test("api.verify_client_credentials — the app role cannot select the hash
     "forbidden",
   );
 });
+
+Deno.test("astapa.apple_provider_problem — null for a valid entry; otherwise the reason, field by field", async () => {
+  const problem = (entry: unknown) =>
+    appValue<string | null>(
+      db.sql,
+      null,
+      (tx) => tx`select astapa.apple_provider_problem(${tx.json(entry as never)})`,
+    );
+  const full = {
+    enabled: true,
+    client_id: "com.example.signin",
+    team_id: "ABCDE12345",
+    key_id: "KEY1234567",
+    private_key_sealed: "a".repeat(40),
+  };
+  assert.equal(await problem(full), null);
+  assert.equal(await problem({ enabled: false }), null, "enabled alone");
+  assert.equal(await problem({}), null);
+  assert.match((await problem([]))!, /takes enabled, client_id/);
+  assert.match((await problem({ ...full, secret: "x" }))!, /takes enabled, client_id/);
+  assert.match((await problem({ enabled: "yes" }))!, /enabled must be true or false/);
+  assert.match((await problem({ enabled: true, client_id: "com.example.signin" }))!, /needs all of/);
+  assert.match((await problem({ ...full, client_id: ".bad" }))!, /Services ID looks like/);
+  assert.match((await problem({ ...full, team_id: "abcde12345" }))!, /Team ID is 10 capital/);
+  assert.match((await problem({ ...full, key_id: "SHORT" }))!, /Key ID is 10 capital/);
+  assert.match((await problem({ ...full, private_key_sealed: "not sealed" }))!, /sealed by the server/);
+  assert.match((await problem({ ...full, private_key_sealed: "a".repeat(4001) }))!, /sealed by the server/);
+});

@@ -161,3 +161,30 @@ Deno.test("api.resume_refund_reconciliation — a stopped refund starts over, is
   await rejectsAs(resume(p, refundId), "already_final", /has failed already/);
   assert.equal((await auditOf(p, "payment.refund_reconcile_resumed")).length, 1);
 });
+
+Deno.test("astapa.notify_reconciliation_resumed — an operator's UPDATE resuming a charge or a refund wakes the pass with {project_id, table, id}; a stop does not", async () => {
+  const shop = await seedShop(db.sql, { email: "resume-trigger@example.com" });
+  const p = shop.project.id;
+  await stoppedCharge(db.sql, shop, "pr-trigger-charge");
+  const refundId = await stoppedRefund(db.sql, shop, "pr-trigger-refund");
+  const [payment] = await db.sql`select id from astapa.payments where provider_id = 'pr-trigger-charge'`;
+  const [refund] = await db.sql`select id from astapa.refunds where public_id = ${refundId}`;
+
+  const listening = await wakeups();
+  try {
+    // Put back by hand, as an operator would, outside any api.* function; then stopped again: no wake-up.
+    await db.sql`update astapa.payments set reconcile_stopped_at = null where id = ${payment.id}`;
+    await db.sql`update astapa.refunds set reconcile_stopped_at = null where id = ${refund.id}`;
+    await db.sql`update astapa.payments set reconcile_stopped_at = now() where id = ${payment.id}`;
+    await db.sql`update astapa.payments set reconcile_errors = 4 where id = ${payment.id}`;
+    await db.sql`update astapa.payments set reconcile_stopped_at = null where id = ${payment.id}`;
+    await listening.until(3);
+    assert.deepEqual(listening.seen, [
+      { project_id: p, table: "payments", id: Number(payment.id) },
+      { project_id: p, table: "refunds", id: Number(refund.id) },
+      { project_id: p, table: "payments", id: Number(payment.id) },
+    ], "one per resume, none for the stop or another change");
+  } finally {
+    await listening.stop();
+  }
+});

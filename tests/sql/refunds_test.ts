@@ -642,3 +642,124 @@ Deno.test("api.get_refund — one refund as the list shows it; unknown or anothe
   await rejectsAs(as(other.project.id, (tx) => getRefund(tx, other.project.id, made.refund_id)), "not_found");
   await rejectsAs(as(other.project.id, (tx) => getRefund(tx, p, made.refund_id)), "not_found");
 });
+
+Deno.test("api.list_refunds — newest first, max_rows 1 to 200, or one receipt's by id or number; another project's never", async () => {
+  const shop = await seedShop(db.sql, { email: "list-refunds@example.com" });
+  const p = shop.project.id;
+  const one = await paidPayment(shop, "pr-list-refunds-1");
+  const two = await paidPayment(shop, "pr-list-refunds-2");
+  const refund = (receipt: string, amount: number) =>
+    as(p, (tx) => requestRefund(tx, p, { receipt, amount, plan_effect: "none" }));
+  const a = await refund(one.receiptId, 1_000);
+  const b = await refund(two.receiptId, 2_000);
+  const c = await refund(one.receiptId, 3_000);
+  const other = await seedShop(db.sql, { email: "list-refunds-other@example.com" });
+  const theirs = await paidPayment(other, "pr-list-refunds-3");
+  await as(
+    other.project.id,
+    (tx) =>
+      requestRefund(tx, other.project.id, { receipt: theirs.receiptId, amount: 500, plan_effect: "none" }),
+  );
+
+  const list = (
+    acting: string,
+    projectId: string,
+    receipt: string | null = null,
+    max: number | null = null,
+  ) =>
+    as(
+      acting,
+      async (tx) =>
+        (await tx`select api.list_refunds(${projectId}, ${receipt}, ${max}::integer) as r`)[0].r as Record<
+          string,
+          unknown
+        >[],
+    );
+  const ids = async (...args: Parameters<typeof list>) => (await list(...args)).map((r) => r.refund_id);
+
+  const all = await list(p, p);
+  assert.deepEqual(all.map((r) => [r.refund_id, r.amount]), [[c.refund_id, 3_000], [b.refund_id, 2_000], [
+    a.refund_id,
+    1_000,
+  ]]);
+  assert.deepEqual(
+    all[0],
+    await as(p, async (tx) => (await tx`select api.get_refund(${p}, ${c.refund_id}) as r`)[0].r),
+  );
+  assert.deepEqual(await ids(p, p, one.receiptId), [c.refund_id, a.refund_id], "one receipt's, by its id");
+  const [{ number }] = await db.sql`select number from astapa.receipts where public_id = ${two.receiptId}`;
+  assert.deepEqual(await ids(p, p, number), [b.refund_id], "and by its number");
+  assert.deepEqual(await ids(p, p, "rcp_unknown"), []);
+  assert.deepEqual(await ids(p, p, null, 1), [c.refund_id]);
+  assert.deepEqual(await ids(p, p, null, 0), [c.refund_id], "at least one");
+  assert.equal((await list(p, p, null, 10_000)).length, 3);
+
+  assert.deepEqual(await ids(p, other.project.id), [], "another project's refunds are not visible");
+  assert.deepEqual(await ids(p, p, theirs.receiptId), [], "nor by its receipt");
+});
+
+Deno.test("api.record_refund_answer — provider id: pending, kept; failure: a requested refund fails once (payment.refund_failed); AS404", async () => {
+  const shop = await seedShop(db.sql, { email: "answer@example.com" });
+  const p = shop.project.id;
+  const { receiptId } = await paidPayment(shop, "pr-answer-1");
+  const request = (amount: number) =>
+    as(p, (tx) => requestRefund(tx, p, { receipt: receiptId, amount, plan_effect: "none" }));
+  const answer = (refundId: string, body: Record<string, string>, acting = p, projectId = p) =>
+    as(
+      acting,
+      async (tx) =>
+        (await tx`select api.record_refund_answer(${projectId}, ${refundId}, ${tx.json(body)}) as r`)[0]
+          .r as Record<
+            string,
+            unknown
+          >,
+    );
+  const failedEvents = async () =>
+    (await db.sql`select count(*)::int as n from astapa.events where project_id = ${p}
+                  and type = 'payment.refund_failed'`)[0].n;
+  const stored = async (refundId: string) => ({
+    ...(await db
+      .sql`select status, provider_id, failure_code from astapa.refunds where public_id = ${refundId}`)[0],
+  });
+
+  const accepted = await request(1_000);
+  const pending = await answer(accepted.refund_id, { provider_id: "rfd-xendit-1" });
+  assert.deepEqual([pending.refund_id, pending.status], [accepted.refund_id, "pending"]);
+  await answer(accepted.refund_id, { provider_id: "rfd-xendit-other" });
+  assert.deepEqual(await stored(accepted.refund_id), {
+    status: "pending",
+    provider_id: "rfd-xendit-1",
+    failure_code: null,
+  });
+  await answer(accepted.refund_id, { failure: "TOO_LATE" });
+  assert.equal(
+    (await stored(accepted.refund_id)).status,
+    "pending",
+    "a failure after acceptance changes nothing",
+  );
+  assert.equal(await failedEvents(), 0);
+
+  const refused = await request(2_000);
+  const failed = await answer(refused.refund_id, { failure: "INELIGIBLE_TRANSACTION: no" });
+  assert.equal(failed.status, "failed");
+  assert.deepEqual(await stored(refused.refund_id), {
+    status: "failed",
+    provider_id: null,
+    failure_code: "INELIGIBLE_TRANSACTION: no",
+  });
+  assert.equal(await failedEvents(), 1);
+  await answer(refused.refund_id, { failure: "AGAIN" });
+  await answer(refused.refund_id, { provider_id: "rfd-late" });
+  assert.equal((await stored(refused.refund_id)).status, "failed", "failed is final");
+  assert.equal(await failedEvents(), 1, "emitted once");
+
+  await rejectsAs(answer("rfd_unknown", { provider_id: "x" }), "not_found");
+  const other = await seedShop(db.sql, { email: "answer-other@example.com" });
+  const untouched = await request(3_000);
+  await rejectsAs(
+    answer(untouched.refund_id, { failure: "X" }, other.project.id, other.project.id),
+    "not_found",
+  );
+  await rejectsAs(answer(untouched.refund_id, { failure: "X" }, other.project.id, p), "not_found");
+  assert.equal((await stored(untouched.refund_id)).status, "requested", "another project changed nothing");
+});

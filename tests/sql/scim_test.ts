@@ -349,3 +349,25 @@ Deno.test("astapa.scim_set_profile with the stored resource — only what change
     ],
   );
 });
+
+Deno.test("astapa.scim_domain_verified — an address at one of the organization's verified domains, in any case; not another's or an unverified one", async () => {
+  await call(a.id, (tx) => tx`select api.add_organization_domain(${acme}, 'pending.test')`);
+  const verified = (project: string, org: string, email: string) =>
+    appValue<boolean>(
+      db.sql,
+      project,
+      (tx) => tx`select astapa.scim_domain_verified(${project}, ${org}, ${email})`,
+    );
+  assert.equal(await verified(a.id, acme, "ayu@acme.test"), true);
+  assert.equal(await verified(a.id, acme, "Ayu@ACME.Test"), true, "the domain in any case");
+  assert.equal(await verified(a.id, acme, "ayu@pending.test"), false, "added, not verified");
+  assert.equal(await verified(a.id, acme, "ayu@other.test"), false, "another organization's domain");
+  assert.equal(await verified(a.id, acme, "ayu@sub.acme.test"), false, "a subdomain is another domain");
+  assert.equal(await verified(b.id, other, "ayu@other.test"), true);
+  assert.equal(
+    await verified(a.id, other, "ayu@other.test"),
+    false,
+    "another project's organization is not visible",
+  );
+  assert.equal(await verified(b.id, acme, "ayu@acme.test"), false);
+});

@@ -93,3 +93,26 @@ Deno.test("api.rotate_signing_keys_if_older — rotates only when the active key
     assert.equal(due[0].kid, KID_B, "the next key took over");
   });
 });
+
+Deno.test("api.list_signing_keys — every key with its history, next then active then retired, never key material", async () => {
+  await rolledBack(db.sql, async (tx) => {
+    await tx`set local role astapa_app`;
+    assert.deepEqual([...await tx`select * from api.list_signing_keys()`], [], "none before install");
+    await tx`select api.install_signing_keys(${KID_A}, ${tx.json(jwk(KID_A))}, ${new Uint8Array([1])},
+                                             ${KID_B}, ${tx.json(jwk(KID_B))}, ${new Uint8Array([2])})`;
+    await tx`select api.rotate_signing_keys(${KID_C}, ${tx.json(jwk(KID_C))}, ${new Uint8Array([3])})`;
+    const listed = await tx`select * from api.list_signing_keys()`;
+    assert.deepEqual(listed.columns.map((c) => c.name), [
+      "kid",
+      "state",
+      "created_at",
+      "activated_at",
+      "retired_at",
+    ]);
+    assert.deepEqual(
+      listed.map((k) => [k.kid, k.state, k.activated_at !== null, k.retired_at !== null]),
+      [[KID_C, "next", false, false], [KID_B, "active", true, false], [KID_A, "retired", true, true]],
+      "retired keys stay listed, unlike api.signing_keys after its window",
+    );
+  });
+});

@@ -522,3 +522,48 @@ Deno.test("astapa.assert_email_not_sso_managed — the address's case or a roote
     assert.equal((await accountOverview(db.sql, a.id, hash, null))?.email_managed, true, email);
   }
 });
+
+Deno.test("api.confirm_email_change — AS4E2 once the IdP manages the address, AS4E0 for a new address at an SSO domain; the link stays unused", async () => {
+  const mail = { template: "account_notice", subject: "s", text: "t" };
+  const signedIn = async (email: string) => {
+    const user = await seedUser(db.sql, a.id, email, { verified: true });
+    const hash = await sha256(`${email}-direct`);
+    await call(a.id, (tx) => tx`select api.start_login_session(${user}, ${hash}, 3600, '{fed}', null)`);
+    return { user, hash };
+  };
+  const ask = async (hash: Uint8Array, newEmail: string, token: string) =>
+    changeAccount(db.sql, a.id, hash, {
+      kind: "email",
+      newEmail,
+      tokenHash: await sha256(token),
+      freshSeconds: 600,
+      mail,
+    });
+  const confirm = (token: string) =>
+    call<string>(
+      a.id,
+      async (tx) => tx`select api.confirm_email_change(${await sha256(token)}, ${tx.json(mail)})`,
+    );
+  const unused = async (token: string) =>
+    (await db
+      .sql`select used_at is null as unused from astapa.email_changes where token_hash = ${await sha256(
+        token,
+      )}`)[0]
+      .unused;
+
+  const managed = await signedIn("direct.managed@acme.example");
+  const moving = await signedIn("direct.moving@personal.example");
+  await whileDisabled(async () => {
+    assert.equal(await ask(managed.hash, "direct.managed@personal.example", "d1"), true);
+    assert.equal(await ask(moving.hash, "direct.moving@acme.example", "d2"), true);
+  });
+  await rejectsAs(confirm("d1"), "email_managed_by_sso");
+  await rejectsAs(confirm("d2"), "sso_required");
+  assert.deepEqual([await unused("d1"), await unused("d2")], [true, true]);
+  const emails = await db
+    .sql`select email from astapa.users where id in (${managed.user}, ${moving.user}) order by id`;
+  assert.deepEqual(emails.map((r) => r.email), [
+    "direct.managed@acme.example",
+    "direct.moving@personal.example",
+  ]);
+});

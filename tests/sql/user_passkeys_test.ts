@@ -192,3 +192,31 @@ Deno.test("api.remove_user_passkey — a user without an email address is not ma
   );
   assert.equal(await outbox(), before);
 });
+
+Deno.test("api.user_ways_in — the user's methods, passkeys and factors as their own functions answer; AS404 outside the project or environment", async () => {
+  const user = await seedUser(db.sql, project.id, "ways@example.com");
+  await seedPasskey(project.id, user, 7, { name: "Laptop" });
+  const ways = await asProject(
+    project.id,
+    async (tx) =>
+      (await tx`select api.user_ways_in(${project.id}, ${user}::bigint) as ways,
+                     api.user_sign_in_methods(${project.id}, ${user}::bigint) as methods,
+                     api.user_passkeys(${project.id}, ${user}::bigint) as passkeys,
+                     api.user_factors(${project.id}, ${user}::bigint) as factors`)[0],
+  );
+  assert.deepEqual(ways.ways, { methods: ways.methods, passkeys: ways.passkeys, factors: ways.factors });
+  assert.deepEqual(ways.ways.passkeys.map((p: { name: string }) => p.name), ["Laptop"]);
+  const text = JSON.stringify(ways.ways);
+  assert.doesNotMatch(text, /public_key|secret|hash/i, "never a secret, key or hash");
+
+  const foreign = await seedUser(db.sql, other.id, "ways@example.com");
+  const waysIn = (acting: string | null, projectId: string, userId: string) =>
+    asApp(db.sql, acting, (tx) => tx`select api.user_ways_in(${projectId}, ${userId}::bigint)`);
+  await rejectsAs(waysIn(project.id, other.id, foreign), "not_found");
+  await rejectsAs(waysIn(project.id, project.id, foreign), "not_found");
+  await rejectsAs(waysIn(other.id, project.id, user), "not_found");
+  await rejectsAs(waysIn(null, project.id, user), "not_found");
+  await db.sql`update astapa.users set environment = 'production' where project_id = ${project.id}
+    and id = ${user}::bigint`;
+  await rejectsAs(waysIn(project.id, project.id, user), "not_found");
+});

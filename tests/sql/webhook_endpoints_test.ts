@@ -277,3 +277,376 @@ Deno.test("api.delete_project — removes every webhook endpoint of the project 
     { status: "failed", endpoint_id: null, endpoint_url: "https://two.example/hooks" },
   ]);
 });
+
+/** One api.* call as the app role for `projectId`, its single value returned. */
+const call = <T = Record<string, unknown>>(
+  projectId: string,
+  query: (tx: Tx) => Promise<readonly { result: unknown }[]>,
+) => as(projectId, async (tx) => (await query(tx))[0]?.result as T);
+const endpointRow = async (publicId: string) =>
+  (await db
+    .sql`select url, enabled, secret_sealed from astapa.webhook_endpoints where public_id = ${publicId}`)[0];
+
+Deno.test("api.list_webhook_endpoints, api.read_webhook_endpoint, api.get_webhook_endpoint — the project's own, never a secret; AS404", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const empty = await seedProject(db.sql);
+  const first = await addEndpoint(db.sql, sealing, project.id, "https://a.example/hooks");
+  const second = await addEndpoint(db.sql, sealing, project.id, "https://b.example/hooks", ["user.deleted"]);
+  const foreign = await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+
+  const listed = await call<Record<string, unknown>[]>(
+    project.id,
+    (tx) => tx`select api.list_webhook_endpoints(${project.id}) as result`,
+  );
+  assert.deepEqual(
+    listed.map((e) => Object.keys(e).sort()),
+    Array(2).fill([
+      "created_at",
+      "description",
+      "enabled",
+      "events",
+      "id",
+      "updated_at",
+      "url",
+    ]),
+  );
+  assert.deepEqual(listed.map((e) => [e.id, e.url, e.events, e.enabled]), [
+    [first.id, "https://a.example/hooks", "*", true],
+    [second.id, "https://b.example/hooks", ["user.deleted"], true],
+  ], "oldest first, the other project's not among them");
+  assert.deepEqual(
+    await call(empty.id, (tx) => tx`select api.list_webhook_endpoints(${empty.id}) as result`),
+    [],
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.list_webhook_endpoints(${other.id}) as result`),
+    "not_found",
+  );
+
+  assert.deepEqual(
+    await call(
+      project.id,
+      (tx) => tx`select api.read_webhook_endpoint(${project.id}, ${second.id}) as result`,
+    ),
+    listed[1],
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.read_webhook_endpoint(${project.id}, ${foreign.id}) as result`),
+    "not_found",
+    /no webhook endpoint with this id/,
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.read_webhook_endpoint(${other.id}, ${foreign.id}) as result`),
+    "not_found",
+    /no webhook endpoint with this id/,
+  );
+
+  assert.deepEqual(
+    await call(project.id, (tx) => tx`select api.get_webhook_endpoint(${project.id}) as result`),
+    listed[0],
+    "the singular form shows the oldest",
+  );
+  assert.equal(
+    await call(empty.id, (tx) => tx`select api.get_webhook_endpoint(${empty.id}) as result`),
+    null,
+  );
+  assert.equal(
+    await call(project.id, (tx) => tx`select api.get_webhook_endpoint(${other.id}) as result`),
+    null,
+    "another project's is not visible",
+  );
+});
+
+Deno.test("api.update_webhook_endpoint — url, events, description, enabled; null the oldest; AS404; another project's untouched", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const first = await addEndpoint(db.sql, sealing, project.id, "https://a.example/hooks");
+  const second = await addEndpoint(db.sql, sealing, project.id, "https://b.example/hooks");
+  const foreign = await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+
+  const changed = await call<Record<string, unknown>>(
+    project.id,
+    (tx) =>
+      tx`select api.update_webhook_endpoint(${project.id}, ${second.id}, url => 'https://b.example/v2',
+           events => array['user.deleted'], enabled => false, description => ' Billing ') as result`,
+  );
+  assert.deepEqual([changed.id, changed.url, changed.events, changed.enabled, changed.description], [
+    second.id,
+    "https://b.example/v2",
+    ["user.deleted"],
+    false,
+    "Billing",
+  ]);
+  const cleared = await call<Record<string, unknown>>(
+    project.id,
+    (tx) => tx`select api.update_webhook_endpoint(${project.id}, ${second.id}, description => '') as result`,
+  );
+  assert.deepEqual([cleared.url, cleared.enabled, cleared.description], [
+    "https://b.example/v2",
+    false,
+    null,
+  ]);
+
+  const oldest = await call<Record<string, unknown>>(
+    project.id,
+    (tx) =>
+      tx`select api.update_webhook_endpoint(${project.id}, null, url => 'https://a.example/v2') as result`,
+  );
+  assert.deepEqual([oldest.id, oldest.url], [first.id, "https://a.example/v2"]);
+
+  await rejectsAs(
+    call(
+      project.id,
+      (tx) =>
+        tx`select api.update_webhook_endpoint(${project.id}, ${foreign.id}, enabled => false) as result`,
+    ),
+    "not_found",
+  );
+  await rejectsAs(
+    call(
+      project.id,
+      (tx) => tx`select api.update_webhook_endpoint(${other.id}, ${foreign.id}, enabled => false) as result`,
+    ),
+    "not_found",
+  );
+  const empty = await seedProject(db.sql);
+  await rejectsAs(
+    call(
+      empty.id,
+      (tx) => tx`select api.update_webhook_endpoint(${empty.id}, null, enabled => false) as result`,
+    ),
+    "not_found",
+    /no webhook endpoint/,
+  );
+  await rejectsAs(
+    call(
+      project.id,
+      (tx) =>
+        tx`select api.update_webhook_endpoint(${project.id}, ${first.id}, url => 'https://a.example/v3',
+           events => array['user.exploded']) as result`,
+    ),
+    "validation_failed",
+  );
+  assert.equal((await endpointRow(first.id)).url, "https://a.example/v2", "all or nothing: the url stayed");
+  assert.deepEqual(
+    { ...(await endpointRow(foreign.id)), secret_sealed: undefined },
+    { url: "https://other.example/hooks", enabled: true, secret_sealed: undefined },
+  );
+});
+
+Deno.test("api.rotate_webhook_endpoint_secret, api.rotate_webhook_secret — replace one endpoint's secret; AS404", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const first = await addEndpoint(db.sql, sealing, project.id, "https://a.example/hooks");
+  const second = await addEndpoint(db.sql, sealing, project.id, "https://b.example/hooks");
+  const foreign = await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+  const secretOf = async (id: string) =>
+    await openWebhookSecret(
+      sealing,
+      id === foreign.id ? other.id : project.id,
+      new Uint8Array((await endpointRow(id)).secret_sealed),
+    );
+
+  const newSecond = await sealWebhookSecret(sealing, project.id, "whsec_second");
+  const rotated = await call<Record<string, unknown>>(
+    project.id,
+    (tx) =>
+      tx`select api.rotate_webhook_endpoint_secret(${project.id}, ${second.id}, ${newSecond}) as result`,
+  );
+  assert.equal(rotated.id, second.id);
+  assert.equal("secret_sealed" in rotated || "secret" in rotated, false, "never the secret");
+  assert.equal(await secretOf(second.id), "whsec_second");
+  assert.equal(await secretOf(first.id), first.secret, "the other keeps its secret");
+
+  const newFirst = await sealWebhookSecret(sealing, project.id, "whsec_first");
+  const oldest = await call<Record<string, unknown>>(
+    project.id,
+    (tx) => tx`select api.rotate_webhook_secret(${project.id}, ${newFirst}) as result`,
+  );
+  assert.equal(oldest.id, first.id, "the singular form rotates the oldest's");
+  assert.equal(await secretOf(first.id), "whsec_first");
+
+  await rejectsAs(
+    call(
+      project.id,
+      (tx) =>
+        tx`select api.rotate_webhook_endpoint_secret(${project.id}, ${foreign.id}, ${newFirst}) as result`,
+    ),
+    "not_found",
+  );
+  await rejectsAs(
+    call(
+      project.id,
+      (tx) =>
+        tx`select api.rotate_webhook_endpoint_secret(${other.id}, ${foreign.id}, ${newFirst}) as result`,
+    ),
+    "not_found",
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.rotate_webhook_secret(${other.id}, ${newFirst}) as result`),
+    "not_found",
+  );
+  const empty = await seedProject(db.sql);
+  await rejectsAs(
+    call(empty.id, (tx) => tx`select api.rotate_webhook_secret(${empty.id}, ${newFirst}) as result`),
+    "not_found",
+  );
+  assert.equal(await secretOf(foreign.id), foreign.secret, "another project's secret is unchanged");
+});
+
+Deno.test("api.delete_webhook_endpoint, api.remove_webhook_endpoint — remove one (null or singular: the oldest), fail what waits; AS404", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  const first = await addEndpoint(db.sql, sealing, project.id, "https://a.example/hooks");
+  const second = await addEndpoint(db.sql, sealing, project.id, "https://b.example/hooks");
+  await addEndpoint(db.sql, sealing, project.id, "https://c.example/hooks");
+  const foreign = await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+  await seedUser(db.sql, project.id, "waits@example.com");
+  await seedUser(db.sql, other.id, "waits@example.com");
+
+  await call(
+    project.id,
+    (tx) => tx`select api.delete_webhook_endpoint(${project.id}, ${second.id}) as result`,
+  );
+  const deliveries = await db.sql`
+    select d.endpoint_id is null as orphaned, d.endpoint_url, d.status, d.last_error
+    from astapa.webhook_deliveries d where d.project_id = ${project.id} order by d.endpoint_url`;
+  assert.deepEqual(deliveries.map((d) => ({ ...d })), [
+    { orphaned: false, endpoint_url: "https://a.example/hooks", status: "pending", last_error: null },
+    {
+      orphaned: true,
+      endpoint_url: "https://b.example/hooks",
+      status: "failed",
+      last_error: "The webhook endpoint was removed.",
+    },
+    { orphaned: false, endpoint_url: "https://c.example/hooks", status: "pending", last_error: null },
+  ]);
+  const [audit] = await db.sql`
+    select target, details from astapa.audit_log where project_id = ${project.id} and action = 'webhook.remove'`;
+  assert.deepEqual({ ...audit }, { target: second.id, details: { url: "https://b.example/hooks" } });
+
+  await call(project.id, (tx) => tx`select api.delete_webhook_endpoint(${project.id}, null) as result`);
+  await call(project.id, (tx) => tx`select api.remove_webhook_endpoint(${project.id}) as result`);
+  assert.equal(await endpointCount(project.id), 0, "null, then the singular form, removed the oldest each");
+
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.delete_webhook_endpoint(${project.id}, ${first.id}) as result`),
+    "not_found",
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.remove_webhook_endpoint(${project.id}) as result`),
+    "not_found",
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.delete_webhook_endpoint(${other.id}, ${foreign.id}) as result`),
+    "not_found",
+  );
+  await rejectsAs(
+    call(project.id, (tx) => tx`select api.remove_webhook_endpoint(${other.id}) as result`),
+    "not_found",
+  );
+  assert.equal(await endpointCount(other.id), 1, "another project's endpoint stays");
+  const [foreignDelivery] = await db.sql`
+    select status from astapa.webhook_deliveries where project_id = ${other.id}`;
+  assert.equal(foreignDelivery.status, "pending", "and its deliveries still wait");
+});
+
+Deno.test("api.record_webhook_attempt — 2xx delivered, else pending again or failed; only the claim's own attempt; null otherwise", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  await addEndpoint(db.sql, sealing, project.id, "https://a.example/hooks");
+  await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+  await seedUser(db.sql, project.id, "attempts@example.com");
+  await seedUser(db.sql, other.id, "attempts@example.com");
+  const claim = async (projectId: string) =>
+    (await call<{ delivery_id: string; attempt: number }[]>(
+      projectId,
+      (tx) => tx`select api.claim_webhook_deliveries(${projectId}, 10, 60) as result`,
+    ))[0];
+  const record = (
+    projectId: string,
+    id: string,
+    attempt: number,
+    status: number | null,
+    retryIn: number | null,
+  ) =>
+    call(
+      projectId,
+      (tx) =>
+        tx`select api.record_webhook_attempt(${projectId}, ${id}::bigint, ${attempt}, ${status}::integer,
+           ${status === null ? "connection refused" : null}::text, ${retryIn}::integer) as result`,
+    );
+  const row = async (id: string) => ({
+    ...(await db.sql`
+      select status, lease_until, last_status, last_error, delivered_at is not null as delivered,
+             next_attempt_at > now() + interval '25 seconds' and next_attempt_at < now() + interval '35 seconds' as due_in_30s
+      from astapa.webhook_deliveries where id = ${id}::bigint`)[0],
+  });
+  const due = (id: string) =>
+    db.sql`update astapa.webhook_deliveries set next_attempt_at = now() where id = ${id}::bigint`;
+
+  const first = await claim(project.id);
+  assert.equal(first.attempt, 1);
+  assert.equal(await record(project.id, first.delivery_id, 1, 503, 30), "pending");
+  assert.deepEqual(await row(first.delivery_id), {
+    status: "pending",
+    lease_until: null,
+    last_status: 503,
+    last_error: null,
+    delivered: false,
+    due_in_30s: true,
+  });
+  assert.equal(await record(project.id, first.delivery_id, 1, 200, null), null, "no longer claimed: null");
+
+  await due(first.delivery_id);
+  const second = await claim(project.id);
+  assert.deepEqual([second.delivery_id, second.attempt], [first.delivery_id, 2]);
+  assert.equal(
+    await record(project.id, first.delivery_id, 1, 200, null),
+    null,
+    "an older attempt is fenced off",
+  );
+  assert.equal((await row(first.delivery_id)).status, "sending");
+  assert.equal(await record(project.id, first.delivery_id, 2, 204, 30), "delivered");
+  assert.deepEqual(
+    [(await row(first.delivery_id)).status, (await row(first.delivery_id)).delivered],
+    ["delivered", true],
+  );
+
+  const foreign = await claim(other.id);
+  assert.equal(await record(project.id, foreign.delivery_id, 1, 200, null), null, "another project's: null");
+  assert.equal((await row(foreign.delivery_id)).status, "sending", "and unchanged");
+  assert.equal(await record(other.id, foreign.delivery_id, 1, null, null), "failed", "no retry: failed");
+  assert.deepEqual(
+    [(await row(foreign.delivery_id)).last_status, (await row(foreign.delivery_id)).last_error],
+    [null, "connection refused"],
+  );
+});
+
+Deno.test("astapa.queue_webhook_deliveries — an event inserted anyhow is queued once to each enabled endpoint of its project that subscribes", async () => {
+  const project = await seedProject(db.sql);
+  const other = await seedProject(db.sql);
+  await addEndpoint(db.sql, sealing, project.id, "https://all.example/hooks");
+  await addEndpoint(db.sql, sealing, project.id, "https://list.example/hooks", [
+    "user.deleted",
+  ]);
+  await addEndpoint(db.sql, sealing, project.id, "https://else.example/hooks", ["payment.failed"]);
+  const paused = await addEndpoint(db.sql, sealing, project.id, "https://paused.example/hooks");
+  await call(
+    project.id,
+    (tx) => tx`select api.update_webhook_endpoint(${project.id}, ${paused.id}, enabled => false) as result`,
+  );
+  await addEndpoint(db.sql, sealing, other.id, "https://other.example/hooks");
+
+  const [event] = await db
+    .sql`select astapa.emit_event(${project.id}, 'user.deleted', '{"user": {"id": "1"}}') as id`;
+  const queued = await db.sql`
+    select d.project_id, d.endpoint_url, d.status from astapa.webhook_deliveries d
+    join astapa.events e on e.project_id = d.project_id and e.id = d.event_id
+    where e.type = 'user.deleted' and d.project_id in (${project.id}, ${other.id}) order by d.endpoint_url`;
+  assert.deepEqual(queued.map((d) => ({ ...d })), [
+    { project_id: project.id, endpoint_url: "https://all.example/hooks", status: "pending" },
+    { project_id: project.id, endpoint_url: "https://list.example/hooks", status: "pending" },
+  ], `event ${event.id}: not the endpoint listing other types, the paused one, or another project's`);
+});
