@@ -15,6 +15,11 @@ const MODES = [
   { value: "closed", label: "modeClosed" },
 ] as const;
 
+const SWITCHES = [
+  { name: "block_disposable_domains", label: "blockDisposable" },
+  { name: "block_subaddresses", label: "blockSubaddresses" },
+] as const;
+
 export function SignUpSettings(
   { data, base, canEdit }: { data: SettingsData; base: string; canEdit: boolean },
 ) {
@@ -49,26 +54,18 @@ export function SignUpSettings(
           {current.blocked_domains.join("\n")}
         </textarea>
         <p class="hint">{text.domainsHint}</p>
-        <label>
-          <input
-            type="checkbox"
-            name="block_disposable_domains"
-            value="on"
-            checked={current.block_disposable_domains}
-            disabled={!canEdit}
-          />{" "}
-          {text.blockDisposable}
-        </label>
-        <label>
-          <input
-            type="checkbox"
-            name="block_subaddresses"
-            value="on"
-            checked={current.block_subaddresses}
-            disabled={!canEdit}
-          />{" "}
-          {text.blockSubaddresses}
-        </label>
+        {SWITCHES.map((check) => (
+          <label key={check.name}>
+            <input
+              type="checkbox"
+              name={check.name}
+              value="on"
+              checked={current[check.name]}
+              disabled={!canEdit}
+            />{" "}
+            {text[check.label]}
+          </label>
+        ))}
         {canEdit && <button type="submit" class="button">{text.saveSignUps}</button>}
       </form>
     </section>
