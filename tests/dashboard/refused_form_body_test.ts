@@ -200,6 +200,16 @@ Deno.test("refused form body — the mail preview's test send: the preview again
     assert.equal(alertOf(html), says);
     assert.match(html, /<option value="reset_password" selected/, "the kind posted, previewed again");
   }
+  // Sending is an admin's: a viewer's post, refused body or not, is refused for the role (403: viewers only read).
+  await inviteDeveloper(t, "viewer@toko.example");
+  const viewer = await signInDeveloper(t, "viewer@toko.example");
+  await addDeveloperTo(t, project.id, viewer.accountId, "viewer");
+  const res = await postAs(t, viewer, `${base}/settings/mail-preview`, {
+    kind: "reset_password",
+    lang: "x".repeat(9),
+  });
+  assert.equal(res.status, 403);
+  assert.ok(!(await res.text()).includes('name="kind"'), "no preview rendered again");
   assert.equal(await queued(), before, "no test mail queued");
 });
 
