@@ -294,7 +294,7 @@ comment on column astapa.checkouts.seats is 'The seats a team plan checkout buys
 comment on column astapa.checkouts.seats_from is 'Seats already paid for the running period when this checkout adds seats at a prorated price; null: a full period.';
 comment on column astapa.checkouts.seats_until is 'For a checkout adding seats (seats_from): the end of the paid period its prorated price covers; the seats hold until then only, and paid after it they add nothing. Null before migration 4318 (read as the period running when it is paid).';
 CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
-CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE (period_start IS NOT NULL);
+CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE ((period_start IS NOT NULL) AND (status = ANY (ARRAY['open'::text, 'pending'::text])));
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
 grant select on astapa.checkouts to astapa_app;
@@ -4889,9 +4889,12 @@ AS $function$
   declare
     s astapa.subscriptions;
   begin
+    -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
+    -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
+    -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.
     perform from astapa.users as u
     where u.project_id = cancel_subscription.project_id and u.id = cancel_subscription.user_id
-    for no key update;
+    for update;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
@@ -4909,6 +4912,9 @@ AS $function$
       current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
     where s2.project_id = s.project_id and s2.id = s.id
     returning * into s;
+    -- The next period's pay link is voided (after the person's row: no callback holds an open checkout). One with
+    -- a charge is left to finish: the money may be moving, and paid, it renews the plan (the cancel undone).
+    perform astapa.expire_open_renewal_checkouts(project_id, user_id);
     perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -4916,7 +4922,7 @@ AS $function$
     return astapa.subscription_json(s);
   end
   $function$;
-comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
+comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. The open renewal pay links expire (astapa.expire_open_renewal_checkouts); one with a charge in flight is left, and paid, renews the plan. Takes the person''s row for update (no pay link is opened meanwhile). Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -24064,6 +24070,30 @@ comment on function astapa.payment_status(text) is 'A Xendit status (Payment Req
 grant execute on function astapa.payment_status(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.period_checkout_exists(project_id text, user_id bigint, plan_key text, period_start timestamp with time zone, now timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- An expired one counts when it ran out its time (expires_at, the period's grace end: the pass does not ask
+    -- again) or while a charge of it is pending (it may still be paid, and pay for the period: a second link
+    -- would ask for the money twice). Voided before its time (a cancel, a refund, a plan change) and never
+    -- charged, the period is open to a new link.
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = period_checkout_exists.project_id
+                     and c.user_id = period_checkout_exists.user_id
+                     and c.plan_key = period_checkout_exists.plan_key
+                     and c.period_start = period_checkout_exists.period_start
+                     and (c.status <> 'expired' or c.expires_at <= now
+                          or exists (select from astapa.payments as y
+                                     where y.project_id = c.project_id and y.checkout_id = c.id
+                                       and y.status = 'pending')))
+  $function$;
+comment on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) is 'Whether a person already has a pay link for a plan''s period at `now` (open, pending or paid; expired at its time; or expired with a charge still pending): the renewal pass (astapa.renewal_action) opens one only when not. A link voided before its time (a cancel, a refund, a plan change) does not hold its period (checkouts_renewal_key counts only open and pending ones): after a resume or a withdrawn plan change the period gets a new link.';
+grant execute on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
  RETURNS void
  LANGUAGE plpgsql
@@ -25371,9 +25401,8 @@ AS $function$
                         and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
           and exists (select from astapa.users as u
                       where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
-          and not exists (select from astapa.checkouts as c
-                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                            and c.period_start = s.current_period_end) then 'trial_reminder' end
+          and not astapa.period_checkout_exists(s.project_id, s.user_id, s.plan_key, s.current_period_end, now)
+          then 'trial_reminder' end
       when s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
@@ -25386,9 +25415,8 @@ AS $function$
                       and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
-        and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id
-                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
+        and not astapa.period_checkout_exists(s.project_id, s.user_id, astapa.next_period_plan(s), s.paid_through,
+                                              now)
         then 'renew'
     end
   $function$;

@@ -1,9 +1,12 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { shownStatus } from "@/lib/payments/checkout_status.ts";
 
 type CheckoutLiveProps = {
   checkoutId: string;
   status: string;
+  /** The last charge's status (null: none yet): a pending checkout whose charge ended says so. */
+  paymentStatus: string | null;
   continueUrl: string | null;
   /** Status → sentence, in the page's language. */
   labels: Record<string, string>;
@@ -17,9 +20,9 @@ const DONE = ["paid", "expired"];
  * page (marked data-while-open) go away and the way back to the app shows, as after a reload.
  */
 export default function CheckoutLive(
-  { checkoutId, status, continueUrl, labels, continueLabel }: CheckoutLiveProps,
+  { checkoutId, status, paymentStatus, continueUrl, labels, continueLabel }: CheckoutLiveProps,
 ) {
-  const current = useSignal(status);
+  const current = useSignal(shownStatus(status, paymentStatus));
   useEffect(() => {
     if (!DONE.includes(current.value)) return;
     for (const part of document.querySelectorAll<HTMLElement>("[data-while-open]")) part.hidden = true;
@@ -28,8 +31,11 @@ export default function CheckoutLive(
     if (status === "paid" || status === "expired") return;
     const source = new EventSource(`/billing/checkout/${checkoutId}/events`);
     source.addEventListener("status", (event) => {
-      const data = JSON.parse((event as MessageEvent).data) as { status: string };
-      current.value = data.status;
+      const data = JSON.parse((event as MessageEvent).data) as {
+        status: string;
+        payment_status: string | null;
+      };
+      current.value = shownStatus(data.status, data.payment_status);
       if (data.status === "paid" || data.status === "expired") source.close();
     });
     return () => source.close();

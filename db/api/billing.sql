@@ -19,6 +19,37 @@ comment on function astapa.setting_days(jsonb, text, integer) is
 
 grant execute on function astapa.setting_days(jsonb, text, integer) to astapa_app;
 
+create or replace function astapa.period_checkout_exists(project_id text, user_id bigint, plan_key text,
+                                                      period_start timestamptz, now timestamptz)
+  returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- An expired one counts when it ran out its time (expires_at, the period's grace end: the pass does not ask
+    -- again) or while a charge of it is pending (it may still be paid, and pay for the period: a second link
+    -- would ask for the money twice). Voided before its time (a cancel, a refund, a plan change) and never
+    -- charged, the period is open to a new link.
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = period_checkout_exists.project_id
+                     and c.user_id = period_checkout_exists.user_id
+                     and c.plan_key = period_checkout_exists.plan_key
+                     and c.period_start = period_checkout_exists.period_start
+                     and (c.status <> 'expired' or c.expires_at <= now
+                          or exists (select from astapa.payments as y
+                                     where y.project_id = c.project_id and y.checkout_id = c.id
+                                       and y.status = 'pending')))
+  $$;
+
+comment on function astapa.period_checkout_exists(text, bigint, text, timestamptz, timestamptz) is
+  'Whether a person already has a pay link for a plan''s period at `now` (open, pending or paid; expired at its '
+  'time; or expired with a charge still pending): the renewal pass (astapa.renewal_action) opens one only when '
+  'not. A link voided before its time (a cancel, a refund, a plan change) does not hold its period '
+  '(checkouts_renewal_key counts only open and pending ones): after a resume or a withdrawn plan change the '
+  'period gets a new link.';
+
+grant execute on function astapa.period_checkout_exists(text, bigint, text, timestamptz, timestamptz) to astapa_app;
+
 create or replace function astapa.renewal_action(s astapa.subscriptions, now timestamptz, grace interval, notice interval,
                                       can_renew boolean, trial_notice interval)
   returns text
@@ -37,9 +68,8 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
                         and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
           and exists (select from astapa.users as u
                       where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
-          and not exists (select from astapa.checkouts as c
-                          where c.project_id = s.project_id and c.user_id = s.user_id and c.plan_key = s.plan_key
-                            and c.period_start = s.current_period_end) then 'trial_reminder' end
+          and not astapa.period_checkout_exists(s.project_id, s.user_id, s.plan_key, s.current_period_end, now)
+          then 'trial_reminder' end
       when s.paid_through is null then null
       when s.status = 'canceled' then
         case when coalesce(s.current_period_end, s.paid_through) <= now then 'end' end
@@ -52,9 +82,8 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
                       and p.price_idr > 0 and p.interval in ('month', 'year') and p.seat_pricing is null)
         and exists (select from astapa.users as u
                     where u.project_id = s.project_id and u.id = s.user_id and not u.disabled)
-        and not exists (select from astapa.checkouts as c
-                        where c.project_id = s.project_id and c.user_id = s.user_id
-                          and c.plan_key = astapa.next_period_plan(s) and c.period_start = s.paid_through)
+        and not astapa.period_checkout_exists(s.project_id, s.user_id, astapa.next_period_plan(s), s.paid_through,
+                                              now)
         then 'renew'
     end
   $$;
@@ -291,9 +320,12 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
   declare
     s astapa.subscriptions;
   begin
+    -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
+    -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
+    -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.
     perform from astapa.users as u
     where u.project_id = cancel_subscription.project_id and u.id = cancel_subscription.user_id
-    for no key update;
+    for update;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
@@ -311,6 +343,9 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
       current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
     where s2.project_id = s.project_id and s2.id = s.id
     returning * into s;
+    -- The next period's pay link is voided (after the person's row: no callback holds an open checkout). One with
+    -- a charge is left to finish: the money may be moving, and paid, it renews the plan (the cancel undone).
+    perform astapa.expire_open_renewal_checkouts(project_id, user_id);
     perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -321,8 +356,10 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
 
 comment on function api.cancel_subscription(text, bigint) is
   'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): '
-  'the plan stays until then, no renewal is opened, then the renewal pass ends it. Again: no-op. AS404 unknown '
-  'user; AS409 nothing paid to cancel.';
+  'the plan stays until then, no renewal is opened, then the renewal pass ends it. The open renewal pay links '
+  'expire (astapa.expire_open_renewal_checkouts); one with a charge in flight is left, and paid, renews the plan. '
+  'Takes the person''s row for update (no pay link is opened meanwhile). Again: no-op. AS404 unknown user; AS409 '
+  'nothing paid to cancel.';
 
 grant execute on function api.cancel_subscription(text, bigint) to astapa_app;
 

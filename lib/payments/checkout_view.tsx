@@ -109,6 +109,7 @@ export function CheckoutPage({ data }: PageProps<CheckoutData>) {
         props={{
           checkoutId: checkout.checkout_id,
           status: checkout.status,
+          paymentStatus: payment?.status ?? null,
           continueUrl: checkout.success_url,
           labels: statusLabels(text),
           continueLabel: text.backToApp,

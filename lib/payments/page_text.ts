@@ -40,6 +40,8 @@ const en = {
   backToApp: "Back to the app",
   statusOpen: "Choose how to pay.",
   statusPending: "Waiting for your payment…",
+  statusChargeEnded:
+    "Your last payment did not go through (it expired or was declined). Choose how to pay again.",
   statusPaid: "Payment received. Your plan is active.",
   statusExpired: "This checkout has expired.",
   couponCode: "Coupon code",
@@ -99,6 +101,8 @@ const id: BillingText = {
   backToApp: "Kembali ke aplikasi",
   statusOpen: "Pilih cara membayar.",
   statusPending: "Menunggu pembayaran Anda…",
+  statusChargeEnded:
+    "Pembayaran terakhir Anda tidak berhasil (kedaluwarsa atau ditolak). Pilih lagi cara membayar.",
   statusPaid: "Pembayaran diterima. Paket Anda sudah aktif.",
   statusExpired: "Pembayaran ini sudah kedaluwarsa.",
   couponCode: "Kode kupon",
@@ -142,11 +146,12 @@ export function methodLabel(
   return METHOD_LABELS[method as Method] ?? LINKED_ONLY_LABELS[method] ?? method;
 }
 
-/** What the live status island shows for each checkout status. */
+/** What the live status island shows for each status it shows (lib/payments/checkout_status.ts). */
 export function statusLabels(text: BillingText): Record<string, string> {
   return {
     open: text.statusOpen,
     pending: text.statusPending,
+    charge_ended: text.statusChargeEnded,
     paid: text.statusPaid,
     expired: text.statusExpired,
   };

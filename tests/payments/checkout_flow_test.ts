@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Xendit } from "xendit-node";
 import { asApp } from "@/db/client.ts";
+import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { currentSubscription } from "@/db/plans.ts";
 import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
@@ -194,4 +195,52 @@ Deno.test("checkout page — choose QRIS by form, QR and simulate button shown, 
   assert.match(text, /event: status\ndata: \{"status":"paid","payment_status":"paid"\}/);
   const paidPage = await (await t.app.request(url)).text();
   assert.ok(paidPage.includes("https://shop.example/thanks"));
+});
+
+Deno.test("checkout page — a charge that ended unpaid: the page says so above the methods, not 'waiting for your payment' (en, id)", async () => {
+  const shop = await seedShop(t.db.sql, { email: "charge-ended@example.com" });
+  const p = shop.project.id;
+  const { body } = await checkout(shop, {});
+  const url = `/billing/checkout/${body.checkout_id}`;
+  const first = await t.app.request(url);
+  const cookie = first.headers.get("set-cookie")!.split(";")[0];
+  const csrf = csrfOf(await first.text());
+  const chosen = await t.app.request(`${url}/method`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+    body: `method=qris&csrf=${csrf}`,
+  });
+  assert.equal(chosen.status, 303);
+  const waiting = await (await t.app.request(url)).text();
+  assert.match(waiting, /data-status="pending">Waiting for your payment…/, "a charge in flight: wait");
+
+  // Xendit expires the QR code: the checkout stays pending (a late success may still pay it), the charge ended.
+  const [charge] = await t.db.sql`select y.provider_id from astapa.payments as y
+    join astapa.checkouts as c on c.project_id = y.project_id and c.id = y.checkout_id
+    where c.project_id = ${p} and c.public_id = ${body.checkout_id}`;
+  await asApp(t.db.sql, p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: charge.provider_id,
+      status: "EXPIRED",
+      checkoutId: body.checkout_id,
+      body: { event: "payment.expired", data: { status: "EXPIRED" } },
+    }));
+  await asApp(t.db.sql, p, (tx) => applyPaymentEvent(tx, p)); // or the app's worker got there first
+  await waitFor(async () => {
+    const [row] = await t.db
+      .sql`select status from astapa.payments where provider_id = ${charge.provider_id}`;
+    return row.status === "expired";
+  }, "the charge to expire");
+
+  const ended = await (await t.app.request(url)).text();
+  // (Every label rides in the island's props: the shown one is the status paragraph's.)
+  assert.doesNotMatch(ended, /data-status="pending">/, "not told to wait");
+  assert.match(ended, /data-status="charge_ended">Your last payment did not go through/);
+  assert.ok(ended.includes("Pay another way"), "the methods are offered again below it");
+  const id = await (await t.app.request(`${url}?lang=id`)).text();
+  assert.doesNotMatch(id, /data-status="pending">/, "id: not told to wait");
+  assert.match(id, /data-status="charge_ended">Pembayaran terakhir Anda tidak berhasil/);
+  const [checkoutRow] = await t.db
+    .sql`select status from astapa.checkouts where public_id = ${body.checkout_id}`;
+  assert.equal(checkoutRow.status, "pending", "the checkout itself is unchanged");
 });
