@@ -1,10 +1,11 @@
 /**
- * The hang guards of the webhook receiver's and the event-stream reader's waits: a wait that will never be met
+ * The hang guards of the webhook receiver's, the event-stream reader's and the mail sink's waits: a wait that will never be met
  * fails at its deadline saying what did arrive. The short deadlines here test the guards, not anyone's speed.
  */
 import assert from "node:assert/strict";
 import { startReceiver } from "./webhooks.ts";
 import { eventReader } from "./sse.ts";
+import { startSmtpSink } from "./smtp_sink.ts";
 
 Deno.test("webhook receiver — waiting for more requests than come fails at the deadline, listing what came", async () => {
   const receiver = startReceiver();
@@ -33,5 +34,16 @@ Deno.test("event stream — waiting for an event that never comes fails at the d
     });
   } finally {
     await feed.stop();
+  }
+});
+
+Deno.test("mail sink — waiting for a mail that never comes fails at the deadline, saying where mail went", async () => {
+  const sink = startSmtpSink();
+  try {
+    await assert.rejects(sink.waitFor("nobody@example.com", /welcome/, 200), {
+      message: "no mail to nobody@example.com matching /welcome/ arrived within 200 ms; mail came to: none",
+    });
+  } finally {
+    sink.close();
   }
 });
