@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { run } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { listenTo } from "../helpers/notify.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { abandonedCharge } from "../helpers/abandoned_charge.ts";
 import { seedShop } from "../helpers/payments.ts";
@@ -27,9 +28,7 @@ const stopped = async (table: "payments" | "refunds", column: string, id: string
 
 Deno.test("cli payment reconcile — resumes a stopped payment, wakes a listening server, audited as cli", async () => {
   const checkoutId = await stoppedCharge(db.sql, shop, "pr-cli-resume");
-  let heard: (payload: string) => void = () => {};
-  const woken = new Promise<string>((resolve) => heard = resolve);
-  const listener = await db.sql.listen("astapa_reconcile", (payload) => heard(payload));
+  const wakeups = await listenTo(db.sql, "astapa_reconcile");
   try {
     const resumed = await run(["cli.ts", "payment", "reconcile", "--project", p, checkoutId, "--json"], env);
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -39,9 +38,10 @@ Deno.test("cli payment reconcile — resumes a stopped payment, wakes a listenin
       0,
       null,
     ]);
-    assert.equal(JSON.parse(await woken).project_id, p, "the wake-up crossed processes");
+    const woken = await wakeups.heard("the CLI's wake-up");
+    assert.equal(JSON.parse(woken).project_id, p, "the wake-up crossed processes");
   } finally {
-    await listener.unlisten();
+    await wakeups.unlisten();
   }
   assert.deepEqual(await stopped("payments", "provider_id", "pr-cli-resume"), [{
     reconcile_errors: 0,

@@ -77,7 +77,13 @@ export function startSmtpSink(): SmtpSink {
       const found = messages.find(accepts);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no mail to ${to} arrived`)), timeoutMs);
+        const timer = setTimeout(() => {
+          const came = messages.map((m) => m.to.join(" ")).join(", ") || "none";
+          const matching = match ? ` matching ${match}` : "";
+          reject(
+            new Error(`no mail to ${to}${matching} arrived within ${timeoutMs} ms; mail came to: ${came}`),
+          );
+        }, timeoutMs);
         waiters.push({ accepts, resolve: (m) => (clearTimeout(timer), resolve(m)) });
       });
     },

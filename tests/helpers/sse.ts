@@ -34,14 +34,28 @@ export function eventReader(res: Response) {
 
   return {
     seen,
-    /** The next unread event that matches, waiting for more as needed; fails if the stream ends first. */
-    async next(match: (event: ServerEvent) => boolean = () => true): Promise<ServerEvent> {
-      while (true) {
-        while (consumed < seen.length) {
-          const event = seen[consumed++];
-          if (match(event)) return event;
+    /**
+     * The next unread event that matches, waiting for more as needed; fails if the stream ends first, or after
+     * `ms` (a hang guard, not a timing check: it cancels the stream and says what did arrive).
+     */
+    async next(match: (event: ServerEvent) => boolean = () => true, ms = 30_000): Promise<ServerEvent> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reader.cancel().catch(() => {});
+          reject(new Error(`no matching event within ${ms} ms; the stream sent ${JSON.stringify(seen)}`));
+        }, ms);
+      });
+      try {
+        while (true) {
+          while (consumed < seen.length) {
+            const event = seen[consumed++];
+            if (match(event)) return event;
+          }
+          if (!(await Promise.race([readMore(), expired]))) throw new Error("the event stream ended");
         }
-        if (!(await readMore())) throw new Error("the event stream ended");
+      } finally {
+        clearTimeout(timer);
       }
     },
     stop: () => reader.cancel(),

@@ -14,8 +14,8 @@ export type Receiver = {
   received: Received[];
   /** What the next requests are answered with; a promise holds the answer back until it settles. */
   respond: (request: Received, index: number) => number | Promise<number>;
-  /** Resolves once `count` requests have arrived. */
-  waitFor(count: number): Promise<void>;
+  /** Resolves once `count` requests have arrived; fails after `ms` (a hang guard) saying what did arrive. */
+  waitFor(count: number, ms?: number): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -25,9 +25,21 @@ export function startReceiver(): Receiver {
     url: "",
     received: [],
     respond: () => 200,
-    waitFor(count) {
+    waitFor(count, ms = 30_000) {
       if (receiver.received.length >= count) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ count, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter = { count, resolve: () => (clearTimeout(timer), resolve()) };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          const bodies = receiver.received.map((r) => r.body).join("\n") || "nothing";
+          reject(
+            new Error(
+              `${count} request(s) to ${receiver.url} did not arrive within ${ms} ms; came:\n${bodies}`,
+            ),
+          );
+        }, ms);
+        waiters.push(waiter);
+      });
     },
     close: () => server.shutdown(),
   };

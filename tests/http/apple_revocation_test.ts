@@ -11,6 +11,7 @@ import { appTokenClaims, socialTestApp } from "../helpers/social.ts";
 import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
 import { newAppleKey, startFakeApple } from "../fakes/apple.ts";
 import { basic } from "../helpers/oauth.ts";
+import { waitFor } from "../helpers/payments.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 import { AppleRevocationWorker } from "@/lib/login/social/apple_revocation_worker.ts";
 import { asApp } from "@/db/client.ts";
@@ -71,7 +72,10 @@ Deno.test("apple revocation — Apple in trouble: retried with backoff until rev
   const w = worker();
   await w.settle();
   // The retry was due at once (backoff 0): the same pass or the next one sends it again.
-  while ((await revocationRows(p.id)).length > 0) await w.settle();
+  await waitFor(async () => {
+    if ((await revocationRows(p.id)).length === 0) return true;
+    await w.settle();
+  }, "the retried revocation to be done");
   assert.equal(apple.revocations.filter((r) => r.token === token).length, 1);
   assert.deepEqual(apple.revokeTrouble, [], "the first attempt met the trouble");
 });
@@ -83,7 +87,10 @@ Deno.test("apple revocation — given up after the last attempt: recorded as fai
   await deleteUser(p, userSub);
   const w = worker(2);
   await w.settle();
-  while ((await revocationRows(p.id))[0].status !== "failed") await w.settle();
+  await waitFor(async () => {
+    if ((await revocationRows(p.id))[0].status === "failed") return true;
+    await w.settle();
+  }, "the revocation to be given up");
   const [row] = await revocationRows(p.id);
   assert.deepEqual({ ...row }, {
     client_id: apple.clientId,

@@ -13,6 +13,7 @@ import { hostedForm, mergeCookies, seedPasswordUser } from "../helpers/dynamic_c
 import { basic } from "../helpers/oauth.ts";
 import { mailText, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
+import { waitFor } from "../helpers/payments.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 import type { SeededProject } from "../helpers/identity.ts";
@@ -42,8 +43,11 @@ const api = platformApi(t, project);
 
 /** The /auth/start link in the newest mail to `email`, as a path. */
 async function startLinkIn(email: string, count: number): Promise<string> {
-  while (sink.messages.filter((m) => m.to.includes(email)).length < count) await sink.waitFor(email);
-  const mail = sink.messages.filter((m) => m.to.includes(email))[count - 1];
+  // Not sink.waitFor in a loop: it answers the first mail already there at once, so it would spin forever.
+  const mail = await waitFor(
+    () => Promise.resolve(sink.messages.filter((m) => m.to.includes(email))[count - 1]),
+    `mail ${count} to ${email}`,
+  );
   const link = /https?:\/\/[^/\s]+(\/auth\/start\?p=proj_[a-z2-7]{16}&t=[\w-]{43})(?=\s|$)/.exec(
     mailText(mail.data),
   );

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { run, startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
+import { waitFor } from "../helpers/payments.ts";
 
 /** Listening TCP sockets on 127.0.0.1/0.0.0.0 `port` (state 0A in /proc/net/tcp). */
 async function listeners(port: number): Promise<number> {
@@ -29,9 +30,11 @@ Deno.test("serve workers — ASTAPA_WORKERS=2: two listeners on one port, every 
     );
     try {
       // The main thread announces itself first; the worker says when it serves too.
-      while (!server.output.some((line) => line.includes('"msg":"serving threads ready"'))) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitFor(
+        () => Promise.resolve(server.output.some((line) => line.includes('"msg":"serving threads ready"'))),
+        `"serving threads ready" in the server's output`,
+        60_000,
+      );
       const port = Number(new URL(server.url).port);
       const origin = `http://127.0.0.1:${port}`;
       assert.equal(await listeners(port), 2, "the main thread and one worker listen");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { asApp, type Sql } from "@/db/client.ts";
 import { appValue, rejectsAs, type SeededProject, seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { listenTo } from "../helpers/notify.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -272,12 +273,7 @@ Deno.test("astapa.queue_apple_token_revocation — any delete of an identity hol
   const { subject } = await appleUser(p);
   const { subject: tokenless } = await appleUser(p, null);
   const elsewhere = (await queued(sql, a.id)).length;
-  const heard: string[] = [];
-  let wake = () => {};
-  const listener = await sql.listen("astapa_apple_revocations", (payload) => {
-    heard.push(JSON.parse(payload).project_id);
-    wake();
-  });
+  const revocations = await listenTo(sql, "astapa_apple_revocations");
   try {
     // By hand, as no api.* function does it: the trigger, not its callers, queues the revocation.
     await sql`delete from astapa.identities where project_id = ${p.id} and subject = ${tokenless}`;
@@ -289,12 +285,15 @@ Deno.test("astapa.queue_apple_token_revocation — any delete of an identity hol
       ].n;
     });
     assert.equal(inOneTransaction, 1, "queued in the deleting transaction");
-    while (!heard.includes(p.id)) await new Promise<void>((resolve) => wake = resolve);
+    await revocations.heard(
+      "a wake-up naming the project",
+      (payload) => JSON.parse(payload).project_id === p.id,
+    );
     assert.deepEqual([...await queued(sql, p.id)].map((r) => ({ ...r })), [
       { client_id: "com.example.app", token_sealed: SEALED, status: "pending" },
     ]);
     assert.equal((await queued(sql, a.id)).length, elsewhere, "another project's queue is unchanged");
   } finally {
-    await listener.unlisten();
+    await revocations.unlisten();
   }
 });

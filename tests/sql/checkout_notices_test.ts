@@ -15,13 +15,14 @@ import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { listenTo } from "../helpers/notify.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
 
 const db = await testDatabase();
-const heard: string[] = [];
-const listener = await db.sql.listen("astapa_checkouts", (payload) => heard.push(payload));
+const checkouts = await listenTo(db.sql, "astapa_checkouts");
+const heard = checkouts.payloads;
 Deno.test.afterAll(async () => {
-  await listener.unlisten();
+  await checkouts.unlisten();
   await db.close();
 });
 
@@ -40,7 +41,7 @@ async function noticesOf(change: () => Promise<unknown>): Promise<string[]> {
 async function marked(): Promise<number> {
   const marker = `marker-${crypto.randomUUID()}`;
   await db.sql`select pg_notify('astapa_checkouts', ${marker})`;
-  await waitFor(() => Promise.resolve(heard.includes(marker)), "the marker NOTIFY");
+  await checkouts.heard(`the marker ${marker}`, (payload) => payload === marker);
   return heard.indexOf(marker);
 }
 

@@ -12,7 +12,7 @@ import { deleteMachineClient, updateMachineClient } from "@/db/machine_clients.t
 import { seedProject } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { listenTo } from "../helpers/notify.ts";
 
 const db = await testDatabase();
 const listener = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -23,11 +23,7 @@ Deno.test.afterAll(async () => {
 const project = await seedProject(db.sql);
 
 /** Collects the payloads of one channel from another session, as another instance would. */
-async function hear(channel: string) {
-  const heard: string[] = [];
-  const { unlisten } = await listener.listen(channel, (payload) => heard.push(payload));
-  return { heard, unlisten };
-}
+const hear = (channel: string) => listenTo(listener, channel);
 
 const lastSeq = async () =>
   (await db.sql`select coalesce(max(seq), 0)::text as seq from astapa.client_changes`)[0].seq as string;
@@ -51,9 +47,9 @@ Deno.test("astapa.note_client_change — each change to what a grant reads is re
     const rows = await db.sql`select seq::text, source from astapa.client_changes
                               where seq > ${afterCreate} order by seq`;
     assert.deepEqual(rows.map((r) => r.source), ["machine_clients", "projects", "machine_clients"]);
-    await waitFor(
-      () => Promise.resolve(rows.every((r) => changes.heard.includes(r.seq))),
-      "the notifications",
+    await changes.until(
+      `the seqs ${rows.map((r) => r.seq)}`,
+      (payloads) => rows.every((r) => payloads.includes(r.seq)),
     );
     assert.deepEqual(noticed.slice(1), rows.map((r) => Number(r.seq)));
   } finally {
@@ -82,10 +78,7 @@ Deno.test("astapa.count_client_failure — every bucket counted is announced by 
       { name: "client_auth:address:192.0.2.7", max: 30, window_seconds: 300 },
     ];
     await asApp(db.sql, null, (tx) => tx`select astapa.count_client_failure(${tx.json(buckets)})`);
-    await waitFor(
-      () => Promise.resolve(buckets.every((b) => failures.heard.includes(b.name))),
-      "both bucket names",
-    );
+    await failures.until("both bucket names", (payloads) => buckets.every((b) => payloads.includes(b.name)));
   } finally {
     await failures.unlisten();
   }

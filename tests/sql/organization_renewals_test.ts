@@ -18,6 +18,7 @@ import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { payCheckout } from "../helpers/paid_checkouts.ts";
+import { listenTo } from "../helpers/notify.ts";
 import { waitFor } from "../helpers/payments.ts";
 import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 
@@ -228,12 +229,11 @@ const succeeded = (checkoutId: string, providerId: string, amount = 150_000) =>
 
 /** The checkout ids NOTIFY astapa_checkouts named (what an open checkout page listens to). */
 async function checkoutNotices() {
-  const heard: string[] = [];
-  const listener = await db.sql.listen("astapa_checkouts", (payload) => heard.push(payload));
+  const checkouts = await listenTo(db.sql, "astapa_checkouts");
   return {
     heard: (checkoutId: string) =>
-      waitFor(() => Promise.resolve(heard.includes(checkoutId)), `a NOTIFY for ${checkoutId}`),
-    stop: () => listener.unlisten(),
+      checkouts.heard(`a NOTIFY for ${checkoutId}`, (payload) => payload === checkoutId),
+    stop: () => checkouts.unlisten(),
   };
 }
 

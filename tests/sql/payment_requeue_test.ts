@@ -19,6 +19,7 @@ import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { nextRenewalCharge, recordRenewalCharge } from "@/db/renewal_charges.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
+import { listenTo } from "../helpers/notify.ts";
 import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
 
 const db = await testDatabase();
@@ -115,24 +116,16 @@ const openCheckout = (shop: Shop) =>
 
 /** Listens on astapa_payment_events; `heard(project, id)` resolves once a NOTIFY names the event. */
 async function listenForEvents() {
-  const heard: string[] = [];
-  let wake = () => {};
-  const listener = await db.sql.listen("astapa_payment_events", (payload) => {
-    heard.push(payload);
-    wake();
-  });
+  const events = await listenTo(db.sql, "astapa_payment_events");
   return {
     async heard(projectId: string, eventId: number) {
       // The payload names the project too: a worker goes straight to it (lib/payments/worker.ts).
-      const names = (payload: string) => {
+      await events.heard(`event ${eventId} of project ${projectId}`, (payload) => {
         const named = JSON.parse(payload);
         return named.project_id === projectId && named.event_id === eventId;
-      };
-      while (!heard.some(names)) {
-        await new Promise<void>((resolve) => wake = resolve);
-      }
+      });
     },
-    stop: () => listener.unlisten(),
+    stop: () => events.unlisten(),
   };
 }
 
@@ -408,16 +401,11 @@ Deno.test("astapa.notify_payment_event — {project_id, event_id} when an event 
   const shop = await seedShop(db.sql, { email: "notify-trigger@example.com" });
   const p = shop.project.id;
   const checkout = await openCheckout(shop);
-  const seen: { project_id: string; event_id: number }[] = [];
-  let wake = () => {};
-  const listener = await db.sql.listen("astapa_payment_events", (payload) => {
-    seen.push(JSON.parse(payload));
-    wake();
-  });
-  const mine = () => seen.filter((s) => s.project_id === p);
-  const until = async (count: number) => {
-    while (mine().length < count) await new Promise<void>((resolve) => wake = resolve);
-  };
+  const events = await listenTo(db.sql, "astapa_payment_events");
+  const mine = (payloads = events.payloads): { project_id: string; event_id: number }[] =>
+    payloads.map((payload) => JSON.parse(payload)).filter((s) => s.project_id === p);
+  const until = (count: number) =>
+    events.until(`${count} of this project's events`, (all) => mine(all).length >= count);
   try {
     const stored = await storeCallback(p, "pr-notify-trigger", checkout.checkout_id);
     await until(1);
@@ -431,6 +419,6 @@ Deno.test("astapa.notify_payment_event — {project_id, event_id} when an event 
       { project_id: p, event_id: Number(stored.event_id) },
     ], "stored, then put back; applying it sent nothing");
   } finally {
-    await listener.unlisten();
+    await events.unlisten();
   }
 });

@@ -8,6 +8,7 @@ import { asApp } from "@/db/client.ts";
 import { claimStalePayments, resumePaymentReconciliation } from "@/db/billing.ts";
 import { claimStaleRefunds, recordRefundAnswer, resumeRefundReconciliation } from "@/db/refunds.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
+import { listenTo } from "../helpers/notify.ts";
 import { rejectsAs } from "../helpers/identity.ts";
 import { seedShop } from "../helpers/payments.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
@@ -21,21 +22,14 @@ const later = () => new Date(Date.now() + 86_400_000);
 
 /** The next astapa_reconcile payloads, parsed; stop() ends listening. */
 async function wakeups() {
-  const seen: Record<string, unknown>[] = [];
-  let heard: () => void = () => {};
-  const listener = await db.sql.listen("astapa_reconcile", (payload) => {
-    seen.push(JSON.parse(payload));
-    heard();
-  });
+  const reconcile = await listenTo(db.sql, "astapa_reconcile");
   return {
-    seen,
+    get seen(): Record<string, unknown>[] {
+      return reconcile.payloads.map((payload) => JSON.parse(payload));
+    },
     /** Resolves once `count` wake-ups arrived (NOTIFY is delivered at commit, so after the call returned). */
-    until: (count: number) =>
-      new Promise<void>((resolve) => {
-        heard = () => seen.length >= count && resolve();
-        heard();
-      }),
-    stop: () => listener.unlisten(),
+    until: (count: number) => reconcile.until(`${count} wake-up(s)`, (payloads) => payloads.length >= count),
+    stop: () => reconcile.unlisten(),
   };
 }
 

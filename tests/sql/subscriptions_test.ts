@@ -9,6 +9,7 @@ import { type ClaimsPatch, patchUserClaims, type PlanSource, tokenClaims } from 
 import { toAppError } from "@/lib/http/errors.ts";
 import { appValue, rejectsAs, seedProject, seedUser } from "../helpers/identity.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { listenTo } from "../helpers/notify.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
@@ -247,16 +248,10 @@ Deno.test("api.patch_user_claims — reserved names, wrong types, oversized: 400
 });
 
 Deno.test("events — a new user is a user.created event; NOTIFY astapa_events names the event and its project only", async () => {
-  const heard: string[] = [];
-  let wake = () => {};
-  const listener = await db.sql.listen("astapa_events", (payload) => {
-    heard.push(payload);
-    wake();
-  });
+  const events = await listenTo(db.sql, "astapa_events");
   try {
     const user = await seedUser(db.sql, project.id, "new-event@example.com");
-    while (heard.length === 0) await new Promise<void>((resolve) => wake = resolve);
-    const named = JSON.parse(heard[0]);
+    const named = JSON.parse(await events.heard("the new user's event"));
     assert.deepEqual(Object.keys(named).sort(), ["event_id", "project_id"], "no event data in the payload");
     assert.equal(named.project_id, project.id);
     const [event] = await asApp(
@@ -278,6 +273,6 @@ Deno.test("events — a new user is a user.created event; NOTIFY astapa_events n
     assert.deepEqual(event.data.user, now);
     assert.equal(event.data.user.mfa_enrolled, false);
   } finally {
-    await listener.unlisten();
+    await events.unlisten();
   }
 });
