@@ -1,8 +1,8 @@
 /**
  * Who may create an account through the hosted login (settings.sign_up, docs/project-settings.md): the mode
  * (open, invitation, waitlist, closed), the allowed and blocked email domains and the switches refusing throwaway
- * domains and subaddresses, as the dashboard's Settings → Sign-ups
- * sets them, through the same setter (api.update_project_settings: validated, merged key by key, audited).
+ * domains and subaddresses, as the dashboard's Settings → Sign-ups sets them, through the same setter
+ * (api.update_project_settings: validated, merged key by key, audited).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
