@@ -8,7 +8,8 @@ import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { OURS } from "../helpers/stopped_reconciliation.ts";
 
 const t = await testApp({ listen: true });

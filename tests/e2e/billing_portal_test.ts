@@ -13,7 +13,8 @@ import { seriousAxeViolations } from "../helpers/axe.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { basic } from "../helpers/oauth.ts";
 import { rows } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });

@@ -15,7 +15,7 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject } from "../helpers/identity.ts";
 import { rows } from "../helpers/db.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql);

@@ -8,7 +8,7 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { startReceiver } from "../helpers/webhooks.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";

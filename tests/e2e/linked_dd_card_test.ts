@@ -21,7 +21,8 @@ import { testApp } from "../helpers/app.ts";
 import { seriousAxeViolations } from "../helpers/axe.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { rows } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { setXenditPublicKey } from "@/db/linked_methods.ts";
 

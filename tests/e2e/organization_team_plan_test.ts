@@ -11,7 +11,7 @@ import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import {} from "../helpers/oauth.ts";
 import { claimsOf, credentials, postForm } from "../helpers/token_client.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 
 const t = await testApp({ listen: true });

@@ -13,7 +13,8 @@ import { seriousAxeViolations } from "../helpers/axe.ts";
 import { disconnectBrowser, openPage, screenshot } from "../helpers/browser.ts";
 import { addDeveloperTo, signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { basic } from "../helpers/oauth.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { postJson } from "../helpers/token_client.ts";
 
 const t = await testApp({ listen: true });

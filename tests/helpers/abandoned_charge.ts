@@ -6,7 +6,8 @@ import { asApp, type Sql } from "@/db/client.ts";
 import { abandonCharge } from "@/db/billing.ts";
 import { applyPaymentEvent } from "@/db/payments.ts";
 import { pendingCharge } from "./pending_charge.ts";
-import { type Shop, waitFor } from "./payments.ts";
+import { type Shop } from "./payments.ts";
+import { waitFor } from "./wait.ts";
 
 /** An OVO charge's horizon is a day and an hour after it was made (astapa.charge_horizon): two days is past it. */
 const PAST_HORIZON_MS = 2 * 86_400_000;

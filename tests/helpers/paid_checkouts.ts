@@ -1,7 +1,7 @@
 /** A paid checkout made through the stored-callback path (as the webhook and the worker do): one receipt. */
 import { asApp, type Sql } from "@/db/client.ts";
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
-import { waitFor } from "./payments.ts";
+import { waitFor } from "./wait.ts";
 
 /** Opens a QRIS checkout of `plan` for `userId`, records its charge and success callback, applies it. */
 export async function paidCheckout(

@@ -1,4 +1,4 @@
-/** Fixtures for payment tests: a project with a paid plan and a user, and waiting for the worker. */
+/** Fixtures for payment tests: a project with a paid plan and a user, and calls and forms as its client and buyer. */
 import { asApp, type Sql } from "@/db/client.ts";
 import { createPlan } from "@/db/plans.ts";
 import { type SeededProject, seedProject, seedUser } from "./identity.ts";
@@ -23,21 +23,6 @@ export async function seedShop(sql: Sql, options: { price?: number; email?: stri
   );
   const userId = await seedUser(sql, project.id, options.email ?? "ayu@example.com");
   return { project, userId };
-}
-
-/** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | false>,
-  what: string,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value as T;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Calls the Platform API at `origin` as the shop's client (JSON body, if any): the response and its JSON. */

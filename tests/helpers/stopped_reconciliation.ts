@@ -8,7 +8,8 @@ import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { recordRefundReconcileError, requestRefund } from "@/db/refunds.ts";
 import { reconcileErrorOf } from "@/lib/payments/reconcile_errors.ts";
 import { pendingCharge } from "./pending_charge.ts";
-import { type Shop, waitFor } from "./payments.ts";
+import { type Shop } from "./payments.ts";
+import { waitFor } from "./wait.ts";
 
 /** An error of ours while reconciling (a bug): it counts, so three stop the reconciliation. */
 export const OURS = reconcileErrorOf(new TypeError("a bug of ours"));

@@ -1,11 +1,23 @@
 /**
- * The hang guards of the webhook receiver's, the event-stream reader's and the mail sink's waits: a wait that will never be met
+ * The hang guards of the shared poll-wait's, the webhook receiver's, the event-stream reader's and the mail sink's waits: a wait that will never be met
  * fails at its deadline saying what did arrive. The short deadlines here test the guards, not anyone's speed.
  */
 import assert from "node:assert/strict";
 import { startReceiver } from "./webhooks.ts";
 import { eventReader } from "./sse.ts";
 import { startSmtpSink } from "./smtp_sink.ts";
+import { waitFor } from "./wait.ts";
+
+Deno.test("poll-wait — a condition that never holds fails at the deadline, naming it and what was seen", async () => {
+  const output = ["starting", "still starting"];
+  await assert.rejects(
+    waitFor(() => output.includes("ready"), "the ready line", 200, () => output.join("\n")),
+    {
+      message: "timed out waiting for the ready line (200 ms); saw:\nstarting\nstill starting",
+    },
+  );
+  assert.equal(await waitFor(() => output.length > 1 && output[1], "a second line", 200), "still starting");
+});
 
 Deno.test("webhook receiver — waiting for more requests than come fails at the deadline, listing what came", async () => {
   const receiver = startReceiver();

@@ -11,7 +11,7 @@ import { appTokenClaims, socialTestApp } from "../helpers/social.ts";
 import { appleEnv, postBack, startApple } from "../helpers/apple.ts";
 import { newAppleKey, startFakeApple } from "../fakes/apple.ts";
 import { basic } from "../helpers/oauth.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 import { AppleRevocationWorker } from "@/lib/login/social/apple_revocation_worker.ts";
 import { asApp } from "@/db/client.ts";

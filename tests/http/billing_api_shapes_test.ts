@@ -13,7 +13,8 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { BILLING_ANSWERS } from "@/lib/platform/billing_schemas.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic, seedUser } from "../helpers/oauth.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const t = await testApp({ listen: true });
 const worker = new PaymentEventWorker(t.db.sql, { receiptBaseUrl: t.origin });

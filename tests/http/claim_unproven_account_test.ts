@@ -15,6 +15,7 @@ import { mailText, openMailedLink, sessionCookie, submitForm } from "../helpers/
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 import { asApp } from "@/db/client.ts";
 import { ERRORS } from "@/lib/http/errors.ts";
@@ -437,10 +438,14 @@ Deno.test("pre-account hijacking — a code whose account's number is proven mea
 
 /** Returns once another backend waits for a lock the backend `pid` holds; fails if `finished` first. */
 async function waitUntilBlockedBy(pid: number, finished: () => boolean) {
-  for (;;) {
-    assert.ok(!finished(), "the sign-in finished without waiting for the user's row");
-    const [blocked] = await t.db.sql`select count(*)::int as n from pg_catalog.pg_stat_activity
+  await waitFor(
+    async () => {
+      assert.ok(!finished(), "the sign-in finished without waiting for the user's row");
+      const [blocked] = await t.db.sql`select count(*)::int as n from pg_catalog.pg_stat_activity
       where ${pid} = any(pg_catalog.pg_blocking_pids(pid))`;
-    if (blocked.n > 0) return;
-  }
+      return blocked.n > 0;
+    },
+    `a backend waiting for a lock that backend ${pid} holds`,
+    30_000,
+  );
 }

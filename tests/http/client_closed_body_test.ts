@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const t = await testApp({ listen: true });
 Deno.test.afterAll(() => t.close());

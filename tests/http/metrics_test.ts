@@ -8,7 +8,7 @@ import { pkcePair, seedProject } from "../helpers/oauth.ts";
 import { postForm } from "../helpers/token_client.ts";
 import { submitForm } from "../helpers/login.ts";
 import { type Family, parsePrometheus, samples, total } from "../helpers/prometheus.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 

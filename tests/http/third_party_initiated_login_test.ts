@@ -13,7 +13,7 @@ import { hostedForm, mergeCookies, seedPasswordUser } from "../helpers/dynamic_c
 import { basic } from "../helpers/oauth.ts";
 import { mailText, submitForm } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { platformApi } from "../helpers/platform_api.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
 import type { SeededProject } from "../helpers/identity.ts";

@@ -13,7 +13,8 @@ import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 
 const t = await paymentsTestApp();

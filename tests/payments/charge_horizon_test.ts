@@ -13,7 +13,8 @@ import { currentSubscription } from "@/db/plans.ts";
 import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
 import { rows } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 
 const t = await paymentsTestApp({ receiptLinks: true });

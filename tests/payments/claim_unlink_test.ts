@@ -16,7 +16,8 @@ import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const served = serveSimulator();

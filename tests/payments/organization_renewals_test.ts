@@ -12,7 +12,8 @@ import { createOrganizationCheckout } from "@/db/team_plans.ts";
 import { BillingScheduler } from "@/lib/payments/billing_scheduler.ts";
 import { chargeCheckout } from "@/lib/payments/checkout.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 
 const t = await paymentsTestApp();

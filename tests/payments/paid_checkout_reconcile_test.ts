@@ -12,7 +12,8 @@ import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
 import { rows } from "../helpers/db.ts";
 import { basic } from "../helpers/oauth.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 
 const t = await paymentsTestApp({ receiptLinks: true });

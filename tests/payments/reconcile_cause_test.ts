@@ -10,7 +10,8 @@ import assert from "node:assert/strict";
 import { reconcileProject } from "@/lib/payments/reconcile.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { basic } from "../helpers/oauth.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { postJson } from "../helpers/token_client.ts";
 
 const t = await paymentsTestApp({ receiptLinks: true });

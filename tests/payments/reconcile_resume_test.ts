@@ -13,7 +13,8 @@ import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { ReconcileWakeups } from "@/lib/payments/reconcile_wakeups.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { rows } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { OURS, stoppedRefund } from "../helpers/stopped_reconciliation.ts";
 
 const t = await paymentsTestApp();

@@ -20,7 +20,8 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { deriveMasterKeys } from "@/lib/tokens/master_key.ts";
 import { TEST_MASTER_KEY, testApp } from "../helpers/app.ts";
 import { rows, testEnv } from "../helpers/db.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const a = await testApp({ listen: true });
 // Instance B: the same database and keys, its own listener, so its simulator answers at its own address.

@@ -23,7 +23,8 @@ import { XenditBreaker } from "@/lib/payments/xendit_breaker.ts";
 import { rows } from "../helpers/db.ts";
 import { testApp } from "../helpers/app.ts";
 import { basic } from "../helpers/oauth.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 /**

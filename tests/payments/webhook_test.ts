@@ -14,7 +14,8 @@ import { chargeCheckout, openCheckout } from "@/lib/payments/checkout.ts";
 import { type AppliedEvent, PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testApp } from "../helpers/app.ts";
 import { seedProject } from "../helpers/identity.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const served = serveSimulator();

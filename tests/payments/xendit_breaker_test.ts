@@ -20,7 +20,8 @@ import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
 import { seedUser } from "../helpers/identity.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_BUSINESS_ID, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const served = serveSimulator();

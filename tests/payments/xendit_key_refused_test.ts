@@ -20,7 +20,8 @@ import { UNLINK_STALE_SECONDS } from "@/lib/payments/stalled_unlinks.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { testApp } from "../helpers/app.ts";
 import { rows } from "../helpers/db.ts";
-import { checkoutMethodForm, platformCall, seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { checkoutMethodForm, platformCall, seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_PUBLIC_KEY, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 const served = serveSimulator();

@@ -16,7 +16,8 @@ import { linkMethod } from "@/lib/payments/linked_methods.ts";
 import { ChargeError, chargeLinkedMethod, createCharge, fetchCharge } from "@/lib/payments/xendit.ts";
 import { paymentsTestApp } from "../helpers/payments_app.ts";
 import { basic } from "../helpers/oauth.ts";
-import { checkoutMethodForm, platformCall, seedShop, waitFor } from "../helpers/payments.ts";
+import { checkoutMethodForm, platformCall, seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { closedPort } from "../helpers/ports.ts";
 

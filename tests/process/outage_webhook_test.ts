@@ -18,7 +18,8 @@ import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { testEnv } from "../helpers/db.ts";
 import { basic } from "../helpers/oauth.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 
 Deno.test("outage — a callback answered 503 while Postgres is down is applied once after Xendit retries", async () => {

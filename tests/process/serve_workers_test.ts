@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { run, startServer } from "../helpers/process.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 /** Listening TCP sockets on 127.0.0.1/0.0.0.0 `port` (state 0A in /proc/net/tcp). */
 async function listeners(port: number): Promise<number> {

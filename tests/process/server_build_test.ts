@@ -9,6 +9,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 import { BuildError, renameImports } from "@/lib/build/server_build.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -85,9 +86,13 @@ Deno.test({
         { cwd: clone, args: ["run", "-A", "--unstable-net", "_build/main.js"] },
       );
       try {
-        while (!server.output.some((line) => line.includes('"msg":"serving threads ready"'))) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        // A hang guard: a server whose threads never get ready fails here with its output, not at the runner's limit.
+        await waitFor(
+          () => server.output.some((line) => line.includes('"msg":"serving threads ready"')),
+          'the built server\'s "serving threads ready" line',
+          120_000,
+          () => server.output.join("\n"),
+        );
         const token = await fetch(`${server.url}/api/platform/token`, {
           method: "POST",
           headers: {

@@ -17,7 +17,7 @@ import { testDatabase } from "../helpers/db.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { basic, seedProject } from "../helpers/oauth.ts";
 import { seedMachineClient } from "../helpers/machine_clients.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { addResource, removeResource } from "@/db/resources.ts";
 import { parsePrometheus, total } from "../helpers/prometheus.ts";
 

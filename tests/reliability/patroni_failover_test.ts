@@ -18,7 +18,7 @@ import { type ServerProcess, startServer } from "../helpers/process.ts";
 import { TEST_MASTER_KEY } from "../helpers/app.ts";
 import { basic, issueCode, seedProject, seedUser } from "../helpers/oauth.ts";
 import type { SeededProject } from "../helpers/identity.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { serveSimulator, TEST_CALLBACK_TOKEN, TEST_SECRET_KEY } from "../helpers/xendit.ts";
 import { csrfOf } from "../helpers/csrf.ts";

@@ -6,7 +6,8 @@ import { listRefunds } from "@/db/refunds.ts";
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { AstapaError, createAstapa } from "@/sdk/mod.ts";
 import { testApp } from "../helpers/app.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { seedUser } from "../helpers/identity.ts";
 
 const t = await testApp({ listen: true });

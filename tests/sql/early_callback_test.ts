@@ -14,7 +14,8 @@ import {
   recordPaymentEvent,
 } from "@/db/payments.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

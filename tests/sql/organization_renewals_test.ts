@@ -19,7 +19,7 @@ import { rejectsAs } from "../helpers/identity.ts";
 import { waitForLockWaiter } from "../helpers/lock_race.ts";
 import { payCheckout } from "../helpers/paid_checkouts.ts";
 import { listenTo } from "../helpers/notify.ts";
-import { waitFor } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { at, type Json, teamPlans } from "../helpers/team_plans.ts";
 
 const db = await testDatabase();

@@ -12,7 +12,8 @@ import {
 import { PaymentEventWorker } from "@/lib/payments/worker.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

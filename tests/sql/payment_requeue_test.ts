@@ -20,7 +20,8 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import { nextRenewalCharge, recordRenewalCharge } from "@/db/renewal_charges.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { listenTo } from "../helpers/notify.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

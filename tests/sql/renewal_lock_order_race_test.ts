@@ -13,7 +13,8 @@ import { cancelSubscription, type RenewalStep, renewalStep } from "@/db/billing.
 import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { seedShop, type Shop, waitFor } from "../helpers/payments.ts";
+import { seedShop, type Shop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());

@@ -14,7 +14,8 @@ import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { createCheckout } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs, seedUser } from "../helpers/identity.ts";
-import { seedShop, waitFor } from "../helpers/payments.ts";
+import { seedShop } from "../helpers/payments.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
