@@ -23302,15 +23302,26 @@ AS $function$
     -- made before 2012 has name@me.com (and from MobileMe name@mac.com) as well as name@icloud.com: one mailbox.
     -- A Proton account's personal addresses are one username at proton.me or protonmail.com, its short pm.me
     -- and (before 2016) protonmail.ch (https://protonmail.com/support/knowledge-base/addresses-and-aliases/,
-    -- .../pm-me-addresses/); Proton does not document its dots as ignored, so they stay.
+    -- .../pm-me-addresses/), and Proton treats '.', '_' and '-' in a username as transparent: user.name and
+    -- user_name are the account username's, never another account's (.../knowledge-base/change-username/).
+    -- A Yandex account's login is its address at every Yandex mail domain, one mailbox
+    -- (https://yandex.com/support/id/authorization/email.html, "addresses using your username on all Yandex
+    -- domains"; https://yandex.com/support/domain/additional/mailbox-alias.xml): yandex.ru, yandex.com, ya.ru,
+    -- yandex.by, yandex.kz, yandex.ua and yandex.com.tr read as yandex.ru. Its login's '.' and '-' stay apart:
+    -- no Yandex page found says they are one.
     -- Fastmail delivers anything@name.fastmail.com as name+anything@fastmail.com (subdomain addressing,
     -- https://www.fastmail.help/hc/en-us/articles/360060591053; fastmail.fm in
-    -- https://www.fastmail.com/blog/two-address-resolving-additions): only the two domains named there, one
-    -- label deep. The domain as the mail system delivers to it (astapa.email_domain).
+    -- https://www.fastmail.com/blog/two-address-resolving-additions): only the two domains named there (no list
+    -- of Fastmail's other domains from Fastmail was found), one label deep. The domain as the mail system
+    -- delivers to it (astapa.email_domain).
     select case when parts.domain in ('gmail.com', 'googlemail.com')
                 then pg_catalog.replace(parts.local, '.', '') || '@gmail.com'
                 when parts.domain in ('me.com', 'mac.com') then parts.local || '@icloud.com'
-                when parts.domain in ('protonmail.com', 'protonmail.ch', 'pm.me') then parts.local || '@proton.me'
+                when parts.domain in ('proton.me', 'protonmail.com', 'protonmail.ch', 'pm.me')
+                then pg_catalog.translate(parts.local, '._-', '') || '@proton.me'
+                when parts.domain in ('yandex.ru', 'yandex.com', 'ya.ru', 'yandex.by', 'yandex.kz', 'yandex.ua',
+                                      'yandex.com.tr')
+                then parts.local || '@yandex.ru'
                 when parts.domain ~ '^[^.]+\.fastmail\.(com|fm)$'
                 then pg_catalog.regexp_replace(parts.domain, '^([^.]+)\.', '\1@')
                 else parts.local || '@' || parts.domain end
@@ -23320,7 +23331,7 @@ AS $function$
                  astapa.email_domain(email) as domain) as parts
     where pg_catalog.strpos(email, '@') > 0
   $function$;
-comment on function astapa.mailbox_key(text) is 'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots dropped (googlemail.com is gmail.com), me.com and mac.com read as icloud.com, protonmail.com, protonmail.ch and pm.me as proton.me, Fastmail''s anything@name.fastmail.com (or .fm) as name@fastmail.com, the domain as astapa.email_domain. Null for no address.';
+comment on function astapa.mailbox_key(text) is 'The mailbox an address delivers to, for "one per address" rules: lower case, the +tag cut, Gmail''s dots dropped (googlemail.com is gmail.com), me.com and mac.com read as icloud.com, protonmail.com, protonmail.ch and pm.me as proton.me (its usernames'' dots, underscores and hyphens dropped), Yandex''s seven mail domains as yandex.ru, Fastmail''s anything@name.fastmail.com (or .fm) as name@fastmail.com, the domain as astapa.email_domain. Null for no address.';
 grant execute on function astapa.mailbox_key(text) to astapa_app;
 
 -- owner: astapa_owner

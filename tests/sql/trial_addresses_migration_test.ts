@@ -1,7 +1,8 @@
 /**
  * Migration 4321 on a database with trials: each trialing account's mailbox and number are recorded under the
  * digests astapa.trial_address_digests computes (the migration spells the mailbox key out itself), once per
- * address and plan, and RLS is forced again.
+ * address and plan, and RLS is forced again. Migrations 4325, 4327 and 4343 copy the records under the keys their
+ * new folds give.
  */
 import assert from "node:assert/strict";
 import { migrate, MIGRATIONS_DIR } from "@/db/migrate.ts";
@@ -174,6 +175,74 @@ Deno.test("migration 4327 — records of Proton and Fastmail subdomain addresses
       ["production", "mailto:toko@joko.fastmail.com"],
       ["production", "mailto:joko@fastmail.com"],
       ["production", "mailto:budi@toko.example"],
+    ];
+    const named = [];
+    for (const [environment, address] of expected) {
+      named.push([environment, Array.from(await digest(address)).join(",")]);
+    }
+    assert.deepEqual(
+      held.map((r) => [r.environment, Array.from(r.address_digest as Uint8Array).join(",")]).sort(),
+      named.sort(),
+    );
+    const [forced] = await db.sql`select bool_and(relforcerowsecurity) as forced from pg_catalog.pg_class
+      where oid in ('astapa.users'::regclass, 'astapa.trial_addresses'::regclass)`;
+    assert.equal(forced.forced, true, "RLS forced again");
+  } finally {
+    await db.close();
+  }
+});
+
+Deno.test("migration 4343 — records of dotted Proton usernames and of Yandex's other domains are also held by their mailbox", async () => {
+  const db = await databaseBefore("4343");
+  const project = "proj_trialaddressyndx";
+  try {
+    await db.sql`insert into astapa.projects (id, name, client_id, client_secret_hash, mode)
+                 values (${project}, 'Trials', ${"cid_".padEnd(28, "y")}, sha256('secret'), 'production')`;
+    await db.sql`insert into astapa.plans (project_id, key, name, price_idr, trial_days)
+                 values (${project}, 'pro', 'Pro', 99000, 14)`;
+    const digest = (address: string) =>
+      db.sql`select sha256(convert_to(${project} || ' ' || ${address}, 'UTF8')) as d`.then((r) =>
+        r[0].d as Uint8Array
+      );
+    // An account's trial and the record api.start_trial made of it under the key before 4343.
+    const trialOf = async (email: string, key: string, environment: string, daysAgo: number) => {
+      const [u] = await db.sql`insert into astapa.users (project_id, email, environment, email_verified)
+                               values (${project}, ${email}, ${environment}, true) returning id`;
+      await db.sql`insert into astapa.trials (project_id, user_id, plan_key, started_at, ends_at)
+        values (${project}, ${u.id}, 'pro', now() - make_interval(days => ${daysAgo}), now() + interval '1 day')`;
+      await db
+        .sql`insert into astapa.trial_addresses (project_id, environment, plan_key, address_digest, verified,
+                                                       started_at, ends_at)
+                   select ${project}, ${environment}, 'pro', ${await digest(
+        `mailto:${key}`,
+      )}, true, t.started_at,
+                          t.ends_at
+                   from astapa.trials as t where t.project_id = ${project} and t.user_id = ${u.id}`;
+    };
+    await trialOf("Rina.Putri+shop@PM.me", "rina.putri@proton.me", "production", 5);
+    await trialOf("tono_s@proton.me", "tono_s@proton.me", "sandbox", 4);
+    await trialOf("ivan.p@Ya.ru", "ivan.p@ya.ru", "production", 3);
+    await trialOf("olga@yandex.com.tr", "olga@yandex.com.tr", "sandbox", 3);
+    await trialOf("petr@yandex.ru", "petr@yandex.ru", "production", 2);
+    await trialOf("joko@proton.me", "joko@proton.me", "production", 2);
+    await trialOf("budi.s@toko.example", "budi.s@toko.example", "production", 1);
+
+    const applied = (await migrate(db.sql, MIGRATIONS_DIR)).map((m) => m.version);
+    assert.ok(applied.includes("4343"), "4343 ran on this database");
+    const held = await db.sql`select environment, address_digest from astapa.trial_addresses
+                              where project_id = ${project}`;
+    const expected = [
+      ["production", "mailto:rina.putri@proton.me"],
+      ["production", "mailto:rinaputri@proton.me"],
+      ["sandbox", "mailto:tono_s@proton.me"],
+      ["sandbox", "mailto:tonos@proton.me"],
+      ["production", "mailto:ivan.p@ya.ru"],
+      ["production", "mailto:ivan.p@yandex.ru"],
+      ["sandbox", "mailto:olga@yandex.com.tr"],
+      ["sandbox", "mailto:olga@yandex.ru"],
+      ["production", "mailto:petr@yandex.ru"],
+      ["production", "mailto:joko@proton.me"],
+      ["production", "mailto:budi.s@toko.example"],
     ];
     const named = [];
     for (const [environment, address] of expected) {

@@ -263,12 +263,10 @@ Deno.test("api.start_trial — a Proton account's addresses at its four domains 
   // name@protonmail.ch are its own personal addresses, delivered to its one mailbox.
   const key = (email: string) =>
     appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
-  assert.equal(await key("Rina.Putri+shop@ProtonMail.com"), "rina.putri@proton.me");
-  assert.equal(await key("rina.putri@pm.me."), "rina.putri@proton.me");
-  assert.equal(await key("rina.putri@protonmail.ch"), "rina.putri@proton.me");
-  assert.equal(await key("rina.putri@proton.me"), "rina.putri@proton.me");
-  // Its dots (and hyphens, underscores) are kept: Proton does not document them as ignored.
-  assert.equal(await key("rinaputri@proton.me"), "rinaputri@proton.me");
+  assert.equal(await key("Rina.Putri+shop@ProtonMail.com"), "rinaputri@proton.me");
+  assert.equal(await key("rina.putri@pm.me."), "rinaputri@proton.me");
+  assert.equal(await key("rina.putri@protonmail.ch"), "rinaputri@proton.me");
+  assert.equal(await key("rina.putri@proton.me"), "rinaputri@proton.me");
   const shop = await trialShop("rina.putri@protonmail.com");
   const id = shop.project.id;
   await db
@@ -278,7 +276,62 @@ Deno.test("api.start_trial — a Proton account's addresses at its four domains 
     const other = await seedUser(db.sql, id, alias, { verified: true });
     await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
   }
-  const someoneElse = await seedUser(db.sql, id, "rinaputri@proton.me", { verified: true });
+  const someoneElse = await seedUser(db.sql, id, "rina.putra@proton.me", { verified: true });
+  await as(id, (tx) => startTrial(tx, id, someoneElse, "pro"));
+});
+
+Deno.test("api.start_trial — a Proton username's dots, underscores and hyphens are one username", async () => {
+  // Proton: '.', '_' and '-' in a username are transparent — user.name and user_name are username, and no
+  // other account can take them. Other characters (and other providers' dots) still tell names apart.
+  const key = (email: string) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  assert.equal(await key("Sari_Dewi@proton.me"), "saridewi@proton.me");
+  assert.equal(await key("sari-dewi+promo@pm.me"), "saridewi@proton.me");
+  assert.equal(await key("s.a.r.i.dewi@protonmail.com"), "saridewi@proton.me");
+  assert.equal(await key("sari_dewi@example.com"), "sari_dewi@example.com");
+  const shop = await trialShop("saridewi@proton.me");
+  const id = shop.project.id;
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  for (const alias of ["sari.dewi@proton.me", "Sari_Dewi@pm.me", "sari-dewi@protonmail.ch"]) {
+    const other = await seedUser(db.sql, id, alias, { verified: true });
+    await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
+  }
+  const someoneElse = await seedUser(db.sql, id, "sari.dewi@example.com", { verified: true });
+  await as(id, (tx) => startTrial(tx, id, someoneElse, "pro"));
+});
+
+Deno.test("api.start_trial — a Yandex login's addresses at Yandex's mail domains are one mailbox", async () => {
+  // Yandex: an account's login at every Yandex mail domain is its own alias, delivered to its one mailbox.
+  // Its dots and hyphens stay apart: no Yandex page found says they are one.
+  const key = (email: string) =>
+    appValue<string | null>(db.sql, null, (tx) => tx`select astapa.mailbox_key(${email})`);
+  for (
+    const domain of [
+      "yandex.ru",
+      "Yandex.COM",
+      "ya.ru",
+      "yandex.by",
+      "yandex.kz",
+      "yandex.ua",
+      "yandex.com.tr.",
+    ]
+  ) {
+    assert.equal(await key(`Ivan.Petrov+shop@${domain}`), "ivan.petrov@yandex.ru", domain);
+  }
+  assert.equal(await key("ivan-petrov@ya.ru"), "ivan-petrov@yandex.ru");
+  assert.equal(await key("ivan@yandex.example"), "ivan@yandex.example");
+  const shop = await trialShop("ivan.petrov@yandex.ru");
+  const id = shop.project.id;
+  await db
+    .sql`update astapa.users set email_verified = true where project_id = ${id} and id = ${shop.userId}`;
+  await as(id, (tx) => startTrial(tx, id, shop.userId, "pro"));
+  for (const alias of ["ivan.petrov@ya.ru", "Ivan.Petrov@yandex.com", "ivan.petrov@yandex.com.tr"]) {
+    const other = await seedUser(db.sql, id, alias, { verified: true });
+    await rejectsAs(as(id, (tx) => startTrial(tx, id, other, "pro")), "conflict", /on another account/);
+  }
+  const someoneElse = await seedUser(db.sql, id, "ivan-petrov@yandex.ru", { verified: true });
   await as(id, (tx) => startTrial(tx, id, someoneElse, "pro"));
 });
 
