@@ -7,6 +7,7 @@ import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { botProtectionView } from "@/lib/login/bot_protection_settings.ts";
 import { PROVIDER_PAGE } from "@/lib/login/bot_check.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_LOGIN_TEXT } from "@/lib/dashboard/text/settings_login.ts";
 
 const FORMS = [
@@ -54,16 +55,14 @@ export function BotProtection(
         <fieldset>
           <legend>{text.formsLegend}</legend>
           {FORMS.map((form) => (
-            <label key={form.value}>
-              <input
-                type="checkbox"
-                name="on"
-                value={form.value}
-                checked={on.has(form.value)}
-                disabled={!canEdit}
-              />{" "}
-              {text[form.label]}
-            </label>
+            <SettingSwitch
+              key={form.value}
+              name="on"
+              value={form.value}
+              label={text[form.label]}
+              checked={on.has(form.value)}
+              disabled={!canEdit}
+            />
           ))}
         </fieldset>
         <p class="hint">{text.botHint}</p>

@@ -5,6 +5,7 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 import { WholeNumberField } from "./WholeNumberField.tsx";
 
@@ -18,16 +19,13 @@ export function GuestSettings(
       <h2 id="guests-heading">{text.guests}</h2>
       <form method="post" action={`${base}/settings/guests`} class="form">
         <CsrfField token={data.frame.csrf} />
-        <label>
-          <input
-            type="checkbox"
-            name="enabled"
-            value="on"
-            checked={stored.enabled === true}
-            disabled={!canEdit}
-          />{" "}
-          {text.guestsEnabled}
-        </label>
+        <SettingSwitch
+          name="enabled"
+          value="on"
+          label={text.guestsEnabled}
+          checked={stored.enabled === true}
+          disabled={!canEdit}
+        />
         <WholeNumberField
           name="sweep_after_days"
           label={text.sweepAfter}

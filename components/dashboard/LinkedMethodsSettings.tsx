@@ -1,6 +1,7 @@
 /** The Settings page's automatic-renewal switches (settings.linked_methods, docs/billing.md "Automatic renewal"). */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_BILLING_TEXT } from "@/lib/dashboard/text/settings_billing.ts";
 
 const SWITCHES = [
@@ -26,17 +27,15 @@ export function LinkedMethodsSettings(
         <fieldset>
           <legend>{text.linkedMethods}</legend>
           {SWITCHES.map(({ key, label }) => (
-            <label key={key}>
-              <input
-                type="checkbox"
-                name={key}
-                value="on"
-                checked={current[key] === true}
-                disabled={!canEdit}
-                data-linked-switch={key}
-              />{" "}
-              {text[label]}
-            </label>
+            <SettingSwitch
+              key={key}
+              name={key}
+              value="on"
+              label={text[label]}
+              checked={current[key] === true}
+              disabled={!canEdit}
+              data={{ "data-linked-switch": key }}
+            />
           ))}
         </fieldset>
         {canEdit && <button type="submit" class="button">{text.saveAutomaticRenewal}</button>}

@@ -6,6 +6,7 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { LogoutMetadata } from "@/lib/oauth/logout_metadata.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { Phrase } from "./Phrase.tsx";
 import { fill } from "@/lib/dashboard/i18n.ts";
 import { SETTINGS_LOGIN_TEXT } from "@/lib/dashboard/text/settings_login.ts";
@@ -40,16 +41,13 @@ export function LogoutSettings(
           placeholder="https://app.example/auth/backchannel-logout"
           disabled={!canEdit}
         />
-        <label>
-          <input
-            type="checkbox"
-            name="backchannel_logout_session_required"
-            value="on"
-            checked={current.backchannel_logout_session_required === true}
-            disabled={!canEdit}
-          />{" "}
-          <Phrase text={text.sidRequired} parts={{ sid: <code>sid</code> }} />
-        </label>
+        <SettingSwitch
+          name="backchannel_logout_session_required"
+          value="on"
+          label={<Phrase text={text.sidRequired} parts={{ sid: <code>sid</code> }} />}
+          checked={current.backchannel_logout_session_required === true}
+          disabled={!canEdit}
+        />
         {canEdit && <button type="submit" class="button">{text.saveLogout}</button>}
       </form>
       <h3>{text.latestLogoutTokens}</h3>

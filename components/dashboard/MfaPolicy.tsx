@@ -1,6 +1,7 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { MFA_POLICIES, mfaPolicy, phoneFactorOffered } from "@/lib/login/factors/policy.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 
 const LABELS = { off: "mfaOff", optional: "mfaOptional", required: "mfaRequired" } as const satisfies Record<
@@ -32,16 +33,13 @@ export function MfaPolicy({ data, base, canEdit }: { data: SettingsData; base: s
             </label>
           ))}
         </fieldset>
-        <label>
-          <input
-            type="checkbox"
-            name="phone"
-            value="on"
-            checked={phoneFactorOffered(data.project)}
-            disabled={!canEdit}
-          />{" "}
-          {text.phoneFactor}
-        </label>
+        <SettingSwitch
+          name="phone"
+          value="on"
+          label={text.phoneFactor}
+          checked={phoneFactorOffered(data.project)}
+          disabled={!canEdit}
+        />
         {canEdit && <button type="submit" class="button">{text.saveMfa}</button>}
       </form>
     </section>

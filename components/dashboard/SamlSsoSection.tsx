@@ -10,6 +10,7 @@ import type { Lang } from "@/lib/dashboard/i18n.ts";
 import { fill } from "@/lib/dashboard/i18n.ts";
 import { ORGANIZATION_SSO_TEXT } from "@/lib/dashboard/text/organization_sso.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 
 /** What a SAML connection says, with the service provider URLs to copy. */
 export function SamlSsoSummary({ sso, lang }: { sso: ShownSsoConnection; lang: Lang }) {
@@ -99,6 +100,12 @@ export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, si
   lang: Lang;
 }) {
   const text = ORGANIZATION_SSO_TEXT[lang];
+  const switches = [
+    { name: "enabled", label: text.enabledSwitch, checked: enabled },
+    { name: "want_assertions_encrypted", label: text.requireEncrypted, checked: encrypted },
+    { name: "sign_authn_requests", label: text.signRequests, checked: signed },
+    { name: "idp_initiated", label: text.idpInitiated, checked: idpInitiated },
+  ];
   return (
     <details>
       <summary>{text.setUpSaml}</summary>
@@ -109,19 +116,7 @@ export function SamlSsoForm({ action, csrf, organization, enabled, encrypted, si
         <label>
           {text.metadataXml} <textarea name="idp_metadata_xml" rows={6} maxLength={256 * 1024}></textarea>
         </label>
-        <label>
-          <input type="checkbox" name="enabled" checked={enabled} /> {text.enabledSwitch}
-        </label>
-        <label>
-          <input type="checkbox" name="want_assertions_encrypted" checked={encrypted} />{" "}
-          {text.requireEncrypted}
-        </label>
-        <label>
-          <input type="checkbox" name="sign_authn_requests" checked={signed} /> {text.signRequests}
-        </label>
-        <label>
-          <input type="checkbox" name="idp_initiated" checked={idpInitiated} /> {text.idpInitiated}
-        </label>
+        {switches.map((setting) => <SettingSwitch key={setting.name} {...setting} />)}
         <button type="submit" name="action" value="save_saml">{text.saveSaml}</button>
       </form>
     </details>

@@ -6,6 +6,7 @@ import { MfaPolicy } from "./MfaPolicy.tsx";
 import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
 import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
 import { WholeNumberField } from "./WholeNumberField.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
 import { SignUpSettings } from "./SignUpSettings.tsx";
 import { GuestSettings } from "./GuestSettings.tsx";
@@ -113,16 +114,13 @@ export function SettingsView({ data }: { data: SettingsData }) {
         <h2 id="verification-heading">{text.verification}</h2>
         <form method="post" action={`${base}/settings/verification`} class="form">
           <CsrfField token={data.frame.csrf} />
-          <label>
-            <input
-              type="checkbox"
-              name="require_verified_email"
-              value="on"
-              checked={settings.require_verified_email === true}
-              disabled={!canEdit}
-            />{" "}
-            {text.requireVerified}
-          </label>
+          <SettingSwitch
+            name="require_verified_email"
+            value="on"
+            label={text.requireVerified}
+            checked={settings.require_verified_email === true}
+            disabled={!canEdit}
+          />
           {canEdit && <button type="submit" class="button">{text.savePolicy}</button>}
         </form>
       </section>
@@ -131,16 +129,13 @@ export function SettingsView({ data }: { data: SettingsData }) {
         <p class="muted">{text.dpopExplained}</p>
         <form method="post" action={`${base}/settings/dpop`} class="form">
           <CsrfField token={data.frame.csrf} />
-          <label>
-            <input
-              type="checkbox"
-              name="dpop_required"
-              value="on"
-              checked={(settings.dpop as { required?: unknown } | undefined)?.required === true}
-              disabled={!canEdit}
-            />{" "}
-            {text.requireDpop}
-          </label>
+          <SettingSwitch
+            name="dpop_required"
+            value="on"
+            label={text.requireDpop}
+            checked={(settings.dpop as { required?: unknown } | undefined)?.required === true}
+            disabled={!canEdit}
+          />
           {canEdit && <button type="submit" class="button">{text.saveDpop}</button>}
         </form>
       </section>

@@ -5,6 +5,7 @@
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 
 const METHODS = [
@@ -56,31 +57,27 @@ export function SignInMethods(
         <fieldset>
           <legend>{text.offeredOnHosted}</legend>
           {METHODS.map((method) => (
-            <label key={method.name}>
-              <input
-                type="checkbox"
-                name={method.name}
-                value="on"
-                checked={method.on(settings)}
-                disabled={!canEdit}
-              />{" "}
-              {text[method.label]}
-            </label>
+            <SettingSwitch
+              key={method.name}
+              name={method.name}
+              value="on"
+              label={text[method.label]}
+              checked={method.on(settings)}
+              disabled={!canEdit}
+            />
           ))}
         </fieldset>
         <fieldset>
           <legend>{text.breachedLegend}</legend>
           {BREACH_CHECKS.map((check) => (
-            <label key={check.name}>
-              <input
-                type="checkbox"
-                name={check.name}
-                value="on"
-                checked={settings[check.name] !== false}
-                disabled={!canEdit}
-              />{" "}
-              {text[check.label]}
-            </label>
+            <SettingSwitch
+              key={check.name}
+              name={check.name}
+              value="on"
+              label={text[check.label]}
+              checked={settings[check.name] !== false}
+              disabled={!canEdit}
+            />
           ))}
         </fieldset>
         <p class="hint">{text.withoutPasswords}</p>

@@ -6,6 +6,7 @@
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SETTINGS_ACCESS_TEXT } from "@/lib/dashboard/text/settings_access.ts";
 
 const MODES = [
@@ -55,16 +56,14 @@ export function SignUpSettings(
         </textarea>
         <p class="hint">{text.domainsHint}</p>
         {SWITCHES.map((check) => (
-          <label key={check.name}>
-            <input
-              type="checkbox"
-              name={check.name}
-              value="on"
-              checked={current[check.name]}
-              disabled={!canEdit}
-            />{" "}
-            {text[check.label]}
-          </label>
+          <SettingSwitch
+            key={check.name}
+            name={check.name}
+            value="on"
+            label={text[check.label]}
+            checked={current[check.name]}
+            disabled={!canEdit}
+          />
         ))}
         {canEdit && <button type="submit" class="button">{text.saveSignUps}</button>}
       </form>

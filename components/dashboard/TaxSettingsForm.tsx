@@ -4,6 +4,7 @@
  */
 import type { TaxSettings } from "@/db/receipts.ts";
 import { CsrfField } from "./Frame.tsx";
+import { SettingSwitch } from "./SettingSwitch.tsx";
 import type { Lang } from "@/lib/dashboard/i18n.ts";
 import { RECEIPTS_TEXT } from "@/lib/dashboard/text/receipts.ts";
 
@@ -19,9 +20,7 @@ export function TaxSettingsForm(
       <form method="post" action={props.action} class="stacked tax-form">
         <CsrfField token={props.csrf} />
         <fieldset disabled={!props.canEdit}>
-          <label class="check">
-            <input type="checkbox" name="pkp" value="true" checked={tax.pkp} /> {text.pkp}
-          </label>
+          <SettingSwitch class="check" name="pkp" value="true" label={text.pkp} checked={tax.pkp} />
           <label>
             {text.ppnRate}
             <input name="ppn_rate" inputMode="decimal" value={String(tax.ppn_rate)} />

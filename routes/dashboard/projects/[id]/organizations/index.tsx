@@ -10,6 +10,7 @@ import {
 } from "@/lib/dashboard/organizations_page.ts";
 import { CsrfField, Frame, Notice } from "@/components/dashboard/Frame.tsx";
 import { SamlCertificateForm, SamlSsoForm, SamlSsoSummary } from "@/components/dashboard/SamlSsoSection.tsx";
+import { SettingSwitch } from "@/components/dashboard/SettingSwitch.tsx";
 import { ScimCell } from "@/components/dashboard/ScimSection.tsx";
 import { SsoMappingForm, SsoMappingSummary } from "@/components/dashboard/SsoMappingSection.tsx";
 import { Phrase } from "@/components/dashboard/Phrase.tsx";
@@ -235,10 +236,11 @@ export default function OrganizationsPage({ data }: PageProps<OrganizationsData>
                           placeholder={org.sso ? text.keptWhenEmpty : ""}
                         />
                       </label>
-                      <label>
-                        <input type="checkbox" name="enabled" checked={org.sso?.enabled ?? true} />{" "}
-                        {text.enabledSwitch}
-                      </label>
+                      <SettingSwitch
+                        name="enabled"
+                        label={text.enabledSwitch}
+                        checked={org.sso?.enabled ?? true}
+                      />
                       <button type="submit" name="action" value="save">{text.saveSso}</button>
                       {org.sso && (
                         <button type="submit" name="action" value="remove">{text.removeSso}</button>
