@@ -31,7 +31,7 @@ const switches = async () =>
 Deno.test("settings — automatic renewal: admins switch linking, ShopeePay/GoPay, direct debit and cards on and off; viewers cannot", async () => {
   const before = await (await getAs(t, owner, `${base}/settings`)).text();
   assert.match(before, /Automatic renewal/);
-  assert.doesNotMatch(before, /data-linked-switch="enabled" checked/, "off by default");
+  assert.doesNotMatch(before, /name="enabled" value="on" checked/, "off by default");
 
   const saved = await postAs(t, owner, `${base}/settings/linked-methods`, {
     enabled: "on",
