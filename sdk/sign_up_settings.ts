@@ -14,6 +14,8 @@ export type SignUpSettings = {
   blocked_domains: string[];
   /** Refuse addresses at throwaway mail services and their subdomains (default false). */
   block_disposable_domains: boolean;
+  /** Domains that switch lets through all the same (`*.example.com`: its subdomains), such as duck.com. */
+  disposable_allowed_domains: string[];
   /** Refuse addresses with +, = or # in the local part, such as dewi+promo@example.com (default false). */
   block_subaddresses: boolean;
 };

@@ -1,7 +1,7 @@
 /**
  * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation, by waitlist or
- * closed, the allowed and blocked email domains, and the switches refusing throwaway domains and +tag addresses.
- * Postgres validates the domains; a refusal re-renders with the reason.
+ * closed, the allowed and blocked email domains, the switches refusing throwaway domains and +tag addresses, and
+ * the throwaway domains let in all the same. Postgres validates the domains; a refusal re-renders with the reason.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
@@ -65,6 +65,16 @@ export function SignUpSettings(
             disabled={!canEdit}
           />
         ))}
+        <label for="disposable_allowed_domains">{text.disposableAllowedDomains}</label>
+        <textarea
+          id="disposable_allowed_domains"
+          name="disposable_allowed_domains"
+          rows={3}
+          disabled={!canEdit}
+        >
+          {current.disposable_allowed_domains.join("\n")}
+        </textarea>
+        <p class="hint">{text.disposableAllowedHint}</p>
         {canEdit && <button type="submit" class="button">{text.saveSignUps}</button>}
       </form>
     </section>

@@ -24,8 +24,8 @@ create or replace function astapa.sign_up_domain_problem(entry jsonb) returns te
   $$;
 
 comment on function astapa.sign_up_domain_problem(jsonb) is
-  'A readable reason an entry of sign_up.allowed_domains or blocked_domains is refused (not an ASCII domain, '
-  'optionally *. in front), or null.';
+  'A readable reason an entry of sign_up.allowed_domains, blocked_domains or disposable_allowed_domains is refused '
+  '(not an ASCII domain, optionally *. in front), or null.';
 
 grant execute on function astapa.sign_up_domain_problem(jsonb) to astapa_app;
 
@@ -42,9 +42,9 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
     if pg_catalog.jsonb_typeof(value) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(value) as k
                   where k not in ('mode', 'allowed_domains', 'blocked_domains', 'block_disposable_domains',
-                                  'block_subaddresses')) then
-      return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains and '
-        'block_subaddresses only.';
+                                  'disposable_allowed_domains', 'block_subaddresses')) then
+      return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains, '
+        'disposable_allowed_domains and block_subaddresses only.';
     end if;
     foreach list in array array['block_disposable_domains', 'block_subaddresses'] loop
       if value ? list and pg_catalog.jsonb_typeof(value -> list) not in ('boolean', 'null') then
@@ -56,7 +56,7 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
        and coalesce(value ->> 'mode', '') not in ('open', 'invitation', 'waitlist', 'closed') then
       return 'sign_up.mode must be open, invitation, waitlist or closed.';
     end if;
-    foreach list in array array['allowed_domains', 'blocked_domains'] loop
+    foreach list in array array['allowed_domains', 'blocked_domains', 'disposable_allowed_domains'] loop
       continue when not value ? list or value -> list = 'null'::jsonb;
       if pg_catalog.jsonb_typeof(value -> list) <> 'array' then
         return pg_catalog.format('sign_up.%s must be a list of domains.', list);
@@ -80,9 +80,9 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
   $$;
 
 comment on function astapa.sign_up_settings_problem(jsonb) is
-  'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains: up to '
-  '100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses: booleans}) '
-  'is refused, or null when it is valid.';
+  'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains, '
+  'disposable_allowed_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; '
+  'block_disposable_domains, block_subaddresses: booleans}) is refused, or null when it is valid.';
 
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
@@ -194,7 +194,12 @@ create or replace function astapa.sign_up_refusal(project_id text, email text, i
            and (rules ? 'allowed_domains' or rules ? 'blocked_domains')) then
       return pg_catalog.jsonb_build_object('reason', 'domain', 'domain', domain);
     end if;
-    if coalesce((rules ->> 'block_disposable_domains')::boolean, false) and astapa.disposable_domain(domain) then
+    -- disposable_allowed_domains only lifts this switch (the alias services people keep: duck.com, addy.io…):
+    -- the domain lists above have already refused what they refuse. Like them it lets nothing in on a guess: a
+    -- domain typed with a letter outside ASCII stays refused here even when its ASCII reading is excepted.
+    if coalesce((rules ->> 'block_disposable_domains')::boolean, false) and astapa.disposable_domain(domain)
+       and not (astapa.domain_listed(domain, rules -> 'disposable_allowed_domains')
+                and pg_catalog.split_part(sign_up_refusal.email, '@', -1) !~ '[^\x01-\x7f]') then
       return pg_catalog.jsonb_build_object('reason', 'disposable', 'domain', domain);
     end if;
     if coalesce((rules ->> 'block_subaddresses')::boolean, false) and astapa.subaddressed(sign_up_refusal.email) then
@@ -208,10 +213,10 @@ comment on function astapa.sign_up_refusal(text, text, text) is
   'Why settings.sign_up refuses a new account for this address (null: a phone-only sign-up) and the '
   'invitation token the hosted-login request carries: {reason: closed | invitation | waitlist | email_required | '
   'domain | disposable | subaddress, domain?}, or null when it may be created. disposable: block_disposable_domains '
-  'and a throwaway service''s domain (astapa.disposable_domain); subaddress: block_subaddresses and a +, = or # '
-  'in the local part. invitation: an open invitation of the project with that '
-  'token, to that address (any case). waitlist: an approved waitlist entry of the project''s current environment '
-  'for that address (any case).';
+  'and a throwaway service''s domain (astapa.disposable_domain) not on disposable_allowed_domains (an address '
+  'typed in ASCII); subaddress: block_subaddresses and a +, = or # in the local part. invitation: an open '
+  'invitation of the project with that token, to that address (any case). waitlist: an approved waitlist entry '
+  'of the project''s current environment for that address (any case).';
 
 grant execute on function astapa.sign_up_refusal(text, text, text) to astapa_app;
 

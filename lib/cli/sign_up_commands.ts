@@ -8,9 +8,10 @@ import type { Output } from "./output.ts";
 
 export const SIGN_UP_USAGE =
   `  sign-up ID [--mode open|invitation|waitlist|closed] [--allow DOMAINS] [--block DOMAINS]
-             [--block-disposable true|false] [--block-subaddresses true|false]
+             [--block-disposable true|false] [--allow-disposable DOMAINS] [--block-subaddresses true|false]
                              show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
-                             "" to clear the list; refuse throwaway mail domains, +tag addresses`;
+                             "" to clear the list; refuse throwaway mail domains but those of
+                             --allow-disposable (such as duck.com), +tag addresses`;
 
 const MODES = ["open", "invitation", "waitlist", "closed"] as const;
 const list = (value: string | undefined) =>
@@ -18,7 +19,7 @@ const list = (value: string | undefined) =>
 
 export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [id] = operands(args, 1, ["ID"]);
-  allowFlags(args, ["mode", "allow", "block", "block-disposable", "block-subaddresses"]);
+  allowFlags(args, ["mode", "allow", "block", "block-disposable", "allow-disposable", "block-subaddresses"]);
   const mode = flag(args, "mode");
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`--mode must be open, invitation, waitlist or closed, not "${mode}"`);
@@ -30,6 +31,9 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
     ...(args.flags.has("allow") ? { allowed_domains: list(flag(args, "allow")) } : {}),
     ...(args.flags.has("block") ? { blocked_domains: list(flag(args, "block")) } : {}),
     ...(disposable === null ? {} : { block_disposable_domains: disposable }),
+    ...(args.flags.has("allow-disposable")
+      ? { disposable_allowed_domains: list(flag(args, "allow-disposable")) }
+      : {}),
     ...(subaddresses === null ? {} : { block_subaddresses: subaddresses }),
   };
   const project = await asApp(
@@ -49,7 +53,13 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
       domains(shown.allowed_domains)
     }; ` +
       `blocked: ${shown.blocked_domains.join(", ") || "none"}; disposable domains ${
-        shown.block_disposable_domains ? "refused" : "taken"
+        shown.block_disposable_domains
+          ? `refused${
+            shown.disposable_allowed_domains.length
+              ? ` but ${shown.disposable_allowed_domains.join(", ")}`
+              : ""
+          }`
+          : "taken"
       }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}`,
   );
   return 0;

@@ -30,6 +30,8 @@ export type SignUpSettings = {
   blocked_domains: string[];
   /** Refuse addresses at throwaway mail services (astapa.disposable_email_domains). */
   block_disposable_domains: boolean;
+  /** Domains block_disposable_domains does not refuse (alias services people keep, such as duck.com). */
+  disposable_allowed_domains: string[];
   /** Refuse addresses with +, = or # in the local part (dewi+promo@example.com). */
   block_subaddresses: boolean;
 };
@@ -45,6 +47,7 @@ export function signUpSettingsOf(settings: Record<string, unknown>): SignUpSetti
     allowed_domains: domains(stored.allowed_domains),
     blocked_domains: domains(stored.blocked_domains),
     block_disposable_domains: stored.block_disposable_domains === true,
+    disposable_allowed_domains: domains(stored.disposable_allowed_domains),
     block_subaddresses: stored.block_subaddresses === true,
   };
 }
@@ -62,6 +65,7 @@ export function signUpChange(changes: Partial<SignUpSettings>): Record<string, u
     allowed_domains: list(changes.allowed_domains),
     blocked_domains: list(changes.blocked_domains),
     block_disposable_domains: flag(changes.block_disposable_domains),
+    disposable_allowed_domains: list(changes.disposable_allowed_domains),
     block_subaddresses: flag(changes.block_subaddresses),
   };
   return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));

@@ -12,7 +12,7 @@ const env = { DATABASE_URL: db.url, ASTAPA_MASTER_KEY: TEST_MASTER_KEY };
 const stored = async (id: string) =>
   (await db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${id}`)[0].s;
 
-Deno.test("cli sign-up — shows the defaults, changes mode, lists and switches, clears, refuses bad input", async () => {
+Deno.test("cli sign-up — shows the defaults, changes mode, lists, switches and exceptions, clears, refuses bad input", async () => {
   const project = await seedProject(db.sql);
   const shown = await run(["cli.ts", "sign-up", project.id, "--json"], env);
   assert.equal(shown.code, 0, shown.stderr);
@@ -22,6 +22,7 @@ Deno.test("cli sign-up — shows the defaults, changes mode, lists and switches,
     allowed_domains: [],
     blocked_domains: [],
     block_disposable_domains: false,
+    disposable_allowed_domains: [],
     block_subaddresses: false,
   });
   const changed = await run(
@@ -44,6 +45,18 @@ Deno.test("cli sign-up — shows the defaults, changes mode, lists and switches,
   assert.equal(switched.code, 0, switched.stderr);
   assert.match(switched.stdout, /disposable domains refused; \+tag addresses refused/);
   assert.deepEqual(await stored(project.id), { block_disposable_domains: true, block_subaddresses: true });
+  const excepted = await run(
+    ["cli.ts", "sign-up", project.id, "--allow-disposable", "Duck.com,*.mozmail.com", "--json"],
+    env,
+  );
+  assert.equal(excepted.code, 0, excepted.stderr);
+  assert.deepEqual(JSON.parse(excepted.stdout).disposable_allowed_domains, ["duck.com", "*.mozmail.com"]);
+  const exceptedText = await run(["cli.ts", "sign-up", project.id], env);
+  assert.match(exceptedText.stdout, /disposable domains refused but duck\.com, \*\.mozmail\.com; \+tag/);
+  const badException = await run(["cli.ts", "sign-up", project.id, "--allow-disposable", "duck_com"], env);
+  assert.notEqual(badException.code, 0);
+  assert.match(badException.stderr, /disposable_allowed_domains: duck_com is not a domain/);
+  assert.equal((await run(["cli.ts", "sign-up", project.id, "--allow-disposable", ""], env)).code, 0);
   const unswitched = await run(
     ["cli.ts", "sign-up", project.id, "--block-disposable", "false", "--block-subaddresses", "false"],
     env,

@@ -207,6 +207,7 @@ const BAD_SETTINGS: [string, unknown][] = [
   ["sign_up", { allowed_domains: ["kedai.example", "KEDAI.example"] }],
   ["sign_up", { block_disposable_domains: "yes" }],
   ["sign_up", { block_subaddresses: 1 }],
+  ["sign_up", { disposable_allowed_domains: ["bad_domain"] }],
   ["bot_protection", []],
   ["bot_protection", { provider: "recaptcha" }],
   ["bot_protection", { site_key: "a b" }],

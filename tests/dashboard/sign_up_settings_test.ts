@@ -2,7 +2,7 @@
  * The Settings page's sign-ups (settings.sign_up): the mode and domain lists saved by an admin (defaults not
  * stored, domains in lower case), a malformed domain refused with Postgres's reason on the page (422) and
  * nothing changed, a viewer refused (403), and the hosted login following the saved mode; the switches refusing
- * throwaway domains and +tag addresses, on and off.
+ * throwaway domains and +tag addresses, on and off; the throwaway domains let in all the same, one a line.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -109,6 +109,44 @@ Deno.test("settings — sign-ups: the throwaway-domain and +tag switches saved o
   assert.match(await signup.text(), /mailinator\.com is a disposable email service/);
 
   // Unticked, a switch sends nothing: off, and its default is not stored.
+  assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
+  assert.deepEqual(await signUp(), {});
+});
+
+Deno.test("settings — sign-ups: the throwaway domains let in all the same, saved, shown, refused with the reason, cleared", async () => {
+  const before = await signUp();
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(
+    page,
+    /<label for="disposable_allowed_domains">Throwaway email domains let in all the same<\/label>/,
+  );
+  assert.match(page, /name="disposable_allowed_domains" rows="3"><\/textarea>/, "empty by default");
+
+  const refused = await postAs(t, owner, action, {
+    block_disposable_domains: "on",
+    disposable_allowed_domains: "duck.com\nduck_com",
+  });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /sign_up\.disposable_allowed_domains: duck_com is not a domain/);
+  assert.deepEqual(await signUp(), before, "nothing changed");
+
+  const saved = await postAs(t, owner, action, {
+    block_disposable_domains: "on",
+    disposable_allowed_domains: "Duck.com\n*.mozmail.com",
+  });
+  assert.equal(saved.status, 303);
+  assert.deepEqual(await signUp(), {
+    block_disposable_domains: true,
+    disposable_allowed_domains: ["duck.com", "*.mozmail.com"],
+  });
+  const shown = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(shown, /duck\.com\n\*\.mozmail\.com<\/textarea>/);
+  const inIndonesian = await (await getAs(t, owner, `${base}/settings?lang=id`)).text();
+  assert.match(inIndonesian, /Domain email sekali pakai yang tetap diterima/);
+  const viewed = await (await getAs(t, viewer, `${base}/settings`)).text();
+  assert.match(viewed, /name="disposable_allowed_domains" rows="3" disabled>duck\.com/);
+
+  // An empty textarea clears the list: its default is not stored.
   assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
   assert.deepEqual(await signUp(), {});
 });

@@ -3,7 +3,8 @@
  * account (password, emailed code, passkey sign-up, Google, GitHub, phone) refused under `closed` with a 403
  * page in English and Indonesian, nothing written; the sign-up form's answer the same for a taken address;
  * `invitation` lets the invited address in and refuses another; domain lists on the form; "Create an account"
- * hidden; throwaway domains and +tag addresses refused on every way in when switched on, en and id; existing
+ * hidden; throwaway domains and +tag addresses refused on every way in when switched on, en and id, but for the
+ * project's exceptions (never past its blocklist); existing
  * people still sign in; the project's own Platform API import unaffected (api.create_user,
  * the project's own call, in tests/sql/sign_up_rules_test.ts).
  */
@@ -331,6 +332,43 @@ Deno.test("sign-up rules — throwaway domains and +tag addresses: every way in 
   assert.equal(signedIn.status, 303);
   assert.match(signedIn.headers.get("location")!, /^https:\/\/app\.example\/callback\?code=/);
   for (const p of [project, passkeyOnly]) await setSignUp(p, null);
+});
+
+Deno.test("sign-up rules — throwaway domains let in all the same: the form and Google create the account; others and blocked ones refused", async () => {
+  await setSignUp(project, {
+    block_disposable_domains: true,
+    disposable_allowed_domains: ["duck.com", "*.mozmail.com", "addy.io"],
+    blocked_domains: ["addy.io"],
+  });
+  const created = async (email: string) =>
+    (await sql`select count(*)::int as n from astapa.users where project_id = ${project.id}
+      and email_lower = ${email.toLowerCase()}`)[0].n as number;
+  let n = 0;
+  for (const name of ["password", "google"] as const) {
+    const { attempt } = PATHS[name];
+    for (const email of [`relay${++n}@duck.com`, `Relay${++n}@x7.MOZMAIL.com`]) {
+      const res = await attempt(email, "en");
+      assert.equal(res.status, 303, `${name} ${email}: ${(await res.text()).slice(0, 400)}`);
+      await res.body?.cancel();
+      assert.equal(await created(email), 1, `${name} ${email}`);
+    }
+    await nothingWritten(project.id, name, async () => {
+      await assertRefused(
+        await attempt(`baru${++n}@mailinator.com`, "en"),
+        "mailinator.com is a disposable email service.",
+      );
+      await assertRefused(
+        await attempt(`baru${++n}@mozmail.com`, "id"),
+        "mozmail.com adalah layanan email sekali pakai.",
+      );
+      // The exceptions lift the throwaway switch only: a blocked domain stays refused.
+      await assertRefused(
+        await attempt(`baru${++n}@addy.io`, "en"),
+        "Addresses at addy.io cannot sign up for Toko.",
+      );
+    });
+  }
+  await setSignUp(project, null);
 });
 
 Deno.test("sign-up rules — the project's own Platform API import is not a sign-up", async () => {

@@ -1,6 +1,6 @@
 /**
  * GET/PATCH /api/platform/sign-up-settings: defaults, a change merged key by key (domains in lower case, a
- * default removed from settings; the throwaway-domain and +tag switches on and off), RFC-shaped 400s for malformed bodies and domains that change nothing, the
+ * default removed from settings; the throwaway-domain and +tag switches on and off, the throwaway switch's exceptions), RFC-shaped 400s for malformed bodies and domains that change nothing, the
  * hosted login following the change, and the change audited. (Who may call it: authorization_matrix_test.ts.)
  */
 import assert from "node:assert/strict";
@@ -23,7 +23,11 @@ async function call(method: string, p: SeededProject, body?: unknown) {
   return { res, body: await res.json() };
 }
 
-const SWITCHES_OFF = { block_disposable_domains: false, block_subaddresses: false };
+const RESTRICTIONS_OFF = {
+  block_disposable_domains: false,
+  disposable_allowed_domains: [],
+  block_subaddresses: false,
+};
 const stored = async (p: SeededProject) =>
   (await t.db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${p.id}`)[0].s;
 
@@ -32,7 +36,12 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
   const read = await call("GET", project);
   assert.equal(read.res.status, 200);
   assert.equal(read.res.headers.get("cache-control"), "no-store");
-  assert.deepEqual(read.body, { mode: "open", allowed_domains: [], blocked_domains: [], ...SWITCHES_OFF });
+  assert.deepEqual(read.body, {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: [],
+    ...RESTRICTIONS_OFF,
+  });
 
   const closed = await call("PATCH", project, { mode: "closed", blocked_domains: [" Spam.Example "] });
   assert.equal(closed.res.status, 200, JSON.stringify(closed.body));
@@ -40,7 +49,7 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     mode: "closed",
     allowed_domains: [],
     blocked_domains: ["spam.example"],
-    ...SWITCHES_OFF,
+    ...RESTRICTIONS_OFF,
   });
   const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
   const signup = await t.app.request(`/auth/signup?${query}`);
@@ -52,7 +61,7 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     mode: "open",
     allowed_domains: [],
     blocked_domains: ["spam.example"],
-    ...SWITCHES_OFF,
+    ...RESTRICTIONS_OFF,
   });
   assert.deepEqual(
     await stored(project),
@@ -66,6 +75,7 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     allowed_domains: [],
     blocked_domains: ["spam.example"],
     block_disposable_domains: true,
+    disposable_allowed_domains: [],
     block_subaddresses: true,
   });
   assert.deepEqual(await stored(project), {
@@ -73,15 +83,27 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     block_disposable_domains: true,
     block_subaddresses: true,
   });
+  const excepted = await call("PATCH", project, {
+    disposable_allowed_domains: [" Duck.com", "*.MozMail.com"],
+  });
+  assert.equal(excepted.res.status, 200, JSON.stringify(excepted.body));
+  assert.deepEqual(excepted.body.disposable_allowed_domains, ["duck.com", "*.mozmail.com"]);
+  assert.deepEqual((await stored(project)).disposable_allowed_domains, ["duck.com", "*.mozmail.com"]);
+  assert.equal((await call("PATCH", project, { disposable_allowed_domains: [] })).res.status, 200);
   const off = await call("PATCH", project, { block_disposable_domains: false, block_subaddresses: false });
   assert.deepEqual(off.body, {
     mode: "open",
     allowed_domains: [],
     blocked_domains: ["spam.example"],
-    ...SWITCHES_OFF,
+    ...RESTRICTIONS_OFF,
   });
   const cleared = await call("PATCH", project, { blocked_domains: [] });
-  assert.deepEqual(cleared.body, { mode: "open", allowed_domains: [], blocked_domains: [], ...SWITCHES_OFF });
+  assert.deepEqual(cleared.body, {
+    mode: "open",
+    allowed_domains: [],
+    blocked_domains: [],
+    ...RESTRICTIONS_OFF,
+  });
   assert.deepEqual(await stored(project), {});
 
   const [audit] = await t.db.sql`select details from astapa.audit_log where project_id = ${project.id}
@@ -100,6 +122,8 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ blocked_domains: Array.from({ length: 101 }, (_, n) => `d${n}.example`) }, "blocked_domains", /./],
     [{ block_disposable_domains: "yes" }, "block_disposable_domains", /./],
     [{ block_subaddresses: 1 }, "block_subaddresses", /./],
+    [{ disposable_allowed_domains: "duck.com" }, "disposable_allowed_domains", /./],
+    [{ disposable_allowed_domains: [1] }, "disposable_allowed_domains.0", /expected string/],
     ["{not json", "", /./],
   ];
   for (const [body, field, reason] of cases) {
@@ -117,6 +141,14 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ allowed_domains: ["bücher.example"] }, /bücher\.example: write an internationalised domain/],
     [{ blocked_domains: ["not a domain"] }, /not a domain is not a domain/],
     [{ blocked_domains: ["a.example", "A.example"] }, /lists a domain twice/],
+    [
+      { disposable_allowed_domains: ["duck_com"] },
+      /sign_up\.disposable_allowed_domains: duck_com is not a domain/,
+    ],
+    [
+      { disposable_allowed_domains: ["dück.com"] },
+      /disposable_allowed_domains: dück\.com: write an internationalised/,
+    ],
   ];
   for (const [body, reason] of sqlCases) {
     const { res, body: problem } = await call("PATCH", project, body);

@@ -340,6 +340,7 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
     allowed_domains: [],
     blocked_domains: [],
     block_disposable_domains: false,
+    disposable_allowed_domains: [],
     block_subaddresses: false,
   };
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
@@ -351,6 +352,9 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
     assert.deepEqual(closed, { ...defaults, mode: "invitation", blocked_domains: ["spam.example"] });
     const both = await astapa.signUpSettings.update({ allowed_domains: ["*.kantor.example"] });
     assert.deepEqual(both, { ...closed, allowed_domains: ["*.kantor.example"] });
+    const excepted = await astapa.signUpSettings.update({ disposable_allowed_domains: ["Duck.com"] });
+    assert.deepEqual(excepted, { ...both, disposable_allowed_domains: ["duck.com"] });
+    await astapa.signUpSettings.update({ disposable_allowed_domains: [] });
     await assert.rejects(
       () => astapa.signUpSettings.update({ allowed_domains: ["bücher.example"] }),
       (error: AstapaError) => error.status === 400 && /xn--/.test(error.message),

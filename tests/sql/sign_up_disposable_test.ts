@@ -1,6 +1,7 @@
 /**
  * db/api/sign_up_rules.sql's block_disposable_domains and block_subaddresses: validated, off by default; a listed
- * domain or any domain under it refused, read as astapa.email_domain writes it; +, = and # in the local part
+ * domain or any domain under it refused, read as astapa.email_domain writes it, unless disposable_allowed_domains
+ * names it (never past blocked_domains or allowed_domains); +, = and # in the local part
  * refused; the SQLSTATEs (AS4N5 with the domain, AS4N6); the project's own user creation unaffected; the list
  * (migration 4340, from mailchecker) loaded and probed through its primary key.
  */
@@ -68,7 +69,7 @@ Deno.test("api.update_project_settings sign_up — block_disposable_domains and 
   await rejectsAs(
     settle({ block_disposable: true }),
     "validation_failed",
-    /block_disposable_domains and block_subaddresses only/,
+    /block_disposable_domains, disposable_allowed_domains and block_subaddresses only/,
   );
   await rules(null);
 });
@@ -112,6 +113,86 @@ Deno.test("astapa.sign_up_refusal — block_disposable_domains: a listed domain 
   );
   assert.equal(await refusal("ayu+tag@gmail.com"), null, "subaddresses are the other switch");
   assert.equal(await refusal(null), null, "a number alone names no domain");
+  await rules(null);
+});
+
+Deno.test("api.update_project_settings sign_up — disposable_allowed_domains is a domain list as allowed_domains is", async () => {
+  await rules(null);
+  const saved = await settle({ disposable_allowed_domains: ["duck.com", "*.mozmail.com"] });
+  assert.deepEqual((saved.settings as Json).sign_up, {
+    disposable_allowed_domains: ["duck.com", "*.mozmail.com"],
+  });
+  const cleared = await settle({ disposable_allowed_domains: null, block_disposable_domains: true });
+  assert.deepEqual((cleared.settings as Json).sign_up, { block_disposable_domains: true });
+  const refusals: [unknown, RegExp][] = [
+    ["duck.com", /sign_up\.disposable_allowed_domains must be a list of domains/],
+    [[1], /sign_up\.disposable_allowed_domains: Each domain must be a string/],
+    [["bad_domain"], /sign_up\.disposable_allowed_domains: bad_domain is not a domain/],
+    [["dück.com"], /sign_up\.disposable_allowed_domains: dück\.com: write an internationalised domain/],
+    [["duck.com", "DUCK.com"], /sign_up\.disposable_allowed_domains lists a domain twice/],
+    [
+      Array.from({ length: 101 }, (_, i) => `d${i}.example`),
+      /disposable_allowed_domains may hold at most 100/,
+    ],
+  ];
+  for (const [value, reason] of refusals) {
+    await rejectsAs(settle({ disposable_allowed_domains: value }), "validation_failed", reason);
+  }
+  await rules(null);
+});
+
+Deno.test("astapa.sign_up_refusal — disposable_allowed_domains lifts block_disposable_domains for its domains only", async () => {
+  await rules({
+    block_disposable_domains: true,
+    disposable_allowed_domains: ["duck.com", "*.mozmail.com", "ADDY.io"],
+  });
+  const disposable = (domain: string) => ({ reason: "disposable", domain });
+  assert.equal(await refusal("ayu@duck.com"), null, "an exact entry");
+  assert.equal(await refusal("Ayu@DUCK.Com."), null, "case and a trailing dot");
+  assert.equal(await refusal("ayu@addy.io"), null, "an entry in capitals");
+  assert.equal(await refusal("ayu@x7.mozmail.com"), null, "a *. entry: its subdomains");
+  assert.deepEqual(
+    await refusal("ayu@mozmail.com"),
+    disposable("mozmail.com"),
+    "*. is not the domain itself",
+  );
+  assert.deepEqual(
+    await refusal("ayu@mail.duck.com"),
+    disposable("mail.duck.com"),
+    "an exact entry is not its subdomains",
+  );
+  assert.deepEqual(await refusal("ayu@mailinator.com"), disposable("mailinator.com"), "the rest of the list");
+  assert.deepEqual(
+    await refusal("ayu@ｄｕｃｋ．ｃｏｍ"),
+    disposable("duck.com"),
+    "full-width letters: refused as before, not let in on a guess",
+  );
+  assert.deepEqual(await refusal("ayu@du\u200Bck.com"), disposable("duck.com"), "an invisible character");
+  assert.equal(await refusal("ayu+x@duck.com"), null, "subaddresses are the other switch");
+
+  // It lifts the switch only: the domain lists still refuse.
+  await rules({
+    block_disposable_domains: true,
+    disposable_allowed_domains: ["duck.com", "addy.io"],
+    blocked_domains: ["addy.io"],
+  });
+  assert.deepEqual(await refusal("ayu@addy.io"), { reason: "domain", domain: "addy.io" }, "blocked wins");
+  assert.equal(await refusal("ayu@duck.com"), null);
+  await rules({
+    block_disposable_domains: true,
+    disposable_allowed_domains: ["duck.com"],
+    allowed_domains: ["kantor.example"],
+  });
+  assert.deepEqual(
+    await refusal("ayu@duck.com"),
+    { reason: "domain", domain: "duck.com" },
+    "allowed_domains excludes it",
+  );
+  assert.equal(await refusal("ayu@kantor.example"), null);
+
+  // With the switch off, the exceptions change nothing.
+  await rules({ disposable_allowed_domains: ["duck.com"] });
+  assert.equal(await refusal("ayu@mailinator.com"), null);
   await rules(null);
 });
 

@@ -37,6 +37,9 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
     "Refuse throwaway email services (mailinator.com, yopmail.com and some 56,000 more, with their subdomains; also alias services such as duck.com and addy.io)",
   blockSubaddresses:
     "Refuse addresses with a +tag (a +, = or # before the @, as dewi+promo@example.com): one mailbox cannot make many accounts",
+  disposableAllowedDomains: "Throwaway email domains let in all the same",
+  disposableAllowedHint:
+    "One domain a line, up to 100, written as the lists above: alias services your people keep, such as duck.com, *.mozmail.com or addy.io, sign up while throwaway services are refused. A blocked domain, or one outside the allowed domains, stays refused.",
   saveSignUps: "Save sign-ups",
   guests: "Guests (anonymous sign-ins)",
   guestsEnabled:
@@ -92,6 +95,9 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
     "Tolak layanan email sekali pakai (mailinator.com, yopmail.com, dan sekitar 56.000 lainnya beserta subdomainnya; juga layanan alias seperti duck.com dan addy.io)",
   blockSubaddresses:
     "Tolak alamat dengan +tag (tanda +, = atau # sebelum @, seperti dewi+promo@example.com): satu kotak surat tidak bisa membuat banyak akun",
+  disposableAllowedDomains: "Domain email sekali pakai yang tetap diterima",
+  disposableAllowedHint:
+    "Satu domain per baris, paling banyak 100, ditulis seperti daftar di atas: layanan alias yang dipakai orang-orang Anda, seperti duck.com, *.mozmail.com atau addy.io, tetap bisa mendaftar saat layanan email sekali pakai ditolak. Domain yang diblokir, atau di luar domain yang diizinkan, tetap ditolak.",
   saveSignUps: "Simpan pendaftaran",
   guests: "Tamu (masuk anonim)",
   guestsEnabled:

@@ -89,8 +89,8 @@ export const SETTINGS_REFUSALS_TEXT = catalogue({
     '"direct_debit": true|false, "cards": true|false} (enable each only once Xendit has activated it for your ' +
     "account).",
   // astapa.sign_up_settings_problem, astapa.sign_up_domain_problem (db/api/sign_up_rules.sql).
-  signUpKeys:
-    "sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains and block_subaddresses only.",
+  signUpKeys: "sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains, " +
+    "disposable_allowed_domains and block_subaddresses only.",
   signUpMode: "sign_up.mode must be open, invitation, waitlist or closed.",
   signUpList: "sign_up.{list} must be a list of domains.",
   signUpLimit: "sign_up.{list} may hold at most 100 domains.",
@@ -244,8 +244,8 @@ export const SETTINGS_REFUSALS_TEXT = catalogue({
     'linked_methods berupa {"enabled": true|false, "shopeepay": true|false, "gopay_recurring": true|false, ' +
     '"direct_debit": true|false, "cards": true|false} (aktifkan masing-masing hanya setelah Xendit ' +
     "mengaktifkannya untuk akun Anda).",
-  signUpKeys:
-    "sign_up hanya menerima mode, allowed_domains, blocked_domains, block_disposable_domains dan block_subaddresses.",
+  signUpKeys: "sign_up hanya menerima mode, allowed_domains, blocked_domains, block_disposable_domains, " +
+    "disposable_allowed_domains dan block_subaddresses.",
   signUpMode: "sign_up.mode berupa open, invitation, waitlist atau closed.",
   signUpList: "sign_up.{list} berupa daftar domain.",
   signUpLimit: "sign_up.{list} paling banyak berisi 100 domain.",

@@ -1,8 +1,8 @@
 /**
  * Who may create an account through the hosted login (settings.sign_up, docs/project-settings.md): the mode
- * (open, invitation, waitlist, closed), the allowed and blocked email domains and the switches refusing throwaway
- * domains and subaddresses, as the dashboard's Settings → Sign-ups sets them, through the same setter
- * (api.update_project_settings: validated, merged key by key, audited).
+ * (open, invitation, waitlist, closed), the allowed and blocked email domains, the switches refusing throwaway
+ * domains and subaddresses and the throwaway switch's exceptions, as the dashboard's Settings → Sign-ups sets
+ * them, through the same setter (api.update_project_settings: validated, merged key by key, audited).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -33,6 +33,10 @@ const SignUpSettings = z.object({
     "Refuse addresses at throwaway mail services or their subdomains (the mailchecker list, kept in Postgres; " +
       "default false).",
   ),
+  disposable_allowed_domains: Domains.describe(
+    "Domains block_disposable_domains lets through all the same, such as the alias services duck.com or " +
+      "*.mozmail.com (same form); never past blocked_domains or allowed_domains; at most 100.",
+  ),
   block_subaddresses: z.boolean().describe(
     "Refuse addresses with +, = or # in the local part, as Clerk's Block email subaddresses (default false).",
   ),
@@ -43,10 +47,11 @@ const Changes = z.strictObject({
   allowed_domains: Domains.optional(),
   blocked_domains: Domains.optional(),
   block_disposable_domains: SignUpSettings.shape.block_disposable_domains.optional(),
+  disposable_allowed_domains: Domains.optional(),
   block_subaddresses: SignUpSettings.shape.block_subaddresses.optional(),
 }).refine((body) => Object.keys(body).length > 0, {
-  message:
-    "Send at least one of mode, allowed_domains, blocked_domains, block_disposable_domains and block_subaddresses.",
+  message: "Send at least one of mode, allowed_domains, blocked_domains, block_disposable_domains, " +
+    "disposable_allowed_domains and block_subaddresses.",
 });
 
 /** Settings change who can get in: the project's own client only. */

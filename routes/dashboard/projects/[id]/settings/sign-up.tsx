@@ -1,7 +1,7 @@
 /**
  * POST /dashboard/projects/:id/settings/sign-up: who may create an account through the hosted login
- * (settings.sign_up): the mode, the allowed and blocked domains (one a line), and the switches refusing throwaway
- * domains and +tag addresses.
+ * (settings.sign_up): the mode, the allowed and blocked domains (one a line), the switches refusing throwaway
+ * domains and +tag addresses, and the throwaway domains let through all the same (one a line).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -21,6 +21,7 @@ const SignUpForm = z.object({
   blocked_domains: Domains,
   // An unticked checkbox sends nothing: absent is off.
   block_disposable_domains: z.literal("on").optional(),
+  disposable_allowed_domains: Domains,
   block_subaddresses: z.literal("on").optional(),
 });
 
@@ -33,6 +34,7 @@ export const handler: Handlers<SettingsData> = {
           allowed_domains: form.allowed_domains,
           blocked_domains: form.blocked_domains,
           block_disposable_domains: form.block_disposable_domains === "on",
+          disposable_allowed_domains: form.disposable_allowed_domains,
           block_subaddresses: form.block_subaddresses === "on",
         }),
       });
