@@ -4888,7 +4888,18 @@ CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigi
 AS $function$
   declare
     s astapa.subscriptions;
+    held bigint[];
   begin
+    -- Lock order (docs/database.md): the person's charged renewal checkouts, in id order, before their row, as a
+    -- refund callback takes them: a success callback of one holds it and then waits for the payer's row. The
+    -- expiry below voids those whose charges all ended (a new method would otherwise renew what was canceled).
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = cancel_subscription.project_id
+                    and c.id in (select x.id from astapa.unpaid_renewal_checkouts(cancel_subscription.project_id,
+                                                                                   cancel_subscription.user_id) as x
+                                 where x.status <> 'open')
+                  order by c.id
+                  for update);
     -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
     -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
     -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.
@@ -4898,6 +4909,10 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- One charged since the set above was read is refused (40001, run again, to take it first); the open ones are
+    -- held from now on.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.unpaid_renewal_checkouts(project_id, user_id) as c));
     select * into s from astapa.subscriptions as s2
     where s2.project_id = cancel_subscription.project_id and s2.user_id = cancel_subscription.user_id
       and s2.ended_at is null
@@ -4906,15 +4921,18 @@ AS $function$
       raise exception using errcode = 'AS409', message = 'There is no paid subscription to cancel.';
     end if;
     if s.status = 'canceled' then
+      -- Again: a link whose charge was under way at the first cancel and has ended since is voided now.
+      perform astapa.void_renewal_checkouts(project_id, user_id);
       return astapa.subscription_json(s);
     end if;
     update astapa.subscriptions as s2 set status = 'canceled',
       current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
     where s2.project_id = s.project_id and s2.id = s.id
     returning * into s;
-    -- The next period's pay link is voided (after the person's row: no callback holds an open checkout). One with
-    -- a charge is left to finish: the money may be moving, and paid, it renews the plan (the cancel undone).
-    perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    -- The next period's pay link is voided, open or with its charges ended. One with a charge under way is left
+    -- to finish: the money may be moving, and paid, it renews the plan (the cancel undone); no new charge is
+    -- taken on it (api.record_payment refuses one for a canceled subscription).
+    perform astapa.void_renewal_checkouts(project_id, user_id);
     perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -4922,7 +4940,7 @@ AS $function$
     return astapa.subscription_json(s);
   end
   $function$;
-comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. The open renewal pay links expire (astapa.expire_open_renewal_checkouts); one with a charge in flight is left, and paid, renews the plan. Takes the person''s row for update (no pay link is opened meanwhile). Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
+comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. The renewal pay links without a charge under way expire (astapa.void_renewal_checkouts: open, or every charge ended); one with a charge in flight is left, and paid, renews the plan. Takes the person''s charged renewal checkouts, then their row for update (no pay link is opened meanwhile; one charged in between: 40001, astapa.hold_checkouts_after_person). Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11898,6 +11916,14 @@ AS $function$
            and s.paid_through > target.period_start) then
       raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
     end if;
+    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
+    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
+    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
+    if target.period_start is not null and target.organization_id is null
+       and astapa.no_period_to_renew(target.project_id, target.user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -11918,7 +11944,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, the period it pays for already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.no_period_to_renew).';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -20396,6 +20422,23 @@ comment on function astapa.charge_horizon(text,timestamp with time zone,timestam
 grant execute on function astapa.charge_horizon(text,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.charge_under_way(project_id text, checkout_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.payments as y
+                   where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
+                     and y.status = 'pending')
+        or exists (select from astapa.renewal_charges as r
+                   where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
+                     and r.status in ('charging', 'pending'))
+  $function$;
+comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+grant execute on function astapa.charge_under_way(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text)
  RETURNS void
  LANGUAGE plpgsql
@@ -23502,6 +23545,20 @@ comment on function astapa.next_reconcile_error(integer,text,text,timestamp with
 grant execute on function astapa.next_reconcile_error(integer,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.no_period_to_renew(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.subscriptions as s
+                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
+                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
+  $function$;
+comment on function astapa.no_period_to_renew(text,bigint) is 'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
+grant execute on function astapa.no_period_to_renew(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.note_client_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -23629,10 +23686,8 @@ AS $function$
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
-           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
+       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
       raise exception using errcode = 'AS409',
         message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
@@ -27539,6 +27594,21 @@ AS $function$
   $function$;
 comment on function astapa.user_trial_addresses(text,bigint) is 'A user''s mailbox and phone number as astapa.trial_addresses holds them (astapa.trial_address_digests), each with whether the user verified it.';
 grant execute on function astapa.user_trial_addresses(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.void_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = void_renewal_checkouts.project_id
+      and c.id in (select x.id from astapa.unpaid_renewal_checkouts(void_renewal_checkouts.project_id,
+                                                                     void_renewal_checkouts.user_id) as x)
+      and not astapa.charge_under_way(c.project_id, c.id)
+  $function$;
+comment on function astapa.void_renewal_checkouts(text,bigint) is 'Expires a person''s unpaid renewal checkouts that have no charge under way (astapa.charge_under_way): the open ones and those whose every charge ended, which a new method would otherwise pay. One with a charge under way is left to finish (paid wins). The caller holds the charged ones before the person''s row (api.cancel_subscription); their pages are told by trigger checkouts_notify_change.';
+grant execute on function astapa.void_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true, reason text DEFAULT 'revoked_by_admin'::text)

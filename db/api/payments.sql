@@ -334,6 +334,23 @@ comment on function astapa.checkout_json(astapa.checkouts) is
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
+create or replace function astapa.no_period_to_renew(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.subscriptions as s
+                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
+                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
+  $$;
+
+comment on function astapa.no_period_to_renew(text, bigint) is
+  'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the '
+  'default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none '
+  'and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
+
+grant execute on function astapa.no_period_to_renew(text, bigint) to astapa_app;
+
 create or replace function astapa.open_checkout(project_id text, checkout jsonb, organization_id text)
   returns jsonb
   language plpgsql
@@ -371,10 +388,8 @@ create or replace function astapa.open_checkout(project_id text, checkout jsonb,
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
-           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
+       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
       raise exception using errcode = 'AS409',
         message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
@@ -500,6 +515,14 @@ create or replace function api.record_payment(project_id text, checkout_id text,
            and s.paid_through > target.period_start) then
       raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
     end if;
+    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
+    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
+    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
+    if target.period_start is not null and target.organization_id is null
+       and astapa.no_period_to_renew(target.project_id, target.user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -526,7 +549,8 @@ comment on function api.record_payment(text, text, jsonb) is
   '(again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line '
   '(NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; '
   'AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the '
-  'checkout''s, or the period it pays for already paid.';
+  'checkout''s, the period it pays for already paid, or a person''s pay link for a period when their '
+  'subscription was canceled or ended (astapa.no_period_to_renew).';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
