@@ -271,6 +271,42 @@ Deno.test("a plan that ends — unpaid or canceled — closes its unpaid pay lin
   }
 });
 
+Deno.test("api.cancel_organization_plan voids the next period's pay link, open or with its charges ended (astapa.expire_organization_renewal_checkouts); one with a charge under way is left", async () => {
+  // Open: voided at the cancel, not left payable (paid, it renewed the plan and undid the cancel) until the end.
+  const open = await paying("asam");
+  const [reminder] = await pass(at(open.through, -3), open.id);
+  const link = reminder.checkout!.checkout_id;
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, open.id, open.owner));
+  assert.equal(await checkoutStatus(link), "expired", "the cancel voided the open link");
+  await rejectsAs(charge(link, "pr-org-cancel-open"), "conflict", /already expired/);
+  // Charged, the charge ended (Xendit expired it): another method would buy the plan back. Voided too.
+  const ended = await paying("adas");
+  const [endedReminder] = await pass(at(ended.through, -3), ended.id);
+  const endedLink = endedReminder.checkout!.checkout_id;
+  await charge(endedLink, "pr-org-cancel-ended");
+  await as(a.id, (tx) =>
+    recordPaymentEvent(tx, a.id, {
+      providerId: "pr-org-cancel-ended",
+      status: "EXPIRED",
+      checkoutId: endedLink,
+      body: { data: { amount: 150_000, currency: "IDR", status: "EXPIRED" } },
+    }));
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "expired");
+  assert.equal(await checkoutStatus(endedLink), "pending");
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, ended.id, null));
+  assert.equal(await checkoutStatus(endedLink), "expired", "its charges ended: voided");
+  // A charge under way: left to finish; paid, it renews the plan (the cancel undone).
+  const flying = await paying("kapulaga");
+  const [flyingReminder] = await pass(at(flying.through, -3), flying.id);
+  const flyingLink = flyingReminder.checkout!.checkout_id;
+  await charge(flyingLink, "pr-org-cancel-flying");
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, flying.id, flying.owner));
+  assert.equal(await checkoutStatus(flyingLink), "pending", "money may be moving");
+  await succeeded(flyingLink, "pr-org-cancel-flying");
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "paid");
+  assert.equal((await organization(flying.id)).plan_canceled_at, null, "paid, the renewal undid the cancel");
+});
+
 Deno.test("a charge made on the pay link before the plan ended is still applied when Xendit settles it: a period from then", async () => {
   const t = await paying("cengkeh");
   const [reminder] = await pass(at(t.through, -3), t.id);
