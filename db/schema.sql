@@ -19300,6 +19300,19 @@ AS $function$
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
             applied_outcome := 'account_deleted';
+          elsif target.period_start is not null and target.organization_id is null
+                and astapa.period_paid_by_another_link(target) then
+            -- A pay link whose period another link for it already bought: this one was voided, its charge ended,
+            -- the period got a new link and that was paid, then Xendit took this charge after all. One period is
+            -- bought once: recorded as a second payment of a paid checkout is (paid_again, its own receipt, for a
+            -- refund), and the checkout is paid, so nothing takes money for it again. Before, it bought the next
+            -- period too: a month nobody asked for, or the old plan back over the one paid for (another plan's
+            -- link for the same period).
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -19316,8 +19329,9 @@ AS $function$
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
-            -- buys the next period: no rupiah is taken for nothing.
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid:
+            -- a trial's reminder and the plan bought on the picker) buys the next period: no rupiah is taken for
+            -- nothing. Another link for the same period paid first is paid_again (above).
             period_start := coalesce(
               case when target.period_start is not null and current.plan_key = target.plan_key
                         and current.status in ('active', 'past_due', 'canceled')
@@ -19353,7 +19367,7 @@ AS $function$
     return applied_outcome;
   end
   $function$;
-comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch). Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the charge: the lock order of everything that ends checkouts and their charges.';
+comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch); one of a paid checkout, or of a pay link whose period another link already bought (astapa.period_paid_by_another_link), is paid_again (its own receipt, for a refund; no second period). Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the charge: the lock order of everything that ends checkouts and their charges.';
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -24153,6 +24167,20 @@ AS $function$
   $function$;
 comment on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) is 'Whether a person already has a pay link for a plan''s period at `now` (open, pending or paid; expired at its time; or expired with a charge still pending): the renewal pass (astapa.renewal_action) opens one only when not. A link voided before its time (a cancel, a refund, a plan change) does not hold its period (checkouts_renewal_key counts only open and pending ones): after a resume or a withdrawn plan change the period gets a new link.';
 grant execute on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.period_paid_by_another_link(link astapa.checkouts)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = link.project_id and c.user_id = link.user_id and c.id <> link.id
+                     and c.organization_id is null and c.period_start = link.period_start and c.status = 'paid')
+  $function$;
+comment on function astapa.period_paid_by_another_link(astapa.checkouts) is 'Whether another of the person''s pay links for the same period (period_start, any plan) is paid: a payment of this one would buy that period twice (astapa.apply_payment_event_row records it as paid_again).';
+grant execute on function astapa.period_paid_by_another_link(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
