@@ -4804,6 +4804,12 @@ AS $function$
       update astapa.organizations as x set plan_canceled_at = pg_catalog.now(), updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
+      -- The next period's pay link is voided, as a person's cancel voids theirs (api.cancel_subscription): paid,
+      -- it would renew the plan, the cancel undone. One with a charge under way is left (paid wins).
+      perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+      if astapa.next_period_plan(o) is distinct from o.plan_key then
+        perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, astapa.next_period_plan(o));
+      end if;
       perform astapa.emit_event(o.project_id, 'organization.updated',
         pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
       perform astapa.audit(o.project_id, 'organization.plan_canceled', o.id, pg_catalog.jsonb_build_object(
@@ -4812,7 +4818,7 @@ AS $function$
     return astapa.organization_json(o);
   end
   $function$;
-comment on function api.cancel_organization_plan(text,text,text) is 'Cancels an organization''s paid team plan at the end of its period (no renewal; the renewal pass then takes it away); sub: the owner or admin asking, null for the app. Repeating it changes nothing. AS403 sub no owner or admin; AS404 unknown organization; AS409 no running paid team plan.';
+comment on function api.cancel_organization_plan(text,text,text) is 'Cancels an organization''s paid team plan at the end of its period (no renewal; the renewal pass then takes it away); its next period''s pay links without a charge under way expire (astapa.expire_organization_renewal_checkouts); sub: the owner or admin asking, null for the app. Repeating it changes nothing. AS403 sub no owner or admin; AS404 unknown organization; AS409 no running paid team plan.';
 grant execute on function api.cancel_organization_plan(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -4888,7 +4894,18 @@ CREATE OR REPLACE FUNCTION api.cancel_subscription(project_id text, user_id bigi
 AS $function$
   declare
     s astapa.subscriptions;
+    held bigint[];
   begin
+    -- Lock order (docs/database.md): the person's charged renewal checkouts, in id order, before their row, as a
+    -- refund callback takes them: a success callback of one holds it and then waits for the payer's row. The
+    -- expiry below voids those whose charges all ended (a new method would otherwise renew what was canceled).
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = cancel_subscription.project_id
+                    and c.id in (select x.id from astapa.unpaid_renewal_checkouts(cancel_subscription.project_id,
+                                                                                   cancel_subscription.user_id) as x
+                                 where x.status <> 'open')
+                  order by c.id
+                  for update);
     -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
     -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
     -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.
@@ -4898,6 +4915,10 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- One charged since the set above was read is refused (40001, run again, to take it first); the open ones are
+    -- held from now on.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.unpaid_renewal_checkouts(project_id, user_id) as c));
     select * into s from astapa.subscriptions as s2
     where s2.project_id = cancel_subscription.project_id and s2.user_id = cancel_subscription.user_id
       and s2.ended_at is null
@@ -4906,15 +4927,18 @@ AS $function$
       raise exception using errcode = 'AS409', message = 'There is no paid subscription to cancel.';
     end if;
     if s.status = 'canceled' then
+      -- Again: a link whose charge was under way at the first cancel and has ended since is voided now.
+      perform astapa.void_renewal_checkouts(project_id, user_id);
       return astapa.subscription_json(s);
     end if;
     update astapa.subscriptions as s2 set status = 'canceled',
       current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
     where s2.project_id = s.project_id and s2.id = s.id
     returning * into s;
-    -- The next period's pay link is voided (after the person's row: no callback holds an open checkout). One with
-    -- a charge is left to finish: the money may be moving, and paid, it renews the plan (the cancel undone).
-    perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    -- The next period's pay link is voided, open or with its charges ended. One with a charge under way is left
+    -- to finish: the money may be moving, and paid, it renews the plan (the cancel undone); no new charge is
+    -- taken on it (api.record_payment refuses one for a canceled subscription).
+    perform astapa.void_renewal_checkouts(project_id, user_id);
     perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -4922,7 +4946,7 @@ AS $function$
     return astapa.subscription_json(s);
   end
   $function$;
-comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. The open renewal pay links expire (astapa.expire_open_renewal_checkouts); one with a charge in flight is left, and paid, renews the plan. Takes the person''s row for update (no pay link is opened meanwhile). Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
+comment on function api.cancel_subscription(text,bigint) is 'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): the plan stays until then, no renewal is opened, then the renewal pass ends it. The renewal pay links without a charge under way expire (astapa.void_renewal_checkouts: open, or every charge ended); one with a charge in flight is left, and paid, renews the plan. Takes the person''s charged renewal checkouts, then their row for update (no pay link is opened meanwhile; one charged in between: 40001, astapa.hold_checkouts_after_person). Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 grant execute on function api.cancel_subscription(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -11898,6 +11922,14 @@ AS $function$
            and s.paid_through > target.period_start) then
       raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
     end if;
+    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
+    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
+    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
+    if target.period_start is not null and target.organization_id is null
+       and astapa.no_period_to_renew(target.project_id, target.user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -11918,7 +11950,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, or the period it pays for already paid.';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, the period it pays for already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.no_period_to_renew).';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19268,6 +19300,19 @@ AS $function$
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
             applied_outcome := 'account_deleted';
+          elsif target.period_start is not null and target.organization_id is null
+                and astapa.period_paid_by_another_link(target) then
+            -- A pay link whose period another link for it already bought: this one was voided, its charge ended,
+            -- the period got a new link and that was paid, then Xendit took this charge after all. One period is
+            -- bought once: recorded as a second payment of a paid checkout is (paid_again, its own receipt, for a
+            -- refund), and the checkout is paid, so nothing takes money for it again. Before, it bought the next
+            -- period too: a month nobody asked for, or the old plan back over the one paid for (another plan's
+            -- link for the same period).
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -19284,8 +19329,9 @@ AS $function$
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
-            -- buys the next period: no rupiah is taken for nothing.
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid:
+            -- a trial's reminder and the plan bought on the picker) buys the next period: no rupiah is taken for
+            -- nothing. Another link for the same period paid first is paid_again (above).
             period_start := coalesce(
               case when target.period_start is not null and current.plan_key = target.plan_key
                         and current.status in ('active', 'past_due', 'canceled')
@@ -19321,7 +19367,7 @@ AS $function$
     return applied_outcome;
   end
   $function$;
-comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch). Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the charge: the lock order of everything that ends checkouts and their charges.';
+comment on function astapa.apply_payment_event_row(astapa.payment_events) is 'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch); one of a paid checkout, or of a pay link whose period another link already bought (astapa.period_paid_by_another_link), is paid_again (its own receipt, for a refund; no second period). Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the charge: the lock order of everything that ends checkouts and their charges.';
 grant execute on function astapa.apply_payment_event_row(astapa.payment_events) to astapa_app;
 
 -- owner: astapa_owner
@@ -20394,6 +20440,23 @@ AS $function$
   $function$;
 comment on function astapa.charge_horizon(text,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone) is 'When the billing pass may stop asking Xendit about a pending charge (its method, expires_at, created_at and reconcile_resumed_at, and its checkout''s expires_at): a day after the last moment it could be paid — its expiry at Xendit (expires_at, else its checkout''s for a QR code, virtual account or GoPay invoice, else an hour after it was made: e-wallets, direct debit and cards end within minutes) — or after its reconciliation was resumed, whichever is later. A pending answer after it ends the charge here (api.abandon_charge). docs/payments.md "A local end for every charge".';
 grant execute on function astapa.charge_horizon(text,timestamp with time zone,timestamp with time zone,timestamp with time zone,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.charge_under_way(project_id text, checkout_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.payments as y
+                   where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
+                     and y.status = 'pending')
+        or exists (select from astapa.renewal_charges as r
+                   where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
+                     and r.status in ('charging', 'pending'))
+  $function$;
+comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+grant execute on function astapa.charge_under_way(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.check_sealed_apple_token(client_id text, refresh_token_sealed text)
@@ -21912,16 +21975,16 @@ CREATE OR REPLACE FUNCTION astapa.expire_organization_renewal_checkouts(project_
  SET search_path TO ''
 AS $function$
   begin
-    -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
-    -- a linked method being charged, is left to finish: paid wins, and settles the change).
+    -- Full periods of the plan the next period no longer renews into (changed or canceled), without a charge
+    -- under way: open, or every charge ended (another method would buy them). One being paid now, or a linked
+    -- method being charged, is left to finish: paid wins, and settles the change. The caller holds the
+    -- organization's row, which a callback takes before the checkout: no circle.
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_organization_renewal_checkouts.project_id
       and k.organization_id = expire_organization_renewal_checkouts.organization_id
       and k.plan_key = expire_organization_renewal_checkouts.plan_key
-      and k.status = 'open' and k.seats_from is null
-      and not exists (select from astapa.renewal_charges as r
-                      where r.project_id = k.project_id and r.checkout_id = k.id
-                        and r.status in ('charging', 'pending'));
+      and k.status in ('open', 'pending') and k.seats_from is null
+      and not astapa.charge_under_way(k.project_id, k.id);
     if found then
       -- The renewal pass opens the right pay link (and mails it) again for this period.
       update astapa.organizations as x set plan_reminded_for = null
@@ -21930,7 +21993,7 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (the plan its next period renews into changed; their pages told by trigger checkouts_notify_change), and lets the renewal pass open and mail the right one.';
+comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (astapa.charge_under_way: open, or every charge ended) — the plan its next period renews into changed, or the plan was canceled; their pages told by trigger checkouts_notify_change — and lets the renewal pass open and mail the right one. The caller holds the organization''s row.';
 grant execute on function astapa.expire_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -23513,6 +23576,20 @@ comment on function astapa.next_reconcile_error(integer,text,text,timestamp with
 grant execute on function astapa.next_reconcile_error(integer,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.no_period_to_renew(project_id text, user_id bigint)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.subscriptions as s
+                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
+                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
+  $function$;
+comment on function astapa.no_period_to_renew(text,bigint) is 'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
+grant execute on function astapa.no_period_to_renew(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.note_client_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -23640,10 +23717,8 @@ AS $function$
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
-           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
+       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
       raise exception using errcode = 'AS409',
         message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
@@ -24103,6 +24178,20 @@ AS $function$
   $function$;
 comment on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) is 'Whether a person already has a pay link for a plan''s period at `now` (open, pending or paid; expired at its time; or expired with a charge still pending): the renewal pass (astapa.renewal_action) opens one only when not. A link voided before its time (a cancel, a refund, a plan change) does not hold its period (checkouts_renewal_key counts only open and pending ones): after a resume or a withdrawn plan change the period gets a new link.';
 grant execute on function astapa.period_checkout_exists(text,bigint,text,timestamp with time zone,timestamp with time zone) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.period_paid_by_another_link(link astapa.checkouts)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = link.project_id and c.user_id = link.user_id and c.id <> link.id
+                     and c.organization_id is null and c.period_start = link.period_start and c.status = 'paid')
+  $function$;
+comment on function astapa.period_paid_by_another_link(astapa.checkouts) is 'Whether another of the person''s pay links for the same period (period_start, any plan) is paid: a payment of this one would buy that period twice (astapa.apply_payment_event_row records it as paid_again).';
+grant execute on function astapa.period_paid_by_another_link(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.phone_budget_alert(project_id text, daily_budget integer, sent_today integer)
@@ -27555,6 +27644,21 @@ AS $function$
   $function$;
 comment on function astapa.user_trial_addresses(text,bigint) is 'A user''s mailbox and phone number as astapa.trial_addresses holds them (astapa.trial_address_digests), each with whether the user verified it.';
 grant execute on function astapa.user_trial_addresses(text,bigint) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.void_renewal_checkouts(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = void_renewal_checkouts.project_id
+      and c.id in (select x.id from astapa.unpaid_renewal_checkouts(void_renewal_checkouts.project_id,
+                                                                     void_renewal_checkouts.user_id) as x)
+      and not astapa.charge_under_way(c.project_id, c.id)
+  $function$;
+comment on function astapa.void_renewal_checkouts(text,bigint) is 'Expires a person''s unpaid renewal checkouts that have no charge under way (astapa.charge_under_way): the open ones and those whose every charge ended, which a new method would otherwise pay. One with a charge under way is left to finish (paid wins). The caller holds the charged ones before the person''s row (api.cancel_subscription); their pages are told by trigger checkouts_notify_change.';
+grant execute on function astapa.void_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.void_ways_back(user_id bigint, sign_out boolean DEFAULT true, reason text DEFAULT 'revoked_by_admin'::text)

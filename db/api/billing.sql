@@ -132,6 +132,45 @@ comment on function astapa.expire_renewal_checkouts(text, bigint) is
 
 grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
 
+create or replace function astapa.charge_under_way(project_id text, checkout_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.payments as y
+                   where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
+                     and y.status = 'pending')
+        or exists (select from astapa.renewal_charges as r
+                   where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
+                     and r.status in ('charging', 'pending'))
+  $$;
+
+comment on function astapa.charge_under_way(text, bigint) is
+  'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal '
+  'charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+
+grant execute on function astapa.charge_under_way(text, bigint) to astapa_app;
+
+create or replace function astapa.void_renewal_checkouts(project_id text, user_id bigint) returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    update astapa.checkouts as c set status = 'expired', updated_at = pg_catalog.now()
+    where c.project_id = void_renewal_checkouts.project_id
+      and c.id in (select x.id from astapa.unpaid_renewal_checkouts(void_renewal_checkouts.project_id,
+                                                                     void_renewal_checkouts.user_id) as x)
+      and not astapa.charge_under_way(c.project_id, c.id)
+  $$;
+
+comment on function astapa.void_renewal_checkouts(text, bigint) is
+  'Expires a person''s unpaid renewal checkouts that have no charge under way (astapa.charge_under_way): the '
+  'open ones and those whose every charge ended, which a new method would otherwise pay. One with a charge under '
+  'way is left to finish (paid wins). The caller holds the charged ones before the person''s row '
+  '(api.cancel_subscription); their pages are told by trigger checkouts_notify_change.';
+
+grant execute on function astapa.void_renewal_checkouts(text, bigint) to astapa_app;
+
 create or replace function astapa.renewal_settings(project_id text, now timestamptz, xendit_account text,
                                                out grace interval, out notice interval, out trial_notice interval)
   language plpgsql
@@ -319,7 +358,18 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
   as $$
   declare
     s astapa.subscriptions;
+    held bigint[];
   begin
+    -- Lock order (docs/database.md): the person's charged renewal checkouts, in id order, before their row, as a
+    -- refund callback takes them: a success callback of one holds it and then waits for the payer's row. The
+    -- expiry below voids those whose charges all ended (a new method would otherwise renew what was canceled).
+    held := array(select c.id from astapa.checkouts as c
+                  where c.project_id = cancel_subscription.project_id
+                    and c.id in (select x.id from astapa.unpaid_renewal_checkouts(cancel_subscription.project_id,
+                                                                                   cancel_subscription.user_id) as x
+                                 where x.status <> 'open')
+                  order by c.id
+                  for update);
     -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
     -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
     -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.
@@ -329,6 +379,10 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- One charged since the set above was read is refused (40001, run again, to take it first); the open ones are
+    -- held from now on.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.unpaid_renewal_checkouts(project_id, user_id) as c));
     select * into s from astapa.subscriptions as s2
     where s2.project_id = cancel_subscription.project_id and s2.user_id = cancel_subscription.user_id
       and s2.ended_at is null
@@ -337,15 +391,18 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
       raise exception using errcode = 'AS409', message = 'There is no paid subscription to cancel.';
     end if;
     if s.status = 'canceled' then
+      -- Again: a link whose charge was under way at the first cancel and has ended since is voided now.
+      perform astapa.void_renewal_checkouts(project_id, user_id);
       return astapa.subscription_json(s);
     end if;
     update astapa.subscriptions as s2 set status = 'canceled',
       current_period_end = greatest(s2.paid_through, s2.current_period_start + interval '1 second')
     where s2.project_id = s.project_id and s2.id = s.id
     returning * into s;
-    -- The next period's pay link is voided (after the person's row: no callback holds an open checkout). One with
-    -- a charge is left to finish: the money may be moving, and paid, it renews the plan (the cancel undone).
-    perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+    -- The next period's pay link is voided, open or with its charges ended. One with a charge under way is left
+    -- to finish: the money may be moving, and paid, it renews the plan (the cancel undone); no new charge is
+    -- taken on it (api.record_payment refuses one for a canceled subscription).
+    perform astapa.void_renewal_checkouts(project_id, user_id);
     perform astapa.audit(project_id, 'subscription.cancel', 'user:' || user_id,
       pg_catalog.jsonb_build_object('plan', s.plan_key, 'ends_at', s.current_period_end));
     perform astapa.emit_event(project_id, 'subscription.updated', pg_catalog.jsonb_build_object(
@@ -356,10 +413,11 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
 
 comment on function api.cancel_subscription(text, bigint) is
   'Cancels a paid subscription at the end of what is paid (status canceled, current_period_end = paid_through): '
-  'the plan stays until then, no renewal is opened, then the renewal pass ends it. The open renewal pay links '
-  'expire (astapa.expire_open_renewal_checkouts); one with a charge in flight is left, and paid, renews the plan. '
-  'Takes the person''s row for update (no pay link is opened meanwhile). Again: no-op. AS404 unknown user; AS409 '
-  'nothing paid to cancel.';
+  'the plan stays until then, no renewal is opened, then the renewal pass ends it. The renewal pay links without '
+  'a charge under way expire (astapa.void_renewal_checkouts: open, or every charge ended); one with a charge in '
+  'flight is left, and paid, renews the plan. Takes the person''s charged renewal checkouts, then their row for '
+  'update (no pay link is opened meanwhile; one charged in between: 40001, astapa.hold_checkouts_after_person). '
+  'Again: no-op. AS404 unknown user; AS409 nothing paid to cancel.';
 
 grant execute on function api.cancel_subscription(text, bigint) to astapa_app;
 

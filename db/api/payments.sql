@@ -334,6 +334,23 @@ comment on function astapa.checkout_json(astapa.checkouts) is
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
+create or replace function astapa.no_period_to_renew(project_id text, user_id bigint) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.subscriptions as s
+                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
+                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
+  $$;
+
+comment on function astapa.no_period_to_renew(text, bigint) is
+  'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the '
+  'default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none '
+  'and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
+
+grant execute on function astapa.no_period_to_renew(text, bigint) to astapa_app;
+
 create or replace function astapa.open_checkout(project_id text, checkout jsonb, organization_id text)
   returns jsonb
   language plpgsql
@@ -371,10 +388,8 @@ create or replace function astapa.open_checkout(project_id text, checkout jsonb,
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = open_checkout.project_id and s.user_id = target_user and s.ended_at is null
-           and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
+       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
       raise exception using errcode = 'AS409',
         message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
@@ -500,6 +515,14 @@ create or replace function api.record_payment(project_id text, checkout_id text,
            and s.paid_through > target.period_start) then
       raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
     end if;
+    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
+    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
+    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
+    if target.period_start is not null and target.organization_id is null
+       and astapa.no_period_to_renew(target.project_id, target.user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -526,7 +549,8 @@ comment on function api.record_payment(text, text, jsonb) is
   '(again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line '
   '(NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; '
   'AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the '
-  'checkout''s, or the period it pays for already paid.';
+  'checkout''s, the period it pays for already paid, or a person''s pay link for a period when their '
+  'subscription was canceled or ended (astapa.no_period_to_renew).';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 
@@ -695,6 +719,22 @@ comment on function api.apply_payment_event(text) is
 
 grant execute on function api.apply_payment_event(text) to astapa_app;
 
+create or replace function astapa.period_paid_by_another_link(link astapa.checkouts) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = link.project_id and c.user_id = link.user_id and c.id <> link.id
+                     and c.organization_id is null and c.period_start = link.period_start and c.status = 'paid')
+  $$;
+
+comment on function astapa.period_paid_by_another_link(astapa.checkouts) is
+  'Whether another of the person''s pay links for the same period (period_start, any plan) is paid: a payment of '
+  'this one would buy that period twice (astapa.apply_payment_event_row records it as paid_again).';
+
+grant execute on function astapa.period_paid_by_another_link(astapa.checkouts) to astapa_app;
+
 create or replace function astapa.apply_payment_event_row(ev astapa.payment_events) returns text
   language plpgsql
   volatile
@@ -785,6 +825,19 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
             applied_outcome := 'account_deleted';
+          elsif target.period_start is not null and target.organization_id is null
+                and astapa.period_paid_by_another_link(target) then
+            -- A pay link whose period another link for it already bought: this one was voided, its charge ended,
+            -- the period got a new link and that was paid, then Xendit took this charge after all. One period is
+            -- bought once: recorded as a second payment of a paid checkout is (paid_again, its own receipt, for a
+            -- refund), and the checkout is paid, so nothing takes money for it again. Before, it bought the next
+            -- period too: a month nobody asked for, or the old plan back over the one paid for (another plan's
+            -- link for the same period).
+            update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
+              bank = pay.bank, updated_at = pg_catalog.now()
+            where c.project_id = target.project_id and c.id = target.id;
+            perform astapa.issue_receipt(pay, null, null);
+            applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
               bank = pay.bank, updated_at = pg_catalog.now()
@@ -801,8 +854,9 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             select * into current from astapa.subscriptions as s
             where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null;
             -- A renewal pays for its own period; paying again for the plan one has extends from paid_through.
-            -- A pay link whose period another payment bought meanwhile (both charged before either was paid)
-            -- buys the next period: no rupiah is taken for nothing.
+            -- A pay link whose period another payment bought meanwhile (both charged before either was paid:
+            -- a trial's reminder and the plan bought on the picker) buys the next period: no rupiah is taken for
+            -- nothing. Another link for the same period paid first is paid_again (above).
             period_start := coalesce(
               case when target.period_start is not null and current.plan_key = target.plan_key
                         and current.status in ('active', 'past_due', 'canceled')
@@ -859,7 +913,9 @@ grant execute on function astapa.expire_covered_checkouts(astapa.checkouts, time
 
 comment on function astapa.apply_payment_event_row(astapa.payment_events) is
   'Applies one locked payment event and answers its outcome (see api.apply_payment_event); raises when it cannot. '
-  'A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch). '
+  'A success whose currency or amount is not the checkout''s changes nothing (currency_mismatch, amount_mismatch); '
+  'one of a paid checkout, or of a pay link whose period another link already bought '
+  '(astapa.period_paid_by_another_link), is paid_again (its own receipt, for a refund; no second period). '
   'Locks the payment id (astapa.lock_payment_provider_id), a team plan''s organization, the checkout, then the '
   'charge: the lock order of everything that ends checkouts and their charges.';
 

@@ -909,6 +909,12 @@ create or replace function api.cancel_organization_plan(project_id text, organiz
       update astapa.organizations as x set plan_canceled_at = pg_catalog.now(), updated_at = pg_catalog.now()
       where x.project_id = o.project_id and x.id = o.id
       returning * into o;
+      -- The next period's pay link is voided, as a person's cancel voids theirs (api.cancel_subscription): paid,
+      -- it would renew the plan, the cancel undone. One with a charge under way is left (paid wins).
+      perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+      if astapa.next_period_plan(o) is distinct from o.plan_key then
+        perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, astapa.next_period_plan(o));
+      end if;
       perform astapa.emit_event(o.project_id, 'organization.updated',
         pg_catalog.jsonb_build_object('organization', astapa.organization_json(o)));
       perform astapa.audit(o.project_id, 'organization.plan_canceled', o.id, pg_catalog.jsonb_build_object(
@@ -920,7 +926,9 @@ create or replace function api.cancel_organization_plan(project_id text, organiz
 
 comment on function api.cancel_organization_plan(text, text, text) is
   'Cancels an organization''s paid team plan at the end of its period (no renewal; the renewal pass then takes '
-  'it away); sub: the owner or admin asking, null for the app. Repeating it changes nothing. AS403 sub no owner '
+  'it away); its next period''s pay links without a charge under way expire '
+  '(astapa.expire_organization_renewal_checkouts); sub: the owner or admin asking, null for the app. Repeating '
+  'it changes nothing. AS403 sub no owner '
   'or admin; AS404 unknown organization; AS409 no running paid team plan.';
 
 grant execute on function api.cancel_organization_plan(text, text, text) to astapa_app;
@@ -989,16 +997,16 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
   set search_path = ''
   as $$
   begin
-    -- Full periods of the plan the next period no longer renews into, without a charge (one being paid now, or
-    -- a linked method being charged, is left to finish: paid wins, and settles the change).
+    -- Full periods of the plan the next period no longer renews into (changed or canceled), without a charge
+    -- under way: open, or every charge ended (another method would buy them). One being paid now, or a linked
+    -- method being charged, is left to finish: paid wins, and settles the change. The caller holds the
+    -- organization's row, which a callback takes before the checkout: no circle.
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_organization_renewal_checkouts.project_id
       and k.organization_id = expire_organization_renewal_checkouts.organization_id
       and k.plan_key = expire_organization_renewal_checkouts.plan_key
-      and k.status = 'open' and k.seats_from is null
-      and not exists (select from astapa.renewal_charges as r
-                      where r.project_id = k.project_id and r.checkout_id = k.id
-                        and r.status in ('charging', 'pending'));
+      and k.status in ('open', 'pending') and k.seats_from is null
+      and not astapa.charge_under_way(k.project_id, k.id);
     if found then
       -- The renewal pass opens the right pay link (and mails it) again for this period.
       update astapa.organizations as x set plan_reminded_for = null
@@ -1010,8 +1018,9 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
 
 comment on function astapa.expire_organization_renewal_checkouts(text, text, text) is
   'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way '
-  '(the plan its next period renews into changed; their pages told by trigger checkouts_notify_change), and '
-  'lets the renewal pass open and mail the right one.';
+  '(astapa.charge_under_way: open, or every charge ended) — the plan its next period renews into changed, or '
+  'the plan was canceled; their pages told by trigger checkouts_notify_change — and lets the renewal pass open '
+  'and mail the right one. The caller holds the organization''s row.';
 
 grant execute on function astapa.expire_organization_renewal_checkouts(text, text, text) to astapa_app;
 

@@ -13,8 +13,9 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { asApp, type Tx } from "@/db/client.ts";
+import { cancelSubscription } from "@/db/billing.ts";
 import { applyPaymentEvent } from "@/db/payments.ts";
-import { currentSubscription } from "@/db/plans.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { deleteProject } from "@/db/project_settings.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
@@ -126,6 +127,36 @@ Deno.test("astapa.apply_refund_event meeting a renewal checkout charged after it
   assert.ok(
     new Date(state.subscription!.paid_through!) > new Date(paidThrough),
     "the renewal paid for the next period",
+  );
+});
+
+Deno.test("api.cancel_subscription meeting a renewal checkout charged after it read the charged ones: no deadlock, paid, then canceled", async () => {
+  const shop = await seedShop(db.sql, { email: "charged-meanwhile-cancel@example.com" });
+  const p = shop.project.id;
+  const now = Date.now();
+  const paidThrough = new Date(now + 5 * 86_400_000).toISOString();
+  await as(p, (tx) =>
+    assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(now - 25 * 86_400_000).toISOString(),
+      end: paidThrough,
+    }));
+  // The next period's renewal checkout, open (no charge yet) when the cancel reads the charged ones.
+  const { checkout_id: renewal } = await openCheckout(db.sql, shop, paidThrough);
+  const { applied } = await chargedMeanwhile(
+    shop,
+    renewal,
+    "pr-charged-meanwhile-cancel",
+    () => as(p, (tx) => cancelSubscription(tx, p, shop.userId)),
+  );
+  assert.equal(applied?.outcome, "paid", "the callback went on and paid the renewal checkout");
+  const [checkout] = await db
+    .sql`select status from astapa.checkouts where project_id = ${p} and public_id = ${renewal}`;
+  assert.equal(checkout.status, "paid");
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.subscription?.status, "canceled", "the cancel, run again, canceled the renewed plan");
+  assert.ok(
+    new Date(state.subscription!.paid_through!) > new Date(paidThrough),
+    "the renewal paid its period",
   );
 });
 

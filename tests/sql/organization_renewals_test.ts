@@ -16,7 +16,7 @@ import {
 import { applyPaymentEvent, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
 import { rows, testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
-import { waitForLockWaiter } from "../helpers/lock_race.ts";
+import { lockRace, waitForLockWaiter } from "../helpers/lock_race.ts";
 import { payCheckout } from "../helpers/paid_checkouts.ts";
 import { listenTo } from "../helpers/notify.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -271,6 +271,42 @@ Deno.test("a plan that ends — unpaid or canceled — closes its unpaid pay lin
   }
 });
 
+Deno.test("api.cancel_organization_plan voids the next period's pay link, open or with its charges ended (astapa.expire_organization_renewal_checkouts); one with a charge under way is left", async () => {
+  // Open: voided at the cancel, not left payable (paid, it renewed the plan and undid the cancel) until the end.
+  const open = await paying("asam");
+  const [reminder] = await pass(at(open.through, -3), open.id);
+  const link = reminder.checkout!.checkout_id;
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, open.id, open.owner));
+  assert.equal(await checkoutStatus(link), "expired", "the cancel voided the open link");
+  await rejectsAs(charge(link, "pr-org-cancel-open"), "conflict", /already expired/);
+  // Charged, the charge ended (Xendit expired it): another method would buy the plan back. Voided too.
+  const ended = await paying("adas");
+  const [endedReminder] = await pass(at(ended.through, -3), ended.id);
+  const endedLink = endedReminder.checkout!.checkout_id;
+  await charge(endedLink, "pr-org-cancel-ended");
+  await as(a.id, (tx) =>
+    recordPaymentEvent(tx, a.id, {
+      providerId: "pr-org-cancel-ended",
+      status: "EXPIRED",
+      checkoutId: endedLink,
+      body: { data: { amount: 150_000, currency: "IDR", status: "EXPIRED" } },
+    }));
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "expired");
+  assert.equal(await checkoutStatus(endedLink), "pending");
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, ended.id, null));
+  assert.equal(await checkoutStatus(endedLink), "expired", "its charges ended: voided");
+  // A charge under way: left to finish; paid, it renews the plan (the cancel undone).
+  const flying = await paying("kapulaga");
+  const [flyingReminder] = await pass(at(flying.through, -3), flying.id);
+  const flyingLink = flyingReminder.checkout!.checkout_id;
+  await charge(flyingLink, "pr-org-cancel-flying");
+  await as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, flying.id, flying.owner));
+  assert.equal(await checkoutStatus(flyingLink), "pending", "money may be moving");
+  await succeeded(flyingLink, "pr-org-cancel-flying");
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "paid");
+  assert.equal((await organization(flying.id)).plan_canceled_at, null, "paid, the renewal undid the cancel");
+});
+
 Deno.test("a charge made on the pay link before the plan ended is still applied when Xendit settles it: a period from then", async () => {
   const t = await paying("cengkeh");
   const [reminder] = await pass(at(t.through, -3), t.id);
@@ -332,6 +368,63 @@ Deno.test("the plan ending while a success callback of its renewal waits for the
   assert.deepEqual([o.plan, Date.parse(o.plan_paid_through as string)], ["seat", Date.parse(through)]);
   assert.deepEqual(await pass(at(t.through, 3), t.id), []);
   assert.equal(await checkoutStatus(link), "paid");
+});
+
+Deno.test("api.cancel_organization_plan meeting a success callback of the renewal link, stopped at the payer's row: no deadlock, paid, then canceled", async () => {
+  const t = await paying("lada");
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  const link = reminder.checkout!.checkout_id;
+  await charge(link, "pr-lada");
+  await succeeded(link, "pr-lada");
+  // The payer's row is held, so the worker stops there holding the organization, the link and its charge.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let holds!: () => void;
+  const holding = new Promise<void>((resolve) => holds = resolve);
+  const holder = as(a.id, async (tx) => {
+    await tx`select 1 from astapa.users where id = ${t.owner}::bigint for no key update`;
+    holds();
+    await released;
+  });
+  await holding;
+  const worker = as(a.id, (tx) => applyPaymentEvent(tx, a.id));
+  await waitForLockWaiter(db.sql);
+  // The cancel waits for the organization's row before it touches the link (the callback's order).
+  const canceled = as(a.id, (tx) => cancelOrganizationPlan(tx, a.id, t.id, t.owner));
+  await waitForLockWaiter(db.sql, 2);
+  release();
+  await holder;
+  assert.equal((await worker)?.outcome, "paid");
+  assert.ok((await canceled).plan_canceled_at, "canceled after the renewal was paid");
+  assert.equal(await checkoutStatus(link), "paid");
+  assert.ok(Date.parse((await organization(t.id)).plan_paid_through as string) > t.through.getTime());
+});
+
+Deno.test("api.cancel_organization_plan holding the organization while a late success of its voided link's ended charge waits: then paid (paid wins, the cancel undone)", async () => {
+  const t = await paying("ketumbar");
+  const [reminder] = await pass(at(t.through, -3), t.id);
+  const link = reminder.checkout!.checkout_id;
+  await charge(link, "pr-ketumbar");
+  await as(a.id, (tx) =>
+    recordPaymentEvent(tx, a.id, {
+      providerId: "pr-ketumbar",
+      status: "EXPIRED",
+      checkoutId: link,
+      body: { data: { amount: 150_000, currency: "IDR", status: "EXPIRED" } },
+    }));
+  assert.equal((await as(a.id, (tx) => applyPaymentEvent(tx, a.id)))?.outcome, "expired");
+  await succeeded(link, "pr-ketumbar");
+  const [cancel, late] = await lockRace(
+    db.sql,
+    a.id,
+    (tx) => cancelOrganizationPlan(tx, a.id, t.id, t.owner),
+    () => as(a.id, (tx) => applyPaymentEvent(tx, a.id)),
+  );
+  assert.equal(cancel.status, "fulfilled", String((cancel as PromiseRejectedResult).reason));
+  assert.equal(late.status, "fulfilled", String((late as PromiseRejectedResult).reason));
+  assert.equal((late as PromiseFulfilledResult<{ outcome: string } | null>).value?.outcome, "paid");
+  assert.equal(await checkoutStatus(link), "paid", "money Xendit took is applied");
+  assert.equal((await organization(t.id)).plan_canceled_at, null, "paid, the renewal undid the cancel");
 });
 
 Deno.test("api.projects_with_organization_renewals — projects with paid team plans, outside any project only; another project's step sees none", async () => {

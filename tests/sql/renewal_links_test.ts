@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
 import { cancelSubscription, renewalStep, resumeSubscription } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout } from "@/db/payments.ts";
+import { applyPaymentEvent, createCheckout, recordPaymentEvent } from "@/db/payments.ts";
 import { cancelPlanChange, changePlan } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -220,4 +220,47 @@ Deno.test("checkouts_renewal_key — an expired pay link paid late (its ended ch
   assert.equal(await statusOf(shop, again), "expired", "the period is paid: its new link would charge twice");
   const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
   assert.equal(new Date(state.subscription!.current_period_start).getTime(), new Date(end).getTime());
+});
+
+Deno.test("astapa.period_paid_by_another_link — a voided pay link's ended charge paid late, after the period's new link was paid: paid_again, its own receipt without a period, the plan not extended twice", async () => {
+  const shop = await seedShop(db.sql, { email: "paid-late-after-new-link@example.com" });
+  const p = shop.project.id;
+  const now = new Date();
+  const end = await paidPro(shop, now);
+  const link = await renewed(shop, now);
+  await charge(db.sql, shop, link, "pr-paid-late-old");
+  // Xendit expired the charge; the person canceled (the link voided) and resumed: the period gets a new link.
+  await as(p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-paid-late-old",
+      status: "EXPIRED",
+      checkoutId: link,
+      body: { data: { amount: 99_000, currency: "IDR", status: "EXPIRED" } },
+    }));
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "expired");
+  await as(p, (tx) => cancelSubscription(tx, p, shop.userId));
+  assert.equal(await statusOf(shop, link), "expired");
+  await as(p, (tx) => resumeSubscription(tx, p, shop.userId, now));
+  const again = await renewed(shop, now);
+  await charge(db.sql, shop, again, "pr-paid-late-new");
+  await storeSuccess(db.sql, shop, "pr-paid-late-new", again);
+  assert.equal((await as(p, (tx) => applyPaymentEvent(tx, p)))?.outcome, "paid");
+  const renewedTo = (await as(p, (tx) => currentSubscription(tx, p, shop.userId))).subscription!.paid_through;
+
+  // Xendit took the old charge after all.
+  await storeSuccess(db.sql, shop, "pr-paid-late-old", link);
+  const late = await as(p, (tx) => applyPaymentEvent(tx, p));
+  assert.equal(late?.outcome, "paid_again", "a second payment for one period, for a refund");
+  assert.ok(late?.receipt_id, "money received gets its receipt");
+  assert.equal(await statusOf(shop, link), "paid", "nothing takes money for it again");
+  const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
+  assert.equal(state.subscription?.paid_through, renewedTo, "the plan is not extended twice");
+  assert.equal(new Date(state.subscription!.current_period_start).getTime(), new Date(end).getTime());
+  const [receipt] = await db.sql`select r.period_start, r.period_end from astapa.receipts as r
+    join astapa.payments as y on y.project_id = r.project_id and y.id = r.payment_id
+    where y.project_id = ${p} and y.provider_id = 'pr-paid-late-old'`;
+  assert.deepEqual({ ...receipt }, { period_start: null, period_end: null }, "it bought no period");
+  const [succeeded] = await db.sql`select count(*)::int as n from astapa.events
+    where project_id = ${p} and type = 'payment.succeeded' and data ->> 'checkout_id' = ${link}`;
+  assert.equal(succeeded.n, 0, "the app is told of no second renewal");
 });
