@@ -1,6 +1,7 @@
 /**
  * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation, by waitlist or
- * closed, the allowed and blocked email domains, and the switches refusing throwaway domains and +tag addresses.
+ * closed, the allowed and blocked email domains, the switches refusing throwaway domains and +tag addresses, and
+ * the one asking for consent to the terms and privacy policy.
  * Postgres validates the domains; a refusal re-renders with the reason.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
@@ -18,6 +19,7 @@ const MODES = [
 const SWITCHES = [
   { name: "block_disposable_domains", label: "blockDisposable" },
   { name: "block_subaddresses", label: "blockSubaddresses" },
+  { name: "require_legal_consent", label: "requireLegalConsent" },
 ] as const;
 
 export function SignUpSettings(

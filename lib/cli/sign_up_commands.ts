@@ -9,8 +9,10 @@ import type { Output } from "./output.ts";
 export const SIGN_UP_USAGE =
   `  sign-up ID [--mode open|invitation|waitlist|closed] [--allow DOMAINS] [--block DOMAINS]
              [--block-disposable true|false] [--block-subaddresses true|false]
+             [--require-legal-consent true|false]
                              show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
-                             "" to clear the list; refuse throwaway mail domains, +tag addresses`;
+                             "" to clear the list; refuse throwaway mail domains, +tag addresses; ask
+                             for consent to the terms (branding's terms or privacy URL needed)`;
 
 const MODES = ["open", "invitation", "waitlist", "closed"] as const;
 const list = (value: string | undefined) =>
@@ -18,19 +20,28 @@ const list = (value: string | undefined) =>
 
 export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [id] = operands(args, 1, ["ID"]);
-  allowFlags(args, ["mode", "allow", "block", "block-disposable", "block-subaddresses"]);
+  allowFlags(args, [
+    "mode",
+    "allow",
+    "block",
+    "block-disposable",
+    "block-subaddresses",
+    "require-legal-consent",
+  ]);
   const mode = flag(args, "mode");
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`--mode must be open, invitation, waitlist or closed, not "${mode}"`);
   }
   const disposable = trueOrFalse(args, "block-disposable");
   const subaddresses = trueOrFalse(args, "block-subaddresses");
+  const consent = trueOrFalse(args, "require-legal-consent");
   const changes: Partial<SignUpSettings> = {
     ...(mode ? { mode: mode as SignUpSettings["mode"] } : {}),
     ...(args.flags.has("allow") ? { allowed_domains: list(flag(args, "allow")) } : {}),
     ...(args.flags.has("block") ? { blocked_domains: list(flag(args, "block")) } : {}),
     ...(disposable === null ? {} : { block_disposable_domains: disposable }),
     ...(subaddresses === null ? {} : { block_subaddresses: subaddresses }),
+    ...(consent === null ? {} : { require_legal_consent: consent }),
   };
   const project = await asApp(
     sql,
@@ -50,7 +61,9 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
     }; ` +
       `blocked: ${shown.blocked_domains.join(", ") || "none"}; disposable domains ${
         shown.block_disposable_domains ? "refused" : "taken"
-      }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}`,
+      }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}; legal consent ${
+        shown.require_legal_consent ? "required" : "not asked"
+      }`,
   );
   return 0;
 }

@@ -112,3 +112,27 @@ Deno.test("settings — sign-ups: the throwaway-domain and +tag switches saved o
   assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
   assert.deepEqual(await signUp(), {});
 });
+
+Deno.test("settings — sign-ups: legal consent refused without a terms or privacy address, saved with one, en and id", async () => {
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="require_legal_consent" value="on"\/?>/, "off by default");
+  assert.match(page, /Ask for consent to your terms of service and privacy policy/);
+  assert.match(
+    await (await getAs(t, owner, `${base}/settings?lang=id`)).text(),
+    /Minta persetujuan atas ketentuan/,
+  );
+  const refused = await postAs(t, owner, action, { require_legal_consent: "on" });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /needs a terms of service or privacy policy address/);
+  assert.deepEqual(await signUp(), {});
+  await t.db.sql`update astapa.projects set settings = jsonb_set(settings, '{branding}',
+    '{"privacy_url": "https://shop.example/privacy"}') where id = ${project.id}`;
+  assert.equal((await postAs(t, owner, action, { require_legal_consent: "on" })).status, 303);
+  assert.deepEqual(await signUp(), { require_legal_consent: true });
+  assert.match(
+    await (await getAs(t, owner, `${base}/settings`)).text(),
+    /name="require_legal_consent" value="on" checked/,
+  );
+  assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
+  assert.deepEqual(await signUp(), {});
+});

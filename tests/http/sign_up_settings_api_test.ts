@@ -1,6 +1,7 @@
 /**
  * GET/PATCH /api/platform/sign-up-settings: defaults, a change merged key by key (domains in lower case, a
- * default removed from settings; the throwaway-domain and +tag switches on and off), RFC-shaped 400s for malformed bodies and domains that change nothing, the
+ * default removed from settings; the throwaway-domain and +tag switches on and off), RFC-shaped 400s for malformed bodies and domains that change nothing (and consent asked without a terms or privacy
+ * address), the
  * hosted login following the change, and the change audited. (Who may call it: authorization_matrix_test.ts.)
  */
 import assert from "node:assert/strict";
@@ -23,7 +24,11 @@ async function call(method: string, p: SeededProject, body?: unknown) {
   return { res, body: await res.json() };
 }
 
-const SWITCHES_OFF = { block_disposable_domains: false, block_subaddresses: false };
+const SWITCHES_OFF = {
+  block_disposable_domains: false,
+  block_subaddresses: false,
+  require_legal_consent: false,
+};
 const stored = async (p: SeededProject) =>
   (await t.db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${p.id}`)[0].s;
 
@@ -67,6 +72,7 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     blocked_domains: ["spam.example"],
     block_disposable_domains: true,
     block_subaddresses: true,
+    require_legal_consent: false,
   });
   assert.deepEqual(await stored(project), {
     blocked_domains: ["spam.example"],
@@ -100,6 +106,7 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ blocked_domains: Array.from({ length: 101 }, (_, n) => `d${n}.example`) }, "blocked_domains", /./],
     [{ block_disposable_domains: "yes" }, "block_disposable_domains", /./],
     [{ block_subaddresses: 1 }, "block_subaddresses", /./],
+    [{ require_legal_consent: "yes" }, "require_legal_consent", /./],
     ["{not json", "", /./],
   ];
   for (const [body, field, reason] of cases) {
@@ -117,6 +124,8 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ allowed_domains: ["bücher.example"] }, /bücher\.example: write an internationalised domain/],
     [{ blocked_domains: ["not a domain"] }, /not a domain is not a domain/],
     [{ blocked_domains: ["a.example", "A.example"] }, /lists a domain twice/],
+    // Consent needs something to agree to: branding's terms or privacy address (none set here).
+    [{ require_legal_consent: true }, /needs a terms of service or privacy policy address/],
   ];
   for (const [body, reason] of sqlCases) {
     const { res, body: problem } = await call("PATCH", project, body);
@@ -125,4 +134,20 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     assert.match(problem.error_description, reason);
   }
   assert.deepEqual(await stored(project), { mode: "invitation" });
+});
+
+Deno.test("PATCH /api/platform/sign-up-settings — require_legal_consent beside a terms address: on, the sign-up form asks", async () => {
+  const project = await seedProject(t.db.sql, {
+    name: "Setuju",
+    settings: { branding: { terms_url: "https://setuju.example/terms" } },
+  });
+  const on = await call("PATCH", project, { require_legal_consent: true });
+  assert.equal(on.res.status, 200, JSON.stringify(on.body));
+  assert.equal(on.body.require_legal_consent, true);
+  assert.deepEqual(await stored(project), { require_legal_consent: true });
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  assert.match(await (await t.app.request(`/auth/signup?${query}`)).text(), /name="legal_consent"/);
+  const off = await call("PATCH", project, { require_legal_consent: false });
+  assert.equal(off.body.require_legal_consent, false);
+  assert.deepEqual(await stored(project), {});
 });

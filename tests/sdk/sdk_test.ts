@@ -341,6 +341,7 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
     blocked_domains: [],
     block_disposable_domains: false,
     block_subaddresses: false,
+    require_legal_consent: false,
   };
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
   try {

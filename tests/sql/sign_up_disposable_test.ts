@@ -68,7 +68,7 @@ Deno.test("api.update_project_settings sign_up — block_disposable_domains and 
   await rejectsAs(
     settle({ block_disposable: true }),
     "validation_failed",
-    /block_disposable_domains and block_subaddresses only/,
+    /block_disposable_domains, block_subaddresses and require_legal_consent only/,
   );
   await rules(null);
 });

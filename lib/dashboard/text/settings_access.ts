@@ -37,6 +37,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
     "Refuse throwaway email services (mailinator.com, yopmail.com and some 56,000 more, with their subdomains; also alias services such as duck.com and addy.io)",
   blockSubaddresses:
     "Refuse addresses with a +tag (a +, = or # before the @, as dewi+promo@example.com): one mailbox cannot make many accounts",
+  requireLegalConsent:
+    "Ask for consent to your terms of service and privacy policy (Branding's addresses): the sign-up form shows a box that must be ticked, and the account records when (legal_accepted_at)",
   saveSignUps: "Save sign-ups",
   guests: "Guests (anonymous sign-ins)",
   guestsEnabled:
@@ -92,6 +94,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
     "Tolak layanan email sekali pakai (mailinator.com, yopmail.com, dan sekitar 56.000 lainnya beserta subdomainnya; juga layanan alias seperti duck.com dan addy.io)",
   blockSubaddresses:
     "Tolak alamat dengan +tag (tanda +, = atau # sebelum @, seperti dewi+promo@example.com): satu kotak surat tidak bisa membuat banyak akun",
+  requireLegalConsent:
+    "Minta persetujuan atas ketentuan layanan dan kebijakan privasi Anda (alamat di Branding): formulir pendaftaran menampilkan kotak yang wajib dicentang, dan akun mencatat waktunya (legal_accepted_at)",
   saveSignUps: "Simpan pendaftaran",
   guests: "Tamu (masuk anonim)",
   guestsEnabled:

@@ -22,6 +22,7 @@ const SignUpForm = z.object({
   // An unticked checkbox sends nothing: absent is off.
   block_disposable_domains: z.literal("on").optional(),
   block_subaddresses: z.literal("on").optional(),
+  require_legal_consent: z.literal("on").optional(),
 });
 
 export const handler: Handlers<SettingsData> = {
@@ -34,6 +35,7 @@ export const handler: Handlers<SettingsData> = {
           blocked_domains: form.blocked_domains,
           block_disposable_domains: form.block_disposable_domains === "on",
           block_subaddresses: form.block_subaddresses === "on",
+          require_legal_consent: form.require_legal_consent === "on",
         }),
       });
       return "sign_up_saved";
