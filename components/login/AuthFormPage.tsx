@@ -53,8 +53,7 @@ export function AuthFormPage(
 ) {
   const other = data.lang === "en" ? "id" : "en";
   const formShown = !(noticeReplacesForm && data.notice);
-  // A password-free sign-up form has no box yet (its code carries no consent): its buttons stay links.
-  const postWith = signUp && data.legalConsent && formShown && !data.passwordsOff ? "auth-form" : undefined;
+  const postWith = signUp && data.legalConsent && formShown ? "auth-form" : undefined;
   return (
     <AuthCard
       lang={data.lang}

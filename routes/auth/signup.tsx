@@ -154,6 +154,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
             data={data}
             intro={data.passkeySignUp ? "passkeySignUpIntro" : "passwordsOffSignUp"}
             send={data.passkeySignUp}
+            consent
           />
         )
         : (

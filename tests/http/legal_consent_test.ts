@@ -4,7 +4,8 @@
  * form with the field error and writes nothing; with it the account's legal_accepted_at is set and the Platform API
  * user shows it; the social buttons on the sign-up form post the box (checked on the server, CSRF too) and carry it
  * to the new account; a first Google sign-in from the sign-in page is refused with a page pointing to the sign-up
- * form, while an existing account still signs in; a GET creates nothing.
+ * form, while an existing account still signs in; a GET creates nothing. Password-free sign-ups (an emailed code,
+ * a passkey sign-up's code) carry the box from the form to the code that makes the account.
  */
 import assert from "node:assert/strict";
 import { followBack, projectRows, socialTestApp, startSignIn } from "../helpers/social.ts";
@@ -27,6 +28,21 @@ const project = await seedProject(sql, {
 });
 const termsOnly = await seedProject(sql, { name: "Toko", settings: asked({ terms_url: TERMS }) });
 const notAsked = await seedProject(sql, { name: "Toko", settings: { branding: { terms_url: TERMS } } });
+const byCode = await seedProject(sql, {
+  name: "Toko",
+  settings: { ...asked({ terms_url: TERMS }), passwords: false, email_codes: true, email_code_sign_up: true },
+});
+const byPasskey = await seedProject(sql, {
+  name: "Toko",
+  settings: { ...asked({ privacy_url: PRIVACY }), passwords: false, passkeys: true },
+});
+
+/** The 6-digit code of the newest mail to `to`, from the outbox (no sender runs in this file). */
+async function mailedCode(to: string): Promise<string> {
+  const [mail] = await sql`select body_text from astapa.mail_outbox where lower(to_address) = lower(${to})
+    order by id desc limit 1`;
+  return /^\s+(\d{6})$/m.exec(mail.body_text as string)![1];
+}
 
 const query = (p: SeededProject) =>
   new URLSearchParams({ client_id: p.clientId, redirect_uri: p.redirectUri, state: "s" });
@@ -168,4 +184,75 @@ Deno.test("legal consent — a first Google sign-in from the sign-in page is ref
   google.approveAs = { sub: "g-setuju", email: "google@toko.example", email_verified: true };
   const again = await followBack(t, await startSignIn(t, project, "google", "en"));
   assert.equal(again.status, 303, (await again.text()).slice(0, 400));
+});
+
+Deno.test("legal consent — an emailed sign-up code carries the box from the form to the code; without it the code makes no account", async () => {
+  const { html, post } = await signUpPage(byCode);
+  assert.match(html, /action="\/auth\/email-code\?lang=en" novalidate id="auth-form"/);
+  assert.match(html, /name="legal_consent"/);
+  const sent = await post("/auth/email-code", {
+    action: "send",
+    email: "kode@toko.example",
+    legal_consent: "on",
+  });
+  assert.equal(sent.status, 200);
+  assert.match(await sent.text(), /<input type="hidden" name="legal_consent" value="on"\/?>/);
+  const made = await post("/auth/email-code", {
+    action: "verify",
+    email: "kode@toko.example",
+    code: await mailedCode("kode@toko.example"),
+    legal_consent: "on",
+  });
+  assert.equal(made.status, 303, (await made.text()).slice(0, 400));
+  assert.ok(await acceptedAt(byCode, "kode@toko.example"));
+
+  const before = await projectRows(sql, byCode.id);
+  const other = await signUpPage(byCode);
+  const unticked = await other.post("/auth/email-code", { action: "send", email: "tanpa@toko.example" });
+  assert.doesNotMatch(await unticked.text(), /name="legal_consent"/);
+  const refused = await other.post("/auth/email-code", {
+    action: "verify",
+    email: "tanpa@toko.example",
+    code: await mailedCode("tanpa@toko.example"),
+  });
+  assert.equal(refused.status, 403);
+  assert.ok((await refused.text()).includes("Toko asks new accounts to agree to its terms first."));
+  assert.equal((await projectRows(sql, byCode.id)).users, before.users);
+});
+
+Deno.test("legal consent — a passkey sign-up asks before mailing a code, and its code makes the account with legal_accepted_at", async () => {
+  const { html, post } = await signUpPage(byPasskey);
+  assert.match(
+    html,
+    /I agree to the <a href="https:\/\/toko\.example\/privacy"[^>]*>Privacy Policy<\/a><\/label>/,
+  );
+  const before = await projectRows(sql, byPasskey.id);
+  const unticked = await post("/auth/signup/passkey", { action: "send", email: "kunci@toko.example" });
+  assert.equal(unticked.status, 422);
+  const again = await unticked.text();
+  assert.ok(again.includes("Tick the box to agree to the terms before creating your account."));
+  assert.match(again, /name="legal_consent"[^>]*aria-invalid="true"/);
+  assert.equal(
+    (await sql`select count(*)::int as n from astapa.mail_outbox where to_address = 'kunci@toko.example'`)[0]
+      .n,
+    0,
+    "no code mailed",
+  );
+  const sent = await (await post("/auth/signup/passkey", {
+    action: "send",
+    email: "kunci@toko.example",
+    legal_consent: "on",
+  })).text();
+  assert.match(sent, /<input type="hidden" name="legal_consent" value="on"\/?>/);
+  const token = /name="sign_up" value="([\w-]{43})"/.exec(sent)![1];
+  const proven = await post("/auth/signup/passkey", {
+    action: "verify",
+    sign_up: token,
+    email: "kunci@toko.example",
+    code: await mailedCode("kunci@toko.example"),
+    legal_consent: "on",
+  });
+  assert.equal(proven.status, 200, (await proven.text()).slice(0, 400));
+  assert.equal((await projectRows(sql, byPasskey.id)).users, before.users + 1);
+  assert.ok(await acceptedAt(byPasskey, "kunci@toko.example"));
 });
