@@ -53,6 +53,12 @@ export type AppContext = {
    * (lib/login/guest_hint.ts). The account the sign-up makes is the guest's own row (astapa.signing_up_guest).
    */
   signUpGuest?: string;
+  /**
+   * The person ticked "I agree to the Terms and Privacy Policy" (`astapa.sign_up_legal_consent`): required under
+   * settings.sign_up.require_legal_consent (astapa.assert_sign_up_allowed), and the new account's
+   * legal_accepted_at records it.
+   */
+  signUpLegalConsent?: boolean;
 };
 
 /**
@@ -63,10 +69,12 @@ export const signUpContext = (
   invitation?: string,
   actor = "hosted_login",
   guestSub?: string,
+  legalConsent?: boolean,
 ): AppContext => ({
   actor,
   ...(invitation ? { signUpInvitation: invitation } : {}),
   ...(guestSub ? { signUpGuest: guestSub } : {}),
+  ...(legalConsent ? { signUpLegalConsent: true } : {}),
 });
 
 type ClientKind = NonNullable<AppContext["clientKind"]>;
@@ -205,7 +213,7 @@ export function setDeploymentSocial(sql: Sql, providers: readonly string[]): voi
 
 /**
  * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor,
- * the client kind, the deployment's social providers and a sign-up's invitation, all transaction-local (a
+ * the client kind, the deployment's social providers and a sign-up's invitation, guest and legal consent, all transaction-local (a
  * transaction-mode pooler keeps nothing between transactions).
  */
 export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
@@ -216,7 +224,8 @@ export function appSettings(sql: Sql, projectId: string | null, context: AppCont
     set_config('astapa.client_kind', ${context.clientKind ?? actingClient.getStore() ?? ""}, true),
     set_config('astapa.deployment_social', ${deploymentSocial.get(sql) ?? ""}, true),
     set_config('astapa.sign_up_invitation', ${context.signUpInvitation ?? ""}, true),
-    set_config('astapa.sign_up_guest', ${context.signUpGuest ?? ""}, true)`;
+    set_config('astapa.sign_up_guest', ${context.signUpGuest ?? ""}, true),
+    set_config('astapa.sign_up_legal_consent', ${context.signUpLegalConsent ? "true" : ""}, true)`;
 }
 
 /**

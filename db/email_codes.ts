@@ -37,7 +37,8 @@ async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed
 
 /**
  * The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try.
- * `guestSub`: the guest a sign-up code's new account is (docs/anonymous-users.md).
+ * `guestSub`: the guest a sign-up code's new account is (docs/anonymous-users.md). `legalConsent`: the sign-up form's
+ * "I agree" was ticked (a new account needs it under settings.sign_up.require_legal_consent).
  */
 export async function redeemEmailCode(
   sql: Sql,
@@ -47,6 +48,7 @@ export async function redeemEmailCode(
   notice: ClaimNotice,
   invitation?: string,
   guestSub?: string,
+  legalConsent = false,
 ) {
   return await asApp(
     sql,
@@ -58,7 +60,7 @@ export async function redeemEmailCode(
         await result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
         notice,
       ),
-    signUpContext(invitation, undefined, guestSub),
+    signUpContext(invitation, undefined, guestSub, legalConsent),
   );
 }
 

@@ -68,7 +68,8 @@ export type MailedLink = { tokenHash: Uint8Array; signInRequest?: string; mail: 
 
 /**
  * Signs a person up with a password (settings.sign_up checked first, with the request's invitation) and queues
- * their verification mail, in one transaction. `guestSub`: a guest signing up keeps their row and sub
+ * their verification mail, in one transaction. `legalConsent`: the person ticked "I agree" (AS4N7 without it
+ * where settings.sign_up.require_legal_consent; the account's legal_accepted_at records it). `guestSub`: a guest signing up keeps their row and sub
  * (api.sign_up_guest, docs/anonymous-users.md).
  */
 export async function createUser(
@@ -77,6 +78,7 @@ export async function createUser(
   user: { email: string; passwordHash: string; guestSub?: string },
   verification: MailedLink,
   invitation?: string,
+  legalConsent = false,
 ): Promise<string> {
   return await asApp(sql, projectId, async (tx) => {
     const [row] = user.guestSub === undefined
@@ -85,7 +87,7 @@ export async function createUser(
                                           ${user.passwordHash}) ->> 'id' as id`;
     await sendLink(tx, user.email, "verify_email", verification);
     return row.id as string;
-  }, signUpContext(invitation));
+  }, signUpContext(invitation, undefined, undefined, legalConsent));
 }
 
 /**

@@ -35,6 +35,7 @@ export async function provePasskeySignUp(
   notice: ClaimNotice,
   invitation?: string,
   guestSub?: string,
+  legalConsent = false,
 ): Promise<{ user_id: string } | null> {
   return await asApp(
     sql,
@@ -47,7 +48,7 @@ export async function provePasskeySignUp(
       await tellClaim(tx, projectId, proven, notice);
       return proven && { user_id: proven.user_id };
     },
-    signUpContext(invitation, undefined, guestSub),
+    signUpContext(invitation, undefined, guestSub, legalConsent),
   );
 }
 

@@ -3100,6 +3100,7 @@ create table astapa.users (
   given_name_lower text generated always as (lower(given_name)) stored,
   family_name_lower text generated always as (lower(family_name)) stored,
   is_anonymous boolean default false not null,
+  legal_accepted_at timestamp with time zone,
   constraint users_pkey PRIMARY KEY (project_id, id),
   constraint users_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id),
   constraint users_zoneinfo_fkey FOREIGN KEY (zoneinfo) REFERENCES astapa.time_zones(name),
@@ -3154,6 +3155,7 @@ comment on column astapa.users.gender is 'OIDC gender: free text of at most 64 c
 comment on column astapa.users.given_name_lower is 'lower(given_name), for the search by a prefix of it.';
 comment on column astapa.users.family_name_lower is 'lower(family_name), for the search by a prefix of it.';
 comment on column astapa.users.is_anonymous is 'A guest (api.sign_in_anonymously): no email, phone or password until they sign up on the hosted login, which sets it false on the same row (same sub). Tokens say is_anonymous: true while it is true.';
+comment on column astapa.users.legal_accepted_at is 'When the person agreed to the project''s terms and privacy policy at sign-up (settings.sign_up.require_legal_consent), or null: an account made by the project, or before consent was asked.';
 CREATE INDEX users_awaiting_passkey_since_idx ON astapa.users USING btree (awaiting_passkey_since) WHERE (awaiting_passkey_since IS NOT NULL);
 CREATE INDEX users_email_domain_idx ON astapa.users USING btree (project_id, environment, email_domain, id);
 CREATE UNIQUE INDEX users_email_key ON astapa.users USING btree (project_id, environment, email_lower);
@@ -3164,9 +3166,9 @@ CREATE INDEX users_given_name_prefix_idx ON astapa.users USING btree (project_id
 CREATE INDEX users_is_anonymous_idx ON astapa.users USING btree (project_id, created_at) WHERE is_anonymous;
 CREATE INDEX users_name_prefix_idx ON astapa.users USING btree (project_id, environment, name_lower text_pattern_ops) WHERE (name_lower IS NOT NULL);
 CREATE UNIQUE INDEX users_phone_number_key ON astapa.users USING btree (project_id, environment, phone_number) WHERE (phone_number IS NOT NULL);
-grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified, is_anonymous) on astapa.users to astapa_app;
-grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, given_name_lower, family_name_lower, is_anonymous) on astapa.users to astapa_app;
-grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, is_anonymous) on astapa.users to astapa_app;
+grant insert (project_id, email, email_verified, password_hash, environment, phone_number, phone_number_verified, is_anonymous, legal_accepted_at) on astapa.users to astapa_app;
+grant select (project_id, id, email, email_verified, disabled, environment, created_at, last_sign_in_at, external_id, email_lower, email_domain, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, name_lower, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, given_name_lower, family_name_lower, is_anonymous, legal_accepted_at) on astapa.users to astapa_app;
+grant update (email, email_verified, password_hash, disabled, last_sign_in_at, external_id, deleted_at, phone_number, phone_number_verified, awaiting_passkey_since, name, given_name, family_name, picture, locale, profile_updated_at, nickname, middle_name, preferred_username, website, zoneinfo, birthdate, gender, is_anonymous, legal_accepted_at) on astapa.users to astapa_app;
 create policy "a project adds its own users" on astapa.users as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own users" on astapa.users as permissive for select to astapa_app, astapa_owner
@@ -5267,8 +5269,8 @@ AS $function$
       -- one number at once meet the unique index, and the second signs in to the first's account.
       for attempt in 1..5 loop
         begin
-          insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
-          values (project, pending.phone_number, true, settings ->> 'mode')
+          insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
+          values (project, pending.phone_number, true, settings ->> 'mode', astapa.legal_accepted_now())
           returning id into new_id;
           exit;
         exception when unique_violation then
@@ -7356,7 +7358,8 @@ AS $function$
     return coalesce((
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
-        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'created_at', u.created_at, 'legal_accepted_at', u.legal_accepted_at,
+        'disabled', case when u.disabled then true end,
         'is_anonymous', case when u.is_anonymous then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
         'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
@@ -17828,6 +17831,13 @@ AS $function$
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
+    -- Consent asked for needs something to agree to, whichever change (turning it on, clearing the last
+    -- address) would leave the sign-up form's box with no link.
+    if merged #> '{sign_up,require_legal_consent}' = 'true'::jsonb
+       and merged #> '{branding,terms_url}' is null and merged #> '{branding,privacy_url}' is null then
+      raise exception using errcode = 'AS400', message = 'Legal consent at sign-up needs a terms of service or '
+        'privacy policy address: set branding.terms_url or branding.privacy_url first (or in the same change).';
+    end if;
     problem := astapa.settings_size_problem(merged);
     if problem is not null then
       raise exception using errcode = 'AS400', message = problem;
@@ -17841,7 +17851,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would leave it without either). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -20004,11 +20014,17 @@ AS $function$
       raise exception using errcode = 'AS4N6',
         message = pg_catalog.format('Sign up for %s with an address without a +tag (no +, = or # before the @).', app);
     else
-      return;
+      -- Asked last: a person the other rules refuse is told that, not asked to agree first.
+      if coalesce((select (p.settings #>> '{sign_up,require_legal_consent}')::boolean from astapa.projects as p
+                   where p.id = assert_sign_up_allowed.project_id), false)
+         and not astapa.legal_consent_given() then
+        raise exception using errcode = 'AS4N7',
+          message = pg_catalog.format('Agree to the terms and privacy policy of %s to create an account.', app);
+      end if;
     end case;
   end
   $function$;
-comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, AS4N5 a disposable domain (DETAIL: the domain), AS4N6 a subaddress, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
+comment on function astapa.assert_sign_up_allowed(text,text) is 'The one check every hosted-login path that creates an account makes (api.sign_up_user, email codes, passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain (DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, AS4N5 a disposable domain (DETAIL: the domain), AS4N6 a subaddress, by astapa.sign_up_refusal with the request''s invitation token (astapa.sign_up_invitation, set by db/client.ts); then AS4N7 when settings.sign_up.require_legal_consent and the person did not agree (astapa.legal_consent_given). Admin paths do not call it.';
 grant execute on function astapa.assert_sign_up_allowed(text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -21027,7 +21043,8 @@ AS $function$
       update astapa.users u
       set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
           phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
-          password_hash = convert_guest.password_hash, is_anonymous = false
+          password_hash = convert_guest.password_hash, is_anonymous = false,
+          legal_accepted_at = astapa.legal_accepted_now()
       where u.project_id = convert_guest.project_id and u.id = guest_id
       returning u.environment into mode;
     exception when unique_violation then
@@ -21580,7 +21597,7 @@ AS $function$
         'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
         'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
-        'last_sign_in_at', new.last_sign_in_at, 'mfa_enrolled', false,
+        'last_sign_in_at', new.last_sign_in_at, 'legal_accepted_at', new.legal_accepted_at, 'mfa_enrolled', false,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
         'preferred_username', new.preferred_username, 'website', new.website, 'zoneinfo', new.zoneinfo,
@@ -21606,7 +21623,7 @@ AS $function$
         'id', new.id::text, 'email', new.email, 'email_verified', new.email_verified,
         'phone_number', new.phone_number, 'phone_number_verified', new.phone_number_verified,
         'disabled', new.disabled, 'environment', new.environment, 'created_at', new.created_at,
-        'last_sign_in_at', new.last_sign_in_at,
+        'last_sign_in_at', new.last_sign_in_at, 'legal_accepted_at', new.legal_accepted_at,
         'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(new.project_id, new.id)) > 0,
         'name', new.name, 'given_name', new.given_name, 'family_name', new.family_name, 'picture', new.picture,
         'locale', new.locale, 'nickname', new.nickname, 'middle_name', new.middle_name,
@@ -22427,7 +22444,8 @@ AS $function$
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile,
+                                   legal_accepted_at => (r ->> 'legal_accepted_at')::timestamptz);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -22445,6 +22463,8 @@ AS $function$
         email_verified = coalesce(verified, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
+        -- Consent the other system recorded (Clerk's legal_accepted_at) is kept; an omitted one changes nothing.
+        legal_accepted_at = coalesce((r ->> 'legal_accepted_at')::timestamptz, u.legal_accepted_at),
         -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
         -- state, the row is one transaction); the last statement below sets the flag the import states.
         disabled = false,
@@ -22586,7 +22606,7 @@ comment on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,te
 grant execute on function astapa.insert_phone_code(jsonb,text,text,text,bytea,bytea,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb, is_anonymous boolean DEFAULT false)
+CREATE OR REPLACE FUNCTION astapa.insert_user(project_id text, environment text, email text, email_verified boolean, password_hash text, external_id text DEFAULT NULL::text, created_at timestamp with time zone DEFAULT NULL::timestamp with time zone, profile jsonb DEFAULT NULL::jsonb, is_anonymous boolean DEFAULT false, legal_accepted_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
  RETURNS bigint
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -22599,23 +22619,26 @@ AS $function$
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null and profile is null then
+        if external_id is null and created_at is null and profile is null and legal_accepted_at is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous)
-          values (project_id, email, email_verified, password_hash, environment, is_anonymous)
+          -- A hosted-login sign-up whose person agreed to the terms records when (astapa.legal_accepted_now).
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous,
+                                    legal_accepted_at)
+          values (project_id, email, email_verified, password_hash, environment, is_anonymous,
+                  astapa.legal_accepted_now())
           returning id into new_id;
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
                                     created_at, name, given_name, family_name, picture, locale, nickname,
                                     middle_name, preferred_username, website, zoneinfo, birthdate, gender,
-                                    profile_updated_at)
+                                    profile_updated_at, legal_accepted_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
                   coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
                   profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale', profile ->> 'nickname',
                   profile ->> 'middle_name', profile ->> 'preferred_username', profile ->> 'website',
                   profile ->> 'zoneinfo', profile ->> 'birthdate', profile ->> 'gender',
-                  case when profile is not null then pg_catalog.now() end)
+                  case when profile is not null then pg_catalog.now() end, legal_accepted_at)
           returning id into new_id;
         end if;
         return new_id;
@@ -22628,8 +22651,8 @@ AS $function$
     end loop;
   end
   $function$;
-comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users); is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously).';
-grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean) to astapa_app;
+comment on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean,timestamp with time zone) is 'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users); is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously). legal_accepted_at: an import''s (owner''s rights); otherwise a hosted-login sign-up''s consent sets it (astapa.legal_accepted_now).';
+grant execute on function astapa.insert_user(text,text,text,boolean,text,text,timestamp with time zone,jsonb,boolean,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.invitation_json(i astapa.organization_invitations)
@@ -22956,6 +22979,31 @@ AS $function$
   $function$;
 comment on function astapa.keep_saml_sign_in(bytea,bytea,text,text,text,text) is 'What api.record_saml_session and api.hold_saml_sign_in both do, the one with a live session of the current project, the other with an open second-factor challenge (astapa.assert_sso_sign_in_key: the session when given): checks the fields — a project (AS403), a NameID of 1 to 1024 characters, a format of at most 256 ('''' is none) and a SessionIndex of 1 to 256 when given (AS400) — and keeps the sign-in.';
 grant execute on function astapa.keep_saml_sign_in(bytea,bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.legal_accepted_now()
+ RETURNS timestamp with time zone
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select case when astapa.legal_consent_given() then pg_catalog.now() end
+  $function$;
+comment on function astapa.legal_accepted_now() is 'A new account''s legal_accepted_at: now when the person agreed in this request (astapa.legal_consent_given), else null.';
+grant execute on function astapa.legal_accepted_now() to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.legal_consent_given()
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- Set by db/client.ts from the hosted-login form: the person's own statement, so a forged one is theirs too.
+    select coalesce(pg_catalog.current_setting('astapa.sign_up_legal_consent', true), '') = 'true'
+  $function$;
+comment on function astapa.legal_consent_given() is 'Whether the person signing up agreed to the project''s terms and privacy policy in this request (astapa.sign_up_legal_consent, set by db/client.ts): astapa.assert_sign_up_allowed requires it under settings.sign_up.require_legal_consent, and the new account''s legal_accepted_at records it.';
+grant execute on function astapa.legal_consent_given() to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.link_sso_subject(project_id text, connection_id text, subject text, user_id bigint)
@@ -26892,11 +26940,11 @@ AS $function$
     if pg_catalog.jsonb_typeof(value) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(value) as k
                   where k not in ('mode', 'allowed_domains', 'blocked_domains', 'block_disposable_domains',
-                                  'disposable_allowed_domains', 'block_subaddresses')) then
+                                  'disposable_allowed_domains', 'block_subaddresses', 'require_legal_consent')) then
       return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains, '
-        'disposable_allowed_domains and block_subaddresses only.';
+        'disposable_allowed_domains, block_subaddresses and require_legal_consent only.';
     end if;
-    foreach list in array array['block_disposable_domains', 'block_subaddresses'] loop
+    foreach list in array array['block_disposable_domains', 'block_subaddresses', 'require_legal_consent'] loop
       if value ? list and pg_catalog.jsonb_typeof(value -> list) not in ('boolean', 'null') then
         return pg_catalog.format('sign_up.%s must be true or false.', list);
       end if;
@@ -26928,7 +26976,7 @@ AS $function$
     return null;
   end
   $function$;
-comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains, disposable_allowed_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses: booleans}) is refused, or null when it is valid.';
+comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains, disposable_allowed_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses, require_legal_consent: booleans}) is refused, or null when it is valid (require_legal_consent''s need for a terms or privacy address is api.update_project_settings'' check).';
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -27589,6 +27637,7 @@ AS $function$
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'legal_accepted_at', u.legal_accepted_at,
       'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
       'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
@@ -27598,7 +27647,7 @@ AS $function$
     from astapa.users as u
     where u.project_id = user_json.project_id and u.id = user_json.user_id and u.deleted_at is null
   $function$;
-comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, both only for a guest, is_anonymous; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
+comment on function astapa.user_json(text,bigint) is 'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a second factor, astapa.second_factor_kinds; email or phone_number may be null, both only for a guest, is_anonymous; legal_accepted_at: when the person agreed to the terms at sign-up, or null; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 grant execute on function astapa.user_json(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -23,7 +23,8 @@ export type KeptAppleToken = { clientId: string; tokenSealed: string };
  * The user behind a provider identity: found, linked by verified email, or created (keeping Apple's token). A
  * new user or a first link takes the provider's profile into the fields still empty (api.fill_profile), in the
  * same transaction. `guestSub`: a guest signing up with Google, GitHub or Apple, whose row a new identity and
- * address go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md).
+ * address go onto (api.sign_up_guest_with_identity, docs/anonymous-users.md). `legalConsent`: started from the
+ * sign-up form with "I agree" ticked (a new account needs it under settings.sign_up.require_legal_consent).
  */
 export function signInWithIdentity(
   sql: Sql,
@@ -32,6 +33,7 @@ export function signInWithIdentity(
   invitation?: string,
   kept?: KeptAppleToken,
   guestSub?: string,
+  legalConsent = false,
 ) {
   return asApp(
     sql,
@@ -53,7 +55,7 @@ export function signInWithIdentity(
       return outcome;
     },
     // Sign in with Apple reads the guest from the context (api.sign_in_with_apple, astapa.signing_up_guest).
-    signUpContext(invitation, `hosted_login:${identity.provider}`, guestSub),
+    signUpContext(invitation, `hosted_login:${identity.provider}`, guestSub, legalConsent),
   );
 }
 

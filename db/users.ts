@@ -17,6 +17,8 @@ export const UserSchema = z.object({
   environment: ModeSchema,
   created_at: z.string(),
   last_sign_in_at: z.string().nullable(),
+  /** When the person agreed to the terms at sign-up (settings.sign_up.require_legal_consent), or null. */
+  legal_accepted_at: z.string().nullable().default(null),
   /** An authenticator app is set up (docs/mfa.md). */
   mfa_enrolled: z.boolean(),
   /** The profile (OIDC standard claims; docs/identity.md), null when unset. */

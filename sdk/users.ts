@@ -48,6 +48,8 @@ export type User = UserProfile & {
   environment: "sandbox" | "production";
   created_at: string;
   last_sign_in_at: string | null;
+  /** When the person agreed to the terms and privacy policy at sign-up, or null (the project made the account). */
+  legal_accepted_at: string | null;
   mfa_enrolled: boolean;
   /** When a profile field last changed (the updated_at claim); null when never set. */
   profile_updated_at: string | null;

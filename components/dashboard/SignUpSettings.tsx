@@ -1,7 +1,8 @@
 /**
  * The Settings page's sign-ups (docs/project-settings.md, settings.sign_up): open, by invitation, by waitlist or
  * closed, the allowed and blocked email domains, the switches refusing throwaway domains and +tag addresses, and
- * the throwaway domains let in all the same. Postgres validates the domains; a refusal re-renders with the reason.
+ * the throwaway domains let in all the same, and the one asking for consent to the terms and privacy policy.
+ * Postgres validates the domains; a refusal re-renders with the reason.
  */
 import type { SettingsData } from "@/lib/dashboard/page_data.ts";
 import { signUpSettingsOf } from "@/lib/login/sign_up_mode.ts";
@@ -19,6 +20,7 @@ const MODES = [
 const SWITCHES = [
   { name: "block_disposable_domains", label: "blockDisposable" },
   { name: "block_subaddresses", label: "blockSubaddresses" },
+  { name: "require_legal_consent", label: "requireLegalConsent" },
 ] as const;
 
 export function SignUpSettings(

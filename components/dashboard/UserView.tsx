@@ -90,6 +90,8 @@ export function UserView({ data }: { data: UserViewData }) {
           <dd>{shortTime(user.created_at, lang)}</dd>
           <dt>{text.lastSignIn}</dt>
           <dd>{user.last_sign_in_at ?? text.never}</dd>
+          <dt>{text.legalAccepted}</dt>
+          <dd>{user.legal_accepted_at ? shortTime(user.legal_accepted_at, lang) : text.never}</dd>
         </dl>
         <p class="muted">
           <Phrase

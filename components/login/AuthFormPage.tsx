@@ -18,6 +18,8 @@ type AuthFormPageProps = {
   subtitle: MessageKey;
   /** Offer the Google/GitHub buttons (sign-in and sign-up). */
   social?: boolean;
+  /** The sign-up form: where consent is asked (data.legalConsent), the social buttons post the form with its box. */
+  signUp?: boolean;
   /** Extra query for the language switch (the reset link's token). */
   keep?: string;
   /** A notice (sign-up done, check your email) stands alone: the form is not shown again under it. */
@@ -34,11 +36,24 @@ type AuthFormPageProps = {
  * carries the authorization request and the CSRF token.
  */
 export function AuthFormPage(
-  { data, path, action, title, subtitle, social, keep, noticeReplacesForm, fieldHasFocus, children, after }:
-    AuthFormPageProps,
+  {
+    data,
+    path,
+    action,
+    title,
+    subtitle,
+    social,
+    signUp,
+    keep,
+    noticeReplacesForm,
+    fieldHasFocus,
+    children,
+    after,
+  }: AuthFormPageProps,
 ) {
   const other = data.lang === "en" ? "id" : "en";
   const formShown = !(noticeReplacesForm && data.notice);
+  const postWith = signUp && data.legalConsent && formShown ? "auth-form" : undefined;
   return (
     <AuthCard
       lang={data.lang}
@@ -52,7 +67,12 @@ export function AuthFormPage(
     >
       {data.thirdParty && <ThirdPartyNotice lang={data.lang} thirdParty={data.thirdParty} />}
       {social && !(noticeReplacesForm && data.notice) && (
-        <SocialButtons lang={data.lang} providers={data.providers ?? []} request={data.request} />
+        <SocialButtons
+          lang={data.lang}
+          providers={data.providers ?? []}
+          request={data.request}
+          postWith={postWith}
+        />
       )}
       {data.notice && (
         <CheckEmail
@@ -69,7 +89,7 @@ export function AuthFormPage(
         />
       )}
       {formShown && (
-        <form method="post" action={`${action ?? path}?lang=${data.lang}`} novalidate>
+        <form method="post" action={`${action ?? path}?lang=${data.lang}`} novalidate id={postWith}>
           <input type="hidden" name="request" value={data.request} />
           <input type="hidden" name="csrf" value={data.csrf} />
           {children}

@@ -14,6 +14,8 @@ export type EmailCodeData = AuthPageData & {
   mode?: "ask" | "code" | "link" | "expired";
   /** Codes create accounts here: the "sent" notice says a new address gets one too. */
   signUp?: boolean;
+  /** The sign-up form's "I agree" was ticked: the code's forms carry it to the step that makes the account. */
+  consented?: boolean;
 };
 
 export function EmailCode({ data }: { data: EmailCodeData }) {
@@ -26,6 +28,7 @@ export function EmailCode({ data }: { data: EmailCodeData }) {
     <>
       <input type="hidden" name="request" value={data.request} />
       <input type="hidden" name="csrf" value={data.csrf} />
+      {data.consented && <input type="hidden" name="legal_consent" value="on" />}
     </>
   );
   const wrong = data.error === "emailCodeWrong";

@@ -20,6 +20,8 @@ export type PasskeySignUpData = AuthPageData & {
   mode?: "ask" | "code" | "passkey" | "expired";
   /** The attempt's token (not a secret to the person: it only works with their mailed code). */
   signUp?: string;
+  /** The "I agree" box was ticked (settings.sign_up.require_legal_consent): carried to the code that makes the account. */
+  consented?: boolean;
 };
 
 export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
@@ -31,6 +33,7 @@ export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
       <input type="hidden" name="csrf" value={data.csrf} />
       <input type="hidden" name="sign_up" value={data.signUp} />
       <input type="hidden" name="email" value={data.email} />
+      {data.consented && <input type="hidden" name="legal_consent" value="on" />}
     </>
   );
   const wrong = data.error === "emailCodeWrong";
@@ -50,7 +53,7 @@ export function PasskeySignUp({ data }: { data: PasskeySignUpData }) {
         <form method="post" action={action} novalidate>
           <input type="hidden" name="request" value={data.request} />
           <input type="hidden" name="csrf" value={data.csrf} />
-          <PasswordFreeFields data={data} intro="passkeySignUpIntro" send />
+          <PasswordFreeFields data={data} intro="passkeySignUpIntro" send consent />
         </form>
       )}
       {mode === "code" && (

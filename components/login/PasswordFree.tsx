@@ -8,6 +8,7 @@ import { flowHref } from "@/lib/login/pages.ts";
 import { type MessageKey, MESSAGES } from "@/lib/login/i18n.ts";
 import { AuthCard, Field } from "./AuthCard.tsx";
 import { BotCheck } from "./BotCheck.tsx";
+import { LegalConsent } from "./LegalConsent.tsx";
 
 /** A password page, closed: the reason (as the error) and a link to sign in. */
 export function PasswordsClosed(
@@ -41,7 +42,13 @@ export function PasswordsClosed(
  * autofill, and the sign-up form (`send`) mails a code to /auth/signup/passkey.
  */
 export function PasswordFreeFields(
-  { data, intro, send }: { data: AuthPageData; intro?: MessageKey; send?: boolean },
+  { data, intro, send, consent }: {
+    data: AuthPageData;
+    intro?: MessageKey;
+    send?: boolean;
+    /** A sign-up form: the "I agree" box where the project asks (settings.sign_up.require_legal_consent). */
+    consent?: boolean;
+  },
 ) {
   const t = MESSAGES[data.lang];
   return (
@@ -55,6 +62,7 @@ export function PasswordFreeFields(
         autocomplete={data.passkeys ? "username webauthn" : "username"}
         invalid={data.error === "invalidEmail"}
       />
+      {consent && <LegalConsent data={data} />}
       {(data.emailCodes || send) && <BotCheck data={data} />}
       {(data.emailCodes || send) && (
         <button type="submit" name="action" value="send">{t.emailCodeSend}</button>

@@ -6,6 +6,11 @@ type SocialButtonsProps = {
   providers: ProviderId[];
   /** The authorization request as a query string, carried to the provider's start route. */
   request: string;
+  /**
+   * The id of the sign-up form whose "I agree" box a new account needs (settings.sign_up.require_legal_consent):
+   * the buttons then post that form to the start route, which checks the box.
+   */
+  postWith?: string;
 };
 
 /**
@@ -23,8 +28,11 @@ function AppleLogo() {
   );
 }
 
-/** "Continue with Google / Apple / GitHub": plain links (no script needed) that start the provider's flow. */
-export function SocialButtons({ lang, providers, request }: SocialButtonsProps) {
+/**
+ * "Continue with Google / Apple / GitHub": plain links (no script needed) that start the provider's flow; on a
+ * sign-up form that asks for consent, buttons posting that form (its box goes with them).
+ */
+export function SocialButtons({ lang, providers, request, postWith }: SocialButtonsProps) {
   if (providers.length === 0) return null;
   const t = MESSAGES[lang];
   const label = { google: t.continueWithGoogle, apple: t.continueWithApple, github: t.continueWithGithub };
@@ -33,13 +41,27 @@ export function SocialButtons({ lang, providers, request }: SocialButtonsProps) 
       <ul class="social-buttons">
         {providers.map((provider) => (
           <li key={provider}>
-            <a
-              class={`button social social-${provider}`}
-              href={`/auth/social/${provider}?${request}${request ? "&" : ""}lang=${lang}`}
-            >
-              {provider === "apple" && <AppleLogo />}
-              {label[provider]}
-            </a>
+            {postWith
+              ? (
+                <button
+                  type="submit"
+                  form={postWith}
+                  formAction={`/auth/social/${provider}?lang=${lang}`}
+                  class={`button social social-${provider}`}
+                >
+                  {provider === "apple" && <AppleLogo />}
+                  {label[provider]}
+                </button>
+              )
+              : (
+                <a
+                  class={`button social social-${provider}`}
+                  href={`/auth/social/${provider}?${request}${request ? "&" : ""}lang=${lang}`}
+                >
+                  {provider === "apple" && <AppleLogo />}
+                  {label[provider]}
+                </a>
+              )}
           </li>
         ))}
       </ul>

@@ -322,7 +322,8 @@ create or replace function astapa.convert_guest(project_id text, guest_id bigint
       update astapa.users u
       set email = convert_guest.email, email_verified = coalesce(convert_guest.email_verified, false),
           phone_number = convert_guest.phone_number, phone_number_verified = convert_guest.phone_number is not null,
-          password_hash = convert_guest.password_hash, is_anonymous = false
+          password_hash = convert_guest.password_hash, is_anonymous = false,
+          legal_accepted_at = astapa.legal_accepted_now()
       where u.project_id = convert_guest.project_id and u.id = guest_id
       returning u.environment into mode;
     exception when unique_violation then

@@ -484,8 +484,8 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       -- one number at once meet the unique index, and the second signs in to the first's account.
       for attempt in 1..5 loop
         begin
-          insert into astapa.users (project_id, phone_number, phone_number_verified, environment)
-          values (project, pending.phone_number, true, settings ->> 'mode')
+          insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
+          values (project, pending.phone_number, true, settings ->> 'mode', astapa.legal_accepted_now())
           returning id into new_id;
           exit;
         exception when unique_violation then

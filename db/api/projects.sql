@@ -901,6 +901,13 @@ create or replace function api.update_project_settings(project_id text, changes 
       raise exception using errcode = 'AS400', message = 'Passwords can be off only while email codes or '
         'passkeys are on: turn one of them on first (or in the same change).';
     end if;
+    -- Consent asked for needs something to agree to, whichever change (turning it on, clearing the last
+    -- address) would leave the sign-up form's box with no link.
+    if merged #> '{sign_up,require_legal_consent}' = 'true'::jsonb
+       and merged #> '{branding,terms_url}' is null and merged #> '{branding,privacy_url}' is null then
+      raise exception using errcode = 'AS400', message = 'Legal consent at sign-up needs a terms of service or '
+        'privacy policy address: set branding.terms_url or branding.privacy_url first (or in the same change).';
+    end if;
     problem := astapa.settings_size_problem(merged);
     if problem is not null then
       raise exception using errcode = 'AS400', message = problem;
@@ -922,7 +929,9 @@ comment on function api.update_project_settings(text, jsonb) is
   'billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated '
   '(AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, '
   'branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). '
-  'Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+  'sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would '
+  'leave it without either). Audited as project.settings without secrets; a change that leaves the settings as '
+  'they were writes no row.';
 
 grant execute on function api.update_project_settings(text, jsonb) to astapa_app;
 

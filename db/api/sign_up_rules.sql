@@ -1,7 +1,7 @@
 -- Who may create an account through the hosted login: settings.sign_up (docs/project-settings.md).
 -- The current definition of each function of this area: edit it here, in place (see docs/database.md).
 -- Every path that creates an account for a person who asks (password, emailed code, passkey, Google/GitHub,
--- phone) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API, import, dashboard,
+-- phone, a guest's sign-up) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API, import, dashboard,
 -- CLI) does not, nor does a first enterprise SSO sign-in (the project provisions it for the organization's domain).
 
 create or replace function astapa.sign_up_domain_problem(entry jsonb) returns text
@@ -42,11 +42,11 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
     if pg_catalog.jsonb_typeof(value) <> 'object'
        or exists (select from pg_catalog.jsonb_object_keys(value) as k
                   where k not in ('mode', 'allowed_domains', 'blocked_domains', 'block_disposable_domains',
-                                  'disposable_allowed_domains', 'block_subaddresses')) then
+                                  'disposable_allowed_domains', 'block_subaddresses', 'require_legal_consent')) then
       return 'sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains, '
-        'disposable_allowed_domains and block_subaddresses only.';
+        'disposable_allowed_domains, block_subaddresses and require_legal_consent only.';
     end if;
-    foreach list in array array['block_disposable_domains', 'block_subaddresses'] loop
+    foreach list in array array['block_disposable_domains', 'block_subaddresses', 'require_legal_consent'] loop
       if value ? list and pg_catalog.jsonb_typeof(value -> list) not in ('boolean', 'null') then
         return pg_catalog.format('sign_up.%s must be true or false.', list);
       end if;
@@ -82,7 +82,8 @@ create or replace function astapa.sign_up_settings_problem(value jsonb) returns 
 comment on function astapa.sign_up_settings_problem(jsonb) is
   'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains, '
   'disposable_allowed_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; '
-  'block_disposable_domains, block_subaddresses: booleans}) is refused, or null when it is valid.';
+  'block_disposable_domains, block_subaddresses, require_legal_consent: booleans}) is refused, or null when it is '
+  'valid (require_legal_consent''s need for a terms or privacy address is api.update_project_settings'' check).';
 
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
@@ -220,6 +221,36 @@ comment on function astapa.sign_up_refusal(text, text, text) is
 
 grant execute on function astapa.sign_up_refusal(text, text, text) to astapa_app;
 
+create or replace function astapa.legal_consent_given() returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- Set by db/client.ts from the hosted-login form: the person's own statement, so a forged one is theirs too.
+    select coalesce(pg_catalog.current_setting('astapa.sign_up_legal_consent', true), '') = 'true'
+  $$;
+
+comment on function astapa.legal_consent_given() is
+  'Whether the person signing up agreed to the project''s terms and privacy policy in this request '
+  '(astapa.sign_up_legal_consent, set by db/client.ts): astapa.assert_sign_up_allowed requires it under '
+  'settings.sign_up.require_legal_consent, and the new account''s legal_accepted_at records it.';
+
+grant execute on function astapa.legal_consent_given() to astapa_app;
+
+create or replace function astapa.legal_accepted_now() returns timestamptz
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select case when astapa.legal_consent_given() then pg_catalog.now() end
+  $$;
+
+comment on function astapa.legal_accepted_now() is
+  'A new account''s legal_accepted_at: now when the person agreed in this request (astapa.legal_consent_given), '
+  'else null.';
+
+grant execute on function astapa.legal_accepted_now() to astapa_app;
+
 create or replace function astapa.assert_sign_up_allowed(project_id text, email text) returns void
   language plpgsql
   stable
@@ -255,7 +286,13 @@ create or replace function astapa.assert_sign_up_allowed(project_id text, email 
       raise exception using errcode = 'AS4N6',
         message = pg_catalog.format('Sign up for %s with an address without a +tag (no +, = or # before the @).', app);
     else
-      return;
+      -- Asked last: a person the other rules refuse is told that, not asked to agree first.
+      if coalesce((select (p.settings #>> '{sign_up,require_legal_consent}')::boolean from astapa.projects as p
+                   where p.id = assert_sign_up_allowed.project_id), false)
+         and not astapa.legal_consent_given() then
+        raise exception using errcode = 'AS4N7',
+          message = pg_catalog.format('Agree to the terms and privacy policy of %s to create an account.', app);
+      end if;
     end case;
   end
   $$;
@@ -265,7 +302,8 @@ comment on function astapa.assert_sign_up_allowed(text, text) is
   'passkey sign-ups, social sign-in, phone codes): raises AS4N0 closed, AS4N1 invitation only, AS4N2 domain '
   '(DETAIL: the domain), AS4N3 email required, AS4N4 not approved on the waitlist, AS4N5 a disposable domain '
   '(DETAIL: the domain), AS4N6 a subaddress, by astapa.sign_up_refusal with the request''s invitation token '
-  '(astapa.sign_up_invitation, set by db/client.ts). Admin paths do not call it.';
+  '(astapa.sign_up_invitation, set by db/client.ts); then AS4N7 when settings.sign_up.require_legal_consent and '
+  'the person did not agree (astapa.legal_consent_given). Admin paths do not call it.';
 
 grant execute on function astapa.assert_sign_up_allowed(text, text) to astapa_app;
 

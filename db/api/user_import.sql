@@ -54,7 +54,8 @@ create or replace function astapa.import_user(project_id text, mode text, r json
     was_disabled := coalesce(external_disabled, email_disabled, false);
     if target is null then
       target := astapa.insert_user(project_id, mode, wanted_email, coalesce((r ->> 'email_verified')::boolean, false),
-                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile);
+                                   r ->> 'password_hash', external, (r ->> 'created_at')::timestamptz, profile,
+                                   legal_accepted_at => (r ->> 'legal_accepted_at')::timestamptz);
       outcome := 'created';
     else
       -- A new address is unproven unless the row says so: an omitted email_verified keeps the old flag only for
@@ -72,6 +73,8 @@ create or replace function astapa.import_user(project_id text, mode text, r json
         email_verified = coalesce(verified, u.email_verified),
         external_id = coalesce(external, u.external_id),
         created_at = coalesce((r ->> 'created_at')::timestamptz, u.created_at),
+        -- Consent the other system recorded (Clerk's legal_accepted_at) is kept; an omitted one changes nothing.
+        legal_accepted_at = coalesce((r ->> 'legal_accepted_at')::timestamptz, u.legal_accepted_at),
         -- Enabled until the end of this row: astapa.write_set_user_claims refuses a disabled user (no one sees this
         -- state, the row is one transaction); the last statement below sets the flag the import states.
         disabled = false,
@@ -350,7 +353,8 @@ create or replace function api.export_users(project_id text, after_id bigint def
     return coalesce((
       select pg_catalog.jsonb_agg(pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
         'sub', u.id::text, 'email', u.email, 'email_verified', u.email_verified, 'external_id', u.external_id,
-        'created_at', u.created_at, 'disabled', case when u.disabled then true end,
+        'created_at', u.created_at, 'legal_accepted_at', u.legal_accepted_at,
+        'disabled', case when u.disabled then true end,
         'is_anonymous', case when u.is_anonymous then true end,
         'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
         'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,

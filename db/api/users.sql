@@ -96,6 +96,7 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
       'id', u.id::text, 'email', u.email, 'email_verified', u.email_verified,
       'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'disabled', u.disabled,
       'environment', u.environment, 'created_at', u.created_at, 'last_sign_in_at', u.last_sign_in_at,
+      'legal_accepted_at', u.legal_accepted_at,
       'mfa_enrolled', pg_catalog.cardinality(astapa.second_factor_kinds(u.project_id, u.id)) > 0,
       'name', u.name, 'given_name', u.given_name, 'family_name', u.family_name, 'picture', u.picture,
       'locale', u.locale, 'nickname', u.nickname, 'middle_name', u.middle_name,
@@ -109,7 +110,8 @@ create or replace function astapa.user_json(project_id text, user_id bigint) ret
 comment on function astapa.user_json(text, bigint) is
   'A user as the API returns it (id as a string, the JWT sub; never the password hash; mfa_enrolled: has a '
   'second factor, astapa.second_factor_kinds; email or phone_number may be null, both only for a guest, '
-  'is_anonymous; the profile fields, null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
+  'is_anonymous; legal_accepted_at: when the person agreed to the terms at sign-up, or null; the profile fields, '
+  'null when unset); null when not visible or deleted (a tombstone, api.delete_own_account).';
 
 grant execute on function astapa.user_json(text, bigint) to astapa_app;
 
@@ -134,7 +136,8 @@ create or replace function astapa.insert_user(project_id text, environment text,
                                               external_id text default null,
                                               created_at timestamptz default null,
                                               profile jsonb default null,
-                                              is_anonymous boolean default false) returns bigint
+                                              is_anonymous boolean default false,
+                                              legal_accepted_at timestamptz default null) returns bigint
   language plpgsql
   volatile
   set search_path = ''
@@ -147,23 +150,26 @@ create or replace function astapa.insert_user(project_id text, environment text,
     -- pairs (an import creates thousands a second): that id clash is drawn again; any other is the caller's.
     for attempt in 1..5 loop
       begin
-        if external_id is null and created_at is null and profile is null then
+        if external_id is null and created_at is null and profile is null and legal_accepted_at is null then
           -- The app role may insert only these columns (an import, which sets the others, runs as the owner).
-          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous)
-          values (project_id, email, email_verified, password_hash, environment, is_anonymous)
+          -- A hosted-login sign-up whose person agreed to the terms records when (astapa.legal_accepted_now).
+          insert into astapa.users (project_id, email, email_verified, password_hash, environment, is_anonymous,
+                                    legal_accepted_at)
+          values (project_id, email, email_verified, password_hash, environment, is_anonymous,
+                  astapa.legal_accepted_now())
           returning id into new_id;
         else
           -- profile: an import's (db/api/profile.sql's stored values), in the row user.created describes.
           insert into astapa.users (project_id, email, email_verified, password_hash, environment, external_id,
                                     created_at, name, given_name, family_name, picture, locale, nickname,
                                     middle_name, preferred_username, website, zoneinfo, birthdate, gender,
-                                    profile_updated_at)
+                                    profile_updated_at, legal_accepted_at)
           values (project_id, email, email_verified, password_hash, environment, external_id,
                   coalesce(created_at, pg_catalog.now()), profile ->> 'name', profile ->> 'given_name',
                   profile ->> 'family_name', profile ->> 'picture', profile ->> 'locale', profile ->> 'nickname',
                   profile ->> 'middle_name', profile ->> 'preferred_username', profile ->> 'website',
                   profile ->> 'zoneinfo', profile ->> 'birthdate', profile ->> 'gender',
-                  case when profile is not null then pg_catalog.now() end)
+                  case when profile is not null then pg_catalog.now() end, legal_accepted_at)
           returning id into new_id;
         end if;
         return new_id;
@@ -177,13 +183,14 @@ create or replace function astapa.insert_user(project_id text, environment text,
   end
   $$;
 
-comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean) is
+comment on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean, timestamptz) is
   'The one place a user row is inserted: returns the new id, drawing it again when it clashes with an '
   'existing one (users_pkey); any other unique violation (the email) is raised to the caller unchanged. '
   'external_id, created_at and profile (name … locale, as stored) need the owner''s rights (api.import_users); '
-  'is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously).';
+  'is_anonymous: a guest, with no email, phone nor password (api.sign_in_anonymously). legal_accepted_at: an '
+  'import''s (owner''s rights); otherwise a hosted-login sign-up''s consent sets it (astapa.legal_accepted_now).';
 
-grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean) to astapa_app;
+grant execute on function astapa.insert_user(text, text, text, boolean, text, text, timestamptz, jsonb, boolean, timestamptz) to astapa_app;
 
 create or replace function api.create_user(project_id text, email text, password_hash text default null,
                                 email_verified boolean default false) returns jsonb

@@ -5,6 +5,7 @@ python3 clerk_csv.py < clerk.csv > clerk.ndjson
 import csv
 import json
 import sys
+from datetime import datetime, timezone
 
 for row in csv.DictReader(sys.stdin):
     user = {
@@ -23,6 +24,12 @@ for row in csv.DictReader(sys.stdin):
         user["preferred_username"] = row["username"]
     if row.get("image_url"):
         user["picture"] = row["image_url"]
+    # Express consent to the legal documents, where the export has it (Clerk's user object: Unix milliseconds).
+    accepted = row.get("legal_accepted_at")
+    if accepted:
+        if accepted.isdigit():
+            accepted = datetime.fromtimestamp(int(accepted) / 1000, timezone.utc).isoformat().replace("+00:00", "Z")
+        user["legal_accepted_at"] = accepted
     if row.get("password_hasher") == "bcrypt" and row.get("password_digest"):
         user["password_hash"] = row["password_digest"]
     print(json.dumps(user))

@@ -9,9 +9,11 @@ import type { Output } from "./output.ts";
 export const SIGN_UP_USAGE =
   `  sign-up ID [--mode open|invitation|waitlist|closed] [--allow DOMAINS] [--block DOMAINS]
              [--block-disposable true|false] [--allow-disposable DOMAINS] [--block-subaddresses true|false]
+             [--require-legal-consent true|false]
                              show or change who may sign up; DOMAINS comma-separated (*.x for subdomains),
                              "" to clear the list; refuse throwaway mail domains but those of
-                             --allow-disposable (such as duck.com), +tag addresses`;
+                             --allow-disposable (such as duck.com), +tag addresses; ask for consent to the
+                             terms (branding's terms or privacy URL needed)`;
 
 const MODES = ["open", "invitation", "waitlist", "closed"] as const;
 const list = (value: string | undefined) =>
@@ -19,13 +21,22 @@ const list = (value: string | undefined) =>
 
 export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
   const [id] = operands(args, 1, ["ID"]);
-  allowFlags(args, ["mode", "allow", "block", "block-disposable", "allow-disposable", "block-subaddresses"]);
+  allowFlags(args, [
+    "mode",
+    "allow",
+    "block",
+    "block-disposable",
+    "allow-disposable",
+    "block-subaddresses",
+    "require-legal-consent",
+  ]);
   const mode = flag(args, "mode");
   if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) {
     throw new UsageError(`--mode must be open, invitation, waitlist or closed, not "${mode}"`);
   }
   const disposable = trueOrFalse(args, "block-disposable");
   const subaddresses = trueOrFalse(args, "block-subaddresses");
+  const consent = trueOrFalse(args, "require-legal-consent");
   const changes: Partial<SignUpSettings> = {
     ...(mode ? { mode: mode as SignUpSettings["mode"] } : {}),
     ...(args.flags.has("allow") ? { allowed_domains: list(flag(args, "allow")) } : {}),
@@ -35,6 +46,7 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
       ? { disposable_allowed_domains: list(flag(args, "allow-disposable")) }
       : {}),
     ...(subaddresses === null ? {} : { block_subaddresses: subaddresses }),
+    ...(consent === null ? {} : { require_legal_consent: consent }),
   };
   const project = await asApp(
     sql,
@@ -60,7 +72,9 @@ export async function signUpCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
               : ""
           }`
           : "taken"
-      }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}`,
+      }; +tag addresses ${shown.block_subaddresses ? "refused" : "taken"}; legal consent ${
+        shown.require_legal_consent ? "required" : "not asked"
+      }`,
   );
   return 0;
 }

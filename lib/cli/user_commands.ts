@@ -139,6 +139,7 @@ function describe(user: User, claims: unknown): string {
     ["disabled", String(user.disabled)],
     ["created_at", user.created_at],
     ["last_sign_in_at", user.last_sign_in_at ?? "never"],
+    ["legal_accepted_at", user.legal_accepted_at ?? "never"],
     ["token_claims", claims ? JSON.stringify(claims) : "(none: the user is disabled)"],
   ]);
 }

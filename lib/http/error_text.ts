@@ -85,6 +85,7 @@ const MESSAGES_ID: Partial<Record<ErrorCode, string>> = {
     "Konfirmasi alamat email dulu: hanya akun yang alamatnya sudah dikonfirmasi yang boleh melakukan ini.",
   payments_not_configured: "Pembayaran belum diatur untuk proyek ini.",
   sign_up_refused: "Aplikasi ini tidak menerima akun baru untuk alamat ini.",
+  legal_consent_required: "Setujui ketentuan layanan dan kebijakan privasi aplikasi ini untuk membuat akun.",
   bot_check_failed: "Pemeriksaan bot gagal. Selesaikan tantangannya lagi.",
   guest_signed_up: "Akun tamu ini sudah didaftarkan atau sudah dikeluarkan. Silakan masuk.",
   anonymous_sign_ins_disabled: "Proyek ini tidak mengizinkan masuk sebagai tamu.",

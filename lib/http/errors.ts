@@ -83,6 +83,12 @@ export const ERRORS = {
     status: 403,
     message: "This app does not take new accounts for this address.",
   },
+  // settings.sign_up.require_legal_consent and the person did not tick "I agree" (astapa.assert_sign_up_allowed,
+  // AS4N7): the hosted login asks them on its sign-up form.
+  legal_consent_required: {
+    status: 403,
+    message: "Agree to the app's terms and privacy policy to create an account.",
+  },
   // The project's bot check (settings.bot_protection) refused an API call's token (POST /api/platform/anonymous).
   bot_check_failed: {
     status: 403,
@@ -332,6 +338,7 @@ export const API_SQLSTATE_CODES: Record<string, ErrorCode> = {
   AS4N4: "sign_up_refused", // … a waitlist that has not approved the address
   AS4N5: "sign_up_refused", // … a disposable (throwaway) mail domain (DETAIL: the domain)
   AS4N6: "sign_up_refused", // … a subaddress (+, = or # in the local part)
+  AS4N7: "legal_consent_required", // … the person did not agree to the terms (settings.sign_up.require_legal_consent)
   AS4A1: "guest_signed_up", // api.sign_up_guest: the id_token_hint's user is no longer a guest
   AS4A0: "anonymous_sign_ins_disabled", // api.sign_in_anonymously: settings.anonymous_users.enabled is not true
   AS4I0: "impersonated", // astapa.account_user: a sensitive change from a session an impersonation opened

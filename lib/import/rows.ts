@@ -30,6 +30,8 @@ export const ImportRow = z.strictObject({
   email_verified: z.boolean().optional(),
   external_id: z.string().min(1).max(255).nullish(),
   created_at: z.iso.datetime({ offset: true }).nullish(),
+  /** When the person agreed to the terms at sign-up (Clerk's export has it); an export of Astapa's too. */
+  legal_accepted_at: z.iso.datetime({ offset: true }).nullish(),
   // The profile (docs/identity.md); the database's rules (db/api/profile.sql) refuse a row that breaks one.
   name: z.string().max(1000).nullish(),
   given_name: z.string().max(1000).nullish(),

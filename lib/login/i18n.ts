@@ -321,6 +321,15 @@ const en = {
   signUpRefusedHint: "Already have an account? Sign in with it.",
   // settings.sign_up mode waitlist (routes/auth/waitlist.tsx); the refusal offers the waitlist.
   signUpWaitlist: "Sign-ups for {app} go through a waitlist, and this address is not approved yet.",
+  // settings.sign_up.require_legal_consent (components/login/LegalConsent.tsx, lib/login/sign_up_refusal.tsx).
+  legalAgree: "I agree to the",
+  legalTerms: "Terms of Service",
+  legalAnd: "and",
+  legalPrivacy: "Privacy Policy",
+  legalConsentMissing: "Tick the box to agree to the terms before creating your account.",
+  signUpConsentRequired:
+    "{app} asks new accounts to agree to its terms first. Create your account on the sign-up page, where you can agree.",
+  signUpInstead: "Go to the sign-up page",
   waitlistTitle: "Join the waitlist",
   waitlistFor: "Join the waitlist for",
   waitlistIntro: "Leave your email and we'll write to you when you can create your account.",
@@ -649,6 +658,14 @@ const id: Messages = {
   signUpEmailRequired: "Pendaftaran untuk {app} memerlukan alamat email: daftar dengan email Anda.",
   signUpRefusedHint: "Sudah punya akun? Masuk dengan akun itu.",
   signUpWaitlist: "Pendaftaran untuk {app} melalui daftar tunggu, dan alamat ini belum disetujui.",
+  legalAgree: "Saya menyetujui",
+  legalTerms: "Ketentuan Layanan",
+  legalAnd: "dan",
+  legalPrivacy: "Kebijakan Privasi",
+  legalConsentMissing: "Centang kotak persetujuan ketentuan sebelum membuat akun Anda.",
+  signUpConsentRequired:
+    "{app} meminta akun baru menyetujui ketentuannya dulu. Buat akun Anda di halaman pendaftaran, tempat Anda dapat menyetujuinya.",
+  signUpInstead: "Ke halaman pendaftaran",
   waitlistTitle: "Gabung daftar tunggu",
   waitlistFor: "Gabung daftar tunggu untuk",
   waitlistIntro: "Tinggalkan email Anda dan kami akan mengabari Anda saat Anda bisa membuat akun.",

@@ -24,7 +24,7 @@ import { passkeysEnabled, passkeySignUp } from "./passkeys/settings.ts";
 import { emailCodesEnabled } from "./email_codes.ts";
 import { passwordsEnabled } from "./passwords_setting.ts";
 import { phoneEnabled } from "@/lib/phone/enabled.ts";
-import { signUpOffered } from "./sign_up_mode.ts";
+import { legalConsentAsked, signUpOffered } from "./sign_up_mode.ts";
 import { type BotWidget, useResendBotCheck } from "./bot_check.ts";
 
 export type AuthPageData = {
@@ -63,6 +63,8 @@ export type AuthPageData = {
   botCheck?: BotWidget;
   /** "Send the link again" under a notice asks for its own (lib/login/bot_check.ts `useResendBotCheck`). */
   resendBotCheck?: BotWidget;
+  /** settings.sign_up.require_legal_consent: the sign-up form's "I agree" box, with the branding's links. */
+  legalConsent?: { termsUrl?: string; privacyUrl?: string };
   /** The passkey just presented was this project's and is gone: the browser is asked to forget it. */
   forgetPasskey?: { rpId: string; credentialId: string };
 };
@@ -115,6 +117,7 @@ export function authPageData(
     ...(passwordsEnabled(request.project) ? {} : { passwordsOff: true }),
     ...(passkeySignUp(request.project) ? { passkeySignUp: true } : {}),
     ...(signUpOffered(request) ? {} : { signUpHidden: true }),
+    ...(legalConsentAsked(request.project) ? { legalConsent: legalConsentAsked(request.project)! } : {}),
     ...(c.var.botCheck ? { botCheck: c.var.botCheck } : {}),
     ...extra,
     ...resendCheck(c, request, extra),

@@ -23,6 +23,28 @@ export function signUpOffered(request: Request): boolean {
     (mode === "invitation" && request.invitation !== undefined);
 }
 
+/**
+ * The links the sign-up form's "I agree" box shows (branding's terms and privacy addresses, only those set), or
+ * null when settings.sign_up.require_legal_consent is off. Postgres refuses an account without it
+ * (astapa.assert_sign_up_allowed, AS4N7); this only draws the box.
+ */
+export function legalConsentAsked(
+  project: Request["project"],
+): { termsUrl?: string; privacyUrl?: string } | null {
+  if (
+    (project.settings.sign_up as { require_legal_consent?: unknown } | undefined)?.require_legal_consent !==
+      true
+  ) {
+    return null;
+  }
+  const branding = (project.settings.branding ?? {}) as { terms_url?: unknown; privacy_url?: unknown };
+  const url = (value: unknown) =>
+    typeof value === "string" && /^https?:\/\//i.test(value) ? value : undefined;
+  const termsUrl = url(branding.terms_url);
+  const privacyUrl = url(branding.privacy_url);
+  return { ...(termsUrl ? { termsUrl } : {}), ...(privacyUrl ? { privacyUrl } : {}) };
+}
+
 /** settings.sign_up with its defaults filled in, as the Platform API, the SDK and the dashboard show it. */
 export type SignUpSettings = {
   mode: SignUpMode;
@@ -34,6 +56,8 @@ export type SignUpSettings = {
   disposable_allowed_domains: string[];
   /** Refuse addresses with +, = or # in the local part (dewi+promo@example.com). */
   block_subaddresses: boolean;
+  /** The sign-up form asks "I agree to the Terms and Privacy Policy", and no account is made without it. */
+  require_legal_consent: boolean;
 };
 
 const domains = (value: unknown): string[] =>
@@ -49,6 +73,7 @@ export function signUpSettingsOf(settings: Record<string, unknown>): SignUpSetti
     block_disposable_domains: stored.block_disposable_domains === true,
     disposable_allowed_domains: domains(stored.disposable_allowed_domains),
     block_subaddresses: stored.block_subaddresses === true,
+    require_legal_consent: stored.require_legal_consent === true,
   };
 }
 
@@ -67,6 +92,7 @@ export function signUpChange(changes: Partial<SignUpSettings>): Record<string, u
     block_disposable_domains: flag(changes.block_disposable_domains),
     disposable_allowed_domains: list(changes.disposable_allowed_domains),
     block_subaddresses: flag(changes.block_subaddresses),
+    require_legal_consent: flag(changes.require_legal_consent),
   };
   return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }

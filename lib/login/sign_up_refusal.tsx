@@ -21,6 +21,7 @@ const REASONS: Record<string, MessageKey> = {
   AS4N4: "signUpWaitlist",
   AS4N5: "signUpDisposableRefused",
   AS4N6: "signUpSubaddressRefused",
+  AS4N7: "signUpConsentRequired",
 };
 
 export type SignUpRefusedData = {
@@ -30,6 +31,8 @@ export type SignUpRefusedData = {
   signInHref: string;
   /** Under a waitlist: the page to join it instead. */
   waitlistHref?: string;
+  /** Consent not given (a first Google/GitHub/Apple, phone or code sign-in): the sign-up form that asks for it. */
+  signUpHref?: string;
 };
 
 /** The refusal's message, when the request cannot even start a sign-up (GET /auth/signup). */
@@ -57,6 +60,9 @@ export function signUpRefusedPage(
     ...(signUpMode(request.project) === "waitlist"
       ? { waitlistHref: langHref("/auth/waitlist", requestQuery(query), lang) }
       : {}),
+    ...(reason === "signUpConsentRequired"
+      ? { signUpHref: langHref("/auth/signup", requestQuery(query), lang) }
+      : {}),
   };
   return renderPage(
     c,
@@ -79,9 +85,10 @@ export function refusedSignUp(
 ): Response | null {
   const sso = refusedBySso(c, request, query, error, lang);
   if (sso) return sso;
-  if (toAppError(error).code !== "sign_up_refused") return null;
-  const { code, detail } = error as { code: string; detail?: string };
-  return signUpRefusedPage(c, request, query, REASONS[code] ?? "signUpClosed", detail ?? "", lang);
+  const code = toAppError(error).code;
+  if (code !== "sign_up_refused" && code !== "legal_consent_required") return null;
+  const { code: state, detail } = error as { code: string; detail?: string };
+  return signUpRefusedPage(c, request, query, REASONS[state] ?? "signUpClosed", detail ?? "", lang);
 }
 
 /** Why no account was made, and the way to sign in instead (an existing account is never refused). */
@@ -96,6 +103,11 @@ export function SignUpRefused({ data }: { data: SignUpRefusedData }) {
       <p>
         <a class="button" href={data.signInHref}>{t.signInInstead}</a>
       </p>
+      {data.signUpHref && (
+        <p>
+          <a href={data.signUpHref}>{t.signUpInstead}</a>
+        </p>
+      )}
       {data.waitlistHref && (
         <p>
           <a href={data.waitlistHref}>{t.waitlistJoin}</a>

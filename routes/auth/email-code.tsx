@@ -45,6 +45,8 @@ const CodeForm = AuthForm.extend({
   email: z.string().max(254).default(""),
   code: z.string().max(20).default(""),
   token: z.string().max(64).default(""),
+  // The sign-up form's "I agree" (settings.sign_up.require_legal_consent), carried by the code page's forms.
+  legal_consent: z.literal("on").optional(),
 });
 
 /** The step a stale form came from, as a reload shows it: the address asked, the code for it, the link's button. */
@@ -135,10 +137,14 @@ export const handler: Handlers<EmailCodeData> = {
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
     const { sql, config } = c.var.deps;
     const email = form.email.trim();
+    // Kept on the code page so the code that makes the account carries it (the magic link does not: it is opened
+    // from the mail, and a new account it would make is refused under require_legal_consent).
+    const consented = form.legal_consent === "on";
+    const kept = consented ? { consented } : {};
     // Bot protection on sending a code (docs/hosted-login.md#bot-protection): no lookup, no count, no mail.
     if (form.action === "send") {
       const bot = await botCheckRefusal(c, request.project, "email_code");
-      if (bot) return show(c, request, query, { mode: "ask", email, error: bot.error }, bot.status);
+      if (bot) return show(c, request, query, { mode: "ask", email, error: bot.error, ...kept }, bot.status);
     } else useBotCheck(c, request.project, "email_code"); // the code page's "send again" shows the widget
     if (form.action === "link") {
       const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
@@ -158,7 +164,13 @@ export const handler: Handlers<EmailCodeData> = {
     if (form.action === "send") {
       const wait = await signInWait(c, request.project, email, "mail");
       if (wait > 0) {
-        return show(c, request, query, { mode: "ask", email, error: "tooMany", waitSeconds: wait }, 429);
+        return show(
+          c,
+          request,
+          query,
+          { mode: "ask", email, error: "tooMany", waitSeconds: wait, ...kept },
+          429,
+        );
       }
       await countAttempt(c, request.project, email, "email_code.requested");
       const code = newEmailCode();
@@ -173,11 +185,17 @@ export const handler: Handlers<EmailCodeData> = {
         () => mailEmailCode(sql, request.project.id, email, hashes, withoutGuest(requestQuery(query)), mail),
       );
       if (mailed instanceof Response) return mailed;
-      return show(c, request, query, { mode: "code", email });
+      return show(c, request, query, { mode: "code", email, ...kept });
     }
     const wait = await signInWait(c, request.project, email, "password");
     if (wait > 0) {
-      return show(c, request, query, { mode: "code", email, error: "tooMany", waitSeconds: wait }, 429);
+      return show(
+        c,
+        request,
+        query,
+        { mode: "code", email, error: "tooMany", waitSeconds: wait, ...kept },
+        429,
+      );
     }
     const code = typedCode(form.code);
     const redeemed = code
@@ -190,13 +208,14 @@ export const handler: Handlers<EmailCodeData> = {
           noticeOfClaim(c, request),
           request.invitation,
           request.guestSub,
+          consented,
         ))
       : null;
     if (redeemed instanceof Response) return redeemed;
     if (!redeemed) {
       await countAttempt(c, request.project, email, "sign_in.failed");
       countSignIn("email_code", "failure", "wrong_credentials");
-      return show(c, request, query, { mode: "code", email, error: "emailCodeWrong" }, 422);
+      return show(c, request, query, { mode: "code", email, error: "emailCodeWrong", ...kept }, 422);
     }
     return await signedIn(c, request, query, redeemed);
   },

@@ -31,13 +31,16 @@ import { botCheckRefusal, formOfPage, useBotCheck } from "@/lib/login/bot_check.
 import { BotCheck } from "@/components/login/BotCheck.tsx";
 import { Waitlist } from "@/components/login/Waitlist.tsx";
 import { renderPage } from "@/lib/router/page.tsx";
-import { signUpMode } from "@/lib/login/sign_up_mode.ts";
+import { legalConsentAsked, signUpMode } from "@/lib/login/sign_up_mode.ts";
+import { LegalConsent } from "@/components/login/LegalConsent.tsx";
 import { withGuest, withoutGuest } from "@/lib/login/guest_hint.ts";
 
 // No password at all is a weak one (a password-free project's page posts only the email: refused below).
 const SignUpForm = AuthForm.extend({
   email: z.string().max(254),
   password: z.string().max(1024).default(""),
+  // An unticked checkbox sends nothing. Forged, it is still the person's own statement.
+  legal_consent: z.literal("on").optional(),
 });
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -76,6 +79,10 @@ export const handler: Handlers<AuthPageData> = {
     if (!passwordsEnabled(request.project)) return again({ error: "passwordsOff" }, 403);
     const email = form.email.trim();
     if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
+    // The terms the project asks new people to agree to (settings.sign_up.require_legal_consent); Postgres
+    // refuses the account without it too (AS4N7).
+    const consented = form.legal_consent === "on";
+    if (legalConsentAsked(request.project) && !consented) return again({ error: "legalConsentMissing" }, 422);
     // Enforced SSO: an address whose organization signs in through its own IdP signs up there, whatever password
     // was typed (api.sign_up_user refuses it too).
     if (await ssoConnectionForEmail(c.var.deps.sql, request.project.id, email)) return handOverToSso(c);
@@ -94,6 +101,7 @@ export const handler: Handlers<AuthPageData> = {
         { email, passwordHash: await hashPassword(form.password), guestSub: request.guestSub },
         verification,
         request.invitation,
+        consented,
       );
     } catch (error) {
       // settings.sign_up is checked before the address is looked up: the same answer whether it is taken or not.
@@ -126,8 +134,10 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
       title="signUpTitle"
       subtitle="signUpTo"
       social
+      signUp
       noticeReplacesForm
-      fieldHasFocus={EMAIL_ERRORS.has(data.error!) || refusesPassword(data.error)}
+      fieldHasFocus={EMAIL_ERRORS.has(data.error!) || refusesPassword(data.error) ||
+        data.error === "legalConsentMissing"}
       after={
         <p>
           {t.haveAccount}{" "}
@@ -144,6 +154,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
             data={data}
             intro={data.passkeySignUp ? "passkeySignUpIntro" : "passwordsOffSignUp"}
             send={data.passkeySignUp}
+            consent
           />
         )
         : (
@@ -158,6 +169,7 @@ export default function SignUp({ data }: PageProps<AuthPageData>) {
               focus={EMAIL_ERRORS.has(data.error!)}
             />
             <NewPassword data={data} label={t.password} />
+            <LegalConsent data={data} />
             <BotCheck data={data} />
             <button type="submit">{t.signUp}</button>
           </>

@@ -24,6 +24,7 @@ Deno.test("cli sign-up — shows the defaults, changes mode, lists, switches and
     block_disposable_domains: false,
     disposable_allowed_domains: [],
     block_subaddresses: false,
+    require_legal_consent: false,
   });
   const changed = await run(
     ["cli.ts", "sign-up", project.id, "--mode", "invitation", "--allow", "Kantor.example,*.cabang.example"],
@@ -64,6 +65,20 @@ Deno.test("cli sign-up — shows the defaults, changes mode, lists, switches and
   assert.equal(unswitched.code, 0, unswitched.stderr);
   assert.deepEqual(await stored(project.id), {});
   assert.equal((await run(["cli.ts", "sign-up", project.id, "--block-disposable", "yes"], env)).code, 2);
+  // Consent needs a terms or privacy address: refused with the reason, then taken once branding has one.
+  const noTerms = await run(["cli.ts", "sign-up", project.id, "--require-legal-consent", "true"], env);
+  assert.notEqual(noTerms.code, 0);
+  assert.match(noTerms.stderr, /needs a terms of service or privacy policy address/);
+  await db.sql`update astapa.projects set settings = jsonb_set(settings, '{branding}',
+    '{"terms_url": "https://cli.example/terms"}') where id = ${project.id}`;
+  const consent = await run(["cli.ts", "sign-up", project.id, "--require-legal-consent", "true"], env);
+  assert.equal(consent.code, 0, consent.stderr);
+  assert.match(consent.stdout, /legal consent required/);
+  assert.deepEqual(await stored(project.id), { require_legal_consent: true });
+  assert.equal(
+    (await run(["cli.ts", "sign-up", project.id, "--require-legal-consent", "false"], env)).code,
+    0,
+  );
   const badMode = await run(["cli.ts", "sign-up", project.id, "--mode", "members"], env);
   assert.equal(badMode.code, 2);
   const badDomain = await run(["cli.ts", "sign-up", project.id, "--block", "bücher.example"], env);

@@ -2,12 +2,13 @@
  * The Settings page's sign-ups (settings.sign_up): the mode and domain lists saved by an admin (defaults not
  * stored, domains in lower case), a malformed domain refused with Postgres's reason on the page (422) and
  * nothing changed, a viewer refused (403), and the hosted login following the saved mode; the switches refusing
- * throwaway domains and +tag addresses, on and off; the throwaway domains let in all the same, one a line.
+ * throwaway domains and +tag addresses, on and off; the throwaway domains let in all the same, one a line; legal
+ * consent refused without a terms or privacy address; a user's page saying when they agreed to the terms.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { addDeveloperTo, getAs, inviteDeveloper, postAs, signInDeveloper } from "../helpers/dashboard.ts";
-import { seedProject } from "../helpers/identity.ts";
+import { seedProject, seedUser } from "../helpers/identity.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { asApp } from "@/db/client.ts";
 import { addMember } from "@/db/accounts.ts";
@@ -149,4 +150,43 @@ Deno.test("settings — sign-ups: the throwaway domains let in all the same, sav
   // An empty textarea clears the list: its default is not stored.
   assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
   assert.deepEqual(await signUp(), {});
+});
+
+Deno.test("settings — sign-ups: legal consent refused without a terms or privacy address, saved with one, en and id", async () => {
+  const page = await (await getAs(t, owner, `${base}/settings`)).text();
+  assert.match(page, /name="require_legal_consent" value="on"\/?>/, "off by default");
+  assert.match(page, /Ask for consent to your terms of service and privacy policy/);
+  assert.match(
+    await (await getAs(t, owner, `${base}/settings?lang=id`)).text(),
+    /Minta persetujuan atas ketentuan/,
+  );
+  const refused = await postAs(t, owner, action, { require_legal_consent: "on" });
+  assert.equal(refused.status, 422);
+  assert.match(await refused.text(), /needs a terms of service or privacy policy address/);
+  assert.deepEqual(await signUp(), {});
+  await t.db.sql`update astapa.projects set settings = jsonb_set(settings, '{branding}',
+    '{"privacy_url": "https://shop.example/privacy"}') where id = ${project.id}`;
+  assert.equal((await postAs(t, owner, action, { require_legal_consent: "on" })).status, 303);
+  assert.deepEqual(await signUp(), { require_legal_consent: true });
+  assert.match(
+    await (await getAs(t, owner, `${base}/settings`)).text(),
+    /name="require_legal_consent" value="on" checked/,
+  );
+  assert.equal((await postAs(t, owner, action, { mode: "open" })).status, 303);
+  assert.deepEqual(await signUp(), {});
+});
+
+Deno.test("user page — says when the person agreed to the terms at sign-up, or never, en and id", async () => {
+  const agreed = await seedUser(t.db.sql, project.id, "setuju@shop.example");
+  await t.db
+    .sql`update astapa.users set legal_accepted_at = '2026-03-04T05:06:07Z' where id = ${agreed}::bigint`;
+  const made = await seedUser(t.db.sql, project.id, "dibuat@shop.example");
+  const shown = await (await getAs(t, owner, `${base}/users/${agreed}`)).text();
+  assert.match(shown, /<dt>Agreed to the terms<\/dt>\s*<dd>[^<]*2026[^<]*<\/dd>/);
+  const never = await (await getAs(t, owner, `${base}/users/${made}`)).text();
+  assert.match(never, /<dt>Agreed to the terms<\/dt>\s*<dd>Never<\/dd>/i);
+  assert.match(
+    await (await getAs(t, owner, `${base}/users/${agreed}?lang=id`)).text(),
+    /Menyetujui ketentuan/,
+  );
 });

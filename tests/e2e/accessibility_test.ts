@@ -129,6 +129,21 @@ await asApp(
   async (tx) => tx`select api.issue_email_token(${dian}, 'verify_email', ${await sha256(confirmation)})`,
 );
 
+// A project asking for consent at sign-up (settings.sign_up.require_legal_consent): its form's "I agree" box,
+// with its label and the two links, an error shown on it too.
+const consenting = await seedProject(t.db.sql, {
+  name: "Toko Setuju",
+  redirectUri: "https://setuju.example/cb",
+  settings: {
+    branding: { terms_url: "https://setuju.example/terms", privacy_url: "https://setuju.example/privacy" },
+    sign_up: { require_legal_consent: true },
+  },
+});
+const consentLogin = new URLSearchParams({
+  client_id: consenting.clientId,
+  redirect_uri: consenting.redirectUri,
+});
+
 const login = new URLSearchParams({
   client_id: project.clientId,
   redirect_uri: project.redirectUri,
@@ -141,6 +156,7 @@ const HOSTED = [
   }`,
   `/auth/login?${login}`,
   `/auth/signup?${login}`,
+  `/auth/signup?${consentLogin}`,
   `/auth/forgot?${login}`,
   `/auth/reset?${login}&token=expired`,
   `/auth/logout?client_id=${project.clientId}`,

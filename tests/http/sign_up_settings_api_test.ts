@@ -1,7 +1,9 @@
 /**
  * GET/PATCH /api/platform/sign-up-settings: defaults, a change merged key by key (domains in lower case, a
- * default removed from settings; the throwaway-domain and +tag switches on and off, the throwaway switch's exceptions), RFC-shaped 400s for malformed bodies and domains that change nothing, the
- * hosted login following the change, and the change audited. (Who may call it: authorization_matrix_test.ts.)
+ * default removed from settings; the throwaway-domain and +tag switches on and off, the throwaway switch's
+ * exceptions), RFC-shaped 400s for malformed bodies and domains that change nothing (and consent asked without a
+ * terms or privacy address), the hosted login following the change, and the change audited. (Who may call it:
+ * authorization_matrix_test.ts.)
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -27,6 +29,7 @@ const RESTRICTIONS_OFF = {
   block_disposable_domains: false,
   disposable_allowed_domains: [],
   block_subaddresses: false,
+  require_legal_consent: false,
 };
 const stored = async (p: SeededProject) =>
   (await t.db.sql`select settings -> 'sign_up' as s from astapa.projects where id = ${p.id}`)[0].s;
@@ -77,6 +80,7 @@ Deno.test("GET/PATCH /api/platform/sign-up-settings — defaults, merged changes
     block_disposable_domains: true,
     disposable_allowed_domains: [],
     block_subaddresses: true,
+    require_legal_consent: false,
   });
   assert.deepEqual(await stored(project), {
     blocked_domains: ["spam.example"],
@@ -124,6 +128,7 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     [{ block_subaddresses: 1 }, "block_subaddresses", /./],
     [{ disposable_allowed_domains: "duck.com" }, "disposable_allowed_domains", /./],
     [{ disposable_allowed_domains: [1] }, "disposable_allowed_domains.0", /expected string/],
+    [{ require_legal_consent: "yes" }, "require_legal_consent", /./],
     ["{not json", "", /./],
   ];
   for (const [body, field, reason] of cases) {
@@ -149,6 +154,8 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
       { disposable_allowed_domains: ["dück.com"] },
       /disposable_allowed_domains: dück\.com: write an internationalised/,
     ],
+    // Consent needs something to agree to: branding's terms or privacy address (none set here).
+    [{ require_legal_consent: true }, /needs a terms of service or privacy policy address/],
   ];
   for (const [body, reason] of sqlCases) {
     const { res, body: problem } = await call("PATCH", project, body);
@@ -157,4 +164,20 @@ Deno.test("PATCH /api/platform/sign-up-settings — malformed input is an RFC-sh
     assert.match(problem.error_description, reason);
   }
   assert.deepEqual(await stored(project), { mode: "invitation" });
+});
+
+Deno.test("PATCH /api/platform/sign-up-settings — require_legal_consent beside a terms address: on, the sign-up form asks", async () => {
+  const project = await seedProject(t.db.sql, {
+    name: "Setuju",
+    settings: { branding: { terms_url: "https://setuju.example/terms" } },
+  });
+  const on = await call("PATCH", project, { require_legal_consent: true });
+  assert.equal(on.res.status, 200, JSON.stringify(on.body));
+  assert.equal(on.body.require_legal_consent, true);
+  assert.deepEqual(await stored(project), { require_legal_consent: true });
+  const query = new URLSearchParams({ client_id: project.clientId, redirect_uri: project.redirectUri });
+  assert.match(await (await t.app.request(`/auth/signup?${query}`)).text(), /name="legal_consent"/);
+  const off = await call("PATCH", project, { require_legal_consent: false });
+  assert.equal(off.body.require_legal_consent, false);
+  assert.deepEqual(await stored(project), {});
 });

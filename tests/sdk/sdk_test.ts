@@ -342,6 +342,7 @@ Deno.test("sdk — signUpSettings: defaults, a change merged key by key, a bad d
     block_disposable_domains: false,
     disposable_allowed_domains: [],
     block_subaddresses: false,
+    require_legal_consent: false,
   };
   assert.deepEqual(await astapa.signUpSettings.get(), defaults);
   try {

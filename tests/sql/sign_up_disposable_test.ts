@@ -69,7 +69,7 @@ Deno.test("api.update_project_settings sign_up — block_disposable_domains and 
   await rejectsAs(
     settle({ block_disposable: true }),
     "validation_failed",
-    /block_disposable_domains, disposable_allowed_domains and block_subaddresses only/,
+    /block_disposable_domains, disposable_allowed_domains, block_subaddresses and require_legal_consent only/,
   );
   await rules(null);
 });

@@ -75,11 +75,11 @@ Deno.test("api.update_project_settings sign_up — each malformed value is refus
     [{ mode: "members" }, /mode must be open, invitation, waitlist or closed/],
     [
       { mode: "open", extra: 1 },
-      /takes mode, allowed_domains, blocked_domains, block_disposable_domains, disposable_allowed_domains and block_subaddresses only/,
+      /takes mode, allowed_domains, blocked_domains, block_disposable_domains, disposable_allowed_domains, block_subaddresses and require_legal_consent only/,
     ],
     [
       "closed",
-      /takes mode, allowed_domains, blocked_domains, block_disposable_domains, disposable_allowed_domains and block_subaddresses only/,
+      /takes mode, allowed_domains, blocked_domains, block_disposable_domains, disposable_allowed_domains, block_subaddresses and require_legal_consent only/,
     ],
     [{ allowed_domains: "example.com" }, /allowed_domains must be a list of domains/],
     [{ blocked_domains: many }, /at most 100 domains/],

@@ -40,6 +40,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   disposableAllowedDomains: "Throwaway email domains let in all the same",
   disposableAllowedHint:
     "One domain a line, up to 100, written as the lists above: alias services your people keep, such as duck.com, *.mozmail.com or addy.io, sign up while throwaway services are refused. A blocked domain, or one outside the allowed domains, stays refused.",
+  requireLegalConsent:
+    "Ask for consent to your terms of service and privacy policy (Branding's addresses): the sign-up form shows a box that must be ticked, and the account records when (legal_accepted_at)",
   saveSignUps: "Save sign-ups",
   guests: "Guests (anonymous sign-ins)",
   guestsEnabled:
@@ -98,6 +100,8 @@ export const SETTINGS_ACCESS_TEXT = catalogue({
   disposableAllowedDomains: "Domain email sekali pakai yang tetap diterima",
   disposableAllowedHint:
     "Satu domain per baris, paling banyak 100, ditulis seperti daftar di atas: layanan alias yang dipakai orang-orang Anda, seperti duck.com, *.mozmail.com atau addy.io, tetap bisa mendaftar saat layanan email sekali pakai ditolak. Domain yang diblokir, atau di luar domain yang diizinkan, tetap ditolak.",
+  requireLegalConsent:
+    "Minta persetujuan atas ketentuan layanan dan kebijakan privasi Anda (alamat di Branding): formulir pendaftaran menampilkan kotak yang wajib dicentang, dan akun mencatat waktunya (legal_accepted_at)",
   saveSignUps: "Simpan pendaftaran",
   guests: "Tamu (masuk anonim)",
   guestsEnabled:

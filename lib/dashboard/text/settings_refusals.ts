@@ -90,7 +90,10 @@ export const SETTINGS_REFUSALS_TEXT = catalogue({
     "account).",
   // astapa.sign_up_settings_problem, astapa.sign_up_domain_problem (db/api/sign_up_rules.sql).
   signUpKeys: "sign_up takes mode, allowed_domains, blocked_domains, block_disposable_domains, " +
-    "disposable_allowed_domains and block_subaddresses only.",
+    "disposable_allowed_domains, block_subaddresses and require_legal_consent only.",
+  legalConsentLinks:
+    "Legal consent at sign-up needs a terms of service or privacy policy address: set branding.terms_url or " +
+    "branding.privacy_url first (or in the same change).",
   signUpMode: "sign_up.mode must be open, invitation, waitlist or closed.",
   signUpList: "sign_up.{list} must be a list of domains.",
   signUpLimit: "sign_up.{list} may hold at most 100 domains.",
@@ -245,7 +248,10 @@ export const SETTINGS_REFUSALS_TEXT = catalogue({
     '"direct_debit": true|false, "cards": true|false} (aktifkan masing-masing hanya setelah Xendit ' +
     "mengaktifkannya untuk akun Anda).",
   signUpKeys: "sign_up hanya menerima mode, allowed_domains, blocked_domains, block_disposable_domains, " +
-    "disposable_allowed_domains dan block_subaddresses.",
+    "disposable_allowed_domains, block_subaddresses dan require_legal_consent.",
+  legalConsentLinks:
+    "Persetujuan hukum saat mendaftar memerlukan alamat ketentuan layanan atau kebijakan privasi: atur dulu " +
+    "branding.terms_url atau branding.privacy_url (atau dalam perubahan yang sama).",
   signUpMode: "sign_up.mode berupa open, invitation, waitlist atau closed.",
   signUpList: "sign_up.{list} berupa daftar domain.",
   signUpLimit: "sign_up.{list} paling banyak berisi 100 domain.",

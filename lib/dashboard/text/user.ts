@@ -22,6 +22,7 @@ export const USER_TEXT = catalogue({
   active: "active",
   created: "Created",
   lastSignIn: "Last sign-in",
+  legalAccepted: "Agreed to the terms",
   never: "never",
   accountPage:
     "What this user sees of their account: {link} (they sign in to it themselves; the app links to it with the SDK's {accountUrl}).",
@@ -119,6 +120,7 @@ export const USER_TEXT = catalogue({
   active: "aktif",
   created: "Dibuat",
   lastSignIn: "Terakhir masuk",
+  legalAccepted: "Menyetujui ketentuan",
   never: "belum pernah",
   accountPage:
     "Yang dilihat pengguna ini tentang akunnya: {link} (mereka masuk sendiri ke sana; aplikasi menautkannya dengan {accountUrl} dari SDK).",

@@ -27,6 +27,8 @@ const Flow = z.object({
   /** The app's authorization request as a query string. */
   request: z.string(),
   lang: z.enum(["en", "id"]),
+  /** Started from the sign-up form with "I agree" ticked (settings.sign_up.require_legal_consent). */
+  legalConsent: z.boolean().optional(),
   expiresAt: z.number(),
 });
 export type SocialFlow = z.infer<typeof Flow>;

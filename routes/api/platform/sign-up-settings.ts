@@ -40,6 +40,10 @@ const SignUpSettings = z.object({
   block_subaddresses: z.boolean().describe(
     "Refuse addresses with +, = or # in the local part, as Clerk's Block email subaddresses (default false).",
   ),
+  require_legal_consent: z.boolean().describe(
+    "The hosted sign-up asks the person to agree to the terms and privacy policy (branding.terms_url or " +
+      "privacy_url must be set) and records legal_accepted_at; no account is made without it (default false).",
+  ),
 });
 
 const Changes = z.strictObject({
@@ -49,9 +53,10 @@ const Changes = z.strictObject({
   block_disposable_domains: SignUpSettings.shape.block_disposable_domains.optional(),
   disposable_allowed_domains: Domains.optional(),
   block_subaddresses: SignUpSettings.shape.block_subaddresses.optional(),
+  require_legal_consent: SignUpSettings.shape.require_legal_consent.optional(),
 }).refine((body) => Object.keys(body).length > 0, {
   message: "Send at least one of mode, allowed_domains, blocked_domains, block_disposable_domains, " +
-    "disposable_allowed_domains and block_subaddresses.",
+    "disposable_allowed_domains, block_subaddresses and require_legal_consent.",
 });
 
 /** Settings change who can get in: the project's own client only. */

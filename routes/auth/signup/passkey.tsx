@@ -18,6 +18,7 @@ import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
 import { newEmailCode, typedCode } from "@/lib/login/email_codes.ts";
 import { passkeySignUp } from "@/lib/login/passkeys/settings.ts";
+import { legalConsentAsked } from "@/lib/login/sign_up_mode.ts";
 import { finishSignUp } from "@/lib/login/passkeys/sign_up.ts";
 import { passkeySignUpMail } from "@/lib/login/passkey_sign_up_mail.ts";
 import { claimNotice } from "@/lib/login/claimed_mail.ts";
@@ -42,6 +43,8 @@ const SignUpForm = AuthForm.extend({
   code: z.string().max(20).default(""),
   credential: z.string().max(40_000).default(""),
   name: z.string().max(200).default(""),
+  // The sign-up form's "I agree" (settings.sign_up.require_legal_consent), carried to the code that makes the account.
+  legal_consent: z.literal("on").optional(),
 });
 
 function show(
@@ -88,6 +91,8 @@ export const handler: Handlers<PasskeySignUpData> = {
     const { sql } = c.var.deps;
     const email = form.email.trim();
     const token = TOKEN.test(form.sign_up) ? form.sign_up : null;
+    const consented = form.legal_consent === "on";
+    const kept = consented ? { consented } : {};
     // Every page of this sign-up can send a code ("send again" on the code page): each shows the widget.
     useBotCheck(c, request.project, "passkey_sign_up");
     if (form.action === "send") {
@@ -95,9 +100,13 @@ export const handler: Handlers<PasskeySignUpData> = {
       const bot = await botCheckRefusal(c, request.project, "passkey_sign_up");
       if (bot) {
         const step = token ? { mode: "code" as const, signUp: token } : { mode: "ask" as const };
-        return show(c, request, query, { ...step, email, error: bot.error }, bot.status);
+        return show(c, request, query, { ...step, email, error: bot.error, ...kept }, bot.status);
       }
       if (!EMAIL.test(email)) return again({ error: "invalidEmail" }, 422);
+      // Asked before any code is mailed; Postgres refuses the account without it too (AS4N7).
+      if (legalConsentAsked(request.project) && !consented) {
+        return again({ error: "legalConsentMissing" }, 422);
+      }
       const wait = await signInWait(c, request.project, email, "mail");
       if (wait > 0) return again({ error: "tooMany", waitSeconds: wait }, 429);
       await countAttempt(c, request.project, email, "email_code.requested");
@@ -113,7 +122,7 @@ export const handler: Handlers<PasskeySignUpData> = {
           }, mail),
       );
       if (mailed instanceof Response) return mailed;
-      return show(c, request, query, { mode: "code", email, signUp: fresh });
+      return show(c, request, query, { mode: "code", email, signUp: fresh, ...kept });
     }
     if (!token) return show(c, request, query, { mode: "expired", error: "passkeySignUpExpired" }, 400);
     if (form.action === "verify") {
@@ -125,6 +134,7 @@ export const handler: Handlers<PasskeySignUpData> = {
           signUp: token,
           error: "tooMany",
           waitSeconds: wait,
+          ...kept,
         }, 429);
       }
       const code = typedCode(form.code);
@@ -138,12 +148,19 @@ export const handler: Handlers<PasskeySignUpData> = {
             claimNotice(pickLang(c), request.project.name, "passkey_sign_up", request.project.settings),
             request.invitation,
             request.guestSub,
+            consented,
           ))
         : null;
       if (proven instanceof Response) return proven;
       if (!proven) {
         await countAttempt(c, request.project, email, "sign_in.failed");
-        return show(c, request, query, { mode: "code", email, signUp: token, error: "emailCodeWrong" }, 422);
+        return show(c, request, query, {
+          mode: "code",
+          email,
+          signUp: token,
+          error: "emailCodeWrong",
+          ...kept,
+        }, 422);
       }
       return show(c, request, query, { mode: "passkey", email, signUp: token });
     }

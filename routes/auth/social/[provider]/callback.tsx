@@ -115,6 +115,7 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
       request.invitation,
       kept,
       request.guestSub,
+      flow.legalConsent === true,
     )).user_id;
   } catch (error) {
     // Apple lists the app for the person until its token is revoked, and shares their email and name only with

@@ -23,6 +23,7 @@ const SignUpForm = z.object({
   block_disposable_domains: z.literal("on").optional(),
   disposable_allowed_domains: Domains,
   block_subaddresses: z.literal("on").optional(),
+  require_legal_consent: z.literal("on").optional(),
 });
 
 export const handler: Handlers<SettingsData> = {
@@ -36,6 +37,7 @@ export const handler: Handlers<SettingsData> = {
           block_disposable_domains: form.block_disposable_domains === "on",
           disposable_allowed_domains: form.disposable_allowed_domains,
           block_subaddresses: form.block_subaddresses === "on",
+          require_legal_consent: form.require_legal_consent === "on",
         }),
       });
       return "sign_up_saved";
