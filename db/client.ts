@@ -213,8 +213,8 @@ export function setDeploymentSocial(sql: Sql, providers: readonly string[]): voi
 
 /**
  * The settings asApp makes, as select-list items: role astapa_app (so RLS applies), the project, the actor,
- * the client kind, the deployment's social providers and a sign-up's invitation, guest and legal consent, all transaction-local (a
- * transaction-mode pooler keeps nothing between transactions).
+ * the client kind, the deployment's social providers and a sign-up's invitation, guest and legal consent, all
+ * transaction-local (a transaction-mode pooler keeps nothing between transactions).
  */
 export function appSettings(sql: Sql, projectId: string | null, context: AppContext = {}): Fragment {
   return sql`set_config('role', 'astapa_app', true), set_config('astapa.project_id', ${

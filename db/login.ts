@@ -69,8 +69,8 @@ export type MailedLink = { tokenHash: Uint8Array; signInRequest?: string; mail: 
 /**
  * Signs a person up with a password (settings.sign_up checked first, with the request's invitation) and queues
  * their verification mail, in one transaction. `legalConsent`: the person ticked "I agree" (AS4N7 without it
- * where settings.sign_up.require_legal_consent; the account's legal_accepted_at records it). `guestSub`: a guest signing up keeps their row and sub
- * (api.sign_up_guest, docs/anonymous-users.md).
+ * where settings.sign_up.require_legal_consent; the account's legal_accepted_at records it). `guestSub`: a guest
+ * signing up keeps their row and sub (api.sign_up_guest, docs/anonymous-users.md).
  */
 export async function createUser(
   sql: Sql,

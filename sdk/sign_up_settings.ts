@@ -18,7 +18,10 @@ export type SignUpSettings = {
   disposable_allowed_domains: string[];
   /** Refuse addresses with +, = or # in the local part, such as dewi+promo@example.com (default false). */
   block_subaddresses: boolean;
-  /** The hosted sign-up asks for consent to the terms and privacy policy, recorded as legal_accepted_at (default false). */
+  /**
+   * The hosted sign-up asks for consent to the terms and privacy policy, recorded as legal_accepted_at (default
+   * false).
+   */
   require_legal_consent: boolean;
 };
 

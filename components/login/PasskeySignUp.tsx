@@ -20,7 +20,10 @@ export type PasskeySignUpData = AuthPageData & {
   mode?: "ask" | "code" | "passkey" | "expired";
   /** The attempt's token (not a secret to the person: it only works with their mailed code). */
   signUp?: string;
-  /** The "I agree" box was ticked (settings.sign_up.require_legal_consent): carried to the code that makes the account. */
+  /**
+   * The "I agree" box was ticked (settings.sign_up.require_legal_consent): carried to the code that makes the
+   * account.
+   */
   consented?: boolean;
 };
 

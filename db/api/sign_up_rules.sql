@@ -1,8 +1,9 @@
 -- Who may create an account through the hosted login: settings.sign_up (docs/project-settings.md).
 -- The current definition of each function of this area: edit it here, in place (see docs/database.md).
 -- Every path that creates an account for a person who asks (password, emailed code, passkey, Google/GitHub,
--- phone, a guest's sign-up) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API, import, dashboard,
--- CLI) does not, nor does a first enterprise SSO sign-in (the project provisions it for the organization's domain).
+-- phone, a guest's sign-up) calls astapa.assert_sign_up_allowed; what the project does itself (Platform API,
+-- import, dashboard, CLI) does not, nor does a first enterprise SSO sign-in (the project provisions it for the
+-- organization's domain).
 
 create or replace function astapa.sign_up_domain_problem(entry jsonb) returns text
   language sql

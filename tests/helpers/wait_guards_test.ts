@@ -1,6 +1,6 @@
 /**
- * The hang guards of the shared poll-wait's, the webhook receiver's, the event-stream reader's and the mail sink's waits: a wait that will never be met
- * fails at its deadline saying what did arrive. The short deadlines here test the guards, not anyone's speed.
+ * The hang guards of the shared poll-wait's, the webhook receiver's, the event-stream reader's and the mail
+ * sink's waits: a wait that will never be met fails at its deadline saying what did arrive. The short deadlines here test the guards, not anyone's speed.
  */
 import assert from "node:assert/strict";
 import { startReceiver } from "./webhooks.ts";
