@@ -27,6 +27,7 @@ export function LegalConsent({ data }: { data: AuthPageData }) {
         type="checkbox"
         value="on"
         required
+        checked={data.legalConsentTicked}
         aria-invalid={missing ? "true" : undefined}
         aria-describedby={missing ? "form-error" : undefined}
         autofocus={missing || undefined}

@@ -65,6 +65,8 @@ export type AuthPageData = {
   resendBotCheck?: BotWidget;
   /** settings.sign_up.require_legal_consent: the sign-up form's "I agree" box, with the branding's links. */
   legalConsent?: { termsUrl?: string; privacyUrl?: string };
+  /** The box was ticked on the form shown again (for another mistake): it stays ticked. */
+  legalConsentTicked?: boolean;
   /** The passkey just presented was this project's and is gone: the browser is asked to forget it. */
   forgetPasskey?: { rpId: string; credentialId: string };
 };
@@ -206,11 +208,17 @@ export async function readAuthForm<S extends typeof AuthForm>(
   const query = new URLSearchParams(form.request);
   const request = await authorizeRequest(c, query);
   if (request instanceof Response) return request;
-  const typed = form as { email?: string; token?: string };
+  const typed = form as { email?: string; token?: string; legal_consent?: string };
   const providers = await enabledProviders(c.var.deps, request.project);
   const again = (extra: PageOutcome, status: number) =>
     authPage(
-      authPageData(c, request, query, { email: typed.email, token: typed.token, providers, ...extra }),
+      authPageData(c, request, query, {
+        email: typed.email,
+        token: typed.token,
+        providers,
+        ...(typed.legal_consent === "on" ? { legalConsentTicked: true } : {}),
+        ...extra,
+      }),
       title,
       status,
     );

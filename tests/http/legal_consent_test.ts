@@ -107,6 +107,14 @@ Deno.test("legal consent — a sign-up without the box is the form again with it
     assert.match(html, /name="legal_consent"[^>]*aria-invalid="true"/);
     assert.equal((await projectRows(sql, project.id)).users, before.users);
   }
+  // Shown again for another mistake, the form keeps the box as the person left it.
+  const typo = await (await signUpPage(project)).post("/auth/signup", {
+    email: "setuju@",
+    password: "kopi-tubruk-9",
+    legal_consent: "on",
+  });
+  assert.equal(typo.status, 422);
+  assert.match(await typo.text(), /name="legal_consent"[^>]*checked/);
   const { post } = await signUpPage(project);
   const made = await post("/auth/signup", {
     email: "setuju@toko.example",
