@@ -20491,11 +20491,14 @@ AS $function$
     select exists (select from astapa.payments as y
                    where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
                      and y.status = 'pending')
+        -- A linked method's charge once the pass claimed it (attempted_at: Xendit may be taking the money). One
+        -- opened and not claimed yet moves nothing: left, the pass would charge it after a cancel or a plan change
+        -- (voided, its claim ends it: CHECKOUT_EXPIRED).
         or exists (select from astapa.renewal_charges as r
                    where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
-                     and r.status in ('charging', 'pending'))
+                     and (r.status = 'pending' or (r.status = 'charging' and r.attempted_at is not null)))
   $function$;
-comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge claimed by the pass (being made) or pending. Its other charges ended (expired, failed, or abandoned here), and a linked charge not claimed yet moves no money.';
 grant execute on function astapa.charge_under_way(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -22000,12 +22003,16 @@ CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text,
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    -- Only those without a charge: one being paid right now is left to finish (paid wins).
+    -- Only those without a charge: one being paid right now is left to finish (paid wins). Unlike a cancel
+    -- (astapa.void_renewal_checkouts), one whose linked method is being charged is expired all the same: it is
+    -- for a plan the next period no longer renews into. Its success still renews it (a callback pays an expired
+    -- checkout: paid wins, the change settled), and its failure mails no pay link for the old plan, which left
+    -- open it would. The claim holds the checkout, never the person's row this caller holds: no circle.
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
       and k.period_start is not null and k.status = 'open'
   $function$;
-comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet (their pages told by trigger checkouts_notify_change): the next period''s plan or price changed, and the renewal pass opens the right one again.';
+comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet (open; their pages told by trigger checkouts_notify_change), a linked method''s charge being made on one too (paid, it still renews): the next period''s plan or price changed, and the renewal pass opens the right one again.';
 grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
