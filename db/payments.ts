@@ -110,6 +110,17 @@ export function getCheckout(tx: Tx, projectId: string, checkoutId: string): Prom
   );
 }
 
+/**
+ * The checkout a method was chosen for, before Xendit is asked for its charge: AS409 (conflict) when
+ * api.record_payment would refuse that charge (paid or expired, its period paid, its subscription canceled).
+ */
+export function checkoutToCharge(tx: Tx, projectId: string, checkoutId: string): Promise<Checkout> {
+  return result(
+    tx`select api.checkout_to_charge(${projectId}, ${checkoutId}) as result`,
+    CheckoutSchema,
+  );
+}
+
 export type NewPayment = {
   kind: "payment_request" | "invoice";
   provider_id: string;

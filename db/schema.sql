@@ -5324,6 +5324,30 @@ comment on function api.checkout_account(text) is 'Definer: a Xendit callback na
 grant execute on function api.checkout_account(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.checkout_to_charge(project_id text, checkout_id text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = checkout_to_charge.project_id and c.public_id = checkout_to_charge.checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    -- Refused here, before the caller asks Xendit for a charge api.record_payment would refuse anyway (a real
+    -- charge made and left to expire); record_payment asks again, the checkout held, as the last word.
+    perform astapa.assert_chargeable(target);
+    return astapa.checkout_json(target);
+  end
+  $function$;
+comment on function api.checkout_to_charge(text,text) is 'The checkout a method was chosen for, read before its charge is asked of Xendit (lib/payments/checkout.ts), or the refusal api.record_payment would give then (astapa.assert_chargeable, AS409). AS404 unknown checkout.';
+grant execute on function api.checkout_to_charge(text,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.claim_apple_revocations(project_id text, max_revocations integer DEFAULT 20, lease_seconds integer DEFAULT 60)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -11913,26 +11937,9 @@ AS $function$
     if not found then
       raise exception using errcode = 'AS404', message = 'This checkout was not found.';
     end if;
-    if target.status in ('paid', 'expired') then
-      raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
-    end if;
-    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
-    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
-    if target.period_start is not null and exists (
-         select from astapa.subscriptions as s
-         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
-           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
-           and s.paid_through > target.period_start) then
-      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
-    end if;
-    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
-    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
-    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
-    if target.period_start is not null and target.organization_id is null
-       and astapa.no_period_to_renew(target.project_id, target.user_id) then
-      raise exception using errcode = 'AS409',
-        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
-    end if;
+    -- The refusals api.checkout_to_charge gave before Xendit was asked, again as the last word: the checkout is
+    -- held now, and a cancel or another payment may have come in between.
+    perform astapa.assert_chargeable(target);
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -11953,7 +11960,7 @@ AS $function$
     return astapa.checkout_json(target);
   end
   $function$;
-comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the checkout''s, the period it pays for already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.no_period_to_renew).';
+comment on function api.record_payment(text,text,jsonb) is 'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout (again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line (NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; AS404 unknown checkout; AS409 the refusals of astapa.assert_chargeable (checkout paid or expired, the period it pays for already paid, a person''s pay link for a period when their subscription was canceled or ended), or the amount (what the charge was made for) no longer the checkout''s.';
 grant execute on function api.record_payment(text,text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19546,6 +19553,39 @@ comment on function astapa.are_valid_redirect_uris(text[]) is 'At most 50 distin
 grant execute on function astapa.are_valid_redirect_uris(text[]) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_chargeable(target astapa.checkouts)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if target.status in ('paid', 'expired') then
+      raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
+    end if;
+    -- A pay link for a period (a renewal, a trial's first month) whose period another payment already bought:
+    -- taking this one too would charge twice for one period (e.g. the trial bought on the plan picker).
+    if target.period_start is not null and exists (
+         select from astapa.subscriptions as s
+         where s.project_id = target.project_id and s.user_id = target.user_id and s.ended_at is null
+           and s.plan_key = target.plan_key and s.status in ('active', 'past_due', 'canceled')
+           and s.paid_through > target.period_start) then
+      raise exception using errcode = 'AS409', message = 'The period this checkout is for has already been paid.';
+    end if;
+    -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
+    -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
+    -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
+    if target.period_start is not null and target.organization_id is null
+       and astapa.no_period_to_renew(target.project_id, target.user_id) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_chargeable(astapa.checkouts) is 'Refuses (AS409) a new charge on a checkout: paid or expired, a pay link for a period that period already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.no_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as the last word (api.record_payment).';
+grant execute on function astapa.assert_chargeable(astapa.checkouts) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_dynamic_client_allowed(client_id text)
  RETURNS void
  LANGUAGE plpgsql
@@ -20467,11 +20507,14 @@ AS $function$
     select exists (select from astapa.payments as y
                    where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
                      and y.status = 'pending')
+        -- A linked method's charge once the pass claimed it (attempted_at: Xendit may be taking the money). One
+        -- opened and not claimed yet moves nothing: left, the pass would charge it after a cancel or a plan change
+        -- (voided, its claim ends it: CHECKOUT_EXPIRED).
         or exists (select from astapa.renewal_charges as r
                    where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
-                     and r.status in ('charging', 'pending'))
+                     and (r.status = 'pending' or (r.status = 'charging' and r.attempted_at is not null)))
   $function$;
-comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+comment on function astapa.charge_under_way(text,bigint) is 'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal charge claimed by the pass (being made) or pending. Its other charges ended (expired, failed, or abandoned here), and a linked charge not claimed yet moves no money.';
 grant execute on function astapa.charge_under_way(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -21977,12 +22020,16 @@ CREATE OR REPLACE FUNCTION astapa.expire_open_renewal_checkouts(project_id text,
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
-    -- Only those without a charge: one being paid right now is left to finish (paid wins).
+    -- Only those without a charge: one being paid right now is left to finish (paid wins). Unlike a cancel
+    -- (astapa.void_renewal_checkouts), one whose linked method is being charged is expired all the same: it is
+    -- for a plan the next period no longer renews into. Its success still renews it (a callback pays an expired
+    -- checkout: paid wins, the change settled), and its failure mails no pay link for the old plan, which left
+    -- open it would. The claim holds the checkout, never the person's row this caller holds: no circle.
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
       and k.period_start is not null and k.status = 'open'
   $function$;
-comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet (their pages told by trigger checkouts_notify_change): the next period''s plan or price changed, and the renewal pass opens the right one again.';
+comment on function astapa.expire_open_renewal_checkouts(text,bigint) is 'Expires a user''s renewal checkouts that have no charge yet (open; their pages told by trigger checkouts_notify_change), a linked method''s charge being made on one too (paid, it still renews): the next period''s plan or price changed, and the renewal pass opens the right one again.';
 grant execute on function astapa.expire_open_renewal_checkouts(text,bigint) to astapa_app;
 
 -- owner: astapa_owner

@@ -140,14 +140,18 @@ create or replace function astapa.charge_under_way(project_id text, checkout_id 
     select exists (select from astapa.payments as y
                    where y.project_id = charge_under_way.project_id and y.checkout_id = charge_under_way.checkout_id
                      and y.status = 'pending')
+        -- A linked method's charge once the pass claimed it (attempted_at: Xendit may be taking the money). One
+        -- opened and not claimed yet moves nothing: left, the pass would charge it after a cancel or a plan change
+        -- (voided, its claim ends it: CHECKOUT_EXPIRED).
         or exists (select from astapa.renewal_charges as r
                    where r.project_id = charge_under_way.project_id and r.checkout_id = charge_under_way.checkout_id
-                     and r.status in ('charging', 'pending'))
+                     and (r.status = 'pending' or (r.status = 'charging' and r.attempted_at is not null)))
   $$;
 
 comment on function astapa.charge_under_way(text, bigint) is
   'Whether a checkout has a charge that may still be paid: one pending at Xendit, or a linked method''s renewal '
-  'charge being made or pending. Its other charges ended (expired, failed, or abandoned here).';
+  'charge claimed by the pass (being made) or pending. Its other charges ended (expired, failed, or abandoned '
+  'here), and a linked charge not claimed yet moves no money.';
 
 grant execute on function astapa.charge_under_way(text, bigint) to astapa_app;
 

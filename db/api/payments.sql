@@ -483,26 +483,12 @@ comment on function api.get_checkout(text, text) is 'A checkout by its public id
 
 grant execute on function api.get_checkout(text, text) to astapa_app;
 
-create or replace function api.record_payment(project_id text, checkout_id text, payment jsonb) returns jsonb
+create or replace function astapa.assert_chargeable(target astapa.checkouts) returns void
   language plpgsql
-  volatile
+  stable
   set search_path = ''
   as $$
-  declare
-    target astapa.checkouts;
   begin
-    if coalesce(payment ->> 'provider_id', '') = '' then
-      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
-    end if;
-    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
-    -- first, and one starting now waits for this row to be committed.
-    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
-    select * into target from astapa.checkouts as c
-    where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
-    for update;
-    if not found then
-      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
-    end if;
     if target.status in ('paid', 'expired') then
       raise exception using errcode = 'AS409', message = pg_catalog.format('This checkout is already %s.', target.status);
     end if;
@@ -523,6 +509,66 @@ create or replace function api.record_payment(project_id text, checkout_id text,
       raise exception using errcode = 'AS409',
         message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
     end if;
+  end
+  $$;
+
+comment on function astapa.assert_chargeable(astapa.checkouts) is
+  'Refuses (AS409) a new charge on a checkout: paid or expired, a pay link for a period that period already paid, '
+  'or a person''s pay link for a period when their subscription was canceled or ended '
+  '(astapa.no_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as '
+  'the last word (api.record_payment).';
+
+grant execute on function astapa.assert_chargeable(astapa.checkouts) to astapa_app;
+
+create or replace function api.checkout_to_charge(project_id text, checkout_id text) returns jsonb
+  language plpgsql
+  stable
+  set search_path = ''
+  as $$
+  declare
+    target astapa.checkouts;
+  begin
+    select * into target from astapa.checkouts as c
+    where c.project_id = checkout_to_charge.project_id and c.public_id = checkout_to_charge.checkout_id;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    -- Refused here, before the caller asks Xendit for a charge api.record_payment would refuse anyway (a real
+    -- charge made and left to expire); record_payment asks again, the checkout held, as the last word.
+    perform astapa.assert_chargeable(target);
+    return astapa.checkout_json(target);
+  end
+  $$;
+
+comment on function api.checkout_to_charge(text, text) is
+  'The checkout a method was chosen for, read before its charge is asked of Xendit (lib/payments/checkout.ts), '
+  'or the refusal api.record_payment would give then (astapa.assert_chargeable, AS409). AS404 unknown checkout.';
+
+grant execute on function api.checkout_to_charge(text, text) to astapa_app;
+
+create or replace function api.record_payment(project_id text, checkout_id text, payment jsonb) returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    target astapa.checkouts;
+  begin
+    if coalesce(payment ->> 'provider_id', '') = '' then
+      raise exception using errcode = 'AS400', message = 'A charge needs its provider_id.';
+    end if;
+    -- First of all (see astapa.lock_payment_provider_id): a worker applying this charge's callback now finishes
+    -- first, and one starting now waits for this row to be committed.
+    perform astapa.lock_payment_provider_id(record_payment.project_id, payment ->> 'provider_id');
+    select * into target from astapa.checkouts as c
+    where c.project_id = record_payment.project_id and c.public_id = record_payment.checkout_id
+    for update;
+    if not found then
+      raise exception using errcode = 'AS404', message = 'This checkout was not found.';
+    end if;
+    -- The refusals api.checkout_to_charge gave before Xendit was asked, again as the last word: the checkout is
+    -- held now, and a cancel or another payment may have come in between.
+    perform astapa.assert_chargeable(target);
     -- The charge was made for the amount its caller read; a coupon applied meanwhile changed it: refuse.
     if payment ? 'amount' and (payment ->> 'amount')::numeric is distinct from target.amount then
       raise exception using errcode = 'AS409',
@@ -548,9 +594,9 @@ comment on function api.record_payment(text, text, jsonb) is
   'Attaches a Xendit charge {kind, provider_id, method, bank?, details, expires_at, amount?} to an open checkout '
   '(again: no-op) and makes it the checkout''s method; a callback for it that came first is put back in line '
   '(NOTIFY). Serialized with the worker on the payment id, so no callback is lost. AS400 without provider_id; '
-  'AS404 unknown checkout; AS409 checkout paid or expired, amount (what the charge was made for) no longer the '
-  'checkout''s, the period it pays for already paid, or a person''s pay link for a period when their '
-  'subscription was canceled or ended (astapa.no_period_to_renew).';
+  'AS404 unknown checkout; AS409 the refusals of astapa.assert_chargeable (checkout paid or expired, the period it '
+  'pays for already paid, a person''s pay link for a period when their subscription was canceled or ended), or '
+  'the amount (what the charge was made for) no longer the checkout''s.';
 
 grant execute on function api.record_payment(text, text, jsonb) to astapa_app;
 

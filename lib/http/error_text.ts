@@ -133,6 +133,11 @@ const DESCRIPTIONS_ID: Record<DescriptionKey, string> = {
   payment_provider_interrupted_refund:
     "Jawaban penyedia pembayaran atas pengembalian dana terputus. Jumlahnya tetap " +
     "dicadangkan, dan pengembalian dana diminta lagi dalam sekitar 15 menit.",
+  checkout_paid: "Pembayaran ini sudah lunas.",
+  checkout_expired: "Pembayaran ini sudah kedaluwarsa.",
+  checkout_period_paid: "Periode yang ditagih di sini sudah dibayar.",
+  checkout_no_period_to_renew:
+    "Langganan ini sudah dibatalkan atau sudah berakhir: tidak ada periode untuk diperpanjang. Beli paketnya lagi.",
 };
 
 /** The page's message for `code` and, when the description says more than the catalogue, that too. */

@@ -234,6 +234,13 @@ export const DESCRIPTIONS = {
   payment_provider_interrupted_refund:
     "The payment provider's answer to the refund was cut off. The amount stays " +
     "reserved, and the refund is asked for again in about 15 minutes.",
+  // conflict from astapa.assert_chargeable (db/api/payments.sql), raised with these very words: a method chosen on
+  // the checkout page is refused before Xendit is asked for the charge (api.checkout_to_charge).
+  checkout_paid: "This checkout is already paid.",
+  checkout_expired: "This checkout is already expired.",
+  checkout_period_paid: "The period this checkout is for has already been paid.",
+  checkout_no_period_to_renew:
+    "This subscription was canceled or has ended: there is no period to renew. Buy the plan again.",
 } as const satisfies Record<string, string>;
 
 export type DescriptionKey = keyof typeof DESCRIPTIONS;

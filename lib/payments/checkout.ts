@@ -4,7 +4,7 @@
  * Choosing the same method again returns the same charge (idempotency key per checkout, method and channel).
  */
 import { asApp } from "@/db/client.ts";
-import { type Checkout, createCheckout, getCheckout, recordPayment } from "@/db/payments.ts";
+import { type Checkout, checkoutToCharge, createCheckout, recordPayment } from "@/db/payments.ts";
 import { getProject } from "@/db/projects.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { getUser } from "@/db/users.ts";
@@ -51,14 +51,12 @@ export async function chargeCheckout(
   checkoutId: string,
   choice: MethodChoice,
 ): Promise<Checkout> {
+  // What api.record_payment would refuse (paid or expired, its period paid, its subscription canceled) is refused
+  // here, before Xendit makes a real charge that would be left to expire; record_payment has the last word.
   const { checkout, email } = await asApp(deps.sql, projectId, async (tx) => {
-    const checkout = await getCheckout(tx, projectId, checkoutId);
-    if (!checkout) throw new AppError("not_found", { description: "This checkout was not found." });
+    const checkout = await checkoutToCharge(tx, projectId, checkoutId);
     return { checkout, email: (await getUser(tx, projectId, checkout.sub)).email };
   });
-  if (checkout.status === "paid" || checkout.status === "expired") {
-    throw new AppError("conflict", { description: `This checkout is already ${checkout.status}.` });
-  }
   if (choice.method === "ovo" && !choice.mobileNumber) {
     throw new AppError("validation_failed", {
       fields: { mobile_number: ["OVO needs the phone number (+628…)."] },

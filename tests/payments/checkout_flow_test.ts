@@ -6,11 +6,12 @@
 import assert from "node:assert/strict";
 import { Xendit } from "xendit-node";
 import { asApp } from "@/db/client.ts";
-import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
-import { currentSubscription } from "@/db/plans.ts";
+import { cancelSubscription } from "@/db/billing.ts";
+import { applyPaymentEvent, createCheckout, recordPayment, recordPaymentEvent } from "@/db/payments.ts";
+import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { sandboxKeys } from "@/lib/payments/sandbox_accounts.ts";
 import { basic, issueCode } from "../helpers/oauth.ts";
-import { seedShop } from "../helpers/payments.ts";
+import { checkoutMethodForm, seedShop } from "../helpers/payments.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { claimsOf, postForm, postJson } from "../helpers/token_client.ts";
 import { csrfOf } from "../helpers/csrf.ts";
@@ -244,4 +245,96 @@ Deno.test("checkout page — a charge that ended unpaid: the page says so above 
   const [checkoutRow] = await t.db
     .sql`select status from astapa.checkouts where public_id = ${body.checkout_id}`;
   assert.equal(checkoutRow.status, "pending", "the checkout itself is unchanged");
+});
+
+/** The shop's user on pro, paid through 5 days from now, and a pay link of pro starting at `periodStart`. */
+async function renewalLink(shop: Awaited<ReturnType<typeof seedShop>>, periodStart: (end: Date) => Date) {
+  const p = shop.project.id;
+  const end = new Date(Date.now() + 5 * 86_400_000);
+  await asApp(t.db.sql, p, (tx) =>
+    assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(end.getTime() - 30 * 86_400_000).toISOString(),
+      end: end.toISOString(),
+    }));
+  const link = await asApp(t.db.sql, p, (tx) =>
+    createCheckout(tx, p, {
+      sub: shop.userId,
+      plan: "pro",
+      xendit_account: "simulator",
+      period_start: periodStart(end).toISOString(),
+    }));
+  return link.checkout_id;
+}
+
+/** The charges the Xendit simulator was asked for on checkout `checkoutId`. */
+const chargesAsked = (checkoutId: string) =>
+  [...t.deps.xenditSandbox.paymentRequests.values()].filter((p) => p.referenceId === checkoutId).length;
+
+Deno.test("checkout page — a canceled subscription's renewal link whose charge ended: refused before Xendit is asked (en, id, JSON)", async () => {
+  const shop = await seedShop(t.db.sql, { email: "canceled-link@example.com" });
+  const p = shop.project.id;
+  const link = await renewalLink(shop, (end) => end);
+  // A charge under way at the cancel keeps the link (paid wins); it ends after.
+  await asApp(t.db.sql, p, (tx) =>
+    recordPayment(tx, p, link, {
+      kind: "payment_request",
+      provider_id: "pr-canceled-link",
+      method: "qris",
+      details: {},
+      expires_at: null,
+    }));
+  await asApp(t.db.sql, p, (tx) => cancelSubscription(tx, p, shop.userId));
+  await asApp(t.db.sql, p, (tx) =>
+    recordPaymentEvent(tx, p, {
+      providerId: "pr-canceled-link",
+      status: "EXPIRED",
+      checkoutId: link,
+      body: { event: "payment.expired", data: { status: "EXPIRED" } },
+    }));
+  await asApp(t.db.sql, p, (tx) => applyPaymentEvent(tx, p)); // or the app's worker got there first
+  await waitFor(async () => {
+    const [row] = await t.db.sql`select status from astapa.payments where provider_id = 'pr-canceled-link'`;
+    return row.status === "expired";
+  }, "the charge to expire");
+
+  const chooseQris = await checkoutMethodForm(t.app, link);
+  for (
+    const [lang, message] of [
+      ["en", "This subscription was canceled or has ended: there is no period to renew. Buy the plan again."],
+      ["id", "Langganan ini sudah dibatalkan atau sudah berakhir: tidak ada periode untuk diperpanjang."],
+    ]
+  ) {
+    const res = await chooseQris(lang);
+    assert.equal(res.status, 409);
+    const page = await res.text();
+    assert.ok(page.includes(message), page);
+    assert.doesNotMatch(page, /<p lang="en">/, "no English detail on the Indonesian page");
+  }
+  const json = await postJson(t, `/billing/checkout/${link}/method`, {
+    method: "bank_transfer",
+    bank: "BNI",
+  });
+  assert.equal(json.res.status, 409);
+  assert.equal(json.body.error, "conflict");
+  assert.match(json.body.error_description, /canceled or has ended/);
+  assert.equal(chargesAsked(link), 0, "Xendit was asked for no charge");
+});
+
+Deno.test("checkout page — a pay link whose period is paid already: refused before Xendit is asked (en, id)", async () => {
+  const shop = await seedShop(t.db.sql, { email: "period-paid-link@example.com" });
+  const link = await renewalLink(shop, (end) => new Date(end.getTime() - 2 * 86_400_000));
+  const chooseQris = await checkoutMethodForm(t.app, link);
+  for (
+    const [lang, message] of [
+      ["en", "The period this checkout is for has already been paid."],
+      ["id", "Periode yang ditagih di sini sudah dibayar."],
+    ]
+  ) {
+    const res = await chooseQris(lang);
+    assert.equal(res.status, 409);
+    assert.ok((await res.text()).includes(message), lang);
+  }
+  assert.equal(chargesAsked(link), 0, "Xendit was asked for no charge");
+  const [row] = await t.db.sql`select status from astapa.checkouts where public_id = ${link}`;
+  assert.equal(row.status, "open", "nothing recorded");
 });

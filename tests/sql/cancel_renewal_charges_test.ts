@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { asApp, type Tx } from "@/db/client.ts";
 import { cancelSubscription } from "@/db/billing.ts";
-import { applyPaymentEvent, createCheckout, recordPaymentEvent } from "@/db/payments.ts";
+import { applyPaymentEvent, checkoutToCharge, createCheckout, recordPaymentEvent } from "@/db/payments.ts";
 import { assignPlan, currentSubscription } from "@/db/plans.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { rejectsAs } from "../helpers/identity.ts";
@@ -160,4 +160,42 @@ Deno.test("api.cancel_subscription holding a renewal link whose charge ended: a 
   const state = await as(p, (tx) => currentSubscription(tx, p, shop.userId));
   assert.equal(state.subscription?.status, "active", "paid, the renewal undoes the cancel");
   assert.ok(new Date(state.subscription!.paid_through!) > new Date(end));
+});
+
+Deno.test("api.checkout_to_charge — answers a checkout a charge may be made for, and refuses before Xendit is asked what api.record_payment refuses (astapa.assert_chargeable)", async () => {
+  const shop = await seedShop(db.sql, { email: "checkout-to-charge@example.com" });
+  const p = shop.project.id;
+  const { link } = await chargedRenewal(shop, "pr-to-charge");
+  const toCharge = (checkoutId: string) => as(p, (tx) => checkoutToCharge(tx, p, checkoutId));
+  assert.equal((await toCharge(link)).status, "pending", "another method may still be chosen");
+  await rejectsAs(toCharge("chk_aaaaaaaaaaaaaaaaaaaaaaaa"), "not_found", /not found/);
+
+  await as(p, (tx) => cancelSubscription(tx, p, shop.userId));
+  assert.equal(await callback(shop, link, "pr-to-charge", "FAILED"), "failed");
+  await rejectsAs(toCharge(link), "conflict", /canceled or has ended/);
+  await as(p, (tx) => cancelSubscription(tx, p, shop.userId));
+  await rejectsAs(toCharge(link), "conflict", /already expired/);
+
+  // A link for a period already paid (paid through 5 days from now; the link starts in 2).
+  const other = await seedShop(db.sql, { email: "checkout-to-charge-paid@example.com" });
+  const q = other.project.id;
+  const now = Date.now();
+  await as(q, (tx) =>
+    assignPlan(tx, q, other.userId, "pro", "payment", {
+      start: new Date(now - 25 * DAY).toISOString(),
+      end: new Date(now + 5 * DAY).toISOString(),
+    }));
+  const { checkout_id: covered } = await as(q, (tx) =>
+    createCheckout(tx, q, {
+      sub: other.userId,
+      plan: "pro",
+      xendit_account: "simulator",
+      period_start: new Date(now + 2 * DAY).toISOString(),
+    }));
+  await rejectsAs(
+    as(q, (tx) => checkoutToCharge(tx, q, covered)),
+    "conflict",
+    /period this checkout is for has already been paid/,
+  );
+  await rejectsAs(charge(db.sql, other, covered, "pr-to-charge-covered"), "conflict", /already been paid/);
 });

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { asApp } from "@/db/client.ts";
-import { abandonCharge, expireCheckouts, renewalStep } from "@/db/billing.ts";
+import { abandonCharge, cancelSubscription, expireCheckouts, renewalStep } from "@/db/billing.ts";
 import {
   applyMethodCallback,
   cancelMethodUnlink,
@@ -16,7 +16,8 @@ import {
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
-import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { changePlan } from "@/db/plan_changes.ts";
+import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { nextRenewalCharge, recordRenewalCharge, type RenewalChargeWork } from "@/db/renewal_charges.ts";
@@ -572,4 +573,92 @@ Deno.test("renewal charges — an expired pay link's charge the billing pass end
     assert.deepEqual([row.status, row.mailed], ["failed", false], "nothing left to pay: nobody mailed");
     assert.deepEqual(await outcome(c), { failed: 1, audited: 1 }, "the app hears of the charge once");
   }
+});
+
+Deno.test("api.cancel_subscription — a linked charge the pass has not claimed yet is not under way (astapa.charge_under_way): its pay link is voided and it is never made; a claimed one is left", async () => {
+  const paidThrough = new Date("2034-09-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  const linkStatus = async (p: string) =>
+    (await as(
+      p,
+      async (tx) => rows(await tx`select status from astapa.checkouts where period_start is not null`),
+    ))[0]
+      .status;
+
+  const unclaimed = await linkedCustomer("linked-cancel-unclaimed@example.com", paidThrough);
+  await step(unclaimed.shop, now);
+  await as(unclaimed.p, (tx) => cancelSubscription(tx, unclaimed.p, unclaimed.user));
+  assert.equal(await linkStatus(unclaimed.p), "expired", "nothing is moving: voided like an open link");
+  const none = await next(unclaimed.p, now);
+  assert.deepEqual([none?.action, none?.action === "none" && none.failure_code], [
+    "none",
+    "CHECKOUT_EXPIRED",
+  ]);
+
+  const claimed = await linkedCustomer("linked-cancel-claimed@example.com", paidThrough);
+  await step(claimed.shop, now);
+  charging(await next(claimed.p, now));
+  await as(claimed.p, (tx) => cancelSubscription(tx, claimed.p, claimed.user));
+  assert.equal(await linkStatus(claimed.p), "open", "Xendit may be taking the money: left to finish");
+});
+
+Deno.test("api.change_plan — a scheduled change expires the old plan's pay link even while its linked charge is being made (astapa.expire_open_renewal_checkouts): paid, that charge still renews (paid wins, the change settled); failed, nobody is mailed that link; not claimed, it is never made", async () => {
+  const paidThrough = new Date("2034-10-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  const scheduleBasic = async (c: Awaited<ReturnType<typeof linkedCustomer>>) => {
+    await as(c.p, (tx) => createPlan(tx, c.p, { key: "basic", name: "Basic", price_idr: 49_000 }));
+    const { change } = await as(c.p, (tx) => changePlan(tx, c.p, c.user, "basic", "simulator", { now }));
+    assert.equal(change.kind, "scheduled");
+  };
+  const linkStatus = async (p: string) =>
+    (await as(
+      p,
+      async (tx) => rows(await tx`select status from astapa.checkouts where period_start is not null`),
+    ))[0]
+      .status;
+
+  const paid = await linkedCustomer("linked-change-paid@example.com", paidThrough);
+  const link = (await step(paid.shop, now))!.checkout!.checkout_id;
+  const work = charging(await next(paid.p, now));
+  await scheduleBasic(paid);
+  assert.equal(
+    await linkStatus(paid.p),
+    "expired",
+    "a link for the plan the next period no longer renews into",
+  );
+  const answer = { provider_id: "pr-linked-change-paid", amount: 99_000, status: "PENDING" };
+  assert.equal(
+    (await as(paid.p, (tx) => recordRenewalCharge(tx, paid.p, work.charge_id, answer, now))).action,
+    "pending",
+  );
+  assert.equal((await callback(paid.p, "pr-linked-change-paid", link, "SUCCEEDED")).outcome, "paid");
+  const sub = await as(paid.p, (tx) => currentSubscription(tx, paid.p, paid.user));
+  const expected = new Date(paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.deepEqual([sub.plan, new Date(sub.subscription!.paid_through!).getTime()], [
+    "pro",
+    expected.getTime(),
+  ]);
+  const [change] = await as(paid.p, async (tx) => rows(await tx`select status from astapa.plan_changes`));
+  assert.equal(change.status, "canceled", "the paid renewal of pro settled the change to basic");
+
+  const failed = await linkedCustomer("linked-change-failed@example.com", paidThrough);
+  await step(failed.shop, now);
+  const failing = charging(await next(failed.p, now));
+  await scheduleBasic(failed);
+  const ended = await as(
+    failed.p,
+    (tx) => recordRenewalCharge(tx, failed.p, failing.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  assert.equal(ended.action, "none", "the old plan's link is not mailed");
+  assert.equal((await chargeRow(failed.p)).mailed, false);
+
+  const unclaimed = await linkedCustomer("linked-change-unclaimed@example.com", paidThrough);
+  await step(unclaimed.shop, now);
+  await scheduleBasic(unclaimed);
+  const none = await next(unclaimed.p, now);
+  assert.deepEqual([none?.action, none?.action === "none" && none.failure_code], [
+    "none",
+    "CHECKOUT_EXPIRED",
+  ]);
 });
