@@ -19575,14 +19575,12 @@ AS $function$
     -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
     -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
     -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
-    if target.period_start is not null and target.organization_id is null
-       and astapa.no_period_to_renew(target.project_id, target.user_id) then
-      raise exception using errcode = 'AS409',
-        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    if target.period_start is not null and target.organization_id is null then
+      perform astapa.assert_period_to_renew(target.project_id, target.user_id);
     end if;
   end
   $function$;
-comment on function astapa.assert_chargeable(astapa.checkouts) is 'Refuses (AS409) a new charge on a checkout: paid or expired, a pay link for a period that period already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.no_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as the last word (api.record_payment).';
+comment on function astapa.assert_chargeable(astapa.checkouts) is 'Refuses (AS409) a new charge on a checkout: paid or expired, a pay link for a period that period already paid, or a person''s pay link for a period when their subscription was canceled or ended (astapa.assert_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as the last word (api.record_payment).';
 grant execute on function astapa.assert_chargeable(astapa.checkouts) to astapa_app;
 
 -- owner: astapa_owner
@@ -19907,6 +19905,25 @@ AS $function$
   $function$;
 comment on function astapa.assert_own_client(text) is 'Raises AS4U3 ("Only the project''s own client may <action>.") when the transaction acts for a machine or self-registered client: for calls the management tables'' triggers do not cover (a read, or a change that writes nothing). Developers, the CLI and workers (no client kind) pass.';
 grant execute on function astapa.assert_own_client(text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.assert_period_to_renew(project_id text, user_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  begin
+    if exists (select from astapa.subscriptions as s
+               where s.project_id = assert_period_to_renew.project_id and s.user_id = assert_period_to_renew.user_id
+                 and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
+  end
+  $function$;
+comment on function astapa.assert_period_to_renew(text,bigint) is 'Refuses (AS409) a person''s pay link for a period (period_start) when their subscription is canceled at its period end (by them or a refund) or ended (back on the default plan): it renews nothing then, so astapa.open_checkout opens none and astapa.assert_chargeable charges none, as the renewal pass opens none (astapa.renewal_action).';
+grant execute on function astapa.assert_period_to_renew(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.assert_public_jwks(jwks jsonb)
@@ -23671,20 +23688,6 @@ comment on function astapa.next_reconcile_error(integer,text,text,timestamp with
 grant execute on function astapa.next_reconcile_error(integer,text,text,timestamp with time zone) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.no_period_to_renew(project_id text, user_id bigint)
- RETURNS boolean
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-    select exists (select from astapa.subscriptions as s
-                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
-                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
-  $function$;
-comment on function astapa.no_period_to_renew(text,bigint) is 'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
-grant execute on function astapa.no_period_to_renew(text,bigint) to astapa_app;
-
--- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.note_client_change()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -23812,10 +23815,8 @@ AS $function$
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
-       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
-      raise exception using errcode = 'AS409',
-        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null then
+      perform astapa.assert_period_to_renew(open_checkout.project_id, target_user);
     end if;
     -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
     if exists (select from astapa.users as u

@@ -334,22 +334,28 @@ comment on function astapa.checkout_json(astapa.checkouts) is
 
 grant execute on function astapa.checkout_json(astapa.checkouts) to astapa_app;
 
-create or replace function astapa.no_period_to_renew(project_id text, user_id bigint) returns boolean
-  language sql
+create or replace function astapa.assert_period_to_renew(project_id text, user_id bigint) returns void
+  language plpgsql
   stable
   set search_path = ''
   as $$
-    select exists (select from astapa.subscriptions as s
-                   where s.project_id = no_period_to_renew.project_id and s.user_id = no_period_to_renew.user_id
-                     and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default'))
+  begin
+    if exists (select from astapa.subscriptions as s
+               where s.project_id = assert_period_to_renew.project_id and s.user_id = assert_period_to_renew.user_id
+                 and s.ended_at is null and (s.status in ('canceled', 'expired') or s.source = 'default')) then
+      raise exception using errcode = 'AS409',
+        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    end if;
+  end
   $$;
 
-comment on function astapa.no_period_to_renew(text, bigint) is
-  'Whether a person''s subscription is canceled at its period end (by them or a refund) or ended (back on the '
-  'default plan): a pay link for a period (period_start) renews nothing then, so astapa.open_checkout opens none '
-  'and api.record_payment charges none, as the renewal pass opens none (astapa.renewal_action).';
+comment on function astapa.assert_period_to_renew(text, bigint) is
+  'Refuses (AS409) a person''s pay link for a period (period_start) when their subscription is canceled at its '
+  'period end (by them or a refund) or ended (back on the default plan): it renews nothing then, so '
+  'astapa.open_checkout opens none and astapa.assert_chargeable charges none, as the renewal pass opens none '
+  '(astapa.renewal_action).';
 
-grant execute on function astapa.no_period_to_renew(text, bigint) to astapa_app;
+grant execute on function astapa.assert_period_to_renew(text, bigint) to astapa_app;
 
 create or replace function astapa.open_checkout(project_id text, checkout jsonb, organization_id text)
   returns jsonb
@@ -388,10 +394,8 @@ create or replace function astapa.open_checkout(project_id text, checkout jsonb,
     -- A person's pay link for a period renews their subscription: none for one canceled at its period end (by
     -- them or a refund) or ended (back on the default plan), as the renewal pass opens none (astapa.renewal_action).
     -- Buying again (no period) is still open to them.
-    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null
-       and astapa.no_period_to_renew(open_checkout.project_id, target_user) then
-      raise exception using errcode = 'AS409',
-        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    if checkout ->> 'period_start' is not null and open_checkout.organization_id is null then
+      perform astapa.assert_period_to_renew(open_checkout.project_id, target_user);
     end if;
     -- Sandbox and production never mix: a sandbox user of a live project cannot sign in, nor pay.
     if exists (select from astapa.users as u
@@ -504,10 +508,8 @@ create or replace function astapa.assert_chargeable(target astapa.checkouts) ret
     -- Nor a new charge on a person's pay link for a period once their subscription was canceled or ended: a link
     -- with a charge under way survives a cancel (paid, that charge renews the plan), but once the charge ended a
     -- new method must not renew what the person canceled (astapa.open_checkout refuses such a link the same way).
-    if target.period_start is not null and target.organization_id is null
-       and astapa.no_period_to_renew(target.project_id, target.user_id) then
-      raise exception using errcode = 'AS409',
-        message = 'This subscription was canceled or has ended: there is no period to renew. Buy the plan again.';
+    if target.period_start is not null and target.organization_id is null then
+      perform astapa.assert_period_to_renew(target.project_id, target.user_id);
     end if;
   end
   $$;
@@ -515,7 +517,7 @@ create or replace function astapa.assert_chargeable(target astapa.checkouts) ret
 comment on function astapa.assert_chargeable(astapa.checkouts) is
   'Refuses (AS409) a new charge on a checkout: paid or expired, a pay link for a period that period already paid, '
   'or a person''s pay link for a period when their subscription was canceled or ended '
-  '(astapa.no_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as '
+  '(astapa.assert_period_to_renew). Asked before Xendit is (api.checkout_to_charge) and again, the checkout held, as '
   'the last word (api.record_payment).';
 
 grant execute on function astapa.assert_chargeable(astapa.checkouts) to astapa_app;

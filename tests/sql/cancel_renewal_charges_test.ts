@@ -4,7 +4,7 @@
  * then renewed the plan the person had canceled. Now the cancel voids it too (astapa.void_renewal_checkouts),
  * taking the charged checkouts before the person's row, as a refund callback does (docs/database.md "Lock order");
  * one whose charge is under way is left (paid, it renews the plan), but no new charge is taken on a pay link of a
- * canceled subscription (api.record_payment, astapa.no_period_to_renew). The races with a success callback that
+ * canceled subscription (api.record_payment, astapa.assert_period_to_renew). The races with a success callback that
  * holds such a checkout and then waits for the payer's row are made certain: one side holds its locks until the
  * other is seen waiting (tests/helpers/lock_race.ts); tests/helpers/db.ts fails a test that met a deadlock.
  */
@@ -80,7 +80,7 @@ Deno.test("api.cancel_subscription — a renewal pay link whose only charge ende
   assert.deepEqual([state.plan, state.subscription?.status], ["pro", "canceled"]);
 });
 
-Deno.test("api.record_payment — a renewal link whose charge was under way at the cancel and ended since takes no new charge (astapa.no_period_to_renew); a cancel again voids it", async () => {
+Deno.test("api.record_payment — a renewal link whose charge was under way at the cancel and ended since takes no new charge (astapa.assert_period_to_renew); a cancel again voids it", async () => {
   const shop = await seedShop(db.sql, { email: "cancel-charge-ended-after@example.com" });
   const p = shop.project.id;
   const { link } = await chargedRenewal(shop, "pr-cancel-in-flight");
