@@ -26,25 +26,27 @@ create or replace function astapa.period_checkout_exists(project_id text, user_i
   stable
   set search_path = ''
   as $$
-    -- An expired one counts when it ran out its time (expires_at, the period's grace end: the pass does not ask
-    -- again) or while a charge of it is pending (it may still be paid, and pay for the period: a second link
-    -- would ask for the money twice). Voided before its time (a cancel, a refund, a plan change) and never
-    -- charged, the period is open to a new link.
+    -- The plan's link counts unless voided before its time (a cancel, a refund, a plan change): expired at its
+    -- time (expires_at, the period's grace end), the pass does not ask again. Any link of the period, of any
+    -- plan and voided or not, counts while a charge of it is under way: it may still be paid, and pay for the
+    -- period (paid wins). A second link then asked for the money twice — after a plan change, the new plan's
+    -- charged while the old plan's linked charge was in flight, its success kept as paid_again.
     select exists (select from astapa.checkouts as c
                    where c.project_id = period_checkout_exists.project_id
                      and c.user_id = period_checkout_exists.user_id
-                     and c.plan_key = period_checkout_exists.plan_key
                      and c.period_start = period_checkout_exists.period_start
-                     and (c.status <> 'expired' or c.expires_at <= now
-                          or exists (select from astapa.payments as y
-                                     where y.project_id = c.project_id and y.checkout_id = c.id
-                                       and y.status = 'pending')))
+                     and ((c.plan_key = period_checkout_exists.plan_key
+                           and (c.status <> 'expired' or c.expires_at <= now))
+                          or astapa.charge_under_way(c.project_id, c.id)))
   $$;
 
 comment on function astapa.period_checkout_exists(text, bigint, text, timestamptz, timestamptz) is
-  'Whether a person already has a pay link for a plan''s period at `now` (open, pending or paid; expired at its '
-  'time; or expired with a charge still pending): the renewal pass (astapa.renewal_action) opens one only when '
-  'not. A link voided before its time (a cancel, a refund, a plan change) does not hold its period '
+  'Whether a person''s period is taken for a plan''s pay link at `now`: that plan''s link open, pending or '
+  'paid, or expired at its time; or any link of the period (another plan''s too, expired too) with a charge '
+  'under way (astapa.charge_under_way: a pending payment, a linked charge claimed). The renewal pass '
+  '(astapa.renewal_action) opens one only when not, so after a plan change it waits for the old plan''s '
+  'charge: paid, the period is paid; ended, the new plan''s link is opened (and charged) then. A link voided '
+  'before its time (a cancel, a refund, a plan change) with no charge under way does not hold its period '
   '(checkouts_renewal_key counts only open and pending ones): after a resume or a withdrawn plan change the '
   'period gets a new link.';
 
@@ -91,7 +93,8 @@ create or replace function astapa.renewal_action(s astapa.subscriptions, now tim
 comment on function astapa.renewal_action(astapa.subscriptions, timestamptz, interval, interval, boolean, interval) is
   'What the renewal pass must do with a subscription at `now`: trial_end (trial over), trial_reminder (the '
   'trial ends within trial_notice and its pay link is missing), end (canceled, period over), expire (grace '
-  'over), past_due (paid_through passed), renew (next period''s checkout is due and missing), or null. A team '
+  'over), past_due (paid_through passed), renew (next period''s checkout is due and missing, and no link of the '
+  'period has a charge under way: astapa.period_checkout_exists), or null. A team '
   'plan (an organization''s; only left on a person by data from before api.set_plan_seats refused it) gets no '
   'pay link: the subscription runs out through past_due and expire.';
 

@@ -53,7 +53,9 @@ create or replace function astapa.expire_open_renewal_checkouts(project_id text,
     -- (astapa.void_renewal_checkouts), one whose linked method is being charged is expired all the same: it is
     -- for a plan the next period no longer renews into. Its success still renews it (a callback pays an expired
     -- checkout: paid wins, the change settled), and its failure mails no pay link for the old plan, which left
-    -- open it would. The claim holds the checkout, never the person's row this caller holds: no circle.
+    -- open it would. Meanwhile the pass opens no link for the period (astapa.period_checkout_exists): the new
+    -- plan's is opened, and charged, once that charge failed. The claim holds the checkout, never the person's
+    -- row this caller holds: no circle.
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
       and k.period_start is not null and k.status = 'open'
@@ -62,7 +64,8 @@ create or replace function astapa.expire_open_renewal_checkouts(project_id text,
 comment on function astapa.expire_open_renewal_checkouts(text, bigint) is
   'Expires a user''s renewal checkouts that have no charge yet (open; their pages told by trigger '
   'checkouts_notify_change), a linked method''s charge being made on one too (paid, it still renews): the next '
-  'period''s plan or price changed, and the renewal pass opens the right one again.';
+  'period''s plan or price changed, and the renewal pass opens the right one again (once that charge, if any, '
+  'ended unpaid: astapa.period_checkout_exists).';
 
 grant execute on function astapa.expire_open_renewal_checkouts(text, bigint) to astapa_app;
 

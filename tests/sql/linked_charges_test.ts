@@ -16,6 +16,7 @@ import {
   unlinkMethod,
 } from "@/db/linked_methods.ts";
 import { organizationRenewalStep, setOrganizationBillingMethod } from "@/db/organization_renewals.ts";
+import { changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
 import {
   clearOrganizationBillingMethod,
   organizationRenewalBilling,
@@ -555,4 +556,43 @@ Deno.test("api.clear_organization_billing_method — the project stops the chose
     as(stranger.id, (tx) => clearOrganizationBillingMethod(tx, stranger.id, t.org)),
     "not_found",
   );
+});
+
+Deno.test("api.change_organization_plan — the old plan's pay link whose linked charge is being made is left (astapa.expire_organization_renewal_checkouts): the pass opens no new plan's link for the period, and paid, the period is paid once", async () => {
+  const t = await payingTeam("inflight");
+  await as(
+    t.p,
+    async (tx) => setOrganizationBillingMethod(tx, t.p, t.owner, t.org, await linkedDana(t.p, t.owner)),
+  );
+  await as(t.p, async (tx) => {
+    await tx`select api.create_plan(${t.p}, '{"key": "small", "name": "Small", "price_idr": 30000}')`;
+    await tx`select api.set_plan_seats(${t.p}, 'small', 'per_seat')`;
+  });
+  const now = at(t.through, -3);
+  const remind = await orgStep(t.p, now);
+  const link = remind!.checkout!.checkout_id;
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  assert.equal(work?.action, "charge");
+  await as(t.p, (tx) => changeOrganizationPlan(tx, t.p, t.org, t.owner, "small"));
+  const [left] = await as(t.p, (tx) => tx`select status from astapa.checkouts where public_id = ${link}`);
+  assert.equal(left.status, "open", "Xendit may be taking the money: left to finish");
+  assert.equal(await orgStep(t.p, at(now, 0.5)), null, "no small link for the period meanwhile");
+  const answer = { provider_id: "pr-org-inflight", amount: 150_000, status: "PENDING" };
+  await as(t.p, (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, answer, now));
+  assert.equal(await orgStep(t.p, at(now, 1)), null, "pending at Xendit: still none");
+  await payCallback(t.p, link, "pr-org-inflight", 150_000);
+  const expected = new Date(t.through);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.equal((await paidThrough(t.p, t.org)).getTime(), expected.getTime(), "one period from paid-through");
+  const [change] = await as(t.p, (tx) => tx`select status from astapa.plan_changes`);
+  assert.equal(change.status, "canceled", "the paid renewal of seat settled the change to small");
+  assert.equal(await orgStep(t.p, at(now, 1.5)), null, "the period is paid: nothing to renew");
+  const [counts] = await as(
+    t.p,
+    (tx) =>
+      tx`select (select count(*)::int from astapa.checkouts where organization_id = ${t.org}) as links,
+                (select count(*)::int from astapa.renewal_charges) as charges`,
+  );
+  assert.deepEqual({ ...counts }, { links: 2, charges: 1 }, "the first purchase and the one renewal link");
+  assert.deepEqual(await ledger(t.p), { paid: 300_000, refunded: 0, receipted: 300_000, receipts: 2 });
 });

@@ -16,7 +16,7 @@ import {
   startMethodLink,
   unlinkMethod,
 } from "@/db/linked_methods.ts";
-import { changePlan } from "@/db/plan_changes.ts";
+import { cancelPlanChange, changePlan } from "@/db/plan_changes.ts";
 import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
 import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
@@ -660,5 +660,97 @@ Deno.test("api.change_plan — a scheduled change expires the old plan's pay lin
   assert.deepEqual([none?.action, none?.action === "none" && none.failure_code], [
     "none",
     "CHECKOUT_EXPIRED",
+  ]);
+});
+
+Deno.test("astapa.period_checkout_exists — while the expired old plan's linked charge is under way the pass opens no new plan's link for the period: paid, the period is paid once; failed, the next pass opens and charges the new link", async () => {
+  const paidThrough = new Date("2034-11-01T00:00:00Z");
+  const now = at(paidThrough, -6);
+  /** A customer whose pro renewal is being charged (claimed) when they schedule basic: the pro link expired. */
+  const inFlight = async (email: string) => {
+    const c = await linkedCustomer(email, paidThrough);
+    await as(c.p, (tx) => createPlan(tx, c.p, { key: "basic", name: "Basic", price_idr: 49_000 }));
+    const link = (await step(c.shop, now))!.checkout!.checkout_id;
+    const work = charging(await next(c.p, now));
+    const { change } = await as(c.p, (tx) => changePlan(tx, c.p, c.user, "basic", "simulator", { now }));
+    assert.equal(change.kind, "scheduled");
+    return { ...c, link, work };
+  };
+  const counts = (p: string) =>
+    as(p, async (tx) =>
+      rows(
+        await tx`select (select count(*)::int from astapa.checkouts where period_start is not null) as links,
+                        (select count(*)::int from astapa.renewal_charges) as charges,
+                        (select count(*)::int from astapa.payments) as payments,
+                        (select count(*)::int from astapa.payments where status = 'paid_again') as paid_again`,
+      )[0]);
+
+  // The old charge succeeds: the one period is paid by it, and no second charge was ever opened.
+  const paid = await inFlight("linked-inflight-paid@example.com");
+  assert.equal(
+    await step(paid.shop, now),
+    null,
+    "claimed, Xendit may be taking the money: no basic link yet",
+  );
+  const answer = { provider_id: "pr-linked-inflight-paid", amount: 99_000, status: "PENDING" };
+  assert.equal(
+    (await as(paid.p, (tx) => recordRenewalCharge(tx, paid.p, paid.work.charge_id, answer, now))).action,
+    "pending",
+  );
+  assert.equal(await step(paid.shop, at(now, 0.5)), null, "pending at Xendit: still no basic link");
+  assert.equal((await callback(paid.p, "pr-linked-inflight-paid", paid.link, "SUCCEEDED")).outcome, "paid");
+  const sub = await as(paid.p, (tx) => currentSubscription(tx, paid.p, paid.user));
+  const expected = new Date(paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.deepEqual([sub.plan, new Date(sub.subscription!.paid_through!).getTime()], [
+    "pro",
+    expected.getTime(),
+  ]);
+  const [settled] = await as(paid.p, async (tx) => rows(await tx`select status from astapa.plan_changes`));
+  assert.equal(settled.status, "canceled", "the paid renewal of pro settled the change to basic");
+  assert.equal(await step(paid.shop, at(now, 1)), null, "the period is paid: nothing to renew");
+  assert.deepEqual(await counts(paid.p), { links: 1, charges: 1, payments: 1, paid_again: 0 });
+
+  // The old charge fails: the period is open again, and the next pass opens the basic link and charges it.
+  const failed = await inFlight("linked-inflight-failed@example.com");
+  assert.equal(await step(failed.shop, now), null, "claimed: no basic link yet");
+  const ended = await as(
+    failed.p,
+    (tx) =>
+      recordRenewalCharge(tx, failed.p, failed.work.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  assert.equal(ended.action, "none", "the old plan's link is not mailed");
+  const renewed = await step(failed.shop, at(now, 0.5));
+  assert.deepEqual([renewed?.action, renewed?.checkout?.plan, renewed?.checkout?.amount], [
+    "renew",
+    "basic",
+    49_000,
+  ]);
+  assert.ok(renewed?.linked_charge, "the basic link is charged to the linked method");
+  const basic = charging(await next(failed.p, at(now, 0.5)));
+  assert.deepEqual([basic.amount, basic.checkout.checkout_id], [49_000, renewed!.checkout!.checkout_id]);
+  assert.deepEqual(await counts(failed.p), { links: 2, charges: 2, payments: 0, paid_again: 0 });
+});
+
+Deno.test("astapa.period_checkout_exists — a scheduled change withdrawn while the old plan's expired link is being charged: the pass opens no second link of that plan for the period until the charge ends", async () => {
+  // On the database's clock: the link's expires_at is counted from it, and an expired link that ran out its
+  // time holds its period anyway.
+  const now = new Date();
+  const c = await linkedCustomer("linked-inflight-withdrawn@example.com", at(now, 5));
+  await as(c.p, (tx) => createPlan(tx, c.p, { key: "basic", name: "Basic", price_idr: 49_000 }));
+  await step(c.shop, now);
+  const work = charging(await next(c.p, now));
+  await as(c.p, (tx) => changePlan(tx, c.p, c.user, "basic", "simulator", { now }));
+  await as(c.p, (tx) => cancelPlanChange(tx, c.p, c.user));
+  assert.equal(await step(c.shop, now), null, "the expired pro link's charge holds the period");
+  await as(
+    c.p,
+    (tx) => recordRenewalCharge(tx, c.p, work.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  const again = await step(c.shop, at(now, 0.5));
+  assert.deepEqual([again?.action, again?.checkout?.plan, Boolean(again?.linked_charge)], [
+    "renew",
+    "pro",
+    true,
   ]);
 });
