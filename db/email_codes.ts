@@ -6,7 +6,10 @@ import type { Mail } from "@/lib/login/mail.ts";
 import type { ClaimNotice } from "@/lib/login/claimed_mail.ts";
 import { Claimed, tellClaim } from "./claim_notice.ts";
 
-/** Mails a code and link to the user behind `email`; silent (false) when there is nobody. */
+/**
+ * Mails a code and link to the user behind `email`; silent (false) when there is nobody. `legalConsent`: asked
+ * with the sign-up form's "I agree" ticked, which a sign-up code keeps for its code and its magic link.
+ */
 export async function mailEmailCode(
   sql: Sql,
   projectId: string,
@@ -14,13 +17,14 @@ export async function mailEmailCode(
   hashes: { code: Uint8Array; link: Uint8Array },
   signInRequest: string,
   mail: Mail,
+  legalConsent = false,
 ): Promise<boolean> {
   return await asApp(sql, projectId, (tx) =>
     result(
       tx`select api.mail_email_code(${email}, ${hashes.code}, ${hashes.link}, ${signInRequest}, ${mail.subject},
         ${mail.body}, ${mail.html}) as result`,
       z.boolean(),
-    ), { actor: "hosted_login" });
+    ), signUpContext(undefined, "hosted_login", undefined, legalConsent));
 }
 
 /**

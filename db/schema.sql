@@ -636,6 +636,7 @@ create table astapa.email_codes (
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
   email text,
+  legal_consent boolean default false not null,
   constraint email_codes_pkey PRIMARY KEY (project_id, link_hash),
   constraint email_codes_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
   constraint email_codes_code_hash_check CHECK (length(code_hash) = 32),
@@ -649,6 +650,7 @@ create table astapa.email_codes (
 alter table astapa.email_codes enable row level security;
 alter table astapa.email_codes force row level security;
 comment on table astapa.email_codes is 'A sign-in code mailed to a user (10 minutes, 5 tries, single use; a newer code voids older ones) and the magic link in the same mail (link_hash), which opens sign_in_request: the authorization request it came with. For a project whose email codes create accounts, a code for an address without a user names the email instead of a user_id; redeeming it creates the user.';
+comment on column astapa.email_codes.legal_consent is 'A sign-up code requested with "I agree to the terms" ticked (settings.sign_up.require_legal_consent): the account its code or link makes records the consent (legal_accepted_at).';
 CREATE INDEX email_codes_sign_up_idx ON astapa.email_codes USING btree (project_id, lower(email)) WHERE (user_id IS NULL);
 CREATE INDEX email_codes_user_idx ON astapa.email_codes USING btree (project_id, user_id);
 grant insert, select on astapa.email_codes to astapa_app;
@@ -726,6 +728,46 @@ create policy "a project reads its own events" on astapa.events as permissive fo
 create policy "a project records its own events" on astapa.events as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 CREATE TRIGGER events_queue_webhook_deliveries AFTER INSERT ON astapa.events FOR EACH ROW EXECUTE FUNCTION astapa.queue_webhook_deliveries();
+
+-- owner: astapa_owner
+create table astapa.held_social_sign_ups (
+  project_id text not null,
+  token_hash bytea not null,
+  provider text not null,
+  subject text not null,
+  email text,
+  email_verified boolean not null,
+  profile jsonb default '{}'::jsonb not null,
+  sign_in_request text not null,
+  created_at timestamp with time zone default now() not null,
+  expires_at timestamp with time zone not null,
+  used_at timestamp with time zone,
+  constraint held_social_sign_ups_pkey PRIMARY KEY (project_id, token_hash),
+  constraint held_social_sign_ups_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint held_social_sign_ups_email_check CHECK (length(email) <= 254),
+  constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
+  constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
+  constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
+  constraint held_social_sign_ups_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
+  constraint held_social_sign_ups_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255),
+  constraint held_social_sign_ups_token_hash_check CHECK (length(token_hash) = 32)
+);
+alter table astapa.held_social_sign_ups enable row level security;
+alter table astapa.held_social_sign_ups force row level security;
+comment on table astapa.held_social_sign_ups is 'A first Google/GitHub/Apple sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity the provider proved and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
+grant insert, select on astapa.held_social_sign_ups to astapa_app;
+grant update (used_at) on astapa.held_social_sign_ups to astapa_app;
+create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups as permissive for insert to astapa_app, astapa_owner
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project reads its own held social sign ups" on astapa.held_social_sign_ups as permissive for select to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "a project uses up its own held social sign ups" on astapa.held_social_sign_ups as permissive for update to astapa_app, astapa_owner
+  using ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)))
+  with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
+create policy "the sweeper finds expired held social sign ups" on astapa.held_social_sign_ups as permissive for select to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
+create policy "the sweeper removes expired held social sign ups" on astapa.held_social_sign_ups as permissive for delete to astapa_owner
+  using ((current_setting('astapa.sweep_grants'::text, true) = 'on'::text));
 
 -- owner: astapa_owner
 create table astapa.identities (
@@ -7833,6 +7875,21 @@ comment on function api.get_webhook_endpoint(text) is 'Deprecated singular form:
 grant execute on function api.get_webhook_endpoint(text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.held_social_sign_up(token_hash bytea)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    select pg_catalog.jsonb_build_object('provider', h.provider, 'sign_in_request', h.sign_in_request,
+      'usable', h.used_at is null and h.expires_at > pg_catalog.now())
+    from astapa.held_social_sign_ups h
+    where h.project_id = (select astapa.current_project_id()) and h.token_hash = held_social_sign_up.token_hash
+  $function$;
+comment on function api.held_social_sign_up(bytea) is 'The provider and authorization request of a held social sign-in of the current project, and whether it can still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
+grant execute on function api.held_social_sign_up(bytea) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.hold_oidc_sign_in(challenge_hash bytea, connection_id text, subject text, idp_sid text, id_token_sealed text)
  RETURNS void
  LANGUAGE sql
@@ -7853,6 +7910,22 @@ AS $function$
   $function$;
 comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a SAML sign-in''s connection, NameID (and format) and SessionIndex with the second-factor challenge it started (no session yet), for api.carry_sso_sign_in, through astapa.keep_saml_sign_in. AS404 no such open challenge of the project, AS400 a bad field, AS403 no project.';
 grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text, email_verified boolean, profile jsonb, sign_in_request text)
+ RETURNS void
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+    insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
+                                             profile, sign_in_request, expires_at)
+    values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
+            hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
+            coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
+            pg_catalog.now() + interval '10 minutes')
+  $function$;
+comment on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text) is 'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request, under the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
+grant execute on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
@@ -9440,14 +9513,17 @@ AS $function$
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id is null
       and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    -- The sign-up form's "I agree", ticked when the code was asked for, goes with it: the magic link, opened from
+    -- the mail, has no box of its own (astapa.use_email_code).
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at,
+                                    legal_consent)
     values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
-      pg_catalog.now() + interval '10 minutes');
+      pg_catalog.now() + interval '10 minutes', astapa.legal_consent_given());
     perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
   $function$;
-comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in). AS4E0 for any address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
+comment on function api.mail_email_code(text,bytea,bytea,text,text,text,text) is 'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where settings.email_code_sign_up allows, a code that creates the account when redeemed, keeping the sign-up form''s consent to the terms when given (astapa.legal_consent_given). Returns false, silently, when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in). AS4E0 for any address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
 grant execute on function api.mail_email_code(text,bytea,bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -16305,6 +16381,43 @@ comment on function api.sign_up_user(text,text,text) is 'A person signs up with 
 grant execute on function api.sign_up_user(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION api.sign_up_with_held_identity(token_hash bytea, guest_id bigint DEFAULT NULL::bigint)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    held astapa.held_social_sign_ups;
+    outcome jsonb;
+  begin
+    select h.* into held from astapa.held_social_sign_ups h
+    where h.project_id = (select astapa.current_project_id())
+      and h.token_hash = sign_up_with_held_identity.token_hash
+      and h.used_at is null and h.expires_at > pg_catalog.now()
+    for update of h;
+    if not found then
+      return null;
+    end if;
+    -- Used whatever follows in this transaction; a refusal below rolls it back, and the held sign-in stays until
+    -- it expires (the page says why, as the provider's callback would have).
+    update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+    where h.project_id = held.project_id and h.token_hash = held.token_hash;
+    -- The consent itself comes with the request (astapa.legal_consent_given): without it the account is refused
+    -- again (AS4N7), as at the callback.
+    outcome := case when guest_id is null
+      then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
+      else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email, held.email_verified)
+    end;
+    if (outcome ->> 'created')::boolean or (outcome ->> 'linked')::boolean then
+      perform api.fill_profile((outcome ->> 'user_id')::bigint, held.provider, held.profile);
+    end if;
+    return outcome || pg_catalog.jsonb_build_object('sign_in_request', held.sign_in_request);
+  end
+  $function$;
+comment on function api.sign_up_with_held_identity(bytea,bigint) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for guest_id), filling the profile of a new or newly linked user. Returns {user_id, created, linked, sign_in_request}, or null when the token is unknown, used or expired. The person''s consent comes with the request (astapa.legal_consent_given); without it AS4N7, and nothing is used.';
+grant execute on function api.sign_up_with_held_identity(bytea,bigint) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.signing_keys(retired_for interval DEFAULT '1 day'::interval)
  RETURNS TABLE(kid text, state text, public_jwk jsonb, private_key bytea)
  LANGUAGE sql
@@ -17059,6 +17172,7 @@ AS $function$
     guests integer;
     sso_sign_ins integer;
     held integer;
+    social_sign_ups integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -17122,16 +17236,20 @@ AS $function$
     where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
     get diagnostics held = row_count;
     sso_sign_ins := sso_sign_ins + held;
+    -- First social sign-ins held for consent (db/api/held_social_sign_ups.sql) a day past their ten minutes: the
+    -- identity a provider proved, of a person who never agreed.
+    delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day';
+    get diagnostics social_sign_ups = row_count;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
       'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests,
-      'sso_sign_ins', sso_sign_ins);
+      'sso_sign_ins', sso_sign_ins, 'held_social_sign_ups', social_sign_ups);
   end
   $function$;
-comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO sign-ins held a day with a second-factor challenge nobody met, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
+comment on function api.sweep_grants() is 'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO sign-ins held a day with a second-factor challenge nobody met, social sign-ins held for consent a day past expiry, and erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in (astapa.has_way_in, nor a stored passkey or identity), and guests who never came back (astapa.sweep_abandoned_guests). Security definer because the app role may not delete grants at all; it runs only with no project set and sees other projects through owner-only policies switched on for its own duration.';
 grant execute on function api.sweep_grants() to astapa_app;
 
 -- owner: astapa_owner
@@ -27626,6 +27744,11 @@ AS $function$
     if person is null then
       -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      -- Consent given when the code was asked for (api.mail_email_code) is the person's, whether the code or the
+      -- link is used now; set for this transaction, the redemption's own.
+      if live.legal_consent then
+        perform pg_catalog.set_config('astapa.sign_up_legal_consent', 'true', true);
+      end if;
       begin
         -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
         person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'email_code');
@@ -27658,7 +27781,7 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
+comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email; with the consent to the terms the code was asked with, email_codes.legal_consent), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
 grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
 
 -- owner: astapa_owner

@@ -76,9 +76,12 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
     update astapa.email_codes c set used_at = pg_catalog.now()
     where c.project_id = (select astapa.current_project_id()) and c.user_id is null
       and pg_catalog.lower(c.email) = pg_catalog.lower(address) and c.used_at is null;
-    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at)
+    -- The sign-up form's "I agree", ticked when the code was asked for, goes with it: the magic link, opened from
+    -- the mail, has no box of its own (astapa.use_email_code).
+    insert into astapa.email_codes (project_id, link_hash, email, code_hash, sign_in_request, expires_at,
+                                    legal_consent)
     values (astapa.current_project_id(), link_hash, address, code_hash, sign_in_request,
-      pg_catalog.now() + interval '10 minutes');
+      pg_catalog.now() + interval '10 minutes', astapa.legal_consent_given());
     perform api.queue_mail(address, subject, body_text, 'email_code', body_html);
     return true;
   end
@@ -87,7 +90,8 @@ create or replace function api.mail_email_code(email text, code_hash bytea, link
 comment on function api.mail_email_code(text, bytea, bytea, text, text, text, text) is
   'Mails a sign-in code and magic link to the enabled user behind an email (current project and environment), '
   'voiding their earlier codes; 10 minutes, 5 tries. For an address without a user, where '
-  'settings.email_code_sign_up allows, a code that creates the account when redeemed. Returns false, silently, '
+  'settings.email_code_sign_up allows, a code that creates the account when redeemed, keeping the sign-up form''s '
+  'consent to the terms when given (astapa.legal_consent_given). Returns false, silently, '
   'when nobody qualifies (a disabled user; one whose address does not sign in: astapa.proof_signs_in). AS4E0 '
   'for any address at a domain that signs in through SSO (astapa.assert_sso_not_required), before any lookup.';
 
@@ -154,6 +158,11 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
     if person is null then
       -- A sign-up code: the mailbox answered, so the account is created verified. Someone who signed up with
       -- the address since the code was mailed is that person: they are signed in, unless disabled.
+      -- Consent given when the code was asked for (api.mail_email_code) is the person's, whether the code or the
+      -- link is used now; set for this transaction, the redemption's own.
+      if live.legal_consent then
+        perform pg_catalog.set_config('astapa.sign_up_legal_consent', 'true', true);
+      end if;
       begin
         -- A guest's sign-up keeps the guest's row (astapa.sign_up_with_proven_email; docs/anonymous-users.md).
         person := astapa.sign_up_with_proven_email(live.project_id, live.email, 'email_code');
@@ -189,7 +198,8 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
 
 comment on function astapa.use_email_code(astapa.email_codes) is
   'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up '
-  'keeps, converted: astapa.sign_up_with_proven_email), verifies the '
+  'keeps, converted: astapa.sign_up_with_proven_email; with the consent to the terms the code was asked with, '
+  'email_codes.legal_consent), verifies the '
   'address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits '
   'sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns '
   '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '

@@ -617,6 +617,7 @@ create or replace function api.sweep_grants() returns jsonb
     guests integer;
     sso_sign_ins integer;
     held integer;
+    social_sign_ups integer;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -680,13 +681,17 @@ create or replace function api.sweep_grants() returns jsonb
     where x.challenge_hash is not null and x.created_at < pg_catalog.now() - interval '1 day';
     get diagnostics held = row_count;
     sso_sign_ins := sso_sign_ins + held;
+    -- First social sign-ins held for consent (db/api/held_social_sign_ups.sql) a day past their ten minutes: the
+    -- identity a provider proved, of a person who never agreed.
+    delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day';
+    get diagnostics social_sign_ups = row_count;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);
     return pg_catalog.jsonb_build_object('authorization_codes', codes, 'refresh_tokens', tokens,
       'dynamic_clients', registrations, 'client_metadata_documents', documents, 'abandoned_sign_ups', sign_ups,
       'dpop_proofs', proofs, 'impersonations', impersonations, 'abandoned_guests', guests,
-      'sso_sign_ins', sso_sign_ins);
+      'sso_sign_ins', sso_sign_ins, 'held_social_sign_ups', social_sign_ups);
   end
   $$;
 
@@ -694,7 +699,8 @@ comment on function api.sweep_grants() is
   'Deletes authorization codes a day past expiry and refresh-token families entirely dead for a week, across '
   'projects, registrations never used 30 days after they were made, metadata documents unused for 30 days, DPoP '
   'proofs past expires_at, impersonations 30 days after they ended (the audit log keeps their entries), SSO '
-  'sign-ins held a day with a second-factor challenge nobody met, and '
+  'sign-ins held a day with a second-factor challenge nobody met, social sign-ins held for consent a day past '
+  'expiry, and '
   'erases (astapa.erase_user, by sweeper) users of passkey sign-ups abandoned 7 days ago with no way in '
   '(astapa.has_way_in, nor a stored passkey or identity), and guests who never came back '
   '(astapa.sweep_abandoned_guests). '

@@ -330,6 +330,11 @@ const en = {
   signUpConsentRequired:
     "{app} asks new accounts to agree to its terms first. Create your account on the sign-up page, where you can agree.",
   signUpInstead: "Go to the sign-up page",
+  // After a first Google/GitHub/Apple sign-in from the sign-in page (routes/auth/signup/continue.tsx).
+  signUpContinueTitle: "Finish creating your account",
+  signUpContinueIntro: "To finish creating your account, agree to the terms.",
+  signUpContinueButton: "Continue",
+  signUpContinueExpired: "This step expired or was already used. Sign in again to create your account.",
   waitlistTitle: "Join the waitlist",
   waitlistFor: "Join the waitlist for",
   waitlistIntro: "Leave your email and we'll write to you when you can create your account.",
@@ -666,6 +671,11 @@ const id: Messages = {
   signUpConsentRequired:
     "{app} meminta akun baru menyetujui ketentuannya dulu. Buat akun Anda di halaman pendaftaran, tempat Anda dapat menyetujuinya.",
   signUpInstead: "Ke halaman pendaftaran",
+  signUpContinueTitle: "Selesaikan pembuatan akun Anda",
+  signUpContinueIntro: "Untuk menyelesaikan pembuatan akun Anda, setujui ketentuannya.",
+  signUpContinueButton: "Lanjutkan",
+  signUpContinueExpired:
+    "Langkah ini sudah kedaluwarsa atau sudah dipakai. Masuk lagi untuk membuat akun Anda.",
   waitlistTitle: "Gabung daftar tunggu",
   waitlistFor: "Gabung daftar tunggu untuk",
   waitlistIntro: "Tinggalkan email Anda dan kami akan mengabari Anda saat Anda bisa membuat akun.",

@@ -137,8 +137,8 @@ export const handler: Handlers<EmailCodeData> = {
     if (!emailCodesEnabled(request.project)) return show(c, request, query, { mode: "expired" }, 404);
     const { sql, config } = c.var.deps;
     const email = form.email.trim();
-    // Kept on the code page so the code that makes the account carries it (the magic link does not: it is opened
-    // from the mail, and a new account it would make is refused under require_legal_consent).
+    // Kept on the code page, and with the mailed code (api.mail_email_code): the code typed here and the magic link
+    // opened from the mail both make the account with it.
     const consented = form.legal_consent === "on";
     const kept = consented ? { consented } : {};
     // Bot protection on sending a code (docs/hosted-login.md#bot-protection): no lookup, no count, no mail.
@@ -182,7 +182,16 @@ export const handler: Handlers<EmailCodeData> = {
       // guest (whose tokens the requester holds) the address; the code typed here, in the guest's page, keeps it.
       const mailed = await orHandOverToSso(
         c,
-        () => mailEmailCode(sql, request.project.id, email, hashes, withoutGuest(requestQuery(query)), mail),
+        () =>
+          mailEmailCode(
+            sql,
+            request.project.id,
+            email,
+            hashes,
+            withoutGuest(requestQuery(query)),
+            mail,
+            consented,
+          ),
       );
       if (mailed instanceof Response) return mailed;
       return show(c, request, query, { mode: "code", email, ...kept });

@@ -3,9 +3,10 @@
  * with the branding's links (only those set, new tab, rel=noopener), en and id; a sign-up without it re-renders the
  * form with the field error and writes nothing; with it the account's legal_accepted_at is set and the Platform API
  * user shows it; the social buttons on the sign-up form post the box (checked on the server, CSRF too) and carry it
- * to the new account; a first Google sign-in from the sign-in page is refused with a page pointing to the sign-up
- * form, while an existing account still signs in; a GET creates nothing. Password-free sign-ups (an emailed code,
- * a passkey sign-up's code) carry the box from the form to the code that makes the account.
+ * to the new account; a first Google sign-in from the sign-in page is held, and its own page asks for the terms
+ * (a GET changes nothing; the box finishes the sign-in, once; the held sign-in is the browser's and the project's,
+ * for 10 minutes), while an existing account still signs in. Password-free sign-ups (an emailed code, its magic
+ * link, a passkey sign-up's code) carry the box from the form to the code or link that makes the account.
  */
 import assert from "node:assert/strict";
 import { followBack, projectRows, socialTestApp, startSignIn } from "../helpers/social.ts";
@@ -165,33 +166,157 @@ Deno.test("legal consent — the sign-up form's social buttons post the box: ref
   assert.ok(await acceptedAt(project, "google@toko.example"));
 });
 
-Deno.test("legal consent — a first Google sign-in from the sign-in page is refused with the way to the sign-up form, en and id; an existing account signs in", async () => {
+/** A browser's cookies after `res`, over those it had (`had`, a Cookie header): set ones replace, cleared ones go. */
+function cookiesAfter(had: string, res: Response): string {
+  const jar = new Map(
+    had.split("; ").filter(Boolean).map((c) => c.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  for (const set of res.headers.getSetCookie()) {
+    const [pair, ...attributes] = set.split(";");
+    const [name, value] = pair.split(/=(.*)/s);
+    if (attributes.some((a) => /max-age=0/i.test(a.trim())) || value === "") jar.delete(name);
+    else jar.set(name, value);
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+}
+
+/** A first Google sign-in from the sign-in page, as far as the consent page's redirect, and that page (GET). */
+async function heldSignIn(p: SeededProject, sub: string, email: string, lang: "en" | "id") {
+  google.approveAs = { sub, email, email_verified: true };
+  const started = await startSignIn(t, p, "google", lang);
+  const back = await followBack(t, started);
+  assert.equal(back.status, 303, (await back.text()).slice(0, 400));
+  const location = back.headers.get("location")!;
+  assert.match(
+    location,
+    new RegExp(`^/auth/signup/continue\\?client_id=[^&]+&redirect_uri=[^&]+&lang=${lang}$`),
+  );
+  const held = back.headers.getSetCookie().find((c) => c.startsWith("astapa_held_sign_up="))!;
+  assert.match(held, /HttpOnly/i);
+  assert.match(held, /Path=\/auth\/signup\/continue/);
+  assert.doesNotMatch(held, new RegExp(email), "the identity stays on the server");
+  let cookie = cookiesAfter(started.cookie, back);
+  const page = await t.app.request(location, { headers: { cookie } });
+  cookie = cookiesAfter(cookie, page);
+  const html = await page.text();
+  const post = (fields: Record<string, string>, token = csrfOf(html), as = p) =>
+    t.app.request(`/auth/signup/continue?lang=${lang}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
+      body: new URLSearchParams({
+        request: query(as).toString().replace("&state=s", ""),
+        csrf: token,
+        ...fields,
+      }),
+    });
+  return { page, html, location, cookie, post };
+}
+
+/** The consent step's page for a token that finds nothing: 400, with the way back to the sign-in page. */
+async function assertExpired(res: Response) {
+  const html = await res.text();
+  assert.equal(res.status, 400, html.slice(0, 400));
+  assert.ok(html.includes("This step expired or was already used."), html.slice(0, 800));
+}
+
+const heldRows = async (p: SeededProject) =>
+  (await sql`select count(*)::int as n from astapa.held_social_sign_ups where project_id = ${p.id}`)[0]
+    .n as number;
+
+Deno.test("legal consent — a first Google sign-in from the sign-in page asks for the terms on its own page, en and id; GET changes nothing; the box finishes the sign-in", async () => {
   for (const lang of ["en", "id"] as const) {
     const before = await projectRows(sql, project.id);
-    google.approveAs = { sub: `g-baru-${lang}`, email: `baru-${lang}@toko.example`, email_verified: true };
-    const res = await followBack(t, await startSignIn(t, project, "google", lang));
-    const html = await res.text();
-    assert.equal(res.status, 403, html.slice(0, 400));
+    const email = `baru-${lang}@toko.example`;
+    const { page, html, location, cookie, post } = await heldSignIn(project, `g-baru-${lang}`, email, lang);
+    assert.equal(page.status, 200, html.slice(0, 400));
     assert.ok(
       html.includes(
         lang === "en"
-          ? "Toko asks new accounts to agree to its terms first."
-          : "Toko meminta akun baru menyetujui ketentuannya dulu.",
+          ? "To finish creating your account, agree to the terms."
+          : "Untuk menyelesaikan pembuatan akun Anda, setujui ketentuannya.",
       ),
       html.slice(0, 800),
     );
-    assert.match(html, new RegExp(`<a href="/auth/signup\\?[^"]*lang=${lang}">`));
-    const after = await projectRows(sql, project.id);
-    assert.deepEqual([after.users, after.identities, after.sessions], [
+    assert.match(html, /<input id="legal_consent" name="legal_consent" type="checkbox" value="on" required/);
+    assert.ok(html.includes(`href="${TERMS}" target="_blank" rel="noopener noreferrer"`));
+    assert.match(html, new RegExp(`<form method="post" action="/auth/signup/continue\\?lang=${lang}"`));
+    // Nothing is made before the person agrees, however often the page is read.
+    const again = await t.app.request(location, { headers: { cookie } });
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
+    const held = await projectRows(sql, project.id);
+    assert.deepEqual([held.users, held.identities, held.sessions], [
       before.users,
       before.identities,
       before.sessions,
     ]);
+
+    const unticked = await post({});
+    const uhtml = await unticked.text();
+    assert.equal(unticked.status, 422, uhtml.slice(0, 400));
+    assert.ok(
+      uhtml.includes(
+        lang === "en"
+          ? "Tick the box to agree to the terms before creating your account."
+          : "Centang kotak persetujuan ketentuan sebelum membuat akun Anda.",
+      ),
+    );
+    assert.match(uhtml, /aria-invalid="true"/);
+    assert.equal((await projectRows(sql, project.id)).users, before.users);
+    const forged = await post({ legal_consent: "on" }, "not-the-token");
+    assert.notEqual(forged.status, 303, "no sign-in without the form's CSRF token");
+    await forged.body?.cancel();
+    assert.equal((await projectRows(sql, project.id)).users, before.users);
+
+    const done = await post({ legal_consent: "on" });
+    assert.equal(done.status, 303, (await done.text()).slice(0, 400));
+    const to = new URL(done.headers.get("location")!);
+    assert.equal(to.origin + to.pathname, project.redirectUri);
+    assert.ok(to.searchParams.get("code"));
+    assert.ok(await acceptedAt(project, email));
+    const [identity] = await sql`select i.provider from astapa.identities i join astapa.users u
+      on u.project_id = i.project_id and u.id = i.user_id where u.project_id = ${project.id} and u.email = ${email}`;
+    assert.equal(identity.provider, "google");
+
+    // The token is used: a replay (another tab, the back button) is the expired page with the way back.
+    const replay = await post({ legal_consent: "on" });
+    const rhtml = await replay.text();
+    assert.equal(replay.status, 400, rhtml.slice(0, 400));
+    assert.ok(
+      rhtml.includes(
+        lang === "en"
+          ? "This step expired or was already used. Sign in again to create your account."
+          : "Langkah ini sudah kedaluwarsa atau sudah dipakai. Masuk lagi untuk membuat akun Anda.",
+      ),
+    );
+    assert.match(rhtml, new RegExp(`<a class="button" href="/auth/login\\?[^"]*lang=${lang}">`));
+    const reread = await t.app.request(location, { headers: { cookie } });
+    assert.equal(reread.status, 400);
+    await reread.body?.cancel();
   }
-  // The account made with consent above signs in from the sign-in page without being asked again.
-  google.approveAs = { sub: "g-setuju", email: "google@toko.example", email_verified: true };
+  // The account made with consent signs in from the sign-in page without being asked again.
+  google.approveAs = { sub: "g-baru-en", email: "baru-en@toko.example", email_verified: true };
   const again = await followBack(t, await startSignIn(t, project, "google", "en"));
   assert.equal(again.status, 303, (await again.text()).slice(0, 400));
+  assert.doesNotMatch(again.headers.get("location")!, /continue/);
+});
+
+Deno.test("legal consent — a held sign-in is the browser's and the project's: no cookie, another project's page or an expired one find nothing", async () => {
+  const before = await projectRows(sql, project.id);
+  const { location, post } = await heldSignIn(project, "g-lain", "lain@toko.example", "en");
+  // Without the cookie (another browser): nothing to finish.
+  await assertExpired(await t.app.request(location));
+  // The same token posted to another project's page (its own request, the box ticked): RLS finds no row there.
+  const beforeOther = await projectRows(sql, termsOnly.id);
+  await assertExpired(await post({ legal_consent: "on" }, undefined, termsOnly));
+  assert.deepEqual(await projectRows(sql, termsOnly.id), beforeOther);
+  // Ten minutes on, it has expired: the page says so and nothing is made.
+  await sql`update astapa.held_social_sign_ups set created_at = created_at - interval '11 minutes',
+    expires_at = expires_at - interval '11 minutes' where project_id = ${project.id} and subject = 'g-lain'`;
+  await assertExpired(await post({ legal_consent: "on" }));
+  const after = await projectRows(sql, project.id);
+  assert.deepEqual([after.users, after.identities], [before.users, before.identities]);
+  assert.ok(await heldRows(project) > 0);
 });
 
 Deno.test("legal consent — an emailed sign-up code carries the box from the form to the code; without it the code makes no account", async () => {
@@ -223,6 +348,56 @@ Deno.test("legal consent — an emailed sign-up code carries the box from the fo
     email: "tanpa@toko.example",
     code: await mailedCode("tanpa@toko.example"),
   });
+  assert.equal(refused.status, 403);
+  assert.ok((await refused.text()).includes("Toko asks new accounts to agree to its terms first."));
+  assert.equal((await projectRows(sql, byCode.id)).users, before.users);
+});
+
+/** Opens the magic link of the newest mail to `to` in a fresh browser and presses its button. */
+async function openMagicLink(to: string) {
+  const [mail] = await sql`select body_text from astapa.mail_outbox where lower(to_address) = lower(${to})
+    order by id desc limit 1`;
+  const link = /http:\/\/astapa\.test(\/auth\/email-code\/link\?\S+)/.exec(mail.body_text as string)![1];
+  const opened = await t.app.request(link);
+  assert.equal(opened.status, 200);
+  const cookie = opened.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const html = await opened.text();
+  const field = (name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1].replaceAll("&amp;", "&");
+  return await t.app.request("/auth/email-code?lang=en", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie, origin: t.origin },
+    body: new URLSearchParams({
+      request: field("request"),
+      csrf: csrfOf(html),
+      action: "link",
+      token: field("token"),
+    }),
+  });
+}
+
+Deno.test("legal consent — the magic link of a sign-up code asked for with the box ticked makes the account with legal_accepted_at; without the box it makes none", async () => {
+  const { post } = await signUpPage(byCode);
+  const sent = await post("/auth/email-code", {
+    action: "send",
+    email: "tautan@toko.example",
+    legal_consent: "on",
+  });
+  assert.equal(sent.status, 200);
+  await sent.body?.cancel();
+  const made = await openMagicLink("tautan@toko.example");
+  assert.equal(made.status, 303, (await made.text()).slice(0, 400));
+  assert.ok(made.headers.get("location")!.startsWith(`${byCode.redirectUri}?code=`));
+  assert.ok(await acceptedAt(byCode, "tautan@toko.example"));
+
+  const before = await projectRows(sql, byCode.id);
+  const other = await signUpPage(byCode);
+  const unticked = await other.post("/auth/email-code", {
+    action: "send",
+    email: "tanpa-tautan@toko.example",
+  });
+  await unticked.body?.cancel();
+  const refused = await openMagicLink("tanpa-tautan@toko.example");
   assert.equal(refused.status, 403);
   assert.ok((await refused.text()).includes("Toko asks new accounts to agree to its terms first."));
   assert.equal((await projectRows(sql, byCode.id)).users, before.users);

@@ -25,6 +25,7 @@ import { payCheckout } from "../helpers/paid_checkouts.ts";
 import { organizationPortal } from "../helpers/organization_portal.ts";
 import { pendingCharge } from "../helpers/pending_charge.ts";
 import { createCheckout } from "@/db/payments.ts";
+import { holdSocialSignUp } from "@/db/held_social_sign_ups.ts";
 import { sealPendingLogin } from "@/lib/login/pending_login.ts";
 
 const t = await testApp();
@@ -53,6 +54,14 @@ const phoned = await seedProject(sql, { name: "Toko Telepon", settings: { phone:
 const waitlisted = await seedProject(sql, {
   name: "Toko Antre",
   settings: { sign_up: { mode: "waitlist" } },
+});
+// Asks new accounts to agree to its terms: a first Google sign-in is held for /auth/signup/continue.
+const consenting = await seedProject(sql, {
+  name: "Toko Setuju",
+  settings: {
+    branding: { terms_url: "https://setuju.example/terms" },
+    sign_up: { require_legal_consent: true },
+  },
 });
 const agents = await seedProject(sql, { name: "Catatan", settings: { dynamic_clients: true } });
 const NOTES = "https://notes.example/mcp";
@@ -487,6 +496,25 @@ const CASES: Record<string, Case | Case[]> = {
     fields: { code: "000000", action: "verify" },
     shows: /keyed-\d+@stale\.example/,
   }],
+  "/auth/signup/continue": {
+    // The callback's part (tests/http/legal_consent_test.ts drives it through Google): a held sign-in and its token.
+    async open() {
+      const browser = new FormBrowser(t);
+      const token = randomSecret();
+      const email = someone("held");
+      await holdSocialSignUp(
+        sql,
+        consenting.id,
+        await sha256(token),
+        { provider: "google", subject: email, email, emailVerified: true },
+        query(consenting).toString(),
+      );
+      browser.cookies.set("astapa_held_sign_up", token);
+      return { browser, page: `/auth/signup/continue?${query(consenting)}`, project: consenting };
+    },
+    // The box as the page showed it (unticked): a ticked one comes back ticked, a field the page did not post.
+    fields: {},
+  },
   "/account/export": {
     async open() {
       const { browser } = await signedIn(plain, someone("export"));

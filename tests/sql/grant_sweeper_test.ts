@@ -34,6 +34,7 @@ Deno.test("api.sweep_grants — old expired codes and week-dead families go; liv
     impersonations: 0,
     abandoned_guests: 0,
     sso_sign_ins: 0,
+    held_social_sign_ups: 0,
   };
   assert.deepEqual(await sweep(), { authorization_codes: 1, refresh_tokens: 1, ...none });
   const left = await db.sql`select token_hash from astapa.refresh_tokens`;

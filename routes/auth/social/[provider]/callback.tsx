@@ -23,6 +23,8 @@ import { keptAppleToken } from "@/lib/login/social/apple_revocation.ts";
 import { discardAppleToken, signInWithIdentity } from "@/db/social.ts";
 import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
+import { askForConsent } from "@/lib/login/social/held_sign_up.ts";
+import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { withGuest } from "@/lib/login/guest_hint.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
@@ -121,6 +123,12 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
     // Apple lists the app for the person until its token is revoked, and shares their email and name only with
     // the first sign-in after that: a sign-in that made no account gives it back.
     if (kept) await discardAppleToken(c.var.deps.sql, request.project.id, identity.subject, kept);
+    // A new person from the sign-in page, asked for consent they could not give there: the identity is held
+    // server-side and they are asked to agree on the next page, which finishes the sign-in (Clerk's "missing
+    // requirements" step).
+    if (!flow.legalConsent && toAppError(error).code === "legal_consent_required") {
+      return await askForConsent(c, request.project.id, identity, requestQuery(query), flow.lang);
+    }
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
     const code = toAppError(error).code;

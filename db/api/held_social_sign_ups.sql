@@ -1,0 +1,115 @@
+-- Legal consent after a first Google/GitHub/Apple sign-in (docs/hosted-login.md#legal-consent-at-sign-up): a
+-- sign-in from the sign-in page that would make an account the project asks consent for (AS4N7) is held, the
+-- identity kept here, while the person is asked to agree; agreeing signs in with it, once, within 10 minutes.
+-- The current definition of each function, trigger and policy of this area: edit it here, in place.
+-- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
+-- change also needs a versioned `drop` migration. See docs/database.md.
+
+drop policy if exists "a project reads its own held social sign ups" on astapa.held_social_sign_ups;
+create policy "a project reads its own held social sign ups" on astapa.held_social_sign_ups
+  for select to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project holds its own social sign ups" on astapa.held_social_sign_ups;
+create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups
+  for insert to astapa_app, astapa_owner
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "a project uses up its own held social sign ups" on astapa.held_social_sign_ups;
+create policy "a project uses up its own held social sign ups" on astapa.held_social_sign_ups
+  for update to astapa_app, astapa_owner
+  using (project_id = (select astapa.current_project_id()))
+  with check (project_id = (select astapa.current_project_id()));
+
+drop policy if exists "the sweeper finds expired held social sign ups" on astapa.held_social_sign_ups;
+create policy "the sweeper finds expired held social sign ups" on astapa.held_social_sign_ups
+  for select to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
+drop policy if exists "the sweeper removes expired held social sign ups" on astapa.held_social_sign_ups;
+create policy "the sweeper removes expired held social sign ups" on astapa.held_social_sign_ups
+  for delete to astapa_owner
+  using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
+
+create or replace function api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text,
+  email_verified boolean, profile jsonb, sign_in_request text)
+  returns void
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
+                                             profile, sign_in_request, expires_at)
+    values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
+            hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
+            coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
+            pg_catalog.now() + interval '10 minutes')
+  $$;
+
+comment on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text) is
+  'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider '
+  'proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request, under '
+  'the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
+
+grant execute on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text) to astapa_app;
+
+create or replace function api.held_social_sign_up(token_hash bytea) returns jsonb
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    select pg_catalog.jsonb_build_object('provider', h.provider, 'sign_in_request', h.sign_in_request,
+      'usable', h.used_at is null and h.expires_at > pg_catalog.now())
+    from astapa.held_social_sign_ups h
+    where h.project_id = (select astapa.current_project_id()) and h.token_hash = held_social_sign_up.token_hash
+  $$;
+
+comment on function api.held_social_sign_up(bytea) is
+  'The provider and authorization request of a held social sign-in of the current project, and whether it can '
+  'still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
+
+grant execute on function api.held_social_sign_up(bytea) to astapa_app;
+
+create or replace function api.sign_up_with_held_identity(token_hash bytea, guest_id bigint default null)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    held astapa.held_social_sign_ups;
+    outcome jsonb;
+  begin
+    select h.* into held from astapa.held_social_sign_ups h
+    where h.project_id = (select astapa.current_project_id())
+      and h.token_hash = sign_up_with_held_identity.token_hash
+      and h.used_at is null and h.expires_at > pg_catalog.now()
+    for update of h;
+    if not found then
+      return null;
+    end if;
+    -- Used whatever follows in this transaction; a refusal below rolls it back, and the held sign-in stays until
+    -- it expires (the page says why, as the provider's callback would have).
+    update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+    where h.project_id = held.project_id and h.token_hash = held.token_hash;
+    -- The consent itself comes with the request (astapa.legal_consent_given): without it the account is refused
+    -- again (AS4N7), as at the callback.
+    outcome := case when guest_id is null
+      then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
+      else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email, held.email_verified)
+    end;
+    if (outcome ->> 'created')::boolean or (outcome ->> 'linked')::boolean then
+      perform api.fill_profile((outcome ->> 'user_id')::bigint, held.provider, held.profile);
+    end if;
+    return outcome || pg_catalog.jsonb_build_object('sign_in_request', held.sign_in_request);
+  end
+  $$;
+
+comment on function api.sign_up_with_held_identity(bytea, bigint) is
+  'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
+  'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for guest_id), filling '
+  'the profile of a new or newly linked user. Returns {user_id, created, linked, sign_in_request}, or null when '
+  'the token is unknown, used or expired. The person''s consent comes with the request (astapa.legal_consent_given);'
+  ' without it AS4N7, and nothing is used.';
+
+grant execute on function api.sign_up_with_held_identity(bytea, bigint) to astapa_app;

@@ -1,0 +1,88 @@
+/**
+ * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in from the sign-in page
+ * (settings.sign_up.require_legal_consent; docs/hosted-login.md#legal-consent-at-sign-up). The callback held the
+ * identity server-side and gave this browser a token for it (lib/login/social/held_sign_up.ts). GET shows the box
+ * and changes nothing; the POST (CSRF and Origin checked) with the box ticked signs in with the held identity, once,
+ * and goes on as the callback would have: a code to the app. A used, expired or unknown token (or another
+ * project's) is a page with the way back to the sign-in page.
+ */
+import { z } from "zod";
+import type { Ctx } from "@/lib/app_env.ts";
+import type { Handlers } from "@/lib/router/routes.ts";
+import type { PageProps } from "@/lib/router/page.tsx";
+import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
+import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { afterFirstFactor } from "@/lib/login/factors/step.ts";
+import { forgetHeldToken, heldTokenHash } from "@/lib/login/social/held_sign_up.ts";
+import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
+import { legalConsentAsked } from "@/lib/login/sign_up_mode.ts";
+import { withGuest } from "@/lib/login/guest_hint.ts";
+import { countSignIn } from "@/lib/metrics/metrics.ts";
+import { heldSocialSignUp, signUpWithHeldIdentity } from "@/db/held_social_sign_ups.ts";
+import { SignUpContinue, type SignUpContinueData } from "@/components/login/SignUpContinue.tsx";
+
+const ContinueForm = AuthForm.extend({ legal_consent: z.literal("on").optional() });
+
+/** Nothing (left) to finish here: the browser forgets its token, and the page leads back to sign in. */
+function expired(c: Ctx, request: AuthorizeRequest, query: URLSearchParams) {
+  forgetHeldToken(c);
+  return authPage(
+    { ...authPageData(c, request, query), mode: "expired" } as SignUpContinueData,
+    "signUpContinueTitle",
+    400,
+  );
+}
+
+export const handler: Handlers<SignUpContinueData> = {
+  async GET(c) {
+    const query = new URL(c.req.url).searchParams;
+    const request = await authorizeRequest(c, query);
+    if (request instanceof Response) return request;
+    const hash = await heldTokenHash(c);
+    const held = hash && await heldSocialSignUp(c.var.deps.sql, request.project.id, hash);
+    if (!held?.usable) return expired(c, request, query);
+    return authPage(authPageData(c, request, query) as SignUpContinueData, "signUpContinueTitle");
+  },
+
+  async POST(c) {
+    const posted = await readAuthForm(c, ContinueForm, "signUpContinueTitle");
+    if (!("again" in posted)) return posted;
+    const { form, query, again } = posted;
+    // A guest's sign-up (docs/anonymous-users.md), as at the callback: the identity goes onto the guest's row.
+    const request = await withGuest(c, posted.request);
+    if (request instanceof Response) return request;
+    const hash = await heldTokenHash(c);
+    const held = hash && await heldSocialSignUp(c.var.deps.sql, request.project.id, hash);
+    if (!hash || !held?.usable) return expired(c, request, query);
+    // Checked here, as on the sign-up form; Postgres refuses the account without it too (AS4N7).
+    const consented = form.legal_consent === "on";
+    if (legalConsentAsked(request.project) && !consented) return again({ error: "legalConsentMissing" }, 422);
+    let finished;
+    try {
+      finished = await signUpWithHeldIdentity(
+        c.var.deps.sql,
+        request.project.id,
+        hash,
+        held.provider,
+        request.invitation,
+        request.guestSub,
+        consented,
+      );
+    } catch (error) {
+      // Another rule of settings.sign_up, changed in the meantime: the same page the callback would show.
+      const refused = refusedSignUp(c, request, query, error);
+      if (refused) return refused;
+      throw error;
+    }
+    // Used by another tab since it was read: nothing left to finish.
+    if (!finished) return expired(c, request, query);
+    forgetHeldToken(c);
+    countSignIn(held.provider, "success", "none");
+    // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
+    return await afterFirstFactor(c, request, query, finished.user_id, ["fed"]);
+  },
+};
+
+export default function SignUpContinuePage({ data }: PageProps<SignUpContinueData>) {
+  return <SignUpContinue data={data} />;
+}
