@@ -149,9 +149,14 @@ Deno.test("legal consent — the sign-up form's social buttons post the box: ref
   assert.equal(without.status, 422);
   assert.ok((await without.text()).includes("Tick the box to agree to the terms"));
   assert.equal(without.headers.getSetCookie().some((c) => c.startsWith("astapa_social")), false);
+  // A stale or forged CSRF token: the sign-up form again saying it expired (as every hosted form,
+  // tests/http/stale_forms_test.ts), no flow started.
   const forged = await post("/auth/social/google", { legal_consent: "on" }, "not-the-token");
-  assert.notEqual(forged.status, 303, "no flow without the form's CSRF token");
-  await forged.body?.cancel();
+  assert.equal(forged.status, 403);
+  assert.equal(forged.headers.getSetCookie().some((c) => c.startsWith("astapa_social")), false);
+  const stale = await forged.text();
+  assert.match(stale, /This form expired/);
+  assert.match(stale, /<form method="post" action="\/auth\/signup\?lang=en" novalidate id="auth-form">/);
   assert.deepEqual(await projectRows(sql, project.id), before);
 
   google.approveAs = { sub: "g-setuju", email: "google@toko.example", email_verified: true };

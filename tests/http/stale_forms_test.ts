@@ -659,6 +659,9 @@ const UNCOVERED: Record<string, string> = {
   // Apple's form_post answer, likewise posted cross-site by Apple's page; stale ones are tried in
   // tests/http/social_apple_test.ts.
   "/auth/social/:provider/callback": "Apple's form_post answer (no form of ours)",
+  // The sign-up form itself, posted by its Google/GitHub/Apple buttons (formaction) where consent is asked; a
+  // provider needs the social test app, so its stale token is tried in tests/http/legal_consent_test.ts.
+  "/auth/social/:provider": "the sign-up form's social buttons (its stale token: legal_consent_test.ts)",
 };
 
 /** The hosted pages: everything but the APIs and the dashboard (a developer's, with its own forms' tests). */
