@@ -68,7 +68,12 @@ async function show(
     impersonated: person.own.impersonated,
     ...outcome,
     // Support staff's browser is not the person's: their password manager is told nothing about the account.
-    ...(person.own.impersonated ? {} : { signals: passkeySignals(c, person.own) }),
+    // Nor while the person keeps no passkey, as on the account page, but right after removing one here (the empty
+    // list makes their manager forget it): a manager may act on a signal late, and an empty list acted on after
+    // the passkey the person makes on this very page would drop that one.
+    ...(person.own.impersonated || (person.own.passkeys.length === 0 && outcome.done !== "passkeyRemoved")
+      ? {}
+      : { signals: passkeySignals(c, person.own) }),
   };
   return authPage(data, "passkeysTitle", status);
 }
