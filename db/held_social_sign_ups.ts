@@ -37,23 +37,30 @@ export async function heldSocialSignUp(sql: Sql, projectId: string, tokenHash: U
   );
 }
 
-const Finished = z.object({
-  user_id: z.string(),
-  created: z.boolean(),
-  linked: z.boolean(),
-  sign_in_request: z.string(),
-}).nullable();
+const Finished = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("signed_in"),
+    user_id: z.string(),
+    created: z.boolean(),
+    linked: z.boolean(),
+    provider: z.enum(["google", "github", "apple"]),
+    sign_in_request: z.string(),
+  }),
+  // Unknown, used or expired: nothing left to finish.
+  z.object({ status: z.literal("expired") }),
+  // The account needs the person's consent, not given: nothing used.
+  z.object({ status: z.literal("consent_missing") }),
+]);
 
 /**
- * Signs in with the held identity, once, the person having agreed to the terms (the account records it); null
- * when the token is unknown, used or expired. `invitation` and `guestSub`: the request's, as at the callback;
- * `legalConsent`: the page's box, ticked.
+ * Signs in with the held identity, once, in one call: the function reads the held row's provider (the audit
+ * actor) itself, and tells an expired step from missing consent. `invitation` and `guestSub`: the request's, as
+ * at the callback; `legalConsent`: the page's box, ticked.
  */
 export async function signUpWithHeldIdentity(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
-  provider: string,
   invitation?: string,
   guestSub?: string,
   legalConsent = true,
@@ -66,6 +73,7 @@ export async function signUpWithHeldIdentity(
         tx`select api.sign_up_with_held_identity(${tokenHash}, ${guestSub ?? null}::bigint) as result`,
         Finished,
       ),
-    signUpContext(invitation, `hosted_login:${provider}`, guestSub, legalConsent),
+    // The actor is the held row's provider, set by the function.
+    signUpContext(invitation, "hosted_login", guestSub, legalConsent),
   );
 }

@@ -86,30 +86,40 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea, gues
       and h.used_at is null and h.expires_at > pg_catalog.now()
     for update of h;
     if not found then
-      return null;
+      return pg_catalog.jsonb_build_object('status', 'expired');
     end if;
-    -- Used whatever follows in this transaction; a refusal below rolls it back, and the held sign-in stays until
-    -- it expires (the page says why, as the provider's callback would have).
-    update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
-    where h.project_id = held.project_id and h.token_hash = held.token_hash;
-    -- The consent itself comes with the request (astapa.legal_consent_given): without it the account is refused
-    -- again (AS4N7), as at the callback.
-    outcome := case when guest_id is null
-      then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
-      else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email, held.email_verified)
+    -- The audit log names the provider that proved the identity, as at the callback.
+    perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
+    begin
+      -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
+      -- says why, as the provider's callback would have).
+      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      where h.project_id = held.project_id and h.token_hash = held.token_hash;
+      -- The consent itself comes with the request (astapa.legal_consent_given).
+      outcome := case when guest_id is null
+        then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
+        else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email,
+                                             held.email_verified)
+      end;
+    exception when sqlstate 'AS4N7' then
+      -- Without it the account is refused again, as at the callback: the page asks again, nothing used.
+      return pg_catalog.jsonb_build_object('status', 'consent_missing');
     end;
     if (outcome ->> 'created')::boolean or (outcome ->> 'linked')::boolean then
       perform api.fill_profile((outcome ->> 'user_id')::bigint, held.provider, held.profile);
     end if;
-    return outcome || pg_catalog.jsonb_build_object('sign_in_request', held.sign_in_request);
+    return outcome || pg_catalog.jsonb_build_object('status', 'signed_in', 'provider', held.provider,
+      'sign_in_request', held.sign_in_request);
   end
   $$;
 
 comment on function api.sign_up_with_held_identity(bytea, bigint) is
   'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
   'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for guest_id), filling '
-  'the profile of a new or newly linked user. Returns {user_id, created, linked, sign_in_request}, or null when '
-  'the token is unknown, used or expired. The person''s consent comes with the request (astapa.legal_consent_given);'
-  ' without it AS4N7, and nothing is used.';
+  'the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: '
+  'signed_in, user_id, created, linked, provider, sign_in_request}; {status: expired} when the token is unknown, '
+  'used or expired; {status: consent_missing} when the account needs the person''s consent '
+  '(astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as '
+  'api.sign_in_with_identity''s, and nothing is used.';
 
 grant execute on function api.sign_up_with_held_identity(bytea, bigint) to astapa_app;

@@ -319,6 +319,8 @@ Deno.test("legal consent — a held sign-in is the browser's and the project's: 
   await sql`update astapa.held_social_sign_ups set created_at = created_at - interval '11 minutes',
     expires_at = expires_at - interval '11 minutes' where project_id = ${project.id} and subject = 'g-lain'`;
   await assertExpired(await post({ legal_consent: "on" }));
+  // The box left empty on an expired step: the expired page too, not the box's error.
+  await assertExpired(await post({}));
   const after = await projectRows(sql, project.id);
   assert.deepEqual([after.users, after.identities], [before.users, before.identities]);
   assert.ok(await heldRows(project) > 0);

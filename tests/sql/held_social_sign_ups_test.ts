@@ -60,11 +60,13 @@ Deno.test("api.hold_social_sign_up, api.held_social_sign_up — held for 10 minu
   assert.deepEqual(row.profile, { given_name: "Budi" });
 });
 
-Deno.test("api.sign_up_with_held_identity — with consent makes the account once (legal_accepted_at, the identity, the profile); a replay finds nothing", async () => {
+Deno.test("api.sign_up_with_held_identity — with consent makes the account once (legal_accepted_at, the identity, the profile, the provider as the audit actor); a replay is expired", async () => {
   const hash = await held("setuju");
-  const finished = await signUpWithHeldIdentity(db.sql, project.id, hash, "google");
-  assert.ok(finished);
+  const finished = await signUpWithHeldIdentity(db.sql, project.id, hash);
+  assert.equal(finished.status, "signed_in");
+  if (finished.status !== "signed_in") return;
   assert.equal(finished.created, true);
+  assert.equal(finished.provider, "google");
   assert.equal(finished.sign_in_request, REQUEST);
   const user = await userOf(project.id, "setuju@toko.example");
   assert.equal(user.id, finished.user_id);
@@ -73,33 +75,44 @@ Deno.test("api.sign_up_with_held_identity — with consent makes the account onc
   const [link] = await db.sql`select provider, subject from astapa.identities
     where project_id = ${project.id} and user_id = ${finished.user_id}::bigint`;
   assert.deepEqual({ ...link }, { provider: "google", subject: "setuju" });
-  assert.equal(await signUpWithHeldIdentity(db.sql, project.id, hash, "google"), null, "single use");
+  const audited = await db.sql`select actor from astapa.audit_log where project_id = ${project.id}
+    and action = 'user.identity_link' and target = ${"user:" + finished.user_id}`;
+  assert.deepEqual(audited.map((r) => r.actor), ["hosted_login:google"]);
+  assert.deepEqual(
+    await signUpWithHeldIdentity(db.sql, project.id, hash),
+    { status: "expired" },
+    "single use",
+  );
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, false);
 });
 
-Deno.test("api.sign_up_with_held_identity — without consent AS4N7 and the held sign-in stays usable", async () => {
+Deno.test("api.sign_up_with_held_identity — without consent (AS4N7 within) consent_missing, and the held sign-in stays usable", async () => {
   const hash = await held("tanpa");
-  await rejectsAs(
-    signUpWithHeldIdentity(db.sql, project.id, hash, "google", undefined, undefined, false),
-    "legal_consent_required",
+  assert.deepEqual(
+    await signUpWithHeldIdentity(db.sql, project.id, hash, undefined, undefined, false),
+    { status: "consent_missing" },
   );
   assert.equal(await userOf(project.id, "tanpa@toko.example"), undefined);
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, true);
 });
 
-Deno.test("api.sign_up_with_held_identity — expired after 10 minutes: nothing made", async () => {
+Deno.test("api.sign_up_with_held_identity — expired after 10 minutes: expired with consent or without, nothing made", async () => {
   const hash = await held("telat");
   await db.sql`update astapa.held_social_sign_ups set created_at = created_at - interval '11 minutes',
     expires_at = expires_at - interval '11 minutes' where token_hash = ${hash}`;
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, false);
-  assert.equal(await signUpWithHeldIdentity(db.sql, project.id, hash, "google"), null);
+  assert.deepEqual(await signUpWithHeldIdentity(db.sql, project.id, hash), { status: "expired" });
+  assert.deepEqual(
+    await signUpWithHeldIdentity(db.sql, project.id, hash, undefined, undefined, false),
+    { status: "expired" },
+  );
   assert.equal(await userOf(project.id, "telat@toko.example"), undefined);
 });
 
 Deno.test("held social sign-ups — another project neither reads nor finishes one, and the app cannot read it raw", async () => {
   const hash = await held("proyek");
   assert.equal(await heldSocialSignUp(db.sql, other.id, hash), null);
-  assert.equal(await signUpWithHeldIdentity(db.sql, other.id, hash, "google"), null);
+  assert.deepEqual(await signUpWithHeldIdentity(db.sql, other.id, hash), { status: "expired" });
   assert.equal(await userOf(other.id, "proyek@toko.example"), undefined);
   const seen = await asApp(
     db.sql,

@@ -15,7 +15,6 @@ import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { forgetHeldToken, heldTokenHash } from "@/lib/login/social/held_sign_up.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
-import { legalConsentAsked } from "@/lib/login/sign_up_mode.ts";
 import { withGuest } from "@/lib/login/guest_hint.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { heldSocialSignUp, signUpWithHeldIdentity } from "@/db/held_social_sign_ups.ts";
@@ -52,21 +51,17 @@ export const handler: Handlers<SignUpContinueData> = {
     const request = await withGuest(c, posted.request);
     if (request instanceof Response) return request;
     const hash = await heldTokenHash(c);
-    const held = hash && await heldSocialSignUp(c.var.deps.sql, request.project.id, hash);
-    if (!hash || !held?.usable) return expired(c, request, query);
-    // Checked here, as on the sign-up form; Postgres refuses the account without it too (AS4N7).
-    const consented = form.legal_consent === "on";
-    if (legalConsentAsked(request.project) && !consented) return again({ error: "legalConsentMissing" }, 422);
+    if (!hash) return expired(c, request, query);
     let finished;
     try {
+      // One call: it tells an expired step (the expired page, box ticked or not) from a missing box.
       finished = await signUpWithHeldIdentity(
         c.var.deps.sql,
         request.project.id,
         hash,
-        held.provider,
         request.invitation,
         request.guestSub,
-        consented,
+        form.legal_consent === "on",
       );
     } catch (error) {
       // Another rule of settings.sign_up, changed in the meantime: the same page the callback would show.
@@ -74,10 +69,12 @@ export const handler: Handlers<SignUpContinueData> = {
       if (refused) return refused;
       throw error;
     }
-    // Used by another tab since it was read: nothing left to finish.
-    if (!finished) return expired(c, request, query);
+    // Used by another tab, expired, or never this project's: nothing left to finish.
+    if (finished.status === "expired") return expired(c, request, query);
+    // Postgres refused the account without the box (AS4N7), as the sign-up form does: nothing was used.
+    if (finished.status === "consent_missing") return again({ error: "legalConsentMissing" }, 422);
     forgetHeldToken(c);
-    countSignIn(held.provider, "success", "none");
+    countSignIn(finished.provider, "success", "none");
     // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
     return await afterFirstFactor(c, request, query, finished.user_id, ["fed"]);
   },
