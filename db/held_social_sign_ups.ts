@@ -7,18 +7,21 @@ import { asApp, signUpContext, type Sql } from "./client.ts";
 import { result } from "./result.ts";
 import type { ProviderIdentity } from "./social.ts";
 
+/** What the held sign-in is finished with: the authorization request, and its guest and invitation as checked. */
+export type HeldRequest = { query: string; guestSub?: string; invitation?: string };
+
 /** Holds `identity` for 10 minutes under the token whose hash is `tokenHash` (the browser keeps the token). */
 export async function holdSocialSignUp(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
   identity: ProviderIdentity,
-  signInRequest: string,
+  request: HeldRequest,
 ): Promise<void> {
   await asApp(sql, projectId, async (tx) => {
     await tx`select api.hold_social_sign_up(${tokenHash}, ${identity.provider}, ${identity.subject},
       ${identity.email}, ${identity.emailVerified}, ${JSON.stringify(identity.profile ?? {})}::text::jsonb,
-      ${signInRequest})`;
+      ${request.query}, ${request.guestSub ?? null}::bigint, ${request.invitation ?? null})`;
   }, { actor: `hosted_login:${identity.provider}` });
 }
 
@@ -54,26 +57,20 @@ const Finished = z.discriminatedUnion("status", [
 
 /**
  * Signs in with the held identity, once, in one call: the function reads the held row's provider (the audit
- * actor) itself, and tells an expired step from missing consent. `invitation` and `guestSub`: the request's, as
- * at the callback; `legalConsent`: the page's box, ticked.
+ * actor), guest and invitation itself, tells an expired step from missing consent, and answers the held
+ * authorization request to finish with. `legalConsent`: the page's box, ticked.
  */
 export async function signUpWithHeldIdentity(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
-  invitation?: string,
-  guestSub?: string,
   legalConsent = true,
 ) {
   return await asApp(
     sql,
     projectId,
-    (tx) =>
-      result(
-        tx`select api.sign_up_with_held_identity(${tokenHash}, ${guestSub ?? null}::bigint) as result`,
-        Finished,
-      ),
-    // The actor is the held row's provider, set by the function.
-    signUpContext(invitation, "hosted_login", guestSub, legalConsent),
+    (tx) => result(tx`select api.sign_up_with_held_identity(${tokenHash}) as result`, Finished),
+    // The actor, invitation and guest are the held row's, set by the function.
+    signUpContext(undefined, "hosted_login", undefined, legalConsent),
   );
 }

@@ -742,9 +742,12 @@ create table astapa.held_social_sign_ups (
   created_at timestamp with time zone default now() not null,
   expires_at timestamp with time zone not null,
   used_at timestamp with time zone,
+  guest_id bigint,
+  invitation text,
   constraint held_social_sign_ups_pkey PRIMARY KEY (project_id, token_hash),
   constraint held_social_sign_ups_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint held_social_sign_ups_email_check CHECK (length(email) <= 254),
+  constraint held_social_sign_ups_invitation_check CHECK (invitation ~ '^[A-Za-z0-9_-]{20,100}$'::text),
   constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
   constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
   constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
@@ -755,6 +758,8 @@ create table astapa.held_social_sign_ups (
 alter table astapa.held_social_sign_ups enable row level security;
 alter table astapa.held_social_sign_ups force row level security;
 comment on table astapa.held_social_sign_ups is 'A first Google/GitHub/Apple sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity the provider proved and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
+comment on column astapa.held_social_sign_ups.guest_id is 'The guest whose row the account becomes (docs/anonymous-users.md): the sub of the id_token_hint the callback checked in the held request; null for none. No foreign key: a guest erased meanwhile fails the sign-up.';
+comment on column astapa.held_social_sign_ups.invitation is 'The organization invitation token of the held request (astapa.sign_up_invitation), or null.';
 grant insert, select on astapa.held_social_sign_ups to astapa_app;
 grant update (used_at) on astapa.held_social_sign_ups to astapa_app;
 create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups as permissive for insert to astapa_app, astapa_owner
@@ -7912,20 +7917,21 @@ comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a
 grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text, email_verified boolean, profile jsonb, sign_in_request text)
+CREATE OR REPLACE FUNCTION api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text, email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text)
  RETURNS void
  LANGUAGE sql
  SET search_path TO ''
 AS $function$
     insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
-                                             profile, sign_in_request, expires_at)
+                                             profile, sign_in_request, guest_id, invitation, expires_at)
     values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
             hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
             coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
+            hold_social_sign_up.guest_id, hold_social_sign_up.invitation,
             pg_catalog.now() + interval '10 minutes')
   $function$;
-comment on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text) is 'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request, under the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
-grant execute on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text) to astapa_app;
+comment on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text) is 'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request with the guest and invitation the callback read from it, under the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
+grant execute on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
@@ -16381,7 +16387,7 @@ comment on function api.sign_up_user(text,text,text) is 'A person signs up with 
 grant execute on function api.sign_up_user(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.sign_up_with_held_identity(token_hash bytea, guest_id bigint DEFAULT NULL::bigint)
+CREATE OR REPLACE FUNCTION api.sign_up_with_held_identity(token_hash bytea)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -16398,17 +16404,20 @@ AS $function$
     if not found then
       return pg_catalog.jsonb_build_object('status', 'expired');
     end if;
-    -- The audit log names the provider that proved the identity, as at the callback.
+    -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
+    -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
     perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     begin
       -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
       -- says why, as the provider's callback would have).
       update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
       where h.project_id = held.project_id and h.token_hash = held.token_hash;
       -- The consent itself comes with the request (astapa.legal_consent_given).
-      outcome := case when guest_id is null
+      outcome := case when held.guest_id is null
         then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
-        else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email,
+        else api.sign_up_guest_with_identity(held.guest_id, held.provider, held.subject, held.email,
                                              held.email_verified)
       end;
     exception when sqlstate 'AS4N7' then
@@ -16422,8 +16431,8 @@ AS $function$
       'sign_in_request', held.sign_in_request);
   end
   $function$;
-comment on function api.sign_up_with_held_identity(bytea,bigint) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for guest_id), filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, user_id, created, linked, provider, sign_in_request}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used.';
-grant execute on function api.sign_up_with_held_identity(bytea,bigint) to astapa_app;
+comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used.';
+grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.signing_keys(retired_for interval DEFAULT '1 day'::interval)

@@ -32,26 +32,29 @@ create policy "the sweeper removes expired held social sign ups" on astapa.held_
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
 create or replace function api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text,
-  email_verified boolean, profile jsonb, sign_in_request text)
+  email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text)
   returns void
   language sql
   volatile
   set search_path = ''
   as $$
     insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
-                                             profile, sign_in_request, expires_at)
+                                             profile, sign_in_request, guest_id, invitation, expires_at)
     values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
             hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
             coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
+            hold_social_sign_up.guest_id, hold_social_sign_up.invitation,
             pg_catalog.now() + interval '10 minutes')
   $$;
 
-comment on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text) is
+comment on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text) is
   'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider '
-  'proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request, under '
-  'the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
+  'proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request with '
+  'the guest and invitation the callback read from it, under the hash of a token the browser keeps. '
+  'api.sign_up_with_held_identity finishes it once the person agrees.';
 
-grant execute on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text) to astapa_app;
+grant execute on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text)
+  to astapa_app;
 
 create or replace function api.held_social_sign_up(token_hash bytea) returns jsonb
   language sql
@@ -70,7 +73,7 @@ comment on function api.held_social_sign_up(bytea) is
 
 grant execute on function api.held_social_sign_up(bytea) to astapa_app;
 
-create or replace function api.sign_up_with_held_identity(token_hash bytea, guest_id bigint default null)
+create or replace function api.sign_up_with_held_identity(token_hash bytea)
   returns jsonb
   language plpgsql
   volatile
@@ -88,17 +91,20 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea, gues
     if not found then
       return pg_catalog.jsonb_build_object('status', 'expired');
     end if;
-    -- The audit log names the provider that proved the identity, as at the callback.
+    -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
+    -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
     perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     begin
       -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
       -- says why, as the provider's callback would have).
       update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
       where h.project_id = held.project_id and h.token_hash = held.token_hash;
       -- The consent itself comes with the request (astapa.legal_consent_given).
-      outcome := case when guest_id is null
+      outcome := case when held.guest_id is null
         then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
-        else api.sign_up_guest_with_identity(guest_id, held.provider, held.subject, held.email,
+        else api.sign_up_guest_with_identity(held.guest_id, held.provider, held.subject, held.email,
                                              held.email_verified)
       end;
     exception when sqlstate 'AS4N7' then
@@ -113,13 +119,13 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea, gues
   end
   $$;
 
-comment on function api.sign_up_with_held_identity(bytea, bigint) is
+comment on function api.sign_up_with_held_identity(bytea) is
   'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
-  'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for guest_id), filling '
-  'the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: '
-  'signed_in, user_id, created, linked, provider, sign_in_request}; {status: expired} when the token is unknown, '
-  'used or expired; {status: consent_missing} when the account needs the person''s consent '
+  'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest), with '
+  'its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. '
+  'Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization '
+  'request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent '
   '(astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as '
   'api.sign_in_with_identity''s, and nothing is used.';
 
-grant execute on function api.sign_up_with_held_identity(bytea, bigint) to astapa_app;
+grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;

@@ -28,6 +28,11 @@ const project = await seedProject(sql, {
   settings: asked({ terms_url: TERMS, privacy_url: PRIVACY }),
 });
 const termsOnly = await seedProject(sql, { name: "Toko", settings: asked({ terms_url: TERMS }) });
+// A project with two redirect URIs: a consent step's form swapped for the other one finishes the held one.
+const twoUris = await seedProject(sql, { name: "Toko", settings: asked({ terms_url: TERMS }) });
+const OTHER_URI = "https://other.example/callback";
+await sql`update astapa.projects set redirect_uris = array[${twoUris.redirectUri}, ${OTHER_URI}]
+  where id = ${twoUris.id}`;
 const notAsked = await seedProject(sql, { name: "Toko", settings: { branding: { terms_url: TERMS } } });
 const byCode = await seedProject(sql, {
   name: "Toko",
@@ -186,15 +191,22 @@ function cookiesAfter(had: string, res: Response): string {
 }
 
 /** A first Google sign-in from the sign-in page, as far as the consent page's redirect, and that page (GET). */
-async function heldSignIn(p: SeededProject, sub: string, email: string, lang: "en" | "id") {
+async function heldSignIn(
+  p: SeededProject,
+  sub: string,
+  email: string,
+  lang: "en" | "id",
+  extra: Record<string, string> = {},
+) {
   google.approveAs = { sub, email, email_verified: true };
-  const started = await startSignIn(t, p, "google", lang);
+  const started = await startSignIn(t, p, "google", lang, extra);
   const back = await followBack(t, started);
   assert.equal(back.status, 303, (await back.text()).slice(0, 400));
   const location = back.headers.get("location")!;
+  const more = Object.keys(extra).length ? `&${new URLSearchParams(extra)}` : "";
   assert.match(
     location,
-    new RegExp(`^/auth/signup/continue\\?client_id=[^&]+&redirect_uri=[^&]+&lang=${lang}$`),
+    new RegExp(`^/auth/signup/continue\\?client_id=[^&]+&redirect_uri=[^&]+${more}&lang=${lang}$`),
   );
   const held = back.headers.getSetCookie().find((c) => c.startsWith("astapa_held_sign_up="))!;
   assert.match(held, /HttpOnly/i);
@@ -324,6 +336,18 @@ Deno.test("legal consent — a held sign-in is the browser's and the project's: 
   const after = await projectRows(sql, project.id);
   assert.deepEqual([after.users, after.identities], [before.users, before.identities]);
   assert.ok(await heldRows(project) > 0);
+});
+
+Deno.test("legal consent — the step finishes the authorization request held with the sign-in, not the one its form carries", async () => {
+  const { post } = await heldSignIn(twoUris, "g-tukar", "tukar@toko.example", "en", { state: "held" });
+  // The form swapped for a request of the same project naming its other redirect_uri and another state.
+  const done = await post({ legal_consent: "on" }, undefined, { ...twoUris, redirectUri: OTHER_URI });
+  assert.equal(done.status, 303, (await done.text()).slice(0, 400));
+  const to = new URL(done.headers.get("location")!);
+  assert.equal(to.origin + to.pathname, twoUris.redirectUri);
+  assert.equal(to.searchParams.get("state"), "held");
+  assert.ok(to.searchParams.get("code"));
+  assert.ok(await acceptedAt(twoUris, "tukar@toko.example"));
 });
 
 Deno.test("legal consent — an emailed sign-up code carries the box from the form to the code; without it the code makes no account", async () => {

@@ -507,7 +507,7 @@ const CASES: Record<string, Case | Case[]> = {
         consenting.id,
         await sha256(token),
         { provider: "google", subject: email, email, emailVerified: true },
-        query(consenting).toString(),
+        { query: query(consenting).toString() },
       );
       browser.cookies.set("astapa_held_sign_up", token);
       return { browser, page: `/auth/signup/continue?${query(consenting)}`, project: consenting };

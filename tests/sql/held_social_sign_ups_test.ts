@@ -38,7 +38,7 @@ const identity = (subject: string): ProviderIdentity => ({
 
 async function held(subject: string, projectId = project.id) {
   const hash = await sha256(`token-${subject}`);
-  await holdSocialSignUp(db.sql, projectId, hash, identity(subject), REQUEST);
+  await holdSocialSignUp(db.sql, projectId, hash, identity(subject), { query: REQUEST });
   return hash;
 }
 
@@ -86,10 +86,34 @@ Deno.test("api.sign_up_with_held_identity — with consent makes the account onc
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, false);
 });
 
+Deno.test("api.sign_up_with_held_identity — the guest held with the request (not the caller's context) becomes the account", async () => {
+  const guests = await seedProject(db.sql, { settings: { ...ASKED, anonymous_users: { enabled: true } } });
+  const sub = await asApp(
+    db.sql,
+    guests.id,
+    async (tx) =>
+      (await tx`select api.sign_in_anonymously(${guests.clientId}, '192.0.2.9', ${await sha256(
+        "guest-held",
+      )}, 'openid') ->> 'sub' as sub`)[0].sub as string,
+  );
+  const hash = await sha256("token-tamu");
+  await holdSocialSignUp(db.sql, guests.id, hash, identity("tamu"), { query: REQUEST, guestSub: sub });
+  const [{ guest_id }] = await db.sql`select guest_id::text from astapa.held_social_sign_ups
+    where token_hash = ${hash}`;
+  assert.equal(guest_id, sub);
+  const finished = await signUpWithHeldIdentity(db.sql, guests.id, hash);
+  assert.equal(finished.status, "signed_in");
+  if (finished.status !== "signed_in") return;
+  assert.equal(finished.user_id, sub, "the guest's own row");
+  const user = await userOf(guests.id, "tamu@toko.example");
+  assert.equal(user.id, sub);
+  assert.ok(user.legal_accepted_at instanceof Date);
+});
+
 Deno.test("api.sign_up_with_held_identity — without consent (AS4N7 within) consent_missing, and the held sign-in stays usable", async () => {
   const hash = await held("tanpa");
   assert.deepEqual(
-    await signUpWithHeldIdentity(db.sql, project.id, hash, undefined, undefined, false),
+    await signUpWithHeldIdentity(db.sql, project.id, hash, false),
     { status: "consent_missing" },
   );
   assert.equal(await userOf(project.id, "tanpa@toko.example"), undefined);
@@ -103,7 +127,7 @@ Deno.test("api.sign_up_with_held_identity — expired after 10 minutes: expired 
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, false);
   assert.deepEqual(await signUpWithHeldIdentity(db.sql, project.id, hash), { status: "expired" });
   assert.deepEqual(
-    await signUpWithHeldIdentity(db.sql, project.id, hash, undefined, undefined, false),
+    await signUpWithHeldIdentity(db.sql, project.id, hash, false),
     { status: "expired" },
   );
   assert.equal(await userOf(project.id, "telat@toko.example"), undefined);

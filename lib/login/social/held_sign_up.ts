@@ -8,7 +8,7 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { ProviderIdentity } from "@/db/social.ts";
-import { holdSocialSignUp } from "@/db/held_social_sign_ups.ts";
+import { type HeldRequest, holdSocialSignUp } from "@/db/held_social_sign_ups.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { cookieName } from "../browser.ts";
 import { langHref } from "../pages.ts";
@@ -22,16 +22,19 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const name = (c: Ctx) => cookieName(c, "astapa_held_sign_up");
 const secure = (c: Ctx) => c.var.deps.config.baseUrl.startsWith("https://");
 
-/** Holds the identity, gives this browser its token, and sends it to the consent page (303). */
+/**
+ * Holds the identity with the request it came with (the one the step finishes), gives this browser its token,
+ * and sends it to the consent page (303).
+ */
 export async function askForConsent(
   c: Ctx,
   projectId: string,
   identity: ProviderIdentity,
-  request: string,
+  held: HeldRequest,
   lang: Lang,
 ): Promise<Response> {
   const token = randomSecret();
-  await holdSocialSignUp(c.var.deps.sql, projectId, await sha256(token), identity, request);
+  await holdSocialSignUp(c.var.deps.sql, projectId, await sha256(token), identity, held);
   setCookie(c, name(c), token, {
     path: CONTINUE_PATH,
     httpOnly: true,
@@ -40,7 +43,7 @@ export async function askForConsent(
     sameSite: "Lax",
     maxAge: HELD_TTL_SECONDS,
   });
-  return c.redirect(langHref(CONTINUE_PATH, request, lang), 303);
+  return c.redirect(langHref(CONTINUE_PATH, held.query, lang), 303);
 }
 
 /** The hash of this browser's held-sign-in token, or null when it has none (or not one of ours). */

@@ -3,8 +3,9 @@
  * (settings.sign_up.require_legal_consent; docs/hosted-login.md#legal-consent-at-sign-up). The callback held the
  * identity server-side and gave this browser a token for it (lib/login/social/held_sign_up.ts). GET shows the box
  * and changes nothing; the POST (CSRF and Origin checked) with the box ticked signs in with the held identity, once,
- * and goes on as the callback would have: a code to the app. A used, expired or unknown token (or another
- * project's) is a page with the way back to the sign-in page.
+ * and goes on as the callback would have, with the authorization request held with it (not the one the page's
+ * URL or form carries: those only choose the project and render the page): a code to the app. A used, expired or
+ * unknown token (or another project's) is a page with the way back to the sign-in page.
  */
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -15,7 +16,6 @@ import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { forgetHeldToken, heldTokenHash } from "@/lib/login/social/held_sign_up.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
-import { withGuest } from "@/lib/login/guest_hint.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { heldSocialSignUp, signUpWithHeldIdentity } from "@/db/held_social_sign_ups.ts";
 import { SignUpContinue, type SignUpContinueData } from "@/components/login/SignUpContinue.tsx";
@@ -46,10 +46,9 @@ export const handler: Handlers<SignUpContinueData> = {
   async POST(c) {
     const posted = await readAuthForm(c, ContinueForm, "signUpContinueTitle");
     if (!("again" in posted)) return posted;
-    const { form, query, again } = posted;
-    // A guest's sign-up (docs/anonymous-users.md), as at the callback: the identity goes onto the guest's row.
-    const request = await withGuest(c, posted.request);
-    if (request instanceof Response) return request;
+    // The form's request picks the project (another project's finds no held sign-in: RLS) and renders the page;
+    // the sign-in goes on with the request held at the callback, whatever this one names.
+    const { form, query, again, request } = posted;
     const hash = await heldTokenHash(c);
     if (!hash) return expired(c, request, query);
     let finished;
@@ -59,8 +58,6 @@ export const handler: Handlers<SignUpContinueData> = {
         c.var.deps.sql,
         request.project.id,
         hash,
-        request.invitation,
-        request.guestSub,
         form.legal_consent === "on",
       );
     } catch (error) {
@@ -75,8 +72,11 @@ export const handler: Handlers<SignUpContinueData> = {
     if (finished.status === "consent_missing") return again({ error: "legalConsentMissing" }, 422);
     forgetHeldToken(c);
     countSignIn(finished.provider, "success", "none");
+    const heldQuery = new URLSearchParams(finished.sign_in_request);
+    const held = await authorizeRequest(c, heldQuery);
+    if (held instanceof Response) return held;
     // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
-    return await afterFirstFactor(c, request, query, finished.user_id, ["fed"]);
+    return await afterFirstFactor(c, held, heldQuery, finished.user_id, ["fed"]);
   },
 };
 

@@ -127,7 +127,11 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
     // server-side and they are asked to agree on the next page, which finishes the sign-in (Clerk's "missing
     // requirements" step).
     if (!flow.legalConsent && toAppError(error).code === "legal_consent_required") {
-      return await askForConsent(c, request.project.id, identity, requestQuery(query), flow.lang);
+      return await askForConsent(c, request.project.id, identity, {
+        query: requestQuery(query),
+        guestSub: request.guestSub,
+        invitation: request.invitation,
+      }, flow.lang);
     }
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
