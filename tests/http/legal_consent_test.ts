@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { followBack, projectRows, socialTestApp, startSignIn } from "../helpers/social.ts";
-import { type SeededProject, seedProject } from "../helpers/identity.ts";
+import { type SeededProject, seedProject, seedUser } from "../helpers/identity.ts";
 import { csrfOf } from "../helpers/csrf.ts";
 import { basic } from "../helpers/oauth.ts";
 
@@ -348,6 +348,50 @@ Deno.test("legal consent — the step finishes the authorization request held wi
   assert.equal(to.searchParams.get("state"), "held");
   assert.ok(to.searchParams.get("code"));
   assert.ok(await acceptedAt(twoUris, "tukar@toko.example"));
+});
+
+Deno.test("legal consent — a refusal at the step reads as at the callback, en and id: the address taken meanwhile (409), the account disabled (403)", async () => {
+  const texts = {
+    en: {
+      taken: "An account with this email already exists, but the email is not verified on both sides",
+      disabled: "This account is disabled.",
+    },
+    id: {
+      taken: "Akun dengan email ini sudah ada, tetapi email belum terverifikasi di kedua sisi",
+      disabled: "Akun ini dinonaktifkan.",
+    },
+  };
+  for (const lang of ["en", "id"] as const) {
+    // Within the ten minutes, an account with the address whose email nobody confirmed: not linked.
+    const taken = await heldSignIn(project, `g-diambil-${lang}`, `diambil-${lang}@toko.example`, lang);
+    await seedUser(sql, project.id, `diambil-${lang}@toko.example`);
+    const conflict = await taken.post({ legal_consent: "on" });
+    const chtml = await conflict.text();
+    assert.equal(conflict.status, 409, chtml.slice(0, 400));
+    assert.ok(chtml.includes(texts[lang].taken), chtml.slice(0, 800));
+    assert.match(chtml, new RegExp(`<a class="button" href="/auth/login\\?[^"]*lang=${lang}">`));
+    // A verified account with the address, disabled meanwhile: the identity would link to it.
+    const off = await heldSignIn(project, `g-mati-${lang}`, `mati-${lang}@toko.example`, lang);
+    const id = await seedUser(sql, project.id, `mati-${lang}@toko.example`, { verified: true });
+    await sql`update astapa.users set disabled = true where project_id = ${project.id} and id = ${id}::bigint`;
+    const disabled = await off.post({ legal_consent: "on" });
+    const dhtml = await disabled.text();
+    assert.equal(disabled.status, 403, dhtml.slice(0, 400));
+    assert.ok(dhtml.includes(texts[lang].disabled), dhtml.slice(0, 800));
+    const [link] = await sql`select count(*)::int as n from astapa.identities
+      where project_id = ${project.id} and subject = ${`g-mati-${lang}`}`;
+    assert.equal(link.n, 0, "nothing linked");
+  }
+  // Sign-ups closed meanwhile: the callback's refusal page for that rule.
+  const closing = await seedProject(sql, { name: "Toko", settings: asked({ terms_url: TERMS }) });
+  const late = await heldSignIn(closing, "g-tutup", "tutup@toko.example", "en");
+  await sql`update astapa.projects set settings = jsonb_set(settings, '{sign_up,mode}', '"closed"')
+    where id = ${closing.id}`;
+  const closed = await late.post({ legal_consent: "on" });
+  const html = await closed.text();
+  assert.equal(closed.status, 403, html.slice(0, 400));
+  assert.ok(html.includes("Sign-ups for Toko are closed."), html.slice(0, 800));
+  assert.equal((await projectRows(sql, closing.id)).users, 0);
 });
 
 Deno.test("legal consent — an emailed sign-up code carries the box from the form to the code; without it the code makes no account", async () => {

@@ -1,6 +1,7 @@
 /** What can go wrong in a social sign-in, as the message the hosted page shows and its status. */
 import * as oauth from "oauth4webapi";
 import { isDeadlineError } from "@/lib/http/deadline.ts";
+import { toAppError } from "@/lib/http/errors.ts";
 import { isUnreachableError } from "@/lib/http/unreachable.ts";
 import type { MessageKey } from "../i18n.ts";
 import { type Endpoint, EndpointError, isTroubleStatus, ProviderTrouble } from "./endpoint.ts";
@@ -91,4 +92,22 @@ function troubleStatus(error: unknown): number | undefined {
   const { status, ok } = error.cause;
   if (isTroubleStatus(status)) return status;
   return error.code === oauth.RESPONSE_IS_NOT_JSON && ok ? status : undefined;
+}
+
+// What the account rules in api.sign_in_with_identity refuse, as the page's message.
+const REFUSALS = {
+  conflict: () => new SocialSignInError("socialNotLinked", 409),
+  forbidden: () => new SocialSignInError("socialAccountDisabled", 403),
+  validation_failed: () => new SocialSignInError("socialNoEmail", 422),
+} as const;
+
+/**
+ * The page's message for an account rule that refused a social sign-in (the callback's, and the consent step's
+ * that finishes a held one), or null for any other error (the caller rethrows). `noEmail`: the provider shared
+ * no address — Apple, for a person it has seen before, must be made to share it again.
+ */
+export function accountRefusal(error: unknown, noEmail = false): SocialSignInError | null {
+  const code = toAppError(error).code;
+  if (code === "validation_failed" && noEmail) return new SocialSignInError("socialAppleNoEmail", 422);
+  return code in REFUSALS ? REFUSALS[code as keyof typeof REFUSALS]() : null;
 }

@@ -11,8 +11,20 @@ import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
 import type { Handlers } from "@/lib/router/routes.ts";
 import type { PageProps } from "@/lib/router/page.tsx";
-import { AuthForm, authorizeRequest, authPage, authPageData, readAuthForm } from "@/lib/login/pages.ts";
-import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import {
+  AuthForm,
+  authorizeRequest,
+  authPage,
+  authPageData,
+  langHref,
+  readAuthForm,
+} from "@/lib/login/pages.ts";
+import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
+import { pickLang } from "@/lib/login/i18n.ts";
+import { renderPage } from "@/lib/router/page.tsx";
+import { accountRefusal } from "@/lib/login/social/errors.ts";
+import { problemPage } from "@/lib/login/social/problem.ts";
+import { SocialProblem } from "@/components/login/SocialProblem.tsx";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { forgetHeldToken, heldTokenHash } from "@/lib/login/social/held_sign_up.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
@@ -61,10 +73,22 @@ export const handler: Handlers<SignUpContinueData> = {
         form.legal_consent === "on",
       );
     } catch (error) {
-      // Another rule of settings.sign_up, changed in the meantime: the same page the callback would show.
+      // Refused since the callback held it (a sign-up rule or SSO changed, the address taken by another account,
+      // that account disabled): the same page the callback would show. The held sign-in stays until it expires.
       const refused = refusedSignUp(c, request, query, error);
       if (refused) return refused;
-      throw error;
+      const refusal = accountRefusal(error);
+      if (!refusal) throw error;
+      const lang = pickLang(c);
+      return renderPage(
+        c,
+        SocialProblem,
+        problemPage(c, refusal, {
+          lang,
+          appName: request.project.name,
+          backHref: langHref("/auth/login", requestQuery(query), lang),
+        }),
+      );
     }
     // Used by another tab, expired, or never this project's: nothing left to finish.
     if (finished.status === "expired") return expired(c, request, query);

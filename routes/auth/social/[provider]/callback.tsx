@@ -17,7 +17,7 @@ import { pickLang } from "@/lib/login/i18n.ts";
 import { isProvider, providerCredentials, type ProviderId } from "@/lib/login/social/providers.ts";
 import { answersByPost, callbackUrl, upstream } from "@/lib/login/social/upstream.ts";
 import { takeFlow } from "@/lib/login/social/flow_cookie.ts";
-import { SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
+import { accountRefusal, SocialSignInError, upstreamFailure } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { keptAppleToken } from "@/lib/login/social/apple_revocation.ts";
 import { discardAppleToken, signInWithIdentity } from "@/db/social.ts";
@@ -28,13 +28,6 @@ import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { withGuest } from "@/lib/login/guest_hint.ts";
 import { SocialProblem, type SocialProblemData } from "@/components/login/SocialProblem.tsx";
-
-// What the account rules in api.sign_in_with_identity refuse, as the page's message.
-const REFUSALS = {
-  conflict: new SocialSignInError("socialNotLinked", 409),
-  forbidden: new SocialSignInError("socialAccountDisabled", 403),
-  validation_failed: new SocialSignInError("socialNoEmail", 422),
-} as const;
 
 /**
  * Apple's form_post fields, bounded. `user` (the name, JSON, first authorization only) fills an empty profile
@@ -135,13 +128,9 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
     }
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
-    const code = toAppError(error).code;
     // Apple, for a person it has seen before, may leave the email out; without a linked identity to find
     // them by, there is no account to sign in to, and the person must make Apple share the address again.
-    if (code === "validation_failed" && identity.email === null) {
-      return problemPage(c, new SocialSignInError("socialAppleNoEmail", 422), shown);
-    }
-    const refusal = REFUSALS[code as keyof typeof REFUSALS];
+    const refusal = accountRefusal(error, identity.email === null);
     if (!refusal) throw error;
     return problemPage(c, refusal, shown);
   }
