@@ -5,23 +5,28 @@
 import { z } from "zod";
 import { asApp, signUpContext, type Sql } from "./client.ts";
 import { result } from "./result.ts";
-import type { ProviderIdentity } from "./social.ts";
+import type { KeptAppleToken, ProviderIdentity } from "./social.ts";
 
 /** What the held sign-in is finished with: the authorization request, and its guest and invitation as checked. */
 export type HeldRequest = { query: string; guestSub?: string; invitation?: string };
 
-/** Holds `identity` for 10 minutes under the token whose hash is `tokenHash` (the browser keeps the token). */
+/**
+ * Holds `identity` for 10 minutes under the token whose hash is `tokenHash` (the browser keeps the token), with
+ * Apple's refresh token sealed (`kept`) for the account the step makes.
+ */
 export async function holdSocialSignUp(
   sql: Sql,
   projectId: string,
   tokenHash: Uint8Array,
   identity: ProviderIdentity,
   request: HeldRequest,
+  kept?: KeptAppleToken,
 ): Promise<void> {
   await asApp(sql, projectId, async (tx) => {
     await tx`select api.hold_social_sign_up(${tokenHash}, ${identity.provider}, ${identity.subject},
       ${identity.email}, ${identity.emailVerified}, ${JSON.stringify(identity.profile ?? {})}::text::jsonb,
-      ${request.query}, ${request.guestSub ?? null}::bigint, ${request.invitation ?? null})`;
+      ${request.query}, ${request.guestSub ?? null}::bigint, ${request.invitation ?? null},
+      ${kept?.clientId ?? null}, ${kept?.tokenSealed ?? null})`;
   }, { actor: `hosted_login:${identity.provider}` });
 }
 

@@ -744,6 +744,8 @@ create table astapa.held_social_sign_ups (
   used_at timestamp with time zone,
   guest_id bigint,
   invitation text,
+  refresh_token_sealed text,
+  token_client_id text,
   constraint held_social_sign_ups_pkey PRIMARY KEY (project_id, token_hash),
   constraint held_social_sign_ups_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
   constraint held_social_sign_ups_email_check CHECK (length(email) <= 254),
@@ -751,8 +753,10 @@ create table astapa.held_social_sign_ups (
   constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
   constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
   constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
+  constraint held_social_sign_ups_refresh_token_sealed_check CHECK (length(refresh_token_sealed) <= 4000),
   constraint held_social_sign_ups_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint held_social_sign_ups_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255),
+  constraint held_social_sign_ups_token_client_id_check CHECK ((refresh_token_sealed IS NULL) = (token_client_id IS NULL) AND length(token_client_id) <= 255),
   constraint held_social_sign_ups_token_hash_check CHECK (length(token_hash) = 32)
 );
 alter table astapa.held_social_sign_ups enable row level security;
@@ -760,8 +764,10 @@ alter table astapa.held_social_sign_ups force row level security;
 comment on table astapa.held_social_sign_ups is 'A first Google/GitHub/Apple sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity the provider proved and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
 comment on column astapa.held_social_sign_ups.guest_id is 'The guest whose row the account becomes (docs/anonymous-users.md): the sub of the id_token_hint the callback checked in the held request; null for none. No foreign key: a guest erased meanwhile fails the sign-up.';
 comment on column astapa.held_social_sign_ups.invitation is 'The organization invitation token of the held request (astapa.sign_up_invitation), or null.';
+comment on column astapa.held_social_sign_ups.refresh_token_sealed is 'Apple only: the refresh token of the held sign-in''s code exchange, sealed as identities.refresh_token_sealed (never logged or shown). Moves to the identity the step makes, and leaves this row; revoked when an unused row is swept.';
+comment on column astapa.held_social_sign_ups.token_client_id is 'The Services ID (client_id) refresh_token_sealed was issued to: its credentials revoke it.';
 grant insert, select on astapa.held_social_sign_ups to astapa_app;
-grant update (used_at) on astapa.held_social_sign_ups to astapa_app;
+grant update (used_at, refresh_token_sealed, token_client_id) on astapa.held_social_sign_ups to astapa_app;
 create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups as permissive for insert to astapa_app, astapa_owner
   with check ((project_id = ( SELECT astapa.current_project_id() AS current_project_id)));
 create policy "a project reads its own held social sign ups" on astapa.held_social_sign_ups as permissive for select to astapa_app, astapa_owner
@@ -7917,21 +7923,30 @@ comment on function api.hold_saml_sign_in(bytea,text,text,text,text) is 'Keeps a
 grant execute on function api.hold_saml_sign_in(bytea,text,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text, email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text)
+CREATE OR REPLACE FUNCTION api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text, email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text, token_client_id text, refresh_token_sealed text)
  RETURNS void
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
+  begin
+    if hold_social_sign_up.refresh_token_sealed is not null then
+      perform astapa.check_sealed_apple_token(hold_social_sign_up.token_client_id,
+                                              hold_social_sign_up.refresh_token_sealed);
+    end if;
     insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
-                                             profile, sign_in_request, guest_id, invitation, expires_at)
+                                             profile, sign_in_request, guest_id, invitation, token_client_id,
+                                             refresh_token_sealed, expires_at)
     values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
             hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
             coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
             hold_social_sign_up.guest_id, hold_social_sign_up.invitation,
-            pg_catalog.now() + interval '10 minutes')
+            case when hold_social_sign_up.refresh_token_sealed is not null then hold_social_sign_up.token_client_id
+            end,
+            hold_social_sign_up.refresh_token_sealed, pg_catalog.now() + interval '10 minutes');
+  end
   $function$;
-comment on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text) is 'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request with the guest and invitation the callback read from it, under the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees.';
-grant execute on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text) to astapa_app;
+comment on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text,text,text) is 'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider proved (as api.sign_in_with_identity takes it, with its profile claims), the authorization request with the guest and invitation the callback read from it, and Apple''s refresh token (sealed by the app, with the Services ID it was issued to, as api.sign_in_with_apple takes them), under the hash of a token the browser keeps. api.sign_up_with_held_identity finishes it once the person agrees. AS400 a malformed sealed token.';
+grant execute on function api.hold_social_sign_up(bytea,text,text,text,boolean,jsonb,text,bigint,text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.identity_assertion_grant(issuer text, subject text, jti text, expires_at timestamp with time zone, email text, client_id text, scope text, resource text)
@@ -13096,6 +13111,9 @@ AS $function$
       when 'apple_revocation_token' then
         update astapa.apple_token_revocations as r set token_sealed = new_sealed
         where r.id = row_id::bigint and r.token_sealed = old_sealed;
+      when 'apple_held_token' then
+        update astapa.held_social_sign_ups as h set refresh_token_sealed = new_sealed
+        where h.token_hash = pg_catalog.decode(row_id, 'hex') and h.refresh_token_sealed = old_sealed;
       when 'sso_client_secret' then
         update astapa.sso_connections as c set client_secret_sealed = new_sealed
         where c.id = row_id and c.client_secret_sealed = old_sealed;
@@ -14982,6 +15000,13 @@ AS $function$
         from astapa.apple_token_revocations as r
         where r.token_sealed is not null and (after_id is null or r.id > after_id::bigint)
         order by r.id limit max_rows;
+    when 'apple_held_token' then
+      -- A first Apple sign-in held for consent (db/api/held_social_sign_ups.sql), by its token's hash.
+      return query select pg_catalog.encode(h.token_hash, 'hex'), h.token_client_id, h.refresh_token_sealed
+        from astapa.held_social_sign_ups as h
+        where h.refresh_token_sealed is not null
+          and (after_id is null or pg_catalog.encode(h.token_hash, 'hex') > after_id)
+        order by 1 limit max_rows;
     when 'sso_client_secret' then
       return query select c.id, c.client_id, c.client_secret_sealed
         from astapa.sso_connections as c
@@ -16412,11 +16437,17 @@ AS $function$
     begin
       -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
       -- says why, as the provider's callback would have).
-      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      -- Apple's token moves to the identity (api.sign_in_with_apple): the row keeps none once used.
+      update astapa.held_social_sign_ups h
+      set used_at = pg_catalog.now(), refresh_token_sealed = null, token_client_id = null
       where h.project_id = held.project_id and h.token_hash = held.token_hash;
       -- The consent itself comes with the request (astapa.legal_consent_given).
-      outcome := case when held.guest_id is null
-        then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
+      outcome := case
+        when held.refresh_token_sealed is not null
+          then api.sign_in_with_apple(held.subject, held.email, held.email_verified, held.token_client_id,
+                                      held.refresh_token_sealed)
+        when held.guest_id is null
+          then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
         else api.sign_up_guest_with_identity(held.guest_id, held.provider, held.subject, held.email,
                                              held.email_verified)
       end;
@@ -16431,7 +16462,7 @@ AS $function$
       'sign_in_request', held.sign_in_request);
   end
   $function$;
-comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used.';
+comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used.';
 grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -17190,6 +17221,7 @@ AS $function$
     sso_sign_ins integer;
     held integer;
     social_sign_ups integer;
+    swept record;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -17255,8 +17287,18 @@ AS $function$
     sso_sign_ins := sso_sign_ins + held;
     -- First social sign-ins held for consent (db/api/held_social_sign_ups.sql) a day past their ten minutes: the
     -- identity a provider proved, of a person who never agreed.
-    delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day';
-    get diagnostics social_sign_ups = row_count;
+    -- Apple's token of one (never moved to an identity) is given back as for any sign-in that made no account:
+    -- its revocation is queued, as the row's project.
+    social_sign_ups := 0;
+    for swept in delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day'
+                 returning h.project_id, h.token_client_id, h.refresh_token_sealed loop
+      social_sign_ups := social_sign_ups + 1;
+      if swept.refresh_token_sealed is not null then
+        perform pg_catalog.set_config('astapa.project_id', swept.project_id, true);
+        perform astapa.queue_apple_revocation(swept.project_id, swept.token_client_id, swept.refresh_token_sealed);
+        perform pg_catalog.set_config('astapa.project_id', '', true);
+      end if;
+    end loop;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);

@@ -32,29 +32,41 @@ create policy "the sweeper removes expired held social sign ups" on astapa.held_
   using (pg_catalog.current_setting('astapa.sweep_grants', true) = 'on');
 
 create or replace function api.hold_social_sign_up(token_hash bytea, provider text, subject text, email text,
-  email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text)
+  email_verified boolean, profile jsonb, sign_in_request text, guest_id bigint, invitation text,
+  token_client_id text, refresh_token_sealed text)
   returns void
-  language sql
+  language plpgsql
   volatile
   set search_path = ''
   as $$
+  begin
+    if hold_social_sign_up.refresh_token_sealed is not null then
+      perform astapa.check_sealed_apple_token(hold_social_sign_up.token_client_id,
+                                              hold_social_sign_up.refresh_token_sealed);
+    end if;
     insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email, email_verified,
-                                             profile, sign_in_request, guest_id, invitation, expires_at)
+                                             profile, sign_in_request, guest_id, invitation, token_client_id,
+                                             refresh_token_sealed, expires_at)
     values (astapa.current_project_id(), hold_social_sign_up.token_hash, hold_social_sign_up.provider,
             hold_social_sign_up.subject, hold_social_sign_up.email, hold_social_sign_up.email_verified,
             coalesce(hold_social_sign_up.profile, '{}'::jsonb), hold_social_sign_up.sign_in_request,
             hold_social_sign_up.guest_id, hold_social_sign_up.invitation,
-            pg_catalog.now() + interval '10 minutes')
+            case when hold_social_sign_up.refresh_token_sealed is not null then hold_social_sign_up.token_client_id
+            end,
+            hold_social_sign_up.refresh_token_sealed, pg_catalog.now() + interval '10 minutes');
+  end
   $$;
 
-comment on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text) is
+comment on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text, text, text)
+  is
   'Holds a first social sign-in refused for want of consent (AS4N7) for 10 minutes: the identity the provider '
-  'proved (as api.sign_in_with_identity takes it, with its profile claims) and the authorization request with '
-  'the guest and invitation the callback read from it, under the hash of a token the browser keeps. '
-  'api.sign_up_with_held_identity finishes it once the person agrees.';
+  'proved (as api.sign_in_with_identity takes it, with its profile claims), the authorization request with '
+  'the guest and invitation the callback read from it, and Apple''s refresh token (sealed by the app, with the '
+  'Services ID it was issued to, as api.sign_in_with_apple takes them), under the hash of a token the browser '
+  'keeps. api.sign_up_with_held_identity finishes it once the person agrees. AS400 a malformed sealed token.';
 
-grant execute on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text)
-  to astapa_app;
+grant execute on function api.hold_social_sign_up(bytea, text, text, text, boolean, jsonb, text, bigint, text, text,
+  text) to astapa_app;
 
 create or replace function api.held_social_sign_up(token_hash bytea) returns jsonb
   language sql
@@ -99,11 +111,17 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
     begin
       -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
       -- says why, as the provider's callback would have).
-      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      -- Apple's token moves to the identity (api.sign_in_with_apple): the row keeps none once used.
+      update astapa.held_social_sign_ups h
+      set used_at = pg_catalog.now(), refresh_token_sealed = null, token_client_id = null
       where h.project_id = held.project_id and h.token_hash = held.token_hash;
       -- The consent itself comes with the request (astapa.legal_consent_given).
-      outcome := case when held.guest_id is null
-        then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
+      outcome := case
+        when held.refresh_token_sealed is not null
+          then api.sign_in_with_apple(held.subject, held.email, held.email_verified, held.token_client_id,
+                                      held.refresh_token_sealed)
+        when held.guest_id is null
+          then api.sign_in_with_identity(held.provider, held.subject, held.email, held.email_verified)
         else api.sign_up_guest_with_identity(held.guest_id, held.provider, held.subject, held.email,
                                              held.email_verified)
       end;
@@ -121,8 +139,8 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
 
 comment on function api.sign_up_with_held_identity(bytea) is
   'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
-  'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest), with '
-  'its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. '
+  'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; '
+  'api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. '
   'Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization '
   'request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent '
   '(astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as '

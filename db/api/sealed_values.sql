@@ -91,6 +91,13 @@ create or replace function api.sealed_values(kind text, after_id text default nu
         from astapa.apple_token_revocations as r
         where r.token_sealed is not null and (after_id is null or r.id > after_id::bigint)
         order by r.id limit max_rows;
+    when 'apple_held_token' then
+      -- A first Apple sign-in held for consent (db/api/held_social_sign_ups.sql), by its token's hash.
+      return query select pg_catalog.encode(h.token_hash, 'hex'), h.token_client_id, h.refresh_token_sealed
+        from astapa.held_social_sign_ups as h
+        where h.refresh_token_sealed is not null
+          and (after_id is null or pg_catalog.encode(h.token_hash, 'hex') > after_id)
+        order by 1 limit max_rows;
     when 'sso_client_secret' then
       return query select c.id, c.client_id, c.client_secret_sealed
         from astapa.sso_connections as c
@@ -193,6 +200,9 @@ create or replace function api.replace_sealed_values(
       when 'apple_revocation_token' then
         update astapa.apple_token_revocations as r set token_sealed = new_sealed
         where r.id = row_id::bigint and r.token_sealed = old_sealed;
+      when 'apple_held_token' then
+        update astapa.held_social_sign_ups as h set refresh_token_sealed = new_sealed
+        where h.token_hash = pg_catalog.decode(row_id, 'hex') and h.refresh_token_sealed = old_sealed;
       when 'sso_client_secret' then
         update astapa.sso_connections as c set client_secret_sealed = new_sealed
         where c.id = row_id and c.client_secret_sealed = old_sealed;

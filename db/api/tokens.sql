@@ -618,6 +618,7 @@ create or replace function api.sweep_grants() returns jsonb
     sso_sign_ins integer;
     held integer;
     social_sign_ups integer;
+    swept record;
   begin
     if astapa.current_project_id() is not null then
       raise exception using errcode = 'AS403', message = 'The grant sweeper runs outside any project.';
@@ -683,8 +684,18 @@ create or replace function api.sweep_grants() returns jsonb
     sso_sign_ins := sso_sign_ins + held;
     -- First social sign-ins held for consent (db/api/held_social_sign_ups.sql) a day past their ten minutes: the
     -- identity a provider proved, of a person who never agreed.
-    delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day';
-    get diagnostics social_sign_ups = row_count;
+    -- Apple's token of one (never moved to an identity) is given back as for any sign-in that made no account:
+    -- its revocation is queued, as the row's project.
+    social_sign_ups := 0;
+    for swept in delete from astapa.held_social_sign_ups h where h.expires_at < pg_catalog.now() - interval '1 day'
+                 returning h.project_id, h.token_client_id, h.refresh_token_sealed loop
+      social_sign_ups := social_sign_ups + 1;
+      if swept.refresh_token_sealed is not null then
+        perform pg_catalog.set_config('astapa.project_id', swept.project_id, true);
+        perform astapa.queue_apple_revocation(swept.project_id, swept.token_client_id, swept.refresh_token_sealed);
+        perform pg_catalog.set_config('astapa.project_id', '', true);
+      end if;
+    end loop;
     -- Guests who never came back (docs/anonymous-users.md), erased the same way.
     guests := astapa.sweep_abandoned_guests();
     perform pg_catalog.set_config('astapa.sweep_grants', '', true);

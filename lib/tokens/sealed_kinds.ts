@@ -94,6 +94,13 @@ export const SEALED_KINDS: readonly SealedKind[] = [
     context: (p, r) => appleTokenContext(p, r.detail ?? ""),
   },
   {
+    // A first Apple sign-in held for consent (db/api/held_social_sign_ups.sql): 10 minutes, or a day until swept.
+    name: "apple_held_token",
+    purpose: "social",
+    encoding: "base64url",
+    context: (p, r) => appleTokenContext(p, r.detail ?? ""),
+  },
+  {
     name: "sso_client_secret",
     purpose: "social",
     encoding: "base64url",
@@ -134,7 +141,7 @@ export const SEAL_CALLS: Record<string, { calls: number; kinds: string[]; shortL
   "lib/login/bot_check.ts": { calls: 1, kinds: ["bot_protection_secret"] },
   "lib/login/social/apple_revocation.ts": {
     calls: 1,
-    kinds: ["apple_identity_token", "apple_revocation_token"],
+    kinds: ["apple_identity_token", "apple_revocation_token", "apple_held_token"],
   },
   "lib/login/sso/secret.ts": { calls: 1, kinds: ["sso_client_secret"] },
   "lib/login/sso/saml_sp_key.ts": { calls: 1, kinds: ["saml_sp_key"] },

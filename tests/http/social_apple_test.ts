@@ -15,6 +15,7 @@ import { startFakeGoogle } from "../fakes/google.ts";
 import { organizationWithDomain, platformApi } from "../helpers/platform_api.ts";
 import { sealProviderSecret } from "@/lib/login/social/providers.ts";
 import { asApp } from "@/db/client.ts";
+import { csrfOf } from "../helpers/csrf.ts";
 
 const apple = await startFakeApple();
 const { t } = await socialTestApp(appleEnv(apple));
@@ -358,4 +359,60 @@ Deno.test("apple — enforced SSO applies: an Apple address at the organization'
   } finally {
     await idp.close();
   }
+});
+
+Deno.test("apple — a first Apple sign-in held for consent keeps its refresh token, sealed, and the account the step makes has it", async () => {
+  const sql = t.db.sql;
+  const asking = await seedProject(sql, {
+    name: "Warung Kopi",
+    settings: {
+      sign_up: { require_legal_consent: true },
+      branding: { terms_url: "https://warung.example/terms" },
+    },
+  });
+  apple.approveAs = { sub: "001.apple.setuju", email: "setuju@icloud.test", email_verified: "true" };
+  const back = await postBack(t, apple, await startApple(t, asking));
+  assert.equal(back.status, 303, (await back.text()).slice(0, 400));
+  const location = back.headers.get("location")!;
+  assert.match(location, /^\/auth\/signup\/continue\?/);
+  const [held] = await sql`select token_client_id, refresh_token_sealed from astapa.held_social_sign_ups
+    where project_id = ${asking.id} and subject = '001.apple.setuju'`;
+  assert.equal(held.token_client_id, apple.clientId);
+  const issued = apple.refreshTokens.get("001.apple.setuju")!.at(-1)!;
+  assert.ok(held.refresh_token_sealed && !held.refresh_token_sealed.includes(issued), "sealed, never plain");
+  const queued = async () =>
+    (await sql`select count(*)::int as n from astapa.apple_token_revocations where project_id = ${asking.id}`)[
+      0
+    ]
+      .n;
+  assert.equal(await queued(), 0, "not given back while held");
+
+  const heldCookie =
+    back.headers.getSetCookie().find((c) => c.startsWith("astapa_held_sign_up="))!.split(";")[0];
+  const page = await t.app.request(location, { headers: { ...html, cookie: heldCookie } });
+  assert.equal(page.status, 200);
+  const cookie = [heldCookie, ...page.headers.getSetCookie().map((c) => c.split(";")[0])].join("; ");
+  const request = new URLSearchParams({ client_id: asking.clientId, redirect_uri: asking.redirectUri });
+  const done = await t.app.request("/auth/signup/continue?lang=en", {
+    method: "POST",
+    headers: { ...html, cookie, origin: t.origin, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      request: request.toString(),
+      csrf: csrfOf(await page.text()),
+      legal_consent: "on",
+    }),
+  });
+  assert.equal(done.status, 303, (await done.text()).slice(0, 400));
+  assert.ok(done.headers.get("location")!.startsWith(`${asking.redirectUri}?code=`));
+  const [identity] = await sql`select i.token_client_id, i.refresh_token_sealed, u.legal_accepted_at
+    from astapa.identities i join astapa.users u on u.project_id = i.project_id and u.id = i.user_id
+    where i.project_id = ${asking.id} and i.provider = 'apple' and i.subject = '001.apple.setuju'`;
+  assert.equal(identity.token_client_id, apple.clientId);
+  assert.equal(
+    identity.refresh_token_sealed,
+    held.refresh_token_sealed,
+    "the held token, kept on the identity",
+  );
+  assert.ok(identity.legal_accepted_at instanceof Date);
+  assert.equal(await queued(), 0);
 });

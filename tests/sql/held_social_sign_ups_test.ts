@@ -159,6 +159,65 @@ Deno.test("api.sweep_grants — deletes held social sign-ups a day past expiry, 
   assert.deepEqual(left.map((r) => new Uint8Array(r.token_hash)), [recent]);
 });
 
+const APPLE_KEPT = { clientId: "com.toko.web", tokenSealed: "c2VhbGVkLWFwcGxlLXRva2Vu" };
+const appleIdentity = (subject: string): ProviderIdentity => ({
+  provider: "apple",
+  subject,
+  email: `${subject}@privaterelay.appleid.com`,
+  emailVerified: true,
+});
+const revocationsOf = async (projectId: string) =>
+  (await db.sql`select client_id, token_sealed from astapa.apple_token_revocations
+    where project_id = ${projectId} order by id`).map((r) => ({ ...r }));
+
+Deno.test("api.sign_up_with_held_identity — Apple's sealed refresh token held with the sign-in moves to the identity the step makes; the row keeps none", async () => {
+  const hash = await sha256("token-apel");
+  await holdSocialSignUp(db.sql, project.id, hash, appleIdentity("apel"), { query: REQUEST }, APPLE_KEPT);
+  const finished = await signUpWithHeldIdentity(db.sql, project.id, hash);
+  assert.equal(finished.status, "signed_in");
+  const [identity] = await db.sql`select token_client_id, refresh_token_sealed from astapa.identities
+    where project_id = ${project.id} and provider = 'apple' and subject = 'apel'`;
+  assert.deepEqual({ ...identity }, {
+    token_client_id: APPLE_KEPT.clientId,
+    refresh_token_sealed: APPLE_KEPT.tokenSealed,
+  });
+  const [row] = await db.sql`select token_client_id, refresh_token_sealed from astapa.held_social_sign_ups
+    where token_hash = ${hash}`;
+  assert.deepEqual({ ...row }, { token_client_id: null, refresh_token_sealed: null });
+  assert.deepEqual(await revocationsOf(project.id), []);
+});
+
+Deno.test("api.hold_social_sign_up — a malformed sealed Apple token is AS400, nothing held", async () => {
+  const hash = await sha256("token-rusak");
+  await rejectsAs(
+    holdSocialSignUp(db.sql, project.id, hash, appleIdentity("rusak"), { query: REQUEST }, {
+      clientId: "com.toko.web",
+      tokenSealed: "not sealed!",
+    }),
+    "validation_failed",
+  );
+  assert.equal(await heldSocialSignUp(db.sql, project.id, hash), null);
+});
+
+Deno.test("api.sweep_grants — an unused held Apple sign-in swept gives its token back (revocation queued as its project); a used one has none left", async () => {
+  const apples = await seedProject(db.sql, { name: "Apel", settings: ASKED });
+  const unused = await sha256("token-apel-lama");
+  const used = await sha256("token-apel-dipakai");
+  await holdSocialSignUp(db.sql, apples.id, unused, appleIdentity("lama"), { query: REQUEST }, APPLE_KEPT);
+  await holdSocialSignUp(db.sql, apples.id, used, appleIdentity("dipakai"), { query: REQUEST }, {
+    ...APPLE_KEPT,
+    tokenSealed: "ZGlwYWthaQ",
+  });
+  assert.equal((await signUpWithHeldIdentity(db.sql, apples.id, used)).status, "signed_in");
+  await db.sql`update astapa.held_social_sign_ups set created_at = now() - interval '2 days',
+    expires_at = now() - interval '2 days' + interval '10 minutes' where project_id = ${apples.id}`;
+  const swept = await asApp(db.sql, null, async (tx) => (await tx`select api.sweep_grants() as s`)[0].s);
+  assert.ok(swept.held_social_sign_ups >= 2);
+  assert.deepEqual(await revocationsOf(apples.id), [
+    { client_id: APPLE_KEPT.clientId, token_sealed: APPLE_KEPT.tokenSealed },
+  ]);
+});
+
 const mail = { kind: "email_code", subject: "Your code", body: "123456", html: "<p>123456</p>" };
 const notice = claimNotice("en", "Toko", "email_code");
 

@@ -145,6 +145,16 @@ export async function sealEveryKind(sql: Sql, keys: MasterKeys, project: string)
     values (${project}, 'apple', ${identity.subject}, ${user}, ${kept!.tokenSealed}, ${APPLE_CLIENT})`;
   await sql`insert into astapa.apple_token_revocations (project_id, client_id, token_sealed)
     values (${project}, ${APPLE_CLIENT}, ${revoked!.tokenSealed})`;
+  const held = await keptAppleToken({ masterKeys: keys }, project, {
+    clientId: APPLE_CLIENT,
+    clientSecret: "",
+  }, identity);
+  await sql`insert into astapa.held_social_sign_ups (project_id, token_hash, provider, subject, email_verified,
+      sign_in_request, expires_at, token_client_id, refresh_token_sealed)
+    values (${project}, ${
+    new Uint8Array(32).fill(7)
+  }, 'apple', 'apple-held', true, '', now() + interval '10 minutes',
+      ${APPLE_CLIENT}, ${held!.tokenSealed})`;
   const totp = await newTotpSecret();
   await sql`insert into astapa.user_factors (project_id, user_id, kind, secret_sealed, confirmed_at)
     values (${project}, ${user}, 'totp', ${await sealTotpSecret(
@@ -195,6 +205,12 @@ export async function openEveryKind(sql: Sql, keys: MasterKeys, sealed: Sealed):
     await sql`select token_sealed from astapa.apple_token_revocations where project_id = ${project}`;
   assert.equal(
     await openAppleToken({ masterKeys: keys }, project, APPLE_CLIENT, revocation.token_sealed),
+    "apple-refresh",
+  );
+  const [held] = await sql`select refresh_token_sealed from astapa.held_social_sign_ups
+    where project_id = ${project} and provider = 'apple'`;
+  assert.equal(
+    await openAppleToken({ masterKeys: keys }, project, APPLE_CLIENT, held.refresh_token_sealed),
     "apple-refresh",
   );
   const [sso] = await sql`select client_secret_sealed from astapa.sso_connections

@@ -7,7 +7,7 @@
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";
-import type { ProviderIdentity } from "@/db/social.ts";
+import type { KeptAppleToken, ProviderIdentity } from "@/db/social.ts";
 import { type HeldRequest, holdSocialSignUp } from "@/db/held_social_sign_ups.ts";
 import { randomSecret, sha256 } from "@/lib/secrets.ts";
 import { cookieName } from "../browser.ts";
@@ -23,8 +23,8 @@ const name = (c: Ctx) => cookieName(c, "astapa_held_sign_up");
 const secure = (c: Ctx) => c.var.deps.config.baseUrl.startsWith("https://");
 
 /**
- * Holds the identity with the request it came with (the one the step finishes), gives this browser its token,
- * and sends it to the consent page (303).
+ * Holds the identity with the request it came with (the one the step finishes) and Apple's sealed refresh token
+ * (`kept`, for the account the step makes), gives this browser its token, and sends it to the consent page (303).
  */
 export async function askForConsent(
   c: Ctx,
@@ -32,9 +32,10 @@ export async function askForConsent(
   identity: ProviderIdentity,
   held: HeldRequest,
   lang: Lang,
+  kept?: KeptAppleToken,
 ): Promise<Response> {
   const token = randomSecret();
-  await holdSocialSignUp(c.var.deps.sql, projectId, await sha256(token), identity, held);
+  await holdSocialSignUp(c.var.deps.sql, projectId, await sha256(token), identity, held, kept);
   setCookie(c, name(c), token, {
     path: CONTINUE_PATH,
     httpOnly: true,

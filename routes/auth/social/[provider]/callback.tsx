@@ -113,19 +113,26 @@ async function finish(c: Ctx, provider: ProviderId, answer: URLSearchParams, pos
       flow.legalConsent === true,
     )).user_id;
   } catch (error) {
+    // A new person from the sign-in page, asked for consent they could not give there: the identity is held
+    // server-side, Apple's token with it for the account the step makes, and they are asked to agree on the
+    // next page, which finishes the sign-in (Clerk's "missing requirements" step).
+    if (!flow.legalConsent && toAppError(error).code === "legal_consent_required") {
+      return await askForConsent(
+        c,
+        request.project.id,
+        identity,
+        {
+          query: requestQuery(query),
+          guestSub: request.guestSub,
+          invitation: request.invitation,
+        },
+        flow.lang,
+        kept,
+      );
+    }
     // Apple lists the app for the person until its token is revoked, and shares their email and name only with
     // the first sign-in after that: a sign-in that made no account gives it back.
     if (kept) await discardAppleToken(c.var.deps.sql, request.project.id, identity.subject, kept);
-    // A new person from the sign-in page, asked for consent they could not give there: the identity is held
-    // server-side and they are asked to agree on the next page, which finishes the sign-in (Clerk's "missing
-    // requirements" step).
-    if (!flow.legalConsent && toAppError(error).code === "legal_consent_required") {
-      return await askForConsent(c, request.project.id, identity, {
-        query: requestQuery(query),
-        guestSub: request.guestSub,
-        invitation: request.invitation,
-      }, flow.lang);
-    }
     const refused = refusedSignUp(c, request, query, error, flow.lang);
     if (refused) return refused;
     // Apple, for a person it has seen before, may leave the email out; without a linked identity to find
