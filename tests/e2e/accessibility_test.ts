@@ -12,6 +12,7 @@ import { testApp } from "../helpers/app.ts";
 import { disconnectBrowser, openPage } from "../helpers/browser.ts";
 import { signInDeveloper, signInPage } from "../helpers/dashboard.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
+import { holdSocialSignUp } from "@/db/held_social_sign_ups.ts";
 import { base64url, randomSecret, sha256 } from "@/lib/secrets.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { setProjectLogo } from "@/db/branding.ts";
@@ -192,6 +193,29 @@ for (const lang of ["en", "id"] as const) {
         await page.goto(`${t.origin}${path}`);
         for (const violation of await seriousViolations(page)) found.push(`${path} → ${violation}`);
       }
+      // The consent step after a first social sign-in from the sign-in page: without a held sign-in its expired
+      // page; with one its box, and the box's error when Continue is pressed without it.
+      const step = `/auth/signup/continue?${consentLogin}&lang=${lang}`;
+      await page.goto(`${t.origin}${step}`);
+      assert.equal(await page.locator("#legal_consent").count(), 0, "the expired page is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${step} (expired) → ${violation}`);
+      const held = randomSecret();
+      await holdSocialSignUp(t.db.sql, consenting.id, await sha256(held), {
+        provider: "google",
+        subject: `a11y-${lang}`,
+        email: `a11y-${lang}@setuju.example`,
+        emailVerified: true,
+      }, { query: consentLogin.toString() });
+      await page.context().addCookies([{ name: "astapa_held_sign_up", value: held, url: t.origin }]);
+      await page.goto(`${t.origin}${step}`);
+      assert.equal(await page.locator("#legal_consent").count(), 1, "the box is shown");
+      for (const violation of await seriousViolations(page)) found.push(`${step} → ${violation}`);
+      await Promise.all([
+        page.waitForURL(/\/auth\/signup\/continue\?lang=/),
+        page.click("form[action^='/auth/signup/continue'] button[type=submit]"),
+      ]);
+      assert.equal(await page.locator("#legal_consent[aria-invalid=true]").count(), 1, "the box's error");
+      for (const violation of await seriousViolations(page)) found.push(`${step} (error) → ${violation}`);
       // Last, signed in (a session would send /auth/login straight back to the app).
       await page.context().addCookies([{
         name: `astapa_session_${project.id}`,
