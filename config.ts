@@ -6,6 +6,11 @@ const optionalUrl = z.url().optional();
 const emptyAsUnset = (value: unknown) => value === "" ? undefined : value;
 /** How long a call to a service Astapa does not control may take, in milliseconds. */
 const timeoutMs = z.coerce.number().int().min(100).max(600_000);
+/**
+ * A Microsoft tenant as it goes in the authority's path: common, organizations, consumers, a tenant ID (GUID) or
+ * a domain. The same rule in SQL: astapa.social_provider_problem.
+ */
+export const MICROSOFT_TENANT_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 
 const EnvSchema = z.object({
   PORT: z.preprocess(emptyAsUnset, port.default(8000)),
@@ -79,6 +84,11 @@ const EnvSchema = z.object({
     z.string().regex(/-----BEGIN PRIVATE KEY-----/, "must be the .p8 file's PEM (PKCS#8)").optional(),
   ),
   APPLE_ISSUER: z.preprocess(emptyAsUnset, z.url().default("https://appleid.apple.com")),
+  // Sign in with Microsoft: an Entra app registration; the tenant its supported account types call for.
+  MICROSOFT_CLIENT_ID: z.preprocess(emptyAsUnset, z.string().optional()),
+  MICROSOFT_CLIENT_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  MICROSOFT_TENANT: z.preprocess(emptyAsUnset, z.string().regex(MICROSOFT_TENANT_PATTERN).default("common")),
+  MICROSOFT_AUTHORITY: z.preprocess(emptyAsUnset, z.url().default("https://login.microsoftonline.com")),
   // A person watches a blank tab meanwhile: Google and GitHub answer in well under a second, so 10 s per call
   // covers a slow path yet ends in the "not answering" page, not a tab that hangs until the browser gives up.
   SOCIAL_LOGIN_TIMEOUT_MS: z.preprocess(emptyAsUnset, timeoutMs.default(10_000)),
@@ -177,6 +187,8 @@ export type Config = {
   github: { clientId?: string; clientSecret?: string; baseUrl: string; apiUrl: string };
   /** Sign in with Apple: the Services ID, Team ID, Key ID and private key (PEM); `issuer` for a local fake. */
   apple: { clientId?: string; teamId?: string; keyId?: string; privateKey?: string; issuer: string };
+  /** Sign in with Microsoft: the app registration, its tenant (common …) and `authority` for a local fake. */
+  microsoft: { clientId?: string; clientSecret?: string; tenant: string; authority: string };
   /** Each request to Google or GitHub during a sign-in gives up after this long (a readable error page). */
   socialTimeoutMs: number;
   /** Where chosen passwords are looked up by range (lib/breached_passwords.ts); url null: not looked up. */
@@ -260,6 +272,12 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
       keyId: e.APPLE_KEY_ID,
       privateKey: e.APPLE_PRIVATE_KEY,
       issuer: e.APPLE_ISSUER.replace(/\/$/, ""),
+    },
+    microsoft: {
+      clientId: e.MICROSOFT_CLIENT_ID,
+      clientSecret: e.MICROSOFT_CLIENT_SECRET,
+      tenant: e.MICROSOFT_TENANT,
+      authority: e.MICROSOFT_AUTHORITY.replace(/\/$/, ""),
     },
     socialTimeoutMs: e.SOCIAL_LOGIN_TIMEOUT_MS,
     breachedPasswords: {

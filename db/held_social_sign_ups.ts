@@ -31,7 +31,7 @@ export async function holdSocialSignUp(
 }
 
 const Held = z.object({
-  provider: z.enum(["google", "github", "apple"]),
+  provider: z.enum(["google", "github", "apple", "microsoft"]),
   sign_in_request: z.string(),
   usable: z.boolean(),
 }).nullable();

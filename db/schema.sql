@@ -752,7 +752,7 @@ create table astapa.held_social_sign_ups (
   constraint held_social_sign_ups_invitation_check CHECK (invitation ~ '^[A-Za-z0-9_-]{20,100}$'::text),
   constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
   constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
-  constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
+  constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text, 'microsoft'::text])),
   constraint held_social_sign_ups_refresh_token_sealed_check CHECK (length(refresh_token_sealed) <= 4000),
   constraint held_social_sign_ups_sign_in_request_check CHECK (length(sign_in_request) <= 8000),
   constraint held_social_sign_ups_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255),
@@ -794,7 +794,7 @@ create table astapa.identities (
   email_forwarding_at timestamp with time zone,
   constraint identities_pkey PRIMARY KEY (project_id, provider, subject),
   constraint identities_user_fkey FOREIGN KEY (project_id, user_id) REFERENCES astapa.users(project_id, id) ON DELETE CASCADE,
-  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text])),
+  constraint identities_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text, 'microsoft'::text])),
   constraint identities_refresh_token_sealed_check CHECK (length(refresh_token_sealed) <= 4000),
   constraint identities_subject_check CHECK (length(subject) >= 1 AND length(subject) <= 255),
   constraint identities_token_client_id_check CHECK ((refresh_token_sealed IS NULL) = (token_client_id IS NULL) AND length(token_client_id) <= 255)
@@ -4008,8 +4008,8 @@ AS $function$
     person bigint := astapa.account_user(session_hash, fresh_seconds);
     methods jsonb;
   begin
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception 'only a Google, GitHub or Apple identity is unlinked here' using errcode = 'AS400';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception 'only a Google, GitHub, Apple or Microsoft identity is unlinked here' using errcode = 'AS400';
     end if;
     methods := api.unlink_sign_in_method(project, person, provider, subject);
     if mail is not null then
@@ -4019,7 +4019,7 @@ AS $function$
     return methods;
   end
   $function$;
-comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
+comment on function api.account_unlink(bytea,text,text,integer,jsonb) is 'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple/Microsoft identities, never their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), and is mailed when mail is given.';
 grant execute on function api.account_unlink(bytea,text,text,integer,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -14978,7 +14978,8 @@ AS $function$
         from astapa.projects as p,
           lateral (values ('apple', p.settings #>> '{social_login,apple,private_key_sealed}'),
                           ('github', p.settings #>> '{social_login,github,client_secret_sealed}'),
-                          ('google', p.settings #>> '{social_login,google,client_secret_sealed}'))
+                          ('google', p.settings #>> '{social_login,google,client_secret_sealed}'),
+                          ('microsoft', p.settings #>> '{social_login,microsoft,client_secret_sealed}'))
             as v (provider, value)
         where p.id = (select astapa.current_project_id()) and v.value is not null
           and (after_id is null or v.provider > after_id)
@@ -16128,8 +16129,8 @@ AS $function$
       raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
     end if;
     mode := astapa.require_project(project);
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'The provider must be google, github or apple.';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google, github, apple or microsoft.';
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';
@@ -16359,8 +16360,8 @@ AS $function$
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
   begin
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github or apple.';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github, apple or microsoft.';
     end if;
     -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
     perform pg_catalog.pg_advisory_xact_lock(
@@ -16390,7 +16391,7 @@ AS $function$
     return pg_catalog.jsonb_build_object('user_id', guest_id::text, 'created', true, 'linked', false);
   end
   $function$;
-comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
+comment on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) is 'A guest signs up with Google, GitHub, Apple or Microsoft (docs/anonymous-users.md): a new identity with an address no account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. An identity or address someone has already is api.sign_in_with_identity itself (that account, never the guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';
 grant execute on function api.sign_up_guest_with_identity(bigint,text,text,text,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -17560,8 +17561,8 @@ AS $function$
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github, apple or microsoft.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods. A user of the
     -- project's current environment only, as every user endpoint.
@@ -17596,7 +17597,7 @@ AS $function$
     return api.user_sign_in_methods(project_id, user_id);
   end
   $function$;
-comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current environment; AS409 the last way in.';
+comment on function api.unlink_sign_in_method(text,bigint,text,text) is 'Removes one way to sign in (the password, or a google/github/apple/microsoft identity by subject) when api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or an identity whose provider is not offered do not), and audits identity.unlink. Security definer because it must see whether a password is set (the app role cannot); the guard refuses any project but the current one. AS400 unknown provider; AS404 no such method, or no such user in the project''s current environment; AS409 the last way in.';
 grant execute on function api.unlink_sign_in_method(text,bigint,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -18651,13 +18652,13 @@ AS $function$
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple', 'microsoft')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
   end
   $function$;
-comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number; an Apple identity email_forwarding once Apple said whether its private relay forwards), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
+comment on function api.user_sign_in_methods(text,bigint) is 'Every way a user can sign in but a passkey: {provider: password|google|github|apple|microsoft|phone|email_code, subject, email, linked_at, usable, removable} (phone also phone_number; an Apple identity email_forwarding once Apple said whether its private relay forwards), oldest first, the read-only phone (a verified number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at null. usable: it signs them in now (a password with settings.passwords not false and an email address; an identity while astapa.social_provider_offered; phone and email_code always). removable: a password or identity while another usable way in stays (a working passkey counts: astapa.has_usable_passkey). Security definer because the app role cannot read password hashes (it learns only whether one is set); RLS still applies and the guard refuses any project but the one the transaction acts for. AS404 unknown user.';
 grant execute on function api.user_sign_in_methods(text,bigint) to astapa_app;
 
 -- owner: astapa_owner
@@ -26939,7 +26940,7 @@ AS $function$
       end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
-        return 'social_login must be an object with google, github and/or apple.';
+        return 'social_login must be an object with google, github, apple and/or microsoft.';
       end if;
       for provider in select pg_catalog.jsonb_object_keys(value) loop
         if astapa.social_provider_problem(provider, value -> provider) is not null then
@@ -27271,13 +27272,21 @@ CREATE OR REPLACE FUNCTION astapa.social_provider_problem(provider text, entry j
 AS $function$
     select case
       when entry is null or entry = 'null'::jsonb then null
-      when provider not in ('google', 'github', 'apple') then
-        pg_catalog.format('Social sign-in providers are google, github and apple, not %s.', provider)
+      when provider not in ('google', 'github', 'apple', 'microsoft') then
+        pg_catalog.format('Social sign-in providers are google, github, apple and microsoft, not %s.', provider)
       when provider = 'apple' then astapa.apple_provider_problem(entry)
       when pg_catalog.jsonb_typeof(entry) <> 'object'
         or exists (select from pg_catalog.jsonb_object_keys(entry) as k
-                   where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
-        pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+                   where k not in ('enabled', 'client_id', 'client_secret_sealed')
+                     and not (provider = 'microsoft' and k = 'tenant')) then
+        case when provider = 'microsoft'
+          then 'social_login.microsoft takes enabled, client_id, client_secret_sealed and tenant only.'
+          else pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+        end
+      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain (lib/login/social/microsoft.ts).
+      when provider = 'microsoft' and entry ? 'tenant' and (pg_catalog.jsonb_typeof(entry -> 'tenant') <> 'string'
+        or (entry ->> 'tenant') !~ '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$') then
+        'The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.'
       when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
         pg_catalog.format('social_login.%s.enabled must be true or false.', provider)
       when (entry ? 'client_id') <> (entry ? 'client_secret_sealed') then

@@ -5,7 +5,7 @@ import { asApp, signUpContext, type Sql, type Tx } from "./client.ts";
 const Outcome = z.object({ user_id: z.string(), created: z.boolean(), linked: z.boolean() });
 
 export type ProviderIdentity = {
-  provider: "google" | "github" | "apple";
+  provider: "google" | "github" | "apple" | "microsoft";
   subject: string;
   /** Null when the provider did not say (Apple, for a returning person): the subject must then be linked. */
   email: string | null;

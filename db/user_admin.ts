@@ -17,7 +17,7 @@ import { UserFactors } from "./factors.ts";
  * when).
  */
 export const SignInMethodSchema = z.object({
-  provider: z.enum(["password", "google", "github", "apple", "phone", "email_code"]),
+  provider: z.enum(["password", "google", "github", "apple", "microsoft", "phone", "email_code"]),
   subject: z.string().nullable(),
   email: z.string().nullable(),
   /** The E.164 number of a phone way in. */

@@ -19,7 +19,11 @@ export const DOC_PAGES: DocPage[] = [
     summary: "createAstapa(): sign-in, verification and plan gates in a few lines.",
   },
   { slug: "hosted-login", title: "Hosted login", summary: "Sign-up, sign-in, verification, password reset." },
-  { slug: "social-login", title: "Google, Apple and GitHub", summary: "Social sign-in on the hosted login." },
+  {
+    slug: "social-login",
+    title: "Google, Apple, GitHub and Microsoft",
+    summary: "Social sign-in on the hosted login.",
+  },
   {
     slug: "enterprise-sso",
     title: "Enterprise SSO",

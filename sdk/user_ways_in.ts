@@ -7,7 +7,7 @@ type Json = <T>(path: string, method?: string, body?: unknown) => Promise<T>;
 
 /** One way in but a passkey. password and the identities can be removed while another usable way stays. */
 export type SignInMethod = {
-  provider: "password" | "google" | "github" | "apple" | "phone" | "email_code";
+  provider: "password" | "google" | "github" | "apple" | "microsoft" | "phone" | "email_code";
   /** The identity's subject at the provider (null for password, phone, email_code). */
   subject: string | null;
   email: string | null;
@@ -56,7 +56,7 @@ export function userWaysIn(json: Json) {
      */
     removeSignInMethod: (
       sub: string,
-      provider: "password" | "google" | "github" | "apple",
+      provider: "password" | "google" | "github" | "apple" | "microsoft",
       subject?: string,
     ) =>
       json<{ methods: SignInMethod[] }>(

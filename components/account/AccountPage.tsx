@@ -60,6 +60,7 @@ const METHOD_WORDS = {
   google: "methodGoogle",
   github: "methodGithub",
   apple: "methodApple",
+  microsoft: "methodMicrosoft",
   phone: "methodPhone",
   email_code: "methodEmailCode",
 } as const satisfies Record<AccountOverview["methods"][number]["provider"], AccountKey>;

@@ -9,7 +9,7 @@ import { fill, type Lang } from "@/lib/dashboard/i18n.ts";
 
 type SectionProps = { data: SettingsData; base: string; canEdit: boolean };
 
-const PROVIDER_NAMES = { google: "Google", github: "GitHub" } as const;
+const PROVIDER_NAMES = { google: "Google", github: "GitHub", microsoft: "Microsoft" } as const;
 
 function describe(social: SocialState, lang: Lang): string {
   const text = SETTINGS_PROVIDERS_TEXT[lang];
@@ -23,6 +23,8 @@ function describe(social: SocialState, lang: Lang): string {
           teamId: social.teamId,
           keyId: social.keyId ?? "",
         })
+        : social.tenant
+        ? fill(text.stateOwnMicrosoft, { clientId: social.clientId ?? "", tenant: social.tenant })
         : fill(text.stateOwn, { clientId: social.clientId ?? "" });
     case "deployment":
       return text.stateDeployment;
@@ -31,14 +33,17 @@ function describe(social: SocialState, lang: Lang): string {
   }
 }
 
-/** Google, Apple and GitHub sign-in per project: off, the deployment's credentials, or the project's own app. */
+/**
+ * Google, Apple, GitHub and Microsoft sign-in per project: off, the deployment's credentials, or the project's own
+ * app (Microsoft's with its tenant).
+ */
 export function SocialProviders({ data, base, canEdit }: SectionProps) {
   const lang = data.frame.lang;
   const text = SETTINGS_PROVIDERS_TEXT[lang];
   return (
     <section class="card" aria-labelledby="social-heading">
       <h2 id="social-heading">{text.socialSignIn}</h2>
-      {(["google", "apple", "github"] as const).map((provider) => {
+      {(["google", "apple", "github", "microsoft"] as const).map((provider) => {
         if (provider === "apple") {
           const description = describe(data.social.apple, lang);
           return (
@@ -72,6 +77,18 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
                     autocomplete="off"
                     placeholder={data.social[provider].state === "own" ? text.keptIfEmpty : ""}
                   />
+                  {provider === "microsoft" && (
+                    <>
+                      <label for="microsoft-tenant">{text.microsoftTenant}</label>
+                      <input
+                        id="microsoft-tenant"
+                        name="tenant"
+                        autocomplete="off"
+                        placeholder="common"
+                        value={data.social.microsoft.tenant ?? ""}
+                      />
+                    </>
+                  )}
                   <button type="submit" class="button">{fill(text.useThisApp, { name })}</button>
                 </form>
                 <OffOrDefault
@@ -92,6 +109,7 @@ export function SocialProviders({ data, base, canEdit }: SectionProps) {
           parts={{
             google: <code>{data.baseUrl}/auth/social/google/callback</code>,
             github: <code>{data.baseUrl}/auth/social/github/callback</code>,
+            microsoft: <code>{data.baseUrl}/auth/social/microsoft/callback</code>,
             apple: <code>{data.baseUrl}/auth/social/apple/callback</code>,
           }}
         />

@@ -20,6 +20,7 @@ const PROVIDER_NAMES = {
   google: "Google",
   github: "GitHub",
   apple: "Apple",
+  microsoft: "Microsoft",
   phone: { words: "providerPhone" },
   email_code: { words: "providerEmailCode" },
 } as const;

@@ -29,13 +29,41 @@ function AppleLogo() {
 }
 
 /**
- * "Continue with Google / Apple / GitHub": plain links (no script needed) that start the provider's flow; on a
+ * Microsoft's logo for "Continue with Microsoft": the four squares (red, green, blue, yellow) in their fixed
+ * colours and order, drawn inline. Microsoft's sign-in branding guidance puts it left of the words on a plain
+ * light button with a grey border, never recoloured.
+ */
+function MicrosoftLogo() {
+  return (
+    <svg class="social-logo" viewBox="0 0 21 21" width="18" height="18" aria-hidden="true" focusable="false">
+      <rect x="0" y="0" width="10" height="10" fill="#f25022" />
+      <rect x="11" y="0" width="10" height="10" fill="#7fba00" />
+      <rect x="0" y="11" width="10" height="10" fill="#00a4ef" />
+      <rect x="11" y="11" width="10" height="10" fill="#ffb900" />
+    </svg>
+  );
+}
+
+/** The logo drawn beside a provider's words (Apple's and Microsoft's guidelines ask for one). */
+function ProviderLogo({ provider }: { provider: ProviderId }) {
+  if (provider === "apple") return <AppleLogo />;
+  if (provider === "microsoft") return <MicrosoftLogo />;
+  return null;
+}
+
+/**
+ * "Continue with Google / Apple / GitHub / Microsoft": plain links (no script needed) that start the provider's flow; on a
  * sign-up form that asks for consent, buttons posting that form (its box goes with them).
  */
 export function SocialButtons({ lang, providers, request, postWith }: SocialButtonsProps) {
   if (providers.length === 0) return null;
   const t = MESSAGES[lang];
-  const label = { google: t.continueWithGoogle, apple: t.continueWithApple, github: t.continueWithGithub };
+  const label = {
+    google: t.continueWithGoogle,
+    apple: t.continueWithApple,
+    github: t.continueWithGithub,
+    microsoft: t.continueWithMicrosoft,
+  };
   return (
     <>
       <ul class="social-buttons">
@@ -49,7 +77,7 @@ export function SocialButtons({ lang, providers, request, postWith }: SocialButt
                   formAction={`/auth/social/${provider}?lang=${lang}`}
                   class={`button social social-${provider}`}
                 >
-                  {provider === "apple" && <AppleLogo />}
+                  <ProviderLogo provider={provider} />
                   {label[provider]}
                 </button>
               )
@@ -58,7 +86,7 @@ export function SocialButtons({ lang, providers, request, postWith }: SocialButt
                   class={`button social social-${provider}`}
                   href={`/auth/social/${provider}?${request}${request ? "&" : ""}lang=${lang}`}
                 >
-                  {provider === "apple" && <AppleLogo />}
+                  <ProviderLogo provider={provider} />
                   {label[provider]}
                 </a>
               )}

@@ -442,8 +442,8 @@ create or replace function api.account_unlink(session_hash bytea, provider text,
     person bigint := astapa.account_user(session_hash, fresh_seconds);
     methods jsonb;
   begin
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception 'only a Google, GitHub or Apple identity is unlinked here' using errcode = 'AS400';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception 'only a Google, GitHub, Apple or Microsoft identity is unlinked here' using errcode = 'AS400';
     end if;
     methods := api.unlink_sign_in_method(project, person, provider, subject);
     if mail is not null then
@@ -455,7 +455,7 @@ create or replace function api.account_unlink(session_hash bytea, provider text,
   $$;
 
 comment on function api.account_unlink(bytea, text, text, integer, jsonb) is
-  'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple identities, never their last way '
+  'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple/Microsoft identities, never their last way '
   'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
   'and is mailed when mail is given.';
 

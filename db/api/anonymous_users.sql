@@ -413,8 +413,8 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
     mode text := astapa.require_project(project);
     clean_email text := pg_catalog.btrim(email);
   begin
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github or apple.';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'A guest signs up with google, github, apple or microsoft.';
     end if;
     -- The same lock as api.sign_in_with_identity's: a first sign-in of this identity elsewhere waits, or wins.
     perform pg_catalog.pg_advisory_xact_lock(
@@ -446,7 +446,7 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
   $$;
 
 comment on function api.sign_up_guest_with_identity(bigint, text, text, text, boolean) is
-  'A guest signs up with Google, GitHub or Apple (docs/anonymous-users.md): a new identity with an address no '
+  'A guest signs up with Google, GitHub, Apple or Microsoft (docs/anonymous-users.md): a new identity with an address no '
   'account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
   'audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. '
   'An identity or address someone has already is api.sign_in_with_identity itself (that account, never the '

@@ -528,8 +528,8 @@ create or replace function api.sign_in_with_identity(provider text, subject text
       raise exception using errcode = 'AS403', message = 'Social sign-in acts for one project.';
     end if;
     mode := astapa.require_project(project);
-    if provider is null or provider not in ('google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'The provider must be google, github or apple.';
+    if provider is null or provider not in ('google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'The provider must be google, github, apple or microsoft.';
     end if;
     if subject is null or pg_catalog.length(subject) not between 1 and 255 then
       raise exception using errcode = 'AS400', message = 'The provider''s subject must be 1 to 255 characters.';

@@ -542,13 +542,21 @@ create or replace function astapa.social_provider_problem(provider text, entry j
   as $$
     select case
       when entry is null or entry = 'null'::jsonb then null
-      when provider not in ('google', 'github', 'apple') then
-        pg_catalog.format('Social sign-in providers are google, github and apple, not %s.', provider)
+      when provider not in ('google', 'github', 'apple', 'microsoft') then
+        pg_catalog.format('Social sign-in providers are google, github, apple and microsoft, not %s.', provider)
       when provider = 'apple' then astapa.apple_provider_problem(entry)
       when pg_catalog.jsonb_typeof(entry) <> 'object'
         or exists (select from pg_catalog.jsonb_object_keys(entry) as k
-                   where k not in ('enabled', 'client_id', 'client_secret_sealed')) then
-        pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+                   where k not in ('enabled', 'client_id', 'client_secret_sealed')
+                     and not (provider = 'microsoft' and k = 'tenant')) then
+        case when provider = 'microsoft'
+          then 'social_login.microsoft takes enabled, client_id, client_secret_sealed and tenant only.'
+          else pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
+        end
+      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain (lib/login/social/microsoft.ts).
+      when provider = 'microsoft' and entry ? 'tenant' and (pg_catalog.jsonb_typeof(entry -> 'tenant') <> 'string'
+        or (entry ->> 'tenant') !~ '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$') then
+        'The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.'
       when entry ? 'enabled' and pg_catalog.jsonb_typeof(entry -> 'enabled') <> 'boolean' then
         pg_catalog.format('social_login.%s.enabled must be true or false.', provider)
       when (entry ? 'client_id') <> (entry ? 'client_secret_sealed') then
@@ -811,7 +819,7 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
       end if;
     when 'social_login' then
       if pg_catalog.jsonb_typeof(value) <> 'object' then
-        return 'social_login must be an object with google, github and/or apple.';
+        return 'social_login must be an object with google, github, apple and/or microsoft.';
       end if;
       for provider in select pg_catalog.jsonb_object_keys(value) loop
         if astapa.social_provider_problem(provider, value -> provider) is not null then

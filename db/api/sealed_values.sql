@@ -69,7 +69,8 @@ create or replace function api.sealed_values(kind text, after_id text default nu
         from astapa.projects as p,
           lateral (values ('apple', p.settings #>> '{social_login,apple,private_key_sealed}'),
                           ('github', p.settings #>> '{social_login,github,client_secret_sealed}'),
-                          ('google', p.settings #>> '{social_login,google,client_secret_sealed}'))
+                          ('google', p.settings #>> '{social_login,google,client_secret_sealed}'),
+                          ('microsoft', p.settings #>> '{social_login,microsoft,client_secret_sealed}'))
             as v (provider, value)
         where p.id = (select astapa.current_project_id()) and v.value is not null
           and (after_id is null or v.provider > after_id)

@@ -934,7 +934,7 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
     passkey := astapa.has_usable_passkey(project_id, user_id);
     return (
       select coalesce(pg_catalog.jsonb_agg(w.method || pg_catalog.jsonb_build_object('removable',
-               w.method ->> 'provider' in ('password', 'google', 'github', 'apple')
+               w.method ->> 'provider' in ('password', 'google', 'github', 'apple', 'microsoft')
                and (passkey or usable_ways - case when (w.method ->> 'usable')::boolean then 1 else 0 end > 0))
                order by w.position), '[]')
       from pg_catalog.jsonb_array_elements(ways) with ordinality as w(method, position));
@@ -942,7 +942,8 @@ create or replace function api.user_sign_in_methods(project_id text, user_id big
   $$;
 
 comment on function api.user_sign_in_methods(text, bigint) is
-  'Every way a user can sign in but a passkey: {provider: password|google|github|apple|phone|email_code, subject, '
+  'Every way a user can sign in but a passkey: {provider: password|google|github|apple|microsoft|phone|email_code, '
+  'subject, '
   'email, linked_at, usable, removable} (phone also phone_number; an Apple identity email_forwarding once Apple '
   'said whether its private relay forwards), oldest first, the read-only phone (a verified '
   'number, settings.phone.enabled) and email_code (a verified address, settings.email_codes) last with linked_at '
@@ -1211,8 +1212,8 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
     if project_id is distinct from astapa.current_project_id() then
       raise exception using errcode = 'AS403', message = 'Sign-in methods are changed for the project the request acts for.';
     end if;
-    if provider is null or provider not in ('password', 'google', 'github', 'apple') then
-      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github or apple.';
+    if provider is null or provider not in ('password', 'google', 'github', 'apple', 'microsoft') then
+      raise exception using errcode = 'AS400', message = 'A sign-in method is password, google, github, apple or microsoft.';
     end if;
     -- One change at a time per user, so two unlinks cannot together remove the last two methods. A user of the
     -- project's current environment only, as every user endpoint.
@@ -1249,7 +1250,7 @@ create or replace function api.unlink_sign_in_method(project_id text, user_id bi
   $$;
 
 comment on function api.unlink_sign_in_method(text, bigint, text, text) is
-  'Removes one way to sign in (the password, or a google/github/apple identity by subject) when '
+  'Removes one way to sign in (the password, or a google/github/apple/microsoft identity by subject) when '
   'api.user_sign_in_methods calls it removable: never the last usable way in (a verified number with phone '
   'sign-in, a verified address with email codes, a working passkey all count; a password with passwords off or '
   'an identity whose provider is not offered do not), and audits identity.unlink. Security '

@@ -1,7 +1,7 @@
-/** `astapa social …`: per-project Google/Apple/GitHub sign-in (on, off, own credentials, back to the default). */
+/** `astapa social …`: per-project Google/Apple/GitHub/Microsoft sign-in (on, off, own credentials, back to the default). */
 import { asApp, type Sql } from "@/db/client.ts";
 import { getProject, updateProject } from "@/db/projects.ts";
-import { loadConfig } from "@/config.ts";
+import { loadConfig, MICROSOFT_TENANT_PATTERN } from "@/config.ts";
 import { loadMasterKeys } from "../tokens/master_key.ts";
 import { isProvider, sealProviderSecret } from "../login/social/providers.ts";
 import {
@@ -13,21 +13,28 @@ import {
 import { allowFlags, operands, type ParsedArgs, UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
-export const SOCIAL_USAGE = `  social ID google|apple|github off
+export const SOCIAL_USAGE = `  social ID google|apple|github|microsoft off
                              turn the provider off for the project (no button)
-  social ID google|apple|github default
-                             use the deployment's GOOGLE_* / APPLE_* / GITHUB_* credentials again
+  social ID google|apple|github|microsoft default
+                             use the deployment's GOOGLE_* / APPLE_* / GITHUB_* / MICROSOFT_* credentials again
   social ID google|github credentials --client-id X --client-secret Y
                              use the project's own OAuth app (the secret is stored sealed)
+  social ID microsoft credentials --client-id X --client-secret Y [--tenant T]
+                             the project's own app registration; T: common (default), organizations,
+                             consumers, a tenant ID or a domain
   social ID apple credentials --client-id SERVICES_ID --team-id T --key-id K --private-key-file KEY.p8
                              use the project's own Apple key (the key is stored sealed)`;
 
 const CLI = { actor: "cli" };
 
 export async function socialCommand(sql: Sql, args: ParsedArgs, out: Output): Promise<number> {
-  const [id, provider, action] = operands(args, 1, ["ID", "google|apple|github", "off|default|credentials"]);
+  const [id, provider, action] = operands(args, 1, [
+    "ID",
+    "google|apple|github|microsoft",
+    "off|default|credentials",
+  ]);
   if (!isProvider(provider)) {
-    throw new UsageError(`Provider must be google, apple or github, not "${provider}"`);
+    throw new UsageError(`Provider must be google, apple, github or microsoft, not "${provider}"`);
   }
   let entry: Record<string, unknown> | undefined;
   if (action === "off") {
@@ -38,16 +45,24 @@ export async function socialCommand(sql: Sql, args: ParsedArgs, out: Output): Pr
   } else if (action === "credentials" && provider === "apple") {
     entry = await appleEntry(args, id);
   } else if (action === "credentials") {
-    allowFlags(args, ["client-id", "client-secret"]);
+    allowFlags(
+      args,
+      provider === "microsoft" ? ["client-id", "client-secret", "tenant"] : ["client-id", "client-secret"],
+    );
     const clientId = args.flags.get("client-id");
     const secret = args.flags.get("client-secret");
     if (clientId?.length !== 1 || secret?.length !== 1) {
       throw new UsageError("--client-id and --client-secret are required, once each");
     }
+    const tenant = args.flags.get("tenant");
+    if (tenant && (tenant.length !== 1 || !MICROSOFT_TENANT_PATTERN.test(tenant[0]))) {
+      throw new UsageError("--tenant is common, organizations, consumers, a tenant ID or a domain, once");
+    }
     const keys = await loadMasterKeys(loadConfig());
     entry = {
       client_id: clientId[0],
       client_secret_sealed: await sealProviderSecret(keys.social, id, provider, secret[0]),
+      ...(provider === "microsoft" ? { tenant: tenant?.[0] ?? "common" } : {}),
     };
   } else {
     throw new UsageError(`Expected off, default or credentials, not "${action ?? ""}"`);

@@ -6,6 +6,7 @@ import type { UserMetadata } from "@/db/user_metadata.ts";
 import type { BackchannelLogout } from "@/db/backchannel_logouts.ts";
 import type { AppleRevocation } from "@/db/apple_revocations.ts";
 import type { MemberRole } from "@/db/accounts.ts";
+import type { ProviderId } from "@/lib/login/social/providers.ts";
 import type { Consent, ThirdPartyClient } from "@/db/consents.ts";
 import type { UserFactors } from "@/db/factors.ts";
 import type { MachineClient, MachineClientWithSecret } from "@/db/machine_clients.ts";
@@ -38,6 +39,8 @@ export type SocialState = {
   /** Apple's own app: its Team ID and Key ID (the private key is never shown). */
   teamId?: string;
   keyId?: string;
+  /** Microsoft's own app: the tenant it signs people in from. */
+  tenant?: string;
 };
 
 type Attempts = { perEmail: number; perAddress: number };
@@ -55,7 +58,7 @@ export type SettingsData = {
   deploymentLiveXendit: boolean;
   /** Domains a project's own from address may use (MAIL_FROM's and MAIL_FROM_DOMAINS). */
   mailFromDomains: string[];
-  social: { google: SocialState; apple: SocialState; github: SocialState };
+  social: Record<ProviderId, SocialState>;
   /** The project's own phone code provider accounts: which, and a hint (never the credentials). */
   phoneProviders: { provider: string; hint: string; updated_at: string }[];
   /** The latest logout tokens sent to the apps (Back-Channel Logout), newest first. */

@@ -63,6 +63,7 @@ function socialState(c: Ctx, settings: Record<string, unknown>, provider: Provid
       state: "own",
       clientId: own.client_id,
       ...(provider === "apple" ? { teamId: String(own.team_id), keyId: String(own.key_id) } : {}),
+      ...(provider === "microsoft" ? { tenant: typeof own.tenant === "string" ? own.tenant : "common" } : {}),
     };
   }
   return { state: deploymentProviders(c.var.deps.config).includes(provider) ? "deployment" : "unavailable" };

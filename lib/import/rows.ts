@@ -20,7 +20,7 @@ export const HashConfig = z.strictObject({
 export type HashConfig = z.infer<typeof HashConfig>;
 
 const Identity = z.strictObject({
-  provider: z.enum(["google", "github", "apple"]),
+  provider: z.enum(["google", "github", "apple", "microsoft"]),
   subject: z.string().min(1).max(255),
   email: z.string().max(254).nullish(),
 });

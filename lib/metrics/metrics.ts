@@ -42,7 +42,7 @@ function build(client: typeof Client) {
   });
   const signIns = new client.Counter({
     name: "astapa_sign_ins_total",
-    help: "Hosted sign-ins, by method (password, google, apple, github, …), outcome and reason.",
+    help: "Hosted sign-ins, by method (password, google, apple, github, microsoft, …), outcome and reason.",
     labelNames: ["method", "outcome", "reason"] as const,
     registers,
   });

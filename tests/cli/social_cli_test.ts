@@ -80,3 +80,51 @@ Deno.test("cli social — Apple's own key read from its .p8 file, sealed, never 
   assert.match(bad.stderr, /not an Apple .p8 key/);
   await Deno.remove(file);
 });
+
+Deno.test("cli social — Microsoft's own app registration with its tenant (common when none), the secret sealed", async () => {
+  const project = await seedProject(db.sql);
+  const credentials = (...more: string[]) =>
+    run([
+      "cli.ts",
+      "social",
+      project.id,
+      "microsoft",
+      "credentials",
+      "--client-id",
+      "11111111-2222-3333-4444-555555555555",
+      "--client-secret",
+      "ms~very~secret",
+      ...more,
+    ], env);
+  const own = await credentials("--tenant", "organizations", "--json");
+  assert.equal(own.code, 0, own.stderr);
+  assert.equal(JSON.parse(own.stdout).client_id, "11111111-2222-3333-4444-555555555555");
+  const entry = async () =>
+    (await db.sql`select settings -> 'social_login' -> 'microsoft' as m from astapa.projects
+                  where id = ${project.id}`)[0].m;
+  const saved = await entry();
+  assert.equal(saved.tenant, "organizations");
+  assert.ok(!JSON.stringify(saved).includes("very~secret"), "the secret is stored sealed");
+  assert.equal((await credentials()).code, 0);
+  assert.equal((await entry()).tenant, "common");
+  const bad = await credentials("--tenant", "contoso.com/evil");
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--tenant is common, organizations, consumers/);
+  // Google's app has no tenant.
+  const google = await run([
+    "cli.ts",
+    "social",
+    project.id,
+    "google",
+    "credentials",
+    "--client-id",
+    "g",
+    "--client-secret",
+    "s",
+    "--tenant",
+    "common",
+  ], env);
+  assert.equal(google.code, 2);
+  const off = await run(["cli.ts", "social", project.id, "microsoft", "off", "--json"], env);
+  assert.equal(JSON.parse(off.stdout).enabled, false);
+});

@@ -121,6 +121,19 @@ const CASES: RefusalCase[] = [
     en: "Enter the Services ID (an identifier like com.example.signin).",
   },
   {
+    name: "a Microsoft tenant with a slash (the form's own)",
+    path: `${settings}/social`,
+    fields: {
+      provider: "microsoft",
+      action: "credentials",
+      client_id: "11111111-2222-3333-4444-555555555555",
+      client_secret: "secret",
+      tenant: "contoso/evil",
+    },
+    id: `${refused} Tenant Microsoft adalah common, organizations, consumers, ID tenant, atau domain.`,
+    en: "The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.",
+  },
+  {
     // The Settings page shows no messages beside its inputs: the alert names the field and says what is wrong.
     name: "a bot protection secret key with a space (a schema's own message, listed in the alert)",
     path: `${settings}/bot-protection`,
@@ -230,6 +243,9 @@ const BAD_SETTINGS: [string, unknown][] = [
   ["social_login", { apple: [] }],
   ["social_login", { apple: { enabled: "yes" } }],
   ["social_login", { apple: { client_id: "com.kedai.signin" } }],
+  ["social_login", { microsoft: { secret: "x" } }],
+  ["social_login", { microsoft: { tenant: "contoso/evil" } }],
+  ["social_login", { microsoft: { tenant: 42 } }],
   ...[
     { client_id: "com kedai", team_id: "ABCDE12345", key_id: "ABCDE12345" },
     { client_id: "com.kedai.signin", team_id: "abc", key_id: "ABCDE12345" },

@@ -278,6 +278,47 @@ Deno.test("settings — social providers: own app sealed (never shown), off, bac
   assert.deepEqual((await settingsOf(projectId)).social_login, { google: { enabled: false } });
 });
 
+Deno.test("settings — Microsoft: own app registration with its tenant (common when left empty), secret sealed", async () => {
+  const { projectId, settings } = await createProject("Microsoft");
+  const page = await (await getAs(t, admin, settings)).text();
+  assert.match(page, /<label for="microsoft-tenant">Microsoft tenant: common, organizations, consumers/);
+  assert.ok(page.includes("/auth/social/microsoft/callback"));
+  const save = (tenant: string) =>
+    postAs(t, admin, `${settings}/social`, {
+      provider: "microsoft",
+      action: "credentials",
+      client_id: "11111111-2222-3333-4444-555555555555",
+      client_secret: "ms~very~secret",
+      tenant,
+    });
+  assert.equal((await save("72f988bf-86f1-41af-91ab-2d7cd011db47")).status, 303);
+  const project = { id: projectId, settings: await settingsOf(projectId) };
+  assert.deepEqual(await providerCredentials(t.deps, project, "microsoft"), {
+    clientId: "11111111-2222-3333-4444-555555555555",
+    clientSecret: "ms~very~secret",
+    tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+  });
+  const html = await (await getAs(t, admin, settings)).text();
+  assert.ok(!html.includes("ms~very~secret"));
+  assert.match(
+    html,
+    /own app registration 11111111-2222-3333-4444-555555555555 \(tenant 72f988bf-86f1-41af-91ab-2d7cd011db47\)/,
+  );
+  assert.equal((await save("")).status, 303);
+  const common = { id: projectId, settings: await settingsOf(projectId) };
+  assert.equal(
+    ((await providerCredentials(t.deps, common, "microsoft")) as { tenant: string }).tenant,
+    "common",
+  );
+  const bad = await save("contoso.com/evil");
+  assert.equal(bad.status, 422);
+  assert.match(await bad.text(), /The Microsoft tenant is common, organizations, consumers/);
+  assert.equal(
+    ((await settingsOf(projectId)).social_login as Record<string, { tenant: string }>).microsoft.tenant,
+    "common",
+  );
+});
+
 Deno.test("settings — Apple: Services ID, Team ID and Key ID shown, the private key sealed and never shown or audited", async () => {
   const { projectId, settings } = await createProject("Apple");
   const { privateKeyPem } = await newAppleKey();

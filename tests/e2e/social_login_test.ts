@@ -1,6 +1,7 @@
 /**
- * A person in Chromium clicks "Continue with Google" on the hosted login, the fake Google approves, and they
- * land back at the app signed in: the app's backend redeems the code and reads the email from the token.
+ * A person in Chromium clicks "Continue with Google" (or Microsoft) on the hosted login, the fake provider
+ * approves, and they land back at the app signed in: the app's backend redeems the code and reads the email
+ * from the token.
  */
 import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
@@ -9,9 +10,11 @@ import { seedProject } from "../helpers/identity.ts";
 import { claimsOf } from "../helpers/token_client.ts";
 import { startFakeGoogle } from "../fakes/google.ts";
 import { startFakeGitHub } from "../fakes/github.ts";
+import { MSA_TENANT, startFakeMicrosoft } from "../fakes/microsoft.ts";
 
 const google = await startFakeGoogle();
 const github = startFakeGitHub();
+const microsoft = await startFakeMicrosoft();
 
 // The developer's app: its callback redeems the code at Astapa's token endpoint and greets the person.
 const appServer = Deno.serve(
@@ -49,6 +52,9 @@ const t = await testApp({
     GITHUB_CLIENT_SECRET: github.clientSecret,
     GITHUB_BASE_URL: github.origin,
     GITHUB_API_URL: github.origin,
+    MICROSOFT_CLIENT_ID: microsoft.clientId,
+    MICROSOFT_CLIENT_SECRET: microsoft.clientSecret,
+    MICROSOFT_AUTHORITY: microsoft.authority,
   },
 });
 const project = await seedProject(t.db.sql, { name: "Toko Batik", redirectUri: `${appOrigin}/callback` });
@@ -58,6 +64,7 @@ Deno.test.afterAll(async () => {
   await appServer.shutdown();
   await google.close();
   await github.close();
+  await microsoft.close();
 });
 
 const authorizeUrl = (lang = "en") =>
@@ -98,6 +105,25 @@ Deno.test("e2e social — Continue with GitHub in Bahasa Indonesia, denied, show
     await page.getByRole("heading", { name: "Masuk" }).waitFor();
   } finally {
     github.deny = undefined;
+    await close();
+  }
+});
+
+Deno.test("e2e social — Continue with Microsoft, its logo beside the words, lands back at the app signed in", async () => {
+  microsoft.approveAs = { sub: "AAAAe2e-wulan", tid: MSA_TENANT, email: "wulan@outlook.test" };
+  const { page, problems, close } = await openPage();
+  try {
+    await page.goto(authorizeUrl());
+    const button = page.getByRole("link", { name: "Continue with Microsoft" });
+    assert.equal(await button.locator("svg rect").count(), 4);
+    await button.click();
+    await page.waitForURL(`${appOrigin}/callback?**`);
+    assert.equal(
+      await page.getByRole("heading", { level: 1 }).innerText(),
+      "Signed in as wulan@outlook.test",
+    );
+    assert.deepEqual(problems, []);
+  } finally {
     await close();
   }
 });

@@ -138,3 +138,20 @@ Deno.test("users API — a user of the other environment is not found by any of 
   assert.equal(still.body.passkeys.length, 1);
   assert.equal(still.body.factors.factors.length, 1);
 });
+
+Deno.test("users API — a Microsoft identity is listed and removed as the others", async () => {
+  const user = await seedUser(t.db.sql, project.id, "eko@ways.example", { verified: true });
+  await asApp(t.db.sql, project.id, async (tx) => {
+    await tx`update astapa.users set password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' where id = ${user}`;
+    await tx`insert into astapa.identities (project_id, user_id, provider, subject, email)
+             values (${project.id}, ${user}, 'microsoft', 'AAAAms-eko', 'eko@ways.example')`;
+  });
+  const got = await api("GET", `/users/${user}/sign-in-methods`);
+  assert.deepEqual(
+    got.body.methods.map((m: { provider: string; removable: boolean }) => [m.provider, m.removable]),
+    [["password", false], ["microsoft", true]],
+  );
+  const removed = await api("DELETE", `/users/${user}/sign-in-methods/microsoft?subject=AAAAms-eko`);
+  assert.equal(removed.status, 200, removed.text);
+  assert.deepEqual(removed.body.methods.map((m: { provider: string }) => m.provider), ["password"]);
+});

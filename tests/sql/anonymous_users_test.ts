@@ -299,7 +299,7 @@ Deno.test("api.sign_up_guest_with_identity — a new identity and address go ont
   await rejectsAs(
     withIdentity(project, other, "facebook", "f-1", "x@facebook.test"),
     "validation_failed",
-    /google, github or apple/,
+    /google, github, apple or microsoft/,
   );
 });
 

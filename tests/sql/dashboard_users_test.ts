@@ -343,7 +343,7 @@ Deno.test("api.unlink_sign_in_method — removes one, never the last; audited; e
   await rejectsAs(
     in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, ayu, { provider: "facebook" })),
     "validation_failed",
-    /password, google, github or apple/,
+    /password, google, github, apple or microsoft/,
   );
   await rejectsAs(
     in_(p.id, (tx) => unlinkSignInMethod(tx, p.id, "999999", { provider: "password" })),

@@ -104,7 +104,7 @@ Deno.test("api.sign_in_with_identity — bad input and no project are refused", 
   await rejectsAs(
     signIn(db.sql, p.id, "twitter", "g", "a@example.com"),
     "validation_failed",
-    /google, github or apple/,
+    /google, github, apple or microsoft/,
   );
   await rejectsAs(signIn(db.sql, p.id, "google", "", "a@example.com"), "validation_failed", /subject/);
   await rejectsAs(signIn(db.sql, p.id, "google", "g", "not-an-email"), "validation_failed");
@@ -140,4 +140,20 @@ Deno.test("api.sign_in_with_identity — Apple: linked as Google is, and found b
   const relay = await signIn(db.sql, p.id, "apple", "001.apple.relay", "k2x9@privaterelay.appleid.com");
   assert.equal(relay.created, true);
   assert.equal((await user(p.id, relay.user_id)).email_verified, true);
+});
+
+Deno.test("api.sign_in_with_identity — a Microsoft identity: created, found again, and linked only when verified", async () => {
+  const p = await seedProject(db.sql);
+  const first = await signIn(db.sql, p.id, "microsoft", "AAAAms-1", "ms@example.com");
+  assert.equal(first.created, true);
+  assert.deepEqual(await signIn(db.sql, p.id, "microsoft", "AAAAms-1", "ms@example.com"), {
+    user_id: first.user_id,
+    created: false,
+    linked: false,
+  });
+  // An address Microsoft did not vouch for (no xms_edov) never reaches the existing verified account.
+  const owner = await seedUser(db.sql, p.id, "owner@example.com", { verified: true });
+  await rejectsAs(signIn(db.sql, p.id, "microsoft", "AAAAms-2", "owner@example.com", false), "conflict");
+  const linked = await signIn(db.sql, p.id, "microsoft", "AAAAms-3", "owner@example.com", true);
+  assert.deepEqual(linked, { user_id: owner, created: false, linked: true });
 });

@@ -143,8 +143,8 @@ Deno.test("api.update_project_settings — each refusal names the problem", asyn
     [{ refresh_token_ttl: "3600" }, /refresh_token_ttl must be a whole number/],
     [{ refresh_grace_seconds: 61 }, /from 0 to 60/],
     [{ require_verified_email: "yes" }, /true or false/],
-    [{ social_login: [] }, /google, github and\/or apple/],
-    [{ social_login: { facebook: { enabled: false } } }, /google, github and apple, not facebook/],
+    [{ social_login: [] }, /google, github, apple and\/or microsoft/],
+    [{ social_login: { facebook: { enabled: false } } }, /google, github, apple and microsoft, not facebook/],
     [{ social_login: { google: { enabled: "no" } } }, /enabled must be true or false/],
     [{ social_login: { google: { secret: "x" } } }, /takes enabled, client_id and client_secret_sealed only/],
     [{ social_login: { google: { client_id: "g" } } }, /needs both a client id and a client secret/],
@@ -170,12 +170,42 @@ Deno.test("api.update_project_settings — each refusal names the problem", asyn
       { social_login: { apple: { ...APPLE, private_key_sealed: "-----BEGIN PRIVATE KEY-----" } } },
       /Apple private key must be sealed by the server/,
     ],
+    // Microsoft's entry may name its tenant, a path segment of the authority: no slash, no query, no other key.
+    [
+      { social_login: { google: { tenant: "common" } } },
+      /google takes enabled, client_id and client_secret_sealed only/,
+    ],
+    [
+      { social_login: { microsoft: { secret: "x" } } },
+      /microsoft takes enabled, client_id, client_secret_sealed and tenant/,
+    ],
+    [{ social_login: { microsoft: { tenant: "common/../x" } } }, /Microsoft tenant is common, organizations/],
+    [
+      { social_login: { microsoft: { tenant: "contoso.com?x=1" } } },
+      /Microsoft tenant is common, organizations/,
+    ],
+    [{ social_login: { microsoft: { tenant: "" } } }, /Microsoft tenant is common, organizations/],
+    [{ social_login: { microsoft: { tenant: ["common"] } } }, /Microsoft tenant is common, organizations/],
+    [{ social_login: { microsoft: { client_id: "m" } } }, /needs both a client id and a client secret/],
   ];
   for (const [changes, message] of refused) {
     await rejectsAs(settingsUpdate(p.id, changes), "validation_failed", message);
   }
   const apple = await settingsUpdate(p.id, { social_login: { apple: APPLE } });
   assert.deepEqual((apple.settings.social_login as Record<string, unknown>).apple, APPLE);
+  for (
+    const tenant of [
+      "common",
+      "organizations",
+      "consumers",
+      "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "contoso.com",
+    ]
+  ) {
+    const microsoft = { client_id: "m", client_secret_sealed: "A".repeat(60), tenant };
+    const saved = await settingsUpdate(p.id, { social_login: { microsoft } });
+    assert.deepEqual((saved.settings.social_login as Record<string, unknown>).microsoft, microsoft);
+  }
   // Each value may be fine and the whole still too big.
   const longOrigins = Array.from({ length: 50 }, (_, i) => `https://${"x".repeat(280)}${i}.example`);
   await settingsUpdate(p.id, { allowed_origins: longOrigins });

@@ -22,6 +22,7 @@ const project = await seedProject(db.sql, {
     social_login: {
       google: { client_id: "g", client_secret_sealed: "google-sealed" },
       apple: { client_id: "com.example", private_key_sealed: "apple-sealed" },
+      microsoft: { client_id: "m", client_secret_sealed: "microsoft-sealed", tenant: "organizations" },
     },
     bot_protection: { provider: "hcaptcha", site_key: "k", secret_key_sealed: "bot-sealed", on: ["sign_up"] },
   },
@@ -76,7 +77,7 @@ Deno.test("api.sealed_values — a kind's values in id order after a cursor, the
   assert.deepEqual(await list(null, "totp_secret"), [], "no project: no project's values");
   assert.deepEqual(
     (await list(project.id, "social_provider_secret")).map((row) => [row.id, row.sealed]),
-    [["apple", "apple-sealed"], ["google", "google-sealed"]],
+    [["apple", "apple-sealed"], ["google", "google-sealed"], ["microsoft", "microsoft-sealed"]],
   );
   assert.deepEqual(await list(project.id, "bot_protection_secret"), [
     { id: "hcaptcha", detail: null, sealed: "bot-sealed" },
@@ -128,8 +129,9 @@ Deno.test("api.replace_sealed_values — settings paths: the one provider's, the
     await replace(project.id, "social_provider_secret", [
       { id: "apple", before: "apple-sealed", after: "apple-resealed" },
       { id: "google", before: "stale", after: "google-resealed" },
+      { id: "microsoft", before: "microsoft-sealed", after: "microsoft-resealed" },
     ]),
-    ["apple"],
+    ["apple", "microsoft"],
   );
   assert.deepEqual(
     await replace(project.id, "bot_protection_secret", [{
@@ -152,6 +154,7 @@ Deno.test("api.replace_sealed_values — settings paths: the one provider's, the
   assert.deepEqual(settings.social_login, {
     google: { client_id: "g", client_secret_sealed: "google-sealed" },
     apple: { client_id: "com.example", private_key_sealed: "apple-resealed" },
+    microsoft: { client_id: "m", client_secret_sealed: "microsoft-resealed", tenant: "organizations" },
   });
   assert.deepEqual(settings.bot_protection.secret_key_sealed, "bot-resealed");
   assert.equal(settings.bot_protection.provider, "hcaptcha");

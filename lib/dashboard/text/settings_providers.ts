@@ -10,16 +10,18 @@ export const SETTINGS_PROVIDERS_TEXT = catalogue({
   stateOff: "Off: no button.",
   stateOwnApple: "On, with your own Services ID {clientId} (team {teamId}, key {keyId}); private key set.",
   stateOwn: "On, with your own OAuth app {clientId}; client secret set.",
+  stateOwnMicrosoft: "On, with your own app registration {clientId} (tenant {tenant}); client secret set.",
   stateDeployment: "On, with the deployment's shared credentials.",
   stateUnavailable: "Not offered: the deployment has no credentials; add your own OAuth app.",
   clientIdOf: "{name} client id",
   clientSecretOf: "{name} client secret",
   keptIfEmpty: "set: leave empty to keep",
   useThisApp: "Use this {name} app",
+  microsoftTenant: "Microsoft tenant: common, organizations, consumers, a tenant ID or a domain",
   turnOff: "Turn {name} off",
   useDefault: "Use deployment default",
   callbackUrls:
-    "Callback URLs to register with your own OAuth app: {google}, {github} and (Apple's Return URL) {apple}. Secrets and keys are sealed and never shown again.",
+    "Callback URLs to register with your own OAuth app: {google}, {github}, {microsoft} (Microsoft's redirect URI, Web platform) and (Apple's Return URL) {apple}. Secrets and keys are sealed and never shown again.",
   // Apple.
   appleNotifications:
     "Server-to-server notification endpoint (paste it in Apple's developer account, under the primary App ID's Sign in with Apple settings): {url}. Apple tells it when a person turns their private relay's forwarding off or on, stops using Sign in with Apple for the app, or deletes their Apple ID.",
@@ -75,6 +77,8 @@ export const SETTINGS_PROVIDERS_TEXT = catalogue({
   stateOwnApple:
     "Aktif, dengan Services ID Anda sendiri {clientId} (tim {teamId}, kunci {keyId}); private key sudah diisi.",
   stateOwn: "Aktif, dengan aplikasi OAuth Anda sendiri {clientId}; client secret sudah diisi.",
+  stateOwnMicrosoft:
+    "Aktif, dengan app registration Anda sendiri {clientId} (tenant {tenant}); client secret sudah diisi.",
   stateDeployment: "Aktif, dengan kredensial bersama milik deployment.",
   stateUnavailable:
     "Tidak ditawarkan: deployment tidak punya kredensial; tambahkan aplikasi OAuth Anda sendiri.",
@@ -82,10 +86,11 @@ export const SETTINGS_PROVIDERS_TEXT = catalogue({
   clientSecretOf: "Client secret {name}",
   keptIfEmpty: "sudah diisi: biarkan kosong untuk mempertahankannya",
   useThisApp: "Pakai aplikasi {name} ini",
+  microsoftTenant: "Tenant Microsoft: common, organizations, consumers, ID tenant, atau domain",
   turnOff: "Matikan {name}",
   useDefault: "Pakai bawaan deployment",
   callbackUrls:
-    "Callback URL yang didaftarkan di aplikasi OAuth Anda sendiri: {google}, {github}, dan (Return URL Apple) {apple}. Secret dan kunci disegel dan tidak pernah ditampilkan lagi.",
+    "Callback URL yang didaftarkan di aplikasi OAuth Anda sendiri: {google}, {github}, {microsoft} (redirect URI Microsoft, platform Web), dan (Return URL Apple) {apple}. Secret dan kunci disegel dan tidak pernah ditampilkan lagi.",
   appleNotifications:
     "Endpoint notifikasi server-ke-server (tempel di akun developer Apple, di pengaturan Sign in with Apple milik App ID utama): {url}. Apple memberi tahu endpoint ini saat seseorang mematikan atau menyalakan penerusan private relay-nya, berhenti memakai Sign in with Apple untuk aplikasi ini, atau menghapus Apple ID-nya.",
   privateKey: "Private key (isi file .p8)",

@@ -16,7 +16,7 @@ const CONTEXT = "astapa social flow cookie";
 
 const Flow = z.object({
   /** "sso": an organization's own IdP (lib/login/sso/), named by `connection`. */
-  provider: z.enum(["google", "github", "apple", "sso"]),
+  provider: z.enum(["google", "github", "apple", "microsoft", "sso"]),
   connection: z.string().optional(),
   projectId: z.string(),
   state: z.string(),

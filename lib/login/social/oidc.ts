@@ -5,6 +5,7 @@
  * each passes its own request options (deadline, and for tenant-chosen issuers a fetch through the SSRF guard).
  */
 import * as oauth from "oauth4webapi";
+import { decodeJwt } from "jose";
 import type { ProviderCredentials } from "./providers.ts";
 import type { UpstreamFlow } from "./upstream.ts";
 import { answered, atEndpoint } from "./endpoint.ts";
@@ -12,9 +13,22 @@ import { clientAuthentication } from "./client_auth.ts";
 
 /**
  * How a provider departs from the default request (scope `openid email profile`, PKCE S256, the answer in the
- * query): Apple asks for `name email`, answers by form_post and takes no PKCE (apple.ts says why).
+ * query): Apple asks for `name email`, answers by form_post and takes no PKCE (apple.ts says why). `issuer`:
+ * for an issuer whose discovery document names another issuer than its URL (Microsoft's multi-tenant endpoints,
+ * microsoft.ts), the discovered issuer to accept and the `iss` an ID token must then carry exactly.
  */
-export type OidcFlavour = { scope?: string; responseMode?: "form_post"; pkce?: false };
+export type OidcFlavour = {
+  scope?: string;
+  responseMode?: "form_post";
+  pkce?: false;
+  issuer?: IssuerRule;
+};
+
+/** See OidcFlavour. `idToken` is given the ID token's claims before validation, to name the one issuer to expect. */
+export type IssuerRule = {
+  discovered(issuer: string): boolean;
+  idToken(discoveredIssuer: string, claims: Record<string, unknown>): string;
+};
 
 /** What every request to the issuer carries (requestOptions, plus maybe a customFetch). */
 export type OidcRequestOptions = {
@@ -29,18 +43,53 @@ export type OidcRequestOptions = {
 // Discovery documents per issuer, kept for an hour; a failed fetch is not kept.
 const discovered = new Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>();
 
-/** The issuer's discovery document (RFC 8414 / OIDC Discovery), validated against the issuer. */
-export function discover(issuer: string, options: OidcRequestOptions): Promise<oauth.AuthorizationServer> {
+/**
+ * The issuer's discovery document (RFC 8414 / OIDC Discovery), validated against the issuer — or, with `accept`,
+ * its issuer must be one `accept` allows (exactly; oauth4webapi compares it).
+ */
+export function discover(
+  issuer: string,
+  options: OidcRequestOptions,
+  accept?: IssuerRule["discovered"],
+): Promise<oauth.AuthorizationServer> {
   const cached = discovered.get(issuer);
   if (cached && Date.now() - cached.at < 3600_000) return cached.as;
   const as = atEndpoint("discovery", async () => {
     const url = new URL(issuer);
-    const response = await oauth.discoveryRequest(url, { algorithm: "oidc", ...options });
-    return await oauth.processDiscoveryResponse(url, await answered(response));
+    const response = await answered(await oauth.discoveryRequest(url, { algorithm: "oidc", ...options }));
+    let expected = url;
+    if (accept) {
+      const named = await discoveredIssuer(response);
+      if (named !== null && accept(named)) expected = new URL(named);
+    }
+    return await oauth.processDiscoveryResponse(expected, response);
   });
   discovered.set(issuer, { at: Date.now(), as });
   as.catch(() => discovered.delete(issuer));
   return as;
+}
+
+/** The issuer a discovery answer names, or null when it names none (oauth4webapi then refuses the answer). */
+async function discoveredIssuer(response: Response): Promise<string | null> {
+  try {
+    const { issuer } = await response.clone().json();
+    return typeof issuer === "string" && URL.canParse(issuer) ? issuer : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The claims of the ID token in a token endpoint answer, not yet validated: only to pick the one issuer the
+ * validation then requires (a token whose claims cannot be read gets {} and fails that validation).
+ */
+async function unvalidatedIdTokenClaims(response: Response): Promise<Record<string, unknown>> {
+  try {
+    const { id_token } = await response.clone().json();
+    return decodeJwt(id_token);
+  } catch {
+    return {};
+  }
 }
 
 /** Told a jwks_uri whose keys an ID token showed to have changed, so other caches of those keys drop theirs. */
@@ -78,7 +127,7 @@ async function verifyIdTokenSignature(
 export function oidcProvider(issuer: string, options: OidcRequestOptions, flavour: OidcFlavour = {}) {
   const provider = {
     async authorizationUrl(clientId: string, redirectUri: string, flow: UpstreamFlow): Promise<URL> {
-      const as = await discover(issuer, options);
+      const as = await discover(issuer, options, flavour.issuer?.discovered);
       const url = new URL(as.authorization_endpoint!);
       url.search = new URLSearchParams({
         client_id: clientId,
@@ -119,7 +168,7 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
       callback: URL | URLSearchParams,
       flow: UpstreamFlow,
     ): Promise<{ claims: oauth.IDToken; refreshToken: string | null; idToken: string }> {
-      const as = await discover(issuer, options);
+      const as = await discover(issuer, options, flavour.issuer?.discovered);
       const client: oauth.Client = { client_id: credentials.clientId };
       const params = await atEndpoint(
         "authorization",
@@ -137,7 +186,11 @@ export function oidcProvider(issuer: string, options: OidcRequestOptions, flavou
             options,
           ),
         );
-        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+        // The ID token's `iss` is checked against as.issuer: the one the flavour names for this token, if any.
+        const expected = flavour.issuer
+          ? { ...as, issuer: flavour.issuer.idToken(as.issuer, await unvalidatedIdTokenClaims(response)) }
+          : as;
+        const result = await oauth.processAuthorizationCodeResponse(expected, client, response, {
           expectedNonce: flow.nonce,
           requireIdToken: true,
         });

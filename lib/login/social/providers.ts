@@ -2,17 +2,22 @@
  * Which sign-in providers a project offers and with whose credentials. A project's own settings win
  * (`settings.social_login.<provider>`: `enabled: false` turns the provider off; `client_id` +
  * `client_secret_sealed` use the project's own OAuth app; Apple's own app is `client_id` (the Services ID),
- * `team_id`, `key_id` + `private_key_sealed`), then the deployment's GOOGLE_* / GITHUB_* / APPLE_* env.
+ * `team_id`, `key_id` + `private_key_sealed`; Microsoft's may add its `tenant`), then the deployment's GOOGLE_* /
+ * GITHUB_* / APPLE_* / MICROSOFT_* env.
  * No credentials anywhere → no button and a 404 for the provider's routes.
  */
 import { z } from "zod";
+import { MICROSOFT_TENANT_PATTERN } from "@/config.ts";
 import type { Deps } from "@/lib/app_env.ts";
 import { open, seal } from "@/lib/tokens/master_key.ts";
 import { base64url } from "@/lib/secrets.ts";
 import { type AppleKey, AppleSettings, deploymentAppleKey } from "./apple_key.ts";
 
-/** In display order: Apple's guidelines ask that it be no less prominent than the others, so it is not last. */
-export const PROVIDERS = ["google", "apple", "github"] as const;
+/**
+ * In display order: Apple's guidelines ask that it be no less prominent than the others, so it is not last;
+ * Microsoft, added later, comes after them.
+ */
+export const PROVIDERS = ["google", "apple", "github", "microsoft"] as const;
 export type ProviderId = typeof PROVIDERS[number];
 
 /** How pages name each provider (the same in every language). */
@@ -20,11 +25,15 @@ export const PROVIDER_NAMES: Record<ProviderId, string> = {
   google: "Google",
   apple: "Apple",
   github: "GitHub",
+  microsoft: "Microsoft",
 };
 
-/** A client secret (Google, GitHub), or Apple's signing key from which each client secret is made. */
+/**
+ * A client secret (Google, GitHub, Microsoft: with the tenant its app signs people in from), or Apple's signing
+ * key from which each client secret is made.
+ */
 export type ProviderCredentials =
-  | { clientId: string; clientSecret: string }
+  | { clientId: string; clientSecret: string; tenant?: string }
   | { clientId: string; appleKey: AppleKey };
 
 const ProjectProvider = z.object({
@@ -32,10 +41,15 @@ const ProjectProvider = z.object({
   client_id: z.string().min(1).max(500).optional(),
   client_secret_sealed: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
 });
+/** Microsoft's own app may name its tenant (common when not): the app registration's supported account types. */
+const MicrosoftSettings = ProjectProvider.extend({
+  tenant: z.string().regex(MICROSOFT_TENANT_PATTERN).optional(),
+});
 const SocialSettings = z.object({
   google: ProjectProvider.optional(),
   github: ProjectProvider.optional(),
   apple: AppleSettings.optional(),
+  microsoft: MicrosoftSettings.optional(),
 }).catch({});
 
 type Project = { id: string; settings: Record<string, unknown> };
@@ -56,10 +70,16 @@ export async function providerCredentials(
   if (own?.enabled === false) return null;
   if (own?.client_id && own.client_secret_sealed) {
     const secret = await openSealed(deps, project.id, provider, own.client_secret_sealed);
-    return secret === null ? null : { clientId: own.client_id, clientSecret: secret };
+    if (secret === null) return null;
+    return provider === "microsoft"
+      ? { clientId: own.client_id, clientSecret: secret, tenant: settings.microsoft?.tenant ?? "common" }
+      : { clientId: own.client_id, clientSecret: secret };
   }
   const { clientId, clientSecret } = deps.config[provider];
-  return clientId && clientSecret ? { clientId, clientSecret } : null;
+  if (!clientId || !clientSecret) return null;
+  return provider === "microsoft"
+    ? { clientId, clientSecret, tenant: deps.config.microsoft.tenant }
+    : { clientId, clientSecret };
 }
 
 async function appleCredentials(

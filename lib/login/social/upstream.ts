@@ -5,6 +5,7 @@ import type { ProviderCredentials, ProviderId } from "./providers.ts";
 import { google } from "./google.ts";
 import { github } from "./github.ts";
 import { apple } from "./apple.ts";
+import { microsoft } from "./microsoft.ts";
 
 export type UpstreamFlow = { state: string; nonce: string; verifier: string };
 
@@ -29,6 +30,8 @@ export function upstream(config: Config, provider: ProviderId): Upstream {
       return apple(config.apple.issuer, config.socialTimeoutMs);
     case "github":
       return github(config.github.baseUrl, config.github.apiUrl, config.socialTimeoutMs);
+    case "microsoft":
+      return microsoft(config.microsoft.authority, config.microsoft.tenant, config.socialTimeoutMs);
   }
 }
 
@@ -37,7 +40,7 @@ export function answersByPost(provider: ProviderId): boolean {
   return provider === "apple";
 }
 
-/** The one callback URL per provider registered with Google / GitHub / Apple. */
+/** The one callback URL per provider registered with Google / GitHub / Apple / Microsoft. */
 export function callbackUrl(config: Config, provider: ProviderId): string {
   return `${config.baseUrl}/auth/social/${provider}/callback`;
 }

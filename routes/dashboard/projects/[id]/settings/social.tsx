@@ -6,6 +6,7 @@ import { updateProjectSettings } from "@/db/project_settings.ts";
 import type { Tx } from "@/db/client.ts";
 import { AppError } from "@/lib/http/errors.ts";
 import { type ProviderId, PROVIDERS, sealProviderSecret } from "@/lib/login/social/providers.ts";
+import { MICROSOFT_TENANT_PATTERN } from "@/config.ts";
 import {
   APPLE_SERVICES_ID,
   APPLE_TEN_CHARACTER_ID,
@@ -25,6 +26,8 @@ const SocialForm = z.object({
   team_id: z.string().trim().max(100).default(""),
   key_id: z.string().trim().max(100).default(""),
   private_key: z.string().trim().max(4000).default(""),
+  // Microsoft's own app: its tenant (empty: common).
+  tenant: z.string().trim().max(253).default(""),
 });
 type Form = z.infer<typeof SocialForm>;
 
@@ -64,9 +67,15 @@ async function secretEntry(form: Form, kept: string | undefined, seal: (secret: 
       description: "Enter both the client id and the client secret of your OAuth app.",
     });
   }
+  if (form.provider === "microsoft" && form.tenant && !MICROSOFT_TENANT_PATTERN.test(form.tenant)) {
+    throw new AppError("validation_failed", {
+      description: "The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.",
+    });
+  }
   return {
     client_id: form.client_id,
     client_secret_sealed: form.client_secret ? await seal(form.client_secret) : kept,
+    ...(form.provider === "microsoft" ? { tenant: form.tenant || "common" } : {}),
   };
 }
 

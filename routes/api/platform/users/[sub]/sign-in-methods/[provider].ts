@@ -1,4 +1,4 @@
-/** Removing one of a user's ways in (a password, or a Google/GitHub/Apple identity) over the Platform API. */
+/** Removing one of a user's ways in (a password, or a Google/GitHub/Apple/Microsoft identity) over the Platform API. */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
 import { SignInMethodSchema, unlinkSignInMethod } from "@/db/user_admin.ts";
@@ -8,8 +8,8 @@ import { NO_STORE, subParam } from "@/lib/platform/params.ts";
 import { clients } from "@/lib/router/callers.ts";
 import { COMMON_ERRORS, ErrorResponse, type RouteDoc } from "@/lib/openapi.ts";
 
-const Provider = z.enum(["password", "google", "github", "apple"], {
-  message: "A removable sign-in method is password, google, github or apple.",
+const Provider = z.enum(["password", "google", "github", "apple", "microsoft"], {
+  message: "A removable sign-in method is password, google, github, apple or microsoft.",
 });
 const Query = z.object({
   subject: z.string().min(1).max(255).optional()
@@ -31,7 +31,7 @@ export const handler: Handlers = {
 export const openapi: RouteDoc = {
   delete: {
     tag: "Users",
-    summary: "Remove a user's password or one of their Google/GitHub/Apple identities (?subject=…)",
+    summary: "Remove a user's password or one of their Google/GitHub/Apple/Microsoft identities (?subject=…)",
     description:
       "Never the last usable way in (409): a verified number with phone sign-in, a verified address with email " +
       "codes and a working passkey count. An Apple identity's kept token is revoked at Apple. Audited " +

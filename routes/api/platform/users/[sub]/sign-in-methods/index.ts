@@ -20,7 +20,7 @@ export const openapi: RouteDoc = {
     tag: "Users",
     summary: "Everything a user signs in with: methods, passkeys and second factors",
     description:
-      "`methods`: the password, Google/GitHub/Apple identities (each `removable` while another usable way in " +
+      "`methods`: the password, Google/GitHub/Apple/Microsoft identities (each `removable` while another usable way in " +
       "stays), a verified phone number and email codes when the project offers them; `passkeys` (id: the " +
       "credential id in hex, as DELETE …/passkeys/{id} takes it); `factors`: the enrolled second factors and " +
       "unused recovery codes. Never a secret, key or hash.",

@@ -7,7 +7,7 @@ import { UserView, type UserViewData } from "@/components/dashboard/UserView.tsx
 
 const UnlinkForm = z.object({
   csrf: z.string(),
-  provider: z.enum(["password", "google", "github", "apple"]),
+  provider: z.enum(["password", "google", "github", "apple", "microsoft"]),
   subject: z.string().min(1).max(255).optional(),
 });
 
