@@ -4764,13 +4764,14 @@ AS $function$
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
       'billing_trial_reminder_days',
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer,
+      'billing_refund_duplicates', coalesce(settings -> 'billing_refund_duplicates' = 'true'::jsonb, false),
       -- Publishable, so readable; the secret key and callback token beside them never leave the database.
       'xendit_public_keys', pg_catalog.jsonb_build_object(
         'sandbox', api.xendit_public_key(project_id, 'sandbox'),
         'production', api.xendit_public_key(project_id, 'production')));
   end
   $function$;
-comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
+comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), billing_refund_duplicates (false: a paid_again payment refunded without an operator), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -17574,9 +17575,10 @@ AS $function$
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k
          where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
-                         'billing_trial_reminder_days', 'xendit_public_keys')) then
+                         'billing_trial_reminder_days', 'billing_refund_duplicates', 'xendit_public_keys')) then
       raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
-        'billing_renewal_notice_days, billing_trial_reminder_days and xendit_public_keys.';
+        'billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates and '
+        'xendit_public_keys.';
     end if;
     if pg_catalog.jsonb_typeof(changes) = 'object' and changes ? 'xendit_public_keys' then
       public_keys := changes -> 'xendit_public_keys';
@@ -17620,7 +17622,7 @@ AS $function$
     return api.billing_settings(project_id);
   end
   $function$;
-comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
+comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; billing_refund_duplicates; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -17976,7 +17978,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would leave it without either). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would leave it without either). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19425,6 +19427,7 @@ AS $function$
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
           elsif not found and target.organization_id is null then
             -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
             -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
@@ -19447,6 +19450,7 @@ AS $function$
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
             applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
@@ -25465,6 +25469,34 @@ AS $function$
 comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refund_duplicate_payment(pay astapa.payments)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Only when the project asked for it (settings.billing_refund_duplicates), only a refund Xendit can make
+    -- (not a virtual account's), and only once: any refund of this payment not failed (this one, or one asked for
+    -- by hand) leaves it be. The caller holds the payment; the billing pass asks Xendit for it (the refund's id
+    -- the idempotency key), as for every refund Xendit has not answered yet (api.claim_stale_refunds).
+    if coalesce((select p.settings -> 'billing_refund_duplicates' from astapa.projects as p
+                 where p.id = pay.project_id), 'false'::jsonb) <> 'true'::jsonb
+       or astapa.refund_refusal(pay, pg_catalog.now()) is not null
+       or exists (select from astapa.refunds as r
+                  where r.project_id = pay.project_id and r.payment_id = pay.id and r.status <> 'failed') then
+      return;
+    end if;
+    -- The hand refund's function, rows and audit entry: the whole payment, no plan effect (it bought nothing).
+    perform api.request_refund(pay.project_id, pg_catalog.jsonb_build_object(
+      'receipt', (select x.public_id from astapa.receipts as x
+                  where x.project_id = pay.project_id and x.payment_id = pay.id),
+      'reason', 'DUPLICATE', 'plan_effect', 'none', 'requested_by', 'duplicate_payment'));
+  end
+  $function$;
+comment on function astapa.refund_duplicate_payment(astapa.payments) is 'A payment just recorded as paid_again (a second payment of what was bought already; its receipt issued): when settings.billing_refund_duplicates is on, asks for its full refund through api.request_refund (reason DUPLICATE, plan_effect none, requested_by duplicate_payment), once per payment, unless Xendit cannot refund it (astapa.refund_refusal: a virtual account). The billing pass then asks Xendit (api.claim_stale_refunds).';
+grant execute on function astapa.refund_duplicate_payment(astapa.payments) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_event_data(r astapa.refunds)
  RETURNS jsonb
  LANGUAGE sql
@@ -26949,6 +26981,11 @@ AS $function$
     when 'anonymous_users' then
       -- Guests (db/api/anonymous_users.sql).
       return astapa.anonymous_users_settings_problem(value);
+    when 'billing_refund_duplicates' then
+      -- A paid_again payment refunded without an operator (astapa.refund_duplicate_payment).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'billing_refund_duplicates must be true or false.';
+      end if;
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
