@@ -1,6 +1,7 @@
 /**
- * An organization's cancel (api.cancel_organization_plan, astapa.expire_organization_renewal_checkouts) meeting
- * the claim of its renewal link's linked charge (api.next_renewal_charge). The claim holds the link's checkout
+ * An organization's cancel (api.cancel_organization_plan, astapa.expire_organization_renewal_checkouts) or plan
+ * change (api.change_organization_plan, astapa.replace_organization_renewal_checkouts) meeting the claim of its
+ * renewal link's linked charge (api.next_renewal_charge). The claim holds the link's checkout
  * while it marks the charge claimed; the cancel voids the link unless a charge is under way. It read the charges
  * in the statement that then waited for the checkout, so a claim committed meanwhile was unseen and its link
  * voided, the money then taken for a canceled plan. Now it holds the checkouts (after the organization's row, in
@@ -15,6 +16,7 @@ import {
   organizationRenewalStep,
   setOrganizationBillingMethod,
 } from "@/db/organization_renewals.ts";
+import { changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
 import { applyPaymentEvent, recordPaymentEvent } from "@/db/payments.ts";
 import { updateProjectSettings } from "@/db/project_settings.ts";
 import { nextRenewalCharge, recordRenewalCharge, type RenewalChargeWork } from "@/db/renewal_charges.ts";
@@ -26,6 +28,11 @@ const db = await testDatabase();
 Deno.test.afterAll(() => db.close());
 
 const { a, as, call, organization, paying } = await teamPlans(db);
+// The plan the plan-change races move to (30,000 a seat).
+await as(a.id, async (tx) => {
+  await tx`select api.create_plan(${a.id}, '{"key": "small", "name": "Small", "price_idr": 30000}')`;
+  await tx`select api.set_plan_seats(${a.id}, 'small', 'per_seat')`;
+});
 type Claim = PromiseFulfilledResult<RenewalChargeWork | null>;
 
 /** A team paying 3 seats whose owner chose a linked DANA: its renewal link is open, its charge not claimed. */
@@ -121,4 +128,62 @@ Deno.test("the claim of a renewal link's linked charge meeting the organization'
   );
   assert.deepEqual(charge, { status: "failed", failure_code: "CHECKOUT_EXPIRED", tries: 0 });
   assert.ok((await organization(t.id)).plan_canceled_at, "the cancel holds");
+});
+
+/** The organization's next pay link after the race, opened by a step at `now` (null: none opened). */
+async function nextLink(orgId: string, now: Date) {
+  let opened = null;
+  for (let s = await step(now); s; s = await step(now)) if (s.organization === orgId) opened = s;
+  return opened;
+}
+
+Deno.test("api.change_organization_plan meeting the claim of the old plan's linked charge: waits for it and voids the link all the same; no new link until that charge ends, then the new plan's", async () => {
+  const t = await chargingTeam("claim-then-change");
+  const [claim, change] = await lockRace(
+    db.sql,
+    a.id,
+    (tx) => nextRenewalCharge(tx, a.id, t.now, 600),
+    () => as(a.id, (tx) => changeOrganizationPlan(tx, a.id, t.id, t.owner, "small")),
+  );
+  assert.equal(claim.status, "fulfilled", String((claim as PromiseRejectedResult).reason));
+  assert.equal(change.status, "fulfilled", String((change as PromiseRejectedResult).reason));
+  const work = (claim as Claim).value;
+  assert.equal(work?.action, "charge");
+  assert.equal(await checkoutStatus(t.link), "expired", "for a plan the next period no longer renews into");
+  assert.equal(await nextLink(t.id, t.now), null, "the claimed charge holds the period");
+  const ended = await as(
+    a.id,
+    (tx) => recordRenewalCharge(tx, a.id, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, t.now),
+  );
+  assert.equal(ended.action, "none", "the old plan's link is not mailed");
+  const renewed = await nextLink(t.id, t.now);
+  assert.deepEqual([renewed?.checkout?.plan, renewed?.checkout?.amount], ["small", 90_000]);
+  // Its linked charge is the next one made (and, declined here, mails the small link), so none is left waiting.
+  const small = await as(a.id, (tx) => nextRenewalCharge(tx, a.id, t.now, 600));
+  assert.equal(small?.action === "charge" && small.amount, 90_000);
+  const declined = await as(
+    a.id,
+    (tx) => recordRenewalCharge(tx, a.id, small!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, t.now),
+  );
+  assert.equal(declined.action === "mail" && declined.checkout.checkout_id, renewed!.checkout!.checkout_id);
+});
+
+Deno.test("the claim of the old plan's linked charge meeting the organization's plan change: waits for it, finds the link voided, and the new plan's link is opened at once", async () => {
+  const t = await chargingTeam("change-then-claim");
+  const [change, claim] = await lockRace(
+    db.sql,
+    a.id,
+    (tx) => changeOrganizationPlan(tx, a.id, t.id, t.owner, "small"),
+    () => as(a.id, (tx) => nextRenewalCharge(tx, a.id, t.now, 600)),
+  );
+  assert.equal(change.status, "fulfilled", String((change as PromiseRejectedResult).reason));
+  assert.equal(claim.status, "fulfilled", String((claim as PromiseRejectedResult).reason));
+  assert.equal((claim as Claim).value?.action, "none", "nothing charged for the old plan");
+  assert.equal(await checkoutStatus(t.link), "expired");
+  const renewed = await nextLink(t.id, t.now);
+  assert.deepEqual([renewed?.checkout?.plan, renewed?.checkout?.amount, Boolean(renewed?.linked_charge)], [
+    "small",
+    90_000,
+    true,
+  ]);
 });
