@@ -21,6 +21,7 @@ import { RESOURCE_USAGE, resourceCommand, scopeCommand } from "./lib/cli/resourc
 import { SOCIAL_USAGE, socialCommand } from "./lib/cli/social_commands.ts";
 import { SIGN_UP_USAGE, signUpCommand } from "./lib/cli/sign_up_commands.ts";
 import { GUEST_USAGE, guestCommand } from "./lib/cli/guest_commands.ts";
+import { BILLING_USAGE, billingCommand } from "./lib/cli/billing_commands.ts";
 import { WAITLIST_USAGE, waitlistCommand } from "./lib/cli/waitlist_commands.ts";
 import { SUBSCRIPTION_USAGE, subscriptionCommand } from "./lib/cli/subscription_commands.ts";
 import { WEBHOOK_BOOLEANS, WEBHOOK_USAGE, webhookCommand } from "./lib/cli/webhook_commands.ts";
@@ -47,6 +48,7 @@ ${PLAN_USAGE}
 ${SUBSCRIPTION_USAGE}
 ${WEBHOOK_USAGE}
 ${XENDIT_USAGE}
+${BILLING_USAGE}
 ${RECONCILE_USAGE}
 ${ORGANIZATION_USAGE}
 ${ACCOUNT_USAGE}
@@ -73,6 +75,7 @@ const COMMANDS: Record<string, Command> = {
   subscription: subscriptionCommand,
   webhook: webhookCommand,
   xendit: xenditCommand,
+  billing: billingCommand,
   payment: paymentCommand,
   refund: refundCommand,
   org: organizationCommand,

@@ -57,6 +57,10 @@ export const BillingSettingsSchema = z.object({
   billing_grace_days: z.number().int(),
   billing_renewal_notice_days: z.number().int(),
   billing_trial_reminder_days: z.number().int(),
+  billing_refund_duplicates: z.boolean().describe(
+    "A payment recorded as paid_again (a second payment of what was bought already) is refunded in full " +
+      "without an operator (reason DUPLICATE, no plan effect).",
+  ),
   xendit_public_keys: z.object({ sandbox: z.string().nullable(), production: z.string().nullable() })
     .describe(
       "The publishable keys of the project's own Xendit account (null: unset); the secret key is never answered.",

@@ -4775,13 +4775,14 @@ AS $function$
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
       'billing_trial_reminder_days',
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer,
+      'billing_refund_duplicates', coalesce(settings -> 'billing_refund_duplicates' = 'true'::jsonb, false),
       -- Publishable, so readable; the secret key and callback token beside them never leave the database.
       'xendit_public_keys', pg_catalog.jsonb_build_object(
         'sandbox', api.xendit_public_key(project_id, 'sandbox'),
         'production', api.xendit_public_key(project_id, 'production')));
   end
   $function$;
-comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
+comment on function api.billing_settings(text) is 'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), billing_refund_duplicates (false: a paid_again payment refunded without an operator), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 grant execute on function api.billing_settings(text) to astapa_app;
 
 -- owner: astapa_owner
@@ -5097,7 +5098,7 @@ AS $function$
     values (o.project_id, o.id, o.plan_key, to_plan.key, 'scheduled', 'scheduled', new_seats, o.plan_paid_through)
     returning * into change;
     -- A pay link already opened for the old plan's next period is replaced by one for the new plan.
-    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    perform astapa.replace_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
     perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
       'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
       'by', coalesce(sub, 'app')));
@@ -17634,9 +17635,10 @@ AS $function$
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k
          where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
-                         'billing_trial_reminder_days', 'xendit_public_keys')) then
+                         'billing_trial_reminder_days', 'billing_refund_duplicates', 'xendit_public_keys')) then
       raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
-        'billing_renewal_notice_days, billing_trial_reminder_days and xendit_public_keys.';
+        'billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates and '
+        'xendit_public_keys.';
     end if;
     if pg_catalog.jsonb_typeof(changes) = 'object' and changes ? 'xendit_public_keys' then
       public_keys := changes -> 'xendit_public_keys';
@@ -17680,7 +17682,7 @@ AS $function$
     return api.billing_settings(project_id);
   end
   $function$;
-comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
+comment on function api.update_billing_settings(text,jsonb) is 'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; billing_refund_duplicates; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 grant execute on function api.update_billing_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -18036,7 +18038,7 @@ AS $function$
     return astapa.project_json(project_id);
   end
   $function$;
-comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would leave it without either). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
+comment on function api.update_project_settings(text,jsonb) is 'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates, bot_protection and anonymous_users, each validated (AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would leave it without either). Audited as project.settings without secrets; a change that leaves the settings as they were writes no row.';
 grant execute on function api.update_project_settings(text,jsonb) to astapa_app;
 
 -- owner: astapa_owner
@@ -19485,6 +19487,7 @@ AS $function$
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
           elsif not found and target.organization_id is null then
             -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
             -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
@@ -19507,6 +19510,7 @@ AS $function$
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
             applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,
@@ -21204,8 +21208,8 @@ AS $function$
     if open_change.kind = 'scheduled' and open_change.user_id is not null then
       perform astapa.expire_open_renewal_checkouts(project_id, open_change.user_id);
     elsif open_change.kind = 'scheduled' then
-      perform astapa.expire_organization_renewal_checkouts(project_id, open_change.organization_id,
-                                                           open_change.to_plan);
+      perform astapa.replace_organization_renewal_checkouts(project_id, open_change.organization_id,
+                                                            open_change.to_plan);
     end if;
     return open_change.id;
   end
@@ -22236,10 +22240,14 @@ CREATE OR REPLACE FUNCTION astapa.expire_organization_renewal_checkouts(project_
  SET search_path TO ''
 AS $function$
   begin
-    -- Full periods of the plan the next period no longer renews into (changed or canceled), without a charge
-    -- under way: open, or every charge ended (another method would buy them). One being paid now, or a linked
-    -- method being charged, is left to finish: paid wins, and settles the change. The caller holds the
-    -- organization's row, which a callback takes before the checkout: no circle.
+    -- Full periods of a plan canceled (or refunded to its period end), without a charge under way: open, or every
+    -- charge ended (another method would buy them). One being paid now, or a linked method being charged, is
+    -- left to finish: paid wins. The caller holds the organization's row, which a callback takes before the
+    -- checkout: no circle. The checkouts are held first, in id order, and read again after: a linked charge's
+    -- claim (api.next_renewal_charge) holds its checkout while it marks the charge claimed; read in the same
+    -- statement that waited for it, the claim was unseen and its link expired, the money then taken for a plan
+    -- canceled (tests/sql/organization_renewal_races_test.ts).
+    perform astapa.hold_organization_renewal_checkouts(project_id, organization_id, plan_key);
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_organization_renewal_checkouts.project_id
       and k.organization_id = expire_organization_renewal_checkouts.organization_id
@@ -22254,7 +22262,7 @@ AS $function$
     end if;
   end
   $function$;
-comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (astapa.charge_under_way: open, or every charge ended) — the plan its next period renews into changed, or the plan was canceled; their pages told by trigger checkouts_notify_change — and lets the renewal pass open and mail the right one. The caller holds the organization''s row.';
+comment on function astapa.expire_organization_renewal_checkouts(text,text,text) is 'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way (astapa.charge_under_way: open, or every charge ended) — the plan was canceled, or refunded to its period end; their pages told by trigger checkouts_notify_change — and lets the renewal pass open and mail the right one. The caller holds the organization''s row; the checkouts are held next, in id order, then read (astapa.hold_organization_renewal_checkouts), so a linked charge claimed meanwhile is seen.';
 grant execute on function astapa.expire_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
@@ -22587,6 +22595,26 @@ AS $function$
   $function$;
 comment on function astapa.hold_live_login_session(bytea,integer) is 'For what a browser''s live session decides or adds after it was found live (a code for a signed-in person, a device approval, a passkey, recovery codes, a password, a phone number or factor, an email change): holds the session''s user''s row for key share, then returns the user while the session is still live (astapa.account_user''s rules: not ended, not expired, the user enabled, not deleted, of the project''s current environment), else AS4G0 ''this session has ended; sign in again''; with fresh_seconds, AS403 unless it started that recently. So a sign-out everywhere, a password reset, a claim or a disable either committed first (refused here) or waits for the caller and then ends, voids or removes what it made.';
 grant execute on function astapa.hold_live_login_session(bytea,integer) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.hold_organization_renewal_checkouts(project_id text, organization_id text, plan_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Every row (a SQL function's last select would fetch, and so lock, only the first).
+    perform from astapa.checkouts as k
+    where k.project_id = hold_organization_renewal_checkouts.project_id
+      and k.organization_id = hold_organization_renewal_checkouts.organization_id
+      and k.plan_key = hold_organization_renewal_checkouts.plan_key
+      and k.status in ('open', 'pending') and k.seats_from is null
+    order by k.id
+    for update;
+  end
+  $function$;
+comment on function astapa.hold_organization_renewal_checkouts(text,text,text) is 'Holds an organization''s unpaid checkouts of a full period of plan_key, in id order (docs/database.md "Lock order": the organization''s row, then its checkouts), before the caller reads their charges in its next statement: a linked charge''s claim holding one is waited for, and then seen.';
+grant execute on function astapa.hold_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.impersonation_claims(acting astapa.impersonations, access_ttl integer)
@@ -24182,6 +24210,28 @@ comment on function astapa.organization_last_buyer(astapa.organizations) is 'The
 grant execute on function astapa.organization_last_buyer(astapa.organizations) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.organization_period_charge_under_way(o astapa.organizations)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+    -- A full period's link opened during the running period, of any plan and voided or not, whose charge may still
+    -- be paid (astapa.charge_under_way): paid, it buys the next period (paid wins). A second link meanwhile asked
+    -- for the money twice — after a plan change, the new plan's charged while the old plan's linked charge was in
+    -- flight. As a person's pass waits (astapa.period_checkout_exists).
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = o.project_id and c.organization_id = o.id and c.seats_from is null
+                     and c.status <> 'paid'
+                     and c.created_at >= pg_catalog.lower(astapa.team_period(o.plan_paid_through,
+                           (select p.interval from astapa.plans as p
+                            where p.project_id = o.project_id and p.key = o.plan_key)))
+                     and astapa.charge_under_way(c.project_id, c.id))
+  $function$;
+comment on function astapa.organization_period_charge_under_way(astapa.organizations) is 'Whether an unpaid link for a full period of an organization''s team plan (any plan, expired too), opened during the running period, has a charge under way (astapa.charge_under_way: a pending payment, a linked charge claimed). The organizations'' renewal pass opens no link meanwhile: after a plan change voided the old plan''s link with its charge in flight, it waits for that charge: paid, the period is paid; ended, the new plan''s link is opened (and charged) then.';
+grant execute on function astapa.organization_period_charge_under_way(astapa.organizations) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.organization_plan_actor(o astapa.organizations, sub text, verb text)
  RETURNS void
  LANGUAGE plpgsql
@@ -24247,10 +24297,11 @@ AS $function$
                     join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
                     where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner'
                       and not u.disabled)
+        and not astapa.organization_period_charge_under_way(o)
         then 'remind'
     end
   $function$;
-comment on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale and an owner who can pay), or null.';
+comment on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) is 'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale, an owner who can pay, and no link of the period with a charge under way: astapa.organization_period_charge_under_way), or null.';
 grant execute on function astapa.organization_renewal_action(astapa.organizations,timestamp with time zone,interval,interval,boolean) to astapa_app;
 
 -- owner: astapa_owner
@@ -25478,6 +25529,34 @@ AS $function$
 comment on function astapa.refresh_user_statistics() is 'ANALYZE astapa.users; false at once when another transaction holds its lock. api.import_users calls it as it grows a project: while the planner believes the project has no users, every index starting with project_id looks as cheap for a lookup by email, and it picked one that scans all of the project''s users (an import into an empty project was quadratic).';
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.refund_duplicate_payment(pay astapa.payments)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Only when the project asked for it (settings.billing_refund_duplicates), only a refund Xendit can make
+    -- (not a virtual account's), and only once: any refund of this payment not failed (this one, or one asked for
+    -- by hand) leaves it be. The caller holds the payment; the billing pass asks Xendit for it (the refund's id
+    -- the idempotency key), as for every refund Xendit has not answered yet (api.claim_stale_refunds).
+    if coalesce((select p.settings -> 'billing_refund_duplicates' from astapa.projects as p
+                 where p.id = pay.project_id), 'false'::jsonb) <> 'true'::jsonb
+       or astapa.refund_refusal(pay, pg_catalog.now()) is not null
+       or exists (select from astapa.refunds as r
+                  where r.project_id = pay.project_id and r.payment_id = pay.id and r.status <> 'failed') then
+      return;
+    end if;
+    -- The hand refund's function, rows and audit entry: the whole payment, no plan effect (it bought nothing).
+    perform api.request_refund(pay.project_id, pg_catalog.jsonb_build_object(
+      'receipt', (select x.public_id from astapa.receipts as x
+                  where x.project_id = pay.project_id and x.payment_id = pay.id),
+      'reason', 'DUPLICATE', 'plan_effect', 'none', 'requested_by', 'duplicate_payment'));
+  end
+  $function$;
+comment on function astapa.refund_duplicate_payment(astapa.payments) is 'A payment just recorded as paid_again (a second payment of what was bought already; its receipt issued): when settings.billing_refund_duplicates is on, asks for its full refund through api.request_refund (reason DUPLICATE, plan_effect none, requested_by duplicate_payment), once per payment, unless Xendit cannot refund it (astapa.refund_refusal: a virtual account). The billing pass then asks Xendit (api.claim_stale_refunds).';
+grant execute on function astapa.refund_duplicate_payment(astapa.payments) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.refund_event_data(r astapa.refunds)
  RETURNS jsonb
  LANGUAGE sql
@@ -25852,6 +25931,36 @@ AS $function$
   $function$;
 comment on function astapa.renewal_settings(text,timestamp with time zone,text) is 'The preamble both renewal steps share (api.renewal_step, api.organization_renewal_step): checks now and xendit_account (AS400) and the project (AS404), and reads billing_grace_days (3), billing_renewal_notice_days (7) and billing_trial_reminder_days (3) as intervals.';
 grant execute on function astapa.renewal_settings(text,timestamp with time zone,text) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.replace_organization_renewal_checkouts(project_id text, organization_id text, plan_key text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  begin
+    -- Full periods of the plan the next period no longer renews into (a change scheduled, or withdrawn): every
+    -- unpaid one, as a person's plan change expires theirs (astapa.expire_open_renewal_checkouts). One whose
+    -- charge is under way is expired all the same: paid, it still renews that plan (a callback pays an expired
+    -- checkout: paid wins, the change settled); failed, it mails no pay link for that plan, which left open it
+    -- did, the period kept from the new plan's link (plan_reminded_for). Meanwhile the pass opens no link for
+    -- the period (astapa.organization_period_charge_under_way): the right one is opened, and charged, once that
+    -- charge ended unpaid. The caller holds the organization's row; the checkouts are held next, in id order.
+    perform astapa.hold_organization_renewal_checkouts(project_id, organization_id, plan_key);
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = replace_organization_renewal_checkouts.project_id
+      and k.organization_id = replace_organization_renewal_checkouts.organization_id
+      and k.plan_key = replace_organization_renewal_checkouts.plan_key
+      and k.status in ('open', 'pending') and k.seats_from is null;
+    if found then
+      update astapa.organizations as x set plan_reminded_for = null
+      where x.project_id = replace_organization_renewal_checkouts.project_id
+        and x.id = replace_organization_renewal_checkouts.organization_id;
+    end if;
+  end
+  $function$;
+comment on function astapa.replace_organization_renewal_checkouts(text,text,text) is 'Expires every unpaid checkout of a full period of plan_key of an organization, a charge under way on one too (paid, it still renews plan_key) — the plan its next period renews into changed; their pages told by trigger checkouts_notify_change — and lets the renewal pass open and mail the right one, once no link of the period has a charge under way (astapa.organization_period_charge_under_way). The caller holds the organization''s row.';
+grant execute on function astapa.replace_organization_renewal_checkouts(text,text,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.requeue_early_callbacks(project_id text, provider_id text)
@@ -26932,6 +27041,11 @@ AS $function$
     when 'anonymous_users' then
       -- Guests (db/api/anonymous_users.sql).
       return astapa.anonymous_users_settings_problem(value);
+    when 'billing_refund_duplicates' then
+      -- A paid_again payment refunded without an operator (astapa.refund_duplicate_payment).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'billing_refund_duplicates must be true or false.';
+      end if;
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)

@@ -87,6 +87,8 @@ export type BillingSettings = {
   billing_grace_days: number;
   billing_renewal_notice_days: number;
   billing_trial_reminder_days: number;
+  /** A paid_again payment (a second payment of what was bought already) is refunded in full without an operator. */
+  billing_refund_duplicates: boolean;
   /** The publishable keys of the project's own Xendit account (the portal's card form); null when unset. */
   xendit_public_keys: { sandbox: string | null; production: string | null };
 };
@@ -97,6 +99,8 @@ export type BillingSettingsChanges = {
   billing_grace_days?: number | null;
   billing_renewal_notice_days?: number | null;
   billing_trial_reminder_days?: number | null;
+  /** true: refund paid_again payments automatically (reason DUPLICATE, no plan effect); null: off again. */
+  billing_refund_duplicates?: boolean | null;
   /** xnd_public_development_… for sandbox, xnd_public_production_… for production; null removes one. */
   xendit_public_keys?: { sandbox?: string | null; production?: string | null };
 };

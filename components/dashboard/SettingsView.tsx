@@ -5,6 +5,7 @@ import { PhoneProviders } from "./PhoneProviders.tsx";
 import { MfaPolicy } from "./MfaPolicy.tsx";
 import { LinkedMethodsSettings } from "./LinkedMethodsSettings.tsx";
 import { BillingDaysSettings } from "./BillingDaysSettings.tsx";
+import { DuplicateRefundSettings } from "./DuplicateRefundSettings.tsx";
 import { WholeNumberField } from "./WholeNumberField.tsx";
 import { SettingSwitch } from "./SettingSwitch.tsx";
 import { SignInMethods } from "./SignInMethods.tsx";
@@ -160,6 +161,7 @@ export function SettingsView({ data }: { data: SettingsData }) {
       <XenditKeys data={data} base={base} canEdit={canEdit} />
       <LinkedMethodsSettings data={data} base={base} canEdit={canEdit} />
       <BillingDaysSettings data={data} base={base} canEdit={canEdit} />
+      <DuplicateRefundSettings data={data} base={base} canEdit={canEdit} />
       <PhoneProviders data={data} base={base} canEdit={canEdit} />
       <RateLimits data={data} />
       <DeleteProject data={data} base={base} />

@@ -783,6 +783,39 @@ comment on function astapa.period_paid_by_another_link(astapa.checkouts) is
 
 grant execute on function astapa.period_paid_by_another_link(astapa.checkouts) to astapa_app;
 
+create or replace function astapa.refund_duplicate_payment(pay astapa.payments) returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Only when the project asked for it (settings.billing_refund_duplicates), only a refund Xendit can make
+    -- (not a virtual account's), and only once: any refund of this payment not failed (this one, or one asked for
+    -- by hand) leaves it be. The caller holds the payment; the billing pass asks Xendit for it (the refund's id
+    -- the idempotency key), as for every refund Xendit has not answered yet (api.claim_stale_refunds).
+    if coalesce((select p.settings -> 'billing_refund_duplicates' from astapa.projects as p
+                 where p.id = pay.project_id), 'false'::jsonb) <> 'true'::jsonb
+       or astapa.refund_refusal(pay, pg_catalog.now()) is not null
+       or exists (select from astapa.refunds as r
+                  where r.project_id = pay.project_id and r.payment_id = pay.id and r.status <> 'failed') then
+      return;
+    end if;
+    -- The hand refund's function, rows and audit entry: the whole payment, no plan effect (it bought nothing).
+    perform api.request_refund(pay.project_id, pg_catalog.jsonb_build_object(
+      'receipt', (select x.public_id from astapa.receipts as x
+                  where x.project_id = pay.project_id and x.payment_id = pay.id),
+      'reason', 'DUPLICATE', 'plan_effect', 'none', 'requested_by', 'duplicate_payment'));
+  end
+  $$;
+
+comment on function astapa.refund_duplicate_payment(astapa.payments) is
+  'A payment just recorded as paid_again (a second payment of what was bought already; its receipt issued): '
+  'when settings.billing_refund_duplicates is on, asks for its full refund through api.request_refund (reason '
+  'DUPLICATE, plan_effect none, requested_by duplicate_payment), once per payment, unless Xendit cannot refund it '
+  '(astapa.refund_refusal: a virtual account). The billing pass then asks Xendit (api.claim_stale_refunds).';
+
+grant execute on function astapa.refund_duplicate_payment(astapa.payments) to astapa_app;
+
 create or replace function astapa.apply_payment_event_row(ev astapa.payment_events) returns text
   language plpgsql
   volatile
@@ -863,6 +896,7 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
             -- A second charge for a checkout already paid: recorded (for a refund), not a second extension.
             applied_outcome := 'paid_again';
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
           elsif not found and target.organization_id is null then
             -- Money taken from an account erased meanwhile (a renewal charge on its way to Xendit at the erasure,
             -- a pay link paid after it): kept with its receipt, for a refund. The checkout is paid, so nothing
@@ -885,6 +919,7 @@ create or replace function astapa.apply_payment_event_row(ev astapa.payment_even
               bank = pay.bank, updated_at = pg_catalog.now()
             where c.project_id = target.project_id and c.id = target.id;
             perform astapa.issue_receipt(pay, null, null);
+            perform astapa.refund_duplicate_payment(pay);
             applied_outcome := 'paid_again';
           else
             update astapa.checkouts as c set status = 'paid', paid_at = pg_catalog.now(), method = pay.method,

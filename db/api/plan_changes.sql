@@ -102,8 +102,8 @@ create or replace function astapa.close_open_plan_change(project_id text, user_i
     if open_change.kind = 'scheduled' and open_change.user_id is not null then
       perform astapa.expire_open_renewal_checkouts(project_id, open_change.user_id);
     elsif open_change.kind = 'scheduled' then
-      perform astapa.expire_organization_renewal_checkouts(project_id, open_change.organization_id,
-                                                           open_change.to_plan);
+      perform astapa.replace_organization_renewal_checkouts(project_id, open_change.organization_id,
+                                                            open_change.to_plan);
     end if;
     return open_change.id;
   end

@@ -811,6 +811,11 @@ create or replace function astapa.setting_problem(key text, value jsonb) returns
     when 'anonymous_users' then
       -- Guests (db/api/anonymous_users.sql).
       return astapa.anonymous_users_settings_problem(value);
+    when 'billing_refund_duplicates' then
+      -- A paid_again payment refunded without an operator (astapa.refund_duplicate_payment).
+      if pg_catalog.jsonb_typeof(value) <> 'boolean' then
+        return 'billing_refund_duplicates must be true or false.';
+      end if;
     when 'billing_grace_days', 'billing_renewal_notice_days', 'billing_trial_reminder_days' then
       -- The billing pass reads them with astapa.setting_days (0–365 whole days, else its default).
       if pg_catalog.jsonb_typeof(value) <> 'number' or value::numeric <> pg_catalog.trunc(value::numeric)
@@ -934,7 +939,8 @@ comment on function api.update_project_settings(text, jsonb) is
   'Sets (or, given null, removes) allowed_origins, access_token_ttl, refresh_token_ttl, refresh_grace_seconds, '
   'require_verified_email, dpop, social_login, mfa, passkeys, passkey_upgrade, email_codes, email_code_sign_up, passwords (false only beside email_codes '
   'or passkeys), mail_sender_name, mail_texts, branding, linked_methods, phone, sign_up, billing_grace_days, '
-  'billing_renewal_notice_days, billing_trial_reminder_days, bot_protection and anonymous_users, each validated '
+  'billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates, bot_protection and '
+  'anonymous_users, each validated '
   '(AS400 with the reason); other settings are kept. branding: null also deletes the uploaded logo. social_login, '
   'branding, sign_up, anonymous_users and bot_protection merge key by key (null in one: back to its default). '
   'sign_up.require_legal_consent only beside branding.terms_url or privacy_url (AS400 whichever change would '
@@ -966,6 +972,7 @@ create or replace function api.billing_settings(project_id text) returns jsonb
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_renewal_notice_days', 7))::integer,
       'billing_trial_reminder_days',
         pg_catalog.date_part('day', astapa.setting_days(settings, 'billing_trial_reminder_days', 3))::integer,
+      'billing_refund_duplicates', coalesce(settings -> 'billing_refund_duplicates' = 'true'::jsonb, false),
       -- Publishable, so readable; the secret key and callback token beside them never leave the database.
       'xendit_public_keys', pg_catalog.jsonb_build_object(
         'sandbox', api.xendit_public_key(project_id, 'sandbox'),
@@ -975,8 +982,8 @@ create or replace function api.billing_settings(project_id text) returns jsonb
 
 comment on function api.billing_settings(text) is
   'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), '
-  'billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), and '
-  'xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
+  'billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), '
+  'billing_refund_duplicates (false: a paid_again payment refunded without an operator), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 
 grant execute on function api.billing_settings(text) to astapa_app;
 
@@ -998,9 +1005,10 @@ create or replace function api.update_billing_settings(project_id text, changes 
     if pg_catalog.jsonb_typeof(changes) = 'object' and exists (
          select from pg_catalog.jsonb_object_keys(changes) as k
          where k not in ('linked_methods', 'billing_grace_days', 'billing_renewal_notice_days',
-                         'billing_trial_reminder_days', 'xendit_public_keys')) then
+                         'billing_trial_reminder_days', 'billing_refund_duplicates', 'xendit_public_keys')) then
       raise exception using errcode = 'AS400', message = 'Billing settings are linked_methods, billing_grace_days, '
-        'billing_renewal_notice_days, billing_trial_reminder_days and xendit_public_keys.';
+        'billing_renewal_notice_days, billing_trial_reminder_days, billing_refund_duplicates and '
+        'xendit_public_keys.';
     end if;
     if pg_catalog.jsonb_typeof(changes) = 'object' and changes ? 'xendit_public_keys' then
       public_keys := changes -> 'xendit_public_keys';
@@ -1046,8 +1054,8 @@ create or replace function api.update_billing_settings(project_id text, changes 
   $$;
 
 comment on function api.update_billing_settings(text, jsonb) is
-  'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; null '
-  'restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys '
+  'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; '
+  'billing_refund_duplicates; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys '
   '{sandbox, production}, null removes one) through api.set_xendit_public_key, then answers '
   'api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming '
   'the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';

@@ -414,6 +414,33 @@ grant execute on function api.organization_billing(bigint) to astapa_app;
 
 -- Renewals of team plans (migration 3970): reminders with the pay link, grace, falling back, cancel and resume.
 
+create or replace function astapa.organization_period_charge_under_way(o astapa.organizations) returns boolean
+  language sql
+  stable
+  set search_path = ''
+  as $$
+    -- A full period's link opened during the running period, of any plan and voided or not, whose charge may still
+    -- be paid (astapa.charge_under_way): paid, it buys the next period (paid wins). A second link meanwhile asked
+    -- for the money twice — after a plan change, the new plan's charged while the old plan's linked charge was in
+    -- flight. As a person's pass waits (astapa.period_checkout_exists).
+    select exists (select from astapa.checkouts as c
+                   where c.project_id = o.project_id and c.organization_id = o.id and c.seats_from is null
+                     and c.status <> 'paid'
+                     and c.created_at >= pg_catalog.lower(astapa.team_period(o.plan_paid_through,
+                           (select p.interval from astapa.plans as p
+                            where p.project_id = o.project_id and p.key = o.plan_key)))
+                     and astapa.charge_under_way(c.project_id, c.id))
+  $$;
+
+comment on function astapa.organization_period_charge_under_way(astapa.organizations) is
+  'Whether an unpaid link for a full period of an organization''s team plan (any plan, expired too), opened '
+  'during the running period, has a charge under way (astapa.charge_under_way: a pending payment, a linked '
+  'charge claimed). The organizations'' renewal pass opens no link meanwhile: after a plan change voided the '
+  'old plan''s link with its charge in flight, it waits for that charge: paid, the period is paid; ended, the '
+  'new plan''s link is opened (and charged) then.';
+
+grant execute on function astapa.organization_period_charge_under_way(astapa.organizations) to astapa_app;
+
 create or replace function astapa.organization_renewal_action(o astapa.organizations, now timestamptz, grace interval,
                                                               notice interval, can_renew boolean)
   returns text
@@ -434,6 +461,7 @@ create or replace function astapa.organization_renewal_action(o astapa.organizat
                     join astapa.users as u on u.project_id = m.project_id and u.id = m.user_id
                     where m.project_id = o.project_id and m.organization_id = o.id and m.role = 'owner'
                       and not u.disabled)
+        and not astapa.organization_period_charge_under_way(o)
         then 'remind'
     end
   $$;
@@ -441,8 +469,9 @@ create or replace function astapa.organization_renewal_action(o astapa.organizat
 comment on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean) is
   'What the renewal pass must do with an organization''s paid team plan at `now`: end (canceled, period over), '
   'expire (unpaid, grace over), remind (the next period''s pay link is due and was not sent for this period; '
-  'only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale and an '
-  'owner who can pay), or null.';
+  'only with payments configured, the plan renewed into — a scheduled change''s, else its own — on sale, an '
+  'owner who can pay, and no link of the period with a charge under way: '
+  'astapa.organization_period_charge_under_way), or null.';
 
 grant execute on function astapa.organization_renewal_action(astapa.organizations, timestamptz, interval, interval, boolean)
   to astapa_app;
@@ -997,10 +1026,14 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
   set search_path = ''
   as $$
   begin
-    -- Full periods of the plan the next period no longer renews into (changed or canceled), without a charge
-    -- under way: open, or every charge ended (another method would buy them). One being paid now, or a linked
-    -- method being charged, is left to finish: paid wins, and settles the change. The caller holds the
-    -- organization's row, which a callback takes before the checkout: no circle.
+    -- Full periods of a plan canceled (or refunded to its period end), without a charge under way: open, or every
+    -- charge ended (another method would buy them). One being paid now, or a linked method being charged, is
+    -- left to finish: paid wins. The caller holds the organization's row, which a callback takes before the
+    -- checkout: no circle. The checkouts are held first, in id order, and read again after: a linked charge's
+    -- claim (api.next_renewal_charge) holds its checkout while it marks the charge claimed; read in the same
+    -- statement that waited for it, the claim was unseen and its link expired, the money then taken for a plan
+    -- canceled (tests/sql/organization_renewal_races_test.ts).
+    perform astapa.hold_organization_renewal_checkouts(project_id, organization_id, plan_key);
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_organization_renewal_checkouts.project_id
       and k.organization_id = expire_organization_renewal_checkouts.organization_id
@@ -1018,11 +1051,76 @@ create or replace function astapa.expire_organization_renewal_checkouts(project_
 
 comment on function astapa.expire_organization_renewal_checkouts(text, text, text) is
   'Expires an organization''s unpaid checkouts of a full period of plan_key that have no charge under way '
-  '(astapa.charge_under_way: open, or every charge ended) — the plan its next period renews into changed, or '
-  'the plan was canceled; their pages told by trigger checkouts_notify_change — and lets the renewal pass open '
-  'and mail the right one. The caller holds the organization''s row.';
+  '(astapa.charge_under_way: open, or every charge ended) — the plan was canceled, or refunded to its period '
+  'end; their pages told by trigger checkouts_notify_change — and lets the renewal pass open and mail the right '
+  'one. The caller holds the organization''s row; the checkouts are held next, in id order, then read '
+  '(astapa.hold_organization_renewal_checkouts), so a linked charge claimed meanwhile is seen.';
 
 grant execute on function astapa.expire_organization_renewal_checkouts(text, text, text) to astapa_app;
+
+create or replace function astapa.hold_organization_renewal_checkouts(project_id text, organization_id text,
+                                                                      plan_key text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Every row (a SQL function's last select would fetch, and so lock, only the first).
+    perform from astapa.checkouts as k
+    where k.project_id = hold_organization_renewal_checkouts.project_id
+      and k.organization_id = hold_organization_renewal_checkouts.organization_id
+      and k.plan_key = hold_organization_renewal_checkouts.plan_key
+      and k.status in ('open', 'pending') and k.seats_from is null
+    order by k.id
+    for update;
+  end
+  $$;
+
+comment on function astapa.hold_organization_renewal_checkouts(text, text, text) is
+  'Holds an organization''s unpaid checkouts of a full period of plan_key, in id order (docs/database.md "Lock '
+  'order": the organization''s row, then its checkouts), before the caller reads their charges in its next '
+  'statement: a linked charge''s claim holding one is waited for, and then seen.';
+
+grant execute on function astapa.hold_organization_renewal_checkouts(text, text, text) to astapa_app;
+
+create or replace function astapa.replace_organization_renewal_checkouts(project_id text, organization_id text,
+                                                                        plan_key text)
+  returns void
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  begin
+    -- Full periods of the plan the next period no longer renews into (a change scheduled, or withdrawn): every
+    -- unpaid one, as a person's plan change expires theirs (astapa.expire_open_renewal_checkouts). One whose
+    -- charge is under way is expired all the same: paid, it still renews that plan (a callback pays an expired
+    -- checkout: paid wins, the change settled); failed, it mails no pay link for that plan, which left open it
+    -- did, the period kept from the new plan's link (plan_reminded_for). Meanwhile the pass opens no link for
+    -- the period (astapa.organization_period_charge_under_way): the right one is opened, and charged, once that
+    -- charge ended unpaid. The caller holds the organization's row; the checkouts are held next, in id order.
+    perform astapa.hold_organization_renewal_checkouts(project_id, organization_id, plan_key);
+    update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
+    where k.project_id = replace_organization_renewal_checkouts.project_id
+      and k.organization_id = replace_organization_renewal_checkouts.organization_id
+      and k.plan_key = replace_organization_renewal_checkouts.plan_key
+      and k.status in ('open', 'pending') and k.seats_from is null;
+    if found then
+      update astapa.organizations as x set plan_reminded_for = null
+      where x.project_id = replace_organization_renewal_checkouts.project_id
+        and x.id = replace_organization_renewal_checkouts.organization_id;
+    end if;
+  end
+  $$;
+
+comment on function astapa.replace_organization_renewal_checkouts(text, text, text) is
+  'Expires every unpaid checkout of a full period of plan_key of an organization, a charge under way on one too '
+  '(paid, it still renews plan_key) — the plan its next period renews into changed; their pages told by trigger '
+  'checkouts_notify_change — and lets the renewal pass open and mail the right one, once no link of the period '
+  'has a charge under way (astapa.organization_period_charge_under_way). The caller holds the organization''s '
+  'row.';
+
+grant execute on function astapa.replace_organization_renewal_checkouts(text, text, text) to astapa_app;
 
 create or replace function api.change_organization_plan(project_id text, organization_id text, sub text,
                                                         plan_key text, seats integer default null)
@@ -1092,7 +1190,7 @@ create or replace function api.change_organization_plan(project_id text, organiz
     values (o.project_id, o.id, o.plan_key, to_plan.key, 'scheduled', 'scheduled', new_seats, o.plan_paid_through)
     returning * into change;
     -- A pay link already opened for the old plan's next period is replaced by one for the new plan.
-    perform astapa.expire_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
+    perform astapa.replace_organization_renewal_checkouts(o.project_id, o.id, o.plan_key);
     perform astapa.audit(o.project_id, 'organization.plan_change', o.id, pg_catalog.jsonb_build_object(
       'from_plan', o.plan_key, 'to_plan', to_plan.key, 'seats', new_seats, 'effective_at', o.plan_paid_through,
       'by', coalesce(sub, 'app')));

@@ -38,6 +38,7 @@ const SETTINGS_DONE_NOTICES = {
   xendit_removed: "xenditRemoved",
   linked_methods_saved: "linkedMethodsSaved",
   billing_days_saved: "billingDaysSaved",
+  duplicate_refunds_saved: "duplicateRefundsSaved",
   phone_provider_saved: "phoneProviderSaved",
   phone_provider_removed: "phoneProviderRemoved",
 } as const;

@@ -47,6 +47,7 @@ Deno.test("GET/PATCH /api/platform/billing-settings — defaults, a merged chang
     billing_grace_days: 3,
     billing_renewal_notice_days: 7,
     billing_trial_reminder_days: 3,
+    billing_refund_duplicates: false,
   };
   const read = await call("GET", "/api/platform/billing-settings", project);
   assert.equal(read.res.status, 200);
@@ -74,6 +75,7 @@ Deno.test("GET/PATCH /api/platform/billing-settings — defaults, a merged chang
     billing_grace_days: 5,
     billing_renewal_notice_days: 10,
     billing_trial_reminder_days: 3,
+    billing_refund_duplicates: false,
   };
   assert.deepEqual(second.body, changed);
 
@@ -81,6 +83,7 @@ Deno.test("GET/PATCH /api/platform/billing-settings — defaults, a merged chang
     const body of [
       { billing_grace_days: 400 },
       { billing_grace_days: 2.5 },
+      { billing_refund_duplicates: "yes" },
       { linked_methods: { ovo: true } },
       { passkeys: true },
       {},
@@ -257,4 +260,21 @@ Deno.test("GET /api/platform/receipts?user= — one user's receipts; a bad sub i
   // Another project's client never sees these, filter or not.
   const neighbour = await seedProject(t.db.sql, { name: "Receipts neighbour" });
   assert.deepEqual((await call("GET", `/api/platform/receipts?user=${other}`, neighbour)).body.receipts, []);
+});
+
+Deno.test("PATCH /api/platform/billing-settings — billing_refund_duplicates: on, read back, audited; null turns it off again", async () => {
+  const project = await seedProject(t.db.sql, { name: "Duplicate refunds shop" });
+  const path = "/api/platform/billing-settings";
+  const on = await call("PATCH", path, project, { billing_refund_duplicates: true });
+  assert.equal(on.res.status, 200, JSON.stringify(on.body));
+  assert.equal(on.body.billing_refund_duplicates, true);
+  assert.equal((await call("GET", path, project)).body.billing_refund_duplicates, true);
+  const off = await call("PATCH", path, project, { billing_refund_duplicates: null });
+  assert.equal(off.body.billing_refund_duplicates, false);
+  const audited = await t.db.sql`select details from astapa.audit_log
+                                 where project_id = ${project.id} and action = 'project.settings' order by id`;
+  assert.deepEqual(audited.map((a) => a.details), [
+    { billing_refund_duplicates: true },
+    { billing_refund_duplicates: null },
+  ]);
 });

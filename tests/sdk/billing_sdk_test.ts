@@ -291,6 +291,9 @@ Deno.test("sdk — billing: settings read and changed; receipts listed for one u
     billing_grace_days: 1,
   });
   assert.deepEqual([changed.linked_methods.enabled, changed.billing_grace_days], [true, 1]);
+  assert.equal(read.billing_refund_duplicates, false, "double payments refunded by hand by default");
+  const refunding = await astapa.billing.settings.set({ billing_refund_duplicates: true });
+  assert.equal(refunding.billing_refund_duplicates, true);
   const refused = await astapa.billing.settings.set({ billing_grace_days: 999 }).then(() => null, (e) => e);
   assert.ok(refused instanceof AstapaError);
   assert.equal(refused.code, "validation_failed");

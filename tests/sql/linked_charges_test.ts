@@ -16,7 +16,7 @@ import {
   unlinkMethod,
 } from "@/db/linked_methods.ts";
 import { organizationRenewalStep, setOrganizationBillingMethod } from "@/db/organization_renewals.ts";
-import { changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
+import { cancelOrganizationPlanChange, changeOrganizationPlan } from "@/db/organization_plan_changes.ts";
 import {
   clearOrganizationBillingMethod,
   organizationRenewalBilling,
@@ -558,7 +558,7 @@ Deno.test("api.clear_organization_billing_method — the project stops the chose
   );
 });
 
-Deno.test("api.change_organization_plan — the old plan's pay link whose linked charge is being made is left (astapa.expire_organization_renewal_checkouts): the pass opens no new plan's link for the period, and paid, the period is paid once", async () => {
+Deno.test("api.change_organization_plan — the old plan's pay link whose linked charge is being made is voided all the same (astapa.replace_organization_renewal_checkouts): the pass opens no new plan's link for the period while the charge is under way, and paid, the period is paid once", async () => {
   const t = await payingTeam("inflight");
   await as(
     t.p,
@@ -575,7 +575,11 @@ Deno.test("api.change_organization_plan — the old plan's pay link whose linked
   assert.equal(work?.action, "charge");
   await as(t.p, (tx) => changeOrganizationPlan(tx, t.p, t.org, t.owner, "small"));
   const [left] = await as(t.p, (tx) => tx`select status from astapa.checkouts where public_id = ${link}`);
-  assert.equal(left.status, "open", "Xendit may be taking the money: left to finish");
+  assert.equal(
+    left.status,
+    "expired",
+    "for a plan the next period no longer renews into (paid, it still renews)",
+  );
   assert.equal(await orgStep(t.p, at(now, 0.5)), null, "no small link for the period meanwhile");
   const answer = { provider_id: "pr-org-inflight", amount: 150_000, status: "PENDING" };
   await as(t.p, (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, answer, now));
@@ -595,4 +599,111 @@ Deno.test("api.change_organization_plan — the old plan's pay link whose linked
   );
   assert.deepEqual({ ...counts }, { links: 2, charges: 1 }, "the first purchase and the one renewal link");
   assert.deepEqual(await ledger(t.p), { paid: 300_000, refunded: 0, receipted: 300_000, receipts: 2 });
+});
+
+Deno.test("astapa.organization_period_charge_under_way — the old plan's linked charge fails after a plan change: its link is not mailed, and the next pass opens and charges the new plan's link (as a person's)", async () => {
+  /** A team whose seat renewal is being charged (claimed) when the owner schedules small, 3 seats. */
+  const inFlight = async (slug: string) => {
+    const t = await payingTeam(slug);
+    await as(
+      t.p,
+      async (tx) => setOrganizationBillingMethod(tx, t.p, t.owner, t.org, await linkedDana(t.p, t.owner)),
+    );
+    await as(t.p, async (tx) => {
+      await tx`select api.create_plan(${t.p}, '{"key": "small", "name": "Small", "price_idr": 30000}')`;
+      await tx`select api.set_plan_seats(${t.p}, 'small', 'per_seat')`;
+    });
+    const now = at(t.through, -3);
+    const link = (await orgStep(t.p, now))!.checkout!.checkout_id;
+    const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+    assert.equal(work?.action, "charge");
+    return { ...t, now, link, work: work! };
+  };
+  const renewsSmall = async (t: Awaited<ReturnType<typeof inFlight>>) => {
+    const renewed = await orgStep(t.p, at(t.now, 0.5));
+    assert.deepEqual([renewed?.action, renewed?.checkout?.plan, renewed?.checkout?.amount], [
+      "remind",
+      "small",
+      90_000,
+    ]);
+    assert.ok(renewed?.linked_charge, "the small link is charged to the chosen method");
+    const small = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, at(t.now, 0.5), 600));
+    assert.equal(small?.action === "charge" && small.amount, 90_000);
+    assert.equal(await orgStep(t.p, at(t.now, 1)), null, "one link of the period");
+  };
+
+  // Declined at once: the seat link is not mailed, and the next run opens the small one.
+  const declined = await inFlight("failed-after-change");
+  await as(declined.p, (tx) => changeOrganizationPlan(tx, declined.p, declined.org, declined.owner, "small"));
+  assert.equal(await orgStep(declined.p, declined.now), null, "claimed: no small link yet");
+  const ended = await as(
+    declined.p,
+    (tx) =>
+      recordRenewalCharge(
+        tx,
+        declined.p,
+        declined.work.charge_id,
+        { failure: "INSUFFICIENT_BALANCE" },
+        declined.now,
+      ),
+  );
+  assert.equal(ended.action, "none", "the old plan's link is not mailed");
+  await renewsSmall(declined);
+
+  // Pending at Xendit at the change, then failed: the same.
+  const pending = await inFlight("pending-at-change");
+  const answer = { provider_id: "pr-org-pending-at-change", amount: 150_000, status: "PENDING" };
+  await as(
+    pending.p,
+    (tx) => recordRenewalCharge(tx, pending.p, pending.work.charge_id, answer, pending.now),
+  );
+  await as(pending.p, (tx) => changeOrganizationPlan(tx, pending.p, pending.org, pending.owner, "small"));
+  assert.equal(await orgStep(pending.p, pending.now), null, "pending at Xendit: no small link yet");
+  await as(pending.p, (tx) =>
+    recordPaymentEvent(tx, pending.p, {
+      providerId: "pr-org-pending-at-change",
+      status: "FAILED",
+      checkoutId: pending.link,
+      body: { data: { amount: 150_000, currency: "IDR", status: "FAILED" } },
+    }));
+  assert.equal((await as(pending.p, (tx) => applyPaymentEvent(tx, pending.p)))?.outcome, "failed");
+  const failed = await as(pending.p, (tx) => nextRenewalCharge(tx, pending.p, pending.now, 600));
+  assert.equal(failed?.action, "none", "the old plan's link is not mailed");
+  await renewsSmall(pending);
+  assert.deepEqual(await ledger(pending.p), { paid: 150_000, refunded: 0, receipted: 150_000, receipts: 1 });
+});
+
+Deno.test("api.cancel_organization_plan_change — withdrawn while the old plan's expired link is being charged: no second link of the period until that charge ends; failed, the old plan's link again", async () => {
+  const t = await payingTeam("withdrawn-inflight");
+  await as(
+    t.p,
+    async (tx) => setOrganizationBillingMethod(tx, t.p, t.owner, t.org, await linkedDana(t.p, t.owner)),
+  );
+  await as(t.p, async (tx) => {
+    await tx`select api.create_plan(${t.p}, '{"key": "small", "name": "Small", "price_idr": 30000}')`;
+    await tx`select api.set_plan_seats(${t.p}, 'small', 'per_seat')`;
+  });
+  const now = at(t.through, -3);
+  const first = (await orgStep(t.p, now))!.checkout!.checkout_id;
+  const work = await as(t.p, (tx) => nextRenewalCharge(tx, t.p, now, 600));
+  await as(t.p, (tx) => changeOrganizationPlan(tx, t.p, t.org, t.owner, "small"));
+  await as(t.p, (tx) => cancelOrganizationPlanChange(tx, t.p, t.org, t.owner));
+  assert.equal(await orgStep(t.p, now), null, "the old link's charge holds the period");
+  await as(
+    t.p,
+    (tx) => recordRenewalCharge(tx, t.p, work!.charge_id, { failure: "INSUFFICIENT_BALANCE" }, now),
+  );
+  const again = await orgStep(t.p, at(now, 0.5));
+  assert.deepEqual([
+    again?.action,
+    again?.checkout?.plan,
+    again?.checkout?.amount,
+    Boolean(again?.linked_charge),
+  ], [
+    "remind",
+    "seat",
+    150_000,
+    true,
+  ]);
+  assert.notEqual(again!.checkout!.checkout_id, first, "a new link: the old one was voided by the change");
 });

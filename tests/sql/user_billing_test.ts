@@ -208,6 +208,7 @@ Deno.test("api.billing_settings — defaults, merged switches, day counts, null 
     billing_grace_days: 3,
     billing_renewal_notice_days: 7,
     billing_trial_reminder_days: 3,
+    billing_refund_duplicates: false,
   });
   await as(
     p,
@@ -230,6 +231,7 @@ Deno.test("api.billing_settings — defaults, merged switches, day counts, null 
     billing_grace_days: 5,
     billing_renewal_notice_days: 7,
     billing_trial_reminder_days: 0,
+    billing_refund_duplicates: false,
   });
   const [stored] = await as(
     p,

@@ -65,6 +65,7 @@ export const SETTINGS_TEXT = catalogue({
   xenditRemoved: "Xendit keys removed.",
   linkedMethodsSaved: "Automatic renewal saved: it applies from the next renewal pass.",
   billingDaysSaved: "Renewal and trial days saved: the next billing pass uses them.",
+  duplicateRefundsSaved: "Double payments saved: the next payment made twice follows them.",
   phoneProviderSaved: "Phone provider saved (sealed; it is not shown again): this project's codes use it.",
   phoneProviderRemoved: "Phone provider removed: this project's codes use the deployment's.",
 }, {
@@ -128,6 +129,7 @@ export const SETTINGS_TEXT = catalogue({
   xenditRemoved: "Kunci Xendit dihapus.",
   linkedMethodsSaved: "Perpanjangan otomatis disimpan: berlaku sejak putaran perpanjangan berikutnya.",
   billingDaysSaved: "Hari perpanjangan dan uji coba disimpan: putaran penagihan berikutnya memakainya.",
+  duplicateRefundsSaved: "Pembayaran ganda disimpan: pembayaran dua kali berikutnya mengikutinya.",
   phoneProviderSaved:
     "Penyedia telepon disimpan (disegel; tidak ditampilkan lagi): kode proyek ini memakainya.",
   phoneProviderRemoved: "Penyedia telepon dihapus: kode proyek ini memakai milik deployment.",

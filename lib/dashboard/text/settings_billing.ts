@@ -1,6 +1,6 @@
 /**
- * The words of the Settings page's billing sections: automatic renewal and the renewal and trial days
- * (components/dashboard/LinkedMethodsSettings, BillingDaysSettings).
+ * The words of the Settings page's billing sections: automatic renewal, the renewal and trial days and double
+ * payments (components/dashboard/LinkedMethodsSettings, BillingDaysSettings, DuplicateRefundSettings).
  */
 import { catalogue } from "./catalogue.ts";
 
@@ -31,6 +31,12 @@ export const SETTINGS_BILLING_TEXT = catalogue({
     "Days before a trial ends that its reminder with the pay link goes out (or a linked method is charged).",
   defaultDays: "{hint} Default {days}.",
   saveRenewalDays: "Save renewal days",
+  doublePayments: "Double payments",
+  doublePaymentsIntro:
+    "A customer sometimes pays twice for the same thing (two methods tried, a late e-wallet approval): the second payment is recorded as paid again, with its own receipt, and buys nothing.",
+  switchRefundDuplicates:
+    "Refund a payment made twice in full automatically (reason DUPLICATE, the plan untouched); virtual accounts are still paid back by hand",
+  saveDoublePayments: "Save double payments",
 }, {
   automaticRenewal: "Perpanjangan otomatis",
   automaticRenewalIntro:
@@ -59,4 +65,10 @@ export const SETTINGS_BILLING_TEXT = catalogue({
     "Berapa hari sebelum uji coba berakhir pengingat dengan tautan pembayaran dikirim (atau metode tertaut ditagih).",
   defaultDays: "{hint} Bawaan {days}.",
   saveRenewalDays: "Simpan hari perpanjangan",
+  doublePayments: "Pembayaran ganda",
+  doublePaymentsIntro:
+    "Pelanggan kadang membayar dua kali untuk hal yang sama (dua metode dicoba, persetujuan e-wallet yang terlambat): pembayaran kedua dicatat sebagai dibayar lagi, dengan kuitansinya sendiri, dan tidak membeli apa pun.",
+  switchRefundDuplicates:
+    "Kembalikan penuh secara otomatis pembayaran yang dilakukan dua kali (alasan DUPLICATE, paket tidak diubah); virtual account tetap dikembalikan secara manual",
+  saveDoublePayments: "Simpan pembayaran ganda",
 });

@@ -1,6 +1,6 @@
 /**
- * The project's billing settings over the Platform API: linked-method switches, the billing pass's days and the
- * publishable keys the portal's card form gives Xendit.js (never the secret key, which stays dashboard-only).
+ * The project's billing settings over the Platform API: linked-method switches, the billing pass's days, the
+ * automatic refund of double payments and the publishable keys the portal's card form gives Xendit.js (never the secret key, which stays dashboard-only).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
@@ -32,6 +32,10 @@ const BillingChanges = z.strictObject({
   billing_grace_days: Days.describe("Days a renewal may stay unpaid before the default plan (default 3)."),
   billing_renewal_notice_days: Days.describe("Days before the period end the renewal pay link goes out (7)."),
   billing_trial_reminder_days: Days.describe("Days before a trial ends its reminder goes out (3)."),
+  billing_refund_duplicates: z.boolean().nullable().optional().describe(
+    "Refund a paid_again payment (a second payment of what was bought already) in full without an operator: " +
+      "reason DUPLICATE, no plan effect (default false).",
+  ),
   // Strings only: the prefix and the environment are checked by the SQL setter, which names the field.
   xendit_public_keys: z.strictObject({
     sandbox: PublicKey.describe("xnd_public_development_…"),
@@ -64,7 +68,8 @@ export const openapi: RouteDoc = {
   get: {
     tag: "Payments",
     summary: "The project's billing settings",
-    description: "Linked-method switches, the renewal pass's days and the publishable Xendit keys of the " +
+    description: "Linked-method switches, the renewal pass's days, the automatic refund of double payments " +
+      "(billing_refund_duplicates) and the publishable Xendit keys of the " +
       "project's own account (docs/project-settings.md); PPN is at /api/platform/tax-settings.",
     auth: "client",
     responses: {
@@ -74,7 +79,7 @@ export const openapi: RouteDoc = {
   },
   patch: {
     tag: "Payments",
-    summary: "Change billing settings (linked methods, days, Xendit public keys)",
+    summary: "Change billing settings (linked methods, days, double-payment refunds, Xendit public keys)",
     description: "The same setters as the dashboard's Settings page: project.settings for the switches and " +
       "days, xendit_keys.set for a changed public key (400 naming xendit_public_keys.<environment> for a " +
       "key that is not a public key or is the other environment's; 409 before the environment's secret key " +
