@@ -801,10 +801,16 @@ create or replace function astapa.refund_duplicate_payment(pay astapa.payments) 
       return;
     end if;
     -- The hand refund's function, rows and audit entry: the whole payment, no plan effect (it bought nothing).
-    perform api.request_refund(pay.project_id, pg_catalog.jsonb_build_object(
-      'receipt', (select x.public_id from astapa.receipts as x
-                  where x.project_id = pay.project_id and x.payment_id = pay.id),
-      'reason', 'DUPLICATE', 'plan_effect', 'none', 'requested_by', 'duplicate_payment'));
+    begin
+      perform api.request_refund(pay.project_id, pg_catalog.jsonb_build_object(
+        'receipt', (select x.public_id from astapa.receipts as x
+                    where x.project_id = pay.project_id and x.payment_id = pay.id),
+        'reason', 'DUPLICATE', 'plan_effect', 'none', 'requested_by', 'duplicate_payment'));
+    exception when sqlstate 'AS400' or sqlstate 'AS404' or sqlstate 'AS409' then
+      -- A refusal must not undo the payment it follows (the caller records money received): the payment stays
+      -- paid_again, in the feed and on its receipt, for a refund by hand.
+      raise warning 'duplicate payment % not refunded automatically: %', pay.id, sqlerrm;
+    end;
   end
   $$;
 
@@ -812,7 +818,8 @@ comment on function astapa.refund_duplicate_payment(astapa.payments) is
   'A payment just recorded as paid_again (a second payment of what was bought already; its receipt issued): '
   'when settings.billing_refund_duplicates is on, asks for its full refund through api.request_refund (reason '
   'DUPLICATE, plan_effect none, requested_by duplicate_payment), once per payment, unless Xendit cannot refund it '
-  '(astapa.refund_refusal: a virtual account). The billing pass then asks Xendit (api.claim_stale_refunds).';
+  '(astapa.refund_refusal: a virtual account); a refusal of api.request_refund is a warning, never the payment''s '
+  'undoing. The billing pass then asks Xendit (api.claim_stale_refunds).';
 
 grant execute on function astapa.refund_duplicate_payment(astapa.payments) to astapa_app;
 

@@ -181,3 +181,21 @@ Deno.test("api.update_billing_settings — billing_refund_duplicates is true or 
   const back = await as(p, (tx) => updateBillingSettings(tx, p, { billing_refund_duplicates: null }));
   assert.equal(back.billing_refund_duplicates, false);
 });
+
+Deno.test("astapa.refund_duplicate_payment — a refusal of api.request_refund is a warning, never the undoing of the payment it follows", async () => {
+  const shop = await seedShop(db.sql, { email: "duplicate-refused@example.com" });
+  const p = shop.project.id;
+  await as(p, (tx) => updateBillingSettings(tx, p, { billing_refund_duplicates: true }));
+  const { checkout_id: checkout } = await as(
+    p,
+    (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
+  );
+  await charge(shop, checkout, "pr-dup-refused");
+  // A payment without a receipt (still pending): api.request_refund refuses it (AS404: no paid payment has that receipt).
+  await as(
+    p,
+    (tx) =>
+      tx`select astapa.refund_duplicate_payment(y) from astapa.payments y where provider_id = 'pr-dup-refused'`,
+  );
+  assert.deepEqual(await refundsOf(p), [], "no refund, and no error");
+});
