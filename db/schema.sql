@@ -23601,7 +23601,7 @@ AS $function$
       "email_change": {"about": "Link confirming a new email address (account page)", "placeholders": ["app"]},
       "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
       "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
-      "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
+      "identity_unlinked": {"about": "A Google, GitHub, Apple or Microsoft sign-in was removed", "placeholders": ["app", "provider"]},
       "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]},
       "renewal_due": {"about": "Renewal notice with the next period''s pay link (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
       "trial_ending": {"about": "Trial reminder with the pay link that keeps the plan (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
@@ -27403,7 +27403,8 @@ AS $function$
           then 'social_login.microsoft takes enabled, client_id, client_secret_sealed and tenant only.'
           else pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
         end
-      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain (lib/login/social/microsoft.ts).
+      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain
+      -- (lib/login/social/microsoft.ts).
       when provider = 'microsoft' and entry ? 'tenant' and (pg_catalog.jsonb_typeof(entry -> 'tenant') <> 'string'
         or (entry ->> 'tenant') !~ '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$') then
         'The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.'

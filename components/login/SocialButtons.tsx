@@ -52,8 +52,8 @@ function ProviderLogo({ provider }: { provider: ProviderId }) {
 }
 
 /**
- * "Continue with Google / Apple / GitHub / Microsoft": plain links (no script needed) that start the provider's flow; on a
- * sign-up form that asks for consent, buttons posting that form (its box goes with them).
+ * "Continue with Google / Apple / GitHub / Microsoft": plain links (no script needed) that start the provider's
+ * flow; on a sign-up form that asks for consent, buttons posting that form (its box goes with them).
  */
 export function SocialButtons({ lang, providers, request, postWith }: SocialButtonsProps) {
   if (providers.length === 0) return null;

@@ -455,8 +455,8 @@ create or replace function api.account_unlink(session_hash bytea, provider text,
   $$;
 
 comment on function api.account_unlink(bytea, text, text, integer, jsonb) is
-  'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple/Microsoft identities, never their last way '
-  'to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
+  'After a fresh sign-in, the person unlinks one of their own Google/GitHub/Apple/Microsoft identities, never '
+  'their last way to sign in (api.unlink_sign_in_method: audited identity.unlink; AS404 not theirs; AS409 the last method), '
   'and is mailed when mail is given.';
 
 grant execute on function api.account_unlink(bytea, text, text, integer, jsonb) to astapa_app;

@@ -446,8 +446,8 @@ create or replace function api.sign_up_guest_with_identity(guest_id bigint, prov
   $$;
 
 comment on function api.sign_up_guest_with_identity(bigint, text, text, text, boolean) is
-  'A guest signs up with Google, GitHub, Apple or Microsoft (docs/anonymous-users.md): a new identity with an address no '
-  'account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
+  'A guest signs up with Google, GitHub, Apple or Microsoft (docs/anonymous-users.md): a new identity with an '
+  'address no account has goes onto the guest''s own row (astapa.convert_guest; the address verified as the provider says; '
   'audited user.converted and user.identity_link), after api.sign_in_with_identity''s checks for a new user. '
   'An identity or address someone has already is api.sign_in_with_identity itself (that account, never the '
   'guest). AS4A1 when the user is no longer a guest. Returns {user_id, created, linked}.';

@@ -553,7 +553,8 @@ create or replace function astapa.social_provider_problem(provider text, entry j
           then 'social_login.microsoft takes enabled, client_id, client_secret_sealed and tenant only.'
           else pg_catalog.format('social_login.%s takes enabled, client_id and client_secret_sealed only.', provider)
         end
-      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain (lib/login/social/microsoft.ts).
+      -- Microsoft's tenant: common, organizations, consumers, a tenant GUID or a domain
+      -- (lib/login/social/microsoft.ts).
       when provider = 'microsoft' and entry ? 'tenant' and (pg_catalog.jsonb_typeof(entry -> 'tenant') <> 'string'
         or (entry ->> 'tenant') !~ '^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$') then
         'The Microsoft tenant is common, organizations, consumers, a tenant ID or a domain.'
@@ -599,7 +600,7 @@ create or replace function astapa.mail_text_kinds() returns jsonb
       "email_change": {"about": "Link confirming a new email address (account page)", "placeholders": ["app"]},
       "email_changed": {"about": "Notice to the old address once the email changed", "placeholders": ["app"]},
       "password_changed": {"about": "The password was changed or set", "placeholders": ["app"]},
-      "identity_unlinked": {"about": "A Google, GitHub or Apple sign-in was removed", "placeholders": ["app", "provider"]},
+      "identity_unlinked": {"about": "A Google, GitHub, Apple or Microsoft sign-in was removed", "placeholders": ["app", "provider"]},
       "account_deleted": {"about": "The account was deleted at the person''s request", "placeholders": ["app"]},
       "renewal_due": {"about": "Renewal notice with the next period''s pay link (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
       "trial_ending": {"about": "Trial reminder with the pay link that keeps the plan (both languages in one mail)", "placeholders": ["app", "plan", "amount", "date"]},
@@ -983,7 +984,8 @@ create or replace function api.billing_settings(project_id text) returns jsonb
 comment on function api.billing_settings(text) is
   'The project''s billing settings with defaults filled in: linked_methods switches (all off when absent), '
   'billing_grace_days (3), billing_renewal_notice_days (7), billing_trial_reminder_days (3), '
-  'billing_refund_duplicates (false: a paid_again payment refunded without an operator), and xendit_public_keys {sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
+  'billing_refund_duplicates (false: a paid_again payment refunded without an operator), and xendit_public_keys '
+  '{sandbox, production} of its own Xendit account (null when unset). AS404 unknown project.';
 
 grant execute on function api.billing_settings(text) to astapa_app;
 
@@ -1055,8 +1057,8 @@ create or replace function api.update_billing_settings(project_id text, changes 
 
 comment on function api.update_billing_settings(text, jsonb) is
   'Changes only the billing settings (linked_methods, merged switch by switch; the three day counts; '
-  'billing_refund_duplicates; null restores a default) through api.update_project_settings, and the publishable keys (xendit_public_keys '
-  '{sandbox, production}, null removes one) through api.set_xendit_public_key, then answers '
+  'billing_refund_duplicates; null restores a default) through api.update_project_settings, and the publishable '
+  'keys (xendit_public_keys {sandbox, production}, null removes one) through api.set_xendit_public_key, then answers '
   'api.billing_settings. The project''s own client only (AS4U3). AS400 another key or a refused value, naming '
   'the field for a key; AS409 a key for an environment without its secret key; AS404 unknown project.';
 

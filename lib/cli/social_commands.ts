@@ -1,4 +1,7 @@
-/** `astapa social …`: per-project Google/Apple/GitHub/Microsoft sign-in (on, off, own credentials, back to the default). */
+/**
+ * `astapa social …`: per-project Google/Apple/GitHub/Microsoft sign-in (on, off, own credentials, back to the
+ * default).
+ */
 import { asApp, type Sql } from "@/db/client.ts";
 import { getProject, updateProject } from "@/db/projects.ts";
 import { loadConfig, MICROSOFT_TENANT_PATTERN } from "@/config.ts";

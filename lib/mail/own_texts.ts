@@ -38,7 +38,7 @@ export const MAIL_TEXT_KINDS = {
   email_changed: { about: "Notice to the old address once the email changed", placeholders: ["app"] },
   password_changed: { about: "The password was changed or set", placeholders: ["app"] },
   identity_unlinked: {
-    about: "A Google, GitHub or Apple sign-in was removed",
+    about: "A Google, GitHub, Apple or Microsoft sign-in was removed",
     placeholders: ["app", "provider"],
   },
   account_deleted: { about: "The account was deleted at the person's request", placeholders: ["app"] },

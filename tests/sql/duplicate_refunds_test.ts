@@ -191,7 +191,8 @@ Deno.test("astapa.refund_duplicate_payment — a refusal of api.request_refund i
     (tx) => createCheckout(tx, p, { sub: shop.userId, plan: "pro", xendit_account: "simulator" }),
   );
   await charge(shop, checkout, "pr-dup-refused");
-  // A payment without a receipt (still pending): api.request_refund refuses it (AS404: no paid payment has that receipt).
+  // A payment without a receipt (still pending): api.request_refund refuses it (AS404: no paid payment has that
+  // receipt).
   await as(
     p,
     (tx) =>

@@ -1,6 +1,7 @@
 /**
  * The project's billing settings over the Platform API: linked-method switches, the billing pass's days, the
- * automatic refund of double payments and the publishable keys the portal's card form gives Xendit.js (never the secret key, which stays dashboard-only).
+ * automatic refund of double payments and the publishable keys the portal's card form gives Xendit.js (never the
+ * secret key, which stays dashboard-only).
  */
 import { z } from "zod";
 import type { Handlers } from "@/lib/router/routes.ts";
