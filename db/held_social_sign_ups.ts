@@ -1,6 +1,6 @@
 /**
- * Typed calls for a first social sign-in held until the person agrees to the project's terms
- * (db/api/held_social_sign_ups.sql, docs/hosted-login.md#legal-consent-at-sign-up).
+ * Typed calls for a first social sign-in (or phone code: db/phone.ts holds it) held until the person agrees to the
+ * project's terms (db/api/held_social_sign_ups.sql, docs/hosted-login.md#legal-consent-at-sign-up).
  */
 import { z } from "zod";
 import { asApp, signUpContext, type Sql } from "./client.ts";
@@ -30,8 +30,11 @@ export async function holdSocialSignUp(
   }, { actor: `hosted_login:${identity.provider}` });
 }
 
+const SocialProvider = z.enum(["google", "github", "apple", "microsoft"]);
+
 const Held = z.object({
-  provider: z.enum(["google", "github", "apple", "microsoft"]),
+  kind: z.enum(["social", "phone"]),
+  provider: SocialProvider.nullable(),
   sign_in_request: z.string(),
   usable: z.boolean(),
 }).nullable();
@@ -45,19 +48,28 @@ export async function heldSocialSignUp(sql: Sql, projectId: string, tokenHash: U
   );
 }
 
-const Finished = z.discriminatedUnion("status", [
+const SignedIn = {
+  status: z.literal("signed_in"),
+  user_id: z.string(),
+  created: z.boolean(),
+  sign_in_request: z.string(),
+};
+const Finished = z.union([
   z.object({
-    status: z.literal("signed_in"),
-    user_id: z.string(),
-    created: z.boolean(),
+    ...SignedIn,
+    kind: z.literal("social"),
     linked: z.boolean(),
-    provider: z.enum(["google", "github", "apple"]),
-    sign_in_request: z.string(),
+    provider: SocialProvider,
   }),
+  // A held phone code: the channel it came by, for the amr.
+  z.object({ ...SignedIn, kind: z.literal("phone"), channel: z.enum(["whatsapp", "sms"]) }),
   // Unknown, used or expired: nothing left to finish.
   z.object({ status: z.literal("expired") }),
   // The account needs the person's consent, not given: nothing used.
   z.object({ status: z.literal("consent_missing") }),
+  // Phone only, nothing used: phone sign-in or its sign-ups turned off, or the number on an account meanwhile.
+  z.object({ status: z.literal("no_account") }),
+  z.object({ status: z.literal("taken") }),
 ]);
 
 /**

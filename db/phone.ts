@@ -118,12 +118,17 @@ const CodeCheck = z.object({
   attempts_left: z.number().int().optional(),
   /** The code claimed an account nobody had proven: what the claim removed (astapa.claim_notice). */
   claimed: Removed.optional(),
+  /** A new account the project asks consent for: the number is held for the consent step under `hold`'s token. */
+  held: z.literal(true).optional(),
 });
 export type CodeCheck = z.infer<typeof CodeCheck>;
 
+/** Where a new account that needs the person's consent is held instead (docs/hosted-login.md, legal consent). */
+export type PhoneHold = { tokenHash: Uint8Array; request: string };
+
 /**
  * Checks a typed code once: the user it signs in (or creates), or why not. `guestSub`: the guest a new account
- * is (docs/anonymous-users.md).
+ * is (docs/anonymous-users.md). `hold`: without it a new account missing consent is refused (AS4N7).
  */
 export async function checkPhoneCode(
   sql: Sql,
@@ -132,11 +137,14 @@ export async function checkPhoneCode(
   codeHash: Uint8Array,
   invitation?: string,
   guestSub?: string,
+  hold?: PhoneHold,
 ) {
   const [row] = await asApp(
     sql,
     projectId,
-    (tx) => tx`select api.check_phone_code(${tokenHash}, ${codeHash}) as r`,
+    (tx) =>
+      tx`select api.check_phone_code(${tokenHash}, ${codeHash}, ${hold?.tokenHash ?? null}::bytea,
+        ${hold?.request ?? null}::text) as r`,
     signUpContext(invitation, undefined, guestSub),
   );
   return CodeCheck.parse(row.r);

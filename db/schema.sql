@@ -733,10 +733,10 @@ CREATE TRIGGER events_queue_webhook_deliveries AFTER INSERT ON astapa.events FOR
 create table astapa.held_social_sign_ups (
   project_id text not null,
   token_hash bytea not null,
-  provider text not null,
-  subject text not null,
+  provider text,
+  subject text,
   email text,
-  email_verified boolean not null,
+  email_verified boolean,
   profile jsonb default '{}'::jsonb not null,
   sign_in_request text not null,
   created_at timestamp with time zone default now() not null,
@@ -746,11 +746,17 @@ create table astapa.held_social_sign_ups (
   invitation text,
   refresh_token_sealed text,
   token_client_id text,
+  kind text default 'social'::text not null,
+  phone_number text,
+  channel text,
   constraint held_social_sign_ups_pkey PRIMARY KEY (project_id, token_hash),
   constraint held_social_sign_ups_project_id_fkey FOREIGN KEY (project_id) REFERENCES astapa.projects(id) ON DELETE CASCADE,
+  constraint held_social_sign_ups_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
   constraint held_social_sign_ups_email_check CHECK (length(email) <= 254),
   constraint held_social_sign_ups_invitation_check CHECK (invitation ~ '^[A-Za-z0-9_-]{20,100}$'::text),
+  constraint held_social_sign_ups_kind_check CHECK (kind = 'social'::text AND provider IS NOT NULL AND subject IS NOT NULL AND email_verified IS NOT NULL AND phone_number IS NULL AND channel IS NULL OR kind = 'phone'::text AND phone_number IS NOT NULL AND channel IS NOT NULL AND provider IS NULL AND subject IS NULL AND email IS NULL AND email_verified IS NULL AND refresh_token_sealed IS NULL),
   constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
+  constraint held_social_sign_ups_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
   constraint held_social_sign_ups_provider_check CHECK (provider = ANY (ARRAY['google'::text, 'github'::text, 'apple'::text, 'microsoft'::text])),
   constraint held_social_sign_ups_refresh_token_sealed_check CHECK (length(refresh_token_sealed) <= 4000),
@@ -761,11 +767,12 @@ create table astapa.held_social_sign_ups (
 );
 alter table astapa.held_social_sign_ups enable row level security;
 alter table astapa.held_social_sign_ups force row level security;
-comment on table astapa.held_social_sign_ups is 'A first Google/GitHub/Apple sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity the provider proved and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
+comment on table astapa.held_social_sign_ups is 'A first sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity Google/GitHub/Apple proved (kind social) or the number a phone code proved (kind phone), and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
 comment on column astapa.held_social_sign_ups.guest_id is 'The guest whose row the account becomes (docs/anonymous-users.md): the sub of the id_token_hint the callback checked in the held request; null for none. No foreign key: a guest erased meanwhile fails the sign-up.';
 comment on column astapa.held_social_sign_ups.invitation is 'The organization invitation token of the held request (astapa.sign_up_invitation), or null.';
 comment on column astapa.held_social_sign_ups.refresh_token_sealed is 'Apple only: the refresh token of the held sign-in''s code exchange, sealed as identities.refresh_token_sealed (never logged or shown). Moves to the identity the step makes, and leaves this row; revoked when an unused row is swept.';
 comment on column astapa.held_social_sign_ups.token_client_id is 'The Services ID (client_id) refresh_token_sealed was issued to: its credentials revoke it.';
+comment on column astapa.held_social_sign_ups.kind is 'social: provider, subject, email and profile are the identity; phone: phone_number and channel are (E.164, the channel the code went by, for the amr).';
 grant insert, select on astapa.held_social_sign_ups to astapa_app;
 grant update (used_at, refresh_token_sealed, token_client_id) on astapa.held_social_sign_ups to astapa_app;
 create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups as permissive for insert to astapa_app, astapa_owner
@@ -5253,7 +5260,7 @@ comment on function api.change_webhook_endpoint(text,text,text[],boolean,text) i
 grant execute on function api.change_webhook_endpoint(text,text,text[],boolean,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea)
+CREATE OR REPLACE FUNCTION api.check_phone_code(token_hash bytea, code_hash bytea, held_token_hash bytea DEFAULT NULL::bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -5313,39 +5320,30 @@ AS $function$
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
     end if;
     -- A number alone has no address: refused where sign-ups are closed, by invitation or limited to domains.
-    perform astapa.assert_sign_up_allowed(project, null);
-    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
-    new_id := astapa.signing_up_guest();
-    if new_id is not null then
-      perform astapa.convert_guest(project, new_id, null, null, pending.phone_number, 'phone');
-    else
-      -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
-      -- one number at once meet the unique index, and the second signs in to the first's account.
-      for attempt in 1..5 loop
-        begin
-          insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
-          values (project, pending.phone_number, true, settings ->> 'mode', astapa.legal_accepted_now())
-          returning id into new_id;
-          exit;
-        exception when unique_violation then
-          select u.id into new_id from astapa.users u
-          where u.project_id = project and u.environment = settings ->> 'mode'
-            and u.phone_number = pending.phone_number;
-          exit when new_id is not null;
-          if attempt = 5 then
-            raise;
-          end if;
-        end;
-      end loop;
-      perform astapa.audit(project, 'user.create', 'user:' || new_id,
-        pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
-    end if;
+    begin
+      perform astapa.assert_sign_up_allowed(project, null);
+    exception when sqlstate 'AS4N7' then
+      -- Only the terms are missing, and the caller can ask for them (a token for the consent step): the code is
+      -- used up and the number it proved is held there, with the request's guest and invitation (docs/phone.md).
+      if check_phone_code.held_token_hash is null then
+        raise;
+      end if;
+      insert into astapa.held_social_sign_ups (project_id, token_hash, kind, phone_number, channel, sign_in_request,
+                                               guest_id, invitation, expires_at)
+      values (project, check_phone_code.held_token_hash, 'phone', pending.phone_number, pending.channel,
+              check_phone_code.sign_in_request, astapa.signing_up_guest(),
+              nullif(pg_catalog.current_setting('astapa.sign_up_invitation', true), ''),
+              pg_catalog.now() + interval '10 minutes');
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'held', true,
+        'channel', pending.channel);
+    end;
+    new_id := astapa.sign_up_by_phone(project, settings, pending.phone_number);
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
       'channel', pending.channel);
   end
   $function$;
-comment on function api.check_phone_code(bytea,bytea) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows (the guest a sign-up keeps, converted: astapa.convert_guest; AS409 when the number was taken meanwhile). {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso).';
-grant execute on function api.check_phone_code(bytea,bytea) to astapa_app;
+comment on function api.check_phone_code(bytea,bytea,bytea,text) is 'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates one with only the phone when settings.phone.signup allows (astapa.sign_up_by_phone: the guest a sign-up keeps, converted; AS409 when the number was taken meanwhile). {accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; {accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain that signs in through SSO (astapa.assert_user_not_sso). A new account the project asks consent for, not given (AS4N7, the code unspent), is held instead when held_token_hash is given: the code spent, the number and channel kept 10 minutes with sign_in_request under that hash for api.sign_up_with_held_identity, answering {accepted: true, user_id: null, held: true, channel}. Other sign-up refusals raise (the code unspent).';
+grant execute on function api.check_phone_code(bytea,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.checkout_account(checkout_id text)
@@ -7893,12 +7891,12 @@ CREATE OR REPLACE FUNCTION api.held_social_sign_up(token_hash bytea)
  STABLE
  SET search_path TO ''
 AS $function$
-    select pg_catalog.jsonb_build_object('provider', h.provider, 'sign_in_request', h.sign_in_request,
+    select pg_catalog.jsonb_build_object('kind', h.kind, 'provider', h.provider, 'sign_in_request', h.sign_in_request,
       'usable', h.used_at is null and h.expires_at > pg_catalog.now())
     from astapa.held_social_sign_ups h
     where h.project_id = (select astapa.current_project_id()) and h.token_hash = held_social_sign_up.token_hash
   $function$;
-comment on function api.held_social_sign_up(bytea) is 'The provider and authorization request of a held social sign-in of the current project, and whether it can still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
+comment on function api.held_social_sign_up(bytea) is 'The kind (social, phone), provider (null for phone) and authorization request of a held sign-in of the current project, and whether it can still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
 grant execute on function api.held_social_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -16431,6 +16429,9 @@ AS $function$
     if not found then
       return pg_catalog.jsonb_build_object('status', 'expired');
     end if;
+    if held.kind = 'phone' then
+      return astapa.sign_up_with_held_phone(held);
+    end if;
     -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
     -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
     perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
@@ -16460,11 +16461,11 @@ AS $function$
     if (outcome ->> 'created')::boolean or (outcome ->> 'linked')::boolean then
       perform api.fill_profile((outcome ->> 'user_id')::bigint, held.provider, held.profile);
     end if;
-    return outcome || pg_catalog.jsonb_build_object('status', 'signed_in', 'provider', held.provider,
+    return outcome || pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'social', 'provider', held.provider,
       'sign_in_request', held.sign_in_request);
   end
   $function$;
-comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used.';
+comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, kind: social, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone.';
 grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -27187,6 +27188,49 @@ comment on function astapa.sign_in_user_claims(bigint) is 'The standard claims (
 grant execute on function astapa.sign_in_user_claims(bigint) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sign_up_by_phone(project_id text, settings jsonb, phone_number text)
+ RETURNS bigint
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
+    new_id := astapa.signing_up_guest();
+    if new_id is not null then
+      perform astapa.convert_guest(sign_up_by_phone.project_id, new_id, null, null, sign_up_by_phone.phone_number,
+                                   'phone');
+      return new_id;
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
+        values (sign_up_by_phone.project_id, sign_up_by_phone.phone_number, true, settings ->> 'mode',
+                astapa.legal_accepted_now())
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = sign_up_by_phone.project_id and u.environment = settings ->> 'mode'
+          and u.phone_number = sign_up_by_phone.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(sign_up_by_phone.project_id, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return new_id;
+  end
+  $function$;
+comment on function astapa.sign_up_by_phone(text,jsonb,text) is 'The account a proven number nobody has makes (api.check_phone_code, and the consent step after it: api.sign_up_with_held_identity): the guest signing up, converted (astapa.convert_guest; AS409 when the number was taken meanwhile), or a new phone-only user, verified, with legal_accepted_at when the person agreed (audited user.create). settings: the project''s astapa.phone_settings. The callers check the sign-up rules.';
+grant execute on function astapa.sign_up_by_phone(text,jsonb,text) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sign_up_domain_problem(entry jsonb)
  RETURNS text
  LANGUAGE sql
@@ -27325,6 +27369,51 @@ AS $function$
   $function$;
 comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason settings.sign_up ({mode: open|invitation|waitlist|closed, allowed_domains, blocked_domains, disposable_allowed_domains: up to 100 ASCII domains each, *. for subdomains, no repeats; block_disposable_domains, block_subaddresses, require_legal_consent: booleans}) is refused, or null when it is valid (require_legal_consent''s need for a terms or privacy address is api.update_project_settings'' check).';
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
+
+-- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sign_up_with_held_phone(held astapa.held_social_sign_ups)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    settings jsonb := astapa.phone_settings(held.project_id);
+    new_id bigint;
+  begin
+    -- As the phone code's own path (api.check_phone_code): its actor, and the held request's guest and invitation.
+    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
+    -- Phone sign-in or its sign-ups turned off meanwhile: no account, as the code would say now; nothing used.
+    if not coalesce((settings ->> 'enabled')::boolean, false) or not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('status', 'no_account');
+    end if;
+    -- The number on an account meanwhile (another tab's sign-up, the app's Platform API): this step makes a new
+    -- account and signs in to nobody else's; a new code signs in to that one. Nothing used.
+    if exists (select from astapa.users u
+               where u.project_id = held.project_id and u.environment = settings ->> 'mode'
+                 and u.phone_number = held.phone_number) then
+      return pg_catalog.jsonb_build_object('status', 'taken');
+    end if;
+    begin
+      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      where h.project_id = held.project_id and h.token_hash = held.token_hash;
+      -- The consent itself comes with the request (astapa.legal_consent_given); other refusals raise, nothing used.
+      perform astapa.assert_sign_up_allowed(held.project_id, null);
+      new_id := astapa.sign_up_by_phone(held.project_id, settings, held.phone_number);
+    exception
+      when sqlstate 'AS4N7' then
+        return pg_catalog.jsonb_build_object('status', 'consent_missing');
+      when sqlstate 'AS409' then
+        -- The guest's row met the number on another account (astapa.convert_guest): taken, as above.
+        return pg_catalog.jsonb_build_object('status', 'taken');
+    end;
+    return pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'phone', 'user_id', new_id::text,
+      'created', true, 'linked', false, 'channel', held.channel, 'sign_in_request', held.sign_in_request);
+  end
+  $function$;
+comment on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) is 'api.sign_up_with_held_identity for a held phone sign-in (the row, unused, unexpired, locked): the account the code would have made (astapa.sign_up_by_phone), verified number and legal_accepted_at, audit actor hosted_login. {status: signed_in, kind: phone, user_id, created, channel, sign_in_request}; {status: no_account} when phone sign-in or its sign-ups are off now; {status: taken} when an account has the number now; {status: consent_missing}; other sign-up refusals raise. Only signed_in uses the row.';
+grant execute on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sign_up_with_proven_email(project_id text, email text, provider text)

@@ -1,6 +1,7 @@
--- Legal consent after a first Google/GitHub/Apple sign-in (docs/hosted-login.md#legal-consent-at-sign-up): a
--- sign-in from the sign-in page that would make an account the project asks consent for (AS4N7) is held, the
--- identity kept here, while the person is asked to agree; agreeing signs in with it, once, within 10 minutes.
+-- Legal consent after a first Google/GitHub/Apple sign-in or phone code (docs/hosted-login.md#legal-consent-at-sign-up):
+-- a sign-in from the sign-in page that would make an account the project asks consent for (AS4N7) is held, the
+-- identity or the proven number kept here, while the person is asked to agree; agreeing signs in with it, once,
+-- within 10 minutes. Phone rows are held by api.check_phone_code (db/api/phone.sql), which uses the code up.
 -- The current definition of each function, trigger and policy of this area: edit it here, in place.
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
@@ -73,17 +74,70 @@ create or replace function api.held_social_sign_up(token_hash bytea) returns jso
   stable
   set search_path = ''
   as $$
-    select pg_catalog.jsonb_build_object('provider', h.provider, 'sign_in_request', h.sign_in_request,
+    select pg_catalog.jsonb_build_object('kind', h.kind, 'provider', h.provider, 'sign_in_request', h.sign_in_request,
       'usable', h.used_at is null and h.expires_at > pg_catalog.now())
     from astapa.held_social_sign_ups h
     where h.project_id = (select astapa.current_project_id()) and h.token_hash = held_social_sign_up.token_hash
   $$;
 
 comment on function api.held_social_sign_up(bytea) is
-  'The provider and authorization request of a held social sign-in of the current project, and whether it can '
-  'still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
+  'The kind (social, phone), provider (null for phone) and authorization request of a held sign-in of the current '
+  'project, and whether it can still be finished (unused, unexpired); null for a token the project never held. '
+  'Reading changes nothing.';
 
 grant execute on function api.held_social_sign_up(bytea) to astapa_app;
+
+create or replace function astapa.sign_up_with_held_phone(held astapa.held_social_sign_ups)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    settings jsonb := astapa.phone_settings(held.project_id);
+    new_id bigint;
+  begin
+    -- As the phone code's own path (api.check_phone_code): its actor, and the held request's guest and invitation.
+    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
+    -- Phone sign-in or its sign-ups turned off meanwhile: no account, as the code would say now; nothing used.
+    if not coalesce((settings ->> 'enabled')::boolean, false) or not (settings ->> 'signup')::boolean then
+      return pg_catalog.jsonb_build_object('status', 'no_account');
+    end if;
+    -- The number on an account meanwhile (another tab's sign-up, the app's Platform API): this step makes a new
+    -- account and signs in to nobody else's; a new code signs in to that one. Nothing used.
+    if exists (select from astapa.users u
+               where u.project_id = held.project_id and u.environment = settings ->> 'mode'
+                 and u.phone_number = held.phone_number) then
+      return pg_catalog.jsonb_build_object('status', 'taken');
+    end if;
+    begin
+      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      where h.project_id = held.project_id and h.token_hash = held.token_hash;
+      -- The consent itself comes with the request (astapa.legal_consent_given); other refusals raise, nothing used.
+      perform astapa.assert_sign_up_allowed(held.project_id, null);
+      new_id := astapa.sign_up_by_phone(held.project_id, settings, held.phone_number);
+    exception
+      when sqlstate 'AS4N7' then
+        return pg_catalog.jsonb_build_object('status', 'consent_missing');
+      when sqlstate 'AS409' then
+        -- The guest's row met the number on another account (astapa.convert_guest): taken, as above.
+        return pg_catalog.jsonb_build_object('status', 'taken');
+    end;
+    return pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'phone', 'user_id', new_id::text,
+      'created', true, 'linked', false, 'channel', held.channel, 'sign_in_request', held.sign_in_request);
+  end
+  $$;
+
+comment on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) is
+  'api.sign_up_with_held_identity for a held phone sign-in (the row, unused, unexpired, locked): the account the '
+  'code would have made (astapa.sign_up_by_phone), verified number and legal_accepted_at, audit actor hosted_login. '
+  '{status: signed_in, kind: phone, user_id, created, channel, sign_in_request}; {status: no_account} when phone '
+  'sign-in or its sign-ups are off now; {status: taken} when an account has the number now; {status: '
+  'consent_missing}; other sign-up refusals raise. Only signed_in uses the row.';
+
+grant execute on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) to astapa_app;
 
 create or replace function api.sign_up_with_held_identity(token_hash bytea)
   returns jsonb
@@ -102,6 +156,9 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
     for update of h;
     if not found then
       return pg_catalog.jsonb_build_object('status', 'expired');
+    end if;
+    if held.kind = 'phone' then
+      return astapa.sign_up_with_held_phone(held);
     end if;
     -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
     -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
@@ -132,7 +189,7 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
     if (outcome ->> 'created')::boolean or (outcome ->> 'linked')::boolean then
       perform api.fill_profile((outcome ->> 'user_id')::bigint, held.provider, held.profile);
     end if;
-    return outcome || pg_catalog.jsonb_build_object('status', 'signed_in', 'provider', held.provider,
+    return outcome || pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'social', 'provider', held.provider,
       'sign_in_request', held.sign_in_request);
   end
   $$;
@@ -141,9 +198,10 @@ comment on function api.sign_up_with_held_identity(bytea) is
   'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
   'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; '
   'api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. '
-  'Returns {status: signed_in, user_id, created, linked, provider, sign_in_request: the held authorization '
-  'request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent '
+  'Returns {status: signed_in, kind: social, user_id, created, linked, provider, sign_in_request: the held '
+  'authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or '
+  'expired; {status: consent_missing} when the account needs the person''s consent '
   '(astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as '
-  'api.sign_in_with_identity''s, and nothing is used.';
+  'api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone.';
 
 grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;

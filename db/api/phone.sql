@@ -414,7 +414,58 @@ comment on function api.pending_phone_code(bytea) is
 
 grant execute on function api.pending_phone_code(bytea) to astapa_app;
 
-create or replace function api.check_phone_code(token_hash bytea, code_hash bytea) returns jsonb
+create or replace function astapa.sign_up_by_phone(project_id text, settings jsonb, phone_number text)
+  returns bigint
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
+    new_id := astapa.signing_up_guest();
+    if new_id is not null then
+      perform astapa.convert_guest(sign_up_by_phone.project_id, new_id, null, null, sign_up_by_phone.phone_number,
+                                   'phone');
+      return new_id;
+    end if;
+    -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
+    -- one number at once meet the unique index, and the second signs in to the first's account.
+    for attempt in 1..5 loop
+      begin
+        insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
+        values (sign_up_by_phone.project_id, sign_up_by_phone.phone_number, true, settings ->> 'mode',
+                astapa.legal_accepted_now())
+        returning id into new_id;
+        exit;
+      exception when unique_violation then
+        select u.id into new_id from astapa.users u
+        where u.project_id = sign_up_by_phone.project_id and u.environment = settings ->> 'mode'
+          and u.phone_number = sign_up_by_phone.phone_number;
+        exit when new_id is not null;
+        if attempt = 5 then
+          raise;
+        end if;
+      end;
+    end loop;
+    perform astapa.audit(sign_up_by_phone.project_id, 'user.create', 'user:' || new_id,
+      pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
+    return new_id;
+  end
+  $$;
+
+comment on function astapa.sign_up_by_phone(text, jsonb, text) is
+  'The account a proven number nobody has makes (api.check_phone_code, and the consent step after it: '
+  'api.sign_up_with_held_identity): the guest signing up, converted (astapa.convert_guest; AS409 when the number '
+  'was taken meanwhile), or a new phone-only user, verified, with legal_accepted_at when the person agreed '
+  '(audited user.create). settings: the project''s astapa.phone_settings. The callers check the sign-up rules.';
+
+grant execute on function astapa.sign_up_by_phone(text, jsonb, text) to astapa_app;
+
+create or replace function api.check_phone_code(token_hash bytea, code_hash bytea, held_token_hash bytea default null,
+  sign_in_request text default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -474,51 +525,45 @@ create or replace function api.check_phone_code(token_hash bytea, code_hash byte
       return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'channel', pending.channel);
     end if;
     -- A number alone has no address: refused where sign-ups are closed, by invitation or limited to domains.
-    perform astapa.assert_sign_up_allowed(project, null);
-    -- A guest's sign-up keeps the guest's row, the number on it (docs/anonymous-users.md).
-    new_id := astapa.signing_up_guest();
-    if new_id is not null then
-      perform astapa.convert_guest(project, new_id, null, null, pending.phone_number, 'phone');
-    else
-      -- As api.create_user: an id clash (same millisecond, same random bits) draws again; two first sign-ins of
-      -- one number at once meet the unique index, and the second signs in to the first's account.
-      for attempt in 1..5 loop
-        begin
-          insert into astapa.users (project_id, phone_number, phone_number_verified, environment, legal_accepted_at)
-          values (project, pending.phone_number, true, settings ->> 'mode', astapa.legal_accepted_now())
-          returning id into new_id;
-          exit;
-        exception when unique_violation then
-          select u.id into new_id from astapa.users u
-          where u.project_id = project and u.environment = settings ->> 'mode'
-            and u.phone_number = pending.phone_number;
-          exit when new_id is not null;
-          if attempt = 5 then
-            raise;
-          end if;
-        end;
-      end loop;
-      perform astapa.audit(project, 'user.create', 'user:' || new_id,
-        pg_catalog.jsonb_build_object('environment', settings ->> 'mode', 'method', 'phone'));
-    end if;
+    begin
+      perform astapa.assert_sign_up_allowed(project, null);
+    exception when sqlstate 'AS4N7' then
+      -- Only the terms are missing, and the caller can ask for them (a token for the consent step): the code is
+      -- used up and the number it proved is held there, with the request's guest and invitation (docs/phone.md).
+      if check_phone_code.held_token_hash is null then
+        raise;
+      end if;
+      insert into astapa.held_social_sign_ups (project_id, token_hash, kind, phone_number, channel, sign_in_request,
+                                               guest_id, invitation, expires_at)
+      values (project, check_phone_code.held_token_hash, 'phone', pending.phone_number, pending.channel,
+              check_phone_code.sign_in_request, astapa.signing_up_guest(),
+              nullif(pg_catalog.current_setting('astapa.sign_up_invitation', true), ''),
+              pg_catalog.now() + interval '10 minutes');
+      return pg_catalog.jsonb_build_object('accepted', true, 'user_id', null, 'held', true,
+        'channel', pending.channel);
+    end;
+    new_id := astapa.sign_up_by_phone(project, settings, pending.phone_number);
     return pg_catalog.jsonb_build_object('accepted', true, 'user_id', new_id::text, 'created', true,
       'channel', pending.channel);
   end
   $$;
 
-comment on function api.check_phone_code(bytea, bytea) is
+comment on function api.check_phone_code(bytea, bytea, bytea, text) is
   'Checks a code against the pending one the browser''s token names, once: a wrong code uses one of five '
   'attempts (audited sign_in.phone_failed); the right one is spent and signs in the user with that '
   'number (an unverified one is verified and its account claimed: astapa.claim_unproven_account), or creates '
-  'one with only the phone when settings.phone.signup allows (the guest a sign-up keeps, converted: '
-  'astapa.convert_guest; AS409 when the number was taken meanwhile). '
+  'one with only the phone when settings.phone.signup allows (astapa.sign_up_by_phone: the guest a sign-up keeps, '
+  'converted; AS409 when the number was taken meanwhile). '
   '{accepted, user_id, created, channel}, with claimed (the counts removed: astapa.claim_notice) when the code '
   'claimed an account and removed something; {accepted: false, expired} when dead; {accepted: false, disabled}; '
   '{accepted: false, unconfirmed: true} for a number that does not sign in (astapa.proof_signs_in: unverified '
   'on an account whose email is verified). AS4E0 (the code unspent) when the account''s address is at a domain '
-  'that signs in through SSO (astapa.assert_user_not_sso).';
+  'that signs in through SSO (astapa.assert_user_not_sso). A new account the project asks consent for, not '
+  'given (AS4N7, the code unspent), is held instead when held_token_hash is given: the code spent, the number and '
+  'channel kept 10 minutes with sign_in_request under that hash for api.sign_up_with_held_identity, answering '
+  '{accepted: true, user_id: null, held: true, channel}. Other sign-up refusals raise (the code unspent).';
 
-grant execute on function api.check_phone_code(bytea, bytea) to astapa_app;
+grant execute on function api.check_phone_code(bytea, bytea, bytea, text) to astapa_app;
 
 create or replace function api.list_phone_messages(max_rows integer default 100) returns jsonb
   language sql

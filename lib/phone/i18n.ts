@@ -27,6 +27,8 @@ const en = {
   staleForm: "This form expired. Please try again.",
   noAccount: "There is no account with this phone number, and this app does not create accounts by phone.",
   disabled: "This account is disabled.",
+  numberTaken:
+    "This number now belongs to an account of this app, so no new account was made. Send a new code to sign in with it.",
   unconfirmed:
     "This number has not been confirmed on its account, so it cannot be used to sign in. Sign in another way, then confirm the number on your account page.",
   unavailable: "This app does not offer sign-in by phone.",
@@ -58,6 +60,8 @@ const id: typeof en = {
   staleForm: "Formulir ini kedaluwarsa. Silakan coba lagi.",
   noAccount: "Tidak ada akun dengan nomor HP ini, dan aplikasi ini tidak membuat akun lewat nomor HP.",
   disabled: "Akun ini dinonaktifkan.",
+  numberTaken:
+    "Nomor ini sekarang terdaftar di sebuah akun aplikasi ini, jadi tidak ada akun baru yang dibuat. Kirim kode baru untuk masuk dengannya.",
   unconfirmed:
     "Nomor ini belum dikonfirmasi di akunnya, jadi tidak dapat dipakai untuk masuk. Masuk dengan cara lain, lalu konfirmasi nomor ini di halaman akun Anda.",
   unavailable: "Aplikasi ini tidak menyediakan masuk dengan nomor HP.",

@@ -49,7 +49,7 @@ const userOf = async (projectId: string, email: string) =>
 Deno.test("api.hold_social_sign_up, api.held_social_sign_up — held for 10 minutes with its identity and profile; read without using it; null for an unknown token", async () => {
   const hash = await held("baca");
   const read = await heldSocialSignUp(db.sql, project.id, hash);
-  assert.deepEqual(read, { provider: "google", sign_in_request: REQUEST, usable: true });
+  assert.deepEqual(read, { kind: "social", provider: "google", sign_in_request: REQUEST, usable: true });
   assert.deepEqual(await heldSocialSignUp(db.sql, project.id, hash), read, "reading used nothing");
   assert.equal(await heldSocialSignUp(db.sql, project.id, await sha256("never-held")), null);
   const [row] = await db
@@ -64,7 +64,7 @@ Deno.test("api.sign_up_with_held_identity — with consent makes the account onc
   const hash = await held("setuju");
   const finished = await signUpWithHeldIdentity(db.sql, project.id, hash);
   assert.equal(finished.status, "signed_in");
-  if (finished.status !== "signed_in") return;
+  if (finished.status !== "signed_in" || finished.kind !== "social") return assert.fail("a social sign-in");
   assert.equal(finished.created, true);
   assert.equal(finished.provider, "google");
   assert.equal(finished.sign_in_request, REQUEST);

@@ -10,7 +10,7 @@ import {
   STALE_FORM,
 } from "@/lib/login/pages.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import type { AuthorizeRequest } from "@/lib/login/authorize_request.ts";
+import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { sha256 } from "@/lib/secrets.ts";
 import { orSignUpRefusal } from "@/lib/login/sign_up_refusal.tsx";
@@ -23,6 +23,7 @@ import { writeClaimNotice } from "@/lib/phone/claimed.ts";
 import { ConsentForm } from "@/components/login/ConsentForm.tsx";
 import { PhoneCodeForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
 import { withGuest } from "@/lib/login/guest_hint.ts";
+import { newHeldToken, toConsentStep } from "@/lib/login/held_sign_up.ts";
 
 const CodeForm = AuthForm.extend({
   action: z.enum(["verify", "sms"]).default("verify"),
@@ -100,6 +101,9 @@ export const handler: Handlers<AuthPageData> = {
       }
       return show({ channel: "sms" }, 200);
     }
+    // A new account the project asks consent for is held under this token (unused otherwise): the code is used
+    // up, and the person agrees on the next page, which makes the account (docs/hosted-login.md, legal consent).
+    const hold = await newHeldToken();
     const result = await orSignUpRefusal(c, request, query, async () =>
       checkPhoneCode(
         c.var.deps.sql,
@@ -108,6 +112,7 @@ export const handler: Handlers<AuthPageData> = {
         await codeHash(token, form.code),
         request.invitation,
         request.guestSub,
+        { tokenHash: hold.hash, request: requestQuery(query) },
       ));
     if (result instanceof Response) return result;
     if (!result.accepted) {
@@ -117,6 +122,7 @@ export const handler: Handlers<AuthPageData> = {
       return show({ phoneError: "wrongCode", left: result.attempts_left }, 422);
     }
     writePendingToken(c, request.project.id, null);
+    if (result.held) return toConsentStep(c, hold.token, requestQuery(query), pickLang(c));
     if (!result.user_id) return show({ phoneError: "noAccount", masked: undefined }, 403);
     // The code claimed an account nobody had proven and removed what was on it: the person reads what went on
     // a page of ours before going on (no proven address to mail; a provider sends codes only).

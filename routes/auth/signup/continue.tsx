@@ -1,11 +1,12 @@
 /**
- * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in from the sign-in page
- * (settings.sign_up.require_legal_consent; docs/hosted-login.md#legal-consent-at-sign-up). The callback held the
- * identity server-side and gave this browser a token for it (lib/login/social/held_sign_up.ts). GET shows the box
- * and changes nothing; the POST (CSRF and Origin checked) with the box ticked signs in with the held identity, once,
- * and goes on as the callback would have, with the authorization request held with it (not the one the page's
- * URL or form carries: those only choose the project and render the page): a code to the app. A used, expired or
- * unknown token (or another project's) is a page with the way back to the sign-in page.
+ * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in or phone code from the
+ * sign-in page (settings.sign_up.require_legal_consent; docs/hosted-login.md#legal-consent-at-sign-up). The callback
+ * (or the code's check) held the identity or number server-side and gave this browser a token for it
+ * (lib/login/held_sign_up.ts). GET shows the box and changes nothing; the POST (CSRF and Origin checked) with the
+ * box ticked signs in with the held identity, once, and goes on as the callback or the code would have, with the
+ * authorization request held with it (not the one the page's URL or form carries: those only choose the project
+ * and render the page): a code to the app. A used, expired or unknown token (or another project's) is a page with
+ * the way back to the sign-in page.
  */
 import { z } from "zod";
 import type { Ctx } from "@/lib/app_env.ts";
@@ -26,11 +27,15 @@ import { accountRefusal } from "@/lib/login/social/errors.ts";
 import { problemPage } from "@/lib/login/social/problem.ts";
 import { SocialProblem } from "@/components/login/SocialProblem.tsx";
 import { afterFirstFactor } from "@/lib/login/factors/step.ts";
-import { forgetHeldToken, heldTokenHash } from "@/lib/login/social/held_sign_up.ts";
+import { forgetHeldToken, heldTokenHash } from "@/lib/login/held_sign_up.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { heldSocialSignUp, signUpWithHeldIdentity } from "@/db/held_social_sign_ups.ts";
 import { SignUpContinue, type SignUpContinueData } from "@/components/login/SignUpContinue.tsx";
+import { PhoneNumberForm, type PhonePageData } from "@/components/login/PhoneForms.tsx";
+import { phonePage } from "@/lib/phone/page.ts";
+import { useBotCheck } from "@/lib/login/bot_check.ts";
+import type { PhoneMessageKey } from "@/lib/phone/i18n.ts";
 
 const ContinueForm = AuthForm.extend({ legal_consent: z.literal("on").optional() });
 
@@ -44,7 +49,29 @@ function expired(c: Ctx, request: AuthorizeRequest, query: URLSearchParams) {
   );
 }
 
-export const handler: Handlers<SignUpContinueData> = {
+/**
+ * A held phone code that cannot make the account now: the phone page with why, its form to send a new code (which
+ * signs in to the account that has the number now). Nothing was used.
+ */
+function phoneRefusal(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  phoneError: PhoneMessageKey,
+  status: number,
+) {
+  useBotCheck(c, request.project, "phone"); // its form sends a message
+  return phonePage(
+    c,
+    request,
+    new URLSearchParams(requestQuery(query)),
+    "phoneTitle",
+    { phoneError },
+    status,
+  );
+}
+
+export const handler: Handlers<SignUpContinueData | PhonePageData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
@@ -94,16 +121,28 @@ export const handler: Handlers<SignUpContinueData> = {
     if (finished.status === "expired") return expired(c, request, query);
     // Postgres refused the account without the box (AS4N7), as the sign-up form does: nothing was used.
     if (finished.status === "consent_missing") return again({ error: "legalConsentMissing" }, 422);
+    // A held phone code: phone sign-in or its sign-ups off now, or an account has the number now.
+    if (finished.status === "no_account") return phoneRefusal(c, request, query, "noAccount", 403);
+    if (finished.status === "taken") return phoneRefusal(c, request, query, "numberTaken", 409);
     forgetHeldToken(c);
-    countSignIn(finished.provider, "success", "none");
     const heldQuery = new URLSearchParams(finished.sign_in_request);
     const held = await authorizeRequest(c, heldQuery);
     if (held instanceof Response) return held;
+    if (finished.kind === "phone") {
+      // As the code's own page goes on (routes/auth/phone/code.tsx): RFC 8176 "sms" for a code by SMS, "otp" by
+      // WhatsApp, and the phone as the first factor (never the second step too). A new account claimed nothing.
+      return await afterFirstFactor(c, held, heldQuery, finished.user_id, [
+        finished.channel === "sms" ? "sms" : "otp",
+      ], { firstFactor: "phone" });
+    }
+    countSignIn(finished.provider, "success", "none");
     // "fed": signed in by another identity provider, whose own factors Astapa cannot see.
     return await afterFirstFactor(c, held, heldQuery, finished.user_id, ["fed"]);
   },
 };
 
-export default function SignUpContinuePage({ data }: PageProps<SignUpContinueData>) {
-  return <SignUpContinue data={data} />;
+export default function SignUpContinuePage({ data }: PageProps<SignUpContinueData | PhonePageData>) {
+  // A held phone code refused at the step: the phone page says why, with its form for a new code.
+  if ("phoneError" in data && data.phoneError) return <PhoneNumberForm data={data} />;
+  return <SignUpContinue data={data as SignUpContinueData} />;
 }

@@ -23,7 +23,7 @@ import { keptAppleToken } from "@/lib/login/social/apple_revocation.ts";
 import { discardAppleToken, signInWithIdentity } from "@/db/social.ts";
 import { appleProfile, type ProviderProfile } from "@/lib/login/social/profile_claims.ts";
 import { refusedSignUp } from "@/lib/login/sign_up_refusal.tsx";
-import { askForConsent } from "@/lib/login/social/held_sign_up.ts";
+import { askForConsent } from "@/lib/login/held_sign_up.ts";
 import { requestQuery } from "@/lib/login/authorize_request.ts";
 import { countSignIn } from "@/lib/metrics/metrics.ts";
 import { withGuest } from "@/lib/login/guest_hint.ts";
