@@ -118,6 +118,31 @@ comment on function astapa.unpaid_renewal_checkouts(text, bigint) is
 
 grant execute on function astapa.unpaid_renewal_checkouts(text, bigint) to astapa_app;
 
+create or replace function astapa.hold_charged_renewal_checkouts(project_id text, user_id bigint) returns bigint[]
+  language sql
+  volatile
+  set search_path = ''
+  as $$
+    -- Every row, in id order (an array of the whole set: a SQL function's last select would fetch, and so lock,
+    -- only the first).
+    select array(select c.id from astapa.checkouts as c
+                 where c.project_id = hold_charged_renewal_checkouts.project_id
+                   and c.id in (select x.id from astapa.unpaid_renewal_checkouts(
+                                  hold_charged_renewal_checkouts.project_id,
+                                  hold_charged_renewal_checkouts.user_id) as x
+                                where x.status <> 'open')
+                 order by c.id
+                 for update)
+  $$;
+
+comment on function astapa.hold_charged_renewal_checkouts(text, bigint) is
+  'Holds a person''s charged unpaid renewal checkouts (pending), in id order, and answers their ids: what a cancel '
+  'or a plan change that expires them takes before the person''s row (docs/database.md "Lock order": a success '
+  'callback holds its checkout and then waits for the payer''s row), then passes to '
+  'astapa.hold_checkouts_after_person once the row is held.';
+
+grant execute on function astapa.hold_charged_renewal_checkouts(text, bigint) to astapa_app;
+
 create or replace function astapa.expire_renewal_checkouts(project_id text, user_id bigint) returns void
   language sql
   volatile
@@ -130,8 +155,11 @@ create or replace function astapa.expire_renewal_checkouts(project_id text, user
   $$;
 
 comment on function astapa.expire_renewal_checkouts(text, bigint) is
-  'Expires a user''s unpaid renewal checkouts (their subscription ended: there is no period left to pay for); '
-  'their pages are told by trigger checkouts_notify_change.';
+  'Expires a user''s unpaid renewal checkouts, a charge under way on one too: their subscription ended (there is '
+  'no period left to pay for), or a plan change scheduled or withdrawn (the next period renews into another '
+  'plan: paid, such a link still renews its own). Their pages are told by trigger checkouts_notify_change. The '
+  'caller holds the charged ones before the person''s row (astapa.hold_charged_renewal_checkouts), or is the '
+  'renewal pass (astapa.lock_renewal_payments).';
 
 grant execute on function astapa.expire_renewal_checkouts(text, bigint) to astapa_app;
 
@@ -370,13 +398,7 @@ create or replace function api.cancel_subscription(project_id text, user_id bigi
     -- Lock order (docs/database.md): the person's charged renewal checkouts, in id order, before their row, as a
     -- refund callback takes them: a success callback of one holds it and then waits for the payer's row. The
     -- expiry below voids those whose charges all ended (a new method would otherwise renew what was canceled).
-    held := array(select c.id from astapa.checkouts as c
-                  where c.project_id = cancel_subscription.project_id
-                    and c.id in (select x.id from astapa.unpaid_renewal_checkouts(cancel_subscription.project_id,
-                                                                                   cancel_subscription.user_id) as x
-                                 where x.status <> 'open')
-                  order by c.id
-                  for update);
+    held := astapa.hold_charged_renewal_checkouts(project_id, user_id);
     -- For update, as a refund callback takes it: a renewal pay link being opened (its key share) is waited for
     -- and then expired below, and one opened after waits and reads the cancel (astapa.open_checkout refuses it).
     -- For no key update let one be opened meanwhile, unseen by the expiry: a pay link left for no period.

@@ -49,13 +49,12 @@ create or replace function astapa.expire_open_renewal_checkouts(project_id text,
   volatile
   set search_path = ''
   as $$
-    -- Only those without a charge: one being paid right now is left to finish (paid wins). Unlike a cancel
-    -- (astapa.void_renewal_checkouts), one whose linked method is being charged is expired all the same: it is
-    -- for a plan the next period no longer renews into. Its success still renews it (a callback pays an expired
-    -- checkout: paid wins, the change settled), and its failure mails no pay link for the old plan, which left
-    -- open it would. Meanwhile the pass opens no link for the period (astapa.period_checkout_exists): the new
-    -- plan's is opened, and charged, once that charge failed. The claim holds the checkout, never the person's
-    -- row this caller holds: no circle.
+    -- Only those without a charge: a paid upgrade's callback (astapa.apply_paid_plan_change) holds the person's
+    -- row, and a charged one's callback may hold that checkout and wait for the row (docs/database.md "Lock
+    -- order"). One whose linked method is being charged (claimed, still open) is expired all the same: paid, it
+    -- still renews (a callback pays an expired checkout: paid wins); failed, it mails no pay link. The claim
+    -- holds the checkout, never the person's row: no circle. A scheduled change, which may take the charged ones
+    -- first, expires them all (astapa.expire_renewal_checkouts).
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = expire_open_renewal_checkouts.project_id and k.user_id = expire_open_renewal_checkouts.user_id
       and k.period_start is not null and k.status = 'open'
@@ -63,9 +62,9 @@ create or replace function astapa.expire_open_renewal_checkouts(project_id text,
 
 comment on function astapa.expire_open_renewal_checkouts(text, bigint) is
   'Expires a user''s renewal checkouts that have no charge yet (open; their pages told by trigger '
-  'checkouts_notify_change), a linked method''s charge being made on one too (paid, it still renews): the next '
-  'period''s plan or price changed, and the renewal pass opens the right one again (once that charge, if any, '
-  'ended unpaid: astapa.period_checkout_exists).';
+  'checkouts_notify_change), a linked method''s charge being made on one too (paid, it still renews): a paid '
+  'upgrade changed the next period''s plan, and the renewal pass opens the right one again (once that charge, '
+  'if any, ended unpaid: astapa.period_checkout_exists).';
 
 grant execute on function astapa.expire_open_renewal_checkouts(text, bigint) to astapa_app;
 
@@ -98,9 +97,10 @@ create or replace function astapa.close_open_plan_change(project_id text, user_i
     where c.project_id = open_change.project_id and c.id = open_change.id;
     update astapa.checkouts as k set status = 'expired', updated_at = pg_catalog.now()
     where k.project_id = open_change.project_id and k.plan_change_id = open_change.id and k.status = 'open';
-    -- A renewal already opened for the withdrawn plan is replaced by the right one on the next pass.
+    -- A renewal already opened for the withdrawn plan is replaced by the right one on the next pass: every unpaid
+    -- one, a charge under way on it too (as api.change_plan does; the caller holds the charged ones first).
     if open_change.kind = 'scheduled' and open_change.user_id is not null then
-      perform astapa.expire_open_renewal_checkouts(project_id, open_change.user_id);
+      perform astapa.expire_renewal_checkouts(project_id, open_change.user_id);
     elsif open_change.kind = 'scheduled' then
       perform astapa.replace_organization_renewal_checkouts(project_id, open_change.organization_id,
                                                             open_change.to_plan);
@@ -111,8 +111,10 @@ create or replace function astapa.close_open_plan_change(project_id text, user_i
 
 comment on function astapa.close_open_plan_change(text, bigint, text) is
   'Cancels the open plan change of a user (user_id) or an organization (organization_id; the other null), its '
-  'unpaid checkout and the renewal pay link opened for it expiring, and answers its id, or null when none is '
-  'open. AS409 when its charge is under way.';
+  'unpaid checkout and the renewal pay link opened for it expiring (a charge under way on that link too: '
+  'astapa.expire_renewal_checkouts, astapa.replace_organization_renewal_checkouts; a person''s caller holds the '
+  'charged ones before the person''s row), and answers its id, or null when none is open. AS409 when the '
+  'change''s own charge is under way.';
 
 grant execute on function astapa.close_open_plan_change(text, bigint, text) to astapa_app;
 
@@ -166,6 +168,7 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
     change_kind text;
     new_period_end timestamptz;
     checkout astapa.checkouts;
+    held bigint[];
   begin
     if now is null then
       raise exception using errcode = 'AS400', message = 'A plan change needs the time it happens at (now).';
@@ -173,15 +176,23 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
     if xendit_account is not null and xendit_account not in ('project', 'deployment', 'simulator') then
       raise exception using errcode = 'AS400', message = 'xendit_account must be project, deployment or simulator.';
     end if;
-    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row.
+    -- Lock order (docs/database.md): the person's charged renewal checkouts, which a scheduled change expires,
+    -- before their row, as a cancel takes them: a success callback of one holds it and then waits for the row.
+    held := astapa.hold_charged_renewal_checkouts(project_id, user_id);
+    -- The user's row lock serialises a user's plan changes: of two at once, the second sees the first's row. For
+    -- update, as a cancel takes it: no renewal pay link is opened meanwhile, unseen by the expiry below.
     select p.mode into project_mode
     from astapa.users as u join astapa.projects as p on p.id = u.project_id
     where u.project_id = change_plan.project_id and u.id = change_plan.user_id and not u.disabled
       and u.environment = p.mode
-    for no key update of u;
+    for update of u;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    -- One charged since the set above was read is refused (40001, run again, to take it first); the open ones are
+    -- held from now on.
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.unpaid_renewal_checkouts(project_id, user_id) as c));
     -- The one rule for links Astapa follows on the app's behalf (astapa.is_app_url, like api.create_checkout).
     if success_url is not null and not astapa.is_app_url(change_plan.project_id, change_plan.success_url) then
       raise exception using errcode = 'AS400',
@@ -264,8 +275,12 @@ create or replace function api.change_plan(project_id text, user_id bigint, plan
               least(pg_catalog.now() + interval '1 day', current.paid_through), change.id)
       returning * into checkout;
     else
-      -- A renewal already opened for the old plan is replaced by one for the new plan on the next pass.
-      perform astapa.expire_open_renewal_checkouts(project_id, user_id);
+      -- A renewal already opened for the old plan is replaced by one for the new plan: every unpaid one, a charge
+      -- under way on it too (paid, it still renews the old plan: a callback pays an expired checkout, paid wins,
+      -- the change settled; failed, it mails no pay link for a plan the next period no longer renews into, which
+      -- left pending it did, beside the new plan's). The pass opens the new plan's link once no link of the
+      -- period has a charge under way (astapa.period_checkout_exists).
+      perform astapa.expire_renewal_checkouts(project_id, user_id);
     end if;
     perform astapa.audit(project_id, 'subscription.plan_change', 'user:' || user_id,
       pg_catalog.jsonb_build_object('from_plan', from_plan.key, 'to_plan', to_plan.key, 'kind', change_kind,
@@ -295,13 +310,19 @@ create or replace function api.cancel_plan_change(project_id text, user_id bigin
   declare
     canceled_id bigint;
     canceled astapa.plan_changes;
+    held bigint[];
   begin
+    -- Lock order as api.change_plan's: the charged renewal checkouts the withdrawal expires, then the row (for
+    -- update), then the open ones (one charged in between: 40001, run again).
+    held := astapa.hold_charged_renewal_checkouts(project_id, user_id);
     perform from astapa.users as u
     where u.project_id = cancel_plan_change.project_id and u.id = cancel_plan_change.user_id
-    for no key update;
+    for update;
     if not found then
       raise exception using errcode = 'AS404', message = pg_catalog.format('User %s was not found in this project.', user_id);
     end if;
+    perform astapa.hold_checkouts_after_person(project_id, held,
+      array(select c.id from astapa.unpaid_renewal_checkouts(project_id, user_id) as c));
     canceled_id := astapa.close_open_plan_change(project_id, user_id, null);
     -- A new statement, so the row is read as the cancel left it.
     select * into canceled from astapa.plan_changes as c

@@ -754,3 +754,97 @@ Deno.test("astapa.period_checkout_exists — a scheduled change withdrawn while 
     true,
   ]);
 });
+
+Deno.test("api.change_plan — the old plan's link whose linked charge is pending at Xendit is voided all the same: failed, that link is not mailed and the next pass opens and charges the new plan's; paid, it renews the old plan (as an organization's)", async () => {
+  // On the database's clock: a link voided by the change holds its period once past its expires_at, which is
+  // counted from it.
+  const now = new Date();
+  const paidThrough = at(now, 6);
+  /** A customer whose pro renewal is pending at Xendit (the checkout pending) when `change` runs. */
+  const pendingAtChange = async (email: string) => {
+    const c = await linkedCustomer(email, paidThrough);
+    await as(c.p, (tx) => createPlan(tx, c.p, { key: "basic", name: "Basic", price_idr: 49_000 }));
+    const link = (await step(c.shop, now))!.checkout!.checkout_id;
+    const work = charging(await next(c.p, now));
+    const providerId = `pr-${email}`;
+    const answer = { provider_id: providerId, amount: 99_000, status: "PENDING" };
+    assert.equal(
+      (await as(c.p, (tx) => recordRenewalCharge(tx, c.p, work.charge_id, answer, now))).action,
+      "pending",
+    );
+    return { ...c, link, providerId };
+  };
+  const links = (p: string) =>
+    as(p, async (tx) =>
+      rows(
+        await tx`select plan_key as plan, status from astapa.checkouts where period_start is not null order by id`,
+      ));
+
+  // Scheduled, then the pro charge fails: the pro link is not mailed, the basic link is opened and charged.
+  const failed = await pendingAtChange("pending-change-failed@example.com");
+  await as(failed.p, (tx) => changePlan(tx, failed.p, failed.user, "basic", "simulator", { now }));
+  assert.deepEqual(
+    await links(failed.p),
+    [{ plan: "pro", status: "expired" }],
+    "voided, its charge in flight",
+  );
+  assert.equal(await step(failed.shop, now), null, "pending at Xendit: no basic link yet");
+  assert.equal((await callback(failed.p, failed.providerId, failed.link, "FAILED")).outcome, "failed");
+  const ended = await next(failed.p, now);
+  assert.equal(ended?.action, "none", "the old plan's link is not mailed");
+  assert.equal((await chargeRow(failed.p)).mailed, false);
+  const renewed = await step(failed.shop, at(now, 0.5));
+  assert.deepEqual([renewed?.action, renewed?.checkout?.plan, renewed?.checkout?.amount], [
+    "renew",
+    "basic",
+    49_000,
+  ]);
+  assert.ok(renewed?.linked_charge, "the basic link is charged to the linked method");
+  assert.equal(charging(await next(failed.p, at(now, 0.5))).amount, 49_000);
+  assert.equal(await step(failed.shop, at(now, 1)), null, "one link of the period");
+  assert.deepEqual(await links(failed.p), [{ plan: "pro", status: "expired" }, {
+    plan: "basic",
+    status: "open",
+  }]);
+
+  // Withdrawn while the basic link's charge is pending, then it fails: the basic link is not mailed, and the
+  // next pass opens the pro link again.
+  const withdrawn = await pendingAtChange("pending-change-withdrawn@example.com");
+  await as(withdrawn.p, (tx) => changePlan(tx, withdrawn.p, withdrawn.user, "basic", "simulator", { now }));
+  assert.equal(
+    (await callback(withdrawn.p, withdrawn.providerId, withdrawn.link, "FAILED")).outcome,
+    "failed",
+  );
+  await next(withdrawn.p, now);
+  const basic = (await step(withdrawn.shop, now))!.checkout!.checkout_id;
+  const basicWork = charging(await next(withdrawn.p, now));
+  const basicAnswer = { provider_id: "pr-pending-withdrawn-basic", amount: 49_000, status: "PENDING" };
+  await as(withdrawn.p, (tx) => recordRenewalCharge(tx, withdrawn.p, basicWork.charge_id, basicAnswer, now));
+  await as(withdrawn.p, (tx) => cancelPlanChange(tx, withdrawn.p, withdrawn.user));
+  assert.equal(await step(withdrawn.shop, now), null, "the basic link's charge holds the period");
+  assert.equal(
+    (await callback(withdrawn.p, "pr-pending-withdrawn-basic", basic, "FAILED", 49_000)).outcome,
+    "failed",
+  );
+  assert.equal((await next(withdrawn.p, now))?.action, "none", "the withdrawn plan's link is not mailed");
+  const again = await step(withdrawn.shop, at(now, 0.5));
+  assert.deepEqual([again?.action, again?.checkout?.plan, Boolean(again?.linked_charge)], [
+    "renew",
+    "pro",
+    true,
+  ]);
+
+  // Paid still wins: the pro charge succeeds after the change, and renews pro once.
+  const paid = await pendingAtChange("pending-change-paid@example.com");
+  await as(paid.p, (tx) => changePlan(tx, paid.p, paid.user, "basic", "simulator", { now }));
+  assert.equal((await callback(paid.p, paid.providerId, paid.link, "SUCCEEDED")).outcome, "paid");
+  const sub = await as(paid.p, (tx) => currentSubscription(tx, paid.p, paid.user));
+  const expected = new Date(paidThrough);
+  expected.setUTCMonth(expected.getUTCMonth() + 1);
+  assert.deepEqual([sub.plan, new Date(sub.subscription!.paid_through!).getTime()], [
+    "pro",
+    expected.getTime(),
+  ]);
+  assert.equal(await step(paid.shop, at(now, 1)), null, "the period is paid");
+  assert.deepEqual(await links(paid.p), [{ plan: "pro", status: "paid" }]);
+});
