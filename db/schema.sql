@@ -294,6 +294,7 @@ comment on column astapa.checkouts.seats is 'The seats a team plan checkout buys
 comment on column astapa.checkouts.seats_from is 'Seats already paid for the running period when this checkout adds seats at a prorated price; null: a full period.';
 comment on column astapa.checkouts.seats_until is 'For a checkout adding seats (seats_from): the end of the paid period its prorated price covers; the seats hold until then only, and paid after it they add nothing. Null before migration 4318 (read as the period running when it is paid).';
 CREATE INDEX checkouts_coupon_idx ON astapa.checkouts USING btree (project_id, coupon_code) WHERE (coupon_code IS NOT NULL);
+CREATE INDEX checkouts_organization_idx ON astapa.checkouts USING btree (project_id, organization_id, id) WHERE (organization_id IS NOT NULL);
 CREATE UNIQUE INDEX checkouts_renewal_key ON astapa.checkouts USING btree (project_id, user_id, plan_key, period_start) WHERE ((period_start IS NOT NULL) AND (status = ANY (ARRAY['open'::text, 'pending'::text])));
 CREATE INDEX checkouts_status_idx ON astapa.checkouts USING btree (project_id, status, created_at);
 CREATE INDEX checkouts_user_idx ON astapa.checkouts USING btree (project_id, user_id, id);
