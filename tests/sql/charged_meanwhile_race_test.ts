@@ -15,7 +15,8 @@ import postgres from "postgres";
 import { asApp, type Tx } from "@/db/client.ts";
 import { cancelSubscription } from "@/db/billing.ts";
 import { applyPaymentEvent } from "@/db/payments.ts";
-import { assignPlan, currentSubscription } from "@/db/plans.ts";
+import { assignPlan, createPlan, currentSubscription } from "@/db/plans.ts";
+import { changePlan } from "@/db/plan_changes.ts";
 import { deleteProject } from "@/db/project_settings.ts";
 import { setCheckoutBuyer } from "@/db/receipts.ts";
 import { deleteUser } from "@/db/user_admin.ts";
@@ -158,6 +159,34 @@ Deno.test("api.cancel_subscription meeting a renewal checkout charged after it r
     new Date(state.subscription!.paid_through!) > new Date(paidThrough),
     "the renewal paid its period",
   );
+});
+
+Deno.test("api.change_plan meeting a renewal checkout charged after it read the charged ones: no deadlock, paid, then the change scheduled", async () => {
+  const shop = await seedShop(db.sql, { email: "charged-meanwhile-change@example.com" });
+  const p = shop.project.id;
+  const now = Date.now();
+  const paidThrough = new Date(now + 5 * 86_400_000).toISOString();
+  await as(p, async (tx) => {
+    await assignPlan(tx, p, shop.userId, "pro", "payment", {
+      start: new Date(now - 25 * 86_400_000).toISOString(),
+      end: paidThrough,
+    });
+    await createPlan(tx, p, { key: "basic", name: "Basic", price_idr: 49_000 });
+  });
+  // The next period's renewal checkout, open (no charge yet) when the change reads the charged ones; the change
+  // expires every unpaid renewal link, so it must not wait for this one while holding the row.
+  const { checkout_id: renewal } = await openCheckout(db.sql, shop, paidThrough);
+  const { applied, done } = await chargedMeanwhile(
+    shop,
+    renewal,
+    "pr-charged-meanwhile-change",
+    () => as(p, (tx) => changePlan(tx, p, shop.userId, "basic", "simulator")),
+  );
+  assert.equal(applied?.outcome, "paid", "the callback went on and paid the renewal checkout");
+  assert.equal(done.change.kind, "scheduled");
+  const [checkout] = await db
+    .sql`select status from astapa.checkouts where project_id = ${p} and public_id = ${renewal}`;
+  assert.equal(checkout.status, "paid");
 });
 
 Deno.test("api.delete_project meeting a checkout charged after it read the pending ones: no deadlock, paid, then ended", async () => {
