@@ -31,18 +31,26 @@ export async function mailEmailCode(
  * `created`: the code made the account (a sign-up), so the page may offer a passkey next. `claimed`: the code
  * claimed an account whose address nobody had proven (what was removed), `email` the address to tell.
  */
-const Redeemed = z.object({ user_id: z.string(), created: z.boolean() }).merge(Claimed).nullable();
+const Redeemed = z.union([
+  z.object({ user_id: z.string(), created: z.boolean() }).merge(Claimed),
+  // A new account the project asks consent for: the code is used up and the address held for the consent step.
+  z.object({ user_id: z.null(), created: z.literal(false), held: z.literal(true) }),
+]).nullable();
+
+/** Where a new account that needs the person's consent is held instead (docs/hosted-login.md, legal consent). */
+export type EmailCodeHold = { tokenHash: Uint8Array; request: string };
 
 /** Queues the claim's notice, if the redemption claimed and removed something, and answers it. */
 async function told(tx: Tx, projectId: string, redeemed: z.infer<typeof Redeemed>, notice: ClaimNotice) {
-  await tellClaim(tx, projectId, redeemed, notice);
+  if (redeemed && !("held" in redeemed)) await tellClaim(tx, projectId, redeemed, notice);
   return redeemed;
 }
 
 /**
  * The user a code for `email` signs in (their address now verified), or null; a wrong code spends a try.
  * `guestSub`: the guest a sign-up code's new account is (docs/anonymous-users.md). `legalConsent`: the sign-up form's
- * "I agree" was ticked (a new account needs it under settings.sign_up.require_legal_consent).
+ * "I agree" was ticked (a new account needs it under settings.sign_up.require_legal_consent). `hold`: without it a
+ * new account missing only consent is refused (AS4N7).
  */
 export async function redeemEmailCode(
   sql: Sql,
@@ -53,6 +61,7 @@ export async function redeemEmailCode(
   invitation?: string,
   guestSub?: string,
   legalConsent = false,
+  hold?: EmailCodeHold,
 ) {
   return await asApp(
     sql,
@@ -61,20 +70,28 @@ export async function redeemEmailCode(
       await told(
         tx,
         projectId,
-        await result(tx`select api.redeem_email_code(${email}, ${codeHash}) as result`, Redeemed),
+        await result(
+          tx`select api.redeem_email_code(${email}, ${codeHash}, ${hold?.tokenHash ?? null}::bytea,
+          ${hold?.request ?? null}::text) as result`,
+          Redeemed,
+        ),
         notice,
       ),
     signUpContext(invitation, undefined, guestSub, legalConsent),
   );
 }
 
-/** The user a magic link signs in, or null (used, expired, voided, unknown). */
+/**
+ * The user a magic link signs in, or null (used, expired, voided, unknown). `hold`: as redeemEmailCode's, in the
+ * browser that opened the link.
+ */
 export async function redeemEmailCodeLink(
   sql: Sql,
   projectId: string,
   linkHash: Uint8Array,
   notice: ClaimNotice,
   invitation?: string,
+  hold?: EmailCodeHold,
 ) {
   return await asApp(
     sql,
@@ -83,7 +100,11 @@ export async function redeemEmailCodeLink(
       await told(
         tx,
         projectId,
-        await result(tx`select api.redeem_email_code_link(${linkHash}) as result`, Redeemed),
+        await result(
+          tx`select api.redeem_email_code_link(${linkHash}, ${hold?.tokenHash ?? null}::bytea,
+            ${hold?.request ?? null}::text) as result`,
+          Redeemed,
+        ),
         notice,
       ),
     signUpContext(invitation),

@@ -33,7 +33,7 @@ export async function holdSocialSignUp(
 const SocialProvider = z.enum(["google", "github", "apple", "microsoft"]);
 
 const Held = z.object({
-  kind: z.enum(["social", "phone"]),
+  kind: z.enum(["social", "phone", "email"]),
   provider: SocialProvider.nullable(),
   sign_in_request: z.string(),
   usable: z.boolean(),
@@ -63,13 +63,16 @@ const Finished = z.union([
   }),
   // A held phone code: the channel it came by, for the amr.
   z.object({ ...SignedIn, kind: z.literal("phone"), channel: z.enum(["whatsapp", "sms"]) }),
+  // A held email code (or magic link): the account it made, as the code's own page would go on.
+  z.object({ ...SignedIn, kind: z.literal("email") }),
   // Unknown, used or expired: nothing left to finish.
   z.object({ status: z.literal("expired") }),
   // The account needs the person's consent, not given: nothing used.
   z.object({ status: z.literal("consent_missing") }),
-  // Phone only, nothing used: phone sign-in or its sign-ups turned off, or the number on an account meanwhile.
-  z.object({ status: z.literal("no_account") }),
-  z.object({ status: z.literal("taken") }),
+  // Phone and email codes, nothing used: their sign-ups turned off, or the number or address on an account meanwhile.
+  // kind email for an emailed code's (a phone code's say none).
+  z.object({ status: z.literal("no_account"), kind: z.literal("email").optional() }),
+  z.object({ status: z.literal("taken"), kind: z.literal("email").optional() }),
 ]);
 
 /**

@@ -755,7 +755,7 @@ create table astapa.held_social_sign_ups (
   constraint held_social_sign_ups_channel_check CHECK (channel = ANY (ARRAY['whatsapp'::text, 'sms'::text])),
   constraint held_social_sign_ups_email_check CHECK (length(email) <= 254),
   constraint held_social_sign_ups_invitation_check CHECK (invitation ~ '^[A-Za-z0-9_-]{20,100}$'::text),
-  constraint held_social_sign_ups_kind_check CHECK (kind = 'social'::text AND provider IS NOT NULL AND subject IS NOT NULL AND email_verified IS NOT NULL AND phone_number IS NULL AND channel IS NULL OR kind = 'phone'::text AND phone_number IS NOT NULL AND channel IS NOT NULL AND provider IS NULL AND subject IS NULL AND email IS NULL AND email_verified IS NULL AND refresh_token_sealed IS NULL),
+  constraint held_social_sign_ups_kind_check CHECK (kind = 'social'::text AND provider IS NOT NULL AND subject IS NOT NULL AND email_verified IS NOT NULL AND phone_number IS NULL AND channel IS NULL OR kind = 'phone'::text AND phone_number IS NOT NULL AND channel IS NOT NULL AND provider IS NULL AND subject IS NULL AND email IS NULL AND email_verified IS NULL AND refresh_token_sealed IS NULL OR kind = 'email'::text AND email IS NOT NULL AND email_verified AND provider IS NULL AND subject IS NULL AND phone_number IS NULL AND channel IS NULL AND refresh_token_sealed IS NULL),
   constraint held_social_sign_ups_lifetime_check CHECK (expires_at > created_at),
   constraint held_social_sign_ups_phone_number_check CHECK (phone_number ~ '^\+[1-9][0-9]{6,14}$'::text),
   constraint held_social_sign_ups_profile_check CHECK (jsonb_typeof(profile) = 'object'::text AND length(profile::text) <= 20000),
@@ -768,12 +768,12 @@ create table astapa.held_social_sign_ups (
 );
 alter table astapa.held_social_sign_ups enable row level security;
 alter table astapa.held_social_sign_ups force row level security;
-comment on table astapa.held_social_sign_ups is 'A first sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity Google/GitHub/Apple proved (kind social) or the number a phone code proved (kind phone), and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
+comment on table astapa.held_social_sign_ups is 'A first sign-in held until the person agrees to the project''s terms (settings.sign_up.require_legal_consent): the identity Google/GitHub/Apple/Microsoft proved (kind social), the number a phone code proved (kind phone) or the address an emailed code or magic link proved (kind email), and the authorization request it came with, keyed by the hash of a token the browser holds; 10 minutes, single use (api.sign_up_with_held_identity). Swept a day past expiry (api.sweep_grants).';
 comment on column astapa.held_social_sign_ups.guest_id is 'The guest whose row the account becomes (docs/anonymous-users.md): the sub of the id_token_hint the callback checked in the held request; null for none. No foreign key: a guest erased meanwhile fails the sign-up.';
 comment on column astapa.held_social_sign_ups.invitation is 'The organization invitation token of the held request (astapa.sign_up_invitation), or null.';
 comment on column astapa.held_social_sign_ups.refresh_token_sealed is 'Apple only: the refresh token of the held sign-in''s code exchange, sealed as identities.refresh_token_sealed (never logged or shown). Moves to the identity the step makes, and leaves this row; revoked when an unused row is swept.';
 comment on column astapa.held_social_sign_ups.token_client_id is 'The Services ID (client_id) refresh_token_sealed was issued to: its credentials revoke it.';
-comment on column astapa.held_social_sign_ups.kind is 'social: provider, subject, email and profile are the identity; phone: phone_number and channel are (E.164, the channel the code went by, for the amr).';
+comment on column astapa.held_social_sign_ups.kind is 'social: provider, subject, email and profile are the identity; phone: phone_number and channel are (E.164, the channel the code went by, for the amr); email: email is (verified: the mailbox answered the code).';
 grant insert, select on astapa.held_social_sign_ups to astapa_app;
 grant update (used_at, refresh_token_sealed, token_client_id) on astapa.held_social_sign_ups to astapa_app;
 create policy "a project holds its own social sign ups" on astapa.held_social_sign_ups as permissive for insert to astapa_app, astapa_owner
@@ -7910,7 +7910,7 @@ AS $function$
     from astapa.held_social_sign_ups h
     where h.project_id = (select astapa.current_project_id()) and h.token_hash = held_social_sign_up.token_hash
   $function$;
-comment on function api.held_social_sign_up(bytea) is 'The kind (social, phone), provider (null for phone) and authorization request of a held sign-in of the current project, and whether it can still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
+comment on function api.held_social_sign_up(bytea) is 'The kind (social, phone, email), provider (null for phone and email) and authorization request of a held sign-in of the current project, and whether it can still be finished (unused, unexpired); null for a token the project never held. Reading changes nothing.';
 grant execute on function api.held_social_sign_up(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -12530,7 +12530,7 @@ comment on function api.redeem_authorization_code(bytea,text,text,text,bytea,tex
 grant execute on function api.redeem_authorization_code(bytea,text,text,text,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea)
+CREATE OR REPLACE FUNCTION api.redeem_email_code(email text, code_hash bytea, held_token_hash bytea DEFAULT NULL::bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -12562,14 +12562,14 @@ AS $function$
       where c.project_id = live.project_id and c.link_hash = live.link_hash;
       return null;
     end if;
-    return astapa.use_email_code(live);
+    return astapa.use_email_code(live, redeem_email_code.held_token_hash, redeem_email_code.sign_in_request);
   end
   $function$;
-comment on function api.redeem_email_code(text,bytea) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody).';
-grant execute on function api.redeem_email_code(text,bytea) to astapa_app;
+comment on function api.redeem_email_code(text,bytea,bytea,text) is 'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or nobody). held_token_hash, sign_in_request: where a new account missing only consent is held (astapa.use_email_code).';
+grant execute on function api.redeem_email_code(text,bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea)
+CREATE OR REPLACE FUNCTION api.redeem_email_code_link(link_hash bytea, held_token_hash bytea DEFAULT NULL::bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -12588,11 +12588,11 @@ AS $function$
     if not found then
       return null;
     end if;
-    return astapa.use_email_code(live);
+    return astapa.use_email_code(live, redeem_email_code_link.held_token_hash, redeem_email_code_link.sign_in_request);
   end
   $function$;
-comment on function api.redeem_email_code_link(bytea) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
-grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
+comment on function api.redeem_email_code_link(bytea,bytea,text) is 'Signs in with the magic link of a live email code (the same code, used up): the user id, or null. held_token_hash, sign_in_request: where a new account missing only consent is held (astapa.use_email_code), in the browser that opened the link.';
+grant execute on function api.redeem_email_code_link(bytea,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION api.refresh_token_owner(token_hash bytea, lookup_id uuid DEFAULT NULL::uuid)
@@ -16446,6 +16446,9 @@ AS $function$
     if held.kind = 'phone' then
       return astapa.sign_up_with_held_phone(held);
     end if;
+    if held.kind = 'email' then
+      return astapa.sign_up_with_held_email(held);
+    end if;
     -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
     -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
     perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
@@ -16479,7 +16482,7 @@ AS $function$
       'sign_in_request', held.sign_in_request);
   end
   $function$;
-comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, kind: social, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone.';
+comment on function api.sign_up_with_held_identity(bytea) is 'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. Returns {status: signed_in, kind: social, user_id, created, linked, provider, sign_in_request: the held authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or expired; {status: consent_missing} when the account needs the person''s consent (astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone; a held email code: astapa.sign_up_with_held_email.';
 grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;
 
 -- owner: astapa_owner
@@ -27405,6 +27408,52 @@ comment on function astapa.sign_up_settings_problem(jsonb) is 'A readable reason
 grant execute on function astapa.sign_up_settings_problem(jsonb) to astapa_app;
 
 -- owner: astapa_owner
+CREATE OR REPLACE FUNCTION astapa.sign_up_with_held_email(held astapa.held_social_sign_ups)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+  declare
+    new_id bigint;
+  begin
+    -- As the email code's own path (astapa.use_email_code): its actor, and the held request's guest and invitation.
+    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
+    -- Email codes or their sign-ups turned off meanwhile: no account, as a new code would say now; nothing used.
+    if not astapa.email_code_sign_up() then
+      return pg_catalog.jsonb_build_object('status', 'no_account', 'kind', 'email');
+    end if;
+    -- The address on an account meanwhile (another tab's sign-up, the app's Platform API): this step makes a new
+    -- account and signs in to nobody else's; a new code signs in to that one. Nothing used.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = held.project_id and u.environment = p.mode
+                 and u.email_lower = pg_catalog.lower(held.email)) then
+      return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'email');
+    end if;
+    perform astapa.assert_sso_not_required(held.project_id, held.email);
+    begin
+      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      where h.project_id = held.project_id and h.token_hash = held.token_hash;
+      new_id := astapa.sign_up_with_proven_email(held.project_id, held.email, 'email_code');
+      -- The consent itself comes with the request (astapa.legal_consent_given); other refusals raise, nothing used.
+      perform astapa.assert_sign_up_allowed(held.project_id, held.email);
+    exception
+      when sqlstate 'AS4N7' then
+        return pg_catalog.jsonb_build_object('status', 'consent_missing');
+      when sqlstate 'AS409' then
+        -- Taken between the check above and the insert: as above.
+        return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'email');
+    end;
+    perform astapa.audit(held.project_id, 'sign_in.email_code', 'user:' || new_id, '{"created": true}'::jsonb);
+    return pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'email', 'user_id', new_id::text,
+      'created', true, 'linked', false, 'sign_in_request', held.sign_in_request);
+  end
+  $function$;
+comment on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) is 'api.sign_up_with_held_identity for a held email code (the row, unused, unexpired, locked): the account the code would have made (astapa.sign_up_with_proven_email: verified address, the held guest converted) with legal_accepted_at, audited sign_in.email_code {created: true}, actor hosted_login. {status: signed_in, kind: email, user_id, created, sign_in_request}; {status: no_account, kind: email} when email-code sign-ups are off now; {status: taken, kind: email} when an account has the address now; {status: consent_missing}; other sign-up refusals (and AS4E0, SSO required at the domain now) raise. Only signed_in uses the row.';
+grant execute on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) to astapa_app;
+
+-- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.sign_up_with_held_phone(held astapa.held_social_sign_ups)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -28038,7 +28087,7 @@ comment on function astapa.url_origin(text) is 'scheme://host[:port] of an http(
 grant execute on function astapa.url_origin(text) to astapa_app;
 
 -- owner: astapa_owner
-CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes)
+CREATE OR REPLACE FUNCTION astapa.use_email_code(live astapa.email_codes, held_token_hash bytea DEFAULT NULL::bytea, sign_in_request text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -28067,7 +28116,22 @@ AS $function$
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still signs in; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
-      exception when sqlstate 'AS409' then
+      exception
+      when sqlstate 'AS4N7' then
+        -- Only the terms are missing, and the caller can ask for them (a token for the consent step): the code
+        -- stays used up and the address it proved is held there, verified, with the request's guest and
+        -- invitation (docs/hosted-login.md#legal-consent-at-sign-up). The account made above is rolled back.
+        if use_email_code.held_token_hash is null then
+          raise;
+        end if;
+        insert into astapa.held_social_sign_ups (project_id, token_hash, kind, email, email_verified, sign_in_request,
+                                                 guest_id, invitation, expires_at)
+        values (live.project_id, use_email_code.held_token_hash, 'email', live.email, true,
+                coalesce(use_email_code.sign_in_request, live.sign_in_request), astapa.signing_up_guest(),
+                nullif(pg_catalog.current_setting('astapa.sign_up_invitation', true), ''),
+                pg_catalog.now() + interval '10 minutes');
+        return pg_catalog.jsonb_build_object('user_id', null, 'created', false, 'held', true);
+      when sqlstate 'AS409' then
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
         where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
           and u.email_lower = pg_catalog.lower(live.email);
@@ -28093,8 +28157,8 @@ AS $function$
       || astapa.claim_notice(live.project_id, person, claimed);
   end
   $function$;
-comment on function astapa.use_email_code(astapa.email_codes) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email; with the consent to the terms the code was asked with, email_codes.legal_consent), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required).';
-grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
+comment on function astapa.use_email_code(astapa.email_codes,bytea,text) is 'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up keeps, converted: astapa.sign_up_with_proven_email; with the consent to the terms the code was asked with, email_codes.legal_consent), verifies the address (an account that had not proven it is claimed: astapa.claim_unproven_account), audits sign_in.email_code ({created: true} for a new account, {claimed: true} for a claimed one); returns {user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the account and removed something; null (the code used up) when the address does not sign in (astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at a domain that signs in through SSO (astapa.assert_sso_not_required). A new account the project asks consent for, not given (AS4N7, the code unspent), is held instead when held_token_hash is given: the code spent, the address kept verified 10 minutes with sign_in_request (else the code''s) under that hash for api.sign_up_with_held_identity, answering {user_id: null, created: false, held: true}.';
+grant execute on function astapa.use_email_code(astapa.email_codes,bytea,text) to astapa_app;
 
 -- owner: astapa_owner
 CREATE OR REPLACE FUNCTION astapa.user_id_of(sub text)

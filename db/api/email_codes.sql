@@ -97,7 +97,9 @@ comment on function api.mail_email_code(text, bytea, bytea, text, text, text, te
 
 grant execute on function api.mail_email_code(text, bytea, bytea, text, text, text, text) to astapa_app;
 
-create or replace function api.redeem_email_code(email text, code_hash bytea) returns jsonb
+create or replace function api.redeem_email_code(email text, code_hash bytea, held_token_hash bytea default null,
+  sign_in_request text default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -129,18 +131,21 @@ create or replace function api.redeem_email_code(email text, code_hash bytea) re
       where c.project_id = live.project_id and c.link_hash = live.link_hash;
       return null;
     end if;
-    return astapa.use_email_code(live);
+    return astapa.use_email_code(live, redeem_email_code.held_token_hash, redeem_email_code.sign_in_request);
   end
   $$;
 
-comment on function api.redeem_email_code(text, bytea) is
+comment on function api.redeem_email_code(text, bytea, bytea, text) is
   'Signs in with the 6-digit code mailed to this address: the user id and their email now verified (a sign-up '
   'code creates the user), or null (wrong — one of 5 tries spent —, used, expired, voided by a newer code, or '
-  'nobody).';
+  'nobody). held_token_hash, sign_in_request: where a new account missing only consent is held '
+  '(astapa.use_email_code).';
 
-grant execute on function api.redeem_email_code(text, bytea) to astapa_app;
+grant execute on function api.redeem_email_code(text, bytea, bytea, text) to astapa_app;
 
-create or replace function astapa.use_email_code(live astapa.email_codes) returns jsonb
+create or replace function astapa.use_email_code(live astapa.email_codes, held_token_hash bytea default null,
+  sign_in_request text default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -169,7 +174,22 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
         created := true;
         -- After the insert, so an account made meanwhile (AS409 below) still signs in; a refusal rolls it back.
         perform astapa.assert_sign_up_allowed(live.project_id, live.email);
-      exception when sqlstate 'AS409' then
+      exception
+      when sqlstate 'AS4N7' then
+        -- Only the terms are missing, and the caller can ask for them (a token for the consent step): the code
+        -- stays used up and the address it proved is held there, verified, with the request's guest and
+        -- invitation (docs/hosted-login.md#legal-consent-at-sign-up). The account made above is rolled back.
+        if use_email_code.held_token_hash is null then
+          raise;
+        end if;
+        insert into astapa.held_social_sign_ups (project_id, token_hash, kind, email, email_verified, sign_in_request,
+                                                 guest_id, invitation, expires_at)
+        values (live.project_id, use_email_code.held_token_hash, 'email', live.email, true,
+                coalesce(use_email_code.sign_in_request, live.sign_in_request), astapa.signing_up_guest(),
+                nullif(pg_catalog.current_setting('astapa.sign_up_invitation', true), ''),
+                pg_catalog.now() + interval '10 minutes');
+        return pg_catalog.jsonb_build_object('user_id', null, 'created', false, 'held', true);
+      when sqlstate 'AS409' then
         select u.id into person from astapa.users u join astapa.projects p on p.id = u.project_id
         where u.project_id = live.project_id and u.environment = p.mode and not u.disabled
           and u.email_lower = pg_catalog.lower(live.email);
@@ -196,7 +216,7 @@ create or replace function astapa.use_email_code(live astapa.email_codes) return
   end
   $$;
 
-comment on function astapa.use_email_code(astapa.email_codes) is
+comment on function astapa.use_email_code(astapa.email_codes, bytea, text) is
   'Uses up a live email code (by code or link), creates the user of a sign-up code (verified; the guest a sign-up '
   'keeps, converted: astapa.sign_up_with_proven_email; with the consent to the terms the code was asked with, '
   'email_codes.legal_consent), verifies the '
@@ -205,9 +225,12 @@ comment on function astapa.use_email_code(astapa.email_codes) is
   '{user_id, created}, plus {claimed: what the claim removed (counts per kind), email} when it claimed the '
   'account and removed something; null (the code used up) when the address does not sign in '
   '(astapa.proof_signs_in: unverified beside a verified number). AS4E0 (nothing used up) when the address is at '
-  'a domain that signs in through SSO (astapa.assert_sso_not_required).';
+  'a domain that signs in through SSO (astapa.assert_sso_not_required). A new account the project asks consent '
+  'for, not given (AS4N7, the code unspent), is held instead when held_token_hash is given: the code spent, the '
+  'address kept verified 10 minutes with sign_in_request (else the code''s) under that hash for '
+  'api.sign_up_with_held_identity, answering {user_id: null, created: false, held: true}.';
 
-grant execute on function astapa.use_email_code(astapa.email_codes) to astapa_app;
+grant execute on function astapa.use_email_code(astapa.email_codes, bytea, text) to astapa_app;
 
 create or replace function api.email_code_link(link_hash bytea) returns jsonb
   language sql
@@ -228,7 +251,9 @@ comment on function api.email_code_link(bytea) is
 
 grant execute on function api.email_code_link(bytea) to astapa_app;
 
-create or replace function api.redeem_email_code_link(link_hash bytea) returns jsonb
+create or replace function api.redeem_email_code_link(link_hash bytea, held_token_hash bytea default null,
+  sign_in_request text default null)
+  returns jsonb
   language plpgsql
   volatile
   set search_path = ''
@@ -247,11 +272,13 @@ create or replace function api.redeem_email_code_link(link_hash bytea) returns j
     if not found then
       return null;
     end if;
-    return astapa.use_email_code(live);
+    return astapa.use_email_code(live, redeem_email_code_link.held_token_hash, redeem_email_code_link.sign_in_request);
   end
   $$;
 
-comment on function api.redeem_email_code_link(bytea) is
-  'Signs in with the magic link of a live email code (the same code, used up): the user id, or null.';
+comment on function api.redeem_email_code_link(bytea, bytea, text) is
+  'Signs in with the magic link of a live email code (the same code, used up): the user id, or null. '
+  'held_token_hash, sign_in_request: where a new account missing only consent is held (astapa.use_email_code), '
+  'in the browser that opened the link.';
 
-grant execute on function api.redeem_email_code_link(bytea) to astapa_app;
+grant execute on function api.redeem_email_code_link(bytea, bytea, text) to astapa_app;

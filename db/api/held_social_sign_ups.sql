@@ -1,7 +1,8 @@
--- Legal consent after a first Google/GitHub/Apple sign-in or phone code (docs/hosted-login.md#legal-consent-at-sign-up):
--- a sign-in from the sign-in page that would make an account the project asks consent for (AS4N7) is held, the
--- identity or the proven number kept here, while the person is asked to agree; agreeing signs in with it, once,
--- within 10 minutes. Phone rows are held by api.check_phone_code (db/api/phone.sql), which uses the code up.
+-- Legal consent after a first Google/GitHub/Apple sign-in, phone code or emailed code
+-- (docs/hosted-login.md#legal-consent-at-sign-up): a sign-in from the sign-in page that would make an account the
+-- project asks consent for (AS4N7) is held, the identity or the proven number or address kept here, while the person
+-- is asked to agree; agreeing signs in with it, once, within 10 minutes. Phone rows are held by api.check_phone_code
+-- (db/api/phone.sql), email rows by astapa.use_email_code (db/api/email_codes.sql); both use the code up.
 -- The current definition of each function, trigger and policy of this area: edit it here, in place.
 -- Re-applied (whole db/api set, one transaction) on start when any file changed; a removal or signature
 -- change also needs a versioned `drop` migration. See docs/database.md.
@@ -81,7 +82,7 @@ create or replace function api.held_social_sign_up(token_hash bytea) returns jso
   $$;
 
 comment on function api.held_social_sign_up(bytea) is
-  'The kind (social, phone), provider (null for phone) and authorization request of a held sign-in of the current '
+  'The kind (social, phone, email), provider (null for phone and email) and authorization request of a held sign-in of the current '
   'project, and whether it can still be finished (unused, unexpired); null for a token the project never held. '
   'Reading changes nothing.';
 
@@ -139,6 +140,60 @@ comment on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) 
 
 grant execute on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) to astapa_app;
 
+create or replace function astapa.sign_up_with_held_email(held astapa.held_social_sign_ups)
+  returns jsonb
+  language plpgsql
+  volatile
+  set search_path = ''
+  as $$
+  declare
+    new_id bigint;
+  begin
+    -- As the email code's own path (astapa.use_email_code): its actor, and the held request's guest and invitation.
+    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
+    -- Email codes or their sign-ups turned off meanwhile: no account, as a new code would say now; nothing used.
+    if not astapa.email_code_sign_up() then
+      return pg_catalog.jsonb_build_object('status', 'no_account', 'kind', 'email');
+    end if;
+    -- The address on an account meanwhile (another tab's sign-up, the app's Platform API): this step makes a new
+    -- account and signs in to nobody else's; a new code signs in to that one. Nothing used.
+    if exists (select from astapa.users u join astapa.projects p on p.id = u.project_id
+               where u.project_id = held.project_id and u.environment = p.mode
+                 and u.email_lower = pg_catalog.lower(held.email)) then
+      return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'email');
+    end if;
+    perform astapa.assert_sso_not_required(held.project_id, held.email);
+    begin
+      update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
+      where h.project_id = held.project_id and h.token_hash = held.token_hash;
+      new_id := astapa.sign_up_with_proven_email(held.project_id, held.email, 'email_code');
+      -- The consent itself comes with the request (astapa.legal_consent_given); other refusals raise, nothing used.
+      perform astapa.assert_sign_up_allowed(held.project_id, held.email);
+    exception
+      when sqlstate 'AS4N7' then
+        return pg_catalog.jsonb_build_object('status', 'consent_missing');
+      when sqlstate 'AS409' then
+        -- Taken between the check above and the insert: as above.
+        return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'email');
+    end;
+    perform astapa.audit(held.project_id, 'sign_in.email_code', 'user:' || new_id, '{"created": true}'::jsonb);
+    return pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'email', 'user_id', new_id::text,
+      'created', true, 'linked', false, 'sign_in_request', held.sign_in_request);
+  end
+  $$;
+
+comment on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) is
+  'api.sign_up_with_held_identity for a held email code (the row, unused, unexpired, locked): the account the code '
+  'would have made (astapa.sign_up_with_proven_email: verified address, the held guest converted) with '
+  'legal_accepted_at, audited sign_in.email_code {created: true}, actor hosted_login. {status: signed_in, kind: '
+  'email, user_id, created, sign_in_request}; {status: no_account, kind: email} when email-code sign-ups are off now; '
+  '{status: taken, kind: email} when an account has the address now; {status: consent_missing}; other sign-up refusals (and AS4E0, SSO '
+  'required at the domain now) raise. Only signed_in uses the row.';
+
+grant execute on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) to astapa_app;
+
 create or replace function api.sign_up_with_held_identity(token_hash bytea)
   returns jsonb
   language plpgsql
@@ -159,6 +214,9 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
     end if;
     if held.kind = 'phone' then
       return astapa.sign_up_with_held_phone(held);
+    end if;
+    if held.kind = 'email' then
+      return astapa.sign_up_with_held_email(held);
     end if;
     -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
     -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
@@ -202,6 +260,7 @@ comment on function api.sign_up_with_held_identity(bytea) is
   'authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or '
   'expired; {status: consent_missing} when the account needs the person''s consent '
   '(astapa.legal_consent_given) and it was not given (nothing used). Other refusals raise as '
-  'api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone.';
+  'api.sign_in_with_identity''s, and nothing is used. A held phone sign-in: astapa.sign_up_with_held_phone; a held '
+  'email code: astapa.sign_up_with_held_email.';
 
 grant execute on function api.sign_up_with_held_identity(bytea) to astapa_app;

@@ -154,6 +154,9 @@ const en = {
   emailCodeLabel: "Code from the email",
   emailCodeVerify: "Sign in",
   emailCodeWrong: "That code did not work. Check the newest email and try again.",
+  emailCodeTaken:
+    "This address now belongs to an account of this app, so no new account was made. Send a new code to sign in with it.",
+  emailCodeNoSignUp: "This app no longer creates accounts by email code, so no account was made.",
   emailCodeAgain: "Send a new code",
   emailCodeLinkIntro: "Continue with the sign-in link from your email.",
   passwordsOff: "This app signs in without passwords: use an email code or a passkey instead.",
@@ -499,6 +502,10 @@ const id: Messages = {
   emailCodeLabel: "Kode dari email",
   emailCodeVerify: "Masuk",
   emailCodeWrong: "Kode itu tidak berhasil. Periksa email terbaru dan coba lagi.",
+  emailCodeTaken:
+    "Alamat ini sekarang terdaftar di sebuah akun aplikasi ini, jadi tidak ada akun baru yang dibuat. Kirim kode baru untuk masuk dengannya.",
+  emailCodeNoSignUp:
+    "Aplikasi ini tidak lagi membuat akun lewat kode email, jadi tidak ada akun yang dibuat.",
   emailCodeAgain: "Kirim kode baru",
   emailCodeLinkIntro: "Lanjutkan dengan tautan masuk dari email Anda.",
   passwordsOff: "Aplikasi ini masuk tanpa kata sandi: pakai kode email atau passkey.",

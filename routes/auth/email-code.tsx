@@ -19,9 +19,7 @@ import {
 } from "@/lib/login/pages.ts";
 import { type AuthorizeRequest, requestQuery } from "@/lib/login/authorize_request.ts";
 import { countAttempt, signInWait } from "@/lib/login/flow.ts";
-import { afterFirstFactor } from "@/lib/login/factors/step.ts";
 import { pickLang } from "@/lib/login/i18n.ts";
-import { passkeysEnabled } from "@/lib/login/passkeys/settings.ts";
 import {
   emailCodesEnabled,
   emailCodeSignUp,
@@ -39,6 +37,8 @@ import { orHandOverToSso } from "@/lib/login/sso/required.tsx";
 import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
 import { botCheckRefusal, useBotCheck } from "@/lib/login/bot_check.ts";
 import { withGuest, withoutGuest } from "@/lib/login/guest_hint.ts";
+import { newHeldToken, toConsentStep } from "@/lib/login/held_sign_up.ts";
+import { emailCodeSignedIn as signedIn } from "@/lib/login/email_code_signed_in.ts";
 
 const CodeForm = AuthForm.extend({
   action: z.enum(["send", "verify", "link"]),
@@ -75,24 +75,6 @@ function show(
     "emailCodeTitle",
     status,
   );
-}
-
-/**
- * Signed in by the mailbox: on like any first factor (a self-registered client is allowed first). A person the
- * code just signed up is offered a passkey first where the project has them, as after a password sign-up.
- */
-function signedIn(
-  c: Ctx,
-  request: AuthorizeRequest,
-  query: URLSearchParams,
-  redeemed: { user_id: string; created: boolean },
-) {
-  countSignIn("email_code", "success", "none");
-  if (request.thirdParty) {
-    return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { consentFirst: true });
-  }
-  const onward = redeemed.created && passkeysEnabled(request.project) ? "passkey_offer" as const : undefined;
-  return afterFirstFactor(c, request, query, redeemed.user_id, ["otp"], { onward });
 }
 
 /**
@@ -146,6 +128,10 @@ export const handler: Handlers<EmailCodeData> = {
       const bot = await botCheckRefusal(c, request.project, "email_code");
       if (bot) return show(c, request, query, { mode: "ask", email, error: bot.error, ...kept }, bot.status);
     } else useBotCheck(c, request.project, "email_code"); // the code page's "send again" shows the widget
+    // A new account the project asks consent for is held under this token (unused otherwise): the code or link is
+    // used up, and the person agrees on the next page, in this browser, which makes the account
+    // (docs/hosted-login.md#legal-consent-at-sign-up).
+    const hold = { ...await newHeldToken(), request: requestQuery(query) };
     if (form.action === "link") {
       const redeemed = /^[A-Za-z0-9_-]{43}$/.test(form.token)
         ? await orSignUpRefusal(c, request, query, async () =>
@@ -155,10 +141,12 @@ export const handler: Handlers<EmailCodeData> = {
             await sha256(form.token),
             noticeOfClaim(c, request),
             request.invitation,
+            { tokenHash: hold.hash, request: hold.request },
           ))
         : null;
       if (redeemed instanceof Response) return redeemed;
       if (!redeemed) return show(c, request, query, { mode: "expired" }, 400);
+      if ("held" in redeemed) return toConsentStep(c, hold.token, hold.request, pickLang(c));
       return await signedIn(c, request, query, redeemed);
     }
     if (form.action === "send") {
@@ -218,6 +206,7 @@ export const handler: Handlers<EmailCodeData> = {
           request.invitation,
           request.guestSub,
           consented,
+          { tokenHash: hold.hash, request: hold.request },
         ))
       : null;
     if (redeemed instanceof Response) return redeemed;
@@ -226,6 +215,7 @@ export const handler: Handlers<EmailCodeData> = {
       countSignIn("email_code", "failure", "wrong_credentials");
       return show(c, request, query, { mode: "code", email, error: "emailCodeWrong", ...kept }, 422);
     }
+    if ("held" in redeemed) return toConsentStep(c, hold.token, hold.request, pickLang(c));
     return await signedIn(c, request, query, redeemed);
   },
 };

@@ -1,7 +1,8 @@
 /**
- * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in or phone code from the
- * sign-in page (settings.sign_up.require_legal_consent; docs/hosted-login.md#legal-consent-at-sign-up). The callback
- * (or the code's check) held the identity or number server-side and gave this browser a token for it
+ * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in, phone code or emailed code
+ * (or magic link) from the sign-in page (settings.sign_up.require_legal_consent;
+ * docs/hosted-login.md#legal-consent-at-sign-up). The callback (or the code's check) held the identity, number or
+ * address server-side and gave this browser a token for it
  * (lib/login/held_sign_up.ts). GET shows the box and changes nothing; the POST (CSRF and Origin checked) with the
  * box ticked signs in with the held identity, once, and goes on as the callback or the code would have, with the
  * authorization request held with it (not the one the page's URL or form carries: those only choose the project
@@ -36,6 +37,11 @@ import { PhoneNumberForm, type PhonePageData } from "@/components/login/PhoneFor
 import { phonePage } from "@/lib/phone/page.ts";
 import { useBotCheck } from "@/lib/login/bot_check.ts";
 import type { PhoneMessageKey } from "@/lib/phone/i18n.ts";
+import { EmailCode, type EmailCodeData } from "@/components/login/EmailCode.tsx";
+import { emailCodeSignedIn } from "@/lib/login/email_code_signed_in.ts";
+
+/** The email-code page, shown by this step when a held code cannot make the account now. */
+type EmailRefusalData = EmailCodeData & { emailRefused: true };
 
 const ContinueForm = AuthForm.extend({ legal_consent: z.literal("on").optional() });
 
@@ -71,7 +77,24 @@ function phoneRefusal(
   );
 }
 
-export const handler: Handlers<SignUpContinueData | PhonePageData> = {
+/**
+ * A held email code that cannot make the account now: the email-code page with why, its form to send a new code
+ * (which signs in to the account that has the address now). Nothing was used.
+ */
+function emailRefusal(
+  c: Ctx,
+  request: AuthorizeRequest,
+  query: URLSearchParams,
+  error: "emailCodeTaken" | "emailCodeNoSignUp",
+  status: number,
+) {
+  useBotCheck(c, request.project, "email_code"); // its form sends a mail
+  const page = new URLSearchParams(requestQuery(query));
+  const data = { ...authPageData(c, request, page), mode: "ask", error, emailRefused: true };
+  return authPage(data as EmailRefusalData, "emailCodeTitle", status);
+}
+
+export const handler: Handlers<SignUpContinueData | PhonePageData | EmailRefusalData> = {
   async GET(c) {
     const query = new URL(c.req.url).searchParams;
     const request = await authorizeRequest(c, query);
@@ -121,13 +144,23 @@ export const handler: Handlers<SignUpContinueData | PhonePageData> = {
     if (finished.status === "expired") return expired(c, request, query);
     // Postgres refused the account without the box (AS4N7), as the sign-up form does: nothing was used.
     if (finished.status === "consent_missing") return again({ error: "legalConsentMissing" }, 422);
-    // A held phone code: phone sign-in or its sign-ups off now, or an account has the number now.
-    if (finished.status === "no_account") return phoneRefusal(c, request, query, "noAccount", 403);
-    if (finished.status === "taken") return phoneRefusal(c, request, query, "numberTaken", 409);
+    // A held phone or email code: its sign-ups off now, or an account has the number or address now.
+    if (finished.status === "no_account" || finished.status === "taken") {
+      const taken = finished.status === "taken";
+      const status = taken ? 409 : 403;
+      if (finished.kind === "email") {
+        return emailRefusal(c, request, query, taken ? "emailCodeTaken" : "emailCodeNoSignUp", status);
+      }
+      return phoneRefusal(c, request, query, taken ? "numberTaken" : "noAccount", status);
+    }
     forgetHeldToken(c);
     const heldQuery = new URLSearchParams(finished.sign_in_request);
     const held = await authorizeRequest(c, heldQuery);
     if (held instanceof Response) return held;
+    if (finished.kind === "email") {
+      // As the code's own page goes on (routes/auth/email-code.tsx): "otp", and a passkey offered to the new account.
+      return await emailCodeSignedIn(c, held, heldQuery, finished);
+    }
     if (finished.kind === "phone") {
       // As the code's own page goes on (routes/auth/phone/code.tsx): RFC 8176 "sms" for a code by SMS, "otp" by
       // WhatsApp, and the phone as the first factor (never the second step too). A new account claimed nothing.
@@ -141,7 +174,11 @@ export const handler: Handlers<SignUpContinueData | PhonePageData> = {
   },
 };
 
-export default function SignUpContinuePage({ data }: PageProps<SignUpContinueData | PhonePageData>) {
+export default function SignUpContinuePage(
+  { data }: PageProps<SignUpContinueData | PhonePageData | EmailRefusalData>,
+) {
+  // A held email code refused at the step: the email-code page says why, with its form for a new code.
+  if ("emailRefused" in data) return <EmailCode data={data} />;
   // A held phone code refused at the step: the phone page says why, with its form for a new code.
   if ("phoneError" in data && data.phoneError) return <PhoneNumberForm data={data} />;
   return <SignUpContinue data={data as SignUpContinueData} />;
