@@ -1,4 +1,4 @@
--- Legal consent after a first Google/GitHub/Apple sign-in, phone code or emailed code
+-- Legal consent after a first social sign-in, phone code or emailed code
 -- (docs/hosted-login.md#legal-consent-at-sign-up): a sign-in from the sign-in page that would make an account the
 -- project asks consent for (AS4N7) is held, the identity or the proven number or address kept here, while the person
 -- is asked to agree; agreeing signs in with it, once, within 10 minutes. Phone rows are held by api.check_phone_code

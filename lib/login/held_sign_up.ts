@@ -1,10 +1,10 @@
 /**
- * A first Google/GitHub/Apple sign-in or phone code from the sign-in page, where the project asks new accounts to
+ * A first social sign-in, phone code or emailed code from the sign-in page, where the project asks new accounts to
  * agree to its terms (settings.sign_up.require_legal_consent): the callback (or the code's check) holds the
- * identity or number server-side (db/held_social_sign_ups.ts, db/phone.ts) and sends the person to
- * /auth/signup/continue, which asks and then finishes the sign-in. The browser holds only a random token, in an
- * HttpOnly cookie for that page: the identity never leaves the server, and the step cannot be finished in another
- * browser.
+ * identity, number or address server-side (db/held_social_sign_ups.ts, db/phone.ts, db/email_codes.ts) and
+ * sends the person to /auth/signup/continue, which asks and then finishes the sign-in. The browser holds only a
+ * random token, in an HttpOnly cookie for that page: the identity never leaves the server, and the step cannot be
+ * finished in another browser.
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Ctx } from "@/lib/app_env.ts";

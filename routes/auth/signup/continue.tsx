@@ -1,5 +1,5 @@
 /**
- * /auth/signup/continue — the project's terms after a first Google/GitHub/Apple sign-in, phone code or emailed code
+ * /auth/signup/continue — the project's terms after a first social sign-in, phone code or emailed code
  * (or magic link) from the sign-in page (settings.sign_up.require_legal_consent;
  * docs/hosted-login.md#legal-consent-at-sign-up). The callback (or the code's check) held the identity, number or
  * address server-side and gave this browser a token for it
