@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { seedProject, seedUser } from "../helpers/identity.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
-import { claimsOf, postForm } from "../helpers/token_client.ts";
+import { assertStepExpired, redeemedAtApp } from "../helpers/consent_step.ts";
 import { mailText } from "../helpers/login.ts";
 import { startSmtpSink } from "../helpers/smtp_sink.ts";
 import { MailSender } from "@/lib/mail/sender.ts";
@@ -109,35 +109,6 @@ async function atStep(email: string, lang: "en" | "id" = "en") {
   return { browser, location, page, html: await page.text() };
 }
 
-/** The app redeems the code it got at `location`: the access token's claims. */
-async function redeemed(location: string) {
-  const to = new URL(location);
-  assert.equal(to.origin + to.pathname, project.redirectUri, location);
-  assert.equal(to.searchParams.get("state"), "surel");
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code: to.searchParams.get("code")!,
-    redirect_uri: project.redirectUri,
-    client_id: project.clientId,
-    client_secret: project.secret,
-  });
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return claimsOf(body.access_token);
-}
-
-async function assertExpired(res: Response, lang: "en" | "id" = "en") {
-  const html = await res.text();
-  assert.equal(res.status, 400, html.slice(0, 400));
-  assert.ok(
-    html.includes(
-      lang === "en"
-        ? "This step expired or was already used. Sign in again to create your account."
-        : "Langkah ini sudah kedaluwarsa atau sudah dipakai. Masuk lagi untuk membuat akun Anda.",
-    ),
-    html.slice(0, 800),
-  );
-}
-
 Deno.test("email consent — a first code asks for the terms on its own page, en and id; GET and an empty box change nothing; the box makes the account and the app's code redeems", async () => {
   for (const lang of ["en", "id"] as const) {
     const email = freshAddress();
@@ -176,7 +147,7 @@ Deno.test("email consent — a first code asks for the terms on its own page, en
 
     const done = await browser.post(uhtml, { legal_consent: "on" });
     assert.equal(done.status, 303, (await done.text()).slice(0, 400));
-    const claims = await redeemed(done.headers.get("location")!);
+    const claims = await redeemedAtApp(t, project, done.headers.get("location")!, "surel");
     const user = await userOf(email);
     assert.equal(claims.sub, user.id);
     assert.deepEqual(claims.amr, ["otp"], "amr as the email-code path sets it");
@@ -187,8 +158,8 @@ Deno.test("email consent — a first code asks for the terms on its own page, en
     assert.deepEqual({ ...audit }, { actor: "hosted_login", details: { created: true } });
 
     // The token is used: a replay (the back button, another tab) is the expired page.
-    await assertExpired(await browser.post(uhtml, { legal_consent: "on" }), lang);
-    await assertExpired(await browser.get(location), lang);
+    await assertStepExpired(await browser.post(uhtml, { legal_consent: "on" }), lang);
+    await assertStepExpired(await browser.get(location), lang);
   }
 });
 
@@ -209,7 +180,7 @@ Deno.test("email consent — the magic link holds the address in the browser tha
   assert.equal(page.status, 200, html.slice(0, 400));
   const done = await reader.post(html, { legal_consent: "on" });
   assert.equal(done.status, 303, (await done.text()).slice(0, 400));
-  const claims = await redeemed(done.headers.get("location")!);
+  const claims = await redeemedAtApp(t, project, done.headers.get("location")!, "surel");
   const user = await userOf(email);
   assert.equal(claims.sub, user.id);
   assert.equal(user.email_verified, true);
@@ -223,7 +194,7 @@ Deno.test("email consent — a person with an account signs in by the code as be
   const typed = await browser.post(html, { action: "verify", code: mail.code });
   assert.equal(typed.status, 303, (await typed.text()).slice(0, 400));
   assert.ok(!typed.headers.getSetCookie().some((c) => c.startsWith("astapa_held_sign_up=")));
-  const claims = await redeemed(typed.headers.get("location")!);
+  const claims = await redeemedAtApp(t, project, typed.headers.get("location")!, "surel");
   assert.equal(claims.sub, String(id));
   assert.deepEqual(await heldOf(email), []);
 });
@@ -232,13 +203,13 @@ Deno.test("email consent — another browser (no cookie) and an expired step are
   const email = freshAddress();
   const { location, html, browser } = await atStep(email);
   const stranger = new FormBrowser(t);
-  await assertExpired(await stranger.get(location));
+  await assertStepExpired(await stranger.get(location));
   const before = await users();
   // Ten minutes on.
   await sql`update astapa.held_social_sign_ups set created_at = created_at - interval '11 minutes',
     expires_at = expires_at - interval '11 minutes' where email = ${email}`;
-  await assertExpired(await browser.post(html, { legal_consent: "on" }));
-  await assertExpired(await browser.post(html, {}));
+  await assertStepExpired(await browser.post(html, { legal_consent: "on" }));
+  await assertStepExpired(await browser.post(html, {}));
   assert.equal(await users(), before);
   assert.equal(await userOf(email), undefined);
 });
@@ -268,7 +239,10 @@ Deno.test("email consent — the address taken meanwhile by another account: the
       const { browser: next, html: nhtml, mail } = await asked(email);
       const typed = await next.post(nhtml, { action: "verify", code: mail.code });
       assert.equal(typed.status, 303);
-      assert.equal((await redeemed(typed.headers.get("location")!)).sub, String(id));
+      assert.equal(
+        (await redeemedAtApp(t, project, typed.headers.get("location")!, "surel")).sub,
+        String(id),
+      );
     }
   }
 });

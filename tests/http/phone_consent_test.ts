@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { testApp } from "../helpers/app.ts";
 import { type SeededProject, seedProject } from "../helpers/identity.ts";
 import { FormBrowser } from "../helpers/form_browser.ts";
-import { claimsOf, postForm } from "../helpers/token_client.ts";
+import { assertStepExpired, redeemedAtApp } from "../helpers/consent_step.ts";
 import { startFakeWhatsApp } from "../fakes/whatsapp.ts";
 import { startFakeTwilio } from "../fakes/twilio.ts";
 
@@ -101,35 +101,6 @@ async function atStep(phone: string, lang: "en" | "id", channel: "whatsapp" | "s
   return { browser, location, page, html };
 }
 
-/** The app redeems the code it got at `location`: the access token's claims. */
-async function redeemed(location: string) {
-  const to = new URL(location);
-  assert.equal(to.origin + to.pathname, project.redirectUri, location);
-  assert.equal(to.searchParams.get("state"), "telepon");
-  const { res, body } = await postForm(t, "/api/platform/token", {
-    grant_type: "authorization_code",
-    code: to.searchParams.get("code")!,
-    redirect_uri: project.redirectUri,
-    client_id: project.clientId,
-    client_secret: project.secret,
-  });
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return claimsOf(body.access_token);
-}
-
-async function assertExpired(res: Response, lang: "en" | "id" = "en") {
-  const html = await res.text();
-  assert.equal(res.status, 400, html.slice(0, 400));
-  assert.ok(
-    html.includes(
-      lang === "en"
-        ? "This step expired or was already used. Sign in again to create your account."
-        : "Langkah ini sudah kedaluwarsa atau sudah dipakai. Masuk lagi untuk membuat akun Anda.",
-    ),
-    html.slice(0, 800),
-  );
-}
-
 Deno.test("phone consent — a first code asks for the terms on its own page, en and id; GET and an empty box change nothing; the box makes the account and the app's code redeems", async () => {
   for (const [lang, channel, amr] of [["en", "whatsapp", "otp"], ["id", "sms", "sms"]] as const) {
     const { local, e164 } = freshNumber();
@@ -167,7 +138,7 @@ Deno.test("phone consent — a first code asks for the terms on its own page, en
 
     const done = await browser.post(uhtml, { legal_consent: "on" });
     assert.equal(done.status, 303, (await done.text()).slice(0, 400));
-    const claims = await redeemed(done.headers.get("location")!);
+    const claims = await redeemedAtApp(t, project, done.headers.get("location")!, "telepon");
     const user = await userOf(e164);
     assert.equal(claims.sub, user.id);
     assert.deepEqual(claims.amr, [amr], "amr as the phone path sets it");
@@ -175,8 +146,8 @@ Deno.test("phone consent — a first code asks for the terms on its own page, en
     assert.ok(user.legal_accepted_at instanceof Date);
 
     // The token is used: a replay (the back button, another tab) is the expired page.
-    await assertExpired(await browser.post(uhtml, { legal_consent: "on" }), lang);
-    await assertExpired(await browser.get(location), lang);
+    await assertStepExpired(await browser.post(uhtml, { legal_consent: "on" }), lang);
+    await assertStepExpired(await browser.get(location), lang);
   }
 });
 
@@ -188,7 +159,7 @@ Deno.test("phone consent — a person with an account signs in by the code as be
   const { typed } = await codeTyped(local, "en");
   assert.equal(typed.status, 303, (await typed.text()).slice(0, 400));
   assert.ok(!typed.headers.getSetCookie().some((c) => c.startsWith("astapa_held_sign_up=")));
-  const claims = await redeemed(typed.headers.get("location")!);
+  const claims = await redeemedAtApp(t, project, typed.headers.get("location")!, "telepon");
   assert.equal(claims.sub, id);
   assert.deepEqual(await heldOf(e164), []);
 });
@@ -197,13 +168,13 @@ Deno.test("phone consent — another browser (no cookie) and an expired step are
   const { local, e164 } = freshNumber();
   const { location, html, browser } = await atStep(local, "en");
   const stranger = new FormBrowser(t);
-  await assertExpired(await stranger.get(location));
+  await assertStepExpired(await stranger.get(location));
   const before = await users();
   // Ten minutes on.
   await sql`update astapa.held_social_sign_ups set created_at = created_at - interval '11 minutes',
     expires_at = expires_at - interval '11 minutes' where phone_number = ${e164}`;
-  await assertExpired(await browser.post(html, { legal_consent: "on" }));
-  await assertExpired(await browser.post(html, {}));
+  await assertStepExpired(await browser.post(html, { legal_consent: "on" }));
+  await assertStepExpired(await browser.post(html, {}));
   assert.equal(await users(), before);
   assert.equal(await userOf(e164), undefined);
 });
@@ -231,7 +202,7 @@ Deno.test("phone consent — the number taken meanwhile by another account: the 
     if (lang === "en") {
       // The page's own form sends a new code, which signs in to the account that has the number now.
       const { typed } = await codeTyped(local, "en");
-      assert.equal((await redeemed(typed.headers.get("location")!)).sub, id);
+      assert.equal((await redeemedAtApp(t, project, typed.headers.get("location")!, "telepon")).sub, id);
     }
   }
 });
