@@ -71,8 +71,8 @@ const Finished = z.union([
   z.object({ status: z.literal("consent_missing") }),
   // Phone and email codes, nothing used: their sign-ups turned off, or the number or address on an account meanwhile.
   // kind email for an emailed code's (a phone code's say none).
-  z.object({ status: z.literal("no_account"), kind: z.literal("email").optional() }),
-  z.object({ status: z.literal("taken"), kind: z.literal("email").optional() }),
+  z.object({ status: z.literal("no_account"), kind: z.enum(["phone", "email"]) }),
+  z.object({ status: z.literal("taken"), kind: z.enum(["phone", "email"]) }),
 ]);
 
 /**

@@ -98,20 +98,16 @@ create or replace function astapa.sign_up_with_held_phone(held astapa.held_socia
     settings jsonb := astapa.phone_settings(held.project_id);
     new_id bigint;
   begin
-    -- As the phone code's own path (api.check_phone_code): its actor, and the held request's guest and invitation.
-    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
-    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
-    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     -- Phone sign-in or its sign-ups turned off meanwhile: no account, as the code would say now; nothing used.
     if not coalesce((settings ->> 'enabled')::boolean, false) or not (settings ->> 'signup')::boolean then
-      return pg_catalog.jsonb_build_object('status', 'no_account');
+      return pg_catalog.jsonb_build_object('status', 'no_account', 'kind', 'phone');
     end if;
     -- The number on an account meanwhile (another tab's sign-up, the app's Platform API): this step makes a new
     -- account and signs in to nobody else's; a new code signs in to that one. Nothing used.
     if exists (select from astapa.users u
                where u.project_id = held.project_id and u.environment = settings ->> 'mode'
                  and u.phone_number = held.phone_number) then
-      return pg_catalog.jsonb_build_object('status', 'taken');
+      return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'phone');
     end if;
     begin
       update astapa.held_social_sign_ups h set used_at = pg_catalog.now()
@@ -124,7 +120,7 @@ create or replace function astapa.sign_up_with_held_phone(held astapa.held_socia
         return pg_catalog.jsonb_build_object('status', 'consent_missing');
       when sqlstate 'AS409' then
         -- The guest's row met the number on another account (astapa.convert_guest): taken, as above.
-        return pg_catalog.jsonb_build_object('status', 'taken');
+        return pg_catalog.jsonb_build_object('status', 'taken', 'kind', 'phone');
     end;
     return pg_catalog.jsonb_build_object('status', 'signed_in', 'kind', 'phone', 'user_id', new_id::text,
       'created', true, 'linked', false, 'channel', held.channel, 'sign_in_request', held.sign_in_request);
@@ -132,11 +128,12 @@ create or replace function astapa.sign_up_with_held_phone(held astapa.held_socia
   $$;
 
 comment on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) is
-  'api.sign_up_with_held_identity for a held phone sign-in (the row, unused, unexpired, locked): the account the '
-  'code would have made (astapa.sign_up_by_phone), verified number and legal_accepted_at, audit actor hosted_login. '
-  '{status: signed_in, kind: phone, user_id, created, channel, sign_in_request}; {status: no_account} when phone '
-  'sign-in or its sign-ups are off now; {status: taken} when an account has the number now; {status: '
-  'consent_missing}; other sign-up refusals raise. Only signed_in uses the row.';
+  'api.sign_up_with_held_identity for a held phone sign-in (the row, unused, unexpired, locked; the caller set the '
+  'audit actor and the held guest and invitation): the account the code would have made '
+  '(astapa.sign_up_by_phone), verified number and legal_accepted_at. {status: signed_in, kind: phone, user_id, '
+  'created, channel, sign_in_request}; {status: no_account, kind: phone} when phone sign-in or its sign-ups are off '
+  'now; {status: taken, kind: phone} when an account has the number now; {status: consent_missing}; other sign-up '
+  'refusals raise. Only signed_in uses the row.';
 
 grant execute on function astapa.sign_up_with_held_phone(astapa.held_social_sign_ups) to astapa_app;
 
@@ -149,10 +146,6 @@ create or replace function astapa.sign_up_with_held_email(held astapa.held_socia
   declare
     new_id bigint;
   begin
-    -- As the email code's own path (astapa.use_email_code): its actor, and the held request's guest and invitation.
-    perform pg_catalog.set_config('astapa.actor', 'hosted_login', true);
-    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
-    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     -- Email codes or their sign-ups turned off meanwhile: no account, as a new code would say now; nothing used.
     if not astapa.email_code_sign_up() then
       return pg_catalog.jsonb_build_object('status', 'no_account', 'kind', 'email');
@@ -185,12 +178,13 @@ create or replace function astapa.sign_up_with_held_email(held astapa.held_socia
   $$;
 
 comment on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) is
-  'api.sign_up_with_held_identity for a held email code (the row, unused, unexpired, locked): the account the code '
-  'would have made (astapa.sign_up_with_proven_email: verified address, the held guest converted) with '
-  'legal_accepted_at, audited sign_in.email_code {created: true}, actor hosted_login. {status: signed_in, kind: '
-  'email, user_id, created, sign_in_request}; {status: no_account, kind: email} when email-code sign-ups are off now; '
-  '{status: taken, kind: email} when an account has the address now; {status: consent_missing}; other sign-up refusals (and AS4E0, SSO '
-  'required at the domain now) raise. Only signed_in uses the row.';
+  'api.sign_up_with_held_identity for a held email code (the row, unused, unexpired, locked; the caller set the '
+  'audit actor and the held guest and invitation): the account the code would have made '
+  '(astapa.sign_up_with_proven_email: verified address, the held guest converted) with legal_accepted_at, audited '
+  'sign_in.email_code {created: true}. {status: signed_in, kind: email, user_id, created, sign_in_request}; '
+  '{status: no_account, kind: email} when email-code sign-ups are off now; {status: taken, kind: email} when an '
+  'account has the address now; {status: consent_missing}; other sign-up refusals (and AS4E0, SSO required at the '
+  'domain now) raise. Only signed_in uses the row.';
 
 grant execute on function astapa.sign_up_with_held_email(astapa.held_social_sign_ups) to astapa_app;
 
@@ -212,17 +206,19 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
     if not found then
       return pg_catalog.jsonb_build_object('status', 'expired');
     end if;
+    -- The held request's, not the page's: the sign-up rules see the invitation and the guest the callback or the
+    -- code's check read from it, and the audit log names the way in as that path would (hosted_login, with the
+    -- provider that proved a social identity).
+    perform pg_catalog.set_config('astapa.actor',
+      'hosted_login' || case when held.kind = 'social' then ':' || held.provider else '' end, true);
+    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
+    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     if held.kind = 'phone' then
       return astapa.sign_up_with_held_phone(held);
     end if;
     if held.kind = 'email' then
       return astapa.sign_up_with_held_email(held);
     end if;
-    -- The held request's, not the page's: the audit log names the provider that proved the identity, and the
-    -- sign-up rules see the invitation and the guest the callback read from the request (as at the callback).
-    perform pg_catalog.set_config('astapa.actor', 'hosted_login:' || held.provider, true);
-    perform pg_catalog.set_config('astapa.sign_up_invitation', coalesce(held.invitation, ''), true);
-    perform pg_catalog.set_config('astapa.sign_up_guest', coalesce(held.guest_id::text, ''), true);
     begin
       -- Used whatever follows; a refusal rolls it back, and the held sign-in stays until it expires (the page
       -- says why, as the provider's callback would have).
@@ -255,7 +251,8 @@ create or replace function api.sign_up_with_held_identity(token_hash bytea)
 comment on function api.sign_up_with_held_identity(bytea) is
   'Finishes a held social sign-in (api.hold_social_sign_up) of the current project once: marks it used and signs '
   'in with its identity as api.sign_in_with_identity does (api.sign_up_guest_with_identity for its guest; '
-  'api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile of a new or newly linked user, the audit actor hosted_login:<provider>. '
+  'api.sign_in_with_apple with its Apple token, kept on the identity), with its invitation, filling the profile '
+  'of a new or newly linked user; the audit actor hosted_login:<provider> (hosted_login for a phone or email code). '
   'Returns {status: signed_in, kind: social, user_id, created, linked, provider, sign_in_request: the held '
   'authorization request, to finish the sign-in with}; {status: expired} when the token is unknown, used or '
   'expired; {status: consent_missing} when the account needs the person''s consent '

@@ -175,7 +175,10 @@ Deno.test("api.sign_up_with_held_identity — the number on an account meanwhile
   const phone = freshNumber();
   const hash = await held(phone);
   const taker = await phoneUser(project.id, phone);
-  assert.deepEqual(await signUpWithHeldIdentity(db.sql, project.id, hash), { status: "taken" });
+  assert.deepEqual(await signUpWithHeldIdentity(db.sql, project.id, hash), {
+    status: "taken",
+    kind: "phone",
+  });
   assert.equal((await userOf(project.id, phone)).id, taker);
   assert.equal((await heldSocialSignUp(db.sql, project.id, hash))!.usable, true);
 
@@ -184,10 +187,16 @@ Deno.test("api.sign_up_with_held_identity — the number on an account meanwhile
   const offHash = await held(offPhone, "whatsapp", off.id);
   await db.sql`update astapa.projects set settings = jsonb_set(settings, '{phone,signup}', 'false')
     where id = ${off.id}`;
-  assert.deepEqual(await signUpWithHeldIdentity(db.sql, off.id, offHash), { status: "no_account" });
+  assert.deepEqual(await signUpWithHeldIdentity(db.sql, off.id, offHash), {
+    status: "no_account",
+    kind: "phone",
+  });
   await db.sql`update astapa.projects set settings = jsonb_set(settings, '{phone}', '{"enabled": false}')
     where id = ${off.id}`;
-  assert.deepEqual(await signUpWithHeldIdentity(db.sql, off.id, offHash), { status: "no_account" });
+  assert.deepEqual(await signUpWithHeldIdentity(db.sql, off.id, offHash), {
+    status: "no_account",
+    kind: "phone",
+  });
   assert.equal(await userOf(off.id, offPhone), undefined);
   assert.equal((await heldSocialSignUp(db.sql, off.id, offHash))!.usable, true);
 });
